@@ -1,0 +1,223 @@
+/**
+ * Symbolic integers: polynomials with integer coefficients over named atoms.
+ *
+ * Dimensions (`seq`, `seq + 1`), parameter counts and MACs (`2·seq²·d`) are all
+ * `Sym`s, so that a symbolic dimension written by the user flows through shape
+ * inference and counting and is shown by name. Where exact arithmetic is
+ * impossible (`floor((seq - 3) / 2)`), the result becomes a new opaque atom
+ * named by its formula: still comparable by name, never wrong.
+ *
+ * Immutable. A constant is a Sym with a single empty monomial.
+ */
+export class Sym {
+  /** monomial key (atoms sorted, joined by '*'; '' for the constant) -> coefficient */
+  private constructor(private readonly terms: ReadonlyMap<string, number>) {}
+
+  static readonly ZERO = new Sym(new Map());
+  static readonly ONE = Sym.of(1);
+
+  static of(n: number): Sym {
+    if (n === 0) return Sym.ZERO;
+    return new Sym(new Map([['', n]]));
+  }
+
+  static atom(name: string): Sym {
+    return new Sym(new Map([[name, 1]]));
+  }
+
+  static from(x: Sym | number): Sym {
+    return typeof x === 'number' ? Sym.of(x) : x;
+  }
+
+  isConst(): boolean {
+    for (const k of this.terms.keys()) if (k !== '') return false;
+    return true;
+  }
+
+  /** The value when constant, else undefined. */
+  get value(): number | undefined {
+    return this.isConst() ? (this.terms.get('') ?? 0) : undefined;
+  }
+
+  /** Names of the atoms this depends on. */
+  atoms(): string[] {
+    const s = new Set<string>();
+    for (const k of this.terms.keys()) if (k) for (const a of k.split('*')) s.add(a);
+    return [...s].sort();
+  }
+
+  add(o: Sym | number): Sym {
+    const other = Sym.from(o);
+    const m = new Map(this.terms);
+    for (const [k, c] of other.terms) {
+      const v = (m.get(k) ?? 0) + c;
+      if (v === 0) m.delete(k);
+      else m.set(k, v);
+    }
+    return new Sym(m);
+  }
+
+  neg(): Sym {
+    const m = new Map<string, number>();
+    for (const [k, c] of this.terms) m.set(k, -c);
+    return new Sym(m);
+  }
+
+  sub(o: Sym | number): Sym {
+    return this.add(Sym.from(o).neg());
+  }
+
+  mul(o: Sym | number): Sym {
+    const other = Sym.from(o);
+    const m = new Map<string, number>();
+    for (const [k1, c1] of this.terms) {
+      for (const [k2, c2] of other.terms) {
+        const k = mulKey(k1, k2);
+        const v = (m.get(k) ?? 0) + c1 * c2;
+        if (v === 0) m.delete(k);
+        else m.set(k, v);
+      }
+    }
+    return new Sym(m);
+  }
+
+  /** Exact division by an integer constant, or undefined when not exact. */
+  divExact(d: number): Sym | undefined {
+    if (d === 0) return undefined;
+    const m = new Map<string, number>();
+    for (const [k, c] of this.terms) {
+      if (c % d !== 0) return undefined;
+      m.set(k, c / d);
+    }
+    return new Sym(m);
+  }
+
+  /** floor(this / d): exact where possible, else an opaque atom. */
+  floorDiv(d: number): Sym {
+    const v = this.value;
+    if (v !== undefined) return Sym.of(Math.floor(v / d));
+    return this.divExact(d) ?? Sym.atom(`⌊(${this.toString()})/${d}⌋`);
+  }
+
+  /** ceil(this / d): exact where possible, else an opaque atom. */
+  ceilDiv(d: number): Sym {
+    const v = this.value;
+    if (v !== undefined) return Sym.of(Math.ceil(v / d));
+    return this.divExact(d) ?? Sym.atom(`⌈(${this.toString()})/${d}⌉`);
+  }
+
+  equals(o: Sym | number): boolean {
+    const other = Sym.from(o);
+    if (this.terms.size !== other.terms.size) return false;
+    for (const [k, c] of this.terms) if (other.terms.get(k) !== c) return false;
+    return true;
+  }
+
+  /**
+   * Whether the value is certainly below `n`. A symbolic dimension may take
+   * any size, so only a constant can be certain.
+   */
+  certainlyBelow(n: number): boolean {
+    const v = this.value;
+    return v !== undefined && v < n;
+  }
+
+  /** Evaluate with values for the atoms; undefined if an atom is missing. */
+  evaluate(env: Readonly<Record<string, number>>): number | undefined {
+    let total = 0;
+    for (const [k, c] of this.terms) {
+      let t = c;
+      if (k) {
+        for (const a of k.split('*')) {
+          const v = env[a];
+          if (v === undefined) return undefined;
+          t *= v;
+        }
+      }
+      total += t;
+    }
+    return total;
+  }
+
+  /** `seq + 1`, `2·seq²·d`-style text with ASCII operators: `2*seq^2*d + 3`. */
+  toString(): string {
+    if (this.terms.size === 0) return '0';
+    const keys = [...this.terms.keys()].sort((a, b) => degree(b) - degree(a) || a.localeCompare(b));
+    let out = '';
+    for (const k of keys) {
+      const c = this.terms.get(k)!;
+      const abs = Math.abs(c);
+      const mono = k ? powers(k) : '';
+      const body = !mono ? String(abs) : abs === 1 ? mono : `${abs}*${mono}`;
+      if (!out) out = c < 0 ? `-${body}` : body;
+      else out += c < 0 ? ` - ${body}` : ` + ${body}`;
+    }
+    return out;
+  }
+
+  /** JSON form: a number when constant, the formula string otherwise. */
+  toJSON(): number | string {
+    return this.value ?? this.toString();
+  }
+}
+
+function degree(key: string): number {
+  return key ? key.split('*').length : 0;
+}
+
+function mulKey(a: string, b: string): string {
+  if (!a) return b;
+  if (!b) return a;
+  return [...a.split('*'), ...b.split('*')].sort().join('*');
+}
+
+function powers(key: string): string {
+  const counts = new Map<string, number>();
+  for (const a of key.split('*')) counts.set(a, (counts.get(a) ?? 0) + 1);
+  return [...counts].map(([a, n]) => (n === 1 ? a : `${a}^${n}`)).join('*');
+}
+
+/** A dimension of a shape. */
+export type Dim = Sym;
+
+/** Shape of one example (batch dimension implicit). */
+export interface Shape {
+  dims: Dim[];
+  /** Integer token ids (`int[seq]`), as fed to an embedding. */
+  isInt?: boolean;
+}
+
+export function shapeToString(s: Shape): string {
+  return `${s.isInt ? 'int' : ''}[${s.dims.map((d) => d.toString()).join(', ')}]`;
+}
+
+export function shapeEquals(a: Shape, b: Shape): boolean {
+  return a.dims.length === b.dims.length && a.dims.every((d, i) => d.equals(b.dims[i]));
+}
+
+export function product(dims: readonly Sym[]): Sym {
+  let p = Sym.ONE;
+  for (const d of dims) p = p.mul(d);
+  return p;
+}
+
+/** Format a count with thin grouping: 61706 -> "61,706". */
+export function formatCount(x: Sym | number): string {
+  const s = Sym.from(x);
+  const v = s.value;
+  if (v === undefined) return s.toString();
+  return v.toLocaleString('en-US');
+}
+
+/** Compact count: 124439808 -> "124.4M". */
+export function formatCompact(x: Sym | number): string {
+  const s = Sym.from(x);
+  const v = s.value;
+  if (v === undefined) return s.toString();
+  const a = Math.abs(v);
+  if (a >= 1e12) return `${(v / 1e12).toFixed(1)}T`;
+  if (a >= 1e9) return `${(v / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toFixed(1)}K`;
+  return String(v);
+}

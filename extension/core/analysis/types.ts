@@ -1,0 +1,215 @@
+/**
+ * What one analysis of a file produces. Everything the editor, the CLI, the
+ * inspector and the runtime show comes from here. The graph IR is plain data
+ * (after `toJSON`) that crosses the webview boundary unchanged.
+ */
+import type { Range, SourceFile } from '../syntax/ast';
+import type { ArgValue, LayerCategory, WeightSpec } from '../layers/types';
+import type { Shape, Sym } from './sym';
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix an editor should offer first (e.g. the one "did you mean"). */
+  preferred?: boolean;
+}
+
+export interface Diagnostic {
+  /** Stable code: 'syntax.expected', 'name.unknown_layer', 'shape.mismatch', ... */
+  code: string;
+  severity: Severity;
+  message: string;
+  range: Range;
+  /** File the range is in, when not the analysed file (imports). */
+  uri?: string;
+  fixes?: Fix[];
+  /** 'unnecessary' fades the range (unused values). */
+  tags?: 'unnecessary'[];
+  related?: { message: string; range: Range; uri?: string }[];
+}
+
+export interface Params {
+  trainable: Sym;
+  nonTrainable: Sym;
+}
+
+// ------------------------------------------------------------------ graph IR
+
+/** A model input or, inside a group's body, the port a group input arrives on. */
+export interface InputNode {
+  kind: 'input';
+  id: number;
+  name: string;
+  shape: Shape;
+  range: Range;
+  /** Index among the graph's inputs. */
+  port: number;
+}
+
+export interface LayerNode {
+  kind: 'layer';
+  id: number;
+  /** Registry name: 'conv2d'. */
+  op: string;
+  category: LayerCategory;
+  /** Short text for diagrams: 'conv2d(6, 5)'. */
+  label: string;
+  args: Readonly<Record<string, ArgValue>>;
+  /** Node ids feeding it, in the order the runtime applies them (see LayerSpec.tfjs). */
+  inputs: number[];
+  shape: Shape;
+  weights: WeightSpec[];
+  /** Counted once per weight set: 0 on second and later uses of a shared layer object. */
+  params: Params;
+  macs: Sym;
+  /** The call in source. */
+  range: Range;
+  uri?: string;
+  /** Layer object name, when the layer is one (`wte`). */
+  object?: string;
+  /** Id of the node that first applied the same layer object (weights shared). */
+  sharedWith?: number;
+  /** Diagnostics that are about this node (errors are marked in the diagram). */
+  severity?: Severity;
+}
+
+/**
+ * A block call, or a repeated call (`* N`). The body is analysed once per
+ * distinct instantiation: `runs` lists consecutive identical instantiations
+ * with their counts, so `gpt_block(768, 12) * 12` holds one body, count 12.
+ */
+export interface GroupNode {
+  kind: 'group';
+  id: number;
+  /** Block name, or the layer name for a repeated plain layer. */
+  label: string;
+  block?: string;
+  /** Total repeat count (sum of run counts). */
+  repeat: number;
+  runs: { count: number; body: Graph }[];
+  inputs: number[];
+  shape: Shape;
+  /** Totals over all repeats. */
+  params: Params;
+  macs: Sym;
+  range: Range;
+  uri?: string;
+  severity?: Severity;
+}
+
+export type GraphNode = InputNode | LayerNode | GroupNode;
+
+export interface Graph {
+  /** Topologically ordered. Ids are unique within the whole model. */
+  nodes: GraphNode[];
+  /** Input node ids in port order. */
+  inputs: number[];
+  /** Output node ids. */
+  outputs: number[];
+}
+
+export interface Memory {
+  /** float32 parameter bytes (trainable + non-trainable). */
+  paramBytes: Sym;
+  /** Bytes of all layer outputs for one example's forward pass. */
+  activationBytes: Sym;
+}
+
+export interface ModelInfo {
+  name: string;
+  range: Range;
+  nameRange: Range;
+  uri?: string;
+  graph: Graph;
+  inputs: { name: string; shape: Shape; range: Range }[];
+  outputs: { shape: Shape; range: Range; nodeId: number }[];
+  params: Params & { total: Sym };
+  macs: Sym;
+  memory: Memory;
+  /** Symbolic dimension names in the inputs. */
+  symbols: string[];
+  /** Whether errors prevented a full analysis (counts then cover what was analysed). */
+  hasErrors: boolean;
+}
+
+/**
+ * Facts about one place in source, for hovers and inlay hints: a layer call,
+ * a block call, a bound name or an input. Sorted by start offset.
+ */
+export interface SiteInfo {
+  range: Range;
+  kind: 'layer' | 'block' | 'value' | 'input' | 'object';
+  /** Registry layer or block name, or the bound name. */
+  name: string;
+  /** Model in which this instance was seen (first instantiation wins). */
+  model: string;
+  inShapes: Shape[];
+  outShape?: Shape;
+  params?: Params;
+  macs?: Sym;
+  /** For block calls: how many times it repeats. */
+  repeat?: number;
+}
+
+/** A name that can be jumped to, renamed and referenced. */
+export interface SymbolInfo {
+  name: string;
+  kind: 'model' | 'block' | 'param' | 'value' | 'input' | 'object' | 'train';
+  /** Where it is declared (the identifier). */
+  range: Range;
+  uri?: string;
+  /** The whole declaration (for outline). */
+  fullRange: Range;
+  /** Enclosing model or block name. */
+  container?: string;
+  references: { range: Range; uri?: string }[];
+}
+
+export interface TrainInfo {
+  model: string;
+  range: Range;
+  /** Resolved settings, defaults filled in. */
+  config: TrainConfig;
+}
+
+export type DataSource =
+  | { kind: 'digits' | 'shapes' | 'sequences' | 'waves'; options: Record<string, ArgValue> }
+  | { kind: 'images'; path: string; options: Record<string, ArgValue> }
+  | { kind: 'csv'; path: string; options: Record<string, ArgValue> }
+  | { kind: 'text'; path: string; options: Record<string, ArgValue> };
+
+export interface TrainConfig {
+  data?: DataSource;
+  loss: 'crossentropy' | 'mse' | 'binary_crossentropy';
+  optimizer: { kind: 'adam' | 'sgd' | 'rmsprop'; lr: number; momentum?: number };
+  epochs: number;
+  batch: number;
+  validation: number;
+  metrics: string[];
+}
+
+export interface BlockInfoSummary {
+  name: string;
+  range: Range;
+  nameRange: Range;
+  params: { name: string; default?: string }[];
+  uri?: string;
+}
+
+export interface Analysis {
+  uri?: string;
+  file: SourceFile;
+  diagnostics: Diagnostic[];
+  models: ModelInfo[];
+  blocks: BlockInfoSummary[];
+  sites: SiteInfo[];
+  symbols: SymbolInfo[];
+  trains: TrainInfo[];
+}

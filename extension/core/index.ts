@@ -1,0 +1,10 @@
+/**
+ * The public face of the language core. Pure TypeScript: never imports
+ * 'vscode'; runs in the extension host, the webview and the CLI.
+ */
+export * from './syntax/ast';
+export * from './analysis/types';
+export * from './analysis/sym';
+export { LAYERS, getLayer } from './layers';
+export type { LayerSpec, ArgSpec, ArgValue, WeightSpec } from './layers';
+export { analyze, type AnalyzeOptions } from './analysis/analyze';
