@@ -1,0 +1,429 @@
+/**
+ * `attention`: multi-head scaled dot-product attention (self or cross), with
+ * an optional causal mask and ALiBi position bias.
+ *
+ * The tfjs side is a custom layer (tfjs 4.22 has no public multi-head
+ * attention). It can keep its last attention probabilities for the
+ * inspector's heatmaps; see `AttentionLayer`.
+ */
+import type { LayerVariable, Shape as TfShape, Tensor } from '@tensorflow/tfjs';
+import { Sym, shapeToString } from '../analysis/sym';
+import type { ArgValue, LayerContext, LayerSpec, Tf, WeightSpec } from './types';
+
+type LayerArgs = NonNullable<ConstructorParameters<Tf['layers']['Layer']>[0]>;
+type Kwargs = Record<string, unknown>;
+type TfLayer = InstanceType<Tf['layers']['Layer']>;
+
+/** Options of the tfjs attention layer (its serialised config, with the base layer's). */
+export interface AttentionOptions {
+  heads: number;
+  /** Size of each head's query/key/value vectors; `null` means input dim / heads. */
+  keyDim: number | null;
+  causal: boolean;
+  /** Dropout rate on the attention probabilities, in training only. */
+  dropout: number;
+  useBias: boolean;
+  position: 'none' | 'alibi';
+  /** Whether the layer is applied to `[x, context]` (cross-attention). */
+  hasContext: boolean;
+  seed: number;
+  /** Start with keeping the last attention probabilities on. */
+  keepAttention?: boolean;
+}
+
+/**
+ * The tfjs layer built for `attention`.
+ *
+ * Weights, in order: `query_kernel [d, h·k]`, `query_bias [h·k]`, `key_kernel
+ * [d_ctx, h·k]`, `key_bias`, `value_kernel [d_ctx, h·k]`, `value_bias`,
+ * `output_kernel [h·k, d]`, `output_bias [d]` (biases only with `useBias`),
+ * where h = heads, k = key_dim, d_ctx = d for self-attention.
+ */
+export interface AttentionLayer extends TfLayer {
+  /**
+   * Whether each forward pass keeps a copy of its attention probabilities.
+   * Off by default so that training does not hold on to memory; turning it
+   * off disposes the kept tensor.
+   */
+  keepAttention: boolean;
+  /**
+   * The attention probabilities of the last forward pass made while
+   * `keepAttention` was on, `[batch, heads, seq_q, seq_k]` (rows sum to 1).
+   * Owned by the layer: valid until the next forward pass or `dispose()`;
+   * clone it to keep it longer.
+   */
+  lastAttention(): Tensor | undefined;
+}
+
+export function isAttentionLayer(layer: TfLayer): layer is AttentionLayer {
+  return typeof (layer as Partial<AttentionLayer>).lastAttention === 'function';
+}
+
+/**
+ * ALiBi slopes (Press et al., "Train Short, Test Long"): a geometric sequence
+ * 2^(-8/n), 2^(-16/n), … for n a power of two; otherwise the slopes of the
+ * power of two below, then every other slope of the power of two above.
+ */
+export function alibiSlopes(heads: number): number[] {
+  const geometric = (n: number) => Array.from({ length: n }, (_, i) => Math.pow(2, (-8 * (i + 1)) / n));
+  const p = Math.pow(2, Math.floor(Math.log2(heads)));
+  if (p === heads) return geometric(heads);
+  const extra = geometric(2 * p).filter((_, i) => i % 2 === 0);
+  return [...geometric(p), ...extra.slice(0, heads - p)];
+}
+
+const matMulCache = new WeakMap<Tf, (a: Tensor, b: Tensor) => Tensor>();
+
+/**
+ * `a · b` (rank 2, or batched with equal batch axes) whose gradient also uses
+ * no transposed matMul: tf.matMul's own gradient multiplies with
+ * transposeA/transposeB, about 20x slower on the wasm backend than
+ * transposing explicitly first (see the tfjs notes).
+ */
+export function plainMatMul(tf: Tf): (a: Tensor, b: Tensor) => Tensor {
+  const cached = matMulCache.get(tf);
+  if (cached) return cached;
+  const swapLast = (t: Tensor) => {
+    const perm = t.shape.map((_, i) => i);
+    perm[perm.length - 2] = perm.length - 1;
+    perm[perm.length - 1] = perm.length - 2;
+    return tf.transpose(t, perm);
+  };
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [a, b, save] = args as [Tensor, Tensor, (ts: Tensor[]) => void];
+    save([a, b]);
+    return {
+      value: tf.matMul(a, b),
+      gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+        const g = Array.isArray(dy) ? dy[0] : dy;
+        const [sa, sb] = saved;
+        return [tf.matMul(g, swapLast(sb)), tf.matMul(swapLast(sa), g)];
+      },
+    };
+  }) as (a: Tensor, b: Tensor) => Tensor;
+  matMulCache.set(tf, op);
+  return op;
+}
+
+const classCache = new WeakMap<Tf, new (args: LayerArgs & AttentionOptions) => AttentionLayer>();
+
+/** The attention layer class for one `tf` module, made once and registered for serialisation. */
+export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOptions) => AttentionLayer {
+  const cached = classCache.get(tf);
+  if (cached) return cached;
+
+  const matMul = plainMatMul(tf);
+
+  class MultiHeadAttention extends tf.layers.Layer implements AttentionLayer {
+    static className = 'NnmodelAttention';
+    private readonly opts: AttentionOptions;
+    private keyDim = 0;
+    private wq: LayerVariable | null = null;
+    private bq: LayerVariable | null = null;
+    private wk: LayerVariable | null = null;
+    private bk: LayerVariable | null = null;
+    private wv: LayerVariable | null = null;
+    private bv: LayerVariable | null = null;
+    private wo: LayerVariable | null = null;
+    private bo: LayerVariable | null = null;
+    private keep = false;
+    private kept: Tensor | undefined;
+
+    constructor(args: LayerArgs & AttentionOptions) {
+      super(args);
+      this.opts = {
+        heads: args.heads,
+        keyDim: args.keyDim,
+        causal: args.causal,
+        dropout: args.dropout,
+        useBias: args.useBias,
+        position: args.position,
+        hasContext: args.hasContext,
+        seed: args.seed,
+      };
+      this.keep = args.keepAttention === true;
+    }
+
+    get keepAttention(): boolean {
+      return this.keep;
+    }
+
+    set keepAttention(on: boolean) {
+      this.keep = on;
+      if (!on) this.dropKept();
+    }
+
+    lastAttention(): Tensor | undefined {
+      return this.kept;
+    }
+
+    private dropKept(): void {
+      this.kept?.dispose();
+      this.kept = undefined;
+    }
+
+    override build(inputShape: TfShape | TfShape[]): void {
+      const shapes = Array.isArray(inputShape[0]) ? (inputShape as TfShape[]) : [inputShape as TfShape];
+      const d = shapes[0][shapes[0].length - 1];
+      const ctxShape = shapes[1] ?? shapes[0];
+      const dc = ctxShape[ctxShape.length - 1];
+      if (d == null || dc == null) throw new Error('attention needs a known feature size');
+      const { heads, useBias, seed } = this.opts;
+      const keyDim = this.opts.keyDim ?? d / heads;
+      if (!Number.isInteger(keyDim)) throw new Error(`attention dim ${d} is not divisible by heads ${heads}`);
+      this.keyDim = keyDim;
+      const h = heads * keyDim;
+      const kernel = (name: string, shape: number[], s: number) =>
+        this.addWeight(name, shape, 'float32', tf.initializers.glorotUniform({ seed: s }), undefined, true);
+      const bias = (name: string, n: number) =>
+        useBias ? this.addWeight(name, [n], 'float32', tf.initializers.zeros(), undefined, true) : null;
+      this.wq = kernel('query_kernel', [d, h], seed);
+      this.bq = bias('query_bias', h);
+      this.wk = kernel('key_kernel', [dc, h], seed + 1);
+      this.bk = bias('key_bias', h);
+      this.wv = kernel('value_kernel', [dc, h], seed + 2);
+      this.bv = bias('value_bias', h);
+      this.wo = kernel('output_kernel', [h, d], seed + 3);
+      this.bo = bias('output_bias', d);
+      this.built = true;
+    }
+
+    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape {
+      return Array.isArray(inputShape[0]) ? (inputShape as TfShape[])[0] : (inputShape as TfShape);
+    }
+
+    /** [b, t, f] · W (+ bias) → [b, heads, t, key_dim], with plain 2-D matMuls. */
+    private project(x: Tensor, w: LayerVariable, b: LayerVariable | null): Tensor {
+      const [batch, t, f] = x.shape;
+      let y = matMul(tf.reshape(x, [batch * t, f]), w.read());
+      if (b) y = tf.add(y, b.read());
+      return tf.transpose(tf.reshape(y, [batch, t, this.opts.heads, this.keyDim]), [0, 2, 1, 3]);
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      const x = list[0];
+      const context = this.opts.hasContext ? list[1] : x;
+      if (!context) throw new Error('attention with context needs [x, context] as inputs');
+      const training = kwargs['training'] === true;
+      const { heads, causal, dropout, position } = this.opts;
+      let probsOut: Tensor | undefined;
+      const out = tf.tidy(() => {
+        const [batch, tq, d] = x.shape;
+        const tk = (context.shape as number[])[1];
+        // Scaling q before the product is cheaper than scaling the scores.
+        const q = tf.mul(this.project(x, this.wq!, this.bq), 1 / Math.sqrt(this.keyDim));
+        const k = this.project(context, this.wk!, this.bk);
+        const v = this.project(context, this.wv!, this.bv);
+        // Explicit transpose: a transposed matMul is ~20x slower on wasm.
+        let scores = matMul(q, tf.transpose(k, [0, 1, 3, 2]));
+        if (position === 'alibi') scores = tf.add(scores, alibiBias(tf, heads, tq, tk));
+        if (causal) {
+          const allowed = tf.linalg.bandPart(tf.ones([tq, tk]), -1, 0);
+          scores = tf.add(scores, tf.mul(tf.sub(1, allowed), -1e9));
+        }
+        let probs = tf.softmax(scores, -1);
+        if (this.keep) probsOut = tf.keep(probs.clone());
+        if (training && dropout > 0) probs = tf.dropout(probs, dropout);
+        const ctxv = matMul(probs, v); // [b, heads, tq, key_dim]
+        const merged = tf.reshape(tf.transpose(ctxv, [0, 2, 1, 3]), [batch * tq, heads * this.keyDim]);
+        let y = matMul(merged, this.wo!.read());
+        if (this.bo) y = tf.add(y, this.bo.read());
+        return tf.reshape(y, [batch, tq, d]);
+      });
+      if (probsOut) {
+        this.dropKept();
+        this.kept = probsOut;
+      }
+      return out;
+    }
+
+    override dispose() {
+      this.dropKept();
+      return super.dispose();
+    }
+
+    override getConfig() {
+      return { ...super.getConfig(), ...this.opts };
+    }
+  }
+
+  tf.serialization.registerClass(MultiHeadAttention);
+  classCache.set(tf, MultiHeadAttention);
+  return MultiHeadAttention;
+}
+
+/** −slope_h · |i − j| for query position i and key position j: `[heads, tq, tk]`. */
+function alibiBias(tf: Tf, heads: number, tq: number, tk: number): Tensor {
+  const i = tf.reshape(tf.range(0, tq, 1, 'float32'), [tq, 1]);
+  const j = tf.reshape(tf.range(0, tk, 1, 'float32'), [1, tk]);
+  const dist = tf.abs(tf.sub(i, j));
+  const slopes = tf.tensor3d(alibiSlopes(heads), [heads, 1, 1]);
+  return tf.mul(tf.neg(slopes), dist);
+}
+
+// ------------------------------------------------------------------ spec
+
+function int(v: ArgValue | undefined): number {
+  return v as number;
+}
+
+/** Divisors of n near `heads`, for the "use heads …" hint: two below, or one below and one above. */
+function nearbyDivisors(n: number, heads: number): number[] {
+  const below: number[] = [];
+  for (let h = Math.min(heads - 1, n); h >= 1 && below.length < 2; h--) if (n % h === 0) below.push(h);
+  below.reverse();
+  if (below.length < 2) {
+    for (let h = heads + 1; h <= n; h++) {
+      if (n % h === 0) {
+        below.push(h);
+        break;
+      }
+    }
+  }
+  return below;
+}
+
+interface Geometry {
+  seqQ: Sym;
+  d: Sym;
+  seqK: Sym;
+  dContext: Sym;
+  heads: number;
+  keyDim: Sym;
+}
+
+function geometry(ctx: LayerContext): Geometry {
+  const heads = int(ctx.args.heads);
+  if (!Number.isInteger(heads) || heads < 1) ctx.fail('arg.range', `heads must be a positive integer, got ${heads}`, 'heads');
+  const [seqQ, d] = ctx.inputs[0].dims;
+  let seqK = seqQ;
+  let dContext = d;
+  if (ctx.args.context != null) {
+    const c = ctx.tensors.context;
+    if (!c) ctx.fail('shape.unknown', 'the shape of the context value is not known', 'context');
+    if (c.dims.length !== 2) {
+      ctx.fail('shape.rank', `attention's context must be a sequence [seq, d], got ${shapeToString(c)}`, 'context');
+    }
+    if (c.isInt) {
+      ctx.fail('shape.not_float', `attention's context must be vectors, not token ids ${shapeToString(c)}: embed it first`, 'context');
+    }
+    [seqK, dContext] = c.dims;
+  }
+  let keyDim: Sym;
+  const given = ctx.args.key_dim;
+  if (typeof given === 'number') {
+    if (!Number.isInteger(given) || given < 1) ctx.fail('arg.range', `key_dim must be a positive integer, got ${given}`, 'key_dim');
+    keyDim = Sym.of(given);
+  } else {
+    const exact = d.divExact(heads);
+    if (!exact) {
+      const dv = d.value;
+      const hint =
+        dv === undefined
+          ? 'set key_dim'
+          : `use heads ${nearbyDivisors(dv, heads).join(' or ')}, or set key_dim`;
+      ctx.fail('arg.heads_divide', `attention dim ${d.toString()} is not divisible by heads ${heads}; ${hint}`, 'heads');
+    }
+    keyDim = exact;
+  }
+  const dropout = ctx.args.dropout;
+  if (typeof dropout === 'number' && !(dropout >= 0 && dropout < 1)) {
+    ctx.fail('arg.range', `dropout is a rate in [0, 1), got ${dropout}`, 'dropout');
+  }
+  return { seqQ, d, seqK, dContext, heads, keyDim };
+}
+
+export const attention: LayerSpec = {
+  name: 'attention',
+  category: 'attention',
+  summary: 'Multi-head scaled dot-product attention (self-attention, or cross-attention with context=).',
+  doc: [
+    '**attention(heads, key_dim = dim/heads, causal = false, context = none, dropout = 0, bias = true, position = none|alibi)**',
+    '',
+    'Every position asks a *query* and compares it with the *keys* of all positions; the softmax of',
+    'the scores weighs their *values*. With `h = heads` and `k = key_dim`:',
+    '',
+    '`Q = x·W_q`, `K = c·W_k`, `V = c·W_v` split into h heads of size k;',
+    '`A = softmax(Q·Kᵀ / √k)` per head; `y = concat_heads(A·V)·W_o`.',
+    '',
+    '`c` is `x` itself (self-attention) or the `context` value (cross-attention, e.g. a decoder',
+    'reading the encoder’s output). `causal = true` hides later positions (position i sees j ≤ i),',
+    'for language models. `position = alibi` adds a fixed penalty `−m_h·|i − j|` per head',
+    '(ALiBi, no parameters). `dropout` drops attention weights in training. The layer keeps its',
+    'attention weights `A` for the heatmap view.',
+    '',
+    '- input: `[seq, d]`; context: `[seq_k, d_k]`',
+    '- output: `[seq, d]`',
+    '- parameters: `W_q [d, h·k]`, `W_k`, `W_v [d_k, h·k]`, `W_o [h·k, d]` and their biases:',
+    '  `4·(d·d + d)` for self-attention when `h·k = d`',
+    '- MACs: the four projections plus `Q·Kᵀ` and `A·V`: `4·seq·d² + 2·seq²·d` for self-attention',
+    '  when `h·k = d`',
+  ].join('\n'),
+  args: [
+    { name: 'heads', type: 'int', doc: 'Number of attention heads.', min: 1 },
+    {
+      name: 'key_dim',
+      type: 'int',
+      doc: 'Size of each head’s query/key/value vectors (default: dim / heads).',
+      optional: true,
+      min: 1,
+    },
+    { name: 'causal', type: 'bool', doc: 'Each position attends only to itself and earlier positions.', default: false },
+    { name: 'context', type: 'tensor', doc: 'Sequence to attend to (cross-attention); default: the input itself.' },
+    { name: 'dropout', type: 'number', doc: 'Dropout rate on the attention weights, in training only.', default: 0, min: 0, max: 1 },
+    { name: 'bias', type: 'bool', doc: 'Biases in the four projections.', default: true },
+    {
+      name: 'position',
+      type: 'enum',
+      doc: 'none, or alibi: a fixed per-head penalty growing with the distance |i − j|.',
+      enum: ['none', 'alibi'],
+      default: 'none',
+    },
+  ],
+  inputRank: [2],
+  outputShape(ctx) {
+    geometry(ctx);
+    return { dims: [...ctx.inputs[0].dims] };
+  },
+  weights(ctx) {
+    const g = geometry(ctx);
+    const h = g.keyDim.mul(g.heads);
+    const bias = ctx.args.bias !== false;
+    const out: WeightSpec[] = [];
+    const add = (name: string, kernel: Sym[], biasLen: Sym) => {
+      out.push({ name: `${name}_kernel`, shape: kernel, trainable: true });
+      if (bias) out.push({ name: `${name}_bias`, shape: [biasLen], trainable: true });
+    };
+    add('query', [g.d, h], h);
+    add('key', [g.dContext, h], h);
+    add('value', [g.dContext, h], h);
+    add('output', [h, g.d], g.d);
+    return out;
+  },
+  macs(ctx) {
+    const { seqQ, d, seqK, dContext, heads, keyDim } = geometry(ctx);
+    const h = keyDim.mul(heads);
+    const q = seqQ.mul(d).mul(h);
+    const kv = seqK.mul(dContext).mul(h).mul(2);
+    const scores = seqQ.mul(seqK).mul(h);
+    const weighted = seqQ.mul(seqK).mul(h);
+    const o = seqQ.mul(h).mul(d);
+    return q.add(kv).add(scores).add(weighted).add(o);
+  },
+  tfjs(ctx) {
+    const Cls = attentionLayerClass(ctx.tf);
+    const position = ctx.args.position === 'alibi' ? 'alibi' : 'none';
+    return new Cls({
+      name: ctx.name,
+      heads: int(ctx.args.heads),
+      keyDim: typeof ctx.args.key_dim === 'number' ? ctx.args.key_dim : null,
+      causal: ctx.args.causal === true,
+      dropout: typeof ctx.args.dropout === 'number' ? ctx.args.dropout : 0,
+      useBias: ctx.args.bias !== false,
+      position,
+      hasContext: ctx.args.context != null,
+      seed: ctx.seed,
+    });
+  },
+};

@@ -1,0 +1,136 @@
+/**
+ * Recurrent layers: `rnn` (Keras SimpleRNN), `lstm`, `gru`, built with
+ * tfjs-layers' own classes, so parameter counts follow tfjs exactly.
+ *
+ * tfjs 4.22's GRU has no `reset_after` (it throws when asked): its bias is
+ * one vector of 3·units, giving 3·units·(features + units + 1) parameters,
+ * where Keras 2+ with `reset_after = true` has 3·units·(features + units + 2).
+ */
+import { Sym } from '../analysis/sym';
+import type { ArgValue, LayerContext, LayerSpec, TfjsContext } from './types';
+
+interface Cell {
+  name: 'rnn' | 'lstm' | 'gru';
+  /** Number of gate blocks: the kernels are `gates · units` wide. */
+  gates: number;
+  title: string;
+  formula: string;
+  summary: string;
+  about: string;
+}
+
+const CELLS: readonly Cell[] = [
+  {
+    name: 'rnn',
+    gates: 1,
+    title: 'simple recurrent layer (Keras SimpleRNN)',
+    formula: 'units·(features + units + 1)',
+    summary: 'Simple recurrent layer: h_t = tanh(x_t·W + h_{t−1}·U + b).',
+    about: 'At each time step `h_t = tanh(x_t·W + h_{t−1}·U + b)`.',
+  },
+  {
+    name: 'lstm',
+    gates: 4,
+    title: 'long short-term memory layer',
+    formula: '4·units·(features + units + 1)',
+    summary: 'LSTM layer: input, forget and output gates around a memory cell.',
+    about:
+      'At each time step four gates (input, forget, cell candidate, output) are computed from `x_t` and `h_{t−1}`; ' +
+      'the memory cell `c_t = f·c_{t−1} + i·g` carries information across long distances, and `h_t = o·tanh(c_t)`.',
+  },
+  {
+    name: 'gru',
+    gates: 3,
+    title: 'gated recurrent unit layer',
+    formula: '3·units·(features + units + 1)',
+    summary: 'GRU layer: update and reset gates, fewer parameters than an LSTM.',
+    about:
+      'At each time step an update gate `z` and a reset gate `r` decide how much of `h_{t−1}` to keep: ' +
+      '`h_t = z·h_{t−1} + (1 − z)·tanh(x_t·W_h + (r·h_{t−1})·U_h + b_h)`. ' +
+      'As in TensorFlow.js, the reset gate is applied before the recurrent product (`reset_after = false`).',
+  },
+];
+
+function int(v: ArgValue | undefined): number {
+  return v as number;
+}
+
+function units(ctx: LayerContext): number {
+  const u = int(ctx.args.units);
+  if (!Number.isInteger(u) || u < 1) ctx.fail('arg.range', `units must be a positive integer, got ${u}`, 'units');
+  return u;
+}
+
+function recurrentSpec(cell: Cell): LayerSpec {
+  const { name, gates } = cell;
+  return {
+    name,
+    category: 'recurrent',
+    summary: cell.summary,
+    doc: [
+      `**${name}(units, return_sequences = false)** — ${cell.title}.`,
+      '',
+      `Reads the sequence one step at a time, keeping a state \`h\` of \`units\` numbers. ${cell.about}`,
+      '',
+      '- input: `[seq, features]`',
+      '- output: `[units]` (the last state), or `[seq, units]` with `return_sequences = true`',
+      `- parameters: \`${cell.formula}\` (weights \`kernel [features, ${gates > 1 ? `${gates}·` : ''}units]\`,`,
+      `  \`recurrent_kernel [units, ${gates > 1 ? `${gates}·` : ''}units]\`, \`bias\`), as in Keras / TensorFlow.js`,
+      `- MACs: \`seq · ${gates > 1 ? `${gates}·` : ''}units·(features + units)\` — the cell's matrix products per time step,`,
+      '  times the number of steps (gate multiplications are elementwise, not counted)',
+    ].join('\n'),
+    args: [
+      { name: 'units', type: 'int', doc: 'Size of the state (and of each output vector).', min: 1 },
+      {
+        name: 'return_sequences',
+        type: 'bool',
+        doc: 'Output the state at every step `[seq, units]` instead of only the last `[units]`.',
+        default: false,
+      },
+    ],
+    inputRank: [2],
+    outputShape(ctx) {
+      const u = Sym.of(units(ctx));
+      const seq = ctx.inputs[0].dims[0];
+      return { dims: ctx.args.return_sequences === true ? [seq, u] : [u] };
+    },
+    weights(ctx) {
+      const u = units(ctx);
+      const features = ctx.inputs[0].dims[1];
+      const width = Sym.of(gates * u);
+      return [
+        { name: 'kernel', shape: [features, width], trainable: true },
+        { name: 'recurrent_kernel', shape: [Sym.of(u), width], trainable: true },
+        { name: 'bias', shape: [width], trainable: true },
+      ];
+    },
+    macs(ctx) {
+      const u = units(ctx);
+      const [seq, features] = ctx.inputs[0].dims;
+      return seq.mul(features.add(u).mul(gates * u));
+    },
+    tfjs(ctx: TfjsContext) {
+      const { tf, seed } = ctx;
+      const common = {
+        name: ctx.name,
+        units: int(ctx.args.units),
+        returnSequences: ctx.args.return_sequences === true,
+        kernelInitializer: tf.initializers.glorotUniform({ seed }),
+        recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1 }),
+      };
+      switch (name) {
+        case 'rnn':
+          return tf.layers.simpleRNN(common);
+        // Keras 2+ gates with the logistic sigmoid; tfjs still defaults to hardSigmoid.
+        case 'lstm':
+          return tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid', unitForgetBias: true });
+        case 'gru':
+          return tf.layers.gru({ ...common, recurrentActivation: 'sigmoid' });
+      }
+    },
+  };
+}
+
+export const rnn: LayerSpec = recurrentSpec(CELLS[0]);
+export const lstm: LayerSpec = recurrentSpec(CELLS[1]);
+export const gru: LayerSpec = recurrentSpec(CELLS[2]);
