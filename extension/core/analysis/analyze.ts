@@ -1,4 +1,46 @@
-import type { Analysis } from './types';
+/**
+ * The analysis: names, blocks, shape inference with symbolic dimensions,
+ * counts and diagnostics, in one walk over each model.
+ *
+ * A model body is evaluated statement by statement. Layer calls add nodes to
+ * the graph being built; block calls are instantiated into a group whose body
+ * is analysed once per distinct (block, arguments, input shapes): a repeated
+ * block that keeps its shape (`gpt_block(768, 12) * 12`) costs one body.
+ */
+import type {
+  Arg,
+  AssignStmt,
+  BlockDecl,
+  CallExpr,
+  Expr,
+  ModelDecl,
+  Range,
+  SourceFile,
+  Statement,
+} from '../syntax/ast';
+import { parse } from '../syntax/parser';
+import { LAYERS, getLayer } from '../layers';
+import { createLayerContext, withDefaults } from '../layers/context';
+import { LayerError, type ArgSpec, type ArgValue, type LayerSpec, type WeightSpec } from '../layers/types';
+import { Sym, product, shapeToString, type Shape } from './sym';
+import { didYouMean, suggest } from './suggest';
+import { UNKNOWN, describeValue, valueKey, type LayerObject, type TensorValue, type Value } from './values';
+import type {
+  Analysis,
+  BlockInfoSummary,
+  Diagnostic,
+  Fix,
+  Graph,
+  GraphNode,
+  GroupNode,
+  LayerNode,
+  ModelInfo,
+  Params,
+  Severity,
+  SiteInfo,
+} from './types';
+import { collectSymbols } from './symbols';
+import { analyzeTrain } from './train';
 
 export interface AnalyzeOptions {
   /** URI or path of the file, used in diagnostics of imports. */
@@ -11,9 +53,1396 @@ export interface AnalyzeOptions {
   readImport?: (fromUri: string | undefined, path: string) => { uri: string; text: string } | undefined;
 }
 
+/** Limits that keep pathological input cheap. */
+export const LIMITS = {
+  /** Largest `* N`. */
+  maxRepeat: 10_000,
+  /** Distinct instantiations a repeat may produce before it is cut short. */
+  maxDistinctRepeats: 256,
+  /** Largest concrete dimension. */
+  maxDim: 2 ** 31 - 1,
+  /** Deepest block nesting. */
+  maxBlockDepth: 64,
+  /** Layer applications analysed per model before giving up. */
+  maxNodes: 200_000,
+  /** Depth of imports. */
+  maxImportDepth: 16,
+};
+
+const ACTIVATIONS = ['none', 'linear', 'relu', 'relu6', 'leaky_relu', 'elu', 'gelu', 'sigmoid', 'tanh', 'silu', 'softmax'];
+
+interface BlockDef {
+  decl: BlockDecl;
+  uri?: string;
+}
+
+interface GraphBuilder {
+  nodes: GraphNode[];
+  inputs: number[];
+  outputs: number[];
+  next: number;
+}
+
+function newGraph(): GraphBuilder {
+  return { nodes: [], inputs: [], outputs: [], next: 0 };
+}
+
+function freeze(g: GraphBuilder): Graph {
+  return { nodes: g.nodes, inputs: g.inputs, outputs: g.outputs };
+}
+
+/** Evaluation context of one body (model or block instantiation). */
+interface Ctx {
+  env: Map<string, Value>;
+  g: GraphBuilder;
+  model: string;
+  uri?: string;
+  /** Block names being instantiated, outermost first. */
+  stack: string[];
+  /** Outermost call in the analysed file, where diagnostics from imported files are shown. */
+  anchor?: Range;
+  /** Whether values are unknown on purpose (a block checked on its own). */
+  static: boolean;
+}
+
+interface InstResult {
+  graph: Graph;
+  out?: Shape;
+  params: Params;
+  macs: Sym;
+  activations: Sym;
+  ok: boolean;
+}
+
+const ZERO_PARAMS: Params = { trainable: Sym.ZERO, nonTrainable: Sym.ZERO };
+
+class Analyzer {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly diagKeys = new Set<string>();
+  readonly sites: SiteInfo[] = [];
+  private readonly siteKeys = new Set<string>();
+  readonly blocks = new Map<string, BlockDef>();
+  private readonly instCache = new Map<string, InstResult>();
+  private readonly usedBlocks = new Set<string>();
+  private nodeCount = 0;
+
+  constructor(
+    readonly file: SourceFile,
+    readonly uri: string | undefined,
+    private readonly readImport: AnalyzeOptions['readImport'],
+  ) {}
+
+  // ------------------------------------------------------------- diagnostics
+
+  diag(
+    code: string,
+    severity: Severity,
+    message: string,
+    range: Range,
+    ctx?: { uri?: string; anchor?: Range },
+    extra: Partial<Diagnostic> = {},
+  ): void {
+    let d: Diagnostic = { code, severity, message, range, ...extra };
+    if (ctx && ctx.uri !== this.uri) {
+      // A problem inside an imported file: show it where this file uses it.
+      if (!ctx.anchor) return;
+      d = {
+        code,
+        severity,
+        message: `${message} (in ${ctx.uri ?? 'an imported file'} at ${range.start.line + 1}:${range.start.character + 1})`,
+        range: ctx.anchor,
+        related: [{ message, range, uri: ctx.uri }],
+      };
+    }
+    const key = `${d.code}|${d.range.start.offset}|${d.range.end.offset}|${d.message}`;
+    if (this.diagKeys.has(key)) return;
+    this.diagKeys.add(key);
+    this.diagnostics.push(d);
+  }
+
+  private error(code: string, message: string, range: Range, ctx: Ctx, extra: Partial<Diagnostic> = {}): void {
+    if (ctx.static && code.startsWith('shape.')) return;
+    this.diag(code, 'error', message, range, ctx, extra);
+  }
+
+  private replaceFix(title: string, range: Range, newText: string, preferred = true): Fix {
+    return { title, edits: [{ range, newText }], preferred };
+  }
+
+  // ------------------------------------------------------------ declarations
+
+  collectDeclarations(): void {
+    const seen = new Map<string, Range>();
+    for (const item of this.file.items) {
+      if (item.kind !== 'model' && item.kind !== 'block') continue;
+      const prev = seen.get(item.name.name);
+      if (prev) {
+        this.diag(
+          'name.duplicate',
+          'error',
+          `'${item.name.name}' is already defined at line ${prev.start.line + 1}; rename one of them.`,
+          item.name.range,
+          undefined,
+          { related: [{ message: 'first defined here', range: prev }] },
+        );
+        continue;
+      }
+      seen.set(item.name.name, item.name.range);
+      if (item.kind === 'block') this.blocks.set(item.name.name, { decl: item });
+    }
+    for (const item of this.file.items) {
+      if (item.kind === 'import') this.loadImport(item.path.value, item.path.range, this.uri, 0, new Set([this.uri ?? '']));
+    }
+  }
+
+  private loadImport(path: string, at: Range, fromUri: string | undefined, depth: number, visiting: Set<string>): void {
+    if (depth > LIMITS.maxImportDepth) {
+      this.diag('import.too_deep', 'error', `imports nest deeper than ${LIMITS.maxImportDepth} files.`, at);
+      return;
+    }
+    let loaded: { uri: string; text: string } | undefined;
+    try {
+      loaded = this.readImport?.(fromUri, path);
+    } catch {
+      loaded = undefined;
+    }
+    if (!loaded) {
+      this.diag('import.not_found', 'error', `cannot find '${path}' (paths are relative to this file).`, at);
+      return;
+    }
+    if (visiting.has(loaded.uri)) return; // a cycle: everything it holds is already being read
+    visiting.add(loaded.uri);
+    const file = parse(loaded.text);
+    if (file.errors.length > 0 && depth === 0) {
+      const e = file.errors[0];
+      this.diag(
+        'import.errors',
+        'error',
+        `'${path}' has ${file.errors.length} syntax error${file.errors.length > 1 ? 's' : ''}; the first, at ${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}`,
+        at,
+        undefined,
+        { related: [{ message: e.message, range: e.range, uri: loaded.uri }] },
+      );
+    }
+    for (const item of file.items) {
+      if (item.kind === 'block' && !this.blocks.has(item.name.name)) {
+        this.blocks.set(item.name.name, { decl: item, uri: loaded.uri });
+      } else if (item.kind === 'import') {
+        this.loadImport(item.path.value, at, loaded.uri, depth + 1, visiting);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ models
+
+  analyzeModel(decl: ModelDecl): ModelInfo {
+    const g = newGraph();
+    const ctx: Ctx = { env: new Map(), g, model: decl.name.name, uri: this.uri, stack: [], static: false };
+    const inputs: ModelInfo['inputs'] = [];
+    const outputs: ModelInfo['outputs'] = [];
+    const errorsBefore = this.errorCount();
+    let sawOutput = false;
+    for (const stmt of decl.body) {
+      if (stmt.kind === 'input') {
+        if (!stmt.shape) {
+          this.error(
+            'input.shape_required',
+            `model input '${stmt.name.name}' needs a shape, e.g. \`input ${stmt.name.name}: [28, 28, 1]\` or \`input ${stmt.name.name}: int[seq]\`.`,
+            stmt.name.range,
+            ctx,
+          );
+          ctx.env.set(stmt.name.name, { kind: 'tensor', node: -1, name: stmt.name.name });
+          continue;
+        }
+        const shape = this.evalShape(stmt.shape, ctx);
+        const id = g.next++;
+        g.nodes.push({ kind: 'input', id, name: stmt.name.name, shape: shape ?? { dims: [] }, range: stmt.range, port: g.inputs.length });
+        g.inputs.push(id);
+        if (shape) inputs.push({ name: stmt.name.name, shape, range: stmt.range });
+        ctx.env.set(stmt.name.name, { kind: 'tensor', node: id, shape, name: stmt.name.name });
+        if (shape) this.site(stmt.name.range, 'input', stmt.name.name, ctx, [], shape);
+      } else if (stmt.kind === 'output') {
+        sawOutput = true;
+        for (const e of stmt.values) {
+          const v = this.evalExpr(e, ctx);
+          if (v.kind === 'tensor') {
+            if (v.node >= 0) g.outputs.push(v.node);
+            if (v.shape) outputs.push({ shape: v.shape, range: e.range, nodeId: v.node });
+          } else if (v.kind !== 'unknown') {
+            this.error('output.not_tensor', `an output must be a tensor, but this is ${describeValue(v)}.`, e.range, ctx);
+          }
+        }
+      } else {
+        this.evalStatement(stmt, ctx);
+      }
+    }
+    if (!sawOutput) {
+      this.diag(
+        'model.no_output',
+        'error',
+        `model '${decl.name.name}' has no output; add a line \`output <value>\`.`,
+        decl.name.range,
+      );
+    }
+    const graph = freeze(g);
+    const totals = totalsOf(graph);
+    const symbols = new Set<string>();
+    for (const i of inputs) for (const d of i.shape.dims) for (const a of d.atoms()) symbols.add(a);
+    return {
+      name: decl.name.name,
+      range: decl.range,
+      nameRange: decl.name.range,
+      uri: this.uri,
+      graph,
+      inputs,
+      outputs,
+      params: { ...totals.params, total: totals.params.trainable.add(totals.params.nonTrainable) },
+      macs: totals.macs,
+      memory: {
+        paramBytes: totals.params.trainable.add(totals.params.nonTrainable).mul(4),
+        activationBytes: totals.activations.mul(4),
+      },
+      symbols: [...symbols].sort(),
+      hasErrors: this.errorCount() > errorsBefore,
+    };
+  }
+
+  private errorCount(): number {
+    let n = 0;
+    for (const d of this.diagnostics) if (d.severity === 'error') n++;
+    return n;
+  }
+
+  /** Check a block on its own (never used by a model): names and arguments, no shapes. */
+  analyzeBlockStatically(def: BlockDef): void {
+    const ctx: Ctx = { env: new Map(), g: newGraph(), model: '', uri: def.uri, stack: [def.decl.name.name], static: true };
+    for (const p of def.decl.params) {
+      ctx.env.set(p.name.name, p.default ? this.evalExpr(p.default, ctx) : UNKNOWN);
+      if (ctx.env.get(p.name.name)?.kind !== 'number') ctx.env.set(p.name.name, UNKNOWN);
+    }
+    this.runBlockBody(def, ctx, []);
+  }
+
+  // -------------------------------------------------------------- statements
+
+  private evalStatement(stmt: Statement, ctx: Ctx): void {
+    if (stmt.kind === 'assign') {
+      const v = this.evalAssignValue(stmt, ctx);
+      if (v.kind === 'tensor') {
+        const named: TensorValue = { ...v, name: stmt.target.name };
+        ctx.env.set(stmt.target.name, named);
+        if (v.shape) this.site(stmt.target.range, 'value', stmt.target.name, ctx, [], v.shape);
+      } else {
+        ctx.env.set(stmt.target.name, v.kind === 'object' ? { ...v, name: stmt.target.name } : v);
+      }
+    }
+  }
+
+  private evalAssignValue(stmt: AssignStmt, ctx: Ctx): Value {
+    const e = stmt.value;
+    // `wte = embedding(50257, 768)`: a bare layer call defines a layer object.
+    if (e.kind === 'call' && !ctx.env.has(e.callee.name) && !this.blocks.has(e.callee.name)) {
+      const spec = getLayer(e.callee.name);
+      if (spec && !spec.args.some((a) => a.type === 'tensors')) {
+        if (e.repeat) this.error('object.repeat', 'a layer object cannot be repeated; repeat where it is applied.', e.repeat.range, ctx);
+        const r = this.resolveArgs(spec, e, ctx, false);
+        const obj: LayerObject = { kind: 'object', name: stmt.target.name, spec, args: r?.args ?? {} };
+        this.site(e.range, 'object', spec.name, ctx, [], undefined);
+        return obj;
+      }
+    }
+    return this.evalExpr(e, ctx);
+  }
+
+  private evalShape(shape: NonNullable<Extract<Statement, { kind: 'input' }>['shape']>, ctx: Ctx): Shape | undefined {
+    const dims: Sym[] = [];
+    let ok = true;
+    for (const d of shape.dims) {
+      const s = this.evalDim(d, ctx);
+      if (!s) ok = false;
+      else dims.push(s);
+    }
+    return ok ? { dims, isInt: shape.isInt || undefined } : undefined;
+  }
+
+  /** A dimension: an integer, a symbol, or arithmetic of them. */
+  private evalDim(e: Expr, ctx: Ctx): Sym | undefined {
+    switch (e.kind) {
+      case 'number':
+        if (!Number.isInteger(e.value) || e.value < 1) {
+          this.error('shape.bad_dim', `a dimension must be a whole number of at least 1, not ${e.text}.`, e.range, ctx);
+          return undefined;
+        }
+        if (e.value > LIMITS.maxDim) {
+          this.error('shape.too_large', `dimension ${e.text} is larger than ${LIMITS.maxDim}.`, e.range, ctx);
+          return undefined;
+        }
+        return Sym.of(e.value);
+      case 'name': {
+        const v = ctx.env.get(e.name);
+        if (v?.kind === 'number' && Number.isInteger(v.value) && v.value >= 1) return Sym.of(v.value);
+        return Sym.atom(e.name);
+      }
+      case 'paren':
+        return this.evalDim(e.expr, ctx);
+      case 'binary': {
+        const l = this.evalDim(e.left, ctx);
+        const r = this.evalDim(e.right, ctx);
+        if (!l || !r) return undefined;
+        if (e.op === '+') return l.add(r);
+        if (e.op === '-') return l.sub(r);
+        if (e.op === '*') return l.mul(r);
+        const rv = r.value;
+        if (rv === undefined || rv === 0) {
+          this.error('shape.bad_dim', 'a dimension can only be divided by a non-zero number.', e.range, ctx);
+          return undefined;
+        }
+        return l.floorDiv(rv);
+      }
+      case 'error':
+        return undefined;
+      default:
+        this.error('shape.bad_dim', 'a dimension is a whole number or a name such as `seq`.', e.range, ctx);
+        return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------- expressions
+
+  evalExpr(e: Expr, ctx: Ctx): Value {
+    switch (e.kind) {
+      case 'number':
+        return { kind: 'number', value: e.value };
+      case 'string':
+        return { kind: 'string', value: e.value };
+      case 'bool':
+        return { kind: 'bool', value: e.value };
+      case 'error':
+        return UNKNOWN;
+      case 'paren':
+        return this.evalExpr(e.expr, ctx);
+      case 'list':
+        return { kind: 'list', items: e.items.map((i) => this.evalExpr(i, ctx)) };
+      case 'name': {
+        const v = ctx.env.get(e.name);
+        if (v) return v;
+        this.unknownName(e.name, e.range, ctx);
+        return UNKNOWN;
+      }
+      case 'unary': {
+        const v = this.evalExpr(e.operand, ctx);
+        if (v.kind === 'number') return { kind: 'number', value: -v.value };
+        if (v.kind !== 'unknown') this.error('type.operand', `cannot negate ${describeValue(v)}.`, e.range, ctx);
+        return UNKNOWN;
+      }
+      case 'binary':
+        return this.evalBinary(e, ctx);
+      case 'chain': {
+        let v = this.evalExpr(e.head, ctx);
+        for (const call of e.calls) v = this.applyCall(call, v, ctx);
+        return v;
+      }
+      case 'call':
+        return this.evalStandaloneCall(e, ctx);
+    }
+  }
+
+  private unknownName(name: string, range: Range, ctx: Ctx): void {
+    const candidates = [...ctx.env.keys()];
+    const options = suggest(name, candidates);
+    this.error('name.unknown', `'${name}' is not defined here.${didYouMean(options)}`, range, ctx, {
+      fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, range, o, i === 0)),
+    });
+  }
+
+  private evalBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: Ctx): Value {
+    const l = this.evalExpr(e.left, ctx);
+    const r = this.evalExpr(e.right, ctx);
+    if (l.kind === 'unknown' || r.kind === 'unknown') return UNKNOWN;
+    if (l.kind === 'number' && r.kind === 'number') {
+      switch (e.op) {
+        case '+':
+          return { kind: 'number', value: l.value + r.value };
+        case '-':
+          return { kind: 'number', value: l.value - r.value };
+        case '*':
+          return { kind: 'number', value: l.value * r.value };
+        case '/':
+        case '//':
+          if (r.value === 0) {
+            this.error('value.division_by_zero', 'division by zero.', e.range, ctx);
+            return UNKNOWN;
+          }
+          return { kind: 'number', value: e.op === '/' ? l.value / r.value : Math.floor(l.value / r.value) };
+      }
+    }
+    if (e.op === '+' && l.kind === 'tensor' && r.kind === 'tensor') {
+      const add = getLayer('add');
+      if (!add) return UNKNOWN;
+      return this.addLayerNode(add, { values: null }, [l, r], {}, e.range, ctx, '+', undefined, e.opRange);
+    }
+    this.error(
+      'type.operands',
+      `cannot apply '${e.op}' to ${describeValue(l)} and ${describeValue(r)}${e.op === '+' ? '; `+` adds two tensors or two numbers' : ''}.`,
+      e.opRange,
+      ctx,
+    );
+    return UNKNOWN;
+  }
+
+  private evalStandaloneCall(call: CallExpr, ctx: Ctx): Value {
+    const name = call.callee.name;
+    const bound = ctx.env.get(name);
+    if (bound) {
+      if (bound.kind === 'object') {
+        this.error('call.no_input', `layer object '${name}' needs an input: write \`x -> ${name}\`.`, call.range, ctx);
+      } else if (bound.kind !== 'unknown') {
+        this.error('call.not_callable', `'${name}' is ${describeValue(bound)}, not a layer or block.`, call.callee.range, ctx);
+      }
+      return UNKNOWN;
+    }
+    const block = this.blocks.get(name);
+    if (block) return this.applyBlockCall(block, call, undefined, ctx);
+    const spec = getLayer(name);
+    if (spec) {
+      if (spec.args.some((a) => a.type === 'tensors')) return this.applyLayerCall(spec, call, undefined, ctx);
+      this.error(
+        'call.no_input',
+        `${name} needs an input: write \`x -> ${call.range.end.offset - call.range.start.offset < 40 ? sourceOfCall(call) : name + '(...)'}\`, or bind it to a name to make a layer object.`,
+        call.range,
+        ctx,
+      );
+      return UNKNOWN;
+    }
+    this.unknownCallee(call, ctx);
+    return UNKNOWN;
+  }
+
+  private unknownCallee(call: CallExpr, ctx: Ctx): void {
+    const name = call.callee.name;
+    const options = suggest(name, [...LAYERS.keys(), ...this.blocks.keys(), ...objectNames(ctx)]);
+    this.error('name.unknown_layer', `unknown layer or block '${name}'.${didYouMean(options)}`, call.callee.range, ctx, {
+      fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, call.callee.range, o, i === 0)),
+    });
+  }
+
+  /** `input -> call`. */
+  private applyCall(call: CallExpr, input: Value, ctx: Ctx): Value {
+    const name = call.callee.name;
+    if (input.kind !== 'tensor' && input.kind !== 'unknown') {
+      this.error('type.not_tensor', `'->' needs a tensor on its left, but this is ${describeValue(input)}.`, call.range, ctx);
+      input = UNKNOWN;
+    }
+    const bound = ctx.env.get(name);
+    if (bound) {
+      if (bound.kind === 'object') return this.applyObject(bound, call, input, ctx);
+      if (bound.kind !== 'unknown') {
+        this.error('call.not_callable', `'${name}' is ${describeValue(bound)}, not a layer or block.`, call.callee.range, ctx);
+      }
+      return UNKNOWN;
+    }
+    const block = this.blocks.get(name);
+    if (block) return this.applyBlockCall(block, call, input, ctx);
+    const spec = getLayer(name);
+    if (spec) return this.applyLayerCall(spec, call, input, ctx);
+    this.unknownCallee(call, ctx);
+    return UNKNOWN;
+  }
+
+  // ------------------------------------------------------------------ layers
+
+  /** Resolved arguments of a layer call. Undefined when they cannot be resolved. */
+  private resolveArgs(
+    spec: LayerSpec,
+    call: CallExpr,
+    ctx: Ctx,
+    allowTensors = true,
+  ): { args: Record<string, ArgValue>; tensorInputs: TensorValue[]; tensors: Record<string, Shape | undefined>; unknown: boolean } | undefined {
+    const given: Record<string, ArgValue> = {};
+    const tensorInputs: TensorValue[] = [];
+    const tensors: Record<string, Shape | undefined> = {};
+    const namedTensors: [number, TensorValue][] = [];
+    let unknown = false;
+    let ok = true;
+    const variadic = spec.args.findIndex((a) => a.type === 'tensors');
+    let pos = 0;
+    const seen = new Map<string, Range>();
+    for (const arg of call.args) {
+      let specArg: ArgSpec | undefined;
+      if (arg.name) {
+        specArg = spec.args.find((a) => a.name === arg.name!.name);
+        if (!specArg) {
+          const options = suggest(arg.name.name, spec.args.map((a) => a.name));
+          this.error(
+            'arg.unknown',
+            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)} Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`,
+            arg.name.range,
+            ctx,
+            { fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },
+          );
+          ok = false;
+          continue;
+        }
+      } else if (variadic >= 0 && pos >= variadic && spec.args[variadic]) {
+        specArg = spec.args[variadic];
+      } else {
+        specArg = spec.args[pos++];
+        if (specArg?.type === 'tensors') specArg = undefined;
+        if (!specArg) {
+          this.error(
+            'arg.too_many',
+            `${spec.name} takes ${spec.args.length === 0 ? 'no arguments' : `at most ${spec.args.filter((a) => a.type !== 'tensors').length} positional argument${spec.args.length > 1 ? 's' : ''}: ${spec.args.map((a) => a.name).join(', ')}`}.`,
+            arg.range,
+            ctx,
+          );
+          ok = false;
+          continue;
+        }
+      }
+      if (specArg.type !== 'tensors') {
+        const prev = seen.get(specArg.name);
+        if (prev) {
+          this.error('arg.duplicate', `'${specArg.name}' is given twice.`, arg.range, ctx);
+          ok = false;
+          continue;
+        }
+        seen.set(specArg.name, arg.range);
+      }
+      if (specArg.type === 'tensors' || specArg.type === 'tensor') {
+        if (!allowTensors) {
+          this.error('arg.type', `'${specArg.name}' takes a tensor, which a layer object cannot hold.`, arg.range, ctx);
+          ok = false;
+          continue;
+        }
+        const v = this.evalExpr(arg.value, ctx);
+        if (v.kind === 'unknown' || (v.kind === 'tensor' && !v.shape)) {
+          unknown = true;
+          continue;
+        }
+        if (v.kind !== 'tensor') {
+          this.error('arg.type', `'${specArg.name}' takes a tensor, but this is ${describeValue(v)}.`, arg.value.range, ctx);
+          ok = false;
+          continue;
+        }
+        if (specArg.type === 'tensors') tensorInputs.push(v);
+        else {
+          tensors[specArg.name] = v.shape;
+          given[specArg.name] = { kind: 'tensorRef', name: v.name ?? specArg.name };
+          namedTensors.push([spec.args.indexOf(specArg), v]);
+        }
+        continue;
+      }
+      const converted = this.convertArg(spec, specArg, arg, ctx);
+      if (converted === undefined) ok = false;
+      else if (converted === 'unknown') unknown = true;
+      else given[specArg.name] = converted;
+    }
+    // Named tensors follow the variadic values, in schema order (see LayerSpec.tfjs).
+    namedTensors.sort((a, b) => a[0] - b[0]);
+    for (const [, v] of namedTensors) tensorInputs.push(v);
+    for (const a of spec.args) {
+      if (a.default === undefined && !a.optional && a.type !== 'tensors' && a.type !== 'tensor' && !(a.name in given) && !seen.has(a.name)) {
+        this.error('arg.missing', `${spec.name} needs '${a.name}': ${a.doc}`, call.argsRange ?? call.callee.range, ctx);
+        ok = false;
+      }
+    }
+    if (!ok) return undefined;
+    return { args: withDefaults(spec, given), tensorInputs, tensors, unknown };
+  }
+
+  /** Converts one argument to its schema type; undefined after a diagnostic, 'unknown' when unknowable. */
+  private convertArg(spec: LayerSpec, a: ArgSpec, arg: Arg, ctx: Ctx): ArgValue | 'unknown' | undefined {
+    const e = arg.value;
+    const where = `${spec.name}'s '${a.name}'`;
+    if (a.type === 'enum' || a.type === 'activation') {
+      const allowed = a.enum ?? ACTIVATIONS;
+      let word: string | undefined;
+      if (e.kind === 'name' && !ctx.env.has(e.name)) word = e.name;
+      else {
+        const v = this.evalExpr(e, ctx);
+        if (v.kind === 'unknown') return 'unknown';
+        if (v.kind === 'string' || v.kind === 'enum') word = v.value;
+        else if (a.type === 'enum' && v.kind === 'bool' && allowed.includes(String(v.value))) word = String(v.value);
+        else {
+          this.error('arg.type', `${where} is one of ${allowed.join(', ')}; got ${describeValue(v)}.`, e.range, ctx);
+          return undefined;
+        }
+      }
+      if (!allowed.includes(word)) {
+        const options = suggest(word, allowed);
+        this.error('arg.enum', `${where} must be one of ${allowed.join(', ')}; got '${word}'.${didYouMean(options)}`, e.range, ctx, {
+          fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, e.range, o, i === 0)),
+        });
+        return undefined;
+      }
+      return word;
+    }
+    if (a.type === 'layer') {
+      const v = e.kind === 'name' ? ctx.env.get(e.name) : this.evalExpr(e, ctx);
+      if (!v) {
+        this.unknownName((e as { name: string }).name, e.range, ctx);
+        return undefined;
+      }
+      if (v.kind === 'unknown') return 'unknown';
+      if (v.kind !== 'object') {
+        this.error('arg.type', `${where} takes a layer object (e.g. \`wte = embedding(...)\`), but this is ${describeValue(v)}.`, e.range, ctx);
+        return undefined;
+      }
+      return { kind: 'layerRef', name: v.name, layer: v.spec.name, args: v.args };
+    }
+    const v = e.kind === 'name' && !ctx.env.has(e.name) && a.type === 'string' ? ({ kind: 'string', value: e.name } as Value) : this.evalExpr(e, ctx);
+    if (v.kind === 'unknown') return 'unknown';
+    const typeError = (expected: string) => {
+      this.error('arg.type', `${where} takes ${expected}, but this is ${describeValue(v)}.`, e.range, ctx);
+      return undefined;
+    };
+    const checkRange = (n: number): boolean => {
+      if ((a.min !== undefined && n < a.min) || (a.max !== undefined && n > a.max)) {
+        const bounds =
+          a.min !== undefined && a.max !== undefined ? `between ${a.min} and ${a.max}` : a.min !== undefined ? `at least ${a.min}` : `at most ${a.max}`;
+        this.error('arg.range', `${where} must be ${bounds}; got ${n}.`, e.range, ctx);
+        return false;
+      }
+      if (Math.abs(n) > LIMITS.maxDim) {
+        this.error('arg.range', `${where} is too large: ${n}.`, e.range, ctx);
+        return false;
+      }
+      return true;
+    };
+    switch (a.type) {
+      case 'int':
+      case 'number':
+        if (v.kind !== 'number') return typeError(a.type === 'int' ? 'a whole number' : 'a number');
+        if (a.type === 'int' && !Number.isInteger(v.value)) return typeError('a whole number');
+        return checkRange(v.value) ? v.value : undefined;
+      case 'bool':
+        if (v.kind !== 'bool') return typeError('true or false');
+        return v.value;
+      case 'string':
+        if (v.kind !== 'string' && v.kind !== 'enum') return typeError('a string');
+        return v.value;
+      case 'ints':
+      case 'int_list': {
+        const items = v.kind === 'list' ? v.items : a.type === 'ints' ? [v] : undefined;
+        if (!items) return typeError('a list of whole numbers, e.g. [2, 2]');
+        const out: number[] = [];
+        for (const it of items) {
+          if (it.kind === 'unknown') return 'unknown';
+          if (it.kind !== 'number' || !Number.isInteger(it.value)) return typeError(a.type === 'ints' ? 'a whole number or a list of them' : 'a list of whole numbers');
+          if (!checkRange(it.value)) return undefined;
+          out.push(it.value);
+        }
+        if (a.length !== undefined && v.kind !== 'list') return new Array<number>(a.length).fill(out[0]);
+        if (a.length !== undefined && out.length !== a.length) {
+          this.error('arg.type', `${where} takes ${a.length} numbers (or one for all); got ${out.length}.`, e.range, ctx);
+          return undefined;
+        }
+        return out;
+      }
+      default:
+        return typeError(a.type);
+    }
+  }
+
+  private applyLayerCall(spec: LayerSpec, call: CallExpr, input: Value | undefined, ctx: Ctx): Value {
+    const r = this.resolveArgs(spec, call, ctx);
+    const repeat = this.repeatCount(call, ctx);
+    if (!r || repeat === undefined || r.unknown) return UNKNOWN;
+    const inputs: Value[] = input ? [input, ...r.tensorInputs] : r.tensorInputs;
+    if (repeat === 1) return this.addLayerNode(spec, r.args, inputs, r.tensors, call.range, ctx, undefined, call);
+    return this.repeatGroup(
+      spec.name,
+      undefined,
+      call,
+      repeat,
+      input,
+      ctx,
+      (ports, inner) => this.addLayerNode(spec, r.args, ports, r.tensors, call.range, inner, undefined, call),
+      r.tensorInputs,
+    );
+  }
+
+  /** Adds one layer node; returns its output tensor (unknown after an error). */
+  private addLayerNode(
+    spec: LayerSpec,
+    args: Record<string, ArgValue>,
+    inputs: Value[],
+    tensors: Record<string, Shape | undefined>,
+    range: Range,
+    ctx: Ctx,
+    label?: string,
+    call?: CallExpr,
+    errorRange?: Range,
+    object?: LayerObject,
+  ): Value {
+    if (inputs.some((v) => v.kind !== 'tensor' || !v.shape)) return UNKNOWN;
+    const tin = inputs as TensorValue[];
+    const shapes = tin.map((t) => t.shape!);
+    const at = errorRange ?? call?.callee.range ?? range;
+    if (++this.nodeCount > LIMITS.maxNodes) {
+      this.error('model.too_large', `this model applies more than ${LIMITS.maxNodes} layers; analysis stops here.`, at, ctx);
+      return UNKNOWN;
+    }
+    const kind = spec.inputKind ?? 'float';
+    const first = shapes[0];
+    if (first) {
+      if (kind === 'float' && first.isInt) {
+        this.error(
+          'shape.not_float',
+          `${spec.name} takes real values, but its input ${shapeToString(first)} holds integer token ids; embed them first: \`-> embedding(vocab, dim)\`.`,
+          at,
+          ctx,
+        );
+        return UNKNOWN;
+      }
+      if (kind === 'int' && !first.isInt) {
+        this.error(
+          'shape.not_int',
+          `${spec.name} takes integer token ids (an input declared \`int[...]\`), but its input is ${shapeToString(first)} of real values.`,
+          at,
+          ctx,
+        );
+        return UNKNOWN;
+      }
+      const rank = spec.inputRank;
+      if (rank) {
+        const n = first.dims.length;
+        const fits = Array.isArray(rank) ? (rank as number[]).includes(n) : n >= (rank as { min: number }).min && n <= ((rank as { max?: number }).max ?? Infinity);
+        if (!fits) {
+          const want = Array.isArray(rank)
+            ? (rank as number[]).join(' or ')
+            : `${(rank as { min: number }).min}${(rank as { max?: number }).max !== undefined ? ` to ${(rank as { max?: number }).max}` : ' or more'}`;
+          this.error(
+            'shape.rank',
+            `${spec.name} expects an input of rank ${want}, but got ${shapeToString(first)} (rank ${n}).${rankHint(spec, first)}`,
+            at,
+            ctx,
+          );
+          return UNKNOWN;
+        }
+      }
+    }
+    const lc = createLayerContext(args, shapes, tensors);
+    let out: Shape;
+    let weights: WeightSpec[];
+    let macs: Sym;
+    try {
+      out = spec.outputShape(lc);
+      weights = spec.weights(lc, out);
+      macs = spec.macs(lc, out);
+    } catch (err) {
+      if (err instanceof LayerError) {
+        const argRange = err.arg && call ? argRangeOf(spec, call, err.arg) : undefined;
+        this.error(err.code, err.message, argRange ?? at, ctx);
+      } else {
+        this.error('internal.layer', `internal error in ${spec.name}: ${(err as Error)?.message ?? err}`, at, ctx);
+      }
+      return UNKNOWN;
+    }
+    for (const d of out.dims) {
+      const v = d.value;
+      if (v !== undefined && v < 1) {
+        this.error('shape.output_below_1', `${spec.name} would give an output of ${shapeToString(out)}: a size below 1. Use a smaller kernel or stride, or padding = same.`, at, ctx);
+        return UNKNOWN;
+      }
+      if (v !== undefined && v > LIMITS.maxDim) {
+        this.error('shape.too_large', `${spec.name} would give an output of ${shapeToString(out)}, larger than any runtime allows.`, at, ctx);
+        return UNKNOWN;
+      }
+    }
+    let params = paramsOf(weights);
+    let sharedWith: number | undefined;
+    if (object) {
+      if (object.first) {
+        const same =
+          object.first.weights.length === weights.length &&
+          object.first.weights.every((w, i) => w.shape.length === weights[i].shape.length && w.shape.every((d, j) => d.equals(weights[i].shape[j])));
+        if (!same) {
+          this.error(
+            'object.shape',
+            `layer object '${object.name}' was first applied to an input that gave weights ${weightsText(object.first.weights)}; here they would be ${weightsText(weights)}. A shared layer needs inputs of the same size.`,
+            at,
+            ctx,
+          );
+          return UNKNOWN;
+        }
+        sharedWith = object.first.node;
+        params = ZERO_PARAMS;
+      }
+    }
+    const id = ctx.g.next++;
+    const node: LayerNode = {
+      kind: 'layer',
+      id,
+      op: spec.name,
+      category: spec.category,
+      label: label ?? (call ? labelOf(call) : spec.name),
+      args,
+      inputs: tin.map((t) => t.node),
+      shape: out,
+      weights,
+      params,
+      macs,
+      range,
+      uri: ctx.uri === this.uri ? undefined : ctx.uri,
+      object: object?.name,
+      sharedWith,
+    };
+    ctx.g.nodes.push(node);
+    if (object && !object.first) object.first = { node: id, weights };
+    this.site(call?.range ?? errorRange ?? range, object ? 'object' : 'layer', object ? object.name : spec.name, ctx, shapes, out, params, macs);
+    return { kind: 'tensor', node: id, shape: out };
+  }
+
+  private applyObject(obj: LayerObject, call: CallExpr, input: Value, ctx: Ctx): Value {
+    if (call.args.length > 0 || call.argsRange) {
+      this.error('object.args', `'${obj.name}' is a layer object: its arguments were given where it was defined; write \`-> ${obj.name}\`.`, call.argsRange ?? call.range, ctx);
+    }
+    if (call.repeat) {
+      this.error('object.repeat', `a layer object applies one set of weights; it cannot be repeated with \`*\`.`, call.repeat.range, ctx);
+      return UNKNOWN;
+    }
+    return this.addLayerNode(obj.spec, obj.args, [input], {}, call.range, ctx, obj.name, call, undefined, obj);
+  }
+
+  private repeatCount(call: CallExpr, ctx: Ctx): number | undefined {
+    if (!call.repeat) return 1;
+    const v = this.evalExpr(call.repeat, ctx);
+    if (v.kind === 'unknown') return undefined;
+    if (v.kind !== 'number' || !Number.isInteger(v.value)) {
+      this.error('repeat.invalid', `a repeat count is a whole number, but this is ${describeValue(v)}.`, call.repeat.range, ctx);
+      return undefined;
+    }
+    if (v.value < 1) {
+      this.error('repeat.invalid', `a repeat count must be at least 1; got ${v.value}.`, call.repeat.range, ctx);
+      return undefined;
+    }
+    if (v.value > LIMITS.maxRepeat) {
+      this.error('repeat.too_large', `repeat count ${v.value} is above the limit of ${LIMITS.maxRepeat}.`, call.repeat.range, ctx);
+      return undefined;
+    }
+    return v.value;
+  }
+
+  /**
+   * `call * N`: runs of identical instantiations. Once an iteration's input
+   * shape equals the previous one's, every later one is the same: the rest
+   * of the count is added without analysing again.
+   */
+  private repeatGroup(
+    label: string,
+    block: string | undefined,
+    call: CallExpr,
+    repeat: number,
+    input: Value | undefined,
+    ctx: Ctx,
+    once: (ports: TensorValue[], inner: Ctx) => Value,
+    extraInputs: TensorValue[] = [],
+  ): Value {
+    if (!input || input.kind !== 'tensor' || !input.shape) return UNKNOWN;
+    const runs: GroupNode['runs'] = [];
+    let x: TensorValue = input;
+    let prevKey = '';
+    let done = 0;
+    while (done < repeat) {
+      const key = shapeToString(x.shape!);
+      if (key === prevKey && runs.length > 0) {
+        runs[runs.length - 1].count += repeat - done;
+        break;
+      }
+      if (runs.length >= LIMITS.maxDistinctRepeats) {
+        this.error('repeat.too_large', `this repeat changes the shape at every step; analysis stops after ${runs.length} distinct steps.`, call.range, ctx);
+        return UNKNOWN;
+      }
+      const g = newGraph();
+      const port = g.next++;
+      g.nodes.push({ kind: 'input', id: port, name: 'x', shape: x.shape!, range: call.range, port: 0 });
+      g.inputs.push(port);
+      const ports: TensorValue[] = [{ kind: 'tensor', node: port, shape: x.shape }];
+      for (const t of extraInputs) {
+        const p = g.next++;
+        g.nodes.push({ kind: 'input', id: p, name: t.name ?? 'input', shape: t.shape!, range: call.range, port: g.inputs.length });
+        g.inputs.push(p);
+        ports.push({ ...t, node: p });
+      }
+      const inner: Ctx = { ...ctx, g, env: new Map([...ctx.env].filter(([, v]) => v.kind !== 'tensor')) };
+      const y = once(ports, inner);
+      if (y.kind !== 'tensor' || !y.shape) return UNKNOWN;
+      g.outputs.push(y.node);
+      runs.push({ count: 1, body: freeze(g) });
+      prevKey = key;
+      x = { kind: 'tensor', node: -1, shape: y.shape };
+      done++;
+    }
+    return this.pushGroup(label, block, call, runs, [input, ...extraInputs], x.shape!, ctx);
+  }
+
+  private pushGroup(
+    label: string,
+    block: string | undefined,
+    call: CallExpr,
+    runs: GroupNode['runs'],
+    inputs: TensorValue[],
+    shape: Shape,
+    ctx: Ctx,
+  ): Value {
+    let params: Params = ZERO_PARAMS;
+    let macs = Sym.ZERO;
+    let repeat = 0;
+    for (const r of runs) {
+      const t = totalsOf(r.body);
+      params = {
+        trainable: params.trainable.add(t.params.trainable.mul(r.count)),
+        nonTrainable: params.nonTrainable.add(t.params.nonTrainable.mul(r.count)),
+      };
+      macs = macs.add(t.macs.mul(r.count));
+      repeat += r.count;
+    }
+    const id = ctx.g.next++;
+    ctx.g.nodes.push({
+      kind: 'group',
+      id,
+      label,
+      block,
+      repeat,
+      runs,
+      inputs: inputs.map((t) => t.node),
+      shape,
+      params,
+      macs,
+      range: call.range,
+      uri: ctx.uri === this.uri ? undefined : ctx.uri,
+    });
+    this.site(call.range, 'block', block ?? label, ctx, inputs.map((t) => t.shape!), shape, params, macs, repeat);
+    return { kind: 'tensor', node: id, shape };
+  }
+
+  // ------------------------------------------------------------------ blocks
+
+  private applyBlockCall(def: BlockDef, call: CallExpr, input: Value | undefined, ctx: Ctx): Value {
+    const name = def.decl.name.name;
+    this.usedBlocks.add(name);
+    if (ctx.stack.includes(name)) {
+      this.error('block.recursive', `block '${name}' uses itself (${[...ctx.stack, name].join(' → ')}); blocks cannot be recursive.`, call.callee.range, ctx);
+      return UNKNOWN;
+    }
+    if (ctx.stack.length >= LIMITS.maxBlockDepth) {
+      this.error('block.too_deep', `blocks nest deeper than ${LIMITS.maxBlockDepth}.`, call.callee.range, ctx);
+      return UNKNOWN;
+    }
+    if (input && input.kind !== 'tensor' && input.kind !== 'unknown') return UNKNOWN;
+    const bound = this.bindBlockArgs(def, call, ctx);
+    const repeat = this.repeatCount(call, ctx);
+    if (!bound || repeat === undefined) return UNKNOWN;
+    const inputDecls = def.decl.body.filter((s): s is Extract<Statement, { kind: 'input' }> => s.kind === 'input');
+    if (inputDecls.length === 0) {
+      this.diag('block.no_input', 'error', `block '${name}' has no \`input\`; add \`input x\` as its first line.`, def.decl.name.range, { uri: def.uri, anchor: ctx.anchor ?? call.range });
+      return UNKNOWN;
+    }
+    // The piped value binds to the first input, the others by name.
+    const tensorArgs: TensorValue[] = [];
+    let piped: Value | undefined = input;
+    for (const [i, inp] of inputDecls.entries()) {
+      const given = bound.tensors.get(inp.name.name);
+      if (i === 0 && piped) {
+        if (given) this.error('arg.duplicate', `'${inp.name.name}' is the piped value; do not pass it again.`, given.range, ctx);
+        continue;
+      }
+      if (!given) {
+        if (i === 0) {
+          this.error('call.no_input', `block '${name}' needs an input: write \`x -> ${name}(...)\` or pass \`${inp.name.name} = ...\`.`, call.range, ctx);
+          return UNKNOWN;
+        }
+        this.error('arg.missing', `block '${name}' needs its input '${inp.name.name}': pass \`${inp.name.name} = <value>\`.`, call.argsRange ?? call.callee.range, ctx);
+        return UNKNOWN;
+      }
+      if (i === 0) piped = given.value;
+      else tensorArgs.push(given.value);
+    }
+    if (!piped || piped.kind !== 'tensor' || !piped.shape || tensorArgs.some((t) => !t.shape)) return UNKNOWN;
+    const paramKey = bound.params.map(([k, v]) => `${k}=${valueKey(v)}`).join(',');
+    const anchor = ctx.anchor ?? (ctx.uri === this.uri ? call.range : undefined);
+    if (repeat === 1) {
+      const key = `${def.uri ?? ''}|${name}|${paramKey}|${shapeToString(piped.shape)}|${tensorArgs.map((t) => shapeToString(t.shape!)).join(';')}`;
+      let res = this.instCache.get(key);
+      if (!res) {
+        res = this.instantiate(def, bound.params, [piped, ...tensorArgs], inputDecls.map((d) => d.name.name), { ...ctx, anchor });
+        this.instCache.set(key, res);
+      }
+      if (!res.ok || !res.out) return UNKNOWN;
+      return this.pushGroup(name, name, call, [{ count: 1, body: res.graph }], [piped, ...tensorArgs], res.out, ctx);
+    }
+    return this.repeatBlock(def, call, repeat, piped, tensorArgs, bound.params, inputDecls.map((d) => d.name.name), { ...ctx, anchor });
+  }
+
+  /**
+   * `block(...) * N`: runs of identical instantiations, each repetition
+   * getting the same extra inputs (e.g. `memory = enc`).
+   */
+  private repeatBlock(
+    def: BlockDef,
+    call: CallExpr,
+    repeat: number,
+    input: TensorValue,
+    extra: TensorValue[],
+    params: [string, Value][],
+    inputNames: string[],
+    ctx: Ctx,
+  ): Value {
+    const name = def.decl.name.name;
+    const paramKey = params.map(([k, v]) => `${k}=${valueKey(v)}`).join(',');
+    const extraKey = extra.map((t) => shapeToString(t.shape!)).join(';');
+    const runs: GroupNode['runs'] = [];
+    let shape = input.shape!;
+    let prevKey = '';
+    let done = 0;
+    while (done < repeat) {
+      const key = `${def.uri ?? ''}|${name}|${paramKey}|${shapeToString(shape)}|${extraKey}`;
+      if (key === prevKey) {
+        runs[runs.length - 1].count += repeat - done;
+        break;
+      }
+      if (runs.length >= LIMITS.maxDistinctRepeats) {
+        this.error('repeat.too_large', `this repeat changes the shape at every step; analysis stops after ${runs.length} distinct steps.`, call.range, ctx);
+        return UNKNOWN;
+      }
+      let res = this.instCache.get(key);
+      if (!res) {
+        const x: TensorValue = { kind: 'tensor', node: -1, shape };
+        res = this.instantiate(def, params, [x, ...extra], inputNames, ctx);
+        this.instCache.set(key, res);
+      }
+      if (!res.ok || !res.out) return UNKNOWN;
+      runs.push({ count: 1, body: res.graph });
+      prevKey = key;
+      shape = res.out;
+      done++;
+    }
+    return this.pushGroup(name, name, call, runs, [input, ...extra], shape, ctx);
+  }
+
+  /** Binds a block call's arguments: parameters in order or by name, extra inputs by name. */
+  private bindBlockArgs(
+    def: BlockDef,
+    call: CallExpr,
+    ctx: Ctx,
+  ): { params: [string, Value][]; tensors: Map<string, { value: TensorValue; range: Range }> } | undefined {
+    const decl = def.decl;
+    const inputNames = decl.body.filter((s) => s.kind === 'input').map((s) => (s as { name: { name: string } }).name.name);
+    const given = new Map<string, Value>();
+    const tensors = new Map<string, { value: TensorValue; range: Range }>();
+    let pos = 0;
+    let ok = true;
+    for (const arg of call.args) {
+      if (arg.name) {
+        const n = arg.name.name;
+        if (inputNames.includes(n)) {
+          const v = this.evalExpr(arg.value, ctx);
+          if (v.kind === 'tensor') tensors.set(n, { value: v, range: arg.range });
+          else if (v.kind !== 'unknown') {
+            this.error('arg.type', `'${n}' is an input of block '${decl.name.name}' and takes a tensor, but this is ${describeValue(v)}.`, arg.value.range, ctx);
+            ok = false;
+          } else ok = false;
+          continue;
+        }
+        if (!decl.params.some((p) => p.name.name === n)) {
+          const options = suggest(n, [...decl.params.map((p) => p.name.name), ...inputNames.slice(1)]);
+          this.error(
+            'arg.unknown',
+            `block '${decl.name.name}' has no parameter '${n}'.${didYouMean(options)} Its parameters: ${decl.params.map((p) => p.name.name).join(', ') || 'none'}.`,
+            arg.name.range,
+            ctx,
+            { fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },
+          );
+          ok = false;
+          continue;
+        }
+        if (given.has(n)) {
+          this.error('arg.duplicate', `'${n}' is given twice.`, arg.range, ctx);
+          ok = false;
+          continue;
+        }
+        given.set(n, this.evalBlockArg(arg.value, ctx));
+      } else {
+        const p = decl.params[pos++];
+        if (!p) {
+          this.error(
+            'arg.too_many',
+            `block '${decl.name.name}' takes ${decl.params.length} parameter${decl.params.length === 1 ? '' : 's'}${decl.params.length ? ': ' + decl.params.map((q) => q.name.name).join(', ') : ''}.`,
+            arg.range,
+            ctx,
+          );
+          ok = false;
+          continue;
+        }
+        given.set(p.name.name, this.evalBlockArg(arg.value, ctx));
+      }
+    }
+    if (!ok) return undefined;
+    // Defaults may use earlier parameters: evaluate them in the block's own scope.
+    const scope: Ctx = { env: new Map(), g: newGraph(), model: ctx.model, uri: def.uri, stack: ctx.stack, anchor: ctx.anchor ?? call.range, static: ctx.static };
+    const params: [string, Value][] = [];
+    for (const p of decl.params) {
+      let v = given.get(p.name.name);
+      if (!v) {
+        if (!p.default) {
+          this.error('arg.missing', `block '${decl.name.name}' needs its parameter '${p.name.name}'.`, call.argsRange ?? call.callee.range, ctx);
+          ok = false;
+          continue;
+        }
+        v = this.evalExpr(p.default, scope);
+      }
+      scope.env.set(p.name.name, v);
+      params.push([p.name.name, v]);
+    }
+    return ok ? { params, tensors } : undefined;
+  }
+
+  /** A block argument: a value, or a bare word kept for an enum (`act = relu`). */
+  private evalBlockArg(e: Expr, ctx: Ctx): Value {
+    if (e.kind === 'name' && !ctx.env.has(e.name)) return { kind: 'enum', value: e.name };
+    return this.evalExpr(e, ctx);
+  }
+
+  /** Analyse a block body for given parameters and input tensors. */
+  private instantiate(def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], outer: Ctx): InstResult {
+    const g = newGraph();
+    const ctx: Ctx = {
+      env: new Map(params),
+      g,
+      model: outer.model,
+      uri: def.uri,
+      stack: [...outer.stack, def.decl.name.name],
+      anchor: outer.anchor,
+      static: outer.static,
+    };
+    const ports: TensorValue[] = inputs.map((t, i) => {
+      const id = g.next++;
+      g.nodes.push({ kind: 'input', id, name: inputNames[i], shape: t.shape!, range: def.decl.range, port: i });
+      g.inputs.push(id);
+      return { kind: 'tensor', node: id, shape: t.shape, name: inputNames[i] };
+    });
+    const out = this.runBlockBody(def, ctx, ports);
+    const graph = freeze(g);
+    const t = totalsOf(graph);
+    return { graph, out: out?.shape, params: t.params, macs: t.macs, activations: t.activations, ok: !!out?.shape };
+  }
+
+  /** Runs a block's statements; returns its output tensor. */
+  private runBlockBody(def: BlockDef, ctx: Ctx, ports: TensorValue[]): TensorValue | undefined {
+    let inputIndex = 0;
+    let result: TensorValue | undefined;
+    let outputs = 0;
+    for (const stmt of def.decl.body) {
+      if (stmt.kind === 'input') {
+        const port = ports[inputIndex++] ?? ({ kind: 'tensor', node: -1, name: stmt.name.name } as TensorValue);
+        if (stmt.shape && port.shape) {
+          const declared = this.evalShape(stmt.shape, ctx);
+          if (declared && !shapeMatches(declared, port.shape)) {
+            this.error(
+              'shape.mismatch',
+              `block '${def.decl.name.name}' declares input '${stmt.name.name}' as ${shapeToString(declared)}, but receives ${shapeToString(port.shape)}.`,
+              stmt.range,
+              ctx,
+            );
+            return undefined;
+          }
+        }
+        ctx.env.set(stmt.name.name, { ...port, name: stmt.name.name });
+      } else if (stmt.kind === 'output') {
+        outputs++;
+        if (stmt.values.length > 1) {
+          this.error('block.multi_output', `a block gives one value; '${def.decl.name.name}' outputs ${stmt.values.length}. Use concat(...) to join them.`, stmt.keywordRange, ctx);
+        }
+        const v = stmt.values[0] ? this.evalExpr(stmt.values[0], ctx) : UNKNOWN;
+        if (v.kind === 'tensor') {
+          result = v;
+          if (v.node >= 0) ctx.g.outputs.push(v.node);
+        } else if (v.kind !== 'unknown') {
+          this.error('output.not_tensor', `an output must be a tensor, but this is ${describeValue(v)}.`, stmt.values[0].range, ctx);
+        }
+      } else {
+        this.evalStatement(stmt, ctx);
+      }
+    }
+    if (outputs === 0) {
+      this.diag('block.no_output', 'error', `block '${def.decl.name.name}' has no output; add a line \`output <value>\`.`, def.decl.name.range, ctx);
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------------- sites
+
+  private site(
+    range: Range,
+    kind: SiteInfo['kind'],
+    name: string,
+    ctx: Ctx,
+    inShapes: Shape[],
+    outShape?: Shape,
+    params?: Params,
+    macs?: Sym,
+    repeat?: number,
+  ): void {
+    if (ctx.uri !== this.uri || ctx.static) return;
+    const key = `${range.start.offset}:${range.end.offset}:${kind}`;
+    if (this.siteKeys.has(key)) return;
+    this.siteKeys.add(key);
+    this.sites.push({ range, kind, name, model: ctx.model, inShapes, outShape, params, macs, repeat });
+  }
+
+  isBlockUsed(name: string): boolean {
+    return this.usedBlocks.has(name);
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function objectNames(ctx: Ctx): string[] {
+  const out: string[] = [];
+  for (const [k, v] of ctx.env) if (v.kind === 'object') out.push(k);
+  return out;
+}
+
+function shapeMatches(declared: Shape, actual: Shape): boolean {
+  if (declared.dims.length !== actual.dims.length) return false;
+  // A symbolic dimension in a block's declared input matches any size.
+  return declared.dims.every((d, i) => !d.isConst() || d.equals(actual.dims[i]));
+}
+
+function paramsOf(weights: WeightSpec[]): Params {
+  let trainable = Sym.ZERO;
+  let nonTrainable = Sym.ZERO;
+  for (const w of weights) {
+    const n = product(w.shape);
+    if (w.trainable) trainable = trainable.add(n);
+    else nonTrainable = nonTrainable.add(n);
+  }
+  return { trainable, nonTrainable };
+}
+
+function weightsText(ws: WeightSpec[]): string {
+  return ws.map((w) => `${w.name}[${w.shape.map(String).join(', ')}]`).join(', ') || 'none';
+}
+
+/** Totals of a graph: groups count their runs. */
+export function totalsOf(graph: Graph): { params: Params; macs: Sym; activations: Sym } {
+  let trainable = Sym.ZERO;
+  let nonTrainable = Sym.ZERO;
+  let macs = Sym.ZERO;
+  let activations = Sym.ZERO;
+  for (const n of graph.nodes) {
+    if (n.kind === 'layer') {
+      trainable = trainable.add(n.params.trainable);
+      nonTrainable = nonTrainable.add(n.params.nonTrainable);
+      macs = macs.add(n.macs);
+      activations = activations.add(product(n.shape.dims));
+    } else if (n.kind === 'group') {
+      trainable = trainable.add(n.params.trainable);
+      nonTrainable = nonTrainable.add(n.params.nonTrainable);
+      macs = macs.add(n.macs);
+      for (const r of n.runs) activations = activations.add(totalsOf(r.body).activations.mul(r.count));
+    }
+  }
+  return { params: { trainable, nonTrainable }, macs, activations };
+}
+
+function labelOf(call: CallExpr): string {
+  return sourceOfCall(call);
+}
+
+/** A short text of a call, rebuilt from the tree: `conv2d(6, 5)`. */
+function sourceOfCall(call: CallExpr): string {
+  const args = call.args.map((a) => (a.name ? `${a.name.name} = ${exprText(a.value)}` : exprText(a.value)));
+  return call.argsRange ? `${call.callee.name}(${args.join(', ')})` : call.callee.name;
+}
+
+function exprText(e: Expr): string {
+  switch (e.kind) {
+    case 'number':
+      return e.text;
+    case 'string':
+      return JSON.stringify(e.value);
+    case 'bool':
+      return String(e.value);
+    case 'name':
+      return e.name;
+    case 'list':
+      return `[${e.items.map(exprText).join(', ')}]`;
+    case 'paren':
+      return `(${exprText(e.expr)})`;
+    case 'unary':
+      return `-${exprText(e.operand)}`;
+    case 'binary':
+      return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
+    case 'call':
+      return sourceOfCall(e);
+    case 'chain':
+      return [exprText(e.head), ...e.calls.map(sourceOfCall)].join(' -> ');
+    case 'error':
+      return '?';
+  }
+}
+
+function argRangeOf(spec: LayerSpec, call: CallExpr, name: string): Range | undefined {
+  const named = call.args.find((a) => a.name?.name === name);
+  if (named) return named.value.range;
+  const index = spec.args.findIndex((a) => a.name === name);
+  let pos = 0;
+  for (const a of call.args) {
+    if (a.name) continue;
+    if (pos === index) return a.range;
+    pos++;
+  }
+  return undefined;
+}
+
+function rankHint(spec: LayerSpec, got: Shape): string {
+  const n = got.dims.length;
+  if ((spec.name === 'conv2d' || spec.name === 'conv2d_transpose') && n === 1) return ' Reshape it first, e.g. `-> reshape([28, 28, 1])`.';
+  if (spec.name === 'conv2d' && n === 2) return ' Add a channel axis, e.g. `-> reshape([h, w, 1])`.';
+  if (spec.name === 'dense' && n > 1) return '';
+  if ((spec.name === 'lstm' || spec.name === 'gru' || spec.name === 'rnn' || spec.name === 'attention') && n === 1) return ' It needs a sequence: [seq, features].';
+  return '';
+}
+
+// ------------------------------------------------------------------- entry
+
 /** Parse and analyse a whole file. Never throws: every problem is a diagnostic. */
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
-  void text;
-  void options;
-  throw new Error('analyze: in progress');
+  const file = parse(text);
+  const diagnostics: Diagnostic[] = file.errors.map((e) => ({ code: e.code, severity: 'error', message: e.message, range: e.range }));
+  const a = new Analyzer(file, options.uri, options.readImport);
+  const models: ModelInfo[] = [];
+  let trains: Analysis['trains'] = [];
+  let symbols: Analysis['symbols'] = [];
+  try {
+    a.collectDeclarations();
+    for (const item of file.items) if (item.kind === 'model') models.push(a.analyzeModel(item));
+    for (const def of a.blocks.values()) if (!def.uri && !a.isBlockUsed(def.decl.name.name)) a.analyzeBlockStatically(def);
+    const sym = collectSymbols(file, options.uri, a.blocks);
+    symbols = sym.symbols;
+    for (const d of sym.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+    const t = analyzeTrain(file, models);
+    trains = t.trains;
+    for (const d of t.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+  } catch (err) {
+    a.diag('internal.error', 'error', `internal error while analysing: ${(err as Error)?.message ?? err}`, file.range);
+  }
+  diagnostics.push(...a.diagnostics);
+  const sites = a.sites.sort((x, y) => x.range.start.offset - y.range.start.offset || y.range.end.offset - x.range.end.offset);
+  const blocks: BlockInfoSummary[] = [];
+  for (const item of file.items) {
+    if (item.kind === 'block') {
+      blocks.push({
+        name: item.name.name,
+        range: item.range,
+        nameRange: item.name.range,
+        params: item.params.map((p) => ({ name: p.name.name, default: p.default ? exprText(p.default) : undefined })),
+      });
+    }
+  }
+  return { uri: options.uri, file, diagnostics, models, blocks, sites, symbols, trains };
 }
+
+export { exprText, sourceOfCall };

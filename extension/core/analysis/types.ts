@@ -187,7 +187,7 @@ export type DataSource =
 
 export interface TrainConfig {
   data?: DataSource;
-  loss: 'crossentropy' | 'mse' | 'binary_crossentropy';
+  loss: 'crossentropy' | 'mse' | 'mae' | 'binary_crossentropy';
   optimizer: { kind: 'adam' | 'sgd' | 'rmsprop'; lr: number; momentum?: number };
   epochs: number;
   batch: number;

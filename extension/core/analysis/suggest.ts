@@ -1,0 +1,49 @@
+/** "Did you mean" suggestions by edit distance. */
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = a.length;
+  const m = b.length;
+  // Names are short; a full table keeps the transposition rule simple.
+  const d: number[][] = Array.from({ length: n + 1 }, (_, i) => {
+    const row = new Array<number>(m + 1).fill(0);
+    row[0] = i;
+    return row;
+  });
+  for (let j = 0; j <= m; j++) d[0][j] = j;
+  for (let i = 1; i <= n; i++) {
+    for (let j = 1; j <= m; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
+      d[i][j] = v;
+    }
+  }
+  return d[n][m];
+}
+
+/**
+ * The candidates closest to `name`, best first: within a distance that grows
+ * with the name's length; a case-only difference is the best match.
+ */
+export function suggest(name: string, candidates: Iterable<string>, max = 3): string[] {
+  if (name.length > 64) return [];
+  const lower = name.toLowerCase();
+  const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
+  const scored: [string, number][] = [];
+  for (const c of candidates) {
+    if (c === name || Math.abs(c.length - name.length) > limit) continue;
+    const score = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase());
+    if (score <= limit) scored.push([c, score]);
+  }
+  scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+  return scored.slice(0, max).map((s) => s[0]);
+}
+
+/** " Did you mean 'softmax'?" or "" */
+export function didYouMean(options: string[]): string {
+  if (options.length === 0) return '';
+  if (options.length === 1) return ` Did you mean '${options[0]}'?`;
+  return ` Did you mean ${options.slice(0, -1).map((o) => `'${o}'`).join(', ')} or '${options[options.length - 1]}'?`;
+}

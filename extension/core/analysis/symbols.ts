@@ -1,0 +1,158 @@
+/**
+ * Names as written: declarations and references for outline, go to
+ * definition, find references and rename, and unused-value warnings.
+ * A purely syntactic walk in source order, so it also covers code that shape
+ * inference could not reach.
+ */
+import type { BlockDecl, Expr, ModelDecl, Range, SourceFile, Statement } from '../syntax/ast';
+import { getLayer } from '../layers';
+import type { Diagnostic, SymbolInfo } from './types';
+
+interface Binding {
+  symbol: SymbolInfo;
+  stmt?: Statement;
+  used: boolean;
+  /** The binding that replaced it, when one did. */
+  overwrittenAt?: Range;
+}
+
+export function collectSymbols(
+  file: SourceFile,
+  uri: string | undefined,
+  blocks: ReadonlyMap<string, { decl: BlockDecl; uri?: string }>,
+): { symbols: SymbolInfo[]; diagnostics: Diagnostic[] } {
+  const symbols: SymbolInfo[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const globals = new Map<string, SymbolInfo>();
+
+  for (const item of file.items) {
+    if (item.kind === 'model' || item.kind === 'block') {
+      if (globals.has(item.name.name)) continue;
+      const s: SymbolInfo = { name: item.name.name, kind: item.kind, range: item.name.range, fullRange: item.range, references: [] };
+      globals.set(item.name.name, s);
+      symbols.push(s);
+    }
+  }
+  // Imported blocks: references land on their declaration in the other file.
+  for (const [name, def] of blocks) {
+    if (!def.uri || globals.has(name)) continue;
+    const s: SymbolInfo = { name, kind: 'block', range: def.decl.name.range, uri: def.uri, fullRange: def.decl.range, references: [] };
+    globals.set(name, s);
+    symbols.push(s);
+  }
+
+  const walkBody = (decl: ModelDecl | BlockDecl) => {
+    const container = decl.name.name;
+    const scope = new Map<string, Binding>();
+    const all: Binding[] = [];
+    const declare = (name: string, range: Range, kind: SymbolInfo['kind'], fullRange: Range, stmt?: Statement) => {
+      const prev = scope.get(name);
+      if (prev) {
+        // A rebinding: the same name for rename, a new value for "unused".
+        prev.symbol.references.push({ range });
+        if (!prev.used) prev.overwrittenAt = range;
+        const b: Binding = { symbol: prev.symbol, stmt, used: false };
+        scope.set(name, b);
+        all.push(b);
+        return;
+      }
+      const s: SymbolInfo = { name, kind, range, fullRange, container, references: [] };
+      symbols.push(s);
+      const b: Binding = { symbol: s, stmt, used: false };
+      scope.set(name, b);
+      all.push(b);
+    };
+    const use = (name: string, range: Range): boolean => {
+      const b = scope.get(name);
+      if (!b) return false;
+      b.used = true;
+      b.symbol.references.push({ range });
+      return true;
+    };
+    const walk = (e: Expr): void => {
+      switch (e.kind) {
+        case 'name':
+          use(e.name, e.range);
+          return;
+        case 'list':
+          e.items.forEach(walk);
+          return;
+        case 'paren':
+          walk(e.expr);
+          return;
+        case 'unary':
+          walk(e.operand);
+          return;
+        case 'binary':
+          walk(e.left);
+          walk(e.right);
+          return;
+        case 'chain':
+          walk(e.head);
+          e.calls.forEach(walk);
+          return;
+        case 'call': {
+          if (!use(e.callee.name, e.callee.range)) {
+            const g = globals.get(e.callee.name);
+            if (g?.kind === 'block') g.references.push({ range: e.callee.range });
+          }
+          for (const a of e.args) walk(a.value);
+          if (e.repeat) walk(e.repeat);
+          return;
+        }
+        default:
+          return;
+      }
+    };
+    if (decl.kind === 'block') {
+      for (const p of decl.params) {
+        if (p.default) walk(p.default);
+        declare(p.name.name, p.name.range, 'param', p.range);
+      }
+    }
+    for (const stmt of decl.body) {
+      if (stmt.kind === 'input') {
+        if (stmt.shape) stmt.shape.dims.forEach(walk);
+        declare(stmt.name.name, stmt.name.range, 'input', stmt.range, stmt);
+      } else if (stmt.kind === 'assign') {
+        walk(stmt.value);
+        const v = stmt.value;
+        const isObject =
+          v.kind === 'call' && !scope.has(v.callee.name) && !globals.has(v.callee.name) && !!getLayer(v.callee.name) && !getLayer(v.callee.name)!.args.some((a) => a.type === 'tensors');
+        declare(stmt.target.name, stmt.target.range, isObject ? 'object' : 'value', stmt.range, stmt);
+      } else {
+        for (const e of stmt.values) walk(e);
+      }
+    }
+    for (const b of all) {
+      if (b.used || b.symbol.kind === 'param') continue;
+      const stmt = b.stmt;
+      const at = stmt?.kind === 'assign' ? stmt.target.range : stmt?.kind === 'input' ? stmt.name.range : b.symbol.range;
+      // In a block, a second input that is never used is still an input of its signature.
+      const isInput = b.symbol.kind === 'input';
+      const message = b.overwrittenAt
+        ? `'${b.symbol.name}' is assigned here but reassigned at line ${b.overwrittenAt.start.line + 1} before it is used.`
+        : isInput
+          ? `input '${b.symbol.name}' is never used.`
+          : `'${b.symbol.name}' is never used.`;
+      diagnostics.push({
+        code: isInput ? 'input.unused' : 'value.unused',
+        severity: 'warning',
+        message,
+        range: at,
+        tags: ['unnecessary'],
+      });
+    }
+  };
+
+  for (const item of file.items) {
+    if (item.kind === 'model' || item.kind === 'block') walkBody(item);
+    else if (item.kind === 'train') {
+      const m = globals.get(item.name.name);
+      if (m?.kind === 'model') m.references.push({ range: item.name.range });
+      symbols.push({ name: item.name.name, kind: 'train', range: item.name.range, fullRange: item.range, references: [] });
+    }
+  }
+  void uri;
+  return { symbols, diagnostics };
+}

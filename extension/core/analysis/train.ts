@@ -1,0 +1,404 @@
+/**
+ * The `train` section: settings with defaults, data sources, and checks that
+ * the data and the loss fit the model they train.
+ */
+import type { CallExpr, Expr, Range, SourceFile, TrainDecl } from '../syntax/ast';
+import type { ArgValue } from '../layers/types';
+import { Sym, shapeToString, type Shape } from './sym';
+import { didYouMean, suggest } from './suggest';
+import type { DataSource, Diagnostic, Fix, ModelInfo, TrainConfig, TrainInfo } from './types';
+
+type OptType = 'int' | 'number' | 'bool' | 'string' | 'ints' | readonly string[];
+
+interface OptSpec {
+  name: string;
+  type: OptType;
+  default?: ArgValue;
+  min?: number;
+  max?: number;
+  doc: string;
+}
+
+/**
+ * Data sources of the `data:` key. Built-in sets are generated with a fixed
+ * seed, so a fresh install trains with no download. `example` gives the shape
+ * of one example and `classes` the number of labels, where known without
+ * reading files.
+ */
+export interface DataSourceSpec {
+  name: DataSource['kind'];
+  doc: string;
+  /** First positional argument is a path (relative to the .nnmodel file). */
+  path: boolean;
+  options: OptSpec[];
+  example?: (o: Record<string, ArgValue>) => Shape;
+  classes?: (o: Record<string, ArgValue>) => number | undefined;
+  /** Labels are one class per position (next-token prediction), not one per example. */
+  perPosition?: boolean;
+}
+
+const samples: OptSpec = { name: 'samples', type: 'int', default: 6000, min: 10, max: 1_000_000, doc: 'number of examples to generate' };
+const seed: OptSpec = { name: 'seed', type: 'int', default: 1, min: 0, doc: 'random seed (the same seed gives the same data)' };
+
+export const DATA_SOURCES: readonly DataSourceSpec[] = [
+  {
+    name: 'digits',
+    doc: 'Rendered digits 0–9 with jitter and noise, grey-scale, 10 classes.',
+    path: false,
+    options: [samples, { name: 'size', type: 'int', default: 28, min: 8, max: 256, doc: 'image side in pixels' }, seed],
+    example: (o) => ({ dims: [Sym.of(o.size as number), Sym.of(o.size as number), Sym.of(1)] }),
+    classes: () => 10,
+  },
+  {
+    name: 'shapes',
+    doc: 'RGB images of circles, squares and triangles in random colours and places, 3 classes.',
+    path: false,
+    options: [samples, { name: 'size', type: 'int', default: 32, min: 8, max: 256, doc: 'image side in pixels' }, seed],
+    example: (o) => ({ dims: [Sym.of(o.size as number), Sym.of(o.size as number), Sym.of(3)] }),
+    classes: () => 3,
+  },
+  {
+    name: 'sequences',
+    doc: 'Token sequences for transformers: the target is the input copied, reversed or sorted.',
+    path: false,
+    options: [
+      samples,
+      { name: 'task', type: ['copy', 'reverse', 'sort'], default: 'copy', doc: 'what the model must learn to output' },
+      { name: 'length', type: 'int', default: 16, min: 2, max: 4096, doc: 'sequence length' },
+      { name: 'vocab', type: 'int', default: 10, min: 2, max: 100_000, doc: 'number of distinct tokens' },
+      seed,
+    ],
+    example: (o) => ({ dims: [Sym.of(o.length as number)], isInt: true }),
+    classes: (o) => o.vocab as number,
+    perPosition: true,
+  },
+  {
+    name: 'waves',
+    doc: 'Noisy sums of sine waves; the target is the next value at each step (regression).',
+    path: false,
+    options: [samples, { name: 'length', type: 'int', default: 128, min: 4, max: 100_000, doc: 'time steps per example' }, seed],
+    example: (o) => ({ dims: [Sym.of(o.length as number), Sym.of(1)] }),
+  },
+  {
+    name: 'images',
+    doc: 'Your images: a folder with one sub-folder of PNG/JPEG files per class.',
+    path: true,
+    options: [
+      { name: 'size', type: 'ints', default: [28, 28], min: 1, max: 4096, doc: 'resize every image to [height, width]' },
+      { name: 'grayscale', type: 'bool', default: false, doc: 'one channel instead of three' },
+    ],
+    example: (o) => {
+      const s = o.size as number[];
+      return { dims: [Sym.of(s[0]), Sym.of(s[1] ?? s[0]), Sym.of(o.grayscale ? 1 : 3)] };
+    },
+  },
+  {
+    name: 'csv',
+    doc: 'Your table: a CSV file with a header row; one column is the label, the others numeric features.',
+    path: true,
+    options: [{ name: 'label', type: 'string', default: 'label', doc: 'name of the label column' }],
+  },
+  {
+    name: 'text',
+    doc: 'Your text, for next-token prediction: windows of `context` tokens, each predicting the token after every position.',
+    path: true,
+    options: [
+      { name: 'tokenizer', type: ['char', 'word', 'bpe'], default: 'char', doc: 'how text becomes tokens' },
+      { name: 'context', type: 'int', default: 64, min: 2, max: 8192, doc: 'tokens per training window' },
+      { name: 'vocab', type: 'int', min: 2, max: 100_000, doc: 'vocabulary size for bpe (merges learned from the text)' },
+    ],
+    example: (o) => ({ dims: [Sym.of(o.context as number)], isInt: true }),
+    perPosition: true,
+  },
+];
+
+export const LOSSES = ['crossentropy', 'binary_crossentropy', 'mse', 'mae'] as const;
+export const OPTIMIZERS: Record<string, OptSpec[]> = {
+  adam: [{ name: 'lr', type: 'number', default: 1e-3, min: 0, max: 10, doc: 'learning rate' }],
+  sgd: [
+    { name: 'lr', type: 'number', default: 1e-2, min: 0, max: 10, doc: 'learning rate' },
+    { name: 'momentum', type: 'number', default: 0, min: 0, max: 1, doc: 'momentum' },
+  ],
+  rmsprop: [{ name: 'lr', type: 'number', default: 1e-3, min: 0, max: 10, doc: 'learning rate' }],
+};
+export const METRICS = ['accuracy', 'mae'] as const;
+
+export const TRAIN_KEYS: Record<string, string> = {
+  data: 'where examples come from: a built-in set (digits, shapes, sequences, waves) or your files (images, csv, text)',
+  loss: 'crossentropy, binary_crossentropy, mse or mae',
+  optimizer: 'adam(lr = 1e-3), sgd(lr, momentum) or rmsprop(lr)',
+  epochs: 'passes over the training data',
+  batch: 'examples per step',
+  validation: 'fraction of the data held out to validate after each epoch',
+  metrics: 'extra figures to report, e.g. [accuracy]',
+};
+
+const DEFAULTS: TrainConfig = {
+  loss: 'crossentropy',
+  optimizer: { kind: 'adam', lr: 1e-3 },
+  epochs: 5,
+  batch: 32,
+  validation: 0.1,
+  metrics: [],
+};
+
+export function analyzeTrain(file: SourceFile, models: ModelInfo[]): { trains: TrainInfo[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const trains: TrainInfo[] = [];
+  const err = (code: string, message: string, range: Range, fixes?: Fix[]) =>
+    diagnostics.push({ code, severity: 'error', message, range, fixes });
+  const replace = (range: Range, options: string[]): Fix[] =>
+    options.map((o, i) => ({ title: `Change to '${o}'`, edits: [{ range, newText: o }], preferred: i === 0 }));
+
+  for (const item of file.items) {
+    if (item.kind !== 'train') continue;
+    const model = models.find((m) => m.name === item.name.name);
+    if (!model) {
+      const options = suggest(item.name.name, models.map((m) => m.name));
+      err('train.unknown_model', `there is no model '${item.name.name}' in this file.${didYouMean(options)}`, item.name.range, replace(item.name.range, options));
+    }
+    const config = readConfig(item, err, replace);
+    trains.push({ model: item.name.name, range: item.range, config });
+    if (model && !model.hasErrors) checkFit(item, config, model, err);
+  }
+  return { trains, diagnostics };
+}
+
+type Err = (code: string, message: string, range: Range, fixes?: Fix[]) => void;
+
+function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) => Fix[]): TrainConfig {
+  const config: TrainConfig = { ...DEFAULTS, optimizer: { ...DEFAULTS.optimizer }, metrics: [] };
+  const seen = new Set<string>();
+  for (const entry of item.entries) {
+    const key = entry.key.name;
+    if (!(key in TRAIN_KEYS)) {
+      const options = suggest(key, Object.keys(TRAIN_KEYS));
+      err('train.unknown_key', `unknown train setting '${key}'.${didYouMean(options)} Settings: ${Object.keys(TRAIN_KEYS).join(', ')}.`, entry.key.range, replace(entry.key.range, options));
+      continue;
+    }
+    if (seen.has(key)) {
+      err('train.duplicate_key', `'${key}' is set twice.`, entry.key.range);
+      continue;
+    }
+    seen.add(key);
+    const v = entry.value;
+    switch (key) {
+      case 'data': {
+        const ds = readDataSource(v, err, replace);
+        if (ds) config.data = ds;
+        break;
+      }
+      case 'loss': {
+        const word = wordOf(v);
+        if (!word || !(LOSSES as readonly string[]).includes(word)) {
+          const options = word ? suggest(word, LOSSES) : [];
+          err('train.bad_loss', `loss is one of ${LOSSES.join(', ')}.${didYouMean(options)}`, v.range, replace(v.range, options));
+        } else config.loss = word as TrainConfig['loss'];
+        break;
+      }
+      case 'optimizer': {
+        const name = v.kind === 'call' ? v.callee.name : wordOf(v);
+        const spec = name ? OPTIMIZERS[name] : undefined;
+        if (!name || !spec) {
+          const options = name ? suggest(name, Object.keys(OPTIMIZERS)) : [];
+          const at = v.kind === 'call' ? v.callee.range : v.range;
+          err('train.bad_optimizer', `optimizer is one of adam(lr), sgd(lr, momentum), rmsprop(lr).${didYouMean(options)}`, at, replace(at, options));
+          break;
+        }
+        const opts = v.kind === 'call' ? readOptions(v, spec, false, `optimizer ${name}`, err, replace) : fill(spec, {});
+        if (opts) config.optimizer = { kind: name as TrainConfig['optimizer']['kind'], lr: opts.lr as number, momentum: opts.momentum as number | undefined };
+        break;
+      }
+      case 'epochs':
+      case 'batch': {
+        const max = key === 'epochs' ? 10_000 : 65_536;
+        if (v.kind !== 'number' || !Number.isInteger(v.value) || v.value < 1 || v.value > max) {
+          err('train.bad_value', `${key} is a whole number from 1 to ${max}.`, v.range);
+        } else config[key] = v.value;
+        break;
+      }
+      case 'validation':
+        if (v.kind !== 'number' || v.value < 0 || v.value >= 1) err('train.bad_value', 'validation is a fraction from 0 up to (not including) 1, e.g. 0.1.', v.range);
+        else config.validation = v.value;
+        break;
+      case 'metrics': {
+        const items = v.kind === 'list' ? v.items : [v];
+        for (const it of items) {
+          const w = wordOf(it);
+          if (!w || !(METRICS as readonly string[]).includes(w)) {
+            const options = w ? suggest(w, METRICS) : [];
+            err('train.bad_metric', `metrics are ${METRICS.join(', ')}.${didYouMean(options)}`, it.range, replace(it.range, options));
+          } else config.metrics.push(w);
+        }
+        break;
+      }
+    }
+  }
+  if (!seen.has('data')) err('train.no_data', `train section for '${item.name.name}' needs \`data:\`, e.g. \`data: digits(samples = 6000)\`.`, item.name.range);
+  return config;
+}
+
+function wordOf(e: Expr): string | undefined {
+  if (e.kind === 'name') return e.name;
+  if (e.kind === 'string') return e.value;
+  if (e.kind === 'call' && !e.argsRange) return e.callee.name;
+  return undefined;
+}
+
+function readDataSource(v: Expr, err: Err, replace: (r: Range, o: string[]) => Fix[]): DataSource | undefined {
+  const name = v.kind === 'call' ? v.callee.name : wordOf(v);
+  const spec = DATA_SOURCES.find((d) => d.name === name);
+  const at = v.kind === 'call' ? v.callee.range : v.range;
+  if (!name || !spec) {
+    const options = name ? suggest(name, DATA_SOURCES.map((d) => d.name)) : [];
+    err(
+      'train.bad_data',
+      `unknown data source${name ? ` '${name}'` : ''}.${didYouMean(options)} Sources: ${DATA_SOURCES.map((d) => d.name).join(', ')}.`,
+      at,
+      replace(at, options),
+    );
+    return undefined;
+  }
+  let path: string | undefined;
+  let call: CallExpr | undefined = v.kind === 'call' ? v : undefined;
+  if (spec.path) {
+    const first = call?.args[0];
+    if (!first || first.name || first.value.kind !== 'string') {
+      err('train.bad_data', `${name} needs a path first, relative to this file: \`${name}("data/...")\`.`, call?.argsRange ?? at);
+      return undefined;
+    }
+    path = first.value.value;
+    if (/^[a-z]+:\/\//i.test(path)) {
+      err('train.bad_data', 'data is read from files beside the model, not from the network.', first.value.range);
+      return undefined;
+    }
+    call = { ...call!, args: call!.args.slice(1) };
+  }
+  const options = call ? readOptions(call, spec.options, false, name, err, replace) : fill(spec.options, {});
+  if (!options) return undefined;
+  if (name === 'text' && options.tokenizer === 'bpe' && options.vocab == null) {
+    err('train.bad_data', 'text(..., tokenizer = bpe) needs `vocab`, the number of tokens to learn, e.g. vocab = 512.', at);
+    return undefined;
+  }
+  return path !== undefined
+    ? ({ kind: spec.name, path, options } as DataSource)
+    : ({ kind: spec.name, options } as DataSource);
+}
+
+function fill(specs: readonly OptSpec[], given: Record<string, ArgValue>): Record<string, ArgValue> {
+  const out: Record<string, ArgValue> = {};
+  for (const s of specs) out[s.name] = s.name in given ? given[s.name] : (s.default ?? null);
+  return out;
+}
+
+function readOptions(
+  call: CallExpr,
+  specs: readonly OptSpec[],
+  _allowExtra: boolean,
+  what: string,
+  err: Err,
+  replace: (r: Range, o: string[]) => Fix[],
+): Record<string, ArgValue> | undefined {
+  const given: Record<string, ArgValue> = {};
+  let pos = 0;
+  let ok = true;
+  for (const a of call.args) {
+    const spec = a.name ? specs.find((s) => s.name === a.name!.name) : specs[pos++];
+    if (!spec) {
+      if (a.name) {
+        const options = suggest(a.name.name, specs.map((s) => s.name));
+        err('train.bad_option', `${what} has no option '${a.name.name}'.${didYouMean(options)} Options: ${specs.map((s) => s.name).join(', ')}.`, a.name.range, replace(a.name.range, options));
+      } else err('train.bad_option', `${what} takes at most ${specs.length} positional options.`, a.range);
+      ok = false;
+      continue;
+    }
+    const v = optValue(a.value, spec);
+    if (typeof v === 'string' && v.startsWith('\u0000')) {
+      err('train.bad_option', `${what}'s '${spec.name}' ${v.slice(1)}`, a.value.range);
+      ok = false;
+    } else given[spec.name] = v;
+  }
+  return ok ? fill(specs, given) : undefined;
+}
+
+/** The option's value, or a '\0'-prefixed message saying what it should be. */
+function optValue(e: Expr, s: OptSpec): ArgValue {
+  const num = (x: Expr): number | undefined =>
+    x.kind === 'number' ? x.value : x.kind === 'unary' && x.operand.kind === 'number' ? -x.operand.value : undefined;
+  const inRange = (n: number) => (s.min === undefined || n >= s.min) && (s.max === undefined || n <= s.max);
+  const bounds = `${s.min !== undefined ? ` from ${s.min}` : ''}${s.max !== undefined ? ` to ${s.max}` : ''}`;
+  if (Array.isArray(s.type)) {
+    const w = wordOf(e);
+    return w && s.type.includes(w) ? w : `\u0000is one of ${s.type.join(', ')}.`;
+  }
+  switch (s.type) {
+    case 'int': {
+      const n = num(e);
+      return n !== undefined && Number.isInteger(n) && inRange(n) ? n : `\u0000is a whole number${bounds}.`;
+    }
+    case 'number': {
+      const n = num(e);
+      return n !== undefined && inRange(n) ? n : `\u0000is a number${bounds}.`;
+    }
+    case 'bool':
+      return e.kind === 'bool' ? e.value : '\u0000is true or false.';
+    case 'string':
+      return e.kind === 'string' ? e.value : e.kind === 'name' ? e.name : '\u0000is a string.';
+    case 'ints': {
+      const items = e.kind === 'list' ? e.items : [e];
+      const out = items.map(num);
+      return out.every((n) => n !== undefined && Number.isInteger(n) && inRange(n)) ? (out as number[]) : `\u0000is a whole number or a list of them${bounds}.`;
+    }
+  }
+  return '\u0000has an unexpected type.';
+}
+
+/** Data and loss against the model's input and output. */
+function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: Err): void {
+  const entry = (k: string) => item.entries.find((e) => e.key.name === k);
+  const dataAt = entry('data')?.value.range ?? item.name.range;
+  const out = model.outputs[0]?.shape;
+  if (model.inputs.length !== 1 && config.data) {
+    err('train.inputs', `training feeds one input, but '${model.name}' has ${model.inputs.length}.`, dataAt);
+    return;
+  }
+  const spec = config.data ? DATA_SOURCES.find((d) => d.name === config.data!.kind) : undefined;
+  const input = model.inputs[0]?.shape;
+  if (spec?.example && input && config.data) {
+    const ex = spec.example(config.data.options);
+    const fits =
+      ex.dims.length === input.dims.length && !!ex.isInt === !!input.isInt && ex.dims.every((d, i) => !input.dims[i].isConst() || input.dims[i].equals(d));
+    if (!fits) {
+      err(
+        'train.data_shape',
+        `${config.data.kind} gives examples of ${shapeToString(ex)}, but '${model.name}' takes ${shapeToString(input)}.${dataHint(config.data.kind, input)}`,
+        dataAt,
+      );
+      return;
+    }
+  }
+  if (!out) return;
+  const last = out.dims[out.dims.length - 1]?.value;
+  const lossAt = entry('loss')?.value.range ?? item.name.range;
+  if (config.loss === 'crossentropy' && last !== undefined && last < 2) {
+    err('train.loss_output', `crossentropy compares a probability per class, but '${model.name}' gives ${shapeToString(out)}; use binary_crossentropy or mse, or end with dense(classes) -> softmax.`, lossAt);
+    return;
+  }
+  const classes = spec?.classes && config.data ? spec.classes(config.data.options) : undefined;
+  if (config.loss === 'crossentropy' && classes !== undefined && last !== undefined && last !== classes) {
+    err('train.classes', `${config.data!.kind} has ${classes} classes, but '${model.name}' outputs ${last} values per prediction; end with dense(${classes}).`, dataAt);
+  }
+  if (spec && config.data?.kind === 'waves' && config.loss !== 'mse' && config.loss !== 'mae') {
+    err('train.loss_output', 'waves is a regression task: use loss: mse or mae.', lossAt);
+  }
+}
+
+function dataHint(kind: string, input: Shape): string {
+  if (kind === 'digits' && input.dims.length === 3 && input.dims[0].value !== undefined && input.dims[2].value === 1) {
+    return ` Use digits(size = ${input.dims[0].value}).`;
+  }
+  if (kind === 'shapes' && input.dims.length === 3 && input.dims[0].value !== undefined && input.dims[2].value === 3) {
+    return ` Use shapes(size = ${input.dims[0].value}).`;
+  }
+  return '';
+}

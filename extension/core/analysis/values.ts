@@ -1,0 +1,83 @@
+/**
+ * Values the analysis computes while it walks a model: tensors (a node in the
+ * graph being built, with its shape), plain values (numbers, strings, ...) and
+ * layer objects. `unknown` stands for anything an earlier error made
+ * impossible to know; it never produces a second diagnostic.
+ */
+import type { ArgValue, LayerSpec, WeightSpec } from '../layers/types';
+import type { Shape } from './sym';
+
+export interface TensorValue {
+  kind: 'tensor';
+  /** Node id in the graph being built. */
+  node: number;
+  /** Undefined when an earlier error left it unknown. */
+  shape?: Shape;
+  /** Name it was bound to, for messages and references. */
+  name?: string;
+}
+
+export interface LayerObject {
+  kind: 'object';
+  name: string;
+  spec: LayerSpec;
+  args: Record<string, ArgValue>;
+  /** Set by the first application: later ones share its weights. */
+  first?: { node: number; weights: WeightSpec[] };
+}
+
+export type Value =
+  | TensorValue
+  | { kind: 'number'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'bool'; value: boolean }
+  /** A bare identifier with no binding, kept for an enum argument: `padding = same`. */
+  | { kind: 'enum'; value: string }
+  | { kind: 'list'; items: Value[] }
+  | LayerObject
+  | { kind: 'unknown' };
+
+export const UNKNOWN: Value = { kind: 'unknown' };
+
+export function describeValue(v: Value): string {
+  switch (v.kind) {
+    case 'tensor':
+      return v.name ? `the tensor '${v.name}'` : 'a tensor';
+    case 'number':
+      return `the number ${v.value}`;
+    case 'string':
+      return `the string "${v.value}"`;
+    case 'bool':
+      return `the value ${v.value}`;
+    case 'enum':
+      return `'${v.value}'`;
+    case 'list':
+      return 'a list';
+    case 'object':
+      return `the layer object '${v.name}'`;
+    case 'unknown':
+      return 'an unknown value';
+  }
+}
+
+/** A stable text key for a plain value (block instantiation cache). */
+export function valueKey(v: Value): string {
+  switch (v.kind) {
+    case 'number':
+      return `n${v.value}`;
+    case 'string':
+      return `s${JSON.stringify(v.value)}`;
+    case 'bool':
+      return `b${v.value}`;
+    case 'enum':
+      return `e${v.value}`;
+    case 'list':
+      return `[${v.items.map(valueKey).join(',')}]`;
+    case 'object':
+      return `o${v.name}`;
+    case 'tensor':
+      return `t${v.node}`;
+    case 'unknown':
+      return '?';
+  }
+}

@@ -1,0 +1,391 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { shapeToString } from '../../extension/core/analysis/sym';
+import { summaryRows } from '../../extension/core/analysis/summary';
+import type { Analysis, Diagnostic, GroupNode } from '../../extension/core/analysis/types';
+
+const LENET = `model LeNet5 {
+  input image: [32, 32, 1]
+  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
+               -> conv2d(16, 5) -> tanh -> avgpool(2)
+               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
+               -> dense(10) -> softmax
+}
+`;
+
+const GPT2 = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
+  input x
+  x = x + x -> layernorm -> attention(heads, causal = true) -> dropout(p)
+  output x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)
+}
+model GPT2Small {
+  input tokens: int[seq]
+  wte = embedding(50257, 768)
+  h = tokens -> wte -> positional(learned, maxlen = 1024) -> dropout(0.1)
+  output h -> gpt_block(768, 12) * 12 -> layernorm -> unembed(wte)
+}
+`;
+
+function errors(a: Analysis): Diagnostic[] {
+  return a.diagnostics.filter((d) => d.severity === 'error');
+}
+
+function only(a: Analysis, code: string): Diagnostic {
+  const found = a.diagnostics.filter((d) => d.code === code);
+  assert.equal(found.length, 1, `expected one ${code}, got: ${JSON.stringify(a.diagnostics.map((d) => [d.code, d.message]))}`);
+  return found[0];
+}
+
+function model(src: string) {
+  const a = analyze(src);
+  assert.deepEqual(errors(a).map((d) => d.message), []);
+  return a.models[0];
+}
+
+test('LeNet-5: the contract figures hold exactly', () => {
+  const a = analyze(LENET);
+  assert.deepEqual(a.diagnostics, []);
+  const m = a.models[0];
+  assert.equal(m.params.trainable.value, 61706);
+  assert.equal(m.params.nonTrainable.value, 0);
+  assert.equal(m.macs.value, 416520);
+  assert.equal(shapeToString(m.outputs[0].shape), '[10]');
+  const layers = m.graph.nodes.filter((n) => n.kind === 'layer');
+  const shapes = layers.filter((n) => n.kind === 'layer' && ['conv2d', 'avgpool', 'flatten', 'dense'].includes(n.op)).map((n) => shapeToString(n.shape));
+  assert.deepEqual(shapes, ['[28, 28, 6]', '[14, 14, 6]', '[10, 10, 16]', '[5, 5, 16]', '[400]', '[120]', '[84]', '[10]']);
+  const params = layers.filter((n) => n.kind === 'layer' && n.params.trainable.value! > 0).map((n) => (n.kind === 'layer' ? n.params.trainable.value : 0));
+  assert.deepEqual(params, [156, 2416, 48120, 10164, 850]);
+  const macs = layers.filter((n) => n.kind === 'layer' && n.macs.value! > 0).map((n) => (n.kind === 'layer' ? n.macs.value : 0));
+  assert.deepEqual(macs, [117600, 240000, 48000, 10080, 840]);
+});
+
+test('GPT-2 small: 124 439 808 trainable parameters, output [seq, 50257], symbolic MACs', () => {
+  const a = analyze(GPT2);
+  assert.deepEqual(errors(a), []);
+  const m = a.models[0];
+  assert.equal(m.params.trainable.value, 124439808);
+  assert.equal(shapeToString(m.outputs[0].shape), '[seq, 50257]');
+  assert.deepEqual(m.symbols, ['seq']);
+  assert.equal(m.macs.value, undefined, 'MACs depend on seq');
+  assert.ok(m.macs.toString().includes('seq^2'), m.macs.toString());
+  // A repeated block that keeps its shape is analysed once: one run of 12.
+  const group = m.graph.nodes.find((n): n is GroupNode => n.kind === 'group')!;
+  assert.equal(group.repeat, 12);
+  assert.equal(group.runs.length, 1);
+  assert.equal(group.runs[0].count, 12);
+});
+
+test('shared layer objects count their weights once', () => {
+  const m = model(`model Tied {
+  input t: int[seq]
+  emb = embedding(100, 16)
+  a = t -> emb
+  b = t -> emb
+  output (a + b) -> unembed(emb)
+}`);
+  assert.equal(m.params.trainable.value, 1600);
+  const uses = m.graph.nodes.filter((n) => n.kind === 'layer' && n.object === 'emb');
+  assert.equal(uses.length, 2);
+  assert.equal(uses[1].kind === 'layer' && uses[1].sharedWith, uses[0].id);
+});
+
+test('rebinding: the later binding wins', () => {
+  const m = model(`model M {
+  input x: [8]
+  x = x -> dense(4)
+  x = x -> dense(2)
+  output x
+}`);
+  assert.equal(shapeToString(m.outputs[0].shape), '[2]');
+  assert.equal(m.params.trainable.value, 8 * 4 + 4 + 4 * 2 + 2);
+});
+
+test('block defaults use earlier parameters; other inputs bind by name', () => {
+  const a = analyze(`block mlp(dim, hidden = 4 * dim) {
+  input x
+  output x -> dense(hidden) -> dense(dim)
+}
+block cross(heads) {
+  input x
+  input memory
+  output x + x -> attention(heads, context = memory)
+}
+model M {
+  input a: [10, 32]
+  input b: [7, 32]
+  output a -> mlp(32) -> cross(4, memory = b)
+}`);
+  assert.deepEqual(errors(a), []);
+  const m = a.models[0];
+  assert.equal(shapeToString(m.outputs[0].shape), '[10, 32]');
+  // mlp: 32*128+128 + 128*32+32 ; attention 4*(32*32+32)
+  assert.equal(m.params.trainable.value, 32 * 128 + 128 + 128 * 32 + 32 + 4 * (32 * 32 + 32));
+});
+
+test('a repeat whose shape changes keeps one run per distinct step', () => {
+  const m = model(`model M {
+  input x: [32, 32, 3]
+  output x -> maxpool(2) * 3
+}`);
+  assert.equal(shapeToString(m.outputs[0].shape), '[4, 4, 3]');
+  const g = m.graph.nodes.find((n): n is GroupNode => n.kind === 'group')!;
+  assert.equal(g.runs.length, 3);
+});
+
+test('symbolic arithmetic is kept where exact', () => {
+  const m = model(`model M {
+  input x: [seq, 16]
+  output x -> cls_token -> conv1d(8, 3, padding = valid)
+}`);
+  assert.equal(shapeToString(m.outputs[0].shape), '[seq - 1, 8]');
+});
+
+test('absurd repeat counts are bounded, not hung', () => {
+  const t0 = Date.now();
+  const a = analyze(`model M {
+  input x: [8]
+  output x -> dense(8) * 1000000
+}`);
+  assert.ok(Date.now() - t0 < 1000);
+  only(a, 'repeat.too_large');
+});
+
+test('a shape-keeping repeat of 10 000 costs one analysis', () => {
+  const t0 = Date.now();
+  const a = analyze(`model M {
+  input x: [8]
+  output x -> dense(8) * 10000
+}`);
+  assert.ok(Date.now() - t0 < 500);
+  assert.equal(a.models[0].params.trainable.value, 10000 * 72);
+});
+
+// ------------------------------------------------------------- diagnostics
+
+test('unknown layer: did you mean, with a quick fix', () => {
+  const a = analyze(`model M {
+  input x: [8]
+  output x -> dense(10) -> softmx
+}`);
+  const d = only(a, 'name.unknown_layer');
+  assert.match(d.message, /softmx/);
+  assert.match(d.message, /softmax/);
+  assert.equal(d.range.start.line, 2);
+  assert.equal(d.range.start.character, 27);
+  assert.equal(d.fixes?.[0].edits[0].newText, 'softmax');
+  assert.equal(d.fixes?.[0].preferred, true);
+});
+
+test('unknown name and argument, with suggestions', () => {
+  const a = analyze(`model M {
+  input image: [8, 8, 1]
+  output imag -> conv2d(4, 3, paddng = same)
+}`);
+  assert.match(only(a, 'name.unknown').message, /Did you mean 'image'/);
+  const arg = only(a, 'arg.unknown');
+  assert.match(arg.message, /padding/);
+});
+
+test('wrong type, enum and range of arguments', () => {
+  const a = analyze(`model M {
+  input x: [8, 8, 1]
+  y = x -> conv2d(4, 3, padding = sme)
+  z = x -> conv2d(4.5, 3)
+  w = x -> dropout(1.5)
+  output y, z, w
+}`);
+  assert.match(only(a, 'arg.enum').message, /Did you mean 'same'/);
+  assert.match(only(a, 'arg.type').message, /whole number/);
+  assert.match(only(a, 'arg.range').message, /rate/);
+});
+
+test('missing required argument', () => {
+  const a = analyze(`model M {
+  input x: [8]
+  output x -> dense
+}`);
+  assert.match(only(a, 'arg.missing').message, /units/);
+});
+
+test('shape mismatch in + and concat shows both shapes', () => {
+  const a = analyze(`model M {
+  input x: [8, 8, 16]
+  y = x -> conv2d(32, 1)
+  output x + y
+}`);
+  const d = only(a, 'shape.mismatch');
+  assert.match(d.message, /\[8, 8, 16\]/);
+  assert.match(d.message, /\[8, 8, 32\]/);
+  const b = analyze(`model M {
+  input x: [8, 16]
+  input y: [9, 16]
+  output concat(x, y, axis = -1)
+}`);
+  const c = only(b, 'shape.mismatch');
+  assert.match(c.message, /\[8, 16\]/);
+  assert.match(c.message, /\[9, 16\]/);
+});
+
+test('wrong input rank, kernel larger than input, attention heads', () => {
+  const a = analyze(`model M {
+  input x: [784]
+  output x -> conv2d(8, 3)
+}`);
+  assert.match(only(a, 'shape.rank').message, /\[784\]/);
+  const b = analyze(`model M {
+  input x: [3, 3, 1]
+  output x -> conv2d(8, 5)
+}`);
+  assert.ok(b.diagnostics.some((d) => d.code === 'shape.kernel_too_large' || d.code === 'shape.output_below_1'));
+  const c = analyze(`model M {
+  input x: [10, 100]
+  output x -> attention(8)
+}`);
+  assert.match(only(c, 'arg.heads_divide').message, /100/);
+});
+
+test('embedding on a non-integer input', () => {
+  const a = analyze(`model M {
+  input x: [10, 4]
+  output x -> embedding(100, 8)
+}`);
+  only(a, 'shape.not_int');
+});
+
+test('unused value and input are warnings, faded', () => {
+  const a = analyze(`model M {
+  input x: [8]
+  input extra: [3]
+  y = x -> dense(4)
+  output x -> dense(2)
+}`);
+  const v = only(a, 'value.unused');
+  assert.equal(v.severity, 'warning');
+  assert.deepEqual(v.tags, ['unnecessary']);
+  assert.equal(only(a, 'input.unused').severity, 'warning');
+});
+
+test('model without output', () => {
+  const a = analyze(`model M {
+  input x: [8]
+}`);
+  only(a, 'model.no_output');
+});
+
+test('recursive blocks are an error, not a hang', () => {
+  const a = analyze(`block a(n) {
+  input x
+  output x -> b(n)
+}
+block b(n) {
+  input x
+  output x -> a(n)
+}
+model M {
+  input x: [8]
+  output x -> a(1)
+}`);
+  assert.ok(a.diagnostics.some((d) => d.code === 'block.recursive'));
+});
+
+test('train section: unknown model, bad data source, loss that does not fit', () => {
+  const a = analyze(`${LENET}
+train LeNet { data: digits() }
+`);
+  assert.match(only(a, 'train.unknown_model').message, /LeNet5/);
+  const b = analyze(`${LENET}
+train LeNet5 {
+  data: digts(samples = 100)
+}`);
+  assert.match(only(b, 'train.bad_data').message, /digits/);
+  const c = analyze(`model R {
+  input x: [4]
+  output x -> dense(1)
+}
+train R {
+  data: csv("data/iris.csv", label = "y")
+  loss: crossentropy
+}`);
+  only(c, 'train.loss_output');
+  const d = analyze(`${LENET}
+train LeNet5 {
+  data: digits(samples = 100)
+}`);
+  assert.match(only(d, 'train.data_shape').message, /digits\(size = 32\)/);
+  const ok = analyze(`${LENET}
+train LeNet5 {
+  data: digits(samples = 600, size = 32)
+  loss: crossentropy
+  optimizer: adam(lr = 1e-3)
+  epochs: 3
+  batch: 64
+  validation: 0.1
+  metrics: [accuracy]
+}`);
+  assert.deepEqual(errors(ok), []);
+  assert.equal(ok.trains[0].config.optimizer.lr, 1e-3);
+  assert.equal(ok.trains[0].config.epochs, 3);
+});
+
+test('one syntax error leaves the rest of the file analysed', () => {
+  const a = analyze(`model Broken {
+  input x: [8]
+  y = x -> dense(4
+  output x
+}
+${LENET}`);
+  assert.ok(a.diagnostics.some((d) => d.code.startsWith('syntax.')));
+  const lenet = a.models.find((m) => m.name === 'LeNet5')!;
+  assert.equal(lenet.params.trainable.value, 61706);
+});
+
+test('imports bring blocks of another file', () => {
+  const files: Record<string, string> = {
+    '/w/blocks.nnmodel': `block mlp(dim) {
+  input x
+  output x -> dense(dim) -> relu
+}`,
+  };
+  const a = analyze(
+    `import "blocks.nnmodel"
+model M {
+  input x: [8]
+  output x -> mlp(4)
+}`,
+    {
+      uri: '/w/main.nnmodel',
+      readImport: (_from, path) => {
+        const uri = `/w/${path}`;
+        return files[uri] !== undefined ? { uri, text: files[uri] } : undefined;
+      },
+    },
+  );
+  assert.deepEqual(errors(a), []);
+  assert.equal(a.models[0].params.trainable.value, 36);
+  const missing = analyze(`import "nope.nnmodel"\nmodel M {\n  input x: [1]\n  output x\n}`, { uri: '/w/a.nnmodel', readImport: () => undefined });
+  only(missing, 'import.not_found');
+});
+
+test('sites give hovers the shapes of each call; symbols give references', () => {
+  const a = analyze(LENET);
+  const conv = a.sites.find((s) => s.kind === 'layer' && s.name === 'conv2d')!;
+  assert.equal(shapeToString(conv.outShape!), '[28, 28, 6]');
+  assert.equal(shapeToString(conv.inShapes[0]), '[32, 32, 1]');
+  assert.equal(conv.params?.trainable.value, 156);
+  const g = analyze(GPT2);
+  const wte = g.symbols.find((s) => s.name === 'wte')!;
+  assert.equal(wte.kind, 'object');
+  assert.equal(wte.references.length, 2);
+  const block = g.symbols.find((s) => s.name === 'gpt_block')!;
+  assert.equal(block.references.length, 1);
+});
+
+test('summary rows: layers with lines, groups with their repeat', () => {
+  const g = analyze(GPT2);
+  const rows = summaryRows(g.models[0]);
+  const group = rows.find((r) => r.kind === 'group')!;
+  assert.equal(group.label, 'gpt_block × 12');
+  assert.equal(group.line, 10);
+  assert.ok(rows.some((r) => r.depth === 1 && r.op === 'attention'));
+});
