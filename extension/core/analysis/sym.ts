@@ -10,57 +10,67 @@
  * Immutable. A constant is a Sym with a single empty monomial.
  */
 export class Sym {
-  /** monomial key (atoms sorted, joined by '*'; '' for the constant) -> coefficient */
-  private constructor(private readonly terms: ReadonlyMap<string, number>) {}
+  /**
+   * `c` is the constant term; `terms` the other monomials (atoms sorted,
+   * joined by '*') with their coefficients, or null. Constants, by far the
+   * most common value, allocate no map.
+   */
+  private constructor(
+    private readonly c: number,
+    private readonly terms: ReadonlyMap<string, number> | null,
+  ) {}
 
-  static readonly ZERO = new Sym(new Map());
-  static readonly ONE = Sym.of(1);
+  static readonly ZERO = new Sym(0, null);
+  static readonly ONE = new Sym(1, null);
 
   static of(n: number): Sym {
-    if (n === 0) return Sym.ZERO;
-    return new Sym(new Map([['', n]]));
+    return n === 0 ? Sym.ZERO : n === 1 ? Sym.ONE : new Sym(n, null);
   }
 
   static atom(name: string): Sym {
-    return new Sym(new Map([[name, 1]]));
+    return new Sym(0, new Map([[name, 1]]));
   }
 
   static from(x: Sym | number): Sym {
     return typeof x === 'number' ? Sym.of(x) : x;
   }
 
+  private static make(c: number, terms: Map<string, number>): Sym {
+    return terms.size === 0 ? Sym.of(c) : new Sym(c, terms);
+  }
+
   isConst(): boolean {
-    for (const k of this.terms.keys()) if (k !== '') return false;
-    return true;
+    return this.terms === null;
   }
 
   /** The value when constant, else undefined. */
   get value(): number | undefined {
-    return this.isConst() ? (this.terms.get('') ?? 0) : undefined;
+    return this.terms === null ? this.c : undefined;
   }
 
   /** Names of the atoms this depends on. */
   atoms(): string[] {
+    if (!this.terms) return [];
     const s = new Set<string>();
-    for (const k of this.terms.keys()) if (k) for (const a of k.split('*')) s.add(a);
+    for (const k of this.terms.keys()) for (const a of k.split('*')) s.add(a);
     return [...s].sort();
   }
 
   add(o: Sym | number): Sym {
     const other = Sym.from(o);
+    if (!other.terms) return other.c === 0 ? this : this.terms ? new Sym(this.c + other.c, this.terms) : Sym.of(this.c + other.c);
+    if (!this.terms) return this.c === 0 ? other : new Sym(this.c + other.c, other.terms);
     const m = new Map(this.terms);
     for (const [k, c] of other.terms) {
       const v = (m.get(k) ?? 0) + c;
       if (v === 0) m.delete(k);
       else m.set(k, v);
     }
-    return new Sym(m);
+    return Sym.make(this.c + other.c, m);
   }
 
   neg(): Sym {
-    const m = new Map<string, number>();
-    for (const [k, c] of this.terms) m.set(k, -c);
-    return new Sym(m);
+    return this.mul(-1);
   }
 
   sub(o: Sym | number): Sym {
@@ -69,45 +79,58 @@ export class Sym {
 
   mul(o: Sym | number): Sym {
     const other = Sym.from(o);
+    if (!this.terms && !other.terms) return Sym.of(this.c * other.c);
+    if (!other.terms) return other.c === 1 ? this : this.scale(other.c);
+    if (!this.terms) return this.c === 1 ? other : other.scale(this.c);
     const m = new Map<string, number>();
+    const put = (k: string, v: number) => {
+      const t = (m.get(k) ?? 0) + v;
+      if (t === 0) m.delete(k);
+      else m.set(k, t);
+    };
     for (const [k1, c1] of this.terms) {
-      for (const [k2, c2] of other.terms) {
-        const k = mulKey(k1, k2);
-        const v = (m.get(k) ?? 0) + c1 * c2;
-        if (v === 0) m.delete(k);
-        else m.set(k, v);
-      }
+      if (other.c !== 0) put(k1, c1 * other.c);
+      for (const [k2, c2] of other.terms) put(mulKey(k1, k2), c1 * c2);
     }
-    return new Sym(m);
+    if (this.c !== 0) for (const [k2, c2] of other.terms) put(k2, this.c * c2);
+    return Sym.make(this.c * other.c, m);
+  }
+
+  private scale(n: number): Sym {
+    if (n === 0) return Sym.ZERO;
+    const m = new Map<string, number>();
+    for (const [k, c] of this.terms!) m.set(k, c * n);
+    return new Sym(this.c * n, m);
   }
 
   /** Exact division by an integer constant, or undefined when not exact. */
   divExact(d: number): Sym | undefined {
-    if (d === 0) return undefined;
+    if (d === 0 || this.c % d !== 0) return undefined;
+    if (!this.terms) return Sym.of(this.c / d);
     const m = new Map<string, number>();
     for (const [k, c] of this.terms) {
       if (c % d !== 0) return undefined;
       m.set(k, c / d);
     }
-    return new Sym(m);
+    return new Sym(this.c / d, m);
   }
 
   /** floor(this / d): exact where possible, else an opaque atom. */
   floorDiv(d: number): Sym {
-    const v = this.value;
-    if (v !== undefined) return Sym.of(Math.floor(v / d));
+    if (!this.terms) return Sym.of(Math.floor(this.c / d));
     return this.divExact(d) ?? Sym.atom(`⌊(${this.toString()})/${d}⌋`);
   }
 
   /** ceil(this / d): exact where possible, else an opaque atom. */
   ceilDiv(d: number): Sym {
-    const v = this.value;
-    if (v !== undefined) return Sym.of(Math.ceil(v / d));
+    if (!this.terms) return Sym.of(Math.ceil(this.c / d));
     return this.divExact(d) ?? Sym.atom(`⌈(${this.toString()})/${d}⌉`);
   }
 
   equals(o: Sym | number): boolean {
     const other = Sym.from(o);
+    if (this.c !== other.c) return false;
+    if (!this.terms || !other.terms) return this.terms === other.terms;
     if (this.terms.size !== other.terms.size) return false;
     for (const [k, c] of this.terms) if (other.terms.get(k) !== c) return false;
     return true;
@@ -118,40 +141,38 @@ export class Sym {
    * any size, so only a constant can be certain.
    */
   certainlyBelow(n: number): boolean {
-    const v = this.value;
-    return v !== undefined && v < n;
+    return !this.terms && this.c < n;
   }
 
   /** Evaluate with values for the atoms; undefined if an atom is missing. */
   evaluate(env: Readonly<Record<string, number>>): number | undefined {
-    let total = 0;
+    let total = this.c;
+    if (!this.terms) return total;
     for (const [k, c] of this.terms) {
       let t = c;
-      if (k) {
-        for (const a of k.split('*')) {
-          const v = env[a];
-          if (v === undefined) return undefined;
-          t *= v;
-        }
+      for (const a of k.split('*')) {
+        const v = env[a];
+        if (v === undefined) return undefined;
+        t *= v;
       }
       total += t;
     }
     return total;
   }
 
-  /** `seq + 1`, `2·seq²·d`-style text with ASCII operators: `2*seq^2*d + 3`. */
+  /** `seq + 1`, `2*seq^2*d + 3`: ASCII operators, highest degree first. */
   toString(): string {
-    if (this.terms.size === 0) return '0';
+    if (!this.terms) return String(this.c);
     const keys = [...this.terms.keys()].sort((a, b) => degree(b) - degree(a) || a.localeCompare(b));
     let out = '';
-    for (const k of keys) {
-      const c = this.terms.get(k)!;
+    const push = (c: number, mono: string) => {
       const abs = Math.abs(c);
-      const mono = k ? powers(k) : '';
       const body = !mono ? String(abs) : abs === 1 ? mono : `${abs}*${mono}`;
       if (!out) out = c < 0 ? `-${body}` : body;
       else out += c < 0 ? ` - ${body}` : ` + ${body}`;
-    }
+    };
+    for (const k of keys) push(this.terms.get(k)!, powers(k));
+    if (this.c !== 0) push(this.c, '');
     return out;
   }
 
