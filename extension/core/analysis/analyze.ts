@@ -785,6 +785,9 @@ class Analyzer {
     }
     const kind = spec.inputKind ?? 'float';
     const first = shapes[0];
+    // The layer's own rule gives the most specific rank message ("add
+    // reshape([28, 28, 1]) first"); the schema's inputRank is the fallback.
+    let rankError: string | undefined;
     if (first) {
       if (kind === 'float' && first.isInt) {
         this.error(
@@ -804,23 +807,7 @@ class Analyzer {
         );
         return UNKNOWN;
       }
-      const rank = spec.inputRank;
-      if (rank) {
-        const n = first.dims.length;
-        const fits = Array.isArray(rank) ? (rank as number[]).includes(n) : n >= (rank as { min: number }).min && n <= ((rank as { max?: number }).max ?? Infinity);
-        if (!fits) {
-          const want = Array.isArray(rank)
-            ? (rank as number[]).join(' or ')
-            : `${(rank as { min: number }).min}${(rank as { max?: number }).max !== undefined ? ` to ${(rank as { max?: number }).max}` : ' or more'}`;
-          this.error(
-            'shape.rank',
-            `${spec.name} expects an input of rank ${want}, but got ${shapeToString(first)} (rank ${n}).${rankHint(spec, first)}`,
-            at,
-            ctx,
-          );
-          return UNKNOWN;
-        }
-      }
+      rankError = rankProblem(spec, first);
     }
     const lc = createLayerContext(args, shapes, tensors);
     let out: Shape;
@@ -834,9 +821,15 @@ class Analyzer {
       if (err instanceof LayerError) {
         const argRange = err.arg && call ? argRangeOf(spec, call, err.arg) : undefined;
         this.error(err.code, err.message, argRange ?? at, ctx);
+      } else if (rankError) {
+        this.error('shape.rank', rankError, at, ctx);
       } else {
         this.error('internal.layer', `internal error in ${spec.name}: ${(err as Error)?.message ?? err}`, at, ctx);
       }
+      return UNKNOWN;
+    }
+    if (rankError) {
+      this.error('shape.rank', rankError, at, ctx);
       return UNKNOWN;
     }
     for (const d of out.dims) {
@@ -1395,6 +1388,17 @@ function argRangeOf(spec: LayerSpec, call: CallExpr, name: string): Range | unde
     pos++;
   }
   return undefined;
+}
+
+/** A message when the input's rank is not one the schema allows. */
+function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
+  const rank = spec.inputRank;
+  if (!rank) return undefined;
+  const n = got.dims.length;
+  const fits = 'min' in rank ? n >= rank.min && n <= (rank.max ?? Infinity) : rank.includes(n);
+  if (fits) return undefined;
+  const want = 'min' in rank ? `${rank.min}${rank.max !== undefined ? ` to ${rank.max}` : ' or more'}` : rank.join(' or ');
+  return `${spec.name} expects an input of rank ${want}, but got ${shapeToString(got)} (rank ${n}).${rankHint(spec, got)}`;
 }
 
 function rankHint(spec: LayerSpec, got: Shape): string {

@@ -1,0 +1,132 @@
+/**
+ * Combining several values: `concat`, `add` (what `+` means), `multiply`.
+ * The inputs are all of `LayerContext.inputs`: the piped value (if any)
+ * followed by the values named in the call.
+ */
+import { Sym, type Shape } from '../analysis/sym';
+import { argInt, axisName, fmt, normAxis } from './common';
+import type { ArgSpec, LayerContext, LayerSpec } from './types';
+
+const valuesArg: ArgSpec = {
+  name: 'values',
+  type: 'tensors',
+  doc: 'The values to combine (after the piped value, if there is one).',
+};
+
+function needTwo(ctx: LayerContext, name: string): void {
+  if (ctx.inputs.length < 2) {
+    ctx.fail('arg.range', `${name} needs at least two values, got ${ctx.inputs.length}; e.g. ${name}(a, b) or x -> ${name}(b)`, 'values');
+  }
+}
+
+/**
+ * tfjs's elementwise broadcasting (Merge layers): shapes aligned at the last
+ * axis, the shorter one extended at the front, a size of 1 stretches.
+ */
+export function broadcastShapes(ctx: LayerContext, verb: string, a: Shape, b: Shape): Shape {
+  const [long, short] = a.dims.length >= b.dims.length ? [a, b] : [b, a];
+  const offset = long.dims.length - short.dims.length;
+  const dims: Sym[] = long.dims.slice(0, offset);
+  for (let k = 0; k < short.dims.length; k++) {
+    const i = long.dims[offset + k];
+    const j = short.dims[k];
+    if (i.equals(j) || j.equals(1)) dims.push(i);
+    else if (i.equals(1)) dims.push(j);
+    else {
+      const axis = offset + k;
+      const [da, db] = a === long ? [i, j] : [j, i];
+      ctx.fail(
+        'shape.mismatch',
+        `cannot ${verb} ${fmt(a)} and ${fmt(b)}: ${axisName(long.dims.length, axis)} ${da.toString()} ≠ ${db.toString()}`,
+      );
+    }
+  }
+  return { dims };
+}
+
+function elementwiseMerge(name: 'add' | 'multiply', verb: string, formula: string): LayerSpec {
+  return {
+    name,
+    category: 'merge',
+    summary: `Elementwise ${name === 'add' ? 'sum' : 'product'} of two or more values of the same shape.`,
+    doc: [
+      `**${name}(values...)** — ${formula}, value by value.`,
+      name === 'add' ? '`a + b` in an expression is `add(a, b)`: the residual (skip) connection of ResNets and transformers.' : 'Used for gating (e.g. `x -> multiply(sigmoid_gate)`).',
+      '',
+      '- inputs: shapes that match, or broadcast as in tfjs (aligned at the last axis; a size 1 stretches)',
+      '- output: the common shape · parameters: 0 · MACs: 0 (elementwise)',
+      '',
+      `Example: \`x -> ${name}(y)\` with both \`[28, 28, 16]\` → \`[28, 28, 16]\`.`,
+    ].join('\n'),
+    args: [valuesArg],
+    inputRank: { min: 0 },
+    outputShape(ctx) {
+      needTwo(ctx, name);
+      let out = ctx.inputs[0];
+      for (const s of ctx.inputs.slice(1)) out = broadcastShapes(ctx, verb, out, s);
+      return out;
+    },
+    weights: () => [],
+    macs: () => Sym.ZERO,
+    tfjs(ctx) {
+      return name === 'add' ? ctx.tf.layers.add({ name: ctx.name }) : ctx.tf.layers.multiply({ name: ctx.name });
+    },
+  };
+}
+
+export const add = elementwiseMerge('add', 'add', '`a + b + ...`');
+export const multiply = elementwiseMerge('multiply', 'multiply', '`a · b · ...`');
+
+export const concat: LayerSpec = {
+  name: 'concat',
+  category: 'merge',
+  summary: 'Joins values along an axis (the channels by default).',
+  doc: [
+    '**concat(values..., axis=-1)** — places the values side by side along `axis`. All other axes',
+    'must be equal; the sizes along `axis` add up. `axis` counts the example axes from 0; `-1` is',
+    'the last (the channels).',
+    '',
+    '- inputs: `[h, w, c1]`, `[h, w, c2]`, ... · output: `[h, w, c1 + c2 + ...]`',
+    '- parameters: 0 · MACs: 0',
+    '',
+    'Example: `concat(a, b)` with `[28, 28, 16]` and `[28, 28, 32]` → `[28, 28, 48]` (as in U-Net and DenseNet).',
+  ].join('\n'),
+  args: [valuesArg, { name: 'axis', type: 'int', doc: 'Axis to join along; `-1` is the last.', default: -1 }],
+  inputRank: { min: 1 },
+  outputShape(ctx) {
+    needTwo(ctx, 'concat');
+    const first = ctx.inputs[0];
+    const axis = normAxis(ctx, argInt(ctx.args, 'axis'), first, 'concat');
+    let size = first.dims[axis];
+    for (const s of ctx.inputs.slice(1)) {
+      if (s.dims.length !== first.dims.length) {
+        ctx.fail(
+          'shape.mismatch',
+          `cannot concat ${fmt(first)} and ${fmt(s)}: ${first.dims.length} axes ≠ ${s.dims.length} axes`,
+        );
+      }
+      for (let i = 0; i < s.dims.length; i++) {
+        if (i !== axis && !s.dims[i].equals(first.dims[i])) {
+          ctx.fail(
+            'shape.mismatch',
+            `cannot concat ${fmt(first)} and ${fmt(s)} along axis ${axis}: ${axisName(s.dims.length, i)} ${first.dims[i].toString()} ≠ ${s.dims[i].toString()}`,
+          );
+        }
+      }
+      size = size.add(s.dims[axis]);
+    }
+    const dims = first.dims.slice();
+    dims[axis] = size;
+    return { dims };
+  },
+  weights: () => [],
+  macs: () => Sym.ZERO,
+  tfjs(ctx) {
+    const rank = ctx.inputs[0].dims.length;
+    const a = argInt(ctx.args, 'axis');
+    // tfjs counts the batch as axis 0.
+    return ctx.tf.layers.concatenate({ name: ctx.name, axis: (a < 0 ? a + rank : a) + 1 });
+  },
+};
+
+export const mergeLayers: LayerSpec[] = [concat, add, multiply];

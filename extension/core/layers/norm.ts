@@ -1,0 +1,237 @@
+/**
+ * Normalisation over the channel (last) axis: `batchnorm`, `layernorm`,
+ * `groupnorm`. tfjs has no GroupNormalization; `NnGroupNorm` follows Keras's.
+ */
+import type { LayerVariable } from '@tensorflow/tfjs';
+import { Sym, type Shape } from '../analysis/sym';
+import {
+  argInt,
+  argNum,
+  fmt,
+  oneShape,
+  oneTensor,
+  perTf,
+  type TfConfigDict,
+  type TfKwargs,
+  type TfLayerArgs,
+  type TfShape,
+  type TfTensor,
+} from './common';
+import type { ArgSpec, LayerContext, LayerSpec } from './types';
+
+function channels(ctx: LayerContext): Sym {
+  const d = ctx.inputs[0].dims;
+  return d[d.length - 1];
+}
+
+function needChannels(ctx: LayerContext, name: string): Shape {
+  const input = ctx.inputs[0];
+  if (input.dims.length === 0) ctx.fail('shape.rank', `${name} expects at least one axis (the channels), got ${fmt(input)}`);
+  const eps = argNum(ctx.args, 'epsilon');
+  if (!(eps > 0)) ctx.fail('arg.range', `${name}: epsilon must be greater than 0, got ${eps}`, 'epsilon');
+  return { dims: input.dims };
+}
+
+function epsilonArg(def: number): ArgSpec {
+  return { name: 'epsilon', type: 'number', doc: 'Small constant added to the variance to avoid dividing by zero.', default: def, min: 0 };
+}
+
+export const batchnorm: LayerSpec = {
+  name: 'batchnorm',
+  category: 'norm',
+  summary: 'Batch normalisation: normalises each channel with batch statistics, then scales and shifts.',
+  doc: [
+    '**batchnorm(momentum=0.99, epsilon=1e-3)** — for each channel `c`:',
+    '`y = γ · (x − μ) / √(σ² + ε) + β`.',
+    'In training, `μ` and `σ²` are the mean and variance of the channel over the batch (and all',
+    'positions), and the moving averages are updated with `momentum`; at inference the moving',
+    'averages are used instead.',
+    '',
+    '- shape unchanged: `[..., C]` → `[..., C]`',
+    '- parameters: `2·C` trainable (`gamma`, `beta`) + `2·C` non-trainable (`moving_mean`, `moving_variance`)',
+    '- MACs: 0 (elementwise)',
+    '',
+    'Example: on `[28, 28, 32]`: 64 trainable and 64 non-trainable parameters.',
+  ].join('\n'),
+  args: [
+    {
+      name: 'momentum',
+      type: 'number',
+      doc: 'How slowly the moving mean and variance follow the batches (0..1).',
+      default: 0.99,
+      min: 0,
+      max: 1,
+    },
+    epsilonArg(1e-3),
+  ],
+  inputRank: { min: 1 },
+  outputShape: (ctx) => needChannels(ctx, 'batchnorm'),
+  weights(ctx) {
+    const c = channels(ctx);
+    return [
+      { name: 'gamma', shape: [c], trainable: true },
+      { name: 'beta', shape: [c], trainable: true },
+      { name: 'moving_mean', shape: [c], trainable: false },
+      { name: 'moving_variance', shape: [c], trainable: false },
+    ];
+  },
+  macs: () => Sym.ZERO,
+  tfjs(ctx) {
+    return ctx.tf.layers.batchNormalization({
+      name: ctx.name,
+      axis: -1,
+      momentum: argNum(ctx.args, 'momentum'),
+      epsilon: argNum(ctx.args, 'epsilon'),
+    });
+  },
+};
+
+export const layernorm: LayerSpec = {
+  name: 'layernorm',
+  category: 'norm',
+  summary: 'Layer normalisation: normalises the last axis of each position, then scales and shifts.',
+  doc: [
+    '**layernorm(epsilon=1e-5)** — at every position, normalises the `C` values of the last axis to',
+    'mean 0 and variance 1, then applies a learned per-channel scale and shift:',
+    '`y = γ · (x − mean) / √(var + ε) + β`. Independent of the batch: the same in training and',
+    'inference. The normalisation of transformers.',
+    '',
+    '- shape unchanged: `[..., C]` → `[..., C]`',
+    '- parameters: `2·C` (`gamma`, `beta`)',
+    '- MACs: 0 (elementwise)',
+    '',
+    'Example: on `[seq, 768]`: 1,536 parameters.',
+  ].join('\n'),
+  args: [epsilonArg(1e-5)],
+  inputRank: { min: 1 },
+  outputShape: (ctx) => needChannels(ctx, 'layernorm'),
+  weights(ctx) {
+    const c = channels(ctx);
+    return [
+      { name: 'gamma', shape: [c], trainable: true },
+      { name: 'beta', shape: [c], trainable: true },
+    ];
+  },
+  macs: () => Sym.ZERO,
+  tfjs(ctx) {
+    return ctx.tf.layers.layerNormalization({ name: ctx.name, axis: -1, epsilon: argNum(ctx.args, 'epsilon') });
+  },
+};
+
+// ------------------------------------------------------------------ groupnorm
+
+interface GroupNormConfig {
+  groups: number;
+  epsilon: number;
+}
+
+const groupNormClass = perTf((tf) => {
+  /** Keras GroupNormalization on the last axis, with per-channel gamma and beta. */
+  class NnGroupNorm extends tf.layers.Layer {
+    static className = 'NnGroupNorm';
+    readonly groups: number;
+    readonly epsilon: number;
+    private gamma?: LayerVariable;
+    private beta?: LayerVariable;
+    constructor(args: TfLayerArgs & GroupNormConfig) {
+      super(args);
+      this.groups = args.groups;
+      this.epsilon = args.epsilon;
+    }
+    override build(inputShape: TfShape | TfShape[]): void {
+      const s = oneShape(inputShape);
+      const c = s[s.length - 1];
+      if (c === null) throw new Error(`${this.name}: the channel count must be known`);
+      this.gamma = this.addWeight('gamma', [c], 'float32', tf.initializers.ones());
+      this.beta = this.addWeight('beta', [c], 'float32', tf.initializers.zeros());
+      this.built = true;
+    }
+    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
+      return inputShape;
+    }
+    override call(inputs: TfTensor | TfTensor[], _kwargs: TfKwargs): TfTensor {
+      return tf.tidy(() => {
+        const x = oneTensor(inputs);
+        const shape = x.shape;
+        const c = shape[shape.length - 1];
+        // [b, ..., C] -> [b, ..., G, C/G]; statistics over everything but batch and group.
+        const grouped = tf.reshape(x, [...shape.slice(0, -1), this.groups, c / this.groups]);
+        const r = grouped.rank;
+        const axes = [...Array(r).keys()].filter((i) => i !== 0 && i !== r - 2);
+        const { mean, variance } = tf.moments(grouped, axes, true);
+        const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
+        const y = tf.reshape(normed, shape);
+        return tf.add(tf.mul(y, this.gamma!.read()), this.beta!.read());
+      });
+    }
+    override getConfig(): TfConfigDict {
+      return { ...super.getConfig(), groups: this.groups, epsilon: this.epsilon };
+    }
+  }
+  tf.serialization.registerClass(NnGroupNorm);
+  return NnGroupNorm;
+});
+
+export const groupnorm: LayerSpec = {
+  name: 'groupnorm',
+  category: 'norm',
+  summary: 'Group normalisation: normalises groups of channels per example, then scales and shifts.',
+  doc: [
+    '**groupnorm(groups, epsilon=1e-5)** — splits the `C` channels into `groups` groups of `C/groups`',
+    'and normalises each group of each example over all its positions and channels, then applies a',
+    'learned per-channel scale `γ` and shift `β`. Independent of the batch size, so it works with',
+    'small batches where `batchnorm` is noisy. `groups = 1` normalises over everything like',
+    '`layernorm` of a whole image; `groups = C` is instance normalisation.',
+    '',
+    '- shape unchanged: `[..., C]` → `[..., C]`; `groups` must divide `C`',
+    '- parameters: `2·C` (`gamma`, `beta`)',
+    '- MACs: 0 (elementwise)',
+  ].join('\n'),
+  args: [
+    { name: 'groups', type: 'int', doc: 'Number of channel groups; must divide the channel count.', min: 1 },
+    epsilonArg(1e-5),
+  ],
+  inputRank: { min: 1 },
+  outputShape(ctx) {
+    const out = needChannels(ctx, 'groupnorm');
+    const g = argInt(ctx.args, 'groups');
+    const c = channels(ctx);
+    if (g < 1) ctx.fail('arg.range', `groupnorm: groups must be at least 1, got ${g}`, 'groups');
+    const cv = c.value;
+    if (cv === undefined) {
+      if (g !== 1 && c.divExact(g) === undefined) {
+        ctx.fail('arg.range', `groupnorm: groups=${g} must divide the channel count ${c.toString()}`, 'groups');
+      }
+    } else if (cv % g !== 0) {
+      ctx.fail('arg.range', `groupnorm: groups=${g} must divide the ${cv} channels; try ${divisorNear(cv, g)}`, 'groups');
+    }
+    return out;
+  },
+  weights(ctx) {
+    const c = channels(ctx);
+    return [
+      { name: 'gamma', shape: [c], trainable: true },
+      { name: 'beta', shape: [c], trainable: true },
+    ];
+  },
+  macs: () => Sym.ZERO,
+  tfjs(ctx) {
+    return new (groupNormClass(ctx.tf))({
+      name: ctx.name,
+      groups: argInt(ctx.args, 'groups'),
+      epsilon: argNum(ctx.args, 'epsilon'),
+    });
+  },
+};
+
+/** The divisor of `n` closest to `g` (for the hint). */
+function divisorNear(n: number, g: number): number {
+  let best = 1;
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    for (const c of [d, n / d]) if (Math.abs(c - g) < Math.abs(best - g)) best = c;
+  }
+  return best;
+}
+
+export const normLayers: LayerSpec[] = [batchnorm, layernorm, groupnorm];
