@@ -178,6 +178,8 @@ export interface ModelDecl {
   kind: 'model';
   name: Ident;
   body: Statement[];
+  /** Range of the `{ ... }` body, braces included (absent if `{` is missing). */
+  bodyRange?: Range;
   /** Range of the `model` keyword through the closing brace. */
   range: Range;
 }
@@ -192,7 +194,11 @@ export interface BlockDecl {
   kind: 'block';
   name: Ident;
   params: Param[];
+  /** Range of `( ... )` around the parameters, absent when written without. */
+  paramsRange?: Range;
   body: Statement[];
+  /** Range of the `{ ... }` body, braces included. */
+  bodyRange?: Range;
   range: Range;
 }
 
@@ -207,6 +213,8 @@ export interface TrainDecl {
   /** The model this section trains. */
   name: Ident;
   entries: TrainEntry[];
+  /** Range of the `{ ... }` body, braces included. */
+  bodyRange?: Range;
   range: Range;
 }
 
@@ -219,6 +227,7 @@ export interface ImportDecl {
 export type TopLevel = ModelDecl | BlockDecl | TrainDecl | ImportDecl;
 
 export interface Comment {
+  /** The comment as written, marker included (`# note`, `// note`), trailing blanks trimmed. */
   text: string;
   range: Range;
 }

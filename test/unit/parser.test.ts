@@ -1,0 +1,622 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse, stripRanges, MAX_DEPTH } from '../../extension/core/syntax/parser';
+import { lex } from '../../extension/core/syntax/lexer';
+import type {
+  AssignStmt,
+  BinaryExpr,
+  BlockDecl,
+  CallExpr,
+  ChainExpr,
+  Expr,
+  InputStmt,
+  ModelDecl,
+  OutputStmt,
+  SourceFile,
+  TrainDecl,
+} from '../../extension/core/syntax/ast';
+
+const LENET = `model LeNet5 {
+  input image: [32, 32, 1]
+  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
+               -> conv2d(16, 5) -> tanh -> avgpool(2)
+               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
+               -> dense(10) -> softmax
+}
+`;
+
+const GPT2 = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
+  input x
+  x = x + x -> layernorm -> attention(heads, causal = true) -> dropout(p)
+  output x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)
+}
+model GPT2Small {
+  input tokens: int[seq]
+  wte = embedding(50257, 768)
+  h = tokens -> wte -> positional(learned, maxlen = 1024) -> dropout(0.1)
+  output h -> gpt_block(768, 12) * 12 -> layernorm -> unembed(wte)
+}
+`;
+
+const TRAIN = `train LeNet5 {
+  data: digits(samples = 6000)                      # built-in synthetic data set
+  # data: images("data/shapes", size = [28, 28], grayscale = true)   # folder per class
+  loss: crossentropy          # or mse, binary_crossentropy
+  optimizer: adam(lr = 1e-3)  # sgd(lr, momentum), rmsprop(lr)
+  epochs: 5
+  batch: 64
+  validation: 0.1
+  metrics: [accuracy]
+}
+`;
+
+function ok(text: string): SourceFile {
+  const f = parse(text);
+  assert.deepEqual(
+    f.errors.map((e) => e.message),
+    [],
+    'expected no syntax errors',
+  );
+  return f;
+}
+
+/** The value of the only statement of `model M { ... }`-wrapped source. */
+function expr(src: string): Expr {
+  const f = ok(`model M {\n  x = ${src}\n}\n`);
+  const s = (f.items[0] as ModelDecl).body[0] as AssignStmt;
+  assert.equal(s.kind, 'assign');
+  return s.value;
+}
+
+/** Compact structural rendering used to check tree shapes. */
+function show(e: Expr): string {
+  switch (e.kind) {
+    case 'number':
+      return e.text;
+    case 'string':
+      return JSON.stringify(e.value);
+    case 'bool':
+      return String(e.value);
+    case 'name':
+      return e.name;
+    case 'list':
+      return `[${e.items.map(show).join(' ')}]`;
+    case 'call': {
+      const args = e.args.map((a) => (a.name ? `${a.name.name}=${show(a.value)}` : show(a.value)));
+      return `${e.callee.name}${e.argsRange ? `(${args.join(' ')})` : ''}${e.repeat ? `*${show(e.repeat)}` : ''}`;
+    }
+    case 'chain':
+      return `{${show(e.head)} -> ${e.calls.map(show).join(' -> ')}}`;
+    case 'binary':
+      return `(${show(e.left)} ${e.op} ${show(e.right)})`;
+    case 'unary':
+      return `(-${show(e.operand)})`;
+    case 'paren':
+      return `<${show(e.expr)}>`;
+    case 'error':
+      return '!';
+  }
+}
+
+function at(r: { start: { line: number; character: number }; end: { line: number; character: number } }): string {
+  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+}
+
+// ---------------------------------------------------------------- contract examples
+
+test('LeNet5 parses with the right structure', () => {
+  const f = ok(LENET);
+  assert.equal(f.items.length, 1);
+  const m = f.items[0] as ModelDecl;
+  assert.equal(m.kind, 'model');
+  assert.equal(m.name.name, 'LeNet5');
+  assert.equal(m.body.length, 2);
+  const input = m.body[0] as InputStmt;
+  assert.equal(input.kind, 'input');
+  assert.equal(input.name.name, 'image');
+  assert.equal(input.shape?.isInt, false);
+  assert.deepEqual(input.shape?.dims.map(show), ['32', '32', '1']);
+  const out = m.body[1] as OutputStmt;
+  assert.equal(out.kind, 'output');
+  assert.equal(out.values.length, 1);
+  const chain = out.values[0] as ChainExpr;
+  assert.equal(chain.kind, 'chain');
+  assert.equal(show(chain.head), 'image');
+  assert.deepEqual(chain.calls.map(show), [
+    'conv2d(6 5)',
+    'tanh',
+    'avgpool(2)',
+    'conv2d(16 5)',
+    'tanh',
+    'avgpool(2)',
+    'flatten',
+    'dense(120)',
+    'tanh',
+    'dense(84)',
+    'tanh',
+    'dense(10)',
+    'softmax',
+  ]);
+});
+
+test('GPT-2 block and model parse with the right structure', () => {
+  const f = ok(GPT2);
+  assert.deepEqual(
+    f.items.map((i) => i.kind),
+    ['block', 'model'],
+  );
+  const b = f.items[0] as BlockDecl;
+  assert.equal(b.name.name, 'gpt_block');
+  assert.deepEqual(
+    b.params.map((p) => [p.name.name, p.default ? show(p.default) : null]),
+    [
+      ['dim', null],
+      ['heads', null],
+      ['hidden', '(4 * dim)'],
+      ['p', '0.1'],
+    ],
+  );
+  assert.deepEqual(b.body.map((s) => s.kind), ['input', 'assign', 'output']);
+  assert.equal((b.body[0] as InputStmt).shape, undefined);
+  assert.equal(
+    show((b.body[1] as AssignStmt).value),
+    '(x + {x -> layernorm -> attention(heads causal=true) -> dropout(p)})',
+  );
+  assert.equal(
+    show((b.body[2] as OutputStmt).values[0]),
+    '(x + {x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)})',
+  );
+  const m = f.items[1] as ModelDecl;
+  assert.equal(m.name.name, 'GPT2Small');
+  const tokens = m.body[0] as InputStmt;
+  assert.equal(tokens.shape?.isInt, true);
+  assert.deepEqual(tokens.shape?.dims.map(show), ['seq']);
+  assert.equal(show((m.body[1] as AssignStmt).value), 'embedding(50257 768)');
+  assert.equal(show((m.body[2] as AssignStmt).value), '{tokens -> wte -> positional(learned maxlen=1024) -> dropout(0.1)}');
+  const out = (m.body[3] as OutputStmt).values[0] as ChainExpr;
+  assert.equal(show(out), '{h -> gpt_block(768 12)*12 -> layernorm -> unembed(wte)}');
+  assert.equal(out.calls.length, 3);
+  assert.equal(out.calls[0].repeat?.kind, 'number');
+});
+
+test('train section entries take any expression', () => {
+  const f = ok(TRAIN);
+  const t = f.items[0] as TrainDecl;
+  assert.equal(t.kind, 'train');
+  assert.equal(t.name.name, 'LeNet5');
+  assert.deepEqual(
+    t.entries.map((e) => [e.key.name, show(e.value)]),
+    [
+      ['data', 'digits(samples=6000)'],
+      ['loss', 'crossentropy'],
+      ['optimizer', 'adam(lr=1e-3)'],
+      ['epochs', '5'],
+      ['batch', '64'],
+      ['validation', '0.1'],
+      ['metrics', '[accuracy]'],
+    ],
+  );
+  const lr = (t.entries[2].value as CallExpr).args[0].value;
+  assert.deepEqual(lr.kind === 'number' && [lr.value, lr.text, lr.isInt], [0.001, '1e-3', false]);
+  const epochs = t.entries[3].value;
+  assert.deepEqual(epochs.kind === 'number' && [epochs.value, epochs.isInt], [5, true]);
+  assert.equal(f.comments.length, 4);
+  assert.equal(f.comments[1].text, '# data: images("data/shapes", size = [28, 28], grayscale = true)   # folder per class');
+});
+
+test('import takes a string path', () => {
+  const f = ok('import "layers/common.nnmodel"\nmodel A {\n  input x: [3]\n  output x\n}\n');
+  assert.equal(f.items[0].kind, 'import');
+  assert.equal(f.items[0].kind === 'import' && f.items[0].path.value, 'layers/common.nnmodel');
+  assert.equal(at(f.items[0].range), '0:0-0:30');
+});
+
+// ---------------------------------------------------------------- expressions
+
+test('operator precedence and associativity', () => {
+  assert.equal(show(expr('a + b * c')), '(a + (b * c))');
+  assert.equal(show(expr('a - b - c')), '((a - b) - c)');
+  assert.equal(show(expr('a / b // c * d')), '(((a / b) // c) * d)');
+  assert.equal(show(expr('a - (b - c)')), '(a - <(b - c)>)');
+  assert.equal(show(expr('-a * b')), '((-a) * b)');
+  assert.equal(show(expr('-x -> f')), '(-{x -> f})');
+  assert.equal(show(expr('4 * dim')), '(4 * dim)');
+  assert.equal(show(expr('x + x -> layernorm -> attention(8)')), '(x + {x -> layernorm -> attention(8)})');
+  assert.equal(show(expr('(x + a) -> layernorm')), '{<(x + a)> -> layernorm}');
+});
+
+test('repeat binds to the chain call; elsewhere * multiplies', () => {
+  assert.equal(show(expr('x -> blk(8) * 12 -> layernorm')), '{x -> blk(8)*12 -> layernorm}');
+  const e = expr('x -> embed -> blk(8) * 12 -> layernorm') as ChainExpr;
+  assert.equal(e.calls.length, 3);
+  assert.deepEqual(
+    e.calls.map((c) => c.repeat && show(c.repeat)),
+    [undefined, '12', undefined],
+  );
+  assert.equal(show(expr('x -> relu * n')), '{x -> relu*n}');
+  assert.equal(show(expr('x -> f(2) * (n + 1) -> g')), '{x -> f(2)*<(n + 1)> -> g}');
+  assert.equal(show(expr('concat(a, b) * 2')), '(concat(a b) * 2)');
+  assert.equal(show(expr('x -> f * 2 + 1')), '({x -> f*2} + 1)');
+});
+
+test('calls: bare after ->, primary calls, chains headed by calls, named and trailing-comma args', () => {
+  const bare = expr('x -> relu') as ChainExpr;
+  assert.equal(bare.calls[0].argsRange, undefined);
+  assert.deepEqual(bare.calls[0].args, []);
+  const empty = expr('x -> relu()') as ChainExpr;
+  assert.ok(empty.calls[0].argsRange);
+  assert.equal(show(expr('concat(a, b)')), 'concat(a b)');
+  assert.equal(show(expr('concat(a, b) -> dense(8)')), '{concat(a b) -> dense(8)}');
+  assert.equal(show(expr('conv2d(16, 3, padding = same, activation = relu,)')), 'conv2d(16 3 padding=same activation=relu)');
+  assert.equal(show(expr('take(-1, axis = 0)')), 'take((-1) axis=0)');
+  assert.equal(show(expr('conv2d(8, [3, 3], stride = [2, 2])')), 'conv2d(8 [3 3] stride=[2 2])');
+  assert.equal(show(expr('f("a\\"b", true, false)')), 'f("a\\"b" true false)');
+  assert.equal(show(expr('attention(8, context = enc -> dense(4))')), 'attention(8 context={enc -> dense(4)})');
+  assert.equal(show(expr('reshape([-1, 4 * dim])')), 'reshape([(-1) (4 * dim)])');
+  assert.equal(show(expr('[]')), '[]');
+});
+
+test('input shapes accept arithmetic and symbolic dims; int is contextual', () => {
+  const f = ok('block b(d) {\n  input x: [seq + 1, 2 * d, d // 2]\n  int = x\n  output int\n}\n');
+  const b = f.items[0] as BlockDecl;
+  assert.deepEqual((b.body[0] as InputStmt).shape?.dims.map(show), ['(seq + 1)', '(2 * d)', '(d // 2)']);
+  assert.equal((b.body[1] as AssignStmt).target.name, 'int');
+});
+
+// ---------------------------------------------------------------- newlines
+
+test('continuation: trailing operator, comma, open bracket, = and :, and leading ->', () => {
+  assert.equal(show(expr('a +\n    b')), '(a + b)');
+  assert.equal(show(expr('a *\n    b')), '(a * b)');
+  assert.equal(show(expr('x ->\n    relu')), '{x -> relu}');
+  assert.equal(show(expr('x\n    -> relu\n    -> dense(3)')), '{x -> relu -> dense(3)}');
+  assert.equal(show(expr('conv2d(\n    8,\n    3\n  )')), 'conv2d(8 3)');
+  assert.equal(show(expr('[1,\n 2]')), '[1 2]');
+  assert.equal(show(expr('(a\n + b)')), '<(a + b)>');
+  const f = ok('model M {\n  input x:\n    [3]\n  y =\n    x\n  output y,\n    x\n}\n');
+  const m = f.items[0] as ModelDecl;
+  assert.deepEqual(m.body.map((s) => s.kind), ['input', 'assign', 'output']);
+  assert.equal((m.body[2] as OutputStmt).values.length, 2);
+});
+
+test('a newline ends a statement; a line starting with + does not continue', () => {
+  const f = parse('model M {\n  x = a\n  + b\n  output x\n}\n');
+  assert.equal(f.errors.length, 1);
+  assert.equal(f.errors[0].range.start.line, 2);
+  const m = f.items[0] as ModelDecl;
+  assert.deepEqual(m.body.map((s) => s.kind), ['assign', 'output']);
+});
+
+test('statements may share a line with the braces', () => {
+  const f = ok('model M { input x: [3]\n  output x }\nblock b() {}\n');
+  assert.deepEqual((f.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'output']);
+  assert.deepEqual((f.items[1] as BlockDecl).params, []);
+});
+
+// ---------------------------------------------------------------- ranges
+
+test('ranges are exact (0-based line and UTF-16 character)', () => {
+  const f = ok(LENET);
+  const m = f.items[0] as ModelDecl;
+  assert.equal(at(m.range), '0:0-6:1');
+  assert.equal(at(m.name.range), '0:6-0:12');
+  assert.equal(m.bodyRange && at(m.bodyRange), '0:13-6:1');
+  const input = m.body[0] as InputStmt;
+  assert.equal(at(input.range), '1:2-1:26');
+  assert.equal(input.shape && at(input.shape.range), '1:15-1:26');
+  const out = m.body[1] as OutputStmt;
+  assert.equal(at(out.keywordRange), '2:2-2:8');
+  assert.equal(at(out.range), '2:2-5:38');
+  const chain = out.values[0] as ChainExpr;
+  assert.equal(at(chain.range), '2:9-5:38');
+  assert.equal(at(chain.calls[0].range), '2:18-2:30');
+  assert.equal(chain.calls[0].argsRange && at(chain.calls[0].argsRange), '2:24-2:30');
+  assert.equal(at(chain.calls[1].range), '2:34-2:38');
+  assert.equal(at(chain.calls[3].range), '3:18-3:31');
+  assert.equal(at(chain.calls[12].range), '5:31-5:38');
+  assert.equal(chain.calls[12].range.start.offset, LENET.indexOf('softmax'));
+
+  const g = ok(GPT2);
+  const b = g.items[0] as BlockDecl;
+  assert.equal(b.paramsRange && at(b.paramsRange), '0:15-0:54');
+  assert.equal(at(b.params[2].range), '0:28-0:44');
+  const x = (b.body[1] as AssignStmt).value as BinaryExpr;
+  assert.equal(at(x.opRange), '2:8-2:9');
+  const gm = g.items[1] as ModelDecl;
+  const rep = ((gm.body[3] as OutputStmt).values[0] as ChainExpr).calls[0];
+  assert.equal(at(rep.range), '9:14-9:37', 'a repeated call extends to its count');
+
+  const u = ok('model M {\n  x = "\u{1F600}é" -> f\n}\n');
+  const s = ((u.items[0] as ModelDecl).body[0] as AssignStmt).value as ChainExpr;
+  assert.equal(at(s.head.range), '1:6-1:11', 'an astral character counts two UTF-16 units');
+  assert.equal(at(s.calls[0].range), '1:15-1:16');
+});
+
+test('CRLF and lone CR line endings', () => {
+  const f = ok('model M {\r\n  input x: [3]\r\n  output x\r}\r\n');
+  const m = f.items[0] as ModelDecl;
+  assert.equal(at(m.body[1].range), '2:2-2:10');
+  assert.equal(at(m.range), '0:0-3:1');
+});
+
+// ---------------------------------------------------------------- lexer
+
+test('lexer: numbers keep text; isInt; comments with ranges', () => {
+  const r = lex('12 0.1 1e-3 1E5 2.50 # note\n// other\n');
+  const nums = r.tokens.filter((t) => t.kind === 'number');
+  assert.deepEqual(
+    nums.map((t) => [t.text, t.value, t.isInt]),
+    [
+      ['12', 12, true],
+      ['0.1', 0.1, false],
+      ['1e-3', 0.001, false],
+      ['1E5', 100000, true],
+      ['2.50', 2.5, false],
+    ],
+  );
+  assert.deepEqual(
+    r.comments.map((c) => [c.text, at(c.range)]),
+    [
+      ['# note', '0:21-0:27'],
+      ['// other', '1:0-1:8'],
+    ],
+  );
+  assert.deepEqual(
+    lex('a*b//c').tokens.map((t) => t.kind),
+    ['ident', '*', 'ident', '//', 'ident', 'eof'],
+  );
+});
+
+test('lexer: string escapes', () => {
+  const f = ok('import "a\\"b\\\\c\\nd\\u0041\\u{1F600}"\n');
+  assert.equal(f.items[0].kind === 'import' && f.items[0].path.value, 'a"b\\c\ndA\u{1F600}');
+});
+
+test('// is floor division only between two values, otherwise a comment', () => {
+  assert.equal(show(expr('dim // heads')), '(dim // heads)');
+  assert.equal(show(expr('(dim + 1) // 2')), '(<(dim + 1)> // 2)');
+  assert.equal(show(expr('8 // 2 // 2')), '((8 // 2) // 2)');
+  const cases: Array<[string, string, string]> = [
+    ['x -> dense(8) // hidden', '{x -> dense(8)}', '// hidden'],
+    ['x -> relu // relu', '{x -> relu}', '// relu'],
+    ['dim // half of it', 'dim', '// half of it'],
+    ['digits(samples = 6000)  // built-in', 'digits(samples=6000)', '// built-in'],
+    ['4 // see "notes" # here', '4', '// see "notes" # here'],
+    ["dim // don't", 'dim', "// don't"],
+    ['dim //', 'dim', '//'],
+  ];
+  for (const [src, tree, comment] of cases) {
+    const f = ok(`model M {\n  x = ${src}\n}\n`);
+    assert.equal(show(((f.items[0] as ModelDecl).body[0] as AssignStmt).value), tree, src);
+    assert.deepEqual(
+      f.comments.map((c) => c.text),
+      [comment],
+      src,
+    );
+  }
+  const own = ok('// top\nmodel M {  // body\n  input x // the input\n  output x // out\n}\n');
+  assert.deepEqual(
+    own.comments.map((c) => c.text),
+    ['// top', '// body', '// the input', '// out'],
+  );
+  const g = ok('model M {\n  x = a // b # c\n}\n');
+  assert.deepEqual(g.comments.map((c) => c.text), ['# c']);
+});
+
+// ---------------------------------------------------------------- errors
+
+function errs(text: string): Array<[string, string, string]> {
+  return parse(text).errors.map((e) => [e.code, e.message, at(e.range)]);
+}
+
+test('unclosed call is reported at the line break and the body goes on', () => {
+  const src = 'model A {\n  input x: [3]\n  y = x -> conv2d(8, 3\n  output y\n}\nmodel B {\n  input z: [3]\n  output z\n}\n';
+  assert.deepEqual(errs(src), [['syntax.unclosed', "expected ')' to close '(' at 3:18, found newline", '2:22-2:23']]);
+  const f = parse(src);
+  assert.deepEqual(f.items.map((i) => i.kind === 'model' && i.name.name), ['A', 'B']);
+  assert.deepEqual((f.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'assign', 'output']);
+});
+
+test('one mistake, one error; later models still parse', () => {
+  const cases: Array<[string, string]> = [
+    ['  x = 1 2 3 4\n', 'syntax.unexpected'],
+    ['  x = (a + \n', 'syntax.expected'],
+    ['  x = f(a b c) -> g\n', 'syntax.expected'],
+    ['  x = [1, 2\n', 'syntax.unclosed'],
+    ['  x = f(1]\n', 'syntax.expected'],
+    ['  x -> relu\n', 'syntax.expected'],
+    ['  x = -> relu\n', 'syntax.expected'],
+    ['  x = a -> 5 -> g\n', 'syntax.expected'],
+    ['  x = a -> f * \n', 'syntax.expected'],
+    ['  input 3: [1]\n', 'syntax.expected'],
+    ['  input x: 7\n', 'syntax.expected'],
+    ['  input: [1]\n', 'syntax.expected'],
+    ['  12 + 3\n', 'syntax.expected'],
+    ['  ) ) )\n', 'syntax.expected'],
+    ['  x = "abc\n', 'syntax.unterminated_string'],
+    ['  x = 1.5.2\n', 'syntax.bad_number'],
+    ['  x = 3x3\n', 'syntax.bad_number'],
+    ['  x = 1e\n', 'syntax.bad_number'],
+    ['  x = "a\\qb"\n', 'syntax.bad_escape'],
+    ['  x = a $ b\n', 'syntax.invalid_character'],
+    ["  x = f('a')\n", 'syntax.invalid_character'],
+    ['  x = a;\n', 'syntax.invalid_character'],
+    ['  output\n', 'syntax.expected'],
+    ['  x = \n', 'syntax.expected'],
+    ['  model = 3\n', 'syntax.expected'],
+  ];
+  for (const [line, code] of cases) {
+    const src = `model A {\n  input i: [3]\n${line}  output i\n}\nmodel B {\n  input z: [3]\n  output z\n}\n`;
+    const f = parse(src);
+    assert.deepEqual(
+      f.errors.map((e) => e.code),
+      [code],
+      `${JSON.stringify(line)}: ${JSON.stringify(f.errors)}`,
+    );
+    assert.equal(f.errors[0].range.start.line, 2, line);
+    assert.deepEqual(
+      f.items.map((i) => i.kind === 'model' && i.name.name),
+      ['A', 'B'],
+      line,
+    );
+    const a = f.items[0] as ModelDecl;
+    assert.equal(a.body[0].kind, 'input', line);
+    assert.equal(a.body[a.body.length - 1].kind, 'output', line);
+  }
+});
+
+test('error messages say what was expected and what was found', () => {
+  assert.deepEqual(errs('model A {\n  x -> relu\n}\n'), [
+    ['syntax.expected', "expected '=' after 'x' (a statement is 'input', 'output' or 'NAME = value'), found '->'", '1:4-1:6'],
+  ]);
+  assert.deepEqual(errs('model A {\n  x = \n}\n'), [['syntax.expected', "expected an expression, found '}'", '2:0-2:1']]);
+  assert.deepEqual(errs('model A {\n  x = \n  y = 2\n}\n'), [['syntax.expected', 'expected an expression, found newline', '1:6-1:7']]);
+  assert.deepEqual(errs('model A {\n  x = a -> 5\n}\n'), [
+    ['syntax.expected', "expected a layer or block name after '->', found number 5", '1:11-1:12'],
+  ]);
+  assert.deepEqual(errs('model A {\n  x = "abc\n}\n'), [
+    ['syntax.unterminated_string', 'string is not closed: expected \'"\' before the end of the line', '1:6-1:10'],
+  ]);
+  assert.deepEqual(errs('input x: [3]\n'), [
+    [
+      'syntax.expected',
+      "expected 'model', 'block', 'train' or 'import', found keyword 'input' ('input' belongs inside a model or block body)",
+      '0:0-0:5',
+    ],
+  ]);
+});
+
+test('an ErrorExpr stands where an expression is missing', () => {
+  const f = parse('model A {\n  x = \n  y = f(1, , 2)\n}\n');
+  const m = f.items[0] as ModelDecl;
+  const x = m.body[0] as AssignStmt;
+  assert.equal(x.value.kind, 'error');
+  assert.equal(at(x.value.range), '1:5-1:5');
+  const y = m.body[1] as AssignStmt;
+  assert.equal(show(y.value), 'f(1 ! 2)');
+  assert.equal(f.errors.length, 2);
+});
+
+test('unclosed { at EOF: one error, body parsed', () => {
+  const f = parse('model A {\n  input x: [3]\n  output x\n');
+  assert.deepEqual(
+    f.errors.map((e) => [e.code, e.message]),
+    [['syntax.unclosed', "expected '}' to close '{' at 1:9, found end of file"]],
+  );
+  assert.deepEqual((f.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'output']);
+  assert.equal(at(f.items[0].range), '0:0-2:10');
+});
+
+test('unclosed { before the next declaration: one error, both parsed', () => {
+  const f = parse('model A {\n  input x: [3]\n  output x\n\nmodel B {\n  input y: [3]\n  output y\n}\n');
+  assert.deepEqual(f.errors.map((e) => e.code), ['syntax.unclosed']);
+  assert.equal(f.errors[0].range.start.line, 4);
+  assert.deepEqual(f.items.map((i) => i.kind === 'model' && i.name.name), ['A', 'B']);
+  assert.equal((f.items[1] as ModelDecl).body.length, 2);
+});
+
+test('top-level junk: one error per run, resynchronised at the next declaration', () => {
+  const f = parse('hello world\nthis is junk ( [\nmodel A {\n  input x: [3]\n  output x\n}\n} } model B {\n  input y: [1]\n  output y\n}\n');
+  assert.equal(f.errors.length, 2);
+  assert.deepEqual(f.items.map((i) => i.kind === 'model' && i.name.name), ['A', 'B']);
+});
+
+test('broken declaration headers drop only that declaration', () => {
+  const tail = 'model Z {\n  input z: [1]\n  output z\n}\n';
+  for (const head of ['model {\n  output x\n}\n', 'model A\n  output x\n}\n', 'block b(x y) {\n  input x\n  output x\n}\n', 'train {\n  epochs: 1\n}\n', 'import\n', 'import nope\n']) {
+    const f = parse(head + tail);
+    assert.equal(f.errors.length, 1, `${head}: ${JSON.stringify(f.errors)}`);
+    const last = f.items[f.items.length - 1];
+    assert.equal(last.kind === 'model' && last.name.name, 'Z', head);
+  }
+});
+
+test('train entries: errors recover per line', () => {
+  const f = parse('train M {\n  epochs 5\n  batch: 64\n  : 3\n  lr: adam(lr = )\n  metrics: [accuracy]\n}\n');
+  assert.equal(f.errors.length, 3);
+  const t = f.items[0] as TrainDecl;
+  assert.deepEqual(t.entries.map((e) => e.key.name), ['batch', 'lr', 'metrics']);
+});
+
+test('deep nesting is bounded: one error, no exception', () => {
+  const deep = 10000;
+  const balanced = `model A {\n  x = ${'('.repeat(deep)}1${')'.repeat(deep)}\n  output x\n}\nmodel B {\n  input y: [1]\n  output y\n}\n`;
+  const f = parse(balanced);
+  assert.deepEqual(f.errors.map((e) => e.code), ['syntax.too_deep']);
+  assert.deepEqual(f.items.map((i) => i.kind === 'model' && i.name.name), ['A', 'B']);
+  assert.deepEqual((f.items[0] as ModelDecl).body.map((s) => s.kind), ['assign', 'output']);
+
+  for (const src of [
+    `model A {\n  x = ${'('.repeat(100000)}\n}\n`,
+    `model A {\n  x = ${'['.repeat(100000)}\n}\n`,
+    `model A {\n  x = ${'-'.repeat(100000)}1\n}\n`,
+    `model A {\n  x = ${'f('.repeat(100000)}\n}\n`,
+    '('.repeat(100000),
+    `model A {\n  x = a${' -> f(g('.repeat(50000)}\n}\n`,
+  ]) {
+    const g = parse(src);
+    assert.ok(g.errors.length >= 1 && g.errors.length <= 2, JSON.stringify(g.errors.map((e) => e.code)));
+  }
+  // Exactly at the limit still parses.
+  const limit = MAX_DEPTH - 2;
+  ok(`model A {\n  x = ${'('.repeat(limit)}1${')'.repeat(limit)}\n}\n`);
+});
+
+test('long flat inputs are fine (no recursion on chain length or item count)', () => {
+  const f = ok(`model A {\n  input x: [1]\n  output x${' -> relu'.repeat(50000)}\n}\n`);
+  assert.equal(((f.items[0] as ModelDecl).body[1] as OutputStmt).values[0].kind, 'chain');
+  const g = ok(`model A {\n  x = ${Array.from({ length: 20000 }, (_, i) => `a${i}`).join(' + ')}\n}\n`);
+  assert.equal(((g.items[0] as ModelDecl).body[0] as AssignStmt).value.kind, 'binary');
+});
+
+test('20 000-line file parses in linear time', () => {
+  const chunk = `model M{i} {
+  input x: [seq, 32]  # input
+  h = x -> dense(64, activation = relu) -> dropout(0.1) * 2 -> layernorm
+  output h + x -> dense(32) // residual
+}
+
+`;
+  const parts: string[] = [];
+  for (let i = 0; parts.length * 6 < 20000; i++) parts.push(chunk.replace('{i}', String(i)));
+  const text = parts.join('');
+  assert.ok(text.split('\n').length >= 20000);
+  let best = Infinity;
+  let items = 0;
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    const f = parse(text);
+    best = Math.min(best, performance.now() - t0);
+    items = f.items.length;
+    assert.equal(f.errors.length, 0);
+  }
+  assert.equal(items, parts.length);
+  assert.ok(best < 2000, `parse took ${best.toFixed(0)} ms`);
+});
+
+test('garbage never throws', () => {
+  let seed = 12345;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const alphabet = ['model', 'block', 'train', 'import', 'input', 'output', 'x', '=', '->', '(', ')', '[', ']', '{', '}', ',', ':', '*', '+', '-', '//', '/', '#c', '"s', '"t"', '1', '2.5', '1e', '\n', ' ', 'int', '$', '\r\n', 'true'];
+  for (let n = 0; n < 300; n++) {
+    const len = Math.floor(rnd() * 60);
+    let s = '';
+    for (let i = 0; i < len; i++) s += alphabet[Math.floor(rnd() * alphabet.length)] + (rnd() < 0.5 ? ' ' : '');
+    const f = parse(s);
+    for (const e of f.errors) {
+      assert.ok(e.range.start.offset <= e.range.end.offset && e.range.end.offset <= s.length, s);
+      assert.notEqual(e.code, 'syntax.internal', `${JSON.stringify(s)}: ${e.message}`);
+    }
+  }
+});
+
+test('stripRanges drops positions but keeps structure', () => {
+  const a = stripRanges(parse('model A {\n  x = f(1) -> g\n}\n').items);
+  const b = stripRanges(parse('model   A{\n\n   x=f( 1 )\n     -> g\n}').items);
+  const c = stripRanges(parse('model A {\n  x = f(1) -> g()\n}\n').items);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
