@@ -1,0 +1,96 @@
+"""PyTorch equivalents of the convolutional examples (examples/*.nnmodel).
+
+Each function returns the figure `common.entry` computes. Convolutions in
+PyTorch are channels-first; counts do not depend on the layout, and output
+shapes of spatial outputs are turned channels-last before comparison.
+"""
+import torch
+import torchvision
+from torch import nn
+
+from common import entry
+
+
+def lenet5():
+    # LeCun et al. 1998, as written in the language contract: tanh, average pooling, softmax.
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120), nn.Tanh(), nn.Linear(120, 84), nn.Tanh(),
+        nn.Linear(84, 10), nn.Softmax(-1),
+    )
+    return entry("lenet5.nnmodel", "LeNet5", net, [torch.zeros(1, 1, 32, 32)], [10])
+
+
+def _conv_bn_relu(c_in, c_out, **kw):
+    return [nn.Conv2d(c_in, c_out, 3, padding=1, **kw), nn.BatchNorm2d(c_out), nn.ReLU()]
+
+
+def vgg_small():
+    # conv_block(f) = 2 × (3×3 conv 'same' + batchnorm + relu) + 2×2 max pool.
+    def block(c_in, c_out):
+        return _conv_bn_relu(c_in, c_out) + _conv_bn_relu(c_out, c_out) + [nn.MaxPool2d(2)]
+
+    net = nn.Sequential(
+        *block(3, 32), *block(32, 64), *block(64, 128),
+        nn.Flatten(), nn.Linear(4 * 4 * 128, 256), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(256, 3), nn.Softmax(-1),
+    )
+    return entry("vgg_small.nnmodel", "VGGSmall", net, [torch.zeros(1, 3, 32, 32)], [3])
+
+
+def resnet18():
+    # torchvision's own ResNet-18 (He et al. 2016): bias-free convs, so every
+    # trainable parameter is a conv kernel, a batchnorm γ/β or the classifier.
+    # Its batchnorm running statistics are buffers: they are the non-trainable
+    # 2·C per batchnorm that Keras reports.
+    net = torchvision.models.resnet18()
+    return entry("resnet18.nnmodel", "ResNet18", net, [torch.zeros(1, 3, 224, 224)], [1000],
+                 notes="torchvision.models.resnet18; our model ends with softmax (no parameters, no MACs)")
+
+
+class UNetSmall(nn.Module):
+    """Ronneberger et al. 2015, shrunk: 3 levels of 16/32/64 filters, a 128-filter
+    bottleneck, 2×2 stride-2 transposed convolutions up, concatenated skips."""
+
+    @staticmethod
+    def double_conv(c_in, c_out):
+        return nn.Sequential(*_conv_bn_relu(c_in, c_out), *_conv_bn_relu(c_out, c_out))
+
+    def __init__(self):
+        super().__init__()
+        self.e1 = self.double_conv(1, 16)
+        self.e2 = self.double_conv(16, 32)
+        self.e3 = self.double_conv(32, 64)
+        self.b = self.double_conv(64, 128)
+        self.u3, self.d3 = nn.ConvTranspose2d(128, 64, 2, stride=2), self.double_conv(128, 64)
+        self.u2, self.d2 = nn.ConvTranspose2d(64, 32, 2, stride=2), self.double_conv(64, 32)
+        self.u1, self.d1 = nn.ConvTranspose2d(32, 16, 2, stride=2), self.double_conv(32, 16)
+        self.head = nn.Conv2d(16, 1, 1)
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        e1 = self.e1(x)
+        e2 = self.e2(self.pool(e1))
+        e3 = self.e3(self.pool(e2))
+        b = self.b(self.pool(e3))
+        # The language's concat(skip) puts the upsampled value first: same order here.
+        d3 = self.d3(torch.cat([self.u3(b), e3], 1))
+        d2 = self.d2(torch.cat([self.u2(d3), e2], 1))
+        d1 = self.d1(torch.cat([self.u1(d2), e1], 1))
+        return torch.sigmoid(self.head(d1))
+
+
+def unet_small():
+    return entry("unet_small.nnmodel", "UNetSmall", UNetSmall(), [torch.zeros(1, 1, 64, 64)], [64, 64, 1],
+                 spatial_output=True)
+
+
+def mlp_fruit():
+    net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3), nn.Softmax(-1))
+    return entry("mlp_fruit.nnmodel", "FruitMLP", net, [torch.zeros(1, 4)], [3])
+
+
+def figures():
+    return [lenet5(), vgg_small(), resnet18(), unet_small(), mlp_fruit()]
