@@ -389,3 +389,24 @@ test('summary rows: layers with lines, groups with their repeat', () => {
   assert.equal(group.line, 10);
   assert.ok(rows.some((r) => r.depth === 1 && r.op === 'attention'));
 });
+
+test('with a uri, a block of the same file gets sites and in-place diagnostics', () => {
+  const a = analyze(
+    `block mlp(dim) {
+  input x
+  output x -> dense(dim) -> relu -> softmx
+}
+model M {
+  input x: [8]
+  output x -> mlp(4)
+}`,
+    { uri: 'file:///w/m.nnmodel' },
+  );
+  const d = only(a, 'name.unknown_layer');
+  assert.equal(d.range.start.line, 2);
+  assert.equal(d.related, undefined);
+  const ok = analyze(GPT2, { uri: 'file:///w/gpt.nnmodel' });
+  const attn = ok.sites.find((s) => s.kind === 'layer' && s.name === 'attention');
+  assert.ok(attn, 'a layer inside a block has a site');
+  assert.equal(shapeToString(attn!.outShape!), '[seq, 768]');
+});

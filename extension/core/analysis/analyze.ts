@@ -188,7 +188,7 @@ class Analyzer {
         continue;
       }
       seen.set(item.name.name, item.name.range);
-      if (item.kind === 'block') this.blocks.set(item.name.name, { decl: item });
+      if (item.kind === 'block') this.blocks.set(item.name.name, { decl: item, uri: this.uri });
     }
     for (const item of this.file.items) {
       if (item.kind === 'import') this.loadImport(item.path.value, item.path.range, this.uri, 0, new Set([this.uri ?? '']));
@@ -1423,7 +1423,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   try {
     a.collectDeclarations();
     for (const item of file.items) if (item.kind === 'model') models.push(a.analyzeModel(item));
-    for (const def of a.blocks.values()) if (!def.uri && !a.isBlockUsed(def.decl.name.name)) a.analyzeBlockStatically(def);
+    for (const def of a.blocks.values()) if (def.uri === options.uri && !a.isBlockUsed(def.decl.name.name)) a.analyzeBlockStatically(def);
     const sym = collectSymbols(file, options.uri, a.blocks);
     symbols = sym.symbols;
     for (const d of sym.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);

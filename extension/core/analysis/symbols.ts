@@ -35,7 +35,7 @@ export function collectSymbols(
   }
   // Imported blocks: references land on their declaration in the other file.
   for (const [name, def] of blocks) {
-    if (!def.uri || globals.has(name)) continue;
+    if (def.uri === uri || globals.has(name)) continue;
     const s: SymbolInfo = { name, kind: 'block', range: def.decl.name.range, uri: def.uri, fullRange: def.decl.range, references: [] };
     globals.set(name, s);
     symbols.push(s);
@@ -153,6 +153,5 @@ export function collectSymbols(
       symbols.push({ name: item.name.name, kind: 'train', range: item.name.range, fullRange: item.range, references: [] });
     }
   }
-  void uri;
   return { symbols, diagnostics };
 }
