@@ -1,0 +1,189 @@
+/**
+ * One analysis per (document, version), shared by every feature. Edits are
+ * re-analysed after a debounce; a feature that asks earlier gets a fresh
+ * analysis at once (analysis is fast, and the answer must match the text).
+ * Imports are read through the workspace: open documents first, then files.
+ */
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { analyze, type Analysis } from '../core';
+
+export const LANGUAGE_ID = 'nnmodel';
+
+export function isNnmodel(doc: vscode.TextDocument): boolean {
+  return doc.languageId === LANGUAGE_ID;
+}
+
+interface Entry {
+  version: number;
+  analysis: Analysis;
+  /** Uris (strings) of the files this analysis imported. */
+  deps: Set<string>;
+  /** Set when an imported file changed: re-analyse even at the same version. */
+  stale: boolean;
+}
+
+export interface AnalysisEvent {
+  document: vscode.TextDocument;
+  analysis: Analysis;
+}
+
+export class AnalysisCache implements vscode.Disposable {
+  private readonly entries = new Map<string, Entry>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly emitter = new vscode.EventEmitter<AnalysisEvent>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** Fires after a new analysis of an open document. */
+  readonly onDidAnalyze = this.emitter.event;
+
+  constructor() {
+    this.disposables.push(
+      this.emitter,
+      vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length === 0) return;
+        if (isNnmodel(e.document)) this.schedule(e.document);
+        this.invalidateDependents(e.document.uri.toString());
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri.toString())),
+      vscode.workspace.onDidSaveTextDocument((d) => this.invalidateDependents(d.uri.toString())),
+    );
+    // Imported files edited outside the editor (or by git) change what importers see.
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.nnmodel');
+    const onFile = (uri: vscode.Uri) => this.invalidateDependents(uri.toString());
+    this.disposables.push(watcher, watcher.onDidChange(onFile), watcher.onDidCreate(onFile), watcher.onDidDelete(onFile));
+    for (const d of vscode.workspace.textDocuments) this.refresh(d);
+  }
+
+  /** The analysis of the document's current version. */
+  get(doc: vscode.TextDocument): Analysis {
+    const key = doc.uri.toString();
+    const e = this.entries.get(key);
+    if (e && e.version === doc.version && !e.stale) return e.analysis;
+    return this.run(doc);
+  }
+
+  /** The last analysis, whatever its version (for cheap UI like the status bar). */
+  peek(uri: vscode.Uri): Analysis | undefined {
+    return this.entries.get(uri.toString())?.analysis;
+  }
+
+  private run(doc: vscode.TextDocument): Analysis {
+    const key = doc.uri.toString();
+    const timer = this.timers.get(key);
+    if (timer) {
+      clearTimeout(timer);
+      this.timers.delete(key);
+    }
+    const deps = new Set<string>();
+    const text = doc.getText();
+    let analysis: Analysis;
+    try {
+      analysis = analyze(text, {
+        uri: key,
+        readImport: (fromUri, path) => {
+          const r = readImport(fromUri ?? key, path);
+          if (r) deps.add(r.uri);
+          return r;
+        },
+      });
+    } catch (err) {
+      // The core promises never to throw; if it does, every feature still gets an answer.
+      analysis = failedAnalysis(key, text, err);
+    }
+    this.entries.set(key, { version: doc.version, analysis, deps, stale: false });
+    this.emitter.fire({ document: doc, analysis });
+    return analysis;
+  }
+
+  private refresh(doc: vscode.TextDocument): void {
+    if (isNnmodel(doc)) this.get(doc);
+  }
+
+  private schedule(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    const old = this.timers.get(key);
+    if (old) clearTimeout(old);
+    const delay = vscode.workspace.getConfiguration('nnmodel', doc).get<number>('diagnostics.debounce', 150);
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        // The document may have closed or changed again; only its current version counts.
+        if (doc.isClosed) return;
+        this.get(doc);
+      }, Math.max(0, delay)),
+    );
+  }
+
+  private invalidateDependents(changed: string): void {
+    for (const [key, e] of this.entries) {
+      if (key === changed || !e.deps.has(changed)) continue;
+      e.stale = true;
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+      if (doc) this.schedule(doc);
+    }
+  }
+
+  private forget(key: string): void {
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.timers.delete(key);
+    this.entries.delete(key);
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.entries.clear();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** Resolves `path` (as written in an import) against the importing file. */
+export function resolveImport(fromUri: string, path: string): vscode.Uri | undefined {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path) && !/^[a-z]:[\\/]/i.test(path)) return vscode.Uri.parse(path);
+  if (path.startsWith('/') || /^[a-z]:[\\/]/i.test(path)) return vscode.Uri.file(path);
+  const from = vscode.Uri.parse(fromUri);
+  if (from.scheme === 'untitled') {
+    // An untitled file has no folder: resolve against the first workspace folder.
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+    return root ? vscode.Uri.joinPath(root, path) : undefined;
+  }
+  return vscode.Uri.joinPath(from, '..', path);
+}
+
+function readImport(fromUri: string, path: string): { uri: string; text: string } | undefined {
+  const target = resolveImport(fromUri, path);
+  if (!target) return undefined;
+  const key = target.toString();
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+  if (open) return { uri: key, text: open.getText() };
+  if (target.scheme !== 'file') return undefined;
+  try {
+    return { uri: key, text: fs.readFileSync(target.fsPath, 'utf8') };
+  } catch {
+    return undefined;
+  }
+}
+
+function failedAnalysis(uri: string, text: string, err: unknown): Analysis {
+  const lines = text.split('\n');
+  const end = { line: lines.length - 1, character: lines[lines.length - 1].length, offset: text.length };
+  const start = { line: 0, character: 0, offset: 0 };
+  const firstLineEnd = { line: 0, character: lines[0].length, offset: lines[0].length };
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    uri,
+    file: { items: [], comments: [], errors: [], range: { start, end } },
+    diagnostics: [
+      { code: 'internal', severity: 'error', message: `nnmodel could not analyse this file: ${message}`, range: { start, end: firstLineEnd } },
+    ],
+    models: [],
+    blocks: [],
+    sites: [],
+    symbols: [],
+    trains: [],
+  };
+}

@@ -1,0 +1,297 @@
+/**
+ * Completion: layers, blocks and layer objects in chains; argument names,
+ * enum values and names in calls; names in expressions; top-level keywords;
+ * keys and values of train sections.
+ */
+import * as vscode from 'vscode';
+import { getLayer, LAYERS, type Analysis, type ArgSpec, type LayerSpec, type SymbolInfo } from '../core';
+import type { AnalysisCache } from './analysisCache';
+import { toMarkdown } from './convert';
+import { completionContext, type CallContext, type Container } from './pure/context';
+import { isLocal, namesInScope } from './pure/lookup';
+import { activeParameter, callSnippet, formatDefault, isRequired, layerSignature } from './pure/text';
+import { TRAIN_KEYS, trainFunction, trainKey, type TrainFn } from './pure/trainSchema';
+
+const K = vscode.CompletionItemKind;
+
+/** Sort groups: names in scope first, then layers, then keywords. */
+const SORT = { arg: '0', name: '1', object: '2', block: '3', layer: '4', keyword: '5' } as const;
+
+interface Env {
+  analysis: Analysis;
+  docUri: string;
+  offset: number;
+  range: vscode.Range;
+  container?: Container;
+}
+
+function item(label: string, kind: vscode.CompletionItemKind, env: Env, sort: string): vscode.CompletionItem {
+  const it = new vscode.CompletionItem(label, kind);
+  it.range = env.range;
+  it.sortText = sort + label;
+  return it;
+}
+
+function snippetItem(label: string, kind: vscode.CompletionItemKind, snippet: string, env: Env, sort: string): vscode.CompletionItem {
+  const it = item(label, kind, env, sort);
+  it.insertText = new vscode.SnippetString(snippet);
+  return it;
+}
+
+function layerDocs(spec: LayerSpec): vscode.MarkdownString {
+  return toMarkdown('```nnmodel\n' + layerSignature(spec).label + '\n```\n\n' + spec.doc);
+}
+
+function layerItems(env: Env): vscode.CompletionItem[] {
+  return [...LAYERS.values()].map((spec) => {
+    const required = spec.args.filter(isRequired).map((a) => a.name);
+    const it = snippetItem(spec.name, K.Function, callSnippet(spec.name, required), env, SORT.layer);
+    it.detail = spec.summary;
+    it.documentation = layerDocs(spec);
+    it.label = { label: spec.name, description: spec.category };
+    if (required.length) it.command = { command: 'editor.action.triggerParameterHints', title: 'Signature' };
+    return it;
+  });
+}
+
+function blockItems(env: Env): vscode.CompletionItem[] {
+  return env.analysis.blocks
+    .filter((b) => b.name !== env.container?.name)
+    .map((b) => {
+      const required = b.params.filter((p) => p.default === undefined).map((p) => p.name);
+      const it = snippetItem(b.name, K.Class, callSnippet(b.name, required), env, SORT.block);
+      const sig = `block ${b.name}(${b.params.map((p) => (p.default === undefined ? p.name : `${p.name} = ${p.default}`)).join(', ')})`;
+      it.detail = sig;
+      it.label = { label: b.name, description: isLocal(b.uri, env.docUri) ? 'block' : 'imported block' };
+      return it;
+    });
+}
+
+function scopeNames(env: Env): SymbolInfo[] {
+  if (!env.container || env.container.kind === 'train') return [];
+  return namesInScope(env.analysis.symbols, env.container.name, env.offset, env.docUri);
+}
+
+function shapeOf(env: Env, s: SymbolInfo): string | undefined {
+  const site = env.analysis.sites.find((x) => x.range.start.offset === s.range.start.offset && x.outShape);
+  if (!site?.outShape) return undefined;
+  return `${site.outShape.isInt ? 'int' : ''}[${site.outShape.dims.map((d) => d.toString()).join(', ')}]`;
+}
+
+function nameItems(env: Env, kinds: readonly SymbolInfo['kind'][]): vscode.CompletionItem[] {
+  return scopeNames(env)
+    .filter((s) => kinds.includes(s.kind))
+    .map((s) => {
+      const kind = s.kind === 'param' ? K.TypeParameter : s.kind === 'object' ? K.Constant : K.Variable;
+      const it = item(s.name, kind, env, s.kind === 'object' ? SORT.object : SORT.name);
+      const shape = shapeOf(env, s);
+      it.detail = `${s.kind === 'object' ? 'layer object' : s.kind}${shape ? `: ${shape}` : ''}`;
+      return it;
+    });
+}
+
+function keyword(label: string, snippet: string, doc: string, env: Env): vscode.CompletionItem {
+  const it = snippetItem(label, K.Keyword, snippet, env, SORT.keyword);
+  it.documentation = toMarkdown(doc);
+  return it;
+}
+
+function topLevelItems(env: Env): vscode.CompletionItem[] {
+  // Plain keywords: the full templates come from the contributed snippets (model, block, cnn, transformer, train).
+  return [
+    keyword('model', 'model ', 'A model: inputs, values, outputs.', env),
+    keyword('block', 'block ', 'A parameterised sub-graph, used like a layer.', env),
+    keyword('train', 'train ', 'How to train a model of this file: `train ModelName { ... }`.', env),
+    keyword('import', 'import "${1:other.nnmodel}"', 'Use the blocks and models of another file.', env),
+  ];
+}
+
+function statementItems(env: Env): vscode.CompletionItem[] {
+  const out: vscode.CompletionItem[] = [];
+  if (env.container?.kind === 'model') out.push(keyword('input', 'input ${1:x}: [${2:28, 28, 1}]', 'A model input and its shape (batch implicit).', env));
+  else out.push(keyword('input', 'input ${1:x}', 'A block input: the piped value binds to the first.', env));
+  out.push(keyword('output', 'output ', 'The outputs of the model or block.', env));
+  out.push(...nameItems(env, ['value', 'input', 'object']));
+  return out;
+}
+
+function activationNames(): string[] {
+  return ['none', ...[...LAYERS.values()].filter((l) => l.category === 'activation').map((l) => l.name)];
+}
+
+function enumItem(value: string, env: Env, detail?: string): vscode.CompletionItem {
+  const it = item(value, K.EnumMember, env, SORT.arg);
+  if (detail) it.detail = detail;
+  return it;
+}
+
+function valuesFor(arg: ArgSpec, env: Env): vscode.CompletionItem[] {
+  switch (arg.type) {
+    case 'enum':
+      return (arg.enum ?? []).map((v) => enumItem(v, env, `${arg.name}`));
+    case 'bool':
+      return ['true', 'false'].map((v) => enumItem(v, env));
+    case 'activation':
+      return activationNames().map((v) => enumItem(v, env, 'activation'));
+    case 'layer':
+      return nameItems(env, ['object']);
+    case 'tensor':
+    case 'tensors':
+      return nameItems(env, ['value', 'input']);
+    case 'int':
+    case 'number':
+    case 'ints':
+    case 'int_list':
+      return nameItems(env, ['param']);
+    case 'string':
+      return [];
+  }
+}
+
+function argNameItem(name: string, detail: string | undefined, doc: string, env: Env): vscode.CompletionItem {
+  const it = item(name, K.Field, env, SORT.arg);
+  it.insertText = `${name} = `;
+  if (detail) it.detail = detail;
+  if (doc) it.documentation = toMarkdown(doc);
+  // Offer the values right after `name = `.
+  it.command = { command: 'editor.action.triggerSuggest', title: 'Values' };
+  return it;
+}
+
+function layerArgItems(spec: LayerSpec, call: CallContext, env: Env): vscode.CompletionItem[] {
+  const out: vscode.CompletionItem[] = [];
+  if (call.inValue) {
+    const arg = call.argName ? spec.args.find((a) => a.name === call.argName) : undefined;
+    if (arg) out.push(...valuesFor(arg, env));
+    else out.push(...nameItems(env, ['param', 'value', 'input']));
+    return out;
+  }
+  const names = spec.args.map((a) => a.name);
+  const variadic = spec.args.find((a) => a.type === 'tensors')?.name;
+  const active = activeParameter(names, call, variadic);
+  if (active >= 0 && !call.given.includes(names[active])) out.push(...valuesFor(spec.args[active], env));
+  for (const a of spec.args) {
+    if (call.given.includes(a.name) || a.type === 'tensors') continue;
+    const d = formatDefault(a);
+    const type = a.type === 'enum' && a.enum ? a.enum.join(' | ') : a.type;
+    out.push(argNameItem(a.name, d === undefined ? `${type} (required)` : `${type} = ${d}`, a.doc, env));
+  }
+  return out;
+}
+
+function blockArgItems(name: string, call: CallContext, env: Env): vscode.CompletionItem[] {
+  const block = env.analysis.blocks.find((b) => b.name === name);
+  const values = nameItems(env, ['param', 'value', 'input', 'object']);
+  if (!block || call.inValue) return values;
+  const params = block.params.filter((p) => !call.given.includes(p.name));
+  return [...values, ...params.map((p) => argNameItem(p.name, p.default === undefined ? 'required' : `= ${p.default}`, '', env))];
+}
+
+function trainKeyItems(given: readonly string[], env: Env): vscode.CompletionItem[] {
+  return TRAIN_KEYS.filter((k) => !given.includes(k.name)).map((k) => {
+    const it = snippetItem(k.name, K.Property, `${k.name}: ${k.snippet}`, env, SORT.arg);
+    it.documentation = toMarkdown(k.doc);
+    return it;
+  });
+}
+
+function trainFnItem(fn: TrainFn, env: Env): vscode.CompletionItem {
+  const required = fn.args.filter((a) => a.default === undefined).map((a) => a.name);
+  const snippet = required.length
+    ? `${fn.name}(${required.map((r, i) => (r === 'path' ? `"\${${i + 1}:${r}}"` : `${r} = \${${i + 1}}`)).join(', ')})`
+    : `${fn.name}($1)`;
+  const it = snippetItem(fn.name, K.Function, snippet, env, SORT.layer);
+  it.detail = `${fn.name}(${fn.args.map((a) => (a.default === undefined ? a.name : `${a.name} = ${a.default}`)).join(', ')})`;
+  it.documentation = toMarkdown(fn.doc);
+  return it;
+}
+
+function trainValueItems(key: string, env: Env): vscode.CompletionItem[] {
+  const k = trainKey(key);
+  if (!k) return [];
+  const out = (k.values ?? []).map((v) => {
+    const it = enumItem(v.name, env);
+    it.documentation = toMarkdown(v.doc);
+    return it;
+  });
+  out.push(...(k.functions ?? []).map((f) => trainFnItem(f, env)));
+  return out;
+}
+
+function trainArgItems(key: string, call: CallContext, env: Env): vscode.CompletionItem[] {
+  const fn = trainFunction(key, call.callee);
+  if (!fn) return [];
+  if (call.inValue) {
+    const a = fn.args.find((x) => x.name === call.argName);
+    return (a?.values ?? []).map((v) => enumItem(v, env));
+  }
+  return fn.args
+    .filter((a) => !call.given.includes(a.name))
+    .map((a) => argNameItem(a.name, a.default === undefined ? 'required' : `= ${a.default}`, a.doc, env));
+}
+
+/** Contexts where a space typed after an operator (`-> `, `= `, `, `, `: `) should open the list. */
+const AFTER_SPACE: ReadonlySet<string> = new Set(['chain', 'expression', 'arg', 'trainValue', 'trainArg']);
+
+export function provideCompletions(
+  doc: vscode.TextDocument,
+  position: vscode.Position,
+  cache: AnalysisCache,
+  triggerCharacter?: string,
+): vscode.CompletionItem[] {
+  const text = doc.getText();
+  const offset = doc.offsetAt(position);
+  const where = completionContext(text, offset);
+  if (where.context.kind === 'none') return [];
+  if (triggerCharacter === ' ') {
+    // Only right after an operator: a space typed anywhere else (indentation, between words) should stay quiet.
+    const before = text.slice(0, offset).replace(/ +$/, '');
+    if (!AFTER_SPACE.has(where.context.kind) || !/(->|[=,:(+])$/.test(before)) return [];
+  }
+  const analysis = cache.get(doc);
+  const env: Env = {
+    analysis,
+    docUri: doc.uri.toString(),
+    offset,
+    range: new vscode.Range(doc.positionAt(where.prefixStart), position),
+    container: where.container,
+  };
+  const ctx = where.context;
+  switch (ctx.kind) {
+    case 'topLevel':
+      return topLevelItems(env);
+    case 'modelName':
+      return analysis.models.filter((m) => isLocal(m.uri, env.docUri)).map((m) => item(m.name, K.Class, env, SORT.name));
+    case 'statement':
+      return statementItems(env);
+    case 'chain':
+      return [...nameItems(env, ['object']), ...blockItems(env), ...layerItems(env)];
+    case 'expression':
+      return [...nameItems(env, ['value', 'input', 'param', 'object']), ...blockItems(env), ...layerItems(env)];
+    case 'arg': {
+      const spec = getLayer(ctx.call.callee);
+      if (spec) return layerArgItems(spec, ctx.call, env);
+      return blockArgItems(ctx.call.callee, ctx.call, env);
+    }
+    case 'trainKey':
+      return trainKeyItems(ctx.given, env);
+    case 'trainValue':
+      return trainValueItems(ctx.key, env);
+    case 'trainArg':
+      return trainArgItems(ctx.key, ctx.call, env);
+  }
+}
+
+export function registerCompletion(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
+  return vscode.languages.registerCompletionItemProvider(
+    selector,
+    { provideCompletionItems: (doc, position, _token, ctx) => provideCompletions(doc, position, cache, ctx.triggerCharacter) },
+    '>',
+    ' ',
+    '(',
+    ',',
+    '=',
+    ':',
+    '[',
+  );
+}

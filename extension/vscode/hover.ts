@@ -1,0 +1,87 @@
+/**
+ * Hovers: over a layer call its documentation, shapes and counts; over a block
+ * call its signature, shapes and totals; over a name its shape; over a model
+ * name its totals and memory.
+ */
+import * as vscode from 'vscode';
+import { getLayer } from '../core';
+import type { AnalysisCache } from './analysisCache';
+import { toMarkdown, toRange } from './convert';
+import { contains, siteAt, siteStartingAt, symbolAt } from './pure/lookup';
+import { blockHoverMarkdown, layerHoverMarkdown, modelHoverMarkdown, valueHoverMarkdown } from './pure/text';
+import { trainFunction, trainKey } from './pure/trainSchema';
+
+export function registerHover(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
+  return vscode.languages.registerHoverProvider(selector, {
+    provideHover(doc, position) {
+      const analysis = cache.get(doc);
+      const offset = doc.offsetAt(position);
+      const docUri = doc.uri.toString();
+      const batch = vscode.workspace.getConfiguration('nnmodel', doc).get<number>('memory.batchSize', 32);
+
+      const hit = symbolAt(analysis.symbols, offset, docUri);
+      if (hit && (hit.symbol.kind === 'model' || hit.symbol.kind === 'train')) {
+        const model = analysis.models.find((m) => m.name === hit.symbol.name);
+        if (model) return new vscode.Hover(toMarkdown(modelHoverMarkdown(model, batch)), toRange(hit.range));
+      }
+      if (hit && ['value', 'input', 'object', 'param'].includes(hit.symbol.kind)) {
+        // A reference shows the shape its declaration was given (the latest binding before it).
+        const site = hit.isDeclaration
+          ? siteStartingAt(analysis.sites, hit.range, ['value', 'input', 'object'])
+          : siteAt(analysis.sites, offset, ['value', 'input', 'object']) ??
+            siteStartingAt(analysis.sites, hit.symbol.range, ['value', 'input', 'object']);
+        if (site) return new vscode.Hover(toMarkdown(valueHoverMarkdown(site)), toRange(hit.range));
+        if (hit.symbol.kind === 'object') {
+          // `wte = embedding(...)`: describe the layer the object holds.
+          const full = hit.symbol.fullRange;
+          const def = analysis.sites.find((x) => x.kind === 'object' && contains(full, x.range.start.offset));
+          const spec = def ? getLayer(def.name) : undefined;
+          if (def && spec) {
+            const md = '```nnmodel\n(layer object) ' + hit.symbol.name + '\n```\n\n' + layerHoverMarkdown(def, spec);
+            return new vscode.Hover(toMarkdown(md), toRange(hit.range));
+          }
+        }
+        if (hit.symbol.kind === 'param') {
+          return new vscode.Hover(toMarkdown('```nnmodel\n(parameter) ' + hit.symbol.name + '\n```'), toRange(hit.range));
+        }
+      }
+
+      const site = siteAt(analysis.sites, offset, ['layer', 'block', 'object']);
+      if (site) {
+        const range = toRange(site.range);
+        if (site.kind === 'object') {
+          // The definition `wte = embedding(...)` names the registry layer; an application names the object.
+          const spec = getLayer(site.name);
+          const md = spec ? layerHoverMarkdown(site, spec) : valueHoverMarkdown(site);
+          return new vscode.Hover(toMarkdown(md), range);
+        }
+        if (site.kind === 'layer') return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, getLayer(site.name))), range);
+        const block = analysis.blocks.find((b) => b.name === site.name);
+        return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block)), range);
+      }
+
+      // Without a site (the model has errors, or a block never used): the registry docs still help.
+      const wordRange = doc.getWordRangeAtPosition(position, /[A-Za-z_][A-Za-z0-9_]*/);
+      if (!wordRange) return undefined;
+      const word = doc.getText(wordRange);
+      const container = analysis.file.items.find(
+        (i) => i.kind !== 'import' && i.range.start.offset <= offset && offset <= i.range.end.offset,
+      );
+      if (container?.kind === 'train') {
+        const key = trainKey(word);
+        if (key) return new vscode.Hover(toMarkdown(`**${key.name}** — ${key.doc}`), wordRange);
+        const entry = container.entries.find((e) => e.range.start.offset <= offset && offset <= e.range.end.offset);
+        const fn = trainFunction(entry?.key.name, word);
+        if (fn) return new vscode.Hover(toMarkdown(`**${fn.name}** — ${fn.doc}`), wordRange);
+        return undefined;
+      }
+      const spec = getLayer(word);
+      if (spec && !hit) return new vscode.Hover(toMarkdown(`**${spec.name}** — *${spec.category}*\n\n${spec.doc}`), wordRange);
+      const block = analysis.blocks.find((b) => b.name === word);
+      if (block && hit?.symbol.kind === 'block') {
+        return new vscode.Hover(toMarkdown(blockHoverMarkdown({ range: hit.range, kind: 'block', name: word, model: '', inShapes: [] }, block)), wordRange);
+      }
+      return undefined;
+    },
+  });
+}

@@ -1,0 +1,179 @@
+/**
+ * Semantic classification of identifiers, from the syntax tree and the
+ * analysis' symbols: what the TextMate grammar cannot know (is `wte` a layer
+ * object or a value? is `gpt_block` a block? is `same` an enum value?).
+ */
+import type { Analysis, SymbolInfo } from '../../core/analysis/types';
+import type { CallExpr, Expr, Range, Statement } from '../../core/syntax/ast';
+import type { LayerSpec } from '../../core/layers/types';
+import { isLocal } from './lookup';
+
+export const TOKEN_TYPES = ['function', 'class', 'type', 'variable', 'parameter', 'enumMember', 'property', 'typeParameter'] as const;
+export const TOKEN_MODIFIERS = ['declaration', 'readonly', 'defaultLibrary'] as const;
+
+export type TokenType = (typeof TOKEN_TYPES)[number];
+export type TokenModifier = (typeof TOKEN_MODIFIERS)[number];
+
+export interface SemanticToken {
+  line: number;
+  character: number;
+  length: number;
+  type: TokenType;
+  modifiers: TokenModifier[];
+}
+
+type Ctx = 'tensor' | 'value' | 'train';
+
+/** Classifies every identifier whose meaning the analysis knows. */
+export function semanticTokens(
+  analysis: Analysis,
+  docUri: string | undefined,
+  getLayer: (name: string) => LayerSpec | undefined,
+): SemanticToken[] {
+  const kindAt = new Map<number, SymbolInfo['kind']>();
+  for (const s of analysis.symbols) {
+    if (isLocal(s.uri, docUri)) kindAt.set(s.range.start.offset, s.kind);
+    for (const r of s.references) if (isLocal(r.uri, docUri)) kindAt.set(r.range.start.offset, s.kind);
+  }
+  const out: SemanticToken[] = [];
+  const push = (r: Range, type: TokenType, modifiers: TokenModifier[] = []) => {
+    if (r.start.line !== r.end.line || r.end.character <= r.start.character) return;
+    out.push({ line: r.start.line, character: r.start.character, length: r.end.character - r.start.character, type, modifiers });
+  };
+  const symbolToken = (r: Range, decl: boolean): boolean => {
+    const k = kindAt.get(r.start.offset);
+    const mods: TokenModifier[] = decl ? ['declaration'] : [];
+    switch (k) {
+      case undefined:
+        return false;
+      case 'model':
+      case 'train':
+        push(r, 'type', mods);
+        return true;
+      case 'block':
+        push(r, 'class', mods);
+        return true;
+      case 'param':
+        push(r, 'parameter', mods);
+        return true;
+      case 'object':
+        push(r, 'variable', [...mods, 'readonly']);
+        return true;
+      case 'value':
+      case 'input':
+        push(r, 'variable', mods);
+        return true;
+    }
+  };
+
+  const call = (c: CallExpr, ctx: Ctx) => {
+    if (!symbolToken(c.callee.range, false)) {
+      if (ctx === 'train') push(c.callee.range, 'function');
+      else if (getLayer(c.callee.name)) push(c.callee.range, 'function', ['defaultLibrary']);
+    }
+    for (const a of c.args) {
+      if (a.name) push(a.name.range, 'parameter');
+      expr(a.value, ctx === 'train' ? 'train' : 'value');
+    }
+    if (c.repeat) expr(c.repeat, 'value');
+  };
+
+  const expr = (e: Expr, ctx: Ctx): void => {
+    switch (e.kind) {
+      case 'name':
+        // An unresolved bare name in an argument is an enum value (`same`, `relu`, `learned`).
+        if (!symbolToken(e.range, false) && ctx !== 'tensor') push(e.range, 'enumMember');
+        return;
+      case 'call':
+        call(e, ctx);
+        return;
+      case 'chain':
+        expr(e.head, ctx);
+        for (const c of e.calls) call(c, ctx);
+        return;
+      case 'list':
+        for (const i of e.items) expr(i, ctx);
+        return;
+      case 'binary':
+        expr(e.left, ctx);
+        expr(e.right, ctx);
+        return;
+      case 'unary':
+        expr(e.operand, ctx);
+        return;
+      case 'paren':
+        expr(e.expr, ctx);
+        return;
+      case 'number':
+      case 'string':
+      case 'bool':
+      case 'error':
+        return;
+    }
+  };
+
+  const statement = (s: Statement) => {
+    switch (s.kind) {
+      case 'input':
+        if (!symbolToken(s.name.range, true)) push(s.name.range, 'variable', ['declaration']);
+        for (const d of s.shape?.dims ?? []) {
+          if (d.kind === 'name' && !symbolToken(d.range, false)) push(d.range, 'typeParameter');
+          else expr(d, 'value');
+        }
+        return;
+      case 'assign':
+        if (!symbolToken(s.target.range, true)) push(s.target.range, 'variable', ['declaration']);
+        expr(s.value, 'tensor');
+        return;
+      case 'output':
+        for (const v of s.values) expr(v, 'tensor');
+        return;
+    }
+  };
+
+  for (const item of analysis.file.items) {
+    switch (item.kind) {
+      case 'model':
+        push(item.name.range, 'type', ['declaration']);
+        item.body.forEach(statement);
+        break;
+      case 'block':
+        push(item.name.range, 'class', ['declaration']);
+        for (const p of item.params) {
+          push(p.name.range, 'parameter', ['declaration']);
+          if (p.default) expr(p.default, 'value');
+        }
+        item.body.forEach(statement);
+        break;
+      case 'train':
+        push(item.name.range, 'type');
+        for (const e of item.entries) {
+          push(e.key.range, 'property');
+          expr(e.value, 'train');
+        }
+        break;
+      case 'import':
+        break;
+    }
+  }
+  out.sort((a, b) => a.line - b.line || a.character - b.character);
+  // Drop overlaps (a name classified twice) so the encoding stays valid.
+  return out.filter((t, i) => i === 0 || t.line !== out[i - 1].line || t.character >= out[i - 1].character + out[i - 1].length);
+}
+
+/** VS Code's relative encoding: 5 integers per token. */
+export function encodeTokens(tokens: readonly SemanticToken[]): Uint32Array {
+  const data = new Uint32Array(tokens.length * 5);
+  let line = 0;
+  let char = 0;
+  tokens.forEach((t, i) => {
+    const dl = t.line - line;
+    const dc = dl === 0 ? t.character - char : t.character;
+    let mods = 0;
+    for (const m of t.modifiers) mods |= 1 << TOKEN_MODIFIERS.indexOf(m);
+    data.set([dl, dc, t.length, TOKEN_TYPES.indexOf(t.type), mods], i * 5);
+    line = t.line;
+    char = t.character;
+  });
+  return data;
+}

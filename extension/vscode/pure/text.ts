@@ -1,0 +1,312 @@
+/**
+ * Text the editor shows: signatures, hover markdown, inlay hint labels and
+ * the model summary table. Pure functions of analysis results.
+ */
+import type { BlockInfoSummary, ModelInfo, Params, SiteInfo } from '../../core/analysis/types';
+import { formatBytes, summaryRows, trainingMemory } from '../../core/analysis/summary';
+import { formatCompact, formatCount, shapeToString, Sym, type Shape } from '../../core/analysis/sym';
+import type { ArgSpec, ArgValue, LayerSpec } from '../../core/layers/types';
+import type { TrainFn } from './trainSchema';
+
+export function formatArgValue(v: ArgValue): string {
+  if (v === null) return 'none';
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  if (typeof v === 'object') return v.name;
+  return String(v);
+}
+
+/** `= 1`, `= size` for a computed default, '' when required. */
+export function formatDefault(a: ArgSpec): string | undefined {
+  if (typeof a.default === 'function') return 'auto';
+  if (a.default !== undefined) {
+    if (a.type === 'string' && typeof a.default === 'string') return JSON.stringify(a.default);
+    return formatArgValue(a.default);
+  }
+  if (a.optional) return 'none';
+  return undefined;
+}
+
+export function isRequired(a: ArgSpec): boolean {
+  return a.default === undefined && !a.optional && a.type !== 'tensors' && a.type !== 'tensor';
+}
+
+/** A signature with the character ranges of its parameters (for signature help). */
+export interface SignatureText {
+  label: string;
+  params: { label: [number, number]; name: string; doc: string }[];
+}
+
+function buildSignature(name: string, parts: { text: string; name: string; doc: string }[]): SignatureText {
+  let label = `${name}(`;
+  const params: SignatureText['params'] = [];
+  parts.forEach((p, i) => {
+    if (i > 0) label += ', ';
+    params.push({ label: [label.length, label.length + p.text.length], name: p.name, doc: p.doc });
+    label += p.text;
+  });
+  label += ')';
+  return { label, params };
+}
+
+function argTypeText(a: ArgSpec): string {
+  if (a.type === 'enum' && a.enum) return a.enum.join(' | ');
+  if (a.type === 'tensors') return 'values...';
+  return a.type;
+}
+
+export function layerSignature(spec: LayerSpec): SignatureText {
+  return buildSignature(
+    spec.name,
+    spec.args.map((a) => {
+      const d = formatDefault(a);
+      const text = a.type === 'tensors' ? `${a.name}...` : d === undefined ? a.name : `${a.name} = ${d}`;
+      return { text, name: a.name, doc: `\`${argTypeText(a)}\` — ${a.doc}` };
+    }),
+  );
+}
+
+export function blockSignature(block: BlockInfoSummary): SignatureText {
+  const sig = buildSignature(
+    block.name,
+    block.params.map((p) => ({ text: p.default === undefined ? p.name : `${p.name} = ${p.default}`, name: p.name, doc: '' })),
+  );
+  return { label: `block ${sig.label}`, params: sig.params.map((p) => ({ ...p, label: [p.label[0] + 6, p.label[1] + 6] })) };
+}
+
+export function trainFnSignature(fn: TrainFn): SignatureText {
+  return buildSignature(
+    fn.name,
+    fn.args.map((a) => ({ text: a.default === undefined ? a.name : `${a.name} = ${a.default}`, name: a.name, doc: a.doc })),
+  );
+}
+
+/** Index of the parameter a call's cursor is on, or -1 when it fits none. */
+export function activeParameter(
+  names: readonly string[],
+  call: { argIndex: number; positionalBefore: number; argName?: string; given: readonly string[] },
+  variadic?: string,
+): number {
+  if (call.argName) return names.indexOf(call.argName);
+  if (variadic && names[0] === variadic) return 0;
+  // Positional arguments fill the parameters not yet given by name, in order.
+  const free = names.filter((n) => !call.given.includes(n));
+  const name = free[call.positionalBefore];
+  return name === undefined ? -1 : names.indexOf(name);
+}
+
+/** Snippet body for a call with its required arguments: `conv2d(${1:filters}, ${2:kernel})`. */
+export function callSnippet(name: string, required: readonly string[]): string {
+  if (required.length === 0) return name;
+  return `${name}(${required.map((r, i) => `\${${i + 1}:${r}}`).join(', ')})`;
+}
+
+// --------------------------------------------------------------------- counts
+
+export function totalParams(p: Params): Sym {
+  return p.trainable.add(p.nonTrainable);
+}
+
+/** `156` or `2,432 (2,400 trainable, 32 non-trainable)`. */
+export function formatParams(p: Params): string {
+  const total = formatCount(totalParams(p));
+  if (p.nonTrainable.equals(0)) return total;
+  return `${total} (${formatCount(p.trainable)} trainable, ${formatCount(p.nonTrainable)} non-trainable)`;
+}
+
+/** `416,520 (416.5K)` when compact differs, else the count. */
+export function formatCountWithCompact(x: Sym): string {
+  const full = formatCount(x);
+  const compact = formatCompact(x);
+  return compact === full || compact === String(x.value) ? full : `${full} (${compact})`;
+}
+
+function shapes(list: readonly Shape[]): string {
+  return list.map((s) => `\`${shapeToString(s)}\``).join(', ');
+}
+
+function flowLine(site: SiteInfo): string | undefined {
+  if (!site.outShape) return site.inShapes.length ? `in ${shapes(site.inShapes)}` : undefined;
+  const out = `\`${shapeToString(site.outShape)}\``;
+  return site.inShapes.length ? `${shapes(site.inShapes)} → ${out}` : `→ ${out}`;
+}
+
+function countsLines(site: SiteInfo): string[] {
+  const lines: string[] = [];
+  if (site.params) lines.push(`Parameters: **${formatParams(site.params)}**`);
+  if (site.macs) lines.push(`MACs: **${formatCountWithCompact(site.macs)}**`);
+  return lines;
+}
+
+function codeBlock(text: string): string {
+  return '```nnmodel\n' + text + '\n```';
+}
+
+/** Hover over a layer call: signature, shapes, counts, then the layer's documentation. */
+export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined): string {
+  const parts: string[] = [];
+  parts.push(codeBlock(spec ? layerSignature(spec).label : site.name));
+  const head = [spec ? `*${spec.category}* layer` : 'layer'];
+  if (site.model) head.push(`in \`${site.model}\``);
+  parts.push(head.join(' '));
+  const flow = flowLine(site);
+  const facts = [flow, ...countsLines(site)].filter((x): x is string => !!x);
+  if (facts.length) parts.push(facts.join('  \n'));
+  if (spec?.trainingOnly) parts.push('_Active in training only: identity at inference._');
+  if (spec?.doc) parts.push('---\n' + spec.doc);
+  return parts.join('\n\n');
+}
+
+/** Hover over a block call: its signature, shapes and totals over repeats. */
+export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | undefined): string {
+  const parts: string[] = [];
+  parts.push(codeBlock(block ? blockSignature(block).label : `block ${site.name}`));
+  const facts: string[] = [];
+  const flow = flowLine(site);
+  if (flow) facts.push(flow + (site.repeat && site.repeat > 1 ? ` (× ${site.repeat})` : ''));
+  if (site.repeat && site.repeat > 1) facts.push(`Repeated **${site.repeat}** times with separate weights; totals:`);
+  facts.push(...countsLines(site));
+  parts.push(facts.join('  \n'));
+  return parts.join('\n\n');
+}
+
+const VALUE_KIND_TEXT: Record<SiteInfo['kind'], string> = {
+  layer: 'layer',
+  block: 'block',
+  value: 'value',
+  input: 'input',
+  object: 'layer object',
+};
+
+/** Hover over a bound name, an input or a layer object. */
+export function valueHoverMarkdown(site: SiteInfo): string {
+  const shape = site.outShape ? `: ${shapeToString(site.outShape)}` : '';
+  const parts = [codeBlock(`(${VALUE_KIND_TEXT[site.kind]}) ${site.name}${shape}`)];
+  const facts = countsLines(site);
+  if (facts.length) parts.push(facts.join('  \n'));
+  return parts.join('\n\n');
+}
+
+/** Hover over a model name: inputs, outputs, totals and memory. */
+export function modelHoverMarkdown(model: ModelInfo, batch: number): string {
+  const parts = [codeBlock(`model ${model.name}`)];
+  const facts: string[] = [];
+  for (const i of model.inputs) facts.push(`input \`${i.name}\`: \`${shapeToString(i.shape)}\``);
+  for (const o of model.outputs) facts.push(`output: \`${shapeToString(o.shape)}\``);
+  facts.push(`Parameters: **${formatParams(model.params)}**`);
+  facts.push(`MACs: **${formatCountWithCompact(model.macs)}**`);
+  facts.push(`Weights: ${formatBytes(model.memory.paramBytes)} · activations per example: ${formatBytes(model.memory.activationBytes)}`);
+  facts.push(
+    `Training with Adam at batch ${batch}: ~${formatBytes(trainingMemory(model, batch))}`,
+  );
+  parts.push(facts.join('  \n'));
+  if (model.hasErrors) parts.push('_The model has errors: counts cover what could be analysed._');
+  return parts.join('\n\n');
+}
+
+// ---------------------------------------------------------------- inlay hints
+
+export interface LineHint {
+  line: number;
+  label: string;
+  /** Tooltip markdown. */
+  tooltip: string;
+}
+
+/**
+ * One hint per line that holds layer or block calls: the output shape of the
+ * call that ends last on the line and the parameters of all of them.
+ */
+export function lineHints(sites: readonly SiteInfo[], showParams: boolean, lines?: { from: number; to: number }): LineHint[] {
+  const byLine = new Map<number, SiteInfo[]>();
+  for (const s of sites) {
+    // Layer objects count where they are applied (the site has an output); their definition has none.
+    if (s.kind !== 'layer' && s.kind !== 'block' && !(s.kind === 'object' && s.outShape)) continue;
+    const line = s.range.end.line;
+    if (lines && (line < lines.from || line > lines.to)) continue;
+    let list = byLine.get(line);
+    if (!list) byLine.set(line, (list = []));
+    list.push(s);
+  }
+  const out: LineHint[] = [];
+  for (const [line, list] of byLine) {
+    let last = list[0];
+    let params = Sym.ZERO;
+    let anyParams = false;
+    for (const s of list) {
+      const longer = s.range.end.offset - s.range.start.offset > last.range.end.offset - last.range.start.offset;
+      if (s.range.end.offset > last.range.end.offset || (s.range.end.offset === last.range.end.offset && longer)) last = s;
+      if (s.params) {
+        params = params.add(totalParams(s.params));
+        anyParams = true;
+      }
+    }
+    const bits: string[] = [];
+    if (last.outShape) bits.push(`→ ${shapeToString(last.outShape)}`);
+    if (showParams && anyParams && !params.equals(0)) bits.push(`${formatCount(params)} params`);
+    if (!bits.length) continue;
+    const tip = [`**${last.name}**${last.model ? ` in \`${last.model}\`` : ''}`];
+    if (last.outShape) tip.push(`output \`${shapeToString(last.outShape)}\``);
+    if (anyParams) tip.push(`parameters on this line: ${formatCount(params)}`);
+    out.push({ line, label: bits.join(' · '), tooltip: tip.join('  \n') });
+  }
+  return out.sort((a, b) => a.line - b.line);
+}
+
+// -------------------------------------------------------------------- summary
+
+function escapeCell(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+/** The model summary as markdown: per-layer table (blocks expanded), totals and memory. */
+export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: string): string {
+  const out: string[] = [];
+  out.push(`# ${model.name}`);
+  if (fileLabel) out.push(`_${fileLabel}_`);
+  if (model.hasErrors) out.push('> The model has errors: the figures cover what could be analysed.');
+  out.push('');
+  out.push('| Layer | Line | Output shape | Params | MACs |');
+  out.push('|:--|--:|:--|--:|--:|');
+  for (const r of summaryRows(model, true)) {
+    // Non-breaking spaces keep the nesting visible in rendered markdown.
+    const indent = '\u00a0\u00a0\u00a0\u00a0'.repeat(r.depth);
+    const params = r.kind === 'input' ? '' : formatCount(r.trainable.add(r.nonTrainable));
+    const macs = r.kind === 'input' ? '' : formatCount(r.macs);
+    const label = r.depth > 0 ? `${indent}${r.label}` : r.label;
+    // Non-breaking spaces keep a shape on one line in a narrow preview.
+    const shapeCell = r.shape.replace(/, /g, ',\u00a0');
+    out.push(`| ${escapeCell(label)} | ${r.line || ''} | \`${shapeCell}\` | ${params} | ${macs} |`);
+  }
+  out.push(`| **Total** | | | **${formatCount(model.params.total)}** | **${formatCount(model.macs)}** |`);
+  out.push('');
+  out.push('Rows inside a block or repeat are indented; their counts are for one run and are included in the group above them.');
+  out.push('');
+  out.push('## Totals');
+  out.push(
+    `- Parameters: **${formatCount(model.params.total)}** — trainable ${formatCount(model.params.trainable)}, non-trainable ${formatCount(model.params.nonTrainable)}`,
+  );
+  out.push(`- MACs per example: **${formatCountWithCompact(model.macs)}**`);
+  out.push('');
+  out.push('## Memory (float32)');
+  out.push(`- Weights: ${formatBytes(model.memory.paramBytes)}`);
+  out.push(`- Activations for one example: ${formatBytes(model.memory.activationBytes)}`);
+  out.push(
+    `- Training with Adam at batch ${batch}: ~${formatBytes(trainingMemory(model, batch))} ` +
+      '(weights, gradients and two moment estimates, plus activations and their gradients for the batch)',
+  );
+  if (model.symbols.length) {
+    out.push('');
+    out.push(`Symbolic dimensions: ${model.symbols.map((s) => `\`${s}\``).join(', ')}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** `61,706 params · 416.5K MACs` */
+export function modelLensTitle(model: ModelInfo): string {
+  return `${formatCount(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
+}
+
+/** `LeNet5 · 61.7K params · 416.5K MACs` for the status bar. */
+export function modelStatusText(model: ModelInfo): string {
+  return `${model.name} · ${formatCompact(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
+}

@@ -1,0 +1,61 @@
+/**
+ * Signature help for layer, block and train-function calls, with the active
+ * parameter following positional and named arguments.
+ */
+import * as vscode from 'vscode';
+import { getLayer } from '../core';
+import type { AnalysisCache } from './analysisCache';
+import { toMarkdown } from './convert';
+import { callAt } from './pure/context';
+import { activeParameter, blockSignature, layerSignature, trainFnSignature, type SignatureText } from './pure/text';
+import { trainFunction } from './pure/trainSchema';
+
+function toSignature(sig: SignatureText, doc?: string): vscode.SignatureInformation {
+  const info = new vscode.SignatureInformation(sig.label, doc ? toMarkdown(doc) : undefined);
+  info.parameters = sig.params.map((p) => new vscode.ParameterInformation(p.label, p.doc ? toMarkdown(p.doc) : undefined));
+  return info;
+}
+
+export function registerSignatureHelp(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
+  const provider: vscode.SignatureHelpProvider = {
+    provideSignatureHelp(doc, position) {
+      const call = callAt(doc.getText(), doc.offsetAt(position));
+      if (!call) return undefined;
+      let sig: SignatureText | undefined;
+      let names: string[] = [];
+      let summary: string | undefined;
+      let variadic: string | undefined;
+      if (call.inTrain) {
+        const fn = trainFunction(call.key, call.callee);
+        if (!fn) return undefined;
+        sig = trainFnSignature(fn);
+        names = fn.args.map((a) => a.name);
+        summary = fn.doc;
+      } else {
+        const spec = getLayer(call.callee);
+        if (spec) {
+          sig = layerSignature(spec);
+          names = spec.args.map((a) => a.name);
+          summary = spec.summary;
+          variadic = spec.args.find((a) => a.type === 'tensors')?.name;
+        } else {
+          const block = cache.get(doc).blocks.find((b) => b.name === call.callee);
+          if (!block) return undefined;
+          sig = blockSignature(block);
+          names = block.params.map((p) => p.name);
+        }
+      }
+      const help = new vscode.SignatureHelp();
+      help.signatures = [toSignature(sig, summary)];
+      help.activeSignature = 0;
+      const active = activeParameter(names, call, variadic);
+      // An index past the end tells VS Code to highlight nothing (an unknown named argument).
+      help.activeParameter = active >= 0 ? active : names.length;
+      return help;
+    },
+  };
+  return vscode.languages.registerSignatureHelpProvider(selector, provider, {
+    triggerCharacters: ['(', ','],
+    retriggerCharacters: ['='],
+  });
+}

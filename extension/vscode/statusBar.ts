@@ -1,0 +1,49 @@
+/**
+ * The model at the cursor in the status bar: name, parameters, MACs; a click
+ * opens its summary.
+ */
+import * as vscode from 'vscode';
+import { formatCount } from '../core';
+import { isNnmodel, type AnalysisCache } from './analysisCache';
+import { modelAt } from './pure/lookup';
+import { formatCountWithCompact, modelStatusText } from './pure/text';
+
+export function registerStatusBar(cache: AnalysisCache): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem('nnmodel.model', vscode.StatusBarAlignment.Right, 100);
+  item.name = 'nnmodel: model at cursor';
+  const update = () => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || !isNnmodel(editor.document)) {
+      item.hide();
+      return;
+    }
+    const doc = editor.document;
+    const analysis = cache.get(doc);
+    const own = doc.uri.toString();
+    const offset = doc.offsetAt(editor.selection.active);
+    const local = analysis.models.filter((m) => m.uri === undefined || m.uri === own);
+    // Outside every model, a file with a single model still has an obvious one to show.
+    const model = modelAt(analysis, offset, own) ?? (local.length === 1 ? local[0] : undefined);
+    if (!model) {
+      item.hide();
+      return;
+    }
+    item.text = `$(symbol-class) ${modelStatusText(model)}`;
+    item.tooltip = new vscode.MarkdownString(
+      `**${model.name}**  \nParameters: ${formatCount(model.params.total)}  \nMACs: ${formatCountWithCompact(model.macs)}  \n\nClick for the summary`,
+    );
+    item.command = { title: 'Show Summary', command: 'nnmodel.showSummary', arguments: [doc.uri, model.name] };
+    item.show();
+  };
+  update();
+  return vscode.Disposable.from(
+    item,
+    vscode.window.onDidChangeActiveTextEditor(update),
+    vscode.window.onDidChangeTextEditorSelection((e) => {
+      if (e.textEditor === vscode.window.activeTextEditor) update();
+    }),
+    cache.onDidAnalyze(({ document }) => {
+      if (document === vscode.window.activeTextEditor?.document) update();
+    }),
+  );
+}

@@ -1,0 +1,142 @@
+// The editor's pure helpers over real analyses of the contract's worked examples.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze, getLayer } from '../../extension/core';
+import { completionContext } from '../../extension/vscode/pure/context';
+import { modelAt, namesInScope, siteAt, symbolAt } from '../../extension/vscode/pure/lookup';
+import { encodeTokens, semanticTokens } from '../../extension/vscode/pure/semanticTokens';
+import { layerHoverMarkdown, lineHints, modelLensTitle, modelStatusText, summaryMarkdown } from '../../extension/vscode/pure/text';
+
+const LENET = `model LeNet5 {
+  input image: [32, 32, 1]
+  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
+               -> conv2d(16, 5) -> tanh -> avgpool(2)
+               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
+               -> dense(10) -> softmax
+}
+`;
+
+const GPT = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
+  input x
+  x = x + x -> layernorm -> attention(heads, causal = true) -> dropout(p)
+  output x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)
+}
+model GPT2Small {
+  input tokens: int[seq]
+  wte = embedding(50257, 768)
+  h = tokens -> wte -> positional(learned, maxlen = 1024) -> dropout(0.1)
+  output h -> gpt_block(768, 12) * 12 -> layernorm -> unembed(wte)
+}
+`;
+
+const URI = 'file:///work/test.nnmodel';
+
+function offsetOf(text: string, needle: string, delta = 0): number {
+  const i = text.indexOf(needle);
+  assert.ok(i >= 0, needle);
+  return i + delta;
+}
+
+test('LeNet-5: inlay hints per line with the contract figures', () => {
+  const a = analyze(LENET, { uri: URI });
+  const hints = lineHints(a.sites, true);
+  assert.deepEqual(
+    hints.map((h) => [h.line, h.label]),
+    [
+      [2, '→ [14, 14, 6] · 156 params'],
+      [3, '→ [5, 5, 16] · 2,416 params'],
+      [4, `→ [84] · ${(48120 + 10164).toLocaleString('en-US')} params`],
+      [5, '→ [10] · 850 params'],
+    ],
+  );
+});
+
+test('LeNet-5: hover over the first conv2d shows its shapes and counts', () => {
+  const a = analyze(LENET, { uri: URI });
+  const site = siteAt(a.sites, offsetOf(LENET, 'conv2d(6', 2), ['layer', 'block', 'object']);
+  assert.ok(site);
+  const md = layerHoverMarkdown(site, getLayer(site.name));
+  assert.ok(md.includes('[28, 28, 6]'), md);
+  assert.ok(md.includes('[32, 32, 1]'), md);
+  assert.match(md, /Parameters: \*\*156\*\*/);
+  assert.match(md, /MACs: \*\*117,600/);
+});
+
+test('LeNet-5: code lens, status bar and summary totals', () => {
+  const a = analyze(LENET, { uri: URI });
+  const m = modelAt(a, offsetOf(LENET, 'dense(120)'), URI);
+  assert.ok(m);
+  assert.equal(modelLensTitle(m), '61,706 params · 416.5K MACs');
+  assert.equal(modelStatusText(m), 'LeNet5 · 61.7K params · 416.5K MACs');
+  const md = summaryMarkdown(m, 32);
+  const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Layer') && !l.includes('**Total**'));
+  assert.equal(rows.length, 1 + 13); // the input and 13 layers
+  assert.ok(md.includes('**61,706**'));
+  assert.ok(md.includes('**416,520**'));
+});
+
+test('GPT-2 small: the block call repeats, names in scope, layer object at the application', () => {
+  const a = analyze(GPT, { uri: URI });
+  const hints = lineHints(a.sites, true);
+  const last = hints.find((h) => h.line === 9);
+  assert.ok(last?.label.startsWith('→ [seq, 50257]'), JSON.stringify(hints));
+  const onH = hints.find((h) => h.line === 8);
+  // wte's weights are counted where it is first applied, with the positional table.
+  assert.equal(onH?.label, `→ [seq, 768] · ${(50257 * 768 + 1024 * 768).toLocaleString('en-US')} params`);
+
+  const off = offsetOf(GPT, 'output h ->', 'output h -> '.length);
+  const names = namesInScope(a.symbols, 'GPT2Small', off, URI).map((s) => s.name);
+  assert.deepEqual(names.sort(), ['h', 'tokens', 'wte']);
+  const inBlock = namesInScope(a.symbols, 'gpt_block', offsetOf(GPT, 'output x', 7), URI).map((s) => s.name);
+  assert.deepEqual(inBlock.sort(), ['dim', 'heads', 'hidden', 'p', 'x']);
+
+  const hit = symbolAt(a.symbols, offsetOf(GPT, 'unembed(wte', 'unembed('.length + 1), URI);
+  assert.equal(hit?.symbol.name, 'wte');
+  assert.equal(hit?.symbol.kind, 'object');
+  assert.equal(hit?.isDeclaration, false);
+});
+
+test('completion context in a real file agrees with the analysis containers', () => {
+  const text = LENET.replace('-> dense(10) -> softmax', '-> dense(10) -> sof');
+  const r = completionContext(text, offsetOf(text, '-> sof', 6));
+  assert.equal(r.context.kind, 'chain');
+  assert.equal(r.prefix, 'sof');
+  assert.deepEqual(r.container, { kind: 'model', name: 'LeNet5' });
+});
+
+test('semantic tokens: layers, blocks, objects, values, arguments and enum values', () => {
+  const a = analyze(GPT, { uri: URI });
+  const tokens = semanticTokens(a, URI, getLayer);
+  const lines = GPT.split('\n');
+  const text = (t: { line: number; character: number; length: number }) => lines[t.line].slice(t.character, t.character + t.length);
+  const kinds = new Map<string, Set<string>>();
+  for (const t of tokens) {
+    const key = `${t.type}${t.modifiers.includes('readonly') ? '.readonly' : ''}`;
+    if (!kinds.has(key)) kinds.set(key, new Set());
+    kinds.get(key)!.add(text(t));
+  }
+  assert.ok(kinds.get('function')?.has('attention'));
+  assert.ok(kinds.get('function')?.has('embedding'));
+  assert.ok(kinds.get('class')?.has('gpt_block'));
+  assert.ok(kinds.get('variable.readonly')?.has('wte'));
+  assert.ok(kinds.get('variable')?.has('h'));
+  assert.ok(kinds.get('parameter')?.has('causal'));
+  assert.ok(kinds.get('parameter')?.has('heads'));
+  assert.ok(kinds.get('enumMember')?.has('learned'));
+  assert.ok(kinds.get('type')?.has('GPT2Small'));
+  // Sorted and non-overlapping, as the relative encoding requires.
+  for (let i = 1; i < tokens.length; i++) {
+    const p = tokens[i - 1];
+    const t = tokens[i];
+    assert.ok(t.line > p.line || t.character >= p.character + p.length);
+  }
+  const data = encodeTokens(tokens);
+  assert.equal(data.length, tokens.length * 5);
+});
+
+test('a typo gets a preferred fix that the code action can apply', () => {
+  const text = LENET.replace('softmax', 'softmx');
+  const a = analyze(text, { uri: URI });
+  const d = a.diagnostics.find((x) => x.fixes?.some((f) => f.title === "Change to 'softmax'"));
+  assert.ok(d, JSON.stringify(a.diagnostics));
+});

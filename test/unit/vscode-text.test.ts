@@ -1,0 +1,167 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Sym, type Shape } from '../../extension/core/analysis/sym';
+import type { Graph, ModelInfo, SiteInfo } from '../../extension/core/analysis/types';
+import type { LayerSpec } from '../../extension/core/layers/types';
+import type { Range } from '../../extension/core/syntax/ast';
+import {
+  activeParameter,
+  blockSignature,
+  callSnippet,
+  formatParams,
+  layerHoverMarkdown,
+  layerSignature,
+  lineHints,
+  modelHoverMarkdown,
+  modelLensTitle,
+  summaryMarkdown,
+} from '../../extension/vscode/pure/text';
+
+function range(line: number, from: number, to: number, lineOffset = line * 100): Range {
+  return {
+    start: { line, character: from, offset: lineOffset + from },
+    end: { line, character: to, offset: lineOffset + to },
+  };
+}
+
+const shape = (...dims: number[]): Shape => ({ dims: dims.map((d) => Sym.of(d)) });
+
+const conv2d: LayerSpec = {
+  name: 'conv2d',
+  category: 'conv',
+  summary: '2-D convolution',
+  doc: 'Slides filters over height and width.',
+  args: [
+    { name: 'filters', type: 'int', doc: 'Output channels.' },
+    { name: 'kernel', type: 'ints', doc: 'Kernel size.' },
+    { name: 'stride', type: 'ints', doc: 'Step.', default: 1 },
+    { name: 'padding', type: 'enum', doc: 'Border handling.', default: 'valid', enum: ['valid', 'same'] },
+    { name: 'activation', type: 'activation', doc: 'Applied after.', optional: true },
+  ],
+  outputShape: () => shape(1),
+  weights: () => [],
+  macs: () => Sym.ZERO,
+  tfjs: () => {
+    throw new Error('not used');
+  },
+};
+
+test('layer signatures list defaults, with the parameter offsets in the label', () => {
+  const sig = layerSignature(conv2d);
+  assert.equal(sig.label, 'conv2d(filters, kernel, stride = 1, padding = valid, activation = none)');
+  for (const p of sig.params) assert.ok(sig.label.slice(p.label[0], p.label[1]).startsWith(p.name));
+  const block = blockSignature({ name: 'gpt_block', range: range(0, 0, 1), nameRange: range(0, 0, 1), params: [{ name: 'dim' }, { name: 'hidden', default: '4 * dim' }] });
+  assert.equal(block.label, 'block gpt_block(dim, hidden = 4 * dim)');
+  assert.equal(block.label.slice(block.params[1].label[0], block.params[1].label[1]), 'hidden = 4 * dim');
+});
+
+test('the active parameter follows positional and named arguments', () => {
+  const names = conv2d.args.map((a) => a.name);
+  assert.equal(activeParameter(names, { argIndex: 1, positionalBefore: 1, given: [] }), 1);
+  assert.equal(activeParameter(names, { argIndex: 2, positionalBefore: 1, given: ['filters'] }), 2);
+  assert.equal(activeParameter(names, { argIndex: 2, positionalBefore: 2, given: [], argName: 'padding' }), 3);
+  assert.equal(activeParameter(names, { argIndex: 9, positionalBefore: 9, given: [] }), -1);
+  assert.equal(activeParameter(['values', 'axis'], { argIndex: 3, positionalBefore: 3, given: [] }, 'values'), 0);
+});
+
+test('call snippets hold the required arguments as placeholders', () => {
+  assert.equal(callSnippet('conv2d', ['filters', 'kernel']), 'conv2d(${1:filters}, ${2:kernel})');
+  assert.equal(callSnippet('relu', []), 'relu');
+});
+
+test('parameters show the non-trainable part only when there is one', () => {
+  assert.equal(formatParams({ trainable: Sym.of(156), nonTrainable: Sym.ZERO }), '156');
+  assert.equal(formatParams({ trainable: Sym.of(2400), nonTrainable: Sym.of(32) }), '2,432 (2,400 trainable, 32 non-trainable)');
+  const d = Sym.atom('d');
+  assert.equal(formatParams({ trainable: d.mul(2), nonTrainable: Sym.ZERO }), '2*d');
+});
+
+const convSite: SiteInfo = {
+  range: range(2, 17, 29),
+  kind: 'layer',
+  name: 'conv2d',
+  model: 'LeNet5',
+  inShapes: [shape(32, 32, 1)],
+  outShape: shape(28, 28, 6),
+  params: { trainable: Sym.of(5 * 5 * 1 * 6 + 6), nonTrainable: Sym.ZERO },
+  macs: Sym.of(5 * 5 * 1 * 6 * 28 * 28),
+};
+
+test('layer hover shows shapes, counts and the documentation', () => {
+  const md = layerHoverMarkdown(convSite, conv2d);
+  assert.match(md, /`\[32, 32, 1\]` → `\[28, 28, 6\]`/);
+  assert.match(md, /Parameters: \*\*156\*\*/);
+  assert.match(md, /MACs: \*\*117,600 \(117\.6K\)\*\*/);
+  assert.ok(md.includes(conv2d.doc));
+  assert.ok(md.includes('conv2d(filters, kernel'));
+});
+
+test('inlay hints: last output shape of each line and the sum of its parameters', () => {
+  const tanh: SiteInfo = { range: range(2, 33, 37), kind: 'layer', name: 'tanh', model: 'LeNet5', inShapes: [shape(28, 28, 6)], outShape: shape(28, 28, 6), params: { trainable: Sym.ZERO, nonTrainable: Sym.ZERO } };
+  const pool: SiteInfo = { range: range(2, 41, 51), kind: 'layer', name: 'avgpool', model: 'LeNet5', inShapes: [shape(28, 28, 6)], outShape: shape(14, 14, 6) };
+  const dense: SiteInfo = { range: range(3, 10, 20), kind: 'layer', name: 'dense', model: 'LeNet5', inShapes: [shape(400)], outShape: shape(120), params: { trainable: Sym.of(48120), nonTrainable: Sym.ZERO } };
+  const value: SiteInfo = { range: range(4, 2, 3), kind: 'value', name: 'x', model: 'LeNet5', inShapes: [], outShape: shape(120) };
+  const hints = lineHints([convSite, tanh, pool, dense, value], true);
+  assert.deepEqual(
+    hints.map((h) => [h.line, h.label]),
+    [
+      [2, '→ [14, 14, 6] · 156 params'],
+      [3, '→ [120] · 48,120 params'],
+    ],
+  );
+  assert.deepEqual(lineHints([convSite, tanh, pool], false).map((h) => h.label), ['→ [14, 14, 6]']);
+  assert.deepEqual(lineHints([convSite, dense], true, { from: 3, to: 10 }).map((h) => h.line), [3]);
+  // A line of parameter-free layers shows only the shape.
+  assert.deepEqual(lineHints([tanh], true).map((h) => h.label), ['→ [28, 28, 6]']);
+});
+
+function lenetLike(): ModelInfo {
+  const r = (line: number) => range(line, 0, 5);
+  const p = (n: number) => ({ trainable: Sym.of(n), nonTrainable: Sym.ZERO });
+  const graph: Graph = {
+    nodes: [
+      { kind: 'input', id: 0, name: 'image', shape: shape(32, 32, 1), range: r(1), port: 0 },
+      { kind: 'layer', id: 1, op: 'conv2d', category: 'conv', label: 'conv2d(6, 5)', args: {}, inputs: [0], shape: shape(28, 28, 6), weights: [], params: p(156), macs: Sym.of(117600), range: r(2) },
+      { kind: 'layer', id: 2, op: 'flatten', category: 'reshape', label: 'flatten', args: {}, inputs: [1], shape: shape(4704), weights: [], params: p(0), macs: Sym.ZERO, range: r(3) },
+      { kind: 'layer', id: 3, op: 'dense', category: 'dense', label: 'dense(10)', args: {}, inputs: [2], shape: shape(10), weights: [], params: p(47050), macs: Sym.of(47040), range: r(4) },
+    ],
+    inputs: [0],
+    outputs: [3],
+  };
+  const total = 156 + 47050;
+  return {
+    name: 'Small',
+    range: range(0, 0, 1),
+    nameRange: range(0, 6, 11),
+    graph,
+    inputs: [{ name: 'image', shape: shape(32, 32, 1), range: r(1) }],
+    outputs: [{ shape: shape(10), range: r(4), nodeId: 3 }],
+    params: { trainable: Sym.of(total), nonTrainable: Sym.ZERO, total: Sym.of(total) },
+    macs: Sym.of(117600 + 47040),
+    memory: { paramBytes: Sym.of(total * 4), activationBytes: Sym.of((4704 + 4704 + 10) * 4) },
+    symbols: [],
+    hasErrors: false,
+  };
+}
+
+test('the summary table has a row per layer, totals and memory', () => {
+  const md = summaryMarkdown(lenetLike(), 32, 'small.nnmodel');
+  // Shapes use non-breaking spaces so they do not wrap in the preview.
+  assert.ok(md.includes('`[28,\u00a028,\u00a06]`'));
+  const rows = md.replace(/\u00a0/g, ' ').split('\n').filter((l) => l.startsWith('| '));
+  assert.equal(rows.length, 1 + 4 + 1); // header, input + 3 layers, total
+  assert.ok(rows[1].startsWith('| input image | 2 | `[32, 32, 1]`'));
+  assert.ok(rows[2].includes('| conv2d(6, 5) | 3 | `[28, 28, 6]` | 156 | 117,600 |'));
+  assert.ok(rows[5].includes('**47,206**') && rows[5].includes('**164,640**'));
+  assert.match(md, /Weights: 184\.4 KiB/);
+  // 4 x 188,824 B of weights and Adam state + 2 x 32 x 37,672 B of activations
+  assert.match(md, /Training with Adam at batch 32: ~3\.0 MiB/);
+  assert.equal(modelLensTitle(lenetLike()), '47,206 params · 164.6K MACs');
+});
+
+test('the model hover gives totals and the training estimate at the batch asked', () => {
+  const md = modelHoverMarkdown(lenetLike(), 1);
+  assert.match(md, /input `image`: `\[32, 32, 1\]`/);
+  assert.match(md, /output: `\[10\]`/);
+  assert.match(md, /batch 1: ~/);
+});
