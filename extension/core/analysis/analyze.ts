@@ -732,8 +732,9 @@ class Analyzer {
           if (!checkRange(it.value)) return undefined;
           out.push(it.value);
         }
-        if (a.length !== undefined && v.kind !== 'list') return new Array<number>(a.length).fill(out[0]);
-        if (a.length !== undefined && out.length !== a.length) {
+        // A single number stays a list of one: the layer spreads it over its
+        // spatial axes, which only it knows (maxpool(2) is 1-D or 2-D by input).
+        if (a.length !== undefined && v.kind === 'list' && out.length !== a.length && out.length !== 1) {
           this.error('arg.type', `${where} takes ${a.length} numbers (or one for all); got ${out.length}.`, e.range, ctx);
           return undefined;
         }

@@ -7,7 +7,61 @@
  * where Keras 2+ with `reset_after = true` has 3·units·(features + units + 2).
  */
 import { Sym } from '../analysis/sym';
-import type { ArgValue, LayerContext, LayerSpec, TfjsContext } from './types';
+import type { ArgValue, LayerContext, LayerSpec, Tf, TfjsContext } from './types';
+
+/**
+ * A seeded orthogonal initializer (Keras' default for recurrent kernels).
+ * tfjs's own runs a QR decomposition on tensors, which takes seconds on the
+ * CPU backend for lstm(64) and minutes for lstm(256); modified Gram-Schmidt in
+ * plain JS on the same random normal matrix takes milliseconds.
+ */
+function orthogonal(tf: Tf, seed: number): ReturnType<Tf['initializers']['zeros']> {
+  // tfjs does not export its Initializer base class; reach it through an instance.
+  const Base = Object.getPrototypeOf(Object.getPrototypeOf(tf.initializers.zeros())).constructor as new () => {
+    apply(shape: number[]): unknown;
+  };
+  class FastOrthogonal extends Base {
+    static className = 'NnmodelOrthogonal';
+    override apply(shape: number[]) {
+      const rows = shape[0];
+      const cols = shape.slice(1).reduce((a, b) => a * b, 1);
+      const n = Math.max(rows, cols);
+      const m = Math.min(rows, cols);
+      let state = seed >>> 0 || 1;
+      const uniform = () => {
+        // mulberry32
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+      const v = new Float64Array(m * n);
+      for (let i = 0; i < v.length; i++) v[i] = Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+      for (let i = 0; i < m; i++) {
+        const vi = i * n;
+        for (let j = 0; j < i; j++) {
+          const vj = j * n;
+          let dot = 0;
+          for (let k = 0; k < n; k++) dot += v[vi + k] * v[vj + k];
+          for (let k = 0; k < n; k++) v[vi + k] -= dot * v[vj + k];
+        }
+        let norm = 0;
+        for (let k = 0; k < n; k++) norm += v[vi + k] * v[vi + k];
+        norm = Math.sqrt(norm) || 1;
+        for (let k = 0; k < n; k++) v[vi + k] /= norm;
+      }
+      // m orthonormal vectors of length n: rows of W when rows <= cols, else its columns.
+      const out = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = rows <= cols ? v[r * n + c] : v[c * n + r];
+      return tf.tensor(out, shape);
+    }
+    getConfig() {
+      return { seed };
+    }
+  }
+  return new FastOrthogonal() as unknown as ReturnType<Tf['initializers']['zeros']>;
+}
 
 interface Cell {
   name: 'rnn' | 'lstm' | 'gru';
@@ -116,7 +170,7 @@ function recurrentSpec(cell: Cell): LayerSpec {
         units: int(ctx.args.units),
         returnSequences: ctx.args.return_sequences === true,
         kernelInitializer: tf.initializers.glorotUniform({ seed }),
-        recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1 }),
+        recurrentInitializer: orthogonal(tf, seed + 1),
       };
       switch (name) {
         case 'rnn':
