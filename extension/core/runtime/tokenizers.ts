@@ -1,0 +1,318 @@
+/**
+ * Tokenisers: text ↔ token ids for language models, the attention view and
+ * the `text(...)` data source.
+ *
+ * - `charTokenizer`: one token per character of a corpus' alphabet.
+ * - `wordTokenizer`: one token per word or punctuation mark.
+ * - `trainBpe`: byte-pair encoding as the course notes describe it (Sennrich
+ *   et al. after Gage 1994): start from the corpus' characters, repeatedly
+ *   merge the most frequent adjacent pair into a new symbol.
+ * - `gpt2Tokenizer`: GPT-2's own byte-level BPE (r50k_base, 50 257 tokens),
+ *   from the `gpt-tokenizer` package's bundled tables: no download.
+ * - `idTokenizer`: the text is the ids themselves ("3 1 4 1 5"), for models
+ *   with a vocabulary too small for text (the `sequences` tasks).
+ *
+ * `tokenizerFor(vocabSize, corpus?)` picks one for a model's vocabulary (the
+ * rule is documented there). Pure TypeScript, no DOM.
+ */
+
+/** Text ↔ token ids. */
+export interface Tokenizer {
+  /** 'char', 'word', 'bpe', 'gpt2' or 'ids'. */
+  readonly kind: 'char' | 'word' | 'bpe' | 'gpt2' | 'ids';
+  /** Number of distinct ids: every id `encode` returns is below it. */
+  readonly vocabSize: number;
+  encode(text: string): number[];
+  decode(ids: readonly number[]): string;
+  /** The text of each id, for labels (e.g. heatmap axes); unknown ids show as `<unk>`. */
+  tokens(ids: readonly number[]): string[];
+}
+
+/** Shown for the unknown token of the char, word and BPE tokenisers. */
+export const UNKNOWN_TOKEN = '<unk>';
+/** The vocabulary size of GPT-2's BPE (r50k_base). */
+export const GPT2_VOCAB_SIZE = 50257;
+
+// ------------------------------------------------------------------ char
+
+/**
+ * One id per character (Unicode code point) of `corpus`: id 0 is the
+ * unknown token, then the characters in code-point order. Characters not in
+ * the corpus encode to 0 and decode to U+FFFD.
+ */
+export function charTokenizer(corpus: string): Tokenizer {
+  const alphabet = [...new Set(Array.from(corpus))].sort(compareCodePoints);
+  return vocabularyTokenizer('char', alphabet, (text) => Array.from(text), (pieces) => pieces.join(''));
+}
+
+/** Orders strings by code point (not UTF-16 unit, which `<` compares). */
+function compareCodePoints(a: string, b: string): number {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** A tokeniser over a fixed list of pieces; id 0 = unknown, piece i has id i + 1. */
+function vocabularyTokenizer(
+  kind: 'char' | 'word',
+  pieces: readonly string[],
+  split: (text: string) => string[],
+  join: (pieces: string[]) => string,
+): Tokenizer {
+  const ids = new Map<string, number>(pieces.map((p, i) => [p, i + 1]));
+  const piece = (id: number) => (id >= 1 && id <= pieces.length ? pieces[id - 1] : undefined);
+  return {
+    kind,
+    vocabSize: pieces.length + 1,
+    encode: (text) => split(text).map((p) => ids.get(p) ?? 0),
+    decode: (list) => join(list.map((id) => piece(id) ?? '\uFFFD')),
+    tokens: (list) => list.map((id) => piece(id) ?? UNKNOWN_TOKEN),
+  };
+}
+
+// ------------------------------------------------------------------ word
+
+/** Words (letters and digits, with inner apostrophes), line breaks, and each other non-space character. */
+const WORD_PIECES = /\n|[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*|[^\s\p{L}\p{N}\p{M}]/gu;
+/** No space before these when decoding. */
+const CLOSING = /^[.,;:!?)\]}’”%]$/u;
+/** No space after these. */
+const OPENING = /^[(\[{‘“]$/u;
+
+/**
+ * One id per word or punctuation mark of `corpus`, most frequent first (ties
+ * in code-point order); id 0 is the unknown token. Spaces are not tokens:
+ * `decode` puts one between words and none before closing punctuation, so
+ * `decode(encode(t))` is `t` with its spacing normalised. Line breaks are
+ * tokens and survive.
+ */
+export function wordTokenizer(corpus: string): Tokenizer {
+  const counts = new Map<string, number>();
+  for (const w of corpus.match(WORD_PIECES) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const pieces = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || compareCodePoints(a, b));
+  return vocabularyTokenizer('word', pieces, (text) => text.match(WORD_PIECES) ?? [], joinWords);
+}
+
+function joinWords(words: string[]): string {
+  let out = '';
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const prev = i > 0 ? words[i - 1] : undefined;
+    const glue = prev === undefined || prev === '\n' || w === '\n' || CLOSING.test(w) || OPENING.test(prev);
+    out += (glue ? '' : ' ') + w;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ BPE
+
+/** A trained BPE: enough to rebuild the tokeniser (e.g. saved beside a checkpoint). */
+export interface BpeModel {
+  /** Base symbols (the corpus' characters in code-point order). Ids: 0 unknown, then these, then one per merge. */
+  alphabet: string[];
+  /** Merges in the order they were learned: the pair's two symbols. */
+  merges: [string, string][];
+}
+
+/**
+ * Splits text into the units BPE works inside (merges never cross them):
+ * runs of letters, runs of digits, runs of whitespace, runs of other
+ * characters. Concatenating the pieces gives the text back.
+ */
+const PRE_TOKENS = /[\p{L}\p{M}]+|\p{N}+|\s+|[^\s\p{L}\p{M}\p{N}]+/gu;
+
+function preTokenize(text: string): string[] {
+  return text.match(PRE_TOKENS) ?? [];
+}
+
+/**
+ * Learns a byte-pair encoding of `corpus` with at most `vocabSize` ids.
+ *
+ * The base vocabulary is the unknown token plus every character of the
+ * corpus. Each step counts adjacent symbol pairs inside the corpus' words
+ * (weighted by how often each word occurs), merges the most frequent pair
+ * into one new symbol everywhere, and adds it to the vocabulary. Ties go to
+ * the pair whose symbols were added to the vocabulary first (lowest ids),
+ * so training is deterministic. It stops at `vocabSize` ids, or earlier when
+ * no pair occurs twice. Throws when `vocabSize` cannot hold the alphabet.
+ */
+export function trainBpe(corpus: string, vocabSize: number): Tokenizer & { model: BpeModel } {
+  const alphabet = [...new Set(Array.from(corpus))].sort(compareCodePoints);
+  if (!Number.isInteger(vocabSize) || vocabSize < alphabet.length + 1) {
+    throw new RangeError(`a BPE vocabulary of ${vocabSize} cannot hold the corpus' ${alphabet.length} characters and the unknown token`);
+  }
+  const symbolId = new Map<string, number>(alphabet.map((c, i) => [c, i + 1]));
+  const symbols = [UNKNOWN_TOKEN, ...alphabet];
+  // Distinct words with their counts; each word as a list of symbol ids.
+  const wordCounts = new Map<string, number>();
+  for (const w of preTokenize(corpus)) wordCounts.set(w, (wordCounts.get(w) ?? 0) + 1);
+  const words = [...wordCounts].map(([w, n]) => ({ ids: Array.from(w).map((c) => symbolId.get(c)!), n }));
+  const merges: [string, string][] = [];
+  const key = (a: number, b: number) => a * 0x100000 + b;
+  while (symbols.length < vocabSize) {
+    const counts = new Map<number, number>();
+    for (const { ids, n } of words) for (let i = 0; i + 1 < ids.length; i++) counts.set(key(ids[i], ids[i + 1]), (counts.get(key(ids[i], ids[i + 1])) ?? 0) + n);
+    let best = -1;
+    let bestCount = 1;
+    for (const [k, n] of counts) if (n > bestCount || (n === bestCount && best >= 0 && k < best)) [best, bestCount] = [k, n];
+    // A pair seen once would only memorise the corpus; stop there.
+    if (best < 0) break;
+    const a = Math.floor(best / 0x100000);
+    const b = best % 0x100000;
+    const merged = symbols.length;
+    symbols.push(symbols[a] + symbols[b]);
+    merges.push([symbols[a], symbols[b]]);
+    for (const w of words) w.ids = mergePair(w.ids, a, b, merged);
+  }
+  const model: BpeModel = { alphabet, merges };
+  return { ...bpeTokenizer(model), model };
+}
+
+function mergePair(ids: number[], a: number, b: number, merged: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) {
+      out.push(merged);
+      i++;
+    } else out.push(ids[i]);
+  }
+  return out;
+}
+
+/**
+ * The tokeniser of a trained BPE. `encode` splits the text into words,
+ * then applies the merges to each word in the order they were learned (the
+ * earliest-learned pair present first); characters outside the alphabet
+ * become the unknown id 0.
+ */
+export function bpeTokenizer(model: BpeModel): Tokenizer {
+  const symbols = [UNKNOWN_TOKEN, ...model.alphabet];
+  const id = new Map<string, number>(model.alphabet.map((c, i) => [c, i + 1]));
+  // Rank of each merge by the text of its pair (two merges can make the
+  // same text, so ids would not do), and the id it produces.
+  const rank = new Map<string, { rank: number; id: number }>();
+  const pairKey = (l: string, r: string) => `${l}\u0000${r}`;
+  model.merges.forEach(([l, r], i) => {
+    if (!id.has(l) || !id.has(r)) throw new Error(`BPE merge ${i} (${JSON.stringify(l)}, ${JSON.stringify(r)}) uses an unknown symbol`);
+    const merged = symbols.length;
+    symbols.push(l + r);
+    if (!id.has(l + r)) id.set(l + r, merged);
+    if (!rank.has(pairKey(l, r))) rank.set(pairKey(l, r), { rank: i, id: merged });
+  });
+  const cache = new Map<string, number[]>();
+  const encodeWord = (word: string): number[] => {
+    const hit = cache.get(word);
+    if (hit) return hit;
+    let ids = Array.from(word).map((c) => id.get(c) ?? 0);
+    for (;;) {
+      let best: { rank: number; id: number } | undefined;
+      let at = -1;
+      for (let i = 0; i + 1 < ids.length; i++) {
+        if (ids[i] === 0 || ids[i + 1] === 0) continue;
+        const m = rank.get(pairKey(symbols[ids[i]], symbols[ids[i + 1]]));
+        if (m && (!best || m.rank < best.rank)) [best, at] = [m, i];
+      }
+      if (!best) break;
+      ids = mergePair(ids, ids[at], ids[at + 1], best.id);
+    }
+    if (cache.size < 10_000) cache.set(word, ids);
+    return ids;
+  };
+  const text = (i: number) => (i >= 1 && i < symbols.length ? symbols[i] : undefined);
+  return {
+    kind: 'bpe',
+    vocabSize: symbols.length,
+    encode: (s) => preTokenize(s).flatMap(encodeWord),
+    decode: (ids) => ids.map((i) => text(i) ?? '\uFFFD').join(''),
+    tokens: (ids) => ids.map((i) => text(i) ?? UNKNOWN_TOKEN),
+  };
+}
+
+// ------------------------------------------------------------------ GPT-2
+
+let gpt2: Promise<Tokenizer> | undefined;
+
+/**
+ * GPT-2's byte-level BPE (the r50k_base tables of the `gpt-tokenizer`
+ * package, bundled; nothing is downloaded). Loaded on first use: the tables
+ * are large. `tokens` shows each id's own text, so an id holding part of a
+ * multi-byte character shows U+FFFD.
+ */
+export function gpt2Tokenizer(): Promise<Tokenizer> {
+  gpt2 ??= import('gpt-tokenizer/encoding/r50k_base').then((enc) => ({
+    kind: 'gpt2' as const,
+    vocabSize: GPT2_VOCAB_SIZE,
+    // Special tokens such as <|endoftext|> in user text are plain text here.
+    encode: (s: string) => enc.encode(s, { disallowedSpecial: new Set() }),
+    decode: (ids: readonly number[]) => enc.decode(ids),
+    tokens: (ids: readonly number[]) => ids.map((i) => (i >= 0 && i < GPT2_VOCAB_SIZE ? enc.decode([i]) : UNKNOWN_TOKEN)),
+  }));
+  return gpt2;
+}
+
+// ------------------------------------------------------------------ ids
+
+/**
+ * The text is a list of integer ids separated by spaces or commas
+ * ("3 1 4 1 5"); anything that is not an id below `vocabSize` encodes to 0.
+ */
+export function idTokenizer(vocabSize: number): Tokenizer {
+  const valid = (s: string) => /^\d+$/.test(s) && Number(s) < vocabSize;
+  return {
+    kind: 'ids',
+    vocabSize,
+    encode: (text) => text.split(/[\s,]+/).filter((s) => s !== '').map((s) => (valid(s) ? Number(s) : 0)),
+    decode: (ids) => ids.join(' '),
+    tokens: (ids) => ids.map(String),
+  };
+}
+
+// ------------------------------------------------------------------ choice
+
+const letters = (from: string, to: string) =>
+  Array.from({ length: to.charCodeAt(0) - from.charCodeAt(0) + 1 }, (_, i) => String.fromCharCode(from.charCodeAt(0) + i)).join('');
+
+/**
+ * Alphabets `tokenizerFor` falls back on when it has no corpus, largest
+ * first: printable ASCII and the line break (97 ids with the unknown
+ * token); letters, space, line break and `!',.?` (60 ids); lower-case
+ * letters, space and line break (29 ids).
+ */
+export const DEFAULT_ALPHABETS: readonly string[] = [
+  '\n' + Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join(''),
+  "\n !',.?" + letters('A', 'Z') + letters('a', 'z'),
+  '\n ' + letters('a', 'z'),
+];
+
+/** Above this vocabulary size (and with a corpus given) `tokenizerFor` trains a BPE instead of using characters. */
+export const CHAR_VOCAB_LIMIT = 256;
+
+/**
+ * The tokeniser for a model whose embedding has `vocabSize` rows; every id
+ * it produces is below `vocabSize`:
+ * 1. 50 257 → GPT-2's BPE;
+ * 2. with a corpus (e.g. the text the model was trained on): above
+ *    `CHAR_VOCAB_LIMIT` (256) ids, a BPE trained on the corpus up to
+ *    `vocabSize`; otherwise the corpus' character tokeniser when its
+ *    alphabet fits (what `text(..., tokenizer = char)` training uses);
+ * 3. the character tokeniser of the largest of `DEFAULT_ALPHABETS` that
+ *    fits;
+ * 4. a vocabulary too small for any of them (fewer than 29 ids, as in the
+ *    `sequences` tasks) → `idTokenizer`: the user types the ids.
+ */
+export async function tokenizerFor(vocabSize: number, corpus?: string): Promise<Tokenizer> {
+  if (vocabSize === GPT2_VOCAB_SIZE) return gpt2Tokenizer();
+  if (corpus) {
+    const chars = charTokenizer(corpus);
+    if (chars.vocabSize <= vocabSize) return vocabSize > CHAR_VOCAB_LIMIT ? trainBpe(corpus, vocabSize) : chars;
+  }
+  for (const alphabet of DEFAULT_ALPHABETS) {
+    const chars = charTokenizer(alphabet);
+    if (chars.vocabSize <= vocabSize) return chars;
+  }
+  return idTokenizer(vocabSize);
+}

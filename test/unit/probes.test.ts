@@ -1,0 +1,311 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { analyze } from '../../extension/core/analysis/analyze';
+import type { ModelInfo } from '../../extension/core/analysis/types';
+import { buildActivationModel, buildModel, type BuiltModel } from '../../extension/core/runtime/build';
+import { attentionLayers, attentionMaps, attentionSources } from '../../webview/probes/attention';
+import { featureMapLayers, featureMaps } from '../../webview/probes/featureMaps';
+import { fitTokens, imageInput, signalInput } from '../../webview/probes/input';
+import { kernels } from '../../webview/probes/kernels';
+
+before(async () => {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  await tf.setBackend('cpu');
+  console.warn = warn;
+});
+
+function modelOf(text: string): ModelInfo {
+  const a = analyze(text);
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(errors.map((d) => `${d.code}: ${d.message}`), []);
+  return a.models[0];
+}
+
+function build(text: string): BuiltModel {
+  return buildModel(tf, modelOf(text), { seed: 1 });
+}
+
+/** The path of the only node applying registry layer `op`. */
+function pathOf(built: BuiltModel, op: string, nth = 0): string {
+  const paths = built.layerPaths.filter((p) => built.nodeOf.get(p)?.op === op);
+  assert.ok(paths[nth], `no ${op} #${nth}`);
+  return paths[nth];
+}
+
+function disposeModel(built: BuiltModel): void {
+  for (const layer of new Set(built.layerOf.values())) layer.dispose();
+}
+
+function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = ''): void {
+  assert.equal(actual.length, expected.length, `${what} length`);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: ${actual[i]} ≠ ${expected[i]}`);
+  }
+}
+
+test('feature maps of a conv2d with known kernels on a known 5×5 image, and of the max pooling after it', () => {
+  const built = build(`model M {
+    input x: [5, 5, 1]
+    output x -> conv2d(2, 3) -> maxpool(2) -> flatten -> dense(2)
+  }`);
+  const conv = pathOf(built, 'conv2d');
+  const pool = pathOf(built, 'maxpool');
+  // Filter 0: Sobel-x with bias 0.5; filter 1: 3×3 box average, no bias.
+  const sobel = [1, 0, -1, 2, 0, -2, 1, 0, -1];
+  const kernel = new Float32Array(18);
+  for (let i = 0; i < 9; i++) {
+    kernel[i * 2] = sobel[i];
+    kernel[i * 2 + 1] = 1 / 9;
+  }
+  built.layerOf.get(conv)!.setWeights([tf.tensor4d(kernel, [3, 3, 1, 2]), tf.tensor1d([0.5, 0])]);
+  const activations = buildActivationModel(tf, built);
+  assert.deepEqual(
+    featureMapLayers(built).map((l) => [l.node.op, l.kind]),
+    [
+      ['conv2d', 'grid'],
+      ['maxpool', 'grid'],
+    ],
+  );
+  // Image: pixel (y, x) = 5y + x, a ramp rising by 1 to the right.
+  const image = tf.tensor4d(Float32Array.from({ length: 25 }, (_, i) => i), [1, 5, 5, 1]);
+  const before = tf.memory().numTensors;
+  const maps = featureMaps(tf, activations, image, [conv, pool]);
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  const [c, p] = maps;
+  assert.equal(c.kind, 'grid');
+  assert.deepEqual([c.height, c.width, c.channels], [3, 3, 2]);
+  // Sobel-x on a ramp of slope 1: (1 + 2 + 1) · (v(x) − v(x + 2)) = −8, plus the bias.
+  close(c.data.subarray(0, 9), Array(9).fill(-7.5), 1e-5, 'sobel');
+  // The box average of a linear ramp is its centre value 5(y + 1) + (x + 1).
+  close(c.data.subarray(9, 18), [6, 7, 8, 11, 12, 13, 16, 17, 18], 1e-4, 'box');
+  close(c.min, [-7.5, 6], 1e-4, 'min');
+  close(c.max, [-7.5, 18], 1e-4, 'max');
+  // maxpool(2) on the 3×3 maps keeps the top-left 2×2 window.
+  assert.deepEqual([p.height, p.width, p.channels], [1, 1, 2]);
+  close(p.data, [-7.5, 12], 1e-4, 'pool');
+  tf.dispose(image);
+  disposeModel(built);
+});
+
+test('1-D convolutions give heat strips, one row per channel', () => {
+  const built = build(`model S {
+    input x: [6, 1]
+    output x -> conv1d(2, 2, padding = causal)
+  }`);
+  const conv = pathOf(built, 'conv1d');
+  // Filter 0: x[t] − x[t−1]; filter 1: x[t−1] (kernel [k, cin, cout], k = 0 is the earlier tap).
+  built.layerOf.get(conv)!.setWeights([tf.tensor3d([-1, 1, 1, 0], [2, 1, 2]), tf.tensor1d([0, 0])]);
+  const activations = buildActivationModel(tf, built);
+  assert.deepEqual(featureMapLayers(built).map((l) => l.kind), ['strip']);
+  const x = tf.tensor3d([1, 4, 9, 16, 25, 36], [1, 6, 1]);
+  const [strip] = featureMaps(tf, activations, x, [conv]);
+  assert.equal(strip.kind, 'strip');
+  assert.deepEqual([strip.height, strip.width, strip.channels], [1, 6, 2]);
+  // Causal padding: the step before the first is 0.
+  close(strip.data, [1, 3, 5, 7, 9, 11, 0, 1, 4, 9, 16, 25], 1e-5);
+  close(strip.min, [1, 0]);
+  close(strip.max, [11, 25]);
+  tf.dispose(x);
+  disposeModel(built);
+});
+
+test('kernels: first-layer filters as images, deeper ones as grids per (out, in) pair', () => {
+  const built = build(`model K {
+    input x: [8, 8, 1]
+    output x -> conv2d(2, [2, 3]) -> conv2d(3, 1)
+  }`);
+  const first = built.layerOf.get(pathOf(built, 'conv2d', 0))!;
+  const second = built.layerOf.get(pathOf(built, 'conv2d', 1))!;
+  // Kernel [kh=2, kw=3, cin=1, cout=2]: value 10·out + (3·y + x) − 5 ... so filter 1 is filter 0 + 10.
+  const k = new Float32Array(12);
+  for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) for (let o = 0; o < 2; o++) k[(y * 3 + x) * 2 + o] = 10 * o + 3 * y + x - 5;
+  first.setWeights([tf.tensor4d(k, [2, 3, 1, 2]), tf.tensor1d([0, 0])]);
+  const before = tf.memory().numTensors;
+  const img = kernels(tf, first, { asImages: true })!;
+  assert.equal(img.kind, 'image');
+  assert.deepEqual([img.kh, img.kw, img.cin, img.cout], [2, 3, 1, 2]);
+  close(img.weights, [-5, -4, -3, -2, -1, 0, 5, 6, 7, 8, 9, 10]);
+  assert.equal(img.absMax, 10);
+  // Pixels: 0.5 + 0.5·w/absMax, zero at mid-grey.
+  close(img.images!, [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.75, 0.8, 0.85, 0.9, 0.95, 1]);
+  const grid = kernels(tf, second)!;
+  assert.equal(grid.kind, 'grid');
+  assert.deepEqual([grid.kh, grid.kw, grid.cin, grid.cout], [1, 1, 2, 3]);
+  const w = second.getWeights()[0].dataSync(); // [1, 1, cin=2, cout=3]
+  close(grid.weights, [w[0], w[3], w[1], w[4], w[2], w[5]], 0, 'grid [out][in]');
+  // Two input channels are no picture even when asked.
+  assert.equal(kernels(tf, second, { asImages: true })!.kind, 'grid');
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  disposeModel(built);
+});
+
+/** softmax(QKᵀ/√d) rows by hand, −∞ above the diagonal when causal. */
+function attentionByHand(q: number[][], k: number[][], causal: boolean): number[] {
+  const out: number[] = [];
+  const d = q[0].length;
+  for (let i = 0; i < q.length; i++) {
+    const scores = k.map((kj, j) => (causal && j > i ? -Infinity : q[i].reduce((s, v, t) => s + v * kj[t], 0) / Math.sqrt(d)));
+    const m = Math.max(...scores);
+    const e = scores.map((s) => Math.exp(s - m));
+    const z = e.reduce((a, b) => a + b, 0);
+    out.push(...e.map((v) => v / z));
+  }
+  return out;
+}
+
+/** Identity projections, zero biases: Q = K = V = x. */
+function identityAttention(built: BuiltModel, path: string, d: number): void {
+  const eye = tf.eye(d);
+  const zero = tf.zeros([d]);
+  built.layerOf.get(path)!.setWeights([eye, zero, eye, zero, eye, zero, eye, zero]);
+  tf.dispose([eye, zero]);
+}
+
+test('attention maps equal softmax(QKᵀ/√d) by hand, with zeros above the diagonal when causal', () => {
+  const built = build(`model A {
+    input x: [3, 2]
+    output x -> attention(1, causal = true)
+  }`);
+  const path = pathOf(built, 'attention');
+  identityAttention(built, path, 2);
+  const rows = [
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ];
+  const x = tf.tensor3d([rows]);
+  const before = tf.memory().numTensors;
+  const [map] = attentionMaps(tf, built.model, built, x);
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind, none kept by the layer');
+  assert.equal(attentionLayers(built)[0].layer.keepAttention, false);
+  assert.deepEqual([map.path, map.heads, map.queries, map.keys, map.causal, map.cross], [path, 1, 3, 3, true, false]);
+  close(map.data, attentionByHand(rows, rows, true), 1e-5);
+  // Row 0 sees only itself; row 1: softmax([0, 1/√2]).
+  close(map.data.subarray(0, 3), [1, 0, 0]);
+  const e = Math.exp(1 / Math.SQRT2);
+  close(map.data.subarray(3, 6), [1 / (1 + e), e / (1 + e), 0]);
+  tf.dispose(x);
+  disposeModel(built);
+});
+
+test('attention maps per head: two heads of one dimension each, no mask', () => {
+  const built = build(`model H {
+    input x: [3, 2]
+    output x -> attention(2)
+  }`);
+  const path = pathOf(built, 'attention');
+  identityAttention(built, path, 2);
+  const rows = [
+    [1, -1],
+    [2, 0],
+    [0, 3],
+  ];
+  const x = tf.tensor3d([rows]);
+  const [map] = attentionMaps(tf, built.model, built, x);
+  assert.deepEqual([map.heads, map.queries, map.keys, map.causal], [2, 3, 3, false]);
+  // Head h sees dimension h only (key_dim = 1).
+  for (const h of [0, 1]) {
+    const col = rows.map((r) => [r[h]]);
+    close(map.data.subarray(h * 9, h * 9 + 9), attentionByHand(col, col, false), 1e-5, `head ${h}`);
+  }
+  tf.dispose(x);
+  disposeModel(built);
+});
+
+test('cross-attention: queries from one input, keys from the context; sources traced to the model inputs', () => {
+  const text = `model C {
+    input memory: [4, 2]
+    input target: [2, 2]
+    output target -> attention(1, context = memory)
+  }`;
+  const info = modelOf(text);
+  const built = buildModel(tf, info, { seed: 1 });
+  const path = pathOf(built, 'attention');
+  identityAttention(built, path, 2);
+  const mem = [
+    [1, 0],
+    [0, 1],
+    [1, 1],
+    [-1, 0],
+  ];
+  const tgt = [
+    [2, 0],
+    [0, 1],
+  ];
+  const inputs = [tf.tensor3d([mem]), tf.tensor3d([tgt])];
+  const [map] = attentionMaps(tf, built.model, built, inputs);
+  assert.deepEqual([map.queries, map.keys, map.cross, map.causal], [2, 4, true, false]);
+  close(map.data, attentionByHand(tgt, mem, false), 1e-5);
+  assert.deepEqual(attentionSources(info.graph).get(path), { query: 1, key: 0 });
+  tf.dispose(inputs);
+  disposeModel(built);
+});
+
+test('attention sources inside repeated blocks follow the block inputs', () => {
+  const info = modelOf(`block dec(dim, heads) {
+    input x
+    input memory
+    x = x + x -> attention(heads, causal = true)
+    output x + x -> attention(heads, context = memory)
+  }
+  model T {
+    input source: int[5]
+    input target: int[3]
+    emb = embedding(16, 8)
+    memory = source -> emb
+    output target -> emb -> dec(8, 2, memory = memory) * 2
+  }`);
+  const sources = [...attentionSources(info.graph).values()];
+  assert.equal(sources.length, 4, 'two attentions in each of two repetitions');
+  assert.deepEqual(sources, [
+    { query: 1, key: 1 },
+    { query: 1, key: 0 },
+    { query: 1, key: 1 },
+    { query: 1, key: 0 },
+  ]);
+  const built = buildModel(tf, info, { seed: 2 });
+  assert.deepEqual([...attentionSources(info.graph).keys()], attentionLayers(built).map((l) => l.path));
+  const inputs = [tf.tensor2d([[1, 2, 3, 4, 5]], undefined, 'int32'), tf.tensor2d([[6, 7, 8]], undefined, 'int32')];
+  const maps = attentionMaps(tf, built.model, built, inputs);
+  assert.deepEqual(maps.map((m) => [m.queries, m.keys, m.causal]), [
+    [3, 3, true],
+    [3, 5, false],
+    [3, 3, true],
+    [3, 5, false],
+  ]);
+  for (const m of maps) {
+    for (let r = 0; r < m.heads * m.queries; r++) {
+      const row = m.data.subarray(r * m.keys, (r + 1) * m.keys);
+      assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'rows sum to 1');
+      if (m.causal) for (let j = (r % m.queries) + 1; j < m.keys; j++) assert.ok(row[j] < 1e-6, 'masked cell');
+    }
+  }
+  tf.dispose(inputs);
+  disposeModel(built);
+});
+
+test('image inputs: scaled, converted between grey and RGB, resized to the model input', () => {
+  // A 2×2 RGBA image (as ImageData gives it).
+  const rgba = new Uint8ClampedArray([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255]);
+  const before = tf.memory().numTensors;
+  const grey = imageInput(tf, { width: 2, height: 2, data: rgba }, [2, 2, 1]);
+  close(grey.dataSync(), [0.299, 0.587, 0.114, 1], 1e-3);
+  const rgb = imageInput(tf, { width: 2, height: 2, data: rgba }, [2, 2, 3]);
+  close(rgb.dataSync(), [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1], 1e-6);
+  const big = imageInput(tf, { width: 2, height: 2, channels: 1, data: new Float32Array([0, 1, 0, 1]) }, [4, 4, 3]);
+  assert.deepEqual(big.shape, [1, 4, 4, 3]);
+  const v = big.dataSync();
+  assert.equal(v[0], 0);
+  assert.equal(v[(0 * 4 + 3) * 3], 1);
+  const flexible = imageInput(tf, { width: 2, height: 2, data: rgba }, [null, null, 1]);
+  assert.deepEqual(flexible.shape, [1, 2, 2, 1]);
+  const signal = signalInput(tf, { width: 2, height: 2, channels: 1, data: new Float32Array([0, 1, 2, 3]).map((x) => x / 3) }, [7, 2]);
+  assert.deepEqual(signal.shape, [1, 7, 2]);
+  close(signal.dataSync(), [0, 0, 0.5 / 3, 0.5 / 3, 1 / 3, 1 / 3, 1.5 / 3, 1.5 / 3, 2 / 3, 2 / 3, 2.5 / 3, 2.5 / 3, 1, 1], 1e-5);
+  tf.dispose([grey, rgb, big, flexible, signal]);
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(fitTokens([1, 2, 3], 5), [1, 2, 3, 0, 0]);
+  assert.deepEqual(fitTokens([1, 2, 3], 2), [1, 2]);
+});

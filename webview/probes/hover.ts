@@ -1,0 +1,43 @@
+/**
+ * The probe views' hover read-out: one floating box that follows the
+ * pointer and shows the value under it (a `title` tooltip cannot change
+ * while it is shown). DOM only; the sole file under probes/ that touches it.
+ */
+
+/** A hidden floating box in the theme's hover colours; append it to the view. */
+export function tooltip(className: string): HTMLElement {
+  const tip = document.createElement('div');
+  tip.className = className;
+  tip.setAttribute('role', 'tooltip');
+  const s = tip.style;
+  s.position = 'fixed';
+  s.pointerEvents = 'none';
+  s.whiteSpace = 'pre';
+  s.padding = '3px 6px';
+  s.background = 'var(--vscode-editorHoverWidget-background)';
+  s.color = 'var(--vscode-editorHoverWidget-foreground)';
+  s.border = '1px solid var(--vscode-editorHoverWidget-border)';
+  s.fontFamily = 'var(--vscode-editor-font-family)';
+  s.fontSize = '12px';
+  s.zIndex = '10';
+  tip.hidden = true;
+  return tip;
+}
+
+/**
+ * Shows `text(x, y)` in `tip` while the pointer is over `target`; x and y
+ * are the pointer's position as fractions (0–1) of the target's box.
+ */
+export function hover(target: HTMLElement, tip: HTMLElement, text: (x: number, y: number) => string): void {
+  target.addEventListener('mousemove', (e) => {
+    const r = target.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return;
+    tip.textContent = text((e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height);
+    tip.hidden = false;
+    tip.style.left = `${e.clientX + 12}px`;
+    tip.style.top = `${e.clientY + 12}px`;
+  });
+  target.addEventListener('mouseleave', () => {
+    tip.hidden = true;
+  });
+}

@@ -1,0 +1,440 @@
+/**
+ * The attention view: the user types a text, it is tokenised with the
+ * tokeniser that fits the model's embedding vocabulary (`tokenizerFor`),
+ * the model runs once, and every attention layer shows one heatmap per
+ * head: queries down, keys across, tokens on both axes. Cells a causal mask
+ * hides are drawn hatched in a neutral colour, not as zeros. Hover shows
+ * the weight; clicking a head draws it large with the tokens written out.
+ * Cross-attention shows the query text against the context text; models
+ * with two token inputs get a second text box.
+ *
+ * DOM hooks (for tests): each layer is a `section.nn-attn-layer` with
+ * `data-path`; each head a `canvas.nn-heatmap` with `data-layer` (index)
+ * and `data-head`; the zoomed head is `canvas.nn-heatmap-zoom`.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import { sampleImages } from '../../extension/core/runtime/data/synthetic';
+import { tokenizerFor, type Tokenizer } from '../../extension/core/runtime/tokenizers';
+import { attentionLayers, attentionMaps, attentionSources, type AttentionMap } from '../probes/attention';
+import { formatValue, sequential } from '../probes/colormap';
+import { hover, tooltip } from '../probes/hover';
+import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
+import type { ViewContext } from './types';
+
+/** Longest token sequence fed (heatmaps of more tokens are unreadable). */
+const MAX_TOKENS = 64;
+/** Longest side of a head's thumbnail (CSS pixels). */
+const THUMB = 150;
+/** Longest side of the zoomed head's grid (CSS pixels). */
+const ZOOM = 560;
+const DEFAULT_TEXTS = ['The cat sat down by the kitchen door.', 'Little lamp upon the hill.'];
+/** Default texts when the vocabulary is too small for characters: the user types ids. */
+const DEFAULT_IDS = ['3 1 4 1 5 9 2 6', '2 7 1 8 2 8'];
+/** Sequence length for float sequence inputs (no text to tokenise). */
+const FLOAT_SEQ = 12;
+
+let root: HTMLElement | undefined;
+let generation = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+/** Texts typed by the user, kept across re-renders of the same panel. */
+const texts = new Map<number, string>();
+
+interface Fed {
+  plan: InputPlan;
+  /** Axis labels, one per position. */
+  labels: string[];
+}
+
+export async function render(container: HTMLElement, ctx: ViewContext): Promise<void> {
+  dispose();
+  const gen = ++generation;
+  const view = document.createElement('div');
+  view.className = 'nn-attn-view';
+  view.style.display = 'flex';
+  view.style.flexDirection = 'column';
+  view.style.gap = '12px';
+  root = view;
+  container.replaceChildren(view);
+
+  const layers = attentionLayers(ctx.built);
+  if (layers.length === 0) {
+    view.append(note('This model has no attention layers.', 'nn-empty'));
+    return;
+  }
+  const plans = inputPlans(ctx.modelInfo, ctx.dims);
+  const bad = plans.find((p) => p.kind === 'other');
+  if (bad) {
+    view.append(note(`The attention view feeds token ids, sequences, vectors or images; input '${bad.name}' is none of these.`, 'nn-empty'));
+    return;
+  }
+  const vocab = smallestVocab(ctx.modelInfo.graph);
+  const tokenizer = vocab !== undefined ? await tokenizerFor(vocab) : undefined;
+  if (gen !== generation) return;
+
+  const tip = tooltip('nn-attn-tip');
+  const form = document.createElement('div');
+  form.className = 'nn-attn-inputs';
+  form.style.display = 'flex';
+  form.style.flexDirection = 'column';
+  form.style.gap = '6px';
+  const options = document.createElement('label');
+  const perHead = document.createElement('input');
+  perHead.type = 'checkbox';
+  perHead.className = 'nn-attn-scale';
+  options.append(perHead, ' colour scale up to each head’s largest weight (otherwise 0 … 1)');
+  const info = document.createElement('div');
+  info.className = 'nn-note';
+  const zoom = document.createElement('div');
+  zoom.className = 'nn-attn-zoom';
+  const grid = document.createElement('div');
+  grid.className = 'nn-attn-layers';
+  grid.style.display = 'flex';
+  grid.style.flexDirection = 'column';
+  grid.style.gap = '12px';
+  view.append(form, options, info, zoom, grid, tip);
+
+  const boxes = new Map<number, HTMLInputElement>();
+  plans.forEach((plan, i) => {
+    if (plan.kind !== 'tokens') return;
+    const label = document.createElement('label');
+    label.style.display = 'flex';
+    label.style.gap = '8px';
+    label.style.alignItems = 'center';
+    const name = document.createElement('span');
+    name.textContent = plans.filter((p) => p.kind === 'tokens').length > 1 ? `${plan.name}:` : 'Text:';
+    name.style.minWidth = '5em';
+    const box = document.createElement('input');
+    box.type = 'text';
+    box.className = 'nn-attn-text';
+    box.dataset.port = String(plan.port);
+    box.value = texts.get(plan.port) ?? (tokenizer?.kind === 'ids' ? DEFAULT_IDS : DEFAULT_TEXTS)[i % DEFAULT_TEXTS.length];
+    box.spellcheck = false;
+    const s = box.style;
+    s.flex = '1';
+    s.background = 'var(--vscode-input-background)';
+    s.color = 'var(--vscode-input-foreground)';
+    s.border = '1px solid var(--vscode-input-border, transparent)';
+    s.fontFamily = 'var(--vscode-editor-font-family)';
+    s.padding = '3px 6px';
+    box.addEventListener('input', () => {
+      texts.set(plan.port, box.value);
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(run, 250);
+    });
+    boxes.set(plan.port, box);
+    label.append(name, box);
+    form.append(label);
+  });
+  perHead.addEventListener('change', () => run());
+
+  const maxLen = Math.min(MAX_TOKENS, maxSequenceLength(ctx.modelInfo.graph) ?? MAX_TOKENS);
+  const sources = attentionSources(ctx.modelInfo.graph);
+  let zoomed: { layer: number; head: number } | undefined;
+
+  function run(): void {
+    if (gen !== generation || ctx.signal.aborted) return;
+    const { tf } = ctx;
+    const fed: Fed[] = [];
+    const inputs: tfTypes.Tensor[] = [];
+    const notes: string[] = [];
+    try {
+      for (const plan of plans) {
+        if (plan.kind === 'tokens') {
+          const text = boxes.get(plan.port)?.value ?? '';
+          let ids = tokenizer!.encode(text).map((i) => Math.min(i, vocab! - 1));
+          const len = plan.shape[0] ?? Math.max(1, Math.min(ids.length, maxLen));
+          if (ids.length > len) notes.push(`${plan.name}: only the first ${len} tokens are used`);
+          ids = fitTokens(ids, len);
+          inputs.push(tf.tensor2d([ids], [1, len], 'int32'));
+          fed.push({ plan, labels: tokenLabels(tokenizer!, ids) });
+        } else if (plan.kind === 'image') {
+          // Attention over image patches (a vision transformer): the current image, else a sample that suits the input.
+          const image = ctx.image ?? sampleFor(plan.shape[2] === 1 ? 1 : 3);
+          inputs.push(imageInput(tf, image, plan.shape));
+          fed.push({ plan, labels: [] });
+        } else {
+          const shape = plan.kind === 'signal' ? [plan.shape[0] ?? FLOAT_SEQ, plan.shape[1] ?? 1] : [plan.shape[0] ?? 16];
+          inputs.push(tf.randomNormal([1, ...shape], 0, 1, 'float32', 1));
+          fed.push({ plan, labels: plan.kind === 'signal' ? Array.from({ length: shape[0] }, (_, i) => String(i)) : [] });
+        }
+      }
+      const maps = attentionMaps(tf, ctx.model, ctx.built, inputs.length === 1 ? inputs[0] : inputs);
+      const heads = maps.reduce((s, m) => s + m.heads, 0);
+      const tokenInfo = fed.map((f) => `${f.plan.name}: ${f.plan.kind === 'tokens' ? `${f.labels.length} tokens` : f.plan.kind}`).join(' · ');
+      info.textContent = [tokenInfo, `tokeniser: ${tokenizer ? describe(tokenizer) : 'none (no token input)'}`, `${maps.length} layer${maps.length === 1 ? '' : 's'}, ${heads} heads`, ...notes].join(' · ');
+      const labelsOf = (port: number | undefined, n: number, fallback: number) => {
+        const f = fed[port ?? fallback];
+        return f && f.labels.length === n ? f.labels : Array.from({ length: n }, (_, i) => String(i));
+      };
+      const rows = maps.map((m, li) => {
+        const src = sources.get(m.path) ?? {};
+        const q = labelsOf(src.query, m.queries, 0);
+        const k = labelsOf(src.key, m.keys, m.cross ? Math.min(1, fed.length - 1) : 0);
+        return { map: m, q, k, li };
+      });
+      grid.replaceChildren(
+        ...rows.map(({ map, q, k, li }) =>
+          layerSection(ctx, map, li, q, k, perHead.checked, tip, (head) => {
+            zoomed = { layer: li, head };
+            drawZoom(zoom, map, head, q, k, perHead.checked, tip, () => {
+              zoomed = undefined;
+              zoom.replaceChildren();
+            });
+          }),
+        ),
+      );
+      const z = zoomed && rows[zoomed.layer];
+      if (z && zoomed!.head < z.map.heads) {
+        drawZoom(zoom, z.map, zoomed!.head, z.q, z.k, perHead.checked, tip, () => {
+          zoomed = undefined;
+          zoom.replaceChildren();
+        });
+      } else zoom.replaceChildren();
+    } catch (e) {
+      grid.replaceChildren(note(`Could not run the model on this text: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
+    } finally {
+      tf.dispose(inputs);
+    }
+  }
+  run();
+}
+
+export function dispose(): void {
+  generation++;
+  if (timer) clearTimeout(timer);
+  timer = undefined;
+  root?.remove();
+  root = undefined;
+}
+
+function sampleFor(channels: number): PixelImage {
+  const all = sampleImages();
+  return all.find((s) => s.channels === channels) ?? all[0];
+}
+
+function describe(t: Tokenizer): string {
+  switch (t.kind) {
+    case 'gpt2':
+      return 'GPT-2 BPE';
+    case 'ids':
+      return `token ids (type numbers below ${t.vocabSize})`;
+    default:
+      return `${t.kind}, ${t.vocabSize} ids`;
+  }
+}
+
+/** Token texts with white space made visible. */
+function tokenLabels(t: Tokenizer, ids: number[]): string[] {
+  return t.tokens(ids).map((s) => (s === '' ? '∅' : s.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥')));
+}
+
+// ------------------------------------------------------------------ drawing
+
+interface Palette {
+  mask: string;
+  hatch: string;
+  text: string;
+  font: string;
+}
+
+function palette(): Palette {
+  const css = getComputedStyle(document.body);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    mask: v('--vscode-editorWidget-background', '#3c3c3c'),
+    hatch: v('--vscode-disabledForeground', '#888888'),
+    text: v('--vscode-foreground', '#cccccc'),
+    font: v('--vscode-editor-font-family', 'monospace'),
+  };
+}
+
+function headMax(map: AttentionMap, head: number): number {
+  const n = map.queries * map.keys;
+  let m = 0;
+  for (let i = head * n; i < (head + 1) * n; i++) if (map.data[i] > m) m = map.data[i];
+  return m;
+}
+
+/** Draws one head's cells at (x0, y0) with `cell` pixels per cell. */
+function drawCells(g: CanvasRenderingContext2D, map: AttentionMap, head: number, x0: number, y0: number, cell: number, perHead: boolean, pal: Palette): void {
+  const { queries, keys } = map;
+  const top = perHead ? headMax(map, head) || 1 : 1;
+  const base = head * queries * keys;
+  for (let i = 0; i < queries; i++) {
+    for (let j = 0; j < keys; j++) {
+      const x = x0 + j * cell;
+      const y = y0 + i * cell;
+      if (map.causal && j > i) {
+        g.fillStyle = pal.mask;
+        g.fillRect(x, y, cell, cell);
+        if (cell >= 5) {
+          g.strokeStyle = pal.hatch;
+          g.lineWidth = 1;
+          g.beginPath();
+          g.moveTo(x + 1, y + cell - 1);
+          g.lineTo(x + cell - 1, y + 1);
+          g.stroke();
+        }
+        continue;
+      }
+      const [r, gg, b] = sequential(map.data[base + i * keys + j] / top);
+      g.fillStyle = `rgb(${r | 0}, ${gg | 0}, ${b | 0})`;
+      g.fillRect(x, y, cell, cell);
+    }
+  }
+}
+
+function cellText(map: AttentionMap, head: number, i: number, j: number, q: string[], k: string[]): string {
+  const where = `query ${i} “${q[i]}” → key ${j} “${k[j]}”`;
+  if (map.causal && j > i) return `${where}\nmasked (causal): a position sees only itself and earlier ones`;
+  return `${where}\nweight ${formatValue(map.data[(head * map.queries + i) * map.keys + j])}`;
+}
+
+function layerSection(
+  ctx: ViewContext,
+  map: AttentionMap,
+  index: number,
+  q: string[],
+  k: string[],
+  perHead: boolean,
+  tip: HTMLElement,
+  onZoom: (head: number) => void,
+): HTMLElement {
+  const node = ctx.built.nodeOf.get(map.path);
+  const section = document.createElement('section');
+  section.className = 'nn-attn-layer';
+  section.dataset.path = map.path;
+  const header = document.createElement('div');
+  header.style.display = 'flex';
+  header.style.gap = '8px';
+  header.style.alignItems = 'baseline';
+  const title = document.createElement('a');
+  title.href = '#';
+  title.textContent = `Layer ${index + 1}: ${node?.label ?? 'attention'}`;
+  title.style.fontWeight = '600';
+  title.style.color = 'var(--vscode-textLink-foreground)';
+  if (node) {
+    title.title = `Show line ${node.range.start.line + 1} in the editor`;
+    title.addEventListener('click', (e) => {
+      e.preventDefault();
+      ctx.reveal(node.range);
+    });
+  }
+  const detail = document.createElement('span');
+  detail.style.color = 'var(--vscode-descriptionForeground)';
+  detail.textContent = [`${map.heads} head${map.heads === 1 ? '' : 's'}`, `${map.queries} × ${map.keys}`, map.causal ? 'causal' : '', map.cross ? 'cross-attention' : '']
+    .filter(Boolean)
+    .join(' · ');
+  header.append(title, detail);
+  const row = document.createElement('div');
+  row.style.display = 'flex';
+  row.style.flexWrap = 'wrap';
+  row.style.gap = '8px';
+  row.style.marginTop = '4px';
+  const pal = palette();
+  const cell = Math.max(2, Math.floor(THUMB / Math.max(map.queries, map.keys)));
+  for (let h = 0; h < map.heads; h++) {
+    const figure = document.createElement('figure');
+    figure.style.margin = '0';
+    const canvas = document.createElement('canvas');
+    canvas.className = 'nn-heatmap';
+    canvas.dataset.layer = String(index);
+    canvas.dataset.head = String(h);
+    canvas.width = map.keys * cell;
+    canvas.height = map.queries * cell;
+    canvas.style.width = `${canvas.width}px`;
+    canvas.style.height = `${canvas.height}px`;
+    canvas.style.cursor = 'zoom-in';
+    canvas.tabIndex = 0;
+    canvas.setAttribute('role', 'button');
+    canvas.setAttribute('aria-label', `layer ${index + 1} head ${h + 1}: zoom`);
+    const g = canvas.getContext('2d');
+    if (g) drawCells(g, map, h, 0, 0, cell, perHead, pal);
+    hover(canvas, tip, (x, y) => {
+      const i = Math.min(map.queries - 1, Math.floor(y * map.queries));
+      const j = Math.min(map.keys - 1, Math.floor(x * map.keys));
+      return `head ${h + 1} · ${cellText(map, h, i, j, q, k)}`;
+    });
+    canvas.addEventListener('click', () => onZoom(h));
+    canvas.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        onZoom(h);
+      }
+    });
+    const caption = document.createElement('figcaption');
+    caption.textContent = `head ${h + 1}`;
+    caption.style.fontSize = '11px';
+    caption.style.color = 'var(--vscode-descriptionForeground)';
+    figure.append(canvas, caption);
+    row.append(figure);
+  }
+  section.append(header, row);
+  return section;
+}
+
+/** One head drawn large with the query tokens down the left and the key tokens across the top. */
+function drawZoom(target: HTMLElement, map: AttentionMap, head: number, q: string[], k: string[], perHead: boolean, tip: HTMLElement, onClose: () => void): void {
+  const pal = palette();
+  const cell = Math.max(6, Math.min(32, Math.floor(ZOOM / Math.max(map.queries, map.keys))));
+  const fontPx = Math.max(9, Math.min(12, cell - 2));
+  const canvas = document.createElement('canvas');
+  canvas.className = 'nn-heatmap-zoom';
+  canvas.dataset.path = map.path;
+  canvas.dataset.head = String(head);
+  const measure = canvas.getContext('2d');
+  if (!measure) return;
+  const font = `${fontPx}px ${pal.font}`;
+  measure.font = font;
+  const clip = (s: string) => (s.length > 12 ? `${s.slice(0, 11)}…` : s);
+  const left = Math.ceil(Math.max(...q.map((s) => measure.measureText(clip(s)).width), 10)) + 8;
+  const top = Math.ceil(Math.max(...k.map((s) => measure.measureText(clip(s)).width), 10)) + 8;
+  canvas.width = left + map.keys * cell;
+  canvas.height = top + map.queries * cell;
+  canvas.style.width = `${canvas.width}px`;
+  canvas.style.height = `${canvas.height}px`;
+  const g = canvas.getContext('2d')!;
+  g.font = font;
+  g.fillStyle = pal.text;
+  g.textBaseline = 'middle';
+  g.textAlign = 'right';
+  q.forEach((s, i) => g.fillText(clip(s), left - 4, top + i * cell + cell / 2));
+  // Key labels written upwards above their columns.
+  k.forEach((s, j) => {
+    g.save();
+    g.translate(left + j * cell + cell / 2, top - 4);
+    g.rotate(-Math.PI / 2);
+    g.textAlign = 'left';
+    g.fillText(clip(s), 0, 0);
+    g.restore();
+  });
+  drawCells(g, map, head, left, top, cell, perHead, pal);
+  hover(canvas, tip, (x, y) => {
+    const px = x * canvas.width - left;
+    const py = y * canvas.height - top;
+    if (px < 0 || py < 0) return `head ${head + 1}: rows are queries, columns are keys`;
+    const i = Math.min(map.queries - 1, Math.floor(py / cell));
+    const j = Math.min(map.keys - 1, Math.floor(px / cell));
+    return `head ${head + 1} · ${cellText(map, head, i, j, q, k)}`;
+  });
+  const bar = document.createElement('div');
+  bar.className = 'nn-toolbar';
+  const label = document.createElement('span');
+  label.textContent = `Head ${head + 1} of ${map.heads} — queries down, keys across${map.causal ? '; hatched cells are hidden by the causal mask' : ''}`;
+  const close = document.createElement('vscode-button');
+  close.setAttribute('secondary', '');
+  close.textContent = 'Close';
+  close.addEventListener('click', onClose);
+  bar.append(label, close);
+  const scroller = document.createElement('div');
+  scroller.style.overflow = 'auto';
+  scroller.append(canvas);
+  target.replaceChildren(bar, scroller);
+}
+
+function note(text: string, className: string): HTMLElement {
+  const p = document.createElement('p');
+  p.className = className;
+  p.textContent = text;
+  return p;
+}

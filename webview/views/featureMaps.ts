@@ -1,0 +1,314 @@
+/**
+ * The feature maps view: the user picks an image (a built-in sample or a
+ * file from the workspace through the host), it is resized to the model's
+ * input, and every convolution and pooling layer shows its channels as a
+ * grid of small normalised maps (1-D and sequence layers as heat strips,
+ * one row per channel). Hovering a map shows the channel, its range and
+ * the value under the pointer; a layer's title selects its call in the
+ * editor.
+ *
+ * DOM hooks (for tests): each layer is a `section.nn-fm-layer` with
+ * `data-path`; each channel map a `canvas.nn-fm-map` with `data-channel`;
+ * each strip a `canvas.nn-fm-strip`.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import { sampleImages, waves, type SampleImage } from '../../extension/core/runtime/data/synthetic';
+import { tokenizerFor } from '../../extension/core/runtime/tokenizers';
+import { fillSequential, formatValue } from '../probes/colormap';
+import { featureMapLayers, featureMaps, type FeatureMap } from '../probes/featureMaps';
+import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
+import { hover, tooltip } from '../probes/hover';
+import type { ViewContext } from './types';
+
+/** Channels drawn per layer before "Show all". */
+const CHANNEL_LIMIT = 64;
+/** Displayed size of one channel map (CSS pixels, longest side). */
+const MAP_SIZE = 72;
+/** Text fed to models whose input is token ids. */
+const SAMPLE_TEXT = 'The cat sat down by the kitchen door and counted the tiles upon the floor.';
+
+let root: HTMLElement | undefined;
+let unsubscribe: (() => void) | undefined;
+let generation = 0;
+
+export function render(container: HTMLElement, ctx: ViewContext): void {
+  dispose();
+  const gen = ++generation;
+  root = el('div', 'nn-fm-view');
+  root.style.display = 'flex';
+  root.style.flexDirection = 'column';
+  root.style.gap = '10px';
+  container.replaceChildren(root);
+
+  const plans = inputPlans(ctx.modelInfo, ctx.dims);
+  const layers = featureMapLayers(ctx.built).filter((l) => ctx.activations.paths.includes(l.path));
+  if (layers.length === 0) {
+    root.append(note('This model has no convolution or pooling layers (nor sequence layers) to show feature maps of.', 'nn-empty'));
+    return;
+  }
+  if (plans.some((p) => p.kind === 'other')) {
+    root.append(note(`Feature maps need image, signal, vector or token inputs; input '${plans.find((p) => p.kind === 'other')!.name}' is none of these.`, 'nn-empty'));
+    return;
+  }
+  const needsImage = plans.some((p) => p.kind === 'image');
+  const toolbar = el('div', 'nn-toolbar');
+  const body = el('div', 'nn-fm-layers');
+  body.style.display = 'flex';
+  body.style.flexDirection = 'column';
+  body.style.gap = '14px';
+  const status = el('span', 'nn-toolbar-status');
+  const tip = tooltip('nn-fm-tip');
+  root.append(toolbar, body, tip);
+
+  const samples = sampleImages();
+  let imageName = '';
+  if (needsImage) {
+    const select = document.createElement('vscode-single-select') as HTMLElement & { value: string };
+    select.className = 'nn-fm-sample';
+    select.setAttribute('aria-label', 'Sample image');
+    const placeholder = option('', 'Sample image…');
+    select.append(placeholder, ...samples.map((s) => option(s.name, s.name)));
+    select.addEventListener('change', () => {
+      const s = samples.find((x) => x.name === select.value);
+      if (s) ctx.setImage(toImageData(s), s.name);
+    });
+    const choose = document.createElement('vscode-button');
+    choose.className = 'nn-fm-choose';
+    choose.textContent = 'Choose image…';
+    choose.setAttribute('secondary', '');
+    choose.addEventListener('click', () => ctx.pickImage());
+    toolbar.append(select, choose, status);
+  } else {
+    toolbar.append(status);
+  }
+
+  const run = (image: ImageData | undefined) => {
+    if (gen !== generation || ctx.signal.aborted) return;
+    let inputs: tfTypes.Tensor[] = [];
+    void (async () => {
+      try {
+        inputs = await makeInputs(ctx, plans, image);
+        if (gen !== generation || ctx.signal.aborted) return;
+        const t0 = performance.now();
+        const maps = featureMaps(ctx.tf, ctx.activations, inputs.length === 1 ? inputs[0] : inputs, layers.map((l) => l.path));
+        const byPath = new Map(maps.map((m) => [m.path, m]));
+        body.replaceChildren(
+          ...layers.map((l) => {
+            const map = byPath.get(l.path);
+            return map ? layerSection(ctx, l.node.label, l.node.range, lineOf(l.node.range), map, tip) : note(`${l.node.label}: no output`, 'nn-note');
+          }),
+        );
+        status.textContent = `${needsImage ? imageName : 'sample input'} · ${maps.length} layer${maps.length === 1 ? '' : 's'} · ${(performance.now() - t0).toFixed(0)} ms`;
+      } catch (e) {
+        body.replaceChildren(note(`Could not compute the feature maps: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
+      } finally {
+        ctx.tf.dispose(inputs);
+      }
+    })();
+  };
+
+  if (needsImage) {
+    unsubscribe = ctx.onImage((image, name) => {
+      imageName = name;
+      run(image);
+    });
+    if (ctx.image) {
+      imageName = 'current image';
+      run(ctx.image);
+    } else {
+      // Start with a sample that suits the input: a digit for grey images, a shape for colour ones.
+      const image = plans.find((p) => p.kind === 'image')!;
+      const sample = samples.find((s) => s.channels === (image.shape[2] === 1 ? 1 : 3)) ?? samples[0];
+      ctx.setImage(toImageData(sample), sample.name);
+    }
+  } else {
+    run(undefined);
+  }
+}
+
+export function dispose(): void {
+  generation++;
+  unsubscribe?.();
+  unsubscribe = undefined;
+  root?.remove();
+  root = undefined;
+}
+
+// ------------------------------------------------------------------ inputs
+
+async function makeInputs(ctx: ViewContext, plans: InputPlan[], image: ImageData | undefined): Promise<tfTypes.Tensor[]> {
+  const { tf } = ctx;
+  const made: tfTypes.Tensor[] = [];
+  try {
+    for (const plan of plans) {
+      switch (plan.kind) {
+        case 'image':
+          if (!image) throw new Error('choose an image first');
+          made.push(imageInput(tf, image, plan.shape));
+          break;
+        case 'signal': {
+          const len = plan.shape[0] ?? 64;
+          const c = plan.shape[1] ?? 1;
+          const w = waves({ samples: 1, length: len, seed: 1 });
+          made.push(tf.tidy(() => tf.tile(tf.tensor3d(w.xs, [1, len, 1]), [1, 1, c])));
+          break;
+        }
+        case 'tokens': {
+          const vocab = smallestVocab(ctx.modelInfo.graph) ?? 256;
+          const tokenizer = await tokenizerFor(vocab);
+          const ids = tokenizer.encode(SAMPLE_TEXT).map((i) => Math.min(i, vocab - 1));
+          const len = plan.shape[0] ?? Math.min(ids.length, maxSequenceLength(ctx.modelInfo.graph) ?? 32, 32);
+          made.push(tf.tensor2d([fitTokens(ids, len)], [1, len], 'int32'));
+          break;
+        }
+        case 'vector':
+          made.push(tf.fill([1, plan.shape[0] ?? 16], 0.5));
+          break;
+        default:
+          throw new Error(`input '${plan.name}' cannot be fed`);
+      }
+    }
+    return made;
+  } catch (e) {
+    tf.dispose(made);
+    throw e;
+  }
+}
+
+function toImageData(s: SampleImage): ImageData {
+  const rgba = new Uint8ClampedArray(s.width * s.height * 4);
+  for (let i = 0; i < s.width * s.height; i++) {
+    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = Math.round(255 * s.data[i * s.channels + (s.channels === 1 ? 0 : c)]);
+    rgba[i * 4 + 3] = 255;
+  }
+  return new ImageData(rgba, s.width, s.height);
+}
+
+// ------------------------------------------------------------------ drawing
+
+function layerSection(ctx: ViewContext, label: string, range: ViewContext['modelInfo']['range'], line: number, map: FeatureMap, tip: HTMLElement): HTMLElement {
+  const section = el('section', 'nn-fm-layer');
+  section.dataset.path = map.path;
+  const header = el('div', 'nn-fm-header');
+  header.style.display = 'flex';
+  header.style.gap = '8px';
+  header.style.alignItems = 'baseline';
+  const title = document.createElement('a');
+  title.className = 'nn-fm-title';
+  title.textContent = label;
+  title.href = '#';
+  title.title = `Show line ${line} in the editor`;
+  title.style.fontWeight = '600';
+  title.style.color = 'var(--vscode-textLink-foreground)';
+  title.addEventListener('click', (e) => {
+    e.preventDefault();
+    ctx.reveal(range);
+  });
+  const shape = map.kind === 'grid' ? `[${map.height}, ${map.width}, ${map.channels}]` : `[${map.width}, ${map.channels}]`;
+  const detail = el('span', 'nn-fm-detail');
+  detail.textContent = `${shape} · line ${line}`;
+  detail.style.color = 'var(--vscode-descriptionForeground)';
+  header.append(title, detail);
+  section.append(header);
+  if (map.kind === 'strip') section.append(stripCanvas(map, tip));
+  else section.append(...channelGrid(map, tip));
+  return section;
+}
+
+function channelGrid(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
+  const grid = el('div', 'nn-fm-grid');
+  grid.style.display = 'flex';
+  grid.style.flexWrap = 'wrap';
+  grid.style.gap = '4px';
+  grid.style.marginTop = '4px';
+  const scale = Math.max(1, Math.floor(MAP_SIZE / Math.max(map.height, map.width)));
+  const draw = (from: number, to: number) => {
+    for (let c = from; c < to; c++) grid.append(channelCanvas(map, c, scale, tip));
+  };
+  const shown = Math.min(map.channels, CHANNEL_LIMIT);
+  draw(0, shown);
+  if (shown === map.channels) return [grid];
+  const more = document.createElement('vscode-button');
+  more.setAttribute('secondary', '');
+  more.textContent = `Show all ${map.channels} channels`;
+  more.addEventListener('click', () => {
+    draw(shown, map.channels);
+    more.remove();
+  });
+  return [grid, more];
+}
+
+function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLElement): HTMLCanvasElement {
+  const { width, height } = map;
+  const canvas = document.createElement('canvas');
+  canvas.className = 'nn-fm-map';
+  canvas.dataset.channel = String(c);
+  canvas.width = width;
+  canvas.height = height;
+  canvas.style.width = `${width * scale}px`;
+  canvas.style.height = `${height * scale}px`;
+  canvas.style.imageRendering = 'pixelated';
+  canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
+  const pixels = new Uint8ClampedArray(width * height * 4);
+  fillSequential(map.data, c * width * height, width * height, map.min[c], map.max[c], pixels);
+  canvas.getContext('2d')?.putImageData(new ImageData(pixels, width, height), 0, 0);
+  const range = `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}`;
+  canvas.dataset.range = `${map.min[c]},${map.max[c]}`;
+  canvas.setAttribute('aria-label', range);
+  hover(canvas, tip, (x, y) => {
+    const col = Math.min(width - 1, Math.floor(x * width));
+    const row = Math.min(height - 1, Math.floor(y * height));
+    return `${range}\n(${row}, ${col}) = ${formatValue(map.data[c * width * height + row * width + col])}`;
+  });
+  return canvas;
+}
+
+function stripCanvas(map: FeatureMap, tip: HTMLElement): HTMLCanvasElement {
+  const { width: len, channels } = map;
+  const canvas = document.createElement('canvas');
+  canvas.className = 'nn-fm-strip';
+  canvas.width = len;
+  canvas.height = channels;
+  const rowPx = Math.max(1, Math.min(8, Math.floor(320 / channels)));
+  canvas.style.width = `${Math.min(800, Math.max(len * 4, 200))}px`;
+  canvas.style.maxWidth = '100%';
+  canvas.style.height = `${channels * rowPx}px`;
+  canvas.style.imageRendering = 'pixelated';
+  canvas.style.marginTop = '4px';
+  const pixels = new Uint8ClampedArray(len * channels * 4);
+  // One row per channel, each normalised to its own range.
+  for (let c = 0; c < channels; c++) fillSequential(map.data, c * len, len, map.min[c], map.max[c], pixels.subarray(c * len * 4));
+  canvas.getContext('2d')?.putImageData(new ImageData(pixels, len, channels), 0, 0);
+  canvas.setAttribute('aria-label', `${channels} channels (rows) × ${len} steps (columns), each row normalised to its range`);
+  hover(canvas, tip, (x, y) => {
+    const t = Math.min(len - 1, Math.floor(x * len));
+    const c = Math.min(channels - 1, Math.floor(y * channels));
+    return `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}\nstep ${t} = ${formatValue(map.data[c * len + t])}`;
+  });
+  return canvas;
+}
+
+// ------------------------------------------------------------------ DOM helpers
+
+function el(tag: string, className: string): HTMLElement {
+  const e = document.createElement(tag);
+  e.className = className;
+  return e;
+}
+
+function note(text: string, className: string): HTMLElement {
+  const p = el('p', className);
+  p.textContent = text;
+  return p;
+}
+
+function option(value: string, text: string): HTMLElement {
+  const o = document.createElement('vscode-option');
+  o.setAttribute('value', value);
+  o.textContent = text;
+  return o;
+}
+
+function lineOf(range: ViewContext['modelInfo']['range']): number {
+  return range.start.line + 1;
+}
