@@ -107,7 +107,7 @@ export interface GroupNode {
 export type GraphNode = InputNode | LayerNode | GroupNode;
 
 export interface Graph {
-  /** Topologically ordered. Ids are unique within the whole model. */
+  /** Topologically ordered. Ids are unique within this graph; a group body has its own. */
   nodes: GraphNode[];
   /** Input node ids in port order. */
   inputs: number[];

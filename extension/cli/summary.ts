@@ -1,0 +1,263 @@
+/**
+ * `nnmodel summary FILE`: per model, a layer table like torchinfo's and the
+ * totals (parameters, MACs, memory), as text or JSON.
+ */
+import { formatBytes, summaryRows, trainingMemory, type SummaryRow } from '../core/analysis/summary';
+import { Sym, formatCount, shapeToString, type Shape } from '../core/analysis/sym';
+import type { Graph, GraphNode, ModelInfo } from '../core/analysis/types';
+import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
+import { EXIT, type CliIO, type Command } from './command';
+import { analyzeFile, formatDiagnostic, locate, sortDiagnostics } from './diagnostics';
+import { keyValues, renderTable } from './table';
+
+const DEFAULT_BATCH = 32;
+
+export const summaryCommand: Command = {
+  name: 'summary',
+  synopsis: 'FILE [--model NAME] [--json] [--batch N] [--dim NAME=N]... [--depth N]',
+  summary: 'print each model\'s layers, shapes, parameters, MACs and memory',
+  description: [
+    'For each model in FILE (or only --model NAME), prints one row per layer: its name',
+    '(block bodies indented under the block; a repeated block reads `gpt_block × 12`), its',
+    'source line, output shape, parameters and MACs; then the totals: trainable,',
+    'non-trainable and total parameters, MACs of one example\'s forward pass, and memory:',
+    'parameter bytes, activation bytes for one example and an estimate for training with',
+    'Adam at --batch N (float32). A group row counts all its repeats; the rows under it',
+    'show one repeat.',
+    '',
+    'Symbolic dimensions (`input tokens: int[seq]`) stay formulas, e.g. `18432*seq^2 + ...`,',
+    'unless given a value with --dim seq=1024.',
+    '',
+    'With --json, prints {"models": [...]}: shapes are arrays whose symbolic dimensions are',
+    'strings (["seq", 50257]); counts are numbers, or formula strings where symbolic.',
+    '',
+    'Diagnostics go to stderr. When the file has errors the summary of what could be',
+    'analysed is still printed (the counts then cover only that part) and the exit code is 1.',
+  ].join('\n'),
+  options: [
+    { name: 'model', short: 'm', value: 'NAME', help: 'only this model' },
+    { name: 'json', help: 'print JSON instead of a table' },
+    { name: 'batch', short: 'b', value: 'N', help: `batch size of the training memory estimate (default ${DEFAULT_BATCH})` },
+    { name: 'dim', short: 'd', value: 'NAME=N', repeat: true, help: 'give a symbolic dimension a value (repeatable)' },
+    { name: 'depth', value: 'N', help: 'show block bodies down to this nesting depth (0: top level only)' },
+  ],
+  run(args, io) {
+    return runSummary(args, io);
+  },
+};
+
+interface Settings {
+  batch: number;
+  env: Record<string, number>;
+  depth: number;
+}
+
+function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
+  if (args.positional.length !== 1) throw new UsageError('summary needs exactly one FILE');
+  const path = args.positional[0];
+  const batchText = optionValue(args, 'batch');
+  const depthText = optionValue(args, 'depth');
+  const settings: Settings = {
+    batch: batchText === undefined ? DEFAULT_BATCH : positiveInt(batchText, 'batch'),
+    env: parseDims(args.values.get('dim') ?? []),
+    depth: depthText === undefined ? Infinity : depthText === '0' ? 0 : positiveInt(depthText, 'depth'),
+  };
+  const r = analyzeFile(path, io.cwd);
+  if (!r.ok) {
+    io.stderr(`nnmodel: cannot read ${path}: ${r.reason}\n`);
+    return EXIT.usage;
+  }
+  const wanted = optionValue(args, 'model');
+  let models = r.analysis.models;
+  if (wanted !== undefined) {
+    models = models.filter((m) => m.name === wanted);
+    if (models.length === 0) {
+      const names = r.analysis.models.map((m) => m.name);
+      throw new UsageError(`no model '${wanted}' in ${path}${names.length ? ` (models: ${names.join(', ')})` : ''}`);
+    }
+  }
+
+  const diags = sortDiagnostics(locate(path, r.analysis), [path]);
+  for (const d of diags) io.stderr(formatDiagnostic(d) + '\n');
+  const hasErrors = diags.some((d) => d.diagnostic.severity === 'error');
+
+  if (args.flags.has('json')) {
+    io.stdout(prettyJson({ models: models.map((m) => modelJson(m, settings)) }) + '\n');
+  } else if (models.length === 0) {
+    io.stdout(`${path} defines no model.\n`);
+  } else {
+    io.stdout(models.map((m) => modelTable(m, path, settings)).join('\n'));
+  }
+  return hasErrors ? EXIT.problems : EXIT.ok;
+}
+
+function parseDims(list: readonly string[]): Record<string, number> {
+  const env: Record<string, number> = {};
+  for (const item of list) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)$/.exec(item);
+    if (!m) throw new UsageError(`option '--dim' needs NAME=N with N a positive integer, got '${item}'`);
+    env[m[1]] = positiveInt(m[2], 'dim');
+  }
+  return env;
+}
+
+/** The value of `s` with the given dimension values, or `s` itself where they do not suffice. */
+function withDims(s: Sym, env: Record<string, number>): Sym {
+  if (s.isConst()) return s;
+  const v = s.evaluate(env);
+  return v === undefined ? s : Sym.of(v);
+}
+
+function shapeWithDims(shape: Shape, env: Record<string, number>): Shape {
+  return { ...shape, dims: shape.dims.map((d) => withDims(d, env)) };
+}
+
+// --------------------------------------------------------------------- JSON
+
+type JsonCount = number | string;
+
+/** Indented JSON with arrays of scalars (shapes) kept on one line. */
+export function prettyJson(value: unknown, indent = ''): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    if (value.every((v) => v === null || typeof v !== 'object')) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
+    const inner = indent + '  ';
+    return `[\n${value.map((v) => inner + prettyJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    const inner = indent + '  ';
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyJson(v, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function count(s: Sym, env: Record<string, number>): JsonCount {
+  return withDims(s, env).toJSON();
+}
+
+function shapeJson(shape: Shape, env: Record<string, number>): JsonCount[] {
+  return shape.dims.map((d) => count(d, env));
+}
+
+/** `[seq, 768]` → ["seq", 768]: the fallback when a row has no node. */
+function shapeTextJson(text: string): JsonCount[] {
+  const inner = text.replace(/^int/, '').slice(1, -1).trim();
+  if (!inner) return [];
+  return inner.split(',').map((d) => {
+    const t = d.trim();
+    return /^-?[0-9]+$/.test(t) ? Number(t) : t;
+  });
+}
+
+/** A summary row with the graph node it describes (for its shape as dimensions). */
+interface Row extends SummaryRow {
+  node?: GraphNode;
+}
+
+/**
+ * The rows of `summaryRows`, each paired with its node. Node ids restart in
+ * every group body, so rows are matched by walking the graph in the same
+ * order summaryRows does rather than by id.
+ */
+function rows(m: ModelInfo, s: Settings): Row[] {
+  const expand = s.depth > 0;
+  const list = summaryRows(m, expand);
+  const nodes: GraphNode[] = [];
+  const walk = (g: Graph, top: boolean) => {
+    for (const n of g.nodes) {
+      if (n.kind === 'input' && !top) continue;
+      nodes.push(n);
+      if (n.kind === 'group' && expand) for (const run of n.runs) walk(run.body, false);
+    }
+  };
+  walk(m.graph, true);
+  const aligned = nodes.length === list.length && nodes.every((n, i) => n.id === list[i].id);
+  return list.map((r, i): Row => (aligned ? { ...r, node: nodes[i] } : r)).filter((r) => r.depth <= s.depth);
+}
+
+function modelJson(m: ModelInfo, s: Settings) {
+  const env = s.env;
+  return {
+    name: m.name,
+    inputs: m.inputs.map((i) => ({ name: i.name, shape: shapeJson(i.shape, env) })),
+    outputs: m.outputs.map((o) => ({ shape: shapeJson(o.shape, env) })),
+    params: {
+      trainable: count(m.params.trainable, env),
+      nonTrainable: count(m.params.nonTrainable, env),
+      total: count(m.params.total, env),
+    },
+    macs: count(m.macs, env),
+    memory: {
+      paramBytes: count(m.memory.paramBytes, env),
+      activationBytes: count(m.memory.activationBytes, env),
+      training: { optimizer: 'adam', batch: s.batch, bytes: count(trainingMemory(m, s.batch), env) },
+    },
+    layers: rows(m, s).map((r) => ({
+        name: r.label,
+        kind: r.kind,
+        op: r.op,
+        line: r.line > 0 ? r.line : null,
+        shape: r.node ? shapeJson(r.node.shape, env) : shapeTextJson(r.shape),
+        params: {
+          trainable: count(r.trainable, env),
+          nonTrainable: count(r.nonTrainable, env),
+          total: count(r.trainable.add(r.nonTrainable), env),
+        },
+        macs: count(r.macs, env),
+        depth: r.depth,
+        repeat: r.repeat ?? 1,
+    })),
+  };
+}
+
+// -------------------------------------------------------------------- table
+
+function modelTable(m: ModelInfo, path: string, s: Settings): string {
+  const env = s.env;
+  const list = rows(m, s);
+  const table = renderTable(
+    [
+      { title: 'Layer', align: 'left', max: 48 },
+      { title: 'Line', align: 'right' },
+      { title: 'Output shape', align: 'left', max: 40 },
+      { title: 'Params', align: 'right' },
+      { title: 'MACs', align: 'right' },
+    ],
+    list.map((r) => [
+        '  '.repeat(r.depth) + r.label,
+        r.line > 0 ? String(r.line) : '-',
+        r.node ? shapeToString(shapeWithDims(r.node.shape, env)) : r.shape,
+        formatCount(withDims(r.trainable.add(r.nonTrainable), env)),
+        formatCount(withDims(r.macs, env)),
+      ]),
+  );
+  const rule = '═'.repeat(table.width);
+  const out: string[] = [];
+  out.push(`${m.name}  (${path}:${m.nameRange.start.line + 1})`);
+  out.push(rule, ...table.lines, rule);
+  const bytes = (x: Sym) => formatBytes(withDims(x, env));
+  out.push(
+    ...keyValues([
+      ['Trainable params', formatCount(withDims(m.params.trainable, env))],
+      ['Non-trainable params', formatCount(withDims(m.params.nonTrainable, env))],
+      ['Total params', formatCount(withDims(m.params.total, env))],
+      ['MACs (one example)', formatCount(withDims(m.macs, env))],
+      ['Parameter memory', bytes(m.memory.paramBytes)],
+      ['Activations (one example)', bytes(m.memory.activationBytes)],
+      [`Training, Adam, batch ${s.batch}`, bytes(trainingMemory(m, s.batch))],
+    ]),
+  );
+  const notes: string[] = [];
+  if (list.some((r) => r.kind === 'group' && (r.repeat ?? 1) > 1) && s.depth > 0) {
+    notes.push('A repeated group (× N) counts all its repeats; the rows under it show one repeat.');
+  }
+  const free = m.symbols.filter((name) => env[name] === undefined);
+  if (free.length > 0) {
+    notes.push(`Symbolic dimensions: ${free.join(', ')} (give values with ${free.map((n) => `--dim ${n}=N`).join(' ')}).`);
+  }
+  if (m.hasErrors) notes.push('Errors prevented a full analysis: the counts cover only what could be analysed.');
+  out.push(...notes.map((n) => `Note: ${n}`));
+  return out.join('\n') + '\n';
+}

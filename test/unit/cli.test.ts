@@ -1,0 +1,387 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COMMANDS, main } from '../../extension/cli/cli';
+import { version } from '../../package.json';
+
+const LENET = `model LeNet5 {
+  input image: [32, 32, 1]
+  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
+               -> conv2d(16, 5) -> tanh -> avgpool(2)
+               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
+               -> dense(10) -> softmax
+}
+`;
+
+const GPT2 = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
+  input x
+  x = x + x -> layernorm -> attention(heads, causal = true) -> dropout(p)
+  output x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)
+}
+model GPT2Small {
+  input tokens: int[seq]
+  wte = embedding(50257, 768)
+  h = tokens -> wte -> positional(learned, maxlen = 1024) -> dropout(0.1)
+  output h -> gpt_block(768, 12) * 12 -> layernorm -> unembed(wte)
+}
+`;
+
+// Two models with problems: an unknown layer (line 3), an unused value (line 8) and a
+// rank error (line 8), written out of order across models to exercise sorting.
+const BROKEN = `model M {
+  input x: [8]
+  output x -> dense(10) -> relux
+}
+
+model N {
+  input y: [4, 4]
+  z = y -> conv2d(3, 3)
+  output y -> dense(2)
+}
+`;
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function run(cwd: string, ...argv: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
+  return { code, out, err };
+}
+
+function workspace(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nnmodel-cli-'));
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(dir, name);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+  }
+  return dir;
+}
+
+function withWorkspace(files: Record<string, string>, body: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = workspace(files);
+    try {
+      await body(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+// ------------------------------------------------------------------ driver
+
+test('--version prints the package version', async () => {
+  const r = await run(tmpdir(), '--version');
+  assert.equal(r.code, 0);
+  assert.equal(r.out, `${version}\n`);
+});
+
+test('--help lists exactly the registered commands, and the exit codes', async () => {
+  const r = await run(tmpdir(), '--help');
+  assert.equal(r.code, 0);
+  const listed = [...r.out.matchAll(/^  nnmodel ([a-z]+) /gm)].map((m) => m[1]).filter((n) => n !== 'help');
+  assert.deepEqual(listed, COMMANDS.map((c) => c.name));
+  for (const c of ['check', 'summary', 'format']) assert.ok(listed.includes(c), c);
+  // A command is listed only once it exists: nothing advertises what cannot run.
+  assert.doesNotMatch(r.out, /not (available|implemented)|coming soon/i);
+  assert.match(r.out, /Exit codes: 0 ok, 1 errors found/);
+  for (const c of COMMANDS) {
+    const h = await run(tmpdir(), 'help', c.name);
+    assert.equal(h.code, 0, c.name);
+    assert.match(h.out, new RegExp(`^Usage: nnmodel ${c.name} `));
+  }
+  const sub = await run(tmpdir(), 'summary', '--help');
+  assert.equal(sub.code, 0);
+  assert.match(sub.out, /^Usage: nnmodel summary FILE/);
+  assert.match(sub.out, /--batch N/);
+  assert.equal((await run(tmpdir(), 'help', 'format')).out, (await run(tmpdir(), 'format', '-h')).out);
+});
+
+test('no command, an unknown command or a bad option is a usage error (exit 2)', async () => {
+  const none = await run(tmpdir());
+  assert.equal(none.code, 2);
+  assert.match(none.err, /Usage:/);
+  assert.equal(none.out, '');
+  const unknown = await run(tmpdir(), 'compile', 'x.nnmodel');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /unknown command 'compile'/);
+  const badOption = await run(tmpdir(), 'check', '--fast', 'x.nnmodel');
+  assert.equal(badOption.code, 2);
+  assert.match(badOption.err, /unknown option '--fast'/);
+  assert.equal((await run(tmpdir(), 'check')).code, 2);
+  assert.equal((await run(tmpdir(), 'summary', 'a.nnmodel', 'b.nnmodel')).code, 2);
+});
+
+// ------------------------------------------------------------------- check
+
+test(
+  'check: one sorted line per diagnostic, 1-based positions, a count, exit 1 on errors',
+  withWorkspace({ 'broken.nnmodel': BROKEN, 'lenet.nnmodel': LENET }, async (dir) => {
+    const r = await run(dir, 'check', 'lenet.nnmodel', 'broken.nnmodel');
+    assert.equal(r.code, 1);
+    assert.equal(r.err, '');
+    const lines = r.out.trimEnd().split('\n');
+    assert.equal(lines.length, 4, r.out);
+    const shape = /^broken\.nnmodel:(\d+):(\d+): (error|warning) ([a-z_]+\.[a-z_]+) \S.*$/;
+    for (const l of lines.slice(0, 3)) assert.match(l, shape);
+    // `relux` starts at column 28 of line 3.
+    assert.match(lines[0], /^broken\.nnmodel:3:28: error name\.unknown_layer .*'relux'.*relu/);
+    // Line 8: the unused `z` at column 3 sorts before the conv2d call at column 12.
+    assert.match(lines[1], /^broken\.nnmodel:8:3: warning /);
+    assert.match(lines[2], /^broken\.nnmodel:8:12: error shape\.\w+ .*conv2d/);
+    assert.equal(lines[3], '2 errors, 1 warning in 2 files');
+  }),
+);
+
+test(
+  'check: clean files exit 0; warnings alone do not fail',
+  withWorkspace(
+    {
+      'lenet.nnmodel': LENET,
+      'warn.nnmodel': 'model W {\n  input x: [8]\n  unused = x -> dense(3)\n  output x -> dense(2)\n}\n',
+    },
+    async (dir) => {
+      const clean = await run(dir, 'check', 'lenet.nnmodel');
+      assert.deepEqual(clean, { code: 0, out: 'no problems in 1 file\n', err: '' });
+      const warn = await run(dir, 'check', 'warn.nnmodel');
+      assert.equal(warn.code, 0);
+      assert.match(warn.out, /^warn\.nnmodel:3:3: warning \S+ /);
+      assert.match(warn.out, /\n1 warning in 1 file\n$/);
+    },
+  ),
+);
+
+test(
+  'check: an unreadable file is an I/O error (exit 2) and the other files are still checked',
+  withWorkspace({ 'broken.nnmodel': BROKEN }, async (dir) => {
+    const r = await run(dir, 'check', 'missing.nnmodel', 'broken.nnmodel');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /^nnmodel: cannot read missing\.nnmodel: no such file$/m);
+    assert.match(r.out, /broken\.nnmodel:3:28: error/);
+    assert.match(r.out, /2 errors, 1 warning in 1 file \(1 could not be read\)\n$/);
+  }),
+);
+
+test(
+  'check: imports resolve relative to the importing file, not the working directory',
+  withWorkspace(
+    {
+      'proj/lib/blocks.nnmodel': 'block mlp(n) {\n  input x\n  output x -> dense(n) -> relu\n}\n',
+      'proj/net.nnmodel': 'import "lib/blocks.nnmodel"\nmodel U {\n  input x: [8]\n  output x -> mlp(16)\n}\n',
+      'proj/gone.nnmodel': 'import "lib/nothing.nnmodel"\nmodel V {\n  input x: [8]\n  output x -> dense(2)\n}\n',
+    },
+    async (dir) => {
+      const ok = await run(dir, 'check', 'proj/net.nnmodel');
+      assert.deepEqual(ok, { code: 0, out: 'no problems in 1 file\n', err: '' });
+      const summary = await run(dir, 'summary', 'proj/net.nnmodel', '--json');
+      assert.equal(summary.code, 0);
+      assert.equal(JSON.parse(summary.out).models[0].params.total, 8 * 16 + 16);
+      const missing = await run(dir, 'check', 'proj/gone.nnmodel');
+      assert.equal(missing.code, 1);
+      assert.match(missing.out, /^proj\/gone\.nnmodel:1:8: error import\.not_found /m);
+    },
+  ),
+);
+
+// ----------------------------------------------------------------- summary
+
+test(
+  'summary: the LeNet-5 table has the contract shapes, parameters and MACs',
+  withWorkspace({ 'lenet.nnmodel': LENET }, async (dir) => {
+    const r = await run(dir, 'summary', 'lenet.nnmodel');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    const lines = r.out.split('\n');
+    assert.equal(lines[0], 'LeNet5  (lenet.nnmodel:1)');
+    assert.match(lines[2], /^Layer\s+Line\s+Output shape\s+Params\s+MACs$/);
+    const rows = lines.filter((l) => /^\S.*\s\d+\s+(int)?\[/.test(l)).map((l) => l.split(/\s{2,}/));
+    const expected: [string, string, string, string, string][] = [
+      ['input image', '2', '[32, 32, 1]', '0', '0'],
+      ['conv2d(6, 5)', '3', '[28, 28, 6]', '156', '117,600'],
+      ['tanh', '3', '[28, 28, 6]', '0', '0'],
+      ['avgpool(2)', '3', '[14, 14, 6]', '0', '0'],
+      ['conv2d(16, 5)', '4', '[10, 10, 16]', '2,416', '240,000'],
+      ['tanh', '4', '[10, 10, 16]', '0', '0'],
+      ['avgpool(2)', '4', '[5, 5, 16]', '0', '0'],
+      ['flatten', '5', '[400]', '0', '0'],
+      ['dense(120)', '5', '[120]', '48,120', '48,000'],
+      ['tanh', '5', '[120]', '0', '0'],
+      ['dense(84)', '5', '[84]', '10,164', '10,080'],
+      ['tanh', '5', '[84]', '0', '0'],
+      ['dense(10)', '6', '[10]', '850', '840'],
+      ['softmax', '6', '[10]', '0', '0'],
+    ];
+    assert.deepEqual(rows, expected);
+    assert.match(r.out, /^Trainable params:\s+61,706$/m);
+    assert.match(r.out, /^Non-trainable params:\s+0$/m);
+    assert.match(r.out, /^Total params:\s+61,706$/m);
+    assert.match(r.out, /^MACs \(one example\):\s+416,520$/m);
+    // 61 706 float32 weights.
+    assert.match(r.out, /^Parameter memory:\s+241\.0 KiB$/m);
+    assert.match(r.out, /^Training, Adam, batch 32:\s+\S+ MiB$/m);
+    const b8 = await run(dir, 'summary', 'lenet.nnmodel', '--batch', '8');
+    assert.match(b8.out, /^Training, Adam, batch 8:/m);
+  }),
+);
+
+test(
+  'summary --json: GPT-2 small schema and values, symbolic dims as strings',
+  withWorkspace({ 'gpt2.nnmodel': GPT2 }, async (dir) => {
+    const r = await run(dir, 'summary', 'gpt2.nnmodel', '--json');
+    assert.equal(r.code, 0, r.err);
+    const json = JSON.parse(r.out);
+    assert.deepEqual(Object.keys(json), ['models']);
+    assert.equal(json.models.length, 1);
+    const m = json.models[0];
+    assert.deepEqual(Object.keys(m), ['name', 'inputs', 'outputs', 'params', 'macs', 'memory', 'layers']);
+    assert.equal(m.name, 'GPT2Small');
+    assert.deepEqual(m.inputs, [{ name: 'tokens', shape: ['seq'] }]);
+    assert.deepEqual(m.outputs, [{ shape: ['seq', 50257] }]);
+    assert.deepEqual(m.params, { trainable: 124439808, nonTrainable: 0, total: 124439808 });
+    // Attention's QKᵀ and softmax·V make MACs quadratic in seq: a formula, not a number.
+    assert.equal(typeof m.macs, 'string');
+    assert.match(m.macs, /seq\^2/);
+    assert.equal(m.memory.paramBytes, 124439808 * 4);
+    assert.equal(typeof m.memory.activationBytes, 'string');
+    assert.deepEqual(Object.keys(m.memory.training), ['optimizer', 'batch', 'bytes']);
+    assert.equal(m.memory.training.batch, 32);
+
+    for (const l of m.layers) {
+      assert.deepEqual(Object.keys(l), ['name', 'kind', 'op', 'line', 'shape', 'params', 'macs', 'depth', 'repeat']);
+      assert.ok(Array.isArray(l.shape));
+    }
+    const group = m.layers.find((l: { kind: string }) => l.kind === 'group');
+    assert.equal(group.name, 'gpt_block × 12');
+    assert.equal(group.op, 'gpt_block');
+    assert.equal(group.repeat, 12);
+    assert.equal(group.line, 10);
+    assert.deepEqual(group.shape, ['seq', 768]);
+    const body = m.layers.filter((l: { depth: number }) => l.depth === 1);
+    assert.deepEqual(
+      body.map((l: { op: string }) => l.op),
+      ['layernorm', 'attention', 'dropout', 'add', 'layernorm', 'dense', 'gelu', 'dense', 'dropout', 'add'],
+    );
+    assert.deepEqual(body[5].shape, ['seq', 3072]);
+    // The top-level rows add up to the model's totals; the body rows add up to one repeat.
+    const top = m.layers.filter((l: { depth: number }) => l.depth === 0);
+    assert.equal(top.reduce((s: number, l: { params: { total: number } }) => s + l.params.total, 0), 124439808);
+    const perBlock = body.reduce((s: number, l: { params: { total: number } }) => s + l.params.total, 0);
+    assert.equal(perBlock * 12, group.params.total);
+    assert.deepEqual(m.layers[m.layers.length - 1].shape, ['seq', 50257]);
+  }),
+);
+
+test(
+  'summary --dim gives symbolic dimensions a value in shapes and counts',
+  withWorkspace({ 'gpt2.nnmodel': GPT2 }, async (dir) => {
+    const r = await run(dir, 'summary', 'gpt2.nnmodel', '--json', '--dim', 'seq=1024', '--depth', '0');
+    assert.equal(r.code, 0, r.err);
+    const m = JSON.parse(r.out).models[0];
+    assert.deepEqual(m.outputs[0].shape, [1024, 50257]);
+    // 12 blocks of 4·d² (projections) + 2·d·4d (MLP) per token, plus 2·seq²·d of attention,
+    // plus the tied unembedding d·vocab per token.
+    const d = 768;
+    const seq = 1024;
+    const expected = 12 * (seq * (4 * d * d + 8 * d * d) + 2 * seq * seq * d) + seq * d * 50257;
+    assert.equal(m.macs, expected);
+    assert.ok(m.layers.every((l: { depth: number }) => l.depth === 0));
+    const text = await run(dir, 'summary', 'gpt2.nnmodel', '--dim=seq=1024');
+    assert.match(text.out, /^MACs \(one example\):\s+145,824,153,600$/m);
+    assert.doesNotMatch(text.out, /Symbolic dimensions/);
+    assert.equal((await run(dir, 'summary', 'gpt2.nnmodel', '--dim', 'seq')).code, 2);
+  }),
+);
+
+test(
+  'summary: errors go to stderr with exit 1; stdout still has the analysed part',
+  withWorkspace({ 'broken.nnmodel': BROKEN }, async (dir) => {
+    const r = await run(dir, 'summary', 'broken.nnmodel', '--json');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^broken\.nnmodel:3:28: error name\.unknown_layer /m);
+    const json = JSON.parse(r.out);
+    assert.deepEqual(
+      json.models.map((m: { name: string }) => m.name),
+      ['M', 'N'],
+    );
+    const table = await run(dir, 'summary', 'broken.nnmodel', '--model', 'N');
+    assert.equal(table.code, 1);
+    assert.match(table.out, /^N  \(broken\.nnmodel:6\)$/m);
+    assert.doesNotMatch(table.out, /^M  \(/m);
+    assert.match(table.out, /Errors prevented a full analysis/);
+  }),
+);
+
+test(
+  'summary: --model picks one model; an unknown name lists the models (exit 2)',
+  withWorkspace({ 'both.nnmodel': LENET + '\n' + GPT2 }, async (dir) => {
+    const all = await run(dir, 'summary', 'both.nnmodel', '--json');
+    assert.deepEqual(
+      JSON.parse(all.out).models.map((m: { name: string }) => m.name),
+      ['LeNet5', 'GPT2Small'],
+    );
+    const one = await run(dir, 'summary', 'both.nnmodel', '-m', 'LeNet5', '--json');
+    const models = JSON.parse(one.out).models;
+    assert.equal(models.length, 1);
+    assert.equal(models[0].macs, 416520);
+    const bad = await run(dir, 'summary', 'both.nnmodel', '--model', 'ResNet');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /no model 'ResNet' in both\.nnmodel \(models: LeNet5, GPT2Small\)/);
+    assert.equal((await run(dir, 'summary', 'both.nnmodel', '--batch', '0')).code, 2);
+    assert.equal((await run(dir, 'summary', 'nope.nnmodel')).code, 2);
+  }),
+);
+
+// ------------------------------------------------------------------ format
+
+const UGLY = 'model   X{\ninput a:[3]\n\n\n  output a->dense( 4 ,activation=relu)}\n';
+
+test(
+  'format --check reports files that would change (exit 1) and writes nothing',
+  withWorkspace({ 'ugly.nnmodel': UGLY, 'lenet.nnmodel': LENET }, async (dir) => {
+    const r = await run(dir, 'format', '--check', 'ugly.nnmodel', 'lenet.nnmodel');
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^would reformat ugly\.nnmodel$/m);
+    assert.doesNotMatch(r.out, /lenet/);
+    assert.match(r.out, /1 file would be reformatted, 1 already formatted/);
+    assert.equal(readFileSync(join(dir, 'ugly.nnmodel'), 'utf8'), UGLY);
+    const clean = await run(dir, 'format', '--check', 'lenet.nnmodel');
+    assert.equal(clean.code, 0);
+  }),
+);
+
+test(
+  'format rewrites in place atomically, keeps the file mode, and is then --check clean',
+  withWorkspace({ 'ugly.nnmodel': UGLY }, async (dir) => {
+    const path = join(dir, 'ugly.nnmodel');
+    chmodSync(path, 0o600);
+    const r = await run(dir, 'format', 'ugly.nnmodel');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^formatted ugly\.nnmodel$/m);
+    const text = readFileSync(path, 'utf8');
+    assert.equal(text, 'model X {\n  input a: [3]\n\n  output a -> dense(4, activation = relu)\n}\n');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dir), ['ugly.nnmodel'], 'no temporary file is left behind');
+    assert.equal((await run(dir, 'format', '--check', 'ugly.nnmodel')).code, 0);
+  }),
+);
+
+test(
+  'format leaves a file with syntax errors untouched and exits 1',
+  withWorkspace({ 'bad.nnmodel': 'model B {\n  input x: [3\n  output x\n}\n' }, async (dir) => {
+    const before = readFileSync(join(dir, 'bad.nnmodel'), 'utf8');
+    const r = await run(dir, 'format', 'bad.nnmodel');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^bad\.nnmodel:\d+:\d+: error syntax\.\w+ /m);
+    assert.match(r.err, /not formatting bad\.nnmodel/);
+    assert.equal(readFileSync(join(dir, 'bad.nnmodel'), 'utf8'), before);
+    assert.equal((await run(dir, 'format', 'missing.nnmodel')).code, 2);
+  }),
+);
