@@ -1,0 +1,529 @@
+/**
+ * The messages between the extension host and the inspector webview: one
+ * union per direction, discriminated by a string-literal `type`. Both sides
+ * import this file; each side validates what it receives (`parse…Message`)
+ * and ignores anything malformed, so a message is only ever handled through
+ * its typed form.
+ *
+ * Models cross the boundary as plain JSON (`PlainModelInfo`): every `Sym`
+ * becomes its `toJSON()` form (a number when constant, the formula text
+ * otherwise) and `reviveModel` turns it back into a `ModelInfo` for the
+ * runtime builder.
+ */
+import type { Range } from './syntax/ast';
+import type { Diagnostic, Graph, GraphNode, ModelInfo, Params, Severity } from './analysis/types';
+import type { SummaryRow } from './analysis/summary';
+import { Sym, type Shape } from './analysis/sym';
+
+// ------------------------------------------------------------ plain data
+
+/** A `Sym` as JSON: the number when constant, the formula text otherwise. */
+export type PlainSym = number | string;
+
+/** `T` with every `Sym` replaced by its JSON form (recursively). */
+export type Plain<T> = T extends Sym
+  ? PlainSym
+  : T extends readonly (infer U)[]
+    ? Plain<U>[]
+    : T extends object
+      ? { [K in keyof T]: Plain<T[K]> }
+      : T;
+
+export type PlainShape = Plain<Shape>;
+export type PlainGraph = Plain<Graph>;
+export type PlainGraphNode = Plain<GraphNode>;
+export type PlainModelInfo = Plain<ModelInfo>;
+export type PlainSummaryRow = Plain<SummaryRow>;
+
+/** Setting `nnmodel.backend`. */
+export type BackendSetting = 'auto' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_SETTINGS: readonly BackendSetting[] = ['auto', 'webgl', 'wasm', 'cpu'];
+/** A TensorFlow.js backend the inspector runs on. */
+export type BackendName = 'webgl' | 'wasm' | 'cpu';
+
+/** A diagnostic as the inspector needs it (no fixes or related information). */
+export interface PlainDiagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  range: Range;
+}
+
+/** Identifies one version of one document; stale messages are dropped by comparing it. */
+export interface DocRef {
+  /** `vscode.Uri.toString()` of the document. */
+  uri: string;
+  version: number;
+}
+
+// --------------------------------------------------------- host → webview
+
+/** The model to show, sent on every new analysis of the followed document. */
+export interface ModelMessage extends DocRef {
+  type: 'model';
+  model: PlainModelInfo;
+  /** Names of every model in the document, for the selector (the shown one included). */
+  models: string[];
+  /** The same rows as the CLI summary and the hovers (expanded). */
+  rows: PlainSummaryRow[];
+  /** Diagnostics whose range falls inside the model. */
+  diagnostics: PlainDiagnostic[];
+  /** Seed of the initial weights, so the same file builds the same weights. */
+  seed: number;
+}
+
+/** The followed document has no model to show (or no .nnmodel editor is active). */
+export interface EmptyMessage {
+  type: 'empty';
+  uri?: string;
+  version?: number;
+  reason: string;
+}
+
+/** The cursor moved in the followed document: highlight the node at `offset`. */
+export interface CursorMessage extends DocRef {
+  type: 'cursor';
+  offset: number;
+  range: Range;
+}
+
+export interface SettingsMessage {
+  type: 'settings';
+  backend: BackendSetting;
+}
+
+/** Bytes of an image the user picked (answer to `pickImage`). */
+export interface ImageMessage {
+  type: 'image';
+  name: string;
+  /** MIME type from the file extension: image/png, image/jpeg, ... */
+  mime: string;
+  bytes: Uint8Array;
+}
+
+/** Result of a `saveFile` request. */
+export interface SavedMessage {
+  type: 'saved';
+  requestId: number;
+  /** Where it was written; absent when the user cancelled or writing failed. */
+  path?: string;
+  error?: string;
+}
+
+/** One event of a training run (the Training tab draws its curves from these). */
+export type TrainingEvent =
+  | { kind: 'start'; epochs: number; examples: number; backend: string; source: string }
+  | { kind: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  | {
+      kind: 'epoch';
+      epoch: number;
+      loss: number;
+      metrics: Record<string, number>;
+      valLoss?: number;
+      valMetrics?: Record<string, number>;
+      ms: number;
+      examples: number;
+    }
+  | { kind: 'done'; status: 'completed' | 'cancelled' | 'failed'; message?: string };
+
+/** Progress of a training run of `model` in document `uri`; a new `run` starts new curves. */
+export interface TrainingMessage {
+  type: 'training';
+  uri: string;
+  model: string;
+  run: number;
+  event: TrainingEvent;
+}
+
+/**
+ * Trained weights for the shown model: a checkpoint's `model.json` text and
+ * its weights file. The webview loads every layer that fits (see
+ * core/runtime/checkpoint.ts) and uses them for feature maps, kernels and
+ * attention.
+ */
+export interface WeightsMessage {
+  type: 'weights';
+  uri: string;
+  model: string;
+  epoch: number;
+  modelJson: string;
+  weights: Uint8Array;
+}
+
+export type HostToWebview = ModelMessage | EmptyMessage | CursorMessage | SettingsMessage | ImageMessage | SavedMessage | TrainingMessage | WeightsMessage;
+
+// --------------------------------------------------------- webview → host
+
+/** The webview has loaded and listens: the host (re)sends settings and the model. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** Select `range` in the document and scroll it into view. */
+export interface RevealMessage extends DocRef {
+  type: 'reveal';
+  range: Range;
+}
+
+/** Pin the inspector to another model of the document (the selector). */
+export interface SelectModelMessage {
+  type: 'selectModel';
+  uri: string;
+  name: string;
+}
+
+/** Ask the user for an image file; the answer comes as an `image` message. */
+export interface PickImageMessage {
+  type: 'pickImage';
+}
+
+/** What runs: shown in the panel, kept by the host for logs and tests. */
+export interface StatusMessage {
+  type: 'status';
+  uri?: string;
+  version?: number;
+  backend: BackendName;
+  /** Why this backend (e.g. "auto: WebGL is software-rendered (SwiftShader)"). */
+  reason: string;
+  /** Duration of the last forward pass in milliseconds. */
+  forwardMs?: number;
+  /** `tf.memory().numTensors` after the last render. */
+  numTensors?: number;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  uri?: string;
+  version?: number;
+  message: string;
+}
+
+/** Save an exported file (graph SVG/PNG) through a save dialog. */
+export interface SaveFileMessage {
+  type: 'saveFile';
+  requestId: number;
+  /** File name to suggest: `LeNet5.svg`. */
+  suggestedName: string;
+  /** Text for SVG, bytes for PNG. */
+  data: string | Uint8Array;
+}
+
+export type WebviewToHost =
+  | ReadyMessage
+  | RevealMessage
+  | SelectModelMessage
+  | PickImageMessage
+  | StatusMessage
+  | ErrorMessage
+  | SaveFileMessage;
+
+// ------------------------------------------------------------ validation
+
+type Obj = Record<string, unknown>;
+
+function isObj(x: unknown): x is Obj {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isInt = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const optStr = (x: unknown): boolean => x === undefined || isStr(x);
+const optNum = (x: unknown): boolean => x === undefined || isNum(x);
+
+function isPosition(x: unknown): boolean {
+  return isObj(x) && isInt(x.line) && isInt(x.character) && isInt(x.offset);
+}
+
+export function isRange(x: unknown): x is Range {
+  return isObj(x) && isPosition(x.start) && isPosition(x.end) && (x.start as Obj).offset as number <= ((x.end as Obj).offset as number);
+}
+
+function isDocRef(m: Obj): boolean {
+  return isStr(m.uri) && isInt(m.version);
+}
+
+function isBytes(x: unknown): x is Uint8Array {
+  return x instanceof Uint8Array;
+}
+
+const BACKENDS: readonly string[] = ['webgl', 'wasm', 'cpu'];
+const SEVERITIES: readonly string[] = ['error', 'warning', 'info', 'hint'];
+
+/** Limits on what the webview may ask the host to write (a graph export is far below). */
+export const MAX_SAVE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The message the webview sent, or undefined when it is not one of
+ * `WebviewToHost` with fields of the right types. The host ignores the latter.
+ */
+export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
+  if (!isObj(x) || !isStr(x.type)) return undefined;
+  const m = x as Obj & { type: WebviewToHost['type'] };
+  switch (m.type) {
+    case 'ready':
+    case 'pickImage':
+      return { type: m.type };
+    case 'reveal':
+      return isDocRef(m) && isRange(m.range) ? { type: 'reveal', uri: m.uri as string, version: m.version as number, range: m.range } : undefined;
+    case 'selectModel':
+      return isStr(m.uri) && isStr(m.name) ? { type: 'selectModel', uri: m.uri, name: m.name } : undefined;
+    case 'status':
+      if (!isStr(m.backend) || !BACKENDS.includes(m.backend) || !isStr(m.reason)) return undefined;
+      if (!optStr(m.uri) || !(m.version === undefined || isInt(m.version)) || !optNum(m.forwardMs) || !(m.numTensors === undefined || isInt(m.numTensors))) return undefined;
+      return strip<StatusMessage>({
+        type: 'status',
+        uri: m.uri as string | undefined,
+        version: m.version as number | undefined,
+        backend: m.backend as BackendName,
+        reason: m.reason,
+        forwardMs: m.forwardMs as number | undefined,
+        numTensors: m.numTensors as number | undefined,
+      });
+    case 'error':
+      if (!isStr(m.message) || !optStr(m.uri) || !(m.version === undefined || isInt(m.version))) return undefined;
+      return strip<ErrorMessage>({ type: 'error', message: m.message, uri: m.uri as string | undefined, version: m.version as number | undefined });
+    case 'saveFile': {
+      if (!isInt(m.requestId) || !isStr(m.suggestedName) || !isSafeFileName(m.suggestedName)) return undefined;
+      const data = m.data;
+      if (!(isStr(data) || isBytes(data))) return undefined;
+      if ((isStr(data) ? data.length : data.byteLength) > MAX_SAVE_BYTES) return undefined;
+      return { type: 'saveFile', requestId: m.requestId, suggestedName: m.suggestedName, data };
+    }
+    default:
+      return exhaustiveDefault(m.type);
+  }
+}
+
+/**
+ * The message the host sent, or undefined when malformed. Deep checks stop
+ * at the model's graph, which the host builds from a typed analysis.
+ */
+export function parseHostMessage(x: unknown): HostToWebview | undefined {
+  if (!isObj(x) || !isStr(x.type)) return undefined;
+  const m = x as Obj & { type: HostToWebview['type'] };
+  switch (m.type) {
+    case 'model':
+      if (!isDocRef(m) || !isObj(m.model) || !isObj(m.model.graph) || !Array.isArray(m.model.graph.nodes)) return undefined;
+      if (!Array.isArray(m.models) || !m.models.every(isStr) || !Array.isArray(m.rows) || !isInt(m.seed)) return undefined;
+      if (!Array.isArray(m.diagnostics) || !m.diagnostics.every(isPlainDiagnostic)) return undefined;
+      return m as unknown as ModelMessage;
+    case 'empty':
+      if (!isStr(m.reason) || !optStr(m.uri) || !(m.version === undefined || isInt(m.version))) return undefined;
+      return strip<EmptyMessage>({ type: 'empty', reason: m.reason, uri: m.uri as string | undefined, version: m.version as number | undefined });
+    case 'cursor':
+      return isDocRef(m) && isInt(m.offset) && isRange(m.range)
+        ? { type: 'cursor', uri: m.uri as string, version: m.version as number, offset: m.offset, range: m.range }
+        : undefined;
+    case 'settings':
+      return isStr(m.backend) && (BACKEND_SETTINGS as readonly string[]).includes(m.backend)
+        ? { type: 'settings', backend: m.backend as BackendSetting }
+        : undefined;
+    case 'image':
+      return isStr(m.name) && isStr(m.mime) && isBytes(m.bytes) ? { type: 'image', name: m.name, mime: m.mime, bytes: m.bytes } : undefined;
+    case 'saved':
+      if (!isInt(m.requestId) || !optStr(m.path) || !optStr(m.error)) return undefined;
+      return strip<SavedMessage>({ type: 'saved', requestId: m.requestId, path: m.path as string | undefined, error: m.error as string | undefined });
+    case 'training':
+      if (!isStr(m.uri) || !isStr(m.model) || !isInt(m.run) || !isTrainingEvent(m.event)) return undefined;
+      return { type: 'training', uri: m.uri, model: m.model, run: m.run, event: m.event };
+    case 'weights':
+      if (!isStr(m.uri) || !isStr(m.model) || !isInt(m.epoch) || !isStr(m.modelJson) || !isBytes(m.weights)) return undefined;
+      return { type: 'weights', uri: m.uri, model: m.model, epoch: m.epoch, modelJson: m.modelJson, weights: m.weights };
+    default:
+      return exhaustiveDefault(m.type);
+  }
+}
+
+const isFigures = (x: unknown): boolean => x === undefined || (isObj(x) && Object.values(x).every((v) => typeof v === 'number'));
+
+function isTrainingEvent(x: unknown): x is TrainingEvent {
+  if (!isObj(x)) return false;
+  switch (x.kind) {
+    case 'start':
+      return isInt(x.epochs) && isInt(x.examples) && isStr(x.backend) && isStr(x.source);
+    case 'batch':
+      return isInt(x.epoch) && isInt(x.batch) && isInt(x.batches) && typeof x.loss === 'number';
+    case 'epoch':
+      return isInt(x.epoch) && typeof x.loss === 'number' && isFigures(x.metrics) && x.metrics !== undefined && (x.valLoss === undefined || typeof x.valLoss === 'number') && isFigures(x.valMetrics) && isNum(x.ms) && isInt(x.examples);
+    case 'done':
+      return (x.status === 'completed' || x.status === 'cancelled' || x.status === 'failed') && optStr(x.message);
+    default:
+      return false;
+  }
+}
+
+function isPlainDiagnostic(x: unknown): boolean {
+  return isObj(x) && isStr(x.code) && isStr(x.severity) && SEVERITIES.includes(x.severity) && isStr(x.message) && isRange(x.range);
+}
+
+/** A bare file name: no folders, no parent references, nothing a shell or a dialog would misread. */
+export function isSafeFileName(name: string): boolean {
+  return /^[\w.-]{1,120}$/.test(name) && !name.startsWith('.');
+}
+
+/**
+ * The `default` of an exhaustive switch over a validated union: the static
+ * type is `never` when every member is handled, and at run time an unknown
+ * `type` string lands here and is rejected.
+ */
+function exhaustiveDefault(_type: never): undefined {
+  return undefined;
+}
+
+/** Drops undefined fields so that parsed messages compare equal to what was sent. */
+function strip<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+// --------------------------------------------------------- serialisation
+
+/** Plain JSON of a model: Syms become numbers or formula strings, undefined fields are dropped. */
+export function serializeModel(model: ModelInfo): PlainModelInfo {
+  return toPlain(model) as PlainModelInfo;
+}
+
+export function serializeRows(rows: readonly SummaryRow[]): PlainSummaryRow[] {
+  return toPlain(rows) as PlainSummaryRow[];
+}
+
+export function serializeDiagnostic(d: Diagnostic): PlainDiagnostic {
+  return { code: d.code, severity: d.severity, message: d.message, range: toPlain(d.range) as Range };
+}
+
+function toPlain(x: unknown): unknown {
+  if (x instanceof Sym) return x.toJSON();
+  if (Array.isArray(x)) return x.map(toPlain);
+  if (isObj(x)) {
+    const out: Obj = {};
+    for (const [k, v] of Object.entries(x)) if (v !== undefined && typeof v !== 'function') out[k] = toPlain(v);
+    return out;
+  }
+  if (typeof x === 'number' && !Number.isFinite(x)) return null;
+  return x;
+}
+
+/**
+ * Parses the text `Sym.toString()` writes (`2*seq^2*d + 3`, `seq - 1`).
+ * Opaque atoms (`⌊(seq - 3)/2⌋`) come back as atoms of the same name, so
+ * `parseSym(s.toJSON()).toString() === s.toString()` for every Sym.
+ */
+export function parseSym(x: PlainSym): Sym {
+  if (typeof x === 'number') return Sym.of(x);
+  const text = x.trim();
+  if (text === '') return Sym.ZERO;
+  let total = Sym.ZERO;
+  for (const { sign, body } of splitTerms(text)) {
+    const term = parseTerm(body);
+    if (!term) return Sym.atom(text);
+    total = total.add(sign < 0 ? term.neg() : term);
+  }
+  return total;
+}
+
+/** Splits at ` + ` and ` - ` outside brackets (a leading `-` is the first term's sign). */
+function splitTerms(text: string): { sign: number; body: string }[] {
+  const out: { sign: number; body: string }[] = [];
+  let depth = 0;
+  let sign = 1;
+  let start = 0;
+  if (text.startsWith('-')) {
+    sign = -1;
+    start = 1;
+  }
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '⌊' || c === '⌈' || c === '[') depth++;
+    else if (c === ')' || c === '⌋' || c === '⌉' || c === ']') depth--;
+    else if (depth === 0 && (c === '+' || c === '-') && text[i - 1] === ' ' && text[i + 1] === ' ') {
+      out.push({ sign, body: text.slice(start, i - 1) });
+      sign = c === '+' ? 1 : -1;
+      start = i + 2;
+    }
+  }
+  out.push({ sign, body: text.slice(start) });
+  return out;
+}
+
+/** `3*a^2*b`, `a`, `⌊(x)/2⌋`: a product of a coefficient and atoms with powers. */
+function parseTerm(body: string): Sym | undefined {
+  if (body === '') return undefined;
+  const factors: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '(' || c === '⌊' || c === '⌈' || c === '[') depth++;
+    else if (c === ')' || c === '⌋' || c === '⌉' || c === ']') depth--;
+    else if (c === '*' && depth === 0) {
+      factors.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  factors.push(body.slice(start));
+  let term = Sym.ONE;
+  for (const f of factors) {
+    if (/^\d+$/.test(f)) {
+      term = term.mul(Number(f));
+      continue;
+    }
+    const pow = /^(.+)\^(\d+)$/.exec(f);
+    const name = pow ? pow[1] : f;
+    const n = pow ? Number(pow[2]) : 1;
+    if (name === '' || n < 1) return undefined;
+    for (let i = 0; i < n; i++) term = term.mul(Sym.atom(name));
+  }
+  return term;
+}
+
+const revShape = (s: PlainShape): Shape => (s.isInt ? { dims: s.dims.map(parseSym), isInt: true } : { dims: s.dims.map(parseSym) });
+const revParams = (p: Plain<Params>): Params => ({ trainable: parseSym(p.trainable), nonTrainable: parseSym(p.nonTrainable) });
+
+function reviveGraph(g: PlainGraph): Graph {
+  return { nodes: g.nodes.map(reviveNode), inputs: [...g.inputs], outputs: [...g.outputs] };
+}
+
+function reviveNode(n: PlainGraphNode): GraphNode {
+  switch (n.kind) {
+    case 'input':
+      return { ...n, shape: revShape(n.shape) };
+    case 'layer':
+      return {
+        ...n,
+        shape: revShape(n.shape),
+        params: revParams(n.params),
+        macs: parseSym(n.macs),
+        weights: n.weights.map((w) => ({ ...w, shape: w.shape.map(parseSym) })),
+      };
+    case 'group':
+      return {
+        ...n,
+        shape: revShape(n.shape),
+        params: revParams(n.params),
+        macs: parseSym(n.macs),
+        runs: n.runs.map((r) => ({ count: r.count, body: reviveGraph(r.body) })),
+      };
+    default: {
+      const never: never = n;
+      throw new Error(`unknown graph node ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The `ModelInfo` a `PlainModelInfo` was made from (Syms restored). */
+export function reviveModel(m: PlainModelInfo): ModelInfo {
+  return {
+    ...m,
+    graph: reviveGraph(m.graph),
+    inputs: m.inputs.map((i) => ({ ...i, shape: revShape(i.shape) })),
+    outputs: m.outputs.map((o) => ({ ...o, shape: revShape(o.shape) })),
+    params: { ...revParams(m.params), total: parseSym(m.params.total) },
+    macs: parseSym(m.macs),
+    memory: { paramBytes: parseSym(m.memory.paramBytes), activationBytes: parseSym(m.memory.activationBytes) },
+  };
+}
+
+/** Formula text of a plain Sym, for display. */
+export function plainSymText(x: PlainSym): string {
+  return typeof x === 'number' ? String(x) : x;
+}

@@ -1,0 +1,352 @@
+/**
+ * The inspector: a webview beside the source that runs the model at the
+ * cursor in TensorFlow.js and shows its graph, summary, feature maps,
+ * kernels and attention. This side follows the active .nnmodel editor and
+ * its cursor, sends each new analysis as a `model` message (the page is
+ * built once: its HTML is never reset, which would throw away the tfjs
+ * state), and serves the page's requests (reveal, pick an image, save a file).
+ */
+import * as vscode from 'vscode';
+import {
+  parseWebviewMessage,
+  BACKEND_SETTINGS,
+  type BackendSetting,
+  type HostToWebview,
+  type WebviewToHost,
+} from '../core/protocol';
+import type { Range } from '../core/syntax/ast';
+import { isNnmodel, type AnalysisCache } from './analysisCache';
+import { toPosition, toRange } from './convert';
+import { inspectorHtml, makeNonce } from './inspector/html';
+import { chooseModel, localModels, modelMessage } from './inspector/messages';
+import { onTrainingMessage, onWeightsMessage, publishedWeights } from './training';
+
+export const INSPECTOR_VIEW_TYPE = 'nnmodel.inspector';
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+const IMAGE_MIME: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+  webp: 'image/webp',
+};
+
+function backendSetting(): BackendSetting {
+  const v = vscode.workspace.getConfiguration('nnmodel').get<string>('backend', 'auto');
+  return (BACKEND_SETTINGS as readonly string[]).includes(v) ? (v as BackendSetting) : 'auto';
+}
+
+export function registerInspector(context: vscode.ExtensionContext, cache: AnalysisCache): vscode.Disposable {
+  let log: vscode.LogOutputChannel | undefined;
+  const logger = () => (log ??= vscode.window.createOutputChannel('nnmodel Inspector', { log: true }));
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('nnmodel.openInspector', async (uri?: unknown, modelName?: unknown) => {
+      let doc: vscode.TextDocument | undefined;
+      if (uri instanceof vscode.Uri) doc = await vscode.workspace.openTextDocument(uri);
+      else {
+        const editor = vscode.window.activeTextEditor;
+        doc = editor && isNnmodel(editor.document) ? editor.document : undefined;
+      }
+      const panel = InspectorPanel.show(context.extensionUri, cache, logger);
+      if (doc) panel.follow(doc, typeof modelName === 'string' ? modelName : undefined);
+    }),
+    { dispose: () => InspectorPanel.current?.dispose() },
+    { dispose: () => log?.dispose() },
+  );
+}
+
+class InspectorPanel implements vscode.Disposable {
+  static current: InspectorPanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private doc: vscode.TextDocument | undefined;
+  private pinned: string | undefined;
+  /** The model the cursor was in when `pinned` was set: moving into another one ends the pin. */
+  private pinnedFrom: string | undefined;
+  private shown: string | undefined;
+  /** `uri@version#model` of the last `model` message, to send each analysis once. */
+  private lastKey: string | undefined;
+  private ready = false;
+  private disposed = false;
+
+  static show(extensionUri: vscode.Uri, cache: AnalysisCache, logger: () => vscode.LogOutputChannel): InspectorPanel {
+    if (InspectorPanel.current) {
+      InspectorPanel.current.panel.reveal(undefined, true);
+      return InspectorPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      INSPECTOR_VIEW_TYPE,
+      'nnmodel Inspector',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        // The page holds a built tfjs model and its GPU/WASM state; rebuilding it on every tab switch would be slow.
+        retainContextWhenHidden: true,
+        localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+      },
+    );
+    InspectorPanel.current = new InspectorPanel(panel, extensionUri, cache, logger);
+    return InspectorPanel.current;
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly cache: AnalysisCache,
+    private readonly logger: () => vscode.LogOutputChannel,
+  ) {
+    const webview = panel.webview;
+    const asUri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'inspector.svg');
+    // Set once: later updates go through postMessage.
+    webview.html = inspectorHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: asUri('dist', 'webview.js'),
+      styleUri: asUri('media', 'inspector.css'),
+      wasmBase: `${asUri('dist')}/`,
+      initial: { backend: backendSetting() },
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((raw: unknown) => {
+        const msg = parseWebviewMessage(raw);
+        if (msg) void this.onMessage(msg);
+        else this.logger().warn('ignored a malformed message from the inspector webview');
+      }),
+      panel.onDidDispose(() => this.dispose()),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        // Focusing the panel itself leaves no active text editor: keep following the last one.
+        if (e && isNnmodel(e.document) && e.document !== this.doc) this.follow(e.document);
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor.document !== this.doc) return;
+        this.onCursor(e.textEditor);
+      }),
+      cache.onDidAnalyze((e) => {
+        if (e.document === this.doc) this.update();
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d !== this.doc) return;
+        this.doc = undefined;
+        this.lastKey = undefined;
+        this.post({ type: 'empty', reason: 'The file was closed. Open a .nnmodel file to inspect its model.' });
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('nnmodel.backend')) this.post({ type: 'settings', backend: backendSetting() });
+      }),
+      // Training runs in its own process (training.ts); the page draws the curves and loads the trained weights.
+      onTrainingMessage((m) => this.post(m)),
+      onWeightsMessage((m) => this.post(m)),
+    );
+  }
+
+  /** Follows `doc`; `modelName` pins a model (from the CodeLens or the selector). */
+  follow(doc: vscode.TextDocument, modelName?: string): void {
+    if (doc !== this.doc) {
+      this.doc = doc;
+      this.pinned = undefined;
+      this.pinnedFrom = undefined;
+      this.shown = undefined;
+    }
+    if (modelName !== undefined) this.pin(modelName);
+    this.update();
+  }
+
+  private pin(name: string): void {
+    this.pinned = name;
+    const doc = this.doc;
+    const editor = doc && this.editorOf(doc);
+    this.pinnedFrom = doc && editor ? this.modelAtCursor(editor)?.name : undefined;
+  }
+
+  private modelAtCursor(editor: vscode.TextEditor): { name: string } | undefined {
+    const doc = editor.document;
+    const offset = doc.offsetAt(editor.selection.active);
+    return localModels(this.cache.get(doc), doc.uri.toString()).find((m) => m.range.start.offset <= offset && offset <= m.range.end.offset);
+  }
+
+  private editorOf(doc: vscode.TextDocument): vscode.TextEditor | undefined {
+    const active = vscode.window.activeTextEditor;
+    if (active?.document === doc) return active;
+    return vscode.window.visibleTextEditors.find((e) => e.document === doc);
+  }
+
+  private update(): void {
+    const doc = this.doc;
+    if (!doc || !this.ready) return;
+    const uri = doc.uri.toString();
+    const analysis = this.cache.get(doc);
+    const editor = this.editorOf(doc);
+    const model = chooseModel(analysis, uri, {
+      pinned: this.pinned,
+      cursor: editor ? doc.offsetAt(editor.selection.active) : undefined,
+      previous: this.shown,
+    });
+    if (!model) {
+      this.shown = undefined;
+      this.lastKey = undefined;
+      this.post({ type: 'empty', uri, version: doc.version, reason: `${basename(doc.uri)} declares no model yet.` });
+      return;
+    }
+    const key = `${uri}@${doc.version}#${model.name}`;
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    this.shown = model.name;
+    this.panel.title = `Inspect ${model.name}`;
+    this.post(modelMessage(analysis, model, uri, doc.version));
+    if (editor) this.sendCursor(editor);
+  }
+
+  private onCursor(editor: vscode.TextEditor): void {
+    if (this.ready) {
+      // Moving into another model switches to it; a model picked in the selector or
+      // the CodeLens stays until the cursor enters a model other than the one it was in.
+      const here = this.modelAtCursor(editor);
+      if (here && this.pinned !== undefined && here.name !== this.pinnedFrom) this.pinned = undefined;
+      if (here && this.pinned === undefined && here.name !== this.shown) {
+        this.update();
+        return;
+      }
+    }
+    this.sendCursor(editor);
+  }
+
+  private sendCursor(editor: vscode.TextEditor): void {
+    const doc = editor.document;
+    const sel = editor.selection;
+    const pos = (p: vscode.Position) => ({ line: p.line, character: p.character, offset: doc.offsetAt(p) });
+    this.post({
+      type: 'cursor',
+      uri: doc.uri.toString(),
+      version: doc.version,
+      offset: doc.offsetAt(sel.active),
+      range: { start: pos(sel.start), end: pos(sel.end) },
+    });
+  }
+
+  private post(msg: HostToWebview): void {
+    if (!this.ready) return;
+    void this.panel.webview.postMessage(msg);
+  }
+
+  private async onMessage(msg: WebviewToHost): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        this.lastKey = undefined;
+        this.post({ type: 'settings', backend: backendSetting() });
+        for (const w of publishedWeights()) this.post(w);
+        if (this.doc) this.update();
+        else this.post({ type: 'empty', reason: 'Open a .nnmodel file to inspect its model.' });
+        return;
+      case 'reveal':
+        await this.reveal(msg.uri, msg.range);
+        return;
+      case 'selectModel':
+        if (this.doc?.uri.toString() === msg.uri) {
+          this.pin(msg.name);
+          this.update();
+        }
+        return;
+      case 'pickImage':
+        await this.pickImage();
+        return;
+      case 'status':
+        this.logger().info(
+          `backend ${msg.backend} (${msg.reason})${msg.forwardMs !== undefined ? `, forward ${msg.forwardMs.toFixed(1)} ms` : ''}${msg.numTensors !== undefined ? `, ${msg.numTensors} tensors` : ''}`,
+        );
+        return;
+      case 'error':
+        this.logger().error(msg.message);
+        return;
+      case 'saveFile':
+        await this.saveFile(msg.requestId, msg.suggestedName, msg.data);
+        return;
+      default: {
+        const never: never = msg;
+        this.logger().warn(`unhandled inspector message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private async reveal(uri: string, range: Range): Promise<void> {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    if (!doc) return;
+    const target = doc.validateRange(toRange(range));
+    // The cursor goes to the start of the call, the selection covers it.
+    const selection = new vscode.Selection(target.end, doc.validatePosition(toPosition(range.start)));
+    const column = this.editorOf(doc)?.viewColumn;
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preserveFocus: false });
+    // Set after showing: the show option takes a Range and would put the cursor at the end.
+    editor.selection = selection;
+    editor.revealRange(target, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private async pickImage(): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showInformationMessage('nnmodel reads no files in an untrusted workspace; use a built-in sample image instead.');
+      return;
+    }
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      openLabel: 'Use image',
+      defaultUri: this.doc && this.doc.uri.scheme !== 'untitled' ? vscode.Uri.joinPath(this.doc.uri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri,
+      filters: { Images: Object.keys(IMAGE_MIME) },
+    });
+    const file = picked?.[0];
+    if (!file) return;
+    const ext = file.path.slice(file.path.lastIndexOf('.') + 1).toLowerCase();
+    const mime = IMAGE_MIME[ext];
+    if (!mime) {
+      void vscode.window.showWarningMessage(`${basename(file)} is not an image the inspector reads (${Object.keys(IMAGE_MIME).join(', ')}).`);
+      return;
+    }
+    const stat = await vscode.workspace.fs.stat(file);
+    if (stat.size > MAX_IMAGE_BYTES) {
+      void vscode.window.showWarningMessage(`${basename(file)} is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MiB.`);
+      return;
+    }
+    const bytes = await vscode.workspace.fs.readFile(file);
+    this.post({ type: 'image', name: basename(file), mime, bytes });
+  }
+
+  private async saveFile(requestId: number, suggestedName: string, data: string | Uint8Array): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      this.post({ type: 'saved', requestId, error: 'nnmodel writes no files in an untrusted workspace.' });
+      return;
+    }
+    const ext = suggestedName.slice(suggestedName.lastIndexOf('.') + 1).toLowerCase();
+    const folder =
+      this.doc && this.doc.uri.scheme !== 'untitled' ? vscode.Uri.joinPath(this.doc.uri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, suggestedName) : undefined,
+      filters: ext === 'svg' ? { 'SVG image': ['svg'] } : ext === 'png' ? { 'PNG image': ['png'] } : undefined,
+      saveLabel: 'Export',
+    });
+    if (!target) {
+      this.post({ type: 'saved', requestId });
+      return;
+    }
+    try {
+      await vscode.workspace.fs.writeFile(target, typeof data === 'string' ? new TextEncoder().encode(data) : data);
+      this.post({ type: 'saved', requestId, path: target.fsPath });
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      this.post({ type: 'saved', requestId, error });
+      void vscode.window.showErrorMessage(`Could not save ${basename(target)}: ${error}`);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (InspectorPanel.current === this) InspectorPanel.current = undefined;
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
+
+function basename(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,281 @@
+// The inspector page (dist/webview.js) in headless Chromium, outside VS Code:
+// served over loopback with the HTML and CSP the extension uses, and a
+// stand-in for `acquireVsCodeApi` that records what the page posts and lets
+// the test post host messages. Checks backends, the graph, the summary and
+// that the tensor count stays flat over 50 re-renders.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { analyze } from '../../extension/core/analysis/analyze';
+import type { HostToWebview, ModelMessage, WebviewToHost } from '../../extension/core/protocol';
+import { inspectorHtml, makeNonce } from '../../extension/vscode/inspector/html';
+import { modelMessage } from '../../extension/vscode/inspector/messages';
+
+const repo = process.env.NNMODEL_E2E_REPO ?? process.cwd();
+const results = join(process.env.NNMODEL_E2E_RESULTS ?? join(repo, 'test-results/e2e'), 'inspector-page');
+const WAIT = 60_000;
+
+const LENET = `model LeNet5 {
+  input image: [32, 32, 1]
+  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
+               -> conv2d(16, 5) -> tanh -> avgpool(2)
+               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
+               -> dense(10) -> softmax
+}
+`;
+
+const GPT = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
+  input x
+  x = x + x -> layernorm -> attention(heads, causal = true) -> dropout(p)
+  output x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)
+}
+model TinyGPT {
+  input tokens: int[seq]
+  wte = embedding(64, 32)
+  h = tokens -> wte -> positional(learned, maxlen = 64) -> dropout(0.1)
+  output h -> gpt_block(32, 4) * 3 -> layernorm -> unembed(wte)
+}
+`;
+
+const URI = 'file:///ws/model.nnmodel';
+
+/** A few of the theme variables VS Code defines in a webview (Dark Modern), so screenshots look as in the editor. */
+const THEME = `:root {
+  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; --vscode-editor-font-family: monospace;
+  --vscode-foreground: #cccccc; --vscode-descriptionForeground: #9d9d9d; --vscode-editor-background: #1f1f1f;
+  --vscode-editorWidget-background: #202020; --vscode-editorWidget-border: #454545; --vscode-focusBorder: #0078d4;
+  --vscode-editor-selectionBackground: #264f78; --vscode-editorLineNumber-foreground: #6e7681;
+  --vscode-textLink-foreground: #4daafc; --vscode-panel-border: #2b2b2b; --vscode-errorForeground: #f85149;
+  --vscode-editorError-foreground: #f14c4c; --vscode-editorWarning-foreground: #cca700; --vscode-editorInfo-foreground: #3794ff;
+  --vscode-charts-foreground: #cccccc; --vscode-charts-blue: #3794ff; --vscode-charts-red: #f14c4c; --vscode-charts-green: #89d185;
+  --vscode-charts-yellow: #cca700; --vscode-charts-orange: #d18616; --vscode-charts-purple: #b180d7;
+  --vscode-textBlockQuote-background: #2b2b2b; --vscode-button-background: #0078d4; --vscode-button-foreground: #ffffff;
+  --vscode-button-secondaryBackground: #313131; --vscode-button-secondaryForeground: #cccccc;
+  --vscode-keybindingTable-rowsBackground: rgba(204, 204, 204, 0.04); --vscode-editorGroup-border: rgba(255, 255, 255, 0.09);
+  --vscode-tab-activeForeground: #ffffff; --vscode-tab-inactiveForeground: #9d9d9d; --vscode-panelTitle-activeBorder: #0078d4;
+  --vscode-panelTitle-activeForeground: #cccccc; --vscode-panelTitle-inactiveForeground: #9d9d9d;
+}`;
+
+function message(text: string, version: number): ModelMessage {
+  const a = analyze(text, { uri: URI });
+  return modelMessage(a, a.models[0], URI, version);
+}
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.map': 'application/json' };
+
+let server: Server;
+let base = '';
+let browser: Browser;
+
+before(async () => {
+  if (!existsSync(join(repo, 'dist/webview.js'))) throw new Error('dist/webview.js is missing: run the build first');
+  mkdirSync(results, { recursive: true });
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      const setting = url.searchParams.get('backend') ?? 'auto';
+      const nonce = makeNonce();
+      const html = inspectorHtml({
+        cspSource: base,
+        nonce,
+        scriptUri: `${base}/dist/webview.js`,
+        styleUri: `${base}/media/inspector.css`,
+        wasmBase: `${base}/dist/`,
+        initial: { backend: setting as 'auto' },
+      }).replace(
+        // VS Code injects acquireVsCodeApi before the page's scripts; this stand-in records posts.
+        '<div id="app">',
+        `<script nonce="${nonce}">
+          window.__posted = [];
+          window.acquireVsCodeApi = () => ({
+            postMessage: (m) => window.__posted.push(m),
+            getState: () => window.__state,
+            setState: (s) => { window.__state = s; },
+          });
+        </script><style nonce="${nonce}">${THEME}</style><div id="app">`,
+      );
+      res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+      return;
+    }
+    const file = normalize(join(repo, url.pathname));
+    const allowed = [join(repo, 'dist'), join(repo, 'media')].some((root) => file.startsWith(root + '/'));
+    if (!allowed || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.NNMODEL_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function poll<T>(what: string, probe: () => Promise<T | undefined | null | false>, seen?: () => Promise<string>): Promise<T> {
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined && v !== null && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${seen ? `; seen: ${await seen()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function openPage(backend: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    // Resource failures are reported below with their URL.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
+  });
+  await page.goto(`${base}/?backend=${backend}`);
+  await poll('the ready handshake', async () => (await posted(page)).some((m) => m.type === 'ready'));
+  return { page, errors };
+}
+
+async function posted(page: Page): Promise<WebviewToHost[]> {
+  return page.evaluate(() => (globalThis as unknown as { __posted: WebviewToHost[] }).__posted);
+}
+
+async function send(page: Page, msg: HostToWebview): Promise<void> {
+  await page.evaluate((m) => (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(m, '*'), msg as unknown as Record<string, unknown>);
+}
+
+/** The last status the page posted for `version`. */
+async function statusFor(page: Page, version: number): Promise<Extract<WebviewToHost, { type: 'status' }>> {
+  return poll(
+    `a status message for version ${version}`,
+    async () => {
+      const all = await posted(page);
+      return all.filter((m): m is Extract<WebviewToHost, { type: 'status' }> => m.type === 'status' && m.version === version).pop();
+    },
+    async () =>
+      `${JSON.stringify((await posted(page)).slice(-3))}; runtime line: ${await page.locator('.nn-runtime').innerText().catch(() => '?')}; message: ${await page.locator('#nn-message').innerText().catch(() => '?')}`,
+  );
+}
+
+for (const [setting, expected] of [
+  ['webgl', 'webgl'],
+  ['wasm', 'wasm'],
+  ['cpu', 'cpu'],
+  // No GPU here: WebGL is SwiftShader, so auto takes WASM.
+  ['auto', 'wasm'],
+] as const) {
+  test(`backend setting '${setting}' runs LeNet5 on ${expected} and shows it`, { timeout: 120_000 }, async () => {
+    const { page, errors } = await openPage(setting);
+    try {
+      await send(page, { type: 'settings', backend: setting });
+      await send(page, message(LENET, 1));
+      const status = await statusFor(page, 1);
+      assert.equal(status.backend, expected, status.reason);
+      assert.ok(status.forwardMs !== undefined && status.forwardMs > 0);
+      const line = await page.locator('#nn-backend').innerText();
+      assert.match(line, new RegExp(expected, 'i'));
+      if (setting === 'auto') assert.match(line, /software/i);
+      assert.match(await page.locator('#nn-forward').innerText(), /last forward pass [\d.]+ ms/);
+      await page.screenshot({ path: join(results, `backend-${setting}.png`) });
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+test('the graph has a box per layer, edges labelled with shapes, and a click posts reveal', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    const msg = message(LENET, 1);
+    await send(page, msg);
+    const layers = page.locator('svg.nn-graph .nn-node[data-kind="layer"]');
+    await poll('13 layer boxes', async () => (await layers.count()) === 13, async () => String(await layers.count()));
+    assert.equal(await page.locator('svg.nn-graph .nn-node[data-kind="input"]').count(), 1);
+    const labels = await page.locator('svg.nn-graph .nn-edge-label').allTextContents();
+    assert.ok(labels.includes('[28, 28, 6]'), labels.join(' | '));
+    assert.equal(await page.locator('svg.nn-graph .nn-edge').count(), 13);
+    const conv = layers.filter({ hasText: 'conv2d(16, 5)' });
+    assert.match((await conv.textContent()) ?? '', /\[10, 10, 16\][\s\S]*2,416 params/);
+    await conv.click();
+    const reveal = await poll('a reveal message', async () => (await posted(page)).find((m) => m.type === 'reveal'));
+    assert.equal(reveal.type === 'reveal' && reveal.range.start.line, 3);
+    // The cursor in the source highlights the node it is in.
+    const dense = LENET.indexOf('dense(84)');
+    await send(page, { type: 'cursor', uri: URI, version: 1, offset: dense + 2, range: { start: { line: 4, character: 0, offset: dense }, end: { line: 4, character: 0, offset: dense } } });
+    await poll('dense(84) highlighted', async () => ((await page.locator('.nn-node.nn-current').textContent().catch(() => '')) ?? '').includes('dense(84)'));
+    await page.screenshot({ path: join(results, 'graph-lenet.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('repeated blocks are one box with their count and open on click; the summary sorts', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('wasm');
+  try {
+    await send(page, { type: 'settings', backend: 'wasm' });
+    await send(page, message(GPT, 1));
+    const group = page.locator('svg.nn-graph .nn-node[data-kind="group"]');
+    await poll('the collapsed block', async () => (await group.count()) === 1);
+    assert.match((await group.textContent()) ?? '', /gpt_block × 3/);
+    const layersBefore = await page.locator('svg.nn-graph .nn-node[data-kind="layer"]').count();
+    await group.click();
+    await poll('the block body', async () => (await page.locator('svg.nn-graph .nn-node[data-kind="layer"]').count()) > layersBefore);
+    assert.ok(await page.locator('svg.nn-graph .nn-node[data-kind="layer"]', { hasText: 'attention' }).count());
+    await page.screenshot({ path: join(results, 'graph-gpt-expanded.png') });
+    const status = await statusFor(page, 1);
+    assert.equal(status.backend, 'wasm');
+
+    await page.locator('vscode-tab-header[data-tab="summary"]').click();
+    const rows = page.locator('.nn-summary-table vscode-table-row');
+    await poll('summary rows', async () => (await rows.count()) > 5);
+    await page.locator('vscode-table-header-cell[data-column="params"]').click();
+    const first = await rows.first().innerText();
+    // Sorted by parameters, largest first: the repeated block totals lead.
+    assert.match(first, /gpt_block × 3/);
+    assert.match(await page.locator('.nn-summary-totals').innerText(), /Total parameters/);
+    await page.screenshot({ path: join(results, 'summary-gpt.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+for (const setting of ['wasm', 'webgl'] as const) {
+  test(`tensor count stays flat over 50 re-renders (${setting})`, { timeout: 300_000 }, async () => {
+    const { page, errors } = await openPage(setting);
+    try {
+      await send(page, { type: 'settings', backend: setting });
+      await send(page, message(LENET, 1));
+      const first = await statusFor(page, 1);
+      // Alternate two models so that every render really rebuilds.
+      for (let v = 2; v <= 51; v++) {
+        await send(page, message(v % 2 ? LENET : GPT, v));
+        await statusFor(page, v);
+      }
+      await send(page, message(LENET, 52));
+      const last = await statusFor(page, 52);
+      assert.equal(last.numTensors, first.numTensors, `tensors after the first render ${first.numTensors}, after 51 more ${last.numTensors}`);
+      const debug = await page.locator('#nn-debug').getAttribute('data-tensors');
+      assert.equal(Number(debug), first.numTensors);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+}

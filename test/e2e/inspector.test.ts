@@ -1,0 +1,87 @@
+// The inspector in the real VS Code (code-server): opening it on LeNet-5 with
+// each backend setting, its graph against the file, clicking a node to move
+// the editor cursor, and re-rendering on edit without reloading the page.
+import assert from 'node:assert/strict';
+import type { Frame } from 'playwright-core';
+import { e2eTest, poll, positionOf, type Workbench } from './harness';
+
+const settings = (backend: string) => ({ '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': backend }, null, 2) });
+
+/** Layer calls in a LeNet-style file, counted from its text (comments removed), independently of the extension. */
+function layerCalls(text: string): number {
+  const code = text.replace(/(#|\/\/).*$/gm, '');
+  return (code.match(/\b(conv2d|tanh|relu|avgpool|maxpool|flatten|dense|softmax|dropout|batchnorm)\b/g) ?? []).length;
+}
+
+async function openInspector(wb: Workbench): Promise<Frame> {
+  await wb.openFile('lenet5.nnmodel');
+  await wb.runCommand('nnmodel: Open Inspector');
+  return wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 60_000));
+}
+
+async function backendOf(frame: Frame, expected: string): Promise<string> {
+  const line = frame.locator('#nn-backend');
+  return poll(
+    `the inspector to run on ${expected}`,
+    async () => ((await line.getAttribute('data-backend')) === expected ? line.innerText() : undefined),
+    { timeout: 90_000, seen: async () => `${await line.innerText()} ${await frame.locator('#nn-forward').innerText()}` },
+  );
+}
+
+e2eTest('inspector on LeNet5 with nnmodel.backend = webgl runs WebGL; graph node per layer; click reveals', { files: settings('webgl'), timeout: 240_000 }, async (wb) => {
+  const frame = await openInspector(wb);
+  const line = await wb.step('backend webgl', () => backendOf(frame, 'webgl'));
+  assert.match(line, /WebGL/);
+  assert.match(line, /nnmodel\.backend = webgl/);
+  const forward = await poll('a forward-pass time', async () => {
+    const t = await frame.locator('#nn-forward').innerText();
+    return /last forward pass [\d.]+ ms/.test(t) ? t : undefined;
+  });
+  assert.ok(forward);
+
+  const text = wb.readFile('lenet5.nnmodel');
+  const expected = layerCalls(text);
+  const layers = frame.locator('svg.nn-graph .nn-node[data-kind="layer"]');
+  const count = await wb.step('graph nodes', () =>
+    poll(`${expected} layer boxes in the graph`, async () => ((await layers.count()) === expected ? expected : undefined), {
+      seen: async () => String(await layers.count()),
+    }),
+  );
+  assert.equal(count, expected);
+
+  // Clicking conv2d(16, 5) selects its call: the cursor goes to the start of it.
+  const at = positionOf(text, 'conv2d(16, 5)');
+  await layers.filter({ hasText: 'conv2d(16, 5)' }).click();
+  await wb.step('cursor after click', () =>
+    poll(`the cursor at Ln ${at.line}, Col ${at.column}`, async () => {
+      const status = (await wb.page.locator('[id="status.editor.selection"]').innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+      return status.includes(`Ln ${at.line}, Col ${at.column}`);
+    }, { seen: () => wb.page.locator('[id="status.editor.selection"]').innerText() }),
+  );
+  // And the node the cursor is in is highlighted.
+  await poll('conv2d(16, 5) highlighted', async () => ((await frame.locator('.nn-node.nn-current').textContent().catch(() => '')) ?? '').includes('conv2d(16, 5)'));
+});
+
+e2eTest('inspector on LeNet5 with nnmodel.backend = auto runs WASM here (WebGL is software-rendered)', { files: settings('auto'), timeout: 240_000 }, async (wb) => {
+  const frame = await openInspector(wb);
+  const line = await wb.step('backend auto', () => backendOf(frame, 'wasm'));
+  assert.match(line, /auto: WebGL is software-rendered/);
+});
+
+e2eTest('the inspector re-renders on edit through messages, keeping its page', { files: settings('wasm'), timeout: 240_000 }, async (wb) => {
+  const frame = await openInspector(wb);
+  await backendOf(frame, 'wasm');
+  const renders = async () => Number((await frame.locator('#nn-debug').getAttribute('data-renders')) ?? 0);
+  const before = await poll('a first render', async () => ((await renders()) >= 1 ? renders() : undefined));
+  // A mark on the page's window: it survives only if the page is never reloaded.
+  await frame.evaluate(() => ((globalThis as unknown as { nnMark: number }).nnMark = 42));
+  const text = wb.readFile('lenet5.nnmodel');
+  const at = positionOf(text, 'dense(84)');
+  await wb.goTo(at.line, at.column + 'dense('.length);
+  await wb.type('1');
+  await wb.step('edited graph', () =>
+    poll('the graph to show dense(184)', async () => (await frame.locator('svg.nn-graph .nn-node', { hasText: 'dense(184)' }).count()) === 1),
+  );
+  await poll('another render', async () => (await renders()) > before);
+  assert.equal(await frame.evaluate(() => (globalThis as unknown as { nnMark?: number }).nnMark), 42);
+});

@@ -1,0 +1,179 @@
+/**
+ * One built model in the inspector: the tfjs model made from the graph by the
+ * core's runtime builder (the same layer code as the CLI), the all-outputs
+ * model for the probes, a sample input and a timed forward pass. No DOM:
+ * it runs in the webview and in Node (unit tests).
+ *
+ * Ownership: a session owns every tensor it creates; `dispose()` frees all
+ * of them (weights included), so that building a new session for each edit
+ * keeps `tf.memory().numTensors` flat.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { Graph, ModelInfo } from '../../extension/core/analysis/types';
+import { buildActivationModel, buildModel, type BuiltModel } from '../../extension/core/runtime/build';
+import type { Tf } from '../../extension/core/layers/types';
+
+/** Value given to a symbolic dimension (`seq`) for sample inputs. */
+export const SAMPLE_DIM = 16;
+/** Above this many parameters the weights start as zeros: random initialisation would take seconds. */
+export const RANDOM_INIT_LIMIT = 20_000_000;
+/** The inspector refuses models above this (the browser would run out of memory). */
+export const MAX_INSPECT_PARAMS = 150_000_000;
+
+export interface SessionOptions {
+  /** Seed of the initial weights and of the sample input. */
+  seed: number;
+}
+
+export class ModelSession {
+  private disposed = false;
+
+  private constructor(
+    readonly tf: Tf,
+    readonly modelInfo: ModelInfo,
+    readonly built: BuiltModel,
+    readonly activations: { readonly model: tfTypes.LayersModel; readonly paths: readonly string[] },
+    /** Values used for the symbolic dimensions of sample inputs. */
+    readonly dims: Readonly<Record<string, number>>,
+    /** Whether the weights are zeros rather than seeded random values (very large models). */
+    readonly zeroWeights: boolean,
+    private readonly seed: number,
+  ) {}
+
+  /**
+   * Builds the model. Symbolic dimensions that the parameter count depends
+   * on get `SAMPLE_DIM`; the others stay flexible in the built model (the
+   * attention view feeds texts of any length).
+   */
+  static create(tf: Tf, modelInfo: ModelInfo, options: SessionOptions): ModelSession {
+    const dims: Record<string, number> = {};
+    for (const input of modelInfo.inputs) for (const d of input.shape.dims) for (const a of d.atoms()) dims[a] = SAMPLE_DIM;
+    const paramAtoms: Record<string, number> = {};
+    for (const a of modelInfo.params.total.atoms()) paramAtoms[a] = dims[a] ?? SAMPLE_DIM;
+    const total = modelInfo.params.total.evaluate({ ...dims, ...paramAtoms }) ?? 0;
+    const zeroWeights = total > RANDOM_INIT_LIMIT;
+    let built: BuiltModel | undefined;
+    try {
+      built = buildModel(tf, modelInfo, {
+        seed: options.seed,
+        symbolicDims: paramAtoms,
+        maxParams: MAX_INSPECT_PARAMS,
+        initializer: zeroWeights ? 'zeros' : 'random',
+      });
+      const activations = buildActivationModel(tf, built);
+      return new ModelSession(tf, modelInfo, built, activations, dims, zeroWeights, options.seed);
+    } catch (e) {
+      // A failed build (tfjs rejecting a shape, say) must not leak the weights made so far.
+      if (built) disposeLayers(built);
+      throw e;
+    }
+  }
+
+  /** A sample batch of one: seeded uniform noise, token ids below the smallest vocabulary for int inputs. The caller disposes it. */
+  sampleInputs(): tfTypes.Tensor[] {
+    const { tf } = this;
+    const vocab = smallestVocab(this.modelInfo.graph) ?? 2;
+    return this.modelInfo.graph.inputs.map((id, port) => {
+      const node = this.modelInfo.graph.nodes.find((n) => n.id === id);
+      if (!node || node.kind !== 'input') throw new Error(`input ${id} is missing from the graph`);
+      const shape = [1, ...node.shape.dims.map((d) => d.evaluate(this.dims) ?? SAMPLE_DIM)];
+      return node.shape.isInt
+        ? tf.randomUniform(shape, 0, vocab, 'int32', this.seed + port)
+        : tf.randomUniform(shape, 0, 1, 'float32', this.seed + port);
+    });
+  }
+
+  /** Runs the model once on `inputs` (or a sample) and returns the wall time in ms, outputs read back. */
+  async forward(inputs?: tfTypes.Tensor[]): Promise<number> {
+    this.assertLive();
+    const { tf } = this;
+    const xs = inputs ?? this.sampleInputs();
+    try {
+      const t0 = performance.now();
+      const out = this.built.model.predict(xs.length === 1 ? xs[0] : xs);
+      const outs = Array.isArray(out) ? out : [out];
+      try {
+        // Reading the data waits for the GPU (webgl) to finish, so the time is the real one.
+        await Promise.all(outs.map((o) => o.data()));
+      } finally {
+        tf.dispose(outs);
+      }
+      return performance.now() - t0;
+    } finally {
+      if (!inputs) tf.dispose(xs);
+    }
+  }
+
+  /**
+   * Replaces the weights of layers by node path (the hook trained
+   * checkpoints load through): each tensor list is in the layer's
+   * `getWeights()` order with the same shapes. Copies the values; the
+   * caller keeps ownership of `weights`. Throws, changing nothing, when a
+   * path is unknown or a shape differs.
+   */
+  setWeights(weights: ReadonlyMap<string, readonly tfTypes.Tensor[]>): void {
+    this.assertLive();
+    for (const [path, tensors] of weights) {
+      const layer = this.built.layerOf.get(path);
+      if (!layer) throw new Error(`no layer at node path ${path}`);
+      const current = layer.getWeights();
+      if (current.length !== tensors.length) throw new Error(`layer ${path} has ${current.length} weights, got ${tensors.length}`);
+      current.forEach((w, i) => {
+        if (w.shape.join(',') !== tensors[i].shape.join(',')) {
+          throw new Error(`weight ${i} of layer ${path} has shape [${w.shape}], got [${tensors[i].shape}]`);
+        }
+      });
+    }
+    for (const [path, tensors] of weights) this.built.layerOf.get(path)!.setWeights([...tensors]);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Frees every weight (and any tensor a layer keeps, such as attention probabilities). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeLayers(this.built);
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new Error('the model session was disposed');
+  }
+}
+
+/**
+ * Disposes each distinct layer until its reference count reaches zero.
+ * tfjs counts one reference per application, so a shared layer object
+ * needs one `dispose()` per use; the models themselves hold no tensors.
+ */
+function disposeLayers(built: BuiltModel): void {
+  const layers = new Set<tfTypes.layers.Layer>([...built.layerOf.values(), ...built.model.layers]);
+  for (const layer of layers) {
+    for (let guard = 0; guard < 10_000; guard++) {
+      let after: number;
+      try {
+        after = layer.dispose().refCountAfterDispose;
+      } catch {
+        break; // never built or used (an input layer), or already at zero
+      }
+      if (after <= 0) break;
+    }
+  }
+}
+
+/** The smallest `vocab` of the embeddings anywhere in the graph (token ids must stay below it). */
+function smallestVocab(g: Graph): number | undefined {
+  let best: number | undefined;
+  for (const n of g.nodes) {
+    if (n.kind === 'layer' && n.op === 'embedding' && typeof n.args.vocab === 'number') best = Math.min(best ?? Infinity, n.args.vocab);
+    if (n.kind === 'group') {
+      for (const r of n.runs) {
+        const v = smallestVocab(r.body);
+        if (v !== undefined) best = Math.min(best ?? Infinity, v);
+      }
+    }
+  }
+  return best;
+}

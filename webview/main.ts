@@ -1,0 +1,480 @@
+/**
+ * The inspector page: receives the model from the extension host, builds it
+ * in TensorFlow.js on the chosen backend and shows it in tabs (graph,
+ * summary, feature maps, kernels, attention). Built once per panel: every
+ * update arrives by message (see extension/core/protocol.ts).
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-table/index.js';
+import '@vscode-elements/elements/dist/vscode-table-body/index.js';
+import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
+import '@vscode-elements/elements/dist/vscode-table-header/index.js';
+import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
+import '@vscode-elements/elements/dist/vscode-table-row/index.js';
+import * as tf from '@tensorflow/tfjs';
+import {
+  parseHostMessage,
+  reviveModel,
+  BACKEND_SETTINGS,
+  type BackendSetting,
+  type HostToWebview,
+  type ModelMessage,
+  type WebviewToHost,
+} from '../extension/core/protocol';
+import type { Range } from '../extension/core/syntax/ast';
+import { configureWasm, selectBackend, type ActiveBackend } from './host/backend';
+import { decodeImage } from './host/image';
+import { ModelSession } from './host/session';
+import { GraphView } from './views/graph';
+import { SummaryView } from './views/summary';
+import type { ViewContext, ViewModule } from './views/types';
+import * as attention from './views/attention';
+import * as featureMaps from './views/featureMaps';
+import * as kernels from './views/kernels';
+import { TrainingView } from './training/view';
+import { TrainedWeights } from './training/weights';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (msg: WebviewToHost): void => vscode.postMessage(msg);
+
+// ------------------------------------------------------------------ layout
+
+const body = document.body;
+configureWasm(body.dataset.wasmBase ?? '');
+const initial = readInitial(body.dataset.initial);
+
+function readInitial(raw: string | undefined): { backend: BackendSetting } {
+  try {
+    const v = JSON.parse(raw ?? '{}') as { backend?: unknown };
+    if (typeof v.backend === 'string' && (BACKEND_SETTINGS as readonly string[]).includes(v.backend)) return { backend: v.backend as BackendSetting };
+  } catch {
+    // fall through to the default
+  }
+  return { backend: 'auto' };
+}
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { id?: string; className?: string; text?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (props.id) e.id = props.id;
+  if (props.className) e.className = props.className;
+  if (props.text !== undefined) e.textContent = props.text;
+  e.append(...children);
+  return e;
+}
+
+const app = document.getElementById('app')!;
+const modelSelect = document.createElement('vscode-single-select');
+modelSelect.id = 'nn-model-select';
+modelSelect.title = 'Model to inspect';
+const titleEl = h('span', { id: 'nn-title', className: 'nn-title-text' });
+const backendEl = h('span', { id: 'nn-backend', className: 'nn-backend', text: 'Backend: starting…' });
+const forwardEl = h('span', { id: 'nn-forward', className: 'nn-forward' });
+const debugEl = h('span', { id: 'nn-debug', className: 'nn-debug' });
+const messageEl = h('div', { id: 'nn-message', className: 'nn-message' });
+const header = h(
+  'header',
+  { className: 'nn-header' },
+  h('div', { className: 'nn-header-row' }, titleEl, modelSelect),
+  h('div', { className: 'nn-header-row nn-runtime' }, backendEl, forwardEl, debugEl),
+);
+
+const TABS = [
+  { id: 'graph', title: 'Graph' },
+  { id: 'summary', title: 'Summary' },
+  { id: 'featureMaps', title: 'Feature maps' },
+  { id: 'kernels', title: 'Kernels' },
+  { id: 'attention', title: 'Attention' },
+  { id: 'training', title: 'Training' },
+] as const;
+type TabId = (typeof TABS)[number]['id'];
+
+const tabs = document.createElement('vscode-tabs');
+tabs.id = 'nn-tabs';
+const panels = new Map<TabId, HTMLElement>();
+for (const t of TABS) {
+  const th = document.createElement('vscode-tab-header');
+  th.slot = 'header';
+  // vscode-tabs assigns its own ids to headers and panels (for aria); tests find tabs by this attribute.
+  th.dataset.tab = t.id;
+  th.textContent = t.title;
+  const panel = document.createElement('vscode-tab-panel');
+  const content = h('div', { id: `nn-panel-${t.id}`, className: `nn-panel nn-panel-${t.id}` });
+  panel.appendChild(content);
+  panels.set(t.id, content);
+  tabs.append(th, panel);
+}
+app.replaceChildren(header, messageEl, tabs);
+
+// Training: curves from the host's training events, and trained weights loaded into each new session.
+const trainingView = new TrainingView();
+panels.get('training')!.append(trainingView.element);
+const trainedWeights = new TrainedWeights();
+function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
+  try {
+    const r = trainedWeights.applyTo(s, msg.uri, msg.model.name);
+    // Tests and the kernel views can tell trained weights from initial ones.
+    if (r) document.body.dataset.trainedEpoch = String(r.epoch);
+    else delete document.body.dataset.trainedEpoch;
+    if (r && r.problems.length) showMessage(`Trained weights (epoch ${r.epoch}): ${r.loaded} layers loaded; ${r.problems.join(' ')}`);
+  } catch (e) {
+    reportError(`loading trained weights failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+// ------------------------------------------------------------------ state
+
+interface SavedState {
+  tab?: number;
+}
+const saved = (vscode.getState() ?? {}) as SavedState;
+let activeTab: TabId = TABS[typeof saved.tab === 'number' && saved.tab >= 0 && saved.tab < TABS.length ? saved.tab : 0].id;
+tabs.setAttribute('selected-index', String(TABS.findIndex((t) => t.id === activeTab)));
+trainingView.setVisible(activeTab === 'training');
+
+let current: ModelMessage | undefined;
+let setting: BackendSetting = initial.backend;
+let backend: ActiveBackend | undefined;
+let backendFor: BackendSetting | undefined;
+let session: ModelSession | undefined;
+let sessionKey: string | undefined;
+let context: { ctx: ViewContext; abort: AbortController } | undefined;
+let image: { data: ImageData; name: string } | undefined;
+const imageListeners = new Set<(image: ImageData, name: string) => void>();
+let renders = 0;
+let lastForwardMs: number | undefined;
+let nextRequest = 1;
+const pendingSaves = new Map<number, (path: string | undefined) => void>();
+
+const reveal = (range: Range): void => {
+  if (current) post({ type: 'reveal', uri: current.uri, version: current.version, range });
+};
+const reportError = (message: string): void => {
+  post({ type: 'error', uri: current?.uri, version: current?.version, message });
+};
+
+const graph = new GraphView(panels.get('graph')!, {
+  reveal,
+  error: (m) => {
+    showMessage(m, 'error');
+    reportError(m);
+  },
+  save: (suggestedName, data) =>
+    new Promise((resolve) => {
+      const requestId = nextRequest++;
+      pendingSaves.set(requestId, resolve);
+      post({ type: 'saveFile', requestId, suggestedName, data });
+    }),
+});
+const summary = new SummaryView(panels.get('summary')!, { reveal });
+
+const probeViews: Record<'featureMaps' | 'kernels' | 'attention', ViewModule> = { featureMaps, kernels, attention };
+/** Probe views rendered for the current context (to dispose before the next). */
+const rendered = new Set<keyof typeof probeViews>();
+
+function showMessage(text: string, kind: 'info' | 'error' = 'info'): void {
+  messageEl.textContent = text;
+  messageEl.className = `nn-message nn-message-${kind}`;
+  messageEl.hidden = !text;
+}
+showMessage('');
+
+function updateDebug(): void {
+  const m = tf.memory();
+  debugEl.textContent = `tensors: ${m.numTensors} · ${(m.numBytes / 1024 / 1024).toFixed(1)} MiB · renders: ${renders}`;
+  debugEl.dataset.tensors = String(m.numTensors);
+  debugEl.dataset.renders = String(renders);
+}
+
+function updateRuntimeLine(): void {
+  if (!backend) return;
+  backendEl.textContent = `Backend: ${backend.name.toUpperCase() === 'WEBGL' ? 'WebGL' : backend.name.toUpperCase()} — ${backend.reason}`;
+  backendEl.dataset.backend = backend.name;
+  backendEl.title = backend.renderer ? `WebGL renderer: ${backend.renderer}` : '';
+  forwardEl.textContent = lastForwardMs === undefined ? '' : `· last forward pass ${lastForwardMs.toFixed(1)} ms`;
+  forwardEl.dataset.ms = lastForwardMs === undefined ? '' : lastForwardMs.toFixed(3);
+}
+
+// ---------------------------------------------------------- runtime work
+
+/**
+ * Runtime work runs one job at a time; while one runs, newer requests
+ * replace each other, so a burst of edits builds only the last model.
+ */
+let running = false;
+let queued = false;
+function scheduleRuntime(): void {
+  if (running) {
+    queued = true;
+    return;
+  }
+  running = true;
+  void (async () => {
+    try {
+      do {
+        queued = false;
+        await runtimeJob();
+      } while (queued);
+    } finally {
+      running = false;
+    }
+  })();
+}
+
+async function runtimeJob(): Promise<void> {
+  try {
+    if (!backend || backendFor !== setting) {
+      teardownSession();
+      backendEl.textContent = `Backend: starting (${setting})…`;
+      backend = await selectBackend(setting);
+      backendFor = setting;
+      lastForwardMs = undefined;
+      updateRuntimeLine();
+    }
+    const msg = current;
+    if (!msg) {
+      teardownSession();
+      return;
+    }
+    const key = `${msg.uri}@${msg.version}#${msg.model.name}@${backend.name}`;
+    if (key === sessionKey && session && !session.isDisposed) return;
+    teardownSession();
+    if (msg.model.hasErrors) {
+      forwardEl.textContent = '· not running: fix the errors in the model first';
+      return;
+    }
+    const info = reviveModel(msg.model);
+    let next: ModelSession;
+    try {
+      next = ModelSession.create(tf, info, { seed: msg.seed });
+    } catch (e) {
+      forwardEl.textContent = `· not running: ${e instanceof Error ? e.message : String(e)}`;
+      return;
+    }
+    session = next;
+    applyTrainedWeights(next, msg);
+    // The first pass compiles shaders / kernels; the second is the time worth showing.
+    await next.forward();
+    if (queued || next.isDisposed) {
+      // A newer model or setting is waiting: drop this one, the next job builds afresh.
+      teardownSession();
+      return;
+    }
+    lastForwardMs = await next.forward();
+    // Only a fully rendered session counts as current for `key`.
+    sessionKey = key;
+    renders++;
+    updateRuntimeLine();
+    const abort = new AbortController();
+    context = { ctx: makeContext(msg, next, abort.signal), abort };
+    await renderActiveProbe();
+    updateDebug();
+    post({
+      type: 'status',
+      uri: msg.uri,
+      version: msg.version,
+      backend: backend.name,
+      reason: backend.reason,
+      forwardMs: lastForwardMs,
+      numTensors: tf.memory().numTensors,
+    });
+  } catch (e) {
+    const m = e instanceof Error ? e.message : String(e);
+    showMessage(`The model could not run: ${m}`, 'error');
+    reportError(m);
+  } finally {
+    updateDebug();
+  }
+}
+
+function teardownSession(): void {
+  if (context) {
+    context.abort.abort();
+    for (const id of rendered) {
+      try {
+        probeViews[id].dispose();
+      } catch (e) {
+        reportError(`disposing the ${id} view failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    rendered.clear();
+    context = undefined;
+  }
+  session?.dispose();
+  session = undefined;
+  sessionKey = undefined;
+}
+
+function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): ViewContext {
+  return {
+    tf,
+    backend: backend!.name,
+    model: s.built.model,
+    built: s.built,
+    activations: s.activations,
+    dims: s.dims,
+    info: msg.model,
+    modelInfo: s.modelInfo,
+    rows: msg.rows,
+    diagnostics: msg.diagnostics,
+    doc: { uri: msg.uri, version: msg.version },
+    postMessage: post,
+    reveal,
+    get image() {
+      return image?.data;
+    },
+    setImage: (data, name) => setImage(data, name),
+    pickImage: () => post({ type: 'pickImage' }),
+    onImage(callback) {
+      imageListeners.add(callback);
+      return () => imageListeners.delete(callback);
+    },
+    signal,
+  };
+}
+
+function setImage(data: ImageData, name: string): void {
+  image = { data, name };
+  for (const l of [...imageListeners]) {
+    try {
+      l(data, name);
+    } catch (e) {
+      reportError(`an image listener failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+async function renderActiveProbe(): Promise<void> {
+  if (activeTab !== 'featureMaps' && activeTab !== 'kernels' && activeTab !== 'attention') return;
+  const id = activeTab;
+  const ctx = context?.ctx;
+  const container = panels.get(id)!;
+  if (!ctx) {
+    container.replaceChildren(h('p', { className: 'nn-empty', text: current?.model.hasErrors ? 'Fix the errors in the model to run it.' : 'The model is not built yet.' }));
+    return;
+  }
+  if (rendered.has(id)) return;
+  rendered.add(id);
+  try {
+    await probeViews[id].render(container, ctx);
+  } catch (e) {
+    if (ctx.signal.aborted) return;
+    const m = e instanceof Error ? e.message : String(e);
+    container.replaceChildren(h('p', { className: 'nn-message nn-message-error', text: `This view failed: ${m}` }));
+    reportError(`${id}: ${m}`);
+  }
+}
+
+// ------------------------------------------------------------ messages
+
+function onModel(msg: ModelMessage): void {
+  current = msg;
+  showMessage('');
+  titleEl.textContent = msg.model.name;
+  tabs.hidden = false;
+  const names = msg.models;
+  modelSelect.hidden = names.length < 2;
+  modelSelect.replaceChildren(
+    ...names.map((n) => {
+      const o = document.createElement('vscode-option');
+      o.textContent = n;
+      o.setAttribute('value', n);
+      if (n === msg.model.name) o.setAttribute('selected', '');
+      return o;
+    }),
+  );
+  modelSelect.value = msg.model.name;
+  void graph.update(msg.model, msg.diagnostics);
+  summary.update(msg.model, msg.rows);
+  scheduleRuntime();
+}
+
+modelSelect.addEventListener('change', () => {
+  const name = modelSelect.value;
+  if (current && name && name !== current.model.name) post({ type: 'selectModel', uri: current.uri, name });
+});
+
+tabs.addEventListener('vsc-tabs-select', (e) => {
+  const index = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+  const tab = TABS[index];
+  if (!tab) return;
+  activeTab = tab.id;
+  trainingView.setVisible(activeTab === 'training');
+  vscode.setState({ ...saved, tab: index } satisfies SavedState);
+  void renderActiveProbe();
+});
+
+async function onMessage(msg: HostToWebview): Promise<void> {
+  switch (msg.type) {
+    case 'model':
+      onModel(msg);
+      return;
+    case 'empty':
+      current = undefined;
+      titleEl.textContent = '';
+      modelSelect.hidden = true;
+      showMessage(msg.reason);
+      tabs.hidden = true;
+      scheduleRuntime();
+      return;
+    case 'cursor':
+      if (current && msg.uri === current.uri) graph.highlight(msg.offset);
+      return;
+    case 'settings':
+      if (msg.backend !== setting || !backend) {
+        setting = msg.backend;
+        scheduleRuntime();
+      }
+      return;
+    case 'image':
+      try {
+        setImage(await decodeImage(msg.bytes, msg.mime), msg.name);
+      } catch (e) {
+        const m = `${msg.name} could not be read as an image: ${e instanceof Error ? e.message : String(e)}`;
+        showMessage(m, 'error');
+        reportError(m);
+      }
+      return;
+    case 'saved': {
+      const resolve = pendingSaves.get(msg.requestId);
+      pendingSaves.delete(msg.requestId);
+      if (msg.error) showMessage(`Export failed: ${msg.error}`, 'error');
+      resolve?.(msg.path);
+      return;
+    }
+    case 'training':
+      trainingView.handle(msg);
+      return;
+    case 'weights':
+      trainedWeights.remember(msg);
+      if (current && current.uri === msg.uri && current.model.name === msg.model) {
+        // A fresh session picks the weights up as it is built.
+        sessionKey = undefined;
+        scheduleRuntime();
+      }
+      return;
+    default: {
+      const never: never = msg;
+      reportError(`unhandled message ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const msg = parseHostMessage(e.data);
+  if (msg) void onMessage(msg);
+});
+
+updateDebug();
+post({ type: 'ready' });

@@ -1,0 +1,458 @@
+/**
+ * The graph view: the model's graph laid out by ELK (layered, top-down) and
+ * drawn as SVG. Boxes show kind, output shape and parameters, coloured by
+ * layer category; edges carry the shape that flows along them; repeated
+ * blocks are one box with their count until clicked open; diagnostics mark
+ * their nodes. Wheel zooms, dragging pans; clicking a node selects its call
+ * in the editor, and the editor's cursor highlights the node it is in.
+ */
+import ELK from 'elkjs/lib/elk.bundled.js';
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import type { Range } from '../../extension/core/syntax/ast';
+import type { PlainDiagnostic, PlainModelInfo } from '../../extension/core/protocol';
+import { boxAt, boxTooltip, buildDiagram, groupHeader, groupKeys, LINE_HEIGHT, PAD_X, PAD_Y, type Box, type TextMetrics } from './graphModel';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+export interface GraphHost {
+  reveal(range: Range): void;
+  /** Saves an exported file through the host's save dialog; resolves with the path, or undefined when cancelled. */
+  save(name: string, data: string | Uint8Array): Promise<string | undefined>;
+  /** Reports a failure to the user and the host. */
+  error(message: string): void;
+}
+
+interface Transform {
+  x: number;
+  y: number;
+  k: number;
+}
+
+function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, parent?: Element): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  parent?.appendChild(e);
+  return e;
+}
+
+function canvasMetrics(root: HTMLElement): TextMetrics {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const style = getComputedStyle(root);
+  const family = style.getPropertyValue('--vscode-font-family').trim() || style.fontFamily || 'sans-serif';
+  const cache = new Map<string, number>();
+  return {
+    measure(text, bold) {
+      const key = `${bold ? 'b' : 'n'}${text}`;
+      let w = cache.get(key);
+      if (w === undefined) {
+        if (ctx) {
+          ctx.font = `${bold ? '600 ' : ''}12px ${family}`;
+          w = ctx.measureText(text).width;
+        } else w = text.length * 7;
+        cache.set(key, w);
+      }
+      return w;
+    },
+  };
+}
+
+export class GraphView {
+  private readonly elk = new ELK();
+  private readonly root: HTMLElement;
+  private readonly svg: SVGSVGElement;
+  private readonly viewport: SVGGElement;
+  private readonly status: HTMLElement;
+  private readonly metrics: TextMetrics;
+  private model: PlainModelInfo | undefined;
+  private diagnostics: readonly PlainDiagnostic[] = [];
+  private expanded = new Set<string>();
+  private boxes = new Map<string, Box>();
+  private elements = new Map<string, SVGGElement>();
+  private current: string | undefined;
+  private cursorOffset: number | undefined;
+  private transform: Transform = { x: 0, y: 0, k: 1 };
+  private size = { width: 0, height: 0 };
+  private layoutToken = 0;
+  private fitPending = true;
+  private readonly cleanup: (() => void)[] = [];
+
+  constructor(
+    container: HTMLElement,
+    private readonly host: GraphHost,
+  ) {
+    this.root = document.createElement('div');
+    this.root.className = 'nn-graph-view';
+    const toolbar = document.createElement('div');
+    toolbar.className = 'nn-toolbar';
+    const button = (label: string, title: string, action: () => void) => {
+      const b = document.createElement('vscode-button');
+      b.setAttribute('secondary', '');
+      b.textContent = label;
+      b.title = title;
+      b.addEventListener('click', action);
+      toolbar.appendChild(b);
+      return b;
+    };
+    button('Fit', 'Fit the whole graph in view', () => this.fit());
+    button('+', 'Zoom in', () => this.zoomBy(1.25));
+    button('−', 'Zoom out', () => this.zoomBy(0.8));
+    button('Expand all', 'Show the body of every block', () => this.setExpanded(new Set(this.model ? groupKeys(this.model.graph) : [])));
+    button('Collapse all', 'Show every block as one box', () => this.setExpanded(new Set()));
+    button('Export SVG', 'Save the graph as an SVG file', () => void this.exportSvg());
+    button('Export PNG', 'Save the graph as a PNG image', () => void this.exportPng());
+    this.status = document.createElement('span');
+    this.status.className = 'nn-toolbar-status';
+    toolbar.appendChild(this.status);
+    this.root.appendChild(toolbar);
+
+    this.svg = el('svg', { class: 'nn-graph', role: 'img' });
+    this.svg.setAttribute('aria-label', 'Model graph');
+    this.viewport = el('g', { class: 'nn-viewport' }, this.svg);
+    this.root.appendChild(this.svg);
+    container.appendChild(this.root);
+    this.metrics = canvasMetrics(this.root);
+    this.installPanZoom();
+  }
+
+  /** Shows `model`; blocks opened before stay open and the view stays where it was if it is the same model. */
+  async update(model: PlainModelInfo, diagnostics: readonly PlainDiagnostic[]): Promise<void> {
+    if (this.model?.name !== model.name) {
+      this.expanded = new Set();
+      this.fitPending = true;
+    }
+    this.model = model;
+    this.diagnostics = diagnostics;
+    await this.layout();
+  }
+
+  /** Highlights the node whose call holds `offset` in the source. */
+  highlight(offset: number | undefined): void {
+    this.cursorOffset = offset;
+    const box = offset === undefined ? undefined : boxAt(this.boxes, offset);
+    const key = box?.key;
+    if (key === this.current) return;
+    if (this.current) this.elements.get(this.current)?.classList.remove('nn-current');
+    this.current = key;
+    if (!key) return;
+    const g = this.elements.get(key);
+    g?.classList.add('nn-current');
+    if (g) this.ensureVisible(g);
+  }
+
+  /** Number of drawn boxes of each kind (for the debug line and tests). */
+  counts(): { layer: number; group: number; input: number } {
+    const c = { layer: 0, group: 0, input: 0 };
+    for (const b of this.boxes.values()) c[b.node.kind]++;
+    return c;
+  }
+
+  dispose(): void {
+    this.layoutToken++;
+    for (const f of this.cleanup) f();
+    this.root.remove();
+  }
+
+  private setExpanded(keys: Set<string>): void {
+    this.expanded = keys;
+    void this.layout();
+  }
+
+  private async layout(): Promise<void> {
+    const model = this.model;
+    if (!model) return;
+    const token = ++this.layoutToken;
+    const diagram = buildDiagram(model.graph, this.diagnostics, this.expanded, this.metrics);
+    let laid: ElkNode;
+    try {
+      laid = await this.elk.layout(diagram.root);
+    } catch (e) {
+      if (token === this.layoutToken) this.host.error(`Graph layout failed: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    // A newer model arrived while ELK worked: its layout wins.
+    if (token !== this.layoutToken) return;
+    this.boxes = diagram.boxes;
+    this.draw(laid);
+    const c = this.counts();
+    this.status.textContent = `${c.layer} layer${c.layer === 1 ? '' : 's'}${c.group ? `, ${c.group} block${c.group === 1 ? '' : 's'}` : ''}`;
+    this.current = undefined;
+    this.highlight(this.cursorOffset);
+    if (this.fitPending) this.fit(false);
+  }
+
+  private draw(laid: ElkNode): void {
+    this.viewport.replaceChildren();
+    this.elements.clear();
+    this.size = { width: laid.width ?? 0, height: laid.height ?? 0 };
+    const defs = el('defs', {}, this.viewport);
+    const marker = el('marker', { id: 'nn-arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
+    el('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'nn-arrowhead' }, marker);
+    this.drawLevel(laid, this.viewport);
+  }
+
+  private drawLevel(parent: ElkNode, into: SVGGElement): void {
+    // Frames first, then edges, then boxes: boxes stay on top of the lines.
+    const edgeLayer = el('g', { class: 'nn-edges' });
+    const nodeLayer = el('g', { class: 'nn-nodes' });
+    for (const child of parent.children ?? []) {
+      const box = this.boxes.get(child.id);
+      if (!box) continue;
+      if (box.expanded) this.drawFrame(child, box, into);
+      else this.drawBox(child, box, nodeLayer);
+    }
+    into.appendChild(edgeLayer);
+    into.appendChild(nodeLayer);
+    for (const edge of parent.edges ?? []) this.drawEdge(edge as ElkExtendedEdge, edgeLayer);
+  }
+
+  private drawBox(n: ElkNode, box: Box, into: SVGGElement): void {
+    const g = el('g', {
+      class: `nn-node ${box.category}${box.severity ? ` sev-${box.severity}` : ''}${box.node.kind === 'group' ? ' nn-collapsed' : ''}`,
+      transform: `translate(${n.x ?? 0},${n.y ?? 0})`,
+      'data-key': box.key,
+      'data-kind': box.node.kind,
+      'data-line': box.node.range.start.line + 1,
+      tabindex: 0,
+    }, into);
+    const w = n.width ?? 0;
+    const h = n.height ?? 0;
+    el('rect', { class: 'nn-box', width: w, height: h, rx: 4 }, g);
+    el('rect', { class: 'nn-stripe', width: 4, height: h, rx: 2 }, g);
+    box.lines.forEach((line, i) => {
+      const t = el('text', { class: i === 0 ? 'nn-title' : 'nn-detail', x: PAD_X, y: PAD_Y + (i + 1) * LINE_HEIGHT - 4 }, g);
+      t.textContent = line;
+    });
+    if (box.node.kind === 'group') {
+      const t = el('text', { class: 'nn-expander', x: w - 8, y: PAD_Y + LINE_HEIGHT - 4, 'text-anchor': 'end' }, g);
+      t.textContent = '▸';
+    }
+    if (box.severity) this.drawMark(g, w, box.severity);
+    el('title', {}, g).textContent = boxTooltip(box);
+    this.elements.set(box.key, g);
+  }
+
+  private drawFrame(n: ElkNode, box: Box, into: SVGGElement): void {
+    const g = el('g', {
+      class: `nn-frame${box.severity ? ` sev-${box.severity}` : ''}`,
+      transform: `translate(${n.x ?? 0},${n.y ?? 0})`,
+      'data-key': box.key,
+      'data-kind': box.node.kind,
+    }, into);
+    const w = n.width ?? 0;
+    el('rect', { class: 'nn-frame-box', width: w, height: n.height ?? 0, rx: 6 }, g);
+    const header = el('g', { class: 'nn-node nn-frame-header cat-group', 'data-key': box.key, 'data-kind': 'group', tabindex: 0 }, g);
+    el('rect', { class: 'nn-box', width: w, height: 24, rx: 6 }, header);
+    const t = el('text', { class: 'nn-title', x: PAD_X, y: 16 }, header);
+    t.textContent = groupHeader(box.node);
+    el('title', {}, header).textContent = boxTooltip(box);
+    if (box.severity) this.drawMark(header, w, box.severity);
+    this.elements.set(box.key, header);
+    const inner = el('g', {}, g);
+    this.drawLevel(n, inner);
+  }
+
+  private drawMark(g: SVGGElement, w: number, severity: string): void {
+    const m = el('g', { class: `nn-mark sev-${severity}`, transform: `translate(${w},0)` }, g);
+    el('circle', { r: 7 }, m);
+    const t = el('text', { 'text-anchor': 'middle', y: 4 }, m);
+    t.textContent = severity === 'error' ? '!' : severity === 'warning' ? '!' : 'i';
+  }
+
+  private drawEdge(edge: ElkExtendedEdge, into: SVGGElement): void {
+    for (const s of edge.sections ?? []) {
+      const pts = [s.startPoint, ...(s.bendPoints ?? []), s.endPoint];
+      el('path', { class: 'nn-edge', d: `M ${pts.map((p) => `${p.x} ${p.y}`).join(' L ')}`, 'marker-end': 'url(#nn-arrow)' }, into);
+    }
+    for (const l of edge.labels ?? []) {
+      if (!l.text) continue;
+      el('rect', { class: 'nn-edge-label-bg', x: l.x ?? 0, y: l.y ?? 0, width: l.width ?? 0, height: l.height ?? 0, rx: 2 }, into);
+      const t = el('text', { class: 'nn-edge-label', x: (l.x ?? 0) + 2, y: (l.y ?? 0) + LINE_HEIGHT - 4 }, into);
+      t.textContent = l.text;
+    }
+  }
+
+  // ------------------------------------------------------------- interaction
+
+  private installPanZoom(): void {
+    const svg = this.svg;
+    let drag: { id: number; x: number; y: number; tx: number; ty: number; moved: boolean } | undefined;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const r = svg.getBoundingClientRect();
+      this.zoomBy(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
+    };
+    const onDown = (e: PointerEvent) => {
+      if (e.button !== 0) return;
+      drag = { id: e.pointerId, x: e.clientX, y: e.clientY, tx: this.transform.x, ty: this.transform.y, moved: false };
+    };
+    const onMove = (e: PointerEvent) => {
+      if (!drag || e.pointerId !== drag.id) return;
+      const dx = e.clientX - drag.x;
+      const dy = e.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+      if (!drag.moved) {
+        drag.moved = true;
+        svg.setPointerCapture(e.pointerId);
+        svg.classList.add('nn-panning');
+      }
+      this.setTransform({ ...this.transform, x: drag.tx + dx, y: drag.ty + dy });
+    };
+    const onUp = (e: PointerEvent) => {
+      if (!drag || e.pointerId !== drag.id) return;
+      const wasDrag = drag.moved;
+      drag = undefined;
+      svg.classList.remove('nn-panning');
+      if (svg.hasPointerCapture(e.pointerId)) svg.releasePointerCapture(e.pointerId);
+      if (!wasDrag) this.activate(e.target);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        this.activate(e.target);
+      }
+    };
+    const onResize = new ResizeObserver(() => {
+      if (this.fitPending && this.size.width) this.fit(false);
+    });
+    onResize.observe(svg);
+    svg.addEventListener('wheel', onWheel, { passive: false });
+    svg.addEventListener('pointerdown', onDown);
+    svg.addEventListener('pointermove', onMove);
+    svg.addEventListener('pointerup', onUp);
+    svg.addEventListener('pointercancel', onUp);
+    svg.addEventListener('keydown', onKey);
+    this.cleanup.push(() => onResize.disconnect());
+  }
+
+  /** A click (or Enter) on a node: reveal its call; a block also opens or closes. */
+  private activate(target: EventTarget | null): void {
+    const g = target instanceof Element ? target.closest('.nn-node') : null;
+    const key = g?.getAttribute('data-key');
+    const box = key ? this.boxes.get(key) : undefined;
+    if (!box) return;
+    const n = box.node;
+    // Nodes from an imported file have no range in this document.
+    if (n.kind === 'input' || n.uri === undefined) this.host.reveal(n.range);
+    if (n.kind === 'group') {
+      const next = new Set(this.expanded);
+      if (next.has(box.key)) {
+        for (const k of [...next]) if (k === box.key || k.startsWith(`${box.key}/`)) next.delete(k);
+      } else next.add(box.key);
+      this.setExpanded(next);
+    }
+  }
+
+  private setTransform(t: Transform): void {
+    this.transform = t;
+    this.viewport.setAttribute('transform', `translate(${t.x},${t.y}) scale(${t.k})`);
+  }
+
+  private zoomBy(factor: number, cx?: number, cy?: number): void {
+    const r = this.svg.getBoundingClientRect();
+    const px = cx ?? r.width / 2;
+    const py = cy ?? r.height / 2;
+    const t = this.transform;
+    const k = Math.min(4, Math.max(0.05, t.k * factor));
+    this.setTransform({ k, x: px - ((px - t.x) * k) / t.k, y: py - ((py - t.y) * k) / t.k });
+  }
+
+  /**
+   * `all`: the whole graph in view. Otherwise (a new model) readable first:
+   * a long chain is shown at a legible scale from its top, to be panned.
+   */
+  private fit(all = true): void {
+    const r = this.svg.getBoundingClientRect();
+    if (!r.width || !r.height || !this.size.width) {
+      this.fitPending = true;
+      return;
+    }
+    this.fitPending = false;
+    const byWidth = (r.width - 16) / this.size.width;
+    const whole = Math.min(1.2, byWidth, (r.height - 16) / this.size.height);
+    const k = all || whole >= 0.8 ? Math.max(0.05, whole) : Math.max(0.05, Math.min(1, byWidth));
+    const x = (r.width - this.size.width * k) / 2;
+    const y = this.size.height * k <= r.height ? (r.height - this.size.height * k) / 2 : 8;
+    this.setTransform({ k, x, y });
+  }
+
+  /** Pans so that a highlighted node is inside the view. */
+  private ensureVisible(g: SVGGElement): void {
+    const view = this.svg.getBoundingClientRect();
+    const b = g.getBoundingClientRect();
+    if (!view.width || (b.top >= view.top && b.bottom <= view.bottom && b.left >= view.left && b.right <= view.right)) return;
+    const dx = view.left + view.width / 2 - (b.left + b.width / 2);
+    const dy = view.top + view.height / 2 - (b.top + b.height / 2);
+    this.setTransform({ ...this.transform, x: this.transform.x + dx, y: this.transform.y + dy });
+  }
+
+  // ------------------------------------------------------------------ export
+
+  /** A standalone SVG: identity transform, computed theme colours written into each element. */
+  private standaloneSvg(): { text: string; width: number; height: number } {
+    const width = Math.ceil(this.size.width);
+    const height = Math.ceil(this.size.height);
+    const clone = this.svg.cloneNode(true) as SVGSVGElement;
+    const props = ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'font-family', 'font-size', 'font-weight', 'opacity', 'fill-opacity'];
+    const src = [this.svg, ...Array.from(this.svg.querySelectorAll('*'))];
+    const dst = [clone, ...Array.from(clone.querySelectorAll('*'))];
+    src.forEach((s, i) => {
+      const cs = getComputedStyle(s);
+      const style = props.map((p) => `${p}:${cs.getPropertyValue(p)}`).join(';');
+      dst[i].setAttribute('style', style);
+      dst[i].removeAttribute('class');
+      dst[i].removeAttribute('tabindex');
+    });
+    clone.setAttribute('xmlns', SVG);
+    clone.setAttribute('width', String(width));
+    clone.setAttribute('height', String(height));
+    clone.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    clone.querySelector('g')?.removeAttribute('transform');
+    const bg = getComputedStyle(document.body).backgroundColor;
+    const rect = document.createElementNS(SVG, 'rect');
+    rect.setAttribute('width', '100%');
+    rect.setAttribute('height', '100%');
+    rect.setAttribute('fill', bg);
+    clone.insertBefore(rect, clone.firstChild);
+    return { text: new XMLSerializer().serializeToString(clone), width, height };
+  }
+
+  private fileName(ext: string): string {
+    const base = (this.model?.name ?? 'model').replace(/[^\w.-]/g, '_').replace(/^\.+/, '') || 'model';
+    return `${base}.${ext}`;
+  }
+
+  private async exportSvg(): Promise<void> {
+    if (!this.model) return;
+    const { text } = this.standaloneSvg();
+    await this.host.save(this.fileName('svg'), `<?xml version="1.0" encoding="UTF-8"?>\n${text}`);
+  }
+
+  private async exportPng(): Promise<void> {
+    if (!this.model) return;
+    const { text, width, height } = this.standaloneSvg();
+    const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+    try {
+      const img = new Image();
+      await new Promise<void>((resolve, reject) => {
+        img.onload = () => resolve();
+        img.onerror = () => reject(new Error('the SVG could not be drawn'));
+        img.src = url;
+      });
+      // Sharp on high-density screens, within the canvas size browsers allow.
+      const scale = Math.min(2, 16384 / Math.max(width, height, 1));
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.max(1, Math.floor(width * scale));
+      canvas.height = Math.max(1, Math.floor(height * scale));
+      const ctx = canvas.getContext('2d');
+      if (!ctx) throw new Error('no 2-D canvas');
+      ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+      if (!blob) throw new Error('the canvas gave no PNG');
+      await this.host.save(this.fileName('png'), new Uint8Array(await blob.arrayBuffer()));
+    } catch (e) {
+      this.host.error(`PNG export failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  }
+}

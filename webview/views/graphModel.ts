@@ -1,0 +1,230 @@
+/**
+ * The graph view's data: which boxes and edges to draw for a model (groups
+ * collapsed or expanded), their text, and the ELK graph to lay them out.
+ * No DOM (text is measured by a function passed in), so it is unit tested
+ * in Node, layout included.
+ */
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import type { Range } from '../../extension/core/syntax/ast';
+import type { PlainDiagnostic, PlainGraph, PlainGraphNode, PlainShape, PlainSym } from '../../extension/core/protocol';
+import type { Severity } from '../../extension/core/analysis/types';
+
+/** One box in the diagram. */
+export interface Box {
+  /** Unique in the diagram: the node id at top level, `GROUPKEY/ID` inside an expanded group's body. */
+  key: string;
+  node: PlainGraphNode;
+  /** Text lines: title (kind and arguments), output shape, parameters. */
+  lines: string[];
+  /** CSS class for the colour: `cat-conv`, `cat-input`, `cat-group`. */
+  category: string;
+  /** Worst diagnostic on the node, if any. */
+  severity?: Severity;
+  /** Messages of the diagnostics on the node (for its tooltip). */
+  messages: string[];
+  /** An expanded group: drawn as a frame around its body. */
+  expanded: boolean;
+  /** Key of the expanded group holding it. */
+  parent?: string;
+}
+
+export interface Diagram {
+  boxes: Map<string, Box>;
+  root: ElkNode;
+}
+
+export interface TextMetrics {
+  /** Width in px of `text` in the title font (`bold`) or the detail font. */
+  measure(text: string, bold: boolean): number;
+}
+
+export const LINE_HEIGHT = 15;
+export const PAD_X = 12;
+export const PAD_Y = 8;
+/** Height of the header of an expanded group's frame. */
+export const GROUP_HEADER = 24;
+
+const SEVERITY_RANK: Record<Severity, number> = { error: 4, warning: 3, info: 2, hint: 1 };
+
+export function symText(x: PlainSym): string {
+  return typeof x === 'number' ? x.toLocaleString('en-US') : x;
+}
+
+export function shapeText(s: PlainShape): string {
+  return `${s.isInt ? 'int' : ''}[${s.dims.map((d) => String(d)).join(', ')}]`;
+}
+
+/** `156 params`, `2·C params`; empty when there are none. */
+function paramsText(p: { trainable: PlainSym; nonTrainable: PlainSym }): string | undefined {
+  if (typeof p.trainable === 'number' && typeof p.nonTrainable === 'number') {
+    const total = p.trainable + p.nonTrainable;
+    return total === 0 ? undefined : `${total.toLocaleString('en-US')} params`;
+  }
+  const parts = [p.trainable, p.nonTrainable].filter((x) => x !== 0).map(symText);
+  return `${parts.join(' + ')} params`;
+}
+
+export function nodeTitle(n: PlainGraphNode): string {
+  switch (n.kind) {
+    case 'input':
+      return `input ${n.name}`;
+    case 'layer':
+      return n.object !== undefined ? `${n.object}: ${n.label}` : n.label;
+    case 'group':
+      return n.repeat > 1 ? `${n.label} × ${n.repeat}` : n.label;
+    default: {
+      const never: never = n;
+      return String(never);
+    }
+  }
+}
+
+function within(inner: Range, outer: Range): boolean {
+  return inner.start.offset >= outer.start.offset && inner.end.offset <= outer.end.offset;
+}
+
+/** Diagnostics that concern a node: its own severity, and those whose range lies in its call. */
+function nodeDiagnostics(n: PlainGraphNode, diagnostics: readonly PlainDiagnostic[]): { severity?: Severity; messages: string[] } {
+  const own = n.kind === 'input' || n.uri !== undefined ? [] : diagnostics.filter((d) => within(d.range, n.range));
+  let severity: Severity | undefined = n.kind === 'input' ? undefined : n.severity;
+  for (const d of own) if (!severity || SEVERITY_RANK[d.severity] > SEVERITY_RANK[severity]) severity = d.severity;
+  return { severity, messages: own.map((d) => `${d.severity}: ${d.message}`) };
+}
+
+function boxSize(lines: string[], metrics: TextMetrics): { width: number; height: number } {
+  const width = Math.max(...lines.map((l, i) => metrics.measure(l, i === 0)));
+  return { width: Math.ceil(width + 2 * PAD_X + 6), height: lines.length * LINE_HEIGHT + 2 * PAD_Y };
+}
+
+/**
+ * The diagram of `graph`: one box per node; a group is one box with its
+ * count unless its key is in `expanded`, then a frame holding the body of
+ * its first run (the same for every repetition of that run).
+ */
+export function buildDiagram(
+  graph: PlainGraph,
+  diagnostics: readonly PlainDiagnostic[],
+  expanded: ReadonlySet<string>,
+  metrics: TextMetrics,
+): Diagram {
+  const boxes = new Map<string, Box>();
+  const root: ElkNode = {
+    id: 'root',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'DOWN',
+      'elk.spacing.nodeNode': '24',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '36',
+      'elk.spacing.edgeLabel': '4',
+      'elk.edgeLabels.placement': 'CENTER',
+      'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
+      'elk.padding': '[top=12,left=12,bottom=12,right=12]',
+    },
+    ...level(graph, '', undefined),
+  };
+  return { boxes, root };
+
+  function level(g: PlainGraph, prefix: string, parent: string | undefined): { children: ElkNode[]; edges: ElkExtendedEdge[] } {
+    const keyOf = (id: number) => `${prefix}${id}`;
+    const children: ElkNode[] = [];
+    const edges: ElkExtendedEdge[] = [];
+    const byId = new Map(g.nodes.map((n) => [n.id, n]));
+    for (const n of g.nodes) {
+      const key = keyOf(n.id);
+      const lines = [nodeTitle(n)];
+      lines.push(shapeText(n.shape));
+      if (n.kind !== 'input') {
+        const p = paramsText(n.params);
+        if (p) lines.push(p);
+      }
+      const diag = nodeDiagnostics(n, diagnostics);
+      const isExpanded = n.kind === 'group' && expanded.has(key) && n.runs.length > 0;
+      const category = n.kind === 'input' ? 'cat-input' : n.kind === 'group' ? 'cat-group' : `cat-${n.category}`;
+      boxes.set(key, { key, node: n, lines, category, severity: diag.severity, messages: diag.messages, expanded: isExpanded, parent });
+      if (isExpanded && n.kind === 'group') {
+        const inner = level(n.runs[0].body, `${key}/`, key);
+        children.push({
+          id: key,
+          layoutOptions: {
+            'elk.padding': `[top=${GROUP_HEADER + 8},left=12,bottom=12,right=12]`,
+            'elk.algorithm': 'layered',
+            'elk.direction': 'DOWN',
+            'elk.spacing.nodeNode': '20',
+            'elk.layered.spacing.nodeNodeBetweenLayers': '30',
+            'elk.edgeLabels.placement': 'CENTER',
+            // Room for the header text.
+            'elk.nodeSize.constraints': 'MINIMUM_SIZE',
+            'elk.nodeSize.minimum': `(${Math.ceil(metrics.measure(groupHeader(n), true) + 2 * PAD_X + 20)}, 40)`,
+          },
+          ...inner,
+        });
+      } else {
+        children.push({ id: key, ...boxSize(lines, metrics) });
+      }
+      if (n.kind === 'input') continue;
+      n.inputs.forEach((src, i) => {
+        const from = byId.get(src);
+        const label = from ? shapeText(from.shape) : '';
+        edges.push({
+          id: `e:${key}:${i}`,
+          sources: [keyOf(src)],
+          targets: [key],
+          labels: label ? [{ text: label, width: Math.ceil(metrics.measure(label, false)) + 4, height: LINE_HEIGHT }] : [],
+        });
+      });
+    }
+    return { children, edges };
+  }
+}
+
+/** Header of an expanded group's frame. */
+export function groupHeader(n: PlainGraphNode): string {
+  if (n.kind !== 'group') return nodeTitle(n);
+  const runs = n.runs.length > 1 ? `, run 1 of ${n.runs.length}` : '';
+  return `${nodeTitle(n)} ▾ (body${n.repeat > 1 ? ' of each repetition' : ''}${runs})`;
+}
+
+/** Keys of every group in the graph (for "expand all"), nested bodies through their first run. */
+export function groupKeys(graph: PlainGraph, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const n of graph.nodes) {
+    if (n.kind !== 'group') continue;
+    const key = `${prefix}${n.id}`;
+    out.push(key);
+    if (n.runs.length) out.push(...groupKeys(n.runs[0].body, `${key}/`));
+  }
+  return out;
+}
+
+/**
+ * The box whose source range holds `offset` most tightly (a layer call
+ * inside a chain rather than the chain), among boxes of the analysed file.
+ */
+export function boxAt(boxes: ReadonlyMap<string, Box>, offset: number): Box | undefined {
+  let best: Box | undefined;
+  for (const b of boxes.values()) {
+    const n = b.node;
+    if (n.kind !== 'input' && n.uri !== undefined) continue;
+    const r = n.range;
+    if (offset < r.start.offset || offset > r.end.offset) continue;
+    if (!best || r.end.offset - r.start.offset < best.node.range.end.offset - best.node.range.start.offset) best = b;
+  }
+  return best;
+}
+
+/** Tooltip text of a box: kind, shapes, counts and diagnostics. */
+export function boxTooltip(b: Box): string {
+  const n = b.node;
+  const lines = [nodeTitle(n)];
+  if (n.kind === 'layer') lines.push(`layer ${n.op} (${n.category})`);
+  if (n.kind === 'group') lines.push(`${n.block ? `block ${n.block}` : 'repeated layer'}, ${n.repeat} time${n.repeat === 1 ? '' : 's'}`);
+  lines.push(`output ${shapeText(n.shape)}`);
+  if (n.kind !== 'input') {
+    lines.push(`parameters: ${symText(n.params.trainable)} trainable, ${symText(n.params.nonTrainable)} non-trainable`);
+    lines.push(`MACs: ${symText(n.macs)}`);
+    if (n.kind === 'layer' && n.sharedWith !== undefined) lines.push(`shares weights with node ${n.sharedWith}`);
+  }
+  lines.push(`line ${n.range.start.line + 1}${n.kind !== 'input' && n.uri ? ` of ${n.uri}` : ''}`);
+  lines.push(...b.messages);
+  return lines.join('\n');
+}

@@ -1,0 +1,141 @@
+/**
+ * The summary view: one row per layer (the same rows as the CLI summary and
+ * the hovers), sortable by any column, with the model's totals below.
+ * Clicking a row selects its call in the editor.
+ */
+import type { Range } from '../../extension/core/syntax/ast';
+import type { PlainGraph, PlainModelInfo, PlainSummaryRow } from '../../extension/core/protocol';
+import { symText } from './graphModel';
+import { bytesText, COLUMNS, rowCells, sortRows, type Column } from './summaryModel';
+
+export interface SummaryHost {
+  reveal(range: Range): void;
+}
+
+function rangesById(g: PlainGraph, out = new Map<number, { range: Range; local: boolean }>()): Map<number, { range: Range; local: boolean }> {
+  for (const n of g.nodes) {
+    out.set(n.id, { range: n.range, local: n.kind === 'input' || n.uri === undefined });
+    if (n.kind === 'group') for (const r of n.runs) rangesById(r.body, out);
+  }
+  return out;
+}
+
+export class SummaryView {
+  private readonly root: HTMLElement;
+  private model: PlainModelInfo | undefined;
+  private rows: readonly PlainSummaryRow[] = [];
+  private sortColumn: Column | undefined;
+  private descending = false;
+
+  constructor(
+    container: HTMLElement,
+    private readonly host: SummaryHost,
+  ) {
+    this.root = document.createElement('div');
+    this.root.className = 'nn-summary-view';
+    container.appendChild(this.root);
+  }
+
+  update(model: PlainModelInfo, rows: readonly PlainSummaryRow[]): void {
+    this.model = model;
+    this.rows = rows;
+    this.draw();
+  }
+
+  dispose(): void {
+    this.root.remove();
+  }
+
+  private draw(): void {
+    const model = this.model;
+    if (!model) return;
+    const ranges = rangesById(model.graph);
+    const table = document.createElement('vscode-table');
+    table.setAttribute('zebra', '');
+    table.setAttribute('bordered-columns', '');
+    table.setAttribute('resizable', '');
+    table.setAttribute('columns', JSON.stringify(['34%', '7%', '19%', '14%', '14%', '12%']));
+    table.className = 'nn-summary-table';
+    const header = document.createElement('vscode-table-header');
+    header.slot = 'header';
+    for (const c of COLUMNS) {
+      const cell = document.createElement('vscode-table-header-cell');
+      const arrow = this.sortColumn === c.key ? (this.descending ? ' ▼' : ' ▲') : '';
+      cell.textContent = c.title + arrow;
+      cell.className = `nn-sortable${c.numeric ? ' nn-num' : ''}`;
+      cell.title = `Sort by ${c.title.toLowerCase()}`;
+      cell.dataset.column = c.key;
+      cell.setAttribute('role', 'columnheader');
+      cell.setAttribute('aria-sort', this.sortColumn === c.key ? (this.descending ? 'descending' : 'ascending') : 'none');
+      cell.addEventListener('click', () => this.sortBy(c.key));
+      header.appendChild(cell);
+    }
+    const body = document.createElement('vscode-table-body');
+    body.slot = 'body';
+    for (const r of sortRows(this.rows, this.sortColumn, this.descending)) {
+      const row = document.createElement('vscode-table-row');
+      row.className = `nn-row nn-row-${r.kind}`;
+      row.dataset.id = String(r.id);
+      const cells = rowCells(r);
+      for (const c of COLUMNS) {
+        const cell = document.createElement('vscode-table-cell');
+        cell.textContent = cells[c.key].text;
+        if (c.numeric) cell.className = 'nn-num';
+        if (c.key === 'label') cell.style.paddingLeft = `${8 + r.depth * 16}px`;
+        row.appendChild(cell);
+      }
+      const at = ranges.get(r.id);
+      if (at?.local) {
+        row.addEventListener('click', () => this.host.reveal(at.range));
+        row.title = `Line ${r.line}: click to select it in the editor`;
+      }
+      body.appendChild(row);
+    }
+    table.append(header, body);
+
+    const totals = document.createElement('div');
+    totals.className = 'nn-summary-totals';
+    const p = model.params;
+    const items: [string, string][] = [
+      ['Total parameters', symText(p.total)],
+      ['Trainable', symText(p.trainable)],
+      ['Non-trainable', symText(p.nonTrainable)],
+      ['MACs per example', symText(model.macs)],
+      ['Weights', bytesText(model.memory.paramBytes)],
+      ['Activations per example', bytesText(model.memory.activationBytes)],
+    ];
+    for (const [k, v] of items) {
+      const item = document.createElement('div');
+      item.className = 'nn-total';
+      const key = document.createElement('span');
+      key.className = 'nn-total-key';
+      key.textContent = k;
+      const value = document.createElement('span');
+      value.className = 'nn-total-value';
+      value.textContent = v;
+      item.append(key, value);
+      totals.appendChild(item);
+    }
+    if (model.hasErrors) {
+      const note = document.createElement('p');
+      note.className = 'nn-note';
+      note.textContent = 'The model has errors: the counts cover what could be analysed.';
+      totals.appendChild(note);
+    }
+    this.root.replaceChildren(table, totals);
+  }
+
+  private sortBy(column: Column): void {
+    if (this.sortColumn !== column) {
+      this.sortColumn = column;
+      this.descending = COLUMNS.find((c) => c.key === column)!.numeric && column !== 'line';
+    } else if (this.descending === (COLUMNS.find((c) => c.key === column)!.numeric && column !== 'line')) {
+      this.descending = !this.descending;
+    } else {
+      // Third click: back to source order.
+      this.sortColumn = undefined;
+      this.descending = false;
+    }
+    this.draw();
+  }
+}

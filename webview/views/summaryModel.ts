@@ -1,0 +1,73 @@
+/**
+ * The summary table's data: cells and sort order of the summary rows. No
+ * DOM, so it is unit tested in Node.
+ */
+import type { PlainSummaryRow, PlainSym } from '../../extension/core/protocol';
+import { symText } from './graphModel';
+
+export type Column = 'label' | 'line' | 'shape' | 'params' | 'macs' | 'memory';
+
+export const COLUMNS: { key: Column; title: string; numeric: boolean }[] = [
+  { key: 'label', title: 'Layer', numeric: false },
+  { key: 'line', title: 'Line', numeric: true },
+  { key: 'shape', title: 'Output shape', numeric: false },
+  { key: 'params', title: 'Params', numeric: true },
+  { key: 'macs', title: 'MACs', numeric: true },
+  { key: 'memory', title: 'Memory', numeric: true },
+];
+
+/** 1536 → "1.5 KiB"; a formula stays a formula. */
+export function bytesText(x: PlainSym): string {
+  if (typeof x === 'string') return `${x} B`;
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = x;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+function addPlain(a: PlainSym, b: PlainSym): PlainSym {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (a === 0) return b;
+  if (b === 0) return a;
+  return `${a} + ${b}`;
+}
+
+export interface SummaryCell {
+  text: string;
+  /** Sort key: numbers sort numerically, formulas after every number, by text. */
+  sort: number | string;
+}
+
+/** The cells of a row, by column. */
+export function rowCells(r: PlainSummaryRow): Record<Column, SummaryCell> {
+  const params = addPlain(r.trainable, r.nonTrainable);
+  return {
+    label: { text: r.label, sort: r.label },
+    line: { text: r.line ? String(r.line) : '—', sort: r.line },
+    shape: { text: r.shape, sort: r.shape },
+    params: { text: symText(params), sort: params },
+    macs: { text: symText(r.macs), sort: r.macs },
+    memory: { text: r.kind === 'group' ? '' : bytesText(r.activationBytes), sort: r.activationBytes },
+  };
+}
+
+/** Row order for a column and direction; ties keep the source order. */
+export function sortRows(rows: readonly PlainSummaryRow[], column: Column | undefined, descending: boolean): PlainSummaryRow[] {
+  const indexed = rows.map((r, i) => ({ r, i, key: column ? rowCells(r)[column].sort : i }));
+  if (!column) return rows.slice();
+  const dir = descending ? -1 : 1;
+  indexed.sort((a, b) => {
+    const x = a.key;
+    const y = b.key;
+    // Formulas (symbolic counts) go after every number in both directions.
+    if (typeof x === 'number' && typeof y === 'number') return dir * (x - y) || a.i - b.i;
+    if (typeof x === 'number') return -1;
+    if (typeof y === 'number') return 1;
+    return dir * x.localeCompare(y, 'en', { numeric: true }) || a.i - b.i;
+  });
+  return indexed.map((x) => x.r);
+}
