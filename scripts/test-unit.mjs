@@ -5,8 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const outdir = join(root, '.test-out/unit');
+// A folder per run: two runs at once (several terminals, CI and a developer) must not delete each other's files.
+const outdir = join(root, '.test-out', `unit-${process.pid}`);
 rmSync(outdir, { recursive: true, force: true });
+process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
 const filter = process.argv[2];
 const entries = readdirSync(join(root, 'test/unit'))
   .filter((f) => f.endsWith('.test.ts') && (!filter || f.includes(filter)))
