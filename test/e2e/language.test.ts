@@ -1,0 +1,114 @@
+// The language features as a user meets them in VS Code: diagnostics, hover,
+// inlay hints, completion, outline, formatting and quick fixes.
+import assert from 'node:assert/strict';
+import { e2eTest, poll, positionOf } from './harness';
+
+e2eTest('(b) a typing error shows in the Problems panel with the unknown name', {}, async (wb) => {
+  await wb.openFile('lenet5.nnmodel');
+  await wb.step('type a broken model at the end', async () => {
+    await wb.press('Control+End');
+    await wb.type('\n\nmodel Broken {\n  input x: [4]\n  output nothing_here\n}\n');
+  });
+  const rows = await wb.waitForProblem('nothing_here');
+  assert.ok(rows.some((r) => r.includes('nothing_here')), `Problems rows: ${rows.join(' | ')}`);
+});
+
+e2eTest('(c) hovering conv2d in LeNet5 shows its output shape [28, 28, 6]', {}, async (wb) => {
+  await wb.openFile('lenet5.nnmodel');
+  const source = wb.readFile('lenet5.nnmodel');
+  // The layers in the model body, not the mentions in comments.
+  const first = positionOf(source, '-> conv2d(6');
+  const text = await wb.hoverAt(first.line, first.column + 5, '[28, 28, 6]');
+  assert.match(text, /\[28, 28, 6\]/);
+  // A shape that no documentation example holds: it can only come from inference.
+  const second = positionOf(source, '-> conv2d(16');
+  const text2 = await wb.hoverAt(second.line, second.column + 5, '[10, 10, 16]');
+  assert.match(text2, /\[10, 10, 16\]/);
+});
+
+e2eTest('(d) inlay hints show shapes or parameter counts in the editor', {}, async (wb) => {
+  await wb.openFile('lenet5.nnmodel');
+  const source = wb.readFile('lenet5.nnmodel');
+  // Text that is not in the file itself can only have come from inlay hints.
+  const hinted = (s: string) =>
+    ['28, 28, 6', '14, 14, 6', '10, 10, 16', '5, 5, 16', '156', '61,706', '61 706', '61706', '2,416', '2 416', '2416', '58,284', '48,120', '10,164']
+      .filter((h) => !source.includes(h))
+      .find((h) => s.includes(h));
+  const found = await wb.step('inlay hints', () =>
+    poll('an inlay hint with a LeNet5 shape or parameter count', async () => hinted(await wb.visibleEditorText()), {
+      seen: () => wb.visibleEditorText(),
+    }),
+  );
+  assert.ok(found);
+  // The hint text must not have been written into the document.
+  assert.equal(wb.readFile('lenet5.nnmodel'), source);
+});
+
+const COMPLETE = `model Complete {
+  input image: [28, 28, 1]
+  output image
+}
+`;
+
+e2eTest('(e) completion lists conv2d after -> and padding inside conv2d(', { files: { 'complete.nnmodel': COMPLETE } }, async (wb) => {
+  await wb.openFile('complete.nnmodel');
+  const at = positionOf(COMPLETE, '  output image');
+  await wb.goTo(at.line, at.column + '  output image'.length);
+  await wb.type(' -> con');
+  const layers = await wb.suggest(/^conv2d$/);
+  assert.ok(layers.includes('conv2d'), `suggestions: ${layers.join(', ')}`);
+  await wb.press('Escape');
+  await wb.type('v2d(8, 3, pad');
+  const args = await wb.suggest(/^padding\b/);
+  assert.ok(args.some((l) => l.startsWith('padding')), `suggestions: ${args.join(', ')}`);
+});
+
+e2eTest('(f) the Outline view lists the model LeNet5', {}, async (wb) => {
+  await wb.openFile('lenet5.nnmodel');
+  await wb.runCommand('Explorer: Focus on Outline View');
+  const rows = await wb.step('outline', () =>
+    poll('LeNet5 in the Outline view', async () => {
+      const r = await wb.viewRows('Outline');
+      return r.some((t) => t.includes('LeNet5')) ? r : undefined;
+    }, { seen: async () => (await wb.viewRows('Outline')).join(' | ') || '(empty outline)' }),
+  );
+  assert.ok(rows.some((t) => t.includes('LeNet5')));
+});
+
+const MESSY = `model   Messy{
+input x:[8]
+      h=x->dense( 16 )   ->relu
+    output h->dense(4,activation=softmax)
+}
+`;
+
+e2eTest('(g) Format Document fixes a badly laid out file', { files: { 'messy.nnmodel': MESSY } }, async (wb) => {
+  await wb.openFile('messy.nnmodel');
+  await wb.runCommand('Format Document');
+  const text = await wb.step('save formatted', () => wb.saveAndRead('messy.nnmodel', MESSY));
+  const lines = text.split('\n');
+  assert.match(text, /^model Messy \{$/m, `formatted:\n${text}`);
+  assert.ok(lines.includes('  input x: [8]'), `statements indented by two spaces, 'x: [8]':\n${text}`);
+  assert.match(text, /^ {2}h = x -> dense\(16\) -> relu$/m, `single spaces around = and ->, none inside (...):\n${text}`);
+  assert.match(text, /^ {2}output h -> dense\(4, activation ?= ?softmax\)$/m, `formatted:\n${text}`);
+  assert.ok(text.endsWith('}\n'), `ends with the closing brace and a newline:\n${text}`);
+  assert.ok(!/[ \t]+$/m.test(text), `no trailing whitespace:\n${text}`);
+});
+
+const TYPO = `model Typo {
+  input x: [16]
+  output x -> dense(10) -> softmx
+}
+`;
+
+e2eTest("(h) a misspelled layer offers the quick fix Change to 'softmax'", { files: { 'typo.nnmodel': TYPO } }, async (wb) => {
+  await wb.openFile('typo.nnmodel');
+  await wb.waitForProblem('softmx');
+  await wb.openFile('typo.nnmodel');
+  const at = positionOf(TYPO, 'softmx');
+  await wb.goTo(at.line, at.column + 1);
+  const offered = await wb.applyQuickFix("Change to 'softmax'");
+  assert.ok(offered.includes("Change to 'softmax'"), `offered: ${offered.join(' | ')}`);
+  const text = await wb.step('save fixed', () => wb.saveAndRead('typo.nnmodel', TYPO));
+  assert.equal(text, TYPO.replace('softmx', 'softmax'));
+});
