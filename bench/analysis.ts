@@ -4,10 +4,11 @@
  * file must fit in a frame, and time must grow linearly with size.
  */
 import { analyze } from '../extension/core/analysis/analyze';
+import { AnalysisSession } from '../extension/core/analysis/session';
 import { parse } from '../extension/core/syntax/parser';
 import { importReader } from '../extension/cli/files';
 import { generateFile } from './generate';
-import type { BenchSection } from './registry';
+import type { BenchSection, SectionReport } from './registry';
 import { measure, ms, type Stats } from './stats';
 
 /** One frame at 60 Hz. */
@@ -80,6 +81,7 @@ export const analysisSection: BenchSection = {
     const small = stats.get(`generated ${SIZES[0].toLocaleString('en-US')} lines`)!;
     const large = stats.get(`generated ${SIZES[SIZES.length - 1].toLocaleString('en-US')} lines`)!;
     const five = stats.get('generated 5,000 lines')!;
+    const keystroke = measureKeystrokes(ctx.quick, report);
     const size = SIZES[SIZES.length - 1] / SIZES[0];
     const wall = large.median / small.median;
     const cpu = large.cpuMedian / small.cpuMedian;
@@ -92,5 +94,56 @@ export const analysisSection: BenchSection = {
     if (!fits && five.cpuMedian < FRAME_MS) text += `; CPU time ${ms(five.cpuMedian)} ms would fit: the machine is busy`;
     else if (!fits) text += ` — ${(five.median / FRAME_MS).toFixed(1)}× over`;
     report.verdict(fits, text);
+    const k5 = keystroke.get(5000)!;
+    let ktext = `5 000 lines, one keystroke (AnalysisSession): median ${ms(k5.median)} ms, CPU ${ms(k5.cpuMedian)} ms vs one frame (${ms(FRAME_MS)} ms)`;
+    if (k5.median >= FRAME_MS && k5.cpuMedian < FRAME_MS) ktext += '; the CPU time would fit: the machine is busy';
+    report.verdict(k5.median < FRAME_MS, ktext);
   },
 };
+
+/**
+ * What a keystroke costs in the editor: an AnalysisSession re-analyses the
+ * file after a one-character edit in a model body in the middle of the file
+ * (alternating two versions, so that every run sees a change).
+ */
+function measureKeystrokes(quick: boolean, report: SectionReport): Map<number, Stats> {
+  const out = new Map<number, Stats>();
+  const rows: string[][] = [];
+  for (const n of SIZES) {
+    const lines = generateFile(n).split('\n');
+    let at = Math.floor(lines.length / 2);
+    while (at < lines.length - 1 && !(lines[at].startsWith('  ') && lines[at].includes('->'))) at++;
+    const versions = ['', ' '].map((extra) => [...lines.slice(0, at), lines[at] + extra, ...lines.slice(at + 1)].join('\n'));
+    const session = new AnalysisSession();
+    let i = 0;
+    const edit = () => session.update(versions[i++ % 2]);
+    const cold = () => analyze(versions[i++ % 2]);
+    const opts = quick ? { warmup: 2, minRuns: 3, maxRuns: 10, targetMs: 100 } : { warmup: 4, minRuns: n > 2000 ? 9 : 20, maxRuns: 200, targetMs: n > 2000 ? 2000 : 500 };
+    const c = measure(cold, opts);
+    const k = measure(edit, opts);
+    out.set(n, k);
+    rows.push([
+      n.toLocaleString('en-US'),
+      ms(c.median),
+      ms(c.cpuMedian),
+      ms(k.median),
+      ms(k.cpuMedian),
+      `${session.stats.reusedModels} / ${session.stats.reusedModels + session.stats.analysedModels}`,
+      (c.cpuMedian / k.cpuMedian).toFixed(1),
+    ]);
+  }
+  report.table(
+    [
+      { title: 'lines', align: 'right' },
+      { title: 'cold ms', align: 'right' },
+      { title: 'cold cpu ms', align: 'right' },
+      { title: 'keystroke ms', align: 'right' },
+      { title: 'keystroke cpu ms', align: 'right' },
+      { title: 'models reused', align: 'right' },
+      { title: 'cpu speed-up', align: 'right' },
+    ],
+    rows,
+  );
+  report.note('cold = analyze() of the whole file; keystroke = AnalysisSession.update() after a one-character edit in a model in the middle of the file (medians after warm-up).');
+  return out;
+}

@@ -12,9 +12,10 @@ import { machineFacts } from './machine';
 import { SectionReport, type BenchContext, type BenchSection, type ExampleFile } from './registry';
 import type { Stats } from './stats';
 import { tfjsBuildSection } from './tfjs-build';
+import { trainingSection } from './training';
 
 /** Sections in the order they run and print. Later sections may use earlier results. */
-const SECTIONS: readonly BenchSection[] = [analysisSection, tfjsBuildSection];
+const SECTIONS: readonly BenchSection[] = [analysisSection, tfjsBuildSection, trainingSection];
 
 /**
  * The repository root: dist/bench.js sits one level below it; a bundle run

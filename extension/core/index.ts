@@ -8,3 +8,4 @@ export * from './analysis/sym';
 export { LAYERS, getLayer } from './layers';
 export type { LayerSpec, ArgSpec, ArgValue, WeightSpec } from './layers';
 export { analyze, type AnalyzeOptions } from './analysis/analyze';
+export { AnalysisSession } from './analysis/session';

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { analyze, type Analysis } from '../core';
+import { AnalysisSession, type Analysis, type AnalyzeOptions } from '../core';
 
 export const LANGUAGE_ID = 'nnmodel';
 
@@ -23,6 +23,20 @@ interface Entry {
   stale: boolean;
 }
 
+/**
+ * Incremental analysis of one document: unchanged models are reused, so a
+ * keystroke in a long file costs about one model's analysis. The session
+ * moves the previous result's ranges in place, so only the latest analysis
+ * of a document is kept.
+ */
+interface Session {
+  session: AnalysisSession;
+  /** Imports read by the last update. */
+  deps: Set<string>;
+  /** Stable across updates: the session reuses its cache only for the same reader. */
+  readImport: NonNullable<AnalyzeOptions['readImport']>;
+}
+
 export interface AnalysisEvent {
   document: vscode.TextDocument;
   analysis: Analysis;
@@ -30,6 +44,7 @@ export interface AnalysisEvent {
 
 export class AnalysisCache implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
+  private readonly sessions = new Map<string, Session>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly emitter = new vscode.EventEmitter<AnalysisEvent>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -76,25 +91,39 @@ export class AnalysisCache implements vscode.Disposable {
       clearTimeout(timer);
       this.timers.delete(key);
     }
-    const deps = new Set<string>();
     const text = doc.getText();
+    const session = this.sessionFor(key);
+    session.deps = new Set();
     let analysis: Analysis;
     try {
-      analysis = analyze(text, {
-        uri: key,
-        readImport: (fromUri, path) => {
-          const r = readImport(fromUri ?? key, path);
-          if (r) deps.add(r.uri);
-          return r;
-        },
-      });
+      analysis = session.session.update(text, { uri: key, readImport: session.readImport });
     } catch (err) {
       // The core promises never to throw; if it does, every feature still gets an answer.
       analysis = failedAnalysis(key, text, err);
+      this.sessions.delete(key);
     }
+    const deps = session.deps;
     this.entries.set(key, { version: doc.version, analysis, deps, stale: false });
     this.emitter.fire({ document: doc, analysis });
     return analysis;
+  }
+
+  private sessionFor(key: string): Session {
+    let s = this.sessions.get(key);
+    if (!s) {
+      const created: Session = {
+        session: new AnalysisSession(),
+        deps: new Set(),
+        readImport: (fromUri, path) => {
+          const r = readImport(fromUri ?? key, path);
+          if (r) created.deps.add(r.uri);
+          return r;
+        },
+      };
+      this.sessions.set(key, created);
+      s = created;
+    }
+    return s;
   }
 
   private refresh(doc: vscode.TextDocument): void {
@@ -131,12 +160,14 @@ export class AnalysisCache implements vscode.Disposable {
     if (t) clearTimeout(t);
     this.timers.delete(key);
     this.entries.delete(key);
+    this.sessions.delete(key);
   }
 
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.entries.clear();
+    this.sessions.clear();
     for (const d of this.disposables) d.dispose();
   }
 }

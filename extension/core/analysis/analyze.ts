@@ -13,6 +13,7 @@ import type {
   BlockDecl,
   CallExpr,
   Expr,
+  InputStmt,
   ModelDecl,
   Range,
   SourceFile,
@@ -116,15 +117,42 @@ interface InstResult {
 
 const ZERO_PARAMS: Params = { trainable: Sym.ZERO, nonTrainable: Sym.ZERO };
 
-class Analyzer {
+const SITE_KINDS: readonly SiteInfo['kind'][] = ['input', 'value', 'object', 'layer', 'block'];
+
+/** One model's share of an analysis, as an incremental session replays it. */
+export interface ModelRecord {
+  info: ModelInfo;
+  /** Diagnostics first reported while analysing this model, in order. */
+  diagnostics: Diagnostic[];
+  /** Sites first recorded while analysing this model, in order. */
+  sites: SiteInfo[];
+  /** Layer applications counted (against LIMITS.maxNodes). */
+  nodes: number;
+  /** Blocks this model called. */
+  used: string[];
+}
+
+/** @internal The analysis state of one file; exported for the incremental session. */
+export class Analyzer {
   readonly diagnostics: Diagnostic[] = [];
   private readonly diagKeys = new Set<string>();
+  /** Errors among `diagnostics`. */
+  private errors = 0;
   readonly sites: SiteInfo[] = [];
-  private readonly siteKeys = new Set<string>();
+  /** Sites seen, keyed by start offset and kind: the end offset of the first one. */
+  private readonly siteEnds = new Map<number, number>();
+  /** Sites sharing start and kind with an earlier one but ending elsewhere (rare). */
+  private readonly siteOthers = new Set<string>();
   readonly blocks = new Map<string, BlockDef>();
   private readonly instCache = new Map<string, InstResult>();
   private readonly usedBlocks = new Set<string>();
-  private nodeCount = 0;
+  /** Blocks called while analysing the current model, when recording. */
+  private modelUsed: Set<string> | undefined;
+  nodeCount = 0;
+  /** Text of each imported file read, by uri. */
+  readonly importTexts = new Map<string, string>();
+  /** An internal error stopped the analysis. */
+  failed = false;
 
   constructor(
     readonly file: SourceFile,
@@ -154,10 +182,44 @@ class Analyzer {
         related: [{ message, range, uri: ctx.uri }],
       };
     }
+    this.pushDiagnostic(d);
+  }
+
+  /** Adds a finished diagnostic unless the same one was reported already. */
+  private pushDiagnostic(d: Diagnostic): void {
     const key = `${d.code}|${d.range.start.offset}|${d.range.end.offset}|${d.message}`;
     if (this.diagKeys.has(key)) return;
     this.diagKeys.add(key);
     this.diagnostics.push(d);
+    if (d.severity === 'error') this.errors++;
+  }
+
+  /** Analyses a model and returns what it added, for an incremental session to replay later. */
+  recordModel(decl: ModelDecl): ModelRecord {
+    const d0 = this.diagnostics.length;
+    const s0 = this.sites.length;
+    const n0 = this.nodeCount;
+    this.modelUsed = new Set();
+    try {
+      const info = this.analyzeModel(decl);
+      return {
+        info,
+        diagnostics: this.diagnostics.slice(d0),
+        sites: this.sites.slice(s0),
+        nodes: this.nodeCount - n0,
+        used: [...this.modelUsed],
+      };
+    } finally {
+      this.modelUsed = undefined;
+    }
+  }
+
+  /** Adds a recorded model's results as if it had been analysed here. */
+  replayModel(r: ModelRecord): void {
+    for (const d of r.diagnostics) this.pushDiagnostic(d);
+    for (const s of r.sites) this.pushSite(s);
+    this.nodeCount += r.nodes;
+    for (const n of r.used) this.usedBlocks.add(n);
   }
 
   private error(code: string, message: string, range: Range, ctx: Ctx, extra: Partial<Diagnostic> = {}): void {
@@ -212,6 +274,7 @@ class Analyzer {
     }
     if (visiting.has(loaded.uri)) return; // a cycle: everything it holds is already being read
     visiting.add(loaded.uri);
+    this.importTexts.set(loaded.uri, loaded.text);
     const file = parse(loaded.text);
     if (file.errors.length > 0 && depth === 0) {
       const e = file.errors[0];
@@ -240,7 +303,7 @@ class Analyzer {
     const ctx: Ctx = { env: new Map(), g, model: decl.name.name, uri: this.uri, stack: [], static: false };
     const inputs: ModelInfo['inputs'] = [];
     const outputs: ModelInfo['outputs'] = [];
-    const errorsBefore = this.errorCount();
+    const errorsBefore = this.errors;
     let sawOutput = false;
     for (const stmt of decl.body) {
       if (stmt.kind === 'input') {
@@ -303,14 +366,8 @@ class Analyzer {
         activationBytes: totals.activations.mul(4),
       },
       symbols: [...symbols].sort(),
-      hasErrors: this.errorCount() > errorsBefore,
+      hasErrors: this.errors > errorsBefore,
     };
-  }
-
-  private errorCount(): number {
-    let n = 0;
-    for (const d of this.diagnostics) if (d.severity === 'error') n++;
-    return n;
   }
 
   /** Check a block on its own (never used by a model): names and arguments, no shapes. */
@@ -329,7 +386,7 @@ class Analyzer {
     if (stmt.kind === 'assign') {
       const v = this.evalAssignValue(stmt, ctx);
       if (v.kind === 'tensor') {
-        const named: TensorValue = { ...v, name: stmt.target.name };
+        const named: TensorValue = { kind: 'tensor', node: v.node, shape: v.shape, name: stmt.target.name };
         ctx.env.set(stmt.target.name, named);
         if (v.shape) this.site(stmt.target.range, 'value', stmt.target.name, ctx, [], v.shape);
       } else {
@@ -561,12 +618,12 @@ class Analyzer {
     const given: Record<string, ArgValue> = {};
     const tensorInputs: TensorValue[] = [];
     const tensors: Record<string, Shape | undefined> = {};
-    const namedTensors: [number, TensorValue][] = [];
+    let namedTensors: [number, TensorValue][] | undefined;
     let unknown = false;
     let ok = true;
-    const variadic = spec.args.findIndex((a) => a.type === 'tensors');
+    const variadic = variadicIndex(spec);
     let pos = 0;
-    const seen = new Map<string, Range>();
+    const seen = new SeenArgs(spec);
     for (const arg of call.args) {
       let specArg: ArgSpec | undefined;
       if (arg.name) {
@@ -600,13 +657,12 @@ class Analyzer {
         }
       }
       if (specArg.type !== 'tensors') {
-        const prev = seen.get(specArg.name);
-        if (prev) {
+        if (seen.has(specArg)) {
           this.error('arg.duplicate', `'${specArg.name}' is given twice.`, arg.range, ctx);
           ok = false;
           continue;
         }
-        seen.set(specArg.name, arg.range);
+        seen.add(specArg);
       }
       if (specArg.type === 'tensors' || specArg.type === 'tensor') {
         if (!allowTensors) {
@@ -628,7 +684,7 @@ class Analyzer {
         else {
           tensors[specArg.name] = v.shape;
           given[specArg.name] = { kind: 'tensorRef', name: v.name ?? specArg.name };
-          namedTensors.push([spec.args.indexOf(specArg), v]);
+          (namedTensors ??= []).push([spec.args.indexOf(specArg), v]);
         }
         continue;
       }
@@ -638,10 +694,12 @@ class Analyzer {
       else given[specArg.name] = converted;
     }
     // Named tensors follow the variadic values, in schema order (see LayerSpec.tfjs).
-    namedTensors.sort((a, b) => a[0] - b[0]);
-    for (const [, v] of namedTensors) tensorInputs.push(v);
+    if (namedTensors) {
+      namedTensors.sort((a, b) => a[0] - b[0]);
+      for (const [, v] of namedTensors) tensorInputs.push(v);
+    }
     for (const a of spec.args) {
-      if (a.default === undefined && !a.optional && a.type !== 'tensors' && a.type !== 'tensor' && !(a.name in given) && !seen.has(a.name)) {
+      if (a.default === undefined && !a.optional && a.type !== 'tensors' && a.type !== 'tensor' && !(a.name in given) && !seen.has(a)) {
         this.error('arg.missing', `${spec.name} needs '${a.name}': ${a.doc}`, call.argsRange ?? call.callee.range, ctx);
         ok = false;
       }
@@ -653,7 +711,6 @@ class Analyzer {
   /** Converts one argument to its schema type; undefined after a diagnostic, 'unknown' when unknowable. */
   private convertArg(spec: LayerSpec, a: ArgSpec, arg: Arg, ctx: Ctx): ArgValue | 'unknown' | undefined {
     const e = arg.value;
-    const where = `${spec.name}'s '${a.name}'`;
     if (a.type === 'enum' || a.type === 'activation') {
       const allowed = a.enum ?? ACTIVATIONS;
       let word: string | undefined;
@@ -664,13 +721,13 @@ class Analyzer {
         if (v.kind === 'string' || v.kind === 'enum') word = v.value;
         else if (a.type === 'enum' && v.kind === 'bool' && allowed.includes(String(v.value))) word = String(v.value);
         else {
-          this.error('arg.type', `${where} is one of ${allowed.join(', ')}; got ${describeValue(v)}.`, e.range, ctx);
+          this.error('arg.type', `${spec.name}'s '${a.name}' is one of ${allowed.join(', ')}; got ${describeValue(v)}.`, e.range, ctx);
           return undefined;
         }
       }
       if (!allowed.includes(word)) {
         const options = suggest(word, allowed);
-        this.error('arg.enum', `${where} must be one of ${allowed.join(', ')}; got '${word}'.${didYouMean(options)}`, e.range, ctx, {
+        this.error('arg.enum', `${spec.name}'s '${a.name}' must be one of ${allowed.join(', ')}; got '${word}'.${didYouMean(options)}`, e.range, ctx, {
           fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, e.range, o, i === 0)),
         });
         return undefined;
@@ -685,64 +742,69 @@ class Analyzer {
       }
       if (v.kind === 'unknown') return 'unknown';
       if (v.kind !== 'object') {
-        this.error('arg.type', `${where} takes a layer object (e.g. \`wte = embedding(...)\`), but this is ${describeValue(v)}.`, e.range, ctx);
+        this.error('arg.type', `${spec.name}'s '${a.name}' takes a layer object (e.g. \`wte = embedding(...)\`), but this is ${describeValue(v)}.`, e.range, ctx);
         return undefined;
       }
       return { kind: 'layerRef', name: v.name, layer: v.spec.name, args: v.args };
     }
     const v = e.kind === 'name' && !ctx.env.has(e.name) && a.type === 'string' ? ({ kind: 'string', value: e.name } as Value) : this.evalExpr(e, ctx);
     if (v.kind === 'unknown') return 'unknown';
-    const typeError = (expected: string) => {
-      this.error('arg.type', `${where} takes ${expected}, but this is ${describeValue(v)}.`, e.range, ctx);
-      return undefined;
-    };
-    const checkRange = (n: number): boolean => {
-      if ((a.min !== undefined && n < a.min) || (a.max !== undefined && n > a.max)) {
-        const bounds =
-          a.min !== undefined && a.max !== undefined ? `between ${a.min} and ${a.max}` : a.min !== undefined ? `at least ${a.min}` : `at most ${a.max}`;
-        this.error('arg.range', `${where} must be ${bounds}; got ${n}.`, e.range, ctx);
-        return false;
-      }
-      if (Math.abs(n) > LIMITS.maxDim) {
-        this.error('arg.range', `${where} is too large: ${n}.`, e.range, ctx);
-        return false;
-      }
-      return true;
-    };
     switch (a.type) {
       case 'int':
       case 'number':
-        if (v.kind !== 'number') return typeError(a.type === 'int' ? 'a whole number' : 'a number');
-        if (a.type === 'int' && !Number.isInteger(v.value)) return typeError('a whole number');
-        return checkRange(v.value) ? v.value : undefined;
+        if (v.kind !== 'number') return this.argTypeError(spec, a, e, v, a.type === 'int' ? 'a whole number' : 'a number', ctx);
+        if (a.type === 'int' && !Number.isInteger(v.value)) return this.argTypeError(spec, a, e, v, 'a whole number', ctx);
+        return this.argInRange(spec, a, e, v.value, ctx) ? v.value : undefined;
       case 'bool':
-        if (v.kind !== 'bool') return typeError('true or false');
+        if (v.kind !== 'bool') return this.argTypeError(spec, a, e, v, 'true or false', ctx);
         return v.value;
       case 'string':
-        if (v.kind !== 'string' && v.kind !== 'enum') return typeError('a string');
+        if (v.kind !== 'string' && v.kind !== 'enum') return this.argTypeError(spec, a, e, v, 'a string', ctx);
         return v.value;
       case 'ints':
       case 'int_list': {
         const items = v.kind === 'list' ? v.items : a.type === 'ints' ? [v] : undefined;
-        if (!items) return typeError('a list of whole numbers, e.g. [2, 2]');
+        if (!items) return this.argTypeError(spec, a, e, v, 'a list of whole numbers, e.g. [2, 2]', ctx);
         const out: number[] = [];
         for (const it of items) {
           if (it.kind === 'unknown') return 'unknown';
-          if (it.kind !== 'number' || !Number.isInteger(it.value)) return typeError(a.type === 'ints' ? 'a whole number or a list of them' : 'a list of whole numbers');
-          if (!checkRange(it.value)) return undefined;
+          if (it.kind !== 'number' || !Number.isInteger(it.value)) {
+            return this.argTypeError(spec, a, e, v, a.type === 'ints' ? 'a whole number or a list of them' : 'a list of whole numbers', ctx);
+          }
+          if (!this.argInRange(spec, a, e, it.value, ctx)) return undefined;
           out.push(it.value);
         }
         // A single number stays a list of one: the layer spreads it over its
         // spatial axes, which only it knows (maxpool(2) is 1-D or 2-D by input).
         if (a.length !== undefined && v.kind === 'list' && out.length !== a.length && out.length !== 1) {
-          this.error('arg.type', `${where} takes ${a.length} numbers (or one for all); got ${out.length}.`, e.range, ctx);
+          this.error('arg.type', `${spec.name}'s '${a.name}' takes ${a.length} numbers (or one for all); got ${out.length}.`, e.range, ctx);
           return undefined;
         }
         return out;
       }
       default:
-        return typeError(a.type);
+        return this.argTypeError(spec, a, e, v, a.type, ctx);
     }
+  }
+
+  private argTypeError(spec: LayerSpec, a: ArgSpec, e: Expr, v: Value, expected: string, ctx: Ctx): undefined {
+    this.error('arg.type', `${spec.name}'s '${a.name}' takes ${expected}, but this is ${describeValue(v)}.`, e.range, ctx);
+    return undefined;
+  }
+
+  /** Whether a number is within the argument's bounds; reports it when not. */
+  private argInRange(spec: LayerSpec, a: ArgSpec, e: Expr, n: number, ctx: Ctx): boolean {
+    if ((a.min !== undefined && n < a.min) || (a.max !== undefined && n > a.max)) {
+      const bounds =
+        a.min !== undefined && a.max !== undefined ? `between ${a.min} and ${a.max}` : a.min !== undefined ? `at least ${a.min}` : `at most ${a.max}`;
+      this.error('arg.range', `${spec.name}'s '${a.name}' must be ${bounds}; got ${n}.`, e.range, ctx);
+      return false;
+    }
+    if (Math.abs(n) > LIMITS.maxDim) {
+      this.error('arg.range', `${spec.name}'s '${a.name}' is too large: ${n}.`, e.range, ctx);
+      return false;
+    }
+    return true;
   }
 
   private applyLayerCall(spec: LayerSpec, call: CallExpr, input: Value | undefined, ctx: Ctx): Value {
@@ -776,9 +838,13 @@ class Analyzer {
     errorRange?: Range,
     object?: LayerObject,
   ): Value {
-    if (inputs.some((v) => v.kind !== 'tensor' || !v.shape)) return UNKNOWN;
-    const tin = inputs as TensorValue[];
-    const shapes = tin.map((t) => t.shape!);
+    const shapes: Shape[] = [];
+    const inputIds: number[] = [];
+    for (const v of inputs) {
+      if (v.kind !== 'tensor' || !v.shape) return UNKNOWN;
+      shapes.push(v.shape);
+      inputIds.push(v.node);
+    }
     const at = errorRange ?? call?.callee.range ?? range;
     if (++this.nodeCount > LIMITS.maxNodes) {
       this.error('model.too_large', `this model applies more than ${LIMITS.maxNodes} layers; analysis stops here.`, at, ctx);
@@ -872,7 +938,7 @@ class Analyzer {
       category: spec.category,
       label: label ?? (call ? labelOf(call) : spec.name),
       args,
-      inputs: tin.map((t) => t.node),
+      inputs: inputIds,
       shape: out,
       weights,
       params,
@@ -959,7 +1025,9 @@ class Analyzer {
         g.inputs.push(p);
         ports.push({ ...t, node: p });
       }
-      const inner: Ctx = { ...ctx, g, env: new Map([...ctx.env].filter(([, v]) => v.kind !== 'tensor')) };
+      const env = new Map<string, Value>();
+      for (const [k, v] of ctx.env) if (v.kind !== 'tensor') env.set(k, v);
+      const inner: Ctx = { ...ctx, g, env };
       const y = once(ports, inner);
       if (y.kind !== 'tensor' || !y.shape) return UNKNOWN;
       g.outputs.push(y.node);
@@ -1016,6 +1084,7 @@ class Analyzer {
   private applyBlockCall(def: BlockDef, call: CallExpr, input: Value | undefined, ctx: Ctx): Value {
     const name = def.decl.name.name;
     this.usedBlocks.add(name);
+    this.modelUsed?.add(name);
     if (ctx.stack.includes(name)) {
       this.error('block.recursive', `block '${name}' uses itself (${[...ctx.stack, name].join(' → ')}); blocks cannot be recursive.`, call.callee.range, ctx);
       return UNKNOWN;
@@ -1028,7 +1097,7 @@ class Analyzer {
     const bound = this.bindBlockArgs(def, call, ctx);
     const repeat = this.repeatCount(call, ctx);
     if (!bound || repeat === undefined) return UNKNOWN;
-    const inputDecls = def.decl.body.filter((s): s is Extract<Statement, { kind: 'input' }> => s.kind === 'input');
+    const { inputDecls, inputNames } = blockInputs(def.decl);
     if (inputDecls.length === 0) {
       this.diag('block.no_input', 'error', `block '${name}' has no \`input\`; add \`input x\` as its first line.`, def.decl.name.range, { uri: def.uri, anchor: ctx.anchor ?? call.range });
       return UNKNOWN;
@@ -1060,13 +1129,13 @@ class Analyzer {
       const key = `${def.uri ?? ''}|${name}|${paramKey}|${shapeToString(piped.shape)}|${tensorArgs.map((t) => shapeToString(t.shape!)).join(';')}`;
       let res = this.instCache.get(key);
       if (!res) {
-        res = this.instantiate(def, bound.params, [piped, ...tensorArgs], inputDecls.map((d) => d.name.name), { ...ctx, anchor });
+        res = this.instantiate(def, bound.params, [piped, ...tensorArgs], inputNames, { ...ctx, anchor });
         this.instCache.set(key, res);
       }
       if (!res.ok || !res.out) return UNKNOWN;
       return this.pushGroup(name, name, call, [{ count: 1, body: res.graph }], [piped, ...tensorArgs], res.out, ctx);
     }
-    return this.repeatBlock(def, call, repeat, piped, tensorArgs, bound.params, inputDecls.map((d) => d.name.name), { ...ctx, anchor });
+    return this.repeatBlock(def, call, repeat, piped, tensorArgs, bound.params, inputNames, { ...ctx, anchor });
   }
 
   /**
@@ -1122,7 +1191,7 @@ class Analyzer {
     ctx: Ctx,
   ): { params: [string, Value][]; tensors: Map<string, { value: TensorValue; range: Range }> } | undefined {
     const decl = def.decl;
-    const inputNames = decl.body.filter((s) => s.kind === 'input').map((s) => (s as { name: { name: string } }).name.name);
+    const { inputNames } = blockInputs(decl);
     const given = new Map<string, Value>();
     const tensors = new Map<string, { value: TensorValue; range: Range }>();
     let pos = 0;
@@ -1242,7 +1311,7 @@ class Analyzer {
             return undefined;
           }
         }
-        ctx.env.set(stmt.name.name, { ...port, name: stmt.name.name });
+        ctx.env.set(stmt.name.name, { kind: 'tensor', node: port.node, shape: port.shape, name: stmt.name.name });
       } else if (stmt.kind === 'output') {
         outputs++;
         if (stmt.values.length > 1) {
@@ -1278,11 +1347,27 @@ class Analyzer {
     macs?: Sym,
     repeat?: number,
   ): void {
-    if (ctx.uri !== this.uri || ctx.static) return;
-    const key = `${range.start.offset}:${range.end.offset}:${kind}`;
-    if (this.siteKeys.has(key)) return;
-    this.siteKeys.add(key);
+    if (ctx.uri !== this.uri || ctx.static || !this.isNewSite(range, kind)) return;
     this.sites.push({ range, kind, name, model: ctx.model, inShapes, outShape, params, macs, repeat });
+  }
+
+  private pushSite(s: SiteInfo): void {
+    if (this.isNewSite(s.range, s.kind)) this.sites.push(s);
+  }
+
+  /** Whether no site of this kind and range was recorded yet; records it. */
+  private isNewSite(range: Range, kind: SiteInfo['kind']): boolean {
+    const key = range.start.offset * SITE_KINDS.length + SITE_KINDS.indexOf(kind);
+    const end = this.siteEnds.get(key);
+    if (end === undefined) {
+      this.siteEnds.set(key, range.end.offset);
+      return true;
+    }
+    if (end === range.end.offset) return false;
+    const other = `${key}:${range.end.offset}`;
+    if (this.siteOthers.has(other)) return false;
+    this.siteOthers.add(other);
+    return true;
   }
 
   isBlockUsed(name: string): boolean {
@@ -1291,6 +1376,50 @@ class Analyzer {
 }
 
 // ------------------------------------------------------------------ helpers
+
+const inputsByBlock = new WeakMap<BlockDecl, { inputDecls: InputStmt[]; inputNames: string[] }>();
+
+/** A block's `input` statements and their names, found once per declaration (syntax trees are not changed). */
+function blockInputs(decl: BlockDecl): { inputDecls: InputStmt[]; inputNames: string[] } {
+  let r = inputsByBlock.get(decl);
+  if (r === undefined) {
+    const inputDecls = decl.body.filter((s): s is InputStmt => s.kind === 'input');
+    r = { inputDecls, inputNames: inputDecls.map((d) => d.name.name) };
+    inputsByBlock.set(decl, r);
+  }
+  return r;
+}
+
+const variadics = new WeakMap<LayerSpec, number>();
+
+/** Index of the spec's variadic `tensors` argument, or -1. */
+function variadicIndex(spec: LayerSpec): number {
+  let i = variadics.get(spec);
+  if (i === undefined) {
+    i = spec.args.findIndex((a) => a.type === 'tensors');
+    variadics.set(spec, i);
+  }
+  return i;
+}
+
+/** The schema arguments a call has given: a bit mask, since schemas are short. */
+class SeenArgs {
+  private bits = 0;
+  private more: Set<ArgSpec> | undefined;
+
+  constructor(private readonly spec: LayerSpec) {}
+
+  has(a: ArgSpec): boolean {
+    const i = this.spec.args.indexOf(a);
+    return i < 31 ? (this.bits & (1 << i)) !== 0 : this.more?.has(a) === true;
+  }
+
+  add(a: ArgSpec): void {
+    const i = this.spec.args.indexOf(a);
+    if (i < 31) this.bits |= 1 << i;
+    else (this.more ??= new Set()).add(a);
+  }
+}
 
 function objectNames(ctx: Ctx): string[] {
   const out: string[] = [];
@@ -1319,8 +1448,26 @@ function weightsText(ws: WeightSpec[]): string {
   return ws.map((w) => `${w.name}[${w.shape.map(String).join(', ')}]`).join(', ') || 'none';
 }
 
+type Totals = { params: Params; macs: Sym; activations: Sym };
+
+/**
+ * Totals already computed, by graph. Graphs are not changed once built, and a
+ * block's body graph is shared by every group that runs it, so nested groups
+ * would otherwise be summed again at every level.
+ */
+const totalsCache = new WeakMap<Graph, Totals>();
+
 /** Totals of a graph: groups count their runs. */
-export function totalsOf(graph: Graph): { params: Params; macs: Sym; activations: Sym } {
+export function totalsOf(graph: Graph): Totals {
+  let t = totalsCache.get(graph);
+  if (t === undefined) {
+    t = computeTotals(graph);
+    totalsCache.set(graph, t);
+  }
+  return t;
+}
+
+function computeTotals(graph: Graph): Totals {
   let trainable = Sym.ZERO;
   let nonTrainable = Sym.ZERO;
   let macs = Sym.ZERO;
@@ -1347,8 +1494,15 @@ function labelOf(call: CallExpr): string {
 
 /** A short text of a call, rebuilt from the tree: `conv2d(6, 5)`. */
 function sourceOfCall(call: CallExpr): string {
-  const args = call.args.map((a) => (a.name ? `${a.name.name} = ${exprText(a.value)}` : exprText(a.value)));
-  return call.argsRange ? `${call.callee.name}(${args.join(', ')})` : call.callee.name;
+  if (!call.argsRange) return call.callee.name;
+  let out = `${call.callee.name}(`;
+  for (let i = 0; i < call.args.length; i++) {
+    const a = call.args[i];
+    if (i > 0) out += ', ';
+    if (a.name) out += `${a.name.name} = `;
+    out += exprText(a.value);
+  }
+  return out + ')';
 }
 
 function exprText(e: Expr): string {
@@ -1415,7 +1569,20 @@ function rankHint(spec: LayerSpec, got: Shape): string {
 
 /** Parse and analyse a whole file. Never throws: every problem is a diagnostic. */
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
-  const file = parse(text);
+  return analyzeFile(parse(text), options, (a, file, models) => {
+    for (const item of file.items) if (item.kind === 'model') models.push(a.analyzeModel(item));
+  });
+}
+
+/**
+ * @internal The analysis of a parsed file; `runModels` analyses its models
+ * into `models` in file order (the incremental session replays unchanged ones).
+ */
+export function analyzeFile(
+  file: SourceFile,
+  options: AnalyzeOptions,
+  runModels: (a: Analyzer, file: SourceFile, models: ModelInfo[]) => void,
+): Analysis {
   const diagnostics: Diagnostic[] = file.errors.map((e) => ({ code: e.code, severity: 'error', message: e.message, range: e.range }));
   const a = new Analyzer(file, options.uri, options.readImport);
   const models: ModelInfo[] = [];
@@ -1423,7 +1590,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   let symbols: Analysis['symbols'] = [];
   try {
     a.collectDeclarations();
-    for (const item of file.items) if (item.kind === 'model') models.push(a.analyzeModel(item));
+    runModels(a, file, models);
     for (const def of a.blocks.values()) if (def.uri === options.uri && !a.isBlockUsed(def.decl.name.name)) a.analyzeBlockStatically(def);
     const sym = collectSymbols(file, options.uri, a.blocks);
     symbols = sym.symbols;
@@ -1432,6 +1599,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     trains = t.trains;
     for (const d of t.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
   } catch (err) {
+    a.failed = true;
     a.diag('internal.error', 'error', `internal error while analysing: ${(err as Error)?.message ?? err}`, file.range);
   }
   diagnostics.push(...a.diagnostics);

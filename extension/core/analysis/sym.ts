@@ -1,3 +1,7 @@
+/** Constants below this are interned by `Sym.of`. */
+const SMALL_CONSTANTS = 4096;
+const SMALL: Array<Sym | undefined> = new Array<Sym | undefined>(SMALL_CONSTANTS).fill(undefined);
+
 /**
  * Symbolic integers: polynomials with integer coefficients over named atoms.
  *
@@ -24,7 +28,11 @@ export class Sym {
   static readonly ONE = new Sym(1, null);
 
   static of(n: number): Sym {
-    return n === 0 ? Sym.ZERO : n === 1 ? Sym.ONE : new Sym(n, null);
+    if (n === 0) return Sym.ZERO;
+    if (n === 1) return Sym.ONE;
+    // Small whole numbers (sizes, kernels, strides) recur constantly: share them.
+    if (n > 1 && n < SMALL_CONSTANTS && Number.isInteger(n)) return (SMALL[n] ??= new Sym(n, null));
+    return new Sym(n, null);
   }
 
   static atom(name: string): Sym {
@@ -83,16 +91,11 @@ export class Sym {
     if (!other.terms) return other.c === 1 ? this : this.scale(other.c);
     if (!this.terms) return this.c === 1 ? other : other.scale(this.c);
     const m = new Map<string, number>();
-    const put = (k: string, v: number) => {
-      const t = (m.get(k) ?? 0) + v;
-      if (t === 0) m.delete(k);
-      else m.set(k, t);
-    };
     for (const [k1, c1] of this.terms) {
-      if (other.c !== 0) put(k1, c1 * other.c);
-      for (const [k2, c2] of other.terms) put(mulKey(k1, k2), c1 * c2);
+      if (other.c !== 0) addTerm(m, k1, c1 * other.c);
+      for (const [k2, c2] of other.terms) addTerm(m, mulKey(k1, k2), c1 * c2);
     }
-    if (this.c !== 0) for (const [k2, c2] of other.terms) put(k2, this.c * c2);
+    if (this.c !== 0) for (const [k2, c2] of other.terms) addTerm(m, k2, this.c * c2);
     return Sym.make(this.c * other.c, m);
   }
 
@@ -180,6 +183,12 @@ export class Sym {
   toJSON(): number | string {
     return this.value ?? this.toString();
   }
+}
+
+function addTerm(m: Map<string, number>, k: string, v: number): void {
+  const t = (m.get(k) ?? 0) + v;
+  if (t === 0) m.delete(k);
+  else m.set(k, t);
 }
 
 function degree(key: string): number {

@@ -200,23 +200,54 @@ SINGLE[C.LBrace] = '{';
 SINGLE[C.RBrace] = '}';
 
 export function lex(text: string): LexResult {
+  const r = lexFrom(text, 0, 0, -1, 0);
+  const lines = new LineMap(text, r.starts);
+  if (r.slashes.length === 0) return { tokens: r.tokens, comments: r.comments, lines };
+  return resolveDoubleSlash(r.tokens, r.comments, lines, r.slashes);
+}
+
+/**
+ * @internal Lexes part of a text for an incremental re-parse: from `from`,
+ * the start of line `line`, to the first line break after the token at
+ * `stopAt` and `extra` tokens more (to the end when `stopAt` is negative),
+ * where the `eof` token is put. Tokens and comments are those a full `lex`
+ * gives there, except the flags of the first token, which `nlBefore` sets as
+ * if a token stood on an earlier line. Returns undefined when the part holds
+ * a `//` (its reading needs the whole file).
+ */
+export function lexWindow(text: string, from: number, line: number, stopAt: number, extra: number): { tokens: Token[]; comments: Comment[] } | undefined {
+  const r = lexFrom(text, from, line, stopAt, extra);
+  return r.slashes.length === 0 ? { tokens: r.tokens, comments: r.comments } : undefined;
+}
+
+function lexFrom(
+  text: string,
+  from: number,
+  fromLine: number,
+  stopAt: number,
+  extra: number,
+): { tokens: Token[]; comments: Comment[]; starts: number[]; slashes: number[] } {
   const tokens: Token[] = [];
   const comments: Comment[] = [];
-  const starts: number[] = [0];
+  const starts: number[] = from === 0 ? [0] : [];
   const n = text.length;
-  let i = 0;
-  let line = 0;
-  let lineStartOffset = 0;
-  let nlAt = -1;
+  let i = from;
+  let line = fromLine;
+  let lineStartOffset = from;
+  let nlAt = from > 0 ? from - 1 : -1;
   let sawTokenOnLine = false;
   const slashes: number[] = [];
+  /** Tokens pushed at or after `stopAt`. */
+  let past = 0;
 
-  const push = (kind: TokenKind, start: number, end: number): Token => {
+  const push = (kind: TokenKind, start: number, end: number, word?: string): Token => {
     // All fields set up front: one object shape for every token keeps property access fast.
     const t: Token = {
       kind,
       // Punctuation text is its kind: no slice, no allocation.
-      text: kind === 'ident' || kind === 'keyword' || kind === 'number' || kind === 'string' || kind === 'invalid' ? text.slice(start, end) : kind === 'eof' ? '' : kind,
+      text:
+        word ??
+        (kind === 'ident' || kind === 'keyword' || kind === 'number' || kind === 'string' || kind === 'invalid' ? text.slice(start, end) : kind === 'eof' ? '' : kind),
       start,
       end,
       line,
@@ -231,6 +262,7 @@ export function lex(text: string): LexResult {
     tokens.push(t);
     nlAt = -1;
     sawTokenOnLine = true;
+    if (stopAt >= 0 && start >= stopAt) past++;
     return t;
   };
 
@@ -241,6 +273,7 @@ export function lex(text: string): LexResult {
       continue;
     }
     if (c === C.LF || c === C.CR) {
+      if (past > extra) break;
       if (nlAt < 0) nlAt = i;
       i += c === C.CR && text.charCodeAt(i + 1) === C.LF ? 2 : 1;
       line++;
@@ -260,7 +293,7 @@ export function lex(text: string): LexResult {
       let j = i + 1;
       while (j < n && isIdentPart(text.charCodeAt(j))) j++;
       const word = text.slice(i, j);
-      push(KEYWORDS.has(word) ? 'keyword' : 'ident', i, j);
+      push(KEYWORDS.has(word) ? 'keyword' : 'ident', i, j, word);
       i = j;
       continue;
     }
@@ -297,13 +330,10 @@ export function lex(text: string): LexResult {
     push('invalid', i, i + len);
     i += len;
   }
-  const eof = push('eof', n, n);
+  const eof = push('eof', i, i);
   // EOF is never "first on its line" in the sense that matters for sync points.
   eof.lineStart = false;
-
-  const lines = new LineMap(text, starts);
-  if (slashes.length === 0) return { tokens, comments, lines };
-  return resolveDoubleSlash(tokens, comments, lines, slashes);
+  return { tokens, comments, starts, slashes };
 }
 
 function makeComment(text: string, start: number, end: number, line: number, lineStartOffset: number): Comment {

@@ -52,7 +52,7 @@ import type {
   TrainDecl,
   TrainEntry,
 } from './ast';
-import { lex, LineMap, type Token, type TokenKind } from './lexer';
+import { lex, lexWindow, LineMap, type Token, type TokenKind } from './lexer';
 
 /** Deepest nesting of brackets / unary minus / chains-in-arguments that is parsed. */
 export const MAX_DEPTH = 200;
@@ -90,6 +90,30 @@ export function parse(text: string): SourceFile {
   }
 }
 
+/**
+ * `parse`, also returning every Position object each top-level item's tree
+ * holds (`positions[i]` for `file.items[i]`), so that an incremental analysis
+ * can move a reused item's ranges when lines above it change.
+ */
+export function parseWithPositions(text: string): { file: SourceFile; positions: Position[][] } {
+  const positions: Position[][] = [];
+  itemPositions = positions;
+  try {
+    const file = parse(text);
+    // An internal failure leaves no items; positions then stay aligned (empty).
+    if (positions.length !== file.items.length) positions.length = 0;
+    return { file, positions };
+  } finally {
+    itemPositions = undefined;
+    positionSink = undefined;
+  }
+}
+
+/** Set by parseWithPositions: one list per parsed item. */
+let itemPositions: Position[][] | undefined;
+/** The list of the item being parsed, when recording. */
+let positionSink: Position[] | undefined;
+
 function internalFailure(text: string, comments: Comment[], e: unknown): SourceFile {
   const lines = LineMap.of(text);
   const zero: Position = { line: 0, character: 0, offset: 0 };
@@ -104,15 +128,154 @@ function internalFailure(text: string, comments: Comment[], e: unknown): SourceF
 }
 
 function startOf(t: Token): Position {
-  return { line: t.line, character: t.character, offset: t.start };
+  const p = { line: t.line, character: t.character, offset: t.start };
+  if (positionSink) positionSink.push(p);
+  return p;
 }
 
 function endOf(t: Token): Position {
-  return { line: t.line, character: t.character + (t.end - t.start), offset: t.end };
+  const p = { line: t.line, character: t.character + (t.end - t.start), offset: t.end };
+  if (positionSink) positionSink.push(p);
+  return p;
 }
 
 function span(start: Position, end: Position): Range {
   return { start, end };
+}
+
+/** @internal A parse kept for {@link reparse}. */
+export interface ParseState {
+  text: string;
+  file: SourceFile;
+  /** Every Position object of each item's tree, aligned with `file.items`. */
+  positions: Position[][];
+  lineCount: number;
+}
+
+/**
+ * @internal Parse `text`, reusing the trees of the items of `prev` that an
+ * edit left unchanged: items before the edit that end with their `}`, and
+ * items after it that start a line; the ranges of the latter are moved in
+ * place (so `prev.file` must no longer be used). The result equals
+ * `parse(text)`. Falls back to a full parse where reuse could not be exact:
+ * `//` anywhere (its reading depends on brackets across the file), or syntax
+ * errors in the reused parts.
+ */
+export function reparse(text: string, prev: ParseState | undefined): ParseState {
+  if (!prev || prev.positions.length !== prev.file.items.length || text.includes('//') || prev.text.includes('//')) return fullParse(text);
+  const old = prev.text;
+  const max = Math.min(text.length, old.length);
+  let p = 0;
+  while (p < max && text.charCodeAt(p) === old.charCodeAt(p)) p++;
+  let sfx = 0;
+  while (sfx < max - p && text.charCodeAt(text.length - 1 - sfx) === old.charCodeAt(old.length - 1 - sfx)) sfx++;
+  let firstError = Infinity;
+  let lastError = -1;
+  for (const e of prev.file.errors) {
+    firstError = Math.min(firstError, e.range.start.offset);
+    lastError = Math.max(lastError, e.range.end.offset);
+  }
+  const oldItems = prev.file.items;
+  // Items before the edit, each closed by its `}`.
+  let k = 0;
+  while (k < oldItems.length) {
+    const it = oldItems[k];
+    const end = it.range.end.offset;
+    if (it.kind === 'import' || end > p || end > firstError || old.charCodeAt(end - 1) !== 125 /* } */) break;
+    k++;
+  }
+  // Items after the edit that start a line (the line break before them unchanged too).
+  const delta = text.length - old.length;
+  const suffixStart = old.length - sfx;
+  const after = new Map<number, number>();
+  for (let j = oldItems.length - 1; j >= k; j--) {
+    const start = oldItems[j].range.start;
+    if (start.offset <= suffixStart || start.offset < lastError || start.character !== 0) break;
+    after.set(start.offset + delta, j);
+  }
+  // Lex from the line where the last reused item ends to just past the first item that may be reused after the edit.
+  const last = k > 0 ? oldItems[k - 1].range.end : undefined;
+  const from = last ? last.offset - last.character : 0;
+  let stopAt = -1;
+  for (const offset of after.keys()) if (stopAt < 0 || offset < stopAt) stopAt = offset;
+  let window: ReturnType<typeof lexWindow>;
+  try {
+    window = lexWindow(text, from, last ? last.line : 0, stopAt, 3);
+  } catch {
+    return fullParse(text);
+  }
+  if (!window) return fullParse(text);
+  const lines = LineMap.of(text);
+  const positions: Position[][] = prev.positions.slice(0, k);
+  const items: TopLevel[] = oldItems.slice(0, k);
+  let file: SourceFile;
+  let resumed: number | undefined;
+  itemPositions = positions;
+  try {
+    const parser = new Parser(window.tokens, window.comments, lines);
+    const at = parser.parseItems(items, last ? firstTokenAt(window.tokens, last.offset) : 0, (t) => t.start === stopAt);
+    const tok = window.tokens[at];
+    if (stopAt >= 0) {
+      // The window ends a few tokens after `stopAt`: a parse that did not stop there needs the whole file.
+      if (tok.kind === 'eof' || tok.start !== stopAt) return fullParse(text);
+      resumed = after.get(stopAt);
+    }
+    file = parser.finish(items);
+  } catch {
+    return fullParse(text);
+  } finally {
+    itemPositions = undefined;
+    positionSink = undefined;
+  }
+  const dLine = lines.lineCount - prev.lineCount;
+  const comments: Comment[] = [];
+  for (const c of prev.file.comments) {
+    if (c.range.start.offset >= from) break;
+    comments.push(c);
+  }
+  for (const c of window.comments) {
+    if (stopAt >= 0 && c.range.start.offset >= stopAt) break;
+    comments.push(c);
+  }
+  if (resumed !== undefined) {
+    const oldStop = stopAt - delta;
+    for (const c of prev.file.comments) {
+      if (c.range.start.offset < oldStop) continue;
+      for (const pos of [c.range.start, c.range.end]) {
+        pos.offset += delta;
+        pos.line += dLine;
+      }
+      comments.push(c);
+    }
+    for (let j = resumed; j < oldItems.length; j++) {
+      for (const pos of prev.positions[j]) {
+        pos.offset += delta;
+        pos.line += dLine;
+      }
+      items.push(oldItems[j]);
+      positions.push(prev.positions[j]);
+    }
+  }
+  file.comments = comments;
+  if (positions.length !== items.length) return fullParse(text);
+  return { text, file, positions, lineCount: lines.lineCount };
+}
+
+function fullParse(text: string): ParseState {
+  const { file, positions } = parseWithPositions(text);
+  return { text, file, positions, lineCount: file.range.end.line + 1 };
+}
+
+/** Index of the first token starting at or after `offset`. */
+function firstTokenAt(tokens: Token[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 class Parser {
@@ -337,15 +500,42 @@ class Parser {
 
   parseFile(): SourceFile {
     const items: TopLevel[] = [];
+    this.parseItems(items);
+    return this.finish(items);
+  }
+
+  /** A file of the given items, with this parse's comments and errors. */
+  finish(items: TopLevel[]): SourceFile {
+    const zero: Position = { line: 0, character: 0, offset: 0 };
+    return {
+      items,
+      comments: this.comments,
+      errors: this.errors,
+      range: span(zero, this.lines.positionAt(this.lines.text.length)),
+    };
+  }
+
+  /**
+   * Top-level items from token `from` on, until the end or until `stop`
+   * accepts the token where the next item would begin. Returns that token's index.
+   */
+  parseItems(items: TopLevel[], from = 0, stop?: (t: Token) => boolean): number {
+    this.pos = from;
     while (this.cur.kind !== 'eof') {
       const t = this.cur;
+      if (stop?.(t)) break;
       this.suppress = false;
       this.parenDepth = 0;
       this.nest = 0;
       if (t.kind === 'keyword' && TOP_KEYWORDS.has(t.text)) {
         const before = this.pos;
+        if (itemPositions) positionSink = [];
         const item = this.parseTopLevel(t.text);
-        if (item) items.push(item);
+        if (item) {
+          items.push(item);
+          if (itemPositions && positionSink) itemPositions.push(positionSink);
+        }
+        positionSink = undefined;
         if (this.pos === before) this.advance();
         continue;
       }
@@ -361,13 +551,7 @@ class Parser {
         );
       this.syncTop();
     }
-    const zero: Position = { line: 0, character: 0, offset: 0 };
-    return {
-      items,
-      comments: this.comments,
-      errors: this.errors,
-      range: span(zero, this.lines.positionAt(this.lines.text.length)),
-    };
+    return this.pos;
   }
 
   private parseTopLevel(kw: string): TopLevel | undefined {

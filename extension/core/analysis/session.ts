@@ -1,0 +1,324 @@
+/**
+ * Incremental analysis for an editor: re-analysing after a keystroke reuses
+ * the results of every model that the edit cannot have changed.
+ *
+ * Models are grouped into clusters: models that (transitively) use a common
+ * block share one cluster, because the analysis shares block
+ * instantiations, diagnostics and sites between them. A cluster's results
+ * are reused when its key is unchanged: the text and starting column of each
+ * of its models and of every block they may use (any identifier naming a
+ * block counts, through block bodies and imports), the file's uri, and the
+ * table of block names (an unknown name's suggestions list every block).
+ * Reused results are replayed in file order through the same deduplication
+ * as a fresh analysis, so the result equals `analyze(text, options)`.
+ *
+ * Parsing is incremental too (see `reparse`): only the top-level items
+ * around the edit are parsed again. Symbols, train sections, unused blocks
+ * and declarations are always recomputed (they are cheap).
+ *
+ * A reused tree or cluster keeps its range objects; when text above it
+ * changed they are moved in place. So a result of `update` stays valid only
+ * until the next `update` of the same session: keep the latest result, not
+ * older ones.
+ */
+import type { BlockDecl, Expr, ModelDecl, Position, SourceFile, Statement, TopLevel } from '../syntax/ast';
+import { reparse, type ParseState } from '../syntax/parser';
+import { analyze, analyzeFile, LIMITS, type AnalyzeOptions, type Analyzer, type ModelRecord } from './analyze';
+import type { Analysis } from './types';
+
+interface ItemState {
+  /** The tree the cluster was analysed with; the incremental parse may reuse (and move) it. */
+  item: TopLevel;
+  positions: Position[];
+  offset: number;
+  line: number;
+}
+
+interface Cluster {
+  key: string;
+  /** Records of the cluster's models, in file order. */
+  records: ModelRecord[];
+  /** The local models, then the local blocks, in key order: what moves when lines above change. */
+  items: ItemState[];
+}
+
+/** What a cluster is made of in the current file. */
+interface Plan {
+  key: string;
+  /** Indices into file.items of the models (file order), then of the local blocks (key order). */
+  itemIndices: number[];
+  /** False when the cluster's results must not be kept: a `//`, an imported file not read, or a twin. */
+  cacheable: boolean;
+}
+
+export interface SessionStats {
+  /** Models whose results were reused by the last update. */
+  reusedModels: number;
+  /** Models analysed by the last update. */
+  analysedModels: number;
+}
+
+/** Re-analyses successive versions of one document, reusing what an edit left unchanged. */
+export class AnalysisSession {
+  private clusters = new Map<string, Cluster>();
+  private options: AnalyzeOptions | undefined;
+  private parsed: ParseState | undefined;
+  /** What the last update did, for tests and the benchmark. */
+  stats: SessionStats = { reusedModels: 0, analysedModels: 0 };
+
+  /** Analyse `text`; equal to `analyze(text, options)`. Invalidates the previous result's ranges. */
+  update(text: string, options: AnalyzeOptions = {}): Analysis {
+    if (this.options && (this.options.uri !== options.uri || this.options.readImport !== options.readImport)) this.clusters.clear();
+    this.options = options;
+    const parsed = reparse(text, this.parsed);
+    this.parsed = parsed;
+    const { file, positions } = parsed;
+    const previous = this.clusters;
+    const next = new Map<string, Cluster>();
+    let reused = 0;
+    let analysed = 0;
+    let analyzer: Analyzer | undefined;
+    const result = analyzeFile(file, options, (a, f, models) => {
+      analyzer = a;
+      const plans = planClusters(a, f, text, options.uri);
+      const aligned = positions.length === f.items.length;
+      // Two clusters with the same key (identical models written twice) cannot share one cached result.
+      const keys = new Map<string, number>();
+      for (const plan of new Set(plans.values())) keys.set(plan.key, (keys.get(plan.key) ?? 0) + 1);
+      const hits = new Map<Plan, Cluster>();
+      for (const plan of new Set(plans.values())) {
+        if (keys.get(plan.key) !== 1 || !aligned) {
+          plan.cacheable = false;
+          continue;
+        }
+        const c = previous.get(plan.key);
+        if (c) {
+          // Ranges first: replaying deduplicates diagnostics and sites by offset.
+          moveItems(c, plan, f);
+          hits.set(plan, c);
+        }
+      }
+      const recorded = new Map<Plan, ModelRecord[]>();
+      const position = new Map<Plan, number>();
+      for (let i = 0; i < f.items.length; i++) {
+        const item = f.items[i];
+        if (item.kind !== 'model') continue;
+        const plan = plans.get(i)!;
+        const hit = hits.get(plan);
+        if (hit) {
+          const k = position.get(plan) ?? 0;
+          position.set(plan, k + 1);
+          const r = hit.records[k];
+          a.replayModel(r);
+          models.push(r.info);
+          reused++;
+        } else {
+          const r = a.recordModel(item);
+          models.push(r.info);
+          analysed++;
+          if (plan.cacheable) {
+            let list = recorded.get(plan);
+            if (!list) recorded.set(plan, (list = []));
+            list.push(r);
+          }
+        }
+      }
+      for (const [plan, c] of hits) next.set(plan.key, c);
+      for (const [plan, records] of recorded) {
+        next.set(plan.key, {
+          key: plan.key,
+          records,
+          items: plan.itemIndices.map((i) => ({
+            item: f.items[i],
+            positions: positions[i],
+            offset: f.items[i].range.start.offset,
+            line: f.items[i].range.start.line,
+          })),
+        });
+      }
+    });
+    const a = analyzer;
+    // The node limit counts across models; near it, reuse could change where it trips.
+    if (!a || a.failed || a.nodeCount > LIMITS.maxNodes) {
+      this.clusters = new Map();
+      this.stats = { reusedModels: 0, analysedModels: result.models.length };
+      return reused > 0 ? analyze(text, options) : result;
+    }
+    this.clusters = next;
+    this.stats = { reusedModels: reused, analysedModels: analysed };
+    return result;
+  }
+}
+
+/** Shift the positions of a reused cluster's trees to where its items now stand. */
+function moveItems(c: Cluster, plan: Plan, file: SourceFile): void {
+  for (let k = 0; k < c.items.length; k++) {
+    const st = c.items[k];
+    const item = file.items[plan.itemIndices[k]];
+    const start = item.range.start;
+    const dOffset = start.offset - st.offset;
+    const dLine = start.line - st.line;
+    // The parse reused this very tree: it has moved it already.
+    if (item !== st.item && (dOffset !== 0 || dLine !== 0)) {
+      for (const p of st.positions) {
+        p.offset += dOffset;
+        p.line += dLine;
+      }
+    }
+    st.offset = start.offset;
+    st.line = start.line;
+  }
+}
+
+/** The cluster of each model item (by index in file.items). */
+function planClusters(a: Analyzer, file: SourceFile, text: string, uri: string | undefined): Map<number, Plan> {
+  const localIndex = new Map<BlockDecl, number>();
+  for (let i = 0; i < file.items.length; i++) {
+    const item = file.items[i];
+    if (item.kind === 'block') localIndex.set(item, i);
+  }
+  const table = [...a.blocks].map(([name, def]) => `${name}@${def.uri === uri ? '' : (def.uri ?? '?')}`).join(',');
+  const global = `${uri ?? ''}\u0001${table}`;
+
+  // Blocks each model may use, transitively.
+  const reach = new Map<number, string[]>();
+  const owner = new Map<string, number>(); // block name -> representative model (union-find)
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let r = x;
+    while (parent.get(r)! !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  for (let i = 0; i < file.items.length; i++) {
+    const item = file.items[i];
+    if (item.kind !== 'model') continue;
+    parent.set(i, i);
+    const used: string[] = [];
+    const seen = new Set<string>();
+    const queue: (ModelDecl | BlockDecl)[] = [item];
+    while (queue.length > 0) {
+      for (const n of namesIn(queue.pop()!)) {
+        if (seen.has(n)) continue;
+        seen.add(n);
+        const def = a.blocks.get(n);
+        if (!def) continue;
+        used.push(n);
+        queue.push(def.decl);
+      }
+    }
+    used.sort();
+    reach.set(i, used);
+    for (const n of used) {
+      const o = owner.get(n);
+      if (o === undefined) owner.set(n, i);
+      else parent.set(find(i), find(o));
+    }
+  }
+  const groups = new Map<number, number[]>();
+  for (const i of reach.keys()) {
+    const r = find(i);
+    let g = groups.get(r);
+    if (!g) groups.set(r, (g = []));
+    g.push(i);
+  }
+  const plans = new Map<number, Plan>();
+  for (const members of groups.values()) {
+    members.sort((x, y) => x - y);
+    const blocks = new Set<string>();
+    for (const m of members) for (const n of reach.get(m)!) blocks.add(n);
+    const parts: string[] = [global];
+    const itemIndices: number[] = [...members];
+    let cacheable = true;
+    const piece = (start: Position, end: Position, src: string): string => {
+      const s = src.slice(start.offset, end.offset);
+      // `//` is read as division or comment by looking at brackets across the whole file: keep it simple.
+      if (s.includes('//')) cacheable = false;
+      return s;
+    };
+    // A tree the parse reused has the same text as when it was first keyed.
+    const itemPiece = (item: TopLevel, tag: string): string => {
+      let p = pieces.get(item);
+      if (p === undefined) {
+        p = `${tag}${item.range.start.character}|${piece(item.range.start, item.range.end, text)}`;
+        pieces.set(item, p);
+      } else if (p.includes('//')) cacheable = false;
+      return p;
+    };
+    for (const m of members) parts.push(itemPiece(file.items[m], 'M'));
+    for (const n of [...blocks].sort()) {
+      const def = a.blocks.get(n)!;
+      const r = def.decl.range;
+      const local = def.uri === uri ? localIndex.get(def.decl) : undefined;
+      if (local !== undefined) {
+        parts.push(itemPiece(def.decl, 'B'));
+        itemIndices.push(local);
+      } else {
+        const src = def.uri !== undefined ? a.importTexts.get(def.uri) : undefined;
+        if (src === undefined) cacheable = false;
+        parts.push(`I${def.uri ?? ''}|${r.start.offset}|${r.start.line}|${r.start.character}|${src === undefined ? '' : piece(r.start, r.end, src)}`);
+      }
+    }
+    const plan: Plan = { key: parts.join('\u0000'), itemIndices, cacheable };
+    for (const m of members) plans.set(m, plan);
+  }
+  return plans;
+}
+
+/** Key text of each item, by tree (syntax trees are not changed, only moved). */
+const pieces = new WeakMap<TopLevel, string>();
+const names = new WeakMap<ModelDecl | BlockDecl, Set<string>>();
+
+/** Every identifier a declaration mentions as a name or a callee (a superset of the blocks it calls). */
+function namesIn(decl: ModelDecl | BlockDecl): Set<string> {
+  let out = names.get(decl);
+  if (out === undefined) {
+    out = collectNames(decl);
+    names.set(decl, out);
+  }
+  return out;
+}
+
+function collectNames(decl: ModelDecl | BlockDecl): Set<string> {
+  const out = new Set<string>();
+  const stack: Expr[] = [];
+  if (decl.kind === 'block') for (const p of decl.params) if (p.default) stack.push(p.default);
+  const pushStatement = (s: Statement) => {
+    if (s.kind === 'assign') stack.push(s.value);
+    else if (s.kind === 'output') for (const v of s.values) stack.push(v);
+    else if (s.shape) for (const d of s.shape.dims) stack.push(d);
+  };
+  for (const s of decl.body) pushStatement(s);
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    switch (e.kind) {
+      case 'name':
+        out.add(e.name);
+        break;
+      case 'list':
+        for (const x of e.items) stack.push(x);
+        break;
+      case 'paren':
+        stack.push(e.expr);
+        break;
+      case 'unary':
+        stack.push(e.operand);
+        break;
+      case 'binary':
+        stack.push(e.left, e.right);
+        break;
+      case 'chain':
+        stack.push(e.head);
+        for (const c of e.calls) stack.push(c);
+        break;
+      case 'call':
+        out.add(e.callee.name);
+        for (const arg of e.args) stack.push(arg.value);
+        if (e.repeat) stack.push(e.repeat);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}

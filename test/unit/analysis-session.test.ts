@@ -1,0 +1,151 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyze, type AnalyzeOptions } from '../../extension/core/analysis/analyze';
+import { AnalysisSession } from '../../extension/core/analysis/session';
+import { parse, reparse, type ParseState } from '../../extension/core/syntax/parser';
+import { generateFile } from '../../bench/generate';
+
+const EXAMPLES = join(__dirname, '..', '..', 'examples');
+
+function same(session: AnalysisSession, text: string, options: AnalyzeOptions = {}, what = ''): void {
+  const got = JSON.stringify(session.update(text, options));
+  const want = JSON.stringify(analyze(text, options));
+  if (got === want) return;
+  let i = 0;
+  while (got[i] === want[i]) i++;
+  assert.fail(`${what}: incremental result differs from a fresh analysis at ${i}:\n  got  ${got.slice(i - 120, i + 80)}\n  want ${want.slice(i - 120, i + 80)}`);
+}
+
+function prng(seed: number): () => number {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+}
+
+const SNIPPETS = ['x', '\n', ' ', '(', ')', '-> relu', '\n  y = x -> dense(3)\n', '1', '}', '{', '# note\n', 'model Z {\n  input a: [3]\n  output a\n}\n', '//', '-', 'block'];
+
+test('after random edits, the session equals a fresh analysis', () => {
+  const files = readdirSync(EXAMPLES)
+    .filter((f) => f.endsWith('.nnmodel'))
+    .map((f) => [f, readFileSync(join(EXAMPLES, f), 'utf8')] as const);
+  files.push(['generated', generateFile(400)]);
+  const rnd = prng(20240611);
+  for (const [name, original] of files) {
+    const session = new AnalysisSession();
+    let text = original;
+    same(session, text, {}, name);
+    for (let k = 0; k < 25; k++) {
+      const i = Math.floor(rnd() * (text.length + 1));
+      const op = rnd();
+      if (op < 0.5) text = text.slice(0, i) + SNIPPETS[Math.floor(rnd() * SNIPPETS.length)] + text.slice(i);
+      else if (op < 0.8) text = text.slice(0, i) + text.slice(i + 1 + Math.floor(rnd() * 3));
+      else {
+        const j = text.indexOf('\n', i);
+        if (j >= 0) text = text.slice(0, i) + text.slice(j + 1);
+      }
+      same(session, text, {}, `${name} after edit ${k}`);
+      if (rnd() < 0.2) {
+        text = original;
+        same(session, text, {}, `${name} restored after edit ${k}`);
+      }
+    }
+  }
+});
+
+test('a one-line edit re-analyses only the model it touches, and moves the ranges below it', () => {
+  const text = generateFile(1000);
+  const lines = text.split('\n');
+  let at = 500;
+  while (!lines[at].startsWith('  ') || !lines[at].includes('->')) at++;
+  const session = new AnalysisSession();
+  const first = session.update(text);
+  assert.equal(session.stats.reusedModels, 0);
+  const models = first.models.length;
+  assert.ok(models > 20);
+  // Read now: a session moves the ranges of earlier results in place.
+  const lastLine = first.models.at(-1)!.range.start.line;
+
+  const edited = [...lines.slice(0, at), lines[at] + ' ', ...lines.slice(at + 1)].join('\n');
+  same(session, edited, {}, 'space at the end of a line');
+  assert.equal(session.stats.analysedModels, 1);
+  assert.equal(session.stats.reusedModels, models - 1);
+
+  // A new line above: everything below moves down one line.
+  const inserted = [...lines.slice(0, at), '  # a remark', ...lines.slice(at)].join('\n');
+  same(session, inserted, {}, 'line inserted');
+  assert.ok(session.stats.reusedModels >= models - 2);
+  const moved = session.update(inserted).models.at(-1)!;
+  assert.equal(moved.range.start.line, lastLine + 1);
+  same(session, text, {}, 'line removed again');
+});
+
+test('models sharing a block are analysed together', () => {
+  const block = 'block mlp(n) {\n  input x\n  output x -> dense(n) -> relu\n}\n';
+  const a = 'model A {\n  input x: [4]\n  output x -> mlp(8)\n}\n';
+  const b = 'model B {\n  input x: [4]\n  output x -> mlp(8) -> dense(2)\n}\n';
+  const c = 'model C {\n  input x: [4]\n  output x -> dense(3)\n}\n';
+  const session = new AnalysisSession();
+  same(session, block + a + b + c, {}, 'first');
+  same(session, block + a + b.replace('dense(2)', 'dense(5)') + c, {}, 'B edited');
+  assert.equal(session.stats.analysedModels, 2, 'A and B share mlp');
+  assert.equal(session.stats.reusedModels, 1);
+  same(session, block.replace('relu', 'gelu') + a + b + c, {}, 'block edited');
+  assert.equal(session.stats.reusedModels, 1, 'only C is independent of mlp');
+  // An error in the shared block body is reported once, whichever model is re-analysed.
+  const broken = block.replace('dense(n)', 'dense(n, units = 3)');
+  same(session, broken + a + b + c, {}, 'broken block');
+  same(session, broken + a.replace('[4]', '[5]') + b + c, {}, 'broken block, A edited');
+  same(session, broken + a + b + c + '\n', {}, 'broken block, nothing edited');
+});
+
+test('identical models written twice are never confused', () => {
+  const m = 'model A {\n  input x: [4]\n  output x -> dense(3)\n}\n';
+  const session = new AnalysisSession();
+  same(session, m + m, {}, 'twice');
+  same(session, m + '\n' + m, {}, 'twice, moved');
+  same(session, m + m + m, {}, 'three times');
+});
+
+test('imported blocks: a change in the imported file is seen', () => {
+  const files = new Map<string, string>([['lib.nnmodel', 'block twice(n) {\n  input x\n  output x -> dense(n) -> dense(n)\n}\n']]);
+  const options: AnalyzeOptions = {
+    uri: 'main.nnmodel',
+    readImport: (_from, path) => (files.has(path) ? { uri: path, text: files.get(path)! } : undefined),
+  };
+  const main = 'import "lib.nnmodel"\nmodel M {\n  input x: [4]\n  output x -> twice(8)\n}\nmodel N {\n  input x: [2]\n  output x -> dense(1)\n}\n';
+  const session = new AnalysisSession();
+  same(session, main, options, 'first');
+  same(session, main + '\n', options, 'unchanged');
+  assert.equal(session.stats.analysedModels, 0);
+  files.set('lib.nnmodel', 'block twice(n) {\n  input x\n  output x -> dense(n) -> dense(2 * n)\n}\n');
+  same(session, main, options, 'imported file edited');
+  assert.equal(session.stats.analysedModels, 1);
+  files.set('lib.nnmodel', '# moved down\n' + files.get('lib.nnmodel')!.replace('dense(n)', 'dense(n, units = 2)'));
+  same(session, main, options, 'imported file broken and moved');
+  files.delete('lib.nnmodel');
+  same(session, main, options, 'imported file gone');
+});
+
+test('reparse equals a fresh parse and reuses the items an edit left alone', () => {
+  const rnd = prng(7);
+  const lf = generateFile(300) + readFileSync(join(EXAMPLES, 'transformer.nnmodel'), 'utf8') + '# the end\n';
+  const snippets = SNIPPETS.filter((x) => x !== '//');
+  let reusedItems = 0;
+  for (const original of [lf, lf.replace(/\n/g, '\r\n')]) {
+    let state: ParseState | undefined;
+    let text = original;
+    for (let k = 0; k < 120; k++) {
+      const before = new Set(state?.file.items);
+      state = reparse(text, state);
+      assert.equal(JSON.stringify(state.file), JSON.stringify(parse(text)), `after edit ${k}`);
+      assert.equal(state.positions.length, state.file.items.length);
+      reusedItems += state.file.items.filter((it) => before.has(it)).length;
+      const i = Math.floor(rnd() * (text.length + 1));
+      if (rnd() < 0.6) text = text.slice(0, i) + snippets[Math.floor(rnd() * snippets.length)] + text.slice(i);
+      else text = text.slice(0, i) + text.slice(i + 1 + Math.floor(rnd() * 4));
+      if (rnd() < 0.1) text = original;
+    }
+  }
+  assert.ok(reusedItems > 1000, `items reused: ${reusedItems}`);
+});
