@@ -20,6 +20,7 @@ import { registerSignatureHelp } from './vscode/signatureHelp';
 import { registerStatusBar } from './vscode/statusBar';
 import { SUMMARY_SCHEME, SummaryProvider } from './vscode/summary';
 import { registerSymbols } from './vscode/symbols';
+import { registerTraining } from './vscode/training';
 
 /** What the extension hands to other extensions and to its own tests. */
 export interface NnmodelApi {
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): NnmodelApi {
     registerStatusBar(cache),
     registerCommands(context, cache),
     registerInspector(context, cache),
+    registerTraining(context, cache),
   );
   return { analysis: (doc) => cache.get(doc), onDidAnalyze: cache.onDidAnalyze };
 }

@@ -1,0 +1,250 @@
+/**
+ * `nnmodel train FILE`, `nnmodel evaluate FILE` and `nnmodel generate FILE`:
+ * training with per-epoch checkpoints, evaluation of the last checkpoint,
+ * and text from a trained language model, in Node on the wasm backend
+ * (with the project's training kernels). `train --ipc` is how the VS Code
+ * commands run a job: requests and progress travel over the Node IPC
+ * channel (see core/runtime/jobProtocol.ts).
+ */
+import { resolve } from 'node:path';
+import { CheckpointError } from '../core/runtime/checkpoint';
+import { DataError } from '../core/runtime/data/files';
+import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, type JobToHost } from '../core/runtime/jobProtocol';
+import { TrainError, formatEpoch, type CancelToken } from '../core/runtime/train';
+import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
+import { EXIT, type CliIO, type Command } from './command';
+
+// Loaded on first use: tfjs takes a while to load, and `nnmodel check` needs none of it.
+const jobs = () => import('./trainJob');
+
+const common = [
+  { name: 'model', short: 'm', value: 'NAME', help: 'the model to use (needed when the file trains several)' },
+  { name: 'backend', value: 'wasm|cpu', help: 'TensorFlow.js backend (default wasm)' },
+  { name: 'data-root', value: 'DIR', repeat: true, help: 'folder the data may be read from (default: the file\'s folder; repeatable)' },
+  { name: 'checkpoints', value: 'FOLDER', help: 'checkpoint folder, relative to the file (default .nnmodel/<file>/<model>)' },
+];
+
+function request(args: ParsedArgs, io: Required<CliIO>): JobRequest {
+  if (args.positional.length !== 1) throw new UsageError('needs exactly one FILE');
+  const backend = optionValue(args, 'backend') ?? 'wasm';
+  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`option '--backend' is wasm or cpu, got '${backend}'`);
+  const file = resolve(io.cwd, args.positional[0]);
+  const roots = (args.values.get('data-root') ?? []).map((r) => resolve(io.cwd, r));
+  const epochs = optionValue(args, 'epochs');
+  return {
+    file,
+    model: optionValue(args, 'model'),
+    roots,
+    backend,
+    checkpointFolder: optionValue(args, 'checkpoints'),
+    epochs: epochs === undefined ? undefined : positiveInt(epochs, 'epochs'),
+    resume: args.flags.has('resume'),
+  };
+}
+
+/** A job failure the user can act on: the message, and the file at fault. */
+function userError(e: unknown): { message: string; file?: string } | undefined {
+  if (e instanceof DataError) return { message: e.message, file: e.file };
+  if (e instanceof CheckpointError || e instanceof TrainError || (e instanceof Error && e.name === 'JobError')) return { message: e.message };
+  return undefined;
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  synopsis: 'FILE [--model NAME] [--epochs N] [--resume] [--backend wasm|cpu] [--data-root DIR]...',
+  summary: 'train a model on the data of its train section, with a checkpoint per epoch',
+  description: [
+    'Trains the model named by --model (or the only one with a train section) on the',
+    '`data:` of its train section, with its loss, optimizer, batch size and validation',
+    'split, printing one line per epoch. After every epoch the weights are written',
+    'atomically, in TensorFlow.js format, to .nnmodel/<file>/<model>/ beside FILE',
+    '(--checkpoints to change it); Ctrl-C stops between batches and keeps the last',
+    'complete epoch\'s checkpoint. --resume continues from that checkpoint.',
+    '',
+    'Data files are read only inside the file\'s folder, or the --data-root folders.',
+  ].join('\n'),
+  options: [
+    ...common,
+    { name: 'epochs', short: 'e', value: 'N', help: 'epochs to train (default: the train section\'s)' },
+    { name: 'resume', help: 'continue from the last checkpoint' },
+    { name: 'ipc', help: 'take the job and report progress over the Node IPC channel (used by the VS Code extension)' },
+  ],
+  run: (args, io) => (args.flags.has('ipc') ? runIpc() : runTrainCli(args, io)),
+};
+
+async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<number> {
+  const req = request(args, io);
+  const token = { cancelled: false };
+  const onSigint = () => {
+    if (token.cancelled) process.exit(130);
+    token.cancelled = true;
+    io.stderr('\nstopping after this batch (Ctrl-C again to quit at once)…\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const { runTrainJob } = await jobs();
+    const { history, dir } = await runTrainJob(
+      req,
+      {
+        onStart: (s) =>
+          io.stderr(
+            `training ${s.model} on ${s.source} (${s.examples} examples) for ${s.epochs} epochs, batch ${s.batch}, backend ${s.backend}${s.resumedFrom ? `, from epoch ${s.resumedFrom}` : ''}\n`,
+          ),
+        onEpoch: (l) => io.stdout(`${formatEpoch(l)}\n`),
+        onWarning: (m) => io.stderr(`warning: ${m}\n`),
+      },
+      token,
+    );
+    const last = history.epochs[history.epochs.length - 1];
+    io.stderr(
+      history.status === 'cancelled'
+        ? `stopped; ${last ? `the checkpoint of epoch ${last.epoch} is in ${dir}` : 'no epoch completed, no checkpoint written'}\n`
+        : `done; checkpoint in ${dir}\n`,
+    );
+    return history.status === 'cancelled' ? 130 : EXIT.ok;
+  } catch (e) {
+    const u = userError(e);
+    if (!u) throw e;
+    io.stderr(`nnmodel train: ${u.message}\n`);
+    return EXIT.problems;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export const evaluateCommand: Command = {
+  name: 'evaluate',
+  synopsis: 'FILE [--model NAME] [--backend wasm|cpu] [--data-root DIR]...',
+  summary: 'loss and metrics of the last checkpoint on the validation split and all data',
+  description: 'Loads the checkpoint written by `nnmodel train` and reports the loss and metrics of the train section on the validation split and on all the data.',
+  options: common,
+  async run(args, io) {
+    try {
+      const { runEvaluateJob } = await jobs();
+      const r = await runEvaluateJob(request(args, io));
+      for (const p of r.problems) io.stderr(`warning: ${p}\n`);
+      const line = (f: { loss: number; metrics: Record<string, number> }) =>
+        [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
+      io.stdout(`${r.job.info.name} after epoch ${r.epoch}\n`);
+      if (r.validation) io.stdout(`validation: ${line(r.validation)}\n`);
+      io.stdout(`all data:   ${line(r.all)}\n`);
+      return EXIT.ok;
+    } catch (e) {
+      const u = userError(e);
+      if (!u) throw e;
+      io.stderr(`nnmodel evaluate: ${u.message}\n`);
+      return EXIT.problems;
+    }
+  },
+};
+
+export const generateCommand: Command = {
+  name: 'generate',
+  synopsis: 'FILE [--model NAME] [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K]',
+  summary: 'continue a text with a trained language model',
+  description: [
+    'Loads the checkpoint of a model trained on data: text(...) and samples --tokens new',
+    'tokens after --prompt, one at a time: the distribution over the next token is divided',
+    'by the temperature in log space (below 1: safer, above 1: wilder, 0: always the most',
+    'likely) and cut to the --top-k most likely tokens.',
+  ].join('\n'),
+  options: [
+    ...common,
+    { name: 'prompt', short: 'p', value: 'TEXT', help: 'text to continue (default: a new line)' },
+    { name: 'tokens', short: 'n', value: 'N', help: 'tokens to generate (default 200)' },
+    { name: 'temperature', short: 't', value: 'T', help: 'sampling temperature (default 0.8)' },
+    { name: 'top-k', short: 'k', value: 'K', help: 'sample among the K most likely tokens (default 20; 0: all)' },
+    { name: 'seed', value: 'N', help: 'random seed of the sampling (default 1)' },
+  ],
+  async run(args, io) {
+    const g = generateOptions(args);
+    try {
+      const { runGenerateJob } = await jobs();
+      await runGenerateJob(request(args, io), g, (piece) => io.stdout(piece));
+      io.stdout('\n');
+      return EXIT.ok;
+    } catch (e) {
+      const u = userError(e);
+      if (!u) throw e;
+      io.stderr(`nnmodel generate: ${u.message}\n`);
+      return EXIT.problems;
+    }
+  },
+};
+
+function generateOptions(args: ParsedArgs): GenerateRequest {
+  const num = (name: string, d: number, min: number, max: number) => {
+    const t = optionValue(args, name);
+    if (t === undefined) return d;
+    const v = Number(t);
+    if (!Number.isFinite(v) || v < min || v > max) throw new UsageError(`option '--${name}' is a number from ${min} to ${max}, got '${t}'`);
+    return v;
+  };
+  const tokens = optionValue(args, 'tokens');
+  const topK = optionValue(args, 'top-k');
+  const seed = optionValue(args, 'seed');
+  return {
+    prompt: optionValue(args, 'prompt') ?? '',
+    maxTokens: tokens === undefined ? 200 : positiveInt(tokens, 'tokens'),
+    temperature: num('temperature', 0.8, 0, 10),
+    topK: topK === undefined ? 20 : topK === '0' ? 0 : positiveInt(topK, 'top-k'),
+    seed: seed === undefined ? 1 : positiveInt(seed, 'seed'),
+  };
+}
+
+// ------------------------------------------------------------------ IPC
+
+/** Serves one job from the parent process (VS Code) over the IPC channel, then exits. */
+async function runIpc(): Promise<number> {
+  if (!process.send) throw new UsageError('--ipc needs a parent process with an IPC channel');
+  const send = (m: JobToHost) => process.send!(m);
+  const token: CancelToken & { cancelled: boolean } = { cancelled: false };
+  const job = await new Promise<Extract<HostToJob, { type: 'run' }>>((resolveRun) => {
+    process.on('message', (raw) => {
+      const m = parseHostToJob(raw);
+      if (!m) return;
+      if (m.type === 'stop') token.cancelled = true;
+      else resolveRun(m);
+    });
+  });
+  // The parent gone means nobody wants the result: stop between batches.
+  process.on('disconnect', () => (token.cancelled = true));
+  try {
+    const { runEvaluateJob, runGenerateJob, runTrainJob } = await jobs();
+    switch (job.command) {
+      case 'train': {
+        const { history } = await runTrainJob(
+          job.request,
+          {
+            onStart: (s) => send({ type: 'start', ...s }),
+            onBatch: (b) => send({ type: 'batch', ...b }),
+            onEpoch: (logs) => send({ type: 'epoch', logs }),
+            onCheckpoint: (dir, epoch) => send({ type: 'checkpoint', dir, epoch }),
+            onWarning: (message) => send({ type: 'warning', message }),
+          },
+          token,
+        );
+        send({ type: 'done', status: history.status });
+        break;
+      }
+      case 'evaluate': {
+        const r = await runEvaluateJob(job.request);
+        send({ type: 'evaluation', model: r.job.info.name, epoch: r.epoch, validation: r.validation, all: r.all, problems: r.problems });
+        send({ type: 'done', status: 'completed' });
+        break;
+      }
+      case 'generate': {
+        const r = await runGenerateJob(job.request, job.generate, (piece) => send({ type: 'text', piece }), () => token.cancelled);
+        send({ type: 'done', status: token.cancelled ? 'cancelled' : 'completed', text: r.text });
+        break;
+      }
+    }
+  } catch (e) {
+    const u = userError(e);
+    send({ type: 'error', message: u?.message ?? (e instanceof Error ? e.stack ?? e.message : String(e)), file: u?.file });
+  }
+  // Let the last messages drain before the process ends.
+  await new Promise<void>((r) => setTimeout(r, 50));
+  process.disconnect?.();
+  return EXIT.ok;
+}

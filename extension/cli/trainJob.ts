@@ -1,0 +1,278 @@
+/**
+ * A training job in Node: analyse the file, load the data of its `train`
+ * section, build the model, train it with per-epoch checkpoints, and the
+ * evaluation and text generation that read those checkpoints back. Used by
+ * `nnmodel train|evaluate|generate` and, through `nnmodel train --ipc`, by
+ * the VS Code commands (the extension host itself never loads tfjs).
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { mkdir, readFile, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { analyze } from '../core/analysis/analyze';
+import type { Analysis, ModelInfo, TrainInfo } from '../core/analysis/types';
+import { buildModel, type BuiltModel } from '../core/runtime/build';
+import {
+  applyCheckpoint,
+  checkpointDir,
+  encodeCheckpoint,
+  readCheckpoint,
+  writeCheckpoint,
+  type CheckpointFs,
+  type ModelJson,
+  type SignatureMatch,
+} from '../core/runtime/checkpoint';
+import { loadDataset, tokenizerFromSpec, type DataFs, type Dataset, type TokenizerSpec } from '../core/runtime/data/files';
+import { generateTokens } from '../core/runtime/generate';
+import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
+import { registerTrainingKernels } from '../core/runtime/kernels';
+import {
+  evaluateModel,
+  outputKind,
+  symbolicDimsFor,
+  trainModel,
+  validationSplit,
+  type BatchInfo,
+  type CancelToken,
+  type EpochLogs,
+  type History,
+} from '../core/runtime/train';
+import { importReader, readSource } from './files';
+
+/** node:fs/promises as the data loaders want it. */
+export function nodeDataFs(): DataFs {
+  return {
+    readFile: async (p) => new Uint8Array(await readFile(p)),
+    readDir: async (p) => (await readdir(p, { withFileTypes: true })).map((e) => ({ name: e.name, isDirectory: e.isDirectory() })),
+    realPath: (p) => realpath(p),
+  };
+}
+
+/** node:fs/promises as checkpoints want it. */
+export function nodeCheckpointFs(): CheckpointFs {
+  return {
+    mkdir: async (p) => void (await mkdir(p, { recursive: true })),
+    writeFile: (p, d) => writeFile(p, d),
+    readFile: async (p) => new Uint8Array(await readFile(p)),
+    rename: (a, b) => rename(a, b),
+    remove: (p) => rm(p, { force: true, recursive: true }),
+    list: (d) => readdir(d),
+  };
+}
+
+export type NodeBackend = JobRequest['backend'];
+export type { GenerateRequest, JobRequest };
+
+let backendReady: NodeBackend | undefined;
+
+/** Starts the tfjs backend (wasm unless told otherwise) and registers the training kernels. */
+export async function startBackend(name: NodeBackend): Promise<NodeBackend> {
+  if (backendReady === name) return name;
+  // tfjs suggests installing tfjs-node on first use; that package cannot install here.
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    registerTrainingKernels(tf);
+    if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend did not start`);
+    await tf.ready();
+  } finally {
+    console.warn = warn;
+  }
+  backendReady = name;
+  return name;
+}
+
+/** A user-facing failure of a job (bad file, no train section, data problems). */
+export class JobError extends Error {
+  override name = 'JobError';
+}
+
+export interface PreparedJob {
+  analysis: Analysis;
+  info: ModelInfo;
+  train: TrainInfo;
+  data: Dataset;
+  built: BuiltModel;
+  dir: string;
+  seed: number;
+}
+
+/** The model and train section a request names (the only one with a train section when unnamed). */
+export function pickTrain(analysis: Analysis, file: string, model?: string): { info: ModelInfo; train: TrainInfo } {
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error' && !d.uri);
+  if (model === undefined) {
+    if (analysis.trains.length === 0) throw new JobError(`${file} has no train section; add one, e.g. train ${analysis.models[0]?.name ?? 'Model'} { data: digits() }.`);
+    if (analysis.trains.length > 1) throw new JobError(`${file} trains ${analysis.trains.map((t) => t.model).join(', ')}; choose one with --model.`);
+  }
+  const name = model ?? analysis.trains[0].model;
+  const info = analysis.models.find((m) => m.name === name);
+  if (!info) throw new JobError(`${file} has no model '${name}'; models: ${analysis.models.map((m) => m.name).join(', ') || 'none'}.`);
+  const train = analysis.trains.find((t) => t.model === name);
+  if (!train) throw new JobError(`${file} has no train section for '${name}'.`);
+  if (errors.length) {
+    const e = errors[0];
+    throw new JobError(`${file}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}${errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : ''}; fix the problems first.`);
+  }
+  if (!train.config.data) throw new JobError(`the train section of '${name}' needs data:.`);
+  return { info, train };
+}
+
+export function analyzeRequest(req: Pick<JobRequest, 'file' | 'text'>): Analysis {
+  const file = resolve(req.file);
+  const text = req.text ?? readSource(file, process.cwd());
+  return analyze(text, { uri: file, readImport: importReader(dirname(file)) });
+}
+
+/** Analyses, loads the data and builds the model (fresh weights). */
+export async function prepareJob(req: JobRequest, cancelled?: () => boolean): Promise<PreparedJob> {
+  await startBackend(req.backend);
+  const file = resolve(req.file);
+  const analysis = analyzeRequest({ file, text: req.text });
+  const { info, train } = pickTrain(analysis, req.file, req.model);
+  const data = await loadDataset(train.config.data!, {
+    baseDir: dirname(file),
+    roots: req.roots.map((r) => resolve(r)),
+    fs: nodeDataFs(),
+    loss: train.config.loss,
+    cancelled,
+  });
+  const seed = req.seed ?? 1;
+  const built = buildModel(tf, info, { seed, symbolicDims: symbolicDimsFor(info, data.exampleShape) });
+  return { analysis, info, train, data, built, dir: checkpointDir(file, info.name, req.checkpointFolder), seed };
+}
+
+export interface JobEvents {
+  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number }): void;
+  onBatch?(b: BatchInfo): void;
+  onEpoch?(logs: EpochLogs): void;
+  onCheckpoint?(dir: string, epoch: number): void;
+  onWarning?(message: string): void;
+}
+
+/** Loads the checkpoint in `dir` into `built`; undefined when there is none. */
+export async function loadInto(built: BuiltModel, dir: string): Promise<{ json: ModelJson; match: SignatureMatch & { loaded: number } } | undefined> {
+  const fs = nodeCheckpointFs();
+  let ck: { modelJson: ModelJson; weights: Uint8Array };
+  try {
+    ck = await readCheckpoint(fs, dir);
+  } catch (e) {
+    if (e instanceof Error && /no checkpoint here/.test(e.message)) return undefined;
+    throw e;
+  }
+  return { json: ck.modelJson, match: applyCheckpoint(tf, built, ck.modelJson, ck.weights) };
+}
+
+/** Trains as the request says; writes a checkpoint after every epoch. */
+export async function runTrainJob(req: JobRequest, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
+  const job = await prepareJob(req, () => token.cancelled);
+  const { info, train, data, built, dir } = job;
+  const config = { ...train.config, epochs: req.epochs ?? train.config.epochs };
+  let initialEpoch = 0;
+  let previous: EpochLogs[] = [];
+  if (req.resume) {
+    const loaded = await loadInto(built, dir);
+    if (loaded) {
+      initialEpoch = loaded.json.nnmodel.epoch;
+      previous = loaded.json.nnmodel.history;
+      for (const p of loaded.match.problems) events.onWarning?.(p);
+    }
+  }
+  events.onStart?.({
+    model: info.name,
+    backend: tf.getBackend(),
+    examples: data.count,
+    epochs: config.epochs,
+    batch: config.batch,
+    source: data.source,
+    checkpointDir: dir,
+    resumedFrom: initialEpoch || undefined,
+  });
+  const fs = nodeCheckpointFs();
+  const done: EpochLogs[] = [];
+  const history = await trainModel(tf, built.model, info, data, {
+    config,
+    seed: job.seed,
+    initialEpoch,
+    token,
+    onBatch: (b) => events.onBatch?.(b),
+    onEpoch: async (logs) => {
+      done.push(logs);
+      events.onEpoch?.(logs);
+      const ck = await encodeCheckpoint(built, {
+        model: info.name,
+        source: req.file,
+        epoch: logs.epoch,
+        history: [...previous, ...done],
+        data: {
+          source: data.source,
+          classes: data.classes.length > 1000 ? [] : data.classes,
+          exampleShape: data.exampleShape,
+          tokenizer: data.tokenizer,
+          featureStats: data.featureStats,
+        },
+      });
+      await writeCheckpoint(fs, dir, ck);
+      events.onCheckpoint?.(dir, logs.epoch);
+    },
+  });
+  return { history, dir, job };
+}
+
+/** Loss and metrics of the checkpointed model on its validation split and on all the data. */
+export async function runEvaluateJob(req: JobRequest): Promise<{ validation?: { loss: number; metrics: Record<string, number> }; all: { loss: number; metrics: Record<string, number> }; epoch: number; problems: string[]; job: PreparedJob }> {
+  const job = await prepareJob(req);
+  const loaded = await loadInto(job.built, job.dir);
+  if (!loaded) throw new JobError(`no checkpoint for ${job.info.name} in ${job.dir}; train it first.`);
+  const { config } = job.train;
+  const metrics = config.metrics.length ? config.metrics : config.loss === 'crossentropy' ? ['accuracy'] : ['mae'];
+  const cfg = { ...config, metrics };
+  const kind = outputKind(job.info);
+  const split = validationSplit(job.data.count, config.validation, job.seed);
+  const validation = await evaluateModel(tf, job.built.model, kind, job.data, split.validation, cfg);
+  const all = await evaluateModel(tf, job.built.model, kind, job.data, Int32Array.from({ length: job.data.count }, (_, i) => i), cfg);
+  return { validation, all: all!, epoch: loaded.json.nnmodel.epoch, problems: loaded.match.problems, job };
+}
+
+/**
+ * Text from the checkpointed language model: the tokeniser saved with the
+ * checkpoint encodes the prompt; the model's context is the training one.
+ */
+export async function runGenerateJob(
+  req: JobRequest,
+  g: GenerateRequest,
+  onText?: (piece: string) => void,
+  cancelled?: () => boolean,
+): Promise<{ text: string; model: string; epoch: number }> {
+  await startBackend(req.backend);
+  const file = resolve(req.file);
+  const analysis = analyzeRequest({ file, text: req.text });
+  const { info } = pickTrain(analysis, req.file, req.model);
+  const dir = checkpointDir(file, info.name, req.checkpointFolder);
+  const fs = nodeCheckpointFs();
+  const ck = await readCheckpoint(fs, dir).catch((e: Error) => {
+    throw new JobError(/no checkpoint here/.test(e.message) ? `no checkpoint for ${info.name} in ${dir}; train it first.` : e.message);
+  });
+  const meta = ck.modelJson.nnmodel;
+  const spec = meta.data?.tokenizer as TokenizerSpec | undefined;
+  if (!spec || info.inputs[0]?.shape.isInt !== true) {
+    throw new JobError(`${info.name} is not a language model trained on text (its checkpoint has no tokeniser); Generate Text needs data: text(...).`);
+  }
+  const tokenizer = tokenizerFromSpec(spec);
+  const context = meta.data?.exampleShape[0] ?? 64;
+  const built = buildModel(tf, info, { seed: 1, symbolicDims: symbolicDimsFor(info, [context]) });
+  const match = applyCheckpoint(tf, built, ck.modelJson, ck.weights);
+  if (match.problems.length) throw new JobError(`the checkpoint no longer fits ${info.name}:\n${match.problems.join('\n')}`);
+  const prompt = tokenizer.encode(g.prompt.length ? g.prompt : '\n');
+  const ids = await generateTokens(tf, built.model, prompt.length ? prompt : [0], {
+    maxTokens: g.maxTokens,
+    temperature: g.temperature,
+    topK: g.topK,
+    context,
+    seed: g.seed,
+    outputKind: outputKind(info),
+    banned: [0],
+    cancelled,
+    onToken: (id) => onText?.(tokenizer.decode([id])),
+  });
+  return { text: tokenizer.decode(ids), model: info.name, epoch: meta.epoch };
+}

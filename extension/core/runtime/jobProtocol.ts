@@ -1,0 +1,77 @@
+/**
+ * Messages between the VS Code extension host and a training process
+ * (`nnmodel train --ipc`, a child Node process: the host never loads tfjs).
+ * The host sends one `run`, then possibly `stop`; the process reports
+ * progress and ends with `done` or `error`, then exits.
+ */
+import type { EpochLogs } from './train';
+
+/** What to run. Paths are absolute. */
+export interface JobRequest {
+  /** The .nnmodel file. */
+  file: string;
+  /** Its text when it differs from the disk (an unsaved editor). */
+  text?: string;
+  model?: string;
+  /** Overrides the train section's epochs. */
+  epochs?: number;
+  /** Folders data may be read from (workspace folders); empty: the file's folder. */
+  roots: string[];
+  /** Setting `nnmodel.checkpoints.folder`. */
+  checkpointFolder?: string;
+  backend: 'wasm' | 'cpu';
+  /** Continue from the checkpoint instead of fresh weights. */
+  resume?: boolean;
+  seed?: number;
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  maxTokens: number;
+  temperature: number;
+  topK: number;
+  seed?: number;
+}
+
+export type HostToJob =
+  | { type: 'run'; command: 'train'; request: JobRequest }
+  | { type: 'run'; command: 'evaluate'; request: JobRequest }
+  | { type: 'run'; command: 'generate'; request: JobRequest; generate: GenerateRequest }
+  /** Stop between batches; the last complete epoch's checkpoint stays. */
+  | { type: 'stop' };
+
+export interface EvaluationFigures {
+  loss: number;
+  metrics: Record<string, number>;
+}
+
+export type JobToHost =
+  | { type: 'start'; model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number }
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  | { type: 'epoch'; logs: EpochLogs }
+  | { type: 'checkpoint'; dir: string; epoch: number }
+  | { type: 'warning'; message: string }
+  | { type: 'text'; piece: string }
+  | { type: 'evaluation'; model: string; epoch: number; validation?: EvaluationFigures; all: EvaluationFigures; problems: string[] }
+  | { type: 'done'; status: 'completed' | 'cancelled'; text?: string }
+  /** `file` names the data file or checkpoint at fault, when one is. */
+  | { type: 'error'; message: string; file?: string };
+
+/** The message the host sent, or undefined when malformed. */
+export function parseHostToJob(x: unknown): HostToJob | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const m = x as Record<string, unknown>;
+  if (m.type === 'stop') return { type: 'stop' };
+  if (m.type !== 'run' || typeof m.request !== 'object' || m.request === null) return undefined;
+  const r = m.request as Record<string, unknown>;
+  if (typeof r.file !== 'string' || !Array.isArray(r.roots) || !r.roots.every((s) => typeof s === 'string')) return undefined;
+  if (r.backend !== 'wasm' && r.backend !== 'cpu') return undefined;
+  const request = r as unknown as JobRequest;
+  if (m.command === 'train' || m.command === 'evaluate') return { type: 'run', command: m.command, request };
+  if (m.command === 'generate') {
+    const g = m.generate as Record<string, unknown> | undefined;
+    if (!g || typeof g.prompt !== 'string' || typeof g.maxTokens !== 'number' || typeof g.temperature !== 'number' || typeof g.topK !== 'number') return undefined;
+    return { type: 'run', command: 'generate', request, generate: g as unknown as GenerateRequest };
+  }
+  return undefined;
+}

@@ -1,0 +1,48 @@
+/**
+ * Kernels and gradients the project adds to TensorFlow.js so that every
+ * model of the catalogue trains on every backend the inspector may pick,
+ * at a usable speed (each file says what it fixes and why).
+ * Idempotent; call once after the backends are imported.
+ */
+import type { Tf } from '../../layers/types';
+import { registerPlainBatchMatMul } from './batchMatMul';
+import { registerConv2DBackpropFilter, registerDilatedConv2DGradient, registerFastConv2DBackpropInput } from './convGradients';
+import { registerUnsortedSegmentSum } from './segmentSum';
+import { registerTileGradient } from './tileGradient';
+
+export {
+  convFilterGrad,
+  convInputGrad,
+  convPadding,
+  dilatedConvInputGrad,
+  registerConv2DBackpropFilter,
+  registerDilatedConv2DGradient,
+  registerFastConv2DBackpropInput,
+} from './convGradients';
+export { registerPlainBatchMatMul } from './batchMatMul';
+export { registerUnsortedSegmentSum, segmentSum } from './segmentSum';
+export { registerTileGradient } from './tileGradient';
+
+/** What `registerTrainingKernels` changed (for logs). */
+export interface KernelRegistration {
+  conv2dBackpropFilter: boolean;
+  conv2dBackpropInput: boolean;
+  dilatedConvGradient: boolean;
+  plainBatchMatMul: boolean;
+  unsortedSegmentSum: boolean;
+  tileGradient: boolean;
+}
+
+export function registerTrainingKernels(tf: Tf): KernelRegistration {
+  // Only the wasm backend lacks these; registering for a backend that is not
+  // loaded (no kernels known for it) would be harmless but pointless.
+  const hasWasm = !!tf.getKernel('Conv2D', 'wasm');
+  return {
+    conv2dBackpropFilter: hasWasm && registerConv2DBackpropFilter(tf, 'wasm'),
+    conv2dBackpropInput: hasWasm && registerFastConv2DBackpropInput(tf, 'wasm'),
+    dilatedConvGradient: registerDilatedConv2DGradient(tf),
+    plainBatchMatMul: hasWasm && registerPlainBatchMatMul(tf, 'wasm'),
+    unsortedSegmentSum: hasWasm && registerUnsortedSegmentSum(tf, 'wasm'),
+    tileGradient: registerTileGradient(tf),
+  };
+}

@@ -1,0 +1,423 @@
+/**
+ * The training loop over a built model: the loss, optimiser and metrics of
+ * a `train` section, shuffled mini-batches, a validation split checked after
+ * every epoch, per-batch and per-epoch callbacks, and cancellation checked
+ * between batches. Runs wherever tfjs runs (the `tf` module is passed in):
+ * the inspector webview, the CLI and tests.
+ *
+ * Loss conventions. A model that ends in `softmax` (or `sigmoid` for
+ * binary_crossentropy) gives probabilities; otherwise its outputs are
+ * logits and the loss applies the softmax (sigmoid) itself, stably. Class
+ * targets are ids (sparse), one per example or one per position.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { Graph, GraphNode, ModelInfo, TrainConfig } from '../analysis/types';
+import type { Tf } from '../layers/types';
+import { createRng } from './data/random';
+
+type Tensor = tfTypes.Tensor;
+
+/** The examples the loop needs (structurally `Dataset` of data/files.ts and the synthetic sets). */
+export interface TrainData {
+  source: string;
+  count: number;
+  xs: Float32Array | Int32Array;
+  xDtype: 'float32' | 'int32';
+  exampleShape: number[];
+  ys: Float32Array | Int32Array;
+  targetShape: number[];
+  classes: string[];
+}
+
+/** Cancellation: the loop stops before the next batch once `cancelled` is true. */
+export interface CancelToken {
+  readonly cancelled: boolean;
+}
+
+export interface BatchInfo {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+}
+
+/** Figures of one epoch. Metrics by name (`accuracy`, `mae`); `val_` figures when there is a validation split. */
+export interface EpochLogs {
+  /** 1-based. */
+  epoch: number;
+  epochs: number;
+  loss: number;
+  metrics: Record<string, number>;
+  valLoss?: number;
+  valMetrics?: Record<string, number>;
+  /** Training examples seen this epoch. */
+  examples: number;
+  ms: number;
+}
+
+export interface TrainOptions {
+  config: TrainConfig;
+  /** Seed of the shuffles and the validation split (default 1). */
+  seed?: number;
+  /** Epochs already done (resuming): numbering continues after them. */
+  initialEpoch?: number;
+  token?: CancelToken;
+  onBatch?(info: BatchInfo): void | Promise<void>;
+  onEpoch?(logs: EpochLogs): void | Promise<void>;
+  /**
+   * Awaited between batches so that messages (a cancel) get through; the
+   * default lets the event loop run once.
+   */
+  yieldEvery?: () => Promise<void>;
+  /** Indices held out for validation and used for training (default: the seeded split of `config.validation`). */
+  split?: { train: ArrayLike<number>; validation: ArrayLike<number> };
+}
+
+export interface History {
+  epochs: EpochLogs[];
+  /** 'cancelled' when the token stopped it (the last epoch in `epochs` is then the last complete one). */
+  status: 'completed' | 'cancelled';
+}
+
+/** How the model's output relates to the loss. */
+export type OutputKind = 'probabilities' | 'logits';
+
+/** Whether the model's (first) output is a softmax/sigmoid, judged from the graph. */
+export function outputKind(info: ModelInfo): OutputKind {
+  const id = info.graph.outputs[0];
+  const node = findNode(info.graph, id);
+  return node && endsInProbabilities(node) ? 'probabilities' : 'logits';
+}
+
+function findNode(g: Graph, id: number): GraphNode | undefined {
+  return g.nodes.find((n) => n.id === id);
+}
+
+function endsInProbabilities(node: GraphNode): boolean {
+  if (node.kind === 'layer') {
+    if (node.op === 'softmax' || node.op === 'sigmoid') return true;
+    const act = node.args.activation;
+    return act === 'softmax' || act === 'sigmoid';
+  }
+  if (node.kind === 'group') {
+    const body = node.runs[node.runs.length - 1]?.body;
+    const last = body && findNode(body, body.outputs[0]);
+    return !!last && endsInProbabilities(last);
+  }
+  return false;
+}
+
+/** A problem fitting the data to the model, for the user. */
+export class TrainError extends Error {
+  override name = 'TrainError';
+}
+
+/** Checks that `data` fits `model` (input shape, classes) and throws a TrainError saying what does not. */
+export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data: TrainData, config: TrainConfig): void {
+  if (model.inputs.length !== 1) throw new TrainError(`training feeds one input, but '${info.name}' has ${model.inputs.length}.`);
+  const inShape = model.inputs[0].shape.slice(1);
+  const ex = data.exampleShape;
+  const fits = inShape.length === ex.length && inShape.every((d, i) => d === null || d === ex[i]);
+  if (!fits) {
+    throw new TrainError(`${data.source} gives examples of shape [${ex.join(', ')}], but '${info.name}' takes [${inShape.map((d) => d ?? '?').join(', ')}].`);
+  }
+  const wantInt = model.inputs[0].dtype === 'int32';
+  if (wantInt !== (data.xDtype === 'int32')) {
+    throw new TrainError(`${data.source} gives ${data.xDtype === 'int32' ? 'token ids' : 'numbers'}, but '${info.name}' takes ${wantInt ? 'token ids (int)' : 'numbers'}.`);
+  }
+  const outShape = model.outputs[0].shape.slice(1);
+  if (config.loss === 'crossentropy') {
+    const classes = outShape[outShape.length - 1];
+    if (data.classes.length === 0) throw new TrainError(`${data.source} has values, not classes; use loss: mse or mae.`);
+    if (classes !== null && classes < data.classes.length) {
+      throw new TrainError(`${data.source} has ${data.classes.length} classes, but '${info.name}' outputs ${classes} values per prediction; end with dense(${data.classes.length}).`);
+    }
+    const wantPositions = outShape.length - 1;
+    if (data.targetShape.length !== wantPositions) {
+      throw new TrainError(
+        `${data.source} gives ${data.targetShape.length ? `a class at each of ${data.targetShape.join('×')} positions` : 'one class per example'}, but '${info.name}' outputs [${outShape.map((d) => d ?? '?').join(', ')}].`,
+      );
+    }
+  } else {
+    const target = data.targetShape;
+    const n = (s: readonly (number | null)[]) => s.reduce<number>((p, d) => p * (d ?? 1), 1);
+    if (n(outShape) !== n(target) && !(outShape.some((d) => d === null) && outShape.length === target.length)) {
+      throw new TrainError(`${data.source} gives targets of shape [${target.join(', ')}], but '${info.name}' outputs [${outShape.map((d) => d ?? '?').join(', ')}].`);
+    }
+  }
+  if (data.xDtype === 'int32') {
+    const vocab = smallestVocab(info.graph);
+    let max = 0;
+    for (let i = 0; i < data.xs.length; i++) if (data.xs[i] > max) max = data.xs[i];
+    if (vocab !== undefined && max >= vocab) {
+      throw new TrainError(`${data.source} has token ids up to ${max}, but the embedding of '${info.name}' has ${vocab} rows; raise its vocabulary to at least ${max + 1}.`);
+    }
+  }
+}
+
+function smallestVocab(g: Graph): number | undefined {
+  let best: number | undefined;
+  for (const n of g.nodes) {
+    if (n.kind === 'layer' && n.op === 'embedding' && typeof n.args.vocab === 'number') best = Math.min(best ?? Infinity, n.args.vocab);
+    if (n.kind === 'group') for (const r of n.runs) {
+      const v = smallestVocab(r.body);
+      if (v !== undefined) best = Math.min(best ?? Infinity, v);
+    }
+  }
+  return best;
+}
+
+/** The tfjs optimiser of a train section. */
+export function makeOptimizer(tf: Tf, o: TrainConfig['optimizer']): tfTypes.Optimizer {
+  switch (o.kind) {
+    case 'adam':
+      return tf.train.adam(o.lr);
+    case 'sgd':
+      return o.momentum ? tf.train.momentum(o.lr, o.momentum) : tf.train.sgd(o.lr);
+    case 'rmsprop':
+      return tf.train.rmsprop(o.lr);
+  }
+}
+
+const EPS = 1e-7;
+
+/**
+ * Mean loss over examples (and positions). `yTrue` holds class ids for the
+ * cross-entropies over several classes, values otherwise.
+ */
+export function lossValue(tf: Tf, loss: TrainConfig['loss'], kind: OutputKind, yTrue: Tensor, yPred: Tensor): tfTypes.Scalar {
+  switch (loss) {
+    case 'crossentropy': {
+      const classes = yPred.shape[yPred.shape.length - 1]!;
+      const logp = kind === 'logits' ? tf.logSoftmax(yPred) : tf.log(tf.clipByValue(yPred, EPS, 1));
+      const onehot = tf.oneHot(tf.reshape(yTrue, [-1]).toInt(), classes).reshape(logp.shape);
+      return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), -1))) as tfTypes.Scalar;
+    }
+    case 'binary_crossentropy': {
+      const y = tf.reshape(yTrue, yPred.shape).toFloat();
+      if (kind === 'logits') {
+        // max(z, 0) − z·y + log(1 + e^−|z|): the stable form.
+        const z = yPred;
+        return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))));
+      }
+      const p = tf.clipByValue(yPred, EPS, 1 - EPS);
+      return tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))))) as tfTypes.Scalar;
+    }
+    case 'mse':
+      return tf.mean(tf.square(tf.sub(yPred, tf.reshape(yTrue, yPred.shape))));
+    case 'mae':
+      return tf.mean(tf.abs(tf.sub(yPred, tf.reshape(yTrue, yPred.shape))));
+  }
+}
+
+/** Sum (not mean) of a metric over the batch's predictions, and how many predictions were counted. */
+export function metricSum(tf: Tf, metric: string, loss: TrainConfig['loss'], kind: OutputKind, yTrue: Tensor, yPred: Tensor): Tensor {
+  switch (metric) {
+    case 'accuracy': {
+      if (loss === 'crossentropy') {
+        const pred = tf.argMax(yPred, -1);
+        return tf.sum(tf.equal(pred, tf.reshape(yTrue, pred.shape).toInt()).toFloat());
+      }
+      const threshold = kind === 'logits' ? 0 : 0.5;
+      const pred = tf.greater(yPred, threshold).toFloat();
+      return tf.sum(tf.equal(pred, tf.reshape(yTrue, yPred.shape).toFloat()).toFloat());
+    }
+    case 'mae':
+      if (loss === 'crossentropy') {
+        // Mean absolute error of the predicted class probabilities against the one-hot target.
+        const classes = yPred.shape[yPred.shape.length - 1]!;
+        const p = kind === 'logits' ? tf.softmax(yPred) : yPred;
+        const onehot = tf.oneHot(tf.reshape(yTrue, [-1]).toInt(), classes).reshape(p.shape);
+        return tf.div(tf.sum(tf.abs(tf.sub(p, onehot))), classes);
+      }
+      return tf.sum(tf.abs(tf.sub(yPred, tf.reshape(yTrue, yPred.shape))));
+    default:
+      throw new TrainError(`unknown metric '${metric}'`);
+  }
+}
+
+/** Predictions per example for metrics: positions × (1, or the output's last size for regression). */
+function predictionsPerExample(loss: TrainConfig['loss'], yPred: Tensor): number {
+  const dims = yPred.shape.slice(1) as number[];
+  const all = dims.reduce((p, d) => p * d, 1);
+  return loss === 'crossentropy' ? all / dims[dims.length - 1] : all;
+}
+
+/** Copies the examples at `idx[from..to)` into batch tensors. The caller disposes them. */
+export function batchTensors(tf: Tf, data: TrainData, idx: ArrayLike<number>, from: number, to: number): { x: Tensor; y: Tensor } {
+  const n = to - from;
+  const xSize = data.exampleShape.reduce((p, d) => p * d, 1);
+  const ySize = data.targetShape.reduce((p, d) => p * d, 1);
+  const xb = data.xDtype === 'int32' ? new Int32Array(n * xSize) : new Float32Array(n * xSize);
+  const yb = data.ys instanceof Int32Array ? new Int32Array(n * ySize) : new Float32Array(n * ySize);
+  for (let i = 0; i < n; i++) {
+    const k = idx[from + i];
+    xb.set(data.xs.subarray(k * xSize, (k + 1) * xSize), i * xSize);
+    yb.set(data.ys.subarray(k * ySize, (k + 1) * ySize), i * ySize);
+  }
+  return {
+    x: tf.tensor(xb, [n, ...data.exampleShape], data.xDtype),
+    y: tf.tensor(yb, [n, ...data.targetShape], yb instanceof Int32Array ? 'int32' : 'float32'),
+  };
+}
+
+const defaultYield = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Loss and metrics over `indices`, in batches, in inference mode (no dropout or augmentation). */
+export async function evaluateModel(
+  tf: Tf,
+  model: tfTypes.LayersModel,
+  kind: OutputKind,
+  data: TrainData,
+  indices: ArrayLike<number>,
+  config: Pick<TrainConfig, 'loss' | 'metrics' | 'batch'>,
+  token?: CancelToken,
+): Promise<{ loss: number; metrics: Record<string, number> } | undefined> {
+  if (indices.length === 0) return undefined;
+  let lossSum = 0;
+  const sums: number[] = config.metrics.map(() => 0);
+  let predictions = 0;
+  const step = Math.max(1, config.batch * 2);
+  for (let from = 0; from < indices.length; from += step) {
+    if (token?.cancelled) return undefined;
+    const to = Math.min(indices.length, from + step);
+    const figures = tf.tidy(() => {
+      const { x, y } = batchTensors(tf, data, indices, from, to);
+      const out = model.apply(x, { training: false }) as Tensor;
+      const l = tf.mul(lossValue(tf, config.loss, kind, y, out), to - from);
+      const ms = config.metrics.map((m) => metricSum(tf, m, config.loss, kind, y, out));
+      predictions += (to - from) * predictionsPerExample(config.loss, out);
+      return tf.stack([l, ...ms]);
+    });
+    const v = await figures.data();
+    figures.dispose();
+    lossSum += v[0];
+    config.metrics.forEach((_, i) => (sums[i] += v[i + 1]));
+  }
+  const metrics: Record<string, number> = {};
+  config.metrics.forEach((m, i) => (metrics[m] = sums[i] / predictions));
+  return { loss: lossSum / indices.length, metrics };
+}
+
+/** Seeded split: the last `fraction` of a shuffled order is held out (at least one example when fraction > 0). */
+export function validationSplit(count: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } {
+  const order = createRng(seed ^ 0x5eed).shuffle(Array.from({ length: count }, (_, i) => i));
+  let nVal = fraction > 0 ? Math.max(1, Math.round(count * fraction)) : 0;
+  if (nVal >= count) nVal = count - 1;
+  return { train: Int32Array.from(order.slice(0, count - nVal)), validation: Int32Array.from(order.slice(count - nVal)) };
+}
+
+/**
+ * Trains `model` (built from `info`) on `data` for `config.epochs` epochs.
+ * Throws a TrainError when the data does not fit the model. Tensors are
+ * freed as it goes: `tf.memory().numTensors` is the same before and after,
+ * apart from the optimiser's state (freed too, at the end).
+ */
+export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: ModelInfo, data: TrainData, options: TrainOptions): Promise<History> {
+  const { config } = options;
+  checkDataFits(model, info, data, config);
+  const seed = options.seed ?? 1;
+  const kind = outputKind(info);
+  const split = options.split ?? validationSplit(data.count, config.validation, seed);
+  if (split.train.length === 0) throw new TrainError(`${data.source} has no examples left for training after the validation split.`);
+  const optimizer = makeOptimizer(tf, config.optimizer);
+  const vars = model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
+  const yieldNow = options.yieldEvery ?? defaultYield;
+  const history: History = { epochs: [], status: 'completed' };
+  const rng = createRng(seed);
+  const order = Array.from(split.train);
+  const start = options.initialEpoch ?? 0;
+  try {
+    for (let e = start; e < start + config.epochs; e++) {
+      const t0 = Date.now();
+      rng.shuffle(order);
+      const batches = Math.ceil(order.length / config.batch);
+      let lossSum = 0;
+      const sums = config.metrics.map(() => 0);
+      let predictions = 0;
+      for (let b = 0; b < batches; b++) {
+        await yieldNow();
+        if (options.token?.cancelled) {
+          history.status = 'cancelled';
+          return history;
+        }
+        const from = b * config.batch;
+        const to = Math.min(order.length, from + config.batch);
+        const { x, y } = batchTensors(tf, data, order, from, to);
+        let metricTensor: Tensor | undefined;
+        let perExample = 1;
+        const lossTensor = optimizer.minimize(
+          () => {
+            const out = model.apply(x, { training: true }) as Tensor;
+            perExample = predictionsPerExample(config.loss, out);
+            if (config.metrics.length) {
+              metricTensor = tf.keep(tf.stack(config.metrics.map((m) => metricSum(tf, m, config.loss, kind, y, out))));
+            }
+            return lossValue(tf, config.loss, kind, y, out);
+          },
+          true,
+          vars,
+        )!;
+        const loss = (await lossTensor.data())[0];
+        const ms = metricTensor ? await metricTensor.data() : undefined;
+        tf.dispose([x, y, lossTensor, ...(metricTensor ? [metricTensor] : [])]);
+        if (!Number.isFinite(loss)) {
+          throw new TrainError(`the loss became ${loss} in epoch ${e + 1}, batch ${b + 1}; lower the learning rate (optimizer: adam(lr = ...)).`);
+        }
+        lossSum += loss * (to - from);
+        if (ms) sums.forEach((_, i) => (sums[i] += ms[i]));
+        predictions += (to - from) * perExample;
+        await options.onBatch?.({ epoch: e + 1, batch: b + 1, batches, loss });
+      }
+      const metrics: Record<string, number> = {};
+      config.metrics.forEach((m, i) => (metrics[m] = sums[i] / predictions));
+      const logs: EpochLogs = { epoch: e + 1, epochs: start + config.epochs, loss: lossSum / order.length, metrics, examples: order.length, ms: 0 };
+      const val = await evaluateModel(tf, model, kind, data, split.validation, config, options.token);
+      if (options.token?.cancelled) {
+        history.status = 'cancelled';
+        return history;
+      }
+      if (val) {
+        logs.valLoss = val.loss;
+        logs.valMetrics = val.metrics;
+      }
+      logs.ms = Date.now() - t0;
+      history.epochs.push(logs);
+      await options.onEpoch?.(logs);
+    }
+    return history;
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/** One line per epoch, as the output channel and the CLI print it. */
+export function formatEpoch(l: EpochLogs): string {
+  const parts = [`epoch ${l.epoch}/${l.epochs}`, `loss ${l.loss.toFixed(4)}`];
+  for (const [k, v] of Object.entries(l.metrics)) parts.push(`${k} ${v.toFixed(4)}`);
+  if (l.valLoss !== undefined) parts.push(`val_loss ${l.valLoss.toFixed(4)}`);
+  for (const [k, v] of Object.entries(l.valMetrics ?? {})) parts.push(`val_${k} ${v.toFixed(4)}`);
+  parts.push(`${(l.ms / 1000).toFixed(1)} s`, `${Math.round((l.examples / Math.max(l.ms, 1)) * 1000)} examples/s`);
+  return parts.join(' · ');
+}
+
+/**
+ * Values for the model's symbolic dimensions from one example's shape
+ * (`input tokens: int[seq]` with windows of 64 gives `seq = 64`), keeping
+ * only those the parameter count needs: the others stay flexible in the
+ * built model, so generation can feed shorter prompts.
+ */
+export function symbolicDimsFor(info: ModelInfo, exampleShape: readonly number[]): Record<string, number> {
+  const bound: Record<string, number> = {};
+  const input = info.inputs[0]?.shape;
+  input?.dims.forEach((d, i) => {
+    const atoms = d.atoms();
+    if (!d.isConst() && atoms.length === 1 && d.toString() === atoms[0] && exampleShape[i] !== undefined) bound[atoms[0]] = exampleShape[i];
+  });
+  const out: Record<string, number> = {};
+  for (const a of info.params.total.atoms()) {
+    if (bound[a] === undefined) throw new TrainError(`the parameter count of '${info.name}' depends on '${a}', which the data does not fix.`);
+    out[a] = bound[a];
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+// Training from the command palette in the real VS Code (code-server): Train
+// Model on LeNet-5 with digits (progress notification, live curves in the
+// inspector's Training tab, validation accuracy above 0.9 within 3 epochs, a
+// checkpoint on disk, trained weights in the inspector); Cancel mid-epoch
+// keeping the previous checkpoint loadable; the small GPT lowering its loss
+// on a text file, then Generate Text printing text.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame } from 'playwright-core';
+import { e2eTest, env, poll, type Workbench } from './harness';
+
+const LENET_3_EPOCHS = (text: string) => text.replace(/epochs: \d+/, 'epochs: 3');
+
+function workspaceFiles(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2),
+    'lenet5.nnmodel': LENET_3_EPOCHS(readFileSync(join(env.repo, 'examples/lenet5.nnmodel'), 'utf8')),
+    ...extra,
+  };
+}
+
+async function openTrainingTab(wb: Workbench, file: string): Promise<Frame> {
+  await wb.openFile(file);
+  await wb.runCommand('nnmodel: Open Inspector');
+  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 90_000));
+  await frame.locator('vscode-tab-header[data-tab="training"]').click();
+  return frame;
+}
+
+/** Rows of the Training tab's epoch table as objects keyed by the header. */
+async function epochRows(frame: Frame): Promise<Record<string, string>[]> {
+  const rows = await frame.locator('.nn-training-table tr').allInnerTexts();
+  if (rows.length < 2) return [];
+  const split = (r: string) => r.split('\t').map((c) => c.trim());
+  const head = split(rows[0]);
+  return rows.slice(1).map((r) => Object.fromEntries(split(r).map((c, i) => [head[i], c])));
+}
+
+const status = (frame: Frame) => frame.locator('.nn-training-status');
+
+async function notificationText(wb: Workbench): Promise<string> {
+  return (await wb.page.locator('.notifications-toasts').innerText().catch(() => '')).replace(/\s+/g, ' ');
+}
+
+function checkpointEpoch(wb: Workbench, rel: string): number | undefined {
+  const p = wb.path(rel);
+  if (!existsSync(p)) return undefined;
+  return (JSON.parse(readFileSync(p, 'utf8')) as { nnmodel: { epoch: number } }).nnmodel.epoch;
+}
+
+e2eTest('Train Model on LeNet5 with digits: progress, curves, val accuracy > 0.9 in 3 epochs, checkpoint, trained kernels', { files: workspaceFiles(), timeout: 900_000 }, async (wb) => {
+  const frame = await openTrainingTab(wb, 'lenet5.nnmodel');
+  await wb.runCommand('nnmodel: Train Model');
+  await wb.step('progress notification', () =>
+    poll('a "Training LeNet5" notification with batch progress', async () => /Training LeNet5.*epoch 1, batch \d+\/\d+ · loss/.test(await notificationText(wb)), {
+      timeout: 120_000,
+      seen: () => notificationText(wb),
+    }),
+  );
+  await wb.step('live curves', () =>
+    poll('the loss chart in the Training tab', async () => (await frame.locator('.nn-training-loss .uplot canvas').count()) > 0, { timeout: 60_000, seen: () => status(frame).innerText() }),
+  );
+  const rows = await wb.step('three epochs', () =>
+    poll('3 epochs in the table and the run done', async () => {
+      const r = await epochRows(frame);
+      return r.length === 3 && (await status(frame).getAttribute('data-status')) === 'completed' ? r : undefined;
+    }, { timeout: 780_000, interval: 2000, seen: async () => `${await status(frame).innerText()} | ${JSON.stringify(await epochRows(frame))}` }),
+  );
+  const best = Math.max(...rows.map((r) => Number(r.val_accuracy)));
+  assert.ok(best > 0.9, `validation accuracy within 3 epochs: ${rows.map((r) => r.val_accuracy).join(', ')}`);
+  assert.ok(Number(rows[2].loss) < Number(rows[0].loss), 'the training loss falls');
+  assert.equal(checkpointEpoch(wb, '.nnmodel/lenet5/LeNet5/model.json'), 3, 'a checkpoint of epoch 3 beside the file');
+  await wb.step('trained weights in the inspector', () =>
+    poll('the inspector to load the epoch-3 weights', async () => (await frame.locator('body').getAttribute('data-trained-epoch')) === '3', { timeout: 60_000 }),
+  );
+  await frame.locator('vscode-tab-header[data-tab="kernels"]').click();
+  await poll('the kernels view to draw', async () => (await frame.locator('#nn-panel-kernels canvas, #nn-panel-kernels svg, #nn-panel-kernels img').count()) > 0, { timeout: 60_000 });
+  await wb.screenshot('trained-kernels');
+});
+
+e2eTest('Cancel mid-epoch keeps the previous checkpoint loadable', { files: workspaceFiles(), timeout: 900_000 }, async (wb) => {
+  await openTrainingTab(wb, 'lenet5.nnmodel');
+  await wb.runCommand('nnmodel: Train Model');
+  await wb.step('first checkpoint', () =>
+    poll('the checkpoint of epoch 1', () => checkpointEpoch(wb, '.nnmodel/lenet5/LeNet5/model.json') === 1, { timeout: 600_000, interval: 1000, seen: () => notificationText(wb) }),
+  );
+  await poll('epoch 2 under way', async () => /epoch 2, batch \d+/.test(await notificationText(wb)), { timeout: 120_000, seen: () => notificationText(wb) });
+  await wb.step('cancel', async () => {
+    const toast = wb.page.locator('.notification-toast').filter({ hasText: 'Training LeNet5' }).first();
+    await toast.hover();
+    await toast.getByRole('button', { name: 'Cancel' }).click();
+  });
+  await wb.step('stopped', () =>
+    poll('the "stopped" notification', async () => /Training of LeNet5 stopped; the checkpoint of the last complete epoch is kept/.test(await notificationText(wb)), {
+      timeout: 120_000,
+      seen: () => notificationText(wb),
+    }),
+  );
+  assert.equal(checkpointEpoch(wb, '.nnmodel/lenet5/LeNet5/model.json'), 1, 'the checkpoint is still the one of epoch 1');
+  // Loadable: the CLI evaluates it (it reads and checks the weights file against model.json).
+  const r = spawnSync(process.execPath, [join(env.repo, 'dist/cli.js'), 'evaluate', wb.path('lenet5.nnmodel')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /LeNet5 after epoch 1\nvalidation: loss \d\.\d+ · accuracy 0\.\d+/);
+});
+
+e2eTest('the small GPT lowers its loss on a text file, then Generate Text prints text', {
+  // Two epochs over the first 900 characters of tiny.txt keep this to minutes on 2 cores.
+  files: workspaceFiles({
+    'data/tiny.txt': readFileSync(join(env.repo, 'examples/data/tiny.txt'), 'utf8').slice(0, 900),
+    // A name quick open cannot confuse with gpt2_small.nnmodel (which it imports).
+    'tinygpt.nnmodel': readFileSync(join(env.repo, 'examples/gpt_small.nnmodel'), 'utf8').replace(/epochs: \d+/, 'epochs: 2'),
+  }),
+  timeout: 1_200_000,
+}, async (wb) => {
+  const frame = await openTrainingTab(wb, 'tinygpt.nnmodel');
+  await wb.runCommand('nnmodel: Train Model');
+  const rows = await wb.step('two epochs', () =>
+    poll('2 epochs and the run done', async () => {
+      const r = await epochRows(frame);
+      return r.length === 2 && (await status(frame).getAttribute('data-status')) === 'completed' ? r : undefined;
+    }, { timeout: 1_000_000, interval: 3000, seen: async () => `${await status(frame).innerText()} | ${await notificationText(wb)}` }),
+  );
+  assert.ok(Number(rows[1].loss) < Number(rows[0].loss), `loss ${rows[0].loss} → ${rows[1].loss}`);
+  assert.ok(Number(rows[0].loss) < Math.log(64), 'below the loss of a uniform guess over 64 tokens');
+  // The inspector has the focus; the command uses the one visible .nnmodel editor.
+  await wb.runCommand('nnmodel: Generate Text');
+  const input = wb.page.locator('.quick-input-widget input');
+  await poll('the prompt box', () => input.isVisible());
+  await input.fill('Little lamp');
+  await wb.page.keyboard.press('Enter');
+  const output = wb.page.locator('.panel .monaco-editor .view-lines');
+  const text = await wb.step('generated text', () =>
+    poll('generated text after the prompt in the output', async () => {
+      const t = (await output.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+      const at = t.indexOf('Little lamp');
+      return at >= 0 && t.length - at > 'Little lamp'.length + 40 ? t.slice(at) : undefined;
+    }, { timeout: 180_000, seen: () => output.innerText().catch(() => '') }),
+  );
+  assert.match(text, /^Little lamp[\s\S]{40,}/);
+});
