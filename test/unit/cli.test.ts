@@ -5,28 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS, main } from '../../extension/cli/cli';
 import { version } from '../../package.json';
+import { LENET5 as LENET, GPT2_SMALL as GPT2 } from '../fixtures/contract';
 
-const LENET = `model LeNet5 {
-  input image: [32, 32, 1]
-  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
-               -> conv2d(16, 5) -> tanh -> avgpool(2)
-               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
-               -> dense(10) -> softmax
-}
-`;
 
-const GPT2 = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
-  input x
-  x = x + x -> layernorm -> attention(heads, causal = true) -> dropout(p)
-  output x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)
-}
-model GPT2Small {
-  input tokens: int[seq]
-  wte = embedding(50257, 768)
-  h = tokens -> wte -> positional(learned, maxlen = 1024) -> dropout(0.1)
-  output h -> gpt_block(768, 12) * 12 -> layernorm -> unembed(wte)
-}
-`;
 
 // Two models with problems: an unknown layer (line 3), an unused value (line 8) and a
 // rank error (line 8), written out of order across models to exercise sorting.

@@ -59,15 +59,8 @@ train GPT2Small {
 
 # trailing file comment
 `;
+import { LENET5 as LENET } from '../fixtures/contract';
 
-const LENET = `model LeNet5 {
-  input image: [32, 32, 1]
-  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
-               -> conv2d(16, 5) -> tanh -> avgpool(2)
-               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
-               -> dense(10) -> softmax
-}
-`;
 
 const SAMPLES: string[] = [
   MESSY,

@@ -40,18 +40,6 @@ train LeNet5 {
 }
 `;
 
-const GPT2 = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
-  input x
-  x = x + x -> layernorm -> attention(heads, causal = true) -> dropout(p)
-  output x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)
-}
-model GPT2Small {
-  input tokens: int[seq]
-  wte = embedding(50257, 768)
-  h = tokens -> wte -> positional(learned, maxlen = 1024) -> dropout(0.1)
-  output h -> gpt_block(768, 12) * 12 -> layernorm -> unembed(wte)
-}
-`;
 
 // Cross-attention, several inputs, concat, reductions, recurrent layers, an import.
 const MIXED = `import "lib.nnmodel"
@@ -86,6 +74,7 @@ model Conv {
   output c -> global_avgpool -> dense(10, activation = softmax)
 }
 `;
+import { GPT2_SMALL as GPT2 } from '../fixtures/contract';
 
 const LIB = `block mlp(n, act = relu) {
   input x

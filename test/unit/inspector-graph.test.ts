@@ -8,17 +8,10 @@ import { boxAt, buildDiagram, groupKeys, shapeText, type TextMetrics } from '../
 import { bytesText, rowCells, sortRows } from '../../webview/views/summaryModel';
 import { serializeRows } from '../../extension/core/protocol';
 import { summaryRows } from '../../extension/core/analysis/summary';
+import { LENET5 as LENET } from '../fixtures/contract';
 
 const metrics: TextMetrics = { measure: (t, bold) => t.length * (bold ? 7.5 : 7) };
 
-const LENET = `model LeNet5 {
-  input image: [32, 32, 1]
-  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
-               -> conv2d(16, 5) -> tanh -> avgpool(2)
-               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
-               -> dense(10) -> softmax
-}
-`;
 
 const GPT = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
   input x

@@ -8,15 +8,8 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import { reviveModel, serializeModel } from '../../extension/core/protocol';
 import { ModelSession } from '../../webview/host/session';
 import { fallbackReason, isSoftwareRenderer, planBackends } from '../../webview/host/backendChoice';
+import { LENET5 as LENET } from '../fixtures/contract';
 
-const LENET = `model LeNet5 {
-  input image: [32, 32, 1]
-  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
-               -> conv2d(16, 5) -> tanh -> avgpool(2)
-               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
-               -> dense(10) -> softmax
-}
-`;
 
 const TINY_GPT = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
   input x

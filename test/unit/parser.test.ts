@@ -15,28 +15,9 @@ import type {
   SourceFile,
   TrainDecl,
 } from '../../extension/core/syntax/ast';
+import { LENET5 as LENET, GPT2_SMALL as GPT2 } from '../fixtures/contract';
 
-const LENET = `model LeNet5 {
-  input image: [32, 32, 1]
-  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
-               -> conv2d(16, 5) -> tanh -> avgpool(2)
-               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
-               -> dense(10) -> softmax
-}
-`;
 
-const GPT2 = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
-  input x
-  x = x + x -> layernorm -> attention(heads, causal = true) -> dropout(p)
-  output x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)
-}
-model GPT2Small {
-  input tokens: int[seq]
-  wte = embedding(50257, 768)
-  h = tokens -> wte -> positional(learned, maxlen = 1024) -> dropout(0.1)
-  output h -> gpt_block(768, 12) * 12 -> layernorm -> unembed(wte)
-}
-`;
 
 const TRAIN = `train LeNet5 {
   data: digits(samples = 6000)                      # built-in synthetic data set

@@ -6,28 +6,9 @@ import { completionContext } from '../../extension/vscode/pure/context';
 import { modelAt, namesInScope, siteAt, symbolAt } from '../../extension/vscode/pure/lookup';
 import { encodeTokens, semanticTokens } from '../../extension/vscode/pure/semanticTokens';
 import { layerHoverMarkdown, lineHints, modelLensTitle, modelStatusText, summaryMarkdown } from '../../extension/vscode/pure/text';
+import { LENET5 as LENET, GPT2_SMALL as GPT } from '../fixtures/contract';
 
-const LENET = `model LeNet5 {
-  input image: [32, 32, 1]
-  output image -> conv2d(6, 5) -> tanh -> avgpool(2)
-               -> conv2d(16, 5) -> tanh -> avgpool(2)
-               -> flatten -> dense(120) -> tanh -> dense(84) -> tanh
-               -> dense(10) -> softmax
-}
-`;
 
-const GPT = `block gpt_block(dim, heads, hidden = 4 * dim, p = 0.1) {
-  input x
-  x = x + x -> layernorm -> attention(heads, causal = true) -> dropout(p)
-  output x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)
-}
-model GPT2Small {
-  input tokens: int[seq]
-  wte = embedding(50257, 768)
-  h = tokens -> wte -> positional(learned, maxlen = 1024) -> dropout(0.1)
-  output h -> gpt_block(768, 12) * 12 -> layernorm -> unembed(wte)
-}
-`;
 
 const URI = 'file:///work/test.nnmodel';
 
