@@ -271,8 +271,12 @@ export class Workbench {
     return this.page.locator('.editor-group-container.active .monaco-editor').first();
   }
 
-  /** Runs a command by its label through the command palette (Ctrl+Shift+P). */
-  async runCommand(label: string): Promise<void> {
+  /**
+   * Runs a command by its label through the command palette (Ctrl+Shift+P).
+   * With `opensInput`, the command asks for text in the same quick-input
+   * widget, so wait for its empty prompt instead of for the widget to close.
+   */
+  async runCommand(label: string, opts: { opensInput?: boolean } = {}): Promise<void> {
     await this.step(`command ${label}`, async () => {
       const input = await this.openQuickInput('Control+Shift+P');
       await input.fill(`>${label}`);
@@ -285,7 +289,11 @@ export class Workbench {
         seen: async () => (await this.page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).join(' | '),
       });
       await row.click();
-      await poll('the command palette to close', async () => !(await this.quickInputVisible()));
+      if (opts.opensInput) {
+        await poll('the command to ask for input', async () => (await this.quickInputVisible()) && !(await input.inputValue().catch(() => '>')).startsWith('>'));
+      } else {
+        await poll('the command palette to close', async () => !(await this.quickInputVisible()));
+      }
     });
   }
 

@@ -125,7 +125,7 @@ e2eTest('the small GPT lowers its loss on a text file, then Generate Text prints
   assert.ok(Number(rows[1].loss) < Number(rows[0].loss), `loss ${rows[0].loss} → ${rows[1].loss}`);
   assert.ok(Number(rows[0].loss) < Math.log(64), 'below the loss of a uniform guess over 64 tokens');
   // The inspector has the focus; the command uses the one visible .nnmodel editor.
-  await wb.runCommand('nnmodel: Generate Text');
+  await wb.runCommand('nnmodel: Generate Text', { opensInput: true });
   const input = wb.page.locator('.quick-input-widget input');
   await poll('the prompt box', () => input.isVisible());
   await input.fill('Little lamp');
