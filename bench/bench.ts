@@ -11,11 +11,12 @@ import { analysisSection } from './analysis';
 import { machineFacts } from './machine';
 import { SectionReport, type BenchContext, type BenchSection, type ExampleFile } from './registry';
 import type { Stats } from './stats';
+import { inspectorSection } from './inspector';
 import { tfjsBuildSection } from './tfjs-build';
 import { trainingSection } from './training';
 
 /** Sections in the order they run and print. Later sections may use earlier results. */
-const SECTIONS: readonly BenchSection[] = [analysisSection, tfjsBuildSection, trainingSection];
+const SECTIONS: readonly BenchSection[] = [analysisSection, tfjsBuildSection, trainingSection, inspectorSection];
 
 /**
  * The repository root: dist/bench.js sits one level below it; a bundle run

@@ -1,0 +1,222 @@
+// The inspector's image views in the real VS Code (code-server): feature maps
+// of LeNet-5 for a chosen sample image (read back from the canvases: not
+// blank), its first-layer kernels, and the small GPT's attention heatmaps
+// (one per layer and head, the causal mask drawn, a head zoomed on click).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Locator } from 'playwright-core';
+import { e2eTest, env, poll, type Workbench } from './harness';
+
+const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
+/** Quick Open ranks gpt2_small.nnmodel above gpt_small.nnmodel for that query: the GPT is opened under a name of its own. */
+const GPT_NAME = 'attn_gpt.nnmodel';
+const WAIT_ZOOM = 15_000;
+
+/** The part of a page's canvas the checks use (the tests compile without the DOM library). */
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    fillStyle: string;
+    fillRect(x: number, y: number, w: number, h: number): void;
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  } | null;
+}
+
+async function openInspector(wb: Workbench, file: string): Promise<Frame> {
+  await wb.openFile(file);
+  await wb.runCommand('nnmodel: Open Inspector');
+  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 60_000));
+  await poll('a first render', async () => Number((await frame.locator('#nn-debug').getAttribute('data-renders')) ?? 0) >= 1, { timeout: 90_000 });
+  return frame;
+}
+
+async function openTab(wb: Workbench, frame: Frame, id: string): Promise<void> {
+  await wb.step(`tab ${id}`, async () => {
+    await frame.locator(`vscode-tab-header[data-tab="${id}"]`).click();
+    await poll(`the ${id} panel to be shown`, () => frame.locator(`#nn-panel-${id}`).isVisible());
+  });
+}
+
+/** Pixel statistics of each canvas matched by `locator`, read through getImageData in the page. */
+async function canvasStats(locator: Locator): Promise<{ width: number; height: number; distinct: number; variance: number }[]> {
+  return locator.evaluateAll((els) =>
+    els.map((el) => {
+      const c = el as unknown as PageCanvas;
+      const g = c.getContext('2d');
+      if (!g || !c.width || !c.height) return { width: c.width, height: c.height, distinct: 0, variance: 0 };
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set<number>();
+      let sum = 0;
+      let sq = 0;
+      const n = d.length / 4;
+      for (let i = 0; i < d.length; i += 4) {
+        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+        const lum = (d[i] + d[i + 1] + d[i + 2]) / 3;
+        sum += lum;
+        sq += lum * lum;
+      }
+      const mean = sum / n;
+      return { width: c.width, height: c.height, distinct: colours.size, variance: sq / n - mean * mean };
+    }),
+  );
+}
+
+/** Chooses a built-in sample in the feature-map toolbar's select, through its dropdown. */
+async function chooseSample(frame: Frame, name: string): Promise<void> {
+  const select = frame.locator('vscode-single-select.nn-fm-sample');
+  await select.click();
+  // vscode-single-select draws its list in its shadow root; Playwright's CSS pierces open shadow roots.
+  const item = frame.locator('vscode-single-select.nn-fm-sample .option, vscode-single-select.nn-fm-sample [role="option"]').filter({ hasText: new RegExp(`^\\s*${name}\\s*$`) }).first();
+  await item.waitFor({ state: 'visible', timeout: 10_000 });
+  await item.click();
+}
+
+e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per conv/pool layer; kernels show 6 first-layer filters', { files: WASM, timeout: 300_000 }, async (wb) => {
+  const frame = await openInspector(wb, 'lenet5.nnmodel');
+  const text = wb.readFile('lenet5.nnmodel').replace(/(#|\/\/).*$/gm, '');
+  // conv2d(c, k) and pooling calls, in source order: the layers that have feature-map grids.
+  const convs = [...text.matchAll(/\bconv2d\((\d+)/g)].map((m) => Number(m[1]));
+  const pools = (text.match(/\b(avgpool|maxpool)\(/g) ?? []).length;
+  const expectedSections = convs.length + pools;
+  assert.ok(convs.length >= 2 && pools >= 2, 'LeNet5 has two convolutions and two poolings');
+
+  await openTab(wb, frame, 'featureMaps');
+  await wb.step('choose digit 7', () => chooseSample(frame, 'digit 7'));
+  const status = frame.locator('#nn-panel-featureMaps .nn-toolbar-status');
+  await wb.step('feature maps drawn', () =>
+    poll('feature maps of digit 7', async () => /^digit 7 · \d+ layers?/.test(await status.innerText()), { timeout: 60_000, seen: () => status.innerText() }),
+  );
+  const sections = frame.locator('#nn-panel-featureMaps section.nn-fm-layer[data-path]');
+  assert.equal(await sections.count(), expectedSections, `one section per conv/pool layer (${expectedSections})`);
+  // Channels per section: conv2d(6), pool, conv2d(16), pool.
+  const channelsPerSection: number[] = [];
+  for (let i = 0; i < (await sections.count()); i++) {
+    const maps = sections.nth(i).locator('canvas.nn-fm-map');
+    const stats = await canvasStats(maps);
+    channelsPerSection.push(stats.length);
+    const drawn = stats.filter((s) => s.variance > 1 && s.distinct > 2);
+    assert.ok(drawn.length > 0, `section ${i}: every one of its ${stats.length} maps is blank: ${JSON.stringify(stats.slice(0, 3))}`);
+    // A map of random conv weights over a digit is flat only by accident: most must show structure.
+    assert.ok(drawn.length * 2 >= stats.length, `section ${i}: only ${drawn.length} of ${stats.length} maps have any variance`);
+  }
+  assert.deepEqual(channelsPerSection, [convs[0], convs[0], convs[1], convs[1]]);
+
+  await openTab(wb, frame, 'kernels');
+  const first = frame.locator('#nn-panel-kernels canvas.nn-kernel');
+  await wb.step('kernels drawn', () =>
+    poll(`${convs[0]} first-layer filter images`, async () => (await first.count()) === convs[0], { seen: async () => String(await first.count()) }),
+  );
+  const kstats = await canvasStats(first);
+  assert.ok(kstats.every((s) => s.width === 5 && s.height === 5), `5×5 filters: ${JSON.stringify(kstats.map((s) => [s.width, s.height]))}`);
+  assert.ok(kstats.every((s) => s.variance > 0), 'each random filter has varying weights');
+  // Deeper layers are grids of cells (16 filters × 6 input channels for the second conv).
+  const cells = frame.locator('#nn-panel-kernels canvas.nn-kernel-cell');
+  assert.equal(await cells.count(), convs[1] * convs[0]);
+});
+
+e2eTest('the small GPT shows one heatmap per layer and head, the causal mask, and zooms a head on click', {
+  files: { ...WASM, [GPT_NAME]: readFileSync(join(env.repo, 'examples/gpt_small.nnmodel'), 'utf8') },
+  timeout: 300_000,
+}, async (wb) => {
+  const source = wb.readFile(GPT_NAME);
+  // `output … -> gpt_block(dim, heads) * N`: N blocks of one causal attention each, `heads` heads each.
+  const m = /gpt_block\(\s*\d+\s*,\s*(\d+)\s*\)\s*\*\s*(\d+)/.exec(source);
+  assert.ok(m, 'gpt_small.nnmodel repeats gpt_block(dim, heads) * N');
+  const heads = Number(m[1]);
+  const layers = Number(m[2]);
+  assert.ok(/attention\(\s*heads\s*,\s*causal\s*=\s*true\s*\)/.test(readFileSync(join(env.repo, 'examples/gpt2_small.nnmodel'), 'utf8')), 'gpt_block has one causal attention');
+
+  const frame = await openInspector(wb, GPT_NAME);
+  await openTab(wb, frame, 'attention');
+  const box = frame.locator('input.nn-attn-text');
+  await box.waitFor({ timeout: 60_000 });
+  const maps = frame.locator('canvas.nn-heatmap[data-layer][data-head]');
+  await poll('the first heatmaps', async () => (await maps.count()) > 0, { timeout: 60_000 });
+  // Heatmaps drawn before typing are marked, so the ones drawn for the typed text can be told apart.
+  await maps.evaluateAll((els) => els.forEach((e) => e.setAttribute('data-stale', '')));
+  const typed = 'hello there';
+  await wb.step('type a text', async () => {
+    await box.click();
+    await box.fill('');
+    await box.pressSequentially(typed);
+  });
+  const fresh = frame.locator('canvas.nn-heatmap[data-layer][data-head]:not([data-stale])');
+  const info = frame.locator('#nn-panel-attention .nn-note').first();
+  await wb.step('heatmaps', () =>
+    poll(`heatmaps for '${typed}'`, async () => (await fresh.count()) > 0 && (await frame.locator('canvas.nn-heatmap[data-stale]').count()) === 0, {
+      timeout: 60_000,
+      seen: () => info.innerText(),
+    }),
+  );
+  // The model's sequence length is fixed when it is built: the text is cut or padded to it.
+  const tokens = Number(/(\d+) tokens/.exec(await info.innerText())?.[1]);
+  assert.ok(tokens > typed.length, `sequence of ${tokens} tokens`);
+  // The char tokeniser: query 1 is 'e', key 0 is 'h' (value on hover).
+  const thumb = maps.first();
+  const cellPx = (await thumb.evaluate((e) => (e as unknown as PageCanvas).width)) / tokens;
+  await thumb.hover({ position: { x: cellPx * 0.5, y: cellPx * 1.5 } });
+  const tip = frame.locator('.nn-attn-tip');
+  await wb.step('hover a cell', () =>
+    poll('the hover of query 1, key 0', async () => /query 1 “e” → key 0 “h”[\s\S]*weight/.test(await tip.innerText()), { seen: () => tip.innerText() }),
+  );
+  assert.match(await info.innerText(), new RegExp(`${layers} layers, ${layers * heads} heads`));
+  assert.equal(await maps.count(), layers * heads);
+  const pairs = await maps.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-layer')}/${e.getAttribute('data-head')}`));
+  const expected: string[] = [];
+  for (let l = 0; l < layers; l++) for (let h = 0; h < heads; h++) expected.push(`${l}/${h}`);
+  assert.deepEqual([...pairs].sort(), expected.sort(), 'exactly one heatmap per (layer, head)');
+
+  // The causal mask: every cell above the diagonal is painted the mask colour, no cell on or below it is.
+  const masks = await maps.evaluateAll((els, n) => {
+    // The test compiles without the DOM library: the page's globals are typed here as far as they are used.
+    const w = globalThis as unknown as { document: { body: unknown; createElement(t: 'canvas'): PageCanvas }; getComputedStyle(e: unknown): { getPropertyValue(n: string): string } };
+    const scratch = w.document.createElement('canvas').getContext('2d')!;
+    const mask = w.getComputedStyle(w.document.body).getPropertyValue('--vscode-editorWidget-background').trim() || '#3c3c3c';
+    scratch.fillStyle = mask;
+    scratch.fillRect(0, 0, 1, 1);
+    const [mr, mg, mb] = scratch.getImageData(0, 0, 1, 1).data;
+    return els.map((el) => {
+      const c = el as unknown as PageCanvas;
+      const cell = c.width / n;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let above = 0;
+      let aboveMasked = 0;
+      let belowMasked = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          // The cell's top-left pixel: clear of the hatch stroke drawn across masked cells.
+          const p = (i * cell * c.width + j * cell) * 4;
+          const isMask = Math.abs(d[p] - mr) <= 2 && Math.abs(d[p + 1] - mg) <= 2 && Math.abs(d[p + 2] - mb) <= 2;
+          if (j > i) {
+            above++;
+            if (isMask) aboveMasked++;
+          } else if (isMask) belowMasked++;
+        }
+      }
+      return { cellWhole: Number.isInteger(cell), above, aboveMasked, belowMasked };
+    });
+  }, tokens);
+  for (const [i, r] of masks.entries()) {
+    assert.ok(r.cellWhole, `heatmap ${pairs[i]}: width is not ${tokens} whole cells`);
+    assert.equal(r.above, (tokens * (tokens - 1)) / 2);
+    assert.equal(r.aboveMasked, r.above, `heatmap ${pairs[i]}: ${r.above - r.aboveMasked} cells above the diagonal not masked`);
+    assert.equal(r.belowMasked, 0, `heatmap ${pairs[i]}: ${r.belowMasked} cells on or below the diagonal drawn as masked`);
+  }
+
+  // Zoom: clicking layer 3, head 2 draws that head large, with token labels around it.
+  const target = frame.locator('canvas.nn-heatmap[data-layer="2"][data-head="1"]');
+  const small = await target.evaluate((e) => (e as unknown as PageCanvas).width);
+  await wb.step('zoom a head', async () => {
+    await target.click();
+    await frame.locator('canvas.nn-heatmap-zoom').waitFor({ timeout: WAIT_ZOOM });
+  });
+  const zoom = frame.locator('canvas.nn-heatmap-zoom');
+  assert.equal(await zoom.count(), 1);
+  assert.equal(await zoom.getAttribute('data-head'), '1');
+  const [zs] = await canvasStats(zoom);
+  assert.ok(zs.width > small * 2, `zoomed ${zs.width}px against ${small}px`);
+  assert.ok(zs.variance > 1 && zs.distinct > 4, 'the zoomed head is drawn');
+});
+
