@@ -8,25 +8,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../extension/core/analysis/analyze';
-import type { BackendName } from '../extension/core/protocol';
+import type { BenchApi, CompareResult } from './inspector-api';
 import { configureWasm, selectBackend } from '../webview/host/backend';
 import { ModelSession } from '../webview/host/session';
 
 type Twin = (dims: Readonly<Record<string, number>>) => tf.LayersModel;
-
-/** Result of one comparison: milliseconds per forward pass, run by run. */
-export interface CompareResult {
-  ours: number[];
-  hand?: number[];
-  oursParams: number;
-  handParams?: number;
-  dims: Record<string, number>;
-}
-
-export interface BenchApi {
-  init(backend: BackendName, wasmBase: string): Promise<{ backend: string; reason: string }>;
-  compare(files: Record<string, string>, main: string, model: string, twin: string | undefined, budgetMs: number): Promise<CompareResult>;
-}
 
 // ------------------------------------------------------------- hand-built twins
 

@@ -24,7 +24,7 @@ import { analyze } from '../extension/core/analysis/analyze';
 import type { BackendName, HostToWebview, ModelMessage, WebviewToHost } from '../extension/core/protocol';
 import { inspectorHtml, makeNonce } from '../extension/vscode/inspector/html';
 import { modelMessage } from '../extension/vscode/inspector/messages';
-import type { BenchApi, CompareResult } from './inspector-page';
+import type { BenchApi, CompareResult } from './inspector-api';
 import type { BenchContext, BenchSection } from './registry';
 import { ms, summarize } from './stats';
 
