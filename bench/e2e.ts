@@ -32,6 +32,7 @@ import { measure, ms, summarize } from './stats';
 
 /** What scripts/setup-code-server.mjs exports (loaded at run time: it is an ES module outside the bundle). */
 interface CodeServerSetup {
+  QUIET_SETTINGS: Readonly<Record<string, unknown>>;
   ensureCodeServer(): string;
   freePort(from?: number): Promise<number>;
   installVsix(vsix: string, dirs: { extensionsDir: string; userDataDir: string; stateDir: string }): void;
@@ -54,33 +55,9 @@ const GENERATED_LINES = 5000;
 const t0 = Date.now();
 const say = (m: string): void => console.log(`[bench:e2e ${((Date.now() - t0) / 1000).toFixed(1)} s] ${m}`);
 
-/** The user settings of scripts/test-e2e.mjs (a quiet, deterministic workbench), plus the debounce under test. */
-function userSettings(debounce: number | undefined): Record<string, unknown> {
-  const s: Record<string, unknown> = {
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'workbench.enableExperiments': false,
-    'workbench.editor.enablePreview': false,
-    'workbench.welcomePage.walkthroughs.openOnInstall': false,
-    'security.workspace.trust.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoUpdate': false,
-    'extensions.autoCheckUpdates': false,
-    'update.mode': 'none',
-    'editor.minimap.enabled': false,
-    'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
-    'editor.suggestOnTriggerCharacters': false,
-    'editor.acceptSuggestionOnEnter': 'off',
-    'editor.autoClosingBrackets': 'never',
-    'editor.autoClosingQuotes': 'never',
-    'editor.autoIndent': 'none',
-    'editor.formatOnType': false,
-    'editor.formatOnSave': false,
-    'editor.hover.enabled': false,
-    'editor.inlayHints.enabled': 'on',
-    'files.autoSave': 'off',
-    'git.enabled': false,
-  };
+/** The quiet workbench of the e2e tests, with hovers off (none may pop up mid-measurement) and the debounce under test. */
+function userSettings(quiet: Readonly<Record<string, unknown>>, debounce: number | undefined): Record<string, unknown> {
+  const s: Record<string, unknown> = { ...quiet, 'editor.hover.enabled': false };
   if (debounce !== undefined) s['nnmodel.diagnostics.debounce'] = debounce;
   return s;
 }
@@ -474,7 +451,7 @@ async function main(): Promise<number> {
     mkdirSync(join(userDataDir, 'User'), { recursive: true });
     mkdirSync(emptyFolder, { recursive: true });
     const settingsFile = join(userDataDir, 'User/settings.json');
-    writeFileSync(settingsFile, JSON.stringify(userSettings(undefined), null, 2));
+    writeFileSync(settingsFile, JSON.stringify(userSettings(setup.QUIET_SETTINGS, undefined), null, 2));
     say('installing the VSIX');
     setup.installVsix(vsix, { extensionsDir, userDataDir, stateDir });
     const port = await setup.freePort();
@@ -493,7 +470,7 @@ async function main(): Promise<number> {
     const rows: Row[] = [];
     // A fresh window reads the user settings as they are on disk when it opens.
     for (const debounce of [undefined, 0]) {
-      writeFileSync(settingsFile, JSON.stringify(userSettings(debounce), null, 2));
+      writeFileSync(settingsFile, JSON.stringify(userSettings(setup.QUIET_SETTINGS, debounce), null, 2));
       rows.push(...(await runWindow(harness, subs, debounce, edits)));
     }
     await cleanup();

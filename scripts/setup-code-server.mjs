@@ -260,3 +260,33 @@ if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.m
   const v = JSON.parse(readFileSync(join(csDir, 'package.json'), 'utf8')).version;
   console.log(`code-server ${v} ready: ${entry} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
+
+/**
+ * User settings for a quiet, deterministic workbench in tests and benchmarks:
+ * no start page, tips, telemetry or update traffic, and no completion or
+ * auto-closing while a test types.
+ */
+export const QUIET_SETTINGS = Object.freeze({
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.editor.enablePreview': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'update.mode': 'none',
+  'editor.minimap.enabled': false,
+  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+  'editor.suggestOnTriggerCharacters': false,
+  'editor.acceptSuggestionOnEnter': 'off',
+  'editor.autoClosingBrackets': 'never',
+  'editor.autoClosingQuotes': 'never',
+  'editor.autoIndent': 'none',
+  'editor.formatOnType': false,
+  'editor.formatOnSave': false,
+  'editor.inlayHints.enabled': 'on',
+  'files.autoSave': 'off',
+  'git.enabled': false,
+});

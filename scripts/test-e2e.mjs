@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { ensureCodeServer, freePort, installVsix, repoRoot, startCodeServer } from './setup-code-server.mjs';
+import { QUIET_SETTINGS, ensureCodeServer, freePort, installVsix, repoRoot, startCodeServer } from './setup-code-server.mjs';
 
 const filter = process.argv[2];
 const results = join(repoRoot, 'test-results/e2e');
@@ -71,35 +71,7 @@ mkdirSync(emptyFolder, { recursive: true });
 // types (tests ask for suggestions with Ctrl+Space).
 writeFileSync(
   join(userDataDir, 'User/settings.json'),
-  JSON.stringify(
-    {
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.enableExperiments': false,
-      'workbench.editor.enablePreview': false,
-      'workbench.welcomePage.walkthroughs.openOnInstall': false,
-      'security.workspace.trust.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoUpdate': false,
-      'extensions.autoCheckUpdates': false,
-      'update.mode': 'none',
-      'editor.minimap.enabled': false,
-      'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
-      'editor.suggestOnTriggerCharacters': false,
-      'editor.acceptSuggestionOnEnter': 'off',
-      'editor.autoClosingBrackets': 'never',
-      'editor.autoClosingQuotes': 'never',
-      'editor.autoIndent': 'none',
-      'editor.formatOnType': false,
-      'editor.formatOnSave': false,
-      'editor.hover.delay': 300,
-      'editor.inlayHints.enabled': 'on',
-      'files.autoSave': 'off',
-      'git.enabled': false,
-    },
-    null,
-    2,
-  ),
+  JSON.stringify({ ...QUIET_SETTINGS, 'editor.hover.delay': 300 }, null, 2),
 );
 
 let server;
