@@ -12,8 +12,9 @@
  * in which the status bar's problems count (or the inlay hint at the end of
  * the edited line) shows the new state; both ends are read with the page's
  * clock, so the DevTools protocol's round trips do not count. nnmodel is
- * measured with the default `nnmodel.diagnostics.debounce` (150 ms) and with
- * 0, each in a fresh window; JSON is measured in both windows.
+ * measured with the default `nnmodel.diagnostics.debounce` (150 ms, which
+ * applies only to files whose analyses are slow) and with 0, each in a fresh
+ * window; JSON is measured in both windows.
  *
  * Env: NNMODEL_E2E_KEEP=1 keeps the scratch folder.
  */
@@ -27,6 +28,7 @@ import { analyze } from '../extension/core/analysis/analyze';
 import { AnalysisSession } from '../extension/core/analysis/session';
 import { renderTable } from '../extension/cli/table';
 import type { Workbench } from '../test/e2e/harness';
+import { CHEAP_ANALYSIS_MS } from '../extension/vscode/pure/schedule';
 import { generateFile } from './generate';
 import { measure, ms, summarize } from './stats';
 
@@ -286,7 +288,9 @@ async function settled(h: Harness, wb: Workbench, probe: Probe, what: string): P
     what,
     async () => {
       const v = await readProbe(wb.page, probe);
-      return v !== null && (probe === 'problems' || v.startsWith('→')) ? v : undefined;
+      // A hint ending in '…' is one VS Code shortened to its old length because the cursor was behind it at
+      // the last edit (it shows in full ~1 s later): waiting for the full text keeps the baseline stable.
+      return v !== null && (probe === 'problems' || (v.startsWith('→') && !v.endsWith('…'))) ? v : undefined;
     },
     { timeout: WARMUP_TIMEOUT_MS, seen: async () => JSON.stringify(await readProbe(wb.page, probe)) },
   );
@@ -302,7 +306,11 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
   const rows: Row[] = [];
   try {
     await installProbes(wb.page);
-    if ((await readProbe(wb.page, 'problems')) === null) throw new Error("the status bar has no problems entry (id 'status.problems')");
+    // The status bar may still be filling in when the window opens.
+    await h.poll("the status bar's problems entry (id 'status.problems')", async () => ((await readProbe(wb.page, 'problems')) === null ? undefined : true), {
+      timeout: WARMUP_TIMEOUT_MS,
+      seen: async () => 'no element with that id',
+    });
     for (const s of subs) {
       say(`debounce ${tag}: ${s.label}`);
       await wb.openFile(s.rel);
@@ -485,8 +493,8 @@ async function main(): Promise<number> {
         '  (so ±1 frame, ~17 ms); problems = the status bar\'s problems count; inlay hint = the hint at the end of the edited line',
         '  (for GPT-2: the edit changes the vocabulary on the `wte` line, and the hint watched is the `output` line\'s shape).',
         `  Each edit toggles a state (type a character / Backspace), ${edits} timed edits after one untimed round; p95 by nearest rank.`,
-        `nnmodel waits nnmodel.diagnostics.debounce before it re-analyses (default ${DEFAULT_DEBOUNCE} ms); the rows with 0 remove that wait,`,
-        '  which is the fair comparison with JSON (its language server applies its own delay before it validates).',
+        `nnmodel re-analyses a file at once after an edit while its analyses cost ≤ ${CHEAP_ANALYSIS_MS} ms of CPU, and otherwise waits`,
+        `  nnmodel.diagnostics.debounce (default ${DEFAULT_DEBOUNCE} ms) after the last keystroke; the rows with 0 never wait.`,
         '  Any feature VS Code asks right after an edit (semantic tokens, inlay hints, CodeLens) analyses the current text at once',
         '  and publishes its problems too, so the debounce is a ceiling, not a floor, on the problems latency.',
         'vs JSON = median / the JSON problems median measured in the same window (core rows: none, they have no editor in them).',

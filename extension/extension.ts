@@ -38,12 +38,14 @@ export function activate(context: vscode.ExtensionContext): NnmodelApi {
     { language: LANGUAGE_ID, scheme: 'vscode-remote' },
   ];
   const cache = new AnalysisCache();
+  // First subscriber of the cache: a new analysis reaches the Problems panel before any other feature runs.
+  const diagnostics = registerDiagnostics(cache);
   const summaries = new SummaryProvider(cache);
   context.subscriptions.push(
     cache,
+    diagnostics,
     summaries,
     vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, summaries),
-    registerDiagnostics(cache),
     registerHover(selector, cache),
     registerInlayHints(selector, cache),
     registerCompletion(selector, cache),

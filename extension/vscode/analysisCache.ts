@@ -1,12 +1,16 @@
 /**
- * One analysis per (document, version), shared by every feature. Edits are
- * re-analysed after a debounce; a feature that asks earlier gets a fresh
- * analysis at once (analysis is fast, and the answer must match the text).
+ * One analysis per (document, version), shared by every feature. An edit is
+ * re-analysed as soon as the extension host is free (changes that arrive
+ * together share one analysis), so its problems are published without a
+ * fixed delay; only a document whose last analysis was slow waits for
+ * `nnmodel.diagnostics.debounce` after the last keystroke. A feature that
+ * asks earlier gets a fresh analysis at once (the answer must match the text).
  * Imports are read through the workspace: open documents first, then files.
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { AnalysisSession, type Analysis, type AnalyzeOptions } from '../core';
+import { analysisDelay, smoothedCost } from './pure/schedule';
 
 export const LANGUAGE_ID = 'nnmodel';
 
@@ -40,12 +44,22 @@ interface Session {
 export interface AnalysisEvent {
   document: vscode.TextDocument;
   analysis: Analysis;
+  /**
+   * Why it ran: 'open' for the first analysis of a document, 'edit' for a
+   * new version of its text, 'dependency' for the same text re-analysed
+   * because an imported file changed. VS Code re-asks its features (tokens,
+   * hints, lenses) after an edit by itself; only 'dependency' needs them
+   * told, and telling them after every edit would postpone their requests.
+   */
+  cause: 'open' | 'edit' | 'dependency';
 }
 
 export class AnalysisCache implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly sessions = new Map<string, Session>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** What an edit's analysis of each document costs, in ms (see smoothedCost; picks the delay of the next one). */
+  private readonly costs = new Map<string, number>();
   private readonly emitter = new vscode.EventEmitter<AnalysisEvent>();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -79,6 +93,12 @@ export class AnalysisCache implements vscode.Disposable {
     return this.run(doc);
   }
 
+  /** The analysis of the document's current version if it has run already; never analyses. */
+  current(doc: vscode.TextDocument): Analysis | undefined {
+    const e = this.entries.get(doc.uri.toString());
+    return e && e.version === doc.version && !e.stale ? e.analysis : undefined;
+  }
+
   /** The last analysis, whatever its version (for cheap UI like the status bar). */
   peek(uri: vscode.Uri): Analysis | undefined {
     return this.entries.get(uri.toString())?.analysis;
@@ -91,6 +111,10 @@ export class AnalysisCache implements vscode.Disposable {
       clearTimeout(timer);
       this.timers.delete(key);
     }
+    const previous = this.entries.get(key);
+    const cause: AnalysisEvent['cause'] = !previous ? 'open' : previous.version === doc.version ? 'dependency' : 'edit';
+    const started = performance.now();
+    const cpu = process.cpuUsage();
     const text = doc.getText();
     const session = this.sessionFor(key);
     session.deps = new Set();
@@ -102,9 +126,12 @@ export class AnalysisCache implements vscode.Disposable {
       analysis = failedAnalysis(key, text, err);
       this.sessions.delete(key);
     }
+    // Only edits count: the first analysis of a file is cold and says little about the next keystroke's.
+    if (cause === 'edit') this.costs.set(key, smoothedCost(this.costs.get(key), performance.now() - started, process.cpuUsage(cpu)));
     const deps = session.deps;
     this.entries.set(key, { version: doc.version, analysis, deps, stale: false });
-    this.emitter.fire({ document: doc, analysis });
+    // Diagnostics subscribe first (see extension.ts), so the Problems panel is updated before anything else.
+    this.emitter.fire({ document: doc, analysis, cause });
     return analysis;
   }
 
@@ -134,7 +161,9 @@ export class AnalysisCache implements vscode.Disposable {
     const key = doc.uri.toString();
     const old = this.timers.get(key);
     if (old) clearTimeout(old);
-    const delay = vscode.workspace.getConfiguration('nnmodel', doc).get<number>('diagnostics.debounce', 150);
+    const debounce = vscode.workspace.getConfiguration('nnmodel', doc).get<number>('diagnostics.debounce', 150);
+    const delay = analysisDelay(debounce, this.costs.get(key));
+    // Even with no delay, a timer: the changes VS Code sends in one batch then share one analysis.
     this.timers.set(
       key,
       setTimeout(() => {
@@ -142,7 +171,7 @@ export class AnalysisCache implements vscode.Disposable {
         // The document may have closed or changed again; only its current version counts.
         if (doc.isClosed) return;
         this.get(doc);
-      }, Math.max(0, delay)),
+      }, delay),
     );
   }
 
@@ -161,6 +190,7 @@ export class AnalysisCache implements vscode.Disposable {
     this.timers.delete(key);
     this.entries.delete(key);
     this.sessions.delete(key);
+    this.costs.delete(key);
   }
 
   dispose(): void {
@@ -168,6 +198,7 @@ export class AnalysisCache implements vscode.Disposable {
     this.timers.clear();
     this.entries.clear();
     this.sessions.clear();
+    this.costs.clear();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -55,7 +55,10 @@ export function registerCodeLens(selector: vscode.DocumentSelector, cache: Analy
   return vscode.Disposable.from(
     changed,
     vscode.languages.registerCodeLensProvider(selector, provider),
-    cache.onDidAnalyze(() => changed.fire()),
+    // After an edit VS Code asks again by itself; firing then would only postpone its request.
+    cache.onDidAnalyze((e) => {
+      if (e.cause === 'dependency') changed.fire();
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('nnmodel.codeLens')) changed.fire();
     }),

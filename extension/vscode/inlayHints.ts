@@ -1,6 +1,10 @@
 /**
  * Inlay hints at line ends: the output shape of the line's last call and the
  * parameters of its calls, e.g. `→ [28, 28, 6] · 156 params`.
+ *
+ * Tooltips are filled in only when VS Code resolves a hint (on hover): the
+ * extension host parses every markdown tooltip it sends, and doing that for
+ * each visible line after each keystroke cost more than the hints themselves.
  */
 import * as vscode from 'vscode';
 import type { AnalysisCache } from './analysisCache';
@@ -10,6 +14,8 @@ import { toMarkdown } from './convert';
 
 export function registerInlayHints(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
+  /** The tooltip of each hint handed out; VS Code drops its hints (and so these entries) on the next request. */
+  const tooltips = new WeakMap<vscode.InlayHint, string>();
   const provider: vscode.InlayHintsProvider = {
     onDidChangeInlayHints: changed.event,
     provideInlayHints(doc, range) {
@@ -26,16 +32,24 @@ export function registerInlayHints(selector: vscode.DocumentSelector, cache: Ana
           const text = doc.lineAt(h.line).text;
           const hint = new vscode.InlayHint(new vscode.Position(h.line, codeLength(text)), h.label);
           hint.paddingLeft = true;
-          hint.tooltip = toMarkdown(h.tooltip);
+          tooltips.set(hint, h.tooltip);
           return hint;
         });
+    },
+    resolveInlayHint(hint) {
+      const tooltip = tooltips.get(hint);
+      if (tooltip !== undefined) hint.tooltip = toMarkdown(tooltip);
+      return hint;
     },
   };
   return vscode.Disposable.from(
     changed,
     vscode.languages.registerInlayHintsProvider(selector, provider),
-    // Hints come from the analysis, which lands after the debounce: ask VS Code to refresh then.
-    cache.onDidAnalyze(() => changed.fire()),
+    // An imported file's change alters shapes here without an edit: ask VS Code to refresh then.
+    // After an edit VS Code asks again by itself; firing then would only postpone its request.
+    cache.onDidAnalyze((e) => {
+      if (e.cause === 'dependency') changed.fire();
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('nnmodel.inlayHints')) changed.fire();
     }),

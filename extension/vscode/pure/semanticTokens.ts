@@ -19,8 +19,17 @@ export interface SemanticToken {
   character: number;
   length: number;
   type: TokenType;
-  modifiers: TokenModifier[];
+  /** Shared between tokens: do not modify. */
+  modifiers: readonly TokenModifier[];
 }
+
+const NONE: readonly TokenModifier[] = [];
+const DECLARATION: readonly TokenModifier[] = ['declaration'];
+const READONLY: readonly TokenModifier[] = ['readonly'];
+const DEFAULT_LIBRARY: readonly TokenModifier[] = ['defaultLibrary'];
+const DECLARATION_READONLY: readonly TokenModifier[] = ['declaration', 'readonly'];
+const TYPE_INDEX = new Map<TokenType, number>(TOKEN_TYPES.map((t, i) => [t, i]));
+const MODIFIER_BIT = new Map<TokenModifier, number>(TOKEN_MODIFIERS.map((m, i) => [m, 1 << i]));
 
 type Ctx = 'tensor' | 'value' | 'train';
 
@@ -36,13 +45,14 @@ export function semanticTokens(
     for (const r of s.references) if (isLocal(r.uri, docUri)) kindAt.set(r.range.start.offset, s.kind);
   }
   const out: SemanticToken[] = [];
-  const push = (r: Range, type: TokenType, modifiers: TokenModifier[] = []) => {
+  // Shared modifier lists: this runs over every identifier of the file after each keystroke.
+  const push = (r: Range, type: TokenType, modifiers: readonly TokenModifier[] = NONE) => {
     if (r.start.line !== r.end.line || r.end.character <= r.start.character) return;
     out.push({ line: r.start.line, character: r.start.character, length: r.end.character - r.start.character, type, modifiers });
   };
   const symbolToken = (r: Range, decl: boolean): boolean => {
     const k = kindAt.get(r.start.offset);
-    const mods: TokenModifier[] = decl ? ['declaration'] : [];
+    const mods = decl ? DECLARATION : NONE;
     switch (k) {
       case undefined:
         return false;
@@ -57,7 +67,7 @@ export function semanticTokens(
         push(r, 'parameter', mods);
         return true;
       case 'object':
-        push(r, 'variable', [...mods, 'readonly']);
+        push(r, 'variable', decl ? DECLARATION_READONLY : READONLY);
         return true;
       case 'value':
       case 'input':
@@ -69,7 +79,7 @@ export function semanticTokens(
   const call = (c: CallExpr, ctx: Ctx) => {
     if (!symbolToken(c.callee.range, false)) {
       if (ctx === 'train') push(c.callee.range, 'function');
-      else if (getLayer(c.callee.name)) push(c.callee.range, 'function', ['defaultLibrary']);
+      else if (getLayer(c.callee.name)) push(c.callee.range, 'function', DEFAULT_LIBRARY);
     }
     for (const a of c.args) {
       if (a.name) push(a.name.range, 'parameter');
@@ -115,14 +125,14 @@ export function semanticTokens(
   const statement = (s: Statement) => {
     switch (s.kind) {
       case 'input':
-        if (!symbolToken(s.name.range, true)) push(s.name.range, 'variable', ['declaration']);
+        if (!symbolToken(s.name.range, true)) push(s.name.range, 'variable', DECLARATION);
         for (const d of s.shape?.dims ?? []) {
           if (d.kind === 'name' && !symbolToken(d.range, false)) push(d.range, 'typeParameter');
           else expr(d, 'value');
         }
         return;
       case 'assign':
-        if (!symbolToken(s.target.range, true)) push(s.target.range, 'variable', ['declaration']);
+        if (!symbolToken(s.target.range, true)) push(s.target.range, 'variable', DECLARATION);
         expr(s.value, 'tensor');
         return;
       case 'output':
@@ -134,13 +144,13 @@ export function semanticTokens(
   for (const item of analysis.file.items) {
     switch (item.kind) {
       case 'model':
-        push(item.name.range, 'type', ['declaration']);
+        push(item.name.range, 'type', DECLARATION);
         item.body.forEach(statement);
         break;
       case 'block':
-        push(item.name.range, 'class', ['declaration']);
+        push(item.name.range, 'class', DECLARATION);
         for (const p of item.params) {
-          push(p.name.range, 'parameter', ['declaration']);
+          push(p.name.range, 'parameter', DECLARATION);
           if (p.default) expr(p.default, 'value');
         }
         item.body.forEach(statement);
@@ -156,7 +166,11 @@ export function semanticTokens(
         break;
     }
   }
-  out.sort((a, b) => a.line - b.line || a.character - b.character);
+  const before = (a: SemanticToken, b: SemanticToken) => a.line - b.line || a.character - b.character;
+  // The walk follows the text, so the tokens are nearly always in order already.
+  let sorted = true;
+  for (let i = 1; i < out.length && sorted; i++) sorted = before(out[i - 1], out[i]) <= 0;
+  if (!sorted) out.sort(before);
   // Drop overlaps (a name classified twice) so the encoding stays valid.
   return out.filter((t, i) => i === 0 || t.line !== out[i - 1].line || t.character >= out[i - 1].character + out[i - 1].length);
 }
@@ -166,14 +180,51 @@ export function encodeTokens(tokens: readonly SemanticToken[]): Uint32Array {
   const data = new Uint32Array(tokens.length * 5);
   let line = 0;
   let char = 0;
-  tokens.forEach((t, i) => {
+  for (let i = 0, at = 0; i < tokens.length; i++, at += 5) {
+    const t = tokens[i];
     const dl = t.line - line;
-    const dc = dl === 0 ? t.character - char : t.character;
     let mods = 0;
-    for (const m of t.modifiers) mods |= 1 << TOKEN_MODIFIERS.indexOf(m);
-    data.set([dl, dc, t.length, TOKEN_TYPES.indexOf(t.type), mods], i * 5);
+    for (const m of t.modifiers) mods |= MODIFIER_BIT.get(m)!;
+    data[at] = dl;
+    data[at + 1] = dl === 0 ? t.character - char : t.character;
+    data[at + 2] = t.length;
+    data[at + 3] = TYPE_INDEX.get(t.type)!;
+    data[at + 4] = mods;
     line = t.line;
     char = t.character;
-  });
+  }
   return data;
+}
+
+/** One replacement in an encoded token array: `deleteCount` integers at `start` become `data`. */
+export interface TokenEdit {
+  start: number;
+  deleteCount: number;
+  data: Uint32Array;
+}
+
+/**
+ * The single edit that turns `prev` into `next` (common prefix and suffix
+ * kept), or undefined when they are equal. A keystroke changes a few tokens
+ * of a long file: sending this instead of the whole array keeps the message
+ * to VS Code, and its work to apply it, proportional to the edit.
+ */
+export function tokenEdit(prev: Uint32Array, next: Uint32Array): TokenEdit | undefined {
+  const shorter = Math.min(prev.length, next.length);
+  let start = 0;
+  while (start < shorter && prev[start] === next[start]) start++;
+  if (start === prev.length && start === next.length) return undefined;
+  // The suffix may not reach into the prefix of either array.
+  let end = 0;
+  while (end < shorter - start && prev[prev.length - 1 - end] === next[next.length - 1 - end]) end++;
+  return { start, deleteCount: prev.length - start - end, data: next.slice(start, next.length - end) };
+}
+
+/** `prev` with `edit` applied (what VS Code does with the edit; for tests). */
+export function applyTokenEdit(prev: Uint32Array, edit: TokenEdit): Uint32Array {
+  const out = new Uint32Array(prev.length - edit.deleteCount + edit.data.length);
+  out.set(prev.subarray(0, edit.start), 0);
+  out.set(edit.data, edit.start);
+  out.set(prev.subarray(edit.start + edit.deleteCount), edit.start + edit.data.length);
+  return out;
 }
