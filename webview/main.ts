@@ -24,6 +24,7 @@ import {
   type BackendSetting,
   type HostToWebview,
   type ModelMessage,
+  type TrainStartMessage,
   type WebviewToHost,
 } from '../extension/core/protocol';
 import type { Range } from '../extension/core/syntax/ast';
@@ -38,6 +39,7 @@ import * as featureMaps from './views/featureMaps';
 import * as kernels from './views/kernels';
 import { TrainingView } from './training/view';
 import { TrainedWeights } from './training/weights';
+import { pageYield, TrainingRun } from './training/runner';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -117,7 +119,7 @@ for (const t of TABS) {
 }
 app.replaceChildren(header, messageEl, tabs);
 
-// Training: curves from the host's training events, and trained weights loaded into each new session.
+// Training runs here (training/runner.ts); the tab draws its curves, and trained weights load into each new session.
 const trainingView = new TrainingView();
 panels.get('training')!.append(trainingView.element);
 const trainedWeights = new TrainedWeights();
@@ -127,7 +129,13 @@ function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
     // Tests and the kernel views can tell trained weights from initial ones.
     if (r) document.body.dataset.trainedEpoch = String(r.epoch);
     else delete document.body.dataset.trainedEpoch;
-    if (r && r.problems.length) showMessage(`Trained weights (epoch ${r.epoch}): ${r.loaded} layers loaded; ${r.problems.join(' ')}`);
+    if (r?.from) document.body.dataset.trainedFrom = r.from;
+    else delete document.body.dataset.trainedFrom;
+    // The note about weights from disk (or what did not fit) goes when other weights replace them.
+    if (r && r.problems.length) showMessage(`Trained weights (epoch ${r.epoch}${r.from ? ` from ${r.from}` : ''}): ${r.loaded} layers loaded; ${r.problems.join(' ')}`);
+    else if (r?.from) showMessage(`Showing the trained weights of epoch ${r.epoch}, loaded from the checkpoint in ${r.from}.`);
+    else if (messageEl.dataset.about === 'weights') showMessage('');
+    if (r && (r.problems.length || r.from)) messageEl.dataset.about = 'weights';
   } catch (e) {
     reportError(`loading trained weights failed: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -184,6 +192,7 @@ const probeViews: Record<'featureMaps' | 'kernels' | 'attention', ViewModule> = 
 const rendered = new Set<keyof typeof probeViews>();
 
 function showMessage(text: string, kind: 'info' | 'error' = 'info'): void {
+  delete messageEl.dataset.about;
   messageEl.textContent = text;
   messageEl.className = `nn-message nn-message-${kind}`;
   messageEl.hidden = !text;
@@ -234,7 +243,8 @@ function scheduleRuntime(): void {
 
 async function runtimeJob(): Promise<void> {
   try {
-    if (!backend || backendFor !== setting) {
+    // A run's tensors live on the backend it started on: a new backend setting waits until the run ends.
+    if (!backend || (backendFor !== setting && !training && !trainingClaimed)) {
       teardownSession();
       backendEl.textContent = `Backend: starting (${setting})…`;
       backend = await selectBackend(setting);
@@ -453,9 +463,22 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       resolve?.(msg.path);
       return;
     }
-    case 'training':
-      trainingView.handle(msg);
+    case 'train':
+      void startTraining(msg);
       return;
+    case 'stopTraining':
+      if (training && training.run === msg.run && training.msg.uri === msg.uri) {
+        training.stop();
+        trainingView.stopping(msg.run);
+      }
+      return;
+    case 'checkpointSaved': {
+      const key = `${msg.run}:${msg.epoch}`;
+      const resolve = pendingCheckpoints.get(key);
+      pendingCheckpoints.delete(key);
+      resolve?.({ dir: msg.dir, error: msg.error });
+      return;
+    }
     case 'weights':
       trainedWeights.remember(msg);
       if (current && current.uri === msg.uri && current.model.name === msg.model) {
@@ -469,6 +492,64 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       reportError(`unhandled message ${JSON.stringify(never)}`);
     }
   }
+}
+
+// ---------------------------------------------------------------- training
+
+let training: TrainingRun | undefined;
+/** Set while a run waits for the runtime to be idle, before `training` is set. */
+let trainingClaimed = false;
+const pendingCheckpoints = new Map<string, (r: { dir?: string; error?: string }) => void>();
+const yieldNow = pageYield();
+
+/** Waits until no model build or backend switch is in progress (they share the tfjs engine with the run). */
+async function runtimeIdle(): Promise<void> {
+  while (running) await new Promise((r) => setTimeout(r, 20));
+}
+
+async function startTraining(msg: TrainStartMessage): Promise<void> {
+  const refuse = (message: string) => {
+    trainingView.handle(msg.run, msg.model.name, { kind: 'done', status: 'failed', message });
+    post({ type: 'trainEvent', uri: msg.uri, version: msg.version, run: msg.run, model: msg.model.name, event: { kind: 'done', status: 'failed', message } });
+  };
+  if (training || trainingClaimed) {
+    refuse(`${training?.msg.model.name ?? 'A model'} is already training in this inspector; stop it first.`);
+    return;
+  }
+  // Claim the runtime so that no backend switch starts under the run; the runtime queue starts the backend if needed.
+  trainingClaimed = true;
+  try {
+    if (!backend) scheduleRuntime();
+    await runtimeIdle();
+    if (!backend) {
+      refuse('no TensorFlow.js backend could start (see the message above).');
+      return;
+    }
+  } finally {
+    trainingClaimed = false;
+  }
+  const started = new TrainingRun(msg, {
+    tf,
+    post,
+    yieldNow,
+    onEvent: (r, model, event) => trainingView.handle(r, model, event),
+    waitSaved: (r, epoch) => new Promise((resolve) => pendingCheckpoints.set(`${r}:${epoch}`, resolve)),
+    onWeights: (w) => {
+      trainedWeights.remember(w);
+      if (current && current.uri === w.uri && current.model.name === w.model) {
+        // The views show the weights of the last complete epoch: rebuild the session with them.
+        sessionKey = undefined;
+        scheduleRuntime();
+      }
+    },
+  });
+  training = started;
+  await started.done;
+  training = undefined;
+  for (const [key, resolve] of pendingCheckpoints) if (key.startsWith(`${msg.run}:`)) resolve({ error: 'the run ended' });
+  updateDebug();
+  // A backend setting changed during the run applies now.
+  if (backendFor !== setting) scheduleRuntime();
 }
 
 window.addEventListener('message', (e: MessageEvent) => {

@@ -7,7 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { mkdir, readFile, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { analyze } from '../core/analysis/analyze';
 import type { Analysis, ModelInfo, TrainInfo } from '../core/analysis/types';
@@ -18,11 +17,10 @@ import {
   encodeCheckpoint,
   readCheckpoint,
   writeCheckpoint,
-  type CheckpointFs,
   type ModelJson,
   type SignatureMatch,
 } from '../core/runtime/checkpoint';
-import { loadDataset, tokenizerFromSpec, type DataFs, type Dataset, type TokenizerSpec } from '../core/runtime/data/files';
+import { loadDataset, tokenizerFromSpec, type Dataset, type TokenizerSpec } from '../core/runtime/data/files';
 import { generateTokens } from '../core/runtime/generate';
 import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
 import { registerTrainingKernels } from '../core/runtime/kernels';
@@ -37,28 +35,10 @@ import {
   type EpochLogs,
   type History,
 } from '../core/runtime/train';
+import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
 import { importReader, readSource } from './files';
 
-/** node:fs/promises as the data loaders want it. */
-export function nodeDataFs(): DataFs {
-  return {
-    readFile: async (p) => new Uint8Array(await readFile(p)),
-    readDir: async (p) => (await readdir(p, { withFileTypes: true })).map((e) => ({ name: e.name, isDirectory: e.isDirectory() })),
-    realPath: (p) => realpath(p),
-  };
-}
-
-/** node:fs/promises as checkpoints want it. */
-export function nodeCheckpointFs(): CheckpointFs {
-  return {
-    mkdir: async (p) => void (await mkdir(p, { recursive: true })),
-    writeFile: (p, d) => writeFile(p, d),
-    readFile: async (p) => new Uint8Array(await readFile(p)),
-    rename: (a, b) => rename(a, b),
-    remove: (p) => rm(p, { force: true, recursive: true }),
-    list: (d) => readdir(d),
-  };
-}
+export { nodeCheckpointFs, nodeDataFs };
 
 export type NodeBackend = JobRequest['backend'];
 export type { GenerateRequest, JobRequest };

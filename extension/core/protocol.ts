@@ -11,7 +11,7 @@
  * runtime builder.
  */
 import type { Range } from './syntax/ast';
-import type { Diagnostic, Graph, GraphNode, ModelInfo, Params, Severity } from './analysis/types';
+import type { Diagnostic, Graph, GraphNode, ModelInfo, Params, Severity, TrainConfig } from './analysis/types';
 import type { SummaryRow } from './analysis/summary';
 import { Sym, type Shape } from './analysis/sym';
 
@@ -112,7 +112,8 @@ export interface SavedMessage {
 
 /** One event of a training run (the Training tab draws its curves from these). */
 export type TrainingEvent =
-  | { kind: 'start'; epochs: number; examples: number; backend: string; source: string }
+  /** `backend`: the tfjs backend the run uses (the inspector's). `resumedFrom`: the checkpoint's epoch it continues. */
+  | { kind: 'start'; epochs: number; examples: number; backend: string; source: string; resumedFrom?: number }
   | { kind: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | {
       kind: 'epoch';
@@ -124,15 +125,76 @@ export type TrainingEvent =
       ms: number;
       examples: number;
     }
+  /** Something the user should know that does not stop the run (layers a resumed checkpoint no longer fits). */
+  | { kind: 'warning'; message: string }
   | { kind: 'done'; status: 'completed' | 'cancelled' | 'failed'; message?: string };
 
-/** Progress of a training run of `model` in document `uri`; a new `run` starts new curves. */
-export interface TrainingMessage {
-  type: 'training';
-  uri: string;
-  model: string;
+/** A train section without its data (the data travels as `TrainDataPayload`). */
+export type TrainRunConfig = Omit<TrainConfig, 'data'>;
+
+/** A built-in data source: the webview generates its seeded examples itself. */
+export interface BuiltinDataSource {
+  kind: 'digits' | 'shapes' | 'sequences' | 'waves';
+  options: Record<string, number | boolean | string | number[] | null>;
+}
+
+/**
+ * The examples of a training run. Built-in sets travel as their spec; the
+ * user's files are read and decoded by the host (the webview has no file
+ * access) and travel as the bytes of the typed arrays (platform byte order),
+ * which VS Code's postMessage transfers without a JSON detour.
+ */
+export type TrainDataPayload =
+  | { kind: 'builtin'; source: BuiltinDataSource }
+  | {
+      kind: 'arrays';
+      /** For messages: `data/fruit.csv`. */
+      source: string;
+      count: number;
+      xDtype: 'float32' | 'int32';
+      exampleShape: number[];
+      xs: Uint8Array;
+      yDtype: 'float32' | 'int32';
+      targetShape: number[];
+      ys: Uint8Array;
+      classes: string[];
+      /** Plain JSON kept with the checkpoints (the tokeniser of a text set, CSV feature scaling). */
+      tokenizer?: unknown;
+      featureStats?: { names: string[]; mean: number[]; std: number[] };
+    };
+
+/**
+ * Train `model` in the webview on the inspector's backend. `version` is the
+ * document version the model was analysed from; `run` numbers the runs of
+ * this session and tags every reply.
+ */
+export interface TrainStartMessage extends DocRef {
+  type: 'train';
   run: number;
-  event: TrainingEvent;
+  model: PlainModelInfo;
+  config: TrainRunConfig;
+  /** Seed of the initial weights, shuffles and validation split. */
+  seed: number;
+  data: TrainDataPayload;
+  /** Continue from this checkpoint (`model.json` text and weights file). */
+  resume?: { modelJson: string; weights: Uint8Array };
+}
+
+/** Stop run `run` between batches; the last complete epoch's checkpoint stays. */
+export interface StopTrainingMessage {
+  type: 'stopTraining';
+  uri: string;
+  run: number;
+}
+
+/** The host's answer to a `checkpoint`: written to `dir`, or why not (the run then fails). */
+export interface CheckpointSavedMessage {
+  type: 'checkpointSaved';
+  uri: string;
+  run: number;
+  epoch: number;
+  dir?: string;
+  error?: string;
 }
 
 /**
@@ -148,9 +210,21 @@ export interface WeightsMessage {
   epoch: number;
   modelJson: string;
   weights: Uint8Array;
+  /** The checkpoint folder, when the host read these weights from disk (shown in the panel). */
+  from?: string;
 }
 
-export type HostToWebview = ModelMessage | EmptyMessage | CursorMessage | SettingsMessage | ImageMessage | SavedMessage | TrainingMessage | WeightsMessage;
+export type HostToWebview =
+  | ModelMessage
+  | EmptyMessage
+  | CursorMessage
+  | SettingsMessage
+  | ImageMessage
+  | SavedMessage
+  | WeightsMessage
+  | TrainStartMessage
+  | StopTrainingMessage
+  | CheckpointSavedMessage;
 
 // --------------------------------------------------------- webview → host
 
@@ -208,6 +282,29 @@ export interface SaveFileMessage {
   data: string | Uint8Array;
 }
 
+/** Progress of run `run` (started by a `train` message) for the host's notification and output channel. */
+export interface TrainEventMessage extends DocRef {
+  type: 'trainEvent';
+  run: number;
+  model: string;
+  event: TrainingEvent;
+}
+
+/**
+ * The weights after epoch `epoch` of run `run`, encoded by the core's
+ * `encodeCheckpoint` (model.json text, weights file name and bytes); the
+ * host checks and writes them atomically, then answers `checkpointSaved`.
+ */
+export interface CheckpointMessage extends DocRef {
+  type: 'checkpoint';
+  run: number;
+  model: string;
+  epoch: number;
+  modelJson: string;
+  weightsFile: string;
+  weights: Uint8Array;
+}
+
 export type WebviewToHost =
   | ReadyMessage
   | RevealMessage
@@ -215,7 +312,9 @@ export type WebviewToHost =
   | PickImageMessage
   | StatusMessage
   | ErrorMessage
-  | SaveFileMessage;
+  | SaveFileMessage
+  | TrainEventMessage
+  | CheckpointMessage;
 
 // ------------------------------------------------------------ validation
 
@@ -251,6 +350,10 @@ const SEVERITIES: readonly string[] = ['error', 'warning', 'info', 'hint'];
 
 /** Limits on what the webview may ask the host to write (a graph export is far below). */
 export const MAX_SAVE_BYTES = 64 * 1024 * 1024;
+/** Largest checkpoint the webview may ask the host to write (2 GiB is the tfjs weight-file ceiling anyway). */
+export const MAX_CHECKPOINT_BYTES = 1024 * 1024 * 1024;
+/** The weights file names `encodeCheckpoint` makes: `weights-e3-1a2b3c4d.bin`. */
+export const CHECKPOINT_WEIGHTS_FILE = /^weights-e\d+-[0-9a-f]{8}\.bin$/;
 
 /**
  * The message the webview sent, or undefined when it is not one of
@@ -289,6 +392,24 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
       if ((isStr(data) ? data.length : data.byteLength) > MAX_SAVE_BYTES) return undefined;
       return { type: 'saveFile', requestId: m.requestId, suggestedName: m.suggestedName, data };
     }
+    case 'trainEvent':
+      if (!isDocRef(m) || !isInt(m.run) || !isStr(m.model) || !isTrainingEvent(m.event)) return undefined;
+      return { type: 'trainEvent', uri: m.uri as string, version: m.version as number, run: m.run, model: m.model, event: m.event };
+    case 'checkpoint':
+      if (!isDocRef(m) || !isInt(m.run) || !isStr(m.model) || !isInt(m.epoch) || m.epoch < 1 || !isStr(m.modelJson)) return undefined;
+      if (!isStr(m.weightsFile) || !CHECKPOINT_WEIGHTS_FILE.test(m.weightsFile) || !isBytes(m.weights)) return undefined;
+      if (m.weights.byteLength + m.modelJson.length > MAX_CHECKPOINT_BYTES) return undefined;
+      return {
+        type: 'checkpoint',
+        uri: m.uri as string,
+        version: m.version as number,
+        run: m.run,
+        model: m.model,
+        epoch: m.epoch,
+        modelJson: m.modelJson,
+        weightsFile: m.weightsFile,
+        weights: m.weights,
+      };
     default:
       return exhaustiveDefault(m.type);
   }
@@ -323,12 +444,37 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
     case 'saved':
       if (!isInt(m.requestId) || !optStr(m.path) || !optStr(m.error)) return undefined;
       return strip<SavedMessage>({ type: 'saved', requestId: m.requestId, path: m.path as string | undefined, error: m.error as string | undefined });
-    case 'training':
-      if (!isStr(m.uri) || !isStr(m.model) || !isInt(m.run) || !isTrainingEvent(m.event)) return undefined;
-      return { type: 'training', uri: m.uri, model: m.model, run: m.run, event: m.event };
     case 'weights':
-      if (!isStr(m.uri) || !isStr(m.model) || !isInt(m.epoch) || !isStr(m.modelJson) || !isBytes(m.weights)) return undefined;
-      return { type: 'weights', uri: m.uri, model: m.model, epoch: m.epoch, modelJson: m.modelJson, weights: m.weights };
+      if (!isStr(m.uri) || !isStr(m.model) || !isInt(m.epoch) || !isStr(m.modelJson) || !isBytes(m.weights) || !optStr(m.from)) return undefined;
+      return strip<WeightsMessage>({ type: 'weights', uri: m.uri, model: m.model, epoch: m.epoch, modelJson: m.modelJson, weights: m.weights, from: m.from as string | undefined });
+    case 'train': {
+      if (!isDocRef(m) || !isInt(m.run) || !isInt(m.seed)) return undefined;
+      if (!isObj(m.model) || !isStr(m.model.name) || !isObj(m.model.graph) || !Array.isArray(m.model.graph.nodes)) return undefined;
+      const config = trainRunConfig(m.config);
+      const data = trainDataPayload(m.data);
+      if (!config || !data) return undefined;
+      let resume: TrainStartMessage['resume'];
+      if (m.resume !== undefined) {
+        if (!isObj(m.resume) || !isStr(m.resume.modelJson) || !isBytes(m.resume.weights)) return undefined;
+        resume = { modelJson: m.resume.modelJson, weights: m.resume.weights };
+      }
+      return strip<TrainStartMessage>({
+        type: 'train',
+        uri: m.uri as string,
+        version: m.version as number,
+        run: m.run,
+        model: m.model as unknown as PlainModelInfo,
+        config,
+        seed: m.seed,
+        data,
+        resume,
+      });
+    }
+    case 'stopTraining':
+      return isStr(m.uri) && isInt(m.run) ? { type: 'stopTraining', uri: m.uri, run: m.run } : undefined;
+    case 'checkpointSaved':
+      if (!isStr(m.uri) || !isInt(m.run) || !isInt(m.epoch) || !optStr(m.dir) || !optStr(m.error)) return undefined;
+      return strip<CheckpointSavedMessage>({ type: 'checkpointSaved', uri: m.uri, run: m.run, epoch: m.epoch, dir: m.dir as string | undefined, error: m.error as string | undefined });
     default:
       return exhaustiveDefault(m.type);
   }
@@ -345,11 +491,62 @@ function isTrainingEvent(x: unknown): x is TrainingEvent {
       return isInt(x.epoch) && isInt(x.batch) && isInt(x.batches) && typeof x.loss === 'number';
     case 'epoch':
       return isInt(x.epoch) && typeof x.loss === 'number' && isFigures(x.metrics) && x.metrics !== undefined && (x.valLoss === undefined || typeof x.valLoss === 'number') && isFigures(x.valMetrics) && isNum(x.ms) && isInt(x.examples);
+    case 'warning':
+      return isStr(x.message);
     case 'done':
       return (x.status === 'completed' || x.status === 'cancelled' || x.status === 'failed') && optStr(x.message);
     default:
       return false;
   }
+}
+
+const LOSSES: readonly string[] = ['crossentropy', 'mse', 'mae', 'binary_crossentropy'];
+const OPTIMIZERS: readonly string[] = ['adam', 'sgd', 'rmsprop'];
+const DTYPES: readonly string[] = ['float32', 'int32'];
+const BUILTIN_SOURCES: readonly string[] = ['digits', 'shapes', 'sequences', 'waves'];
+const isDims = (x: unknown): x is number[] => Array.isArray(x) && x.every((d) => isInt(d) && d > 0);
+const isOptionValue = (v: unknown): boolean =>
+  v === null || typeof v === 'boolean' || isStr(v) || isNum(v) || (Array.isArray(v) && v.every(isNum));
+
+function trainRunConfig(x: unknown): TrainRunConfig | undefined {
+  if (!isObj(x) || !isStr(x.loss) || !LOSSES.includes(x.loss)) return undefined;
+  const o = x.optimizer;
+  if (!isObj(o) || !isStr(o.kind) || !OPTIMIZERS.includes(o.kind) || !isNum(o.lr) || o.lr <= 0 || !optNum(o.momentum)) return undefined;
+  if (!isInt(x.epochs) || x.epochs < 1 || !isInt(x.batch) || x.batch < 1) return undefined;
+  if (!isNum(x.validation) || x.validation < 0 || x.validation >= 1 || !Array.isArray(x.metrics) || !x.metrics.every(isStr)) return undefined;
+  const optimizer = strip<TrainRunConfig['optimizer']>({ kind: o.kind as TrainRunConfig['optimizer']['kind'], lr: o.lr, momentum: o.momentum as number | undefined });
+  return { loss: x.loss as TrainRunConfig['loss'], optimizer, epochs: x.epochs, batch: x.batch, validation: x.validation, metrics: [...x.metrics] };
+}
+
+/** Checks the payload, including that the byte lengths fit `count` and the shapes (so the webview never reads past them). */
+function trainDataPayload(x: unknown): TrainDataPayload | undefined {
+  if (!isObj(x)) return undefined;
+  if (x.kind === 'builtin') {
+    const s = x.source;
+    if (!isObj(s) || !isStr(s.kind) || !BUILTIN_SOURCES.includes(s.kind) || !isObj(s.options) || !Object.values(s.options).every(isOptionValue)) return undefined;
+    return { kind: 'builtin', source: { kind: s.kind as BuiltinDataSource['kind'], options: s.options as BuiltinDataSource['options'] } };
+  }
+  if (x.kind !== 'arrays') return undefined;
+  if (!isStr(x.source) || !isInt(x.count) || x.count < 1 || !isStr(x.xDtype) || !DTYPES.includes(x.xDtype) || !isStr(x.yDtype) || !DTYPES.includes(x.yDtype)) return undefined;
+  if (!isDims(x.exampleShape) || !isDims(x.targetShape) || !isBytes(x.xs) || !isBytes(x.ys) || !Array.isArray(x.classes) || !x.classes.every(isStr)) return undefined;
+  const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+  if (x.xs.byteLength !== x.count * size(x.exampleShape) * 4 || x.ys.byteLength !== x.count * size(x.targetShape) * 4) return undefined;
+  const fs = x.featureStats;
+  if (fs !== undefined && !(isObj(fs) && Array.isArray(fs.names) && fs.names.every(isStr) && Array.isArray(fs.mean) && fs.mean.every(isNum) && Array.isArray(fs.std) && fs.std.every(isNum))) return undefined;
+  return strip<TrainDataPayload>({
+    kind: 'arrays',
+    source: x.source,
+    count: x.count,
+    xDtype: x.xDtype as 'float32' | 'int32',
+    exampleShape: [...x.exampleShape],
+    xs: x.xs,
+    yDtype: x.yDtype as 'float32' | 'int32',
+    targetShape: [...x.targetShape],
+    ys: x.ys,
+    classes: [...x.classes],
+    tokenizer: x.tokenizer,
+    featureStats: fs as { names: string[]; mean: number[]; std: number[] } | undefined,
+  });
 }
 
 function isPlainDiagnostic(x: unknown): boolean {

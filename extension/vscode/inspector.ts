@@ -5,21 +5,66 @@
  * its cursor, sends each new analysis as a `model` message (the page is
  * built once: its HTML is never reset, which would throw away the tfjs
  * state), and serves the page's requests (reveal, pick an image, save a file).
+ * Training runs in the page too: training.ts talks to it through
+ * `inspectorForTraining`. Trained weights reach the page from a run in it,
+ * from Load Weights (`publishWeights`) and, when the page first shows a
+ * model, from a checkpoint already on disk.
  */
 import * as vscode from 'vscode';
 import {
   parseWebviewMessage,
   BACKEND_SETTINGS,
   type BackendSetting,
+  type CheckpointMessage,
+  type CheckpointSavedMessage,
   type HostToWebview,
+  type StopTrainingMessage,
+  type TrainEventMessage,
+  type TrainStartMessage,
   type WebviewToHost,
+  type WeightsMessage,
 } from '../core/protocol';
+import { checkpointDir, readCheckpoint } from '../core/runtime/checkpoint';
+import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import type { Range } from '../core/syntax/ast';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { toPosition, toRange } from './convert';
 import { inspectorHtml, makeNonce } from './inspector/html';
 import { chooseModel, localModels, modelMessage } from './inspector/messages';
-import { onTrainingMessage, onWeightsMessage, publishedWeights } from './training';
+
+/** The last weights published for each (document, model) in this session, for the page and for a page opened later. */
+const latestWeights = new Map<string, WeightsMessage>();
+
+/**
+ * Shows trained weights in the inspector (Load Weights, a run's checkpoint):
+ * kept for an inspector opened later; `post: false` when the page already
+ * has them (they came from a run in it).
+ */
+export function publishWeights(msg: WeightsMessage, options: { post: boolean } = { post: true }): void {
+  latestWeights.set(`${msg.uri}#${msg.model}`, msg);
+  if (options.post) InspectorPanel.current?.postWeights(msg);
+}
+
+/** The inspector page as a training run sees it. */
+export interface TrainingBridge {
+  /** Progress and checkpoints from the page. */
+  readonly onMessage: vscode.Event<TrainEventMessage | CheckpointMessage>;
+  /** The page is gone (panel closed) or was reloaded: a run in it has ended. The argument says which. */
+  readonly onDidEnd: vscode.Event<string>;
+  post(msg: TrainStartMessage | StopTrainingMessage | CheckpointSavedMessage): void;
+}
+
+/**
+ * Opens (or reveals) the inspector on `doc` with `model` shown and resolves
+ * once its page listens. Rejects when the page does not answer in time.
+ */
+export async function inspectorForTraining(doc: vscode.TextDocument, model: string, timeoutMs = 60_000): Promise<TrainingBridge> {
+  await vscode.commands.executeCommand('nnmodel.openInspector', doc.uri, model);
+  const panel = InspectorPanel.current;
+  if (!panel) throw new Error('the inspector did not open');
+  await panel.whenReady(timeoutMs);
+  return panel.bridge;
+}
 
 export const INSPECTOR_VIEW_TYPE = 'nnmodel.inspector';
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
@@ -69,6 +114,16 @@ class InspectorPanel implements vscode.Disposable {
   private lastKey: string | undefined;
   private ready = false;
   private disposed = false;
+  private readyWaiters: (() => void)[] = [];
+  private readonly trainingEmitter = new vscode.EventEmitter<TrainEventMessage | CheckpointMessage>();
+  private readonly endEmitter = new vscode.EventEmitter<string>();
+  /** `uri#model` whose checkpoint on disk was looked for in this page. */
+  private readonly checkedDisk = new Set<string>();
+  readonly bridge: TrainingBridge = {
+    onMessage: this.trainingEmitter.event,
+    onDidEnd: this.endEmitter.event,
+    post: (msg) => this.post(msg),
+  };
 
   static show(extensionUri: vscode.Uri, cache: AnalysisCache, logger: () => vscode.LogOutputChannel): InspectorPanel {
     if (InspectorPanel.current) {
@@ -135,10 +190,25 @@ class InspectorPanel implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('nnmodel.backend')) this.post({ type: 'settings', backend: backendSetting() });
       }),
-      // Training runs in its own process (training.ts); the page draws the curves and loads the trained weights.
-      onTrainingMessage((m) => this.post(m)),
-      onWeightsMessage((m) => this.post(m)),
+      this.trainingEmitter,
+      this.endEmitter,
     );
+  }
+
+  /** Resolves once the page has said `ready`; rejects after `timeoutMs`. */
+  whenReady(timeoutMs: number): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the inspector page did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+      this.readyWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  postWeights(msg: WeightsMessage): void {
+    this.post(msg);
   }
 
   /** Follows `doc`; `modelName` pins a model (from the CodeLens or the selector). */
@@ -196,6 +266,35 @@ class InspectorPanel implements vscode.Disposable {
     this.panel.title = `Inspect ${model.name}`;
     this.post(modelMessage(analysis, model, uri, doc.version));
     if (editor) this.sendCursor(editor);
+    void this.loadCheckpointFromDisk(doc, model.name);
+  }
+
+  /**
+   * The first time the page shows a model, loads the checkpoint on disk for
+   * it (when there is one and no weights were published in this session),
+   * so that an inspector opened after training shows the trained model.
+   * The page loads the layers that still fit and says which do not.
+   */
+  private async loadCheckpointFromDisk(doc: vscode.TextDocument, model: string): Promise<void> {
+    const key = `${doc.uri.toString()}#${model}`;
+    if (this.checkedDisk.has(key)) return;
+    this.checkedDisk.add(key);
+    if (latestWeights.has(key) || doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return;
+    const folder = vscode.workspace.getConfiguration('nnmodel', doc).get<string>('checkpoints.folder') || undefined;
+    const dir = checkpointDir(doc.uri.fsPath, model, folder);
+    try {
+      const ck = await readCheckpoint(nodeCheckpointFs(), dir);
+      if (ck.modelJson.nnmodel.model !== model || latestWeights.has(key) || this.disposed) return;
+      const rel = vscode.workspace.asRelativePath(dir, false);
+      const msg: WeightsMessage = { type: 'weights', uri: doc.uri.toString(), model, epoch: ck.modelJson.nnmodel.epoch, modelJson: JSON.stringify(ck.modelJson), weights: ck.weights, from: rel };
+      latestWeights.set(key, msg);
+      this.post(msg);
+      this.logger().info(`loaded the checkpoint of ${model} (epoch ${msg.epoch}) from ${dir}`);
+    } catch (e) {
+      const m = e instanceof Error ? e.message : String(e);
+      // No checkpoint is the common case; a damaged one is worth a line in the log.
+      if (!/no checkpoint here/.test(m)) this.logger().warn(`did not load the checkpoint of ${model}: ${m}`);
+    }
   }
 
   private onCursor(editor: vscode.TextEditor): void {
@@ -233,10 +332,13 @@ class InspectorPanel implements vscode.Disposable {
   private async onMessage(msg: WebviewToHost): Promise<void> {
     switch (msg.type) {
       case 'ready':
+        // A second `ready` means the page reloaded: whatever ran in it is gone.
+        if (this.ready) this.endEmitter.fire('the inspector page reloaded');
         this.ready = true;
         this.lastKey = undefined;
         this.post({ type: 'settings', backend: backendSetting() });
-        for (const w of publishedWeights()) this.post(w);
+        for (const w of latestWeights.values()) this.post(w);
+        for (const resolve of this.readyWaiters.splice(0)) resolve();
         if (this.doc) this.update();
         else this.post({ type: 'empty', reason: 'Open a .nnmodel file to inspect its model.' });
         return;
@@ -262,6 +364,10 @@ class InspectorPanel implements vscode.Disposable {
         return;
       case 'saveFile':
         await this.saveFile(msg.requestId, msg.suggestedName, msg.data);
+        return;
+      case 'trainEvent':
+      case 'checkpoint':
+        this.trainingEmitter.fire(msg);
         return;
       default: {
         const never: never = msg;
@@ -342,6 +448,7 @@ class InspectorPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (InspectorPanel.current === this) InspectorPanel.current = undefined;
+    this.endEmitter.fire('the inspector was closed');
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();
   }

@@ -1,84 +1,47 @@
 /**
  * Training from the editor: Train Model, Stop Training, Evaluate, Load
- * Weights and Generate Text. The extension host never loads tfjs; each job
- * runs in a child Node process (`dist/cli.js train --ipc`, the same code as
- * `nnmodel train`) on the wasm backend with the project's training kernels,
- * and reports over the IPC channel. This side picks the model, shows a
- * progress notification with a working Cancel, writes a line per epoch to
- * the "nnmodel training" output channel, and publishes every event
- * (`onDidTrain`) for the inspector's Training tab; after each checkpoint it
- * publishes the weights (`onDidCheckpoint`) so the inspector shows trained
- * kernels. The process reads data only inside the workspace folders, and
- * nothing runs in an untrusted workspace.
+ * Weights and Generate Text. The extension host never loads tfjs.
+ *
+ * Train Model runs in the inspector's TensorFlow.js runtime (the webview,
+ * on the backend `nnmodel.backend` selects): this side picks the model and
+ * its train section, reads and decodes the user's data files (inside the
+ * workspace folders only: the page has no file access) or leaves a built-in
+ * set for the page to generate, opens the inspector, and sends it one
+ * `train` message. The page reports batches and epochs (shown here as a
+ * progress notification with a working Cancel and a line per epoch in the
+ * "nnmodel training" output channel) and sends each epoch's checkpoint,
+ * which this side checks and writes atomically beside the file. Closing the
+ * panel ends the run; the last complete epoch's checkpoint stays.
+ *
+ * Evaluate and Generate Text read that checkpoint from disk in a child Node
+ * process (`dist/cli.js train --ipc`, the same code as the CLI). Nothing
+ * runs in an untrusted workspace.
  */
 import * as vscode from 'vscode';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Analysis, TrainInfo } from '../core/analysis/types';
 import type { GenerateRequest, HostToJob, JobRequest, JobToHost } from '../core/runtime/jobProtocol';
-import type { TrainingEvent as ProtocolTrainingEvent, TrainingMessage, WeightsMessage } from '../core/protocol';
-import { formatEpoch } from '../core/runtime/train';
-import { checkpointDir, MODEL_JSON } from '../core/runtime/checkpoint';
+import { serializeModel, type CheckpointMessage, type TrainStartMessage, type WeightsMessage } from '../core/protocol';
+import { checkpointDir, readCheckpoint, writeCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { isBuiltinSource } from '../core/runtime/data/builtin';
+import { DataError, loadDataset, type Dataset } from '../core/runtime/data/files';
+import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
+import { checkUploadedCheckpoint, dataPayload } from '../core/runtime/trainTransfer';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
+import { inspectorForTraining, publishWeights, type TrainingBridge } from './inspector';
+import { TrainingProgress, type RunEnd } from './inspector/trainingProgress';
 import { isLocal } from './pure/lookup';
 
-/** An event of a training run, for the inspector. */
-export interface TrainingEvent {
-  uri: string;
-  model: string;
-  /** Increases with every run started in this session. */
-  run: number;
-  message: JobToHost;
-}
-
-/** A checkpoint just written (or loaded by the user), for the inspector to show. */
-export interface CheckpointEvent {
-  uri: string;
-  model: string;
-  epoch: number;
-  modelJson: string;
-  weights: Uint8Array;
-}
-
-const trainingMessages = new vscode.EventEmitter<TrainingMessage>();
-const weightsMessages = new vscode.EventEmitter<WeightsMessage>();
-const latestWeights = new Map<string, WeightsMessage>();
-
-/** Progress of every training run, as the inspector's Training tab takes it. */
-export const onTrainingMessage: vscode.Event<TrainingMessage> = trainingMessages.event;
-/** Trained weights to show in the inspector: after each checkpoint, and from Load Weights. */
-export const onWeightsMessage: vscode.Event<WeightsMessage> = weightsMessages.event;
-/** The last weights published for each (document, model) in this session, for an inspector opened later. */
-export function publishedWeights(): WeightsMessage[] {
-  return [...latestWeights.values()];
-}
-
-/** A job message as a Training-tab event (undefined for those the tab does not draw). */
-export function toTrainingEvent(m: JobToHost): ProtocolTrainingEvent | undefined {
-  switch (m.type) {
-    case 'start':
-      return { kind: 'start', epochs: m.epochs, examples: m.examples, backend: m.backend, source: m.source };
-    case 'batch':
-      return { kind: 'batch', epoch: m.epoch, batch: m.batch, batches: m.batches, loss: m.loss };
-    case 'epoch': {
-      const l = m.logs;
-      return { kind: 'epoch', epoch: l.epoch, loss: l.loss, metrics: l.metrics, valLoss: l.valLoss, valMetrics: l.valMetrics, ms: l.ms, examples: l.examples };
-    }
-    case 'done':
-      return { kind: 'done', status: m.status };
-    case 'error':
-      return { kind: 'done', status: 'failed', message: m.message };
-    default:
-      return undefined;
-  }
-}
-
 export interface TrainingApi extends vscode.Disposable {
-  readonly onDidTrain: vscode.Event<TrainingEvent>;
-  readonly onDidCheckpoint: vscode.Event<CheckpointEvent>;
-  /** Whether a job is running. */
+  /** Whether a run or job is going. */
   readonly busy: boolean;
 }
+
+/** Seed of the initial weights, shuffles and validation split: the CLI's default, so both train alike. */
+const TRAIN_SEED = 1;
+/** How long a Cancel may take before the host stops waiting for the page (a batch of a big model can take a while). */
+const STOP_GRACE_MS = 60_000;
 
 const UNTRUSTED = 'nnmodel does not train, read data or write checkpoints in an untrusted workspace. Trust the workspace to train.';
 
@@ -136,18 +99,11 @@ class Job {
 
 export function registerTraining(context: vscode.ExtensionContext, cache: AnalysisCache): TrainingApi {
   const output = vscode.window.createOutputChannel('nnmodel training');
-  const trained = new vscode.EventEmitter<TrainingEvent>();
-  const checkpointed = new vscode.EventEmitter<CheckpointEvent>();
   const cliPath = context.asAbsolutePath('dist/cli.js');
-  let current: Job | undefined;
+  /** The run or job going on (one at a time); `graceMs` 0 ends a child process at once (deactivation). */
+  let current: { stop(graceMs?: number): void } | undefined;
   let runs = 0;
 
-  const publish = (e: CheckpointEvent) => {
-    checkpointed.fire(e);
-    const msg: WeightsMessage = { type: 'weights', ...e };
-    latestWeights.set(`${e.uri}#${e.model}`, msg);
-    weightsMessages.fire(msg);
-  };
   const setBusy = (busy: boolean) => void vscode.commands.executeCommand('setContext', 'nnmodel.training', busy);
 
   function request(target: Target, extra: Partial<JobRequest> = {}): JobRequest {
@@ -157,7 +113,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       file: target.doc.uri.fsPath,
       text: target.doc.getText(),
       model: target.train.model,
-      roots: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+      roots: workspaceRoots(),
       checkpointFolder: cfg.get<string>('checkpoints.folder') || undefined,
       backend,
       ...extra,
@@ -212,24 +168,12 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     return { doc, train };
   }
 
-  function start(target: Target, run: HostToJob, onMessage: (m: JobToHost) => void): Job | undefined {
+  function start(run: HostToJob, onMessage: (m: JobToHost) => void): Job | undefined {
     if (current) {
       void vscode.window.showWarningMessage('A training job is already running; stop it first (nnmodel: Stop Training).');
       return undefined;
     }
-    const id = ++runs;
-    const uri = target.doc.uri.toString();
-    const job = new Job(
-      cliPath,
-      run,
-      (m) => {
-        trained.fire({ uri, model: target.train.model, run: id, message: m });
-        const event = run.type === 'run' && run.command === 'train' ? toTrainingEvent(m) : undefined;
-        if (event) trainingMessages.fire({ type: 'training', uri, model: target.train.model, run: id, event });
-        onMessage(m);
-      },
-      (line) => line && output.appendLine(line),
-    );
+    const job = new Job(cliPath, run, onMessage, (line) => line && output.appendLine(line));
     current = job;
     setBusy(true);
     void job.done.then(() => {
@@ -237,17 +181,6 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       setBusy(false);
     });
     return job;
-  }
-
-  async function publishCheckpoint(target: Target, dir: string, epoch: number): Promise<void> {
-    try {
-      const modelJson = await readFile(`${dir}/${MODEL_JSON}`, 'utf8');
-      const name = (JSON.parse(modelJson) as { weightsManifest: { paths: string[] }[] }).weightsManifest[0].paths[0];
-      const weights = new Uint8Array(await readFile(`${dir}/${name}`));
-      publish({ uri: target.doc.uri.toString(), model: target.train.model, epoch, modelJson, weights });
-    } catch (e) {
-      output.appendLine(`could not read the checkpoint in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
-    }
   }
 
   async function reportFailure(what: string, error: { message: string; file?: string } | undefined, target: Target): Promise<void> {
@@ -262,67 +195,172 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     }
   }
 
+  /**
+   * Whether to continue from the checkpoint on disk: asked only when there
+   * is one of this model. Undefined when the user dismissed the question.
+   */
+  async function askResume(target: Target, dir: string): Promise<{ resume?: { modelJson: string; weights: Uint8Array } } | undefined> {
+    let ck: { modelJson: ModelJson; weights: Uint8Array };
+    try {
+      ck = await readCheckpoint(nodeCheckpointFs(), dir);
+    } catch (e) {
+      const m = e instanceof Error ? e.message : String(e);
+      if (!/no checkpoint here/.test(m)) output.appendLine(`not offering to continue: ${m}`);
+      return {};
+    }
+    if (ck.modelJson.nnmodel.model !== target.train.model) return {};
+    const epoch = ck.modelJson.nnmodel.epoch;
+    const items = [
+      { label: `Continue from epoch ${epoch}`, description: `${target.train.config.epochs} more epochs from the checkpoint`, resume: true },
+      { label: 'Start over', description: `fresh weights; the checkpoint of epoch ${epoch} is replaced after the first epoch`, resume: false },
+    ];
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: `${target.train.model} has a checkpoint of epoch ${epoch}` });
+    if (!picked) return undefined;
+    return picked.resume ? { resume: { modelJson: JSON.stringify(ck.modelJson), weights: ck.weights } } : {};
+  }
+
   async function train(uriArg?: unknown, modelArg?: unknown): Promise<void> {
     const target = await pickTarget(uriArg, modelArg, 'train');
     if (!target) return;
+    if (current) {
+      void vscode.window.showWarningMessage('A training job is already running; stop it first (nnmodel: Stop Training).');
+      return;
+    }
+    const { doc } = target;
     const model = target.train.model;
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Training ${model}`, cancellable: true },
-      async (progress, token) => {
-        let total = 1;
-        let firstEpoch: number | undefined;
-        let reported = 0;
-        let lastEpoch = '';
-        let checkpoints = 0;
-        const job = start(target, { type: 'run', command: 'train', request: request(target) }, (m) => {
-          switch (m.type) {
-            case 'start':
-              output.appendLine(
-                `— ${new Date().toLocaleTimeString()} training ${m.model} on ${m.source} (${m.examples} examples), ${m.epochs} epochs of batch ${m.batch}, backend ${m.backend}; checkpoints in ${m.checkpointDir}`,
-              );
-              total = m.epochs;
-              progress.report({ message: `loading done, epoch 1 of ${m.epochs}` });
-              break;
-            case 'batch': {
-              firstEpoch ??= m.epoch;
-              const pct = Math.min(100, ((m.epoch - firstEpoch + m.batch / m.batches) / total) * 100);
-              progress.report({ increment: pct - reported, message: `epoch ${m.epoch}, batch ${m.batch}/${m.batches} · loss ${m.loss.toFixed(4)}${lastEpoch}` });
-              reported = pct;
-              break;
-            }
-            case 'epoch':
-              output.appendLine(formatEpoch(m.logs));
-              lastEpoch = m.logs.valMetrics?.accuracy !== undefined ? ` · val_accuracy ${m.logs.valMetrics.accuracy.toFixed(3)}` : '';
-              break;
-            case 'checkpoint':
-              checkpoints++;
-              void publishCheckpoint(target, m.dir, m.epoch);
-              break;
-            case 'warning':
-              output.appendLine(`warning: ${m.message}`);
-              break;
-            default:
-              break;
+    const uri = doc.uri.toString();
+    const info = cache.get(doc).models.find((m) => m.name === model && isLocal(m.uri, uri));
+    const source = target.train.config.data;
+    if (!info || !source) {
+      void vscode.window.showWarningMessage(`${model}: the train section needs a model declared in this file and data:.`);
+      return;
+    }
+    const folder = vscode.workspace.getConfiguration('nnmodel', doc).get<string>('checkpoints.folder') || undefined;
+    const dir = checkpointDir(doc.uri.fsPath, model, folder);
+    const shownDir = vscode.workspace.asRelativePath(dir, false);
+    const resume = await askResume(target, dir);
+    if (!resume) return;
+    const { data: _data, ...config } = target.train.config;
+    const version = doc.version;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Training ${model}`, cancellable: true }, async (progress, token) => {
+      const tracker = new TrainingProgress(model, config.batch, shownDir);
+      let stopRequested = false;
+      let stopNow: (() => void) | undefined;
+      const requestStop = () => {
+        if (stopRequested) return;
+        stopRequested = true;
+        output.appendLine('cancel requested: stopping after the current batch…');
+        progress.report({ message: 'stopping after the current batch…' });
+        stopNow?.();
+      };
+      current = { stop: requestStop };
+      setBusy(true);
+      const cancelSub = token.onCancellationRequested(requestStop);
+      try {
+        output.appendLine(tracker.startLine(isBuiltinSource(source) ? source.kind : `"${source.path}"`, new Date().toLocaleTimeString()));
+        // The user's files are read and decoded here; built-in sets are generated by the page from their seeded spec.
+        let data: Dataset | undefined;
+        if (!isBuiltinSource(source)) {
+          progress.report({ message: `reading ${source.path}…` });
+          try {
+            data = await loadDataset(source, {
+              baseDir: doc.uri.fsPath.slice(0, doc.uri.fsPath.lastIndexOf('/')) || '/',
+              roots: workspaceRoots(),
+              fs: nodeDataFs(),
+              loss: config.loss,
+              cancelled: () => stopRequested,
+            });
+          } catch (e) {
+            await reportFailure('Training', { message: e instanceof Error ? e.message : String(e), file: e instanceof DataError ? e.file : undefined }, target);
+            return;
           }
+          output.appendLine(`read ${data.source}: ${data.count} examples of shape [${data.exampleShape.join(', ')}]`);
+        }
+        if (stopRequested) {
+          output.appendLine('stopped before training started; nothing was written.');
+          return;
+        }
+        progress.report({ message: 'starting in the inspector…' });
+        let bridge: TrainingBridge;
+        try {
+          bridge = await inspectorForTraining(doc, model);
+        } catch (e) {
+          await reportFailure('Training', { message: `the inspector could not start the run: ${e instanceof Error ? e.message : String(e)}` }, target);
+          return;
+        }
+        const run = ++runs;
+        const fs = nodeCheckpointFs();
+        /** Checkpoint writes in order; the summary waits for the last. */
+        let writes = Promise.resolve();
+        const saveCheckpoint = (m: CheckpointMessage) => {
+          writes = writes.then(async () => {
+            try {
+              const ck = checkUploadedCheckpoint(m);
+              await writeCheckpoint(fs, dir, ck);
+              tracker.checkpointWritten(m.epoch);
+              const weights: WeightsMessage = { type: 'weights', uri, model, epoch: m.epoch, modelJson: m.modelJson, weights: m.weights };
+              // The page has these weights already; an inspector opened later gets them from here.
+              publishWeights(weights, { post: false });
+              bridge.post({ type: 'checkpointSaved', uri, run, epoch: m.epoch, dir });
+            } catch (e) {
+              const error = e instanceof Error ? e.message : String(e);
+              output.appendLine(`checkpoint of epoch ${m.epoch} not written: ${error}`);
+              bridge.post({ type: 'checkpointSaved', uri, run, epoch: m.epoch, error });
+            }
+          });
+        };
+        const end = await new Promise<RunEnd>((resolve) => {
+          const subs = [
+            bridge.onMessage((m) => {
+              if (m.run !== run || m.uri !== uri) return;
+              if (m.type === 'checkpoint') {
+                if (m.model === model) saveCheckpoint(m);
+                return;
+              }
+              const update = tracker.apply(m.event);
+              for (const line of update.lines) output.appendLine(line);
+              if (update.report && !stopRequested) progress.report(update.report);
+              if (m.event.kind === 'done') finish({ kind: 'done', status: m.event.status, message: m.event.message });
+            }),
+            bridge.onDidEnd((reason) => finish({ kind: 'lost', reason })),
+          ];
+          let timer: NodeJS.Timeout | undefined;
+          function finish(e: RunEnd): void {
+            for (const s of subs) s.dispose();
+            if (timer) clearTimeout(timer);
+            resolve(e);
+          }
+          stopNow = () => {
+            bridge.post({ type: 'stopTraining', uri, run });
+            timer = setTimeout(() => finish({ kind: 'unresponsive' }), STOP_GRACE_MS);
+          };
+          const msg: TrainStartMessage = {
+            type: 'train',
+            uri,
+            version,
+            run,
+            model: serializeModel(info),
+            config,
+            seed: TRAIN_SEED,
+            data: dataPayload(source, data),
+            ...resume,
+          };
+          bridge.post(msg);
+          if (stopRequested) stopNow();
         });
-        if (!job) return;
-        const sub = token.onCancellationRequested(() => {
-          output.appendLine('cancel requested: stopping after the current batch…');
-          progress.report({ message: 'stopping after the current batch…' });
-          job.stop();
-        });
-        const result = await job.done;
-        sub.dispose();
-        if (result.status === 'completed') {
-          output.appendLine(`done: ${model} trained.`);
-          void vscode.window.showInformationMessage(`Trained ${model}.${lastEpoch ? ` Last epoch:${lastEpoch.replace(' ·', '')}.` : ''}`);
-        } else if (result.status === 'cancelled') {
-          const kept = checkpoints ? 'the checkpoint of the last complete epoch is kept' : 'no epoch completed, so no checkpoint was written (an earlier one is untouched)';
-          output.appendLine(`stopped: ${kept}.`);
-          void vscode.window.showInformationMessage(`Training of ${model} stopped; ${kept}.`);
-        } else await reportFailure('Training', result.error, target);
-      },
-    );
+        await writes;
+        const summary = tracker.summary(end);
+        output.appendLine(summary.line);
+        if (summary.severity === 'error') {
+          const choice = await vscode.window.showErrorMessage(summary.text, 'Show Output');
+          if (choice === 'Show Output') output.show(true);
+        } else void vscode.window.showInformationMessage(summary.text);
+      } finally {
+        cancelSub.dispose();
+        current = undefined;
+        setBusy(false);
+      }
+    });
   }
 
   async function evaluate(uriArg?: unknown, modelArg?: unknown): Promise<void> {
@@ -330,7 +368,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     if (!target) return;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Evaluating ${target.train.model}`, cancellable: true }, async (_p, token) => {
       let summary = '';
-      const job = start(target, { type: 'run', command: 'evaluate', request: request(target) }, (m) => {
+      const job = start({ type: 'run', command: 'evaluate', request: request(target) }, (m) => {
         if (m.type !== 'evaluation') return;
         const line = (f: { loss: number; metrics: Record<string, number> }) =>
           [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
@@ -374,7 +412,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       const name = json.weightsManifest?.[0]?.paths?.[0];
       if (!name || !json.nnmodel?.signature) throw new Error(`${basename(file)} is not an nnmodel checkpoint (no weights manifest or graph signature).`);
       const weights = new Uint8Array(await readFile(`${dir}/${name}`));
-      publish({ uri: target.doc.uri.toString(), model: target.train.model, epoch: json.nnmodel.epoch, modelJson, weights });
+      publishWeights({ type: 'weights', uri: target.doc.uri.toString(), model: target.train.model, epoch: json.nnmodel.epoch, modelJson, weights, from: vscode.workspace.asRelativePath(dir, false) });
       output.appendLine(`loaded ${file.fsPath} (epoch ${json.nnmodel.epoch}) into the inspector's ${target.train.model}.`);
       void vscode.window.showInformationMessage(`Loaded the weights of epoch ${json.nnmodel.epoch} into ${target.train.model}; the inspector shows them.`);
       void vscode.commands.executeCommand('nnmodel.openInspector', target.doc.uri, target.train.model);
@@ -404,7 +442,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     output.appendLine(`— generate with ${target.train.model} (temperature ${g.temperature}, top-k ${g.topK}):`);
     output.append(prompt);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Generating with ${target.train.model}`, cancellable: true }, async (_p, token) => {
-      const job = start(target, { type: 'run', command: 'generate', request: request(target), generate: g }, (m) => {
+      const job = start({ type: 'run', command: 'generate', request: request(target), generate: g }, (m) => {
         if (m.type === 'text') output.append(m.piece);
       });
       if (!job) return;
@@ -418,8 +456,6 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
 
   const disposable = vscode.Disposable.from(
     output,
-    trained,
-    checkpointed,
     vscode.commands.registerCommand('nnmodel.train', train),
     vscode.commands.registerCommand('nnmodel.stopTraining', () => {
       if (!current) void vscode.window.showInformationMessage('No training is running.');
@@ -431,8 +467,6 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     { dispose: () => current?.stop(0) },
   );
   return {
-    onDidTrain: trained.event,
-    onDidCheckpoint: checkpointed.event,
     get busy() {
       return current !== undefined;
     },
@@ -449,6 +483,11 @@ function dataText(t: TrainInfo): string {
   const d = t.config.data;
   if (!d) return 'no data';
   return 'path' in d ? `${d.kind}("${d.path}")` : d.kind;
+}
+
+/** Folders data may be read from: the workspace folders on disk. */
+function workspaceRoots(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 }
 
 function basename(uri: vscode.Uri): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
-import { parseHostMessage } from '../../extension/core/protocol';
+import { parseHostMessage, parseWebviewMessage } from '../../extension/core/protocol';
 import { parseHostToJob } from '../../extension/core/runtime/jobProtocol';
 
 test('curves place batches at fractional epochs and epoch figures at whole ones', () => {
@@ -32,14 +32,17 @@ test('batch points are thinned beyond the limit, keeping their span', () => {
   assert.ok(c.batchX[0] < 0.01);
 });
 
-test('training and weights messages pass validation; malformed ones do not', () => {
-  const ok = { type: 'training', uri: 'file:///a', model: 'M', run: 1, event: { kind: 'epoch', epoch: 1, loss: 1, metrics: { accuracy: 0.5 }, ms: 10, examples: 5 } };
-  assert.deepEqual(parseHostMessage(ok), ok);
-  assert.equal(parseHostMessage({ ...ok, event: { kind: 'epoch', epoch: 1, loss: 1, metrics: { accuracy: 'x' }, ms: 10, examples: 5 } }), undefined);
-  assert.equal(parseHostMessage({ ...ok, event: { kind: 'explode' } }), undefined);
+test('training events and weights messages pass validation; malformed ones do not', () => {
+  const ok = { type: 'trainEvent', uri: 'file:///a', version: 3, model: 'M', run: 1, event: { kind: 'epoch', epoch: 1, loss: 1, metrics: { accuracy: 0.5 }, ms: 10, examples: 5 } };
+  assert.deepEqual(parseWebviewMessage(ok), ok);
+  assert.equal(parseWebviewMessage({ ...ok, event: { kind: 'epoch', epoch: 1, loss: 1, metrics: { accuracy: 'x' }, ms: 10, examples: 5 } }), undefined);
+  assert.equal(parseWebviewMessage({ ...ok, event: { kind: 'explode' } }), undefined);
+  assert.equal(parseWebviewMessage({ ...ok, version: undefined }), undefined, 'events carry the document version');
   const w = { type: 'weights', uri: 'file:///a', model: 'M', epoch: 2, modelJson: '{}', weights: new Uint8Array(4) };
   assert.deepEqual(parseHostMessage(w), w);
+  assert.deepEqual(parseHostMessage({ ...w, from: '.nnmodel/a/M' }), { ...w, from: '.nnmodel/a/M' });
   assert.equal(parseHostMessage({ ...w, weights: [1, 2] }), undefined);
+  assert.equal(parseHostMessage({ type: 'training', uri: 'file:///a', model: 'M', run: 1, event: ok.event }), undefined, 'the page draws its own runs now');
 });
 
 test('job requests from the host are validated', () => {

@@ -148,7 +148,7 @@ export class ModelSession {
  * tfjs counts one reference per application, so a shared layer object
  * needs one `dispose()` per use; the models themselves hold no tensors.
  */
-function disposeLayers(built: BuiltModel): void {
+export function disposeLayers(built: BuiltModel): void {
   const layers = new Set<tfTypes.layers.Layer>([...built.layerOf.values(), ...built.model.layers]);
   for (const layer of layers) {
     for (let guard = 0; guard < 10_000; guard++) {

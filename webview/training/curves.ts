@@ -28,6 +28,10 @@ export class TrainingCurves {
   backend = '';
   source = '';
   examples = 0;
+  /** Epoch of the checkpoint the run continues, 0 for fresh weights. */
+  resumedFrom = 0;
+  /** Warnings of the run (layers a resumed checkpoint no longer fits). */
+  warnings: string[] = [];
   /** The batch in progress. */
   position = { epoch: 0, batch: 0, batches: 0 };
   batchX: number[] = [];
@@ -47,6 +51,7 @@ export class TrainingCurves {
         this.examples = e.examples;
         this.backend = e.backend;
         this.source = e.source;
+        this.resumedFrom = e.resumedFrom ?? 0;
         return true;
       case 'batch':
         this.status = 'running';
@@ -58,6 +63,9 @@ export class TrainingCurves {
       case 'epoch':
         this.rows = this.rows.filter((r) => r.epoch !== e.epoch);
         this.rows.push({ epoch: e.epoch, loss: e.loss, valLoss: e.valLoss, metrics: e.metrics, valMetrics: e.valMetrics ?? {}, ms: e.ms, examples: e.examples });
+        return true;
+      case 'warning':
+        this.warnings.push(e.message);
         return true;
       case 'done':
         this.status = e.status;
@@ -71,6 +79,8 @@ export class TrainingCurves {
     this.model = model;
     this.status = 'idle';
     this.message = '';
+    this.warnings = [];
+    this.resumedFrom = 0;
     this.batchX = [];
     this.batchLoss = [];
     this.rows = [];

@@ -1,9 +1,10 @@
 /**
  * The inspector's Training tab: live loss and metric curves (uPlot,
- * bundled) and a table of epochs, drawn from `training` messages.
+ * bundled) and a table of epochs, drawn from the events of the run that
+ * trains in this page (training/runner.ts).
  */
 import uPlot from 'uplot';
-import type { TrainingMessage } from '../../extension/core/protocol';
+import type { TrainingEvent } from '../../extension/core/protocol';
 import { TrainingCurves } from './curves';
 
 // uPlot's layout rules (its own stylesheet is not loaded in the webview): set through the CSSOM, which the CSP allows.
@@ -50,6 +51,7 @@ export class TrainingView {
   private readonly lossBox: HTMLElement;
   private readonly metricBox: HTMLElement;
   private readonly table: HTMLTableElement;
+  private readonly warnings: HTMLUListElement;
   private lossChart: uPlot | undefined;
   private metricChart: uPlot | undefined;
   private metricKey = '';
@@ -69,7 +71,10 @@ export class TrainingView {
     this.metricBox.className = 'nn-training-metrics';
     this.table = document.createElement('table');
     this.table.className = 'nn-training-table';
-    this.element.append(this.status, this.lossBox, this.metricBox, this.table);
+    this.warnings = document.createElement('ul');
+    this.warnings.className = 'nn-training-warnings';
+    this.warnings.hidden = true;
+    this.element.append(this.status, this.warnings, this.lossBox, this.metricBox, this.table);
     new ResizeObserver(() => this.resize()).observe(this.element);
   }
 
@@ -79,8 +84,16 @@ export class TrainingView {
     if (visible) this.schedule();
   }
 
-  handle(msg: TrainingMessage): void {
-    if (this.curves.apply(msg.run, msg.model, msg.event)) this.schedule();
+  /** The host asked run `run` to stop: say so until the run confirms. */
+  stopping(run: number): void {
+    if (this.curves.run !== run || this.curves.status !== 'running') return;
+    this.curves.message = 'stopping after the current batch…';
+    this.status.dataset.stopRequestedAt = `${this.curves.position.epoch}:${this.curves.position.batch}`;
+    this.schedule();
+  }
+
+  handle(run: number, model: string, event: TrainingEvent): void {
+    if (this.curves.apply(run, model, event)) this.schedule();
   }
 
   private schedule(): void {
@@ -107,8 +120,13 @@ export class TrainingView {
     if (c.run < 0) return;
     const pos = c.position.batches ? `epoch ${c.position.epoch}/${c.epochs}, batch ${c.position.batch}/${c.position.batches}` : '';
     const state = { idle: 'starting', running: 'training', completed: 'done', cancelled: 'stopped', failed: 'failed' }[c.status];
-    this.status.textContent = `${c.model}: ${state}${pos ? ` · ${pos}` : ''}${c.source ? ` · ${c.source}, ${c.examples} examples` : ''}${c.backend ? ` · ${c.backend}` : ''}${c.message ? ` · ${c.message}` : ''}`;
+    const backend = c.backend ? ` · in this inspector on ${c.backend === 'webgl' ? 'WebGL' : c.backend.toUpperCase()}` : '';
+    const resumed = c.resumedFrom ? ` · continued from epoch ${c.resumedFrom}` : '';
+    this.status.textContent = `${c.model}: ${state}${pos ? ` · ${pos}` : ''}${c.source ? ` · ${c.source}, ${c.examples} examples` : ''}${backend}${resumed}${c.message ? ` · ${c.message}` : ''}`;
     this.status.dataset.status = c.status;
+    this.status.dataset.backend = c.backend;
+    this.warnings.replaceChildren(...c.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
+    this.warnings.hidden = c.warnings.length === 0;
     this.renderLoss();
     this.renderMetrics();
     this.renderTable();

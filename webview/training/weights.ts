@@ -1,6 +1,7 @@
 /**
- * Trained weights in the inspector: the last checkpoint sent for each
- * (document, model) is kept and loaded into every new session of that
+ * Trained weights in the inspector: the last checkpoint of each
+ * (document, model), from a run in this page, Load Weights or a checkpoint
+ * on disk, is kept and loaded into every new session of that
  * model (the session is rebuilt on each edit), layer by layer where the
  * graph still fits (see core/runtime/checkpoint.ts).
  */
@@ -11,6 +12,8 @@ import type { ModelSession } from '../host/session';
 
 export interface AppliedWeights {
   epoch: number;
+  /** The checkpoint folder when the host read them from disk. */
+  from?: string;
   loaded: number;
   problems: string[];
 }
@@ -44,6 +47,6 @@ export class TrainedWeights {
     } finally {
       for (const ts of byPath.values()) tf.dispose(ts);
     }
-    return { epoch: msg.epoch, loaded: byPath.size, problems: match.problems };
+    return { epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems };
   }
 }

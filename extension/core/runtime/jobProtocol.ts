@@ -1,8 +1,10 @@
 /**
- * Messages between the VS Code extension host and a training process
+ * Messages between the VS Code extension host and a job process
  * (`nnmodel train --ipc`, a child Node process: the host never loads tfjs).
- * The host sends one `run`, then possibly `stop`; the process reports
- * progress and ends with `done` or `error`, then exits.
+ * The extension uses it for Evaluate and Generate Text, which read the
+ * checkpoint from disk; training itself runs in the inspector's webview
+ * (protocol.ts). The host sends one `run`, then possibly `stop`; the
+ * process reports progress and ends with `done` or `error`, then exits.
  */
 import type { EpochLogs } from './train';
 

@@ -2,9 +2,9 @@
  * The user's own data (`data: images(...)`, `csv(...)`, `text(...)`) and the
  * one entry point for every `data:` source, `loadDataset`. Pure TypeScript:
  * file access goes through `DataFs`, so this runs wherever the caller can
- * read files (the extension host's training process, the CLI, tests) and
- * never in the webview, which has no file access and receives the decoded
- * arrays instead.
+ * read files (the extension host, the CLI, tests) and never in the webview,
+ * which has no file access and receives the decoded arrays instead (the
+ * built-in sets, builtin.ts, it generates itself).
  *
  * Paths are relative to the .nnmodel file and must stay inside the allowed
  * roots (the workspace folders): `resolveDataPath` checks that after
@@ -14,7 +14,7 @@
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import type { DataSource } from '../../analysis/types';
-import { digits, sequences, shapes, waves, type SequenceTask } from './synthetic';
+import { builtinDataset, isBuiltinSource } from './builtin';
 import { bpeTokenizer, charTokenizer, trainBpe, wordTokenizer, type BpeModel, type Tokenizer } from '../tokenizers';
 
 /** Examples and targets as flat typed arrays (the layout of `SyntheticDataset`). */
@@ -151,24 +151,8 @@ export async function resolveDataPath(rel: string, o: Pick<LoadOptions, 'baseDir
 /** Examples for a `data:` source: generated (built-in sets) or read and decoded (files). */
 export async function loadDataset(source: DataSource, o: LoadOptions): Promise<Dataset> {
   const num = (k: string, d: number) => (typeof source.options[k] === 'number' ? (source.options[k] as number) : d);
+  if (isBuiltinSource(source)) return builtinDataset(source);
   switch (source.kind) {
-    case 'digits':
-      return fromSynthetic('digits', digits({ samples: num('samples', 6000), size: num('size', 28), seed: num('seed', 1) }));
-    case 'shapes':
-      return fromSynthetic('shapes', shapes({ samples: num('samples', 6000), size: num('size', 32), seed: num('seed', 1) }));
-    case 'sequences':
-      return fromSynthetic(
-        'sequences',
-        sequences({
-          samples: num('samples', 6000),
-          task: (source.options.task as SequenceTask) ?? 'copy',
-          length: num('length', 16),
-          vocab: num('vocab', 10),
-          seed: num('seed', 1),
-        }),
-      );
-    case 'waves':
-      return fromSynthetic('waves', waves({ samples: num('samples', 6000), length: num('length', 128), seed: num('seed', 1) }));
     case 'images': {
       const size = (source.options.size as number[] | undefined) ?? [28, 28];
       return loadImageFolder(source.path, { height: size[0], width: size[1] ?? size[0], grayscale: source.options.grayscale === true }, o);
@@ -186,23 +170,6 @@ export async function loadDataset(source: DataSource, o: LoadOptions): Promise<D
         o,
       );
   }
-}
-
-function fromSynthetic(
-  name: string,
-  d: { count: number; xs: Float32Array | Int32Array; xDtype: 'float32' | 'int32'; exampleShape: number[]; ys: Float32Array | Int32Array; targetShape: number[]; classes: string[] },
-): Dataset {
-  return {
-    source: name,
-    count: d.count,
-    xs: d.xs,
-    xDtype: d.xDtype,
-    exampleShape: d.exampleShape,
-    ys: d.ys,
-    yDtype: d.ys instanceof Int32Array ? 'int32' : 'float32',
-    targetShape: d.targetShape,
-    classes: d.classes,
-  };
 }
 
 async function readLimited(path: string, rel: string, o: LoadOptions): Promise<Uint8Array> {

@@ -1,0 +1,60 @@
+/**
+ * The built-in data sets of the contract (`digits`, `shapes`, `sequences`,
+ * `waves`) as a `Dataset`, from the options of a `data:` source. Pure code
+ * with no file access and no Node module, so the inspector webview generates
+ * the same seeded examples as the CLI from the source spec alone (the host
+ * never has to send them).
+ */
+import type { DataSource } from '../../analysis/types';
+import type { Dataset } from './files';
+import { digits, sequences, shapes, waves, type SequenceTask } from './synthetic';
+
+/** The kinds `builtinDataset` generates. */
+export const BUILTIN_KINDS = ['digits', 'shapes', 'sequences', 'waves'] as const;
+export type BuiltinKind = (typeof BUILTIN_KINDS)[number];
+export type BuiltinSource = Extract<DataSource, { kind: BuiltinKind }>;
+
+export function isBuiltinSource(source: DataSource): source is BuiltinSource {
+  return (BUILTIN_KINDS as readonly string[]).includes(source.kind);
+}
+
+/** The seeded examples of a built-in source (defaults as documented in docs/language.md). */
+export function builtinDataset(source: BuiltinSource): Dataset {
+  const num = (k: string, d: number) => (typeof source.options[k] === 'number' ? (source.options[k] as number) : d);
+  switch (source.kind) {
+    case 'digits':
+      return fromSynthetic('digits', digits({ samples: num('samples', 6000), size: num('size', 28), seed: num('seed', 1) }));
+    case 'shapes':
+      return fromSynthetic('shapes', shapes({ samples: num('samples', 6000), size: num('size', 32), seed: num('seed', 1) }));
+    case 'sequences':
+      return fromSynthetic(
+        'sequences',
+        sequences({
+          samples: num('samples', 6000),
+          task: (source.options.task as SequenceTask) ?? 'copy',
+          length: num('length', 16),
+          vocab: num('vocab', 10),
+          seed: num('seed', 1),
+        }),
+      );
+    case 'waves':
+      return fromSynthetic('waves', waves({ samples: num('samples', 6000), length: num('length', 128), seed: num('seed', 1) }));
+  }
+}
+
+function fromSynthetic(
+  name: string,
+  d: { count: number; xs: Float32Array | Int32Array; xDtype: 'float32' | 'int32'; exampleShape: number[]; ys: Float32Array | Int32Array; targetShape: number[]; classes: string[] },
+): Dataset {
+  return {
+    source: name,
+    count: d.count,
+    xs: d.xs,
+    xDtype: d.xDtype,
+    exampleShape: d.exampleShape,
+    ys: d.ys,
+    yDtype: d.ys instanceof Int32Array ? 'int32' : 'float32',
+    targetShape: d.targetShape,
+    classes: d.classes,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * What the host makes of a training run's events from the inspector page:
+ * the progress notification's text and increments, the output channel's
+ * lines (one per epoch) and the closing message. Pure (no `vscode`), so it
+ * is unit tested in Node; training.ts feeds it and shows what it returns.
+ */
+import type { TrainingEvent } from '../../core/protocol';
+import { formatEpoch } from '../../core/runtime/train';
+
+export interface ProgressUpdate {
+  /** For `progress.report`: percent points to add and the message. */
+  report?: { increment: number; message: string };
+  /** Lines for the output channel. */
+  lines: string[];
+}
+
+/** How a run ended, as the host saw it. */
+export type RunEnd =
+  | { kind: 'done'; status: 'completed' | 'cancelled' | 'failed'; message?: string }
+  /** The page went away (panel closed, page reloaded) before the run said it was done. */
+  | { kind: 'lost'; reason: string }
+  /** Cancel was asked but the page did not stop in time. */
+  | { kind: 'unresponsive' };
+
+export interface RunSummary {
+  severity: 'info' | 'error';
+  /** The notification. */
+  text: string;
+  /** The output channel's closing line. */
+  line: string;
+}
+
+export class TrainingProgress {
+  private total = 1;
+  private firstEpoch: number | undefined;
+  private reported = 0;
+  private lastEpochText = '';
+  /** Epoch of the last checkpoint written in this run. */
+  lastCheckpoint: number | undefined;
+
+  constructor(
+    readonly model: string,
+    readonly batch: number,
+    /** Where checkpoints go, as shown to the user. */
+    readonly checkpointDir: string,
+  ) {}
+
+  /** The first line, before the page reports anything. */
+  startLine(source: string, time: string): string {
+    return `— ${time} training ${this.model} on ${source} in the inspector; checkpoints in ${this.checkpointDir}`;
+  }
+
+  apply(e: TrainingEvent): ProgressUpdate {
+    switch (e.kind) {
+      case 'start':
+        this.total = Math.max(1, e.epochs - (e.resumedFrom ?? 0));
+        return {
+          report: { increment: 0, message: `epoch ${(e.resumedFrom ?? 0) + 1} of ${e.epochs} starting` },
+          lines: [
+            `${e.source} (${e.examples} examples), epochs ${(e.resumedFrom ?? 0) + 1}–${e.epochs} of batch ${this.batch}, backend ${e.backend} (the inspector's)${e.resumedFrom ? `, continuing from the checkpoint of epoch ${e.resumedFrom}` : ''}`,
+          ],
+        };
+      case 'batch': {
+        this.firstEpoch ??= e.epoch;
+        const pct = Math.min(100, ((e.epoch - this.firstEpoch + e.batch / Math.max(1, e.batches)) / this.total) * 100);
+        const increment = Math.max(0, pct - this.reported);
+        this.reported = Math.max(this.reported, pct);
+        return { report: { increment, message: `epoch ${e.epoch}, batch ${e.batch}/${e.batches} · loss ${e.loss.toFixed(4)}${this.lastEpochText}` }, lines: [] };
+      }
+      case 'epoch': {
+        const acc = e.valMetrics?.accuracy;
+        this.lastEpochText = acc !== undefined ? ` · val_accuracy ${acc.toFixed(3)}` : '';
+        const epochs = (this.firstEpoch ?? e.epoch) - 1 + this.total;
+        return { lines: [formatEpoch({ ...e, epochs: Math.max(epochs, e.epoch) })] };
+      }
+      case 'warning':
+        return { lines: [`warning: ${e.message}`] };
+      case 'done':
+        return { lines: [] };
+    }
+  }
+
+  /** A checkpoint of `epoch` was written. */
+  checkpointWritten(epoch: number): void {
+    this.lastCheckpoint = epoch;
+  }
+
+  private kept(): string {
+    return this.lastCheckpoint !== undefined
+      ? `the checkpoint of the last complete epoch is kept (epoch ${this.lastCheckpoint}, ${this.checkpointDir})`
+      : 'no epoch completed, so no checkpoint was written (an earlier one is untouched)';
+  }
+
+  summary(end: RunEnd): RunSummary {
+    const m = this.model;
+    if (end.kind === 'lost') return { severity: 'info', text: `Training of ${m} ended: ${end.reason}; ${this.kept()}.`, line: `ended: ${end.reason}; ${this.kept()}.` };
+    if (end.kind === 'unresponsive') {
+      return { severity: 'info', text: `Training of ${m} stopped; the inspector did not confirm in time; ${this.kept()}.`, line: `stopped without confirmation; ${this.kept()}.` };
+    }
+    switch (end.status) {
+      case 'completed':
+        return { severity: 'info', text: `Trained ${m}.${this.lastEpochText ? ` Last epoch:${this.lastEpochText.replace(' ·', '')}.` : ''}`, line: `done: ${m} trained.` };
+      case 'cancelled':
+        return { severity: 'info', text: `Training of ${m} stopped; ${this.kept()}.`, line: `stopped: ${this.kept()}.` };
+      case 'failed': {
+        const why = end.message ?? 'unknown error';
+        return { severity: 'error', text: `Training ${m}: ${why} (${this.kept()}.)`, line: `Training failed: ${why}; ${this.kept()}.` };
+      }
+    }
+  }
+}
