@@ -69,14 +69,14 @@ model TinyGPT {
 }
 `;
 
-const BROWSER_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
+export const BROWSER_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.html': 'text/html' };
 const URI = 'file:///bench/model.nnmodel';
 
-interface Esbuild {
+export interface Esbuild {
   build(o: Record<string, unknown>): Promise<unknown>;
 }
-interface Playwright {
+export interface Playwright {
   chromium: { launch(o: Record<string, unknown>): Promise<Browser> };
 }
 
@@ -85,7 +85,7 @@ function message(text: string, version: number): ModelMessage {
   return modelMessage(a, a.models[0], URI, version);
 }
 
-async function poll<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeout = 120_000): Promise<T> {
+export async function poll<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeout = 120_000): Promise<T> {
   const deadline = Date.now() + timeout;
   for (;;) {
     const v = await probe().catch(() => undefined);
@@ -95,8 +95,12 @@ async function poll<T>(what: string, probe: () => Promise<T | undefined | null |
   }
 }
 
-/** Serves the real inspector page at `/inspector`, the benchmark page at `/bench`, and dist/, media/ and the bundle folder. */
-function serve(root: string, bundleDir: string): Promise<{ server: Server; base: string }> {
+/**
+ * Serves the real inspector page at `/inspector`, the benchmark page at `/bench`
+ * (`/page/NAME` loads another bundle, `NAME.js`, from the bundle folder), and
+ * dist/, media/ and the bundle folder.
+ */
+export function serve(root: string, bundleDir: string): Promise<{ server: Server; base: string }> {
   let base = '';
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -119,6 +123,11 @@ function serve(root: string, bundleDir: string): Promise<{ server: Server; base:
     }
     if (url.pathname === '/bench') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script src="/bundle/inspector-page.js"></script>');
+      return;
+    }
+    const named = /^\/page\/([\w-]+)$/.exec(url.pathname);
+    if (named) {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><meta charset="utf-8"><script src="/bundle/${named[1]}.js"></script>`);
       return;
     }
     const file = url.pathname.startsWith('/bundle/') ? normalize(join(bundleDir, url.pathname.slice('/bundle/'.length))) : normalize(join(root, url.pathname));

@@ -4,7 +4,8 @@ Reads the data the benchmark wrote (the same synthetic digits the TypeScript
 side trains on), trains the same network (conv 6@5x5 tanh, avg-pool 2,
 conv 16@5x5 tanh, avg-pool 2, dense 120 tanh, 84 tanh, 10) with Adam at
 lr 1e-3, batch 64, for one epoch after a short warm-up, and prints one JSON
-line: {"examples_per_s": ..., "threads": ..., "loss": ...}.
+line: {"examples_per_s": ..., "examples_per_cpu_s": ..., "examples": ...,
+"threads": ..., "loss": ...} (CPU time: the process, all its threads).
 
 Usage: python3 train_lenet_torch.py DATA.bin COUNT SIZE [THREADS]
 DATA.bin holds COUNT*SIZE*SIZE float32 pixels (row-major, channels last,
@@ -50,12 +51,17 @@ def main() -> None:
 
     for i in range(0, min(count, 3 * batch), batch):  # warm-up
         step(i)
+    # The examples after the warm-up ones, as the TypeScript side times them.
+    start = min(count, 3 * batch)
+    timed = count - start
     t0 = time.perf_counter()
+    c0 = time.process_time()
     loss = 0.0
-    for i in range(0, count, batch):
+    for i in range(start, count, batch):
         loss = step(i)
     dt = time.perf_counter() - t0
-    print(json.dumps({"examples_per_s": count / dt, "threads": threads, "loss": loss}))
+    dc = time.process_time() - c0
+    print(json.dumps({"examples_per_s": timed / dt, "examples_per_cpu_s": timed / dc if dc > 0 else None, "examples": timed, "threads": threads, "loss": loss}))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
  * tfjs's Conv1D/Conv2D have no grouped convolution and no causal padding, so
  * those two cases use a custom layer (`NnConv`) with the same weights.
  */
+import type * as tfTypes from '@tensorflow/tfjs';
 import type { LayerVariable } from '@tensorflow/tfjs';
 import { Sym, product, type Shape } from '../analysis/sym';
 import {
@@ -257,12 +258,52 @@ function convTfjs(ctx: TfjsContext, n: number): TfLayer {
       dilationRate: p.dilation[0],
     });
   }
-  return tf.layers.conv2d({
-    ...common,
-    kernelSize: p.kernel,
-    strides: p.stride,
-    dilationRate: [p.dilation[0], p.dilation[1]],
-  });
+  return unfusedWhileTraining(
+    ctx.tf,
+    tf.layers.conv2d({
+      ...common,
+      kernelSize: p.kernel,
+      strides: p.stride,
+      dilationRate: [p.dilation[0], p.dilation[1]],
+    }),
+  );
+}
+
+/** The fields of tfjs-layers' Conv2D that its `call` reads (private in the typings). */
+interface Conv2DInternals {
+  kernel: LayerVariable;
+  bias: LayerVariable | null;
+  strides: number[];
+  padding: 'valid' | 'same';
+  dilationRate: number[];
+  activation: { apply(x: TfTensor): TfTensor } | null;
+}
+
+/**
+ * While gradients are recorded, a tfjs-layers Conv2D with a linear
+ * activation runs `tf.fused.conv2d`, whose gradient (a `customGrad`)
+ * computes the input gradient even when nothing needs it: for the first
+ * convolution of a network (its input is data) that is the largest
+ * backward convolution, a quarter of a LeNet training step on wasm. The
+ * same convolution as separate ops (conv2d, add bias, activation) records
+ * each on the tape, and the tape computes only the gradients that lead to
+ * trainable weights. Inference keeps the fused kernel.
+ */
+function unfusedWhileTraining(tf: TfjsContext['tf'], layer: TfLayer): TfLayer {
+  const fused = layer.call.bind(layer);
+  const self = layer as unknown as Conv2DInternals;
+  layer.call = (inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor | TfTensor[] => {
+    if (tf.engine().state.gradientDepth === 0) return fused(inputs, kwargs);
+    return tf.tidy(() => {
+      const x = oneTensor(inputs) as tfTypes.Tensor4D;
+      const s = self.strides;
+      const d = self.dilationRate;
+      let y: TfTensor = tf.conv2d(x, self.kernel.read() as tfTypes.Tensor4D, [s[0], s[1]], self.padding, 'NHWC', [d[0], d[1]]);
+      if (self.bias) y = tf.add(y, self.bias.read());
+      return self.activation ? self.activation.apply(y) : y;
+    });
+  };
+  return layer;
 }
 
 // ------------------------------------------------------------------ specs

@@ -14,6 +14,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { Graph, GraphNode, ModelInfo, TrainConfig } from '../analysis/types';
 import type { Tf } from '../layers/types';
 import { createRng } from './data/random';
+import { createAdam } from './kernels/adam';
 
 type Tensor = tfTypes.Tensor;
 
@@ -171,7 +172,8 @@ function smallestVocab(g: Graph): number | undefined {
 export function makeOptimizer(tf: Tf, o: TrainConfig['optimizer']): tfTypes.Optimizer {
   switch (o.kind) {
     case 'adam':
-      return tf.train.adam(o.lr);
+      // tfjs's Adam; on wasm (with registerTrainingKernels) each variable's update is one kernel.
+      return createAdam(tf, o.lr);
     case 'sgd':
       return o.momentum ? tf.train.momentum(o.lr, o.momentum) : tf.train.sgd(o.lr);
     case 'rmsprop':
@@ -261,7 +263,30 @@ export function batchTensors(tf: Tf, data: TrainData, idx: ArrayLike<number>, fr
   };
 }
 
-const defaultYield = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/**
+ * Lets the event loop run once (messages, a cancel) without a timer: browsers
+ * clamp nested `setTimeout(0)` to 4 ms, which a loop awaiting one per batch
+ * pays on every batch (LeNet's whole step on wasm is ~30 ms). A
+ * MessageChannel message is a task with no clamp; Node has `setImmediate`.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as unknown as { setImmediate?: (f: () => void) => void; MessageChannel?: new () => { port1: { onmessage: (() => void) | null; close(): void }; port2: { postMessage(m: unknown): void; close(): void } } };
+  if (typeof g.setImmediate === 'function') return new Promise((resolve) => g.setImmediate!(resolve));
+  if (typeof g.MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const ch = new g.MessageChannel!();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        ch.port2.close();
+        resolve();
+      };
+      ch.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+const defaultYield = yieldToEventLoop;
 
 /** Loss and metrics over `indices`, in batches, in inference mode (no dropout or augmentation). */
 export async function evaluateModel(

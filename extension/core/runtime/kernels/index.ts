@@ -9,6 +9,9 @@ import { registerPlainBatchMatMul } from './batchMatMul';
 import { registerConv2DBackpropFilter, registerDilatedConv2DGradient, registerFastConv2DBackpropInput } from './convGradients';
 import { registerUnsortedSegmentSum } from './segmentSum';
 import { registerTileGradient } from './tileGradient';
+import { registerFastAvgPoolGrad } from './avgPoolGrad';
+import { registerAdamKernel } from './adam';
+import { registerFastTanh, registerTanhGradient } from './tanh';
 
 export {
   convFilterGrad,
@@ -22,6 +25,10 @@ export {
 export { registerPlainBatchMatMul } from './batchMatMul';
 export { registerUnsortedSegmentSum, segmentSum } from './segmentSum';
 export { registerTileGradient } from './tileGradient';
+export { ADAM_KERNEL, adamStep, createAdam, registerAdamKernel } from './adam';
+export { avgPoolGradInto, registerFastAvgPoolGrad, type PoolGeometry } from './avgPoolGrad';
+export { col2im, convGeometry, filterGradIm2col, im2colT, inputGradIm2col, MAX_COLS, type ConvGeometry } from './im2col';
+export { registerFastTanh, registerTanhGradient, tanhInto, TANH_GRAD_KERNEL } from './tanh';
 
 /** What `registerTrainingKernels` changed (for logs). */
 export interface KernelRegistration {
@@ -31,6 +38,10 @@ export interface KernelRegistration {
   plainBatchMatMul: boolean;
   unsortedSegmentSum: boolean;
   tileGradient: boolean;
+  fastTanh: boolean;
+  tanhGradient: boolean;
+  fastAvgPoolGrad: boolean;
+  adamKernel: boolean;
 }
 
 export function registerTrainingKernels(tf: Tf): KernelRegistration {
@@ -44,5 +55,10 @@ export function registerTrainingKernels(tf: Tf): KernelRegistration {
     plainBatchMatMul: hasWasm && registerPlainBatchMatMul(tf, 'wasm'),
     unsortedSegmentSum: hasWasm && registerUnsortedSegmentSum(tf, 'wasm'),
     tileGradient: registerTileGradient(tf),
+    fastTanh: hasWasm && registerFastTanh(tf, 'wasm'),
+    // The gradient is registered for every backend (it falls back to tfjs's formula where NnTanhGrad is not registered).
+    tanhGradient: hasWasm && registerTanhGradient(tf, 'wasm'),
+    fastAvgPoolGrad: hasWasm && registerFastAvgPoolGrad(tf, 'wasm'),
+    adamKernel: hasWasm && registerAdamKernel(tf, 'wasm'),
   };
 }
