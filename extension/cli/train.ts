@@ -2,9 +2,10 @@
  * `nnmodel train FILE`, `nnmodel evaluate FILE` and `nnmodel generate FILE`:
  * training with per-epoch checkpoints, evaluation of the last checkpoint,
  * and text from a trained language model, in Node on the wasm backend
- * (with the project's training kernels). `train --ipc` is how the VS Code
- * commands run a job: requests and progress travel over the Node IPC
- * channel (see core/runtime/jobProtocol.ts).
+ * (with the project's training kernels). `--ipc` is how VS Code's
+ * Evaluate and Generate Text commands run a job: requests and progress
+ * travel over the Node IPC channel (see core/runtime/jobProtocol.ts).
+ * Training from the editor runs in the inspector instead.
  */
 import { resolve } from 'node:path';
 import { CheckpointError } from '../core/runtime/checkpoint';
@@ -210,23 +211,8 @@ async function runIpc(): Promise<number> {
   // The parent gone means nobody wants the result: stop between batches.
   process.on('disconnect', () => (token.cancelled = true));
   try {
-    const { runEvaluateJob, runGenerateJob, runTrainJob } = await jobs();
+    const { runEvaluateJob, runGenerateJob } = await jobs();
     switch (job.command) {
-      case 'train': {
-        const { history } = await runTrainJob(
-          job.request,
-          {
-            onStart: (s) => send({ type: 'start', ...s }),
-            onBatch: (b) => send({ type: 'batch', ...b }),
-            onEpoch: (logs) => send({ type: 'epoch', logs }),
-            onCheckpoint: (dir, epoch) => send({ type: 'checkpoint', dir, epoch }),
-            onWarning: (message) => send({ type: 'warning', message }),
-          },
-          token,
-        );
-        send({ type: 'done', status: history.status });
-        break;
-      }
       case 'evaluate': {
         const r = await runEvaluateJob(job.request);
         send({ type: 'evaluation', model: r.job.info.name, epoch: r.epoch, validation: r.validation, all: r.all, problems: r.problems });

@@ -47,9 +47,10 @@ test('training events and weights messages pass validation; malformed ones do no
 
 test('job requests from the host are validated', () => {
   const request = { file: '/w/a.nnmodel', roots: ['/w'], backend: 'wasm' };
-  assert.deepEqual(parseHostToJob({ type: 'run', command: 'train', request }), { type: 'run', command: 'train', request });
+  assert.deepEqual(parseHostToJob({ type: 'run', command: 'evaluate', request }), { type: 'run', command: 'evaluate', request });
+  assert.equal(parseHostToJob({ type: 'run', command: 'train', request }), undefined, 'training runs in the inspector, not in a job');
   assert.deepEqual(parseHostToJob({ type: 'stop' }), { type: 'stop' });
-  assert.equal(parseHostToJob({ type: 'run', command: 'train', request: { ...request, backend: 'webgl' } }), undefined);
+  assert.equal(parseHostToJob({ type: 'run', command: 'evaluate', request: { ...request, backend: 'webgl' } }), undefined);
   assert.equal(parseHostToJob({ type: 'run', command: 'generate', request }), undefined, 'generate needs its options');
   assert.equal(parseHostToJob({ type: 'run', command: 'rm -rf', request }), undefined);
 });

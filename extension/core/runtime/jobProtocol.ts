@@ -6,7 +6,6 @@
  * (protocol.ts). The host sends one `run`, then possibly `stop`; the
  * process reports progress and ends with `done` or `error`, then exits.
  */
-import type { EpochLogs } from './train';
 
 /** What to run. Paths are absolute. */
 export interface JobRequest {
@@ -36,10 +35,9 @@ export interface GenerateRequest {
 }
 
 export type HostToJob =
-  | { type: 'run'; command: 'train'; request: JobRequest }
   | { type: 'run'; command: 'evaluate'; request: JobRequest }
   | { type: 'run'; command: 'generate'; request: JobRequest; generate: GenerateRequest }
-  /** Stop between batches; the last complete epoch's checkpoint stays. */
+  /** Stop generating. */
   | { type: 'stop' };
 
 export interface EvaluationFigures {
@@ -48,11 +46,6 @@ export interface EvaluationFigures {
 }
 
 export type JobToHost =
-  | { type: 'start'; model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number }
-  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
-  | { type: 'epoch'; logs: EpochLogs }
-  | { type: 'checkpoint'; dir: string; epoch: number }
-  | { type: 'warning'; message: string }
   | { type: 'text'; piece: string }
   | { type: 'evaluation'; model: string; epoch: number; validation?: EvaluationFigures; all: EvaluationFigures; problems: string[] }
   | { type: 'done'; status: 'completed' | 'cancelled'; text?: string }
@@ -69,7 +62,7 @@ export function parseHostToJob(x: unknown): HostToJob | undefined {
   if (typeof r.file !== 'string' || !Array.isArray(r.roots) || !r.roots.every((s) => typeof s === 'string')) return undefined;
   if (r.backend !== 'wasm' && r.backend !== 'cpu') return undefined;
   const request = r as unknown as JobRequest;
-  if (m.command === 'train' || m.command === 'evaluate') return { type: 'run', command: m.command, request };
+  if (m.command === 'evaluate') return { type: 'run', command: 'evaluate', request };
   if (m.command === 'generate') {
     const g = m.generate as Record<string, unknown> | undefined;
     if (!g || typeof g.prompt !== 'string' || typeof g.maxTokens !== 'number' || typeof g.temperature !== 'number' || typeof g.topK !== 'number') return undefined;
