@@ -21,7 +21,7 @@ import type {
 } from '../syntax/ast';
 import { parse } from '../syntax/parser';
 import { LAYERS, getLayer } from '../layers';
-import { createLayerContext, withDefaults } from '../layers/context';
+import { createLayerContext } from '../layers/context';
 import { LayerError, type ArgSpec, type ArgValue, type LayerSpec, type WeightSpec } from '../layers/types';
 import { Sym, product, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest } from './suggest';
@@ -89,7 +89,17 @@ function newGraph(): GraphBuilder {
 }
 
 function freeze(g: GraphBuilder): Graph {
-  return { nodes: g.nodes, inputs: g.inputs, outputs: g.outputs };
+  return { nodes: fit(g.nodes), inputs: fit(g.inputs), outputs: fit(g.outputs) };
+}
+
+/**
+ * `a` itself when empty or long, else an exact-size copy. An array grown by
+ * `push` keeps room for 16 more elements; graphs and shapes live as long as
+ * the analysis, and that slack was a large part of its memory (and of what
+ * the garbage collector copies).
+ */
+function fit<T>(a: T[]): T[] {
+  return a.length === 0 || a.length > 16 ? a : a.slice();
 }
 
 /** Evaluation context of one body (model or block instantiation). */
@@ -116,6 +126,18 @@ interface InstResult {
 }
 
 const ZERO_PARAMS: Params = { trainable: Sym.ZERO, nonTrainable: Sym.ZERO };
+/** Number values of the small whole numbers, shared (values are never changed). */
+const SMALL_NUMBERS: Value[] = [];
+for (let n = 0; n <= 4096; n++) SMALL_NUMBERS.push({ kind: 'number', value: n });
+
+/** A number value; sizes and counts in source are small whole numbers, which are shared. */
+function numberValue(n: number): Value {
+  return n >= 0 && n <= 4096 && Number.isInteger(n) && !Object.is(n, -0) ? SMALL_NUMBERS[n] : { kind: 'number', value: n };
+}
+
+/** Shared "none given" values of resolveArgs; never written to. */
+const NO_TENSOR_INPUTS: TensorValue[] = [];
+const NO_TENSOR_ARGS: Record<string, Shape | undefined> = {};
 
 const SITE_KINDS: readonly SiteInfo['kind'][] = ['input', 'value', 'object', 'layer', 'block'];
 
@@ -145,6 +167,8 @@ export class Analyzer {
   private readonly siteOthers = new Set<string>();
   readonly blocks = new Map<string, BlockDef>();
   private readonly instCache = new Map<string, InstResult>();
+  /** Totals of the graphs built here (see totalsOf). */
+  private readonly totals = new Map<Graph, Totals>();
   private readonly usedBlocks = new Set<string>();
   /** Blocks called while analysing the current model, when recording. */
   private modelUsed: Set<string> | undefined;
@@ -348,7 +372,7 @@ export class Analyzer {
       );
     }
     const graph = freeze(g);
-    const totals = totalsOf(graph);
+    const totals = totalsOf(graph, this.totals);
     const symbols = new Set<string>();
     for (const i of inputs) for (const d of i.shape.dims) for (const a of d.atoms()) symbols.add(a);
     return {
@@ -400,7 +424,7 @@ export class Analyzer {
     // `wte = embedding(50257, 768)`: a bare layer call defines a layer object.
     if (e.kind === 'call' && !ctx.env.has(e.callee.name) && !this.blocks.has(e.callee.name)) {
       const spec = getLayer(e.callee.name);
-      if (spec && !spec.args.some((a) => a.type === 'tensors')) {
+      if (spec && variadicIndex(spec) < 0) {
         if (e.repeat) this.error('object.repeat', 'a layer object cannot be repeated; repeat where it is applied.', e.repeat.range, ctx);
         const r = this.resolveArgs(spec, e, ctx, false);
         const obj: LayerObject = { kind: 'object', name: stmt.target.name, spec, args: r?.args ?? {} };
@@ -412,12 +436,12 @@ export class Analyzer {
   }
 
   private evalShape(shape: NonNullable<Extract<Statement, { kind: 'input' }>['shape']>, ctx: Ctx): Shape | undefined {
-    const dims: Sym[] = [];
+    const dims: Sym[] = new Array<Sym>(shape.dims.length);
     let ok = true;
-    for (const d of shape.dims) {
-      const s = this.evalDim(d, ctx);
+    for (let i = 0; i < dims.length; i++) {
+      const s = this.evalDim(shape.dims[i], ctx);
       if (!s) ok = false;
-      else dims.push(s);
+      else dims[i] = s;
     }
     return ok ? { dims, isInt: shape.isInt || undefined } : undefined;
   }
@@ -469,7 +493,7 @@ export class Analyzer {
   evalExpr(e: Expr, ctx: Ctx): Value {
     switch (e.kind) {
       case 'number':
-        return { kind: 'number', value: e.value };
+        return numberValue(e.value);
       case 'string':
         return { kind: 'string', value: e.value };
       case 'bool':
@@ -519,11 +543,11 @@ export class Analyzer {
     if (l.kind === 'number' && r.kind === 'number') {
       switch (e.op) {
         case '+':
-          return { kind: 'number', value: l.value + r.value };
+          return numberValue(l.value + r.value);
         case '-':
-          return { kind: 'number', value: l.value - r.value };
+          return numberValue(l.value - r.value);
         case '*':
-          return { kind: 'number', value: l.value * r.value };
+          return numberValue(l.value * r.value);
         case '/':
         case '//':
           if (r.value === 0) {
@@ -562,7 +586,7 @@ export class Analyzer {
     if (block) return this.applyBlockCall(block, call, undefined, ctx);
     const spec = getLayer(name);
     if (spec) {
-      if (spec.args.some((a) => a.type === 'tensors')) return this.applyLayerCall(spec, call, undefined, ctx);
+      if (variadicIndex(spec) >= 0) return this.applyLayerCall(spec, call, undefined, ctx);
       this.error(
         'call.no_input',
         `${name} needs an input: write \`x -> ${call.range.end.offset - call.range.start.offset < 40 ? sourceOfCall(call) : name + '(...)'}\`, or bind it to a name to make a layer object.`,
@@ -615,19 +639,31 @@ export class Analyzer {
     ctx: Ctx,
     allowTensors = true,
   ): { args: Record<string, ArgValue>; tensorInputs: TensorValue[]; tensors: Record<string, Shape | undefined>; unknown: boolean } | undefined {
-    const given: Record<string, ArgValue> = {};
-    const tensorInputs: TensorValue[] = [];
-    const tensors: Record<string, Shape | undefined> = {};
+    // Values by schema index: one small array instead of a record keyed by
+    // name (and a second one for the defaults); SEEN marks an argument that
+    // was written but has no value (unknown, or an error already reported).
+    const specs = spec.args;
+    const vals: (ArgValue | typeof SEEN | undefined)[] = new Array(specs.length);
+    // Most calls take no tensor arguments: share empty ones until one is given.
+    let tensorInputs: TensorValue[] = NO_TENSOR_INPUTS;
+    let tensors: Record<string, Shape | undefined> = NO_TENSOR_ARGS;
     let namedTensors: [number, TensorValue][] | undefined;
     let unknown = false;
     let ok = true;
     const variadic = variadicIndex(spec);
     let pos = 0;
-    const seen = new SeenArgs(spec);
     for (const arg of call.args) {
       let specArg: ArgSpec | undefined;
+      let idx = -1;
       if (arg.name) {
-        specArg = spec.args.find((a) => a.name === arg.name!.name);
+        const argName = arg.name.name;
+        for (let i = 0; i < specs.length; i++) {
+          if (specs[i].name === argName) {
+            idx = i;
+            break;
+          }
+        }
+        specArg = idx >= 0 ? specs[idx] : undefined;
         if (!specArg) {
           const options = suggest(arg.name.name, spec.args.map((a) => a.name));
           this.error(
@@ -641,9 +677,11 @@ export class Analyzer {
           continue;
         }
       } else if (variadic >= 0 && pos >= variadic && spec.args[variadic]) {
+        idx = variadic;
         specArg = spec.args[variadic];
       } else {
-        specArg = spec.args[pos++];
+        idx = pos++;
+        specArg = spec.args[idx];
         if (specArg?.type === 'tensors') specArg = undefined;
         if (!specArg) {
           this.error(
@@ -657,12 +695,12 @@ export class Analyzer {
         }
       }
       if (specArg.type !== 'tensors') {
-        if (seen.has(specArg)) {
+        if (vals[idx] !== undefined) {
           this.error('arg.duplicate', `'${specArg.name}' is given twice.`, arg.range, ctx);
           ok = false;
           continue;
         }
-        seen.add(specArg);
+        vals[idx] = SEEN;
       }
       if (specArg.type === 'tensors' || specArg.type === 'tensor') {
         if (!allowTensors) {
@@ -680,32 +718,37 @@ export class Analyzer {
           ok = false;
           continue;
         }
-        if (specArg.type === 'tensors') tensorInputs.push(v);
-        else {
+        if (specArg.type === 'tensors') {
+          if (tensorInputs === NO_TENSOR_INPUTS) tensorInputs = [];
+          tensorInputs.push(v);
+        } else {
+          if (tensors === NO_TENSOR_ARGS) tensors = {};
           tensors[specArg.name] = v.shape;
-          given[specArg.name] = { kind: 'tensorRef', name: v.name ?? specArg.name };
-          (namedTensors ??= []).push([spec.args.indexOf(specArg), v]);
+          vals[idx] = { kind: 'tensorRef', name: v.name ?? specArg.name };
+          (namedTensors ??= []).push([idx, v]);
         }
         continue;
       }
       const converted = this.convertArg(spec, specArg, arg, ctx);
       if (converted === undefined) ok = false;
       else if (converted === 'unknown') unknown = true;
-      else given[specArg.name] = converted;
+      else vals[idx] = converted;
     }
     // Named tensors follow the variadic values, in schema order (see LayerSpec.tfjs).
     if (namedTensors) {
       namedTensors.sort((a, b) => a[0] - b[0]);
+      if (tensorInputs === NO_TENSOR_INPUTS) tensorInputs = [];
       for (const [, v] of namedTensors) tensorInputs.push(v);
     }
-    for (const a of spec.args) {
-      if (a.default === undefined && !a.optional && a.type !== 'tensors' && a.type !== 'tensor' && !(a.name in given) && !seen.has(a)) {
+    for (let i = 0; i < specs.length; i++) {
+      const a = specs[i];
+      if (a.default === undefined && !a.optional && a.type !== 'tensors' && a.type !== 'tensor' && vals[i] === undefined) {
         this.error('arg.missing', `${spec.name} needs '${a.name}': ${a.doc}`, call.argsRange ?? call.callee.range, ctx);
         ok = false;
       }
     }
     if (!ok) return undefined;
-    return { args: withDefaults(spec, given), tensorInputs, tensors, unknown };
+    return { args: argsWithDefaults(spec, vals), tensorInputs, tensors, unknown };
   }
 
   /** Converts one argument to its schema type; undefined after a diagnostic, 'unknown' when unknowable. */
@@ -765,14 +808,15 @@ export class Analyzer {
       case 'int_list': {
         const items = v.kind === 'list' ? v.items : a.type === 'ints' ? [v] : undefined;
         if (!items) return this.argTypeError(spec, a, e, v, 'a list of whole numbers, e.g. [2, 2]', ctx);
-        const out: number[] = [];
-        for (const it of items) {
+        const out: number[] = new Array<number>(items.length);
+        for (let i = 0; i < items.length; i++) {
+          const it = items[i];
           if (it.kind === 'unknown') return 'unknown';
           if (it.kind !== 'number' || !Number.isInteger(it.value)) {
             return this.argTypeError(spec, a, e, v, a.type === 'ints' ? 'a whole number or a list of them' : 'a list of whole numbers', ctx);
           }
           if (!this.argInRange(spec, a, e, it.value, ctx)) return undefined;
-          out.push(it.value);
+          out[i] = it.value;
         }
         // A single number stays a list of one: the layer spreads it over its
         // spatial axes, which only it knows (maxpool(2) is 1-D or 2-D by input).
@@ -838,12 +882,14 @@ export class Analyzer {
     errorRange?: Range,
     object?: LayerObject,
   ): Value {
-    const shapes: Shape[] = [];
-    const inputIds: number[] = [];
-    for (const v of inputs) {
+    // Sized up front: both are kept (node inputs, site shapes).
+    const shapes: Shape[] = new Array<Shape>(inputs.length);
+    const inputIds: number[] = new Array<number>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i];
       if (v.kind !== 'tensor' || !v.shape) return UNKNOWN;
-      shapes.push(v.shape);
-      inputIds.push(v.node);
+      shapes[i] = v.shape;
+      inputIds[i] = v.node;
     }
     const at = errorRange ?? call?.callee.range ?? range;
     if (++this.nodeCount > LIMITS.maxNodes) {
@@ -884,6 +930,9 @@ export class Analyzer {
       out = spec.outputShape(lc);
       weights = spec.weights(lc, out);
       macs = spec.macs(lc, out);
+      // Layer rules build these with spreads and pushes; keep exact-size copies.
+      if (out !== first) out.dims = fit(out.dims);
+      weights = fit(weights);
     } catch (err) {
       if (err instanceof LayerError) {
         const argRange = err.arg && call ? argRangeOf(spec, call, err.arg) : undefined;
@@ -1048,18 +1097,19 @@ export class Analyzer {
     shape: Shape,
     ctx: Ctx,
   ): Value {
-    let params: Params = ZERO_PARAMS;
-    let macs = Sym.ZERO;
+    const trainable = new SymSum();
+    const nonTrainable = new SymSum();
+    const macSum = new SymSum();
     let repeat = 0;
     for (const r of runs) {
-      const t = totalsOf(r.body);
-      params = {
-        trainable: params.trainable.add(t.params.trainable.mul(r.count)),
-        nonTrainable: params.nonTrainable.add(t.params.nonTrainable.mul(r.count)),
-      };
-      macs = macs.add(t.macs.mul(r.count));
+      const t = totalsOf(r.body, this.totals);
+      trainable.addTimes(t.params.trainable, r.count);
+      nonTrainable.addTimes(t.params.nonTrainable, r.count);
+      macSum.addTimes(t.macs, r.count);
       repeat += r.count;
     }
+    const params: Params = { trainable: trainable.sym(), nonTrainable: nonTrainable.sym() };
+    const macs = macSum.sym();
     const id = ctx.g.next++;
     ctx.g.nodes.push({
       kind: 'group',
@@ -1105,7 +1155,8 @@ export class Analyzer {
     // The piped value binds to the first input, the others by name.
     const tensorArgs: TensorValue[] = [];
     let piped: Value | undefined = input;
-    for (const [i, inp] of inputDecls.entries()) {
+    for (let i = 0; i < inputDecls.length; i++) {
+      const inp = inputDecls[i];
       const given = bound.tensors.get(inp.name.name);
       if (i === 0 && piped) {
         if (given) this.error('arg.duplicate', `'${inp.name.name}' is the piped value; do not pass it again.`, given.range, ctx);
@@ -1135,7 +1186,7 @@ export class Analyzer {
       if (!res.ok || !res.out) return UNKNOWN;
       return this.pushGroup(name, name, call, [{ count: 1, body: res.graph }], [piped, ...tensorArgs], res.out, ctx);
     }
-    return this.repeatBlock(def, call, repeat, piped, tensorArgs, bound.params, inputNames, { ...ctx, anchor });
+    return this.repeatBlock(def, call, repeat, piped, tensorArgs, bound.params, paramKey, inputNames, { ...ctx, anchor });
   }
 
   /**
@@ -1149,11 +1200,11 @@ export class Analyzer {
     input: TensorValue,
     extra: TensorValue[],
     params: [string, Value][],
+    paramKey: string,
     inputNames: string[],
     ctx: Ctx,
   ): Value {
     const name = def.decl.name.name;
-    const paramKey = params.map(([k, v]) => `${k}=${valueKey(v)}`).join(',');
     const extraKey = extra.map((t) => shapeToString(t.shape!)).join(';');
     const runs: GroupNode['runs'] = [];
     let shape = input.shape!;
@@ -1287,7 +1338,7 @@ export class Analyzer {
     });
     const out = this.runBlockBody(def, ctx, ports);
     const graph = freeze(g);
-    const t = totalsOf(graph);
+    const t = totalsOf(graph, this.totals);
     return { graph, out: out?.shape, params: t.params, macs: t.macs, activations: t.activations, ok: !!out?.shape };
   }
 
@@ -1402,23 +1453,25 @@ function variadicIndex(spec: LayerSpec): number {
   return i;
 }
 
-/** The schema arguments a call has given: a bit mask, since schemas are short. */
-class SeenArgs {
-  private bits = 0;
-  private more: Set<ArgSpec> | undefined;
+/** In resolveArgs: an argument that was written but has no value to pass on. */
+const SEEN: unique symbol = Symbol('seen');
 
-  constructor(private readonly spec: LayerSpec) {}
-
-  has(a: ArgSpec): boolean {
-    const i = this.spec.args.indexOf(a);
-    return i < 31 ? (this.bits & (1 << i)) !== 0 : this.more?.has(a) === true;
+/**
+ * The arguments of a call by name, in schema order, defaults filled in: what
+ * `withDefaults` gives for the values given (`vals` by schema index).
+ */
+function argsWithDefaults(spec: LayerSpec, vals: readonly (ArgValue | typeof SEEN | undefined)[]): Record<string, ArgValue> {
+  const out: Record<string, ArgValue> = {};
+  const specs = spec.args;
+  for (let i = 0; i < specs.length; i++) {
+    const a = specs[i];
+    const v = vals[i];
+    if (v !== undefined && v !== SEEN) out[a.name] = v;
+    else if (typeof a.default === 'function') out[a.name] = a.default(out);
+    else if (a.default !== undefined) out[a.name] = a.default;
+    else if (a.optional || a.type === 'tensors' || a.type === 'tensor') out[a.name] = null;
   }
-
-  add(a: ArgSpec): void {
-    const i = this.spec.args.indexOf(a);
-    if (i < 31) this.bits |= 1 << i;
-    else (this.more ??= new Set()).add(a);
-  }
+  return out;
 }
 
 function objectNames(ctx: Ctx): string[] {
@@ -1434,14 +1487,41 @@ function shapeMatches(declared: Shape, actual: Shape): boolean {
 }
 
 function paramsOf(weights: WeightSpec[]): Params {
-  let trainable = Sym.ZERO;
-  let nonTrainable = Sym.ZERO;
-  for (const w of weights) {
-    const n = product(w.shape);
-    if (w.trainable) trainable = trainable.add(n);
-    else nonTrainable = nonTrainable.add(n);
+  if (weights.length === 0) return ZERO_PARAMS;
+  // Counts are nearly always constant: sum them as numbers, make one Sym at the end.
+  const trainable = new SymSum();
+  const nonTrainable = new SymSum();
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i];
+    (w.trainable ? trainable : nonTrainable).add(product(w.shape));
   }
-  return { trainable, nonTrainable };
+  return { trainable: trainable.sym(), nonTrainable: nonTrainable.sym() };
+}
+
+/**
+ * A running sum of Syms that keeps the constant part as a plain number, so
+ * that adding up thousands of constant counts allocates no Sym per step.
+ */
+class SymSum {
+  private c = 0;
+  private s: Sym | undefined;
+
+  add(x: Sym): void {
+    const v = x.value;
+    if (v !== undefined) this.c += v;
+    else this.s = this.s === undefined ? x : this.s.add(x);
+  }
+
+  /** Adds `x * n`. */
+  addTimes(x: Sym, n: number): void {
+    const v = x.value;
+    if (v !== undefined) this.c += v * n;
+    else this.add(n === 1 ? x : x.mul(n));
+  }
+
+  sym(): Sym {
+    return this.s === undefined ? Sym.of(this.c) : this.c === 0 ? this.s : this.s.add(this.c);
+  }
 }
 
 function weightsText(ws: WeightSpec[]): string {
@@ -1451,41 +1531,54 @@ function weightsText(ws: WeightSpec[]): string {
 type Totals = { params: Params; macs: Sym; activations: Sym };
 
 /**
- * Totals already computed, by graph. Graphs are not changed once built, and a
- * block's body graph is shared by every group that runs it, so nested groups
- * would otherwise be summed again at every level.
+ * Totals already computed, by graph, for callers outside an analysis.
+ * Graphs are not changed once built, and a block's body graph is shared by
+ * every group that runs it, so nested groups would otherwise be summed again
+ * at every level.
  */
 const totalsCache = new WeakMap<Graph, Totals>();
 
 /** Totals of a graph: groups count their runs. */
-export function totalsOf(graph: Graph): Totals {
-  let t = totalsCache.get(graph);
+export function totalsOf(graph: Graph, cache: TotalsCache = totalsCache): Totals {
+  let t = cache.get(graph);
   if (t === undefined) {
-    t = computeTotals(graph);
-    totalsCache.set(graph, t);
+    t = computeTotals(graph, cache);
+    cache.set(graph, t);
   }
   return t;
 }
 
-function computeTotals(graph: Graph): Totals {
-  let trainable = Sym.ZERO;
-  let nonTrainable = Sym.ZERO;
-  let macs = Sym.ZERO;
-  let activations = Sym.ZERO;
-  for (const n of graph.nodes) {
+/**
+ * Where totals are remembered. An analysis uses a plain Map of its own, which
+ * dies with it: a WeakMap's entries are ephemerons, which every garbage
+ * collection has to trace specially, and an analysis makes thousands.
+ */
+interface TotalsCache {
+  get(graph: Graph): Totals | undefined;
+  set(graph: Graph, totals: Totals): unknown;
+}
+
+function computeTotals(graph: Graph, cache: TotalsCache): Totals {
+  const trainable = new SymSum();
+  const nonTrainable = new SymSum();
+  const macs = new SymSum();
+  const activations = new SymSum();
+  const nodes = graph.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
     if (n.kind === 'layer') {
-      trainable = trainable.add(n.params.trainable);
-      nonTrainable = nonTrainable.add(n.params.nonTrainable);
-      macs = macs.add(n.macs);
-      activations = activations.add(product(n.shape.dims));
+      trainable.add(n.params.trainable);
+      nonTrainable.add(n.params.nonTrainable);
+      macs.add(n.macs);
+      activations.add(product(n.shape.dims));
     } else if (n.kind === 'group') {
-      trainable = trainable.add(n.params.trainable);
-      nonTrainable = nonTrainable.add(n.params.nonTrainable);
-      macs = macs.add(n.macs);
-      for (const r of n.runs) activations = activations.add(totalsOf(r.body).activations.mul(r.count));
+      trainable.add(n.params.trainable);
+      nonTrainable.add(n.params.nonTrainable);
+      macs.add(n.macs);
+      for (const r of n.runs) activations.addTimes(totalsOf(r.body, cache).activations, r.count);
     }
   }
-  return { params: { trainable, nonTrainable }, macs, activations };
+  return { params: { trainable: trainable.sym(), nonTrainable: nonTrainable.sym() }, macs: macs.sym(), activations: activations.sym() };
 }
 
 function labelOf(call: CallExpr): string {

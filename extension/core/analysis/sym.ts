@@ -168,14 +168,8 @@ export class Sym {
     if (!this.terms) return String(this.c);
     const keys = [...this.terms.keys()].sort((a, b) => degree(b) - degree(a) || a.localeCompare(b));
     let out = '';
-    const push = (c: number, mono: string) => {
-      const abs = Math.abs(c);
-      const body = !mono ? String(abs) : abs === 1 ? mono : `${abs}*${mono}`;
-      if (!out) out = c < 0 ? `-${body}` : body;
-      else out += c < 0 ? ` - ${body}` : ` + ${body}`;
-    };
-    for (const k of keys) push(this.terms.get(k)!, powers(k));
-    if (this.c !== 0) push(this.c, '');
+    for (const k of keys) out = pushTerm(out, this.terms.get(k)!, powers(k));
+    if (this.c !== 0) out = pushTerm(out, this.c, '');
     return out;
   }
 
@@ -183,6 +177,14 @@ export class Sym {
   toJSON(): number | string {
     return this.value ?? this.toString();
   }
+}
+
+/** `out` with the monomial `c·mono` appended (a module function: no closure per toString). */
+function pushTerm(out: string, c: number, mono: string): string {
+  const abs = Math.abs(c);
+  const body = !mono ? String(abs) : abs === 1 ? mono : `${abs}*${mono}`;
+  if (!out) return c < 0 ? `-${body}` : body;
+  return out + (c < 0 ? ` - ${body}` : ` + ${body}`);
 }
 
 function addTerm(m: Map<string, number>, k: string, v: number): void {
@@ -226,9 +228,16 @@ export function shapeEquals(a: Shape, b: Shape): boolean {
 }
 
 export function product(dims: readonly Sym[]): Sym {
-  let p = Sym.ONE;
-  for (const d of dims) p = p.mul(d);
-  return p;
+  // Constant dimensions multiply as plain numbers: no intermediate Sym per factor.
+  let c = 1;
+  let p: Sym | undefined;
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i];
+    const v = d.value;
+    if (v !== undefined) c *= v;
+    else p = p === undefined ? d : p.mul(d);
+  }
+  return p === undefined ? Sym.of(c) : c === 1 ? p : p.mul(c);
 }
 
 /** Format a count with thin grouping: 61706 -> "61,706". */

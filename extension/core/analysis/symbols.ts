@@ -41,90 +41,62 @@ export function collectSymbols(
     symbols.push(s);
   }
 
-  const walkBody = (decl: ModelDecl | BlockDecl) => {
-    const container = decl.name.name;
-    const scope = new Map<string, Binding>();
-    const all: Binding[] = [];
-    const declare = (name: string, range: Range, kind: SymbolInfo['kind'], fullRange: Range, stmt?: Statement) => {
-      const prev = scope.get(name);
-      if (prev) {
-        // A rebinding: the same name for rename, a new value for "unused".
-        prev.symbol.references.push({ range });
-        if (!prev.used) prev.overwrittenAt = range;
-        const b: Binding = { symbol: prev.symbol, stmt, used: false };
-        scope.set(name, b);
-        all.push(b);
-        return;
-      }
-      const s: SymbolInfo = { name, kind, range, fullRange, container, references: [] };
-      symbols.push(s);
-      const b: Binding = { symbol: s, stmt, used: false };
-      scope.set(name, b);
-      all.push(b);
-    };
-    const use = (name: string, range: Range): boolean => {
-      const b = scope.get(name);
-      if (!b) return false;
-      b.used = true;
-      b.symbol.references.push({ range });
-      return true;
-    };
-    const walk = (e: Expr): void => {
-      switch (e.kind) {
-        case 'name':
-          use(e.name, e.range);
-          return;
-        case 'list':
-          e.items.forEach(walk);
-          return;
-        case 'paren':
-          walk(e.expr);
-          return;
-        case 'unary':
-          walk(e.operand);
-          return;
-        case 'binary':
-          walk(e.left);
-          walk(e.right);
-          return;
-        case 'chain':
-          walk(e.head);
-          e.calls.forEach(walk);
-          return;
-        case 'call': {
-          if (!use(e.callee.name, e.callee.range)) {
-            const g = globals.get(e.callee.name);
-            if (g?.kind === 'block') g.references.push({ range: e.callee.range });
-          }
-          for (const a of e.args) walk(a.value);
-          if (e.repeat) walk(e.repeat);
-          return;
-        }
-        default:
-          return;
-      }
-    };
+  const walker = new BodyWalker(symbols, diagnostics, globals);
+  for (const item of file.items) {
+    if (item.kind === 'model' || item.kind === 'block') walker.walkBody(item);
+    else if (item.kind === 'train') {
+      const m = globals.get(item.name.name);
+      if (m?.kind === 'model') m.references.push({ range: item.name.range });
+      symbols.push({ name: item.name.name, kind: 'train', range: item.name.range, fullRange: item.range, references: [] });
+    }
+  }
+  return { symbols, diagnostics };
+}
+
+/**
+ * Walks one model or block body at a time. A class with methods rather than
+ * closures made per body: this runs over every body of the file on every
+ * analysis, and closures cost an allocation (and, in the bundle, a name) each.
+ */
+class BodyWalker {
+  private container = '';
+  private scope = new Map<string, Binding>();
+  private all: Binding[] = [];
+
+  constructor(
+    private readonly symbols: SymbolInfo[],
+    private readonly diagnostics: Diagnostic[],
+    private readonly globals: ReadonlyMap<string, SymbolInfo>,
+  ) {}
+
+  walkBody(decl: ModelDecl | BlockDecl): void {
+    this.container = decl.name.name;
+    this.scope = new Map();
+    this.all = [];
     if (decl.kind === 'block') {
       for (const p of decl.params) {
-        if (p.default) walk(p.default);
-        declare(p.name.name, p.name.range, 'param', p.range);
+        if (p.default) this.walk(p.default);
+        this.declare(p.name.name, p.name.range, 'param', p.range);
       }
     }
     for (const stmt of decl.body) {
       if (stmt.kind === 'input') {
-        if (stmt.shape) stmt.shape.dims.forEach(walk);
-        declare(stmt.name.name, stmt.name.range, 'input', stmt.range, stmt);
+        if (stmt.shape) for (const d of stmt.shape.dims) this.walk(d);
+        this.declare(stmt.name.name, stmt.name.range, 'input', stmt.range, stmt);
       } else if (stmt.kind === 'assign') {
-        walk(stmt.value);
+        this.walk(stmt.value);
         const v = stmt.value;
-        const isObject =
-          v.kind === 'call' && !scope.has(v.callee.name) && !globals.has(v.callee.name) && !!getLayer(v.callee.name) && !getLayer(v.callee.name)!.args.some((a) => a.type === 'tensors');
-        declare(stmt.target.name, stmt.target.range, isObject ? 'object' : 'value', stmt.range, stmt);
+        let isObject = false;
+        if (v.kind === 'call' && !this.scope.has(v.callee.name) && !this.globals.has(v.callee.name)) {
+          const spec = getLayer(v.callee.name);
+          isObject = spec !== undefined && !spec.args.some((a) => a.type === 'tensors');
+        }
+        this.declare(stmt.target.name, stmt.target.range, isObject ? 'object' : 'value', stmt.range, stmt);
       } else {
-        for (const e of stmt.values) walk(e);
+        for (const e of stmt.values) this.walk(e);
       }
     }
-    for (const b of all) {
+    for (const b of this.all) {
       if (b.used || b.symbol.kind === 'param') continue;
       const stmt = b.stmt;
       const at = stmt?.kind === 'assign' ? stmt.target.range : stmt?.kind === 'input' ? stmt.name.range : b.symbol.range;
@@ -135,7 +107,7 @@ export function collectSymbols(
         : isInput
           ? `input '${b.symbol.name}' is never used.`
           : `'${b.symbol.name}' is never used.`;
-      diagnostics.push({
+      this.diagnostics.push({
         code: isInput ? 'input.unused' : 'value.unused',
         severity: 'warning',
         message,
@@ -143,15 +115,67 @@ export function collectSymbols(
         tags: ['unnecessary'],
       });
     }
-  };
+  }
 
-  for (const item of file.items) {
-    if (item.kind === 'model' || item.kind === 'block') walkBody(item);
-    else if (item.kind === 'train') {
-      const m = globals.get(item.name.name);
-      if (m?.kind === 'model') m.references.push({ range: item.name.range });
-      symbols.push({ name: item.name.name, kind: 'train', range: item.name.range, fullRange: item.range, references: [] });
+  private declare(name: string, range: Range, kind: SymbolInfo['kind'], fullRange: Range, stmt?: Statement): void {
+    const prev = this.scope.get(name);
+    if (prev) {
+      // A rebinding: the same name for rename, a new value for "unused".
+      prev.symbol.references.push({ range });
+      if (!prev.used) prev.overwrittenAt = range;
+      const b: Binding = { symbol: prev.symbol, stmt, used: false };
+      this.scope.set(name, b);
+      this.all.push(b);
+      return;
+    }
+    const s: SymbolInfo = { name, kind, range, fullRange, container: this.container, references: [] };
+    this.symbols.push(s);
+    const b: Binding = { symbol: s, stmt, used: false };
+    this.scope.set(name, b);
+    this.all.push(b);
+  }
+
+  private use(name: string, range: Range): boolean {
+    const b = this.scope.get(name);
+    if (!b) return false;
+    b.used = true;
+    b.symbol.references.push({ range });
+    return true;
+  }
+
+  private walk(e: Expr): void {
+    switch (e.kind) {
+      case 'name':
+        this.use(e.name, e.range);
+        return;
+      case 'list':
+        for (const i of e.items) this.walk(i);
+        return;
+      case 'paren':
+        this.walk(e.expr);
+        return;
+      case 'unary':
+        this.walk(e.operand);
+        return;
+      case 'binary':
+        this.walk(e.left);
+        this.walk(e.right);
+        return;
+      case 'chain':
+        this.walk(e.head);
+        for (const c of e.calls) this.walk(c);
+        return;
+      case 'call': {
+        if (!this.use(e.callee.name, e.callee.range)) {
+          const g = this.globals.get(e.callee.name);
+          if (g?.kind === 'block') g.references.push({ range: e.callee.range });
+        }
+        for (const a of e.args) this.walk(a.value);
+        if (e.repeat) this.walk(e.repeat);
+        return;
+      }
+      default:
+        return;
     }
   }
-  return { symbols, diagnostics };
 }

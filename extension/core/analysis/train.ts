@@ -150,9 +150,13 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[]): { trains: T
   const replace = (range: Range, options: string[]): Fix[] =>
     options.map((o, i) => ({ title: `Change to '${o}'`, edits: [{ range, newText: o }], preferred: i === 0 }));
 
+  // By name, the first of a duplicated name winning (as a search in file
+  // order would): one lookup per train section, not a scan of every model.
+  const byName = new Map<string, ModelInfo>();
+  for (const m of models) if (!byName.has(m.name)) byName.set(m.name, m);
   for (const item of file.items) {
     if (item.kind !== 'train') continue;
-    const model = models.find((m) => m.name === item.name.name);
+    const model = byName.get(item.name.name);
     if (!model) {
       const options = suggest(item.name.name, models.map((m) => m.name));
       err('train.unknown_model', `there is no model '${item.name.name}' in this file.${didYouMean(options)}`, item.name.range, replace(item.name.range, options));
@@ -323,9 +327,6 @@ function readOptions(
 
 /** The option's value, or a '\0'-prefixed message saying what it should be. */
 function optValue(e: Expr, s: OptSpec): ArgValue {
-  const num = (x: Expr): number | undefined =>
-    x.kind === 'number' ? x.value : x.kind === 'unary' && x.operand.kind === 'number' ? -x.operand.value : undefined;
-  const inRange = (n: number) => (s.min === undefined || n >= s.min) && (s.max === undefined || n <= s.max);
   const bounds = `${s.min !== undefined ? ` from ${s.min}` : ''}${s.max !== undefined ? ` to ${s.max}` : ''}`;
   if (Array.isArray(s.type)) {
     const w = wordOf(e);
@@ -333,12 +334,12 @@ function optValue(e: Expr, s: OptSpec): ArgValue {
   }
   switch (s.type) {
     case 'int': {
-      const n = num(e);
-      return n !== undefined && Number.isInteger(n) && inRange(n) ? n : `\u0000is a whole number${bounds}.`;
+      const n = literalNumber(e);
+      return n !== undefined && Number.isInteger(n) && inRange(s, n) ? n : `\u0000is a whole number${bounds}.`;
     }
     case 'number': {
-      const n = num(e);
-      return n !== undefined && inRange(n) ? n : `\u0000is a number${bounds}.`;
+      const n = literalNumber(e);
+      return n !== undefined && inRange(s, n) ? n : `\u0000is a number${bounds}.`;
     }
     case 'bool':
       return e.kind === 'bool' ? e.value : '\u0000is true or false.';
@@ -346,11 +347,23 @@ function optValue(e: Expr, s: OptSpec): ArgValue {
       return e.kind === 'string' ? e.value : e.kind === 'name' ? e.name : '\u0000is a string.';
     case 'ints': {
       const items = e.kind === 'list' ? e.items : [e];
-      const out = items.map(num);
-      return out.every((n) => n !== undefined && Number.isInteger(n) && inRange(n)) ? (out as number[]) : `\u0000is a whole number or a list of them${bounds}.`;
+      const out = items.map(literalNumber);
+      return out.every((n) => n !== undefined && Number.isInteger(n) && inRange(s, n)) ? (out as number[]) : `\u0000is a whole number or a list of them${bounds}.`;
     }
   }
   return '\u0000has an unexpected type.';
+}
+
+// Module functions rather than closures made on every call (each closure costs
+// an allocation, and in the bundle a name).
+
+/** A number written as a literal, possibly negated. */
+function literalNumber(x: Expr): number | undefined {
+  return x.kind === 'number' ? x.value : x.kind === 'unary' && x.operand.kind === 'number' ? -x.operand.value : undefined;
+}
+
+function inRange(s: OptSpec, n: number): boolean {
+  return (s.min === undefined || n >= s.min) && (s.max === undefined || n <= s.max);
 }
 
 /** Data and loss against the model's input and output. */

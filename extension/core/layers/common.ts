@@ -99,11 +99,19 @@ export function argStr(args: Args, name: string): string {
 /** Integer list (`int_list`, or `ints` of any length). A lone number counts as a list of one. */
 export function argIntList(args: Args, name: string): number[] {
   const v = args[name];
-  const list = typeof v === 'number' ? [v] : v;
-  if (!Array.isArray(list) || !list.every((x) => typeof x === 'number' && Number.isInteger(x))) {
+  if (typeof v === 'number' && Number.isInteger(v)) return [v];
+  if (!Array.isArray(v) || !isIntList(v)) {
     return argFail('arg.type', `${name} must be a list of whole numbers, got ${describe(v)}`, name);
   }
-  return list;
+  return v;
+}
+
+function isIntList(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (typeof x !== 'number' || !Number.isInteger(x)) return false;
+  }
+  return true;
 }
 
 /**
@@ -111,6 +119,9 @@ export function argIntList(args: Args, name: string): number[] {
  * to every dimension (`kernel = 3` is `[3, 3]` in 2-D), a list must have `n`.
  */
 export function argInts(args: Args, name: string, n: number): number[] {
+  // One number (the common `kernel = 3`) spreads without an intermediate list.
+  const v = args[name];
+  if (typeof v === 'number' && Number.isInteger(v)) return new Array<number>(n).fill(v);
   const list = argIntList(args, name);
   if (list.length === 1) return new Array<number>(n).fill(list[0]);
   if (list.length !== n) {
@@ -122,7 +133,8 @@ export function argInts(args: Args, name: string, n: number): number[] {
 
 /** Checks every element is ≥ `min`. */
 export function requireMin(values: readonly number[], min: number, name: string): void {
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (v < min) argFail('arg.range', `${name} must be at least ${min}, got ${v}`, name);
   }
 }

@@ -21,17 +21,29 @@ export function withDefaults(spec: LayerSpec, given: Readonly<Record<string, Arg
   return out;
 }
 
+/**
+ * The context of one layer call. A class, not an object literal with a
+ * closure: the analysis makes one per layer application, and a shared
+ * prototype method keeps that to one small allocation.
+ */
+class Context implements LayerContext {
+  constructor(
+    readonly args: Readonly<Record<string, ArgValue>>,
+    readonly inputs: readonly Shape[],
+    readonly tensors: Readonly<Record<string, Shape | undefined>>,
+  ) {}
+
+  fail(code: string, message: string, arg?: string): never {
+    throw new LayerError(code, message, arg);
+  }
+}
+
+const NO_TENSORS: Readonly<Record<string, Shape | undefined>> = Object.freeze({});
+
 export function createLayerContext(
   args: Readonly<Record<string, ArgValue>>,
   inputs: readonly Shape[],
-  tensors: Readonly<Record<string, Shape | undefined>> = {},
+  tensors: Readonly<Record<string, Shape | undefined>> = NO_TENSORS,
 ): LayerContext {
-  return {
-    args,
-    inputs,
-    tensors,
-    fail(code: string, message: string, arg?: string): never {
-      throw new LayerError(code, message, arg);
-    },
-  };
+  return new Context(args, inputs, tensors);
 }

@@ -227,113 +227,157 @@ function lexFrom(
   stopAt: number,
   extra: number,
 ): { tokens: Token[]; comments: Comment[]; starts: number[]; slashes: number[] } {
+  const sc = new Scanner(text, from, fromLine, stopAt, extra);
   const tokens: Token[] = [];
-  const comments: Comment[] = [];
-  const starts: number[] = from === 0 ? [0] : [];
-  const n = text.length;
-  let i = from;
-  let line = fromLine;
-  let lineStartOffset = from;
-  let nlAt = from > 0 ? from - 1 : -1;
-  let sawTokenOnLine = false;
-  const slashes: number[] = [];
-  /** Tokens pushed at or after `stopAt`. */
-  let past = 0;
+  for (;;) {
+    const t = sc.next();
+    tokens.push(t);
+    if (t.kind === 'eof') break;
+  }
+  return { tokens, comments: sc.comments, starts: sc.starts, slashes: sc.slashes };
+}
 
-  const push = (kind: TokenKind, start: number, end: number, word?: string): Token => {
+/**
+ * @internal The lexer, one token at a time. `lex` collects every token;
+ * the parser of a whole file pulls them as it goes, so that the tokens it
+ * has passed die young instead of living (and being copied by the garbage
+ * collector) for the whole parse. `comments`, `starts` and `slashes` grow as
+ * tokens are read, and are complete once `eof` was returned.
+ */
+export class Scanner {
+  readonly comments: Comment[] = [];
+  /** Offset where each line starts, as far as read. */
+  readonly starts: number[];
+  /** Token indices of `//` tokens. */
+  readonly slashes: number[] = [];
+  private i: number;
+  private line: number;
+  private lineStartOffset: number;
+  private nlAt: number;
+  private sawTokenOnLine = false;
+  /** Tokens made at or after `stopAt`. */
+  private past = 0;
+  /** Tokens made so far. */
+  private count = 0;
+  private made: Token | undefined;
+  private eof: Token | undefined;
+  private readonly push: Push;
+
+  constructor(
+    private readonly text: string,
+    from: number,
+    fromLine: number,
+    private readonly stopAt: number,
+    private readonly extra: number,
+  ) {
+    this.starts = from === 0 ? [0] : [];
+    this.i = from;
+    this.line = fromLine;
+    this.lineStartOffset = from;
+    this.nlAt = from > 0 ? from - 1 : -1;
+    this.push = (kind, start, end) => this.make(kind, start, end);
+  }
+
+  private make(kind: TokenKind, start: number, end: number, word?: string): Token {
     // All fields set up front: one object shape for every token keeps property access fast.
     const t: Token = {
       kind,
       // Punctuation text is its kind: no slice, no allocation.
       text:
         word ??
-        (kind === 'ident' || kind === 'keyword' || kind === 'number' || kind === 'string' || kind === 'invalid' ? text.slice(start, end) : kind === 'eof' ? '' : kind),
+        (kind === 'ident' || kind === 'keyword' || kind === 'number' || kind === 'string' || kind === 'invalid' ? this.text.slice(start, end) : kind === 'eof' ? '' : kind),
       start,
       end,
-      line,
-      character: start - lineStartOffset,
-      nlBefore: nlAt >= 0,
-      lineStart: !sawTokenOnLine,
-      nlAt,
+      line: this.line,
+      character: start - this.lineStartOffset,
+      nlBefore: this.nlAt >= 0,
+      lineStart: !this.sawTokenOnLine,
+      nlAt: this.nlAt,
       value: undefined,
       isInt: undefined,
       error: undefined,
     };
-    tokens.push(t);
-    nlAt = -1;
-    sawTokenOnLine = true;
-    if (stopAt >= 0 && start >= stopAt) past++;
+    this.nlAt = -1;
+    this.sawTokenOnLine = true;
+    if (this.stopAt >= 0 && start >= this.stopAt) this.past++;
+    this.count++;
+    this.made = t;
     return t;
-  };
-
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === C.Space || c === C.Tab || c === C.VT || c === C.FF || c === C.NBSP || c === C.BOM) {
-      i++;
-      continue;
-    }
-    if (c === C.LF || c === C.CR) {
-      if (past > extra) break;
-      if (nlAt < 0) nlAt = i;
-      i += c === C.CR && text.charCodeAt(i + 1) === C.LF ? 2 : 1;
-      line++;
-      lineStartOffset = i;
-      starts.push(i);
-      sawTokenOnLine = false;
-      continue;
-    }
-    if (c === C.Hash) {
-      let j = i;
-      while (j < n && text.charCodeAt(j) !== C.LF && text.charCodeAt(j) !== C.CR) j++;
-      comments.push(makeComment(text, i, j, line, lineStartOffset));
-      i = j;
-      continue;
-    }
-    if (isIdentStart(c)) {
-      let j = i + 1;
-      while (j < n && isIdentPart(text.charCodeAt(j))) j++;
-      const word = text.slice(i, j);
-      push(KEYWORDS.has(word) ? 'keyword' : 'ident', i, j, word);
-      i = j;
-      continue;
-    }
-    if (isDigit(c) || (c === C.Dot && isDigit(text.charCodeAt(i + 1)))) {
-      i = lexNumber(text, i, push);
-      continue;
-    }
-    if (c === C.Quote) {
-      i = lexString(text, i, push);
-      continue;
-    }
-    if (c === C.Minus) {
-      const two = text.charCodeAt(i + 1) === C.Gt;
-      push(two ? '->' : '-', i, i + (two ? 2 : 1));
-      i += two ? 2 : 1;
-      continue;
-    }
-    if (c === C.Slash) {
-      const two = text.charCodeAt(i + 1) === C.Slash;
-      if (two) slashes.push(tokens.length);
-      push(two ? '//' : '/', i, i + (two ? 2 : 1));
-      i += two ? 2 : 1;
-      continue;
-    }
-    const p = c < 128 ? SINGLE[c] : undefined;
-    if (p !== undefined) {
-      push(p, i, i + 1);
-      i++;
-      continue;
-    }
-    // One code point, so that an astral character is one invalid token, not two halves.
-    const cp = text.codePointAt(i) ?? c;
-    const len = cp > 0xffff ? 2 : 1;
-    push('invalid', i, i + len);
-    i += len;
   }
-  const eof = push('eof', i, i);
-  // EOF is never "first on its line" in the sense that matters for sync points.
-  eof.lineStart = false;
-  return { tokens, comments, starts, slashes };
+
+  /** The next token; `eof` at the end, and again on every later call. */
+  next(): Token {
+    if (this.eof) return this.eof;
+    const text = this.text;
+    const n = text.length;
+    let i = this.i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === C.Space || c === C.Tab || c === C.VT || c === C.FF || c === C.NBSP || c === C.BOM) {
+        i++;
+        continue;
+      }
+      if (c === C.LF || c === C.CR) {
+        if (this.past > this.extra) break;
+        if (this.nlAt < 0) this.nlAt = i;
+        i += c === C.CR && text.charCodeAt(i + 1) === C.LF ? 2 : 1;
+        this.line++;
+        this.lineStartOffset = i;
+        this.starts.push(i);
+        this.sawTokenOnLine = false;
+        continue;
+      }
+      if (c === C.Hash) {
+        let j = i;
+        while (j < n && text.charCodeAt(j) !== C.LF && text.charCodeAt(j) !== C.CR) j++;
+        this.comments.push(makeComment(text, i, j, this.line, this.lineStartOffset));
+        i = j;
+        continue;
+      }
+      if (isIdentStart(c)) {
+        let j = i + 1;
+        while (j < n && isIdentPart(text.charCodeAt(j))) j++;
+        const word = text.slice(i, j);
+        this.i = j;
+        return this.make(KEYWORDS.has(word) ? 'keyword' : 'ident', i, j, word);
+      }
+      if (isDigit(c) || (c === C.Dot && isDigit(text.charCodeAt(i + 1)))) {
+        this.i = lexNumber(text, i, this.push);
+        return this.made!;
+      }
+      if (c === C.Quote) {
+        this.i = lexString(text, i, this.push);
+        return this.made!;
+      }
+      if (c === C.Minus) {
+        const two = text.charCodeAt(i + 1) === C.Gt;
+        this.i = i + (two ? 2 : 1);
+        return this.make(two ? '->' : '-', i, this.i);
+      }
+      if (c === C.Slash) {
+        const two = text.charCodeAt(i + 1) === C.Slash;
+        if (two) this.slashes.push(this.count);
+        this.i = i + (two ? 2 : 1);
+        return this.make(two ? '//' : '/', i, this.i);
+      }
+      const p = c < 128 ? SINGLE[c] : undefined;
+      if (p !== undefined) {
+        this.i = i + 1;
+        return this.make(p, i, i + 1);
+      }
+      // One code point, so that an astral character is one invalid token, not two halves.
+      const cp = text.codePointAt(i) ?? c;
+      const len = cp > 0xffff ? 2 : 1;
+      this.i = i + len;
+      return this.make('invalid', i, i + len);
+    }
+    this.i = i;
+    const eof = this.make('eof', i, i);
+    // EOF is never "first on its line" in the sense that matters for sync points.
+    eof.lineStart = false;
+    this.eof = eof;
+    return eof;
+  }
 }
 
 function makeComment(text: string, start: number, end: number, line: number, lineStartOffset: number): Comment {

@@ -52,7 +52,7 @@ import type {
   TrainDecl,
   TrainEntry,
 } from './ast';
-import { lex, lexWindow, LineMap, type Token, type TokenKind } from './lexer';
+import { lex, lexWindow, LineMap, Scanner, type Token, type TokenKind } from './lexer';
 
 /** Deepest nesting of brackets / unary minus / chains-in-arguments that is parsed. */
 export const MAX_DEPTH = 200;
@@ -77,16 +77,69 @@ const CONTINUES: ReadonlySet<TokenKind> = new Set<TokenKind>([
 
 /** Parse a whole file. Never throws. */
 export function parse(text: string): SourceFile {
-  let lexed: ReturnType<typeof lex>;
-  try {
-    lexed = lex(text);
-  } catch (e) {
-    return internalFailure(text, [], e);
+  // How a `//` reads depends on brackets later on its line, which the lexer
+  // settles over the whole token list; without one, tokens are pulled one
+  // at a time as the parser goes (the same tokens `lex` gives).
+  if (text.includes('//')) {
+    let lexed: ReturnType<typeof lex>;
+    try {
+      lexed = lex(text);
+    } catch (e) {
+      return internalFailure(text, [], e);
+    }
+    try {
+      return new Parser(new TokenArray(lexed.tokens), lexed.comments, lexed.lines).parseFile();
+    } catch (e) {
+      return internalFailure(text, lexed.comments, e);
+    }
   }
+  const scanner = new Scanner(text, 0, 0, -1, 0);
   try {
-    return new Parser(lexed.tokens, lexed.comments, lexed.lines).parseFile();
+    // The line map grows with `scanner.starts` as lines are read.
+    return new Parser(new TokenStream(scanner), scanner.comments, new LineMap(text, scanner.starts)).parseFile();
   } catch (e) {
-    return internalFailure(text, lexed.comments, e);
+    return internalFailure(text, scanner.comments, e);
+  }
+}
+
+/** The parser's view of the tokens: by index, clamped to the final `eof`. */
+interface Tokens {
+  get(i: number): Token;
+}
+
+/** Tokens lexed up front (a `//` in the file, or an incremental window). */
+class TokenArray implements Tokens {
+  constructor(private readonly toks: readonly Token[]) {}
+
+  get(i: number): Token {
+    return this.toks[Math.min(i, this.toks.length - 1)];
+  }
+}
+
+/** Ring size of {@link TokenStream}: the parser looks one token back and one ahead. */
+const WINDOW = 64;
+
+/**
+ * Tokens pulled from a Scanner as the parser asks for them, keeping only the
+ * last {@link WINDOW}: a whole file's tokens never live at once.
+ */
+class TokenStream implements Tokens {
+  private readonly ring = new Array<Token>(WINDOW);
+  private count = 0;
+  private eof: Token | undefined;
+
+  constructor(private readonly scanner: Scanner) {}
+
+  get(i: number): Token {
+    while (i >= this.count) {
+      if (this.eof) return this.eof;
+      const t = this.scanner.next();
+      this.ring[this.count % WINDOW] = t;
+      this.count++;
+      if (t.kind === 'eof') this.eof = t;
+    }
+    if (i < this.count - WINDOW) throw new Error(`token ${i} is no longer held (parser looked back too far)`);
+    return this.ring[i % WINDOW];
   }
 }
 
@@ -137,6 +190,15 @@ function endOf(t: Token): Position {
   const p = { line: t.line, character: t.character + (t.end - t.start), offset: t.end };
   if (positionSink) positionSink.push(p);
   return p;
+}
+
+/**
+ * `a` itself when empty or long, else an exact-size copy. An array grown by
+ * `push` keeps room for 16 more elements; the tree lives as long as the
+ * analysis, and that slack was a large part of its memory.
+ */
+function fit<T>(a: T[]): T[] {
+  return a.length === 0 || a.length > 16 ? a : a.slice();
 }
 
 function span(start: Position, end: Position): Range {
@@ -212,7 +274,7 @@ export function reparse(text: string, prev: ParseState | undefined): ParseState 
   let resumed: number | undefined;
   itemPositions = positions;
   try {
-    const parser = new Parser(window.tokens, window.comments, lines);
+    const parser = new Parser(new TokenArray(window.tokens), window.comments, lines);
     const at = parser.parseItems(items, last ? firstTokenAt(window.tokens, last.offset) : 0, (t) => t.start === stopAt);
     const tok = window.tokens[at];
     if (stopAt >= 0) {
@@ -289,7 +351,7 @@ class Parser {
   private nest = 0;
 
   constructor(
-    private readonly toks: Token[],
+    private readonly toks: Tokens,
     private readonly comments: Comment[],
     private readonly lines: LineMap,
   ) {}
@@ -297,21 +359,21 @@ class Parser {
   // ------------------------------------------------------------ token access
 
   private get cur(): Token {
-    return this.toks[this.pos];
+    return this.toks.get(this.pos);
   }
 
   private at(i: number): Token {
-    return this.toks[Math.min(i, this.toks.length - 1)];
+    return this.toks.get(i);
   }
 
   private advance(): Token {
-    const t = this.toks[this.pos];
+    const t = this.toks.get(this.pos);
     if (t.kind !== 'eof') this.pos++;
     return t;
   }
 
   private get prevTok(): Token | undefined {
-    return this.pos > 0 ? this.toks[this.pos - 1] : undefined;
+    return this.pos > 0 ? this.toks.get(this.pos - 1) : undefined;
   }
 
   /** The line break before token `i` ends a statement (outside brackets). */
@@ -319,7 +381,7 @@ class Parser {
     const t = this.at(i);
     if (t.kind === 'eof') return true;
     if (!t.nlBefore || this.parenDepth > 0 || t.kind === '->') return false;
-    const p = i > 0 ? this.toks[i - 1] : undefined;
+    const p = i > 0 ? this.toks.get(i - 1) : undefined;
     return p === undefined || !CONTINUES.has(p.kind);
   }
 
@@ -728,7 +790,7 @@ class Parser {
         this.advance();
       }
     }
-    return { items, range: span(startOf(open), end) };
+    return { items: fit(items), range: span(startOf(open), end) };
   }
 
   // ------------------------------------------------------------ statements
@@ -844,11 +906,11 @@ class Parser {
         const t = this.cur;
         if (t.kind === close) {
           this.advance();
-          return { items, end: endOf(t) };
+          return { items: fit(items), end: endOf(t) };
         }
         if (this.closesEarly(t)) {
           this.unclosed(open, close, t);
-          return { items, end: this.lastEnd(open) };
+          return { items: fit(items), end: this.lastEnd(open) };
         }
         const item = parseItem();
         if (item !== undefined) items.push(item);
@@ -859,16 +921,16 @@ class Parser {
         }
         if (u.kind === close) {
           this.advance();
-          return { items, end: endOf(u) };
+          return { items: fit(items), end: endOf(u) };
         }
         if (this.closesEarly(u) || u.nlBefore) {
           this.unclosed(open, close, u);
-          return { items, end: this.lastEnd(open) };
+          return { items: fit(items), end: this.lastEnd(open) };
         }
         if (u.kind === 'invalid') this.error('syntax.invalid_character', invalidCharMessage(u.text), this.tokRange(u));
         else this.error('syntax.expected', `expected ',' or '${close}' ${what}, found ${this.describe(u, false)}`, this.tokRange(u));
-        if (this.skipToClose(close)) return { items, end: endOf(this.toks[this.pos - 1]) };
-        return { items, end: this.lastEnd(open) };
+        if (this.skipToClose(close)) return { items: fit(items), end: endOf(this.toks.get(this.pos - 1)) };
+        return { items: fit(items), end: this.lastEnd(open) };
       }
     } finally {
       this.parenDepth--;
@@ -958,7 +1020,7 @@ class Parser {
       calls.push(this.parseCall(true));
     }
     if (calls.length === 0) return head;
-    return { kind: 'chain', head, calls, range: span(head.range.start, calls[calls.length - 1].range.end) };
+    return { kind: 'chain', head, calls: fit(calls), range: span(head.range.start, calls[calls.length - 1].range.end) };
   }
 
   /** `IDENT ['(' ARGS ')'] ['*' N]`, the repeat only in chain position. */
@@ -1064,7 +1126,7 @@ class Parser {
       else {
         if (u.kind === 'invalid') this.error('syntax.invalid_character', invalidCharMessage(u.text), this.tokRange(u));
         else this.error('syntax.expected', `expected ')' to close '(' at ${this.where(open)}, found ${this.describe(u, false)}`, this.tokRange(u));
-        if (this.skipToClose(')')) return { kind: 'paren', expr, range: span(startOf(open), endOf(this.toks[this.pos - 1])) };
+        if (this.skipToClose(')')) return { kind: 'paren', expr, range: span(startOf(open), endOf(this.toks.get(this.pos - 1))) };
       }
       return { kind: 'paren', expr, range: span(startOf(open), this.lastEnd(open)) };
     } finally {
