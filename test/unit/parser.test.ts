@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, stripRanges, MAX_DEPTH } from '../../extension/core/syntax/parser';
+import { parse, sameStructure, stripRanges, MAX_DEPTH } from '../../extension/core/syntax/parser';
 import { lex } from '../../extension/core/syntax/lexer';
 import type {
   AssignStmt,
@@ -600,4 +600,24 @@ test('stripRanges drops positions but keeps structure', () => {
   const c = stripRanges(parse('model A {\n  x = f(1) -> g()\n}\n').items);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
+});
+
+test('sameStructure agrees with comparing stripRanges copies', () => {
+  const texts = [
+    'model A {\n  x = f(1) -> g\n}\n',
+    'model   A{\n\n   x=f( 1 )\n     -> g\n}',
+    'model A {\n  x = f(1) -> g()\n}\n',
+    'model A {\n  x = f(2) -> g\n}\n',
+    'block b(d, k = 2) {\n  input x\n  output x -> dense(d) * 3\n}\n',
+    'block b(d, k = 3) {\n  input x\n  output x -> dense(d) * 3\n}\n',
+  ];
+  const trees = texts.map((t) => parse(t).items);
+  for (const a of trees) {
+    for (const b of trees) {
+      assert.equal(sameStructure(a, b), JSON.stringify(stripRanges(a)) === JSON.stringify(stripRanges(b)));
+    }
+  }
+  assert.ok(sameStructure(trees[0], trees[1]));
+  assert.ok(!sameStructure(trees[0], trees[2]), 'relu and relu() stay distinct');
+  assert.ok(!sameStructure(trees[4], trees[5]));
 });

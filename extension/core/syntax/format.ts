@@ -51,7 +51,7 @@ import type {
   TrainEntry,
 } from './ast';
 import { LineMap } from './lexer';
-import { parse, stripRanges } from './parser';
+import { parse, sameStructure } from './parser';
 
 /** Column limit for chains. */
 export const FORMAT_WIDTH = 100;
@@ -117,7 +117,7 @@ function verify(file: SourceFile, out: string): boolean {
   for (let i = 0; i < file.comments.length; i++) {
     if (again.comments[i].text !== file.comments[i].text) return false;
   }
-  return JSON.stringify(stripRanges(again.items)) === JSON.stringify(stripRanges(file.items));
+  return sameStructure(again.items, file.items);
 }
 
 interface Printed {

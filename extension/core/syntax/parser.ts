@@ -1157,6 +1157,36 @@ const RANGE_KEYS: ReadonlySet<string> = new Set(['range', 'opRange', 'keywordRan
  * structure (the formatter's self-check, tests). `argsRange` becomes `true`
  * so that `relu` and `relu()` stay distinct.
  */
+/**
+ * Whether two syntax trees have the same structure, ranges ignored: what
+ * `stripRanges(a)` and `stripRanges(b)` deep-equal would say, without
+ * copying either tree (the formatter checks every result this way).
+ */
+export function sameStructure(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameStructure(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  // As JSON.stringify of stripRanges sees them: undefined fields are absent,
+  // a present `argsRange` is `true`.
+  let keys = 0;
+  for (const k in x) {
+    if (RANGE_KEYS.has(k) || (x[k] === undefined && k !== 'argsRange')) continue;
+    keys++;
+    if (k === 'argsRange') {
+      if (!(k in y)) return false;
+    } else if (!sameStructure(x[k], y[k])) return false;
+  }
+  for (const k in y) if (!RANGE_KEYS.has(k) && (y[k] !== undefined || k === 'argsRange')) keys--;
+  return keys === 0;
+}
+
 export function stripRanges<T>(node: T): unknown {
   if (Array.isArray(node)) return node.map((n) => stripRanges(n));
   if (node === null || typeof node !== 'object') return node;
