@@ -5,17 +5,7 @@
  * with train sections), with varied sizes so that no two units analyse
  * identically. Deterministic for a given line count.
  */
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../extension/core/runtime/data/random';
 
 type Unit = (i: number, r: () => number) => string[];
 
@@ -116,7 +106,7 @@ const UNITS: Unit[] = [transformer, resnet, recurrent, mlp];
 
 /** A file of exactly `lines` lines (the last unit is cut short by comment lines, never mid-unit). */
 export function generateFile(lines: number, seed = 1): string {
-  const r = prng(seed ^ lines);
+  const r = mulberry32(seed ^ lines);
   const out: string[] = [`# generated benchmark file: ${lines} lines`, ''];
   for (let i = 0; ; i++) {
     const unit = UNITS[i % UNITS.length](i, r);

@@ -75,6 +75,7 @@ model Conv {
 }
 `;
 import { GPT2_SMALL as GPT2 } from '../fixtures/contract';
+import { mulberry32 } from '../../extension/core/runtime/data/random';
 
 const LIB = `block mlp(n, act = relu) {
   input x
@@ -83,18 +84,6 @@ const LIB = `block mlp(n, act = relu) {
 `;
 
 // ------------------------------------------------------------------ PRNG
-
-/** mulberry32: small, fast, and the same sequence on every platform. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const int = (r: Rand, n: number) => Math.floor(r() * n);
@@ -264,7 +253,7 @@ interface Mutant {
 }
 
 function* mutants(count: number): Generator<Mutant> {
-  const r = prng(SEED);
+  const r = mulberry32(SEED);
   const seeds = loadSeeds();
   for (let index = 0; index < count; index++) {
     const seed = pick(r, seeds);

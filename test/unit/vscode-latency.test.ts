@@ -6,17 +6,7 @@ import { AnalysisSession } from '../../extension/core/analysis/session';
 import { getLayer } from '../../extension/core';
 import { applyTokenEdit, encodeTokens, semanticTokens, tokenEdit } from '../../extension/vscode/pure/semanticTokens';
 import { analysisDelay, CHEAP_ANALYSIS_MS, smoothedCost } from '../../extension/vscode/pure/schedule';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../extension/core/runtime/data/random';
 
 test('tokenEdit: equal arrays need no edit', () => {
   assert.equal(tokenEdit(new Uint32Array([]), new Uint32Array([])), undefined);
@@ -43,7 +33,7 @@ test('tokenEdit: the edit keeps the common prefix and suffix and applies back to
 });
 
 test('tokenEdit: random arrays round-trip through applyTokenEdit', () => {
-  const rand = rng(42);
+  const rand = mulberry32(42);
   for (let n = 0; n < 500; n++) {
     const a = Array.from({ length: Math.floor(rand() * 30) }, () => Math.floor(rand() * 4));
     const b = a.filter(() => rand() > 0.1).map((v) => (rand() < 0.1 ? Math.floor(rand() * 4) : v));

@@ -1,18 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyEdits, lineEdits, splitLines } from '../../extension/vscode/pure/lineDiff';
-
-/** Deterministic pseudo-random generator, so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../extension/core/runtime/data/random';
 
 function mutate(lines: string[], rand: () => number): string[] {
   const out: string[] = [];
@@ -31,7 +20,7 @@ test('splitLines keeps terminators so joining gives the text back', () => {
 });
 
 test('applying the edits turns the original into the formatted text (random cases)', () => {
-  const rand = rng(7);
+  const rand = mulberry32(7);
   for (let round = 0; round < 200; round++) {
     const n = Math.floor(rand() * 30);
     const a = Array.from({ length: n }, (_, i) => `line ${i % 7}`);

@@ -22,18 +22,24 @@ export interface Rng {
 
 /**
  * Mulberry32: 32-bit state, full period 2^32, good enough statistics for
- * data generation and a few lines long. Seeds are taken modulo 2^32.
+ * data generation and a few lines long. Uniform draws in [0, 1); seeds are
+ * taken modulo 2^32. Tests and the bench's file generator use it bare.
  */
-export function createRng(seed: number): Rng {
-  let state = (Math.floor(seed) >>> 0) ^ 0x9e3779b9;
-  let spare: number | undefined;
-  const next = (): number => {
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The generator behind the synthetic data sets (mulberry32 on a scrambled seed). */
+export function createRng(seed: number): Rng {
+  const next = mulberry32((Math.floor(seed) >>> 0) ^ 0x9e3779b9);
+  let spare: number | undefined;
   const rng: Rng = {
     next,
     uniform: (lo, hi) => lo + (hi - lo) * next(),
