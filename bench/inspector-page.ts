@@ -11,25 +11,11 @@ import { analyze } from '../extension/core/analysis/analyze';
 import type { BenchApi, CompareResult } from './inspector-api';
 import { configureWasm, selectBackend } from '../webview/host/backend';
 import { ModelSession } from '../webview/host/session';
+import { handLenet5 } from './hand-lenet';
 
 type Twin = (dims: Readonly<Record<string, number>>) => tf.LayersModel;
 
 // ------------------------------------------------------------- hand-built twins
-
-function lenet5(): tf.LayersModel {
-  return tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [32, 32, 1], filters: 6, kernelSize: 5, activation: 'tanh' }),
-      tf.layers.averagePooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'tanh' }),
-      tf.layers.averagePooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 120, activation: 'tanh' }),
-      tf.layers.dense({ units: 84, activation: 'tanh' }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-}
 
 /** VGGSmall without `random_flip` (an augmentation: the identity at inference, no weights). */
 function vggSmall(): tf.LayersModel {
@@ -163,7 +149,7 @@ function gptSmall(dims: Readonly<Record<string, number>>): tf.LayersModel {
   return tf.model({ inputs: tokens, outputs: x });
 }
 
-const TWINS: Record<string, Twin> = { lenet5, vggSmall, charLstm, gptSmall };
+const TWINS: Record<string, Twin> = { lenet5: handLenet5, vggSmall, charLstm, gptSmall };
 
 // ------------------------------------------------------------------ timing
 

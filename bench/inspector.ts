@@ -85,6 +85,22 @@ function message(text: string, version: number): ModelMessage {
   return modelMessage(a, a.models[0], URI, version);
 }
 
+/** esbuild and playwright-core from the project, and Chromium; or why the browser rows cannot run. */
+export function browserTools(root: string): { esbuild: Esbuild; playwright: Playwright; chromiumPath: string } | string {
+  const req = createRequire(join(root, 'package.json'));
+  let esbuild: Esbuild;
+  let playwright: Playwright;
+  try {
+    esbuild = req('esbuild') as Esbuild;
+    playwright = req('playwright-core') as Playwright;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const chromiumPath = process.env.NNMODEL_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(chromiumPath)) return `no Chromium at ${chromiumPath}`;
+  return { esbuild, playwright, chromiumPath };
+}
+
 export async function poll<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeout = 120_000): Promise<T> {
   const deadline = Date.now() + timeout;
   for (;;) {
@@ -237,18 +253,9 @@ export const inspectorSection: BenchSection = {
   name: 'inspector',
   title: 'Inspector (headless Chromium): runtime vs hand-built tfjs-layers, feature maps, tensors',
   async run(ctx: BenchContext, report) {
-    const req = createRequire(join(ctx.root, 'package.json'));
-    let esbuild: Esbuild;
-    let playwright: Playwright;
-    try {
-      esbuild = req('esbuild') as Esbuild;
-      playwright = req('playwright-core') as Playwright;
-    } catch (e) {
-      report.note(`skipped: ${(e as Error).message}`);
-      return;
-    }
-    const chromiumPath = process.env.NNMODEL_CHROMIUM ?? '/usr/bin/chromium';
-    if (!existsSync(chromiumPath)) return report.note(`skipped: no Chromium at ${chromiumPath}`);
+    const tools = browserTools(ctx.root);
+    if (typeof tools === 'string') return report.note(`skipped: ${tools}`);
+    const { esbuild, playwright, chromiumPath } = tools;
     if (!existsSync(join(ctx.root, 'dist/webview.js'))) return report.note('skipped: dist/webview.js is missing (npm run build)');
 
     const bundleDir = mkdtempSync(join(tmpdir(), 'nnmodel-bench-inspector-'));

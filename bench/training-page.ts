@@ -16,23 +16,13 @@ import type { ModelInfo } from '../extension/core/analysis/types';
 import { trainModel, type TrainData } from '../extension/core/runtime/train';
 import { configureWasm, selectBackend } from '../webview/host/backend';
 import type { TrainBenchApi } from './training-api';
+import { handLenet5 } from './hand-lenet';
 
 const BATCH = 64;
 
-/** LeNet-5 as examples/lenet5.nnmodel, written with stock tfjs-layers (as the Node bench and PyTorch script do). */
+/** The hand-written LeNet-5, compiled as `model.fit` needs it. */
 function handLenet(): tf.LayersModel {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [32, 32, 1], filters: 6, kernelSize: 5, activation: 'tanh' }),
-      tf.layers.averagePooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'tanh' }),
-      tf.layers.averagePooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 120, activation: 'tanh' }),
-      tf.layers.dense({ units: 84, activation: 'tanh' }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
+  const model = handLenet5();
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
   return model;
 }

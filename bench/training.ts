@@ -38,7 +38,7 @@ import { buildModel } from '../extension/core/runtime/build';
 import { digits } from '../extension/core/runtime/data/synthetic';
 import { registerTrainingKernels } from '../extension/core/runtime/kernels';
 import { trainModel, type TrainData } from '../extension/core/runtime/train';
-import { BROWSER_ARGS, poll, serve, type Esbuild, type Playwright } from './inspector';
+import { BROWSER_ARGS, browserTools, poll, serve } from './inspector';
 import type { TrainBenchApi, TrainKind } from './training-api';
 import type { BenchContext, BenchSection, SectionReport } from './registry';
 
@@ -99,17 +99,9 @@ interface BrowserResults {
 }
 
 async function browserRates(ctx: BenchContext, lenet: string, count: number, warm: number): Promise<BrowserResults | string> {
-  const req = createRequire(join(ctx.root, 'package.json'));
-  let esbuild: Esbuild;
-  let playwright: Playwright;
-  try {
-    esbuild = req('esbuild') as Esbuild;
-    playwright = req('playwright-core') as Playwright;
-  } catch (e) {
-    return `browser rows skipped: ${(e as Error).message}`;
-  }
-  const chromiumPath = process.env.NNMODEL_CHROMIUM ?? '/usr/bin/chromium';
-  if (!existsSync(chromiumPath)) return `browser rows skipped: no Chromium at ${chromiumPath}`;
+  const tools = browserTools(ctx.root);
+  if (typeof tools === 'string') return `browser rows skipped: ${tools}`;
+  const { esbuild, playwright, chromiumPath } = tools;
   if (!existsSync(join(ctx.root, 'dist/tfjs-backend-wasm-simd.wasm'))) return 'browser rows skipped: dist/*.wasm are missing (npm run build)';
   const bundleDir = mkdtempSync(join(tmpdir(), 'nnmodel-bench-training-'));
   let server: Server | undefined;
