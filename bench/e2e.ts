@@ -222,7 +222,8 @@ async function installProbes(page: Page): Promise<void> {
         state.value = undefined;
         const tick = () => {
           const v = read(probe);
-          if (mode === 'eq' ? v === target : v !== null && v !== target) {
+          // A hint ending in '…' is the old one shortened while VS Code waits for the new one: not a new value.
+          if (mode === 'eq' ? v === target : v !== null && v !== target && !v.endsWith('…')) {
             state.seenAt = performance.now();
             state.value = v;
             return;
