@@ -31,6 +31,9 @@ test('the page carries a strict CSP: nonce scripts, wasm but no eval, nothing re
   assert.deepEqual(directives.get('img-src'), [CSP_SOURCE, 'data:', 'blob:']);
   assert.deepEqual(directives.get('connect-src'), [CSP_SOURCE]);
   assert.deepEqual(directives.get('font-src'), [CSP_SOURCE]);
+  // The training worker starts from a Blob URL of its script, and from nothing else.
+  assert.deepEqual(directives.get('worker-src'), ['blob:']);
+  assert.deepEqual([...directives.keys()].sort(), ['connect-src', 'default-src', 'font-src', 'img-src', 'script-src', 'style-src', 'worker-src']);
   assert.ok(!csp.includes("'unsafe-eval'"));
   assert.ok(!csp.includes("'unsafe-inline'"));
   assert.equal(csp, contentSecurityPolicy(CSP_SOURCE, nonce));
@@ -51,6 +54,10 @@ test('every script has the nonce and none is inline; the initial state is in an 
   const decoded = initial[1].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   assert.deepEqual(JSON.parse(decoded), { backend: 'webgl' });
   assert.match(html, /data-wasm-base="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/dist\/"/);
+  // The training worker's script is named for the page, beside the .wasm files unless given.
+  assert.match(html, /data-train-worker="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/dist\/trainWorker\.js"/);
+  const given = inspectorHtml({ ...options(nonce), trainWorkerUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/other/w.js?"x' });
+  assert.match(given, /data-train-worker="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/other\/w\.js\?&quot;x"/);
 });
 
 test('a fresh nonce per render: 128 random bits', () => {

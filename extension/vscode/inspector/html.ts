@@ -22,6 +22,8 @@ export interface InspectorHtmlOptions {
   styleUri: string;
   /** Webview URI of dist/ with a trailing slash: where tfjs fetches its .wasm files. */
   wasmBase: string;
+  /** Webview URI of dist/trainWorker.js, the training worker's script; by default `${wasmBase}trainWorker.js`. */
+  trainWorkerUri?: string;
   initial: InitialState;
 }
 
@@ -43,13 +45,16 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
     // 'wasm-unsafe-eval' lets the WASM backend compile its module; JavaScript eval stays forbidden.
     `script-src 'nonce-${nonce}' 'wasm-unsafe-eval'`,
     `font-src ${cspSource}`,
-    // tfjs fetches the .wasm binaries from dist/.
+    // tfjs fetches the .wasm binaries from dist/; the page fetches the training worker's script from there too.
     `connect-src ${cspSource}`,
+    // The training worker starts from a Blob URL of that script (a worker must be of the page's origin; resources are not).
+    'worker-src blob:',
   ].join('; ');
 }
 
 export function inspectorHtml(o: InspectorHtmlOptions): string {
   const csp = contentSecurityPolicy(o.cspSource, o.nonce);
+  const trainWorker = o.trainWorkerUri ?? `${o.wasmBase.endsWith('/') ? o.wasmBase : `${o.wasmBase}/`}trainWorker.js`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -59,7 +64,7 @@ export function inspectorHtml(o: InspectorHtmlOptions): string {
 <link rel="stylesheet" href="${escapeAttr(o.styleUri)}" nonce="${escapeAttr(o.nonce)}">
 <title>nnmodel Inspector</title>
 </head>
-<body data-wasm-base="${escapeAttr(o.wasmBase)}" data-initial="${escapeAttr(JSON.stringify(o.initial))}">
+<body data-wasm-base="${escapeAttr(o.wasmBase)}" data-train-worker="${escapeAttr(trainWorker)}" data-initial="${escapeAttr(JSON.stringify(o.initial))}">
 <div id="app"><p class="nn-empty">Loading the inspector…</p></div>
 <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
 </body>
