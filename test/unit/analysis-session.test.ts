@@ -149,3 +149,103 @@ test('reparse equals a fresh parse and reuses the items an edit left alone', () 
   }
   assert.ok(reusedItems > 1000, `items reused: ${reusedItems}`);
 });
+
+/** `text` with `insert` put at `at` and `remove` characters after it dropped. */
+function splice(text: string, at: number, remove: number, insert: string): string {
+  return text.slice(0, at) + insert + text.slice(at + remove);
+}
+
+test('keystrokes across a generated file (in models, blocks, train sections; adding and removing lines) equal fresh analyses', () => {
+  const rnd = prng(99);
+  const original = generateFile(600);
+  const session = new AnalysisSession();
+  let text = original;
+  same(session, text, {}, 'first');
+  // Typing as an editor does: one character or one line break at a time, at the end of or inside a line.
+  const typed = ['1', 'x', ' ', '\n', ',', '(', ')', 'relu', '\n  z = x -> dense(2)', '# c'];
+  for (let k = 0; k < 80; k++) {
+    const lines = text.split('\n');
+    const line = Math.floor(rnd() * lines.length);
+    let at = 0;
+    for (let l = 0; l < line; l++) at += lines[l].length + 1;
+    const col = Math.floor(rnd() * (lines[line].length + 1));
+    const op = rnd();
+    if (op < 0.6) text = splice(text, at + col, 0, typed[Math.floor(rnd() * typed.length)]);
+    else if (op < 0.85) text = splice(text, at + col, 1, '');
+    else text = splice(text, at, lines[line].length + 1, '');
+    same(session, text, {}, `keystroke ${k}`);
+    if (rnd() < 0.15) {
+      text = original;
+      same(session, text, {}, `restored after ${k}`);
+    }
+  }
+});
+
+test('a keystroke that keeps the line count re-analyses one model and keeps every range right', () => {
+  const text = generateFile(2000);
+  const lines = text.split('\n');
+  const session = new AnalysisSession();
+  session.update(text);
+  for (const frac of [0.1, 0.5, 0.9]) {
+    let at = Math.floor(lines.length * frac);
+    while (!lines[at].startsWith('  ') || !lines[at].includes('->') || lines[at - 1].startsWith('block')) at++;
+    for (const extra of [' ', '', 'x', '']) {
+      const edited = [...lines.slice(0, at), lines[at] + extra, ...lines.slice(at + 1)].join('\n');
+      same(session, edited, {}, `line ${at} + ${JSON.stringify(extra)}`);
+      assert.ok(session.stats.analysedModels <= 1, `analysed ${session.stats.analysedModels} models`);
+    }
+  }
+});
+
+test('an edit in a block used by many models re-analyses them, and the others stay', () => {
+  const block = 'block mlp(n) {\n  input x\n  output x -> dense(n) -> relu\n}\n';
+  const users = Array.from({ length: 12 }, (_, i) => `model U${i} {\n  input x: [${i + 2}]\n  output x -> mlp(${i + 3})\n}\n`).join('');
+  const others = Array.from({ length: 8 }, (_, i) => `model O${i} {\n  input x: [${i + 2}]\n  h = x -> dense(4)\n  output h -> dense(2)\n}\n`).join('');
+  const session = new AnalysisSession();
+  same(session, block + users + others, {}, 'first');
+  same(session, block.replace('relu', 'gelu') + users + others, {}, 'block body edited');
+  assert.equal(session.stats.analysedModels, 12);
+  assert.equal(session.stats.reusedModels, 8);
+  same(session, block.replace('relu', 'gelu\n  # two lines') + users + others, {}, 'block grew a line');
+  assert.equal(session.stats.reusedModels, 8);
+  same(session, block.replace('dense(n)', 'dense(n, bogus = 1)') + users + others, {}, 'block broken');
+  same(session, block.replace('mlp', 'mlq') + users + others, {}, 'block renamed: every user now has an unknown name');
+  same(session, block + users + others, {}, 'back');
+});
+
+test('names declared elsewhere change what an untouched body means (symbols, references, unused values)', () => {
+  const a = 'model A {\n  input x: [4]\n  d = dense(4)\n  t = x -> d\n  u = x -> relu\n  output x -> d -> helper(2)\n}\n';
+  const helper = 'block helper(n) {\n  input x\n  output x -> dense(n)\n}\n';
+  const shadow = 'block dense(n) {\n  input x\n  output x\n}\n';
+  const session = new AnalysisSession();
+  same(session, a, {}, 'helper unknown, t and u unused');
+  same(session, a + helper, {}, 'helper declared below: a reference from the untouched model');
+  same(session, shadow + a + helper, {}, 'a block named dense: d is no longer a layer object');
+  same(session, a + helper, {}, 'shadow removed');
+  same(session, a.replace('t = x -> d', 't = x -> d\n  v = t'), {}, 'a line added in the body, helper gone');
+  // Lines move above an unused value reassigned later: the message names the (new) line of the reassignment.
+  const re = 'model R {\n  input x: [4]\n  y = x -> dense(2)\n  y = x -> dense(3)\n  output y\n}\n';
+  same(session, re + a, {}, 'reassigned before use');
+  same(session, '# one\n# two\n' + re + a, {}, 'moved down two lines');
+});
+
+test('edits of the import line and of an imported file between keystrokes', () => {
+  const files = new Map<string, string>([
+    ['lib.nnmodel', 'block twice(n) {\n  input x\n  output x -> dense(n) -> dense(n)\n}\n'],
+    ['other.nnmodel', 'block twice(n) {\n  input x\n  output x -> dense(n)\n}\n'],
+  ]);
+  const options: AnalyzeOptions = {
+    uri: 'main.nnmodel',
+    readImport: (_from, path) => (files.has(path) ? { uri: path, text: files.get(path)! } : undefined),
+  };
+  const body = 'model M {\n  input x: [4]\n  output x -> twice(8)\n}\nmodel N {\n  input x: [2]\n  output x -> dense(1)\n}\n';
+  const session = new AnalysisSession();
+  same(session, 'import "lib.nnmodel"\n' + body, options, 'first');
+  same(session, 'import "other.nnmodel"\n' + body, options, 'import line edited');
+  same(session, 'import "othe.nnmodel"\n' + body, options, 'import of a missing file');
+  same(session, '\nimport "other.nnmodel"\n' + body, options, 'import moved down');
+  same(session, '\nimport "other.nnmodel"\n' + body.replace('dense(1)', 'dense(3)'), options, 'keystroke in N');
+  assert.equal(session.stats.analysedModels, 1);
+  files.set('other.nnmodel', files.get('other.nnmodel')!.replace('dense(n)', 'dense(2 * n)'));
+  same(session, '\nimport "other.nnmodel"\n' + body.replace('dense(1)', 'dense(3)'), options, 'imported file edited');
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, sameStructure, stripRanges, MAX_DEPTH } from '../../extension/core/syntax/parser';
+import { parse, reparse, sameStructure, stripRanges, MAX_DEPTH, type ParseState } from '../../extension/core/syntax/parser';
 import { lex } from '../../extension/core/syntax/lexer';
 import type {
   AssignStmt,
@@ -620,4 +620,33 @@ test('sameStructure agrees with comparing stripRanges copies', () => {
   assert.ok(sameStructure(trees[0], trees[1]));
   assert.ok(!sameStructure(trees[0], trees[2]), 'relu and relu() stay distinct');
   assert.ok(!sameStructure(trees[4], trees[5]));
+});
+
+test('reparse keeps line numbers right when an edit touches, splits or joins line breaks (LF, CR LF, lone CR)', () => {
+  const model = (i: number, nl: string) => [`model M${i} {`, '  input x: [4]', `  y = x -> dense(${i + 1})`, '  output y', '}', ''].join(nl);
+  for (const nl of ['\n', '\r\n', '\r']) {
+    const base = Array.from({ length: 6 }, (_, i) => model(i, nl)).join('');
+    const at = base.indexOf('dense(3)');
+    const lineEnd = base.indexOf(nl, at);
+    const edits: [string, (t: string) => string][] = [
+      ['a character inside a line', (t) => t.slice(0, at) + 'x' + t.slice(at)],
+      ['a character at the end of a line', (t) => t.slice(0, lineEnd) + ' ' + t.slice(lineEnd)],
+      ['a character right after a line break', (t) => t.slice(0, lineEnd + nl.length) + ' ' + t.slice(lineEnd + nl.length)],
+      ['a character between CR and LF', (t) => t.slice(0, lineEnd + 1) + ' ' + t.slice(lineEnd + 1)],
+      ['a LF after a CR', (t) => t.slice(0, lineEnd + 1) + '\n' + t.slice(lineEnd + 1)],
+      ['a line break removed', (t) => t.slice(0, lineEnd) + t.slice(lineEnd + nl.length)],
+      ['a CR inserted', (t) => t.slice(0, at) + '\r' + t.slice(at)],
+      ['a line break inserted', (t) => t.slice(0, at) + nl + t.slice(at)],
+    ];
+    for (const [what, edit] of edits) {
+      let state: ParseState | undefined = reparse(base, undefined);
+      // A first keystroke so that the state carries its line map, then the edit under test, then back.
+      const typed = base.slice(0, at) + '1' + base.slice(at);
+      for (const text of [typed, edit(typed), typed, base]) {
+        state = reparse(text, state);
+        assert.equal(JSON.stringify(state.file), JSON.stringify(parse(text)), `${JSON.stringify(nl)}: ${what}`);
+        assert.equal(state.lineCount, parse(text).range.end.line + 1, `${JSON.stringify(nl)}: ${what}: line count`);
+      }
+    }
+  }
 });

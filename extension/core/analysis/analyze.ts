@@ -139,7 +139,14 @@ function numberValue(n: number): Value {
 const NO_TENSOR_INPUTS: TensorValue[] = [];
 const NO_TENSOR_ARGS: Record<string, Shape | undefined> = {};
 
-const SITE_KINDS: readonly SiteInfo['kind'][] = ['input', 'value', 'object', 'layer', 'block'];
+/** Index of each site kind in a site key (a table, not an indexOf: this runs for every site of the file on every keystroke). */
+const SITE_KINDS: Readonly<Record<SiteInfo['kind'], number>> = { input: 0, value: 1, object: 2, layer: 3, block: 4 };
+const SITE_KIND_COUNT = 5;
+
+/** The order of `Analysis.sites`: by start, the enclosing (longer) one first. */
+export function compareSites(x: SiteInfo, y: SiteInfo): number {
+  return x.range.start.offset - y.range.start.offset || y.range.end.offset - x.range.end.offset;
+}
 
 /** One model's share of an analysis, as an incremental session replays it. */
 export interface ModelRecord {
@@ -165,6 +172,8 @@ export class Analyzer {
   private readonly siteEnds = new Map<number, number>();
   /** Sites sharing start and kind with an earlier one but ending elsewhere (rare). */
   private readonly siteOthers = new Set<string>();
+  /** Whether `sites` is in `compareSites` order so far: then the file's result needs no sort. */
+  private sitesSorted = true;
   readonly blocks = new Map<string, BlockDef>();
   private readonly instCache = new Map<string, InstResult>();
   /** Totals of the graphs built here (see totalsOf). */
@@ -223,13 +232,20 @@ export class Analyzer {
     const d0 = this.diagnostics.length;
     const s0 = this.sites.length;
     const n0 = this.nodeCount;
+    const sorted = this.sitesSorted;
     this.modelUsed = new Set();
     try {
       const info = this.analyzeModel(decl);
+      // The model's sites in file order (a stable sort, like the file's final one, so the result is the
+      // same): a replay then keeps the file's sites sorted, and an update needs no sort of them all.
+      const sites = this.sites.slice(s0).sort(compareSites);
+      this.sites.length = s0;
+      this.sitesSorted = sorted;
+      this.appendSorted(sites);
       return {
         info,
         diagnostics: this.diagnostics.slice(d0),
-        sites: this.sites.slice(s0),
+        sites,
         nodes: this.nodeCount - n0,
         used: [...this.modelUsed],
       };
@@ -238,10 +254,16 @@ export class Analyzer {
     }
   }
 
-  /** Adds a recorded model's results as if it had been analysed here. */
+  /**
+   * Adds a recorded model's results as if it had been analysed here. The
+   * session replays whole clusters, which share no item with any other
+   * cluster, and sites are ranges of this file's items: so a replayed site
+   * cannot repeat one of another cluster and needs no deduplication (which,
+   * for every site of the file, cost more than analysing the edited model).
+   */
   replayModel(r: ModelRecord): void {
     for (const d of r.diagnostics) this.pushDiagnostic(d);
-    for (const s of r.sites) this.pushSite(s);
+    this.appendSorted(r.sites);
     this.nodeCount += r.nodes;
     for (const n of r.used) this.usedBlocks.add(n);
   }
@@ -1399,16 +1421,30 @@ export class Analyzer {
     repeat?: number,
   ): void {
     if (ctx.uri !== this.uri || ctx.static || !this.isNewSite(range, kind)) return;
-    this.sites.push({ range, kind, name, model: ctx.model, inShapes, outShape, params, macs, repeat });
+    const s: SiteInfo = { range, kind, name, model: ctx.model, inShapes, outShape, params, macs, repeat };
+    const last = this.sites[this.sites.length - 1];
+    if (last && compareSites(last, s) > 0) this.sitesSorted = false;
+    this.sites.push(s);
   }
 
-  private pushSite(s: SiteInfo): void {
-    if (this.isNewSite(s.range, s.kind)) this.sites.push(s);
+  /** Appends sites already in `compareSites` order. */
+  private appendSorted(sites: readonly SiteInfo[]): void {
+    if (sites.length === 0) return;
+    const last = this.sites[this.sites.length - 1];
+    if (last && compareSites(last, sites[0]) > 0) this.sitesSorted = false;
+    for (const s of sites) this.sites.push(s);
+  }
+
+  /** The sites in `compareSites` order (sorts them in place when needed). */
+  sortedSites(): SiteInfo[] {
+    if (!this.sitesSorted) this.sites.sort(compareSites);
+    this.sitesSorted = true;
+    return this.sites;
   }
 
   /** Whether no site of this kind and range was recorded yet; records it. */
   private isNewSite(range: Range, kind: SiteInfo['kind']): boolean {
-    const key = range.start.offset * SITE_KINDS.length + SITE_KINDS.indexOf(kind);
+    const key = range.start.offset * SITE_KIND_COUNT + SITE_KINDS[kind];
     const end = this.siteEnds.get(key);
     if (end === undefined) {
       this.siteEnds.set(key, range.end.offset);
@@ -1696,7 +1732,7 @@ export function analyzeFile(
     a.diag('internal.error', 'error', `internal error while analysing: ${(err as Error)?.message ?? err}`, file.range);
   }
   diagnostics.push(...a.diagnostics);
-  const sites = a.sites.sort((x, y) => x.range.start.offset - y.range.start.offset || y.range.end.offset - x.range.end.offset);
+  const sites = a.sortedSites();
   const blocks: BlockInfoSummary[] = [];
   for (const item of file.items) {
     if (item.kind === 'block') {

@@ -7,14 +7,24 @@
  * instantiations, diagnostics and sites between them. A cluster's results
  * are reused when its key is unchanged: the text and starting column of each
  * of its models and of every block they may use (any identifier naming a
- * block counts, through block bodies and imports), the file's uri, and the
- * table of block names (an unknown name's suggestions list every block).
- * Reused results are replayed in file order through the same deduplication
- * as a fresh analysis, so the result equals `analyze(text, options)`.
+ * block counts, through block bodies and imports). What every cluster
+ * depends on, the file's uri and the table of block names (an unknown name's
+ * suggestions list every block), is compared once per update: when it
+ * changes no cluster is reused. Reused results are replayed in file order
+ * through the same deduplication of diagnostics as a fresh analysis (sites
+ * need none: clusters share no item), so the result equals
+ * `analyze(text, options)`.
+ *
+ * The work per keystroke still proportional to the file is small per item:
+ * cluster keys are the same string objects as before (the file's text is not
+ * hashed again), the blocks each model may reach are kept per model tree
+ * while no block changes, sites arrive sorted (no sort of them all), and
+ * symbols are kept per body tree (see `collectSymbols`).
  *
  * Parsing is incremental too (see `reparse`): only the top-level items
- * around the edit are parsed again. Symbols, train sections, unused blocks
- * and declarations are always recomputed (they are cheap).
+ * around the edit are parsed again, and the line map is shifted rather than
+ * rebuilt when the edit adds or removes no line break. Train sections,
+ * unused blocks and declarations are always recomputed.
  *
  * A reused tree or cluster keeps its range objects; when text above it
  * changed they are moved in place. So a result of `update` stays valid only
@@ -62,6 +72,12 @@ export interface SessionStats {
 export class AnalysisSession {
   private clusters = new Map<string, Cluster>();
   private options: AnalyzeOptions | undefined;
+  /** The uri and the table of block names the clusters were keyed under (see `planClusters`). */
+  private global: string | undefined;
+  /** The blocks `reach` was computed with, by name; `reach` is dropped when any of them changes. */
+  private blockDecls = new Map<string, BlockDecl>();
+  /** Blocks each model tree may use, transitively (see `planClusters`). */
+  private reach = new WeakMap<ModelDecl, string[]>();
   private parsed: ParseState | undefined;
   /** What the last update did, for tests and the benchmark. */
   stats: SessionStats = { reusedModels: 0, analysedModels: 0 };
@@ -80,7 +96,16 @@ export class AnalysisSession {
     let analyzer: Analyzer | undefined;
     const result = analyzeFile(file, options, (a, f, models) => {
       analyzer = a;
-      const plans = planClusters(a, f, text, options.uri);
+      // What every cluster depends on is compared once here rather than carried in each key:
+      // hashing it into hundreds of keys per keystroke cost more than the analysis of the edited model.
+      const global = globalKey(a, options.uri);
+      if (global !== this.global) previous.clear();
+      this.global = global;
+      if (!sameBlocks(this.blockDecls, a)) {
+        this.blockDecls = new Map([...a.blocks].map(([n, def]) => [n, def.decl]));
+        this.reach = new WeakMap();
+      }
+      const plans = planClusters(a, f, text, options.uri, this.reach);
       const aligned = positions.length === f.items.length;
       // Two clusters with the same key (identical models written twice) cannot share one cached result.
       const keys = new Map<string, number>();
@@ -171,14 +196,24 @@ function moveItems(c: Cluster, plan: Plan, file: SourceFile): void {
 }
 
 /** The cluster of each model item (by index in file.items). */
-function planClusters(a: Analyzer, file: SourceFile, text: string, uri: string | undefined): Map<number, Plan> {
+/** Whether the analyser's blocks are the same trees, under the same names, as `decls`. */
+function sameBlocks(decls: Map<string, BlockDecl>, a: Analyzer): boolean {
+  if (decls.size !== a.blocks.size) return false;
+  for (const [n, def] of a.blocks) if (decls.get(n) !== def.decl) return false;
+  return true;
+}
+
+/**
+ * The cluster of each model item (by index in file.items). `reachCache` holds
+ * the blocks each model tree may use; it must be emptied when any block
+ * changes (the session does so).
+ */
+function planClusters(a: Analyzer, file: SourceFile, text: string, uri: string | undefined, reachCache: WeakMap<ModelDecl, string[]>): Map<number, Plan> {
   const localIndex = new Map<BlockDecl, number>();
   for (let i = 0; i < file.items.length; i++) {
     const item = file.items[i];
     if (item.kind === 'block') localIndex.set(item, i);
   }
-  const table = [...a.blocks].map(([name, def]) => `${name}@${def.uri === uri ? '' : (def.uri ?? '?')}`).join(',');
-  const global = `${uri ?? ''}\u0001${table}`;
 
   // Blocks each model may use, transitively.
   const reach = new Map<number, string[]>();
@@ -194,20 +229,24 @@ function planClusters(a: Analyzer, file: SourceFile, text: string, uri: string |
     const item = file.items[i];
     if (item.kind !== 'model') continue;
     parent.set(i, i);
-    const used: string[] = [];
-    const seen = new Set<string>();
-    const queue: (ModelDecl | BlockDecl)[] = [item];
-    while (queue.length > 0) {
-      for (const n of namesIn(queue.pop()!)) {
-        if (seen.has(n)) continue;
-        seen.add(n);
-        const def = a.blocks.get(n);
-        if (!def) continue;
-        used.push(n);
-        queue.push(def.decl);
+    let used = reachCache.get(item);
+    if (used === undefined) {
+      used = [];
+      const seen = new Set<string>();
+      const queue: (ModelDecl | BlockDecl)[] = [item];
+      while (queue.length > 0) {
+        for (const n of namesIn(queue.pop()!)) {
+          if (seen.has(n)) continue;
+          seen.add(n);
+          const def = a.blocks.get(n);
+          if (!def) continue;
+          used.push(n);
+          queue.push(def.decl);
+        }
       }
+      used.sort();
+      reachCache.set(item, used);
     }
-    used.sort();
     reach.set(i, used);
     for (const n of used) {
       const o = owner.get(n);
@@ -227,7 +266,7 @@ function planClusters(a: Analyzer, file: SourceFile, text: string, uri: string |
     members.sort((x, y) => x - y);
     const blocks = new Set<string>();
     for (const m of members) for (const n of reach.get(m)!) blocks.add(n);
-    const parts: string[] = [global];
+    const parts: string[] = [];
     const itemIndices: number[] = [...members];
     let cacheable = true;
     const piece = (start: Position, end: Position, src: string): string => {
@@ -259,11 +298,36 @@ function planClusters(a: Analyzer, file: SourceFile, text: string, uri: string |
         parts.push(`I${def.uri ?? ''}|${r.start.offset}|${r.start.line}|${r.start.character}|${src === undefined ? '' : piece(r.start, r.end, src)}`);
       }
     }
-    const plan: Plan = { key: parts.join('\u0000'), itemIndices, cacheable };
+    const plan: Plan = { key: joinKey(file.items[members[0]], parts), itemIndices, cacheable };
     for (const m of members) plans.set(m, plan);
   }
   return plans;
 }
+
+/**
+ * What every cluster's results depend on besides its own text: the file's uri
+ * and the table of block names (an unknown name's suggestions list every block).
+ */
+function globalKey(a: Analyzer, uri: string | undefined): string {
+  let table = `${uri ?? ''}\u0001`;
+  for (const [name, def] of a.blocks) table += `${name}@${def.uri === uri ? '' : (def.uri ?? '?')},`;
+  return table;
+}
+
+/**
+ * The key made of `parts`, as the same string object as last time when the
+ * parts are the same (cached piece) strings: a Map lookup then reuses the
+ * hash V8 stored in the string instead of hashing the cluster's text again.
+ */
+function joinKey(first: TopLevel, parts: string[]): string {
+  const old = keys.get(first);
+  if (old && old.parts.length === parts.length && old.parts.every((p, i) => p === parts[i])) return old.key;
+  const key = parts.join('\u0000');
+  keys.set(first, { parts, key });
+  return key;
+}
+
+const keys = new WeakMap<TopLevel, { parts: string[]; key: string }>();
 
 /** Key text of each item, by tree (syntax trees are not changed, only moved). */
 const pieces = new WeakMap<TopLevel, string>();

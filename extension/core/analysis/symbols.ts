@@ -16,6 +16,13 @@ interface Binding {
   overwrittenAt?: Range;
 }
 
+/**
+ * The symbols of `file` and the unused-value warnings, in source order. The
+ * walk of a body is kept per syntax tree (a tree the incremental parse
+ * reused has the same text) and reused while the global names it looked up
+ * keep their kind: the local symbol objects are then shared with the
+ * previous result, like the tree's ranges.
+ */
 export function collectSymbols(
   file: SourceFile,
   uri: string | undefined,
@@ -41,10 +48,22 @@ export function collectSymbols(
     symbols.push(s);
   }
 
-  const walker = new BodyWalker(symbols, diagnostics, globals);
+  // One comparison of the global table instead of one per body: bodies walked under the same table
+  // (same epoch) are reused without checking the names they looked up.
+  let sig = '';
+  for (const [name, g] of globals) sig += `${name}\u0000${g.kind}\u0001`;
+  if (sig !== globalsSig) {
+    globalsSig = sig;
+    globalsEpoch++;
+  }
+  const walker = new BodyWalker(globals);
   for (const item of file.items) {
-    if (item.kind === 'model' || item.kind === 'block') walker.walkBody(item);
-    else if (item.kind === 'train') {
+    if (item.kind === 'model' || item.kind === 'block') {
+      const body = walker.bodyOf(item);
+      for (const x of body.symbols) symbols.push(x);
+      for (const r of body.blockRefs) globals.get(r.name)!.references.push({ range: r.range });
+      for (const u of body.unused) diagnostics.push(unusedDiagnostic(u));
+    } else if (item.kind === 'train') {
       const m = globals.get(item.name.name);
       if (m?.kind === 'model') m.references.push({ range: item.name.range });
       symbols.push({ name: item.name.name, kind: 'train', range: item.name.range, fullRange: item.range, references: [] });
@@ -52,6 +71,48 @@ export function collectSymbols(
   }
   return { symbols, diagnostics };
 }
+
+/** What a body unused binding warns about; the message is made per analysis (it names a line, and lines move). */
+interface Unused {
+  name: string;
+  isInput: boolean;
+  range: Range;
+  overwrittenAt?: Range;
+}
+
+function unusedDiagnostic(u: Unused): Diagnostic {
+  const message = u.overwrittenAt
+    ? `'${u.name}' is assigned here but reassigned at line ${u.overwrittenAt.start.line + 1} before it is used.`
+    : u.isInput
+      ? `input '${u.name}' is never used.`
+      : `'${u.name}' is never used.`;
+  return { code: u.isInput ? 'input.unused' : 'value.unused', severity: 'warning', message, range: u.range, tags: ['unnecessary'] };
+}
+
+/**
+ * What the walk of one body found. It depends only on the body's tree and,
+ * through `globalNames`, on which callee names are models or blocks of the
+ * file: so an editor session that keeps a tree (see `reparse`) reuses it
+ * instead of walking every body of the file on every keystroke. The ranges
+ * are the tree's own objects, which the incremental parse moves in place.
+ */
+interface BodySymbols {
+  /** Local symbols (params, inputs, values, layer objects), complete with their references. */
+  symbols: SymbolInfo[];
+  /** Calls of blocks of the global table, in walk order: references of those blocks. */
+  blockRefs: { name: string; range: Range }[];
+  unused: Unused[];
+  /** Each callee name looked up in the global table, with the kind it had there. */
+  globalNames: Map<string, SymbolInfo['kind'] | undefined>;
+  /** The `globalsEpoch` under which `globalNames` was last checked. */
+  epoch: number;
+}
+
+/** The global table (names and kinds) of the last analysis, and a number that changes when it changes. */
+let globalsSig = '';
+let globalsEpoch = 0;
+
+const bodyCache = new WeakMap<ModelDecl | BlockDecl, BodySymbols>();
 
 /**
  * Walks one model or block body at a time. A class with methods rather than
@@ -62,17 +123,38 @@ class BodyWalker {
   private container = '';
   private scope = new Map<string, Binding>();
   private all: Binding[] = [];
+  private out: BodySymbols = { symbols: [], blockRefs: [], unused: [], globalNames: new Map(), epoch: 0 };
 
-  constructor(
-    private readonly symbols: SymbolInfo[],
-    private readonly diagnostics: Diagnostic[],
-    private readonly globals: ReadonlyMap<string, SymbolInfo>,
-  ) {}
+  constructor(private readonly globals: ReadonlyMap<string, SymbolInfo>) {}
 
-  walkBody(decl: ModelDecl | BlockDecl): void {
+  /** The body's symbols, reused when the same tree was walked against the same global names. */
+  bodyOf(decl: ModelDecl | BlockDecl): BodySymbols {
+    const cached = bodyCache.get(decl);
+    if (cached && (cached.epoch === globalsEpoch || this.sameGlobals(cached.globalNames))) {
+      cached.epoch = globalsEpoch;
+      return cached;
+    }
+    const body = this.walkBody(decl);
+    bodyCache.set(decl, body);
+    return body;
+  }
+
+  private sameGlobals(names: Map<string, SymbolInfo['kind'] | undefined>): boolean {
+    for (const [name, kind] of names) if (this.globals.get(name)?.kind !== kind) return false;
+    return true;
+  }
+
+  private globalKind(name: string): SymbolInfo['kind'] | undefined {
+    const kind = this.globals.get(name)?.kind;
+    this.out.globalNames.set(name, kind);
+    return kind;
+  }
+
+  private walkBody(decl: ModelDecl | BlockDecl): BodySymbols {
     this.container = decl.name.name;
     this.scope = new Map();
     this.all = [];
+    this.out = { symbols: [], blockRefs: [], unused: [], globalNames: new Map(), epoch: globalsEpoch };
     if (decl.kind === 'block') {
       for (const p of decl.params) {
         if (p.default) this.walk(p.default);
@@ -87,7 +169,7 @@ class BodyWalker {
         this.walk(stmt.value);
         const v = stmt.value;
         let isObject = false;
-        if (v.kind === 'call' && !this.scope.has(v.callee.name) && !this.globals.has(v.callee.name)) {
+        if (v.kind === 'call' && !this.scope.has(v.callee.name) && this.globalKind(v.callee.name) === undefined) {
           const spec = getLayer(v.callee.name);
           isObject = spec !== undefined && !spec.args.some((a) => a.type === 'tensors');
         }
@@ -101,20 +183,9 @@ class BodyWalker {
       const stmt = b.stmt;
       const at = stmt?.kind === 'assign' ? stmt.target.range : stmt?.kind === 'input' ? stmt.name.range : b.symbol.range;
       // In a block, a second input that is never used is still an input of its signature.
-      const isInput = b.symbol.kind === 'input';
-      const message = b.overwrittenAt
-        ? `'${b.symbol.name}' is assigned here but reassigned at line ${b.overwrittenAt.start.line + 1} before it is used.`
-        : isInput
-          ? `input '${b.symbol.name}' is never used.`
-          : `'${b.symbol.name}' is never used.`;
-      this.diagnostics.push({
-        code: isInput ? 'input.unused' : 'value.unused',
-        severity: 'warning',
-        message,
-        range: at,
-        tags: ['unnecessary'],
-      });
+      this.out.unused.push({ name: b.symbol.name, isInput: b.symbol.kind === 'input', range: at, overwrittenAt: b.overwrittenAt });
     }
+    return this.out;
   }
 
   private declare(name: string, range: Range, kind: SymbolInfo['kind'], fullRange: Range, stmt?: Statement): void {
@@ -129,7 +200,7 @@ class BodyWalker {
       return;
     }
     const s: SymbolInfo = { name, kind, range, fullRange, container: this.container, references: [] };
-    this.symbols.push(s);
+    this.out.symbols.push(s);
     const b: Binding = { symbol: s, stmt, used: false };
     this.scope.set(name, b);
     this.all.push(b);
@@ -166,9 +237,8 @@ class BodyWalker {
         for (const c of e.calls) this.walk(c);
         return;
       case 'call': {
-        if (!this.use(e.callee.name, e.callee.range)) {
-          const g = this.globals.get(e.callee.name);
-          if (g?.kind === 'block') g.references.push({ range: e.callee.range });
+        if (!this.use(e.callee.name, e.callee.range) && this.globalKind(e.callee.name) === 'block') {
+          this.out.blockRefs.push({ name: e.callee.name, range: e.callee.range });
         }
         for (const a of e.args) this.walk(a.value);
         if (e.repeat) this.walk(e.repeat);

@@ -212,6 +212,8 @@ export interface ParseState {
   /** Every Position object of each item's tree, aligned with `file.items`. */
   positions: Position[][];
   lineCount: number;
+  /** Line starts of `text`, kept so the next `reparse` can shift them instead of scanning the whole text. */
+  lines?: LineMap;
 }
 
 /**
@@ -227,10 +229,8 @@ export function reparse(text: string, prev: ParseState | undefined): ParseState 
   if (!prev || prev.positions.length !== prev.file.items.length || text.includes('//') || prev.text.includes('//')) return fullParse(text);
   const old = prev.text;
   const max = Math.min(text.length, old.length);
-  let p = 0;
-  while (p < max && text.charCodeAt(p) === old.charCodeAt(p)) p++;
-  let sfx = 0;
-  while (sfx < max - p && text.charCodeAt(text.length - 1 - sfx) === old.charCodeAt(old.length - 1 - sfx)) sfx++;
+  const p = commonPrefix(text, old, max);
+  const sfx = commonSuffix(text, old, max - p);
   let firstError = Infinity;
   let lastError = -1;
   for (const e of prev.file.errors) {
@@ -267,7 +267,7 @@ export function reparse(text: string, prev: ParseState | undefined): ParseState 
     return fullParse(text);
   }
   if (!window) return fullParse(text);
-  const lines = LineMap.of(text);
+  const lines = shiftLines(text, prev, p, sfx);
   const positions: Position[][] = prev.positions.slice(0, k);
   const items: TopLevel[] = oldItems.slice(0, k);
   let file: SourceFile;
@@ -320,7 +320,59 @@ export function reparse(text: string, prev: ParseState | undefined): ParseState 
   }
   file.comments = comments;
   if (positions.length !== items.length) return fullParse(text);
-  return { text, file, positions, lineCount: lines.lineCount };
+  return { text, file, positions, lineCount: lines.lineCount, lines };
+}
+
+/** Characters compared at once by `commonPrefix`/`commonSuffix`: string equality is a memcmp, a char loop is not. */
+const CHUNK = 1024;
+
+/** Length of the common start of `a` and `b`, at most `max`. */
+function commonPrefix(a: string, b: string, max: number): number {
+  let p = 0;
+  while (p + CHUNK <= max && a.slice(p, p + CHUNK) === b.slice(p, p + CHUNK)) p += CHUNK;
+  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  return p;
+}
+
+/** Length of the common end of `a` and `b`, at most `max`. */
+function commonSuffix(a: string, b: string, max: number): number {
+  let s = 0;
+  while (s + CHUNK <= max && a.slice(a.length - s - CHUNK, a.length - s) === b.slice(b.length - s - CHUNK, b.length - s)) s += CHUNK;
+  while (s < max && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  return s;
+}
+
+/**
+ * The line map of `text`, which equals `prev.text` except between `p` and
+ * its last `sfx` characters. When neither version has a line break (or a
+ * character next to one) in the changed part, the line starts after the edit
+ * only move by the change in length: shifting them avoids scanning the text.
+ */
+function shiftLines(text: string, prev: ParseState, p: number, sfx: number): LineMap {
+  const old = prev.lines;
+  if (!old || old.text !== prev.text) return LineMap.of(text);
+  const isBreak = (s: string, from: number, to: number): boolean => {
+    for (let i = Math.max(0, from); i < Math.min(s.length, to); i++) {
+      const c = s.charCodeAt(i);
+      if (c === 10 /* LF */ || c === 13 /* CR */) return true;
+    }
+    return false;
+  };
+  // A CR just before the edit may have been, or become, the first half of a CR LF pair.
+  if (p > 0 && text.charCodeAt(p - 1) === 13 /* CR */) return LineMap.of(text);
+  if (isBreak(prev.text, p, prev.text.length - sfx) || isBreak(text, p, text.length - sfx)) return LineMap.of(text);
+  const delta = text.length - prev.text.length;
+  const starts = old.starts.slice();
+  // Starts at or before p follow a line break in the common prefix; the others follow one in the suffix.
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] <= p) lo = mid + 1;
+    else hi = mid;
+  }
+  if (delta !== 0) for (let i = lo; i < starts.length; i++) starts[i] += delta;
+  return new LineMap(text, starts);
 }
 
 function fullParse(text: string): ParseState {
