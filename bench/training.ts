@@ -20,9 +20,10 @@
  * PyTorch process): the machine is shared with other work, which stretches
  * wall times by whatever else runs, and CPU time is what that disturbs
  * least. Targets: ours ≥ 1× the hand-written stock tfjs on its fastest
- * working backend, and within 2× of PyTorch; the verdicts compare CPU
- * time where both sides have it (webgl's GPU work runs in the GPU process,
- * outside the renderer, so that one compares by wall time).
+ * working backend (wall time: webgl's GPU work runs in the GPU process,
+ * outside the renderer), ≥ 1× the same with our kernels on wasm (CPU time),
+ * and within 2× of PyTorch's throughput (wall time: with 2 threads its CPU
+ * time counts both).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -318,9 +319,11 @@ export const trainingSection: BenchSection = {
         report.verdict(r >= 0.95, `ours ≥ 1× hand-written tfjs-layers with the same kernels on wasm in Chromium: ${r.toFixed(2)}× by ${by} time (wall ${(ours.wall / b.handWithKernels.wall).toFixed(2)}×; 5 % measurement slack)`);
       }
       if (torch.rate) {
+        // Throughput is examples per second of wall time: with 2 threads PyTorch's CPU time counts both,
+        // so a CPU-time ratio would credit us for its parallelism. CPU is shown, wall is judged.
         const w = ours.wall / torch.rate.wall;
-        const c = ours.cpu && torch.rate.cpu ? ours.cpu / torch.rate.cpu : undefined;
-        report.verdict((c ?? w) >= 0.5, `ours in Chromium within 2× of PyTorch CPU: ${(c ?? w).toFixed(2)}× its throughput by ${c === undefined ? 'wall' : 'CPU'} time (wall ${w.toFixed(2)}×; target ≥ 0.50×)`);
+        const c = ours.cpu && torch.rate.cpu ? ` (by CPU time ${(ours.cpu / torch.rate.cpu).toFixed(2)}×)` : '';
+        report.verdict(w >= 0.5, `ours in Chromium within 2× of PyTorch CPU (${torch.rate.threads} thread${torch.rate.threads === 1 ? '' : 's'}): ${w.toFixed(2)}× its throughput by wall time${c}; target ≥ 0.50×`);
       }
     }
   },
