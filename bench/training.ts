@@ -37,7 +37,7 @@ import { analyze } from '../extension/core/analysis/analyze';
 import type { BackendName } from '../extension/core/protocol';
 import { buildModel } from '../extension/core/runtime/build';
 import { digits } from '../extension/core/runtime/data/synthetic';
-import { registerTrainingKernels } from '../extension/core/runtime/kernels';
+import { startTrainingBackend } from '../extension/core/runtime/kernels';
 import { trainModel, type TrainData } from '../extension/core/runtime/train';
 import { BROWSER_ARGS, browserTools, poll, serve } from './inspector';
 import type { TrainBenchApi, TrainKind } from './training-api';
@@ -204,12 +204,7 @@ async function nodeRate(ctx: BenchContext, lenet: string, data: TrainData, count
   } catch {
     return 'Node row skipped: @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm are needed';
   }
-  const warn = console.warn;
-  console.warn = () => undefined;
-  registerTrainingKernels(tf);
-  await tf.setBackend('wasm');
-  await tf.ready();
-  console.warn = warn;
+  await startTrainingBackend(tf, 'wasm');
   const info = analyze(lenet, { uri: 'bench:lenet5.nnmodel' }).models.find((m) => m.name === 'LeNet5')!;
   const all = Int32Array.from({ length: count + warm }, (_, i) => i);
   const config = { loss: 'crossentropy' as const, optimizer: { kind: 'adam' as const, lr: 1e-3 }, epochs: 1, batch: BATCH, validation: 0, metrics: [] };

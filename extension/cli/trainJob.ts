@@ -23,7 +23,7 @@ import {
 import { loadDataset, tokenizerFromSpec, type Dataset, type TokenizerSpec } from '../core/runtime/data/files';
 import { generateTokens } from '../core/runtime/generate';
 import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
-import { registerTrainingKernels } from '../core/runtime/kernels';
+import { startTrainingBackend } from '../core/runtime/kernels';
 import {
   evaluateModel,
   outputKind,
@@ -48,16 +48,7 @@ let backendReady: NodeBackend | undefined;
 /** Starts the tfjs backend (wasm unless told otherwise) and registers the training kernels. */
 export async function startBackend(name: NodeBackend): Promise<NodeBackend> {
   if (backendReady === name) return name;
-  // tfjs suggests installing tfjs-node on first use; that package cannot install here.
-  const warn = console.warn;
-  console.warn = () => undefined;
-  try {
-    registerTrainingKernels(tf);
-    if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend did not start`);
-    await tf.ready();
-  } finally {
-    console.warn = warn;
-  }
+  await startTrainingBackend(tf, name);
   backendReady = name;
   return name;
 }

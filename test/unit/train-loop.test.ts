@@ -7,7 +7,7 @@ import type { ModelInfo, TrainConfig } from '../../extension/core/analysis/types
 import { buildModel } from '../../extension/core/runtime/build';
 import { digits, sequences, waves } from '../../extension/core/runtime/data/synthetic';
 import { generateTokens, sampleToken } from '../../extension/core/runtime/generate';
-import { registerTrainingKernels } from '../../extension/core/runtime/kernels';
+import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import {
   TrainError,
   checkDataFits,
@@ -20,14 +20,7 @@ import {
   type TrainData,
 } from '../../extension/core/runtime/train';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  registerTrainingKernels(tf);
-  await tf.setBackend('wasm');
-  await tf.ready();
-  console.warn = warn;
-});
+before(() => startTrainingBackend(tf, 'wasm'));
 
 function model(text: string): { info: ModelInfo; config: TrainConfig } {
   const a = analyze(text);

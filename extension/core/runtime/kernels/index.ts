@@ -62,3 +62,21 @@ export function registerTrainingKernels(tf: Tf): KernelRegistration {
     adamKernel: hasWasm && registerAdamKernel(tf, 'wasm'),
   };
 }
+
+/**
+ * Starts `backend` with the training kernels registered, for Node (the CLI,
+ * the bench, tests): tfjs prints an "install tfjs-node" banner on first use
+ * there, which cannot be installed on these machines, so it is silenced.
+ * Throws when the backend does not start.
+ */
+export async function startTrainingBackend(tf: Tf, backend: string): Promise<void> {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    registerTrainingKernels(tf);
+    if (!(await tf.setBackend(backend))) throw new Error(`the ${backend} backend did not start`);
+    await tf.ready();
+  } finally {
+    console.warn = warn;
+  }
+}
