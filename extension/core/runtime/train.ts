@@ -18,15 +18,19 @@ import { createAdam } from './kernels/adam';
 
 type Tensor = tfTypes.Tensor;
 
-/** The examples the loop needs (structurally `Dataset` of data/files.ts and the synthetic sets). */
+/** The examples the loop needs, as flat typed arrays (`Dataset` of data/files.ts extends it; the synthetic sets fit it). */
 export interface TrainData {
+  /** What it is, for messages: `digits`, `data/fruit.csv`. */
   source: string;
   count: number;
   xs: Float32Array | Int32Array;
   xDtype: 'float32' | 'int32';
+  /** Shape of one example, e.g. `[28, 28, 1]`. */
   exampleShape: number[];
   ys: Float32Array | Int32Array;
+  /** `[]` for a class index, `[T]` for a class per position, `[..., 1]` or `[k]` for values. */
   targetShape: number[];
+  /** Class names by id; empty for regression. */
   classes: string[];
 }
 

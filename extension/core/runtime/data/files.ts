@@ -14,24 +14,13 @@
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import type { DataSource } from '../../analysis/types';
+import type { TrainData } from '../train';
 import { builtinDataset, isBuiltinSource } from './builtin';
 import { bpeTokenizer, charTokenizer, trainBpe, wordTokenizer, type BpeModel, type Tokenizer } from '../tokenizers';
 
-/** Examples and targets as flat typed arrays (the layout of `SyntheticDataset`). */
-export interface Dataset {
-  /** What it is, for messages: `digits`, `data/fruit.csv`. */
-  source: string;
-  count: number;
-  xs: Float32Array | Int32Array;
-  xDtype: 'float32' | 'int32';
-  /** Shape of one example, e.g. `[28, 28, 1]`. */
-  exampleShape: number[];
-  ys: Float32Array | Int32Array;
+/** Examples and targets as flat typed arrays (the layout of `SyntheticDataset`), with what evaluation and generation need besides. */
+export interface Dataset extends TrainData {
   yDtype: 'float32' | 'int32';
-  /** `[]` for a class index, `[T]` for a class per position, `[..., 1]` or `[k]` for values. */
-  targetShape: number[];
-  /** Class names by id; empty for regression. */
-  classes: string[];
   /** For text: how to rebuild the tokeniser (generation, evaluation). */
   tokenizer?: TokenizerSpec;
   /** For CSV: the standardisation applied to each feature (x' = (x − mean) / std). */
