@@ -13,17 +13,16 @@
  * playwright-core and esbuild are loaded from node_modules at run time (they
  * cannot be bundled into dist/bench.js).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { analyze } from '../extension/core/analysis/analyze';
 import type { BackendName, HostToWebview, ModelMessage, WebviewToHost } from '../extension/core/protocol';
-import { inspectorHtml, makeNonce } from '../extension/vscode/inspector/html';
 import { modelMessage } from '../extension/vscode/inspector/messages';
+import { serveInspector } from '../test/fixtures/inspector-server';
 import type { BenchApi, CompareResult } from './inspector-api';
 import type { BenchContext, BenchSection } from './registry';
 import { ms, summarize } from './stats';
@@ -70,7 +69,6 @@ model TinyGPT {
 `;
 
 export const BROWSER_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.html': 'text/html' };
 const URI = 'file:///bench/model.nnmodel';
 
 export interface Esbuild {
@@ -111,55 +109,9 @@ export async function poll<T>(what: string, probe: () => Promise<T | undefined |
   }
 }
 
-/**
- * Serves the real inspector page at `/inspector`, the benchmark page at `/bench`
- * (`/page/NAME` loads another bundle, `NAME.js`, from the bundle folder), and
- * dist/, media/ and the bundle folder.
- */
+/** The inspector page and the bench pages over loopback (see test/fixtures/inspector-server.ts). */
 export function serve(root: string, bundleDir: string): Promise<{ server: Server; base: string }> {
-  let base = '';
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/inspector') {
-      const nonce = makeNonce();
-      const html = inspectorHtml({
-        cspSource: base,
-        nonce,
-        scriptUri: `${base}/dist/webview.js`,
-        styleUri: `${base}/media/inspector.css`,
-        wasmBase: `${base}/dist/`,
-        initial: { backend: (url.searchParams.get('backend') ?? 'auto') as 'auto' },
-      }).replace(
-        // VS Code injects acquireVsCodeApi before the page's scripts; this stand-in records what the page posts.
-        '<div id="app">',
-        `<script nonce="${nonce}">window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => {} });</script><div id="app">`,
-      );
-      res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-      return;
-    }
-    if (url.pathname === '/bench') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script src="/bundle/inspector-page.js"></script>');
-      return;
-    }
-    const named = /^\/page\/([\w-]+)$/.exec(url.pathname);
-    if (named) {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><meta charset="utf-8"><script src="/bundle/${named[1]}.js"></script>`);
-      return;
-    }
-    const file = url.pathname.startsWith('/bundle/') ? normalize(join(bundleDir, url.pathname.slice('/bundle/'.length))) : normalize(join(root, url.pathname));
-    const allowed = [join(root, 'dist'), join(root, 'media'), bundleDir].some((dir) => file.startsWith(dir + '/'));
-    if (!allowed || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      resolve({ server, base });
-    }),
-  );
+  return serveInspector({ root, bundleDir });
 }
 
 // ------------------------------------------------- the real inspector page
@@ -293,7 +245,7 @@ export const inspectorSection: BenchSection = {
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(String(e)));
         try {
-          await page.goto(`${base}/bench`);
+          await page.goto(`${base}/page/inspector-page`);
           await poll('the benchmark page', () => page.evaluate(() => !!(globalThis as unknown as { nnBench?: unknown }).nnBench), 30_000);
           const active = await page.evaluate(
             ([b, w]) => (globalThis as unknown as { nnBench: BenchApi }).nnBench.init(b as BackendName, w),

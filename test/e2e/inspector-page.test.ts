@@ -1,19 +1,18 @@
-// The inspector page (dist/webview.js) in headless Chromium, outside VS Code:
-// served over loopback with the HTML and CSP the extension uses, and a
-// stand-in for `acquireVsCodeApi` that records what the page posts and lets
-// the test post host messages. Checks backends, the graph, the summary and
+// The inspector page (dist/webview.js) in headless Chromium, outside VS Code
+// (served by test/fixtures/inspector-server.ts with the HTML and CSP the
+// extension uses and a stand-in for `acquireVsCodeApi`); the test posts host
+// messages and reads what the page posted. Checks backends, the graph, the summary and
 // that the tensor count stays flat over 50 re-renders.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { HostToWebview, ModelMessage, WebviewToHost } from '../../extension/core/protocol';
-import { inspectorHtml, makeNonce } from '../../extension/vscode/inspector/html';
 import { modelMessage } from '../../extension/vscode/inspector/messages';
+import { serveInspector } from '../fixtures/inspector-server';
 
 const repo = process.env.NNMODEL_E2E_REPO ?? process.cwd();
 const results = join(process.env.NNMODEL_E2E_RESULTS ?? join(repo, 'test-results/e2e'), 'inspector-page');
@@ -65,8 +64,6 @@ function message(text: string, version: number): ModelMessage {
   return modelMessage(a, a.models[0], URI, version);
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.map': 'application/json' };
-
 let server: Server;
 let base = '';
 let browser: Browser;
@@ -74,43 +71,7 @@ let browser: Browser;
 before(async () => {
   if (!existsSync(join(repo, 'dist/webview.js'))) throw new Error('dist/webview.js is missing: run the build first');
   mkdirSync(results, { recursive: true });
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/' || url.pathname === '/index.html') {
-      const setting = url.searchParams.get('backend') ?? 'auto';
-      const nonce = makeNonce();
-      const html = inspectorHtml({
-        cspSource: base,
-        nonce,
-        scriptUri: `${base}/dist/webview.js`,
-        styleUri: `${base}/media/inspector.css`,
-        wasmBase: `${base}/dist/`,
-        initial: { backend: setting as 'auto' },
-      }).replace(
-        // VS Code injects acquireVsCodeApi before the page's scripts; this stand-in records posts.
-        '<div id="app">',
-        `<script nonce="${nonce}">
-          window.__posted = [];
-          window.acquireVsCodeApi = () => ({
-            postMessage: (m) => window.__posted.push(m),
-            getState: () => window.__state,
-            setState: (s) => { window.__state = s; },
-          });
-        </script><style nonce="${nonce}">${THEME}</style><div id="app">`,
-      );
-      res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-      return;
-    }
-    const file = normalize(join(repo, url.pathname));
-    const allowed = [join(repo, 'dist'), join(repo, 'media')].some((root) => file.startsWith(root + '/'));
-    if (!allowed || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveInspector({ root: repo, css: THEME }));
   browser = await chromium.launch({
     executablePath: process.env.NNMODEL_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -144,7 +105,7 @@ async function openPage(backend: string): Promise<{ page: Page; errors: string[]
   page.on('response', (r) => {
     if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
   });
-  await page.goto(`${base}/?backend=${backend}`);
+  await page.goto(`${base}/inspector?backend=${backend}`);
   await poll('the ready handshake', async () => (await posted(page)).some((m) => m.type === 'ready'));
   return { page, errors };
 }
