@@ -143,10 +143,21 @@ function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
 
 // ------------------------------------------------------------------ state
 
+/**
+ * What VS Code keeps of the page with its panel: the tab, and the document
+ * and model shown, from which the extension restores the inspector when the
+ * window reloads (its webview panel serializer).
+ */
 interface SavedState {
   tab?: number;
+  uri?: string;
+  model?: string;
 }
 const saved = (vscode.getState() ?? {}) as SavedState;
+function saveState(patch: SavedState): void {
+  Object.assign(saved, patch);
+  vscode.setState(saved);
+}
 let activeTab: TabId = TABS[typeof saved.tab === 'number' && saved.tab >= 0 && saved.tab < TABS.length ? saved.tab : 0].id;
 tabs.setAttribute('selected-index', String(TABS.findIndex((t) => t.id === activeTab)));
 trainingView.setVisible(activeTab === 'training');
@@ -390,6 +401,7 @@ async function renderActiveProbe(): Promise<void> {
 
 function onModel(msg: ModelMessage): void {
   current = msg;
+  if (saved.uri !== msg.uri || saved.model !== msg.model.name) saveState({ uri: msg.uri, model: msg.model.name });
   showMessage('');
   titleEl.textContent = msg.model.name;
   tabs.hidden = false;
@@ -421,7 +433,7 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
   if (!tab) return;
   activeTab = tab.id;
   trainingView.setVisible(activeTab === 'training');
-  vscode.setState({ ...saved, tab: index } satisfies SavedState);
+  saveState({ tab: index });
   void renderActiveProbe();
 });
 

@@ -96,9 +96,32 @@ export function registerInspector(context: vscode.ExtensionContext, cache: Analy
       const panel = InspectorPanel.show(context.extensionUri, cache, logger);
       if (doc) panel.follow(doc, typeof modelName === 'string' ? modelName : undefined);
     }),
+    // Brings the inspector back, on the document and model it showed, when the window reloads.
+    vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state) => InspectorPanel.restore(panel, state, context.extensionUri, cache, logger),
+    }),
     { dispose: () => InspectorPanel.current?.dispose() },
     { dispose: () => log?.dispose() },
   );
+}
+
+/** What the page saves with its panel (webview/main.ts SavedState): the document and model it showed. */
+function restoredTarget(state: unknown): { uri: vscode.Uri; model?: string } | undefined {
+  if (typeof state !== 'object' || state === null) return undefined;
+  const { uri, model } = state as { uri?: unknown; model?: unknown };
+  if (typeof uri !== 'string') return undefined;
+  try {
+    return { uri: vscode.Uri.parse(uri, true), model: typeof model === 'string' ? model : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
 }
 
 class InspectorPanel implements vscode.Disposable {
@@ -135,14 +158,42 @@ class InspectorPanel implements vscode.Disposable {
       'nnmodel Inspector',
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       {
-        enableScripts: true,
+        ...webviewOptions(extensionUri),
         // The page holds a built tfjs model and its GPU/WASM state; rebuilding it on every tab switch would be slow.
         retainContextWhenHidden: true,
-        localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
       },
     );
     InspectorPanel.current = new InspectorPanel(panel, extensionUri, cache, logger);
     return InspectorPanel.current;
+  }
+
+  /**
+   * A panel VS Code restored after a reload: a fresh page in it, following
+   * the document and model it showed (when that file can still be opened;
+   * else the page asks for a .nnmodel file, as a new inspector does).
+   */
+  static async restore(
+    panel: vscode.WebviewPanel,
+    state: unknown,
+    extensionUri: vscode.Uri,
+    cache: AnalysisCache,
+    logger: () => vscode.LogOutputChannel,
+  ): Promise<void> {
+    if (InspectorPanel.current) {
+      // One inspector at a time: one was opened before this one came back.
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(extensionUri);
+    const inspector = (InspectorPanel.current = new InspectorPanel(panel, extensionUri, cache, logger));
+    const target = restoredTarget(state);
+    if (!target) return;
+    try {
+      const doc = await vscode.workspace.openTextDocument(target.uri);
+      if (isNnmodel(doc) && !inspector.disposed && !inspector.doc) inspector.follow(doc, target.model);
+    } catch (e) {
+      logger().info(`the inspector did not reopen ${target.uri.toString()}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private constructor(

@@ -85,3 +85,52 @@ e2eTest('the inspector re-renders on edit through messages, keeping its page', {
   await poll('another render', async () => (await renders()) > before);
   assert.equal(await frame.evaluate(() => (globalThis as unknown as { nnMark?: number }).nnMark), 42);
 });
+
+const TWO_MODELS = `model First {
+  input x: [8]
+  output x -> dense(4)
+}
+
+model Second {
+  input x: [8]
+  output x -> dense(16) -> relu -> dense(2)
+}
+`;
+
+e2eTest('after a window reload the inspector comes back on the model it showed', { files: { ...settings('wasm'), 'two.nnmodel': TWO_MODELS }, timeout: 240_000 }, async (wb) => {
+  await wb.openFile('two.nnmodel');
+  await wb.runCommand('nnmodel: Open Inspector');
+  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 60_000));
+  await titleIs(frame, 'First');
+  // Pick the second model in the page's selector (the cursor stays in the first): the host pins it.
+  await frame.evaluate(() => {
+    const select = (globalThis as unknown as { document: { getElementById(id: string): { value: string; dispatchEvent(e: unknown): void } } }).document.getElementById('nn-model-select');
+    select.value = 'Second';
+    select.dispatchEvent(new Event('change'));
+  });
+  await wb.step('second model picked', () => titleIs(frame, 'Second'));
+  await frame.evaluate(() => ((globalThis as unknown as { nnMark: number }).nnMark = 7));
+
+  await wb.runCommand('Developer: Reload Window');
+  await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  // A new page (the mark is gone) in a panel VS Code restored, showing the model picked before the reload.
+  const restored = await wb.step('restored inspector', () =>
+    poll('the restored inspector to show Second', async () => {
+      for (const f of wb.page.frames()) {
+        if (f === wb.page.mainFrame()) continue;
+        const title = await f.locator('#nn-title').textContent({ timeout: 500 }).catch(() => null);
+        if (title === 'Second') return f;
+      }
+      return undefined;
+    }, { timeout: 90_000 }),
+  );
+  assert.equal(await restored.evaluate(() => (globalThis as unknown as { nnMark?: number }).nnMark), undefined);
+  await poll('the restored graph', async () => (await restored.locator('svg.nn-graph .nn-node[data-kind="layer"]').count()) === 3);
+  assert.equal(await wb.page.locator('.tabs-container .tab', { hasText: 'Inspect Second' }).count(), 1);
+});
+
+async function titleIs(frame: Frame, name: string): Promise<void> {
+  await poll(`the inspector to show ${name}`, async () => (await frame.locator('#nn-title').textContent()) === name, {
+    seen: async () => String(await frame.locator('#nn-title').textContent()),
+  });
+}
