@@ -39,6 +39,7 @@ import * as featureMaps from './views/featureMaps';
 import * as kernels from './views/kernels';
 import { TrainingView } from './training/view';
 import { TrainedWeights } from './training/weights';
+import type { TokenizerSpec } from '../extension/core/runtime/tokenizers';
 import { pageYield, TrainingRun } from './training/runner';
 
 interface VsCodeApi {
@@ -123,9 +124,13 @@ app.replaceChildren(header, messageEl, tabs);
 const trainingView = new TrainingView();
 panels.get('training')!.append(trainingView.element);
 const trainedWeights = new TrainedWeights();
+/** The tokeniser the current session's trained weights were trained with (see ViewContext.trainedTokenizer). */
+let trainedTokenizer: TokenizerSpec | undefined;
 function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
+  trainedTokenizer = undefined;
   try {
     const r = trainedWeights.applyTo(s, msg.uri, msg.model.name);
+    trainedTokenizer = r?.tokenizer;
     // Tests and the kernel views can tell trained weights from initial ones.
     if (r) document.body.dataset.trainedEpoch = String(r.epoch);
     else delete document.body.dataset.trainedEpoch;
@@ -362,6 +367,7 @@ function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): V
       return () => imageListeners.delete(callback);
     },
     signal,
+    trainedTokenizer,
   };
 }
 

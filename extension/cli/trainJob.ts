@@ -20,7 +20,8 @@ import {
   type ModelJson,
   type SignatureMatch,
 } from '../core/runtime/checkpoint';
-import { loadDataset, tokenizerFromSpec, type Dataset, type TokenizerSpec } from '../core/runtime/data/files';
+import { loadDataset, type Dataset } from '../core/runtime/data/files';
+import { asTokenizerSpec, tokenizerFromSpec } from '../core/runtime/tokenizers';
 import { generateTokens } from '../core/runtime/generate';
 import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
 import { startTrainingBackend } from '../core/runtime/kernels';
@@ -224,7 +225,7 @@ export async function runGenerateJob(
     throw new JobError(/no checkpoint here/.test(e.message) ? `no checkpoint for ${info.name} in ${dir}; train it first.` : e.message);
   });
   const meta = ck.modelJson.nnmodel;
-  const spec = meta.data?.tokenizer as TokenizerSpec | undefined;
+  const spec = asTokenizerSpec(meta.data?.tokenizer);
   if (!spec || info.inputs[0]?.shape.isInt !== true) {
     throw new JobError(`${info.name} is not a language model trained on text (its checkpoint has no tokeniser); Generate Text needs data: text(...).`);
   }

@@ -183,10 +183,13 @@ train Small {
   assert.match(await frame.locator('#nn-message').innerText(), /trained weights of epoch 2, loaded from the checkpoint in \.nnmodel\/small\/Small/);
 });
 
-e2eTest('the small GPT lowers its loss on a text file, then Generate Text prints text', {
+/** The text the small GPT trains on. */
+const TINY_TEXT = readFileSync(join(env.repo, 'examples/data/tiny.txt'), 'utf8').slice(0, 900);
+
+e2eTest('the small GPT lowers its loss on a text file; the attention view and Generate Text use its tokeniser', {
   // Two epochs over the first 900 characters of tiny.txt keep this to minutes on 2 cores.
   files: workspaceFiles({
-    'data/tiny.txt': readFileSync(join(env.repo, 'examples/data/tiny.txt'), 'utf8').slice(0, 900),
+    'data/tiny.txt': TINY_TEXT,
     // A name quick open cannot confuse with gpt2_small.nnmodel (which it imports).
     'tinygpt.nnmodel': readFileSync(join(env.repo, 'examples/gpt_small.nnmodel'), 'utf8').replace(/epochs: \d+/, 'epochs: 2'),
   }),
@@ -204,6 +207,16 @@ e2eTest('the small GPT lowers its loss on a text file, then Generate Text prints
   assert.equal(await frame.locator('.nn-training-where').getAttribute('data-where'), 'worker', 'the GPT trains in a worker too');
   assert.ok(Number(rows[1].loss) < Number(rows[0].loss), `loss ${rows[0].loss} → ${rows[1].loss}`);
   assert.ok(Number(rows[0].loss) < Math.log(64), 'below the loss of a uniform guess over 64 tokens');
+  // Typed text reaches the trained model through the training text's tokeniser (its alphabet), not a default one.
+  await frame.locator('vscode-tab-header[data-tab="attention"]').click();
+  const info = frame.locator('#nn-panel-attention .nn-note').first();
+  const ids = await wb.step('attention on the training tokeniser', () =>
+    poll("the attention view on the training text's tokeniser", async () => /tokeniser: char, (\d+) ids of the training text/.exec(await info.innerText())?.[1], {
+      timeout: 60_000,
+      seen: () => info.innerText(),
+    }),
+  );
+  assert.equal(Number(ids), new Set(Array.from(TINY_TEXT)).size + 1, 'one id per character of the text, plus the unknown token');
   // The inspector has the focus; the command uses the one visible .nnmodel editor.
   await wb.runCommand('nnmodel: Generate Text', { opensInput: true });
   const input = wb.page.locator('.quick-input-widget input');

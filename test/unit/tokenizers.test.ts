@@ -11,7 +11,9 @@ import {
   charTokenizer,
   gpt2Tokenizer,
   idTokenizer,
+  asTokenizerSpec,
   tokenizerFor,
+  tokenizerFromSpec,
   trainBpe,
   wordTokenizer,
 } from '../../extension/core/runtime/tokenizers';
@@ -136,5 +138,27 @@ test('tokenizerFor follows its documented rule and stays within the vocabulary',
   ] as const) {
     assert.ok(t.vocabSize <= vocab);
     assert.ok(t.encode(tiny + ' Ωmega').every((i) => i < vocab));
+  }
+});
+
+test('a tokeniser spec read back from a checkpoint\'s JSON rebuilds the same tokeniser; malformed specs are refused', () => {
+  const bpe = trainBpe(tiny.slice(0, 2000), 80);
+  const specs = [
+    { kind: 'char', alphabet: tiny.slice(0, 500) },
+    { kind: 'word', corpus: tiny.slice(0, 500) },
+    { kind: 'bpe', model: bpe.model },
+  ];
+  const sample = tiny.slice(100, 300);
+  for (const spec of specs) {
+    const back = asTokenizerSpec(JSON.parse(JSON.stringify(spec)));
+    assert.ok(back, spec.kind);
+    const a = tokenizerFromSpec(back);
+    const b = tokenizerFromSpec(spec as Parameters<typeof tokenizerFromSpec>[0]);
+    assert.equal(a.kind, spec.kind);
+    assert.equal(a.vocabSize, b.vocabSize);
+    assert.deepEqual(a.encode(sample), b.encode(sample));
+  }
+  for (const bad of [undefined, null, 3, 'char', {}, { kind: 'char' }, { kind: 'char', alphabet: 5 }, { kind: 'word', corpus: ['a'] }, { kind: 'bpe', model: { alphabet: ['a'], merges: [['a']] } }, { kind: 'bpe', model: { alphabet: 'ab', merges: [] } }, { kind: 'gpt2' }]) {
+    assert.equal(asTokenizerSpec(bad), undefined, JSON.stringify(bad));
   }
 });

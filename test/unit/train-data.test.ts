@@ -11,9 +11,9 @@ import {
   loadDataset,
   parseCsv,
   resizeImage,
-  tokenizerFromSpec,
   type LoadOptions,
 } from '../../extension/core/runtime/data/files';
+import { tokenizerFromSpec } from '../../extension/core/runtime/tokenizers';
 import type { DataSource } from '../../extension/core/analysis/types';
 import { nodeDataFs } from '../../extension/cli/trainJob';
 

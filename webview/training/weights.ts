@@ -8,6 +8,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { WeightsMessage } from '../../extension/core/protocol';
 import { decodeWeights, graphSignature, matchSignature, type ModelJson } from '../../extension/core/runtime/checkpoint';
+import { asTokenizerSpec, type TokenizerSpec } from '../../extension/core/runtime/tokenizers';
 import type { ModelSession } from '../host/session';
 
 export interface AppliedWeights {
@@ -16,6 +17,8 @@ export interface AppliedWeights {
   from?: string;
   loaded: number;
   problems: string[];
+  /** The tokeniser of the text the weights were trained on (the attention view encodes typed text with it). */
+  tokenizer?: TokenizerSpec;
 }
 
 export class TrainedWeights {
@@ -47,6 +50,6 @@ export class TrainedWeights {
     } finally {
       for (const ts of byPath.values()) tf.dispose(ts);
     }
-    return { epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems };
+    return { epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer) };
   }
 }

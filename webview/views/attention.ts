@@ -14,7 +14,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
-import { tokenizerFor, type Tokenizer } from '../../extension/core/runtime/tokenizers';
+import { tokenizerFor, tokenizerFromSpec, type Tokenizer } from '../../extension/core/runtime/tokenizers';
 import { attentionLayers, attentionMaps, attentionSources, type AttentionMap } from '../probes/attention';
 import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
@@ -68,7 +68,9 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     return;
   }
   const vocab = smallestVocab(ctx.modelInfo.graph);
-  const tokenizer = vocab !== undefined ? await tokenizerFor(vocab) : undefined;
+  // Trained on a text: encode with that text's tokeniser, so ids mean what the embedding learned.
+  const trained = ctx.trainedTokenizer && vocab !== undefined ? tokenizerFromSpec(ctx.trainedTokenizer) : undefined;
+  const tokenizer = trained && trained.vocabSize <= vocab! ? trained : vocab !== undefined ? await tokenizerFor(vocab) : undefined;
   if (gen !== generation) return;
 
   const tip = tooltip('nn-attn-tip');
@@ -161,7 +163,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       const maps = attentionMaps(tf, ctx.model, ctx.built, inputs.length === 1 ? inputs[0] : inputs);
       const heads = maps.reduce((s, m) => s + m.heads, 0);
       const tokenInfo = fed.map((f) => `${f.plan.name}: ${f.plan.kind === 'tokens' ? `${f.labels.length} tokens` : f.plan.kind}`).join(' · ');
-      info.textContent = [tokenInfo, `tokeniser: ${tokenizer ? describe(tokenizer) : 'none (no token input)'}`, `${maps.length} layer${maps.length === 1 ? '' : 's'}, ${heads} heads`, ...notes].join(' · ');
+      info.textContent = [tokenInfo, `tokeniser: ${tokenizer ? describe(tokenizer) + (tokenizer === trained ? ' of the training text' : '') : 'none (no token input)'}`, `${maps.length} layer${maps.length === 1 ? '' : 's'}, ${heads} heads`, ...notes].join(' · ');
       const labelsOf = (port: number | undefined, n: number, fallback: number) => {
         const f = fed[port ?? fallback];
         return f && f.labels.length === n ? f.labels : Array.from({ length: n }, (_, i) => String(i));

@@ -20,6 +20,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { ModelInfo } from '../../extension/core/analysis/types';
 import type { BuiltModel } from '../../extension/core/runtime/build';
 import type { Range } from '../../extension/core/syntax/ast';
+import type { TokenizerSpec } from '../../extension/core/runtime/tokenizers';
 import type { BackendName, DocRef, PlainDiagnostic, PlainModelInfo, PlainSummaryRow, WebviewToHost } from '../../extension/core/protocol';
 
 export type Tf = typeof tfTypes;
@@ -68,6 +69,8 @@ export interface ViewContext {
   onImage(callback: (image: ImageData, name: string) => void): () => void;
   /** Aborted when this context is superseded (new model, new backend, panel closing). */
   readonly signal: AbortSignal;
+  /** The tokeniser of the text the loaded trained weights learned from, when they did (`data: text(...)`). */
+  readonly trainedTokenizer?: TokenizerSpec;
 }
 
 /** What a tab module exports. */

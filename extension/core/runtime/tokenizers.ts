@@ -232,6 +232,39 @@ export function bpeTokenizer(model: BpeModel): Tokenizer {
   };
 }
 
+// ------------------------------------------------------------------ saved
+
+/** Enough to rebuild a text data set's tokeniser (stored in checkpoints). */
+export type TokenizerSpec = { kind: 'char'; alphabet: string } | { kind: 'word'; corpus: string } | { kind: 'bpe'; model: BpeModel };
+
+/** Rebuilds the tokeniser a text data set used. */
+export function tokenizerFromSpec(spec: TokenizerSpec): Tokenizer {
+  switch (spec.kind) {
+    case 'char':
+      return charTokenizer(spec.alphabet);
+    case 'word':
+      return wordTokenizer(spec.corpus);
+    case 'bpe':
+      return bpeTokenizer(spec.model);
+  }
+}
+
+/** `value` when it is a well-formed TokenizerSpec (as read back from a checkpoint's JSON), else undefined. */
+export function asTokenizerSpec(value: unknown): TokenizerSpec | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.kind === 'char' && typeof v.alphabet === 'string') return { kind: 'char', alphabet: v.alphabet };
+  if (v.kind === 'word' && typeof v.corpus === 'string') return { kind: 'word', corpus: v.corpus };
+  if (v.kind === 'bpe' && typeof v.model === 'object' && v.model !== null) {
+    const m = v.model as Record<string, unknown>;
+    const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+    if (strings(m.alphabet) && Array.isArray(m.merges) && m.merges.every((p) => strings(p) && p.length === 2)) {
+      return { kind: 'bpe', model: { alphabet: m.alphabet, merges: m.merges as [string, string][] } };
+    }
+  }
+  return undefined;
+}
+
 // ------------------------------------------------------------------ GPT-2
 
 let gpt2: Promise<Tokenizer> | undefined;

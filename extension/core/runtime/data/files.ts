@@ -16,7 +16,7 @@ import * as jpeg from 'jpeg-js';
 import type { DataSource } from '../../analysis/types';
 import type { TrainData } from '../train';
 import { builtinDataset, isBuiltinSource } from './builtin';
-import { bpeTokenizer, charTokenizer, trainBpe, wordTokenizer, type BpeModel, type Tokenizer } from '../tokenizers';
+import { charTokenizer, trainBpe, wordTokenizer, type Tokenizer, type TokenizerSpec } from '../tokenizers';
 
 /** Examples and targets as flat typed arrays (the layout of `SyntheticDataset`), with what evaluation and generation need besides. */
 export interface Dataset extends TrainData {
@@ -25,21 +25,6 @@ export interface Dataset extends TrainData {
   tokenizer?: TokenizerSpec;
   /** For CSV: the standardisation applied to each feature (x' = (x − mean) / std). */
   featureStats?: { names: string[]; mean: number[]; std: number[] };
-}
-
-/** Enough to rebuild a text data set's tokeniser (stored in checkpoints). */
-export type TokenizerSpec = { kind: 'char'; alphabet: string } | { kind: 'word'; corpus: string } | { kind: 'bpe'; model: BpeModel };
-
-/** Rebuilds the tokeniser a text data set used. */
-export function tokenizerFromSpec(spec: TokenizerSpec): Tokenizer {
-  switch (spec.kind) {
-    case 'char':
-      return charTokenizer(spec.alphabet);
-    case 'word':
-      return wordTokenizer(spec.corpus);
-    case 'bpe':
-      return bpeTokenizer(spec.model);
-  }
 }
 
 /** A problem with the user's data: the message names the file and what is wrong. */
