@@ -12,6 +12,7 @@ import { registerCompletion } from './vscode/completion';
 import { registerDefinitions } from './vscode/definition';
 import { registerDiagnostics } from './vscode/diagnostics';
 import { registerFormatting } from './vscode/formatting';
+import { registerHighlights } from './vscode/highlights';
 import { registerHover } from './vscode/hover';
 import { registerInlayHints } from './vscode/inlayHints';
 import { registerInspector } from './vscode/inspector';
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): NnmodelApi {
     registerSignatureHelp(selector, cache),
     registerSymbols(selector, cache),
     registerDefinitions(selector, cache),
+    registerHighlights(selector, cache),
     registerFormatting(selector),
     registerCodeActions(selector, cache),
     registerCodeLens(selector, cache),

@@ -2,6 +2,7 @@
 // inlay hints, completion, outline, formatting and quick fixes.
 import assert from 'node:assert/strict';
 import { e2eTest, poll, positionOf } from './harness';
+import { GPT2_SMALL } from '../fixtures/contract';
 
 e2eTest('(b) a typing error shows in the Problems panel with the unknown name', {}, async (wb) => {
   await wb.openFile('lenet5.nnmodel');
@@ -111,4 +112,17 @@ e2eTest("(h) a misspelled layer offers the quick fix Change to 'softmax'", { fil
   assert.ok(offered.includes("Change to 'softmax'"), `offered: ${offered.join(' | ')}`);
   const text = await wb.step('save fixed', () => wb.saveAndRead('typo.nnmodel', TYPO));
   assert.equal(text, TYPO.replace('softmx', 'softmax'));
+});
+
+e2eTest('(i) the cursor on a layer object highlights where it is bound and where it is applied', { files: { 'gpt.nnmodel': GPT2_SMALL } }, async (wb) => {
+  await wb.openFile('gpt.nnmodel');
+  const at = positionOf(GPT2_SMALL, 'unembed(wte)');
+  await wb.goTo(at.line, at.column + 'unembed(w'.length);
+  const overlays = wb.activeEditor().locator('.view-overlays');
+  // From the extension's provider: one write (the binding) and two reads; VS Code's own
+  // word search would mark all three as plain text occurrences instead.
+  const counts = async () => [await overlays.locator('.wordHighlightStrong').count(), await overlays.locator('.wordHighlight').count()];
+  await wb.step('highlights', () =>
+    poll('1 write and 2 read highlights of wte', async () => (await counts()).join() === '1,2', { seen: async () => (await counts()).join() }),
+  );
 });

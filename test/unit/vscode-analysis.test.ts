@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, getLayer } from '../../extension/core';
 import { completionContext } from '../../extension/vscode/pure/context';
-import { modelAt, namesInScope, siteAt, symbolAt } from '../../extension/vscode/pure/lookup';
+import { highlightsAt, modelAt, namesInScope, siteAt, symbolAt } from '../../extension/vscode/pure/lookup';
 import { encodeTokens, semanticTokens } from '../../extension/vscode/pure/semanticTokens';
 import { layerHoverMarkdown, lineHints, modelLensTitle, modelStatusText, summaryMarkdown } from '../../extension/vscode/pure/text';
 import { LENET5 as LENET, GPT2_SMALL as GPT } from '../fixtures/contract';
@@ -120,4 +120,29 @@ test('a typo gets a preferred fix that the code action can apply', () => {
   const a = analyze(text, { uri: URI });
   const d = a.diagnostics.find((x) => x.fixes?.some((f) => f.title === "Change to 'softmax'"));
   assert.ok(d, JSON.stringify(a.diagnostics));
+});
+
+test('document highlights: a name with its declaration and uses, a layer with its calls in the same declaration, nothing else', () => {
+  const a = analyze(GPT, { uri: URI });
+  const at = (needle: string, delta: number) => {
+    const offset = offsetOf(GPT, needle, delta);
+    let start = offset;
+    while (start > 0 && /\w/.test(GPT[start - 1])) start--;
+    return highlightsAt(a, offset, start, URI).map((h) => `${h.kind} ${h.range.start.line}:${h.range.start.character}-${h.range.end.character} ${GPT.slice(h.range.start.offset, h.range.end.offset)}`);
+  };
+  // The layer object: bound on line 7, applied on lines 8 and 9 (cursor on its last use).
+  assert.deepEqual(at('unembed(wte', 'unembed(w'.length), ['write 7:2-5 wte', 'read 8:16-19 wte', 'read 9:62-65 wte']);
+  // A block: its declaration and its call in the model.
+  assert.deepEqual(at('gpt_block(768', 3), ['write 0:6-15 gpt_block', 'read 9:14-23 gpt_block']);
+  // A block parameter used in a default and in the body.
+  assert.deepEqual(at('dense(dim)', 'dense(d'.length), ['write 0:16-19 dim', 'read 0:41-44 dim', 'read 3:62-65 dim']);
+  // A built-in layer: its calls in this block only (layernorm is called twice in it).
+  assert.deepEqual(at('dense(hidden)', 2), ['text 3:31-36 dense', 'text 3:56-61 dense']);
+  assert.deepEqual(at('-> layernorm -> attention', 5), ['text 2:15-24 layernorm', 'text 3:18-27 layernorm']);
+  // The model's layernorm is another declaration's: only it.
+  assert.deepEqual(at('* 12 -> layernorm', 10), ['text 9:41-50 layernorm']);
+  // Keywords, argument names and numbers: nothing (and no textual search).
+  assert.deepEqual(at('output x', 2), []);
+  assert.deepEqual(at('causal = true', 2), []);
+  assert.deepEqual(at('50257', 2), []);
 });

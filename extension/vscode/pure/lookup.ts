@@ -93,3 +93,63 @@ export function namesInScope(
   }
   return [...seen.values()];
 }
+
+export interface Highlight {
+  range: Range;
+  /** 'write' where a name is declared or bound, 'read' where it is used, 'text' for calls of the same layer. */
+  kind: 'write' | 'read' | 'text';
+}
+
+/**
+ * What to highlight when the cursor is on the word starting at `wordStart`
+ * (and holding `offset`): a model, block, parameter, input, value or layer
+ * object with its declaration and uses in this file; a built-in layer with
+ * its other calls in the same model or block. Anything else (keywords,
+ * argument names, numbers) highlights nothing: an empty list, so that the
+ * editor does not fall back to searching the whole file for the word on
+ * every cursor move.
+ */
+export function highlightsAt(analysis: Analysis, offset: number, wordStart: number, docUri: string | undefined): Highlight[] {
+  const hit = symbolAt(analysis.symbols, offset, docUri);
+  if (hit) {
+    const s = hit.symbol;
+    const out: Highlight[] = [];
+    if (isLocal(s.uri, docUri)) out.push({ range: s.range, kind: 'write' });
+    for (const r of s.references) if (isLocal(r.uri, docUri)) out.push({ range: r.range, kind: 'read' });
+    return out.sort((a, b) => a.range.start.offset - b.range.start.offset);
+  }
+  const sites = analysis.sites;
+  const first = firstSiteFrom(sites, wordStart);
+  let layer: string | undefined;
+  for (let i = first; i < sites.length && sites[i].range.start.offset === wordStart; i++) {
+    if (sites[i].kind === 'layer') layer = sites[i].name;
+  }
+  if (layer === undefined) return [];
+  // The calls of this layer in the declaration that holds the cursor (a call's range starts at its name).
+  const item = analysis.file.items.find((it) => it.kind !== 'import' && contains(it.range, offset));
+  if (!item) return [];
+  const out: Highlight[] = [];
+  let last = -1;
+  for (let i = firstSiteFrom(sites, item.range.start.offset); i < sites.length; i++) {
+    const s = sites[i];
+    const start = s.range.start.offset;
+    if (start > item.range.end.offset) break;
+    if (s.kind !== 'layer' || s.name !== layer || start === last) continue;
+    last = start;
+    const end = { ...s.range.start, character: s.range.start.character + layer.length, offset: start + layer.length };
+    out.push({ range: { start: s.range.start, end }, kind: 'text' });
+  }
+  return out;
+}
+
+/** Index of the first site starting at or after `offset` (sites are sorted by start offset). */
+function firstSiteFrom(sites: readonly SiteInfo[], offset: number): number {
+  let lo = 0;
+  let hi = sites.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sites[mid].range.start.offset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
