@@ -4,17 +4,30 @@
  * nnmodel files beside VS Code's built-in JSON language, plus the core's own
  * analysis time for the same files, all in one run.
  *
- *   node .test-out/bench-e2e.js [--edits N]      (npm run bench:e2e builds and bundles first)
+ *   node .test-out/bench-e2e.js [--edits N] [--gap MS] [--window default|0|both] [--only gpt2|generated] [--profile DIR]
+ *   (npm run bench:e2e builds and bundles first; defaults: 30 edits, 100 ms gap, both windows, every file)
+ *
+ * Every sample, with its keydown's epoch time (to line it up with traces of
+ * other processes), goes to test-results/bench-e2e/samples.json; `--profile`
+ * saves a CPU profile of the page per measure (open it in Chrome DevTools).
  *
  * Each edit is one keystroke that toggles a state: typing a character that
  * creates an error (or changes a shape), then Backspace to remove it. The
- * time runs from the keydown event in the page to the first animation frame
- * in which the status bar's problems count (or the inlay hint at the end of
- * the edited line) shows the new state; both ends are read with the page's
- * clock, so the DevTools protocol's round trips do not count. nnmodel is
- * measured with the default `nnmodel.diagnostics.debounce` (150 ms, which
- * applies only to files whose analyses are slow) and with 0, each in a fresh
- * window; JSON is measured in both windows.
+ * time runs from the keydown event in the page to the DOM change (seen by a
+ * MutationObserver, so sub-millisecond, not one frame) after which the
+ * status bar's problems count (or the inlay hint at the end of the edited
+ * line) shows the new state; the first animation frame showing it is
+ * reported too. Both ends are read with the page's clock, so the DevTools
+ * protocol's round trips do not count. Each edit follows `--gap` ms without
+ * input, so every edit starts from the same quiet state.
+ *
+ * Fairness: VS Code's built-in JSON language on a small file is measured in
+ * the same window, in a second editor group, its edits alternating with the
+ * nnmodel edits of each row, so load from other processes falls on both
+ * alike. The verdict comes with a bootstrap interval of the median ratio.
+ * nnmodel runs with all its features on; it is measured with the default
+ * `nnmodel.diagnostics.debounce` (150 ms, which applies only to files whose
+ * analyses are slow) and with 0, each in a fresh window.
  *
  * Env: NNMODEL_E2E_KEEP=1 keeps the scratch folder.
  */
@@ -31,6 +44,7 @@ import type { Workbench } from '../test/e2e/harness';
 import { CHEAP_ANALYSIS_MS } from '../extension/vscode/pure/schedule';
 import { generateFile } from './generate';
 import { measure, ms, summarize } from './stats';
+import { median, quantile, ratioInterval, verdict } from './compare';
 
 /** What scripts/setup-code-server.mjs exports (loaded at run time: it is an ES module outside the bundle). */
 interface CodeServerSetup {
@@ -54,12 +68,25 @@ const EDIT_TIMEOUT_MS = 30_000;
 const WARMUP_TIMEOUT_MS = 90_000;
 const GENERATED_LINES = 5000;
 
+/**
+ * NNMODEL_BENCH_SETTINGS (a JSON object): extra user settings, for experiments
+ * only (e.g. which workbench feature costs what). Every table of such a run
+ * says so: its rows are not the default editor and are not the verdict.
+ */
+const EXTRA_SETTINGS: Record<string, unknown> = (() => {
+  const raw = process.env.NNMODEL_BENCH_SETTINGS;
+  if (!raw) return {};
+  const v: unknown = JSON.parse(raw);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('NNMODEL_BENCH_SETTINGS must be a JSON object of settings');
+  return v as Record<string, unknown>;
+})();
+
 const t0 = Date.now();
 const say = (m: string): void => console.log(`[bench:e2e ${((Date.now() - t0) / 1000).toFixed(1)} s] ${m}`);
 
 /** The quiet workbench of the e2e tests, with hovers off (none may pop up mid-measurement) and the debounce under test. */
 function userSettings(quiet: Readonly<Record<string, unknown>>, debounce: number | undefined): Record<string, unknown> {
-  const s: Record<string, unknown> = { ...quiet, 'editor.hover.enabled': false };
+  const s: Record<string, unknown> = { ...quiet, 'editor.hover.enabled': false, ...EXTRA_SETTINGS };
   if (debounce !== undefined) s['nnmodel.diagnostics.debounce'] = debounce;
   return s;
 }
@@ -151,9 +178,18 @@ interface Row {
   language: string;
   measure: string;
   debounce: string;
+  /** Keydown → the DOM showing the new state (a MutationObserver's time: sub-millisecond resolution). */
   times: number[];
-  /** The JSON problems latency of the same window, for the ratio. */
-  json?: number[];
+  /** Keydown → the first animation frame showing it (what the screen shows; ±1 frame). */
+  frames: number[];
+  /** Epoch ms (the page's clock) of each edit's keydown, to line the samples up with other traces. */
+  keyEpochs: number[];
+  /** Per edit: keydown → the page's first socket write (the edit leaving for the extension host). */
+  sent: number[];
+  /** Per edit: the last socket message before the change → the DOM change (the page's own work at the end). */
+  afterReceive: number[];
+  /** The JSON problems latencies measured between this row's edits (same window, alternating), for the ratio. */
+  json?: { times: number[]; frames: number[] };
 }
 
 /** 'problems', or `hint:N`: the inlay hint at the end of 1-based line N. */
@@ -161,7 +197,14 @@ type Probe = 'problems' | `hint:${number}`;
 
 interface PageState {
   keyAt?: number;
+  /** First DOM mutation after which the probe reads the wanted state. */
+  domAt?: number;
+  /** First animation frame in which it does. */
   seenAt?: number;
+  /** First socket write after the keydown. */
+  sentAt?: number;
+  /** Last socket message received before domAt. */
+  receivedAt?: number;
   value?: string | null;
 }
 
@@ -182,14 +225,16 @@ async function installProbes(page: Page): Promise<void> {
       querySelector(s: string): El | null;
       querySelectorAll(s: string): Iterable<El>;
     };
+    type Observer = { observe(target: unknown, o: Record<string, boolean>): void; disconnect(): void };
     const g = globalThis as unknown as {
-      document: { getElementById(id: string): El | null; querySelector(s: string): El | null };
+      document: { getElementById(id: string): El | null; querySelector(s: string): El | null; body: unknown };
       addEventListener(t: string, f: () => void, capture: boolean): void;
       requestAnimationFrame(f: () => void): void;
+      MutationObserver: new (f: () => void) => Observer;
       __nnbench?: unknown;
     };
     if (g.__nnbench) return;
-    const state: { keyAt?: number; seenAt?: number; value?: string | null } = {};
+    const state: { keyAt?: number; domAt?: number; seenAt?: number; sentAt?: number; receivedAt?: number; value?: string | null } = {};
     const read = (probe: string): string | null => {
       if (probe === 'problems') {
         const el = g.document.getElementById('status.problems');
@@ -211,21 +256,57 @@ async function installProbes(page: Page): Promise<void> {
       }
       return null;
     };
+    let observer: Observer | undefined;
     g.addEventListener('keydown', () => (state.keyAt = performance.now()), true);
+    // Where the time goes: when the page first writes to a socket after the keydown (the edit leaving for the
+    // extension host), and when messages arrive (the last one before the change is what brought it).
+    type Socket = { addEventListener(t: string, f: () => void): void };
+    const WS = (globalThis as unknown as { WebSocket: { prototype: { send(this: Socket, ...a: unknown[]): void } } }).WebSocket;
+    const send = WS.prototype.send;
+    const listened = new WeakSet<Socket>();
+    WS.prototype.send = function (this: Socket, ...a: unknown[]) {
+      if (state.keyAt !== undefined && state.sentAt === undefined) state.sentAt = performance.now();
+      if (!listened.has(this)) {
+        listened.add(this);
+        this.addEventListener('message', () => {
+          if (state.keyAt !== undefined && state.domAt === undefined) state.receivedAt = performance.now();
+        });
+      }
+      return send.apply(this, a);
+    };
     g.__nnbench = {
       state,
       read,
-      /** Checks every frame until read(probe) equals `target` (mode 'eq') or differs from it and is readable (mode 'ne'). */
+      /**
+       * Watches until read(probe) equals `target` (mode 'eq') or differs from it and is readable (mode 'ne'):
+       * after every DOM mutation of the watched part (domAt, the time the page changed) and every frame (seenAt).
+       */
       watch(probe: string, target: string | null, mode: 'eq' | 'ne') {
         state.keyAt = undefined;
+        state.sentAt = undefined;
+        state.receivedAt = undefined;
+        state.domAt = undefined;
         state.seenAt = undefined;
         state.value = undefined;
+        // A hint ending in '…' is the old one shortened while VS Code waits for the new one: not a new value.
+        const matches = (v: string | null) => (mode === 'eq' ? v === target : v !== null && v !== target && !v.endsWith('…'));
+        observer?.disconnect();
+        const watched = probe === 'problems' ? g.document.querySelector('.part.statusbar') : g.document.querySelector('.editor-group-container.active .monaco-editor');
+        const obs = new g.MutationObserver(() => {
+          if (state.keyAt === undefined || state.domAt !== undefined) return;
+          if (matches(read(probe))) {
+            state.domAt = performance.now();
+            obs.disconnect();
+          }
+        });
+        observer = obs;
+        obs.observe(watched ?? g.document.body, { subtree: true, childList: true, characterData: true, attributes: true });
         const tick = () => {
           const v = read(probe);
-          // A hint ending in '…' is the old one shortened while VS Code waits for the new one: not a new value.
-          if (mode === 'eq' ? v === target : v !== null && v !== target && !v.endsWith('…')) {
+          if (state.keyAt !== undefined && matches(v)) {
             state.seenAt = performance.now();
             state.value = v;
+            obs.disconnect();
             return;
           }
           g.requestAnimationFrame(tick);
@@ -240,11 +321,27 @@ async function readProbe(page: Page, probe: Probe): Promise<string | null> {
   return page.evaluate((p) => (globalThis as unknown as { __nnbench: { read(p: string): string | null } }).__nnbench.read(p), probe);
 }
 
+/** One timed keystroke's result. */
+interface Timed {
+  /** Keydown → DOM change. */
+  ms: number;
+  /** Keydown → first frame showing it. */
+  frameMs: number;
+  /** Epoch ms of the keydown. */
+  keyEpoch: number;
+  /** Keydown → the page's first socket write (NaN if none was seen). */
+  sentMs: number;
+  /** Last socket message before the DOM change → the DOM change (NaN if none). */
+  afterReceiveMs: number;
+  value: string | null;
+}
+
 /**
- * Presses `key` and returns the milliseconds from its keydown to the first
- * frame where `probe` reads `target` (or, with mode 'ne', anything else).
+ * Presses `key` and returns the milliseconds from its keydown to the DOM
+ * change, and to the first frame, where `probe` reads `target` (or, with
+ * mode 'ne', anything else).
  */
-async function timedKey(page: Page, probe: Probe, key: string, target: string | null, mode: 'eq' | 'ne', timeout: number): Promise<{ ms: number; value: string | null }> {
+async function timedKey(page: Page, probe: Probe, key: string, target: string | null, mode: 'eq' | 'ne', timeout: number): Promise<Timed> {
   await page.evaluate(
     ([p, t, m]) => (globalThis as unknown as { __nnbench: { watch(p: string, t: string | null, m: string): void } }).__nnbench.watch(p as string, t, m as string),
     [probe, target, mode] as const,
@@ -259,29 +356,84 @@ async function timedKey(page: Page, probe: Probe, key: string, target: string | 
     const now = await readProbe(page, probe).catch(() => '(page gone)');
     throw new Error(`after pressing ${key}, the ${probe === 'problems' ? "status bar's problems count" : `inlay hint of line ${probe.slice(5)}`} did not ${mode === 'eq' ? `return to ${JSON.stringify(target)}` : `change from ${JSON.stringify(target)}`} within ${timeout} ms (now ${JSON.stringify(now)})`);
   }
-  const s = await page.evaluate(() => (globalThis as unknown as { __nnbench: { state: PageState } }).__nnbench.state);
+  const s = await page.evaluate(() => ({ ...(globalThis as unknown as { __nnbench: { state: PageState } }).__nnbench.state, origin: performance.timeOrigin }));
   if (s.keyAt === undefined || s.seenAt === undefined) throw new Error(`the page saw no keydown for ${key} (focus left the editor?)`);
-  return { ms: s.seenAt - s.keyAt, value: s.value ?? null };
+  // The observer sees the change no later than the frame does; if it missed it (the node was replaced), the frame counts.
+  const dom = s.domAt !== undefined && s.domAt <= s.seenAt ? s.domAt : s.seenAt;
+  return {
+    ms: dom - s.keyAt,
+    frameMs: s.seenAt - s.keyAt,
+    keyEpoch: s.origin + s.keyAt,
+    sentMs: s.sentAt !== undefined ? s.sentAt - s.keyAt : NaN,
+    afterReceiveMs: s.receivedAt !== undefined && s.receivedAt <= dom ? dom - s.receivedAt : NaN,
+    value: s.value ?? null,
+  };
 }
 
 /**
- * `edits` timed keystrokes at `spot`, alternating the key and Backspace, after
- * one untimed round that learns what the "on" state looks like. Leaves the
- * text as it found it.
+ * One measured edit site in one editor group: presses `spot.key` and
+ * Backspace in turn, watching `probe` go from `base` to the "on" state that
+ * the first untimed round learns, and back.
  */
-async function toggleRun(wb: Workbench, probe: Probe, spot: EditSpot, base: string, edits: number): Promise<number[]> {
-  const page = wb.page;
-  const first = await timedKey(page, probe, spot.key, base, 'ne', WARMUP_TIMEOUT_MS);
-  const on = first.value;
-  await timedKey(page, probe, 'Backspace', base, 'eq', WARMUP_TIMEOUT_MS);
-  const times: number[] = [];
-  for (let i = 0; i < edits; i++) {
-    const r = i % 2 === 0 ? await timedKey(page, probe, spot.key, on, 'eq', EDIT_TIMEOUT_MS) : await timedKey(page, probe, 'Backspace', base, 'eq', EDIT_TIMEOUT_MS);
-    times.push(r.ms);
+class Toggle {
+  private on: string | null = null;
+  readonly times: number[] = [];
+  readonly frames: number[] = [];
+  readonly keyEpochs: number[] = [];
+  readonly sent: number[] = [];
+  readonly afterReceive: number[] = [];
+
+  constructor(
+    private readonly wb: Workbench,
+    /** 1-based editor group (left to right) that holds the file. */
+    readonly group: number,
+    readonly probe: Probe,
+    readonly spot: EditSpot,
+    readonly base: string,
+  ) {}
+
+  /** The untimed round: learns the "on" state and returns to the base. */
+  async warmUp(): Promise<void> {
+    await focusGroup(this.wb, this.group);
+    this.on = (await timedKey(this.wb.page, this.probe, this.spot.key, this.base, 'ne', WARMUP_TIMEOUT_MS)).value;
+    await timedKey(this.wb.page, this.probe, 'Backspace', this.base, 'eq', WARMUP_TIMEOUT_MS);
   }
-  if (edits % 2 === 1) await timedKey(page, probe, 'Backspace', base, 'eq', EDIT_TIMEOUT_MS);
-  return times;
+
+  /** Two timed edits (the key, then Backspace), each after `gapMs` of quiet. */
+  async round(gapMs: number): Promise<void> {
+    await focusGroup(this.wb, this.group);
+    for (const [key, target] of [
+      [this.spot.key, this.on],
+      ['Backspace', this.base],
+    ] as const) {
+      await sleep(gapMs);
+      const r = await timedKey(this.wb.page, this.probe, key, target, 'eq', EDIT_TIMEOUT_MS);
+      this.times.push(r.ms);
+      this.frames.push(r.frameMs);
+      this.keyEpochs.push(r.keyEpoch);
+      this.sent.push(r.sentMs);
+      this.afterReceive.push(r.afterReceiveMs);
+    }
+  }
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Gives keyboard focus to the editor of the 1-based editor group `n` (Ctrl+n), and waits until it has it. */
+async function focusGroup(wb: Workbench, n: number): Promise<void> {
+  const focused = () =>
+    wb.page.evaluate((i) => {
+      const d = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ contains(e: unknown): boolean; classList: { contains(c: string): boolean } }>; activeElement: unknown } }).document;
+      const g = d.querySelectorAll('.editor-group-container')[i - 1];
+      return !!g && g.classList.contains('active') && g.contains(d.activeElement);
+    }, n);
+  if (await focused()) return;
+  await wb.page.keyboard.press(`Control+${n}`);
+  await harnessPoll(`editor group ${n} to have keyboard focus`, focused);
+}
+
+/** The harness's poll (the harness module is loaded at run time, after the environment it reads is set). */
+let harnessPoll: Harness['poll'];
 
 /** Polls until `probe` is readable (and, for a hint, shows one); returns it. */
 async function settled(h: Harness, wb: Workbench, probe: Probe, what: string): Promise<string> {
@@ -297,14 +449,42 @@ async function settled(h: Harness, wb: Workbench, probe: Probe, what: string): P
   );
 }
 
-/** One window on a fresh workspace with the given debounce; measures every subject. */
-async function runWindow(h: Harness, subs: Subject[], debounce: number | undefined, edits: number): Promise<Row[]> {
+/** `--profile DIR`: a CPU profile of the page's main thread per measure, with the page clock's time at its start. */
+let profileDir: string | undefined;
+
+async function startProfiler(page: Page): Promise<{ stop(file: string): Promise<void> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  const origin = await page.evaluate(() => performance.timeOrigin);
+  const before = await page.evaluate(() => performance.now());
+  await cdp.send('Profiler.start');
+  const after = await page.evaluate(() => performance.now());
+  return {
+    async stop(file: string) {
+      const { profile } = await cdp.send('Profiler.stop');
+      // pageNowAtStart: the page's performance.now() when the profile's startTime was taken (± the bracket).
+      writeFileSync(file, JSON.stringify({ ...profile, pageTimeOrigin: origin, pageNowAtStart: (before + after) / 2, pageNowBracket: after - before }));
+      await cdp.detach();
+    },
+  };
+}
+
+/**
+ * One window on a fresh workspace with the given debounce. The JSON file sits
+ * in a second editor group on the right, and its edits alternate with the
+ * nnmodel edits of every measure (in both orders), so both languages are
+ * measured in the same window under the same load.
+ */
+async function runWindow(h: Harness, subs: Subject[], debounce: number | undefined, edits: number, gapMs: number): Promise<Row[]> {
   const tag = debounce === undefined ? `${DEFAULT_DEBOUNCE} (default)` : String(debounce);
   const files: Record<string, string> = {};
   for (const s of subs) files[s.rel] = s.text;
   const folder = h.makeWorkspace(`bench-debounce-${debounce ?? 'default'}`, files);
   const wb = await h.Workbench.open(folder, `bench-e2e debounce ${debounce ?? 'default'}`);
   const rows: Row[] = [];
+  const json = subs.find((s) => s.language === 'JSON');
+  if (!json) throw new Error('no JSON subject');
   try {
     await installProbes(wb.page);
     // The status bar may still be filling in when the window opens.
@@ -312,8 +492,19 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
       timeout: WARMUP_TIMEOUT_MS,
       seen: async () => 'no element with that id',
     });
+    say(`debounce ${tag}: ${json.label} into the right editor group`);
+    await wb.openFile(json.rel);
+    // A copy in a new group on the right; the left group keeps a tab of it (closing that would close the group).
+    await wb.runCommand('View: Split Editor Right');
+    await h.poll('two editor groups', async () => (await wb.page.locator('.editor-group-container').count()) === 2);
+    await focusGroup(wb, 2);
+    const jsonAt = spotPosition(json.text, json.diagnostic);
+    await wb.goTo(jsonAt.line, jsonAt.column);
+    await focusGroup(wb, 1);
     for (const s of subs) {
+      if (s.language === 'JSON') continue;
       say(`debounce ${tag}: ${s.label}`);
+      await focusGroup(wb, 1);
       await wb.openFile(s.rel);
       const measures: [string, Probe, EditSpot][] = [['problems', 'problems', s.diagnostic]];
       if (s.hint) {
@@ -321,11 +512,35 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
         measures.push(['inlay hint', `hint:${watched}`, s.hint]);
       }
       for (const [name, probe, spot] of measures) {
+        await focusGroup(wb, 1);
         const { line, column } = spotPosition(s.text, spot);
         await wb.goTo(line, column);
         const base = await settled(h, wb, probe, `${s.label}: the ${name === 'problems' ? 'problems count' : `inlay hint of line ${probe.slice(5)}`} to show`);
-        const times = await wb.step(`${s.label} ${name}`, () => toggleRun(wb, probe, spot, base, edits));
-        rows.push({ file: s.label, language: s.language, measure: `keystroke → ${name}`, debounce: s.language === 'JSON' ? 'n/a' : tag, times });
+        const ours = new Toggle(wb, 1, probe, spot, base);
+        const theirs = new Toggle(wb, 2, 'problems', json.diagnostic, await settled(h, wb, 'problems', 'the problems count to show'));
+        const profiler = profileDir ? await startProfiler(wb.page) : undefined;
+        await wb.step(`${s.label} ${name}`, async () => {
+          await ours.warmUp();
+          await theirs.warmUp();
+          // Each round times one on/off pair of each language; who goes first alternates.
+          for (let r = 0; r < Math.ceil(edits / 2); r++) {
+            for (const t of r % 2 === 0 ? [ours, theirs] : [theirs, ours]) await t.round(gapMs);
+          }
+        });
+        if (profiler && profileDir) await profiler.stop(join(profileDir, `${tag.split(' ')[0]}-${s.rel}-${name.replace(/ /g, '-')}.cpuprofile`));
+        rows.push({
+          file: s.label,
+          language: s.language,
+          measure: `keystroke → ${name}`,
+          debounce: tag,
+          times: ours.times,
+          frames: ours.frames,
+          keyEpochs: ours.keyEpochs,
+          sent: ours.sent,
+          afterReceive: ours.afterReceive,
+          json: { times: theirs.times, frames: theirs.frames },
+        });
+        rows.push({ file: json.label, language: 'JSON', measure: `keystroke → problems (beside ${name})`, debounce: 'n/a', times: theirs.times, frames: theirs.frames, keyEpochs: theirs.keyEpochs, sent: theirs.sent, afterReceive: theirs.afterReceive });
       }
     }
   } catch (e) {
@@ -334,8 +549,6 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
   } finally {
     await wb.close();
   }
-  const json = rows.find((r) => r.language === 'JSON')?.times;
-  for (const r of rows) r.json = json;
   return rows;
 }
 
@@ -367,7 +580,7 @@ function coreRows(subs: Subject[], edits: number): Row[] {
 const coreStats = new Map<Row, { median: number; p95: number; runs: number }>();
 
 function rowsFromStats(rows: Row[], s: Subject, st: { median: number; p95: number; runs: number }, name: string): void {
-  const row: Row = { file: s.label, language: 'nnmodel', measure: name, debounce: '–', times: [] };
+  const row: Row = { file: s.label, language: 'nnmodel', measure: name, debounce: '–', times: [], frames: [], keyEpochs: [], sent: [], afterReceive: [] };
   coreStats.set(row, st);
   rows.push(row);
 }
@@ -376,9 +589,17 @@ function printTable(rows: Row[]): void {
   const out: string[][] = [];
   for (const r of rows) {
     const core = coreStats.get(r);
-    const st = core ?? summarize(r.times);
-    const json = r.json && r.language !== 'JSON' ? summarize(r.json) : undefined;
-    out.push([r.file, r.language, r.measure, r.debounce, ms(st.median), ms(st.p95), String(core ? core.runs : st.runs), json ? `×${(st.median / json.median).toFixed(2)}` : '']);
+    if (core) {
+      out.push([r.file, r.language, r.measure, r.debounce, ms(core.median), '–', ms(core.p95), String(core.runs), '–', '', '', '']);
+      continue;
+    }
+    const s = [...r.times].sort((a, b) => a - b);
+    const row = [r.file, r.language, r.measure, r.debounce, ms(quantile(s, 0.5)), `${ms(quantile(s, 0.25))}–${ms(quantile(s, 0.75))}`, ms(summarize(s).p95), String(s.length), ms(median(r.frames))];
+    if (r.json && r.language !== 'JSON') {
+      const [lo, hi] = ratioInterval(r.times, r.json.times);
+      row.push(`×${(median(r.times) / median(r.json.times)).toFixed(2)}`, `${lo.toFixed(2)}–${hi.toFixed(2)}`, verdict([lo, hi]));
+    } else row.push('', '', '');
+    out.push(row);
   }
   const { lines } = renderTable(
     [
@@ -387,22 +608,63 @@ function printTable(rows: Row[]): void {
       { title: 'measure', align: 'left' },
       { title: 'debounce ms', align: 'left' },
       { title: 'median ms', align: 'right' },
+      { title: 'IQR ms', align: 'right' },
       { title: 'p95 ms', align: 'right' },
       { title: 'n', align: 'right' },
+      { title: 'frame median', align: 'right' },
       { title: 'vs JSON', align: 'right' },
+      { title: '90% CI', align: 'right' },
+      { title: 'verdict', align: 'left' },
     ],
     out,
   );
+  if (Object.keys(EXTRA_SETTINGS).length > 0) console.log(`\nEXPERIMENT, not the default editor: NNMODEL_BENCH_SETTINGS=${JSON.stringify(EXTRA_SETTINGS)}`);
   console.log('\n' + lines.join('\n'));
+
+  // Where the time goes, per row (medians over its edits).
+  const split: string[][] = [];
+  for (const r of rows) {
+    if (coreStats.has(r) || r.times.length === 0) continue;
+    const between = r.times.map((t, i) => t - r.sent[i] - r.afterReceive[i]).filter(Number.isFinite);
+    const fin = (xs: number[]) => xs.filter(Number.isFinite);
+    split.push([r.file, r.language, r.measure, r.debounce, ms(median(fin(r.sent))), ms(median(between)), ms(median(fin(r.afterReceive))), ms(median(r.times))]);
+  }
+  const t2 = renderTable(
+    [
+      { title: 'file', align: 'left' },
+      { title: 'language', align: 'left' },
+      { title: 'measure', align: 'left' },
+      { title: 'debounce ms', align: 'left' },
+      { title: 'page: key → sent', align: 'right' },
+      { title: 'servers: sent → received', align: 'right' },
+      { title: 'page: received → DOM', align: 'right' },
+      { title: 'total', align: 'right' },
+    ],
+    split,
+  );
+  console.log('\nwhere the time goes (medians, ms):\n' + t2.lines.join('\n'));
 }
 
 async function main(): Promise<number> {
   let edits = 30;
+  let gapMs = 100;
+  let windows: (number | undefined)[] = [undefined, 0];
+  let only: string | undefined;
+  const usage = 'usage: bench:e2e [--edits N] [--gap MS] [--window default|0|both] [--only gpt2|generated] [--profile DIR]';
   const args = process.argv.slice(2);
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--edits') edits = Number(args[++i]);
-    else throw new Error(`unknown argument '${args[i]}' (usage: bench:e2e [--edits N])`);
+    else if (args[i] === '--gap') gapMs = Number(args[++i]);
+    else if (args[i] === '--window') {
+      const w = args[++i];
+      if (w === 'default') windows = [undefined];
+      else if (w === '0') windows = [0];
+      else if (w !== 'both') throw new Error(`--window takes default, 0 or both, not '${w}' (${usage})`);
+    } else if (args[i] === '--only') only = args[++i];
+    else if (args[i] === '--profile') profileDir = args[++i];
+    else throw new Error(`unknown argument '${args[i]}' (${usage})`);
   }
+  if (!Number.isFinite(gapMs) || gapMs < 0) throw new Error('--gap needs a number of milliseconds ≥ 0');
   if (!Number.isInteger(edits) || edits < 2) throw new Error('--edits needs an integer ≥ 2');
 
   const load0 = os.loadavg()[0].toFixed(2);
@@ -412,7 +674,8 @@ async function main(): Promise<number> {
   }
   if (!existsSync(join(repo, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: build first (npm run build)');
   const setup = (await import(pathToFileURL(join(repo, 'scripts/setup-code-server.mjs')).href)) as CodeServerSetup;
-  const subs = subjects(repo, (p) => readFileSync(p, 'utf8'));
+  const subs = subjects(repo, (p) => readFileSync(p, 'utf8')).filter((s) => !only || s.language === 'JSON' || s.label.includes(only));
+  if (subs.length < 2) throw new Error(`--only ${only} matches no nnmodel subject`);
 
   const scratch = mkdtempSync(join(os.tmpdir(), 'nnmodel-bench-e2e-'));
   mkdirSync(join(repo, '.test-out'), { recursive: true });
@@ -475,30 +738,40 @@ async function main(): Promise<number> {
       NNMODEL_E2E_REPO: repo,
     });
     harness = await import('../test/e2e/harness');
+    harnessPoll = harness.poll;
 
     const rows: Row[] = [];
     // A fresh window reads the user settings as they are on disk when it opens.
-    for (const debounce of [undefined, 0]) {
+    for (const debounce of windows) {
       writeFileSync(settingsFile, JSON.stringify(userSettings(setup.QUIET_SETTINGS, debounce), null, 2));
-      rows.push(...(await runWindow(harness, subs, debounce, edits)));
+      rows.push(...(await runWindow(harness, subs, debounce, edits, gapMs)));
     }
     await cleanup();
 
+    const samples = join(repo, 'test-results/bench-e2e/samples.json');
+    writeFileSync(samples, JSON.stringify(rows, null, 1));
+    say(`samples (with each keydown's epoch time) in ${samples}`);
     say('core analysis in Node');
     rows.push(...coreRows(subs, edits));
     printTable(rows);
     console.log(
       [
         '',
-        'keystroke → X: from the keydown event to the first animation frame showing the new state, both read with the page\'s clock',
-        '  (so ±1 frame, ~17 ms); problems = the status bar\'s problems count; inlay hint = the hint at the end of the edited line',
-        '  (for GPT-2: the edit changes the vocabulary on the `wte` line, and the hint watched is the `output` line\'s shape).',
-        `  Each edit toggles a state (type a character / Backspace), ${edits} timed edits after one untimed round; p95 by nearest rank.`,
+        "keystroke → X: from the keydown event to the DOM change that shows the new state (a MutationObserver's time), both read",
+        "  with the page's clock; frame median = to the first animation frame showing it (what is painted; ±1 frame, ~17 ms).",
+        "  problems = the status bar's problems count; inlay hint = the hint at the end of the edited line",
+        "  (for GPT-2: the edit changes the vocabulary on the `wte` line, and the hint watched is the `output` line's shape).",
+        `  Each edit toggles a state (type a character / Backspace), ${edits} timed edits per row after one untimed round, each`,
+        `  after ${gapMs} ms without input; IQR = 25th–75th percentile; p95 by nearest rank.`,
+        'JSON (VS Code\'s built-in language, small.json) sits in a second editor group of the same window; its edits alternate with',
+        '  the nnmodel edits of the row above it (pairs of on/off edits, who goes first alternating), so both see the same load.',
         `nnmodel re-analyses a file at once after an edit while its analyses cost ≤ ${CHEAP_ANALYSIS_MS} ms of CPU, and otherwise waits`,
         `  nnmodel.diagnostics.debounce (default ${DEFAULT_DEBOUNCE} ms) after the last keystroke; the rows with 0 never wait.`,
-        '  Any feature VS Code asks right after an edit (semantic tokens, inlay hints, CodeLens) analyses the current text at once',
-        '  and publishes its problems too, so the debounce is a ceiling, not a floor, on the problems latency.',
-        'vs JSON = median / the JSON problems median measured in the same window (core rows: none, they have no editor in them).',
+        'where the time goes: key → sent = keydown to the page\'s first WebSocket write (the edit leaving the page); received → DOM =',
+        '  the last WebSocket message before the change to the change (the page applying the result); servers = the rest (code-server,',
+        '  the extension host, and for JSON its language server). Medians of each part, so they need not add up to the total.',
+        'vs JSON = median / the median of the JSON edits interleaved with it; 90% CI = bootstrap interval of that ratio; verdict:',
+        '  slower / faster when the whole interval is above / below 1.',
         `load average (1 min) at start ${load0}, at end ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores: a busy machine stretches every row.`,
         'core: in this Node process, after code-server stopped; cold = analyze() of the whole file, keystroke = AnalysisSession.update()',
         '  alternating the file with and without the same one-character edit the editor rows use.',
