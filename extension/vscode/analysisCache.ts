@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { AnalysisSession, type Analysis, type AnalyzeOptions } from '../core';
-import { analysisDelay, smoothedCost } from './pure/schedule';
+import { analysisDelay, runAfter, smoothedCost, type Pending } from './pure/schedule';
 
 export const LANGUAGE_ID = 'nnmodel';
 
@@ -57,7 +57,7 @@ export interface AnalysisEvent {
 export class AnalysisCache implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly sessions = new Map<string, Session>();
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly timers = new Map<string, Pending>();
   /** What an edit's analysis of each document costs, in ms (see smoothedCost; picks the delay of the next one). */
   private readonly costs = new Map<string, number>();
   private readonly emitter = new vscode.EventEmitter<AnalysisEvent>();
@@ -108,7 +108,7 @@ export class AnalysisCache implements vscode.Disposable {
     const key = doc.uri.toString();
     const timer = this.timers.get(key);
     if (timer) {
-      clearTimeout(timer);
+      timer.cancel();
       this.timers.delete(key);
     }
     const previous = this.entries.get(key);
@@ -159,19 +159,18 @@ export class AnalysisCache implements vscode.Disposable {
 
   private schedule(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
-    const old = this.timers.get(key);
-    if (old) clearTimeout(old);
+    this.timers.get(key)?.cancel();
     const debounce = vscode.workspace.getConfiguration('nnmodel', doc).get<number>('diagnostics.debounce', 150);
     const delay = analysisDelay(debounce, this.costs.get(key));
-    // Even with no delay, a timer: the changes VS Code sends in one batch then share one analysis.
+    // Even with no delay, deferred: the changes VS Code sends in one batch then share one analysis.
     this.timers.set(
       key,
-      setTimeout(() => {
+      runAfter(delay, () => {
         this.timers.delete(key);
         // The document may have closed or changed again; only its current version counts.
         if (doc.isClosed) return;
         this.get(doc);
-      }, delay),
+      }),
     );
   }
 
@@ -185,8 +184,7 @@ export class AnalysisCache implements vscode.Disposable {
   }
 
   private forget(key: string): void {
-    const t = this.timers.get(key);
-    if (t) clearTimeout(t);
+    this.timers.get(key)?.cancel();
     this.timers.delete(key);
     this.entries.delete(key);
     this.sessions.delete(key);
@@ -194,7 +192,7 @@ export class AnalysisCache implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     this.entries.clear();
     this.sessions.clear();

@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import { getLayer, type Analysis } from '../core';
 import type { AnalysisCache } from './analysisCache';
-import { encodeTokens, semanticTokens, tokenEdit, TOKEN_MODIFIERS, TOKEN_TYPES } from './pure/semanticTokens';
+import { encodeSemanticTokens, tokenEdit, TOKEN_MODIFIERS, TOKEN_TYPES } from './pure/semanticTokens';
 
 export const LEGEND = new vscode.SemanticTokensLegend([...TOKEN_TYPES], [...TOKEN_MODIFIERS]);
 
@@ -29,7 +29,7 @@ export function registerSemanticTokens(selector: vscode.DocumentSelector, cache:
     const analysis = cache.get(doc);
     const last = sent.get(doc.uri.toString());
     if (last && last.analysis === analysis) return { analysis, data: last.data };
-    return { analysis, data: encodeTokens(semanticTokens(analysis, doc.uri.toString(), getLayer)) };
+    return { analysis, data: encodeSemanticTokens(analysis, doc.uri.toString(), getLayer) };
   };
   const remember = (doc: vscode.TextDocument, analysis: Analysis, data: Uint32Array): string => {
     const resultId = String(nextId++);

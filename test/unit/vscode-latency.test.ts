@@ -4,8 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnalysisSession } from '../../extension/core/analysis/session';
 import { getLayer } from '../../extension/core';
-import { applyTokenEdit, encodeTokens, semanticTokens, tokenEdit } from '../../extension/vscode/pure/semanticTokens';
-import { analysisDelay, CHEAP_ANALYSIS_MS, smoothedCost } from '../../extension/vscode/pure/schedule';
+import { applyTokenEdit, encodeSemanticTokens, encodeTokens, semanticTokens, tokenEdit } from '../../extension/vscode/pure/semanticTokens';
+import { readdirSync } from 'node:fs';
+import { analyze } from '../../extension/core';
+import { generateFile } from '../../bench/generate';
+import { analysisDelay, CHEAP_ANALYSIS_MS, runAfter, smoothedCost } from '../../extension/vscode/pure/schedule';
+import { readFile } from 'node:fs';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
 
 test('tokenEdit: equal arrays need no edit', () => {
@@ -84,4 +88,102 @@ test('smoothedCost: counts CPU time (or wall time when less) and halves the weig
   assert.equal(analysisDelay(150, cost), 0);
   cost = smoothedCost(cost, 75, { user: 75000, system: 0 });
   assert.equal(analysisDelay(150, cost), 150);
+});
+
+/** Calls `body` from an I/O callback, as the extension host calls its listeners when a socket message arrives. */
+function fromIoCallback(body: () => void): void {
+  readFile(__filename, () => body());
+}
+
+test('runAfter(0): an edit is analysed in the same turn of the event loop, before any timer (even one queued earlier)', async () => {
+  const order: string[] = [];
+  await new Promise<void>((done) =>
+    fromIoCallback(() => {
+      setTimeout(() => {
+        order.push('timer 0 ms');
+        done();
+      }, 0);
+      runAfter(0, () => order.push('analysis'));
+    }),
+  );
+  // With a setTimeout(0) the analysis would run after the timer queued before it.
+  assert.deepEqual(order, ['analysis', 'timer 0 ms']);
+});
+
+test('runAfter(0): changes delivered together share one run (the later one cancels the earlier)', async () => {
+  const runs: number[] = [];
+  await new Promise<void>((done) =>
+    fromIoCallback(() => {
+      let pending = runAfter(0, () => runs.push(1));
+      // A second change in the same batch of messages replaces the pending run, as AnalysisCache.schedule does.
+      pending.cancel();
+      pending = runAfter(0, () => runs.push(2));
+      setTimeout(done, 5);
+    }),
+  );
+  assert.deepEqual(runs, [2]);
+});
+
+test('runAfter(debounce): a slow file waits the delay, and cancel() drops the run', async () => {
+  const started = performance.now();
+  const ran = await new Promise<number>((done) => runAfter(30, () => done(performance.now() - started)));
+  assert.ok(ran >= 29, `ran after ${ran} ms`);
+  let dropped = true;
+  runAfter(10, () => (dropped = false)).cancel();
+  await new Promise((r) => setTimeout(r, 25));
+  assert.ok(dropped, 'a cancelled run does not happen');
+});
+
+test('encodeSemanticTokens: the same integers as encodeTokens(semanticTokens(…)) on every example, a generated file and 400 mutants', () => {
+  const uri = 'file:///work/t.nnmodel';
+  const same = (text: string, what: string) => {
+    const a = analyze(text, { uri });
+    for (const docUri of [uri, 'file:///work/other.nnmodel']) {
+      const want = encodeTokens(semanticTokens(a, docUri, getLayer));
+      const got = encodeSemanticTokens(a, docUri, getLayer);
+      assert.equal(got.length, want.length, `${what} (${docUri}): length`);
+      assert.ok(got.every((v, i) => v === want[i]), `${what} (${docUri}): the encodings differ`);
+    }
+    return a;
+  };
+  const dir = join(__dirname, '../../examples');
+  const texts = readdirSync(dir)
+    .filter((f) => f.endsWith('.nnmodel'))
+    .map((f) => [f, readFileSync(join(dir, f), 'utf8')] as const);
+  assert.ok(texts.length >= 5, 'the examples are there');
+  const generated = generateFile(1500);
+  const big = same(generated, 'generated 1500 lines');
+  assert.ok(encodeSemanticTokens(big, uri, getLayer).length > 10_000, 'a long file has thousands of tokens');
+  for (const [f, t] of texts) same(t, f);
+  // Mutants: broken files classify names out of the usual places (error recovery), where order and overlaps matter.
+  const rand = mulberry32(7);
+  const pieces = ['x', ' ', '(', ')', ',', '=', '->', '\n', 'relu', '[', ']', '* 2', ' = ', 'dense(4)'];
+  const sources = [...texts.map(([, t]) => t), generated.slice(0, 6000)];
+  for (let n = 0; n < 400; n++) {
+    let t = sources[n % sources.length];
+    for (let k = 0, edits = 1 + Math.floor(rand() * 4); k < edits; k++) {
+      const at = Math.floor(rand() * (t.length + 1));
+      t = rand() < 0.5 ? t.slice(0, at) + t.slice(at + 1 + Math.floor(rand() * 6)) : t.slice(0, at) + pieces[Math.floor(rand() * pieces.length)] + t.slice(at);
+    }
+    same(t, `mutant ${n}`);
+  }
+});
+
+test('encodeSemanticTokens: a name classified twice is sent once, and tokens out of text order are sorted', () => {
+  const uri = 'file:///work/t.nnmodel';
+  const a = analyze('model M {\n  input x: [4]\n  output x\n}\n', { uri });
+  const model = a.file.items[0];
+  assert.equal(model.kind, 'model');
+  if (model.kind !== 'model') return;
+  const check = (variant: typeof a, what: string, tokens: number) => {
+    const want = encodeTokens(semanticTokens(variant, uri, getLayer));
+    assert.deepEqual([...encodeSemanticTokens(variant, uri, getLayer)], [...want], what);
+    assert.equal(want.length, tokens * 5, `${what}: ${tokens} tokens`);
+  };
+  check(a, 'as parsed', 3);
+  // The walk meets the same `output x` twice in a row: the second is an overlap and must be dropped.
+  const twice = { ...model, body: [...model.body, model.body[model.body.length - 1]] };
+  check({ ...a, file: { ...a.file, items: [twice] } }, 'a statement walked twice', 3);
+  // The whole model walked twice: the second pass goes back to line 0, out of order.
+  check({ ...a, file: { ...a.file, items: [model, model] } }, 'a model walked twice', 3);
 });

@@ -25,3 +25,26 @@ export function smoothedCost(previous: number | undefined, wallMs: number, cpu: 
   const cost = Math.max(0, Math.min(wallMs, cpuMs));
   return previous === undefined ? cost : (previous + cost) / 2;
 }
+
+/** A scheduled run that has not happened yet. */
+export interface Pending {
+  /** Drops the run (no effect once it ran). */
+  cancel(): void;
+}
+
+/**
+ * Runs `run` after `delayMs` (see analysisDelay). A delay of 0 means as soon
+ * as the extension host has handled the messages that delivered the edit:
+ * `setImmediate` runs right after the I/O callbacks of this turn of the
+ * event loop, so changes that arrived in one batch still share one run,
+ * whereas a `setTimeout(…, 0)` waits for the next turn's timers (≥ 1 ms, and
+ * several on a busy machine) — time that adds to every keystroke's latency.
+ */
+export function runAfter(delayMs: number, run: () => void): Pending {
+  if (!(delayMs > 0)) {
+    const h = setImmediate(run);
+    return { cancel: () => clearImmediate(h) };
+  }
+  const t = setTimeout(run, delayMs);
+  return { cancel: () => clearTimeout(t) };
+}

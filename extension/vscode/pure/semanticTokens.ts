@@ -33,25 +33,118 @@ const MODIFIER_BIT = new Map<TokenModifier, number>(TOKEN_MODIFIERS.map((m, i) =
 
 type Ctx = 'tensor' | 'value' | 'train';
 
+/** Index 0 is "no symbol here"; see walkTokens. */
+const SYMBOL_KINDS: readonly (SymbolInfo['kind'] | undefined)[] = [undefined, 'model', 'train', 'block', 'param', 'object', 'value', 'input'];
+const SYMBOL_KIND_CODE = new Map<SymbolInfo['kind'], number>(SYMBOL_KINDS.flatMap((k, i) => (k ? [[k, i] as [SymbolInfo['kind'], number]] : [])));
+
+/** Receives each classified identifier in the order of the walk (nearly always the order of the text). */
+type TokenSink = (line: number, character: number, length: number, type: TokenType, modifiers: readonly TokenModifier[]) => void;
+
 /** Classifies every identifier whose meaning the analysis knows. */
 export function semanticTokens(
   analysis: Analysis,
   docUri: string | undefined,
   getLayer: (name: string) => LayerSpec | undefined,
 ): SemanticToken[] {
-  const kindAt = new Map<number, SymbolInfo['kind']>();
-  for (const s of analysis.symbols) {
-    if (isLocal(s.uri, docUri)) kindAt.set(s.range.start.offset, s.kind);
-    for (const r of s.references) if (isLocal(r.uri, docUri)) kindAt.set(r.range.start.offset, s.kind);
-  }
   const out: SemanticToken[] = [];
+  walkTokens(analysis, docUri, getLayer, (line, character, length, type, modifiers) => out.push({ line, character, length, type, modifiers }));
+  const before = (a: SemanticToken, b: SemanticToken) => a.line - b.line || a.character - b.character;
+  // The walk follows the text, so the tokens are nearly always in order already.
+  let sorted = true;
+  for (let i = 1; i < out.length && sorted; i++) sorted = before(out[i - 1], out[i]) <= 0;
+  if (!sorted) out.sort(before);
+  // Drop overlaps (a name classified twice) so the encoding stays valid.
+  return out.filter((t, i) => i === 0 || t.line !== out[i - 1].line || t.character >= out[i - 1].character + out[i - 1].length);
+}
+
+/**
+ * `encodeTokens(semanticTokens(…))` without a token object per identifier:
+ * VS Code asks for the tokens of the whole document after edits, and on a
+ * long file the objects (~13 000 for 5 000 lines) and their garbage cost
+ * more than the classification. Same result, tested against that
+ * composition.
+ */
+export function encodeSemanticTokens(
+  analysis: Analysis,
+  docUri: string | undefined,
+  getLayer: (name: string) => LayerSpec | undefined,
+): Uint32Array {
+  // Absolute (line, character, length, type, modifiers) quintuples in walk order.
+  let buf = new Uint32Array(5 * 1024);
+  let n = 0;
+  let sorted = true;
+  let lastLine = 0;
+  let lastChar = 0;
+  walkTokens(analysis, docUri, getLayer, (line, character, length, type, modifiers) => {
+    if (n + 5 > buf.length) {
+      const bigger = new Uint32Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+    if (line < lastLine || (line === lastLine && character < lastChar)) sorted = false;
+    lastLine = line;
+    lastChar = character;
+    buf[n] = line;
+    buf[n + 1] = character;
+    buf[n + 2] = length;
+    buf[n + 3] = TYPE_INDEX.get(type)!;
+    buf[n + 4] = modifierBits(modifiers);
+    n += 5;
+  });
+  // Out of order (rare: a name classified out of text order): the object path sorts.
+  if (!sorted) return encodeTokens(semanticTokens(analysis, docUri, getLayer));
+  const out = new Uint32Array(n);
+  let m = 0;
+  let line = 0;
+  let char = 0;
+  for (let i = 0; i < n; i += 5) {
+    // Drop overlaps exactly as semanticTokens does: against the previous token classified, kept or not.
+    if (i > 0 && buf[i] === buf[i - 5] && buf[i + 1] < buf[i - 4] + buf[i - 3]) continue;
+    const dl = buf[i] - line;
+    out[m] = dl;
+    out[m + 1] = dl === 0 ? buf[i + 1] - char : buf[i + 1];
+    out[m + 2] = buf[i + 2];
+    out[m + 3] = buf[i + 3];
+    out[m + 4] = buf[i + 4];
+    line = buf[i];
+    char = buf[i + 1];
+    m += 5;
+  }
+  return m === n ? out : out.slice(0, m);
+}
+
+function modifierBits(modifiers: readonly TokenModifier[]): number {
+  let bits = 0;
+  for (const m of modifiers) bits |= MODIFIER_BIT.get(m)!;
+  return bits;
+}
+
+/** The classification walk shared by semanticTokens and encodeSemanticTokens. */
+function walkTokens(
+  analysis: Analysis,
+  docUri: string | undefined,
+  getLayer: (name: string) => LayerSpec | undefined,
+  sink: TokenSink,
+): void {
+  // The kind of the symbol declared or referenced at each offset, as a code into SYMBOL_KINDS (0: none):
+  // one byte per character of the file is cheaper to fill and read than a map of thousands of entries.
+  const size = Math.max(0, analysis.file.range.end.offset) + 1;
+  const kindCodes = new Uint8Array(size);
+  const mark = (offset: number, kind: SymbolInfo['kind']) => {
+    if (offset >= 0 && offset < size) kindCodes[offset] = SYMBOL_KIND_CODE.get(kind) ?? 0;
+  };
+  for (const s of analysis.symbols) {
+    if (isLocal(s.uri, docUri)) mark(s.range.start.offset, s.kind);
+    for (const r of s.references) if (isLocal(r.uri, docUri)) mark(r.range.start.offset, s.kind);
+  }
+  const kindAt = (offset: number): SymbolInfo['kind'] | undefined => (offset >= 0 && offset < size ? SYMBOL_KINDS[kindCodes[offset]] : undefined);
   // Shared modifier lists: this runs over every identifier of the file after each keystroke.
   const push = (r: Range, type: TokenType, modifiers: readonly TokenModifier[] = NONE) => {
     if (r.start.line !== r.end.line || r.end.character <= r.start.character) return;
-    out.push({ line: r.start.line, character: r.start.character, length: r.end.character - r.start.character, type, modifiers });
+    sink(r.start.line, r.start.character, r.end.character - r.start.character, type, modifiers);
   };
   const symbolToken = (r: Range, decl: boolean): boolean => {
-    const k = kindAt.get(r.start.offset);
+    const k = kindAt(r.start.offset);
     const mods = decl ? DECLARATION : NONE;
     switch (k) {
       case undefined:
@@ -166,13 +259,6 @@ export function semanticTokens(
         break;
     }
   }
-  const before = (a: SemanticToken, b: SemanticToken) => a.line - b.line || a.character - b.character;
-  // The walk follows the text, so the tokens are nearly always in order already.
-  let sorted = true;
-  for (let i = 1; i < out.length && sorted; i++) sorted = before(out[i - 1], out[i]) <= 0;
-  if (!sorted) out.sort(before);
-  // Drop overlaps (a name classified twice) so the encoding stays valid.
-  return out.filter((t, i) => i === 0 || t.line !== out[i - 1].line || t.character >= out[i - 1].character + out[i - 1].length);
 }
 
 /** VS Code's relative encoding: 5 integers per token. */
