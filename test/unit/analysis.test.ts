@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
-import { shapeToString } from '../../extension/core/analysis/sym';
+import { Sym, shapeToString } from '../../extension/core/analysis/sym';
 import { summaryRows } from '../../extension/core/analysis/summary';
 import type { Analysis, Diagnostic, GroupNode } from '../../extension/core/analysis/types';
 import { LENET5 as LENET, GPT2_SMALL as GPT2 } from '../fixtures/contract';
@@ -390,4 +390,103 @@ model M {
   const attn = ok.sites.find((s) => s.kind === 'layer' && s.name === 'attention');
   assert.ok(attn, 'a layer inside a block has a site');
   assert.equal(shapeToString(attn!.outShape!), '[seq, 768]');
+});
+
+test('a layer applied again to the same arguments and shapes shares its results, and only those', () => {
+  const a = analyze(`model A {
+  input x: [8, 8, 3]
+  input t: [seq, 16]
+  a = x -> conv2d(4, 3, padding = same) -> relu
+  b = x -> conv2d(4, 3, padding = same) -> relu
+  c = x -> conv2d(4, kernel = 3, padding = same)
+  d = x -> conv2d(4, 3)
+  e = x -> conv2d(4, 3, padding = "same")
+  f = t -> dense(32) -> dense(32)
+  g = t -> dense(32)
+  s = a + b
+  output s, c, d, e, f, g, s + s
+}
+model B {
+  input x: [8, 8, 3]
+  output x -> conv2d(4, 3, padding = same)
+}`);
+  assert.deepEqual(errors(a), []);
+  const [ma, mb] = a.models;
+  const layers = ma.graph.nodes.filter((n) => n.kind === 'layer');
+  const convs = layers.filter((n) => n.op === 'conv2d');
+  assert.equal(convs.length, 5);
+  const [ca, cb, cc, cd, ce] = convs;
+  // Same arguments (however written) and input shape: one shape, weights, counts and argument record.
+  for (const n of [cb, cc, ce]) {
+    assert.equal(n.shape, ca.shape);
+    assert.equal(n.weights, ca.weights);
+    assert.equal(n.params, ca.params);
+    assert.equal(n.args, ca.args);
+    assert.notEqual(n.id, ca.id);
+    assert.notEqual(n.label, undefined);
+  }
+  assert.equal(cc.label, 'conv2d(4, kernel = 3, padding = same)');
+  // Across models of one analysis too.
+  const other = mb.graph.nodes.find((n) => n.kind === 'layer' && n.op === 'conv2d')!;
+  assert.equal(other.kind === 'layer' && other.weights, ca.weights);
+  // Other arguments: other results, computed by the rules.
+  assert.notEqual(cd.shape, ca.shape);
+  assert.equal(shapeToString(cd.shape), '[6, 6, 4]');
+  assert.equal(shapeToString(ca.shape), '[8, 8, 4]');
+  assert.equal(ca.params.trainable.value, 4 * 27 + 4);
+  // Same arguments on another shape: not shared.
+  const dense = layers.filter((n) => n.op === 'dense');
+  assert.deepEqual(dense.map((n) => shapeToString(n.shape)), ['[seq, 32]', '[seq, 32]', '[seq, 32]']);
+  assert.notEqual(dense[1].weights, dense[0].weights);
+  assert.equal(dense[2].weights, dense[0].weights);
+  assert.equal(dense[1].params.trainable.value, 32 * 32 + 32);
+  assert.equal(dense[0].params.trainable.value, 16 * 32 + 32);
+  assert.equal(dense[0].macs.toString(), '512*seq');
+  // `+` of equal shapes.
+  const adds = layers.filter((n) => n.op === 'add');
+  assert.equal(adds.length, 2);
+  assert.equal(adds[1].shape, adds[0].shape);
+  assert.equal(adds[1].args, adds[0].args);
+  // The hovers (sites) of shared applications give the same figures.
+  const sites = a.sites.filter((s) => s.kind === 'layer' && s.name === 'conv2d');
+  assert.deepEqual(sites.map((s) => s.params?.trainable.value), [112, 112, 112, 112, 112, 112]);
+  // A model's totals count every application.
+  assert.equal(ma.params.trainable.value, 5 * 112 + (16 * 32 + 32) * 2 + (32 * 32 + 32));
+  // JSON of the graph has no trace of the sharing.
+  const json = JSON.parse(JSON.stringify(ma.graph));
+  assert.deepEqual(json.nodes[convs[1].id].shape, json.nodes[convs[0].id].shape);
+});
+
+test('an application that failed is not remembered: the same mistake is reported each time', () => {
+  const a = analyze(`model A {
+  input x: [4, 4, 3]
+  a = x -> conv2d(4, 7)
+  b = x -> conv2d(4, 7)
+  c = x -> conv2d(4, 3)
+  output a, b, c
+}`);
+  const errs = errors(a);
+  assert.equal(errs.length, 2, JSON.stringify(errs.map((d) => d.message)));
+  assert.deepEqual(
+    errs.map((d) => d.range.start.line),
+    [2, 3],
+  );
+  assert.equal(a.models[0].outputs.length, 1);
+});
+
+test('Sym.sum equals adding one term at a time, cancellations included', () => {
+  const seq = Sym.atom('seq');
+  const d = Sym.atom('d');
+  const xs = [seq.mul(3), seq.mul(seq).mul(2), d.add(5), seq.mul(-3), Sym.of(7), d.mul(seq).sub(1), seq.mul(seq).mul(-2)];
+  const ks = [1, 4, 2, 1, 3, 5, 4];
+  let expected: Sym = Sym.of(11);
+  for (let i = 0; i < xs.length; i++) expected = expected.add(xs[i].mul(ks[i]));
+  const got = Sym.sum(xs, ks, 11);
+  assert.ok(got.equals(expected), `${got} vs ${expected}`);
+  assert.equal(got.toString(), expected.toString());
+  assert.equal(got.toString(), '5*d*seq + 2*d + 37');
+  // All symbolic terms cancel: a constant again.
+  const none = Sym.sum([seq, seq.mul(-1)], undefined, 4);
+  assert.equal(none.value, 4);
+  assert.ok(none.isConst());
 });

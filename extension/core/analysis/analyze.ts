@@ -84,6 +84,28 @@ interface GraphBuilder {
   next: number;
 }
 
+/**
+ * A context; every one is made here, so that all have one layout (contexts
+ * of differing layouts made the code that reads them slow).
+ */
+function makeCtx(
+  env: Map<string, Value>,
+  g: GraphBuilder,
+  model: string,
+  uri: string | undefined,
+  stack: string[],
+  anchor: Range | undefined,
+  isStatic: boolean,
+  once: boolean,
+): Ctx {
+  return { env, g, model, uri, stack, anchor, static: isStatic, once };
+}
+
+/** `ctx` with another anchor (itself when the same). */
+function withAnchor(ctx: Ctx, anchor: Range | undefined): Ctx {
+  return anchor === ctx.anchor ? ctx : makeCtx(ctx.env, ctx.g, ctx.model, ctx.uri, ctx.stack, anchor, ctx.static, ctx.once);
+}
+
 function newGraph(): GraphBuilder {
   return { nodes: [], inputs: [], outputs: [], next: 0 };
 }
@@ -114,6 +136,12 @@ interface Ctx {
   anchor?: Range;
   /** Whether values are unknown on purpose (a block checked on its own). */
   static: boolean;
+  /**
+   * Whether each site recorded here is reached once per analysis: a model's
+   * own statements, outside repeats. Sites in block bodies and repeats are
+   * reached again by every instantiation and must be deduplicated.
+   */
+  once: boolean;
 }
 
 interface InstResult {
@@ -126,6 +154,25 @@ interface InstResult {
 }
 
 const ZERO_PARAMS: Params = { trainable: Sym.ZERO, nonTrainable: Sym.ZERO };
+
+/** What a layer's rules give for one (layer, arguments, input shapes); shared, never changed. */
+interface LayerResult {
+  out: Shape;
+  weights: WeightSpec[];
+  params: Params;
+  macs: Sym;
+}
+
+/** One distinct argument list of a layer, shared by every call that gives it (see `Analyzer.internArgs`). */
+interface ArgsEntry {
+  spec: LayerSpec;
+  /** The values as given, by schema index (the defaults follow from them). */
+  vals: readonly (ArgValue | typeof SEEN | undefined)[];
+  /** With defaults filled in: the record every such call's node holds. Never changed. */
+  args: Record<string, ArgValue>;
+  /** The layer's results by input shapes (`Analyzer.shapesKey`), filled as applications succeed. */
+  results: Map<number | string, LayerResult> | undefined;
+}
 /** Number values of the small whole numbers, shared (values are never changed). */
 const SMALL_NUMBERS: Value[] = [];
 for (let n = 0; n <= 4096; n++) SMALL_NUMBERS.push({ kind: 'number', value: n });
@@ -138,6 +185,8 @@ function numberValue(n: number): Value {
 /** Shared "none given" values of resolveArgs; never written to. */
 const NO_TENSOR_INPUTS: TensorValue[] = [];
 const NO_TENSOR_ARGS: Record<string, Shape | undefined> = {};
+/** `inShapes` of the sites that have none (names, inputs, layer objects): one array, never written to. */
+const NO_SHAPES: Shape[] = [];
 
 /** Index of each site kind in a site key (a table, not an indexOf: this runs for every site of the file on every keystroke). */
 const SITE_KINDS: Readonly<Record<SiteInfo['kind'], number>> = { input: 0, value: 1, object: 2, layer: 3, block: 4 };
@@ -176,6 +225,20 @@ export class Analyzer {
   private sitesSorted = true;
   readonly blocks = new Map<string, BlockDef>();
   private readonly instCache = new Map<string, InstResult>();
+  /**
+   * Distinct argument lists by `argsHash`, each with what the layer's rules
+   * gave per input shapes. Models repeat the same layer on the same shape
+   * constantly (a generated 5 000-line file applies 6 400 layers, 349 of
+   * them distinct): later applications share the first one's argument
+   * record, shape, weights and counts instead of running the rules again and
+   * keeping copies. Lives as long as this analysis only.
+   */
+  private readonly argsTable = new Map<number, ArgsEntry[]>();
+  /** The entry of `+`'s arguments, once one was made. */
+  private addArgs: ArgsEntry | undefined;
+  /** An id per distinct shape (equal text, equal id), by shape object: see `shapesKey`. */
+  private readonly shapeIds = new Map<Shape, number>();
+  private readonly shapeIdsByText = new Map<string, number>();
   /** Totals of the graphs built here (see totalsOf). */
   private readonly totals = new Map<Graph, Totals>();
   private readonly usedBlocks = new Set<string>();
@@ -346,7 +409,7 @@ export class Analyzer {
 
   analyzeModel(decl: ModelDecl): ModelInfo {
     const g = newGraph();
-    const ctx: Ctx = { env: new Map(), g, model: decl.name.name, uri: this.uri, stack: [], static: false };
+    const ctx = makeCtx(new Map(), g, decl.name.name, this.uri, [], undefined, false, true);
     const inputs: ModelInfo['inputs'] = [];
     const outputs: ModelInfo['outputs'] = [];
     const errorsBefore = this.errors;
@@ -369,7 +432,7 @@ export class Analyzer {
         g.inputs.push(id);
         if (shape) inputs.push({ name: stmt.name.name, shape, range: stmt.range });
         ctx.env.set(stmt.name.name, { kind: 'tensor', node: id, shape, name: stmt.name.name });
-        if (shape) this.site(stmt.name.range, 'input', stmt.name.name, ctx, [], shape);
+        if (shape) this.site(stmt.name.range, 'input', stmt.name.name, ctx, NO_SHAPES, shape);
       } else if (stmt.kind === 'output') {
         sawOutput = true;
         for (const e of stmt.values) {
@@ -396,7 +459,8 @@ export class Analyzer {
     const graph = freeze(g);
     const totals = totalsOf(graph, this.totals);
     const symbols = new Set<string>();
-    for (const i of inputs) for (const d of i.shape.dims) for (const a of d.atoms()) symbols.add(a);
+    for (const i of inputs) for (const d of i.shape.dims) if (!d.isConst()) for (const a of d.atoms()) symbols.add(a);
+    const total = totals.params.trainable.add(totals.params.nonTrainable);
     return {
       name: decl.name.name,
       range: decl.range,
@@ -405,10 +469,10 @@ export class Analyzer {
       graph,
       inputs,
       outputs,
-      params: { ...totals.params, total: totals.params.trainable.add(totals.params.nonTrainable) },
+      params: { trainable: totals.params.trainable, nonTrainable: totals.params.nonTrainable, total },
       macs: totals.macs,
       memory: {
-        paramBytes: totals.params.trainable.add(totals.params.nonTrainable).mul(4),
+        paramBytes: total.mul(4),
         activationBytes: totals.activations.mul(4),
       },
       symbols: [...symbols].sort(),
@@ -418,7 +482,7 @@ export class Analyzer {
 
   /** Check a block on its own (never used by a model): names and arguments, no shapes. */
   analyzeBlockStatically(def: BlockDef): void {
-    const ctx: Ctx = { env: new Map(), g: newGraph(), model: '', uri: def.uri, stack: [def.decl.name.name], static: true };
+    const ctx = makeCtx(new Map(), newGraph(), '', def.uri, [def.decl.name.name], undefined, true, false);
     for (const p of def.decl.params) {
       ctx.env.set(p.name.name, p.default ? this.evalExpr(p.default, ctx) : UNKNOWN);
       if (ctx.env.get(p.name.name)?.kind !== 'number') ctx.env.set(p.name.name, UNKNOWN);
@@ -430,11 +494,13 @@ export class Analyzer {
 
   private evalStatement(stmt: Statement, ctx: Ctx): void {
     if (stmt.kind === 'assign') {
+      const before = this.sites.length;
       const v = this.evalAssignValue(stmt, ctx);
       if (v.kind === 'tensor') {
         const named: TensorValue = { kind: 'tensor', node: v.node, shape: v.shape, name: stmt.target.name };
         ctx.env.set(stmt.target.name, named);
-        if (v.shape) this.site(stmt.target.range, 'value', stmt.target.name, ctx, [], v.shape);
+        // Before the sites of its value, which follow the name in the text: fewer out of order to sort.
+        if (v.shape) this.site(stmt.target.range, 'value', stmt.target.name, ctx, NO_SHAPES, v.shape, undefined, undefined, undefined, before);
       } else {
         ctx.env.set(stmt.target.name, v.kind === 'object' ? { ...v, name: stmt.target.name } : v);
       }
@@ -450,7 +516,7 @@ export class Analyzer {
         if (e.repeat) this.error('object.repeat', 'a layer object cannot be repeated; repeat where it is applied.', e.repeat.range, ctx);
         const r = this.resolveArgs(spec, e, ctx, false);
         const obj: LayerObject = { kind: 'object', name: stmt.target.name, spec, args: r?.args ?? {} };
-        this.site(e.range, 'object', spec.name, ctx, [], undefined);
+        this.site(e.range, 'object', spec.name, ctx, NO_SHAPES, undefined);
         return obj;
       }
     }
@@ -582,7 +648,8 @@ export class Analyzer {
     if (e.op === '+' && l.kind === 'tensor' && r.kind === 'tensor') {
       const add = getLayer('add');
       if (!add) return UNKNOWN;
-      return this.addLayerNode(add, { values: null }, [l, r], {}, e.range, ctx, '+', undefined, e.opRange);
+      const entry = (this.addArgs ??= this.internArgs(add, new Array(add.args.length)));
+      return this.addLayerNode(add, entry?.args ?? argsWithDefaults(add, new Array(add.args.length)), [l, r], NO_TENSOR_ARGS, e.range, ctx, '+', undefined, e.opRange, undefined, entry);
     }
     this.error(
       'type.operands',
@@ -660,7 +727,16 @@ export class Analyzer {
     call: CallExpr,
     ctx: Ctx,
     allowTensors = true,
-  ): { args: Record<string, ArgValue>; tensorInputs: TensorValue[]; tensors: Record<string, Shape | undefined>; unknown: boolean } | undefined {
+  ):
+    | {
+        args: Record<string, ArgValue>;
+        /** The shared entry of these arguments: undefined when they hold a tensor or layer object. */
+        entry: ArgsEntry | undefined;
+        tensorInputs: TensorValue[];
+        tensors: Record<string, Shape | undefined>;
+        unknown: boolean;
+      }
+    | undefined {
     // Values by schema index: one small array instead of a record keyed by
     // name (and a second one for the defaults); SEEN marks an argument that
     // was written but has no value (unknown, or an error already reported).
@@ -770,7 +846,9 @@ export class Analyzer {
       }
     }
     if (!ok) return undefined;
-    return { args: argsWithDefaults(spec, vals), tensorInputs, tensors, unknown };
+    // Equal arguments share one record with defaults filled in: built once, kept once.
+    const entry = this.internArgs(spec, vals);
+    return { args: entry ? entry.args : argsWithDefaults(spec, vals), entry, tensorInputs, tensors, unknown };
   }
 
   /** Converts one argument to its schema type; undefined after a diagnostic, 'unknown' when unknowable. */
@@ -878,7 +956,7 @@ export class Analyzer {
     const repeat = this.repeatCount(call, ctx);
     if (!r || repeat === undefined || r.unknown) return UNKNOWN;
     const inputs: Value[] = input ? [input, ...r.tensorInputs] : r.tensorInputs;
-    if (repeat === 1) return this.addLayerNode(spec, r.args, inputs, r.tensors, call.range, ctx, undefined, call);
+    if (repeat === 1) return this.addLayerNode(spec, r.args, inputs, r.tensors, call.range, ctx, undefined, call, undefined, undefined, r.entry);
     return this.repeatGroup(
       spec.name,
       undefined,
@@ -886,7 +964,7 @@ export class Analyzer {
       repeat,
       input,
       ctx,
-      (ports, inner) => this.addLayerNode(spec, r.args, ports, r.tensors, call.range, inner, undefined, call),
+      (ports, inner) => this.addLayerNode(spec, r.args, ports, r.tensors, call.range, inner, undefined, call, undefined, undefined, r.entry),
       r.tensorInputs,
     );
   }
@@ -903,6 +981,7 @@ export class Analyzer {
     call?: CallExpr,
     errorRange?: Range,
     object?: LayerObject,
+    argsEntry?: ArgsEntry,
   ): Value {
     // Sized up front: both are kept (node inputs, site shapes).
     const shapes: Shape[] = new Array<Shape>(inputs.length);
@@ -918,6 +997,12 @@ export class Analyzer {
       this.error('model.too_large', `this model applies more than ${LIMITS.maxNodes} layers; analysis stops here.`, at, ctx);
       return UNKNOWN;
     }
+    // A layer applied before to the same arguments and shapes: its results, with no rule run again.
+    // Only results without an error are kept, so a hit has nothing to report.
+    const memo = argsEntry !== undefined && !object && tensors === NO_TENSOR_ARGS ? argsEntry : undefined;
+    const shapesKey = memo === undefined ? undefined : this.shapesKey(shapes);
+    const known = shapesKey === undefined ? undefined : memo!.results?.get(shapesKey);
+    if (known !== undefined) return this.pushLayerNode(spec, args, shapes, inputIds, known.out, known.weights, known.params, known.macs, range, ctx, label, call, errorRange);
     const kind = spec.inputKind ?? 'float';
     const first = shapes[0];
     // The layer's own rule gives the most specific rank message ("add
@@ -982,6 +1067,7 @@ export class Analyzer {
       }
     }
     let params = paramsOf(weights);
+    if (shapesKey !== undefined) (memo!.results ??= new Map()).set(shapesKey, { out, weights, params, macs });
     let sharedWith: number | undefined;
     if (object) {
       if (object.first) {
@@ -1001,6 +1087,27 @@ export class Analyzer {
         params = ZERO_PARAMS;
       }
     }
+    return this.pushLayerNode(spec, args, shapes, inputIds, out, weights, params, macs, range, ctx, label, call, errorRange, object, sharedWith);
+  }
+
+  /** Adds a checked layer application to the graph and its site; returns its output tensor. */
+  private pushLayerNode(
+    spec: LayerSpec,
+    args: Record<string, ArgValue>,
+    shapes: Shape[],
+    inputIds: number[],
+    out: Shape,
+    weights: WeightSpec[],
+    params: Params,
+    macs: Sym,
+    range: Range,
+    ctx: Ctx,
+    label: string | undefined,
+    call: CallExpr | undefined,
+    errorRange: Range | undefined,
+    object?: LayerObject,
+    sharedWith?: number,
+  ): Value {
     const id = ctx.g.next++;
     const node: LayerNode = {
       kind: 'layer',
@@ -1023,6 +1130,60 @@ export class Analyzer {
     if (object && !object.first) object.first = { node: id, weights };
     this.site(call?.range ?? errorRange ?? range, object ? 'object' : 'layer', object ? object.name : spec.name, ctx, shapes, out, params, macs);
     return { kind: 'tensor', node: id, shape: out };
+  }
+
+  /**
+   * The shared entry of a layer's arguments as given (by schema index), made
+   * on first sight; undefined when one is not a plain value (a tensor, a
+   * layer object), which is never shared.
+   */
+  private internArgs(spec: LayerSpec, vals: readonly (ArgValue | typeof SEEN | undefined)[]): ArgsEntry | undefined {
+    const h = argsHash(spec, vals);
+    if (h === undefined) return undefined;
+    let bucket = this.argsTable.get(h);
+    if (bucket === undefined) {
+      bucket = [];
+      this.argsTable.set(h, bucket);
+    }
+    for (let i = 0; i < bucket.length; i++) {
+      const e = bucket[i];
+      if (e.spec === spec && sameVals(e.vals, vals)) return e;
+    }
+    const e: ArgsEntry = { spec, vals, args: argsWithDefaults(spec, vals), results: undefined };
+    bucket.push(e);
+    return e;
+  }
+
+  /**
+   * A key of input shapes for `ArgsEntry.results`: equal shapes give equal
+   * keys. Shapes get an id once per shape object (results share their output
+   * shape, so most inputs are objects seen before): no text is built per
+   * application.
+   */
+  private shapesKey(shapes: readonly Shape[]): number | string {
+    if (shapes.length === 1) return this.shapeId(shapes[0]);
+    let key = '';
+    for (let i = 0; i < shapes.length; i++) key += (i > 0 ? ',' : '') + this.shapeId(shapes[i]);
+    return key;
+  }
+
+  private shapeId(s: Shape): number {
+    let id = this.shapeIds.get(s);
+    if (id === undefined) {
+      // Equal exactly when `shapeToString` is (a symbolic dimension's text is never a number), built cheaper.
+      let text = s.isInt ? 'i' : 'f';
+      for (const d of s.dims) {
+        const v = d.value;
+        text += ',' + (v !== undefined ? v : d.toString());
+      }
+      id = this.shapeIdsByText.get(text);
+      if (id === undefined) {
+        id = this.shapeIdsByText.size;
+        this.shapeIdsByText.set(text, id);
+      }
+      this.shapeIds.set(s, id);
+    }
+    return id;
   }
 
   private applyObject(obj: LayerObject, call: CallExpr, input: Value, ctx: Ctx): Value {
@@ -1073,10 +1234,10 @@ export class Analyzer {
     if (!input || input.kind !== 'tensor' || !input.shape) return UNKNOWN;
     const runs: GroupNode['runs'] = [];
     let x: TensorValue = input;
-    let prevKey = '';
+    let prevKey = -1;
     let done = 0;
     while (done < repeat) {
-      const key = shapeToString(x.shape!);
+      const key = this.shapeId(x.shape!);
       if (key === prevKey && runs.length > 0) {
         runs[runs.length - 1].count += repeat - done;
         break;
@@ -1098,7 +1259,7 @@ export class Analyzer {
       }
       const env = new Map<string, Value>();
       for (const [k, v] of ctx.env) if (v.kind !== 'tensor') env.set(k, v);
-      const inner: Ctx = { ...ctx, g, env };
+      const inner = makeCtx(env, g, ctx.model, ctx.uri, ctx.stack, ctx.anchor, ctx.static, false);
       const y = once(ports, inner);
       if (y.kind !== 'tensor' || !y.shape) return UNKNOWN;
       g.outputs.push(y.node);
@@ -1199,16 +1360,16 @@ export class Analyzer {
     const paramKey = bound.params.map(([k, v]) => `${k}=${valueKey(v)}`).join(',');
     const anchor = ctx.anchor ?? (ctx.uri === this.uri ? call.range : undefined);
     if (repeat === 1) {
-      const key = `${def.uri ?? ''}|${name}|${paramKey}|${shapeToString(piped.shape)}|${tensorArgs.map((t) => shapeToString(t.shape!)).join(';')}`;
+      const key = `${def.uri ?? ''}|${name}|${paramKey}|${this.shapeId(piped.shape)}|${tensorArgs.map((t) => this.shapeId(t.shape!)).join(';')}`;
       let res = this.instCache.get(key);
       if (!res) {
-        res = this.instantiate(def, bound.params, [piped, ...tensorArgs], inputNames, { ...ctx, anchor });
+        res = this.instantiate(def, bound.params, [piped, ...tensorArgs], inputNames, withAnchor(ctx, anchor));
         this.instCache.set(key, res);
       }
       if (!res.ok || !res.out) return UNKNOWN;
       return this.pushGroup(name, name, call, [{ count: 1, body: res.graph }], [piped, ...tensorArgs], res.out, ctx);
     }
-    return this.repeatBlock(def, call, repeat, piped, tensorArgs, bound.params, paramKey, inputNames, { ...ctx, anchor });
+    return this.repeatBlock(def, call, repeat, piped, tensorArgs, bound.params, paramKey, inputNames, withAnchor(ctx, anchor));
   }
 
   /**
@@ -1227,13 +1388,13 @@ export class Analyzer {
     ctx: Ctx,
   ): Value {
     const name = def.decl.name.name;
-    const extraKey = extra.map((t) => shapeToString(t.shape!)).join(';');
+    const extraKey = extra.map((t) => this.shapeId(t.shape!)).join(';');
     const runs: GroupNode['runs'] = [];
     let shape = input.shape!;
     let prevKey = '';
     let done = 0;
     while (done < repeat) {
-      const key = `${def.uri ?? ''}|${name}|${paramKey}|${shapeToString(shape)}|${extraKey}`;
+      const key = `${def.uri ?? ''}|${name}|${paramKey}|${this.shapeId(shape)}|${extraKey}`;
       if (key === prevKey) {
         runs[runs.length - 1].count += repeat - done;
         break;
@@ -1316,7 +1477,7 @@ export class Analyzer {
     }
     if (!ok) return undefined;
     // Defaults may use earlier parameters: evaluate them in the block's own scope.
-    const scope: Ctx = { env: new Map(), g: newGraph(), model: ctx.model, uri: def.uri, stack: ctx.stack, anchor: ctx.anchor ?? call.range, static: ctx.static };
+    const scope = makeCtx(new Map(), newGraph(), ctx.model, def.uri, ctx.stack, ctx.anchor ?? call.range, ctx.static, false);
     const params: [string, Value][] = [];
     for (const p of decl.params) {
       let v = given.get(p.name.name);
@@ -1343,15 +1504,7 @@ export class Analyzer {
   /** Analyse a block body for given parameters and input tensors. */
   private instantiate(def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], outer: Ctx): InstResult {
     const g = newGraph();
-    const ctx: Ctx = {
-      env: new Map(params),
-      g,
-      model: outer.model,
-      uri: def.uri,
-      stack: [...outer.stack, def.decl.name.name],
-      anchor: outer.anchor,
-      static: outer.static,
-    };
+    const ctx = makeCtx(new Map(params), g, outer.model, def.uri, [...outer.stack, def.decl.name.name], outer.anchor, outer.static, false);
     const ports: TensorValue[] = inputs.map((t, i) => {
       const id = g.next++;
       g.nodes.push({ kind: 'input', id, name: inputNames[i], shape: t.shape!, range: def.decl.range, port: i });
@@ -1419,12 +1572,21 @@ export class Analyzer {
     params?: Params,
     macs?: Sym,
     repeat?: number,
+    /** Index in `sites` to insert at; the end when not given. */
+    at?: number,
   ): void {
-    if (ctx.uri !== this.uri || ctx.static || !this.isNewSite(range, kind)) return;
+    if (ctx.uri !== this.uri || ctx.static || (!ctx.once && !this.isNewSite(range, kind))) return;
     const s: SiteInfo = { range, kind, name, model: ctx.model, inShapes, outShape, params, macs, repeat };
-    const last = this.sites[this.sites.length - 1];
-    if (last && compareSites(last, s) > 0) this.sitesSorted = false;
-    this.sites.push(s);
+    const sites = this.sites;
+    if (at === undefined || at >= sites.length) {
+      const last = sites[sites.length - 1];
+      if (last && compareSites(last, s) > 0) this.sitesSorted = false;
+      sites.push(s);
+      return;
+    }
+    const prev = at > 0 ? sites[at - 1] : undefined;
+    if ((prev && compareSites(prev, s) > 0) || compareSites(s, sites[at]) > 0) this.sitesSorted = false;
+    sites.splice(at, 0, s);
   }
 
   /** Appends sites already in `compareSites` order. */
@@ -1510,6 +1672,42 @@ function argsWithDefaults(spec: LayerSpec, vals: readonly (ArgValue | typeof SEE
   return out;
 }
 
+/**
+ * A hash of a call's arguments as given (by schema index) for
+ * `Analyzer.internArgs`, which compares them exactly; undefined when an
+ * argument is not a plain value (a tensor, a layer object).
+ */
+function argsHash(spec: LayerSpec, vals: readonly (ArgValue | typeof SEEN | undefined)[]): number | undefined {
+  const name = spec.name;
+  let h = Math.imul(name.length, 0x9e3779b1) ^ name.charCodeAt(0) ^ (name.charCodeAt(name.length - 1) << 8);
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i];
+    let x: number;
+    if (v === undefined) x = 0;
+    else if (typeof v === 'number') x = (v | 0) ^ ((v * 4096) | 0);
+    else if (typeof v === 'string') x = Math.imul(v.length, 31) ^ (v.charCodeAt(0) | 0) ^ ((v.charCodeAt(v.length - 1) | 0) << 10);
+    else if (typeof v === 'boolean') x = v ? 1 : 2;
+    else if (Array.isArray(v)) {
+      x = 3;
+      for (let j = 0; j < v.length; j++) x = Math.imul(x, 31) + (v[j] | 0);
+    } else return undefined;
+    h = Math.imul(h ^ x, 0x01000193) + i;
+  }
+  return h | 0;
+}
+
+/** Whether two plain argument lists of one layer are the same (see `argsHash`). */
+function sameVals(a: readonly (ArgValue | typeof SEEN | undefined)[], b: readonly (ArgValue | typeof SEEN | undefined)[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (Object.is(x, y)) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (!Object.is(x[j], y[j])) return false;
+  }
+  return true;
+}
+
 function objectNames(ctx: Ctx): string[] {
   const out: string[] = [];
   for (const [k, v] of ctx.env) if (v.kind === 'object') out.push(k);
@@ -1536,27 +1734,56 @@ function paramsOf(weights: WeightSpec[]): Params {
 
 /**
  * A running sum of Syms that keeps the constant part as a plain number, so
- * that adding up thousands of constant counts allocates no Sym per step.
+ * that adding up thousands of constant counts allocates no Sym per step, and
+ * collects the symbolic ones (with their factors) to add them up at once.
  */
 class SymSum {
   private c = 0;
-  private s: Sym | undefined;
+  private xs: Sym[] | undefined;
+  private ks: number[] | undefined;
 
   add(x: Sym): void {
     const v = x.value;
     if (v !== undefined) this.c += v;
-    else this.s = this.s === undefined ? x : this.s.add(x);
+    else this.push(x, 1);
   }
 
   /** Adds `x * n`. */
   addTimes(x: Sym, n: number): void {
     const v = x.value;
     if (v !== undefined) this.c += v * n;
-    else this.add(n === 1 ? x : x.mul(n));
+    else this.push(x, n);
+  }
+
+  /** Adds the product of `dims` (a shape's size) without making a Sym when all are constant. */
+  addProduct(dims: readonly Sym[]): void {
+    let c = 1;
+    let p: Sym | undefined;
+    for (let i = 0; i < dims.length; i++) {
+      const d = dims[i];
+      const v = d.value;
+      if (v !== undefined) c *= v;
+      else p = p === undefined ? d : p.mul(d);
+    }
+    if (p === undefined) this.c += c;
+    else this.push(p, c);
+  }
+
+  private push(x: Sym, k: number): void {
+    if (this.xs === undefined) {
+      this.xs = [x];
+      this.ks = [k];
+    } else {
+      this.xs.push(x);
+      this.ks!.push(k);
+    }
   }
 
   sym(): Sym {
-    return this.s === undefined ? Sym.of(this.c) : this.c === 0 ? this.s : this.s.add(this.c);
+    const xs = this.xs;
+    if (xs === undefined) return Sym.of(this.c);
+    if (xs.length === 1 && this.ks![0] === 1) return this.c === 0 ? xs[0] : xs[0].add(this.c);
+    return Sym.sum(xs, this.ks, this.c);
   }
 }
 
@@ -1606,7 +1833,7 @@ function computeTotals(graph: Graph, cache: TotalsCache): Totals {
       trainable.add(n.params.trainable);
       nonTrainable.add(n.params.nonTrainable);
       macs.add(n.macs);
-      activations.add(product(n.shape.dims));
+      activations.addProduct(n.shape.dims);
     } else if (n.kind === 'group') {
       trainable.add(n.params.trainable);
       nonTrainable.add(n.params.nonTrainable);
@@ -1698,9 +1925,14 @@ function rankHint(spec: LayerSpec, got: Shape): string {
 
 /** Parse and analyse a whole file. Never throws: every problem is a diagnostic. */
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
-  return analyzeFile(parse(text), options, (a, file, models) => {
-    for (const item of file.items) if (item.kind === 'model') models.push(a.analyzeModel(item));
-  });
+  return analyzeFile(
+    parse(text),
+    options,
+    (a, file, models) => {
+      for (const item of file.items) if (item.kind === 'model') models.push(a.analyzeModel(item));
+    },
+    false,
+  );
 }
 
 /**
@@ -1711,6 +1943,8 @@ export function analyzeFile(
   file: SourceFile,
   options: AnalyzeOptions,
   runModels: (a: Analyzer, file: SourceFile, models: ModelInfo[]) => void,
+  /** Whether the file's trees may be analysed again (an editor session): per-tree results are then kept. */
+  reusedTrees = true,
 ): Analysis {
   const diagnostics: Diagnostic[] = file.errors.map((e) => ({ code: e.code, severity: 'error', message: e.message, range: e.range }));
   const a = new Analyzer(file, options.uri, options.readImport);
@@ -1721,7 +1955,7 @@ export function analyzeFile(
     a.collectDeclarations();
     runModels(a, file, models);
     for (const def of a.blocks.values()) if (def.uri === options.uri && !a.isBlockUsed(def.decl.name.name)) a.analyzeBlockStatically(def);
-    const sym = collectSymbols(file, options.uri, a.blocks);
+    const sym = collectSymbols(file, options.uri, a.blocks, reusedTrees);
     symbols = sym.symbols;
     for (const d of sym.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     const t = analyzeTrain(file, models);

@@ -43,6 +43,22 @@ export class Sym {
     return typeof x === 'number' ? Sym.of(x) : x;
   }
 
+  /**
+   * `c + Σ xs[i]·ks[i]` (`ks[i]` 1 when `ks` is not given), building one
+   * map for all the terms: adding them one at a time copies the map at
+   * every step.
+   */
+  static sum(xs: readonly Sym[], ks: readonly number[] | undefined, c = 0): Sym {
+    const m = new Map<string, number>();
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i];
+      const k = ks === undefined ? 1 : ks[i];
+      c += x.c * k;
+      if (x.terms) for (const [key, v] of x.terms) addTerm(m, key, v * k);
+    }
+    return Sym.make(c, m);
+  }
+
   private static make(c: number, terms: Map<string, number>): Sym {
     return terms.size === 0 ? Sym.of(c) : new Sym(c, terms);
   }

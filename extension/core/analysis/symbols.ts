@@ -21,12 +21,14 @@ interface Binding {
  * walk of a body is kept per syntax tree (a tree the incremental parse
  * reused has the same text) and reused while the global names it looked up
  * keep their kind: the local symbol objects are then shared with the
- * previous result, like the tree's ranges.
+ * previous result, like the tree's ranges. `keep` false: the trees are
+ * new and will not be seen again (a one-off `analyze`), so nothing is kept.
  */
 export function collectSymbols(
   file: SourceFile,
   uri: string | undefined,
   blocks: ReadonlyMap<string, { decl: BlockDecl; uri?: string }>,
+  keep = true,
 ): { symbols: SymbolInfo[]; diagnostics: Diagnostic[] } {
   const symbols: SymbolInfo[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -50,13 +52,16 @@ export function collectSymbols(
 
   // One comparison of the global table instead of one per body: bodies walked under the same table
   // (same epoch) are reused without checking the names they looked up.
-  let sig = '';
-  for (const [name, g] of globals) sig += `${name}\u0000${g.kind}\u0001`;
-  if (sig !== globalsSig) {
-    globalsSig = sig;
-    globalsEpoch++;
+  // A walk that keeps nothing neither uses nor moves the epoch.
+  if (keep) {
+    let sig = '';
+    for (const [name, g] of globals) sig += `${name}\u0000${g.kind}\u0001`;
+    if (sig !== globalsSig) {
+      globalsSig = sig;
+      globalsEpoch++;
+    }
   }
-  const walker = new BodyWalker(globals);
+  const walker = new BodyWalker(globals, keep);
   for (const item of file.items) {
     if (item.kind === 'model' || item.kind === 'block') {
       const body = walker.bodyOf(item);
@@ -125,10 +130,15 @@ class BodyWalker {
   private all: Binding[] = [];
   private out: BodySymbols = { symbols: [], blockRefs: [], unused: [], globalNames: new Map(), epoch: 0 };
 
-  constructor(private readonly globals: ReadonlyMap<string, SymbolInfo>) {}
+  constructor(
+    private readonly globals: ReadonlyMap<string, SymbolInfo>,
+    /** Whether walks are kept for reuse (see `collectSymbols`). */
+    private readonly keep: boolean,
+  ) {}
 
   /** The body's symbols, reused when the same tree was walked against the same global names. */
   bodyOf(decl: ModelDecl | BlockDecl): BodySymbols {
+    if (!this.keep) return this.walkBody(decl);
     const cached = bodyCache.get(decl);
     if (cached && (cached.epoch === globalsEpoch || this.sameGlobals(cached.globalNames))) {
       cached.epoch = globalsEpoch;
@@ -146,7 +156,7 @@ class BodyWalker {
 
   private globalKind(name: string): SymbolInfo['kind'] | undefined {
     const kind = this.globals.get(name)?.kind;
-    this.out.globalNames.set(name, kind);
+    if (this.keep) this.out.globalNames.set(name, kind);
     return kind;
   }
 
