@@ -4,7 +4,7 @@
  * nnmodel files beside VS Code's built-in JSON language, plus the core's own
  * analysis time for the same files, all in one run.
  *
- *   node .test-out/bench-e2e.js [--edits N] [--gap MS] [--window default|0|both] [--only gpt2|generated] [--profile DIR]
+ *   node .test-out/bench-e2e.js [--edits N] [--gap MS] [--window default|0|both] [--only gpt2|generated|large] [--profile DIR]
  *   (npm run bench:e2e builds and bundles first; defaults: 30 edits, 100 ms gap, both windows, every file)
  *
  * Every sample, with its keydown's epoch time (to line it up with traces of
@@ -25,6 +25,11 @@
  * the same window, in a second editor group, its edits alternating with the
  * nnmodel edits of each row, so load from other processes falls on both
  * alike. The verdict comes with a bootstrap interval of the median ratio.
+ * For reference only (not a verdict on nnmodel), VS Code's JSON on a
+ * generated JSON file as long as the generated nnmodel file is measured the
+ * same way as an nnmodel row: what file size alone costs VS Code's own
+ * editor (rendering, bracket pairs, decorations, tokenisation) and a language
+ * server, beside what it costs nnmodel.
  * nnmodel runs with all its features on; it is measured with the default
  * `nnmodel.diagnostics.debounce` (150 ms, which applies only to files whose
  * analyses are slow) and with 0, each in a fresh window.
@@ -42,6 +47,7 @@ import { AnalysisSession } from '../extension/core/analysis/session';
 import { renderTable } from '../extension/cli/table';
 import type { Workbench } from '../test/e2e/harness';
 import { CHEAP_ANALYSIS_MS } from '../extension/vscode/pure/schedule';
+import { mulberry32 } from '../extension/core/runtime/data/random';
 import { generateFile } from './generate';
 import { measure, ms, summarize } from './stats';
 import { median, quantile, ratioInterval, verdict } from './compare';
@@ -107,6 +113,14 @@ interface Subject {
   /** File name in the workspace. */
   rel: string;
   language: 'nnmodel' | 'JSON';
+  /**
+   * 'measured': an nnmodel file, the rows the issue's target is about. 'baseline': the small JSON file in the second
+   * editor group whose edits alternate with every other subject's (the issue's reference). 'reference': VS Code's
+   * JSON on a large file, measured exactly like a 'measured' subject, to show what file size costs VS Code itself.
+   */
+  role: 'measured' | 'baseline' | 'reference';
+  /** `--only` values that keep this subject besides substrings of its label (the baseline is always kept). */
+  only?: string[];
   text: string;
   /** An edit that toggles a problem on and off. */
   diagnostic: EditSpot;
@@ -133,7 +147,97 @@ function edited(text: string, spot: EditSpot): string {
   return lines.join('\n');
 }
 
-function subjects(repo: string, readText: (p: string) => string): Subject[] {
+/** What a generated JSON file holds, besides its text: the counts that VS Code's JSON limits apply to. */
+interface GeneratedJson {
+  text: string;
+  /** Properties and array items: each is an outline symbol, which `json.maxItemsComputed` caps. */
+  items: number;
+  /** Objects and arrays spanning more than one line: each is a folding region, which `editor.foldingMaximumRegions` caps. */
+  foldingRegions: number;
+}
+
+/**
+ * A realistic large JSON file of exactly `lines` lines (and a final newline,
+ * like generateFile): a service inventory of the kind deployment configs
+ * hold, with nested objects, arrays of objects and arrays of strings, laid
+ * out as JSON.stringify(…, null, 2) does. Every service has an `"enabled"`
+ * boolean (about 70 % `true`). Deterministic for a given line count.
+ */
+function generateJson(lines: number, seed = 1): GeneratedJson {
+  const r = mulberry32(seed ^ lines);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+  const regions = ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-southeast-1', 'ap-northeast-1'];
+  const teams = ['payments', 'search', 'identity', 'media', 'platform', 'growth', 'data'];
+  const service = (i: number) => {
+    const name = `${pick(['billing', 'search', 'auth', 'media', 'ledger', 'notify', 'catalog', 'ingest', 'gateway'])}-${i}`;
+    const team = pick(teams);
+    const canary = r() < 0.4;
+    return {
+      id: `svc-${String(i).padStart(4, '0')}`,
+      name,
+      enabled: r() < 0.7,
+      owner: { team, email: `${team}@example.com`, oncall: pick(['primary', 'secondary', 'none']) },
+      image: { repository: `registry.example.com/${team}/${name}`, tag: `v${int(1, 4)}.${int(0, 20)}.${int(0, 9)}`, pullPolicy: pick(['IfNotPresent', 'Always']) },
+      replicas: int(1, 8),
+      resources: {
+        requests: { cpu: pick(['100m', '250m', '500m', '1']), memory: pick(['128Mi', '256Mi', '512Mi', '1Gi']) },
+        limits: { cpu: pick(['500m', '1', '2']), memory: pick(['512Mi', '1Gi', '2Gi']) },
+      },
+      ports: Array.from({ length: int(1, 3) }, (_, k) => ({ name: ['http', 'grpc', 'metrics'][k], containerPort: 8080 + k, protocol: 'TCP' })),
+      env: {
+        LOG_LEVEL: pick(['info', 'debug', 'warn']),
+        REGION: pick(regions),
+        REQUEST_TIMEOUT_MS: 500 * int(1, 20),
+        CACHE_ENABLED: r() < 0.5,
+        UPSTREAM_URL: r() < 0.3 ? null : `https://${pick(teams)}.internal.example.com/v${int(1, 3)}`,
+      },
+      healthcheck: { path: pick(['/healthz', '/ready', '/status']), intervalSeconds: pick([5, 10, 30]), timeoutSeconds: int(1, 5), failureThreshold: 3 },
+      regions: regions.filter(() => r() < 0.4),
+      rollout: {
+        strategy: canary ? 'canary' : pick(['rolling', 'blue-green']),
+        maxUnavailable: pick(['0', '25%', '1']),
+        steps: canary ? [10, 25, 50, 100].map((weight) => ({ weight, pauseMinutes: weight === 100 ? 0 : int(5, 30) })) : [],
+      },
+      tags: [pick(['tier-1', 'tier-2', 'tier-3']), pick(['public', 'internal']), `cost-center-${int(100, 999)}`],
+    };
+  };
+  const doc = {
+    $comment: `generated benchmark file: ${lines} lines`,
+    version: 3,
+    defaults: { replicas: 2, region: regions[0], healthcheck: { path: '/healthz', intervalSeconds: 10 }, labels: ['managed', 'bench'] },
+    services: [] as ReturnType<typeof service>[],
+  };
+  const count = () => JSON.stringify(doc, null, 2).split('\n').length;
+  for (let i = 1; ; i++) {
+    doc.services.push(service(i));
+    if (count() > lines) {
+      doc.services.pop();
+      break;
+    }
+  }
+  const last = doc.services.at(-1);
+  if (!last) throw new Error(`a generated JSON file needs more than ${lines} lines`);
+  // Each further string in a non-empty array of strings adds exactly one line.
+  for (let n = count(), k = 0; n < lines; n++, k++) last.tags.push(`label-${k}`);
+  const text = JSON.stringify(doc, null, 2);
+  let items = 0;
+  let foldingRegions = 0;
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null) return;
+    const children = Array.isArray(v) ? (v as unknown[]) : Object.values(v);
+    items += children.length;
+    if (children.length > 0) foldingRegions++;
+    children.forEach(walk);
+  };
+  walk(doc);
+  return { text: text + '\n', items, foldingRegions };
+}
+
+/** The large JSON reference's label in the table. */
+const LARGE_JSON_LABEL = `large.json (${GENERATED_LINES} lines, for reference)`;
+
+function subjects(repo: string, readText: (p: string) => string, largeJson: GeneratedJson): Subject[] {
   const gpt2 = readText(join(repo, 'examples/gpt2_small.nnmodel'));
   const generated = generateFile(GENERATED_LINES);
   // An MLP unit in the middle of the file: `h = h -> dense(N) -> batchnorm -> relu`.
@@ -141,11 +245,33 @@ function subjects(repo: string, readText: (p: string) => string): Subject[] {
   const mid = genLines.findIndex((l, i) => i >= genLines.length / 2 && /^ {2}h = h -> dense\(\d+\) -> batchnorm -> relu$/.test(l));
   if (mid < 0) throw new Error('no MLP unit in the second half of the generated file (bench/generate.ts changed?)');
   const json = ['{', '  "name": "bench",', '  "values": [1, 2, 3],', '  "nested": { "enabled": true, "ratio": 0.5 }', '}', ''].join('\n');
+  // The same kind of edit as in small.json, on a service in the middle of the file: `true` → `truex`.
+  const large: Subject = {
+    label: LARGE_JSON_LABEL,
+    rel: 'large.json',
+    language: 'JSON',
+    role: 'reference',
+    only: ['generated'],
+    text: largeJson.text,
+    diagnostic: { anchor: '"enabled": true', fromLine: Math.ceil(GENERATED_LINES / 2), key: 'x' },
+  };
+  // Guards against a generator change that would measure something else: the right length, valid, and made invalid by the edit.
+  const largeLines = large.text.split('\n').length - 1;
+  if (largeLines !== GENERATED_LINES) throw new Error(`large.json has ${largeLines} lines, not ${GENERATED_LINES}`);
+  JSON.parse(large.text);
+  let broken = false;
+  try {
+    JSON.parse(edited(large.text, large.diagnostic));
+  } catch {
+    broken = true;
+  }
+  if (!broken) throw new Error("large.json's edit does not make it invalid JSON");
   return [
     {
       label: 'examples/gpt2_small.nnmodel',
       rel: 'gpt2_small.nnmodel',
       language: 'nnmodel',
+      role: 'measured',
       text: gpt2,
       // `gelu` → `gelux`: an unknown layer.
       diagnostic: { anchor: '-> gelu', key: 'x' },
@@ -157,15 +283,18 @@ function subjects(repo: string, readText: (p: string) => string): Subject[] {
       label: `generated ${GENERATED_LINES} lines`,
       rel: `generated-${GENERATED_LINES}.nnmodel`,
       language: 'nnmodel',
+      role: 'measured',
       text: generated,
       diagnostic: { anchor: '-> relu', fromLine: mid + 1, key: 'x' },
       // dense(N) → dense(1N): the line's output shape.
       hint: { anchor: 'dense(', fromLine: mid + 1, key: '1' },
     },
+    large,
     {
       label: 'small.json',
       rel: 'small.json',
       language: 'JSON',
+      role: 'baseline',
       text: json,
       // `true` → `truex`: invalid JSON.
       diagnostic: { anchor: '"enabled": true', key: 'x' },
@@ -471,10 +600,11 @@ async function startProfiler(page: Page): Promise<{ stop(file: string): Promise<
 }
 
 /**
- * One window on a fresh workspace with the given debounce. The JSON file sits
- * in a second editor group on the right, and its edits alternate with the
- * nnmodel edits of every measure (in both orders), so both languages are
- * measured in the same window under the same load.
+ * One window on a fresh workspace with the given debounce. The baseline JSON
+ * file sits in a second editor group on the right, and its edits alternate
+ * with the edits of every measure of the other subjects (the nnmodel files,
+ * then the large JSON reference; in both orders), so each is measured beside
+ * it in the same window under the same load.
  */
 async function runWindow(h: Harness, subs: Subject[], debounce: number | undefined, edits: number, gapMs: number): Promise<Row[]> {
   const tag = debounce === undefined ? `${DEFAULT_DEBOUNCE} (default)` : String(debounce);
@@ -483,8 +613,8 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
   const folder = h.makeWorkspace(`bench-debounce-${debounce ?? 'default'}`, files);
   const wb = await h.Workbench.open(folder, `bench-e2e debounce ${debounce ?? 'default'}`);
   const rows: Row[] = [];
-  const json = subs.find((s) => s.language === 'JSON');
-  if (!json) throw new Error('no JSON subject');
+  const json = subs.find((s) => s.role === 'baseline');
+  if (!json) throw new Error('no baseline JSON subject');
   try {
     await installProbes(wb.page);
     // The status bar may still be filling in when the window opens.
@@ -502,7 +632,7 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
     await wb.goTo(jsonAt.line, jsonAt.column);
     await focusGroup(wb, 1);
     for (const s of subs) {
-      if (s.language === 'JSON') continue;
+      if (s.role === 'baseline') continue;
       say(`debounce ${tag}: ${s.label}`);
       await focusGroup(wb, 1);
       await wb.openFile(s.rel);
@@ -532,7 +662,8 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
           file: s.label,
           language: s.language,
           measure: `keystroke → ${name}`,
-          debounce: tag,
+          // The debounce is nnmodel's setting; a JSON reference row only shares the window.
+          debounce: s.language === 'nnmodel' ? tag : `n/a; window ${tag}`,
           times: ours.times,
           frames: ours.frames,
           keyEpochs: ours.keyEpochs,
@@ -550,6 +681,26 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
     await wb.close();
   }
   return rows;
+}
+
+/** The printed notes on the large JSON reference rows (none when --only left them out). */
+function largeJsonNotes(subs: Subject[], largeJson: GeneratedJson): string[] {
+  const large = subs.find((s) => s.role === 'reference');
+  if (!large) return [];
+  const kb = (t: string) => `${Math.round(Buffer.byteLength(t) / 1024)} KB`;
+  const nn = generateFile(GENERATED_LINES);
+  // VS Code's defaults (json.maxItemsComputed, editor.foldingMaximumRegions: both 5000) are left as they are; say whether they cut anything.
+  const limit = (n: number, what: string, setting: string) =>
+    n > 5000 ? `its ${n} ${what} exceed ${setting} (5000), so only 5000 are computed` : `its ${n} ${what} are within ${setting} (5000)`;
+  const limits = [limit(largeJson.items, 'outline symbols', 'json.maxItemsComputed'), limit(largeJson.foldingRegions, 'folding regions', 'editor.foldingMaximumRegions')];
+  return [
+    `${large.label}: VS Code's built-in JSON on a generated ${GENERATED_LINES}-line service inventory (${kb(largeJson.text)}; the generated`,
+    `  nnmodel file: ${kb(nn)}), measured exactly like an nnmodel row (\`true\` → \`truex\` mid-file, alternating with small.json). Its ratio`,
+    "  to small.json is what file size alone costs VS Code's editor and a language server (rendering, bracket pairs, decorations,",
+    "  tokenisation, re-parsing): a reference for the generated nnmodel rows, not a verdict on nnmodel. VS Code's defaults are kept:",
+    '  json.validate.enable is on and has no size limit, so every edit is validated;',
+    `  ${limits.join('; ')}.`,
+  ];
 }
 
 /** The core alone, in this Node process: cold analyze() and one keystroke through an AnalysisSession. */
@@ -595,7 +746,7 @@ function printTable(rows: Row[]): void {
     }
     const s = [...r.times].sort((a, b) => a - b);
     const row = [r.file, r.language, r.measure, r.debounce, ms(quantile(s, 0.5)), `${ms(quantile(s, 0.25))}–${ms(quantile(s, 0.75))}`, ms(summarize(s).p95), String(s.length), ms(median(r.frames))];
-    if (r.json && r.language !== 'JSON') {
+    if (r.json) {
       const [lo, hi] = ratioInterval(r.times, r.json.times);
       row.push(`×${(median(r.times) / median(r.json.times)).toFixed(2)}`, `${lo.toFixed(2)}–${hi.toFixed(2)}`, verdict([lo, hi]));
     } else row.push('', '', '');
@@ -650,7 +801,7 @@ async function main(): Promise<number> {
   let gapMs = 100;
   let windows: (number | undefined)[] = [undefined, 0];
   let only: string | undefined;
-  const usage = 'usage: bench:e2e [--edits N] [--gap MS] [--window default|0|both] [--only gpt2|generated] [--profile DIR]';
+  const usage = 'usage: bench:e2e [--edits N] [--gap MS] [--window default|0|both] [--only gpt2|generated|large] [--profile DIR]';
   const args = process.argv.slice(2);
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--edits') edits = Number(args[++i]);
@@ -674,8 +825,12 @@ async function main(): Promise<number> {
   }
   if (!existsSync(join(repo, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: build first (npm run build)');
   const setup = (await import(pathToFileURL(join(repo, 'scripts/setup-code-server.mjs')).href)) as CodeServerSetup;
-  const subs = subjects(repo, (p) => readFileSync(p, 'utf8')).filter((s) => !only || s.language === 'JSON' || s.label.includes(only));
-  if (subs.length < 2) throw new Error(`--only ${only} matches no nnmodel subject`);
+  const largeJson = generateJson(GENERATED_LINES);
+  // --only keeps the baseline (every row is measured beside it) and, with `generated`, the large JSON of the same size.
+  const subs = subjects(repo, (p) => readFileSync(p, 'utf8'), largeJson).filter(
+    (s) => !only || s.role === 'baseline' || s.label.includes(only) || (s.only ?? []).includes(only),
+  );
+  if (subs.length < 2) throw new Error(`--only ${only} matches no subject (${usage})`);
 
   const scratch = mkdtempSync(join(os.tmpdir(), 'nnmodel-bench-e2e-'));
   mkdirSync(join(repo, '.test-out'), { recursive: true });
@@ -765,6 +920,7 @@ async function main(): Promise<number> {
         `  after ${gapMs} ms without input; IQR = 25th–75th percentile; p95 by nearest rank.`,
         'JSON (VS Code\'s built-in language, small.json) sits in a second editor group of the same window; its edits alternate with',
         '  the nnmodel edits of the row above it (pairs of on/off edits, who goes first alternating), so both see the same load.',
+        ...largeJsonNotes(subs, largeJson),
         `nnmodel re-analyses a file at once after an edit while its analyses cost ≤ ${CHEAP_ANALYSIS_MS} ms of CPU, and otherwise waits`,
         `  nnmodel.diagnostics.debounce (default ${DEFAULT_DEBOUNCE} ms) after the last keystroke; the rows with 0 never wait.`,
         'where the time goes: key → sent = keydown to the page\'s first WebSocket write (the edit leaving the page); received → DOM =',
