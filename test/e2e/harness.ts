@@ -289,12 +289,31 @@ export class Workbench {
         seen: async () => (await this.page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).join(' | '),
       });
       await row.click();
-      if (opts.opensInput) {
-        await poll('the command to ask for input', async () => (await this.quickInputVisible()) && !(await input.inputValue().catch(() => '>')).startsWith('>'));
-      } else {
-        await poll('the command palette to close', async () => !(await this.quickInputVisible()));
-      }
+      // The palette re-renders its list as it settles (recently used, similar
+      // commands); a click that lands during a re-render is lost and the
+      // palette stays open on the label. Then click the row again.
+      let lastTry = Date.now();
+      const stillOnLabel = async () => (await this.quickInputVisible()) && (await input.inputValue().catch(() => '')) === `>${label}`;
+      await poll(
+        opts.opensInput ? 'the command to ask for input' : 'the command palette to close',
+        async () => {
+          if (!(await this.quickInputVisible())) return !opts.opensInput;
+          const value = await input.inputValue().catch(() => '>');
+          if (opts.opensInput && !value.startsWith('>')) return true;
+          if (Date.now() - lastTry > 3000 && (await stillOnLabel()) && (await row.isVisible())) {
+            lastTry = Date.now();
+            await row.click({ timeout: 2000 }).catch(() => undefined);
+          }
+          return false;
+        },
+        { seen: async () => `quick input ${(await this.quickInputVisible()) ? `open on '${await input.inputValue().catch(() => '?')}'` : 'closed'}; notifications: ${await this.notificationText()}` },
+      );
     });
+  }
+
+  /** The text of the notification toasts on screen. */
+  async notificationText(): Promise<string> {
+    return (await this.page.locator('.notifications-toasts').innerText().catch(() => '')).replace(/\s+/g, ' ');
   }
 
   /** Moves the cursor of the active editor to a 1-based line and column (Go to Line, Ctrl+G). */

@@ -42,10 +42,6 @@ async function epochRows(frame: Frame): Promise<Record<string, string>[]> {
 
 const status = (frame: Frame) => frame.locator('.nn-training-status');
 
-async function notificationText(wb: Workbench): Promise<string> {
-  return (await wb.page.locator('.notifications-toasts').innerText().catch(() => '')).replace(/\s+/g, ' ');
-}
-
 function checkpointEpoch(wb: Workbench, rel: string): number | undefined {
   const p = wb.path(rel);
   if (!existsSync(p)) return undefined;
@@ -56,9 +52,9 @@ e2eTest('Train Model on LeNet5 with digits: progress, curves, val accuracy > 0.9
   const frame = await openTrainingTab(wb, 'lenet5.nnmodel');
   await wb.runCommand('nnmodel: Train Model');
   await wb.step('progress notification', () =>
-    poll('a "Training LeNet5" notification with batch progress', async () => /Training LeNet5.*epoch 1, batch \d+\/\d+ · loss/.test(await notificationText(wb)), {
+    poll('a "Training LeNet5" notification with batch progress', async () => /Training LeNet5.*epoch 1, batch \d+\/\d+ · loss/.test(await wb.notificationText()), {
       timeout: 120_000,
-      seen: () => notificationText(wb),
+      seen: () => wb.notificationText(),
     }),
   );
   await wb.step('live curves', () =>
@@ -96,7 +92,7 @@ e2eTest('Cancel mid-epoch keeps the previous checkpoint loadable', { files: work
   const frame = await openTrainingTab(wb, 'lenet5.nnmodel');
   await wb.runCommand('nnmodel: Train Model');
   await wb.step('training under way', () =>
-    poll('epoch 1 under way', async () => /epoch 1, batch \d+/.test(await notificationText(wb)), { timeout: 300_000, seen: () => notificationText(wb) }),
+    poll('epoch 1 under way', async () => /epoch 1, batch \d+/.test(await wb.notificationText()), { timeout: 300_000, seen: () => wb.notificationText() }),
   );
   // How long the workbench's own event loop, and the inspector page's, wait while the model trains
   // (same-origin webviews share the workbench's thread; the run itself is in a worker). Both at once, during epoch 1.
@@ -121,13 +117,13 @@ e2eTest('Cancel mid-epoch keeps the previous checkpoint loadable', { files: work
   t.diagnostic(`event-loop lag while training (${where}) over 1.5 s: workbench ${summary(lag)}; inspector page ${summary(pageLag)}`);
   assert.equal(where, 'worker', 'the run trains in a worker');
   await wb.step('first checkpoint', () =>
-    poll('the checkpoint of epoch 1', () => checkpointEpoch(wb, '.nnmodel/lenet5/LeNet5/model.json') === 1, { timeout: 600_000, interval: 200, seen: () => notificationText(wb) }),
+    poll('the checkpoint of epoch 1', () => checkpointEpoch(wb, '.nnmodel/lenet5/LeNet5/model.json') === 1, { timeout: 600_000, interval: 200, seen: () => wb.notificationText() }),
   );
   // Early in epoch 2, so that the Cancel lands well before it ends (an epoch takes only seconds here).
   await poll('epoch 2 under way, in its first half', async () => {
-    const m = /epoch 2, batch (\d+)\/(\d+)/.exec(await notificationText(wb));
+    const m = /epoch 2, batch (\d+)\/(\d+)/.exec(await wb.notificationText());
     return m !== null && Number(m[1]) <= Number(m[2]) / 2;
-  }, { timeout: 120_000, interval: 100, seen: () => notificationText(wb) });
+  }, { timeout: 120_000, interval: 100, seen: () => wb.notificationText() });
   const clickedAt = await wb.step('cancel', async () => {
     const toast = wb.page.locator('.notification-toast').filter({ hasText: 'Training LeNet5' }).first();
     await toast.hover();
@@ -139,9 +135,9 @@ e2eTest('Cancel mid-epoch keeps the previous checkpoint loadable', { files: work
   t.diagnostic(`cancel clicked at "${clickedAt.status}"; the page heard it at epoch:batch ${heard} after ${Date.now() - clickedAt.at} ms`);
   assert.match(heard, /^2:\d+$/, 'the page heard the Cancel in epoch 2');
   await wb.step('stopped', () =>
-    poll('the "stopped" notification', async () => /Training of LeNet5 stopped; the checkpoint of the last complete epoch is kept/.test(await notificationText(wb)), {
+    poll('the "stopped" notification', async () => /Training of LeNet5 stopped; the checkpoint of the last complete epoch is kept/.test(await wb.notificationText()), {
       timeout: 120_000,
-      seen: () => notificationText(wb),
+      seen: () => wb.notificationText(),
     }),
   );
   assert.equal(checkpointEpoch(wb, '.nnmodel/lenet5/LeNet5/model.json'), 1, 'the checkpoint is still the one of epoch 1');
@@ -201,7 +197,7 @@ e2eTest('the small GPT lowers its loss on a text file; the attention view and Ge
     poll('2 epochs and the run done', async () => {
       const r = await epochRows(frame);
       return r.length === 2 && (await status(frame).getAttribute('data-status')) === 'completed' ? r : undefined;
-    }, { timeout: 1_000_000, interval: 3000, seen: async () => `${await status(frame).innerText()} | ${await notificationText(wb)}` }),
+    }, { timeout: 1_000_000, interval: 3000, seen: async () => `${await status(frame).innerText()} | ${await wb.notificationText()}` }),
   );
   t.diagnostic(`epochs: ${rows.map((r) => `loss ${r.loss} ${r.time}`).join('; ')}`);
   assert.equal(await frame.locator('.nn-training-where').getAttribute('data-where'), 'worker', 'the GPT trains in a worker too');
