@@ -249,3 +249,19 @@ test('edits of the import line and of an imported file between keystrokes', () =
   files.set('other.nnmodel', files.get('other.nnmodel')!.replace('dense(n)', 'dense(2 * n)'));
   same(session, '\nimport "other.nnmodel"\n' + body.replace('dense(1)', 'dense(3)'), options, 'imported file edited');
 });
+
+test('a train section kept across edits follows its model: fit problems come and go, its own problems stay and move', () => {
+  const model = (size: number) => `model M {\n  input x: [${size}, ${size}, 1]\n  output x -> flatten -> dense(10) -> softmax\n}\n`;
+  const train = 'train M {\n  data: digits(size = 28)\n  epochs: 0\n}\n';
+  const other = (n: number) => `model Other {\n  input x: [${n}]\n  output x -> dense(2)\n}\n`;
+  const session = new AnalysisSession();
+  const codes = (text: string) => {
+    same(session, text, {}, text.slice(0, 40));
+    return session.update(text).diagnostics.map((d) => `${d.code}@${d.range.start.line}`);
+  };
+  // The train section's tree is reused in every version below; only the model (or a line above) changes.
+  assert.deepEqual(codes(model(28) + train), ['train.bad_value@6']);
+  assert.deepEqual(codes(model(32) + train), ['train.bad_value@6', 'train.data_shape@5']);
+  assert.deepEqual(codes(other(3) + model(32) + train), ['train.bad_value@10', 'train.data_shape@9']);
+  assert.deepEqual(codes(other(4) + model(28) + train), ['train.bad_value@10']);
+});

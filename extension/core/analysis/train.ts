@@ -142,11 +142,31 @@ const DEFAULTS: TrainConfig = {
   metrics: [],
 };
 
-export function analyzeTrain(file: SourceFile, models: ModelInfo[]): { trains: TrainInfo[]; diagnostics: Diagnostic[] } {
+/**
+ * What one train section gave, kept per syntax tree while an editor session
+ * reuses the tree (its text is then unchanged, its ranges moved in place):
+ * the settings and their problems depend only on the tree, the fit checks
+ * also on the model's analysis, which is the same object while it is reused.
+ */
+interface TrainMemo {
+  info: TrainInfo;
+  configDiagnostics: Diagnostic[];
+  model?: ModelInfo;
+  fitDiagnostics?: Diagnostic[];
+}
+
+const trainMemos = new WeakMap<TrainDecl, TrainMemo>();
+
+/**
+ * The train sections of `file` and their problems. `keep`: the trees may be
+ * analysed again (an editor session), so what each section gave is kept for
+ * the next call; a one-off analysis keeps nothing.
+ */
+export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false): { trains: TrainInfo[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const trains: TrainInfo[] = [];
-  const err = (code: string, message: string, range: Range, fixes?: Fix[]) =>
-    diagnostics.push({ code, severity: 'error', message, range, fixes });
+  let sink = diagnostics;
+  const err = (code: string, message: string, range: Range, fixes?: Fix[]) => sink.push({ code, severity: 'error', message, range, fixes });
   const replace = (range: Range, options: string[]): Fix[] =>
     options.map((o, i) => ({ title: `Change to '${o}'`, edits: [{ range, newText: o }], preferred: i === 0 }));
 
@@ -161,9 +181,26 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[]): { trains: T
       const options = suggest(item.name.name, models.map((m) => m.name));
       err('train.unknown_model', `there is no model '${item.name.name}' in this file.${didYouMean(options)}`, item.name.range, replace(item.name.range, options));
     }
-    const config = readConfig(item, err, replace);
-    trains.push({ model: item.name.name, range: item.range, config });
-    if (model && !model.hasErrors) checkFit(item, config, model, err);
+    let memo = keep ? trainMemos.get(item) : undefined;
+    if (!memo) {
+      sink = [];
+      const config = readConfig(item, err, replace);
+      memo = { info: { model: item.name.name, range: item.range, config }, configDiagnostics: sink };
+      sink = diagnostics;
+      if (keep) trainMemos.set(item, memo);
+    }
+    for (const d of memo.configDiagnostics) diagnostics.push(d);
+    trains.push(memo.info);
+    if (model && !model.hasErrors) {
+      if (memo.model !== model || !memo.fitDiagnostics) {
+        sink = [];
+        checkFit(item, memo.info.config, model, err);
+        memo.model = model;
+        memo.fitDiagnostics = sink;
+        sink = diagnostics;
+      }
+      for (const d of memo.fitDiagnostics) diagnostics.push(d);
+    }
   }
   return { trains, diagnostics };
 }
