@@ -36,7 +36,6 @@
  *
  * Env: NNMODEL_E2E_KEEP=1 keeps the scratch folder.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +55,11 @@ import { median, quantile, ratioInterval, verdict } from './compare';
 interface CodeServerSetup {
   QUIET_SETTINGS: Readonly<Record<string, unknown>>;
   ensureCodeServer(): string;
+  packageVsix(vsix: string): number;
+  profileFolders(
+    root: string,
+    settings: Record<string, unknown>,
+  ): { userDataDir: string; extensionsDir: string; stateDir: string; emptyFolder: string; settingsFile: string };
   freePort(from?: number): Promise<number>;
   installVsix(vsix: string, dirs: { extensionsDir: string; userDataDir: string; stateDir: string }): void;
   startCodeServer(o: { port: number; userDataDir: string; extensionsDir: string; folder: string; stateDir: string }): Promise<{
@@ -862,23 +866,12 @@ async function main(): Promise<number> {
   try {
     const vsix = join(outdir, 'nnmodel.vsix');
     say('packaging the VSIX');
-    const pack = spawnSync(
-      process.execPath,
-      [join(repo, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix],
-      { cwd: repo, stdio: 'inherit' },
-    );
-    if (pack.status !== 0) throw new Error(`vsce package failed (exit ${pack.status})`);
+    const status = setup.packageVsix(vsix);
+    if (status !== 0) throw new Error(`vsce package failed (exit ${status})`);
 
     say('setting up code-server');
     setup.ensureCodeServer();
-    const userDataDir = join(scratch, 'user-data');
-    const extensionsDir = join(scratch, 'extensions');
-    const stateDir = join(scratch, 'state');
-    const emptyFolder = join(scratch, 'empty');
-    mkdirSync(join(userDataDir, 'User'), { recursive: true });
-    mkdirSync(emptyFolder, { recursive: true });
-    const settingsFile = join(userDataDir, 'User/settings.json');
-    writeFileSync(settingsFile, JSON.stringify(userSettings(setup.QUIET_SETTINGS, undefined), null, 2));
+    const { userDataDir, extensionsDir, stateDir, emptyFolder, settingsFile } = setup.profileFolders(scratch, userSettings(setup.QUIET_SETTINGS, undefined));
     say('installing the VSIX');
     setup.installVsix(vsix, { extensionsDir, userDataDir, stateDir });
     const port = await setup.freePort();

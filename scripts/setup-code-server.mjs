@@ -161,6 +161,34 @@ export async function freePort(from = 0) {
   throw new Error(`no free port in ${from}..${from + 199}`);
 }
 
+/** vsce's arguments for the VSIX every runner installs: dist/ is self-contained, so no node_modules go in. */
+export const VSCE_PACKAGE_ARGS = Object.freeze(['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links']);
+
+/** Packages the repository as a VSIX at `vsix` (vsce's output goes to this terminal); returns vsce's exit status. */
+export function packageVsix(vsix) {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules/@vscode/vsce/vsce'), ...VSCE_PACKAGE_ARGS, '--out', vsix], { cwd: repoRoot, stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+/**
+ * The folders of a code-server profile under `root`, created: user data with
+ * `settings` as its user settings (written only when `overwrite` or none is
+ * there yet), extensions, state, and an empty folder to open first.
+ */
+export function profileFolders(root, settings, { overwrite = true } = {}) {
+  const dirs = {
+    userDataDir: join(root, 'user-data'),
+    extensionsDir: join(root, 'extensions'),
+    stateDir: join(root, 'state'),
+    emptyFolder: join(root, 'empty'),
+    settingsFile: join(root, 'user-data/User/settings.json'),
+  };
+  mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
+  mkdirSync(dirs.emptyFolder, { recursive: true });
+  if (overwrite || !existsSync(dirs.settingsFile)) writeFileSync(dirs.settingsFile, JSON.stringify(settings, null, 2));
+  return dirs;
+}
+
 /** Installs a VSIX into an extensions folder (code-server keeps a registry there, so copying a folder does not work). */
 export function installVsix(vsix, { extensionsDir, userDataDir, stateDir }) {
   mkdirSync(stateDir, { recursive: true });

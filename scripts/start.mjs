@@ -5,9 +5,9 @@
 //
 // Env: PORT picks the port (default: the first free one from 8080 up).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { ensureCodeServer, cacheDir, freePort, installVsix, repoRoot, startCodeServer } from './setup-code-server.mjs';
+import { ensureCodeServer, cacheDir, freePort, installVsix, packageVsix, profileFolders, repoRoot, startCodeServer } from './setup-code-server.mjs';
 
 const examples = join(repoRoot, 'examples');
 const vsix = join(repoRoot, 'nnmodel.vsix');
@@ -26,10 +26,11 @@ function onPath(cmd) {
 }
 
 step('building', process.execPath, [join(repoRoot, 'scripts/build.mjs')]);
-step('packaging nnmodel.vsix', process.execPath, [
-  join(repoRoot, 'node_modules/@vscode/vsce/vsce'),
-  'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix,
-]);
+console.log('[start] packaging nnmodel.vsix');
+if (packageVsix(vsix) !== 0) {
+  console.error('[start] packaging nnmodel.vsix failed');
+  process.exit(1);
+}
 
 if (onPath('code') && !process.env.NNMODEL_USE_CODE_SERVER) {
   console.log('[start] opening VS Code with the extension in development mode');
@@ -38,28 +39,17 @@ if (onPath('code') && !process.env.NNMODEL_USE_CODE_SERVER) {
 } else {
   ensureCodeServer();
   // A persistent profile under the cache, so settings survive restarts.
-  const home = join(cacheDir, 'profile');
-  const userDataDir = join(home, 'user-data');
-  const extensionsDir = join(home, 'extensions');
-  const stateDir = join(home, 'state');
-  const settings = join(userDataDir, 'User/settings.json');
-  if (!existsSync(settings)) {
-    mkdirSync(join(userDataDir, 'User'), { recursive: true });
-    writeFileSync(
-      settings,
-      JSON.stringify(
-        {
-          'workbench.startupEditor': 'none',
-          'security.workspace.trust.enabled': false,
-          'telemetry.telemetryLevel': 'off',
-          'extensions.autoUpdate': false,
-          'update.mode': 'none',
-        },
-        null,
-        2,
-      ),
-    );
-  }
+  const { userDataDir, extensionsDir, stateDir } = profileFolders(
+    join(cacheDir, 'profile'),
+    {
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoUpdate': false,
+      'update.mode': 'none',
+    },
+    { overwrite: false },
+  );
   console.log('[start] installing nnmodel.vsix into code-server');
   installVsix(vsix, { extensionsDir, userDataDir, stateDir });
 

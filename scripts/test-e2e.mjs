@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { QUIET_SETTINGS, ensureCodeServer, freePort, installVsix, repoRoot, startCodeServer } from './setup-code-server.mjs';
+import { QUIET_SETTINGS, ensureCodeServer, freePort, installVsix, packageVsix, profileFolders, repoRoot, startCodeServer } from './setup-code-server.mjs';
 
 const filter = process.argv[2];
 const results = join(repoRoot, 'test-results/e2e');
@@ -54,25 +54,16 @@ if (!existsSync(join(repoRoot, 'dist/extension.js'))) {
 
 const vsix = join(outdir, 'nnmodel.vsix');
 say('packaging the VSIX');
-runOrDie(
-  process.execPath,
-  [join(repoRoot, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix],
-  'vsce package',
-);
+if (packageVsix(vsix) !== 0) {
+  console.error('e2e: vsce package failed');
+  removeScratch();
+  process.exit(1);
+}
 
-const userDataDir = join(scratch, 'user-data');
-const extensionsDir = join(scratch, 'extensions');
-const stateDir = join(scratch, 'state');
-const emptyFolder = join(scratch, 'empty');
-mkdirSync(join(userDataDir, 'User'), { recursive: true });
-mkdirSync(emptyFolder, { recursive: true });
 // Settings that make the UI deterministic: no welcome page, no trust prompt,
 // no telemetry or update traffic, and no completion popping up while a test
 // types (tests ask for suggestions with Ctrl+Space).
-writeFileSync(
-  join(userDataDir, 'User/settings.json'),
-  JSON.stringify({ ...QUIET_SETTINGS, 'editor.hover.delay': 300 }, null, 2),
-);
+const { userDataDir, extensionsDir, stateDir, emptyFolder } = profileFolders(scratch, { ...QUIET_SETTINGS, 'editor.hover.delay': 300 });
 
 let server;
 let child;
