@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, reparse, sameStructure, stripRanges, MAX_DEPTH, type ParseState } from '../../extension/core/syntax/parser';
+import { parse, parseWithPositions, reparse, sameStructure, stripRanges, MAX_DEPTH, type ParseState } from '../../extension/core/syntax/parser';
 import { lex } from '../../extension/core/syntax/lexer';
 import type {
   AssignStmt,
@@ -649,4 +649,86 @@ test('reparse keeps line numbers right when an edit touches, splits or joins lin
       }
     }
   }
+});
+
+// ------------------------------------------------ token store and its fast paths
+
+test('lexer: more tokens than the store is first sized for (one per character)', () => {
+  const text = 'x' + ',x'.repeat(3000) + '\n';
+  const toks = lex(text).tokens;
+  assert.equal(toks.length, 6002);
+  assert.deepEqual(
+    [toks[0], toks[5999], toks[6000], toks[6001]].map((t) => [t.kind, t.text, t.start, t.end, t.line, t.character]),
+    [
+      ['ident', 'x', 0, 1, 0, 0],
+      [',', ',', 5999, 6000, 0, 5999],
+      ['ident', 'x', 6000, 6001, 0, 6000],
+      ['eof', '', 6002, 6002, 1, 0],
+    ],
+  );
+  // The parser reads the grown store too: a list of 3001 names.
+  const f = parse(`model M {\n  x = [${'a, '.repeat(3000)}a]\n}\n`);
+  assert.deepEqual(f.errors, []);
+  const v = ((f.items[0] as ModelDecl).body[0] as AssignStmt).value;
+  assert.equal(v.kind === 'list' && v.items.length, 3001);
+});
+
+test('lexer: number values equal Number() of the text (integers are accumulated while scanning)', () => {
+  const cases = ['0', '7', '007', '64', '123456789012345', '999999999999999', '1234567890123456', '9007199254740993', '99999999999999999999', '1e3', '1E5', '2.50', '1.5e2', '0.1', '12e-1'];
+  const toks = lex(cases.join(' ')).tokens.filter((t) => t.kind === 'number');
+  assert.deepEqual(
+    toks.map((t) => [t.text, t.value, t.isInt, t.error]),
+    cases.map((c) => [c, Number(c), !c.includes('.') && Number.isInteger(Number(c)), undefined]),
+  );
+  // Malformed numbers keep the value of their valid start, as before.
+  const bad = lex('1. 3x3 1e .5 1e400').tokens.filter((t) => t.kind === 'number');
+  assert.deepEqual(
+    bad.map((t) => [t.text, t.value, t.isInt, t.error?.code]),
+    [
+      ['1.', 1, false, 'syntax.bad_number'],
+      ['3x3', 3, true, 'syntax.bad_number'],
+      ['1e', 1, true, 'syntax.bad_number'],
+      ['.5', 0.5, false, 'syntax.bad_number'],
+      ['1e400', 0, true, 'syntax.bad_number'],
+    ],
+  );
+});
+
+test('lexer: keywords are told from names by length and letters', () => {
+  const words = 'model block train import input output true false';
+  assert.deepEqual(
+    lex(words).tokens.map((t) => t.kind),
+    [...words.split(' ').map(() => 'keyword'), 'eof'],
+  );
+  const near = 'models mode Model block_ blocks trains trai imports inputs input2 outputs outpu tru truE falsey int i o m';
+  assert.deepEqual(
+    lex(near).tokens.map((t) => [t.kind, t.text]),
+    [...near.split(' ').map((w) => ['ident', w]), ['eof', '']],
+  );
+});
+
+test('parser: every position of an item tree is listed once (shared where two tokens touch)', () => {
+  const { file, positions } = parseWithPositions(`block b(n, m = 2) {\n  input x\n  output x -> dense(n) -> dense (m) -> relu\n}\n${LENET}`);
+  assert.deepEqual(file.errors, []);
+  assert.equal(positions.length, file.items.length);
+  for (let i = 0; i < file.items.length; i++) {
+    const listed = new Set(positions[i]);
+    assert.equal(listed.size, positions[i].length, `item ${i}: a position listed twice`);
+    const seen = new Set<object>();
+    const walk = (v: unknown): void => {
+      if (v === null || typeof v !== 'object' || seen.has(v)) return;
+      seen.add(v);
+      if ('offset' in v && 'line' in v && 'character' in v) assert.ok(listed.has(v as never), `item ${i}: a position not listed`);
+      else for (const x of Object.values(v)) walk(x);
+    };
+    walk(file.items[i]);
+  }
+  // `dense(`: the call's argument range starts where its name ends, as one object; `dense (` has a gap.
+  const calls = (((file.items[0] as BlockDecl).body[1] as OutputStmt).values[0] as ChainExpr).calls;
+  assert.equal(calls[0].argsRange!.start, calls[0].callee.range.end);
+  assert.notEqual(calls[1].argsRange!.start, calls[1].callee.range.end);
+  assert.equal(calls[1].argsRange!.start.offset, calls[1].callee.range.end.offset + 1);
+  // A bare call spans its name: one range object for both.
+  assert.equal(calls[2].range, calls[2].callee.range);
+  assert.equal(calls[2].argsRange, undefined);
 });

@@ -9,6 +9,9 @@
  * concern and reported by the parser when it reads that token, so that one
  * mistake yields one diagnostic.
  *
+ * The parser reads the tokens as a {@link TokenStore} (parallel typed arrays,
+ * no object per token); `lex` gives them as objects.
+ *
  * Positions count UTF-16 code units, like VS Code. `\n`, `\r\n` and a lone
  * `\r` each end a line.
  */
@@ -186,24 +189,256 @@ function isIdentPart(c: number): boolean {
   return isIdentStart(c) || isDigit(c);
 }
 
-const SINGLE: Array<Punct | undefined> = [];
-SINGLE[C.Plus] = '+';
-SINGLE[C.Star] = '*';
-SINGLE[C.Eq] = '=';
-SINGLE[C.Colon] = ':';
-SINGLE[C.Comma] = ',';
-SINGLE[C.LParen] = '(';
-SINGLE[C.RParen] = ')';
-SINGLE[C.LBracket] = '[';
-SINGLE[C.RBracket] = ']';
-SINGLE[C.LBrace] = '{';
-SINGLE[C.RBrace] = '}';
+/**
+ * @internal Token kinds as small integers, the form the parser reads.
+ * Each keyword has a kind of its own, so that no keyword needs its text.
+ */
+export const enum K {
+  Ident = 0,
+  Number,
+  String,
+  Invalid,
+  Eof,
+  Arrow,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  DSlash,
+  Eq,
+  Colon,
+  Comma,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+  // Keywords, in this order: the top-level ones first, then the statement ones.
+  Model,
+  Block,
+  Train,
+  Import,
+  Input,
+  Output,
+  True,
+  False,
+}
+
+/** @internal Kinds from {@link K.Model} on are keywords. */
+export const FIRST_KEYWORD = K.Model;
+
+/** @internal The public kind of each {@link K}. */
+export const KIND_NAME: readonly TokenKind[] = [
+  'ident', 'number', 'string', 'invalid', 'eof',
+  '->', '+', '-', '*', '/', '//', '=', ':', ',', '(', ')', '[', ']', '{', '}',
+  'keyword', 'keyword', 'keyword', 'keyword', 'keyword', 'keyword', 'keyword', 'keyword',
+];
+
+/** @internal The text of each kind whose text is fixed (punctuation, keywords); '' otherwise. */
+export const KIND_TEXT: readonly string[] = [
+  '', '', '', '', '',
+  '->', '+', '-', '*', '/', '//', '=', ':', ',', '(', ')', '[', ']', '{', '}',
+  'model', 'block', 'train', 'import', 'input', 'output', 'true', 'false',
+];
+
+/** @internal Bits of {@link TokenStore.flags}. */
+export const enum F {
+  /** A line break lies between the previous token and this one. */
+  NlBefore = 1,
+  /** First token on its line. */
+  LineStart = 2,
+  /** The token has a lexical problem: `TokenStore.errors` holds it. */
+  Error = 4,
+  /** Numbers: written without `.` and with an integral value. */
+  IsInt = 8,
+}
+
+/** What an ASCII character starts. */
+const enum CC {
+  Other,
+  Blank,
+  Newline,
+  Hash,
+  Ident,
+  Digit,
+  Dot,
+  Quote,
+  Minus,
+  Slash,
+  /** A one-character punctuation token: its kind is in SINGLE. */
+  Single,
+}
+
+const CLASS = new Uint8Array(128);
+/** 1 for the ASCII characters that continue an identifier. */
+const IDENT_PART = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (isIdentStart(c)) CLASS[c] = CC.Ident;
+  else if (isDigit(c)) CLASS[c] = CC.Digit;
+  if (isIdentPart(c)) IDENT_PART[c] = 1;
+}
+for (const c of [C.Space, C.Tab, C.VT, C.FF]) CLASS[c] = CC.Blank;
+CLASS[C.LF] = CC.Newline;
+CLASS[C.CR] = CC.Newline;
+CLASS[C.Hash] = CC.Hash;
+CLASS[C.Dot] = CC.Dot;
+CLASS[C.Quote] = CC.Quote;
+CLASS[C.Minus] = CC.Minus;
+CLASS[C.Slash] = CC.Slash;
+for (const c of [C.Plus, C.Star, C.Eq, C.Colon, C.Comma, C.LParen, C.RParen, C.LBracket, C.RBracket, C.LBrace, C.RBrace]) CLASS[c] = CC.Single;
+
+const SINGLE = new Int8Array(128).fill(-1);
+SINGLE[C.Plus] = K.Plus;
+SINGLE[C.Star] = K.Star;
+SINGLE[C.Eq] = K.Eq;
+SINGLE[C.Colon] = K.Colon;
+SINGLE[C.Comma] = K.Comma;
+SINGLE[C.LParen] = K.LParen;
+SINGLE[C.RParen] = K.RParen;
+SINGLE[C.LBracket] = K.LBracket;
+SINGLE[C.RBracket] = K.RBracket;
+SINGLE[C.LBrace] = K.LBrace;
+SINGLE[C.RBrace] = K.RBrace;
+
+/**
+ * @internal The tokens of a text as parallel arrays indexed by token number
+ * (the fields of {@link Token}), the last one `eof`. One object per token
+ * was most of what a parse allocated; typed arrays are one allocation each
+ * and hold nothing for the garbage collector to trace. Texts are sliced only
+ * when asked for, and only for tokens whose text varies.
+ */
+export class TokenStore {
+  count = 0;
+  kind: Uint8Array;
+  flags: Uint8Array;
+  start: Int32Array;
+  end: Int32Array;
+  line: Int32Array;
+  character: Int32Array;
+  /** Offset of the first line break after the previous token, or -1. */
+  nlAt: Int32Array;
+  /** Numbers: the value (0 for other tokens). */
+  num: Float64Array;
+  /** Lexical problems, by token start offset (rare). */
+  errors: Map<number, LexError> | undefined;
+  /** Unescaped contents of strings, by token start offset (rare). */
+  strings: Map<number, string> | undefined;
+
+  constructor(
+    readonly text: string,
+    capacity: number,
+  ) {
+    const n = Math.max(16, capacity);
+    this.kind = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    this.start = new Int32Array(n);
+    this.end = new Int32Array(n);
+    this.line = new Int32Array(n);
+    this.character = new Int32Array(n);
+    this.nlAt = new Int32Array(n);
+    this.num = new Float64Array(n);
+  }
+
+  /** Appends a token and returns its index. */
+  add(kind: K, flags: number, start: number, end: number, line: number, character: number, nlAt: number): number {
+    const k = this.count;
+    if (k === this.kind.length) this.grow();
+    this.kind[k] = kind;
+    this.flags[k] = flags;
+    this.start[k] = start;
+    this.end[k] = end;
+    this.line[k] = line;
+    this.character[k] = character;
+    this.nlAt[k] = nlAt;
+    this.count = k + 1;
+    return k;
+  }
+
+  /** Copies token `k` of `from` to the end of this store. */
+  copy(from: TokenStore, k: number): void {
+    const i = this.add(from.kind[k], from.flags[k], from.start[k], from.end[k], from.line[k], from.character[k], from.nlAt[k]);
+    this.num[i] = from.num[k];
+  }
+
+  private grow(): void {
+    const n = this.kind.length * 2;
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(n);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.kind = u8(this.kind);
+    this.flags = u8(this.flags);
+    this.start = i32(this.start);
+    this.end = i32(this.end);
+    this.line = i32(this.line);
+    this.character = i32(this.character);
+    this.nlAt = i32(this.nlAt);
+    const num = new Float64Array(n);
+    num.set(this.num);
+    this.num = num;
+  }
+
+  /** Source text of token `k`. */
+  textOf(k: number): string {
+    const t = KIND_TEXT[this.kind[k]];
+    return t !== '' || this.kind[k] === K.Eof ? t : this.text.slice(this.start[k], this.end[k]);
+  }
+
+  setError(k: number, e: LexError): void {
+    this.flags[k] |= F.Error;
+    (this.errors ??= new Map()).set(this.start[k], e);
+  }
+
+  errorOf(k: number): LexError | undefined {
+    return (this.flags[k] & F.Error) !== 0 ? this.errors?.get(this.start[k]) : undefined;
+  }
+
+  stringOf(k: number): string {
+    return this.strings?.get(this.start[k]) ?? '';
+  }
+
+  /** The token as an object (for `lex`). */
+  token(k: number): Token {
+    const kind = this.kind[k];
+    const f = this.flags[k];
+    const t: Token = {
+      kind: KIND_NAME[kind],
+      text: this.textOf(k),
+      start: this.start[k],
+      end: this.end[k],
+      line: this.line[k],
+      character: this.character[k],
+      nlBefore: (f & F.NlBefore) !== 0,
+      lineStart: (f & F.LineStart) !== 0,
+      nlAt: this.nlAt[k],
+      value: kind === K.Number ? this.num[k] : kind === K.String ? this.stringOf(k) : undefined,
+      isInt: kind === K.Number ? (f & F.IsInt) !== 0 : undefined,
+      error: this.errorOf(k),
+    };
+    return t;
+  }
+}
 
 export function lex(text: string): LexResult {
-  const r = lexFrom(text, 0, 0, -1, 0);
+  const r = lexStore(text);
+  const tokens: Token[] = [];
+  for (let k = 0; k < r.store.count; k++) tokens.push(r.store.token(k));
+  return { tokens, comments: r.comments, lines: r.lines };
+}
+
+/** @internal `lex`, giving the tokens as a store. */
+export function lexStore(text: string): { store: TokenStore; comments: Comment[]; lines: LineMap } {
+  const r = scan(text, 0, 0, -1, 0);
   const lines = new LineMap(text, r.starts);
-  if (r.slashes.length === 0) return { tokens: r.tokens, comments: r.comments, lines };
-  return resolveDoubleSlash(r.tokens, r.comments, lines, r.slashes);
+  if (r.slashes.length === 0) return { store: r.store, comments: r.comments, lines };
+  return resolveDoubleSlash(r.store, r.comments, lines, r.slashes);
 }
 
 /**
@@ -215,169 +450,155 @@ export function lex(text: string): LexResult {
  * if a token stood on an earlier line. Returns undefined when the part holds
  * a `//` (its reading needs the whole file).
  */
-export function lexWindow(text: string, from: number, line: number, stopAt: number, extra: number): { tokens: Token[]; comments: Comment[] } | undefined {
-  const r = lexFrom(text, from, line, stopAt, extra);
-  return r.slashes.length === 0 ? { tokens: r.tokens, comments: r.comments } : undefined;
+export function lexWindow(text: string, from: number, line: number, stopAt: number, extra: number): { store: TokenStore; comments: Comment[] } | undefined {
+  const r = scan(text, from, line, stopAt, extra);
+  return r.slashes.length === 0 ? { store: r.store, comments: r.comments } : undefined;
 }
 
-function lexFrom(
+/** Whether `text` holds `word` at `i` (compared by character: no builtin call, no slice). */
+function holds(text: string, i: number, word: string): boolean {
+  for (let k = 1; k < word.length; k++) if (text.charCodeAt(i + k) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** Keyword kind of the word text[i, j), or Ident. Most words are told apart by length and first letter. */
+function wordKind(text: string, i: number, j: number): K {
+  const len = j - i;
+  if (len < 4 || len > 6) return K.Ident;
+  switch (text.charCodeAt(i)) {
+    case 109 /* m */:
+      return len === 5 && holds(text, i, 'model') ? K.Model : K.Ident;
+    case 98 /* b */:
+      return len === 5 && holds(text, i, 'block') ? K.Block : K.Ident;
+    case 116 /* t */:
+      return len === 5 ? (holds(text, i, 'train') ? K.Train : K.Ident) : len === 4 && holds(text, i, 'true') ? K.True : K.Ident;
+    case 105 /* i */:
+      return len === 5 ? (holds(text, i, 'input') ? K.Input : K.Ident) : len === 6 && holds(text, i, 'import') ? K.Import : K.Ident;
+    case 111 /* o */:
+      return len === 6 && holds(text, i, 'output') ? K.Output : K.Ident;
+    case 102 /* f */:
+      return len === 5 && holds(text, i, 'false') ? K.False : K.Ident;
+    default:
+      return K.Ident;
+  }
+}
+
+/**
+ * Lexes from `from` (the start of line `fromLine`) into a store: to the end,
+ * or (`stopAt` >= 0) to the first line break after `extra` more tokens than
+ * those before `stopAt`. Also gives the comments, the line starts read
+ * (from `from` on: `[0, ...]` for a whole text) and the indices of `//` tokens.
+ */
+function scan(
   text: string,
   from: number,
   fromLine: number,
   stopAt: number,
   extra: number,
-): { tokens: Token[]; comments: Comment[]; starts: number[]; slashes: number[] } {
-  const sc = new Scanner(text, from, fromLine, stopAt, extra);
-  const tokens: Token[] = [];
-  for (;;) {
-    const t = sc.next();
-    tokens.push(t);
-    if (t.kind === 'eof') break;
-  }
-  return { tokens, comments: sc.comments, starts: sc.starts, slashes: sc.slashes };
-}
-
-/**
- * @internal The lexer, one token at a time. `lex` collects every token;
- * the parser of a whole file pulls them as it goes, so that the tokens it
- * has passed die young instead of living (and being copied by the garbage
- * collector) for the whole parse. `comments`, `starts` and `slashes` grow as
- * tokens are read, and are complete once `eof` was returned.
- */
-export class Scanner {
-  readonly comments: Comment[] = [];
-  /** Offset where each line starts, as far as read. */
-  readonly starts: number[];
-  /** Token indices of `//` tokens. */
-  readonly slashes: number[] = [];
-  private i: number;
-  private line: number;
-  private lineStartOffset: number;
-  private nlAt: number;
-  private sawTokenOnLine = false;
+): { store: TokenStore; comments: Comment[]; starts: number[]; slashes: number[] } {
+  const n = text.length;
+  // About one token per four characters in real files; the store grows if not.
+  // A window (stopAt >= 0) ends a few tokens after stopAt: size it by that, not by the rest of the text.
+  const store = new TokenStore(text, ((stopAt >= from ? stopAt - from : n - from) >> 2) + 16 + (stopAt >= 0 ? 2 * extra : 0));
+  const comments: Comment[] = [];
+  const starts: number[] = from === 0 ? [0] : [];
+  const slashes: number[] = [];
+  let i = from;
+  let line = fromLine;
+  let lineStartOffset = from;
+  let nlAt = from > 0 ? from - 1 : -1;
+  let sawTokenOnLine = false;
   /** Tokens made at or after `stopAt`. */
-  private past = 0;
-  /** Tokens made so far. */
-  private count = 0;
-  private made: Token | undefined;
-  private eof: Token | undefined;
-  private readonly push: Push;
-
-  constructor(
-    private readonly text: string,
-    from: number,
-    fromLine: number,
-    private readonly stopAt: number,
-    private readonly extra: number,
-  ) {
-    this.starts = from === 0 ? [0] : [];
-    this.i = from;
-    this.line = fromLine;
-    this.lineStartOffset = from;
-    this.nlAt = from > 0 ? from - 1 : -1;
-    this.push = (kind, start, end) => this.make(kind, start, end);
-  }
-
-  private make(kind: TokenKind, start: number, end: number, word?: string): Token {
-    // All fields set up front: one object shape for every token keeps property access fast.
-    const t: Token = {
-      kind,
-      // Punctuation text is its kind: no slice, no allocation.
-      text:
-        word ??
-        (kind === 'ident' || kind === 'keyword' || kind === 'number' || kind === 'string' || kind === 'invalid' ? this.text.slice(start, end) : kind === 'eof' ? '' : kind),
-      start,
-      end,
-      line: this.line,
-      character: start - this.lineStartOffset,
-      nlBefore: this.nlAt >= 0,
-      lineStart: !this.sawTokenOnLine,
-      nlAt: this.nlAt,
-      value: undefined,
-      isInt: undefined,
-      error: undefined,
-    };
-    this.nlAt = -1;
-    this.sawTokenOnLine = true;
-    if (this.stopAt >= 0 && start >= this.stopAt) this.past++;
-    this.count++;
-    this.made = t;
-    return t;
-  }
-
-  /** The next token; `eof` at the end, and again on every later call. */
-  next(): Token {
-    if (this.eof) return this.eof;
-    const text = this.text;
-    const n = text.length;
-    let i = this.i;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === C.Space || c === C.Tab || c === C.VT || c === C.FF || c === C.NBSP || c === C.BOM) {
-        i++;
-        continue;
-      }
-      if (c === C.LF || c === C.CR) {
-        if (this.past > this.extra) break;
-        if (this.nlAt < 0) this.nlAt = i;
-        i += c === C.CR && text.charCodeAt(i + 1) === C.LF ? 2 : 1;
-        this.line++;
-        this.lineStartOffset = i;
-        this.starts.push(i);
-        this.sawTokenOnLine = false;
-        continue;
-      }
-      if (c === C.Hash) {
-        let j = i;
-        while (j < n && text.charCodeAt(j) !== C.LF && text.charCodeAt(j) !== C.CR) j++;
-        this.comments.push(makeComment(text, i, j, this.line, this.lineStartOffset));
-        i = j;
-        continue;
-      }
-      if (isIdentStart(c)) {
-        let j = i + 1;
-        while (j < n && isIdentPart(text.charCodeAt(j))) j++;
-        const word = text.slice(i, j);
-        this.i = j;
-        return this.make(KEYWORDS.has(word) ? 'keyword' : 'ident', i, j, word);
-      }
-      if (isDigit(c) || (c === C.Dot && isDigit(text.charCodeAt(i + 1)))) {
-        this.i = lexNumber(text, i, this.push);
-        return this.made!;
-      }
-      if (c === C.Quote) {
-        this.i = lexString(text, i, this.push);
-        return this.made!;
-      }
-      if (c === C.Minus) {
-        const two = text.charCodeAt(i + 1) === C.Gt;
-        this.i = i + (two ? 2 : 1);
-        return this.make(two ? '->' : '-', i, this.i);
-      }
-      if (c === C.Slash) {
-        const two = text.charCodeAt(i + 1) === C.Slash;
-        if (two) this.slashes.push(this.count);
-        this.i = i + (two ? 2 : 1);
-        return this.make(two ? '//' : '/', i, this.i);
-      }
-      const p = c < 128 ? SINGLE[c] : undefined;
-      if (p !== undefined) {
-        this.i = i + 1;
-        return this.make(p, i, i + 1);
-      }
-      // One code point, so that an astral character is one invalid token, not two halves.
-      const cp = text.codePointAt(i) ?? c;
-      const len = cp > 0xffff ? 2 : 1;
-      this.i = i + len;
-      return this.make('invalid', i, i + len);
+  let past = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    // One table lookup decides what starts here (characters past ASCII: only NBSP and BOM are blanks).
+    const cls = c < 128 ? CLASS[c] : c === C.NBSP || c === C.BOM ? CC.Blank : CC.Other;
+    if (cls === CC.Blank) {
+      // Runs of spaces (indentation) without a class lookup each.
+      i++;
+      while (i < n && text.charCodeAt(i) === C.Space) i++;
+      continue;
     }
-    this.i = i;
-    const eof = this.make('eof', i, i);
-    // EOF is never "first on its line" in the sense that matters for sync points.
-    eof.lineStart = false;
-    this.eof = eof;
-    return eof;
+    if (cls === CC.Newline) {
+      if (past > extra) break;
+      if (nlAt < 0) nlAt = i;
+      i += c === C.CR && text.charCodeAt(i + 1) === C.LF ? 2 : 1;
+      line++;
+      lineStartOffset = i;
+      starts.push(i);
+      sawTokenOnLine = false;
+      continue;
+    }
+    if (cls === CC.Hash) {
+      let j = i;
+      while (j < n && text.charCodeAt(j) !== C.LF && text.charCodeAt(j) !== C.CR) j++;
+      comments.push(makeComment(text, i, j, line, lineStartOffset));
+      i = j;
+      continue;
+    }
+    const flags = (nlAt >= 0 ? F.NlBefore : 0) | (sawTokenOnLine ? 0 : F.LineStart);
+    const start = i;
+    let kind: K;
+    switch (cls) {
+      case CC.Ident: {
+        let j = i + 1;
+        while (j < n) {
+          const d = text.charCodeAt(j);
+          if (d >= 128 || IDENT_PART[d] === 0) break;
+          j++;
+        }
+        kind = wordKind(text, i, j);
+        i = j;
+        break;
+      }
+      case CC.Dot:
+      case CC.Digit:
+        if (cls === CC.Dot && !isDigit(text.charCodeAt(i + 1))) {
+          kind = K.Invalid;
+          i++;
+          break;
+        }
+        i = lexNumber(text, i, store, store.add(K.Number, flags, start, start, line, start - lineStartOffset, nlAt));
+        kind = K.Number;
+        break;
+      case CC.Quote:
+        i = lexString(text, i, store, store.add(K.String, flags, start, start, line, start - lineStartOffset, nlAt));
+        kind = K.String;
+        break;
+      case CC.Minus: {
+        const two = text.charCodeAt(i + 1) === C.Gt;
+        kind = two ? K.Arrow : K.Minus;
+        i += two ? 2 : 1;
+        break;
+      }
+      case CC.Slash: {
+        const two = text.charCodeAt(i + 1) === C.Slash;
+        if (two) slashes.push(store.count);
+        kind = two ? K.DSlash : K.Slash;
+        i += two ? 2 : 1;
+        break;
+      }
+      case CC.Single:
+        kind = SINGLE[c];
+        i++;
+        break;
+      default: {
+        // One code point, so that an astral character is one invalid token, not two halves.
+        const cp = text.codePointAt(i) ?? c;
+        kind = K.Invalid;
+        i += cp > 0xffff ? 2 : 1;
+      }
+    }
+    if (kind === K.Number || kind === K.String) store.end[store.count - 1] = i;
+    else store.add(kind, flags, start, i, line, start - lineStartOffset, nlAt);
+    nlAt = -1;
+    sawTokenOnLine = true;
+    if (stopAt >= 0 && start >= stopAt) past++;
   }
+  // EOF is never "first on its line" in the sense that matters for sync points.
+  store.add(K.Eof, nlAt >= 0 ? F.NlBefore : 0, i, i, line, i - lineStartOffset, nlAt);
+  return { store, comments, starts, slashes };
 }
 
 function makeComment(text: string, start: number, end: number, line: number, lineStartOffset: number): Comment {
@@ -397,15 +618,22 @@ function makeComment(text: string, start: number, end: number, line: number, lin
   };
 }
 
-type Push = (kind: TokenKind, start: number, end: number) => Token;
-
-function lexNumber(text: string, i: number, push: Push): number {
+/** Reads the number at `i` into token `k` of `store` (value, flags, error); returns its end. */
+function lexNumber(text: string, i: number, store: TokenStore, k: number): number {
   const n = text.length;
   const start = i;
   let j = i;
   let problem: string | undefined;
   let hasDot = false;
-  while (j < n && isDigit(text.charCodeAt(j))) j++;
+  // Plain integers (most numbers) are accumulated while scanning: no slice, no string-to-number.
+  let acc = 0;
+  while (j < n) {
+    const d = text.charCodeAt(j) - C.D0;
+    if (d < 0 || d > 9) break;
+    acc = acc * 10 + d;
+    j++;
+  }
+  const intEnd = j;
   if (j === start) problem = 'a number needs a digit before the point (write 0.5, not .5)';
   if (text.charCodeAt(j) === C.Dot) {
     hasDot = true;
@@ -433,25 +661,31 @@ function lexNumber(text: string, i: number, push: Push): number {
     }
   }
   // `3x3`, `1.2.3`: swallow the rest of the word so the mistake is one token.
-  let k = j;
-  while (k < n && (isIdentPart(text.charCodeAt(k)) || text.charCodeAt(k) === C.Dot)) k++;
-  if (k > j) {
+  let k2 = j;
+  while (k2 < n && (isIdentPart(text.charCodeAt(k2)) || text.charCodeAt(k2) === C.Dot)) k2++;
+  if (k2 > j) {
     problem ??= 'a number cannot be followed directly by letters or another point';
-    j = k;
+    j = k2;
   }
-  const t = push('number', start, j);
-  const valid = text.slice(start, validEnd);
-  const value = valid === '' || valid === '.' ? 0 : Number(valid.endsWith('.') ? valid.slice(0, -1) : valid);
-  t.value = Number.isFinite(value) ? value : 0;
-  t.isInt = !hasDot && Number.isInteger(t.value);
+  let value: number;
+  if (validEnd === intEnd && intEnd > start && intEnd - start <= 15) {
+    // At most 15 digits: below 2^53, so the accumulated value is exact, as Number() would give.
+    value = acc;
+  } else {
+    const valid = text.slice(start, validEnd);
+    value = valid === '' || valid === '.' ? 0 : Number(valid.endsWith('.') ? valid.slice(0, -1) : valid);
+  }
+  const v = Number.isFinite(value) ? value : 0;
+  store.num[k] = v;
+  if (!hasDot && Number.isInteger(v)) store.flags[k] |= F.IsInt;
   if (problem === undefined && !Number.isFinite(value)) problem = 'the number is too large';
   if (problem !== undefined) {
-    t.error = { code: 'syntax.bad_number', message: `invalid number '${t.text}': ${problem}`, start, end: j };
+    store.setError(k, { code: 'syntax.bad_number', message: `invalid number '${text.slice(start, j)}': ${problem}`, start, end: j });
   }
   return j;
 }
-
-function lexString(text: string, i: number, push: Push): number {
+/** Reads the string at `i` into token `k` of `store` (contents, error); returns its end. */
+function lexString(text: string, i: number, store: TokenStore, k: number): number {
   const n = text.length;
   const start = i;
   let j = i + 1;
@@ -528,17 +762,16 @@ function lexString(text: string, i: number, push: Push): number {
     j++;
   }
   if (!closed) value += text.slice(chunk, j);
-  const t = push('string', start, j);
-  t.value = value;
+  (store.strings ??= new Map()).set(start, value);
   if (!closed) {
-    t.error = {
+    store.setError(k, {
       code: 'syntax.unterminated_string',
       message: 'string is not closed: expected \'"\' before the end of the line',
       start,
       end: j,
-    };
+    });
   } else if (error) {
-    t.error = error;
+    store.setError(k, error);
   }
   return j;
 }
@@ -559,101 +792,92 @@ function lexString(text: string, i: number, push: Push): number {
 // right after a value (`dim // TODO`) divides too: that case surfaces as an
 // unknown-name diagnostic rather than silently changing meaning.
 
-function endsValue(tokens: Token[], k: number, callClose: Uint8Array | undefined): boolean {
-  const t = tokens[k];
-  if (t.kind === 'number') return true;
-  if (t.kind === ')') return callClose !== undefined && callClose[k] === 0;
-  if (t.kind !== 'ident') return false;
-  const p = k > 0 ? tokens[k - 1] : undefined;
-  return p === undefined || (p.kind !== '->' && p.kind !== 'keyword');
+function endsValue(s: TokenStore, k: number, callClose: Uint8Array | undefined): boolean {
+  const kind = s.kind[k];
+  if (kind === K.Number) return true;
+  if (kind === K.RParen) return callClose !== undefined && callClose[k] === 0;
+  if (kind !== K.Ident) return false;
+  if (k === 0) return true;
+  const p = s.kind[k - 1];
+  return p !== K.Arrow && p < FIRST_KEYWORD;
 }
 
-function endsOperand(t: Token): boolean {
-  return (
-    t.kind === 'ident' ||
-    t.kind === 'number' ||
-    t.kind === ')' ||
-    t.kind === ']' ||
-    (t.kind === 'keyword' && (t.text === 'true' || t.text === 'false'))
-  );
+function endsOperand(kind: K): boolean {
+  return kind === K.Ident || kind === K.Number || kind === K.RParen || kind === K.RBracket || kind === K.True || kind === K.False;
 }
 
-function startsOperand(t: Token): boolean {
-  return t.kind === 'ident' || t.kind === 'number' || t.kind === '(' || t.kind === '[' || t.kind === '-';
+function startsOperand(kind: K): boolean {
+  return kind === K.Ident || kind === K.Number || kind === K.LParen || kind === K.LBracket || kind === K.Minus;
 }
 
-function isWord(t: Token): boolean {
-  return t.kind === 'ident' || t.kind === 'keyword' || t.kind === 'number' || t.kind === 'string';
+function isWord(kind: K): boolean {
+  return kind === K.Ident || kind >= FIRST_KEYWORD || kind === K.Number || kind === K.String;
 }
 
-function exprLike(t: Token): boolean {
-  if (t.error) return false;
-  switch (t.kind) {
-    case 'invalid':
-    case ':':
-      return false;
-    case 'keyword':
-      return t.text === 'true' || t.text === 'false';
-    default:
-      return true;
-  }
+function exprLike(s: TokenStore, k: number): boolean {
+  if ((s.flags[k] & F.Error) !== 0) return false;
+  const kind = s.kind[k];
+  if (kind === K.Invalid || kind === K.Colon) return false;
+  if (kind >= FIRST_KEYWORD) return kind === K.True || kind === K.False;
+  return true;
 }
 
-function resolveDoubleSlash(tokens: Token[], comments: Comment[], lines: LineMap, slashes: number[]): LexResult {
+function resolveDoubleSlash(
+  s: TokenStore,
+  comments: Comment[],
+  lines: LineMap,
+  slashes: number[],
+): { store: TokenStore; comments: Comment[]; lines: LineMap } {
   const text = lines.text;
-  const last = tokens.length - 1; // eof
+  const last = s.count - 1; // eof
   let callClose: Uint8Array | undefined;
   const extra: Comment[] = [];
   /** Token index ranges [from, to) that a `//` comment swallows. */
   const drops: Array<[number, number]> = [];
   let doneUntil = -1;
-  for (const s of slashes) {
-    if (s < doneUntil) continue; // this line was handled with an earlier `//`
-    const ln = tokens[s].line;
-    let i = s;
-    while (i > 0 && tokens[i - 1].line === ln) i--;
-    let j = s;
-    while (j < last && tokens[j].line === ln) j++;
+  for (const sl of slashes) {
+    if (sl < doneUntil) continue; // this line was handled with an earlier `//`
+    const ln = s.line[sl];
+    let i = sl;
+    while (i > 0 && s.line[i - 1] === ln) i--;
+    let j = sl;
+    while (j < last && s.line[j] === ln) j++;
     doneUntil = j;
     // ok[r]: tokens i+r .. up to the next `//` (or line end) read as an expression.
     const m = j - i;
     const ok = new Uint8Array(m + 1);
     ok[m] = 1;
     for (let k = j - 1; k >= i; k--) {
-      const t = tokens[k];
+      const kind = s.kind[k];
       const r = k - i;
-      if (t.kind === '//') {
+      if (kind === K.DSlash) {
         ok[r] = 1;
         continue;
       }
-      const next = k + 1 < j ? tokens[k + 1] : undefined;
-      const glued = next !== undefined && next.kind !== '//' && (endsOperand(t) || t.kind === 'string') && isWord(next);
-      ok[r] = exprLike(t) && !glued && ok[r + 1] === 1 ? 1 : 0;
+      const glued = k + 1 < j && s.kind[k + 1] !== K.DSlash && (endsOperand(kind) || kind === K.String) && isWord(s.kind[k + 1]);
+      ok[r] = exprLike(s, k) && !glued && ok[r + 1] === 1 ? 1 : 0;
     }
-    for (let k = s; k < j; k++) {
-      if (tokens[k].kind !== '//') continue;
-      if (k > i && tokens[k - 1].kind === ')' && callClose === undefined) callClose = markCallCloses(tokens);
-      const division =
-        k > i &&
-        endsValue(tokens, k - 1, callClose) &&
-        k + 1 < j &&
-        startsOperand(tokens[k + 1]) &&
-        ok[k + 1 - i] === 1;
+    for (let k = sl; k < j; k++) {
+      if (s.kind[k] !== K.DSlash) continue;
+      if (k > i && s.kind[k - 1] === K.RParen && callClose === undefined) callClose = markCallCloses(s);
+      const division = k > i && endsValue(s, k - 1, callClose) && k + 1 < j && startsOperand(s.kind[k + 1]) && ok[k + 1 - i] === 1;
       if (!division) {
-        extra.push(makeComment(text, tokens[k].start, lines.lineEnd(ln), ln, lines.starts[ln]));
+        extra.push(makeComment(text, s.start[k], lines.lineEnd(ln), ln, lines.starts[ln]));
         drops.push([k, j]);
         break;
       }
     }
   }
-  if (drops.length === 0) return { tokens, comments, lines };
-  const out: Token[] = [];
+  if (drops.length === 0) return { store: s, comments, lines };
+  const out = new TokenStore(text, s.count);
+  out.errors = s.errors;
+  out.strings = s.strings;
   let from = 0;
   for (const [a, b] of drops) {
-    for (let k = from; k < a; k++) out.push(tokens[k]);
+    for (let k = from; k < a; k++) out.copy(s, k);
     from = b;
   }
-  for (let k = from; k <= last; k++) out.push(tokens[k]);
+  for (let k = from; k <= last; k++) out.copy(s, k);
   // Merge, dropping `#` comments swallowed by a `//` comment on the same line.
   const merged: Comment[] = [];
   let a = 0;
@@ -671,19 +895,19 @@ function resolveDoubleSlash(tokens: Token[], comments: Comment[], lines: LineMap
       while (a < comments.length && comments[a].range.start.line === cb.range.start.line) a++;
     }
   }
-  return { tokens: out, comments: merged, lines };
+  return { store: out, comments: merged, lines };
 }
 
 /** Marks each `)` that closes a call's argument list (its `(` follows a name). */
-function markCallCloses(tokens: Token[]): Uint8Array {
-  const marks = new Uint8Array(tokens.length);
+function markCallCloses(s: TokenStore): Uint8Array {
+  const marks = new Uint8Array(s.count);
   const stack: number[] = [];
-  for (let k = 0; k < tokens.length; k++) {
-    const kind = tokens[k].kind;
-    if (kind === '(' || kind === '[') stack.push(k);
-    else if ((kind === ')' || kind === ']') && stack.length > 0) {
+  for (let k = 0; k < s.count; k++) {
+    const kind = s.kind[k];
+    if (kind === K.LParen || kind === K.LBracket) stack.push(k);
+    else if ((kind === K.RParen || kind === K.RBracket) && stack.length > 0) {
       const o = stack.pop() as number;
-      if (kind === ')' && o > 0 && tokens[o].kind === '(' && tokens[o - 1].kind === 'ident') marks[k] = 1;
+      if (kind === K.RParen && o > 0 && s.kind[o] === K.LParen && s.kind[o - 1] === K.Ident) marks[k] = 1;
     }
   }
   return marks;

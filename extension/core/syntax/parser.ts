@@ -52,94 +52,21 @@ import type {
   TrainDecl,
   TrainEntry,
 } from './ast';
-import { lex, lexWindow, LineMap, Scanner, type Token, type TokenKind } from './lexer';
+import { F, FIRST_KEYWORD, K, KIND_TEXT, lexStore, lexWindow, LineMap, type TokenStore } from './lexer';
 
 /** Deepest nesting of brackets / unary minus / chains-in-arguments that is parsed. */
 export const MAX_DEPTH = 200;
 
-const TOP_KEYWORDS: ReadonlySet<string> = new Set(['model', 'block', 'train', 'import']);
-const STMT_KEYWORDS: ReadonlySet<string> = new Set(['input', 'output']);
-
-/** A token at the end of a line that makes the next line part of the same statement. */
-const CONTINUES: ReadonlySet<TokenKind> = new Set<TokenKind>([
-  '->',
-  '+',
-  '-',
-  '*',
-  '/',
-  '//',
-  '=',
-  ':',
-  ',',
-  '(',
-  '[',
-]);
-
 /** Parse a whole file. Never throws. */
 export function parse(text: string): SourceFile {
-  // How a `//` reads depends on brackets later on its line, which the lexer
-  // settles over the whole token list; without one, tokens are pulled one
-  // at a time as the parser goes (the same tokens `lex` gives).
-  if (text.includes('//')) {
-    let lexed: ReturnType<typeof lex>;
-    try {
-      lexed = lex(text);
-    } catch (e) {
-      return internalFailure(text, [], e);
-    }
-    try {
-      return new Parser(new TokenArray(lexed.tokens), lexed.comments, lexed.lines).parseFile();
-    } catch (e) {
-      return internalFailure(text, lexed.comments, e);
-    }
-  }
-  const scanner = new Scanner(text, 0, 0, -1, 0);
+  // The whole file is lexed first, into typed arrays (a few bytes per token,
+  // nothing for the garbage collector to trace or copy), then parsed.
+  let lexed: ReturnType<typeof lexStore> | undefined;
   try {
-    // The line map grows with `scanner.starts` as lines are read.
-    return new Parser(new TokenStream(scanner), scanner.comments, new LineMap(text, scanner.starts)).parseFile();
+    lexed = lexStore(text);
+    return new Parser(lexed.store, lexed.comments, lexed.lines).parseFile();
   } catch (e) {
-    return internalFailure(text, scanner.comments, e);
-  }
-}
-
-/** The parser's view of the tokens: by index, clamped to the final `eof`. */
-interface Tokens {
-  get(i: number): Token;
-}
-
-/** Tokens lexed up front (a `//` in the file, or an incremental window). */
-class TokenArray implements Tokens {
-  constructor(private readonly toks: readonly Token[]) {}
-
-  get(i: number): Token {
-    return this.toks[Math.min(i, this.toks.length - 1)];
-  }
-}
-
-/** Ring size of {@link TokenStream}: the parser looks one token back and one ahead. */
-const WINDOW = 64;
-
-/**
- * Tokens pulled from a Scanner as the parser asks for them, keeping only the
- * last {@link WINDOW}: a whole file's tokens never live at once.
- */
-class TokenStream implements Tokens {
-  private readonly ring = new Array<Token>(WINDOW);
-  private count = 0;
-  private eof: Token | undefined;
-
-  constructor(private readonly scanner: Scanner) {}
-
-  get(i: number): Token {
-    while (i >= this.count) {
-      if (this.eof) return this.eof;
-      const t = this.scanner.next();
-      this.ring[this.count % WINDOW] = t;
-      this.count++;
-      if (t.kind === 'eof') this.eof = t;
-    }
-    if (i < this.count - WINDOW) throw new Error(`token ${i} is no longer held (parser looked back too far)`);
-    return this.ring[i % WINDOW];
+    return internalFailure(text, lexed ? lexed.comments : [], e);
   }
 }
 
@@ -178,27 +105,6 @@ function internalFailure(text: string, comments: Comment[], e: unknown): SourceF
     errors: [{ code: 'syntax.internal', message: `internal parser error: ${msg}`, range: { start: zero, end: zero } }],
     range: { start: zero, end },
   };
-}
-
-function startOf(t: Token): Position {
-  const p = { line: t.line, character: t.character, offset: t.start };
-  if (positionSink) positionSink.push(p);
-  return p;
-}
-
-function endOf(t: Token): Position {
-  const p = { line: t.line, character: t.character + (t.end - t.start), offset: t.end };
-  if (positionSink) positionSink.push(p);
-  return p;
-}
-
-/**
- * `a` itself when empty or long, else an exact-size copy. An array grown by
- * `push` keeps room for 16 more elements; the tree lives as long as the
- * analysis, and that slack was a large part of its memory.
- */
-function fit<T>(a: T[]): T[] {
-  return a.length === 0 || a.length > 16 ? a : a.slice();
 }
 
 function span(start: Position, end: Position): Range {
@@ -274,12 +180,12 @@ export function reparse(text: string, prev: ParseState | undefined): ParseState 
   let resumed: number | undefined;
   itemPositions = positions;
   try {
-    const parser = new Parser(new TokenArray(window.tokens), window.comments, lines);
-    const at = parser.parseItems(items, last ? firstTokenAt(window.tokens, last.offset) : 0, (t) => t.start === stopAt);
-    const tok = window.tokens[at];
+    const toks = window.store;
+    const parser = new Parser(toks, window.comments, lines);
+    const at = parser.parseItems(items, last ? firstTokenAt(toks, last.offset) : 0, stopAt);
     if (stopAt >= 0) {
       // The window ends a few tokens after `stopAt`: a parse that did not stop there needs the whole file.
-      if (tok.kind === 'eof' || tok.start !== stopAt) return fullParse(text);
+      if (toks.kind[at] === K.Eof || toks.start[at] !== stopAt) return fullParse(text);
       resumed = after.get(stopAt);
     }
     file = parser.finish(items);
@@ -381,17 +287,39 @@ function fullParse(text: string): ParseState {
 }
 
 /** Index of the first token starting at or after `offset`. */
-function firstTokenAt(tokens: Token[], offset: number): number {
+function firstTokenAt(tokens: TokenStore, offset: number): number {
   let lo = 0;
-  let hi = tokens.length - 1;
+  let hi = tokens.count - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (tokens[mid].start < offset) lo = mid + 1;
+    if (tokens.start[mid] < offset) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
+/** Kinds after which a line break does not end the statement. */
+const CONTINUES = new Uint8Array(K.False + 1);
+for (const k of [K.Arrow, K.Plus, K.Minus, K.Star, K.Slash, K.DSlash, K.Eq, K.Colon, K.Comma, K.LParen, K.LBracket]) CONTINUES[k] = 1;
+
+/** What {@link Parser.parseDelimited} reads between the commas. */
+const enum Items {
+  Expr,
+  Arg,
+  Param,
+}
+
+/** What {@link Parser.parseBody} reads, one per line. */
+const enum Body {
+  Statement,
+  TrainEntry,
+}
+
+/**
+ * The parser. A token is its index in the store; the parser reads the
+ * store's arrays directly, and makes strings and positions only for the
+ * syntax tree and for messages.
+ */
 class Parser {
   private pos = 0;
   private readonly errors: SyntaxError[] = [];
@@ -401,56 +329,124 @@ class Parser {
   private parenDepth = 0;
   /** Current expression nesting, bounded by MAX_DEPTH. */
   private nest = 0;
+  /** End of the construct the last {@link parseDelimited} / {@link parseBody} read. */
+  private lastEndPos: Position | undefined;
+  private readonly text: string;
+  /** Index of the `eof` token. */
+  private readonly eof: number;
+  private readonly kd: Uint8Array;
+  private readonly fl: Uint8Array;
+  private readonly st: Int32Array;
+  private readonly en: Int32Array;
+  private readonly ln: Int32Array;
+  private readonly ch: Int32Array;
+  /**
+   * Items of the lists being read (innermost last), from {@link top} down:
+   * a list is cut from it at its exact size once complete, instead of
+   * growing an array of its own by `push` (which leaves slack or a copy).
+   */
+  private readonly stack: unknown[] = [];
+  private top = 0;
 
   constructor(
-    private readonly toks: Tokens,
+    private readonly store: TokenStore,
     private readonly comments: Comment[],
     private readonly lines: LineMap,
-  ) {}
+  ) {
+    this.text = store.text;
+    this.eof = store.count - 1;
+    this.kd = store.kind;
+    this.fl = store.flags;
+    this.st = store.start;
+    this.en = store.end;
+    this.ln = store.line;
+    this.ch = store.character;
+  }
+
+  // ------------------------------------------------------------ list building
+
+  private pushItem(item: unknown): void {
+    this.stack[this.top++] = item;
+  }
+
+  /** The items pushed since `base`, as an array of their own; pops them. */
+  private takeItems<T>(base: number): T[] {
+    const items = this.stack.slice(base, this.top) as T[];
+    this.top = base;
+    return items;
+  }
 
   // ------------------------------------------------------------ token access
 
-  private get cur(): Token {
-    return this.toks.get(this.pos);
+  /** Kind of token `i`, clamped to the final `eof`. */
+  private kindAt(i: number): K {
+    return this.kd[i < this.eof ? i : this.eof];
   }
 
-  private at(i: number): Token {
-    return this.toks.get(i);
-  }
-
-  private advance(): Token {
-    const t = this.toks.get(this.pos);
-    if (t.kind !== 'eof') this.pos++;
+  private advance(): number {
+    const t = this.pos;
+    if (t < this.eof) this.pos = t + 1;
     return t;
   }
 
-  private get prevTok(): Token | undefined {
-    return this.pos > 0 ? this.toks.get(this.pos - 1) : undefined;
+  /** The token before the current one, or -1. */
+  private get prevTok(): number {
+    return this.pos - 1;
+  }
+
+  /** Source text of token `t`: fixed for punctuation and keywords, a slice for the others. */
+  private textOf(t: number): string {
+    return this.store.textOf(t);
+  }
+
+  /** Whether token `t` is the identifier `int` (compared in place). */
+  private isIntWord(t: number): boolean {
+    return this.kd[t] === K.Ident && this.en[t] - this.st[t] === 3 && this.text.startsWith('int', this.st[t]);
+  }
+
+  private startOf(t: number): Position {
+    const p = { line: this.ln[t], character: this.ch[t], offset: this.st[t] };
+    if (positionSink) positionSink.push(p);
+    return p;
+  }
+
+  private endOf(t: number): Position {
+    const p = { line: this.ln[t], character: this.ch[t] + (this.en[t] - this.st[t]), offset: this.en[t] };
+    if (positionSink) positionSink.push(p);
+    return p;
+  }
+
+  /**
+   * The start of token `t`, which follows the token that ends at `prevEnd`:
+   * that same object when nothing lies between them (`dense(`), since the
+   * values are equal and one object per place is less to keep. Safe for the
+   * incremental session: both belong to one item's tree, whose positions
+   * all move together, and the object is listed once.
+   */
+  private startAfter(t: number, prevEnd: Position): Position {
+    return prevEnd.offset === this.st[t] ? prevEnd : this.startOf(t);
   }
 
   /** The line break before token `i` ends a statement (outside brackets). */
   private breakBefore(i: number): boolean {
-    const t = this.at(i);
-    if (t.kind === 'eof') return true;
-    if (!t.nlBefore || this.parenDepth > 0 || t.kind === '->') return false;
-    const p = i > 0 ? this.toks.get(i - 1) : undefined;
-    return p === undefined || !CONTINUES.has(p.kind);
+    const t = i < this.eof ? i : this.eof;
+    const kind = this.kd[t];
+    if (kind === K.Eof) return true;
+    if ((this.fl[t] & F.NlBefore) === 0 || this.parenDepth > 0 || kind === K.Arrow) return false;
+    return t === 0 || CONTINUES[this.kd[t - 1]] === 0;
   }
 
   private get atBreak(): boolean {
     return this.breakBefore(this.pos);
   }
 
-  private isTopKeyword(t: Token): boolean {
-    return t.kind === 'keyword' && TOP_KEYWORDS.has(t.text);
-  }
-
   /** The current token starts a declaration: `model NAME`, `import "..."` at the start of a line. */
   private atDeclStart(): boolean {
-    const t = this.cur;
-    if (!t.lineStart || !this.isTopKeyword(t)) return false;
-    const next = this.at(this.pos + 1);
-    return next.kind === 'ident' || (t.text === 'import' && next.kind === 'string');
+    const t = this.pos;
+    const kind = this.kd[t];
+    if ((this.fl[t] & F.LineStart) === 0 || kind < K.Model || kind > K.Import) return false;
+    const next = this.kindAt(t + 1);
+    return next === K.Ident || (kind === K.Import && next === K.String);
   }
 
   /**
@@ -460,20 +456,22 @@ class Parser {
    * typing does not swallow the next statement).
    */
   private atBoundary(): boolean {
-    const t = this.cur;
-    if (!t.lineStart) return false;
-    if (t.kind === 'keyword') return STMT_KEYWORDS.has(t.text) || this.atDeclStart();
-    return this.parenDepth === 0 && t.kind === 'ident' && this.at(this.pos + 1).kind === '=';
+    const t = this.pos;
+    if ((this.fl[t] & F.LineStart) === 0) return false;
+    const kind = this.kd[t];
+    if (kind >= FIRST_KEYWORD) return kind === K.Input || kind === K.Output || this.atDeclStart();
+    return this.parenDepth === 0 && kind === K.Ident && this.kindAt(t + 1) === K.Eq;
   }
 
   private atStatementEnd(): boolean {
-    const t = this.cur;
-    return t.kind === 'eof' || t.kind === '}' || this.atBreak || this.atBoundary();
+    const kind = this.kd[this.pos];
+    return kind === K.Eof || kind === K.RBrace || this.atBreak || this.atBoundary();
   }
 
-  /** Tokens at which an open bracket is given up for lost. */
-  private closesEarly(t: Token): boolean {
-    return t.kind === 'eof' || t.kind === '}' || this.atBoundary();
+  /** Whether the current token is one at which an open bracket is given up for lost. */
+  private closesEarly(): boolean {
+    const kind = this.kd[this.pos];
+    return kind === K.Eof || kind === K.RBrace || this.atBoundary();
   }
 
   // ------------------------------------------------------------ diagnostics
@@ -484,77 +482,82 @@ class Parser {
     this.errors.push({ code, message, range });
   }
 
-  private where(t: Token): string {
-    return `${t.line + 1}:${t.character + 1}`;
+  private where(t: number): string {
+    return `${this.ln[t] + 1}:${this.ch[t] + 1}`;
   }
 
   /** How a found token is named in messages; `nl` when the line break is what matters. */
-  private describe(t: Token, nl: boolean): string {
-    if (t.kind === 'eof') return 'end of file';
+  private describe(t: number, nl: boolean): string {
+    const kind = this.kd[t];
+    if (kind === K.Eof) return 'end of file';
     if (nl) return 'newline';
-    switch (t.kind) {
-      case 'string':
-        return `string ${clip(t.text)}`;
-      case 'number':
-        return `number ${clip(t.text)}`;
-      case 'invalid':
-        return `character '${t.text}'`;
-      case 'keyword':
-        return `keyword '${t.text}'`;
+    const text = this.textOf(t);
+    switch (kind) {
+      case K.String:
+        return `string ${clip(text)}`;
+      case K.Number:
+        return `number ${clip(text)}`;
+      case K.Invalid:
+        return `character '${text}'`;
       default:
-        return `'${clip(t.text)}'`;
+        return kind >= FIRST_KEYWORD ? `keyword '${text}'` : `'${clip(text)}'`;
     }
   }
 
-  private foundRange(t: Token, nl: boolean): Range {
-    if (t.kind === 'eof' || !nl || t.nlAt < 0) return this.tokRange(t);
-    const p = this.lines.positionAt(t.nlAt);
+  private foundRange(t: number, nl: boolean): Range {
+    const nlAt = this.store.nlAt[t];
+    if (this.kd[t] === K.Eof || !nl || nlAt < 0) return this.tokRange(t);
+    const p = this.lines.positionAt(nlAt);
     return span(p, { line: p.line, character: p.character + 1, offset: p.offset + 1 });
   }
 
-  private tokRange(t: Token): Range {
-    return span(startOf(t), endOf(t));
+  private tokRange(t: number): Range {
+    return span(this.startOf(t), this.endOf(t));
   }
 
   /** Report "expected WHAT, found X" at the current token (or the line break before it). */
   private expected(what: string, atToken = false): void {
     const code = 'syntax.expected';
-    const t = this.cur;
-    const nl = !atToken && t.kind !== 'eof' && (this.atBreak || this.atBoundary());
-    if (t.kind === 'invalid' && !nl) {
-      this.error('syntax.invalid_character', invalidCharMessage(t.text), this.tokRange(t));
+    const t = this.pos;
+    const nl = !atToken && this.kd[t] !== K.Eof && (this.atBreak || this.atBoundary());
+    if (this.kd[t] === K.Invalid && !nl) {
+      this.error('syntax.invalid_character', invalidCharMessage(this.textOf(t)), this.tokRange(t));
       return;
     }
     this.error(code, `expected ${what}, found ${this.describe(t, nl)}`, this.foundRange(t, nl));
   }
 
-  private unclosed(open: Token, close: string, t: Token): void {
+  private unclosed(open: number, close: string, t: number): void {
     // Inside a body line breaks are normal, so name the token that ended it.
-    const nl = close !== '}' && t.kind !== 'eof' && t.nlBefore;
+    const nl = close !== '}' && this.kd[t] !== K.Eof && (this.fl[t] & F.NlBefore) !== 0;
     this.error(
       'syntax.unclosed',
-      `expected '${close}' to close '${open.text}' at ${this.where(open)}, found ${this.describe(t, nl)}`,
+      `expected '${close}' to close '${this.textOf(open)}' at ${this.where(open)}, found ${this.describe(t, nl)}`,
       this.foundRange(t, nl),
     );
   }
 
-  private lexError(t: Token): void {
-    if (t.error) {
-      const e = t.error;
-      this.error(e.code, e.message, span(this.lines.positionAt(e.start), this.lines.positionAt(e.end)));
-    }
+  private lexError(t: number): void {
+    const e = this.store.errorOf(t);
+    if (e) this.error(e.code, e.message, span(this.lines.positionAt(e.start), this.lines.positionAt(e.end)));
   }
 
   /** Where an expression was expected but not found: empty range at the gap. */
   private missingAt(): Range {
-    const t = this.cur;
+    const t = this.pos;
     const p = this.prevTok;
-    if (p && (t.kind === 'eof' || this.atBreak || this.atBoundary())) {
-      const e = endOf(p);
+    if (p >= 0 && (this.kd[t] === K.Eof || this.atBreak || this.atBoundary())) {
+      const e = this.endOf(p);
       return span(e, e);
     }
-    const s = startOf(t);
+    const s = this.startOf(t);
     return span(s, s);
+  }
+
+  /** Report an invalid character, or "expected ',' or CLOSE WHAT", at token `u`. */
+  private badInList(u: number, message: string): void {
+    if (this.kd[u] === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(u)), this.tokRange(u));
+    else this.error('syntax.expected', message, this.tokRange(u));
   }
 
   // ------------------------------------------------------------ recovery
@@ -568,29 +571,29 @@ class Parser {
     let depth = 0;
     let first = consumeFirst;
     for (;;) {
-      const t = this.cur;
-      if (t.kind === 'eof' || t.kind === '}' || this.atBoundary()) return;
-      if (!first && depth === 0 && t.nlBefore && t.kind !== '->') {
-        const p = this.prevTok;
-        if (p === undefined || !CONTINUES.has(p.kind)) return;
+      const t = this.pos;
+      const kind = this.kd[t];
+      if (kind === K.Eof || kind === K.RBrace || this.atBoundary()) return;
+      if (!first && depth === 0 && (this.fl[t] & F.NlBefore) !== 0 && kind !== K.Arrow) {
+        if (t === 0 || CONTINUES[this.kd[t - 1]] === 0) return;
       }
-      if (t.kind === '(' || t.kind === '[') depth++;
-      else if ((t.kind === ')' || t.kind === ']') && depth > 0) depth--;
+      if (kind === K.LParen || kind === K.LBracket) depth++;
+      else if ((kind === K.RParen || kind === K.RBracket) && depth > 0) depth--;
       this.advance();
       first = false;
     }
   }
 
   /** Skip to the bracket closing the current one; consume it when it is `close`. */
-  private skipToClose(close: ')' | ']'): boolean {
+  private skipToClose(close: K.RParen | K.RBracket): boolean {
     let depth = 0;
     for (;;) {
-      const t = this.cur;
-      if (this.closesEarly(t)) return false;
-      if (t.kind === '(' || t.kind === '[') depth++;
-      else if (t.kind === ')' || t.kind === ']') {
+      if (this.closesEarly()) return false;
+      const kind = this.kd[this.pos];
+      if (kind === K.LParen || kind === K.LBracket) depth++;
+      else if (kind === K.RParen || kind === K.RBracket) {
         if (depth === 0) {
-          if (t.kind !== close) return false;
+          if (kind !== close) return false;
           this.advance();
           return true;
         }
@@ -603,9 +606,10 @@ class Parser {
   /** Skip to the next top-level keyword that starts a line or follows `}`. */
   private syncTop(): void {
     for (;;) {
-      const t = this.cur;
-      if (t.kind === 'eof') return;
-      if (this.isTopKeyword(t) && (t.lineStart || this.prevTok?.kind === '}')) return;
+      const t = this.pos;
+      const kind = this.kd[t];
+      if (kind === K.Eof) return;
+      if (kind >= K.Model && kind <= K.Import && ((this.fl[t] & F.LineStart) !== 0 || (t > 0 && this.kd[t - 1] === K.RBrace))) return;
       this.advance();
     }
   }
@@ -630,21 +634,23 @@ class Parser {
   }
 
   /**
-   * Top-level items from token `from` on, until the end or until `stop`
-   * accepts the token where the next item would begin. Returns that token's index.
+   * Top-level items from token `from` on, until the end or until the token
+   * where the next item would begin starts at offset `stopAt` (when not
+   * negative). Returns that token's index.
    */
-  parseItems(items: TopLevel[], from = 0, stop?: (t: Token) => boolean): number {
+  parseItems(items: TopLevel[], from = 0, stopAt = -1): number {
     this.pos = from;
-    while (this.cur.kind !== 'eof') {
-      const t = this.cur;
-      if (stop?.(t)) break;
+    while (this.kd[this.pos] !== K.Eof) {
+      const t = this.pos;
+      const kind = this.kd[t];
+      if (stopAt >= 0 && this.st[t] === stopAt) break;
       this.suppress = false;
       this.parenDepth = 0;
       this.nest = 0;
-      if (t.kind === 'keyword' && TOP_KEYWORDS.has(t.text)) {
+      if (kind >= K.Model && kind <= K.Import) {
         const before = this.pos;
         if (itemPositions) positionSink = [];
-        const item = this.parseTopLevel(t.text);
+        const item = this.parseTopLevel(kind);
         if (item) {
           items.push(item);
           if (itemPositions && positionSink) itemPositions.push(positionSink);
@@ -654,9 +660,9 @@ class Parser {
         continue;
       }
       let hint = '';
-      if (t.kind === 'keyword' && STMT_KEYWORDS.has(t.text)) hint = ` ('${t.text}' belongs inside a model or block body)`;
-      else if (t.kind === 'ident' && this.at(this.pos + 1).kind === '=') hint = ' (assignments belong inside a model or block body)';
-      if (t.kind === 'invalid') this.error('syntax.invalid_character', invalidCharMessage(t.text), this.tokRange(t));
+      if (kind === K.Input || kind === K.Output) hint = ` ('${this.textOf(t)}' belongs inside a model or block body)`;
+      else if (kind === K.Ident && this.kindAt(t + 1) === K.Eq) hint = ' (assignments belong inside a model or block body)';
+      if (kind === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(t)), this.tokRange(t));
       else
         this.error(
           'syntax.expected',
@@ -668,32 +674,33 @@ class Parser {
     return this.pos;
   }
 
-  private parseTopLevel(kw: string): TopLevel | undefined {
+  private parseTopLevel(kw: K): TopLevel | undefined {
     switch (kw) {
-      case 'model':
+      case K.Model:
         return this.parseModel();
-      case 'block':
+      case K.Block:
         return this.parseBlock();
-      case 'train':
+      case K.Train:
         return this.parseTrain();
       default:
         return this.parseImport();
     }
   }
 
-  private ident(t: Token): Ident {
-    return { kind: 'ident', name: t.text, range: this.tokRange(t) };
+  private ident(t: number): Ident {
+    return { kind: 'ident', name: this.textOf(t), range: this.tokRange(t) };
   }
 
   /** Consume an identifier or report what was expected. */
   private expectIdent(what: string): Ident | undefined {
-    const t = this.cur;
-    if (t.kind === 'ident' && !this.atBreak) {
+    const t = this.pos;
+    const kind = this.kd[t];
+    if (kind === K.Ident && !this.atBreak) {
       this.advance();
       return this.ident(t);
     }
-    if (t.kind === 'keyword' && !this.atBreak && !this.atBoundary()) {
-      this.error('syntax.expected', `expected ${what}, found keyword '${t.text}' (keywords cannot be used as names)`, this.tokRange(t));
+    if (kind >= FIRST_KEYWORD && !this.atBreak && !this.atBoundary()) {
+      this.error('syntax.expected', `expected ${what}, found keyword '${this.textOf(t)}' (keywords cannot be used as names)`, this.tokRange(t));
       return undefined;
     }
     this.expected(what);
@@ -707,14 +714,15 @@ class Parser {
       this.syncTop();
       return undefined;
     }
-    const body = this.parseBody('model', () => this.parseStatement());
+    const body = this.parseBody('model', Body.Statement) as Statement[] | undefined;
     if (!body) return undefined;
+    const bodyRange = this.bodyRange!;
     return {
       kind: 'model',
       name,
-      body: body.items,
-      bodyRange: body.range,
-      range: span(startOf(kw), body.range.end),
+      body,
+      bodyRange,
+      range: span(this.startOf(kw), bodyRange.end),
     };
   }
 
@@ -727,29 +735,29 @@ class Parser {
     }
     let params: Param[] = [];
     let paramsRange: Range | undefined;
-    if (this.cur.kind === '(' && !this.atBreak) {
+    if (this.kd[this.pos] === K.LParen && !this.atBreak) {
       const open = this.advance();
-      const r = this.parseDelimited(open, ')', () => this.parseParam(), 'in the parameter list');
-      params = r.items;
-      paramsRange = span(startOf(open), r.end);
+      params = this.parseDelimited(open, K.RParen, Items.Param, 'in the parameter list') as Param[];
+      paramsRange = span(this.startAfter(open, name.range.end), this.lastEndPos!);
     }
-    const body = this.parseBody('block', () => this.parseStatement());
+    const body = this.parseBody('block', Body.Statement) as Statement[] | undefined;
     if (!body) return undefined;
+    const bodyRange = this.bodyRange!;
     return {
       kind: 'block',
       name,
       params,
       ...(paramsRange ? { paramsRange } : {}),
-      body: body.items,
-      bodyRange: body.range,
-      range: span(startOf(kw), body.range.end),
+      body,
+      bodyRange,
+      range: span(this.startOf(kw), bodyRange.end),
     };
   }
 
   private parseParam(): Param | undefined {
     const name = this.expectIdent('a parameter name');
     if (!name) return undefined;
-    if (this.cur.kind === '=') {
+    if (this.kd[this.pos] === K.Eq) {
       this.advance();
       const value = this.parseExpr();
       return { name, default: value, range: span(name.range.start, value.range.end) };
@@ -764,96 +772,104 @@ class Parser {
       this.syncTop();
       return undefined;
     }
-    const body = this.parseBody('train', () => this.parseTrainEntry());
-    if (!body) return undefined;
+    const entries = this.parseBody('train', Body.TrainEntry) as TrainEntry[] | undefined;
+    if (!entries) return undefined;
+    const bodyRange = this.bodyRange!;
     return {
       kind: 'train',
       name,
-      entries: body.items,
-      bodyRange: body.range,
-      range: span(startOf(kw), body.range.end),
+      entries,
+      bodyRange,
+      range: span(this.startOf(kw), bodyRange.end),
     };
   }
 
   private parseImport(): ImportDecl | undefined {
     const kw = this.advance();
-    const t = this.cur;
-    if (t.kind !== 'string' || this.atBreak) {
+    const t = this.pos;
+    if (this.kd[t] !== K.String || this.atBreak) {
       this.expected('a file path in double quotes after \'import\' (import "layers.nnmodel")');
       this.syncTop();
       return undefined;
     }
     this.advance();
     this.lexError(t);
-    const path: StringLit = { kind: 'string', value: String(t.value ?? ''), range: this.tokRange(t) };
+    const path: StringLit = { kind: 'string', value: this.store.stringOf(t), range: this.tokRange(t) };
     if (!this.atStatementEnd()) {
-      this.error('syntax.unexpected', `unexpected ${this.describe(this.cur, false)} after the import path`, this.tokRange(this.cur));
+      this.error('syntax.unexpected', `unexpected ${this.describe(this.pos, false)} after the import path`, this.tokRange(this.pos));
       this.syncTop();
     }
-    return { kind: 'import', path, range: span(startOf(kw), path.range.end) };
+    return { kind: 'import', path, range: span(this.startOf(kw), path.range.end) };
   }
 
+  /** Range of the body the last {@link parseBody} read. */
+  private bodyRange: Range | undefined;
+
   /**
-   * `{ item* }` with one item per line. Returns undefined when `{` is missing
-   * (the declaration is dropped and parsing resumes at the next item).
+   * `{ item* }` with one item per line; its range goes to {@link bodyRange}.
+   * Returns undefined when `{` is missing (the declaration is dropped and
+   * parsing resumes at the next item).
    */
-  private parseBody<T>(owner: string, parseItem: () => T | undefined): { items: T[]; range: Range } | undefined {
-    const open = this.cur;
-    if (open.kind !== '{') {
+  private parseBody(owner: string, what: Body): Array<Statement | TrainEntry> | undefined {
+    const open = this.pos;
+    if (this.kd[open] !== K.LBrace) {
       this.expected(`'{' to start the ${owner} body`);
       this.syncTop();
       return undefined;
     }
     this.advance();
-    const items: T[] = [];
-    let end: Position = endOf(open);
+    const base = this.top;
+    let end: Position = this.endOf(open);
     for (;;) {
-      const t = this.cur;
-      if (t.kind === '}') {
+      const t = this.pos;
+      const kind = this.kd[t];
+      if (kind === K.RBrace) {
         this.advance();
-        end = endOf(t);
+        end = this.endOf(t);
         break;
       }
-      if (t.kind === 'eof' || this.atDeclStart()) {
+      if (kind === K.Eof || this.atDeclStart()) {
         // A new error even after one in the last statement: a missing `}` is a mistake of its own.
         this.suppress = false;
         this.unclosed(open, '}', t);
         const p = this.prevTok;
-        if (p && p.start >= open.start) end = endOf(p);
+        if (p >= 0 && this.st[p] >= this.st[open]) end = this.endOf(p);
         break;
       }
       this.suppress = false;
       this.parenDepth = 0;
       this.nest = 0;
       const before = this.pos;
-      const item = parseItem();
-      if (item !== undefined) items.push(item);
+      const item = what === Body.Statement ? this.parseStatement() : this.parseTrainEntry();
+      if (item !== undefined) this.pushItem(item);
       if (!this.atStatementEnd()) {
-        const u = this.cur;
-        if (u.kind === 'invalid') this.error('syntax.invalid_character', invalidCharMessage(u.text), this.tokRange(u));
+        const u = this.pos;
+        if (this.kd[u] === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(u)), this.tokRange(u));
         else this.error('syntax.unexpected', `expected the end of the line, found ${this.describe(u, false)}`, this.tokRange(u));
         this.skipStatement();
       }
       if (this.pos === before) {
         // Nothing consumed and nothing to skip (e.g. a stray `)`): make progress.
-        const u = this.cur;
-        if (u.kind === 'eof' || u.kind === '}' || this.atDeclStart()) continue;
+        const k = this.kd[this.pos];
+        if (k === K.Eof || k === K.RBrace || this.atDeclStart()) continue;
         this.expected('a statement', true);
         this.advance();
       }
     }
-    return { items: fit(items), range: span(startOf(open), end) };
+    const out = this.takeItems<Statement | TrainEntry>(base);
+    this.bodyRange = span(this.startOf(open), end);
+    return out;
   }
 
   // ------------------------------------------------------------ statements
 
   private parseStatement(): Statement | undefined {
-    const t = this.cur;
-    if (t.kind === 'keyword' && t.text === 'input') return this.parseInput();
-    if (t.kind === 'keyword' && t.text === 'output') return this.parseOutput();
-    if (t.kind === 'ident') {
-      const next = this.at(this.pos + 1);
-      if (next.kind === '=' && !this.breakBefore(this.pos + 1)) {
+    const t = this.pos;
+    const kind = this.kd[t];
+    if (kind === K.Input) return this.parseInput();
+    if (kind === K.Output) return this.parseOutput();
+    if (kind === K.Ident) {
+      if (this.kindAt(t + 1) === K.Eq && !this.breakBefore(t + 1)) {
         this.advance();
         this.advance();
         const target = this.ident(t);
@@ -861,7 +877,7 @@ class Parser {
         return { kind: 'assign', target, value, range: span(target.range.start, value.range.end) };
       }
       this.advance();
-      this.expected(`'=' after '${t.text}' (a statement is 'input', 'output' or 'NAME = value')`);
+      this.expected(`'=' after '${this.textOf(t)}' (a statement is 'input', 'output' or 'NAME = value')`);
       this.skipStatement();
       return undefined;
     }
@@ -878,36 +894,36 @@ class Parser {
       return undefined;
     }
     let shape: ShapeExpr | undefined;
-    if (this.cur.kind === ':' && !this.atBreak) {
+    if (this.kd[this.pos] === K.Colon && !this.atBreak) {
       this.advance();
       shape = this.parseShape();
     }
-    const stmt: InputStmt = { kind: 'input', name, range: span(startOf(kw), (shape ?? name).range.end) };
+    const stmt: InputStmt = { kind: 'input', name, range: span(this.startOf(kw), (shape ?? name).range.end) };
     if (shape) stmt.shape = shape;
     return stmt;
   }
 
   private parseShape(): ShapeExpr | undefined {
-    const first = this.cur;
+    const first = this.pos;
     let isInt = false;
-    if (first.kind === 'ident' && first.text === 'int' && !this.atBreak && this.at(this.pos + 1).kind === '[') {
+    if (this.isIntWord(first) && !this.atBreak && this.kindAt(this.pos + 1) === K.LBracket) {
       this.advance();
       isInt = true;
     }
-    const open = this.cur;
-    if (open.kind !== '[' || this.atBreak) {
+    const open = this.pos;
+    if (this.kd[open] !== K.LBracket || this.atBreak) {
       this.expected(isInt ? "'[' after 'int'" : "a shape such as [28, 28, 1] or int[seq]");
       return undefined;
     }
     this.advance();
-    const r = this.parseDelimited(open, ']', () => this.parseExpr(), 'in the shape');
-    return { kind: 'shape', isInt, dims: r.items, range: span(startOf(first), r.end) };
+    const dims = this.parseDelimited(open, K.RBracket, Items.Expr, 'in the shape') as Expr[];
+    return { kind: 'shape', isInt, dims, range: span(this.startOf(first), this.lastEndPos!) };
   }
 
   private parseOutput(): Statement {
     const kw = this.advance();
     const values: Expr[] = [this.parseExpr()];
-    while (this.cur.kind === ',' && !this.atBreak) {
+    while (this.kd[this.pos] === K.Comma && !this.atBreak) {
       this.advance();
       values.push(this.parseExpr());
     }
@@ -915,21 +931,21 @@ class Parser {
       kind: 'output',
       values,
       keywordRange: this.tokRange(kw),
-      range: span(startOf(kw), values[values.length - 1].range.end),
+      range: span(this.startOf(kw), values[values.length - 1].range.end),
     };
   }
 
   private parseTrainEntry(): TrainEntry | undefined {
-    const t = this.cur;
-    if (t.kind !== 'ident') {
+    const t = this.pos;
+    if (this.kd[t] !== K.Ident) {
       this.expected("a setting such as 'epochs: 5'", true);
       this.skipStatement(true);
       return undefined;
     }
     this.advance();
     const key = this.ident(t);
-    if (this.cur.kind !== ':' || this.atBreak) {
-      this.expected(`':' after '${t.text}'`);
+    if (this.kd[this.pos] !== K.Colon || this.atBreak) {
+      this.expected(`':' after '${this.textOf(t)}'`);
       this.skipStatement();
       return undefined;
     }
@@ -941,57 +957,56 @@ class Parser {
   // ------------------------------------------------------------ expressions
 
   /**
-   * `ITEM (',' ITEM)* ','?` up to `close`. Returns the items and the end of
-   * the construct: the closing bracket, or the last consumed token when the
-   * bracket is missing (already diagnosed).
+   * `ITEM (',' ITEM)* ','?` up to `close`. Returns the items; the end of the
+   * construct (the closing bracket, or the last consumed token when the
+   * bracket is missing, already diagnosed) goes to {@link lastEndPos}.
    */
-  private parseDelimited<T>(
-    open: Token,
-    close: ')' | ']',
-    parseItem: () => T | undefined,
-    what: string,
-  ): { items: T[]; end: Position } {
-    const items: T[] = [];
+  private parseDelimited(open: number, close: K.RParen | K.RBracket, what: Items, where: string): Array<Expr | Arg | Param> {
+    const base = this.top;
     this.parenDepth++;
     try {
       for (;;) {
-        const t = this.cur;
-        if (t.kind === close) {
+        const t = this.pos;
+        if (this.kd[t] === close) {
           this.advance();
-          return { items: fit(items), end: endOf(t) };
+          this.lastEndPos = this.endOf(t);
+          return this.takeItems(base);
         }
-        if (this.closesEarly(t)) {
-          this.unclosed(open, close, t);
-          return { items: fit(items), end: this.lastEnd(open) };
+        if (this.closesEarly()) {
+          this.unclosed(open, KIND_TEXT[close], t);
+          this.lastEndPos = this.lastEnd(open);
+          return this.takeItems(base);
         }
-        const item = parseItem();
-        if (item !== undefined) items.push(item);
-        const u = this.cur;
-        if (u.kind === ',') {
+        const item = what === Items.Expr ? this.parseExpr() : what === Items.Arg ? this.parseArg() : this.parseParam();
+        if (item !== undefined) this.pushItem(item);
+        const u = this.pos;
+        const kind = this.kd[u];
+        if (kind === K.Comma) {
           this.advance();
           continue;
         }
-        if (u.kind === close) {
+        if (kind === close) {
           this.advance();
-          return { items: fit(items), end: endOf(u) };
+          this.lastEndPos = this.endOf(u);
+          return this.takeItems(base);
         }
-        if (this.closesEarly(u) || u.nlBefore) {
-          this.unclosed(open, close, u);
-          return { items: fit(items), end: this.lastEnd(open) };
+        if (this.closesEarly() || (this.fl[u] & F.NlBefore) !== 0) {
+          this.unclosed(open, KIND_TEXT[close], u);
+          this.lastEndPos = this.lastEnd(open);
+          return this.takeItems(base);
         }
-        if (u.kind === 'invalid') this.error('syntax.invalid_character', invalidCharMessage(u.text), this.tokRange(u));
-        else this.error('syntax.expected', `expected ',' or '${close}' ${what}, found ${this.describe(u, false)}`, this.tokRange(u));
-        if (this.skipToClose(close)) return { items: fit(items), end: endOf(this.toks.get(this.pos - 1)) };
-        return { items: fit(items), end: this.lastEnd(open) };
+        this.badInList(u, `expected ',' or '${KIND_TEXT[close]}' ${where}, found ${this.describe(u, false)}`);
+        this.lastEndPos = this.skipToClose(close) ? this.endOf(this.pos - 1) : this.lastEnd(open);
+        return this.takeItems(base);
       }
     } finally {
       this.parenDepth--;
     }
   }
 
-  private lastEnd(open: Token): Position {
+  private lastEnd(open: number): Position {
     const p = this.prevTok;
-    return p && p.start >= open.start ? endOf(p) : endOf(open);
+    return p >= 0 && this.st[p] >= this.st[open] ? this.endOf(p) : this.endOf(open);
   }
 
   parseExpr(): Expr {
@@ -1001,22 +1016,24 @@ class Parser {
   private parseAdditive(): Expr {
     let left = this.parseMultiplicative();
     for (;;) {
-      const t = this.cur;
-      if ((t.kind !== '+' && t.kind !== '-') || this.atBreak) return left;
+      const t = this.pos;
+      const kind = this.kd[t];
+      if ((kind !== K.Plus && kind !== K.Minus) || this.atBreak) return left;
       this.advance();
       const right = this.parseMultiplicative();
-      left = { kind: 'binary', op: t.kind, left, right, opRange: this.tokRange(t), range: span(left.range.start, right.range.end) };
+      left = { kind: 'binary', op: kind === K.Plus ? '+' : '-', left, right, opRange: this.tokRange(t), range: span(left.range.start, right.range.end) };
     }
   }
 
   private parseMultiplicative(): Expr {
     let left = this.parseUnary();
     for (;;) {
-      const t = this.cur;
-      if ((t.kind !== '*' && t.kind !== '/' && t.kind !== '//') || this.atBreak) return left;
+      const t = this.pos;
+      const kind = this.kd[t];
+      if ((kind !== K.Star && kind !== K.Slash && kind !== K.DSlash) || this.atBreak) return left;
       this.advance();
       const right = this.parseUnary();
-      const op: BinaryOp = t.kind;
+      const op: BinaryOp = kind === K.Star ? '*' : kind === K.Slash ? '/' : '//';
       left = { kind: 'binary', op, left, right, opRange: this.tokRange(t), range: span(left.range.start, right.range.end) };
     }
   }
@@ -1025,11 +1042,11 @@ class Parser {
     if (this.nest >= MAX_DEPTH) return this.tooDeep();
     this.nest++;
     try {
-      const t = this.cur;
-      if (t.kind === '-' && !this.atBreak) {
+      const t = this.pos;
+      if (this.kd[t] === K.Minus && !this.atBreak) {
         this.advance();
         const operand = this.parseUnary();
-        return { kind: 'unary', op: '-', operand, range: span(startOf(t), operand.range.end) };
+        return { kind: 'unary', op: '-', operand, range: span(this.startOf(t), operand.range.end) };
       }
       return this.parseChain();
     } finally {
@@ -1039,40 +1056,41 @@ class Parser {
 
   /** Report excessive nesting once and skip the nested part without recursing. */
   private tooDeep(): Expr {
-    const t = this.cur;
+    const t = this.pos;
     this.error('syntax.too_deep', `expression nested too deeply (more than ${MAX_DEPTH} levels)`, this.tokRange(t));
-    const start = startOf(t);
+    const start = this.startOf(t);
     let end = start;
     let depth = 0;
     for (;;) {
-      const u = this.cur;
-      if (this.closesEarly(u)) break;
-      if (u.kind === ')' || u.kind === ']') {
+      const u = this.pos;
+      const kind = this.kd[u];
+      if (this.closesEarly()) break;
+      if (kind === K.RParen || kind === K.RBracket) {
         if (depth === 0) break;
         depth--;
-      } else if (u.kind === '(' || u.kind === '[') depth++;
-      else if (depth === 0 && (u.kind === ',' || this.atBreak)) break;
+      } else if (kind === K.LParen || kind === K.LBracket) depth++;
+      else if (depth === 0 && (kind === K.Comma || this.atBreak)) break;
       this.advance();
-      end = endOf(u);
+      end = this.endOf(u);
     }
     return { kind: 'error', range: span(start, end) };
   }
 
   private parseChain(): Expr {
     const head = this.parsePrimary();
-    if (this.cur.kind !== '->') return head;
-    const calls: CallExpr[] = [];
-    while (this.cur.kind === '->') {
+    if (this.kd[this.pos] !== K.Arrow) return head;
+    const base = this.top;
+    while (this.kd[this.pos] === K.Arrow) {
       this.advance();
-      const t = this.cur;
-      if (t.kind !== 'ident' || this.atBreak) {
+      if (this.kd[this.pos] !== K.Ident || this.atBreak) {
         this.expected("a layer or block name after '->'");
         break;
       }
-      calls.push(this.parseCall(true));
+      this.pushItem(this.parseCall(true));
     }
-    if (calls.length === 0) return head;
-    return { kind: 'chain', head, calls: fit(calls), range: span(head.range.start, calls[calls.length - 1].range.end) };
+    if (this.top === base) return head;
+    const calls = this.takeItems<CallExpr>(base);
+    return { kind: 'chain', head, calls, range: span(head.range.start, calls[calls.length - 1].range.end) };
   }
 
   /** `IDENT ['(' ARGS ')'] ['*' N]`, the repeat only in chain position. */
@@ -1080,41 +1098,42 @@ class Parser {
     const callee = this.ident(this.advance());
     let args: Arg[] = [];
     let argsRange: Range | undefined;
-    if (this.cur.kind === '(' && !this.atBreak) {
+    if (this.kd[this.pos] === K.LParen && !this.atBreak) {
       const open = this.advance();
-      const r = this.parseDelimited(open, ')', () => this.parseArg(), 'in the argument list');
-      args = r.items;
-      argsRange = span(startOf(open), r.end);
+      args = this.parseDelimited(open, K.RParen, Items.Arg, 'in the argument list') as Arg[];
+      argsRange = span(this.startAfter(open, callee.range.end), this.lastEndPos!);
     }
     let repeat: Expr | undefined;
-    if (inChain && this.cur.kind === '*' && !this.atBreak) {
+    if (inChain && this.kd[this.pos] === K.Star && !this.atBreak) {
       this.advance();
       repeat = this.parseRepeat();
     }
-    const end = repeat ? repeat.range.end : argsRange ? argsRange.end : callee.range.end;
-    const call: CallExpr = { kind: 'call', callee, args, range: span(callee.range.start, end) };
+    // A bare `relu` spans what its name spans: the name's range object serves both (equal values, no new positions).
+    const range = repeat ? span(callee.range.start, repeat.range.end) : argsRange ? span(callee.range.start, argsRange.end) : callee.range;
+    const call: CallExpr = { kind: 'call', callee, args, range };
     if (argsRange) call.argsRange = argsRange;
     if (repeat) call.repeat = repeat;
     return call;
   }
 
   private parseRepeat(): Expr {
-    const t = this.cur;
+    const t = this.pos;
+    const kind = this.kd[t];
     if (!this.atBreak) {
-      if (t.kind === 'number') return this.parsePrimary();
-      if (t.kind === 'ident') {
+      if (kind === K.Number) return this.parsePrimary();
+      if (kind === K.Ident) {
         this.advance();
-        return { kind: 'name', name: t.text, range: this.tokRange(t) };
+        return { kind: 'name', name: this.textOf(t), range: this.tokRange(t) };
       }
-      if (t.kind === '(') return this.parsePrimary();
+      if (kind === K.LParen) return this.parsePrimary();
     }
     this.expected("a repeat count after '*' (a number, a name or a parenthesised expression)");
     return { kind: 'error', range: this.missingAt() };
   }
 
   private parseArg(): Arg {
-    const t = this.cur;
-    if (t.kind === 'ident' && this.at(this.pos + 1).kind === '=') {
+    const t = this.pos;
+    if (this.kd[t] === K.Ident && this.kindAt(t + 1) === K.Eq) {
       this.advance();
       this.advance();
       const name = this.ident(t);
@@ -1126,36 +1145,34 @@ class Parser {
   }
 
   private parsePrimary(): Expr {
-    const t = this.cur;
+    const t = this.pos;
     if (this.atBreak || this.atBoundary()) {
       this.expected('an expression');
       return { kind: 'error', range: this.missingAt() };
     }
-    switch (t.kind) {
-      case 'number':
+    switch (this.kd[t]) {
+      case K.Number:
         this.advance();
         this.lexError(t);
-        return { kind: 'number', value: Number(t.value ?? 0), text: t.text, isInt: t.isInt === true, range: this.tokRange(t) };
-      case 'string':
+        return { kind: 'number', value: this.store.num[t], text: this.textOf(t), isInt: (this.fl[t] & F.IsInt) !== 0, range: this.tokRange(t) };
+      case K.String:
         this.advance();
         this.lexError(t);
-        return { kind: 'string', value: String(t.value ?? ''), range: this.tokRange(t) };
-      case 'keyword':
-        if (t.text === 'true' || t.text === 'false') {
-          this.advance();
-          return { kind: 'bool', value: t.text === 'true', range: this.tokRange(t) };
-        }
-        break;
-      case 'ident':
-        if (this.at(this.pos + 1).kind === '(' && !this.breakBefore(this.pos + 1)) return this.parseCall(false);
+        return { kind: 'string', value: this.store.stringOf(t), range: this.tokRange(t) };
+      case K.True:
+      case K.False:
         this.advance();
-        return { kind: 'name', name: t.text, range: this.tokRange(t) };
-      case '[': {
+        return { kind: 'bool', value: this.kd[t] === K.True, range: this.tokRange(t) };
+      case K.Ident:
+        if (this.kindAt(t + 1) === K.LParen && !this.breakBefore(t + 1)) return this.parseCall(false);
         this.advance();
-        const r = this.parseDelimited(t, ']', () => this.parseExpr(), 'in the list');
-        return { kind: 'list', items: r.items, range: span(startOf(t), r.end) };
+        return { kind: 'name', name: this.textOf(t), range: this.tokRange(t) };
+      case K.LBracket: {
+        this.advance();
+        const items = this.parseDelimited(t, K.RBracket, Items.Expr, 'in the list') as Expr[];
+        return { kind: 'list', items, range: span(this.startOf(t), this.lastEndPos!) };
       }
-      case '(':
+      case K.LParen:
         return this.parseParen();
       default:
         break;
@@ -1169,18 +1186,17 @@ class Parser {
     this.parenDepth++;
     try {
       const expr = this.parseExpr();
-      const u = this.cur;
-      if (u.kind === ')') {
+      const u = this.pos;
+      if (this.kd[u] === K.RParen) {
         this.advance();
-        return { kind: 'paren', expr, range: span(startOf(open), endOf(u)) };
+        return { kind: 'paren', expr, range: span(this.startOf(open), this.endOf(u)) };
       }
-      if (this.closesEarly(u) || u.nlBefore) this.unclosed(open, ')', u);
+      if (this.closesEarly() || (this.fl[u] & F.NlBefore) !== 0) this.unclosed(open, ')', u);
       else {
-        if (u.kind === 'invalid') this.error('syntax.invalid_character', invalidCharMessage(u.text), this.tokRange(u));
-        else this.error('syntax.expected', `expected ')' to close '(' at ${this.where(open)}, found ${this.describe(u, false)}`, this.tokRange(u));
-        if (this.skipToClose(')')) return { kind: 'paren', expr, range: span(startOf(open), endOf(this.toks.get(this.pos - 1))) };
+        this.badInList(u, `expected ')' to close '(' at ${this.where(open)}, found ${this.describe(u, false)}`);
+        if (this.skipToClose(K.RParen)) return { kind: 'paren', expr, range: span(this.startOf(open), this.endOf(this.pos - 1)) };
       }
-      return { kind: 'paren', expr, range: span(startOf(open), this.lastEnd(open)) };
+      return { kind: 'paren', expr, range: span(this.startOf(open), this.lastEnd(open)) };
     } finally {
       this.parenDepth--;
     }
