@@ -490,3 +490,76 @@ test('Sym.sum equals adding one term at a time, cancellations included', () => {
   assert.equal(none.value, 4);
   assert.ok(none.isConst());
 });
+
+test('block defaults: each sees the parameters before it, given or defaulted, in any mix', () => {
+  const a = analyze(`block b(d, h = 2 * d, k = h + 1) {
+  input x
+  output x -> dense(h) -> dense(k)
+}
+model M {
+  input x: [5]
+  p = x -> b(4)
+  q = x -> b(4, k = 3)
+  r = x -> b(4, h = 3)
+  s = x -> b(h = 6, d = 1)
+  output p, q, r, s
+}`);
+  assert.deepEqual(errors(a), []);
+  assert.deepEqual(
+    a.models[0].outputs.map((o) => shapeToString(o.shape)),
+    ['[9]', '[3]', '[4]', '[7]'],
+  );
+  const missing = analyze(`block b(d, h = 2 * d, k) {
+  input x
+  output x -> dense(k)
+}
+model M {
+  input x: [5]
+  output x -> b(4)
+}`);
+  assert.equal(only(missing, 'arg.missing').message, "block 'b' needs its parameter 'k'.");
+});
+
+test('nodes of every instantiation and model have their own inputs and labels as written', () => {
+  const a = analyze(`block two(n) {
+  input x
+  output x -> dense(n) -> relu -> dense(n, activation = relu)
+}
+model A {
+  input x: [3]
+  output x -> two(4) -> two(5) -> dense(2) * 3
+}
+model B {
+  input y: [3]
+  y = y -> dense(2) -> two(4)
+  output y
+}`);
+  assert.deepEqual(errors(a), []);
+  const check = (g: import('../../extension/core/analysis/types').Graph): void => {
+    for (let i = 0; i < g.nodes.length; i++) {
+      const n = g.nodes[i];
+      assert.equal(n.id, i);
+      if (n.kind === 'input') continue;
+      // A chain: each node takes the one before it.
+      assert.deepEqual(n.inputs, [i - 1]);
+      if (n.kind === 'group') for (const r of n.runs) check(r.body);
+    }
+  };
+  for (const m of a.models) check(m.graph);
+  const labels = (g: import('../../extension/core/analysis/types').Graph): string[] =>
+    g.nodes.flatMap((n) => (n.kind === 'layer' ? [n.label] : n.kind === 'group' ? n.runs.flatMap((r) => labels(r.body)) : []));
+  assert.deepEqual(labels(a.models[0].graph), [
+    'dense(n)', 'relu', 'dense(n, activation = relu)',
+    'dense(n)', 'relu', 'dense(n, activation = relu)',
+    // `dense(2) * 3` on [5]: one run from [5], one (count 2) from [2].
+    'dense(2)', 'dense(2)',
+  ]);
+  assert.deepEqual(labels(a.models[1].graph), ['dense(2)', 'dense(n)', 'relu', 'dense(n, activation = relu)']);
+  // Sites in file order; a repeated call's inner layer comes before its group (same range).
+  const order = a.sites.map((s) => `${s.range.start.line}:${s.range.start.character}-${s.range.end.offset}:${s.kind}`);
+  const sorted = [...a.sites].sort((x, y) => x.range.start.offset - y.range.start.offset || y.range.end.offset - x.range.end.offset);
+  assert.deepEqual(a.sites, sorted);
+  const rep = a.sites.filter((s) => s.range.start.line === 6 && s.name === 'dense');
+  assert.deepEqual(rep.map((s) => s.kind), ['layer', 'block'], order.join(' '));
+  assert.equal(rep[1].repeat, 3);
+});
