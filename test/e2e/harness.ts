@@ -260,7 +260,22 @@ export class Workbench {
       const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
       await row.waitFor({ timeout: WAIT_MS });
       await row.click();
-      await this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor({ timeout: WAIT_MS });
+      // Quick Open re-renders its list as file search results arrive; a click lost to that leaves it
+      // open on the name (see runCommand): click the row again then.
+      const tab = this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`);
+      let lastTry = Date.now();
+      await poll(
+        `the editor of ${name}`,
+        async () => {
+          if (await tab.count()) return true;
+          if (Date.now() - lastTry > 3000 && (await this.quickInputVisible()) && (await input.inputValue().catch(() => '')) === name) {
+            lastTry = Date.now();
+            await row.click({ timeout: 2000 }).catch(() => undefined);
+          }
+          return false;
+        },
+        { seen: () => this.quickInputState(input) },
+      );
       await this.activeEditor().locator('.view-lines .view-line').first().waitFor({ timeout: WAIT_MS });
       await this.activeEditor().locator('textarea').focus();
     });
@@ -306,9 +321,15 @@ export class Workbench {
           }
           return false;
         },
-        { seen: async () => `quick input ${(await this.quickInputVisible()) ? `open on '${await input.inputValue().catch(() => '?')}'` : 'closed'}; notifications: ${await this.notificationText()}` },
+        { seen: () => this.quickInputState(input) },
       );
     });
+  }
+
+  /** What the quick input and the notifications show, for a timeout's message. */
+  private async quickInputState(input: Locator): Promise<string> {
+    const open = await this.quickInputVisible();
+    return `quick input ${open ? `open on '${await input.inputValue().catch(() => '?')}'` : 'closed'}; notifications: ${await this.notificationText()}`;
   }
 
   /** The text of the notification toasts on screen. */

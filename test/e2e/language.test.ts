@@ -118,6 +118,10 @@ e2eTest('(i) the cursor on a layer object highlights where it is bound and where
   await wb.openFile('gpt.nnmodel');
   const at = positionOf(GPT2_SMALL, 'unembed(wte)');
   await wb.goTo(at.line, at.column + 'unembed(w'.length);
+  // VS Code highlights occurrences after a cursor move the user made (keyboard, mouse), not after
+  // Go to Line's: move off and back with the arrows, staying inside `wte`.
+  await wb.page.keyboard.press('ArrowLeft');
+  await wb.page.keyboard.press('ArrowRight');
   const overlays = wb.activeEditor().locator('.view-overlays');
   // From the extension's provider: one write (the binding) and two reads; VS Code's own
   // word search would mark all three as plain text occurrences instead.
