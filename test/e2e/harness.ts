@@ -259,23 +259,8 @@ export class Workbench {
       await input.fill(name);
       const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
       await row.waitFor({ timeout: WAIT_MS });
-      await row.click();
-      // Quick Open re-renders its list as file search results arrive; a click lost to that leaves it
-      // open on the name (see runCommand): click the row again then.
       const tab = this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`);
-      let lastTry = Date.now();
-      await poll(
-        `the editor of ${name}`,
-        async () => {
-          if (await tab.count()) return true;
-          if (Date.now() - lastTry > 3000 && (await this.quickInputVisible()) && (await input.inputValue().catch(() => '')) === name) {
-            lastTry = Date.now();
-            await row.click({ timeout: 2000 }).catch(() => undefined);
-          }
-          return false;
-        },
-        { seen: () => this.quickInputState(input) },
-      );
+      await this.pickRow(input, row, name, `the editor of ${name}`, async () => (await tab.count()) > 0);
       await this.activeEditor().locator('.view-lines .view-line').first().waitFor({ timeout: WAIT_MS });
       await this.activeEditor().locator('textarea').focus();
     });
@@ -303,27 +288,34 @@ export class Workbench {
       await poll(`command '${label}' in the palette`, () => row.isVisible(), {
         seen: async () => (await this.page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).join(' | '),
       });
-      await row.click();
-      // The palette re-renders its list as it settles (recently used, similar
-      // commands); a click that lands during a re-render is lost and the
-      // palette stays open on the label. Then click the row again.
-      let lastTry = Date.now();
-      const stillOnLabel = async () => (await this.quickInputVisible()) && (await input.inputValue().catch(() => '')) === `>${label}`;
-      await poll(
-        opts.opensInput ? 'the command to ask for input' : 'the command palette to close',
-        async () => {
-          if (!(await this.quickInputVisible())) return !opts.opensInput;
-          const value = await input.inputValue().catch(() => '>');
-          if (opts.opensInput && !value.startsWith('>')) return true;
-          if (Date.now() - lastTry > 3000 && (await stillOnLabel()) && (await row.isVisible())) {
-            lastTry = Date.now();
-            await row.click({ timeout: 2000 }).catch(() => undefined);
-          }
-          return false;
-        },
-        { seen: () => this.quickInputState(input) },
-      );
+      await this.pickRow(input, row, `>${label}`, opts.opensInput ? 'the command to ask for input' : 'the command palette to close', async () => {
+        if (!(await this.quickInputVisible())) return !opts.opensInput;
+        return !!opts.opensInput && !(await input.inputValue().catch(() => '>')).startsWith('>');
+      });
     });
+  }
+
+  /**
+   * Clicks a row of the quick input and waits until `done`. The list
+   * re-renders as it settles (recently used and similar commands, file
+   * search results arriving); a click that lands during a re-render is lost
+   * and the input stays open on `text`: the row is clicked again then.
+   */
+  private async pickRow(input: Locator, row: Locator, text: string, what: string, done: () => Promise<boolean>): Promise<void> {
+    await row.click();
+    let lastTry = Date.now();
+    await poll(
+      what,
+      async () => {
+        if (await done()) return true;
+        if (Date.now() - lastTry > 3000 && (await this.quickInputVisible()) && (await input.inputValue().catch(() => '')) === text) {
+          lastTry = Date.now();
+          await row.click({ timeout: 2000 }).catch(() => undefined);
+        }
+        return false;
+      },
+      { seen: () => this.quickInputState(input) },
+    );
   }
 
   /** What the quick input and the notifications show, for a timeout's message. */
