@@ -286,20 +286,25 @@ CLASS[C.Dot] = CC.Dot;
 CLASS[C.Quote] = CC.Quote;
 CLASS[C.Minus] = CC.Minus;
 CLASS[C.Slash] = CC.Slash;
-for (const c of [C.Plus, C.Star, C.Eq, C.Colon, C.Comma, C.LParen, C.RParen, C.LBracket, C.RBracket, C.LBrace, C.RBrace]) CLASS[c] = CC.Single;
 
+/** The kind of each one-character punctuation token, by character (-1: none); these characters are CC.Single. */
 const SINGLE = new Int8Array(128).fill(-1);
-SINGLE[C.Plus] = K.Plus;
-SINGLE[C.Star] = K.Star;
-SINGLE[C.Eq] = K.Eq;
-SINGLE[C.Colon] = K.Colon;
-SINGLE[C.Comma] = K.Comma;
-SINGLE[C.LParen] = K.LParen;
-SINGLE[C.RParen] = K.RParen;
-SINGLE[C.LBracket] = K.LBracket;
-SINGLE[C.RBracket] = K.RBracket;
-SINGLE[C.LBrace] = K.LBrace;
-SINGLE[C.RBrace] = K.RBrace;
+for (const [c, k] of [
+  [C.Plus, K.Plus],
+  [C.Star, K.Star],
+  [C.Eq, K.Eq],
+  [C.Colon, K.Colon],
+  [C.Comma, K.Comma],
+  [C.LParen, K.LParen],
+  [C.RParen, K.RParen],
+  [C.LBracket, K.LBracket],
+  [C.RBracket, K.RBracket],
+  [C.LBrace, K.LBrace],
+  [C.RBrace, K.RBrace],
+] as const) {
+  SINGLE[c] = k;
+  CLASS[c] = CC.Single;
+}
 
 /**
  * @internal The tokens of a text as parallel arrays indexed by token number
