@@ -96,7 +96,8 @@ const say = (m: string): void => console.log(`[bench:e2e ${((Date.now() - t0) / 
 
 /** The quiet workbench of the e2e tests, with hovers off (none may pop up mid-measurement) and the debounce under test. */
 function userSettings(quiet: Readonly<Record<string, unknown>>, debounce: number | undefined): Record<string, unknown> {
-  const s: Record<string, unknown> = { ...quiet, 'editor.hover.enabled': false, ...EXTRA_SETTINGS };
+  // TypeScript's variable-type hints serve the TypeScript reference row (its other hints stay at their defaults).
+  const s: Record<string, unknown> = { ...quiet, 'editor.hover.enabled': false, 'typescript.inlayHints.variableTypes.enabled': true, ...EXTRA_SETTINGS };
   if (debounce !== undefined) s['nnmodel.diagnostics.debounce'] = debounce;
   return s;
 }
@@ -116,19 +117,20 @@ interface Subject {
   label: string;
   /** File name in the workspace. */
   rel: string;
-  language: 'nnmodel' | 'JSON';
+  language: 'nnmodel' | 'JSON' | 'TypeScript';
   /**
    * 'measured': an nnmodel file, the rows the issue's target is about. 'baseline': the small JSON file in the second
    * editor group whose edits alternate with every other subject's (the issue's reference). 'reference': VS Code's
-   * JSON on a large file, measured exactly like a 'measured' subject, to show what file size costs VS Code itself.
+   * JSON on a large file, measured exactly like a 'measured' subject, to show what file size costs VS Code itself;
+   * and VS Code's TypeScript on a small file, whose inlay hints show what any inlay hint costs in VS Code.
    */
   role: 'measured' | 'baseline' | 'reference';
   /** `--only` values that keep this subject besides substrings of its label (the baseline is always kept). */
   only?: string[];
   text: string;
-  /** An edit that toggles a problem on and off. */
-  diagnostic: EditSpot;
-  /** An edit that changes the inlay hint of its line (nnmodel only). */
+  /** An edit that toggles a problem on and off (not measured for the TypeScript reference). */
+  diagnostic?: EditSpot;
+  /** An edit that changes the inlay hint of its line (nnmodel), or of the `watch` line (TypeScript). */
   hint?: EditSpot;
 }
 
@@ -238,6 +240,9 @@ function generateJson(lines: number, seed = 1): GeneratedJson {
   return { text: text + '\n', items, foldingRegions };
 }
 
+/** The TypeScript reference's label in the table. */
+const TS_LABEL = 'small.ts (TypeScript inlay hints, for reference)';
+
 /** The large JSON reference's label in the table. */
 const LARGE_JSON_LABEL = `large.json (${GENERATED_LINES} lines, for reference)`;
 
@@ -250,6 +255,7 @@ function subjects(repo: string, readText: (p: string) => string, largeJson: Gene
   if (mid < 0) throw new Error('no MLP unit in the second half of the generated file (bench/generate.ts changed?)');
   const json = ['{', '  "name": "bench",', '  "values": [1, 2, 3],', '  "nested": { "enabled": true, "ratio": 0.5 }', '}', ''].join('\n');
   // The same kind of edit as in small.json, on a service in the middle of the file: `true` → `truex`.
+  const largeEdit: EditSpot = { anchor: '"enabled": true', fromLine: Math.ceil(GENERATED_LINES / 2), key: 'x' };
   const large: Subject = {
     label: LARGE_JSON_LABEL,
     rel: 'large.json',
@@ -257,7 +263,7 @@ function subjects(repo: string, readText: (p: string) => string, largeJson: Gene
     role: 'reference',
     only: ['generated'],
     text: largeJson.text,
-    diagnostic: { anchor: '"enabled": true', fromLine: Math.ceil(GENERATED_LINES / 2), key: 'x' },
+    diagnostic: largeEdit,
   };
   // Guards against a generator change that would measure something else: the right length, valid, and made invalid by the edit.
   const largeLines = large.text.split('\n').length - 1;
@@ -265,11 +271,22 @@ function subjects(repo: string, readText: (p: string) => string, largeJson: Gene
   JSON.parse(large.text);
   let broken = false;
   try {
-    JSON.parse(edited(large.text, large.diagnostic));
+    JSON.parse(edited(large.text, largeEdit));
   } catch {
     broken = true;
   }
   if (!broken) throw new Error("large.json's edit does not make it invalid JSON");
+  // VS Code's TypeScript with variable-type hints on: `{ n }` → `{ ns }` changes the hint on the `value` line
+  // (`: { n: number; }` → `: { ns: any; }`); the edit is on another line, so all the watched line shows anew is the hint.
+  const ts: Subject = {
+    label: `${TS_LABEL}`,
+    rel: 'small.ts',
+    language: 'TypeScript',
+    role: 'reference',
+    only: ['gpt2', 'typescript'],
+    text: ['// Inlay hints of VS Code\'s own TypeScript, for reference.', 'export function pair(n: number) {', '  return { n };', '}', 'export const value = pair(1);', ''].join('\n'),
+    hint: { anchor: '{ n', key: 's', watch: 'export const value' },
+  };
   return [
     {
       label: 'examples/gpt2_small.nnmodel',
@@ -294,6 +311,7 @@ function subjects(repo: string, readText: (p: string) => string, largeJson: Gene
       hint: { anchor: 'dense(', fromLine: mid + 1, key: '1' },
     },
     large,
+    ts,
     {
       label: 'small.json',
       rel: 'small.json',
@@ -325,8 +343,11 @@ interface Row {
   json?: { times: number[]; frames: number[] };
 }
 
-/** 'problems', or `hint:N`: the inlay hint at the end of 1-based line N. */
-type Probe = 'problems' | `hint:${number}`;
+/**
+ * 'problems'; `hint:N`: the inlay hint at the end of 1-based line N (from its '→'); `line:N`: all of line N as
+ * rendered, inlay hints included (for a hint watched on a line the edit does not touch).
+ */
+type Probe = 'problems' | `hint:${number}` | `line:${number}`;
 
 interface PageState {
   keyAt?: number;
@@ -375,7 +396,7 @@ async function installProbes(page: Page): Promise<void> {
       }
       const editor = g.document.querySelector('.editor-group-container.active .monaco-editor');
       if (!editor) return null;
-      const want = probe.slice('hint:'.length);
+      const want = probe.slice(probe.indexOf(':') + 1);
       let top: string | undefined;
       for (const overlay of editor.querySelectorAll('.margin-view-overlays > div')) {
         if ((overlay.querySelector('.line-numbers')?.textContent ?? '').trim() === want) top = overlay.style.top;
@@ -384,6 +405,7 @@ async function installProbes(page: Page): Promise<void> {
       for (const line of editor.querySelectorAll('.view-lines .view-line')) {
         if (line.style.top !== top) continue;
         const text = (line.textContent ?? '').replace(/\u00a0/g, ' ');
+        if (probe.startsWith('line:')) return text;
         const at = text.indexOf('→');
         return at < 0 ? '' : text.slice(at);
       }
@@ -569,14 +591,18 @@ async function focusGroup(wb: Workbench, n: number): Promise<void> {
 let harnessPoll: Harness['poll'];
 
 /** Polls until `probe` is readable (and, for a hint, shows one); returns it. */
-async function settled(h: Harness, wb: Workbench, probe: Probe, what: string): Promise<string> {
+async function settled(h: Harness, wb: Workbench, probe: Probe, what: string, source?: string): Promise<string> {
   return h.poll(
     what,
     async () => {
       const v = await readProbe(wb.page, probe);
+      if (v === null) return undefined;
+      if (probe === 'problems') return v;
+      // A whole line is settled once a hint shows in it: it reads longer than its source text.
+      if (probe.startsWith('line:')) return source !== undefined && v.trimEnd().length > source.trimEnd().length ? v : undefined;
       // A hint ending in '…' is one VS Code shortened to its old length because the cursor was behind it at
       // the last edit (it shows in full ~1 s later): waiting for the full text keeps the baseline stable.
-      return v !== null && (probe === 'problems' || (v.startsWith('→') && !v.endsWith('…'))) ? v : undefined;
+      return v.startsWith('→') && !v.endsWith('…') ? v : undefined;
     },
     { timeout: WARMUP_TIMEOUT_MS, seen: async () => JSON.stringify(await readProbe(wb.page, probe)) },
   );
@@ -632,6 +658,7 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
     await wb.runCommand('View: Split Editor Right');
     await h.poll('two editor groups', async () => (await wb.page.locator('.editor-group-container').count()) === 2);
     await focusGroup(wb, 2);
+    if (!json.diagnostic) throw new Error('the baseline JSON subject has no edit');
     const jsonAt = spotPosition(json.text, json.diagnostic);
     await wb.goTo(jsonAt.line, jsonAt.column);
     await focusGroup(wb, 1);
@@ -640,16 +667,18 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
       say(`debounce ${tag}: ${s.label}`);
       await focusGroup(wb, 1);
       await wb.openFile(s.rel);
-      const measures: [string, Probe, EditSpot][] = [['problems', 'problems', s.diagnostic]];
+      const measures: [string, Probe, EditSpot][] = [];
+      if (s.diagnostic) measures.push(['problems', 'problems', s.diagnostic]);
       if (s.hint) {
         const watched = s.hint.watch ? spotPosition(s.text, { ...s.hint, anchor: s.hint.watch }).line : spotPosition(s.text, s.hint).line;
-        measures.push(['inlay hint', `hint:${watched}`, s.hint]);
+        measures.push(['inlay hint', `${s.language === 'nnmodel' ? 'hint' : 'line'}:${watched}`, s.hint]);
       }
       for (const [name, probe, spot] of measures) {
         await focusGroup(wb, 1);
         const { line, column } = spotPosition(s.text, spot);
         await wb.goTo(line, column);
-        const base = await settled(h, wb, probe, `${s.label}: the ${name === 'problems' ? 'problems count' : `inlay hint of line ${probe.slice(5)}`} to show`);
+        const source = probe === 'problems' ? undefined : s.text.split('\n')[Number(probe.slice(5)) - 1];
+        const base = await settled(h, wb, probe, `${s.label}: the ${name === 'problems' ? 'problems count' : `inlay hint of line ${probe.slice(5)}`} to show`, source);
         const ours = new Toggle(wb, 1, probe, spot, base);
         const theirs = new Toggle(wb, 2, 'problems', json.diagnostic, await settled(h, wb, 'problems', 'the problems count to show'));
         const profiler = profileDir ? await startProfiler(wb.page) : undefined;
@@ -666,7 +695,7 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
           file: s.label,
           language: s.language,
           measure: `keystroke → ${name}`,
-          // The debounce is nnmodel's setting; a JSON reference row only shares the window.
+          // The debounce is nnmodel's setting; a reference row (JSON, TypeScript) only shares the window.
           debounce: s.language === 'nnmodel' ? tag : `n/a; window ${tag}`,
           times: ours.times,
           frames: ours.frames,
@@ -689,7 +718,7 @@ async function runWindow(h: Harness, subs: Subject[], debounce: number | undefin
 
 /** The printed notes on the large JSON reference rows (none when --only left them out). */
 function largeJsonNotes(subs: Subject[], largeJson: GeneratedJson): string[] {
-  const large = subs.find((s) => s.role === 'reference');
+  const large = subs.find((s) => s.role === 'reference' && s.language === 'JSON');
   if (!large) return [];
   const kb = (t: string) => `${Math.round(Buffer.byteLength(t) / 1024)} KB`;
   const nn = generateFile(GENERATED_LINES);
@@ -800,6 +829,37 @@ function printTable(rows: Row[]): void {
   console.log('\nwhere the time goes (medians, ms):\n' + t2.lines.join('\n'));
 }
 
+/**
+ * nnmodel's inlay-hint rows beside VS Code's own TypeScript inlay hints in the same window: JSON has no inlay hints,
+ * so this is the like-for-like yardstick for a hint row. Not interleaved edit by edit (each sits beside JSON), so the
+ * interval is of two samples taken minutes apart in one window.
+ */
+function printHintReference(rows: Row[]): void {
+  const out: string[][] = [];
+  for (const tsRow of rows.filter((r) => r.language === 'TypeScript' && r.measure.includes('inlay hint'))) {
+    const window = tsRow.debounce.replace(/^n\/a; window /, '');
+    for (const r of rows) {
+      if (r.language !== 'nnmodel' || !r.measure.includes('inlay hint') || r.debounce !== window || r.times.length === 0) continue;
+      const [lo, hi] = ratioInterval(r.times, tsRow.times);
+      out.push([r.file, window, ms(median(r.times)), ms(median(tsRow.times)), `×${(median(r.times) / median(tsRow.times)).toFixed(2)}`, `${lo.toFixed(2)}–${hi.toFixed(2)}`, verdict([lo, hi])]);
+    }
+  }
+  if (out.length === 0) return;
+  const t = renderTable(
+    [
+      { title: 'nnmodel file', align: 'left' },
+      { title: 'window', align: 'left' },
+      { title: 'nnmodel hint ms', align: 'right' },
+      { title: 'TypeScript hint ms', align: 'right' },
+      { title: 'ratio', align: 'right' },
+      { title: '90% CI', align: 'right' },
+      { title: 'verdict', align: 'left' },
+    ],
+    out,
+  );
+  console.log("\ninlay hints beside VS Code's own (TypeScript, variable types, small.ts; medians):\n" + t.lines.join('\n'));
+}
+
 async function main(): Promise<number> {
   let edits = 30;
   let gapMs = 100;
@@ -902,6 +962,7 @@ async function main(): Promise<number> {
     say('core analysis in Node');
     rows.push(...coreRows(subs, edits));
     printTable(rows);
+    printHintReference(rows);
     console.log(
       [
         '',
@@ -913,6 +974,8 @@ async function main(): Promise<number> {
         "  25 ms after an edit (its InlayHintsController's debounce: at least 25 ms, grown to the recent requests' average",
         '  round trip) and draws them at the next frame, while the problems count changes as soon as the problems arrive:',
         '  a hint row sits one debounce and up to a frame above a problems row by construction, whatever the extension does.',
+        `  ${TS_LABEL}: VS Code's TypeScript, whose inlay hints go through the same controller; its edit is on another line`,
+        "  than the hint watched (the whole rendered line is read), and its row is the like-for-like yardstick for nnmodel's hints.",
         `  Each edit toggles a state (type a character / Backspace), ${edits} timed edits per row after one untimed round, each`,
         `  after ${gapMs} ms without input; IQR = 25th–75th percentile; p95 by nearest rank.`,
         'JSON (VS Code\'s built-in language, small.json) sits in a second editor group of the same window; its edits alternate with',
