@@ -14,6 +14,14 @@ const OPTIONAL_COMMANDS = [
   { id: 'nnmodel.train', title: 'Train' },
 ] as const;
 
+/** What a lens stands for until VS Code resolves it (only lenses on screen are resolved). */
+interface LensData {
+  doc: vscode.TextDocument;
+  model: string;
+  /** 'totals' is the model's parameters and MACs; the others are commands. */
+  kind: 'totals' | 'summary' | (typeof OPTIONAL_COMMANDS)[number]['id'];
+}
+
 export function registerCodeLens(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
   let known: { at: number; ids: Set<string> } | undefined;
@@ -22,6 +30,10 @@ export function registerCodeLens(selector: vscode.DocumentSelector, cache: Analy
     if (!known || Date.now() - known.at > 5000) known = { at: Date.now(), ids: new Set(await vscode.commands.getCommands(true)) };
     return known.ids;
   };
+  const data = new WeakMap<vscode.CodeLens, LensData>();
+  // VS Code asks for every lens of the file after each edit but resolves only those on screen: lenses go out as
+  // bare ranges and get their titles and commands on resolve. In a file of hundreds of models this keeps each
+  // edit's reply small (no command, arguments or title per lens) and the totals are formatted only for what shows.
   const provider: vscode.CodeLensProvider = {
     onDidChangeCodeLenses: changed.event,
     async provideCodeLenses(doc) {
@@ -31,25 +43,44 @@ export function registerCodeLens(selector: vscode.DocumentSelector, cache: Analy
       const own = doc.uri.toString();
       const lenses: vscode.CodeLens[] = [];
       const trained = new Set(analysis.trains.map((t) => t.model));
+      const add = (at: vscode.Range, model: string, kind: LensData['kind']) => {
+        const lens = new vscode.CodeLens(at);
+        data.set(lens, { doc, model, kind });
+        lenses.push(lens);
+      };
       for (const m of analysis.models) {
         if (!isLocal(m.uri, own)) continue;
         const at = toRange(m.nameRange);
-        lenses.push(
-          new vscode.CodeLens(at, {
-            title: modelLensTitle(m),
-            tooltip: 'Parameters and multiply-accumulates per example — click for the summary',
-            command: 'nnmodel.showSummary',
-            arguments: [doc.uri, m.name],
-          }),
-          new vscode.CodeLens(at, { title: 'Summary', command: 'nnmodel.showSummary', arguments: [doc.uri, m.name] }),
-        );
+        add(at, m.name, 'totals');
+        add(at, m.name, 'summary');
         for (const c of OPTIONAL_COMMANDS) {
           if (!ids.has(c.id)) continue;
           if (c.id === 'nnmodel.train' && !trained.has(m.name)) continue;
-          lenses.push(new vscode.CodeLens(at, { title: c.title, command: c.id, arguments: [doc.uri, m.name] }));
+          add(at, m.name, c.id);
         }
       }
       return lenses;
+    },
+    resolveCodeLens(lens) {
+      const d = data.get(lens);
+      if (!d) return lens;
+      const args = [d.doc.uri, d.model];
+      if (d.kind === 'totals') {
+        // The analysis as of now: an edit since the lenses were listed shows its totals at once.
+        const m = d.doc.isClosed ? undefined : cache.get(d.doc).models.find((x) => x.name === d.model && isLocal(x.uri, d.doc.uri.toString()));
+        lens.command = {
+          title: m ? modelLensTitle(m) : d.model,
+          tooltip: 'Parameters and multiply-accumulates per example — click for the summary',
+          command: 'nnmodel.showSummary',
+          arguments: args,
+        };
+      } else if (d.kind === 'summary') {
+        lens.command = { title: 'Summary', command: 'nnmodel.showSummary', arguments: args };
+      } else {
+        const c = OPTIONAL_COMMANDS.find((x) => x.id === d.kind)!;
+        lens.command = { title: c.title, command: c.id, arguments: args };
+      }
+      return lens;
     },
   };
   return vscode.Disposable.from(

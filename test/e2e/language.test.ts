@@ -130,3 +130,31 @@ e2eTest('(i) the cursor on a layer object highlights where it is bound and where
     poll('1 write and 2 read highlights of wte', async () => (await counts()).join() === '1,2', { seen: async () => (await counts()).join() }),
   );
 });
+
+e2eTest('(j) the CodeLens over a model shows its totals, and its Summary action opens the per-layer table', {}, async (wb) => {
+  await wb.openFile('lenet5.nnmodel');
+  const lenses = wb.activeEditor().locator('.codelens-decoration');
+  // Lenses reach VS Code as bare ranges and get their titles when resolved on screen: the titles prove both.
+  const text = await wb.step('code lens', () =>
+    poll(
+      "LeNet5's lens with its totals and actions",
+      async () => {
+        const t = (await lenses.allInnerTexts()).join(' | ').replace(/\s+/g, ' ');
+        return /61,706 params · 416\.5K MACs/.test(t) && /Summary/.test(t) && /Inspect/.test(t) && /Train/.test(t) ? t : undefined;
+      },
+      { seen: async () => (await lenses.allInnerTexts()).join(' | ') },
+    ),
+  );
+  assert.match(text, /61,706 params · 416\.5K MACs/);
+  await lenses.locator('a', { hasText: /^Summary$/ }).first().click();
+  const tabs = wb.page.locator('.tabs-container .tab');
+  await poll('a tab with the LeNet5 summary', async () => ((await tabs.allInnerTexts()).some((t) => t.includes('LeNet5 summary')) ? true : undefined), {
+    seen: async () => (await tabs.allInnerTexts()).join(' | '),
+  });
+  // The markdown preview (a webview) renders the per-layer table.
+  const frame = await wb.webviewFrame('table', 60_000);
+  const table = await wb.step('summary opened', async () => (await frame.locator('table').first().innerText()).replace(/\s+/g, ' '));
+  assert.match(table, /conv2d/);
+  assert.match(table, /\[28, 28, 6\]/);
+  assert.match(table, /156/);
+});
