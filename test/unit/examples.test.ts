@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
+import { format } from '../../extension/core/syntax/format';
 import { shapeToString, type Sym } from '../../extension/core/analysis/sym';
 import type { Analysis, GraphNode, LayerNode, ModelInfo } from '../../extension/core/analysis/types';
 
@@ -70,6 +71,13 @@ function layers(nodes: readonly GraphNode[]): LayerNode[] {
   }
   return out;
 }
+
+test('every example is in the canonical layout: Format Document leaves it as it is', () => {
+  for (const f of exampleFiles) {
+    const text = readFileSync(join(examplesDir, f), 'utf8');
+    assert.equal(format(text), text, `${f} is not in the canonical layout (run \`nnmodel format examples/${f}\`)`);
+  }
+});
 
 test('there are examples, and every one has reference figures', () => {
   assert.ok(exampleFiles.length >= 10, `only ${exampleFiles.length} examples`);
