@@ -563,3 +563,108 @@ model B {
   assert.deepEqual(rep.map((s) => s.kind), ['layer', 'block'], order.join(' '));
   assert.equal(rep[1].repeat, 3);
 });
+
+test("a block input's shape binds its free names to the sizes each call receives", () => {
+  const src = `block attn(groups = 8) {
+  input x: [h, w, c]
+  output x + x -> groupnorm(groups) -> reshape([h * w, c]) -> attention(1) -> reshape([h, w, c])
+}
+
+block widen {
+  input x: [len, c]
+  output x -> dense(2 * c)
+}
+
+model M {
+  input image: [8, 4, 32]
+  a = image -> attn
+  b = image -> reshape([32, 32]) -> widen
+  output concat(a -> flatten, b -> flatten)
+}
+`;
+  const a = analyze(src);
+  assert.deepEqual(a.diagnostics, []);
+  const m = a.models[0];
+  const layers = (nodes: readonly import('../../extension/core/analysis/types').GraphNode[]): string[] =>
+    nodes.flatMap((n) => (n.kind === 'layer' ? [`${n.label} ${shapeToString(n.shape)}`] : n.kind === 'group' ? n.runs.flatMap((r) => layers(r.body.nodes)) : []));
+  const all = layers(m.graph.nodes);
+  // h·w tokens of c channels, back to the map; dense(2·c) with c = 32 from the second call.
+  assert.ok(all.includes('reshape([h * w, c]) [32, 32]'), all.join(' | '));
+  assert.ok(all.includes('reshape([h, w, c]) [8, 4, 32]'), all.join(' | '));
+  assert.ok(all.includes('dense(2 * c) [32, 64]'), all.join(' | '));
+  // Names bound this way are the block's own: references and go to definition find the pattern.
+  const c = a.symbols.find((s) => s.name === 'c' && s.container === 'attn')!;
+  assert.equal(c.kind, 'param');
+  assert.equal(c.references.length, 2);
+});
+
+test('a name repeated in a block input pattern must be one size; symbolic sizes are no layer argument', () => {
+  const src = `block square {
+  input x: [n, n, c]
+  output x -> conv2d(c, 3, padding = same)
+}
+
+block perToken {
+  input x: [len, d]
+  output x -> dense(len)
+}
+
+model Ok {
+  input image: [8, 8, 3]
+  output image -> square
+}
+
+model NotSquare {
+  input image: [8, 6, 3]
+  output image -> square
+}
+
+model Symbolic {
+  input tokens: [seq, 16]
+  output tokens -> perToken
+}
+`;
+  const a = analyze(src);
+  const mismatch = only(a, 'shape.mismatch');
+  assert.equal(mismatch.message, "block 'square' declares input 'x' as [n, n, c], but receives [8, 6, 3]: its axis 2 is n = 8, not 6.");
+  // The second n, where the sizes disagree.
+  assert.equal(mismatch.range.start.line, 1);
+  assert.equal(mismatch.range.start.character, 15);
+  const arg = only(a, 'arg.type');
+  assert.match(arg.message, /dense's 'units' takes a whole number, but this is the symbolic size seq/);
+  assert.equal(a.models.find((m) => m.name === 'Ok')!.hasErrors, false);
+  // No warning for a pattern name the body does not use (n in square).
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'warning'), []);
+});
+
+test('a block input pattern of the wrong rank, or with a parameter of another size, is a mismatch; unused blocks check quietly', () => {
+  const src = `block sized(c) {
+  input x: [h, w, c]
+  output x -> relu
+}
+
+block unused {
+  input x: [h, w, c]
+  output x -> reshape([h * w, c]) -> dense(c)
+}
+
+model M {
+  input v: [16]
+  a = v -> sized(16)
+  output a
+}
+
+model N {
+  input image: [4, 4, 3]
+  output image -> sized(8)
+}
+`;
+  const a = analyze(src);
+  const found = a.diagnostics.filter((d) => d.code === 'shape.mismatch').map((d) => d.message);
+  assert.deepEqual(found.sort(), [
+    "block 'sized' declares input 'x' as [h, w, c], but receives [16].",
+    "block 'sized' declares input 'x' as [h, w, c], but receives [4, 4, 3]: its axis 3 is c = 8, not 3.",
+  ]);
+  // The unused block is checked on its own with unknown sizes: no error from its pattern names.
+  assert.deepEqual(a.diagnostics.filter((d) => d.range.start.line >= 5 && d.range.start.line <= 8 && d.severity === 'error'), []);
+});

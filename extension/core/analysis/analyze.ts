@@ -550,6 +550,7 @@ export class Analyzer {
       case 'name': {
         const v = ctx.env.get(e.name);
         if (v?.kind === 'number' && Number.isInteger(v.value) && v.value >= 1) return Sym.of(v.value);
+        if (v?.kind === 'size') return v.sym;
         return Sym.atom(e.name);
       }
       case 'paren':
@@ -1525,18 +1526,7 @@ export class Analyzer {
     for (const stmt of def.decl.body) {
       if (stmt.kind === 'input') {
         const port = ports[inputIndex++] ?? ({ kind: 'tensor', node: -1, name: stmt.name.name } as TensorValue);
-        if (stmt.shape && port.shape) {
-          const declared = this.evalShape(stmt.shape, ctx);
-          if (declared && !shapeMatches(declared, port.shape)) {
-            this.error(
-              'shape.mismatch',
-              `block '${def.decl.name.name}' declares input '${stmt.name.name}' as ${shapeToString(declared)}, but receives ${shapeToString(port.shape)}.`,
-              stmt.range,
-              ctx,
-            );
-            return undefined;
-          }
-        }
+        if (stmt.shape && !this.bindInputShape(def, stmt.name.name, stmt.shape, port.shape, stmt.range, ctx)) return undefined;
         ctx.env.set(stmt.name.name, { kind: 'tensor', node: port.node, shape: port.shape, name: stmt.name.name });
       } else if (stmt.kind === 'output') {
         outputs++;
@@ -1558,6 +1548,50 @@ export class Analyzer {
       this.diag('block.no_output', 'error', `block '${def.decl.name.name}' has no output; add a line \`output <value>\`.`, def.decl.name.range, ctx);
     }
     return result;
+  }
+
+  /**
+   * Matches a block input's declared shape against what it receives and binds
+   * the pattern's free names: in `input x: [h, w, c]`, a name that is not a
+   * parameter or value in scope (nor bound earlier in the pattern) becomes the
+   * received size, a number (or a symbolic size), for the rest of the body.
+   * Every other dimension must equal the received one; a dimension that still
+   * names something unbound (`h * 2` before h is known) matches any size.
+   * Without a received shape (a block checked on its own) the names are bound
+   * to unknown values. False after reporting a mismatch.
+   */
+  private bindInputShape(
+    def: BlockDef,
+    input: string,
+    pattern: NonNullable<Extract<Statement, { kind: 'input' }>['shape']>,
+    got: Shape | undefined,
+    at: Range,
+    ctx: Ctx,
+  ): boolean {
+    const dims = pattern.dims;
+    const mismatch = (why: string, range: Range) => {
+      const declared = `${pattern.isInt ? 'int' : ''}[${dims.map(exprText).join(', ')}]`;
+      this.error('shape.mismatch', `block '${def.decl.name.name}' declares input '${input}' as ${declared}, but receives ${shapeToString(got!)}${why}.`, range, ctx);
+      return false;
+    };
+    if (got && dims.length !== got.dims.length) return mismatch('', at);
+    for (let i = 0; i < dims.length; i++) {
+      const e = dims[i];
+      if (e.kind === 'name' && !ctx.env.has(e.name)) {
+        const d = got?.dims[i];
+        ctx.env.set(e.name, d === undefined ? UNKNOWN : d.value !== undefined ? { kind: 'number', value: d.value } : { kind: 'size', sym: d });
+        continue;
+      }
+      if (!got || hasFreeName(e, ctx)) continue;
+      const want = this.evalDim(e, ctx);
+      if (!want) return false;
+      if (!want.equals(got.dims[i])) {
+        const text = exprText(e);
+        const value = want.toString();
+        return mismatch(`: its axis ${i + 1} is ${text === value ? text : `${text} = ${value}`}, not ${got.dims[i].toString()}`, e.range);
+      }
+    }
+    return true;
   }
 
   // ------------------------------------------------------------------- sites
@@ -1714,10 +1748,20 @@ function objectNames(ctx: Ctx): string[] {
   return out;
 }
 
-function shapeMatches(declared: Shape, actual: Shape): boolean {
-  if (declared.dims.length !== actual.dims.length) return false;
-  // A symbolic dimension in a block's declared input matches any size.
-  return declared.dims.every((d, i) => !d.isConst() || d.equals(actual.dims[i]));
+/** Whether a dimension expression names something that is neither a number nor a size in scope (it then matches any size). */
+function hasFreeName(e: Expr, ctx: Ctx): boolean {
+  switch (e.kind) {
+    case 'name': {
+      const v = ctx.env.get(e.name);
+      return !(v?.kind === 'size' || (v?.kind === 'number' && Number.isInteger(v.value) && v.value >= 1));
+    }
+    case 'paren':
+      return hasFreeName(e.expr, ctx);
+    case 'binary':
+      return hasFreeName(e.left, ctx) || hasFreeName(e.right, ctx);
+    default:
+      return false;
+  }
 }
 
 function paramsOf(weights: WeightSpec[]): Params {

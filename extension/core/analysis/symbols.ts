@@ -173,7 +173,14 @@ class BodyWalker {
     }
     for (const stmt of decl.body) {
       if (stmt.kind === 'input') {
-        if (stmt.shape) for (const d of stmt.shape.dims) this.walk(d);
+        if (stmt.shape) {
+          for (const d of stmt.shape.dims) {
+            // In a block, a free name in an input's shape binds the received size (see Analyzer.bindInputShape):
+            // a parameter that each call fills in. Elsewhere it is a use (a parameter, or a model's symbolic size).
+            if (decl.kind === 'block' && d.kind === 'name' && !this.scope.has(d.name)) this.declare(d.name, d.range, 'param', d.range);
+            else this.walk(d);
+          }
+        }
         this.declare(stmt.name.name, stmt.name.range, 'input', stmt.range, stmt);
       } else if (stmt.kind === 'assign') {
         this.walk(stmt.value);

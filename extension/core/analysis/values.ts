@@ -5,7 +5,7 @@
  * impossible to know; it never produces a second diagnostic.
  */
 import type { ArgValue, LayerSpec, WeightSpec } from '../layers/types';
-import type { Shape } from './sym';
+import type { Shape, Sym } from './sym';
 
 export interface TensorValue {
   kind: 'tensor';
@@ -34,6 +34,12 @@ export type Value =
   /** A bare identifier with no binding, kept for an enum argument: `padding = same`. */
   | { kind: 'enum'; value: string }
   | { kind: 'list'; items: Value[] }
+  /**
+   * A size a block's input pattern bound to a symbolic dimension of what it
+   * received (`input x: [n, d]` given `[seq, 64]`: n is `seq`). It sizes shapes
+   * and is checked like one; it is not a number, so layer arguments refuse it.
+   */
+  | { kind: 'size'; sym: Sym }
   | LayerObject
   | { kind: 'unknown' };
 
@@ -53,6 +59,8 @@ export function describeValue(v: Value): string {
       return `'${v.value}'`;
     case 'list':
       return 'a list';
+    case 'size':
+      return `the symbolic size ${v.sym.toString()}`;
     case 'object':
       return `the layer object '${v.name}'`;
     case 'unknown':
@@ -73,6 +81,8 @@ export function valueKey(v: Value): string {
       return `e${v.value}`;
     case 'list':
       return `[${v.items.map(valueKey).join(',')}]`;
+    case 'size':
+      return `z${v.sym.toString()}`;
     case 'object':
       return `o${v.name}`;
     case 'tensor':
