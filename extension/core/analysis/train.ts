@@ -165,8 +165,11 @@ const trainMemos = new WeakMap<TrainDecl, TrainMemo>();
 export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false): { trains: TrainInfo[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const trains: TrainInfo[] = [];
-  let sink = diagnostics;
-  const err = (code: string, message: string, range: Range, fixes?: Fix[]) => sink.push({ code, severity: 'error', message, range, fixes });
+  // Each kept result has its own list of problems; these are copied into the file's list at every call.
+  const errorsInto =
+    (list: Diagnostic[]): Err =>
+    (code, message, range, fixes) =>
+      list.push({ code, severity: 'error', message, range, fixes });
   const replace = (range: Range, options: string[]): Fix[] =>
     options.map((o, i) => ({ title: `Change to '${o}'`, edits: [{ range, newText: o }], preferred: i === 0 }));
 
@@ -179,25 +182,23 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
     const model = byName.get(item.name.name);
     if (!model) {
       const options = suggest(item.name.name, models.map((m) => m.name));
-      err('train.unknown_model', `there is no model '${item.name.name}' in this file.${didYouMean(options)}`, item.name.range, replace(item.name.range, options));
+      errorsInto(diagnostics)('train.unknown_model', `there is no model '${item.name.name}' in this file.${didYouMean(options)}`, item.name.range, replace(item.name.range, options));
     }
     let memo = keep ? trainMemos.get(item) : undefined;
     if (!memo) {
-      sink = [];
-      const config = readConfig(item, err, replace);
-      memo = { info: { model: item.name.name, range: item.range, config }, configDiagnostics: sink };
-      sink = diagnostics;
+      const configDiagnostics: Diagnostic[] = [];
+      const config = readConfig(item, errorsInto(configDiagnostics), replace);
+      memo = { info: { model: item.name.name, range: item.range, config }, configDiagnostics };
       if (keep) trainMemos.set(item, memo);
     }
     for (const d of memo.configDiagnostics) diagnostics.push(d);
     trains.push(memo.info);
     if (model && !model.hasErrors) {
       if (memo.model !== model || !memo.fitDiagnostics) {
-        sink = [];
-        checkFit(item, memo.info.config, model, err);
+        const fitDiagnostics: Diagnostic[] = [];
+        checkFit(item, memo.info.config, model, errorsInto(fitDiagnostics));
         memo.model = model;
-        memo.fitDiagnostics = sink;
-        sink = diagnostics;
+        memo.fitDiagnostics = fitDiagnostics;
       }
       for (const d of memo.fitDiagnostics) diagnostics.push(d);
     }
