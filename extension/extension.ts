@@ -11,6 +11,7 @@ import { registerCommands } from './vscode/commands';
 import { registerCompletion } from './vscode/completion';
 import { registerDefinitions } from './vscode/definition';
 import { registerDiagnostics } from './vscode/diagnostics';
+import { registerExport } from './vscode/export';
 import { registerFormatting } from './vscode/formatting';
 import { registerHighlights } from './vscode/highlights';
 import { registerHover } from './vscode/hover';
@@ -60,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): NnmodelApi {
     registerSemanticTokens(selector, cache),
     registerStatusBar(cache),
     registerCommands(context, cache),
+    registerExport(cache),
     registerInspector(context, cache),
     registerTraining(context, cache),
   );

@@ -7,6 +7,7 @@ import { version } from '../../package.json';
 import { UsageError, optionHelp, parseArgs } from './args';
 import { checkCommand } from './check';
 import { EXIT, type CliIO, type Command } from './command';
+import { exportCommand } from './export';
 import { formatCommand } from './format';
 import { summaryCommand } from './summary';
 import { evaluateCommand, generateCommand, trainCommand } from './train';
@@ -14,7 +15,7 @@ import { evaluateCommand, generateCommand, trainCommand } from './train';
 export { EXIT, type CliIO, type Command } from './command';
 
 /** Subcommands in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [checkCommand, summaryCommand, formatCommand, trainCommand, evaluateCommand, generateCommand];
+export const COMMANDS: readonly Command[] = [checkCommand, summaryCommand, formatCommand, trainCommand, evaluateCommand, generateCommand, exportCommand];
 
 export const VERSION: string = version;
 
@@ -23,7 +24,7 @@ const HELP_OPTION = { name: 'help', short: 'h', help: 'show this help' };
 function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
-    `nnmodel ${VERSION} — check, summarise and format .nnmodel neural-network files`,
+    `nnmodel ${VERSION} — check, summarise, format, train and export (to PyTorch) .nnmodel neural-network files`,
     '',
     'Usage:',
     ...COMMANDS.map((c) => `  nnmodel ${c.name} ${c.synopsis}`),

@@ -9,3 +9,4 @@ export { LAYERS, getLayer } from './layers';
 export type { LayerSpec, ArgSpec, ArgValue, WeightSpec } from './layers';
 export { analyze, type AnalyzeOptions } from './analysis/analyze';
 export { AnalysisSession } from './analysis/session';
+export { exportPyTorch, exportableModels, torchExampleShape, type ExportNote, type ExportError, type ExportResult, type ExportOptions } from './export/pytorch';

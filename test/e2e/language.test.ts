@@ -158,3 +158,23 @@ e2eTest('(j) the CodeLens over a model shows its totals, and its Summary action 
   assert.match(table, /\[28, 28, 6\]/);
   assert.match(table, /156/);
 });
+
+e2eTest('(k) Export to PyTorch opens the model as PyTorch code beside the source and says what differs', {}, async (wb) => {
+  await wb.openFile('char_lstm.nnmodel');
+  await wb.runCommand('nnmodel: Export to PyTorch');
+  // A new untitled Python editor holds the code; nothing is written into the workspace.
+  const code = await wb.step('export opened', () =>
+    poll('the exported code in the active editor', async () => {
+      const text = await wb.visibleEditorText();
+      return text.includes('class CharLSTM(nn.Module)') && text.includes('import torch') ? text : undefined;
+    }, { seen: () => wb.visibleEditorText() }),
+  );
+  assert.match(code, /nn\.LSTM\(/);
+  assert.match(await wb.page.locator('.editor-group-container.active .tabs-container .tab.active').innerText(), /Untitled/);
+  // PyTorch's LSTM has a second bias vector: the message says so, with the count.
+  const note = await poll('the notification of what differs', async () => {
+    const t = await wb.notificationText();
+    return /\+1024 parameters/.test(t) ? t : undefined;
+  }, { seen: () => wb.notificationText() });
+  assert.match(note, /CharLSTM in PyTorch differs/);
+});

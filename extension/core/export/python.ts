@@ -1,0 +1,245 @@
+/**
+ * Python source pieces for the PyTorch export: identifiers, literals, and the
+ * small modules the generated file defines for layers PyTorch has no class
+ * for. Each helper is emitted only when a model uses it, in a fixed order, so
+ * the same file always gives the same code.
+ */
+
+const KEYWORDS = new Set(
+  (
+    'False None True and as assert async await break class continue def del elif else except finally for from global if ' +
+    'import in is lambda nonlocal not or pass raise return try while with yield ' +
+    // names the generated code itself uses, and builtins a variable must not shadow
+    'self torch nn F math super print len range list tuple int float max min abs sum input type object id'
+  ).split(' '),
+);
+
+/** A valid, non-reserved Python identifier made from `name`. */
+export function pyIdent(name: string): string {
+  let s = name.replace(/[^A-Za-z0-9_]/g, '_');
+  if (!/^[A-Za-z_]/.test(s)) s = `_${s}`;
+  return KEYWORDS.has(s) ? `${s}_` : s;
+}
+
+/** `gpt_block` → `GptBlock`. */
+export function pyClassName(name: string): string {
+  const parts = name.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const camel = parts.map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+  return pyIdent(camel || 'Block');
+}
+
+/** A Python float literal: `0.1`, `1e-05`, `2.0`. */
+export function pyFloat(n: number): string {
+  const clean = Number(n.toPrecision(12));
+  const s = String(clean);
+  return /[.eE]/.test(s) || !Number.isFinite(clean) ? s : `${s}.0`;
+}
+
+/** `(3, 3)` for `[3, 3]`, `3` when every entry is the same and `single` allows it. */
+export function pyTuple(xs: readonly number[], single = true): string {
+  if (single && xs.every((x) => x === xs[0])) return String(xs[0]);
+  return xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(', ')})`;
+}
+
+/** Helpers the generated file may define, in the order they appear. */
+export const HELPER_ORDER = [
+  'tf_same_padding',
+  'CausalConv1d',
+  'alibi_slopes',
+  'MultiHeadAttention',
+  'SinusoidalPositional',
+  'LearnedPositional',
+  'ClsToken',
+  'RandomFlip',
+  'RandomRotation',
+  'RandomCrop',
+  'GaussianNoise',
+] as const;
+
+export type Helper = (typeof HELPER_ORDER)[number];
+
+/** Helpers a helper needs. */
+export const HELPER_DEPS: Partial<Record<Helper, Helper[]>> = { MultiHeadAttention: ['alibi_slopes'] };
+
+export const HELPERS: Record<Helper, string> = {
+  tf_same_padding: `def tf_same_padding(x, kernel, stride, dilation):
+    """F.pad widths of TensorFlow's padding='same' for the last len(kernel) axes.
+
+    TensorFlow pads total // 2 before and the rest after, so with stride > 1 an
+    odd total pads one more at the bottom/right, where PyTorch's padding=p is
+    symmetric and padding='same' needs stride 1. Works for any input size.
+    """
+    pads = []
+    sizes = x.shape[-len(kernel):]
+    for n, k, s, d in reversed(list(zip(sizes, kernel, stride, dilation))):
+        total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+        pads += [total // 2, total - total // 2]
+    return pads
+`,
+  CausalConv1d: `class CausalConv1d(nn.Conv1d):
+    """A Conv1d that pads dilation * (kernel_size - 1) zeros on the left only, so step t
+    sees steps <= t and the length is kept (Keras's padding='causal')."""
+
+    def forward(self, x):
+        return super().forward(F.pad(x, (self.dilation[0] * (self.kernel_size[0] - 1), 0)))
+`,
+  alibi_slopes: `def alibi_slopes(heads):
+    """ALiBi head slopes (Press et al., 2022): 2^(-8/n), 2^(-16/n), ... for n heads."""
+    def geometric(n):
+        return [2 ** (-8 * (i + 1) / n) for i in range(n)]
+    p = 2 ** math.floor(math.log2(heads))
+    if p == heads:
+        return geometric(heads)
+    return geometric(p) + geometric(2 * p)[0::2][: heads - p]
+`,
+  MultiHeadAttention: `class MultiHeadAttention(nn.Module):
+    """Multi-head scaled dot-product attention, as nnmodel's \`attention\` layer.
+
+    x: [batch, seq_q, dim]; context: [batch, seq_k, context_dim] (x itself for
+    self-attention). Four separate projections, as Keras's MultiHeadAttention,
+    with the same parameter count (nn.MultiheadAttention packs q, k and v in one
+    matrix and has no key_dim or ALiBi option).
+    """
+
+    def __init__(self, dim, heads, key_dim=None, context_dim=None, causal=False, dropout=0.0, bias=True, alibi=False):
+        super().__init__()
+        self.heads = heads
+        self.key_dim = key_dim or dim // heads
+        inner = heads * self.key_dim
+        context_dim = context_dim or dim
+        self.query = nn.Linear(dim, inner, bias=bias)
+        self.key = nn.Linear(context_dim, inner, bias=bias)
+        self.value = nn.Linear(context_dim, inner, bias=bias)
+        self.out = nn.Linear(inner, dim, bias=bias)
+        self.causal = causal
+        self.dropout = nn.Dropout(dropout)
+        # A plain list, not a buffer: ALiBi adds no weights.
+        self.alibi = alibi_slopes(heads) if alibi else None
+
+    def forward(self, x, context=None):
+        context = x if context is None else context
+        b, tq, tk = x.shape[0], x.shape[1], context.shape[1]
+        q = self.query(x).view(b, tq, self.heads, self.key_dim).transpose(1, 2)
+        k = self.key(context).view(b, tk, self.heads, self.key_dim).transpose(1, 2)
+        v = self.value(context).view(b, tk, self.heads, self.key_dim).transpose(1, 2)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.key_dim)  # [batch, heads, seq_q, seq_k]
+        if self.alibi is not None:
+            distance = (torch.arange(tq, device=x.device).view(tq, 1) - torch.arange(tk, device=x.device).view(1, tk)).abs()
+            slopes = torch.tensor(self.alibi, dtype=scores.dtype, device=x.device).view(-1, 1, 1)
+            scores = scores - slopes * distance
+        if self.causal:  # position i attends to j <= i
+            allowed = torch.ones(tq, tk, dtype=torch.bool, device=x.device).tril()
+            scores = scores.masked_fill(~allowed, float("-inf"))
+        weights = self.dropout(scores.softmax(dim=-1))
+        y = (weights @ v).transpose(1, 2).reshape(b, tq, self.heads * self.key_dim)
+        return self.out(y)
+`,
+  SinusoidalPositional: `class SinusoidalPositional(nn.Module):
+    """Adds the sine/cosine position encoding of "Attention Is All You Need" (no weights)."""
+
+    def __init__(self, maxlen):
+        super().__init__()
+        self.maxlen = maxlen
+
+    def forward(self, x):
+        seq, dim = x.shape[1], x.shape[2]
+        if seq > self.maxlen:
+            raise ValueError(f"sequence length {seq} is longer than maxlen {self.maxlen}")
+        position = torch.arange(seq, dtype=x.dtype, device=x.device).unsqueeze(1)
+        j = torch.arange(dim, device=x.device)
+        angle = position * torch.pow(10000.0, -(2 * (j // 2)).to(x.dtype) / dim)
+        return x + torch.where(j % 2 == 0, torch.sin(angle), torch.cos(angle))
+`,
+  LearnedPositional: `class LearnedPositional(nn.Module):
+    """Adds a learned vector per position, for sequences of up to maxlen positions."""
+
+    def __init__(self, maxlen, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(maxlen, dim).uniform_(-0.05, 0.05))
+
+    def forward(self, x):
+        seq = x.shape[1]
+        if seq > self.weight.shape[0]:
+            raise ValueError(f"sequence length {seq} is longer than maxlen {self.weight.shape[0]}")
+        return x + self.weight[:seq]
+`,
+  ClsToken: `class ClsToken(nn.Module):
+    """Prepends one learned token: [batch, seq, dim] -> [batch, seq + 1, dim]."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(dim))
+
+    def forward(self, x):
+        return torch.cat([self.token.expand(x.shape[0], 1, -1), x], dim=1)
+`,
+  RandomFlip: `class RandomFlip(nn.Module):
+    """Training only: flips each image left-right and/or up-down with probability 1/2."""
+
+    def __init__(self, horizontal=True, vertical=True):
+        super().__init__()
+        self.horizontal = horizontal
+        self.vertical = vertical
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        for axis, on in ((-1, self.horizontal), (-2, self.vertical)):
+            if on:
+                flip = torch.rand(x.shape[0], 1, 1, 1, device=x.device) < 0.5
+                x = torch.where(flip, x.flip(axis), x)
+        return x
+`,
+  RandomRotation: `class RandomRotation(nn.Module):
+    """Training only: rotates each image by a random angle of up to +-factor * 360 degrees."""
+
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        if not self.training or self.factor == 0:
+            return x
+        h, w = x.shape[-2], x.shape[-1]
+        angle = (torch.rand(x.shape[0], device=x.device) * 2 - 1) * self.factor * 2 * math.pi
+        cos, sin, zero = angle.cos(), angle.sin(), torch.zeros_like(angle)
+        # A rotation in pixels, in affine_grid's [-1, 1] coordinates (which stretch non-square images).
+        theta = torch.stack([torch.stack([cos, -sin * h / w, zero], 1), torch.stack([sin * w / h, cos, zero], 1)], 1)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+`,
+  RandomCrop: `class RandomCrop(nn.Module):
+    """A random height x width window in training; at inference, as Keras, the largest
+    centred window of that aspect ratio, resized to height x width."""
+
+    def __init__(self, height, width):
+        super().__init__()
+        self.height = height
+        self.width = width
+
+    def forward(self, x):
+        H, W = x.shape[-2], x.shape[-1]
+        h, w = self.height, self.width
+        if self.training and H >= h and W >= w:
+            top = torch.randint(0, H - h + 1, (x.shape[0],)).tolist()
+            left = torch.randint(0, W - w + 1, (x.shape[0],)).tolist()
+            return torch.stack([img[:, t:t + h, l:l + w] for img, t, l in zip(x, top, left)])
+        ch = max(1, min(H, W * h // w))
+        cw = max(1, min(W, H * w // h))
+        top, left = (H - ch) // 2, (W - cw) // 2
+        x = x[:, :, top:top + ch, left:left + cw]
+        if (ch, cw) == (h, w):
+            return x
+        return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+`,
+  GaussianNoise: `class GaussianNoise(nn.Module):
+    """Training only: adds noise from N(0, stddev^2) to every value."""
+
+    def __init__(self, stddev):
+        super().__init__()
+        self.stddev = stddev
+
+    def forward(self, x):
+        return x + torch.randn_like(x) * self.stddev if self.training else x
+`,
+};

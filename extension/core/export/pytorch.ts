@@ -1,0 +1,1339 @@
+/**
+ * Export to PyTorch: one self-contained, readable Python file from the
+ * analysis of a `.nnmodel` file. Pure core (no vscode, no tfjs, no file
+ * access): the CLI and the editor command call it with an analysis.
+ *
+ * What is generated:
+ * - one `nn.Module` class per model, whose `forward` follows the graph IR:
+ *   residuals are `+`, `concat` is `torch.cat`, a layer object applied twice
+ *   is one module called twice, `unembed(wte)` is `F.linear(x, self.wte.weight)`;
+ * - one helper class per distinct block instantiation (a block called with
+ *   other sizes gets a second class); `block * N` is an `nn.Sequential` (or a
+ *   `nn.ModuleList` when the block takes a second input) of N instances;
+ * - small modules for layers PyTorch lacks (attention with key_dim / ALiBi,
+ *   positional encodings, cls_token, augmentation), only when used;
+ * - an `if __name__ == "__main__":` that builds each model, prints its
+ *   parameter count and runs a forward pass on a random input.
+ *
+ * Layout convention (why): PyTorch's convolutions, pooling and batchnorm take
+ * channels-first tensors, and a PyTorch user feeds images as `[N, C, H, W]`
+ * (torchvision's transforms give CHW). So a model's **image inputs and
+ * outputs** (float, `[h, w, c]` in the .nnmodel) are `[N, C, H, W]`; every
+ * other tensor keeps the declared layout with the batch in front (`[N, seq, d]`
+ * as `nn.Linear`, `nn.LSTM(batch_first=True)` and attention take it). Inside
+ * `forward` the code tracks each value's layout and permutes only where the
+ * next layer needs the other one (e.g. a 1-D convolution on `[N, seq, c]`),
+ * so a CNN has no permute at all.
+ *
+ * Differences from the .nnmodel semantics that PyTorch forces (two bias
+ * vectors in recurrent layers, GRU reset-gate placement, flatten order) are
+ * reported as `ExportNote`s, each with the parameter difference it causes.
+ * Anything that cannot be generated faithfully is an `ExportError` naming the
+ * layer and its line; no code is returned then.
+ */
+import type { Expr, Range } from '../syntax/ast';
+import type { Analysis, Graph, GroupNode, LayerNode, ModelInfo } from '../analysis/types';
+import type { Shape, Sym } from '../analysis/sym';
+import type { ArgValue, LayerRef } from '../layers/types';
+import { LEAKY_RELU_ALPHA } from '../layers/common';
+import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
+import { HELPERS, HELPER_DEPS, HELPER_ORDER, pyClassName, pyFloat, pyIdent, pyTuple, type Helper } from './python';
+
+/** A difference between the generated PyTorch model and the .nnmodel one. */
+export interface ExportNote {
+  model: string;
+  /** 1-based line of the layer in `uri` (the analysed file when absent). */
+  line: number;
+  uri?: string;
+  message: string;
+  /**
+   * PyTorch's trainable parameters minus ours caused by this difference,
+   * summed over every repetition (e.g. `+1024` for one lstm(256)); 0 when
+   * the difference is not in the counts.
+   */
+  trainableDelta: number;
+}
+
+/** Why a model cannot be exported; `range` is the layer (or model) at fault. */
+export interface ExportError {
+  message: string;
+  range: Range;
+  uri?: string;
+}
+
+export type ExportResult =
+  | { ok: true; code: string; notes: ExportNote[]; models: string[] }
+  | { ok: false; errors: ExportError[] };
+
+export interface ExportOptions {
+  /** Export only this model (default: every model declared in the file). */
+  model?: string;
+  /** File name for the header comment, e.g. `lenet5.nnmodel`. */
+  sourceName?: string;
+  /** Value given to symbolic dimensions in the `__main__` demo (default 16). */
+  demoDim?: number;
+}
+
+/** Default value of symbolic dimensions in the generated demo and the parity test. */
+export const DEMO_DIM = 16;
+
+/**
+ * The models `exportPyTorch` exports by default: those declared in the
+ * analysed file itself (not in an imported one).
+ */
+export function exportableModels(analysis: Analysis): ModelInfo[] {
+  return analysis.models.filter((m) => m.uri === undefined || m.uri === analysis.uri);
+}
+
+/**
+ * The shape of one example of `shape` as the generated module takes or
+ * returns it (batch excluded): float images `[h, w, c]` become `[c, h, w]`.
+ */
+export function torchExampleShape<T>(shape: Shape, dims: readonly T[]): T[] {
+  return isImage(shape) ? [dims[2], dims[0], dims[1]] : [...dims];
+}
+
+/** Generates the PyTorch code for the models of `analysis`. Never throws. */
+export function exportPyTorch(analysis: Analysis, options: ExportOptions = {}): ExportResult {
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    return {
+      ok: false,
+      errors: errors.map((d) => ({ message: `${d.code} ${d.message}`, range: d.range, uri: d.uri })),
+    };
+  }
+  const own = exportableModels(analysis);
+  const fileRange = analysis.file.range;
+  let models = own;
+  if (options.model !== undefined) {
+    models = own.filter((m) => m.name === options.model);
+    if (models.length === 0) {
+      const names = own.map((m) => m.name);
+      return {
+        ok: false,
+        errors: [{ message: `no model '${options.model}' in this file${names.length ? ` (models: ${names.join(', ')})` : ''}`, range: fileRange }],
+      };
+    }
+  }
+  if (models.length === 0) return { ok: false, errors: [{ message: 'this file defines no model to export', range: fileRange }] };
+  try {
+    const ex = new Exporter(analysis, options);
+    return { ok: true, code: ex.run(models), notes: ex.notes(), models: models.map((m) => m.name) };
+  } catch (err) {
+    if (err instanceof ExportFailure) return { ok: false, errors: [{ message: err.message, range: err.range, uri: err.uri }] };
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, errors: [{ message: `internal error in the PyTorch export: ${message}`, range: fileRange }] };
+  }
+}
+
+// ------------------------------------------------------------------ internals
+
+class ExportFailure extends Error {
+  constructor(
+    message: string,
+    readonly range: Range,
+    readonly uri?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Channels-last (as declared) or channels-first (as PyTorch's conv layers take). */
+type Layout = 'last' | 'first';
+
+interface Val {
+  /** Python expression (a variable name). */
+  v: string;
+  layout: Layout;
+  shape: Shape;
+}
+
+function isImage(shape: Shape): boolean {
+  return shape.dims.length === 3 && !shape.isInt;
+}
+
+/** Layout matters for `[len, c]` and `[h, w, c]` values only. */
+function hasLayout(shape: Shape): boolean {
+  return !shape.isInt && (shape.dims.length === 2 || shape.dims.length === 3);
+}
+
+/** Torch dim of example axis `axis` (0-based, normalised) of a value. */
+function torchDim(axis: number, rank: number, layout: Layout, shape: Shape): number {
+  if (layout === 'last' || !hasLayout(shape)) return axis + 1;
+  return axis === rank - 1 ? 1 : axis + 2;
+}
+
+function permuteTo(layout: Layout, rank: number): string {
+  // example rank 2: (0, 2, 1) both ways; rank 3: NHWC -> NCHW (0, 3, 1, 2), back (0, 2, 3, 1)
+  if (rank === 2) return '0, 2, 1';
+  return layout === 'first' ? '0, 3, 1, 2' : '0, 2, 3, 1';
+}
+
+/** Layers whose input must be channels-first (rank 2/3 examples). */
+const CHANNELS_FIRST = new Set([
+  'conv1d',
+  'conv2d',
+  'conv2d_transpose',
+  'maxpool',
+  'avgpool',
+  'global_avgpool',
+  'global_maxpool',
+  'upsample',
+  'batchnorm',
+  'groupnorm',
+  'random_flip',
+  'random_rotation',
+  'random_crop',
+]);
+/** Layers that work in either layout (elementwise, or an axis that is mapped). */
+const ANY_LAYOUT = new Set([
+  'relu',
+  'relu6',
+  'leaky_relu',
+  'elu',
+  'gelu',
+  'sigmoid',
+  'tanh',
+  'silu',
+  'softmax',
+  'dropout',
+  'gaussian_noise',
+  'flatten',
+  'concat',
+]);
+
+/** One Python class being written: its constructor lines and forward lines. */
+class ClassWriter {
+  readonly inits: string[] = [];
+  readonly body: string[] = [];
+  private readonly attrs = new Set<string>();
+  private readonly counters = new Map<string, number>();
+  private readonly vars = new Set<string>();
+  private fresh = 0;
+
+  constructor(reserved: readonly string[] = []) {
+    for (const r of reserved) this.vars.add(r);
+  }
+
+  /** `self.conv3` for prefix `conv`; `exact` keeps the name when free (layer objects). */
+  attr(prefix: string, exact = false): string {
+    const base = pyIdent(prefix);
+    if (exact && !this.attrs.has(base)) {
+      this.attrs.add(base);
+      return `self.${base}`;
+    }
+    let n = this.counters.get(base) ?? (exact ? 1 : 0);
+    let name: string;
+    do name = `${base}${++n}`;
+    while (this.attrs.has(name));
+    this.counters.set(base, n);
+    this.attrs.add(name);
+    return `self.${name}`;
+  }
+
+  /** A variable name not used yet in this forward. */
+  newVar(hint?: string): string {
+    if (hint !== undefined) {
+      const h = pyIdent(hint);
+      if (!this.vars.has(h)) {
+        this.vars.add(h);
+        return h;
+      }
+    }
+    let name: string;
+    do name = this.fresh++ === 0 ? 'h' : `h${this.fresh}`;
+    while (this.vars.has(name) || this.avoid.has(name));
+    this.vars.add(name);
+    return name;
+  }
+
+  /** Names of the source's values: kept for them, never made up for temporaries. */
+  readonly avoid = new Set<string>();
+
+  taken(name: string): boolean {
+    return this.vars.has(name);
+  }
+}
+
+/** Layer objects visible while emitting a graph (a body inlined in its caller sees the caller's). */
+interface Scope {
+  parent?: Scope;
+  objects: Map<string, { attr: string; unapplied: boolean }>;
+}
+
+function lookup(scope: Scope, name: string): { attr: string; unapplied: boolean } | undefined {
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const o = s.objects.get(name);
+    if (o) return o;
+  }
+  return undefined;
+}
+
+function isLayerRef(v: ArgValue | undefined): v is LayerRef {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && v.kind === 'layerRef';
+}
+
+/** Whether a body (or a body nested in it) uses layer objects: such bodies are inlined, not made classes. */
+function usesObjects(g: Graph): boolean {
+  return g.nodes.some(
+    (n) =>
+      (n.kind === 'layer' && (n.object !== undefined || Object.values(n.args).some(isLayerRef))) ||
+      (n.kind === 'group' && n.runs.some((r) => usesObjects(r.body))),
+  );
+}
+
+class Exporter {
+  private readonly helpers = new Set<Helper>();
+  /** Helper class text (without its name) → class name; in order of creation. */
+  /** Block class templates by key (the class text with its constructor numbers taken out), in order of creation. */
+  private readonly templates = new Map<string, Template>();
+  private readonly classNames = new Set<string>(HELPER_ORDER.filter((h) => /^[A-Z]/.test(h)));
+  private readonly noteList: ExportNote[] = [];
+  private model = '';
+  private readonly modelClassNames = new Map<string, string>();
+
+  /** The source's value names by the range of the call (or `+`) that computes them: `memory = ...`. */
+  private readonly valueNames = new Map<string, string>();
+
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly options: ExportOptions,
+  ) {
+    const key = (r: Range) => `${r.start.offset}:${r.end.offset}`;
+    for (const item of analysis.file.items) {
+      if (item.kind !== 'model' && item.kind !== 'block') continue;
+      for (const st of item.body) {
+        if (st.kind !== 'assign') continue;
+        // Every call of a top-level chain computes the value in steps: `memory = source -> emb -> ...`.
+        let e: Expr = st.value;
+        while (e.kind === 'paren') e = e.expr;
+        if (e.kind === 'chain') {
+          for (const c of e.calls) this.valueNames.set(key(c.range), st.target.name);
+          let head: Expr = e.head;
+          while (head.kind === 'paren') head = head.expr;
+          if (head.kind === 'binary') this.valueNames.set(key(head.range), st.target.name);
+        } else if (e.kind === 'binary' || e.kind === 'call') this.valueNames.set(key(e.range), st.target.name);
+      }
+    }
+  }
+
+  /** The source name of the value a node computes, when it is bound to one in this file. */
+  private valueName(node: { range: Range; uri?: string }): string | undefined {
+    if (node.uri !== undefined && node.uri !== this.analysis.uri) return undefined;
+    return this.valueNames.get(`${node.range.start.offset}:${node.range.end.offset}`);
+  }
+
+  notes(): ExportNote[] {
+    // One note per line and message, deltas summed (a repeated block reports once).
+    const merged = new Map<string, ExportNote>();
+    for (const n of this.noteList) {
+      const key = `${n.model}\u0000${n.uri ?? ''}\u0000${n.line}\u0000${n.message}`;
+      const m = merged.get(key);
+      if (m) m.trainableDelta += n.trainableDelta;
+      else merged.set(key, { ...n });
+    }
+    return [...merged.values()];
+  }
+
+  run(models: ModelInfo[]): string {
+    // Models keep their own names: reserved before any block class is named.
+    for (const m of models) this.modelClassNames.set(m.name, this.className(pyIdent(m.name)));
+    const modelTexts = models.map((m) => this.modelClass(m));
+    const parts: string[] = [];
+    const src = this.options.sourceName ? ` from ${this.options.sourceName}` : '';
+    parts.push(
+      [
+        `"""PyTorch code generated by nnmodel${src}.`,
+        '',
+        `Models: ${models.map((m) => m.name).join(', ')}.`,
+        'Layout: image inputs and outputs are [batch, channels, height, width] (PyTorch\'s',
+        'convention); sequences and vectors keep the .nnmodel layout with the batch first,',
+        '[batch, seq, features]. Comments give the .nnmodel line of each layer.',
+        '"""',
+        'import math',
+        '',
+        'import torch',
+        'import torch.nn as nn',
+        'import torch.nn.functional as F',
+      ].join('\n'),
+    );
+    const used = new Set<Helper>();
+    const need = (h: Helper) => {
+      for (const d of HELPER_DEPS[h] ?? []) need(d);
+      used.add(h);
+    };
+    for (const h of this.helpers) need(h);
+    for (const h of HELPER_ORDER) if (used.has(h)) parts.push(HELPERS[h].trimEnd());
+    const list = [...this.templates.values()];
+    for (const t of list) parts.push(finishTemplate(t, (base) => this.className(base)));
+    parts.push(...modelTexts);
+    parts.push(this.mainBlock(models));
+    // Nothing that varies between runs (no date, no path): the same file gives the same code.
+    return resolveCalls(parts.join('\n\n\n') + '\n', list);
+  }
+
+  // ---------------------------------------------------------------- classes
+
+  private modelClass(m: ModelInfo): string {
+    this.model = m.name;
+    const w = new ClassWriter();
+    const inputs: Val[] = [];
+    const params: string[] = [];
+    for (const id of m.graph.inputs) {
+      const node = m.graph.nodes.find((n) => n.id === id);
+      if (!node || node.kind !== 'input') throw new ExportFailure(`model '${m.name}': input ${id} is missing from its graph`, m.range, m.uri);
+      const v = w.newVar(node.name);
+      params[node.port] = v;
+      inputs[node.port] = { v, layout: isImage(node.shape) ? 'first' : 'last', shape: node.shape };
+    }
+    const outs = this.emitGraph(w, m.graph, inputs, { objects: new Map() }, 1, true);
+    const returned = outs.map((o) => this.convert(w, o, isImage(o.shape) ? 'first' : 'last', true).v);
+    w.body.push(`return ${returned.join(', ')}`);
+
+    const doc: string[] = [`${m.name} (${this.where(m.nameRange, m.uri)}).`, ''];
+    for (const [i, inp] of m.inputs.entries()) doc.push(`${params[i]}: ${this.torchShapeText(inp.shape, isImage(inp.shape) ? 'first' : 'last')}${inp.shape.isInt ? ' (token ids, int64)' : ''}`);
+    for (const o of m.outputs) doc.push(`returns: ${this.torchShapeText(o.shape, isImage(o.shape) ? 'first' : 'last')}`);
+    const counted = `${m.params.trainable.toString()} trainable parameters in the .nnmodel`;
+    const nt = m.params.nonTrainable.value === 0 ? '' : `, ${m.params.nonTrainable.toString()} non-trainable (batchnorm running statistics: buffers here)`;
+    doc.push(`${counted}${nt}.`);
+    const name = this.classFor(m);
+    return this.classText(name, doc, [], w, params);
+  }
+
+  private classText(name: string, doc: string[], ctorParams: string[], w: ClassWriter, forwardParams: string[]): string {
+    const lines = [`class ${name}(nn.Module):`];
+    lines.push(`    """${doc[0]}`);
+    for (const d of doc.slice(1)) lines.push(d ? `    ${d}` : '');
+    lines.push('    """', '');
+    lines.push(`    def __init__(${['self', ...ctorParams].join(', ')}):`, '        super().__init__()');
+    for (const l of w.inits) lines.push(`        ${l}`);
+    lines.push('', `    def forward(${['self', ...forwardParams].join(', ')}):`);
+    for (const l of w.body) lines.push(`        ${l}`);
+    return lines.join('\n');
+  }
+
+  private className(base: string): string {
+    let name = base;
+    let i = 2;
+    while (this.classNames.has(name)) name = `${base}${i++}`;
+    this.classNames.add(name);
+    return name;
+  }
+
+  // ---------------------------------------------------------------- graphs
+
+  /**
+   * Emits `g` into `w`: modules into its constructor, statements into its
+   * forward. `inputs` are the values at the graph's input ports; returns the
+   * values of its outputs. `mult` is how many times this code runs per
+   * model (repeats), for the parameter differences of notes. `ownsInputs`
+   * lets the input variables be reassigned once they are no longer needed.
+   */
+  private emitGraph(w: ClassWriter, g: Graph, inputs: Val[], scope: Scope, mult: number, ownsInputs: boolean, shapes = true): Val[] {
+    const lastUse = new Map<number, number>();
+    g.nodes.forEach((n, i) => {
+      if (n.kind !== 'input') for (const id of n.inputs) lastUse.set(id, i);
+    });
+    for (const id of g.outputs) lastUse.set(id, Infinity);
+    const vals = new Map<number, Val>();
+    /** A value converted to the other layout for a consumer, kept for the next consumer that needs it. */
+    const converted = new Map<number, Val>();
+    /** Variables that may be reassigned once their node is dead. */
+    const owned = new Set<string>();
+    const ports = new Set<string>();
+    for (const n of g.nodes) {
+      if (n.kind !== 'input') continue;
+      const v = inputs[n.port];
+      if (!v) throw new ExportFailure(`internal: nothing arrives at input port ${n.port}`, n.range);
+      vals.set(n.id, v);
+      if (ownsInputs) owned.add(v.v);
+      ports.add(v.v);
+    }
+    const deadAfter = (id: number, i: number) => (lastUse.get(id) ?? -1) <= i;
+    for (const n of g.nodes) {
+      const name = n.kind === 'input' ? undefined : this.valueName(n);
+      if (name !== undefined) w.avoid.add(pyIdent(name));
+    }
+
+    g.nodes.forEach((node, i) => {
+      if (node.kind === 'input') return;
+      const get = (id: number): Val => {
+        const v = vals.get(id);
+        if (!v) throw new ExportFailure(`internal: node ${node.id} uses node ${id}, which has no value`, node.range, node.uri);
+        return v;
+      };
+      // The input whose variable the output may take over: the first one, when this is its last use.
+      const firstIn = node.inputs[0];
+      const canReuse =
+        firstIn !== undefined && deadAfter(firstIn, i) && owned.has(get(firstIn).v) && node.inputs.filter((x) => x === firstIn).length === 1;
+      const convertIn = (k: number, layout: Layout | null): Val => {
+        const id = node.inputs[k];
+        const val = get(id);
+        if (layout === null || val.layout === layout || !hasLayout(val.shape)) return val;
+        const cached = converted.get(id);
+        if (cached && cached.layout === layout) return cached;
+        const inPlace = deadAfter(id, i) && owned.has(val.v) && node.inputs.filter((x) => x === id).length === 1;
+        const named = inPlace && ports.has(val.v) && val.v !== 'x' && !w.taken('x') ? w.newVar('x') : undefined;
+        const out = this.convert(w, val, layout, inPlace, named);
+        owned.add(out.v);
+        if (inPlace) vals.set(id, out);
+        else converted.set(id, out);
+        return out;
+      };
+      let out: Val;
+      // An input called `image` or `tokens` does not hold what the layers make of it: those go in `x`.
+      const reuse = (v: string) => (ports.has(v) && v !== 'x' && !w.taken('x') ? w.newVar('x') : v);
+      // The name the source gives the value, where it is free (or is the variable being replaced).
+      const hint = this.valueName(node);
+      const alloc = (reusable: string | undefined): string => {
+        if (hint !== undefined) {
+          const h = pyIdent(hint);
+          if (reusable === h) return h;
+          if (!w.taken(h)) return w.newVar(h);
+        }
+        return reusable !== undefined ? reuse(reusable) : w.newVar();
+      };
+      if (node.kind === 'group') {
+        const ins = node.inputs.map((_, k) => convertIn(k, null));
+        const outVar = alloc(canReuse ? get(firstIn).v : undefined);
+        out = this.emitGroup(w, node, ins, outVar, scope, mult, shapes);
+      } else {
+        const ins = node.inputs.map((_, k) => convertIn(k, this.required(node, node.inputs.map(get), k)));
+        const outVar = alloc(canReuse ? ins[0].v : undefined);
+        out = this.emitLayer(w, node, ins, outVar, scope, mult, shapes);
+      }
+      owned.add(out.v);
+      vals.set(node.id, out);
+    });
+    return g.outputs.map((id) => {
+      const v = vals.get(id);
+      if (!v) throw new ExportFailure('internal: an output has no value', g.nodes[0]?.range ?? this.analysis.file.range);
+      return v;
+    });
+  }
+
+  private convert(w: ClassWriter, val: Val, layout: Layout, inPlace: boolean, name?: string): Val {
+    if (val.layout === layout || !hasLayout(val.shape)) return val;
+    const rank = val.shape.dims.length;
+    const v = name !== undefined ? name : inPlace ? val.v : w.newVar(`${val.v}_${layout === 'first' ? (rank === 3 ? 'nchw' : 'ncl') : rank === 3 ? 'nhwc' : 'nlc'}`);
+    const what = rank === 3 ? (layout === 'first' ? 'NHWC -> NCHW' : 'NCHW -> NHWC') : layout === 'first' ? '[N, L, C] -> [N, C, L]' : '[N, C, L] -> [N, L, C]';
+    w.body.push(`${v} = ${val.v}.permute(${permuteTo(layout, rank)})  # ${what}`);
+    return { v, layout, shape: val.shape };
+  }
+
+  /** The layout input `k` of `node` needs, or null when any will do. */
+  private required(node: LayerNode, ins: Val[], k: number): Layout | null {
+    const shape = ins[k].shape;
+    if (!hasLayout(shape)) return null;
+    if (CHANNELS_FIRST.has(node.op)) return 'first';
+    if (node.op === 'concat') return ins[0].layout;
+    if (node.op === 'add' || node.op === 'multiply') {
+      // With equal ranks broadcasting is axis by axis, so any layout shared by all inputs works
+      // ([B, C, H, W] + [B, C, 1, 1]); with fewer axes on one side it aligns the last axes, as declared.
+      const sameRank = ins.every((x) => x.shape.dims.length === node.shape.dims.length);
+      return sameRank ? ins[0].layout : 'last';
+    }
+    if (ANY_LAYOUT.has(node.op)) return null;
+    return 'last';
+  }
+
+  private emitGroup(w: ClassWriter, node: GroupNode, ins: Val[], outVar: string, scope: Scope, mult: number, shapes: boolean): Val {
+    const inline = node.runs.some((r) => usesObjects(r.body));
+    let x = ins[0];
+    const extra = ins.slice(1);
+    const label = node.block ?? node.label;
+    if (inline) {
+      // Bodies that use layer objects are emitted in place, as the runtime expands them, so a
+      // shared module stays one attribute of the caller.
+      w.body.push(`# ${label}${node.repeat > 1 ? ` * ${node.repeat}` : ''} (${this.where(node.range, node.uri)}), inlined: it uses layer objects`);
+      for (const run of node.runs) {
+        for (let k = 0; k < run.count; k++) {
+          const outs = this.emitGraph(w, run.body, [x, ...extra], { parent: scope, objects: new Map() }, mult, false, shapes);
+          x = outs[0];
+        }
+      }
+      if (x.v !== outVar) w.body.push(`${outVar} = ${x.v}`);
+      return { ...x, v: outVar };
+    }
+    for (const [r, run] of node.runs.entries()) {
+      const repeated = run.count > 1;
+      const cls = this.blockClass(node, run.body, [x, ...extra], repeated, mult * run.count);
+      const make = cls.call;
+      const attrBase = pyIdent(label) + (repeated ? 's' : '');
+      const attr = w.attr(attrBase, true);
+      const source = `${this.where(node.range, node.uri)}: ${label}${node.repeat > 1 ? ` * ${node.repeat}` : ''}`;
+      const inVar = x.v;
+      const target = r === node.runs.length - 1 ? outVar : w.newVar();
+      // Block classes serve several sizes: shapes are shown in the model's forward only.
+      const shapeNote = shapes ? ` -> ${this.torchShapeText(cls.out.shape, cls.out.layout)}` : '';
+      if (!repeated) {
+        w.inits.push(`${attr} = ${make}  # ${source}`);
+        w.body.push(`${target} = ${attr}(${[inVar, ...extra.map((e) => e.v)].join(', ')})  # ${label}${shapeNote}`);
+      } else if (extra.length === 0) {
+        w.inits.push(`${attr} = nn.Sequential(*[${make} for _ in range(${run.count})])  # ${source}`);
+        w.body.push(`${target} = ${attr}(${inVar})  # ${label} * ${run.count}${shapeNote}`);
+      } else {
+        w.inits.push(`${attr} = nn.ModuleList([${make} for _ in range(${run.count})])  # ${source}`);
+        if (target !== inVar) w.body.push(`${target} = ${inVar}`);
+        const each = w.newVar('block');
+        w.body.push(`for ${each} in ${attr}:  # ${label} * ${run.count}${shapeNote}`);
+        w.body.push(`    ${target} = ${each}(${[target, ...extra.map((e) => e.v)].join(', ')})`);
+      }
+      x = { ...cls.out, v: target };
+    }
+    return x;
+  }
+
+  /**
+   * The helper class of one block instantiation, and the expression that
+   * constructs it. Instantiations whose code differs only in the numbers of
+   * the constructor (channels, strides...) share one class that takes them
+   * as parameters, `DownBlock(64, 128)`; the call is a marker that
+   * `resolveCalls` rewrites once every instantiation is known.
+   */
+  private blockClass(node: GroupNode, body: Graph, ins: Val[], repeated: boolean, mult: number): { call: string; out: Val } {
+    const w = new ClassWriter();
+    const ports: Val[] = [];
+    const params: string[] = [];
+    for (const n of body.nodes) {
+      if (n.kind !== 'input') continue;
+      const v = w.newVar(n.name);
+      params[n.port] = v;
+      const given = ins[n.port];
+      ports[n.port] = { v, layout: given?.layout ?? 'last', shape: n.shape };
+    }
+    const [out0] = this.emitGraph(w, body, ports, { objects: new Map() }, mult, true, false);
+    // A repeated block feeds itself: hand its output back in the layout it takes.
+    const out = repeated ? this.convert(w, out0, ports[0].layout, true) : out0;
+    w.body.push(`return ${out.v}`);
+    const label = node.block ?? node.label;
+    const decl = node.block !== undefined ? this.analysis.blocks.find((b) => b.name === node.block) : undefined;
+    const doc = [
+      node.block !== undefined
+        ? `\`block ${node.block}\` (${decl ? this.where(decl.nameRange, decl.uri) : this.where(node.range, node.uri)}).`
+        : `\`${node.label}\`, repeated (${this.where(node.range, node.uri)}).`,
+    ];
+    if (ports.some((p) => hasLayout(p.shape))) {
+      doc.push('', `Takes ${ports.map((p, i) => `${params[i]}: ${layoutText(p.shape, p.layout)}`).join(', ')}.`);
+    }
+    const text = this.classText('\u0000', doc, [], w, params);
+    const { key, parts, hints, values } = templateOf(text, this.templates);
+    let t = this.templates.get(`${label}\u0003${key}`);
+    if (!t) {
+      t = { index: this.templates.size, base: pyClassName(label), parts, hints, insts: [] };
+      this.templates.set(`${label}\u0003${key}`, t);
+    }
+    t.insts.push(values);
+    return { call: `\u0001${t.index}\u0001(${values.join(', ')})`, out };
+  }
+
+  // ---------------------------------------------------------------- layers
+
+  private fail(node: LayerNode, why: string): never {
+    throw new ExportFailure(`cannot export ${node.label} (${this.where(node.range, node.uri)}) to PyTorch: ${why}`, node.range, node.uri);
+  }
+
+  private note(node: LayerNode, message: string, trainableDelta: number, mult: number): void {
+    this.noteList.push({
+      model: this.model,
+      line: node.range.start.line + 1,
+      uri: node.uri,
+      message: `${node.label}: ${message}`,
+      trainableDelta: trainableDelta * mult,
+    });
+  }
+
+  /** A dimension that must be a known number to build the module. */
+  private int(node: LayerNode, d: Sym, what: string): number {
+    const v = d.value;
+    if (v === undefined) this.fail(node, `its ${what} is the symbolic ${d.toString()}; a PyTorch module needs a number`);
+    return v;
+  }
+
+  private emitLayer(w: ClassWriter, node: LayerNode, ins: Val[], out: string, scope: Scope, mult: number, shapes: boolean): Val {
+    const a = node.args;
+    const x = ins[0];
+    const inShape = x?.shape;
+    const rank = inShape ? inShape.dims.length : 0;
+    const chan = (s: Shape) => this.int(node, s.dims[s.dims.length - 1], 'channel count');
+    const lines: string[] = [];
+    let cur = x?.v ?? '';
+    /** Appends `out = f(cur)`; the next step reads `out`. */
+    const step = (f: (v: string) => string) => {
+      lines.push(`${out} = ${f(cur)}`);
+      cur = out;
+    };
+    const module = (prefix: string, expr: string, exact?: string): string => {
+      const attr = exact !== undefined ? w.attr(exact, true) : w.attr(prefix);
+      w.inits.push(`${attr} = ${expr}  # ${this.where(node.range, node.uri)}: ${node.label}`);
+      return attr;
+    };
+    /** The module of a layer object (created on its first application), or a fresh one. */
+    const objectModule = (prefix: string, expr: string): string => {
+      if (node.object === undefined) return module(prefix, expr);
+      const found = lookup(scope, node.object);
+      if (found && (node.sharedWith !== undefined || found.unapplied)) {
+        found.unapplied = false;
+        return found.attr;
+      }
+      const attr = module(prefix, expr, node.object);
+      scope.objects.set(node.object, { attr, unapplied: false });
+      return attr;
+    };
+    let layout: Layout = x?.layout ?? 'last';
+    const outLayoutOfInput = () => (hasLayout(node.shape) && hasLayout(inShape) ? x.layout : 'last');
+    const activation = (name: string, d: number) => {
+      if (name === 'none') return;
+      const f = activationExpr(name, d, layout, node.shape);
+      if (!f) this.fail(node, `no PyTorch translation for the activation '${name}'`);
+      step(f);
+    };
+
+    switch (node.op) {
+      case 'dense': {
+        const attr = objectModule('fc', `nn.Linear(${chan(inShape)}, ${a.units}${a.bias === false ? ', bias=False' : ''})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'last';
+        activation(String(a.activation), -1);
+        break;
+      }
+      case 'conv1d':
+      case 'conv2d': {
+        const n = node.op === 'conv1d' ? 1 : 2;
+        const k = ints(a.kernel, n);
+        const s = ints(a.stride, n);
+        const d = ints(a.dilation ?? 1, n);
+        const groups = typeof a.groups === 'number' ? a.groups : 1;
+        const opts: string[] = [];
+        if (s.some((v) => v !== 1)) opts.push(`stride=${pyTuple(s)}`);
+        const padding = String(a.padding);
+        const spatial = inShape.dims.slice(0, n);
+        let pad: ((v: string) => string) | undefined;
+        if (padding === 'same') {
+          if (s.every((v) => v === 1)) opts.push(`padding="same"`);
+          else pad = this.samePad(spatial, k, s, d);
+        }
+        const causal = padding === 'causal';
+        // A causal convolution always states its dilation: it sets the padding, and blocks that differ in it share a class.
+        if (d.some((v) => v !== 1) || causal) opts.push(`dilation=${pyTuple(d)}`);
+        if (groups !== 1) opts.push(`groups=${groups}`);
+        if (a.bias === false) opts.push('bias=False');
+        if (causal) this.helpers.add('CausalConv1d');
+        const cls = causal ? 'CausalConv1d' : n === 1 ? 'nn.Conv1d' : 'nn.Conv2d';
+        const attr = objectModule('conv', `${cls}(${[chan(inShape), a.filters, pyTuple(k), ...opts].join(', ')})`);
+        if (pad !== undefined) {
+          lines.push(`${out} = F.pad(${cur}, ${pad(cur)})  # TensorFlow's 'same' with stride > 1 pads more at the end`);
+          cur = out;
+        }
+        step((v) => `${attr}(${v})`);
+        layout = 'first';
+        activation(String(a.activation), -1);
+        break;
+      }
+      case 'conv2d_transpose': {
+        const k = ints(a.kernel, 2);
+        const s = ints(a.stride, 2);
+        const opts: string[] = [];
+        if (s.some((v) => v !== 1)) opts.push(`stride=${pyTuple(s)}`);
+        // Keras: valid → in·s + max(k − s, 0); same → in·s. PyTorch: (in − 1)·s − 2p + k + output_padding.
+        const padding: number[] = [];
+        const outputPadding: number[] = [];
+        const crop: [number, number][] = [];
+        for (let i = 0; i < 2; i++) {
+          if (k[i] < s[i]) {
+            padding.push(0);
+            outputPadding.push(s[i] - k[i]);
+            crop.push([0, 0]);
+          } else if (a.padding === 'same' && (k[i] - s[i]) % 2 === 0) {
+            padding.push((k[i] - s[i]) / 2);
+            outputPadding.push(0);
+            crop.push([0, 0]);
+          } else if (a.padding === 'same') {
+            const total = k[i] - s[i];
+            padding.push(0);
+            outputPadding.push(0);
+            crop.push([Math.floor(total / 2), total - Math.floor(total / 2)]);
+          } else {
+            padding.push(0);
+            outputPadding.push(0);
+            crop.push([0, 0]);
+          }
+        }
+        if (padding.some((p) => p !== 0)) opts.push(`padding=${pyTuple(padding)}`);
+        if (outputPadding.some((p) => p !== 0)) opts.push(`output_padding=${pyTuple(outputPadding)}`);
+        if (a.bias === false) opts.push('bias=False');
+        const attr = objectModule('upconv', `nn.ConvTranspose2d(${[chan(inShape), a.filters, pyTuple(k), ...opts].join(', ')})`);
+        step((v) => `${attr}(${v})`);
+        if (crop.some(([p, q]) => p + q > 0)) {
+          const sl = crop.map(([p, q]) => `${p}:${q > 0 ? -q : ''}`);
+          lines.push(`${out} = ${out}[:, :, ${sl.join(', ')}]  # TensorFlow's 'same' crops the odd pixel at the end`);
+        }
+        layout = 'first';
+        activation(String(a.activation), -1);
+        break;
+      }
+      case 'maxpool':
+      case 'avgpool': {
+        const n = rank - 1;
+        const size = ints(a.size, n);
+        const stride = ints(a.stride, n);
+        const fn = `F.${node.op === 'maxpool' ? 'max' : 'avg'}_pool${n}d`;
+        const args = [pyTuple(size), ...(stride.every((v, i) => v === size[i]) ? [] : [`stride=${pyTuple(stride)}`])];
+        const pad = a.padding === 'same' ? this.samePad(inShape.dims.slice(0, n), size, stride, new Array<number>(n).fill(1)) : undefined;
+        if (pad === undefined) {
+          step((v) => `${fn}(${v}, ${args.join(', ')})`);
+        } else if (node.op === 'maxpool') {
+          lines.push(`${out} = F.pad(${cur}, ${pad(cur)}, value=float("-inf"))  # TensorFlow's 'same': the padding never wins the max`);
+          cur = out;
+          step((v) => `${fn}(${v}, ${args.join(', ')})`);
+        } else {
+          // TensorFlow averages over the real values only: sum of the padded window / count of real values.
+          const p = pad(cur);
+          const ones = `F.pad(torch.ones_like(${cur}[:, :1]), ${p})`;
+          lines.push(`${out} = ${fn}(F.pad(${cur}, ${p}), ${args.join(', ')}) / ${fn}(${ones}, ${args.join(', ')})  # 'same': the padding is not averaged`);
+          cur = out;
+        }
+        layout = 'first';
+        break;
+      }
+      case 'global_avgpool':
+      case 'global_maxpool': {
+        const dims = rank === 3 ? '(2, 3)' : '2';
+        step((v) => (node.op === 'global_avgpool' ? `${v}.mean(dim=${dims})` : `${v}.amax(dim=${dims})`));
+        layout = 'last';
+        break;
+      }
+      case 'upsample': {
+        const f = ints(a.factor, rank - 1);
+        step((v) => `F.interpolate(${v}, scale_factor=${pyTuple(f)}, mode="nearest")`);
+        layout = 'first';
+        break;
+      }
+      case 'batchnorm': {
+        if (rank > 3) this.fail(node, `batchnorm on ${rank} axes is not supported (PyTorch's BatchNorm1d/2d take 1 to 3)`);
+        const c = chan(inShape);
+        const cls = rank === 3 ? 'nn.BatchNorm2d' : 'nn.BatchNorm1d';
+        const opts = [String(c)];
+        if (a.epsilon !== 1e-5) opts.push(`eps=${pyFloat(Number(a.epsilon))}`);
+        // Keras's momentum weighs the old statistic; PyTorch's weighs the new batch.
+        opts.push(`momentum=${pyFloat(1 - Number(a.momentum))}`);
+        const attr = objectModule('bn', `${cls}(${opts.join(', ')})`);
+        step((v) => `${attr}(${v})`);
+        layout = rank === 1 ? 'last' : 'first';
+        break;
+      }
+      case 'layernorm': {
+        const opts = [String(chan(inShape))];
+        if (a.epsilon !== 1e-5) opts.push(`eps=${pyFloat(Number(a.epsilon))}`);
+        const attr = objectModule('ln', `nn.LayerNorm(${opts.join(', ')})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'last';
+        break;
+      }
+      case 'groupnorm': {
+        const opts = [String(a.groups), String(chan(inShape))];
+        if (a.epsilon !== 1e-5) opts.push(`eps=${pyFloat(Number(a.epsilon))}`);
+        const attr = objectModule('gn', `nn.GroupNorm(${opts.join(', ')})`);
+        step((v) => `${attr}(${v})`);
+        layout = rank === 1 ? 'last' : 'first';
+        break;
+      }
+      case 'relu':
+      case 'relu6':
+      case 'elu':
+      case 'gelu':
+      case 'sigmoid':
+      case 'tanh':
+      case 'silu':
+        layout = outLayoutOfInput();
+        activation(node.op, -1);
+        break;
+      case 'leaky_relu':
+        layout = outLayoutOfInput();
+        step((v) => `F.leaky_relu(${v}, ${pyFloat(Number(a.alpha))})`);
+        break;
+      case 'softmax': {
+        layout = outLayoutOfInput();
+        const axis = normAxis(Number(a.axis), rank);
+        step((v) => `F.softmax(${v}, dim=${torchDim(axis, rank, layout, inShape) === rank ? -1 : torchDim(axis, rank, layout, inShape)})`);
+        break;
+      }
+      case 'dropout': {
+        layout = outLayoutOfInput();
+        const attr = objectModule('drop', `nn.Dropout(${pyFloat(Number(a.rate))})`);
+        step((v) => `${attr}(${v})`);
+        break;
+      }
+      case 'gaussian_noise': {
+        layout = outLayoutOfInput();
+        this.helpers.add('GaussianNoise');
+        const attr = objectModule('noise', `GaussianNoise(${pyFloat(Number(a.stddev))})`);
+        step((v) => `${attr}(${v})`);
+        break;
+      }
+      case 'random_flip': {
+        this.helpers.add('RandomFlip');
+        const mode = String(a.mode);
+        const args = mode === 'horizontal' ? 'vertical=False' : mode === 'vertical' ? 'horizontal=False' : '';
+        const attr = objectModule('flip', `RandomFlip(${args})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'first';
+        break;
+      }
+      case 'random_rotation': {
+        this.helpers.add('RandomRotation');
+        const attr = objectModule('rotate', `RandomRotation(${pyFloat(Number(a.factor))})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'first';
+        break;
+      }
+      case 'random_crop': {
+        this.helpers.add('RandomCrop');
+        const attr = objectModule('crop', `RandomCrop(${a.h}, ${a.w})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'first';
+        break;
+      }
+      case 'flatten': {
+        if (x.layout === 'first' && hasLayout(inShape)) {
+          this.note(node, `flattens in PyTorch's [C, ${rank === 3 ? 'H, W' : 'L'}] order, not [${rank === 3 ? 'H, W' : 'L'}, C] (same size; matters only for weights copied from Keras)`, 0, mult);
+        }
+        step((v) => `torch.flatten(${v}, 1)`);
+        layout = 'last';
+        break;
+      }
+      case 'reshape': {
+        const target = (a.shape as number[]).map(String);
+        step((v) => `${v}.reshape(${v}.shape[0], ${target.join(', ')})`);
+        layout = 'last';
+        break;
+      }
+      case 'transpose': {
+        const perm = (a.perm as number[]).map((p) => p + 1);
+        step((v) => `${v}.permute(0, ${perm.join(', ')})`);
+        layout = 'last';
+        break;
+      }
+      case 'concat': {
+        layout = hasLayout(node.shape) ? x.layout : 'last';
+        const axis = normAxis(Number(a.axis), rank);
+        const dim = torchDim(axis, rank, layout, inShape);
+        lines.push(`${out} = torch.cat([${ins.map((i) => i.v).join(', ')}], dim=${dim === rank ? -1 : dim})`);
+        cur = out;
+        break;
+      }
+      case 'add':
+      case 'multiply': {
+        layout = hasLayout(node.shape) ? (ins.every((i) => i.layout === x.layout) ? x.layout : 'last') : 'last';
+        lines.push(`${out} = ${ins.map((i) => i.v).join(node.op === 'add' ? ' + ' : ' * ')}`);
+        cur = out;
+        break;
+      }
+      case 'mean':
+      case 'max': {
+        const axes = ints(a.axis, 1, true).map((ax) => normAxis(ax, rank) + 1);
+        const dims = axes.length === 1 ? String(axes[0]) : `(${axes.join(', ')})`;
+        step((v) => (node.op === 'mean' ? `${v}.mean(dim=${dims})` : `${v}.amax(dim=${dims})`));
+        layout = 'last';
+        break;
+      }
+      case 'take': {
+        const axis = normAxis(Number(a.axis), rank);
+        step((v) => `${v}[:, ${':, '.repeat(axis)}${a.index}]`);
+        layout = 'last';
+        break;
+      }
+      case 'embedding': {
+        const attr = objectModule('embed', `nn.Embedding(${a.vocab}, ${a.dim})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'last';
+        break;
+      }
+      case 'unembed': {
+        const ref = a.embedding;
+        if (!isLayerRef(ref)) this.fail(node, 'it needs an embedding layer object');
+        let found = lookup(scope, ref.name);
+        if (!found) {
+          // Used before the embedding is applied: create it here; its first application reuses it.
+          const attr = w.attr(ref.name, true);
+          w.inits.push(`${attr} = nn.Embedding(${ref.args.vocab}, ${ref.args.dim})  # ${ref.name}`);
+          found = { attr, unapplied: true };
+          scope.objects.set(ref.name, found);
+        }
+        let bias = '';
+        if (a.bias === true) {
+          const b = w.attr('unembed_bias');
+          w.inits.push(`${b} = nn.Parameter(torch.zeros(${ref.args.vocab}))  # ${this.where(node.range, node.uri)}: ${node.label}`);
+          bias = `, ${b}`;
+        }
+        step((v) => `F.linear(${v}, ${found.attr}.weight${bias})  # tied to ${ref.name}: x @ E^T`);
+        layout = 'last';
+        break;
+      }
+      case 'positional': {
+        const kind = a.kind === 'learned' ? 'learned' : 'sinusoidal';
+        const maxlen = typeof a.maxlen === 'number' ? a.maxlen : SINUSOIDAL_DEFAULT_MAXLEN;
+        let attr: string;
+        if (kind === 'learned') {
+          this.helpers.add('LearnedPositional');
+          attr = objectModule('pos', `LearnedPositional(${maxlen}, ${chan(inShape)})`);
+        } else {
+          this.helpers.add('SinusoidalPositional');
+          attr = objectModule('pos', `SinusoidalPositional(${maxlen})`);
+        }
+        step((v) => `${attr}(${v})`);
+        layout = 'last';
+        break;
+      }
+      case 'cls_token': {
+        this.helpers.add('ClsToken');
+        const attr = objectModule('cls', `ClsToken(${chan(inShape)})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'last';
+        break;
+      }
+      case 'attention': {
+        this.helpers.add('MultiHeadAttention');
+        const dim = chan(inShape);
+        const opts = [String(dim), String(a.heads)];
+        if (typeof a.key_dim === 'number') opts.push(`key_dim=${a.key_dim}`);
+        const ctx = a.context != null ? ins[1] : undefined;
+        if (ctx) {
+          const dc = chan(ctx.shape);
+          if (dc !== dim) opts.push(`context_dim=${dc}`);
+        }
+        if (a.causal === true) opts.push('causal=True');
+        if (typeof a.dropout === 'number' && a.dropout > 0) opts.push(`dropout=${pyFloat(a.dropout)}`);
+        if (a.bias === false) opts.push('bias=False');
+        if (a.position === 'alibi') opts.push('alibi=True');
+        const attr = objectModule('attn', `MultiHeadAttention(${opts.join(', ')})`);
+        step((v) => `${attr}(${v}${ctx ? `, ${ctx.v}` : ''})`);
+        layout = 'last';
+        break;
+      }
+      case 'rnn':
+      case 'lstm':
+      case 'gru': {
+        const units = Number(a.units);
+        const cls = { rnn: 'nn.RNN', lstm: 'nn.LSTM', gru: 'nn.GRU' }[node.op];
+        const gates = { rnn: 1, lstm: 4, gru: 3 }[node.op];
+        const attr = objectModule(node.op, `${cls}(${chan(inShape)}, ${units}, batch_first=True)`);
+        const delta = gates * units;
+        this.note(node, `PyTorch's ${cls} has two bias vectors (b_ih, b_hh) where Keras has one`, delta, mult);
+        if (node.op === 'gru') {
+          this.note(node, "PyTorch's GRU applies the reset gate after the recurrent product (Keras reset_after=True); TensorFlow.js's, before", 0, mult);
+        }
+        if (node.op === 'lstm') this.note(node, 'Keras initialises the forget-gate bias to 1 (unit_forget_bias); PyTorch to small random values', 0, mult);
+        if (a.return_sequences === true) step((v) => `${attr}(${v})[0]`);
+        else step((v) => `${attr}(${v})[0][:, -1]  # the last step only`);
+        layout = 'last';
+        break;
+      }
+      default:
+        this.fail(node, `no PyTorch translation for the layer '${node.op}'`);
+    }
+    if (lines.length === 0) lines.push(`${out} = ${cur}`);
+    const comment = shapes
+      ? `  # ${this.where(node.range, node.uri)}: ${node.label} -> ${this.torchShapeText(node.shape, layout)}`
+      : `  # ${this.where(node.range, node.uri)}: ${node.label}`;
+    const last = lines.length - 1;
+    // The source line goes at the end of the statement that gives the value, or above the steps when that one explains itself.
+    if (lines[last].includes('  # ')) lines.unshift(comment.trim());
+    else lines[last] += comment;
+    w.body.push(...lines);
+    return { v: out, layout: hasLayout(node.shape) ? layout : 'last', shape: node.shape };
+  }
+
+  /**
+   * F.pad widths for TensorFlow's 'same' padding on the given spatial sizes:
+   * a literal when the sizes are known, a call to `tf_same_padding` otherwise.
+   * Undefined when no padding is needed.
+   */
+  private samePad(spatial: Sym[], k: number[], s: number[], d: number[]): ((v: string) => string) | undefined {
+    const known = spatial.map((x) => x.value);
+    if (known.every((v): v is number => v !== undefined)) {
+      const pads: number[] = [];
+      for (let i = known.length - 1; i >= 0; i--) {
+        const n = known[i];
+        const outLen = Math.ceil(n / s[i]);
+        const total = Math.max((outLen - 1) * s[i] + (k[i] - 1) * d[i] + 1 - n, 0);
+        pads.push(Math.floor(total / 2), total - Math.floor(total / 2));
+      }
+      if (pads.every((p) => p === 0)) return undefined;
+      return () => `(${pads.join(', ')})`;
+    }
+    this.helpers.add('tf_same_padding');
+    return (v) => `tf_same_padding(${v}, ${pyTuple(k, false)}, ${pyTuple(s, false)}, ${pyTuple(d, false)})`;
+  }
+
+  // ---------------------------------------------------------------- text
+
+  private where(range: Range, uri?: string): string {
+    const line = range.start.line + 1;
+    if (uri === undefined || uri === this.analysis.uri) return `line ${line}`;
+    const base = uri.split(/[\\/]/).pop() ?? uri;
+    return `${base}:${line}`;
+  }
+
+  private torchShapeText(shape: Shape, layout: Layout): string {
+    const dims = shape.dims.map((d) => d.toString());
+    const t = layout === 'first' && hasLayout(shape) ? [dims[dims.length - 1], ...dims.slice(0, -1)] : dims;
+    return `[${['B', ...t].join(', ')}]`;
+  }
+
+  private mainBlock(models: ModelInfo[]): string {
+    const demo = this.options.demoDim ?? DEMO_DIM;
+    const symbols = [...new Set(models.flatMap((m) => m.symbols))].sort();
+    // The demo's own names and the classes' must not be shadowed by a dimension or an input.
+    const reserved = new Set(['model', 'out', 'trainable', 'math', ...this.classNames]);
+    const inputNames = new Set(models.flatMap((m) => m.inputs.map((i) => pyIdent(i.name))));
+    const symVar = new Map(symbols.map((s) => [s, reserved.has(pyIdent(s)) || inputNames.has(pyIdent(s)) ? `${pyIdent(s)}_dim` : pyIdent(s)]));
+    const lines = ['if __name__ == "__main__":', '    torch.manual_seed(0)'];
+    for (const s of symbols) lines.push(`    ${symVar.get(s)} = ${demo}  # a symbolic dimension: any value works`);
+    for (const m of models) {
+      const name = pyIdent(m.name);
+      const vocab = minVocab(m.graph);
+      lines.push(
+        '',
+        `    model = ${this.classFor(m)}()`,
+        `    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)`,
+        `    print(f"${m.name}: {trainable:,} trainable parameters")`,
+      );
+      const args: string[] = [];
+      for (const inp of m.inputs) {
+        const v = reserved.has(pyIdent(inp.name)) ? `${pyIdent(inp.name)}_input` : pyIdent(inp.name);
+        const dims = torchExampleShape(inp.shape, inp.shape.dims).map((d) => pyDim(d).replace(/[A-Za-z_]\w*/g, (a) => symVar.get(a) ?? a));
+        const shape = ['2', ...dims].join(', ');
+        lines.push(inp.shape.isInt ? `    ${v} = torch.randint(0, ${vocab}, (${shape}))` : `    ${v} = torch.randn(${shape})`);
+        args.push(v);
+      }
+      lines.push('    model.eval()', '    with torch.no_grad():', `        out = model(${args.join(', ')})`);
+      lines.push(`    print("${name} output:", ${m.outputs.length > 1 ? '[tuple(o.shape) for o in out]' : 'tuple(out.shape)'})`);
+    }
+    return lines.join('\n');
+  }
+
+  private classFor(m: ModelInfo): string {
+    return this.modelClassNames.get(m.name) ?? pyIdent(m.name);
+  }
+}
+
+// ------------------------------------------------------------------ block class templates
+
+/** A block class whose constructor numbers are slots, filled per instantiation. */
+interface Template {
+  index: number;
+  /** Class name to start from (`BasicBlock`). */
+  base: string;
+  /** The class text cut at its slots (`slots + 1` parts; the class name is `\u0000`). */
+  parts: string[];
+  /** Per slot, a parameter name suggested by where the number stands. */
+  hints: string[];
+  /** The slot values of each instantiation. */
+  insts: number[][];
+  /** Set by finishTemplate: the class name, and the first slot of each constructor parameter. */
+  name?: string;
+  paramSlots?: number[];
+}
+
+/** Python tokens: names, numbers, strings, comments, call markers, blanks, single characters. */
+const TOKEN = /[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|"(?:[^"\\\n]|\\.)*"|#[^\n]*|\u0001\d+\u0001|\s+|./g;
+
+/** Names of the positional arguments of the constructors the export writes. */
+const POSITIONAL: Record<string, string[]> = {
+  Conv1d: ['in_channels', 'out_channels', 'kernel_size'],
+  CausalConv1d: ['in_channels', 'out_channels', 'kernel_size'],
+  Conv2d: ['in_channels', 'out_channels', 'kernel_size'],
+  ConvTranspose2d: ['in_channels', 'out_channels', 'kernel_size'],
+  Linear: ['in_features', 'out_features'],
+  BatchNorm1d: ['channels'],
+  BatchNorm2d: ['channels'],
+  LayerNorm: ['dim'],
+  GroupNorm: ['groups', 'channels'],
+  Embedding: ['vocab', 'dim'],
+  MultiHeadAttention: ['dim', 'heads'],
+  LearnedPositional: ['maxlen', 'dim'],
+  SinusoidalPositional: ['maxlen'],
+  ClsToken: ['dim'],
+  RNN: ['input_size', 'hidden_size'],
+  LSTM: ['input_size', 'hidden_size'],
+  GRU: ['input_size', 'hidden_size'],
+  RandomCrop: ['height', 'width'],
+  zeros: ['size'],
+  range: ['count'],
+};
+
+/**
+ * Cuts the integer literals of a class's `__init__` out of its text: the
+ * rest is the key that instantiations must share to share a class.
+ */
+function templateOf(text: string, templates: ReadonlyMap<string, Template>): { key: string; parts: string[]; hints: string[]; values: number[] } {
+  const start = text.indexOf('    def __init__(');
+  const end = text.indexOf('    def forward(');
+  const region = text.slice(start, end);
+  const tokens = region.match(TOKEN) ?? [];
+  const byIndex = new Map([...templates.values()].map((t) => [t.index, t]));
+  const parts: string[] = [];
+  const hints: string[] = [];
+  const values: number[] = [];
+  let cur = text.slice(0, start);
+  const code = tokens.map((tok, i) => ({ tok, i })).filter(({ tok }) => !/^\s+$/.test(tok) && !tok.startsWith('#'));
+  const isInt = new Set(code.filter(({ tok }) => /^\d+$/.test(tok)).map(({ i }) => i));
+  const pos = new Map(code.map(({ i }, k) => [i, k]));
+  tokens.forEach((tok, i) => {
+    if (!isInt.has(i)) {
+      cur += tok;
+      return;
+    }
+    parts.push(cur);
+    cur = '';
+    values.push(Number(tok));
+    hints.push(hintAt(code.map((c) => c.tok), pos.get(i)!, byIndex));
+  });
+  parts.push(cur + text.slice(end));
+  return { key: parts.join('\u0002'), parts, hints, values };
+}
+
+/** The name a number suggests by where it stands: `stride=2` → stride; `nn.Linear(512, …)` → in_features. */
+function hintAt(code: string[], k: number, templates: ReadonlyMap<number, Template>): string {
+  if (code[k - 1] === '=' && /^[A-Za-z_]\w*$/.test(code[k - 2] ?? '')) return code[k - 2];
+  // The enclosing call and the argument's position in it (a tuple takes its call's position).
+  let depth = 0;
+  let commas = 0;
+  for (let j = k - 1; j >= 0; j--) {
+    const t = code[j];
+    if (t === ')' || t === ']') depth++;
+    else if (t === '(' || t === '[') {
+      if (depth > 0) {
+        depth--;
+        continue;
+      }
+      const callee = code[j - 1] ?? '';
+      const marker = /^\u0001(\d+)\u0001$/.exec(callee);
+      if (marker) return templates.get(Number(marker[1]))?.hints[commas] ?? 'n';
+      if (/^[A-Za-z_]\w*$/.test(callee)) return POSITIONAL[callee]?.[commas] ?? 'n';
+      if (code[j - 1] === '=' && /^[A-Za-z_]\w*$/.test(code[j - 2] ?? '')) return code[j - 2];
+      return hintAt(code, j, templates);
+    } else if (t === ',' && depth === 0) commas++;
+  }
+  return 'n';
+}
+
+/**
+ * Names the template's class and turns the slots whose values differ
+ * between instantiations into constructor parameters (slots that always
+ * hold the same values share one); returns the class text.
+ */
+function finishTemplate(t: Template, className: (base: string) => string): string {
+  t.name = className(t.base);
+  const n = t.hints.length;
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const column = t.insts.map((v) => v[i]);
+    if (column.every((v) => v === column[0])) continue;
+    const key = column.join(',');
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  const used = new Set<string>(['self']);
+  const names: (string | undefined)[] = new Array<string | undefined>(n);
+  t.paramSlots = [];
+  const params: string[] = [];
+  for (const slots of groups.values()) {
+    const hinted = slots.map((i) => t.hints[i]);
+    // One number both in and out (a block that keeps its width) is `channels`; else the in_/out_ name it has.
+    const stripped = new Set(hinted.map((h) => h.replace(/^(in|out)_/, '')));
+    const prefixed = hinted.find((h) => /^(in|out)_/.test(h));
+    const both = hinted.some((h) => h.startsWith('in_')) && hinted.some((h) => h.startsWith('out_'));
+    const base = [...stripped][0];
+    let name = stripped.size === 1 ? (both ? (used.has(`in_${base}`) ? `out_${base}` : base) : (prefixed ?? hinted[0])) : hinted[0];
+    name = pyIdent(name);
+    if (used.has(name)) {
+      let k = 2;
+      while (used.has(`${name}${k}`)) k++;
+      name = `${name}${k}`;
+    }
+    used.add(name);
+    params.push(name);
+    t.paramSlots.push(slots[0]);
+    for (const i of slots) names[i] = name;
+  }
+  let text = t.parts[0];
+  for (let i = 0; i < n; i++) text += (names[i] ?? String(t.insts[0][i])) + t.parts[i + 1];
+  text = text.replace('\u0000', t.name);
+  if (params.length > 0) text = text.replace('    def __init__(self):', `    def __init__(self, ${params.join(', ')}):`);
+  return text;
+}
+
+/** Rewrites the construction markers `\u0001k\u0001(all slot values)` to `ClassName(parameters)`. */
+function resolveCalls(text: string, templates: readonly Template[]): string {
+  return text.replace(/\u0001(\d+)\u0001\(([^()]*)\)/g, (_m, k: string, args: string) => {
+    const t = templates[Number(k)];
+    const values = args === '' ? [] : args.split(', ');
+    return `${t.name}(${(t.paramSlots ?? []).map((i) => values[i]).join(', ')})`;
+  });
+}
+
+/** `[B, C, H, W]`, `[B, L, C]`, ...: a value's layout without its sizes (block classes serve several sizes). */
+function layoutText(shape: Shape, layout: Layout): string {
+  const r = shape.dims.length;
+  if (r === 3) return layout === 'first' ? '[B, C, H, W]' : '[B, H, W, C]';
+  if (r === 2) return layout === 'first' ? '[B, C, L]' : '[B, L, C]';
+  return `[B, ${shape.dims.map(() => '_').join(', ')}]`;
+}
+
+function minVocab(g: Graph): number {
+  let best = Infinity;
+  const walk = (graph: Graph) => {
+    for (const n of graph.nodes) {
+      if (n.kind === 'layer' && n.op === 'embedding') best = Math.min(best, Number(n.args.vocab));
+      if (n.kind === 'group') for (const r of n.runs) walk(r.body);
+    }
+  };
+  walk(g);
+  return Number.isFinite(best) ? best : 2;
+}
+
+function pyDim(d: Sym): string {
+  const v = d.value;
+  if (v !== undefined) return String(v);
+  // A polynomial in symbols (`seq + 1`) is valid Python with the symbols defined.
+  return d.toString().replace(/\^/g, '**');
+}
+
+function normAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}
+
+function ints(v: ArgValue | undefined, n: number, list = false): number[] {
+  if (typeof v === 'number') return list ? [v] : new Array<number>(n).fill(v);
+  if (Array.isArray(v)) return v.length === 1 && !list ? new Array<number>(n).fill(v[0]) : [...v];
+  return new Array<number>(n).fill(1);
+}
+
+/** `f(v)` applying activation `name` (the `activation=` names but `none`); undefined for an unknown one. */
+function activationExpr(name: string, axis: number, layout: Layout, shape: Shape): ((v: string) => string) | undefined {
+  switch (name) {
+    case 'relu':
+      return (v) => `F.relu(${v})`;
+    case 'relu6':
+      return (v) => `F.relu6(${v})`;
+    case 'leaky_relu':
+      return (v) => `F.leaky_relu(${v}, ${pyFloat(LEAKY_RELU_ALPHA)})`;
+    case 'elu':
+      return (v) => `F.elu(${v})`;
+    case 'gelu':
+      return (v) => `F.gelu(${v})`;
+    case 'sigmoid':
+      return (v) => `torch.sigmoid(${v})`;
+    case 'tanh':
+      return (v) => `torch.tanh(${v})`;
+    case 'silu':
+      return (v) => `F.silu(${v})`;
+    case 'softmax': {
+      const r = shape.dims.length;
+      const dim = torchDim(normAxis(axis, r), r, layout, shape);
+      return (v) => `F.softmax(${v}, dim=${dim === r ? -1 : dim})`;
+    }
+  }
+  return undefined;
+}
