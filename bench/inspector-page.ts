@@ -7,7 +7,11 @@
  * written by hand with tfjs-layers, in the same page on the same inputs.
  */
 import * as tf from '@tensorflow/tfjs';
+import ELK from 'elkjs/lib/elk.bundled.js';
 import { analyze } from '../extension/core/analysis/analyze';
+import { serializeModel } from '../extension/core/protocol';
+import { buildDiagram, groupKeys, longEdgeDummies, nodePlacement, type TextMetrics } from '../webview/views/graphModel';
+import { GraphLayout, pageWorkerStarter, type LayoutWhere } from '../webview/views/graphLayout';
 import type { BenchApi, CompareResult } from './inspector-api';
 import { configureWasm, selectBackend } from '../webview/host/backend';
 import { ModelSession } from '../webview/host/session';
@@ -164,6 +168,33 @@ async function timeOnce(model: tf.LayersModel, xs: tf.Tensor[]): Promise<number>
   return ms;
 }
 
+// ------------------------------------------------------------------ graph layout
+
+/** One GraphLayout per place, kept across calls as the graph view keeps its own (the worker starts once). */
+const graphLayouts = new Map<LayoutWhere, GraphLayout>();
+let benchMetrics: TextMetrics | undefined;
+
+function canvasTextMetrics(): TextMetrics {
+  const ctx = document.createElement('canvas').getContext('2d');
+  return {
+    measure(text, bold) {
+      if (!ctx) return text.length * 7;
+      ctx.font = `${bold ? '600 ' : ''}12px sans-serif`;
+      return ctx.measureText(text).width;
+    },
+  };
+}
+
+function modelInfo(files: Record<string, string>, main: string, modelName: string) {
+  const analysis = analyze(files[main], {
+    uri: main,
+    readImport: (_from, path) => (files[path] === undefined ? undefined : { uri: path, text: files[path] }),
+  });
+  const info = analysis.models.find((m) => m.name === modelName);
+  if (!info) throw new Error(`model ${modelName} not found in ${main}`);
+  return info;
+}
+
 const api: BenchApi = {
   async init(backend, wasmBase) {
     configureWasm(wasmBase);
@@ -171,13 +202,42 @@ const api: BenchApi = {
     return { backend: active.name, reason: active.reason };
   },
 
+  async layout(files, main, modelName, expanded, placement, where, layoutWorkerUrl) {
+    // pageWorkerStarter reads the worker's URL where the inspector's HTML puts it.
+    document.body.dataset.layoutWorker = layoutWorkerUrl;
+    const graph = serializeModel(modelInfo(files, main, modelName)).graph;
+    const d = buildDiagram(graph, [], new Set(expanded ? groupKeys(graph) : []), (benchMetrics ??= canvasTextMetrics()), { placement });
+    let layouts = graphLayouts.get(where);
+    if (!layouts) {
+      layouts = new GraphLayout({
+        startWorker: where === 'worker' ? pageWorkerStarter : () => Promise.reject(new Error('the main-thread rows use no worker')),
+        layoutOnPage: (g) => new ELK().layout(g),
+      });
+      graphLayouts.set(where, layouts);
+    }
+    // The page's responsiveness meanwhile: the longest gap between zero-delay timer ticks.
+    let last = performance.now();
+    let stallMs = 0;
+    let running = true;
+    const tick = () => {
+      const now = performance.now();
+      stallMs = Math.max(stallMs, now - last);
+      last = now;
+      if (running) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    try {
+      const r = await layouts.layout(d.root);
+      if (r.where !== where) throw new Error(`asked for a layout on the ${where}, it ran on the ${r.where}${layouts.fallback ? ` (${layouts.fallback})` : ''}`);
+      tick();
+      return { where: r.where, ms: r.ms, stallMs, boxes: d.boxes.size, dummies: longEdgeDummies(d.root), rule: nodePlacement(d.root) };
+    } finally {
+      running = false;
+    }
+  },
+
   async compare(files, main, modelName, twinName, budgetMs) {
-    const analysis = analyze(files[main], {
-      uri: main,
-      readImport: (_from, path) => (files[path] === undefined ? undefined : { uri: path, text: files[path] }),
-    });
-    const info = analysis.models.find((m) => m.name === modelName);
-    if (!info) throw new Error(`model ${modelName} not found in ${main}`);
+    const info = modelInfo(files, main, modelName);
     const session = ModelSession.create(tf, info, { seed: 1 });
     const hand = twinName ? TWINS[twinName](session.dims) : undefined;
     const xs = session.sampleInputs();

@@ -8,7 +8,10 @@
  *   (bench/inspector-page.ts, bundled here with esbuild);
  * - the time the Feature maps view takes to draw all maps of a 64-channel
  *   layer, in the real inspector page (dist/webview.js);
- * - the tensor count before and after 50 re-renders of that page.
+ * - the tensor count before and after 50 re-renders of that page;
+ * - the graph view's ELK layout of diffusion_unet (and LeNet5 for scale):
+ *   NETWORK_SIMPLEX vs BRANDES_KOEPF, in the layout worker vs on the page's
+ *   thread, alternated in one page, with how long the page stalled.
  *
  * playwright-core and esbuild are loaded from node_modules at run time (they
  * cannot be bundled into dist/bench.js).
@@ -23,7 +26,7 @@ import { analyze } from '../extension/core/analysis/analyze';
 import type { BackendName, HostToWebview, ModelMessage, WebviewToHost } from '../extension/core/protocol';
 import { modelMessage } from '../extension/vscode/inspector/messages';
 import { serveInspector } from '../test/fixtures/inspector-server';
-import type { BenchApi, CompareResult } from './inspector-api';
+import type { BenchApi, CompareResult, LayoutTiming } from './inspector-api';
 import type { BenchContext, BenchSection } from './registry';
 import { ms, summarize } from './stats';
 
@@ -197,6 +200,55 @@ async function tensorsOverRenders(page: Page, n: number): Promise<{ first: numbe
   return { first: first.numTensors, last: last.numTensors, firstBytes, lastBytes: await bytes() };
 }
 
+// ------------------------------------------------------------- graph layout
+
+/** Graphs laid out: the one whose long edges made NETWORK_SIMPLEX take seconds, and a plain chain for scale. */
+const LAYOUT_CASES: readonly { file: string; model: string; expanded: boolean }[] = [
+  { file: 'diffusion_unet.nnmodel', model: 'DiffusionUNet', expanded: false },
+  { file: 'diffusion_unet.nnmodel', model: 'DiffusionUNet', expanded: true },
+  { file: 'lenet5.nnmodel', model: 'LeNet5', expanded: false },
+];
+const PLACEMENTS = ['NETWORK_SIMPLEX', 'BRANDES_KOEPF'] as const;
+const WHERE = ['worker', 'page'] as const;
+
+/**
+ * Each case × placement × place, `runs` times, alternated so the machine's
+ * load drifts over all alike; one warm-up round first (worker start, JIT).
+ * Rows: case, placement (× the rule's pick), place, median layout ms, median
+ * and worst page stall.
+ */
+async function graphLayoutRows(browser: Browser, base: string, files: Record<string, string>, runs: number, progress: (m: string) => void): Promise<string[][]> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/page/inspector-page`);
+    await poll('the benchmark page', () => page.evaluate(() => !!(globalThis as unknown as { nnBench?: unknown }).nnBench), 30_000);
+    const cases = LAYOUT_CASES.filter((c) => files[c.file] !== undefined);
+    const got = new Map<string, LayoutTiming[]>();
+    for (let round = 0; round <= runs; round++) {
+      progress(`inspector: graph layout round ${round}/${runs}`);
+      for (const c of cases)
+        for (const placement of PLACEMENTS)
+          for (const where of WHERE) {
+            const t = await page.evaluate(
+              ([fs, f, m, e, p, w, url]) =>
+                (globalThis as unknown as { nnBench: BenchApi }).nnBench.layout(fs as Record<string, string>, f as string, m as string, e as boolean, p as (typeof PLACEMENTS)[number], w as 'worker' | 'page', url as string),
+              [files, c.file, c.model, c.expanded, placement, where, `${base}/dist/layoutWorker.js`] as const,
+            );
+            if (round === 0) continue;
+            const key = `${c.model} ${c.expanded ? 'expanded' : 'collapsed'}\t${placement}\t${where}`;
+            got.set(key, [...(got.get(key) ?? []), t]);
+          }
+    }
+    return [...got].map(([key, ts]) => {
+      const [name, placement, where] = key.split('\t');
+      const picked = ts[0].rule === placement ? ' (rule)' : '';
+      return [name, `${ts[0].boxes} / ${ts[0].dummies}`, `${placement}${picked}`, where, fmt(summarize(ts.map((t) => t.ms)).median), fmt(summarize(ts.map((t) => t.stallMs)).median), fmt(Math.max(...ts.map((t) => t.stallMs))), String(ts.length)];
+    });
+  } finally {
+    await page.close();
+  }
+}
+
 // ------------------------------------------------------------------ section
 
 const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : ms(x));
@@ -233,6 +285,14 @@ export const inspectorSection: BenchSection = {
       const files: Record<string, string> = {};
       for (const e of ctx.examples) files[e.name.replace(/^examples\//, '')] = e.text;
       const budget = ctx.quick ? 300 : 1500;
+
+      ctx.progress('inspector: graph layout');
+      let layoutRows: string[][];
+      try {
+        layoutRows = await graphLayoutRows(browser, base, files, ctx.quick ? 2 : 5, ctx.progress);
+      } catch (e) {
+        layoutRows = [['failed', '', '', '', '', '', '', (e as Error).message.split('\n')[0]]];
+      }
 
       const fwdRows: string[][] = [];
       const fmRows: string[][] = [];
@@ -338,6 +398,20 @@ export const inspectorSection: BenchSection = {
           { title: 'change', align: 'left' },
         ],
         tensorRows,
+      );
+      report.note('Graph view layout (ELK layered) in the bench page: median wall ms per layout; stall = longest gap between the page\'s zero-delay timer ticks meanwhile (how long clicks, tabs and messages waited):');
+      report.table(
+        [
+          { title: 'graph', align: 'left' },
+          { title: 'boxes / long-edge dummies', align: 'right' },
+          { title: 'node placement', align: 'left' },
+          { title: 'where', align: 'left' },
+          { title: 'layout median', align: 'right' },
+          { title: 'stall median', align: 'right' },
+          { title: 'stall max', align: 'right' },
+          { title: 'runs', align: 'right' },
+        ],
+        layoutRows,
       );
       for (const n of notes) report.note(n);
       for (const r of ratios) report.verdict(r.ratio <= RATIO_TARGET, `${r.backend} ${r.model}: runtime ÷ hand-built = ${r.ratio.toFixed(2)} (target ≤ ${RATIO_TARGET})`);

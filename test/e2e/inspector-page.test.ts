@@ -170,6 +170,10 @@ test('the graph has a box per layer, edges labelled with shapes, and a click pos
     const labels = await page.locator('svg.nn-graph .nn-edge-label').allTextContents();
     assert.ok(labels.includes('[28, 28, 6]'), labels.join(' | '));
     assert.equal(await page.locator('svg.nn-graph .nn-edge').count(), 13);
+    // ELK ran in the layout worker (dist/layoutWorker.js from a Blob URL under the page's CSP), not on the page's thread.
+    const view = page.locator('.nn-graph-view');
+    assert.equal(await view.getAttribute('data-layout'), 'worker', `${await page.locator('.nn-toolbar-status').getAttribute('title')}`);
+    assert.match((await view.getAttribute('data-layout-ms')) ?? '', /^\d+$/);
     const conv = layers.filter({ hasText: 'conv2d(16, 5)' });
     assert.match((await conv.textContent()) ?? '', /\[10, 10, 16\][\s\S]*2,416 params/);
     await conv.click();

@@ -48,6 +48,9 @@ e2eTest('inspector on LeNet5 with nnmodel.backend = webgl runs WebGL; graph node
     }),
   );
   assert.equal(count, expected);
+  // ELK ran in the layout worker under VS Code's webview CSP, not on the page's (the workbench's) thread.
+  const view = frame.locator('.nn-graph-view');
+  assert.equal(await view.getAttribute('data-layout'), 'worker', `${await frame.locator('.nn-toolbar-status').getAttribute('title')}`);
 
   // Clicking conv2d(16, 5) selects its call: the cursor goes to the start of it.
   const at = positionOf(text, 'conv2d(16, 5)');

@@ -5,9 +5,13 @@
  * blocks are one box with their count until clicked open; diagnostics mark
  * their nodes. Wheel zooms, dragging pans; clicking a node selects its call
  * in the editor, and the editor's cursor highlights the node it is in.
+ * ELK runs in a worker (graphLayout.ts): the old drawing stays usable while
+ * a new layout is computed, and the root says where the last one ran
+ * (`data-layout="worker"` or `"page"`, with `data-layout-ms`).
  */
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import { GraphLayout, LayoutSuperseded, pageWorkerStarter } from './graphLayout';
 import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainDiagnostic, PlainModelInfo } from '../../extension/core/protocol';
 import { boxAt, boxTooltip, buildDiagram, groupHeader, groupKeys, LINE_HEIGHT, PAD_X, PAD_Y, type Box, type TextMetrics } from './graphModel';
@@ -57,7 +61,11 @@ function canvasMetrics(root: HTMLElement): TextMetrics {
 }
 
 export class GraphView {
-  private readonly elk = new ELK();
+  private pageElk: InstanceType<typeof ELK> | undefined;
+  private readonly layouts = new GraphLayout({
+    startWorker: pageWorkerStarter,
+    layoutOnPage: (g) => (this.pageElk ??= new ELK()).layout(g),
+  });
   private readonly root: HTMLElement;
   private readonly svg: SVGSVGElement;
   private readonly viewport: SVGGElement;
@@ -73,6 +81,8 @@ export class GraphView {
   private transform: Transform = { x: 0, y: 0, k: 1 };
   private size = { width: 0, height: 0 };
   private layoutToken = 0;
+  /** The status line's text for the graph on screen (shown again when a layout ends without a new drawing). */
+  private statusText = '';
   private fitPending = true;
   private readonly cleanup: (() => void)[] = [];
 
@@ -148,6 +158,7 @@ export class GraphView {
 
   dispose(): void {
     this.layoutToken++;
+    this.layouts.dispose();
     for (const f of this.cleanup) f();
     this.root.remove();
   }
@@ -162,19 +173,39 @@ export class GraphView {
     if (!model) return;
     const token = ++this.layoutToken;
     const diagram = buildDiagram(model.graph, this.diagnostics, this.expanded, this.metrics);
+    // The drawing on screen stays (and answers clicks) meanwhile; say so only if the wait is noticeable.
+    const busy = setTimeout(() => {
+      if (token !== this.layoutToken) return;
+      this.root.dataset.layoutState = 'running';
+      this.status.textContent = 'Laying out…';
+    }, 250);
     let laid: ElkNode;
     try {
-      laid = await this.elk.layout(diagram.root);
+      const r = await this.layouts.layout(diagram.root);
+      laid = r.graph;
+      if (token === this.layoutToken) {
+        this.root.dataset.layout = r.where;
+        this.root.dataset.layoutMs = String(Math.round(r.ms));
+        this.status.title = `Laid out in ${Math.round(r.ms)} ms ${r.where === 'worker' ? 'in a worker' : `on the page's thread (${this.layouts.fallback ?? 'the worker stopped'})`}`;
+      }
     } catch (e) {
-      if (token === this.layoutToken) this.host.error(`Graph layout failed: ${e instanceof Error ? e.message : String(e)}`);
+      // A newer layout replaced this one: it reports for itself.
+      if (token === this.layoutToken && !(e instanceof LayoutSuperseded)) this.host.error(`Graph layout failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
+    } finally {
+      clearTimeout(busy);
+      if (token === this.layoutToken && this.root.dataset.layoutState) {
+        delete this.root.dataset.layoutState;
+        this.status.textContent = this.statusText;
+      }
     }
     // A newer model arrived while ELK worked: its layout wins.
     if (token !== this.layoutToken) return;
     this.boxes = diagram.boxes;
     this.draw(laid);
     const c = this.counts();
-    this.status.textContent = `${c.layer} layer${c.layer === 1 ? '' : 's'}${c.group ? `, ${c.group} block${c.group === 1 ? '' : 's'}` : ''}`;
+    this.statusText = `${c.layer} layer${c.layer === 1 ? '' : 's'}${c.group ? `, ${c.group} block${c.group === 1 ? '' : 's'}` : ''}`;
+    this.status.textContent = this.statusText;
     this.current = undefined;
     this.highlight(this.cursorOffset);
     if (this.fitPending) this.fit(false);

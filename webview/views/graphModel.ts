@@ -96,6 +96,78 @@ function boxSize(lines: string[], metrics: TextMetrics): { width: number; height
   return { width: Math.ceil(width + 2 * PAD_X + 6), height: lines.length * LINE_HEIGHT + 2 * PAD_Y };
 }
 
+/** ELK's layered node placement strategies the graph view uses (`elk.layered.nodePlacement.strategy`). */
+export type NodePlacement = 'NETWORK_SIMPLEX' | 'BRANDES_KOEPF';
+
+/**
+ * Above this many long-edge dummies (see `longEdgeDummies`) the top level is
+ * placed with BRANDES_KOEPF instead of NETWORK_SIMPLEX. Measured with elkjs
+ * 0.11 (CPU time in Node, every example collapsed and expanded, and
+ * synthetic chains): NETWORK_SIMPLEX's time follows the dummies, not the
+ * boxes. A 240-box chain without long edges costs it no more than
+ * BRANDES_KOEPF; 30 boxes with 54 dummies, 2.4× as much; diffusion_unet
+ * (35 boxes, 197 dummies: a step embedding feeding 11 blocks and 6 skips)
+ * 2.7 s against 0.43 s collapsed and 3.4 s against 0.55 s expanded. Every
+ * other example has at most 15 at the top level, where NETWORK_SIMPLEX is
+ * as fast and is the look the view has always had.
+ */
+export const NETWORK_SIMPLEX_MAX_DUMMIES = 50;
+
+/**
+ * How many dummy nodes ELK's layered algorithm inserts for edges that span
+ * more than one layer, estimated on one level of the ELK graph with a
+ * longest-path layering (each box one layer below its deepest source): an
+ * edge from layer a to layer b costs b − a − 1. Edges whose ends are not
+ * children of `level` are ignored; a cycle (the analysis never makes one)
+ * leaves its boxes out rather than looping.
+ */
+export function longEdgeDummies(level: Pick<ElkNode, 'children' | 'edges'>): number {
+  const ids = new Set((level.children ?? []).map((c) => c.id));
+  const inner = (level.edges ?? []).filter((e) => ids.has(e.sources[0]) && ids.has(e.targets[0]));
+  const out = new Map<string, string[]>();
+  const pending = new Map<string, number>();
+  for (const id of ids) pending.set(id, 0);
+  for (const e of inner) {
+    const [s, t] = [e.sources[0], e.targets[0]];
+    out.set(s, [...(out.get(s) ?? []), t]);
+    pending.set(t, pending.get(t)! + 1);
+  }
+  // Kahn's order: iterative, so a very long chain cannot overflow the stack.
+  const layer = new Map<string, number>();
+  const ready = [...ids].filter((id) => pending.get(id) === 0);
+  for (const id of ready) layer.set(id, 0);
+  while (ready.length) {
+    const id = ready.pop()!;
+    for (const t of out.get(id) ?? []) {
+      layer.set(t, Math.max(layer.get(t) ?? 0, layer.get(id)! + 1));
+      const left = pending.get(t)! - 1;
+      pending.set(t, left);
+      if (left === 0) ready.push(t);
+    }
+  }
+  let dummies = 0;
+  for (const e of inner) {
+    const a = layer.get(e.sources[0]);
+    const b = layer.get(e.targets[0]);
+    if (a !== undefined && b !== undefined && pending.get(e.targets[0]) === 0) dummies += Math.max(0, b - a - 1);
+  }
+  return dummies;
+}
+
+/**
+ * The node placement for a level of the diagram: NETWORK_SIMPLEX (straightest
+ * chains, the look the view has always had) unless its long edges would make
+ * it slow, then BRANDES_KOEPF (see `NETWORK_SIMPLEX_MAX_DUMMIES`).
+ */
+export function nodePlacement(level: Pick<ElkNode, 'children' | 'edges'>): NodePlacement {
+  return longEdgeDummies(level) <= NETWORK_SIMPLEX_MAX_DUMMIES ? 'NETWORK_SIMPLEX' : 'BRANDES_KOEPF';
+}
+
+export interface DiagramOptions {
+  /** Node placement of the top level; by default `nodePlacement` of it. (Bodies of expanded blocks keep ELK's default, BRANDES_KOEPF.) */
+  placement?: NodePlacement;
+}
+
 /**
  * The diagram of `graph`: one box per node; a group is one box with its
  * count unless its key is in `expanded`, then a frame holding the body of
@@ -106,8 +178,10 @@ export function buildDiagram(
   diagnostics: readonly PlainDiagnostic[],
   expanded: ReadonlySet<string>,
   metrics: TextMetrics,
+  options: DiagramOptions = {},
 ): Diagram {
   const boxes = new Map<string, Box>();
+  const top = level(graph, '', undefined);
   const root: ElkNode = {
     id: 'root',
     layoutOptions: {
@@ -117,10 +191,10 @@ export function buildDiagram(
       'elk.layered.spacing.nodeNodeBetweenLayers': '36',
       'elk.spacing.edgeLabel': '4',
       'elk.edgeLabels.placement': 'CENTER',
-      'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
+      'elk.layered.nodePlacement.strategy': options.placement ?? nodePlacement(top),
       'elk.padding': '[top=12,left=12,bottom=12,right=12]',
     },
-    ...level(graph, '', undefined),
+    ...top,
   };
   return { boxes, root };
 

@@ -24,6 +24,8 @@ export interface InspectorHtmlOptions {
   wasmBase: string;
   /** Webview URI of dist/trainWorker.js, the training worker's script; by default `${wasmBase}trainWorker.js`. */
   trainWorkerUri?: string;
+  /** Webview URI of dist/layoutWorker.js, the graph view's ELK worker; by default `${wasmBase}layoutWorker.js`. */
+  layoutWorkerUri?: string;
   initial: InitialState;
 }
 
@@ -45,16 +47,18 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
     // 'wasm-unsafe-eval' lets the WASM backend compile its module; JavaScript eval stays forbidden.
     `script-src 'nonce-${nonce}' 'wasm-unsafe-eval'`,
     `font-src ${cspSource}`,
-    // tfjs fetches the .wasm binaries from dist/; the page fetches the training worker's script from there too.
+    // tfjs fetches the .wasm binaries from dist/; the page fetches the workers' scripts from there too.
     `connect-src ${cspSource}`,
-    // The training worker starts from a Blob URL of that script (a worker must be of the page's origin; resources are not).
+    // The training and graph layout workers start from Blob URLs of their scripts (a worker must be of the page's origin; resources are not).
     'worker-src blob:',
   ].join('; ');
 }
 
 export function inspectorHtml(o: InspectorHtmlOptions): string {
   const csp = contentSecurityPolicy(o.cspSource, o.nonce);
-  const trainWorker = o.trainWorkerUri ?? `${o.wasmBase.endsWith('/') ? o.wasmBase : `${o.wasmBase}/`}trainWorker.js`;
+  const dist = o.wasmBase.endsWith('/') ? o.wasmBase : `${o.wasmBase}/`;
+  const trainWorker = o.trainWorkerUri ?? `${dist}trainWorker.js`;
+  const layoutWorker = o.layoutWorkerUri ?? `${dist}layoutWorker.js`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -64,7 +68,7 @@ export function inspectorHtml(o: InspectorHtmlOptions): string {
 <link rel="stylesheet" href="${escapeAttr(o.styleUri)}" nonce="${escapeAttr(o.nonce)}">
 <title>nnmodel Inspector</title>
 </head>
-<body data-wasm-base="${escapeAttr(o.wasmBase)}" data-train-worker="${escapeAttr(trainWorker)}" data-initial="${escapeAttr(JSON.stringify(o.initial))}">
+<body data-wasm-base="${escapeAttr(o.wasmBase)}" data-train-worker="${escapeAttr(trainWorker)}" data-layout-worker="${escapeAttr(layoutWorker)}" data-initial="${escapeAttr(JSON.stringify(o.initial))}">
 <div id="app"><p class="nn-empty">Loading the inspector…</p></div>
 <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
 </body>
