@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { buildModel } from '../../extension/core/runtime/build';
 import type { Analysis, Graph, ModelInfo } from '../../extension/core/analysis/types';
-import { DEMO_DIM, exportPyTorch, exportableModels, torchExampleShape, type ExportNote } from '../../extension/core/export/pytorch';
+import { DEMO_DIM, exportPyTorch, exportableModels, minVocab, torchExampleShape, type ExportNote } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { main } from '../../extension/cli/cli';
 
@@ -288,17 +288,6 @@ before(async () => {
   console.warn = warn;
 });
 
-function minVocab(g: Graph): number {
-  let best = Infinity;
-  const walk = (graph: Graph) => {
-    for (const n of graph.nodes) {
-      if (n.kind === 'layer' && n.op === 'embedding') best = Math.min(best, Number(n.args.vocab));
-      if (n.kind === 'group') for (const r of n.runs) walk(r.body);
-    }
-  };
-  walk(g);
-  return Number.isFinite(best) ? best : 2;
-}
 
 /**
  * The same weights in both runtimes, written as a function of each value's

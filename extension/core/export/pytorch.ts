@@ -35,7 +35,7 @@ import type { Expr, Range } from '../syntax/ast';
 import type { Analysis, Graph, GroupNode, LayerNode, ModelInfo } from '../analysis/types';
 import type { Shape, Sym } from '../analysis/sym';
 import type { ArgValue, LayerRef } from '../layers/types';
-import { LEAKY_RELU_ALPHA } from '../layers/common';
+import { ACTIVATIONS, LEAKY_RELU_ALPHA } from '../layers/common';
 import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
 import { HELPERS, HELPER_DEPS, HELPER_ORDER, pyClassName, pyFloat, pyIdent, pyTuple, type Helper } from './python';
 
@@ -186,16 +186,8 @@ const CHANNELS_FIRST = new Set([
   'random_crop',
 ]);
 /** Layers that work in either layout (elementwise, or an axis that is mapped). */
-const ANY_LAYOUT = new Set([
-  'relu',
-  'relu6',
-  'leaky_relu',
-  'elu',
-  'gelu',
-  'sigmoid',
-  'tanh',
-  'silu',
-  'softmax',
+const ANY_LAYOUT = new Set<string>([
+  ...ACTIVATIONS.filter((a) => a !== 'none'),
   'dropout',
   'gaussian_noise',
   'flatten',
@@ -1281,7 +1273,8 @@ function layoutText(shape: Shape, layout: Layout): string {
   return `[B, ${shape.dims.map(() => '_').join(', ')}]`;
 }
 
-function minVocab(g: Graph): number {
+/** The smallest embedding vocabulary in the graph (2 without one): token ids below it are valid inputs. */
+export function minVocab(g: Graph): number {
   let best = Infinity;
   const walk = (graph: Graph) => {
     for (const n of graph.nodes) {
