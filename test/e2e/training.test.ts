@@ -33,11 +33,14 @@ async function openTrainingTab(wb: Workbench, file: string): Promise<Frame> {
 
 /** Rows of the Training tab's epoch table as objects keyed by the header. */
 async function epochRows(frame: Frame): Promise<Record<string, string>[]> {
-  const rows = await frame.locator('.nn-training-table tr').allInnerTexts();
+  // Cells by element, not innerText split at tabs: innerText has tabs only while the row is laid out, and a CI run
+  // once read the finished table without them (every value undefined).
+  const rows = await frame
+    .locator('.nn-training-table tr')
+    .evaluateAll((trs) => trs.map((tr) => Array.from((tr as { children: ArrayLike<{ textContent: string | null }> }).children, (c) => (c.textContent ?? '').trim())));
   if (rows.length < 2) return [];
-  const split = (r: string) => r.split('\t').map((c) => c.trim());
-  const head = split(rows[0]);
-  return rows.slice(1).map((r) => Object.fromEntries(split(r).map((c, i) => [head[i], c])));
+  const head = rows[0];
+  return rows.slice(1).map((r) => Object.fromEntries(r.map((c, i) => [head[i], c])));
 }
 
 const status = (frame: Frame) => frame.locator('.nn-training-status');
