@@ -18,9 +18,12 @@ const OPTIONAL_COMMANDS = [
 interface LensData {
   doc: vscode.TextDocument;
   model: string;
-  /** 'totals' is the model's parameters and MACs; the others are commands. */
-  kind: 'totals' | 'summary' | (typeof OPTIONAL_COMMANDS)[number]['id'];
+  command: string;
+  /** Undefined for the totals lens: its title is the model's parameters and MACs, read when it is resolved. */
+  title?: string;
 }
+
+const TOTALS_TOOLTIP = 'Parameters and multiply-accumulates per example — click for the summary';
 
 export function registerCodeLens(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
@@ -43,20 +46,20 @@ export function registerCodeLens(selector: vscode.DocumentSelector, cache: Analy
       const own = doc.uri.toString();
       const lenses: vscode.CodeLens[] = [];
       const trained = new Set(analysis.trains.map((t) => t.model));
-      const add = (at: vscode.Range, model: string, kind: LensData['kind']) => {
+      const add = (at: vscode.Range, model: string, command: string, title?: string) => {
         const lens = new vscode.CodeLens(at);
-        data.set(lens, { doc, model, kind });
+        data.set(lens, { doc, model, command, title });
         lenses.push(lens);
       };
       for (const m of analysis.models) {
         if (!isLocal(m.uri, own)) continue;
         const at = toRange(m.nameRange);
-        add(at, m.name, 'totals');
-        add(at, m.name, 'summary');
+        add(at, m.name, 'nnmodel.showSummary');
+        add(at, m.name, 'nnmodel.showSummary', 'Summary');
         for (const c of OPTIONAL_COMMANDS) {
           if (!ids.has(c.id)) continue;
           if (c.id === 'nnmodel.train' && !trained.has(m.name)) continue;
-          add(at, m.name, c.id);
+          add(at, m.name, c.id, c.title);
         }
       }
       return lenses;
@@ -65,21 +68,13 @@ export function registerCodeLens(selector: vscode.DocumentSelector, cache: Analy
       const d = data.get(lens);
       if (!d) return lens;
       const args = [d.doc.uri, d.model];
-      if (d.kind === 'totals') {
-        // The analysis as of now: an edit since the lenses were listed shows its totals at once.
-        const m = d.doc.isClosed ? undefined : cache.get(d.doc).models.find((x) => x.name === d.model && isLocal(x.uri, d.doc.uri.toString()));
-        lens.command = {
-          title: m ? modelLensTitle(m) : d.model,
-          tooltip: 'Parameters and multiply-accumulates per example — click for the summary',
-          command: 'nnmodel.showSummary',
-          arguments: args,
-        };
-      } else if (d.kind === 'summary') {
-        lens.command = { title: 'Summary', command: 'nnmodel.showSummary', arguments: args };
-      } else {
-        const c = OPTIONAL_COMMANDS.find((x) => x.id === d.kind)!;
-        lens.command = { title: c.title, command: c.id, arguments: args };
+      if (d.title !== undefined) {
+        lens.command = { title: d.title, command: d.command, arguments: args };
+        return lens;
       }
+      // The analysis as of now: an edit since the lenses were listed shows its totals at once.
+      const m = d.doc.isClosed ? undefined : cache.get(d.doc).models.find((x) => x.name === d.model && isLocal(x.uri, d.doc.uri.toString()));
+      lens.command = { title: m ? modelLensTitle(m) : d.model, tooltip: TOTALS_TOOLTIP, command: d.command, arguments: args };
       return lens;
     },
   };

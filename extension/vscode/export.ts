@@ -4,7 +4,7 @@
  * there is nothing to trust or to overwrite; the user saves it where they like.
  */
 import * as vscode from 'vscode';
-import type { ModelInfo } from '../core';
+import type { Analysis, ModelInfo } from '../core';
 import { exportPyTorch, exportableModels, type ExportNote } from '../core/export/pytorch';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { modelAt } from './pure/lookup';
@@ -12,11 +12,11 @@ import { modelAt } from './pure/lookup';
 export const EXPORT_COMMAND = 'nnmodel.exportPyTorch';
 
 /** The model to export: the named one, the only one, or a pick with the model at the cursor first. */
-async function chooseModel(doc: vscode.TextDocument, models: ModelInfo[], cache: AnalysisCache, name: unknown): Promise<ModelInfo | undefined> {
+async function chooseModel(doc: vscode.TextDocument, analysis: Analysis, models: ModelInfo[], name: unknown): Promise<ModelInfo | undefined> {
   if (typeof name === 'string') return models.find((m) => m.name === name);
   if (models.length <= 1) return models[0];
   const editor = vscode.window.activeTextEditor;
-  const here = editor?.document === doc ? modelAt(cache.get(doc), doc.offsetAt(editor.selection.active), doc.uri.toString()) : undefined;
+  const here = editor?.document === doc ? modelAt(analysis, doc.offsetAt(editor.selection.active), doc.uri.toString()) : undefined;
   const ordered = here ? [here, ...models.filter((m) => m !== here)] : models;
   const picked = await vscode.window.showQuickPick(
     ordered.map((m) => ({
@@ -46,7 +46,7 @@ export function registerExport(cache: AnalysisCache): vscode.Disposable {
       return;
     }
     const analysis = cache.get(doc);
-    const model = await chooseModel(doc, exportableModels(analysis), cache, modelName);
+    const model = await chooseModel(doc, analysis, exportableModels(analysis), modelName);
     if (!model) {
       if (typeof modelName === 'string') void vscode.window.showWarningMessage(`There is no model '${modelName}' in this file.`);
       else if (exportableModels(analysis).length === 0) void vscode.window.showInformationMessage('This file has no model to export.');

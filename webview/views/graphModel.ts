@@ -129,7 +129,9 @@ export function longEdgeDummies(level: Pick<ElkNode, 'children' | 'edges'>): num
   for (const id of ids) pending.set(id, 0);
   for (const e of inner) {
     const [s, t] = [e.sources[0], e.targets[0]];
-    out.set(s, [...(out.get(s) ?? []), t]);
+    const targets = out.get(s);
+    if (targets) targets.push(t);
+    else out.set(s, [t]);
     pending.set(t, pending.get(t)! + 1);
   }
   // Kahn's order: iterative, so a very long chain cannot overflow the stack.
