@@ -29,7 +29,9 @@ export const summaryCommand: Command = {
     'unless given a value with --dim seq=1024.',
     '',
     'With --json, prints {"models": [...]}: shapes are arrays whose symbolic dimensions are',
-    'strings (["seq", 50257]); counts are numbers, or formula strings where symbolic.',
+    'strings (["seq", 50257]); counts are numbers, or formula strings where symbolic. Each',
+    'layer also has its receptiveField: "14 × 14 /2" (a window of the input moving 2 per',
+    'output position), "61 past" (causal), "all", "all earlier", or null.',
     '',
     'Diagnostics go to stderr. When the file has errors the summary of what could be',
     'analysed is still printed (the counts then cover only that part) and the exit code is 1.',
@@ -208,6 +210,7 @@ function modelJson(m: ModelInfo, s: Settings) {
         macs: count(r.macs, env),
         depth: r.depth,
         repeat: r.repeat ?? 1,
+        receptiveField: r.field || null,
     })),
   };
 }

@@ -5,6 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { getLayer } from '../core';
+import { describeField, fieldAt } from '../core/analysis/receptive';
+import type { Analysis, SiteInfo } from '../core/analysis/types';
 import type { AnalysisCache } from './analysisCache';
 import { toMarkdown, toRange } from './convert';
 import { contains, siteAt, siteStartingAt, symbolAt } from './pure/lookup';
@@ -52,12 +54,13 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         if (site.kind === 'object') {
           // The definition `wte = embedding(...)` names the registry layer; an application names the object.
           const spec = getLayer(site.name);
-          const md = spec ? layerHoverMarkdown(site, spec) : valueHoverMarkdown(site);
+          const md = spec ? layerHoverMarkdown(site, spec, siteField(analysis, site)) : valueHoverMarkdown(site);
           return new vscode.Hover(toMarkdown(md), range);
         }
-        if (site.kind === 'layer') return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, getLayer(site.name))), range);
+        const field = siteField(analysis, site);
+        if (site.kind === 'layer') return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, getLayer(site.name), field)), range);
         const block = analysis.blocks.find((b) => b.name === site.name);
-        return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block)), range);
+        return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field)), range);
       }
 
       // Without a site (the model has errors, or a block never used): the registry docs still help.
@@ -84,4 +87,10 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
       return undefined;
     },
   });
+}
+
+/** The receptive field of a call's output in the model it was first seen in (computed on hover, not per edit). */
+function siteField(analysis: Analysis, site: SiteInfo): string[] {
+  const model = analysis.models.find((m) => m.name === site.model);
+  return model ? describeField(fieldAt(model, site.range), model) : [];
 }

@@ -14,7 +14,7 @@ e2eTest('(b) a typing error shows in the Problems panel with the unknown name', 
   assert.ok(rows.some((r) => r.includes('nothing_here')), `Problems rows: ${rows.join(' | ')}`);
 });
 
-e2eTest('(c) hovering conv2d in LeNet5 shows its output shape [28, 28, 6]', {}, async (wb) => {
+e2eTest('(c) hovering conv2d in LeNet5 shows its output shape [28, 28, 6] and receptive field', {}, async (wb) => {
   await wb.openFile('lenet5.nnmodel');
   const source = wb.readFile('lenet5.nnmodel');
   // The layers in the model body, not the mentions in comments.
@@ -25,6 +25,8 @@ e2eTest('(c) hovering conv2d in LeNet5 shows its output shape [28, 28, 6]', {}, 
   const second = positionOf(source, '-> conv2d(16');
   const text2 = await wb.hoverAt(second.line, second.column + 5, '[10, 10, 16]');
   assert.match(text2, /\[10, 10, 16\]/);
+  // Its receptive field: 6 + (5 − 1)·2 = 14 pixels after the first pooling (stride 2).
+  assert.match(text2, /Receptive field: 14 × 14 pixels of image, stride 2 × 2/);
 });
 
 e2eTest('(d) inlay hints show shapes or parameter counts in the editor', {}, async (wb) => {

@@ -236,13 +236,16 @@ test(
     assert.equal(m.memory.training.batch, 32);
 
     for (const l of m.layers) {
-      assert.deepEqual(Object.keys(l), ['name', 'kind', 'op', 'line', 'shape', 'params', 'macs', 'depth', 'repeat']);
+      assert.deepEqual(Object.keys(l), ['name', 'kind', 'op', 'line', 'shape', 'params', 'macs', 'depth', 'repeat', 'receptiveField']);
       assert.ok(Array.isArray(l.shape));
     }
     const group = m.layers.find((l: { kind: string }) => l.kind === 'group');
     assert.equal(group.name, 'gpt_block × 12');
     assert.equal(group.op, 'gpt_block');
     assert.equal(group.repeat, 12);
+    // Causal self-attention: after the blocks every position has seen all earlier tokens; the embedding one token.
+    assert.equal(group.receptiveField, 'all earlier');
+    assert.equal(m.layers.find((l: { op: string }) => l.op === 'embedding').receptiveField, '1');
     assert.equal(group.line, 10);
     assert.deepEqual(group.shape, ['seq', 768]);
     const body = m.layers.filter((l: { depth: number }) => l.depth === 1);

@@ -54,7 +54,7 @@ export class SummaryView {
     table.setAttribute('zebra', '');
     table.setAttribute('bordered-columns', '');
     table.setAttribute('resizable', '');
-    table.setAttribute('columns', JSON.stringify(['34%', '7%', '19%', '14%', '14%', '12%']));
+    table.setAttribute('columns', JSON.stringify(['28%', '6%', '17%', '12%', '12%', '11%', '14%']));
     table.className = 'nn-summary-table';
     const header = document.createElement('vscode-table-header');
     header.slot = 'header';

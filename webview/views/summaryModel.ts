@@ -5,7 +5,7 @@
 import type { PlainSummaryRow, PlainSym } from '../../extension/core/protocol';
 import { symText } from './graphModel';
 
-export type Column = 'label' | 'line' | 'shape' | 'params' | 'macs' | 'memory';
+export type Column = 'label' | 'line' | 'shape' | 'params' | 'macs' | 'memory' | 'field';
 
 export const COLUMNS: { key: Column; title: string; numeric: boolean }[] = [
   { key: 'label', title: 'Layer', numeric: false },
@@ -14,6 +14,7 @@ export const COLUMNS: { key: Column; title: string; numeric: boolean }[] = [
   { key: 'params', title: 'Params', numeric: true },
   { key: 'macs', title: 'MACs', numeric: true },
   { key: 'memory', title: 'Memory', numeric: true },
+  { key: 'field', title: 'Receptive field', numeric: false },
 ];
 
 /** 1536 → "1.5 KiB"; a formula stays a formula. */
@@ -52,6 +53,8 @@ export function rowCells(r: PlainSummaryRow): Record<Column, SummaryCell> {
     params: { text: symText(params), sort: params },
     macs: { text: symText(r.macs), sort: r.macs },
     memory: { text: r.kind === 'group' ? '' : bytesText(r.activationBytes), sort: r.activationBytes },
+    // `14 × 14 /2` sorts by its size (numeric collation), `all` after every window.
+    field: { text: r.field ?? '', sort: r.field ?? '' },
   };
 }
 

@@ -3,6 +3,7 @@
  * summary view and the inspector: one row per layer, groups (blocks and
  * repeats) with their totals and, expanded, their body indented.
  */
+import { compactField, modelFields, type ModelFields } from './receptive';
 import { Sym, product, shapeToString } from './sym';
 import type { Graph, ModelInfo } from './types';
 
@@ -26,15 +27,17 @@ export interface SummaryRow {
   repeat?: number;
   /** Node id in its graph (for linking rows to the diagram). */
   id: number;
+  /** Receptive field of the output (`14 × 14 /2`, `all`: see receptive.ts `compactField`); '' for inputs or when unknown. */
+  field: string;
 }
 
 export function summaryRows(model: ModelInfo, expand = true): SummaryRow[] {
   const rows: SummaryRow[] = [];
-  walk(model.graph, 0, rows, expand, true);
+  walk(model.graph, 0, rows, expand, true, model, modelFields(model));
   return rows;
 }
 
-function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top: boolean): void {
+function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top: boolean, model: ModelInfo, fields: ModelFields): void {
   for (const n of g.nodes) {
     if (n.kind === 'input') {
       if (top) {
@@ -50,6 +53,7 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
           macs: Sym.ZERO,
           activationBytes: Sym.ZERO,
           id: n.id,
+          field: '',
         });
       }
       continue;
@@ -67,6 +71,7 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
         macs: n.macs,
         activationBytes: product(n.shape.dims).mul(4),
         id: n.id,
+        field: compactField(fields.byNode.get(n), model),
       });
       continue;
     }
@@ -83,8 +88,9 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
       activationBytes: Sym.ZERO,
       repeat: n.repeat,
       id: n.id,
+      field: compactField(fields.byNode.get(n), model),
     });
-    if (expand) for (const r of n.runs) walk(r.body, depth + 1, rows, expand, false);
+    if (expand) for (const r of n.runs) walk(r.body, depth + 1, rows, expand, false, model, fields);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { BlockInfoSummary, ModelInfo, Params, SiteInfo } from '../../core/analysis/types';
 import { formatBytes, summaryRows, trainingMemory } from '../../core/analysis/summary';
+import { describeField, modelFields } from '../../core/analysis/receptive';
 import { formatCompact, formatCount, shapeToString, Sym, type Shape } from '../../core/analysis/sym';
 import type { ArgSpec, ArgValue, LayerSpec } from '../../core/layers/types';
 import type { TrainFn } from './trainSchema';
@@ -137,19 +138,24 @@ function countsLines(site: SiteInfo): string[] {
   return lines;
 }
 
+/** `Receptive field: 14 × 14 pixels of image, stride 2 × 2` (lines from `describeField`). */
+function fieldLines(field: readonly string[] | undefined): string[] {
+  return (field ?? []).map((f) => `Receptive field: ${f}`);
+}
+
 function codeBlock(text: string): string {
   return '```nnmodel\n' + text + '\n```';
 }
 
 /** Hover over a layer call: signature, shapes, counts, then the layer's documentation. */
-export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined): string {
+export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[]): string {
   const parts: string[] = [];
   parts.push(codeBlock(spec ? layerSignature(spec).label : site.name));
   const head = [spec ? `*${spec.category}* layer` : 'layer'];
   if (site.model) head.push(`in \`${site.model}\``);
   parts.push(head.join(' '));
   const flow = flowLine(site);
-  const facts = [flow, ...countsLines(site)].filter((x): x is string => !!x);
+  const facts = [flow, ...countsLines(site), ...fieldLines(field)].filter((x): x is string => !!x);
   if (facts.length) parts.push(facts.join('  \n'));
   if (spec?.trainingOnly) parts.push('_Active in training only: identity at inference._');
   if (spec?.doc) parts.push('---\n' + spec.doc);
@@ -157,14 +163,14 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined):
 }
 
 /** Hover over a block call: its signature, shapes and totals over repeats. */
-export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | undefined): string {
+export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | undefined, field?: readonly string[]): string {
   const parts: string[] = [];
   parts.push(codeBlock(block ? blockSignature(block).label : `block ${site.name}`));
   const facts: string[] = [];
   const flow = flowLine(site);
   if (flow) facts.push(flow + (site.repeat && site.repeat > 1 ? ` (× ${site.repeat})` : ''));
   if (site.repeat && site.repeat > 1) facts.push(`Repeated **${site.repeat}** times with separate weights; totals:`);
-  facts.push(...countsLines(site));
+  facts.push(...countsLines(site), ...fieldLines(field));
   parts.push(facts.join('  \n'));
   return parts.join('\n\n');
 }
@@ -191,7 +197,12 @@ export function modelHoverMarkdown(model: ModelInfo, batch: number): string {
   const parts = [codeBlock(`model ${model.name}`)];
   const facts: string[] = [];
   for (const i of model.inputs) facts.push(`input \`${i.name}\`: \`${shapeToString(i.shape)}\``);
-  for (const o of model.outputs) facts.push(`output: \`${shapeToString(o.shape)}\``);
+  const fields = modelFields(model).byNode;
+  model.outputs.forEach((o) => {
+    const node = model.graph.nodes.find((n) => n.id === o.nodeId);
+    const seen = describeField(node && fields.get(node), model);
+    facts.push(`output: \`${shapeToString(o.shape)}\`` + (seen.length ? ` — sees ${seen.join('; ')}` : ''));
+  });
   facts.push(`Parameters: **${formatParams(model.params)}**`);
   facts.push(`MACs: **${formatCountWithCompact(model.macs)}**`);
   facts.push(`Weights: ${formatBytes(model.memory.paramBytes)} · activations per example: ${formatBytes(model.memory.activationBytes)}`);
@@ -265,8 +276,8 @@ export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: str
   if (fileLabel) out.push(`_${fileLabel}_`);
   if (model.hasErrors) out.push('> The model has errors: the figures cover what could be analysed.');
   out.push('');
-  out.push('| Layer | Line | Output shape | Params | MACs |');
-  out.push('|:--|--:|:--|--:|--:|');
+  out.push('| Layer | Line | Output shape | Params | MACs | Receptive field |');
+  out.push('|:--|--:|:--|--:|--:|:--|');
   for (const r of summaryRows(model, true)) {
     // Non-breaking spaces keep the nesting visible in rendered markdown.
     const indent = '\u00a0\u00a0\u00a0\u00a0'.repeat(r.depth);
@@ -275,11 +286,15 @@ export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: str
     const label = r.depth > 0 ? `${indent}${r.label}` : r.label;
     // Non-breaking spaces keep a shape on one line in a narrow preview.
     const shapeCell = r.shape.replace(/, /g, ',\u00a0');
-    out.push(`| ${escapeCell(label)} | ${r.line || ''} | \`${shapeCell}\` | ${params} | ${macs} |`);
+    out.push(`| ${escapeCell(label)} | ${r.line || ''} | \`${shapeCell}\` | ${params} | ${macs} | ${escapeCell(r.field.replace(/ /g, '\u00a0'))} |`);
   }
-  out.push(`| **Total** | | | **${formatCount(model.params.total)}** | **${formatCount(model.macs)}** |`);
+  out.push(`| **Total** | | | **${formatCount(model.params.total)}** | **${formatCount(model.macs)}** | |`);
   out.push('');
   out.push('Rows inside a block or repeat are indented; their counts are for one run and are included in the group above them.');
+  out.push(
+    'Receptive field: how much of the input each output value sees, e.g. `14 × 14 /2` is a 14 × 14 window that moves 2 input positions per output position; ' +
+      '`past`: current and earlier steps only; `all`: the whole input.',
+  );
   out.push('');
   out.push('## Totals');
   out.push(

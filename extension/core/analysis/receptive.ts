@@ -1,0 +1,381 @@
+/**
+ * Receptive fields: which part of a model input each value depends on.
+ *
+ * For every layer output, per model input with positions (an image's pixels,
+ * a sequence's steps, a text's tokens), the field is one of:
+ * - local: a window of `sizes[i]` input positions along each axis, which
+ *   moves `jumps[i]` input positions per output position (the effective
+ *   stride). Convolutions and pooling grow it: `size += (k − 1)·dilation·jump`,
+ *   `jump ×= stride`. A transposed convolution or an upsample divides the
+ *   jump. `causal` when only the current and earlier positions are seen.
+ * - global: the whole input (flatten, global pooling, attention, recurrence,
+ *   a reduction or softmax over a position axis); `causal` for "all earlier
+ *   positions" (causal attention, a recurrent layer returning sequences).
+ * - unknown: a window applied after the positions were rearranged (reshape,
+ *   transpose) cannot be traced; nothing is shown.
+ *
+ * This is the theoretical field, as in the course's "limited receptive field"
+ * of a 1-D convolution against attention's whole sequence: what the
+ * arithmetic lets an output see. Normalisation statistics (groupnorm,
+ * batchnorm in training) are not counted, as receptive-field calculators do
+ * not; a layer that adds a learned or fixed vector per position keeps the
+ * field.
+ *
+ * Computed on demand from the graph IR (hover, summary), never during the
+ * analysis: a file's cold analysis pays nothing for it.
+ */
+import type { ArgValue } from '../layers/types';
+import type { Shape } from './sym';
+import type { Graph, GraphNode, GroupNode, LayerNode, ModelInfo } from './types';
+
+export type InputField =
+  | { kind: 'local'; sizes: number[]; jumps: number[]; causal: boolean; aligned: boolean }
+  | { kind: 'global'; causal: boolean }
+  | { kind: 'unknown' };
+
+/** The field of one value, per model input name (inputs without positions are absent). */
+export type Field = ReadonlyMap<string, InputField>;
+
+const EMPTY: Field = new Map();
+
+/** How a layer changes the fields of its inputs; `inputs[0]` is the piped value. */
+type Rule = (node: LayerNode, shapes: readonly Shape[], inputs: readonly Field[]) => Field;
+
+/** Positions along which a tensor's values are laid out: all axes of token ids, all but the features of real values. */
+export function positionAxes(shape: Shape): number {
+  return shape.isInt ? shape.dims.length : Math.max(0, shape.dims.length - 1);
+}
+
+// ------------------------------------------------------------------ rules
+
+/** Each output position depends on the same positions of its inputs (activations, dense, norms, add...). */
+const positionwise: Rule = (_n, _s, inputs) => merge(inputs);
+
+/** The positions were rearranged: the field sizes still hold, a later window cannot be traced. */
+const rearranged: Rule = (_n, _s, inputs) => mapFields(merge(inputs), (f) => (f.kind === 'local' ? { ...f, aligned: false } : f));
+
+const everything: Rule = (_n, _s, inputs) => mapFields(merge(inputs), (f) => (f.kind === 'unknown' ? f : { kind: 'global', causal: false }));
+
+/** A window of `kernel` taps `dilation` apart, moving by `stride`: conv1d, conv2d, maxpool, avgpool. */
+function windowed(kernelArg: string, strideArg: string, dilationArg?: string): Rule {
+  return (node, shapes, inputs) => {
+    const n = positionAxes(shapes[0]);
+    const k = ints(node.args[kernelArg], n);
+    const s = ints(node.args[strideArg], n);
+    const d = dilationArg ? ints(node.args[dilationArg], n) : ones(n);
+    // Causal padding looks back only; so does a window of one tap.
+    const causalPad = node.args.padding === 'causal' || k.every((x) => x === 1);
+    return mapFields(inputs[0], (f) => {
+      if (f.kind === 'global') return { kind: 'global', causal: f.causal && causalPad };
+      if (f.kind === 'unknown' || !f.aligned || f.sizes.length !== n) return { kind: 'unknown' };
+      return {
+        kind: 'local',
+        sizes: f.sizes.map((size, i) => size + (k[i] - 1) * d[i] * f.jumps[i]),
+        jumps: f.jumps.map((j, i) => j * s[i]),
+        causal: f.causal && causalPad,
+        aligned: true,
+      };
+    });
+  };
+}
+
+/** conv2d_transpose: each output sees ⌈k / stride⌉ neighbouring inputs; positions get `stride` times closer. */
+const transposed: Rule = (node, shapes, inputs) => {
+  const n = positionAxes(shapes[0]);
+  const k = ints(node.args.kernel, n);
+  const s = ints(node.args.stride, n);
+  return mapFields(inputs[0], (f) => {
+    if (f.kind !== 'local') return f.kind === 'global' ? { kind: 'global', causal: false } : f;
+    if (!f.aligned || f.sizes.length !== n) return { kind: 'unknown' };
+    return {
+      kind: 'local',
+      sizes: f.sizes.map((size, i) => size + (Math.ceil(k[i] / s[i]) - 1) * f.jumps[i]),
+      jumps: f.jumps.map((j, i) => j / s[i]),
+      causal: false,
+      aligned: true,
+    };
+  });
+};
+
+/** upsample: repeats each position `factor` times; the field stays, positions get closer. */
+const upsampled: Rule = (node, shapes, inputs) => {
+  const n = positionAxes(shapes[0]);
+  const f = ints(node.args.factor, n);
+  return mapFields(inputs[0], (x) => {
+    if (x.kind !== 'local') return x;
+    if (!x.aligned || x.sizes.length !== n) return { kind: 'unknown' };
+    return { ...x, jumps: x.jumps.map((j, i) => j / f[i]) };
+  });
+};
+
+/** mean/max/softmax over `axis`, concat along `axis`: over a position axis it sees all (or rearranges) positions. */
+function alongAxis(overPositions: Rule, defaultAxis: number): Rule {
+  return (node, shapes, inputs) => {
+    const rank = shapes[0].dims.length;
+    const raw = node.args.axis;
+    const axes = Array.isArray(raw) ? raw : [typeof raw === 'number' ? raw : defaultAxis];
+    const touches = axes.some((a) => {
+      const axis = a < 0 ? a + rank : a;
+      return axis >= 0 && axis < positionAxes(shapes[0]);
+    });
+    return (touches ? overPositions : positionwise)(node, shapes, inputs);
+  };
+}
+
+/** Self-attention sees every position (every earlier one when causal); cross-attention sees all of its context. */
+const attention: Rule = (node, shapes, inputs) => {
+  if (inputs.length > 1) return merge([inputs[0], everything(node, shapes, inputs.slice(1))]);
+  const causal = node.args.causal === true;
+  return mapFields(inputs[0], (f) => (f.kind === 'unknown' ? f : { kind: 'global', causal: causal && f.causal }));
+};
+
+/** A recurrent layer's step t has read steps 0…t; without return_sequences only the last step is left. */
+const recurrent: Rule = (node, _s, inputs) => {
+  const sequences = node.args.return_sequences === true;
+  return mapFields(inputs[0], (f) => (f.kind === 'unknown' ? f : { kind: 'global', causal: sequences && f.causal }));
+};
+
+/**
+ * Every layer of the catalogue, classified (a test checks that none is
+ * missing, so a new layer must say how it moves positions).
+ */
+export const FIELD_RULES: Readonly<Record<string, Rule>> = {
+  dense: positionwise,
+  conv1d: windowed('kernel', 'stride', 'dilation'),
+  conv2d: windowed('kernel', 'stride', 'dilation'),
+  conv2d_transpose: transposed,
+  maxpool: windowed('size', 'stride'),
+  avgpool: windowed('size', 'stride'),
+  global_avgpool: everything,
+  global_maxpool: everything,
+  upsample: upsampled,
+  batchnorm: positionwise,
+  layernorm: positionwise,
+  groupnorm: positionwise,
+  relu: positionwise,
+  relu6: positionwise,
+  leaky_relu: positionwise,
+  elu: positionwise,
+  gelu: positionwise,
+  sigmoid: positionwise,
+  tanh: positionwise,
+  silu: positionwise,
+  softmax: alongAxis(everything, -1),
+  flatten: everything,
+  reshape: rearranged,
+  transpose: rearranged,
+  dropout: positionwise,
+  random_flip: positionwise,
+  random_rotation: positionwise,
+  random_crop: positionwise,
+  gaussian_noise: positionwise,
+  concat: alongAxis(rearranged, -1),
+  add: positionwise,
+  multiply: positionwise,
+  mean: alongAxis(everything, -1),
+  max: alongAxis(everything, -1),
+  take: rearranged,
+  embedding: positionwise,
+  unembed: positionwise,
+  positional: positionwise,
+  sinusoidal: positionwise,
+  cls_token: rearranged,
+  attention,
+  rnn: recurrent,
+  lstm: recurrent,
+  gru: recurrent,
+};
+
+// ------------------------------------------------------------------ graph walk
+
+/** Fields of one model: per node object, the first instantiation's (like sites), and the outputs'. */
+export interface ModelFields {
+  /** Field of a node's output, keyed by the node object (group bodies are shared between identical calls). */
+  byNode: Map<GraphNode, Field>;
+  /** The first node whose call is at this source range (`start:end` offsets), for hovers. */
+  byRange: Map<string, Field>;
+  outputs: Field[];
+}
+
+const cache = new WeakMap<ModelInfo, ModelFields>();
+/** A body repeated more often than this is walked this many times (fields stop changing long before). */
+const MAX_REPEAT_WALKS = 1000;
+
+export function modelFields(model: ModelInfo): ModelFields {
+  let r = cache.get(model);
+  if (!r) {
+    r = { byNode: new Map(), byRange: new Map(), outputs: [] };
+    const ports = model.graph.inputs.map((id) => inputField(model.graph, id));
+    r.outputs = walk(model.graph, ports, r);
+    cache.set(model, r);
+  }
+  return r;
+}
+
+/** The field of the layer or block call at `range` in `model` (its first instantiation). */
+export function fieldAt(model: ModelInfo, range: { start: { offset: number }; end: { offset: number } }): Field | undefined {
+  return modelFields(model).byRange.get(`${range.start.offset}:${range.end.offset}`);
+}
+
+function inputField(g: Graph, id: number): Field {
+  const node = g.nodes.find((n) => n.id === id);
+  if (!node || node.kind !== 'input') return EMPTY;
+  const n = positionAxes(node.shape);
+  if (n === 0) return EMPTY;
+  return new Map([[node.name, { kind: 'local', sizes: ones(n), jumps: ones(n), causal: true, aligned: true }]]);
+}
+
+/** Walks a graph with the fields of its input ports; returns its outputs' fields. */
+function walk(g: Graph, ports: readonly Field[], out: ModelFields): Field[] {
+  const fields = new Map<number, Field>();
+  const shapes = new Map<number, Shape>();
+  for (const node of g.nodes) {
+    let f: Field;
+    if (node.kind === 'input') {
+      f = ports[node.port] ?? EMPTY;
+    } else {
+      const ins = node.inputs.map((id) => fields.get(id) ?? EMPTY);
+      f = node.kind === 'layer' ? layerField(node, node.inputs.map((id) => shapes.get(id) ?? node.shape), ins) : groupField(node, ins, out);
+      if (!out.byNode.has(node)) out.byNode.set(node, f);
+      if (!node.uri) {
+        const key = `${node.range.start.offset}:${node.range.end.offset}`;
+        if (!out.byRange.has(key)) out.byRange.set(key, f);
+      }
+    }
+    fields.set(node.id, f);
+    shapes.set(node.id, node.shape);
+  }
+  return g.outputs.map((id) => fields.get(id) ?? EMPTY);
+}
+
+function layerField(node: LayerNode, shapes: Shape[], inputs: Field[]): Field {
+  const rule = FIELD_RULES[node.op];
+  if (!rule || shapes.length === 0) return mapFields(merge(inputs), () => ({ kind: 'unknown' }));
+  return rule(node, shapes, inputs);
+}
+
+function groupField(node: GroupNode, inputs: Field[], out: ModelFields): Field {
+  let cur = inputs[0] ?? EMPTY;
+  const extra = inputs.slice(1);
+  let walks = 0;
+  for (const run of node.runs) {
+    for (let i = 0; i < run.count && walks < MAX_REPEAT_WALKS; i++, walks++) {
+      cur = walk(run.body, [cur, ...extra], out)[0] ?? EMPTY;
+    }
+  }
+  return cur;
+}
+
+// ------------------------------------------------------------------ field algebra
+
+function mapFields(f: Field, fn: (x: InputField, input: string) => InputField): Field {
+  if (f.size === 0) return f;
+  const m = new Map<string, InputField>();
+  for (const [k, v] of f) m.set(k, fn(v, k));
+  return m;
+}
+
+/** Where values meet (add, concat, a layer with two inputs): the union of what each saw. */
+function merge(fields: readonly Field[]): Field {
+  const present = fields.filter((f) => f.size > 0);
+  if (present.length <= 1) return present[0] ?? EMPTY;
+  const m = new Map<string, InputField>();
+  for (const f of present) {
+    for (const [k, v] of f) {
+      const prev = m.get(k);
+      m.set(k, prev ? union(prev, v) : v);
+    }
+  }
+  return m;
+}
+
+function union(a: InputField, b: InputField): InputField {
+  if (a.kind === 'unknown' || b.kind === 'unknown') return { kind: 'unknown' };
+  if (a.kind === 'global' || b.kind === 'global') return { kind: 'global', causal: a.causal && b.causal };
+  if (a.sizes.length !== b.sizes.length) return { kind: 'unknown' };
+  return {
+    kind: 'local',
+    sizes: a.sizes.map((s, i) => Math.max(s, b.sizes[i])),
+    jumps: a.jumps.map((j, i) => Math.min(j, b.jumps[i])),
+    causal: a.causal && b.causal,
+    aligned: a.aligned && b.aligned,
+  };
+}
+
+function ones(n: number): number[] {
+  return new Array<number>(n).fill(1);
+}
+
+/** An `ints` argument as n numbers (one number stands for every axis). */
+function ints(v: ArgValue | undefined, n: number): number[] {
+  if (typeof v === 'number') return new Array<number>(n).fill(v);
+  if (Array.isArray(v) && v.length > 0) return Array.from({ length: n }, (_, i) => Number(v[Math.min(i, v.length - 1)]));
+  return ones(n);
+}
+
+// ------------------------------------------------------------------ text
+
+/** Positions' unit for an input: tokens, steps of a sequence, pixels of an image. */
+function unitOf(shape: Shape): string {
+  if (shape.isInt) return 'tokens';
+  return shape.dims.length === 2 ? 'steps' : shape.dims.length === 3 ? 'pixels' : 'positions';
+}
+
+/**
+ * One line per input with positions, e.g. `5 × 5 pixels of image, stride 2 × 2`,
+ * `all of image`, `all earlier tokens of tokens (and the current one)`; empty
+ * when nothing is known or no input is more than one position wide.
+ */
+export function describeField(field: Field | undefined, model: ModelInfo): string[] {
+  if (!field) return [];
+  const lines: string[] = [];
+  for (const [name, f] of field) {
+    const input = model.inputs.find((i) => i.name === name);
+    if (!input || f.kind === 'unknown') continue;
+    const n = positionAxes(input.shape);
+    const dims = input.shape.dims.slice(0, n).map((d) => d.value);
+    if (dims.every((d) => d === 1)) continue;
+    const unit = unitOf(input.shape);
+    if (f.kind === 'global') {
+      lines.push(f.causal ? `all earlier ${unit} of \`${name}\` (and the current one)` : `all of \`${name}\``);
+      continue;
+    }
+    const covers = dims.every((d, i) => d !== undefined && f.sizes[i] >= d);
+    let text = `${f.sizes.map(num).join(' × ')} ${unit} of \`${name}\``;
+    if (covers) text += ' (as wide as the input)';
+    if (f.jumps.some((j) => j !== 1)) text += `, stride ${f.jumps.map(num).join(' × ')}`;
+    if (f.causal && f.sizes.some((s) => s > 1)) text += ', current and earlier only';
+    lines.push(text);
+  }
+  return lines;
+}
+
+function num(x: number): string {
+  return Number.isInteger(x) ? x.toLocaleString('en-US') : x.toFixed(2).replace(/0+$/, '');
+}
+
+/**
+ * The field as a table cell: `14 × 14 /2` (stride 2), `61 past` (causal),
+ * `all`, `all earlier`; with the input's name in front when several inputs
+ * have positions (`source: all · target: all earlier`). Empty when unknown.
+ */
+export function compactField(field: Field | undefined, model: ModelInfo): string {
+  if (!field) return '';
+  const parts: [string, string][] = [];
+  for (const [name, f] of field) {
+    const input = model.inputs.find((i) => i.name === name);
+    if (!input || f.kind === 'unknown') continue;
+    const dims = input.shape.dims.slice(0, positionAxes(input.shape)).map((d) => d.value);
+    if (dims.every((d) => d === 1)) continue;
+    let text: string;
+    if (f.kind === 'global') text = f.causal ? 'all earlier' : 'all';
+    else {
+      text = f.sizes.map(num).join(' × ');
+      if (f.jumps.some((j) => j !== 1)) text += ` /${f.jumps.every((j) => j === f.jumps[0]) ? num(f.jumps[0]) : f.jumps.map(num).join('×')}`;
+      if (f.causal && f.sizes.some((x) => x > 1)) text += ' past';
+    }
+    parts.push([name, text]);
+  }
+  if (parts.length === 1) return parts[0][1];
+  return parts.map(([n, t]) => `${n}: ${t}`).join(' · ');
+}

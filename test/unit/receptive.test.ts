@@ -1,0 +1,162 @@
+// Receptive fields (extension/core/analysis/receptive.ts) against figures
+// worked by hand and published ones: LeNet-5's C3/S4 (14, 16), ResNet-18's
+// 435 pixels (Araujo et al., "Computing Receptive Fields of Convolutional
+// Neural Networks", Distill 2019), a TCN's 1 + Σ 2·2·d.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { FIELD_RULES, describeField, fieldAt, modelFields, type Field, type InputField } from '../../extension/core/analysis/receptive';
+import type { GraphNode, ModelInfo } from '../../extension/core/analysis/types';
+import { LAYERS } from '../../extension/core/layers';
+import { importReader } from '../../extension/cli/files';
+import { summaryRows } from '../../extension/core/analysis/summary';
+import { summaryMarkdown } from '../../extension/vscode/pure/text';
+
+function model(text: string, name?: string, uri?: string): ModelInfo {
+  const a = analyze(text, { uri, readImport: importReader(process.cwd()) });
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(errors.map((d) => d.message), []);
+  const m = name ? a.models.find((x) => x.name === name) : a.models[0];
+  assert.ok(m, `model ${name}`);
+  return m;
+}
+
+const example = (file: string, name?: string) => {
+  const path = join(process.cwd(), 'examples', file);
+  return model(readFileSync(path, 'utf8'), name, path);
+};
+
+/** The field of `input` after the top-level node at index `i` (negative: from the end). */
+function topField(m: ModelInfo, pick: (n: GraphNode) => boolean, input: string): InputField | undefined {
+  const nodes = m.graph.nodes.filter(pick);
+  assert.ok(nodes.length > 0, 'no such node');
+  return modelFields(m).byNode.get(nodes[0])?.get(input);
+}
+
+/** The field of every call on `line` (0-based) in file order of the first instantiation. */
+function fieldsOnLine(m: ModelInfo, text: string, line: number, input: string): (InputField | undefined)[] {
+  const out: (InputField | undefined)[] = [];
+  const lines = text.split('\n');
+  const lineStart = lines.slice(0, line).reduce((s, l) => s + l.length + 1, 0);
+  const fields = modelFields(m);
+  for (const [key, f] of fields.byRange) {
+    const start = Number(key.split(':')[0]);
+    if (start >= lineStart && start < lineStart + lines[line].length) out.push(f.get(input));
+  }
+  return out;
+}
+
+const local = (f: InputField | undefined) => (f?.kind === 'local' ? { sizes: f.sizes, jumps: f.jumps, causal: f.causal } : f);
+
+describe('receptive fields', () => {
+  test('every layer of the catalogue says how it moves positions', () => {
+    const missing = [...LAYERS.keys()].filter((name) => !(name in FIELD_RULES));
+    assert.deepEqual(missing, []);
+  });
+
+  test('LeNet-5: 5, 6, 14, 16 pixels, then the whole image', () => {
+    const text = readFileSync(join(process.cwd(), 'examples', 'lenet5.nnmodel'), 'utf8');
+    const m = model(text);
+    const line = text.split('\n').findIndex((l) => l.includes('output image'));
+    const first = fieldsOnLine(m, text, line, 'image').map(local);
+    // conv2d(6, 5) -> tanh -> avgpool(2)
+    assert.deepEqual(first, [
+      { sizes: [5, 5], jumps: [1, 1], causal: false },
+      { sizes: [5, 5], jumps: [1, 1], causal: false },
+      { sizes: [6, 6], jumps: [2, 2], causal: false },
+    ]);
+    const second = fieldsOnLine(m, text, line + 1, 'image').map(local);
+    assert.deepEqual(second, [
+      { sizes: [14, 14], jumps: [2, 2], causal: false },
+      { sizes: [14, 14], jumps: [2, 2], causal: false },
+      { sizes: [16, 16], jumps: [4, 4], causal: false },
+    ]);
+    assert.deepEqual(topField(m, (n) => n.kind === 'layer' && n.op === 'flatten', 'image'), { kind: 'global', causal: false });
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['all of `image`']);
+    // What the hover shows: the field at the site of `conv2d(16, 5)`.
+    const a = analyze(text);
+    const c3 = a.sites.filter((x) => x.kind === 'layer' && x.name === 'conv2d')[1];
+    assert.deepEqual(describeField(fieldAt(m, c3.range), m), ['14 × 14 pixels of `image`, stride 2 × 2']);
+    // The summary's column (CLI JSON, Summary view, inspector).
+    assert.deepEqual(
+      summaryRows(m).map((r) => r.field),
+      ['', '5 × 5', '5 × 5', '6 × 6 /2', '14 × 14 /2', '14 × 14 /2', '16 × 16 /4', 'all', 'all', 'all', 'all', 'all', 'all', 'all'],
+    );
+    assert.match(summaryMarkdown(m, 32), /\| Receptive field \|/);
+    assert.match(summaryMarkdown(m, 32), /\| 16\u00a0×\u00a016\u00a0\/4 \|/);
+  });
+
+  test('ResNet-18 sees 435 × 435 pixels before its global pooling (Araujo et al.)', () => {
+    const m = example('resnet18.nnmodel');
+    const pool = m.graph.nodes.find((n) => n.kind === 'layer' && n.op === 'global_avgpool');
+    assert.ok(pool && pool.kind === 'layer');
+    const before = m.graph.nodes.find((n) => n.id === pool.inputs[0])!;
+    const f = modelFields(m).byNode.get(before)!.get('image');
+    assert.deepEqual(local(f), { sizes: [435, 435], jumps: [32, 32], causal: false });
+    assert.deepEqual(describeField(modelFields(m).byNode.get(before), m), ['435 × 435 pixels of `image` (as wide as the input), stride 32 × 32']);
+  });
+
+  test('a TCN of dilated causal convolutions: 1 + 4·(1 + 2 + 4 + 8) = 61 steps, current and earlier only', () => {
+    const m = example('tcn_waves.nnmodel');
+    const f = modelFields(m).outputs[0].get('signal');
+    assert.deepEqual(local(f), { sizes: [61], jumps: [1], causal: true });
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['61 steps of `signal`, current and earlier only']);
+    // Each block call (a group) shows the field after it: 5, 13, 29, 61.
+    const groups = m.graph.nodes.filter((n) => n.kind === 'group');
+    assert.deepEqual(
+      groups.map((g) => local(modelFields(m).byNode.get(g)!.get('signal'))),
+      [5, 13, 29, 61].map((s) => ({ sizes: [s], jumps: [1], causal: true })),
+    );
+  });
+
+  test('a repeated block grows the field at every repetition', () => {
+    const text = [
+      'block two(f) {',
+      '  input x',
+      '  output x -> conv2d(f, 3, padding = same) -> conv2d(f, 3, padding = same)',
+      '}',
+      'model M {',
+      '  input image: [64, 64, 3]',
+      '  output image -> two(8) * 3 -> maxpool(2) -> two(8)',
+      '}',
+    ].join('\n');
+    const m = model(text);
+    const g = m.graph.nodes.filter((n) => n.kind !== 'input');
+    const sizes = g.map((n) => {
+      const f = modelFields(m).byNode.get(n)!.get('image');
+      return f?.kind === 'local' ? f.sizes[0] : f?.kind;
+    });
+    // 3 repetitions of +4 → 13; pool → 14 (stride 2); two more convs at stride 2 → +8 → 22.
+    assert.deepEqual(sizes, [13, 14, 22]);
+  });
+
+  test('attention: causal self-attention sees all earlier tokens, cross-attention all of its context', () => {
+    const gpt = example('gpt_small.nnmodel');
+    assert.deepEqual(modelFields(gpt).outputs[0].get(gpt.inputs[0].name), { kind: 'global', causal: true });
+    assert.match(describeField(modelFields(gpt).outputs[0], gpt)[0], /^all earlier tokens of `/);
+    const tt = example('transformer.nnmodel', 'TinyTransformer');
+    const out = modelFields(tt).outputs[0];
+    assert.deepEqual(out.get('source'), { kind: 'global', causal: false });
+    assert.deepEqual(out.get('target'), { kind: 'global', causal: true });
+  });
+
+  test('a U-Net decoder comes back to stride 1 with a wider field; a window after a reshape is not traced', () => {
+    const m = example('unet_small.nnmodel');
+    const f = modelFields(m).outputs[0].get(m.inputs[0].name);
+    assert.ok(f?.kind === 'local', JSON.stringify(f));
+    assert.deepEqual(f.jumps, [1, 1]);
+    assert.ok(f.sizes[0] > 40, `U-Net output field ${f.sizes}`);
+    const text = ['model R {', '  input x: [8, 8, 4]', '  output x -> reshape([64, 4]) -> conv1d(4, 3)', '}'].join('\n');
+    const r = model(text);
+    assert.deepEqual(modelFields(r).outputs[0].get('x'), { kind: 'unknown' });
+    assert.deepEqual(describeField(modelFields(r).outputs[0], r), []);
+  });
+
+  test('inputs without positions and pointwise models say nothing', () => {
+    const m = example('mlp_fruit.nnmodel');
+    const f: Field = modelFields(m).outputs[0];
+    assert.deepEqual(describeField(f, m), []);
+  });
+});
