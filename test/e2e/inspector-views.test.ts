@@ -73,7 +73,7 @@ async function chooseSample(frame: Frame, name: string): Promise<void> {
   await item.click();
 }
 
-e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per conv/pool layer; kernels show 6 first-layer filters', { files: WASM, timeout: 300_000 }, async (wb) => {
+e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per conv/pool layer, a hovered value outlines its receptive field; kernels show 6 first-layer filters', { files: WASM, timeout: 300_000 }, async (wb) => {
   const frame = await openInspector(wb, 'lenet5.nnmodel');
   const text = wb.readFile('lenet5.nnmodel').replace(/(#|\/\/).*$/gm, '');
   // conv2d(c, k) and pooling calls, in source order: the layers that have feature-map grids.
@@ -102,6 +102,21 @@ e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per co
     assert.ok(drawn.length * 2 >= stats.length, `section ${i}: only ${drawn.length} of ${stats.length} maps have any variance`);
   }
   assert.deepEqual(channelsPerSection, [convs[0], convs[0], convs[1], convs[1]]);
+
+  // Hovering a value of the second convolution outlines the input window it sees: LeNet-5's receptive
+  // field there is 14 × 14 at stride 2, so pixel (row 5, column 7) of its 10 × 10 maps sees rows 10–23, columns 14–27.
+  const map = sections.nth(2).locator('canvas.nn-fm-map').first();
+  const box = await map.boundingBox();
+  assert.ok(box, 'the map has a box');
+  await map.hover({ position: { x: (box.width * 7.5) / 10, y: (box.height * 5.5) / 10 } });
+  const field = frame.locator('#nn-panel-featureMaps div.nn-fm-field');
+  await wb.step('receptive field outlined', () =>
+    poll('the outline on the input', async () => (await field.getAttribute('data-rows')) === '10-23' && !(await field.isHidden()), {
+      seen: async () => `${await field.getAttribute('data-rows')} ${await field.getAttribute('data-cols')} hidden=${await field.isHidden()}`,
+    }),
+  );
+  assert.equal(await field.getAttribute('data-cols'), '14-27');
+  assert.match(await frame.locator('.nn-fm-tip').innerText(), /sees input rows 10–23, columns 14–27 \(a 14 × 14 window\)/);
 
   await openTab(wb, frame, 'kernels');
   const first = frame.locator('#nn-panel-kernels canvas.nn-kernel');

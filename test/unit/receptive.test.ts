@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
-import { FIELD_RULES, describeField, fieldAt, modelFields, type Field, type InputField } from '../../extension/core/analysis/receptive';
+import { FIELD_RULES, describeField, fieldAt, modelFields, windowAt, type Field, type InputField } from '../../extension/core/analysis/receptive';
 import type { GraphNode, ModelInfo } from '../../extension/core/analysis/types';
 import { LAYERS } from '../../extension/core/layers';
 import { importReader } from '../../extension/cli/files';
@@ -79,6 +79,8 @@ describe('receptive fields', () => {
     const a = analyze(text);
     const c3 = a.sites.filter((x) => x.kind === 'layer' && x.name === 'conv2d')[1];
     assert.deepEqual(describeField(fieldAt(m, c3.range), m), ['14 × 14 pixels of `image`, stride 2 × 2']);
+    // What the feature maps view outlines when the pointer is on pixel (5, 7) of that layer's maps.
+    assert.deepEqual(windowAt(fieldAt(m, c3.range)!.get('image'), [5, 7]), { from: [10, 14], to: [24, 28] });
     // The summary's column (CLI JSON, Summary view, inspector).
     assert.deepEqual(
       summaryRows(m).map((r) => r.field),
@@ -130,6 +132,29 @@ describe('receptive fields', () => {
     });
     // 3 repetitions of +4 → 13; pool → 14 (stride 2); two more convs at stride 2 → +8 → 22.
     assert.deepEqual(sizes, [13, 14, 22]);
+    // Each repetition has its own path (runtime/build.ts), with its own field: 5, 9, 13 after its second conv.
+    // (The first repetition takes 3 channels and the others 8: two runs, `0#0`, then `1#0` and `1#1`.)
+    const group = g[0];
+    assert.ok(group.kind === 'group');
+    const paths = group.runs.flatMap((run, r) => Array.from({ length: run.count }, (_, rep) => `${group.id}/${r}#${rep}/2`));
+    const byPath = modelFields(m).byPath;
+    const secondConv = paths.map((path) => {
+      const f = byPath.get(path)?.get('image');
+      return f?.kind === 'local' ? f.sizes[0] : f?.kind;
+    });
+    assert.deepEqual(secondConv, [5, 9, 13]);
+  });
+
+  test('where each window starts: TensorFlow\'s padding before it, then stride', () => {
+    const text = ['model P {', '  input image: [32, 32, 3]', '  output image -> conv2d(8, 3, padding = same) -> maxpool(2) -> conv2d(8, 5) -> conv1x1', '}'].join('\n');
+    const m = model(text.replace(' -> conv1x1', ''));
+    const f = modelFields(m).outputs[0].get('image');
+    // same 3×3: one row of padding before (start −1); pool 2: size 4 at stride 2; valid 5×5: +4·2 → 12.
+    assert.deepEqual(f?.kind === 'local' && { sizes: f.sizes, jumps: f.jumps, starts: f.starts }, { sizes: [12, 12], jumps: [2, 2], starts: [-1, -1] });
+    // Causal padding puts the whole window before: a causal conv1d(k = 3, dilation = 2) starts 4 steps back.
+    const c = model(['model C {', '  input s: [64, 1]', '  output s -> conv1d(4, 3, padding = causal, dilation = 2)', '}'].join('\n'));
+    const cf = modelFields(c).outputs[0].get('s');
+    assert.deepEqual(cf?.kind === 'local' && { sizes: cf.sizes, starts: cf.starts, causal: cf.causal }, { sizes: [5], starts: [-4], causal: true });
   });
 
   test('attention: causal self-attention sees all earlier tokens, cross-attention all of its context', () => {

@@ -4,14 +4,18 @@
  * input, and every convolution and pooling layer shows its channels as a
  * grid of small normalised maps (1-D and sequence layers as heat strips,
  * one row per channel). Hovering a map shows the channel, its range and
- * the value under the pointer; a layer's title selects its call in the
- * editor.
+ * the value under the pointer, and outlines on the input image the window
+ * that value sees (its receptive field, extension/core/analysis/receptive.ts);
+ * a layer's title selects its call in the editor.
  *
  * DOM hooks (for tests): each layer is a `section.nn-fm-layer` with
  * `data-path`; each channel map a `canvas.nn-fm-map` with `data-channel`;
- * each strip a `canvas.nn-fm-strip`.
+ * each strip a `canvas.nn-fm-strip`; the input image `canvas.nn-fm-input`
+ * and the outlined window `div.nn-fm-field` (`data-rows`, `data-cols`: the
+ * first and last input row and column it covers, `hidden` when none).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { modelFields, windowAt, type InputField } from '../../extension/core/analysis/receptive';
 import { sampleImages, waves, type SampleImage } from '../../extension/core/runtime/data/synthetic';
 import { tokenizerFor } from '../../extension/core/runtime/tokenizers';
 import { fillSequential, formatValue } from '../probes/colormap';
@@ -58,7 +62,12 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   body.style.gap = '14px';
   const status = el('span', 'nn-toolbar-status');
   const tip = tooltip('nn-fm-tip');
-  root.append(toolbar, body, tip);
+  const imagePlan = plans.find((p) => p.kind === 'image');
+  const preview = imagePlan ? inputPreview() : undefined;
+  root.append(toolbar, ...(preview ? [preview.element] : []), body, tip);
+  // Where each layer's values look in the image input (per node path: every repetition of a block has its own).
+  const fields = modelFields(ctx.modelInfo).byPath;
+  const fieldOf = (path: string) => (imagePlan ? fields.get(path)?.get(imagePlan.name) : undefined);
 
   const samples = sampleImages();
   let imageName = '';
@@ -92,10 +101,13 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
         const t0 = performance.now();
         const maps = featureMaps(ctx.tf, ctx.activations, inputs.length === 1 ? inputs[0] : inputs, layers.map((l) => l.path));
         const byPath = new Map(maps.map((m) => [m.path, m]));
+        if (preview && imagePlan) await preview.draw(inputs[plans.indexOf(imagePlan)]);
+        if (gen !== generation || ctx.signal.aborted) return;
         body.replaceChildren(
           ...layers.map((l) => {
             const map = byPath.get(l.path);
-            return map ? layerSection(ctx, l.node.label, l.node.range, lineOf(l.node.range), map, tip) : note(`${l.node.label}: no output`, 'nn-note');
+            const seen = preview ? { field: fieldOf(l.path), preview } : undefined;
+            return map ? layerSection(ctx, l.node.label, l.node.range, lineOf(l.node.range), map, tip, seen) : note(`${l.node.label}: no output`, 'nn-note');
           }),
         );
         status.textContent = `${needsImage ? imageName : 'sample input'} · ${maps.length} layer${maps.length === 1 ? '' : 's'} · ${(performance.now() - t0).toFixed(0)} ms`;
@@ -186,7 +198,21 @@ function toImageData(s: SampleImage): ImageData {
 
 // ------------------------------------------------------------------ drawing
 
-function layerSection(ctx: ViewContext, label: string, range: ViewContext['modelInfo']['range'], line: number, map: FeatureMap, tip: HTMLElement): HTMLElement {
+/** A layer's receptive field in the image input, and the preview that outlines it. */
+interface Seen {
+  field: InputField | undefined;
+  preview: InputPreview;
+}
+
+function layerSection(
+  ctx: ViewContext,
+  label: string,
+  range: ViewContext['modelInfo']['range'],
+  line: number,
+  map: FeatureMap,
+  tip: HTMLElement,
+  seen?: Seen,
+): HTMLElement {
   const section = el('section', 'nn-fm-layer');
   section.dataset.path = map.path;
   const header = el('div', 'nn-fm-header');
@@ -211,11 +237,11 @@ function layerSection(ctx: ViewContext, label: string, range: ViewContext['model
   header.append(title, detail);
   section.append(header);
   if (map.kind === 'strip') section.append(stripCanvas(map, tip));
-  else section.append(...channelGrid(map, tip));
+  else section.append(...channelGrid(map, tip, seen));
   return section;
 }
 
-function channelGrid(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
+function channelGrid(map: FeatureMap, tip: HTMLElement, seen?: Seen): HTMLElement[] {
   const grid = el('div', 'nn-fm-grid');
   grid.style.display = 'flex';
   grid.style.flexWrap = 'wrap';
@@ -223,7 +249,7 @@ function channelGrid(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
   grid.style.marginTop = '4px';
   const scale = Math.max(1, Math.floor(MAP_SIZE / Math.max(map.height, map.width)));
   const draw = (from: number, to: number) => {
-    for (let c = from; c < to; c++) grid.append(channelCanvas(map, c, scale, tip));
+    for (let c = from; c < to; c++) grid.append(channelCanvas(map, c, scale, tip, seen));
   };
   const shown = Math.min(map.channels, CHANNEL_LIMIT);
   draw(0, shown);
@@ -238,7 +264,7 @@ function channelGrid(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
   return [grid, more];
 }
 
-function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLElement): HTMLCanvasElement {
+function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLElement, seen?: Seen): HTMLCanvasElement {
   const { width, height } = map;
   const canvas = document.createElement('canvas');
   canvas.className = 'nn-fm-map';
@@ -258,9 +284,106 @@ function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLEleme
   hover(canvas, tip, (x, y) => {
     const col = Math.min(width - 1, Math.floor(x * width));
     const row = Math.min(height - 1, Math.floor(y * height));
-    return `${range}\n(${row}, ${col}) = ${formatValue(map.data[c * width * height + row * width + col])}`;
+    const text = `${range}\n(${row}, ${col}) = ${formatValue(map.data[c * width * height + row * width + col])}`;
+    const sees = seen?.preview.outline(windowAt(seen.field, [row, col]));
+    return sees ? `${text}\n${sees}` : text;
   });
+  canvas.addEventListener('mouseleave', () => seen?.preview.outline(undefined));
   return canvas;
+}
+
+// ------------------------------------------------------------------ input preview
+
+interface InputPreview {
+  element: HTMLElement;
+  /** Draws the image the model is fed ([1, h, w, c], values 0–1). */
+  draw(input: tfTypes.Tensor): Promise<void>;
+  /** Outlines a window of input positions (hides the outline without one); returns its description. */
+  outline(window: { from: number[]; to: number[] } | undefined): string | undefined;
+}
+
+/** The image as the model sees it, with the receptive field of the hovered value outlined. */
+function inputPreview(): InputPreview {
+  const element = el('div', 'nn-fm-inputbox');
+  element.style.display = 'flex';
+  element.style.gap = '10px';
+  element.style.alignItems = 'flex-start';
+  // Stays in view while the layers below it scroll, so deep layers' windows can be seen too.
+  element.style.position = 'sticky';
+  element.style.top = '0';
+  element.style.zIndex = '2';
+  element.style.padding = '4px 0';
+  element.style.background = 'var(--vscode-editor-background)';
+  const frame = el('div', 'nn-fm-inputframe');
+  frame.style.position = 'relative';
+  frame.style.lineHeight = '0';
+  const canvas = document.createElement('canvas');
+  canvas.className = 'nn-fm-input';
+  canvas.style.imageRendering = 'pixelated';
+  canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
+  const box = el('div', 'nn-fm-field');
+  box.hidden = true;
+  const b = box.style;
+  b.position = 'absolute';
+  b.pointerEvents = 'none';
+  b.boxSizing = 'border-box';
+  b.border = '2px solid var(--vscode-focusBorder, #0078d4)';
+  b.background = 'color-mix(in srgb, var(--vscode-focusBorder, #0078d4) 18%, transparent)';
+  frame.append(canvas, box);
+  const caption = el('p', 'nn-fm-caption');
+  caption.style.margin = '0';
+  caption.style.color = 'var(--vscode-descriptionForeground)';
+  caption.textContent = 'Input as the model sees it. Hover a feature map: the outline is the part of the image that value depends on (its receptive field).';
+  element.append(frame, caption);
+  let h = 0;
+  let w = 0;
+  let scale = 1;
+  return {
+    element,
+    async draw(input) {
+      const [, ih, iw, c] = input.shape as number[];
+      const values = (await input.data()) as Float32Array;
+      h = ih;
+      w = iw;
+      scale = Math.max(1, Math.floor(160 / Math.max(h, w)));
+      canvas.width = w;
+      canvas.height = h;
+      canvas.style.width = `${w * scale}px`;
+      canvas.style.height = `${h * scale}px`;
+      const rgba = new Uint8ClampedArray(w * h * 4);
+      for (let i = 0; i < w * h; i++) {
+        for (let k = 0; k < 3; k++) rgba[i * 4 + k] = Math.round(255 * Math.min(1, Math.max(0, values[i * c + (c === 3 ? k : 0)])));
+        rgba[i * 4 + 3] = 255;
+      }
+      canvas.getContext('2d')?.putImageData(new ImageData(rgba, w, h), 0, 0);
+      box.hidden = true;
+    },
+    outline(window) {
+      if (!window || h === 0) {
+        box.hidden = true;
+        return undefined;
+      }
+      // Clipped to the image: the rest of the window lies in the padding.
+      const r0 = Math.max(0, window.from[0]);
+      const r1 = Math.min(h, window.to[0]) - 1;
+      const c0 = Math.max(0, window.from[1]);
+      const c1 = Math.min(w, window.to[1]) - 1;
+      if (r1 < r0 || c1 < c0) {
+        box.hidden = true;
+        return undefined;
+      }
+      b.top = `${r0 * scale}px`;
+      b.left = `${c0 * scale}px`;
+      b.height = `${(r1 - r0 + 1) * scale}px`;
+      b.width = `${(c1 - c0 + 1) * scale}px`;
+      box.dataset.rows = `${r0}-${r1}`;
+      box.dataset.cols = `${c0}-${c1}`;
+      box.hidden = false;
+      const size = `${window.to[0] - window.from[0]} × ${window.to[1] - window.from[1]}`;
+      const padded = window.from[0] < 0 || window.from[1] < 0 || window.to[0] > h || window.to[1] > w;
+      return `sees input rows ${r0}–${r1}, columns ${c0}–${c1} (a ${size} window${padded ? ', partly padding' : ''})`;
+    },
+  };
 }
 
 function stripCanvas(map: FeatureMap, tip: HTMLElement): HTMLCanvasElement {

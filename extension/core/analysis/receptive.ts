@@ -25,11 +25,25 @@
  * analysis: a file's cold analysis pays nothing for it.
  */
 import type { ArgValue } from '../layers/types';
+import { bodyPrefix, nodePath } from '../runtime/build';
 import type { Shape } from './sym';
 import type { Graph, GraphNode, GroupNode, LayerNode, ModelInfo } from './types';
 
 export type InputField =
-  | { kind: 'local'; sizes: number[]; jumps: number[]; causal: boolean; aligned: boolean }
+  | {
+      kind: 'local';
+      sizes: number[];
+      jumps: number[];
+      /**
+       * Input position where output position 0's window starts (negative
+       * inside padding), so position p sees `starts[i] + p·jumps[i]` onward;
+       * NaN where padding depends on a symbolic size. Exact through windows,
+       * approximate (to a position) after upsampling.
+       */
+      starts: number[];
+      causal: boolean;
+      aligned: boolean;
+    }
   | { kind: 'global'; causal: boolean }
   | { kind: 'unknown' };
 
@@ -65,6 +79,7 @@ function windowed(kernelArg: string, strideArg: string, dilationArg?: string): R
     const d = dilationArg ? ints(node.args[dilationArg], n) : ones(n);
     // Causal padding looks back only; so does a window of one tap.
     const causalPad = node.args.padding === 'causal' || k.every((x) => x === 1);
+    const pads = padsBefore(node.args.padding, k, s, d, shapes[0]);
     return mapFields(inputs[0], (f) => {
       if (f.kind === 'global') return { kind: 'global', causal: f.causal && causalPad };
       if (f.kind === 'unknown' || !f.aligned || f.sizes.length !== n) return { kind: 'unknown' };
@@ -72,6 +87,7 @@ function windowed(kernelArg: string, strideArg: string, dilationArg?: string): R
         kind: 'local',
         sizes: f.sizes.map((size, i) => size + (k[i] - 1) * d[i] * f.jumps[i]),
         jumps: f.jumps.map((j, i) => j * s[i]),
+        starts: f.starts.map((st, i) => st - pads[i] * f.jumps[i]),
         causal: f.causal && causalPad,
         aligned: true,
       };
@@ -91,6 +107,8 @@ const transposed: Rule = (node, shapes, inputs) => {
       kind: 'local',
       sizes: f.sizes.map((size, i) => size + (Math.ceil(k[i] / s[i]) - 1) * f.jumps[i]),
       jumps: f.jumps.map((j, i) => j / s[i]),
+      // Output position o gathers inputs ⌈(o − k + 1)/s⌉ … ⌊o/s⌋ (before cropping): start at the first.
+      starts: f.starts.map((st, i) => st - ((Math.ceil(k[i] / s[i]) - 1) * f.jumps[i])),
       causal: false,
       aligned: true,
     };
@@ -192,6 +210,8 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
 export interface ModelFields {
   /** Field of a node's output, keyed by the node object (group bodies are shared between identical calls). */
   byNode: Map<GraphNode, Field>;
+  /** Field of every applied node, by its node path (runtime/build.ts): each repetition of a block has its own. */
+  byPath: Map<string, Field>;
   /** The first node whose call is at this source range (`start:end` offsets), for hovers. */
   byRange: Map<string, Field>;
   outputs: Field[];
@@ -204,9 +224,9 @@ const MAX_REPEAT_WALKS = 1000;
 export function modelFields(model: ModelInfo): ModelFields {
   let r = cache.get(model);
   if (!r) {
-    r = { byNode: new Map(), byRange: new Map(), outputs: [] };
+    r = { byNode: new Map(), byPath: new Map(), byRange: new Map(), outputs: [] };
     const ports = model.graph.inputs.map((id) => inputField(model.graph, id));
-    r.outputs = walk(model.graph, ports, r);
+    r.outputs = walk(model.graph, ports, r, '');
     cache.set(model, r);
   }
   return r;
@@ -222,11 +242,11 @@ function inputField(g: Graph, id: number): Field {
   if (!node || node.kind !== 'input') return EMPTY;
   const n = positionAxes(node.shape);
   if (n === 0) return EMPTY;
-  return new Map([[node.name, { kind: 'local', sizes: ones(n), jumps: ones(n), causal: true, aligned: true }]]);
+  return new Map([[node.name, { kind: 'local', sizes: ones(n), jumps: ones(n), starts: new Array<number>(n).fill(0), causal: true, aligned: true }]]);
 }
 
 /** Walks a graph with the fields of its input ports; returns its outputs' fields. */
-function walk(g: Graph, ports: readonly Field[], out: ModelFields): Field[] {
+function walk(g: Graph, ports: readonly Field[], out: ModelFields, prefix: string): Field[] {
   const fields = new Map<number, Field>();
   const shapes = new Map<number, Shape>();
   for (const node of g.nodes) {
@@ -235,7 +255,9 @@ function walk(g: Graph, ports: readonly Field[], out: ModelFields): Field[] {
       f = ports[node.port] ?? EMPTY;
     } else {
       const ins = node.inputs.map((id) => fields.get(id) ?? EMPTY);
-      f = node.kind === 'layer' ? layerField(node, node.inputs.map((id) => shapes.get(id) ?? node.shape), ins) : groupField(node, ins, out);
+      const path = nodePath(prefix, node.id);
+      f = node.kind === 'layer' ? layerField(node, node.inputs.map((id) => shapes.get(id) ?? node.shape), ins) : groupField(node, ins, out, path);
+      out.byPath.set(path, f);
       if (!out.byNode.has(node)) out.byNode.set(node, f);
       if (!node.uri) {
         const key = `${node.range.start.offset}:${node.range.end.offset}`;
@@ -254,15 +276,15 @@ function layerField(node: LayerNode, shapes: Shape[], inputs: Field[]): Field {
   return rule(node, shapes, inputs);
 }
 
-function groupField(node: GroupNode, inputs: Field[], out: ModelFields): Field {
+function groupField(node: GroupNode, inputs: Field[], out: ModelFields, path: string): Field {
   let cur = inputs[0] ?? EMPTY;
   const extra = inputs.slice(1);
   let walks = 0;
-  for (const run of node.runs) {
+  node.runs.forEach((run, r) => {
     for (let i = 0; i < run.count && walks < MAX_REPEAT_WALKS; i++, walks++) {
-      cur = walk(run.body, [cur, ...extra], out)[0] ?? EMPTY;
+      cur = walk(run.body, [cur, ...extra], out, bodyPrefix(path, r, i))[0] ?? EMPTY;
     }
-  }
+  });
   return cur;
 }
 
@@ -293,13 +315,35 @@ function union(a: InputField, b: InputField): InputField {
   if (a.kind === 'unknown' || b.kind === 'unknown') return { kind: 'unknown' };
   if (a.kind === 'global' || b.kind === 'global') return { kind: 'global', causal: a.causal && b.causal };
   if (a.sizes.length !== b.sizes.length) return { kind: 'unknown' };
+  // Windows that move together (same jump, known starts) unite into one from the first start to the last end.
+  const together = (i: number) => a.jumps[i] === b.jumps[i] && Number.isFinite(a.starts[i]) && Number.isFinite(b.starts[i]);
   return {
     kind: 'local',
-    sizes: a.sizes.map((s, i) => Math.max(s, b.sizes[i])),
+    sizes: a.sizes.map((s, i) =>
+      together(i) ? Math.max(a.starts[i] + s, b.starts[i] + b.sizes[i]) - Math.min(a.starts[i], b.starts[i]) : Math.max(s, b.sizes[i]),
+    ),
     jumps: a.jumps.map((j, i) => Math.min(j, b.jumps[i])),
+    starts: a.starts.map((st, i) => Math.min(st, b.starts[i])),
     causal: a.causal && b.causal,
     aligned: a.aligned && b.aligned,
   };
+}
+
+/**
+ * Positions of padding before the first window along each axis, as
+ * TensorFlow pads: none for `valid`, the whole dilated window less one for
+ * `causal`, half the total (rounded down) for `same`.
+ */
+function padsBefore(padding: ArgValue | undefined, k: number[], s: number[], d: number[], input: Shape): number[] {
+  return k.map((ki, i) => {
+    const span = (ki - 1) * d[i] + 1;
+    if (padding === 'causal') return span - 1;
+    if (padding !== 'same') return 0;
+    const size = input.dims[i]?.value;
+    if (size === undefined) return NaN;
+    const total = Math.max((Math.ceil(size / s[i]) - 1) * s[i] + span - size, 0);
+    return Math.floor(total / 2);
+  });
 }
 
 function ones(n: number): number[] {
@@ -378,4 +422,15 @@ export function compactField(field: Field | undefined, model: ModelInfo): string
   }
   if (parts.length === 1) return parts[0][1];
   return parts.map(([n, t]) => `${n}: ${t}`).join(' · ');
+}
+
+/**
+ * The input window output position `at` sees: `[from[i], to[i])` along each
+ * axis, in input positions (may reach into the padding: below 0 or past the
+ * input). Undefined when the field is not a traced window.
+ */
+export function windowAt(field: InputField | undefined, at: readonly number[]): { from: number[]; to: number[] } | undefined {
+  if (!field || field.kind !== 'local' || at.length !== field.sizes.length || !field.starts.every(Number.isFinite)) return undefined;
+  const from = field.starts.map((s, i) => Math.floor(s + at[i] * field.jumps[i]));
+  return { from, to: from.map((f, i) => f + Math.ceil(field.sizes[i])) };
 }
