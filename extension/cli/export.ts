@@ -1,19 +1,77 @@
 /**
- * `nnmodel export FILE [--model NAME] [--out FILE.py]`: PyTorch code for the
- * models of a file (extension/core/export/pytorch.ts), on stdout or written
- * atomically to --out. The differences from the .nnmodel counts and
- * semantics PyTorch forces go to stderr as notes.
+ * `nnmodel export FILE [--model NAME] [--out FILE.py] [--weights CHECKPOINT]`:
+ * PyTorch code for the models of a file (extension/core/export/pytorch.ts),
+ * on stdout or written atomically to --out. The differences from the
+ * .nnmodel counts and semantics PyTorch forces go to stderr as notes.
+ * With --weights, the trained weights of a checkpoint go beside the code in
+ * a safetensors file (extension/core/export/weights.ts) that the code loads.
  */
-import { basename } from 'node:path';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Analysis } from '../core';
 import { exportPyTorch, exportableModels } from '../core/export/pytorch';
+import { convertCheckpoint, encodeSafetensors } from '../core/export/weights';
+import { CheckpointError, MODEL_JSON, readCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { UsageError, optionValue } from './args';
 import { EXIT, type Command } from './command';
 import { analyzeFile, formatDiagnostic, locate, plural, sortDiagnostics } from './diagnostics';
 import { ioReason, writeFileAtomic } from './files';
 
+/** `model.py` → `model.safetensors` (the weights file beside the code). */
+export function weightsFileFor(pyPath: string): string {
+  return pyPath.replace(/\.py$/i, '') + '.safetensors';
+}
+
+/** Writes bytes atomically (a temporary file in the same folder, flushed, then renamed), as writeFileAtomic does text. */
+function writeBytesAtomic(path: string, data: Uint8Array, cwd: string): void {
+  const target = resolve(cwd, path);
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let mode = 0o644;
+  try {
+    mode = statSync(target).mode & 0o7777;
+  } catch {
+    // a new file
+  }
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    try {
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw err;
+  }
+}
+
+/** The checkpoint folder of `--weights` (a folder, or its model.json). */
+function checkpointFolder(arg: string, cwd: string): string {
+  const abs = resolve(cwd, arg);
+  return basename(abs) === MODEL_JSON ? dirname(abs) : abs;
+}
+
+/** The model --weights exports: --model, else the checkpoint's, else the file's only one. */
+function weightsModel(analysis: Analysis, wanted: string | undefined, json: ModelJson, path: string): string {
+  const names = exportableModels(analysis).map((m) => m.name);
+  if (wanted !== undefined) return wanted;
+  if (names.includes(json.nnmodel.model)) return json.nnmodel.model;
+  if (names.length === 1) return names[0];
+  throw new UsageError(`the checkpoint is of model '${json.nnmodel.model}', which is not in ${path}; name the model with --model (models: ${names.join(', ')})`);
+}
+
 export const exportCommand: Command = {
   name: 'export',
-  synopsis: 'FILE [--model NAME] [--out FILE.py]',
+  synopsis: 'FILE [--model NAME] [--out FILE.py] [--weights CHECKPOINT]',
   summary: 'generate PyTorch code (one nn.Module per model) to train elsewhere',
   description: [
     'Generates one self-contained Python file for the models of FILE (or only --model NAME):',
@@ -25,18 +83,32 @@ export const exportCommand: Command = {
     'file beside it, then a rename). Where PyTorch differs from the .nnmodel (LSTM/GRU biases,',
     'flatten order, ...) a note with the line and the parameter difference goes to stderr.',
     '',
+    'With --weights CHECKPOINT (a checkpoint folder written by training, e.g.',
+    '.nnmodel/<file>/<model>, or its model.json), the trained weights go beside the code, in',
+    'FILE.safetensors next to --out FILE.py (needed then); the code loads them with',
+    'load_nnmodel_weights(model, path) (standard library + torch only), and its __main__ does when',
+    'the file is there. One model is exported: --model, or the checkpoint\'s. A checkpoint that',
+    'does not fit the model (a layer missing on either side, other shapes) is refused, with the',
+    'lines of the layers, and nothing is written.',
+    '',
     'A file with errors is not exported: its errors are printed (file:line:col) and the exit',
     'code is 1; so is a layer that cannot be written in PyTorch.',
   ].join('\n'),
   options: [
     { name: 'model', short: 'm', value: 'NAME', help: 'only this model (default: every model of FILE)' },
     { name: 'out', short: 'o', value: 'FILE.py', help: 'write the code to this file instead of stdout' },
+    { name: 'weights', short: 'w', value: 'CHECKPOINT', help: 'also write the trained weights of this checkpoint folder (or model.json) beside --out' },
   ],
-  run(args, io) {
+  async run(args, io) {
     if (args.positional.length !== 1) throw new UsageError('export needs exactly one FILE');
     const path = args.positional[0];
     const out = optionValue(args, 'out');
-    const wanted = optionValue(args, 'model');
+    let wanted = optionValue(args, 'model');
+    const weightsArg = optionValue(args, 'weights');
+    if (weightsArg !== undefined && out === undefined) {
+      throw new UsageError('--weights needs --out FILE.py: the weights are written beside it, as FILE.safetensors');
+    }
+    if (out !== undefined && weightsArg !== undefined && !/\.py$/i.test(out)) throw new UsageError(`--out must name a .py file with --weights, got '${out}'`);
     const r = analyzeFile(path, io.cwd);
     if (!r.ok) {
       io.stderr(`nnmodel: cannot read ${path}: ${r.reason}\n`);
@@ -52,7 +124,23 @@ export const exportCommand: Command = {
       io.stderr(`nnmodel: not exporting ${path}: it has ${plural(diags.length, 'error')}\n`);
       return EXIT.problems;
     }
-    const result = exportPyTorch(r.analysis, { model: wanted, sourceName: basename(path) });
+    let checkpoint: { modelJson: ModelJson; weights: Uint8Array; dir: string } | undefined;
+    if (weightsArg !== undefined) {
+      const dir = checkpointFolder(weightsArg, io.cwd);
+      try {
+        checkpoint = { ...(await readCheckpoint(nodeCheckpointFs(), dir)), dir };
+      } catch (err) {
+        if (!(err instanceof CheckpointError)) throw err;
+        io.stderr(`nnmodel: --weights: ${err.message}\n`);
+        return EXIT.usage;
+      }
+      wanted = weightsModel(r.analysis, wanted, checkpoint.modelJson, path);
+      if (checkpoint.modelJson.nnmodel.model !== wanted) {
+        io.stderr(`nnmodel: note: the checkpoint was saved for model '${checkpoint.modelJson.nnmodel.model}'; exporting '${wanted}' with it\n`);
+      }
+    }
+    const weightsFile = out !== undefined && checkpoint ? weightsFileFor(out) : undefined;
+    const result = exportPyTorch(r.analysis, { model: wanted, sourceName: basename(path), weightsFile: weightsFile && basename(weightsFile) });
     if (!result.ok) {
       for (const e of result.errors) {
         io.stderr(formatDiagnostic({ file: e.uri ?? path, diagnostic: { code: 'export', severity: 'error', message: e.message, range: e.range } }) + '\n');
@@ -67,13 +155,49 @@ export const exportCommand: Command = {
       io.stdout(result.code);
       return EXIT.ok;
     }
+    let weightsText = '';
+    if (checkpoint && weightsFile !== undefined && wanted !== undefined) {
+      const ckName = join(checkpoint.dir, MODEL_JSON);
+      let converted: ReturnType<typeof convertCheckpoint>;
+      try {
+        converted = convertCheckpoint(result.modules[wanted], checkpoint.modelJson, checkpoint.weights, weightsArg);
+      } catch (err) {
+        if (!(err instanceof CheckpointError)) throw err;
+        io.stderr(`nnmodel: --weights: ${err.message}\n`);
+        return EXIT.usage;
+      }
+      if (!converted.ok) {
+        for (const e of converted.errors) io.stderr(`${e.uri ?? path}:${e.line}: error weights ${e.message}\n`);
+        io.stderr(`nnmodel: not exporting ${wanted} with the weights of ${ckName}: the checkpoint does not fit the model\n`);
+        return EXIT.problems;
+      }
+      for (const f of converted.filled) io.stderr(`${f.uri ?? path}:${f.line}: note ${wanted}: ${f.what}, not a trained value: ${f.why}\n`);
+      const meta = checkpoint.modelJson.nnmodel;
+      const bytes = encodeSafetensors(converted.tensors, {
+        format: 'pt',
+        model: wanted,
+        source: basename(path),
+        epoch: String(meta.epoch),
+        generated_by: 'nnmodel export --weights',
+        ...(converted.filled.length > 0 ? { not_trained: converted.filled.map((f) => `${f.what}: ${f.why}`).join('; ') } : {}),
+      });
+      try {
+        // The weights first: a .py that names them never points at a missing or older file.
+        writeBytesAtomic(weightsFile, bytes, io.cwd);
+      } catch (err) {
+        io.stderr(`nnmodel: cannot write ${weightsFile}: ${ioReason(err)}\n`);
+        return EXIT.usage;
+      }
+      const count = converted.tensors.reduce((n, t) => n + t.values.length, 0);
+      weightsText = ` and ${weightsFile} (${count.toLocaleString('en-US')} values from ${plural(converted.layers, 'layer')} of the checkpoint of epoch ${meta.epoch})`;
+    }
     try {
       writeFileAtomic(out, result.code, io.cwd);
     } catch (err) {
       io.stderr(`nnmodel: cannot write ${out}: ${ioReason(err)}\n`);
       return EXIT.usage;
     }
-    io.stderr(`wrote ${out} (${plural(result.models.length, 'model')}: ${result.models.join(', ')})\n`);
+    io.stderr(`wrote ${out} (${plural(result.models.length, 'model')}: ${result.models.join(', ')})${weightsText}\n`);
     return EXIT.ok;
   },
 };

@@ -2,10 +2,19 @@
  * "nnmodel: Export to PyTorch": the generated code of one model in a new
  * untitled Python editor beside the source. Nothing is written to disk, so
  * there is nothing to trust or to overwrite; the user saves it where they like.
+ *
+ * When the model has a checkpoint (from Train Model, where Load Trained
+ * Weights finds it), the command asks whether to include the trained
+ * weights; then the code and a safetensors file of the weights are written
+ * where the user says (a save dialog, `<Model>.py` beside the source by
+ * default), each through a temporary file and a rename.
  */
 import * as vscode from 'vscode';
 import type { Analysis, ModelInfo } from '../core';
 import { exportPyTorch, exportableModels, type ExportNote } from '../core/export/pytorch';
+import { convertCheckpoint, encodeSafetensors } from '../core/export/weights';
+import { checkpointDir, readCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { modelAt } from './pure/lookup';
 
@@ -36,6 +45,97 @@ export function notesText(notes: readonly ExportNote[]): string {
     .join(' ');
 }
 
+/** The checkpoint of `model` where training writes it (the setting nnmodel.checkpoints.folder); undefined when there is none. */
+async function findCheckpoint(doc: vscode.TextDocument, model: string): Promise<{ modelJson: ModelJson; weights: Uint8Array; dir: string } | undefined> {
+  // A checkpoint is read from disk: only for saved files in a trusted workspace, as Load Trained Weights does.
+  if (doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return undefined;
+  const folder = vscode.workspace.getConfiguration('nnmodel', doc).get<string>('checkpoints.folder') || undefined;
+  const dir = checkpointDir(doc.uri.fsPath, model, folder);
+  try {
+    const ck = await readCheckpoint(nodeCheckpointFs(), dir);
+    return ck.modelJson.nnmodel.model === model ? { ...ck, dir } : undefined;
+  } catch {
+    // None (the common case) or damaged: export the code alone; Load Trained Weights reports a damaged one.
+    return undefined;
+  }
+}
+
+/** Writes `data` to `target` through a temporary file beside it and a rename, so a reader never sees half a file. */
+async function writeAtomic(target: vscode.Uri, data: Uint8Array): Promise<void> {
+  const name = target.path.split('/').pop() ?? 'export';
+  const tmp = vscode.Uri.joinPath(target, '..', `.${name}.${Date.now().toString(36)}.tmp`);
+  await vscode.workspace.fs.writeFile(tmp, data);
+  try {
+    await vscode.workspace.fs.rename(tmp, target, { overwrite: true });
+  } catch (err) {
+    await vscode.workspace.fs.delete(tmp).then(undefined, () => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The export with trained weights: asks where to save `<Model>.py`, writes
+ * `<Model>.safetensors` beside it and opens the code; nothing is written
+ * when the dialog is cancelled or the checkpoint does not fit the model.
+ */
+async function exportWithWeights(
+  doc: vscode.TextDocument,
+  analysis: Analysis,
+  model: ModelInfo,
+  ck: { modelJson: ModelJson; weights: Uint8Array; dir: string },
+): Promise<void> {
+  const source = doc.uri.path.split('/').pop() ?? 'model.nnmodel';
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(doc.uri, '..', `${model.name}.py`),
+    filters: { Python: ['py'] },
+    title: `Export ${model.name} with its trained weights (the weights go beside the .py)`,
+    saveLabel: 'Export',
+  });
+  if (!target) return;
+  const pyName = target.path.split('/').pop()!;
+  const weightsName = pyName.replace(/\.py$/i, '') + '.safetensors';
+  const weightsUri = vscode.Uri.joinPath(target, '..', weightsName);
+  const result = exportPyTorch(analysis, { model: model.name, sourceName: source, weightsFile: weightsName });
+  if (!result.ok) {
+    const first = result.errors[0];
+    const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
+    void vscode.window.showErrorMessage(`Cannot export '${model.name}' to PyTorch: line ${first.range.start.line + 1}: ${first.message}${more}`);
+    return;
+  }
+  const converted = convertCheckpoint(result.modules[model.name], ck.modelJson, ck.weights, vscode.workspace.asRelativePath(ck.dir, false));
+  if (!converted.ok) {
+    const first = converted.errors[0];
+    const more = converted.errors.length > 1 ? ` (and ${converted.errors.length - 1} more)` : '';
+    void vscode.window.showErrorMessage(`Cannot export the trained weights of '${model.name}': line ${first.line}: ${first.message}${more}. Train the model again, or export the code only.`);
+    return;
+  }
+  const meta = ck.modelJson.nnmodel;
+  const notTrained = converted.filled.map((f) => `${f.what}: ${f.why}`).join('; ');
+  const bytes = encodeSafetensors(converted.tensors, {
+    format: 'pt',
+    model: model.name,
+    source,
+    epoch: String(meta.epoch),
+    generated_by: 'nnmodel',
+    ...(notTrained ? { not_trained: notTrained } : {}),
+  });
+  try {
+    // The weights first: the code that names them never points at a missing or older file.
+    await writeAtomic(weightsUri, bytes);
+    await writeAtomic(target, new TextEncoder().encode(result.code));
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Cannot write the export of '${model.name}': ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  const code = await vscode.workspace.openTextDocument(target);
+  await vscode.window.showTextDocument(code, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+  const filled = notTrained ? ` Not trained values: ${notTrained}.` : '';
+  const notes = result.notes.length > 0 ? ` Differences: ${notesText(result.notes)}` : '';
+  void vscode.window.showInformationMessage(
+    `Exported ${model.name} to ${pyName} with the trained weights of epoch ${meta.epoch} in ${weightsName}; \`python ${pyName}\` loads them.${filled}${notes}`,
+  );
+}
+
 export function registerExport(cache: AnalysisCache): vscode.Disposable {
   return vscode.commands.registerCommand(EXPORT_COMMAND, async (uri?: vscode.Uri, modelName?: string) => {
     let doc: vscode.TextDocument | undefined;
@@ -51,6 +151,22 @@ export function registerExport(cache: AnalysisCache): vscode.Disposable {
       if (typeof modelName === 'string') void vscode.window.showWarningMessage(`There is no model '${modelName}' in this file.`);
       else if (exportableModels(analysis).length === 0) void vscode.window.showInformationMessage('This file has no model to export.');
       return;
+    }
+    const ck = await findCheckpoint(doc, model.name);
+    if (ck) {
+      const epoch = ck.modelJson.nnmodel.epoch;
+      const choice = await vscode.window.showQuickPick(
+        [
+          { label: 'Include the trained weights', description: `epoch ${epoch}: writes ${model.name}.py and ${model.name}.safetensors where you choose`, weights: true },
+          { label: 'Code only', description: 'fresh initialisation, in a new editor', weights: false },
+        ],
+        { placeHolder: `${model.name} has a checkpoint (epoch ${epoch}). Export its trained weights too?` },
+      );
+      if (!choice) return;
+      if (choice.weights) {
+        await exportWithWeights(doc, analysis, model, ck);
+        return;
+      }
     }
     const file = doc.uri.path.split('/').pop() ?? 'model.nnmodel';
     const result = exportPyTorch(analysis, { model: model.name, sourceName: file });

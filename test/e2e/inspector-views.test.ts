@@ -235,3 +235,34 @@ e2eTest('the small GPT shows one heatmap per layer and head, the causal mask, an
   assert.ok(zs.variance > 1 && zs.distinct > 4, 'the zoomed head is drawn');
 });
 
+
+e2eTest('the diffusion U-Net takes its step as a typed number in the attention view', {
+  // Its step `t: int[1]` feeds `sinusoidal`, not an embedding: a number, with no vocabulary to fit.
+  files: { ...WASM, 'ddpm_step.nnmodel': readFileSync(join(env.repo, 'examples/diffusion_unet.nnmodel'), 'utf8') },
+  timeout: 300_000,
+}, async (wb) => {
+  assert.match(wb.readFile('ddpm_step.nnmodel'), /input t: int\[1\][^\n]*\n\s*temb = t -> sinusoidal\(/, 'the example encodes t with sinusoidal');
+  const frame = await openInspector(wb, 'ddpm_step.nnmodel');
+  await openTab(wb, frame, 'attention');
+  const box = frame.locator('input.nn-attn-text');
+  await box.waitFor({ timeout: 60_000 });
+  assert.equal((await frame.locator('.nn-attn-inputs label span').first().innerText()).trim(), 't:');
+  const maps = frame.locator('canvas.nn-heatmap[data-layer][data-head]');
+  const info = frame.locator('#nn-panel-attention .nn-note').first();
+  const failed = frame.locator('#nn-panel-attention .nn-message-error');
+  const seen = async () => `${await info.innerText()} ${(await failed.count()) ? await failed.first().innerText() : ''}`;
+  await poll('the bottleneck heatmap', async () => (await maps.count()) === 1, { timeout: 120_000, seen });
+  await maps.evaluateAll((els) => els.forEach((e) => e.setAttribute('data-stale', '')));
+  await wb.step('type a step', async () => {
+    await box.click();
+    await box.fill('');
+    await box.pressSequentially('500');
+  });
+  const fresh = frame.locator('canvas.nn-heatmap[data-layer][data-head]:not([data-stale])');
+  await wb.step('the heatmap for step 500', () => poll('a fresh heatmap', async () => (await fresh.count()) === 1, { timeout: 120_000, seen }));
+  assert.equal(await failed.count(), 0, await seen());
+  // One step fed, typed as a number; one attention layer with one head over the 8 × 8 = 64 pixels.
+  assert.match(await info.innerText(), /t: 1 tokens.*token ids \(type numbers below 2147483647\).*1 layer, 1 heads/);
+  const [stats] = await canvasStats(fresh);
+  assert.ok(stats.variance > 0, 'the heatmap is drawn');
+});

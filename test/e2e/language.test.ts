@@ -1,8 +1,12 @@
 // The language features as a user meets them in VS Code: diagnostics, hover,
 // inlay hints, completion, outline, formatting and quick fixes.
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { e2eTest, poll, positionOf } from './harness';
 import { GPT2_SMALL } from '../fixtures/contract';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { CHECKPOINT_VERSION, fnv1a, type ModelJson } from '../../extension/core/runtime/checkpoint';
 
 e2eTest('(b) a typing error shows in the Problems panel with the unknown name', {}, async (wb) => {
   await wb.openFile('lenet5.nnmodel');
@@ -179,4 +183,81 @@ e2eTest('(k) Export to PyTorch opens the model as PyTorch code beside the source
     return /\+1024 parameters/.test(t) ? t : undefined;
   }, { seen: () => wb.notificationText() });
   assert.match(note, /CharLSTM in PyTorch differs/);
+});
+
+/**
+ * A checkpoint of LeNet5 as training writes it (model.json with the graph
+ * signature, one weights file), made without tfjs: LeNet5 has no blocks, so
+ * its layers' node paths are their ids and their weights those the analysis
+ * lists.
+ */
+function writeLenetCheckpoint(folder: string): void {
+  const source = readFileSync(join(folder, 'lenet5.nnmodel'), 'utf8');
+  const model = analyze(source, {}).models.find((m) => m.name === 'LeNet5')!;
+  const signature = model.graph.nodes
+    .filter((n) => n.kind === 'layer' && n.weights.length > 0)
+    .map((n) => {
+      if (n.kind !== 'layer') throw new Error('unreachable');
+      return { path: String(n.id), op: n.op, label: n.label, line: n.range.start.line + 1, weights: n.weights.map((w) => ({ name: w.name, shape: w.shape.map((d) => d.value!) })) };
+    });
+  const entries = signature.flatMap((s) => s.weights.map((w) => ({ name: `${s.path}/${w.name}`, shape: w.shape, dtype: 'float32' as const })));
+  const total = entries.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
+  const weights = new Uint8Array(Float32Array.from({ length: total }, (_, i) => Math.sin(i) * 0.1).buffer);
+  const checksum = fnv1a(weights);
+  const file = `weights-e2-${checksum}.bin`;
+  const json: ModelJson = {
+    format: 'layers-model',
+    generatedBy: 'nnmodel',
+    convertedBy: null,
+    modelTopology: null,
+    weightsManifest: [{ paths: [file], weights: entries }],
+    nnmodel: { version: CHECKPOINT_VERSION, model: 'LeNet5', epoch: 2, signature, history: [], checksum, savedAt: '2026-01-01T00:00:00.000Z' },
+  };
+  const dir = join(folder, '.nnmodel', 'lenet5', 'LeNet5');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, file), weights);
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+}
+
+e2eTest('(k2) Export to PyTorch of a trained model asks about the weights and writes the code and a safetensors file', {}, async (wb) => {
+  writeLenetCheckpoint(wb.folder);
+  await wb.openFile('lenet5.nnmodel');
+  await wb.runCommand('nnmodel: Export to PyTorch', { opensInput: true });
+  await wb.step('include the trained weights', async () => {
+    const row = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Include the trained weights' }).first();
+    await poll('the question about the trained weights', () => row.isVisible(), {
+      seen: async () => (await wb.page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).join(' | '),
+    });
+    const question = await wb.page.locator('.quick-input-widget .quick-input-box input').getAttribute('placeholder');
+    assert.match(question ?? '', /LeNet5 has a checkpoint \(epoch 2\)\. Export its trained weights too\?/);
+    await row.click();
+  });
+  await wb.step('accept the save dialog (LeNet5.py beside the source)', async () => {
+    const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+    const value = await poll('the save dialog on LeNet5.py', async () => {
+      const v = await input.inputValue().catch(() => '');
+      return /LeNet5\.py$/.test(v) ? v : undefined;
+    }, { seen: async () => input.inputValue().catch(() => '(no input)') });
+    assert.match(value, /LeNet5\.py$/);
+    await wb.press('Enter');
+  });
+  const py = join(wb.folder, 'LeNet5.py');
+  const weights = join(wb.folder, 'LeNet5.safetensors');
+  await wb.step('files written', () => poll('LeNet5.py and LeNet5.safetensors on disk', async () => existsSync(py) && existsSync(weights)));
+  const code = readFileSync(py, 'utf8');
+  assert.match(code, /^def load_nnmodel_weights\(model, path\):/m);
+  assert.match(code, /"LeNet5\.safetensors"/);
+  const bytes = readFileSync(weights);
+  const headerSize = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerSize).toString('utf8')) as Record<string, { shape: number[] }>;
+  // Keras's [kh, kw, in, out] kernel is PyTorch's [out, in, kh, kw].
+  assert.deepEqual(header['conv1.weight'].shape, [6, 1, 5, 5]);
+  const note = await poll('the notification of the export', async () => {
+    const t = await wb.notificationText();
+    return /Exported LeNet5 to LeNet5\.py/.test(t) ? t : undefined;
+  }, { seen: () => wb.notificationText() });
+  assert.match(note, /trained weights of epoch 2 in LeNet5\.safetensors/);
+  // The code opens in an editor (a file now, not an untitled one).
+  await poll('the exported code in an editor', async () => (await wb.visibleEditorText()).includes('PyTorch code generated by nnmodel from lenet5.nnmodel'), { seen: () => wb.visibleEditorText() });
+  assert.match(await wb.page.locator('.editor-group-container.active .tabs-container .tab.active').innerText(), /LeNet5\.py/);
 });

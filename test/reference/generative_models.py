@@ -7,8 +7,12 @@ convolutions more on the bottom and right; PyTorch's padding=2 or 1 pads both
 sides, with output_padding=1 on the transposed ones), but the sizes are the
 same, so every count is. The U-Net's attention is nn.MultiheadAttention with
 one head over the 8×8 = 64 pixels: DDPM's AttnBlock (1×1 convolutions for
-q, k, v and the output, with biases) has the same weights and MACs.
+q, k, v and the output, with biases) has the same weights and MACs. The
+step is encoded by `timestep_embedding` (no weights, no MACs), then a
+Linear -> SiLU -> Linear, as DDPM.
 """
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -47,6 +51,17 @@ def discriminator():
     )
 
 
+def timestep_embedding(t, dim, max_period=10000):
+    """The example's sinusoidal(dim): DDPM's get_timestep_embedding (sines, then
+    cosines) with frequencies max_period^(-i/h), h = dim/2, i = 0 .. h-1. DDPM's
+    code divides by h - 1 (diffusers: downscale_freq_shift=1); the shapes and
+    counts are the same either way. t: [batch, 1] steps -> [batch, dim]."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32) / half)
+    angles = t.float() * freqs  # [batch, 1] * [h] -> [batch, h]
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
+
+
 class ResBlock(nn.Module):
     """DDPM's ResnetBlock; the 1×1 shortcut only where the channels change
     (res_block_proj in the example, res_block otherwise)."""
@@ -82,11 +97,10 @@ class AttnBlock(nn.Module):
 class DiffusionUNet(nn.Module):
     """Ho et al. 2020's CIFAR-10 U-Net at base width 32, widths 32-64-64, one
     residual block per level (two plus one going up, as DDPM), attention at
-    the bottleneck; a learned table instead of the sinusoidal step encoding."""
+    the bottleneck; DDPM's sinusoidal step encoding."""
 
     def __init__(self):
         super().__init__()
-        self.t_embed = nn.Embedding(1000, 32)
         self.t_mlp = nn.Sequential(nn.Linear(32, 128), nn.SiLU(), nn.Linear(128, 128))
         self.conv_in = nn.Conv2d(3, 32, 3, padding=1)
         self.down = nn.ModuleList([ResBlock(32, 32), ResBlock(32, 64), ResBlock(64, 64)])
@@ -100,7 +114,7 @@ class DiffusionUNet(nn.Module):
         self.norm_out, self.conv_out = nn.GroupNorm(8, 32), nn.Conv2d(32, 3, 3, padding=1)
 
     def forward(self, x, t):
-        temb = self.t_mlp(self.t_embed(t).flatten(1))
+        temb = self.t_mlp(timestep_embedding(t, 32))
         s = [self.conv_in(x)]
         s.append(self.down[0](s[-1], temb))
         s.append(self.downsample[0](s[-1]))
@@ -128,7 +142,7 @@ def diffusion_unet():
     return entry("diffusion_unet.nnmodel", "DiffusionUNet", DiffusionUNet(),
                  [torch.zeros(1, 3, 32, 32), torch.zeros(1, 1, dtype=torch.long)], [32, 32, 3], spatial_output=True,
                  notes="DDPM's CIFAR-10 U-Net at width 32-64-64, one residual block per level, attention at 8x8 only, "
-                       "a learned step embedding")
+                       "the sinusoidal step embedding")
 
 
 def figures():

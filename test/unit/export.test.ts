@@ -69,6 +69,17 @@ model Sequences {
   output r + s -> dense(6, activation = tanh), y -> dense(4) * 3 -> gelu -> flatten, z, w
 }
 
+# No GRU here, so the values are compared too. The embedding's vocabulary sets
+# the token ids the test feeds: steps 3 and 10.
+model Steps {
+  input step: int[1]
+  input tokens: int[seq]
+  input signal: [seq, 6]
+  e = step -> sinusoidal(8)
+  v = signal -> dense(1) -> sinusoidal(6, max_period = 100)
+  output e, v, e -> dense(4), tokens -> embedding(1000, 2)
+}
+
 block shared_head(head) {
   input x
   output x -> head -> relu -> head

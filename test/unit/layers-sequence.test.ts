@@ -10,6 +10,7 @@ import {
   isAttentionLayer,
   sequenceLayers,
   SINUSOIDAL_DEFAULT_MAXLEN,
+  SINUSOIDAL_MAX_PERIOD,
   type AttentionLayer,
 } from '../../extension/core/layers/sequence';
 
@@ -144,7 +145,7 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-
 test('every sequence layer has docs, a category and a fully documented schema', () => {
   assert.deepEqual(
     sequenceLayers.map((l) => l.name),
-    ['embedding', 'unembed', 'positional', 'cls_token', 'attention', 'rnn', 'lstm', 'gru'],
+    ['embedding', 'unembed', 'positional', 'sinusoidal', 'cls_token', 'attention', 'rnn', 'lstm', 'gru'],
   );
   for (const l of sequenceLayers) {
     assert.ok(l.summary.length > 10 && l.doc.length > 50, `${l.name} docs`);
@@ -157,6 +158,12 @@ test('every sequence layer has docs, a category and a fully documented schema', 
   assert.deepEqual(spec('attention').args.map((a) => a.name), ['heads', 'key_dim', 'causal', 'context', 'dropout', 'bias', 'position']);
   assert.deepEqual(spec('attention').args.find((a) => a.name === 'position')!.enum, ['none', 'alibi']);
   assert.deepEqual(spec('positional').args.find((a) => a.name === 'kind')!.enum, ['sinusoidal', 'learned']);
+  assert.deepEqual(spec('sinusoidal').args.map((a) => [a.name, a.type, a.default]), [
+    ['dim', 'int', undefined],
+    ['max_period', 'number', 10000],
+  ]);
+  // A step is a value, not a token id: int and float inputs are both taken.
+  assert.equal(spec('sinusoidal').inputKind, 'any');
 });
 
 // ------------------------------------------------------------------ embedding family
@@ -203,6 +210,29 @@ test('positional: learned and sinusoidal parameters, maxlen checks', () => {
   fails('arg.range', () => run('positional', {}, [shape([SINUSOIDAL_DEFAULT_MAXLEN + 1, 8])]), /maxlen/);
   fails('arg.range', () => run('positional', { kind: 'learned', maxlen: 16 }, [shape([17, 8])]), /17.*16/, 'maxlen');
   fails('arg.missing', () => run('positional', { kind: 'learned' }, [shape([seq, 8])]), /maxlen/, 'maxlen');
+});
+
+test('sinusoidal: [..., 1] -> [..., dim], no parameters, 0 MACs; even dim and a last axis of 1', () => {
+  const step = run('sinusoidal', { dim: 32 }, [shape([1], true)]);
+  assert.deepEqual(dimsText(step.shape), ['32']);
+  assert.equal(step.shape.isInt, undefined, 'the features are real numbers, whatever the input');
+  assert.deepEqual(step.weights, []);
+  assert.equal(n(step.trainable), 0);
+  assert.equal(n(step.macs), 0);
+  assert.equal(step.args.max_period, SINUSOIDAL_MAX_PERIOD);
+  const perPosition = run('sinusoidal', { dim: 6, max_period: 100 }, [shape([seq, 1])]);
+  assert.deepEqual(dimsText(perPosition.shape), ['seq', '6']);
+  assert.equal(n(perPosition.macs), 0);
+  assert.deepEqual(dimsText(run('sinusoidal', { dim: 2 }, [shape([3, 4, 1])]).shape), ['3', '4', '2']);
+
+  fails('arg.range', () => run('sinusoidal', { dim: 7 }, [shape([1], true)]), /dim must be even .*got 7; use 6 or 8/, 'dim');
+  fails('arg.range', () => run('sinusoidal', { dim: 0 }, [shape([1], true)]), /positive/, 'dim');
+  // The last axis must be the number 1; the message says how to get there.
+  fails('shape.mismatch', () => run('sinusoidal', { dim: 8 }, [shape([4])]), /last axis must be 1.*\[4\].*reshape\(\[4, 1\]\)/);
+  fails('shape.mismatch', () => run('sinusoidal', { dim: 8 }, [shape([seq])]), /reshape\(\[-1, 1\]\)/);
+  fails('shape.mismatch', () => run('sinusoidal', { dim: 8 }, [shape([seq, 3])]), /\[seq, 3\].*reshape\(\[-1, 3, 1\]\)/);
+  const other = Sym.atom('n');
+  fails('shape.mismatch', () => run('sinusoidal', { dim: 8 }, [shape([seq, other])]), /\[seq, n\]; to encode each value, reshape it/);
 });
 
 test('cls_token: [seq, d] -> [seq + 1, d] with d parameters', () => {
@@ -307,6 +337,9 @@ test('tfjs parity: embedding, positional, cls_token, recurrent layers', () => {
   parity('embedding', { vocab: 11, dim: 4 }, [shape([2, seq], true)]);
   parity('positional', { kind: 'learned', maxlen: 9 }, [shape([seq, 4])]);
   parity('positional', {}, [shape([5, 4])]);
+  parity('sinusoidal', { dim: 8 }, [shape([1], true)]);
+  parity('sinusoidal', { dim: 4, max_period: 50 }, [shape([seq, 1])]);
+  parity('sinusoidal', { dim: 6 }, [shape([2, 3, 1])]);
   parity('cls_token', {}, [shape([seq, 3])]);
   parity('cls_token', {}, [shape([6, 3])]);
   for (const name of ['rnn', 'lstm', 'gru']) {
@@ -545,6 +578,47 @@ test('positional forward: sinusoidal values and learned table', () => {
   const y = learned.apply(tf.ones([2, 3, 2])) as tf.Tensor;
   assert.deepEqual(y.arraySync(), [0, 1].map(() => table.slice(0, 3).map((r) => r.map((v) => v + 1))));
   assert.throws(() => learned.apply(tf.ones([1, 5, 2])), /longer than maxlen 4/);
+});
+
+/**
+ * DDPM's timestep embedding written out in doubles, with nothing of the layer:
+ * [sin(t·ω_0) … sin(t·ω_{h−1}), cos(t·ω_0) … cos(t·ω_{h−1})], ω_i = P^(−i/h), h = dim/2.
+ */
+function timestepEmbedding(t: number, dim: number, maxPeriod: number): number[] {
+  const h = dim / 2;
+  const angles = Array.from({ length: h }, (_, i) => t * Math.exp((-Math.log(maxPeriod) * i) / h));
+  return [...angles.map(Math.sin), ...angles.map(Math.cos)];
+}
+
+/**
+ * Float32 error of a sine or cosine of t·ω: ω and the product are each
+ * rounded once (relative 2⁻²⁴ each, so the angle moves by up to |t|·2⁻²³ as
+ * ω ≤ 1), and the result once more.
+ */
+const angleTolerance = (t: number) => 1e-6 + Math.abs(t) * 2 ** -23;
+
+test('sinusoidal forward: integer steps and real values against the formula', () => {
+  // t: int[1] as the diffusion example feeds it, steps 0 … 999.
+  const steps = [0, 1, 2, 7, 250, 999];
+  const { layer: byStep } = buildTfjs('sinusoidal', { dim: 8 }, [shape([1], true)]);
+  const yStep = byStep.apply(tf.tensor2d(steps, [steps.length, 1], 'int32')) as tf.Tensor;
+  assert.deepEqual(yStep.shape, [steps.length, 8]);
+  assert.equal(yStep.dtype, 'float32');
+  const rows = yStep.arraySync() as number[][];
+  steps.forEach((t, k) => close(rows[k], timestepEmbedding(t, 8, 10000), angleTolerance(t), `t = ${t}`));
+  // Spelled out for t = 1, dim = 4: ω = [1, 10000^(−1/2)] = [1, 0.01].
+  const { layer: small } = buildTfjs('sinusoidal', { dim: 4 }, [shape([1], true)]);
+  const one = (small.apply(tf.tensor2d([1], [1, 1], 'int32')) as tf.Tensor).dataSync();
+  close(one, [Math.sin(1), Math.sin(0.01), Math.cos(1), Math.cos(0.01)], 1e-6, 'dim 4 at t = 1');
+  // At t = 0 every sine is 0 and every cosine 1.
+  close(rows[0], [0, 0, 0, 0, 1, 1, 1, 1], 0, 't = 0');
+
+  // Real values per position ([2, 3, 1] → [2, 3, 6]) with another max_period.
+  const values = [-3.25, 0, 0.5, 1e-3, 17.75, 123.5];
+  const { layer: byValue } = buildTfjs('sinusoidal', { dim: 6, max_period: 100 }, [shape([3, 1])]);
+  const y = (byValue.apply(tf.tensor3d(values, [2, 3, 1])) as tf.Tensor).arraySync() as number[][][];
+  values.forEach((t, k) => close(y[Math.floor(k / 3)][k % 3], timestepEmbedding(t, 6, 100), angleTolerance(t), `t = ${t}`));
+  tf.dispose(yStep);
 });
 
 test('cls_token forward: prepends the learned token', () => {

@@ -222,6 +222,14 @@ model Recurrent {
   input x: [seq, 6]
   output x -> rnn(8, return_sequences = true) -> lstm(8, return_sequences = true) -> gru(4)
 }
+
+model Steps {
+  input t: int[1]
+  input x: [seq, 1]
+  a = t -> sinusoidal(16) -> dense(8)
+  b = x -> sinusoidal(8, max_period = 100) -> mean(0)
+  output a + b
+}
 `;
 
 /** Blocks, repeats and layer objects: the graph features the runtime expands. */

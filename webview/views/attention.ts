@@ -14,7 +14,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
-import { tokenizerFor, tokenizerFromSpec, type Tokenizer } from '../../extension/core/runtime/tokenizers';
+import { idTokenizer, tokenizerFor, tokenizerFromSpec, type Tokenizer } from '../../extension/core/runtime/tokenizers';
 import { attentionLayers, attentionMaps, attentionSources, type AttentionMap } from '../probes/attention';
 import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
@@ -30,6 +30,8 @@ const ZOOM = 560;
 const DEFAULT_TEXTS = ['The cat sat down by the kitchen door.', 'Little lamp upon the hill.'];
 /** Default texts when the vocabulary is too small for characters: the user types ids. */
 const DEFAULT_IDS = ['3 1 4 1 5 9 2 6', '2 7 1 8 2 8'];
+/** Bound of the integers typed for an int input that no embedding reads (int32). */
+const INT_VALUES = 2 ** 31 - 1;
 /** Sequence length for float sequence inputs (no text to tokenise). */
 const FLOAT_SEQ = 12;
 
@@ -67,10 +69,14 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     view.append(note(`The attention view feeds token ids, sequences, vectors or images; input '${bad.name}' is none of these.`, 'nn-empty'));
     return;
   }
-  const vocab = smallestVocab(ctx.modelInfo.graph);
+  const embeddingVocab = smallestVocab(ctx.modelInfo.graph);
+  // Without an embedding, an int input is a value (a diffusion step into `sinusoidal`): the user types numbers.
+  const values = embeddingVocab === undefined && plans.some((p) => p.kind === 'tokens');
+  const vocab = values ? INT_VALUES : embeddingVocab;
   // Trained on a text: encode with that text's tokeniser, so ids mean what the embedding learned.
-  const trained = ctx.trainedTokenizer && vocab !== undefined ? tokenizerFromSpec(ctx.trainedTokenizer) : undefined;
-  const tokenizer = trained && trained.vocabSize <= vocab! ? trained : vocab !== undefined ? await tokenizerFor(vocab) : undefined;
+  const trained = ctx.trainedTokenizer && embeddingVocab !== undefined ? tokenizerFromSpec(ctx.trainedTokenizer) : undefined;
+  const tokenizer =
+    trained && trained.vocabSize <= vocab! ? trained : values ? idTokenizer(INT_VALUES) : vocab !== undefined ? await tokenizerFor(vocab) : undefined;
   if (gen !== generation) return;
 
   const tip = tooltip('nn-attn-tip');
@@ -103,7 +109,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     label.style.gap = '8px';
     label.style.alignItems = 'center';
     const name = document.createElement('span');
-    name.textContent = plans.filter((p) => p.kind === 'tokens').length > 1 ? `${plan.name}:` : 'Text:';
+    name.textContent = values || plans.filter((p) => p.kind === 'tokens').length > 1 ? `${plan.name}:` : 'Text:';
     name.style.minWidth = '5em';
     const box = document.createElement('input');
     box.type = 'text';

@@ -49,7 +49,9 @@ export const HELPER_ORDER = [
   'MultiHeadAttention',
   'SinusoidalPositional',
   'LearnedPositional',
+  'SinusoidalEmbedding',
   'ClsToken',
+  'KerasGRU',
   'RandomFlip',
   'RandomRotation',
   'RandomCrop',
@@ -163,6 +165,28 @@ export const HELPERS: Record<Helper, string> = {
             raise ValueError(f"sequence length {seq} is longer than maxlen {self.weight.shape[0]}")
         return x + self.weight[:seq]
 `,
+  SinusoidalEmbedding: `class SinusoidalEmbedding(nn.Module):
+    """Sine/cosine features of a value t, such as a diffusion step (DDPM's timestep embedding;
+    no weights): [..., 1] -> [..., dim] = [sin(t*w_0), ..., sin(t*w_{h-1}), cos(t*w_0), ...,
+    cos(t*w_{h-1})], w_i = max_period ** (-i / h), h = dim // 2. Integer steps are taken as values.
+
+    DDPM's own code divides by h - 1 instead of h (diffusers: downscale_freq_shift=1).
+    """
+
+    def __init__(self, dim, max_period=10000.0):
+        super().__init__()
+        self.dim = dim
+        self.max_period = max_period
+
+    def forward(self, t):
+        dtype = t.dtype if t.is_floating_point() else torch.get_default_dtype()
+        half = self.dim // 2
+        # Frequencies in float64, rounded once: the numbers nnmodel's TensorFlow.js layer uses.
+        i = torch.arange(half, dtype=torch.float64, device=t.device)
+        freqs = (self.max_period ** (-i / half)).to(dtype)
+        angle = t.to(dtype) * freqs  # [..., 1] * [h] -> [..., h]
+        return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
+`,
   ClsToken: `class ClsToken(nn.Module):
     """Prepends one learned token: [batch, seq, dim] -> [batch, seq + 1, dim]."""
 
@@ -172,6 +196,35 @@ export const HELPERS: Record<Helper, string> = {
 
     def forward(self, x):
         return torch.cat([self.token.expand(x.shape[0], 1, -1), x], dim=1)
+`,
+  KerasGRU: `class KerasGRU(nn.Module):
+    """A GRU as TensorFlow.js (and Keras with reset_after=False) computes it: the reset gate scales
+    the state before the recurrent product, where nn.GRU scales the product, so trained weights carry
+    over only to this one. Gates z, r, h in blocks of hidden_size rows, one bias. batch_first;
+    returns (outputs, last state) as nn.GRU does.
+    """
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        bound = 1 / math.sqrt(hidden_size)
+        self.weight_ih = nn.Parameter(torch.empty(3 * hidden_size, input_size).uniform_(-bound, bound))
+        self.weight_hh = nn.Parameter(torch.empty(3 * hidden_size, hidden_size).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.zeros(3 * hidden_size))
+
+    def forward(self, x):
+        n = self.hidden_size
+        xs = F.linear(x, self.weight_ih, self.bias)  # every step's input part at once: [batch, seq, 3 * hidden]
+        w_zr, w_h = self.weight_hh[:2 * n], self.weight_hh[2 * n:]
+        h = x.new_zeros(x.shape[0], n)
+        outputs = []
+        for t in range(x.shape[1]):
+            zr = torch.sigmoid(xs[:, t, :2 * n] + F.linear(h, w_zr))
+            z, r = zr[:, :n], zr[:, n:]
+            candidate = torch.tanh(xs[:, t, 2 * n:] + F.linear(r * h, w_h))
+            h = z * h + (1 - z) * candidate
+            outputs.append(h)
+        return torch.stack(outputs, 1), h.unsqueeze(0)
 `,
   RandomFlip: `class RandomFlip(nn.Module):
     """Training only: flips each image left-right and/or up-down with probability 1/2."""

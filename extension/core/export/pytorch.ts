@@ -36,8 +36,9 @@ import type { Analysis, Graph, GroupNode, LayerNode, ModelInfo } from '../analys
 import type { Shape, Sym } from '../analysis/sym';
 import type { ArgValue, LayerRef } from '../layers/types';
 import { ACTIVATIONS, LEAKY_RELU_ALPHA } from '../layers/common';
-import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
+import { SINUSOIDAL_DEFAULT_MAXLEN, SINUSOIDAL_MAX_PERIOD } from '../layers/embedding';
 import { HELPERS, HELPER_DEPS, HELPER_ORDER, pyClassName, pyFloat, pyIdent, pyTuple, type Helper } from './python';
+import { WEIGHTS_LOADER, channelsFirstFlattenPerm, emptyTree, outputPerm, type ModuleTree } from './weights';
 
 /** A difference between the generated PyTorch model and the .nnmodel one. */
 export interface ExportNote {
@@ -62,7 +63,14 @@ export interface ExportError {
 }
 
 export type ExportResult =
-  | { ok: true; code: string; notes: ExportNote[]; models: string[] }
+  | {
+      ok: true;
+      code: string;
+      notes: ExportNote[];
+      models: string[];
+      /** Per model, which layer node became which attribute (weights.ts maps a checkpoint with it). */
+      modules: Record<string, ModuleTree>;
+    }
   | { ok: false; errors: ExportError[] };
 
 export interface ExportOptions {
@@ -72,6 +80,16 @@ export interface ExportOptions {
   sourceName?: string;
   /** Value given to symbolic dimensions in the `__main__` demo (default 16). */
   demoDim?: number;
+  /**
+   * The name of a weights file (`LeNet5.safetensors`) that sits beside the
+   * generated .py (export/weights.ts writes it): the code then defines
+   * `load_nnmodel_weights`, its `__main__` loads the file when it exists,
+   * and layers PyTorch computes differently from TensorFlow.js are written
+   * as TensorFlow.js computes them (GRU), so trained weights give the same
+   * outputs. Meant for one model (`model`). Uses of an image flatten that
+   * the weights cannot follow are refused.
+   */
+  weightsFile?: string;
 }
 
 /** Default value of symbolic dimensions in the generated demo and the parity test. */
@@ -118,7 +136,8 @@ export function exportPyTorch(analysis: Analysis, options: ExportOptions = {}): 
   if (models.length === 0) return { ok: false, errors: [{ message: 'this file defines no model to export', range: fileRange }] };
   try {
     const ex = new Exporter(analysis, options);
-    return { ok: true, code: ex.run(models), notes: ex.notes(), models: models.map((m) => m.name) };
+    const code = ex.run(models);
+    return { ok: true, code, notes: ex.notes(), models: models.map((m) => m.name), modules: ex.modules };
   } catch (err) {
     if (err instanceof ExportFailure) return { ok: false, errors: [{ message: err.message, range: err.range, uri: err.uri }] };
     const message = err instanceof Error ? err.message : String(err);
@@ -146,6 +165,8 @@ interface Val {
   v: string;
   layout: Layout;
   shape: Shape;
+  /** With weights: the feature order after an image flatten, PyTorch position → tfjs position (weights.ts). */
+  perm?: readonly number[];
 }
 
 function isImage(shape: Shape): boolean {
@@ -198,6 +219,8 @@ const ANY_LAYOUT = new Set<string>([
 class ClassWriter {
   readonly inits: string[] = [];
   readonly body: string[] = [];
+  /** The attributes written for layer nodes and block calls (weights.ts). */
+  readonly tree: ModuleTree = emptyTree();
   private readonly attrs = new Set<string>();
   private readonly counters = new Map<string, number>();
   private readonly vars = new Set<string>();
@@ -283,6 +306,10 @@ class Exporter {
   private readonly noteList: ExportNote[] = [];
   private model = '';
   private readonly modelClassNames = new Map<string, string>();
+  /** Per model, the module tree of its class (ExportResult.modules). */
+  readonly modules: Record<string, ModuleTree> = {};
+  /** Node path (relative to the class being written) of the layer emitLayer is writing. */
+  private layerPath = '';
 
   /** The source's value names by the range of the call (or `+`) that computes them: `memory = ...`. */
   private readonly valueNames = new Map<string, string>();
@@ -342,7 +369,7 @@ class Exporter {
         'convention); sequences and vectors keep the .nnmodel layout with the batch first,',
         '[batch, seq, features]. Comments give the .nnmodel line of each layer.',
         '"""',
-        'import math',
+        ...(this.options.weightsFile !== undefined ? ['import array', 'import json', 'import math', 'import os', 'import sys'] : ['import math']),
         '',
         'import torch',
         'import torch.nn as nn',
@@ -356,6 +383,7 @@ class Exporter {
     };
     for (const h of this.helpers) need(h);
     for (const h of HELPER_ORDER) if (used.has(h)) parts.push(HELPERS[h].trimEnd());
+    if (this.options.weightsFile !== undefined) parts.push(WEIGHTS_LOADER.trimEnd());
     const list = [...this.templates.values()];
     for (const t of list) parts.push(finishTemplate(t, (base) => this.className(base)));
     parts.push(...modelTexts);
@@ -379,7 +407,11 @@ class Exporter {
       inputs[node.port] = { v, layout: isImage(node.shape) ? 'first' : 'last', shape: node.shape };
     }
     const outs = this.emitGraph(w, m.graph, inputs, { objects: new Map() }, 1, true);
+    this.modules[m.name] = w.tree;
     const returned = outs.map((o) => this.convert(w, o, isImage(o.shape) ? 'first' : 'last', true).v);
+    const softmaxOut = endsInSoftmax(m.graph);
+    // Said where it matters: PyTorch's usual loss takes logits, and this output is not that.
+    if (softmaxOut) w.body.push('# probabilities (softmax): for nn.CrossEntropyLoss drop this softmax (it takes logits), or use nn.NLLLoss on torch.log(...)');
     w.body.push(`return ${returned.join(', ')}`);
 
     const doc: string[] = [`${m.name} (${this.where(m.nameRange, m.uri)}).`, ''];
@@ -388,6 +420,12 @@ class Exporter {
     const counted = `${m.params.trainable.toString()} trainable parameters in the .nnmodel`;
     const nt = m.params.nonTrainable.value === 0 ? '' : `, ${m.params.nonTrainable.toString()} non-trainable (batchnorm running statistics: buffers here)`;
     doc.push(`${counted}${nt}.`);
+    if (softmaxOut) {
+      doc.push(
+        'The output ends in softmax: it is probabilities. To train with nn.CrossEntropyLoss (which takes',
+        'logits and applies the softmax itself) drop the final F.softmax, or use nn.NLLLoss on torch.log(output).',
+      );
+    }
     const name = this.classFor(m);
     return this.classText(name, doc, [], w, params);
   }
@@ -421,7 +459,7 @@ class Exporter {
    * model (repeats), for the parameter differences of notes. `ownsInputs`
    * lets the input variables be reassigned once they are no longer needed.
    */
-  private emitGraph(w: ClassWriter, g: Graph, inputs: Val[], scope: Scope, mult: number, ownsInputs: boolean, shapes = true): Val[] {
+  private emitGraph(w: ClassWriter, g: Graph, inputs: Val[], scope: Scope, mult: number, ownsInputs: boolean, shapes = true, prefix = ''): Val[] {
     const lastUse = new Map<number, number>();
     g.nodes.forEach((n, i) => {
       if (n.kind !== 'input') for (const id of n.inputs) lastUse.set(id, i);
@@ -449,6 +487,8 @@ class Exporter {
 
     g.nodes.forEach((node, i) => {
       if (node.kind === 'input') return;
+      // build.ts's node path, relative to the class being written: the key of the checkpoint's layers.
+      const path = prefix ? `${prefix}/${node.id}` : String(node.id);
       const get = (id: number): Val => {
         const v = vals.get(id);
         if (!v) throw new ExportFailure(`internal: node ${node.id} uses node ${id}, which has no value`, node.range, node.uri);
@@ -488,11 +528,13 @@ class Exporter {
       if (node.kind === 'group') {
         const ins = node.inputs.map((_, k) => convertIn(k, null));
         const outVar = alloc(canReuse ? get(firstIn).v : undefined);
-        out = this.emitGroup(w, node, ins, outVar, scope, mult, shapes);
+        out = this.emitGroup(w, node, ins, outVar, scope, mult, shapes, path);
       } else {
         const ins = node.inputs.map((_, k) => convertIn(k, this.required(node, node.inputs.map(get), k)));
         const outVar = alloc(canReuse ? ins[0].v : undefined);
+        this.layerPath = path;
         out = this.emitLayer(w, node, ins, outVar, scope, mult, shapes);
+        if (this.options.weightsFile !== undefined) out = { ...out, perm: this.permAfter(node, ins) };
       }
       owned.add(out.v);
       vals.set(node.id, out);
@@ -502,6 +544,29 @@ class Exporter {
       if (!v) throw new ExportFailure('internal: an output has no value', g.nodes[0]?.range ?? this.analysis.file.range);
       return v;
     });
+  }
+
+  /**
+   * With weights: the feature order of a layer's output (weights.ts). An
+   * image flatten starts a permutation; it passes through elementwise
+   * layers and concat; a use that would hide it from the weights is refused.
+   */
+  private permAfter(node: LayerNode, ins: Val[]): readonly number[] | undefined {
+    const x = ins[0];
+    if (node.op === 'flatten') {
+      // Flattening a vector keeps its order (and its permutation, if it has one).
+      if (!x || x.layout !== 'first' || !hasLayout(x.shape)) return x?.perm;
+      const dims = x.shape.dims.map((d) => d.value);
+      if (dims.some((d) => d === undefined)) return undefined;
+      const n = dims as number[];
+      return channelsFirstFlattenPerm(n.slice(0, -1), n[n.length - 1]);
+    }
+    try {
+      return outputPerm(node, ins.map((i) => ({ perm: i.perm, size: i.shape.dims.length === 1 ? i.shape.dims[0].value : undefined })));
+    } catch (why) {
+      if (typeof why === 'string') this.fail(node, `the trained weights cannot follow: ${why}`);
+      throw why;
+    }
   }
 
   private convert(w: ClassWriter, val: Val, layout: Layout, inPlace: boolean, name?: string): Val {
@@ -529,7 +594,7 @@ class Exporter {
     return 'last';
   }
 
-  private emitGroup(w: ClassWriter, node: GroupNode, ins: Val[], outVar: string, scope: Scope, mult: number, shapes: boolean): Val {
+  private emitGroup(w: ClassWriter, node: GroupNode, ins: Val[], outVar: string, scope: Scope, mult: number, shapes: boolean, path = ''): Val {
     const inline = node.runs.some((r) => usesObjects(r.body));
     let x = ins[0];
     const extra = ins.slice(1);
@@ -538,9 +603,9 @@ class Exporter {
       // Bodies that use layer objects are emitted in place, as the runtime expands them, so a
       // shared module stays one attribute of the caller.
       w.body.push(`# ${label}${node.repeat > 1 ? ` * ${node.repeat}` : ''} (${this.where(node.range, node.uri)}), inlined: it uses layer objects`);
-      for (const run of node.runs) {
+      for (const [r, run] of node.runs.entries()) {
         for (let k = 0; k < run.count; k++) {
-          const outs = this.emitGraph(w, run.body, [x, ...extra], { parent: scope, objects: new Map() }, mult, false, shapes);
+          const outs = this.emitGraph(w, run.body, [x, ...extra], { parent: scope, objects: new Map() }, mult, false, shapes, `${path}/${r}#${k}`);
           x = outs[0];
         }
       }
@@ -553,6 +618,7 @@ class Exporter {
       const make = cls.call;
       const attrBase = pyIdent(label) + (repeated ? 's' : '');
       const attr = w.attr(attrBase, true);
+      w.tree.entries.push({ kind: 'child', path, run: r, attr: attr.slice('self.'.length), count: run.count, repeated, tree: cls.tree });
       const source = `${this.where(node.range, node.uri)}: ${label}${node.repeat > 1 ? ` * ${node.repeat}` : ''}`;
       const inVar = x.v;
       const target = r === node.runs.length - 1 ? outVar : w.newVar();
@@ -583,7 +649,7 @@ class Exporter {
    * as parameters, `DownBlock(64, 128)`; the call is a marker that
    * `resolveCalls` rewrites once every instantiation is known.
    */
-  private blockClass(node: GroupNode, body: Graph, ins: Val[], repeated: boolean, mult: number): { call: string; out: Val } {
+  private blockClass(node: GroupNode, body: Graph, ins: Val[], repeated: boolean, mult: number): { call: string; out: Val; tree: ModuleTree } {
     const w = new ClassWriter();
     const ports: Val[] = [];
     const params: string[] = [];
@@ -592,7 +658,10 @@ class Exporter {
       const v = w.newVar(n.name);
       params[n.port] = v;
       const given = ins[n.port];
-      ports[n.port] = { v, layout: given?.layout ?? 'last', shape: n.shape };
+      ports[n.port] = { v, layout: given?.layout ?? 'last', shape: n.shape, perm: given?.perm };
+      if (given?.perm !== undefined && repeated) {
+        throw new ExportFailure(`cannot carry trained weights into ${node.label} (${this.where(node.range, node.uri)}): its input is an image flattened in PyTorch's [C, H, W] order, which a repeated block cannot follow`, node.range, node.uri);
+      }
     }
     const [out0] = this.emitGraph(w, body, ports, { objects: new Map() }, mult, true, false);
     // A repeated block feeds itself: hand its output back in the layout it takes.
@@ -616,7 +685,7 @@ class Exporter {
       this.templates.set(`${label}\u0003${key}`, t);
     }
     t.insts.push(values);
-    return { call: `\u0001${t.index}\u0001(${values.join(', ')})`, out };
+    return { call: `\u0001${t.index}\u0001(${values.join(', ')})`, out, tree: w.tree };
   }
 
   // ---------------------------------------------------------------- layers
@@ -660,17 +729,22 @@ class Exporter {
       w.inits.push(`${attr} = ${expr}  # ${this.where(node.range, node.uri)}: ${node.label}`);
       return attr;
     };
+    /** Notes which attribute holds this node's weights (weights.ts); every application of a shared one. */
+    const recorded = (attr: string, expr: string): string => {
+      w.tree.entries.push({ kind: 'module', path: this.layerPath, node, attr: attr.slice('self.'.length), inPerm: x?.perm, cls: expr.slice(0, expr.indexOf('(')) });
+      return attr;
+    };
     /** The module of a layer object (created on its first application), or a fresh one. */
     const objectModule = (prefix: string, expr: string): string => {
-      if (node.object === undefined) return module(prefix, expr);
+      if (node.object === undefined) return recorded(module(prefix, expr), expr);
       const found = lookup(scope, node.object);
       if (found && (node.sharedWith !== undefined || found.unapplied)) {
         found.unapplied = false;
-        return found.attr;
+        return recorded(found.attr, expr);
       }
       const attr = module(prefix, expr, node.object);
       scope.objects.set(node.object, { attr, unapplied: false });
-      return attr;
+      return recorded(attr, expr);
     };
     let layout: Layout = x?.layout ?? 'last';
     const outLayoutOfInput = () => (hasLayout(node.shape) && hasLayout(inShape) ? x.layout : 'last');
@@ -955,6 +1029,7 @@ class Exporter {
         let bias = '';
         if (a.bias === true) {
           const b = w.attr('unembed_bias');
+          recorded(b, 'nn.Parameter()');
           w.inits.push(`${b} = nn.Parameter(torch.zeros(${ref.args.vocab}))  # ${this.where(node.range, node.uri)}: ${node.label}`);
           bias = `, ${b}`;
         }
@@ -973,6 +1048,14 @@ class Exporter {
           this.helpers.add('SinusoidalPositional');
           attr = objectModule('pos', `SinusoidalPositional(${maxlen})`);
         }
+        step((v) => `${attr}(${v})`);
+        layout = 'last';
+        break;
+      }
+      case 'sinusoidal': {
+        this.helpers.add('SinusoidalEmbedding');
+        const period = typeof a.max_period === 'number' && a.max_period !== SINUSOIDAL_MAX_PERIOD ? `, max_period=${pyFloat(a.max_period)}` : '';
+        const attr = objectModule('sinusoidal', `SinusoidalEmbedding(${a.dim}${period})`);
         step((v) => `${attr}(${v})`);
         layout = 'last';
         break;
@@ -1007,6 +1090,17 @@ class Exporter {
       case 'lstm':
       case 'gru': {
         const units = Number(a.units);
+        // With trained weights, a GRU must compute as TensorFlow.js's (reset gate before the recurrent product).
+        const kerasGru = node.op === 'gru' && this.options.weightsFile !== undefined;
+        if (kerasGru) {
+          this.helpers.add('KerasGRU');
+          const attr = objectModule('gru', `KerasGRU(${chan(inShape)}, ${units})`);
+          this.note(node, "written as KerasGRU (TensorFlow.js's reset-gate placement) so that the trained weights carry over; nn.GRU places the reset gate after the recurrent product", 0, mult);
+          if (a.return_sequences === true) step((v) => `${attr}(${v})[0]`);
+          else step((v) => `${attr}(${v})[0][:, -1]  # the last step only`);
+          layout = 'last';
+          break;
+        }
         const cls = { rnn: 'nn.RNN', lstm: 'nn.LSTM', gru: 'nn.GRU' }[node.op];
         const gates = { rnn: 1, lstm: 4, gru: 3 }[node.op];
         const attr = objectModule(node.op, `${cls}(${chan(inShape)}, ${units}, batch_first=True)`);
@@ -1077,7 +1171,7 @@ class Exporter {
     const demo = this.options.demoDim ?? DEMO_DIM;
     const symbols = [...new Set(models.flatMap((m) => m.symbols))].sort();
     // The demo's own names and the classes' must not be shadowed by a dimension or an input.
-    const reserved = new Set(['model', 'out', 'trainable', 'math', ...this.classNames]);
+    const reserved = new Set(['model', 'out', 'trainable', 'math', 'weights_file', 'array', 'json', 'os', 'sys', ...this.classNames]);
     const inputNames = new Set(models.flatMap((m) => m.inputs.map((i) => pyIdent(i.name))));
     const symVar = new Map(symbols.map((s) => [s, reserved.has(pyIdent(s)) || inputNames.has(pyIdent(s)) ? `${pyIdent(s)}_dim` : pyIdent(s)]));
     const lines = ['if __name__ == "__main__":', '    torch.manual_seed(0)'];
@@ -1088,6 +1182,15 @@ class Exporter {
       lines.push(
         '',
         `    model = ${this.classFor(m)}()`,
+        // The weights file holds one model's weights: the one asked for, or the only one.
+        ...(this.options.weightsFile !== undefined && (models.length === 1 || m.name === this.options.model)
+          ? [
+              `    weights_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), ${JSON.stringify(this.options.weightsFile)})`,
+              '    if os.path.exists(weights_file):',
+              '        load_nnmodel_weights(model, weights_file)',
+              `        print(f"${m.name}: loaded the trained weights of {weights_file}")`,
+            ]
+          : []),
         `    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)`,
         `    print(f"${m.name}: {trainable:,} trainable parameters")`,
       );
@@ -1146,10 +1249,12 @@ const POSITIONAL: Record<string, string[]> = {
   MultiHeadAttention: ['dim', 'heads'],
   LearnedPositional: ['maxlen', 'dim'],
   SinusoidalPositional: ['maxlen'],
+  SinusoidalEmbedding: ['dim'],
   ClsToken: ['dim'],
   RNN: ['input_size', 'hidden_size'],
   LSTM: ['input_size', 'hidden_size'],
   GRU: ['input_size', 'hidden_size'],
+  KerasGRU: ['input_size', 'hidden_size'],
   RandomCrop: ['height', 'width'],
   zeros: ['size'],
   range: ['count'],
@@ -1271,6 +1376,14 @@ function layoutText(shape: Shape, layout: Layout): string {
   if (r === 3) return layout === 'first' ? '[B, C, H, W]' : '[B, H, W, C]';
   if (r === 2) return layout === 'first' ? '[B, C, L]' : '[B, L, C]';
   return `[B, ${shape.dims.map(() => '_').join(', ')}]`;
+}
+
+/** Whether an output of the graph is a softmax (the layer, or an activation = softmax). */
+function endsInSoftmax(g: Graph): boolean {
+  return g.outputs.some((id) => {
+    const n = g.nodes.find((x) => x.id === id);
+    return n?.kind === 'layer' && (n.op === 'softmax' || n.args.activation === 'softmax');
+  });
 }
 
 /** The smallest embedding vocabulary in the graph (2 without one): token ids below it are valid inputs. */

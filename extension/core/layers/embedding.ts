@@ -1,13 +1,15 @@
 /**
- * Token and position layers: `embedding`, `unembed`, `positional`, `cls_token`.
+ * Token and position layers: `embedding`, `unembed`, `positional`,
+ * `sinusoidal`, `cls_token`.
  *
- * The three layers tfjs lacks (`unembed`, `positional`, `cls_token`) are
- * custom `tf.layers.Layer` subclasses. Layer files may not import tfjs at run
- * time, so the classes are made by a factory from the `tf` module the runtime
- * passes in, once per module, and registered for serialisation.
+ * The four layers tfjs lacks (`unembed`, `positional`, `sinusoidal`,
+ * `cls_token`) are custom `tf.layers.Layer` subclasses. Layer files may not
+ * import tfjs at run time, so the classes are made by a factory from the `tf`
+ * module the runtime passes in, once per module, and registered for
+ * serialisation.
  */
 import type { LayerVariable, Shape as TfShape, Tensor } from '@tensorflow/tfjs';
-import { Sym, product, shapeToString } from '../analysis/sym';
+import { Sym, product, shapeToString, type Shape } from '../analysis/sym';
 import { plainMatMul } from './attention';
 import type { ArgValue, LayerContext, LayerRef, LayerSpec, Tf, TfjsContext, WeightSpec } from './types';
 
@@ -19,6 +21,10 @@ type Kwargs = Record<string, unknown>;
 type TfLayer = InstanceType<Tf['layers']['Layer']>;
 type UnembedArgs = LayerArgs & { embeddingLayer: TfLayer; vocab: number; useBias: boolean };
 type PositionalArgs = LayerArgs & { kind: 'sinusoidal' | 'learned'; maxlen: number; seed: number };
+type SinusoidalArgs = LayerArgs & { dim: number; maxPeriod: number };
+
+/** `max_period` of `sinusoidal` when not given: the 10 000 of the Transformer and DDPM. */
+export const SINUSOIDAL_MAX_PERIOD = 10000;
 
 function int(v: ArgValue | undefined): number {
   return v as number;
@@ -108,6 +114,7 @@ export interface UnembedLayer extends TfLayer {
 interface TokenClasses {
   Unembed: new (args: UnembedArgs) => UnembedLayer;
   Positional: new (args: PositionalArgs) => TfLayer;
+  Sinusoidal: new (args: SinusoidalArgs) => TfLayer;
   ClsToken: new (args: LayerArgs) => TfLayer;
 }
 
@@ -232,6 +239,41 @@ export function tokenLayerClasses(tf: Tf): TokenClasses {
     }
   }
 
+  class Sinusoidal extends tf.layers.Layer {
+    static className = 'NnmodelSinusoidal';
+    private readonly dim: number;
+    private readonly maxPeriod: number;
+
+    constructor(args: SinusoidalArgs) {
+      super(args);
+      this.dim = args.dim;
+      this.maxPeriod = args.maxPeriod;
+    }
+
+    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape {
+      const s = single(inputShape);
+      return [...s.slice(0, -1), this.dim];
+    }
+
+    override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+      void kwargs;
+      return tf.tidy(() => {
+        // A step arrives as int32 (`t: int[1]`): it is a value here, not a token id.
+        const x = tf.cast(one(inputs), 'float32');
+        const freq = sinusoidalFrequencies(this.dim, this.maxPeriod);
+        // [..., 1] · [dim/2] broadcasts to [..., dim/2]: every value times every frequency.
+        const angle = tf.mul(x, tf.tensor1d(freq));
+        // sin and cos of the same angles, not sin(angle + π/2): adding π/2 to a
+        // large float32 angle (t up to 1000) would round it and move the cosines.
+        return tf.concat([tf.sin(angle), tf.cos(angle)], -1);
+      });
+    }
+
+    override getConfig() {
+      return { ...super.getConfig(), dim: this.dim, maxPeriod: this.maxPeriod };
+    }
+  }
+
   class ClsToken extends tf.layers.Layer {
     static className = 'NnmodelClsToken';
     private token: LayerVariable | null = null;
@@ -262,8 +304,9 @@ export function tokenLayerClasses(tf: Tf): TokenClasses {
   }
 
   tf.serialization.registerClass(Positional);
+  tf.serialization.registerClass(Sinusoidal);
   tf.serialization.registerClass(ClsToken);
-  const classes: TokenClasses = { Unembed, Positional, ClsToken };
+  const classes: TokenClasses = { Unembed, Positional, Sinusoidal, ClsToken };
   classCache.set(tf, classes);
   return classes;
 }
@@ -284,6 +327,19 @@ export function sinusoidalTable(tf: Tf, seq: number, d: number): Tensor {
     const pos = tf.reshape(tf.range(0, seq, 1, 'float32'), [seq, 1]);
     return tf.sin(tf.add(tf.mul(pos, tf.tensor2d(freq, [1, d])), tf.tensor2d(phase, [1, d])));
   });
+}
+
+/**
+ * The frequencies of `sinusoidal(dim, max_period)`, float32:
+ * ω_i = max_period^(−i/h) for i = 0 … h − 1, h = dim/2, from 1 down to
+ * max_period^(−(h−1)/h). Computed in doubles and rounded once, as the PyTorch
+ * export does, so both runtimes multiply by the same numbers.
+ */
+export function sinusoidalFrequencies(dim: number, maxPeriod: number): Float32Array {
+  const half = Math.floor(dim / 2);
+  const freq = new Float32Array(half);
+  for (let i = 0; i < half; i++) freq[i] = Math.pow(maxPeriod, -i / half);
+  return freq;
 }
 
 // ------------------------------------------------------------------ unembed
@@ -446,6 +502,88 @@ export const positional: LayerSpec = {
     });
   },
 };
+
+// ------------------------------------------------------------------ sinusoidal
+
+export const sinusoidal: LayerSpec = {
+  name: 'sinusoidal',
+  category: 'embedding',
+  summary: 'Sine/cosine features of a value, such as a diffusion step t: [..., 1] → [..., dim].',
+  doc: [
+    '**sinusoidal(dim, max_period=10000)** — turns a number `t` (a diffusion step, a time, a noise',
+    'level) into `dim` sine and cosine waves of `t`, the *timestep embedding* of DDPM and the',
+    'frequencies of the Transformer\'s position encoding. With `h = dim / 2`:',
+    '',
+    '`out = [sin(t·ω_0), …, sin(t·ω_{h−1}), cos(t·ω_0), …, cos(t·ω_{h−1})]`, `ω_i = max_period^(−i/h)`',
+    '',
+    'Sines first, then cosines. ω goes from 1 (a period of 2π) down to `max_period^(−(h−1)/h)`,',
+    'so near steps differ in the fast waves and far ones in the slow waves.',
+    'Usually followed by `dense → silu → dense`, which learns what to make of it.',
+    '',
+    '- input: `[..., 1]`: one value per position, real or integer (`t: int[1]` is a value here, not a token id)',
+    '- output: `[..., dim]` (the last axis of size 1 becomes `dim`)',
+    '- `dim` must be even (half sines, half cosines)',
+    '- parameters: none',
+    '- MACs: 0 (a multiplication and a sine or cosine per output value: elementwise, not counted)',
+    '',
+    'DDPM\'s own code divides by `h − 1` instead of `h` (slightly faster waves; diffusers\'',
+    '`downscale_freq_shift = 1`); this layer uses `h`, as *Attention Is All You Need* and',
+    '`positional(sinusoidal)`. The shapes and counts are the same.',
+  ].join('\n'),
+  args: [
+    { name: 'dim', type: 'int', doc: 'Number of features: dim/2 sines and dim/2 cosines (even).', min: 2 },
+    {
+      name: 'max_period',
+      type: 'number',
+      doc: `Sets the slowest wave: ω_i = max_period^(−i/(dim/2)) (${SINUSOIDAL_MAX_PERIOD} as DDPM and the Transformer).`,
+      default: SINUSOIDAL_MAX_PERIOD,
+      min: 1,
+    },
+  ],
+  inputKind: 'any',
+  inputRank: { min: 1 },
+  outputShape(ctx) {
+    const x = ctx.inputs[0];
+    const dim = requirePositive(ctx, 'dim');
+    if (dim % 2 !== 0) {
+      const fits = dim > 2 ? `${dim - 1} or ${dim + 1}` : `${dim + 1}`;
+      ctx.fail('arg.range', `sinusoidal's dim must be even (dim/2 sines and dim/2 cosines), got ${dim}; use ${fits}`, 'dim');
+    }
+    const last = x.dims[x.dims.length - 1];
+    // A symbolic last axis may or may not be 1: only the number 1 is certainly one value per position.
+    if (!last.equals(1)) {
+      ctx.fail(
+        'shape.mismatch',
+        `sinusoidal encodes one value per position: its input's last axis must be 1 (as in t: int[1]), but the input is ${shapeToString(x)}; ` +
+          eachValueHint(x),
+      );
+    }
+    return { dims: [...x.dims.slice(0, -1), Sym.of(dim)] };
+  },
+  weights() {
+    return [];
+  },
+  macs() {
+    return Sym.ZERO;
+  },
+  tfjs(ctx) {
+    const { Sinusoidal } = tokenLayerClasses(ctx.tf);
+    const maxPeriod = ctx.args.max_period;
+    return new Sinusoidal({
+      name: ctx.name,
+      dim: int(ctx.args.dim),
+      maxPeriod: typeof maxPeriod === 'number' ? maxPeriod : SINUSOIDAL_MAX_PERIOD,
+    });
+  },
+};
+
+/** How to give every value of `x` its own axis of size 1: a `reshape` when at most one size is symbolic. */
+function eachValueHint(x: Shape): string {
+  const symbolic = x.dims.filter((d) => !d.isConst()).length;
+  if (symbolic > 1) return 'to encode each value, reshape it so that every value has an axis of size 1 of its own';
+  const sizes = x.dims.map((d) => (d.isConst() ? String(d.value) : '-1'));
+  return `to encode each value, reshape first: -> reshape([${[...sizes, '1'].join(', ')}])`;
+}
 
 // ------------------------------------------------------------------ cls_token
 
