@@ -27,6 +27,7 @@ import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
 import { startTrainingBackend } from '../core/runtime/kernels';
 import {
   evaluateModel,
+  inputShapes,
   outputKind,
   symbolicDimsFor,
   trainModel,
@@ -107,9 +108,11 @@ export async function prepareJob(req: JobRequest, cancelled?: () => boolean): Pr
     fs: nodeDataFs(),
     loss: train.config.loss,
     cancelled,
+    // A two-input (encoder-decoder) model gets `sequences` as teacher-forcing pairs.
+    inputs: info.inputs.length,
   });
   const seed = req.seed ?? 1;
-  const built = buildModel(tf, info, { seed, symbolicDims: symbolicDimsFor(info, data.exampleShape) });
+  const built = buildModel(tf, info, { seed, symbolicDims: symbolicDimsFor(info, inputShapes(data)) });
   return { analysis, info, train, data, built, dir: checkpointDir(file, info.name, req.checkpointFolder), seed };
 }
 

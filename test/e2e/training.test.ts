@@ -232,3 +232,51 @@ e2eTest('the small GPT lowers its loss on a text file; the attention view and Ge
   );
   assert.match(text, /^Little lamp[\s\S]{40,}/);
 });
+
+e2eTest('Train Model on the encoder-decoder TinyTransformer: two inputs by teacher forcing, val accuracy > 0.9, the attention view on both inputs', {
+  files: {
+    '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2),
+    // The example as shipped: its train section reverses sequences of 8 tokens.
+    'transformer.nnmodel': readFileSync(join(env.repo, 'examples/transformer.nnmodel'), 'utf8'),
+  },
+  timeout: 900_000,
+}, async (wb, t) => {
+  const frame = await openTrainingTab(wb, 'transformer.nnmodel');
+  await wb.runCommand('nnmodel: Train Model');
+  const rows = await wb.step('three epochs', () =>
+    poll('3 epochs in the table and the run done', async () => {
+      const r = await epochRows(frame);
+      const s = await status(frame).getAttribute('data-status');
+      if (s === 'failed') throw new Error(`the run failed: ${await status(frame).innerText()}`);
+      return r.length === 3 && s === 'completed' ? r : undefined;
+    }, { timeout: 780_000, interval: 2000, seen: async () => `${await status(frame).innerText()} | ${await wb.notificationText()}` }),
+  );
+  t.diagnostic(`epochs: ${rows.map((r) => JSON.stringify(r)).join('; ')}`);
+  assert.equal(await frame.locator('.nn-training-where').getAttribute('data-where'), 'worker', 'the encoder-decoder trains in the worker');
+  const acc = Number(rows[2].val_accuracy);
+  assert.ok(acc > 0.9, `val accuracy per position after 3 epochs: ${JSON.stringify(rows[2])}`);
+  assert.equal(checkpointEpoch(wb, '.nnmodel/transformer/TinyTransformer/model.json'), 3);
+  // The attention view feeds the trained model both inputs (ids typed in two boxes) and draws every layer.
+  await frame.locator('vscode-tab-header[data-tab="attention"]').click();
+  const boxes = frame.locator('#nn-panel-attention input.nn-attn-text');
+  await wb.step('attention view with two inputs', () =>
+    poll('a box per input and heatmaps for 2 encoder + 2×2 decoder attention layers', async () => (await boxes.count()) === 2 && (await frame.locator('#nn-panel-attention section.nn-attn-layer').count()) === 6, {
+      timeout: 60_000,
+      seen: async () => frame.locator('#nn-panel-attention').innerText(),
+    }),
+  );
+  // Decode: the decoder's box gets the start token and the model's own answer; the trained model reverses the source.
+  const source = (await boxes.nth(0).inputValue()).trim().split(/\s+/);
+  await frame.locator('#nn-panel-attention button.nn-attn-decode').click();
+  const answer = await wb.step('decoded answer', () =>
+    poll('the answer after Decode', async () => /^answer: ([\d ]+)$/.exec(await frame.locator('#nn-panel-attention .nn-attn-answer').innerText())?.[1].split(' '), {
+      timeout: 30_000,
+      seen: () => frame.locator('#nn-panel-attention .nn-attn-answer').innerText(),
+    }),
+  );
+  t.diagnostic(`source ${source.join(' ')} → answer ${answer.join(' ')}`);
+  const reversed = [...source].reverse();
+  assert.equal(answer.length, source.length);
+  assert.ok(answer.filter((tok, i) => tok === reversed[i]).length >= source.length - 1, `answer ${answer.join(' ')} for ${source.join(' ')}`);
+  assert.equal(await boxes.nth(1).inputValue(), ['0', ...answer.slice(0, -1)].join(' '));
+});

@@ -106,12 +106,18 @@ def vit_small():
 
 class EncoderDecoder(nn.Module):
     """Vaswani et al. 2017: post-norm layers, ReLU feed-forward, sinusoidal
-    positions, one embedding shared by source, target and the output projection."""
+    positions, one embedding shared by source, target and the output projection.
+    `learned_maxlen`: a learned position table of that many rows per stream
+    instead of the sinusoids (TinyTransformer)."""
 
-    def __init__(self, vocab, dim, heads, ff, layers):
+    def __init__(self, vocab, dim, heads, ff, layers, learned_maxlen=None):
         super().__init__()
         self.dim = dim
         self.emb = nn.Embedding(vocab, dim)
+        self.learned = learned_maxlen is not None
+        if self.learned:
+            self.src_pos = nn.Parameter(torch.zeros(learned_maxlen, dim))
+            self.tgt_pos = nn.Parameter(torch.zeros(learned_maxlen, dim))
         enc = nn.TransformerEncoderLayer(dim, heads, ff, dropout=0.1, batch_first=True)
         dec = nn.TransformerDecoderLayer(dim, heads, ff, dropout=0.1, batch_first=True)
         # No final norm after either stack: the paper's post-norm layers end in one.
@@ -129,9 +135,11 @@ class EncoderDecoder(nn.Module):
         return pe
 
     def forward(self, src, tgt):
-        memory = self.encoder(self.emb(src) + self.positions(src.shape[1]))
-        t = tgt.shape[1]
-        h = self.decoder(self.emb(tgt) + self.positions(t), memory, tgt_mask=causal_mask(t))
+        s, t = src.shape[1], tgt.shape[1]
+        src_pos = self.src_pos[:s] if self.learned else self.positions(s)
+        tgt_pos = self.tgt_pos[:t] if self.learned else self.positions(t)
+        memory = self.encoder(self.emb(src) + src_pos)
+        h = self.decoder(self.emb(tgt) + tgt_pos, memory, tgt_mask=causal_mask(t))
         return torch.softmax(self.head(h), -1)
 
 
@@ -145,10 +153,11 @@ def transformer_base():
 
 def transformer_tiny():
     src, tgt = 16, 16
-    net = EncoderDecoder(16, 64, 4, 256, 2)
+    net = EncoderDecoder(16, 64, 4, 256, 2, learned_maxlen=64)
     return entry("transformer.nnmodel", "TinyTransformer", net,
                  [torch.zeros(1, src, dtype=torch.long), torch.zeros(1, tgt, dtype=torch.long)], ["tgt_len", 16],
-                 symbols={"src_len": src, "tgt_len": tgt}, notes="d 64, 4 heads, ff 256, 2+2 layers, vocabulary 16")
+                 symbols={"src_len": src, "tgt_len": tgt},
+                 notes="d 64, 4 heads, ff 256, 2+2 layers, vocabulary 16, learned positions (maxlen 64)")
 
 
 def figures():

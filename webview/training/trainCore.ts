@@ -13,7 +13,7 @@ import type { Tf } from '../../extension/core/layers/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { applyCheckpoint, encodeCheckpoint, type ModelJson } from '../../extension/core/runtime/checkpoint';
 import { registerTrainingKernels } from '../../extension/core/runtime/kernels';
-import { symbolicDimsFor, trainModel, type EpochLogs } from '../../extension/core/runtime/train';
+import { inputShapes, symbolicDimsFor, trainModel, type EpochLogs } from '../../extension/core/runtime/train';
 import { checkpointDataMeta, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
 import { disposeLayers } from '../host/session';
 
@@ -57,8 +57,9 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
     const info = reviveModel(msg.model);
     // Generating a built-in set takes a moment: let the page draw "starting" first.
     await io.yieldNow();
-    const data = datasetFromPayload(msg.data);
-    built = buildModel(tf, info, { seed: msg.seed, symbolicDims: symbolicDimsFor(info, data.exampleShape) });
+    // A two-input (encoder-decoder) model gets `sequences` as teacher-forcing pairs.
+    const data = datasetFromPayload(msg.data, info.inputs.length);
+    built = buildModel(tf, info, { seed: msg.seed, symbolicDims: symbolicDimsFor(info, inputShapes(data)) });
     let initialEpoch = 0;
     let previous: EpochLogs[] = [];
     if (msg.resume) {

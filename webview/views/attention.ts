@@ -6,16 +6,20 @@
  * hides are drawn hatched in a neutral colour, not as zeros. Hover shows
  * the weight; clicking a head draws it large with the tokens written out.
  * Cross-attention shows the query text against the context text; models
- * with two token inputs get a second text box.
+ * with two token inputs get a second text box; for an encoder-decoder over
+ * token ids (the `sequences` tasks) a Decode button fills it with the
+ * model's own greedy answer after the start token 0.
  *
  * DOM hooks (for tests): each layer is a `section.nn-attn-layer` with
  * `data-path`; each head a `canvas.nn-heatmap` with `data-layer` (index)
- * and `data-head`; the zoomed head is `canvas.nn-heatmap-zoom`.
+ * and `data-head`; the zoomed head is `canvas.nn-heatmap-zoom`; Decode is
+ * `button.nn-attn-decode`, the decoded answer `span.nn-attn-answer`.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
 import { idTokenizer, tokenizerFor, tokenizerFromSpec, type Tokenizer } from '../../extension/core/runtime/tokenizers';
 import { attentionLayers, attentionMaps, attentionSources, type AttentionMap } from '../probes/attention';
+import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
@@ -138,6 +142,47 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
   const maxLen = Math.min(MAX_TOKENS, maxSequenceLength(ctx.modelInfo.graph) ?? MAX_TOKENS);
   const sources = attentionSources(ctx.modelInfo.graph);
   let zoomed: { layer: number; head: number } | undefined;
+  addDecode();
+
+  /**
+   * An encoder-decoder over token ids (two token inputs, a `sequences`-sized
+   * vocabulary): a Decode button fills the decoder's box with the model's own
+   * answer for the source, written greedily after the start token 0 (how
+   * `train` feeds such a model, docs/language.md "Two inputs"), so a trained
+   * copy/reverse/sort model shows its cross-attention on its own output.
+   */
+  function addDecode(): void {
+    const tokenPlans = plans.filter((p) => p.kind === 'tokens');
+    if (plans.length !== 2 || tokenPlans.length !== 2 || values || tokenizer?.kind !== 'ids' || vocab === undefined) return;
+    const [srcPlan, tgtPlan] = tokenPlans;
+    const srcBox = boxes.get(srcPlan.port);
+    const tgtBox = boxes.get(tgtPlan.port);
+    if (!srcBox || !tgtBox) return;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'nn-attn-decode';
+    button.textContent = 'Decode';
+    button.title = `Fill '${tgtPlan.name}' with the model's answer for '${srcPlan.name}', written greedily after the start token 0`;
+    const answer = document.createElement('span');
+    answer.className = 'nn-attn-answer';
+    button.addEventListener('click', () => {
+      if (gen !== generation || ctx.signal.aborted) return;
+      const ids = tokenizer.encode(srcBox.value).map((i) => Math.min(i, vocab - 1));
+      const srcLen = srcPlan.shape[0] ?? Math.min(ids.length, maxLen);
+      if (ids.length < 1 || srcLen < 1) return;
+      try {
+        // The source as the heatmaps get it (cut or padded to the built length); as many answer tokens as were typed.
+        const decoded = greedyDecode(ctx.tf, ctx.model, fitTokens(ids, srcLen), 0, Math.min(ids.length, tgtPlan.shape[0] ?? maxLen));
+        tgtBox.value = decoded.decoderInput.join(' ');
+        texts.set(tgtPlan.port, tgtBox.value);
+        answer.textContent = `answer: ${decoded.answer.join(' ')}`;
+        run();
+      } catch (e) {
+        answer.textContent = `could not decode: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    });
+    tgtBox.parentElement?.append(button, answer);
+  }
 
   function run(): void {
     if (gen !== generation || ctx.signal.aborted) return;

@@ -6,7 +6,7 @@ import type { CallExpr, Expr, Range, SourceFile, TrainDecl } from '../syntax/ast
 import type { ArgValue } from '../layers/types';
 import { Sym, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest } from './suggest';
-import type { DataSource, Diagnostic, Fix, ModelInfo, TrainConfig, TrainInfo } from './types';
+import type { DataSource, Diagnostic, Fix, Graph, ModelInfo, TrainConfig, TrainInfo } from './types';
 
 type OptType = 'int' | 'number' | 'bool' | 'string' | 'ints' | readonly string[];
 
@@ -35,6 +35,13 @@ export interface DataSourceSpec {
   classes?: (o: Record<string, ArgValue>) => number | undefined;
   /** Labels are one class per position (next-token prediction), not one per example. */
   perPosition?: boolean;
+  /**
+   * Also feeds a model with two inputs (an encoder-decoder) by teacher
+   * forcing: the first input gets the source sequence, the second the start
+   * token `BOS` (id 0, reserved) followed by the answer shifted right, and
+   * the labels are the answer (runtime/data/synthetic.ts `sequencePairs`).
+   */
+  pairs?: boolean;
 }
 
 const samples: OptSpec = { name: 'samples', type: 'int', default: 6000, min: 10, max: 1_000_000, doc: 'number of examples to generate' };
@@ -59,7 +66,7 @@ export const DATA_SOURCES: readonly DataSourceSpec[] = [
   },
   {
     name: 'sequences',
-    doc: 'Token sequences for transformers: the target is the input copied, reversed or sorted.',
+    doc: 'Token sequences for transformers: the target is the input copied, reversed or sorted. A model with two inputs (encoder-decoder) gets the sequence as its first input and, by teacher forcing, the start token 0 followed by the answer shifted right as its second (tokens then 1 … vocab − 1).',
     path: false,
     options: [
       samples,
@@ -71,6 +78,7 @@ export const DATA_SOURCES: readonly DataSourceSpec[] = [
     example: (o) => ({ dims: [Sym.of(o.length as number)], isInt: true }),
     classes: (o) => o.vocab as number,
     perPosition: true,
+    pairs: true,
   },
   {
     name: 'waves',
@@ -168,8 +176,8 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
   // Each kept result has its own list of problems; these are copied into the file's list at every call.
   const errorsInto =
     (list: Diagnostic[]): Err =>
-    (code, message, range, fixes) =>
-      list.push({ code, severity: 'error', message, range, fixes });
+    (code, message, range, fixes, more) =>
+      list.push({ code, severity: 'error', message, range, fixes, ...more });
   const replace = (range: Range, options: string[]): Fix[] =>
     options.map((o, i) => ({ title: `Change to '${o}'`, edits: [{ range, newText: o }], preferred: i === 0 }));
 
@@ -206,7 +214,8 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
   return { trains, diagnostics };
 }
 
-type Err = (code: string, message: string, range: Range, fixes?: Fix[]) => void;
+/** Reports a problem: an error unless `more` says otherwise (`severity`, `related`). */
+type Err = (code: string, message: string, range: Range, fixes?: Fix[], more?: Partial<Pick<Diagnostic, 'severity' | 'related'>>) => void;
 
 function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) => Fix[]): TrainConfig {
   const config: TrainConfig = { ...DEFAULTS, optimizer: { ...DEFAULTS.optimizer }, metrics: [] };
@@ -409,13 +418,12 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   const entry = (k: string) => item.entries.find((e) => e.key.name === k);
   const dataAt = entry('data')?.value.range ?? item.name.range;
   const out = model.outputs[0]?.shape;
-  if (model.inputs.length !== 1 && config.data) {
-    err('train.inputs', `training feeds one input, but '${model.name}' has ${model.inputs.length}.`, dataAt);
-    return;
-  }
   const spec = config.data ? DATA_SOURCES.find((d) => d.name === config.data!.kind) : undefined;
+  if (model.inputs.length !== 1 && config.data) {
+    if (!checkTwoInputs(item, config, model, spec, dataAt, err)) return;
+  }
   const input = model.inputs[0]?.shape;
-  if (spec?.example && input && config.data) {
+  if (spec?.example && input && config.data && model.inputs.length === 1) {
     const ex = spec.example(config.data.options);
     const fits =
       ex.dims.length === input.dims.length && !!ex.isInt === !!input.isInt && ex.dims.every((d, i) => !input.dims[i].isConst() || input.dims[i].equals(d));
@@ -435,6 +443,8 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
     err('train.loss_output', `crossentropy compares a probability per class, but '${model.name}' gives ${shapeToString(out)}; use binary_crossentropy or mse, or end with dense(classes) -> softmax.`, lossAt);
     return;
   }
+  // Token ids beyond the embedding first: its fix (a smaller vocab) also mends the classes.
+  if (config.data?.kind === 'sequences' && checkVocab(item, config.data, model, dataAt, err)) return;
   const classes = spec?.classes && config.data ? spec.classes(config.data.options) : undefined;
   if (config.loss === 'crossentropy' && classes !== undefined && last !== undefined && last !== classes) {
     err('train.classes', `${config.data!.kind} has ${classes} classes, but '${model.name}' outputs ${last} values per prediction; end with dense(${classes}).`, dataAt);
@@ -452,4 +462,177 @@ function dataHint(kind: string, input: Shape): string {
     return ` Use shapes(size = ${input.dims[0].value}).`;
   }
   return '';
+}
+
+/** Where the option `name` of the `data:` call is written, if it is. */
+function dataOption(item: TrainDecl, name: string): Expr | undefined {
+  const v = item.entries.find((e) => e.key.name === 'data')?.value;
+  return v?.kind === 'call' ? v.args.find((a) => a.name?.name === name)?.value : undefined;
+}
+
+/** The smallest embedding table of `g` (blocks included): token ids must stay below it. */
+function smallestVocab(g: Graph): number | undefined {
+  let best: number | undefined;
+  for (const n of g.nodes) {
+    if (n.kind === 'layer' && n.op === 'embedding' && typeof n.args.vocab === 'number') best = Math.min(best ?? Infinity, n.args.vocab);
+    if (n.kind === 'group') {
+      for (const r of n.runs) {
+        const v = smallestVocab(r.body);
+        if (v !== undefined) best = Math.min(best ?? Infinity, v);
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * `sequences(vocab = V)` gives token ids up to V − 1 (one-input models and
+ * both inputs of an encoder-decoder, whose start token is id 0): every
+ * embedding the ids reach needs at least V rows. The fix lowers `vocab` to
+ * the table; raising the table is the other way, said in the message.
+ * True when it reported.
+ */
+function checkVocab(item: TrainDecl, data: DataSource, model: ModelInfo, dataAt: Range, err: Err): boolean {
+  const vocab = data.options.vocab;
+  const rows = smallestVocab(model.graph);
+  if (typeof vocab !== 'number' || rows === undefined || vocab <= rows) return false;
+  const written = dataOption(item, 'vocab');
+  const at = written?.range ?? dataAt;
+  err(
+    'train.vocab',
+    `sequences(vocab = ${vocab}) gives token ids up to ${vocab - 1}, but the smallest embedding of '${model.name}' has ${rows} rows; use vocab = ${rows} or an embedding of at least ${vocab} rows.`,
+    at,
+    written ? [{ title: `Change to vocab = ${rows}`, edits: [{ range: written.range, newText: String(rows) }], preferred: true }] : undefined,
+  );
+  return true;
+}
+
+/** The roles of the two inputs of an encoder-decoder, in input order. */
+const PAIR_ROLES = ['the source sequence', 'the start token followed by the answer shifted right (teacher forcing)'] as const;
+
+/**
+ * A model with several inputs: only a `pairs` source (sequences) feeds two,
+ * by order: the first input is the encoder's (the source), the second the
+ * decoder's. Checks both inputs' shapes, that the output has one prediction
+ * per decoder position (and follows the second input, not the first: the
+ * inputs swapped), and warns when the decoder's self-attention is not
+ * causal (it would read the answer it must predict). False when a problem
+ * makes later checks meaningless.
+ */
+function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, spec: DataSourceSpec | undefined, dataAt: Range, err: Err): boolean {
+  const data = config.data!;
+  const names = model.inputs.map((i) => `'${i.name}'`).join(', ');
+  const inputAt = (i: number, message: string) => ({ message, range: model.inputs[i].range, uri: model.uri });
+  if (model.inputs.length > 2) {
+    err('train.inputs', `training feeds one input, or two for an encoder-decoder (source and target), but '${model.name}' has ${model.inputs.length}: ${names}.`, dataAt);
+    return false;
+  }
+  if (!spec?.pairs) {
+    err(
+      'train.inputs',
+      `'${model.name}' takes two inputs (${names}), and only sequences(...) feeds two (the source, and the target by teacher forcing); ${data.kind} feeds one.`,
+      dataAt,
+    );
+    return false;
+  }
+  const ex = spec.example!(data.options);
+  let ok = true;
+  model.inputs.forEach((inp, i) => {
+    const shape = inp.shape;
+    const fits = ex.dims.length === shape.dims.length && !!ex.isInt === !!shape.isInt && ex.dims.every((d, k) => !shape.dims[k].isConst() || shape.dims[k].equals(d));
+    if (!fits) {
+      err(
+        'train.data_shape',
+        `${data.kind} feeds input ${i + 1} ('${inp.name}') ${PAIR_ROLES[i]} as ${shapeToString(ex)}, but it is declared ${shapeToString(shape)}.`,
+        dataAt,
+        undefined,
+        { related: [inputAt(i, `input '${inp.name}' is declared here`)] },
+      );
+      ok = false;
+    }
+  });
+  if (!ok) return false;
+  const out = model.outputs[0]?.shape;
+  if (!out) return false;
+  if (out.dims.length !== 2) {
+    err(
+      'train.data_shape',
+      `${data.kind} labels each of the ${ex.dims[0]} target positions with a token, but '${model.name}' outputs ${shapeToString(out)}; the decoder should end with one prediction per position, [${model.inputs[1].shape.dims[0]}, classes].`,
+      dataAt,
+    );
+    return false;
+  }
+  // By order: the output runs along the decoder's (second) input. Symbolic
+  // lengths tell when it runs along the first instead (inputs swapped).
+  const [first, second] = model.inputs.map((i) => i.shape.dims[0]);
+  const along = out.dims[0];
+  if (!first.isConst() && !second.isConst() && along.equals(first) && !along.equals(second)) {
+    err(
+      'train.input_order',
+      `'${model.name}' predicts one token per position of its first input '${model.inputs[0].name}' (${first}), but the first input is fed ${PAIR_ROLES[0]} and the second ('${model.inputs[1].name}') the decoder's input; declare the encoder's input first.`,
+      dataAt,
+      undefined,
+      { related: [inputAt(0, `fed ${PAIR_ROLES[0]}`), inputAt(1, `fed ${PAIR_ROLES[1]}`)] },
+    );
+    return false;
+  }
+  const leak = nonCausalAttention(model.graph, 2);
+  if (leak) {
+    err(
+      'train.decoder_not_causal',
+      `the decoder of '${model.name}' attends to its input '${model.inputs[1].name}' without \`causal = true\`: with teacher forcing it would read the answer it must predict (the next token is the next input), so training would teach nothing. Use attention(heads, causal = true) on the decoder's input.`,
+      dataAt,
+      undefined,
+      { severity: 'warning', related: [{ message: 'attention over the decoder input without causal = true', range: leak.range, uri: leak.uri ?? model.uri }] },
+    );
+  }
+  return true;
+}
+
+/**
+ * The first attention layer without a causal mask whose keys depend on the
+ * model's input number `port` (1-based): such a layer lets position t see
+ * that input's later positions. Dependence is traced from the inputs
+ * through layers, blocks and repeats (one bit per input).
+ */
+function nonCausalAttention(g: Graph, port: number): { range: Range; uri?: string } | undefined {
+  const bit = 1 << (port - 1);
+  const found: { range: Range; uri?: string }[] = [];
+  // Each body once per input taint: nested repeats would otherwise cost 2^depth passes.
+  const memo = new Map<Graph, Map<string, number[]>>();
+  const taints = (graph: Graph, inputTaint: readonly number[]): number[] => {
+    const key = inputTaint.join(',');
+    const known = memo.get(graph)?.get(key);
+    if (known) return known;
+    const t = new Map<number, number>();
+    for (const n of graph.nodes) {
+      if (n.kind === 'input') t.set(n.id, inputTaint[n.port] ?? 0);
+      else if (n.kind === 'layer') {
+        const ins = n.inputs.map((id) => t.get(id) ?? 0);
+        if (n.op === 'attention' && n.args.causal !== true) {
+          // Keys and values: the context (the last input) when there is one, else the queries' input.
+          const keys = ins.length > 1 ? ins[ins.length - 1] : (ins[0] ?? 0);
+          if (keys & bit) found.push({ range: n.range, uri: n.uri });
+        }
+        t.set(n.id, ins.reduce((a, b) => a | b, 0));
+      } else {
+        const ins = n.inputs.map((id) => t.get(id) ?? 0);
+        let x = ins[0] ?? 0;
+        for (const run of n.runs) {
+          // A repeat feeds its output back as the next copy's first input: twice reaches the fixed point of two bits.
+          for (let k = 0; k < Math.min(run.count, 2); k++) {
+            const outs = taints(run.body, [x, ...ins.slice(1)]);
+            x = outs.reduce((a, b) => a | b, 0);
+          }
+        }
+        t.set(n.id, x);
+      }
+    }
+    const outs = graph.outputs.map((id) => t.get(id) ?? 0);
+    if (!memo.has(graph)) memo.set(graph, new Map());
+    memo.get(graph)!.set(key, outs);
+    return outs;
+  };
+  taints(g, g.inputs.map((_, i) => 1 << i));
+  return found[0];
 }

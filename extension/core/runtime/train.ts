@@ -9,6 +9,11 @@
  * binary_crossentropy) gives probabilities; otherwise its outputs are
  * logits and the loss applies the softmax (sigmoid) itself, stably. Class
  * targets are ids (sparse), one per example or one per position.
+ *
+ * Several inputs: a model with two (an encoder-decoder) is fed
+ * `TrainData.xs` and `moreInputs` in its input order (`sequences` by
+ * teacher forcing, data/synthetic.ts `sequencePairs`); metrics count every
+ * position of the output, so `accuracy` is the share of tokens right.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Graph, GraphNode, ModelInfo, TrainConfig } from '../analysis/types';
@@ -32,6 +37,33 @@ export interface TrainData {
   targetShape: number[];
   /** Class names by id; empty for regression. */
   classes: string[];
+  /**
+   * The inputs after the first, in the model's input order, when the data
+   * feeds a model with several inputs (`xs` is then the first input's).
+   * `sequences` for an encoder-decoder model: the decoder's input.
+   */
+  moreInputs?: InputArrays[];
+  /** What the first input gets, for messages when there are several (`source sequence`); default `examples`. */
+  xName?: string;
+}
+
+/** The examples of one model input, laid out as `TrainData.xs`. */
+export interface InputArrays {
+  /** What it is, for messages: `decoder input: BOS + the answer shifted right`. */
+  name: string;
+  xs: Float32Array | Int32Array;
+  xDtype: 'float32' | 'int32';
+  exampleShape: number[];
+}
+
+/** Every input of `data`, in the model's input order. */
+export function inputArrays(data: TrainData): InputArrays[] {
+  return [{ name: data.xName ?? 'examples', xs: data.xs, xDtype: data.xDtype, exampleShape: data.exampleShape }, ...(data.moreInputs ?? [])];
+}
+
+/** The shape of one example of each input of `data` (for `symbolicDimsFor`). */
+export function inputShapes(data: TrainData): number[][] {
+  return inputArrays(data).map((i) => i.exampleShape);
 }
 
 /** Cancellation: the loop stops before the next batch once `cancelled` is true. */
@@ -117,19 +149,36 @@ export class TrainError extends Error {
   override name = 'TrainError';
 }
 
-/** Checks that `data` fits `model` (input shape, classes) and throws a TrainError saying what does not. */
+/**
+ * Checks that `data` fits `model` (number of inputs, each input's shape and
+ * dtype, classes, token ids against the embedding) and throws a TrainError
+ * saying what does not.
+ */
 export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data: TrainData, config: TrainConfig): void {
-  if (model.inputs.length !== 1) throw new TrainError(`training feeds one input, but '${info.name}' has ${model.inputs.length}.`);
-  const inShape = model.inputs[0].shape.slice(1);
-  const ex = data.exampleShape;
-  const fits = inShape.length === ex.length && inShape.every((d, i) => d === null || d === ex[i]);
-  if (!fits) {
-    throw new TrainError(`${data.source} gives examples of shape [${ex.join(', ')}], but '${info.name}' takes [${inShape.map((d) => d ?? '?').join(', ')}].`);
+  const given = inputArrays(data);
+  const names = info.inputs.map((i) => `'${i.name}'`).join(', ');
+  if (model.inputs.length !== given.length) {
+    if (given.length === 1) {
+      throw new TrainError(
+        `${data.source} feeds one input, but '${info.name}' has ${model.inputs.length} (${names})${model.inputs.length === 2 ? '; a model with two inputs (source, target) trains on sequences(...), by teacher forcing' : ''}.`,
+      );
+    }
+    throw new TrainError(`${data.source} feeds ${given.length} inputs, but '${info.name}' has ${model.inputs.length} (${names}).`);
   }
-  const wantInt = model.inputs[0].dtype === 'int32';
-  if (wantInt !== (data.xDtype === 'int32')) {
-    throw new TrainError(`${data.source} gives ${data.xDtype === 'int32' ? 'token ids' : 'numbers'}, but '${info.name}' takes ${wantInt ? 'token ids (int)' : 'numbers'}.`);
-  }
+  given.forEach((g, i) => {
+    // One input: the messages stay as they were; several: they name the input.
+    const which = given.length > 1 ? ` for input '${info.inputs[i]?.name ?? i + 1}' (the ${g.name})` : '';
+    const inShape = model.inputs[i].shape.slice(1);
+    const ex = g.exampleShape;
+    const fits = inShape.length === ex.length && inShape.every((d, k) => d === null || d === ex[k]);
+    if (!fits) {
+      throw new TrainError(`${data.source} gives examples of shape [${ex.join(', ')}]${which}, but '${info.name}' takes [${inShape.map((d) => d ?? '?').join(', ')}].`);
+    }
+    const wantInt = model.inputs[i].dtype === 'int32';
+    if (wantInt !== (g.xDtype === 'int32')) {
+      throw new TrainError(`${data.source} gives ${g.xDtype === 'int32' ? 'token ids' : 'numbers'}${which}, but '${info.name}' takes ${wantInt ? 'token ids (int)' : 'numbers'}.`);
+    }
+  });
   const outShape = model.outputs[0].shape.slice(1);
   if (config.loss === 'crossentropy') {
     const classes = outShape[outShape.length - 1];
@@ -150,13 +199,14 @@ export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data:
       throw new TrainError(`${data.source} gives targets of shape [${target.join(', ')}], but '${info.name}' outputs [${outShape.map((d) => d ?? '?').join(', ')}].`);
     }
   }
-  if (data.xDtype === 'int32') {
-    const vocab = smallestVocab(info.graph);
-    let max = 0;
-    for (let i = 0; i < data.xs.length; i++) if (data.xs[i] > max) max = data.xs[i];
-    if (vocab !== undefined && max >= vocab) {
-      throw new TrainError(`${data.source} has token ids up to ${max}, but the embedding of '${info.name}' has ${vocab} rows; raise its vocabulary to at least ${max + 1}.`);
-    }
+  const vocab = smallestVocab(info.graph);
+  let max = -1;
+  for (const g of given) {
+    if (g.xDtype !== 'int32') continue;
+    for (let i = 0; i < g.xs.length; i++) if (g.xs[i] > max) max = g.xs[i];
+  }
+  if (vocab !== undefined && max >= vocab) {
+    throw new TrainError(`${data.source} has token ids up to ${max}, but the embedding of '${info.name}' has ${vocab} rows; raise its vocabulary to at least ${max + 1}.`);
   }
 }
 
@@ -249,20 +299,26 @@ function predictionsPerExample(loss: TrainConfig['loss'], yPred: Tensor): number
   return loss === 'crossentropy' ? all / dims[dims.length - 1] : all;
 }
 
-/** Copies the examples at `idx[from..to)` into batch tensors. The caller disposes them. */
-export function batchTensors(tf: Tf, data: TrainData, idx: ArrayLike<number>, from: number, to: number): { x: Tensor; y: Tensor } {
+/**
+ * Copies the examples at `idx[from..to)` into batch tensors: `x` is one
+ * tensor for a one-input model and a list in the model's input order
+ * otherwise (what `model.apply` takes). The caller disposes them.
+ */
+export function batchTensors(tf: Tf, data: TrainData, idx: ArrayLike<number>, from: number, to: number): { x: Tensor | Tensor[]; y: Tensor } {
   const n = to - from;
-  const xSize = data.exampleShape.reduce((p, d) => p * d, 1);
-  const ySize = data.targetShape.reduce((p, d) => p * d, 1);
-  const xb = data.xDtype === 'int32' ? new Int32Array(n * xSize) : new Float32Array(n * xSize);
-  const yb = data.ys instanceof Int32Array ? new Int32Array(n * ySize) : new Float32Array(n * ySize);
-  for (let i = 0; i < n; i++) {
-    const k = idx[from + i];
-    xb.set(data.xs.subarray(k * xSize, (k + 1) * xSize), i * xSize);
-    yb.set(data.ys.subarray(k * ySize, (k + 1) * ySize), i * ySize);
-  }
+  const gather = (src: Float32Array | Int32Array, shape: readonly number[], int: boolean): Float32Array | Int32Array => {
+    const size = shape.reduce((p, d) => p * d, 1);
+    const out = int ? new Int32Array(n * size) : new Float32Array(n * size);
+    for (let i = 0; i < n; i++) {
+      const k = idx[from + i];
+      out.set(src.subarray(k * size, (k + 1) * size), i * size);
+    }
+    return out;
+  };
+  const xs = inputArrays(data).map((g) => tf.tensor(gather(g.xs, g.exampleShape, g.xDtype === 'int32'), [n, ...g.exampleShape], g.xDtype));
+  const yb = gather(data.ys, data.targetShape, data.ys instanceof Int32Array);
   return {
-    x: tf.tensor(xb, [n, ...data.exampleShape], data.xDtype),
+    x: xs.length === 1 ? xs[0] : xs,
     y: tf.tensor(yb, [n, ...data.targetShape], yb instanceof Int32Array ? 'int32' : 'float32'),
   };
 }
@@ -389,7 +445,7 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
         )!;
         const loss = (await lossTensor.data())[0];
         const ms = metricTensor ? await metricTensor.data() : undefined;
-        tf.dispose([x, y, lossTensor, ...(metricTensor ? [metricTensor] : [])]);
+        tf.dispose([...[x].flat(), y, lossTensor, ...(metricTensor ? [metricTensor] : [])]);
         if (!Number.isFinite(loss)) {
           throw new TrainError(`the loss became ${loss} in epoch ${e + 1}, batch ${b + 1}; lower the learning rate (optimizer: adam(lr = ...)).`);
         }
@@ -434,14 +490,17 @@ export function formatEpoch(l: EpochLogs): string {
  * Values for the model's symbolic dimensions from one example's shape
  * (`input tokens: int[seq]` with windows of 64 gives `seq = 64`), keeping
  * only those the parameter count needs: the others stay flexible in the
- * built model, so generation can feed shorter prompts.
+ * built model, so generation can feed shorter prompts. `shapes` is the
+ * first input's example shape, or one per input (`inputShapes`).
  */
-export function symbolicDimsFor(info: ModelInfo, exampleShape: readonly number[]): Record<string, number> {
+export function symbolicDimsFor(info: ModelInfo, shapes: readonly number[] | readonly (readonly number[])[]): Record<string, number> {
+  const perInput = (shapes.length > 0 && Array.isArray(shapes[0]) ? shapes : [shapes]) as readonly (readonly number[])[];
   const bound: Record<string, number> = {};
-  const input = info.inputs[0]?.shape;
-  input?.dims.forEach((d, i) => {
-    const atoms = d.atoms();
-    if (!d.isConst() && atoms.length === 1 && d.toString() === atoms[0] && exampleShape[i] !== undefined) bound[atoms[0]] = exampleShape[i];
+  perInput.forEach((exampleShape, k) => {
+    info.inputs[k]?.shape.dims.forEach((d, i) => {
+      const atoms = d.atoms();
+      if (!d.isConst() && atoms.length === 1 && d.toString() === atoms[0] && exampleShape[i] !== undefined) bound[atoms[0]] ??= exampleShape[i];
+    });
   });
   const out: Record<string, number> = {};
   for (const a of info.params.total.atoms()) {

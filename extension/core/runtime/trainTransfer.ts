@@ -47,9 +47,13 @@ function typed(bytes: Uint8Array, dtype: 'float32' | 'int32'): Float32Array | In
   return dtype === 'int32' ? new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4) : new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
 }
 
-/** The data set a (validated) payload describes: generated for built-in sets, viewed for arrays. */
-export function datasetFromPayload(p: TrainDataPayload): Dataset {
-  if (p.kind === 'builtin') return builtinDataset({ kind: p.source.kind, options: p.source.options });
+/**
+ * The data set a (validated) payload describes: generated for built-in sets
+ * (laid out for a model with `inputs` inputs, see `builtinDataset`), viewed
+ * for arrays.
+ */
+export function datasetFromPayload(p: TrainDataPayload, inputs = 1): Dataset {
+  if (p.kind === 'builtin') return builtinDataset({ kind: p.source.kind, options: p.source.options }, inputs);
   const d: Dataset = {
     source: p.source,
     count: p.count,

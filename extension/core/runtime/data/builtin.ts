@@ -7,7 +7,7 @@
  */
 import type { DataSource } from '../../analysis/types';
 import type { Dataset } from './files';
-import { digits, sequences, shapes, waves, type SequenceTask } from './synthetic';
+import { digits, sequencePairs, sequences, shapes, waves, type SequenceTask } from './synthetic';
 
 /** The kinds `builtinDataset` generates. */
 export const BUILTIN_KINDS = ['digits', 'shapes', 'sequences', 'waves'] as const;
@@ -18,25 +18,37 @@ export function isBuiltinSource(source: DataSource): source is BuiltinSource {
   return (BUILTIN_KINDS as readonly string[]).includes(source.kind);
 }
 
-/** The seeded examples of a built-in source (defaults as documented in docs/language.md). */
-export function builtinDataset(source: BuiltinSource): Dataset {
+/**
+ * The seeded examples of a built-in source (defaults as documented in
+ * docs/language.md), laid out for a model with `inputs` inputs: for two,
+ * `sequences` gives teacher-forcing pairs (`sequencePairs`: the source for
+ * the first input, `BOS` + the answer shifted right for the second); the
+ * other sets feed one input whatever `inputs` says, and the training loop's
+ * `checkDataFits` says so.
+ */
+export function builtinDataset(source: BuiltinSource, inputs = 1): Dataset {
   const num = (k: string, d: number) => (typeof source.options[k] === 'number' ? (source.options[k] as number) : d);
   switch (source.kind) {
     case 'digits':
       return fromSynthetic('digits', digits({ samples: num('samples', 6000), size: num('size', 28), seed: num('seed', 1) }));
     case 'shapes':
       return fromSynthetic('shapes', shapes({ samples: num('samples', 6000), size: num('size', 32), seed: num('seed', 1) }));
-    case 'sequences':
-      return fromSynthetic(
-        'sequences',
-        sequences({
-          samples: num('samples', 6000),
-          task: (source.options.task as SequenceTask) ?? 'copy',
-          length: num('length', 16),
-          vocab: num('vocab', 10),
-          seed: num('seed', 1),
-        }),
-      );
+    case 'sequences': {
+      const options = {
+        samples: num('samples', 6000),
+        task: (source.options.task as SequenceTask) ?? 'copy',
+        length: num('length', 16),
+        vocab: num('vocab', 10),
+        seed: num('seed', 1),
+      };
+      if (inputs !== 2) return fromSynthetic('sequences', sequences(options));
+      const pairs = sequencePairs(options);
+      return {
+        ...fromSynthetic('sequences', pairs),
+        xName: 'source sequence',
+        moreInputs: [{ name: 'decoder input: BOS + the answer shifted right', xs: pairs.decoderXs, xDtype: 'int32', exampleShape: [options.length] }],
+      };
+    }
     case 'waves':
       return fromSynthetic('waves', waves({ samples: num('samples', 6000), length: num('length', 128), seed: num('seed', 1) }));
   }

@@ -60,6 +60,8 @@ export interface LoadOptions {
   loss?: string;
   /** Stops loading early (between files) when it returns true. */
   cancelled?: () => boolean;
+  /** How many inputs the model has (default 1): two make `sequences` teacher-forcing pairs (`builtinDataset`). */
+  inputs?: number;
 }
 
 /** Largest data file read (CSV or text). */
@@ -125,7 +127,7 @@ export async function resolveDataPath(rel: string, o: Pick<LoadOptions, 'baseDir
 /** Examples for a `data:` source: generated (built-in sets) or read and decoded (files). */
 export async function loadDataset(source: DataSource, o: LoadOptions): Promise<Dataset> {
   const num = (k: string, d: number) => (typeof source.options[k] === 'number' ? (source.options[k] as number) : d);
-  if (isBuiltinSource(source)) return builtinDataset(source);
+  if (isBuiltinSource(source)) return builtinDataset(source, o.inputs);
   switch (source.kind) {
     case 'images': {
       const size = (source.options.size as number[] | undefined) ?? [28, 28];

@@ -325,7 +325,7 @@ export interface SequencesOptions {
   task: SequenceTask;
   /** Tokens per example. */
   length: number;
-  /** Token ids are drawn from [0, vocab). */
+  /** Token ids are drawn from [0, vocab) (`sequencePairs`: [1, vocab), 0 being `BOS`). */
   vocab: number;
   seed?: number;
 }
@@ -339,6 +339,46 @@ export interface SequencesOptions {
  * `classes` names the token ids.
  */
 export function sequences(options: SequencesOptions): SequenceDataset {
+  return generateSequences(options, 0).data;
+}
+
+/**
+ * The token that starts every decoder input of `sequencePairs` ("beginning
+ * of sequence"). Id 0 is reserved for it, so the sequences draw their tokens
+ * from 1 … vocab − 1 and `vocab` stays the size of the embedding and of the
+ * output, as for one-input models.
+ */
+export const BOS = 0;
+
+/** `sequences` for an encoder-decoder model: the source, the decoder's (teacher-forced) input and the answer. */
+export interface SequencePairDataset extends SequenceDataset {
+  /** Decoder inputs, `count × length`: `BOS` followed by the answer shifted right by one (its last token dropped). */
+  decoderXs: Int32Array;
+}
+
+/**
+ * The sequence tasks by teacher forcing, for a model with two inputs (an
+ * encoder-decoder Transformer): `xs` is the source sequence (tokens from
+ * 1 … vocab − 1), `ys` the answer (copied, reversed or sorted source) and
+ * `decoderXs` what the decoder reads while it writes the answer: `BOS`,
+ * then the answer up to the position before. The prediction at position t
+ * sees the answer's tokens before t (with a causal decoder) and the whole
+ * source, which is the situation of greedy decoding one token at a time.
+ */
+export function sequencePairs(options: SequencesOptions): SequencePairDataset {
+  const { data, answers } = generateSequences(options, 1);
+  const length = data.exampleShape[0];
+  const decoderXs = new Int32Array(answers.length);
+  for (let i = 0; i < data.count; i++) {
+    const o = i * length;
+    decoderXs[o] = BOS;
+    decoderXs.set(answers.subarray(o, o + length - 1), o + 1);
+  }
+  return { ...data, decoderXs };
+}
+
+/** The examples of `sequences` with tokens drawn from `first` … vocab − 1. */
+function generateSequences(options: SequencesOptions, first: number): { data: SequenceDataset; answers: Int32Array } {
   const count = checkCount('samples', options.samples, 1, MAX_SAMPLES);
   const length = checkCount('length', options.length, 1, 4096);
   const vocab = checkCount('vocab', options.vocab, 2, 1_000_000);
@@ -347,14 +387,15 @@ export function sequences(options: SequencesOptions): SequenceDataset {
   const xs = new Int32Array(count * length);
   const ys = new Int32Array(count * length);
   const row = new Int32Array(length);
+  const span = vocab - first;
   for (let i = 0; i < count; i++) {
-    for (let t = 0; t < length; t++) row[t] = rng.int(vocab);
+    for (let t = 0; t < length; t++) row[t] = first + rng.int(span);
     xs.set(row, i * length);
     const target = options.task === 'copy' ? row : options.task === 'reverse' ? row.slice().reverse() : row.slice().sort();
     ys.set(target, i * length);
   }
-  const classes = Array.from({ length: vocab }, (_, i) => String(i));
-  return { name: 'sequences', count, xs, xDtype: 'int32', exampleShape: [length], ys, targetShape: [length], classes };
+  const classes = Array.from({ length: vocab }, (_, i) => (first > 0 && i === BOS ? 'BOS' : String(i)));
+  return { data: { name: 'sequences', count, xs, xDtype: 'int32', exampleShape: [length], ys, targetShape: [length], classes }, answers: ys };
 }
 
 // ------------------------------------------------------------------ waves
