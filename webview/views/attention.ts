@@ -67,7 +67,12 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     view.append(note('This model has no attention layers.', 'nn-empty'));
     return;
   }
-  const plans = inputPlans(ctx.modelInfo, ctx.dims);
+  // A length the built model leaves open (no parameter depends on it) follows the typed text: a model
+  // trained on 8 tokens is shown 8, not the sample size with padding it never saw.
+  const plans = inputPlans(ctx.modelInfo, ctx.dims).map((p) => ({
+    ...p,
+    shape: p.shape.map((d, k) => (ctx.model.inputs[p.port]?.shape[k + 1] === null ? null : d)),
+  }));
   const bad = plans.find((p) => p.kind === 'other');
   if (bad) {
     view.append(note(`The attention view feeds token ids, sequences, vectors or images; input '${bad.name}' is none of these.`, 'nn-empty'));
