@@ -6,8 +6,6 @@
  * With --weights, the trained weights of a checkpoint go beside the code in
  * a safetensors file (extension/core/export/weights.ts) that the code loads.
  */
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Analysis } from '../core';
 import { exportPyTorch, exportableModels } from '../core/export/pytorch';
@@ -24,35 +22,6 @@ export function weightsFileFor(pyPath: string): string {
   return pyPath.replace(/\.py$/i, '') + '.safetensors';
 }
 
-/** Writes bytes atomically (a temporary file in the same folder, flushed, then renamed), as writeFileAtomic does text. */
-function writeBytesAtomic(path: string, data: Uint8Array, cwd: string): void {
-  const target = resolve(cwd, path);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let mode = 0o644;
-  try {
-    mode = statSync(target).mode & 0o7777;
-  } catch {
-    // a new file
-  }
-  const fd = openSync(tmp, 'wx', mode);
-  try {
-    try {
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw err;
-  }
-}
 
 /** The checkpoint folder of `--weights` (a folder, or its model.json). */
 function checkpointFolder(arg: string, cwd: string): string {
@@ -183,7 +152,7 @@ export const exportCommand: Command = {
       });
       try {
         // The weights first: a .py that names them never points at a missing or older file.
-        writeBytesAtomic(weightsFile, bytes, io.cwd);
+        writeFileAtomic(weightsFile, bytes, io.cwd);
       } catch (err) {
         io.stderr(`nnmodel: cannot write ${weightsFile}: ${ioReason(err)}\n`);
         return EXIT.usage;

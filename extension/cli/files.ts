@@ -31,12 +31,12 @@ export function importReader(cwd: string): NonNullable<AnalyzeOptions['readImpor
 }
 
 /**
- * Replaces a file's content atomically: writes a temporary file in the same
+ * Replaces a file's content (text as UTF-8, or bytes) atomically: writes a temporary file in the same
  * directory (same file system, so rename is atomic), flushes it, keeps the
  * original's permissions, then renames it over the original. A crash leaves
  * either the old or the new content, never a torn file.
  */
-export function writeFileAtomic(path: string, text: string, cwd: string): void {
+export function writeFileAtomic(path: string, content: string | Uint8Array, cwd: string): void {
   const target = resolve(cwd, path);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let mode: number | undefined;
@@ -48,7 +48,7 @@ export function writeFileAtomic(path: string, text: string, cwd: string): void {
   const fd = openSync(tmp, 'wx', mode ?? 0o644);
   try {
     try {
-      const data = Buffer.from(text, 'utf8');
+      const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
       let off = 0;
       while (off < data.length) off += writeSync(fd, data, off, data.length - off);
       fsyncSync(fd);

@@ -20,6 +20,7 @@ import { channelsFirstFlattenPerm, decodeSafetensors, encodeSafetensors, permute
 import { exportPyTorch, minVocab } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { main } from '../../extension/cli/cli';
+import { mulberry32 } from '../../extension/core/runtime/data/random';
 
 const root = process.cwd();
 const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
@@ -102,17 +103,6 @@ const SOURCES: Source[] = [
   { name: 'shared', text: SHARED, model: 'Shared' },
 ];
 
-/** mulberry32: the same "random" weights on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random weights everywhere, biases and batchnorm statistics included (tfjs
@@ -120,7 +110,7 @@ function rng(seed: number): () => number {
  * are scaled by their fan-in so that activations stay in a useful range.
  */
 function randomize(built: BuiltModel, seed: number): void {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   for (const layer of built.model.layers) {
     for (const w of layer.weights) {
       const shape = w.shape as number[];

@@ -9,9 +9,10 @@
  * keeps `tf.memory().numTensors` flat.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { Graph, ModelInfo } from '../../extension/core/analysis/types';
+import type { ModelInfo } from '../../extension/core/analysis/types';
 import { buildActivationModel, buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import type { Tf } from '../../extension/core/layers/types';
+import { smallestVocab } from '../../extension/core/analysis/graph';
 
 /** Value given to a symbolic dimension (`seq`) for sample inputs. */
 export const SAMPLE_DIM = 16;
@@ -163,17 +164,3 @@ export function disposeLayers(built: BuiltModel): void {
   }
 }
 
-/** The smallest `vocab` of the embeddings anywhere in the graph (token ids must stay below it). */
-function smallestVocab(g: Graph): number | undefined {
-  let best: number | undefined;
-  for (const n of g.nodes) {
-    if (n.kind === 'layer' && n.op === 'embedding' && typeof n.args.vocab === 'number') best = Math.min(best ?? Infinity, n.args.vocab);
-    if (n.kind === 'group') {
-      for (const r of n.runs) {
-        const v = smallestVocab(r.body);
-        if (v !== undefined) best = Math.min(best ?? Infinity, v);
-      }
-    }
-  }
-  return best;
-}

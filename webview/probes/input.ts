@@ -115,20 +115,7 @@ export function inputPlans(info: ModelInfo, dims: Readonly<Record<string, number
   return plans;
 }
 
-/** The smallest `vocab` of the embeddings anywhere in the graph: token ids must stay below it. */
-export function smallestVocab(graph: Graph): number | undefined {
-  let best: number | undefined;
-  for (const n of graph.nodes) {
-    if (n.kind === 'layer' && n.op === 'embedding' && typeof n.args['vocab'] === 'number') best = Math.min(best ?? Infinity, n.args['vocab']);
-    if (n.kind === 'group') {
-      for (const r of n.runs) {
-        const v = smallestVocab(r.body);
-        if (v !== undefined) best = Math.min(best ?? Infinity, v);
-      }
-    }
-  }
-  return best;
-}
+export { smallestVocab } from '../../extension/core/analysis/graph';
 
 /**
  * The largest sequence length the model accepts, from its `positional`

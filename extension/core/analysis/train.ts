@@ -7,6 +7,7 @@ import type { ArgValue } from '../layers/types';
 import { Sym, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest } from './suggest';
 import type { DataSource, Diagnostic, Fix, Graph, ModelInfo, TrainConfig, TrainInfo } from './types';
+import { smallestVocab } from './graph';
 
 type OptType = 'int' | 'number' | 'bool' | 'string' | 'ints' | readonly string[];
 
@@ -470,20 +471,6 @@ function dataOption(item: TrainDecl, name: string): Expr | undefined {
   return v?.kind === 'call' ? v.args.find((a) => a.name?.name === name)?.value : undefined;
 }
 
-/** The smallest embedding table of `g` (blocks included): token ids must stay below it. */
-function smallestVocab(g: Graph): number | undefined {
-  let best: number | undefined;
-  for (const n of g.nodes) {
-    if (n.kind === 'layer' && n.op === 'embedding' && typeof n.args.vocab === 'number') best = Math.min(best ?? Infinity, n.args.vocab);
-    if (n.kind === 'group') {
-      for (const r of n.runs) {
-        const v = smallestVocab(r.body);
-        if (v !== undefined) best = Math.min(best ?? Infinity, v);
-      }
-    }
-  }
-  return best;
-}
 
 /**
  * `sequences(vocab = V)` gives token ids up to V − 1 (one-input models and

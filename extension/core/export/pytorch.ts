@@ -39,6 +39,7 @@ import { ACTIVATIONS, LEAKY_RELU_ALPHA } from '../layers/common';
 import { SINUSOIDAL_DEFAULT_MAXLEN, SINUSOIDAL_MAX_PERIOD } from '../layers/embedding';
 import { HELPERS, HELPER_DEPS, HELPER_ORDER, pyClassName, pyFloat, pyIdent, pyTuple, type Helper } from './python';
 import { WEIGHTS_LOADER, channelsFirstFlattenPerm, emptyTree, outputPerm, type ModuleTree } from './weights';
+import { smallestVocab } from '../analysis/graph';
 
 /** A difference between the generated PyTorch model and the .nnmodel one. */
 export interface ExportNote {
@@ -1388,15 +1389,7 @@ function endsInSoftmax(g: Graph): boolean {
 
 /** The smallest embedding vocabulary in the graph (2 without one): token ids below it are valid inputs. */
 export function minVocab(g: Graph): number {
-  let best = Infinity;
-  const walk = (graph: Graph) => {
-    for (const n of graph.nodes) {
-      if (n.kind === 'layer' && n.op === 'embedding') best = Math.min(best, Number(n.args.vocab));
-      if (n.kind === 'group') for (const r of n.runs) walk(r.body);
-    }
-  };
-  walk(g);
-  return Number.isFinite(best) ? best : 2;
+  return smallestVocab(g) ?? 2;
 }
 
 function pyDim(d: Sym): string {

@@ -52,16 +52,7 @@ export function oneShape(s: TfShape | TfShape[]): TfShape {
 }
 
 /** Deterministic PRNG (mulberry32) for augmentation decisions made in JS. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../runtime/data/random';
 
 // ------------------------------------------------------------------ arguments
 

@@ -20,6 +20,7 @@ import type { Graph, GraphNode, ModelInfo, TrainConfig } from '../analysis/types
 import type { Tf } from '../layers/types';
 import { createRng } from './data/random';
 import { createAdam } from './kernels/adam';
+import { smallestVocab } from '../analysis/graph';
 
 type Tensor = tfTypes.Tensor;
 
@@ -208,18 +209,6 @@ export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data:
   if (vocab !== undefined && max >= vocab) {
     throw new TrainError(`${data.source} has token ids up to ${max}, but the embedding of '${info.name}' has ${vocab} rows; raise its vocabulary to at least ${max + 1}.`);
   }
-}
-
-function smallestVocab(g: Graph): number | undefined {
-  let best: number | undefined;
-  for (const n of g.nodes) {
-    if (n.kind === 'layer' && n.op === 'embedding' && typeof n.args.vocab === 'number') best = Math.min(best ?? Infinity, n.args.vocab);
-    if (n.kind === 'group') for (const r of n.runs) {
-      const v = smallestVocab(r.body);
-      if (v !== undefined) best = Math.min(best ?? Infinity, v);
-    }
-  }
-  return best;
 }
 
 /** The tfjs optimiser of a train section. */
