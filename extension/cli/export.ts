@@ -136,7 +136,8 @@ export const exportCommand: Command = {
         return EXIT.usage;
       }
       if (!converted.ok) {
-        for (const e of converted.errors) io.stderr(`${e.uri ?? path}:${e.line}: error weights ${e.message}\n`);
+        // Line 0: the model as a whole (no layer to point at): the file alone.
+        for (const e of converted.errors) io.stderr(`${e.uri ?? path}${e.line > 0 ? `:${e.line}` : ''}: error weights ${e.message}\n`);
         io.stderr(`nnmodel: not exporting ${wanted} with the weights of ${ckName}: the checkpoint does not fit the model\n`);
         return EXIT.problems;
       }

@@ -64,8 +64,8 @@ async function findCheckpoint(doc: vscode.TextDocument, model: string): Promise<
 async function writeAtomic(target: vscode.Uri, data: Uint8Array): Promise<void> {
   const name = target.path.split('/').pop() ?? 'export';
   const tmp = vscode.Uri.joinPath(target, '..', `.${name}.${Date.now().toString(36)}.tmp`);
-  await vscode.workspace.fs.writeFile(tmp, data);
   try {
+    await vscode.workspace.fs.writeFile(tmp, data);
     await vscode.workspace.fs.rename(tmp, target, { overwrite: true });
   } catch (err) {
     await vscode.workspace.fs.delete(tmp).then(undefined, () => undefined);
@@ -106,7 +106,9 @@ async function exportWithWeights(
   if (!converted.ok) {
     const first = converted.errors[0];
     const more = converted.errors.length > 1 ? ` (and ${converted.errors.length - 1} more)` : '';
-    void vscode.window.showErrorMessage(`Cannot export the trained weights of '${model.name}': line ${first.line}: ${first.message}${more}. Train the model again, or export the code only.`);
+    // Line 0: a problem of the model as a whole (the checkpoint's model), not of one layer.
+    const where = first.line > 0 ? `line ${first.line}: ` : '';
+    void vscode.window.showErrorMessage(`Cannot export the trained weights of '${model.name}': ${where}${first.message}${more}. Train the model again, or export the code only.`);
     return;
   }
   const meta = ck.modelJson.nnmodel;

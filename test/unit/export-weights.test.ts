@@ -328,6 +328,12 @@ test('an image flatten the weights cannot follow is refused with the line', () =
     assert.match(r.errors[0].message, /cannot export reshape\(\[2, 16\]\) \(line 3\) to PyTorch: the trained weights cannot follow: its input is an image flattened in PyTorch's \[C, H, W\] order/);
     assert.equal(r.errors[0].range.start.line, 2);
   }
+  // Left as the output (through an activation too), the flattened image would come out shuffled: refused, not shuffled.
+  const out = analyze('model F {\n  input image: [6, 6, 1]\n  output image -> conv2d(4, 3) -> flatten -> relu\n}\n', {});
+  assert.ok(exportPyTorch(out).ok, 'fine without weights');
+  const rf = exportPyTorch(out, { weightsFile: 'f.safetensors' });
+  assert.equal(rf.ok, false);
+  if (!rf.ok) assert.match(rf.errors[0].message, /an output that is a flattened image comes out in PyTorch's \[C, H, W\] order/);
 });
 
 test('safetensors and the layout helpers', () => {

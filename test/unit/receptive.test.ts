@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
-import { FIELD_RULES, describeField, fieldAt, modelFields, windowAt, type Field, type InputField } from '../../extension/core/analysis/receptive';
+import { FIELD_RULES, FIELD_VISIT_BUDGET, compactField, describeField, fieldAt, modelFields, windowAt, type Field, type InputField } from '../../extension/core/analysis/receptive';
 import type { GraphNode, ModelInfo } from '../../extension/core/analysis/types';
 import { LAYERS } from '../../extension/core/layers';
 import { importReader } from '../../extension/cli/files';
@@ -177,6 +177,46 @@ describe('receptive fields', () => {
     const r = model(text);
     assert.deepEqual(modelFields(r).outputs[0].get('x'), { kind: 'unknown' });
     assert.deepEqual(describeField(modelFields(r).outputs[0], r), []);
+  });
+
+  test('nested repeats stay within one budget: what is past it is unknown, never a hang or a wrong size', () => {
+    const text = [
+      'block inner() {',
+      '  input x',
+      '  output x -> conv1d(4, 3, padding = same)',
+      '}',
+      'block outer() {',
+      '  input x',
+      '  output x -> inner() * 1000',
+      '}',
+      'model Deep {',
+      '  input s: [64, 4]',
+      '  output s -> outer() * 1000',
+      '}',
+    ].join('\n');
+    const m = model(text);
+    const cpu = process.cpuUsage();
+    const f = modelFields(m);
+    const used = process.cpuUsage(cpu);
+    assert.ok((used.user + used.system) / 1000 < 2000, `walk took ${(used.user + used.system) / 1000} ms of CPU`);
+    assert.ok(f.byPath.size <= FIELD_VISIT_BUDGET, `${f.byPath.size} paths`);
+    assert.deepEqual(f.outputs[0].get('s'), { kind: 'unknown' });
+    // Below the budget every repetition counts: 2 000 convolutions of 3 taps see 1 + 2·2000 steps.
+    const long = model(['model Long {', '  input s: [64, 4]', '  output s -> conv1d(4, 3, padding = same) * 2000', '}'].join('\n'));
+    const lf = modelFields(long).outputs[0].get('s');
+    assert.equal(lf?.kind === 'local' && lf.sizes[0], 4001);
+  });
+
+  test('after upsampling a window is counted in whole input positions, its stride as a fraction', () => {
+    const m = model(['model U {', '  input image: [16, 16, 1]', '  output image -> upsample(3) -> conv2d(2, 3, padding = same) * 3', '}'].join('\n'));
+    // 1 + 3 convs · 2 taps · 1/3 = 3 pixels (2.999… in floating point), moving a third of a pixel per output pixel.
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['3 × 3 pixels of `image`, stride 1/3 × 1/3']);
+    assert.equal(compactField(modelFields(m).outputs[0], m), '3 × 3 /1/3');
+  });
+
+  test('an int input with a trailing axis of one holds a value per position (a step per position into sinusoidal)', () => {
+    const m = model(['model T {', '  input t: int[seq, 1]', '  output t -> sinusoidal(8) -> conv1d(4, 5)', '}'].join('\n'));
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['5 tokens of `t`']);
   });
 
   test('inputs without positions and pointwise models say nothing', () => {

@@ -160,6 +160,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     const tokenPlans = plans.filter((p) => p.kind === 'tokens');
     if (plans.length !== 2 || tokenPlans.length !== 2 || values || tokenizer?.kind !== 'ids' || vocab === undefined) return;
     const [srcPlan, tgtPlan] = tokenPlans;
+    // Decoding grows the decoder's input a token at a time: a model built for one fixed target length cannot take that.
+    if (tgtPlan.shape[0] !== null) return;
     const srcBox = boxes.get(srcPlan.port);
     const tgtBox = boxes.get(tgtPlan.port);
     if (!srcBox || !tgtBox) return;

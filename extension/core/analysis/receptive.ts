@@ -57,7 +57,10 @@ type Rule = (node: LayerNode, shapes: readonly Shape[], inputs: readonly Field[]
 
 /** Positions along which a tensor's values are laid out: all axes of token ids, all but the features of real values. */
 export function positionAxes(shape: Shape): number {
-  return shape.isInt ? shape.dims.length : Math.max(0, shape.dims.length - 1);
+  const n = shape.dims.length;
+  // A trailing axis of one int holds a value per position (`t: int[seq, 1]` into `sinusoidal`), not a position.
+  if (shape.isInt) return n >= 2 && shape.dims[n - 1].value === 1 ? n - 1 : n;
+  return Math.max(0, n - 1);
 }
 
 // ------------------------------------------------------------------ rules
@@ -215,16 +218,21 @@ export interface ModelFields {
   /** The first node whose call is at this source range (`start:end` offsets), for hovers. */
   byRange: Map<string, Field>;
   outputs: Field[];
+  /** Node visits left: nested repeats multiply (`outer * 1000` of `inner * 1000`), so the walk has one budget. */
+  budget: number;
 }
 
 const cache = new WeakMap<ModelInfo, ModelFields>();
-/** A body repeated more often than this is walked this many times (fields stop changing long before). */
-const MAX_REPEAT_WALKS = 1000;
+/**
+ * Node visits one model's walk may make. Past it, what is left is `unknown`
+ * (shown as nothing) rather than a wrong size; a hover must stay instant.
+ */
+export const FIELD_VISIT_BUDGET = 200_000;
 
 export function modelFields(model: ModelInfo): ModelFields {
   let r = cache.get(model);
   if (!r) {
-    r = { byNode: new Map(), byPath: new Map(), byRange: new Map(), outputs: [] };
+    r = { byNode: new Map(), byPath: new Map(), byRange: new Map(), outputs: [], budget: FIELD_VISIT_BUDGET };
     const ports = model.graph.inputs.map((id) => inputField(model.graph, id));
     r.outputs = walk(model.graph, ports, r, '');
     cache.set(model, r);
@@ -249,6 +257,7 @@ function inputField(g: Graph, id: number): Field {
 function walk(g: Graph, ports: readonly Field[], out: ModelFields, prefix: string): Field[] {
   const fields = new Map<number, Field>();
   const shapes = new Map<number, Shape>();
+  out.budget -= g.nodes.length;
   for (const node of g.nodes) {
     let f: Field;
     if (node.kind === 'input') {
@@ -279,12 +288,13 @@ function layerField(node: LayerNode, shapes: Shape[], inputs: Field[]): Field {
 function groupField(node: GroupNode, inputs: Field[], out: ModelFields, path: string): Field {
   let cur = inputs[0] ?? EMPTY;
   const extra = inputs.slice(1);
-  let walks = 0;
-  node.runs.forEach((run, r) => {
-    for (let i = 0; i < run.count && walks < MAX_REPEAT_WALKS; i++, walks++) {
+  for (let r = 0; r < node.runs.length; r++) {
+    const run = node.runs[r];
+    for (let i = 0; i < run.count; i++) {
+      if (out.budget < run.body.nodes.length) return mapFields(cur, () => ({ kind: 'unknown' }));
       cur = walk(run.body, [cur, ...extra], out, bodyPrefix(path, r, i))[0] ?? EMPTY;
     }
-  });
+  }
   return cur;
 }
 
@@ -385,9 +395,9 @@ export function describeField(field: Field | undefined, model: ModelInfo): strin
       continue;
     }
     const covers = dims.every((d, i) => d !== undefined && f.sizes[i] >= d);
-    let text = `${f.sizes.map(num).join(' × ')} ${unit} of \`${name}\``;
+    let text = `${f.sizes.map((x) => num(whole(x))).join(' × ')} ${unit} of \`${name}\``;
     if (covers) text += ' (as wide as the input)';
-    if (f.jumps.some((j) => j !== 1)) text += `, stride ${f.jumps.map(num).join(' × ')}`;
+    if (f.jumps.some((j) => j !== 1)) text += `, stride ${f.jumps.map(jumpText).join(' × ')}`;
     if (f.causal && f.sizes.some((s) => s > 1)) text += ', current and earlier only';
     lines.push(text);
   }
@@ -395,7 +405,18 @@ export function describeField(field: Field | undefined, model: ModelInfo): strin
 }
 
 function num(x: number): string {
-  return Number.isInteger(x) ? x.toLocaleString('en-US') : x.toFixed(2).replace(/0+$/, '');
+  const r = Math.round(x * 100) / 100;
+  return Number.isInteger(r) ? r.toLocaleString('en-US') : String(r);
+}
+
+/** A jump below one input position (after upsampling) as a fraction: `1/2`. */
+function jumpText(j: number): string {
+  return j < 1 && j > 0 ? `1/${num(1 / j)}` : num(j);
+}
+
+/** A window's size in whole input positions: after upsampling a fraction means "up to" the next one. */
+function whole(size: number): number {
+  return Math.ceil(size - 1e-9);
 }
 
 /**
@@ -414,8 +435,8 @@ export function compactField(field: Field | undefined, model: ModelInfo): string
     let text: string;
     if (f.kind === 'global') text = f.causal ? 'all earlier' : 'all';
     else {
-      text = f.sizes.map(num).join(' × ');
-      if (f.jumps.some((j) => j !== 1)) text += ` /${f.jumps.every((j) => j === f.jumps[0]) ? num(f.jumps[0]) : f.jumps.map(num).join('×')}`;
+      text = f.sizes.map((x) => num(whole(x))).join(' × ');
+      if (f.jumps.some((j) => j !== 1)) text += ` /${f.jumps.every((j) => j === f.jumps[0]) ? jumpText(f.jumps[0]) : f.jumps.map(jumpText).join('×')}`;
       if (f.causal && f.sizes.some((x) => x > 1)) text += ' past';
     }
     parts.push([name, text]);

@@ -489,7 +489,8 @@ function checkVocab(item: TrainDecl, data: DataSource, model: ModelInfo, dataAt:
     'train.vocab',
     `sequences(vocab = ${vocab}) gives token ids up to ${vocab - 1}, but the smallest embedding of '${model.name}' has ${rows} rows; use vocab = ${rows} or an embedding of at least ${vocab} rows.`,
     at,
-    written ? [{ title: `Change to vocab = ${rows}`, edits: [{ range: written.range, newText: String(rows) }], preferred: true }] : undefined,
+    // sequences needs vocab ≥ 2: below that, no edit of `vocab` helps and the embedding must grow.
+    written && rows >= 2 ? [{ title: `Change to vocab = ${rows}`, edits: [{ range: written.range, newText: String(rows) }], preferred: true }] : undefined,
   );
   return true;
 }

@@ -408,6 +408,14 @@ class Exporter {
       inputs[node.port] = { v, layout: isImage(node.shape) ? 'first' : 'last', shape: node.shape };
     }
     const outs = this.emitGraph(w, m.graph, inputs, { objects: new Map() }, 1, true);
+    // A flattened image left as an output keeps PyTorch's order: the trained model's outputs would come out shuffled.
+    if (outs.some((o) => o.perm !== undefined)) {
+      throw new ExportFailure(
+        `model '${m.name}': with trained weights, an output that is a flattened image comes out in PyTorch's [C, H, W] order, not TensorFlow.js's [H, W, C]; end the model with a layer that has weights (e.g. dense), or export without the weights`,
+        m.nameRange,
+        m.uri,
+      );
+    }
     this.modules[m.name] = w.tree;
     const returned = outs.map((o) => this.convert(w, o, isImage(o.shape) ? 'first' : 'last', true).v);
     const softmaxOut = endsInSoftmax(m.graph);
@@ -963,7 +971,10 @@ class Exporter {
       }
       case 'flatten': {
         if (x.layout === 'first' && hasLayout(inShape)) {
-          this.note(node, `flattens in PyTorch's [C, ${rank === 3 ? 'H, W' : 'L'}] order, not [${rank === 3 ? 'H, W' : 'L'}, C] (same size; matters only for weights copied from Keras)`, 0, mult);
+          // With trained weights the layers after it get their rows reordered (weights.ts): nothing to say then.
+          if (this.options.weightsFile === undefined) {
+            this.note(node, `flattens in PyTorch's [C, ${rank === 3 ? 'H, W' : 'L'}] order, not [${rank === 3 ? 'H, W' : 'L'}, C] (same size; matters only for weights copied from Keras)`, 0, mult);
+          }
         }
         step((v) => `torch.flatten(${v}, 1)`);
         layout = 'last';
