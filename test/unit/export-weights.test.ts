@@ -21,6 +21,7 @@ import { exportPyTorch, minVocab } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { main } from '../../extension/cli/cli';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
+import { SHARED_MODEL } from './exportFixtures';
 
 const root = process.cwd();
 const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
@@ -69,19 +70,6 @@ const GRU = `model Gru {
 }
 `;
 
-/** A layer object applied five times, in an inlined repeated block. */
-const SHARED = `block shared_head(head) {
-  input x
-  output x -> head -> relu -> head
-}
-
-model Shared {
-  input x: [8]
-  d = dense(8)
-  y = x -> d -> shared_head(d) * 2
-  output y + x -> d
-}
-`;
 
 interface Source {
   name: string;
@@ -100,7 +88,7 @@ const SOURCES: Source[] = [
   { name: 'gru', text: GRU, model: 'Gru' },
   { name: 'mixed', text: MIXED, model: 'Mixed' },
   { name: 'seq', text: SEQUENCES, model: 'Seq' },
-  { name: 'shared', text: SHARED, model: 'Shared' },
+  { name: 'shared', text: SHARED_MODEL, model: 'Shared' },
 ];
 
 

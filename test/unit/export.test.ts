@@ -15,6 +15,7 @@ import type { Analysis, Graph, ModelInfo } from '../../extension/core/analysis/t
 import { DEMO_DIM, exportPyTorch, exportableModels, minVocab, torchExampleShape, type ExportNote } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { main } from '../../extension/cli/cli';
+import { SHARED_MODEL } from './exportFixtures';
 
 const root = process.cwd();
 const examplesDir = join(root, 'examples');
@@ -80,18 +81,7 @@ model Steps {
   output e, v, e -> dense(4), tokens -> embedding(1000, 2)
 }
 
-block shared_head(head) {
-  input x
-  output x -> head -> relu -> head
-}
-
-model Shared {
-  input x: [8]
-  d = dense(8)
-  y = x -> d -> shared_head(d) * 2
-  output y + x -> d
-}
-`;
+${SHARED_MODEL}`;
 
 interface Case {
   /** Where the code comes from, for messages. */
