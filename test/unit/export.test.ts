@@ -186,6 +186,28 @@ test('the code follows the graph: blocks, repeats, shared objects, tied unembed,
   assert.equal(shared.match(/self\.d\(/g)?.length, 6);
 });
 
+test('int inputs: token ids where they feed an embedding, integer values otherwise (a diffusion step)', () => {
+  const text = [
+    'block step_mlp(d) {',
+    '  input t',
+    '  output t -> sinusoidal(d) -> dense(d)',
+    '}',
+    'model Mixed {',
+    '  input tokens: int[seq]',
+    '  input step: int[1]',
+    '  x = tokens -> embedding(100, 8)',
+    '  output x + (step -> step_mlp(8))',
+    '}',
+  ].join('\n');
+  const r = exportPyTorch(analyze(text, {}));
+  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => e.message).join('; '));
+  if (!r.ok) return;
+  assert.match(r.code, /tokens: \[B, seq\] \(token ids, int64\)/);
+  assert.match(r.code, /step: \[B, 1\] \(integer values, int64\)/);
+  assert.match(r.code, /tokens = torch\.randint\(0, 100, /);
+  assert.match(r.code, /step = torch\.randint\(0, 1000, .*# integer values \(e\.g\. diffusion steps\), not token ids/);
+});
+
 test('differences from PyTorch are reported as notes with their parameter difference', () => {
   const lstm = exportOk(exampleAnalysis('char_lstm.nnmodel'));
   const bias = lstm.notes.find((n) => /two bias vectors/.test(n.message));

@@ -424,7 +424,10 @@ class Exporter {
     w.body.push(`return ${returned.join(', ')}`);
 
     const doc: string[] = [`${m.name} (${this.where(m.nameRange, m.uri)}).`, ''];
-    for (const [i, inp] of m.inputs.entries()) doc.push(`${params[i]}: ${this.torchShapeText(inp.shape, isImage(inp.shape) ? 'first' : 'last')}${inp.shape.isInt ? ' (token ids, int64)' : ''}`);
+    for (const [i, inp] of m.inputs.entries()) {
+      const kind = !inp.shape.isInt ? '' : readsAsTokenIds(m.graph, inp.name) ? ' (token ids, int64)' : ' (integer values, int64)';
+      doc.push(`${params[i]}: ${this.torchShapeText(inp.shape, isImage(inp.shape) ? 'first' : 'last')}${kind}`);
+    }
     for (const o of m.outputs) doc.push(`returns: ${this.torchShapeText(o.shape, isImage(o.shape) ? 'first' : 'last')}`);
     const counted = `${m.params.trainable.toString()} trainable parameters in the .nnmodel`;
     const nt = m.params.nonTrainable.value === 0 ? '' : `, ${m.params.nonTrainable.toString()} non-trainable (batchnorm running statistics: buffers here)`;
@@ -1211,7 +1214,14 @@ class Exporter {
         const v = reserved.has(pyIdent(inp.name)) ? `${pyIdent(inp.name)}_input` : pyIdent(inp.name);
         const dims = torchExampleShape(inp.shape, inp.shape.dims).map((d) => pyDim(d).replace(/[A-Za-z_]\w*/g, (a) => symVar.get(a) ?? a));
         const shape = ['2', ...dims].join(', ');
-        lines.push(inp.shape.isInt ? `    ${v} = torch.randint(0, ${vocab}, (${shape}))` : `    ${v} = torch.randn(${shape})`);
+        const ids = inp.shape.isInt && readsAsTokenIds(m.graph, inp.name);
+        lines.push(
+          !inp.shape.isInt
+            ? `    ${v} = torch.randn(${shape})`
+            : ids
+              ? `    ${v} = torch.randint(0, ${vocab}, (${shape}))`
+              : `    ${v} = torch.randint(0, ${INT_VALUE_DEMO}, (${shape}))  # integer values (e.g. diffusion steps), not token ids`,
+        );
         args.push(v);
       }
       lines.push('    model.eval()', '    with torch.no_grad():', `        out = model(${args.join(', ')})`);
@@ -1396,6 +1406,34 @@ function endsInSoftmax(g: Graph): boolean {
     const n = g.nodes.find((x) => x.id === id);
     return n?.kind === 'layer' && (n.op === 'softmax' || n.args.activation === 'softmax');
   });
+}
+
+/** Upper bound of the demo's random values for an int input that no embedding reads (a diffusion step). */
+const INT_VALUE_DEMO = 1000;
+
+/**
+ * Whether the int input `name` feeds an embedding (token ids) rather than a
+ * layer that takes its numbers as values (`sinusoidal`): followed into the
+ * blocks it is piped or passed to.
+ */
+function readsAsTokenIds(g: Graph, name: string): boolean {
+  const input = g.nodes.find((n) => n.kind === 'input' && n.name === name);
+  return input !== undefined && feedsEmbedding(g, input.id);
+}
+
+function feedsEmbedding(g: Graph, id: number): boolean {
+  for (const n of g.nodes) {
+    const port = n.kind === 'input' ? -1 : n.inputs.indexOf(id);
+    if (port < 0) continue;
+    if (n.kind === 'layer' && n.op === 'embedding') return true;
+    if (n.kind === 'group') {
+      for (const run of n.runs) {
+        const inner = run.body.nodes.find((b) => b.kind === 'input' && b.port === port);
+        if (inner && feedsEmbedding(run.body, inner.id)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** The smallest embedding vocabulary in the graph (2 without one): token ids below it are valid inputs. */
