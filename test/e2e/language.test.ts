@@ -129,18 +129,37 @@ e2eTest("(h) a misspelled layer offers the quick fix Change to 'softmax'", { fil
 
 e2eTest('(i) the cursor on a layer object highlights where it is bound and where it is applied', { files: { 'gpt.nnmodel': GPT2_SMALL } }, async (wb) => {
   await wb.openFile('gpt.nnmodel');
+  // A cursor move made before the extension has activated asks no provider (seen once on CI): wait for its analysis on screen.
+  await wb.step('extension active', () =>
+    poll('the analysis of gpt.nnmodel on screen (inlay hints)', async () => /\bparams\b/.test(await wb.visibleEditorText()), {
+      seen: () => wb.visibleEditorText(),
+    }),
+  );
   const at = positionOf(GPT2_SMALL, 'unembed(wte)');
   await wb.goTo(at.line, at.column + 'unembed(w'.length);
   // VS Code highlights occurrences after a cursor move the user made (keyboard, mouse), not after
   // Go to Line's: move off and back with the arrows, staying inside `wte`.
-  await wb.page.keyboard.press('ArrowLeft');
-  await wb.page.keyboard.press('ArrowRight');
+  const wiggle = async () => {
+    await wb.page.keyboard.press('ArrowLeft');
+    await wb.page.keyboard.press('ArrowRight');
+  };
+  await wiggle();
   const overlays = wb.activeEditor().locator('.view-overlays');
   // From the extension's provider: one write (the binding) and two reads; VS Code's own
   // word search would mark all three as plain text occurrences instead.
   const counts = async () => [await overlays.locator('.wordHighlightStrong').count(), await overlays.locator('.wordHighlight').count()];
+  let tries = 0;
   await wb.step('highlights', () =>
-    poll('1 write and 2 read highlights of wte', async () => (await counts()).join() === '1,2', { seen: async () => (await counts()).join() }),
+    poll(
+      '1 write and 2 read highlights of wte',
+      async () => {
+        const now = (await counts()).join();
+        // Nothing yet after a few polls: move again (a move is what asks for highlights).
+        if (now === '0,0' && ++tries % 10 === 0) await wiggle();
+        return now === '1,2';
+      },
+      { seen: async () => (await counts()).join() },
+    ),
   );
 });
 
