@@ -8,10 +8,12 @@ import { Sym, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest } from './suggest';
 import type { DataSource, Diagnostic, Fix, Graph, ModelInfo, TrainConfig, TrainInfo } from './types';
 import { smallestVocab } from './graph';
+import { checkDenoise } from './trainDenoise';
+import { checkAdversarial } from './trainAdversarial';
 
 type OptType = 'int' | 'number' | 'bool' | 'string' | 'ints' | readonly string[];
 
-interface OptSpec {
+export interface OptSpec {
   name: string;
   type: OptType;
   default?: ArgValue;
@@ -121,7 +123,26 @@ export const DATA_SOURCES: readonly DataSourceSpec[] = [
   },
 ];
 
-export const LOSSES = ['crossentropy', 'binary_crossentropy', 'mse', 'mae'] as const;
+export const LOSSES = ['crossentropy', 'binary_crossentropy', 'mse', 'mae', 'denoise', 'adversarial'] as const;
+
+/**
+ * The generative objectives, written as calls (`loss: denoise(steps = 1000)`,
+ * `loss: adversarial(Discriminator)`): their options, read into
+ * `TrainConfig.denoise` / `TrainConfig.adversarial`. How each fits its model
+ * is checked in trainDenoise.ts and trainAdversarial.ts.
+ */
+export const GENERATIVE_LOSSES: Record<'denoise' | 'adversarial', OptSpec[]> = {
+  denoise: [
+    { name: 'steps', type: 'int', default: 1000, min: 2, max: 100000, doc: 'noising steps T (DDPM: 1000)' },
+    { name: 'schedule', type: ['linear', 'cosine'], default: 'linear', doc: "how the noise grows: DDPM's linear βs or the cosine schedule of Nichol & Dhariwal" },
+    { name: 'samples', type: 'int', default: 8, min: 0, max: 64, doc: 'images generated after each epoch, for the training view' },
+    { name: 'sample_steps', type: 'int', default: 50, min: 1, max: 100000, doc: 'denoising steps of the sampler that makes them (at most steps)' },
+  ],
+  adversarial: [
+    { name: 'discriminator', type: 'string', doc: 'the model of this file that tells real examples from generated ones' },
+    { name: 'samples', type: 'int', default: 16, min: 0, max: 64, doc: 'images generated after each epoch, for the training view' },
+  ],
+};
 export const OPTIMIZERS: Record<string, OptSpec[]> = {
   adam: [{ name: 'lr', type: 'number', default: 1e-3, min: 0, max: 10, doc: 'learning rate' }],
   sgd: [
@@ -134,7 +155,7 @@ export const METRICS = ['accuracy', 'mae'] as const;
 
 export const TRAIN_KEYS: Record<string, string> = {
   data: 'where examples come from: a built-in set (digits, shapes, sequences, waves) or your files (images, csv, text)',
-  loss: 'crossentropy, binary_crossentropy, mse or mae',
+  loss: 'crossentropy, binary_crossentropy, mse or mae; denoise(...) for a diffusion model, adversarial(Discriminator) for a GAN',
   optimizer: 'adam(lr = 1e-3), sgd(lr, momentum) or rmsprop(lr)',
   epochs: 'passes over the training data',
   batch: 'examples per step',
@@ -161,6 +182,8 @@ interface TrainMemo {
   info: TrainInfo;
   configDiagnostics: Diagnostic[];
   model?: ModelInfo;
+  /** The second model the fit was checked against (a GAN's discriminator). */
+  other?: ModelInfo;
   fitDiagnostics?: Diagnostic[];
 }
 
@@ -203,10 +226,13 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
     for (const d of memo.configDiagnostics) diagnostics.push(d);
     trains.push(memo.info);
     if (model && !model.hasErrors) {
-      if (memo.model !== model || !memo.fitDiagnostics) {
+      const adversarial = memo.info.config.adversarial;
+      const other = adversarial ? byName.get(adversarial.discriminator) : undefined;
+      if (memo.model !== model || memo.other !== other || !memo.fitDiagnostics) {
         const fitDiagnostics: Diagnostic[] = [];
-        checkFit(item, memo.info.config, model, errorsInto(fitDiagnostics));
+        checkFit(item, memo.info.config, model, errorsInto(fitDiagnostics), byName);
         memo.model = model;
+        memo.other = other;
         memo.fitDiagnostics = fitDiagnostics;
       }
       for (const d of memo.fitDiagnostics) diagnostics.push(d);
@@ -216,7 +242,7 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
 }
 
 /** Reports a problem: an error unless `more` says otherwise (`severity`, `related`). */
-type Err = (code: string, message: string, range: Range, fixes?: Fix[], more?: Partial<Pick<Diagnostic, 'severity' | 'related'>>) => void;
+export type Err = (code: string, message: string, range: Range, fixes?: Fix[], more?: Partial<Pick<Diagnostic, 'severity' | 'related'>>) => void;
 
 function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) => Fix[]): TrainConfig {
   const config: TrainConfig = { ...DEFAULTS, optimizer: { ...DEFAULTS.optimizer }, metrics: [] };
@@ -241,6 +267,11 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         break;
       }
       case 'loss': {
+        const generative = v.kind === 'call' ? v.callee.name : wordOf(v);
+        if (generative === 'denoise' || generative === 'adversarial') {
+          readGenerativeLoss(generative, v, config, err, replace);
+          break;
+        }
         const word = wordOf(v);
         if (!word || !(LOSSES as readonly string[]).includes(word)) {
           const options = word ? suggest(word, LOSSES) : [];
@@ -288,6 +319,34 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
   }
   if (!seen.has('data')) err('train.no_data', `train section for '${item.name.name}' needs \`data:\`, e.g. \`data: digits(samples = 6000)\`.`, item.name.range);
   return config;
+}
+
+/**
+ * `loss: denoise(...)` or `loss: adversarial(...)` (a bare `denoise` takes
+ * every default): sets `config.loss` and its settings when they are valid.
+ */
+function readGenerativeLoss(name: 'denoise' | 'adversarial', v: Expr, config: TrainConfig, err: Err, replace: (r: Range, o: string[]) => Fix[]): void {
+  const specs = GENERATIVE_LOSSES[name];
+  const opts = v.kind === 'call' ? readOptions(v, specs, false, `loss ${name}`, err, replace) : fill(specs, {});
+  if (!opts) return;
+  if (name === 'denoise') {
+    const steps = opts.steps as number;
+    const sampleSteps = opts.sample_steps as number;
+    if (sampleSteps > steps) {
+      const at = v.kind === 'call' ? (v.args.find((a) => a.name?.name === 'sample_steps')?.value.range ?? v.range) : v.range;
+      err('train.bad_option', `loss denoise's 'sample_steps' (${sampleSteps}) cannot exceed its 'steps' (${steps}): the sampler walks a subset of the noising steps.`, at);
+      return;
+    }
+    config.loss = 'denoise';
+    config.denoise = { steps, schedule: opts.schedule as 'linear' | 'cosine', samples: opts.samples as number, sampleSteps };
+    return;
+  }
+  if (typeof opts.discriminator !== 'string') {
+    err('train.bad_option', 'loss adversarial needs the model that judges the generated examples: adversarial(Discriminator), a model of this file.', v.range);
+    return;
+  }
+  config.loss = 'adversarial';
+  config.adversarial = { discriminator: opts.discriminator, samples: opts.samples as number };
 }
 
 function wordOf(e: Expr): string | undefined {
@@ -415,7 +474,9 @@ function inRange(s: OptSpec, n: number): boolean {
 }
 
 /** Data and loss against the model's input and output. */
-function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: Err): void {
+function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: Err, models: ReadonlyMap<string, ModelInfo>): void {
+  if (config.loss === 'denoise') return checkDenoise(item, config, model, err);
+  if (config.loss === 'adversarial') return checkAdversarial(item, config, model, models, err);
   const entry = (k: string) => item.entries.find((e) => e.key.name === k);
   const dataAt = entry('data')?.value.range ?? item.name.range;
   const out = model.outputs[0]?.shape;

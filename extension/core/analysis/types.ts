@@ -185,9 +185,33 @@ export type DataSource =
   | { kind: 'csv'; path: string; options: Record<string, ArgValue> }
   | { kind: 'text'; path: string; options: Record<string, ArgValue> };
 
+/** `loss: denoise(...)`: a diffusion model learns to predict the noise added to its data (runtime/diffusion.ts). */
+export interface DenoiseConfig {
+  /** Noising steps T (DDPM: 1000). */
+  steps: number;
+  /** How the noise grows over the steps: DDPM's linear βs or Nichol & Dhariwal's cosine ᾱ. */
+  schedule: 'linear' | 'cosine';
+  /** Images generated after each epoch for the training view. */
+  samples: number;
+  /** Denoising steps of the sampler that makes them. */
+  sampleSteps: number;
+}
+
+/** `loss: adversarial(Discriminator)`: the trained model is a GAN's generator, played against a second model of the file (runtime/gan.ts). */
+export interface AdversarialConfig {
+  /** The discriminator: a model of the same file. */
+  discriminator: string;
+  /** Images generated after each epoch for the training view. */
+  samples: number;
+}
+
 export interface TrainConfig {
   data?: DataSource;
-  loss: 'crossentropy' | 'mse' | 'mae' | 'binary_crossentropy';
+  loss: 'crossentropy' | 'mse' | 'mae' | 'binary_crossentropy' | 'denoise' | 'adversarial';
+  /** Settings of `loss: denoise(...)`, present exactly when `loss` is 'denoise'. */
+  denoise?: DenoiseConfig;
+  /** Settings of `loss: adversarial(...)`, present exactly when `loss` is 'adversarial'. */
+  adversarial?: AdversarialConfig;
   optimizer: { kind: 'adam' | 'sgd' | 'rmsprop'; lr: number; momentum?: number };
   epochs: number;
   batch: number;

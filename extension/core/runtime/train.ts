@@ -93,8 +93,28 @@ export interface EpochLogs {
   ms: number;
 }
 
+/**
+ * Images a generative objective shows while it trains (`loss: denoise`,
+ * `loss: adversarial`): the training view and the CLI display them.
+ */
+export interface SampleStrip {
+  /** 'forward': one training image noised step by step, sent once before training; 'generated': the model's own images after an epoch. */
+  kind: 'forward' | 'generated';
+  /** 1-based epoch after which they were made; 0 for 'forward'. */
+  epoch: number;
+  /** Shape of one image: [h, w, c], c 1 or 3. */
+  shape: [number, number, number];
+  /** count · h · w · c values in [0, 1], image after image, channels last. */
+  pixels: Float32Array;
+  count: number;
+  /** One caption per image ('t = 250'), when they need one. */
+  captions?: string[];
+}
+
 export interface TrainOptions {
   config: TrainConfig;
+  /** Generative objectives: called with the forward strip before the first epoch and with generated images after each. */
+  onSamples?(strip: SampleStrip): void | Promise<void>;
   /** Seed of the shuffles and the validation split (default 1). */
   seed?: number;
   /** Epochs already done (resuming): numbering continues after them. */
@@ -252,6 +272,10 @@ export function lossValue(tf: Tf, loss: TrainConfig['loss'], kind: OutputKind, y
       return tf.mean(tf.square(tf.sub(yPred, tf.reshape(yTrue, yPred.shape))));
     case 'mae':
       return tf.mean(tf.abs(tf.sub(yPred, tf.reshape(yTrue, yPred.shape))));
+    case 'denoise':
+    case 'adversarial':
+      // The generative objectives have loops of their own (runtime/diffusion.ts, runtime/gan.ts).
+      throw new TrainError(`loss: ${loss} is not a loss between a prediction and a label; it is trained by its own loop.`);
   }
 }
 
