@@ -9,19 +9,13 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Analysis } from '../core';
 import { exportPyTorch, exportableModels } from '../core/export/pytorch';
-import { convertCheckpoint, encodeSafetensors } from '../core/export/weights';
+import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
 import { CheckpointError, MODEL_JSON, readCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { UsageError, optionValue } from './args';
 import { EXIT, type Command } from './command';
 import { analyzeFile, formatDiagnostic, locate, plural, sortDiagnostics } from './diagnostics';
 import { ioReason, writeFileAtomic } from './files';
-
-/** `model.py` → `model.safetensors` (the weights file beside the code). */
-export function weightsFileFor(pyPath: string): string {
-  return pyPath.replace(/\.py$/i, '') + '.safetensors';
-}
-
 
 /** The checkpoint folder of `--weights` (a folder, or its model.json). */
 function checkpointFolder(arg: string, cwd: string): string {
@@ -108,7 +102,7 @@ export const exportCommand: Command = {
         io.stderr(`nnmodel: note: the checkpoint was saved for model '${checkpoint.modelJson.nnmodel.model}'; exporting '${wanted}' with it\n`);
       }
     }
-    const weightsFile = out !== undefined && checkpoint ? weightsFileFor(out) : undefined;
+    const weightsFile = out !== undefined && checkpoint ? weightsPathFor(out) : undefined;
     const result = exportPyTorch(r.analysis, { model: wanted, sourceName: basename(path), weightsFile: weightsFile && basename(weightsFile) });
     if (!result.ok) {
       for (const e of result.errors) {
@@ -143,14 +137,10 @@ export const exportCommand: Command = {
       }
       for (const f of converted.filled) io.stderr(`${f.uri ?? path}:${f.line}: note ${wanted}: ${f.what}, not a trained value: ${f.why}\n`);
       const meta = checkpoint.modelJson.nnmodel;
-      const bytes = encodeSafetensors(converted.tensors, {
-        format: 'pt',
-        model: wanted,
-        source: basename(path),
-        epoch: String(meta.epoch),
-        generated_by: 'nnmodel export --weights',
-        ...(converted.filled.length > 0 ? { not_trained: converted.filled.map((f) => `${f.what}: ${f.why}`).join('; ') } : {}),
-      });
+      const bytes = encodeSafetensors(
+        converted.tensors,
+        safetensorsMetadata({ model: wanted, source: basename(path), epoch: meta.epoch, generatedBy: 'nnmodel export --weights', filled: converted.filled }),
+      );
       try {
         // The weights first: a .py that names them never points at a missing or older file.
         writeFileAtomic(weightsFile, bytes, io.cwd);

@@ -12,7 +12,7 @@
 import * as vscode from 'vscode';
 import type { Analysis, ModelInfo } from '../core';
 import { exportPyTorch, exportableModels, type ExportNote } from '../core/export/pytorch';
-import { convertCheckpoint, encodeSafetensors } from '../core/export/weights';
+import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
 import { checkpointDir, readCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
@@ -93,7 +93,7 @@ async function exportWithWeights(
   });
   if (!target) return;
   const pyName = target.path.split('/').pop()!;
-  const weightsName = pyName.replace(/\.py$/i, '') + '.safetensors';
+  const weightsName = weightsPathFor(pyName);
   const weightsUri = vscode.Uri.joinPath(target, '..', weightsName);
   const result = exportPyTorch(analysis, { model: model.name, sourceName: source, weightsFile: weightsName });
   if (!result.ok) {
@@ -112,15 +112,9 @@ async function exportWithWeights(
     return;
   }
   const meta = ck.modelJson.nnmodel;
-  const notTrained = converted.filled.map((f) => `${f.what}: ${f.why}`).join('; ');
-  const bytes = encodeSafetensors(converted.tensors, {
-    format: 'pt',
-    model: model.name,
-    source,
-    epoch: String(meta.epoch),
-    generated_by: 'nnmodel',
-    ...(notTrained ? { not_trained: notTrained } : {}),
-  });
+  const metadata = safetensorsMetadata({ model: model.name, source, epoch: meta.epoch, generatedBy: 'nnmodel', filled: converted.filled });
+  const notTrained = metadata.not_trained;
+  const bytes = encodeSafetensors(converted.tensors, metadata);
   try {
     // The weights first: the code that names them never points at a missing or older file.
     await writeAtomic(weightsUri, bytes);

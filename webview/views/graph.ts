@@ -14,7 +14,7 @@ import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import { GraphLayout, LayoutSuperseded, pageWorkerStarter } from './graphLayout';
 import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainDiagnostic, PlainModelInfo } from '../../extension/core/protocol';
-import { boxAt, boxTooltip, buildDiagram, groupHeader, groupKeys, LINE_HEIGHT, PAD_X, PAD_Y, type Box, type TextMetrics } from './graphModel';
+import { boxAt, boxTooltip, buildDiagram, groupHeader, groupKeys, LINE_HEIGHT, PAD_X, PAD_Y, receptiveFields, type Box, type TextMetrics } from './graphModel';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -73,6 +73,8 @@ export class GraphView {
   private readonly metrics: TextMetrics;
   private model: PlainModelInfo | undefined;
   private diagnostics: readonly PlainDiagnostic[] = [];
+  /** Receptive field text by node path for the model shown (node tooltips); undefined when it could not be computed. */
+  private fieldOf: ((path: string) => string) | undefined;
   private expanded = new Set<string>();
   private boxes = new Map<string, Box>();
   private elements = new Map<string, SVGGElement>();
@@ -132,6 +134,13 @@ export class GraphView {
     }
     this.model = model;
     this.diagnostics = diagnostics;
+    try {
+      this.fieldOf = receptiveFields(model);
+    } catch (e) {
+      // The tooltips lose a line; the graph itself must still be drawn.
+      this.fieldOf = undefined;
+      this.host.error(`Receptive fields for the graph failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
     await this.layout();
   }
 
@@ -172,7 +181,7 @@ export class GraphView {
     const model = this.model;
     if (!model) return;
     const token = ++this.layoutToken;
-    const diagram = buildDiagram(model.graph, this.diagnostics, this.expanded, this.metrics);
+    const diagram = buildDiagram(model.graph, this.diagnostics, this.expanded, this.metrics, { field: this.fieldOf });
     // The drawing on screen stays (and answers clicks) meanwhile; say so only if the wait is noticeable.
     const busy = setTimeout(() => {
       if (token !== this.layoutToken) return;

@@ -6,8 +6,10 @@
  */
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { Range } from '../../extension/core/syntax/ast';
-import type { PlainDiagnostic, PlainGraph, PlainGraphNode, PlainShape, PlainSym } from '../../extension/core/protocol';
+import { reviveModel, type PlainDiagnostic, type PlainGraph, type PlainGraphNode, type PlainModelInfo, type PlainShape, type PlainSym } from '../../extension/core/protocol';
 import type { Severity } from '../../extension/core/analysis/types';
+import { compactField, modelFields } from '../../extension/core/analysis/receptive';
+import { bodyPrefix, nodePath } from '../../extension/core/runtime/build';
 
 /** One box in the diagram. */
 export interface Box {
@@ -22,6 +24,14 @@ export interface Box {
   severity?: Severity;
   /** Messages of the diagnostics on the node (for its tooltip). */
   messages: string[];
+  /**
+   * Receptive field of the node's output as the summary tab shows it
+   * (`14 × 14 /2`, `all`: receptive.ts `compactField`); '' for inputs, when
+   * unknown, or when the diagram was built without `DiagramOptions.field`.
+   */
+  field: string;
+  /** Inside the body of a block or repeat that runs more than once: its field is the first repetition's. */
+  repeated: boolean;
   /** An expanded group: drawn as a frame around its body. */
   expanded: boolean;
   /** Key of the expanded group holding it. */
@@ -168,6 +178,23 @@ export function nodePlacement(level: Pick<ElkNode, 'children' | 'edges'>): NodeP
 export interface DiagramOptions {
   /** Node placement of the top level; by default `nodePlacement` of it. (Bodies of expanded blocks keep ELK's default, BRANDES_KOEPF.) */
   placement?: NodePlacement;
+  /**
+   * The receptive field text of the node at a node path (build.ts's form:
+   * `7/0#0/3` is node 3 in the first repetition of group 7's first run), as
+   * `receptiveFields` gives it; without it boxes show none.
+   */
+  field?: (path: string) => string;
+}
+
+/**
+ * The receptive field of every node of `model` by node path, in the summary's
+ * words (`compactField`, the same text as the summary rows' `field`): computed
+ * once per model (`modelFields` walks the whole graph), looked up per box.
+ */
+export function receptiveFields(model: PlainModelInfo): (path: string) => string {
+  const info = reviveModel(model);
+  const byPath = modelFields(info).byPath;
+  return (path) => compactField(byPath.get(path), info);
 }
 
 /**
@@ -183,7 +210,7 @@ export function buildDiagram(
   options: DiagramOptions = {},
 ): Diagram {
   const boxes = new Map<string, Box>();
-  const top = level(graph, '', undefined);
+  const top = level(graph, '', undefined, '', false);
   const root: ElkNode = {
     id: 'root',
     layoutOptions: {
@@ -200,7 +227,8 @@ export function buildDiagram(
   };
   return { boxes, root };
 
-  function level(g: PlainGraph, prefix: string, parent: string | undefined): { children: ElkNode[]; edges: ElkExtendedEdge[] } {
+  // `path` is the node path of `g`'s nodes (what the fields are keyed by): an expanded group shows its first run's first repetition.
+  function level(g: PlainGraph, prefix: string, parent: string | undefined, path: string, repeated: boolean): { children: ElkNode[]; edges: ElkExtendedEdge[] } {
     const keyOf = (id: number) => `${prefix}${id}`;
     const children: ElkNode[] = [];
     const edges: ElkExtendedEdge[] = [];
@@ -216,9 +244,11 @@ export function buildDiagram(
       const diag = nodeDiagnostics(n, diagnostics);
       const isExpanded = n.kind === 'group' && expanded.has(key) && n.runs.length > 0;
       const category = n.kind === 'input' ? 'cat-input' : n.kind === 'group' ? 'cat-group' : `cat-${n.category}`;
-      boxes.set(key, { key, node: n, lines, category, severity: diag.severity, messages: diag.messages, expanded: isExpanded, parent });
+      const at = nodePath(path, n.id);
+      const field = n.kind === 'input' ? '' : (options.field?.(at) ?? '');
+      boxes.set(key, { key, node: n, lines, category, severity: diag.severity, messages: diag.messages, field, repeated, expanded: isExpanded, parent });
       if (isExpanded && n.kind === 'group') {
-        const inner = level(n.runs[0].body, `${key}/`, key);
+        const inner = level(n.runs[0].body, `${key}/`, key, bodyPrefix(at, 0, 0), repeated || n.runs[0].count > 1);
         children.push({
           id: key,
           layoutOptions: {
@@ -288,7 +318,7 @@ export function boxAt(boxes: ReadonlyMap<string, Box>, offset: number): Box | un
   return best;
 }
 
-/** Tooltip text of a box: kind, shapes, counts and diagnostics. */
+/** Tooltip text of a box: kind, shapes, counts, receptive field and diagnostics. */
 export function boxTooltip(b: Box): string {
   const n = b.node;
   const lines = [nodeTitle(n)];
@@ -298,6 +328,7 @@ export function boxTooltip(b: Box): string {
   if (n.kind !== 'input') {
     lines.push(`parameters: ${symText(n.params.trainable)} trainable, ${symText(n.params.nonTrainable)} non-trainable`);
     lines.push(`MACs: ${symText(n.macs)}`);
+    if (b.field) lines.push(`receptive field: ${b.field}${b.repeated ? ' (first repetition)' : ''}`);
     if (n.kind === 'layer' && n.sharedWith !== undefined) lines.push(`shares weights with node ${n.sharedWith}`);
   }
   lines.push(`line ${n.range.start.line + 1}${n.kind !== 'input' && n.uri ? ` of ${n.uri}` : ''}`);

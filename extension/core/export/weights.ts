@@ -457,6 +457,48 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   return out;
 }
 
+/**
+ * The weights file the exported code loads, beside it: `model.py` →
+ * `model.safetensors` (`.py` in any case; a path keeps its folder, a bare
+ * name stays bare). The CLI (`--out`) and the editor's export (the saved
+ * file) name it the same way because the code names it.
+ */
+export function weightsPathFor(pyPath: string): string {
+  return pyPath.replace(/\.py$/i, '') + '.safetensors';
+}
+
+/** What an exported weights file records about itself (see `safetensorsMetadata`). */
+export interface WeightsFileInfo {
+  /** The model exported. */
+  model: string;
+  /** File name of the .nnmodel source. */
+  source: string;
+  /** The checkpoint's epoch. */
+  epoch: number;
+  /** Who wrote it: `nnmodel export --weights` (CLI), `nnmodel` (the editor). */
+  generatedBy: string;
+  /** Tensors holding no trained value (`convertCheckpoint`'s `filled`). */
+  filled: readonly FilledTensor[];
+}
+
+/**
+ * The `__metadata__` of an exported weights file: `format: pt` (what
+ * torch's safetensors loader expects), `model`, `source`, `epoch`,
+ * `generated_by`, and `not_trained` (`what: why; ...`) only when some
+ * tensor holds no trained value. Keys in that order.
+ */
+export function safetensorsMetadata(info: WeightsFileInfo): Record<string, string> {
+  const notTrained = info.filled.map((f) => `${f.what}: ${f.why}`).join('; ');
+  return {
+    format: 'pt',
+    model: info.model,
+    source: info.source,
+    epoch: String(info.epoch),
+    generated_by: info.generatedBy,
+    ...(notTrained ? { not_trained: notTrained } : {}),
+  };
+}
+
 /** Reads a safetensors file written by `encodeSafetensors` (for tests and checks). */
 export function decodeSafetensors(bytes: Uint8Array): { metadata: Record<string, string>; tensors: NamedTensor[] } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
