@@ -12,6 +12,7 @@ import { CheckpointError } from '../core/runtime/checkpoint';
 import { DataError } from '../core/runtime/data/files';
 import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, type JobToHost } from '../core/runtime/jobProtocol';
 import { TrainError, formatEpoch, type CancelToken } from '../core/runtime/train';
+import { formatGanEpoch } from '../core/runtime/gan';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
 
@@ -84,15 +85,32 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
   process.on('SIGINT', onSigint);
   try {
     const { runTrainJob } = await jobs();
+    // Each picture's path is said once: samples.png is rewritten after every epoch.
+    const told = new Set<string>();
+    // A GAN logs both players' figures and writes two checkpoints (the discriminator's, then the generator's).
+    let adversarial = false;
+    const dirs = new Set<string>();
     const { history, dir } = await runTrainJob(
       req,
       {
-        onStart: (s) =>
+        onStart: (s) => {
+          adversarial = s.loss === 'adversarial';
           io.stderr(
-            `training ${s.model} on ${s.source} (${s.examples} examples) for ${s.epochs} epochs, batch ${s.batch}, backend ${s.backend}${s.resumedFrom ? `, from epoch ${s.resumedFrom}` : ''}\n`,
-          ),
-        onEpoch: (l) => io.stdout(`${formatEpoch(l)}\n`),
+            `training ${s.model}${adversarial ? ' (a GAN: generator and discriminator)' : ''} on ${s.source} (${s.examples} examples) for ${s.epochs} epochs, batch ${s.batch}, backend ${s.backend}${s.resumedFrom ? `, from epoch ${s.resumedFrom}` : ''}\n`,
+          );
+        },
+        onEpoch: (l) => io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`),
+        onCheckpoint: (d) => void dirs.add(d),
         onWarning: (m) => io.stderr(`warning: ${m}\n`),
+        onSamples: (strip, path) => {
+          if (told.has(path)) return;
+          told.add(path);
+          io.stderr(
+            strip.kind === 'forward'
+              ? `the noising of one example (${strip.captions?.join(', ') ?? `${strip.count} steps`}): ${path}\n`
+              : `generated images, rewritten after every epoch: ${path}\n`,
+          );
+        },
       },
       token,
     );
@@ -100,7 +118,9 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
     io.stderr(
       history.status === 'cancelled'
         ? `stopped; ${last ? `the checkpoint of epoch ${last.epoch} is in ${dir}` : 'no epoch completed, no checkpoint written'}\n`
-        : `done; checkpoint in ${dir}\n`,
+        : dirs.size > 1
+          ? `done; checkpoints in ${[...dirs].reverse().join(' and ')}\n`
+          : `done; checkpoint in ${dir}\n`,
     );
     return history.status === 'cancelled' ? 130 : EXIT.ok;
   } catch (e) {

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { analyze } from '../core/analysis/analyze';
 import type { Analysis, ModelInfo, TrainInfo } from '../core/analysis/types';
@@ -27,7 +28,6 @@ import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
 import { startTrainingBackend } from '../core/runtime/kernels';
 import {
   evaluateModel,
-  inputShapes,
   outputKind,
   symbolicDimsFor,
   trainModel,
@@ -38,7 +38,11 @@ import {
   type History,
 } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
+import { evaluateDenoiser, trainInputShapes } from '../core/runtime/diffusion';
+import type { SampleStrip } from '../core/runtime/train';
+import { trainGan } from '../core/runtime/gan';
 import { importReader, readSource } from './files';
+import { writeSampleStrip } from './samplesPng';
 
 export { nodeCheckpointFs, nodeDataFs };
 
@@ -112,16 +116,25 @@ export async function prepareJob(req: JobRequest, cancelled?: () => boolean): Pr
     inputs: info.inputs.length,
   });
   const seed = req.seed ?? 1;
-  const built = buildModel(tf, info, { seed, symbolicDims: symbolicDimsFor(info, inputShapes(data)) });
+  // A diffusion model's second input is the step, [1], which the data does not feed.
+  const built = buildModel(tf, info, { seed, symbolicDims: symbolicDimsFor(info, trainInputShapes(info, train.config.loss, data)) });
   return { analysis, info, train, data, built, dir: checkpointDir(file, info.name, req.checkpointFolder), seed };
 }
 
 export interface JobEvents {
-  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number }): void;
+  /** `loss`: the objective, when it is not a loss between prediction and label ('adversarial': epochs log g and d losses). */
+  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string }): void;
   onBatch?(b: BatchInfo): void;
   onEpoch?(logs: EpochLogs): void;
   onCheckpoint?(dir: string, epoch: number): void;
   onWarning?(message: string): void;
+  /** A generative objective's images, written as a PNG at `path` (forward.png once, samples.png after every epoch). */
+  onSamples?(strip: SampleStrip, path: string): void;
+}
+
+/** Where `nnmodel train` writes a sample strip: forward.png (the noising, once) or samples.png (the latest epoch's images), in the checkpoint folder. */
+export function sampleStripPath(dir: string, strip: SampleStrip): string {
+  return resolve(dir, strip.kind === 'forward' ? 'forward.png' : 'samples.png');
 }
 
 /** Loads the checkpoint in `dir` into `built`; undefined when there is none. */
@@ -140,6 +153,8 @@ export async function loadInto(built: BuiltModel, dir: string): Promise<{ json: 
 /** Trains as the request says; writes a checkpoint after every epoch. */
 export async function runTrainJob(req: JobRequest, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
   const job = await prepareJob(req, () => token.cancelled);
+  // A GAN trains two models: the section's generator and its discriminator.
+  if (job.train.config.loss === 'adversarial') return runGanJob(req, job, events, token);
   const { info, train, data, built, dir } = job;
   const config = { ...train.config, epochs: req.epochs ?? train.config.epochs };
   let initialEpoch = 0;
@@ -170,6 +185,19 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
     initialEpoch,
     token,
     onBatch: (b) => events.onBatch?.(b),
+    onSamples: (strip) => {
+      const path = sampleStripPath(dir, strip);
+      try {
+        // The forward strip comes before the first checkpoint creates the folder.
+        mkdirSync(dir, { recursive: true });
+        writeSampleStrip(path, strip, process.cwd());
+      } catch (e) {
+        // Pictures are a view of the run: failing to write one does not stop training.
+        events.onWarning?.(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+      events.onSamples?.(strip, path);
+    },
     onEpoch: async (logs) => {
       done.push(logs);
       events.onEpoch?.(logs);
@@ -193,12 +221,106 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
   return { history, dir, job };
 }
 
+/**
+ * `loss: adversarial(D)`: builds the discriminator beside the generator,
+ * continues both from their checkpoints with `resume`, trains them against
+ * each other (runtime/gan.ts) and after every epoch writes both checkpoints
+ * (the discriminator's first, in the folder its own train section would
+ * use; then the generator's, the run's) and `samples.png` in the
+ * generator's folder.
+ */
+async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
+  const { analysis, info, train, data, built, dir } = job;
+  const config = { ...train.config, epochs: req.epochs ?? train.config.epochs };
+  const dName = config.adversarial!.discriminator;
+  const dInfo = analysis.models.find((m) => m.name === dName);
+  if (!dInfo) throw new JobError(`the discriminator '${dName}' is not a model of ${req.file}.`);
+  // Its own seeds: the two models do not start from the same random numbers.
+  const dBuilt = buildModel(tf, dInfo, { seed: job.seed + 1000, symbolicDims: symbolicDimsFor(dInfo, [data.exampleShape]) });
+  const dDir = checkpointDir(resolve(req.file), dName, req.checkpointFolder);
+  try {
+    let initialEpoch = 0;
+    let previous: EpochLogs[] = [];
+    if (req.resume) {
+      const loaded = await loadInto(built, dir);
+      if (loaded) {
+        initialEpoch = loaded.json.nnmodel.epoch;
+        previous = loaded.json.nnmodel.history;
+        for (const p of loaded.match.problems) events.onWarning?.(p);
+        const dLoaded = await loadInto(dBuilt, dDir);
+        if (!dLoaded) events.onWarning?.(`no checkpoint of the discriminator ${dName} in ${dDir}: it starts afresh against the generator of epoch ${initialEpoch}.`);
+        else {
+          for (const p of dLoaded.match.problems) events.onWarning?.(`${dName}: ${p}`);
+          const e = dLoaded.json.nnmodel.epoch;
+          if (e !== initialEpoch) events.onWarning?.(`the discriminator's checkpoint is of epoch ${e}, the generator's of epoch ${initialEpoch}; continuing with both.`);
+        }
+      }
+    }
+    events.onStart?.({
+      model: info.name,
+      backend: tf.getBackend(),
+      examples: data.count,
+      epochs: config.epochs,
+      batch: config.batch,
+      source: data.source,
+      checkpointDir: dir,
+      resumedFrom: initialEpoch || undefined,
+      loss: config.loss,
+    });
+    const fs = nodeCheckpointFs();
+    const done: EpochLogs[] = [];
+    const meta = { source: data.source, classes: [], exampleShape: data.exampleShape };
+    const history = await trainGan(tf, { model: built.model, info }, { model: dBuilt.model, info: dInfo }, data, {
+      config,
+      seed: job.seed,
+      initialEpoch,
+      token,
+      onBatch: (b) => events.onBatch?.(b),
+      onSamples: (strip) => {
+        const path = sampleStripPath(dir, strip);
+        try {
+          mkdirSync(dir, { recursive: true });
+          writeSampleStrip(path, strip, process.cwd());
+        } catch (e) {
+          // Pictures are a view of the run: failing to write one does not stop training.
+          events.onWarning?.(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+          return;
+        }
+        events.onSamples?.(strip, path);
+      },
+      onEpoch: async (logs) => {
+        done.push(logs);
+        events.onEpoch?.(logs);
+        const history = [...previous, ...done];
+        // The discriminator first: the generator's checkpoint, written last, marks the epoch complete.
+        await writeCheckpoint(fs, dDir, await encodeCheckpoint(dBuilt, { model: dName, source: req.file, epoch: logs.epoch, history, data: meta }));
+        events.onCheckpoint?.(dDir, logs.epoch);
+        await writeCheckpoint(fs, dir, await encodeCheckpoint(built, { model: info.name, source: req.file, epoch: logs.epoch, history, data: meta }));
+        events.onCheckpoint?.(dir, logs.epoch);
+      },
+    });
+    return { history, dir, job };
+  } finally {
+    dBuilt.model.dispose();
+  }
+}
+
 /** Loss and metrics of the checkpointed model on its validation split and on all the data. */
 export async function runEvaluateJob(req: JobRequest): Promise<{ validation?: { loss: number; metrics: Record<string, number> }; all: { loss: number; metrics: Record<string, number> }; epoch: number; problems: string[]; job: PreparedJob }> {
   const job = await prepareJob(req);
   const loaded = await loadInto(job.built, job.dir);
   if (!loaded) throw new JobError(`no checkpoint for ${job.info.name} in ${job.dir}; train it first.`);
   const { config } = job.train;
+  if (config.loss === 'adversarial') {
+    throw new JobError(`${job.info.name} is a GAN's generator: there is no label to measure its images against. Look at samples.png in ${job.dir}, or at the d_real and d_fake of its training.`);
+  }
+  if (config.loss === 'denoise') {
+    // The denoising loss with t and ε drawn as the training's validation draws them: the same figure as its val_loss.
+    const split = validationSplit(job.data.count, config.validation, job.seed);
+    const validation = await evaluateDenoiser(tf, job.built.model, job.info, job.data, split.validation, config, job.seed);
+    const all = await evaluateDenoiser(tf, job.built.model, job.info, job.data, Int32Array.from({ length: job.data.count }, (_, i) => i), config, job.seed);
+    return { validation, all: all!, epoch: loaded.json.nnmodel.epoch, problems: loaded.match.problems, job };
+  }
   const metrics = config.metrics.length ? config.metrics : config.loss === 'crossentropy' ? ['accuracy'] : ['mae'];
   const cfg = { ...config, metrics };
   const kind = outputKind(job.info);

@@ -13,6 +13,7 @@
 import type { Range } from './syntax/ast';
 import type { Diagnostic, Graph, GraphNode, ModelInfo, Params, Severity, TrainConfig } from './analysis/types';
 import type { SummaryRow } from './analysis/summary';
+import type { SampleStrip } from './runtime/train';
 import { Sym, type Shape } from './analysis/sym';
 
 // ------------------------------------------------------------ plain data
@@ -127,6 +128,13 @@ export type TrainingEvent =
     }
   /** Something the user should know that does not stop the run (layers a resumed checkpoint no longer fits). */
   | { kind: 'warning'; message: string }
+  /**
+   * Images a generative objective made (runtime/train.ts `SampleStrip`): the
+   * forward noising strip once, the generated images after each epoch. Drawn
+   * by the page's Training tab; the page does not relay them to the host,
+   * which needs no pixels (see webview/training/runner.ts).
+   */
+  | { kind: 'samples'; strip: SampleStrip }
   | { kind: 'done'; status: 'completed' | 'cancelled' | 'failed'; message?: string };
 
 /** A train section without its data (the data travels as `TrainDataPayload`). */
@@ -178,6 +186,12 @@ export interface TrainStartMessage extends DocRef {
   data: TrainDataPayload;
   /** Continue from this checkpoint (`model.json` text and weights file). */
   resume?: { modelJson: string; weights: Uint8Array };
+  /**
+   * `loss: adversarial(D)`: the discriminator `model` plays against (built
+   * and trained beside it, its checkpoint sent under its own name), and its
+   * checkpoint to continue from.
+   */
+  discriminator?: { model: PlainModelInfo; resume?: { modelJson: string; weights: Uint8Array } };
 }
 
 /** Stop run `run` between batches; the last complete epoch's checkpoint stays. */
@@ -458,6 +472,18 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
         if (!isObj(m.resume) || !isStr(m.resume.modelJson) || !isBytes(m.resume.weights)) return undefined;
         resume = { modelJson: m.resume.modelJson, weights: m.resume.weights };
       }
+      let discriminator: TrainStartMessage['discriminator'];
+      if (m.discriminator !== undefined) {
+        const d = m.discriminator;
+        if (!isObj(d) || !isObj(d.model) || !isStr(d.model.name) || !isObj(d.model.graph) || !Array.isArray(d.model.graph.nodes)) return undefined;
+        if (d.resume !== undefined && !(isObj(d.resume) && isStr(d.resume.modelJson) && isBytes(d.resume.weights))) return undefined;
+        discriminator = strip<NonNullable<TrainStartMessage['discriminator']>>({
+          model: d.model as unknown as PlainModelInfo,
+          resume: d.resume ? { modelJson: d.resume.modelJson as string, weights: d.resume.weights as Uint8Array } : undefined,
+        });
+      }
+      // A GAN run needs its discriminator, and only a GAN run has one.
+      if ((config.loss === 'adversarial') !== (discriminator !== undefined)) return undefined;
       return strip<TrainStartMessage>({
         type: 'train',
         uri: m.uri as string,
@@ -468,6 +494,7 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
         seed: m.seed,
         data,
         resume,
+        discriminator,
       });
     }
     case 'stopTraining':
@@ -493,6 +520,8 @@ function isTrainingEvent(x: unknown): x is TrainingEvent {
       return isInt(x.epoch) && typeof x.loss === 'number' && isFigures(x.metrics) && x.metrics !== undefined && (x.valLoss === undefined || typeof x.valLoss === 'number') && isFigures(x.valMetrics) && isNum(x.ms) && isInt(x.examples);
     case 'warning':
       return isStr(x.message);
+    case 'samples':
+      return isSampleStrip(x.strip);
     case 'done':
       return (x.status === 'completed' || x.status === 'cancelled' || x.status === 'failed') && optStr(x.message);
     default:
@@ -500,7 +529,20 @@ function isTrainingEvent(x: unknown): x is TrainingEvent {
   }
 }
 
-const LOSSES: readonly string[] = ['crossentropy', 'mse', 'mae', 'binary_crossentropy'];
+/** Most images in one sample strip, and the longest side of one image, a `samples` event may carry. */
+export const MAX_STRIP_IMAGES = 64;
+export const MAX_STRIP_SIDE = 256;
+
+/** A `SampleStrip` whose pixel array has exactly count · h · w · c values (so a view never reads past it), within the limits above. */
+export function isSampleStrip(x: unknown): x is SampleStrip {
+  if (!isObj(x) || (x.kind !== 'forward' && x.kind !== 'generated') || !isInt(x.epoch) || !isInt(x.count) || x.count < 1 || x.count > MAX_STRIP_IMAGES) return false;
+  const shape = x.shape;
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => isInt(d) && d >= 1) || shape[0] > MAX_STRIP_SIDE || shape[1] > MAX_STRIP_SIDE || (shape[2] !== 1 && shape[2] !== 3)) return false;
+  if (!(x.pixels instanceof Float32Array) || x.pixels.length !== x.count * shape[0] * shape[1] * shape[2]) return false;
+  return x.captions === undefined || (Array.isArray(x.captions) && x.captions.length === x.count && x.captions.every(isStr));
+}
+
+const LOSSES: readonly string[] = ['crossentropy', 'mse', 'mae', 'binary_crossentropy', 'adversarial', 'denoise'];
 const OPTIMIZERS: readonly string[] = ['adam', 'sgd', 'rmsprop'];
 const DTYPES: readonly string[] = ['float32', 'int32'];
 const BUILTIN_SOURCES: readonly string[] = ['digits', 'shapes', 'sequences', 'waves'];
@@ -511,11 +553,25 @@ const isOptionValue = (v: unknown): boolean =>
 function trainRunConfig(x: unknown): TrainRunConfig | undefined {
   if (!isObj(x) || !isStr(x.loss) || !LOSSES.includes(x.loss)) return undefined;
   const o = x.optimizer;
-  if (!isObj(o) || !isStr(o.kind) || !OPTIMIZERS.includes(o.kind) || !isNum(o.lr) || o.lr <= 0 || !optNum(o.momentum)) return undefined;
+  if (!isObj(o) || !isStr(o.kind) || !OPTIMIZERS.includes(o.kind) || !isNum(o.lr) || o.lr <= 0 || !optNum(o.momentum) || !optNum(o.beta1)) return undefined;
   if (!isInt(x.epochs) || x.epochs < 1 || !isInt(x.batch) || x.batch < 1) return undefined;
   if (!isNum(x.validation) || x.validation < 0 || x.validation >= 1 || !Array.isArray(x.metrics) || !x.metrics.every(isStr)) return undefined;
-  const optimizer = strip<TrainRunConfig['optimizer']>({ kind: o.kind as TrainRunConfig['optimizer']['kind'], lr: o.lr, momentum: o.momentum as number | undefined });
-  return { loss: x.loss as TrainRunConfig['loss'], optimizer, epochs: x.epochs, batch: x.batch, validation: x.validation, metrics: [...x.metrics] };
+  const optimizer = strip<TrainRunConfig['optimizer']>({ kind: o.kind as TrainRunConfig['optimizer']['kind'], lr: o.lr, momentum: o.momentum as number | undefined, beta1: o.beta1 as number | undefined });
+  const config: TrainRunConfig = { loss: x.loss as TrainRunConfig['loss'], optimizer, epochs: x.epochs, batch: x.batch, validation: x.validation, metrics: [...x.metrics] };
+  if (x.loss === 'adversarial') {
+    // A GAN's settings: the discriminator's name and the samples per epoch.
+    const a = x.adversarial;
+    if (!isObj(a) || !isStr(a.discriminator) || !isInt(a.samples) || a.samples < 0 || a.samples > 64) return undefined;
+    config.adversarial = { discriminator: a.discriminator, samples: a.samples };
+  }
+  if (x.loss === 'denoise') {
+    // A diffusion model's settings (analysis/train.ts reads them): without them the page's loop has no schedule.
+    const d = x.denoise;
+    if (!isObj(d) || !isInt(d.steps) || d.steps < 2 || (d.schedule !== 'linear' && d.schedule !== 'cosine')) return undefined;
+    if (!isInt(d.samples) || d.samples > MAX_STRIP_IMAGES || !isInt(d.sampleSteps) || d.sampleSteps < 1 || d.sampleSteps > d.steps) return undefined;
+    config.denoise = { steps: d.steps, schedule: d.schedule, samples: d.samples, sampleSteps: d.sampleSteps };
+  }
+  return config;
 }
 
 /** Checks the payload, including that the byte lengths fit `count` and the shapes (so the webview never reads past them). */

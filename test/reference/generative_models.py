@@ -129,6 +129,51 @@ class DiffusionUNet(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
+class DigitDiffusion(nn.Module):
+    """examples/diffusion_digits.nnmodel: the U-Net above made small for 16x16
+    grey digits, widths 16-32-32, one residual block per level, two at the
+    4x4 bottleneck, no attention; the same sinusoidal step encoding into 64."""
+
+    def __init__(self):
+        super().__init__()
+        self.t_mlp = nn.Sequential(nn.Linear(32, 64), nn.SiLU(), nn.Linear(64, 64))
+        self.conv_in = nn.Conv2d(1, 16, 3, padding=1)
+        self.down0, self.ds0 = ResBlock(16, 16, temb=64), nn.Conv2d(16, 32, 3, 2, padding=1)
+        self.down1, self.ds1 = ResBlock(32, 32, temb=64), nn.Conv2d(32, 32, 3, 2, padding=1)
+        self.mid1, self.mid2 = ResBlock(32, 32, temb=64), ResBlock(32, 32, temb=64)
+        self.up1, self.res1 = nn.Conv2d(32, 32, 3, padding=1), ResBlock(64, 32, temb=64)
+        self.up0, self.res0 = nn.Conv2d(32, 16, 3, padding=1), ResBlock(32, 16, temb=64)
+        self.norm_out, self.conv_out = nn.GroupNorm(8, 16), nn.Conv2d(16, 1, 3, padding=1)
+
+    def forward(self, x, t):
+        temb = self.t_mlp(timestep_embedding(t, 32))
+        s1 = self.down0(self.conv_in(x), temb)
+        s3 = self.down1(self.ds0(s1), temb)
+        h = self.mid2(self.mid1(self.ds1(s3), temb), temb)
+        h = self.res1(torch.cat([self.up1(F.interpolate(h, scale_factor=2, mode="nearest")), s3], 1), temb)
+        h = self.res0(torch.cat([self.up0(F.interpolate(h, scale_factor=2, mode="nearest")), s1], 1), temb)
+        return self.conv_out(F.silu(self.norm_out(h)))
+
+
+def gan_digits_generator():
+    """examples/gan_digits.nnmodel: an MLP generator, 64 → 128 → 256 → 784 → [28, 28, 1], batchnorm after the hidden layers."""
+    net = nn.Sequential(
+        nn.Linear(64, 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.2),
+        nn.Linear(128, 256), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 784), nn.Tanh(), nn.Unflatten(1, (1, 28, 28)),
+    )
+    return entry("gan_digits.nnmodel", "Generator", net, [torch.zeros(1, 64)], [28, 28, 1], spatial_output=True,
+                 notes="Goodfellow et al. 2014's MLP generator, with DCGAN's batchnorm")
+
+
+def gan_digits_discriminator():
+    net = nn.Sequential(
+        nn.Flatten(), nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+        nn.Linear(256, 128), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Linear(128, 1), nn.Sigmoid(),
+    )
+    return entry("gan_digits.nnmodel", "Discriminator", net, [torch.zeros(1, 1, 28, 28)], [1])
+
+
 def dcgan_generator():
     return entry("dcgan.nnmodel", "Generator", Generator(), [torch.zeros(1, 100)], [64, 64, 3],
                  spatial_output=True, notes="Figure 1's sizes, the authors' 5x5 kernels; batchnorm per channel after the reshape")
@@ -145,5 +190,11 @@ def diffusion_unet():
                        "the sinusoidal step embedding")
 
 
+def diffusion_digits():
+    return entry("diffusion_digits.nnmodel", "DigitDiffusion", DigitDiffusion(),
+                 [torch.zeros(1, 1, 16, 16), torch.zeros(1, 1, dtype=torch.long)], [16, 16, 1], spatial_output=True,
+                 notes="the small U-Net above for 16x16 digits: widths 16-32-32, no attention, the sinusoidal step embedding")
+
+
 def figures():
-    return [dcgan_generator(), dcgan_discriminator(), diffusion_unet()]
+    return [dcgan_generator(), dcgan_discriminator(), diffusion_unet(), diffusion_digits(), gan_digits_generator(), gan_digits_discriminator()]

@@ -180,6 +180,12 @@ describe('train sections', () => {
     'vit.nnmodel': 'ViTSmall',
     'tcn_waves.nnmodel': 'TCN',
     'mlp_fruit.nnmodel': 'FruitMLP',
+    // GANs: the section trains the generator against the discriminator it names.
+    'gan_digits.nnmodel': 'Generator',
+    'dcgan.nnmodel': 'Generator',
+    // Diffusion: the section trains the noise predictor (loss: denoise).
+    'diffusion_digits.nnmodel': 'DigitDiffusion',
+    'diffusion_unet.nnmodel': 'DiffusionUNet',
   };
   for (const [file, modelName] of Object.entries(expected)) {
     test(`${file} trains ${modelName}, on data that exists`, () => {

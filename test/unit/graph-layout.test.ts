@@ -113,10 +113,11 @@ test('every example gets a placement by the rule; representative ones lay out wi
   }
   assert.ok(picked.length >= 25, `examples and modes seen: ${picked.length}`);
   for (const name of LAID_OUT) assert.ok(picked.some((p) => p.startsWith(`${name} `)), `${name} is still an example`);
-  // The one graph whose long edges made NETWORK_SIMPLEX take seconds switches; the others keep their look.
+  // The diffusion U-Nets, whose step embedding feeds every residual block (the long edges that made
+  // NETWORK_SIMPLEX take seconds on DiffusionUNet), switch; the others keep their look.
   assert.deepEqual(
     picked.filter((p) => p.endsWith('BRANDES_KOEPF')),
-    ['DiffusionUNet collapsed BRANDES_KOEPF', 'DiffusionUNet expanded BRANDES_KOEPF'],
+    ['DigitDiffusion collapsed BRANDES_KOEPF', 'DigitDiffusion expanded BRANDES_KOEPF', 'DiffusionUNet collapsed BRANDES_KOEPF', 'DiffusionUNet expanded BRANDES_KOEPF'],
   );
   assert.ok(picked.includes('UNetSmall collapsed NETWORK_SIMPLEX'), 'a U-Net with a few skips keeps NETWORK_SIMPLEX');
 });

@@ -2,12 +2,26 @@
  * The Training tab's data: a pure accumulation of `training` events into
  * aligned series for the charts (no DOM, unit tested in Node). x is the
  * fractional epoch: batch b of n in epoch e sits at e − 1 + b/n, an epoch's
- * figures at e.
+ * figures at e. A generative objective's images (`samples` events) are kept
+ * too: the forward strip and a bounded history of generated ones
+ * (stripModel.ts).
  */
 import type { TrainingEvent } from '../../extension/core/protocol';
+import { addStrip, storeStrip, type StoredStrip } from './stripModel';
 
 /** Most batch points kept: older ones are thinned so drawing stays cheap. */
 export const MAX_BATCH_POINTS = 1500;
+
+/**
+ * Metrics that are losses (a GAN's `d_loss`, the discriminator's): drawn on
+ * the loss chart beside `loss`, on its scale, not among the metrics.
+ */
+export function isLossMetric(name: string): boolean {
+  return /(^|_)loss$/.test(name);
+}
+
+/** Metrics that are probabilities or fractions, always in [0, 1]: a chart of only these keeps its y axis at [0, 1]. */
+export const UNIT_METRICS: ReadonlySet<string> = new Set(['accuracy', 'd_real', 'd_fake']);
 
 export interface EpochRow {
   epoch: number;
@@ -37,6 +51,10 @@ export class TrainingCurves {
   batchX: number[] = [];
   batchLoss: number[] = [];
   rows: EpochRow[] = [];
+  /** The forward (noising) strip of a diffusion run, once it came. */
+  forward: StoredStrip | undefined;
+  /** Generated strips by epoch, at most `MAX_STRIPS`, spread over the run. */
+  generated: StoredStrip[] = [];
 
   /** Applies one event; a new run number starts afresh. Returns whether anything changed. */
   apply(run: number, model: string, e: TrainingEvent): boolean {
@@ -67,6 +85,12 @@ export class TrainingCurves {
       case 'warning':
         this.warnings.push(e.message);
         return true;
+      case 'samples': {
+        const strip = storeStrip(e.strip);
+        if (strip.kind === 'forward') this.forward = strip;
+        else this.generated = addStrip(this.generated, strip);
+        return true;
+      }
       case 'done':
         this.status = e.status;
         this.message = e.message ?? '';
@@ -84,6 +108,8 @@ export class TrainingCurves {
     this.batchX = [];
     this.batchLoss = [];
     this.rows = [];
+    this.forward = undefined;
+    this.generated = [];
     this.position = { epoch: 0, batch: 0, batches: 0 };
   }
 
@@ -103,33 +129,69 @@ export class TrainingCurves {
     this.batchLoss = y;
   }
 
-  /** Metric names seen, training ones first (`accuracy`), for the metrics chart. */
-  metricNames(): string[] {
+  /** Every metric name seen, in the order first seen (the table's columns). */
+  allMetricNames(): string[] {
     const names = new Set<string>();
     for (const r of this.rows) for (const k of Object.keys(r.metrics)) names.add(k);
     return [...names];
   }
 
-  /**
-   * Aligned series for the loss chart: x, batch loss, epoch loss,
-   * validation loss (null where a series has no point at that x).
-   */
-  lossSeries(): [number[], (number | null)[], (number | null)[], (number | null)[]] {
-    const points: [number, number | null, number | null, number | null][] = [];
-    this.batchX.forEach((x, i) => points.push([x, this.batchLoss[i], null, null]));
-    for (const r of this.rows) points.push([r.epoch, null, r.loss, r.valLoss ?? null]);
-    points.sort((a, b) => a[0] - b[0]);
-    return [points.map((p) => p[0]), points.map((p) => p[1]), points.map((p) => p[2]), points.map((p) => p[3])];
+  /** Metric names for the metrics chart (`accuracy`, a GAN's `d_real`, `d_fake`): all but the losses. */
+  metricNames(): string[] {
+    return this.allMetricNames().filter((n) => !isLossMetric(n));
   }
 
-  /** Aligned series per epoch for the metrics chart: x, then for each metric its training and validation values. */
-  metricSeries(): (number | null)[][] {
+  /** Metrics drawn on the loss chart (a GAN's `d_loss`). */
+  lossMetricNames(): string[] {
+    return this.allMetricNames().filter(isLossMetric);
+  }
+
+  /**
+   * Names with a validation figure in some epoch ('loss' for `valLoss`): a
+   * metric without one (a GAN's, which holds nothing out) gets no empty
+   * validation series or column.
+   */
+  validated(): Set<string> {
+    const names = new Set<string>();
+    for (const r of this.rows) {
+      if (r.valLoss !== undefined) names.add('loss');
+      for (const [k, v] of Object.entries(r.valMetrics)) if (v !== undefined) names.add(k);
+    }
+    return names;
+  }
+
+  /** The metrics chart's y range: [0, 1] when every metric on it is a fraction (`UNIT_METRICS`), else undefined (fit to the data). */
+  metricRange(): [number, number] | undefined {
     const names = this.metricNames();
+    return names.length > 0 && names.every((n) => UNIT_METRICS.has(n)) ? [0, 1] : undefined;
+  }
+
+  /**
+   * Aligned series for the loss chart: x, batch loss, epoch loss,
+   * validation loss, then for each of `lossMetricNames()` its training
+   * values and, when `validated()` has it, its validation values (null
+   * where a series has no point at that x).
+   */
+  lossSeries(): (number | null)[][] {
+    const val = this.validated();
+    const extra = this.lossMetricNames().flatMap((n): [string, 'metrics' | 'valMetrics'][] => (val.has(n) ? [[n, 'metrics'], [n, 'valMetrics']] : [[n, 'metrics']]));
+    const points: (number | null)[][] = [];
+    this.batchX.forEach((x, i) => points.push([x, this.batchLoss[i], null, null, ...extra.map(() => null)]));
+    for (const r of this.rows) points.push([r.epoch, null, r.loss, r.valLoss ?? null, ...extra.map(([n, key]) => r[key][n] ?? null)]);
+    points.sort((a, b) => (a[0] as number) - (b[0] as number));
+    const out: (number | null)[][] = [];
+    for (let k = 0; k < 4 + extra.length; k++) out.push(points.map((p) => p[k]));
+    return out;
+  }
+
+  /** Aligned series per epoch for the metrics chart: x, then for each metric its training values and, when `validated()` has it, its validation values. */
+  metricSeries(): (number | null)[][] {
+    const val = this.validated();
     const rows = [...this.rows].sort((a, b) => a.epoch - b.epoch);
     const out: (number | null)[][] = [rows.map((r) => r.epoch)];
-    for (const n of names) {
+    for (const n of this.metricNames()) {
       out.push(rows.map((r) => r.metrics[n] ?? null));
-      out.push(rows.map((r) => r.valMetrics[n] ?? null));
+      if (val.has(n)) out.push(rows.map((r) => r.valMetrics[n] ?? null));
     }
     return out;
   }

@@ -68,11 +68,13 @@ export class TrainingRun {
    * To the page's own tab always; to the host too, except batches, which go
    * at most every `BATCH_POST_MS` (the notification needs no more, and
    * every message to the host costs the workbench, whose thread the page
-   * may share).
+   * may share), and sample images, which only this page draws (the host
+   * would get pixels it has no use for).
    */
   private emit(event: TrainingEvent): void {
     const { msg } = this;
     this.deps.onEvent(msg.run, msg.model.name, event);
+    if (event.kind === 'samples') return;
     if (event.kind === 'batch') {
       const now = performance.now();
       if (now - this.lastBatchPost < BATCH_POST_MS && event.batch !== event.batches) return;
@@ -84,10 +86,12 @@ export class TrainingRun {
   /** Sends a checkpoint to the host, waits until it is written, then gives its weights to the page's views. */
   private async checkpoint(ck: EncodedCheckpoint): Promise<string | undefined> {
     const { msg, deps } = this;
-    const name = msg.model.name;
+    // A GAN's discriminator sends its checkpoint under its own name; the views show the run's model.
+    const name = ck.model ?? msg.model.name;
     deps.post({ type: 'checkpoint', uri: msg.uri, version: msg.version, run: msg.run, model: name, epoch: ck.epoch, modelJson: ck.modelJson, weightsFile: ck.weightsFile, weights: ck.weights });
     const saved = await deps.waitSaved(msg.run, ck.epoch);
     if (saved.error) return saved.error;
+    if (name !== msg.model.name) return undefined;
     deps.onWeights({ type: 'weights', uri: msg.uri, model: name, epoch: ck.epoch, modelJson: ck.modelJson, weights: ck.weights });
     return undefined;
   }

@@ -13,12 +13,17 @@ import type { Tf } from '../../extension/core/layers/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { applyCheckpoint, encodeCheckpoint, type ModelJson } from '../../extension/core/runtime/checkpoint';
 import { registerTrainingKernels } from '../../extension/core/runtime/kernels';
-import { inputShapes, symbolicDimsFor, trainModel, type EpochLogs } from '../../extension/core/runtime/train';
+import { symbolicDimsFor, trainModel, type EpochLogs, type TrainOptions } from '../../extension/core/runtime/train';
+import { trainInputShapes } from '../../extension/core/runtime/diffusion';
+import { trainGan } from '../../extension/core/runtime/gan';
+import type { ModelInfo } from '../../extension/core/analysis/types';
 import { checkpointDataMeta, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
 import { disposeLayers } from '../host/session';
 
 /** A checkpoint of a complete epoch, as the host writes it. */
 export interface EncodedCheckpoint {
+  /** Whose: the run's model when absent; a GAN's discriminator sends its own under its name. */
+  model?: string;
   epoch: number;
   modelJson: string;
   weightsFile: string;
@@ -52,6 +57,8 @@ export function ensureTrainingKernels(tf: Tf): void {
 export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): Promise<'completed' | 'cancelled' | 'failed'> {
   const name = msg.model.name;
   let built: BuiltModel | undefined;
+  /** A GAN's discriminator (`loss: adversarial`), built and trained beside the generator. */
+  let discriminator: { built: BuiltModel; info: ModelInfo } | undefined;
   try {
     ensureTrainingKernels(tf);
     const info = reviveModel(msg.model);
@@ -59,7 +66,7 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
     await io.yieldNow();
     // A two-input (encoder-decoder) model gets `sequences` as teacher-forcing pairs.
     const data = datasetFromPayload(msg.data, info.inputs.length);
-    built = buildModel(tf, info, { seed: msg.seed, symbolicDims: symbolicDimsFor(info, inputShapes(data)) });
+    built = buildModel(tf, info, { seed: msg.seed, symbolicDims: symbolicDimsFor(info, trainInputShapes(info, msg.config.loss, data)) });
     let initialEpoch = 0;
     let previous: EpochLogs[] = [];
     if (msg.resume) {
@@ -68,6 +75,18 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
       initialEpoch = json.nnmodel.epoch;
       previous = json.nnmodel.history ?? [];
       for (const p of match.problems) io.emit({ kind: 'warning', message: p });
+    }
+    if (msg.discriminator) {
+      const dInfo = reviveModel(msg.discriminator.model);
+      // Its own seeds (as the CLI): the two models do not start from the same random numbers.
+      discriminator = { info: dInfo, built: buildModel(tf, dInfo, { seed: msg.seed + 1000, symbolicDims: symbolicDimsFor(dInfo, [data.exampleShape]) }) };
+      if (msg.discriminator.resume) {
+        const json = JSON.parse(msg.discriminator.resume.modelJson) as ModelJson;
+        const match = applyCheckpoint(tf, discriminator.built, json, msg.discriminator.resume.weights);
+        for (const p of match.problems) io.emit({ kind: 'warning', message: `${dInfo.name}: ${p}` });
+      } else if (msg.resume) {
+        io.emit({ kind: 'warning', message: `no checkpoint of the discriminator ${dInfo.name}: it starts afresh against the generator of epoch ${initialEpoch}.` });
+      }
     }
     io.emit({
       kind: 'start',
@@ -79,20 +98,32 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
     });
     const done: EpochLogs[] = [];
     const model = built;
-    const history = await trainModel(tf, model.model, info, data, {
+    const gan = discriminator;
+    const options: TrainOptions = {
       config: { ...msg.config },
       seed: msg.seed,
       initialEpoch,
       token: io.token,
       yieldEvery: io.yieldNow,
       onBatch: (b) => io.emit({ kind: 'batch', ...b }),
+      // A generative objective's images, for the Training tab (the page keeps them; the host never gets them).
+      onSamples: (strip) => io.emit({ kind: 'samples', strip }),
       onEpoch: async (logs) => {
         done.push(logs);
         io.emit({ kind: 'epoch', epoch: logs.epoch, loss: logs.loss, metrics: logs.metrics, valLoss: logs.valLoss, valMetrics: logs.valMetrics, ms: logs.ms, examples: logs.examples });
+        if (gan) {
+          // The discriminator's first: the generator's checkpoint, the run's own, marks the epoch complete.
+          const dName = gan.info.name;
+          const dck = await encodeCheckpoint(gan.built, { model: dName, source: msg.uri, epoch: logs.epoch, history: [...previous, ...done], data: checkpointDataMeta(data) });
+          await io.checkpoint({ model: dName, epoch: logs.epoch, modelJson: JSON.stringify(dck.modelJson), weightsFile: dck.weightsFile, weights: dck.weights });
+        }
         const ck = await encodeCheckpoint(model, { model: name, source: msg.uri, epoch: logs.epoch, history: [...previous, ...done], data: checkpointDataMeta(data) });
         await io.checkpoint({ epoch: logs.epoch, modelJson: JSON.stringify(ck.modelJson), weightsFile: ck.weightsFile, weights: ck.weights });
       },
-    });
+    };
+    const history = gan
+      ? await trainGan(tf, { model: model.model, info }, { model: gan.built.model, info: gan.info }, data, options)
+      : await trainModel(tf, model.model, info, data, options);
     io.emit({ kind: 'done', status: history.status });
     return history.status;
   } catch (e) {
@@ -100,5 +131,6 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
     return 'failed';
   } finally {
     if (built) disposeLayers(built);
+    if (discriminator) disposeLayers(discriminator.built);
   }
 }

@@ -1,11 +1,13 @@
 /**
  * The inspector's Training tab: live loss and metric curves (uPlot,
- * bundled) and a table of epochs, drawn from the events of the run that
- * trains in this page (training/runner.ts).
+ * bundled), a table of epochs, and a generative objective's images
+ * (samples.ts), drawn from the events of the run that trains in this page
+ * (training/runner.ts).
  */
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
 import { TrainingCurves } from './curves';
+import { SamplesView } from './samples';
 
 // uPlot's layout rules (its own stylesheet is not loaded in the webview): set through the CSSOM, which the CSP allows.
 const CHART_CSS = `
@@ -52,7 +54,9 @@ export class TrainingView {
   private readonly metricBox: HTMLElement;
   private readonly table: HTMLTableElement;
   private readonly warnings: HTMLUListElement;
+  private readonly samples = new SamplesView();
   private lossChart: uPlot | undefined;
+  private lossKey = '';
   private metricChart: uPlot | undefined;
   private metricKey = '';
   private pending = false;
@@ -74,7 +78,8 @@ export class TrainingView {
     this.warnings = document.createElement('ul');
     this.warnings.className = 'nn-training-warnings';
     this.warnings.hidden = true;
-    this.element.append(this.status, this.warnings, this.lossBox, this.metricBox, this.table);
+    // The images above the curves: what a generative run makes is what the user watches.
+    this.element.append(this.status, this.warnings, this.samples.element, this.lossBox, this.metricBox, this.table);
     new ResizeObserver(() => this.resize()).observe(this.element);
   }
 
@@ -127,6 +132,7 @@ export class TrainingView {
     this.status.dataset.backend = c.backend;
     this.warnings.replaceChildren(...c.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
     this.warnings.hidden = c.warnings.length === 0;
+    this.samples.render(c);
     this.renderLoss();
     this.renderMetrics();
     this.renderTable();
@@ -134,35 +140,51 @@ export class TrainingView {
 
   private renderLoss(): void {
     const data = this.curves.lossSeries() as uPlot.AlignedData;
-    if (!this.lossChart) {
-      const fg = themeColor('--vscode-foreground', '#ccc');
-      const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
-      this.lossChart = new uPlot(
-        {
-          title: 'Loss',
-          width: this.width(),
-          height: 220,
-          scales: { x: { time: false } },
-          axes: [
-            { stroke: fg, grid: { stroke: grid }, label: 'epoch' },
-            { stroke: fg, grid: { stroke: grid } },
-          ],
-          series: [
-            { label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) },
-            { label: 'batch loss', stroke: themeColor('--vscode-charts-blue', '#3794ff'), width: 1, alpha: 0.5, spanGaps: true, points: { show: false } },
-            { label: 'loss', stroke: themeColor('--vscode-charts-orange', '#d18616'), width: 2, spanGaps: true },
-            { label: 'val_loss', stroke: themeColor('--vscode-charts-green', '#89d185'), width: 2, spanGaps: true },
-          ],
-        },
-        data,
-        this.lossBox,
-      );
-    } else this.lossChart.setData(data);
+    // Losses reported as metrics (a GAN's d_loss) join this chart: a new one rebuilds it with their series.
+    const extra = this.curves.lossMetricNames();
+    const val = this.curves.validated();
+    const key = extra.map((n) => (val.has(n) ? `${n}+val` : n)).join(',');
+    if (this.lossChart && key === this.lossKey) {
+      this.lossChart.setData(data);
+      return;
+    }
+    this.lossChart?.destroy();
+    this.lossKey = key;
+    const fg = themeColor('--vscode-foreground', '#ccc');
+    const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
+    const palette = ['--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-yellow'].map((v, i) => themeColor(v, ['#f14c4c', '#b180d7', '#cca700'][i]));
+    const series: uPlot.Series[] = [
+      { label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) },
+      { label: 'batch loss', stroke: themeColor('--vscode-charts-blue', '#3794ff'), width: 1, alpha: 0.5, spanGaps: true, points: { show: false } },
+      { label: 'loss', stroke: themeColor('--vscode-charts-orange', '#d18616'), width: 2, spanGaps: true },
+      { label: 'val_loss', stroke: themeColor('--vscode-charts-green', '#89d185'), width: 2, spanGaps: true },
+    ];
+    extra.forEach((n, i) => {
+      series.push({ label: n, stroke: palette[i % palette.length], width: 2, spanGaps: true });
+      if (val.has(n)) series.push({ label: `val_${n}`, stroke: palette[i % palette.length], width: 2, dash: [6, 4], spanGaps: true });
+    });
+    this.lossChart = new uPlot(
+      {
+        title: 'Loss',
+        width: this.width(),
+        height: 220,
+        scales: { x: { time: false } },
+        axes: [
+          { stroke: fg, grid: { stroke: grid }, label: 'epoch' },
+          { stroke: fg, grid: { stroke: grid } },
+        ],
+        series,
+      },
+      data,
+      this.lossBox,
+    );
   }
 
   private renderMetrics(): void {
     const names = this.curves.metricNames();
-    const key = names.join(',');
+    const range = this.curves.metricRange();
+    const val = this.curves.validated();
+    const key = `${names.map((n) => (val.has(n) ? `${n}+val` : n)).join(',')}${range ? ' [0, 1]' : ''}`;
     if (names.length === 0) {
       this.metricChart?.destroy();
       this.metricChart = undefined;
@@ -176,20 +198,23 @@ export class TrainingView {
     }
     this.metricChart?.destroy();
     this.metricKey = key;
+    // For tests and the curious: the y range the chart keeps ('0,1' for fractions only, 'auto' otherwise).
+    this.metricBox.dataset.range = range ? range.join(',') : 'auto';
     const fg = themeColor('--vscode-foreground', '#ccc');
     const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
     const palette = ['--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'].map((v, i) => themeColor(v, ['#b180d7', '#cca700', '#f14c4c'][i]));
     const series: uPlot.Series[] = [{ label: 'epoch' }];
     names.forEach((n, i) => {
       series.push({ label: n, stroke: palette[i % palette.length], width: 2, dash: [6, 4], spanGaps: true });
-      series.push({ label: `val_${n}`, stroke: palette[i % palette.length], width: 2, spanGaps: true });
+      if (val.has(n)) series.push({ label: `val_${n}`, stroke: palette[i % palette.length], width: 2, spanGaps: true });
     });
     this.metricChart = new uPlot(
       {
         title: 'Metrics',
         width: this.width(),
         height: 180,
-        scales: { x: { time: false } },
+        // Fractions (accuracy, a GAN's d_real and d_fake) on their whole range: D(x) near 0.5 reads as "D is confused" at a glance.
+        scales: { x: { time: false }, ...(range ? { y: { range: () => range } } : {}) },
         axes: [
           { stroke: fg, grid: { stroke: grid }, label: 'epoch' },
           { stroke: fg, grid: { stroke: grid } },
@@ -203,8 +228,12 @@ export class TrainingView {
 
   private renderTable(): void {
     const c = this.curves;
-    const names = c.metricNames();
-    const head = ['epoch', 'loss', ...names, 'val_loss', ...names.map((n) => `val_${n}`), 'time', 'examples/s'];
+    const names = [...c.lossMetricNames(), ...c.metricNames()];
+    // Validation columns only for figures that have one (a GAN holds nothing out).
+    const val = c.validated();
+    const valNames = names.filter((n) => val.has(n));
+    const valLoss = val.has('loss');
+    const head = ['epoch', 'loss', ...names, ...(valLoss ? ['val_loss'] : []), ...valNames.map((n) => `val_${n}`), 'time', 'examples/s'];
     const fmt = (v: number | undefined) => (v === undefined ? '' : v.toFixed(4));
     const rows = [...c.rows].sort((a, b) => a.epoch - b.epoch);
     const tr = (cells: string[], tag: 'th' | 'td') => {
@@ -224,8 +253,8 @@ export class TrainingView {
             String(r.epoch),
             fmt(r.loss),
             ...names.map((n) => fmt(r.metrics[n])),
-            fmt(r.valLoss),
-            ...names.map((n) => fmt(r.valMetrics[n])),
+            ...(valLoss ? [fmt(r.valLoss)] : []),
+            ...valNames.map((n) => fmt(r.valMetrics[n])),
             `${(r.ms / 1000).toFixed(1)} s`,
             String(Math.round((r.examples / Math.max(1, r.ms)) * 1000)),
           ],

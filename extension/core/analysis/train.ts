@@ -144,7 +144,10 @@ export const GENERATIVE_LOSSES: Record<'denoise' | 'adversarial', OptSpec[]> = {
   ],
 };
 export const OPTIMIZERS: Record<string, OptSpec[]> = {
-  adam: [{ name: 'lr', type: 'number', default: 1e-3, min: 0, max: 10, doc: 'learning rate' }],
+  adam: [
+    { name: 'lr', type: 'number', default: 1e-3, min: 0, max: 10, doc: 'learning rate' },
+    { name: 'beta1', type: 'number', default: 0.9, min: 0, max: 0.999, doc: "decay of the gradient's running mean (β1; DCGAN: 0.5)" },
+  ],
   sgd: [
     { name: 'lr', type: 'number', default: 1e-2, min: 0, max: 10, doc: 'learning rate' },
     { name: 'momentum', type: 'number', default: 0, min: 0, max: 1, doc: 'momentum' },
@@ -156,7 +159,7 @@ export const METRICS = ['accuracy', 'mae'] as const;
 export const TRAIN_KEYS: Record<string, string> = {
   data: 'where examples come from: a built-in set (digits, shapes, sequences, waves) or your files (images, csv, text)',
   loss: 'crossentropy, binary_crossentropy, mse or mae; denoise(...) for a diffusion model, adversarial(Discriminator) for a GAN',
-  optimizer: 'adam(lr = 1e-3), sgd(lr, momentum) or rmsprop(lr)',
+  optimizer: 'adam(lr = 1e-3, beta1 = 0.9), sgd(lr, momentum) or rmsprop(lr)',
   epochs: 'passes over the training data',
   batch: 'examples per step',
   validation: 'fraction of the data held out to validate after each epoch',
@@ -285,11 +288,14 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         if (!name || !spec) {
           const options = name ? suggest(name, Object.keys(OPTIMIZERS)) : [];
           const at = v.kind === 'call' ? v.callee.range : v.range;
-          err('train.bad_optimizer', `optimizer is one of adam(lr), sgd(lr, momentum), rmsprop(lr).${didYouMean(options)}`, at, replace(at, options));
+          err('train.bad_optimizer', `optimizer is one of adam(lr, beta1), sgd(lr, momentum), rmsprop(lr).${didYouMean(options)}`, at, replace(at, options));
           break;
         }
         const opts = v.kind === 'call' ? readOptions(v, spec, false, `optimizer ${name}`, err, replace) : fill(spec, {});
-        if (opts) config.optimizer = { kind: name as TrainConfig['optimizer']['kind'], lr: opts.lr as number, momentum: opts.momentum as number | undefined };
+        if (opts) {
+          config.optimizer = { kind: name as TrainConfig['optimizer']['kind'], lr: opts.lr as number, momentum: opts.momentum as number | undefined };
+          if (typeof opts.beta1 === 'number') config.optimizer.beta1 = opts.beta1;
+        }
         break;
       }
       case 'epochs':

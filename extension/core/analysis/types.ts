@@ -212,7 +212,8 @@ export interface TrainConfig {
   denoise?: DenoiseConfig;
   /** Settings of `loss: adversarial(...)`, present exactly when `loss` is 'adversarial'. */
   adversarial?: AdversarialConfig;
-  optimizer: { kind: 'adam' | 'sgd' | 'rmsprop'; lr: number; momentum?: number };
+  /** `beta1`: Adam's first-moment decay (default 0.9; DCGAN uses 0.5). */
+  optimizer: { kind: 'adam' | 'sgd' | 'rmsprop'; lr: number; momentum?: number; beta1?: number };
   epochs: number;
   batch: number;
   validation: number;

@@ -21,6 +21,7 @@ import type { Tf } from '../layers/types';
 import { createRng } from './data/random';
 import { createAdam } from './kernels/adam';
 import { smallestVocab } from '../analysis/graph';
+import { trainDenoiser } from './diffusion';
 
 type Tensor = tfTypes.Tensor;
 
@@ -236,7 +237,7 @@ export function makeOptimizer(tf: Tf, o: TrainConfig['optimizer']): tfTypes.Opti
   switch (o.kind) {
     case 'adam':
       // tfjs's Adam; on wasm (with registerTrainingKernels) each variable's update is one kernel.
-      return createAdam(tf, o.lr);
+      return createAdam(tf, o.lr, o.beta1 ?? 0.9);
     case 'sgd':
       return o.momentum ? tf.train.momentum(o.lr, o.momentum) : tf.train.sgd(o.lr);
     case 'rmsprop':
@@ -413,6 +414,8 @@ export function validationSplit(count: number, fraction: number, seed: number): 
  */
 export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: ModelInfo, data: TrainData, options: TrainOptions): Promise<History> {
   const { config } = options;
+  // A diffusion model has a loop of its own: its inputs are made from the data (runtime/diffusion.ts).
+  if (config.loss === 'denoise') return trainDenoiser(tf, model, info, data, options);
   checkDataFits(model, info, data, config);
   const seed = options.seed ?? 1;
   const kind = outputKind(info);

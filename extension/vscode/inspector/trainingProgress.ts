@@ -75,6 +75,8 @@ export class TrainingProgress {
       }
       case 'warning':
         return { lines: [`warning: ${e.message}`] };
+      // Images are the page's to draw; the page does not send them here (runner.ts), and a line per strip would only repeat the epoch's.
+      case 'samples':
       case 'done':
         return { lines: [] };
     }
