@@ -173,6 +173,16 @@ interface ArgsEntry {
   /** The layer's results by input shapes (`Analyzer.shapesKey`), filled as applications succeed. */
   results: Map<number | string, LayerResult> | undefined;
 }
+/** Resolved arguments of a layer call (`Analyzer.resolveArgs`). */
+interface Resolved {
+  args: Record<string, ArgValue>;
+  /** The shared entry of these arguments: undefined when they hold a tensor or layer object. */
+  entry: ArgsEntry | undefined;
+  tensorInputs: TensorValue[];
+  tensors: Record<string, Shape | undefined>;
+  unknown: boolean;
+}
+
 /** Number values of the small whole numbers, shared (values are never changed). */
 const SMALL_NUMBERS: Value[] = [];
 for (let n = 0; n <= 4096; n++) SMALL_NUMBERS.push({ kind: 'number', value: n });
@@ -181,6 +191,9 @@ for (let n = 0; n <= 4096; n++) SMALL_NUMBERS.push({ kind: 'number', value: n })
 function numberValue(n: number): Value {
   return n >= 0 && n <= 4096 && Number.isInteger(n) && !Object.is(n, -0) ? SMALL_NUMBERS[n] : { kind: 'number', value: n };
 }
+
+/** Shape ids below this pack two to a number key (`Analyzer.shapesKey`), a small integer. */
+const PAIR_KEY_BASE = 1 << 14;
 
 /** Shared "none given" values of resolveArgs; never written to. */
 const NO_TENSOR_INPUTS: TensorValue[] = [];
@@ -195,6 +208,34 @@ const SITE_KIND_COUNT = 5;
 /** The order of `Analysis.sites`: by start, the enclosing (longer) one first. */
 export function compareSites(x: SiteInfo, y: SiteInfo): number {
   return x.range.start.offset - y.range.start.offset || y.range.end.offset - x.range.end.offset;
+}
+
+/**
+ * Sorts sites in place into `compareSites` order, stably: by one native sort
+ * of numbers that pack (start, end reversed, index), with no comparator
+ * called from the sort (a call per comparison was most of its cost). Falls
+ * back to the comparator when the packed numbers would not be exact.
+ */
+export function sortSites(sites: SiteInfo[]): SiteInfo[] {
+  const n = sites.length;
+  if (n < 2) return sites;
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const r = sites[i].range;
+    if (r.start.offset > max) max = r.start.offset;
+    if (r.end.offset > max) max = r.end.offset;
+  }
+  const span = max + 1;
+  if (span * span * n > Number.MAX_SAFE_INTEGER) return sites.sort(compareSites);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = sites[i].range;
+    keys[i] = (r.start.offset * span + (max - r.end.offset)) * n + i;
+  }
+  keys.sort();
+  const copy = sites.slice();
+  for (let i = 0; i < n; i++) sites[i] = copy[keys[i] % n];
+  return sites;
 }
 
 /** One model's share of an analysis, as an incremental session replays it. */
@@ -239,8 +280,15 @@ export class Analyzer {
   /** An id per distinct shape (equal text, equal id), by shape object: see `shapesKey`. */
   private readonly shapeIds = new Map<Shape, number>();
   private readonly shapeIdsByText = new Map<string, number>();
+  /** See `shapeList`. */
+  private readonly shapeLists = new Map<Shape, Shape[]>();
   /** Totals of the graphs built here (see totalsOf). */
   private readonly totals = new Map<Graph, Totals>();
+  /** Node labels by call: a call in a block body is applied once per instantiation, its label is made once. */
+  private readonly labels = new Map<CallExpr, string>();
+  /** Scratch value arrays of `resolveArgs`, one per nesting depth of calls in arguments. */
+  private readonly valsPool: (ArgValue | typeof SEEN | undefined)[][] = [];
+  private resolveDepth = 0;
   private readonly usedBlocks = new Set<string>();
   /** Blocks called while analysing the current model, when recording. */
   private modelUsed: Set<string> | undefined;
@@ -301,7 +349,7 @@ export class Analyzer {
       const info = this.analyzeModel(decl);
       // The model's sites in file order (a stable sort, like the file's final one, so the result is the
       // same): a replay then keeps the file's sites sorted, and an update needs no sort of them all.
-      const sites = this.sites.slice(s0).sort(compareSites);
+      const sites = sortSites(this.sites.slice(s0));
       this.sites.length = s0;
       this.sitesSorted = sorted;
       this.appendSorted(sites);
@@ -723,26 +771,33 @@ export class Analyzer {
   // ------------------------------------------------------------------ layers
 
   /** Resolved arguments of a layer call. Undefined when they cannot be resolved. */
-  private resolveArgs(
-    spec: LayerSpec,
-    call: CallExpr,
-    ctx: Ctx,
-    allowTensors = true,
-  ):
-    | {
-        args: Record<string, ArgValue>;
-        /** The shared entry of these arguments: undefined when they hold a tensor or layer object. */
-        entry: ArgsEntry | undefined;
-        tensorInputs: TensorValue[];
-        tensors: Record<string, Shape | undefined>;
-        unknown: boolean;
-      }
-    | undefined {
+  private resolveArgs(spec: LayerSpec, call: CallExpr, ctx: Ctx, allowTensors = true): Resolved | undefined {
     // Values by schema index: one small array instead of a record keyed by
     // name (and a second one for the defaults); SEEN marks an argument that
     // was written but has no value (unknown, or an error already reported).
+    // The array is a scratch one of this nesting depth (an argument can hold
+    // a call): `internArgs` copies it when it keeps it.
     const specs = spec.args;
-    const vals: (ArgValue | typeof SEEN | undefined)[] = new Array(specs.length);
+    const depth = this.resolveDepth++;
+    let vals = this.valsPool[depth];
+    if (vals === undefined) vals = this.valsPool[depth] = [];
+    for (let i = 0; i < specs.length; i++) vals[i] = undefined;
+    vals.length = specs.length;
+    try {
+      return this.resolveInto(spec, call, ctx, allowTensors, vals);
+    } finally {
+      this.resolveDepth--;
+    }
+  }
+
+  private resolveInto(
+    spec: LayerSpec,
+    call: CallExpr,
+    ctx: Ctx,
+    allowTensors: boolean,
+    vals: (ArgValue | typeof SEEN | undefined)[],
+  ): Resolved | undefined {
+    const specs = spec.args;
     // Most calls take no tensor arguments: share empty ones until one is given.
     let tensorInputs: TensorValue[] = NO_TENSOR_INPUTS;
     let tensors: Record<string, Shape | undefined> = NO_TENSOR_ARGS;
@@ -839,9 +894,9 @@ export class Analyzer {
       if (tensorInputs === NO_TENSOR_INPUTS) tensorInputs = [];
       for (const [, v] of namedTensors) tensorInputs.push(v);
     }
-    for (let i = 0; i < specs.length; i++) {
-      const a = specs[i];
-      if (a.default === undefined && !a.optional && a.type !== 'tensors' && a.type !== 'tensor' && vals[i] === undefined) {
+    for (const i of requiredArgs(spec)) {
+      if (vals[i] === undefined) {
+        const a = specs[i];
         this.error('arg.missing', `${spec.name} needs '${a.name}': ${a.doc}`, call.argsRange ?? call.callee.range, ctx);
         ok = false;
       }
@@ -956,7 +1011,7 @@ export class Analyzer {
     const r = this.resolveArgs(spec, call, ctx);
     const repeat = this.repeatCount(call, ctx);
     if (!r || repeat === undefined || r.unknown) return UNKNOWN;
-    const inputs: Value[] = input ? [input, ...r.tensorInputs] : r.tensorInputs;
+    const inputs: Value[] = !input ? r.tensorInputs : r.tensorInputs.length === 0 ? [input] : [input, ...r.tensorInputs];
     if (repeat === 1) return this.addLayerNode(spec, r.args, inputs, r.tensors, call.range, ctx, undefined, call, undefined, undefined, r.entry);
     return this.repeatGroup(
       spec.name,
@@ -984,14 +1039,24 @@ export class Analyzer {
     object?: LayerObject,
     argsEntry?: ArgsEntry,
   ): Value {
-    // Sized up front: both are kept (node inputs, site shapes).
-    const shapes: Shape[] = new Array<Shape>(inputs.length);
-    const inputIds: number[] = new Array<number>(inputs.length);
-    for (let i = 0; i < inputs.length; i++) {
-      const v = inputs[i];
+    // Sized up front: both are kept (node inputs, site shapes). Most layers
+    // take one input, whose shape list is shared by every node on that shape.
+    let shapes: Shape[];
+    let inputIds: number[];
+    if (inputs.length === 1) {
+      const v = inputs[0];
       if (v.kind !== 'tensor' || !v.shape) return UNKNOWN;
-      shapes[i] = v.shape;
-      inputIds[i] = v.node;
+      shapes = this.shapeList(v.shape);
+      inputIds = [v.node];
+    } else {
+      shapes = new Array<Shape>(inputs.length);
+      inputIds = new Array<number>(inputs.length);
+      for (let i = 0; i < inputs.length; i++) {
+        const v = inputs[i];
+        if (v.kind !== 'tensor' || !v.shape) return UNKNOWN;
+        shapes[i] = v.shape;
+        inputIds[i] = v.node;
+      }
     }
     const at = errorRange ?? call?.callee.range ?? range;
     if (++this.nodeCount > LIMITS.maxNodes) {
@@ -1115,7 +1180,7 @@ export class Analyzer {
       id,
       op: spec.name,
       category: spec.category,
-      label: label ?? (call ? labelOf(call) : spec.name),
+      label: label ?? (call ? this.labelOf(call, ctx) : spec.name),
       args,
       inputs: inputIds,
       shape: out,
@@ -1131,6 +1196,22 @@ export class Analyzer {
     if (object && !object.first) object.first = { node: id, weights };
     this.site(call?.range ?? errorRange ?? range, object ? 'object' : 'layer', object ? object.name : spec.name, ctx, shapes, out, params, macs);
     return { kind: 'tensor', node: id, shape: out };
+  }
+
+  /**
+   * The label of a call's nodes (`conv2d(6, 5)`). A call in a block body or
+   * a repeat is applied once per instantiation: its label is made once and
+   * shared by all its nodes.
+   */
+  private labelOf(call: CallExpr, ctx: Ctx): string {
+    if (!call.argsRange) return call.callee.name;
+    if (ctx.once) return labelOf(call);
+    let label = this.labels.get(call);
+    if (label === undefined) {
+      label = labelOf(call);
+      this.labels.set(call, label);
+    }
+    return label;
   }
 
   /**
@@ -1150,7 +1231,7 @@ export class Analyzer {
       const e = bucket[i];
       if (e.spec === spec && sameVals(e.vals, vals)) return e;
     }
-    const e: ArgsEntry = { spec, vals, args: argsWithDefaults(spec, vals), results: undefined };
+    const e: ArgsEntry = { spec, vals: vals.slice(), args: argsWithDefaults(spec, vals), results: undefined };
     bucket.push(e);
     return e;
   }
@@ -1163,9 +1244,25 @@ export class Analyzer {
    */
   private shapesKey(shapes: readonly Shape[]): number | string {
     if (shapes.length === 1) return this.shapeId(shapes[0]);
+    if (shapes.length === 2) {
+      // `a + b`: two ids packed into one negative number (disjoint from the single ids, at least 0).
+      const a = this.shapeId(shapes[0]);
+      const b = this.shapeId(shapes[1]);
+      if (a < PAIR_KEY_BASE && b < PAIR_KEY_BASE) return -1 - (a * PAIR_KEY_BASE + b);
+    }
     let key = '';
     for (let i = 0; i < shapes.length; i++) key += (i > 0 ? ',' : '') + this.shapeId(shapes[i]);
     return key;
+  }
+
+  /** `[s]`, one array per shape object: the input shapes of one-input nodes and sites (never changed). */
+  private shapeList(s: Shape): Shape[] {
+    let list = this.shapeLists.get(s);
+    if (list === undefined) {
+      list = [s];
+      this.shapeLists.set(s, list);
+    }
+    return list;
   }
 
   private shapeId(s: Shape): number {
@@ -1309,7 +1406,7 @@ export class Analyzer {
       range: call.range,
       uri: ctx.uri === this.uri ? undefined : ctx.uri,
     });
-    this.site(call.range, 'block', block ?? label, ctx, inputs.map((t) => t.shape!), shape, params, macs, repeat);
+    this.site(call.range, 'block', block ?? label, ctx, inputs.length === 1 ? this.shapeList(inputs[0].shape!) : inputs.map((t) => t.shape!), shape, params, macs, repeat);
     return { kind: 'tensor', node: id, shape };
   }
 
@@ -1341,7 +1438,7 @@ export class Analyzer {
     let piped: Value | undefined = input;
     for (let i = 0; i < inputDecls.length; i++) {
       const inp = inputDecls[i];
-      const given = bound.tensors.get(inp.name.name);
+      const given = bound.tensors?.get(inp.name.name);
       if (i === 0 && piped) {
         if (given) this.error('arg.duplicate', `'${inp.name.name}' is the piped value; do not pass it again.`, given.range, ctx);
         continue;
@@ -1424,11 +1521,12 @@ export class Analyzer {
     def: BlockDef,
     call: CallExpr,
     ctx: Ctx,
-  ): { params: [string, Value][]; tensors: Map<string, { value: TensorValue; range: Range }> } | undefined {
+  ): { params: [string, Value][]; tensors: Map<string, { value: TensorValue; range: Range }> | undefined } | undefined {
     const decl = def.decl;
     const { inputNames } = blockInputs(decl);
     const given = new Map<string, Value>();
-    const tensors = new Map<string, { value: TensorValue; range: Range }>();
+    // Extra inputs passed by name are rare: the map is made for the first one.
+    let tensors: Map<string, { value: TensorValue; range: Range }> | undefined;
     let pos = 0;
     let ok = true;
     for (const arg of call.args) {
@@ -1436,7 +1534,7 @@ export class Analyzer {
         const n = arg.name.name;
         if (inputNames.includes(n)) {
           const v = this.evalExpr(arg.value, ctx);
-          if (v.kind === 'tensor') tensors.set(n, { value: v, range: arg.range });
+          if (v.kind === 'tensor') (tensors ??= new Map()).set(n, { value: v, range: arg.range });
           else if (v.kind !== 'unknown') {
             this.error('arg.type', `'${n}' is an input of block '${decl.name.name}' and takes a tensor, but this is ${describeValue(v)}.`, arg.value.range, ctx);
             ok = false;
@@ -1477,8 +1575,9 @@ export class Analyzer {
       }
     }
     if (!ok) return undefined;
-    // Defaults may use earlier parameters: evaluate them in the block's own scope.
-    const scope = makeCtx(new Map(), newGraph(), ctx.model, def.uri, ctx.stack, ctx.anchor ?? call.range, ctx.static, false);
+    // Defaults may use earlier parameters: evaluate them in the block's own scope,
+    // made at the first default needed (most calls give every parameter).
+    let scope: Ctx | undefined;
     const params: [string, Value][] = [];
     for (const p of decl.params) {
       let v = given.get(p.name.name);
@@ -1488,9 +1587,12 @@ export class Analyzer {
           ok = false;
           continue;
         }
+        if (scope === undefined) {
+          scope = makeCtx(new Map(params), newGraph(), ctx.model, def.uri, ctx.stack, ctx.anchor ?? call.range, ctx.static, false);
+        }
         v = this.evalExpr(p.default, scope);
       }
-      scope.env.set(p.name.name, v);
+      scope?.env.set(p.name.name, v);
       params.push([p.name.name, v]);
     }
     return ok ? { params, tensors } : undefined;
@@ -1633,7 +1735,7 @@ export class Analyzer {
 
   /** The sites in `compareSites` order (sorts them in place when needed). */
   sortedSites(): SiteInfo[] {
-    if (!this.sitesSorted) this.sites.sort(compareSites);
+    if (!this.sitesSorted) sortSites(this.sites);
     this.sitesSorted = true;
     return this.sites;
   }
@@ -1674,6 +1776,20 @@ function blockInputs(decl: BlockDecl): { inputDecls: InputStmt[]; inputNames: st
 }
 
 const variadics = new WeakMap<LayerSpec, number>();
+const required = new WeakMap<LayerSpec, number[]>();
+
+/** Indices of the spec's arguments that a call must give (no default, not optional, not a tensor). */
+function requiredArgs(spec: LayerSpec): number[] {
+  let r = required.get(spec);
+  if (r === undefined) {
+    r = [];
+    spec.args.forEach((a, i) => {
+      if (a.default === undefined && !a.optional && a.type !== 'tensors' && a.type !== 'tensor') r!.push(i);
+    });
+    required.set(spec, r);
+  }
+  return r;
+}
 
 /** Index of the spec's variadic `tensors` argument, or -1. */
 function variadicIndex(spec: LayerSpec): number {

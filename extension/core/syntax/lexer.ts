@@ -313,6 +313,9 @@ for (const [c, k] of [
  * and hold nothing for the garbage collector to trace. Texts are sliced only
  * when asked for, and only for tokens whose text varies.
  */
+/** Longest token text that {@link TokenStore.textOf} interns (longer ones are rare and rarely repeated). */
+const MAX_INTERNED = 32;
+
 export class TokenStore {
   count = 0;
   kind: Uint8Array;
@@ -393,7 +396,59 @@ export class TokenStore {
   /** Source text of token `k`. */
   textOf(k: number): string {
     const t = KIND_TEXT[this.kind[k]];
-    return t !== '' || this.kind[k] === K.Eof ? t : this.text.slice(this.start[k], this.end[k]);
+    if (t !== '' || this.kind[k] === K.Eof) return t;
+    const start = this.start[k];
+    const end = this.end[k];
+    return end - start <= MAX_INTERNED ? this.intern(start, end) : this.text.slice(start, end);
+  }
+
+  /** Interned texts of short tokens (open addressing by a hash of the characters; empty slots are undefined). */
+  private interned: (string | undefined)[] | undefined;
+  private internedCount = 0;
+
+  /**
+   * The text between `start` and `end`, one string per distinct text: a
+   * file repeats the same names and numbers (`x`, `relu`, `64`) thousands of
+   * times, and the syntax tree keeps each; a slice per token was a string
+   * object per token, and every new string is hashed again where the
+   * analysis looks its name up. Found by the source characters, so a text
+   * seen before costs no allocation.
+   */
+  private intern(start: number, end: number): string {
+    const text = this.text;
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    let table = this.interned;
+    if (table === undefined) table = this.interned = new Array<string | undefined>(1024).fill(undefined);
+    const len = end - start;
+    let mask = table.length - 1;
+    let i = h & mask;
+    for (;;) {
+      const s = table[i];
+      if (s === undefined) break;
+      if (s.length === len && text.startsWith(s, start)) return s;
+      i = (i + 1) & mask;
+    }
+    const s = text.slice(start, end);
+    if ((this.internedCount + 1) * 2 > table.length) {
+      // Keep the table at most half full: rehash into one twice the size.
+      const old = table;
+      table = this.interned = new Array<string | undefined>(old.length * 2).fill(undefined);
+      mask = table.length - 1;
+      for (const o of old) {
+        if (o === undefined) continue;
+        let g = 0x811c9dc5;
+        for (let j = 0; j < o.length; j++) g = Math.imul(g ^ o.charCodeAt(j), 0x01000193);
+        let at = g & mask;
+        while (table[at] !== undefined) at = (at + 1) & mask;
+        table[at] = o;
+      }
+      i = h & mask;
+      while (table[i] !== undefined) i = (i + 1) & mask;
+    }
+    table[i] = s;
+    this.internedCount++;
+    return s;
   }
 
   setError(k: number, e: LexError): void {
