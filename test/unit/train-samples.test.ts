@@ -26,6 +26,7 @@ import {
   MAX_STRIPS,
   shownIndex,
   storeStrip,
+  stripLimit,
   toByte,
   type StoredStrip,
 } from '../../webview/training/stripModel';
@@ -38,11 +39,18 @@ function strip(kind: 'forward' | 'generated', epoch: number, shape: [number, num
   return { kind, epoch, shape, count, pixels, ...(captions ? { captions } : {}) };
 }
 
+/** `storeStrip` of a well-formed strip. */
+function keep(s: SampleStrip): StoredStrip {
+  const r = storeStrip(s);
+  assert.ok(r, 'a well-formed strip is kept');
+  return r;
+}
+
 const stored = (epoch: number): StoredStrip => ({ kind: 'generated', epoch, shape: [1, 1, 1], count: 1, bytes: new Uint8Array(1) });
 
 test('values become bytes as the CLI PNG makes them: clamped, NaN black', () => {
   assert.deepEqual([0, 0.5, 1, -3, 7, Number.NaN, Number.POSITIVE_INFINITY].map(toByte), [0, 128, 255, 0, 255, 0, 0]);
-  const s = storeStrip({ kind: 'generated', epoch: 2, shape: [1, 2, 1], count: 2, pixels: new Float32Array([0, 1, 0.25, 2]), captions: ['a', 'b'] });
+  const s = keep({ kind: 'generated', epoch: 2, shape: [1, 2, 1], count: 2, pixels: new Float32Array([0, 1, 0.25, 2]), captions: ['a', 'b'] });
   assert.deepEqual([...s.bytes], [0, 255, 64, 255]);
   assert.deepEqual(s.captions, ['a', 'b']);
   assert.equal(s.bytes.byteLength, 4, 'a quarter of the float pixels');
@@ -54,7 +62,7 @@ test('a 28×28 digit is drawn at 84 px and a 16×16 one at 64 px, each pixel a w
   assert.equal(imageScale([32, 32, 3]), 2);
   assert.equal(imageScale([200, 100, 3]), 1);
   // A 2×2 grey image: values 0, 1 / 0.5, 0.
-  const s = storeStrip({ kind: 'generated', epoch: 1, shape: [2, 2, 1], count: 2, pixels: new Float32Array([0, 1, 0.5, 0, 1, 1, 1, 1]) });
+  const s = keep({ kind: 'generated', epoch: 1, shape: [2, 2, 1], count: 2, pixels: new Float32Array([0, 1, 0.5, 0, 1, 1, 1, 1]) });
   const { width, height, rgba } = imageRgba(s, 0, 3);
   assert.equal(width, 6);
   assert.equal(height, 6);
@@ -69,19 +77,19 @@ test('a 28×28 digit is drawn at 84 px and a 16×16 one at 64 px, each pixel a w
 });
 
 test('colour images keep their channels', () => {
-  const s = storeStrip({ kind: 'generated', epoch: 1, shape: [1, 2, 3], count: 1, pixels: new Float32Array([1, 0, 0, 0, 0, 1]) });
+  const s = keep({ kind: 'generated', epoch: 1, shape: [1, 2, 3], count: 1, pixels: new Float32Array([1, 0, 0, 0, 0, 1]) });
   const { rgba } = imageRgba(s, 0, 1);
   assert.deepEqual([...rgba], [255, 0, 0, 255, 0, 0, 255, 255]);
 });
 
 test('the forward strip is captioned with its first and last step; generated ones with their epoch', () => {
   const steps = ['t = 0', 't = 125', 't = 250', 't = 999'];
-  const f = storeStrip(strip('forward', 0, [4, 4, 1], 4, steps));
+  const f = keep(strip('forward', 0, [4, 4, 1], 4, steps));
   assert.equal(forwardCaption(f), 'how the data is noised: t = 0 … 999');
-  assert.equal(forwardCaption(storeStrip(strip('forward', 0, [4, 4, 1], 2))), 'how the data is noised');
-  assert.equal(forwardCaption(storeStrip(strip('forward', 0, [4, 4, 1], 2, ['clean', 'noisy']))), 'how the data is noised: clean … noisy');
+  assert.equal(forwardCaption(keep(strip('forward', 0, [4, 4, 1], 2))), 'how the data is noised');
+  assert.equal(forwardCaption(keep(strip('forward', 0, [4, 4, 1], 2, ['clean', 'noisy']))), 'how the data is noised: clean … noisy');
   assert.equal(imageLabel(f, 1), 'training 4×4 grey image noised at t = 125, 2 of 4');
-  const g = storeStrip(strip('generated', 3, [28, 28, 3], 16));
+  const g = keep(strip('generated', 3, [28, 28, 3], 16));
   assert.equal(generatedCaption(g, true), 'after epoch 3 (latest)');
   assert.equal(generatedCaption(g, false), 'after epoch 3');
   assert.equal(imageLabel(g, 15), 'generated 28×28 colour image 16 of 16, after epoch 3');
@@ -243,4 +251,31 @@ test("a diffusion run in the page: the forward strip and each epoch's generated 
   const kinds = new Set(posted.flatMap((m) => (m.type === 'trainEvent' ? [m.event.kind] : [])));
   assert.ok(kinds.has('epoch') && kinds.has('done'));
   assert.equal(kinds.has('samples'), false, 'no samples event goes to the host');
+});
+
+test('large images are kept every k-th pixel, malformed strips not at all, and big strips fewer times', () => {
+  // 600 × 300 colour: k = ceil(600 / 256) = 3 → 200 × 100.
+  const big = keep(strip('generated', 1, [600, 300, 3], 2));
+  assert.deepEqual(big.shape, [200, 100, 3]);
+  assert.equal(big.bytes.length, 2 * 200 * 100 * 3);
+  // Pixel (y, x) kept is (3y, 3x) of the original: mark one and find it.
+  const marked = strip('generated', 1, [600, 300, 1], 1);
+  marked.pixels.fill(0);
+  marked.pixels[(3 * 10) * 300 + 3 * 7] = 1;
+  marked.pixels[(3 * 10 + 1) * 300 + 3 * 7] = 1; // not on the grid: dropped
+  const m = keep(marked);
+  assert.equal(m.bytes[10 * 100 + 7], 255);
+  assert.equal(m.bytes.reduce((a, b) => a + b, 0), 255);
+  assert.equal(storeStrip({ kind: 'generated', epoch: 1, shape: [2, 2, 1], count: 2, pixels: new Float32Array(7) }), undefined);
+  assert.equal(storeStrip({ kind: 'generated', epoch: 1, shape: [2, 2, 2], count: 1, pixels: new Float32Array(8) }), undefined);
+  assert.equal(storeStrip({ kind: 'generated', epoch: 1, shape: [1, 1, 1], count: 2, pixels: new Float32Array(2), captions: ['one'] }), undefined);
+  // 64 images of 256 × 256 × 3 are 12.6 MB a strip: 5 kept within 64 MiB, small strips 50.
+  const huge: StoredStrip = { kind: 'generated', epoch: 1, shape: [256, 256, 3], count: 64, bytes: new Uint8Array(64 * 256 * 256 * 3) };
+  assert.equal(stripLimit(huge), 5);
+  assert.equal(stripLimit(stored(1)), MAX_STRIPS);
+  let h: StoredStrip[] = [];
+  for (let e = 1; e <= 20; e++) h = addStrip(h, { ...huge, epoch: e });
+  assert.equal(h.length, 5);
+  assert.equal(h[0].epoch, 1);
+  assert.equal(h[h.length - 1].epoch, 20);
 });

@@ -87,6 +87,10 @@ export class TrainingCurves {
         return true;
       case 'samples': {
         const strip = storeStrip(e.strip);
+        if (!strip) {
+          this.warnings.push(`A strip of sample images after epoch ${e.strip.epoch} was malformed and is not shown.`);
+          return true;
+        }
         if (strip.kind === 'forward') this.forward = strip;
         else this.generated = addStrip(this.generated, strip);
         return true;

@@ -31,17 +31,48 @@ export function toByte(v: number): number {
   return Math.round(Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0)) * 255);
 }
 
-export function storeStrip(strip: SampleStrip): StoredStrip {
-  const bytes = new Uint8Array(strip.pixels.length);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = toByte(strip.pixels[i]);
+/** Longest side an image is kept at: larger images (an `images(size = 512)` GAN) are kept every k-th pixel. */
+export const MAX_KEPT_SIDE = 256;
+
+/** Bytes of generated strips kept per run at most: fewer than `MAX_STRIPS` strips of large images. */
+export const MAX_KEPT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The strip as bytes, its images reduced (every k-th row and column) so
+ * that no side exceeds `MAX_KEPT_SIDE`; undefined when it is malformed
+ * (its pixels do not match its shape and count), which the caller reports.
+ */
+export function storeStrip(strip: SampleStrip): StoredStrip | undefined {
+  const [h, w, c] = strip.shape;
+  const whole = (n: number) => Number.isInteger(n) && n >= 1;
+  if (!whole(h) || !whole(w) || (c !== 1 && c !== 3) || !whole(strip.count) || strip.pixels.length !== strip.count * h * w * c) return undefined;
+  if (strip.captions && strip.captions.length !== strip.count) return undefined;
+  const k = Math.ceil(Math.max(h, w) / MAX_KEPT_SIDE);
+  const kh = Math.ceil(h / k);
+  const kw = Math.ceil(w / k);
+  const bytes = new Uint8Array(strip.count * kh * kw * c);
+  let o = 0;
+  for (let n = 0; n < strip.count; n++) {
+    for (let y = 0; y < kh; y++) {
+      for (let x = 0; x < kw; x++) {
+        const src = ((n * h + y * k) * w + x * k) * c;
+        for (let ch = 0; ch < c; ch++) bytes[o++] = toByte(strip.pixels[src + ch]);
+      }
+    }
+  }
   return {
     kind: strip.kind,
     epoch: strip.epoch,
-    shape: [strip.shape[0], strip.shape[1], strip.shape[2]],
+    shape: [kh, kw, c],
     count: strip.count,
     bytes,
     ...(strip.captions ? { captions: [...strip.captions] } : {}),
   };
+}
+
+/** How many generated strips like `strip` are kept: `MAX_STRIPS`, fewer when they would pass `MAX_KEPT_BYTES` (never under 2: the first and the latest). */
+export function stripLimit(strip: StoredStrip): number {
+  return Math.max(2, Math.min(MAX_STRIPS, Math.floor(MAX_KEPT_BYTES / Math.max(1, strip.bytes.length))));
 }
 
 /**
@@ -53,7 +84,7 @@ export function storeStrip(strip: SampleStrip): StoredStrip {
  * simply the oldest: the point of looking back is to compare early samples
  * with late ones. Returns the new history.
  */
-export function addStrip(history: readonly StoredStrip[], strip: StoredStrip, max = MAX_STRIPS): StoredStrip[] {
+export function addStrip(history: readonly StoredStrip[], strip: StoredStrip, max = stripLimit(strip)): StoredStrip[] {
   const out = history.filter((s) => s.epoch !== strip.epoch);
   out.push(strip);
   out.sort((a, b) => a.epoch - b.epoch);
