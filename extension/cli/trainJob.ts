@@ -15,6 +15,7 @@ import { buildModel, type BuiltModel } from '../core/runtime/build';
 import {
   applyCheckpoint,
   checkpointDir,
+  discriminatorCheckpointDir,
   encodeCheckpoint,
   readCheckpoint,
   writeCheckpoint,
@@ -225,8 +226,8 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
  * `loss: adversarial(D)`: builds the discriminator beside the generator,
  * continues both from their checkpoints with `resume`, trains them against
  * each other (runtime/gan.ts) and after every epoch writes both checkpoints
- * (the discriminator's first, in the folder its own train section would
- * use; then the generator's, the run's) and `samples.png` in the
+ * (the discriminator's first, in runtime/checkpoint.ts
+ * `discriminatorCheckpointDir`; then the generator's, the run's) and `samples.png` in the
  * generator's folder.
  */
 async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
@@ -237,7 +238,8 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
   if (!dInfo) throw new JobError(`the discriminator '${dName}' is not a model of ${req.file}.`);
   // Its own seeds: the two models do not start from the same random numbers.
   const dBuilt = buildModel(tf, dInfo, { seed: job.seed + 1000, symbolicDims: symbolicDimsFor(dInfo, [data.exampleShape]) });
-  const dDir = checkpointDir(resolve(req.file), dName, req.checkpointFolder);
+  // Never the generator's folder, whatever the setting (see discriminatorCheckpointDir).
+  const dDir = discriminatorCheckpointDir(resolve(req.file), info.name, dName, req.checkpointFolder);
   try {
     let initialEpoch = 0;
     let previous: EpochLogs[] = [];

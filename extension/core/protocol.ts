@@ -550,6 +550,11 @@ const isDims = (x: unknown): x is number[] => Array.isArray(x) && x.every((d) =>
 const isOptionValue = (v: unknown): boolean =>
   v === null || typeof v === 'boolean' || isStr(v) || isNum(v) || (Array.isArray(v) && v.every(isNum));
 
+/** The most noising steps `loss: denoise(steps = ...)` takes (analysis/train.ts GENERATIVE_LOSSES). */
+const MAX_DENOISE_STEPS = 100_000;
+/** Images per epoch of a generative objective (`samples`, GAN and diffusion alike): 0 (none) … one strip's most. */
+const isSampleCount = (n: unknown): n is number => isInt(n) && n >= 0 && n <= MAX_STRIP_IMAGES;
+
 function trainRunConfig(x: unknown): TrainRunConfig | undefined {
   if (!isObj(x) || !isStr(x.loss) || !LOSSES.includes(x.loss)) return undefined;
   const o = x.optimizer;
@@ -561,14 +566,14 @@ function trainRunConfig(x: unknown): TrainRunConfig | undefined {
   if (x.loss === 'adversarial') {
     // A GAN's settings: the discriminator's name and the samples per epoch.
     const a = x.adversarial;
-    if (!isObj(a) || !isStr(a.discriminator) || !isInt(a.samples) || a.samples < 0 || a.samples > 64) return undefined;
+    if (!isObj(a) || !isStr(a.discriminator) || !isSampleCount(a.samples)) return undefined;
     config.adversarial = { discriminator: a.discriminator, samples: a.samples };
   }
   if (x.loss === 'denoise') {
     // A diffusion model's settings (analysis/train.ts reads them): without them the page's loop has no schedule.
     const d = x.denoise;
-    if (!isObj(d) || !isInt(d.steps) || d.steps < 2 || (d.schedule !== 'linear' && d.schedule !== 'cosine')) return undefined;
-    if (!isInt(d.samples) || d.samples > MAX_STRIP_IMAGES || !isInt(d.sampleSteps) || d.sampleSteps < 1 || d.sampleSteps > d.steps) return undefined;
+    if (!isObj(d) || !isInt(d.steps) || d.steps < 2 || d.steps > MAX_DENOISE_STEPS || (d.schedule !== 'linear' && d.schedule !== 'cosine')) return undefined;
+    if (!isSampleCount(d.samples) || !isInt(d.sampleSteps) || d.sampleSteps < 1 || d.sampleSteps > d.steps) return undefined;
     config.denoise = { steps: d.steps, schedule: d.schedule, samples: d.samples, sampleSteps: d.sampleSteps };
   }
   return config;

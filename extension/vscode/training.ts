@@ -23,7 +23,7 @@ import { readFile } from 'node:fs/promises';
 import type { Analysis, TrainInfo } from '../core/analysis/types';
 import type { GenerateRequest, HostToJob, JobRequest, JobToHost } from '../core/runtime/jobProtocol';
 import { serializeModel, type CheckpointMessage, type TrainStartMessage, type WeightsMessage } from '../core/protocol';
-import { checkpointDir, readCheckpoint, writeCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { checkpointDir, discriminatorCheckpointDir, readCheckpoint, writeCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { isBuiltinSource } from '../core/runtime/data/builtin';
 import { DataError, loadDataset, type Dataset } from '../core/runtime/data/files';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
@@ -261,7 +261,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       void vscode.window.showWarningMessage(`${model}: the discriminator '${dName}' must be a model declared in this file.`);
       return;
     }
-    const dDir = dInfo ? checkpointDir(doc.uri.fsPath, dInfo.name, folder) : undefined;
+    // Never the generator's folder, whatever the setting: the CLI's rule (runtime/checkpoint.ts).
+    const dDir = dInfo ? discriminatorCheckpointDir(doc.uri.fsPath, model, dInfo.name, folder) : undefined;
     const discriminator = dInfo ? { model: serializeModel(dInfo), ...(resume.resume && dDir ? await discriminatorResume(dDir, dInfo.name) : {}) } : undefined;
     const { data: _data, ...config } = target.train.config;
     const version = doc.version;
@@ -316,13 +317,16 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         const fs = nodeCheckpointFs();
         /** Checkpoint writes in order; the summary waits for the last. */
         let writes = Promise.resolve();
-        /** `to`: the run's folder, or a GAN discriminator's (whose weights the inspector does not show). */
-        const saveCheckpoint = (m: CheckpointMessage, to = dir) => {
+        /**
+         * `to`: the run's folder, or with `discriminator` a GAN discriminator's (whose weights the inspector
+         * does not show). The caller decides by the message's model name: folders are no test of which model it is.
+         */
+        const saveCheckpoint = (m: CheckpointMessage, to = dir, discriminator = false) => {
           writes = writes.then(async () => {
             try {
               const ck = checkUploadedCheckpoint(m);
               await writeCheckpoint(fs, to, ck);
-              if (to !== dir) {
+              if (discriminator) {
                 bridge.post({ type: 'checkpointSaved', uri, run, epoch: m.epoch, dir: to });
                 return;
               }
@@ -344,7 +348,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
               if (m.run !== run || m.uri !== uri) return;
               if (m.type === 'checkpoint') {
                 if (m.model === model) saveCheckpoint(m);
-                else if (dInfo && dDir && m.model === dInfo.name) saveCheckpoint(m, dDir);
+                else if (dInfo && dDir && m.model === dInfo.name) saveCheckpoint(m, dDir, true);
                 return;
               }
               const update = tracker.apply(m.event);

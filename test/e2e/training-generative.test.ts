@@ -4,6 +4,7 @@
 // t = 0 … 99") and the generated strip of each epoch, on canvases scaled up
 // by nearest neighbour, with a slider (keyboard) back to earlier epochs.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { e2eTest, env, poll, type Workbench } from './harness';
@@ -145,9 +146,10 @@ train TinyGenerator {
 }
 `;
 
-e2eTest("Train Model on a tiny GAN draws each epoch's generated strip, d_loss with the loss and d_real/d_fake on [0, 1]", {
+e2eTest("Train Model on a tiny GAN draws each epoch's generated strip, d_loss with the loss and d_real/d_fake on [0, 1]; a checkpoint folder without <model> keeps the discriminator in a subfolder", {
   files: {
-    '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2),
+    // A folder without <model>: the discriminator's checkpoint goes to ck/TinyDiscriminator, not over the generator's.
+    '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm', 'nnmodel.checkpoints.folder': 'ck' }, null, 2),
     'tiny_gan.nnmodel': TINY_GAN,
   },
   timeout: 600_000,
@@ -160,6 +162,20 @@ e2eTest("Train Model on a tiny GAN draws each epoch's generated strip, d_loss wi
       if (s === 'failed') throw new Error(`the run failed: ${await status(frame).innerText()}`);
       return s === 'completed' && (await frame.locator('.nn-training-table tr').count()) === 3;
     }, { timeout: 480_000, interval: 1000, seen: async () => `${await status(frame).innerText()} | ${await wb.notificationText()}` }),
+  );
+  // Both checkpoints of epoch 2, each in its own folder under its own name (the host writes them after the page sends them).
+  const checkpointOf = (rel: string): string | undefined => {
+    const p = wb.path(rel);
+    if (!existsSync(p)) return undefined;
+    const m = (JSON.parse(readFileSync(p, 'utf8')) as { nnmodel: { model: string; epoch: number } }).nnmodel;
+    return `${m.model}@${m.epoch}`;
+  };
+  await wb.step('both checkpoints', () =>
+    poll('both of epoch 2, in ck and ck/TinyDiscriminator', () => checkpointOf('ck/model.json') === 'TinyGenerator@2' && checkpointOf('ck/TinyDiscriminator/model.json') === 'TinyDiscriminator@2', {
+      timeout: 30_000,
+      interval: 200,
+      seen: async () => `ck: ${checkpointOf('ck/model.json')}, ck/TinyDiscriminator: ${checkpointOf('ck/TinyDiscriminator/model.json')}`,
+    }),
   );
   // No forward strip: a GAN does not noise its data.
   assert.equal(await frame.locator('figure.nn-samples-forward').isVisible(), false);

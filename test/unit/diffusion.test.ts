@@ -16,7 +16,7 @@ import { buildModel } from '../../extension/core/runtime/build';
 import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import { digits } from '../../extension/core/runtime/data/synthetic';
 import { createRng } from '../../extension/core/runtime/data/random';
-import { symbolicDimsFor, TrainError, trainModel, validationSplit, type SampleStrip, type TrainData } from '../../extension/core/runtime/train';
+import { symbolicDimsFor, TrainError, trainModel, validationSplit, type EpochLogs, type SampleStrip, type TrainData } from '../../extension/core/runtime/train';
 import {
   COSINE,
   ddimSample,
@@ -31,6 +31,9 @@ import {
   type NoisePredictor,
 } from '../../extension/core/runtime/diffusion';
 import { readCheckpoint } from '../../extension/core/runtime/checkpoint';
+import { GENERATIVE_LOSSES } from '../../extension/core/analysis/train';
+import { parseHostMessage, serializeModel } from '../../extension/core/protocol';
+import { dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { nodeCheckpointFs } from '../../extension/cli/trainJob';
 import { main } from '../../extension/cli/cli';
 
@@ -54,6 +57,30 @@ test('linear schedule: DDPM βs from 1e-4 to 0.02, ᾱ their running product, �
   // DDPM's (Ho et al. 2020) end of the chain: ∏(1 − β_t) over the 1 000 steps is 4.0358e-5, the signal almost gone.
   assert.ok(Math.abs(s.alphaBars[999] - 4.0358e-5) / 4.0358e-5 < 1e-3, `ᾱ_T ${s.alphaBars[999]}`);
   assert.ok(Math.abs(s.alphaBars[499] - 0.078587) < 1e-5, `ᾱ at the middle ${s.alphaBars[499]}`);
+});
+
+test('linear schedule over T ≠ 1000: both ends scale by 1000/T (Improved DDPM), so the last ᾱ is near DDPM\'s; βs capped at 0.999', () => {
+  // Unscaled, ᾱ at T − 1 was 0.603 (T = 50), 0.364 (100), 0.132 (200): the
+  // sampler's N(0, 1) start was a noise level the model never trained on.
+  // Scaled, ∏(1 − β) over linspace(k·1e-4, k·0.02, T) with k = 1000/T (numpy's value):
+  const lastAlphaBar: Record<number, number> = { 50: 7.7448e-6, 100: 2.0390e-5, 200: 3.0318e-5, 1000: 4.0358e-5 };
+  for (const [T, want] of Object.entries(lastAlphaBar).map(([k, v]) => [Number(k), v])) {
+    const s = makeSchedule(T, 'linear');
+    const k = 1000 / T;
+    assert.ok(Math.abs(s.betas[0] - k * 1e-4) < 1e-15 && Math.abs(s.betas[T - 1] - k * 0.02) < 1e-15, `T = ${T}: β from ${s.betas[0]} to ${s.betas[T - 1]}`);
+    assert.ok(s.alphaBars[T - 1] < 1e-2, `T = ${T}: ᾱ at T − 1 is ${s.alphaBars[T - 1]}`);
+    assert.ok(Math.abs(s.alphaBars[T - 1] - want) / want < 1e-3, `T = ${T}: ᾱ at T − 1 is ${s.alphaBars[T - 1]}, not ${want}`);
+  }
+  // T = 1000 is DDPM's schedule exactly.
+  assert.equal(makeSchedule(1000, 'linear').betas[0], 1e-4);
+  assert.equal(makeSchedule(1000, 'linear').betas[999], 0.02);
+  // Below 21 steps the last βs would reach 1 (ᾱ = 0, and x̂₀ = x/√ᾱ a division by 0): capped.
+  for (const T of [2, 10, 20]) {
+    const s = makeSchedule(T, 'linear');
+    assert.equal(s.betas[T - 1], COSINE.maxBeta, `T = ${T}`);
+    assert.ok(s.betas.every((b) => b > 0 && b < 1) && s.alphaBars[T - 1] > 0, `T = ${T}: ᾱ at T − 1 ${s.alphaBars[T - 1]}`);
+  }
+  assert.ok(Math.abs(makeSchedule(21, 'linear').betas[20] - 20 / 21) < 1e-15, 'T = 21 is not capped');
 });
 
 test('cosine schedule: ᾱ_t = f(t + 1)/f(0) with f(u) = cos²((u/T + s)/(1 + s)·π/2), β clipped at 0.999', () => {
@@ -166,6 +193,37 @@ test('DDIM with the exact noise predictor of a one-image data set returns that i
   tf.dispose([target, noise]);
 });
 
+test('DDIM: when x̂₀ is clipped, the step uses the noise recomputed from the clipped x̂₀, not the model\'s', async () => {
+  // Two sampler steps (t = 99, then t = 0) of a predictor that always says ε̂ = 0.3
+  // and records what it is given: its second input is the x_prev of the first step.
+  const schedule = makeSchedule(100, 'linear');
+  const seen: number[][] = [];
+  const constant: NoisePredictor = (x, t) => {
+    seen.push(Array.from(x.dataSync()));
+    return tf.fill(x.shape, 0.3);
+  };
+  // √ᾱ_99 ≈ 0.0045: x_t = 0.3 ± 0.002 gives an x̂₀ of about ±0.44, inside [−1, 1]; the others are clipped.
+  const xs = [2.5, -3, 0.302, 0.298, 1.2];
+  const noise = tf.tensor(xs, [1, 5, 1, 1]);
+  const out = (await ddimSample(tf, constant, schedule, noise, 2))!;
+  const [ab, abPrev] = [schedule.alphaBars[99], schedule.alphaBars[0]];
+  const clipped: number[] = [];
+  xs.forEach((x, i) => {
+    const x0 = Math.min(1, Math.max(-1, (x - Math.sqrt(1 - ab) * 0.3) / Math.sqrt(ab)));
+    const eps = (x - Math.sqrt(ab) * x0) / Math.sqrt(1 - ab);
+    if (Math.abs(eps - 0.3) > 1e-3) clipped.push(i);
+    const want = Math.sqrt(abPrev) * x0 + Math.sqrt(1 - abPrev) * eps;
+    assert.ok(Math.abs(seen[1][i] - want) < 1e-4 * Math.max(1, Math.abs(want)), `pixel ${i}: x_prev ${seen[1][i]}, want ${want}`);
+    // x_prev is DDIM's point for x̂₀ and the same noise as x_t: its ε̂ at step 0 is x_t's.
+    assert.ok(Math.abs((seen[1][i] - Math.sqrt(abPrev) * x0) / Math.sqrt(1 - abPrev) - eps) < 1e-3 * Math.max(1, Math.abs(eps)), `pixel ${i}: consistent noise`);
+  });
+  assert.deepEqual(clipped, [0, 1, 4], 'the clip was active where |x̂₀| > 1 and changed the noise there');
+  // Where the clip did nothing, the model's ε̂ is kept.
+  const unclipped = (x: number) => Math.sqrt(abPrev) * ((x - Math.sqrt(1 - ab) * 0.3) / Math.sqrt(ab)) + Math.sqrt(1 - abPrev) * 0.3;
+  assert.ok(Math.abs(seen[1][2] - unclipped(0.302)) < 1e-4, `${seen[1][2]} vs ${unclipped(0.302)}`);
+  tf.dispose([out, noise]);
+});
+
 // ------------------------------------------------------------------ training
 
 const TINY = `model Denoiser {
@@ -206,10 +264,15 @@ test('a tiny denoiser lowers its loss; forward strip first, then the samples of 
   const before = tf.memory().numTensors;
   const strips: SampleStrip[] = [];
   const batches: number[] = [];
+  const order: string[] = [];
   const h = await trainModel(tf, built.model, info, digitsData(160, 8), {
     config,
-    onSamples: (s) => void strips.push(s),
+    onSamples: (s) => {
+      strips.push(s);
+      order.push(`${s.kind} ${s.epoch}`);
+    },
     onBatch: (b) => void batches.push(b.loss),
+    onEpoch: (l) => void order.push(`epoch ${l.epoch}`),
   });
   assert.equal(h.status, 'completed');
   assert.equal(h.epochs.length, 3);
@@ -222,6 +285,8 @@ test('a tiny denoiser lowers its loss; forward strip first, then the samples of 
   assert.ok(last.metrics.mae > 0 && last.valMetrics!.mae > 0, 'mae of the predicted noise');
   assert.equal(tf.memory().numTensors, before, 'no tensors leak from the loop');
 
+  // An epoch's logs (and the checkpoint its onEpoch writes) come before its images: they do not wait on the sampler.
+  assert.deepEqual(order, ['forward 0', 'epoch 1', 'generated 1', 'epoch 2', 'generated 2', 'epoch 3', 'generated 3']);
   assert.deepEqual(strips.map((s) => [s.kind, s.epoch, s.count]), [
     ['forward', 0, 8],
     ['generated', 1, 4],
@@ -253,17 +318,107 @@ test('a tiny denoiser lowers its loss; forward strip first, then the samples of 
   built.model.dispose();
 });
 
-test('inference mode outside training: dropout is off when validating and sampling', async () => {
-  const { info } = model(TINY.replace('dropout(0.1)', 'dropout(0.9)') + SECTION);
+test('inference mode outside training: the loop validates and samples with dropout off, and trains with it on', async () => {
+  const { info, config } = model(TINY.replace('dropout(0.1)', 'dropout(0.9)') + SECTION);
   const built = buildModel(tf, info, { seed: 1 });
   const roles = denoiseInputs(built.model, info, digitsData(10, 8));
+  // What the flag changes: dropout(0.9) makes two training-mode passes differ, inference-mode ones repeat.
   const x = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 5);
   const t = tf.tensor([[3], [50]], [2, 1], 'int32');
   const run = (training: boolean) => tf.tidy(() => modelPredictor(tf, built.model, roles, training)(x, t).dataSync());
   assert.deepEqual(Array.from(run(false)), Array.from(run(false)));
   assert.notDeepEqual(Array.from(run(true)), Array.from(run(false)), 'the test would see dropout');
   tf.dispose([x, t]);
+
+  // The loop's own calls: every model.apply, tagged with the phase the callbacks say it is in
+  // (batches until the last onBatch of an epoch, then validation until onEpoch, then sampling until onSamples).
+  const apply = built.model.apply.bind(built.model);
+  const calls: { phase: string; epoch: number; training: unknown }[] = [];
+  let phase = 'train';
+  let epoch = 1;
+  built.model.apply = ((inputs, kwargs) => {
+    calls.push({ phase, epoch, training: kwargs?.training });
+    return apply(inputs, kwargs);
+  }) as typeof built.model.apply;
+  const h = await trainModel(tf, built.model, info, digitsData(160, 8), {
+    config: { ...config, epochs: 2 },
+    onBatch: (b) => {
+      if (b.batch === b.batches) phase = 'validate';
+    },
+    onEpoch: () => void (phase = 'sample'),
+    onSamples: (s) => {
+      if (s.kind === 'generated') [phase, epoch] = ['train', s.epoch + 1];
+    },
+  });
+  assert.equal(h.status, 'completed');
+  const count = (p: string, e: number) => calls.filter((c) => c.phase === p && c.epoch === e).length;
+  for (const e of [1, 2]) {
+    assert.deepEqual([count('train', e), count('validate', e), count('sample', e)], [8, 1, 10], `epoch ${e}: 8 batches, 32 validation examples in one pass, 10 sampler steps`);
+  }
+  for (const c of calls) assert.equal(c.training, c.phase === 'train', `a ${c.phase} call of epoch ${c.epoch} ran with training = ${String(c.training)}`);
   built.model.dispose();
+});
+
+test('cancelling during validation or sampling keeps the epoch just trained: its logs, and its checkpoint through onEpoch', async () => {
+  const { info, config } = model(TINY + SECTION);
+  const built = buildModel(tf, info, { seed: 1 });
+  const before = tf.memory().numTensors;
+  for (const when of ['validation', 'sampling'] as const) {
+    const token = { cancelled: false };
+    let armed = false;
+    const epochs: EpochLogs[] = [];
+    const strips: SampleStrip[] = [];
+    const h = await trainModel(tf, built.model, info, digitsData(160, 8), {
+      config,
+      token,
+      onBatch: (b) => {
+        // Stop pressed after the last batch of epoch 1: seen while validating, or at the sampler's next step.
+        if (b.epoch === 1 && b.batch === b.batches) {
+          if (when === 'validation') token.cancelled = true;
+          else armed = true;
+        }
+      },
+      yieldEvery: async () => {
+        // The first yield after the armed point is the sampler's, between its first and second step.
+        if (armed) token.cancelled = true;
+      },
+      onEpoch: (l) => void epochs.push(l),
+      onSamples: (s) => void strips.push(s),
+    });
+    assert.equal(h.status, 'cancelled', when);
+    assert.deepEqual(h.epochs.map((e) => e.epoch), [1], `${when}: epoch 1 kept`);
+    assert.deepEqual(epochs, h.epochs, `${when}: onEpoch (which writes the checkpoint) got epoch 1`);
+    assert.ok(Number.isFinite(epochs[0].valLoss) && Number.isFinite(epochs[0].valMetrics?.mae), `${when}: with its whole validation`);
+    assert.deepEqual(strips.map((s) => `${s.kind} ${s.epoch}`), ['forward 0'], `${when}: no strip of a cancelled sampling`);
+    assert.equal(tf.memory().numTensors, before, `${when}: no tensors leak`);
+  }
+  built.model.dispose();
+});
+
+test('the page\'s check of a train message: denoise and adversarial settings within the bounds the analysis allows', () => {
+  const { info, config } = model(TINY + SECTION);
+  const { data, ...rest } = config;
+  const message = (patch: Partial<TrainConfig>, more: object = {}) =>
+    parseHostMessage(
+      JSON.parse(JSON.stringify({ type: 'train', uri: 'file:///w/t.nnmodel', version: 1, run: 1, model: serializeModel(info), config: { ...rest, ...patch }, seed: 1, data: dataPayload(data!, undefined), ...more })),
+    );
+  const denoise = config.denoise!;
+  const spec = (loss: 'denoise' | 'adversarial', name: string) => GENERATIVE_LOSSES[loss].find((o) => o.name === name)!;
+  assert.ok(message({}), 'the section as analysed passes');
+  const [steps, samples, gSamples] = [spec('denoise', 'steps'), spec('denoise', 'samples'), spec('adversarial', 'samples')];
+  const d = (patch: Partial<typeof denoise>) => message({ denoise: { ...denoise, ...patch } });
+  for (const ok of [{ steps: steps.min!, sampleSteps: 1 }, { steps: steps.max! }, { samples: samples.min! }, { samples: samples.max! }, { sampleSteps: denoise.steps }]) {
+    assert.ok(d(ok), `accepted: ${JSON.stringify(ok)}`);
+  }
+  for (const bad of [{ steps: steps.min! - 1 }, { steps: steps.max! + 1 }, { samples: -1 }, { samples: samples.max! + 1 }, { samples: 2.5 }, { sampleSteps: 0 }, { sampleSteps: denoise.steps + 1 }]) {
+    assert.equal(d(bad), undefined, `rejected: ${JSON.stringify(bad)}`);
+  }
+  // A GAN's samples, the same range.
+  // (The discriminator model itself does not matter to this check: any plain model passes.)
+  const g = (n: number) => message({ loss: 'adversarial', denoise: undefined, adversarial: { discriminator: 'D', samples: n } }, { discriminator: { model: serializeModel(info) } });
+  assert.ok(g(gSamples.min!) && g(gSamples.max!));
+  for (const n of [-1, gSamples.max! + 1, 2.5]) assert.equal(g(n), undefined, `GAN samples ${n}`);
+  assert.deepEqual([samples.min, samples.max], [gSamples.min, gSamples.max]);
 });
 
 test('cancelling stops between batches and keeps whole epochs; a NaN loss names its epoch and batch', async () => {

@@ -11,6 +11,7 @@ import { PNG } from 'pngjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { analyze } from '../../extension/core/analysis/analyze';
+import { AnalysisSession } from '../../extension/core/analysis/session';
 import type { Diagnostic, ModelInfo, TrainConfig } from '../../extension/core/analysis/types';
 import { buildModel } from '../../extension/core/runtime/build';
 import { startTrainingBackend } from '../../extension/core/runtime/kernels';
@@ -25,7 +26,7 @@ import {
   trainGan,
   type GanPart,
 } from '../../extension/core/runtime/gan';
-import { fnv1a, readCheckpoint } from '../../extension/core/runtime/checkpoint';
+import { discriminatorCheckpointDir, fnv1a, readCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { parseHostMessage, serializeModel, type TrainingEvent, type TrainStartMessage } from '../../extension/core/protocol';
 import { dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { runTraining, type EncodedCheckpoint } from '../../webview/training/trainCore';
@@ -174,6 +175,31 @@ test('batchnorm in the generator and dropout in the discriminator: trains, moves
   D.model.dispose();
 });
 
+test("one step moves the generator's batchnorm running statistics once, as PyTorch's DCGAN (one G forward per batch)", async () => {
+  const text = TINY.replace('output z -> dense(64) -> tanh', 'output z -> dense(16) -> batchnorm -> relu -> dense(64) -> tanh');
+  const { g, d, diagnostics } = models(text);
+  assert.deepEqual(diagnostics, []);
+  const G = part(g, 1);
+  const twin = part(g, 1);
+  const D = part(d, 2);
+  const stats = (m: tf.LayersModel) => m.nonTrainableWeights.map((w) => Array.from(w.read().dataSync()));
+  assert.equal(stats(G.model).length, 2, 'a running mean and a running variance');
+  assert.deepEqual(stats(G.model), stats(twin.model));
+  const z = tf.randomNormal([16, 4], 0, 1, 'float32', 7);
+  const real = tf.fill([16, 8, 8, 1], 0.5);
+  // The twin (same weights) runs forward once in training mode: the statistics after one update.
+  tf.dispose(twin.model.apply(z, { training: true }) as tf.Tensor);
+  const optimizers = { generator: makeOptimizer(tf, config().optimizer), discriminator: makeOptimizer(tf, config().optimizer) };
+  await ganStep(tf, G, D, optimizers, real, z);
+  const want = stats(twin.model);
+  const got = stats(G.model);
+  for (let i = 0; i < want.length; i++) for (let j = 0; j < want[i].length; j++) close(got[i][j], want[i][j]);
+  tf.dispose([z, real]);
+  optimizers.generator.dispose();
+  optimizers.discriminator.dispose();
+  for (const m of [G, twin, D]) m.model.dispose();
+});
+
 test('the sample noise is fixed by the seed: the same every epoch and every resume', () => {
   assert.deepEqual(sampleNoise(3, [4], 1), sampleNoise(3, [4], 1));
   assert.notDeepEqual(sampleNoise(3, [4], 1), sampleNoise(3, [4], 2));
@@ -181,6 +207,37 @@ test('the sample noise is fixed by the seed: the same every epoch and every resu
   const mean = n.reduce((a, b) => a + b, 0) / n.length;
   const sd = Math.sqrt(n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length);
   assert.ok(Math.abs(mean) < 0.05 && Math.abs(sd - 1) < 0.05, `N(0, 1): mean ${mean}, sd ${sd}`);
+});
+
+test('a resumed run draws new shuffles and noise, not epoch 1\'s again; the same start draws the same', async () => {
+  const { g, d } = models(TINY);
+  // Every image its own value, so the order of the real batch shows the shuffle.
+  const data = constantImages(32, 0);
+  for (let i = 0; i < 32; i++) data.xs.fill(i / 32, i * 64, (i + 1) * 64);
+  /** The first noise batch the generator sees and the first real batch the discriminator sees, starting at `initialEpoch`. */
+  const firstDraws = async (initialEpoch: number) => {
+    const G = part(g, 1);
+    const D = part(d, 2);
+    const seen: { z?: number[]; real?: number[] } = {};
+    const spy = (m: tf.LayersModel, key: 'z' | 'real') => {
+      const apply = m.apply.bind(m);
+      m.apply = ((x: tf.Tensor, kwargs?: tf.serialization.ConfigDict) => {
+        seen[key] ??= Array.from(x.dataSync());
+        return apply(x, kwargs);
+      }) as typeof m.apply;
+    };
+    spy(G.model, 'z');
+    spy(D.model, 'real');
+    await trainGan(tf, G, D, data, { config: config({ batch: 8, adversarial: { discriminator: 'D', samples: 0 } }), initialEpoch, seed: 5 });
+    G.model.dispose();
+    D.model.dispose();
+    return seen;
+  };
+  const fresh = await firstDraws(0);
+  const resumed = await firstDraws(3);
+  assert.deepEqual(await firstDraws(3), resumed, 'deterministic for one seed and start');
+  assert.notDeepEqual(resumed.z, fresh.z, "the noise of epoch 4 is not epoch 1's");
+  assert.notDeepEqual(resumed.real, fresh.real, "the shuffle of epoch 4 is not epoch 1's");
 });
 
 test('cancelled between batches: status cancelled, no epoch, every tensor freed', async () => {
@@ -270,6 +327,37 @@ test('a valid GAN section: no diagnostics; the settings carry the discriminator 
   assert.deepEqual([c?.optimizer.kind, c?.optimizer.lr, c?.optimizer.beta1], ['adam', 2e-4, 0.5]);
 });
 
+test("the fix for a misspelt adversarial writes the call with the file's first other model; other losses' fixes unchanged", () => {
+  const typo = TINY + SECTION.replace('adversarial(D, samples = 4)', 'adversarail');
+  const d = one(typo, 'train.bad_loss');
+  assert.equal(at(typo, d), 'adversarail');
+  assert.match(d.message, /Did you mean 'adversarial\(D\)'\?/);
+  assert.deepEqual(d.fixes?.map((f) => [f.title, f.edits[0].newText, f.preferred]), [["Change to 'adversarial(D)'", 'adversarial(D)', true]]);
+  const fixed = typo.slice(0, d.range.start.offset) + d.fixes![0].edits[0].newText + typo.slice(d.range.end.offset);
+  assert.deepEqual(diagnosticsOf(fixed), [], 'the fix gives a valid GAN section');
+  // The first other model, whichever order: a train section of D would be offered G.
+  const forD = TINY + SECTION.replace('train G', 'train D').replace('adversarial(D, samples = 4)', 'adversaral');
+  assert.equal(one(forD, 'train.bad_loss').fixes?.[0].edits[0].newText, 'adversarial(G)');
+  // No other model: no fix that would fail again.
+  const alone = TINY.slice(0, TINY.indexOf('model D')) + SECTION.replace('adversarial(D, samples = 4)', 'adversarail');
+  const a = one(alone, 'train.bad_loss');
+  assert.deepEqual(a.fixes, []);
+  assert.doesNotMatch(a.message, /Did you mean/);
+  // A classifier loss is still offered as the word.
+  const ce = TINY + SECTION.replace('adversarial(D, samples = 4)', 'crossentropi');
+  assert.deepEqual(one(ce, 'train.bad_loss').fixes?.map((f) => f.edits[0].newText), ['crossentropy']);
+});
+
+test('in an editor session the fix follows a rename of the other model, the train section unchanged', () => {
+  const session = new AnalysisSession();
+  const text = TINY + SECTION.replace('adversarial(D, samples = 4)', 'adversarail');
+  const fix = (t: string) => session.update(t).diagnostics.find((x) => x.code === 'train.bad_loss')?.fixes?.[0].edits[0].newText;
+  assert.equal(fix(text), 'adversarial(D)');
+  const renamed = text.replace('model D {', 'model Critic {');
+  assert.equal(fix(renamed), 'adversarial(Critic)');
+  assert.equal(JSON.stringify(session.update(renamed)), JSON.stringify(analyze(renamed)), 'the same as a fresh analysis');
+});
+
 test('analysis: the discriminator must be another model of the file', () => {
   const typo = TINY + SECTION.replace('adversarial(D,', 'adversarial(Dd,');
   const unknown = one(typo, 'train.adversarial_model');
@@ -355,6 +443,45 @@ test('CLI: `nnmodel train` on a tiny GAN writes both checkpoints and samples.png
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('CLI: a checkpoint folder without <model> keeps the discriminator in a subfolder; --resume continues both without a warning', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnmodel-gan-'));
+  try {
+    writeFileSync(join(dir, 'tiny.nnmodel'), TINY + SECTION.replace('}\n', '  epochs: 1\n  batch: 16\n}\n'));
+    const run = async (...argv: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
+      return { code, out, err };
+    };
+    const t = await run('train', 'tiny.nnmodel', '--checkpoints', 'ck');
+    assert.equal(t.code, 0, t.err);
+    const gDir = join(dir, 'ck');
+    const dDir = join(dir, 'ck', 'D');
+    assert.equal(discriminatorCheckpointDir(join(dir, 'tiny.nnmodel'), 'G', 'D', 'ck'), dDir);
+    const fs = nodeCheckpointFs();
+    const gCk = await readCheckpoint(fs, gDir);
+    const dCk = await readCheckpoint(fs, dDir);
+    assert.deepEqual([gCk.modelJson.nnmodel.model, gCk.modelJson.nnmodel.epoch], ['G', 1]);
+    assert.deepEqual([dCk.modelJson.nnmodel.model, dCk.modelJson.nnmodel.epoch], ['D', 1]);
+    const r = await run('train', 'tiny.nnmodel', '--checkpoints', 'ck', '--resume', '--epochs', '1');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /, from epoch 1$/m);
+    assert.doesNotMatch(r.err, /warning/, 'both models load their own weights');
+    assert.deepEqual([(await readCheckpoint(fs, gDir)).modelJson.nnmodel.model, (await readCheckpoint(fs, gDir)).modelJson.nnmodel.epoch], ['G', 2]);
+    const d2 = await readCheckpoint(fs, dDir);
+    assert.deepEqual([d2.modelJson.nnmodel.model, d2.modelJson.nnmodel.epoch], ['D', 2]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('discriminatorCheckpointDir: the discriminator\'s own folder, or a subfolder of the generator\'s when the setting has no <model>', () => {
+  assert.equal(discriminatorCheckpointDir('/w/gan.nnmodel', 'G', 'D'), '/w/.nnmodel/gan/D');
+  assert.equal(discriminatorCheckpointDir('/w/gan.nnmodel', 'G', 'D', 'ck/<model>'), '/w/ck/D');
+  assert.equal(discriminatorCheckpointDir('/w/gan.nnmodel', 'G', 'D', 'ck'), '/w/ck/D');
+  assert.equal(discriminatorCheckpointDir('/w/gan.nnmodel', 'G', 'D', '/abs/<file>'), '/abs/gan/D');
 });
 
 // ------------------------------------------------------------------ the inspector's run

@@ -184,6 +184,8 @@ const DEFAULTS: TrainConfig = {
 interface TrainMemo {
   info: TrainInfo;
   configDiagnostics: Diagnostic[];
+  /** The first other model of the file when the settings were read (their fixes may name it): other items can change while this one is reused. */
+  firstOther?: string;
   model?: ModelInfo;
   /** The second model the fit was checked against (a GAN's discriminator). */
   other?: ModelInfo;
@@ -219,11 +221,12 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
       const options = suggest(item.name.name, models.map((m) => m.name));
       errorsInto(diagnostics)('train.unknown_model', `there is no model '${item.name.name}' in this file.${didYouMean(options)}`, item.name.range, replace(item.name.range, options));
     }
+    const firstOther = firstOtherModel(file, item.name.name);
     let memo = keep ? trainMemos.get(item) : undefined;
-    if (!memo) {
+    if (!memo || memo.firstOther !== firstOther) {
       const configDiagnostics: Diagnostic[] = [];
-      const config = readConfig(item, errorsInto(configDiagnostics), replace);
-      memo = { info: { model: item.name.name, range: item.range, config }, configDiagnostics };
+      const config = readConfig(item, errorsInto(configDiagnostics), replace, firstOther);
+      memo = { info: { model: item.name.name, range: item.range, config }, configDiagnostics, firstOther };
       if (keep) trainMemos.set(item, memo);
     }
     for (const d of memo.configDiagnostics) diagnostics.push(d);
@@ -247,7 +250,14 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
 /** Reports a problem: an error unless `more` says otherwise (`severity`, `related`). */
 export type Err = (code: string, message: string, range: Range, fixes?: Fix[], more?: Partial<Pick<Diagnostic, 'severity' | 'related'>>) => void;
 
-function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) => Fix[]): TrainConfig {
+/** The first model declared in `file` other than `name`: the discriminator a fix to `loss: adversarial(...)` proposes. */
+function firstOtherModel(file: SourceFile, name: string): string | undefined {
+  for (const item of file.items) if (item.kind === 'model' && item.name.name !== name) return item.name.name;
+  return undefined;
+}
+
+/** `firstOther`: the model a fix to `adversarial(...)` names (see firstOtherModel). */
+function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) => Fix[], firstOther?: string): TrainConfig {
   const config: TrainConfig = { ...DEFAULTS, optimizer: { ...DEFAULTS.optimizer }, metrics: [] };
   const seen = new Set<string>();
   for (const entry of item.entries) {
@@ -277,7 +287,11 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         }
         const word = wordOf(v);
         if (!word || !(LOSSES as readonly string[]).includes(word)) {
-          const options = word ? suggest(word, LOSSES) : [];
+          // Bare `adversarial` is an error of its own (it needs its discriminator): the fix writes the call,
+          // naming the file's first other model, or is not offered when there is none.
+          const options = (word ? suggest(word, LOSSES) : []).flatMap((o) =>
+            o !== 'adversarial' ? [o] : firstOther !== undefined ? [`adversarial(${firstOther})`] : [],
+          );
           err('train.bad_loss', `loss is one of ${LOSSES.join(', ')}.${didYouMean(options)}`, v.range, replace(v.range, options));
         } else config.loss = word as TrainConfig['loss'];
         break;
@@ -332,6 +346,9 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
  * every default): sets `config.loss` and its settings when they are valid.
  */
 function readGenerativeLoss(name: 'denoise' | 'adversarial', v: Expr, config: TrainConfig, err: Err, replace: (r: Range, o: string[]) => Fix[]): void {
+  // The objective is known even when an option is wrong: the fit is then checked as this objective's
+  // (a denoiser's inputs), or not at all (a GAN without its discriminator), never as a classifier's.
+  config.loss = name;
   const specs = GENERATIVE_LOSSES[name];
   const opts = v.kind === 'call' ? readOptions(v, specs, false, `loss ${name}`, err, replace) : fill(specs, {});
   if (!opts) return;

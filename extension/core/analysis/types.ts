@@ -208,9 +208,9 @@ export interface AdversarialConfig {
 export interface TrainConfig {
   data?: DataSource;
   loss: 'crossentropy' | 'mse' | 'mae' | 'binary_crossentropy' | 'denoise' | 'adversarial';
-  /** Settings of `loss: denoise(...)`, present exactly when `loss` is 'denoise'. */
+  /** Settings of `loss: denoise(...)`: present when `loss` is 'denoise' and its options are valid (an invalid option is an error, which stops training). */
   denoise?: DenoiseConfig;
-  /** Settings of `loss: adversarial(...)`, present exactly when `loss` is 'adversarial'. */
+  /** Settings of `loss: adversarial(...)`: present when `loss` is 'adversarial' and its options are valid. */
   adversarial?: AdversarialConfig;
   /** `beta1`: Adam's first-moment decay (default 0.9; DCGAN uses 0.5). */
   optimizer: { kind: 'adam' | 'sgd' | 'rmsprop'; lr: number; momentum?: number; beta1?: number };

@@ -296,9 +296,29 @@ export function checkpointDir(filePath: string, model: string, folderSetting = '
   const p = filePath.replace(/\\/g, '/');
   const dir = p.slice(0, p.lastIndexOf('/')) || '.';
   const base = p.slice(p.lastIndexOf('/') + 1).replace(/\.nnmodel$/i, '');
-  const safe = (s: string) => s.replace(/[^\w.-]/g, '_');
-  const rel = folderSetting.replace(/<file>/g, safe(base)).replace(/<model>/g, safe(model));
+  const rel = folderSetting.replace(/<file>/g, safeName(base)).replace(/<model>/g, safeName(model));
   return rel.startsWith('/') || /^[A-Za-z]:[\\/]/.test(rel) ? rel : `${dir}/${rel}`;
+}
+
+/** A model or file name as one path segment. */
+function safeName(s: string): string {
+  return s.replace(/[^\w.-]/g, '_');
+}
+
+/**
+ * Where a GAN's discriminator (`loss: adversarial(discriminator)` in the
+ * train section of `generator`) keeps its checkpoint: its own
+ * `checkpointDir`, unless that is the generator's (a folder setting without
+ * `<model>`), then the subfolder `<generator's folder>/<discriminator>`.
+ * Two models never share a folder: a checkpoint write removes the weights
+ * files its `model.json` does not name, and resume would load one model's
+ * weights into the other. The CLI and the editor both call this, so each
+ * finds the other's checkpoints.
+ */
+export function discriminatorCheckpointDir(filePath: string, generator: string, discriminator: string, folderSetting?: string): string {
+  const gDir = checkpointDir(filePath, generator, folderSetting);
+  const dDir = checkpointDir(filePath, discriminator, folderSetting);
+  return dDir === gDir ? `${gDir}/${safeName(discriminator)}` : dDir;
 }
 
 let tmpCounter = 0;

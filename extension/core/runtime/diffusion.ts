@@ -48,13 +48,14 @@ export interface Schedule {
 /** `loss: denoise` with no options (analysis/train.ts GENERATIVE_LOSSES). */
 const DEFAULT_DENOISE: DenoiseConfig = { steps: 1000, schedule: 'linear', samples: 8, sampleSteps: 50 };
 
-/** DDPM's linear βs: from 1e-4 to 0.02 over T steps (Ho et al. 2020, § 4). */
-export const LINEAR_BETA = { start: 1e-4, end: 0.02 } as const;
-/** The cosine schedule's offset s (Nichol & Dhariwal 2021, eq. 17) and its clip of β. */
+/** DDPM's linear βs: from 1e-4 to 0.02 over T = 1000 steps (Ho et al. 2020, § 4); other T rescale them (`makeSchedule`). */
+export const LINEAR_BETA = { start: 1e-4, end: 0.02, steps: 1000 } as const;
+/** The cosine schedule's offset s (Nichol & Dhariwal 2021, eq. 17) and its clip of β (also the linear schedule's cap). */
 export const COSINE = { s: 0.008, maxBeta: 0.999 } as const;
 
 /**
- * The schedule of `steps` steps. Linear: β_t = 1e-4 + (0.02 − 1e-4)·t/(T − 1).
+ * The schedule of `steps` steps. Linear, with k = 1000/T:
+ * β_t = min(k·1e-4 + k·(0.02 − 1e-4)·t/(T − 1), 0.999).
  * Cosine: with f(u) = cos²((u/T + s)/(1 + s)·π/2), β_t = min(1 − f(t + 1)/f(t), 0.999)
  * (so ᾱ_t = f(t + 1)/f(0) wherever β is not clipped).
  */
@@ -62,7 +63,16 @@ export function makeSchedule(steps: number, kind: DenoiseConfig['schedule']): Sc
   if (!Number.isInteger(steps) || steps < 2) throw new TrainError(`a diffusion schedule needs at least 2 steps, not ${steps}.`);
   const betas = new Float64Array(steps);
   if (kind === 'linear') {
-    for (let t = 0; t < steps; t++) betas[t] = LINEAR_BETA.start + ((LINEAR_BETA.end - LINEAR_BETA.start) * t) / (steps - 1);
+    // DDPM's βs are tuned for 1000 steps: over fewer, ∏(1 − β) stays far from
+    // 0 (0.60 at T = 50), so the sampler would start from pure noise the model
+    // never saw. As Improved DDPM (Nichol & Dhariwal 2021, get_named_beta_schedule)
+    // and diffusers do, both ends scale by 1000/T, which keeps ᾱ at T − 1 near
+    // DDPM's for any T (and T = 1000 exactly DDPM's); below T = 21 the last βs
+    // would reach 1 (ᾱ = 0, x̂₀ a division by 0), so they are capped as the cosine ones.
+    const k = LINEAR_BETA.steps / steps;
+    const start = k * LINEAR_BETA.start;
+    const end = k * LINEAR_BETA.end;
+    for (let t = 0; t < steps; t++) betas[t] = Math.min(start + ((end - start) * t) / (steps - 1), COSINE.maxBeta);
   } else {
     const f = (u: number) => Math.cos(((u / steps + COSINE.s) / (1 + COSINE.s)) * (Math.PI / 2)) ** 2;
     for (let t = 0; t < steps; t++) betas[t] = Math.min(1 - f(t + 1) / f(t), COSINE.maxBeta);
@@ -111,10 +121,15 @@ export type NoisePredictor = (x: Tensor, t: Tensor) => Tensor;
 /**
  * DDIM with η = 0 (Song et al. 2021, eq. 12): from x at the last of `steps`
  * down to the first, x̂₀ = (x_t − √(1 − ᾱ_t)·ε̂)/√ᾱ_t clipped to [−1, 1],
- * then x_prev = √ᾱ_prev·x̂₀ + √(1 − ᾱ_prev)·ε̂ (ᾱ_prev = 1 after the first
+ * ε̂ recomputed from the clipped x̂₀ as (x_t − √ᾱ_t·x̂₀)/√(1 − ᾱ_t), then
+ * x_prev = √ᾱ_prev·x̂₀ + √(1 − ᾱ_prev)·ε̂ (ᾱ_prev = 1 after the first
  * step, so the result is the last x̂₀). `noise` is x at the start, [n, ...];
  * the result is a new tensor in [−1, 1], or undefined when cancelled
- * (checked between steps).
+ * (checked between steps). `onStep`, when given, is awaited after each
+ * step with x and the steps done so far (1 … `samplerSteps(...)`.length;
+ * after step k < length x is at step taus[length − 1 − k], after the last
+ * it is the result): it may read x (`await x.data()`) but must neither
+ * keep nor dispose it.
  */
 export async function ddimSample(
   tf: Tf,
@@ -124,6 +139,7 @@ export async function ddimSample(
   sampleSteps: number,
   token?: CancelToken,
   yieldNow: () => Promise<void> = yieldToEventLoop,
+  onStep?: (x: Tensor, done: number) => void | Promise<void>,
 ): Promise<Tensor | undefined> {
   const taus = samplerSteps(schedule.steps, sampleSteps);
   const n = noise.shape[0]!;
@@ -137,12 +153,19 @@ export async function ddimSample(
     const ab = schedule.alphaBars[t];
     const abPrev = i > 0 ? schedule.alphaBars[taus[i - 1]] : 1;
     const next = tf.tidy(() => {
-      const eps = predict(x, tf.fill([n, 1], t, 'int32'));
-      const x0 = tf.clipByValue(tf.div(tf.sub(x, tf.mul(eps, Math.sqrt(1 - ab))), Math.sqrt(ab)), -1, 1);
-      return i > 0 ? tf.add(tf.mul(x0, Math.sqrt(abPrev)), tf.mul(eps, Math.sqrt(1 - abPrev))) : x0;
+      const predicted = predict(x, tf.fill([n, 1], t, 'int32'));
+      const x0 = tf.clipByValue(tf.div(tf.sub(x, tf.mul(predicted, Math.sqrt(1 - ab))), Math.sqrt(ab)), -1, 1);
+      if (i === 0) return x0;
+      // The noise that, with the clipped x̂₀, makes exactly x_t (diffusers'
+      // DDIMScheduler with clip_sample and use_clipped_model_output): with the
+      // model's own ε̂, x_prev would mix a clipped x̂₀ with the noise of an
+      // unclipped one, a point that matches no x₀ at all. Unchanged where the clip did nothing.
+      const eps = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(ab))), Math.sqrt(1 - ab));
+      return tf.add(tf.mul(x0, Math.sqrt(abPrev)), tf.mul(eps, Math.sqrt(1 - abPrev)));
     });
     x.dispose();
     x = next;
+    await onStep?.(x, taus.length - i);
     if (i > 0) await yieldNow();
   }
   return x;
@@ -274,8 +297,10 @@ export function forwardStrip(schedule: Schedule, data: TrainData, index: number,
  * freed. `EpochLogs.loss` is the mean squared error of the predicted noise;
  * `valLoss` the same on the held-out split with t and ε fixed once, so it
  * is comparable across epochs; `mae` (when asked for in `metrics`) the mean
- * absolute error of the predicted noise. `onSamples` gets the forward strip
- * before the first epoch and `samples` DDIM images after each.
+ * absolute error of the predicted noise; `ms` the epoch's training and
+ * validation. `onSamples` gets the forward strip before the first epoch and
+ * `samples` DDIM images after each epoch's `onEpoch`: cancelling while they
+ * are made keeps that epoch (its logs and the checkpoint `onEpoch` writes).
  */
 export async function trainDenoiser(tf: Tf, model: tfTypes.LayersModel, info: ModelInfo, data: TrainData, options: TrainOptions): Promise<History> {
   const { config } = options;
@@ -366,19 +391,24 @@ export async function trainDenoiser(tf: Tf, model: tfTypes.LayersModel, info: Mo
         ms: 0,
       };
       if (val) {
-        const v = await validate(tf, model, roles, val, shape, config.batch, options.token);
-        if (!v) return cancelled();
+        // Not cancellable: the epoch's weights are trained, and a Stop here
+        // must not throw them away. One inference pass over the held-out split
+        // is short next to the epoch; the cancel is seen when sampling starts.
+        const v = (await validate(tf, model, roles, val, shape, config.batch))!;
         logs.valLoss = v.loss;
         logs.valMetrics = wantMae ? { mae: v.mae } : {};
       }
+      logs.ms = Date.now() - t0;
+      history.epochs.push(logs);
+      // The epoch's logs and checkpoint (onEpoch writes it) come before its
+      // samples: they do not depend on the pictures, and a Stop while
+      // sampling then keeps the epoch (the strip, keyed by its epoch, follows).
+      await options.onEpoch?.(logs);
       if (sampleNoise && options.onSamples) {
         const strip = await generate(tf, model, roles, schedule, sampleNoise, shape, denoise.sampleSteps, e + 1, options.token, yieldNow);
         if (!strip) return cancelled();
         await options.onSamples(strip);
       }
-      logs.ms = Date.now() - t0;
-      history.epochs.push(logs);
-      await options.onEpoch?.(logs);
     }
     return history;
   } finally {

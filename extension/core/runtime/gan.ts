@@ -163,9 +163,11 @@ export interface GanStepFigures {
 
 /**
  * One GAN step on a batch: the discriminator's step (G fixed), then the
- * generator's (D fixed) on the same noise. `real` is in the generator's
- * range, `z` the noise batch; neither is disposed here. Every tensor made
- * is freed before it returns.
+ * generator's (D fixed, as just updated) on the same noise. The generator's
+ * non-trainable weights (batchnorm running statistics) move once per call,
+ * as in PyTorch's DCGAN example. `real` is in the generator's range, `z` the
+ * noise batch; neither is disposed here. Every tensor made is freed before
+ * it returns.
  */
 export async function ganStep(
   tf: Tf,
@@ -193,12 +195,26 @@ export async function ganStep(
     dVars,
   )!;
   fake.dispose();
-  // Only G's variables get gradients: D is fixed in this step.
-  const gLossT = optimizers.generator.minimize(
-    () => generatorLoss(tf, kind, discriminator.model.apply(generator.model.apply(z, { training: true }), { training: true }) as Tensor),
-    true,
-    gVars,
-  )!;
+  // PyTorch's DCGAN example (pytorch/examples dcgan/main.py) runs G once per batch: `fake = netG(noise)`,
+  // `netD(fake.detach())` for D's step, then `netD(fake)` with the updated D for G's, backpropagating through
+  // that same forward pass; so G's batchnorm running statistics move once per batch. tfjs keeps no graph
+  // between two `minimize` calls, so G's step has to run G again (same z, same weights, the same batch
+  // statistics); its running statistics are put back afterwards so that they too move once per batch.
+  // (A dropout layer in G draws a new mask in the second pass: the one difference left.)
+  const gStats = generator.model.nonTrainableWeights;
+  const saved = gStats.map((w) => tf.clone(w.read()));
+  let gLossT: Tensor;
+  try {
+    // Only G's variables get gradients: D is fixed in this step (its running statistics move, as netD(fake) moves them).
+    gLossT = optimizers.generator.minimize(
+      () => generatorLoss(tf, kind, discriminator.model.apply(generator.model.apply(z, { training: true }), { training: true }) as Tensor),
+      true,
+      gVars,
+    )!;
+    gStats.forEach((w, i) => w.write(saved[i]));
+  } finally {
+    tf.dispose(saved);
+  }
   const [dLoss] = await dLossT.data();
   const [gLoss] = await gLossT.data();
   const m = means ? await means.data() : [NaN, NaN];
@@ -226,11 +242,13 @@ export async function trainGan(tf: Tf, generator: GanPart, discriminator: GanPar
   const optimizers = { generator: makeOptimizer(tf, config.optimizer), discriminator: makeOptimizer(tf, config.optimizer) };
   const history: History = { epochs: [], status: 'completed' };
   const order = Array.from({ length: data.count }, (_, i) => i);
-  const shuffle = createRng(seed);
-  const noise = createRng(seed ^ 0x6a09e667);
+  const start = options.initialEpoch ?? 0;
+  // The streams of shuffles and training noise start from the first epoch run (as in diffusion.ts), so a
+  // resumed run does not replay epoch 1's; the samples' noise is fixed, the same every epoch and every resume.
+  const shuffle = createRng(seed + start * 7919);
+  const noise = createRng((seed ^ 0x6a09e667) + start * 104729);
   const fixed = adversarial.samples > 0 ? sampleNoise(adversarial.samples, zShape, seed) : undefined;
   const exampleSize = data.exampleShape.reduce((p, d) => p * d, 1);
-  const start = options.initialEpoch ?? 0;
   try {
     for (let e = start; e < start + config.epochs; e++) {
       const t0 = Date.now();
