@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { Analysis, ModelInfo } from '../core';
 import { exportPyTorch, exportableModels, type ExportNote } from '../core/export/pytorch';
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
-import { checkpointDir, readCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { modelAt } from './pure/lookup';
@@ -50,10 +50,9 @@ async function findCheckpoint(doc: vscode.TextDocument, model: string): Promise<
   // A checkpoint is read from disk: only for saved files in a trusted workspace, as Load Trained Weights does.
   if (doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return undefined;
   const folder = vscode.workspace.getConfiguration('nnmodel', doc).get<string>('checkpoints.folder') || undefined;
-  const dir = checkpointDir(doc.uri.fsPath, model, folder);
   try {
-    const ck = await readCheckpoint(nodeCheckpointFs(), dir);
-    return ck.modelJson.nnmodel.model === model ? { ...ck, dir } : undefined;
+    const ck = await readModelCheckpoint(nodeCheckpointFs(), doc.uri.fsPath, model, folder);
+    return ck.modelJson.nnmodel.model === model ? ck : undefined;
   } catch {
     // None (the common case) or damaged: export the code alone; Load Trained Weights reports a damaged one.
     return undefined;

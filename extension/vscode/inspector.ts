@@ -24,7 +24,7 @@ import {
   type WebviewToHost,
   type WeightsMessage,
 } from '../core/protocol';
-import { checkpointDir, readCheckpoint } from '../core/runtime/checkpoint';
+import { readModelCheckpoint } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import type { Range } from '../core/syntax/ast';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
@@ -332,9 +332,9 @@ class InspectorPanel implements vscode.Disposable {
     this.checkedDisk.add(key);
     if (latestWeights.has(key) || doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return;
     const folder = vscode.workspace.getConfiguration('nnmodel', doc).get<string>('checkpoints.folder') || undefined;
-    const dir = checkpointDir(doc.uri.fsPath, model, folder);
     try {
-      const ck = await readCheckpoint(nodeCheckpointFs(), dir);
+      const ck = await readModelCheckpoint(nodeCheckpointFs(), doc.uri.fsPath, model, folder);
+      const dir = ck.dir;
       if (ck.modelJson.nnmodel.model !== model || latestWeights.has(key) || this.disposed) return;
       const rel = vscode.workspace.asRelativePath(dir, false);
       const msg: WeightsMessage = { type: 'weights', uri: doc.uri.toString(), model, epoch: ck.modelJson.nnmodel.epoch, modelJson: JSON.stringify(ck.modelJson), weights: ck.weights, from: rel };

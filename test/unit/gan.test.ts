@@ -26,7 +26,7 @@ import {
   trainGan,
   type GanPart,
 } from '../../extension/core/runtime/gan';
-import { discriminatorCheckpointDir, fnv1a, readCheckpoint } from '../../extension/core/runtime/checkpoint';
+import { discriminatorCheckpointDir, fnv1a, readCheckpoint, readModelCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { parseHostMessage, serializeModel, type TrainingEvent, type TrainStartMessage } from '../../extension/core/protocol';
 import { dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { runTraining, type EncodedCheckpoint } from '../../webview/training/trainCore';
@@ -472,6 +472,14 @@ test('CLI: a checkpoint folder without <model> keeps the discriminator in a subf
     assert.deepEqual([(await readCheckpoint(fs, gDir)).modelJson.nnmodel.model, (await readCheckpoint(fs, gDir)).modelJson.nnmodel.epoch], ['G', 2]);
     const d2 = await readCheckpoint(fs, dDir);
     assert.deepEqual([d2.modelJson.nnmodel.model, d2.modelJson.nnmodel.epoch], ['D', 2]);
+    // Load Weights and Export find each model's own checkpoint in that layout.
+    const file = join(dir, 'tiny.nnmodel');
+    const g = await readModelCheckpoint(fs, file, 'G', 'ck');
+    const d = await readModelCheckpoint(fs, file, 'D', 'ck');
+    assert.deepEqual([g.dir, g.modelJson.nnmodel.model], [gDir, 'G']);
+    assert.deepEqual([d.dir, d.modelJson.nnmodel.model], [dDir, 'D']);
+    await assert.rejects(readModelCheckpoint(fs, file, 'Other', 'ck/<model>'), /no checkpoint here/);
+    await assert.rejects(readModelCheckpoint(fs, file, 'Other', 'ck'), /ck\/Other\/model\.json: no checkpoint here/, 'another model\'s checkpoint in the shared folder is not this one\'s');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

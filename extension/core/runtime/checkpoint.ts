@@ -321,6 +321,32 @@ export function discriminatorCheckpointDir(filePath: string, generator: string, 
   return dDir === gDir ? `${gDir}/${safeName(discriminator)}` : dDir;
 }
 
+/**
+ * Reads the checkpoint of `model` where training writes it: its folder, or,
+ * when a folder setting without `<model>` gives every model the same folder
+ * and another model's checkpoint is there, `<folder>/<model>` (where a GAN's
+ * discriminator goes, `discriminatorCheckpointDir`). Throws as
+ * `readCheckpoint` when there is none of this model, a damaged one included.
+ */
+export async function readModelCheckpoint(fs: CheckpointFs, filePath: string, model: string, folderSetting?: string): Promise<{ modelJson: ModelJson; weights: Uint8Array; dir: string }> {
+  const dir = checkpointDir(filePath, model, folderSetting);
+  const shared = dir === checkpointDir(filePath, `${model}\u0000other`, folderSetting);
+  let first: unknown;
+  try {
+    const ck = await readCheckpoint(fs, dir);
+    if (ck.modelJson.nnmodel.model === model || !shared) return { ...ck, dir };
+  } catch (e) {
+    if (!shared) throw e;
+    first = e;
+  }
+  const sub = `${dir}/${safeName(model)}`;
+  try {
+    return { ...(await readCheckpoint(fs, sub)), dir: sub };
+  } catch (e) {
+    throw first ?? e;
+  }
+}
+
 let tmpCounter = 0;
 const tmpSuffix = () => `.tmp-${Date.now().toString(36)}-${(tmpCounter++).toString(36)}`;
 
