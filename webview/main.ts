@@ -37,6 +37,8 @@ import type { ViewContext, ViewModule } from './views/types';
 import * as attention from './views/attention';
 import * as featureMaps from './views/featureMaps';
 import * as kernels from './views/kernels';
+import * as samples from './views/samples';
+import { generativeKind } from './views/samplesModel';
 import { TrainingView } from './training/view';
 import { TrainedWeights } from './training/weights';
 import type { TokenizerSpec } from '../extension/core/runtime/tokenizers';
@@ -100,18 +102,22 @@ const TABS = [
   { id: 'kernels', title: 'Kernels' },
   { id: 'attention', title: 'Attention' },
   { id: 'training', title: 'Training' },
+  // Last, so that the saved tab index of the others stays valid; shown only for a generative train section.
+  { id: 'samples', title: 'Samples' },
 ] as const;
 type TabId = (typeof TABS)[number]['id'];
 
 const tabs = document.createElement('vscode-tabs');
 tabs.id = 'nn-tabs';
 const panels = new Map<TabId, HTMLElement>();
+const tabHeaders = new Map<TabId, HTMLElement>();
 for (const t of TABS) {
   const th = document.createElement('vscode-tab-header');
   th.slot = 'header';
   // vscode-tabs assigns its own ids to headers and panels (for aria); tests find tabs by this attribute.
   th.dataset.tab = t.id;
   th.textContent = t.title;
+  tabHeaders.set(t.id, th);
   const panel = document.createElement('vscode-tab-panel');
   const content = h('div', { id: `nn-panel-${t.id}`, className: `nn-panel nn-panel-${t.id}` });
   panel.appendChild(content);
@@ -119,6 +125,8 @@ for (const t of TABS) {
   tabs.append(th, panel);
 }
 app.replaceChildren(header, messageEl, tabs);
+// Shown when a model with a generative train section arrives (onModel).
+tabHeaders.get('samples')!.hidden = true;
 
 // Training runs here (training/runner.ts); the tab draws its curves, and trained weights load into each new session.
 const trainingView = new TrainingView();
@@ -126,11 +134,15 @@ panels.get('training')!.append(trainingView.element);
 const trainedWeights = new TrainedWeights();
 /** The tokeniser the current session's trained weights were trained with (see ViewContext.trainedTokenizer). */
 let trainedTokenizer: TokenizerSpec | undefined;
+/** The epoch (and folder) of the trained weights in the current session; undefined for initial weights (the Samples tab says which). */
+let trainedState: { epoch: number; from?: string } | undefined;
 function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
   trainedTokenizer = undefined;
+  trainedState = undefined;
   try {
     const r = trainedWeights.applyTo(s, msg.uri, msg.model.name);
     trainedTokenizer = r?.tokenizer;
+    if (r) trainedState = { epoch: r.epoch, ...(r.from ? { from: r.from } : {}) };
     // Tests and the kernel views can tell trained weights from initial ones.
     if (r) document.body.dataset.trainedEpoch = String(r.epoch);
     else delete document.body.dataset.trainedEpoch;
@@ -335,6 +347,8 @@ function teardownSession(): void {
       }
     }
     rendered.clear();
+    if (samplesRendered) samples.dispose();
+    samplesRendered = false;
     context = undefined;
   }
   session?.dispose();
@@ -382,7 +396,31 @@ function setImage(data: ImageData, name: string): void {
   }
 }
 
+/** Whether the Samples tab was rendered for the current context. */
+let samplesRendered = false;
+
+async function renderSamples(): Promise<void> {
+  const ctx = context?.ctx;
+  const container = panels.get('samples')!;
+  const train = current?.train;
+  if (!ctx || !train) {
+    container.replaceChildren(h('p', { className: 'nn-empty', text: current?.model.hasErrors ? 'Fix the errors in the model to run it.' : 'The model is not built yet.' }));
+    return;
+  }
+  if (samplesRendered) return;
+  samplesRendered = true;
+  try {
+    await samples.render(container, ctx, { train, trained: trainedState, yieldNow });
+  } catch (e) {
+    if (ctx.signal.aborted) return;
+    const m = e instanceof Error ? e.message : String(e);
+    container.replaceChildren(h('p', { className: 'nn-message nn-message-error', text: `This view failed: ${m}` }));
+    reportError(`samples: ${m}`);
+  }
+}
+
 async function renderActiveProbe(): Promise<void> {
+  if (activeTab === 'samples') return renderSamples();
   if (activeTab !== 'featureMaps' && activeTab !== 'kernels' && activeTab !== 'attention') return;
   const id = activeTab;
   const ctx = context?.ctx;
@@ -423,6 +461,14 @@ function onModel(msg: ModelMessage): void {
     }),
   );
   modelSelect.value = msg.model.name;
+  // The Samples tab only for a model trained as a generator (loss: denoise or loss: adversarial).
+  const generative = generativeKind(msg.train) !== undefined;
+  tabHeaders.get('samples')!.hidden = !generative;
+  if (!generative && activeTab === 'samples') {
+    activeTab = 'graph';
+    tabs.setAttribute('selected-index', '0');
+    saveState({ tab: 0 });
+  }
   void graph.update(msg.model, msg.diagnostics);
   summary.update(msg.model, msg.rows);
   scheduleRuntime();

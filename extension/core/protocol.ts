@@ -71,6 +71,8 @@ export interface ModelMessage extends DocRef {
   diagnostics: PlainDiagnostic[];
   /** Seed of the initial weights, so the same file builds the same weights. */
   seed: number;
+  /** The model's train section without its data, when it has one (the Samples tab of `loss: denoise` and `loss: adversarial` reads it). */
+  train?: TrainRunConfig;
 }
 
 /** The followed document has no model to show (or no .nnmodel editor is active). */
@@ -441,6 +443,13 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
       if (!isDocRef(m) || !isObj(m.model) || !isObj(m.model.graph) || !Array.isArray(m.model.graph.nodes)) return undefined;
       if (!Array.isArray(m.models) || !m.models.every(isStr) || !Array.isArray(m.rows) || !isInt(m.seed)) return undefined;
       if (!Array.isArray(m.diagnostics) || !m.diagnostics.every(isPlainDiagnostic)) return undefined;
+      if (m.train !== undefined) {
+        // A malformed train section only loses what needs it (the Samples tab): the model is still shown.
+        const train = trainRunConfig(m.train);
+        const rest: Obj = { ...m };
+        delete rest.train;
+        return (train ? { ...rest, train } : rest) as unknown as ModelMessage;
+      }
       return m as unknown as ModelMessage;
     case 'empty':
       if (!isStr(m.reason) || !optStr(m.uri) || !(m.version === undefined || isInt(m.version))) return undefined;

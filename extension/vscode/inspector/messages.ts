@@ -4,7 +4,7 @@
  */
 import { summaryRows } from '../../core/analysis/summary';
 import type { Analysis, ModelInfo } from '../../core/analysis/types';
-import { serializeDiagnostic, serializeModel, serializeRows, type ModelMessage } from '../../core/protocol';
+import { serializeDiagnostic, serializeModel, serializeRows, type ModelMessage, type TrainRunConfig } from '../../core/protocol';
 import { contains, isLocal } from '../pure/lookup';
 
 /** Seed of the initial weights: the CLI's default, so both build the same weights. */
@@ -48,5 +48,14 @@ export function modelMessage(analysis: Analysis, model: ModelInfo, uri: string, 
     rows: serializeRows(summaryRows(model)),
     diagnostics: inModel.map(serializeDiagnostic),
     seed: INSPECTOR_SEED,
+    ...trainOf(analysis, model),
   };
+}
+
+/** The model's train section without its data (the data stays in the host; the Samples tab needs the objective's settings). */
+function trainOf(analysis: Analysis, model: ModelInfo): { train?: TrainRunConfig } {
+  const section = analysis.trains.find((t) => t.model === model.name);
+  if (!section) return {};
+  const { data: _data, ...train } = section.config;
+  return { train };
 }

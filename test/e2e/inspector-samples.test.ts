@@ -1,0 +1,192 @@
+// The inspector's Samples tab in the real VS Code (code-server): the small
+// diffusion example's reverse process (Generate: one row of snapshots per
+// image, t = 999 … x̂₀, read back from the canvases: not blank), New noise
+// replacing it, and no Samples tab for a model that is not generative.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Locator } from 'playwright-core';
+import { e2eTest, env, poll, type Workbench } from './harness';
+
+const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
+
+/** The part of a page's canvas the checks use (the tests compile without the DOM library). */
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
+async function openInspector(wb: Workbench, file: string): Promise<Frame> {
+  await wb.openFile(file);
+  await wb.runCommand('nnmodel: Open Inspector');
+  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 60_000));
+  await poll('a first render', async () => Number((await frame.locator('#nn-debug').getAttribute('data-renders')) ?? 0) >= 1, { timeout: 90_000 });
+  return frame;
+}
+
+/** Distinct colours and luminance variance of each canvas matched by `locator`. */
+async function canvasStats(locator: Locator): Promise<{ width: number; height: number; distinct: number; variance: number }[]> {
+  return locator.evaluateAll((els) =>
+    els.map((el) => {
+      const c = el as unknown as PageCanvas;
+      const g = c.getContext('2d');
+      if (!g || !c.width || !c.height) return { width: c.width, height: c.height, distinct: 0, variance: 0 };
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set<number>();
+      let sum = 0;
+      let sq = 0;
+      const n = d.length / 4;
+      for (let i = 0; i < d.length; i += 4) {
+        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+        const lum = (d[i] + d[i + 1] + d[i + 2]) / 3;
+        sum += lum;
+        sq += lum * lum;
+      }
+      const mean = sum / n;
+      return { width: c.width, height: c.height, distinct: colours.size, variance: sq / n - mean * mean };
+    }),
+  );
+}
+
+/** Largest difference of one channel between two canvases of the same size (Infinity when the sizes differ). */
+async function maxPixelDiff(a: Locator, b: Locator): Promise<number> {
+  const read = (l: Locator) =>
+    l.evaluate((el) => {
+      const c = el as unknown as PageCanvas;
+      return { w: c.width, h: c.height, d: Array.from(c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? []) };
+    });
+  const [x, y] = [await read(a), await read(b)];
+  if (x.w !== y.w || x.h !== y.h || x.d.length !== y.d.length) return Infinity;
+  return x.d.reduce((m, v, i) => Math.max(m, Math.abs(v - y.d[i])), 0);
+}
+
+e2eTest('Samples tab: the diffusion example generates its reverse process, 8 snapshots per image from t = 999 to x̂₀', { files: WASM, timeout: 300_000 }, async (wb) => {
+  const frame = await openInspector(wb, 'diffusion_digits.nnmodel');
+  const text = wb.readFile('diffusion_digits.nnmodel');
+  const samples = Number(/loss:\s*denoise\([^)]*samples\s*=\s*(\d+)/.exec(text)?.[1]);
+  assert.ok(samples > 0, 'the example says how many samples');
+
+  const header = frame.locator('vscode-tab-header[data-tab="samples"]');
+  await wb.step('tab samples', async () => {
+    await poll('the Samples tab to be offered', () => header.isVisible());
+    await header.click();
+    await poll('the samples panel to be shown', () => frame.locator('#nn-panel-samples').isVisible());
+  });
+  const view = frame.locator('#nn-panel-samples .nn-gen-view');
+  await poll('the view', async () => (await view.getAttribute('data-state')) === 'idle', { seen: async () => String(await view.getAttribute('data-state')) });
+  assert.match(await frame.locator('#nn-panel-samples .nn-gen-weights').innerText(), /^Initial \(untrained, random\) weights/);
+
+  await wb.step('generate', async () => {
+    await frame.locator('#nn-panel-samples vscode-button.nn-gen-generate').click();
+    await poll('the reverse process drawn', async () => (await view.getAttribute('data-state')) === 'done', {
+      timeout: 180_000,
+      seen: async () => `${await view.getAttribute('data-state')}: ${await frame.locator('#nn-panel-samples .nn-toolbar-status').innerText()}`,
+    });
+  });
+  const rows = frame.locator('#nn-panel-samples figure.nn-gen-process');
+  assert.equal(await rows.count(), samples, `one row per image (${samples})`);
+  const captions = await rows.first().locator('.nn-sample-caption').allInnerTexts();
+  assert.equal(captions.length, 8, `8 snapshots: ${captions}`);
+  assert.equal(captions[0], 't = 999');
+  assert.equal(captions[7], 't = 0 (x̂₀)');
+  const ts = captions.map((c) => Number(/^t = (\d+)/.exec(c)?.[1]));
+  assert.ok(ts.every((t, i) => Number.isInteger(t) && (i === 0 || t <= ts[i - 1])), `captions count down: ${captions}`);
+
+  const stats = await canvasStats(frame.locator('#nn-panel-samples canvas.nn-gen-image'));
+  assert.equal(stats.length, samples * 8);
+  assert.ok(stats.every((s) => s.width >= 64 && s.height >= 64), 'scaled up to at least 64 px');
+  // Column 0 is the starting noise: grey values all over the place.
+  const noise = stats.filter((_, i) => i % 8 === 0);
+  assert.ok(noise.every((s) => s.distinct > 20 && s.variance > 100), `noise snapshots: ${JSON.stringify(noise.slice(0, 2))}`);
+  const drawn = stats.filter((s) => s.distinct >= 2);
+  assert.ok(drawn.length * 2 >= stats.length, `most snapshots drawn, not blank: ${drawn.length} of ${stats.length}`);
+  const ms = Number(await view.getAttribute('data-ms'));
+  console.log(`[samples] ${samples} images × 50 DDIM steps on the page's WASM: ${ms} ms`);
+
+  // New noise: another seed, other images.
+  const before = await frame.locator('#nn-panel-samples canvas.nn-gen-image').first().screenshot();
+  await wb.step('new noise', async () => {
+    await frame.locator('#nn-panel-samples vscode-button.nn-gen-new').click();
+    await poll('a new run', async () => /seed 2/.test(await frame.locator('#nn-panel-samples .nn-toolbar-status').innerText()) && (await view.getAttribute('data-state')) === 'done', {
+      timeout: 180_000,
+      seen: () => frame.locator('#nn-panel-samples .nn-toolbar-status').innerText(),
+    });
+  });
+  const after = await frame.locator('#nn-panel-samples canvas.nn-gen-image').first().screenshot();
+  assert.ok(!before.equals(after), 'new noise draws another starting image');
+  await wb.screenshot('samples-reverse-process');
+});
+
+e2eTest('Samples tab: the GAN example draws G of z and the latent walk from z₀ to z₁; a model that is not generative has no Samples tab', { files: WASM, timeout: 300_000 }, async (wb) => {
+  const frame = await openInspector(wb, 'gan_digits.nnmodel');
+  const text = wb.readFile('gan_digits.nnmodel');
+  const samples = Number(/loss:\s*adversarial\([^)]*samples\s*=\s*(\d+)/.exec(text)?.[1]);
+  assert.ok(samples > 1, 'the example says how many samples');
+  const header = frame.locator('vscode-tab-header[data-tab="samples"]');
+  await wb.step('tab samples', async () => {
+    await poll('the Samples tab to be offered', () => header.isVisible());
+    await header.click();
+  });
+  const view = frame.locator('#nn-panel-samples .nn-gen-view');
+  const status = frame.locator('#nn-panel-samples .nn-toolbar-status');
+  await poll('the images', async () => (await view.getAttribute('data-state')) === 'done', { timeout: 60_000, seen: () => status.innerText() });
+  assert.equal(await view.getAttribute('data-kind'), 'gan');
+  const grid = await canvasStats(frame.locator('#nn-panel-samples figure.nn-gen-grid canvas.nn-gen-image'));
+  assert.equal(grid.length, samples);
+  assert.ok(grid.every((s) => s.distinct >= 2 && s.variance > 0), `G(z) drawn: ${JSON.stringify(grid.slice(0, 2))}`);
+  const walk = frame.locator('#nn-panel-samples figure.nn-gen-walk');
+  assert.deepEqual(await walk.locator('.nn-sample-caption').allInnerTexts(), ['z₀', '14 %', '29 %', '43 %', '57 %', '71 %', '86 %', 'z₁']);
+  const walkStats = await canvasStats(walk.locator('canvas.nn-gen-image'));
+  assert.equal(walkStats.length, 8);
+  // The walk starts and ends at the grid's first two images (to a byte's rounding: another batch size may sum in another order), and differs in between.
+  const gridCanvas = frame.locator('#nn-panel-samples figure.nn-gen-grid canvas');
+  const walkCanvas = walk.locator('canvas');
+  assert.ok((await maxPixelDiff(walkCanvas.first(), gridCanvas.first())) <= 2, 'the walk starts at z₀, the first grid image');
+  assert.ok((await maxPixelDiff(walkCanvas.last(), gridCanvas.nth(1))) <= 2, 'the walk ends at z₁, the second grid image');
+  assert.ok((await maxPixelDiff(walkCanvas.nth(4), gridCanvas.first())) > 2, 'the middle of the walk is another image');
+  await wb.step('new noise', async () => {
+    await frame.locator('#nn-panel-samples vscode-button.nn-gen-new').click();
+    await poll('a new seed', async () => /seed 2/.test(await status.innerText()), { seen: () => status.innerText() });
+  });
+  await wb.screenshot('samples-gan');
+
+  await wb.openFile('lenet5.nnmodel');
+  await wb.step('no Samples tab for LeNet5', () =>
+    poll('the Samples tab hidden and another tab shown', async () => (await frame.locator('#nn-title').innerText()) === 'LeNet5' && !(await header.isVisible()) && (await frame.locator('#nn-panel-graph').isVisible()), {
+      seen: async () => `${await frame.locator('#nn-title').innerText()} samples visible=${await header.isVisible()}`,
+    }),
+  );
+});
+
+/** The diffusion example made quick to train: 200 digits, one epoch, 4 samples in 10 steps. */
+const TINY_DIFFUSION = readFileSync(join(env.repo, 'examples/diffusion_digits.nnmodel'), 'utf8')
+  .replace(/digits\(samples = \d+/, 'digits(samples = 200')
+  .replace(/samples = 16, sample_steps = 50/, 'samples = 4, sample_steps = 10')
+  .replace(/epochs: \d+/, 'epochs: 1');
+
+e2eTest('Samples tab: a diffusion model with a checkpoint on disk generates with its trained weights and says so', { files: { ...WASM, 'tinydiff.nnmodel': TINY_DIFFUSION }, timeout: 300_000 }, async (wb) => {
+  assert.match(TINY_DIFFUSION, /samples = 4, sample_steps = 10/);
+  const r = spawnSync(process.execPath, [join(env.repo, 'dist/cli.js'), 'train', wb.path('tinydiff.nnmodel'), '--backend', 'wasm'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const frame = await openInspector(wb, 'tinydiff.nnmodel');
+  await poll('the checkpoint loaded', async () => (await frame.locator('body').getAttribute('data-trained-epoch')) === '1', { timeout: 60_000 });
+  await frame.locator('vscode-tab-header[data-tab="samples"]').click();
+  const view = frame.locator('#nn-panel-samples .nn-gen-view');
+  await poll('the view', async () => (await view.getAttribute('data-state')) === 'idle');
+  assert.equal(await frame.locator('#nn-panel-samples .nn-gen-weights').innerText(), 'Trained weights of epoch 1, from the checkpoint in .nnmodel/tinydiff/DigitDiffusion.');
+  await frame.locator('#nn-panel-samples vscode-button.nn-gen-generate').click();
+  await poll('the reverse process drawn', async () => (await view.getAttribute('data-state')) === 'done', { timeout: 120_000 });
+  const rows = frame.locator('#nn-panel-samples figure.nn-gen-process');
+  assert.equal(await rows.count(), 4);
+  // 10 sampler steps: 11 states, 8 of them shown, from t = 999 to x̂₀.
+  const captions = await rows.first().locator('.nn-sample-caption').allInnerTexts();
+  assert.equal(captions.length, 8);
+  assert.equal(captions[0], 't = 999');
+  assert.equal(captions[7], 't = 0 (x̂₀)');
+  const stats = await canvasStats(frame.locator('#nn-panel-samples canvas.nn-gen-image'));
+  assert.equal(stats.length, 32);
+  assert.ok(stats.filter((s) => s.distinct >= 2).length * 2 >= stats.length, 'snapshots drawn');
+  await wb.screenshot('samples-trained');
+});

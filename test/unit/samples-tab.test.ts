@@ -1,0 +1,158 @@
+// The inspector's Samples tab without the DOM: which states of the reverse
+// process are shown and their captions (webview/views/samplesModel.ts), the
+// reverse process with an exact noise predictor (webview/probes/generate.ts:
+// the first snapshot is the starting noise, the last the data set's one
+// image), the GAN latent walk, and the `train` field of the model message.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { startTrainingBackend } from '../../extension/core/runtime/kernels';
+import { createRng } from '../../extension/core/runtime/data/random';
+import { makeSchedule, samplerSteps, type NoisePredictor } from '../../extension/core/runtime/diffusion';
+import { diffusionRoles, reverseProcess } from '../../webview/probes/generate';
+import { generativeKind, latentWalk, pickEvenly, snapshotPlan, walkCaptions, weightsNote } from '../../webview/views/samplesModel';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { parseHostMessage } from '../../extension/core/protocol';
+import { modelMessage } from '../../extension/vscode/inspector/messages';
+
+before(() => startTrainingBackend(tf, 'wasm'));
+
+test('pickEvenly keeps the first and the last, evenly spaced, distinct', () => {
+  assert.deepEqual(pickEvenly(51, 8), [0, 7, 14, 21, 29, 36, 43, 50]);
+  assert.deepEqual(pickEvenly(5, 8), [0, 1, 2, 3, 4]);
+  assert.deepEqual(pickEvenly(3, 1), [2]);
+  assert.deepEqual(pickEvenly(0, 8), []);
+});
+
+test('snapshotPlan: from the starting noise at t = T − 1 down to x̂₀, captioned with t', () => {
+  const plan = snapshotPlan(1000, 50);
+  assert.equal(plan.stepsTotal, 50);
+  assert.equal(plan.snapshots.length, 8);
+  assert.deepEqual(plan.snapshots[0], { done: 0, t: 999, caption: 't = 999' });
+  assert.deepEqual(plan.snapshots[7], { done: 50, t: 0, caption: 't = 0 (x̂₀)' });
+  // After k steps x is at taus[K − 1 − k]: 7 of 50 steps done leaves taus[42].
+  assert.equal(plan.snapshots[1].t, samplerSteps(1000, 50)[42]);
+  const ts = plan.snapshots.map((s) => s.t);
+  assert.ok(ts.every((t, i) => i === 0 || t < ts[i - 1]), `t falls: ${ts}`);
+  // Fewer sampler steps than snapshots: every state.
+  assert.deepEqual(snapshotPlan(10, 3).snapshots.map((s) => s.caption), ['t = 9', 't = 5', 't = 0', 't = 0 (x̂₀)']);
+});
+
+/** The exact noise predictor of a data set of one image `target` (as test/unit/diffusion.test.ts). */
+function oracle(schedule: ReturnType<typeof makeSchedule>, target: tf.Tensor): NoisePredictor {
+  return (x, t) =>
+    tf.tidy(() => {
+      const ab = tf.gather(tf.tensor1d(Array.from(schedule.alphaBars), 'float32'), tf.reshape(t, [-1]));
+      const shape = [-1, ...x.shape.slice(1).map(() => 1)];
+      return tf.div(tf.sub(x, tf.mul(tf.reshape(tf.sqrt(ab), shape), target)), tf.reshape(tf.sqrt(tf.sub(1, ab)), shape));
+    });
+}
+
+test('the reverse process with the exact noise predictor: the first snapshot is the noise, the last the target image', async () => {
+  const rng = createRng(5);
+  const shape = [4, 3, 1];
+  const size = 12;
+  const star = Float32Array.from({ length: size }, () => rng.uniform(-0.9, 0.9));
+  const target = tf.tensor(star, [1, ...shape]);
+  const noiseValues = Float32Array.from({ length: 2 * size }, () => rng.normal());
+  const noise = tf.tensor(noiseValues, [2, ...shape]);
+  const schedule = makeSchedule(200, 'cosine');
+  const before = tf.memory().numTensors;
+  let yields = 0;
+  const r = (await reverseProcess(tf, oracle(schedule, target), schedule, noise, 20, 8, { cancelled: false }, async () => void yields++))!;
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  assert.equal(r.frames.length, 8);
+  assert.equal(r.snapshots.length, 8);
+  assert.ok(yields >= 19, `yields between steps: ${yields}`);
+  const unit = (v: number) => Math.min(1, Math.max(0, (v + 1) / 2));
+  for (let i = 0; i < 2 * size; i++) assert.ok(Math.abs(r.frames[0][i] - unit(noiseValues[i])) < 1e-6, `first snapshot pixel ${i} is the noise`);
+  for (let n = 0; n < 2; n++) {
+    for (let i = 0; i < size; i++) assert.ok(Math.abs(r.frames[7][n * size + i] - unit(star[i])) < 1e-3, `last snapshot, image ${n}, pixel ${i}: ${r.frames[7][n * size + i]} vs ${unit(star[i])}`);
+  }
+  // In between the images move from the noise towards the target: the distance to it falls.
+  const dist = r.frames.map((f) => f.slice(0, size).reduce((s, v, i) => s + (v - unit(star[i])) ** 2, 0));
+  assert.ok(dist[0] > dist[4] && dist[4] > dist[7], `distance to the target: ${dist.map((d) => d.toFixed(3))}`);
+
+  // Cancelled midway: undefined, nothing leaked.
+  const token = { cancelled: false };
+  let steps = 0;
+  const cancelled = await reverseProcess(tf, oracle(schedule, target), schedule, noise, 20, 8, token, async () => {
+    if (++steps === 3) token.cancelled = true;
+  });
+  assert.equal(cancelled, undefined);
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([target, noise]);
+});
+
+test('diffusionRoles finds the step input by shape and refuses what is not a denoiser', () => {
+  const img = tf.input({ shape: [8, 8, 1] });
+  const t = tf.input({ shape: [1], dtype: 'int32' });
+  const flat = tf.layers.flatten().apply(img) as tf.SymbolicTensor;
+  const out = tf.layers.reshape({ targetShape: [8, 8, 1] }).apply(tf.layers.dense({ units: 64 }).apply(flat)) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: [t, img], outputs: out });
+  const r = diffusionRoles(model);
+  assert.ok(typeof r !== 'string');
+  assert.deepEqual(r.roles, { image: 1, step: 0, stepDtype: 'int32' });
+  assert.deepEqual(r.shape, [8, 8, 1]);
+  const one = tf.model({ inputs: img, outputs: out });
+  assert.match(diffusionRoles(one) as string, /two inputs/);
+  model.dispose();
+});
+
+test('latentWalk: from z₀ to z₁ on the great circle, norms kept between vectors of equal norm', () => {
+  const z0 = Float32Array.from([3, 0, 0, 0]);
+  const z1 = Float32Array.from([0, 3, 0, 0]);
+  const walk = latentWalk(z0, z1, 8);
+  assert.equal(walk.length, 8);
+  assert.deepEqual(Array.from(walk[0]), Array.from(z0));
+  assert.ok(walk[7].every((v, i) => Math.abs(v - z1[i]) < 1e-6));
+  // A chord's middle has norm 3/√2; the arc keeps 3.
+  for (const z of walk) assert.ok(Math.abs(Math.hypot(...z) - 3) < 1e-5, `norm ${Math.hypot(...z)}`);
+  // Parallel vectors: linear.
+  const lin = latentWalk([1, 1], [2, 2], 3);
+  assert.deepEqual(Array.from(lin[1]), [1.5, 1.5]);
+  assert.throws(() => latentWalk([1], [1, 2]), /noise vectors of 1 and 2/);
+  assert.deepEqual(walkCaptions(5), ['z₀', '25 %', '50 %', '75 %', 'z₁']);
+});
+
+test('generativeKind and weightsNote', () => {
+  assert.equal(generativeKind(undefined), undefined);
+  assert.equal(generativeKind({ loss: 'mse' }), undefined);
+  assert.equal(generativeKind({ loss: 'denoise', denoise: { steps: 10, schedule: 'linear', samples: 8, sampleSteps: 5 } }), 'diffusion');
+  assert.equal(generativeKind({ loss: 'adversarial', adversarial: { discriminator: 'D', samples: 8 } }), 'gan');
+  assert.match(weightsNote(undefined), /^Initial \(untrained, random\) weights/);
+  assert.equal(weightsNote({ epoch: 3, from: '.nnmodel/x' }), 'Trained weights of epoch 3, from the checkpoint in .nnmodel/x.');
+});
+
+test('the model message carries the train section of the shown model, validated by the page', () => {
+  const src = `model M {
+  input noisy: [8, 8, 1]
+  input t: int[1]
+  output noisy -> conv2d(1, 3, padding = same)
+}
+model N {
+  input x: [4]
+  output x -> dense(2)
+}
+train M {
+  data: digits(samples = 10, size = 8)
+  loss: denoise(steps = 100, schedule = linear, samples = 4, sample_steps = 10)
+}
+`;
+  const analysis = analyze(src, { uri: 'file:///m.nnmodel' });
+  const m = analysis.models.find((x) => x.name === 'M')!;
+  const msg = modelMessage(analysis, m, 'file:///m.nnmodel', 1);
+  assert.equal(msg.train?.loss, 'denoise');
+  assert.deepEqual(msg.train?.denoise, { steps: 100, schedule: 'linear', samples: 4, sampleSteps: 10 });
+  assert.equal('data' in (msg.train ?? {}), false, 'no data in the message');
+  const parsed = parseHostMessage(JSON.parse(JSON.stringify(msg)));
+  assert.equal(parsed?.type, 'model');
+  assert.deepEqual(parsed?.type === 'model' ? parsed.train?.denoise : undefined, msg.train?.denoise);
+  // The other model has no train section.
+  assert.equal(modelMessage(analysis, analysis.models.find((x) => x.name === 'N')!, 'file:///m.nnmodel', 1).train, undefined);
+  // A malformed train field is dropped: the model is still shown, without a Samples tab.
+  const bad = parseHostMessage({ ...JSON.parse(JSON.stringify(msg)), train: { loss: 'denoise', denoise: { steps: -1 } } });
+  assert.equal(bad?.type, 'model');
+  assert.equal(bad?.type === 'model' ? bad.train : 'x', undefined);
+});

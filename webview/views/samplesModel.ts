@@ -1,0 +1,124 @@
+/**
+ * The pure side of the inspector's Samples tab (no DOM, no tensors; unit
+ * tested in Node): which states of the DDIM reverse process are shown and
+ * how they are captioned, the GAN's latent walk between two noise vectors,
+ * and the tab's texts. samples.ts draws, probes/generate.ts computes.
+ */
+import { samplerSteps } from '../../extension/core/runtime/diffusion';
+import type { TrainRunConfig } from '../../extension/core/protocol';
+
+/** Snapshots shown per image of the reverse process. */
+export const SNAPSHOTS = 8;
+/** Images of the latent walk between two noise vectors (both ends included). */
+export const WALK_STEPS = 8;
+/** Most images one Generate makes (the section's `samples` may ask for up to this). */
+export const MAX_IMAGES = 64;
+
+/** Which kind of generative model a train section trains, if any: decides whether the tab is shown. */
+export function generativeKind(train: Pick<TrainRunConfig, 'loss' | 'denoise' | 'adversarial'> | undefined): 'diffusion' | 'gan' | undefined {
+  if (train?.loss === 'denoise' && train.denoise) return 'diffusion';
+  if (train?.loss === 'adversarial' && train.adversarial) return 'gan';
+  return undefined;
+}
+
+/**
+ * `want` indices of 0 … count − 1, evenly spaced, ascending and distinct,
+ * the first and the last always among them (all of them when count ≤ want).
+ */
+export function pickEvenly(count: number, want: number): number[] {
+  if (!Number.isInteger(count) || count < 1) return [];
+  const k = Math.max(1, Math.min(Math.floor(want), count));
+  if (k === 1) return [count - 1];
+  const out: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const j = Math.round((i * (count - 1)) / (k - 1));
+    if (out[out.length - 1] !== j) out.push(j);
+  }
+  return out;
+}
+
+/** One state of the reverse process that the tab shows. */
+export interface Snapshot {
+  /** DDIM steps done to reach it: 0 is the starting noise, `stepsTotal` the result. */
+  done: number;
+  /** The noise step x is at (the last state, x̂₀, is at 0). */
+  t: number;
+  caption: string;
+}
+
+/**
+ * The states of a DDIM run of `sampleSteps` over a schedule of `steps`
+ * (`ddimSample`: x starts at t = T − 1; after k steps it is at
+ * taus[K − 1 − k], after the last, K, it is x̂₀), `want` of them evenly
+ * spaced from the starting noise to x̂₀, captioned with their t.
+ */
+export function snapshotPlan(steps: number, sampleSteps: number, want = SNAPSHOTS): { stepsTotal: number; snapshots: Snapshot[] } {
+  const taus = samplerSteps(steps, sampleSteps);
+  const K = taus.length;
+  const snapshots = pickEvenly(K + 1, want).map((done): Snapshot => {
+    if (done === K) return { done, t: 0, caption: 't = 0 (x̂₀)' };
+    const t = taus[K - 1 - done];
+    return { done, t, caption: `t = ${t}` };
+  });
+  return { stepsTotal: K, snapshots };
+}
+
+/**
+ * `count` noise vectors from z₀ to z₁ (both included) along the great
+ * circle between them, spherical interpolation (White 2016, "Sampling
+ * generative networks"): why not a straight line: a Gaussian z of many
+ * dimensions lies near the sphere of radius √d, and the middle of a chord
+ * is shorter than any z the generator saw in training. Vectors that are
+ * (nearly) parallel are interpolated linearly. Throws on lengths that differ.
+ */
+export function latentWalk(z0: ArrayLike<number>, z1: ArrayLike<number>, count = WALK_STEPS): Float32Array[] {
+  if (z0.length !== z1.length) throw new RangeError(`noise vectors of ${z0.length} and ${z1.length} values`);
+  const n = Math.max(2, Math.floor(count));
+  let dot = 0;
+  let n0 = 0;
+  let n1 = 0;
+  for (let i = 0; i < z0.length; i++) {
+    dot += z0[i] * z1[i];
+    n0 += z0[i] * z0[i];
+    n1 += z1[i] * z1[i];
+  }
+  const cos = n0 > 0 && n1 > 0 ? Math.min(1, Math.max(-1, dot / Math.sqrt(n0 * n1))) : 1;
+  const omega = Math.acos(cos);
+  const sin = Math.sin(omega);
+  const out: Float32Array[] = [];
+  for (let k = 0; k < n; k++) {
+    const u = k / (n - 1);
+    const [a, b] = sin < 1e-6 ? [1 - u, u] : [Math.sin((1 - u) * omega) / sin, Math.sin(u * omega) / sin];
+    const z = new Float32Array(z0.length);
+    for (let i = 0; i < z.length; i++) z[i] = a * z0[i] + b * z1[i];
+    out.push(z);
+  }
+  return out;
+}
+
+/** Captions of the latent walk: z₀, the fractions between, z₁. */
+export function walkCaptions(count = WALK_STEPS): string[] {
+  const n = Math.max(2, Math.floor(count));
+  return Array.from({ length: n }, (_, k) => (k === 0 ? 'z₀' : k === n - 1 ? 'z₁' : `${Math.round((100 * k) / (n - 1))} %`));
+}
+
+/** Which weights generate: the trained ones of an epoch (and where they came from), or the initial random ones. */
+export function weightsNote(trained: { epoch: number; from?: string } | undefined): string {
+  if (!trained) return 'Initial (untrained, random) weights: train the model, or open a folder with its checkpoint, to see what it learned.';
+  return `Trained weights of epoch ${trained.epoch}${trained.from ? `, from the checkpoint in ${trained.from}` : ''}.`;
+}
+
+/** [−1, 1] (a diffusion model's pixel range) to [0, 1], clipped; NaN stays NaN (drawn black by `toByte`). */
+export function unitFromSigned(v: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = Math.min(1, Math.max(0, (v[i] + 1) / 2));
+  return out;
+}
+
+/** [h, w, c] of an image example shape (a 2-D example is one channel); undefined when not an image (or sizes unknown). */
+export function imageShape(shape: readonly (number | null)[]): [number, number, number] | undefined {
+  if (!shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0)) return undefined;
+  if (shape.length === 3 && (shape[2] === 1 || shape[2] === 3)) return [shape[0]!, shape[1]!, shape[2]!];
+  if (shape.length === 2) return [shape[0]!, shape[1]!, 1];
+  return undefined;
+}
