@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { analyze } from '../core/analysis/analyze';
-import type { Analysis, ModelInfo, TrainInfo } from '../core/analysis/types';
+import type { Analysis, ModelInfo, TrainConfig, TrainInfo } from '../core/analysis/types';
 import { buildModel, type BuiltModel } from '../core/runtime/build';
 import {
   applyCheckpoint,
@@ -40,7 +40,7 @@ import {
 } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
 import { evaluateDenoiser, trainInputShapes } from '../core/runtime/diffusion';
-import type { SampleStrip } from '../core/runtime/train';
+import type { SampleStrip, TrainData } from '../core/runtime/train';
 import { trainGan } from '../core/runtime/gan';
 import { importReader, readSource } from './files';
 import { writeSampleStrip } from './samplesPng';
@@ -138,6 +138,40 @@ export function sampleStripPath(dir: string, strip: SampleStrip): string {
   return resolve(dir, strip.kind === 'forward' ? 'forward.png' : 'samples.png');
 }
 
+/** What `JobEvents.onStart` says of a run. */
+function startOf(info: ModelInfo, data: TrainData, config: TrainConfig, dir: string, initialEpoch: number): Parameters<NonNullable<JobEvents['onStart']>>[0] {
+  return {
+    model: info.name,
+    backend: tf.getBackend(),
+    examples: data.count,
+    epochs: config.epochs,
+    batch: config.batch,
+    source: data.source,
+    checkpointDir: dir,
+    resumedFrom: initialEpoch || undefined,
+  };
+}
+
+/**
+ * Writes each strip of a generative run into the checkpoint folder `dir`
+ * (`sampleStripPath`), atomically, and tells `events`. The forward strip
+ * comes before the first checkpoint creates the folder, so it is made here.
+ */
+function stripWriter(dir: string, events: JobEvents): (strip: SampleStrip) => void {
+  return (strip) => {
+    const path = sampleStripPath(dir, strip);
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeSampleStrip(path, strip, process.cwd());
+    } catch (e) {
+      // Pictures are a view of the run: failing to write one does not stop training.
+      events.onWarning?.(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    events.onSamples?.(strip, path);
+  };
+}
+
 /** Loads the checkpoint in `dir` into `built`; undefined when there is none. */
 export async function loadInto(built: BuiltModel, dir: string): Promise<{ json: ModelJson; match: SignatureMatch & { loaded: number } } | undefined> {
   const fs = nodeCheckpointFs();
@@ -168,16 +202,7 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
       for (const p of loaded.match.problems) events.onWarning?.(p);
     }
   }
-  events.onStart?.({
-    model: info.name,
-    backend: tf.getBackend(),
-    examples: data.count,
-    epochs: config.epochs,
-    batch: config.batch,
-    source: data.source,
-    checkpointDir: dir,
-    resumedFrom: initialEpoch || undefined,
-  });
+  events.onStart?.(startOf(info, data, config, dir, initialEpoch));
   const fs = nodeCheckpointFs();
   const done: EpochLogs[] = [];
   const history = await trainModel(tf, built.model, info, data, {
@@ -186,19 +211,7 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
     initialEpoch,
     token,
     onBatch: (b) => events.onBatch?.(b),
-    onSamples: (strip) => {
-      const path = sampleStripPath(dir, strip);
-      try {
-        // The forward strip comes before the first checkpoint creates the folder.
-        mkdirSync(dir, { recursive: true });
-        writeSampleStrip(path, strip, process.cwd());
-      } catch (e) {
-        // Pictures are a view of the run: failing to write one does not stop training.
-        events.onWarning?.(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
-        return;
-      }
-      events.onSamples?.(strip, path);
-    },
+    onSamples: stripWriter(dir, events),
     onEpoch: async (logs) => {
       done.push(logs);
       events.onEpoch?.(logs);
@@ -258,17 +271,7 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
         }
       }
     }
-    events.onStart?.({
-      model: info.name,
-      backend: tf.getBackend(),
-      examples: data.count,
-      epochs: config.epochs,
-      batch: config.batch,
-      source: data.source,
-      checkpointDir: dir,
-      resumedFrom: initialEpoch || undefined,
-      loss: config.loss,
-    });
+    events.onStart?.({ ...startOf(info, data, config, dir, initialEpoch), loss: config.loss });
     const fs = nodeCheckpointFs();
     const done: EpochLogs[] = [];
     const meta = { source: data.source, classes: [], exampleShape: data.exampleShape };
@@ -278,18 +281,7 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
       initialEpoch,
       token,
       onBatch: (b) => events.onBatch?.(b),
-      onSamples: (strip) => {
-        const path = sampleStripPath(dir, strip);
-        try {
-          mkdirSync(dir, { recursive: true });
-          writeSampleStrip(path, strip, process.cwd());
-        } catch (e) {
-          // Pictures are a view of the run: failing to write one does not stop training.
-          events.onWarning?.(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
-          return;
-        }
-        events.onSamples?.(strip, path);
-      },
+      onSamples: stripWriter(dir, events),
       onEpoch: async (logs) => {
         done.push(logs);
         events.onEpoch?.(logs);
