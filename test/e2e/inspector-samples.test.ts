@@ -8,15 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator } from 'playwright-core';
 import { e2eTest, env, poll, type Workbench } from './harness';
+import { canvasStats, type PageCanvas } from './canvas';
 
 const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
 
-/** The part of a page's canvas the checks use (the tests compile without the DOM library). */
-interface PageCanvas {
-  width: number;
-  height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
-}
 
 async function openInspector(wb: Workbench, file: string): Promise<Frame> {
   await wb.openFile(file);
@@ -26,29 +21,6 @@ async function openInspector(wb: Workbench, file: string): Promise<Frame> {
   return frame;
 }
 
-/** Distinct colours and luminance variance of each canvas matched by `locator`. */
-async function canvasStats(locator: Locator): Promise<{ width: number; height: number; distinct: number; variance: number }[]> {
-  return locator.evaluateAll((els) =>
-    els.map((el) => {
-      const c = el as unknown as PageCanvas;
-      const g = c.getContext('2d');
-      if (!g || !c.width || !c.height) return { width: c.width, height: c.height, distinct: 0, variance: 0 };
-      const d = g.getImageData(0, 0, c.width, c.height).data;
-      const colours = new Set<number>();
-      let sum = 0;
-      let sq = 0;
-      const n = d.length / 4;
-      for (let i = 0; i < d.length; i += 4) {
-        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-        const lum = (d[i] + d[i + 1] + d[i + 2]) / 3;
-        sum += lum;
-        sq += lum * lum;
-      }
-      const mean = sum / n;
-      return { width: c.width, height: c.height, distinct: colours.size, variance: sq / n - mean * mean };
-    }),
-  );
-}
 
 /** Largest difference of one channel between two canvases of the same size (Infinity when the sizes differ). */
 async function maxPixelDiff(a: Locator, b: Locator): Promise<number> {

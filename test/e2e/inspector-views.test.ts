@@ -5,24 +5,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Locator } from 'playwright-core';
+import type { Frame } from 'playwright-core';
 import { e2eTest, env, poll, type Workbench } from './harness';
+import { canvasStats, type PageCanvas } from './canvas';
 
 const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
 /** Quick Open ranks gpt2_small.nnmodel above gpt_small.nnmodel for that query: the GPT is opened under a name of its own. */
 const GPT_NAME = 'attn_gpt.nnmodel';
 const WAIT_ZOOM = 15_000;
 
-/** The part of a page's canvas the checks use (the tests compile without the DOM library). */
-interface PageCanvas {
-  width: number;
-  height: number;
-  getContext(kind: '2d'): {
-    fillStyle: string;
-    fillRect(x: number, y: number, w: number, h: number): void;
-    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-  } | null;
-}
 
 async function openInspector(wb: Workbench, file: string): Promise<Frame> {
   await wb.openFile(file);
@@ -39,29 +30,6 @@ async function openTab(wb: Workbench, frame: Frame, id: string): Promise<void> {
   });
 }
 
-/** Pixel statistics of each canvas matched by `locator`, read through getImageData in the page. */
-async function canvasStats(locator: Locator): Promise<{ width: number; height: number; distinct: number; variance: number }[]> {
-  return locator.evaluateAll((els) =>
-    els.map((el) => {
-      const c = el as unknown as PageCanvas;
-      const g = c.getContext('2d');
-      if (!g || !c.width || !c.height) return { width: c.width, height: c.height, distinct: 0, variance: 0 };
-      const d = g.getImageData(0, 0, c.width, c.height).data;
-      const colours = new Set<number>();
-      let sum = 0;
-      let sq = 0;
-      const n = d.length / 4;
-      for (let i = 0; i < d.length; i += 4) {
-        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-        const lum = (d[i] + d[i + 1] + d[i + 2]) / 3;
-        sum += lum;
-        sq += lum * lum;
-      }
-      const mean = sum / n;
-      return { width: c.width, height: c.height, distinct: colours.size, variance: sq / n - mean * mean };
-    }),
-  );
-}
 
 /** Chooses a built-in sample in the feature-map toolbar's select, through its dropdown. */
 async function chooseSample(frame: Frame, name: string): Promise<void> {

@@ -133,32 +133,39 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): H
   return e;
 }
 
-/** One canvas per image, drawn at its scaled-up size (nearest neighbour), with its caption under it when it has one. */
+/**
+ * One image of `strip` as a cell: a canvas at its scaled-up size (nearest
+ * neighbour, stripModel's `imageRgba`) labelled `label` for screen readers,
+ * with `caption` under it when there is one (the Training tab and the
+ * inspector's Samples tab draw their images with it).
+ */
+export function imageCell(strip: StoredStrip, index: number, label: string, caption?: string, className = 'nn-sample-image'): HTMLElement {
+  const { width, height, rgba } = imageRgba(strip, index);
+  const canvas = el('canvas', className);
+  canvas.width = width;
+  canvas.height = height;
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  // The bitmap is already scaled up; this keeps it crisp where the screen scales it again (a high-DPI display).
+  canvas.style.imageRendering = 'pixelated';
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', label);
+  canvas.getContext('2d')?.putImageData(new ImageData(rgba, width, height), 0, 0);
+  const cell = el('div', 'nn-sample');
+  cell.append(canvas);
+  if (caption) {
+    const text = el('span', 'nn-sample-caption');
+    text.textContent = caption;
+    // The canvas' label already says it.
+    text.setAttribute('aria-hidden', 'true');
+    cell.append(text);
+  }
+  return cell;
+}
+
+/** One cell per image of the strip, with its caption when it has one. */
 function images(strip: StoredStrip): HTMLElement[] {
   const out: HTMLElement[] = [];
-  for (let i = 0; i < strip.count; i++) {
-    const { width, height, rgba } = imageRgba(strip, i);
-    const canvas = el('canvas', 'nn-sample-image');
-    canvas.width = width;
-    canvas.height = height;
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-    // The bitmap is already scaled up; this keeps it crisp where the screen scales it again (a high-DPI display).
-    canvas.style.imageRendering = 'pixelated';
-    canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', imageLabel(strip, i));
-    canvas.getContext('2d')?.putImageData(new ImageData(rgba, width, height), 0, 0);
-    const cell = el('div', 'nn-sample');
-    cell.append(canvas);
-    const caption = strip.captions?.[i];
-    if (caption) {
-      const text = el('span', 'nn-sample-caption');
-      text.textContent = caption;
-      // The canvas' label already says it.
-      text.setAttribute('aria-hidden', 'true');
-      cell.append(text);
-    }
-    out.push(cell);
-  }
+  for (let i = 0; i < strip.count; i++) out.push(imageCell(strip, i, imageLabel(strip, i), strip.captions?.[i]));
   return out;
 }

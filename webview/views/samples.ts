@@ -18,7 +18,8 @@ import type { TrainRunConfig } from '../../extension/core/protocol';
 import { makeSchedule } from '../../extension/core/runtime/diffusion';
 import { gaussianNoise } from '../../extension/core/runtime/gan';
 import { createRng } from '../../extension/core/runtime/data/random';
-import { imageRgba, storeStrip, type StoredStrip } from '../training/stripModel';
+import { storeStrip, type StoredStrip } from '../training/stripModel';
+import { imageCell } from '../training/samples';
 import { diffusionRoles, generatorImages, generatorShapes, reverseProcessOf } from '../probes/generate';
 import { generativeKind, latentWalk, MAX_IMAGES, SNAPSHOTS, WALK_STEPS, walkCaptions, weightsNote } from './samplesModel';
 import type { ViewContext } from './types';
@@ -55,24 +56,9 @@ function button(label: string, className: string, onClick: () => void): HTMLElem
   return b;
 }
 
-/** One image of `strip` as a canvas (scaled up by stripModel's nearest neighbour) with its caption. */
+/** One image of `strip` as a canvas with its caption. */
 function cell(strip: StoredStrip, index: number, label: string, caption: string): HTMLElement {
-  const { width, height, rgba } = imageRgba(strip, index);
-  const canvas = el('canvas', 'nn-sample-image nn-gen-image');
-  canvas.width = width;
-  canvas.height = height;
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
-  canvas.style.imageRendering = 'pixelated';
-  canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', label);
-  canvas.getContext('2d')?.putImageData(new ImageData(rgba, width, height), 0, 0);
-  const out = el('div', 'nn-sample');
-  const text = el('span', 'nn-sample-caption', caption);
-  // The canvas' label already says it.
-  text.setAttribute('aria-hidden', 'true');
-  out.append(canvas, text);
-  return out;
+  return imageCell(strip, index, label, caption, 'nn-sample-image nn-gen-image');
 }
 
 /** `count` images of `shape`, flat in [0, 1], as a strip for `imageRgba` (undefined when malformed). */
