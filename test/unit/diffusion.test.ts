@@ -193,6 +193,27 @@ test('DDIM with the exact noise predictor of a one-image data set returns that i
   tf.dispose([target, noise]);
 });
 
+test('DDIM leaves no tensor behind when its predictor or its onStep throws (a model disposed under it)', async () => {
+  const schedule = makeSchedule(100, 'linear');
+  const noise = tf.randomNormal([2, 4, 4, 1], 0, 1, 'float32', 5);
+  const before = tf.memory().numTensors;
+  let calls = 0;
+  const failing: NoisePredictor = (x) => {
+    if (++calls === 3) throw new Error('Container is already disposed');
+    return tf.zerosLike(x);
+  };
+  await assert.rejects(ddimSample(tf, failing, schedule, noise, 10), /already disposed/);
+  assert.equal(tf.memory().numTensors, before, 'a throwing predictor');
+  await assert.rejects(
+    ddimSample(tf, (x) => tf.zerosLike(x), schedule, noise, 10, undefined, async () => {}, (_x, done) => {
+      if (done === 2) throw new Error('the view is gone');
+    }),
+    /the view is gone/,
+  );
+  assert.equal(tf.memory().numTensors, before, 'a throwing onStep');
+  noise.dispose();
+});
+
 test('DDIM: when x̂₀ is clipped, the step uses the noise recomputed from the clipped x̂₀, not the model\'s', async () => {
   // Two sampler steps (t = 99, then t = 0) of a predictor that always says ε̂ = 0.3
   // and records what it is given: its second input is the x_prev of the first step.

@@ -95,6 +95,25 @@ test('the losses against hand-computed values, from probabilities and from logit
   });
 });
 
+test('a step whose generator update throws frees what the discriminator step made', async () => {
+  const { g, d } = models(TINY);
+  const G = part(g, 1);
+  const D = part(d, 2);
+  const optimizers = { generator: makeOptimizer(tf, { kind: 'sgd', lr: 0.05 }), discriminator: makeOptimizer(tf, { kind: 'sgd', lr: 0.05 }) };
+  const real = tf.fill([8, 8, 8, 1], 0.6);
+  const z = tf.randomNormal([8, 4], 0, 1, 'float32', 3);
+  const before = tf.memory().numTensors;
+  const failing = { ...optimizers, generator: { minimize: () => { throw new Error('no backend'); } } as unknown as tf.Optimizer };
+  await assert.rejects(ganStep(tf, G, D, failing, real, z), /no backend/);
+  // The discriminator's optimiser keeps state of its own (sgd: none); nothing else may stay.
+  assert.equal(tf.memory().numTensors, before, 'D\'s loss and means freed, G\'s saved statistics freed');
+  tf.dispose([real, z]);
+  optimizers.generator.dispose();
+  optimizers.discriminator.dispose();
+  G.model.dispose();
+  D.model.dispose();
+});
+
 test("one step moves D toward telling real from generated, then G toward fooling the new D", async () => {
   const { g, d } = models(TINY);
   const G = part(g, 1);

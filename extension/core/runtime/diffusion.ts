@@ -144,29 +144,35 @@ export async function ddimSample(
   const taus = samplerSteps(schedule.steps, sampleSteps);
   const n = noise.shape[0]!;
   let x = tf.clone(noise);
-  for (let i = taus.length - 1; i >= 0; i--) {
-    if (token?.cancelled) {
+  try {
+    for (let i = taus.length - 1; i >= 0; i--) {
+      if (token?.cancelled) {
+        x.dispose();
+        return undefined;
+      }
+      const t = taus[i];
+      const ab = schedule.alphaBars[t];
+      const abPrev = i > 0 ? schedule.alphaBars[taus[i - 1]] : 1;
+      const next = tf.tidy(() => {
+        const predicted = predict(x, tf.fill([n, 1], t, 'int32'));
+        const x0 = tf.clipByValue(tf.div(tf.sub(x, tf.mul(predicted, Math.sqrt(1 - ab))), Math.sqrt(ab)), -1, 1);
+        if (i === 0) return x0;
+        // The noise that, with the clipped x̂₀, makes exactly x_t (diffusers'
+        // DDIMScheduler with clip_sample and use_clipped_model_output): with the
+        // model's own ε̂, x_prev would mix a clipped x̂₀ with the noise of an
+        // unclipped one, a point that matches no x₀ at all. Unchanged where the clip did nothing.
+        const eps = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(ab))), Math.sqrt(1 - ab));
+        return tf.add(tf.mul(x0, Math.sqrt(abPrev)), tf.mul(eps, Math.sqrt(1 - abPrev)));
+      });
       x.dispose();
-      return undefined;
+      x = next;
+      await onStep?.(x, taus.length - i);
+      if (i > 0) await yieldNow();
     }
-    const t = taus[i];
-    const ab = schedule.alphaBars[t];
-    const abPrev = i > 0 ? schedule.alphaBars[taus[i - 1]] : 1;
-    const next = tf.tidy(() => {
-      const predicted = predict(x, tf.fill([n, 1], t, 'int32'));
-      const x0 = tf.clipByValue(tf.div(tf.sub(x, tf.mul(predicted, Math.sqrt(1 - ab))), Math.sqrt(ab)), -1, 1);
-      if (i === 0) return x0;
-      // The noise that, with the clipped x̂₀, makes exactly x_t (diffusers'
-      // DDIMScheduler with clip_sample and use_clipped_model_output): with the
-      // model's own ε̂, x_prev would mix a clipped x̂₀ with the noise of an
-      // unclipped one, a point that matches no x₀ at all. Unchanged where the clip did nothing.
-      const eps = tf.div(tf.sub(x, tf.mul(x0, Math.sqrt(ab))), Math.sqrt(1 - ab));
-      return tf.add(tf.mul(x0, Math.sqrt(abPrev)), tf.mul(eps, Math.sqrt(1 - abPrev)));
-    });
-    x.dispose();
-    x = next;
-    await onStep?.(x, taus.length - i);
-    if (i > 0) await yieldNow();
+  } catch (e) {
+    // A predictor or an onStep that throws (a model disposed under it) must not leave x behind.
+    if (!x.isDisposed) x.dispose();
+    throw e;
   }
   return x;
 }

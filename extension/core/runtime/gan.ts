@@ -212,6 +212,10 @@ export async function ganStep(
       gVars,
     )!;
     gStats.forEach((w, i) => w.write(saved[i]));
+  } catch (e) {
+    // D's figures are of no use without G's step.
+    tf.dispose([dLossT, ...(means ? [means] : [])]);
+    throw e;
   } finally {
     tf.dispose(saved);
   }
