@@ -111,6 +111,8 @@ const tabs = document.createElement('vscode-tabs');
 tabs.id = 'nn-tabs';
 const panels = new Map<TabId, HTMLElement>();
 const tabHeaders = new Map<TabId, HTMLElement>();
+/** The vscode-tab-panel of each tab (the Samples one goes in and out of the DOM with its header). */
+const tabPanels = new Map<TabId, HTMLElement>();
 for (const t of TABS) {
   const th = document.createElement('vscode-tab-header');
   th.slot = 'header';
@@ -122,11 +124,27 @@ for (const t of TABS) {
   const content = h('div', { id: `nn-panel-${t.id}`, className: `nn-panel nn-panel-${t.id}` });
   panel.appendChild(content);
   panels.set(t.id, content);
-  tabs.append(th, panel);
+  tabPanels.set(t.id, panel);
+  // The Samples tab goes in when a model with a generative train section arrives (onModel).
+  if (t.id !== 'samples') tabs.append(th, panel);
 }
 app.replaceChildren(header, messageEl, tabs);
-// Shown when a model with a generative train section arrives (onModel).
-tabHeaders.get('samples')!.hidden = true;
+
+/**
+ * Puts the Samples header and panel in the tab strip, or takes them out.
+ * Out of the DOM, not hidden: vscode-tabs moves the keyboard focus by index
+ * over every header it has, hidden or not, and Enter would select a hidden tab.
+ * It is the last tab, so the other tabs' indices (and the saved one) stay.
+ */
+function offerSamplesTab(offer: boolean): void {
+  const th = tabHeaders.get('samples')!;
+  if (offer === th.isConnected) return;
+  if (offer) tabs.append(th, tabPanels.get('samples')!);
+  else {
+    th.remove();
+    tabPanels.get('samples')!.remove();
+  }
+}
 
 // Training runs here (training/runner.ts); the tab draws its curves, and trained weights load into each new session.
 const trainingView = new TrainingView();
@@ -175,6 +193,7 @@ function saveState(patch: SavedState): void {
   Object.assign(saved, patch);
   vscode.setState(saved);
 }
+// A saved Samples tab stays active until the first model says whether it is offered (onModel falls back to the Graph).
 let activeTab: TabId = TABS[typeof saved.tab === 'number' && saved.tab >= 0 && saved.tab < TABS.length ? saved.tab : 0].id;
 tabs.setAttribute('selected-index', String(TABS.findIndex((t) => t.id === activeTab)));
 trainingView.setVisible(activeTab === 'training');
@@ -347,7 +366,11 @@ function teardownSession(): void {
       }
     }
     rendered.clear();
-    if (samplesRendered) samples.dispose();
+    if (samplesRendered) {
+      // The view's buttons would run on the disposed model: a placeholder until the next session renders.
+      samples.dispose();
+      panels.get('samples')!.replaceChildren(notRunning());
+    }
     samplesRendered = false;
     context = undefined;
   }
@@ -399,12 +422,24 @@ function setImage(data: ImageData, name: string): void {
 /** Whether the Samples tab was rendered for the current context. */
 let samplesRendered = false;
 
+/** What a probe tab says while there is no session to run. */
+function notRunning(): HTMLElement {
+  return h('p', { className: 'nn-empty', text: current?.model.hasErrors ? 'Fix the errors in the model to run it.' : 'The model is not built yet.' });
+}
+
 async function renderSamples(): Promise<void> {
   const ctx = context?.ctx;
   const container = panels.get('samples')!;
-  const train = current?.train;
-  if (!ctx || !train) {
-    container.replaceChildren(h('p', { className: 'nn-empty', text: current?.model.hasErrors ? 'Fix the errors in the model to run it.' : 'The model is not built yet.' }));
+  const msg = current;
+  // Only the session of the current message's model: for a moment after a switch (say from a classifier to a
+  // diffusion model) the context is still the old model's, and its weights must not meet the new train section.
+  if (!ctx || !msg || ctx.info.name !== msg.model.name || ctx.doc.uri !== msg.uri || ctx.doc.version !== msg.version) {
+    container.replaceChildren(notRunning());
+    return;
+  }
+  const train = msg.train;
+  if (!train) {
+    container.replaceChildren(h('p', { className: 'nn-empty', text: `${msg.model.name} has no train section: the Samples tab shows what a model trained with loss: denoise or loss: adversarial generates.` }));
     return;
   }
   if (samplesRendered) return;
@@ -426,7 +461,7 @@ async function renderActiveProbe(): Promise<void> {
   const ctx = context?.ctx;
   const container = panels.get(id)!;
   if (!ctx) {
-    container.replaceChildren(h('p', { className: 'nn-empty', text: current?.model.hasErrors ? 'Fix the errors in the model to run it.' : 'The model is not built yet.' }));
+    container.replaceChildren(notRunning());
     return;
   }
   if (rendered.has(id)) return;
@@ -463,7 +498,7 @@ function onModel(msg: ModelMessage): void {
   modelSelect.value = msg.model.name;
   // The Samples tab only for a model trained as a generator (loss: denoise or loss: adversarial).
   const generative = generativeKind(msg.train) !== undefined;
-  tabHeaders.get('samples')!.hidden = !generative;
+  offerSamplesTab(generative);
   if (!generative && activeTab === 'samples') {
     activeTab = 'graph';
     tabs.setAttribute('selected-index', '0');
@@ -580,6 +615,8 @@ async function startTraining(msg: TrainStartMessage): Promise<void> {
     refuse(`${training?.msg.model.name ?? 'A model'} is already training in this inspector; stop it first.`);
     return;
   }
+  // A Samples run competes with training for the backend, and each epoch's rebuild would cancel it anyway.
+  samples.cancel();
   // Claim the runtime so that no backend switch starts under the run; the runtime queue starts the backend if needed.
   trainingClaimed = true;
   try {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator } from 'playwright-core';
-import { e2eTest, env, poll, type Workbench } from './harness';
+import { e2eTest, env, poll, positionOf, type Workbench } from './harness';
 import { canvasStats, type PageCanvas } from './canvas';
 
 const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
@@ -130,6 +130,24 @@ e2eTest('Samples tab: the GAN example draws G of z and the latent walk from z₀
       seen: async () => `${await frame.locator('#nn-title').innerText()} samples visible=${await header.isVisible()}`,
     }),
   );
+  // Out of the DOM, not just hidden: vscode-tabs moves the focus by index over every header it has.
+  assert.equal(await header.count(), 0, 'no Samples header in the DOM');
+  await wb.step('keyboard: ArrowRight from Training', async () => {
+    // The LeNet5 editor may lie over the webview: events straight to the headers, as a click and a key press send them.
+    const training = frame.locator('vscode-tab-header[data-tab="training"]');
+    await training.dispatchEvent('click');
+    await poll('the Training tab selected', async () => (await frame.locator('vscode-tabs').getAttribute('selected-index')) === '5' || (await training.getAttribute('aria-selected')) === 'true');
+    await training.focus();
+    await training.dispatchEvent('keydown', { key: 'ArrowRight', bubbles: true, composed: true });
+    type El = { tagName: string; dataset: Record<string, string | undefined>; getClientRects(): { length: number } };
+    const focused = () => frame.evaluate(() => {
+      const a = (globalThis as unknown as { document: { activeElement: El | null } }).document.activeElement;
+      return a && a.tagName.toLowerCase() === 'vscode-tab-header' ? { tab: a.dataset.tab ?? '', visible: a.getClientRects().length > 0 } : undefined;
+    });
+    const f = await poll('a tab header focused', focused, { seen: async () => JSON.stringify(await focused()) });
+    assert.equal(f.tab, 'graph', 'ArrowRight from the last visible tab wraps to the Graph');
+    assert.ok(f.visible, 'the focused header is visible');
+  });
 });
 
 /** The diffusion example made quick to train: 200 digits, one epoch, 4 samples in 10 steps. */
@@ -161,4 +179,47 @@ e2eTest('Samples tab: a diffusion model with a checkpoint on disk generates with
   assert.equal(stats.length, 32);
   assert.ok(stats.filter((s) => s.distinct >= 2).length * 2 >= stats.length, 'snapshots drawn');
   await wb.screenshot('samples-trained');
+});
+
+/** The diffusion example sampled slowly (32 images in 400 steps, about 16 times the example's work): a run that is still going when Stop is pressed. */
+const SLOW_DIFFUSION = readFileSync(join(env.repo, 'examples/diffusion_digits.nnmodel'), 'utf8').replace(/samples = 16, sample_steps = 50/, 'samples = 32, sample_steps = 400');
+
+e2eTest('Samples tab: Generate turns into Stop while running; an error typed in the model clears the view and says to fix it', { files: { ...WASM, 'slowdiff.nnmodel': SLOW_DIFFUSION }, timeout: 300_000 }, async (wb) => {
+  assert.match(SLOW_DIFFUSION, /samples = 32, sample_steps = 400/);
+  const frame = await openInspector(wb, 'slowdiff.nnmodel');
+  const header = frame.locator('vscode-tab-header[data-tab="samples"]');
+  await poll('the Samples tab to be offered', () => header.isVisible());
+  await header.click();
+  const view = frame.locator('#nn-panel-samples .nn-gen-view');
+  const status = frame.locator('#nn-panel-samples .nn-toolbar-status');
+  const generate = frame.locator('#nn-panel-samples vscode-button.nn-gen-generate');
+  await poll('the view', async () => (await view.getAttribute('data-state')) === 'idle');
+  await wb.step('generate, then stop', async () => {
+    await generate.click();
+    await poll('a run in flight, its button Stop', async () => (await view.getAttribute('data-state')) === 'running' && (await generate.innerText()).trim() === 'Stop', {
+      seen: async () => `${await view.getAttribute('data-state')} ${await generate.innerText()}`,
+    });
+    assert.equal(await view.getAttribute('aria-busy'), 'true');
+    // The step counter is not in the live region: only start and result are announced.
+    assert.doesNotMatch(await status.innerText(), /step \d+ of/);
+    await poll('the step counter', async () => /^step \d+ of 400$/.test(await frame.locator('#nn-panel-samples .nn-gen-progress').innerText()));
+    await generate.click();
+    await poll('the run stopped', async () => (await view.getAttribute('data-state')) === 'stopped' && (await generate.innerText()).trim() === 'Generate', {
+      seen: async () => `${await view.getAttribute('data-state')} ${await generate.innerText()}: ${await status.innerText()}`,
+    });
+    assert.equal(await view.getAttribute('aria-busy'), null);
+  });
+  await wb.step('an error in the model', async () => {
+    // The click in the webview made the inspector the active editor: back to the text editor for Go to Line.
+    await wb.page.locator('.tabs-container .tab', { hasText: 'slowdiff.nnmodel' }).first().click();
+    const at = positionOf(wb.readFile('slowdiff.nnmodel'), 'dense(64)');
+    await wb.goTo(at.line, at.column + 'dense('.length);
+    await wb.type('nosuchname');
+    const panel = frame.locator('#nn-panel-samples');
+    await poll('the errors message in the Samples tab', async () => (await panel.innerText()).includes('Fix the errors in the model to run it.'), {
+      timeout: 60_000,
+      seen: () => panel.innerText(),
+    });
+    assert.equal(await generate.count(), 0, 'no Generate button on a model with errors');
+  });
 });

@@ -11,7 +11,7 @@ import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import { createRng } from '../../extension/core/runtime/data/random';
 import { makeSchedule, samplerSteps, type NoisePredictor } from '../../extension/core/runtime/diffusion';
 import { diffusionRoles, reverseProcess } from '../../webview/probes/generate';
-import { generativeKind, latentWalk, pickEvenly, snapshotPlan, walkCaptions, weightsNote } from '../../webview/views/samplesModel';
+import { generativeKind, imageCount, imagesText, latentWalk, MAX_IMAGES, pickEvenly, progressText, snapshotPlan, walkCaptions, weightsNote } from '../../webview/views/samplesModel';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { parseHostMessage } from '../../extension/core/protocol';
 import { modelMessage } from '../../extension/vscode/inspector/messages';
@@ -114,6 +114,61 @@ test('latentWalk: from z₀ to z₁ on the great circle, norms kept between vect
   assert.deepEqual(Array.from(lin[1]), [1.5, 1.5]);
   assert.throws(() => latentWalk([1], [1, 2]), /noise vectors of 1 and 2/);
   assert.deepEqual(walkCaptions(5), ['z₀', '25 %', '50 %', '75 %', 'z₁']);
+});
+
+test('latentWalk between opposite vectors: a half circle through a perpendicular, never through z = 0', () => {
+  const z0 = Float32Array.from([3, 1, -2, 0.5]);
+  const z1 = z0.map((v) => -v);
+  const walk = latentWalk(z0, z1, 9);
+  assert.equal(walk.length, 9);
+  const r = Math.hypot(...z0);
+  assert.deepEqual(Array.from(walk[0]), Array.from(z0));
+  assert.deepEqual(Array.from(walk[8]), Array.from(z1));
+  for (const z of walk) assert.ok(Math.abs(Math.hypot(...z) - r) < 1e-4, `norm ${Math.hypot(...z)} of ${r}`);
+  // The middle is perpendicular to z₀ (a quarter of the way round from each end).
+  const mid = walk[4];
+  assert.ok(Math.abs(mid.reduce((s, v, i) => s + v * z0[i], 0)) < 1e-3, 'the middle is perpendicular to z₀');
+  // Opposite with other norms: the norm goes linearly from |z₀| to |z₁|.
+  const w2 = latentWalk([2, 0], [-4, 0], 3);
+  assert.ok(Math.abs(Math.hypot(...w2[1]) - 3) < 1e-5, `middle norm ${Math.hypot(...w2[1])}`);
+  assert.deepEqual(Array.from(w2[2]), [-4, 0]);
+  // One value has no perpendicular: the line.
+  assert.deepEqual(latentWalk([1], [-1], 3).map((z) => z[0]), [1, 0, -1]);
+});
+
+test('imageCount and imagesText say what is generated; progressText moves in tenths and ends at step K of K', () => {
+  assert.equal(imageCount(0, 1), 1);
+  assert.equal(imageCount(0, 2), 2);
+  assert.equal(imageCount(16, 1), 16);
+  assert.equal(imageCount(1000, 1), MAX_IMAGES);
+  assert.equal(imagesText(1), '1 image');
+  assert.equal(imagesText(imageCount(0, 1)), '1 image');
+  assert.equal(imagesText(4), '4 images');
+  // 50 steps, the step in flight 1 … 50: shown at the first, each new tenth, and the last.
+  let shown: number | undefined;
+  const seen: string[] = [];
+  for (let step = 1; step <= 50; step++) {
+    const t = progressText(step, 50, shown);
+    if (t !== undefined) {
+      shown = step;
+      seen.push(t);
+    }
+  }
+  assert.equal(seen[0], 'step 1 of 50');
+  assert.equal(seen[seen.length - 1], 'step 50 of 50');
+  assert.ok(seen.length <= 12, `at most about every 10 %: ${seen.length} updates`);
+  assert.deepEqual(seen.slice(1, 3), ['step 5 of 50', 'step 10 of 50']);
+  // Few steps: every one.
+  const few: string[] = [];
+  shown = undefined;
+  for (let step = 1; step <= 3; step++) {
+    const t = progressText(step, 3, shown);
+    if (t !== undefined) {
+      shown = step;
+      few.push(t);
+    }
+  }
+  assert.deepEqual(few, ['step 1 of 3', 'step 2 of 3', 'step 3 of 3']);
 });
 
 test('generativeKind and weightsNote', () => {

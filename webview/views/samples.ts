@@ -8,8 +8,15 @@
  * number of steps) from seeded noise and shows, per image, the reverse
  * process: x at `SNAPSHOTS` states from t = T − 1 (noise) down to x̂₀.
  * GAN: a grid of G(z) for seeded z and the latent walk from z₀ to z₁ (the
- * grid's first two). "New noise" draws another seed. A newer run (or a new
- * model) cancels the one in flight; the sampler yields between steps.
+ * grid's first two). "New noise" draws another seed. A newer run, Stop (the
+ * Generate button while a run is in flight), a training start (`cancel`) or
+ * a new model (`dispose`) cancels the one in flight; the sampler yields
+ * between steps. `dispose` also takes the view out of its container: a view
+ * whose session is gone must offer nothing to press.
+ *
+ * Accessibility: the status line (role=status) announces a run's start and
+ * its result only; the step counter is a separate, non-live element that
+ * moves in tenths, and the view is aria-busy while a run is in flight.
  *
  * Same module contract as the other tabs (views/types.ts), plus the train
  * section the shell passes in.
@@ -21,7 +28,7 @@ import { createRng } from '../../extension/core/runtime/data/random';
 import { storeStrip, type StoredStrip } from '../training/stripModel';
 import { imageCell } from '../training/samples';
 import { diffusionRoles, generatorImages, generatorShapes, reverseProcessOf } from '../probes/generate';
-import { generativeKind, latentWalk, MAX_IMAGES, SNAPSHOTS, WALK_STEPS, walkCaptions, weightsNote } from './samplesModel';
+import { generativeKind, imageCount, imagesText, latentWalk, progressText, snapshotPlan, SNAPSHOTS, WALK_STEPS, walkCaptions, weightsNote } from './samplesModel';
 import type { ViewContext } from './types';
 
 /** What the shell knows besides the view context: the train section and which weights the session has. */
@@ -32,13 +39,26 @@ export interface SamplesInput {
   yieldNow: () => Promise<void>;
 }
 
-/** The run in flight: a newer run or `dispose` cancels it. */
-let run: { cancelled: boolean } | undefined;
+/** The run in flight: a newer run, `cancel` or `dispose` cancels it; `onEnd` puts the toolbar back. */
+let run: { cancelled: boolean; onEnd?: () => void } | undefined;
 let seed = 1;
+/** The view drawn by the last `render` (removed by `dispose`). */
+let view: HTMLElement | undefined;
 
-export function dispose(): void {
-  if (run) run.cancelled = true;
+/** Cancels the run in flight, if any (the view stays, ready for another Generate): training starts, Stop. */
+export function cancel(): void {
+  const r = run;
   run = undefined;
+  if (!r) return;
+  r.cancelled = true;
+  r.onEnd?.();
+}
+
+/** Cancels the run and removes the view: its session is gone (the shell puts a placeholder in the panel). */
+export function dispose(): void {
+  cancel();
+  view?.remove();
+  view = undefined;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
@@ -74,31 +94,61 @@ export async function render(container: HTMLElement, ctx: ViewContext, input: Sa
   const status = el('span', 'nn-toolbar-status');
   status.setAttribute('role', 'status');
   status.setAttribute('aria-live', 'polite');
+  // Not live: rewritten as the sampler goes, which a screen reader must not read out step by step.
+  const progress = el('span', 'nn-gen-progress');
+  progress.setAttribute('aria-hidden', 'true');
   const note = el('p', 'nn-gen-weights', weightsNote(input.trained));
   const body = el('div', 'nn-gen-body');
   root.append(toolbar, note, body);
   container.replaceChildren(root);
+  view = root;
   if (!kind) {
     body.append(el('p', 'nn-empty', 'The Samples tab shows what a generative model makes: train it with loss: denoise or loss: adversarial.'));
     return;
   }
   root.dataset.kind = kind;
+  let generate: HTMLElement | undefined;
   const go = (fresh: boolean) => {
+    // The session is gone (its model disposed): nothing to run on; the shell draws the next one.
+    if (ctx.signal.aborted) return;
     if (fresh) seed++;
-    const token = { cancelled: false };
-    dispose();
+    cancel();
+    const token: { cancelled: boolean; onEnd?: () => void } = { cancelled: false };
+    const end = () => {
+      root.removeAttribute('aria-busy');
+      progress.textContent = '';
+      if (generate) generate.textContent = 'Generate';
+      if (run === token) run = undefined;
+    };
+    token.onEnd = () => {
+      end();
+      if (root.dataset.state === 'running') {
+        root.dataset.state = 'stopped';
+        status.textContent = 'Stopped.';
+      }
+    };
     run = token;
-    const work = kind === 'diffusion' ? diffusion(ctx, input, token, body, status, root) : gan(ctx, input, token, body, status, root);
-    work.catch((e: unknown) => {
-      if (token.cancelled || ctx.signal.aborted) return;
-      root.dataset.state = 'failed';
-      status.textContent = `Generating failed: ${e instanceof Error ? e.message : String(e)}`;
-    });
+    root.setAttribute('aria-busy', 'true');
+    if (generate) generate.textContent = 'Stop';
+    const work = kind === 'diffusion' ? diffusion(ctx, input, token, body, status, progress, root) : gan(ctx, input, token, body, status, root);
+    work.then(
+      () => {
+        if (!token.cancelled) end();
+      },
+      (e: unknown) => {
+        if (token.cancelled || ctx.signal.aborted) return;
+        end();
+        root.dataset.state = 'failed';
+        status.textContent = `Generating failed: ${e instanceof Error ? e.message : String(e)}`;
+      },
+    );
   };
   if (kind === 'diffusion') {
-    toolbar.append(button('Generate', 'nn-gen-generate', () => go(false)), button('New noise', 'nn-gen-new', () => go(true)), status);
+    // Generate turns into Stop while a run is in flight.
+    generate = button('Generate', 'nn-gen-generate', () => (run ? cancel() : go(false)));
+    toolbar.append(generate, button('New noise', 'nn-gen-new', () => go(true)), status, progress);
     const d = input.train.denoise!;
-    status.textContent = `${Math.min(MAX_IMAGES, d.samples)} images, ${d.sampleSteps} DDIM steps of the ${d.schedule} schedule over T = ${d.steps}: press Generate.`;
+    status.textContent = `${imagesText(imageCount(d.samples, 1))}, ${d.sampleSteps} DDIM steps of the ${d.schedule} schedule over T = ${d.steps}: press Generate.`;
     root.dataset.state = 'idle';
   } else {
     toolbar.append(button('New noise', 'nn-gen-new', () => go(true)), status);
@@ -108,25 +158,36 @@ export async function render(container: HTMLElement, ctx: ViewContext, input: Sa
   ctx.signal.addEventListener('abort', dispose, { once: true });
 }
 
-async function diffusion(ctx: ViewContext, input: SamplesInput, token: { cancelled: boolean }, body: HTMLElement, status: HTMLElement, root: HTMLElement): Promise<void> {
+async function diffusion(ctx: ViewContext, input: SamplesInput, token: { cancelled: boolean }, body: HTMLElement, status: HTMLElement, progress: HTMLElement, root: HTMLElement): Promise<void> {
   const { tf } = ctx;
   const d = input.train.denoise!;
   const found = diffusionRoles(ctx.model);
   if (typeof found === 'string') throw new Error(found);
   const { roles, shape } = found;
-  const n = Math.max(1, Math.min(MAX_IMAGES, d.samples));
+  const n = imageCount(d.samples, 1);
   const size = shape[0] * shape[1] * shape[2];
   const schedule = makeSchedule(d.steps, d.schedule);
+  // The steps the sampler really takes (samplerSteps may take fewer than asked for on a short schedule).
+  const total = snapshotPlan(d.steps, d.sampleSteps).stepsTotal;
   root.dataset.state = 'running';
-  status.textContent = `Generating ${n} images in ${d.sampleSteps} steps (seed ${seed})…`;
+  status.textContent = `Generating ${imagesText(n)} in ${total} steps (seed ${seed})…`;
   const noise = tf.tensor(gaussianNoise(n, shape, createRng(seed)), [n, ...shape], 'float32');
   const t0 = performance.now();
   let result;
   try {
-    let done = 0;
+    // ddimSample yields between steps (after step k, before step k + 1): the counter shows the step in flight, 1 … K.
+    let step = 1;
+    let shown: number | undefined;
+    const show = () => {
+      const text = progressText(step, total, shown);
+      if (text === undefined) return;
+      shown = step;
+      progress.textContent = text;
+    };
+    show();
     result = await reverseProcessOf(tf, ctx.model, roles, schedule, noise, d.sampleSteps, SNAPSHOTS, token, async () => {
-      done++;
-      status.textContent = `Generating ${n} images: step ${done} of ${d.sampleSteps} (seed ${seed})…`;
+      step = Math.min(total, step + 1);
+      if (!token.cancelled) show();
       await input.yieldNow();
     });
   } finally {
@@ -152,13 +213,13 @@ async function diffusion(ctx: ViewContext, input: SamplesInput, token: { cancell
   body.replaceChildren(...rows);
   root.dataset.state = 'done';
   root.dataset.ms = ms.toFixed(0);
-  status.textContent = `${n} images, ${d.sampleSteps} DDIM steps, seed ${seed}: ${(ms / 1000).toFixed(1)} s (${ctx.backend}).`;
+  status.textContent = `${imagesText(n)}, ${total} DDIM steps, seed ${seed}: ${(ms / 1000).toFixed(1)} s (${ctx.backend}).`;
 }
 
 async function gan(ctx: ViewContext, input: SamplesInput, token: { cancelled: boolean }, body: HTMLElement, status: HTMLElement, root: HTMLElement): Promise<void> {
   const found = generatorShapes(ctx.model);
   if (typeof found === 'string') throw new Error(found);
-  const n = Math.max(2, Math.min(MAX_IMAGES, input.train.adversarial!.samples));
+  const n = imageCount(input.train.adversarial!.samples, 2);
   const zSize = found.z.reduce((p, v) => p * v, 1);
   root.dataset.state = 'running';
   const t0 = performance.now();

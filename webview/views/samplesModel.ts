@@ -68,8 +68,12 @@ export function snapshotPlan(steps: number, sampleSteps: number, want = SNAPSHOT
  * circle between them, spherical interpolation (White 2016, "Sampling
  * generative networks"): why not a straight line: a Gaussian z of many
  * dimensions lies near the sphere of radius √d, and the middle of a chord
- * is shorter than any z the generator saw in training. Vectors that are
- * (nearly) parallel are interpolated linearly. Throws on lengths that differ.
+ * is shorter than any z the generator saw in training. Vectors pointing the
+ * same way are interpolated linearly (the chord is the arc); vectors pointing
+ * opposite ways have no one great circle, and the chord passes through z = 0,
+ * so the walk takes the half circle through a direction perpendicular to z₀,
+ * its norm going linearly from |z₀| to |z₁| (only 1-value vectors, which
+ * have no perpendicular, fall back to the line). Throws on lengths that differ.
  */
 export function latentWalk(z0: ArrayLike<number>, z1: ArrayLike<number>, count = WALK_STEPS): Float32Array[] {
   if (z0.length !== z1.length) throw new RangeError(`noise vectors of ${z0.length} and ${z1.length} values`);
@@ -86,6 +90,22 @@ export function latentWalk(z0: ArrayLike<number>, z1: ArrayLike<number>, count =
   const omega = Math.acos(cos);
   const sin = Math.sin(omega);
   const out: Float32Array[] = [];
+  if (sin < 1e-6 && cos < 0 && z0.length > 1) {
+    const r0 = Math.sqrt(n0);
+    const r1 = Math.sqrt(n1);
+    const perp = perpendicularUnit(z0, r0);
+    for (let k = 0; k < n; k++) {
+      const u = k / (n - 1);
+      const r = (1 - u) * r0 + u * r1;
+      const [c, s] = [Math.cos(Math.PI * u), Math.sin(Math.PI * u)];
+      const z = new Float32Array(z0.length);
+      for (let i = 0; i < z.length; i++) z[i] = r * (c * (z0[i] / r0) + s * perp[i]);
+      out.push(z);
+    }
+    // The ends exactly (the arc's cos π is −1 only to rounding).
+    out[n - 1] = Float32Array.from(z1);
+    return out;
+  }
   for (let k = 0; k < n; k++) {
     const u = k / (n - 1);
     const [a, b] = sin < 1e-6 ? [1 - u, u] : [Math.sin((1 - u) * omega) / sin, Math.sin(u * omega) / sin];
@@ -94,6 +114,43 @@ export function latentWalk(z0: ArrayLike<number>, z1: ArrayLike<number>, count =
     out.push(z);
   }
   return out;
+}
+
+/** A unit vector perpendicular to `z` (of norm `norm` > 0, at least 2 values): the axis least along z, minus its part along z. */
+function perpendicularUnit(z: ArrayLike<number>, norm: number): Float64Array {
+  let j = 0;
+  for (let i = 1; i < z.length; i++) if (Math.abs(z[i]) < Math.abs(z[j])) j = i;
+  const e = new Float64Array(z.length);
+  const along = z[j] / norm;
+  for (let i = 0; i < z.length; i++) e[i] = (i === j ? 1 : 0) - along * (z[i] / norm);
+  const len = Math.hypot(...e);
+  for (let i = 0; i < e.length; i++) e[i] /= len;
+  return e;
+}
+
+/**
+ * How many images one Generate makes for a train section's `samples`: at
+ * least `least` (1 for a diffusion model; 2 for a GAN, whose walk needs two
+ * ends), at most MAX_IMAGES. The tab says this number, not `samples`.
+ */
+export function imageCount(samples: number, least: 1 | 2): number {
+  return Math.max(least, Math.min(MAX_IMAGES, Number.isFinite(samples) ? Math.floor(samples) : least));
+}
+
+/** "1 image", "4 images". */
+export function imagesText(n: number): string {
+  return `${n} image${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The progress line of a DDIM run of `total` steps after `done` of them, or
+ * undefined when it should not change: it moves in about tenths (and at the
+ * first and the last step), so that the page does not redraw text on every step.
+ */
+export function progressText(done: number, total: number, shown: number | undefined): string | undefined {
+  const bucket = (k: number) => Math.floor((10 * k) / Math.max(1, total));
+  if (shown !== undefined && done !== total && bucket(done) === bucket(shown)) return undefined;
+  return `step ${done} of ${total}`;
 }
 
 /** Captions of the latent walk: z₀, the fractions between, z₁. */
