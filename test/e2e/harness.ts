@@ -523,3 +523,13 @@ export function e2eTest(name: string, options: E2EOptions, body: (wb: Workbench,
     }
   });
 }
+
+/** Opens `file`, then the inspector beside it, and its Training tab. */
+export async function openTrainingTab(wb: Workbench, file: string): Promise<Frame> {
+  await wb.openFile(file);
+  await wb.runCommand('nnmodel: Open Inspector');
+  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 90_000));
+  await frame.locator('vscode-tab-header[data-tab="training"]').click();
+  return frame;
+}
+

@@ -7,32 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
-import { e2eTest, env, poll, type Workbench } from './harness';
-
-/** Two epochs of a tiny denoiser on 64 digits of 16×16: seconds on wasm. */
-const TINY_DENOISER = `model TinyDenoiser {
-  input noisy: [16, 16, 1]
-  input t: int[1]
-  temb = t -> sinusoidal(16) -> dense(16) -> reshape([1, 1, 16])
-  h = noisy -> conv2d(16, 3, padding = same) -> relu
-  h = h + temb -> conv2d(16, 3, padding = same) -> relu
-  output h -> conv2d(1, 3, padding = same)
-}
-train TinyDenoiser {
-  data: digits(samples = 64, size = 16)
-  loss: denoise(steps = 100, samples = 4, sample_steps = 10)
-  epochs: 2
-  batch: 16
-}
-`;
-
-async function openTrainingTab(wb: Workbench, file: string): Promise<Frame> {
-  await wb.openFile(file);
-  await wb.runCommand('nnmodel: Open Inspector');
-  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 90_000));
-  await frame.locator('vscode-tab-header[data-tab="training"]').click();
-  return frame;
-}
+import { e2eTest, env, openTrainingTab, poll } from './harness';
+import { TINY_DENOISER } from '../fixtures/generative';
 
 const status = (frame: Frame) => frame.locator('.nn-training-status');
 

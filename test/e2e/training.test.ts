@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
-import { e2eTest, env, poll, type Workbench } from './harness';
+import { e2eTest, env, openTrainingTab, poll, type Workbench } from './harness';
 
 const LENET_3_EPOCHS = (text: string) => text.replace(/epochs: \d+/, 'epochs: 3');
 
@@ -21,14 +21,6 @@ function workspaceFiles(extra: Record<string, string> = {}): Record<string, stri
     'lenet5.nnmodel': LENET_3_EPOCHS(readFileSync(join(env.repo, 'examples/lenet5.nnmodel'), 'utf8')),
     ...extra,
   };
-}
-
-async function openTrainingTab(wb: Workbench, file: string): Promise<Frame> {
-  await wb.openFile(file);
-  await wb.runCommand('nnmodel: Open Inspector');
-  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 90_000));
-  await frame.locator('vscode-tab-header[data-tab="training"]').click();
-  return frame;
 }
 
 /** Rows of the Training tab's epoch table as objects keyed by the header. */

@@ -15,6 +15,7 @@ import type { SampleStrip } from '../../extension/core/runtime/train';
 import { dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { TrainingCurves } from '../../webview/training/curves';
 import { TrainingRun } from '../../webview/training/runner';
+import { TINY_DENOISER } from '../fixtures/generative';
 import {
   addStrip,
   forwardCaption,
@@ -188,23 +189,6 @@ test('a samples event passes validation only with pixels that fit its count and 
   assert.equal(parseWebviewMessage(msg(strip('generated', 1, [1, 1, 1], MAX_STRIP_IMAGES + 1))), undefined, 'too many images');
   assert.equal(parseWebviewMessage(msg(strip('generated', 1, [300, 1, 1], 1))), undefined, 'too large an image');
 });
-
-/** The e2e test's tiny noise predictor (test/e2e/training-generative.test.ts), one epoch. */
-const TINY_DENOISER = `model TinyDenoiser {
-  input noisy: [16, 16, 1]
-  input t: int[1]
-  temb = t -> sinusoidal(16) -> dense(16) -> reshape([1, 1, 16])
-  h = noisy -> conv2d(16, 3, padding = same) -> relu
-  h = h + temb -> conv2d(16, 3, padding = same) -> relu
-  output h -> conv2d(1, 3, padding = same)
-}
-train TinyDenoiser {
-  data: digits(samples = 64, size = 16)
-  loss: denoise(steps = 100, samples = 4, sample_steps = 10)
-  epochs: 2
-  batch: 16
-}
-`;
 
 before(async () => {
   const warn = console.warn;
