@@ -12,17 +12,20 @@ import { registerCompletion } from './vscode/completion';
 import { registerDefinitions } from './vscode/definition';
 import { registerDiagnostics } from './vscode/diagnostics';
 import { registerExport } from './vscode/export';
+import { registerFolding } from './vscode/folding';
 import { registerFormatting } from './vscode/formatting';
 import { registerHighlights } from './vscode/highlights';
 import { registerHover } from './vscode/hover';
 import { registerInlayHints } from './vscode/inlayHints';
 import { registerInspector } from './vscode/inspector';
+import { registerSelectionRanges } from './vscode/selectionRanges';
 import { registerSemanticTokens } from './vscode/semanticTokens';
 import { registerSignatureHelp } from './vscode/signatureHelp';
 import { registerStatusBar } from './vscode/statusBar';
 import { SUMMARY_SCHEME, SummaryProvider } from './vscode/summary';
 import { registerSymbols } from './vscode/symbols';
 import { registerTraining } from './vscode/training';
+import { registerWorkspaceSymbols } from './vscode/workspaceSymbols';
 
 /** What the extension hands to other extensions and to its own tests. */
 export interface NnmodelApi {
@@ -53,6 +56,9 @@ export function activate(context: vscode.ExtensionContext): NnmodelApi {
     registerCompletion(selector, cache),
     registerSignatureHelp(selector, cache),
     registerSymbols(selector, cache),
+    registerWorkspaceSymbols(cache),
+    registerSelectionRanges(selector, cache),
+    registerFolding(selector, cache),
     registerDefinitions(selector, cache),
     registerHighlights(selector, cache),
     registerFormatting(selector),

@@ -1,0 +1,170 @@
+// Editor navigation in the real VS Code: Go to Symbol in Workspace on files
+// that are not open, Expand Selection along the syntax tree, folding of
+// comment runs.
+import assert from 'node:assert/strict';
+import { e2eTest, poll, positionOf, WAIT_MS, type Workbench } from './harness';
+
+const normalize = (s: string): string => s.replace(/\u00a0/g, ' ');
+
+/** Opens Quick Open (Ctrl+P) with `text` typed in (`#name` searches the workspace's symbols). */
+async function quickOpen(wb: Workbench, text: string): Promise<void> {
+  const widget = wb.page.locator('.quick-input-widget');
+  await poll('Quick Open to show', async () => {
+    if (await widget.isVisible()) return true;
+    await wb.focusWorkbench();
+    await wb.press('Control+P');
+    return widget.waitFor({ state: 'visible', timeout: 1500 }).then(
+      () => true,
+      () => false,
+    );
+  });
+  await wb.page.locator('.quick-input-widget .quick-input-box input').fill(text);
+}
+
+/**
+ * Waits until the quick input's rows satisfy `ok`. The symbol search runs
+ * once per text typed: if the extension was still activating then, the
+ * list stays empty, so the query is typed again every few seconds.
+ */
+async function waitForRows(wb: Workbench, text: string, what: string, ok: (rows: string[]) => boolean): Promise<string[]> {
+  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+  let typed = Date.now();
+  return poll(what, async () => {
+    const rows = await quickRows(wb);
+    if (ok(rows)) return rows;
+    if (Date.now() - typed > 4000) {
+      typed = Date.now();
+      await input.fill(text.slice(0, -1));
+      await input.fill(text);
+    }
+    return undefined;
+  }, { seen: async () => (await quickRows(wb)).join(' | ') || '(no rows)' });
+}
+
+/** The rows of the quick input list, as text. */
+async function quickRows(wb: Workbench): Promise<string[]> {
+  return (await wb.page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((r) => normalize(r).replace(/\s+/g, ' '));
+}
+
+async function statusSelection(wb: Workbench): Promise<string> {
+  return normalize(await wb.page.locator('[id="status.editor.selection"]').innerText().catch(() => ''));
+}
+
+/** How many characters the status bar says are selected (0 when nothing is). */
+async function selectedCount(wb: Workbench): Promise<number> {
+  const m = /\((\d+) selected\)/.exec(await statusSelection(wb));
+  return m ? Number(m[1]) : 0;
+}
+
+const SUB = `# A file in a subfolder, never opened.
+block block_in_sub(units) {
+  input x
+  output x -> dense(units)
+}
+`;
+const EXCLUDED = `block block_in_node_modules(units) {
+  input x
+  output x -> dense(units)
+}
+`;
+
+e2eTest(
+  'Go to Symbol in Workspace finds blocks of files that are not open and opens one at its name',
+  { files: { 'sub/deeper/extra.nnmodel': SUB, 'node_modules/some_pkg/lib.nnmodel': EXCLUDED } },
+  async (wb) => {
+    // No file is open: the extension activates because the workspace holds .nnmodel files.
+    // A fuzzy query: the letters of block_in_… in order. The subfolder's block is found; node_modules (search.exclude) is not searched.
+    const rows = await wb.step('query #blkin', async () => {
+      await quickOpen(wb, '#blkin');
+      return waitForRows(wb, '#blkin', 'block_in_sub among the workspace symbols', (r) => r.some((t) => t.includes('block_in_sub')));
+    });
+    assert.ok(rows.some((t) => t.includes('block_in_sub') && t.includes('extra.nnmodel')), rows.join(' | '));
+    assert.ok(!rows.some((t) => t.includes('block_in_node_modules')), `excluded folder searched: ${rows.join(' | ')}`);
+
+    const source = wb.readFile('resnet18.nnmodel');
+    const at = positionOf(source, 'block down_block');
+    await wb.step('query #down_block', async () => {
+      await quickOpen(wb, '#down_block');
+      await waitForRows(wb, '#down_block', 'down_block in resnet18.nnmodel as the first row', (r) => !!r[0]?.includes('down_block') && r[0].includes('resnet18.nnmodel'));
+    });
+    await wb.step('open it', async () => {
+      await wb.press('Enter');
+      const tab = wb.page.locator('.tabs-container .tab.active[data-resource-name="resnet18.nnmodel"]');
+      await poll('resnet18.nnmodel as the active editor', async () => (await tab.count()) > 0, { timeout: WAIT_MS });
+      // The cursor on the block's name: line of `block down_block`, after `block `.
+      await poll(`the cursor at Ln ${at.line}, Col ${at.column + 'block '.length}`, async () =>
+        (await statusSelection(wb)).includes(`Ln ${at.line}, Col ${at.column + 'block '.length}`),
+      { seen: () => statusSelection(wb) });
+    });
+    // Unsaved text of an open editor wins over the file on disk.
+    await wb.step('type an unsaved block', async () => {
+      await wb.press('Control+End');
+      await wb.type('\nblock unsaved_blk(u) {\n  input x\n  output x\n}\n');
+    });
+    const unsaved = await wb.step('query #unsaved_blk', async () => {
+      await quickOpen(wb, '#unsaved_blk');
+      return waitForRows(wb, '#unsaved_blk', 'the unsaved block among the workspace symbols', (r) => r.some((t) => t.includes('unsaved_blk')));
+    });
+    assert.ok(unsaved.some((t) => t.includes('unsaved_blk') && t.includes('resnet18.nnmodel')), unsaved.join(' | '));
+    assert.equal(wb.readFile('resnet18.nnmodel'), source, 'the file on disk is unchanged');
+    await wb.press('Escape');
+  },
+);
+
+e2eTest('Expand Selection grows from an argument to its call, then to the whole chain over continuation lines', {}, async (wb) => {
+  await wb.openFile('lenet5.nnmodel');
+  const source = wb.readFile('lenet5.nnmodel');
+  const at = positionOf(source, 'dense(120)');
+  // Inside the number 120.
+  await wb.goTo(at.line, at.column + 'dense(1'.length);
+  const line = source.split('\n')[at.line - 1];
+  const chainStart = source.indexOf('image ->');
+  const chain = source.slice(chainStart, source.indexOf('softmax', chainStart) + 'softmax'.length);
+  // The tree's ranges (120, (120), dense(120), the chain); VS Code adds the line, trimmed then whole, where a range wraps onto other lines.
+  const expected = [3, 5, 10, line.trim().length, line.length, chain.length];
+  const seen: number[] = [];
+  for (const count of expected) {
+    await wb.step(`expand to ${count}`, async () => {
+      const before = await selectedCount(wb);
+      await wb.press('Shift+Alt+ArrowRight');
+      const now = await poll(`the selection to grow past ${before} characters`, async () => {
+        const n = await selectedCount(wb);
+        return n > before ? n : undefined;
+      }, { seen: () => statusSelection(wb) });
+      seen.push(now);
+    });
+  }
+  assert.deepEqual(seen, expected);
+  // Shrink Selection walks back.
+  await wb.press('Shift+Alt+ArrowLeft');
+  await poll('the selection to shrink to the line', async () => (await selectedCount(wb)) === line.length, { seen: () => statusSelection(wb) });
+});
+
+e2eTest('Fold All Block Comments folds the header comment of lenet5.nnmodel, Fold All folds the model body', {}, async (wb) => {
+  await wb.openFile('lenet5.nnmodel');
+  const source = wb.readFile('lenet5.nnmodel');
+  const lines = source.split('\n');
+  const second = lines[1];
+  const modelLine = lines.find((l) => l.startsWith('model LeNet5'))!;
+  const inBody = lines.find((l) => l.includes('input image'))!.trim();
+  // The analysis on screen: the extension is active and its providers answer.
+  await wb.step('extension active', () =>
+    poll('inlay hints or CodeLens of lenet5.nnmodel', async () => /\bparams\b/.test(await wb.visibleEditorText()), { seen: () => wb.visibleEditorText() }),
+  );
+  assert.ok((await wb.visibleEditorText()).includes(second.slice(2, 30)));
+  // Only a folding provider gives comment folds: VS Code's indentation folding has no kinds.
+  await wb.runCommand('Fold All Block Comments');
+  await wb.step('comment folded', () =>
+    poll('the second comment line hidden, the model visible', async () => {
+      const text = await wb.visibleEditorText();
+      return !text.includes(second.slice(2, 30)) && text.includes(modelLine);
+    }, { seen: () => wb.visibleEditorText() }),
+  );
+  await wb.runCommand('Fold All');
+  await wb.step('body folded', () =>
+    poll('the model body hidden, its declaration visible', async () => {
+      const text = await wb.visibleEditorText();
+      return !text.includes(inBody) && text.includes('model LeNet5');
+    }, { seen: () => wb.visibleEditorText() }),
+  );
+});
