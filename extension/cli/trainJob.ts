@@ -17,9 +17,13 @@ import {
   checkpointDir,
   discriminatorCheckpointDir,
   encodeCheckpoint,
+  optimizerRestorer,
   readCheckpoint,
+  resumeModel,
   writeCheckpoint,
   type ModelJson,
+  type ReadCheckpoint,
+  type Resumed,
   type SignatureMatch,
 } from '../core/runtime/checkpoint';
 import { loadDataset, type Dataset } from '../core/runtime/data/files';
@@ -41,7 +45,7 @@ import {
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
 import { evaluateDenoiser, trainInputShapes } from '../core/runtime/diffusion';
 import type { SampleStrip, TrainData } from '../core/runtime/train';
-import { trainGan } from '../core/runtime/gan';
+import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../core/runtime/gan';
 import { importReader, readSource } from './files';
 import { writeSampleStrip } from './samplesPng';
 
@@ -172,17 +176,26 @@ function stripWriter(dir: string, events: JobEvents): (strip: SampleStrip) => vo
   };
 }
 
-/** Loads the checkpoint in `dir` into `built`; undefined when there is none. */
-export async function loadInto(built: BuiltModel, dir: string): Promise<{ json: ModelJson; match: SignatureMatch & { loaded: number } } | undefined> {
-  const fs = nodeCheckpointFs();
-  let ck: { modelJson: ModelJson; weights: Uint8Array };
+/** The checkpoint in `dir`; undefined when there is none (a damaged one throws). */
+async function readIfThere(dir: string): Promise<ReadCheckpoint | undefined> {
   try {
-    ck = await readCheckpoint(fs, dir);
+    return await readCheckpoint(nodeCheckpointFs(), dir);
   } catch (e) {
     if (e instanceof Error && /no checkpoint here/.test(e.message)) return undefined;
     throw e;
   }
-  return { json: ck.modelJson, match: applyCheckpoint(tf, built, ck.modelJson, ck.weights) };
+}
+
+/** Loads the checkpoint in `dir` into `built`; undefined when there is none. */
+export async function loadInto(built: BuiltModel, dir: string): Promise<{ json: ModelJson; match: SignatureMatch & { loaded: number } } | undefined> {
+  const ck = await readIfThere(dir);
+  return ck && { json: ck.modelJson, match: applyCheckpoint(tf, built, ck.modelJson, ck.weights) };
+}
+
+/** Continues `built` from the checkpoint in `dir` (weights now, the optimiser's state once it is made); undefined when there is none. */
+async function resumeInto(built: BuiltModel, dir: string): Promise<Resumed | undefined> {
+  const ck = await readIfThere(dir);
+  return ck && resumeModel(tf, built, ck);
 }
 
 /** Trains as the request says; writes a checkpoint after every epoch. */
@@ -192,16 +205,10 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
   if (job.train.config.loss === 'adversarial') return runGanJob(req, job, events, token);
   const { info, train, data, built, dir } = job;
   const config = { ...train.config, epochs: req.epochs ?? train.config.epochs };
-  let initialEpoch = 0;
-  let previous: EpochLogs[] = [];
-  if (req.resume) {
-    const loaded = await loadInto(built, dir);
-    if (loaded) {
-      initialEpoch = loaded.json.nnmodel.epoch;
-      previous = loaded.json.nnmodel.history;
-      for (const p of loaded.match.problems) events.onWarning?.(p);
-    }
-  }
+  const resumed = req.resume ? await resumeInto(built, dir) : undefined;
+  const initialEpoch = resumed?.epoch ?? 0;
+  const previous: EpochLogs[] = resumed?.history ?? [];
+  for (const p of resumed?.problems ?? []) events.onWarning?.(p);
   events.onStart?.(startOf(info, data, config, dir, initialEpoch));
   const fs = nodeCheckpointFs();
   const done: EpochLogs[] = [];
@@ -212,7 +219,8 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
     token,
     onBatch: (b) => events.onBatch?.(b),
     onSamples: stripWriter(dir, events),
-    onEpoch: async (logs) => {
+    prepareOptimizer: optimizerRestorer(tf, config.optimizer, { model: resumed }, (m) => events.onWarning?.(m)),
+    onEpoch: async (logs, optimizers) => {
       done.push(logs);
       events.onEpoch?.(logs);
       const ck = await encodeCheckpoint(built, {
@@ -227,7 +235,7 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
           tokenizer: data.tokenizer,
           featureStats: data.featureStats,
         },
-      });
+      }, optimizers.model && { optimizer: optimizers.model, config: config.optimizer });
       await writeCheckpoint(fs, dir, ck);
       events.onCheckpoint?.(dir, logs.epoch);
     },
@@ -254,22 +262,15 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
   // Never the generator's folder, whatever the setting (see discriminatorCheckpointDir).
   const dDir = discriminatorCheckpointDir(resolve(req.file), info.name, dName, req.checkpointFolder);
   try {
-    let initialEpoch = 0;
-    let previous: EpochLogs[] = [];
-    if (req.resume) {
-      const loaded = await loadInto(built, dir);
-      if (loaded) {
-        initialEpoch = loaded.json.nnmodel.epoch;
-        previous = loaded.json.nnmodel.history;
-        for (const p of loaded.match.problems) events.onWarning?.(p);
-        const dLoaded = await loadInto(dBuilt, dDir);
-        if (!dLoaded) events.onWarning?.(`no checkpoint of the discriminator ${dName} in ${dDir}: it starts afresh against the generator of epoch ${initialEpoch}.`);
-        else {
-          for (const p of dLoaded.match.problems) events.onWarning?.(`${dName}: ${p}`);
-          const e = dLoaded.json.nnmodel.epoch;
-          if (e !== initialEpoch) events.onWarning?.(`the discriminator's checkpoint is of epoch ${e}, the generator's of epoch ${initialEpoch}; continuing with both.`);
-        }
-      }
+    const resumed = req.resume ? await resumeInto(built, dir) : undefined;
+    const initialEpoch = resumed?.epoch ?? 0;
+    const previous: EpochLogs[] = resumed?.history ?? [];
+    let dResumed: Resumed | undefined;
+    if (resumed) {
+      for (const p of resumed.problems) events.onWarning?.(p);
+      const d = resumeDiscriminator(tf, dBuilt, dName, initialEpoch, await readIfThere(dDir), dDir);
+      dResumed = d.resumed;
+      for (const w of d.warnings) events.onWarning?.(w);
     }
     events.onStart?.({ ...startOf(info, data, config, dir, initialEpoch), loss: config.loss });
     const fs = nodeCheckpointFs();
@@ -282,14 +283,21 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
       token,
       onBatch: (b) => events.onBatch?.(b),
       onSamples: stripWriter(dir, events),
-      onEpoch: async (logs) => {
+      prepareOptimizer: optimizerRestorer(tf, config.optimizer, { generator: resumed, discriminator: dResumed }, (m) => events.onWarning?.(m), { discriminator: dName }),
+      onEpoch: async (logs, optimizers) => {
         done.push(logs);
         events.onEpoch?.(logs);
-        const history = [...previous, ...done];
+        const cks = await encodeGanCheckpoints(
+          { built, name: info.name },
+          { built: dBuilt, name: dName },
+          { source: req.file, epoch: logs.epoch, history: [...previous, ...done], data: meta },
+          config,
+          optimizers,
+        );
         // The discriminator first: the generator's checkpoint, written last, marks the epoch complete.
-        await writeCheckpoint(fs, dDir, await encodeCheckpoint(dBuilt, { model: dName, source: req.file, epoch: logs.epoch, history, data: meta }));
+        await writeCheckpoint(fs, dDir, cks.discriminator);
         events.onCheckpoint?.(dDir, logs.epoch);
-        await writeCheckpoint(fs, dir, await encodeCheckpoint(built, { model: info.name, source: req.file, epoch: logs.epoch, history, data: meta }));
+        await writeCheckpoint(fs, dir, cks.generator);
         events.onCheckpoint?.(dir, logs.epoch);
       },
     });

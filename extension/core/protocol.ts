@@ -186,14 +186,27 @@ export interface TrainStartMessage extends DocRef {
   /** Seed of the initial weights, shuffles and validation split. */
   seed: number;
   data: TrainDataPayload;
-  /** Continue from this checkpoint (`model.json` text and weights file). */
-  resume?: { modelJson: string; weights: Uint8Array };
+  /** Continue from this checkpoint (`model.json` text, weights file and optimizer state file). */
+  resume?: ResumePayload;
   /**
    * `loss: adversarial(D)`: the discriminator `model` plays against (built
    * and trained beside it, its checkpoint sent under its own name), and its
    * checkpoint to continue from.
    */
-  discriminator?: { model: PlainModelInfo; resume?: { modelJson: string; weights: Uint8Array } };
+  discriminator?: { model: PlainModelInfo; resume?: ResumePayload };
+}
+
+/**
+ * A checkpoint to continue from: `model.json` text, the weights file and,
+ * when the checkpoint has an intact one, the optimizer's state file
+ * (runtime/checkpoint.ts); `optimizerProblem` says why it is missing
+ * although named (the optimizer then starts afresh, and the page says so).
+ */
+export interface ResumePayload {
+  modelJson: string;
+  weights: Uint8Array;
+  optimizer?: Uint8Array;
+  optimizerProblem?: string;
 }
 
 /** Stop run `run` between batches; the last complete epoch's checkpoint stays. */
@@ -319,6 +332,8 @@ export interface CheckpointMessage extends DocRef {
   modelJson: string;
   weightsFile: string;
   weights: Uint8Array;
+  /** The optimizer's state file, named in `modelJson` (`nnmodel.optimizer.file`), written with the weights. */
+  optimizer?: Uint8Array;
 }
 
 export type WebviewToHost =
@@ -355,6 +370,13 @@ export function isRange(x: unknown): x is Range {
 
 function isDocRef(m: Obj): boolean {
   return isStr(m.uri) && isInt(m.version);
+}
+
+/** A `ResumePayload`, or undefined when malformed. */
+function resumePayload(x: unknown): ResumePayload | undefined {
+  if (!isObj(x) || !isStr(x.modelJson) || !isBytes(x.weights) || !optStr(x.optimizerProblem)) return undefined;
+  if (x.optimizer !== undefined && !isBytes(x.optimizer)) return undefined;
+  return strip<ResumePayload>({ modelJson: x.modelJson, weights: x.weights, optimizer: x.optimizer as Uint8Array | undefined, optimizerProblem: x.optimizerProblem as string | undefined });
 }
 
 function isBytes(x: unknown): x is Uint8Array {
@@ -414,8 +436,9 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
     case 'checkpoint':
       if (!isDocRef(m) || !isInt(m.run) || !isStr(m.model) || !isInt(m.epoch) || m.epoch < 1 || !isStr(m.modelJson)) return undefined;
       if (!isStr(m.weightsFile) || !CHECKPOINT_WEIGHTS_FILE.test(m.weightsFile) || !isBytes(m.weights)) return undefined;
-      if (m.weights.byteLength + m.modelJson.length > MAX_CHECKPOINT_BYTES) return undefined;
-      return {
+      if (m.optimizer !== undefined && !isBytes(m.optimizer)) return undefined;
+      if (m.weights.byteLength + (m.optimizer?.byteLength ?? 0) + m.modelJson.length > MAX_CHECKPOINT_BYTES) return undefined;
+      return strip<CheckpointMessage>({
         type: 'checkpoint',
         uri: m.uri as string,
         version: m.version as number,
@@ -425,7 +448,8 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
         modelJson: m.modelJson,
         weightsFile: m.weightsFile,
         weights: m.weights,
-      };
+        optimizer: m.optimizer as Uint8Array | undefined,
+      });
     default:
       return exhaustiveDefault(m.type);
   }
@@ -478,17 +502,18 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
       if (!config || !data) return undefined;
       let resume: TrainStartMessage['resume'];
       if (m.resume !== undefined) {
-        if (!isObj(m.resume) || !isStr(m.resume.modelJson) || !isBytes(m.resume.weights)) return undefined;
-        resume = { modelJson: m.resume.modelJson, weights: m.resume.weights };
+        resume = resumePayload(m.resume);
+        if (!resume) return undefined;
       }
       let discriminator: TrainStartMessage['discriminator'];
       if (m.discriminator !== undefined) {
         const d = m.discriminator;
         if (!isObj(d) || !isObj(d.model) || !isStr(d.model.name) || !isObj(d.model.graph) || !Array.isArray(d.model.graph.nodes)) return undefined;
-        if (d.resume !== undefined && !(isObj(d.resume) && isStr(d.resume.modelJson) && isBytes(d.resume.weights))) return undefined;
+        const dResume = d.resume === undefined ? undefined : resumePayload(d.resume);
+        if (d.resume !== undefined && !dResume) return undefined;
         discriminator = strip<NonNullable<TrainStartMessage['discriminator']>>({
           model: d.model as unknown as PlainModelInfo,
-          resume: d.resume ? { modelJson: d.resume.modelJson as string, weights: d.resume.weights as Uint8Array } : undefined,
+          resume: dResume,
         });
       }
       // A GAN run needs its discriminator, and only a GAN run has one.

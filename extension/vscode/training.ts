@@ -22,8 +22,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Analysis, TrainInfo } from '../core/analysis/types';
 import type { GenerateRequest, HostToJob, JobRequest, JobToHost } from '../core/runtime/jobProtocol';
-import { serializeModel, type CheckpointMessage, type TrainStartMessage, type WeightsMessage } from '../core/protocol';
-import { checkpointDir, discriminatorCheckpointDir, readCheckpoint, writeCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { serializeModel, type CheckpointMessage, type ResumePayload, type TrainStartMessage, type WeightsMessage } from '../core/protocol';
+import { checkpointDir, discriminatorCheckpointDir, readCheckpoint, writeCheckpoint, type ReadCheckpoint } from '../core/runtime/checkpoint';
 import { isBuiltinSource } from '../core/runtime/data/builtin';
 import { DataError, loadDataset, type Dataset } from '../core/runtime/data/files';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
@@ -199,8 +199,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
    * Whether to continue from the checkpoint on disk: asked only when there
    * is one of this model. Undefined when the user dismissed the question.
    */
-  async function askResume(target: Target, dir: string): Promise<{ resume?: { modelJson: string; weights: Uint8Array } } | undefined> {
-    let ck: { modelJson: ModelJson; weights: Uint8Array };
+  async function askResume(target: Target, dir: string): Promise<{ resume?: ResumePayload } | undefined> {
+    let ck: ReadCheckpoint;
     try {
       ck = await readCheckpoint(nodeCheckpointFs(), dir);
     } catch (e) {
@@ -216,15 +216,26 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     ];
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${target.train.model} has a checkpoint of epoch ${epoch}` });
     if (!picked) return undefined;
-    return picked.resume ? { resume: { modelJson: JSON.stringify(ck.modelJson), weights: ck.weights } } : {};
+    return picked.resume ? { resume: resumePayload(ck) } : {};
+  }
+
+  /** A checkpoint read from disk as the page continues from it: with the optimizer's state, or why it is missing. */
+  function resumePayload(ck: ReadCheckpoint): ResumePayload {
+    if (ck.optimizerProblem) output.appendLine(`the optimizer's saved state is not used: ${ck.optimizerProblem}`);
+    return {
+      modelJson: JSON.stringify(ck.modelJson),
+      weights: ck.weights,
+      ...(ck.optimizer ? { optimizer: ck.optimizer } : {}),
+      ...(ck.optimizerProblem ? { optimizerProblem: ck.optimizerProblem } : {}),
+    };
   }
 
   /** A GAN discriminator's checkpoint to continue from, when there is one of it in `dDir`. */
-  async function discriminatorResume(dDir: string, name: string): Promise<{ resume?: { modelJson: string; weights: Uint8Array } }> {
+  async function discriminatorResume(dDir: string, name: string): Promise<{ resume?: ResumePayload }> {
     try {
       const ck = await readCheckpoint(nodeCheckpointFs(), dDir);
       if (ck.modelJson.nnmodel.model !== name) return {};
-      return { resume: { modelJson: JSON.stringify(ck.modelJson), weights: ck.weights } };
+      return { resume: resumePayload(ck) };
     } catch (e) {
       const m = e instanceof Error ? e.message : String(e);
       // None: the page says the discriminator starts afresh.

@@ -568,8 +568,8 @@ test('the page trains a GAN from its train message: both checkpoints per epoch (
   const resumed = await run({
     ...msg,
     config: { ...msg.config, epochs: 1 },
-    resume: { modelJson: last(undefined).modelJson, weights: last(undefined).weights },
-    discriminator: { model: msg.discriminator!.model, resume: { modelJson: last('D').modelJson, weights: last('D').weights } },
+    resume: { modelJson: last(undefined).modelJson, weights: last(undefined).weights, optimizer: last(undefined).optimizer },
+    discriminator: { model: msg.discriminator!.model, resume: { modelJson: last('D').modelJson, weights: last('D').weights, optimizer: last('D').optimizer } },
   });
   assert.equal(resumed.status, 'completed');
   assert.deepEqual(resumed.events.filter((e) => e.kind === 'warning'), []);

@@ -88,7 +88,7 @@ export class TrainingRun {
     const { msg, deps } = this;
     // A GAN's discriminator sends its checkpoint under its own name; the views show the run's model.
     const name = ck.model ?? msg.model.name;
-    deps.post({ type: 'checkpoint', uri: msg.uri, version: msg.version, run: msg.run, model: name, epoch: ck.epoch, modelJson: ck.modelJson, weightsFile: ck.weightsFile, weights: ck.weights });
+    deps.post({ type: 'checkpoint', uri: msg.uri, version: msg.version, run: msg.run, model: name, epoch: ck.epoch, modelJson: ck.modelJson, weightsFile: ck.weightsFile, weights: ck.weights, ...(ck.optimizer ? { optimizer: ck.optimizer } : {}) });
     const saved = await deps.waitSaved(msg.run, ck.epoch);
     if (saved.error) return saved.error;
     if (name !== msg.model.name) return undefined;

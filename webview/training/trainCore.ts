@@ -11,11 +11,11 @@
 import { reviveModel, type TrainingEvent, type TrainStartMessage } from '../../extension/core/protocol';
 import type { Tf } from '../../extension/core/layers/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
-import { applyCheckpoint, encodeCheckpoint, type ModelJson } from '../../extension/core/runtime/checkpoint';
+import { encodeCheckpoint, optimizerRestorer, resumeModel, type ModelJson, type Resumed } from '../../extension/core/runtime/checkpoint';
 import { registerTrainingKernels } from '../../extension/core/runtime/kernels';
 import { symbolicDimsFor, trainModel, type EpochLogs, type TrainOptions } from '../../extension/core/runtime/train';
 import { trainInputShapes } from '../../extension/core/runtime/diffusion';
-import { trainGan } from '../../extension/core/runtime/gan';
+import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../../extension/core/runtime/gan';
 import type { ModelInfo } from '../../extension/core/analysis/types';
 import { checkpointDataMeta, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
 import { disposeLayers } from '../host/session';
@@ -28,6 +28,18 @@ export interface EncodedCheckpoint {
   modelJson: string;
   weightsFile: string;
   weights: Uint8Array;
+  /** The optimizer's state file (named in `modelJson`), written with the weights. */
+  optimizer?: Uint8Array;
+}
+
+/** A `ResumePayload` of the train message, parsed for `resumeModel`. */
+function resumeSource(r: NonNullable<TrainStartMessage['resume']>) {
+  return { modelJson: JSON.parse(r.modelJson) as ModelJson, weights: r.weights, optimizer: r.optimizer, optimizerProblem: r.optimizerProblem };
+}
+
+/** The message's fields of an encoded checkpoint (the optimizer's state only when there is one). */
+function encoded(ck: Awaited<ReturnType<typeof encodeCheckpoint>>): Omit<EncodedCheckpoint, 'model' | 'epoch'> {
+  return { modelJson: JSON.stringify(ck.modelJson), weightsFile: ck.weightsFile, weights: ck.weights, ...(ck.optimizer ? { optimizer: ck.optimizer } : {}) };
 }
 
 export interface TrainIo {
@@ -67,25 +79,22 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
     // A two-input (encoder-decoder) model gets `sequences` as teacher-forcing pairs.
     const data = datasetFromPayload(msg.data, info.inputs.length);
     built = buildModel(tf, info, { seed: msg.seed, symbolicDims: symbolicDimsFor(info, trainInputShapes(info, msg.config.loss, data)) });
-    let initialEpoch = 0;
-    let previous: EpochLogs[] = [];
-    if (msg.resume) {
-      const json = JSON.parse(msg.resume.modelJson) as ModelJson;
-      const match = applyCheckpoint(tf, built, json, msg.resume.weights);
-      initialEpoch = json.nnmodel.epoch;
-      previous = json.nnmodel.history ?? [];
-      for (const p of match.problems) io.emit({ kind: 'warning', message: p });
-    }
+    const warn = (message: string) => io.emit({ kind: 'warning', message });
+    const resumed = msg.resume ? resumeModel(tf, built, resumeSource(msg.resume)) : undefined;
+    const initialEpoch = resumed?.epoch ?? 0;
+    const previous: EpochLogs[] = resumed?.history ?? [];
+    for (const p of resumed?.problems ?? []) warn(p);
+    let dResumed: Resumed | undefined;
     if (msg.discriminator) {
       const dInfo = reviveModel(msg.discriminator.model);
       // Its own seeds (as the CLI): the two models do not start from the same random numbers.
       discriminator = { info: dInfo, built: buildModel(tf, dInfo, { seed: msg.seed + 1000, symbolicDims: symbolicDimsFor(dInfo, [data.exampleShape]) }) };
-      if (msg.discriminator.resume) {
-        const json = JSON.parse(msg.discriminator.resume.modelJson) as ModelJson;
-        const match = applyCheckpoint(tf, discriminator.built, json, msg.discriminator.resume.weights);
-        for (const p of match.problems) io.emit({ kind: 'warning', message: `${dInfo.name}: ${p}` });
-      } else if (msg.resume) {
-        io.emit({ kind: 'warning', message: `no checkpoint of the discriminator ${dInfo.name}: it starts afresh against the generator of epoch ${initialEpoch}.` });
+      if (resumed) {
+        // The CLI's checks too (runtime/gan.ts): none, an older epoch than the generator's, layers that do not fit.
+        const dResume = msg.discriminator.resume;
+        const d = resumeDiscriminator(tf, discriminator.built, dInfo.name, initialEpoch, dResume && resumeSource(dResume));
+        dResumed = d.resumed;
+        for (const w of d.warnings) warn(w);
       }
     }
     io.emit({
@@ -108,17 +117,20 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
       onBatch: (b) => io.emit({ kind: 'batch', ...b }),
       // A generative objective's images, for the Training tab (the page keeps them; the host never gets them).
       onSamples: (strip) => io.emit({ kind: 'samples', strip }),
-      onEpoch: async (logs) => {
+      prepareOptimizer: optimizerRestorer(tf, msg.config.optimizer, { model: resumed, generator: resumed, discriminator: dResumed }, warn, gan ? { discriminator: gan.info.name } : {}),
+      onEpoch: async (logs, optimizers) => {
         done.push(logs);
         io.emit({ kind: 'epoch', epoch: logs.epoch, loss: logs.loss, metrics: logs.metrics, valLoss: logs.valLoss, valMetrics: logs.valMetrics, ms: logs.ms, examples: logs.examples });
+        const meta = { source: msg.uri, epoch: logs.epoch, history: [...previous, ...done], data: checkpointDataMeta(data) };
         if (gan) {
+          const cks = await encodeGanCheckpoints({ built: model, name }, { built: gan.built, name: gan.info.name }, meta, msg.config, optimizers);
           // The discriminator's first: the generator's checkpoint, the run's own, marks the epoch complete.
-          const dName = gan.info.name;
-          const dck = await encodeCheckpoint(gan.built, { model: dName, source: msg.uri, epoch: logs.epoch, history: [...previous, ...done], data: checkpointDataMeta(data) });
-          await io.checkpoint({ model: dName, epoch: logs.epoch, modelJson: JSON.stringify(dck.modelJson), weightsFile: dck.weightsFile, weights: dck.weights });
+          await io.checkpoint({ model: gan.info.name, epoch: logs.epoch, ...encoded(cks.discriminator) });
+          await io.checkpoint({ epoch: logs.epoch, ...encoded(cks.generator) });
+          return;
         }
-        const ck = await encodeCheckpoint(model, { model: name, source: msg.uri, epoch: logs.epoch, history: [...previous, ...done], data: checkpointDataMeta(data) });
-        await io.checkpoint({ epoch: logs.epoch, modelJson: JSON.stringify(ck.modelJson), weightsFile: ck.weightsFile, weights: ck.weights });
+        const ck = await encodeCheckpoint(model, { ...meta, model: name }, optimizers.model && { optimizer: optimizers.model, config: msg.config.optimizer });
+        await io.checkpoint({ epoch: logs.epoch, ...encoded(ck) });
       },
     };
     const history = gan

@@ -119,10 +119,12 @@ scope.onmessage = (e) => {
         emit: (event) => post({ type: 'event', event }),
         checkpoint: async (ck) => {
           const saved = new Promise<{ error?: string }>((resolve) => pendingSaves.set(ck.epoch, resolve));
-          // Transfer the weights: a whole buffer of its own, or a copy that is.
-          const w = ck.weights;
-          const weights = w.byteOffset === 0 && w.byteLength === w.buffer.byteLength && w.buffer instanceof ArrayBuffer ? w : w.slice();
-          post({ type: 'checkpoint', ...ck, weights }, [weights.buffer as ArrayBuffer]);
+          // Transfer the weights (and the optimizer's state): each a whole buffer of its own, or a copy that is.
+          const own = (w: Uint8Array) => (w.byteOffset === 0 && w.byteLength === w.buffer.byteLength && w.buffer instanceof ArrayBuffer ? w : w.slice());
+          const weights = own(ck.weights);
+          const optimizer = ck.optimizer && own(ck.optimizer);
+          const transfer = [weights.buffer as ArrayBuffer, ...(optimizer && optimizer.buffer !== weights.buffer ? [optimizer.buffer as ArrayBuffer] : [])];
+          post({ type: 'checkpoint', ...ck, weights, ...(optimizer ? { optimizer } : {}) }, transfer);
           const r = await saved;
           if (r.error) throw new Error(`the checkpoint of epoch ${ck.epoch} was not written: ${r.error}`);
         },

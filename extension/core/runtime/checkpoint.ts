@@ -10,6 +10,16 @@
  *      the single atomic switch from the old checkpoint to the new;
  *   3. weights files that `model.json` no longer names are removed.
  *
+ * The optimiser's state (Adam's moments and step count, momentum, RMSprop's
+ * averages) goes the same way, in a file of its own named after the epoch
+ * and its checksum (`optimizer-e3-1a2b3c4d.bin`), written before
+ * `model.json` and referenced from its `nnmodel.optimizer` section, so it
+ * switches with the weights or not at all. It sits outside the weights
+ * manifest: readers that do not know it (an older nnmodel, tfjs's own
+ * loader) read the weights as before, so the format version stays 1. A
+ * checkpoint without it (written before) still loads; resuming from it
+ * starts the optimiser afresh and says so.
+ *
  * Each checkpoint records the graph's signature: per layer (by node path,
  * see build.ts) its op and weight shapes. Loading into an edited model
  * applies the layers that still fit and says which do not.
@@ -23,6 +33,7 @@ import type { ModelInfo } from '../analysis/types';
 import type { Tf } from '../layers/types';
 import type { BuiltModel } from './build';
 import type { EpochLogs } from './train';
+import type { TrainConfig } from '../analysis/types';
 
 /** Format version of the `nnmodel` section. */
 export const CHECKPOINT_VERSION = 1;
@@ -61,6 +72,52 @@ export interface CheckpointMeta {
   /** FNV-1a of the weights file, to tell a damaged one. */
   checksum: string;
   savedAt: string;
+  /** The optimiser's state after `epoch` (absent in checkpoints written before it was saved). */
+  optimizer?: OptimizerStateMeta;
+}
+
+/** The train section's optimiser a saved state belongs to: a state is restored only into the same. */
+export interface OptimizerConfigRecord {
+  kind: TrainConfig['optimizer']['kind'];
+  lr: number;
+  /** Adam's β1 (0.9 unless the section says otherwise). */
+  beta1?: number;
+  /** SGD's momentum (absent: plain SGD). */
+  momentum?: number;
+}
+
+/**
+ * Where and what the optimiser's state is: `file` (in the checkpoint's
+ * folder) holds the `slots` one after the other as float32, in the
+ * optimiser's own order (tfjs `getWeights`, without the step count).
+ */
+export interface OptimizerStateMeta {
+  config: OptimizerConfigRecord;
+  /** Steps taken so far (tfjs's `iterations`; Adam's bias correction depends on it). */
+  iterations: number;
+  /** `optimizer-e3-1a2b3c4d.bin`. */
+  file: string;
+  /** FNV-1a of `file`. */
+  checksum: string;
+  /**
+   * One per state tensor: the weight it belongs to, named as in the weights
+   * manifest (`<node path>/<weight>`), then `/` and the optimiser's own
+   * suffix (`m`, `v`, `momentum`, `rms`…), and its shape.
+   */
+  slots: { name: string; shape: number[] }[];
+  /**
+   * Adam only: β1^(t+1) and β2^(t+1) as the optimiser holds them (float32
+   * running products). tfjs's `setWeights` recomputes them with `pow`, which
+   * rounds differently; 1 − β2^t is small, so one ulp moved the resumed
+   * weights by ~1e-5 relative. Restored as saved, resume is exact.
+   */
+  adamPowers?: [number, number];
+}
+
+/** The fields of tfjs's AdamOptimizer that hold β^(t+1) (protected in the typings; kernels/adam.ts reads them too). */
+interface AdamPowers {
+  accBeta1?: tfTypes.Variable;
+  accBeta2?: tfTypes.Variable;
 }
 
 export interface ModelJson {
@@ -76,7 +133,12 @@ export interface EncodedCheckpoint {
   modelJson: ModelJson;
   weightsFile: string;
   weights: Uint8Array;
+  /** The optimiser's state file, named by `modelJson.nnmodel.optimizer.file`. */
+  optimizer?: Uint8Array;
 }
+
+/** The optimiser state files `encodeCheckpoint` makes: `optimizer-e3-1a2b3c4d.bin`. */
+export const OPTIMIZER_STATE_FILE = /^optimizer-e\d+-[0-9a-f]{8}\.bin$/;
 
 /** A checkpoint that cannot be read; the message names the file. */
 export class CheckpointError extends Error {
@@ -122,10 +184,21 @@ export function fnv1a(bytes: Uint8Array): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Reads the model's weights (async: waits for the backend) into a checkpoint. */
+/** The optimiser whose state goes with a checkpoint, and the train section's settings it was made from. */
+export interface OptimizerToSave {
+  optimizer: tfTypes.Optimizer;
+  config: TrainConfig['optimizer'];
+}
+
+/**
+ * Reads the model's weights (async: waits for the backend) into a
+ * checkpoint, with the state of `optimizer` when given (the one training
+ * `built`, see `OptimizerToSave`).
+ */
 export async function encodeCheckpoint(
   built: BuiltModel,
-  meta: Omit<CheckpointMeta, 'version' | 'signature' | 'checksum' | 'savedAt'>,
+  meta: Omit<CheckpointMeta, 'version' | 'signature' | 'checksum' | 'savedAt' | 'optimizer'>,
+  optimizer?: OptimizerToSave,
 ): Promise<EncodedCheckpoint> {
   const signature = graphSignature(built);
   const manifest: ModelJson['weightsManifest'][number]['weights'] = [];
@@ -154,18 +227,194 @@ export async function encodeCheckpoint(
   } catch {
     // Custom layers without a serialisable config: the weights manifest and the signature still describe the checkpoint.
   }
+  const opt = optimizer ? await encodeOptimizerState(built, signature, optimizer, meta.epoch) : undefined;
   return {
     weightsFile,
     weights,
+    ...(opt ? { optimizer: opt.bytes } : {}),
     modelJson: {
       format: 'layers-model',
       generatedBy: 'nnmodel',
       convertedBy: null,
       modelTopology: topology,
       weightsManifest: [{ paths: [weightsFile], weights: manifest }],
-      nnmodel: { ...meta, version: CHECKPOINT_VERSION, signature, checksum, savedAt: new Date().toISOString() },
+      nnmodel: { ...meta, version: CHECKPOINT_VERSION, signature, checksum, savedAt: new Date().toISOString(), ...(opt ? { optimizer: opt.meta } : {}) },
     },
   };
+}
+
+// ------------------------------------------------------------------ optimiser state
+
+/** What of a train section's optimiser a saved state must match. */
+export function optimizerConfigRecord(o: TrainConfig['optimizer']): OptimizerConfigRecord {
+  switch (o.kind) {
+    case 'adam':
+      return { kind: 'adam', lr: o.lr, beta1: o.beta1 ?? 0.9 };
+    case 'sgd':
+      return o.momentum ? { kind: 'sgd', lr: o.lr, momentum: o.momentum } : { kind: 'sgd', lr: o.lr };
+    case 'rmsprop':
+      return { kind: 'rmsprop', lr: o.lr };
+  }
+}
+
+/** `adam(lr = 0.001, beta1 = 0.9)`, for messages. */
+export function describeOptimizerConfig(c: OptimizerConfigRecord): string {
+  const args = [`lr = ${c.lr}`];
+  if (c.beta1 !== undefined) args.push(`beta1 = ${c.beta1}`);
+  if (c.momentum !== undefined) args.push(`momentum = ${c.momentum}`);
+  return `${c.kind}(${args.join(', ')})`;
+}
+
+const sameOptimizerConfig = (a: OptimizerConfigRecord, b: OptimizerConfigRecord) =>
+  a.kind === b.kind && a.lr === b.lr && a.beta1 === b.beta1 && a.momentum === b.momentum;
+
+/**
+ * The tfjs variable name of every weight of `built` → its checkpoint name
+ * (`<node path>/<weight>`, as in the weights manifest). tfjs names variables
+ * uniquely per process (`dense_Dense3/kernel`), so a saved state cannot keep
+ * them: the checkpoint names survive a rebuild.
+ */
+function variableNames(built: BuiltModel, signature: readonly LayerSignature[]): Map<string, { name: string; variable: tfTypes.Variable }> {
+  const out = new Map<string, { name: string; variable: tfTypes.Variable }>();
+  for (const s of signature) {
+    built.layerOf.get(s.path)!.weights.forEach((w, i) => {
+      const variable = w.read() as tfTypes.Variable;
+      out.set(variable.name, { name: `${s.path}/${s.weights[i].name}`, variable });
+    });
+  }
+  return out;
+}
+
+async function encodeOptimizerState(
+  built: BuiltModel,
+  signature: readonly LayerSignature[],
+  o: OptimizerToSave,
+  epoch: number,
+): Promise<{ meta: OptimizerStateMeta; bytes: Uint8Array }> {
+  const names = variableNames(built, signature);
+  // getWeights gives the step count first ('iter'), then the state tensors in the optimiser's order.
+  const [iter, ...rest] = await o.optimizer.getWeights();
+  const iterations = iter ? (await iter.tensor.data())[0] : 0;
+  // saveIterations makes a new scalar each call; the state tensors are the optimiser's own variables.
+  if (iter) iter.tensor.dispose();
+  const slots: OptimizerStateMeta['slots'] = [];
+  const chunks: Float32Array[] = [];
+  for (const w of rest) {
+    const cut = w.name.lastIndexOf('/');
+    const owner = names.get(w.name.slice(0, cut))?.name;
+    if (owner === undefined || w.tensor.dtype !== 'float32') {
+      throw new CheckpointError(`the optimizer's state ${w.name} belongs to no weight of the model; the checkpoint was not written.`);
+    }
+    slots.push({ name: `${owner}/${w.name.slice(cut + 1)}`, shape: [...w.tensor.shape] });
+    chunks.push((await w.tensor.data()) as Float32Array);
+  }
+  const all = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  const bytes = new Uint8Array(all.buffer);
+  const checksum = fnv1a(bytes);
+  const meta: OptimizerStateMeta = { config: optimizerConfigRecord(o.config), iterations, file: `optimizer-e${epoch}-${checksum}.bin`, checksum, slots };
+  const powers = o.optimizer as unknown as AdamPowers;
+  if (powers.accBeta1 && powers.accBeta2) meta.adamPowers = [(await powers.accBeta1.data())[0], (await powers.accBeta2.data())[0]];
+  return { bytes, meta };
+}
+
+/**
+ * Checks an optimiser state file against its `nnmodel.optimizer` section
+ * (size and checksum); the message says what is wrong, undefined when it fits.
+ */
+export function optimizerStateProblem(meta: OptimizerStateMeta, bytes: Uint8Array): string | undefined {
+  const slotOk = (s: unknown) => {
+    const x = s as { name?: unknown; shape?: unknown };
+    return typeof x?.name === 'string' && x.name.includes('/') && Array.isArray(x.shape) && x.shape.every((d) => Number.isInteger(d) && d >= 0);
+  };
+  const malformed =
+    !Array.isArray(meta.slots) ||
+    !meta.slots.every(slotOk) ||
+    new Set(meta.slots.map((s) => s.name)).size !== meta.slots.length ||
+    !Number.isInteger(meta.iterations) ||
+    meta.iterations < 0;
+  if (malformed) return `its description in ${MODEL_JSON} is malformed`;
+  const total = meta.slots.reduce((n, s) => n + s.shape.reduce((p, d) => p * d, 1), 0);
+  if (bytes.byteLength !== total * 4) return `${meta.file} has ${bytes.byteLength} bytes, but ${MODEL_JSON} lists ${total * 4}`;
+  if (fnv1a(bytes) !== meta.checksum) return `${meta.file} does not match its checksum`;
+  return undefined;
+}
+
+/** What `restoreOptimizerState` did: `restored` or not, and a sentence for the user when not. */
+export interface OptimizerRestore {
+  restored: boolean;
+  /** Why the optimiser starts afresh (absent when restored). */
+  message?: string;
+}
+
+/**
+ * Continues `optimizer` (fresh, made from `config`, before its first step)
+ * from the state saved with checkpoint `json` (`bytes`: its optimiser file,
+ * undefined when there is none or it could not be read). The state is used
+ * only when it is complete, of the same optimiser settings, and every slot
+ * belongs to a weight of `built` of the same shape; otherwise the optimiser
+ * starts afresh and the message says why (never throws for a bad state).
+ * Call it after the checkpoint's weights were applied to `built`.
+ */
+export async function restoreOptimizerState(
+  tf: Tf,
+  optimizer: tfTypes.Optimizer,
+  config: TrainConfig['optimizer'],
+  built: BuiltModel,
+  json: ModelJson,
+  bytes: Uint8Array | undefined,
+  /** Why `bytes` is missing (`ReadCheckpoint.optimizerProblem`), for the message. */
+  readProblem?: string,
+): Promise<OptimizerRestore> {
+  const meta = json.nnmodel.optimizer;
+  const now = optimizerConfigRecord(config);
+  const afresh = (why: string): OptimizerRestore => ({ restored: false, message: `${why}; ${describeOptimizerConfig(now)} starts afresh from the weights of epoch ${json.nnmodel.epoch}.` });
+  if (!meta) return afresh(`the checkpoint of epoch ${json.nnmodel.epoch} has no optimizer state (written before nnmodel saved it)`);
+  if (!meta.config || !sameOptimizerConfig(meta.config, now)) {
+    return afresh(`the optimizer changed since the checkpoint (${meta.config ? describeOptimizerConfig(meta.config) : 'unknown'}, now ${describeOptimizerConfig(now)}): its saved state is not used`);
+  }
+  if (!bytes) return afresh(`the optimizer's state could not be read (${readProblem ?? `${meta.file}: not given`})`);
+  const problem = optimizerStateProblem(meta, bytes);
+  if (problem) return afresh(`the optimizer's state is damaged (${problem})`);
+  // Checkpoint name → this model's variable (and its shape).
+  const current = new Map<string, tfTypes.Variable>();
+  for (const { name, variable } of variableNames(built, graphSignature(built)).values()) current.set(name, variable);
+  const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const values: { name: string; tensor: tfTypes.Tensor }[] = [];
+  let at = 0;
+  for (const s of meta.slots) {
+    const cut = s.name.lastIndexOf('/');
+    const v = current.get(s.name.slice(0, cut));
+    if (!v || v.shape.join(',') !== s.shape.join(',')) {
+      tf.dispose(values.map((x) => x.tensor));
+      return afresh(`the model changed since the checkpoint (the optimizer's state of ${s.name.slice(0, cut)} no longer fits)`);
+    }
+    const n = s.shape.reduce((p, d) => p * d, 1);
+    values.push({ name: `${v.name}/${s.name.slice(cut + 1)}`, tensor: tf.tensor(floats.subarray(at, at + n), s.shape, 'float32') });
+    at += n;
+  }
+  const iter = tf.scalar(meta.iterations, 'int32');
+  try {
+    await optimizer.setWeights([{ name: 'iter', tensor: iter }, ...values]);
+    const powers = optimizer as unknown as AdamPowers;
+    const saved = meta.adamPowers;
+    if (powers.accBeta1 && powers.accBeta2 && Array.isArray(saved) && saved.length === 2 && saved.every((x) => typeof x === 'number' && x > 0 && x < 1)) {
+      tf.tidy(() => {
+        powers.accBeta1!.assign(tf.scalar(saved[0]));
+        powers.accBeta2!.assign(tf.scalar(saved[1]));
+      });
+    }
+  } catch (e) {
+    return afresh(`the optimizer's state could not be restored (${e instanceof Error ? e.message : String(e)})`);
+  } finally {
+    // setWeights makes its own variables of the values (tensor.variable() shares the data and counts a reference).
+    tf.dispose([iter, ...values.map((x) => x.tensor)]);
+  }
+  return { restored: true };
 }
 
 // ------------------------------------------------------------------ matching
@@ -273,6 +522,66 @@ export function applyCheckpoint(tf: Tf, built: BuiltModel, json: ModelJson, weig
   return { ...match, loaded };
 }
 
+// ------------------------------------------------------------------ resume
+
+/** A checkpoint to continue from, as a driver has it (`readCheckpoint`'s result, or the page's `resume` message parsed). */
+export interface ResumeSource {
+  modelJson: ModelJson;
+  weights: Uint8Array;
+  /** The optimiser's state file, when there is an intact one. */
+  optimizer?: Uint8Array;
+  /** Why there is none although the checkpoint names one. */
+  optimizerProblem?: string;
+}
+
+/** A model continued from its checkpoint (`resumeModel`). */
+export interface Resumed {
+  /** Epochs the checkpoint completed: the run continues after them. */
+  epoch: number;
+  history: EpochLogs[];
+  /** One sentence per layer that did not fit (it keeps its initial weights). */
+  problems: string[];
+  /** Restores the saved optimiser state into the run's fresh optimiser (see `restoreOptimizerState`). */
+  restoreOptimizer(tf: Tf, optimizer: tfTypes.Optimizer, config: TrainConfig['optimizer']): Promise<OptimizerRestore>;
+}
+
+/**
+ * Applies the weights of `ck` to `built` (the layers that fit) and keeps
+ * what the run needs to continue: the epoch, the history and the optimiser
+ * state to restore once the trainer has made its optimiser. Throws only
+ * when the weights are damaged. The CLI and the page both resume through it.
+ */
+export function resumeModel(tf: Tf, built: BuiltModel, ck: ResumeSource): Resumed {
+  const match = applyCheckpoint(tf, built, ck.modelJson, ck.weights);
+  return {
+    epoch: ck.modelJson.nnmodel.epoch,
+    history: ck.modelJson.nnmodel.history ?? [],
+    problems: match.problems,
+    restoreOptimizer: (t, optimizer, config) => restoreOptimizerState(t, optimizer, config, built, ck.modelJson, ck.optimizer, ck.optimizerProblem),
+  };
+}
+
+/**
+ * `TrainOptions.prepareOptimizer` for a resumed run: restores each role's
+ * optimiser from its `Resumed` model, and hands `warn` the sentence when
+ * one starts afresh (prefixed with the role's name from `names`, for a
+ * GAN's discriminator).
+ */
+export function optimizerRestorer(
+  tf: Tf,
+  config: TrainConfig['optimizer'],
+  resumed: Partial<Record<'model' | 'generator' | 'discriminator', Resumed>>,
+  warn: (message: string) => void,
+  names: Partial<Record<'model' | 'generator' | 'discriminator', string>> = {},
+): (optimizer: tfTypes.Optimizer, role: 'model' | 'generator' | 'discriminator') => Promise<void> {
+  return async (optimizer, role) => {
+    const r = resumed[role];
+    if (!r) return;
+    const result = await r.restoreOptimizer(tf, optimizer, config);
+    if (result.message) warn(names[role] ? `${names[role]}: ${result.message}` : result.message);
+  };
+}
+
 // ------------------------------------------------------------------ files
 
 /** The file operations checkpoints need (node:fs/promises in Node; a fake in tests). */
@@ -328,7 +637,7 @@ export function discriminatorCheckpointDir(filePath: string, generator: string, 
  * discriminator goes, `discriminatorCheckpointDir`). Throws as
  * `readCheckpoint` when there is none of this model, a damaged one included.
  */
-export async function readModelCheckpoint(fs: CheckpointFs, filePath: string, model: string, folderSetting?: string): Promise<{ modelJson: ModelJson; weights: Uint8Array; dir: string }> {
+export async function readModelCheckpoint(fs: CheckpointFs, filePath: string, model: string, folderSetting?: string): Promise<ReadCheckpoint & { dir: string }> {
   const dir = checkpointDir(filePath, model, folderSetting);
   const shared = dir === checkpointDir(filePath, `${model}\u0000other`, folderSetting);
   let first: unknown;
@@ -357,18 +666,46 @@ export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: Encoded
   const weightsTmp = weightsPath + tmpSuffix();
   await fs.writeFile(weightsTmp, ck.weights);
   await fs.rename(weightsTmp, weightsPath);
+  // The optimiser's state, like the weights, before the switch: model.json never names a file that is not there.
+  const optimizerFile = ck.modelJson.nnmodel.optimizer?.file;
+  if (optimizerFile !== undefined || ck.optimizer) {
+    if (!ck.optimizer || optimizerFile === undefined || !OPTIMIZER_STATE_FILE.test(optimizerFile)) {
+      throw new CheckpointError(`the checkpoint of epoch ${ck.modelJson.nnmodel.epoch} has an optimizer state without its file (or a file without its description); nothing was written.`);
+    }
+    const optimizerTmp = `${dir}/${optimizerFile}${tmpSuffix()}`;
+    await fs.writeFile(optimizerTmp, ck.optimizer);
+    await fs.rename(optimizerTmp, `${dir}/${optimizerFile}`);
+  }
   const jsonTmp = `${dir}/${MODEL_JSON}${tmpSuffix()}`;
   await fs.writeFile(jsonTmp, new TextEncoder().encode(JSON.stringify(ck.modelJson)));
   await fs.rename(jsonTmp, `${dir}/${MODEL_JSON}`);
   // The switch is done; what follows only tidies up.
   for (const name of await fs.list(dir).catch(() => [] as string[])) {
-    const stale = (name.startsWith('weights-') && name.endsWith('.bin') && name !== ck.weightsFile) || name.includes('.tmp-');
+    const stale =
+      (name.startsWith('weights-') && name.endsWith('.bin') && name !== ck.weightsFile) ||
+      (name.startsWith('optimizer-') && name.endsWith('.bin') && name !== optimizerFile) ||
+      name.includes('.tmp-');
     if (stale) await fs.remove(`${dir}/${name}`).catch(() => undefined);
   }
 }
 
-/** Reads and checks the checkpoint in `dir`. Throws a CheckpointError naming the file when it is missing or damaged. */
-export async function readCheckpoint(fs: CheckpointFs, dir: string): Promise<{ modelJson: ModelJson; weights: Uint8Array }> {
+/** A checkpoint read from disk. */
+export interface ReadCheckpoint {
+  modelJson: ModelJson;
+  weights: Uint8Array;
+  /** The optimiser's state file, when the checkpoint has one and it is intact. */
+  optimizer?: Uint8Array;
+  /** Why the optimiser's state the checkpoint names is not in `optimizer` (missing or damaged file); the weights are still good. */
+  optimizerProblem?: string;
+}
+
+/**
+ * Reads and checks the checkpoint in `dir`. Throws a CheckpointError naming
+ * the file when it is missing or damaged. A missing or damaged optimiser
+ * state does not throw (the weights load; resume starts the optimiser
+ * afresh): it is `optimizerProblem`.
+ */
+export async function readCheckpoint(fs: CheckpointFs, dir: string): Promise<ReadCheckpoint> {
   const jsonPath = `${dir}/${MODEL_JSON}`;
   let text: string;
   try {
@@ -397,8 +734,22 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string): Promise<{ m
   }
   if (fnv1a(weights) !== meta.checksum) throw new CheckpointError(`${weightsPath}: its checksum does not match ${MODEL_JSON}; the checkpoint is damaged.`);
   decodeWeights(json, weights, jsonPath);
-  return { modelJson: json, weights };
+  const opt = meta.optimizer;
+  if (opt === undefined) return { modelJson: json, weights };
+  if (!isObj(opt) || typeof opt.file !== 'string' || !OPTIMIZER_STATE_FILE.test(opt.file)) {
+    return { modelJson: json, weights, optimizerProblem: `${jsonPath}: its optimizer state is malformed` };
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(`${dir}/${opt.file}`);
+  } catch {
+    return { modelJson: json, weights, optimizerProblem: `${dir}/${opt.file}: missing` };
+  }
+  const problem = optimizerStateProblem(opt, bytes);
+  return problem ? { modelJson: json, weights, optimizerProblem: `${dir}/${opt.file}: ${problem}` } : { modelJson: json, weights, optimizer: bytes };
 }
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** The weights of a model's layers as a ModelInfo-independent summary, for the Load Weights message. */
 export function describeMatch(model: ModelInfo['name'], m: SignatureMatch & { loaded: number }): string {

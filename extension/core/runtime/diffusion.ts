@@ -22,6 +22,7 @@ import type { Tf } from '../layers/types';
 import { createRng, type Rng } from './data/random';
 import {
   TrainError,
+  epochRng,
   inputShapes,
   makeOptimizer,
   validationSplit,
@@ -324,10 +325,9 @@ export async function trainDenoiser(tf: Tf, model: tfTypes.LayersModel, info: Mo
   const start = options.initialEpoch ?? 0;
   // Different streams for shuffles, training draws, validation and sampling:
   // the validation's t and ε and the sampler's noise stay the same whatever
-  // the epoch (and whether training resumed).
-  const order = Array.from(split.train);
-  const shuffleRng = createRng(seed + start * 7919);
-  const drawRng = createRng((seed ^ 0xd1ff) + start * 104729);
+  // the epoch (and whether training resumed); an epoch's shuffle and draws
+  // depend on (seed, epoch) only (`epochRng`), so a resumed run continues
+  // exactly as an uninterrupted one.
   const val = split.validation.length ? fixedDraws(schedule, data, split.validation, seed) : undefined;
   const sampleNoise = denoise.samples > 0 ? normals(createRng(seed ^ 0x5a3b1e), denoise.samples * size) : undefined;
 
@@ -349,9 +349,11 @@ export async function trainDenoiser(tf: Tf, model: tfTypes.LayersModel, info: Mo
   const optimizer = makeOptimizer(tf, config.optimizer);
   const vars = model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
   try {
+    await options.prepareOptimizer?.(optimizer, 'model');
     for (let e = start; e < start + config.epochs; e++) {
       const t0 = Date.now();
-      shuffleRng.shuffle(order);
+      const order = epochRng(seed, e, 7919).shuffle(Array.from(split.train));
+      const drawRng = epochRng(seed ^ 0xd1ff, e, 104729);
       const batches = Math.ceil(order.length / config.batch);
       let lossSum = 0;
       let maeSum = 0;
@@ -409,7 +411,7 @@ export async function trainDenoiser(tf: Tf, model: tfTypes.LayersModel, info: Mo
       // The epoch's logs and checkpoint (onEpoch writes it) come before its
       // samples: they do not depend on the pictures, and a Stop while
       // sampling then keeps the epoch (the strip, keyed by its epoch, follows).
-      await options.onEpoch?.(logs);
+      await options.onEpoch?.(logs, { model: optimizer });
       if (sampleNoise && options.onSamples) {
         const strip = await generate(tf, model, roles, schedule, sampleNoise, shape, denoise.sampleSteps, e + 1, options.token, yieldNow);
         if (!strip) return cancelled();

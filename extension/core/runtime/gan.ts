@@ -28,9 +28,12 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { ModelInfo } from '../analysis/types';
 import { generatorRange, type PixelRange } from '../analysis/trainAdversarial';
 import type { Tf } from '../layers/types';
+import type { BuiltModel } from './build';
+import { encodeCheckpoint, resumeModel, type CheckpointMeta, type EncodedCheckpoint, type ResumeSource, type Resumed } from './checkpoint';
 import { createRng } from './data/random';
 import {
   TrainError,
+  epochRng,
   makeOptimizer,
   outputKind,
   lossValue,
@@ -38,6 +41,7 @@ import {
   type EpochLogs,
   type History,
   type OutputKind,
+  type RunOptimizers,
   type SampleStrip,
   type TrainData,
   type TrainOptions,
@@ -245,18 +249,19 @@ export async function trainGan(tf: Tf, generator: GanPart, discriminator: GanPar
   const yieldNow = options.yieldEvery ?? yieldToEventLoop;
   const optimizers = { generator: makeOptimizer(tf, config.optimizer), discriminator: makeOptimizer(tf, config.optimizer) };
   const history: History = { epochs: [], status: 'completed' };
-  const order = Array.from({ length: data.count }, (_, i) => i);
   const start = options.initialEpoch ?? 0;
-  // The streams of shuffles and training noise start from the first epoch run (as in diffusion.ts), so a
-  // resumed run does not replay epoch 1's; the samples' noise is fixed, the same every epoch and every resume.
-  const shuffle = createRng(seed + start * 7919);
-  const noise = createRng((seed ^ 0x6a09e667) + start * 104729);
+  // An epoch's shuffle and training noise depend on (seed, epoch) only (`epochRng`, as in diffusion.ts): a
+  // resumed run neither replays epoch 1's nor differs from an uninterrupted run; the samples' noise is
+  // fixed, the same every epoch and every resume.
   const fixed = adversarial.samples > 0 ? sampleNoise(adversarial.samples, zShape, seed) : undefined;
   const exampleSize = data.exampleShape.reduce((p, d) => p * d, 1);
   try {
+    await options.prepareOptimizer?.(optimizers.generator, 'generator');
+    await options.prepareOptimizer?.(optimizers.discriminator, 'discriminator');
     for (let e = start; e < start + config.epochs; e++) {
       const t0 = Date.now();
-      shuffle.shuffle(order);
+      const order = epochRng(seed, e, 7919).shuffle(Array.from({ length: data.count }, (_, i) => i));
+      const noise = epochRng(seed ^ 0x6a09e667, e, 104729);
       const batches = Math.ceil(order.length / config.batch);
       const sums = { g: 0, d: 0, real: 0, fake: 0 };
       for (let b = 0; b < batches; b++) {
@@ -301,7 +306,7 @@ export async function trainGan(tf: Tf, generator: GanPart, discriminator: GanPar
       };
       if (fixed) await options.onSamples?.(await generateStrip(tf, generator, fixed, adversarial.samples, e + 1));
       history.epochs.push(logs);
-      await options.onEpoch?.(logs);
+      await options.onEpoch?.(logs, { generator: optimizers.generator, discriminator: optimizers.discriminator });
     }
     return history;
   } finally {
@@ -323,4 +328,49 @@ export function formatGanEpoch(l: EpochLogs): string {
     `${(l.ms / 1000).toFixed(1)} s`,
     `${Math.round((l.examples / Math.max(l.ms, 1)) * 1000)} examples/s`,
   ].join(' · ');
+}
+
+// ------------------------------------------------------------------ checkpoints of both players
+
+/**
+ * The discriminator's side of resuming a GAN, the same for the CLI and the
+ * page: applies its checkpoint `ck` to `built` when there is one, and says
+ * what the user should know: there is none (it starts afresh against the
+ * generator of `generatorEpoch`), it is of another epoch than the
+ * generator's (a failed write left an older one), or layers that no longer
+ * fit. `where` (the folder) goes into the first message when given.
+ */
+export function resumeDiscriminator(
+  tf: Tf,
+  built: BuiltModel,
+  name: string,
+  generatorEpoch: number,
+  ck: ResumeSource | undefined,
+  where?: string,
+): { resumed?: Resumed; warnings: string[] } {
+  if (!ck) return { warnings: [`no checkpoint of the discriminator ${name}${where ? ` in ${where}` : ''}: it starts afresh against the generator of epoch ${generatorEpoch}.`] };
+  const resumed = resumeModel(tf, built, ck);
+  const warnings = resumed.problems.map((p) => `${name}: ${p}`);
+  if (resumed.epoch !== generatorEpoch) {
+    warnings.push(`the discriminator's checkpoint is of epoch ${resumed.epoch}, the generator's of epoch ${generatorEpoch}; continuing with both.`);
+  }
+  return { resumed, warnings };
+}
+
+/**
+ * Both checkpoints of a GAN's epoch, each with its optimiser's state: the
+ * caller writes the discriminator's first, so that the generator's (the
+ * run's own, written last) marks the epoch complete.
+ */
+export async function encodeGanCheckpoints(
+  generator: { built: BuiltModel; name: string },
+  discriminator: { built: BuiltModel; name: string },
+  meta: Omit<CheckpointMeta, 'version' | 'signature' | 'checksum' | 'savedAt' | 'optimizer' | 'model'>,
+  config: TrainOptions['config'],
+  optimizers: RunOptimizers,
+): Promise<{ generator: EncodedCheckpoint; discriminator: EncodedCheckpoint }> {
+  const state = (o: tfTypes.Optimizer | undefined) => (o ? { optimizer: o, config: config.optimizer } : undefined);
+  const d = await encodeCheckpoint(discriminator.built, { ...meta, model: discriminator.name }, state(optimizers.discriminator));
+  const g = await encodeCheckpoint(generator.built, { ...meta, model: generator.name }, state(optimizers.generator));
+  return { generator: g, discriminator: d };
 }

@@ -112,6 +112,23 @@ export interface SampleStrip {
   captions?: string[];
 }
 
+/** Which optimiser of a run: the model's (`trainModel`, a denoiser), or a GAN's generator's and discriminator's (`trainGan`). */
+export type OptimizerRole = 'model' | 'generator' | 'discriminator';
+
+/** A run's optimisers by role, as `TrainOptions.onEpoch` gets them (to save their state with the checkpoint). */
+export type RunOptimizers = Partial<Record<OptimizerRole, tfTypes.Optimizer>>;
+
+/**
+ * The random stream of one epoch: a function of (seed, epoch, stream) only,
+ * never of the epochs run before, so that a run resumed after epoch n draws
+ * exactly what an uninterrupted run draws in epoch n + 1 (with the optimiser
+ * state restored, resuming then continues training exactly). Epoch 0 of
+ * stream `base` is `createRng(base)`, what runs drew before this existed.
+ */
+export function epochRng(base: number, epoch: number, step: number): ReturnType<typeof createRng> {
+  return createRng(base + epoch * step);
+}
+
 export interface TrainOptions {
   config: TrainConfig;
   /** Generative objectives: called with the forward strip before the first epoch and with generated images after each. */
@@ -122,7 +139,18 @@ export interface TrainOptions {
   initialEpoch?: number;
   token?: CancelToken;
   onBatch?(info: BatchInfo): void | Promise<void>;
-  onEpoch?(logs: EpochLogs): void | Promise<void>;
+  /**
+   * Awaited after each epoch with its logs and the run's optimisers (their
+   * state goes with the epoch's checkpoint, `encodeCheckpoint`); they stay
+   * the run's: read them, never dispose them.
+   */
+  onEpoch?(logs: EpochLogs, optimizers: RunOptimizers): void | Promise<void>;
+  /**
+   * Awaited once per optimiser right after it is made, before its first
+   * step: resuming restores its saved state here
+   * (checkpoint.ts `restoreOptimizerState`).
+   */
+  prepareOptimizer?(optimizer: tfTypes.Optimizer, role: OptimizerRole): void | Promise<void>;
   /**
    * Awaited between batches so that messages (a cancel) get through; the
    * default lets the event loop run once.
@@ -425,13 +453,14 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
   const vars = model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
   const yieldNow = options.yieldEvery ?? defaultYield;
   const history: History = { epochs: [], status: 'completed' };
-  const rng = createRng(seed);
-  const order = Array.from(split.train);
   const start = options.initialEpoch ?? 0;
   try {
+    await options.prepareOptimizer?.(optimizer, 'model');
     for (let e = start; e < start + config.epochs; e++) {
       const t0 = Date.now();
-      rng.shuffle(order);
+      // Each epoch shuffles the split afresh from its own stream: epoch e's order does not depend on the
+      // epochs before it, so a resumed run sees the batches an uninterrupted one would.
+      const order = epochRng(seed, e, 7919).shuffle(Array.from(split.train));
       const batches = Math.ceil(order.length / config.batch);
       let lossSum = 0;
       const sums = config.metrics.map(() => 0);
@@ -484,7 +513,7 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
       }
       logs.ms = Date.now() - t0;
       history.epochs.push(logs);
-      await options.onEpoch?.(logs);
+      await options.onEpoch?.(logs, { model: optimizer });
     }
     return history;
   } finally {

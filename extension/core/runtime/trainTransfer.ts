@@ -6,7 +6,7 @@
  * time, no file access, no `vscode`; both sides and the unit tests use it.
  */
 import type { CheckpointMeta, EncodedCheckpoint, ModelJson } from './checkpoint';
-import { CHECKPOINT_VERSION, CheckpointError, decodeWeights, fnv1a } from './checkpoint';
+import { CHECKPOINT_VERSION, CheckpointError, OPTIMIZER_STATE_FILE, decodeWeights, fnv1a, optimizerStateProblem } from './checkpoint';
 import type { Dataset } from './data/files';
 import { builtinDataset, isBuiltinSource } from './data/builtin';
 import type { DataSource } from '../analysis/types';
@@ -83,7 +83,7 @@ export function checkpointDataMeta(d: Dataset): NonNullable<CheckpointMeta['data
  * saying what is wrong.
  */
 export function checkUploadedCheckpoint(
-  upload: { model: string; epoch: number; modelJson: string; weightsFile: string; weights: Uint8Array },
+  upload: { model: string; epoch: number; modelJson: string; weightsFile: string; weights: Uint8Array; optimizer?: Uint8Array },
 ): EncodedCheckpoint {
   let json: ModelJson;
   try {
@@ -104,5 +104,18 @@ export function checkUploadedCheckpoint(
   }
   if (fnv1a(upload.weights) !== meta.checksum) throw new CheckpointError(`the weights of epoch ${upload.epoch} do not match their checksum; nothing was written.`);
   decodeWeights(json, upload.weights);
+  // The optimizer's state: both its description and its file, or neither; a file of the name and size described.
+  const opt = meta.optimizer;
+  if ((opt === undefined) !== (upload.optimizer === undefined)) {
+    throw new CheckpointError(`the checkpoint of epoch ${upload.epoch} ${opt ? 'describes an optimizer state but came without it' : 'came with an optimizer state it does not describe'}; nothing was written.`);
+  }
+  if (opt && upload.optimizer) {
+    if (typeof opt !== 'object' || typeof opt.file !== 'string' || !OPTIMIZER_STATE_FILE.test(opt.file)) {
+      throw new CheckpointError(`the checkpoint of epoch ${upload.epoch} names its optimizer state file badly; nothing was written.`);
+    }
+    const problem = optimizerStateProblem(opt, upload.optimizer);
+    if (problem) throw new CheckpointError(`the optimizer state of epoch ${upload.epoch} is damaged (${problem}); nothing was written.`);
+    return { modelJson: json, weightsFile: upload.weightsFile, weights: upload.weights, optimizer: upload.optimizer };
+  }
   return { modelJson: json, weightsFile: upload.weightsFile, weights: upload.weights };
 }
