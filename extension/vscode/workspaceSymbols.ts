@@ -2,15 +2,28 @@
  * Go to Symbol in Workspace (Ctrl+T, `#` in Quick Open): the models, blocks
  * and train sections of every `.nnmodel` file of the workspace, open or not.
  *
- * The index is built on the first query, from `findFiles` and a parse of
- * each file (declarations only: no analysis for a closed file), then kept
- * current by a file system watcher and by the analyses of open documents,
- * whose unsaved text wins over the file on disk.
+ * The index is built from the first query on, from `findFiles` per
+ * workspace folder (with that folder's `files.exclude` and
+ * `search.exclude`) and a parse of each file (declarations only: no
+ * analysis for a closed file). A query returns what is indexed so far once
+ * the scan is done or after {@link FIRST_QUERY_WAIT_MS}, whichever comes
+ * first. Two file system watchers keep it current: one for `.nnmodel`
+ * files, one for deleted and created folders (a folder deleted, moved or
+ * renamed outside VS Code comes as one event for the folder). Open
+ * documents' analyses win over the file on disk.
  */
 import * as vscode from 'vscode';
 import { parse } from '../core/syntax';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
-import { declarationsOf, excludeGlob, WorkspaceSymbolIndex, type Declaration, type DeclRange } from './pure/workspaceSymbols';
+import {
+  declarationsOf,
+  excludeGlob,
+  excludePatterns,
+  exclusionMatcher,
+  WorkspaceSymbolIndex,
+  type Declaration,
+  type DeclRange,
+} from './pure/workspaceSymbols';
 
 /** Most files indexed: a workspace with more is indexed up to here (findFiles returns them in no set order). */
 export const MAX_FILES = 5_000;
@@ -18,6 +31,13 @@ export const MAX_FILES = 5_000;
 export const MAX_FILE_BYTES = 1 << 20;
 /** Most symbols returned for one query (the best matches). */
 export const MAX_RESULTS = 500;
+/**
+ * Longest a query waits for a running scan before answering from what is
+ * indexed so far: a small workspace is scanned within it and answers in
+ * full; a large one answers at once with part of its files, and Quick Open
+ * asks again on the next keystroke.
+ */
+export const FIRST_QUERY_WAIT_MS = 300;
 /** Files read at once while indexing. */
 const CONCURRENT_READS = 8;
 
@@ -34,35 +54,64 @@ function toRange(r: DeclRange): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 }
 
+const isModelPath = (uri: vscode.Uri): boolean => uri.path.endsWith('.nnmodel');
+
+/** A workspace folder's exclusions: the glob for `findFiles` and the matcher for watcher events. */
+interface FolderExclusions {
+  glob: string | undefined;
+  excludes: (relativePath: string) => boolean;
+}
+
 class WorkspaceSymbols implements vscode.WorkspaceSymbolProvider, vscode.Disposable {
   private readonly index = new WorkspaceSymbolIndex();
   private readonly disposables: vscode.Disposable[] = [];
-  /** Stops the scan and pending reads when the extension is disposed. */
-  private readonly stop = new vscode.CancellationTokenSource();
+  private disposed = false;
   /** The scan of the workspace, started by the first query (a workspace nobody searches costs nothing). */
   private scan: Promise<void> | undefined;
-  /** Sequence number of the latest disk read per uri: an older read that finishes later must not win. */
+  /**
+   * Cancels the current scan and every read it or a watcher event started:
+   * a rescan (other folders or exclusions) or dispose cancels it, so that a
+   * read of the old set of files cannot land in the new index.
+   */
+  private scanCts: vscode.CancellationTokenSource | undefined;
+  /**
+   * Sequence number of the read in flight per uri: an older read that
+   * finishes later must not win, and a file deleted while read must not come
+   * back. Holds only reads in flight (an entry leaves when its read ends or
+   * the file is forgotten), so it stays small however many events arrive.
+   */
   private readonly reads = new Map<string, number>();
   private readSeq = 0;
+  /** Per workspace folder uri; cleared when folders or exclusions change. */
+  private readonly exclusionsByFolder = new Map<string, FolderExclusions>();
 
   constructor(private readonly cache: AnalysisCache) {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.nnmodel');
+    const models = vscode.workspace.createFileSystemWatcher('**/*.nnmodel');
+    // Folders: a folder deleted, renamed or moved outside VS Code comes as one event for the folder, which
+    // '**/*.nnmodel' does not match (onDidDeleteFiles/onDidRenameFiles fire only for operations made in VS Code).
+    // Changes to other files are of no interest, so that watcher ignores them.
+    const anything = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
     // Before the first scan there is nothing to update: the scan reads every file.
-    const onFile = (uri: vscode.Uri) => {
-      if (this.scan) void this.readFile(uri);
+    const onModel = (uri: vscode.Uri) => {
+      if (this.scanCts && !this.excluded(uri)) void this.readFile(uri, this.scanCts.token);
     };
     this.disposables.push(
-      this.stop,
-      watcher,
-      watcher.onDidCreate(onFile),
-      watcher.onDidChange(onFile),
-      watcher.onDidDelete((uri) => this.forget(uri)),
-      // A deleted or renamed folder may come from the watcher as the folder alone, which '**/*.nnmodel' does not match.
+      models,
+      anything,
+      models.onDidCreate(onModel),
+      models.onDidChange(onModel),
+      models.onDidDelete((uri) => this.forget(uri)),
+      anything.onDidDelete((uri) => {
+        if (!isModelPath(uri)) this.forget(uri);
+      }),
+      anything.onDidCreate((uri) => {
+        if (!isModelPath(uri)) void this.readUnder(uri);
+      }),
       vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((uri) => this.forget(uri))),
       vscode.workspace.onDidRenameFiles((e) => {
         for (const { oldUri, newUri } of e.files) {
           this.forget(oldUri);
-          if (this.scan) void this.readUnder(newUri);
+          void this.readUnder(newUri);
         }
       }),
       cache.onDidAnalyze(({ document, analysis }) => {
@@ -84,9 +133,14 @@ class WorkspaceSymbols implements vscode.WorkspaceSymbolProvider, vscode.Disposa
   }
 
   async provideWorkspaceSymbols(query: string, token: vscode.CancellationToken): Promise<vscode.SymbolInformation[]> {
-    this.scan ??= this.scanWorkspace();
-    // The scan is shared by all queries: a cancelled query stops waiting for it, the scan goes on for the next one.
-    await untilDoneOrCancelled(this.scan, token);
+    if (!this.scan && !this.disposed) {
+      const cts = new vscode.CancellationTokenSource();
+      this.scanCts = cts;
+      this.scan = this.scanWorkspace(cts.token);
+    }
+    // The scan is shared by all queries: a query waits for it a little, then answers from what is indexed so far;
+    // a cancelled query stops waiting, and the scan goes on for the next one.
+    if (this.scan) await untilDoneOrCancelled(this.scan, token, FIRST_QUERY_WAIT_MS);
     if (token.isCancellationRequested) return [];
     // An open document edited since its last analysis: its current text, not the one analysed before the edit.
     for (const doc of vscode.workspace.textDocuments) {
@@ -103,57 +157,100 @@ class WorkspaceSymbols implements vscode.WorkspaceSymbolProvider, vscode.Disposa
 
   /** `uri` (a file or a folder) is gone from disk: its files leave the index, and reads still running for them are void. */
   private forget(uri: vscode.Uri): void {
-    for (const key of [uri.toString(), ...this.index.deleteDiskUnder(uri.toString())]) this.reads.set(key, ++this.readSeq);
+    const key = uri.toString().replace(/\/+$/, '');
+    this.index.deleteDiskUnder(key);
+    // Reads in flight are few (the scan's workers and recent events): dropping theirs under `uri` voids them.
+    const folder = `${key}/`;
+    for (const k of [...this.reads.keys()]) if (k === key || k.startsWith(folder)) this.reads.delete(k);
   }
 
-  /** Indexes a renamed file, or the `.nnmodel` files of a renamed folder. */
+  /** The exclusions of the workspace folder holding `folder` (its own settings: folder-scoped ones differ in a multi-root workspace). */
+  private exclusionsOf(folder: vscode.WorkspaceFolder): FolderExclusions {
+    const key = folder.uri.toString();
+    let e = this.exclusionsByFolder.get(key);
+    if (!e) {
+      const settings = [
+        vscode.workspace.getConfiguration('files', folder.uri).get<Record<string, unknown>>('exclude'),
+        vscode.workspace.getConfiguration('search', folder.uri).get<Record<string, unknown>>('exclude'),
+      ];
+      e = { glob: excludeGlob(...settings), excludes: exclusionMatcher(excludePatterns(...settings)) };
+      this.exclusionsByFolder.set(key, e);
+    }
+    return e;
+  }
+
+  /**
+   * Whether `uri` is not one of the workspace's files to index: outside every
+   * workspace folder, or excluded by its folder's `files.exclude` or
+   * `search.exclude` (as the scan's `findFiles` excludes it).
+   */
+  private excluded(uri: vscode.Uri): boolean {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    if (!folder) return true;
+    const relative = uri.path.slice(folder.uri.path.length).replace(/^\/+/, '');
+    return relative !== '' && this.exclusionsOf(folder).excludes(relative);
+  }
+
+  /**
+   * Indexes a created or renamed file, or the `.nnmodel` files of a created
+   * or renamed folder, unless excluded. Only once the first scan has begun.
+   */
   private async readUnder(uri: vscode.Uri): Promise<void> {
-    if (uri.path.endsWith('.nnmodel')) return this.readFile(uri);
+    const cts = this.scanCts;
+    if (!cts || this.excluded(uri)) return;
+    if (isModelPath(uri)) return this.readFile(uri, cts.token);
     try {
       if (((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) === 0) return;
-      const files = await vscode.workspace.findFiles(new vscode.RelativePattern(uri, '**/*.nnmodel'), excludeGlob(...this.exclusions()), MAX_FILES, this.stop.token);
-      for (const f of files) await this.readFile(f);
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      if (!folder || cts.token.isCancellationRequested) return;
+      const files = await vscode.workspace.findFiles(new vscode.RelativePattern(uri, '**/*.nnmodel'), this.exclusionsOf(folder).glob, MAX_FILES, cts.token);
+      // The exclude glob is matched relative to `uri` there, not to the workspace folder: check each file's workspace path.
+      for (const f of files) if (!this.excluded(f)) await this.readFile(f, cts.token);
     } catch {
       // Gone again, or no search provider: the next change or scan brings it back.
     }
   }
 
-  private exclusions(): (Record<string, unknown> | undefined)[] {
-    return [
-      vscode.workspace.getConfiguration('files').get<Record<string, unknown>>('exclude'),
-      vscode.workspace.getConfiguration('search').get<Record<string, unknown>>('exclude'),
-    ];
-  }
-
   private rescan(): void {
     if (!this.scan) return;
+    this.scanCts?.cancel();
+    this.scanCts = undefined;
     this.scan = undefined;
+    this.exclusionsByFolder.clear();
     // Files the new scan does not find must not linger: start from the editors' declarations only.
-    for (const uri of this.reads.keys()) this.index.deleteDisk(uri);
+    this.index.clearDisk();
     this.reads.clear();
   }
 
-  private async scanWorkspace(): Promise<void> {
-    let uris: vscode.Uri[];
-    try {
-      uris = await vscode.workspace.findFiles('**/*.nnmodel', excludeGlob(...this.exclusions()), MAX_FILES, this.stop.token);
-    } catch {
-      // No search provider (some virtual workspaces): open documents still count.
-      return;
+  private async scanWorkspace(token: vscode.CancellationToken): Promise<void> {
+    const uris: vscode.Uri[] = [];
+    // One search per folder, each with its own exclusions (settings can differ per folder in a multi-root workspace).
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (token.isCancellationRequested || uris.length >= MAX_FILES) break;
+      try {
+        const { glob } = this.exclusionsOf(folder);
+        uris.push(...(await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*.nnmodel'), glob, MAX_FILES - uris.length, token)));
+      } catch {
+        // No search provider (some virtual workspaces): open documents still count.
+      }
     }
     let next = 0;
     const worker = async () => {
-      while (next < uris.length && !this.stop.token.isCancellationRequested) await this.readFile(uris[next++]);
+      while (next < uris.length && !token.isCancellationRequested) await this.readFile(uris[next++], token);
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENT_READS, uris.length) }, worker));
   }
 
-  /** Reads and parses one file into the index; a missing, unreadable or oversized file leaves it. */
-  private async readFile(uri: vscode.Uri): Promise<void> {
+  /**
+   * Reads and parses one file into the index; a missing, unreadable or
+   * oversized file leaves it. Lands only if it is still the latest read of
+   * `uri` and `token` (its scan's) is not cancelled.
+   */
+  private async readFile(uri: vscode.Uri, token: vscode.CancellationToken): Promise<void> {
     const key = uri.toString();
     const seq = ++this.readSeq;
     this.reads.set(key, seq);
-    const latest = () => this.reads.get(key) === seq && !this.stop.token.isCancellationRequested;
+    const latest = () => this.reads.get(key) === seq && !token.isCancellationRequested;
     try {
       const stat = await vscode.workspace.fs.stat(uri);
       if ((stat.type & vscode.FileType.File) === 0 || stat.size > MAX_FILE_BYTES) {
@@ -165,33 +262,30 @@ class WorkspaceSymbols implements vscode.WorkspaceSymbolProvider, vscode.Disposa
       this.index.setDisk(key, declarationsOf(parse(new TextDecoder().decode(bytes))));
     } catch {
       if (latest()) this.index.deleteDisk(key);
+    } finally {
+      if (this.reads.get(key) === seq) this.reads.delete(key);
     }
   }
 
   dispose(): void {
-    this.stop.cancel();
+    this.disposed = true;
+    this.scanCts?.cancel();
     for (const d of this.disposables) d.dispose();
   }
 }
 
-/** Resolves when `work` settles or `token` is cancelled, whichever comes first. */
-function untilDoneOrCancelled(work: Promise<void>, token: vscode.CancellationToken): Promise<void> {
+/** Resolves when `work` settles, `token` is cancelled or `timeoutMs` pass, whichever comes first. */
+function untilDoneOrCancelled(work: Promise<void>, token: vscode.CancellationToken, timeoutMs: number): Promise<void> {
   if (token.isCancellationRequested) return Promise.resolve();
   return new Promise((resolve) => {
-    const sub = token.onCancellationRequested(() => {
+    const done = () => {
       sub.dispose();
+      clearTimeout(timer);
       resolve();
-    });
-    work.then(
-      () => {
-        sub.dispose();
-        resolve();
-      },
-      () => {
-        sub.dispose();
-        resolve();
-      },
-    );
+    };
+    const sub = token.onCancellationRequested(done);
+    const timer = setTimeout(done, timeoutMs);
+    work.then(done, done);
   });
 }
 

@@ -10,6 +10,9 @@ import { selectionRangesAt } from '../../extension/vscode/pure/selectionRanges';
 import {
   declarationsOf,
   excludeGlob,
+  excludePatterns,
+  exclusionMatcher,
+  expandBraces,
   fuzzyScore,
   WorkspaceSymbolIndex,
   type Declaration,
@@ -209,20 +212,79 @@ model B {
   ]);
 });
 
-test('folding: every example gives nested folds that VS Code keeps as they are', () => {
+/**
+ * Which folds VS Code keeps of what a provider returns: its sanitizeRanges
+ * (src/vs/editor/contrib/folding/browser/syntaxRangeProvider.ts, 1.100),
+ * reduced to the ranges it keeps. Sorted by start line (stable), it drops a
+ * fold starting on the same line as the one before; nested or overlapping
+ * folds on later lines are all kept.
+ */
+function vscodeKeeps(ranges: readonly Fold[]): Fold[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const kept: Fold[] = [];
+  let top: Fold | undefined;
+  for (const entry of sorted) {
+    if (!top || entry.start > top.start) {
+      top = entry;
+      kept.push(entry);
+    }
+  }
+  return kept;
+}
+
+test('folding: a body folds when its block\'s parameter list closes on the line of its `{`', () => {
+  const text = `block b(filters,
+        k = 3) {
+  input x
+  output x -> dense(filters)
+}
+`;
+  // The parameters (lines 0-1) would fold the \`) {\` line away: they do not fold, the body does, from its \`{\`.
+  assert.deepEqual(folds(text), [{ start: 1, end: 3 }]);
+  const longer = `block b(
+  filters,
+  k = 3) {
+  input x
+  output x
+}
+`;
+  assert.deepEqual(folds(longer), [
+    { start: 0, end: 1 }, // the parameters up to the line before \`) {\`
+    { start: 2, end: 4 }, // the body
+  ]);
+  assert.deepEqual(vscodeKeeps(folds(longer)), folds(longer));
+});
+
+test('folding: a call whose arguments start on the line where the previous call\'s arguments end folds too', () => {
+  const text = `model M {
+  input x: [4]
+  output x
+    -> dense(4,
+      bias = true) -> dense(2,
+      bias = false)
+}
+`;
+  const got = folds(text);
+  assert.deepEqual(got, [
+    { start: 0, end: 5 }, // the body
+    { start: 2, end: 5 }, // the output statement over four lines
+    { start: 3, end: 4 }, // the first dense's arguments
+    { start: 4, end: 5 }, // the second dense's arguments, starting where the first's end: overlapping, not nested
+  ]);
+  assert.deepEqual(vscodeKeeps(got), got);
+});
+
+test('folding: every example gives folds sorted by start line, one per line, all of which VS Code keeps', () => {
   for (const { name, text } of examples) {
     const got = folds(text);
     const lines = text.split('\n').length;
     assert.ok(got.length > 0, name);
-    const stack: Fold[] = [];
     for (let i = 0; i < got.length; i++) {
       const f = got[i];
       assert.ok(f.start < f.end && f.end < lines, `${name}: ${JSON.stringify(f)}`);
       if (i > 0) assert.ok(got[i - 1].start < f.start, `${name}: sorted, one fold per start line`);
-      while (stack.length && stack.at(-1)!.end < f.start) stack.pop();
-      assert.ok(!stack.length || f.end <= stack.at(-1)!.end, `${name}: ${JSON.stringify(f)} nests in ${JSON.stringify(stack.at(-1))}`);
-      stack.push(f);
     }
+    assert.deepEqual(vscodeKeeps(got), got, name);
     // Every model, block and train section with a body over several lines folds.
     for (const item of parse(text).items) {
       if (item.kind === 'import' || item.range.end.line - item.range.start.line < 2) continue;
@@ -310,6 +372,46 @@ test('index: deleting or renaming a folder forgets the files under it, not its n
   assert.deepEqual(index.query('', 10).map((h) => h.declaration.name), ['b_unsaved']);
 });
 
+test('index: a delete event costs a look-up, not a walk over every file; only a folder holding files walks them', () => {
+  const index = new WorkspaceSymbolIndex();
+  for (let i = 0; i < 5000; i++) index.setDisk(`file:///w/d${i % 50}/f${i}.nnmodel`, [decl(`b${i}`)]);
+  index.setEditor('untitled:Untitled-1', [decl('scratch')]);
+  // Count the walks over the keys.
+  const files = (index as unknown as { files: Map<string, unknown> }).files;
+  const keys = files.keys.bind(files);
+  let walks = 0;
+  files.keys = () => {
+    walks++;
+    return keys();
+  };
+  for (let i = 0; i < 2500; i++) assert.deepEqual(index.deleteDiskUnder(`file:///w/d${i % 50}/f${i}.nnmodel`), [`file:///w/d${i % 50}/f${i}.nnmodel`]);
+  for (let i = 0; i < 1000; i++) assert.deepEqual(index.deleteDiskUnder(`file:///w/other/never${i}.txt`), []);
+  assert.deepEqual(index.deleteDiskUnder('file:///w/d7/f7.nnmodel'), []); // already gone
+  assert.equal(walks, 0);
+  assert.equal(index.size, 2501);
+  // A folder: one walk, its files only; then nothing is left under it to walk for.
+  assert.equal(index.deleteDiskUnder('file:///w/d3/').length, 50);
+  assert.equal(walks, 1);
+  assert.deepEqual(index.deleteDiskUnder('file:///w/d3'), []);
+  assert.equal(walks, 1);
+  // The whole workspace folder: the rest, the untitled document stays.
+  assert.equal(index.deleteDiskUnder('file:///w').length, 2450);
+  assert.deepEqual(index.query('', 10).map((h) => h.declaration.name), ['scratch']);
+});
+
+test('index: clearing the disk declarations keeps what open editors hold', () => {
+  const index = new WorkspaceSymbolIndex();
+  index.setDisk('file:///w/a.nnmodel', [decl('a_disk')]);
+  index.setDisk('file:///w/b.nnmodel', [decl('b_disk')]);
+  index.setEditor('file:///w/b.nnmodel', [decl('b_unsaved')]);
+  index.clearDisk();
+  assert.deepEqual(index.query('', 10).map((h) => h.declaration.name), ['b_unsaved']);
+  index.deleteEditor('file:///w/b.nnmodel');
+  assert.equal(index.size, 0);
+  // Its folder counts went with the files.
+  assert.equal((index as unknown as { folders: Map<string, number> }).folders.size, 0);
+});
+
 test('index: a query returns the best matches first, at most the limit, and nothing once cancelled', () => {
   const index = new WorkspaceSymbolIndex();
   index.setDisk('file:///resnet18.nnmodel', [decl('basic_block'), decl('down_block', 'block', 9), decl('ResNet18', 'model', 17)]);
@@ -327,13 +429,35 @@ test('index: a query returns the best matches first, at most the limit, and noth
   assert.deepEqual(index.query('block', 50, () => true), []);
 });
 
-test('exclude glob: the true entries of files.exclude and search.exclude in one union', () => {
+test('exclude glob: the true entries of files.exclude and search.exclude in one union, braces expanded into entries', () => {
   assert.equal(excludeGlob(undefined, {}), undefined);
   assert.equal(excludeGlob({ '**/.git': true }), '**/.git');
   assert.equal(
     excludeGlob({ '**/.git': true, '**/build': false, '**/*.{js,map}': true, '**/x': { when: '$(basename).ts' } }, { '**/node_modules': true, '**/.git': true }),
-    '{**/.git,**/node_modules}',
+    '{**/.git,**/*.js,**/*.map,**/node_modules}',
   );
+  // VS Code's globs do not nest braces: an entry with braces becomes several entries, none is dropped.
+  assert.equal(excludeGlob({ '**/.git': true }, { '**/node_modules': true, '**/{dist,build}': true }), '{**/.git,**/node_modules,**/dist,**/build}');
+  assert.equal(excludeGlob({ '**/{dist,build}': true }), '{**/dist,**/build}');
+  assert.deepEqual(expandBraces('{a,b{c,d}}/*.{x,y}'), ['a/*.x', 'a/*.y', 'bc/*.x', 'bc/*.y', 'bd/*.x', 'bd/*.y']);
+  assert.deepEqual(expandBraces('no/braces'), ['no/braces']);
+  // What cannot go into a union (an unpaired brace, a comma in a class) is left out rather than breaking it.
+  assert.deepEqual(excludePatterns({ 'a{b': true, '[,]x': true, c: true }), ['a{b', '[,]x', 'c']);
+  assert.equal(excludeGlob({ 'a{b': true, '[,]x': true, c: true }), 'c');
+});
+
+test('exclusion matcher: workspace-relative paths against files.exclude-like globs, an excluded folder excludes its contents', () => {
+  const excluded = exclusionMatcher(excludePatterns({ '**/node_modules': true, 'out': true, '**/*.{tmp,bak}.nnmodel': true, 'gen/**': true, 'a?c/[!x]y': true }));
+  for (const p of ['node_modules/p/x.nnmodel', 'sub/node_modules/x.nnmodel', 'out/m.nnmodel', 'm.tmp.nnmodel', 'deep/m.bak.nnmodel', 'gen', 'gen/a/b.nnmodel', 'abc/zy/m.nnmodel']) {
+    assert.equal(excluded(p), true, p);
+  }
+  for (const p of ['m.nnmodel', 'sub/out/m.nnmodel', 'node_modules_x/m.nnmodel', 'm.tmp2.nnmodel', 'general/m.nnmodel', 'abc/xy/m.nnmodel', 'outer.nnmodel']) {
+    assert.equal(excluded(p), false, p);
+  }
+  assert.equal(exclusionMatcher([])('anything'), false);
+  // Regular-expression characters in a name are literal.
+  assert.equal(exclusionMatcher(['a+b (1)'])('a+b (1)/m.nnmodel'), true);
+  assert.equal(exclusionMatcher(['a+b (1)'])('aab 1/m.nnmodel'), false);
 });
 
 test('the extension activates in a workspace holding .nnmodel files, so Go to Symbol in Workspace works before one is opened', () => {

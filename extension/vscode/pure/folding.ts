@@ -105,21 +105,19 @@ class Folder {
 }
 
 /**
- * Nests folds the way VS Code keeps them: sorted by start line; of folds
- * that start on the same line the longest is kept; a fold that overlaps
- * another without being inside it is dropped.
+ * Sorts folds by start line and keeps one per start line, the longest.
+ * Folds that overlap without nesting (a call whose `)` shares its line with
+ * the next call's `(`) are kept: VS Code's own sanitizing keeps every fold
+ * that starts on a later line than the one before it, nested or not, and
+ * drops only a second fold on the same start line (the provider's first).
+ * Sorting the longest first makes that the one VS Code keeps.
  */
 function sanitize(folds: Fold[]): Fold[] {
   folds.sort((a, b) => a.start - b.start || b.end - a.end);
   const out: Fold[] = [];
-  const open: Fold[] = [];
   for (const f of folds) {
     if (out.length && out[out.length - 1].start === f.start) continue;
-    while (open.length && open[open.length - 1].end < f.start) open.pop();
-    const parent = open[open.length - 1];
-    if (parent && f.end > parent.end) continue;
     out.push(f);
-    open.push(f);
   }
   return out;
 }
@@ -150,7 +148,13 @@ export function foldingRanges(file: SourceFile, text: string): Fold[] {
         for (const st of item.body) f.statement(st);
         break;
       case 'block':
-        if (item.paramsRange) f.push(bracketed(text, item.paramsRange.start.line, item.paramsRange, ')'));
+        if (item.paramsRange) {
+          // A parameter list closing on the line of the body's `{` folds only up to the line before it: folding
+          // the `) {` line away would hide where the body starts, and the body folds from that line itself.
+          const params = bracketed(text, item.paramsRange.start.line, item.paramsRange, ')');
+          if (params && item.bodyRange) params.end = Math.min(params.end, item.bodyRange.start.line - 1);
+          if (params && params.end > params.start) f.push(params);
+        }
         for (const p of item.params) {
           f.multiLine(p.range);
           if (p.default) f.expr(p.default);

@@ -97,6 +97,21 @@ export interface SymbolHit {
   score: number;
 }
 
+/**
+ * The folder uris above a file's uri, without trailing `/`: for
+ * `file:///w/a/b.nnmodel`, `file:///w/a` and `file:///w`. A uri without a
+ * path of folders (`untitled:Untitled-1`) has none.
+ */
+function foldersOf(uri: string): string[] {
+  const scheme = uri.indexOf('://');
+  if (scheme < 0) return [];
+  const path = uri.indexOf('/', scheme + 3);
+  if (path < 0) return [];
+  const out: string[] = [];
+  for (let i = uri.indexOf('/', path + 1); i > 0; i = uri.indexOf('/', i + 1)) out.push(uri.slice(0, i));
+  return out;
+}
+
 interface FileEntry {
   /** Read from the file on disk (absent until read, or when the file is not part of the workspace's files). */
   disk?: Declaration[];
@@ -113,16 +128,39 @@ interface FileEntry {
  */
 export class WorkspaceSymbolIndex {
   private readonly files = new Map<string, FileEntry>();
+  /**
+   * How many of the files' uris lie under each folder uri (no trailing `/`):
+   * a delete event names a file or a folder, and only a folder that holds
+   * indexed files needs a walk over the keys.
+   */
+  private readonly folders = new Map<string, number>();
 
   /** Number of files with declarations from either source. */
   get size(): number {
     return this.files.size;
   }
 
+  private entry(uri: string): FileEntry {
+    let e = this.files.get(uri);
+    if (!e) {
+      e = {};
+      this.files.set(uri, e);
+      for (const folder of foldersOf(uri)) this.folders.set(folder, (this.folders.get(folder) ?? 0) + 1);
+    }
+    return e;
+  }
+
+  private remove(uri: string): void {
+    if (!this.files.delete(uri)) return;
+    for (const folder of foldersOf(uri)) {
+      const n = (this.folders.get(folder) ?? 0) - 1;
+      if (n > 0) this.folders.set(folder, n);
+      else this.folders.delete(folder);
+    }
+  }
+
   setDisk(uri: string, declarations: Declaration[]): void {
-    const e = this.files.get(uri);
-    if (e) e.disk = declarations;
-    else this.files.set(uri, { disk: declarations });
+    this.entry(uri).disk = declarations;
   }
 
   /** The file is gone from disk (deleted, too large, unreadable). */
@@ -130,29 +168,41 @@ export class WorkspaceSymbolIndex {
     const e = this.files.get(uri);
     if (!e) return;
     delete e.disk;
-    if (!e.editor) this.files.delete(uri);
+    if (!e.editor) this.remove(uri);
+  }
+
+  /** Forgets every file's disk declarations (another set of files is about to be read); open editors stay. */
+  clearDisk(): void {
+    for (const uri of [...this.files.keys()]) this.deleteDisk(uri);
   }
 
   /**
    * A file or folder was deleted or renamed: forgets the disk declarations
-   * of `uri` and of every file under it. Returns the uris it forgot.
+   * of `uri` and of every file under it. Returns the uris it forgot. A file's
+   * uri, or one the index holds nothing under, costs a map look-up; only a
+   * folder holding indexed files walks the keys.
    */
   deleteDiskUnder(uri: string): string[] {
-    const folder = uri.endsWith('/') ? uri : `${uri}/`;
+    const self = uri.endsWith('/') ? uri.slice(0, -1) : uri;
     const gone: string[] = [];
-    for (const key of this.files.keys()) {
-      if (key === uri || key.startsWith(folder)) {
-        this.deleteDisk(key);
-        gone.push(key);
+    if (this.files.has(self)) {
+      this.deleteDisk(self);
+      gone.push(self);
+    }
+    if (this.folders.has(self)) {
+      const folder = `${self}/`;
+      for (const key of [...this.files.keys()]) {
+        if (key.startsWith(folder)) {
+          this.deleteDisk(key);
+          gone.push(key);
+        }
       }
     }
     return gone;
   }
 
   setEditor(uri: string, declarations: Declaration[]): void {
-    const e = this.files.get(uri);
-    if (e) e.editor = declarations;
-    else this.files.set(uri, { editor: declarations });
+    this.entry(uri).editor = declarations;
   }
 
   /** The document was closed: its disk version, if any, counts again. */
@@ -160,7 +210,7 @@ export class WorkspaceSymbolIndex {
     const e = this.files.get(uri);
     if (!e) return;
     delete e.editor;
-    if (!e.disk) this.files.delete(uri);
+    if (!e.disk) this.remove(uri);
   }
 
   /** The declarations that count for `uri` now (the editor's if open). */
@@ -208,18 +258,125 @@ export class WorkspaceSymbolIndex {
   }
 }
 
+/** Most alternatives one pattern's braces expand to: `{a,b}{c,d}{e,f}…` grows as a product. */
+const MAX_BRACE_ALTERNATIVES = 256;
+
+/**
+ * The patterns a glob's braces stand for, braces and all nesting expanded:
+ * `{dist,build}/out` gives `dist/out` and `build/out`. A brace without
+ * its partner is kept as written. Stops at {@link MAX_BRACE_ALTERNATIVES}.
+ */
+export function expandBraces(pattern: string): string[] {
+  const open = pattern.indexOf('{');
+  if (open < 0) return [pattern];
+  let depth = 0;
+  const commas: number[] = [];
+  let close = -1;
+  for (let i = open; i < pattern.length && close < 0; i++) {
+    const ch = pattern[i];
+    if (ch === '{') depth++;
+    else if (ch === '}' && --depth === 0) close = i;
+    else if (ch === ',' && depth === 1) commas.push(i);
+  }
+  if (close < 0) return [pattern];
+  const head = pattern.slice(0, open);
+  const tails = expandBraces(pattern.slice(close + 1));
+  const bounds = [open, ...commas, close];
+  const out: string[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    for (const alt of expandBraces(pattern.slice(bounds[k] + 1, bounds[k + 1]))) {
+      for (const tail of tails) {
+        if (out.length >= MAX_BRACE_ALTERNATIVES) return out;
+        out.push(head + alt + tail);
+      }
+    }
+  }
+  return out;
+}
+
+/** The patterns set to `true` in `files.exclude`/`search.exclude`-like settings, braces expanded, each once. */
+export function excludePatterns(...settings: (Record<string, unknown> | undefined)[]): string[] {
+  const keys = new Set<string>();
+  for (const s of settings) {
+    for (const [k, v] of Object.entries(s ?? {})) {
+      if (v !== true || !k) continue;
+      for (const p of expandBraces(k)) keys.add(p);
+    }
+  }
+  return [...keys];
+}
+
 /**
  * A glob that excludes what `files.exclude` and `search.exclude` exclude
  * (the entries set to `true`), for `findFiles`, which applies neither once
- * given a pattern of its own. Entries with braces are left out: VS Code's
- * globs do not nest braces, and one such entry would break the whole union.
- * Undefined when nothing is excluded.
+ * given a pattern of its own. VS Code's globs do not nest braces, so each
+ * entry's braces are expanded into entries of their own (`{dist,build}/out`
+ * becomes `dist/out` and `build/out`) before the union is made. An entry
+ * that still holds a comma (inside `[…]`) or an unpaired brace would break
+ * the union and is left out. Undefined when nothing is excluded.
  */
 export function excludeGlob(...settings: (Record<string, unknown> | undefined)[]): string | undefined {
-  const keys = new Set<string>();
-  for (const s of settings) {
-    for (const [k, v] of Object.entries(s ?? {})) if (v === true && k && !/[{}]/.test(k)) keys.add(k);
+  const keys = excludePatterns(...settings).filter((k) => !/[{},]/.test(k));
+  if (keys.length === 0) return undefined;
+  return keys.length === 1 ? keys[0] : `{${keys.join(',')}}`;
+}
+
+/** One glob pattern without braces as a regular expression over a whole `/`-separated path. */
+function globRegExp(pattern: string): RegExp {
+  let re = '';
+  let p = pattern.replace(/^\.?\/+/, '');
+  // `x/**` also matches `x` itself, as in VS Code.
+  if (p.endsWith('/**')) p = p.slice(0, -3) + '\u0000';
+  for (let i = 0; i < p.length; i++) {
+    const ch = p[i];
+    if (ch === '\u0000') re += '(?:/.*)?';
+    else if (ch === '*' && p[i + 1] === '*') {
+      // `**/` matches any number of folders (none too); a `**` elsewhere matches anything.
+      if (p[i + 2] === '/') {
+        re += '(?:.*/)?';
+        i += 2;
+      } else {
+        re += '.*';
+        i += 1;
+      }
+    } else if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const end = p.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        let body = p.slice(i + 1, end);
+        if (body.startsWith('!')) body = `^${body.slice(1)}`;
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += ch.replace(/[.+^${}()|\\\]]/g, '\\$&');
   }
-  if (keys.size === 0) return undefined;
-  return keys.size === 1 ? [...keys][0] : `{${[...keys].join(',')}}`;
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Whether a workspace-relative path (`models/a.nnmodel`, `/`-separated) is
+ * excluded by any of `patterns` (as {@link excludePatterns} gives them): the
+ * path itself or one of its folders matches, since an excluded folder
+ * excludes everything in it. A pattern that is not a valid glob is ignored.
+ */
+export function exclusionMatcher(patterns: readonly string[]): (relativePath: string) => boolean {
+  const res: RegExp[] = [];
+  for (const p of patterns) {
+    try {
+      res.push(globRegExp(p));
+    } catch {
+      // An unbalanced `[` class and the like: VS Code would not match it either.
+    }
+  }
+  if (res.length === 0) return () => false;
+  return (relativePath) => {
+    const path = relativePath.replace(/^\/+/, '');
+    for (let i = path.indexOf('/'); ; i = path.indexOf('/', i + 1)) {
+      const prefix = i < 0 ? path : path.slice(0, i);
+      if (prefix && res.some((r) => r.test(prefix))) return true;
+      if (i < 0) return false;
+    }
+  };
 }
