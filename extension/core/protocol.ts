@@ -239,7 +239,7 @@ export interface WeightsMessage {
   epoch: number;
   modelJson: string;
   weights: Uint8Array;
-  /** The checkpoint folder, when the host read these weights from disk (shown in the panel). */
+  /** The checkpoint folder, when the weights are a checkpoint on disk: read from it, or a run's checkpoint the host wrote there (shown in the panel). */
   from?: string;
 }
 
@@ -388,7 +388,12 @@ const SEVERITIES: readonly string[] = ['error', 'warning', 'info', 'hint'];
 
 /** Limits on what the webview may ask the host to write (a graph export is far below). */
 export const MAX_SAVE_BYTES = 64 * 1024 * 1024;
-/** Largest checkpoint the webview may ask the host to write (2 GiB is the tfjs weight-file ceiling anyway). */
+/**
+ * Largest file of a checkpoint the webview may ask the host to write: the
+ * weights, the optimiser's state and `model.json` each (2 GiB is the tfjs
+ * weight-file ceiling anyway). Per file, not in sum: Adam's state is twice the
+ * weights, and a sum would cut the models the editor can train to a third.
+ */
 export const MAX_CHECKPOINT_BYTES = 1024 * 1024 * 1024;
 /** The weights file names `encodeCheckpoint` makes: `weights-e3-1a2b3c4d.bin`. */
 export const CHECKPOINT_WEIGHTS_FILE = /^weights-e\d+-[0-9a-f]{8}\.bin$/;
@@ -437,7 +442,7 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
       if (!isDocRef(m) || !isInt(m.run) || !isStr(m.model) || !isInt(m.epoch) || m.epoch < 1 || !isStr(m.modelJson)) return undefined;
       if (!isStr(m.weightsFile) || !CHECKPOINT_WEIGHTS_FILE.test(m.weightsFile) || !isBytes(m.weights)) return undefined;
       if (m.optimizer !== undefined && !isBytes(m.optimizer)) return undefined;
-      if (m.weights.byteLength + (m.optimizer?.byteLength ?? 0) + m.modelJson.length > MAX_CHECKPOINT_BYTES) return undefined;
+      if (checkpointSizeProblem({ epoch: m.epoch, modelJson: m.modelJson, weights: m.weights, optimizer: m.optimizer as Uint8Array | undefined })) return undefined;
       return strip<CheckpointMessage>({
         type: 'checkpoint',
         uri: m.uri as string,
@@ -453,6 +458,37 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
     default:
       return exhaustiveDefault(m.type);
   }
+}
+
+/**
+ * Why a checkpoint is too large for the host to take (each file against
+ * `MAX_CHECKPOINT_BYTES`), naming the file; undefined when it fits. The page
+ * checks before it sends, the host again on receipt.
+ */
+export function checkpointSizeProblem(ck: { epoch: number; modelJson: string; weights: Uint8Array; optimizer?: Uint8Array }, max = MAX_CHECKPOINT_BYTES): string | undefined {
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+  const over = (what: string, n: number) => `the ${what} of epoch ${ck.epoch} ${what.endsWith('s') ? 'are' : 'is'} ${mib(n)}, more than the ${mib(max)} a checkpoint file may have`;
+  if (ck.weights.byteLength > max) return over('weights', ck.weights.byteLength);
+  if (ck.optimizer && ck.optimizer.byteLength > max) return over("optimizer's state", ck.optimizer.byteLength);
+  // UTF-16 length: at most the UTF-8 bytes of the JSON's ASCII, close enough for a limit this far above real ones.
+  if (ck.modelJson.length > max) return over(`model.json`, ck.modelJson.length);
+  return undefined;
+}
+
+/**
+ * For a `checkpoint` message `parseWebviewMessage` refuses: the run and epoch
+ * it was for and why, when they can be read (undefined for one it accepts), so the host can answer
+ * `checkpointSaved` with the error (the page waits for that answer, and would
+ * otherwise wait forever). Undefined for anything else.
+ */
+export function refusedCheckpoint(x: unknown): { uri: string; run: number; epoch: number; error: string } | undefined {
+  if (!isObj(x) || x.type !== 'checkpoint' || !isStr(x.uri) || !isInt(x.run) || !isInt(x.epoch)) return undefined;
+  if (parseWebviewMessage(x)) return undefined;
+  const m = x as Obj;
+  const sizes = isStr(m.modelJson) && isBytes(m.weights) && (m.optimizer === undefined || isBytes(m.optimizer))
+    ? checkpointSizeProblem({ epoch: x.epoch as number, modelJson: m.modelJson, weights: m.weights, optimizer: m.optimizer as Uint8Array | undefined })
+    : undefined;
+  return { uri: x.uri as string, run: x.run as number, epoch: x.epoch as number, error: sizes ?? `the checkpoint of epoch ${x.epoch as number} arrived malformed` };
 }
 
 /**

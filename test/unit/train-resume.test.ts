@@ -23,6 +23,7 @@ import {
   encodeCheckpoint,
   optimizerRestorer,
   readCheckpoint,
+  restoreOptimizerState,
   resumeModel,
   writeCheckpoint,
   type ModelJson,
@@ -32,9 +33,10 @@ import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import { createRng } from '../../extension/core/runtime/data/random';
 import { trainModel, type TrainData, type TrainOptions, type RunOptimizers } from '../../extension/core/runtime/train';
 import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../../extension/core/runtime/gan';
-import { parseHostMessage, parseWebviewMessage, serializeModel, type TrainingEvent, type TrainStartMessage } from '../../extension/core/protocol';
-import { checkUploadedCheckpoint, dataPayload } from '../../extension/core/runtime/trainTransfer';
+import { MAX_CHECKPOINT_BYTES, parseHostMessage, parseWebviewMessage, refusedCheckpoint, serializeModel, type TrainingEvent, type TrainStartMessage } from '../../extension/core/protocol';
+import { checkUploadedCheckpoint, checkpointForHost, dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { runTraining, type EncodedCheckpoint } from '../../webview/training/trainCore';
+import { TrainingRun } from '../../webview/training/runner';
 import { nodeCheckpointFs } from '../../extension/cli/trainJob';
 import { main } from '../../extension/cli/cli';
 import { TINY_DENOISER } from '../fixtures/generative';
@@ -95,7 +97,7 @@ const TOL = 1e-6;
 async function roundTrip(ck: Awaited<ReturnType<typeof encodeCheckpoint>>): Promise<ReadCheckpoint & { dir: string }> {
   const to = folder();
   await writeCheckpoint(nodeCheckpointFs(), to, ck);
-  return { ...(await readCheckpoint(nodeCheckpointFs(), to)), dir: to };
+  return { ...(await readCheckpoint(nodeCheckpointFs(), to, { optimizer: true })), dir: to };
 }
 
 /**
@@ -214,7 +216,7 @@ test('a damaged or missing state file: the weights still load, resume starts the
   const bytes = readFileSync(file);
   bytes[5] ^= 0xff;
   writeFileSync(file, bytes);
-  const damaged = await readCheckpoint(nodeCheckpointFs(), ck.dir);
+  const damaged = await readCheckpoint(nodeCheckpointFs(), ck.dir, { optimizer: true });
   assert.equal(damaged.optimizer, undefined);
   assert.match(damaged.optimizerProblem!, /optimizer-e1-[0-9a-f]{8}\.bin: optimizer-e1-[0-9a-f]{8}\.bin does not match its checksum$/);
   const fresh = buildModel(tf, net, { seed: 5 });
@@ -228,12 +230,12 @@ test('a damaged or missing state file: the weights still load, resume starts the
   const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as ModelJson;
   json.nnmodel.optimizer!.slots[0] = { name: 42, shape: 'x' } as unknown as { name: string; shape: number[] };
   writeFileSync(jsonPath, JSON.stringify(json));
-  const malformed = await readCheckpoint(nodeCheckpointFs(), ck.dir);
+  const malformed = await readCheckpoint(nodeCheckpointFs(), ck.dir, { optimizer: true });
   assert.match(malformed.optimizerProblem!, /: its description in model\.json is malformed$/);
   const r2 = await resumeModel(tf, fresh, { ...malformed, optimizer: readFileSync(file) }).restoreOptimizer(tf, opt, adam);
   assert.match(r2.message!, /^the optimizer's state is damaged \(its description in model\.json is malformed\); adam/);
   rmSync(file);
-  const missing = await readCheckpoint(nodeCheckpointFs(), ck.dir);
+  const missing = await readCheckpoint(nodeCheckpointFs(), ck.dir, { optimizer: true });
   assert.match(missing.optimizerProblem!, /: missing$/);
   assert.equal(missing.weights.byteLength, ck.weights.byteLength, 'the weights are untouched');
   opt.dispose();
@@ -258,7 +260,7 @@ test('the state file switches with model.json: a new checkpoint removes the old 
     return nodeCheckpointFs().rename(from, target);
   } };
   await assert.rejects(writeCheckpoint(failing, to, cks[1]), /disk full/);
-  const kept = await readCheckpoint(nodeCheckpointFs(), to);
+  const kept = await readCheckpoint(nodeCheckpointFs(), to, { optimizer: true });
   assert.equal(kept.modelJson.nnmodel.epoch, 1);
   assert.ok(kept.optimizer, 'the state of epoch 1 is still there and intact');
   await writeCheckpoint(nodeCheckpointFs(), to, cks[1]);
@@ -476,7 +478,7 @@ train Net {
   const two = await run(b, 'train', 'net.nnmodel');
   assert.equal(two.code, 0, two.err);
   const ckDir = join(b, '.nnmodel/net/Net');
-  const ck2 = await readCheckpoint(nodeCheckpointFs(), ckDir);
+  const ck2 = await readCheckpoint(nodeCheckpointFs(), ckDir, { optimizer: true });
   assert.ok(ck2.optimizer, 'written with the checkpoint');
   assert.deepEqual(ck2.modelJson.nnmodel.optimizer!.config, { kind: 'adam', lr: 0.01, beta1: 0.9 });
   assert.ok(readdirSync(ckDir).includes(ck2.modelJson.nnmodel.optimizer!.file));
@@ -502,4 +504,336 @@ train Net {
   assert.equal(old.code, 0, old.err);
   assert.match(old.err, /warning: the checkpoint of epoch 5 has no optimizer state \(written before nnmodel saved it\); adam\(lr = 0\.003, beta1 = 0\.9\) starts afresh/);
   assert.equal((await readCheckpoint(nodeCheckpointFs(), ckDir)).modelJson.nnmodel.epoch, 6);
+});
+
+// ------------------------------------------------------------------ an edited model
+
+/** `b(16) * n`: deepening it inserts weights before the ones after it; `width` equal to 16 keeps every shape. */
+const DEEP = (n: number, inputs: number, outputs: number) => `block b(d) {
+  input x
+  output x -> dense(d) -> relu
+}
+model Net {
+  input x: [${inputs}]
+  output x -> b(16) * ${n} -> dense(${outputs}) -> softmax
+}
+`;
+
+function wideClasses(features: number): TrainData {
+  const rng = createRng(42);
+  const count = 96;
+  const xs = new Float32Array(count * features);
+  const ys = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < features; j++) xs[i * features + j] = rng.normal();
+    const a = xs[i * features] + xs[i * features + 1];
+    ys[i] = a > 0.5 ? 0 : a < -0.5 ? 1 : 2;
+  }
+  return { source: 'test', count, xs, xDtype: 'float32', exampleShape: [features], ys, targetShape: [], classes: ['a', 'b', 'c'] };
+}
+
+test('resume into an edited model (`* 2` → `* 3`): the optimizer starts afresh and says so, and the next checkpoint is sound', async () => {
+  // [6] → … → dense(3): the saved moments no longer fit the shapes by position (tfjs threw "shape of the new value…");
+  // [16] → … → dense(16): every shape fits by position, and the moments landed on the wrong weights silently.
+  for (const [inputs, outputs] of [[6, 3], [16, 16]]) {
+    for (const optimizer of [{ kind: 'adam', lr: 0.01 }, { kind: 'sgd', lr: 0.05, momentum: 0.9 }, { kind: 'rmsprop', lr: 0.005 }] as const) {
+      const what = `[${inputs}] → dense(${outputs}), ${optimizer.kind}`;
+      const two = info(DEEP(2, inputs, outputs));
+      const three = info(DEEP(3, inputs, outputs));
+      const data = wideClasses(inputs);
+      const b2 = buildModel(tf, two, { seed: 1 });
+      let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
+      await trainModel(tf, b2.model, two, data, {
+        config: classifierConfig(optimizer, 1),
+        seed: 7,
+        onEpoch: async (l, o) => void (saved = await encodeCheckpoint(b2, { model: 'Net', epoch: l.epoch, history: [l] }, { optimizer: o.model!, config: optimizer })),
+      });
+      const b3 = buildModel(tf, three, { seed: 1 });
+      const resumed = resumeModel(tf, b3, await roundTrip(saved!));
+      const messages: string[] = [];
+      const uploads: string[] = [];
+      const h = await trainModel(tf, b3.model, three, data, {
+        config: classifierConfig(optimizer, 2),
+        seed: 7,
+        initialEpoch: resumed.epoch,
+        prepareOptimizer: optimizerRestorer(tf, optimizer, { model: resumed }, (m) => messages.push(m)),
+        onEpoch: async (l, o) => {
+          const next = await encodeCheckpoint(b3, { model: 'Net', epoch: l.epoch, history: [l] }, { optimizer: o.model!, config: optimizer });
+          const names = next.modelJson.nnmodel.optimizer!.slots.map((s) => s.name);
+          assert.equal(new Set(names).size, names.length, `${what}: no slot named twice`);
+          // What the host does with the page's checkpoint: it must accept it, and a resume from it must restore the state.
+          const accepted = checkUploadedCheckpoint({ model: 'Net', epoch: l.epoch, modelJson: JSON.stringify(next.modelJson), weightsFile: next.weightsFile, weights: next.weights, optimizer: next.optimizer });
+          const back = await roundTrip(accepted);
+          assert.equal(back.optimizerProblem, undefined, what);
+          uploads.push(names.join(' '));
+        },
+      });
+      assert.equal(h.status, 'completed', what);
+      assert.deepEqual(h.epochs.map((e) => e.epoch), [2, 3], what);
+      assert.equal(messages.length, 1, `${what}: ${messages.join(' | ')}`);
+      assert.match(messages[0], /^the model changed since the checkpoint: the optimizer starts afresh from the weights of epoch 1 \(.*its saved state is for 6 trainable weights, which no longer line up with the model's 8\)$/, what);
+      assert.equal(uploads.length, 2, what);
+      assert.ok(b3.model.getWeights().every((w) => Array.from(w.dataSync()).every(Number.isFinite)), `${what}: finite weights`);
+      // The state of the edited model's run restores into the same model (positions line up again): exact continuation, no message.
+      const again = buildModel(tf, three, { seed: 5 });
+      let last: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
+      await trainModel(tf, again.model, three, data, {
+        config: classifierConfig(optimizer, 1),
+        seed: 7,
+        onEpoch: async (l, o) => void (last = await encodeCheckpoint(again, { model: 'Net', epoch: l.epoch, history: [l] }, { optimizer: o.model!, config: optimizer })),
+      });
+      const b3b = buildModel(tf, three, { seed: 9 });
+      const r2 = resumeModel(tf, b3b, await roundTrip(last!));
+      const quiet: string[] = [];
+      await trainModel(tf, b3b.model, three, data, { config: classifierConfig(optimizer, 1), seed: 7, initialEpoch: 1, prepareOptimizer: optimizerRestorer(tf, optimizer, { model: r2 }, (m) => quiet.push(m)) });
+      assert.deepEqual(quiet, [], `${what}: same model, state restored`);
+      for (const b of [b2, b3, again, b3b]) b.model.dispose();
+    }
+  }
+});
+
+test('CLI: --resume after `* 2` → `* 3` trains on (exit 0, no internal error), says the optimizer starts afresh, and writes a state it reads back', async () => {
+  const work = mkdtempSync(join(dir, 'cli-deep-'));
+  const src = (n: number) => `block b(d) {
+  input x
+  output x -> dense(d) -> relu
+}
+model Net {
+  input x: [8, 8, 1]
+  output x -> flatten -> b(16) * ${n} -> dense(10) -> softmax
+}
+train Net {
+  data: digits(samples = 64, size = 8)
+  optimizer: adam(lr = 0.01)
+  epochs: 1
+  batch: 16
+}
+`;
+  const run = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: work });
+    return { code, out, err };
+  };
+  writeFileSync(join(work, 'net.nnmodel'), src(2));
+  const first = await run('train', 'net.nnmodel');
+  assert.equal(first.code, 0, first.err);
+  writeFileSync(join(work, 'net.nnmodel'), src(3));
+  const deeper = await run('train', 'net.nnmodel', '--resume');
+  assert.equal(deeper.code, 0, deeper.err);
+  assert.doesNotMatch(deeper.err, /internal error/);
+  assert.match(deeper.err, /warning: the model changed since the checkpoint: the optimizer starts afresh from the weights of epoch 1 /);
+  const ck = await readCheckpoint(nodeCheckpointFs(), join(work, '.nnmodel/net/Net'), { optimizer: true });
+  assert.equal(ck.modelJson.nnmodel.epoch, 2);
+  assert.equal(ck.optimizerProblem, undefined);
+  assert.ok(ck.optimizer);
+  // And it continues from that state without a word.
+  const on = await run('train', 'net.nnmodel', '--resume');
+  assert.equal(on.code, 0, on.err);
+  assert.doesNotMatch(on.err, /warning/);
+});
+
+// ------------------------------------------------------------------ sizes, reads, Adam's powers, malformed sections
+
+/** Bytes that say they are `n` long (the size checks read `byteLength` only): a GiB-sized checkpoint without a GiB of memory. */
+function claimedBytes(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  Object.defineProperty(b, 'byteLength', { value: n });
+  return b;
+}
+
+test('the size limit is per file: a 100M-parameter Adam checkpoint reaches the host; one too large is answered, never dropped in silence', async () => {
+  const base = { type: 'checkpoint', uri: 'file:///w/x.nnmodel', version: 1, run: 3, model: 'M', epoch: 2, modelJson: '{}', weightsFile: 'weights-e2-0123abcd.bin' };
+  const params = 100_000_000;
+  // 400 MB of weights and 800 MB of Adam's m and v: each file under 1 GiB, together over it.
+  assert.ok(parseWebviewMessage({ ...base, weights: claimedBytes(params * 4), optimizer: claimedBytes(params * 8) }), 'weights + state, each within the limit');
+  assert.equal(refusedCheckpoint({ ...base, weights: claimedBytes(params * 4) }), undefined, 'nothing to refuse: not malformed');
+  const huge = { ...base, weights: claimedBytes(MAX_CHECKPOINT_BYTES + 1) };
+  assert.equal(parseWebviewMessage(huge), undefined);
+  // What the host answers instead of only logging (the page waits for a checkpointSaved of run 3, epoch 2).
+  assert.deepEqual(refusedCheckpoint(huge), { uri: base.uri, run: 3, epoch: 2, error: 'the weights of epoch 2 are 1024 MiB, more than the 1024 MiB a checkpoint file may have' });
+  assert.match(refusedCheckpoint({ ...base, weights: 'not bytes' })!.error, /the checkpoint of epoch 2 arrived malformed/);
+  assert.equal(refusedCheckpoint({ type: 'trainEvent', uri: base.uri, run: 3, epoch: 2 }), undefined);
+  assert.ok(parseHostMessage({ type: 'checkpointSaved', ...refusedCheckpoint(huge)! }), 'the answer is a valid host message');
+
+  // The page checks before it sends: a state over the limit is left out (weights kept, said), weights over it fail the run.
+  // Wide enough that the weights outweigh model.json, so a limit can sit between the weights and Adam's state.
+  const net = info(NET.replace('dense(16)', 'dense(256)'));
+  const b = buildModel(tf, net, { seed: 1 });
+  const adam = { kind: 'adam', lr: 0.01 } as const;
+  let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
+  await trainModel(tf, b.model, net, classes(), {
+    config: classifierConfig(adam, 1),
+    onEpoch: async (l, o) => void (saved = await encodeCheckpoint(b, { model: 'Net', epoch: l.epoch, history: [] }, { optimizer: o.model!, config: adam })),
+  });
+  const page = { model: 'Net', epoch: 1, modelJson: JSON.stringify(saved!.modelJson), weightsFile: saved!.weightsFile, weights: saved!.weights, optimizer: saved!.optimizer };
+  assert.deepEqual(checkpointForHost(page), { ck: page }, 'within the limit: as it was');
+  const limit = saved!.weights.byteLength + 8; // the weights and model.json fit, Adam's state (twice the weights) does not
+  assert.ok(page.modelJson.length < limit && saved!.optimizer!.byteLength > limit);
+  const fitted = checkpointForHost(page, limit);
+  assert.equal(fitted.ck.optimizer, undefined);
+  assert.equal((JSON.parse(fitted.ck.modelJson) as ModelJson).nnmodel.optimizer, undefined);
+  assert.match(fitted.warning!, /^the optimizer's state of epoch 1 is 0 MiB, more than the 0 MiB a checkpoint file may have: the checkpoint keeps the weights without it, and continuing from it will start the optimizer afresh\.$/);
+  const written = await roundTrip(checkUploadedCheckpoint(fitted.ck));
+  assert.equal(written.optimizer, undefined);
+  assert.equal(written.modelJson.nnmodel.optimizer, undefined, 'a checkpoint without a state: resume says so');
+  assert.throws(() => checkpointForHost(page, saved!.weights.byteLength - 4), /^CheckpointError: the weights of epoch 1 are .*; the checkpoint cannot be written from the editor/);
+  b.model.dispose();
+});
+
+test('reading a checkpoint reads the optimizer state only when asked (resume); loading weights leaves it on disk', async () => {
+  const net = info(NET);
+  const b = buildModel(tf, net, { seed: 1 });
+  const adam = { kind: 'adam', lr: 0.01 } as const;
+  let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
+  await trainModel(tf, b.model, net, classes(), {
+    config: classifierConfig(adam, 1),
+    onEpoch: async (l, o) => void (saved = await encodeCheckpoint(b, { model: 'Net', epoch: l.epoch, history: [] }, { optimizer: o.model!, config: adam })),
+  });
+  const to = folder();
+  await writeCheckpoint(nodeCheckpointFs(), to, saved!);
+  const read: string[] = [];
+  const counting = { ...nodeCheckpointFs(), readFile: (path: string) => (read.push(path.slice(path.lastIndexOf('/') + 1)), nodeCheckpointFs().readFile(path)) };
+  const plain = await readCheckpoint(counting, to);
+  assert.deepEqual(read, ['model.json', saved!.weightsFile], 'no optimizer file read');
+  assert.equal(plain.optimizer, undefined);
+  assert.equal(plain.optimizerProblem, undefined);
+  assert.equal(plain.modelJson.nnmodel.optimizer!.file, saved!.modelJson.nnmodel.optimizer!.file, 'the section is still there');
+  read.length = 0;
+  const forResume = await readCheckpoint(counting, to, { optimizer: true });
+  assert.deepEqual(read, ['model.json', saved!.weightsFile, saved!.modelJson.nnmodel.optimizer!.file]);
+  assert.deepEqual(forResume.optimizer, saved!.optimizer);
+  b.model.dispose();
+});
+
+test("Adam's β1^t that underflowed to 0 (β1 = 0.5, 216 steps) is restored as saved: 3 + 1 epochs equal 4 exactly", async () => {
+  const adam = { kind: 'adam', lr: 0.001, beta1: 0.5 } as const;
+  const config = (epochs: number): TrainConfig => ({ loss: 'crossentropy', optimizer: adam, epochs, batch: 1, validation: 0.25, metrics: [] });
+  const net = info(NET);
+  const whole = buildModel(tf, net, { seed: 1 });
+  await trainModel(tf, whole.model, net, classes(), { config: config(4), seed: 7 });
+  const first = buildModel(tf, net, { seed: 1 });
+  let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
+  await trainModel(tf, first.model, net, classes(), {
+    config: config(3),
+    seed: 7,
+    onEpoch: async (l, o) => void (saved = await encodeCheckpoint(first, { model: 'Net', epoch: l.epoch, history: [l] }, { optimizer: o.model!, config: adam })),
+  });
+  const meta = saved!.modelJson.nnmodel.optimizer!;
+  assert.equal(meta.iterations, 216);
+  assert.equal(meta.adamPowers![0], 0, '0.5^217 is 0 in float32');
+  const second = buildModel(tf, net, { seed: 99 });
+  const resumed = resumeModel(tf, second, await roundTrip(saved!));
+  const messages: string[] = [];
+  await trainModel(tf, second.model, net, classes(), { config: config(1), seed: 7, initialEpoch: 3, prepareOptimizer: optimizerRestorer(tf, adam, { model: resumed }, (m) => messages.push(m)) });
+  assert.deepEqual(messages, []);
+  const d = maxRelDiff(flat(whole), flat(second));
+  assert.equal(d, 0, `resumed vs one run: ${d}`);
+  for (const x of [whole, first, second]) x.model.dispose();
+});
+
+test('an optimizer section that is null or a string is malformed: the host refuses it, resume says so', async () => {
+  const net = info(NET);
+  const b = buildModel(tf, net, { seed: 1 });
+  const ck = await encodeCheckpoint(b, { model: 'Net', epoch: 1, history: [] });
+  for (const bad of [null, 'adam', [1]]) {
+    const json = { ...ck.modelJson, nnmodel: { ...ck.modelJson.nnmodel, optimizer: bad } };
+    for (const optimizer of [new Uint8Array(8), undefined]) {
+      assert.throws(
+        () => checkUploadedCheckpoint({ model: 'Net', epoch: 1, modelJson: JSON.stringify(json), weightsFile: ck.weightsFile, weights: ck.weights, optimizer }),
+        /^CheckpointError: the checkpoint of epoch 1 describes its optimizer state malformed \((null|string|object)\); nothing was written\.$/,
+        `${JSON.stringify(bad)} with ${optimizer ? 'bytes' : 'none'}`,
+      );
+    }
+    const o = tf.train.adam(0.01);
+    const r = await restoreOptimizerState(tf, o, { kind: 'adam', lr: 0.01 }, b, json as unknown as ModelJson, undefined, 'model.json: its optimizer state is malformed');
+    assert.deepEqual(r, { restored: false, message: "the optimizer's state is damaged (its description in model.json is malformed); adam(lr = 0.01, beta1 = 0.9) starts afresh from the weights of epoch 1." }, JSON.stringify(bad));
+    o.dispose();
+  }
+  b.model.dispose();
+});
+
+test('random_flip, random_crop and random_rotation resume exactly: their streams restart from (seed, epoch) each epoch', async () => {
+  const images = (): TrainData => {
+    const rng = createRng(42);
+    const count = 64;
+    const xs = new Float32Array(count * 16);
+    const ys = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      for (let j = 0; j < 16; j++) xs[i * 16 + j] = rng.normal();
+      ys[i] = xs[i * 16] + xs[i * 16 + 5] > 0 ? 0 : xs[i * 16 + 3] > 0 ? 1 : 2;
+    }
+    return { source: 'test', count, xs, xDtype: 'float32', exampleShape: [4, 4, 1], ys, targetShape: [], classes: ['a', 'b', 'c'] };
+  };
+  const adam = { kind: 'adam', lr: 0.01 } as const;
+  const config = (epochs: number): TrainConfig => ({ loss: 'crossentropy', optimizer: adam, epochs, batch: 16, validation: 0, metrics: [] });
+  for (const aug of ['random_flip', 'random_crop(4, 4)', 'random_rotation(0.1)']) {
+    const net = info(`model Net {\n  input x: [4, 4, 1]\n  output x -> ${aug} -> flatten -> dense(3) -> softmax\n}\n`);
+    // Every run builds with the same seed, as the editor and the CLI do.
+    const whole = buildModel(tf, net, { seed: 1 });
+    await trainModel(tf, whole.model, net, images(), { config: config(2), seed: 7 });
+    const first = buildModel(tf, net, { seed: 1 });
+    let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
+    await trainModel(tf, first.model, net, images(), {
+      config: config(1),
+      seed: 7,
+      onEpoch: async (l, o) => void (saved = await encodeCheckpoint(first, { model: 'Net', epoch: l.epoch, history: [l] }, { optimizer: o.model!, config: adam })),
+    });
+    const second = buildModel(tf, net, { seed: 1 });
+    const resumed = resumeModel(tf, second, await roundTrip(saved!));
+    await trainModel(tf, second.model, net, images(), { config: config(1), seed: 7, initialEpoch: 1, prepareOptimizer: optimizerRestorer(tf, adam, { model: resumed }, () => undefined) });
+    const d = maxRelDiff(flat(whole), flat(second));
+    assert.ok(d < TOL, `${aug}: 1 + 1 resumed vs 2 in one run: ${d}`);
+    for (const x of [whole, first, second]) x.model.dispose();
+  }
+});
+
+test('the resume bytes are let go once used: the page run keeps none, and a Resumed restores its state once', async () => {
+  const text = `model Net {
+  input x: [8, 8, 1]
+  output x -> flatten -> dense(16) -> relu -> dense(10) -> softmax
+}
+train Net {
+  data: digits(samples = 64, size = 8)
+  optimizer: adam(lr = 0.01)
+  epochs: 1
+  batch: 16
+}
+`;
+  const first = await pageRun(trainMessage(text, 1));
+  const ck = first.checkpoints.at(-1)!;
+  const msg = trainMessage(text, 1, { resume: resumeOf(ck) });
+  assert.ok(msg.resume?.optimizer, 'the message carries the state');
+  const events: TrainingEvent[] = [];
+  const run = new TrainingRun(msg, {
+    tf,
+    post: () => undefined,
+    onEvent: (_run, _model, e) => void events.push(e),
+    waitSaved: async () => ({ dir: '/tmp/x' }),
+    onWeights: () => undefined,
+    yieldNow: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  });
+  // What the page keeps for the run's whole length (main.ts reads run.msg): no weights, no state.
+  assert.equal(run.msg.resume, undefined);
+  assert.equal(run.msg.run, msg.run);
+  assert.equal(await run.done, 'completed');
+  assert.equal(run.msg.resume, undefined);
+  assert.deepEqual(events.filter((e) => e.kind === 'warning'), [], 'the state was restored (no "starts afresh")');
+  assert.equal((events.find((e) => e.kind === 'start') as { resumedFrom?: number }).resumedFrom, 1);
+
+  // The core: the state is restored once, then let go; a second restore starts afresh and says why.
+  const net = info(text);
+  const b = buildModel(tf, net, { seed: 3 });
+  const resumed = resumeModel(tf, b, { modelJson: JSON.parse(ck.modelJson) as ModelJson, weights: ck.weights, optimizer: ck.optimizer });
+  const adam = { kind: 'adam', lr: 0.01 } as const;
+  const o1 = tf.train.adam(0.01);
+  const o2 = tf.train.adam(0.01);
+  assert.deepEqual(await resumed.restoreOptimizer(tf, o1, adam), { restored: true });
+  assert.deepEqual(await resumed.restoreOptimizer(tf, o2, adam), {
+    restored: false,
+    message: "the optimizer's state of epoch 1 was restored once already; adam(lr = 0.01, beta1 = 0.9) starts afresh.",
+  });
+  o1.dispose();
+  o2.dispose();
+  b.model.dispose();
 });

@@ -16,7 +16,7 @@
 import type { BackendName, TrainingEvent, TrainStartMessage, WebviewToHost, WeightsMessage } from '../../extension/core/protocol';
 import type { Tf } from '../../extension/core/layers/types';
 import { showPlacement } from './placement';
-import { runTraining, type EncodedCheckpoint } from './trainCore';
+import { runTraining, withoutResume, type EncodedCheckpoint } from './trainCore';
 import { WASM_FILES, type PageToWorker, type WasmBinaries, type WorkerToPage } from './workerProtocol';
 
 export interface RunnerDeps {
@@ -46,11 +46,25 @@ export class TrainingRun {
   where: 'worker' | 'page' | undefined;
   readonly done: Promise<'completed' | 'cancelled' | 'failed'>;
 
+  /** The run's message; once handed to the trainer, without the checkpoint bytes it resumes from (`withoutResume`). */
+  msg: TrainStartMessage;
+  /** The message as it came, until the trainer has it (the resume bytes are not kept for the whole run). */
+  private start: TrainStartMessage | undefined;
+
   constructor(
-    readonly msg: TrainStartMessage,
+    msg: TrainStartMessage,
     private readonly deps: RunnerDeps,
   ) {
+    this.start = msg;
+    this.msg = withoutResume(msg);
     this.done = this.execute();
+  }
+
+  /** The whole message, once: for the trainer it is handed to. */
+  private takeStart(): TrainStartMessage {
+    const m = this.start ?? this.msg;
+    this.start = undefined;
+    return m;
   }
 
   get run(): number {
@@ -113,7 +127,7 @@ export class TrainingRun {
     const text = `Trains on the inspector page: the training worker could not start (${reason}). VS Code may respond slowly while it trains.`;
     // In the tab only: the host's events stay as they were on the page (the run's first is `start`).
     showPlacement('page', text);
-    return runTraining(this.deps.tf, this.msg, {
+    return runTraining(this.deps.tf, this.takeStart(), {
       token: this.token,
       yieldNow: this.deps.yieldNow,
       emit: (event) => this.emit(event),
@@ -168,7 +182,8 @@ export class TrainingRun {
             return;
         }
       };
-      worker.postMessage({ type: 'train', msg: this.msg } satisfies PageToWorker);
+      // postMessage copies the message (resume bytes included) into the worker: the page keeps none of it.
+      worker.postMessage({ type: 'train', msg: this.takeStart() } satisfies PageToWorker);
       // A Cancel that came while the worker started.
       if (this.token.cancelled) worker.postMessage({ type: 'stop' } satisfies PageToWorker);
     });

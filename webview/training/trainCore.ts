@@ -17,7 +17,7 @@ import { symbolicDimsFor, trainModel, type EpochLogs, type TrainOptions } from '
 import { trainInputShapes } from '../../extension/core/runtime/diffusion';
 import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../../extension/core/runtime/gan';
 import type { ModelInfo } from '../../extension/core/analysis/types';
-import { checkpointDataMeta, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
+import { checkpointDataMeta, checkpointForHost, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
 import { disposeLayers } from '../host/session';
 
 /** A checkpoint of a complete epoch, as the host writes it. */
@@ -35,6 +35,14 @@ export interface EncodedCheckpoint {
 /** A `ResumePayload` of the train message, parsed for `resumeModel`. */
 function resumeSource(r: NonNullable<TrainStartMessage['resume']>) {
   return { modelJson: JSON.parse(r.modelJson) as ModelJson, weights: r.weights, optimizer: r.optimizer, optimizerProblem: r.optimizerProblem };
+}
+
+/** `msg` without the checkpoint bytes it resumes from (its own and a GAN discriminator's). */
+export function withoutResume(msg: TrainStartMessage): TrainStartMessage {
+  const { resume: _resume, discriminator, ...rest } = msg;
+  if (!discriminator) return rest;
+  const { resume: _dResume, ...d } = discriminator;
+  return { ...rest, discriminator: d };
 }
 
 /** The message's fields of an encoded checkpoint (the optimizer's state only when there is one). */
@@ -81,6 +89,10 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
     built = buildModel(tf, info, { seed: msg.seed, symbolicDims: symbolicDimsFor(info, trainInputShapes(info, msg.config.loss, data)) });
     const warn = (message: string) => io.emit({ kind: 'warning', message });
     const resumed = msg.resume ? resumeModel(tf, built, resumeSource(msg.resume)) : undefined;
+    let dResume = msg.discriminator?.resume;
+    // The checkpoint bytes are applied (the optimiser's state is held by `resumed` until it is restored): the
+    // rest of the run, whose closures read `msg`, sees it without them, so they can be collected.
+    msg = withoutResume(msg);
     const initialEpoch = resumed?.epoch ?? 0;
     const previous: EpochLogs[] = resumed?.history ?? [];
     for (const p of resumed?.problems ?? []) warn(p);
@@ -91,12 +103,13 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
       discriminator = { info: dInfo, built: buildModel(tf, dInfo, { seed: msg.seed + 1000, symbolicDims: symbolicDimsFor(dInfo, [data.exampleShape]) }) };
       if (resumed) {
         // The CLI's checks too (runtime/gan.ts): none, an older epoch than the generator's, layers that do not fit.
-        const dResume = msg.discriminator.resume;
         const d = resumeDiscriminator(tf, discriminator.built, dInfo.name, initialEpoch, dResume && resumeSource(dResume));
         dResumed = d.resumed;
         for (const w of d.warnings) warn(w);
       }
     }
+    // An async function's locals live as long as the run: let go of the discriminator's bytes too.
+    dResume = undefined;
     io.emit({
       kind: 'start',
       epochs: initialEpoch + msg.config.epochs,
@@ -106,6 +119,18 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
       ...(initialEpoch ? { resumedFrom: initialEpoch } : {}),
     });
     const done: EpochLogs[] = [];
+    // Each file within the host's limit before it is sent (the host drops a message over it): a state too
+    // large is left out, said once per model; weights too large fail the run with the reason.
+    const oversized = new Set<string>();
+    const send = async (ck: EncodedCheckpoint) => {
+      const fitted = checkpointForHost(ck);
+      const who = ck.model ?? name;
+      if (fitted.warning && !oversized.has(who)) {
+        oversized.add(who);
+        warn(ck.model ? `${ck.model}: ${fitted.warning}` : fitted.warning);
+      }
+      await io.checkpoint(fitted.ck);
+    };
     const model = built;
     const gan = discriminator;
     const options: TrainOptions = {
@@ -125,12 +150,12 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
         if (gan) {
           const cks = await encodeGanCheckpoints({ built: model, name }, { built: gan.built, name: gan.info.name }, meta, msg.config, optimizers);
           // The discriminator's first: the generator's checkpoint, the run's own, marks the epoch complete.
-          await io.checkpoint({ model: gan.info.name, epoch: logs.epoch, ...encoded(cks.discriminator) });
-          await io.checkpoint({ epoch: logs.epoch, ...encoded(cks.generator) });
+          await send({ model: gan.info.name, epoch: logs.epoch, ...encoded(cks.discriminator) });
+          await send({ epoch: logs.epoch, ...encoded(cks.generator) });
           return;
         }
         const ck = await encodeCheckpoint(model, { ...meta, model: name }, optimizers.model && { optimizer: optimizers.model, config: msg.config.optimizer });
-        await io.checkpoint({ epoch: logs.epoch, ...encoded(ck) });
+        await send({ epoch: logs.epoch, ...encoded(ck) });
       },
     };
     const history = gan

@@ -6,6 +6,10 @@
  * tfjs has only GaussianNoise; the others are custom layers. Their random
  * choices come from a PRNG seeded by the build seed, so a run is
  * reproducible, and advance at every training call, so each batch differs.
+ * The trainers reseed it at the start of every epoch from (seed, epoch)
+ * (`reseedAugmentation`), so epoch n draws the same whether the run started
+ * at epoch 1 or resumed from a checkpoint: resume stays exact. GaussianNoise
+ * (tfjs's own, like dropout) is not seeded: the exception.
  */
 import { Sym } from '../analysis/sym';
 import {
@@ -25,6 +29,30 @@ import {
   type TfTensor,
 } from './common';
 import type { LayerContext, LayerSpec } from './types';
+
+/**
+ * The stream of a layer seeded `seed` in epoch `epoch` (0-based): epoch 0's
+ * is the build seed's own (what a first epoch always drew), later ones a
+ * mix of both, never of the epochs before.
+ */
+function epochSeed(seed: number, epoch: number): number {
+  return epoch === 0 ? seed : (seed ^ Math.imul(epoch, 0x9e3779b1)) >>> 0;
+}
+
+/**
+ * Restarts the random stream of every augmentation layer of `model` (nested
+ * models included) for `epoch` (0-based, as the trainers count): each
+ * trainer calls it at the start of each epoch, so a run resumed after epoch
+ * n flips, rotates and crops in epoch n + 1 exactly as an uninterrupted run
+ * does. Layers without a seeded stream are left alone.
+ */
+export function reseedAugmentation(model: { layers: readonly unknown[] }, epoch: number): void {
+  for (const layer of model.layers) {
+    const l = layer as { reseedForEpoch?: (epoch: number) => void; layers?: readonly unknown[] };
+    if (typeof l.reseedForEpoch === 'function') l.reseedForEpoch(epoch);
+    if (Array.isArray(l.layers)) reseedAugmentation(l as { layers: readonly unknown[] }, epoch);
+  }
+}
 
 const IMAGE = '[h, w, channels]';
 
@@ -67,12 +95,16 @@ const randomFlipClass = perTf((tf) => {
     static className = 'NnRandomFlip';
     readonly mode: FlipMode;
     readonly seed: number;
-    private readonly random: () => number;
+    private random: () => number;
     constructor(args: TfLayerArgs & { mode: FlipMode; seed: number }) {
       super(args);
       this.mode = args.mode;
       this.seed = args.seed;
       this.random = mulberry32(args.seed);
+    }
+    /** See `reseedAugmentation`. */
+    reseedForEpoch(epoch: number): void {
+      this.random = mulberry32(epochSeed(this.seed, epoch));
     }
     override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
       return inputShape;
@@ -146,12 +178,16 @@ const randomRotationClass = perTf((tf) => {
     static className = 'NnRandomRotation';
     readonly factor: number;
     readonly seed: number;
-    private readonly random: () => number;
+    private random: () => number;
     constructor(args: TfLayerArgs & { factor: number; seed: number }) {
       super(args);
       this.factor = args.factor;
       this.seed = args.seed;
       this.random = mulberry32(args.seed);
+    }
+    /** See `reseedAugmentation`. */
+    reseedForEpoch(epoch: number): void {
+      this.random = mulberry32(epochSeed(this.seed, epoch));
     }
     override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
       return inputShape;
@@ -211,13 +247,17 @@ const randomCropClass = perTf((tf) => {
     readonly height: number;
     readonly width: number;
     readonly seed: number;
-    private readonly random: () => number;
+    private random: () => number;
     constructor(args: TfLayerArgs & { height: number; width: number; seed: number }) {
       super(args);
       this.height = args.height;
       this.width = args.width;
       this.seed = args.seed;
       this.random = mulberry32(args.seed);
+    }
+    /** See `reseedAugmentation`. */
+    reseedForEpoch(epoch: number): void {
+      this.random = mulberry32(epochSeed(this.seed, epoch));
     }
     override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape {
       const s = oneShape(inputShape);

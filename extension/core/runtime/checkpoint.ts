@@ -34,6 +34,7 @@ import type { Tf } from '../layers/types';
 import type { BuiltModel } from './build';
 import type { EpochLogs } from './train';
 import type { TrainConfig } from '../analysis/types';
+import { plural } from '../plural';
 
 /** Format version of the `nnmodel` section. */
 export const CHECKPOINT_VERSION = 1;
@@ -285,29 +286,54 @@ function variableNames(built: BuiltModel, signature: readonly LayerSignature[]):
   return out;
 }
 
+/**
+ * The weights an optimiser of `built` steps, in the order it keeps their
+ * state: `model.trainableWeights` (every trainer hands tfjs that list), each
+ * by its checkpoint name, with its shape and variable.
+ */
+function trainableOwners(built: BuiltModel, signature: readonly LayerSignature[]): { name: string; shape: number[]; variable: tfTypes.Variable }[] {
+  const names = variableNames(built, signature);
+  return built.model.trainableWeights.map((w) => {
+    const variable = w.read() as tfTypes.Variable;
+    const name = names.get(variable.name)?.name;
+    if (name === undefined) throw new CheckpointError(`the trainable weight ${variable.name} belongs to no layer of the model; the checkpoint was not written.`);
+    return { name, shape: [...variable.shape], variable };
+  });
+}
+
 async function encodeOptimizerState(
   built: BuiltModel,
   signature: readonly LayerSignature[],
   o: OptimizerToSave,
   epoch: number,
 ): Promise<{ meta: OptimizerStateMeta; bytes: Uint8Array }> {
-  const names = variableNames(built, signature);
+  const owners = trainableOwners(built, signature);
   // getWeights gives the step count first ('iter'), then the state tensors in the optimiser's order.
   const [iter, ...rest] = await o.optimizer.getWeights();
   const iterations = iter ? (await iter.tensor.data())[0] : 0;
   // saveIterations makes a new scalar each call; the state tensors are the optimiser's own variables.
   if (iter) iter.tensor.dispose();
+  // tfjs keeps one slot per trainable weight in each group (Adam: every m, then every v), matched to the
+  // weights by POSITION (accumulatedFirstMoment[i] goes with the i-th gradient, and every trainer steps
+  // model.trainableWeights in order). So a slot is named from its position, never from the name tfjs
+  // remembers (`originalName`: after a resume into an edited model it can be stale, and two slots could
+  // then carry the same name).
+  if (owners.length === 0 ? rest.length !== 0 : rest.length % owners.length !== 0) {
+    throw new CheckpointError(`the optimizer holds ${rest.length} state tensors for ${owners.length} trainable weights; the checkpoint was not written.`);
+  }
   const slots: OptimizerStateMeta['slots'] = [];
   const chunks: Float32Array[] = [];
-  for (const w of rest) {
-    const cut = w.name.lastIndexOf('/');
-    const owner = names.get(w.name.slice(0, cut))?.name;
-    if (owner === undefined || w.tensor.dtype !== 'float32') {
-      throw new CheckpointError(`the optimizer's state ${w.name} belongs to no weight of the model; the checkpoint was not written.`);
+  rest.forEach((w, i) => {
+    const owner = owners[i % owners.length];
+    if (w.tensor.dtype !== 'float32' || w.tensor.shape.join(',') !== owner.shape.join(',')) {
+      throw new CheckpointError(`the optimizer's state ${w.name} does not fit the weight ${owner.name} it goes with; the checkpoint was not written.`);
     }
-    slots.push({ name: `${owner}/${w.name.slice(cut + 1)}`, shape: [...w.tensor.shape] });
-    chunks.push((await w.tensor.data()) as Float32Array);
+    slots.push({ name: `${owner.name}/${w.name.slice(w.name.lastIndexOf('/') + 1)}`, shape: [...w.tensor.shape] });
+  });
+  if (new Set(slots.map((s) => s.name)).size !== slots.length) {
+    throw new CheckpointError(`the optimizer's state names a weight twice; the checkpoint was not written.`);
   }
+  for (const w of rest) chunks.push((await w.tensor.data()) as Float32Array);
   const all = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) {
@@ -355,8 +381,9 @@ export interface OptimizerRestore {
  * Continues `optimizer` (fresh, made from `config`, before its first step)
  * from the state saved with checkpoint `json` (`bytes`: its optimiser file,
  * undefined when there is none or it could not be read). The state is used
- * only when it is complete, of the same optimiser settings, and every slot
- * belongs to a weight of `built` of the same shape; otherwise the optimiser
+ * only when it is complete, of the same optimiser settings, and each group
+ * of slots lists exactly the weights `built` trains (`trainableWeights`:
+ * names, shapes, order; tfjs pairs them by position); otherwise the optimiser
  * starts afresh and the message says why (never throws for a bad state).
  * Call it after the checkpoint's weights were applied to `built`.
  */
@@ -373,39 +400,62 @@ export async function restoreOptimizerState(
   const meta = json.nnmodel.optimizer;
   const now = optimizerConfigRecord(config);
   const afresh = (why: string): OptimizerRestore => ({ restored: false, message: `${why}; ${describeOptimizerConfig(now)} starts afresh from the weights of epoch ${json.nnmodel.epoch}.` });
-  if (!meta) return afresh(`the checkpoint of epoch ${json.nnmodel.epoch} has no optimizer state (written before nnmodel saved it)`);
-  if (!meta.config || !sameOptimizerConfig(meta.config, now)) {
-    return afresh(`the optimizer changed since the checkpoint (${meta.config ? describeOptimizerConfig(meta.config) : 'unknown'}, now ${describeOptimizerConfig(now)}): its saved state is not used`);
+  if (meta === undefined) return afresh(`the checkpoint of epoch ${json.nnmodel.epoch} has no optimizer state (written before nnmodel saved it)`);
+  // null, a string, an array: not something nnmodel wrote (it omits the section or writes an object).
+  if (!isObj(meta) || !isObj(meta.config)) return afresh(`the optimizer's state is damaged (its description in ${MODEL_JSON} is malformed)`);
+  if (!sameOptimizerConfig(meta.config, now)) {
+    return afresh(`the optimizer changed since the checkpoint (${describeOptimizerConfig(meta.config)}, now ${describeOptimizerConfig(now)}): its saved state is not used`);
   }
   if (!bytes) return afresh(`the optimizer's state could not be read (${readProblem ?? `${meta.file}: not given`})`);
   const problem = optimizerStateProblem(meta, bytes);
   if (problem) return afresh(`the optimizer's state is damaged (${problem})`);
-  // Checkpoint name → this model's variable (and its shape).
-  const current = new Map<string, tfTypes.Variable>();
-  for (const { name, variable } of variableNames(built, graphSignature(built)).values()) current.set(name, variable);
+  // tfjs matches each group of slots (Adam: every m, then every v) to the trainable weights by position, so
+  // the state is used only when every group lists exactly the weights this model trains, in its order, with
+  // their shapes. An edit (`b(16) * 2` → `* 3`) changes that list even when every saved name still exists.
+  let owners: ReturnType<typeof trainableOwners>;
+  try {
+    owners = trainableOwners(built, graphSignature(built));
+  } catch (e) {
+    return afresh(`the optimizer's state could not be matched to the model (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const n = owners.length;
+  const fits =
+    (n === 0 ? meta.slots.length === 0 : meta.slots.length % n === 0) &&
+    meta.slots.every((s, i) => {
+      const owner = owners[i % n];
+      const suffix = meta.slots[i - (i % n)].name.slice(meta.slots[i - (i % n)].name.lastIndexOf('/') + 1);
+      return s.name === `${owner.name}/${suffix}` && s.shape.join(',') === owner.shape.join(',');
+    });
+  if (!fits) {
+    const saved = new Set(meta.slots.map((s) => s.name.slice(0, s.name.lastIndexOf('/')))).size;
+    return {
+      restored: false,
+      message:
+        `the model changed since the checkpoint: the optimizer starts afresh from the weights of epoch ${json.nnmodel.epoch} ` +
+        `(${describeOptimizerConfig(now)}; its saved state is for ${plural(saved, 'trainable weight')}, which no longer line up with the model's ${n})`,
+    };
+  }
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const values: { name: string; tensor: tfTypes.Tensor }[] = [];
   let at = 0;
-  for (const s of meta.slots) {
-    const cut = s.name.lastIndexOf('/');
-    const v = current.get(s.name.slice(0, cut));
-    if (!v || v.shape.join(',') !== s.shape.join(',')) {
-      tf.dispose(values.map((x) => x.tensor));
-      return afresh(`the model changed since the checkpoint (the optimizer's state of ${s.name.slice(0, cut)} no longer fits)`);
-    }
-    const n = s.shape.reduce((p, d) => p * d, 1);
-    values.push({ name: `${v.name}/${s.name.slice(cut + 1)}`, tensor: tf.tensor(floats.subarray(at, at + n), s.shape, 'float32') });
-    at += n;
-  }
+  meta.slots.forEach((s, i) => {
+    const count = s.shape.reduce((p, d) => p * d, 1);
+    // Named as tfjs names its own slots (`<variable>/<suffix>`), after the variable at this position now.
+    values.push({ name: `${owners[i % n].variable.name}/${s.name.slice(s.name.lastIndexOf('/') + 1)}`, tensor: tf.tensor(floats.subarray(at, at + count), s.shape, 'float32') });
+    at += count;
+  });
   const iter = tf.scalar(meta.iterations, 'int32');
   try {
     await optimizer.setWeights([{ name: 'iter', tensor: iter }, ...values]);
     const powers = optimizer as unknown as AdamPowers;
     const saved = meta.adamPowers;
-    if (powers.accBeta1 && powers.accBeta2 && Array.isArray(saved) && saved.length === 2 && saved.every((x) => typeof x === 'number' && x > 0 && x < 1)) {
+    // Each on its own, 0 included: β1^t underflows float32 to 0 after ~150 steps at β1 = 0.5 (the GANs'),
+    // and dropping both then would let tfjs's pow() recompute β2^t, one ulp off.
+    const power = (x: unknown): x is number => typeof x === 'number' && x >= 0 && x < 1;
+    if (powers.accBeta1 && powers.accBeta2 && Array.isArray(saved) && saved.length === 2) {
       tf.tidy(() => {
-        powers.accBeta1!.assign(tf.scalar(saved[0]));
-        powers.accBeta2!.assign(tf.scalar(saved[1]));
+        if (power(saved[0])) powers.accBeta1!.assign(tf.scalar(saved[0]));
+        if (power(saved[1])) powers.accBeta2!.assign(tf.scalar(saved[1]));
       });
     }
   } catch (e) {
@@ -541,7 +591,11 @@ export interface Resumed {
   history: EpochLogs[];
   /** One sentence per layer that did not fit (it keeps its initial weights). */
   problems: string[];
-  /** Restores the saved optimiser state into the run's fresh optimiser (see `restoreOptimizerState`). */
+  /**
+   * Restores the saved optimiser state into the run's fresh optimiser (see
+   * `restoreOptimizerState`). Once: the state's bytes are let go then (they
+   * are twice the weights for Adam), and a second call starts afresh.
+   */
   restoreOptimizer(tf: Tf, optimizer: tfTypes.Optimizer, config: TrainConfig['optimizer']): Promise<OptimizerRestore>;
 }
 
@@ -553,11 +607,22 @@ export interface Resumed {
  */
 export function resumeModel(tf: Tf, built: BuiltModel, ck: ResumeSource): Resumed {
   const match = applyCheckpoint(tf, built, ck.modelJson, ck.weights);
+  // Only what the restore needs, not `ck` (its weights are applied), and only until the restore: a run
+  // keeps its Resumed to the end, and the bytes would stay referenced all that time.
+  let pending: Omit<ResumeSource, 'weights'> | undefined = { modelJson: ck.modelJson, optimizer: ck.optimizer, optimizerProblem: ck.optimizerProblem };
+  const epoch = ck.modelJson.nnmodel.epoch;
   return {
-    epoch: ck.modelJson.nnmodel.epoch,
+    epoch,
     history: ck.modelJson.nnmodel.history ?? [],
     problems: match.problems,
-    restoreOptimizer: (t, optimizer, config) => restoreOptimizerState(t, optimizer, config, built, ck.modelJson, ck.optimizer, ck.optimizerProblem),
+    restoreOptimizer: async (t, optimizer, config) => {
+      const source = pending;
+      pending = undefined;
+      if (!source) {
+        return { restored: false, message: `the optimizer's state of epoch ${epoch} was restored once already; ${describeOptimizerConfig(optimizerConfigRecord(config))} starts afresh.` };
+      }
+      return restoreOptimizerState(t, optimizer, config, built, source.modelJson, source.optimizer, source.optimizerProblem);
+    },
   };
 }
 
@@ -637,12 +702,18 @@ export function discriminatorCheckpointDir(filePath: string, generator: string, 
  * discriminator goes, `discriminatorCheckpointDir`). Throws as
  * `readCheckpoint` when there is none of this model, a damaged one included.
  */
-export async function readModelCheckpoint(fs: CheckpointFs, filePath: string, model: string, folderSetting?: string): Promise<ReadCheckpoint & { dir: string }> {
+export async function readModelCheckpoint(
+  fs: CheckpointFs,
+  filePath: string,
+  model: string,
+  folderSetting?: string,
+  options: ReadCheckpointOptions = {},
+): Promise<ReadCheckpoint & { dir: string }> {
   const dir = checkpointDir(filePath, model, folderSetting);
   const shared = dir === checkpointDir(filePath, `${model}\u0000other`, folderSetting);
   let first: unknown;
   try {
-    const ck = await readCheckpoint(fs, dir);
+    const ck = await readCheckpoint(fs, dir, options);
     if (ck.modelJson.nnmodel.model === model || !shared) return { ...ck, dir };
   } catch (e) {
     if (!shared) throw e;
@@ -650,7 +721,7 @@ export async function readModelCheckpoint(fs: CheckpointFs, filePath: string, mo
   }
   const sub = `${dir}/${safeName(model)}`;
   try {
-    return { ...(await readCheckpoint(fs, sub)), dir: sub };
+    return { ...(await readCheckpoint(fs, sub, options)), dir: sub };
   } catch (e) {
     throw first ?? e;
   }
@@ -699,13 +770,23 @@ export interface ReadCheckpoint {
   optimizerProblem?: string;
 }
 
+/** What `readCheckpoint` reads besides the weights. */
+export interface ReadCheckpointOptions {
+  /**
+   * Also read and check the optimiser's state (resume only): it is twice the
+   * weights for Adam, and loading weights, Evaluate, Generate and export have
+   * no use for it. Default false: `optimizer` and `optimizerProblem` stay unset.
+   */
+  optimizer?: boolean;
+}
+
 /**
  * Reads and checks the checkpoint in `dir`. Throws a CheckpointError naming
- * the file when it is missing or damaged. A missing or damaged optimiser
- * state does not throw (the weights load; resume starts the optimiser
- * afresh): it is `optimizerProblem`.
+ * the file when it is missing or damaged. With `{ optimizer: true }`, also
+ * the optimiser's state; a missing or damaged one does not throw (the
+ * weights load; resume starts the optimiser afresh): it is `optimizerProblem`.
  */
-export async function readCheckpoint(fs: CheckpointFs, dir: string): Promise<ReadCheckpoint> {
+export async function readCheckpoint(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions = {}): Promise<ReadCheckpoint> {
   const jsonPath = `${dir}/${MODEL_JSON}`;
   let text: string;
   try {
@@ -735,7 +816,7 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string): Promise<Rea
   if (fnv1a(weights) !== meta.checksum) throw new CheckpointError(`${weightsPath}: its checksum does not match ${MODEL_JSON}; the checkpoint is damaged.`);
   decodeWeights(json, weights, jsonPath);
   const opt = meta.optimizer;
-  if (opt === undefined) return { modelJson: json, weights };
+  if (opt === undefined || !options.optimizer) return { modelJson: json, weights };
   if (!isObj(opt) || typeof opt.file !== 'string' || !OPTIMIZER_STATE_FILE.test(opt.file)) {
     return { modelJson: json, weights, optimizerProblem: `${jsonPath}: its optimizer state is malformed` };
   }
@@ -753,6 +834,6 @@ const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object
 
 /** The weights of a model's layers as a ModelInfo-independent summary, for the Load Weights message. */
 export function describeMatch(model: ModelInfo['name'], m: SignatureMatch & { loaded: number }): string {
-  if (m.problems.length === 0) return `Loaded the weights of all ${m.loaded} layers of ${model}.`;
-  return `Loaded ${m.loaded} layers of ${model}; ${m.problems.length} did not fit:\n${m.problems.map((p) => `- ${p}`).join('\n')}`;
+  if (m.problems.length === 0) return m.loaded === 1 ? `Loaded the weights of the one layer of ${model}.` : `Loaded the weights of all ${m.loaded} layers of ${model}.`;
+  return `Loaded ${plural(m.loaded, 'layer')} of ${model}; ${m.problems.length} did not fit:\n${m.problems.map((p) => `- ${p}`).join('\n')}`;
 }

@@ -10,7 +10,7 @@ import { CHECKPOINT_VERSION, CheckpointError, OPTIMIZER_STATE_FILE, decodeWeight
 import type { Dataset } from './data/files';
 import { builtinDataset, isBuiltinSource } from './data/builtin';
 import type { DataSource } from '../analysis/types';
-import type { TrainDataPayload } from '../protocol';
+import { checkpointSizeProblem, MAX_CHECKPOINT_BYTES, type TrainDataPayload } from '../protocol';
 
 /** The bytes of a typed array, without copying. */
 function bytesOf(a: Float32Array | Int32Array): Uint8Array {
@@ -76,6 +76,31 @@ export function checkpointDataMeta(d: Dataset): NonNullable<CheckpointMeta['data
 }
 
 /**
+ * A checkpoint as the page may send it, each file within the host's
+ * `MAX_CHECKPOINT_BYTES` (`checkpointSizeProblem`): an optimiser state too
+ * large is left out, with its description, and `warning` says so (the
+ * weights are what matter; resuming from them starts the optimiser afresh);
+ * weights too large throw a CheckpointError saying so, as the host would
+ * refuse them. `modelJson` is the text the page sends.
+ */
+export function checkpointForHost<C extends { epoch: number; modelJson: string; weights: Uint8Array; optimizer?: Uint8Array }>(
+  ck: C,
+  max = MAX_CHECKPOINT_BYTES,
+): { ck: C; warning?: string } {
+  const problem = checkpointSizeProblem(ck, max);
+  if (!problem) return { ck };
+  const withoutState = { ...ck, optimizer: undefined };
+  if (!ck.optimizer || checkpointSizeProblem(withoutState, max)) throw new CheckpointError(`${problem}; the checkpoint cannot be written from the editor (train with \`nnmodel train\`).`);
+  const json = JSON.parse(ck.modelJson) as ModelJson;
+  delete json.nnmodel.optimizer;
+  const { optimizer: _dropped, ...rest } = ck;
+  return {
+    ck: { ...rest, modelJson: JSON.stringify(json) } as C,
+    warning: `${problem}: the checkpoint keeps the weights without it, and continuing from it will start the optimizer afresh.`,
+  };
+}
+
+/**
  * A checkpoint the webview sent, checked before it is written: its
  * `model.json` parses, is an nnmodel checkpoint of `model` at `epoch`, names
  * `weightsFile` as its only weights file, and the weights have the size the
@@ -106,6 +131,10 @@ export function checkUploadedCheckpoint(
   decodeWeights(json, upload.weights);
   // The optimizer's state: both its description and its file, or neither; a file of the name and size described.
   const opt = meta.optimizer;
+  // Absent, or an object: `null` or a string is no description (and must not be written as one).
+  if (opt !== undefined && (typeof opt !== 'object' || opt === null || Array.isArray(opt))) {
+    throw new CheckpointError(`the checkpoint of epoch ${upload.epoch} describes its optimizer state malformed (${opt === null ? 'null' : typeof opt}); nothing was written.`);
+  }
   if ((opt === undefined) !== (upload.optimizer === undefined)) {
     throw new CheckpointError(`the checkpoint of epoch ${upload.epoch} ${opt ? 'describes an optimizer state but came without it' : 'came with an optimizer state it does not describe'}; nothing was written.`);
   }
