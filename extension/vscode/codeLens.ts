@@ -1,12 +1,13 @@
 /**
- * Over each model: its totals (`61,706 params · 416.5K MACs`) and a Summary
- * action; Inspect and Train actions when those commands exist.
+ * Over each model: its totals (`61,706 params · 416.5K MACs`, marked
+ * `⚠ incomplete:` while the model has errors) and a Summary action;
+ * Inspect and Train actions when those commands exist.
  */
 import * as vscode from 'vscode';
 import type { AnalysisCache } from './analysisCache';
 import { toRange } from './convert';
 import { isLocal } from './pure/lookup';
-import { modelLensTitle } from './pure/text';
+import { modelLensTitle, modelLensTooltip } from './pure/text';
 
 /** Commands another part of the extension may contribute; lenses appear only when they are registered. */
 const OPTIONAL_COMMANDS = [
@@ -22,8 +23,6 @@ interface LensData {
   /** Undefined for the totals lens: its title is the model's parameters and MACs, read when it is resolved. */
   title?: string;
 }
-
-const TOTALS_TOOLTIP = 'Parameters and multiply-accumulates per example — click for the summary';
 
 export function registerCodeLens(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
@@ -74,7 +73,7 @@ export function registerCodeLens(selector: vscode.DocumentSelector, cache: Analy
       }
       // The analysis as of now: an edit since the lenses were listed shows its totals at once.
       const m = d.doc.isClosed ? undefined : cache.get(d.doc).models.find((x) => x.name === d.model && isLocal(x.uri, d.doc.uri.toString()));
-      lens.command = { title: m ? modelLensTitle(m) : d.model, tooltip: TOTALS_TOOLTIP, command: d.command, arguments: args };
+      lens.command = { title: m ? modelLensTitle(m) : d.model, tooltip: m ? modelLensTooltip(m) : undefined, command: d.command, arguments: args };
       return lens;
     },
   };

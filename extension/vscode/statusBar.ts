@@ -3,10 +3,9 @@
  * opens its summary.
  */
 import * as vscode from 'vscode';
-import { formatCount } from '../core';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { modelAt } from './pure/lookup';
-import { formatCountWithCompact, modelStatusText } from './pure/text';
+import { modelStatusText, modelStatusTooltip } from './pure/text';
 
 export function registerStatusBar(cache: AnalysisCache): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('nnmodel.model', vscode.StatusBarAlignment.Right, 100);
@@ -41,13 +40,14 @@ export function registerStatusBar(cache: AnalysisCache): vscode.Disposable {
       hide();
       return;
     }
-    const text = `$(symbol-class) ${modelStatusText(model)}`;
-    const tooltip = `**${model.name}**  \nParameters: ${formatCount(model.params.total)}  \nMACs: ${formatCountWithCompact(model.macs)}  \n\nClick for the summary`;
+    const text = `${model.hasErrors ? '$(warning)' : '$(symbol-class)'} ${modelStatusText(model)}`;
+    const tooltip = modelStatusTooltip(model);
     const key = `${own}\n${model.name}\n${text}\n${tooltip}`;
     if (key === shown) return;
     shown = key;
     item.text = text;
-    item.tooltip = new vscode.MarkdownString(tooltip);
+    // supportThemeIcons: the tooltip's $(warning) is drawn as the icon.
+    item.tooltip = new vscode.MarkdownString(tooltip, true);
     item.command = { title: 'Show Summary', command: 'nnmodel.showSummary', arguments: [doc.uri, model.name] };
     item.show();
   };

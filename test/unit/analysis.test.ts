@@ -254,6 +254,52 @@ test('model without output', () => {
   only(a, 'model.no_output');
 });
 
+/** The text after the diagnostic's only fix, which the test expects to be titled `title`. */
+function afterOnlyFix(text: string, code: string, title: string): string {
+  const d = only(analyze(text), code);
+  assert.equal(d.fixes?.length, 1, `${code}: ${JSON.stringify(d.fixes)}`);
+  const fix = d.fixes![0];
+  assert.equal(fix.title, title);
+  let out = text;
+  for (const e of [...fix.edits].sort((a, b) => b.range.start.offset - a.range.start.offset)) {
+    out = out.slice(0, e.range.start.offset) + e.newText + out.slice(e.range.end.offset);
+  }
+  return out;
+}
+
+test('a missing output is fixed by outputting the last assigned value, or the input, with the body\'s indentation', () => {
+  const chain = 'model M {\n    input x: [8]\n    h = x -> dense(4)\n    # a note\n    y = h\n        -> relu\n}\n';
+  const fixed = afterOnlyFix(chain, 'model.no_output', 'Add `output y`');
+  assert.equal(fixed, 'model M {\n    input x: [8]\n    h = x -> dense(4)\n    # a note\n    y = h\n        -> relu\n    output y\n}\n');
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // No assignment: the (last) input; a brace indented with the model.
+  const nested = '  model M {\n    input a: [8]\n    input b: [8]\n  }\n';
+  assert.equal(afterOnlyFix(nested, 'model.no_output', 'Add `output b`'), '  model M {\n    input a: [8]\n    input b: [8]\n    output b\n  }\n');
+  // Comments after the last statement stay where they are, the new line goes right above the brace.
+  const commented = 'model M {\n  input x: [8]\n  y = x -> dense(4)   # → [4]\n\n  # done\n}\n';
+  assert.equal(afterOnlyFix(commented, 'model.no_output', 'Add `output y`'), 'model M {\n  input x: [8]\n  y = x -> dense(4)   # → [4]\n\n  # done\n  output y\n}\n');
+  // A body on one line gets the output and the brace on lines of their own.
+  const one = afterOnlyFix('model M { input x: [8] }', 'model.no_output', 'Add `output x`');
+  assert.equal(one, 'model M { input x: [8]\n  output x\n}');
+  assert.ok(!analyze(one).diagnostics.some((d) => d.severity === 'error'), JSON.stringify(analyze(one).diagnostics));
+  // A block: the same fix.
+  const block = 'block b(n) {\n  input x\n  y = x -> dense(n)\n}\nmodel M {\n  input x: [8]\n  output x -> b(2)\n}\n';
+  const fixedBlock = afterOnlyFix(block, 'block.no_output', 'Add `output y`');
+  assert.equal(fixedBlock, block.replace('  y = x -> dense(n)\n', '  y = x -> dense(n)\n  output y\n'));
+  assert.deepEqual(analyze(fixedBlock).diagnostics, []);
+});
+
+test('no output fix when there is nothing to output or the body did not parse', () => {
+  assert.equal(only(analyze('model M {\n}\n'), 'model.no_output').fixes, undefined);
+  // An unclosed bracket inside the body, reported there or where the file ends: the body is not what the text says.
+  for (const text of ['model M {\n  input x: [8]\n  y = x -> dense(\n}\n', 'model M {\n  input x: [8]\n  y = x -> dense(3\n']) {
+    assert.equal(only(analyze(text), 'model.no_output').fixes, undefined, text);
+  }
+  // A syntax error in another item does not stop it.
+  const other = analyze('model M {\n  input x: [8]\n}\nmodel N {\n  input y: [8]\n  output y -> dense(\n}\n');
+  assert.equal(only(other, 'model.no_output').fixes?.[0].title, 'Add `output x`');
+});
+
 test('recursive blocks are an error, not a hang', () => {
   const a = analyze(`block a(n) {
   input x
@@ -520,7 +566,7 @@ model M {
   assert.equal(only(missing, 'arg.missing').message, "block 'b' needs its parameter 'k'.");
 });
 
-test('nodes of every instantiation and model have their own inputs and labels as written', () => {
+test('nodes of every instantiation and model have their own inputs, and labels with the values of their parameters', () => {
   const a = analyze(`block two(n) {
   input x
   output x -> dense(n) -> relu -> dense(n, activation = relu)
@@ -549,12 +595,12 @@ model B {
   const labels = (g: import('../../extension/core/analysis/types').Graph): string[] =>
     g.nodes.flatMap((n) => (n.kind === 'layer' ? [n.label] : n.kind === 'group' ? n.runs.flatMap((r) => labels(r.body)) : []));
   assert.deepEqual(labels(a.models[0].graph), [
-    'dense(n)', 'relu', 'dense(n, activation = relu)',
-    'dense(n)', 'relu', 'dense(n, activation = relu)',
+    'dense(4)', 'relu', 'dense(4, activation = relu)',
+    'dense(5)', 'relu', 'dense(5, activation = relu)',
     // `dense(2) * 3` on [5]: one run from [5], one (count 2) from [2].
     'dense(2)', 'dense(2)',
   ]);
-  assert.deepEqual(labels(a.models[1].graph), ['dense(2)', 'dense(n)', 'relu', 'dense(n, activation = relu)']);
+  assert.deepEqual(labels(a.models[1].graph), ['dense(2)', 'dense(4)', 'relu', 'dense(4, activation = relu)']);
   // Sites in file order; a repeated call's inner layer comes before its group (same range).
   const order = a.sites.map((s) => `${s.range.start.line}:${s.range.start.character}-${s.range.end.offset}:${s.kind}`);
   const sorted = [...a.sites].sort((x, y) => x.range.start.offset - y.range.start.offset || y.range.end.offset - x.range.end.offset);
@@ -588,10 +634,11 @@ model M {
   const layers = (nodes: readonly import('../../extension/core/analysis/types').GraphNode[]): string[] =>
     nodes.flatMap((n) => (n.kind === 'layer' ? [`${n.label} ${shapeToString(n.shape)}`] : n.kind === 'group' ? n.runs.flatMap((r) => layers(r.body.nodes)) : []));
   const all = layers(m.graph.nodes);
-  // h·w tokens of c channels, back to the map; dense(2·c) with c = 32 from the second call.
-  assert.ok(all.includes('reshape([h * w, c]) [32, 32]'), all.join(' | '));
-  assert.ok(all.includes('reshape([h, w, c]) [8, 4, 32]'), all.join(' | '));
-  assert.ok(all.includes('dense(2 * c) [32, 64]'), all.join(' | '));
+  // h·w tokens of c channels, back to the map; dense(2·c) with c = 32 from the second call (labels show the values).
+  assert.ok(all.includes('groupnorm(8) [8, 4, 32]'), all.join(' | '));
+  assert.ok(all.includes('reshape([32, 32]) [32, 32]'), all.join(' | '));
+  assert.ok(all.includes('reshape([8, 4, 32]) [8, 4, 32]'), all.join(' | '));
+  assert.ok(all.includes('dense(64) [32, 64]'), all.join(' | '));
   // Names bound this way are the block's own: references and go to definition find the pattern.
   const c = a.symbols.find((s) => s.name === 'c' && s.container === 'attn')!;
   assert.equal(c.kind, 'param');

@@ -85,7 +85,7 @@ test('repeated blocks: a collapsed box has the field after all its repetitions, 
   assert.equal(fieldLine(box('outer × 2')), 'receptive field: 9');
   // Inner, as drawn inside outer's body: outer's first repetition (two convs), and inner's own first conv.
   assert.equal(fieldLine(box('inner × 2')), 'receptive field: 5 (first repetition)');
-  assert.equal(fieldLine(box('conv1d(c, 3, padding = same)')), 'receptive field: 3 (first repetition)');
+  assert.equal(fieldLine(box('conv1d(4, 3, padding = same)')), 'receptive field: 3 (first repetition)');
   // The same text as the summary tab's rows for those nodes.
   assert.deepEqual(
     rows.map((r) => [r.label, r.field]),
@@ -93,7 +93,7 @@ test('repeated blocks: a collapsed box has the field after all its repetitions, 
       ['input x', ''],
       ['outer × 2', '9'],
       ['inner × 2', '5'],
-      ['conv1d(c, 3, padding = same)', '3'],
+      ['conv1d(4, 3, padding = same)', '3'],
       ['dense(2)', '9'],
     ],
   );
@@ -109,5 +109,5 @@ test('a block that runs once: its body has the field without "first repetition"'
   assert.equal(fieldLine(box('outer')), 'receptive field: 5');
   // inner runs twice inside outer: its body is still its first repetition; inner itself is outer's only run.
   assert.equal(fieldLine(box('inner × 2')), 'receptive field: 5');
-  assert.equal(fieldLine(box('conv1d(c, 3, padding = same)')), 'receptive field: 3 (first repetition)');
+  assert.equal(fieldLine(box('conv1d(4, 3, padding = same)')), 'receptive field: 3 (first repetition)');
 });

@@ -4,7 +4,7 @@ import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkNode } from 'elkjs/lib/elk-api';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { serializeModel } from '../../extension/core/protocol';
-import { boxAt, buildDiagram, groupKeys, shapeText, type TextMetrics } from '../../webview/views/graphModel';
+import { boxAt, boxTooltip, buildDiagram, groupKeys, shapeText, type TextMetrics } from '../../webview/views/graphModel';
 import { bytesText, rowCells, sortRows } from '../../webview/views/summaryModel';
 import { serializeRows } from '../../extension/core/protocol';
 import { summaryRows } from '../../extension/core/analysis/summary';
@@ -75,6 +75,33 @@ test('a repeated block is one box with its count until expanded; expanded it fra
   assert.equal(wte.lines[1], '[seq, 32]');
 });
 
+test('a layer object reads as its definition, in the graph and the summary; its later uses and unembed say whose weights they share', () => {
+  const model = serializeModel(analyze(GPT).models[0]);
+  const d = buildDiagram(model.graph, [], new Set(), metrics);
+  const boxes = [...d.boxes.values()];
+  const wte = boxes.find((b) => b.node.kind === 'layer' && b.node.object === 'wte')!;
+  assert.deepEqual(wte.lines, ['wte: embedding(100, 32)', '[seq, 32]', '3,200 params']);
+  const unembed = boxes.find((b) => b.node.kind === 'layer' && b.node.op === 'unembed')!;
+  assert.deepEqual(unembed.lines, ['unembed(wte)', '[seq, 100]', "shares wte's weights"]);
+  assert.match(boxTooltip(unembed), /^unembed\(wte\)\nlayer unembed .*\n[\s\S]*shares wte's weights\n/);
+  const rows = summaryRows(analyze(GPT).models[0]);
+  assert.ok(rows.some((r) => r.label === 'wte: embedding(100, 32)' && r.op === 'embedding'), rows.map((r) => r.label).join(', '));
+
+  // A second application of an object: the same label, no parameters of its own, and the sharing said.
+  const twice = serializeModel(
+    analyze(`model Twice {
+  input x: [10, 32]
+  proj = dense(32, activation = relu)
+  output x -> proj -> proj
+}`).models[0],
+  );
+  const [first, second] = [...buildDiagram(twice.graph, [], new Set(), metrics).boxes.values()].filter((b) => b.node.kind === 'layer');
+  assert.deepEqual(first.lines, ['proj: dense(32, activation = relu)', '[10, 32]', '1,056 params']);
+  assert.deepEqual(second.lines, ['proj: dense(32, activation = relu)', '[10, 32]', "shares proj's weights"]);
+  assert.match(boxTooltip(second), new RegExp(`shares proj's weights \\(node ${first.node.id}\\)`));
+  assert.ok(!boxTooltip(first).includes('shares'));
+});
+
 test('diagnostics mark the node whose call they are in', () => {
   const a = analyze(LENET);
   const model = serializeModel(a.models[0]);
@@ -121,6 +148,7 @@ test('summary rows sort by column (numbers numerically, formulas last) and keep 
   const macs = sortRows(gpt, 'macs', true);
   assert.equal(typeof macs[0].macs, 'number', 'formulas sort after numbers');
   assert.equal(bytesText(1536), '1.5 KiB');
-  assert.equal(bytesText('128*seq'), '128*seq B');
+  assert.equal(bytesText('128*seq'), '128·seq B');
+  assert.equal(bytesText('1024*seq^2 + 35328*seq'), '1,024·seq² + 35,328·seq B');
   assert.equal(shapeText({ dims: ['seq'], isInt: true }), 'int[seq]');
 });

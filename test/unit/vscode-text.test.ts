@@ -73,7 +73,7 @@ test('parameters show the non-trainable part only when there is one', () => {
   assert.equal(formatParams({ trainable: Sym.of(156), nonTrainable: Sym.ZERO }), '156');
   assert.equal(formatParams({ trainable: Sym.of(2400), nonTrainable: Sym.of(32) }), '2,432 (2,400 trainable, 32 non-trainable)');
   const d = Sym.atom('d');
-  assert.equal(formatParams({ trainable: d.mul(2), nonTrainable: Sym.ZERO }), '2*d');
+  assert.equal(formatParams({ trainable: d.mul(2), nonTrainable: Sym.ZERO }), '2·d');
 });
 
 const convSite: SiteInfo = {

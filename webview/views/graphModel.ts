@@ -6,7 +6,8 @@
  */
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { Range } from '../../extension/core/syntax/ast';
-import { reviveModel, type PlainDiagnostic, type PlainGraph, type PlainGraphNode, type PlainModelInfo, type PlainShape, type PlainSym } from '../../extension/core/protocol';
+import { displaySym } from '../../extension/core/analysis/display';
+import { parseSym, reviveModel, type PlainDiagnostic, type PlainGraph, type PlainGraphNode, type PlainModelInfo, type PlainShape, type PlainSym } from '../../extension/core/protocol';
 import type { Severity } from '../../extension/core/analysis/types';
 import { compactField, modelFields } from '../../extension/core/analysis/receptive';
 import { bodyPrefix, nodePath } from '../../extension/core/runtime/build';
@@ -56,8 +57,9 @@ export const GROUP_HEADER = 24;
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 4, warning: 3, info: 2, hint: 1 };
 
+/** A count as people read it: `61,706`, `1,024·seq² + 794,624·seq` (core/analysis/display.ts). */
 export function symText(x: PlainSym): string {
-  return typeof x === 'number' ? x.toLocaleString('en-US') : x;
+  return typeof x === 'number' ? x.toLocaleString('en-US') : displaySym(parseSym(x));
 }
 
 export function shapeText(s: PlainShape): string {
@@ -74,12 +76,26 @@ function paramsText(p: { trainable: PlainSym; nonTrainable: PlainSym }): string 
   return `${parts.join(' + ')} params`;
 }
 
+/**
+ * Whose weights a layer node uses besides its own, for its box and tooltip:
+ * `shares wte's weights` on a layer object's second and later uses, and on
+ * a layer that takes an object as an argument (`unembed(wte)` multiplies by
+ * wte's table); undefined otherwise.
+ */
+export function sharedText(n: PlainGraphNode): string | undefined {
+  if (n.kind !== 'layer') return undefined;
+  if (n.sharedWith !== undefined && n.object !== undefined) return `shares ${n.object}'s weights`;
+  const refs = Object.values(n.args).flatMap((v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && v.kind === 'layerRef' ? [v.name] : []));
+  return refs.length ? `shares ${refs.join("'s and ")}'s weights` : undefined;
+}
+
 export function nodeTitle(n: PlainGraphNode): string {
   switch (n.kind) {
     case 'input':
       return `input ${n.name}`;
     case 'layer':
-      return n.object !== undefined ? `${n.object}: ${n.label}` : n.label;
+      // A layer object's label already names it and its definition: `wte: embedding(64, 128)`.
+      return n.label;
     case 'group':
       return n.repeat > 1 ? `${n.label} × ${n.repeat}` : n.label;
     default: {
@@ -240,6 +256,8 @@ export function buildDiagram(
       if (n.kind !== 'input') {
         const p = paramsText(n.params);
         if (p) lines.push(p);
+        const shared = sharedText(n);
+        if (shared) lines.push(shared);
       }
       const diag = nodeDiagnostics(n, diagnostics);
       const isExpanded = n.kind === 'group' && expanded.has(key) && n.runs.length > 0;
@@ -329,7 +347,8 @@ export function boxTooltip(b: Box): string {
     lines.push(`parameters: ${symText(n.params.trainable)} trainable, ${symText(n.params.nonTrainable)} non-trainable`);
     lines.push(`MACs: ${symText(n.macs)}`);
     if (b.field) lines.push(`receptive field: ${b.field}${b.repeated ? ' (first repetition)' : ''}`);
-    if (n.kind === 'layer' && n.sharedWith !== undefined) lines.push(`shares weights with node ${n.sharedWith}`);
+    const shared = sharedText(n);
+    if (shared) lines.push(n.kind === 'layer' && n.sharedWith !== undefined ? `${shared} (node ${n.sharedWith})` : shared);
   }
   lines.push(`line ${n.range.start.line + 1}${n.kind !== 'input' && n.uri ? ` of ${n.uri}` : ''}`);
   lines.push(...b.messages);

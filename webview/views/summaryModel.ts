@@ -17,9 +17,9 @@ export const COLUMNS: { key: Column; title: string; numeric: boolean }[] = [
   { key: 'field', title: 'Receptive field', numeric: false },
 ];
 
-/** 1536 → "1.5 KiB"; a formula stays a formula. */
+/** 1536 → "1.5 KiB"; a formula stays a formula, as people read it (`512·seq B`). */
 export function bytesText(x: PlainSym): string {
-  if (typeof x === 'string') return `${x} B`;
+  if (typeof x === 'string') return `${symText(x)} B`;
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = x;
   let u = 0;

@@ -42,6 +42,7 @@ import type {
 } from './types';
 import { collectSymbols } from './symbols';
 import { analyzeTrain } from './train';
+import { missingOutputFixes } from './outputFix';
 
 export interface AnalyzeOptions {
   /** URI or path of the file, used in diagnostics of imports. */
@@ -284,8 +285,15 @@ export class Analyzer {
   private readonly shapeLists = new Map<Shape, Shape[]>();
   /** Totals of the graphs built here (see totalsOf). */
   private readonly totals = new Map<Graph, Totals>();
-  /** Node labels by call: a call in a block body is applied once per instantiation, its label is made once. */
-  private readonly labels = new Map<CallExpr, string>();
+  /**
+   * Node labels by call, for calls applied once per instantiation (block
+   * bodies, repeats): the label itself when the call's arguments name no
+   * value in scope, made once; else its labels with values, by argument
+   * record (see `Analyzer.labelOf`).
+   */
+  private readonly labels = new Map<CallExpr, string | ValueLabels>();
+  /** Set by `labelOf`: the call as written when the label it returned shows values in its place, else undefined. */
+  private labelSource: string | undefined;
   /** Scratch value arrays of `resolveArgs`, one per nesting depth of calls in arguments. */
   private readonly valsPool: (ArgValue | typeof SEEN | undefined)[][] = [];
   private resolveDepth = 0;
@@ -502,6 +510,8 @@ export class Analyzer {
         'error',
         `model '${decl.name.name}' has no output; add a line \`output <value>\`.`,
         decl.name.range,
+        undefined,
+        missingOutputFixes(decl, this.file),
       );
     }
     const graph = freeze(g);
@@ -563,7 +573,8 @@ export class Analyzer {
       if (spec && variadicIndex(spec) < 0) {
         if (e.repeat) this.error('object.repeat', 'a layer object cannot be repeated; repeat where it is applied.', e.repeat.range, ctx);
         const r = this.resolveArgs(spec, e, ctx, false);
-        const obj: LayerObject = { kind: 'object', name: stmt.target.name, spec, args: r?.args ?? {} };
+        const args = r?.args ?? {};
+        const obj: LayerObject = { kind: 'object', name: stmt.target.name, spec, args, label: this.labelOf(e, ctx, spec, args) };
         this.site(e.range, 'object', spec.name, ctx, NO_SHAPES, undefined);
         return obj;
       }
@@ -1180,7 +1191,8 @@ export class Analyzer {
       id,
       op: spec.name,
       category: spec.category,
-      label: label ?? (call ? this.labelOf(call, ctx) : spec.name),
+      label: label ?? (call ? this.labelOf(call, ctx, spec, args) : spec.name),
+      source: label === undefined && call ? this.labelSource : undefined,
       args,
       inputs: inputIds,
       shape: out,
@@ -1199,17 +1211,37 @@ export class Analyzer {
   }
 
   /**
-   * The label of a call's nodes (`conv2d(6, 5)`). A call in a block body or
-   * a repeat is applied once per instantiation: its label is made once and
-   * shared by all its nodes.
+   * The label of a call's nodes: its source text (`conv2d(6, 5)`), except
+   * that an argument naming a value in scope (a block parameter, a value
+   * bound earlier) shows the value it had: `dense(hidden)` in a block body
+   * reads `dense(512)`, so a reader sees what each instantiation computes.
+   * A call in a block body or a repeat is applied once per instantiation:
+   * a label without such names is made once for all its nodes; one with
+   * them once per distinct argument record (records are shared by equal
+   * arguments, see `internArgs`).
    */
-  private labelOf(call: CallExpr, ctx: Ctx): string {
+  private labelOf(call: CallExpr, ctx: Ctx, spec: LayerSpec, args: Record<string, ArgValue>): string {
+    this.labelSource = undefined;
     if (!call.argsRange) return call.callee.name;
-    if (ctx.once) return labelOf(call);
-    let label = this.labels.get(call);
+    if (ctx.once) {
+      const subst = substitutedArgs(call, ctx.env);
+      if (subst === undefined) return labelOf(call);
+      this.labelSource = sourceOfCall(call);
+      return labelWithValues(call, spec, args, subst);
+    }
+    let known = this.labels.get(call);
+    if (known === undefined) {
+      // Which arguments name a value is a matter of the body's text and scope, the same in every instantiation.
+      const subst = substitutedArgs(call, ctx.env);
+      known = subst === undefined ? labelOf(call) : { subst, source: sourceOfCall(call), byArgs: new Map() };
+      this.labels.set(call, known);
+    }
+    if (typeof known === 'string') return known;
+    this.labelSource = known.source;
+    let label = known.byArgs.get(args);
     if (label === undefined) {
-      label = labelOf(call);
-      this.labels.set(call, label);
+      label = labelWithValues(call, spec, args, known.subst);
+      known.byArgs.set(args, label);
     }
     return label;
   }
@@ -1292,7 +1324,8 @@ export class Analyzer {
       this.error('object.repeat', `a layer object applies one set of weights; it cannot be repeated with \`*\`.`, call.repeat.range, ctx);
       return UNKNOWN;
     }
-    return this.addLayerNode(obj.spec, obj.args, [input], {}, call.range, ctx, obj.name, call, undefined, obj);
+    // Labelled with the definition, not just the name: `wte` alone does not say it is an embedding.
+    return this.addLayerNode(obj.spec, obj.args, [input], {}, call.range, ctx, `${obj.name}: ${obj.label}`, call, undefined, obj);
   }
 
   private repeatCount(call: CallExpr, ctx: Ctx): number | undefined {
@@ -1647,7 +1680,7 @@ export class Analyzer {
       }
     }
     if (outputs === 0) {
-      this.diag('block.no_output', 'error', `block '${def.decl.name.name}' has no output; add a line \`output <value>\`.`, def.decl.name.range, ctx);
+      this.diag('block.no_output', 'error', `block '${def.decl.name.name}' has no output; add a line \`output <value>\`.`, def.decl.name.range, ctx, missingOutputFixes(def.decl, this.file));
     }
     return result;
   }
@@ -2006,6 +2039,85 @@ function computeTotals(graph: Graph, cache: TotalsCache): Totals {
 
 function labelOf(call: CallExpr): string {
   return sourceOfCall(call);
+}
+
+/** The labels of a call whose arguments name values in scope (`Analyzer.labels`). */
+interface ValueLabels {
+  /** By argument of the call: whether its label shows its value instead of its text. */
+  subst: boolean[];
+  /** The call as written. */
+  source: string;
+  /** Labels made, by argument record. */
+  byArgs: Map<Record<string, ArgValue>, string>;
+}
+
+/**
+ * By argument of `call`: whether it names a plain value in scope (a number,
+ * string, enum word, bool or list: not a tensor or layer object, whose name
+ * is what a reader wants to see). Undefined when none does, the common case.
+ */
+function substitutedArgs(call: CallExpr, env: ReadonlyMap<string, Value>): boolean[] | undefined {
+  let subst: boolean[] | undefined;
+  const args = call.args;
+  for (let i = 0; i < args.length; i++) {
+    if (namesPlainValue(args[i].value, env)) (subst ??= new Array<boolean>(args.length).fill(false))[i] = true;
+  }
+  return subst;
+}
+
+function namesPlainValue(e: Expr, env: ReadonlyMap<string, Value>): boolean {
+  switch (e.kind) {
+    case 'name': {
+      const v = env.get(e.name);
+      return v !== undefined && (v.kind === 'number' || v.kind === 'string' || v.kind === 'enum' || v.kind === 'bool' || v.kind === 'list');
+    }
+    case 'paren':
+      return namesPlainValue(e.expr, env);
+    case 'unary':
+      return namesPlainValue(e.operand, env);
+    case 'binary':
+      return namesPlainValue(e.left, env) || namesPlainValue(e.right, env);
+    case 'list':
+      return e.items.some((x) => namesPlainValue(x, env));
+    default:
+      return false;
+  }
+}
+
+/**
+ * `sourceOfCall` with the arguments marked in `subst` written as their
+ * resolved values from `args` (the node's argument record); an argument
+ * without a plain value there keeps its text.
+ */
+function labelWithValues(call: CallExpr, spec: LayerSpec, args: Record<string, ArgValue>, subst: readonly boolean[]): string {
+  const variadic = variadicIndex(spec);
+  let out = `${call.callee.name}(`;
+  let pos = 0;
+  for (let i = 0; i < call.args.length; i++) {
+    const a = call.args[i];
+    // The schema argument this one fills, as `resolveInto` assigns them.
+    let name: string | undefined;
+    if (a.name) name = a.name.name;
+    else if (variadic >= 0 && pos >= variadic && spec.args[variadic]) name = undefined;
+    else name = spec.args[pos++]?.name;
+    if (i > 0) out += ', ';
+    if (a.name) out += `${a.name.name} = `;
+    const v = subst[i] && name !== undefined ? args[name] : undefined;
+    const text = v === undefined ? undefined : argValueText(v, a.value, spec.args.find((s) => s.name === name)?.type);
+    out += text ?? exprText(a.value);
+  }
+  return out + ')';
+}
+
+/** An argument value as source would write it; undefined for what has no literal (tensors, layer objects, none). */
+function argValueText(v: ArgValue, written: Expr, type: ArgSpec['type'] | undefined): string | undefined {
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return type === 'string' ? JSON.stringify(v) : v;
+  if (Array.isArray(v)) {
+    // `pool = k` with k = 2 resolves to [2] (the layer spreads one number over its axes): show it as written, one number.
+    return v.length === 1 && written.kind !== 'list' ? String(v[0]) : `[${v.join(', ')}]`;
+  }
+  return undefined;
 }
 
 /** A short text of a call, rebuilt from the tree: `conv2d(6, 5)`. */

@@ -5,6 +5,7 @@
  */
 import { compactField, modelFields, type ModelFields } from './receptive';
 import { Sym, product, shapeToString } from './sym';
+import { displaySym } from './display';
 import type { Graph, ModelInfo } from './types';
 
 export interface SummaryRow {
@@ -108,7 +109,7 @@ export function trainingMemory(model: ModelInfo, batch: number): Sym {
 export function formatBytes(bytes: Sym | number): string {
   const s = Sym.from(bytes);
   const v = s.value;
-  if (v === undefined) return `${s.toString()} B`;
+  if (v === undefined) return `${displaySym(s)} B`;
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let x = v;
   let u = 0;

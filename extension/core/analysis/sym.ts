@@ -189,6 +189,25 @@ export class Sym {
     return out;
   }
 
+  /**
+   * The terms in `toString`'s order (highest degree first, the constant
+   * last, left out when 0; a zero Sym has the one term 0), each as its
+   * coefficient and its atoms with their powers in name order: what a
+   * display format needs without parsing the text.
+   */
+  monomials(): { coef: number; atoms: [name: string, power: number][] }[] {
+    if (!this.terms) return [{ coef: this.c, atoms: [] }];
+    const keys = [...this.terms.keys()].sort((a, b) => degree(b) - degree(a) || a.localeCompare(b));
+    const out: { coef: number; atoms: [string, number][] }[] = [];
+    for (const k of keys) {
+      const counts = new Map<string, number>();
+      for (const a of k.split('*')) counts.set(a, (counts.get(a) ?? 0) + 1);
+      out.push({ coef: this.terms.get(k)!, atoms: [...counts] });
+    }
+    if (this.c !== 0) out.push({ coef: this.c, atoms: [] });
+    return out;
+  }
+
   /** JSON form: a number when constant, the formula string otherwise. */
   toJSON(): number | string {
     return this.value ?? this.toString();
@@ -256,23 +275,5 @@ export function product(dims: readonly Sym[]): Sym {
   return p === undefined ? Sym.of(c) : c === 1 ? p : p.mul(c);
 }
 
-/** Format a count with thin grouping: 61706 -> "61,706". */
-export function formatCount(x: Sym | number): string {
-  const s = Sym.from(x);
-  const v = s.value;
-  if (v === undefined) return s.toString();
-  return v.toLocaleString('en-US');
-}
-
-/** Compact count: 124439808 -> "124.4M". */
-export function formatCompact(x: Sym | number): string {
-  const s = Sym.from(x);
-  const v = s.value;
-  if (v === undefined) return s.toString();
-  const a = Math.abs(v);
-  if (a >= 1e12) return `${(v / 1e12).toFixed(1)}T`;
-  if (a >= 1e9) return `${(v / 1e9).toFixed(1)}G`;
-  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
-  if (a >= 1e4) return `${(v / 1e3).toFixed(1)}K`;
-  return String(v);
-}
+// The display formats live in display.ts (which needs only Sym's type); kept importable from here.
+export { displaySym, formatCount, formatCompact } from './display';

@@ -59,8 +59,13 @@ export interface LayerNode {
   /** Registry name: 'conv2d'. */
   op: string;
   category: LayerCategory;
-  /** Short text for diagrams: 'conv2d(6, 5)'. */
+  /**
+   * Short text for people (diagrams, summaries): 'conv2d(6, 5)'; in a block
+   * body, with the values its parameters had: 'dense(512)' for `dense(hidden)`.
+   */
   label: string;
+  /** The call as written ('dense(hidden)') when `label` shows values in its place, else undefined. */
+  source?: string;
   args: Readonly<Record<string, ArgValue>>;
   /** Node ids feeding it, in the order the runtime applies them (see LayerSpec.tfjs). */
   inputs: number[];

@@ -22,6 +22,8 @@ export interface LayerObject {
   name: string;
   spec: LayerSpec;
   args: Record<string, ArgValue>;
+  /** Label of its definition's call (`embedding(64, 128)`): its nodes read `wte: embedding(64, 128)`. */
+  label: string;
   /** Set by the first application: later ones share its weights. */
   first?: { node: number; weights: WeightSpec[] };
 }

@@ -738,7 +738,7 @@ class Exporter {
     };
     const module = (prefix: string, expr: string, exact?: string): string => {
       const attr = exact !== undefined ? w.attr(exact, true) : w.attr(prefix);
-      w.inits.push(`${attr} = ${expr}  # ${this.where(node.range, node.uri)}: ${node.label}`);
+      w.inits.push(`${attr} = ${expr}  # ${this.where(node.range, node.uri)}: ${node.source ?? node.label}`);
       return attr;
     };
     /** Notes which attribute holds this node's weights (weights.ts); every application of a shared one. */
@@ -1045,7 +1045,7 @@ class Exporter {
         if (a.bias === true) {
           const b = w.attr('unembed_bias');
           recorded(b, 'nn.Parameter()');
-          w.inits.push(`${b} = nn.Parameter(torch.zeros(${ref.args.vocab}))  # ${this.where(node.range, node.uri)}: ${node.label}`);
+          w.inits.push(`${b} = nn.Parameter(torch.zeros(${ref.args.vocab}))  # ${this.where(node.range, node.uri)}: ${node.source ?? node.label}`);
           bias = `, ${b}`;
         }
         step((v) => `F.linear(${v}, ${found.attr}.weight${bias})  # tied to ${ref.name}: x @ E^T`);
@@ -1134,9 +1134,10 @@ class Exporter {
         this.fail(node, `no PyTorch translation for the layer '${node.op}'`);
     }
     if (lines.length === 0) lines.push(`${out} = ${cur}`);
+    // As written (`dense(hidden)`), not with one call's values: a block's class serves every call.
     const comment = shapes
-      ? `  # ${this.where(node.range, node.uri)}: ${node.label} -> ${this.torchShapeText(node.shape, layout)}`
-      : `  # ${this.where(node.range, node.uri)}: ${node.label}`;
+      ? `  # ${this.where(node.range, node.uri)}: ${node.source ?? node.label} -> ${this.torchShapeText(node.shape, layout)}`
+      : `  # ${this.where(node.range, node.uri)}: ${node.source ?? node.label}`;
     const last = lines.length - 1;
     // The source line goes at the end of the statement that gives the value, or above the steps when that one explains itself.
     if (lines[last].includes('  # ')) lines.unshift(comment.trim());

@@ -114,11 +114,12 @@ export function formatParams(p: Params): string {
   return `${total} (${formatCount(p.trainable)} trainable, ${formatCount(p.nonTrainable)} non-trainable)`;
 }
 
-/** `416,520 (416.5K)` when compact differs, else the count. */
+/** `416,520 (416.5K)` when compact differs, else the count; a formula once, every digit (`1,024·seq² + 794,624·seq`). */
 export function formatCountWithCompact(x: Sym): string {
   const full = formatCount(x);
+  if (!x.isConst()) return full;
   const compact = formatCompact(x);
-  return compact === full || compact === String(x.value) ? full : `${full} (${compact})`;
+  return compact === full ? full : `${full} (${compact})`;
 }
 
 function shapes(list: readonly Shape[]): string {
@@ -316,12 +317,41 @@ export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: str
   return out.join('\n') + '\n';
 }
 
-/** `61,706 params · 416.5K MACs` */
+/** Marks totals of a model with errors: they cover only what could be analysed, so they must not read as the model's. */
+export const INCOMPLETE_MARK = 'incomplete:';
+
+/** Why totals are marked incomplete (tooltips of the CodeLens and the status bar). */
+export const INCOMPLETE_WHY =
+  'The model has errors, so these totals count only the layers that could be analysed; fix the errors (see Problems) for the full figures.';
+
+/**
+ * `61,706 params · 416.5K MACs`; for a model with errors
+ * `⚠ incomplete: 60,856 params · 415.7K MACs`.
+ */
 export function modelLensTitle(model: ModelInfo): string {
-  return `${formatCount(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
+  const totals = `${formatCount(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
+  return model.hasErrors ? `⚠ ${INCOMPLETE_MARK} ${totals}` : totals;
 }
 
-/** `LeNet5 · 61.7K params · 416.5K MACs` for the status bar. */
+/** The totals lens's tooltip: what the figures are, and why they are incomplete when they are. */
+export function modelLensTooltip(model: ModelInfo): string {
+  const what = 'Parameters and multiply-accumulates per example — click for the summary';
+  return model.hasErrors ? `${INCOMPLETE_WHY}\n\n${what}` : what;
+}
+
+/**
+ * `LeNet5 · 61.7K params · 416.5K MACs` for the status bar; for a model with
+ * errors `LeNet5 · incomplete: 60.9K params · 415.7K MACs` (the item shows a
+ * warning icon before it).
+ */
 export function modelStatusText(model: ModelInfo): string {
-  return `${model.name} · ${formatCompact(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
+  const totals = `${formatCompact(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
+  return `${model.name} · ${model.hasErrors ? `${INCOMPLETE_MARK} ${totals}` : totals}`;
+}
+
+/** The status bar item's tooltip (markdown): the exact totals, and why they are incomplete when they are. */
+export function modelStatusTooltip(model: ModelInfo): string {
+  const lines = [`**${model.name}**`, `Parameters: ${formatCount(model.params.total)}`, `MACs: ${formatCountWithCompact(model.macs)}`];
+  const why = model.hasErrors ? `\n\n$(warning) ${INCOMPLETE_WHY}` : '';
+  return `${lines.join('  \n')}${why}\n\nClick for the summary`;
 }
