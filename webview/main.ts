@@ -159,6 +159,8 @@ function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
   trainedState = undefined;
   try {
     const r = trainedWeights.applyTo(s, msg.uri, msg.model.name);
+    // The Training tab says which weights these are and draws the epochs that trained them.
+    trainingView.showWeights(msg.model.name, r);
     trainedTokenizer = r?.tokenizer;
     if (r) trainedState = { epoch: r.epoch, ...(r.from ? { from: r.from } : {}) };
     // Tests and the kernel views can tell trained weights from initial ones.
@@ -396,6 +398,9 @@ function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): V
     reveal,
     get image() {
       return image?.data;
+    },
+    get imageName() {
+      return image?.name;
     },
     setImage: (data, name) => setImage(data, name),
     pickImage: () => post({ type: 'pickImage' }),

@@ -207,14 +207,59 @@ test('repeated blocks are one box with their count and open on click; the summar
     assert.equal(status.backend, 'wasm');
 
     await page.locator('vscode-tab-header[data-tab="summary"]').click();
-    const rows = page.locator('.nn-summary-table vscode-table-row');
+    const rows = page.locator('.nn-summary-table tbody tr');
     await poll('summary rows', async () => (await rows.count()) > 5);
-    await page.locator('vscode-table-header-cell[data-column="params"]').click();
+    await page.locator('.nn-summary-table th[data-column="params"]').click();
     const first = await rows.first().innerText();
     // Sorted by parameters, largest first: the repeated block totals lead.
     assert.match(first, /gpt_block × 3/);
     assert.match(await page.locator('.nn-summary-totals').innerText(), /Total parameters/);
     await page.screenshot({ path: join(results, 'summary-gpt.png') });
+    // Readable at the default panel width (half of a 1280 px window) and narrower: no cell cut, the
+    // table no wider than the panel, and every text cell carries its full text as a tooltip.
+    for (const width of [640, 420]) {
+      await page.setViewportSize({ width, height: 800 });
+      const seen = await page.locator('.nn-summary-view').evaluate((el) => {
+        // The part of the page's elements the check reads (the tests compile without the DOM library).
+        interface Cell {
+          textContent: string | null;
+          title: string;
+          scrollWidth: number;
+          clientWidth: number;
+        }
+        interface View {
+          querySelector(s: string): Cell;
+          querySelectorAll(s: string): Iterable<Cell>;
+        }
+        const doc = (globalThis as unknown as { document: { createRange(): { selectNodeContents(n: Cell): void; getClientRects(): Iterable<{ top: number }> } } }).document;
+        const view = el as unknown as View;
+        const scroller = view.querySelector('.nn-summary-scroll');
+        const table = view.querySelector('table');
+        const cut = [...view.querySelectorAll('th, td')].filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent);
+        const untitled = [...view.querySelectorAll('td.nn-col-label, td.nn-col-shape')]
+          .filter((c) => c.textContent !== '' && c.title !== c.textContent)
+          .map((c) => c.textContent);
+        // A number on more than one line has line boxes at more than one height.
+        const lines = (c: Cell) => {
+          const range = doc.createRange();
+          range.selectNodeContents(c);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        };
+        const wrappedNumbers = [...view.querySelectorAll('td.nn-num:not(.nn-formula)')].filter((c) => lines(c) > 1).map((c) => c.textContent);
+        return { cut, untitled, wrappedNumbers, tableWidth: table.scrollWidth, panelWidth: scroller.clientWidth };
+      });
+      await page.screenshot({ path: join(results, `summary-gpt-${width}.png`) });
+      assert.deepEqual(seen.cut, [], `cells cut at ${width} px`);
+      assert.deepEqual(seen.untitled, [], `layer and shape cells without their full text as a tooltip at ${width} px`);
+      assert.deepEqual(seen.wrappedNumbers, [], `numbers wrapped at ${width} px`);
+      // Narrower than that, the numbers keep their width and the table scrolls sideways (nothing is cut, see above).
+      if (width >= 640) assert.ok(seen.tableWidth <= seen.panelWidth + 1, `the table (${seen.tableWidth} px) fits the panel (${seen.panelWidth} px) at ${width} px`);
+    }
+    // The headers sort from the keyboard too, and keep the focus when the table is drawn again.
+    await page.locator('.nn-summary-table th[data-column="line"]').focus();
+    await page.keyboard.press('Enter');
+    await poll('sorted by line', async () => (await page.locator('.nn-summary-table th[data-column="line"]').getAttribute('aria-sort')) === 'ascending');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { dataset: { column?: string } } | null } }).document.activeElement?.dataset.column), 'line');
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

@@ -77,6 +77,35 @@ e2eTest('Samples tab: the diffusion example generates its reverse process, 8 sna
   const ms = Number(await view.getAttribute('data-ms'));
   console.log(`[samples] ${samples} images × 50 DDIM steps on the page's WASM: ${ms} ms`);
 
+  // Each row fits the panel, its last image, x̂₀, in view: at the default width, and in a narrower window.
+  for (const width of [1400, 900]) {
+    await wb.page.setViewportSize({ width, height: 900 });
+    let last = '';
+    const seen = await poll(`rows that fit at a ${width} px window`, async () => {
+      const s = await rows.evaluateAll((els) => {
+        // The part of the page's elements the check reads (the tests compile without the DOM library).
+        interface Box {
+          getBoundingClientRect(): { left: number; right: number; width: number };
+          querySelectorAll(s: string): Iterable<Box>;
+          scrollWidth: number;
+          clientWidth: number;
+        }
+        const page = (globalThis as unknown as { document: { documentElement: { clientWidth: number } } }).document.documentElement.clientWidth;
+        return els.map((el) => {
+          const row = [...(el as unknown as Box).querySelectorAll('.nn-samples-row')][0];
+          const images = [...row.querySelectorAll('canvas')].map((c) => c.getBoundingClientRect());
+          const last = images[images.length - 1];
+          return { page, overflow: row.scrollWidth - row.clientWidth, lastRight: last.right, smallest: Math.min(...images.map((b) => b.width)) };
+        });
+      });
+      last = JSON.stringify(s.slice(0, 2));
+      return s.every((r) => r.overflow <= 1 && r.lastRight <= r.page + 1 && r.smallest >= 32) ? s : undefined;
+    }, { seen: () => last });
+    console.log(`[samples] window ${width} px: panel ${seen[0].page} px, x̂₀ ends at ${seen[0].lastRight.toFixed(0)} px, images ≥ ${seen[0].smallest.toFixed(0)} px`);
+    await wb.screenshot(`samples-fit-${width}`);
+  }
+  await wb.page.setViewportSize({ width: 1400, height: 900 });
+
   // New noise: another seed, other images.
   const before = await frame.locator('#nn-panel-samples canvas.nn-gen-image').first().screenshot();
   await wb.step('new noise', async () => {

@@ -51,11 +51,21 @@ e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per co
   assert.ok(convs.length >= 2 && pools >= 2, 'LeNet5 has two convolutions and two poolings');
 
   await openTab(wb, frame, 'featureMaps');
-  await wb.step('choose digit 7', () => chooseSample(frame, 'digit 7'));
   const status = frame.locator('#nn-panel-featureMaps .nn-toolbar-status');
+  // The picker names the image the maps are drawn for: the start sample it chose itself, then the one chosen.
+  const picked = frame.locator('vscode-single-select.nn-fm-sample .select-face .text');
+  const shown = async () => `status '${await status.innerText()}', picker '${await picked.innerText()}'`;
+  await wb.step('the start sample named in the picker', () =>
+    poll('the picker to name the start sample', async () => {
+      const name = /^(.+?) · \d+ layers?/.exec(await status.innerText())?.[1];
+      return name !== undefined && (await picked.innerText()).trim() === name;
+    }, { timeout: 60_000, seen: shown }),
+  );
+  await wb.step('choose digit 7', () => chooseSample(frame, 'digit 7'));
   await wb.step('feature maps drawn', () =>
     poll('feature maps of digit 7', async () => /^digit 7 · \d+ layers?/.test(await status.innerText()), { timeout: 60_000, seen: () => status.innerText() }),
   );
+  assert.equal((await picked.innerText()).trim(), 'digit 7', 'the picker names the chosen sample');
   const sections = frame.locator('#nn-panel-featureMaps section.nn-fm-layer[data-path]');
   assert.equal(await sections.count(), expectedSections, `one section per conv/pool layer (${expectedSections})`);
   // Channels per section: conv2d(6), pool, conv2d(16), pool.
@@ -85,6 +95,24 @@ e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per co
   );
   assert.equal(await field.getAttribute('data-cols'), '14-27');
   assert.match(await frame.locator('.nn-fm-tip').innerText(), /sees input rows 10–23, columns 14–27 \(a 14 × 14 window\)/);
+  // At the right edge of the panel, the read-out flips to the pointer's left: all of it in view.
+  const edgeMap = sections.nth(0).locator('canvas.nn-fm-map').last();
+  const edgeBox = await edgeMap.boundingBox();
+  assert.ok(edgeBox, 'the last map of the first layer has a box');
+  await edgeMap.hover({ position: { x: edgeBox.width - 2, y: edgeBox.height / 2 } });
+  const tipBox = await wb.step('hover at the right edge', () =>
+    poll('the read-out inside the panel', async () => {
+      const b = await frame.locator('.nn-fm-tip').evaluate((el) => {
+        const r = (el as unknown as { getBoundingClientRect(): { left: number; right: number; top: number; bottom: number } }).getBoundingClientRect();
+        const root = (globalThis as unknown as { document: { documentElement: { clientWidth: number; clientHeight: number } } }).document.documentElement;
+        return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: root.clientWidth, height: root.clientHeight };
+      });
+      // The first convolution's read-out (its 5 × 5 window), not the one before.
+      if (!/\(a 5 × 5 window\)/.test(await frame.locator('.nn-fm-tip').innerText())) return undefined;
+      return b.right > b.left && b.left >= 0 && b.right <= b.width && b.top >= 0 && b.bottom <= b.height ? b : undefined;
+    }, { seen: () => frame.locator('.nn-fm-tip').evaluate((el) => JSON.stringify((el as unknown as { getBoundingClientRect(): unknown }).getBoundingClientRect())) }),
+  );
+  console.log(`[fm] read-out at the right edge: ${JSON.stringify(tipBox)}`);
 
   await openTab(wb, frame, 'kernels');
   const first = frame.locator('#nn-panel-kernels canvas.nn-kernel');

@@ -37,6 +37,43 @@ async function epochRows(frame: Frame): Promise<Record<string, string>[]> {
 
 const status = (frame: Frame) => frame.locator('.nn-training-status');
 
+interface ChartFacts {
+  /** The x range uPlot drew ("min,max"). */
+  xScale?: string;
+  /** Per legend label: its marker's colour and border style, and how many canvas pixels have that colour. */
+  series: Record<string, { color: string; dash: string; pixels: number }>;
+}
+
+/** What the Training tab's loss and metrics charts drew, read from their canvases and legends. */
+async function chartFacts(frame: Frame): Promise<{ loss?: ChartFacts; metrics?: ChartFacts }> {
+  // A string: the test project type-checks without the DOM library.
+  return frame.evaluate(`(() => {
+    const facts = {};
+    for (const [name, selector] of [['loss', '.nn-training-loss'], ['metrics', '.nn-training-metrics']]) {
+      const box = document.querySelector(selector);
+      const canvas = box && box.querySelector('canvas');
+      if (!canvas) continue;
+      const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const series = {};
+      for (const row of box.querySelectorAll('.u-legend .u-series')) {
+        const label = (row.querySelector('.u-label') || {}).textContent || '';
+        const marker = row.querySelector('.u-marker');
+        if (!marker) continue;
+        const style = getComputedStyle(marker);
+        const m = style.borderTopColor.match(/[0-9.]+/g);
+        let pixels = 0;
+        if (m && m.length >= 3) {
+          const [r, g, b] = m.map(Number);
+          for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 200 && Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 12) pixels++;
+        }
+        series[label] = { color: style.borderTopColor, dash: style.borderTopStyle, pixels };
+      }
+      facts[name] = { xScale: box.dataset.xScale, series };
+    }
+    return facts;
+  })()`);
+}
+
 function checkpointEpoch(wb: Workbench, rel: string): number | undefined {
   const p = wb.path(rel);
   if (!existsSync(p)) return undefined;
@@ -136,13 +173,35 @@ e2eTest('Cancel mid-epoch keeps the previous checkpoint loadable', { files: work
     }),
   );
   assert.equal(checkpointEpoch(wb, '.nnmodel/lenet5/LeNet5/model.json'), 1, 'the checkpoint is still the one of epoch 1');
+  // The one complete epoch is a single point per epoch series among epoch 2's batch points: drawn all the same, and both
+  // charts span the epochs begun (0 to 2).
+  const facts = await poll('both charts drawn after the cancel', async () => {
+    const f = await chartFacts(frame);
+    return f.loss && f.metrics && f.loss.xScale === '0,2' ? f : undefined;
+  }, { timeout: 30_000, seen: async () => JSON.stringify(await chartFacts(frame)) });
+  await wb.screenshot('cancelled-curves');
+  for (const label of ['loss', 'val_loss']) assert.ok(facts.loss!.series[label]?.pixels > 0, `${label} of epoch 1 is drawn: ${JSON.stringify(facts.loss)}`);
+  assert.equal(facts.metrics!.xScale, facts.loss!.xScale, 'one x range on both charts');
   // Loadable: the CLI evaluates it (it reads and checks the weights file against model.json).
   const r = spawnSync(process.execPath, [join(env.repo, 'dist/cli.js'), 'evaluate', wb.path('lenet5.nnmodel')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /LeNet5 after epoch 1\nvalidation: loss \d\.\d+ · accuracy 0\.\d+/);
+  // An inspector opened again in this window gets the run's weights from the host, with their folder: its Training tab
+  // says which weights they are and draws their history instead of "No training yet".
+  await wb.runCommand('View: Close All Editors');
+  await poll('the inspector to close', () => frame.isDetached(), { timeout: 30_000 });
+  const reopened = await openTrainingTab(wb, 'lenet5.nnmodel');
+  await wb.step('reopened training tab', () =>
+    poll('the reopened Training tab on the epoch-1 weights', async () => (await status(reopened).getAttribute('data-status')) === 'loaded', {
+      timeout: 60_000,
+      seen: () => status(reopened).innerText(),
+    }),
+  );
+  assert.match(await status(reopened).innerText(), /^LeNet5: weights of epoch 1 loaded from \.nnmodel\/lenet5\/LeNet5 · below, the epoch of training that produced them\.$/);
+  assert.equal((await epochRows(reopened)).length, 1);
 });
 
-e2eTest('an inspector opened on a model with a checkpoint on disk loads it and says so', {
+e2eTest('an inspector opened on a model with a checkpoint on disk loads it and says so; its Training tab draws the epoch that trained it', {
   files: {
     'small.nnmodel': `model Small {
   input x: [12, 12, 1]
@@ -150,8 +209,9 @@ e2eTest('an inspector opened on a model with a checkpoint on disk loads it and s
 }
 train Small {
   data: digits(samples = 300, size = 12)
-  epochs: 2
+  epochs: 1
   batch: 32
+  metrics: [accuracy]
 }
 `,
   },
@@ -160,18 +220,42 @@ train Small {
   // A checkpoint written before this window opened (by the CLI: same format, same core loop).
   const r = spawnSync(process.execPath, [join(env.repo, 'dist/cli.js'), 'train', wb.path('small.nnmodel')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(checkpointEpoch(wb, '.nnmodel/small/Small/model.json'), 2);
+  assert.equal(checkpointEpoch(wb, '.nnmodel/small/Small/model.json'), 1);
   await wb.openFile('small.nnmodel');
   await wb.runCommand('nnmodel: Open Inspector');
   const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 90_000));
   await wb.step('weights from disk', () =>
-    poll('the inspector to load the epoch-2 checkpoint from disk', async () => (await frame.locator('body').getAttribute('data-trained-epoch')) === '2', {
+    poll('the inspector to load the epoch-1 checkpoint from disk', async () => (await frame.locator('body').getAttribute('data-trained-epoch')) === '1', {
       timeout: 60_000,
       seen: async () => `${await frame.locator('body').getAttribute('data-trained-epoch')} | ${await frame.locator('#nn-message').innerText()}`,
     }),
   );
   assert.equal(await frame.locator('body').getAttribute('data-trained-from'), '.nnmodel/small/Small');
-  assert.match(await frame.locator('#nn-message').innerText(), /trained weights of epoch 2, loaded from the checkpoint in \.nnmodel\/small\/Small/);
+  assert.match(await frame.locator('#nn-message').innerText(), /trained weights of epoch 1, loaded from the checkpoint in \.nnmodel\/small\/Small/);
+  // The Training tab says which weights are loaded (not "No training yet") and draws the checkpoint's history.
+  await frame.locator('vscode-tab-header[data-tab="training"]').click();
+  await wb.step('training tab on the loaded weights', () =>
+    poll('the Training tab to show the loaded weights', async () => (await status(frame).getAttribute('data-status')) === 'loaded', { timeout: 30_000, seen: () => status(frame).innerText() }),
+  );
+  assert.match(await status(frame).innerText(), /^Small: weights of epoch 1 loaded from \.nnmodel\/small\/Small · below, the epoch of training that produced them\.$/);
+  assert.equal((await epochRows(frame)).length, 1);
+  const facts = await poll('both charts drawn', async () => {
+    const f = await chartFacts(frame);
+    return f.loss && f.metrics ? f : undefined;
+  }, { timeout: 30_000, seen: async () => JSON.stringify(await chartFacts(frame)) });
+  await wb.screenshot('loaded-history');
+  // One epoch is one point per series: drawn as a marker (no line can be drawn through one point).
+  for (const label of ['loss', 'val_loss', 'accuracy', 'val_accuracy']) {
+    const s = facts.loss!.series[label] ?? facts.metrics!.series[label];
+    assert.ok(s && s.pixels > 0, `${label} is drawn: ${JSON.stringify(facts)}`);
+  }
+  // Train and validation in distinct colours, validation dashed in the legend too; one x range on both charts.
+  assert.notEqual(facts.metrics!.series.accuracy.color, facts.metrics!.series.val_accuracy.color);
+  assert.notEqual(facts.loss!.series.loss.color, facts.loss!.series.val_loss.color);
+  assert.deepEqual([facts.metrics!.series.accuracy.dash, facts.metrics!.series.val_accuracy.dash], ['solid', 'dashed']);
+  assert.equal(facts.loss!.series.loss.color, facts.metrics!.series.accuracy.color, "accuracy takes the loss's colour, val_accuracy val_loss's");
+  assert.equal(facts.loss!.xScale, '0,1');
+  assert.equal(facts.metrics!.xScale, '0,1');
 });
 
 /** The text the small GPT trains on. */
@@ -202,12 +286,12 @@ e2eTest('the small GPT lowers its loss on a text file; the attention view and Ge
   await frame.locator('vscode-tab-header[data-tab="attention"]').click();
   const info = frame.locator('#nn-panel-attention .nn-note').first();
   const ids = await wb.step('attention on the training tokeniser', () =>
-    poll("the attention view on the training text's tokeniser", async () => /tokeniser: char, (\d+) ids of the training text/.exec(await info.innerText())?.[1], {
+    poll("the attention view on the training text's tokeniser", async () => /char tokeniser of the training text: (\d+) characters \+ unknown/.exec(await info.innerText())?.[1], {
       timeout: 60_000,
       seen: () => info.innerText(),
     }),
   );
-  assert.equal(Number(ids), new Set(Array.from(TINY_TEXT)).size + 1, 'one id per character of the text, plus the unknown token');
+  assert.equal(Number(ids), new Set(Array.from(TINY_TEXT)).size, 'one id per character of the text (and the unknown token)');
   // The inspector has the focus; the command uses the one visible .nnmodel editor.
   await wb.runCommand('nnmodel: Generate Text', { opensInput: true });
   const input = wb.page.locator('.quick-input-widget input');

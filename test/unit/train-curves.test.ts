@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
+import { chooseShown, historyEntries, loadedText, TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
+import { lossChartStyles, metricChartStyles, VALIDATION_DASH } from '../../webview/training/chartStyle';
 import { parseHostMessage, parseWebviewMessage } from '../../extension/core/protocol';
 import { parseHostToJob } from '../../extension/core/runtime/jobProtocol';
 
@@ -53,4 +54,109 @@ test('job requests from the host are validated', () => {
   assert.equal(parseHostToJob({ type: 'run', command: 'evaluate', request: { ...request, backend: 'webgl' } }), undefined);
   assert.equal(parseHostToJob({ type: 'run', command: 'generate', request }), undefined, 'generate needs its options');
   assert.equal(parseHostToJob({ type: 'run', command: 'rm -rf', request }), undefined);
+});
+
+test('both charts share one x range in epochs: one epoch spans [0, 1], the epoch in progress its whole width', () => {
+  const c = new TrainingCurves();
+  assert.equal(c.xRange(), undefined, 'nothing to draw');
+  c.apply(1, 'M', { kind: 'start', epochs: 3, examples: 100, backend: 'wasm', source: 'digits' });
+  for (let b = 1; b <= 4; b++) c.apply(1, 'M', { kind: 'batch', epoch: 1, batch: b, batches: 4, loss: 2 / b });
+  c.apply(1, 'M', { kind: 'epoch', epoch: 1, loss: 1, metrics: { accuracy: 0.5 }, valLoss: 1.1, valMetrics: { accuracy: 0.4 }, ms: 10, examples: 90 });
+  // The metrics chart's only x is 1 and the loss chart's run from 0.25 to 1: one range for both, [0, 1] (not uPlot's [0, 2] around a lone point).
+  assert.deepEqual(c.xRange(), [0, 1]);
+  assert.deepEqual(c.metricSeries()[0], [1]);
+  // Cancelled early in epoch 2: the range covers epoch 2, where the batch loss stops.
+  c.apply(1, 'M', { kind: 'batch', epoch: 2, batch: 1, batches: 4, loss: 0.4 });
+  c.apply(1, 'M', { kind: 'done', status: 'cancelled' });
+  assert.deepEqual(c.xRange(), [0, 2]);
+  // A resumed run draws from the epoch it continues.
+  const r = new TrainingCurves();
+  r.apply(1, 'M', { kind: 'start', epochs: 5, examples: 100, backend: 'wasm', source: 'digits', resumedFrom: 3 });
+  r.apply(1, 'M', { kind: 'batch', epoch: 4, batch: 1, batches: 2, loss: 1 });
+  assert.deepEqual(r.xRange(), [3, 4]);
+});
+
+test('epoch-level series always show their points; train and validation differ in colour and dash, alike on both charts', () => {
+  const loss = lossChartStyles(['d_loss'], new Set(['loss']));
+  assert.deepEqual(loss.map((s) => s.label), ['batch loss', 'loss', 'val_loss', 'd_loss']);
+  const [batch, train, val] = loss;
+  assert.equal(batch.points, false, 'hundreds of batch points stay a line');
+  // One completed epoch is one point per epoch series: without markers it draws nothing.
+  for (const s of loss.slice(1)) assert.equal(s.points, true, `${s.label} shows its points`);
+  assert.notDeepEqual(train.color, val.color);
+  assert.equal(train.dash, undefined);
+  assert.deepEqual(val.dash, VALIDATION_DASH);
+  const metrics = metricChartStyles(['accuracy'], new Set(['accuracy']));
+  assert.deepEqual(metrics.map((s) => s.label), ['accuracy', 'val_accuracy']);
+  assert.ok(metrics.every((s) => s.points));
+  assert.notEqual(metrics[0].color.cssVar, metrics[1].color.cssVar, 'accuracy and val_accuracy in different colours');
+  assert.deepEqual([metrics[0].color, metrics[1].color], [train.color, val.color], 'the pairing of loss and val_loss');
+  assert.deepEqual([metrics[0].dash, metrics[1].dash], [undefined, VALIDATION_DASH]);
+  // A GAN's metrics (no validation): a colour each, no empty validation series.
+  const gan = metricChartStyles(['d_real', 'd_fake'], new Set());
+  assert.deepEqual(gan.map((s) => s.label), ['d_real', 'd_fake']);
+  assert.notDeepEqual(gan[0].color, gan[1].color);
+  // Every colour is a theme colour (defined by dark, light and high-contrast themes) with a fallback.
+  for (const s of [...loss, ...metrics, ...gan]) assert.match(s.color.cssVar, /^--vscode-charts-[a-z]+$/);
+  // The series follow the data's order.
+  const c = new TrainingCurves();
+  c.apply(1, 'M', { kind: 'epoch', epoch: 1, loss: 1, metrics: { d_loss: 1.3, d_real: 0.6, d_fake: 0.4 }, ms: 1, examples: 1 });
+  assert.equal(c.lossSeries().length, 1 + lossChartStyles(c.lossMetricNames(), c.validated()).length);
+  assert.equal(c.metricSeries().length, 1 + metricChartStyles(c.metricNames(), c.validated()).length);
+});
+
+test("loaded weights' history: checked entry by entry, drawn as epoch curves, and the status says which weights", () => {
+  const history = [
+    { epoch: 1, epochs: 3, loss: 0.9, metrics: { accuracy: 0.7 }, valLoss: 0.5, valMetrics: { accuracy: 0.85 }, examples: 900, ms: 2000 },
+    { epoch: 2, epochs: 3, loss: 0.4, metrics: { accuracy: 0.9, note: 'x' }, valLoss: 0.3, valMetrics: { accuracy: 0.92 }, examples: 900, ms: 1900 },
+    { epoch: 3, epochs: 3, loss: 0.3, metrics: { accuracy: 0.93 }, valLoss: 0.25, valMetrics: { accuracy: 0.95 }, examples: 900, ms: 1800 },
+    { epoch: 0, loss: 1 },
+    { epoch: 2.5, loss: 1 },
+    { epoch: 4, loss: 'NaN' },
+    null,
+    'junk',
+  ];
+  const entries = historyEntries(history);
+  assert.deepEqual(entries.map((e) => e.epoch), [1, 2, 3]);
+  assert.deepEqual(entries[1].metrics, { accuracy: 0.9 }, 'a non-numeric metric is dropped');
+  assert.deepEqual(historyEntries(undefined), []);
+  assert.deepEqual(historyEntries({ epoch: 1 }), []);
+  assert.deepEqual(historyEntries([{ epoch: 1, loss: 2 }]), [{ epoch: 1, epochs: 1, loss: 2, metrics: {}, examples: 0, ms: 0 }]);
+
+  const w = { model: 'LeNet5', epoch: 3, from: '.nnmodel/lenet5/LeNet5', history: entries };
+  const c = TrainingCurves.fromHistory(w);
+  assert.equal(c.status, 'loaded');
+  assert.deepEqual(c.rows.map((r) => r.epoch), [1, 2, 3]);
+  const [x, batch, loss, valLoss] = c.lossSeries();
+  assert.deepEqual(x, [1, 2, 3]);
+  assert.deepEqual(batch, [null, null, null]);
+  assert.deepEqual(loss, [0.9, 0.4, 0.3]);
+  assert.deepEqual(valLoss, [0.5, 0.3, 0.25]);
+  assert.deepEqual(c.metricSeries(), [[1, 2, 3], [0.7, 0.9, 0.93], [0.85, 0.92, 0.95]]);
+  assert.deepEqual(c.xRange(), [0, 3]);
+  assert.equal(loadedText(w), 'LeNet5: weights of epoch 3 loaded from .nnmodel/lenet5/LeNet5 · below, the 3 epochs of training that produced them.');
+  // A checkpoint of an earlier epoch whose history runs further (never written so, but a file can say anything): curves up to the weights.
+  assert.deepEqual(TrainingCurves.fromHistory({ ...w, epoch: 1 }).rows.map((r) => r.epoch), [1]);
+  assert.deepEqual(TrainingCurves.fromHistory({ ...w, epoch: 1 }).xRange(), [0, 1]);
+  assert.equal(loadedText({ model: 'Generator', epoch: 1, from: '.nnmodel/gan_digits/Generator', history: entries.slice(0, 1) }), 'Generator: weights of epoch 1 loaded from .nnmodel/gan_digits/Generator · below, the epoch of training that produced them.');
+  assert.equal(loadedText({ model: 'M', epoch: 2, from: 'ck', history: [] }), 'M: weights of epoch 2 loaded from ck · the checkpoint keeps no per-epoch figures.');
+  assert.equal(loadedText({ model: 'M', epoch: 2, history: [] }), 'M: weights of epoch 2 from a training run in this window · the checkpoint keeps no per-epoch figures.');
+});
+
+test('the Training tab shows the run in this page, the loaded weights, or its empty state', () => {
+  const none = new TrainingCurves();
+  const disk = { model: 'LeNet5', epoch: 3, from: '.nnmodel/lenet5/LeNet5', history: [] };
+  assert.equal(chooseShown(none, undefined, false), 'empty');
+  // The reported bug: weights loaded, no run in this page — not "No training yet".
+  assert.equal(chooseShown(none, disk, true), 'weights');
+  assert.equal(chooseShown(none, { ...disk, from: undefined }, true), 'weights');
+  const run = new TrainingCurves();
+  run.apply(1, 'LeNet5', { kind: 'start', epochs: 3, examples: 10, backend: 'wasm', source: 'digits' });
+  assert.equal(chooseShown(run, disk, true), 'run', 'a run in progress wins');
+  run.apply(1, 'LeNet5', { kind: 'done', status: 'completed' });
+  assert.equal(chooseShown(run, { ...disk, from: undefined }, true), 'run', "the run's own weights: its live curves stay");
+  assert.equal(chooseShown(run, disk, true), 'weights', 'Load Weights after the run');
+  assert.equal(chooseShown(run, disk, false), 'run', 'a run (or its refusal) after the weights were loaded');
+  assert.equal(chooseShown(run, undefined, true), 'run');
+  assert.equal(chooseShown(run, { ...disk, model: 'Other', from: undefined }, true), 'weights', "another model's weights from a run elsewhere");
 });

@@ -2,7 +2,9 @@
  * The probe views' hover read-out: one floating box that follows the
  * pointer and shows the value under it (a `title` tooltip cannot change
  * while it is shown). DOM only; the sole file under probes/ that touches it.
+ * Where the box goes is tooltipPlacement.ts's `placeTooltip`.
  */
+import { EDGE, placeTooltip } from './tooltipPlacement';
 
 /** A hidden floating box in the theme's hover colours; append it to the view. */
 export function tooltip(className: string): HTMLElement {
@@ -12,7 +14,10 @@ export function tooltip(className: string): HTMLElement {
   const s = tip.style;
   s.position = 'fixed';
   s.pointerEvents = 'none';
-  s.whiteSpace = 'pre';
+  // Lines break only where the text breaks them, unless a line is wider than the panel itself.
+  s.whiteSpace = 'pre-wrap';
+  s.maxWidth = `calc(100vw - ${2 * EDGE}px)`;
+  s.boxSizing = 'border-box';
   s.padding = '3px 6px';
   s.background = 'var(--vscode-editorHoverWidget-background)';
   s.color = 'var(--vscode-editorHoverWidget-foreground)';
@@ -34,8 +39,13 @@ export function hover(target: HTMLElement, tip: HTMLElement, text: (x: number, y
     if (r.width === 0 || r.height === 0) return;
     tip.textContent = text((e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height);
     tip.hidden = false;
-    tip.style.left = `${e.clientX + 12}px`;
-    tip.style.top = `${e.clientY + 12}px`;
+    // Measured at the left edge, where its width is not squeezed by the space left of the pointer.
+    tip.style.left = '0px';
+    tip.style.top = '0px';
+    const root = document.documentElement;
+    const at = placeTooltip({ x: e.clientX, y: e.clientY }, { width: tip.offsetWidth, height: tip.offsetHeight }, { width: root.clientWidth, height: root.clientHeight });
+    tip.style.left = `${at.left}px`;
+    tip.style.top = `${at.top}px`;
   });
   target.addEventListener('mouseleave', () => {
     tip.hidden = true;

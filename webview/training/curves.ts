@@ -7,6 +7,7 @@
  * (stripModel.ts).
  */
 import type { TrainingEvent } from '../../extension/core/protocol';
+import type { EpochLogs } from '../../extension/core/runtime/train';
 import { addStrip, storeStrip, type StoredStrip } from './stripModel';
 
 /** Most batch points kept: older ones are thinned so drawing stays cheap. */
@@ -33,10 +34,91 @@ export interface EpochRow {
   examples: number;
 }
 
+/**
+ * Trained weights the inspector shows that did not come from the run drawn
+ * in this page: a checkpoint on disk, Load Weights, or a run in another
+ * inspector of this window. `history` is the checkpoint's
+ * `nnmodel.history`, the epochs of the runs that produced the weights.
+ */
+export interface LoadedWeights {
+  model: string;
+  epoch: number;
+  /** The checkpoint folder (workspace-relative), when the host names one. */
+  from?: string;
+  history: EpochLogs[];
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function numberRecord(v: unknown): Record<string, number> | undefined {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) if (finite(x)) out[k] = x;
+  return out;
+}
+
+/**
+ * The usable entries of a checkpoint's `nnmodel.history` (a file on disk:
+ * older, hand-edited or damaged ones must not break the tab). Keeps entries
+ * with a positive integer epoch and a finite loss, drops non-numeric
+ * metrics, and keeps the last entry of an epoch listed twice; sorted by
+ * epoch. Anything that is not an array gives [].
+ */
+export function historyEntries(value: unknown): EpochLogs[] {
+  if (!Array.isArray(value)) return [];
+  const byEpoch = new Map<number, EpochLogs>();
+  for (const e of value as unknown[]) {
+    if (typeof e !== 'object' || e === null) continue;
+    const r = e as Record<string, unknown>;
+    if (!finite(r.epoch) || !Number.isInteger(r.epoch) || r.epoch < 1 || !finite(r.loss)) continue;
+    const metrics = numberRecord(r.metrics);
+    const valMetrics = numberRecord(r.valMetrics);
+    if (!metrics || !valMetrics) continue;
+    byEpoch.set(r.epoch, {
+      epoch: r.epoch,
+      epochs: finite(r.epochs) ? r.epochs : r.epoch,
+      loss: r.loss,
+      metrics,
+      ...(finite(r.valLoss) ? { valLoss: r.valLoss } : {}),
+      ...(Object.keys(valMetrics).length ? { valMetrics } : {}),
+      examples: finite(r.examples) ? r.examples : 0,
+      ms: finite(r.ms) ? r.ms : 0,
+    });
+  }
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+/** The Training tab's status line for loaded weights ("LeNet5: weights of epoch 3 loaded from .nnmodel/lenet5/LeNet5 · …"). */
+export function loadedText(w: LoadedWeights): string {
+  const where = w.from ? `loaded from ${w.from}` : 'from a training run in this window';
+  const n = w.history.filter((h) => h.epoch <= w.epoch).length;
+  const curves = n === 0 ? 'the checkpoint keeps no per-epoch figures' : `below, the ${n === 1 ? 'epoch' : `${n} epochs`} of training that produced them`;
+  return `${w.model}: weights of epoch ${w.epoch} ${where} · ${curves}.`;
+}
+
+/**
+ * What the Training tab shows: the run of this page, the history of the
+ * loaded weights, or its empty state. A run in progress always wins; the
+ * weights of this page's own run (no folder, same model) are that run's, so
+ * its live curves stay; otherwise whichever came last (`weightsAfterRun`):
+ * Load Weights after a run shows the loaded checkpoint, a run started (or
+ * refused) after weights were loaded shows the run.
+ */
+export function chooseShown(run: Pick<TrainingCurves, 'run' | 'status' | 'model'>, weights: LoadedWeights | undefined, weightsAfterRun: boolean): 'run' | 'weights' | 'empty' {
+  const hasRun = run.run >= 0;
+  if (!weights) return hasRun ? 'run' : 'empty';
+  if (!hasRun) return 'weights';
+  if (run.status === 'idle' || run.status === 'running') return 'run';
+  if (weights.from === undefined && weights.model === run.model) return 'run';
+  return weightsAfterRun ? 'weights' : 'run';
+}
+
 export class TrainingCurves {
   run = -1;
   model = '';
-  status: 'idle' | 'running' | 'completed' | 'cancelled' | 'failed' = 'idle';
+  /** 'loaded': not a run but the history of loaded weights (`fromHistory`). */
+  status: 'idle' | 'running' | 'completed' | 'cancelled' | 'failed' | 'loaded' = 'idle';
   message = '';
   epochs = 0;
   backend = '';
@@ -55,6 +137,19 @@ export class TrainingCurves {
   forward: StoredStrip | undefined;
   /** Generated strips by epoch, at most `MAX_STRIPS`, spread over the run. */
   generated: StoredStrip[] = [];
+
+  /** The epoch figures of loaded weights' history (up to their epoch) as curves with status 'loaded' and no batch points. */
+  static fromHistory(w: LoadedWeights): TrainingCurves {
+    const c = new TrainingCurves();
+    c.model = w.model;
+    c.status = 'loaded';
+    c.epochs = w.epoch;
+    for (const h of historyEntries(w.history)) {
+      if (h.epoch > w.epoch) continue;
+      c.rows.push({ epoch: h.epoch, loss: h.loss, valLoss: h.valLoss, metrics: h.metrics, valMetrics: h.valMetrics ?? {}, ms: h.ms, examples: h.examples });
+    }
+    return c;
+  }
 
   /** Applies one event; a new run number starts afresh. Returns whether anything changed. */
   apply(run: number, model: string, e: TrainingEvent): boolean {
@@ -186,6 +281,26 @@ export class TrainingCurves {
     const out: (number | null)[][] = [];
     for (let k = 0; k < 4 + extra.length; k++) out.push(points.map((p) => p[k]));
     return out;
+  }
+
+  /**
+   * The x range both charts share, in epochs: from the start of the first
+   * epoch drawn (batch progress of epoch e lies in (e − 1, e]) to the end of
+   * the last one begun, so that one epoch spans [0, 1] on both charts and the
+   * epoch in progress has its whole width. undefined with nothing to draw.
+   */
+  xRange(): [number, number] | undefined {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of this.batchX) {
+      lo = Math.min(lo, Math.ceil(x) - 1);
+      hi = Math.max(hi, Math.ceil(x));
+    }
+    for (const r of this.rows) {
+      lo = Math.min(lo, r.epoch - 1);
+      hi = Math.max(hi, r.epoch);
+    }
+    return lo <= hi ? [Math.max(0, lo), hi] : undefined;
   }
 
   /** Aligned series per epoch for the metrics chart: x, then for each metric its training values and, when `validated()` has it, its validation values. */

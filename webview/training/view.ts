@@ -6,7 +6,9 @@
  */
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
-import { TrainingCurves } from './curves';
+import type { EpochLogs } from '../../extension/core/runtime/train';
+import { chooseShown, loadedText, TrainingCurves, type LoadedWeights } from './curves';
+import { lossChartStyles, metricChartStyles, type SeriesStyle } from './chartStyle';
 import { SamplesView } from './samples';
 
 // uPlot's layout rules (its own stylesheet is not loaded in the webview): set through the CSSOM, which the CSP allows.
@@ -46,6 +48,23 @@ function themeColor(name: string, fallback: string): string {
   return v || fallback;
 }
 
+/** A chartStyle.ts series in the current theme, for uPlot. */
+function uSeries(s: SeriesStyle): uPlot.Series {
+  const stroke = themeColor(s.color.cssVar, s.color.fallback);
+  return {
+    label: s.label,
+    stroke,
+    width: s.width,
+    spanGaps: true,
+    ...(s.dash ? { dash: s.dash } : {}),
+    ...(s.alpha !== undefined ? { alpha: s.alpha } : {}),
+    // Filled in the line's colour: uPlot's default white fill reads as a hole on a dark theme.
+    points: s.points ? { show: true, fill: stroke } : { show: false },
+  };
+}
+
+const EMPTY_TEXT = 'No training yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.';
+
 export class TrainingView {
   readonly element: HTMLElement;
   readonly curves = new TrainingCurves();
@@ -61,6 +80,15 @@ export class TrainingView {
   private metricKey = '';
   private pending = false;
   private visible = false;
+  /** The loaded weights of the shown model (not from this page's run), with their history as curves. */
+  private weights: { info: LoadedWeights; curves: TrainingCurves } | undefined;
+  private weightsKey = '';
+  /** Order of the last run event and of the last change of weights (chooseShown's "whichever came last"). */
+  private tick = 0;
+  private runTick = 0;
+  private weightsTick = 0;
+  /** The x range both charts show (TrainingCurves.xRange of the curves drawn). */
+  private xRange: [number, number] | undefined;
 
   constructor() {
     addStyles();
@@ -68,7 +96,7 @@ export class TrainingView {
     this.element.className = 'nn-training';
     this.status = document.createElement('p');
     this.status.className = 'nn-training-status';
-    this.status.textContent = 'No training yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.';
+    this.status.textContent = EMPTY_TEXT;
     this.lossBox = document.createElement('div');
     this.lossBox.className = 'nn-training-loss';
     this.metricBox = document.createElement('div');
@@ -98,7 +126,28 @@ export class TrainingView {
   }
 
   handle(run: number, model: string, event: TrainingEvent): void {
-    if (this.curves.apply(run, model, event)) this.schedule();
+    if (this.curves.apply(run, model, event)) {
+      this.runTick = ++this.tick;
+      this.schedule();
+    }
+  }
+
+  /**
+   * The weights now in the inspector's session of `model` (undefined: its
+   * initial weights). Called for every new session, so only a change
+   * counts: the tab then shows these weights' history unless this page's
+   * run is the better account of them (curves.ts chooseShown).
+   */
+  showWeights(model: string, applied: { epoch: number; from?: string; history: EpochLogs[] } | undefined): void {
+    const key = applied ? `${model}#${applied.epoch}#${applied.from ?? ''}#${applied.history.length}` : '';
+    if (key === this.weightsKey) return;
+    this.weightsKey = key;
+    if (applied) {
+      const info: LoadedWeights = { model, epoch: applied.epoch, ...(applied.from ? { from: applied.from } : {}), history: applied.history };
+      this.weights = { info, curves: TrainingCurves.fromHistory(info) };
+    } else this.weights = undefined;
+    this.weightsTick = ++this.tick;
+    this.schedule();
   }
 
   private schedule(): void {
@@ -121,10 +170,14 @@ export class TrainingView {
   }
 
   private render(): void {
+    const shown = chooseShown(this.curves, this.weights?.info, this.weightsTick > this.runTick);
+    this.element.dataset.shows = shown;
+    if (shown === 'empty') return this.renderEmpty();
+    if (shown === 'weights' && this.weights) return this.renderWeights(this.weights.info, this.weights.curves);
     const c = this.curves;
-    if (c.run < 0) return;
+    delete this.status.dataset.loadedEpoch;
     const pos = c.position.batches ? `epoch ${c.position.epoch}/${c.epochs}, batch ${c.position.batch}/${c.position.batches}` : '';
-    const state = { idle: 'starting', running: 'training', completed: 'done', cancelled: 'stopped', failed: 'failed' }[c.status];
+    const state = { idle: 'starting', running: 'training', completed: 'done', cancelled: 'stopped', failed: 'failed', loaded: 'loaded' }[c.status];
     const backend = c.backend ? ` · in this inspector on ${c.backend === 'webgl' ? 'WebGL' : c.backend.toUpperCase()}` : '';
     const resumed = c.resumedFrom ? ` · continued from epoch ${c.resumedFrom}` : '';
     this.status.textContent = `${c.model}: ${state}${pos ? ` · ${pos}` : ''}${c.source ? ` · ${c.source}, ${c.examples} examples` : ''}${backend}${resumed}${c.message ? ` · ${c.message}` : ''}`;
@@ -133,16 +186,71 @@ export class TrainingView {
     this.warnings.replaceChildren(...c.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
     this.warnings.hidden = c.warnings.length === 0;
     this.samples.render(c);
-    this.renderLoss();
-    this.renderMetrics();
-    this.renderTable();
+    this.renderCharts(c);
   }
 
-  private renderLoss(): void {
-    const data = this.curves.lossSeries() as uPlot.AlignedData;
+  /** No run here and no trained weights for the shown model. */
+  private renderEmpty(): void {
+    this.status.textContent = EMPTY_TEXT;
+    delete this.status.dataset.status;
+    delete this.status.dataset.backend;
+    delete this.status.dataset.loadedEpoch;
+    this.warnings.replaceChildren();
+    this.warnings.hidden = true;
+    const none = new TrainingCurves();
+    this.samples.render(none);
+    this.renderCharts(none);
+  }
+
+  /** Weights loaded into the inspector: which, from where, and the curves of the epochs that trained them. */
+  private renderWeights(info: LoadedWeights, c: TrainingCurves): void {
+    this.status.textContent = loadedText(info);
+    this.status.dataset.status = 'loaded';
+    this.status.dataset.loadedEpoch = String(info.epoch);
+    delete this.status.dataset.backend;
+    this.warnings.replaceChildren();
+    this.warnings.hidden = true;
+    this.samples.render(c);
+    this.renderCharts(c);
+  }
+
+  private renderCharts(c: TrainingCurves): void {
+    this.xRange = c.xRange();
+    // A run draws its axes from the start; the empty state and weights without history draw no empty chart or table.
+    const something = c.run >= 0 || c.rows.length > 0;
+    if (something) this.renderLoss(c);
+    else {
+      this.lossChart?.destroy();
+      this.lossChart = undefined;
+      this.lossKey = '';
+    }
+    this.renderMetrics(c);
+    if (something) this.renderTable(c);
+    else this.table.replaceChildren();
+  }
+
+  /** uPlot options both charts share: the x scale (the shared range), axes, and dashed legend markers for dashed lines. */
+  private chartOptions(box: HTMLElement): Pick<uPlot.Options, 'axes' | 'legend' | 'hooks'> & { x: uPlot.Scale } {
+    const fg = themeColor('--vscode-foreground', '#ccc');
+    const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
+    return {
+      // A function, read on every setData: the range follows the curves without rebuilding the chart.
+      x: { time: false, range: (_u, min, max) => this.xRange ?? [min ?? 0, max ?? 1] },
+      axes: [
+        { stroke: fg, grid: { stroke: grid }, label: 'epoch' },
+        { stroke: fg, grid: { stroke: grid } },
+      ],
+      legend: { markers: { dash: (u, i) => (u.series[i].dash ? 'dashed' : 'solid') } },
+      // For tests: the x range uPlot actually drew.
+      hooks: { setScale: [(u, key) => void (key === 'x' && (box.dataset.xScale = `${u.scales.x.min},${u.scales.x.max}`))] },
+    };
+  }
+
+  private renderLoss(c: TrainingCurves): void {
+    const data = c.lossSeries() as uPlot.AlignedData;
     // Losses reported as metrics (a GAN's d_loss) join this chart: a new one rebuilds it with their series.
-    const extra = this.curves.lossMetricNames();
-    const val = this.curves.validated();
+    const extra = c.lossMetricNames();
+    const val = c.validated();
     const key = extra.map((n) => (val.has(n) ? `${n}+val` : n)).join(',');
     if (this.lossChart && key === this.lossKey) {
       this.lossChart.setData(data);
@@ -150,29 +258,15 @@ export class TrainingView {
     }
     this.lossChart?.destroy();
     this.lossKey = key;
-    const fg = themeColor('--vscode-foreground', '#ccc');
-    const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
-    const palette = ['--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-yellow'].map((v, i) => themeColor(v, ['#f14c4c', '#b180d7', '#cca700'][i]));
-    const series: uPlot.Series[] = [
-      { label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) },
-      { label: 'batch loss', stroke: themeColor('--vscode-charts-blue', '#3794ff'), width: 1, alpha: 0.5, spanGaps: true, points: { show: false } },
-      { label: 'loss', stroke: themeColor('--vscode-charts-orange', '#d18616'), width: 2, spanGaps: true },
-      { label: 'val_loss', stroke: themeColor('--vscode-charts-green', '#89d185'), width: 2, spanGaps: true },
-    ];
-    extra.forEach((n, i) => {
-      series.push({ label: n, stroke: palette[i % palette.length], width: 2, spanGaps: true });
-      if (val.has(n)) series.push({ label: `val_${n}`, stroke: palette[i % palette.length], width: 2, dash: [6, 4], spanGaps: true });
-    });
+    const series: uPlot.Series[] = [{ label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) }, ...lossChartStyles(extra, val).map(uSeries)];
+    const { x, ...common } = this.chartOptions(this.lossBox);
     this.lossChart = new uPlot(
       {
         title: 'Loss',
         width: this.width(),
         height: 220,
-        scales: { x: { time: false } },
-        axes: [
-          { stroke: fg, grid: { stroke: grid }, label: 'epoch' },
-          { stroke: fg, grid: { stroke: grid } },
-        ],
+        scales: { x },
+        ...common,
         series,
       },
       data,
@@ -180,10 +274,10 @@ export class TrainingView {
     );
   }
 
-  private renderMetrics(): void {
-    const names = this.curves.metricNames();
-    const range = this.curves.metricRange();
-    const val = this.curves.validated();
+  private renderMetrics(c: TrainingCurves): void {
+    const names = c.metricNames();
+    const range = c.metricRange();
+    const val = c.validated();
     const key = `${names.map((n) => (val.has(n) ? `${n}+val` : n)).join(',')}${range ? ' [0, 1]' : ''}`;
     if (names.length === 0) {
       this.metricChart?.destroy();
@@ -191,7 +285,7 @@ export class TrainingView {
       this.metricKey = '';
       return;
     }
-    const data = this.curves.metricSeries() as uPlot.AlignedData;
+    const data = c.metricSeries() as uPlot.AlignedData;
     if (this.metricChart && key === this.metricKey) {
       this.metricChart.setData(data);
       return;
@@ -200,25 +294,16 @@ export class TrainingView {
     this.metricKey = key;
     // For tests and the curious: the y range the chart keeps ('0,1' for fractions only, 'auto' otherwise).
     this.metricBox.dataset.range = range ? range.join(',') : 'auto';
-    const fg = themeColor('--vscode-foreground', '#ccc');
-    const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
-    const palette = ['--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'].map((v, i) => themeColor(v, ['#b180d7', '#cca700', '#f14c4c'][i]));
-    const series: uPlot.Series[] = [{ label: 'epoch' }];
-    names.forEach((n, i) => {
-      series.push({ label: n, stroke: palette[i % palette.length], width: 2, dash: [6, 4], spanGaps: true });
-      if (val.has(n)) series.push({ label: `val_${n}`, stroke: palette[i % palette.length], width: 2, spanGaps: true });
-    });
+    const series: uPlot.Series[] = [{ label: 'epoch' }, ...metricChartStyles(names, val).map(uSeries)];
+    const { x, ...common } = this.chartOptions(this.metricBox);
     this.metricChart = new uPlot(
       {
         title: 'Metrics',
         width: this.width(),
         height: 180,
         // Fractions (accuracy, a GAN's d_real and d_fake) on their whole range: D(x) near 0.5 reads as "D is confused" at a glance.
-        scales: { x: { time: false }, ...(range ? { y: { range: () => range } } : {}) },
-        axes: [
-          { stroke: fg, grid: { stroke: grid }, label: 'epoch' },
-          { stroke: fg, grid: { stroke: grid } },
-        ],
+        scales: { x, ...(range ? { y: { range: () => range } } : {}) },
+        ...common,
         series,
       },
       data,
@@ -226,8 +311,7 @@ export class TrainingView {
     );
   }
 
-  private renderTable(): void {
-    const c = this.curves;
+  private renderTable(c: TrainingCurves): void {
     const names = [...c.lossMetricNames(), ...c.metricNames()];
     // Validation columns only for figures that have one (a GAN holds nothing out).
     const val = c.validated();

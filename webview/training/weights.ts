@@ -9,6 +9,8 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { WeightsMessage } from '../../extension/core/protocol';
 import { decodeWeights, graphSignature, matchSignature, type ModelJson } from '../../extension/core/runtime/checkpoint';
 import { asTokenizerSpec, type TokenizerSpec } from '../../extension/core/runtime/tokenizers';
+import type { EpochLogs } from '../../extension/core/runtime/train';
+import { historyEntries } from './curves';
 import type { ModelSession } from '../host/session';
 
 export interface AppliedWeights {
@@ -19,6 +21,8 @@ export interface AppliedWeights {
   problems: string[];
   /** The tokeniser of the text the weights were trained on (the attention view encodes typed text with it). */
   tokenizer?: TokenizerSpec;
+  /** The checkpoint's per-epoch figures (`nnmodel.history`, checked entry by entry): the Training tab draws them. */
+  history: EpochLogs[];
 }
 
 export class TrainedWeights {
@@ -50,6 +54,6 @@ export class TrainedWeights {
     } finally {
       for (const ts of byPath.values()) tf.dispose(ts);
     }
-    return { epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer) };
+    return { epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer), history: historyEntries(json.nnmodel.history) };
   }
 }

@@ -23,6 +23,7 @@ import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
+import { inputText, patchesOf, tokenizerText } from './attentionModel';
 import type { ViewContext } from './types';
 
 /** Longest token sequence fed (heatmaps of more tokens are unreadable). */
@@ -49,6 +50,8 @@ interface Fed {
   plan: InputPlan;
   /** Axis labels, one per position. */
   labels: string[];
+  /** What it was fed with, for the info line (attentionModel.ts `inputText`). */
+  text: string;
 }
 
 export async function render(container: HTMLElement, ctx: ViewContext): Promise<void> {
@@ -206,22 +209,25 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
           if (ids.length > len) notes.push(`${plan.name}: only the first ${len} tokens are used`);
           ids = fitTokens(ids, len);
           inputs.push(tf.tensor2d([ids], [1, len], 'int32'));
-          fed.push({ plan, labels: tokenLabels(tokenizer!, ids) });
+          fed.push({ plan, labels: tokenLabels(tokenizer!, ids), text: inputText(plan, { tokens: ids.length }) });
         } else if (plan.kind === 'image') {
           // Attention over image patches (a vision transformer): the current image, else a sample that suits the input.
           const image = ctx.image ?? sampleFor(plan.shape[2] === 1 ? 1 : 3);
           inputs.push(imageInput(tf, image, plan.shape));
-          fed.push({ plan, labels: [] });
+          const inputId = ctx.modelInfo.graph.inputs[plan.port];
+          const patches = inputId === undefined ? undefined : patchesOf(ctx.modelInfo.graph, inputId, ctx.dims);
+          fed.push({ plan, labels: [], text: inputText(plan, { patches, sample: !ctx.image, shape: inputs[inputs.length - 1].shape.slice(1) }) });
         } else {
           const shape = plan.kind === 'signal' ? [plan.shape[0] ?? FLOAT_SEQ, plan.shape[1] ?? 1] : [plan.shape[0] ?? 16];
           inputs.push(tf.randomNormal([1, ...shape], 0, 1, 'float32', 1));
-          fed.push({ plan, labels: plan.kind === 'signal' ? Array.from({ length: shape[0] }, (_, i) => String(i)) : [] });
+          fed.push({ plan, labels: plan.kind === 'signal' ? Array.from({ length: shape[0] }, (_, i) => String(i)) : [], text: inputText(plan, { shape }) });
         }
       }
       const maps = attentionMaps(tf, ctx.model, ctx.built, inputs.length === 1 ? inputs[0] : inputs);
       const heads = maps.reduce((s, m) => s + m.heads, 0);
-      const tokenInfo = fed.map((f) => `${f.plan.name}: ${f.plan.kind === 'tokens' ? `${f.labels.length} tokens` : f.plan.kind}`).join(' · ');
-      info.textContent = [tokenInfo, `tokeniser: ${tokenizer ? describe(tokenizer) + (tokenizer === trained ? ' of the training text' : '') : 'none (no token input)'}`, `${maps.length} layer${maps.length === 1 ? '' : 's'}, ${heads} heads`, ...notes].join(' · ');
+      // The tokeniser only where text is typed: an image model has none, and saying "none" read like a fault.
+      const tokenizerInfo = tokenizer ? [tokenizerText(tokenizer, { trained: tokenizer === trained, embeddingVocab })] : [];
+      info.textContent = [...fed.map((f) => f.text), ...tokenizerInfo, `${maps.length} layer${maps.length === 1 ? '' : 's'}, ${heads} heads`, ...notes].join(' · ');
       const labelsOf = (port: number | undefined, n: number, fallback: number) => {
         const f = fed[port ?? fallback];
         return f && f.labels.length === n ? f.labels : Array.from({ length: n }, (_, i) => String(i));
@@ -270,17 +276,6 @@ export function dispose(): void {
 function sampleFor(channels: number): PixelImage {
   const all = sampleImages();
   return all.find((s) => s.channels === channels) ?? all[0];
-}
-
-function describe(t: Tokenizer): string {
-  switch (t.kind) {
-    case 'gpt2':
-      return 'GPT-2 BPE';
-    case 'ids':
-      return `token ids (type numbers below ${t.vocabSize})`;
-    default:
-      return `${t.kind}, ${t.vocabSize} ids`;
-  }
 }
 
 /** Token texts with white space made visible. */

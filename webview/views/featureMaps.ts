@@ -22,6 +22,7 @@ import { fillSequential, formatValue } from '../probes/colormap';
 import { featureMapLayers, featureMaps, type FeatureMap } from '../probes/featureMaps';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
 import { hover, tooltip } from '../probes/hover';
+import { pickerState } from './featureMapsModel';
 import type { ViewContext } from './types';
 
 /** Channels drawn per layer before "Show all". */
@@ -71,12 +72,22 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
 
   const samples = sampleImages();
   let imageName = '';
+  const select = document.createElement('vscode-single-select') as HTMLElement & { value: string };
+  /** Makes the picker name the image shown (it said "Sample image…" over a digit it had not chosen). */
+  const showPicked = (name: string | undefined) => {
+    const state = pickerState(samples.map((s) => s.name), name);
+    const key = JSON.stringify(state.options);
+    // Options are replaced only when the list changes (a file joins it): not under the dropdown the user just chose from.
+    if (select.dataset.options !== key) {
+      select.dataset.options = key;
+      select.replaceChildren(...state.options.map((o) => option(o.value, o.text, o.value === state.value)));
+    }
+    select.value = state.value;
+  };
   if (needsImage) {
-    const select = document.createElement('vscode-single-select') as HTMLElement & { value: string };
     select.className = 'nn-fm-sample';
     select.setAttribute('aria-label', 'Sample image');
-    const placeholder = option('', 'Sample image…');
-    select.append(placeholder, ...samples.map((s) => option(s.name, s.name)));
+    showPicked(ctx.image ? ctx.imageName : undefined);
     select.addEventListener('change', () => {
       const s = samples.find((x) => x.name === select.value);
       if (s) ctx.setImage(toImageData(s), s.name);
@@ -122,10 +133,11 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   if (needsImage) {
     unsubscribe = ctx.onImage((image, name) => {
       imageName = name;
+      showPicked(name);
       run(image);
     });
     if (ctx.image) {
-      imageName = 'current image';
+      imageName = ctx.imageName || 'current image';
       run(ctx.image);
     } else {
       // Start with a sample that suits the input: a digit for grey images, a shape for colour ones.
@@ -425,9 +437,10 @@ function note(text: string, className: string): HTMLElement {
   return p;
 }
 
-function option(value: string, text: string): HTMLElement {
+function option(value: string, text: string, selected = false): HTMLElement {
   const o = document.createElement('vscode-option');
   o.setAttribute('value', value);
+  if (selected) o.setAttribute('selected', '');
   o.textContent = text;
   return o;
 }

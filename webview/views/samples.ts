@@ -81,6 +81,24 @@ function cell(strip: StoredStrip, index: number, label: string, caption: string)
   return imageCell(strip, index, label, caption, 'nn-sample-image nn-gen-image');
 }
 
+/**
+ * One snapshot of a reverse process: a cell that shrinks with the panel
+ * (media/inspector.css `.nn-gen-process`), never wider than the image's
+ * drawn size, the canvas filling it (pixelated, its aspect kept), so a row of
+ * snapshots fits the panel's width and x̂₀, at its end, is always in view.
+ */
+function shrinkingCell(strip: StoredStrip, index: number, label: string, caption: string): HTMLElement {
+  const c = cell(strip, index, label, caption);
+  const canvas = c.querySelector('canvas');
+  if (canvas) {
+    // imageCell fixes the canvas's CSS size to its bitmap's; here the cell decides it.
+    c.style.maxWidth = canvas.style.width;
+    canvas.style.width = '100%';
+    canvas.style.height = 'auto';
+  }
+  return c;
+}
+
 /** `count` images of `shape`, flat in [0, 1], as a strip for `imageRgba` (undefined when malformed). */
 function strip(shape: [number, number, number], pixels: Float32Array, count: number): StoredStrip | undefined {
   return storeStrip({ kind: 'generated', epoch: 0, shape, pixels, count });
@@ -206,7 +224,7 @@ async function diffusion(ctx: ViewContext, input: SamplesInput, token: { cancell
     row.setAttribute('aria-label', `reverse process of image ${i + 1} of ${n}`);
     const cap = el('figcaption', 'nn-samples-caption', `Image ${i + 1}`);
     const cells = el('div', 'nn-samples-row');
-    snapshots.forEach((snap, k) => cells.append(cell(s, k, `image ${i + 1} of ${n} at ${snap.caption}${k === 0 ? ', the starting noise' : ''}`, snap.caption)));
+    snapshots.forEach((snap, k) => cells.append(shrinkingCell(s, k, `image ${i + 1} of ${n} at ${snap.caption}${k === 0 ? ', the starting noise' : ''}`, snap.caption)));
     row.append(cap, cells);
     rows.push(row);
   }

@@ -7,6 +7,7 @@ import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainGraph, PlainModelInfo, PlainSummaryRow } from '../../extension/core/protocol';
 import { symText } from './graphModel';
 import { bytesText, COLUMNS, rowCells, sortRows, type Column } from './summaryModel';
+import { cellLayout } from './summaryLayout';
 
 export interface SummaryHost {
   reveal(range: Range): void;
@@ -50,38 +51,58 @@ export class SummaryView {
     const model = this.model;
     if (!model) return;
     const ranges = rangesById(model.graph);
-    const table = document.createElement('vscode-table');
-    table.setAttribute('zebra', '');
-    table.setAttribute('bordered-columns', '');
-    table.setAttribute('resizable', '');
-    table.setAttribute('columns', JSON.stringify(['28%', '6%', '17%', '12%', '12%', '11%', '14%']));
+    // A native table, not vscode-table: that element splits header and body into two fixed-layout
+    // tables sized by preset percentages, so a column cannot take its content's width and long
+    // layer and shape texts were cut while the number columns had room to spare.
+    const table = document.createElement('table');
     table.className = 'nn-summary-table';
-    const header = document.createElement('vscode-table-header');
-    header.slot = 'header';
+    const head = document.createElement('thead');
+    const header = document.createElement('tr');
     for (const c of COLUMNS) {
-      const cell = document.createElement('vscode-table-header-cell');
+      const cell = document.createElement('th');
       const arrow = this.sortColumn === c.key ? (this.descending ? ' ▼' : ' ▲') : '';
       cell.textContent = c.title + arrow;
       cell.className = `nn-sortable${c.numeric ? ' nn-num' : ''}`;
       cell.title = `Sort by ${c.title.toLowerCase()}`;
       cell.dataset.column = c.key;
-      cell.setAttribute('role', 'columnheader');
+      cell.scope = 'col';
+      cell.tabIndex = 0;
       cell.setAttribute('aria-sort', this.sortColumn === c.key ? (this.descending ? 'descending' : 'ascending') : 'none');
       cell.addEventListener('click', () => this.sortBy(c.key));
+      cell.addEventListener('keydown', (e) => {
+        if (e.key !== 'Enter' && e.key !== ' ') return;
+        e.preventDefault();
+        this.sortBy(c.key);
+        // The table was drawn again: keep the keyboard on this column's header.
+        this.root.querySelector<HTMLElement>(`th[data-column="${c.key}"]`)?.focus();
+      });
       header.appendChild(cell);
     }
-    const body = document.createElement('vscode-table-body');
-    body.slot = 'body';
+    head.appendChild(header);
+    const body = document.createElement('tbody');
     for (const r of sortRows(this.rows, this.sortColumn, this.descending)) {
-      const row = document.createElement('vscode-table-row');
+      const row = document.createElement('tr');
       row.className = `nn-row nn-row-${r.kind}`;
       row.dataset.id = String(r.id);
       const cells = rowCells(r);
       for (const c of COLUMNS) {
-        const cell = document.createElement('vscode-table-cell');
+        const cell = document.createElement('td');
         cell.textContent = cells[c.key].text;
-        if (c.numeric) cell.className = 'nn-num';
-        if (c.key === 'label') cell.style.paddingLeft = `${8 + r.depth * 16}px`;
+        const layout = cellLayout(c, cells[c.key]);
+        if (layout.terms) {
+          // The spaces between the unbroken terms are the only places the line may break.
+          cell.replaceChildren();
+          layout.terms.forEach((t, i) => {
+            if (i > 0) cell.append(' ');
+            const term = document.createElement('span');
+            term.className = 'nn-term';
+            term.textContent = t;
+            cell.append(term);
+          });
+        }
+        cell.className = layout.className;
+        if (layout.title) cell.title = layout.title;
+        if (c.key === 'label') cell.style.paddingLeft = `${6 + r.depth * 16}px`;
         row.appendChild(cell);
       }
       const at = ranges.get(r.id);
@@ -91,7 +112,11 @@ export class SummaryView {
       }
       body.appendChild(row);
     }
-    table.append(header, body);
+    table.append(head, body);
+    // The scroller keeps the header in view (position: sticky) and the totals below the table.
+    const scroller = document.createElement('div');
+    scroller.className = 'nn-summary-scroll';
+    scroller.appendChild(table);
 
     const totals = document.createElement('div');
     totals.className = 'nn-summary-totals';
@@ -122,7 +147,7 @@ export class SummaryView {
       note.textContent = 'The model has errors: the counts cover what could be analysed.';
       totals.appendChild(note);
     }
-    this.root.replaceChildren(table, totals);
+    this.root.replaceChildren(scroller, totals);
   }
 
   private sortBy(column: Column): void {

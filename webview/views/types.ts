@@ -61,6 +61,8 @@ export interface ViewContext {
   reveal(range: Range): void;
   /** The current sample image (user-picked or built-in), if any. */
   readonly image: ImageData | undefined;
+  /** Name of the current image (a sample's name, or the file's), as given to `setImage` or picked; undefined while there is none. */
+  readonly imageName: string | undefined;
   /** Sets the current sample image for every view (e.g. a built-in sample chosen in a view). */
   setImage(image: ImageData, name: string): void;
   /** Asks the host to let the user pick an image file; `onImage` listeners get it. */

@@ -1,0 +1,71 @@
+// The attention view's info line without the DOM (webview/views/attentionModel.ts): which tokeniser encodes the
+// typed text and how many of the embedding's ids it uses, and what an image input is fed as (a ViT's patches).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { smallestVocab } from '../../extension/core/analysis/graph';
+import { charTokenizer, idTokenizer, tokenizerFor, wordTokenizer } from '../../extension/core/runtime/tokenizers';
+import { inputPlans } from '../../webview/probes/input';
+import { charSetText, inputText, patchesOf, tokenizerText } from '../../webview/views/attentionModel';
+
+const example = (name: string) => readFileSync(new URL(`../../examples/${name}`, `file://${__filename}`), 'utf8');
+const root = `${process.cwd()}/examples`;
+const readImport = (_from: string | undefined, path: string) => ({ uri: `file://${root}/${path}`, text: readFileSync(`${root}/${path}`, 'utf8') });
+
+test('charSetText writes runs of three or more code points as ranges and white space visibly', () => {
+  assert.equal(charSetText(['b', 'a', 'c', 'x', ' ', '\n', 'y']), '↵ ␣ a–c x y');
+  assert.equal(charSetText([...'Hello']), 'H e l o');
+  assert.equal(charSetText([]), '');
+});
+
+test("GPT (gpt_small) untrained: the default alphabet's 59 characters + unknown are ids 0–59 of the embedding's 64", async () => {
+  const analysis = analyze(example('gpt_small.nnmodel'), { uri: `file://${root}/gpt_small.nnmodel`, readImport });
+  const model = analysis.models.find((m) => m.name === 'GPTSmall')!;
+  const vocab = smallestVocab(model.graph);
+  assert.equal(vocab, 64);
+  const t = await tokenizerFor(vocab!);
+  assert.equal(
+    tokenizerText(t, { trained: false, embeddingVocab: vocab }),
+    "char tokeniser (default alphabet ↵ ␣ ! ' , . ? A–Z a–z): 59 characters + unknown, ids 0–59 of the embedding's 64",
+  );
+  const [plan] = inputPlans(model, { seq: 11 });
+  assert.equal(inputText(plan, { tokens: 11 }), 'input tokens: 11 tokens');
+});
+
+test("GPT trained on tiny.txt: the training text's 49 characters, ids 0–49 of the embedding's 64", () => {
+  const t = charTokenizer(example('data/tiny.txt'));
+  assert.equal(tokenizerText(t, { trained: true, embeddingVocab: 64 }), "char tokeniser of the training text: 49 characters + unknown, ids 0–49 of the embedding's 64");
+});
+
+test('other tokenisers: the whole vocabulary, words, typed ids and values', () => {
+  const chars = charTokenizer('ab');
+  assert.equal(tokenizerText(chars, { trained: true, embeddingVocab: 3 }), 'char tokeniser of the training text: 2 characters + unknown, all 3 ids of the embedding');
+  const words = wordTokenizer('the cat, the dog');
+  assert.equal(tokenizerText(words, { trained: true, embeddingVocab: 10 }), "word tokeniser of the training text: 4 words and marks + unknown, ids 0–4 of the embedding's 10");
+  assert.equal(tokenizerText(idTokenizer(11), { trained: false, embeddingVocab: 11 }), 'token ids typed as numbers 0–10 (the embedding has 11 rows; too few for characters)');
+  assert.equal(tokenizerText(idTokenizer(2 ** 31 - 1), { trained: false, embeddingVocab: undefined }), 'no embedding: the typed whole numbers are fed as they are');
+});
+
+test('ViT: the image input is described with its shape and its 64 patches of 4 × 4, not as a missing tokeniser', () => {
+  const analysis = analyze(example('vit.nnmodel'));
+  const model = analysis.models.find((m) => m.name === 'ViTSmall')!;
+  const [plan] = inputPlans(model, {});
+  assert.equal(plan.kind, 'image');
+  const patches = patchesOf(model.graph, model.graph.inputs[0], {});
+  assert.deepEqual(patches, { size: [4, 4], grid: [8, 8] });
+  assert.equal(inputText(plan, { patches, sample: true }), 'input image [32, 32, 3], a built-in sample: 64 patches of 4 × 4 pixels (8 × 8)');
+  assert.equal(inputText(plan, { patches, sample: false }), 'input image [32, 32, 3], the current image: 64 patches of 4 × 4 pixels (8 × 8)');
+  const big = analysis.models.find((m) => m.name === 'ViT_B16')!;
+  assert.deepEqual(patchesOf(big.graph, big.graph.inputs[0], {}), { size: [16, 16], grid: [14, 14] });
+});
+
+test('an image that reaches attention through ordinary convolutions has no patches', () => {
+  const analysis = analyze(`model C {
+  input image: [16, 16, 3]
+  output image -> conv2d(8, 3, padding = same) -> reshape([-1, 8]) -> attention(2)
+}`);
+  const model = analysis.models[0];
+  assert.equal(patchesOf(model.graph, model.graph.inputs[0], {}), undefined);
+  assert.equal(inputText(inputPlans(model, {})[0], { sample: false }), 'input image [16, 16, 3], the current image');
+});

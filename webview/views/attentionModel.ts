@@ -1,0 +1,140 @@
+/**
+ * The attention view's texts without the DOM: what each input is fed with
+ * and which tokeniser encodes the typed text, in the words of the info line
+ * above the heatmaps. Unit tested in Node (test/unit/attention-text.test.ts).
+ */
+import type { Graph } from '../../extension/core/analysis/types';
+import type { Tokenizer } from '../../extension/core/runtime/tokenizers';
+import type { InputPlan } from '../probes/input';
+
+/** How the tokeniser was chosen: the one of the text the model was trained on, or one that fits the embedding (`tokenizerFor`). */
+export interface TokenizerOrigin {
+  /** It is the tokeniser of the training text (`text(..., tokenizer = …)`). */
+  trained: boolean;
+  /** Rows of the smallest embedding the tokens feed; undefined when no embedding reads them (the user types values). */
+  embeddingVocab: number | undefined;
+}
+
+/** A character made visible: space `␣`, line break `↵`, tab `⇥`. */
+function visible(c: string): string {
+  return c === ' ' ? '␣' : c === '\n' ? '↵' : c === '\t' ? '⇥' : c;
+}
+
+/**
+ * A set of characters, in code-point order, with runs of three or more
+ * consecutive code points written as ranges: `↵ ␣ ! ' , . ? A–Z a–z`.
+ */
+export function charSetText(chars: readonly string[]): string {
+  const points = [...new Set(chars.map((c) => c.codePointAt(0)!))].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < points.length; ) {
+    let j = i;
+    while (j + 1 < points.length && points[j + 1] === points[j] + 1) j++;
+    const first = visible(String.fromCodePoint(points[i]));
+    const last = visible(String.fromCodePoint(points[j]));
+    if (j - i >= 2) parts.push(`${first}–${last}`);
+    else for (let k = i; k <= j; k++) parts.push(visible(String.fromCodePoint(points[k])));
+    i = j + 1;
+  }
+  return parts.join(' ');
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/**
+ * What the tokeniser is and which of the embedding's ids it produces, e.g.
+ * `char tokeniser (default alphabet ↵ ␣ ! ' , . ? A–Z a–z): 59 characters +
+ * unknown, ids 0–59 of the embedding's 64` for a model not trained on a
+ * text. A vocabulary tokeniser's `vocabSize` counts its pieces and the
+ * unknown id 0, so that is what "ids" counts; an embedding with more rows
+ * leaves the rest unused, which the text says rather than implying the
+ * tokeniser has as many ids as the embedding.
+ */
+export function tokenizerText(t: Tokenizer | undefined, origin: TokenizerOrigin): string {
+  if (!t) return 'no token input';
+  const V = origin.embeddingVocab;
+  const of = V === undefined ? '' : t.vocabSize === V ? `, all ${count(V, 'id')} of the embedding` : `, ids 0–${t.vocabSize - 1} of the embedding's ${V.toLocaleString('en-US')}`;
+  const source = origin.trained ? ' of the training text' : '';
+  switch (t.kind) {
+    case 'gpt2':
+      return `GPT-2 BPE tokeniser: ${count(t.vocabSize, 'id')}${V !== undefined && V !== t.vocabSize ? ` (the embedding has ${V.toLocaleString('en-US')})` : ''}`;
+    case 'ids':
+      return V === undefined
+        ? 'no embedding: the typed whole numbers are fed as they are'
+        : `token ids typed as numbers 0–${t.vocabSize - 1} (the embedding has ${count(V, 'row')}; too few for characters)`;
+    case 'char': {
+      const pieces = t.tokens(Array.from({ length: t.vocabSize - 1 }, (_, i) => i + 1));
+      // Without a training text the alphabet is a default one: say which characters it knows, since others encode as unknown.
+      const alphabet = origin.trained ? '' : ` (default alphabet ${charSetText(pieces)})`;
+      return `char tokeniser${source}${alphabet}: ${count(pieces.length, 'character')} + unknown${of}`;
+    }
+    case 'word':
+      return `word tokeniser${source}: ${count(t.vocabSize - 1, 'word')} and marks + unknown${of}`;
+    case 'bpe':
+      return `BPE tokeniser${source}: ${count(t.vocabSize, 'piece')}${of}`;
+    default: {
+      const never: never = t.kind;
+      return String(never);
+    }
+  }
+}
+
+/** How an image input becomes a sequence: non-overlapping patches cut by a convolution whose stride equals its kernel (a ViT's patch embedding). */
+export interface Patches {
+  /** Patch height and width in pixels. */
+  size: [number, number];
+  /** Patches down and across. */
+  grid: [number, number];
+}
+
+/**
+ * The patch embedding fed by input node `inputId`: the first `conv2d` it
+ * feeds directly whose kernel equals its stride and output size is known
+ * for `dims`. Undefined when there is none (the image reaches attention some
+ * other way, e.g. a CNN's feature map).
+ */
+export function patchesOf(graph: Graph, inputId: number, dims: Readonly<Record<string, number>>): Patches | undefined {
+  for (const n of graph.nodes) {
+    if (n.kind !== 'layer' || n.op !== 'conv2d' || n.inputs[0] !== inputId) continue;
+    const pair = (v: unknown): [number, number] | undefined => {
+      const a = Array.isArray(v) ? v : [v];
+      const [h, w = h] = a;
+      return typeof h === 'number' && typeof w === 'number' ? [h, w] : undefined;
+    };
+    const kernel = pair(n.args['kernel']);
+    const stride = pair(n.args['stride']);
+    const [gh, gw] = n.shape.dims.slice(0, 2).map((d) => d.evaluate(dims));
+    if (!kernel || !stride || kernel[0] !== stride[0] || kernel[1] !== stride[1] || gh === undefined || gw === undefined) continue;
+    return { size: kernel, grid: [gh, gw] };
+  }
+  return undefined;
+}
+
+/**
+ * What one input is fed with, for the info line: `input tokens: 11 tokens`,
+ * `input image [32, 32, 3] (a built-in sample): 64 patches of 4 × 4`.
+ * `tokens` is the number of tokens fed (token inputs); `patches` the patch
+ * embedding of an image input, if it has one; `sample` whether the image is
+ * a built-in sample rather than the current image; `shape` the shape fed
+ * where the input's own has open (symbolic) dimensions.
+ */
+export function inputText(plan: InputPlan, fed: { tokens?: number; patches?: Patches; sample?: boolean; shape?: readonly number[] }): string {
+  const shape = `[${(fed.shape ?? plan.shape).map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+  switch (plan.kind) {
+    case 'tokens':
+      return `input ${plan.name}: ${count(fed.tokens ?? 0, 'token')}`;
+    case 'image': {
+      const which = fed.sample ? 'a built-in sample' : 'the current image';
+      const p = fed.patches;
+      const cut = p ? `: ${count(p.grid[0] * p.grid[1], 'patch', 'patches')} of ${p.size[0]} × ${p.size[1]} pixels (${p.grid[0]} × ${p.grid[1]})` : '';
+      return `input ${plan.name} ${shape}, ${which}${cut}`;
+    }
+    case 'signal':
+    case 'vector':
+      return `input ${plan.name} ${shape}: random values`;
+    default:
+      return `input ${plan.name} ${shape}`;
+  }
+}
