@@ -1,4 +1,5 @@
 /** `nnmodel check FILE...`: every diagnostic of every file, one per line. */
+import type { Severity } from '../core/analysis/types';
 import { UsageError } from './args';
 import { EXIT, type Command } from './command';
 import { analyzeFile, countBySeverity, formatDiagnostic, locate, plural, sortDiagnostics, type LocatedDiagnostic } from './diagnostics';
@@ -20,12 +21,14 @@ export const checkCommand: Command = {
     if (args.positional.length === 0) throw new UsageError('check needs at least one FILE');
     const files = [...new Set(args.positional)];
     const found: LocatedDiagnostic[] = [];
-    let unreadable = 0;
+    const unreadable: string[] = [];
     for (const path of files) {
       const r = analyzeFile(path, io.cwd);
       if (!r.ok) {
-        io.stderr(`nnmodel: cannot read ${path}: ${r.reason}\n`);
-        unreadable++;
+        // In the file-first form of the diagnostic lines, so a reader (or an editor's
+        // problem matcher) sees which file was not checked and why.
+        io.stderr(`${path}: cannot read: ${r.reason}\n`);
+        unreadable.push(path);
         continue;
       }
       found.push(...locate(path, r.analysis));
@@ -40,18 +43,27 @@ export const checkCommand: Command = {
     });
     let out = '';
     for (const d of sorted) out += formatDiagnostic(d) + '\n';
-    const c = countBySeverity(sorted);
-    const parts = [
-      c.error ? plural(c.error, 'error') : '',
-      c.warning ? plural(c.warning, 'warning') : '',
-      c.info ? `${c.info} info` : '',
-      c.hint ? plural(c.hint, 'hint') : '',
-    ].filter(Boolean);
-    const checked = files.length - unreadable;
-    out += `${parts.length ? parts.join(', ') : 'no problems'} in ${plural(checked, 'file')}`;
-    out += unreadable ? ` (${unreadable} could not be read)\n` : '\n';
-    io.stdout(out);
-    if (unreadable) return EXIT.usage;
-    return c.error ? EXIT.problems : EXIT.ok;
+    io.stdout(out + checkSummary(countBySeverity(sorted), files.length - unreadable.length, unreadable.length) + '\n');
+    if (unreadable.length) return EXIT.usage;
+    return sorted.some((d) => d.diagnostic.severity === 'error') ? EXIT.problems : EXIT.ok;
   },
 };
+
+/**
+ * The closing line of `nnmodel check`: the problems found in the files that
+ * were read, and how many could not be. It never says "no problems" when a
+ * file was not checked: "1 file could not be read; nothing was checked".
+ */
+export function checkSummary(c: Record<Severity, number>, checked: number, unreadable: number): string {
+  const parts = [
+    c.error ? plural(c.error, 'error') : '',
+    c.warning ? plural(c.warning, 'warning') : '',
+    c.info ? plural(c.info, 'info', 'info') : '',
+    c.hint ? plural(c.hint, 'hint') : '',
+  ].filter(Boolean);
+  if (!unreadable) return `${parts.length ? parts.join(', ') : 'no problems'} in ${plural(checked, 'file')}`;
+  const lost = `${plural(unreadable, 'file')} could not be read`;
+  if (!checked) return `${lost}; nothing was checked`;
+  const other = checked === 1 ? 'the other file' : `the other ${checked} files`;
+  return parts.length ? `${parts.join(', ')} in ${other}; ${lost}` : `${lost}; ${other} ${checked === 1 ? 'has' : 'have'} no errors or warnings`;
+}

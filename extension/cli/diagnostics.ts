@@ -66,6 +66,4 @@ export function countBySeverity(list: readonly LocatedDiagnostic[]): Record<Seve
   return counts;
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
+export { plural } from '../core/plural';

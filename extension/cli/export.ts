@@ -74,7 +74,7 @@ export const exportCommand: Command = {
     if (out !== undefined && weightsArg !== undefined && !/\.py$/i.test(out)) throw new UsageError(`--out must name a .py file with --weights, got '${out}'`);
     const r = analyzeFile(path, io.cwd);
     if (!r.ok) {
-      io.stderr(`nnmodel: cannot read ${path}: ${r.reason}\n`);
+      io.stderr(`${path}: cannot read: ${r.reason}\n`);
       return EXIT.usage;
     }
     if (wanted !== undefined && !exportableModels(r.analysis).some((m) => m.name === wanted)) {
@@ -111,7 +111,7 @@ export const exportCommand: Command = {
       return EXIT.problems;
     }
     for (const n of result.notes) {
-      const delta = n.trainableDelta === 0 ? '' : ` (${n.trainableDelta > 0 ? '+' : ''}${n.trainableDelta} parameters in PyTorch)`;
+      const delta = n.trainableDelta === 0 ? '' : ` (${n.trainableDelta > 0 ? '+' : ''}${plural(n.trainableDelta, 'parameter')} in PyTorch)`;
       io.stderr(`${n.uri ?? path}:${n.line}: note ${n.model}: ${n.message}${delta}\n`);
     }
     if (out === undefined) {

@@ -31,7 +31,7 @@ export const formatCommand: Command = {
       try {
         text = readSource(path, io.cwd);
       } catch (err) {
-        io.stderr(`nnmodel: cannot read ${path}: ${ioReason(err)}\n`);
+        io.stderr(`${path}: cannot read: ${ioReason(err)}\n`);
         failed++;
         continue;
       }

@@ -7,6 +7,7 @@
 import { PNG } from 'pngjs';
 import type { SampleStrip } from '../core/runtime/train';
 import { writeFileAtomic } from './files';
+import { plural } from '../core/plural';
 
 /** Pixels between images, grey. */
 const GAP = 2;
@@ -21,7 +22,7 @@ const PER_ROW = 8;
 export function encodeSampleStrip(strip: SampleStrip): Buffer {
   const [h, w, c] = strip.shape;
   if (c !== 1 && c !== 3) throw new Error(`a sample strip has 1 or 3 channels, not ${c}`);
-  if (strip.pixels.length !== strip.count * h * w * c) throw new Error(`a sample strip of ${strip.count} images of [${h}, ${w}, ${c}] has ${strip.pixels.length} values`);
+  if (strip.pixels.length !== strip.count * h * w * c) throw new Error(`a sample strip of ${plural(strip.count, 'image')} of [${h}, ${w}, ${c}] has ${strip.pixels.length} values`);
   const scale = Math.max(1, Math.floor(64 / Math.max(h, w)));
   const cols = Math.max(1, Math.min(PER_ROW, strip.count));
   const rows = Math.max(1, Math.ceil(strip.count / cols));

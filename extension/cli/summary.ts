@@ -25,7 +25,7 @@ export const summaryCommand: Command = {
     'Adam at --batch N (float32). A group row counts all its repeats; the rows under it',
     'show one repeat.',
     '',
-    'Symbolic dimensions (`input tokens: int[seq]`) stay formulas, e.g. `18432*seq^2 + ...`,',
+    'Symbolic dimensions (`input tokens: int[seq]`) stay formulas, e.g. `18,432·seq² + ...`,',
     'unless given a value with --dim seq=1024.',
     '',
     'With --json, prints {"models": [...]}: shapes are arrays whose symbolic dimensions are',
@@ -66,7 +66,7 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
   };
   const r = analyzeFile(path, io.cwd);
   if (!r.ok) {
-    io.stderr(`nnmodel: cannot read ${path}: ${r.reason}\n`);
+    io.stderr(`${path}: cannot read: ${r.reason}\n`);
     return EXIT.usage;
   }
   const wanted = optionValue(args, 'model');

@@ -15,6 +15,7 @@ import { TrainError, formatEpoch, type CancelToken } from '../core/runtime/train
 import { formatGanEpoch } from '../core/runtime/gan';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
+import { plural } from '../core/plural';
 
 // Loaded on first use: tfjs takes a while to load, and `nnmodel check` needs none of it.
 const jobs = () => import('./trainJob');
@@ -74,6 +75,13 @@ export const trainCommand: Command = {
   run: (args, io) => (args.flags.has('ipc') ? runIpc() : runTrainCli(args, io)),
 };
 
+/** The line `nnmodel train` starts with: "training LeNet5 on digits (1797 examples) for 1 epoch, batch 64, backend wasm". */
+export function trainStartLine(s: { model: string; source: string; examples: number; epochs: number; batch: number; backend: string; resumedFrom?: number; loss?: string }): string {
+  const gan = s.loss === 'adversarial' ? ' (a GAN: generator and discriminator)' : '';
+  const from = s.resumedFrom ? `, from epoch ${s.resumedFrom}` : '';
+  return `training ${s.model}${gan} on ${s.source} (${plural(s.examples, 'example')}) for ${plural(s.epochs, 'epoch')}, batch ${s.batch}, backend ${s.backend}${from}`;
+}
+
 async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<number> {
   const req = request(args, io);
   const token = { cancelled: false };
@@ -95,9 +103,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
       {
         onStart: (s) => {
           adversarial = s.loss === 'adversarial';
-          io.stderr(
-            `training ${s.model}${adversarial ? ' (a GAN: generator and discriminator)' : ''} on ${s.source} (${s.examples} examples) for ${s.epochs} epochs, batch ${s.batch}, backend ${s.backend}${s.resumedFrom ? `, from epoch ${s.resumedFrom}` : ''}\n`,
-          );
+          io.stderr(`${trainStartLine(s)}\n`);
         },
         onEpoch: (l) => io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`),
         onCheckpoint: (d) => void dirs.add(d),
@@ -107,7 +113,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
           told.add(path);
           io.stderr(
             strip.kind === 'forward'
-              ? `the noising of one example (${strip.captions?.join(', ') ?? `${strip.count} steps`}): ${path}\n`
+              ? `the noising of one example (${strip.captions?.join(', ') ?? plural(strip.count, 'step')}): ${path}\n`
               : `generated images, rewritten after every epoch: ${path}\n`,
           );
         },
@@ -181,7 +187,7 @@ export const generateCommand: Command = {
     const g = generateOptions(args);
     try {
       const { runGenerateJob } = await jobs();
-      await runGenerateJob(request(args, io), g, (piece) => io.stdout(piece));
+      await runGenerateJob(request(args, io), g, (piece) => io.stdout(piece), undefined, (m) => io.stderr(`warning: ${m}\n`));
       io.stdout('\n');
       return EXIT.ok;
     } catch (e) {
@@ -240,7 +246,13 @@ async function runIpc(): Promise<number> {
         break;
       }
       case 'generate': {
-        const r = await runGenerateJob(job.request, job.generate, (piece) => send({ type: 'text', piece }), () => token.cancelled);
+        const r = await runGenerateJob(
+          job.request,
+          job.generate,
+          (piece) => send({ type: 'text', piece }),
+          () => token.cancelled,
+          (message) => send({ type: 'warning', message }),
+        );
         send({ type: 'done', status: token.cancelled ? 'cancelled' : 'completed', text: r.text });
         break;
       }

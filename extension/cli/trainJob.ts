@@ -23,11 +23,12 @@ import {
   writeCheckpoint,
   type ModelJson,
   type ReadCheckpoint,
+  type ReadCheckpointOptions,
   type Resumed,
   type SignatureMatch,
 } from '../core/runtime/checkpoint';
 import { loadDataset, type Dataset } from '../core/runtime/data/files';
-import { asTokenizerSpec, tokenizerFromSpec } from '../core/runtime/tokenizers';
+import { asTokenizerSpec, tokenizerFromSpec, unknownPiecesWarning } from '../core/runtime/tokenizers';
 import { generateTokens } from '../core/runtime/generate';
 import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
 import { startTrainingBackend } from '../core/runtime/kernels';
@@ -176,10 +177,10 @@ function stripWriter(dir: string, events: JobEvents): (strip: SampleStrip) => vo
   };
 }
 
-/** The checkpoint in `dir`; undefined when there is none (a damaged one throws). */
-async function readIfThere(dir: string): Promise<ReadCheckpoint | undefined> {
+/** The checkpoint in `dir` (with the optimiser's state when `options` ask); undefined when there is none (a damaged one throws). */
+async function readIfThere(dir: string, options?: ReadCheckpointOptions): Promise<ReadCheckpoint | undefined> {
   try {
-    return await readCheckpoint(nodeCheckpointFs(), dir);
+    return await readCheckpoint(nodeCheckpointFs(), dir, options);
   } catch (e) {
     if (e instanceof Error && /no checkpoint here/.test(e.message)) return undefined;
     throw e;
@@ -194,7 +195,7 @@ export async function loadInto(built: BuiltModel, dir: string): Promise<{ json: 
 
 /** Continues `built` from the checkpoint in `dir` (weights now, the optimiser's state once it is made); undefined when there is none. */
 async function resumeInto(built: BuiltModel, dir: string): Promise<Resumed | undefined> {
-  const ck = await readIfThere(dir);
+  const ck = await readIfThere(dir, { optimizer: true });
   return ck && resumeModel(tf, built, ck);
 }
 
@@ -268,7 +269,7 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
     let dResumed: Resumed | undefined;
     if (resumed) {
       for (const p of resumed.problems) events.onWarning?.(p);
-      const d = resumeDiscriminator(tf, dBuilt, dName, initialEpoch, await readIfThere(dDir), dDir);
+      const d = resumeDiscriminator(tf, dBuilt, dName, initialEpoch, await readIfThere(dDir, { optimizer: true }), dDir);
       dResumed = d.resumed;
       for (const w of d.warnings) events.onWarning?.(w);
     }
@@ -341,6 +342,8 @@ export async function runGenerateJob(
   g: GenerateRequest,
   onText?: (piece: string) => void,
   cancelled?: () => boolean,
+  /** Said before generating: prompt characters (or words) the tokeniser does not know. */
+  onWarning?: (message: string) => void,
 ): Promise<{ text: string; model: string; epoch: number }> {
   await startBackend(req.backend);
   const file = resolve(req.file);
@@ -361,6 +364,9 @@ export async function runGenerateJob(
   const built = buildModel(tf, info, { seed: 1, symbolicDims: symbolicDimsFor(info, [context]) });
   const match = applyCheckpoint(tf, built, ck.modelJson, ck.weights);
   if (match.problems.length) throw new JobError(`the checkpoint no longer fits ${info.name}:\n${match.problems.join('\n')}`);
+  // Unknown characters become the unknown token; say which, or the user wonders why the text ignores them.
+  const warning = unknownPiecesWarning(tokenizer, g.prompt, `${info.name}'s training text`);
+  if (warning) onWarning?.(warning);
   const prompt = tokenizer.encode(g.prompt.length ? g.prompt : '\n');
   const ids = await generateTokens(tf, built.model, prompt.length ? prompt : [0], {
     maxTokens: g.maxTokens,

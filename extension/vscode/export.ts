@@ -17,6 +17,7 @@ import { readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint'
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { modelAt } from './pure/lookup';
+import { plural } from '../core/plural';
 
 export const EXPORT_COMMAND = 'nnmodel.exportPyTorch';
 
@@ -41,7 +42,7 @@ async function chooseModel(doc: vscode.TextDocument, analysis: Analysis, models:
 /** One line per note for the information message. */
 export function notesText(notes: readonly ExportNote[]): string {
   return notes
-    .map((n) => `Line ${n.line}: ${n.message}${n.trainableDelta ? ` (${n.trainableDelta > 0 ? '+' : ''}${n.trainableDelta} parameters)` : ''}.`)
+    .map((n) => `Line ${n.line}: ${n.message}${n.trainableDelta ? ` (${n.trainableDelta > 0 ? '+' : ''}${plural(n.trainableDelta, 'parameter')})` : ''}.`)
     .join(' ');
 }
 

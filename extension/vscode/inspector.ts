@@ -13,6 +13,7 @@
 import * as vscode from 'vscode';
 import {
   parseWebviewMessage,
+  refusedCheckpoint,
   BACKEND_SETTINGS,
   type BackendSetting,
   type CheckpointMessage,
@@ -30,7 +31,8 @@ import type { Range } from '../core/syntax/ast';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { toPosition, toRange } from './convert';
 import { inspectorHtml, makeNonce } from './inspector/html';
-import { chooseModel, localModels, modelMessage } from './inspector/messages';
+import { chooseModel, localModels, modelMessage, revealSteps } from './inspector/messages';
+import { plural } from '../core/plural';
 
 /** The last weights published for each (document, model) in this session, for the page and for a page opened later. */
 const latestWeights = new Map<string, WeightsMessage>();
@@ -218,7 +220,12 @@ class InspectorPanel implements vscode.Disposable {
       webview.onDidReceiveMessage((raw: unknown) => {
         const msg = parseWebviewMessage(raw);
         if (msg) void this.onMessage(msg);
-        else this.logger().warn('ignored a malformed message from the inspector webview');
+        else {
+          // A refused checkpoint still gets its answer: the page waits for one before it trains on.
+          const refused = refusedCheckpoint(raw);
+          if (refused) this.post({ type: 'checkpointSaved', uri: refused.uri, run: refused.run, epoch: refused.epoch, error: refused.error });
+          this.logger().warn(refused ? `refused a checkpoint from the inspector webview: ${refused.error}` : 'ignored a malformed message from the inspector webview');
+        }
       }),
       panel.onDidDispose(() => this.dispose()),
       vscode.window.onDidChangeActiveTextEditor((e) => {
@@ -407,7 +414,7 @@ class InspectorPanel implements vscode.Disposable {
         return;
       case 'status':
         this.logger().info(
-          `backend ${msg.backend} (${msg.reason})${msg.forwardMs !== undefined ? `, forward ${msg.forwardMs.toFixed(1)} ms` : ''}${msg.numTensors !== undefined ? `, ${msg.numTensors} tensors` : ''}`,
+          `backend ${msg.backend} (${msg.reason})${msg.forwardMs !== undefined ? `, forward ${msg.forwardMs.toFixed(1)} ms` : ''}${msg.numTensors !== undefined ? `, ${plural(msg.numTensors, 'tensor')}` : ''}`,
         );
         return;
       case 'error':
@@ -437,7 +444,11 @@ class InspectorPanel implements vscode.Disposable {
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preserveFocus: false });
     // Set after showing: the show option takes a Range and would put the cursor at the end.
     editor.selection = selection;
-    editor.revealRange(target, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    // Horizontal scroll back to the line's start first, then only as far right as the call needs (revealSteps says why).
+    for (const step of revealSteps(target.start, target.end, doc.lineCount)) {
+      const r = new vscode.Range(step.start.line, step.start.character, step.end.line, step.end.character);
+      editor.revealRange(r, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
   }
 
   private async pickImage(): Promise<void> {

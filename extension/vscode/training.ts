@@ -32,6 +32,7 @@ import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { inspectorForTraining, publishWeights, type TrainingBridge } from './inspector';
 import { TrainingProgress, type RunEnd } from './inspector/trainingProgress';
 import { isLocal } from './pure/lookup';
+import { plural } from '../core/plural';
 
 export interface TrainingApi extends vscode.Disposable {
   /** Whether a run or job is going. */
@@ -202,7 +203,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   async function askResume(target: Target, dir: string): Promise<{ resume?: ResumePayload } | undefined> {
     let ck: ReadCheckpoint;
     try {
-      ck = await readCheckpoint(nodeCheckpointFs(), dir);
+      ck = await readCheckpoint(nodeCheckpointFs(), dir, { optimizer: true });
     } catch (e) {
       const m = e instanceof Error ? e.message : String(e);
       if (!/no checkpoint here/.test(m)) output.appendLine(`not offering to continue: ${m}`);
@@ -211,7 +212,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     if (ck.modelJson.nnmodel.model !== target.train.model) return {};
     const epoch = ck.modelJson.nnmodel.epoch;
     const items = [
-      { label: `Continue from epoch ${epoch}`, description: `${target.train.config.epochs} more epochs from the checkpoint`, resume: true },
+      { label: `Continue from epoch ${epoch}`, description: `${plural(target.train.config.epochs, 'more epoch')} from the checkpoint`, resume: true },
       { label: 'Start over', description: `fresh weights; the checkpoint of epoch ${epoch} is replaced after the first epoch`, resume: false },
     ];
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${target.train.model} has a checkpoint of epoch ${epoch}` });
@@ -233,7 +234,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   /** A GAN discriminator's checkpoint to continue from, when there is one of it in `dDir`. */
   async function discriminatorResume(dDir: string, name: string): Promise<{ resume?: ResumePayload }> {
     try {
-      const ck = await readCheckpoint(nodeCheckpointFs(), dDir);
+      const ck = await readCheckpoint(nodeCheckpointFs(), dDir, { optimizer: true });
       if (ck.modelJson.nnmodel.model !== name) return {};
       return { resume: resumePayload(ck) };
     } catch (e) {
@@ -310,7 +311,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
             await reportFailure('Training', { message: e instanceof Error ? e.message : String(e), file: e instanceof DataError ? e.file : undefined }, target);
             return;
           }
-          output.appendLine(`read ${data.source}: ${data.count} examples of shape [${data.exampleShape.join(', ')}]`);
+          output.appendLine(`read ${data.source}: ${plural(data.count, 'example')} of shape [${data.exampleShape.join(', ')}]`);
         }
         if (stopRequested) {
           output.appendLine('stopped before training started; nothing was written.');
@@ -342,8 +343,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
                 return;
               }
               tracker.checkpointWritten(m.epoch);
-              const weights: WeightsMessage = { type: 'weights', uri, model, epoch: m.epoch, modelJson: m.modelJson, weights: m.weights };
-              // The page has these weights already; an inspector opened later gets them from here.
+              const weights: WeightsMessage = { type: 'weights', uri, model, epoch: m.epoch, modelJson: m.modelJson, weights: m.weights, from: shownDir };
+              // The page has these weights already; an inspector opened later gets them from here, and says which folder they are in.
               publishWeights(weights, { post: false });
               bridge.post({ type: 'checkpointSaved', uri, run, epoch: m.epoch, dir });
             } catch (e) {
@@ -486,15 +487,28 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     };
     output.show(true);
     output.appendLine(`— generate with ${target.train.model} (temperature ${g.temperature}, top-k ${g.topK}):`);
-    output.append(prompt);
+    // The prompt starts the text, written when the first piece comes: a warning about it goes on its own line before.
+    let promptShown = false;
+    const showPrompt = () => {
+      if (!promptShown) output.append(prompt);
+      promptShown = true;
+    };
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Generating with ${target.train.model}`, cancellable: true }, async (_p, token) => {
       const job = start({ type: 'run', command: 'generate', request: request(target), generate: g }, (m) => {
-        if (m.type === 'text') output.append(m.piece);
+        if (m.type === 'warning') {
+          output.appendLine(`warning: ${m.message}`);
+          void vscode.window.showWarningMessage(`Generate Text with ${target.train.model}: ${m.message}`);
+        }
+        if (m.type === 'text') {
+          showPrompt();
+          output.append(m.piece);
+        }
       });
       if (!job) return;
       const sub = token.onCancellationRequested(() => job.stop(5000));
       const result = await job.done;
       sub.dispose();
+      showPrompt();
       output.appendLine('');
       if (result.status === 'failed') await reportFailure('Generate Text with', result.error, target);
     });

@@ -63,7 +63,36 @@ e2eTest('inspector on LeNet5 with nnmodel.backend = webgl runs WebGL; graph node
   );
   // And the node the cursor is in is highlighted.
   await poll('conv2d(16, 5) highlighted', async () => ((await frame.locator('.nn-node.nn-current').textContent().catch(() => '')) ?? '').includes('conv2d(16, 5)'));
+
+  // The editor beside the inspector is narrow: the cursor at the end of the dense(84) line scrolls it sideways.
+  // Clicking a node whose line fits up to its call brings the line's start back into view (horizontal scroll 0).
+  const long = positionOf(text, 'dense(84)');
+  await wb.goTo(long.line, text.split('\n')[long.line - 1].length + 1);
+  await wb.step('editor scrolled sideways', () => poll('a horizontal scroll', async () => ((await editorScrollLeft(wb)) > 0 ? true : undefined), { seen: async () => String(await editorScrollLeft(wb)) }));
+  // The graph followed the cursor to dense(84); fit it so conv2d(16, 5) is on screen to be clicked.
+  await frame.locator('.nn-toolbar vscode-button', { hasText: 'Fit' }).click();
+  await layers.filter({ hasText: 'conv2d(16, 5)' }).click();
+  await wb.step('line start visible after click', () =>
+    poll('the horizontal scroll back at 0', async () => (await editorScrollLeft(wb)) === 0, { seen: async () => String(await editorScrollLeft(wb)) }),
+  );
+  await poll(`the cursor at Ln ${at.line}, Col ${at.column} again`, async () =>
+    (await wb.page.locator('[id="status.editor.selection"]').innerText().catch(() => '')).replace(/\u00a0/g, ' ').includes(`Ln ${at.line}, Col ${at.column}`),
+  );
+  // A call that ends beyond the editor's width is still brought into view: the editor scrolls right for dense(84).
+  await frame.locator('.nn-toolbar vscode-button', { hasText: 'Fit' }).click();
+  await layers.filter({ hasText: 'dense(84)' }).click();
+  await wb.step('a far call scrolled into view', () =>
+    poll('a horizontal scroll to dense(84)', async () => ((await editorScrollLeft(wb)) > 0 ? true : undefined), { seen: async () => String(await editorScrollLeft(wb)) }),
+  );
 });
+
+/** How far the text editor is scrolled sideways, in pixels: Monaco moves its lines' layer left by that much. */
+async function editorScrollLeft(wb: Workbench): Promise<number> {
+  const style = (await wb.page.locator('.editor-group-container .monaco-editor .lines-content').first().getAttribute('style')) ?? '';
+  const left = /(?:^|;)\s*left:\s*(-?[\d.]+)px/.exec(style);
+  if (!left) throw new Error(`no left offset in the editor's lines layer: ${style}`);
+  return -Number(left[1]);
+}
 
 e2eTest('inspector on LeNet5 with nnmodel.backend = auto runs WASM here (WebGL is software-rendered)', { files: settings('auto'), timeout: 240_000 }, async (wb) => {
   const frame = await openInspector(wb);

@@ -145,9 +145,26 @@ test(
   withWorkspace({ 'broken.nnmodel': BROKEN }, async (dir) => {
     const r = await run(dir, 'check', 'missing.nnmodel', 'broken.nnmodel');
     assert.equal(r.code, 2);
-    assert.match(r.err, /^nnmodel: cannot read missing\.nnmodel: no such file$/m);
+    assert.equal(r.err, 'missing.nnmodel: cannot read: no such file\n');
     assert.match(r.out, /broken\.nnmodel:3:28: error/);
-    assert.match(r.out, /2 errors, 1 warning in 1 file \(1 could not be read\)\n$/);
+    assert.match(r.out, /\n2 errors, 1 warning in the other file; 1 file could not be read\n$/);
+  }),
+);
+
+test(
+  'check: with no file readable it says why per file and never "no problems"',
+  withWorkspace({ 'lenet.nnmodel': LENET, 'folder/x.nnmodel': LENET }, async (dir) => {
+    const one = await run(dir, 'check', 'nope.nnmodel');
+    assert.deepEqual(one, { code: 2, out: '1 file could not be read; nothing was checked\n', err: 'nope.nnmodel: cannot read: no such file\n' });
+    const two = await run(dir, 'check', 'nope.nnmodel', 'folder');
+    assert.equal(two.code, 2);
+    assert.equal(two.err, 'nope.nnmodel: cannot read: no such file\nfolder: cannot read: is a directory\n');
+    assert.equal(two.out, '2 files could not be read; nothing was checked\n');
+    // The files that were read are still reported, without claiming the unread one is fine.
+    const mixed = await run(dir, 'check', 'nope.nnmodel', 'lenet.nnmodel', 'folder/x.nnmodel');
+    assert.equal(mixed.code, 2);
+    assert.equal(mixed.out, '1 file could not be read; the other 2 files have no errors or warnings\n');
+    assert.doesNotMatch(one.out + two.out + mixed.out, /no problems|0 files/);
   }),
 );
 
@@ -367,5 +384,43 @@ test(
     assert.match(r.err, /not formatting bad\.nnmodel/);
     assert.equal(readFileSync(join(dir, 'bad.nnmodel'), 'utf8'), before);
     assert.equal((await run(dir, 'format', 'missing.nnmodel')).code, 2);
+  }),
+);
+
+// ---------------------------------------------------------------- generate
+
+const TINY_LM = `model Tiny {
+  input chars: int[seq]
+  output chars -> embedding(16, 8) -> dense(16) -> softmax
+}
+
+train Tiny {
+  data: text("corpus.txt", tokenizer = char, context = 8)
+  loss: crossentropy
+  optimizer: adam(lr = 1e-2)
+  epochs: 1
+  batch: 16
+  validation: 0
+}
+`;
+
+test(
+  'train says "1 epoch"; generate warns on stderr which prompt characters the vocabulary lacks',
+  withWorkspace({ 'lm.nnmodel': TINY_LM, 'corpus.txt': 'the cat sat on the mat. the rat ate the hat.\n'.repeat(4) }, async (dir) => {
+    const t = await run(dir, 'train', 'lm.nnmodel');
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.err, /^training Tiny on corpus\.txt \(172 examples\) for 1 epoch, batch 16, backend wasm$/m);
+    const g = await run(dir, 'generate', 'lm.nnmodel', '--prompt', 'Zé€ the€', '--tokens', '4');
+    assert.equal(g.code, 0, g.err);
+    assert.equal(
+      g.err,
+      `warning: the prompt has 3 characters not in the vocabulary of Tiny's training text: "Z", "é", "€"; the model reads each as the unknown token.\n`,
+    );
+    // Four generated characters, then the closing line break.
+    assert.ok(g.out.endsWith('\n'), g.out);
+    assert.equal(Array.from(g.out.slice(0, -1)).length, 4, JSON.stringify(g.out));
+    const known = await run(dir, 'generate', 'lm.nnmodel', '--prompt', 'the cat', '--tokens', '2');
+    assert.equal(known.code, 0, known.err);
+    assert.equal(known.err, '');
   }),
 );

@@ -199,7 +199,7 @@ test('text windows predict the next token at every position, with a rebuildable 
   assert.equal(w.ys[0], w.xs[1], 'the target is the input one token later');
   assert.equal(bpe.decode(Array.from(w.xs.subarray(0, 2))), bpe.decode(bpe.encode('abcabcabd').slice(0, 2)));
   const words = await loadDataset(src('text', 't.txt', { tokenizer: 'word', context: 1 }), { ...opts }).catch((e) => e);
-  assert.ok(words instanceof DataError && /has 1 tokens, fewer than context \+ 1 = 2/.test(words.message));
+  assert.ok(words instanceof DataError && /has 1 token, fewer than context \+ 1 = 2/.test(words.message));
 });
 
 test('decodeImage reads a PNG by signature, whatever its name', () => {

@@ -162,7 +162,7 @@ test('the host checks an uploaded checkpoint before writing it', async () => {
 test('the host turns page events into progress, a line per epoch and a closing message', () => {
   const p = new TrainingProgress('LeNet5', 64, '.nnmodel/lenet5/LeNet5');
   const s = p.apply({ kind: 'start', epochs: 3, examples: 6000, backend: 'wasm', source: 'digits' });
-  assert.match(s.lines[0], /digits \(6000 examples\), epochs 1–3 of batch 64, backend wasm \(the inspector's\)/);
+  assert.match(s.lines[0], /digits \(6000 examples\), epochs 1–3, batch 64, backend wasm \(the inspector's\)/);
   const b1 = p.apply({ kind: 'batch', epoch: 1, batch: 38, batches: 75, loss: 1.23456 });
   assert.equal(b1.report?.message, 'epoch 1, batch 38/75 · loss 1.2346');
   assert.ok(Math.abs(b1.report!.increment - (38 / 75 / 3) * 100) < 1e-9);

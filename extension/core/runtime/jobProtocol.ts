@@ -47,6 +47,8 @@ export interface EvaluationFigures {
 
 export type JobToHost =
   | { type: 'text'; piece: string }
+  /** Something the user should know before the result, e.g. prompt characters the tokeniser does not know. */
+  | { type: 'warning'; message: string }
   | { type: 'evaluation'; model: string; epoch: number; validation?: EvaluationFigures; all: EvaluationFigures; problems: string[] }
   | { type: 'done'; status: 'completed' | 'cancelled'; text?: string }
   /** `file` names the data file or checkpoint at fault, when one is. */

@@ -15,6 +15,7 @@
  * `tokenizerFor(vocabSize, corpus?)` picks one for a model's vocabulary (the
  * rule is documented there). Pure TypeScript, no DOM.
  */
+import { plural } from '../plural';
 
 /** Text ↔ token ids. */
 export interface Tokenizer {
@@ -72,6 +73,51 @@ function vocabularyTokenizer(
     decode: (list) => join(list.map((id) => piece(id) ?? '\uFFFD')),
     tokens: (list) => list.map((id) => piece(id) ?? UNKNOWN_TOKEN),
   };
+}
+
+/**
+ * The pieces of `text` that `tokenizer` has no id for and encodes as the
+ * unknown token, each once, in the order they first appear: characters for
+ * the char and BPE tokenisers, words or marks for the word tokeniser, items
+ * that are not an id below the vocabulary size for the id tokeniser. GPT-2's
+ * byte-level BPE encodes any text, so it has none.
+ */
+export function unknownPieces(tokenizer: Tokenizer, text: string): string[] {
+  let pieces: string[];
+  let unknown: (piece: string) => boolean;
+  switch (tokenizer.kind) {
+    case 'char':
+    case 'bpe':
+      pieces = Array.from(text);
+      // A BPE's base symbols are the corpus' characters: a character encodes to 0 exactly when it is not one.
+      unknown = (c) => tokenizer.encode(c).includes(0);
+      break;
+    case 'word':
+      pieces = text.match(WORD_PIECES) ?? [];
+      unknown = (w) => tokenizer.encode(w)[0] === 0;
+      break;
+    case 'ids':
+      pieces = text.split(/[\s,]+/).filter((p) => p !== '');
+      unknown = (p) => !/^\d+$/.test(p) || Number(p) >= tokenizer.vocabSize;
+      break;
+    case 'gpt2':
+      return [];
+  }
+  return [...new Set(pieces)].filter(unknown);
+}
+
+/**
+ * What to tell the user when `unknownPieces` finds some in a prompt, or
+ * undefined when there are none: which ones, and that each is read as the
+ * unknown token. `of` names the vocabulary ("char_lstm's training text").
+ */
+export function unknownPiecesWarning(tokenizer: Tokenizer, text: string, of: string): string | undefined {
+  const unknown = unknownPieces(tokenizer, text);
+  if (unknown.length === 0) return undefined;
+  const noun = tokenizer.kind === 'word' ? 'word' : tokenizer.kind === 'ids' ? 'item' : 'character';
+  const shown = unknown.slice(0, 20).map((p) => JSON.stringify(p)).join(', ') + (unknown.length > 20 ? ', …' : '');
+  const what = tokenizer.kind === 'ids' ? `not an id below ${tokenizer.vocabSize}` : `not in the vocabulary of ${of}`;
+  return `the prompt has ${plural(unknown.length, noun)} ${what}: ${shown}; the model reads ${unknown.length === 1 ? 'it' : 'each'} as the unknown token.`;
 }
 
 // ------------------------------------------------------------------ word
@@ -143,7 +189,7 @@ function preTokenize(text: string): string[] {
 export function trainBpe(corpus: string, vocabSize: number): Tokenizer & { model: BpeModel } {
   const alphabet = [...new Set(Array.from(corpus))].sort(compareCodePoints);
   if (!Number.isInteger(vocabSize) || vocabSize < alphabet.length + 1) {
-    throw new RangeError(`a BPE vocabulary of ${vocabSize} cannot hold the corpus' ${alphabet.length} characters and the unknown token`);
+    throw new RangeError(`a BPE vocabulary of ${vocabSize} cannot hold the corpus' ${plural(alphabet.length, 'character')} and the unknown token`);
   }
   const symbolId = new Map<string, number>(alphabet.map((c, i) => [c, i + 1]));
   const symbols = [UNKNOWN_TOKEN, ...alphabet];

@@ -59,3 +59,29 @@ function trainOf(analysis: Analysis, model: ModelInfo): { train?: TrainRunConfig
   const { data: _data, ...train } = section.config;
   return { train };
 }
+
+/** A line and a character in it (0-based), as VS Code counts them. */
+export interface LinePosition {
+  line: number;
+  character: number;
+}
+
+/**
+ * The ranges to reveal, in order, so that clicking a node shows its call with
+ * the start of the line in view whenever the line up to the call's end fits
+ * the editor's width (a narrow editor beside the inspector).
+ *
+ * Why two: VS Code scrolls a single-line range into view minimally from
+ * wherever the editor is scrolled, so a call already in view stays beside a
+ * hidden line start; it resets the horizontal scroll to 0 for a range over
+ * two or more lines. So first two whole lines around the call (scroll 0 at
+ * once), then the call itself: from 0, VS Code scrolls right only as far as
+ * the call's end needs, which is not at all when it fits. A call written over
+ * several lines is one reveal (VS Code gives it 0 itself).
+ */
+export function revealSteps(start: LinePosition, end: LinePosition, lineCount: number): { start: LinePosition; end: LinePosition }[] {
+  const call = { start, end };
+  if (start.line !== end.line || lineCount < 2) return [call];
+  const first = start.line + 1 < lineCount ? start.line : start.line - 1;
+  return [{ start: { line: first, character: 0 }, end: { line: first + 1, character: 0 } }, call];
+}

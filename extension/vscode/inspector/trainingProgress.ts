@@ -6,6 +6,7 @@
  */
 import type { TrainingEvent } from '../../core/protocol';
 import { formatEpoch } from '../../core/runtime/train';
+import { epochRange, plural } from '../../core/plural';
 
 export interface ProgressUpdate {
   /** For `progress.report`: percent points to add and the message. */
@@ -57,7 +58,7 @@ export class TrainingProgress {
         return {
           report: { increment: 0, message: `epoch ${(e.resumedFrom ?? 0) + 1} of ${e.epochs} starting` },
           lines: [
-            `${e.source} (${e.examples} examples), epochs ${(e.resumedFrom ?? 0) + 1}–${e.epochs} of batch ${this.batch}, backend ${e.backend} (the inspector's)${e.resumedFrom ? `, continuing from the checkpoint of epoch ${e.resumedFrom}` : ''}`,
+            `${e.source} (${plural(e.examples, 'example')}), ${epochRange((e.resumedFrom ?? 0) + 1, e.epochs)}, batch ${this.batch}, backend ${e.backend} (the inspector's)${e.resumedFrom ? `, continuing from the checkpoint of epoch ${e.resumedFrom}` : ''}`,
           ],
         };
       case 'batch': {

@@ -17,6 +17,7 @@ import type { DataSource } from '../../analysis/types';
 import type { TrainData } from '../train';
 import { builtinDataset, isBuiltinSource } from './builtin';
 import { charTokenizer, trainBpe, wordTokenizer, type Tokenizer, type TokenizerSpec } from '../tokenizers';
+import { plural } from '../../plural';
 
 /** Examples and targets as flat typed arrays (the layout of `SyntheticDataset`), with what evaluation and generation need besides. */
 export interface Dataset extends TrainData {
@@ -500,7 +501,7 @@ export async function loadText(
   const ids = tokenizer.encode(text);
   const T = opts.context;
   if (ids.length < T + 1) {
-    throw new DataError(`${rel}: has ${ids.length} tokens, fewer than context + 1 = ${T + 1}; use a longer text or a smaller context.`, rel);
+    throw new DataError(`${rel}: has ${plural(ids.length, 'token')}, fewer than context + 1 = ${T + 1}; use a longer text or a smaller context.`, rel);
   }
   const positions = ids.length - T;
   const stride = Math.max(1, Math.ceil(positions / MAX_TEXT_WINDOWS));

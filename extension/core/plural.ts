@@ -1,0 +1,24 @@
+/**
+ * Counts with a noun, for every message that prints one ("1 epoch",
+ * "2 epochs", "1 file could not be read"): one helper, so no message says
+ * "1 epochs". Pure; used by the CLI, the extension host and the webview.
+ */
+
+/**
+ * `n` and `noun`, the noun in the plural unless `n` is 1: `plural(1, 'epoch')`
+ * is "1 epoch", `plural(3, 'more epoch')` is "3 more epochs". `pluralNoun`
+ * is for nouns that do not take an "s" (`plural(2, 'info', 'info')`).
+ * `n` is printed as given (no digit grouping), as the messages always did.
+ */
+export function plural(n: number, noun: string, pluralNoun = `${noun}s`): string {
+  // The noun follows the magnitude: "+1 parameter", "-1 parameter".
+  return `${n} ${Math.abs(n) === 1 ? noun : pluralNoun}`;
+}
+
+/**
+ * A run of epochs from `first` to `last` (1-based, inclusive): "epoch 3"
+ * when it is one, "epochs 2–3" otherwise.
+ */
+export function epochRange(first: number, last: number): string {
+  return first === last ? `epoch ${last}` : `epochs ${first}–${last}`;
+}
