@@ -100,6 +100,17 @@ async function roundTrip(ck: Awaited<ReturnType<typeof encodeCheckpoint>>): Prom
   return { ...(await readCheckpoint(nodeCheckpointFs(), to, { optimizer: true })), dir: to };
 }
 
+/** Trains `built` as `config` says and returns the checkpoint of its last epoch, the optimizer's state included. */
+async function trainToCheckpoint(built: BuiltModel, net: ModelInfo, data: TrainData, config: TrainConfig, seed?: number) {
+  let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
+  await trainModel(tf, built.model, net, data, {
+    config,
+    ...(seed === undefined ? {} : { seed }),
+    onEpoch: async (logs, o: RunOptimizers) => void (saved = await encodeCheckpoint(built, { model: 'Net', epoch: logs.epoch, history: [logs] }, { optimizer: o.model!, config: config.optimizer })),
+  });
+  return saved!;
+}
+
 /**
  * Trains a classifier N + M epochs in one run, and N epochs, checkpoint,
  * M epochs resumed into a model built with another seed (so every weight
@@ -113,14 +124,7 @@ async function splitRun(optimizer: TrainConfig['optimizer'], n: number, m: numbe
   await trainModel(tf, whole.model, net, data, { config: classifierConfig(optimizer, n + m), seed: 7 });
 
   const first = buildModel(tf, net, { seed: 1 });
-  let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
-  await trainModel(tf, first.model, net, data, {
-    config: classifierConfig(optimizer, n),
-    seed: 7,
-    onEpoch: async (logs, opts: RunOptimizers) => {
-      saved = await encodeCheckpoint(first, { model: 'Net', epoch: logs.epoch, history: [logs] }, { optimizer: opts.model!, config: optimizer });
-    },
-  });
+  const saved = await trainToCheckpoint(first, net, data, classifierConfig(optimizer, n), 7);
   const ck = await roundTrip(saved!);
   const second = buildModel(tf, net, { seed: 99 });
   const resumed = resumeModel(tf, second, ck);
@@ -206,11 +210,7 @@ test('a damaged or missing state file: the weights still load, resume starts the
   const net = info(NET);
   const b = buildModel(tf, net, { seed: 1 });
   const adam = { kind: 'adam', lr: 0.01 } as const;
-  let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
-  await trainModel(tf, b.model, net, classes(), {
-    config: classifierConfig(adam, 1),
-    onEpoch: async (logs, o) => void (saved = await encodeCheckpoint(b, { model: 'Net', epoch: logs.epoch, history: [] }, { optimizer: o.model!, config: adam })),
-  });
+  const saved = await trainToCheckpoint(b, net, classes(), classifierConfig(adam, 1));
   const ck = await roundTrip(saved!);
   const file = join(ck.dir, ck.modelJson.nnmodel.optimizer!.file);
   const bytes = readFileSync(file);
@@ -542,12 +542,7 @@ test('resume into an edited model (`* 2` → `* 3`): the optimizer starts afresh
       const three = info(DEEP(3, inputs, outputs));
       const data = wideClasses(inputs);
       const b2 = buildModel(tf, two, { seed: 1 });
-      let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
-      await trainModel(tf, b2.model, two, data, {
-        config: classifierConfig(optimizer, 1),
-        seed: 7,
-        onEpoch: async (l, o) => void (saved = await encodeCheckpoint(b2, { model: 'Net', epoch: l.epoch, history: [l] }, { optimizer: o.model!, config: optimizer })),
-      });
+      const saved = await trainToCheckpoint(b2, two, data, classifierConfig(optimizer, 1), 7);
       const b3 = buildModel(tf, three, { seed: 1 });
       const resumed = resumeModel(tf, b3, await roundTrip(saved!));
       const messages: string[] = [];
@@ -661,11 +656,7 @@ test('the size limit is per file: a 100M-parameter Adam checkpoint reaches the h
   const net = info(NET.replace('dense(16)', 'dense(256)'));
   const b = buildModel(tf, net, { seed: 1 });
   const adam = { kind: 'adam', lr: 0.01 } as const;
-  let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
-  await trainModel(tf, b.model, net, classes(), {
-    config: classifierConfig(adam, 1),
-    onEpoch: async (l, o) => void (saved = await encodeCheckpoint(b, { model: 'Net', epoch: l.epoch, history: [] }, { optimizer: o.model!, config: adam })),
-  });
+  const saved = await trainToCheckpoint(b, net, classes(), classifierConfig(adam, 1));
   const page = { model: 'Net', epoch: 1, modelJson: JSON.stringify(saved!.modelJson), weightsFile: saved!.weightsFile, weights: saved!.weights, optimizer: saved!.optimizer };
   assert.deepEqual(checkpointForHost(page), { ck: page }, 'within the limit: as it was');
   const limit = saved!.weights.byteLength + 8; // the weights and model.json fit, Adam's state (twice the weights) does not
@@ -685,11 +676,7 @@ test('reading a checkpoint reads the optimizer state only when asked (resume); l
   const net = info(NET);
   const b = buildModel(tf, net, { seed: 1 });
   const adam = { kind: 'adam', lr: 0.01 } as const;
-  let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
-  await trainModel(tf, b.model, net, classes(), {
-    config: classifierConfig(adam, 1),
-    onEpoch: async (l, o) => void (saved = await encodeCheckpoint(b, { model: 'Net', epoch: l.epoch, history: [] }, { optimizer: o.model!, config: adam })),
-  });
+  const saved = await trainToCheckpoint(b, net, classes(), classifierConfig(adam, 1));
   const to = folder();
   await writeCheckpoint(nodeCheckpointFs(), to, saved!);
   const read: string[] = [];
@@ -713,12 +700,7 @@ test("Adam's β1^t that underflowed to 0 (β1 = 0.5, 216 steps) is restored as s
   const whole = buildModel(tf, net, { seed: 1 });
   await trainModel(tf, whole.model, net, classes(), { config: config(4), seed: 7 });
   const first = buildModel(tf, net, { seed: 1 });
-  let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
-  await trainModel(tf, first.model, net, classes(), {
-    config: config(3),
-    seed: 7,
-    onEpoch: async (l, o) => void (saved = await encodeCheckpoint(first, { model: 'Net', epoch: l.epoch, history: [l] }, { optimizer: o.model!, config: adam })),
-  });
+  const saved = await trainToCheckpoint(first, net, classes(), config(3), 7);
   const meta = saved!.modelJson.nnmodel.optimizer!;
   assert.equal(meta.iterations, 216);
   assert.equal(meta.adamPowers![0], 0, '0.5^217 is 0 in float32');
@@ -773,12 +755,7 @@ test('random_flip, random_crop and random_rotation resume exactly: their streams
     const whole = buildModel(tf, net, { seed: 1 });
     await trainModel(tf, whole.model, net, images(), { config: config(2), seed: 7 });
     const first = buildModel(tf, net, { seed: 1 });
-    let saved: Awaited<ReturnType<typeof encodeCheckpoint>> | undefined;
-    await trainModel(tf, first.model, net, images(), {
-      config: config(1),
-      seed: 7,
-      onEpoch: async (l, o) => void (saved = await encodeCheckpoint(first, { model: 'Net', epoch: l.epoch, history: [l] }, { optimizer: o.model!, config: adam })),
-    });
+    const saved = await trainToCheckpoint(first, net, images(), config(1), 7);
     const second = buildModel(tf, net, { seed: 1 });
     const resumed = resumeModel(tf, second, await roundTrip(saved!));
     await trainModel(tf, second.model, net, images(), { config: config(1), seed: 7, initialEpoch: 1, prepareOptimizer: optimizerRestorer(tf, adam, { model: resumed }, () => undefined) });
