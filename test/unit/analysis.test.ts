@@ -287,6 +287,15 @@ test('a missing output is fixed by outputting the last assigned value, or the in
   const fixedBlock = afterOnlyFix(block, 'block.no_output', 'Add `output y`');
   assert.equal(fixedBlock, block.replace('  y = x -> dense(n)\n', '  y = x -> dense(n)\n  output y\n'));
   assert.deepEqual(analyze(fixedBlock).diagnostics, []);
+  // The brace on the last statement's line goes to the declaration's column, not to its old one.
+  const tail = 'model M {\n  input x: [4]\n  y = x -> dense(3) }\n';
+  assert.equal(afterOnlyFix(tail, 'model.no_output', 'Add `output y`'), 'model M {\n  input x: [4]\n  y = x -> dense(3)\n  output y\n}\n');
+  // A layer object or a number cannot be an output: the last tensor is offered instead.
+  const object = 'model M {\n  input x: int[8]\n  h = x -> embedding(10, 8)\n  wte = embedding(10, 8)\n}\n';
+  assert.equal(afterOnlyFix(object, 'model.no_output', 'Add `output h`'), object.replace('}\n', '  output h\n}\n'));
+  const number = 'block b {\n  input x\n  y = x -> relu\n  k = 3\n}\nmodel M {\n  input x: [8]\n  output x -> b\n}\n';
+  const fixedNumber = afterOnlyFix(number, 'block.no_output', 'Add `output y`');
+  assert.ok(!analyze(fixedNumber).diagnostics.some((d) => d.severity === 'error'), JSON.stringify(analyze(fixedNumber).diagnostics));
 });
 
 test('no output fix when there is nothing to output or the body did not parse', () => {
@@ -714,4 +723,18 @@ model N {
   ]);
   // The unused block is checked on its own with unknown sizes: no error from its pattern names.
   assert.deepEqual(a.diagnostics.filter((d) => d.range.start.line >= 5 && d.range.start.line <= 8 && d.severity === 'error'), []);
+});
+
+test('every model that uses a broken block has errors, though the block reports its error once', () => {
+  for (const bad of ['nosuchlayer(3)', 'dense(-1)']) {
+    const a = analyze(
+      `block b(n) {\n  input x\n  output x -> ${bad} -> dense(n)\n}\n` +
+        'model A {\n  input x: [4]\n  output x -> b(4)\n}\n' +
+        'model B {\n  input x: [4]\n  output x -> b(4) * 2\n}\n' +
+        'model C {\n  input x: [4]\n  output x -> dense(2)\n}\n',
+    );
+    assert.equal(errors(a).length, 1, `${bad}: one diagnostic`);
+    // hasErrors stops a build and marks the totals incomplete: B reuses A's instantiation of b.
+    assert.deepEqual(a.models.map((m) => [m.name, m.hasErrors]), [['A', true], ['B', true], ['C', false]], bad);
+  }
 });

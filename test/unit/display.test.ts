@@ -26,6 +26,11 @@ test('constants: grouped by thousands, negatives with a minus, abbreviated only 
   assert.equal(formatCompact(3.2e9), '3.2G');
   assert.equal(formatCompact(2e12), '2.0T');
   assert.equal(formatCompact(-415680), '-415.7K');
+  // The unit is chosen after rounding.
+  assert.equal(formatCompact(999_999), '1.0M');
+  assert.equal(formatCompact(999_949), '999.9K');
+  assert.equal(formatCompact(999_960_000), '1.0G');
+  assert.equal(displaySym(seq.mul(Sym.of(999_999)), { compact: true }), '1.0M·seq');
 });
 
 test('symbols: powers as superscripts, products with a middle dot, a coefficient of 1 left out', () => {

@@ -152,6 +152,8 @@ interface InstResult {
   macs: Sym;
   activations: Sym;
   ok: boolean;
+  /** Errors the instantiation reported: counted again for every model that reuses it (see `hasErrors`). */
+  errors: number;
 }
 
 const ZERO_PARAMS: Params = { trainable: Sym.ZERO, nonTrainable: Sym.ZERO };
@@ -339,11 +341,13 @@ export class Analyzer {
 
   /** Adds a finished diagnostic unless the same one was reported already. */
   private pushDiagnostic(d: Diagnostic): void {
+    // Counted before the de-duplication: a second model using a broken block has errors too, though the
+    // block's diagnostic is shown once (the count decides `ModelInfo.hasErrors`, which stops builds).
+    if (d.severity === 'error') this.errors++;
     const key = `${d.code}|${d.range.start.offset}|${d.range.end.offset}|${d.message}`;
     if (this.diagKeys.has(key)) return;
     this.diagKeys.add(key);
     this.diagnostics.push(d);
-    if (d.severity === 'error') this.errors++;
   }
 
   /** Analyses a model and returns what it added, for an incremental session to replay later. */
@@ -511,7 +515,7 @@ export class Analyzer {
         `model '${decl.name.name}' has no output; add a line \`output <value>\`.`,
         decl.name.range,
         undefined,
-        missingOutputFixes(decl, this.file),
+        missingOutputFixes(decl, this.file, (n) => isTensorName(ctx, n)),
       );
     }
     const graph = freeze(g);
@@ -1496,7 +1500,7 @@ export class Analyzer {
       if (!res) {
         res = this.instantiate(def, bound.params, [piped, ...tensorArgs], inputNames, withAnchor(ctx, anchor));
         this.instCache.set(key, res);
-      }
+      } else this.errors += res.errors;
       if (!res.ok || !res.out) return UNKNOWN;
       return this.pushGroup(name, name, call, [{ count: 1, body: res.graph }], [piped, ...tensorArgs], res.out, ctx);
     }
@@ -1539,7 +1543,7 @@ export class Analyzer {
         const x: TensorValue = { kind: 'tensor', node: -1, shape };
         res = this.instantiate(def, params, [x, ...extra], inputNames, ctx);
         this.instCache.set(key, res);
-      }
+      } else this.errors += res.errors;
       if (!res.ok || !res.out) return UNKNOWN;
       runs.push({ count: 1, body: res.graph });
       prevKey = key;
@@ -1639,6 +1643,7 @@ export class Analyzer {
 
   /** Analyse a block body for given parameters and input tensors. */
   private instantiate(def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], outer: Ctx): InstResult {
+    const errorsBefore = this.errors;
     const g = newGraph();
     const ctx = makeCtx(new Map(params), g, outer.model, def.uri, [...outer.stack, def.decl.name.name], outer.anchor, outer.static, false);
     const ports: TensorValue[] = inputs.map((t, i) => {
@@ -1650,7 +1655,7 @@ export class Analyzer {
     const out = this.runBlockBody(def, ctx, ports);
     const graph = freeze(g);
     const t = totalsOf(graph, this.totals);
-    return { graph, out: out?.shape, params: t.params, macs: t.macs, activations: t.activations, ok: !!out?.shape };
+    return { graph, out: out?.shape, params: t.params, macs: t.macs, activations: t.activations, ok: !!out?.shape, errors: this.errors - errorsBefore };
   }
 
   /** Runs a block's statements; returns its output tensor. */
@@ -1680,7 +1685,7 @@ export class Analyzer {
       }
     }
     if (outputs === 0) {
-      this.diag('block.no_output', 'error', `block '${def.decl.name.name}' has no output; add a line \`output <value>\`.`, def.decl.name.range, ctx, missingOutputFixes(def.decl, this.file));
+      this.diag('block.no_output', 'error', `block '${def.decl.name.name}' has no output; add a line \`output <value>\`.`, def.decl.name.range, ctx, missingOutputFixes(def.decl, this.file, (n) => isTensorName(ctx, n)));
     }
     return result;
   }
@@ -1798,6 +1803,12 @@ export class Analyzer {
 const inputsByBlock = new WeakMap<BlockDecl, { inputDecls: InputStmt[]; inputNames: string[] }>();
 
 /** A block's `input` statements and their names, found once per declaration (syntax trees are not changed). */
+/** Whether `name` is bound, at the end of a body, to a tensor (or to a value an error left unknown): what an output can be. */
+function isTensorName(ctx: Ctx, name: string): boolean {
+  const v = ctx.env.get(name);
+  return v !== undefined && (v.kind === 'tensor' || v.kind === 'unknown');
+}
+
 function blockInputs(decl: BlockDecl): { inputDecls: InputStmt[]; inputNames: string[] } {
   let r = inputsByBlock.get(decl);
   if (r === undefined) {

@@ -29,11 +29,15 @@ export function superscript(n: number): string {
 
 /** A non-negative number: every digit grouped (`794,624`), or abbreviated from 10,000 up when compact (`794.6K`). */
 function numberText(a: number, compact: boolean): string {
-  if (compact) {
-    if (a >= 1e12) return `${(a / 1e12).toFixed(1)}T`;
-    if (a >= 1e9) return `${(a / 1e9).toFixed(1)}G`;
-    if (a >= 1e6) return `${(a / 1e6).toFixed(1)}M`;
-    if (a >= 1e4) return `${(a / 1e3).toFixed(1)}K`;
+  if (compact && a >= 1e4) {
+    // The unit after rounding: 999,999 is 1.0M, not 1000.0K.
+    const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'K']];
+    for (let i = 0; i < units.length; i++) {
+      const [scale, unit] = units[i];
+      if (a < scale) continue;
+      const text = (a / scale).toFixed(1);
+      return Number(text) >= 1000 && i > 0 ? `${(a / units[i - 1][0]).toFixed(1)}${units[i - 1][1]}` : `${text}${unit}`;
+    }
   }
   return a.toLocaleString('en-US');
 }

@@ -20,7 +20,7 @@ import type { Diagnostic, Fix } from './types';
  * tree's own positions when lines above change (session.ts), and the two
  * ends used here are such positions, while the brace's start is not one.
  */
-export function addOutputFix(decl: ModelDecl | BlockDecl, file: SourceFile): Fix | undefined {
+export function addOutputFix(decl: ModelDecl | BlockDecl, file: SourceFile, isTensor: (name: string) => boolean = () => true): Fix | undefined {
   const body = decl.bodyRange;
   const first = decl.body[0];
   const last = decl.body[decl.body.length - 1];
@@ -29,7 +29,8 @@ export function addOutputFix(decl: ModelDecl | BlockDecl, file: SourceFile): Fix
   if (body.end.offset <= last.range.end.offset) return undefined;
   if (file.errors.some((e) => e.range.start.offset >= decl.range.start.offset && e.range.start.offset <= decl.range.end.offset)) return undefined;
   let name: string | undefined;
-  for (const s of decl.body) if (s.kind === 'assign') name = s.target.name;
+  // The last value bound to a tensor: a layer object (`wte = embedding(…)`) or a number (`k = 3`) cannot be an output.
+  for (const s of decl.body) if (s.kind === 'assign' && isTensor(s.target.name)) name = s.target.name;
   if (name === undefined) for (const s of decl.body) if (s.kind === 'input') name = s.name.name;
   if (name === undefined) return undefined;
 
@@ -48,8 +49,9 @@ export function addOutputFix(decl: ModelDecl | BlockDecl, file: SourceFile): Fix
     // Blank lines before the brace stay; the new line goes right above it.
     text += '\n'.repeat(brace.line - at.line - 1) + `\n${indent}${line}\n` + ' '.repeat(brace.character) + '}';
   } else {
-    // The brace on the line of the last statement or comment: the new line and the brace on lines of their own.
-    text += `\n${indent}${line}\n${' '.repeat(braceColumn)}}`;
+    // The brace on the line of the last statement or comment: the new line and the brace on lines of their own,
+    // the brace in the declaration's column (its old column is past the statement).
+    text += `\n${indent}${line}\n${' '.repeat(decl.range.start.character)}}`;
   }
   return { title: `Add \`${line}\``, edits: [{ range: { start: last.range.end, end: body.end }, newText: text }], preferred: true };
 }
@@ -60,7 +62,7 @@ function gap(from: { line: number; character: number }, to: { line: number; char
 }
 
 /** The `fixes` of a missing-output diagnostic: `addOutputFix`'s, when there is one. */
-export function missingOutputFixes(decl: ModelDecl | BlockDecl, file: SourceFile): Pick<Diagnostic, 'fixes'> {
-  const fix = addOutputFix(decl, file);
+export function missingOutputFixes(decl: ModelDecl | BlockDecl, file: SourceFile, isTensor?: (name: string) => boolean): Pick<Diagnostic, 'fixes'> {
+  const fix = addOutputFix(decl, file, isTensor);
   return fix ? { fixes: [fix] } : {};
 }
