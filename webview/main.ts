@@ -10,12 +10,6 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
-import '@vscode-elements/elements/dist/vscode-table/index.js';
-import '@vscode-elements/elements/dist/vscode-table-body/index.js';
-import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
-import '@vscode-elements/elements/dist/vscode-table-header/index.js';
-import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
-import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import * as tf from '@tensorflow/tfjs';
 import {
   parseHostMessage,
@@ -40,7 +34,7 @@ import * as kernels from './views/kernels';
 import * as samples from './views/samples';
 import { generativeKind } from './views/samplesModel';
 import { TrainingView } from './training/view';
-import { TrainedWeights } from './training/weights';
+import { appliedText, TrainedWeights } from './training/weights';
 import type { TokenizerSpec } from '../extension/core/runtime/tokenizers';
 import { pageYield, TrainingRun } from './training/runner';
 
@@ -169,11 +163,15 @@ function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
     if (r?.from) document.body.dataset.trainedFrom = r.from;
     else delete document.body.dataset.trainedFrom;
     // The note about weights from disk (or what did not fit) goes when other weights replace them.
-    if (r && r.problems.length) showMessage(`Trained weights (epoch ${r.epoch}${r.from ? ` from ${r.from}` : ''}): ${r.loaded} layers loaded; ${r.problems.join(' ')}`);
-    else if (r?.from) showMessage(`Showing the trained weights of epoch ${r.epoch}, loaded from the checkpoint in ${r.from}.`);
+    const note = r && appliedText(r);
+    if (note) showMessage(note);
     else if (messageEl.dataset.about === 'weights') showMessage('');
     if (r && (r.problems.length || r.from)) messageEl.dataset.about = 'weights';
   } catch (e) {
+    // The session keeps its initial weights: the Training tab must not go on showing the previous model's.
+    trainingView.showWeights(msg.model.name, undefined);
+    delete document.body.dataset.trainedEpoch;
+    delete document.body.dataset.trainedFrom;
     reportError(`loading trained weights failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseShown, historyEntries, loadedText, TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
+import { chooseShown, historyEntries, loadedText, runText, TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
 import { lossChartStyles, metricChartStyles, VALIDATION_DASH } from '../../webview/training/chartStyle';
 import { parseHostMessage, parseWebviewMessage } from '../../extension/core/protocol';
 import { parseHostToJob } from '../../extension/core/runtime/jobProtocol';
@@ -159,4 +159,13 @@ test('the Training tab shows the run in this page, the loaded weights, or its em
   assert.equal(chooseShown(run, disk, false), 'run', 'a run (or its refusal) after the weights were loaded');
   assert.equal(chooseShown(run, undefined, true), 'run');
   assert.equal(chooseShown(run, { ...disk, model: 'Other', from: undefined }, true), 'weights', "another model's weights from a run elsewhere");
+});
+
+test("the run's status line counts examples in the singular and plural", () => {
+  const c = new TrainingCurves();
+  c.apply(1, 'M', { kind: 'start', epochs: 2, examples: 1, backend: 'wasm', source: 'digits' });
+  assert.equal(runText(c), 'M: training · digits, 1 example · in this inspector on WASM');
+  c.apply(2, 'M', { kind: 'start', epochs: 2, examples: 60, backend: 'webgl', source: 'digits' });
+  c.apply(2, 'M', { kind: 'batch', epoch: 1, batch: 3, batches: 10, loss: 2 });
+  assert.equal(runText(c), 'M: training · epoch 1/2, batch 3/10 · digits, 60 examples · in this inspector on WebGL');
 });

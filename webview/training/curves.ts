@@ -9,6 +9,7 @@
 import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { addStrip, storeStrip, type StoredStrip } from './stripModel';
+import { plural } from '../../extension/core/plural';
 
 /** Most batch points kept: older ones are thinned so drawing stays cheap. */
 export const MAX_BATCH_POINTS = 1500;
@@ -93,7 +94,7 @@ export function historyEntries(value: unknown): EpochLogs[] {
 export function loadedText(w: LoadedWeights): string {
   const where = w.from ? `loaded from ${w.from}` : 'from a training run in this window';
   const n = w.history.filter((h) => h.epoch <= w.epoch).length;
-  const curves = n === 0 ? 'the checkpoint keeps no per-epoch figures' : `below, the ${n === 1 ? 'epoch' : `${n} epochs`} of training that produced them`;
+  const curves = n === 0 ? 'the checkpoint keeps no per-epoch figures' : `below, the ${n === 1 ? 'epoch' : plural(n, 'epoch')} of training that produced them`;
   return `${w.model}: weights of epoch ${w.epoch} ${where} · ${curves}.`;
 }
 
@@ -112,6 +113,53 @@ export function chooseShown(run: Pick<TrainingCurves, 'run' | 'status' | 'model'
   if (run.status === 'idle' || run.status === 'running') return 'run';
   if (weights.from === undefined && weights.model === run.model) return 'run';
   return weightsAfterRun ? 'weights' : 'run';
+}
+
+/**
+ * The Training tab's status line for this page's run ("M: training · epoch
+ * 1/2, batch 3/10 · digits, 1 example · in this inspector on WASM").
+ */
+export function runText(c: Pick<TrainingCurves, 'model' | 'status' | 'position' | 'epochs' | 'backend' | 'source' | 'examples' | 'resumedFrom' | 'message'>): string {
+  const pos = c.position.batches ? `epoch ${c.position.epoch}/${c.epochs}, batch ${c.position.batch}/${c.position.batches}` : '';
+  const state = { idle: 'starting', running: 'training', completed: 'done', cancelled: 'stopped', failed: 'failed', loaded: 'loaded' }[c.status];
+  const backend = c.backend ? ` · in this inspector on ${c.backend === 'webgl' ? 'WebGL' : c.backend.toUpperCase()}` : '';
+  const resumed = c.resumedFrom ? ` · continued from epoch ${c.resumedFrom}` : '';
+  return `${c.model}: ${state}${pos ? ` · ${pos}` : ''}${c.source ? ` · ${c.source}, ${plural(c.examples, 'example')}` : ''}${backend}${resumed}${c.message ? ` · ${c.message}` : ''}`;
+}
+
+/**
+ * Which came last, a run event or a change of the loaded weights (the
+ * `weightsAfterRun` of chooseShown), and whether weights handed to the
+ * Training tab are new. Weights are identified by `seq`, the number
+ * TrainedWeights.remember gives each weights message: every new session
+ * (one per edit) applies the same message again, which is no change, while
+ * Load Weights of the same checkpoint, or a retrained checkpoint with the
+ * same epoch and folder, is a new message and so comes after the run.
+ */
+export class ShownOrder {
+  private tick = 0;
+  private runTick = 0;
+  private weightsTick = 0;
+  private key = '';
+
+  /** A run event that changed the curves. */
+  run(): void {
+    this.runTick = ++this.tick;
+  }
+
+  /** The weights now applied to `model` (undefined: its initial weights); true when they differ from the last ones. */
+  weights(model: string, applied: { seq: number } | undefined): boolean {
+    const key = applied ? `${model}#${applied.seq}` : '';
+    if (key === this.key) return false;
+    this.key = key;
+    this.weightsTick = ++this.tick;
+    return true;
+  }
+
+  /** The weights changed after the last run event. */
+  get weightsAfterRun(): boolean {
+    return this.weightsTick > this.runTick;
+  }
 }
 
 export class TrainingCurves {

@@ -7,7 +7,7 @@
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
-import { chooseShown, loadedText, TrainingCurves, type LoadedWeights } from './curves';
+import { chooseShown, loadedText, runText, ShownOrder, TrainingCurves, type LoadedWeights } from './curves';
 import { lossChartStyles, metricChartStyles, type SeriesStyle } from './chartStyle';
 import { SamplesView } from './samples';
 
@@ -82,11 +82,8 @@ export class TrainingView {
   private visible = false;
   /** The loaded weights of the shown model (not from this page's run), with their history as curves. */
   private weights: { info: LoadedWeights; curves: TrainingCurves } | undefined;
-  private weightsKey = '';
   /** Order of the last run event and of the last change of weights (chooseShown's "whichever came last"). */
-  private tick = 0;
-  private runTick = 0;
-  private weightsTick = 0;
+  private readonly order = new ShownOrder();
   /** The x range both charts show (TrainingCurves.xRange of the curves drawn). */
   private xRange: [number, number] | undefined;
 
@@ -127,26 +124,24 @@ export class TrainingView {
 
   handle(run: number, model: string, event: TrainingEvent): void {
     if (this.curves.apply(run, model, event)) {
-      this.runTick = ++this.tick;
+      this.order.run();
       this.schedule();
     }
   }
 
   /**
    * The weights now in the inspector's session of `model` (undefined: its
-   * initial weights). Called for every new session, so only a change
-   * counts: the tab then shows these weights' history unless this page's
-   * run is the better account of them (curves.ts chooseShown).
+   * initial weights). Called for every new session, so only a new
+   * weights message (`seq`, see ShownOrder) counts: the tab then shows
+   * these weights' history unless this page's run is the better account
+   * of them (curves.ts chooseShown).
    */
-  showWeights(model: string, applied: { epoch: number; from?: string; history: EpochLogs[] } | undefined): void {
-    const key = applied ? `${model}#${applied.epoch}#${applied.from ?? ''}#${applied.history.length}` : '';
-    if (key === this.weightsKey) return;
-    this.weightsKey = key;
+  showWeights(model: string, applied: { seq: number; epoch: number; from?: string; history: EpochLogs[] } | undefined): void {
+    if (!this.order.weights(model, applied)) return;
     if (applied) {
       const info: LoadedWeights = { model, epoch: applied.epoch, ...(applied.from ? { from: applied.from } : {}), history: applied.history };
       this.weights = { info, curves: TrainingCurves.fromHistory(info) };
     } else this.weights = undefined;
-    this.weightsTick = ++this.tick;
     this.schedule();
   }
 
@@ -170,17 +165,13 @@ export class TrainingView {
   }
 
   private render(): void {
-    const shown = chooseShown(this.curves, this.weights?.info, this.weightsTick > this.runTick);
+    const shown = chooseShown(this.curves, this.weights?.info, this.order.weightsAfterRun);
     this.element.dataset.shows = shown;
     if (shown === 'empty') return this.renderEmpty();
     if (shown === 'weights' && this.weights) return this.renderWeights(this.weights.info, this.weights.curves);
     const c = this.curves;
     delete this.status.dataset.loadedEpoch;
-    const pos = c.position.batches ? `epoch ${c.position.epoch}/${c.epochs}, batch ${c.position.batch}/${c.position.batches}` : '';
-    const state = { idle: 'starting', running: 'training', completed: 'done', cancelled: 'stopped', failed: 'failed', loaded: 'loaded' }[c.status];
-    const backend = c.backend ? ` · in this inspector on ${c.backend === 'webgl' ? 'WebGL' : c.backend.toUpperCase()}` : '';
-    const resumed = c.resumedFrom ? ` · continued from epoch ${c.resumedFrom}` : '';
-    this.status.textContent = `${c.model}: ${state}${pos ? ` · ${pos}` : ''}${c.source ? ` · ${c.source}, ${c.examples} examples` : ''}${backend}${resumed}${c.message ? ` · ${c.message}` : ''}`;
+    this.status.textContent = runText(c);
     this.status.dataset.status = c.status;
     this.status.dataset.backend = c.backend;
     this.warnings.replaceChildren(...c.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));

@@ -11,9 +11,16 @@ import { decodeWeights, graphSignature, matchSignature, type ModelJson } from '.
 import { asTokenizerSpec, type TokenizerSpec } from '../../extension/core/runtime/tokenizers';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { historyEntries } from './curves';
+import { plural } from '../../extension/core/plural';
 import type { ModelSession } from '../host/session';
 
 export interface AppliedWeights {
+  /**
+   * Which weights message these came from (TrainedWeights.remember numbers
+   * each one): the same for every session rebuilt from one message, new for
+   * each message, even of the same checkpoint loaded again.
+   */
+  seq: number;
   epoch: number;
   /** The checkpoint folder when the host read them from disk. */
   from?: string;
@@ -26,10 +33,12 @@ export interface AppliedWeights {
 }
 
 export class TrainedWeights {
-  private readonly last = new Map<string, WeightsMessage>();
+  private readonly last = new Map<string, { msg: WeightsMessage; seq: number }>();
+  private seq = 0;
 
+  /** Keeps `msg` as the weights of its (document, model), replacing earlier ones; each call is a new `seq`. */
   remember(msg: WeightsMessage): void {
-    this.last.set(`${msg.uri}#${msg.model}`, msg);
+    this.last.set(`${msg.uri}#${msg.model}`, { msg, seq: ++this.seq });
   }
 
   has(uri: string, model: string): boolean {
@@ -38,8 +47,9 @@ export class TrainedWeights {
 
   /** Loads the remembered weights of (uri, model) into `session`; undefined when there are none. */
   applyTo(session: ModelSession, uri: string, model: string): AppliedWeights | undefined {
-    const msg = this.last.get(`${uri}#${model}`);
-    if (!msg) return undefined;
+    const kept = this.last.get(`${uri}#${model}`);
+    if (!kept) return undefined;
+    const { msg, seq } = kept;
     const json = JSON.parse(msg.modelJson) as ModelJson;
     const values = decodeWeights(json, msg.weights);
     const match = matchSignature(json.nnmodel.signature, graphSignature(session.built));
@@ -54,6 +64,17 @@ export class TrainedWeights {
     } finally {
       for (const ts of byPath.values()) tf.dispose(ts);
     }
-    return { epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer), history: historyEntries(json.nnmodel.history) };
+    return { seq, epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer), history: historyEntries(json.nnmodel.history) };
   }
+}
+
+/**
+ * The inspector's note about applied weights: what did not fit, or which
+ * checkpoint on disk they came from; undefined for a run's own weights that
+ * all fit (nothing to say).
+ */
+export function appliedText(r: Pick<AppliedWeights, 'epoch' | 'from' | 'loaded' | 'problems'>): string | undefined {
+  if (r.problems.length) return `Trained weights (epoch ${r.epoch}${r.from ? ` from ${r.from}` : ''}): ${plural(r.loaded, 'layer')} loaded; ${r.problems.join(' ')}`;
+  if (r.from) return `Showing the trained weights of epoch ${r.epoch}, loaded from the checkpoint in ${r.from}.`;
+  return undefined;
 }

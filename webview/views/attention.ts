@@ -24,6 +24,7 @@ import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
 import { inputText, patchesOf, tokenizerText } from './attentionModel';
+import { plural } from '../../extension/core/plural';
 import type { ViewContext } from './types';
 
 /** Longest token sequence fed (heatmaps of more tokens are unreadable). */
@@ -206,7 +207,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
           const text = boxes.get(plan.port)?.value ?? '';
           let ids = tokenizer!.encode(text).map((i) => Math.min(i, vocab! - 1));
           const len = plan.shape[0] ?? Math.max(1, Math.min(ids.length, maxLen));
-          if (ids.length > len) notes.push(`${plan.name}: only the first ${len} tokens are used`);
+          if (ids.length > len) notes.push(`${plan.name}: only the first ${plural(len, 'token')} are used`);
           ids = fitTokens(ids, len);
           inputs.push(tf.tensor2d([ids], [1, len], 'int32'));
           fed.push({ plan, labels: tokenLabels(tokenizer!, ids), text: inputText(plan, { tokens: ids.length }) });
@@ -227,7 +228,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       const heads = maps.reduce((s, m) => s + m.heads, 0);
       // The tokeniser only where text is typed: an image model has none, and saying "none" read like a fault.
       const tokenizerInfo = tokenizer ? [tokenizerText(tokenizer, { trained: tokenizer === trained, embeddingVocab })] : [];
-      info.textContent = [...fed.map((f) => f.text), ...tokenizerInfo, `${maps.length} layer${maps.length === 1 ? '' : 's'}, ${heads} heads`, ...notes].join(' · ');
+      info.textContent = [...fed.map((f) => f.text), ...tokenizerInfo, `${plural(maps.length, 'layer')}, ${plural(heads, 'head')}`, ...notes].join(' · ');
       const labelsOf = (port: number | undefined, n: number, fallback: number) => {
         const f = fed[port ?? fallback];
         return f && f.labels.length === n ? f.labels : Array.from({ length: n }, (_, i) => String(i));

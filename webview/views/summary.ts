@@ -85,6 +85,8 @@ export class SummaryView {
       row.className = `nn-row nn-row-${r.kind}`;
       row.dataset.id = String(r.id);
       const cells = rowCells(r);
+      const at = ranges.get(r.id);
+      const hint = at?.local ? `Line ${r.line}: click to select it in the editor` : undefined;
       for (const c of COLUMNS) {
         const cell = document.createElement('td');
         cell.textContent = cells[c.key].text;
@@ -101,14 +103,14 @@ export class SummaryView {
           });
         }
         cell.className = layout.className;
-        if (layout.title) cell.title = layout.title;
+        // A cell's own title hides the row's: it carries the line hint too.
+        if (layout.title) cell.title = hint ? `${layout.title}\n${hint}` : layout.title;
         if (c.key === 'label') cell.style.paddingLeft = `${6 + r.depth * 16}px`;
         row.appendChild(cell);
       }
-      const at = ranges.get(r.id);
-      if (at?.local) {
+      if (at?.local && hint) {
         row.addEventListener('click', () => this.host.reveal(at.range));
-        row.title = `Line ${r.line}: click to select it in the editor`;
+        row.title = hint;
       }
       body.appendChild(row);
     }
