@@ -258,7 +258,7 @@ e2eTest('the diffusion U-Net takes its step as a typed number in the attention v
   await wb.step('the heatmap for step 500', () => poll('a fresh heatmap', async () => (await fresh.count()) === 1, { timeout: 120_000, seen }));
   assert.equal(await failed.count(), 0, await seen());
   // One step fed, typed as a number; one attention layer with one head over the 8 × 8 = 64 pixels.
-  assert.match(await info.innerText(), /t: 1 tokens.*token ids \(type numbers below 2147483647\).*1 layer, 1 heads/);
+  assert.match(await info.innerText(), /input t: 1 token\b.*no embedding: the typed whole numbers are fed as they are.*1 layer, 1 head\b/);
   const [stats] = await canvasStats(fresh);
   assert.ok(stats.variance > 0, 'the heatmap is drawn');
 });
