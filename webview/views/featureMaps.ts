@@ -14,6 +14,7 @@
  * and the outlined window `div.nn-fm-field` (`data-rows`, `data-cols`: the
  * first and last input row and column it covers, `hidden` when none).
  */
+import { plural } from '../../extension/core/plural';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { modelFields, windowAt, type InputField } from '../../extension/core/analysis/receptive';
 import { sampleImages, waves, type SampleImage } from '../../extension/core/runtime/data/synthetic';
@@ -414,7 +415,7 @@ function stripCanvas(map: FeatureMap, tip: HTMLElement): HTMLCanvasElement {
   // One row per channel, each normalised to its own range.
   for (let c = 0; c < channels; c++) fillSequential(map.data, c * len, len, map.min[c], map.max[c], pixels.subarray(c * len * 4));
   canvas.getContext('2d')?.putImageData(new ImageData(pixels, len, channels), 0, 0);
-  canvas.setAttribute('aria-label', `${channels} channels (rows) × ${len} steps (columns), each row normalised to its range`);
+  canvas.setAttribute('aria-label', `${plural(channels, 'channel')} (rows) × ${plural(len, 'step')} (columns), each row normalised to its range`);
   hover(canvas, tip, (x, y) => {
     const t = Math.min(len - 1, Math.floor(x * len));
     const c = Math.min(channels - 1, Math.floor(y * channels));

@@ -9,6 +9,7 @@
  * `data-path` and `data-kind` (`image` or `grid`); each filter picture a
  * `canvas.nn-kernel`, each grid cell a `canvas.nn-kernel-cell`.
  */
+import { plural } from '../../extension/core/plural';
 import { diverging, formatValue } from '../probes/colormap';
 import { kernels, type KernelSet } from '../probes/kernels';
 import { hover, tooltip } from '../probes/hover';
@@ -82,7 +83,7 @@ function layerSection(ctx: ViewContext, path: string, label: string, range: View
   const detail = document.createElement('span');
   detail.style.color = 'var(--vscode-descriptionForeground)';
   const size = set.kh === 1 ? `${set.kw}` : `${set.kh}×${set.kw}`;
-  detail.textContent = `${set.cout} filters of ${size}×${set.cin} · weights ${formatValue(set.min)} … ${formatValue(set.max)}`;
+  detail.textContent = `${plural(set.cout, 'filter')} of ${size}×${set.cin} · weights ${formatValue(set.min)} … ${formatValue(set.max)}`;
   header.append(title, detail);
   section.append(header);
   if (set.kind === 'image') section.append(imageRow(set, tip));

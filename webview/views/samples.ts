@@ -21,6 +21,7 @@
  * Same module contract as the other tabs (views/types.ts), plus the train
  * section the shell passes in.
  */
+import { plural } from '../../extension/core/plural';
 import type { TrainRunConfig } from '../../extension/core/protocol';
 import { makeSchedule } from '../../extension/core/runtime/diffusion';
 import { gaussianNoise } from '../../extension/core/runtime/gan';
@@ -262,5 +263,5 @@ async function gan(ctx: ViewContext, input: SamplesInput, token: { cancelled: bo
   walkFig.append(el('figcaption', 'nn-samples-caption', 'Latent walk from z₀ to z₁ (spherical interpolation)'), walkRow);
   body.replaceChildren(gridFig, walkFig);
   root.dataset.state = 'done';
-  status.textContent = `${n} images and a walk of ${walkZ.length}, seed ${seed}: ${((performance.now() - t0) / 1000).toFixed(2)} s.`;
+  status.textContent = `${plural(n, 'image')} and a walk of ${walkZ.length}, seed ${seed}: ${((performance.now() - t0) / 1000).toFixed(2)} s.`;
 }
