@@ -237,7 +237,7 @@ test('repeated blocks are one box with their count and open on click; the summar
         const table = view.querySelector('table');
         const cut = [...view.querySelectorAll('th, td')].filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent);
         const untitled = [...view.querySelectorAll('td.nn-col-label, td.nn-col-shape')]
-          .filter((c) => c.textContent !== '' && c.title !== c.textContent)
+          .filter((c) => c.textContent !== '' && c.title.split('\n')[0] !== c.textContent)
           .map((c) => c.textContent);
         // A number on more than one line has line boxes at more than one height.
         const lines = (c: Cell) => {
