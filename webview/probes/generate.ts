@@ -7,7 +7,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from '../../extension/core/layers/types';
 import type { ModelInfo } from '../../extension/core/analysis/types';
-import { ddimSample, modelPredictor, type DenoiseInputs, type NoisePredictor, type Schedule } from '../../extension/core/runtime/diffusion';
+import { ddimSample, type DenoiseInputs, type NoisePredictor, type Schedule } from '../../extension/core/runtime/diffusion';
 import { fromModelRange, generatorRange } from '../../extension/core/runtime/gan';
 import type { CancelToken } from '../../extension/core/runtime/train';
 import { imageShape, snapshotPlan, unitFromSigned, type Snapshot } from '../views/samplesModel';
@@ -64,21 +64,6 @@ export async function reverseProcess(
   if (!x) return undefined;
   x.dispose();
   return { snapshots, frames };
-}
-
-/** `reverseProcess` with a built model as the noise predictor (inference mode). */
-export function reverseProcessOf(
-  tf: Tf,
-  model: tfTypes.LayersModel,
-  roles: DenoiseInputs,
-  schedule: Schedule,
-  noise: tfTypes.Tensor,
-  sampleSteps: number,
-  want: number,
-  token: CancelToken,
-  yieldNow: () => Promise<void>,
-): Promise<ReverseProcess | undefined> {
-  return reverseProcess(tf, modelPredictor(tf, model, roles), schedule, noise, sampleSteps, want, token, yieldNow);
 }
 
 /** A GAN generator's noise shape (its only input, every size fixed) and image shape, or what does not fit. */

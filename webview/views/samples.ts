@@ -23,12 +23,12 @@
  */
 import { plural } from '../../extension/core/plural';
 import type { TrainRunConfig } from '../../extension/core/protocol';
-import { makeSchedule } from '../../extension/core/runtime/diffusion';
+import { makeSchedule, modelPredictor } from '../../extension/core/runtime/diffusion';
 import { gaussianNoise } from '../../extension/core/runtime/gan';
 import { createRng } from '../../extension/core/runtime/data/random';
 import { storeStrip, type StoredStrip } from '../training/stripModel';
 import { imageCell } from '../training/samples';
-import { diffusionRoles, generatorImages, generatorShapes, reverseProcessOf } from '../probes/generate';
+import { diffusionRoles, generatorImages, generatorShapes, reverseProcess } from '../probes/generate';
 import { generativeKind, imageCount, imagesText, latentWalk, progressText, snapshotPlan, SNAPSHOTS, WALK_STEPS, walkCaptions, weightsNote } from './samplesModel';
 import type { ViewContext } from './types';
 
@@ -204,7 +204,7 @@ async function diffusion(ctx: ViewContext, input: SamplesInput, token: { cancell
       progress.textContent = text;
     };
     show();
-    result = await reverseProcessOf(tf, ctx.model, roles, schedule, noise, d.sampleSteps, SNAPSHOTS, token, async () => {
+    result = await reverseProcess(tf, modelPredictor(tf, ctx.model, roles), schedule, noise, d.sampleSteps, SNAPSHOTS, token, async () => {
       step = Math.min(total, step + 1);
       if (!token.cancelled) show();
       await input.yieldNow();
