@@ -15,6 +15,11 @@ export function plural(n: number, noun: string, pluralNoun = `${noun}s`): string
   return `${n} ${Math.abs(n) === 1 ? noun : pluralNoun}`;
 }
 
+/** {@link plural} with the count's digits grouped: `groupedPlural(50257, 'id')` is "50,257 ids". */
+export function groupedPlural(n: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${Math.abs(n) === 1 ? noun : pluralNoun}`;
+}
+
 /**
  * A run of epochs from `first` to `last` (1-based, inclusive): "epoch 3"
  * when it is one, "epochs 2–3" otherwise.

@@ -2,7 +2,7 @@
 // the prompt pieces a tokeniser does not know (said, not silently dropped).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { epochRange, plural } from '../../extension/core/plural';
+import { epochRange, groupedPlural, plural } from '../../extension/core/plural';
 import { TrainingProgress } from '../../extension/vscode/inspector/trainingProgress';
 import { trainStartLine } from '../../extension/cli/train';
 import { charTokenizer, idTokenizer, trainBpe, unknownPieces, unknownPiecesWarning, wordTokenizer } from '../../extension/core/runtime/tokenizers';
@@ -15,6 +15,13 @@ test('plural: the noun agrees with the count, including 0, negatives and irregul
   assert.equal(plural(-1, 'parameter'), '-1 parameter');
   assert.equal(plural(-4, 'parameter'), '-4 parameters');
   assert.equal(plural(3, 'info', 'info'), '3 info');
+});
+
+test('groupedPlural: as plural, with the digits grouped', () => {
+  assert.equal(groupedPlural(50257, 'id'), '50,257 ids');
+  assert.equal(groupedPlural(1, 'patch', 'patches'), '1 patch');
+  assert.equal(groupedPlural(1000, 'patch', 'patches'), '1,000 patches');
+  assert.equal(groupedPlural(0, 'token'), '0 tokens');
 });
 
 test('epochRange: one epoch is "epoch N", several "epochs A–B"', () => {

@@ -6,6 +6,7 @@
 import type { Graph } from '../../extension/core/analysis/types';
 import type { Tokenizer } from '../../extension/core/runtime/tokenizers';
 import type { InputPlan } from '../probes/input';
+import { groupedPlural } from '../../extension/core/plural';
 
 /** How the tokeniser was chosen: the one of the text the model was trained on, or one that fits the embedding (`tokenizerFor`). */
 export interface TokenizerOrigin {
@@ -39,10 +40,6 @@ export function charSetText(chars: readonly string[]): string {
   return parts.join(' ');
 }
 
-function count(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
 /**
  * What the tokeniser is and which of the embedding's ids it produces, e.g.
  * `char tokeniser (default alphabet ↵ ␣ ! ' , . ? A–Z a–z): 59 characters +
@@ -55,25 +52,25 @@ function count(n: number, one: string, many = `${one}s`): string {
 export function tokenizerText(t: Tokenizer | undefined, origin: TokenizerOrigin): string {
   if (!t) return 'no token input';
   const V = origin.embeddingVocab;
-  const of = V === undefined ? '' : t.vocabSize === V ? `, all ${count(V, 'id')} of the embedding` : `, ids 0–${t.vocabSize - 1} of the embedding's ${V.toLocaleString('en-US')}`;
+  const of = V === undefined ? '' : t.vocabSize === V ? `, all ${groupedPlural(V, 'id')} of the embedding` : `, ids 0–${t.vocabSize - 1} of the embedding's ${V.toLocaleString('en-US')}`;
   const source = origin.trained ? ' of the training text' : '';
   switch (t.kind) {
     case 'gpt2':
-      return `GPT-2 BPE tokeniser: ${count(t.vocabSize, 'id')}${V !== undefined && V !== t.vocabSize ? ` (the embedding has ${V.toLocaleString('en-US')})` : ''}`;
+      return `GPT-2 BPE tokeniser: ${groupedPlural(t.vocabSize, 'id')}${V !== undefined && V !== t.vocabSize ? ` (the embedding has ${V.toLocaleString('en-US')})` : ''}`;
     case 'ids':
       return V === undefined
         ? 'no embedding: the typed whole numbers are fed as they are'
-        : `token ids typed as numbers 0–${t.vocabSize - 1} (the embedding has ${count(V, 'row')}; too few for characters)`;
+        : `token ids typed as numbers 0–${t.vocabSize - 1} (the embedding has ${groupedPlural(V, 'row')}; too few for characters)`;
     case 'char': {
       const pieces = t.tokens(Array.from({ length: t.vocabSize - 1 }, (_, i) => i + 1));
       // Without a training text the alphabet is a default one: say which characters it knows, since others encode as unknown.
       const alphabet = origin.trained ? '' : ` (default alphabet ${charSetText(pieces)})`;
-      return `char tokeniser${source}${alphabet}: ${count(pieces.length, 'character')} + unknown${of}`;
+      return `char tokeniser${source}${alphabet}: ${groupedPlural(pieces.length, 'character')} + unknown${of}`;
     }
     case 'word':
-      return `word tokeniser${source}: ${count(t.vocabSize - 1, 'word')} and marks + unknown${of}`;
+      return `word tokeniser${source}: ${groupedPlural(t.vocabSize - 1, 'word')} and marks + unknown${of}`;
     case 'bpe':
-      return `BPE tokeniser${source}: ${count(t.vocabSize, 'piece')}${of}`;
+      return `BPE tokeniser${source}: ${groupedPlural(t.vocabSize, 'piece')}${of}`;
     default: {
       const never: never = t.kind;
       return String(never);
@@ -124,11 +121,11 @@ export function inputText(plan: InputPlan, fed: { tokens?: number; patches?: Pat
   const shape = `[${(fed.shape ?? plan.shape).map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
   switch (plan.kind) {
     case 'tokens':
-      return `input ${plan.name}: ${count(fed.tokens ?? 0, 'token')}`;
+      return `input ${plan.name}: ${groupedPlural(fed.tokens ?? 0, 'token')}`;
     case 'image': {
       const which = fed.sample ? 'a built-in sample' : 'the current image';
       const p = fed.patches;
-      const cut = p ? `: ${count(p.grid[0] * p.grid[1], 'patch', 'patches')} of ${p.size[0]} × ${p.size[1]} pixels (${p.grid[0]} × ${p.grid[1]})` : '';
+      const cut = p ? `: ${groupedPlural(p.grid[0] * p.grid[1], 'patch', 'patches')} of ${p.size[0]} × ${p.size[1]} pixels (${p.grid[0]} × ${p.grid[1]})` : '';
       return `input ${plan.name} ${shape}, ${which}${cut}`;
     }
     case 'signal':
