@@ -11,22 +11,27 @@ import type { Diagnostic, Fix } from './types';
  * one: no value to output, no closed `{ … }` body, or a syntax error inside
  * the declaration (the parsed body may then not be what the text says).
  *
- * The analysis has the tree, not the text. The edit replaces what lies
- * between the end of the last statement and the end of the closing brace
- * (only blanks, line breaks and comments, which the file's comments give
- * back exactly; blanks at the ends of lines are dropped) by the same with the
- * new line before the brace. Why not a plain insertion before the brace: an
- * editor session reuses an unchanged model's diagnostics and moves only the
- * tree's own positions when lines above change (session.ts), and the two
- * ends used here are such positions, while the brace's start is not one.
+ * The new line follows the file's text: the indentation of the body's last
+ * statement that starts a line (tabs or spaces as written), the
+ * declaration's line breaks (LF or CR LF), and the comments and blanks after
+ * the last statement byte for byte. The edit replaces what lies between the
+ * end of the last statement and the end of the closing brace (only blanks,
+ * line breaks and comments) by the same with the new line before the brace's
+ * line. Why not a plain insertion there: an editor session reuses an
+ * unchanged model's diagnostics and moves only the tree's own positions when
+ * lines above change (session.ts), and the two ends used here are such
+ * positions, while the brace's line start is not one. The new text is made
+ * from the declaration's own text, which such a reuse has unchanged.
  */
 export function addOutputFix(decl: ModelDecl | BlockDecl, file: SourceFile, isTensor: (name: string) => boolean = () => true): Fix | undefined {
   const body = decl.bodyRange;
-  const first = decl.body[0];
   const last = decl.body[decl.body.length - 1];
-  if (!body || !first || !last) return undefined;
+  const text = file.text;
+  if (!body || !last || text === undefined) return undefined;
   // Without a closing brace the body ends with its last statement.
   if (body.end.offset <= last.range.end.offset) return undefined;
+  // A declaration of another file (an imported block) has no fix here.
+  if (text.charCodeAt(body.end.offset - 1) !== 0x7d /* } */ || !text.startsWith(decl.kind, decl.range.start.offset)) return undefined;
   if (file.errors.some((e) => e.range.start.offset >= decl.range.start.offset && e.range.start.offset <= decl.range.end.offset)) return undefined;
   let name: string | undefined;
   // The last value bound to a tensor: a layer object (`wte = embedding(…)`) or a number (`k = 3`) cannot be an output.
@@ -34,31 +39,45 @@ export function addOutputFix(decl: ModelDecl | BlockDecl, file: SourceFile, isTe
   if (name === undefined) for (const s of decl.body) if (s.kind === 'input') name = s.name.name;
   if (name === undefined) return undefined;
 
-  const brace = { line: body.end.line, character: body.end.character - 1 };
-  const braceColumn = brace.line > decl.range.start.line ? brace.character : decl.range.start.character;
-  const indent = ' '.repeat(first.range.start.line > body.start.line ? first.range.start.character : braceColumn + 2);
   const line = `output ${name}`;
-  let text = '';
-  let at = { line: last.range.end.line, character: last.range.end.character };
-  for (const c of file.comments) {
-    if (c.range.start.offset < last.range.end.offset || c.range.start.offset >= body.end.offset) continue;
-    text += gap(at, c.range.start) + c.text;
-    at = { line: c.range.start.line, character: c.range.start.character + c.text.length };
-  }
-  if (brace.line > at.line) {
-    // Blank lines before the brace stay; the new line goes right above it.
-    text += '\n'.repeat(brace.line - at.line - 1) + `\n${indent}${line}\n` + ' '.repeat(brace.character) + '}';
+  const eol = /\r\n?|\n/.exec(text.slice(decl.range.start.offset, decl.range.end.offset))?.[0] ?? '\n';
+  const braceAt = body.end.offset - 1;
+  const braceLine = lineStart(text, braceAt);
+  const from = last.range.end.offset;
+  let indent: string | undefined;
+  for (let i = decl.body.length - 1; i >= 0 && indent === undefined; i--) indent = leadingBlanks(text, decl.body[i].range.start.offset);
+  let newText: string;
+  if (braceLine > from) {
+    // The brace on a line of its own (a comment would have run to the end of the line):
+    // everything before that line stays as written, the new line goes right above it.
+    if (indent === undefined) indent = nested(leadingBlanks(text, braceAt) ?? '');
+    newText = text.slice(from, braceLine) + indent + line + eol + text.slice(braceLine, body.end.offset);
   } else {
-    // The brace on the line of the last statement or comment: the new line and the brace on lines of their own,
-    // the brace in the declaration's column (its old column is past the statement).
-    text += `\n${indent}${line}\n${' '.repeat(decl.range.start.character)}}`;
+    // The brace on the line of the last statement, after blanks only: the new line and the brace on lines
+    // of their own, the brace indented as the declaration's line (its old column is past the statement).
+    const declIndent = leadingBlanks(text, decl.range.start.offset) ?? ' '.repeat(decl.range.start.character);
+    if (indent === undefined) indent = nested(declIndent);
+    newText = eol + indent + line + eol + declIndent + '}';
   }
-  return { title: `Add \`${line}\``, edits: [{ range: { start: last.range.end, end: body.end }, newText: text }], preferred: true };
+  return { title: `Add \`${line}\``, edits: [{ range: { start: last.range.end, end: body.end }, newText }], preferred: true };
 }
 
-/** The blanks and line breaks from `from` to `to` as a formatted file has them (no blanks at the ends of lines). */
-function gap(from: { line: number; character: number }, to: { line: number; character: number }): string {
-  return to.line > from.line ? '\n'.repeat(to.line - from.line) + ' '.repeat(to.character) : ' '.repeat(Math.max(0, to.character - from.character));
+/** Offset where the line holding `offset` starts. */
+function lineStart(text: string, offset: number): number {
+  let s = offset;
+  while (s > 0 && text.charCodeAt(s - 1) !== 10 && text.charCodeAt(s - 1) !== 13) s--;
+  return s;
+}
+
+/** The blanks before `offset` on its line, when only blanks are there; undefined otherwise. */
+function leadingBlanks(text: string, offset: number): string | undefined {
+  const lead = text.slice(lineStart(text, offset), offset);
+  return /^[ \t]*$/.test(lead) ? lead : undefined;
+}
+
+/** One level deeper than `outer`: a tab where it has tabs, else two spaces (the formatter's). */
+function nested(outer: string): string {
+  return outer + (outer.includes('\t') ? '\t' : '  ');
 }
 
 /** The `fixes` of a missing-output diagnostic: `addOutputFix`'s, when there is one. */

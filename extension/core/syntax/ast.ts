@@ -244,4 +244,6 @@ export interface SourceFile {
   comments: Comment[];
   errors: SyntaxError[];
   range: Range;
+  /** The parsed text (the parser always sets it): what edits built from the tree need besides it, such as indentation. */
+  text?: string;
 }

@@ -104,6 +104,7 @@ function internalFailure(text: string, comments: Comment[], e: unknown): SourceF
     comments,
     errors: [{ code: 'syntax.internal', message: `internal parser error: ${msg}`, range: { start: zero, end: zero } }],
     range: { start: zero, end },
+    text,
   };
 }
 
@@ -630,6 +631,7 @@ class Parser {
       comments: this.comments,
       errors: this.errors,
       range: span(zero, this.lines.positionAt(this.lines.text.length)),
+      text: this.lines.text,
     };
   }
 
