@@ -1,3 +1,11 @@
+/**
+ * Joins the atoms of a monomial key. An atom name is a user identifier or a
+ * floor/ceil atom's formula (`⌊(2*seq - 3)/2⌋`, which holds '*', spaces and
+ * brackets); `Sym.atom` refuses a name holding this character, so a key
+ * splits back into exactly its atoms.
+ */
+const SEP = '\u0000';
+
 /** Constants below this are interned by `Sym.of`. */
 const SMALL_CONSTANTS = 4096;
 const SMALL: Array<Sym | undefined> = new Array<Sym | undefined>(SMALL_CONSTANTS).fill(undefined);
@@ -16,8 +24,9 @@ const SMALL: Array<Sym | undefined> = new Array<Sym | undefined>(SMALL_CONSTANTS
 export class Sym {
   /**
    * `c` is the constant term; `terms` the other monomials (atoms sorted,
-   * joined by '*') with their coefficients, or null. Constants, by far the
-   * most common value, allocate no map.
+   * joined by `SEP`, which no atom name holds: a floor atom's name may hold
+   * '*') with their coefficients, or null. Constants, by far the most common
+   * value, allocate no map.
    */
   private constructor(
     private readonly c: number,
@@ -36,6 +45,7 @@ export class Sym {
   }
 
   static atom(name: string): Sym {
+    if (name === '' || name.includes(SEP)) throw new Error(`Sym.atom: an atom name must be non-empty and cannot contain U+0000, got ${JSON.stringify(name)}`);
     return new Sym(0, new Map([[name, 1]]));
   }
 
@@ -76,7 +86,7 @@ export class Sym {
   atoms(): string[] {
     if (!this.terms) return [];
     const s = new Set<string>();
-    for (const k of this.terms.keys()) for (const a of k.split('*')) s.add(a);
+    for (const k of this.terms.keys()) for (const a of k.split(SEP)) s.add(a);
     return [...s].sort();
   }
 
@@ -169,7 +179,7 @@ export class Sym {
     if (!this.terms) return total;
     for (const [k, c] of this.terms) {
       let t = c;
-      for (const a of k.split('*')) {
+      for (const a of k.split(SEP)) {
         const v = env[a];
         if (v === undefined) return undefined;
         t *= v;
@@ -182,7 +192,7 @@ export class Sym {
   /** `seq + 1`, `2*seq^2*d + 3`: ASCII operators, highest degree first. */
   toString(): string {
     if (!this.terms) return String(this.c);
-    const keys = [...this.terms.keys()].sort((a, b) => degree(b) - degree(a) || a.localeCompare(b));
+    const keys = sortedKeys(this.terms);
     let out = '';
     for (const k of keys) out = pushTerm(out, this.terms.get(k)!, powers(k));
     if (this.c !== 0) out = pushTerm(out, this.c, '');
@@ -197,11 +207,11 @@ export class Sym {
    */
   monomials(): { coef: number; atoms: [name: string, power: number][] }[] {
     if (!this.terms) return [{ coef: this.c, atoms: [] }];
-    const keys = [...this.terms.keys()].sort((a, b) => degree(b) - degree(a) || a.localeCompare(b));
+    const keys = sortedKeys(this.terms);
     const out: { coef: number; atoms: [string, number][] }[] = [];
     for (const k of keys) {
       const counts = new Map<string, number>();
-      for (const a of k.split('*')) counts.set(a, (counts.get(a) ?? 0) + 1);
+      for (const a of k.split(SEP)) counts.set(a, (counts.get(a) ?? 0) + 1);
       out.push({ coef: this.terms.get(k)!, atoms: [...counts] });
     }
     if (this.c !== 0) out.push({ coef: this.c, atoms: [] });
@@ -228,19 +238,52 @@ function addTerm(m: Map<string, number>, k: string, v: number): void {
   else m.set(k, t);
 }
 
+/** The number of atoms (with repeats) of a non-empty key. */
 function degree(key: string): number {
-  return key ? key.split('*').length : 0;
+  let n = 1;
+  for (let i = key.indexOf(SEP); i !== -1; i = key.indexOf(SEP, i + 1)) n++;
+  return n;
 }
 
+/** The key of the product of two monomials: their atoms merged in code-unit order. */
 function mulKey(a: string, b: string): string {
   if (!a) return b;
   if (!b) return a;
-  return [...a.split('*'), ...b.split('*')].sort().join('*');
+  // Two single atoms: the most common case.
+  if (!a.includes(SEP) && !b.includes(SEP)) return a <= b ? a + SEP + b : b + SEP + a;
+  const xs = a.split(SEP);
+  const ys = b.split(SEP);
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < xs.length && j < ys.length) out.push(xs[i] <= ys[j] ? xs[i++] : ys[j++]);
+  while (i < xs.length) out.push(xs[i++]);
+  while (j < ys.length) out.push(ys[j++]);
+  return out.join(SEP);
 }
 
+/**
+ * The keys in printing order: highest degree first, then by the monomial
+ * written with '*' (`d*seq` before `seq*seq`) as a person reads it, then by
+ * code units, so that equal Syms always print alike.
+ */
+function sortedKeys(terms: ReadonlyMap<string, number>): string[] {
+  const keys = [...terms.keys()];
+  if (keys.length < 2) return keys;
+  return keys.sort(compareKeys);
+}
+
+function compareKeys(a: string, b: string): number {
+  const byDegree = degree(b) - degree(a);
+  if (byDegree !== 0) return byDegree;
+  const byText = a.includes(SEP) ? a.replaceAll(SEP, '*').localeCompare(b.replaceAll(SEP, '*')) : a.localeCompare(b);
+  return byText !== 0 ? byText : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `d*seq^2`: a key's atoms with their powers, joined by '*'. */
 function powers(key: string): string {
   const counts = new Map<string, number>();
-  for (const a of key.split('*')) counts.set(a, (counts.get(a) ?? 0) + 1);
+  for (const a of key.split(SEP)) counts.set(a, (counts.get(a) ?? 0) + 1);
   return [...counts].map(([a, n]) => (n === 1 ? a : `${a}^${n}`)).join('*');
 }
 
