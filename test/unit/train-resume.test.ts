@@ -814,3 +814,132 @@ train Net {
   o2.dispose();
   b.model.dispose();
 });
+
+// ------------------------------------------------------------------ dropout and gaussian_noise
+
+/** Net with a random layer in the chain: dropout's masks, gaussian_noise's noise drawn in training. */
+const RANDOM_NETS = {
+  dropout: 'dense(16) -> relu -> dropout(0.5) -> dense(3) -> softmax',
+  gaussian_noise: 'gaussian_noise(0.5) -> dense(16) -> relu -> dense(3) -> softmax',
+} as const;
+const netWith = (chain: string) => `model Net {\n  input x: [6]\n  output x -> ${chain}\n}\n`;
+
+/** Calls `built`'s layer whose name starts with `prefix` once in training on ones: its stream one draw further on. */
+function drawOnce(built: BuiltModel, prefix: string): void {
+  const layer = built.model.layers.find((l) => l.name.startsWith(prefix))!;
+  const shape = (layer.input as tf.SymbolicTensor).shape.slice(1) as number[];
+  tf.tidy(() => void layer.apply(tf.ones([1, ...shape]), { training: true }));
+}
+
+/**
+ * Net with `layer` trained n + m epochs in one run, and n epochs, checkpoint,
+ * m resumed into a model built with another seed. `outOfStep`: the resumed
+ * run draws once more before its first batch (the control: one draw out of
+ * step must show).
+ */
+async function splitRandomRun(layer: keyof typeof RANDOM_NETS, n: number, m: number, outOfStep = false) {
+  const net = info(netWith(RANDOM_NETS[layer]));
+  const data = classes();
+  const adam = { kind: 'adam', lr: 0.01 } as const;
+  const whole = buildModel(tf, net, { seed: 1 });
+  await trainModel(tf, whole.model, net, data, { config: classifierConfig(adam, n + m), seed: 7 });
+  const first = buildModel(tf, net, { seed: 1 });
+  const saved = await trainToCheckpoint(first, net, data, classifierConfig(adam, n), 7);
+  const second = buildModel(tf, net, { seed: 99 });
+  const resumed = resumeModel(tf, second, await roundTrip(saved));
+  let batches = 0;
+  const messages: string[] = [];
+  await trainModel(tf, second.model, net, data, {
+    config: classifierConfig(adam, m),
+    seed: 7,
+    initialEpoch: resumed.epoch,
+    prepareOptimizer: optimizerRestorer(tf, adam, { model: resumed }, (msg) => messages.push(msg)),
+    yieldEvery: async () => {
+      if (outOfStep && batches++ === 0) drawOnce(second, layer);
+    },
+  });
+  assert.deepEqual(messages, []);
+  const d = maxRelDiff(flat(whole), flat(second));
+  for (const b of [whole, first, second]) b.model.dispose();
+  return d;
+}
+
+test('dropout and gaussian_noise resume exactly: their draws restart from (seed, epoch) each epoch; one draw out of step shows', async () => {
+  const before = tf.memory().numTensors;
+  for (const layer of ['dropout', 'gaussian_noise'] as const) {
+    const d = await splitRandomRun(layer, 2, 2);
+    assert.ok(d < TOL, `${layer}: 2 + 2 resumed vs 4 in one run: ${d}`);
+    const control = await splitRandomRun(layer, 2, 2, true);
+    assert.ok(control > 1e-3, `${layer}: a draw out of step differs: ${control}`);
+  }
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test("dropout and gaussian_noise: the same run seed gives the same weights, another seed other masks and noise", async () => {
+  // One batch of every example, no validation: the run seed reaches only the order inside the batch
+  // (float rounding) and the random layers; the model without them shows the rest is rounding.
+  const config: TrainConfig = { loss: 'crossentropy', optimizer: { kind: 'adam', lr: 0.01 }, epochs: 3, batch: 96, validation: 0, metrics: [] };
+  const trained = async (chain: string, seed: number) => {
+    const net = info(netWith(chain));
+    const b = buildModel(tf, net, { seed: 1 });
+    await trainModel(tf, b.model, net, classes(), { config, seed });
+    const w = flat(b);
+    b.model.dispose();
+    return w;
+  };
+  const plain = 'dense(16) -> relu -> dense(3) -> softmax';
+  assert.ok(maxRelDiff(await trained(plain, 7), await trained(plain, 8)) < 1e-4, 'without random layers the seed changes only rounding');
+  for (const [layer, chain] of Object.entries(RANDOM_NETS)) {
+    const a = await trained(chain, 7);
+    assert.deepEqual(await trained(chain, 7), a, `${layer}: same seed, same weights`);
+    const other = maxRelDiff(a, await trained(chain, 8));
+    assert.ok(other > 1e-3, `${layer}: another seed, other draws: ${other}`);
+  }
+});
+
+test('a GAN with dropout and gaussian_noise in both players resumes exactly', async () => {
+  const text = GAN.replace('-> tanh ->', '-> tanh -> dropout(0.3) ->').replace('-> leaky_relu(0.2) ->', '-> leaky_relu(0.2) -> gaussian_noise(0.3) -> dropout(0.3) ->');
+  const g = info(text, 'G');
+  const d = info(text, 'D');
+  const data = greys();
+  const pair = (seed: number) => ({ G: buildModel(tf, g, { seed }), D: buildModel(tf, d, { seed: seed + 1000 }) });
+  const whole = pair(1);
+  await trainGan(tf, { model: whole.G.model, info: g }, { model: whole.D.model, info: d }, data, { config: ganConfig(2), seed: 3 });
+  const first = pair(1);
+  let cks: Awaited<ReturnType<typeof encodeGanCheckpoints>> | undefined;
+  await trainGan(tf, { model: first.G.model, info: g }, { model: first.D.model, info: d }, data, {
+    config: ganConfig(1),
+    seed: 3,
+    onEpoch: async (logs, o) => void (cks = await encodeGanCheckpoints({ built: first.G, name: 'G' }, { built: first.D, name: 'D' }, { epoch: logs.epoch, history: [logs] }, ganConfig(1), o)),
+  });
+  const second = pair(50);
+  const gResumed = resumeModel(tf, second.G, await roundTrip(cks!.generator));
+  const dr = resumeDiscriminator(tf, second.D, 'D', gResumed.epoch, await roundTrip(cks!.discriminator));
+  const messages: string[] = [];
+  await trainGan(tf, { model: second.G.model, info: g }, { model: second.D.model, info: d }, data, {
+    config: ganConfig(1),
+    seed: 3,
+    initialEpoch: gResumed.epoch,
+    prepareOptimizer: optimizerRestorer(tf, ganConfig(1).optimizer, { generator: gResumed, discriminator: dr.resumed }, (m) => messages.push(m)),
+  });
+  assert.deepEqual(messages, []);
+  assert.ok(maxRelDiff(flat(whole.G), flat(second.G)) < TOL, `G: ${maxRelDiff(flat(whole.G), flat(second.G))}`);
+  assert.ok(maxRelDiff(flat(whole.D), flat(second.D)) < TOL, `D: ${maxRelDiff(flat(whole.D), flat(second.D))}`);
+  for (const p of [whole, first, second]) {
+    p.G.model.dispose();
+    p.D.model.dispose();
+  }
+});
+
+test('the page resumes a denoiser with dropout exactly', async () => {
+  const text = TINY_DENOISER.replace('samples = 4', 'samples = 0')
+    .replace('digits(samples = 64', 'digits(samples = 32')
+    .replace('h = noisy -> conv2d(16, 3, padding = same) -> relu', 'h = noisy -> conv2d(16, 3, padding = same) -> relu -> dropout(0.2)');
+  assert.match(text, /dropout\(0\.2\)/);
+  const whole = await pageRun(trainMessage(text, 2));
+  const first = await pageRun(trainMessage(text, 1));
+  const resumed = await pageRun(trainMessage(text, 1, { resume: resumeOf(first.checkpoints[0]) }));
+  assert.deepEqual(resumed.warnings, []);
+  const d = maxRelDiff(floats(whole.checkpoints[1]), floats(resumed.checkpoints[0]));
+  assert.ok(d < TOL, `resumed vs one run: ${d}`);
+});

@@ -3,13 +3,14 @@
  * semantics): `random_flip`, `random_rotation`, `random_crop`,
  * `gaussian_noise`.
  *
- * tfjs has only GaussianNoise; the others are custom layers. Their random
- * choices come from a PRNG seeded by the build seed, so a run is
- * reproducible, and advance at every training call, so each batch differs.
- * The trainers reseed it at the start of every epoch from (seed, epoch)
- * (`reseedAugmentation`), so epoch n draws the same whether the run started
- * at epoch 1 or resumed from a checkpoint: resume stays exact. GaussianNoise
- * (tfjs's own, like dropout) is not seeded: the exception.
+ * All four are custom layers. The random choices of flip, rotation and crop
+ * come from a PRNG seeded by the build seed, so a run is reproducible, and
+ * advance at every training call, so each batch differs; `gaussian_noise`
+ * draws its noise on the backend with a seed from its stream (draws.ts),
+ * one per training call. The trainers restart them all at the start of
+ * every epoch (`reseedRandomLayers`, which restarts dropout too), so epoch n
+ * draws the same whether the run started at epoch 1 or resumed from a
+ * checkpoint: resume stays exact.
  */
 import { Sym } from '../analysis/sym';
 import {
@@ -28,6 +29,7 @@ import {
   type TfShape,
   type TfTensor,
 } from './common';
+import { hashName, mixSeeds, TrainingDraws } from './draws';
 import type { LayerContext, LayerSpec } from './types';
 
 /**
@@ -40,17 +42,25 @@ function epochSeed(seed: number, epoch: number): number {
 }
 
 /**
- * Restarts the random stream of every augmentation layer of `model` (nested
- * models included) for `epoch` (0-based, as the trainers count): each
- * trainer calls it at the start of each epoch, so a run resumed after epoch
- * n flips, rotates and crops in epoch n + 1 exactly as an uninterrupted run
- * does. Layers without a seeded stream are left alone.
+ * Restarts the random stream of every layer of `model` that draws in
+ * training (nested models included) for `epoch` (0-based, as the trainers
+ * count) of the run seeded `seed`: the augmentation layers, `dropout` and
+ * `gaussian_noise`. Each trainer calls it at the start of each epoch, so a
+ * run resumed after epoch n flips, rotates, crops, drops and adds noise in
+ * epoch n + 1 exactly as an uninterrupted run does. Dropout's and the
+ * noise's draws depend on the run's seed and the model's name too (a GAN's
+ * two models draw apart); flip, rotation and crop on their build seed and
+ * the epoch only. Layers without a seeded stream are left alone.
  */
-export function reseedAugmentation(model: { layers: readonly unknown[] }, epoch: number): void {
-  for (const layer of model.layers) {
-    const l = layer as { reseedForEpoch?: (epoch: number) => void; layers?: readonly unknown[] };
-    if (typeof l.reseedForEpoch === 'function') l.reseedForEpoch(epoch);
-    if (Array.isArray(l.layers)) reseedAugmentation(l as { layers: readonly unknown[] }, epoch);
+export function reseedRandomLayers(model: { readonly name?: string; layers: readonly unknown[] }, epoch: number, seed: number): void {
+  reseedLayers(model.layers, epoch, mixSeeds(seed, hashName(model.name ?? '')));
+}
+
+function reseedLayers(layers: readonly unknown[], epoch: number, run: number): void {
+  for (const layer of layers) {
+    const l = layer as { reseedForEpoch?: (epoch: number, run: number) => void; layers?: readonly unknown[] };
+    if (typeof l.reseedForEpoch === 'function') l.reseedForEpoch(epoch, run);
+    if (Array.isArray(l.layers)) reseedLayers(l.layers, epoch, run);
   }
 }
 
@@ -102,7 +112,7 @@ const randomFlipClass = perTf((tf) => {
       this.seed = args.seed;
       this.random = mulberry32(args.seed);
     }
-    /** See `reseedAugmentation`. */
+    /** See `reseedRandomLayers`. */
     reseedForEpoch(epoch: number): void {
       this.random = mulberry32(epochSeed(this.seed, epoch));
     }
@@ -185,7 +195,7 @@ const randomRotationClass = perTf((tf) => {
       this.seed = args.seed;
       this.random = mulberry32(args.seed);
     }
-    /** See `reseedAugmentation`. */
+    /** See `reseedRandomLayers`. */
     reseedForEpoch(epoch: number): void {
       this.random = mulberry32(epochSeed(this.seed, epoch));
     }
@@ -255,7 +265,7 @@ const randomCropClass = perTf((tf) => {
       this.seed = args.seed;
       this.random = mulberry32(args.seed);
     }
-    /** See `reseedAugmentation`. */
+    /** See `reseedRandomLayers`. */
     reseedForEpoch(epoch: number): void {
       this.random = mulberry32(epochSeed(this.seed, epoch));
     }
@@ -342,6 +352,40 @@ export const randomCrop = imageAugmentation(
 
 // ------------------------------------------------------------------ gaussian_noise
 
+/** Keras's GaussianNoise: adds N(0, stddev²) noise in training, identity at inference. */
+const gaussianNoiseClass = perTf((tf) => {
+  class NnGaussianNoise extends tf.layers.Layer {
+    static className = 'NnGaussianNoise';
+    readonly stddev: number;
+    readonly seed: number;
+    private readonly draws: TrainingDraws;
+    constructor(args: TfLayerArgs & { stddev: number; seed: number }) {
+      super(args);
+      this.stddev = args.stddev;
+      this.seed = args.seed;
+      this.supportsMasking = true;
+      this.draws = new TrainingDraws(this.name, args.seed);
+    }
+    /** See `reseedRandomLayers`. */
+    reseedForEpoch(epoch: number, run: number): void {
+      this.draws.restart(run, epoch);
+    }
+    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
+      return inputShape;
+    }
+    override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
+      const x = oneTensor(inputs);
+      if (!isTraining(kwargs)) return x;
+      return tf.tidy(() => tf.add(x, tf.randomNormal(x.shape, 0, this.stddev, 'float32', this.draws.next())));
+    }
+    override getConfig(): TfConfigDict {
+      return { ...super.getConfig(), stddev: this.stddev, seed: this.seed };
+    }
+  }
+  tf.serialization.registerClass(NnGaussianNoise);
+  return NnGaussianNoise;
+});
+
 export const gaussianNoise: LayerSpec = {
   name: 'gaussian_noise',
   category: 'augmentation',
@@ -364,7 +408,7 @@ export const gaussianNoise: LayerSpec = {
   weights: () => [],
   macs: () => Sym.ZERO,
   tfjs(ctx) {
-    return ctx.tf.layers.gaussianNoise({ name: ctx.name, stddev: argNum(ctx.args, 'stddev') });
+    return new (gaussianNoiseClass(ctx.tf))({ name: ctx.name, stddev: argNum(ctx.args, 'stddev'), seed: ctx.seed });
   },
 };
 

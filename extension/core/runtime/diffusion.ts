@@ -20,7 +20,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { DenoiseConfig, ModelInfo, TrainConfig } from '../analysis/types';
 import type { Tf } from '../layers/types';
 import { createRng, type Rng } from './data/random';
-import { reseedAugmentation } from '../layers/augment';
+import { reseedRandomLayers } from '../layers/augment';
 import {
   TrainError,
   epochRng,
@@ -353,8 +353,8 @@ export async function trainDenoiser(tf: Tf, model: tfTypes.LayersModel, info: Mo
     await options.prepareOptimizer?.(optimizer, 'model');
     for (let e = start; e < start + config.epochs; e++) {
       const t0 = Date.now();
-      // The augmentation layers' streams restart from (seed, epoch) as well (train.ts).
-      reseedAugmentation(model, e);
+      // The random layers' streams (augmentation, dropout, noise) restart from (seed, epoch) as well (train.ts).
+      reseedRandomLayers(model, e, seed);
       const order = epochRng(seed, e, 7919).shuffle(Array.from(split.train));
       const drawRng = epochRng(seed ^ 0xd1ff, e, 104729);
       const batches = Math.ceil(order.length / config.batch);

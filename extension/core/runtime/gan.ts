@@ -31,7 +31,7 @@ import type { Tf } from '../layers/types';
 import type { BuiltModel } from './build';
 import { encodeCheckpoint, resumeModel, type CheckpointMeta, type EncodedCheckpoint, type ResumeSource, type Resumed } from './checkpoint';
 import { createRng } from './data/random';
-import { reseedAugmentation } from '../layers/augment';
+import { reseedRandomLayers } from '../layers/augment';
 import {
   TrainError,
   epochRng,
@@ -261,9 +261,9 @@ export async function trainGan(tf: Tf, generator: GanPart, discriminator: GanPar
     await options.prepareOptimizer?.(optimizers.discriminator, 'discriminator');
     for (let e = start; e < start + config.epochs; e++) {
       const t0 = Date.now();
-      // The augmentation layers' streams restart from (seed, epoch) as well (train.ts).
-      reseedAugmentation(generator.model, e);
-      reseedAugmentation(discriminator.model, e);
+      // The random layers' streams (augmentation, dropout, noise) restart from (seed, epoch) as well (train.ts).
+      reseedRandomLayers(generator.model, e, seed);
+      reseedRandomLayers(discriminator.model, e, seed);
       const order = epochRng(seed, e, 7919).shuffle(Array.from({ length: data.count }, (_, i) => i));
       const noise = epochRng(seed ^ 0x6a09e667, e, 104729);
       const batches = Math.ceil(order.length / config.batch);

@@ -19,7 +19,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { Graph, GraphNode, ModelInfo, TrainConfig } from '../analysis/types';
 import type { Tf } from '../layers/types';
 import { createRng } from './data/random';
-import { reseedAugmentation } from '../layers/augment';
+import { reseedRandomLayers } from '../layers/augment';
 import { createAdam } from './kernels/adam';
 import { smallestVocab } from '../analysis/graph';
 import { trainDenoiser } from './diffusion';
@@ -125,10 +125,14 @@ export type RunOptimizers = Partial<Record<OptimizerRole, tfTypes.Optimizer>>;
  * exactly what an uninterrupted run draws in epoch n + 1 (with the optimiser
  * state restored, resuming then continues training exactly). Epoch 0 of
  * stream `base` is `createRng(base)`, what runs drew before this existed.
- * The augmentation layers' own streams are restarted per epoch the same way
- * (`reseedAugmentation`, layers/augment.ts). The exceptions: dropout's masks
- * and `gaussian_noise` come from tfjs's unseeded random ops, so a model with
- * either resumes close to, not exactly as, an uninterrupted run.
+ * The layers that draw in training have streams of their own, restarted
+ * per epoch the same way (`reseedRandomLayers`, layers/augment.ts): the
+ * augmentation layers' PRNGs, and the seeds with which dropout's masks and
+ * `gaussian_noise`'s noise are drawn (a function of the run's seed and
+ * model, the epoch, the layer and its call count in the epoch; draws.ts).
+ * The exception: `attention(dropout = ...)` drops attention weights with
+ * tfjs's unseeded `tf.dropout`, so a model with it resumes close to, not
+ * exactly as, an uninterrupted run.
  */
 export function epochRng(base: number, epoch: number, step: number): ReturnType<typeof createRng> {
   return createRng(base + epoch * step);
@@ -463,8 +467,8 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
     await options.prepareOptimizer?.(optimizer, 'model');
     for (let e = start; e < start + config.epochs; e++) {
       const t0 = Date.now();
-      // Flips, rotations and crops too: their streams restart from (seed, epoch), not from the build.
-      reseedAugmentation(model, e);
+      // Flips, rotations, crops, dropout's masks and gaussian_noise too: their streams restart from (seed, epoch), not from the build.
+      reseedRandomLayers(model, e, seed);
       // Each epoch shuffles the split afresh from its own stream: epoch e's order does not depend on the
       // epochs before it, so a resumed run sees the batches an uninterrupted one would.
       const order = epochRng(seed, e, 7919).shuffle(Array.from(split.train));

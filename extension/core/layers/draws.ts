@@ -1,0 +1,67 @@
+/**
+ * Seeds for the random tensors that layers draw in training: dropout's masks
+ * and `gaussian_noise`'s noise, drawn on the backend by `tf.randomUniform` /
+ * `tf.randomNormal` with an explicit seed.
+ *
+ * The seed of a draw is a function of (the run's seed and model, the epoch,
+ * the layer, the number of draws the layer made before in that epoch) only.
+ * The trainers restart every layer's stream at the start of each epoch
+ * (`reseedRandomLayers`, augment.ts), so a run resumed after epoch n draws in
+ * epoch n + 1 exactly what an uninterrupted run draws, and two runs with the
+ * same seed draw the same. A layer is known by its name, which the builder
+ * derives from the source (not by its build seed), so a model rebuilt with
+ * another seed to receive a checkpoint's weights still draws the same.
+ */
+
+/** murmur3's 32-bit finaliser: every input bit moves every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * One 32-bit seed from integers, order-sensitive; never 0 (tfjs's random
+ * ops take a seed of 0 as "no seed" and draw from `Math.random`).
+ */
+export function mixSeeds(...parts: number[]): number {
+  let h = 0x243f6a88;
+  for (const p of parts) h = fmix32(h ^ fmix32(Math.trunc(p) >>> 0));
+  return h === 0 ? 1 : h;
+}
+
+/** FNV-1a of a string, 32 bits. */
+export function hashName(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The stream of seeds of one layer. Before any trainer restarts it (a layer
+ * called in training outside the trainers), it draws from its build seed.
+ */
+export class TrainingDraws {
+  private readonly layer: number;
+  private epochKey: number;
+  private calls = 0;
+
+  constructor(name: string, buildSeed: number) {
+    this.layer = hashName(name);
+    this.epochKey = mixSeeds(0x5eed, buildSeed, this.layer);
+  }
+
+  /** Starts epoch `epoch` (0-based) of the run whose stream is `run` (`reseedRandomLayers`). */
+  restart(run: number, epoch: number): void {
+    this.epochKey = mixSeeds(run, epoch, this.layer);
+    this.calls = 0;
+  }
+
+  /** The seed of the next draw: one per training call. */
+  next(): number {
+    return mixSeeds(this.epochKey, this.calls++);
+  }
+}
