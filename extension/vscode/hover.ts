@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { getLayer } from '../core';
 import { describeField, fieldAt } from '../core/analysis/receptive';
+import { dataSummary } from '../core/analysis/train';
 import type { Analysis, SiteInfo } from '../core/analysis/types';
 import type { AnalysisCache } from './analysisCache';
 import { toMarkdown, toRange } from './convert';
@@ -75,7 +76,10 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         if (key) return new vscode.Hover(toMarkdown(`**${key.name}** — ${key.doc}`), wordRange);
         const entry = container.entries.find((e) => e.range.start.offset <= offset && offset <= e.range.end.offset);
         const fn = trainFunction(entry?.key.name, word);
-        if (fn) return new vscode.Hover(toMarkdown(`**${fn.name}** — ${fn.doc}`), wordRange);
+        // The data source as this section resolves it (the size a model's input gave included).
+        const data = entry?.key.name === 'data' ? analysis.trains.find((t) => t.range.start.offset === container.range.start.offset)?.config.data : undefined;
+        const resolved = data?.kind === word ? dataSummary(data) : undefined;
+        if (fn) return new vscode.Hover(toMarkdown(`${resolved ? `${resolved}\n\n` : ''}**${fn.name}** — ${fn.doc}`), wordRange);
         return undefined;
       }
       const spec = getLayer(word);

@@ -346,7 +346,7 @@ train R {
   only(c, 'train.loss_output');
   const d = analyze(`${LENET}
 train LeNet5 {
-  data: digits(samples = 100)
+  data: digits(samples = 100, size = 28)
 }`);
   assert.match(only(d, 'train.data_shape').message, /digits\(size = 32\)/);
   const ok = analyze(`${LENET}

@@ -42,6 +42,7 @@ import type {
 } from './types';
 import { collectSymbols } from './symbols';
 import { analyzeTrain } from './train';
+import { lintModels } from './lints';
 import { missingOutputFixes } from './outputFix';
 
 export interface AnalyzeOptions {
@@ -2241,6 +2242,7 @@ export function analyzeFile(
     const sym = collectSymbols(file, options.uri, a.blocks, reusedTrees);
     symbols = sym.symbols;
     for (const d of sym.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+    for (const d of lintModels(models, options.uri)) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     const t = analyzeTrain(file, models, reusedTrees);
     trains = t.trains;
     for (const d of t.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);

@@ -190,6 +190,9 @@ interface TrainMemo {
   /** The second model the fit was checked against (a GAN's discriminator). */
   other?: ModelInfo;
   fitDiagnostics?: Diagnostic[];
+  /** `info` with the data's image size taken from `sizedFor` (withModelSize), or `info` itself. */
+  sized?: TrainInfo;
+  sizedFor?: ModelInfo;
 }
 
 const trainMemos = new WeakMap<TrainDecl, TrainMemo>();
@@ -230,13 +233,19 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
       if (keep) trainMemos.set(item, memo);
     }
     for (const d of memo.configDiagnostics) diagnostics.push(d);
-    trains.push(memo.info);
+    if (model && memo.sizedFor !== model) {
+      memo.sized = withModelSize(item, memo.info, model);
+      memo.sizedFor = model;
+    }
+    const info = model ? memo.sized! : memo.info;
+    trains.push(info);
     if (model && !model.hasErrors) {
       const adversarial = memo.info.config.adversarial;
       const other = adversarial ? byName.get(adversarial.discriminator) : undefined;
       if (memo.model !== model || memo.other !== other || !memo.fitDiagnostics) {
         const fitDiagnostics: Diagnostic[] = [];
-        checkFit(item, memo.info.config, model, errorsInto(fitDiagnostics), byName);
+        checkFit(item, info.config, model, errorsInto(fitDiagnostics), byName);
+        checkBatchnormBatch(item, info.config, model, other, errorsInto(fitDiagnostics));
         memo.model = model;
         memo.other = other;
         memo.fitDiagnostics = fitDiagnostics;
@@ -540,13 +549,139 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
 }
 
 function dataHint(kind: string, input: Shape): string {
-  if (kind === 'digits' && input.dims.length === 3 && input.dims[0].value !== undefined && input.dims[2].value === 1) {
-    return ` Use digits(size = ${input.dims[0].value}).`;
-  }
-  if (kind === 'shapes' && input.dims.length === 3 && input.dims[0].value !== undefined && input.dims[2].value === 3) {
-    return ` Use shapes(size = ${input.dims[0].value}).`;
+  const side = squareSide(kind, input);
+  if (side !== undefined) return ` Use ${kind}(size = ${side}).`;
+  if ((kind === 'digits' || kind === 'shapes') && input.dims.length === 3) {
+    const [h, w, c] = input.dims.map((d) => d.value);
+    const { min, max } = sizeSpec(kind);
+    if (h !== undefined && h !== w) return ` ${kind} makes square images; give the model a square input, e.g. [${h}, ${h}, ${c ?? '…'}].`;
+    if (h !== undefined && (h < min || h > max)) return ` ${kind} draws images of ${min} to ${max} pixels a side.`;
   }
   return '';
+}
+
+/** The bounds of the `size` option of `digits` or `shapes`. */
+function sizeSpec(kind: string): { min: number; max: number } {
+  const o = DATA_SOURCES.find((d) => d.name === kind)!.options.find((x) => x.name === 'size')!;
+  return { min: o.min!, max: o.max! };
+}
+
+/**
+ * The side `kind` (digits: grey, shapes: RGB) generates `shape` at: a fixed
+ * square `[n, n, channels]` of numbers with n in the option's range, else
+ * undefined.
+ */
+function squareSide(kind: string, shape: Shape): number | undefined {
+  const channels = kind === 'digits' ? 1 : kind === 'shapes' ? 3 : undefined;
+  if (channels === undefined || shape.isInt || shape.dims.length !== 3) return undefined;
+  const [h, w, c] = shape.dims.map((d) => d.value);
+  const { min, max } = sizeSpec(kind);
+  return h !== undefined && h === w && c === channels && h >= min && h <= max ? h : undefined;
+}
+
+/**
+ * The image the data feeds the model: the input of a one-input model, the
+ * image input of a denoiser (the one that is not its step), the output of a
+ * GAN's generator (which the discriminator compares with the data).
+ */
+function imageShapeOf(config: TrainConfig, model: ModelInfo): Shape | undefined {
+  if (config.loss === 'adversarial') return model.outputs.length === 1 ? model.outputs[0].shape : undefined;
+  if (config.loss === 'denoise') return model.inputs.find((i) => i.shape.dims.length === 3 && !i.shape.isInt)?.shape;
+  return model.inputs.length === 1 ? model.inputs[0].shape : undefined;
+}
+
+/** Whether the `data:` call of `item` writes `size` (by name, or in its place among the positional options). */
+function sizeWritten(item: TrainDecl, kind: string): boolean {
+  const v = item.entries.find((e) => e.key.name === 'data')?.value;
+  if (v?.kind !== 'call') return false;
+  const index = DATA_SOURCES.find((d) => d.name === kind)!.options.findIndex((o) => o.name === 'size');
+  return v.args.some((a) => a.name?.name === 'size') || v.args.filter((a) => !a.name).length > index;
+}
+
+/**
+ * `digits` and `shapes` without `size` generate images of the model's size
+ * when its image (imageShapeOf) is a square they can draw (squareSide): the
+ * contract's `digits(samples = 6000)` then trains its 32×32 LeNet-5. The
+ * size is written into the resolved options, so the fit checks, the runtime,
+ * the CLI and the hover all use the same one; otherwise the default stays.
+ */
+function withModelSize(item: TrainDecl, info: TrainInfo, model: ModelInfo): TrainInfo {
+  const data = info.config.data;
+  if (!data || (data.kind !== 'digits' && data.kind !== 'shapes') || sizeWritten(item, data.kind)) return info;
+  const image = imageShapeOf(info.config, model);
+  const side = image && squareSide(data.kind, image);
+  if (side === undefined) return info;
+  return { ...info, config: { ...info.config, data: { ...data, options: { ...data.options, size: side }, sizeFromModel: true } } };
+}
+
+/**
+ * One line on what a data source gives, for the hover of the train section:
+ * "digits: 6,000 images 32×32 (the model's input size)". Undefined for file
+ * sources whose examples are only known once read.
+ */
+export function dataSummary(data: DataSource): string | undefined {
+  const o = data.options;
+  const count = typeof o.samples === 'number' ? o.samples.toLocaleString('en-US') : '';
+  switch (data.kind) {
+    case 'digits':
+    case 'shapes': {
+      const side = o.size as number;
+      const what = data.kind === 'digits' ? 'grey-scale images' : 'RGB images';
+      return `${data.kind}: ${count} ${what} ${side}×${side}${data.sizeFromModel ? " (the model's input size)" : ''}`;
+    }
+    case 'sequences':
+      return `sequences: ${count} sequences of ${o.length} tokens (task ${o.task}, vocab ${o.vocab})`;
+    case 'waves':
+      return `waves: ${count} waves of ${o.length} steps`;
+    case 'images': {
+      const s = o.size as number[];
+      return `images: every image resized to ${s[0]}×${s[1] ?? s[0]}, ${o.grayscale ? 'grey-scale' : 'RGB'}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `batch: 1` on a model with batchnorm: in training, batchnorm normalises by
+ * the batch's own mean and variance, which one example cannot give (on a
+ * `[n]` output every unit equals its mean, so every output is β). A warning
+ * on the `batch` value; the default batch (32) is never 1. `other`: a GAN's
+ * discriminator, trained at the same batch.
+ */
+function checkBatchnormBatch(item: TrainDecl, config: TrainConfig, model: ModelInfo, other: ModelInfo | undefined, err: Err): void {
+  const at = item.entries.find((e) => e.key.name === 'batch')?.value.range;
+  if (config.batch !== 1 || !at) return;
+  for (const m of other ? [model, other] : [model]) {
+    const bn = firstLayer(m.graph, 'batchnorm');
+    if (!bn) continue;
+    const why =
+      bn.shape.dims.length === 1
+        ? `here it normalises a ${shapeToString(bn.shape)} output, and over one example each unit is its own mean, so every unit outputs β whatever the input and the layers before it learn nothing`
+        : 'with one example per step these come from that example alone, so they are noisy and the moving averages used at inference do not match what training saw';
+    err(
+      'train.batchnorm_batch',
+      `batch: 1 with batchnorm in '${m.name}': in training, batchnorm normalises by the mean and variance of the batch; ${why}. Use a batch of at least 8, or layernorm or groupnorm, which normalise each example on its own.`,
+      at,
+      undefined,
+      { severity: 'warning', related: [{ message: 'batchnorm is here', range: bn.range, uri: bn.uri ?? m.uri }] },
+    );
+    return;
+  }
+}
+
+/** The first layer `op` of `g`, looking into block bodies and repeats. */
+function firstLayer(g: Graph, op: string): Extract<Graph['nodes'][number], { kind: 'layer' }> | undefined {
+  for (const n of g.nodes) {
+    if (n.kind === 'layer' && n.op === op) return n;
+    if (n.kind === 'group') {
+      for (const run of n.runs) {
+        const found = firstLayer(run.body, op);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Where the option `name` of the `data:` call is written, if it is. */

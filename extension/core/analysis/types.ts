@@ -185,7 +185,12 @@ export interface TrainInfo {
 }
 
 export type DataSource =
-  | { kind: 'digits' | 'shapes' | 'sequences' | 'waves'; options: Record<string, ArgValue> }
+  | {
+      kind: 'digits' | 'shapes' | 'sequences' | 'waves';
+      options: Record<string, ArgValue>;
+      /** `digits`/`shapes` without `size`: `options.size` is the side of the model's square image input (train.ts `withModelSize`). */
+      sizeFromModel?: boolean;
+    }
   | { kind: 'images'; path: string; options: Record<string, ArgValue> }
   | { kind: 'csv'; path: string; options: Record<string, ArgValue> }
   | { kind: 'text'; path: string; options: Record<string, ArgValue> };
