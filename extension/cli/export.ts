@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Analysis } from '../core';
 import { exportPyTorch, exportableModels } from '../core/export/pytorch';
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
-import { CheckpointError, MODEL_JSON, readCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { CheckpointError, MODEL_JSON, asFeatureStats, readCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { UsageError, optionValue } from './args';
 import { EXIT, type Command } from './command';
@@ -103,7 +103,10 @@ export const exportCommand: Command = {
       }
     }
     const weightsFile = out !== undefined && checkpoint ? weightsPathFor(out) : undefined;
-    const result = exportPyTorch(r.analysis, { model: wanted, sourceName: basename(path), weightsFile: weightsFile && basename(weightsFile) });
+    // A model trained on a CSV standardises its raw rows with the statistics saved in its checkpoint.
+    const featureStats = checkpoint && asFeatureStats(checkpoint.modelJson.nnmodel.data?.featureStats);
+    const featureStatsSource = checkpoint && `the checkpoint of epoch ${checkpoint.modelJson.nnmodel.epoch} (${weightsArg})`;
+    const result = exportPyTorch(r.analysis, { model: wanted, sourceName: basename(path), weightsFile: weightsFile && basename(weightsFile), featureStats, featureStatsSource });
     if (!result.ok) {
       for (const e of result.errors) {
         io.stderr(formatDiagnostic({ file: e.uri ?? path, diagnostic: { code: 'export', severity: 'error', message: e.message, range: e.range } }) + '\n');
@@ -148,8 +151,10 @@ export const exportCommand: Command = {
         io.stderr(`nnmodel: cannot write ${weightsFile}: ${ioReason(err)}\n`);
         return EXIT.usage;
       }
-      const count = converted.tensors.reduce((n, t) => n + t.values.length, 0);
-      weightsText = ` and ${weightsFile} (${count.toLocaleString('en-US')} values from ${plural(converted.layers, 'layer')} of the checkpoint of epoch ${meta.epoch})`;
+      const stats = featureStats ? featureStats.mean.length + featureStats.std.length : 0;
+      const count = converted.tensors.reduce((n, t) => n + t.values.length, 0) - stats;
+      const standardised = featureStats ? `, and the mean/std that standardise its ${plural(featureStats.names.length, 'CSV feature column')}` : '';
+      weightsText = ` and ${weightsFile} (${count.toLocaleString('en-US')} values from ${plural(converted.layers, 'layer')} of the checkpoint of epoch ${meta.epoch}${standardised})`;
     }
     try {
       writeFileAtomic(out, result.code, io.cwd);

@@ -104,6 +104,8 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
         onStart: (s) => {
           adversarial = s.loss === 'adversarial';
           io.stderr(`${trainStartLine(s)}\n`);
+          // Said once: the features the model sees are not the CSV's raw numbers.
+          if (s.standardisation) io.stderr(`${s.standardisation}\n`);
         },
         onEpoch: (l) => io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`),
         onCheckpoint: (d) => void dirs.add(d),

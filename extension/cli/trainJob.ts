@@ -27,7 +27,7 @@ import {
   type Resumed,
   type SignatureMatch,
 } from '../core/runtime/checkpoint';
-import { loadDataset, type Dataset } from '../core/runtime/data/files';
+import { asFeatureStats, loadDataset, type Dataset } from '../core/runtime/data/files';
 import { asTokenizerSpec, tokenizerFromSpec, unknownPiecesWarning } from '../core/runtime/tokenizers';
 import { generateTokens } from '../core/runtime/generate';
 import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
@@ -45,7 +45,7 @@ import {
 } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
 import { evaluateDenoiser, trainInputShapes } from '../core/runtime/diffusion';
-import type { SampleStrip, TrainData } from '../core/runtime/train';
+import type { SampleStrip } from '../core/runtime/train';
 import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../core/runtime/gan';
 import { importReader, readSource } from './files';
 import { writeSampleStrip } from './samplesPng';
@@ -78,6 +78,8 @@ export interface PreparedJob {
   built: BuiltModel;
   dir: string;
   seed: number;
+  /** The checkpoint `prepareJob` was asked to read (`from`), when there is one. */
+  checkpoint?: ReadCheckpoint;
 }
 
 /** The model and train section a request names (the only one with a train section when unnamed). */
@@ -106,12 +108,22 @@ export function analyzeRequest(req: Pick<JobRequest, 'file' | 'text'>): Analysis
   return analyze(text, { uri: file, readImport: importReader(dirname(file)) });
 }
 
-/** Analyses, loads the data and builds the model (fresh weights). */
-export async function prepareJob(req: JobRequest, cancelled?: () => boolean): Promise<PreparedJob> {
+/**
+ * Analyses, loads the data and builds the model (fresh weights). With
+ * `from`, first reads the model's checkpoint (`resume`: with the optimiser's
+ * state) into `checkpoint`: a CSV is then standardised with the statistics
+ * saved in it, as the model was trained, never with new ones.
+ */
+export async function prepareJob(req: JobRequest, cancelled?: () => boolean, from?: 'resume' | 'load'): Promise<PreparedJob> {
   await startBackend(req.backend);
   const file = resolve(req.file);
   const analysis = analyzeRequest({ file, text: req.text });
   const { info, train } = pickTrain(analysis, req.file, req.model);
+  const dir = checkpointDir(file, info.name, req.checkpointFolder);
+  const checkpoint = from ? await readIfThere(dir, from === 'resume' ? { optimizer: true } : undefined) : undefined;
+  // readCheckpoint refused malformed statistics (a damaged checkpoint).
+  const featureStats = asFeatureStats(checkpoint?.modelJson.nnmodel.data?.featureStats);
+  const seed = req.seed ?? 1;
   const data = await loadDataset(train.config.data!, {
     baseDir: dirname(file),
     roots: req.roots.map((r) => resolve(r)),
@@ -120,16 +132,18 @@ export async function prepareJob(req: JobRequest, cancelled?: () => boolean): Pr
     cancelled,
     // A two-input (encoder-decoder) model gets `sequences` as teacher-forcing pairs.
     inputs: info.inputs.length,
+    // CSV statistics from the rows trainModel trains on (its split, same fraction and seed), or the checkpoint's.
+    trainingRows: (n) => validationSplit(n, train.config.validation, seed).train,
+    featureStats,
   });
-  const seed = req.seed ?? 1;
   // A diffusion model's second input is the step, [1], which the data does not feed.
   const built = buildModel(tf, info, { seed, symbolicDims: symbolicDimsFor(info, trainInputShapes(info, train.config.loss, data)) });
-  return { analysis, info, train, data, built, dir: checkpointDir(file, info.name, req.checkpointFolder), seed };
+  return { analysis, info, train, data, built, dir, seed, checkpoint };
 }
 
 export interface JobEvents {
   /** `loss`: the objective, when it is not a loss between prediction and label ('adversarial': epochs log g and d losses). */
-  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string }): void;
+  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string }): void;
   onBatch?(b: BatchInfo): void;
   onEpoch?(logs: EpochLogs): void;
   onCheckpoint?(dir: string, epoch: number): void;
@@ -144,7 +158,7 @@ export function sampleStripPath(dir: string, strip: SampleStrip): string {
 }
 
 /** What `JobEvents.onStart` says of a run. */
-function startOf(info: ModelInfo, data: TrainData, config: TrainConfig, dir: string, initialEpoch: number): Parameters<NonNullable<JobEvents['onStart']>>[0] {
+function startOf(info: ModelInfo, data: Dataset, config: TrainConfig, dir: string, initialEpoch: number): Parameters<NonNullable<JobEvents['onStart']>>[0] {
   return {
     model: info.name,
     backend: tf.getBackend(),
@@ -154,6 +168,7 @@ function startOf(info: ModelInfo, data: TrainData, config: TrainConfig, dir: str
     source: data.source,
     checkpointDir: dir,
     resumedFrom: initialEpoch || undefined,
+    standardisation: data.standardisation,
   };
 }
 
@@ -193,20 +208,14 @@ export async function loadInto(built: BuiltModel, dir: string): Promise<{ json: 
   return ck && { json: ck.modelJson, match: applyCheckpoint(tf, built, ck.modelJson, ck.weights) };
 }
 
-/** Continues `built` from the checkpoint in `dir` (weights now, the optimiser's state once it is made); undefined when there is none. */
-async function resumeInto(built: BuiltModel, dir: string): Promise<Resumed | undefined> {
-  const ck = await readIfThere(dir, { optimizer: true });
-  return ck && resumeModel(tf, built, ck);
-}
-
 /** Trains as the request says; writes a checkpoint after every epoch. */
 export async function runTrainJob(req: JobRequest, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
-  const job = await prepareJob(req, () => token.cancelled);
+  const job = await prepareJob(req, () => token.cancelled, req.resume ? 'resume' : undefined);
   // A GAN trains two models: the section's generator and its discriminator.
   if (job.train.config.loss === 'adversarial') return runGanJob(req, job, events, token);
   const { info, train, data, built, dir } = job;
   const config = { ...train.config, epochs: req.epochs ?? train.config.epochs };
-  const resumed = req.resume ? await resumeInto(built, dir) : undefined;
+  const resumed = job.checkpoint && resumeModel(tf, built, job.checkpoint);
   const initialEpoch = resumed?.epoch ?? 0;
   const previous: EpochLogs[] = resumed?.history ?? [];
   for (const p of resumed?.problems ?? []) events.onWarning?.(p);
@@ -263,7 +272,7 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
   // Never the generator's folder, whatever the setting (see discriminatorCheckpointDir).
   const dDir = discriminatorCheckpointDir(resolve(req.file), info.name, dName, req.checkpointFolder);
   try {
-    const resumed = req.resume ? await resumeInto(built, dir) : undefined;
+    const resumed = job.checkpoint && resumeModel(tf, built, job.checkpoint);
     const initialEpoch = resumed?.epoch ?? 0;
     const previous: EpochLogs[] = resumed?.history ?? [];
     let dResumed: Resumed | undefined;
@@ -310,8 +319,9 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
 
 /** Loss and metrics of the checkpointed model on its validation split and on all the data. */
 export async function runEvaluateJob(req: JobRequest): Promise<{ validation?: { loss: number; metrics: Record<string, number> }; all: { loss: number; metrics: Record<string, number> }; epoch: number; problems: string[]; job: PreparedJob }> {
-  const job = await prepareJob(req);
-  const loaded = await loadInto(job.built, job.dir);
+  // The checkpoint before the data: a CSV is standardised with the statistics the model was trained with.
+  const job = await prepareJob(req, undefined, 'load');
+  const loaded = job.checkpoint && { json: job.checkpoint.modelJson, match: applyCheckpoint(tf, job.built, job.checkpoint.modelJson, job.checkpoint.weights) };
   if (!loaded) throw new JobError(`no checkpoint for ${job.info.name} in ${job.dir}; train it first.`);
   const { config } = job.train;
   if (config.loss === 'adversarial') {

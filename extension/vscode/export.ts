@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { Analysis, ModelInfo } from '../core';
 import { exportPyTorch, exportableModels, type ExportNote } from '../core/export/pytorch';
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
-import { readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { asFeatureStats, readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { modelAt } from './pure/lookup';
@@ -95,7 +95,10 @@ async function exportWithWeights(
   const pyName = target.path.split('/').pop()!;
   const weightsName = weightsPathFor(pyName);
   const weightsUri = vscode.Uri.joinPath(target, '..', weightsName);
-  const result = exportPyTorch(analysis, { model: model.name, sourceName: source, weightsFile: weightsName });
+  // A model trained on a CSV standardises its raw rows with the statistics saved in its checkpoint.
+  const featureStats = asFeatureStats(ck.modelJson.nnmodel.data?.featureStats);
+  const featureStatsSource = `the checkpoint of epoch ${ck.modelJson.nnmodel.epoch} (${vscode.workspace.asRelativePath(ck.dir, false)})`;
+  const result = exportPyTorch(analysis, { model: model.name, sourceName: source, weightsFile: weightsName, featureStats, featureStatsSource });
   if (!result.ok) {
     const first = result.errors[0];
     const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';
@@ -126,9 +129,10 @@ async function exportWithWeights(
   const code = await vscode.workspace.openTextDocument(target);
   await vscode.window.showTextDocument(code, { viewColumn: vscode.ViewColumn.Beside, preview: false });
   const filled = notTrained ? ` Not trained values: ${notTrained}.` : '';
+  const standardised = featureStats ? ` It standardises its ${featureStats.names.length} CSV feature columns with the training statistics, so it takes raw rows.` : '';
   const notes = result.notes.length > 0 ? ` Differences: ${notesText(result.notes)}` : '';
   void vscode.window.showInformationMessage(
-    `Exported ${model.name} to ${pyName} with the trained weights of epoch ${meta.epoch} in ${weightsName}; \`python ${pyName}\` loads them.${filled}${notes}`,
+    `Exported ${model.name} to ${pyName} with the trained weights of epoch ${meta.epoch} in ${weightsName}; \`python ${pyName}\` loads them.${standardised}${filled}${notes}`,
   );
 }
 

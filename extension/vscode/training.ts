@@ -25,7 +25,8 @@ import type { GenerateRequest, HostToJob, JobRequest, JobToHost } from '../core/
 import { serializeModel, type CheckpointMessage, type ResumePayload, type TrainStartMessage, type WeightsMessage } from '../core/protocol';
 import { checkpointDir, discriminatorCheckpointDir, readCheckpoint, writeCheckpoint, type ReadCheckpoint } from '../core/runtime/checkpoint';
 import { isBuiltinSource } from '../core/runtime/data/builtin';
-import { DataError, loadDataset, type Dataset } from '../core/runtime/data/files';
+import { DataError, asFeatureStats, loadDataset, type Dataset } from '../core/runtime/data/files';
+import { validationSplit } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
 import { checkUploadedCheckpoint, dataPayload } from '../core/runtime/trainTransfer';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
@@ -300,18 +301,26 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         if (!isBuiltinSource(source)) {
           progress.report({ message: `reading ${source.path}…` });
           try {
+            // Continuing: a CSV is standardised with the checkpoint's statistics, as the model was trained.
+            // (readCheckpoint, in askResume, refused malformed statistics.)
+            const saved = resume.resume ? (JSON.parse(resume.resume.modelJson) as { nnmodel?: { data?: { featureStats?: unknown } } }).nnmodel?.data?.featureStats : undefined;
+            const featureStats = asFeatureStats(saved);
             data = await loadDataset(source, {
               baseDir: doc.uri.fsPath.slice(0, doc.uri.fsPath.lastIndexOf('/')) || '/',
               roots: workspaceRoots(),
               fs: nodeDataFs(),
               loss: config.loss,
               cancelled: () => stopRequested,
+              // CSV statistics from the rows the page trains on: trainModel's split with the same fraction and seed.
+              trainingRows: (n) => validationSplit(n, config.validation, TRAIN_SEED).train,
+              featureStats,
             });
           } catch (e) {
             await reportFailure('Training', { message: e instanceof Error ? e.message : String(e), file: e instanceof DataError ? e.file : undefined }, target);
             return;
           }
           output.appendLine(`read ${data.source}: ${plural(data.count, 'example')} of shape [${data.exampleShape.join(', ')}]`);
+          if (data.standardisation) output.appendLine(data.standardisation);
         }
         if (stopRequested) {
           output.appendLine('stopped before training started; nothing was written.');

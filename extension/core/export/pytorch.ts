@@ -39,6 +39,7 @@ import { ACTIVATIONS, LEAKY_RELU_ALPHA } from '../layers/common';
 import { SINUSOIDAL_DEFAULT_MAXLEN, SINUSOIDAL_MAX_PERIOD } from '../layers/embedding';
 import { HELPERS, HELPER_DEPS, HELPER_ORDER, pyClassName, pyFloat, pyIdent, pyTuple, type Helper } from './python';
 import { WEIGHTS_LOADER, channelsFirstFlattenPerm, emptyTree, outputPerm, type ModuleTree } from './weights';
+import type { FeatureStats } from '../runtime/checkpoint';
 import { smallestVocab } from '../analysis/graph';
 
 /** A difference between the generated PyTorch model and the .nnmodel one. */
@@ -91,6 +92,17 @@ export interface ExportOptions {
    * the weights cannot follow are refused.
    */
   weightsFile?: string;
+  /**
+   * The CSV feature standardisation the trained weights go with (their
+   * checkpoint's `data.featureStats`), for `model` (or the only model): the
+   * class registers the mean and std as buffers (`feature_mean`,
+   * `feature_std`, also in the weights file) and standardises its input
+   * first thing in `forward`, so it takes the CSV's raw rows as training
+   * did. Its input must be a vector of as many features.
+   */
+  featureStats?: FeatureStats;
+  /** Where `featureStats` come from, for the comment: `the checkpoint of epoch 50 (.nnmodel/mlp_fruit/FruitMLP)`. */
+  featureStatsSource?: string;
 }
 
 /** Default value of symbolic dimensions in the generated demo and the parity test. */
@@ -407,6 +419,7 @@ class Exporter {
       params[node.port] = v;
       inputs[node.port] = { v, layout: isImage(node.shape) ? 'first' : 'last', shape: node.shape };
     }
+    const standardised = this.standardisation(m, w, params);
     const outs = this.emitGraph(w, m.graph, inputs, { objects: new Map() }, 1, true);
     // A flattened image left as an output keeps PyTorch's order: the trained model's outputs would come out shuffled.
     if (outs.some((o) => o.perm !== undefined)) {
@@ -432,6 +445,7 @@ class Exporter {
     const counted = `${m.params.trainable.toString()} trainable parameters in the .nnmodel`;
     const nt = m.params.nonTrainable.value === 0 ? '' : `, ${m.params.nonTrainable.toString()} non-trainable (batchnorm running statistics: buffers here)`;
     doc.push(`${counted}${nt}.`);
+    doc.push(...this.standardisationDoc(m, params, standardised));
     if (softmaxOut) {
       doc.push(
         'The output ends in softmax: it is probabilities. To train with nn.CrossEntropyLoss (which takes',
@@ -440,6 +454,59 @@ class Exporter {
     }
     const name = this.classFor(m);
     return this.classText(name, doc, [], w, params);
+  }
+
+  /**
+   * With the trained weights of a model trained on a CSV: buffers with the
+   * feature mean and std, and the standardisation of the raw input as the
+   * first statement of forward. Returns the statistics used (undefined: none).
+   */
+  private standardisation(m: ModelInfo, w: ClassWriter, params: string[]): FeatureStats | undefined {
+    const stats = this.options.featureStats;
+    const exported = exportableModels(this.analysis).filter((x) => this.options.model === undefined || x.name === this.options.model);
+    if (!stats || !(this.options.model === m.name || (this.options.model === undefined && exported.length === 1))) return undefined;
+    const f = stats.names.length;
+    const input = m.inputs[0];
+    const dims = input?.shape.dims.map((d) => d.value);
+    if (m.inputs.length !== 1 || input.shape.isInt || dims?.length !== 1 || dims[0] !== f) {
+      const shape = m.inputs.map((i) => `${i.name}: ${i.shape.isInt ? 'int' : ''}[${i.shape.dims.map((d) => d.toString()).join(', ')}]`).join(', ');
+      throw new ExportFailure(
+        `model '${m.name}': its weights were trained on ${f} standardised CSV feature columns (${stats.names.join(', ')}), but its input is ${shape}, not one vector of ${f} numbers; export the model the checkpoint was trained for`,
+        m.nameRange,
+        m.uri,
+      );
+    }
+    const mean = w.attr('feature_mean', true);
+    const std = w.attr('feature_std', true);
+    const rows = stats.rows === undefined ? 'the training rows' : `the ${stats.rows} training rows`;
+    w.inits.push(
+      `# The CSV features are standardised as in training, x' = (x - mean) / std per column, with the mean and`,
+      `# (population) standard deviation of ${rows}, saved${this.options.featureStatsSource ? ` in ${this.options.featureStatsSource}` : ' with the checkpoint'}.`,
+      `# Columns: ${stats.names.join(', ')}. Buffers: they move with .to(device) and are in the state_dict and the weights file.`,
+      `self.register_buffer("${mean.slice(5)}", torch.tensor([${stats.mean.map(pyFloat).join(', ')}]))`,
+      `self.register_buffer("${std.slice(5)}", torch.tensor([${stats.std.map(pyFloat).join(', ')}]))`,
+    );
+    w.body.push(`${params[0]} = (${params[0]} - ${mean}) / ${std}  # raw CSV rows -> standardised features, as in training`);
+    w.tree.featureStats = { mean: mean.slice(5), std: std.slice(5), size: f };
+    return stats;
+  }
+
+  /** The class docstring's lines on the CSV standardisation: done in forward, or expected of the caller (no weights, so no statistics). */
+  private standardisationDoc(m: ModelInfo, params: string[], stats: FeatureStats | undefined): string[] {
+    if (stats) {
+      return [
+        `${params[0]} are the CSV's raw feature values (${stats.names.join(', ')}): forward standardises them with the`,
+        'training statistics (feature_mean, feature_std) before the first layer.',
+      ];
+    }
+    const data = this.analysis.trains.find((t) => t.model === m.name)?.config.data;
+    if (data?.kind !== 'csv') return [];
+    return [
+      `Its train section reads csv("${data.path}"), whose feature columns nnmodel standardises before training`,
+      `(x' = (x - mean) / std per column, mean and std of the training rows). This file has no trained weights and`,
+      `so no statistics: ${params[0]} must be standardised features. Exported with its trained weights`,
+      '(nnmodel export --weights), the class standardises raw rows itself.',
+    ];
   }
 
   private classText(name: string, doc: string[], ctorParams: string[], w: ClassWriter, forwardParams: string[]): string {

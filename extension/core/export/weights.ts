@@ -36,7 +36,7 @@
  * Pure core: no tfjs, no file access.
  */
 import type { LayerNode } from '../analysis/types';
-import { decodeWeights, matchSignature, type LayerSignature, type ModelJson } from '../runtime/checkpoint';
+import { asFeatureStats, decodeWeights, matchSignature, type LayerSignature, type ModelJson } from '../runtime/checkpoint';
 
 // ------------------------------------------------------------------ what the exporter records
 
@@ -71,6 +71,8 @@ export interface ChildRecord {
 /** What one generated class holds, in the order the layers are applied (the runtime's build order). */
 export interface ModuleTree {
   entries: (ModuleRecord | ChildRecord)[];
+  /** A model class that standardises its CSV input: the names of its mean and std buffers, and the number of features. */
+  featureStats?: { mean: string; std: string; size: number };
 }
 
 export function emptyTree(): ModuleTree {
@@ -264,6 +266,18 @@ export function convertCheckpoint(tree: ModuleTree, json: ModelJson, weightBytes
       const n = p.record.node;
       errors.push({ message: `${n.label}: ${err instanceof Error ? err.message : String(err)}`, line: n.range.start.line + 1, uri: n.uri });
     }
+  }
+  // The CSV standardisation is part of the trained model: its statistics go with the weights, or the export is refused.
+  const stats = json.nnmodel.data?.featureStats === undefined ? undefined : asFeatureStats(json.nnmodel.data.featureStats);
+  if (json.nnmodel.data?.featureStats !== undefined && !stats) {
+    errors.push({ message: `the checkpoint (${source}) is damaged: its feature standardisation (data.featureStats) is malformed`, line: 0 });
+  } else if (stats && !tree.featureStats) {
+    errors.push({ message: `the checkpoint (${source}) was trained on standardised CSV features (${stats.names.join(', ')}), but the exported code does not standardise its input; export it with the checkpoint's statistics`, line: 0 });
+  } else if (tree.featureStats && (!stats || stats.names.length !== tree.featureStats.size)) {
+    errors.push({ message: `the exported code standardises ${tree.featureStats.size} features, but the checkpoint (${source}) has ${stats ? `statistics of ${stats.names.length}` : 'no feature statistics'}`, line: 0 });
+  } else if (stats && tree.featureStats) {
+    tensors.push({ name: tree.featureStats.mean, shape: [stats.mean.length], values: Float32Array.from(stats.mean) });
+    tensors.push({ name: tree.featureStats.std, shape: [stats.std.length], values: Float32Array.from(stats.std) });
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, tensors, filled, layers: match.pairs.length };

@@ -68,7 +68,8 @@ export interface CheckpointMeta {
     classes: string[];
     exampleShape: number[];
     tokenizer?: unknown;
-    featureStats?: { names: string[]; mean: number[]; std: number[] };
+    /** A CSV's feature standardisation, part of the trained model (read back on resume, evaluation and export). */
+    featureStats?: FeatureStats;
   };
   /** FNV-1a of the weights file, to tell a damaged one. */
   checksum: string;
@@ -770,6 +771,33 @@ export interface ReadCheckpoint {
   optimizerProblem?: string;
 }
 
+/**
+ * The standardisation of a CSV's feature columns, part of a model trained on
+ * it: saved with its checkpoint, reused on resume and evaluation, carried by
+ * the PyTorch export. x' = (x − mean) / std per column, in `names`' order.
+ */
+export interface FeatureStats {
+  /** The feature columns, in the order the model reads them. */
+  names: string[];
+  mean: number[];
+  /** Population standard deviation; 1 for a constant column (it is only centred). */
+  std: number[];
+  /** How many rows the statistics come from (the training rows); absent in checkpoints written before it was recorded. */
+  rows?: number;
+}
+
+/** The feature statistics of a checkpoint's `nnmodel.data.featureStats` when well formed; else undefined. */
+export function asFeatureStats(x: unknown): FeatureStats | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const o = x as Record<string, unknown>;
+  const nums = (a: unknown): a is number[] => Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v));
+  if (!Array.isArray(o.names) || !o.names.every((n) => typeof n === 'string') || !nums(o.mean) || !nums(o.std)) return undefined;
+  const f = o.names.length;
+  if (f === 0 || o.mean.length !== f || o.std.length !== f || !o.std.every((v) => v > 0)) return undefined;
+  if (o.rows !== undefined && !(Number.isInteger(o.rows) && (o.rows as number) > 0)) return undefined;
+  return { names: [...(o.names as string[])], mean: [...o.mean], std: [...o.std], ...(o.rows !== undefined ? { rows: o.rows as number } : {}) };
+}
+
 /** What `readCheckpoint` reads besides the weights. */
 export interface ReadCheckpointOptions {
   /**
@@ -815,6 +843,10 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   }
   if (fnv1a(weights) !== meta.checksum) throw new CheckpointError(`${weightsPath}: its checksum does not match ${MODEL_JSON}; the checkpoint is damaged.`);
   decodeWeights(json, weights, jsonPath);
+  // The features the weights were trained on were scaled by these: without them the weights mean nothing for raw rows.
+  if (meta.data?.featureStats !== undefined && !asFeatureStats(meta.data.featureStats)) {
+    throw new CheckpointError(`${jsonPath}: its feature standardisation (data.featureStats) is malformed; the checkpoint is damaged.`);
+  }
   const opt = meta.optimizer;
   if (opt === undefined || !options.optimizer) return { modelJson: json, weights };
   if (!isObj(opt) || typeof opt.file !== 'string' || !OPTIMIZER_STATE_FILE.test(opt.file)) {

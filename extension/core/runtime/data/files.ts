@@ -18,6 +18,9 @@ import type { TrainData } from '../train';
 import { builtinDataset, isBuiltinSource } from './builtin';
 import { charTokenizer, trainBpe, wordTokenizer, type Tokenizer, type TokenizerSpec } from '../tokenizers';
 import { plural } from '../../plural';
+import { asFeatureStats, type FeatureStats } from '../checkpoint';
+
+export { asFeatureStats, type FeatureStats };
 
 /** Examples and targets as flat typed arrays (the layout of `SyntheticDataset`), with what evaluation and generation need besides. */
 export interface Dataset extends TrainData {
@@ -25,7 +28,16 @@ export interface Dataset extends TrainData {
   /** For text: how to rebuild the tokeniser (generation, evaluation). */
   tokenizer?: TokenizerSpec;
   /** For CSV: the standardisation applied to each feature (x' = (x − mean) / std). */
-  featureStats?: { names: string[]; mean: number[]; std: number[] };
+  featureStats?: FeatureStats;
+  /** For CSV: what was done to the features, in one sentence for the training log (`describeStandardisation`). */
+  standardisation?: string;
+}
+
+/** `standardised 4 feature columns (mean/std of the 120 training rows)`, for the training log. */
+export function describeStandardisation(stats: FeatureStats, from: 'data' | 'checkpoint'): string {
+  const cols = `${plural(stats.names.length, 'feature column')} (${stats.names.join(', ')})`;
+  const rows = stats.rows === undefined ? 'the training rows' : `the ${plural(stats.rows, 'training row')}`;
+  return from === 'checkpoint' ? `standardised ${cols} with the checkpoint's mean/std (of ${rows} it was trained on)` : `standardised ${cols} (mean/std of ${rows})`;
 }
 
 /** A problem with the user's data: the message names the file and what is wrong. */
@@ -63,6 +75,18 @@ export interface LoadOptions {
   cancelled?: () => boolean;
   /** How many inputs the model has (default 1): two make `sequences` teacher-forcing pairs (`builtinDataset`). */
   inputs?: number;
+  /**
+   * The rows of `count` the run trains on (train.ts `validationSplit`'s
+   * `train`, with the run's fraction and seed): CSV feature statistics come
+   * from them only, so the validation rows stay unseen. Absent: every row.
+   */
+  trainingRows?: (count: number) => ArrayLike<number>;
+  /**
+   * CSV feature statistics saved with a checkpoint (resume, evaluation):
+   * applied instead of computing new ones, so the model sees its features
+   * scaled as when it was trained. The CSV must have the same feature columns.
+   */
+  featureStats?: FeatureStats;
 }
 
 /** Largest data file read (CSV or text). */
@@ -388,8 +412,11 @@ export function parseCsv(text: string, rel: string): { line: number; fields: str
 
 /**
  * A CSV file with a header row: `label` names the target column, every
- * other column is a numeric feature. Features are standardised (mean 0,
- * standard deviation 1 over the file; recorded in `featureStats`). Labels
+ * other column is a numeric feature. Features are standardised,
+ * x' = (x − mean) / std per column, with the mean and (population) standard
+ * deviation of the training rows (`o.trainingRows`; every row without it), a
+ * constant column only centred (std taken as 1); or with `o.featureStats`
+ * (a checkpoint's) when given. Recorded in `featureStats`. Labels
  * are classes (sorted: numerically when all are numbers), or values when
  * `regression`. A bad value is an error naming file, line and column.
  */
@@ -430,20 +457,45 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
     if (lab === '') throw new DataError(`${rel}:${line}:${labelCol + 1}: the label '${opts.label}' is empty.`, rel, line, labelCol + 1);
     labels.push(lab);
   }
-  const mean: number[] = [];
-  const std: number[] = [];
-  for (let j = 0; j < f; j++) {
-    let s = 0;
-    for (let r = 0; r < n; r++) s += xs[r * f + j];
-    const m = s / n;
-    let v = 0;
-    for (let r = 0; r < n; r++) v += (xs[r * f + j] - m) ** 2;
-    const sd = Math.sqrt(v / n) || 1;
-    mean.push(m);
-    std.push(sd);
-    for (let r = 0; r < n; r++) xs[r * f + j] = (xs[r * f + j] - m) / sd;
+  const names = featureCols.map((c) => header[c]);
+  let featureStats: FeatureStats;
+  let standardisation: string;
+  if (o.featureStats) {
+    // A checkpoint's statistics: the model was trained on features scaled by them, so the same columns must be here.
+    const saved = o.featureStats;
+    if (saved.names.length !== f || saved.names.some((name, j) => name !== names[j])) {
+      throw new DataError(
+        `${rel}:1: its feature columns (${names.join(', ')}) are not those the checkpoint was trained on (${saved.names.join(', ')}); the saved standardisation cannot be applied. Restore those columns, or start over instead of continuing from the checkpoint.`,
+        rel,
+        1,
+      );
+    }
+    featureStats = { names, mean: [...saved.mean], std: [...saved.std], ...(saved.rows !== undefined ? { rows: saved.rows } : {}) };
+    standardisation = describeStandardisation(featureStats, 'checkpoint');
+  } else {
+    // The training rows only: the validation rows must not shape what the model is measured on.
+    const rows = o.trainingRows ? Array.from(o.trainingRows(n)) : Array.from({ length: n }, (_, i) => i);
+    if (rows.length === 0 || rows.some((r) => !Number.isInteger(r) || r < 0 || r >= n)) throw new Error(`loadCsv: the training rows of ${rel} are not rows of its ${n}`);
+    const m = rows.length;
+    const mean: number[] = [];
+    const std: number[] = [];
+    for (let j = 0; j < f; j++) {
+      let s = 0;
+      for (const r of rows) s += xs[r * f + j];
+      const mu = s / m;
+      let v = 0;
+      for (const r of rows) v += (xs[r * f + j] - mu) ** 2;
+      mean.push(mu);
+      std.push(Math.sqrt(v / m) || 1);
+    }
+    featureStats = { names, mean, std, rows: m };
+    standardisation = describeStandardisation(featureStats, 'data');
   }
-  const featureStats = { names: featureCols.map((c) => header[c]), mean, std };
+  for (let j = 0; j < f; j++) {
+    const mu = featureStats.mean[j];
+    const sd = featureStats.std[j];
+    for (let r = 0; r < n; r++) xs[r * f + j] = (xs[r * f + j] - mu) / sd;
+  }
   if (opts.regression) {
     const ys = new Float32Array(n);
     labels.forEach((l, r) => {
@@ -453,7 +505,7 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
       }
       ys[r] = v;
     });
-    return { source: rel, count: n, xs, xDtype: 'float32', exampleShape: [f], ys, yDtype: 'float32', targetShape: [1], classes: [], featureStats };
+    return { source: rel, count: n, xs, xDtype: 'float32', exampleShape: [f], ys, yDtype: 'float32', targetShape: [1], classes: [], featureStats, standardisation };
   }
   const distinct = [...new Set(labels)];
   const numeric = distinct.every((l) => Number.isFinite(Number(l)));
@@ -461,7 +513,7 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
   if (classes.length < 2) throw new DataError(`${rel}: the label '${opts.label}' has only one value ('${classes[0]}'); classification needs at least 2 classes.`, rel);
   const id = new Map(classes.map((c, i) => [c, i]));
   const ys = Int32Array.from(labels, (l) => id.get(l)!);
-  return { source: rel, count: n, xs, xDtype: 'float32', exampleShape: [f], ys, yDtype: 'int32', targetShape: [], classes, featureStats };
+  return { source: rel, count: n, xs, xDtype: 'float32', exampleShape: [f], ys, yDtype: 'int32', targetShape: [], classes, featureStats, standardisation };
 }
 
 // ------------------------------------------------------------------ text
