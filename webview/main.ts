@@ -148,14 +148,18 @@ const trainedWeights = new TrainedWeights();
 let trainedTokenizer: TokenizerSpec | undefined;
 /** The epoch (and folder) of the trained weights in the current session; undefined for initial weights (the Samples tab says which). */
 let trainedState: { epoch: number; from?: string } | undefined;
+/** The class names of the data the current session's trained weights learned from (the output strip's labels). */
+let trainedClasses: string[] | undefined;
 function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
   trainedTokenizer = undefined;
   trainedState = undefined;
+  trainedClasses = undefined;
   try {
     const r = trainedWeights.applyTo(s, msg.uri, msg.model.name);
     // The Training tab says which weights these are and draws the epochs that trained them.
     trainingView.showWeights(msg.model.name, r);
     trainedTokenizer = r?.tokenizer;
+    trainedClasses = r?.classes;
     if (r) trainedState = { epoch: r.epoch, ...(r.from ? { from: r.from } : {}) };
     // Tests and the kernel views can tell trained weights from initial ones.
     if (r) document.body.dataset.trainedEpoch = String(r.epoch);
@@ -408,6 +412,8 @@ function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): V
     },
     signal,
     trainedTokenizer,
+    weights: trainedState ? { kind: 'trained', epoch: trainedState.epoch, ...(trainedClasses ? { classes: trainedClasses } : {}) } : { kind: 'initial', init: s.zeroWeights ? 'zeros' : 'random' },
+    ...(msg.train ? { trainLoss: msg.train.loss } : {}),
   };
 }
 

@@ -262,3 +262,87 @@ e2eTest('the diffusion U-Net takes its step as a typed number in the attention v
   const [stats] = await canvasStats(fresh);
   assert.ok(stats.variance > 0, 'the heatmap is drawn');
 });
+
+/** The output strip's rows (`section.nn-out[data-kind=…] .nn-out-row`) as index and probability. */
+async function outputRows(frame: Frame, kind: 'classes' | 'tokens'): Promise<{ index: number; p: number; label: string }[]> {
+  return frame.locator(`section.nn-out[data-kind="${kind}"] .nn-out-row`).evaluateAll((els) =>
+    els.map((e) => ({
+      index: Number(e.getAttribute('data-index')),
+      p: Number(e.getAttribute('data-p')),
+      label: ((e as unknown as { querySelector(s: string): { textContent: string | null } | null }).querySelector('.nn-out-label')?.textContent ?? '').trim(),
+    })),
+  );
+}
+
+e2eTest('output strip: LeNet5 shows its top 5 classes for the picked image, updated when the image changes; untrained weights say so', { files: WASM, timeout: 300_000 }, async (wb) => {
+  const frame = await openInspector(wb, 'lenet5.nnmodel');
+  await openTab(wb, frame, 'featureMaps');
+  const strip = frame.locator('#nn-panel-featureMaps section.nn-out[data-kind="classes"]');
+  const rows = strip.locator('.nn-out-row');
+  await wb.step('the output strip', () => poll('5 class rows', async () => (await rows.count()) === 5, { timeout: 60_000, seen: async () => String(await rows.count()) }));
+  assert.match(await strip.locator('.nn-out-detail').innerText(), /^softmax output over 10 classes$/);
+  assert.equal((await strip.locator('.nn-out-untrained').innerText()).trim(), 'random weights: load trained weights to see a prediction');
+  const first = await outputRows(frame, 'classes');
+  const total = first.reduce((s, r) => s + r.p, 0);
+  assert.ok(total > 0 && total <= 1 + 1e-6, `the 5 bars sum to ${total}`);
+  assert.ok(first.every((r, i) => i === 0 || r.p <= first[i - 1].p), `largest first: ${JSON.stringify(first)}`);
+  assert.ok(first.every((r) => r.label === `class ${r.index}`), `untrained: no class names: ${JSON.stringify(first)}`);
+  // Each row reads out as "class 3: 12 %" and the bar's width is its probability.
+  const aria = await rows.first().getAttribute('aria-label');
+  assert.match(aria ?? '', /^class \d: (\d+(\.\d)? %|< 0\.1 %)$/);
+  await rows.evaluateAll((els) => els.forEach((e) => e.setAttribute('data-stale', '')));
+  await wb.step('choose digit 3', () => chooseSample(frame, 'digit 3'));
+  const fresh = strip.locator('.nn-out-row:not([data-stale])');
+  await wb.step('the strip redrawn', () => poll('5 fresh class rows', async () => (await fresh.count()) === 5 && (await strip.locator('.nn-out-row[data-stale]').count()) === 0, { timeout: 60_000 }));
+  const second = await outputRows(frame, 'classes');
+  assert.notDeepEqual(second, first, 'another image gives other probabilities');
+});
+
+e2eTest('output strip: the small GPT shows the next-token distribution, which the temperature slider sharpens live and a clicked token extends', {
+  files: { ...WASM, [GPT_NAME]: readFileSync(join(env.repo, 'examples/gpt_small.nnmodel'), 'utf8') },
+  timeout: 300_000,
+}, async (wb) => {
+  const frame = await openInspector(wb, GPT_NAME);
+  await openTab(wb, frame, 'attention');
+  const strip = frame.locator('#nn-panel-attention section.nn-out[data-kind="tokens"]');
+  const rows = strip.locator('button.nn-out-row');
+  await wb.step('the next-token strip', () => poll('10 token rows', async () => (await rows.count()) === 10, { timeout: 60_000, seen: async () => String(await rows.count()) }));
+  assert.match(await strip.locator('.nn-out-detail').innerText(), /^softmax output over 64 tokens$/);
+  assert.equal((await strip.locator('.nn-out-untrained').innerText()).trim(), 'random weights: load trained weights to see a prediction');
+  const before = await outputRows(frame, 'tokens');
+  const total = before.reduce((s, r) => s + r.p, 0);
+  assert.ok(total > 0 && total <= 1 + 1e-6, `the 10 rows sum to ${total}`);
+  const slider = strip.locator('input.nn-out-temperature');
+  assert.equal(await slider.inputValue(), '1');
+  assert.equal(await frame.locator(`label[for="${await slider.getAttribute('id')}"]`).innerText(), 'Temperature');
+  // The keyboard moves the slider to its minimum, 0.1: the same model output, a much sharper distribution.
+  await wb.step('temperature 0.1 by keyboard', async () => {
+    await slider.focus();
+    await slider.press('Home');
+  });
+  await poll('the list redrawn at 0.1', async () => (await outputRows(frame, 'tokens'))[0]?.p > before[0].p * 1.5, {
+    timeout: 10_000,
+    seen: async () => JSON.stringify((await outputRows(frame, 'tokens')).slice(0, 3)),
+  });
+  const sharp = await outputRows(frame, 'tokens');
+  assert.equal(sharp[0].index, before[0].index, 'the most likely token stays the most likely');
+  assert.match(await strip.locator('.nn-out-control-value').innerText(), /^0\.10 \(sharper/);
+  assert.match((await slider.getAttribute('aria-valuetext')) ?? '', /^0\.10 /);
+  // A token picked with the keyboard is appended to the text and the model runs again on it.
+  const box = frame.locator('input.nn-attn-text');
+  const text = await box.inputValue();
+  // Untrained, the unknown token (a disabled row: nothing to type) may rank high: the first token that can be typed.
+  const pick = strip.locator('button.nn-out-row:not([disabled])').first();
+  const pickIndex = Number(await pick.getAttribute('data-index'));
+  const picked = sharp.find((r) => r.index === pickIndex);
+  assert.ok(picked, `row ${pickIndex} is listed`);
+  const appended = picked.label.replace(/␣/g, ' ').replace(/↵/g, '\n').replace(/⇥/g, '\t');
+  await rows.evaluateAll((els) => els.forEach((e) => e.setAttribute('data-stale', '')));
+  await wb.step('append the top token', async () => {
+    await pick.focus();
+    await pick.press('Enter');
+  });
+  await poll('the text extended', async () => (await box.inputValue()) === text + appended, { timeout: 10_000, seen: () => box.inputValue() });
+  await poll('a fresh distribution', async () => (await strip.locator('button.nn-out-row:not([data-stale])').count()) === 10, { timeout: 60_000 });
+  assert.match(await strip.locator('.nn-out-summary').innerText(), /^After “.+”, most likely: “.+” \(.+\) at temperature 0\.10$/);
+});

@@ -46,20 +46,23 @@ export function attentionLayers(built: Pick<BuiltModel, 'layerPaths' | 'layerOf'
  * layer keeping its probabilities, and returns them per layer. A layer
  * applied more than once (shared weights) reports its last application.
  * The layers' `keepAttention` is off again afterwards (their kept tensors
- * freed).
+ * freed). `readOutput`, when given, sees the model's (first) output of that
+ * same pass, inside its tidy (so the output strip needs no second pass).
  */
 export function attentionMaps(
   tf: Tf,
   model: tfTypes.LayersModel,
   built: Pick<BuiltModel, 'layerPaths' | 'layerOf'>,
   inputs: tfTypes.Tensor | tfTypes.Tensor[],
+  readOutput?: (output: tfTypes.Tensor) => void,
 ): AttentionMap[] {
   const layers = attentionLayers(built);
   const maps: AttentionMap[] = [];
   for (const { layer } of layers) layer.keepAttention = true;
   try {
     tf.tidy(() => {
-      model.predict(inputs);
+      const out = model.predict(inputs);
+      readOutput?.(Array.isArray(out) ? out[0] : out);
     });
     for (const { path, layer } of layers) {
       const probs = layer.lastAttention();

@@ -59,9 +59,17 @@ export function featureMapLayers(built: Pick<BuiltModel, 'layerPaths' | 'nodeOf'
  * Runs `source.model` on `inputs` (a batch; the first example is read) and
  * returns the feature maps of the layers at `paths`, in that order. Paths
  * the source does not output, and outputs that are not `[h, w, c]` or
- * `[len, c]` per example, are skipped.
+ * `[len, c]` per example, are skipped. `output`, when given, reads the
+ * output of the layer at `output.path` in that same pass, inside its tidy
+ * (the model's own output for the output strip, without a second pass).
  */
-export function featureMaps(tf: Tf, source: ActivationSource, inputs: tfTypes.Tensor | tfTypes.Tensor[], paths: readonly string[]): FeatureMap[] {
+export function featureMaps(
+  tf: Tf,
+  source: ActivationSource,
+  inputs: tfTypes.Tensor | tfTypes.Tensor[],
+  paths: readonly string[],
+  output?: { path: string; read: (t: tfTypes.Tensor) => void },
+): FeatureMap[] {
   const index = new Map(source.paths.map((p, i) => [p, i]));
   const maps: FeatureMap[] = [];
   tf.tidy(() => {
@@ -73,6 +81,8 @@ export function featureMaps(tf: Tf, source: ActivationSource, inputs: tfTypes.Te
       const map = readMap(tf, path, outs[i]);
       if (map) maps.push(map);
     }
+    const o = output && index.get(output.path);
+    if (o !== undefined && outs[o]) output!.read(outs[o]);
   });
   return maps;
 }

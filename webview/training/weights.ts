@@ -30,6 +30,8 @@ export interface AppliedWeights {
   tokenizer?: TokenizerSpec;
   /** The checkpoint's per-epoch figures (`nnmodel.history`, checked entry by entry): the Training tab draws them. */
   history: EpochLogs[];
+  /** The names of the classes of the data the weights were trained on (`nnmodel.data.classes`), when it has them. */
+  classes?: string[];
 }
 
 export class TrainedWeights {
@@ -64,8 +66,13 @@ export class TrainedWeights {
     } finally {
       for (const ts of byPath.values()) tf.dispose(ts);
     }
-    return { seq, epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer), history: historyEntries(json.nnmodel.history) };
+    return { seq, epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer), history: historyEntries(json.nnmodel.history), ...classesOf(json.nnmodel.data?.classes) };
   }
+}
+
+/** A checkpoint's class names, when it has a list of strings (older or foreign files may not). */
+function classesOf(x: unknown): { classes?: string[] } {
+  return Array.isArray(x) && x.length > 0 && x.every((c) => typeof c === 'string') ? { classes: [...(x as string[])] } : {};
 }
 
 /**

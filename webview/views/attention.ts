@@ -8,7 +8,10 @@
  * Cross-attention shows the query text against the context text; models
  * with two token inputs get a second text box; for an encoder-decoder over
  * token ids (the `sequences` tasks) a Decode button fills it with the
- * model's own greedy answer after the start token 0.
+ * model's own greedy answer after the start token 0. For a language model
+ * (output `[seq, vocab]`), the output strip (output.ts) under the info line
+ * shows the next-token distribution after the last typed token, with a
+ * temperature slider; clicking a token appends it to the text.
  *
  * DOM hooks (for tests): each layer is a `section.nn-attn-layer` with
  * `data-path`; each head a `canvas.nn-heatmap` with `data-layer` (index)
@@ -24,6 +27,8 @@ import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
 import { inputText, patchesOf, tokenizerText } from './attentionModel';
+import { tokenStrip, type TokenStrip } from './output';
+import { appendedText, outputPlan } from './outputModel';
 import { plural } from '../../extension/core/plural';
 import type { ViewContext } from './types';
 
@@ -112,7 +117,26 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
   grid.style.display = 'flex';
   grid.style.flexDirection = 'column';
   grid.style.gap = '12px';
-  view.append(form, options, info, zoom, grid, tip);
+  // A language model: the next-token distribution after the last token of the text its output follows
+  // (the last token input: the decoder's of an encoder-decoder), which a clicked token extends.
+  const outPlan = outputPlan(ctx.modelInfo, ctx.dims, ctx.trainLoss);
+  const lmPlan = [...plans].reverse().find((p) => p.kind === 'tokens');
+  const lm: { plan: InputPlan; strip: TokenStrip } | undefined =
+    outPlan.kind === 'tokens' && lmPlan && tokenizer && !values
+      ? {
+          plan: lmPlan,
+          strip: tokenStrip(outPlan, ctx.weights, tokenizer, (id) => {
+            const box = boxes.get(lmPlan.port);
+            if (!box || gen !== generation || ctx.signal.aborted) return;
+            box.value = appendedText(box.value, tokenizer, id);
+            texts.set(lmPlan.port, box.value);
+            if (timer) clearTimeout(timer);
+            timer = undefined;
+            run();
+          }),
+        }
+      : undefined;
+  view.append(form, options, info, ...(lm ? [lm.strip.element] : []), zoom, grid, tip);
 
   const boxes = new Map<number, HTMLInputElement>();
   plans.forEach((plan, i) => {
@@ -201,13 +225,24 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     const fed: Fed[] = [];
     const inputs: tfTypes.Tensor[] = [];
     const notes: string[] = [];
+    /** Position of the last real (not padding) token of the language model's text, and that token's text. */
+    let next: { pos: number; after: string; scores?: Float32Array } | undefined;
     try {
       for (const plan of plans) {
         if (plan.kind === 'tokens') {
           const text = boxes.get(plan.port)?.value ?? '';
           let ids = tokenizer!.encode(text).map((i) => Math.min(i, vocab! - 1));
           const len = plan.shape[0] ?? Math.max(1, Math.min(ids.length, maxLen));
-          if (ids.length > len) notes.push(`${plan.name}: only the first ${plural(len, 'token')} are used`);
+          const follows = lm?.plan === plan;
+          if (ids.length > len) {
+            // The next token follows the end of the text: a language model reads its last tokens, as generation does.
+            notes.push(follows ? `${plan.name}: only the last ${plural(len, 'token')} are used` : `${plan.name}: only the first ${plural(len, 'token')} are used`);
+            if (follows) ids = ids.slice(ids.length - len);
+          }
+          if (follows) {
+            const real = Math.min(ids.length, len);
+            next = real > 0 ? { pos: real - 1, after: tokenizer!.tokens([ids[real - 1]])[0] } : undefined;
+          }
           ids = fitTokens(ids, len);
           inputs.push(tf.tensor2d([ids], [1, len], 'int32'));
           fed.push({ plan, labels: tokenLabels(tokenizer!, ids), text: inputText(plan, { tokens: ids.length }) });
@@ -224,7 +259,17 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
           fed.push({ plan, labels: plan.kind === 'signal' ? Array.from({ length: shape[0] }, (_, i) => String(i)) : [], text: inputText(plan, { shape }) });
         }
       }
-      const maps = attentionMaps(tf, ctx.model, ctx.built, inputs.length === 1 ? inputs[0] : inputs);
+      const readNext = next
+        ? (out: tfTypes.Tensor) => {
+            if (out.rank !== 3 || !next || next.pos >= out.shape[1]!) return;
+            next.scores = Float32Array.from(tf.slice(out, [0, next.pos, 0], [1, 1, -1]).dataSync());
+          }
+        : undefined;
+      const maps = attentionMaps(tf, ctx.model, ctx.built, inputs.length === 1 ? inputs[0] : inputs, readNext);
+      if (lm) {
+        if (next?.scores) lm.strip.show(next.scores, next.after);
+        else lm.strip.clear(next ? 'The model gave no next-token scores for this text.' : 'Type a text: the next token follows its last token.', next !== undefined);
+      }
       const heads = maps.reduce((s, m) => s + m.heads, 0);
       // The tokeniser only where text is typed: an image model has none, and saying "none" read like a fault.
       const tokenizerInfo = tokenizer ? [tokenizerText(tokenizer, { trained: tokenizer === trained, embeddingVocab })] : [];
@@ -259,6 +304,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       } else zoom.replaceChildren();
     } catch (e) {
       grid.replaceChildren(note(`Could not run the model on this text: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
+      lm?.strip.clear('The model could not run on this text (see below).', true);
     } finally {
       tf.dispose(inputs);
     }

@@ -6,7 +6,9 @@
  * one row per channel). Hovering a map shows the channel, its range and
  * the value under the pointer, and outlines on the input image the window
  * that value sees (its receptive field, extension/core/analysis/receptive.ts);
- * a layer's title selects its call in the editor.
+ * a layer's title selects its call in the editor. For a class output, the
+ * output strip (output.ts) under the input shows the top 5 classes for the
+ * image, read from the same pass as the maps.
  *
  * DOM hooks (for tests): each layer is a `section.nn-fm-layer` with
  * `data-path`; each channel map a `canvas.nn-fm-map` with `data-channel`;
@@ -24,6 +26,8 @@ import { featureMapLayers, featureMaps, type FeatureMap } from '../probes/featur
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
 import { hover, tooltip } from '../probes/hover';
 import { pickerState } from './featureMapsModel';
+import { classStrip, type ClassStrip } from './output';
+import { firstOutput, outputPlan } from './outputModel';
 import type { ViewContext } from './types';
 
 /** Channels drawn per layer before "Show all". */
@@ -66,7 +70,12 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   const tip = tooltip('nn-fm-tip');
   const imagePlan = plans.find((p) => p.kind === 'image');
   const preview = imagePlan ? inputPreview() : undefined;
-  root.append(toolbar, ...(preview ? [preview.element] : []), body, tip);
+  // What the model outputs for the picked image (a class output only): top classes under the input.
+  const plan = needsImage ? outputPlan(ctx.modelInfo, ctx.dims, ctx.trainLoss) : undefined;
+  const strip: ClassStrip | undefined = plan?.kind === 'classes' ? classStrip(plan, ctx.weights) : undefined;
+  const modelOutput = ctx.built.model.outputs[0];
+  const outputPath = strip ? ctx.activations.paths.find((p) => ctx.built.outputOf.get(p) === modelOutput) : undefined;
+  root.append(toolbar, ...(preview ? [preview.element] : []), ...(strip ? [strip.element] : []), body, tip);
   // Where each layer's values look in the image input (per node path: every repetition of a block has its own).
   const fields = modelFields(ctx.modelInfo).byPath;
   const fieldOf = (path: string) => (imagePlan ? fields.get(path)?.get(imagePlan.name) : undefined);
@@ -111,10 +120,20 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
         inputs = await makeInputs(ctx, plans, image);
         if (gen !== generation || ctx.signal.aborted) return;
         const t0 = performance.now();
-        const maps = featureMaps(ctx.tf, ctx.activations, inputs.length === 1 ? inputs[0] : inputs, layers.map((l) => l.path));
+        // The strip reads the model's output from the same pass as the maps (the activation model outputs it too).
+        let scores: Float32Array | undefined;
+        const read = outputPath ? { path: outputPath, read: (t: tfTypes.Tensor) => (scores = Float32Array.from(ctx.tf.slice(t, 0, 1).dataSync())) } : undefined;
+        const maps = featureMaps(ctx.tf, ctx.activations, inputs.length === 1 ? inputs[0] : inputs, layers.map((l) => l.path), read);
         const byPath = new Map(maps.map((m) => [m.path, m]));
         if (preview && imagePlan) await preview.draw(inputs[plans.indexOf(imagePlan)]);
         if (gen !== generation || ctx.signal.aborted) return;
+        if (strip) {
+          try {
+            strip.show(scores ?? firstOutput(ctx.tf, ctx.model, inputs.length === 1 ? inputs[0] : inputs));
+          } catch (e) {
+            strip.fail(`Could not compute the output: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
         body.replaceChildren(
           ...layers.map((l) => {
             const map = byPath.get(l.path);

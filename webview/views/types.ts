@@ -73,7 +73,19 @@ export interface ViewContext {
   readonly signal: AbortSignal;
   /** The tokeniser of the text the loaded trained weights learned from, when they did (`data: text(...)`). */
   readonly trainedTokenizer?: TokenizerSpec;
+  /** Which weights the model holds (the output strip says when they were never trained). */
+  readonly weights?: WeightsState;
+  /** The loss of the model's train section, when it has one (a class output is one trained as classes). */
+  readonly trainLoss?: string;
 }
+
+/**
+ * The weights a session holds: trained ones (their epoch, and the class
+ * names of the data they learned from when it had names, from the
+ * checkpoint), or the initial ones (seeded random values, or zeros for a
+ * model too large to initialise at random).
+ */
+export type WeightsState = { kind: 'trained'; epoch: number; classes?: readonly string[] } | { kind: 'initial'; init: 'random' | 'zeros' };
 
 /** What a tab module exports. */
 export interface ViewModule {

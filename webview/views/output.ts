@@ -1,0 +1,227 @@
+/**
+ * The output strip: what the model outputs for the input a view feeds it.
+ * Under Feature maps, for a class output, the top 5 classes as bars with
+ * their probabilities; under Attention, for a language model, the top 10
+ * next tokens after the last typed token, with a temperature slider that
+ * redraws softmax(logits / T) without running the model again, and each
+ * token a button that appends it to the text. The logic (which output, the
+ * softmax, the texts) is in outputModel.ts.
+ *
+ * DOM hooks (for tests): the strip is `section.nn-out` with `data-kind`
+ * (`classes` or `tokens`); each row `.nn-out-row` with `data-index` (class
+ * or token id) and `data-p` (its probability); the slider
+ * `input.nn-out-temperature`; the untrained-weights note `.nn-out-untrained`.
+ */
+import type { Tokenizer } from '../../extension/core/runtime/tokenizers';
+import {
+  activationText,
+  classNames,
+  classRows,
+  percentText,
+  softmaxT,
+  temperatureOf,
+  temperatureText,
+  topK,
+  typable,
+  untrainedText,
+  visibleToken,
+  TEMPERATURE,
+  type OutputPlan,
+  type Ranked,
+} from './outputModel';
+import type { WeightsState } from './types';
+
+/** Classes shown under Feature maps. */
+export const TOP_CLASSES = 5;
+/** Next tokens shown under Attention. */
+export const TOP_TOKENS = 10;
+
+type ClassPlan = Extract<OutputPlan, { kind: 'classes' }>;
+type TokenPlan = Extract<OutputPlan, { kind: 'tokens' }>;
+
+export interface ClassStrip {
+  readonly element: HTMLElement;
+  /** Draws the rows for one example's output (`[classes]` values as the model gives them). */
+  show(scores: ArrayLike<number>): void;
+  /** Replaces the rows with a message (the output could not be computed). */
+  fail(message: string): void;
+}
+
+/** The class strip for a `classes` output; `weights` says whether they are trained and names the classes. */
+export function classStrip(plan: ClassPlan, weights: WeightsState | undefined): ClassStrip {
+  const { element, rows, summary } = frame('classes', 'Output', activationText(plan.activation, plan.classes, 'classes'), weights);
+  const names = classNames(plan.classes, weights?.kind === 'trained' ? weights.classes : undefined, plan.activation);
+  return {
+    element,
+    show(scores) {
+      const ranked = classRows(scores, plan.activation, TOP_CLASSES);
+      rows.replaceChildren(...ranked.map((r) => row('li', names[r.index] ?? `class ${r.index}`, r)));
+      summary.textContent = ranked.length ? `Most likely: ${names[ranked[0].index]} (${percentText(ranked[0].p)})` : '';
+    },
+    fail(message) {
+      rows.replaceChildren(note(message, 'nn-message nn-message-error'));
+      summary.textContent = '';
+    },
+  };
+}
+
+export interface TokenStrip {
+  readonly element: HTMLElement;
+  /** Draws the distribution from the output row after the last token (`[vocab]` scores); `after` is that token's text. */
+  show(scores: ArrayLike<number>, after: string): void;
+  /** Replaces the rows with a note (no text typed, the model failed). */
+  clear(message: string, error?: boolean): void;
+}
+
+/**
+ * The next-token strip of a language model. `onPick` is called with the id
+ * of a clicked token (the view appends it to the text and runs again).
+ */
+export function tokenStrip(plan: TokenPlan, weights: WeightsState | undefined, tokenizer: Tokenizer, onPick: (id: number) => void): TokenStrip {
+  const { element, rows, summary } = frame('tokens', 'Next token', activationText(plan.activation, plan.vocab, 'tokens'), weights);
+  const kind = plan.activation === 'logits' ? 'logits' : 'probabilities';
+
+  const control = document.createElement('div');
+  control.className = 'nn-out-control';
+  const label = document.createElement('label');
+  label.className = 'nn-out-control-label';
+  const id = `nn-out-temperature-${++uid}`;
+  label.htmlFor = id;
+  label.textContent = 'Temperature';
+  const slider = document.createElement('input');
+  slider.type = 'range';
+  slider.id = id;
+  slider.className = 'nn-out-temperature';
+  slider.min = String(TEMPERATURE.min);
+  slider.max = String(TEMPERATURE.max);
+  slider.step = String(TEMPERATURE.step);
+  slider.value = String(temperature);
+  const value = document.createElement('output');
+  value.className = 'nn-out-control-value';
+  value.htmlFor.add(id);
+  control.append(label, slider, value);
+  const hint = note('Click a token (or focus it and press Enter) to append it to the text: generating by hand. The temperature divides the logits before the softmax.', 'nn-out-hint');
+  summary.before(control);
+  element.append(hint);
+
+  let last: { scores: Float32Array; after: string } | undefined;
+  const showValue = () => {
+    const text = temperatureText(temperature);
+    value.textContent = text;
+    slider.setAttribute('aria-valuetext', text);
+  };
+  const draw = () => {
+    if (!last) return;
+    // A keyboard user who picked a token keeps the focus on the same row of the new list.
+    const focused = rows.contains(document.activeElement) ? [...rows.children].indexOf(document.activeElement as Element) : -1;
+    const probs = softmaxT(last.scores, kind, temperature);
+    const ranked = topK(probs, TOP_TOKENS);
+    const texts = tokenizer.tokens(ranked.map((r) => r.index));
+    rows.replaceChildren(
+      ...ranked.map((r, i) => {
+        const shown = visibleToken(texts[i]);
+        const b = row('button', shown, r);
+        const button = b as HTMLButtonElement;
+        button.type = 'button';
+        if (typable(tokenizer, r.index)) {
+          button.title = `Append “${shown}” to the text`;
+          button.setAttribute('aria-label', `${shown}: ${percentText(r.p)}. Append it to the text`);
+          button.addEventListener('click', () => onPick(r.index));
+        } else {
+          button.disabled = true;
+          button.title = 'The unknown token: there is no text to append';
+          button.setAttribute('aria-label', `${shown} (the unknown token): ${percentText(r.p)}`);
+        }
+        return b;
+      }),
+    );
+    const top = ranked[0];
+    summary.textContent = top ? `After “${visibleToken(last.after)}”, most likely: “${visibleToken(texts[0])}” (${percentText(top.p)}) at temperature ${temperature.toFixed(2)}` : '';
+    if (focused >= 0) (rows.children[Math.min(focused, rows.children.length - 1)] as HTMLElement | undefined)?.focus();
+  };
+  slider.addEventListener('input', () => {
+    temperature = temperatureOf(slider.value);
+    showValue();
+    draw();
+  });
+  showValue();
+
+  return {
+    element,
+    show(scores, after) {
+      last = { scores: Float32Array.from(scores), after };
+      draw();
+    },
+    clear(message, error = false) {
+      last = undefined;
+      rows.replaceChildren(note(message, error ? 'nn-message nn-message-error' : 'nn-note'));
+      summary.textContent = '';
+    },
+  };
+}
+
+/** The temperature, kept while the panel lives (the strip is rebuilt with each model). */
+let temperature: number = TEMPERATURE.initial;
+let uid = 0;
+
+// ------------------------------------------------------------------ DOM helpers
+
+function frame(kind: 'classes' | 'tokens', title: string, detail: string, weights: WeightsState | undefined) {
+  const element = document.createElement('section');
+  element.className = 'nn-out';
+  element.dataset.kind = kind;
+  element.setAttribute('aria-label', kind === 'classes' ? 'Model output: class probabilities' : 'Model output: next-token probabilities');
+  const head = document.createElement('div');
+  head.className = 'nn-out-head';
+  const t = document.createElement('span');
+  t.className = 'nn-out-title';
+  t.textContent = title;
+  const d = document.createElement('span');
+  d.className = 'nn-out-detail';
+  d.textContent = detail;
+  head.append(t, d);
+  element.append(head);
+  if (weights?.kind === 'initial') element.append(note(untrainedText(weights.init), 'nn-out-untrained'));
+  const rows = document.createElement(kind === 'classes' ? 'ol' : 'div');
+  rows.className = 'nn-out-rows';
+  if (kind === 'tokens') rows.setAttribute('role', 'group');
+  rows.setAttribute('aria-label', kind === 'classes' ? `Top ${TOP_CLASSES} classes` : `Top ${TOP_TOKENS} next tokens`);
+  // Announced when the image or text changes: the most likely answer, not every row.
+  const summary = document.createElement('p');
+  summary.className = 'nn-out-summary';
+  summary.setAttribute('aria-live', 'polite');
+  element.append(summary, rows);
+  return { element, head, rows, summary };
+}
+
+/** One bar: the label, a bar as wide as the probability, the percentage. */
+function row(tag: 'li' | 'button', label: string, r: Ranked): HTMLElement {
+  const e = document.createElement(tag);
+  e.className = 'nn-out-row';
+  e.dataset.index = String(r.index);
+  e.dataset.p = String(r.p);
+  const name = document.createElement('span');
+  name.className = 'nn-out-label';
+  name.textContent = label;
+  name.title = label;
+  const track = document.createElement('span');
+  track.className = 'nn-out-track';
+  track.setAttribute('aria-hidden', 'true');
+  const fill = document.createElement('span');
+  fill.className = 'nn-out-fill';
+  fill.style.width = `${Math.max(0, Math.min(100, r.p * 100))}%`;
+  track.append(fill);
+  const pct = document.createElement('span');
+  pct.className = 'nn-out-value';
+  pct.textContent = percentText(r.p);
+  e.append(name, track, pct);
+  if (tag === 'li') e.setAttribute('aria-label', `${label}: ${percentText(r.p)}`);
+  return e;
+}
+
+function note(text: string, className: string): HTMLElement {
+  const p = document.createElement('p');
+  p.className = className;
+  p.textContent = text;
+  return p;
+}
