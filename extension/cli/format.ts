@@ -1,14 +1,14 @@
-/** `nnmodel format FILE... [--check]`: rewrite files in the canonical layout. */
-import { format } from '../core/syntax/format';
+/** `nnmodel format FILE... [--check] [--indent N|tab] [--tab-size N]`: rewrite files in the canonical layout. */
+import { format, type FormatOptions } from '../core/syntax/format';
 import { parse } from '../core/syntax/parser';
-import { UsageError } from './args';
+import { optionValue, positiveInt, UsageError, type ParsedArgs } from './args';
 import { EXIT, type Command } from './command';
 import { formatDiagnostic, plural } from './diagnostics';
 import { ioReason, readSource, writeFileAtomic } from './files';
 
 export const formatCommand: Command = {
   name: 'format',
-  synopsis: 'FILE... [--check]',
+  synopsis: 'FILE... [--check] [--indent N|tab] [--tab-size N]',
   summary: 'rewrite files in the canonical layout',
   description: [
     'Rewrites each FILE in the canonical layout. Files are replaced atomically (a temporary',
@@ -17,11 +17,22 @@ export const formatCommand: Command = {
     '',
     'With --check, nothing is written: the files that would change are listed and the exit',
     'code is 1 if there is any (for CI).',
+    '',
+    'Bodies are indented by two spaces, or by --indent N spaces, or with --indent tab by one',
+    'tab per level (alignment beyond the level, as in continued chains, is in spaces, so it',
+    'holds at any tab width). --tab-size N is how many columns a tab counts for in the',
+    '100-column limit and in the columns of the source (default 4 with --indent tab); give',
+    "it your editor's tab width so that both agree.",
   ].join('\n'),
-  options: [{ name: 'check', help: 'only report files that are not formatted; exit 1 if any' }],
+  options: [
+    { name: 'check', help: 'only report files that are not formatted; exit 1 if any' },
+    { name: 'indent', value: 'N|tab', help: 'indent by N spaces (1 to 16; default 2) or by tabs' },
+    { name: 'tab-size', value: 'N', help: 'columns a tab counts for, 1 to 16 (default 4 with --indent tab)' },
+  ],
   run(args, io) {
     if (args.positional.length === 0) throw new UsageError('format needs at least one FILE');
     const check = args.flags.has('check');
+    const options = formatOptions(args);
     const files = [...new Set(args.positional)];
     let changed = 0;
     let broken = 0;
@@ -44,7 +55,7 @@ export const formatCommand: Command = {
         broken++;
         continue;
       }
-      const formatted = format(text);
+      const formatted = format(text, options);
       if (formatted === text) continue;
       if (check) {
         io.stdout(`would reformat ${path}\n`);
@@ -70,3 +81,21 @@ export const formatCommand: Command = {
     return broken || (check && changed) ? EXIT.problems : EXIT.ok;
   },
 };
+
+/** The formatter's options from `--indent` and `--tab-size`, with usage errors naming the option. */
+function formatOptions(args: ParsedArgs): FormatOptions {
+  const indent = optionValue(args, 'indent');
+  const tabSize = optionValue(args, 'tab-size');
+  const options: FormatOptions = {};
+  if (indent !== undefined) {
+    if (indent === 'tab') options.indent = '\t';
+    else if (/^[0-9]+$/.test(indent) && Number(indent) >= 1 && Number(indent) <= 16) options.indent = ' '.repeat(Number(indent));
+    else throw new UsageError(`option '--indent' needs a number of spaces from 1 to 16, or 'tab', got '${indent}'`);
+  }
+  if (tabSize !== undefined) {
+    const n = positiveInt(tabSize, 'tab-size');
+    if (n > 16) throw new UsageError(`option '--tab-size' needs a number from 1 to 16, got '${tabSize}'`);
+    options.tabSize = n;
+  }
+  return options;
+}

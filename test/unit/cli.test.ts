@@ -424,3 +424,44 @@ test(
     assert.equal(known.err, '');
   }),
 );
+
+// ------------------------------------------------------------ format --indent
+
+test(
+  'format --indent tab|N indents with tabs or N spaces; --tab-size sets the width a tab counts for; bad values are usage errors',
+  withWorkspace({ 'ugly.nnmodel': UGLY }, async (dir) => {
+    const path = join(dir, 'ugly.nnmodel');
+    const help = await run(dir, 'help', 'format');
+    assert.match(help.out, /^ +--indent N\|tab +indent by N spaces \(1 to 16; default 2\) or by tabs$/m);
+    assert.match(help.out, /^ +--tab-size N +columns a tab counts for/m);
+    const tabs = await run(dir, 'format', '--indent', 'tab', 'ugly.nnmodel');
+    assert.equal(tabs.code, 0, tabs.err);
+    assert.equal(readFileSync(path, 'utf8'), 'model X {\n\tinput a: [3]\n\n\toutput a -> dense(4, activation = relu)\n}\n');
+    // The default layout is not the tab one, and --check says so.
+    assert.equal((await run(dir, 'format', '--check', 'ugly.nnmodel')).code, 1);
+    assert.equal((await run(dir, 'format', '--check', '--indent=tab', 'ugly.nnmodel')).code, 0);
+    const four = await run(dir, 'format', '--indent', '4', 'ugly.nnmodel');
+    assert.equal(four.code, 0, four.err);
+    assert.equal(readFileSync(path, 'utf8'), 'model X {\n    input a: [3]\n\n    output a -> dense(4, activation = relu)\n}\n');
+    assert.equal((await run(dir, 'format', 'ugly.nnmodel')).code, 0);
+    assert.equal(readFileSync(path, 'utf8'), 'model X {\n  input a: [3]\n\n  output a -> dense(4, activation = relu)\n}\n');
+    // A statement of 96 columns fits after a tab of 2 columns, not after one of 8.
+    const long = `model L {\n  input x: [8]\n  output x -> dense(100, activation = relu) -> softmax(axis = -1) -> ${'a'.repeat(29)}\n}\n`;
+    writeFileSync(path, long);
+    assert.equal((await run(dir, 'format', '--indent', 'tab', '--tab-size', '2', 'ugly.nnmodel')).code, 0);
+    assert.equal(readFileSync(path, 'utf8'), long.replace(/^ {2}/gm, '\t'));
+    assert.equal((await run(dir, 'format', '--indent', 'tab', '--tab-size', '8', 'ugly.nnmodel')).code, 0);
+    assert.equal(readFileSync(path, 'utf8').split('\n').length, long.split('\n').length + 1);
+    for (const [bad, message] of [
+      [['--indent', '0'], /option '--indent' needs a number of spaces from 1 to 16, or 'tab', got '0'/],
+      [['--indent', 'tabs'], /option '--indent' needs .* got 'tabs'/],
+      [['--indent', '17'], /got '17'/],
+      [['--tab-size', '0'], /option '--tab-size' needs a positive integer, got '0'/],
+      [['--tab-size', '40'], /option '--tab-size' needs a number from 1 to 16, got '40'/],
+    ] as const) {
+      const r = await run(dir, 'format', ...bad, 'ugly.nnmodel');
+      assert.equal(r.code, 2, bad.join(' '));
+      assert.match(r.err, message);
+    }
+  }),
+);

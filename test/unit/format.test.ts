@@ -282,3 +282,127 @@ test('a declaration with a comment in its header is kept as written; others stil
     'block b(d,   # width\n   k = 2) {\n  input x\n  output x->dense(d)\n}\n\nmodel M {\n  input x: [1]\n  output x\n}\n',
   );
 });
+
+// ------------------------------------------------------------ indentation options (tabs, N spaces)
+
+/** `line` with its tabs expanded to the next multiple of `tabSize`. */
+function expand(line: string, tabSize: number): string {
+  let out = '';
+  for (const ch of line) out += ch === '\t' ? ' '.repeat(tabSize - (out.length % tabSize)) : ch;
+  return out;
+}
+
+const OPTIONS = [{ indent: '\t' }, { indent: '\t', tabSize: 2 }, { indent: '\t', tabSize: 8 }, { indent: '    ' }, { indent: ' ', tabSize: 4 }];
+
+test('indent: a tab or four spaces per level instead of two spaces', () => {
+  assert.equal(format(MESSY, { indent: '\t' }), MESSY_FORMATTED.replace(/^ {2}/gm, '\t'));
+  assert.equal(format(MESSY, { indent: '    ' }), MESSY_FORMATTED.replace(/^ {2}/gm, '    '));
+  assert.equal(format(MESSY_FORMATTED, { indent: '\t' }), MESSY_FORMATTED.replace(/^ {2}/gm, '\t'));
+  // And back: the default layout is the same from any indentation.
+  assert.equal(format(format(MESSY, { indent: '\t' })), MESSY_FORMATTED);
+  assert.equal(format(LENET, { indent: '\t' }), LENET.replace(/^ {2}/gm, '\t'));
+  assert.equal(format('model A{input x:[3]\noutput x->relu}', { indent: '\t' }), 'model A {\n\tinput x: [3]\n\toutput x -> relu\n}\n');
+});
+
+test('with tabs, continuation lines are a tab per level then spaces, aligned at any tab width', () => {
+  const out = format(SAMPLES[4], { indent: '\t' });
+  assert.equal(
+    out,
+    `model C {
+\tinput x: [8]
+\t# first
+\th = x -> dense(4)  # trailing
+
+\t# after blank lines
+\toutput h -> dense(2)
+\t         # own line inside chain gap
+\t         -> softmax
+\t# before close
+}
+
+train C {
+\tepochs: 5
+\tvalidation: 0.10
+\tflag: true
+\tname: "a \\"quoted\\" name"
+}
+`,
+  );
+  for (const tabSize of [1, 2, 4, 8]) {
+    const lines: string[] = out.split('\n').map((l) => expand(l, tabSize));
+    const arrow: number = lines[6].indexOf('->');
+    assert.equal(lines[7].indexOf('#'), arrow, `tab width ${tabSize}`);
+    assert.equal(lines[8].indexOf('->'), arrow, `tab width ${tabSize}`);
+  }
+  // A long head: continuation four columns past the statement, after its tab.
+  const head = `concat(${Array.from({ length: 12 }, (_, i) => `input_number_${i}`).join(', ')})`;
+  const long = format(`model W {\n  input x: [8]\n  y = ${head} -> dense(10) -> relu\n  output y\n}\n`, { indent: '\t' });
+  assert.equal(long.split('\n')[3], '\t    -> dense(10) -> relu');
+});
+
+test('with tabs, a statement kept as written keeps its alignment in spaces after the tab', () => {
+  const src = 'model K {\n    input x: [3]\n    y = concat(x,   # inside args\n        x)\n    output y\n}\n';
+  assert.equal(format(src, { indent: '\t' }), 'model K {\n\tinput x: [3]\n\ty = concat(x,   # inside args\n\t    x)\n\toutput y\n}\n');
+  // Tabs in the source count tabSize columns: `x)` was 8 columns past the statement.
+  const tabbed = 'model K {\n\tinput x: [3]\n\ty = concat(x,  # c\n\t\t\tx)\n\toutput y\n}\n';
+  assert.equal(format(tabbed, { indent: '\t', tabSize: 4 }), 'model K {\n\tinput x: [3]\n\ty = concat(x,  # c\n\t        x)\n\toutput y\n}\n');
+  assert.equal(format(tabbed, { indent: '\t', tabSize: 2 }), 'model K {\n\tinput x: [3]\n\ty = concat(x,  # c\n\t    x)\n\toutput y\n}\n');
+  assert.equal(format(tabbed, { indent: '    ', tabSize: 4 }), 'model K {\n    input x: [3]\n    y = concat(x,  # c\n            x)\n    output y\n}\n');
+});
+
+test('trailing comments keep their column with a tab counted as tabSize columns', () => {
+  // Aligned at tab width 4: the three comments are at column 23.
+  const src = 'model A {              # header\n\tinput x: [3]       # in\n\toutput x           # out\n}\n';
+  assert.equal(format(src, { indent: '\t', tabSize: 4 }), src);
+  const spaces = format(src, { indent: '    ', tabSize: 4 });
+  assert.equal(spaces, 'model A {              # header\n    input x: [3]       # in\n    output x           # out\n}\n');
+  for (const l of spaces.split('\n').slice(0, 3)) assert.equal(l.indexOf('#'), 23, l);
+  assert.equal(format(spaces, { indent: '\t', tabSize: 4 }), src);
+});
+
+test('line widths count a tab as tabSize columns', () => {
+  // A statement 97 columns wide: it fits after two columns of indentation, not after four.
+  const body = `output x -> dense(100, activation = relu) -> softmax(axis = -1) -> ${'a'.repeat(30)}`;
+  assert.equal(body.length, 97);
+  const src = `model W {\n  input x: [8]\n  ${body}\n}\n`;
+  assert.equal(format(src), src, 'fits at two columns');
+  assert.equal(format(src, { indent: '\t', tabSize: 2 }), src.replace(/^ {2}/gm, '\t'), 'fits at a tab of 2');
+  for (const o of [{ indent: '\t', tabSize: 8 }, { indent: '\t' }, { indent: '        ' }]) {
+    const out = format(src, o);
+    const lines = out.split('\n');
+    assert.ok(lines.length > src.split('\n').length, `breaks with ${JSON.stringify(o)}`);
+    for (const l of lines) assert.ok(expand(l, o.tabSize ?? 4).length <= FORMAT_WIDTH, `too long with ${JSON.stringify(o)}: ${l}`);
+    const arrow = expand(lines[2], o.tabSize ?? 4).indexOf('->');
+    for (const l of lines.slice(3, lines.indexOf('}'))) assert.equal(expand(l, o.tabSize ?? 4).indexOf('->'), arrow, l);
+    sameTree(src, out);
+    assert.equal(format(out, o), out);
+  }
+});
+
+test('idempotent and meaning-preserving with every indentation option', () => {
+  for (const o of OPTIONS) {
+    for (const s of [...SAMPLES, MESSY_FORMATTED, ...SAMPLES.map((x) => format(x, { indent: '\t' }))]) {
+      const once = format(s, o);
+      assert.equal(format(once, o), once, `${JSON.stringify(o)} ${JSON.stringify(s)}`);
+      sameTree(s, once);
+      // Lines start with the unit: tabs (then spaces for alignment), or spaces only.
+      assert.doesNotMatch(once, o.indent === '\t' ? /^ /m : /^\t/m);
+      if (/^\s/m.test(once)) assert.match(once, new RegExp(`^${o.indent}\\S`, 'm'));
+    }
+  }
+});
+
+test('formatRange takes the same options', () => {
+  const src = 'model A {\n  input x:[1]\n  output x\n}\n\nmodel B {\n  input y:[1]\n  output   y\n}\n';
+  const [e] = formatRange(src, 6, 6, { indent: '\t' });
+  assert.equal(e.newText, 'model B {\n\tinput y: [1]\n\toutput y\n}');
+  assert.equal(e.range.start.line, 5);
+  assert.deepEqual(formatRange(format(src, { indent: '\t' }), 0, 100, { indent: '\t' }), []);
+  assert.equal(formatRange(src, 0, 0, { indent: '    ' })[0].newText, 'model A {\n    input x: [1]\n    output x\n}');
+});
+
+test('invalid indentation options are a clear error', () => {
+  assert.throws(() => format('model A {}\n', { indent: 'x' }), /indent must be a tab or one or more spaces, got "x"/);
+  assert.throws(() => format('model A {}\n', { indent: '' }), /indent must be a tab or one or more spaces/);
+  assert.throws(() => formatRange('model A {}\n', 0, 0, { tabSize: 0 }), /tabSize must be a positive integer, got 0/);
+});

@@ -2,8 +2,9 @@
  * The canonical layout of `.nnmodel` files.
  *
  * Layout rules:
- * - Bodies are indented by two spaces; `}` stands alone at the declaration's
- *   indent; an empty body is written `{}`.
+ * - Bodies are indented by one {@link FormatOptions.indent} (two spaces
+ *   unless told otherwise: a tab, or N spaces); `}` stands alone at the
+ *   declaration's indent; an empty body is written `{}`.
  * - One space around `=`, `->`, `+`, `-`, `*`, `/`, `//` and the repeat `*`;
  *   `: ` after an input name and a train key; `, ` after commas; no spaces
  *   inside brackets; named arguments and defaults as `name = value`. Trailing
@@ -24,6 +25,11 @@
  *   four spaces past the statement instead. Only chains in the flow of a
  *   statement break; chains inside arguments or brackets stay on one line,
  *   and other long lines are left long.
+ * - Indenting with tabs, lines start with one tab per level of the statement
+ *   and the alignment beyond it (continuation lines, lines of a statement
+ *   kept as written) is in spaces, so it holds at any tab width. Columns
+ *   (line widths, comment columns, the source's alignment) count a tab as
+ *   {@link FormatOptions.tabSize} columns, up to the next multiple.
  * - A statement with a comment inside it that is not at a chain line break
  *   (e.g. inside a multi-line argument list) is kept as written, re-indented
  *   only; so is a declaration with a comment in its header.
@@ -55,15 +61,46 @@ import { parse, sameStructure } from './parser';
 
 /** Column limit for chains. */
 export const FORMAT_WIDTH = 100;
-const INDENT = '  ';
 const CONTINUATION = 4;
 
-/** Format a whole file; returns `text` itself when it has syntax errors. */
-export function format(text: string): string {
+/** How to indent; VS Code's `FormattingOptions` map onto it (see extension/vscode/formatting.ts). */
+export interface FormatOptions {
+  /** One level of indentation: `'\t'` or one or more spaces. Default two spaces. */
+  indent?: string;
+  /**
+   * How many columns a tab counts for, up to the next multiple: in line
+   * widths and in the source's columns. Default 4 when `indent` is a tab;
+   * with spaces a tab counts as one column unless this is given (the
+   * layout from before this option, byte for byte).
+   */
+  tabSize?: number;
+}
+
+interface Layout {
+  unit: string;
+  tab: number;
+}
+
+function layoutOf(options: FormatOptions | undefined): Layout {
+  const unit = options?.indent ?? '  ';
+  if (unit !== '\t' && !/^ +$/.test(unit)) {
+    throw new RangeError(`format: indent must be a tab or one or more spaces, got ${JSON.stringify(unit)}`);
+  }
+  const tab = options?.tabSize ?? (unit === '\t' ? 4 : 1);
+  if (!Number.isSafeInteger(tab) || tab < 1) throw new RangeError(`format: tabSize must be a positive integer, got ${tab}`);
+  return { unit, tab };
+}
+
+/**
+ * Format a whole file; returns `text` itself when it has syntax errors.
+ * Throws a RangeError only for invalid `options`.
+ */
+export function format(text: string, options?: FormatOptions): string {
+  const layout = layoutOf(options);
   try {
     const file = parse(text);
     if (file.errors.length > 0) return text;
-    const printed = new Printer(text, file).print();
+    const printed = new Printer(text, file, layout).print();
     const out = printed.lines.length === 0 ? '' : printed.lines.join(printed.eol) + printed.eol;
     return verify(file, out) ? out : text;
   } catch {
@@ -76,13 +113,14 @@ export function format(text: string): string {
  * (zero-based, inclusive). Whole items are reformatted, so the edit may cover
  * more than the requested lines. Returns at most one edit, replacing whole
  * source lines; none when the text has syntax errors, no item touches the
- * range, or the items are already formatted.
+ * range, or the items are already formatted. `options` as for {@link format}.
  */
-export function formatRange(text: string, startLine: number, endLine: number): TextEdit[] {
+export function formatRange(text: string, startLine: number, endLine: number, options?: FormatOptions): TextEdit[] {
+  const layout = layoutOf(options);
   try {
     const file = parse(text);
     if (file.errors.length > 0 || file.items.length === 0) return [];
-    const printed = new Printer(text, file).print();
+    const printed = new Printer(text, file, layout).print();
     const out = printed.lines.length === 0 ? '' : printed.lines.join(printed.eol) + printed.eol;
     if (!verify(file, out)) return [];
     const items = file.items;
@@ -138,11 +176,47 @@ class Printer {
   private pool: Comment[] = [];
   private poolUsed = 0;
 
+  /** One level of indentation. */
+  private readonly unit: string;
+  /** Columns of a tab. */
+  private readonly tab: number;
+
   constructor(
     private readonly src: string,
     private readonly file: SourceFile,
+    layout: Layout,
   ) {
     this.comments = file.comments;
+    this.unit = layout.unit;
+    this.tab = layout.tab;
+  }
+
+  /** The column after `s` when it starts at column `col`. */
+  private end(s: string, col: number): number {
+    if (this.tab === 1 || !s.includes('\t')) return col + s.length;
+    for (let i = 0; i < s.length; i++) col = s[i] === '\t' ? col + this.tab - (col % this.tab) : col + 1;
+    return col;
+  }
+
+  /** The column of a source position, its line's tabs expanded. */
+  private sourceColumn(p: Position): number {
+    return this.end(this.src.slice(p.offset - p.character, p.offset), 0);
+  }
+
+  /** The start of a line whose text begins at column `col` (at or past `indent`'s end): `indent`, then spaces. */
+  private lead(indent: string, col: number): string {
+    return indent + ' '.repeat(Math.max(0, col - this.end(indent, 0)));
+  }
+
+  /**
+   * `line` plus a trailing comment: at the comment's original column when
+   * that leaves at least two spaces after the code, else two spaces after it.
+   * `col` is where `line` starts on the output line.
+   */
+  private withComment(line: string, col: number, c: Comment): string {
+    const codeEnd = this.end(line, col);
+    const at = Math.max(codeEnd + 2, this.sourceColumn(c.range.start));
+    return line + ' '.repeat(at - codeEnd) + c.text;
   }
 
   print(): Printed {
@@ -189,7 +263,7 @@ class Printer {
     if (c && c.range.start.line === end.line && c.range.start.offset >= end.offset) {
       this.ci++;
       const last = this.out.length - 1;
-      this.out[last] = withComment(this.out[last], 0, c);
+      this.out[last] = this.withComment(this.out[last], 0, c);
     }
   }
 
@@ -208,13 +282,13 @@ class Printer {
     }
     switch (item.kind) {
       case 'model':
-        this.printBody(`model ${item.name.name}`, item, item.body, (s) => this.printStatement(s, INDENT));
+        this.printBody(`model ${item.name.name}`, item, item.body, (s) => this.printStatement(s, this.unit));
         break;
       case 'block':
-        this.printBody(this.blockHeader(item), item, item.body, (s) => this.printStatement(s, INDENT));
+        this.printBody(this.blockHeader(item), item, item.body, (s) => this.printStatement(s, this.unit));
         break;
       case 'train':
-        this.printBody(`train ${item.name.name}`, item, item.entries, (e) => this.printEntry(e, INDENT));
+        this.printBody(`train ${item.name.name}`, item, item.entries, (e) => this.printEntry(e, this.unit));
         break;
     }
   }
@@ -242,17 +316,17 @@ class Printer {
     const c = this.comments[this.ci];
     if (c && c.range.start.line === body.start.line && c.range.start.offset < firstAt) {
       this.ci++;
-      this.out[this.out.length - 1] = withComment(this.out[this.out.length - 1], 0, c);
+      this.out[this.out.length - 1] = this.withComment(this.out[this.out.length - 1], 0, c);
     }
     let prev: Prev | undefined;
     for (const e of elems) {
-      prev = this.ownLineComments(e.range.start.offset, INDENT, prev, false);
+      prev = this.ownLineComments(e.range.start.offset, this.unit, prev, false);
       if (prev) this.blankLines(prev, 'item', e.range.start.line, false);
       printElem(e);
       this.trailing(e.range.end);
       prev = { kind: 'item', endLine: e.range.end.line };
     }
-    this.ownLineComments(closeAt, INDENT, prev, false);
+    this.ownLineComments(closeAt, this.unit, prev, false);
     this.out.push('}');
   }
 
@@ -303,14 +377,17 @@ class Printer {
       this.out.push(...lines);
       return;
     }
+    // Later lines keep their columns relative to the statement's start.
     const srcLines = this.slice(range).split(/\r\n|\r|\n/);
-    const delta = indent.length - range.start.character;
+    const indentEnd = this.end(indent, 0);
+    const delta = indentEnd - this.sourceColumn(range.start);
     this.out.push(indent + srcLines[0].trimEnd());
     for (let i = 1; i < srcLines.length; i++) {
       const l = srcLines[i];
       const body = l.trimStart();
-      const lead = l.length - body.length;
-      this.out.push(body === '' ? '' : ' '.repeat(Math.max(0, lead + delta)) + body.trimEnd());
+      const col = this.end(l.slice(0, l.length - body.length), 0) + delta;
+      const lead = col >= indentEnd ? this.lead(indent, col) : ' '.repeat(Math.max(0, col));
+      this.out.push(body === '' ? '' : lead + body.trimEnd());
     }
   }
 
@@ -319,7 +396,7 @@ class Printer {
     const lines = [prefix];
     values.forEach((v, i) => {
       if (i > 0) lines[lines.length - 1] += ', ';
-      const col = lines[lines.length - 1].length;
+      const col = this.end(lines[lines.length - 1], 0);
       const r = this.render(v, col, indent);
       lines[lines.length - 1] += r[0];
       for (let k = 1; k < r.length; k++) lines.push(r[k]);
@@ -340,7 +417,7 @@ class Printer {
       case 'binary': {
         const left = this.render(e.left, col, indent);
         const sep = ` ${e.op} `;
-        const leftEnd = left.length === 1 ? col + left[0].length : left[left.length - 1].length;
+        const leftEnd = left.length === 1 ? this.end(left[0], col) : this.end(left[left.length - 1], 0);
         const right = this.render(e.right, leftEnd + sep.length, indent);
         left[left.length - 1] += sep + right[0];
         return left.concat(right.slice(1));
@@ -359,7 +436,7 @@ class Printer {
     const head = this.flat(ch.head);
     const pieces = ch.calls.map((c) => this.flat(c));
     const lines = [head];
-    let lineEnd = col + head.length;
+    let lineEnd = this.end(head, col);
     let prevEnd = ch.head.range.end;
     let align = -1;
     for (let i = 0; i < ch.calls.length; i++) {
@@ -370,29 +447,29 @@ class Printer {
       for (const c of gapComments) {
         // Comments run to the end of their line, so only the first can share the previous call's line.
         if (c.range.start.line === prevEnd.line) {
-          lines[lines.length - 1] = withComment(lines[lines.length - 1], lines.length === 1 ? col : 0, c);
+          lines[lines.length - 1] = this.withComment(lines[lines.length - 1], lines.length === 1 ? col : 0, c);
         } else {
-          if (align < 0) align = indent.length + CONTINUATION;
-          lines.push(' '.repeat(align) + c.text);
+          if (align < 0) align = this.end(indent, 0) + CONTINUATION;
+          lines.push(this.lead(indent, align) + c.text);
         }
       }
       const piece = pieces[i];
-      const fits = lineEnd + 4 + piece.length <= FORMAT_WIDTH;
+      const fits = this.end(` -> ${piece}`, lineEnd) <= FORMAT_WIDTH;
       if (i === 0) {
         if (!sourceBreak && fits) {
           align = lineEnd + 1;
-          if (align > FORMAT_WIDTH / 2) align = indent.length + CONTINUATION;
+          if (align > FORMAT_WIDTH / 2) align = this.end(indent, 0) + CONTINUATION;
         } else if (align < 0) {
-          align = indent.length + CONTINUATION;
+          align = this.end(indent, 0) + CONTINUATION;
         }
       }
       const newLine = sourceBreak || !fits || gapComments.length > 0;
       if (newLine) {
-        lines.push(`${' '.repeat(align)}-> ${piece}`);
-        lineEnd = align + 3 + piece.length;
+        lines.push(`${this.lead(indent, align)}-> ${piece}`);
+        lineEnd = this.end(piece, align + 3);
       } else {
         lines[lines.length - 1] += ` -> ${piece}`;
-        lineEnd += 4 + piece.length;
+        lineEnd = this.end(` -> ${piece}`, lineEnd);
       }
       prevEnd = call.range.end;
     }
@@ -450,15 +527,4 @@ class Printer {
   private slice(r: Range): string {
     return this.src.slice(r.start.offset, r.end.offset);
   }
-}
-
-/**
- * `line` plus a trailing comment: at the comment's original column when that
- * leaves at least two spaces after the code, else two spaces after it.
- * `col` is where `line` starts on the output line.
- */
-function withComment(line: string, col: number, c: Comment): string {
-  const codeEnd = col + line.length;
-  const at = Math.max(codeEnd + 2, c.range.start.character);
-  return line + ' '.repeat(at - codeEnd) + c.text;
 }
