@@ -2,9 +2,10 @@
  * `nnmodel summary FILE`: per model, a layer table like torchinfo's and the
  * totals (parameters, MACs, memory), as text or JSON.
  */
-import { formatBytes, summaryRows, trainingMemory, type SummaryRow } from '../core/analysis/summary';
+import { formatBytes, internalActivations, summaryRows, trainingMemory, type SummaryRow } from '../core/analysis/summary';
 import { Sym, formatCount, shapeToString, type Shape } from '../core/analysis/sym';
 import type { Graph, GraphNode, ModelInfo } from '../core/analysis/types';
+import { layerWeights, weightShapeText, type LayerWeights } from '../core/analysis/weights';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
 import { analyzeFile, formatDiagnostic, locate, sortDiagnostics } from './diagnostics';
@@ -14,7 +15,7 @@ const DEFAULT_BATCH = 32;
 
 export const summaryCommand: Command = {
   name: 'summary',
-  synopsis: 'FILE [--model NAME] [--json] [--batch N] [--dim NAME=N]... [--depth N]',
+  synopsis: 'FILE [--model NAME] [--json] [--weights] [--batch N] [--dim NAME=N]... [--depth N]',
   summary: 'print each model\'s layers, shapes, parameters, MACs and memory',
   description: [
     'For each model in FILE (or only --model NAME), prints one row per layer: its name',
@@ -31,7 +32,12 @@ export const summaryCommand: Command = {
     'With --json, prints {"models": [...]}: shapes are arrays whose symbolic dimensions are',
     'strings (["seq", 50257]); counts are numbers, or formula strings where symbolic. Each',
     'layer also has its receptiveField: "14 × 14 /2" (a window of the input moving 2 per',
-    'output position), "61 past" (causal), "all", "all earlier", or null.',
+    'output position), "61 past" (causal), "all", "all earlier", or null. Each layer lists its',
+    'weights: [{"name": "kernel", "shape": [5, 5, 1, 6], "params": 150, "trainable": true}, ...],',
+    'whose params add up to the layer\'s; a layer object\'s later uses have none of their own',
+    'and, like unembed(wte), name the objects whose weights they use in "sharesWeightsOf".',
+    '',
+    'With --weights, the table has one indented line per weight under each layer.',
     '',
     'Diagnostics go to stderr. When the file has errors the summary of what could be',
     'analysed is still printed (the counts then cover only that part) and the exit code is 1.',
@@ -39,6 +45,7 @@ export const summaryCommand: Command = {
   options: [
     { name: 'model', short: 'm', value: 'NAME', help: 'only this model' },
     { name: 'json', help: 'print JSON instead of a table' },
+    { name: 'weights', help: 'list each layer\'s weights (name, shape, count) under it in the table' },
     { name: 'batch', short: 'b', value: 'N', help: `batch size of the training memory estimate (default ${DEFAULT_BATCH})` },
     { name: 'dim', short: 'd', value: 'NAME=N', repeat: true, help: 'give a symbolic dimension a value (repeatable)' },
     { name: 'depth', value: 'N', help: 'show block bodies down to this nesting depth (0: top level only)' },
@@ -52,6 +59,8 @@ interface Settings {
   batch: number;
   env: Record<string, number>;
   depth: number;
+  /** `--weights`: one table line per weight under each layer. */
+  weights: boolean;
 }
 
 function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
@@ -63,6 +72,7 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
     batch: batchText === undefined ? DEFAULT_BATCH : positiveInt(batchText, 'batch'),
     env: parseDims(args.values.get('dim') ?? []),
     depth: depthText === undefined ? Infinity : depthText === '0' ? 0 : positiveInt(depthText, 'depth'),
+    weights: args.flags.has('weights'),
   };
   const r = analyzeFile(path, io.cwd);
   if (!r.ok) {
@@ -194,6 +204,8 @@ function modelJson(m: ModelInfo, s: Settings) {
     memory: {
       paramBytes: count(m.memory.paramBytes, env),
       activationBytes: count(m.memory.activationBytes, env),
+      // Of activationBytes, what layers keep inside themselves besides their outputs (attention's weights).
+      activationBytesInsideLayers: count(internalActivations(m).bytes, env),
       training: { optimizer: 'adam', batch: s.batch, bytes: count(trainingMemory(m, s.batch), env) },
     },
     layers: rows(m, s).map((r) => ({
@@ -211,11 +223,49 @@ function modelJson(m: ModelInfo, s: Settings) {
         depth: r.depth,
         repeat: r.repeat ?? 1,
         receptiveField: r.field || null,
+        ...weightsJson(r, m, env),
     })),
   };
 }
 
+/** A layer row's `weights` (and `sharesWeightsOf` when it uses a layer object's weights counted elsewhere); nothing for other rows. */
+function weightsJson(r: Row, m: ModelInfo, env: Record<string, number>) {
+  if (r.node?.kind !== 'layer') return {};
+  const w = layerWeights(r.node, m);
+  const shares = [...(w.sharedFrom ? [w.sharedFrom.object] : []), ...(w.uses ?? [])];
+  return {
+    weights: w.own.map((l) => ({ name: l.name, shape: (l.shape ?? []).map((d) => count(d, env)), params: count(l.params, env), trainable: l.trainable })),
+    sharesWeightsOf: shares.length ? shares : undefined,
+  };
+}
+
 // -------------------------------------------------------------------- table
+
+/** `, of which 720.0 MiB inside attention layers` when layers keep tensors inside themselves; '' otherwise. */
+function insideNote(m: ModelInfo, bytes: (x: Sym) => string): string {
+  const inside = internalActivations(m);
+  return inside.ops.length === 0 ? '' : `, of which ${bytes(inside.bytes)} inside ${inside.ops.join(' and ')} layers`;
+}
+
+/** `--weights`: the table lines under a layer row, one per weight (`· kernel [5, 5, 1, 6]` with its count). */
+function weightRows(r: Row, m: ModelInfo, env: Record<string, number>): string[][] {
+  if (r.node?.kind !== 'layer') return [];
+  const w: LayerWeights = layerWeights(r.node, m);
+  const indent = '  '.repeat(r.depth) + '  · ';
+  const out: string[][] = w.own.map((l) => [
+    `${indent}${l.name} ${weightShapeText((l.shape ?? []).map((d) => withDims(d, env)))}${l.trainable ? '' : ' (not trained)'}`,
+    '',
+    '',
+    formatCount(withDims(l.params, env)),
+    '',
+  ]);
+  if (w.sharedFrom) {
+    const at = w.sharedFrom.line ? `, counted on line ${w.sharedFrom.line}` : '';
+    out.push([`${indent}shares ${w.sharedFrom.object}'s weights${at}`, '', '', '0', '']);
+  }
+  for (const u of w.uses ?? []) out.push([`${indent}uses ${u}'s weights, counted there`, '', '', '', '']);
+  return out;
+}
 
 function modelTable(m: ModelInfo, path: string, s: Settings): string {
   const env = s.env;
@@ -228,13 +278,16 @@ function modelTable(m: ModelInfo, path: string, s: Settings): string {
       { title: 'Params', align: 'right' },
       { title: 'MACs', align: 'right' },
     ],
-    list.map((r) => [
+    list.flatMap((r) => [
+      [
         '  '.repeat(r.depth) + r.label,
         r.line > 0 ? String(r.line) : '-',
         r.node ? shapeToString(shapeWithDims(r.node.shape, env)) : r.shape,
         formatCount(withDims(r.trainable.add(r.nonTrainable), env)),
         formatCount(withDims(r.macs, env)),
-      ]),
+      ],
+      ...(s.weights ? weightRows(r, m, env) : []),
+    ]),
   );
   const rule = '═'.repeat(table.width);
   const out: string[] = [];
@@ -248,7 +301,7 @@ function modelTable(m: ModelInfo, path: string, s: Settings): string {
       ['Total params', formatCount(withDims(m.params.total, env))],
       ['MACs (one example)', formatCount(withDims(m.macs, env))],
       ['Parameter memory', bytes(m.memory.paramBytes)],
-      ['Activations (one example)', bytes(m.memory.activationBytes)],
+      ['Activations (one example)', bytes(m.memory.activationBytes) + insideNote(m, bytes)],
       [`Training, Adam, batch ${s.batch}`, bytes(trainingMemory(m, s.batch))],
     ]),
   );

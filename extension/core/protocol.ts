@@ -822,6 +822,7 @@ function reviveNode(n: PlainGraphNode): GraphNode {
         params: revParams(n.params),
         macs: parseSym(n.macs),
         weights: n.weights.map((w) => ({ ...w, shape: w.shape.map(parseSym) })),
+        internal: n.internal?.map((t) => ({ ...t, shape: t.shape.map(parseSym) })),
       };
     case 'group':
       return {

@@ -8,6 +8,7 @@ import { getLayer } from '../core';
 import { describeField, fieldAt } from '../core/analysis/receptive';
 import { dataSummary } from '../core/analysis/train';
 import type { Analysis, SiteInfo } from '../core/analysis/types';
+import { groupWeightsAtSite, objectWeights, weightsAtSite } from '../core/analysis/weights';
 import type { AnalysisCache } from './analysisCache';
 import { toMarkdown, toRange } from './convert';
 import { contains, siteAt, siteStartingAt, symbolAt } from './pure/lookup';
@@ -33,14 +34,14 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
           ? siteStartingAt(analysis.sites, hit.range, ['value', 'input', 'object'])
           : siteAt(analysis.sites, offset, ['value', 'input', 'object']) ??
             siteStartingAt(analysis.sites, hit.symbol.range, ['value', 'input', 'object']);
-        if (site) return new vscode.Hover(toMarkdown(valueHoverMarkdown(site)), toRange(hit.range));
+        if (site) return new vscode.Hover(toMarkdown(valueHoverMarkdown(site, hit.symbol.kind === 'object' ? weightsAtSite(analysis, site) ?? objectWeights(analysis, site.model, hit.symbol.name) : undefined)), toRange(hit.range));
         if (hit.symbol.kind === 'object') {
           // `wte = embedding(...)`: describe the layer the object holds.
           const full = hit.symbol.fullRange;
           const def = analysis.sites.find((x) => x.kind === 'object' && contains(full, x.range.start.offset));
           const spec = def ? getLayer(def.name) : undefined;
           if (def && spec) {
-            const md = '```nnmodel\n(layer object) ' + hit.symbol.name + '\n```\n\n' + layerHoverMarkdown(def, spec);
+            const md = '```nnmodel\n(layer object) ' + hit.symbol.name + '\n```\n\n' + layerHoverMarkdown(def, spec, undefined, objectWeights(analysis, def.model, hit.symbol.name));
             return new vscode.Hover(toMarkdown(md), toRange(hit.range));
           }
         }
@@ -55,13 +56,13 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         if (site.kind === 'object') {
           // The definition `wte = embedding(...)` names the registry layer; an application names the object.
           const spec = getLayer(site.name);
-          const md = spec ? layerHoverMarkdown(site, spec, siteField(analysis, site)) : valueHoverMarkdown(site);
+          const md = spec ? layerHoverMarkdown(site, spec, siteField(analysis, site), weightsAtSite(analysis, site)) : valueHoverMarkdown(site);
           return new vscode.Hover(toMarkdown(md), range);
         }
         const field = siteField(analysis, site);
-        if (site.kind === 'layer') return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, getLayer(site.name), field)), range);
+        if (site.kind === 'layer') return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, getLayer(site.name), field, weightsAtSite(analysis, site))), range);
         const block = analysis.blocks.find((b) => b.name === site.name);
-        return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field)), range);
+        return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field, groupWeightsAtSite(analysis, site))), range);
       }
 
       // Without a site (the model has errors, or a block never used): the registry docs still help.

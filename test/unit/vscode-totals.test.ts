@@ -49,5 +49,5 @@ test('symbolic totals read as formulas with superscripts and separators in lens,
   assert.match(modelStatusTooltip(m), /MACs: [\d,]+·seq² \+ [\d,]+·seq\s/);
   const md = summaryMarkdown(m, 32);
   assert.doesNotMatch(md, /\d\*seq|seq\^/, 'no ASCII formula left in the summary');
-  assert.match(md, /Activations for one example: [\d,]+·seq B/);
+  assert.match(md, /Activations for one example: [\d,]+·seq² \+ [\d,]+·seq B/);
 });

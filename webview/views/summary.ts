@@ -4,21 +4,13 @@
  * Clicking a row selects its call in the editor.
  */
 import type { Range } from '../../extension/core/syntax/ast';
-import type { PlainGraph, PlainModelInfo, PlainSummaryRow } from '../../extension/core/protocol';
+import type { PlainModelInfo, PlainSummaryRow } from '../../extension/core/protocol';
 import { symText } from './graphModel';
-import { bytesText, COLUMNS, rowCells, sortRows, type Column } from './summaryModel';
-import { cellLayout } from './summaryLayout';
+import { bytesText, COLUMNS, rowCells, rowRanges, sortRows, type Column } from './summaryModel';
+import { cellLayout, summaryTooltip } from './summaryLayout';
 
 export interface SummaryHost {
   reveal(range: Range): void;
-}
-
-function rangesById(g: PlainGraph, out = new Map<number, { range: Range; local: boolean }>()): Map<number, { range: Range; local: boolean }> {
-  for (const n of g.nodes) {
-    out.set(n.id, { range: n.range, local: n.kind === 'input' || n.uri === undefined });
-    if (n.kind === 'group') for (const r of n.runs) rangesById(r.body, out);
-  }
-  return out;
 }
 
 export class SummaryView {
@@ -50,7 +42,7 @@ export class SummaryView {
   private draw(): void {
     const model = this.model;
     if (!model) return;
-    const ranges = rangesById(model.graph);
+    const ranges = rowRanges(model.graph, this.rows);
     // A native table, not vscode-table: that element splits header and body into two fixed-layout
     // tables sized by preset percentages, so a column cannot take its content's width and long
     // layer and shape texts were cut while the number columns had room to spare.
@@ -85,7 +77,7 @@ export class SummaryView {
       row.className = `nn-row nn-row-${r.kind}`;
       row.dataset.id = String(r.id);
       const cells = rowCells(r);
-      const at = ranges.get(r.id);
+      const at = ranges.get(r);
       const hint = at?.local ? `Line ${r.line}: click to select it in the editor` : undefined;
       for (const c of COLUMNS) {
         const cell = document.createElement('td');
@@ -103,15 +95,14 @@ export class SummaryView {
           });
         }
         cell.className = layout.className;
-        // A cell's own title hides the row's: it carries the line hint too.
-        if (layout.title) cell.title = hint ? `${layout.title}\n${hint}` : layout.title;
+        // A cell's own title hides the row's: it carries the weights and the line hint too.
+        if (layout.title) cell.title = summaryTooltip(r, hint, layout.title)!;
         if (c.key === 'label') cell.style.paddingLeft = `${6 + r.depth * 16}px`;
         row.appendChild(cell);
       }
-      if (at?.local && hint) {
-        row.addEventListener('click', () => this.host.reveal(at.range));
-        row.title = hint;
-      }
+      if (at?.local && hint) row.addEventListener('click', () => this.host.reveal(at.range));
+      const tip = summaryTooltip(r, hint);
+      if (tip) row.title = tip;
       body.appendChild(row);
     }
     table.append(head, body);

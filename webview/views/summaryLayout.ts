@@ -2,6 +2,7 @@
  * How the summary table lays out its cells: the pure side of summary.ts (no
  * DOM, so it is unit tested in Node); the classes are media/inspector.css's.
  */
+import type { PlainSummaryRow } from '../../extension/core/protocol';
 import type { Column, SummaryCell } from './summaryModel';
 
 /** Texts up to this many characters never wrap. */
@@ -47,4 +48,18 @@ export function formulaTerms(text: string): string[] {
   }
   out.push(text.slice(start));
   return out;
+}
+
+/**
+ * The tooltip of a summary row, or of one of its cells: the cell's full
+ * text first (when it has a title of its own), then the row's weights with
+ * their shapes, sizes and sum (`kernel [5, 5, 1, 6]: 5·5·1·6 = 150`), then
+ * the click-to-select hint. Undefined when there is nothing to say.
+ */
+export function summaryTooltip(row: Pick<PlainSummaryRow, 'weights'>, hint: string | undefined, cellTitle?: string): string | undefined {
+  const lines: string[] = [];
+  if (cellTitle) lines.push(cellTitle);
+  if (row.weights?.length) lines.push('Weights:', ...row.weights.map((w) => `  ${w}`));
+  if (hint) lines.push(hint);
+  return lines.length ? lines.join('\n') : undefined;
 }

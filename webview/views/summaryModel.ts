@@ -2,7 +2,8 @@
  * The summary table's data: cells and sort order of the summary rows. No
  * DOM, so it is unit tested in Node.
  */
-import type { PlainSummaryRow, PlainSym } from '../../extension/core/protocol';
+import type { PlainGraph, PlainGraphNode, PlainSummaryRow, PlainSym } from '../../extension/core/protocol';
+import type { Range } from '../../extension/core/syntax/ast';
 import { symText } from './graphModel';
 
 export type Column = 'label' | 'line' | 'shape' | 'params' | 'macs' | 'memory' | 'field';
@@ -73,4 +74,30 @@ export function sortRows(rows: readonly PlainSummaryRow[], column: Column | unde
     return dir * x.localeCompare(y, 'en', { numeric: true }) || a.i - b.i;
   });
   return indexed.map((x) => x.r);
+}
+
+/**
+ * Each row's source range (and whether it is in this file, so a click can
+ * select it), found by walking the graph in the order `summaryRows` makes
+ * the rows: node ids restart in every group body, so an id alone can name a
+ * top-level node and a body node at once. When the rows do not follow the
+ * graph (they always should), no row gets a range rather than a wrong one.
+ */
+export function rowRanges(g: PlainGraph, rows: readonly PlainSummaryRow[]): Map<PlainSummaryRow, { range: Range; local: boolean }> {
+  const nodes: PlainGraphNode[] = [];
+  const walk = (graph: PlainGraph, top: boolean) => {
+    for (const n of graph.nodes) {
+      if (n.kind === 'input' && !top) continue;
+      nodes.push(n);
+      if (n.kind === 'group') for (const r of n.runs) walk(r.body, false);
+    }
+  };
+  walk(g, true);
+  const out = new Map<PlainSummaryRow, { range: Range; local: boolean }>();
+  if (nodes.length !== rows.length || nodes.some((n, i) => n.id !== rows[i].id)) return out;
+  rows.forEach((r, i) => {
+    const n = nodes[i];
+    out.set(r, { range: n.range, local: n.kind === 'input' || n.uri === undefined });
+  });
+  return out;
 }

@@ -22,7 +22,7 @@ import type {
 import { parse } from '../syntax/parser';
 import { LAYERS, getLayer } from '../layers';
 import { createLayerContext } from '../layers/context';
-import { LayerError, type ArgSpec, type ArgValue, type LayerSpec, type WeightSpec } from '../layers/types';
+import { LayerError, type ArgSpec, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
 import { Sym, product, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest } from './suggest';
 import { UNKNOWN, describeValue, valueKey, type LayerObject, type TensorValue, type Value } from './values';
@@ -165,6 +165,7 @@ interface LayerResult {
   weights: WeightSpec[];
   params: Params;
   macs: Sym;
+  internal: InternalActivation[] | undefined;
 }
 
 /** One distinct argument list of a layer, shared by every call that gives it (see `Analyzer.internArgs`). */
@@ -1084,7 +1085,7 @@ export class Analyzer {
     const memo = argsEntry !== undefined && !object && tensors === NO_TENSOR_ARGS ? argsEntry : undefined;
     const shapesKey = memo === undefined ? undefined : this.shapesKey(shapes);
     const known = shapesKey === undefined ? undefined : memo!.results?.get(shapesKey);
-    if (known !== undefined) return this.pushLayerNode(spec, args, shapes, inputIds, known.out, known.weights, known.params, known.macs, range, ctx, label, call, errorRange);
+    if (known !== undefined) return this.pushLayerNode(spec, args, shapes, inputIds, known.out, known.weights, known.params, known.macs, known.internal, range, ctx, label, call, errorRange);
     const kind = spec.inputKind ?? 'float';
     const first = shapes[0];
     // The layer's own rule gives the most specific rank message ("add
@@ -1115,10 +1116,12 @@ export class Analyzer {
     let out: Shape;
     let weights: WeightSpec[];
     let macs: Sym;
+    let internal: InternalActivation[] | undefined;
     try {
       out = spec.outputShape(lc);
       weights = spec.weights(lc, out);
       macs = spec.macs(lc, out);
+      internal = spec.internalActivations?.(lc, out);
       // Layer rules build these with spreads and pushes; keep exact-size copies.
       if (out !== first) out.dims = fit(out.dims);
       weights = fit(weights);
@@ -1149,7 +1152,7 @@ export class Analyzer {
       }
     }
     let params = paramsOf(weights);
-    if (shapesKey !== undefined) (memo!.results ??= new Map()).set(shapesKey, { out, weights, params, macs });
+    if (shapesKey !== undefined) (memo!.results ??= new Map()).set(shapesKey, { out, weights, params, macs, internal });
     let sharedWith: number | undefined;
     if (object) {
       if (object.first) {
@@ -1169,7 +1172,7 @@ export class Analyzer {
         params = ZERO_PARAMS;
       }
     }
-    return this.pushLayerNode(spec, args, shapes, inputIds, out, weights, params, macs, range, ctx, label, call, errorRange, object, sharedWith);
+    return this.pushLayerNode(spec, args, shapes, inputIds, out, weights, params, macs, internal, range, ctx, label, call, errorRange, object, sharedWith);
   }
 
   /** Adds a checked layer application to the graph and its site; returns its output tensor. */
@@ -1182,6 +1185,7 @@ export class Analyzer {
     weights: WeightSpec[],
     params: Params,
     macs: Sym,
+    internal: InternalActivation[] | undefined,
     range: Range,
     ctx: Ctx,
     label: string | undefined,
@@ -1204,6 +1208,7 @@ export class Analyzer {
       weights,
       params,
       macs,
+      internal,
       range,
       uri: ctx.uri === this.uri ? undefined : ctx.uri,
       object: object?.name,
@@ -1211,7 +1216,7 @@ export class Analyzer {
     };
     ctx.g.nodes.push(node);
     if (object && !object.first) object.first = { node: id, weights };
-    this.site(call?.range ?? errorRange ?? range, object ? 'object' : 'layer', object ? object.name : spec.name, ctx, shapes, out, params, macs);
+    this.site(call?.range ?? errorRange ?? range, object ? 'object' : 'layer', object ? object.name : spec.name, ctx, shapes, out, params, macs, undefined, undefined, internal);
     return { kind: 'tensor', node: id, shape: out };
   }
 
@@ -1749,9 +1754,10 @@ export class Analyzer {
     repeat?: number,
     /** Index in `sites` to insert at; the end when not given. */
     at?: number,
+    internal?: InternalActivation[],
   ): void {
     if (ctx.uri !== this.uri || ctx.static || (!ctx.once && !this.isNewSite(range, kind))) return;
-    const s: SiteInfo = { range, kind, name, model: ctx.model, inShapes, outShape, params, macs, repeat };
+    const s: SiteInfo = { range, kind, name, model: ctx.model, inShapes, outShape, params, macs, internal, repeat };
     const sites = this.sites;
     if (at === undefined || at >= sites.length) {
       const last = sites[sites.length - 1];
@@ -2039,6 +2045,9 @@ function computeTotals(graph: Graph, cache: TotalsCache): Totals {
       nonTrainable.add(n.params.nonTrainable);
       macs.add(n.macs);
       activations.addProduct(n.shape.dims);
+      // What the layer keeps besides its output: attention's [heads, seq_q, seq_k] weights.
+      const internal = n.internal;
+      if (internal !== undefined) for (let j = 0; j < internal.length; j++) activations.addProduct(internal[j].shape);
     } else if (n.kind === 'group') {
       trainable.add(n.params.trainable);
       nonTrainable.add(n.params.nonTrainable);

@@ -7,6 +7,8 @@ import { compactField, modelFields, type ModelFields } from './receptive';
 import { Sym, product, shapeToString } from './sym';
 import { displaySym } from './display';
 import type { Graph, ModelInfo } from './types';
+import { groupWeights, groupWeightsText, nodeWeightsText } from './weights';
+import type { InternalActivation } from '../layers/types';
 
 export interface SummaryRow {
   /** Nesting depth: 0 for the model's own layers. */
@@ -22,14 +24,21 @@ export interface SummaryRow {
   trainable: Sym;
   nonTrainable: Sym;
   macs: Sym;
-  /** Output bytes for one example (float32). */
+  /**
+   * Activation bytes for one example (float32): the output, plus for a layer
+   * what it keeps inside itself (`internalBytes`).
+   */
   activationBytes: Sym;
+  /** Of `activationBytes`, what the layer keeps besides its output (attention's weights); zero for most. */
+  internalBytes: Sym;
   /** For groups: how many times the body runs. */
   repeat?: number;
   /** Node id in its graph (for linking rows to the diagram). */
   id: number;
   /** Receptive field of the output (`14 × 14 /2`, `all`: see receptive.ts `compactField`); '' for inputs or when unknown. */
   field: string;
+  /** The weights behind the parameters as text lines (weights.ts `layerWeightsText`, `groupWeightsText`); absent when none. */
+  weights?: string[];
 }
 
 export function summaryRows(model: ModelInfo, expand = true): SummaryRow[] {
@@ -53,6 +62,7 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
           nonTrainable: Sym.ZERO,
           macs: Sym.ZERO,
           activationBytes: Sym.ZERO,
+          internalBytes: Sym.ZERO,
           id: n.id,
           field: '',
         });
@@ -60,6 +70,7 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
       continue;
     }
     if (n.kind === 'layer') {
+      const internal = internalBytes(n.internal);
       rows.push({
         depth,
         kind: 'layer',
@@ -70,9 +81,11 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
         trainable: n.params.trainable,
         nonTrainable: n.params.nonTrainable,
         macs: n.macs,
-        activationBytes: product(n.shape.dims).mul(4),
+        activationBytes: internal === Sym.ZERO ? product(n.shape.dims).mul(4) : product(n.shape.dims).mul(4).add(internal),
+        internalBytes: internal,
         id: n.id,
         field: compactField(fields.byNode.get(n), model),
+        weights: nonEmpty(nodeWeightsText(n, model)),
       });
       continue;
     }
@@ -87,19 +100,67 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
       nonTrainable: n.params.nonTrainable,
       macs: n.macs,
       activationBytes: Sym.ZERO,
+      internalBytes: Sym.ZERO,
       repeat: n.repeat,
       id: n.id,
       field: compactField(fields.byNode.get(n), model),
+      weights: nonEmpty(groupWeightsText(groupWeights(n))),
     });
     if (expand) for (const r of n.runs) walk(r.body, depth + 1, rows, expand, false, model, fields);
   }
 }
 
+function nonEmpty(lines: string[]): string[] | undefined {
+  return lines.length ? lines : undefined;
+}
+
+/** Bytes (float32) of what a layer keeps inside itself besides its output; `Sym.ZERO` when nothing. */
+export function internalBytes(internal: readonly InternalActivation[] | undefined): Sym {
+  if (internal === undefined || internal.length === 0) return Sym.ZERO;
+  return Sym.sum(internal.map((t) => product(t.shape)), undefined, 0).mul(4);
+}
+
+/**
+ * Of a model's activation bytes, what its layers keep inside themselves
+ * besides their outputs, over every repeat, and which layers (registry
+ * names, e.g. ['attention']) keep something. Zero and [] for most models.
+ */
+export function internalActivations(model: ModelInfo): { bytes: Sym; ops: string[] } {
+  const ops = new Set<string>();
+  const bytes = internalOf(model.graph, new Map(), ops);
+  return { bytes, ops: [...ops] };
+}
+
+function internalOf(g: Graph, seen: Map<Graph, Sym>, ops: Set<string>): Sym {
+  const known = seen.get(g);
+  if (known !== undefined) return known;
+  const parts: Sym[] = [];
+  const ks: number[] = [];
+  for (const n of g.nodes) {
+    if (n.kind === 'layer') {
+      const b = internalBytes(n.internal);
+      if (b === Sym.ZERO) continue;
+      ops.add(n.op);
+      parts.push(b);
+      ks.push(1);
+    } else if (n.kind === 'group') {
+      for (const r of n.runs) {
+        parts.push(internalOf(r.body, seen, ops));
+        ks.push(r.count);
+      }
+    }
+  }
+  const t = Sym.sum(parts, ks, 0);
+  seen.set(g, t);
+  return t;
+}
+
 /**
  * Estimated bytes to train with Adam at a batch size: weights, gradients and
- * Adam's two moments (4 copies of the parameters), plus each layer's output
- * kept for the backward pass and its gradient (2 copies of the activations
- * per example).
+ * Adam's two moments (4 copies of the parameters), plus the activations
+ * kept for the backward pass (each layer's output and what attention keeps
+ * inside itself) and their gradients (2 copies of the activations per
+ * example).
  */
 export function trainingMemory(model: ModelInfo, batch: number): Sym {
   return model.memory.paramBytes.mul(4).add(model.memory.activationBytes.mul(2 * batch));

@@ -4,7 +4,7 @@
  * (after `toJSON`) that crosses the webview boundary unchanged.
  */
 import type { Range, SourceFile } from '../syntax/ast';
-import type { ArgValue, LayerCategory, WeightSpec } from '../layers/types';
+import type { ArgValue, InternalActivation, LayerCategory, WeightSpec } from '../layers/types';
 import type { Shape, Sym } from './sym';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
@@ -74,6 +74,8 @@ export interface LayerNode {
   /** Counted once per weight set: 0 on second and later uses of a shared layer object. */
   params: Params;
   macs: Sym;
+  /** What the layer keeps inside itself besides its output (LayerSpec.internalActivations); undefined when nothing. */
+  internal?: InternalActivation[];
   /** The call in source. */
   range: Range;
   uri?: string;
@@ -123,7 +125,10 @@ export interface Graph {
 export interface Memory {
   /** float32 parameter bytes (trainable + non-trainable). */
   paramBytes: Sym;
-  /** Bytes of all layer outputs for one example's forward pass. */
+  /**
+   * Bytes of one example's activations: every layer's output, plus what a
+   * layer keeps inside itself for the backward pass (attention's weights).
+   */
   activationBytes: Sym;
 }
 
@@ -159,6 +164,8 @@ export interface SiteInfo {
   outShape?: Shape;
   params?: Params;
   macs?: Sym;
+  /** For layer calls: what the layer keeps inside itself besides its output (LayerSpec.internalActivations). */
+  internal?: InternalActivation[];
   /** For block calls: how many times it repeats. */
   repeat?: number;
 }

@@ -359,6 +359,9 @@ export const attention: LayerSpec = {
     '  `4·(d·d + d)` for self-attention when `h·k = d`',
     '- MACs: the four projections plus `Q·Kᵀ` and `A·V`: `4·seq·d² + 2·seq²·d` for self-attention',
     '  when `h·k = d`',
+    '- activations kept for the backward pass, besides the output: `A` `[h, seq_q, seq_k]`, quadratic',
+    '  in the sequence, and Q, K, V and `A·V` (`4·seq·h·k` for self-attention); with `dropout`, also',
+    '  its mask and the dropped `A`',
   ].join('\n'),
   args: [
     { name: 'heads', type: 'int', doc: 'Number of attention heads.', min: 1 },
@@ -410,6 +413,26 @@ export const attention: LayerSpec = {
     const weighted = seqQ.mul(seqK).mul(h);
     const o = seqQ.mul(h).mul(d);
     return q.add(kv).add(scores).add(weighted).add(o);
+  },
+  internalActivations(ctx) {
+    // What autograd keeps for the backward pass (PyTorch's saved tensors;
+    // docs/language.md, Memory): not the scores, as softmax's gradient needs
+    // only its output.
+    const { seqQ, seqK, heads, keyDim } = geometry(ctx);
+    const h = keyDim.mul(heads);
+    const weights = [Sym.of(heads), seqQ, seqK];
+    const out = [{ name: 'attention weights', shape: weights }];
+    const dropout = ctx.args.dropout;
+    if (typeof dropout === 'number' && dropout > 0) {
+      out.push({ name: 'dropout mask', shape: weights }, { name: 'dropped attention weights', shape: weights });
+    }
+    out.push(
+      { name: 'queries', shape: [seqQ, h] },
+      { name: 'keys', shape: [seqK, h] },
+      { name: 'values', shape: [seqK, h] },
+      { name: 'weighted values', shape: [seqQ, h] },
+    );
+    return out;
   },
   tfjs(ctx) {
     const Cls = attentionLayerClass(ctx.tf);

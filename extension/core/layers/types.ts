@@ -104,6 +104,17 @@ export interface WeightSpec {
 }
 
 /**
+ * A tensor a layer computes inside itself and keeps for the backward pass,
+ * besides its output: attention's softmax weights `[heads, seq_q, seq_k]`.
+ * Counted in the activation bytes (see docs/language.md, Memory).
+ */
+export interface InternalActivation {
+  /** What it holds, for people: 'attention weights'. */
+  name: string;
+  shape: Sym[];
+}
+
+/**
  * Thrown (through `LayerContext.fail`) when arguments or input shapes do not
  * fit. The analysis turns it into a diagnostic on the argument named, or on
  * the whole call.
@@ -177,6 +188,12 @@ export interface LayerSpec {
   weights(ctx: LayerContext, output: Shape): WeightSpec[];
   /** Multiply-accumulates for one example's forward pass (contract conventions). */
   macs(ctx: LayerContext, output: Shape): Sym;
+  /**
+   * The tensors the layer keeps inside itself for the backward pass, besides
+   * its output (one example's); the activation bytes add them. Absent when
+   * the output is all a layer keeps.
+   */
+  internalActivations?(ctx: LayerContext, output: Shape): InternalActivation[];
   /**
    * Builds the TensorFlow.js layer. The runtime calls
    * `layer.apply(inputs.length === 1 ? inputs[0] : inputs)` with the piped

@@ -3,9 +3,10 @@
  * the model summary table. Pure functions of analysis results.
  */
 import type { BlockInfoSummary, ModelInfo, Params, SiteInfo } from '../../core/analysis/types';
-import { formatBytes, summaryRows, trainingMemory } from '../../core/analysis/summary';
+import { formatBytes, internalActivations, internalBytes, summaryRows, trainingMemory } from '../../core/analysis/summary';
 import { describeField, modelFields } from '../../core/analysis/receptive';
-import { formatCompact, formatCount, shapeToString, Sym, type Shape } from '../../core/analysis/sym';
+import { weightShapeText, weightSizeText, weightSumText, type GroupWeights, type LayerWeights, type WeightLine } from '../../core/analysis/weights';
+import { formatCompact, formatCount, product, shapeToString, Sym, type Shape } from '../../core/analysis/sym';
 import type { ArgSpec, ArgValue, LayerSpec } from '../../core/layers/types';
 import type { TrainFn } from './trainSchema';
 
@@ -139,6 +140,44 @@ function countsLines(site: SiteInfo): string[] {
   return lines;
 }
 
+/**
+ * For a layer that keeps tensors inside itself (attention), its activations
+ * for one example: the output and each kept tensor, as count × 4 B.
+ * Consecutive tensors of one shape share a line. None for other layers.
+ */
+function activationLines(site: SiteInfo): string[] {
+  const internal = site.internal;
+  if (!internal || internal.length === 0 || !site.outShape) return [];
+  const output = product(site.outShape.dims);
+  const lines = [`Activations per example: **${formatBytes(output.mul(4).add(internalBytes(internal)))}**, its output and what it keeps for the backward pass:`];
+  lines.push(`· output \`${shapeToString(site.outShape)}\`: ${bytesOf(output, 1)}`);
+  for (let i = 0; i < internal.length; ) {
+    let j = i + 1;
+    while (j < internal.length && sameDims(internal[j].shape, internal[i].shape)) j++;
+    const names = internal.slice(i, j).map((t) => t.name).join(', ');
+    lines.push(`· ${names} \`${shapeToString({ dims: internal[i].shape })}\`: ${bytesOf(product(internal[i].shape), j - i)}`);
+    i = j;
+  }
+  return lines;
+}
+
+/** `12·seq² × 4 B`, `4 × 768·seq × 4 B`, `12,582,912 × 4 B = 48.0 MiB`. */
+function bytesOf(values: Sym, times: number): string {
+  const text = `${times > 1 ? `${times} × ` : ''}${formatCount(values)} × 4 B`;
+  return values.isConst() ? `${text} = ${formatBytes(values.mul(4 * times))}` : text;
+}
+
+function sameDims(a: readonly Sym[], b: readonly Sym[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.equals(b[i]));
+}
+
+/** `, of which 576·seq² + 147,456·seq B inside attention layers` when layers keep tensors inside themselves; '' otherwise. */
+function internalNote(model: ModelInfo): string {
+  const { bytes, ops } = internalActivations(model);
+  if (ops.length === 0) return '';
+  return `, of which ${formatBytes(bytes)} inside ${ops.join(' and ')} layers`;
+}
+
 /** `Receptive field: 14 × 14 pixels of image, stride 2 × 2` (lines from `describeField`). */
 function fieldLines(field: readonly string[] | undefined): string[] {
   return (field ?? []).map((f) => `Receptive field: ${f}`);
@@ -148,23 +187,73 @@ function codeBlock(text: string): string {
   return '```nnmodel\n' + text + '\n```';
 }
 
+/** `` `kernel [5, 5, 1, 6]`: 5·5·1·6 = 150 ``, `` `moving_mean [6]`: 6 (not trained) ``; a group's total `` `gamma` ×2: 1,536 ``. */
+function weightLineMarkdown(w: WeightLine): string {
+  const what = w.shape ? `\`${w.name} ${weightShapeText(w.shape)}\`` : `\`${w.name}\`${w.tensors && w.tensors > 1 ? ` ×${w.tensors}` : ''}`;
+  return `${what}: ${weightSizeText(w)}${w.trainable ? '' : ' (not trained)'}`;
+}
+
+/** `sum: 150 + 6 = **156**`; undefined for fewer than two weights. */
+function weightSumMarkdown(lines: readonly WeightLine[]): string | undefined {
+  const sum = weightSumText(lines);
+  if (sum === undefined) return undefined;
+  const at = sum.lastIndexOf(' = ');
+  return at < 0 ? `sum: **${sum}**` : `sum: ${sum.slice(0, at)} = **${sum.slice(at + 3)}**`;
+}
+
+/**
+ * The hover's Weights section: each weight with its shape and size, then
+ * their sum (the layer's parameters); for a layer object's later use, the
+ * weights it shares and that it adds none.
+ */
+function layerWeightsMarkdown(w: LayerWeights): string | undefined {
+  const lines: string[] = [];
+  if (w.sharedFrom) {
+    const at = w.sharedFrom.line ? ` (line ${w.sharedFrom.line})` : '';
+    lines.push(`**Weights**: shares \`${w.sharedFrom.object}\`'s weights, counted at its first use${at}: this use adds **0**`);
+    lines.push(...w.sharedFrom.weights.map((l) => `· ${weightLineMarkdown(l)}`));
+  } else if (w.own.length) {
+    lines.push('**Weights**');
+    lines.push(...w.own.map((l) => `· ${weightLineMarkdown(l)}`));
+    const sum = weightSumMarkdown(w.own);
+    if (sum) lines.push(sum);
+  }
+  if (w.uses?.length) {
+    const names = w.uses.map((u) => `\`${u}\``).join(' and ');
+    lines.push(`Also uses ${names}'s weights, counted where ${w.uses.length > 1 ? 'they are' : 'it is'} defined.`);
+  }
+  return lines.length ? lines.join('  \n') : undefined;
+}
+
+/** A group's weights per name over all its repeats, when they fit in a few lines; else why they are not listed. */
+function groupWeightsMarkdown(g: GroupWeights | undefined): string | undefined {
+  if (g?.tooMany) return `_Weights: ${g.tooMany} names, too many to list here; hover a layer in the body for its own._`;
+  if (!g || g.lines.length === 0) return undefined;
+  const lines = ['**Weights** by name, all repeats', ...g.lines.map((l) => `· ${weightLineMarkdown(l)}`)];
+  const sum = weightSumMarkdown(g.lines);
+  if (sum) lines.push(sum);
+  return lines.join('  \n');
+}
+
 /** Hover over a layer call: signature, shapes, counts, then the layer's documentation. */
-export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[]): string {
+export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[], weights?: LayerWeights): string {
   const parts: string[] = [];
   parts.push(codeBlock(spec ? layerSignature(spec).label : site.name));
   const head = [spec ? `*${spec.category}* layer` : 'layer'];
   if (site.model) head.push(`in \`${site.model}\``);
   parts.push(head.join(' '));
   const flow = flowLine(site);
-  const facts = [flow, ...countsLines(site), ...fieldLines(field)].filter((x): x is string => !!x);
+  const facts = [flow, ...countsLines(site), ...activationLines(site), ...fieldLines(field)].filter((x): x is string => !!x);
   if (facts.length) parts.push(facts.join('  \n'));
+  const weightsText = weights && layerWeightsMarkdown(weights);
+  if (weightsText) parts.push(weightsText);
   if (spec?.trainingOnly) parts.push('_Active in training only: identity at inference._');
   if (spec?.doc) parts.push('---\n' + spec.doc);
   return parts.join('\n\n');
 }
 
-/** Hover over a block call: its signature, shapes and totals over repeats. */
-export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | undefined, field?: readonly string[]): string {
+/** Hover over a block call: its signature, shapes and totals over repeats, and its weights by name when that is short. */
+export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | undefined, field?: readonly string[], weights?: GroupWeights): string {
   const parts: string[] = [];
   parts.push(codeBlock(block ? blockSignature(block).label : `block ${site.name}`));
   const facts: string[] = [];
@@ -173,6 +262,8 @@ export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | und
   if (site.repeat && site.repeat > 1) facts.push(`Repeated **${site.repeat}** times with separate weights; totals:`);
   facts.push(...countsLines(site), ...fieldLines(field));
   parts.push(facts.join('  \n'));
+  const weightsText = groupWeightsMarkdown(weights);
+  if (weightsText) parts.push(weightsText);
   return parts.join('\n\n');
 }
 
@@ -184,12 +275,14 @@ const VALUE_KIND_TEXT: Record<SiteInfo['kind'], string> = {
   object: 'layer object',
 };
 
-/** Hover over a bound name, an input or a layer object. */
-export function valueHoverMarkdown(site: SiteInfo): string {
+/** Hover over a bound name, an input or a layer object (with the object's weights when given). */
+export function valueHoverMarkdown(site: SiteInfo, weights?: LayerWeights): string {
   const shape = site.outShape ? `: ${shapeToString(site.outShape)}` : '';
   const parts = [codeBlock(`(${VALUE_KIND_TEXT[site.kind]}) ${site.name}${shape}`)];
   const facts = countsLines(site);
   if (facts.length) parts.push(facts.join('  \n'));
+  const weightsText = weights && layerWeightsMarkdown(weights);
+  if (weightsText) parts.push(weightsText);
   return parts.join('\n\n');
 }
 
@@ -206,7 +299,7 @@ export function modelHoverMarkdown(model: ModelInfo, batch: number): string {
   });
   facts.push(`Parameters: **${formatParams(model.params)}**`);
   facts.push(`MACs: **${formatCountWithCompact(model.macs)}**`);
-  facts.push(`Weights: ${formatBytes(model.memory.paramBytes)} · activations per example: ${formatBytes(model.memory.activationBytes)}`);
+  facts.push(`Weights: ${formatBytes(model.memory.paramBytes)} · activations per example: ${formatBytes(model.memory.activationBytes)}${internalNote(model)}`);
   facts.push(
     `Training with Adam at batch ${batch}: ~${formatBytes(trainingMemory(model, batch))}`,
   );
@@ -305,7 +398,11 @@ export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: str
   out.push('');
   out.push('## Memory (float32)');
   out.push(`- Weights: ${formatBytes(model.memory.paramBytes)}`);
-  out.push(`- Activations for one example: ${formatBytes(model.memory.activationBytes)}`);
+  const inside = internalNote(model);
+  out.push(
+    `- Activations for one example: ${formatBytes(model.memory.activationBytes)}` +
+      (inside ? `${inside} (kept for the backward pass besides their outputs; see the layer's hover)` : ''),
+  );
   out.push(
     `- Training with Adam at batch ${batch}: ~${formatBytes(trainingMemory(model, batch))} ` +
       '(weights, gradients and two moment estimates, plus activations and their gradients for the batch)',

@@ -1,0 +1,30 @@
+// The inspector's summary rows select their own call when clicked
+// (webview/views/summaryModel.ts `rowRanges`): node ids restart in every
+// group body, so a row's id alone can name a top-level node and a body node.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { summaryRows } from '../../extension/core/analysis/summary';
+import { serializeModel, serializeRows } from '../../extension/core/protocol';
+import { rowRanges } from '../../webview/views/summaryModel';
+import { GPT2_SMALL } from '../fixtures/contract';
+
+test('summary rows: each row of a model with a repeated block gets its own call\'s range', () => {
+  const m = analyze(GPT2_SMALL, { uri: 'file:///t.nnmodel' }).models[0];
+  const model = serializeModel(m);
+  const rows = serializeRows(summaryRows(m));
+  // The trap: the top-level `wte` row and the block body's first layernorm have the same id.
+  const wte = rows.find((r) => r.label.startsWith('wte'))!;
+  assert.ok(rows.some((r) => r !== wte && r.id === wte.id), 'ids repeat across the top level and the block body');
+  const ranges = rowRanges(model.graph, rows);
+  assert.equal(ranges.size, rows.length);
+  for (const r of rows) {
+    const at = ranges.get(r)!;
+    assert.equal(at.range.start.line + 1, r.line, `${r.label}: the range is on the row's line`);
+    assert.equal(at.local, true);
+  }
+  const { start, end } = ranges.get(wte)!.range;
+  assert.match(GPT2_SMALL.slice(start.offset, end.offset), /wte/);
+  // Rows that do not follow the graph get no range rather than a wrong one.
+  assert.equal(rowRanges(model.graph, rows.slice(1)).size, 0);
+});
