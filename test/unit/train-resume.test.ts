@@ -821,6 +821,8 @@ train Net {
 const RANDOM_NETS = {
   dropout: 'dense(16) -> relu -> dropout(0.5) -> dense(3) -> softmax',
   gaussian_noise: 'gaussian_noise(0.5) -> dense(16) -> relu -> dense(3) -> softmax',
+  // attention(dropout = ...) drops attention weights: the [6] input read as 3 tokens of 2 features.
+  attention: 'reshape([3, 2]) -> dense(8) -> attention(2, dropout = 0.5) -> flatten -> dense(3) -> softmax',
 } as const;
 const netWith = (chain: string) => `model Net {\n  input x: [6]\n  output x -> ${chain}\n}\n`;
 
@@ -864,9 +866,9 @@ async function splitRandomRun(layer: keyof typeof RANDOM_NETS, n: number, m: num
   return d;
 }
 
-test('dropout and gaussian_noise resume exactly: their draws restart from (seed, epoch) each epoch; one draw out of step shows', async () => {
+test('dropout, gaussian_noise and attention dropout resume exactly: their draws restart from (seed, epoch) each epoch; one draw out of step shows', async () => {
   const before = tf.memory().numTensors;
-  for (const layer of ['dropout', 'gaussian_noise'] as const) {
+  for (const layer of ['dropout', 'gaussian_noise', 'attention'] as const) {
     const d = await splitRandomRun(layer, 2, 2);
     assert.ok(d < TOL, `${layer}: 2 + 2 resumed vs 4 in one run: ${d}`);
     const control = await splitRandomRun(layer, 2, 2, true);
@@ -875,7 +877,7 @@ test('dropout and gaussian_noise resume exactly: their draws restart from (seed,
   assert.equal(tf.memory().numTensors, before);
 });
 
-test("dropout and gaussian_noise: the same run seed gives the same weights, another seed other masks and noise", async () => {
+test("dropout, gaussian_noise and attention dropout: the same run seed gives the same weights, another seed other masks and noise", async () => {
   // One batch of every example, no validation: the run seed reaches only the order inside the batch
   // (float rounding) and the random layers; the model without them shows the rest is rounding.
   const config: TrainConfig = { loss: 'crossentropy', optimizer: { kind: 'adam', lr: 0.01 }, epochs: 3, batch: 96, validation: 0, metrics: [] };

@@ -9,6 +9,7 @@
 import type { LayerVariable, Shape as TfShape, Tensor } from '@tensorflow/tfjs';
 import { Sym, shapeToString } from '../analysis/sym';
 import type { ArgValue, LayerContext, LayerSpec, Tf, WeightSpec } from './types';
+import { TrainingDraws } from './draws';
 
 type LayerArgs = NonNullable<ConstructorParameters<Tf['layers']['Layer']>[0]>;
 type Kwargs = Record<string, unknown>;
@@ -128,9 +129,12 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
     private bo: LayerVariable | null = null;
     private keep = false;
     private kept: Tensor | undefined;
+    /** Seeds of the attention-weight dropout masks (draws.ts): reproducible runs, exact resume. */
+    private readonly draws: TrainingDraws;
 
     constructor(args: LayerArgs & AttentionOptions) {
       super(args);
+      this.draws = new TrainingDraws(this.name, args.seed);
       this.opts = {
         heads: args.heads,
         keyDim: args.keyDim,
@@ -142,6 +146,11 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
         seed: args.seed,
       };
       this.keep = args.keepAttention === true;
+    }
+
+    /** See `reseedRandomLayers` (augment.ts). */
+    reseedForEpoch(epoch: number, run: number): void {
+      this.draws.restart(run, epoch);
     }
 
     get keepAttention(): boolean {
@@ -224,7 +233,7 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
         }
         let probs = tf.softmax(scores, -1);
         if (this.keep) probsOut = tf.keep(probs.clone());
-        if (training && dropout > 0) probs = tf.dropout(probs, dropout);
+        if (training && dropout > 0) probs = tf.dropout(probs, dropout, undefined, this.draws.next());
         const ctxv = matMul(probs, v); // [b, heads, tq, key_dim]
         const merged = tf.reshape(tf.transpose(ctxv, [0, 2, 1, 3]), [batch * tq, heads * this.keyDim]);
         let y = matMul(merged, this.wo!.read());

@@ -127,12 +127,10 @@ export type RunOptimizers = Partial<Record<OptimizerRole, tfTypes.Optimizer>>;
  * stream `base` is `createRng(base)`, what runs drew before this existed.
  * The layers that draw in training have streams of their own, restarted
  * per epoch the same way (`reseedRandomLayers`, layers/augment.ts): the
- * augmentation layers' PRNGs, and the seeds with which dropout's masks and
- * `gaussian_noise`'s noise are drawn (a function of the run's seed and
- * model, the epoch, the layer and its call count in the epoch; draws.ts).
- * The exception: `attention(dropout = ...)` drops attention weights with
- * tfjs's unseeded `tf.dropout`, so a model with it resumes close to, not
- * exactly as, an uninterrupted run.
+ * augmentation layers' PRNGs, and the seeds with which dropout's masks
+ * (also `attention`'s dropout of its weights) and `gaussian_noise`'s noise
+ * are drawn (a function of the run's seed and model, the epoch, the layer
+ * and its call count in the epoch; draws.ts).
  */
 export function epochRng(base: number, epoch: number, step: number): ReturnType<typeof createRng> {
   return createRng(base + epoch * step);
