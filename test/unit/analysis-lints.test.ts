@@ -60,6 +60,10 @@ test('reported across a line continuation, across statements, with activation = 
   assert.equal(stacks(seq).length, 1);
   // The counts of a stack without biases: 10·16 + 16·32 = 672 against one dense(32, bias = false), 320.
   assert.match(stacks(model('  output x -> dense(16, bias = false) -> dense(32, bias = false)'))[0].message, /672 parameters that can do no more than one dense\(32\) does with 320\./);
+  // The algebra shows only the biases the layers have.
+  assert.match(stacks(model('  output x -> dense(16, bias = false) -> dense(32, bias = false)'))[0].message, /one linear map, W₂W₁x = \(W₂W₁\)x: /);
+  assert.match(stacks(model('  output x -> dense(16, bias = false) -> dense(32)'))[0].message, /one linear map, W₂W₁x \+ b₂ = \(W₂W₁\)x \+ b₂: /);
+  assert.match(stacks(model('  output x -> dense(16) -> dense(32, bias = false)'))[0].message, /one linear map, W₂\(W₁x \+ b₁\) = \(W₂W₁\)x \+ W₂b₁: /);
 });
 
 test('in a block body: reported once on the block text, however often the block is used', () => {

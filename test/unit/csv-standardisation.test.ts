@@ -121,7 +121,7 @@ test('CSV standardisation: from the training rows, said once, saved with the che
     const train = await cli(dir, 'train', 'fruit.nnmodel');
     assert.equal(train.code, 0, train.err);
     const said = train.err.split('\n').filter((l) => /standardised/.test(l));
-    assert.deepEqual(said, ['standardised 4 feature columns (weight, length, width, redness) (mean/std of the 120 training rows)']);
+    assert.deepEqual(said, ['standardised 4 feature columns (weight, length, width, redness) with the mean/std of the 120 training rows']);
 
     // The statistics are those of the 120 training rows of the run's split (seed 1), not of all 150.
     const { rows, labels } = rawRows(FRUIT_CSV);
@@ -211,14 +211,14 @@ test('resume and evaluate reuse the checkpoint\'s statistics, not new ones from 
     // Starting over computes them afresh, from the new file's training rows.
     const fresh = await cli(dir, 'train', 'fruit.nnmodel', '--epochs', '1');
     assert.equal(fresh.code, 0, fresh.err);
-    assert.match(fresh.err, /^standardised 4 feature columns \(weight, length, width, redness\) \(mean\/std of the 144 training rows\)$/m);
+    assert.match(fresh.err, /^standardised 4 feature columns \(weight, length, width, redness\) with the mean\/std of the 144 training rows$/m);
     assert.notDeepEqual(savedJson(dir).nnmodel.data!.featureStats!.mean, first.mean);
 
     // Other columns than the checkpoint's: a sentence, not a silent misfit.
     writeFileSync(join(dir, 'data', 'fruit.csv'), FRUIT_CSV.replace('weight,length', 'mass,length'));
     const other = await cli(dir, 'train', 'fruit.nnmodel', '--epochs', '1', '--resume');
     assert.notEqual(other.code, 0);
-    assert.match(other.err, /data\/fruit\.csv:1: its feature columns \(mass, length, width, redness\) are not those the checkpoint was trained on \(weight, length, width, redness\); the saved standardisation cannot be applied\. Restore those columns, or start over instead of continuing from the checkpoint\./);
+    assert.match(other.err, /data\/fruit\.csv:1: its feature columns \(mass, length, width, redness\) are not those the checkpoint was trained on \(weight, length, width, redness\); the saved standardisation cannot be applied\. Restore those columns, or train the model again from scratch on this file\./);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -95,3 +95,13 @@ test('no fix from the text of another file: a declaration must be the one the fi
   // A tree without its text (built by hand) gives none either.
   assert.equal(addOutputFix(decl, { ...imported, text: undefined }), undefined);
 });
+
+test('a model written on one line: the file\'s line breaks (CR LF) and its indentation unit (tabs)', () => {
+  // The declaration holds no line break and no indented line: both come from the rest of the file.
+  const crlf = '# a model\r\nmodel M { input x: [4] }\r\n';
+  assert.equal(fixed(crlf, 'Add `output x`'), '# a model\r\nmodel M { input x: [4]\r\n  output x\r\n}\r\n');
+  const tabs = 'block b(n) {\n\tinput x\n\toutput x -> dense(n)\n}\n\nmodel M { input x: [4] }\n';
+  assert.equal(fixed(tabs, 'Add `output x`'), 'block b(n) {\n\tinput x\n\toutput x -> dense(n)\n}\n\nmodel M { input x: [4]\n\toutput x\n}\n');
+  const four = 'block b(n) {\n    input x\n    output x -> dense(n)\n}\n\nmodel M { input x: [4] }\n';
+  assert.equal(fixed(four, 'Add `output x`'), four.replace('model M { input x: [4] }', 'model M { input x: [4]\n    output x\n}'));
+});

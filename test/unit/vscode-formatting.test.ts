@@ -3,7 +3,7 @@
 // (extension/vscode/pure/formatting.ts, used by extension/vscode/formatting.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatOptionsOf, formattingEdits } from '../../extension/vscode/pure/formatting';
+import { bodyIndentWidth, formatOptionsOf, formattingEdits } from '../../extension/vscode/pure/formatting';
 import { applyEdits } from '../../extension/vscode/pure/lineDiff';
 import { format } from '../../extension/core/syntax/format';
 
@@ -35,4 +35,22 @@ test('Format Document indents with the editor tabs, or its number of spaces', ()
 test('Format Selection uses the same indentation and keeps to the selected lines', () => {
   const edits = formattingEdits(SRC, { insertSpaces: false, tabSize: 4 }, { from: 6, to: 7 });
   assert.equal(applyEdits(SRC, edits), 'model A {\n  input x:[1]\n  output x->dense(2)\n}\n\nmodel B {\n\tinput y: [1]\n\toutput y\n}\n');
+});
+
+test("with spaces and detectIndentation, a file keeps its bodies' width: VS Code's guess from continued chains (6, 8) does not re-indent a formatted file", () => {
+  // Three long chains, continued under their first `->`: the steps between lines are mostly 6 or 8 columns.
+  const chain = (n: string) => `  ${n} = x -> conv2d(16, 3, padding = same) -> batchnorm -> relu -> conv2d(32, 3, padding = same) -> batchnorm -> relu -> maxpool(2)`;
+  const formatted = format(`model M {\n  input x: [32, 32, 3]\n${chain('a')}\n${chain('b')}\n${chain('c')}\n  output a + b + c\n}\n`);
+  assert.ok(formatted.split('\n').some((l) => /^ {6,}->/.test(l)), 'the chains are continued');
+  for (const guess of [6, 8, 4]) assert.deepEqual(formattingEdits(formatted, { insertSpaces: true, tabSize: guess, detectIndentation: true }), [], `tabSize ${guess}`);
+  // Without detection the width is the user's setting, and the file is re-indented to it.
+  assert.match(applyEdits(formatted, formattingEdits(formatted, { insertSpaces: true, tabSize: 4 })), /^ {4}input x/m);
+  assert.equal(bodyIndentWidth(formatted), 2);
+  assert.equal(bodyIndentWidth('model M {\n\n    # four\n    input x: [1]\n    output x\n}\n'), 4);
+  // No indented body (tabs, or nothing yet): the editor's width.
+  assert.equal(bodyIndentWidth('model M {\n\tinput x: [1]\n}\n'), undefined);
+  assert.equal(bodyIndentWidth('model M {}\n'), undefined);
+  assert.deepEqual(formatOptionsOf({ insertSpaces: true, tabSize: 4, detectIndentation: true }, 'model M {\ninput x: [1]\noutput x\n}\n'), { indent: '    ', tabSize: 4 });
+  assert.deepEqual(formatOptionsOf({ insertSpaces: true, tabSize: 6, detectIndentation: true }, formatted), { indent: '  ', tabSize: 6 });
+  assert.deepEqual(formatOptionsOf({ insertSpaces: true, tabSize: 6 }, formatted), { indent: '      ', tabSize: 6 });
 });

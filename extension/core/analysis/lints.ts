@@ -90,7 +90,7 @@ function linearStacks(g: Graph, objects: ReadonlyMap<string, number>, uri: strin
       code: 'layer.linear_stack',
       severity: 'info',
       message:
-        `${a} -> ${b} with no activation between them computes one linear map, W₂(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂): ` +
+        `${a} -> ${b} with no activation between them computes one linear map, ${collapse(first.args.bias !== false, second.args.bias !== false)}: ` +
         `${formatCount(stacked)} parameters that can do no more than one dense(${k}) does with ${formatCount(one)}. ` +
         `Add a nonlinearity between them (e.g. \`-> relu\`), or use one dense(${k}).`,
       range: second.range,
@@ -104,4 +104,12 @@ function linearStacks(g: Graph, objects: ReadonlyMap<string, number>, uri: strin
 function isLinear(n: LayerNode): boolean {
   const act = n.args.activation;
   return act === undefined || act === null || act === 'none';
+}
+
+/** The algebra of two dense layers in a row, with the biases they have: `W₂(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂)`. */
+function collapse(bias1: boolean, bias2: boolean): string {
+  const inner = bias1 ? 'W₁x + b₁' : 'W₁x';
+  const left = `W₂${bias1 ? `(${inner})` : inner}${bias2 ? ' + b₂' : ''}`;
+  const shift = [bias1 ? 'W₂b₁' : '', bias2 ? 'b₂' : ''].filter(Boolean).join(' + ');
+  return shift ? `${left} = (W₂W₁)x + ${bias1 && bias2 ? `(${shift})` : shift}` : `${left} = (W₂W₁)x`;
 }

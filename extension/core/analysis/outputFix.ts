@@ -40,7 +40,8 @@ export function addOutputFix(decl: ModelDecl | BlockDecl, file: SourceFile, isTe
   if (name === undefined) return undefined;
 
   const line = `output ${name}`;
-  const eol = /\r\n?|\n/.exec(text.slice(decl.range.start.offset, decl.range.end.offset))?.[0] ?? '\n';
+  // The declaration's line break, else the file's (a model written on one line), else LF.
+  const eol = /\r\n?|\n/.exec(text.slice(decl.range.start.offset, decl.range.end.offset))?.[0] ?? /\r\n?|\n/.exec(text)?.[0] ?? '\n';
   const braceAt = body.end.offset - 1;
   const braceLine = lineStart(text, braceAt);
   const from = last.range.end.offset;
@@ -50,13 +51,13 @@ export function addOutputFix(decl: ModelDecl | BlockDecl, file: SourceFile, isTe
   if (braceLine > from) {
     // The brace on a line of its own (a comment would have run to the end of the line):
     // everything before that line stays as written, the new line goes right above it.
-    if (indent === undefined) indent = nested(leadingBlanks(text, braceAt) ?? '');
+    if (indent === undefined) indent = nested(leadingBlanks(text, braceAt) ?? '', text);
     newText = text.slice(from, braceLine) + indent + line + eol + text.slice(braceLine, body.end.offset);
   } else {
     // The brace on the line of the last statement, after blanks only: the new line and the brace on lines
     // of their own, the brace indented as the declaration's line (its old column is past the statement).
     const declIndent = leadingBlanks(text, decl.range.start.offset) ?? ' '.repeat(decl.range.start.character);
-    if (indent === undefined) indent = nested(declIndent);
+    if (indent === undefined) indent = nested(declIndent, text);
     newText = eol + indent + line + eol + declIndent + '}';
   }
   return { title: `Add \`${line}\``, edits: [{ range: { start: last.range.end, end: body.end }, newText }], preferred: true };
@@ -75,9 +76,16 @@ function leadingBlanks(text: string, offset: number): string | undefined {
   return /^[ \t]*$/.test(lead) ? lead : undefined;
 }
 
-/** One level deeper than `outer`: a tab where it has tabs, else two spaces (the formatter's). */
-function nested(outer: string): string {
-  return outer + (outer.includes('\t') ? '\t' : '  ');
+/**
+ * One level deeper than `outer`: a tab where it has tabs; else the file's
+ * unit, read from its first indented line (a tab, or up to 8 spaces); else
+ * two spaces (the formatter's).
+ */
+function nested(outer: string, text: string): string {
+  if (outer.includes('\t')) return outer + '\t';
+  const first = /^([ \t]+)\S/m.exec(text)?.[1];
+  const unit = first === undefined ? '  ' : first.startsWith('\t') ? '\t' : first.length <= 8 ? first : '  ';
+  return outer + unit;
 }
 
 /** The `fixes` of a missing-output diagnostic: `addOutputFix`'s, when there is one. */

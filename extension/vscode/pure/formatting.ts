@@ -10,13 +10,42 @@ import { lineEdits, type OffsetEdit } from './lineDiff';
 export interface EditorIndentation {
   insertSpaces: boolean;
   tabSize: number;
+  /** `editor.detectIndentation` for the document: `tabSize` is then VS Code's guess, not a setting. */
+  detectIndentation?: boolean;
 }
 
-/** The core formatter's options for the editor's: a tab per level, or `tabSize` spaces. */
-export function formatOptionsOf(editor: EditorIndentation): Required<FormatOptions> {
+/**
+ * The core formatter's options for the editor's: a tab per level, or spaces.
+ * With spaces and `detectIndentation`, a file whose bodies are already
+ * indented keeps their width (`bodyIndentWidth`), and `tabSize` serves a
+ * file with none: VS Code's guess reads the steps between all lines, and a
+ * few continued chains, aligned under their first `->`, make it guess 6 or 8
+ * for a file formatted with 2; formatting with that guess would re-indent a
+ * formatted file. Without detection, `tabSize` is the user's setting.
+ */
+export function formatOptionsOf(editor: EditorIndentation, text?: string): Required<FormatOptions> {
   // VS Code keeps tabSize a positive integer; anything else falls back to its default, 4.
   const tabSize = Number.isSafeInteger(editor.tabSize) && editor.tabSize >= 1 ? editor.tabSize : 4;
-  return { indent: editor.insertSpaces ? ' '.repeat(tabSize) : '\t', tabSize };
+  if (!editor.insertSpaces) return { indent: '\t', tabSize };
+  const kept = editor.detectIndentation && text !== undefined ? bodyIndentWidth(text) : undefined;
+  return { indent: ' '.repeat(kept ?? tabSize), tabSize };
+}
+
+/**
+ * The number of spaces before the first line of the file's first indented
+ * body (the line after one that ends with `{`, comments included); undefined
+ * when there is none, or it is indented with a tab.
+ */
+export function bodyIndentWidth(text: string): number | undefined {
+  const lines = text.split(/\r\n?|\n/);
+  for (let i = 0; i + 1 < lines.length; i++) {
+    if (!lines[i].replace(/#.*$/, '').trimEnd().endsWith('{')) continue;
+    let j = i + 1;
+    while (j < lines.length && lines[j].trim() === '') j++;
+    const m = j < lines.length ? /^( +)[^\s}]/.exec(lines[j]) : null;
+    if (m && m[1].length <= 16) return m[1].length;
+  }
+  return undefined;
 }
 
 /**
@@ -24,5 +53,5 @@ export function formatOptionsOf(editor: EditorIndentation): Required<FormatOptio
  * (zero-based, inclusive) only the changes on those lines.
  */
 export function formattingEdits(text: string, editor: EditorIndentation, lines?: { from: number; to: number }): OffsetEdit[] {
-  return lineEdits(text, format(text, formatOptionsOf(editor)), lines);
+  return lineEdits(text, format(text, formatOptionsOf(editor, text)), lines);
 }

@@ -33,11 +33,11 @@ export interface Dataset extends TrainData {
   standardisation?: string;
 }
 
-/** `standardised 4 feature columns (mean/std of the 120 training rows)`, for the training log. */
+/** `standardised 4 feature columns (a, b, c, d) with the mean/std of the 120 training rows`, for the training log. */
 export function describeStandardisation(stats: FeatureStats, from: 'data' | 'checkpoint'): string {
   const cols = `${plural(stats.names.length, 'feature column')} (${stats.names.join(', ')})`;
   const rows = stats.rows === undefined ? 'the training rows' : `the ${plural(stats.rows, 'training row')}`;
-  return from === 'checkpoint' ? `standardised ${cols} with the checkpoint's mean/std (of ${rows} it was trained on)` : `standardised ${cols} (mean/std of ${rows})`;
+  return from === 'checkpoint' ? `standardised ${cols} with the checkpoint's mean/std (of ${rows} it was trained on)` : `standardised ${cols} with the mean/std of ${rows}`;
 }
 
 /** A problem with the user's data: the message names the file and what is wrong. */
@@ -465,7 +465,7 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
     const saved = o.featureStats;
     if (saved.names.length !== f || saved.names.some((name, j) => name !== names[j])) {
       throw new DataError(
-        `${rel}:1: its feature columns (${names.join(', ')}) are not those the checkpoint was trained on (${saved.names.join(', ')}); the saved standardisation cannot be applied. Restore those columns, or start over instead of continuing from the checkpoint.`,
+        `${rel}:1: its feature columns (${names.join(', ')}) are not those the checkpoint was trained on (${saved.names.join(', ')}); the saved standardisation cannot be applied. Restore those columns, or train the model again from scratch on this file.`,
         rel,
         1,
       );
