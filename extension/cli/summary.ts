@@ -71,7 +71,7 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
   const settings: Settings = {
     batch: batchText === undefined ? DEFAULT_BATCH : positiveInt(batchText, 'batch'),
     env: parseDims(args.values.get('dim') ?? []),
-    depth: depthText === undefined ? Infinity : depthText === '0' ? 0 : positiveInt(depthText, 'depth'),
+    depth: depthText === undefined ? Infinity : nonNegativeInt(depthText, 'depth'),
     weights: args.flags.has('weights'),
   };
   const r = analyzeFile(path, io.cwd);
@@ -89,6 +89,8 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
     }
   }
 
+  checkDims(settings.env, models, path);
+
   const diags = sortDiagnostics(locate(path, r.analysis), [path]);
   for (const d of diags) io.stderr(formatDiagnostic(d) + '\n');
   const hasErrors = diags.some((d) => d.diagnostic.severity === 'error');
@@ -101,6 +103,27 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
     io.stdout(models.map((m) => modelTable(m, path, settings)).join('\n'));
   }
   return hasErrors ? EXIT.problems : EXIT.ok;
+}
+
+/** `--depth`: a whole number, 0 included (0: top level only). */
+function nonNegativeInt(text: string, option: string): number {
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`option '--${option}' needs a whole number, 0 or more (0: top level only), got '${text}'`);
+  return n;
+}
+
+/** Every `--dim NAME=N` must name a symbolic dimension of a model summarised: a typo would otherwise change nothing, silently. */
+function checkDims(env: Record<string, number>, models: readonly ModelInfo[], path: string): void {
+  const have = new Set(models.flatMap((m) => m.symbols));
+  const unknown = Object.keys(env).filter((n) => !have.has(n));
+  if (unknown.length === 0 || models.length === 0) return;
+  const names = unknown.map((n) => `'${n}'`).join(', ');
+  const dims = (m: ModelInfo) => (m.symbols.length ? m.symbols.join(', ') : 'none (all its sizes are numbers)');
+  if (models.length === 1) {
+    const m = models[0];
+    throw new UsageError(`model ${m.name} has no dimension ${names}; its dimensions: ${dims(m)}`);
+  }
+  throw new UsageError(`no model of ${path} has a dimension ${names}; their dimensions: ${models.map((m) => `${m.name}: ${dims(m)}`).join('; ')}`);
 }
 
 function parseDims(list: readonly string[]): Record<string, number> {

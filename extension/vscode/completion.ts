@@ -9,6 +9,7 @@ import type { AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
 import { completionContext, type CallContext, type Container } from './pure/context';
 import { isLocal, namesInScope } from './pure/lookup';
+import { TOP_LEVEL_KEYWORDS } from './pure/keywords';
 import { activeParameter, callSnippet, formatDefault, isRequired, layerSignature } from './pure/text';
 import { TRAIN_KEYS, trainFunction, trainKey, type TrainFn } from './pure/trainSchema';
 
@@ -97,13 +98,12 @@ function keyword(label: string, snippet: string, doc: string, env: Env): vscode.
 }
 
 function topLevelItems(env: Env): vscode.CompletionItem[] {
-  // Plain keywords: the full templates come from the contributed snippets (model, block, cnn, transformer, train).
-  return [
-    keyword('model', 'model ', 'A model: inputs, values, outputs.', env),
-    keyword('block', 'block ', 'A parameterised sub-graph, used like a layer.', env),
-    keyword('train', 'train ', 'How to train a model of this file: `train ModelName { ... }`.', env),
-    keyword('import', 'import "${1:other.nnmodel}"', 'Use the blocks and models of another file.', env),
-  ];
+  // One entry per keyword, inserting its template: the contributed snippets hold only cnn and transformer.
+  return TOP_LEVEL_KEYWORDS.map((k) => {
+    const it = keyword(k.label, k.snippet, k.doc, env);
+    it.detail = k.detail;
+    return it;
+  });
 }
 
 function statementItems(env: Env): vscode.CompletionItem[] {

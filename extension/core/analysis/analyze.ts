@@ -44,6 +44,7 @@ import { collectSymbols } from './symbols';
 import { analyzeTrain } from './train';
 import { lintModels } from './lints';
 import { missingOutputFixes } from './outputFix';
+import type { SiteOutcome } from './types';
 
 export interface AnalyzeOptions {
   /** URI or path of the file, used in diagnostics of imports. */
@@ -155,6 +156,26 @@ interface InstResult {
   ok: boolean;
   /** Errors the instantiation reported: counted again for every model that reuses it (see `hasErrors`). */
   errors: number;
+  /** The block-body sites it reached (nested instantiations included), replayed for each call that reuses it (see `SiteInfo.instances`). */
+  visits?: SiteVisit[];
+  /** The call it was made for (`SiteVisit.via` of the sites directly in its body). */
+  via?: Range;
+}
+
+/** A site in a block body reached by one instantiation, with the call it came through and what it gave there. */
+interface SiteVisit {
+  site: SiteInfo;
+  via: Range | undefined;
+  outShape?: Shape;
+  params?: Params;
+}
+
+/** The instantiations that reached a block-body site so far (see `SiteInfo.instances`). */
+interface InstanceState {
+  first: Range;
+  /** Offsets of the distinct calls, once a second one came. */
+  vias?: Set<number>;
+  outcomes?: SiteOutcome[];
 }
 
 const ZERO_PARAMS: Params = { trainable: Sym.ZERO, nonTrainable: Sym.ZERO };
@@ -307,6 +328,13 @@ export class Analyzer {
   nodeCount = 0;
   /** Text of each imported file read, by uri. */
   readonly importTexts = new Map<string, string>();
+  /** Block-body sites by `isNewSite` key, to add later instantiations to (see `SiteInfo.instances`). */
+  private readonly siteByKey = new Map<number, SiteInfo>();
+  private readonly instanceStates = new Map<SiteInfo, InstanceState>();
+  /** Visits of the instantiations being analysed, innermost last. */
+  private readonly visitLogs: SiteVisit[][] = [];
+  /** The call in this file each instantiation being analysed is for (see `viaOf`), innermost last. */
+  private readonly viaStack: (Range | undefined)[] = [];
   /** An internal error stopped the analysis. */
   failed = false;
 
@@ -756,10 +784,58 @@ export class Analyzer {
 
   private unknownCallee(call: CallExpr, ctx: Ctx): void {
     const name = call.callee.name;
+    const model = this.modelNamed(name);
+    if (model) {
+      const where = model.uri === this.uri ? '' : ` (in ${model.uri})`;
+      const here = model.uri === this.uri && ctx.uri === this.uri;
+      const fix = here ? this.modelToBlockFix(model.decl) : undefined;
+      this.error(
+        'name.model_as_layer',
+        `'${name}' is a model${where}; only blocks can be used as layers: change \`model ${name}\` to \`block ${name}\`${where ? ' there' : ''} (with \`input\`/\`output\` as they are).`,
+        call.callee.range,
+        ctx,
+        { fixes: fix ? [fix] : undefined, related: here ? [{ message: `model '${name}' is defined here`, range: model.decl.name.range }] : undefined },
+      );
+      return;
+    }
     const options = suggest(name, [...LAYERS.keys(), ...this.blocks.keys(), ...objectNames(ctx)]);
     this.error('name.unknown_layer', `unknown layer or block '${name}'.${didYouMean(options)}`, call.callee.range, ctx, {
       fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, call.callee.range, o, i === 0)),
     });
+  }
+
+  /** Models this file can see by name: its own, then those of the files it imports (read once, on the first use of a model as a layer). */
+  private modelsByName: Map<string, { decl: ModelDecl; uri: string | undefined }> | undefined;
+
+  private modelNamed(name: string): { decl: ModelDecl; uri: string | undefined } | undefined {
+    if (!this.modelsByName) {
+      const models = new Map<string, { decl: ModelDecl; uri: string | undefined }>();
+      for (const item of this.file.items) if (item.kind === 'model' && !models.has(item.name.name)) models.set(item.name.name, { decl: item, uri: this.uri });
+      for (const [uri, text] of this.importTexts) {
+        for (const item of parse(text).items) if (item.kind === 'model' && !models.has(item.name.name)) models.set(item.name.name, { decl: item, uri });
+      }
+      this.modelsByName = models;
+    }
+    return this.modelsByName.get(name);
+  }
+
+  /**
+   * `model A` → `block A`, the rest as it is: a block's `input x: [shape]`
+   * checks the shape piped in and binds its names, as the model's did.
+   * Offered only while nothing else needs A to be a model (no train section
+   * names it).
+   */
+  private modelToBlockFix(decl: ModelDecl): Fix | undefined {
+    const name = decl.name.name;
+    const text = this.file.text;
+    if (text === undefined || text.slice(decl.range.start.offset, decl.range.start.offset + 5) !== 'model') return undefined;
+    const word = new RegExp(`\\b${name}\\b`);
+    for (const item of this.file.items) {
+      if (item.kind === 'train' && (item.name.name === name || word.test(text.slice(item.range.start.offset, item.range.end.offset)))) return undefined;
+    }
+    const start = decl.range.start;
+    const end = { line: start.line, character: start.character + 5, offset: start.offset + 5 };
+    return { title: `Change model '${name}' to a block`, edits: [{ range: { start, end }, newText: 'block' }], preferred: true };
   }
 
   /** `input -> call`. */
@@ -1504,9 +1580,12 @@ export class Analyzer {
       const key = `${def.uri ?? ''}|${name}|${paramKey}|${this.shapeId(piped.shape)}|${tensorArgs.map((t) => this.shapeId(t.shape!)).join(';')}`;
       let res = this.instCache.get(key);
       if (!res) {
-        res = this.instantiate(def, bound.params, [piped, ...tensorArgs], inputNames, withAnchor(ctx, anchor));
+        res = this.instantiateFor(call, def, bound.params, [piped, ...tensorArgs], inputNames, withAnchor(ctx, anchor));
         this.instCache.set(key, res);
-      } else this.errors += res.errors;
+      } else {
+        this.errors += res.errors;
+        this.replayVisits(res, call, ctx);
+      }
       if (!res.ok || !res.out) return UNKNOWN;
       return this.pushGroup(name, name, call, [{ count: 1, body: res.graph }], [piped, ...tensorArgs], res.out, ctx);
     }
@@ -1547,9 +1626,12 @@ export class Analyzer {
       let res = this.instCache.get(key);
       if (!res) {
         const x: TensorValue = { kind: 'tensor', node: -1, shape };
-        res = this.instantiate(def, params, [x, ...extra], inputNames, ctx);
+        res = this.instantiateFor(call, def, params, [x, ...extra], inputNames, ctx);
         this.instCache.set(key, res);
-      } else this.errors += res.errors;
+      } else {
+        this.errors += res.errors;
+        this.replayVisits(res, call, ctx);
+      }
       if (!res.ok || !res.out) return UNKNOWN;
       runs.push({ count: 1, body: res.graph });
       prevKey = key;
@@ -1557,6 +1639,35 @@ export class Analyzer {
       done++;
     }
     return this.pushGroup(name, name, call, runs, [input, ...extra], shape, ctx);
+  }
+
+  /**
+   * A cached instantiation used again for `call`: the sites of its body were
+   * reached again through this call, those of blocks it calls through the
+   * same calls as before (see `SiteInfo.instances`).
+   */
+  private replayVisits(res: InstResult, call: CallExpr, ctx: Ctx): void {
+    if (!res.visits) return;
+    const via = this.viaOf(call, ctx);
+    for (const v of res.visits) this.visitSite(v.site, v.via === res.via ? via : v.via, v.outShape, v.params);
+  }
+
+  /** The call an instantiation's body sites name: the block call itself when in this file, else the call of this file it came through. */
+  private viaOf(call: CallExpr, ctx: Ctx): Range | undefined {
+    return ctx.uri === this.uri && !ctx.static ? call.range : ctx.anchor;
+  }
+
+  /** `instantiate` for `call`, its body's sites attributed to it. */
+  private instantiateFor(call: CallExpr, def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], ctx: Ctx): InstResult {
+    const via = this.viaOf(call, ctx);
+    this.viaStack.push(via);
+    try {
+      const res = this.instantiate(def, params, inputs, inputNames, ctx);
+      res.via = via;
+      return res;
+    } finally {
+      this.viaStack.pop();
+    }
   }
 
   /** Binds a block call's arguments: parameters in order or by name, extra inputs by name. */
@@ -1658,10 +1769,28 @@ export class Analyzer {
       g.inputs.push(id);
       return { kind: 'tensor', node: id, shape: t.shape, name: inputNames[i] };
     });
-    const out = this.runBlockBody(def, ctx, ports);
+    const visits: SiteVisit[] = [];
+    this.visitLogs.push(visits);
+    let out: TensorValue | undefined;
+    try {
+      out = this.runBlockBody(def, ctx, ports);
+    } finally {
+      this.visitLogs.pop();
+    }
+    const parent = this.visitLogs[this.visitLogs.length - 1];
+    if (parent) for (const v of visits) parent.push(v);
     const graph = freeze(g);
     const t = totalsOf(graph, this.totals);
-    return { graph, out: out?.shape, params: t.params, macs: t.macs, activations: t.activations, ok: !!out?.shape, errors: this.errors - errorsBefore };
+    return {
+      graph,
+      out: out?.shape,
+      params: t.params,
+      macs: t.macs,
+      activations: t.activations,
+      ok: !!out?.shape,
+      errors: this.errors - errorsBefore,
+      visits: visits.length ? visits : undefined,
+    };
   }
 
   /** Runs a block's statements; returns its output tensor. */
@@ -1756,8 +1885,18 @@ export class Analyzer {
     at?: number,
     internal?: InternalActivation[],
   ): void {
-    if (ctx.uri !== this.uri || ctx.static || (!ctx.once && !this.isNewSite(range, kind))) return;
+    if (ctx.uri !== this.uri || ctx.static) return;
+    if (!ctx.once && !this.isNewSite(range, kind)) {
+      const first = this.siteByKey.get(range.start.offset * SITE_KIND_COUNT + SITE_KINDS[kind]);
+      if (first && first.range.end.offset === range.end.offset) this.visitSite(first, this.viaStack[this.viaStack.length - 1] ?? ctx.anchor, outShape, params);
+      return;
+    }
     const s: SiteInfo = { range, kind, name, model: ctx.model, inShapes, outShape, params, macs, internal, repeat };
+    if (!ctx.once) {
+      const key = range.start.offset * SITE_KIND_COUNT + SITE_KINDS[kind];
+      if (!this.siteByKey.has(key)) this.siteByKey.set(key, s);
+      this.visitSite(s, this.viaStack[this.viaStack.length - 1] ?? ctx.anchor, outShape, params);
+    }
     const sites = this.sites;
     if (at === undefined || at >= sites.length) {
       const last = sites[sites.length - 1];
@@ -1768,6 +1907,42 @@ export class Analyzer {
     const prev = at > 0 ? sites[at - 1] : undefined;
     if ((prev && compareSites(prev, s) > 0) || compareSites(s, sites[at]) > 0) this.sitesSorted = false;
     sites.splice(at, 0, s);
+  }
+
+  /**
+   * Records that an instantiation reached through `via` (the outermost call
+   * in this file) gave `outShape`/`params` at a block-body site: in the log
+   * of the instantiation being analysed (for calls that reuse it later) and
+   * in the site's `instances` once a second call or result comes.
+   */
+  private visitSite(site: SiteInfo, via: Range | undefined, outShape: Shape | undefined, params: Params | undefined): void {
+    const log = this.visitLogs[this.visitLogs.length - 1];
+    if (log) log.push({ site, via, outShape, params });
+    if (!via) return;
+    const st = this.instanceStates.get(site);
+    if (!st) {
+      this.instanceStates.set(site, { first: via });
+      return;
+    }
+    const newCall = via.start.offset !== st.first.start.offset && !st.vias?.has(via.start.offset);
+    if (newCall) (st.vias ??= new Set([st.first.start.offset])).add(via.start.offset);
+    const outcomes = (st.outcomes ??= [{ via: st.first, call: this.callText(st.first), outShape: site.outShape, params: site.params }]);
+    const same = (o: SiteOutcome) =>
+      (o.outShape === outShape || (o.outShape !== undefined && outShape !== undefined && this.shapeId(o.outShape) === this.shapeId(outShape))) &&
+      (o.params === params || (o.params !== undefined && params !== undefined && o.params.trainable.equals(params.trainable) && o.params.nonTrainable.equals(params.nonTrainable)));
+    const known = outcomes.some(same);
+    if (!newCall && known) return;
+    const info = (site.instances ??= { calls: 1, outcomes, moreOutcomes: 0 });
+    info.calls = st.vias?.size ?? 1;
+    if (known) return;
+    if (outcomes.length < 16) outcomes.push({ via, call: this.callText(via), outShape, params });
+    else info.moreOutcomes++;
+  }
+
+  /** A call's source text on one line, shortened for a hover: `b(64)`, `decoder_layer(512, 8, memory = …`. */
+  private callText(range: Range): string {
+    const text = (this.file.text ?? '').slice(range.start.offset, range.end.offset).replace(/\s+/g, ' ');
+    return text.length > 40 ? text.slice(0, 39) + '…' : text;
   }
 
   /** Appends sites already in `compareSites` order. */

@@ -168,6 +168,30 @@ export interface SiteInfo {
   internal?: InternalActivation[];
   /** For block calls: how many times it repeats. */
   repeat?: number;
+  /**
+   * A site in a block body is analysed once per distinct instantiation, and
+   * the fields above describe the first. Set when more than one reached it:
+   * how many calls of this file (`calls`, by the outermost call each came
+   * through) and what each distinct result was, the first call that gave it
+   * first (`outcomes[0]` is the one shown above; at most 16 are kept).
+   */
+  instances?: SiteInstances;
+}
+
+export interface SiteInstances {
+  calls: number;
+  outcomes: SiteOutcome[];
+  /** Distinct results beyond those kept in `outcomes`. */
+  moreOutcomes: number;
+}
+
+export interface SiteOutcome {
+  /** The call in the analysed file this instantiation came through (outermost when blocks nest). */
+  via: Range;
+  /** Its source text, shortened: `b(64)`. */
+  call: string;
+  outShape?: Shape;
+  params?: Params;
 }
 
 /** A name that can be jumped to, renamed and referenced. */

@@ -2,7 +2,7 @@
  * Text the editor shows: signatures, hover markdown, inlay hint labels and
  * the model summary table. Pure functions of analysis results.
  */
-import type { BlockInfoSummary, ModelInfo, Params, SiteInfo } from '../../core/analysis/types';
+import type { BlockInfoSummary, ModelInfo, Params, SiteInfo, SiteOutcome } from '../../core/analysis/types';
 import { formatBytes, internalActivations, internalBytes, summaryRows, trainingMemory } from '../../core/analysis/summary';
 import { describeField, modelFields } from '../../core/analysis/receptive';
 import { weightShapeText, weightSizeText, weightSumText, type GroupWeights, type LayerWeights, type WeightLine } from '../../core/analysis/weights';
@@ -235,6 +235,63 @@ function groupWeightsMarkdown(g: GroupWeights | undefined): string | undefined {
   return lines.join('  \n');
 }
 
+// ------------------------------------------------------- block instantiations
+
+/** At most this many other results are listed; the rest are counted. */
+const MAX_OTHER_OUTCOMES = 4;
+
+function sameParams(a: Params | undefined, b: Params | undefined): boolean {
+  return a === b || (!!a && !!b && a.trainable.equals(b.trainable) && a.nonTrainable.equals(b.nonTrainable));
+}
+
+function sameShape(a: Shape | undefined, b: Shape | undefined): boolean {
+  return a === b || (!!a && !!b && !!a.isInt === !!b.isInt && sameDims(a.dims, b.dims));
+}
+
+/** `line 12`, or `line 12, col 31` when another listed call is on the same line. */
+function whereText(o: SiteOutcome, all: readonly SiteOutcome[]): string {
+  const line = o.via.start.line;
+  const shared = all.some((x) => x !== o && x.via.start.line === line && x.via.start.offset !== o.via.start.offset);
+  return `line ${line + 1}${shared ? `, col ${o.via.start.character + 1}` : ''}`;
+}
+
+/** What another instantiation gives that the first does not: `` `[14, 14, 32]` ``, `4,640 params`. */
+function outcomeText(o: SiteOutcome, first: SiteOutcome): string {
+  const bits: string[] = [];
+  if (o.outShape && !sameShape(o.outShape, first.outShape)) bits.push(`\`${shapeToString(o.outShape)}\``);
+  if (o.params && !sameParams(o.params, first.params)) bits.push(`${formatCount(totalParams(o.params))} params`);
+  return bits.join(', ') || 'the same';
+}
+
+/**
+ * For a site in a block body reached by several instantiations: which one
+ * the hover's figures are for, and what the others give where it differs,
+ * e.g. "Shown for the first of 2 calls (line 12: `b(64)`); line 14:
+ * `b(128)` gives `[28, 28, 128]`, 1,280 params." Undefined for a site
+ * reached once.
+ */
+export function instancesText(site: SiteInfo): string | undefined {
+  const inst = site.instances;
+  if (!inst || inst.outcomes.length === 0) return undefined;
+  const all = inst.outcomes;
+  const [first, ...others] = all;
+  const shown = others.slice(0, MAX_OTHER_OUTCOMES);
+  const more = others.length - shown.length + inst.moreOutcomes;
+  const tail = more > 0 ? `; and ${more} more` : '';
+  if (inst.calls <= 1) {
+    // One call run more than once: `b(64) * 3` whose shapes change, or a call in a block body called twice.
+    const head = `Shown for the first run of ${whereText(first, all)}: \`${first.call}\``;
+    return others.length ? `${head}; other runs give ${shown.map((o) => outcomeText(o, first)).join('; ')}${tail}.` : `${head}.`;
+  }
+  const head = `Shown for the first of ${inst.calls} calls (${whereText(first, all)}: \`${first.call}\`)`;
+  if (others.length === 0) return `${head}; the others give the same.`;
+  const listed = shown.map((o, i) => {
+    const again = all.slice(0, i + 1).some((x) => x.via.start.offset === o.via.start.offset);
+    return `${whereText(o, all)}: \`${o.call}\` ${again ? 'also gives' : 'gives'} ${outcomeText(o, first)}`;
+  });
+  return `${head}; ${listed.join('; ')}${tail}.`;
+}
+
 /** Hover over a layer call: signature, shapes, counts, then the layer's documentation. */
 export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[], weights?: LayerWeights): string {
   const parts: string[] = [];
@@ -242,6 +299,8 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
   const head = [spec ? `*${spec.category}* layer` : 'layer'];
   if (site.model) head.push(`in \`${site.model}\``);
   parts.push(head.join(' '));
+  const instances = instancesText(site);
+  if (instances) parts.push(`_${instances}_`);
   const flow = flowLine(site);
   const facts = [flow, ...countsLines(site), ...activationLines(site), ...fieldLines(field)].filter((x): x is string => !!x);
   if (facts.length) parts.push(facts.join('  \n'));
@@ -256,6 +315,8 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
 export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | undefined, field?: readonly string[], weights?: GroupWeights): string {
   const parts: string[] = [];
   parts.push(codeBlock(block ? blockSignature(block).label : `block ${site.name}`));
+  const instances = instancesText(site);
+  if (instances) parts.push(`_${instances}_`);
   const facts: string[] = [];
   const flow = flowLine(site);
   if (flow) facts.push(flow + (site.repeat && site.repeat > 1 ? ` (× ${site.repeat})` : ''));
@@ -279,6 +340,8 @@ const VALUE_KIND_TEXT: Record<SiteInfo['kind'], string> = {
 export function valueHoverMarkdown(site: SiteInfo, weights?: LayerWeights): string {
   const shape = site.outShape ? `: ${shapeToString(site.outShape)}` : '';
   const parts = [codeBlock(`(${VALUE_KIND_TEXT[site.kind]}) ${site.name}${shape}`)];
+  const instances = instancesText(site);
+  if (instances) parts.push(`_${instances}_`);
   const facts = countsLines(site);
   if (facts.length) parts.push(facts.join('  \n'));
   const weightsText = weights && layerWeightsMarkdown(weights);
@@ -337,7 +400,15 @@ export function lineHints(sites: readonly SiteInfo[], showParams: boolean, lines
     let last = list[0];
     let params = Sym.ZERO;
     let anyParams = false;
+    // Inside a block body used with different results: the first instantiation's figures, marked "+N more".
+    let more = 0;
+    let varied: SiteInfo | undefined;
     for (const s of list) {
+      const n = s.instances ? s.instances.outcomes.length - 1 + s.instances.moreOutcomes : 0;
+      if (n > more) {
+        more = n;
+        varied = s;
+      }
       const longer = s.range.end.offset - s.range.start.offset > last.range.end.offset - last.range.start.offset;
       if (s.range.end.offset > last.range.end.offset || (s.range.end.offset === last.range.end.offset && longer)) last = s;
       if (s.params) {
@@ -349,9 +420,12 @@ export function lineHints(sites: readonly SiteInfo[], showParams: boolean, lines
     if (last.outShape) bits.push(`→ ${shapeToString(last.outShape)}`);
     if (showParams && anyParams && !params.equals(0)) bits.push(`${formatCount(params)} params`);
     if (!bits.length) continue;
+    if (more > 0) bits.push(`+${more} more`);
     const tip = [`**${last.name}**${last.model ? ` in \`${last.model}\`` : ''}`];
     if (last.outShape) tip.push(`output \`${shapeToString(last.outShape)}\``);
     if (anyParams) tip.push(`parameters on this line: ${formatCount(params)}`);
+    const instances = varied && instancesText(last.instances ? last : varied);
+    if (instances) tip.push(`_${instances}_`);
     out.push({ line, label: bits.join(' · '), tooltip: tip.join('  \n') });
   }
   return out.sort((a, b) => a.line - b.line);

@@ -1,0 +1,115 @@
+// A block called more than once: the hover and the inlay hints inside its body
+// say which call their figures are for and what the others give
+// (SiteInfo.instances, extension/vscode/pure/text.ts instancesText).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { AnalysisSession } from '../../extension/core/analysis/session';
+import { shapeToString } from '../../extension/core/analysis/sym';
+import type { Analysis, SiteInfo } from '../../extension/core/analysis/types';
+import { instancesText, layerHoverMarkdown, lineHints, valueHoverMarkdown } from '../../extension/vscode/pure/text';
+import { getLayer } from '../../extension/core';
+
+const CONVBN = `block convbn(f) {
+  input x
+  x = x -> conv2d(f, 3, padding = same)
+  output x -> batchnorm -> relu
+}
+
+model Net {
+  input image: [28, 28, 1]
+  output image -> convbn(16) -> maxpool(2)
+               -> convbn(32) -> flatten -> dense(10)
+}
+`;
+
+function siteOn(a: Analysis, name: string, line: number): SiteInfo {
+  const s = a.sites.find((x) => x.name === name && x.range.start.line === line && x.kind !== 'value');
+  assert.ok(s, `no site ${name} on line ${line + 1}`);
+  return s;
+}
+
+test('hover in a block body called twice with different shapes names the call shown and what the other gives', () => {
+  const a = analyze(CONVBN);
+  const conv = siteOn(a, 'conv2d', 2);
+  assert.equal(shapeToString(conv.outShape!), '[28, 28, 16]');
+  assert.equal(conv.instances?.calls, 2);
+  assert.equal(
+    instancesText(conv),
+    'Shown for the first of 2 calls (line 9: `convbn(16)`); line 10: `convbn(32)` gives `[14, 14, 32]`, 4,640 params.',
+  );
+  const md = layerHoverMarkdown(conv, getLayer('conv2d'));
+  // Right under "conv layer in Net", before the figures it qualifies.
+  assert.ok(md.indexOf('Shown for the first of 2 calls') < md.indexOf('Parameters: **160**'), md);
+  const x = a.sites.find((s) => s.kind === 'value' && s.name === 'x' && s.range.start.line === 2)!;
+  assert.match(valueHoverMarkdown(x), /Shown for the first of 2 calls .*gives `\[14, 14, 32\]`\./);
+  // A layer of the model itself, reached once: nothing to say.
+  assert.equal(instancesText(siteOn(a, 'dense', 9)), undefined);
+});
+
+test('inlay hints in such a body show the first call with "+1 more"; the tooltip lists the other', () => {
+  const a = analyze(CONVBN);
+  const hints = lineHints(a.sites, true);
+  const line2 = hints.find((h) => h.line === 2)!;
+  assert.equal(line2.label, '→ [28, 28, 16] · 160 params · +1 more');
+  assert.match(line2.tooltip, /line 10: `convbn\(32\)` gives `\[14, 14, 32\]`, 4,640 params/);
+  assert.equal(hints.find((h) => h.line === 9)!.label.includes('more'), false);
+});
+
+test('calls that give the same shapes are counted, and said to give the same; no marker on the hints', () => {
+  const text = CONVBN.replace('-> maxpool(2)\n               -> convbn(32)', '-> convbn(16)');
+  const a = analyze(text);
+  const conv = siteOn(a, 'conv2d', 2);
+  // convbn(16) on [28, 28, 1] and on [28, 28, 16]: the same output, other parameters.
+  assert.equal(instancesText(conv), 'Shown for the first of 2 calls (line 9, col 19: `convbn(16)`); line 9, col 33: `convbn(16)` gives 2,320 params.');
+  const relu = siteOn(a, 'relu', 3);
+  assert.equal(instancesText(relu), 'Shown for the first of 2 calls (line 9: `convbn(16)`); the others give the same.');
+  // batchnorm and relu give the same in both calls: the hint holds for both, no marker.
+  assert.equal(lineHints(a.sites, true).find((h) => h.line === 3)!.label, '→ [28, 28, 16] · 64 params');
+  // Two models making the same call: the second reuses the first's analysis, and still counts.
+  const two = analyze(`${CONVBN}\nmodel Net2 {\n  input image: [28, 28, 1]\n  output image -> convbn(16) -> flatten -> dense(10)\n}\n`);
+  assert.equal(siteOn(two, 'conv2d', 2).instances?.calls, 3);
+  assert.equal(siteOn(two, 'conv2d', 2).instances?.outcomes.length, 2);
+  assert.equal(lineHints(two.sites, true).find((h) => h.line === 3)!.label, '→ [28, 28, 16] · 64 params · +1 more');
+});
+
+test('nested blocks and repeats: each call of the block, and the runs of one call', () => {
+  const text = `block inner(f) {
+  input x
+  output x -> dense(f)
+}
+
+block outer(f) {
+  input x
+  output x -> inner(f) -> inner(2 * f)
+}
+
+model M {
+  input x: [4]
+  output x -> outer(8) -> inner(3) * 2 -> outer(1)
+}
+`;
+  const a = analyze(text);
+  const dense = siteOn(a, 'dense', 2);
+  // The calls of inner as written: two in outer's body, one in M.
+  assert.equal(dense.instances?.calls, 3);
+  assert.equal(
+    instancesText(dense),
+    'Shown for the first of 3 calls (line 8, col 15: `inner(f)`); line 8, col 27: `inner(2 * f)` gives `[16]`, 144 params; ' +
+      'line 13: `inner(3) * 2` gives `[3]`, 51 params; line 13: `inner(3) * 2` also gives `[3]`, 12 params; line 8, col 15: `inner(f)` also gives `[1]`, 4 params; and 1 more.',
+  );
+  // A call run more than once, by itself: its repeats.
+  const rep = analyze('block b(f) {\n  input x\n  output x -> dense(f)\n}\n\nmodel M {\n  input x: [4]\n  output x -> b(3) * 3\n}\n');
+  assert.equal(instancesText(siteOn(rep, 'dense', 2)), 'Shown for the first run of line 8: `b(3) * 3`; other runs give 12 params.');
+});
+
+test('the incremental session gives the same instances as a fresh analysis', () => {
+  const session = new AnalysisSession();
+  session.update(CONVBN, {});
+  const edited = CONVBN.replace('convbn(32)', 'convbn(64)');
+  const r = session.update('# a comment\n' + edited, {});
+  const fresh = analyze('# a comment\n' + edited);
+  const pick = (a: Analysis) => siteOn(a, 'conv2d', 3).instances;
+  assert.deepEqual(JSON.parse(JSON.stringify(pick(r))), JSON.parse(JSON.stringify(pick(fresh))));
+  assert.match(instancesText(siteOn(r, 'conv2d', 3))!, /line 11: `convbn\(64\)` gives `\[14, 14, 64\]`/);
+});
