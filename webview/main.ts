@@ -13,6 +13,7 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import * as tf from '@tensorflow/tfjs';
 import {
   parseHostMessage,
+  droppedHostMessage,
   reviveModel,
   BACKEND_SETTINGS,
   type BackendSetting,
@@ -34,6 +35,7 @@ import * as kernels from './views/kernels';
 import * as samples from './views/samples';
 import { generativeKind } from './views/samplesModel';
 import { TrainingView } from './training/view';
+import { initialSignalsUnavailable, measureInitialSignals } from './training/signalsInit';
 import { appliedText, TrainedWeights } from './training/weights';
 import type { TokenizerSpec } from '../extension/core/runtime/tokenizers';
 import { pageYield, TrainingRun } from './training/runner';
@@ -78,15 +80,22 @@ const modelSelect = document.createElement('vscode-single-select');
 modelSelect.id = 'nn-model-select';
 modelSelect.title = 'Model to inspect';
 const titleEl = h('span', { id: 'nn-title', className: 'nn-title-text' });
-const backendEl = h('span', { id: 'nn-backend', className: 'nn-backend', text: 'Backend: starting…' });
+// The runtime line is short ("WASM · 4.4 ms", or why the model does not run); why this backend, the
+// WebGL renderer and the tensor counts are in its tooltip and in the details it opens.
+const backendEl = h('span', { id: 'nn-backend', className: 'nn-backend', text: 'starting…' });
 const forwardEl = h('span', { id: 'nn-forward', className: 'nn-forward' });
-const debugEl = h('span', { id: 'nn-debug', className: 'nn-debug' });
+const reasonEl = h('div', { id: 'nn-backend-reason', className: 'nn-backend-reason' });
+const rendererEl = h('div', { id: 'nn-renderer', className: 'nn-renderer' });
+const forwardDetailEl = h('div', { id: 'nn-forward-detail' });
+const debugEl = h('div', { id: 'nn-debug', className: 'nn-debug' });
+const runtimeSummary = h('summary', { className: 'nn-runtime-summary' }, backendEl, forwardEl);
+const runtimeDetails = h('details', { id: 'nn-runtime-details', className: 'nn-runtime-details' }, runtimeSummary, h('div', { className: 'nn-runtime-more' }, reasonEl, rendererEl, forwardDetailEl, debugEl));
 const messageEl = h('div', { id: 'nn-message', className: 'nn-message' });
 const header = h(
   'header',
   { className: 'nn-header' },
   h('div', { className: 'nn-header-row' }, titleEl, modelSelect),
-  h('div', { className: 'nn-header-row nn-runtime' }, backendEl, forwardEl, debugEl),
+  h('div', { className: 'nn-header-row nn-runtime' }, runtimeDetails),
 );
 
 const TABS = [
@@ -123,6 +132,21 @@ for (const t of TABS) {
   if (t.id !== 'samples') tabs.append(th, panel);
 }
 app.replaceChildren(header, messageEl, tabs);
+wrapTabStrip(tabs);
+
+/**
+ * Lets the tab headers wrap onto more rows in a narrow panel instead of
+ * running off its right edge (where a selected tab scrolled the whole page
+ * sideways). The strip is in vscode-tabs' shadow root, which the page's CSS
+ * cannot reach: a constructed sheet is added to it (the CSP allows these).
+ */
+function wrapTabStrip(el: HTMLElement): void {
+  const root = el.shadowRoot;
+  if (!root) return;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync('.header { min-width: 0; } .tablist { flex-wrap: wrap; min-width: 0; }');
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+}
 
 /**
  * Puts the Samples header and panel in the tab strip, or takes them out.
@@ -209,7 +233,9 @@ let backendFor: BackendSetting | undefined;
 let session: ModelSession | undefined;
 let sessionKey: string | undefined;
 let context: { ctx: ViewContext; abort: AbortController } | undefined;
-let image: { data: ImageData; name: string } | undefined;
+/** The image each model (`uri#model`) was shown on: a model starts on its own default, not on the image another model was shown on. */
+const images = new Map<string, { data: ImageData; name: string }>();
+const currentImage = () => (current ? images.get(`${current.uri}#${current.model.name}`) : undefined);
 const imageListeners = new Set<(image: ImageData, name: string) => void>();
 let renders = 0;
 let lastForwardMs: number | undefined;
@@ -252,18 +278,41 @@ showMessage('');
 
 function updateDebug(): void {
   const m = tf.memory();
-  debugEl.textContent = `tensors: ${m.numTensors} · ${(m.numBytes / 1024 / 1024).toFixed(1)} MiB · renders: ${renders}`;
+  debugEl.textContent = `Memory: ${m.numTensors} tensor${m.numTensors === 1 ? '' : 's'} · ${(m.numBytes / 1024 / 1024).toFixed(1)} MiB · ${renders} render${renders === 1 ? '' : 's'}`;
   debugEl.dataset.tensors = String(m.numTensors);
   debugEl.dataset.renders = String(renders);
+  updateRuntimeTitle();
+}
+
+/** The runtime line's tooltip: everything its details say. */
+function updateRuntimeTitle(): void {
+  runtimeSummary.title = [reasonEl, rendererEl, forwardDetailEl, debugEl]
+    .map((e) => e.textContent ?? '')
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** The runtime line says the model does not run, and why (`text`, shown in full: it is not a detail). */
+function showNotRunning(text: string): void {
+  forwardEl.textContent = `not running: ${text}`;
+  forwardEl.dataset.ms = '';
+  forwardEl.classList.add('nn-not-running');
+  forwardDetailEl.textContent = '';
+  updateRuntimeTitle();
 }
 
 function updateRuntimeLine(): void {
   if (!backend) return;
-  backendEl.textContent = `Backend: ${backend.name.toUpperCase() === 'WEBGL' ? 'WebGL' : backend.name.toUpperCase()} — ${backend.reason}`;
+  const name = backend.name === 'webgl' ? 'WebGL' : backend.name.toUpperCase();
+  backendEl.textContent = name;
   backendEl.dataset.backend = backend.name;
-  backendEl.title = backend.renderer ? `WebGL renderer: ${backend.renderer}` : '';
-  forwardEl.textContent = lastForwardMs === undefined ? '' : `· last forward pass ${lastForwardMs.toFixed(1)} ms`;
+  reasonEl.textContent = `Why ${name}: ${backend.reason}`;
+  rendererEl.textContent = backend.renderer ? `WebGL renderer: ${backend.renderer}` : '';
+  forwardEl.classList.remove('nn-not-running');
+  forwardEl.textContent = lastForwardMs === undefined ? '' : `${lastForwardMs.toFixed(1)} ms`;
   forwardEl.dataset.ms = lastForwardMs === undefined ? '' : lastForwardMs.toFixed(3);
+  forwardDetailEl.textContent = lastForwardMs === undefined ? '' : `Last forward pass: ${lastForwardMs.toFixed(1)} ms (one example through the whole model)`;
+  updateRuntimeTitle();
 }
 
 // ---------------------------------------------------------- runtime work
@@ -297,7 +346,7 @@ async function runtimeJob(): Promise<void> {
     // A run's tensors live on the backend it started on: a new backend setting waits until the run ends.
     if (!backend || (backendFor !== setting && !training && !trainingClaimed)) {
       teardownSession();
-      backendEl.textContent = `Backend: starting (${setting})…`;
+      backendEl.textContent = `starting (${setting})…`;
       backend = await selectBackend(setting);
       backendFor = setting;
       lastForwardMs = undefined;
@@ -312,7 +361,7 @@ async function runtimeJob(): Promise<void> {
     if (key === sessionKey && session && !session.isDisposed) return;
     teardownSession();
     if (msg.model.hasErrors) {
-      forwardEl.textContent = '· not running: fix the errors in the model first';
+      showNotRunning('fix the errors in the model first');
       return;
     }
     const info = reviveModel(msg.model);
@@ -320,7 +369,7 @@ async function runtimeJob(): Promise<void> {
     try {
       next = ModelSession.create(tf, info, { seed: msg.seed });
     } catch (e) {
-      forwardEl.textContent = `· not running: ${e instanceof Error ? e.message : String(e)}`;
+      showNotRunning(e instanceof Error ? e.message : String(e));
       return;
     }
     session = next;
@@ -399,13 +448,15 @@ function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): V
     postMessage: post,
     reveal,
     get image() {
-      return image?.data;
+      return currentImage()?.data;
     },
     get imageName() {
-      return image?.name;
+      return currentImage()?.name;
     },
     setImage: (data, name) => setImage(data, name),
     pickImage: () => post({ type: 'pickImage' }),
+    ...(msg.trainData ? { trainData: msg.trainData } : {}),
+    openImage: (path) => post({ type: 'openImage', uri: msg.uri, path }),
     onImage(callback) {
       imageListeners.add(callback);
       return () => imageListeners.delete(callback);
@@ -418,7 +469,7 @@ function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): V
 }
 
 function setImage(data: ImageData, name: string): void {
-  image = { data, name };
+  if (current) images.set(`${current.uri}#${current.model.name}`, { data, name });
   for (const l of [...imageListeners]) {
     try {
       l(data, name);
@@ -508,6 +559,20 @@ function onModel(msg: ModelMessage): void {
   // The Samples tab only for a model trained as a generator (loss: denoise or loss: adversarial).
   const generative = generativeKind(msg.train) !== undefined;
   offerSamplesTab(generative);
+  // Signal & gradients at initialisation, on the page's tfjs once no model build or backend switch runs.
+  const noSignals = initialSignalsUnavailable(msg);
+  trainingView.offerInitialSignals(
+    msg.model.name,
+    noSignals
+      ? { unavailable: noSignals }
+      : {
+          measure: async () => {
+            if (!backend) scheduleRuntime();
+            await runtimeIdle();
+            return measureInitialSignals(tf, msg);
+          },
+        },
+  );
   if (!generative && activeTab === 'samples') {
     activeTab = 'graph';
     tabs.setAttribute('selected-index', '0');
@@ -665,6 +730,14 @@ async function startTraining(msg: TrainStartMessage): Promise<void> {
 window.addEventListener('message', (e: MessageEvent) => {
   const msg = parseHostMessage(e.data);
   if (msg) void onMessage(msg);
+  else {
+    // Never silent: a dropped host message is a bug the user and the log should see.
+    const dropped = droppedHostMessage(e.data);
+    if (dropped) {
+      showMessage(dropped, 'error');
+      reportError(dropped);
+    }
+  }
 });
 
 updateDebug();

@@ -10,17 +10,19 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Analysis } from '../core';
 import { exportPyTorch, exportableModels } from '../core/export/pytorch';
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
-import { CheckpointError, MODEL_JSON, asFeatureStats, readCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { BEST_JSON, CheckpointError, MODEL_JSON, asFeatureStats, checkpointJson, readCheckpoint, type CheckpointKind, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { UsageError, optionValue } from './args';
 import { EXIT, type Command } from './command';
 import { analyzeFile, formatDiagnostic, locate, plural, sortDiagnostics } from './diagnostics';
 import { ioReason, writeFileAtomic } from './files';
 
-/** The checkpoint folder of `--weights` (a folder, or its model.json). */
-function checkpointFolder(arg: string, cwd: string): string {
+/** The checkpoint folder of `--weights` (a folder, its model.json or its best.json) and which of its checkpoints the file names. */
+function checkpointFolder(arg: string, cwd: string): { dir: string; named?: CheckpointKind } {
   const abs = resolve(cwd, arg);
-  return basename(abs) === MODEL_JSON ? dirname(abs) : abs;
+  if (basename(abs) === MODEL_JSON) return { dir: dirname(abs), named: 'last' };
+  if (basename(abs) === BEST_JSON) return { dir: dirname(abs), named: 'best' };
+  return { dir: abs };
 }
 
 /** The model --weights exports: --model, else the checkpoint's, else the file's only one. */
@@ -34,7 +36,7 @@ function weightsModel(analysis: Analysis, wanted: string | undefined, json: Mode
 
 export const exportCommand: Command = {
   name: 'export',
-  synopsis: 'FILE [--model NAME] [--out FILE.py] [--weights CHECKPOINT]',
+  synopsis: 'FILE [--model NAME] [--out FILE.py] [--weights CHECKPOINT [--checkpoint best|last]]',
   summary: 'generate PyTorch code (one nn.Module per model) to train elsewhere',
   description: [
     'Generates one self-contained Python file for the models of FILE (or only --model NAME):',
@@ -47,7 +49,8 @@ export const exportCommand: Command = {
     'flatten order, ...) a note with the line and the parameter difference goes to stderr.',
     '',
     'With --weights CHECKPOINT (a checkpoint folder written by training, e.g.',
-    '.nnmodel/<file>/<model>, or its model.json), the trained weights go beside the code, in',
+    '.nnmodel/<file>/<model>, its model.json, or best.json for the epoch with the lowest',
+    'val_loss, which --checkpoint best also picks), the trained weights go beside the code, in',
     'FILE.safetensors next to --out FILE.py (needed then); the code loads them with',
     'load_nnmodel_weights(model, path) (standard library + torch only), and its __main__ does when',
     'the file is there. One model is exported: --model, or the checkpoint\'s. A checkpoint that',
@@ -61,6 +64,7 @@ export const exportCommand: Command = {
     { name: 'model', short: 'm', value: 'NAME', help: 'only this model (default: every model of FILE)' },
     { name: 'out', short: 'o', value: 'FILE.py', help: 'write the code to this file instead of stdout' },
     { name: 'weights', short: 'w', value: 'CHECKPOINT', help: 'also write the trained weights of this checkpoint folder (or model.json) beside --out' },
+    { name: 'checkpoint', value: 'best|last', help: 'with --weights FOLDER: its last checkpoint (default) or its best (lowest val_loss)' },
   ],
   async run(args, io) {
     if (args.positional.length !== 1) throw new UsageError('export needs exactly one FILE');
@@ -72,6 +76,9 @@ export const exportCommand: Command = {
       throw new UsageError('--weights needs --out FILE.py: the weights are written beside it, as FILE.safetensors');
     }
     if (out !== undefined && weightsArg !== undefined && !/\.py$/i.test(out)) throw new UsageError(`--out must name a .py file with --weights, got '${out}'`);
+    const which = optionValue(args, 'checkpoint');
+    if (which !== undefined && which !== 'best' && which !== 'last') throw new UsageError(`option '--checkpoint' is best or last, got '${which}'`);
+    if (which !== undefined && weightsArg === undefined) throw new UsageError('--checkpoint picks a checkpoint of the --weights folder; give --weights too');
     const r = analyzeFile(path, io.cwd);
     if (!r.ok) {
       io.stderr(`${path}: cannot read: ${r.reason}\n`);
@@ -87,11 +94,15 @@ export const exportCommand: Command = {
       io.stderr(`nnmodel: not exporting ${path}: it has ${plural(diags.length, 'error')}\n`);
       return EXIT.problems;
     }
-    let checkpoint: { modelJson: ModelJson; weights: Uint8Array; dir: string } | undefined;
+    let checkpoint: { modelJson: ModelJson; weights: Uint8Array; dir: string; which: CheckpointKind } | undefined;
     if (weightsArg !== undefined) {
-      const dir = checkpointFolder(weightsArg, io.cwd);
+      const { dir, named } = checkpointFolder(weightsArg, io.cwd);
+      if (named !== undefined && which !== undefined && named !== which) {
+        throw new UsageError(`--weights names ${checkpointJson(named)}, the ${named} checkpoint, but --checkpoint asks for the ${which}; give the folder, or drop --checkpoint`);
+      }
       try {
-        checkpoint = { ...(await readCheckpoint(nodeCheckpointFs(), dir)), dir };
+        const kind = named ?? which ?? 'last';
+        checkpoint = { ...(await readCheckpoint(nodeCheckpointFs(), dir, { which: kind })), dir, which: kind };
       } catch (err) {
         if (!(err instanceof CheckpointError)) throw err;
         io.stderr(`nnmodel: --weights: ${err.message}\n`);
@@ -123,7 +134,7 @@ export const exportCommand: Command = {
     }
     let weightsText = '';
     if (checkpoint && weightsFile !== undefined && wanted !== undefined) {
-      const ckName = join(checkpoint.dir, MODEL_JSON);
+      const ckName = join(checkpoint.dir, checkpointJson(checkpoint.which));
       let converted: ReturnType<typeof convertCheckpoint>;
       try {
         converted = convertCheckpoint(result.modules[wanted], checkpoint.modelJson, checkpoint.weights, weightsArg);
@@ -154,7 +165,7 @@ export const exportCommand: Command = {
       const stats = featureStats ? featureStats.mean.length + featureStats.std.length : 0;
       const count = converted.tensors.reduce((n, t) => n + t.values.length, 0) - stats;
       const standardised = featureStats ? `, and the mean/std that standardise its ${plural(featureStats.names.length, 'CSV feature column')}` : '';
-      weightsText = ` and ${weightsFile} (${count.toLocaleString('en-US')} values from ${plural(converted.layers, 'layer')} of the checkpoint of epoch ${meta.epoch}${standardised})`;
+      weightsText = ` and ${weightsFile} (${count.toLocaleString('en-US')} values from ${plural(converted.layers, 'layer')} of the ${checkpoint.which === 'best' ? 'best checkpoint (lowest val_loss), epoch' : 'checkpoint of epoch'} ${meta.epoch}${standardised})`;
     }
     try {
       writeFileAtomic(out, result.code, io.cwd);

@@ -8,11 +8,13 @@
  * Training from the editor runs in the inspector instead.
  */
 import { resolve } from 'node:path';
-import { CheckpointError } from '../core/runtime/checkpoint';
+import { BEST_JSON, CheckpointError } from '../core/runtime/checkpoint';
 import { DataError } from '../core/runtime/data/files';
 import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, type JobToHost } from '../core/runtime/jobProtocol';
-import { TrainError, formatEpoch, type CancelToken } from '../core/runtime/train';
+import { TrainError, formatEpoch, type CancelToken, type EpochLogs } from '../core/runtime/train';
+import { bestText, overfitVerdict } from '../core/runtime/overfit';
 import { formatGanEpoch } from '../core/runtime/gan';
+import { formatGradientLine } from '../core/runtime/signals';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
 import { plural } from '../core/plural';
@@ -26,6 +28,17 @@ const common = [
   { name: 'data-root', value: 'DIR', repeat: true, help: 'folder the data may be read from (default: the file\'s folder; repeatable)' },
   { name: 'checkpoints', value: 'FOLDER', help: 'checkpoint folder, relative to the file (default .nnmodel/<file>/<model>)' },
 ];
+
+/** `--checkpoint best|last`: which checkpoint of the folder evaluate and generate read. */
+const checkpointOption = { name: 'checkpoint', value: 'best|last', help: 'the last epoch\'s checkpoint (default) or the best: lowest val_loss' };
+
+/** The value of `--checkpoint`, checked. */
+export function checkpointKind(args: ParsedArgs): 'best' | 'last' | undefined {
+  const v = optionValue(args, 'checkpoint');
+  if (v === undefined || v === 'best' || v === 'last') return v;
+  const folder = /[/\\.]/.test(v) ? ` (a checkpoint folder is --checkpoints ${v})` : '';
+  throw new UsageError(`option '--checkpoint' is best or last, got '${v}'${folder}`);
+}
 
 function request(args: ParsedArgs, io: Required<CliIO>): JobRequest {
   if (args.positional.length !== 1) throw new UsageError('needs exactly one FILE');
@@ -42,6 +55,7 @@ function request(args: ParsedArgs, io: Required<CliIO>): JobRequest {
     checkpointFolder: optionValue(args, 'checkpoints'),
     epochs: epochs === undefined ? undefined : positiveInt(epochs, 'epochs'),
     resume: args.flags.has('resume'),
+    ...(args.values.has('checkpoint') ? { checkpoint: checkpointKind(args) } : {}),
   };
 }
 
@@ -64,6 +78,11 @@ export const trainCommand: Command = {
     '(--checkpoints to change it); Ctrl-C stops between batches and keeps the last',
     'complete epoch\'s checkpoint. --resume continues from that checkpoint.',
     '',
+    'With validation data, the epoch with the lowest val_loss is kept too, as best.json',
+    'in the same folder (evaluate, generate and export take --checkpoint best). When',
+    'val_loss has risen for 2 epochs or more since its lowest while loss fell, a line',
+    'says the model is overfitting, once when it first shows and again at the end.',
+    '',
     'Data files are read only inside the file\'s folder, or the --data-root folders.',
   ].join('\n'),
   options: [
@@ -82,6 +101,19 @@ export function trainStartLine(s: { model: string; source: string; examples: num
   return `training ${s.model}${gan} on ${s.source} (${plural(s.examples, 'example')}) for ${plural(s.epochs, 'epoch')}, batch ${s.batch}, backend ${s.backend}${from}`;
 }
 
+/**
+ * What `nnmodel train` says at the end besides where the checkpoint is: the
+ * best epoch (and where its weights are, when the best checkpoint was
+ * written) and the overfitting verdict when the history ends with one.
+ */
+export function trainEndLines(epochs: readonly EpochLogs[], best: { epoch: number; valLoss: number } | undefined, dir: string): string[] {
+  const lines: string[] = [];
+  if (best) lines.push(`best: ${bestText(best)}; its weights are in ${dir}/${BEST_JSON} (--checkpoint best)`);
+  const verdict = overfitVerdict(epochs);
+  if (verdict) lines.push(verdict.text);
+  return lines;
+}
+
 async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<number> {
   const req = request(args, io);
   const token = { cancelled: false };
@@ -98,18 +130,33 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
     // A GAN logs both players' figures and writes two checkpoints (the discriminator's, then the generator's).
     let adversarial = false;
     const dirs = new Set<string>();
+    // Every epoch of the model's training, a resumed checkpoint's included: the verdict reads them all.
+    const epochs: EpochLogs[] = [];
+    let verdictSaid = false;
+    let best: { epoch: number; valLoss: number } | undefined;
     const { history, dir } = await runTrainJob(
       req,
       {
         onStart: (s) => {
           adversarial = s.loss === 'adversarial';
+          epochs.push(...(s.history ?? []));
           io.stderr(`${trainStartLine(s)}\n`);
           // Said once: the features the model sees are not the CSV's raw numbers.
           if (s.standardisation) io.stderr(`${s.standardisation}\n`);
         },
-        onEpoch: (l) => io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`),
+        onEpoch: (l) => {
+          io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`);
+          epochs.push(l);
+          const verdict = overfitVerdict(epochs);
+          if (verdict && !verdictSaid) io.stderr(`${verdict.text}\n`);
+          verdictSaid ||= !!verdict;
+        },
         onCheckpoint: (d) => void dirs.add(d),
+        onBest: (u) => void (best = u.kind === 'written' || (u.kind === 'kept' && u.onDisk) ? u : undefined),
         onWarning: (m) => io.stderr(`warning: ${m}\n`),
+        // Signal & gradients: the spread of the layers' gradient RMS, at initialisation and after each epoch's line
+        // (on stderr, with the other commentary: stdout keeps one line per epoch).
+        onSignals: (r) => io.stderr(`${formatGradientLine(r, r.epoch === 0 ? 'at initialisation, gradient RMS' : 'gradient RMS')}\n`),
         onSamples: (strip, path) => {
           if (told.has(path)) return;
           told.add(path);
@@ -130,6 +177,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
           ? `done; checkpoints in ${[...dirs].reverse().join(' and ')}\n`
           : `done; checkpoint in ${dir}\n`,
     );
+    for (const line of trainEndLines(epochs, best, dir)) io.stderr(`${line}\n`);
     return history.status === 'cancelled' ? 130 : EXIT.ok;
   } catch (e) {
     const u = userError(e);
@@ -143,10 +191,11 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  synopsis: 'FILE [--model NAME] [--backend wasm|cpu] [--data-root DIR]...',
-  summary: 'loss and metrics of the last checkpoint on the validation split and all data',
-  description: 'Loads the checkpoint written by `nnmodel train` and reports the loss and metrics of the train section on the validation split and on all the data.',
-  options: common,
+  synopsis: 'FILE [--model NAME] [--checkpoint best|last] [--backend wasm|cpu] [--data-root DIR]...',
+  summary: 'loss and metrics of the last (or best) checkpoint on the validation split and all data',
+  description:
+    'Loads the checkpoint written by `nnmodel train` (the last epoch\'s, or with --checkpoint best the one with the lowest val_loss) and reports the loss and metrics of the train section on the validation split and on all the data.',
+  options: [...common, checkpointOption],
   async run(args, io) {
     try {
       const { runEvaluateJob } = await jobs();
@@ -154,7 +203,7 @@ export const evaluateCommand: Command = {
       for (const p of r.problems) io.stderr(`warning: ${p}\n`);
       const line = (f: { loss: number; metrics: Record<string, number> }) =>
         [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
-      io.stdout(`${r.job.info.name} after epoch ${r.epoch}\n`);
+      io.stdout(`${r.job.info.name} after epoch ${r.epoch}${r.job.checkpoint && optionValue(args, 'checkpoint') === 'best' ? ' (the best checkpoint: lowest val_loss)' : ''}\n`);
       if (r.validation) io.stdout(`validation: ${line(r.validation)}\n`);
       io.stdout(`all data:   ${line(r.all)}\n`);
       return EXIT.ok;
@@ -169,7 +218,7 @@ export const evaluateCommand: Command = {
 
 export const generateCommand: Command = {
   name: 'generate',
-  synopsis: 'FILE [--model NAME] [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K]',
+  synopsis: 'FILE [--model NAME] [--checkpoint best|last] [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K]',
   summary: 'continue a text with a trained language model',
   description: [
     'Loads the checkpoint of a model trained on data: text(...) and samples --tokens new',
@@ -179,6 +228,7 @@ export const generateCommand: Command = {
   ].join('\n'),
   options: [
     ...common,
+    checkpointOption,
     { name: 'prompt', short: 'p', value: 'TEXT', help: 'text to continue (default: a new line)' },
     { name: 'tokens', short: 'n', value: 'N', help: 'tokens to generate (default 200)' },
     { name: 'temperature', short: 't', value: 'T', help: 'sampling temperature (default 0.8)' },

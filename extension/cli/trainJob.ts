@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { analyze } from '../core/analysis/analyze';
+import { errorsBlockingTraining, trainSectionHint } from '../core/analysis/trainScope';
 import type { Analysis, ModelInfo, TrainConfig, TrainInfo } from '../core/analysis/types';
 import { buildModel, type BuiltModel } from '../core/runtime/build';
 import {
@@ -20,7 +21,9 @@ import {
   optimizerRestorer,
   readCheckpoint,
   resumeModel,
+  writeBestCheckpoint,
   writeCheckpoint,
+  type BestUpdate,
   type ModelJson,
   type ReadCheckpoint,
   type ReadCheckpointOptions,
@@ -28,8 +31,10 @@ import {
   type SignatureMatch,
 } from '../core/runtime/checkpoint';
 import { asFeatureStats, loadDataset, type Dataset } from '../core/runtime/data/files';
-import { asTokenizerSpec, tokenizerFromSpec, unknownPiecesWarning } from '../core/runtime/tokenizers';
+import { asTokenizerSpec, streamDecoder, tokenizerFromSpec, unknownPiecesWarning } from '../core/runtime/tokenizers';
+import { plural } from '../core/plural';
 import { generateTokens } from '../core/runtime/generate';
+import { unlabelledOutputsWarning } from '../core/runtime/dataFit';
 import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
 import { startTrainingBackend } from '../core/runtime/kernels';
 import {
@@ -49,6 +54,7 @@ import type { SampleStrip } from '../core/runtime/train';
 import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../core/runtime/gan';
 import { importReader, readSource } from './files';
 import { writeSampleStrip } from './samplesPng';
+import type { SignalsReport } from '../core/runtime/signals';
 
 export { nodeCheckpointFs, nodeDataFs };
 
@@ -84,16 +90,20 @@ export interface PreparedJob {
 
 /** The model and train section a request names (the only one with a train section when unnamed). */
 export function pickTrain(analysis: Analysis, file: string, model?: string): { info: ModelInfo; train: TrainInfo } {
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error' && !d.uri);
   if (model === undefined) {
-    if (analysis.trains.length === 0) throw new JobError(`${file} has no train section; add one, e.g. train ${analysis.models[0]?.name ?? 'Model'} { data: digits() }.`);
+    if (analysis.trains.length === 0) {
+      const first = analysis.models[0];
+      throw new JobError(`${file} has no train section; add one, e.g. ${first ? trainSectionHint(first) : 'train Model { data: digits() }'}.`);
+    }
     if (analysis.trains.length > 1) throw new JobError(`${file} trains ${analysis.trains.map((t) => t.model).join(', ')}; choose one with --model.`);
   }
   const name = model ?? analysis.trains[0].model;
   const info = analysis.models.find((m) => m.name === name);
   if (!info) throw new JobError(`${file} has no model '${name}'; models: ${analysis.models.map((m) => m.name).join(', ') || 'none'}.`);
   const train = analysis.trains.find((t) => t.model === name);
-  if (!train) throw new JobError(`${file} has no train section for '${name}'.`);
+  if (!train) throw new JobError(`${file} has no train section for '${name}'; add one, e.g. ${trainSectionHint(info)}.`);
+  // Only what this model's training uses: an error in another model of the file does not stop it.
+  const errors = errorsBlockingTraining(analysis, name);
   if (errors.length) {
     const e = errors[0];
     throw new JobError(`${file}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}${errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : ''}; fix the problems first.`);
@@ -120,7 +130,8 @@ export async function prepareJob(req: JobRequest, cancelled?: () => boolean, fro
   const analysis = analyzeRequest({ file, text: req.text });
   const { info, train } = pickTrain(analysis, req.file, req.model);
   const dir = checkpointDir(file, info.name, req.checkpointFolder);
-  const checkpoint = from ? await readIfThere(dir, from === 'resume' ? { optimizer: true } : undefined) : undefined;
+  // Resume always continues from the last checkpoint; loading reads the one the request picks (default the last).
+  const checkpoint = from ? await readIfThere(dir, from === 'resume' ? { optimizer: true } : { which: req.checkpoint ?? 'last' }) : undefined;
   // readCheckpoint refused malformed statistics (a damaged checkpoint).
   const featureStats = asFeatureStats(checkpoint?.modelJson.nnmodel.data?.featureStats);
   const seed = req.seed ?? 1;
@@ -142,11 +153,18 @@ export async function prepareJob(req: JobRequest, cancelled?: () => boolean, fro
 }
 
 export interface JobEvents {
-  /** `loss`: the objective, when it is not a loss between prediction and label ('adversarial': epochs log g and d losses). */
-  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string }): void;
+  /**
+   * `loss`: the objective, when it is not a loss between prediction and label ('adversarial': epochs log g and d losses).
+   * `history`: the epochs of the checkpoint the run continues (empty for fresh weights).
+   */
+  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string; history?: EpochLogs[] }): void;
   onBatch?(b: BatchInfo): void;
   onEpoch?(logs: EpochLogs): void;
+  /** Signal & gradients (runtime/signals.ts): at initialisation (epoch 0, not when resuming), then after each epoch's `onEpoch`. */
+  onSignals?(report: SignalsReport): void;
   onCheckpoint?(dir: string, epoch: number): void;
+  /** After each epoch's checkpoint: what became of the best checkpoint in `dir` (runtime/checkpoint.ts writeBestCheckpoint). */
+  onBest?(update: BestUpdate, dir: string): void;
   onWarning?(message: string): void;
   /** A generative objective's images, written as a PNG at `path` (forward.png once, samples.png after every epoch). */
   onSamples?(strip: SampleStrip, path: string): void;
@@ -219,7 +237,9 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
   const initialEpoch = resumed?.epoch ?? 0;
   const previous: EpochLogs[] = resumed?.history ?? [];
   for (const p of resumed?.problems ?? []) events.onWarning?.(p);
-  events.onStart?.(startOf(info, data, config, dir, initialEpoch));
+  events.onStart?.({ ...startOf(info, data, config, dir, initialEpoch), history: previous });
+  const unlabelled = unlabelledOutputsWarning(info, data, config);
+  if (unlabelled) events.onWarning?.(unlabelled);
   const fs = nodeCheckpointFs();
   const done: EpochLogs[] = [];
   const history = await trainModel(tf, built.model, info, data, {
@@ -230,6 +250,8 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
     onBatch: (b) => events.onBatch?.(b),
     onSamples: stripWriter(dir, events),
     prepareOptimizer: optimizerRestorer(tf, config.optimizer, { model: resumed }, (m) => events.onWarning?.(m)),
+    // A diffusion model's loop reports none (TrainOptions.signals).
+    ...(events.onSignals ? { signals: { built, onSignals: (r: SignalsReport) => events.onSignals?.(r) } } : {}),
     onEpoch: async (logs, optimizers) => {
       done.push(logs);
       events.onEpoch?.(logs);
@@ -248,6 +270,12 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
       }, optimizers.model && { optimizer: optimizers.model, config: config.optimizer });
       await writeCheckpoint(fs, dir, ck);
       events.onCheckpoint?.(dir, logs.epoch);
+      // The best beside the last. A failure here keeps the previous best (and the last is written): said, not fatal.
+      try {
+        events.onBest?.(await writeBestCheckpoint(fs, dir, ck), dir);
+      } catch (e) {
+        events.onWarning?.(`the best checkpoint of epoch ${logs.epoch} was not written (the previous one stays): ${e instanceof Error ? e.message : String(e)}`);
+      }
     },
   });
   return { history, dir, job };
@@ -319,6 +347,7 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
 
 /** Loss and metrics of the checkpointed model on its validation split and on all the data. */
 export async function runEvaluateJob(req: JobRequest): Promise<{ validation?: { loss: number; metrics: Record<string, number> }; all: { loss: number; metrics: Record<string, number> }; epoch: number; problems: string[]; job: PreparedJob }> {
+  // `req.checkpoint` picks the last (default) or the best checkpoint: prepareJob reads it.
   // The checkpoint before the data: a CSV is standardised with the statistics the model was trained with.
   const job = await prepareJob(req, undefined, 'load');
   const loaded = job.checkpoint && { json: job.checkpoint.modelJson, match: applyCheckpoint(tf, job.built, job.checkpoint.modelJson, job.checkpoint.weights) };
@@ -361,7 +390,7 @@ export async function runGenerateJob(
   const { info } = pickTrain(analysis, req.file, req.model);
   const dir = checkpointDir(file, info.name, req.checkpointFolder);
   const fs = nodeCheckpointFs();
-  const ck = await readCheckpoint(fs, dir).catch((e: Error) => {
+  const ck = await readCheckpoint(fs, dir, { which: req.checkpoint ?? 'last' }).catch((e: Error) => {
     throw new JobError(/no checkpoint here/.test(e.message) ? `no checkpoint for ${info.name} in ${dir}; train it first.` : e.message);
   });
   const meta = ck.modelJson.nnmodel;
@@ -377,8 +406,27 @@ export async function runGenerateJob(
   // Unknown characters become the unknown token; say which, or the user wonders why the text ignores them.
   const warning = unknownPiecesWarning(tokenizer, g.prompt, `${info.name}'s training text`);
   if (warning) onWarning?.(warning);
+  // Only ids the tokeniser has text for are sampled: a model may have more outputs than the training text has tokens.
+  const outputs = built.model.outputs[0].shape[built.model.outputs[0].shape.length - 1] ?? tokenizer.vocabSize;
+  if (Math.min(outputs, tokenizer.vocabSize) < 2) {
+    throw new JobError(`${info.name} has no token to generate: its tokeniser has ${plural(tokenizer.vocabSize, 'token')} and the model ${plural(outputs, 'output')}, and id 0 (unknown) is never sampled.`);
+  }
+  if (outputs > tokenizer.vocabSize) {
+    onWarning?.(
+      `${info.name} outputs ${outputs} values per position, but its tokeniser has ${plural(tokenizer.vocabSize, 'token')} (the ${spec.kind} vocabulary of its training text): ` +
+        `ids ${tokenizer.vocabSize} to ${outputs - 1} have no text and are never sampled. End the model with dense(${tokenizer.vocabSize}) to match.`,
+    );
+  }
   const prompt = tokenizer.encode(g.prompt.length ? g.prompt : '\n');
-  const ids = await generateTokens(tf, built.model, prompt.length ? prompt : [0], {
+  // Pieces decoded in sequence, after the prompt: the word tokeniser's spaces depend on the neighbouring word.
+  const decoder = streamDecoder(tokenizer, g.prompt.length ? prompt : []);
+  let text = '';
+  const say = (piece: string) => {
+    if (!piece) return;
+    text += piece;
+    onText?.(piece);
+  };
+  await generateTokens(tf, built.model, prompt.length ? prompt : [0], {
     maxTokens: g.maxTokens,
     temperature: g.temperature,
     topK: g.topK,
@@ -386,8 +434,10 @@ export async function runGenerateJob(
     seed: g.seed,
     outputKind: outputKind(info),
     banned: [0],
+    vocabSize: tokenizer.vocabSize,
     cancelled,
-    onToken: (id) => onText?.(tokenizer.decode([id])),
+    onToken: (id) => say(decoder.push(id)),
   });
-  return { text: tokenizer.decode(ids), model: info.name, epoch: meta.epoch };
+  say(decoder.flush());
+  return { text, model: info.name, epoch: meta.epoch };
 }

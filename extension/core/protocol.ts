@@ -11,9 +11,10 @@
  * runtime builder.
  */
 import type { Range } from './syntax/ast';
-import type { Diagnostic, Graph, GraphNode, ModelInfo, Params, Severity, TrainConfig } from './analysis/types';
+import type { DataSource, Diagnostic, Graph, GraphNode, ModelInfo, Params, Severity, TrainConfig } from './analysis/types';
 import type { SummaryRow } from './analysis/summary';
 import type { SampleStrip } from './runtime/train';
+import type { SignalsReport } from './runtime/signals';
 import { Sym, type Shape } from './analysis/sym';
 
 // ------------------------------------------------------------ plain data
@@ -73,6 +74,26 @@ export interface ModelMessage extends DocRef {
   seed: number;
   /** The model's train section without its data, when it has one (the Samples tab of `loss: denoise` and `loss: adversarial` reads it). */
   train?: TrainRunConfig;
+  /** What the train section reads, when the model has one: the feature maps start on an image like its data and offer its images. */
+  trainData?: TrainDataInfo;
+  /**
+   * The train section's data when it is a built-in set (its seeded spec, as
+   * a `train` message carries it): the Training tab's "Measure at
+   * initialisation" generates a sample batch from it. Absent for the user's
+   * files, which only the host reads.
+   */
+  sample?: BuiltinDataSource;
+}
+
+/**
+ * The kind of a train section's data and, for `images(...)`, the first
+ * images of each class folder, as paths the host reads on `openImage`
+ * (the folder as written in the file, then class and file name:
+ * `mydata/stripes/001.png`).
+ */
+export interface TrainDataInfo {
+  kind: DataSource['kind'];
+  images?: string[];
 }
 
 /** The followed document has no model to show (or no .nnmodel editor is active). */
@@ -137,6 +158,12 @@ export type TrainingEvent =
    * which needs no pixels (see webview/training/runner.ts).
    */
   | { kind: 'samples'; strip: SampleStrip }
+  /**
+   * Signal & gradients (runtime/signals.ts): each weighted layer's output and
+   * gradient RMS, at initialisation (epoch 0) and after each epoch. Drawn by
+   * the page's Training tab; like `samples`, not relayed to the host.
+   */
+  | { kind: 'signals'; report: SignalsReport }
   | { kind: 'done'; status: 'completed' | 'cancelled' | 'failed'; message?: string };
 
 /** A train section without its data (the data travels as `TrainDataPayload`). */
@@ -280,6 +307,13 @@ export interface PickImageMessage {
   type: 'pickImage';
 }
 
+/** Read one of the train section's images a `model` message listed (`TrainDataInfo.images`); the answer comes as an `image` message. */
+export interface OpenImageMessage {
+  type: 'openImage';
+  uri: string;
+  path: string;
+}
+
 /** What runs: shown in the panel, kept by the host for logs and tests. */
 export interface StatusMessage {
   type: 'status';
@@ -341,6 +375,7 @@ export type WebviewToHost =
   | RevealMessage
   | SelectModelMessage
   | PickImageMessage
+  | OpenImageMessage
   | StatusMessage
   | ErrorMessage
   | SaveFileMessage
@@ -379,6 +414,10 @@ function resumePayload(x: unknown): ResumePayload | undefined {
   return strip<ResumePayload>({ modelJson: x.modelJson, weights: x.weights, optimizer: x.optimizer as Uint8Array | undefined, optimizerProblem: x.optimizerProblem as string | undefined });
 }
 
+function isTrainDataInfo(x: unknown): x is TrainDataInfo {
+  return isObj(x) && isStr(x.kind) && (x.images === undefined || (Array.isArray(x.images) && x.images.every(isStr)));
+}
+
 function isBytes(x: unknown): x is Uint8Array {
   return x instanceof Uint8Array;
 }
@@ -413,6 +452,8 @@ export function parseWebviewMessage(x: unknown): WebviewToHost | undefined {
       return isDocRef(m) && isRange(m.range) ? { type: 'reveal', uri: m.uri as string, version: m.version as number, range: m.range } : undefined;
     case 'selectModel':
       return isStr(m.uri) && isStr(m.name) ? { type: 'selectModel', uri: m.uri, name: m.name } : undefined;
+    case 'openImage':
+      return isStr(m.uri) && isStr(m.path) ? { type: 'openImage', uri: m.uri, path: m.path } : undefined;
     case 'status':
       if (!isStr(m.backend) || !BACKENDS.includes(m.backend) || !isStr(m.reason)) return undefined;
       if (!optStr(m.uri) || !(m.version === undefined || isInt(m.version)) || !optNum(m.forwardMs) || !(m.numTensors === undefined || isInt(m.numTensors))) return undefined;
@@ -503,12 +544,16 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
       if (!isDocRef(m) || !isObj(m.model) || !isObj(m.model.graph) || !Array.isArray(m.model.graph.nodes)) return undefined;
       if (!Array.isArray(m.models) || !m.models.every(isStr) || !Array.isArray(m.rows) || !isInt(m.seed)) return undefined;
       if (!Array.isArray(m.diagnostics) || !m.diagnostics.every(isPlainDiagnostic)) return undefined;
-      if (m.train !== undefined) {
-        // A malformed train section only loses what needs it (the Samples tab): the model is still shown.
-        const train = trainRunConfig(m.train);
+      // A malformed sample spec only loses Measure at initialisation (the message is a fresh copy: drop it here).
+      if (m.sample !== undefined && trainDataPayload({ kind: 'builtin', source: m.sample }) === undefined) delete m.sample;
+      if (m.train !== undefined || m.trainData !== undefined) {
+        // A malformed train section only loses what needs it (the Samples tab, the default image): the model is still shown.
+        const train = m.train === undefined ? undefined : trainRunConfig(m.train);
+        const trainData = isTrainDataInfo(m.trainData) ? m.trainData : undefined;
         const rest: Obj = { ...m };
         delete rest.train;
-        return (train ? { ...rest, train } : rest) as unknown as ModelMessage;
+        delete rest.trainData;
+        return { ...rest, ...(train ? { train } : {}), ...(trainData ? { trainData } : {}) } as unknown as ModelMessage;
       }
       return m as unknown as ModelMessage;
     case 'empty':
@@ -575,6 +620,74 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
     default:
       return exhaustiveDefault(m.type);
   }
+}
+
+/**
+ * `b` as a plain `Uint8Array`. VS Code's webview `postMessage` transfers
+ * plain typed arrays only: a Node `Buffer` (what `workspace.fs.readFile` and
+ * `fs.readFile` give) arrives in the page as a plain object, and the page
+ * drops the message. A copy when `b` is a subclass.
+ */
+export function plainBytes(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b);
+}
+
+/** `msg` with every byte field a plain `Uint8Array` (`plainBytes`): what the host hands to `webview.postMessage`. */
+export function forPostMessage(msg: HostToWebview): HostToWebview {
+  const resume = (r: ResumePayload): ResumePayload => ({ ...r, weights: plainBytes(r.weights), ...(r.optimizer ? { optimizer: plainBytes(r.optimizer) } : {}) });
+  switch (msg.type) {
+    case 'image':
+      return { ...msg, bytes: plainBytes(msg.bytes) };
+    case 'weights':
+      return { ...msg, weights: plainBytes(msg.weights) };
+    case 'train':
+      return {
+        ...msg,
+        data: msg.data.kind === 'arrays' ? { ...msg.data, xs: plainBytes(msg.data.xs), ys: plainBytes(msg.data.ys) } : msg.data,
+        ...(msg.resume ? { resume: resume(msg.resume) } : {}),
+        ...(msg.discriminator ? { discriminator: { ...msg.discriminator, ...(msg.discriminator.resume ? { resume: resume(msg.discriminator.resume) } : {}) } } : {}),
+      };
+    case 'model':
+    case 'empty':
+    case 'cursor':
+    case 'settings':
+    case 'saved':
+    case 'stopTraining':
+    case 'checkpointSaved':
+      return msg;
+    default: {
+      const never: never = msg;
+      return never;
+    }
+  }
+}
+
+const HOST_MESSAGE_TYPES: readonly HostToWebview['type'][] = ['model', 'empty', 'cursor', 'settings', 'image', 'saved', 'weights', 'train', 'stopTraining', 'checkpointSaved'];
+
+/**
+ * What the page tells the user and the host's log when it drops a host
+ * message that `parseHostMessage` refused: its type and, when a byte field
+ * arrived as something other than a `Uint8Array`, which one. Undefined for
+ * data that is no host message at all.
+ */
+export function droppedHostMessage(x: unknown): string | undefined {
+  // Anything else posted to the page's window (not from the host) is none of its business.
+  if (!isObj(x) || !isStr(x.type) || !(HOST_MESSAGE_TYPES as readonly string[]).includes(x.type)) return undefined;
+  const type = `${/^[aeiou]/.test(x.type) ? 'an' : 'a'} '${x.type}' message`;
+  const odd: string[] = [];
+  const look = (o: unknown, path: string, keys: string[]) => {
+    if (!isObj(o)) return;
+    for (const k of keys) {
+      const v = o[k];
+      if (v !== undefined && typeof v !== 'string' && !isBytes(v)) odd.push(`${path}${k} arrived as ${v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v}, not bytes`);
+    }
+  };
+  if (isObj(x)) {
+    look(x, '', ['bytes', 'weights']);
+    look(x.data, 'data.', ['xs', 'ys']);
+    look(x.resume, 'resume.', ['weights', 'optimizer']);
+  }
+  return `The inspector ignored ${type} from VS Code that it could not read${odd.length ? ` (${odd.join('; ')})` : ''}. This is a bug in nnmodel; the output channel "nnmodel Inspector" has this line too.`;
 }
 
 const isFigures = (x: unknown): boolean => x === undefined || (isObj(x) && Object.values(x).every((v) => typeof v === 'number'));

@@ -13,7 +13,8 @@ import * as vscode from 'vscode';
 import type { Analysis, ModelInfo } from '../core';
 import { exportPyTorch, exportableModels, type ExportNote } from '../core/export/pytorch';
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
-import { asFeatureStats, readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { asFeatureStats, readCheckpoint, readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { bestText } from '../core/runtime/overfit';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { modelAt } from './pure/lookup';
@@ -153,18 +154,28 @@ export function registerExport(cache: AnalysisCache): vscode.Disposable {
       return;
     }
     const ck = await findCheckpoint(doc, model.name);
+    // The best checkpoint (lowest val_loss) training keeps beside the last one, when it kept one.
+    const best = ck && (await readCheckpoint(nodeCheckpointFs(), ck.dir, { which: 'best' }).then((b) => (b.modelJson.nnmodel.model === model.name ? { ...b, dir: ck.dir } : undefined), () => undefined));
     if (ck) {
       const epoch = ck.modelJson.nnmodel.epoch;
+      const bestValLoss = best?.modelJson.nnmodel.history?.find((h) => h.epoch === best.modelJson.nnmodel.epoch)?.valLoss;
       const choice = await vscode.window.showQuickPick(
         [
-          { label: 'Include the trained weights', description: `epoch ${epoch}: writes ${model.name}.py and ${model.name}.safetensors where you choose`, weights: true },
-          { label: 'Code only', description: 'fresh initialisation, in a new editor', weights: false },
+          { label: 'Include the trained weights', description: `epoch ${epoch}: writes ${model.name}.py and ${model.name}.safetensors where you choose`, weights: ck },
+          ...(best
+            ? [{
+                label: 'Include the best weights',
+                description: `${bestValLoss !== undefined ? bestText({ epoch: best.modelJson.nnmodel.epoch, valLoss: bestValLoss }) : `epoch ${best.modelJson.nnmodel.epoch}`}: best.json`,
+                weights: best,
+              }]
+            : []),
+          { label: 'Code only', description: 'fresh initialisation, in a new editor', weights: undefined },
         ],
         { placeHolder: `${model.name} has a checkpoint (epoch ${epoch}). Export its trained weights too?` },
       );
       if (!choice) return;
       if (choice.weights) {
-        await exportWithWeights(doc, analysis, model, ck);
+        await exportWithWeights(doc, analysis, model, choice.weights);
         return;
       }
     }

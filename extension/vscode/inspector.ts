@@ -12,6 +12,7 @@
  */
 import * as vscode from 'vscode';
 import {
+  forPostMessage,
   parseWebviewMessage,
   refusedCheckpoint,
   BACKEND_SETTINGS,
@@ -21,16 +22,20 @@ import {
   type HostToWebview,
   type StopTrainingMessage,
   type TrainEventMessage,
+  type TrainDataInfo,
   type TrainStartMessage,
   type WebviewToHost,
   type WeightsMessage,
 } from '../core/protocol';
+import type { Analysis, ModelInfo } from '../core/analysis/types';
 import { readModelCheckpoint } from '../core/runtime/checkpoint';
+import { joinPath } from '../core/runtime/data/files';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import type { Range } from '../core/syntax/ast';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { toPosition, toRange } from './convert';
 import { inspectorHtml, makeNonce } from './inspector/html';
+import { listTrainImages } from './inspector/trainImages';
 import { chooseModel, localModels, modelMessage, revealSteps } from './inspector/messages';
 import { plural } from '../core/plural';
 
@@ -144,6 +149,8 @@ class InspectorPanel implements vscode.Disposable {
   private readonly endEmitter = new vscode.EventEmitter<string>();
   /** `uri#model` whose checkpoint on disk was looked for in this page. */
   private readonly checkedDisk = new Set<string>();
+  /** The training images last offered to the page, by document: `openImage` reads only these. */
+  private readonly offeredImages = new Map<string, Set<string>>();
   readonly bridge: TrainingBridge = {
     onMessage: this.trainingEmitter.event,
     onDidEnd: this.endEmitter.event,
@@ -322,9 +329,42 @@ class InspectorPanel implements vscode.Disposable {
     this.lastKey = key;
     this.shown = model.name;
     this.panel.title = `Inspect ${model.name}`;
-    this.post(modelMessage(analysis, model, uri, doc.version));
+    const trainData = this.trainDataInfo(doc, analysis, model);
+    this.post({ ...modelMessage(analysis, model, uri, doc.version), ...(trainData ? { trainData } : {}) });
     if (editor) this.sendCursor(editor);
     void this.loadCheckpointFromDisk(doc, model.name);
+  }
+
+  /** What `model`'s train section reads; for `images(...)` in a trusted workspace, its first images, which the page may then open. */
+  private trainDataInfo(doc: vscode.TextDocument, analysis: Analysis, model: ModelInfo): TrainDataInfo | undefined {
+    const source = analysis.trains.find((t) => t.model === model.name)?.config.data;
+    if (!source) return undefined;
+    if (source.kind !== 'images') return { kind: source.kind };
+    if (doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return { kind: 'images' };
+    const docDir = doc.uri.fsPath.slice(0, doc.uri.fsPath.lastIndexOf('/')) || '/';
+    const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const images = listTrainImages(docDir, source.path, roots.length ? roots : [docDir]);
+    this.offeredImages.set(doc.uri.toString(), new Set(images));
+    return { kind: 'images', images };
+  }
+
+  /** Reads a training image the page was offered and sends it as the image to show. */
+  private async openImage(uri: string, path: string): Promise<void> {
+    const doc = this.doc;
+    if (!doc || doc.uri.toString() !== uri || !this.offeredImages.get(uri)?.has(path)) {
+      this.logger().warn(`the inspector asked for ${path}, which is not one of the training images it was offered`);
+      return;
+    }
+    const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+    try {
+      const docDir = doc.uri.fsPath.slice(0, doc.uri.fsPath.lastIndexOf('/')) || '/';
+      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(joinPath(docDir, path)));
+      this.post({ type: 'image', name: path, mime: IMAGE_MIME[ext] ?? 'image/png', bytes });
+    } catch (e) {
+      const m = `Could not read ${path}: ${e instanceof Error ? e.message : String(e)}`;
+      this.logger().warn(m);
+      void vscode.window.showWarningMessage(m);
+    }
   }
 
   /**
@@ -384,7 +424,8 @@ class InspectorPanel implements vscode.Disposable {
 
   private post(msg: HostToWebview): void {
     if (!this.ready) return;
-    void this.panel.webview.postMessage(msg);
+    // Byte fields as plain Uint8Arrays: a Node Buffer would reach the page as a plain object, and the page would drop the message.
+    void this.panel.webview.postMessage(forPostMessage(msg));
   }
 
   private async onMessage(msg: WebviewToHost): Promise<void> {
@@ -411,6 +452,9 @@ class InspectorPanel implements vscode.Disposable {
         return;
       case 'pickImage':
         await this.pickImage();
+        return;
+      case 'openImage':
+        await this.openImage(msg.uri, msg.path);
         return;
       case 'status':
         this.logger().info(

@@ -20,19 +20,34 @@
 import * as vscode from 'vscode';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import type { Analysis, TrainInfo } from '../core/analysis/types';
+import type { Analysis, ModelInfo, TrainInfo } from '../core/analysis/types';
+import { shapeToString } from '../core/analysis/sym';
+import { errorsBlockingTraining, trainSectionHint } from '../core/analysis/trainScope';
 import type { GenerateRequest, HostToJob, JobRequest, JobToHost } from '../core/runtime/jobProtocol';
 import { serializeModel, type CheckpointMessage, type ResumePayload, type TrainStartMessage, type WeightsMessage } from '../core/protocol';
-import { checkpointDir, discriminatorCheckpointDir, readCheckpoint, writeCheckpoint, type ReadCheckpoint } from '../core/runtime/checkpoint';
+import {
+  checkpointChoices,
+  checkpointDir,
+  checkpointJson,
+  discriminatorCheckpointDir,
+  readCheckpoint,
+  writeBestCheckpoint,
+  writeCheckpoint,
+  type CheckpointChoice,
+  type CheckpointKind,
+  type ReadCheckpoint,
+} from '../core/runtime/checkpoint';
+import { bestText, overfitVerdict, type EpochFigures } from '../core/runtime/overfit';
 import { isBuiltinSource } from '../core/runtime/data/builtin';
 import { DataError, asFeatureStats, loadDataset, type Dataset } from '../core/runtime/data/files';
+import { unlabelledOutputsWarning } from '../core/runtime/dataFit';
 import { validationSplit } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
 import { checkUploadedCheckpoint, dataPayload } from '../core/runtime/trainTransfer';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { inspectorForTraining, publishWeights, type TrainingBridge } from './inspector';
 import { TrainingProgress, type RunEnd } from './inspector/trainingProgress';
-import { isLocal } from './pure/lookup';
+import { isLocal, modelAt } from './pure/lookup';
 import { plural } from '../core/plural';
 
 export interface TrainingApi extends vscode.Disposable {
@@ -122,8 +137,13 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     };
   }
 
-  /** The model and train section: from the CodeLens arguments, else the active editor (asking when there are several). */
-  async function pickTarget(uriArg: unknown, modelArg: unknown, what: string): Promise<Target | undefined> {
+  /**
+   * The model and train section: from the CodeLens arguments, else the active editor's file (with the inspector
+   * focused, the one visible .nnmodel editor's): the model at the cursor (its declaration or its train section),
+   * else the only one, else the user picks. `unfit` says why a train section cannot serve the command (Generate
+   * Text: not a language model trained on text); those are neither taken from the cursor nor offered.
+   */
+  async function pickTarget(uriArg: unknown, modelArg: unknown, what: string, unfit?: (t: TrainInfo, model: ModelInfo | undefined) => string | undefined): Promise<Target | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(UNTRUSTED);
       return undefined;
@@ -145,23 +165,46 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       return undefined;
     }
     const analysis = cache.get(doc);
-    const trains = localTrains(analysis, doc.uri.toString());
+    const own = doc.uri.toString();
+    const trains = localTrains(analysis, own);
     if (trains.length === 0) {
-      void vscode.window.showWarningMessage(`${basename(doc.uri)} has no train section. Add one, e.g. \`train ${analysis.models[0]?.name ?? 'MyModel'} { data: digits() }\`.`);
+      void vscode.window.showWarningMessage(`${basename(doc.uri)} has no train section. Add one, e.g. ${analysis.models[0] ? trainSectionHint(analysis.models[0]).replace(/^(train .*? \})/, '\`$1\`') : '\`train MyModel { data: digits() }\`'}.`);
       return undefined;
     }
+    const modelOf = (t: TrainInfo) => analysis.models.find((m) => m.name === t.model && isLocal(m.uri, own));
+    const whyNot = (t: TrainInfo) => unfit?.(t, modelOf(t));
     let train = typeof modelArg === 'string' ? trains.find((t) => t.model === modelArg) : undefined;
-    if (!train && trains.length === 1) train = trains[0];
-    if (!train) {
-      const editor = vscode.window.activeTextEditor;
-      const offset = editor?.document === doc ? doc.offsetAt(editor.selection.active) : -1;
-      const model = analysis.models.find((m) => m.range.start.offset <= offset && offset <= m.range.end.offset);
-      const items = trains.map((t) => ({ label: t.model, description: dataText(t), train: t, picked: t.model === model?.name }));
-      const picked = await vscode.window.showQuickPick(items, { placeHolder: `Model to ${what}` });
-      if (!picked) return undefined;
-      train = picked.train;
+    if (train) {
+      const why = whyNot(train);
+      if (why) {
+        void vscode.window.showWarningMessage(`${train.model} cannot ${what}: ${why}.`);
+        return undefined;
+      }
+    } else {
+      const usable = trains.filter((t) => !whyNot(t));
+      if (usable.length === 0) {
+        const reasons = trains.slice(0, 3).map((t) => `${t.model}: ${whyNot(t)}`);
+        if (trains.length > 3) reasons.push('…');
+        void vscode.window.showWarningMessage(`No model in ${basename(doc.uri)} can ${what} (${reasons.join('; ')}).`);
+        return undefined;
+      }
+      // The model at the cursor, as Open Inspector and Show Summary take it: inside its declaration or its train section.
+      const editor = editorOf(doc);
+      const offset = editor ? doc.offsetAt(editor.selection.active) : -1;
+      const inside = (r: { start: { offset: number }; end: { offset: number } }) => r.start.offset <= offset && offset <= r.end.offset;
+      const here = modelAt(analysis, offset, own)?.name ?? trains.find((t) => inside(t.range))?.model;
+      train = usable.find((t) => t.model === here) ?? (usable.length === 1 ? usable[0] : undefined);
+      if (!train) {
+        const hereTrain = here === undefined ? undefined : trains.find((t) => t.model === here);
+        const note = here === undefined ? '' : hereTrain ? ` (${here} cannot: ${whyNot(hereTrain)})` : ` (${here} has no train section)`;
+        const items = usable.map((t) => ({ label: t.model, description: dataText(t), train: t }));
+        const picked = await vscode.window.showQuickPick(items, { placeHolder: `Model to ${what}${what === 'generate text' ? ' with' : ''}${note}` });
+        if (!picked) return undefined;
+        train = picked.train;
+      }
     }
-    const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+    // Only what this model's training uses: an error in another model of the file does not stop it.
+    const errors = errorsBlockingTraining(analysis, train.model);
     if (errors.length) {
       const e = errors[0];
       void vscode.window.showErrorMessage(`${basename(doc.uri)}:${e.range.start.line + 1}: ${e.message} Fix the problems before you ${what}.`);
@@ -316,11 +359,19 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
               featureStats,
             });
           } catch (e) {
-            await reportFailure('Training', { message: e instanceof Error ? e.message : String(e), file: e instanceof DataError ? e.file : undefined }, target);
+            // Not awaited: the error stays up until the user dismisses it, and this run must end now (progress closed, slot free).
+            void reportFailure('Training', { message: e instanceof Error ? e.message : String(e), file: e instanceof DataError ? e.file : undefined }, target);
             return;
           }
           output.appendLine(`read ${data.source}: ${plural(data.count, 'example')} of shape [${data.exampleShape.join(', ')}]`);
           if (data.standardisation) output.appendLine(data.standardisation);
+          // Trains, but some outputs never get a label: said in the log, the progress and a notification.
+          const unlabelled = unlabelledOutputsWarning(info, data, target.train.config);
+          if (unlabelled) {
+            output.appendLine(`warning: ${unlabelled}`);
+            progress.report({ message: unlabelled });
+            void vscode.window.showWarningMessage(`Training ${model}: ${unlabelled}`);
+          }
         }
         if (stopRequested) {
           output.appendLine('stopped before training started; nothing was written.');
@@ -331,11 +382,14 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         try {
           bridge = await inspectorForTraining(doc, model);
         } catch (e) {
-          await reportFailure('Training', { message: `the inspector could not start the run: ${e instanceof Error ? e.message : String(e)}` }, target);
+          void reportFailure('Training', { message: `the inspector could not start the run: ${e instanceof Error ? e.message : String(e)}` }, target);
           return;
         }
         const run = ++runs;
         const fs = nodeCheckpointFs();
+        // Every epoch of the model's training, a continued checkpoint's included: the overfitting verdict reads them all.
+        const epochs: EpochFigures[] = resume.resume ? resumedHistory(resume.resume.modelJson) : [];
+        let verdictSaid = false;
         /** Checkpoint writes in order; the summary waits for the last. */
         let writes = Promise.resolve();
         /**
@@ -352,6 +406,13 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
                 return;
               }
               tracker.checkpointWritten(m.epoch);
+              // The best beside the last (lowest val_loss); a failure keeps the previous best and is only said.
+              try {
+                const best = await writeBestCheckpoint(fs, to, ck);
+                if (best.kind === 'written') output.appendLine(`best checkpoint: ${bestText(best)}, in ${shownDir}/${checkpointJson('best')}`);
+              } catch (e) {
+                output.appendLine(`the best checkpoint of epoch ${m.epoch} was not written (the previous one stays): ${e instanceof Error ? e.message : String(e)}`);
+              }
               const weights: WeightsMessage = { type: 'weights', uri, model, epoch: m.epoch, modelJson: m.modelJson, weights: m.weights, from: shownDir };
               // The page has these weights already; an inspector opened later gets them from here, and says which folder they are in.
               publishWeights(weights, { post: false });
@@ -374,6 +435,13 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
               }
               const update = tracker.apply(m.event);
               for (const line of update.lines) output.appendLine(line);
+              if (m.event.kind === 'epoch' && m.model === model) {
+                epochs.push({ epoch: m.event.epoch, loss: m.event.loss, valLoss: m.event.valLoss });
+                const verdict = overfitVerdict(epochs);
+                // Said once, when it first shows; the Training tab shows it under the charts as long as it holds.
+                if (verdict && !verdictSaid) output.appendLine(verdict.text);
+                verdictSaid ||= !!verdict;
+              }
               if (update.report && !stopRequested) progress.report(update.report);
               if (m.event.kind === 'done') finish({ kind: 'done', status: m.event.status, message: m.event.message });
             }),
@@ -408,9 +476,11 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         const summary = tracker.summary(end);
         output.appendLine(summary.line);
         if (summary.severity === 'error') {
-          const choice = await vscode.window.showErrorMessage(summary.text, 'Show Output');
-          if (choice === 'Show Output') output.show(true);
+          void vscode.window.showErrorMessage(summary.text, 'Show Output').then((choice) => choice === 'Show Output' && output.show(true));
         } else void vscode.window.showInformationMessage(summary.text);
+      } catch (e) {
+        // Whatever else goes wrong ends the run too, said once.
+        void reportFailure('Training', { message: e instanceof Error ? e.message : String(e) }, target);
       } finally {
         cancelSub.dispose();
         current = undefined;
@@ -419,24 +489,40 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     });
   }
 
+  /**
+   * Which checkpoint of the model's folder to use: asked only when there is
+   * a best beside the last (else the last, as before). Undefined when the
+   * user dismissed the question.
+   */
+  async function pickCheckpoint(target: Target, what: string): Promise<CheckpointKind | undefined> {
+    const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
+    const dir = checkpointDir(target.doc.uri.fsPath, target.train.model, cfg.get<string>('checkpoints.folder') || undefined);
+    const choices = await checkpointChoices(nodeCheckpointFs(), dir, target.train.model);
+    if (!choices.some((c) => c.which === 'best')) return 'last';
+    const picked = await vscode.window.showQuickPick(choices.map(choiceItem), { placeHolder: `${target.train.model}: which checkpoint to ${what}?` });
+    return picked?.which;
+  }
+
   async function evaluate(uriArg?: unknown, modelArg?: unknown): Promise<void> {
     const target = await pickTarget(uriArg, modelArg, 'evaluate');
     if (!target) return;
+    const which = await pickCheckpoint(target, 'evaluate');
+    if (!which) return;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Evaluating ${target.train.model}`, cancellable: true }, async (_p, token) => {
       let summary = '';
-      const job = start({ type: 'run', command: 'evaluate', request: request(target) }, (m) => {
+      const job = start({ type: 'run', command: 'evaluate', request: request(target, which === 'best' ? { checkpoint: 'best' } : {}) }, (m) => {
         if (m.type !== 'evaluation') return;
         const line = (f: { loss: number; metrics: Record<string, number> }) =>
           [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
         for (const p of m.problems) output.appendLine(`warning: ${p}`);
-        output.appendLine(`evaluate ${m.model} (epoch ${m.epoch}): ${m.validation ? `validation ${line(m.validation)}; ` : ''}all data ${line(m.all)}`);
+        output.appendLine(`evaluate ${m.model} (${which === 'best' ? 'best checkpoint, ' : ''}epoch ${m.epoch}): ${m.validation ? `validation ${line(m.validation)}; ` : ''}all data ${line(m.all)}`);
         summary = m.validation ? `validation ${line(m.validation)}` : `all data ${line(m.all)}`;
       });
       if (!job) return;
       const sub = token.onCancellationRequested(() => job.stop(2000));
       const result = await job.done;
       sub.dispose();
-      if (result.status === 'failed') await reportFailure('Evaluating', result.error, target);
+      if (result.status === 'failed') void reportFailure('Evaluating', result.error, target);
       else if (summary) void vscode.window.showInformationMessage(`${target.train.model}: ${summary}`);
     });
   }
@@ -446,15 +532,26 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     if (!target) return;
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
     const defaultDir = checkpointDir(target.doc.uri.fsPath, target.train.model, cfg.get<string>('checkpoints.folder') || undefined);
-    const picked = await vscode.window.showOpenDialog({
-      canSelectFiles: true,
-      canSelectFolders: false,
-      canSelectMany: false,
-      defaultUri: vscode.Uri.file(defaultDir),
-      filters: { 'TensorFlow.js checkpoint': ['json'] },
-      openLabel: 'Load Weights',
-    });
-    const file = picked?.[0];
+    // The model's own checkpoints first (last, and best when training kept one), then any checkpoint file.
+    const choices = await checkpointChoices(nodeCheckpointFs(), defaultDir, target.train.model);
+    let file: vscode.Uri | undefined;
+    if (choices.length > 0) {
+      const other = { label: 'Other checkpoint…', description: 'choose a model.json or best.json file', which: undefined };
+      const picked = await vscode.window.showQuickPick([...choices.map(choiceItem), other], { placeHolder: `Weights to load into ${target.train.model}` });
+      if (!picked) return;
+      if (picked.which) file = vscode.Uri.file(`${defaultDir}/${checkpointJson(picked.which)}`);
+    }
+    if (!file) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFiles: true,
+        canSelectFolders: false,
+        canSelectMany: false,
+        defaultUri: vscode.Uri.file(defaultDir),
+        filters: { 'TensorFlow.js checkpoint': ['json'] },
+        openLabel: 'Load Weights',
+      });
+      file = picked?.[0];
+    }
     if (!file) return;
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (!folders.some((f) => file.fsPath === f.uri.fsPath || file.fsPath.startsWith(`${f.uri.fsPath}/`))) {
@@ -468,9 +565,14 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       const name = json.weightsManifest?.[0]?.paths?.[0];
       if (!name || !json.nnmodel?.signature) throw new Error(`${basename(file)} is not an nnmodel checkpoint (no weights manifest or graph signature).`);
       const weights = new Uint8Array(await readFile(`${dir}/${name}`));
-      publishWeights({ type: 'weights', uri: target.doc.uri.toString(), model: target.train.model, epoch: json.nnmodel.epoch, modelJson, weights, from: vscode.workspace.asRelativePath(dir, false) });
+      // The best checkpoint is named as its file: the folder alone would read as the last one.
+      const isBest = basename(file) === checkpointJson('best');
+      const from = vscode.workspace.asRelativePath(isBest ? file.fsPath : dir, false);
+      publishWeights({ type: 'weights', uri: target.doc.uri.toString(), model: target.train.model, epoch: json.nnmodel.epoch, modelJson, weights, from });
       output.appendLine(`loaded ${file.fsPath} (epoch ${json.nnmodel.epoch}) into the inspector's ${target.train.model}.`);
-      void vscode.window.showInformationMessage(`Loaded the weights of epoch ${json.nnmodel.epoch} into ${target.train.model}; the inspector shows them.`);
+      void vscode.window.showInformationMessage(
+        `Loaded the ${isBest ? 'best weights (lowest val_loss), of epoch' : 'weights of epoch'} ${json.nnmodel.epoch} into ${target.train.model}; the inspector shows them.`,
+      );
       void vscode.commands.executeCommand('nnmodel.openInspector', target.doc.uri, target.train.model);
     } catch (e) {
       void vscode.window.showErrorMessage(`Load Weights: ${e instanceof Error ? e.message : String(e)}`);
@@ -478,12 +580,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   }
 
   async function generateText(uriArg?: unknown, modelArg?: unknown): Promise<void> {
-    const target = await pickTarget(uriArg, modelArg, 'generate text with');
+    const target = await pickTarget(uriArg, modelArg, 'generate text', cannotGenerate);
     if (!target) return;
-    if (target.train.config.data?.kind !== 'text') {
-      void vscode.window.showWarningMessage(`${target.train.model} is not trained on text (its data is ${target.train.config.data?.kind ?? 'missing'}); Generate Text needs data: text(...).`);
-      return;
-    }
     const prompt = await vscode.window.showInputBox({ prompt: `Text for ${target.train.model} to continue`, value: '', placeHolder: 'e.g. Little lamp' });
     if (prompt === undefined) return;
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
@@ -519,7 +617,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       sub.dispose();
       showPrompt();
       output.appendLine('');
-      if (result.status === 'failed') await reportFailure('Generate Text with', result.error, target);
+      if (result.status === 'failed') void reportFailure('Generate Text with', result.error, target);
     });
   }
 
@@ -543,6 +641,22 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   };
 }
 
+/** The per-epoch figures of a continued checkpoint (its model.json as sent to the page); [] when it has none. */
+function resumedHistory(modelJson: string): EpochFigures[] {
+  try {
+    const history = (JSON.parse(modelJson) as { nnmodel?: { history?: unknown } }).nnmodel?.history;
+    return Array.isArray(history) ? history.filter((h): h is EpochFigures => typeof h === 'object' && h !== null && typeof (h as EpochFigures).epoch === 'number') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A checkpoint choice as a quick pick item: "best (epoch 6, val_loss 0.412)" with what it is. */
+function choiceItem(c: CheckpointChoice): vscode.QuickPickItem & { which: CheckpointKind } {
+  const what = c.which === 'best' ? 'the epoch with the lowest val_loss' : 'the last epoch trained; Train Model continues from it';
+  return { label: c.label, description: c.warning ? `${what} — ${c.warning}` : what, which: c.which };
+}
+
 function localTrains(analysis: Analysis, uri: string): TrainInfo[] {
   const local = new Set(analysis.models.filter((m) => isLocal(m.uri, uri)).map((m) => m.name));
   return analysis.trains.filter((t) => local.has(t.model));
@@ -557,6 +671,29 @@ function dataText(t: TrainInfo): string {
 /** Folders data may be read from: the workspace folders on disk. */
 function workspaceRoots(): string[] {
   return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+}
+
+/**
+ * Why a train section's model cannot generate text, or undefined when it can: a language model takes token ids,
+ * gives a distribution over the vocabulary at every position ([seq, vocab]) and is trained on data: text(...),
+ * whose tokeniser its checkpoint keeps.
+ */
+export function cannotGenerate(t: TrainInfo, model: ModelInfo | undefined): string | undefined {
+  const kind = t.config.data?.kind;
+  if (kind !== 'text') return `it is trained on ${kind ? `${kind}(...)` : 'no data'}, and Generate Text needs data: text(...)`;
+  if (!model) return 'its model is not declared in this file';
+  if (model.inputs.length !== 1 || model.inputs[0].shape.isInt !== true) return 'it does not take token ids';
+  const out = model.outputs[0]?.shape;
+  if (!out || out.dims.length !== 2) return `its output is ${out ? shapeToString(out) : 'missing'}, not a distribution over the vocabulary at each position ([seq, vocab])`;
+  return undefined;
+}
+
+/** The editor showing `doc`: the active one, else a visible one (the inspector may have the focus). */
+function editorOf(doc: vscode.TextDocument): vscode.TextEditor | undefined {
+  const uri = doc.uri.toString();
+  const active = vscode.window.activeTextEditor;
+  if (active?.document.uri.toString() === uri) return active;
+  return vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri);
 }
 
 function basename(uri: vscode.Uri): string {

@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { HostToWebview, ModelMessage, WebviewToHost } from '../../extension/core/protocol';
 import { modelMessage } from '../../extension/vscode/inspector/messages';
+import { dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { serveInspector } from '../fixtures/inspector-server';
 
 const repo = process.env.NNMODEL_E2E_REPO ?? process.cwd();
@@ -146,10 +147,20 @@ for (const [setting, expected] of [
       const status = await statusFor(page, 1);
       assert.equal(status.backend, expected, status.reason);
       assert.ok(status.forwardMs !== undefined && status.forwardMs > 0);
+      // The runtime line is short ("WASM · 4.4 ms"); why this backend, the renderer and the tensor counts are its details and tooltip.
       const line = await page.locator('#nn-backend').innerText();
-      assert.match(line, new RegExp(expected, 'i'));
-      if (setting === 'auto') assert.match(line, /software/i);
-      assert.match(await page.locator('#nn-forward').innerText(), /last forward pass [\d.]+ ms/);
+      assert.match(line, new RegExp(`^${expected}$`, 'i'));
+      const why = (await page.locator('#nn-backend-reason').textContent()) ?? '';
+      assert.match(why, new RegExp(`^Why ${expected}: `, 'i'));
+      if (setting === 'auto') assert.match(why, /software/i);
+      assert.match(await page.locator('#nn-forward').innerText(), /^[\d.]+ ms$/);
+      assert.match((await page.locator('#nn-forward-detail').textContent()) ?? '', /^Last forward pass: [\d.]+ ms/);
+      assert.equal(await page.locator('#nn-runtime-details').getAttribute('open'), null, 'the details start closed');
+      const tip = (await page.locator('.nn-runtime-summary').getAttribute('title')) ?? '';
+      assert.ok(tip.includes(why) && /\d+ tensors? · [\d.]+ MiB/.test(tip), tip);
+      // One line high, as short as it reads.
+      const runtimeHeight = await page.locator('.nn-runtime').evaluate((e) => (e as unknown as { offsetHeight: number }).offsetHeight);
+      assert.ok(runtimeHeight <= 24, `the runtime line is ${runtimeHeight} px high`);
       await page.screenshot({ path: join(results, `backend-${setting}.png`) });
       assert.deepEqual(errors, []);
     } finally {
@@ -217,7 +228,7 @@ test('repeated blocks are one box with their count and open on click; the summar
     await page.screenshot({ path: join(results, 'summary-gpt.png') });
     // Readable at the default panel width (half of a 1280 px window) and narrower: no cell cut, the
     // table no wider than the panel, and every text cell carries its full text as a tooltip.
-    for (const width of [640, 420]) {
+    for (const width of [640, 420, 325]) {
       await page.setViewportSize({ width, height: 800 });
       const seen = await page.locator('.nn-summary-view').evaluate((el) => {
         // The part of the page's elements the check reads (the tests compile without the DOM library).
@@ -260,6 +271,167 @@ test('repeated blocks are one box with their count and open on click; the summar
     await page.keyboard.press('Enter');
     await poll('sorted by line', async () => (await page.locator('.nn-summary-table th[data-column="line"]').getAttribute('aria-sort')) === 'ascending');
     assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { dataset: { column?: string } } | null } }).document.activeElement?.dataset.column), 'line');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+/** What a narrow panel must keep: every tab header inside the page, the page not scrolled sideways, the active panel's bottom on screen. */
+async function layoutFacts(page: Page): Promise<{ outside: string[]; scrolled: string[]; wider: number; panelBottom: number; height: number; titleLeft: number }> {
+  // A string: the test project type-checks without the DOM library.
+  return page.evaluate(`(() => {
+    const w = window.innerWidth;
+    const outside = [...document.querySelectorAll('vscode-tab-header')]
+      .filter((h) => h.isConnected)
+      .map((h) => [h.dataset.tab, h.getBoundingClientRect()])
+      .filter(([, r]) => r.left < -0.5 || r.right > w + 0.5)
+      .map(([t, r]) => t + ' at ' + Math.round(r.left) + '…' + Math.round(r.right));
+    const scrolled = [document.documentElement, document.body, document.getElementById('app'), document.getElementById('nn-tabs')]
+      .filter((e) => e.scrollLeft !== 0)
+      .map((e) => (e.id || e.tagName) + ' scrollLeft ' + e.scrollLeft);
+    const panel = [...document.querySelectorAll('#nn-tabs > vscode-tab-panel')].find((p) => !p.hidden && p.getBoundingClientRect().height > 0);
+    return {
+      outside,
+      scrolled,
+      wider: document.scrollingElement.scrollWidth - w,
+      panelBottom: panel ? panel.getBoundingClientRect().bottom : -1,
+      height: window.innerHeight,
+      titleLeft: document.getElementById('nn-title').getBoundingClientRect().left,
+    };
+  })()`);
+}
+
+test('at 640, 420 and 325 px every tab stays reachable and none scrolls the page sideways', { timeout: 180_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(LENET, 1));
+    await statusFor(page, 1);
+    const tabs = ['graph', 'summary', 'featureMaps', 'kernels', 'attention', 'training'];
+    for (const width of [640, 420, 325]) {
+      await page.setViewportSize({ width, height: 700 });
+      for (const tab of tabs) {
+        // Reachable where it is: checked before the click (which would scroll it into view).
+        const before = await layoutFacts(page);
+        assert.deepEqual(before.outside, [], `tab headers outside the page at ${width} px`);
+        await page.locator(`vscode-tab-header[data-tab="${tab}"]`).click();
+        await poll(`the ${tab} tab selected`, async () => (await page.locator(`vscode-tab-header[data-tab="${tab}"]`).getAttribute('active')) !== null);
+        await page.waitForTimeout(150);
+        const after = await layoutFacts(page);
+        if (width === 325) await page.screenshot({ path: join(results, `narrow-325-${tab}.png`) });
+        assert.deepEqual(after.scrolled, [], `scrolled sideways after picking ${tab} at ${width} px`);
+        assert.ok(after.wider <= 0, `the page is ${after.wider} px wider than the panel with ${tab} at ${width} px`);
+        assert.ok(after.titleLeft >= 0, `the title starts at ${after.titleLeft} px with ${tab} at ${width} px`);
+        assert.deepEqual(after.outside, [], `tab headers outside the page after picking ${tab} at ${width} px`);
+        assert.ok(after.panelBottom > 0 && after.panelBottom <= after.height + 1, `the ${tab} panel ends at ${after.panelBottom} px of ${after.height}`);
+      }
+    }
+    // The stray separator: nothing in the runtime line starts with "·".
+    assert.doesNotMatch((await page.locator('#nn-forward').textContent()) ?? '', /^\s*·/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('Fit keeps the nodes of LeNet5 readable in a wide, short panel: labels of 9 px or more, the rest to pan', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await page.setViewportSize({ width: 1400, height: 520 });
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(LENET, 1));
+    const layers = page.locator('svg.nn-graph .nn-node[data-kind="layer"]');
+    await poll('13 layer boxes', async () => (await layers.count()) === 13);
+    await page.locator('.nn-graph-view vscode-button[title^="Fit"]').click();
+    const view = page.locator('.nn-graph-view');
+    await poll('a fit', async () => (await view.getAttribute('data-fit')) !== null);
+    const transform = (await page.locator('.nn-viewport').getAttribute('transform')) ?? '';
+    const k = Number(/scale\(([\d.e-]+)\)/.exec(transform)?.[1]);
+    // The node labels' font size on screen (12 px in the graph's own units).
+    const labelPx = await page.locator('svg.nn-graph .nn-title').first().evaluate((e, scale) => parseFloat((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(e).fontSize) * (scale as number), k);
+    await page.screenshot({ path: join(results, 'graph-fit-wide.png') });
+    assert.ok(labelPx >= 9, `node labels at ${labelPx.toFixed(1)} px after Fit (zoom ${k})`);
+    assert.equal(await view.getAttribute('data-fit'), 'part', 'LeNet5 does not fit 520 px readably: a part is shown, to pan');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+const FLAT = `model Flat {
+  input tokens: int[seq]
+  h = tokens -> embedding(64, 32)
+  h = h + h -> attention(4)
+  output h -> dense(64)
+}
+`;
+
+test('attention of untrained weights that is nearly uniform says why each head is one flat colour', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(FLAT, 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="attention"]').click();
+    const note = page.locator('.nn-attn-layer .nn-attn-untrained');
+    await poll('the untrained note', async () => (await note.count()) === 1);
+    const text = await note.innerText();
+    assert.match(text, /^Untrained: attention is nearly uniform in every head \(each of the (\d+) tokens gets ≈1\/\1 ≈ [\d.]+\); train the model or load weights to see patterns\.$/);
+    // With the colour scale per head, the note says the colours stretch noise.
+    await page.locator('input.nn-attn-scale').check();
+    await poll('the per-head scale note', async () => /stretches the small differences/.test(await note.innerText().catch(() => '')));
+    await page.screenshot({ path: join(results, 'attention-untrained.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+const TINY_TRAIN = `model Tiny {
+  input image: [8, 8, 1]
+  output image -> flatten -> dense(10) -> softmax
+}
+train Tiny {
+  data: digits(samples = 64)
+  loss: crossentropy
+  optimizer: adam(lr = 1e-3)
+  epochs: 1
+  batch: 16
+  validation: 0.25
+  metrics: [accuracy]
+}
+`;
+
+test('the training legends name only series with values, without "--" placeholders', { timeout: 180_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    const a = analyze(TINY_TRAIN, { uri: URI });
+    const msg = modelMessage(a, a.models[0], URI, 1);
+    await send(page, msg);
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="training"]').click();
+    const { data, ...config } = a.trains[0].config;
+    await send(page, { type: 'train', uri: URI, version: 1, run: 1, model: msg.model, config, seed: 1, data: dataPayload(data!, undefined) } as HostToWebview);
+    // The page waits for the host to save each epoch's checkpoint: answer as the host does.
+    const ck = await poll('a checkpoint to save', async () =>
+      page.evaluate(() => (globalThis as unknown as { __posted: { type: string; run?: number; epoch?: number }[] }).__posted.filter((m) => m.type === 'checkpoint').map((m) => ({ run: m.run!, epoch: m.epoch! }))[0]),
+    );
+    await send(page, { type: 'checkpointSaved', uri: URI, run: ck.run, epoch: ck.epoch, dir: '.nnmodel/model/Tiny' });
+    await poll('the run to end', async () => (await page.locator('.nn-training-status').getAttribute('data-status').catch(() => null)) === 'completed');
+    // The legend's visible text and the labels of its visible rows (a string: the test project type-checks without the DOM library).
+    const legend = async (box: string) =>
+      page.evaluate(`(() => {
+        const l = document.querySelector('${box} .u-legend');
+        return { text: l.innerText, labels: [...l.querySelectorAll('.u-series')].filter((r) => r.offsetParent !== null).map((r) => r.querySelector('.u-label').textContent) };
+      })()`) as Promise<{ text: string; labels: string[] }>;
+    const loss = await legend('.nn-training-loss');
+    const metrics = await legend('.nn-training-metrics');
+    await page.screenshot({ path: join(results, 'training-legend.png') });
+    assert.deepEqual(loss.labels, ['batch loss', 'loss', 'val_loss']);
+    assert.deepEqual(metrics.labels, ['accuracy', 'val_accuracy']);
+    for (const l of [loss, metrics]) assert.doesNotMatch(l.text, /--/, `legend text: ${l.text}`);
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

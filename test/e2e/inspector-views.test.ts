@@ -41,7 +41,14 @@ async function chooseSample(frame: Frame, name: string): Promise<void> {
   await item.click();
 }
 
-e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per conv/pool layer, a hovered value outlines its receptive field; kernels show 6 first-layer filters', { files: WASM, timeout: 300_000 }, async (wb) => {
+/** A small ReLU network for "Show every layer": its relu maps are drawn only with the option on. */
+const RELU_NET = `model ReluNet {
+  input image: [28, 28, 1]
+  output image -> conv2d(8, 3) -> relu -> maxpool(2) -> flatten -> dense(16) -> relu -> dense(10) -> softmax
+}
+`;
+
+e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per conv/pool layer, a hovered value outlines its receptive field; kernels show 6 first-layer filters; "Show every layer" adds a ReLU net\'s relu sections', { files: { ...WASM, 'relu_net.nnmodel': RELU_NET }, timeout: 420_000 }, async (wb) => {
   const frame = await openInspector(wb, 'lenet5.nnmodel');
   const text = wb.readFile('lenet5.nnmodel').replace(/(#|\/\/).*$/gm, '');
   // conv2d(c, k) and pooling calls, in source order: the layers that have feature-map grids.
@@ -125,6 +132,34 @@ e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per co
   // Deeper layers are grids of cells (16 filters × 6 input channels for the second conv).
   const cells = frame.locator('#nn-panel-kernels canvas.nn-kernel-cell');
   assert.equal(await cells.count(), convs[1] * convs[0]);
+
+  // "Show every layer": the inspector follows the ReLU net; off, its conv and pool only; on, every layer, in graph order,
+  // the relu maps captioned with their share of zeros and the dense layers as strips of cells.
+  // Opened in LeNet5's editor group (Quick Open uses the active group), so the inspector beside it stays in view.
+  await wb.page.locator('.tabs-container .tab[data-resource-name="lenet5.nnmodel"]').click();
+  await wb.openFile('relu_net.nnmodel');
+  await openTab(wb, frame, 'featureMaps');
+  const every = frame.locator('#nn-panel-featureMaps vscode-checkbox.nn-fmx-every');
+  const ops = () => sections.evaluateAll((els) => els.map((e) => e.getAttribute('data-op')));
+  await wb.step('the ReLU net with the option off', () =>
+    poll('conv2d and maxpool only', async () => (await ops()).join(' ') === 'conv2d maxpool', { timeout: 60_000, seen: async () => `${(await ops()).join(' ')} · ${await status.innerText()}` }),
+  );
+  assert.equal(await every.getAttribute('label'), 'Show every layer');
+  await wb.step('tick Show every layer', () => every.click());
+  const all = ['conv2d', 'relu', 'maxpool', 'flatten', 'dense', 'relu', 'dense', 'softmax'];
+  await wb.step('every layer drawn', () =>
+    poll('a section per layer', async () => (await ops()).join(' ') === all.join(' '), { timeout: 60_000, seen: async () => `${(await ops()).join(' ')} · ${await status.innerText()}` }),
+  );
+  const relu = frame.locator('#nn-panel-featureMaps section.nn-fm-layer[data-op="relu"][data-kind="grid"]');
+  assert.equal(await relu.locator('canvas.nn-fm-map').count(), 8, 'the relu after conv2d(8, 3) has 8 maps');
+  const captions = await relu.locator('.nn-fmx-zero').allInnerTexts();
+  assert.equal(captions.length, 8);
+  assert.ok(captions.every((c) => /^(\d+|< 1|> 99) % zero$/.test(c.trim())), `zero captions: ${captions.join(' | ')}`);
+  assert.match(await relu.locator('.nn-fmx-zeros').innerText(), /% zero/);
+  const units = frame.locator('#nn-panel-featureMaps section.nn-fm-layer[data-kind="units"] canvas.nn-fmx-units');
+  assert.deepEqual(await units.evaluateAll((els) => els.map((e) => e.getAttribute('data-cells'))), ['256', '16', '16', '10', '10'], 'flatten (1,352 units: the first 256), dense(16), relu, dense(10), softmax');
+  const [strip] = await canvasStats(units.nth(1));
+  assert.ok(strip.distinct > 1, 'the dense(16) strip is drawn');
 });
 
 e2eTest('the small GPT shows one heatmap per layer and head, the causal mask, and zooms a head on click', {

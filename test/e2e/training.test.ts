@@ -256,6 +256,13 @@ train Small {
   assert.equal(facts.loss!.series.loss.color, facts.metrics!.series.accuracy.color, "accuracy takes the loss's colour, val_accuracy val_loss's");
   assert.equal(facts.loss!.xScale, '0,1');
   assert.equal(facts.metrics!.xScale, '0,1');
+  // The run had validation: the CLI kept epoch 1 as the best checkpoint, and the tab marks it on the loss chart
+  // and says so under the charts; one epoch is no trend, so no overfitting line.
+  assert.equal(checkpointEpoch(wb, '.nnmodel/small/Small/best.json'), 1);
+  assert.equal(await frame.locator('.nn-training-loss').getAttribute('data-best-epoch'), '1');
+  assert.match(await frame.locator('.nn-training-best').innerText(), /^Best: val_loss lowest at epoch 1 \(\d[\d.]*\), marked on the loss chart\.$/);
+  assert.equal(await frame.locator('.nn-training-verdict').isVisible(), false);
+  assert.equal(await frame.locator('.nn-training-table tr[data-best="true"]').count(), 1);
 });
 
 /** The text the small GPT trains on. */
@@ -355,4 +362,70 @@ e2eTest('Train Model on the encoder-decoder TinyTransformer: two inputs by teach
   assert.equal(answer.length, source.length);
   assert.ok(answer.filter((tok, i) => tok === reversed[i]).length >= source.length - 1, `answer ${answer.join(' ')} for ${source.join(' ')}`);
   assert.equal(await boxes.nth(1).inputValue(), ['0', ...answer.slice(0, -1)].join(' '));
+});
+
+e2eTest('a run whose CSV fails to read closes its progress notification at once, and the next Train Model starts', {
+  files: {
+    '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2),
+    // Row 3 has a value that is not a number.
+    'data/bad.csv': 'a,b,label\n1,2,x\n3,notanumber,y\n4,5,x\n',
+    'badcsv.nnmodel': `model BadCsv {
+  input f: [2]
+  output f -> dense(2) -> softmax
+}
+
+train BadCsv {
+  data: csv("data/bad.csv")
+  epochs: 1
+}
+`,
+    'small.nnmodel': `model Small {
+  input x: [12, 12, 1]
+  output x -> flatten -> dense(10) -> softmax
+}
+
+train Small {
+  data: digits(samples = 200, size = 12)
+  epochs: 1
+  batch: 32
+}
+`,
+  },
+  timeout: 400_000,
+}, async (wb, t) => {
+  // The cursor at the top of the file is in BadCsv: Train Model takes it without asking.
+  await wb.openFile('badcsv.nnmodel');
+  await wb.runCommand('nnmodel: Train Model');
+  await wb.step('the data error', () =>
+    poll('the error about row 3 of data/bad.csv', async () => /Training BadCsv: data\/bad\.csv:3:\d+: .*notanumber/.test(await wb.notificationText()), {
+      timeout: 60_000,
+      seen: () => wb.notificationText(),
+    }),
+  );
+  // The error stays up (nobody dismisses it); the progress notification must not.
+  await wb.step('progress closed', () =>
+    poll('the "Training BadCsv: reading …" progress to close', async () => !/reading data\/bad\.csv/.test(await wb.notificationText()), {
+      timeout: 10_000,
+      seen: () => wb.notificationText(),
+    }),
+  );
+  assert.match(await wb.notificationText(), /notanumber/, 'the error is still shown');
+  await wb.screenshot('badcsv-error-only');
+  // The next run starts at once, in another file, without touching the error.
+  await wb.openFile('small.nnmodel');
+  await wb.runCommand('nnmodel: Train Model');
+  const seen = await wb.step('the next run', () =>
+    poll('the "Training Small" progress', async () => {
+      const n = await wb.notificationText();
+      return /Training Small/.test(n) ? n : undefined;
+    }, { timeout: 120_000, seen: () => wb.notificationText() }),
+  );
+  t.diagnostic(`after the failed run: ${seen}`);
+  assert.doesNotMatch(seen, /already running/);
+  await wb.step('the next run ends', () =>
+    poll('the "Trained Small." notification', async () => /Trained Small\./.test(await wb.notificationText()), {
+      timeout: 240_000,
+      seen: () => wb.notificationText(),
+    }),
+  );
 });

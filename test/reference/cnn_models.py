@@ -92,5 +92,29 @@ def mlp_fruit():
     return entry("mlp_fruit.nnmodel", "FruitMLP", net, [torch.zeros(1, 4)], [3])
 
 
+class DeepSigmoid(nn.Module):
+    """examples/deep_signals.nnmodel: flatten -> Linear(784, 64) -> sigmoid, 8 more Linear(64, 64) -> sigmoid
+    (each added to its input when residual), Linear(64, 10) -> softmax."""
+
+    def __init__(self, residual):
+        super().__init__()
+        self.residual = residual
+        self.stem = nn.Linear(784, 64)
+        self.blocks = nn.ModuleList(nn.Linear(64, 64) for _ in range(8))
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = torch.sigmoid(self.stem(torch.flatten(x, 1)))
+        for b in self.blocks:
+            y = torch.sigmoid(b(x))
+            x = x + y if self.residual else y
+        return torch.softmax(self.head(x), dim=1)
+
+
+def deep_signals(name, residual):
+    return entry("deep_signals.nnmodel", name, DeepSigmoid(residual), [torch.zeros(1, 1, 28, 28)], [10])
+
+
 def figures():
-    return [lenet5(), vgg_small(), resnet18(), unet_small(), mlp_fruit()]
+    return [lenet5(), vgg_small(), resnet18(), unet_small(), mlp_fruit(),
+            deep_signals("PlainDeep", False), deep_signals("ResidualDeep", True)]

@@ -172,7 +172,7 @@ describe('contract worked figures', () => {
 });
 
 describe('train sections', () => {
-  const expected: Record<string, string> = {
+  const expected: Record<string, string | string[]> = {
     'lenet5.nnmodel': 'LeNet5',
     'vgg_small.nnmodel': 'VGGSmall',
     'char_lstm.nnmodel': 'CharLSTM',
@@ -180,6 +180,8 @@ describe('train sections', () => {
     'vit.nnmodel': 'ViTSmall',
     'tcn_waves.nnmodel': 'TCN',
     'mlp_fruit.nnmodel': 'FruitMLP',
+    // Two sections: the plain and the residual stack train side by side.
+    'deep_signals.nnmodel': ['PlainDeep', 'ResidualDeep'],
     // GANs: the section trains the generator against the discriminator it names.
     'gan_digits.nnmodel': 'Generator',
     'dcgan.nnmodel': 'Generator',
@@ -192,7 +194,7 @@ describe('train sections', () => {
       const trains = analysisOf(file).trains;
       assert.deepEqual(
         trains.map((t) => t.model),
-        [modelName],
+        [modelName].flat(),
       );
       const data = trains[0].config.data;
       assert.ok(data, 'train section has data');

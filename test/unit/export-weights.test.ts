@@ -418,7 +418,7 @@ test('nnmodel export --weights: usage errors, a damaged or missing checkpoint, a
     assert.match(other.err, /conv2d\(6, 5\) \(line \d+ when saved\) is no longer in the model/);
 
     const help = await cli(dir, 'help', 'export');
-    assert.match(help.out, /^Usage: nnmodel export FILE \[--model NAME\] \[--out FILE\.py\] \[--weights CHECKPOINT\]/);
+    assert.match(help.out, /^Usage: nnmodel export FILE \[--model NAME\] \[--out FILE\.py\] \[--weights CHECKPOINT \[--checkpoint best\|last\]\]/);
     assert.match(help.out, /--weights CHECKPOINT/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

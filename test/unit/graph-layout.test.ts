@@ -19,6 +19,7 @@ import {
   type TextMetrics,
 } from '../../webview/views/graphModel';
 import { GraphLayout, LayoutSuperseded, type LayoutWorkerLike } from '../../webview/views/graphLayout';
+import { fitTransform, FIT_MARGIN, MIN_FIT_ZOOM, MIN_LABEL_PX, NODE_LABEL_PX } from '../../webview/views/graphFit';
 
 // elkjs's worker script outside a worker (no `self`) exports its in-process worker: the same dispatcher dist/layoutWorker.js runs.
 const { Worker: ElkInProcessWorker } = require('elkjs/lib/elk-worker.min.js') as { Worker: new () => LayoutWorkerLike };
@@ -240,4 +241,49 @@ test('GraphLayout reports ELK refusing a graph as an error, not as a fallback', 
   assert.equal(layouts.fallback, undefined);
   assert.equal((await layouts.layout(lenetDiagram())).where, 'worker');
   layouts.dispose();
+});
+
+test('Fit: LeNet5 in a wide, short panel stays readable (labels of 9 px or more) from its top, to be panned', async () => {
+  const lenet = exampleModels().find((m) => m.model.name === 'LeNet5')!;
+  const laid = await new ELK().layout(buildDiagram(lenet.model.graph, [], new Set(), metrics).root);
+  const graph = { width: laid.width!, height: laid.height! };
+  // The QA report's case: a tall chain of 14 nodes in a wide panel, whose whole height would need a zoom far below readable.
+  const view = { width: 1200, height: 500 };
+  assert.ok((view.height - 2 * FIT_MARGIN) / graph.height < MIN_FIT_ZOOM, `LeNet5 (${graph.width} × ${graph.height}) does not fit ${view.height} px readably`);
+  // Fit: the readable minimum, showing as much as it can; a new model: its width, up to zoom 1.
+  assert.equal(fitTransform(view, graph).k, MIN_FIT_ZOOM);
+  assert.equal(fitTransform(view, graph, false).k, Math.min(1, (view.width - 2 * FIT_MARGIN) / graph.width));
+  for (const all of [true, false]) {
+    const t = fitTransform(view, graph, all);
+    assert.ok(t.k * NODE_LABEL_PX >= MIN_LABEL_PX, `labels at ${(t.k * NODE_LABEL_PX).toFixed(1)} px (all = ${all})`);
+    assert.equal(t.whole, false);
+    assert.equal(t.y, FIT_MARGIN, 'shown from its top');
+    // Narrow enough to centre across.
+    assert.ok(Math.abs(t.x - (view.width - graph.width * t.k) / 2) < 1e-9, `centred across: x = ${t.x}`);
+  }
+  // In a tall panel the same graph fits whole, centred.
+  const tall = fitTransform({ width: 800, height: graph.height + 100 }, graph);
+  assert.equal(tall.whole, true);
+  assert.ok(tall.k >= MIN_FIT_ZOOM && tall.k <= 1.2);
+  assert.ok(Math.abs(tall.y - (graph.height + 100 - graph.height * tall.k) / 2) < 1e-9);
+});
+
+test('Fit: whole when readable, capped at 1.2 for a small graph; never below the readable zoom, left edge first when too wide', () => {
+  // A small graph is enlarged at most to 1.2 and centred.
+  assert.deepEqual(fitTransform({ width: 1000, height: 800 }, { width: 100, height: 100 }), { k: 1.2, x: 440, y: 340, whole: true });
+  // Fits whole at 0.9: shown whole by Fit, and on a new model (0.9 ≥ 0.8).
+  const mid = { width: 1000, height: 900 * 0.9 + 2 * FIT_MARGIN };
+  assert.equal(fitTransform(mid, { width: 400, height: 900 }).whole, true);
+  assert.equal(fitTransform(mid, { width: 400, height: 900 }, false).whole, true);
+  // Whole at 0.77: Fit shows it whole (readable), a new model starts at width-fit zoom 1 from the top.
+  const low = { width: 1000, height: 900 * 0.77 + 2 * FIT_MARGIN };
+  assert.ok(Math.abs(fitTransform(low, { width: 400, height: 900 }).k - 0.77) < 1e-9);
+  assert.deepEqual(fitTransform(low, { width: 400, height: 900 }, false), { k: 1, x: 300, y: FIT_MARGIN, whole: false });
+  // Wider than the view even at the readable minimum: that minimum, from the left edge and the top.
+  const wide = fitTransform({ width: 300, height: 200 }, { width: 2000, height: 1000 });
+  assert.deepEqual(wide, { k: MIN_FIT_ZOOM, x: FIT_MARGIN, y: FIT_MARGIN, whole: false });
+  // A degenerate view or graph gives a finite transform.
+  for (const t of [fitTransform({ width: 0, height: 0 }, { width: 100, height: 100 }), fitTransform({ width: 500, height: 500 }, { width: 0, height: 0 })]) {
+    assert.ok([t.k, t.x, t.y].every(Number.isFinite), JSON.stringify(t));
+  }
 });

@@ -5,6 +5,7 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import type { ModelInfo } from '../../extension/core/analysis/types';
 import { buildActivationModel, buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { attentionLayers, attentionMaps, attentionSources } from '../../webview/probes/attention';
+import { uniformHeads, untrainedAttentionText } from '../../webview/views/attentionModel';
 import { featureMapLayers, featureMaps } from '../../webview/probes/featureMaps';
 import { fitTokens, imageInput, signalInput } from '../../webview/probes/input';
 import { kernels } from '../../webview/probes/kernels';
@@ -308,4 +309,35 @@ test('image inputs: scaled, converted between grey and RGB, resized to the model
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(fitTokens([1, 2, 3], 5), [1, 2, 3, 0, 0]);
   assert.deepEqual(fitTokens([1, 2, 3], 2), [1, 2]);
+});
+
+test('untrained attention: heads over the small initial embedding are nearly uniform (the view says why they look flat); others are not', () => {
+  // As in TransformerBase and TinyTransformer: attention straight over the embedding, whose small initial vectors make every
+  // score about equal (each weight ≈ 1/n); after a layernorm the initial scores differ, and those heads are not flat.
+  const text = `model TinyLM {
+  input tokens: int[12]
+  h = tokens -> embedding(40, 32)
+  h = h + h -> attention(4, causal = true)
+  h = h + h -> layernorm -> attention(2)
+  output h -> dense(40)
+}`;
+  const built = build(text);
+  const x = tf.tensor2d([[1, 5, 9, 2, 7, 3, 3, 8, 0, 4, 6, 1]], [1, 12], 'int32');
+  const [flat, normed] = attentionMaps(tf, built.model, built, x);
+  assert.deepEqual([flat.causal, flat.heads, normed.causal, normed.heads], [true, 4, false, 2]);
+  assert.deepEqual(uniformHeads(flat), [0, 1, 2, 3], 'every head over the embedding');
+  assert.deepEqual(uniformHeads(normed), [], 'no head after the layernorm');
+  assert.equal(untrainedAttentionText(normed, 0, false), undefined);
+  assert.equal(
+    untrainedAttentionText(flat, 4, false),
+    'Untrained: attention is nearly uniform in every head (each query gives ≈1/n to each of the n tokens it sees: itself and those before it); train the model or load weights to see patterns.',
+  );
+  // Not causal: the share is one number. One head of the flat map made to look at one token: the note counts the others.
+  const open = { ...flat, causal: false, heads: 2, data: new Float32Array(2 * 12 * 12).fill(1 / 12) };
+  assert.match(untrainedAttentionText(open, 2, false)!, /in every head \(each of the 12 tokens gets ≈1\/12 ≈ 0\.083\)/);
+  for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++) open.data[(12 + i) * 12 + j] = j === 0 ? 0.89 : 0.01;
+  assert.deepEqual(uniformHeads(open), [0]);
+  assert.match(untrainedAttentionText(open, 1, true)!, /in 1 of 2 heads.*colour scale up to each head’s largest weight stretches/);
+  tf.dispose(x);
+  disposeModel(built);
 });

@@ -12,6 +12,7 @@ import {
   gpt2Tokenizer,
   idTokenizer,
   asTokenizerSpec,
+  streamDecoder,
   tokenizerFor,
   tokenizerFromSpec,
   trainBpe,
@@ -161,4 +162,52 @@ test('a tokeniser spec read back from a checkpoint\'s JSON rebuilds the same tok
   for (const bad of [undefined, null, 3, 'char', {}, { kind: 'char' }, { kind: 'char', alphabet: 5 }, { kind: 'word', corpus: ['a'] }, { kind: 'bpe', model: { alphabet: ['a'], merges: [['a']] } }, { kind: 'bpe', model: { alphabet: 'ab', merges: [] } }, { kind: 'gpt2' }]) {
     assert.equal(asTokenizerSpec(bad), undefined, JSON.stringify(bad));
   }
+});
+
+/** The pieces a stream decoder gives for `ids` after `context`, pushed one at a time, then flushed. */
+function streamed(tok: import('../../extension/core/runtime/tokenizers').Tokenizer, ids: number[], context: number[] = []): string[] {
+  const d = streamDecoder(tok, context);
+  return [...ids.map((id) => d.push(id)), d.flush()];
+}
+
+test('a stream decoder gives the text each id adds: words keep their spaces, also after the prompt', async () => {
+  const word = wordTokenizer('the cat sat on the mat. (the end)\nthe cat, the hat!');
+  const prompt = word.encode('the cat');
+  const ids = word.encode('sat on the mat. (the end)\nthe hat!');
+  const pieces = streamed(word, ids, prompt);
+  assert.equal(pieces.join(''), ' sat on the mat. (the end)\nthe hat!');
+  assert.equal(word.decode([...prompt, ...ids]), `the cat${pieces.join('')}`);
+  assert.deepEqual(pieces.slice(0, 3), [' sat', ' on', ' the']);
+  // Without a context the first word has no space before it.
+  assert.equal(streamed(word, ids).join(''), 'sat on the mat. (the end)\nthe hat!');
+  // Every other tokeniser: the pieces concatenate to the decoded sequence.
+  const text = 'the cat sat on the mat, the end.';
+  const bpe = trainBpe(text.repeat(3), 40);
+  for (const tok of [charTokenizer(text), bpe, idTokenizer(10), await gpt2Tokenizer()]) {
+    const input = tok.kind === 'ids' ? '3 1 4 1 5' : text;
+    const all = tok.encode(input);
+    assert.equal(streamed(tok, all.slice(2), all.slice(0, 2)).join(''), tok.decode(all).slice(tok.decode(all.slice(0, 2)).length), tok.kind);
+  }
+});
+
+test("GPT-2: a character split over byte tokens comes out whole once complete, and decoding is stateless", async () => {
+  const gpt2 = await gpt2Tokenizer();
+  const text = 'héllo 日本語 😀 ok';
+  const ids = gpt2.encode(text);
+  assert.ok(ids.length > Array.from(text.match(/\S+/g)!).length + 3, 'some characters span several tokens');
+  const pieces = streamed(gpt2, ids);
+  assert.equal(pieces.join(''), text);
+  assert.ok(pieces.every((p) => !p.includes('\uFFFD')), JSON.stringify(pieces));
+  // A decode ending inside a character (one U+FFFD) leaves nothing behind for the next call (the package's own
+  // decode shares one streaming TextDecoder between calls).
+  const cut = ids.findIndex((_, i) => gpt2.decode(ids.slice(0, i + 1)).endsWith('\uFFFD'));
+  assert.ok(cut >= 0);
+  assert.ok(gpt2.decode(ids.slice(0, cut + 1)).startsWith(gpt2.decode(ids.slice(0, cut))));
+  assert.equal(gpt2.decode(ids), text);
+  assert.equal(gpt2.decode([ids[0]]), 'h');
+  // An id outside the vocabulary is U+FFFD, not an exception; an incomplete end is flushed as U+FFFD.
+  assert.equal(gpt2.decode([GPT2_VOCAB_SIZE + 5]), '\uFFFD');
+  const d = streamDecoder(gpt2);
+  assert.equal(d.push(ids[cut]), '');
+  assert.equal(d.flush(), gpt2.decode([ids[cut]]));
 });

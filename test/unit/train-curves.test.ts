@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chooseShown, historyEntries, loadedText, runText, TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
-import { lossChartStyles, metricChartStyles, VALIDATION_DASH } from '../../webview/training/chartStyle';
+import { lossChartStyles, metricChartStyles, seriesWithData, VALIDATION_DASH } from '../../webview/training/chartStyle';
 import { parseHostMessage, parseWebviewMessage } from '../../extension/core/protocol';
 import { parseHostToJob } from '../../extension/core/runtime/jobProtocol';
 
@@ -168,4 +168,32 @@ test("the run's status line counts examples in the singular and plural", () => {
   c.apply(2, 'M', { kind: 'start', epochs: 2, examples: 60, backend: 'webgl', source: 'digits' });
   c.apply(2, 'M', { kind: 'batch', epoch: 1, batch: 3, batches: 10, loss: 2 });
   assert.equal(runText(c), 'M: training · epoch 1/2, batch 3/10 · digits, 60 examples · in this inspector on WebGL');
+});
+
+test('the charts draw and list only series with values: no batch loss for loaded weights, none before it has a point', () => {
+  const labels = (c: TrainingCurves) => ({
+    loss: seriesWithData(lossChartStyles(c.lossMetricNames(), c.validated()), c.lossSeries()).styles.map((s) => s.label),
+    metrics: seriesWithData(metricChartStyles(c.metricNames(), c.validated()), c.metricSeries()).styles.map((s) => s.label),
+  });
+  // Weights loaded from a checkpoint: epoch figures only (the QA report's legend listed "batch loss" here).
+  const loaded = TrainingCurves.fromHistory({
+    model: 'M',
+    epoch: 2,
+    history: [
+      { epoch: 1, epochs: 2, loss: 0.9, metrics: { accuracy: 0.7 }, valLoss: 0.5, valMetrics: { accuracy: 0.8 }, examples: 10, ms: 10 },
+      { epoch: 2, epochs: 2, loss: 0.5, metrics: { accuracy: 0.8 }, valLoss: 0.4, valMetrics: { accuracy: 0.85 }, examples: 10, ms: 10 },
+    ],
+  });
+  assert.deepEqual(labels(loaded), { loss: ['loss', 'val_loss'], metrics: ['accuracy', 'val_accuracy'] });
+  const kept = seriesWithData(lossChartStyles([], loaded.validated()), loaded.lossSeries());
+  assert.deepEqual(kept.data, [[1, 2], [0.9, 0.5], [0.5, 0.4]], 'the data columns follow the kept series');
+  assert.equal(kept.key, 'loss,val_loss');
+  // A run: batch loss from the first batch, the epoch series once an epoch ends; no validation, no val_loss.
+  const run = new TrainingCurves();
+  run.apply(1, 'M', { kind: 'start', epochs: 2, examples: 10, backend: 'cpu', source: 'x' });
+  assert.deepEqual(labels(run), { loss: [], metrics: [] });
+  run.apply(1, 'M', { kind: 'batch', epoch: 1, batch: 1, batches: 2, loss: 2 });
+  assert.deepEqual(labels(run), { loss: ['batch loss'], metrics: [] });
+  run.apply(1, 'M', { kind: 'epoch', epoch: 1, loss: 1.7, metrics: { accuracy: 0.4 }, ms: 1, examples: 10 });
+  assert.deepEqual(labels(run), { loss: ['batch loss', 'loss'], metrics: ['accuracy'] });
 });

@@ -206,3 +206,32 @@ test('decodeImage reads a PNG by signature, whatever its name', () => {
   const img = decodeImage(png(3, 2, [10, 20, 30, 255]), 'x.png');
   assert.deepEqual([img.width, img.height, Array.from(img.data.subarray(0, 4))], [3, 2, [10, 20, 30, 255]]);
 });
+
+test('fewer classes than the model outputs: a warning for image folders and CSV labels, none when they match or for text', async () => {
+  const { unlabelledOutputsWarning } = await import('../../extension/core/runtime/dataFit');
+  const { analyze } = await import('../../extension/core/analysis/analyze');
+  const a = analyze(`model P {
+  input x: [4]
+  output x -> dense(5) -> softmax
+}
+train P {
+  data: csv("f.csv", label = "kind")
+}
+`);
+  const model = a.models[0];
+  const config = a.trains[0].config;
+  const csv = { source: 'f.csv', classes: ['a', 'b', 'c'], targetShape: [] };
+  assert.equal(
+    unlabelledOutputsWarning(model, csv, config),
+    "3 classes in f.csv but 'P' outputs 5 values: the 2 extra outputs never get a label. End the model with dense(3), or check the label column.",
+  );
+  const images = { ...config, data: { kind: 'images' as const, path: 'pics', options: {} } };
+  assert.equal(
+    unlabelledOutputsWarning(model, { ...csv, source: 'pics', classes: ['a', 'b', 'c', 'd'] }, images),
+    "4 classes in pics but 'P' outputs 5 values: the extra output never gets a label. End the model with dense(4), or add a class folder.",
+  );
+  assert.equal(unlabelledOutputsWarning(model, { ...csv, classes: ['a', 'b', 'c', 'd', 'e'] }, config), undefined, 'as many classes as outputs');
+  assert.equal(unlabelledOutputsWarning(model, csv, { ...config, loss: 'mse' }), undefined, 'not a classifier');
+  const text = { ...config, data: { kind: 'text' as const, path: 't.txt', options: {} } };
+  assert.equal(unlabelledOutputsWarning(model, { source: 't.txt', classes: ['<unk>', 'a'], targetShape: [4] }, text), undefined, 'a vocabulary larger than the text is usual');
+});

@@ -185,6 +185,24 @@ test('sampling: temperature 0 is argmax, top-k never picks outside the k best, b
   counts.forEach((c, i) => assert.ok(Math.abs(c / 1000 - p[i]) < 0.01, `token ${i}: ${c}`));
 });
 
+test('sampling within the vocabulary: ids the tokeniser cannot decode are masked before the draw, the rest share the probability', () => {
+  // 6 outputs, a vocabulary of 3 (id 0 the unknown token, banned): the likeliest outputs are outside it.
+  const p = [0.05, 0.1, 0.05, 0.4, 0.3, 0.1];
+  for (let u = 0; u < 1; u += 0.01) {
+    for (const [t, k] of [[1, 0], [0.5, 2], [2, 10]]) {
+      const id = sampleToken(p, 'probabilities', t, k, u, [0], 3);
+      assert.ok(id === 1 || id === 2, `u ${u} temperature ${t} top-k ${k}: ${id}`);
+    }
+  }
+  assert.equal(sampleToken(p, 'probabilities', 0, 0, 0.5, [0], 3), 1, 'argmax within the vocabulary');
+  assert.equal(sampleToken([-1, 5, 2, 9], 'logits', 0, 0, 0.5, [], 3), 1);
+  // Renormalised: ids 1 and 2 drawn 2 : 1.
+  let ones = 0;
+  for (let i = 0; i < 900; i++) ones += sampleToken(p, 'probabilities', 1, 0, (i + 0.5) / 900, [0], 3) === 1 ? 1 : 0;
+  assert.ok(Math.abs(ones / 900 - 2 / 3) < 0.01, `${ones}`);
+  assert.throws(() => sampleToken(p, 'probabilities', 1, 0, 0.5, [0], 1), /no token to sample/);
+});
+
 test('the validation split is seeded, disjoint and covers every example', () => {
   const a = validationSplit(50, 0.2, 3);
   assert.deepEqual([a.train.length, a.validation.length], [40, 10]);

@@ -51,6 +51,17 @@ export class Uri {
   toString(): string {
     return `${this.scheme}://${this.path}`;
   }
+  get fsPath(): string {
+    return this.path;
+  }
+  static joinPath(base: Uri, ...parts: string[]): Uri {
+    const segments = base.path.split('/');
+    for (const p of parts.flatMap((x) => x.split('/'))) {
+      if (p === '..') segments.pop();
+      else if (p && p !== '.') segments.push(p);
+    }
+    return new Uri(base.scheme, segments.join('/'));
+  }
   static parse(s: string): Uri {
     const m = /^(\w[\w+.-]*):\/\/(.*)$/.exec(s);
     if (!m) throw new Error(`not a uri: ${s}`);
@@ -191,6 +202,19 @@ export const workspace = {
   get textDocuments() {
     return [];
   },
+  get isTrusted() {
+    return ui.trusted;
+  },
+  async openTextDocument(uri: Uri) {
+    const doc = ui.documents.get(uri.toString());
+    if (!doc) throw new Error(`fake openTextDocument: no document ${uri.toString()}`);
+    return doc;
+  },
+  asRelativePath(p: string | Uri) {
+    const path = typeof p === 'string' ? p : p.path;
+    const f = folderOf(Uri.file(path));
+    return f && path.startsWith(`${f.uri.path}/`) ? path.slice(f.uri.path.length + 1) : path;
+  },
   get workspaceFolders() {
     return state.folders.length ? state.folders : undefined;
   },
@@ -205,12 +229,13 @@ export const workspace = {
   onDidCloseTextDocument: events.closeDocument.event,
   onDidChangeWorkspaceFolders: events.folders.event,
   onDidChangeConfiguration: events.configuration.event,
-  getConfiguration(section: string, scope?: Uri) {
+  getConfiguration(section: string, scopeOrDocument?: Uri | { uri: Uri }) {
+    const scope = scopeOrDocument instanceof Uri ? scopeOrDocument : scopeOrDocument?.uri;
     return {
-      get: (key: string) => {
+      get: (key: string, fallback?: unknown) => {
         const folder = scope && folderOf(scope);
         const own = folder && state.folderConfig[folder.uri.path]?.[section];
-        return own && key in own ? own[key] : state.config[section]?.[key];
+        return (own && key in own ? own[key] : state.config[section]?.[key]) ?? fallback;
       },
     };
   },
@@ -250,6 +275,138 @@ export const workspace = {
   },
 };
 
+// ---------------------------------------------------------------- window and commands (training.ts)
+
+/** A progress notification as `window.withProgress` shows it: open until its task settles. */
+export interface FakeProgress {
+  title: string;
+  messages: string[];
+  open: boolean;
+  /** Clicks its Cancel. */
+  cancel(): void;
+  /** Settles when the notification closes. */
+  closed: Promise<void>;
+}
+
+/** A message box: its text and buttons; `answer` clicks one (or dismisses it with undefined). */
+export interface FakeMessage {
+  severity: 'error' | 'warning' | 'info';
+  text: string;
+  items: string[];
+  answer(item: string | undefined): void;
+}
+
+/** A quick pick or input box the code opened; `answer` picks an item (by label) or types text, undefined dismisses it. */
+export interface FakeQuestion {
+  kind: 'quickPick' | 'inputBox';
+  placeHolder?: string;
+  prompt?: string;
+  labels: string[];
+  answer(value: string | undefined): void;
+}
+
+/** What the window showed, reset by {@link resetWindow}. */
+export const ui = {
+  progress: [] as FakeProgress[],
+  messages: [] as FakeMessage[],
+  questions: [] as FakeQuestion[],
+  output: [] as string[],
+  commands: new Map<string, (...args: unknown[]) => unknown>(),
+  executed: [] as { id: string; args: unknown[] }[],
+  documents: new Map<string, FakeTextDocument>(),
+  activeTextEditor: undefined as undefined | { document: FakeTextDocument; selection: { active: number } },
+  trusted: true,
+};
+
+/** A text document whose positions are offsets (enough for `offsetAt(selection.active)`). */
+export interface FakeTextDocument {
+  uri: Uri;
+  languageId: string;
+  version: number;
+  getText(): string;
+  offsetAt(p: number): number;
+}
+
+export function textDocument(path: string, text: string, languageId = 'nnmodel'): FakeTextDocument {
+  const doc: FakeTextDocument = { uri: Uri.file(path), languageId, version: 1, getText: () => text, offsetAt: (p) => p };
+  ui.documents.set(doc.uri.toString(), doc);
+  return doc;
+}
+
+export function resetWindow(): void {
+  ui.progress = [];
+  ui.messages = [];
+  ui.questions = [];
+  ui.output = [];
+  ui.commands.clear();
+  ui.executed = [];
+  ui.documents.clear();
+  ui.activeTextEditor = undefined;
+  ui.trusted = true;
+}
+
+function message(severity: FakeMessage['severity']) {
+  return (text: string, ...items: string[]) =>
+    new Promise<string | undefined>((resolve) => {
+      ui.messages.push({ severity, text, items, answer: resolve });
+    });
+}
+
+export const ProgressLocation = { Notification: 15 };
+
+export const window = {
+  get activeTextEditor() {
+    return ui.activeTextEditor;
+  },
+  get visibleTextEditors() {
+    return ui.activeTextEditor ? [ui.activeTextEditor] : [];
+  },
+  createOutputChannel(_name: string) {
+    return {
+      appendLine: (line: string) => ui.output.push(line),
+      append: (text: string) => ui.output.push(text),
+      show() {},
+      dispose() {},
+    };
+  },
+  async withProgress<T>(o: { title: string; cancellable?: boolean }, task: (p: { report(m: { message?: string }): void }, token: CancellationTokenSource['token']) => Promise<T>): Promise<T> {
+    const source = new CancellationTokenSource();
+    let close!: () => void;
+    const p: FakeProgress = { title: o.title, messages: [], open: true, cancel: () => source.cancel(), closed: new Promise((r) => (close = r)) };
+    ui.progress.push(p);
+    try {
+      return await task({ report: (m) => m.message !== undefined && p.messages.push(m.message) }, source.token);
+    } finally {
+      p.open = false;
+      close();
+    }
+  },
+  showErrorMessage: message('error'),
+  showWarningMessage: message('warning'),
+  showInformationMessage: message('info'),
+  showQuickPick<T extends { label: string }>(items: T[], o?: { placeHolder?: string }) {
+    return new Promise<T | undefined>((resolve) => {
+      ui.questions.push({ kind: 'quickPick', placeHolder: o?.placeHolder, labels: items.map((i) => i.label), answer: (v) => resolve(items.find((i) => i.label === v)) });
+    });
+  },
+  showInputBox(o?: { prompt?: string; placeHolder?: string }) {
+    return new Promise<string | undefined>((resolve) => {
+      ui.questions.push({ kind: 'inputBox', prompt: o?.prompt, placeHolder: o?.placeHolder, labels: [], answer: resolve });
+    });
+  },
+};
+
+export const commands = {
+  registerCommand(id: string, f: (...args: unknown[]) => unknown) {
+    ui.commands.set(id, f);
+    return new Disposable(() => ui.commands.delete(id));
+  },
+  async executeCommand(id: string, ...args: unknown[]) {
+    ui.executed.push({ id, args });
+    return ui.commands.get(id)?.(...args);
+  },
+};
+
 export const languages = {
   registerWorkspaceSymbolProvider(p: typeof state.provider) {
     state.provider = p;
@@ -272,6 +429,9 @@ const api = {
   SymbolKind,
   workspace,
   languages,
+  window,
+  commands,
+  ProgressLocation,
 };
 
 // Node resolves `vscode` to this id, found in the module cache: no file on disk is needed.

@@ -38,6 +38,21 @@ const PAIRS: readonly [ThemeColor, ThemeColor][] = [
 /** The dash of validation lines (and of their legend markers). */
 export const VALIDATION_DASH = [6, 4];
 
+/**
+ * The best epoch's marker on the loss chart (curves.ts `bestMarker`): a ring
+ * around its val_loss point and a dotted vertical line in val_loss's colour
+ * (the point it marks is on that line), and its label in the foreground
+ * colour, so it reads in every theme.
+ */
+export const BEST_MARKER = {
+  color: PAIRS[0][1],
+  label: { cssVar: '--vscode-foreground', fallback: '#cccccc' } as ThemeColor,
+  /** Dotted: unlike the dashed validation line. */
+  dash: [2, 3],
+  /** Radius of the ring, CSS pixels. */
+  radius: 6,
+} as const;
+
 export interface SeriesStyle {
   label: string;
   color: ThemeColor;
@@ -77,4 +92,17 @@ export function lossChartStyles(extra: readonly string[], validated: ReadonlySet
 /** The metrics chart's series after x, in the order of `TrainingCurves.metricSeries()`. */
 export function metricChartStyles(names: readonly string[], validated: ReadonlySet<string>): SeriesStyle[] {
   return names.flatMap((n, i) => pair(n, i, validated.has(n)));
+}
+
+/**
+ * The series a chart draws and lists in its legend: those with at least one
+ * value. `data` is the chart's aligned data (x first), `styles` the style of
+ * each column after x. A column of nulls (no batch curve for weights loaded
+ * from a checkpoint, loss before the first epoch ends) is left out of both,
+ * so the legend never names a series the chart cannot show. `key` names the
+ * kept series: a chart is rebuilt when it changes.
+ */
+export function seriesWithData<S extends { label: string }>(styles: readonly S[], data: readonly (readonly (number | null)[])[]): { styles: S[]; data: (number | null)[][]; key: string } {
+  const kept = styles.map((s, i) => ({ s, column: data[i + 1] ?? [] })).filter(({ column }) => column.some((v) => v !== null && v !== undefined));
+  return { styles: kept.map((k) => k.s), data: [[...(data[0] ?? [])], ...kept.map((k) => [...k.column])], key: kept.map((k) => k.s.label).join(',') };
 }

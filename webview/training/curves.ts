@@ -10,6 +10,7 @@ import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { addStrip, storeStrip, type StoredStrip } from './stripModel';
 import { plural } from '../../extension/core/plural';
+import { bestEpoch, bestText, overfitVerdict, type EpochFigures } from '../../extension/core/runtime/overfit';
 
 /** Most batch points kept: older ones are thinned so drawing stays cheap. */
 export const MAX_BATCH_POINTS = 1500;
@@ -162,6 +163,30 @@ export class ShownOrder {
   }
 }
 
+/** The best epoch as the loss chart marks it: at (epoch, val_loss), with a short label and the sentence for the page. */
+export interface BestMarker {
+  x: number;
+  y: number;
+  /** On the chart, beside the marker: "best · epoch 6". */
+  label: string;
+  /** Under the charts: "Best: val_loss lowest at epoch 6 (0.412), marked on the loss chart." */
+  text: string;
+}
+
+/** The marker of the lowest val_loss of `rows` (runtime/overfit.ts `bestEpoch`); undefined without validation. */
+export function bestMarker(rows: readonly EpochFigures[]): BestMarker | undefined {
+  const b = bestEpoch(rows);
+  if (!b) return undefined;
+  return { x: b.epoch, y: b.valLoss, label: `best \u00b7 epoch ${b.epoch}`, text: `Best: ${bestText(b)}, marked on the loss chart.` };
+}
+
+/** The overfitting line under the charts (runtime/overfit.ts `overfitVerdict`), undefined when the curves show none. */
+export function overfitLine(rows: readonly EpochFigures[]): string | undefined {
+  const v = overfitVerdict(rows);
+  // val_loss is a name: the sentence keeps its lower case.
+  return v && `${v.text}.`;
+}
+
 export class TrainingCurves {
   run = -1;
   model = '';
@@ -238,6 +263,9 @@ export class TrainingCurves {
         else this.generated = addStrip(this.generated, strip);
         return true;
       }
+      case 'signals':
+        // Drawn by the Signal & gradients chart (signalsModel.ts), not by the curves.
+        return false;
       case 'done':
         this.status = e.status;
         this.message = e.message ?? '';

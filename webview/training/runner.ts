@@ -82,13 +82,13 @@ export class TrainingRun {
    * To the page's own tab always; to the host too, except batches, which go
    * at most every `BATCH_POST_MS` (the notification needs no more, and
    * every message to the host costs the workbench, whose thread the page
-   * may share), and sample images, which only this page draws (the host
-   * would get pixels it has no use for).
+   * may share), and sample images and Signal & gradients, which only this
+   * page draws (the host would get figures it has no use for).
    */
   private emit(event: TrainingEvent): void {
     const { msg } = this;
     this.deps.onEvent(msg.run, msg.model.name, event);
-    if (event.kind === 'samples') return;
+    if (event.kind === 'samples' || event.kind === 'signals') return;
     if (event.kind === 'batch') {
       const now = performance.now();
       if (now - this.lastBatchPost < BATCH_POST_MS && event.batch !== event.batches) return;

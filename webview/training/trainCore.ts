@@ -142,6 +142,8 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
       onBatch: (b) => io.emit({ kind: 'batch', ...b }),
       // A generative objective's images, for the Training tab (the page keeps them; the host never gets them).
       onSamples: (strip) => io.emit({ kind: 'samples', strip }),
+      // Signal & gradients for the Training tab: at initialisation and after each epoch (a GAN reports none).
+      signals: { built: model, onSignals: (report) => io.emit({ kind: 'signals', report }) },
       prepareOptimizer: optimizerRestorer(tf, msg.config.optimizer, { model: resumed, generator: resumed, discriminator: dResumed }, warn, gan ? { discriminator: gan.info.name } : {}),
       onEpoch: async (logs, optimizers) => {
         done.push(logs);

@@ -7,9 +7,10 @@
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
-import { chooseShown, loadedText, runText, ShownOrder, TrainingCurves, type LoadedWeights } from './curves';
-import { lossChartStyles, metricChartStyles, type SeriesStyle } from './chartStyle';
+import { bestMarker, chooseShown, loadedText, overfitLine, runText, ShownOrder, TrainingCurves, type BestMarker, type LoadedWeights } from './curves';
+import { BEST_MARKER, lossChartStyles, metricChartStyles, seriesWithData, type SeriesStyle } from './chartStyle';
 import { SamplesView } from './samples';
+import { SignalsView, type InitialSignalsOffer } from './signals';
 
 // uPlot's layout rules (its own stylesheet is not loaded in the webview): set through the CSSOM, which the CSP allows.
 const CHART_CSS = `
@@ -23,6 +24,7 @@ const CHART_CSS = `
 .nn-training .u-inline tr { display: inline-block; margin-right: 12px; }
 .nn-training .u-inline th, .nn-training .u-inline td { display: inline; font-weight: normal; padding: 0 2px; }
 .nn-training .u-legend .u-off > * { opacity: 0.4; }
+.nn-training .u-legend.nn-legend-idle .u-value, .nn-training .u-legend.nn-legend-idle .u-series:first-child { display: none; }
 .nn-training .u-select { background: rgba(127,127,127,0.15); position: absolute; pointer-events: none; }
 .nn-training .u-cursor-x, .nn-training .u-cursor-y { position: absolute; left: 0; top: 0; pointer-events: none; will-change: transform; }
 .nn-training .u-hz .u-cursor-x { height: 100%; border-right: 1px dashed var(--vscode-editorLineNumber-foreground); }
@@ -30,9 +32,23 @@ const CHART_CSS = `
 .nn-training .u-cursor-pt { position: absolute; top: 0; left: 0; border-radius: 50%; border: 0 solid; pointer-events: none; will-change: transform; background-clip: padding-box !important; }
 .nn-training .u-axis.u-off, .nn-training .u-select.u-off, .nn-training .u-cursor-x.u-off, .nn-training .u-cursor-y.u-off, .nn-training .u-cursor-pt.u-off { display: none; }
 .nn-training-status { margin: 6px 0; }
+.nn-training-findings p { margin: 6px 0; }
+.nn-training-verdict { padding: 4px 8px; border-left: 3px solid var(--vscode-editorWarning-foreground, #cca700); color: var(--vscode-foreground); background: var(--vscode-inputValidation-warningBackground, transparent); }
+.nn-training-verdict::before { content: '\u26a0\ufe0e '; color: var(--vscode-editorWarning-foreground, #cca700); }
+.nn-training-table tr.nn-training-best-row td { font-weight: bold; }
 .nn-training-table { border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; }
 .nn-training-table th, .nn-training-table td { padding: 2px 8px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
 `;
+
+/** The best epoch's row of the table: in bold, and said to a screen reader and in its tooltip. */
+function markBest(row: HTMLTableRowElement, best: boolean): HTMLTableRowElement {
+  if (!best) return row;
+  row.className = 'nn-training-best-row';
+  row.dataset.best = 'true';
+  row.title = 'The best epoch: lowest val_loss';
+  row.firstElementChild?.setAttribute('aria-label', `${row.firstElementChild.textContent ?? ''}, the best epoch: lowest val_loss`);
+  return row;
+}
 
 let styled = false;
 function addStyles(): void {
@@ -63,6 +79,11 @@ function uSeries(s: SeriesStyle): uPlot.Series {
   };
 }
 
+/** Marks a chart's legend idle (no point under the cursor): its value cells and the x row are hidden (CHART_CSS). */
+function idleLegend(u: uPlot): void {
+  u.root.querySelector('.u-legend')?.classList.toggle('nn-legend-idle', u.legend.idx == null);
+}
+
 const EMPTY_TEXT = 'No training yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.';
 
 export class TrainingView {
@@ -73,7 +94,16 @@ export class TrainingView {
   private readonly metricBox: HTMLElement;
   private readonly table: HTMLTableElement;
   private readonly warnings: HTMLUListElement;
+  /** Under the charts: the best epoch, and the overfitting verdict when there is one. */
+  private readonly findings: HTMLElement;
+  private readonly bestLine: HTMLParagraphElement;
+  private readonly verdictLine: HTMLParagraphElement;
+  /** The best epoch the loss chart marks (read when it draws). */
+  private marker: BestMarker | undefined;
   private readonly samples = new SamplesView();
+  private readonly signals = new SignalsView();
+  /** The model the inspector shows (Signal & gradients' Measure at initialisation is for it). */
+  private inspected = '';
   private lossChart: uPlot | undefined;
   private lossKey = '';
   private metricChart: uPlot | undefined;
@@ -103,9 +133,26 @@ export class TrainingView {
     this.warnings = document.createElement('ul');
     this.warnings.className = 'nn-training-warnings';
     this.warnings.hidden = true;
+    this.findings = document.createElement('div');
+    this.findings.className = 'nn-training-findings';
+    this.bestLine = document.createElement('p');
+    this.bestLine.className = 'nn-training-best';
+    this.verdictLine = document.createElement('p');
+    this.verdictLine.className = 'nn-training-verdict';
+    // Read out when it appears (a run in progress), without taking the focus.
+    this.verdictLine.setAttribute('role', 'status');
+    this.findings.append(this.bestLine, this.verdictLine);
+    this.bestLine.hidden = true;
+    this.verdictLine.hidden = true;
     // The images above the curves: what a generative run makes is what the user watches.
-    this.element.append(this.status, this.warnings, this.samples.element, this.lossBox, this.metricBox, this.table);
+    this.element.append(this.status, this.warnings, this.samples.element, this.lossBox, this.metricBox, this.findings, this.table, this.signals.element);
     new ResizeObserver(() => this.resize()).observe(this.element);
+  }
+
+  /** The model the inspector now shows, and what Measure at initialisation can do for it. */
+  offerInitialSignals(model: string, offer: InitialSignalsOffer): void {
+    this.inspected = model;
+    this.signals.setOffer(model, offer);
   }
 
   /** Called when the tab is shown or hidden: charts draw only while visible. */
@@ -123,7 +170,9 @@ export class TrainingView {
   }
 
   handle(run: number, model: string, event: TrainingEvent): void {
-    if (this.curves.apply(run, model, event)) {
+    // Signal & gradients keeps its own account of the run (signalsModel.ts).
+    const signals = this.signals.handle(run, model, event);
+    if (this.curves.apply(run, model, event) || signals) {
       this.order.run();
       this.schedule();
     }
@@ -162,11 +211,14 @@ export class TrainingView {
     const w = this.width();
     this.lossChart?.setSize({ width: w, height: 220 });
     this.metricChart?.setSize({ width: w, height: 180 });
+    this.signals.setWidth(w);
   }
 
   private render(): void {
     const shown = chooseShown(this.curves, this.weights?.info, this.order.weightsAfterRun);
     this.element.dataset.shows = shown;
+    this.signals.setWidth(this.width());
+    this.signals.render(shown === 'run' ? this.curves.run : undefined, this.inspected);
     if (shown === 'empty') return this.renderEmpty();
     if (shown === 'weights' && this.weights) return this.renderWeights(this.weights.info, this.weights.curves);
     const c = this.curves;
@@ -207,6 +259,7 @@ export class TrainingView {
 
   private renderCharts(c: TrainingCurves): void {
     this.xRange = c.xRange();
+    this.renderFindings(c);
     // A run draws its axes from the start; the empty state and weights without history draw no empty chart or table.
     const something = c.run >= 0 || c.rows.length > 0;
     if (something) this.renderLoss(c);
@@ -218,6 +271,52 @@ export class TrainingView {
     this.renderMetrics(c);
     if (something) this.renderTable(c);
     else this.table.replaceChildren();
+  }
+
+  /** The best epoch (marked on the loss chart, said under the charts) and the overfitting verdict, from the epochs drawn. */
+  private renderFindings(c: TrainingCurves): void {
+    this.marker = bestMarker(c.rows);
+    const verdict = overfitLine(c.rows);
+    this.bestLine.textContent = this.marker?.text ?? '';
+    this.bestLine.hidden = !this.marker;
+    this.verdictLine.textContent = verdict ?? '';
+    this.verdictLine.hidden = !verdict;
+    // For tests: what the loss chart marks.
+    if (this.marker) this.lossBox.dataset.bestEpoch = String(this.marker.x);
+    else delete this.lossBox.dataset.bestEpoch;
+  }
+
+  /** Draws the best epoch's marker (chartStyle.ts BEST_MARKER) over the loss chart: a ring on its val_loss, a dotted line, a label. */
+  private drawBest(u: uPlot): void {
+    const m = this.marker;
+    if (!m) return;
+    const { left, top, width, height } = u.bbox;
+    const x = u.valToPos(m.x, 'x', true);
+    const y = u.valToPos(m.y, 'y', true);
+    if (!Number.isFinite(x) || !Number.isFinite(y) || x < left - 1 || x > left + width + 1) return;
+    const px = window.devicePixelRatio || 1;
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.strokeStyle = themeColor(BEST_MARKER.color.cssVar, BEST_MARKER.color.fallback);
+    ctx.lineWidth = px;
+    ctx.setLineDash(BEST_MARKER.dash.map((d) => d * px));
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.lineWidth = 2 * px;
+    ctx.beginPath();
+    ctx.arc(x, y, BEST_MARKER.radius * px, 0, 2 * Math.PI);
+    ctx.stroke();
+    ctx.fillStyle = themeColor(BEST_MARKER.label.cssVar, BEST_MARKER.label.fallback);
+    ctx.font = `${11 * px}px ${getComputedStyle(document.body).fontFamily || 'sans-serif'}`;
+    ctx.textBaseline = 'top';
+    const gap = 4 * px;
+    const right = x + gap + ctx.measureText(m.label).width > left + width;
+    ctx.textAlign = right ? 'right' : 'left';
+    ctx.fillText(m.label, right ? x - gap : x + gap, top + 2 * px);
+    ctx.restore();
   }
 
   /** uPlot options both charts share: the x scale (the shared range), axes, and dashed legend markers for dashed lines. */
@@ -232,25 +331,30 @@ export class TrainingView {
         { stroke: fg, grid: { stroke: grid } },
       ],
       legend: { markers: { dash: (u, i) => (u.series[i].dash ? 'dashed' : 'solid') } },
-      // For tests: the x range uPlot actually drew.
-      hooks: { setScale: [(u, key) => void (key === 'x' && (box.dataset.xScale = `${u.scales.x.min},${u.scales.x.max}`))] },
+      hooks: {
+        // For tests: the x range uPlot actually drew.
+        setScale: [(u, key) => void (key === 'x' && (box.dataset.xScale = `${u.scales.x.min},${u.scales.x.max}`))],
+        // The legend shows values only under the cursor: at rest, names without "--" placeholders.
+        init: [idleLegend],
+        setLegend: [idleLegend],
+      },
     };
   }
 
   private renderLoss(c: TrainingCurves): void {
-    const data = c.lossSeries() as uPlot.AlignedData;
-    // Losses reported as metrics (a GAN's d_loss) join this chart: a new one rebuilds it with their series.
-    const extra = c.lossMetricNames();
-    const val = c.validated();
-    const key = extra.map((n) => (val.has(n) ? `${n}+val` : n)).join(',');
+    // Losses reported as metrics (a GAN's d_loss) join this chart; only series with values are drawn and listed
+    // (no batch loss for loaded weights): a change of series rebuilds the chart.
+    const shown = seriesWithData(lossChartStyles(c.lossMetricNames(), c.validated()), c.lossSeries());
+    const data = shown.data as uPlot.AlignedData;
+    const key = shown.key;
     if (this.lossChart && key === this.lossKey) {
       this.lossChart.setData(data);
       return;
     }
     this.lossChart?.destroy();
     this.lossKey = key;
-    const series: uPlot.Series[] = [{ label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) }, ...lossChartStyles(extra, val).map(uSeries)];
-    const { x, ...common } = this.chartOptions(this.lossBox);
+    const series: uPlot.Series[] = [{ label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) }, ...shown.styles.map(uSeries)];
+    const { x, hooks, ...common } = this.chartOptions(this.lossBox);
     this.lossChart = new uPlot(
       {
         title: 'Loss',
@@ -258,6 +362,8 @@ export class TrainingView {
         height: 220,
         scales: { x },
         ...common,
+        // The best epoch's marker over the curves, drawn with them.
+        hooks: { ...hooks, draw: [(u) => this.drawBest(u)] },
         series,
       },
       data,
@@ -269,14 +375,15 @@ export class TrainingView {
     const names = c.metricNames();
     const range = c.metricRange();
     const val = c.validated();
-    const key = `${names.map((n) => (val.has(n) ? `${n}+val` : n)).join(',')}${range ? ' [0, 1]' : ''}`;
-    if (names.length === 0) {
+    const shown = seriesWithData(metricChartStyles(names, val), c.metricSeries());
+    const key = `${shown.key}${range ? ' [0, 1]' : ''}`;
+    if (shown.styles.length === 0) {
       this.metricChart?.destroy();
       this.metricChart = undefined;
       this.metricKey = '';
       return;
     }
-    const data = c.metricSeries() as uPlot.AlignedData;
+    const data = shown.data as uPlot.AlignedData;
     if (this.metricChart && key === this.metricKey) {
       this.metricChart.setData(data);
       return;
@@ -285,7 +392,7 @@ export class TrainingView {
     this.metricKey = key;
     // For tests and the curious: the y range the chart keeps ('0,1' for fractions only, 'auto' otherwise).
     this.metricBox.dataset.range = range ? range.join(',') : 'auto';
-    const series: uPlot.Series[] = [{ label: 'epoch' }, ...metricChartStyles(names, val).map(uSeries)];
+    const series: uPlot.Series[] = [{ label: 'epoch' }, ...shown.styles.map(uSeries)];
     const { x, ...common } = this.chartOptions(this.metricBox);
     this.metricChart = new uPlot(
       {
@@ -311,6 +418,7 @@ export class TrainingView {
     const head = ['epoch', 'loss', ...names, ...(valLoss ? ['val_loss'] : []), ...valNames.map((n) => `val_${n}`), 'time', 'examples/s'];
     const fmt = (v: number | undefined) => (v === undefined ? '' : v.toFixed(4));
     const rows = [...c.rows].sort((a, b) => a.epoch - b.epoch);
+    const best = this.marker?.x;
     const tr = (cells: string[], tag: 'th' | 'td') => {
       const row = document.createElement('tr');
       for (const text of cells) {
@@ -323,7 +431,7 @@ export class TrainingView {
     this.table.replaceChildren(
       tr(head, 'th'),
       ...rows.map((r) =>
-        tr(
+        markBest(tr(
           [
             String(r.epoch),
             fmt(r.loss),
@@ -334,7 +442,7 @@ export class TrainingView {
             String(Math.round((r.examples / Math.max(1, r.ms)) * 1000)),
           ],
           'td',
-        ),
+        ), r.epoch === best),
       ),
     );
   }

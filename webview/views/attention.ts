@@ -26,7 +26,7 @@ import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
-import { inputText, patchesOf, tokenizerText } from './attentionModel';
+import { inputText, patchesOf, tokenizerText, uniformHeads, untrainedAttentionText } from './attentionModel';
 import { tokenStrip, type TokenStrip } from './output';
 import { appendedText, outputPlan } from './outputModel';
 import { plural } from '../../extension/core/plural';
@@ -471,7 +471,16 @@ function layerSection(
     figure.append(canvas, caption);
     row.append(figure);
   }
-  section.append(header, row);
+  section.append(header);
+  // Initial weights give flat heads: say why, rather than leave a solid colour unexplained.
+  const flat = ctx.weights?.kind === 'initial' ? untrainedAttentionText(map, uniformHeads(map).length, perHead) : undefined;
+  if (flat) {
+    const why = note(flat, 'nn-note nn-attn-untrained');
+    why.style.padding = '2px 0';
+    why.style.margin = '0';
+    section.append(why);
+  }
+  section.append(row);
   return section;
 }
 

@@ -135,3 +135,63 @@ export function inputText(plan: InputPlan, fed: { tokens?: number; patches?: Pat
       return `input ${plan.name} ${shape}`;
   }
 }
+
+/** How far (as a fraction of 1/n) a weight may be from the uniform 1/n over the n keys its query sees, in a "nearly uniform" head. */
+export const UNIFORM_TOLERANCE = 0.25;
+
+/** The part of an attention map (webview/probes/attention.ts `AttentionMap`) the uniformity check reads. */
+export interface HeadWeights {
+  heads: number;
+  queries: number;
+  keys: number;
+  causal: boolean;
+  /** `[heads][queries][keys]` row-major. */
+  data: ArrayLike<number>;
+}
+
+/**
+ * The heads whose attention is nearly uniform: every query gives each key it
+ * sees (all keys; with a causal mask, itself and the earlier ones) within
+ * `UNIFORM_TOLERANCE` of 1/n, n the keys it sees. What untrained weights
+ * give: query and key projections of small random values make every score
+ * about equal, so each heatmap is one flat colour.
+ */
+export function uniformHeads(map: HeadWeights): number[] {
+  const out: number[] = [];
+  for (let h = 0; h < map.heads; h++) {
+    let uniform = true;
+    for (let i = 0; i < map.queries && uniform; i++) {
+      const seen = map.causal ? Math.min(map.keys, i + 1) : map.keys;
+      const row = (h * map.queries + i) * map.keys;
+      for (let j = 0; j < seen; j++) {
+        const w = map.data[row + j];
+        if (!(Math.abs(w * seen - 1) <= UNIFORM_TOLERANCE)) {
+          uniform = false;
+          break;
+        }
+      }
+    }
+    if (uniform) out.push(h);
+  }
+  return out;
+}
+
+/**
+ * The note under a layer's heatmaps when the model holds its initial
+ * (untrained) weights and some heads are nearly uniform, or undefined:
+ * why the heads look flat, and what shows patterns. `perHead`: the colour
+ * scale runs up to each head's largest weight, which stretches the small
+ * differences of a flat head over every colour.
+ */
+export function untrainedAttentionText(map: HeadWeights, uniform: number, perHead: boolean): string | undefined {
+  if (uniform === 0) return undefined;
+  const where = uniform === map.heads ? (map.heads === 1 ? '' : ' in every head') : ` in ${uniform} of ${map.heads} heads`;
+  const n = map.keys;
+  const share = map.causal
+    ? 'each query gives ≈1/n to each of the n tokens it sees: itself and those before it'
+    : `each of the ${n} tokens gets ≈1/${n}${n > 1 ? ` ≈ ${(1 / n).toPrecision(2)}` : ''}`;
+  const scale = perHead
+    ? ' The colour scale up to each head’s largest weight stretches the small differences left over the whole range: they are noise of the random initial weights, not patterns.'
+    : '';
+  return `Untrained: attention is nearly uniform${where} (${share}); train the model or load weights to see patterns.${scale}`;
+}

@@ -10,22 +10,35 @@
  * output strip (output.ts) under the input shows the top 5 classes for the
  * image, read from the same pass as the maps.
  *
+ * "Show every layer" (a toolbar checkbox, off by default, kept while the
+ * panel lives) adds every other layer with an `[h, w, c]`, `[len, c]` or
+ * `[n]` output (activations, normalisations, merges, dense...), read from
+ * the same single pass: `[n]` outputs are one strip of cells. ReLU-family
+ * outputs say what share of each map is zero, and that the layer is "dead
+ * for this image" when all of it is.
+ *
  * DOM hooks (for tests): each layer is a `section.nn-fm-layer` with
  * `data-path`; each channel map a `canvas.nn-fm-map` with `data-channel`;
  * each strip a `canvas.nn-fm-strip`; the input image `canvas.nn-fm-input`
  * and the outlined window `div.nn-fm-field` (`data-rows`, `data-cols`: the
  * first and last input row and column it covers, `hidden` when none).
+ * Sections also carry `data-op` (registry name) and `data-kind` (grid,
+ * strip, units); the option is `vscode-checkbox.nn-fmx-every`; an `[n]`
+ * output is a `canvas.nn-fmx-units` (`data-cells`); a ReLU-family map's
+ * caption is `.nn-fmx-zero`, its layer's share `.nn-fmx-zeros`, and the
+ * flag `.nn-fmx-dead`.
  */
-import { plural } from '../../extension/core/plural';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import { groupedPlural, plural } from '../../extension/core/plural';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { modelFields, windowAt, type InputField } from '../../extension/core/analysis/receptive';
 import { sampleImages, waves, type SampleImage } from '../../extension/core/runtime/data/synthetic';
 import { tokenizerFor } from '../../extension/core/runtime/tokenizers';
 import { fillSequential, formatValue } from '../probes/colormap';
-import { featureMapLayers, featureMaps, type FeatureMap } from '../probes/featureMaps';
+import { featureMapLayers, featureMaps, type FeatureMap, type FeatureMapLayer } from '../probes/featureMaps';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
 import { hover, tooltip } from '../probes/hover';
-import { pickerState } from './featureMapsModel';
+import { TRAIN_IMAGE, defaultImage, pickerState, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
 import { firstOutput, outputPlan } from './outputModel';
 import type { ViewContext } from './types';
@@ -40,6 +53,8 @@ const SAMPLE_TEXT = 'The cat sat down by the kitchen door and counted the tiles 
 let root: HTMLElement | undefined;
 let unsubscribe: (() => void) | undefined;
 let generation = 0;
+/** "Show every layer": kept across re-renders while the panel lives, like the other views' choices. */
+let showEvery = false;
 
 export function render(container: HTMLElement, ctx: ViewContext): void {
   dispose();
@@ -51,9 +66,11 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   container.replaceChildren(root);
 
   const plans = inputPlans(ctx.modelInfo, ctx.dims);
-  const layers = featureMapLayers(ctx.built).filter((l) => ctx.activations.paths.includes(l.path));
-  if (layers.length === 0) {
-    root.append(note('This model has no convolution or pooling layers (nor sequence layers) to show feature maps of.', 'nn-empty'));
+  const outputs = new Set(ctx.activations.paths);
+  const defaultLayers = featureMapLayers(ctx.built).filter((l) => outputs.has(l.path));
+  const everyLayer = featureMapLayers(ctx.built, { every: true }).filter((l) => outputs.has(l.path));
+  if (everyLayer.length === 0) {
+    root.append(note('This model has no layer whose output can be drawn as feature maps.', 'nn-empty'));
     return;
   }
   if (plans.some((p) => p.kind === 'other')) {
@@ -85,7 +102,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   const select = document.createElement('vscode-single-select') as HTMLElement & { value: string };
   /** Makes the picker name the image shown (it said "Sample image…" over a digit it had not chosen). */
   const showPicked = (name: string | undefined) => {
-    const state = pickerState(samples.map((s) => s.name), name);
+    const state = pickerState(samples.map((s) => s.name), name, ctx.trainData?.images);
     const key = JSON.stringify(state.options);
     // Options are replaced only when the list changes (a file joins it): not under the dropdown the user just chose from.
     if (select.dataset.options !== key) {
@@ -101,6 +118,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
     select.addEventListener('change', () => {
       const s = samples.find((x) => x.name === select.value);
       if (s) ctx.setImage(toImageData(s), s.name);
+      else if (select.value.startsWith(TRAIN_IMAGE)) ctx.openImage(select.value.slice(TRAIN_IMAGE.length));
     });
     const choose = document.createElement('vscode-button');
     choose.className = 'nn-fm-choose';
@@ -111,14 +129,31 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   } else {
     toolbar.append(status);
   }
+  const every = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean };
+  every.className = 'nn-fmx-every';
+  every.setAttribute('label', 'Show every layer');
+  every.title = 'Also draw activations, normalisations, merges, dense and every other layer, from the same forward pass';
+  every.checked = showEvery;
+  status.before(every);
+  let lastImage: ImageData | undefined;
+  every.addEventListener('change', () => {
+    showEvery = every.checked;
+    // Before the first image arrives there is nothing to redraw: its run reads the option.
+    if (!needsImage || lastImage) run(lastImage);
+  });
+  let runs = 0;
 
   const run = (image: ImageData | undefined) => {
     if (gen !== generation || ctx.signal.aborted) return;
+    lastImage = image;
+    const ticket = ++runs;
+    const layers = showEvery ? everyLayer : defaultLayers;
+    const stale = () => gen !== generation || ctx.signal.aborted || ticket !== runs;
     let inputs: tfTypes.Tensor[] = [];
     void (async () => {
       try {
         inputs = await makeInputs(ctx, plans, image);
-        if (gen !== generation || ctx.signal.aborted) return;
+        if (stale()) return;
         const t0 = performance.now();
         // The strip reads the model's output from the same pass as the maps (the activation model outputs it too).
         let scores: Float32Array | undefined;
@@ -126,7 +161,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
         const maps = featureMaps(ctx.tf, ctx.activations, inputs.length === 1 ? inputs[0] : inputs, layers.map((l) => l.path), read);
         const byPath = new Map(maps.map((m) => [m.path, m]));
         if (preview && imagePlan) await preview.draw(inputs[plans.indexOf(imagePlan)]);
-        if (gen !== generation || ctx.signal.aborted) return;
+        if (stale()) return;
         if (strip) {
           try {
             strip.show(scores ?? firstOutput(ctx.tf, ctx.model, inputs.length === 1 ? inputs[0] : inputs));
@@ -134,13 +169,17 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
             strip.fail(`Could not compute the output: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
-        body.replaceChildren(
-          ...layers.map((l) => {
-            const map = byPath.get(l.path);
-            const seen = preview ? { field: fieldOf(l.path), preview } : undefined;
-            return map ? layerSection(ctx, l.node.label, l.node.range, lineOf(l.node.range), map, tip, seen) : note(`${l.node.label}: no output`, 'nn-note');
-          }),
-        );
+        if (layers.length === 0) {
+          body.replaceChildren(note('This model has no convolution, pooling or sequence layers, the ones shown by default. Tick “Show every layer” to see the output of each of its layers.', 'nn-empty'));
+        } else {
+          body.replaceChildren(
+            ...layers.map((l) => {
+              const map = byPath.get(l.path);
+              const seen = preview ? { field: fieldOf(l.path), preview } : undefined;
+              return map ? layerSection(ctx, l, map, tip, seen) : note(`${l.node.label}: no output`, 'nn-note');
+            }),
+          );
+        }
         status.textContent = `${needsImage ? imageName : 'sample input'} · ${maps.length} layer${maps.length === 1 ? '' : 's'} · ${(performance.now() - t0).toFixed(0)} ms`;
       } catch (e) {
         body.replaceChildren(note(`Could not compute the feature maps: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
@@ -160,10 +199,12 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
       imageName = ctx.imageName || 'current image';
       run(ctx.image);
     } else {
-      // Start with a sample that suits the input: a digit for grey images, a shape for colour ones.
+      // Start with an image like the model's data: its first training image (asked for; a sample with its channels meanwhile).
       const image = plans.find((p) => p.kind === 'image')!;
-      const sample = samples.find((s) => s.channels === (image.shape[2] === 1 ? 1 : 3)) ?? samples[0];
+      const start = defaultImage(samples, image.shape[2] === 1 ? 1 : 3, ctx.trainData);
+      const sample = samples.find((s) => s.name === start.sample)!;
       ctx.setImage(toImageData(sample), sample.name);
+      if (start.file) ctx.openImage(start.file);
     }
   } else {
     run(undefined);
@@ -236,17 +277,16 @@ interface Seen {
   preview: InputPreview;
 }
 
-function layerSection(
-  ctx: ViewContext,
-  label: string,
-  range: ViewContext['modelInfo']['range'],
-  line: number,
-  map: FeatureMap,
-  tip: HTMLElement,
-  seen?: Seen,
-): HTMLElement {
+/** What a merge computes, for the header: its label (`+`) alone does not say. */
+const MERGE_WORDS: Record<string, string> = { add: 'sum', multiply: 'product' };
+
+function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap, tip: HTMLElement, seen?: Seen): HTMLElement {
+  const { label, range } = layer.node;
+  const line = lineOf(range);
   const section = el('section', 'nn-fm-layer');
   section.dataset.path = map.path;
+  section.dataset.op = layer.node.op;
+  section.dataset.kind = map.kind;
   const header = el('div', 'nn-fm-header');
   header.style.display = 'flex';
   header.style.gap = '8px';
@@ -262,18 +302,36 @@ function layerSection(
     e.preventDefault();
     ctx.reveal(range);
   });
-  const shape = map.kind === 'grid' ? `[${map.height}, ${map.width}, ${map.channels}]` : `[${map.width}, ${map.channels}]`;
+  const shape = map.kind === 'grid' ? `[${map.height}, ${map.width}, ${map.channels}]` : map.kind === 'strip' ? `[${map.width}, ${map.channels}]` : `[${map.width}]`;
   const detail = el('span', 'nn-fm-detail');
-  detail.textContent = `${shape} · line ${line}`;
+  const what = MERGE_WORDS[layer.node.op];
+  detail.textContent = `${shape}${what ? ` · ${what}` : ''} · line ${line}`;
   detail.style.color = 'var(--vscode-descriptionForeground)';
   header.append(title, detail);
+  const zeros = layer.relu ? zeroStats(map.data, map.channels, map.height * map.width) : undefined;
+  if (zeros) header.append(...zeroBadges(map, zeros));
   section.append(header);
-  if (map.kind === 'strip') section.append(stripCanvas(map, tip));
-  else section.append(...channelGrid(map, tip, seen));
+  if (map.kind === 'strip') section.append(stripCanvas(map, tip, zeros));
+  else if (map.kind === 'units') section.append(...unitStrip(map, tip));
+  else section.append(...channelGrid(map, tip, seen, zeros));
   return section;
 }
 
-function channelGrid(map: FeatureMap, tip: HTMLElement, seen?: Seen): HTMLElement[] {
+/** A ReLU output's share of zeros over the layer, its all-zero channels, and the flag when it is all zero. */
+function zeroBadges(map: FeatureMap, zeros: ZeroStats): HTMLElement[] {
+  const share = el('span', 'nn-fmx-zeros');
+  const channels = map.kind === 'units' || zeros.zeroChannels === 0 ? '' : ` · ${zeros.zeroChannels} of ${plural(map.channels, 'channel')} all zero`;
+  share.textContent = `${zeroCaption(zeros.overall)}${zeros.dead ? '' : channels}`;
+  share.dataset.zero = String(zeros.overall);
+  share.title = 'Values exactly 0 for this image: ReLU outputs 0 wherever its input is negative.';
+  if (!zeros.dead) return [share];
+  const dead = el('span', 'nn-fmx-dead');
+  dead.textContent = 'dead for this image';
+  dead.title = 'Every value of this layer is 0 for this image: nothing of it reaches the next layer (and no gradient flows back through it).';
+  return [share, dead];
+}
+
+function channelGrid(map: FeatureMap, tip: HTMLElement, seen?: Seen, zeros?: ZeroStats): HTMLElement[] {
   const grid = el('div', 'nn-fm-grid');
   grid.style.display = 'flex';
   grid.style.flexWrap = 'wrap';
@@ -281,7 +339,21 @@ function channelGrid(map: FeatureMap, tip: HTMLElement, seen?: Seen): HTMLElemen
   grid.style.marginTop = '4px';
   const scale = Math.max(1, Math.floor(MAP_SIZE / Math.max(map.height, map.width)));
   const draw = (from: number, to: number) => {
-    for (let c = from; c < to; c++) grid.append(channelCanvas(map, c, scale, tip, seen));
+    const image = layerImage(map);
+    for (let c = from; c < to; c++) {
+      const canvas = channelCanvas(map, c, scale, tip, seen, image);
+      if (!zeros) {
+        grid.append(canvas);
+        continue;
+      }
+      // A ReLU map with its share of zeros under it.
+      const cell = el('figure', 'nn-fmx-cell');
+      const caption = el('figcaption', 'nn-fmx-zero');
+      caption.textContent = zeroCaption(zeros.perChannel[c]);
+      canvas.dataset.zero = String(zeros.perChannel[c]);
+      cell.append(canvas, caption);
+      grid.append(cell);
+    }
   };
   const shown = Math.min(map.channels, CHANNEL_LIMIT);
   draw(0, shown);
@@ -296,7 +368,12 @@ function channelGrid(map: FeatureMap, tip: HTMLElement, seen?: Seen): HTMLElemen
   return [grid, more];
 }
 
-function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLElement, seen?: Seen): HTMLCanvasElement {
+/** One buffer for every map of a layer (putImageData copies it): thousands of maps make no garbage per map. */
+function layerImage(map: FeatureMap): ImageData {
+  return new ImageData(new Uint8ClampedArray(map.width * map.height * 4), map.width, map.height);
+}
+
+function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLElement, seen: Seen | undefined, image: ImageData): HTMLCanvasElement {
   const { width, height } = map;
   const canvas = document.createElement('canvas');
   canvas.className = 'nn-fm-map';
@@ -307,9 +384,8 @@ function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLEleme
   canvas.style.height = `${height * scale}px`;
   canvas.style.imageRendering = 'pixelated';
   canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
-  const pixels = new Uint8ClampedArray(width * height * 4);
-  fillSequential(map.data, c * width * height, width * height, map.min[c], map.max[c], pixels);
-  canvas.getContext('2d')?.putImageData(new ImageData(pixels, width, height), 0, 0);
+  fillSequential(map.data, c * width * height, width * height, map.min[c], map.max[c], image.data);
+  canvas.getContext('2d')?.putImageData(image, 0, 0);
   const range = `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}`;
   canvas.dataset.range = `${map.min[c]},${map.max[c]}`;
   canvas.setAttribute('aria-label', range);
@@ -418,7 +494,7 @@ function inputPreview(): InputPreview {
   };
 }
 
-function stripCanvas(map: FeatureMap, tip: HTMLElement): HTMLCanvasElement {
+function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats): HTMLCanvasElement {
   const { width: len, channels } = map;
   const canvas = document.createElement('canvas');
   canvas.className = 'nn-fm-strip';
@@ -438,9 +514,55 @@ function stripCanvas(map: FeatureMap, tip: HTMLElement): HTMLCanvasElement {
   hover(canvas, tip, (x, y) => {
     const t = Math.min(len - 1, Math.floor(x * len));
     const c = Math.min(channels - 1, Math.floor(y * channels));
-    return `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}\nstep ${t} = ${formatValue(map.data[c * len + t])}`;
+    const zero = zeros ? ` · ${zeroCaption(zeros.perChannel[c])}` : '';
+    return `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}${zero}\nstep ${t} = ${formatValue(map.data[c * len + t])}`;
   });
   return canvas;
+}
+
+/**
+ * An `[n]` output as one strip of n cells (wrapped into rows when long), on
+ * the maps' colour scale over the layer's range; the first UNIT_LIMIT cells,
+ * then "Show all".
+ */
+function unitStrip(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
+  const n = map.width;
+  const canvas = document.createElement('canvas');
+  canvas.className = 'nn-fmx-units';
+  canvas.style.imageRendering = 'pixelated';
+  canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
+  canvas.style.marginTop = '4px';
+  canvas.style.display = 'block';
+  let layout: UnitStripLayout = unitStripLayout(n, false);
+  const draw = () => {
+    canvas.width = layout.perRow;
+    canvas.height = layout.rows;
+    canvas.style.width = `${layout.perRow * layout.cell}px`;
+    canvas.style.height = `${layout.rows * layout.cell}px`;
+    canvas.dataset.cells = String(layout.shown);
+    if (layout.shown === 0) return;
+    // Row-major: cell i is pixel i; the rest of the last row stays transparent.
+    const pixels = new Uint8ClampedArray(layout.perRow * layout.rows * 4);
+    fillSequential(map.data, 0, layout.shown, map.min[0], map.max[0], pixels);
+    canvas.getContext('2d')?.putImageData(new ImageData(pixels, layout.perRow, layout.rows), 0, 0);
+  };
+  draw();
+  const range = `${formatValue(map.min[0])} … ${formatValue(map.max[0])}`;
+  canvas.setAttribute('aria-label', `${groupedPlural(n, 'unit')}, coloured over ${range}`);
+  hover(canvas, tip, (x, y) => {
+    const i = unitAt(layout, x, y);
+    return i === undefined ? `${groupedPlural(n, 'unit')} · ${range}` : `unit ${i} = ${formatValue(map.data[i])}\n${groupedPlural(n, 'unit')} · ${range}`;
+  });
+  if (layout.hidden === 0) return [canvas];
+  const more = document.createElement('vscode-button');
+  more.setAttribute('secondary', '');
+  more.textContent = `Show all ${n.toLocaleString('en-US')} units`;
+  more.addEventListener('click', () => {
+    layout = unitStripLayout(n, true);
+    draw();
+    more.remove();
+  });
+  return [canvas, more];
 }
 
 // ------------------------------------------------------------------ DOM helpers

@@ -1,7 +1,8 @@
 /**
- * The feature maps view's image picker without the DOM: its options and
+ * The feature maps view without the DOM: its image picker (its options and
  * which one is selected, so the picker always names the image the maps are
- * drawn for. Unit tested in Node (test/unit/feature-maps-picker.test.ts).
+ * drawn for), the zero shares of ReLU outputs, and the layout of `[n]`
+ * outputs' cell strips. Unit tested in Node (test/unit/feature-maps-*.test.ts).
  */
 
 export interface PickerOption {
@@ -20,18 +21,131 @@ export const NO_IMAGE = '';
 /** Prefix of the value of the option for an image that is not a built-in sample (a workspace file). */
 export const OTHER_IMAGE = 'image:';
 
+/** Prefix of the value of the option for one of the training images the host listed (`TrainDataInfo.images`). */
+export const TRAIN_IMAGE = 'train:';
+
 /**
- * The picker for the built-in samples `samples` while `current` is shown
+ * The picker for the built-in samples `samples` and the model's training
+ * images `trainImages` (paths, after the samples) while `current` is shown
  * (its name as `ViewContext.imageName` gives it; undefined when none is):
- * a sample's own option; for any other image (a file from the workspace)
- * an option of its own, first, so the picker does not claim a sample or
- * the placeholder while the maps show that file; the placeholder
- * "Sample image…" only while no image is shown.
+ * a sample's or training image's own option; for any other image (a file
+ * from the workspace) an option of its own, first, so the picker does not
+ * claim a sample or the placeholder while the maps show that file; the
+ * placeholder "Sample image…" only while no image is shown.
  */
-export function pickerState(samples: readonly string[], current: string | undefined): PickerState {
-  const options = samples.map((name) => ({ value: name, text: name }));
+export function pickerState(samples: readonly string[], current: string | undefined, trainImages: readonly string[] = []): PickerState {
+  const options = [...samples.map((name) => ({ value: name, text: name })), ...trainImages.map((path) => ({ value: TRAIN_IMAGE + path, text: path }))];
   if (current === undefined || current === '') return { options: [{ value: NO_IMAGE, text: 'Sample image…' }, ...options], value: NO_IMAGE };
   if (samples.includes(current)) return { options, value: current };
+  if (trainImages.includes(current)) return { options, value: TRAIN_IMAGE + current };
   const other = { value: OTHER_IMAGE + current, text: current };
   return { options: [other, ...options], value: other.value };
+}
+
+/**
+ * The image feature maps start on for a model whose image input has
+ * `channels` channels: the first of its training images when its train
+ * section reads `images(...)`; else a built-in sample with its channels
+ * (a digit for a grey input, a shape for a colour one).
+ * `file` is a training image to ask the host for; `sample` (always given)
+ * is shown meanwhile, and stays when the file cannot be read.
+ */
+export function defaultImage(
+  samples: readonly { name: string; channels: number }[],
+  channels: number,
+  trainData?: { kind: string; images?: readonly string[] },
+): { sample: string; file?: string } {
+  // The grey samples are digits and the colour ones shapes, like the built-in `digits` and `shapes` sets.
+  const sample = samples.find((s) => s.channels === (channels === 1 ? 1 : 3))?.name ?? samples[0].name;
+  const file = trainData?.kind === 'images' ? trainData.images?.[0] : undefined;
+  return file ? { sample, file } : { sample };
+}
+
+// ------------------------------------------------------------------ zeros of ReLU outputs
+
+/** How much of a ReLU-family layer's output is exactly zero for one example. */
+export interface ZeroStats {
+  /** Share of zeros in each channel (0–1). */
+  perChannel: Float32Array;
+  /** Share of zeros over the whole output (0–1). */
+  overall: number;
+  /** Channels whose every value is zero. */
+  zeroChannels: number;
+  /** Every value of every channel is zero (and there is at least one): the layer is dead for this example. */
+  dead: boolean;
+}
+
+/**
+ * The zeros of channel-major planes (`channels` planes of `plane` values
+ * each, as `FeatureMap.data` holds them). A value counts when it is exactly
+ * 0 (ReLU's output for every negative input).
+ */
+export function zeroStats(data: ArrayLike<number>, channels: number, plane: number): ZeroStats {
+  const perChannel = new Float32Array(channels);
+  let zeros = 0;
+  let zeroChannels = 0;
+  for (let c = 0; c < channels; c++) {
+    let n = 0;
+    for (let i = c * plane, end = i + plane; i < end; i++) if (data[i] === 0) n++;
+    zeros += n;
+    perChannel[c] = plane > 0 ? n / plane : 0;
+    if (plane > 0 && n === plane) zeroChannels++;
+  }
+  const total = channels * plane;
+  return { perChannel, overall: total > 0 ? zeros / total : 0, zeroChannels, dead: total > 0 && zeros === total };
+}
+
+/**
+ * A zero share as a caption: "43 % zero". Only a share that is exactly 0 or
+ * 1 reads "0 %" or "100 %"; a few zeros read "< 1 % zero", all but a few
+ * "> 99 % zero".
+ */
+export function zeroCaption(share: number): string {
+  if (share <= 0) return '0 % zero';
+  if (share >= 1) return '100 % zero';
+  const pct = Math.round(share * 100);
+  if (pct < 1) return '< 1 % zero';
+  if (pct > 99) return '> 99 % zero';
+  return `${pct} % zero`;
+}
+
+// ------------------------------------------------------------------ unit strips
+
+/** Cells of an `[n]` output drawn before "Show all". */
+export const UNIT_LIMIT = 256;
+
+/** Where the cells of an `[n]` output go: row-major rows of `perRow` cells of `cell` CSS pixels. */
+export interface UnitStripLayout {
+  /** Cells drawn (units 0 … shown − 1). */
+  shown: number;
+  /** Units left out until "Show all". */
+  hidden: number;
+  /** Side of one cell, CSS pixels. */
+  cell: number;
+  perRow: number;
+  rows: number;
+}
+
+/**
+ * The layout of one strip of `n` cells: at most `limit` of them unless
+ * `showAll`, as large as fits `maxWidth` (from 6 pixels a cell, still
+ * easy to point at, to 16), wrapped into rows when they do not fit one.
+ */
+export function unitStripLayout(n: number, showAll: boolean, options: { limit?: number; maxWidth?: number } = {}): UnitStripLayout {
+  const limit = options.limit ?? UNIT_LIMIT;
+  const maxWidth = options.maxWidth ?? 640;
+  const shown = Math.max(0, showAll ? n : Math.min(n, limit));
+  if (shown === 0) return { shown: 0, hidden: n, cell: 16, perRow: 0, rows: 0 };
+  const cell = Math.max(6, Math.min(16, Math.floor(maxWidth / shown)));
+  const perRow = Math.max(1, Math.min(shown, Math.floor(maxWidth / cell)));
+  return { shown, hidden: n - shown, cell, perRow, rows: Math.ceil(shown / perRow) };
+}
+
+/** The unit under a point of the strip (x, y as fractions of its width and height); undefined past the last cell. */
+export function unitAt(layout: UnitStripLayout, x: number, y: number): number | undefined {
+  if (layout.shown === 0 || x < 0 || y < 0 || x >= 1 || y >= 1) return undefined;
+  const col = Math.floor(x * layout.perRow);
+  const row = Math.floor(y * layout.rows);
+  const i = row * layout.perRow + col;
+  return i < layout.shown ? i : undefined;
 }

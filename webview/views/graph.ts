@@ -12,6 +12,7 @@
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import { GraphLayout, LayoutSuperseded, pageWorkerStarter } from './graphLayout';
+import { fitTransform } from './graphFit';
 import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainDiagnostic, PlainModelInfo } from '../../extension/core/protocol';
 import { boxAt, boxTooltip, buildDiagram, groupHeader, groupKeys, LINE_HEIGHT, PAD_X, PAD_Y, receptiveFields, type Box, type TextMetrics } from './graphModel';
@@ -105,7 +106,7 @@ export class GraphView {
       toolbar.appendChild(b);
       return b;
     };
-    button('Fit', 'Fit the whole graph in view', () => this.fit());
+    button('Fit', 'Fit the graph in view (never smaller than readable: drag to see the rest of a large graph)', () => this.fit());
     button('+', 'Zoom in', () => this.zoomBy(1.25));
     button('−', 'Zoom out', () => this.zoomBy(0.8));
     button('Expand all', 'Show the body of every block', () => this.setExpanded(new Set(this.model ? groupKeys(this.model.graph) : [])));
@@ -397,8 +398,9 @@ export class GraphView {
   }
 
   /**
-   * `all`: the whole graph in view. Otherwise (a new model) readable first:
-   * a long chain is shown at a legible scale from its top, to be panned.
+   * `all`: the whole graph in view when it stays readable (graphFit.ts).
+   * Otherwise (a new model) readable first: a long chain is shown at a
+   * legible scale from its top, to be panned.
    */
   private fit(all = true): void {
     const r = this.svg.getBoundingClientRect();
@@ -407,12 +409,10 @@ export class GraphView {
       return;
     }
     this.fitPending = false;
-    const byWidth = (r.width - 16) / this.size.width;
-    const whole = Math.min(1.2, byWidth, (r.height - 16) / this.size.height);
-    const k = all || whole >= 0.8 ? Math.max(0.05, whole) : Math.max(0.05, Math.min(1, byWidth));
-    const x = (r.width - this.size.width * k) / 2;
-    const y = this.size.height * k <= r.height ? (r.height - this.size.height * k) / 2 : 8;
+    const { k, x, y, whole } = fitTransform(r, this.size, all);
     this.setTransform({ k, x, y });
+    // For tests: whether Fit shows the whole graph or a readable part of it to pan.
+    this.root.dataset.fit = whole ? 'whole' : 'part';
   }
 
   /** Pans so that a highlighted node is inside the view. */

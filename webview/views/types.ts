@@ -21,7 +21,7 @@ import type { ModelInfo } from '../../extension/core/analysis/types';
 import type { BuiltModel } from '../../extension/core/runtime/build';
 import type { Range } from '../../extension/core/syntax/ast';
 import type { TokenizerSpec } from '../../extension/core/runtime/tokenizers';
-import type { BackendName, DocRef, PlainDiagnostic, PlainModelInfo, PlainSummaryRow, WebviewToHost } from '../../extension/core/protocol';
+import type { BackendName, DocRef, PlainDiagnostic, PlainModelInfo, PlainSummaryRow, TrainDataInfo, WebviewToHost } from '../../extension/core/protocol';
 
 export type Tf = typeof tfTypes;
 
@@ -67,6 +67,10 @@ export interface ViewContext {
   setImage(image: ImageData, name: string): void;
   /** Asks the host to let the user pick an image file; `onImage` listeners get it. */
   pickImage(): void;
+  /** What the model's train section reads (for `images(...)`, the images `openImage` may ask for). */
+  readonly trainData?: TrainDataInfo;
+  /** Asks the host for one of `trainData.images`; `onImage` listeners get it. */
+  openImage(path: string): void;
   /** Called whenever a new image is chosen; returns a function that unsubscribes. */
   onImage(callback: (image: ImageData, name: string) => void): () => void;
   /** Aborted when this context is superseded (new model, new backend, panel closing). */

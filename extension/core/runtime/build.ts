@@ -135,7 +135,41 @@ export function buildModel(tf: Tf, info: ModelInfo, options: BuildOptions = {}):
     );
   }
   if (info.graph.outputs.length === 0) throw new Error(`Cannot build model '${info.name}': it has no output.`);
-  return new Builder(tf, options).build(info);
+  const depth = layerDepth(info.graph);
+  if (depth > MAX_LAYER_DEPTH) {
+    throw new Error(
+      `Cannot build model '${info.name}': it is ${depth.toLocaleString('en-US')} layers deep, more than the ${MAX_LAYER_DEPTH.toLocaleString('en-US')} that TensorFlow.js can build (deeper chains overflow its call stack). Use fewer repeats to run or train it; check, summary and export to PyTorch still work.`,
+    );
+  }
+  // Every weight made before a failure (tfjs rejecting a shape or the graph) is disposed: a failed build keeps no tensors.
+  const engine = tf.engine();
+  const before = new Set(Object.keys(engine.registeredVariables));
+  try {
+    return new Builder(tf, options).build(info);
+  } catch (err) {
+    for (const [name, v] of Object.entries(engine.registeredVariables)) if (!before.has(name)) v.dispose();
+    throw err;
+  }
+}
+
+/**
+ * Longest chain of layer applications in the model (repeats expanded): tfjs
+ * builds and walks a functional model with one nested call per layer on
+ * such a chain (`tf.model`'s graph map), so deeper models overflow the stack.
+ */
+export const MAX_LAYER_DEPTH = 2_000;
+
+/** The number of layers on the longest path through `graph`, groups counted repeat by repeat. */
+export function layerDepth(graph: Graph): number {
+  const depth = new Map<number, number>();
+  let deepest = 0;
+  for (const node of graph.nodes) {
+    const from = node.kind === 'input' ? 0 : Math.max(0, ...node.inputs.map((id) => depth.get(id) ?? 0));
+    const own = node.kind === 'layer' ? 1 : node.kind === 'group' ? node.runs.reduce((s, r) => s + r.count * layerDepth(r.body), 0) : 0;
+    depth.set(node.id, from + own);
+    deepest = Math.max(deepest, from + own);
+  }
+  return deepest;
 }
 
 /**

@@ -20,6 +20,10 @@
  * checkpoint without it (written before) still loads; resuming from it
  * starts the optimiser afresh and says so.
  *
+ * Beside this last checkpoint, a run with validation data keeps the best
+ * one (lowest val_loss) in the same folder, `best.json` and
+ * `best-e6-1a2b3c4d.bin`, switched the same way (`writeBestCheckpoint`).
+ *
  * Each checkpoint records the graph's signature: per layer (by node path,
  * see build.ts) its op and weight shapes. Loading into an edited model
  * applies the layers that still fit and says which do not.
@@ -35,10 +39,23 @@ import type { BuiltModel } from './build';
 import type { EpochLogs } from './train';
 import type { TrainConfig } from '../analysis/types';
 import { plural } from '../plural';
+import { bestEpoch, lossFigure } from './overfit';
 
 /** Format version of the `nnmodel` section. */
 export const CHECKPOINT_VERSION = 1;
 export const MODEL_JSON = 'model.json';
+/**
+ * The best checkpoint beside the last one, in the same folder: `best.json`
+ * (a model.json of its own, without the optimiser's state) naming
+ * `best-e<epoch>-<checksum>.bin`. See `writeBestCheckpoint`.
+ */
+export const BEST_JSON = 'best.json';
+/** The weights files `writeBestCheckpoint` makes: `best-e6-1a2b3c4d.bin`. */
+export const BEST_WEIGHTS_FILE = /^best-e\d+-[0-9a-f]{8}\.bin$/;
+/** Which checkpoint of a folder: the last epoch's (`model.json`, what resume continues) or the best (`best.json`). */
+export type CheckpointKind = 'last' | 'best';
+/** The file that describes checkpoint `which` of a folder. */
+export const checkpointJson = (which: CheckpointKind = 'last'): string => (which === 'best' ? BEST_JSON : MODEL_JSON);
 
 /** One layer in a graph signature. */
 export interface LayerSignature {
@@ -761,6 +778,138 @@ export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: Encoded
   }
 }
 
+/** What `writeBestCheckpoint` did with the best checkpoint of a folder. */
+export type BestUpdate =
+  /** This epoch has the lowest val_loss so far: `best.json` now holds its weights. */
+  | { kind: 'written'; epoch: number; valLoss: number }
+  /**
+   * An earlier epoch stays the best; `onDisk`: `best.json` holds it (not so
+   * when that epoch was trained by an nnmodel that kept no best, or its
+   * write failed).
+   */
+  | { kind: 'kept'; epoch: number; valLoss: number; onDisk: boolean }
+  /** No validation figures: no best, and a best left by an earlier run was removed. */
+  | { kind: 'none' };
+
+/**
+ * Keeps the best weights beside the last: call it after `writeCheckpoint(fs,
+ * dir, ck)` succeeded. When `ck`'s epoch has the lowest `val_loss` of its
+ * history (runtime/overfit.ts `bestEpoch`: the earliest of equals, so the
+ * best moves only on a strict improvement), its weights are written as the
+ * folder's best checkpoint with the discipline of `writeCheckpoint`: the
+ * weights to `best-e<epoch>-<checksum>.bin` through a temp file and a
+ * rename, then `best.json` (the same model.json without the optimiser's
+ * state: resume always continues from the last) through a temp file and a
+ * rename, the one switch from the old best to the new; only then the old
+ * best weights file goes. A failure at any step leaves the previous best
+ * loadable (and the last checkpoint is never touched); the error is thrown
+ * for the caller to report. One best and one last: the disk holds two
+ * weights files at most. A history without validation writes no best and
+ * removes one an earlier run left (it would describe other weights).
+ */
+export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: EncodedCheckpoint): Promise<BestUpdate> {
+  const meta = ck.modelJson.nnmodel;
+  const best = bestEpoch(meta.history ?? []);
+  if (!best) {
+    const names = await fs.list(dir).catch(() => [] as string[]);
+    // best.json first: once it is gone there is no best, whatever weights file a failure leaves.
+    if (names.includes(BEST_JSON)) await fs.remove(`${dir}/${BEST_JSON}`);
+    for (const name of names) if (BEST_WEIGHTS_FILE.test(name)) await fs.remove(`${dir}/${name}`).catch(() => undefined);
+    return { kind: 'none' };
+  }
+  if (best.epoch !== meta.epoch) {
+    let onDisk = false;
+    try {
+      const saved = (JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${BEST_JSON}`))) as ModelJson).nnmodel;
+      onDisk = saved?.epoch === best.epoch && bestFromSameRun(saved, meta);
+    } catch {
+      // None, or unreadable: not on disk.
+    }
+    return { kind: 'kept', epoch: best.epoch, valLoss: best.valLoss, onDisk };
+  }
+  const weightsFile = `best-e${meta.epoch}-${meta.checksum}.bin`;
+  const weightsTmp = `${dir}/${weightsFile}${tmpSuffix()}`;
+  await fs.writeFile(weightsTmp, ck.weights);
+  await fs.rename(weightsTmp, `${dir}/${weightsFile}`);
+  const { optimizer: _optimizer, ...bestMeta } = meta;
+  const json: ModelJson = {
+    ...ck.modelJson,
+    weightsManifest: ck.modelJson.weightsManifest.map((g, i) => (i === 0 ? { ...g, paths: [weightsFile] } : g)),
+    nnmodel: bestMeta,
+  };
+  const jsonTmp = `${dir}/${BEST_JSON}${tmpSuffix()}`;
+  await fs.writeFile(jsonTmp, new TextEncoder().encode(JSON.stringify(json)));
+  await fs.rename(jsonTmp, `${dir}/${BEST_JSON}`);
+  // The switch is done; what follows only tidies up.
+  for (const name of await fs.list(dir).catch(() => [] as string[])) {
+    const stale = (BEST_WEIGHTS_FILE.test(name) && name !== weightsFile) || (name.startsWith('best') && name.includes('.tmp-'));
+    if (stale) await fs.remove(`${dir}/${name}`).catch(() => undefined);
+  }
+  return { kind: 'written', epoch: best.epoch, valLoss: best.valLoss };
+}
+
+/**
+ * Whether the best checkpoint `best` comes from the run whose last
+ * checkpoint is `last`: its epoch is in the last one's history with the
+ * same figures. Not so after a crash between the two writes or a run of an
+ * older nnmodel; the best is then offered with a warning (`bestChoiceWarning`).
+ */
+export function bestFromSameRun(best: Pick<CheckpointMeta, 'epoch' | 'history'>, last: Pick<CheckpointMeta, 'epoch' | 'history'>): boolean {
+  if (best.epoch > last.epoch) return false;
+  const mine = (best.history ?? []).find((h) => h?.epoch === best.epoch);
+  const theirs = (last.history ?? []).find((h) => h?.epoch === best.epoch);
+  return !!mine && !!theirs && mine.loss === theirs.loss && mine.valLoss === theirs.valLoss;
+}
+
+/** One checkpoint of a folder as a picker lists it: "best (epoch 6, val_loss 0.412)". */
+export interface CheckpointChoice {
+  which: CheckpointKind;
+  epoch: number;
+  /** The epoch's val_loss, when it had one. */
+  valLoss?: number;
+  /** "last (epoch 10, val_loss 0.455)", "best (epoch 6, val_loss 0.412)". */
+  label: string;
+  /** Said beside the choice when the best does not come from the last checkpoint's run. */
+  warning?: string;
+}
+
+/** The label of a checkpoint in a picker. */
+export function checkpointLabel(which: CheckpointKind, epoch: number, valLoss: number | undefined): string {
+  return `${which} (epoch ${epoch}${valLoss !== undefined && Number.isFinite(valLoss) ? `, val_loss ${lossFigure(valLoss)}` : ''})`;
+}
+
+/**
+ * The checkpoints of `dir` to pick from (Load Weights, Evaluate, Export):
+ * the last, then the best when there is one. Reads the two JSON files only;
+ * an unreadable or damaged one is left out (reading it for real reports
+ * the damage). Empty when the folder has neither.
+ */
+export async function checkpointChoices(fs: CheckpointFs, dir: string, model?: string): Promise<CheckpointChoice[]> {
+  const meta = async (which: CheckpointKind): Promise<CheckpointMeta | undefined> => {
+    try {
+      const m = (JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${checkpointJson(which)}`))) as ModelJson)?.nnmodel;
+      if (!m || typeof m.epoch !== 'number' || (model !== undefined && m.model !== model)) return undefined;
+      return m;
+    } catch {
+      return undefined;
+    }
+  };
+  const [last, best] = await Promise.all([meta('last'), meta('best')]);
+  const valLossOf = (m: CheckpointMeta) => (m.history ?? []).find((h) => h?.epoch === m.epoch)?.valLoss;
+  const out: CheckpointChoice[] = [];
+  if (last) out.push({ which: 'last', epoch: last.epoch, valLoss: valLossOf(last), label: checkpointLabel('last', last.epoch, valLossOf(last)) });
+  if (best) {
+    const warning = last && !bestFromSameRun(best, last) ? bestChoiceWarning(best.epoch, last.epoch) : undefined;
+    out.push({ which: 'best', epoch: best.epoch, valLoss: valLossOf(best), label: checkpointLabel('best', best.epoch, valLossOf(best)), ...(warning ? { warning } : {}) });
+  }
+  return out;
+}
+
+/** Why a best checkpoint is not the last run's best. */
+export function bestChoiceWarning(bestEpochNumber: number, lastEpoch: number): string {
+  return `the best checkpoint (epoch ${bestEpochNumber}) is not from the run of the last checkpoint (epoch ${lastEpoch}); it was kept from an earlier run`;
+}
+
 /** A checkpoint read from disk. */
 export interface ReadCheckpoint {
   modelJson: ModelJson;
@@ -806,6 +955,8 @@ export interface ReadCheckpointOptions {
    * no use for it. Default false: `optimizer` and `optimizerProblem` stay unset.
    */
   optimizer?: boolean;
+  /** Which checkpoint of the folder: the last (`model.json`, the default) or the best (`best.json`, which keeps no optimiser state). */
+  which?: CheckpointKind;
 }
 
 /**
@@ -815,12 +966,17 @@ export interface ReadCheckpointOptions {
  * weights load; resume starts the optimiser afresh): it is `optimizerProblem`.
  */
 export async function readCheckpoint(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions = {}): Promise<ReadCheckpoint> {
-  const jsonPath = `${dir}/${MODEL_JSON}`;
+  const jsonName = checkpointJson(options.which);
+  const jsonPath = `${dir}/${jsonName}`;
   let text: string;
   try {
     text = new TextDecoder().decode(await fs.readFile(jsonPath));
   } catch {
-    throw new CheckpointError(`${jsonPath}: no checkpoint here (train the model first).`);
+    throw new CheckpointError(
+      options.which === 'best'
+        ? `${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`
+        : `${jsonPath}: no checkpoint here (train the model first).`,
+    );
   }
   let json: ModelJson;
   try {
@@ -841,7 +997,7 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   } catch {
     throw new CheckpointError(`${weightsPath}: missing; the checkpoint is damaged.`);
   }
-  if (fnv1a(weights) !== meta.checksum) throw new CheckpointError(`${weightsPath}: its checksum does not match ${MODEL_JSON}; the checkpoint is damaged.`);
+  if (fnv1a(weights) !== meta.checksum) throw new CheckpointError(`${weightsPath}: its checksum does not match ${jsonName}; the checkpoint is damaged.`);
   decodeWeights(json, weights, jsonPath);
   // The features the weights were trained on were scaled by these: without them the weights mean nothing for raw rows.
   if (meta.data?.featureStats !== undefined && !asFeatureStats(meta.data.featureStats)) {

@@ -24,6 +24,12 @@ export interface GenerateOptions {
   outputKind: OutputKind;
   /** Token ids the model must never emit (e.g. the unknown token). */
   banned?: readonly number[];
+  /**
+   * The tokeniser's vocabulary size: ids at or above it have no text and are
+   * never sampled (a model may have more outputs than its training text has
+   * tokens). Default: every output.
+   */
+  vocabSize?: number;
   cancelled?: () => boolean;
   /** Called with each new token id. */
   onToken?(id: number): void;
@@ -31,19 +37,33 @@ export interface GenerateOptions {
 
 /**
  * Picks the next token from one position's scores (probabilities or logits)
- * with `temperature` and `topK`, using `u` uniform in [0, 1).
+ * with `temperature` and `topK`, using `u` uniform in [0, 1). Only ids below
+ * `vocabSize` and not `banned` are candidates: they are masked before the
+ * temperature, top-k and the draw, so the rest share the probability.
  */
-export function sampleToken(scores: ArrayLike<number>, kind: OutputKind, temperature: number, topK: number, u: number, banned: readonly number[] = []): number {
-  const n = scores.length;
+export function sampleToken(
+  scores: ArrayLike<number>,
+  kind: OutputKind,
+  temperature: number,
+  topK: number,
+  u: number,
+  banned: readonly number[] = [],
+  vocabSize: number = scores.length,
+): number {
+  const n = Math.min(scores.length, vocabSize);
   const logits = new Float64Array(n);
   for (let i = 0; i < n; i++) logits[i] = kind === 'probabilities' ? Math.log(Math.max(scores[i], 1e-30)) : scores[i];
   for (const b of banned) if (b >= 0 && b < n) logits[b] = -Infinity;
+  const allowed = Array.from({ length: n }, (_, i) => i).filter((i) => !banned.includes(i));
+  if (allowed.length === 0) throw new RangeError(`no token to sample: ${n} ${n === 1 ? 'id' : 'ids'} below the vocabulary size, all of them banned`);
   if (temperature <= 0) {
-    let best = 0;
-    for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+    let best = allowed[0];
+    for (const i of allowed) if (logits[i] > logits[best]) best = i;
     return best;
   }
-  let order = Array.from({ length: n }, (_, i) => i).filter((i) => logits[i] > -Infinity);
+  let order = allowed.filter((i) => logits[i] > -Infinity);
+  // Every allowed score underflowed (probabilities of 0): draw among them evenly.
+  if (order.length === 0) return allowed[Math.min(allowed.length - 1, Math.floor(u * allowed.length))];
   order.sort((a, b) => logits[b] - logits[a]);
   if (topK > 0 && topK < order.length) order = order.slice(0, topK);
   const max = logits[order[0]];
@@ -73,7 +93,7 @@ export async function generateTokens(tf: Tf, model: tfTypes.LayersModel, prompt:
     });
     const scores = await last.data();
     last.dispose();
-    const id = sampleToken(scores, o.outputKind, o.temperature, o.topK, rng.next(), o.banned);
+    const id = sampleToken(scores, o.outputKind, o.temperature, o.topK, rng.next(), o.banned, o.vocabSize);
     ids.push(id);
     out.push(id);
     o.onToken?.(id);

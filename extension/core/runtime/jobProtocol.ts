@@ -23,6 +23,8 @@ export interface JobRequest {
   backend: 'wasm' | 'cpu';
   /** Continue from the checkpoint instead of fresh weights. */
   resume?: boolean;
+  /** Evaluate, generate: the last checkpoint (default) or the best (lowest val_loss). Resume always continues from the last. */
+  checkpoint?: 'best' | 'last';
   seed?: number;
 }
 
@@ -63,6 +65,7 @@ export function parseHostToJob(x: unknown): HostToJob | undefined {
   const r = m.request as Record<string, unknown>;
   if (typeof r.file !== 'string' || !Array.isArray(r.roots) || !r.roots.every((s) => typeof s === 'string')) return undefined;
   if (r.backend !== 'wasm' && r.backend !== 'cpu') return undefined;
+  if (r.checkpoint !== undefined && r.checkpoint !== 'best' && r.checkpoint !== 'last') return undefined;
   const request = r as unknown as JobRequest;
   if (m.command === 'evaluate') return { type: 'run', command: 'evaluate', request };
   if (m.command === 'generate') {

@@ -322,15 +322,96 @@ let gpt2: Promise<Tokenizer> | undefined;
  * multi-byte character shows U+FFFD.
  */
 export function gpt2Tokenizer(): Promise<Tokenizer> {
-  gpt2 ??= import('gpt-tokenizer/encoding/r50k_base').then((enc) => ({
-    kind: 'gpt2' as const,
-    vocabSize: GPT2_VOCAB_SIZE,
-    // Special tokens such as <|endoftext|> in user text are plain text here.
-    encode: (s: string) => enc.encode(s, { disallowedSpecial: new Set() }),
-    decode: (ids: readonly number[]) => enc.decode(ids),
-    tokens: (ids: readonly number[]) => ids.map((i) => (i >= 0 && i < GPT2_VOCAB_SIZE ? enc.decode([i]) : UNKNOWN_TOKEN)),
-  }));
+  gpt2 ??= import('gpt-tokenizer/encoding/r50k_base').then((enc) => {
+    // The token table is private in its types: reached through `unknown`, checked at run time.
+    const decode = gpt2Decoder(enc as unknown as Gpt2Encoding);
+    return {
+      kind: 'gpt2' as const,
+      vocabSize: GPT2_VOCAB_SIZE,
+      // Special tokens such as <|endoftext|> in user text are plain text here.
+      encode: (s: string) => enc.encode(s, { disallowedSpecial: new Set() }),
+      decode,
+      tokens: (ids: readonly number[]) => ids.map((i) => (i >= 0 && i < GPT2_VOCAB_SIZE ? decode([i]) : UNKNOWN_TOKEN)),
+    };
+  });
   return gpt2;
+}
+
+/** What `gpt2Decoder` needs of the package: its decode, and (internal, optional) each token's text or bytes. */
+interface Gpt2Encoding {
+  decode(ids: number[]): string;
+  default?: { bytePairEncodingCoreProcessor?: { tryDecodeToken?(id: number): string | Uint8Array | undefined } };
+}
+
+/**
+ * GPT-2's decode, stateless: the package's `decode` runs its bytes through
+ * one shared streaming TextDecoder, so a call ending inside a multi-byte
+ * character leaves its first bytes to garble the next call (seen with
+ * gpt-tokenizer 4.0). Here each call decodes the tokens' bytes with a fresh
+ * decoder: an incomplete character at the end is one U+FFFD, ids outside
+ * the vocabulary are U+FFFD too (the package throws). Falls back on the
+ * package's decode if its token table is not reachable.
+ */
+function gpt2Decoder(enc: Gpt2Encoding): (ids: readonly number[]) => string {
+  const core = enc.default?.bytePairEncodingCoreProcessor;
+  const tokenBytes = typeof core?.tryDecodeToken === 'function' ? (id: number) => core.tryDecodeToken!(id) : undefined;
+  if (!tokenBytes) return (ids) => enc.decode(ids.filter((i) => i >= 0 && i < GPT2_VOCAB_SIZE));
+  const utf8 = new TextEncoder();
+  const replacement = utf8.encode('\uFFFD');
+  return (ids) => {
+    const parts = ids.map((i) => {
+      const b = i >= 0 && i < GPT2_VOCAB_SIZE ? tokenBytes(i) : undefined;
+      return b === undefined ? replacement : typeof b === 'string' ? utf8.encode(b) : b;
+    });
+    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return new TextDecoder('utf-8').decode(all);
+  };
+}
+
+// ------------------------------------------------------------------ streaming
+
+/** Decodes generated ids one at a time into the text each adds. */
+export interface StreamDecoder {
+  /** The text `id` adds after the ids before it; '' while GPT-2 holds back part of a character. */
+  push(id: number): string;
+  /** Whatever is held back (an incomplete character as U+FFFD). */
+  flush(): string;
+}
+
+/** Ids kept as the left context: the word joiner looks one back, a UTF-8 character spans at most 4 byte tokens. */
+const STREAM_CONTEXT = 4;
+
+/**
+ * Decodes a stream of ids as `tokenizer.decode` decodes the whole sequence:
+ * each piece is the text one id adds after the ids before it, starting
+ * after `context` (the prompt's ids), so the word tokeniser's spacing and
+ * punctuation rules see the neighbouring word (decoding ids one by one
+ * loses every space), and GPT-2's bytes of a character split over tokens
+ * come out together once complete. The concatenated pieces equal the
+ * decoded sequence without the context's text.
+ */
+export function streamDecoder(tokenizer: Tokenizer, context: readonly number[] = []): StreamDecoder {
+  let before = context.slice(-STREAM_CONTEXT);
+  let pending: number[] = [];
+  const emit = (force: boolean): string => {
+    if (pending.length === 0) return '';
+    const all = [...before, ...pending];
+    const full = tokenizer.decode(all);
+    // A character still incomplete: wait for its next byte (at most 4 tokens).
+    if (!force && tokenizer.kind === 'gpt2' && full.endsWith('\uFFFD') && pending.length < 4) return '';
+    const base = tokenizer.decode(before);
+    // The context's text is a prefix of the whole's for every tokeniser, unless the context ended inside a character.
+    const piece = full.startsWith(base) ? full.slice(base.length) : tokenizer.decode(pending);
+    before = all.slice(-STREAM_CONTEXT);
+    pending = [];
+    return piece;
+  };
+  return { push: (id) => (pending.push(id), emit(false)), flush: () => emit(true) };
 }
 
 // ------------------------------------------------------------------ ids

@@ -23,6 +23,8 @@ import { reseedRandomLayers } from '../layers/augment';
 import { createAdam } from './kernels/adam';
 import { smallestVocab } from '../analysis/graph';
 import { trainDenoiser } from './diffusion';
+import type { BuiltModel } from './build';
+import { measureSignals, SignalProbe, type SignalsReport } from './signals';
 
 type Tensor = tfTypes.Tensor;
 
@@ -165,6 +167,16 @@ export interface TrainOptions {
   yieldEvery?: () => Promise<void>;
   /** Indices held out for validation and used for training (default: the seeded split of `config.validation`). */
   split?: { train: ArrayLike<number>; validation: ArrayLike<number> };
+  /**
+   * Signal & gradients (runtime/signals.ts), for `built`, the model being
+   * trained: each weighted layer's output RMS and kernel-gradient RMS, on
+   * the initial weights before the first epoch (not when resuming: the
+   * weights are not initial) and on the last full batch of every epoch,
+   * from that training step's own forward and backward pass. Awaited
+   * after the epoch's `onEpoch`. The ordinary loop only; a diffusion
+   * model or a GAN reports none.
+   */
+  signals?: { built: BuiltModel; onSignals(report: SignalsReport): void | Promise<void> };
 }
 
 export interface History {
@@ -461,8 +473,18 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
   const yieldNow = options.yieldEvery ?? defaultYield;
   const history: History = { epochs: [], status: 'completed' };
   const start = options.initialEpoch ?? 0;
+  const probe = options.signals && signalProbe(tf, options.signals.built);
   try {
     await options.prepareOptimizer?.(optimizer, 'model');
+    if (options.signals && probe && start === 0) {
+      // The initial weights, on the first batch of the training split (in its order): nothing changes.
+      const batch = batchTensors(tf, data, split.train, 0, Math.min(split.train.length, config.batch));
+      try {
+        await options.signals.onSignals(await measureSignals(tf, options.signals.built, batch, (y, out) => lossValue(tf, config.loss, kind, y, out), 0));
+      } finally {
+        tf.dispose([...[batch.x].flat(), batch.y]);
+      }
+    }
     for (let e = start; e < start + config.epochs; e++) {
       const t0 = Date.now();
       // Flips, rotations, crops, dropout's masks and gaussian_noise too: their streams restart from (seed, epoch), not from the build.
@@ -474,6 +496,9 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
       let lossSum = 0;
       const sums = config.metrics.map(() => 0);
       let predictions = 0;
+      // Signals from the last full batch (a short last one gives noisy gradients), the whole of a single one.
+      const measureAt = probe ? (order.length % config.batch === 0 || batches === 1 ? batches - 1 : batches - 2) : -1;
+      let signals: SignalsReport | undefined;
       for (let b = 0; b < batches; b++) {
         await yieldNow();
         if (options.token?.cancelled) {
@@ -485,18 +510,34 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
         const { x, y } = batchTensors(tf, data, order, from, to);
         let metricTensor: Tensor | undefined;
         let perExample = 1;
-        const lossTensor = optimizer.minimize(
-          () => {
-            const out = model.apply(x, { training: true }) as Tensor;
-            perExample = predictionsPerExample(config.loss, out);
-            if (config.metrics.length) {
-              metricTensor = tf.keep(tf.stack(config.metrics.map((m) => metricSum(tf, m, config.loss, kind, y, out))));
-            }
-            return lossValue(tf, config.loss, kind, y, out);
-          },
-          true,
-          vars,
-        )!;
+        const objective = (out: Tensor): tfTypes.Scalar => {
+          perExample = predictionsPerExample(config.loss, out);
+          if (config.metrics.length) {
+            metricTensor = tf.keep(tf.stack(config.metrics.map((m) => metricSum(tf, m, config.loss, kind, y, out))));
+          }
+          return lossValue(tf, config.loss, kind, y, out);
+        };
+        let lossTensor: tfTypes.Scalar;
+        if (probe && b === measureAt) {
+          // The step `minimize` takes, through the probe model: the same layers and weights, so the same
+          // loss and gradients, plus every weighted layer's output; the gradients measured are those applied.
+          let activationRms: Tensor | undefined;
+          const { value, grads } = optimizer.computeGradients(() => {
+            const r = probe.apply(x, true);
+            activationRms = r.activationRms;
+            return objective(r.out);
+          }, vars);
+          try {
+            const report = probe.report(activationRms!, grads, e + 1, to - from);
+            optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+            signals = await report;
+          } finally {
+            tf.dispose([...Object.values(grads), ...(activationRms ? [activationRms] : [])]);
+          }
+          lossTensor = value;
+        } else {
+          lossTensor = optimizer.minimize(() => objective(model.apply(x, { training: true }) as Tensor), true, vars)!;
+        }
         const loss = (await lossTensor.data())[0];
         const ms = metricTensor ? await metricTensor.data() : undefined;
         tf.dispose([...[x].flat(), y, lossTensor, ...(metricTensor ? [metricTensor] : [])]);
@@ -523,10 +564,24 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
       logs.ms = Date.now() - t0;
       history.epochs.push(logs);
       await options.onEpoch?.(logs, { model: optimizer });
+      if (signals) await options.signals?.onSignals(signals);
     }
     return history;
   } finally {
     optimizer.dispose();
+  }
+}
+
+/**
+ * The probe of Signal & gradients over `built`, or undefined when tfjs cannot
+ * make its second model: the measurement is a view of the run, so a model it
+ * cannot probe trains without it rather than not at all.
+ */
+function signalProbe(tf: Tf, built: BuiltModel): SignalProbe | undefined {
+  try {
+    return new SignalProbe(tf, built);
+  } catch {
+    return undefined;
   }
 }
 

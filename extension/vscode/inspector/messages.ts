@@ -4,7 +4,9 @@
  */
 import { summaryRows } from '../../core/analysis/summary';
 import type { Analysis, ModelInfo } from '../../core/analysis/types';
-import { serializeDiagnostic, serializeModel, serializeRows, type ModelMessage, type TrainRunConfig } from '../../core/protocol';
+import { serializeDiagnostic, serializeModel, serializeRows, type BuiltinDataSource, type ModelMessage, type TrainRunConfig } from '../../core/protocol';
+import { isBuiltinSource } from '../../core/runtime/data/builtin';
+import { dataPayload } from '../../core/runtime/trainTransfer';
 import { contains, isLocal } from '../pure/lookup';
 
 /** Seed of the initial weights: the CLI's default, so both build the same weights. */
@@ -49,6 +51,7 @@ export function modelMessage(analysis: Analysis, model: ModelInfo, uri: string, 
     diagnostics: inModel.map(serializeDiagnostic),
     seed: INSPECTOR_SEED,
     ...trainOf(analysis, model),
+    ...sampleOf(analysis, model),
   };
 }
 
@@ -58,6 +61,13 @@ function trainOf(analysis: Analysis, model: ModelInfo): { train?: TrainRunConfig
   if (!section) return {};
   const { data: _data, ...train } = section.config;
   return { train };
+}
+
+/** The train section's data when it is built-in, as its spec (the Training tab's Measure at initialisation generates a batch of it). */
+function sampleOf(analysis: Analysis, model: ModelInfo): { sample?: BuiltinDataSource } {
+  const data = analysis.trains.find((t) => t.model === model.name)?.config.data;
+  const payload = data && isBuiltinSource(data) ? dataPayload(data, undefined) : undefined;
+  return payload?.kind === 'builtin' ? { sample: payload.source } : {};
 }
 
 /** A line and a character in it (0-based), as VS Code counts them. */

@@ -78,6 +78,8 @@ export class TrainingProgress {
         return { lines: [`warning: ${e.message}`] };
       // Images are the page's to draw; the page does not send them here (runner.ts), and a line per strip would only repeat the epoch's.
       case 'samples':
+      // Signal & gradients is the page's too (runner.ts does not relay it; the protocol refuses it).
+      case 'signals':
       case 'done':
         return { lines: [] };
     }

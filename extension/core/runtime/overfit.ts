@@ -1,0 +1,121 @@
+/**
+ * The best epoch of a training history and whether the model overfits, as
+ * pure functions over the per-epoch figures (no tfjs): the Training tab,
+ * `nnmodel train` and the `best` checkpoint (checkpoint.ts) all decide
+ * from these.
+ *
+ * - The **best epoch** is the one with the lowest finite `val_loss`; on a
+ *   tie, the earliest. Without validation figures there is none.
+ * - The **overfitting verdict** is given when, after the best epoch, the
+ *   `val_loss` of the latest epochs has stayed more than
+ *   `OVERFIT_MIN_RISE` (1 %, relative) above the best for at least
+ *   `OVERFIT_MIN_EPOCHS` (2) consecutive epochs up to the latest one, while
+ *   the training `loss` of the latest epoch is more than 1 % below the
+ *   best epoch's. Smaller moves are noise (a validation split of a few
+ *   hundred examples moves by about that much from epoch to epoch), and a
+ *   training loss that no longer falls points at something else (the
+ *   learning rate), not at overfitting. An epoch without a finite
+ *   `val_loss` or `loss` ends the run of epochs counted.
+ */
+
+/** The figures of one epoch these functions read (runtime/train.ts `EpochLogs` has them). */
+export interface EpochFigures {
+  epoch: number;
+  loss: number;
+  valLoss?: number;
+}
+
+/** How far above the best `val_loss` (relative) an epoch must be to count as risen, and how far (relative) `loss` must have fallen. */
+export const OVERFIT_MIN_RISE = 0.01;
+/** How many consecutive epochs, up to the latest, `val_loss` must stay risen. */
+export const OVERFIT_MIN_EPOCHS = 2;
+
+export interface BestEpoch {
+  epoch: number;
+  valLoss: number;
+  loss: number;
+}
+
+export interface OverfitVerdict {
+  best: BestEpoch;
+  /** The latest epoch. */
+  last: BestEpoch;
+  /** Consecutive epochs up to the latest whose `val_loss` is more than 1 % above the best. */
+  risenEpochs: number;
+  /** Relative change of `loss` from the best epoch to the latest (negative: fell). */
+  lossChange: number;
+  /** Relative change of `val_loss` from the best epoch to the latest (positive: rose). */
+  valLossChange: number;
+  /** The sentence for the user (`overfitText`). */
+  text: string;
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** The entries in epoch order, the last of an epoch listed twice kept. */
+function ordered(history: readonly EpochFigures[]): EpochFigures[] {
+  const byEpoch = new Map<number, EpochFigures>();
+  for (const h of history) if (h && finite(h.epoch)) byEpoch.set(h.epoch, h);
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+/** The epoch with the lowest finite `val_loss` (the earliest of equals); undefined without validation figures. */
+export function bestEpoch(history: readonly EpochFigures[]): BestEpoch | undefined {
+  let best: BestEpoch | undefined;
+  for (const h of ordered(history)) {
+    if (!finite(h.valLoss)) continue;
+    if (!best || h.valLoss < best.valLoss) best = { epoch: h.epoch, valLoss: h.valLoss, loss: h.loss };
+  }
+  return best;
+}
+
+/** A loss for a sentence: three significant digits (0.412, 1.23, 1230). */
+export function lossFigure(v: number): string {
+  return String(Number(v.toPrecision(3)));
+}
+
+/** A relative change as a signed percentage with a true minus: "−18 %", "+1.4 %". */
+export function percentChange(r: number): string {
+  const p = r * 100;
+  const digits = Math.abs(p) < 10 ? 1 : 0;
+  return `${p < 0 ? '\u2212' : '+'}${Math.abs(p).toFixed(digits)} %`;
+}
+
+/** "val_loss lowest at epoch 6 (0.412)". */
+export function bestText(b: Pick<BestEpoch, 'epoch' | 'valLoss'>): string {
+  return `val_loss lowest at epoch ${b.epoch} (${lossFigure(b.valLoss)})`;
+}
+
+/** The verdict's sentence: "val_loss lowest at epoch 6 (0.412); since then loss −18 %, val_loss +12 %: the model is overfitting — …". */
+export function overfitText(v: Omit<OverfitVerdict, 'text'>): string {
+  return (
+    `${bestText(v.best)}; since then loss ${percentChange(v.lossChange)}, val_loss ${percentChange(v.valLossChange)}: ` +
+    'the model is overfitting \u2014 dropout, augmentation, fewer parameters or more data help'
+  );
+}
+
+/**
+ * Whether the history shows overfitting (see the file comment for the
+ * rule); undefined when it does not, when there is no validation, or on
+ * noise. Its `text` is the line the Training tab and `nnmodel train` show.
+ */
+export function overfitVerdict(history: readonly EpochFigures[]): OverfitVerdict | undefined {
+  const best = bestEpoch(history);
+  // A relative rise needs a positive best (a loss of exactly 0 has no relative change).
+  if (!best || best.valLoss <= 0 || !finite(best.loss) || best.loss <= 0) return undefined;
+  const rows = ordered(history);
+  let risen = 0;
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const r = rows[i];
+    if (r.epoch <= best.epoch || !finite(r.valLoss) || !finite(r.loss)) break;
+    if (r.valLoss <= best.valLoss * (1 + OVERFIT_MIN_RISE)) break;
+    risen++;
+  }
+  if (risen < OVERFIT_MIN_EPOCHS) return undefined;
+  const latest = rows[rows.length - 1];
+  const last: BestEpoch = { epoch: latest.epoch, valLoss: latest.valLoss!, loss: latest.loss };
+  const lossChange = last.loss / best.loss - 1;
+  if (lossChange >= -OVERFIT_MIN_RISE) return undefined;
+  const verdict = { best, last, risenEpochs: risen, lossChange, valLossChange: last.valLoss / best.valLoss - 1 };
+  return { ...verdict, text: overfitText(verdict) };
+}

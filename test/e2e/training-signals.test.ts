@@ -1,0 +1,84 @@
+// Signal & gradients in the real VS Code (code-server): the Training tab's "Measure at initialisation" draws a
+// deep sigmoid stack's layers with its initial weights before any training (the first layer's gradient far below
+// the last's), and Train Model adds a line per epoch to both panels, with the table below.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame } from 'playwright-core';
+import { e2eTest, env, openTrainingTab, poll } from './harness';
+
+// The example's PlainDeep alone (one model: Train Model asks nothing), 2 epochs on fewer digits.
+const example = readFileSync(join(env.repo, 'examples/deep_signals.nnmodel'), 'utf8');
+const PLAIN = example
+  .slice(0, example.indexOf('model ResidualDeep'))
+  .concat(example.slice(example.indexOf('train PlainDeep'), example.indexOf('train ResidualDeep')))
+  .replace('digits(samples = 2000)', 'digits(samples = 400)')
+  .replace(/epochs: \d+/, 'epochs: 2');
+
+interface SignalFacts {
+  shows?: string;
+  hidden: boolean;
+  layers?: string;
+  summary: string;
+  /** Legend labels of the gradient panel. */
+  legend: string[];
+  /** Non-background pixels of each panel's canvas: something was drawn. */
+  inked: number[];
+  rows: string[][];
+}
+
+async function signalFacts(frame: Frame): Promise<SignalFacts> {
+  // A string: the test project type-checks without the DOM library.
+  return frame.evaluate(`(() => {
+    const el = document.querySelector('.nn-signals');
+    const inked = [...el.querySelectorAll('.nn-signals-activation canvas, .nn-signals-gradient canvas')].map((c) => {
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 200) n++;
+      return n;
+    });
+    return {
+      shows: el.dataset.shows,
+      hidden: el.hidden,
+      layers: (el.querySelector('.nn-signals-gradient') || {}).dataset?.layers,
+      summary: el.querySelector('.nn-signals-summary').textContent,
+      legend: [...el.querySelectorAll('.nn-signals-gradient .u-legend .u-series:not(:first-child) .u-label')].map((l) => l.textContent),
+      inked,
+      rows: [...el.querySelectorAll('.nn-signals-table tr')].map((tr) => [...tr.children].map((c) => c.textContent)),
+    };
+  })()`);
+}
+
+e2eTest('Signal & gradients: Measure at initialisation, then a line per epoch while Train Model runs', { files: { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }), 'plain.nnmodel': PLAIN }, timeout: 600_000 }, async (wb, t) => {
+  const frame = await openTrainingTab(wb, 'plain.nnmodel');
+  const button = frame.locator('.nn-signals-measure');
+  await wb.step('the button is offered', () => poll('"Measure at initialisation" in the Training tab', async () => (await button.isVisible()) || undefined, { timeout: 60_000 }));
+  await button.click();
+  const initial = await wb.step('measured at initialisation', () =>
+    poll('the chart of the initial weights', async () => {
+      const f = await signalFacts(frame);
+      return f.shows === 'initial' && f.inked.length === 2 && f.inked.every((n) => n > 0) ? f : undefined;
+    }, { timeout: 120_000, seen: async () => JSON.stringify(await signalFacts(frame)) }),
+  );
+  t.diagnostic(initial.summary);
+  assert.equal(initial.layers, Array.from({ length: 10 }, (_, i) => `dense_${i + 1}`).join(','));
+  assert.deepEqual(initial.legend, ['initial']);
+  assert.match(initial.summary, /^At initialisation, gradient RMS: dense_1 \S+ … dense_10 \S+ \(×[\d,]+\)$/);
+  assert.ok(Number(/×([\d,]+)/.exec(initial.summary)![1].replace(/,/g, '')) > 10_000, initial.summary);
+  assert.equal(initial.rows.length, 11, 'a header and a row per layer');
+  assert.deepEqual(initial.rows[1].slice(0, 2), ['dense_1', 'dense(64)']);
+  await wb.runCommand('nnmodel: Train Model');
+  const trained = await wb.step('a line per epoch', () =>
+    poll('the run\'s initial line and two epochs', async () => {
+      const f = await signalFacts(frame);
+      return f.shows === 'run' && f.legend.join(',') === 'initial,epoch 1,epoch 2' && f.inked.every((n) => n > 0) ? f : undefined;
+    }, { timeout: 400_000, interval: 2000, seen: async () => JSON.stringify(await signalFacts(frame)) }),
+  );
+  t.diagnostic(trained.summary);
+  assert.match(trained.summary, /^At initialisation, gradient RMS: .* · Epoch 2, gradient RMS: dense_1 \S+ … dense_10 \S+ \(×[\d,]+\)$/);
+  assert.deepEqual(trained.rows[0], ['layer', 'call', 'line', 'output RMS, initial', 'gradient RMS, initial', 'output RMS, epoch 2', 'gradient RMS, epoch 2']);
+  // The button is for a model without a run shown: the run's own initial line replaces it.
+  assert.equal(await button.isVisible(), false);
+  await frame.locator('.nn-signals').scrollIntoViewIfNeeded();
+  await wb.screenshot('signals');
+});

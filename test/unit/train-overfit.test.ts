@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bestEpoch, lossFigure, overfitVerdict, percentChange, OVERFIT_MIN_RISE } from '../../extension/core/runtime/overfit';
+import { bestMarker, overfitLine, TrainingCurves } from '../../webview/training/curves';
+import { BEST_MARKER, lossChartStyles } from '../../webview/training/chartStyle';
+
+/** A history from parallel lists of loss and val_loss (undefined: no validation that epoch). */
+const history = (loss: number[], valLoss: (number | undefined)[]) =>
+  loss.map((l, i) => ({ epoch: i + 1, loss: l, ...(valLoss[i] !== undefined ? { valLoss: valLoss[i] } : {}) }));
+
+test('the best epoch is the lowest finite val_loss, the earliest of equals; none without validation', () => {
+  assert.deepEqual(bestEpoch(history([1, 0.8, 0.6, 0.5], [0.9, 0.7, 0.75, 0.8])), { epoch: 2, valLoss: 0.7, loss: 0.8 });
+  assert.equal(bestEpoch(history([1, 0.8, 0.6], [0.5, 0.5, 0.5]))?.epoch, 1, 'ties: the earliest');
+  assert.equal(bestEpoch(history([1, 0.8], [undefined, undefined])), undefined);
+  assert.equal(bestEpoch([]), undefined);
+  assert.equal(bestEpoch(history([1, 0.8, 0.6], [NaN, 0.7, Infinity]))?.epoch, 2, 'NaN and Infinity are not figures');
+  // Out of order (a file can say anything): by epoch, the last entry of an epoch listed twice.
+  assert.equal(bestEpoch([{ epoch: 3, loss: 1, valLoss: 0.4 }, { epoch: 1, loss: 1, valLoss: 0.4 }, { epoch: 1, loss: 1, valLoss: 0.6 }])?.epoch, 3);
+});
+
+test('rising val_loss for 2 epochs after the best while loss falls: the verdict, with the numbers', () => {
+  // The task's example: lowest at epoch 6 (0.412), then loss −18 %, val_loss +12 %.
+  const loss = [1.2, 0.9, 0.7, 0.6, 0.55, 0.5, 0.45, 0.41];
+  const val = [1.1, 0.8, 0.6, 0.5, 0.45, 0.412, 0.43, 0.412 * 1.12];
+  const v = overfitVerdict(history(loss, val));
+  assert.ok(v, 'a verdict');
+  assert.deepEqual([v.best.epoch, v.last.epoch, v.risenEpochs], [6, 8, 2]);
+  assert.equal(v.text, 'val_loss lowest at epoch 6 (0.412); since then loss \u221218 %, val_loss +12 %: the model is overfitting \u2014 dropout, augmentation, fewer parameters or more data help');
+  // One epoch of rise is not yet a trend.
+  assert.equal(overfitVerdict(history(loss.slice(0, 7), val.slice(0, 7))), undefined);
+  // A new best ends it; rising again from the new best for 2 epochs brings it back, from there.
+  assert.equal(overfitVerdict(history([...loss, 0.4], [...val, 0.4])), undefined);
+  assert.equal(overfitVerdict(history([...loss, 0.4, 0.35, 0.3], [...val, 0.4, 0.45, 0.5]))?.best.epoch, 9);
+});
+
+test('flat, noisy or improving validation gives no verdict; the 1 % threshold is relative', () => {
+  const falling = [1, 0.9, 0.8, 0.7, 0.6, 0.5];
+  // Flat val_loss.
+  assert.equal(overfitVerdict(history(falling, [0.5, 0.5, 0.5, 0.5, 0.5, 0.5])), undefined);
+  // Noise below 1 % above the best, in both directions.
+  assert.equal(overfitVerdict(history(falling, [0.6, 0.5, 0.504, 0.498 + 0.004, 0.5049, 0.503])), undefined);
+  // Just above the threshold for the last two epochs: a verdict; just below for one of them: none.
+  const at = 0.5 * (1 + OVERFIT_MIN_RISE);
+  assert.ok(overfitVerdict(history(falling, [0.6, 0.5, 0.5, 0.5, at * 1.001, at * 1.001])));
+  assert.equal(overfitVerdict(history(falling, [0.6, 0.5, 0.5, 0.5, at * 1.001, at])), undefined);
+  // The relative threshold works on any scale (an mse of thousands).
+  assert.ok(overfitVerdict(history(falling.map((x) => x * 1e4), [6000, 5000, 5200, 5300, 5400, 5500])));
+  // Still improving.
+  assert.equal(overfitVerdict(history(falling, [0.9, 0.8, 0.7, 0.6, 0.55, 0.5])), undefined);
+  // val_loss rises but loss does not fall (by more than 1 %): not overfitting (the learning rate, rather).
+  assert.equal(overfitVerdict(history([1, 0.5, 0.5, 0.5, 0.499, 0.498], [0.6, 0.5, 0.55, 0.6, 0.65, 0.7])), undefined);
+  assert.equal(overfitVerdict(history([1, 0.5, 0.55, 0.6, 0.65, 0.7], [0.6, 0.5, 0.55, 0.6, 0.65, 0.7])), undefined);
+});
+
+test('no validation, NaN and zero: no verdict and no crash', () => {
+  assert.equal(overfitVerdict(history([1, 0.8, 0.6, 0.4], [undefined, undefined, undefined, undefined])), undefined);
+  assert.equal(overfitVerdict([]), undefined);
+  // A NaN val_loss in the latest epochs breaks the run of risen epochs.
+  assert.equal(overfitVerdict(history([1, 0.8, 0.6, 0.4], [0.5, 0.4, 0.5, NaN])), undefined);
+  assert.equal(overfitVerdict(history([1, 0.8, 0.6, NaN], [0.5, 0.4, 0.5, 0.6])), undefined, 'a diverged loss');
+  // A NaN before the best does not matter.
+  assert.ok(overfitVerdict(history([1, 0.8, 0.6, 0.4], [NaN, 0.4, 0.5, 0.6])));
+  // A val_loss of 0 has no relative rise.
+  assert.equal(overfitVerdict(history([1, 0.8, 0.6, 0.4], [0.1, 0, 0.1, 0.2])), undefined);
+});
+
+test('figures in the sentence: three significant digits, signed percentages with a true minus', () => {
+  assert.deepEqual([0.41234, 0.41, 1.2345, 1234.5, 0.000123456].map(lossFigure), ['0.412', '0.41', '1.23', '1230', '0.000123']);
+  assert.deepEqual([-0.18, 0.12, 0.014, -0.0951, 2].map(percentChange), ['\u221218 %', '+12 %', '+1.4 %', '\u22129.5 %', '+200 %']);
+});
+
+test('the chart model: the loss chart marks the best epoch; the verdict line under the charts, for a run and for loaded weights', () => {
+  const c = new TrainingCurves();
+  c.apply(1, 'M', { kind: 'start', epochs: 5, examples: 100, backend: 'wasm', source: 'digits' });
+  const epochs = [
+    [1, 0.6],
+    [0.7, 0.45],
+    [0.5, 0.41],
+    [0.4, 0.44],
+  ];
+  epochs.forEach(([loss, valLoss], i) => c.apply(1, 'M', { kind: 'epoch', epoch: i + 1, loss, valLoss, metrics: {}, ms: 1, examples: 1 }));
+  assert.deepEqual(bestMarker(c.rows), { x: 3, y: 0.41, label: 'best \u00b7 epoch 3', text: 'Best: val_loss lowest at epoch 3 (0.41), marked on the loss chart.' });
+  // The marker sits on a point the loss chart draws: x at epoch 3, y the val_loss series there.
+  const [x, , , val] = c.lossSeries();
+  assert.equal(val[x.indexOf(3)], 0.41);
+  assert.equal(overfitLine(c.rows), undefined, 'one epoch of rise');
+  c.apply(1, 'M', { kind: 'epoch', epoch: 5, loss: 0.3, valLoss: 0.47, metrics: {}, ms: 1, examples: 1 });
+  assert.equal(overfitLine(c.rows), 'val_loss lowest at epoch 3 (0.41); since then loss \u221240 %, val_loss +15 %: the model is overfitting \u2014 dropout, augmentation, fewer parameters or more data help.');
+  // The same from a checkpoint's history (weights loaded into the inspector).
+  const loaded = TrainingCurves.fromHistory({ model: 'M', epoch: 5, from: '.nnmodel/m/M', history: c.rows.map((r) => ({ ...r, epochs: 5 })) });
+  assert.equal(bestMarker(loaded.rows)?.x, 3);
+  assert.equal(overfitLine(loaded.rows), overfitLine(c.rows));
+  // Without validation (a GAN, validation: 0): no marker, no line.
+  const gan = new TrainingCurves();
+  gan.apply(1, 'G', { kind: 'epoch', epoch: 1, loss: 1, metrics: { d_loss: 1.3 }, ms: 1, examples: 1 });
+  assert.equal(bestMarker(gan.rows), undefined);
+  assert.equal(overfitLine(gan.rows), undefined);
+  // The marker is drawn in val_loss's colour, dotted (not the validation dash), labelled in the theme's foreground.
+  const valStyle = lossChartStyles([], new Set(['loss']))[2];
+  assert.equal(valStyle.label, 'val_loss');
+  assert.deepEqual(BEST_MARKER.color, valStyle.color);
+  assert.notDeepEqual(BEST_MARKER.dash, valStyle.dash);
+  assert.equal(BEST_MARKER.label.cssVar, '--vscode-foreground');
+});

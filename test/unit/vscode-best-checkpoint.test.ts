@@ -1,0 +1,121 @@
+// Load Weights and Evaluate in the editor with a fake `vscode` (test/unit/vscodeMock.ts): with a best
+// checkpoint beside the last, the picker lists "best (epoch 2, val_loss 0.4)" beside "last (…)", and the
+// best one loads; without one, Evaluate asks nothing (extension/vscode/training.ts).
+import { reset, resetWindow, state, textDocument, ui } from './vscodeMock'; // first: installs the fake `vscode`
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { buildModel } from '../../extension/core/runtime/build';
+import { checkpointDir, encodeCheckpoint, writeBestCheckpoint, writeCheckpoint } from '../../extension/core/runtime/checkpoint';
+import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
+import type { EpochLogs } from '../../extension/core/runtime/train';
+import { registerTraining } from '../../extension/vscode/training';
+import type { AnalysisCache } from '../../extension/vscode/analysisCache';
+import type * as vscode from 'vscode';
+
+const FILE = `model Net {
+  input x: [28, 28, 1]
+  output x -> flatten -> dense(10) -> softmax
+}
+
+train Net {
+  data: digits()
+  epochs: 1
+}
+`;
+
+const cache = { get: (doc: { getText(): string; uri: { toString(): string } }) => analyze(doc.getText(), { uri: doc.uri.toString() }) } as unknown as AnalysisCache;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, f: () => T | undefined | false, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; questions: ${JSON.stringify(ui.questions.map((q) => q.labels))}; messages: ${JSON.stringify(ui.messages.map((m) => m.text))}`);
+    await sleep(5);
+  }
+}
+
+before(async () => {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  await tf.setBackend('cpu');
+  console.warn = warn;
+});
+
+/** Checkpoints of Net as training leaves them: epochs with these val_losses (undefined: no validation). */
+async function trained(dir: string, valLosses: (number | undefined)[]): Promise<void> {
+  const info = analyze(FILE).models[0];
+  const history: EpochLogs[] = [];
+  for (const [i, v] of valLosses.entries()) {
+    const built = buildModel(tf, info, { seed: i + 1 });
+    history.push({ epoch: i + 1, epochs: valLosses.length, loss: 1 / (i + 1), metrics: {}, ...(v !== undefined ? { valLoss: v } : {}), examples: 1, ms: 1 });
+    const ck = await encodeCheckpoint(built, { model: 'Net', epoch: i + 1, history: [...history] });
+    await writeCheckpoint(nodeCheckpointFs(), dir, ck);
+    await writeBestCheckpoint(nodeCheckpointFs(), dir, ck);
+  }
+}
+
+function setup(): { root: string; doc: ReturnType<typeof textDocument>; ckDir: string; done(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'nnmodel-vscode-best-'));
+  reset([root]);
+  resetWindow();
+  state.config.nnmodel = {};
+  const doc = textDocument(join(root, 'net.nnmodel'), FILE);
+  const context = { asAbsolutePath: (p: string) => join(root, p) } as unknown as vscode.ExtensionContext;
+  const api = registerTraining(context, cache);
+  return { root, doc, ckDir: checkpointDir(doc.uri.fsPath, 'Net'), done: () => (api.dispose(), rmSync(root, { recursive: true, force: true })) };
+}
+
+const run = (id: string, ...args: unknown[]) => ui.commands.get(id)!(...args) as Promise<void>;
+
+test('Load Weights lists the best checkpoint beside the last, and loads the one picked', async () => {
+  const { doc, ckDir, done } = setup();
+  try {
+    await trained(ckDir, [0.5, 0.4, 0.45]);
+    const loading = run('nnmodel.loadWeights', doc.uri, 'Net');
+    const q = await until('the checkpoint picker', () => ui.questions[0]);
+    assert.deepEqual(q.labels, ['last (epoch 3, val_loss 0.45)', 'best (epoch 2, val_loss 0.4)', 'Other checkpoint…']);
+    q.answer('best (epoch 2, val_loss 0.4)');
+    await loading;
+    const info = ui.messages.find((m) => m.severity === 'info');
+    assert.equal(info?.text, 'Loaded the best weights (lowest val_loss), of epoch 2 into Net; the inspector shows them.', JSON.stringify(ui.messages.map((m) => m.text)));
+    assert.ok(ui.output.some((l) => l.endsWith('best.json (epoch 2) into the inspector\'s Net.')), JSON.stringify(ui.output));
+    assert.ok(ui.executed.some((e) => e.id === 'nnmodel.openInspector'));
+  } finally {
+    done();
+  }
+});
+
+test('Evaluate asks which checkpoint only when there is a best; dismissing the question evaluates nothing', async () => {
+  const { doc, ckDir, done } = setup();
+  try {
+    await trained(ckDir, [0.5, 0.4]);
+    const evaluating = run('nnmodel.evaluate', doc.uri, 'Net');
+    const q = await until('the checkpoint picker', () => ui.questions[0]);
+    assert.deepEqual(q.labels, ['last (epoch 2, val_loss 0.4)', 'best (epoch 2, val_loss 0.4)']);
+    assert.match(q.placeHolder ?? '', /^Net: which checkpoint to evaluate\?$/);
+    q.answer(undefined);
+    await evaluating;
+    assert.deepEqual(ui.progress, [], 'no job started');
+  } finally {
+    done();
+  }
+  // Without validation there is no best: the picker of Load Weights lists the last alone, Evaluate asks nothing.
+  const second = setup();
+  try {
+    await trained(second.ckDir, [undefined, undefined]);
+    const loading = run('nnmodel.loadWeights', second.doc.uri, 'Net');
+    const q = await until('the checkpoint picker', () => ui.questions[0]);
+    assert.deepEqual(q.labels, ['last (epoch 2)', 'Other checkpoint…']);
+    q.answer(undefined);
+    await loading;
+  } finally {
+    second.done();
+  }
+});

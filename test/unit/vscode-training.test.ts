@@ -1,0 +1,220 @@
+// Train Model and Generate Text with a fake `vscode` (test/unit/vscodeMock.ts): which model the commands take
+// (the cursor's, else the only one, else a pick; Generate Text only among language models), and a run that fails
+// (bad data, no inspector) closing its progress notification and freeing the slot at once, while its error stays
+// up until dismissed (extension/vscode/training.ts).
+import { reset, resetWindow, state, textDocument, ui, Uri } from './vscodeMock'; // first: installs the fake `vscode`
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { registerTraining } from '../../extension/vscode/training';
+import type { AnalysisCache } from '../../extension/vscode/analysisCache';
+import type * as vscode from 'vscode';
+
+const FILE = `model PicNet {
+  input img: [8, 8, 3]
+  output img -> flatten -> dense(3) -> softmax
+}
+
+train PicNet {
+  data: images("mydata/shapes", size = [8, 8])
+  epochs: 1
+}
+
+model BadCsv {
+  input f: [2]
+  output f -> dense(2) -> softmax
+}
+
+train BadCsv {
+  data: csv("mydata/bad.csv")
+  epochs: 1
+}
+
+model Story {
+  input t: int[seq]
+  output t -> embedding(20, 8) -> dense(20) -> softmax
+}
+
+train Story {
+  data: text("mydata/story.txt", tokenizer = word, context = 4)
+  epochs: 1
+}
+
+model Critic {
+  input x: [2]
+  output x -> dense(1)
+}
+`;
+
+const cache = { get: (doc: { getText(): string; uri: Uri }) => analyze(doc.getText(), { uri: doc.uri.toString() }) } as unknown as AnalysisCache;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, f: () => T | undefined | false, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; messages: ${JSON.stringify(ui.messages.map((m) => m.text))}; output: ${JSON.stringify(ui.output)}`);
+    await sleep(5);
+  }
+}
+
+function png(rgba: [number, number, number, number]): Buffer {
+  const p = new PNG({ width: 4, height: 4 });
+  for (let i = 0; i < 16; i++) p.data.set(rgba, i * 4);
+  return PNG.sync.write(p);
+}
+
+/** A workspace folder on disk with the model file and its data; the fake window reset and the commands registered. */
+function setup(text = FILE): { dir: string; doc: ReturnType<typeof textDocument>; api: ReturnType<typeof registerTraining>; done(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'nnmodel-vscode-training-'));
+  const write = (rel: string, data: string | Buffer) => {
+    mkdirSync(join(dir, rel, '..'), { recursive: true });
+    writeFileSync(join(dir, rel), data);
+  };
+  write('mydata/bad.csv', 'a,b,label\n1,2,x\n3,notanumber,y\n');
+  for (const [cls, colour] of [['dots', [255, 0, 0, 255]], ['stripes', [0, 0, 255, 255]]] as const) {
+    for (let i = 0; i < 3; i++) write(`mydata/shapes/${cls}/${i}.png`, png([...colour]));
+  }
+  write('mydata/story.txt', 'the cat sat on the mat. the dog sat on the log.\n'.repeat(4));
+  reset([dir]);
+  resetWindow();
+  state.config.nnmodel = {};
+  const doc = textDocument(join(dir, 'mine.nnmodel'), text);
+  const context = { asAbsolutePath: (p: string) => join(dir, p) } as unknown as vscode.ExtensionContext;
+  const api = registerTraining(context, cache);
+  return { dir, doc, api, done: () => (api.dispose(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+const run = (id: string, ...args: unknown[]) => ui.commands.get(id)!(...args) as Promise<void>;
+/** Puts the cursor at the first `marker` of the file. */
+const cursorAt = (doc: ReturnType<typeof textDocument>, marker: string) => (ui.activeTextEditor = { document: doc, selection: { active: doc.getText().indexOf(marker) } });
+
+test('a run whose data fails to read closes its progress at once and frees the slot; the error stays until dismissed', async () => {
+  const { doc, api, done } = setup();
+  try {
+    const first = run('nnmodel.train', doc.uri, 'BadCsv');
+    const error = await until('the data error', () => ui.messages.find((m) => m.severity === 'error'));
+    assert.match(error.text, /^Training BadCsv: mydata\/bad\.csv:3:\d+: .*notanumber/);
+    assert.deepEqual(error.items, ['Open File', 'Show Output']);
+    // Nobody has clicked the error: the run is over all the same.
+    const progress = ui.progress[0];
+    await Promise.race([progress.closed, sleep(2000)]);
+    assert.equal(progress.open, false, `the progress "${progress.title}: ${progress.messages.at(-1)}" is still open`);
+    await first;
+    assert.equal(api.busy, false, 'no run holds the slot');
+    // A second Train Model starts at once: a new progress, not "already running".
+    const second = run('nnmodel.train', doc.uri, 'BadCsv');
+    await until('a second progress', () => ui.progress.length === 2);
+    await second;
+    assert.equal(ui.messages.filter((m) => m.severity === 'error').length, 2);
+    assert.ok(!ui.messages.some((m) => /already running/.test(m.text)), JSON.stringify(ui.messages.map((m) => m.text)));
+    assert.equal(ui.progress[1].open, false);
+    assert.ok(ui.output.includes('Training failed: ' + error.text.replace(/^Training BadCsv: /, '')), JSON.stringify(ui.output));
+  } finally {
+    done();
+  }
+});
+
+test('an image folder with fewer classes than outputs: warned in the log, the progress and a notification; the inspector failing to start ends the run too', async () => {
+  const { doc, api, done } = setup();
+  try {
+    cursorAt(doc, 'dense(3)');
+    const training = run('nnmodel.train');
+    await until('the run to end', () => ui.messages.some((m) => m.severity === 'error'));
+    const warning = "2 classes in mydata/shapes but 'PicNet' outputs 3 values: the extra output never gets a label. End the model with dense(2), or add a class folder.";
+    assert.ok(ui.output.includes(`warning: ${warning}`), JSON.stringify(ui.output));
+    assert.ok(ui.progress[0].messages.includes(warning), JSON.stringify(ui.progress[0].messages));
+    assert.ok(ui.messages.some((m) => m.severity === 'warning' && m.text === `Training PicNet: ${warning}`));
+    // No webview in the fake: the inspector does not open, which is a failure of this run, reported without waiting.
+    assert.match(ui.messages.find((m) => m.severity === 'error')!.text, /^Training PicNet: the inspector could not start the run/);
+    await Promise.race([ui.progress[0].closed, sleep(2000)]);
+    assert.equal(ui.progress[0].open, false);
+    await training;
+    assert.equal(api.busy, false);
+    assert.equal(ui.progress[0].title, 'Training PicNet', 'the model at the cursor, not asked');
+    assert.equal(ui.questions.length, 0);
+  } finally {
+    done();
+  }
+});
+
+test('Train Model takes the model at the cursor (its declaration or its train section) and asks only otherwise', async () => {
+  const { doc, done } = setup();
+  try {
+    // Inside BadCsv's train section.
+    cursorAt(doc, 'data: csv(');
+    await run('nnmodel.train');
+    assert.equal(ui.questions.length, 0);
+    assert.equal(ui.progress[0].title, 'Training BadCsv');
+    // Inside a model without a train section: asked, saying why, among the models that train.
+    cursorAt(doc, 'dense(1)');
+    const asked = run('nnmodel.train');
+    const q = await until('a quick pick', () => ui.questions[0]);
+    assert.equal(q.placeHolder, 'Model to train (Critic has no train section)');
+    assert.deepEqual(q.labels, ['PicNet', 'BadCsv', 'Story']);
+    q.answer(undefined);
+    await asked;
+    assert.equal(ui.progress.length, 1, 'dismissed: nothing more runs');
+  } finally {
+    done();
+  }
+});
+
+/** Runs Generate Text up to its prompt box and dismisses it; returns what the box said (or undefined when none opened). */
+async function generatePrompt(...args: unknown[]): Promise<{ prompt?: string; picked?: string[] }> {
+  const before = ui.questions.length;
+  const done = run('nnmodel.generateText', ...args);
+  const q = await Promise.race([until('a question', () => ui.questions[before]), done.then(() => undefined)]);
+  if (!q) return {};
+  if (q.kind === 'quickPick') {
+    q.answer(undefined);
+    await done;
+    return { picked: q.labels };
+  }
+  q.answer(undefined);
+  await done;
+  return { prompt: q.prompt };
+}
+
+test('Generate Text: the language model at the cursor, else the only one, never a model that cannot generate', async () => {
+  const { doc, done } = setup();
+  try {
+    cursorAt(doc, 'embedding(20');
+    assert.deepEqual(await generatePrompt(), { prompt: 'Text for Story to continue' });
+    // The cursor in PicNet: Story is the one model that can generate, so it is taken without asking.
+    cursorAt(doc, 'dense(3)');
+    assert.deepEqual(await generatePrompt(), { prompt: 'Text for Story to continue' });
+    // Named (as a CodeLens does) but not a language model: said why.
+    assert.deepEqual(await generatePrompt(doc.uri, 'PicNet'), {});
+    assert.equal(ui.messages.at(-1)!.text, 'PicNet cannot generate text: it is trained on images(...), and Generate Text needs data: text(...).');
+  } finally {
+    done();
+  }
+  // Two language models and the cursor elsewhere: asked among those two only.
+  const two = setup(`${FILE}\nmodel Story2 {\n  input t: int[seq]\n  output t -> embedding(20, 8) -> dense(20) -> softmax\n}\n\ntrain Story2 {\n  data: text("mydata/story.txt", tokenizer = char, context = 4)\n}\n`);
+  try {
+    cursorAt(two.doc, 'dense(3)');
+    assert.deepEqual(await generatePrompt(), { picked: ['Story', 'Story2'] });
+    assert.equal(ui.questions.at(-1)!.placeHolder, 'Model to generate text with (PicNet cannot: it is trained on images(...), and Generate Text needs data: text(...))');
+  } finally {
+    two.done();
+  }
+  // None can: one clear message, no question.
+  const none = setup(FILE.replace(/model Story[\s\S]*?\n}\n\ntrain Story \{[\s\S]*?\n}\n/, ''));
+  try {
+    cursorAt(none.doc, 'dense(3)');
+    assert.deepEqual(await generatePrompt(), {});
+    assert.equal(
+      ui.messages.at(-1)!.text,
+      'No model in mine.nnmodel can generate text (PicNet: it is trained on images(...), and Generate Text needs data: text(...); BadCsv: it is trained on csv(...), and Generate Text needs data: text(...)).',
+    );
+    assert.equal(ui.questions.length, 0);
+  } finally {
+    none.done();
+  }
+});

@@ -1,0 +1,279 @@
+/**
+ * The Training tab's "Signal & gradients" chart (uPlot, like the curves):
+ * for each weighted layer in graph order, the RMS of its output
+ * (activations, top panel) and of its kernels' gradient (bottom panel), on
+ * a log axis, one line per epoch with the initial weights dashed and the
+ * latest epoch emphasised; a table below gives the same figures. Data and
+ * line styles: signalsModel.ts. Without a run to show, "Measure at
+ * initialisation" draws the initial weights' line alone (signalsInit.ts).
+ */
+import uPlot from 'uplot';
+import type { TrainingEvent } from '../../extension/core/protocol';
+import { SignalsHistory, type SignalKind } from './signalsModel';
+import type { SeriesStyle } from './chartStyle';
+import { formatGradientLine, type SignalsReport } from '../../extension/core/runtime/signals';
+
+/** What "Measure at initialisation" can do for the model shown: measure, or say why not. */
+export type InitialSignalsOffer = { measure: () => Promise<SignalsReport> } | { unavailable: string };
+
+function themeColor(name: string, fallback: string): string {
+  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+function uSeries(s: SeriesStyle): uPlot.Series {
+  const stroke = themeColor(s.color.cssVar, s.color.fallback);
+  return {
+    label: s.label,
+    stroke,
+    width: s.width,
+    spanGaps: true,
+    ...(s.dash ? { dash: s.dash } : {}),
+    ...(s.alpha !== undefined ? { alpha: s.alpha } : {}),
+    points: s.points ? { show: true, fill: stroke } : { show: false },
+    value: (_u, v) => (v == null ? '' : v.toExponential(2)),
+  };
+}
+
+// The table as the epochs' table looks (view.ts CHART_CSS), and the controls' spacing; set through the CSSOM, which the CSP allows.
+const SIGNALS_CSS = `
+.nn-signals { margin-top: 16px; }
+.nn-signals h3 { margin: 8px 0 4px; font-size: 1.1em; }
+.nn-signals-note, .nn-signals-summary { margin: 4px 0; max-width: 900px; }
+.nn-signals-controls { margin: 6px 0; }
+.nn-signals-status { margin-left: 8px; }
+.nn-signals-table { border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; }
+.nn-signals-table th, .nn-signals-table td { padding: 2px 8px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
+.nn-signals-table td:nth-child(2) { text-align: left; }
+`;
+
+let styled = false;
+function addStyles(): void {
+  if (styled) return;
+  styled = true;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(SIGNALS_CSS);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}
+
+const PANELS: { kind: SignalKind; title: string; height: number }[] = [
+  { kind: 'activation', title: 'Output RMS per layer (the signal going forward)', height: 180 },
+  { kind: 'gradient', title: 'Gradient RMS per layer (the signal coming back)', height: 180 },
+];
+
+/** The name of the layer at x = `v` (its index), '' between layers. */
+function layerName(names: readonly string[], v: number | null): string {
+  if (v == null) return '';
+  const i = Math.round(v);
+  return Math.abs(v - i) < 1e-6 ? (names[i] ?? '') : '';
+}
+
+/** A log axis' tick: plain from 0.001 to 1000 (`0.5`, `20`), else a power of ten (`1e-7`). */
+function axisNumber(v: number | null): string {
+  if (v == null || !Number.isFinite(v) || v <= 0) return '';
+  if (v >= 1e-3 && v < 1e4) return String(Number(v.toPrecision(2)));
+  const [m, e] = v.toExponential(0).split('e');
+  return `${m}e${Number(e)}`;
+}
+
+export class SignalsView {
+  readonly element: HTMLElement;
+  readonly history = new SignalsHistory();
+  /** The last "Measure at initialisation", shown while no run is (its `model` is the model measured). */
+  readonly initial = new SignalsHistory();
+  private initialMeasures = 0;
+  private readonly summary: HTMLElement;
+  private readonly controls: HTMLElement;
+  private readonly measureButton: HTMLElement;
+  private readonly measureStatus: HTMLElement;
+  private readonly body: HTMLElement;
+  private offer: { model: string; offer: InitialSignalsOffer } | undefined;
+  private measuring = false;
+  /** The model the tab shows and whether it shows a run (the last `render`). */
+  private shownModel = '';
+  private shownRun: number | undefined;
+  private readonly boxes: HTMLElement[];
+  private readonly table: HTMLTableElement;
+  private charts: (uPlot | undefined)[] = [undefined, undefined];
+  private key = '';
+  private width = 600;
+  /** The history and version last drawn ('' : nothing drawn). */
+  private drawn = '';
+
+  constructor() {
+    addStyles();
+    this.element = document.createElement('section');
+    this.element.className = 'nn-signals';
+    this.element.hidden = true;
+    const heading = document.createElement('h3');
+    heading.textContent = 'Signal & gradients';
+    const note = document.createElement('p');
+    note.className = 'nn-signals-note';
+    note.textContent =
+      'Each weighted layer in graph order, measured on one batch: at initialisation (dashed) and at the end of each epoch (the latest in bold). ' +
+      'Gradients that fall by orders of magnitude towards the first layers are vanishing: those layers hardly learn. A residual x + F(x) keeps them level.';
+    this.summary = document.createElement('p');
+    this.summary.className = 'nn-signals-summary';
+    this.boxes = PANELS.map((p) => {
+      const box = document.createElement('div');
+      box.className = `nn-signals-${p.kind}`;
+      return box;
+    });
+    const details = document.createElement('details');
+    const caption = document.createElement('summary');
+    caption.textContent = 'Figures as a table';
+    this.table = document.createElement('table');
+    // Not .nn-training-table: that is the epochs' table (tests and the curves read its rows).
+    this.table.className = 'nn-signals-table';
+    details.append(caption, this.table);
+    this.controls = document.createElement('div');
+    this.controls.className = 'nn-signals-controls';
+    this.measureButton = document.createElement('vscode-button');
+    this.measureButton.className = 'nn-signals-measure';
+    this.measureButton.textContent = 'Measure at initialisation';
+    this.measureButton.title = 'One forward and backward pass of the model with its initial weights on a batch of its training data: compare a plain and a residual model before training.';
+    this.measureButton.addEventListener('click', () => void this.measure());
+    this.measureStatus = document.createElement('span');
+    this.measureStatus.className = 'nn-signals-status';
+    this.measureStatus.setAttribute('role', 'status');
+    this.controls.append(this.measureButton, ' ', this.measureStatus);
+    this.body = document.createElement('div');
+    this.body.append(note, this.summary, ...this.boxes, details);
+    this.element.append(heading, this.controls, this.body);
+  }
+
+  /** What "Measure at initialisation" offers for `model`, the model the inspector now shows. */
+  setOffer(model: string, offer: InitialSignalsOffer): void {
+    this.offer = { model, offer };
+    this.render(this.shownRun, this.shownModel);
+  }
+
+  private async measure(): Promise<void> {
+    const o = this.offer;
+    if (!o || this.measuring) return;
+    if ('unavailable' in o.offer) {
+      this.measureStatus.textContent = `Cannot measure ${o.model} here: ${o.offer.unavailable}.`;
+      return;
+    }
+    this.measuring = true;
+    this.measureButton.setAttribute('disabled', '');
+    this.measureStatus.textContent = `Measuring ${o.model} at initialisation…`;
+    try {
+      const report = await o.offer.measure();
+      this.initial.apply(++this.initialMeasures, o.model, { kind: 'signals', report });
+      this.measureStatus.textContent = `${o.model}: the initial weights, on ${report.examples} training examples.`;
+    } catch (e) {
+      this.measureStatus.textContent = `Measuring ${o.model} failed: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      this.measuring = false;
+      this.measureButton.removeAttribute('disabled');
+      this.render(this.shownRun, this.shownModel);
+    }
+  }
+
+  /** Applies a run event; true when the chart needs drawing. */
+  handle(run: number, model: string, event: TrainingEvent): boolean {
+    return this.history.apply(run, model, event);
+  }
+
+  setWidth(width: number): void {
+    if (width === this.width) return;
+    this.width = width;
+    for (const [i, c] of this.charts.entries()) c?.setSize({ width, height: PANELS[i].height });
+  }
+
+  /**
+   * Draws the measurements of run `run`; without one (undefined: the tab
+   * shows no run), the last "Measure at initialisation" of `model`.
+   */
+  render(run: number | undefined, model = ''): void {
+    this.shownRun = run;
+    this.shownModel = model;
+    const fromRun = run !== undefined && run === this.history.run && this.history.reports.length > 0;
+    const offered = !fromRun && this.offer !== undefined && this.offer.model === model;
+    this.controls.hidden = !offered;
+    if (offered && 'unavailable' in this.offer!.offer) this.measureButton.title = `Not available: ${this.offer!.offer.unavailable}.`;
+    else this.measureButton.title = 'One forward and backward pass of the model with its initial weights on a batch of its training data: compare a plain and a residual model before training.';
+    if (!offered && !this.measuring) this.measureStatus.textContent = '';
+    const h = fromRun ? this.history : this.initial.model === model && this.initial.reports.length > 0 ? this.initial : undefined;
+    const show = h !== undefined && h.layers().length > 0;
+    this.element.hidden = !show && !offered;
+    // For tests: what the chart shows.
+    this.element.dataset.shows = show ? (fromRun ? 'run' : 'initial') : 'nothing';
+    this.body.hidden = !show;
+    if (!show) {
+      for (const c of this.charts) c?.destroy();
+      this.charts = [undefined, undefined];
+      this.key = '';
+      this.drawn = '';
+      return;
+    }
+    // The tab redraws on every batch; this chart changes once an epoch.
+    const version = `${h === this.history ? 'run' : 'initial'}:${h.version}`;
+    if (this.drawn === version) return;
+    this.drawn = version;
+    const latest = h.reports[h.reports.length - 1];
+    const first = h.reports[0];
+    this.summary.textContent = [
+      first !== latest ? formatGradientLine(first, first.epoch === 0 ? 'At initialisation, gradient RMS' : `Epoch ${first.epoch}, gradient RMS`) : '',
+      formatGradientLine(latest, latest.epoch === 0 ? 'At initialisation, gradient RMS' : `Epoch ${latest.epoch}, gradient RMS`),
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    const styles = h.styles();
+    const names = h.layers().map((l) => l.name);
+    const key = `${version}|${h.run}|${names.join(',')}|${styles.map((s) => `${s.label}:${s.width}:${s.dash ? 'd' : ''}`).join(',')}`;
+    PANELS.forEach((p, i) => {
+      const data = h.series(p.kind) as uPlot.AlignedData;
+      const chart = this.charts[i];
+      if (chart && key === this.key) {
+        chart.setData(data);
+        return;
+      }
+      chart?.destroy();
+      this.charts[i] = this.make(p, names, styles, data, this.boxes[i]);
+    });
+    this.key = key;
+    this.renderTable(h);
+  }
+
+  private make(p: (typeof PANELS)[number], names: string[], styles: SeriesStyle[], data: uPlot.AlignedData, box: HTMLElement): uPlot {
+    const fg = themeColor('--vscode-foreground', '#ccc');
+    const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
+    box.dataset.layers = names.join(',');
+    return new uPlot(
+      {
+        title: p.title,
+        width: this.width,
+        height: p.height,
+        scales: { x: { time: false, range: (_u, min, max) => [Math.min(min ?? 0, 0) - 0.3, Math.max(max ?? 0, names.length - 1) + 0.3] }, y: { distr: 3 } },
+        axes: [
+          {
+            stroke: fg,
+            grid: { stroke: grid },
+            label: 'layer (graph order)',
+            // A name per layer while they fit, else every 2nd, 5th, …: uPlot keeps `space` px between labels.
+            incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+            space: 44,
+            values: (_u, splits) => splits.map((v) => layerName(names, v)),
+          },
+          { stroke: fg, grid: { stroke: grid }, label: 'RMS (log)', size: 60, values: (_u, splits) => splits.map(axisNumber) },
+        ],
+        legend: { markers: { dash: (u, i) => (u.series[i].dash ? 'dashed' : 'solid') } },
+        series: [{ label: 'layer', value: (_u, v) => layerName(names, v) }, ...styles.map(uSeries)],
+      },
+      data,
+      box,
+    );
+  }
+
+  private renderTable(h: SignalsHistory): void {
+    const { head, rows } = h.table();
+    const tr = (cells: string[], tag: 'th' | 'td') => {
+      const row = document.createElement('tr');
+      for (const text of cells) row.append(Object.assign(document.createElement(tag), { textContent: text }));
+      return row;
+    };
+    this.table.replaceChildren(tr(head, 'th'), ...rows.map((r) => tr(r, 'td')));
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The data of the Training tab's "Signal & gradients" chart: the `signals`
+ * events of this page's run (runtime/signals.ts), as aligned series for
+ * uPlot and the styles of their lines. Pure (no DOM, no uPlot), unit tested
+ * in Node; signals.ts draws it.
+ *
+ * x is the layer's index in graph order (its name on the axis), y the RMS
+ * on a log axis; one line per measurement: the initial weights dashed, the
+ * latest epoch wide and opaque, earlier epochs thin and faint.
+ */
+import type { TrainingEvent } from '../../extension/core/protocol';
+import type { SignalsReport } from '../../extension/core/runtime/signals';
+import { CHART_COLORS, type SeriesStyle } from './chartStyle';
+
+/** Most epoch lines drawn besides the initial one: the latest ones. */
+export const MAX_SIGNAL_LINES = 10;
+
+export type SignalKind = 'activation' | 'gradient';
+
+export class SignalsHistory {
+  run = -1;
+  model = '';
+  /** By epoch, ascending; epoch 0 is the initial weights. */
+  reports: SignalsReport[] = [];
+  /** Changes with every change of `reports` (the view redraws only then). */
+  version = 0;
+
+  /** Applies one event of run `run`; a newer run starts afresh. Returns whether the chart changed. */
+  apply(run: number, model: string, e: TrainingEvent): boolean {
+    if (run !== this.run) {
+      if (run < this.run) return false;
+      this.run = run;
+      this.model = model;
+      this.reports = [];
+      this.version++;
+    }
+    if (e.kind !== 'signals') return false;
+    this.reports = [...this.reports.filter((r) => r.epoch !== e.report.epoch), e.report].sort((a, b) => a.epoch - b.epoch);
+    this.version++;
+    return true;
+  }
+
+  /** The measurements drawn: the initial one and the latest `MAX_SIGNAL_LINES` epochs. */
+  shown(): SignalsReport[] {
+    const init = this.reports.filter((r) => r.epoch === 0);
+    const epochs = this.reports.filter((r) => r.epoch > 0);
+    return [...init, ...epochs.slice(-MAX_SIGNAL_LINES)];
+  }
+
+  /** The layers on x, from the latest measurement (every measurement of a run has the same). */
+  layers(): SignalsReport['layers'] {
+    return this.reports[this.reports.length - 1]?.layers ?? [];
+  }
+
+  /** Aligned series: x (0, 1, … per layer), then one per shown measurement; null where a value cannot go on a log axis. */
+  series(kind: SignalKind): (number | null)[][] {
+    const n = this.layers().length;
+    const x = Array.from({ length: n }, (_, i) => i);
+    return [x, ...this.shown().map((r) => x.map((i) => logValue(r.layers[i]?.[kind])))];
+  }
+
+  /** The line of each shown measurement, in the order of `series`. */
+  styles(): SeriesStyle[] {
+    const shown = this.shown();
+    const latest = shown[shown.length - 1];
+    return shown.map((r) => {
+      const label = r.epoch === 0 ? 'initial' : `epoch ${r.epoch}`;
+      if (r.epoch === 0) return { label, color: CHART_COLORS.purple, width: r === latest ? 2.5 : 1.5, dash: [6, 4], points: true };
+      if (r === latest) return { label, color: CHART_COLORS.orange, width: 2.5, points: true };
+      return { label, color: CHART_COLORS.blue, width: 1, alpha: 0.45, points: false };
+    });
+  }
+
+  /** The table fallback: a row per layer with the first and latest measurements. */
+  table(): { head: string[]; rows: string[][] } {
+    const shown = this.shown();
+    const cols = shown.length > 1 ? [shown[0], shown[shown.length - 1]] : shown;
+    const name = (r: SignalsReport) => (r.epoch === 0 ? 'initial' : `epoch ${r.epoch}`);
+    const head = ['layer', 'call', 'line', ...cols.flatMap((r) => [`output RMS, ${name(r)}`, `gradient RMS, ${name(r)}`])];
+    const rows = this.layers().map((l, i) => [l.name, l.label, String(l.line), ...cols.flatMap((r) => [rms(r.layers[i]?.activation), rms(r.layers[i]?.gradient)])]);
+    return { head, rows };
+  }
+}
+
+function logValue(v: number | undefined): number | null {
+  return v !== undefined && Number.isFinite(v) && v > 0 ? v : null;
+}
+
+function rms(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '' : v.toExponential(2);
+}

@@ -1,0 +1,49 @@
+/**
+ * The graph view's Fit, as a pure function (unit tested in Node): the zoom
+ * and offset that show a laid-out graph in the view at a readable size.
+ * A graph that fits whole at or above the readable minimum is shown whole
+ * and centred; a larger one (LeNet's chain of 14 nodes in a wide, short
+ * panel) is shown at that minimum, as much of it as fits, from its top (and
+ * its left edge, when even its width does not fit), for the user to pan.
+ */
+
+/** Font size of the node labels in the graph (media/inspector.css: .nn-title, .nn-detail). */
+export const NODE_LABEL_PX = 12;
+/** Smallest size node labels are drawn at by Fit (px on screen). */
+export const MIN_LABEL_PX = 9;
+/** The zoom at which node labels are `MIN_LABEL_PX` on screen: Fit never goes below it. */
+export const MIN_FIT_ZOOM = MIN_LABEL_PX / NODE_LABEL_PX;
+/** Fit never enlarges a small graph beyond this. */
+export const MAX_FIT_ZOOM = 1.2;
+/** Space kept between the graph and the view's edges (px). */
+export const FIT_MARGIN = 8;
+
+export interface FitTransform {
+  /** Zoom. */
+  k: number;
+  /** Offset of the graph's origin in the view (px). */
+  x: number;
+  y: number;
+  /** Whether the whole graph is in view (otherwise the user pans to see the rest). */
+  whole: boolean;
+}
+
+/**
+ * `view`: the view's size; `graph`: the laid-out graph's size at zoom 1.
+ * `all` (the Fit button): the whole graph when it is readable so, else the
+ * readable minimum. Otherwise (a new model) the whole graph only from zoom
+ * 0.8 up: a long chain starts at its width (up to zoom 1) from its top.
+ */
+export function fitTransform(view: { width: number; height: number }, graph: { width: number; height: number }, all = true): FitTransform {
+  const room = { width: Math.max(1, view.width - 2 * FIT_MARGIN), height: Math.max(1, view.height - 2 * FIT_MARGIN) };
+  const byWidth = room.width / Math.max(1, graph.width);
+  const byHeight = room.height / Math.max(1, graph.height);
+  const whole = Math.min(MAX_FIT_ZOOM, byWidth, byHeight);
+  // Fit: as much as stays readable. A new model: whole from 0.8 up, else its width at up to 1 (its top readable at once).
+  const k = all ? Math.max(MIN_FIT_ZOOM, whole) : whole >= 0.8 ? whole : Math.max(MIN_FIT_ZOOM, Math.min(1, byWidth));
+  const w = graph.width * k;
+  const h = graph.height * k;
+  const x = w <= room.width ? (view.width - w) / 2 : FIT_MARGIN;
+  const y = h <= room.height ? (view.height - h) / 2 : FIT_MARGIN;
+  return { k, x, y, whole: w <= room.width + 0.5 && h <= room.height + 0.5 };
+}
