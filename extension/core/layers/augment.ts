@@ -29,7 +29,7 @@ import {
   type TfShape,
   type TfTensor,
 } from './common';
-import { hashName, mixSeeds, TrainingDraws } from './draws';
+import { hashName, mixSeeds, seededLayerClass } from './draws';
 import type { LayerContext, LayerSpec } from './types';
 
 /**
@@ -353,38 +353,9 @@ export const randomCrop = imageAugmentation(
 // ------------------------------------------------------------------ gaussian_noise
 
 /** Keras's GaussianNoise: adds N(0, stddev²) noise in training, identity at inference. */
-const gaussianNoiseClass = perTf((tf) => {
-  class NnGaussianNoise extends tf.layers.Layer {
-    static className = 'NnGaussianNoise';
-    readonly stddev: number;
-    readonly seed: number;
-    private readonly draws: TrainingDraws;
-    constructor(args: TfLayerArgs & { stddev: number; seed: number }) {
-      super(args);
-      this.stddev = args.stddev;
-      this.seed = args.seed;
-      this.supportsMasking = true;
-      this.draws = new TrainingDraws(this.name, args.seed);
-    }
-    /** See `reseedRandomLayers`. */
-    reseedForEpoch(epoch: number, run: number): void {
-      this.draws.restart(run, epoch);
-    }
-    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
-      return inputShape;
-    }
-    override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
-      const x = oneTensor(inputs);
-      if (!isTraining(kwargs)) return x;
-      return tf.tidy(() => tf.add(x, tf.randomNormal(x.shape, 0, this.stddev, 'float32', this.draws.next())));
-    }
-    override getConfig(): TfConfigDict {
-      return { ...super.getConfig(), stddev: this.stddev, seed: this.seed };
-    }
-  }
-  tf.serialization.registerClass(NnGaussianNoise);
-  return NnGaussianNoise;
-});
+const gaussianNoiseClass = perTf((tf) =>
+  seededLayerClass(tf, 'NnGaussianNoise', 'stddev', () => true, (x, stddev, seed) => tf.add(x, tf.randomNormal(x.shape, 0, stddev, 'float32', seed))),
+);
 
 export const gaussianNoise: LayerSpec = {
   name: 'gaussian_noise',

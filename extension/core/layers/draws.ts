@@ -12,6 +12,8 @@
  * derives from the source (not by its build seed), so a model rebuilt with
  * another seed to receive a checkpoint's weights still draws the same.
  */
+import { oneTensor, type TfConfigDict, type TfKwargs, type TfLayerArgs, type TfShape, type TfTensor } from './common';
+import type { Tf } from './types';
 
 /** murmur3's 32-bit finaliser: every input bit moves every output bit. */
 function fmix32(h: number): number {
@@ -64,4 +66,51 @@ export class TrainingDraws {
   next(): number {
     return mixSeeds(this.epochKey, this.calls++);
   }
+}
+
+/**
+ * A layer that draws in training and is the identity at inference (dropout,
+ * `gaussian_noise`): in training, when `active(amount)`, its output is
+ * `draw(x, amount, seed)` with the next seed of its own stream, restarted
+ * per epoch by `reseedRandomLayers` (augment.ts). Registered for
+ * serialisation as `className`, its amount saved under `key` (Keras's
+ * `rate`, `stddev`). Made once per `tf` module (wrap in `perTf`).
+ */
+export function seededLayerClass(
+  tf: Tf,
+  className: string,
+  key: string,
+  active: (amount: number) => boolean,
+  draw: (x: TfTensor, amount: number, seed: number) => TfTensor,
+): new (args: TfLayerArgs & { seed: number } & Record<string, unknown>) => InstanceType<Tf['layers']['Layer']> {
+  class SeededLayer extends tf.layers.Layer {
+    static className = className;
+    readonly amount: number;
+    readonly seed: number;
+    private readonly draws: TrainingDraws;
+    constructor(args: TfLayerArgs & { seed: number } & Record<string, unknown>) {
+      super(args);
+      this.amount = args[key] as number;
+      this.seed = args.seed;
+      this.supportsMasking = true;
+      this.draws = new TrainingDraws(this.name, args.seed);
+    }
+    /** See `reseedRandomLayers` (augment.ts). */
+    reseedForEpoch(epoch: number, run: number): void {
+      this.draws.restart(run, epoch);
+    }
+    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
+      return inputShape;
+    }
+    override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
+      const x = oneTensor(inputs);
+      if (kwargs['training'] !== true || !active(this.amount)) return x;
+      return tf.tidy(() => draw(x, this.amount, this.draws.next()));
+    }
+    override getConfig(): TfConfigDict {
+      return { ...super.getConfig(), [key]: this.amount, seed: this.seed };
+    }
+  }
+  tf.serialization.registerClass(SeededLayer);
+  return SeededLayer;
 }

@@ -6,8 +6,8 @@
  * a seed of its own stream (draws.ts): reproducible runs, and resume exact.
  */
 import { Sym } from '../analysis/sym';
-import { argNum, oneTensor, perTf, type TfConfigDict, type TfKwargs, type TfLayerArgs, type TfShape, type TfTensor } from './common';
-import { TrainingDraws } from './draws';
+import { argNum, perTf } from './common';
+import { seededLayerClass } from './draws';
 import type { LayerSpec } from './types';
 
 /**
@@ -15,38 +15,9 @@ import type { LayerSpec } from './types';
  * and the others are scaled by 1 / (1 − rate) (the same ops as
  * `tf.layers.dropout`); identity at inference and at rate 0.
  */
-const dropoutClass = perTf((tf) => {
-  class NnDropout extends tf.layers.Layer {
-    static className = 'NnDropout';
-    readonly rate: number;
-    readonly seed: number;
-    private readonly draws: TrainingDraws;
-    constructor(args: TfLayerArgs & { rate: number; seed: number }) {
-      super(args);
-      this.rate = args.rate;
-      this.seed = args.seed;
-      this.supportsMasking = true;
-      this.draws = new TrainingDraws(this.name, args.seed);
-    }
-    /** See `reseedRandomLayers` (augment.ts). */
-    reseedForEpoch(epoch: number, run: number): void {
-      this.draws.restart(run, epoch);
-    }
-    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
-      return inputShape;
-    }
-    override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
-      const x = oneTensor(inputs);
-      if (kwargs['training'] !== true || !(this.rate > 0 && this.rate < 1)) return x;
-      return tf.tidy(() => tf.dropout(x, this.rate, undefined, this.draws.next()));
-    }
-    override getConfig(): TfConfigDict {
-      return { ...super.getConfig(), rate: this.rate, seed: this.seed };
-    }
-  }
-  tf.serialization.registerClass(NnDropout);
-  return NnDropout;
-});
+const dropoutClass = perTf((tf) =>
+  seededLayerClass(tf, 'NnDropout', 'rate', (rate) => rate > 0 && rate < 1, (x, rate, seed) => tf.dropout(x, rate, undefined, seed)),
+);
 
 export const dropout: LayerSpec = {
   name: 'dropout',
