@@ -11,29 +11,15 @@ import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
 import { SignalsHistory, type SignalKind } from './signalsModel';
 import type { SeriesStyle } from './chartStyle';
+import { themeColor, uSeries } from './themeSeries';
 import { formatGradientLine, type SignalsReport } from '../../extension/core/runtime/signals';
 
 /** What "Measure at initialisation" can do for the model shown: measure, or say why not. */
 export type InitialSignalsOffer = { measure: () => Promise<SignalsReport> } | { unavailable: string };
 
-function themeColor(name: string, fallback: string): string {
-  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
-  return v || fallback;
-}
+/** Legend values in the charts' log scale. */
+const exponent: uPlot.Series['value'] = (_u, v) => (v == null ? '' : v.toExponential(2));
 
-function uSeries(s: SeriesStyle): uPlot.Series {
-  const stroke = themeColor(s.color.cssVar, s.color.fallback);
-  return {
-    label: s.label,
-    stroke,
-    width: s.width,
-    spanGaps: true,
-    ...(s.dash ? { dash: s.dash } : {}),
-    ...(s.alpha !== undefined ? { alpha: s.alpha } : {}),
-    points: s.points ? { show: true, fill: stroke } : { show: false },
-    value: (_u, v) => (v == null ? '' : v.toExponential(2)),
-  };
-}
 
 // The table as the epochs' table looks (view.ts CHART_CSS), and the controls' spacing; set through the CSSOM, which the CSP allows.
 const SIGNALS_CSS = `
@@ -260,7 +246,7 @@ export class SignalsView {
           { stroke: fg, grid: { stroke: grid }, label: 'RMS (log)', size: 60, values: (_u, splits) => splits.map(axisNumber) },
         ],
         legend: { markers: { dash: (u, i) => (u.series[i].dash ? 'dashed' : 'solid') } },
-        series: [{ label: 'layer', value: (_u, v) => layerName(names, v) }, ...styles.map(uSeries)],
+        series: [{ label: 'layer', value: (_u, v) => layerName(names, v) }, ...styles.map((st) => uSeries(st, exponent))],
       },
       data,
       box,

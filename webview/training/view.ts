@@ -8,9 +8,10 @@ import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { bestMarker, chooseShown, loadedText, overfitLine, runText, ShownOrder, TrainingCurves, type BestMarker, type LoadedWeights } from './curves';
-import { BEST_MARKER, lossChartStyles, metricChartStyles, seriesWithData, type SeriesStyle } from './chartStyle';
+import { BEST_MARKER, lossChartStyles, metricChartStyles, seriesWithData } from './chartStyle';
 import { SamplesView } from './samples';
 import { SignalsView, type InitialSignalsOffer } from './signals';
+import { themeColor, uSeries } from './themeSeries';
 
 // uPlot's layout rules (its own stylesheet is not loaded in the webview): set through the CSSOM, which the CSP allows.
 const CHART_CSS = `
@@ -59,25 +60,6 @@ function addStyles(): void {
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
 
-function themeColor(name: string, fallback: string): string {
-  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
-  return v || fallback;
-}
-
-/** A chartStyle.ts series in the current theme, for uPlot. */
-function uSeries(s: SeriesStyle): uPlot.Series {
-  const stroke = themeColor(s.color.cssVar, s.color.fallback);
-  return {
-    label: s.label,
-    stroke,
-    width: s.width,
-    spanGaps: true,
-    ...(s.dash ? { dash: s.dash } : {}),
-    ...(s.alpha !== undefined ? { alpha: s.alpha } : {}),
-    // Filled in the line's colour: uPlot's default white fill reads as a hole on a dark theme.
-    points: s.points ? { show: true, fill: stroke } : { show: false },
-  };
-}
 
 /** Marks a chart's legend idle (no point under the cursor): its value cells and the x row are hidden (CHART_CSS). */
 function idleLegend(u: uPlot): void {
@@ -353,7 +335,7 @@ export class TrainingView {
     }
     this.lossChart?.destroy();
     this.lossKey = key;
-    const series: uPlot.Series[] = [{ label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) }, ...shown.styles.map(uSeries)];
+    const series: uPlot.Series[] = [{ label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) }, ...shown.styles.map((st) => uSeries(st))];
     const { x, hooks, ...common } = this.chartOptions(this.lossBox);
     this.lossChart = new uPlot(
       {
@@ -392,7 +374,7 @@ export class TrainingView {
     this.metricKey = key;
     // For tests and the curious: the y range the chart keeps ('0,1' for fractions only, 'auto' otherwise).
     this.metricBox.dataset.range = range ? range.join(',') : 'auto';
-    const series: uPlot.Series[] = [{ label: 'epoch' }, ...shown.styles.map(uSeries)];
+    const series: uPlot.Series[] = [{ label: 'epoch' }, ...shown.styles.map((st) => uSeries(st))];
     const { x, ...common } = this.chartOptions(this.metricBox);
     this.metricChart = new uPlot(
       {
