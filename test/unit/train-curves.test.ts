@@ -12,10 +12,11 @@ test('curves place batches at fractional epochs and epoch figures at whole ones'
   c.apply(1, 'M', { kind: 'batch', epoch: 1, batch: 2, batches: 2, loss: 1.5 });
   c.apply(1, 'M', { kind: 'epoch', epoch: 1, loss: 1.7, metrics: { accuracy: 0.4 }, valLoss: 1.6, valMetrics: { accuracy: 0.5 }, ms: 100, examples: 90 });
   const [x, batch, epoch, val] = c.lossSeries();
-  assert.deepEqual(x, [0.5, 1, 1]);
-  assert.deepEqual(batch, [2, 1.5, null]);
-  assert.deepEqual(epoch, [null, null, 1.7]);
-  assert.deepEqual(val, [null, null, 1.6]);
+  // The last batch and the epoch's figures share x = 1: one row, so that uPlot (x strictly increasing) draws both.
+  assert.deepEqual(x, [0.5, 1]);
+  assert.deepEqual(batch, [2, 1.5]);
+  assert.deepEqual(epoch, [null, 1.7]);
+  assert.deepEqual(val, [null, 1.6]);
   assert.deepEqual(c.metricSeries(), [[1], [0.4], [0.5]]);
   c.apply(1, 'M', { kind: 'done', status: 'cancelled' });
   assert.equal(c.status, 'cancelled');
@@ -23,6 +24,18 @@ test('curves place batches at fractional epochs and epoch figures at whole ones'
   c.apply(2, 'M', { kind: 'start', epochs: 1, examples: 10, backend: 'cpu', source: 'x' });
   assert.equal(c.apply(1, 'M', { kind: 'batch', epoch: 2, batch: 1, batches: 2, loss: 9 }), false);
   assert.deepEqual(c.lossSeries()[0], []);
+});
+
+test('loss series x is strictly increasing over several epochs, every epoch figure on its row', () => {
+  const c = new TrainingCurves();
+  c.apply(1, 'M', { kind: 'start', epochs: 3, examples: 100, backend: 'wasm', source: 'digits' });
+  for (let e = 1; e <= 3; e++) {
+    for (let b = 1; b <= 4; b++) c.apply(1, 'M', { kind: 'batch', epoch: e, batch: b, batches: 4, loss: 3 - e + 1 / b });
+    c.apply(1, 'M', { kind: 'epoch', epoch: e, loss: 3 - e, metrics: {}, valLoss: 3.5 - e, valMetrics: {}, ms: 10, examples: 90 });
+  }
+  const [x, , epoch, val] = c.lossSeries();
+  for (let i = 1; i < x.length; i++) assert.ok((x[i] as number) > (x[i - 1] as number), `x[${i}] = ${x[i]} after ${x[i - 1]}`);
+  assert.deepEqual(x.flatMap((v, i) => (epoch[i] === null ? [] : [[v, epoch[i], val[i]]])), [[1, 2, 2.5], [2, 1, 1.5], [3, 0, 0.5]]);
 });
 
 test('batch points are thinned beyond the limit, keeping their span', () => {

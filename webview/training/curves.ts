@@ -354,8 +354,18 @@ export class TrainingCurves {
     this.batchX.forEach((x, i) => points.push([x, this.batchLoss[i], null, null, ...extra.map(() => null)]));
     for (const r of this.rows) points.push([r.epoch, null, r.loss, r.valLoss ?? null, ...extra.map(([n, key]) => r[key][n] ?? null)]);
     points.sort((a, b) => (a[0] as number) - (b[0] as number));
+    // One row per x: an epoch's last batch and its epoch figures share x = e, and uPlot needs x strictly
+    // increasing (its visible window ends at the first x equal to the scale's max, so a second row there
+    // would be neither drawn nor counted in the y range).
+    const rows: (number | null)[][] = [];
+    for (const p of points) {
+      const last = rows[rows.length - 1];
+      if (last !== undefined && last[0] === p[0]) {
+        for (let k = 1; k < p.length; k++) if (last[k] === null) last[k] = p[k];
+      } else rows.push(p);
+    }
     const out: (number | null)[][] = [];
-    for (let k = 0; k < 4 + extra.length; k++) out.push(points.map((p) => p[k]));
+    for (let k = 0; k < 4 + extra.length; k++) out.push(rows.map((p) => p[k]));
     return out;
   }
 

@@ -275,7 +275,7 @@ export class TrainingView {
     const { left, top, width, height } = u.bbox;
     const x = u.valToPos(m.x, 'x', true);
     const y = u.valToPos(m.y, 'y', true);
-    if (!Number.isFinite(x) || !Number.isFinite(y) || x < left - 1 || x > left + width + 1) return;
+    if (!Number.isFinite(x) || !Number.isFinite(y) || x < left - 1 || x > left + width + 1 || y < top - 1 || y > top + height + 1) return;
     const px = window.devicePixelRatio || 1;
     const ctx = u.ctx;
     ctx.save();
