@@ -237,6 +237,9 @@ let context: { ctx: ViewContext; abort: AbortController } | undefined;
 const images = new Map<string, { data: ImageData; name: string }>();
 const currentImage = () => (current ? images.get(`${current.uri}#${current.model.name}`) : undefined);
 const imageListeners = new Set<(image: ImageData, name: string) => void>();
+/** The training images of the current model's `images(...)` folder: from its model message, then from the host's `trainImages` messages (it lists them after). */
+let trainImages: { uri: string; model: string; images: string[] } | undefined;
+const trainDataListeners = new Set<() => void>();
 let renders = 0;
 let lastForwardMs: number | undefined;
 let nextRequest = 1;
@@ -455,7 +458,16 @@ function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): V
     },
     setImage: (data, name) => setImage(data, name),
     pickImage: () => post({ type: 'pickImage' }),
-    ...(msg.trainData ? { trainData: msg.trainData } : {}),
+    get trainData() {
+      const data = msg.trainData;
+      if (data?.kind !== 'images') return data;
+      const listed = trainImages && trainImages.uri === msg.uri && trainImages.model === msg.model.name ? trainImages.images : data.images;
+      return listed ? { kind: data.kind, images: listed } : data;
+    },
+    onTrainData(callback) {
+      trainDataListeners.add(callback);
+      return () => trainDataListeners.delete(callback);
+    },
     openImage: (path) => post({ type: 'openImage', uri: msg.uri, path }),
     onImage(callback) {
       imageListeners.add(callback);
@@ -540,6 +552,7 @@ async function renderActiveProbe(): Promise<void> {
 
 function onModel(msg: ModelMessage): void {
   current = msg;
+  trainImages = msg.trainData?.images ? { uri: msg.uri, model: msg.model.name, images: msg.trainData.images } : undefined;
   if (saved.uri !== msg.uri || saved.model !== msg.model.name) saveState({ uri: msg.uri, model: msg.model.name });
   showMessage('');
   titleEl.textContent = msg.model.name;
@@ -618,6 +631,18 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       if (msg.backend !== setting || !backend) {
         setting = msg.backend;
         scheduleRuntime();
+      }
+      return;
+    case 'trainImages':
+      if (current && current.uri === msg.uri && current.model.name === msg.model && current.trainData?.kind === 'images') {
+        trainImages = { uri: msg.uri, model: msg.model, images: msg.images };
+        for (const l of [...trainDataListeners]) {
+          try {
+            l();
+          } catch (e) {
+            reportError(`a training-images listener failed: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
       }
       return;
     case 'image':

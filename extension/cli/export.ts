@@ -94,7 +94,7 @@ export const exportCommand: Command = {
       io.stderr(`nnmodel: not exporting ${path}: it has ${plural(diags.length, 'error')}\n`);
       return EXIT.problems;
     }
-    let checkpoint: { modelJson: ModelJson; weights: Uint8Array; dir: string; which: CheckpointKind } | undefined;
+    let checkpoint: { modelJson: ModelJson; weights: Uint8Array; dir: string; which: CheckpointKind; warning?: string } | undefined;
     if (weightsArg !== undefined) {
       const { dir, named } = checkpointFolder(weightsArg, io.cwd);
       if (named !== undefined && which !== undefined && named !== which) {
@@ -108,6 +108,8 @@ export const exportCommand: Command = {
         io.stderr(`nnmodel: --weights: ${err.message}\n`);
         return EXIT.usage;
       }
+      // A best checkpoint that is not the lowest val_loss of its folder's last run (a failed best write, or another run's).
+      if (checkpoint.warning) io.stderr(`nnmodel: warning: ${checkpoint.warning}\n`);
       wanted = weightsModel(r.analysis, wanted, checkpoint.modelJson, path);
       if (checkpoint.modelJson.nnmodel.model !== wanted) {
         io.stderr(`nnmodel: note: the checkpoint was saved for model '${checkpoint.modelJson.nnmodel.model}'; exporting '${wanted}' with it\n`);
@@ -165,7 +167,7 @@ export const exportCommand: Command = {
       const stats = featureStats ? featureStats.mean.length + featureStats.std.length : 0;
       const count = converted.tensors.reduce((n, t) => n + t.values.length, 0) - stats;
       const standardised = featureStats ? `, and the mean/std that standardise its ${plural(featureStats.names.length, 'CSV feature column')}` : '';
-      weightsText = ` and ${weightsFile} (${count.toLocaleString('en-US')} values from ${plural(converted.layers, 'layer')} of the ${checkpoint.which === 'best' ? 'best checkpoint (lowest val_loss), epoch' : 'checkpoint of epoch'} ${meta.epoch}${standardised})`;
+      weightsText = ` and ${weightsFile} (${count.toLocaleString('en-US')} values from ${plural(converted.layers, 'layer')} of the ${checkpoint.which === 'best' ? `best checkpoint${checkpoint.warning ? '' : ' (lowest val_loss)'}, epoch` : 'checkpoint of epoch'} ${meta.epoch}${standardised})`;
     }
     try {
       writeFileAtomic(out, result.code, io.cwd);

@@ -12,7 +12,7 @@ import { BEST_JSON, CheckpointError } from '../core/runtime/checkpoint';
 import { DataError } from '../core/runtime/data/files';
 import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, type JobToHost } from '../core/runtime/jobProtocol';
 import { TrainError, formatEpoch, type CancelToken, type EpochLogs } from '../core/runtime/train';
-import { bestText, overfitVerdict } from '../core/runtime/overfit';
+import { bestEpoch, bestText, lossFigure, overfitVerdict } from '../core/runtime/overfit';
 import { formatGanEpoch } from '../core/runtime/gan';
 import { formatGradientLine } from '../core/runtime/signals';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
@@ -103,12 +103,20 @@ export function trainStartLine(s: { model: string; source: string; examples: num
 
 /**
  * What `nnmodel train` says at the end besides where the checkpoint is: the
- * best epoch (and where its weights are, when the best checkpoint was
- * written) and the overfitting verdict when the history ends with one.
+ * best epoch and where its weights are, when `best` (the epoch best.json
+ * holds) is there, and the overfitting verdict when the history ends with
+ * one. A best.json above the history's lowest val_loss (that epoch's best
+ * write failed) is said as such.
  */
 export function trainEndLines(epochs: readonly EpochLogs[], best: { epoch: number; valLoss: number } | undefined, dir: string): string[] {
   const lines: string[] = [];
-  if (best) lines.push(`best: ${bestText(best)}; its weights are in ${dir}/${BEST_JSON} (--checkpoint best)`);
+  const lowest = bestEpoch(epochs);
+  if (best && lowest && lowest.valLoss < best.valLoss) {
+    lines.push(
+      `best: ${bestText(lowest)}, but its weights were not kept (writing them as the best failed or was interrupted); ` +
+        `${dir}/${BEST_JSON} holds epoch ${best.epoch} (val_loss ${lossFigure(best.valLoss)}) (--checkpoint best)`,
+    );
+  } else if (best) lines.push(`best: ${bestText(best)}; its weights are in ${dir}/${BEST_JSON} (--checkpoint best)`);
   const verdict = overfitVerdict(epochs);
   if (verdict) lines.push(verdict.text);
   return lines;
@@ -200,10 +208,11 @@ export const evaluateCommand: Command = {
     try {
       const { runEvaluateJob } = await jobs();
       const r = await runEvaluateJob(request(args, io));
+      if (r.warning) io.stderr(`warning: ${r.warning}\n`);
       for (const p of r.problems) io.stderr(`warning: ${p}\n`);
       const line = (f: { loss: number; metrics: Record<string, number> }) =>
         [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
-      io.stdout(`${r.job.info.name} after epoch ${r.epoch}${r.job.checkpoint && optionValue(args, 'checkpoint') === 'best' ? ' (the best checkpoint: lowest val_loss)' : ''}\n`);
+      io.stdout(`${r.job.info.name} after epoch ${r.epoch}${r.job.checkpoint && optionValue(args, 'checkpoint') === 'best' ? (r.warning ? ' (the best checkpoint)' : ' (the best checkpoint: lowest val_loss)') : ''}\n`);
       if (r.validation) io.stdout(`validation: ${line(r.validation)}\n`);
       io.stdout(`all data:   ${line(r.all)}\n`);
       return EXIT.ok;

@@ -346,7 +346,15 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
 }
 
 /** Loss and metrics of the checkpointed model on its validation split and on all the data. */
-export async function runEvaluateJob(req: JobRequest): Promise<{ validation?: { loss: number; metrics: Record<string, number> }; all: { loss: number; metrics: Record<string, number> }; epoch: number; problems: string[]; job: PreparedJob }> {
+export async function runEvaluateJob(req: JobRequest): Promise<{
+  validation?: { loss: number; metrics: Record<string, number> };
+  all: { loss: number; metrics: Record<string, number> };
+  epoch: number;
+  problems: string[];
+  job: PreparedJob;
+  /** The best checkpoint only: why it is not the run's lowest val_loss (runtime/checkpoint.ts bestWarning). */
+  warning?: string;
+}> {
   // `req.checkpoint` picks the last (default) or the best checkpoint: prepareJob reads it.
   // The checkpoint before the data: a CSV is standardised with the statistics the model was trained with.
   const job = await prepareJob(req, undefined, 'load');
@@ -361,7 +369,7 @@ export async function runEvaluateJob(req: JobRequest): Promise<{ validation?: { 
     const split = validationSplit(job.data.count, config.validation, job.seed);
     const validation = await evaluateDenoiser(tf, job.built.model, job.info, job.data, split.validation, config, job.seed);
     const all = await evaluateDenoiser(tf, job.built.model, job.info, job.data, Int32Array.from({ length: job.data.count }, (_, i) => i), config, job.seed);
-    return { validation, all: all!, epoch: loaded.json.nnmodel.epoch, problems: loaded.match.problems, job };
+    return { validation, all: all!, epoch: loaded.json.nnmodel.epoch, problems: loaded.match.problems, job, warning: job.checkpoint?.warning };
   }
   const metrics = config.metrics.length ? config.metrics : config.loss === 'crossentropy' ? ['accuracy'] : ['mae'];
   const cfg = { ...config, metrics };
@@ -369,7 +377,7 @@ export async function runEvaluateJob(req: JobRequest): Promise<{ validation?: { 
   const split = validationSplit(job.data.count, config.validation, job.seed);
   const validation = await evaluateModel(tf, job.built.model, kind, job.data, split.validation, cfg);
   const all = await evaluateModel(tf, job.built.model, kind, job.data, Int32Array.from({ length: job.data.count }, (_, i) => i), cfg);
-  return { validation, all: all!, epoch: loaded.json.nnmodel.epoch, problems: loaded.match.problems, job };
+  return { validation, all: all!, epoch: loaded.json.nnmodel.epoch, problems: loaded.match.problems, job, warning: job.checkpoint?.warning };
 }
 
 /**
@@ -393,6 +401,8 @@ export async function runGenerateJob(
   const ck = await readCheckpoint(fs, dir, { which: req.checkpoint ?? 'last' }).catch((e: Error) => {
     throw new JobError(/no checkpoint here/.test(e.message) ? `no checkpoint for ${info.name} in ${dir}; train it first.` : e.message);
   });
+  // A best checkpoint that is not the run's lowest val_loss (a failed best write) is said before anything is generated.
+  if (ck.warning) onWarning?.(ck.warning);
   const meta = ck.modelJson.nnmodel;
   const spec = asTokenizerSpec(meta.data?.tokenizer);
   if (!spec || info.inputs[0]?.shape.isInt !== true) {

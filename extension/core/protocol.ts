@@ -89,11 +89,21 @@ export interface ModelMessage extends DocRef {
  * The kind of a train section's data and, for `images(...)`, the first
  * images of each class folder, as paths the host reads on `openImage`
  * (the folder as written in the file, then class and file name:
- * `mydata/stripes/001.png`).
+ * `mydata/stripes/001.png`). The host lists them after the `model` message
+ * (it reads the disk): `images` is what it listed for this folder before,
+ * absent until then; a `trainImages` message brings a new list.
  */
 export interface TrainDataInfo {
   kind: DataSource['kind'];
   images?: string[];
+}
+
+/** The training images of `model`'s `images(...)` folder (`TrainDataInfo.images`), listed after its `model` message; sent when they changed. */
+export interface TrainImagesMessage {
+  type: 'trainImages';
+  uri: string;
+  model: string;
+  images: string[];
 }
 
 /** The followed document has no model to show (or no .nnmodel editor is active). */
@@ -280,7 +290,8 @@ export type HostToWebview =
   | WeightsMessage
   | TrainStartMessage
   | StopTrainingMessage
-  | CheckpointSavedMessage;
+  | CheckpointSavedMessage
+  | TrainImagesMessage;
 
 // --------------------------------------------------------- webview → host
 
@@ -569,6 +580,8 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
         : undefined;
     case 'image':
       return isStr(m.name) && isStr(m.mime) && isBytes(m.bytes) ? { type: 'image', name: m.name, mime: m.mime, bytes: m.bytes } : undefined;
+    case 'trainImages':
+      return isStr(m.uri) && isStr(m.model) && Array.isArray(m.images) && m.images.every(isStr) ? { type: 'trainImages', uri: m.uri, model: m.model, images: m.images } : undefined;
     case 'saved':
       if (!isInt(m.requestId) || !optStr(m.path) || !optStr(m.error)) return undefined;
       return strip<SavedMessage>({ type: 'saved', requestId: m.requestId, path: m.path as string | undefined, error: m.error as string | undefined });
@@ -654,6 +667,7 @@ export function forPostMessage(msg: HostToWebview): HostToWebview {
     case 'saved':
     case 'stopTraining':
     case 'checkpointSaved':
+    case 'trainImages':
       return msg;
     default: {
       const never: never = msg;
@@ -662,7 +676,7 @@ export function forPostMessage(msg: HostToWebview): HostToWebview {
   }
 }
 
-const HOST_MESSAGE_TYPES: readonly HostToWebview['type'][] = ['model', 'empty', 'cursor', 'settings', 'image', 'saved', 'weights', 'train', 'stopTraining', 'checkpointSaved'];
+const HOST_MESSAGE_TYPES: readonly HostToWebview['type'][] = ['model', 'empty', 'cursor', 'settings', 'image', 'saved', 'weights', 'train', 'stopTraining', 'checkpointSaved', 'trainImages'];
 
 /**
  * What the page tells the user and the host's log when it drops a host

@@ -165,7 +165,10 @@ export function registerExport(cache: AnalysisCache): vscode.Disposable {
           ...(best
             ? [{
                 label: 'Include the best weights',
-                description: `${bestValLoss !== undefined ? bestText({ epoch: best.modelJson.nnmodel.epoch, valLoss: bestValLoss }) : `epoch ${best.modelJson.nnmodel.epoch}`}: best.json`,
+                // A stale best (its folder's run had a lower val_loss, whose write failed) is not called the lowest, and says why.
+                description: best.warning
+                  ? `epoch ${best.modelJson.nnmodel.epoch}: best.json — ${best.warning}`
+                  : `${bestValLoss !== undefined ? bestText({ epoch: best.modelJson.nnmodel.epoch, valLoss: bestValLoss }) : `epoch ${best.modelJson.nnmodel.epoch}`}: best.json`,
                 weights: best,
               }]
             : []),

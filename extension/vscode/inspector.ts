@@ -29,13 +29,12 @@ import {
 } from '../core/protocol';
 import type { Analysis, ModelInfo } from '../core/analysis/types';
 import { readModelCheckpoint } from '../core/runtime/checkpoint';
-import { joinPath } from '../core/runtime/data/files';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import type { Range } from '../core/syntax/ast';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { toPosition, toRange } from './convert';
 import { inspectorHtml, makeNonce } from './inspector/html';
-import { listTrainImages } from './inspector/trainImages';
+import { documentFolder, listTrainImages, readTrainImage } from './inspector/trainImages';
 import { chooseModel, localModels, modelMessage, revealSteps } from './inspector/messages';
 import { plural } from '../core/plural';
 
@@ -149,8 +148,10 @@ class InspectorPanel implements vscode.Disposable {
   private readonly endEmitter = new vscode.EventEmitter<string>();
   /** `uri#model` whose checkpoint on disk was looked for in this page. */
   private readonly checkedDisk = new Set<string>();
-  /** The training images last offered to the page, by document: `openImage` reads only these. */
-  private readonly offeredImages = new Map<string, Set<string>>();
+  /** The training images last offered to the page, by document (with the folder they were listed from): `openImage` reads only these. */
+  private readonly offeredImages = new Map<string, { folder: string; images: string[]; paths: Set<string> }>();
+  /** The listing of training images in progress (`uri` and folder), stopped when the page shows a model that does not read that folder. */
+  private listing: { key: string; abort: AbortController } | undefined;
   readonly bridge: TrainingBridge = {
     onMessage: this.trainingEmitter.event,
     onDidEnd: this.endEmitter.event,
@@ -330,35 +331,74 @@ class InspectorPanel implements vscode.Disposable {
     this.shown = model.name;
     this.panel.title = `Inspect ${model.name}`;
     const trainData = this.trainDataInfo(doc, analysis, model);
-    this.post({ ...modelMessage(analysis, model, uri, doc.version), ...(trainData ? { trainData } : {}) });
+    this.post({ ...modelMessage(analysis, model, uri, doc.version), ...(trainData ? { trainData: trainData.info } : {}) });
     if (editor) this.sendCursor(editor);
+    this.refreshTrainImages(doc, trainData?.folder);
     void this.loadCheckpointFromDisk(doc, model.name);
   }
 
-  /** What `model`'s train section reads; for `images(...)` in a trusted workspace, its first images, which the page may then open. */
-  private trainDataInfo(doc: vscode.TextDocument, analysis: Analysis, model: ModelInfo): TrainDataInfo | undefined {
+  /**
+   * What `model`'s train section reads. For `images(...)` in a trusted
+   * workspace, `folder` is the folder to list (`listTrainImages`) and the
+   * info carries the images last listed for it, if any: the listing reads
+   * the disk, so the model message does not wait for it.
+   */
+  private trainDataInfo(doc: vscode.TextDocument, analysis: Analysis, model: ModelInfo): { info: TrainDataInfo; folder?: string } | undefined {
     const source = analysis.trains.find((t) => t.model === model.name)?.config.data;
     if (!source) return undefined;
-    if (source.kind !== 'images') return { kind: source.kind };
-    if (doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return { kind: 'images' };
-    const docDir = doc.uri.fsPath.slice(0, doc.uri.fsPath.lastIndexOf('/')) || '/';
-    const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-    const images = listTrainImages(docDir, source.path, roots.length ? roots : [docDir]);
-    this.offeredImages.set(doc.uri.toString(), new Set(images));
-    return { kind: 'images', images };
+    if (source.kind !== 'images') return { info: { kind: source.kind } };
+    if (doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return { info: { kind: 'images' } };
+    const offered = this.offeredImages.get(doc.uri.toString());
+    return { info: { kind: 'images', ...(offered?.folder === source.path ? { images: offered.images } : {}) }, folder: source.path };
+  }
+
+  /**
+   * Lists the training images of `folder` (an `images(...)` folder of `doc`;
+   * undefined when the model shown reads none) off the model message's path,
+   * and sends them to the page when they differ from what it was last
+   * offered. A listing of the same folder in progress is joined (each edit
+   * sends a model message); one of another folder is stopped.
+   */
+  private refreshTrainImages(doc: vscode.TextDocument, folder: string | undefined): void {
+    const uri = doc.uri.toString();
+    const key = folder === undefined ? undefined : `${uri}\n${folder}`;
+    if (this.listing && this.listing.key !== key) {
+      this.listing.abort.abort();
+      this.listing = undefined;
+    }
+    if (key === undefined || folder === undefined || this.listing) return;
+    const listing = { key, abort: new AbortController() };
+    this.listing = listing;
+    const docDir = documentFolder(doc.uri.fsPath);
+    listTrainImages(docDir, folder, workspaceRoots(docDir), { signal: listing.abort.signal }).then(
+      (images) => {
+        if (this.listing === listing) this.listing = undefined;
+        if (listing.abort.signal.aborted || this.disposed) return;
+        const before = this.offeredImages.get(uri);
+        this.offeredImages.set(uri, { folder, images, paths: new Set(images) });
+        if (before?.folder === folder && before.images.length === images.length && before.images.every((p, i) => p === images[i])) return;
+        // Any model shown since the listing started reads this folder too (another one would have stopped it).
+        if (this.doc === doc && this.shown !== undefined) this.post({ type: 'trainImages', uri, model: this.shown, images });
+      },
+      (e: unknown) => {
+        if (this.listing === listing) this.listing = undefined;
+        if (!(e instanceof Error && e.name === 'AbortError')) this.logger().warn(`could not list the training images in ${folder}: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    );
   }
 
   /** Reads a training image the page was offered and sends it as the image to show. */
   private async openImage(uri: string, path: string): Promise<void> {
     const doc = this.doc;
-    if (!doc || doc.uri.toString() !== uri || !this.offeredImages.get(uri)?.has(path)) {
+    if (!doc || doc.uri.toString() !== uri || !this.offeredImages.get(uri)?.paths.has(path)) {
       this.logger().warn(`the inspector asked for ${path}, which is not one of the training images it was offered`);
       return;
     }
     const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
     try {
-      const docDir = doc.uri.fsPath.slice(0, doc.uri.fsPath.lastIndexOf('/')) || '/';
-      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(joinPath(docDir, path)));
+      // Its real path is checked now: a link that leads outside the workspace is refused, even one changed since the listing.
+      const docDir = documentFolder(doc.uri.fsPath);
+      const bytes = await readTrainImage(docDir, path, workspaceRoots(docDir), MAX_IMAGE_BYTES);
       this.post({ type: 'image', name: path, mime: IMAGE_MIME[ext] ?? 'image/png', bytes });
     } catch (e) {
       const m = `Could not read ${path}: ${e instanceof Error ? e.message : String(e)}`;
@@ -553,6 +593,7 @@ class InspectorPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.listing?.abort.abort();
     if (InspectorPanel.current === this) InspectorPanel.current = undefined;
     this.endEmitter.fire('the inspector was closed');
     this.panel.dispose();
@@ -562,4 +603,10 @@ class InspectorPanel implements vscode.Disposable {
 
 function basename(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
+
+/** The workspace folders on disk, or the document's folder `docDir` when there are none: the training images must be inside. */
+function workspaceRoots(docDir: string): string[] {
+  const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  return roots.length ? roots : [docDir];
 }

@@ -20,6 +20,7 @@
 import * as vscode from 'vscode';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import type { Analysis, ModelInfo, TrainInfo } from '../core/analysis/types';
 import { shapeToString } from '../core/analysis/sym';
 import { errorsBlockingTraining, trainSectionHint } from '../core/analysis/trainScope';
@@ -39,9 +40,9 @@ import {
 } from '../core/runtime/checkpoint';
 import { bestText, overfitVerdict, type EpochFigures } from '../core/runtime/overfit';
 import { isBuiltinSource } from '../core/runtime/data/builtin';
-import { DataError, asFeatureStats, loadDataset, type Dataset } from '../core/runtime/data/files';
+import { DataError, asFeatureStats, isInside, loadDataset, type Dataset } from '../core/runtime/data/files';
 import { unlabelledOutputsWarning } from '../core/runtime/dataFit';
-import { validationSplit } from '../core/runtime/train';
+import { TRAIN_SEED, validationSplit } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
 import { checkUploadedCheckpoint, dataPayload } from '../core/runtime/trainTransfer';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
@@ -55,8 +56,6 @@ export interface TrainingApi extends vscode.Disposable {
   readonly busy: boolean;
 }
 
-/** Seed of the initial weights, shuffles and validation split: the CLI's default, so both train alike. */
-const TRAIN_SEED = 1;
 /** How long a Cancel may take before the host stops waiting for the page (a batch of a big model can take a while). */
 const STOP_GRACE_MS = 60_000;
 
@@ -349,7 +348,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
             const saved = resume.resume ? (JSON.parse(resume.resume.modelJson) as { nnmodel?: { data?: { featureStats?: unknown } } }).nnmodel?.data?.featureStats : undefined;
             const featureStats = asFeatureStats(saved);
             data = await loadDataset(source, {
-              baseDir: doc.uri.fsPath.slice(0, doc.uri.fsPath.lastIndexOf('/')) || '/',
+              baseDir: path.dirname(doc.uri.fsPath),
               roots: workspaceRoots(),
               fs: nodeDataFs(),
               loss: config.loss,
@@ -409,7 +408,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
               // The best beside the last (lowest val_loss); a failure keeps the previous best and is only said.
               try {
                 const best = await writeBestCheckpoint(fs, to, ck);
-                if (best.kind === 'written') output.appendLine(`best checkpoint: ${bestText(best)}, in ${shownDir}/${checkpointJson('best')}`);
+                // Written but above an earlier epoch whose best write failed: not called the lowest.
+                if (best.kind === 'written') output.appendLine(best.warning ? `best checkpoint, in ${shownDir}: ${best.warning}` : `best checkpoint: ${bestText(best)}, in ${shownDir}/${checkpointJson('best')}`);
               } catch (e) {
                 output.appendLine(`the best checkpoint of epoch ${m.epoch} was not written (the previous one stays): ${e instanceof Error ? e.message : String(e)}`);
               }
@@ -554,17 +554,17 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     }
     if (!file) return;
     const folders = vscode.workspace.workspaceFolders ?? [];
-    if (!folders.some((f) => file.fsPath === f.uri.fsPath || file.fsPath.startsWith(`${f.uri.fsPath}/`))) {
+    if (!folders.some((f) => isInside(file.fsPath, f.uri.fsPath))) {
       void vscode.window.showErrorMessage(`${file.fsPath} is outside the workspace; nnmodel only reads files inside the workspace folders.`);
       return;
     }
-    const dir = file.fsPath.slice(0, file.fsPath.lastIndexOf('/'));
+    const dir = path.dirname(file.fsPath);
     try {
       const modelJson = await readFile(file.fsPath, 'utf8');
       const json = JSON.parse(modelJson) as { weightsManifest?: { paths: string[] }[]; nnmodel?: { epoch: number; signature?: unknown } };
       const name = json.weightsManifest?.[0]?.paths?.[0];
       if (!name || !json.nnmodel?.signature) throw new Error(`${basename(file)} is not an nnmodel checkpoint (no weights manifest or graph signature).`);
-      const weights = new Uint8Array(await readFile(`${dir}/${name}`));
+      const weights = new Uint8Array(await readFile(path.join(dir, name)));
       // The best checkpoint is named as its file: the folder alone would read as the last one.
       const isBest = basename(file) === checkpointJson('best');
       const from = vscode.workspace.asRelativePath(isBest ? file.fsPath : dir, false);

@@ -9,6 +9,7 @@ import { LENET5 as LENET, GPT2_SMALL as GPT2 } from '../fixtures/contract';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { errorsBlockingTraining } from '../../extension/core/analysis/trainScope';
 import { pickTrain } from '../../extension/cli/trainJob';
+import { trainEndLines } from '../../extension/cli/train';
 import { wordTokenizer } from '../../extension/core/runtime/tokenizers';
 
 
@@ -722,3 +723,48 @@ test(
     assert.match(missing.err, /best\.json: no best checkpoint here \(it is written when training holds out validation data: validation above 0\)/);
   }),
 );
+
+test(
+  'evaluate, generate and export with --checkpoint best warn when best.json is not the lowest val_loss of the last checkpoint\'s history',
+  withWorkspace(
+    { 'lm.nnmodel': TINY_LM.replace('epochs: 1', 'epochs: 2').replace('validation: 0', 'validation: 0.25'), 'corpus.txt': 'the cat sat on the mat. the rat ate the hat.\n'.repeat(4) },
+    async (dir) => {
+      const t = await run(dir, 'train', 'lm.nnmodel');
+      assert.equal(t.code, 0, t.err);
+      const ck = join(dir, '.nnmodel/lm/Tiny');
+      const bestEpoch: number = JSON.parse(readFileSync(join(ck, 'best.json'), 'utf8')).nnmodel.epoch;
+      const fine = await run(dir, 'evaluate', 'lm.nnmodel', '--checkpoint', 'best');
+      assert.equal(fine.code, 0, fine.err);
+      assert.doesNotMatch(fine.err, /warning/, 'a best that is the lowest is read without a word');
+      // As a failed best write leaves it: the last checkpoint's history has an epoch lower than best.json's, whose weights are gone.
+      const modelJson = JSON.parse(readFileSync(join(ck, 'model.json'), 'utf8'));
+      const other = bestEpoch === 1 ? 2 : 1;
+      const entry = modelJson.nnmodel.history.find((h: { epoch: number }) => h.epoch === other);
+      entry.valLoss = 0.001;
+      writeFileSync(join(ck, 'model.json'), JSON.stringify(modelJson));
+      const warning = new RegExp(`best\\.json holds epoch ${bestEpoch} \\(val_loss [0-9.]+\\), but epoch ${other} had a lower val_loss \\(0\\.001\\) and its weights were not kept`);
+      const evaluated = await run(dir, 'evaluate', 'lm.nnmodel', '--checkpoint', 'best');
+      assert.equal(evaluated.code, 0, evaluated.err);
+      assert.match(evaluated.err, new RegExp(`^warning: ${warning.source}`, 'm'));
+      assert.doesNotMatch((await run(dir, 'evaluate', 'lm.nnmodel')).err, /best\.json holds/, 'the last checkpoint is what it says');
+      const generated = await run(dir, 'generate', 'lm.nnmodel', '--checkpoint', 'best', '--prompt', 'the', '--tokens', '2');
+      assert.equal(generated.code, 0, generated.err);
+      assert.match(generated.err, new RegExp(`^warning: ${warning.source}`, 'm'));
+      for (const weights of [['.nnmodel/lm/Tiny', '--checkpoint', 'best'], ['.nnmodel/lm/Tiny/best.json']]) {
+        const exported = await run(dir, 'export', 'lm.nnmodel', '--out', 'tiny.py', '--weights', ...weights);
+        assert.equal(exported.code, 0, exported.err);
+        assert.match(exported.err, new RegExp(`^nnmodel: warning: ${warning.source}`, 'm'));
+      }
+      assert.doesNotMatch((await run(dir, 'export', 'lm.nnmodel', '--out', 'tiny.py', '--weights', '.nnmodel/lm/Tiny')).err, /warning/);
+    },
+  ),
+);
+
+test('train ends with the lowest val_loss, and says when best.json holds another epoch because its write failed', () => {
+  const logs = [0.5, 0.4, 0.3, 0.35].map((valLoss, i) => ({ epoch: i + 1, epochs: 4, loss: 1 / (i + 1), valLoss, metrics: {}, examples: 1, ms: 1 }));
+  assert.deepEqual(trainEndLines(logs, { epoch: 3, valLoss: 0.3 }, '/ck'), ['best: val_loss lowest at epoch 3 (0.3); its weights are in /ck/best.json (--checkpoint best)']);
+  assert.deepEqual(trainEndLines(logs, { epoch: 4, valLoss: 0.35 }, '/ck'), [
+    'best: val_loss lowest at epoch 3 (0.3), but its weights were not kept (writing them as the best failed or was interrupted); /ck/best.json holds epoch 4 (val_loss 0.35) (--checkpoint best)',
+  ]);
+  assert.deepEqual(trainEndLines(logs, undefined, '/ck'), []);
+});

@@ -144,11 +144,13 @@ for (const [what, fs] of [
     assert.equal((await readCheckpoint(nodeCheckpointFs(), target)).modelJson.nnmodel.epoch, 2, 'the last is epoch 2');
     const choices = await checkpointChoices(nodeCheckpointFs(), target, 'Net');
     assert.deepEqual(choices.map((c) => c.label), ['last (epoch 2, val_loss 0.3)', 'best (epoch 1, val_loss 0.5)']);
-    // Epoch 3 does not improve on 0.3: the best on disk (epoch 1) is not the history's best (epoch 2), and says so.
+    // Epoch 3 does not improve on 0.3, but beats the best on disk (epoch 1, 0.5): it is written, saying that epoch 2 was lower.
     history.push(epochLogs(3, 0.4, 0.35));
     const ck3 = await encodeCheckpoint(build(103), { model: 'Net', epoch: 3, history: [...history] });
     await writeCheckpoint(nodeCheckpointFs(), target, ck3);
-    assert.deepEqual(await writeBestCheckpoint(nodeCheckpointFs(), target, ck3), { kind: 'kept', epoch: 2, valLoss: 0.3, onDisk: false });
+    const u3 = await writeBestCheckpoint(nodeCheckpointFs(), target, ck3);
+    assert.deepEqual({ ...u3, warning: undefined }, { kind: 'written', epoch: 3, valLoss: 0.35, warning: undefined });
+    assert.match(u3.kind === 'written' ? u3.warning ?? '' : '', /^best\.json holds epoch 3 \(val_loss 0\.35\), but epoch 2 had a lower val_loss \(0\.3\)/);
     // The next improvement writes it, and the leftovers of the failure are gone.
     history.push(epochLogs(4, 0.3, 0.2));
     const m4 = build(104);
@@ -197,4 +199,71 @@ test('a job request names the best or the last checkpoint, nothing else', async 
     assert.deepEqual(parseHostToJob({ type: 'run', command: 'evaluate', request: { ...request, checkpoint } }), { type: 'run', command: 'evaluate', request: { ...request, checkpoint } });
   }
   assert.equal(parseHostToJob({ type: 'run', command: 'evaluate', request: { ...request, checkpoint: '../other' } }), undefined);
+});
+
+/** The loop of `run`, with the best written through `fsFor(epoch)`: a failed best write is caught, as the CLI and the editor do. */
+async function runFailing(target: string, valLosses: number[], fsFor: (epoch: number) => CheckpointFs) {
+  const history: EpochLogs[] = [];
+  const weights: number[][][] = [];
+  const updates: (BestUpdate | 'failed')[] = [];
+  for (const [i, v] of valLosses.entries()) {
+    const epoch = i + 1;
+    const m = build(100 + epoch);
+    weights.push(weightsOf(m));
+    history.push(epochLogs(epoch, 1 / epoch, v));
+    const ck = await encodeCheckpoint(m, { model: 'Net', epoch, history: [...history] });
+    await writeCheckpoint(nodeCheckpointFs(), target, ck);
+    updates.push(await writeBestCheckpoint(fsFor(epoch), target, ck).catch(() => 'failed' as const));
+  }
+  return { weights, updates };
+}
+
+const brief = (u: BestUpdate | 'failed') => (u === 'failed' ? 'failed' : u.kind === 'none' ? 'none' : `${u.kind} ${u.epoch}${u.warning ? ' (warned)' : ''}`);
+
+test('after a failed best write, a later epoch that beats the best on disk is written, and the best is offered and read with a warning', async () => {
+  const target = join(dir, 'failed-then-better');
+  // Epoch 3 has the lowest val_loss, but its best write fails: its weights survive only until epoch 4's last checkpoint.
+  const { weights, updates } = await runFailing(target, [0.5, 0.4, 0.3, 0.35], (epoch) => (epoch === 3 ? failing('writeFile', (p) => /\/best-e3-/.test(p)) : nodeCheckpointFs()));
+  assert.deepEqual(updates.map(brief), ['written 1', 'written 2', 'failed', 'written 4 (warned)'], 'epoch 4 (0.35) beats the best on disk (epoch 2, 0.4)');
+  assert.deepEqual(await loadedWeights(target, 'best'), weights[3], 'best.json holds epoch 4, not the worse epoch 2');
+  assert.deepEqual(await loadedWeights(target, 'last'), weights[3]);
+  const warning = /^best\.json holds epoch 4 \(val_loss 0\.35\), but epoch 3 had a lower val_loss \(0\.3\) and its weights were not kept/;
+  const choices = await checkpointChoices(nodeCheckpointFs(), target, 'Net');
+  assert.deepEqual(choices.map((c) => c.label), ['last (epoch 4, val_loss 0.35)', 'best (epoch 4, val_loss 0.35)']);
+  assert.match(choices[1].warning ?? '', warning);
+  assert.equal(choices[0].warning, undefined);
+  const read = await readCheckpoint(nodeCheckpointFs(), target, { which: 'best' });
+  assert.match(read.warning ?? '', warning, 'reading the best says it too (evaluate, generate, export)');
+  assert.equal((await readCheckpoint(nodeCheckpointFs(), target)).warning, undefined, 'the last is what it says');
+  // Never a best.json naming a missing file; no leftovers of the failure.
+  const files = readdirSync(target);
+  assert.ok(files.includes(JSON.parse(readFileSync(join(target, BEST_JSON), 'utf8')).weightsManifest[0].paths[0]));
+  assert.deepEqual(files.filter((f) => f.includes('.tmp-') || (f.startsWith('best-') && !f.startsWith('best-e4-'))), []);
+});
+
+test('a stale best that no later epoch beats is kept, said by the update, the picker and the reader; a tie with the lowest is no warning', async () => {
+  const target = join(dir, 'stale-kept');
+  const failed = (epoch: number) => (epoch === 2 ? failing('rename', (p) => p.endsWith(`/${BEST_JSON}`)) : nodeCheckpointFs());
+  const { updates } = await runFailing(target, [0.5, 0.2, 0.6], failed);
+  // Epoch 3 (0.6) beats neither: best.json stays on epoch 1, which is not the run's lowest (epoch 2, 0.2).
+  assert.deepEqual(updates.map(brief), ['written 1', 'failed', 'kept 1 (warned)']);
+  assert.deepEqual({ ...(updates[2] as BestUpdate), warning: undefined }, { kind: 'kept', epoch: 1, valLoss: 0.5, onDisk: true, warning: undefined });
+  const choices = await checkpointChoices(nodeCheckpointFs(), target, 'Net');
+  assert.match(choices[1].warning ?? '', /^best\.json holds epoch 1 \(val_loss 0\.5\), but epoch 2 had a lower val_loss \(0\.2\)/);
+  assert.match((await readCheckpoint(nodeCheckpointFs(), target, { which: 'best' })).warning ?? '', /^best\.json holds epoch 1 /);
+  // Ties are no warning: a best as low as the lowest is the best.
+  const tie = join(dir, 'stale-tie');
+  const t = await runFailing(tie, [0.5, 0.2, 0.2], failed);
+  assert.deepEqual(t.updates.map(brief), ['written 1', 'failed', 'written 3']);
+  assert.equal((await checkpointChoices(nodeCheckpointFs(), tie, 'Net'))[1].warning, undefined);
+  assert.equal((await readCheckpoint(nodeCheckpointFs(), tie, { which: 'best' })).warning, undefined);
+});
+
+test('a best.json whose weights file is gone does not count: the next epoch with a val_loss is written', async () => {
+  const target = join(dir, 'best-weights-gone');
+  const first = await run(target, [0.5, 0.3]);
+  for (const f of readdirSync(target)) if (f.startsWith('best-e2-')) rmSync(join(target, f));
+  const second = await run(target, [0.4], nodeCheckpointFs(), first.history);
+  assert.equal(brief(second.updates[0]), 'written 3 (warned)');
+  assert.deepEqual(await loadedWeights(target, 'best'), second.weights[0]);
 });

@@ -152,18 +152,19 @@ test("a GAN's d_loss joins the loss chart, d_real and d_fake the metrics on [0, 
   assert.deepEqual(gan.metricRange(), [0, 1]);
   // No validation figures (a GAN holds nothing out): no empty validation series beyond val_loss's fixed place.
   assert.deepEqual([...gan.validated()], []);
+  // The batch at x = 1 and epoch 1's figures share one row.
   assert.deepEqual(gan.lossSeries(), [
-    [1, 1, 2],
-    [2, null, null],
-    [null, 1.9, 1.2],
-    [null, null, null],
-    [null, 0.6, 0.9],
+    [1, 2],
+    [2, null],
+    [1.9, 1.2],
+    [null, null],
+    [0.6, 0.9],
   ]);
   assert.deepEqual(gan.metricSeries(), [[1, 2], [0.8, 0.6], [0.3, 0.45]]);
   // With validation figures, each metric's validation series follows its training one.
   gan.apply(1, 'G', { kind: 'epoch', epoch: 3, loss: 1, metrics: { d_loss: 0.7, d_real: 0.5, d_fake: 0.5 }, valLoss: 1.1, valMetrics: { d_loss: 0.8, d_real: 0.4 }, ms: 10, examples: 64 });
   assert.deepEqual([...gan.validated()].sort(), ['d_loss', 'd_real', 'loss']);
-  assert.deepEqual(gan.lossSeries().slice(4), [[null, 0.6, 0.9, 0.7], [null, null, null, 0.8]]);
+  assert.deepEqual(gan.lossSeries().slice(4), [[0.6, 0.9, 0.7], [null, null, 0.8]]);
   assert.deepEqual(gan.metricSeries(), [[1, 2, 3], [0.8, 0.6, 0.5], [null, null, 0.4], [0.3, 0.45, 0.5]]);
 
   const cls = new TrainingCurves();

@@ -4,7 +4,7 @@
 import { reset, resetWindow, state, textDocument, ui } from './vscodeMock'; // first: installs the fake `vscode`
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +14,7 @@ import { checkpointDir, encodeCheckpoint, writeBestCheckpoint, writeCheckpoint }
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { registerTraining } from '../../extension/vscode/training';
+import { EXPORT_COMMAND, registerExport } from '../../extension/vscode/export';
 import type { AnalysisCache } from '../../extension/vscode/analysisCache';
 import type * as vscode from 'vscode';
 
@@ -117,5 +118,30 @@ test('Evaluate asks which checkpoint only when there is a best; dismissing the q
     await loading;
   } finally {
     second.done();
+  }
+});
+
+test('Export to PyTorch offers the best weights, with a warning when best.json is not the lowest val_loss of the last run', async () => {
+  const { doc, ckDir, done } = setup();
+  const exporter = registerExport(cache);
+  try {
+    await trained(ckDir, [0.5, 0.4, 0.45]);
+    const ask = async () => {
+      const asked = ui.questions.length;
+      const exporting = run(EXPORT_COMMAND, doc.uri, 'Net');
+      const q = await until('the export question', () => ui.questions.length > asked && ui.questions.at(-1));
+      q.answer(undefined);
+      await exporting;
+      return q.descriptions?.[q.labels.indexOf('Include the best weights')] ?? '';
+    };
+    assert.equal(await ask(), 'val_loss lowest at epoch 2 (0.4): best.json');
+    // As a failed best write leaves it: epoch 1 of the last checkpoint's history is lower than best.json's epoch 2.
+    const json = JSON.parse(readFileSync(join(ckDir, 'model.json'), 'utf8'));
+    json.nnmodel.history[0].valLoss = 0.1;
+    writeFileSync(join(ckDir, 'model.json'), JSON.stringify(json));
+    assert.match(await ask(), /^epoch 2: best\.json — best\.json holds epoch 2 \(val_loss 0\.4\), but epoch 1 had a lower val_loss \(0\.1\) and its weights were not kept/);
+  } finally {
+    exporter.dispose();
+    done();
   }
 });

@@ -302,6 +302,8 @@ export interface FakeQuestion {
   placeHolder?: string;
   prompt?: string;
   labels: string[];
+  /** A quick pick's item descriptions, in the order of `labels`. */
+  descriptions?: (string | undefined)[];
   answer(value: string | undefined): void;
 }
 
@@ -384,9 +386,15 @@ export const window = {
   showErrorMessage: message('error'),
   showWarningMessage: message('warning'),
   showInformationMessage: message('info'),
-  showQuickPick<T extends { label: string }>(items: T[], o?: { placeHolder?: string }) {
+  showQuickPick<T extends { label: string; description?: string }>(items: T[], o?: { placeHolder?: string }) {
     return new Promise<T | undefined>((resolve) => {
-      ui.questions.push({ kind: 'quickPick', placeHolder: o?.placeHolder, labels: items.map((i) => i.label), answer: (v) => resolve(items.find((i) => i.label === v)) });
+      ui.questions.push({
+        kind: 'quickPick',
+        placeHolder: o?.placeHolder,
+        labels: items.map((i) => i.label),
+        descriptions: items.map((i) => i.description),
+        answer: (v) => resolve(items.find((i) => i.label === v)),
+      });
     });
   },
   showInputBox(o?: { prompt?: string; placeHolder?: string }) {

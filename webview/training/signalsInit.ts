@@ -11,7 +11,7 @@ import { reviveModel } from '../../extension/core/protocol';
 import type { Tf } from '../../extension/core/layers/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { builtinDataset } from '../../extension/core/runtime/data/builtin';
-import { batchTensors, checkDataFits, inputShapes, lossValue, outputKind, symbolicDimsFor, validationSplit } from '../../extension/core/runtime/train';
+import { batchTensors, checkDataFits, inputShapes, lossValue, outputKind, symbolicDimsFor, validationSplit, TRAIN_SEED } from '../../extension/core/runtime/train';
 import { measureSignals, signalsUnsupported, type SignalsReport } from '../../extension/core/runtime/signals';
 import { disposeLayers } from '../host/session';
 
@@ -41,7 +41,8 @@ export async function measureInitialSignals(tf: Tf, msg: ModelMessage): Promise<
   try {
     built = buildModel(tf, info, { seed: msg.seed, symbolicDims: symbolicDimsFor(info, inputShapes(data)) });
     checkDataFits(built.model, info, data, config);
-    const train = validationSplit(data.count, config.validation, 1).train;
+    // The split a training run in the editor makes (its seed): the first batch it measures first.
+    const train = validationSplit(data.count, config.validation, TRAIN_SEED).train;
     const batch = batchTensors(tf, data, train, 0, Math.min(train.length, config.batch));
     const kind = outputKind(info);
     try {

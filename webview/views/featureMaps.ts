@@ -38,7 +38,7 @@ import { fillSequential, formatValue } from '../probes/colormap';
 import { featureMapLayers, featureMaps, type FeatureMap, type FeatureMapLayer } from '../probes/featureMaps';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
 import { hover, tooltip } from '../probes/hover';
-import { TRAIN_IMAGE, defaultImage, pickerState, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
+import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
 import { firstOutput, outputPlan } from './outputModel';
 import type { ViewContext } from './types';
@@ -53,6 +53,12 @@ const SAMPLE_TEXT = 'The cat sat down by the kitchen door and counted the tiles 
 let root: HTMLElement | undefined;
 let unsubscribe: (() => void) | undefined;
 let generation = 0;
+/**
+ * The model (`uri#model`) that started on a sample while the host was still
+ * listing its training images, and that sample: the first training image
+ * replaces it when the list arrives, unless another image was shown meanwhile.
+ */
+let waitingStart: { key: string; sample: string } | undefined;
 /** "Show every layer": kept across re-renders while the panel lives, like the other views' choices. */
 let showEvery = false;
 
@@ -190,19 +196,41 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   };
 
   if (needsImage) {
-    unsubscribe = ctx.onImage((image, name) => {
+    const modelKey = `${ctx.doc.uri}#${ctx.info.name}`;
+    /** Asks for the first training image when the model still shows the sample it started on before they were listed. */
+    const startOnTrainImage = () => {
+      const first = lateStartImage(waitingStart, modelKey, imageName, ctx.trainData);
+      if (!first) return;
+      waitingStart = undefined;
+      ctx.openImage(first);
+    };
+    const offImage = ctx.onImage((image, name) => {
       imageName = name;
+      if (waitingStart?.key === modelKey && waitingStart.sample !== name) waitingStart = undefined;
       showPicked(name);
       run(image);
     });
+    // The host lists the training images after the model message: the picker offers them when they arrive.
+    const offTrainData = ctx.onTrainData(() => {
+      if (gen !== generation) return;
+      showPicked(imageName || undefined);
+      startOnTrainImage();
+    });
+    unsubscribe = () => {
+      offImage();
+      offTrainData();
+    };
     if (ctx.image) {
       imageName = ctx.imageName || 'current image';
       run(ctx.image);
+      startOnTrainImage();
     } else {
       // Start with an image like the model's data: its first training image (asked for; a sample with its channels meanwhile).
       const image = plans.find((p) => p.kind === 'image')!;
       const start = defaultImage(samples, image.shape[2] === 1 ? 1 : 3, ctx.trainData);
       const sample = samples.find((s) => s.name === start.sample)!;
+      // Its training images not listed yet: the first one is asked for when they arrive.
+      waitingStart = !start.file && ctx.trainData?.kind === 'images' ? { key: modelKey, sample: sample.name } : undefined;
       ctx.setImage(toImageData(sample), sample.name);
       if (start.file) ctx.openImage(start.file);
     }

@@ -61,6 +61,22 @@ export function defaultImage(
   return file ? { sample, file } : { sample };
 }
 
+/**
+ * The training image to ask for when the host's list of them arrives after
+ * the feature maps were drawn: the first one, when the model (`key`:
+ * `uri#model`) still shows `shown`, the sample it started on while they
+ * were being listed (`waiting`); else none (the user chose another image).
+ */
+export function lateStartImage(
+  waiting: { key: string; sample: string } | undefined,
+  key: string,
+  shown: string,
+  trainData?: { kind: string; images?: readonly string[] },
+): string | undefined {
+  if (!waiting || waiting.key !== key || waiting.sample !== shown) return undefined;
+  return trainData?.kind === 'images' ? trainData.images?.[0] : undefined;
+}
+
 // ------------------------------------------------------------------ zeros of ReLU outputs
 
 /** How much of a ReLU-family layer's output is exactly zero for one example. */

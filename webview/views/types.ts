@@ -67,8 +67,10 @@ export interface ViewContext {
   setImage(image: ImageData, name: string): void;
   /** Asks the host to let the user pick an image file; `onImage` listeners get it. */
   pickImage(): void;
-  /** What the model's train section reads (for `images(...)`, the images `openImage` may ask for). */
+  /** What the model's train section reads (for `images(...)`, the images `openImage` may ask for, as listed so far). */
   readonly trainData?: TrainDataInfo;
+  /** Called when the host has listed new training images (`trainData.images` changed); returns a function that unsubscribes. */
+  onTrainData(callback: () => void): () => void;
   /** Asks the host for one of `trainData.images`; `onImage` listeners get it. */
   openImage(path: string): void;
   /** Called whenever a new image is chosen; returns a function that unsubscribes. */

@@ -780,29 +780,38 @@ export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: Encoded
 
 /** What `writeBestCheckpoint` did with the best checkpoint of a folder. */
 export type BestUpdate =
-  /** This epoch has the lowest val_loss so far: `best.json` now holds its weights. */
-  | { kind: 'written'; epoch: number; valLoss: number }
   /**
-   * An earlier epoch stays the best; `onDisk`: `best.json` holds it (not so
-   * when that epoch was trained by an nnmodel that kept no best, or its
-   * write failed).
+   * This epoch beat the best on disk (or there was none): `best.json` now
+   * holds its weights. `warning` (staleBestWarning): an earlier epoch of the
+   * history had a lower val_loss, but its best write failed or was interrupted.
    */
-  | { kind: 'kept'; epoch: number; valLoss: number; onDisk: boolean }
+  | { kind: 'written'; epoch: number; valLoss: number; warning?: string }
+  /**
+   * `onDisk`: `best.json` still holds the earlier epoch `epoch` (with
+   * `warning` when it is not the history's lowest val_loss). Not on disk
+   * (this epoch has no val_loss, and no best of this run is there): `epoch`
+   * is the history's best, whose weights were not kept.
+   */
+  | { kind: 'kept'; epoch: number; valLoss: number; onDisk: boolean; warning?: string }
   /** No validation figures: no best, and a best left by an earlier run was removed. */
   | { kind: 'none' };
 
 /**
  * Keeps the best weights beside the last: call it after `writeCheckpoint(fs,
- * dir, ck)` succeeded. When `ck`'s epoch has the lowest `val_loss` of its
- * history (runtime/overfit.ts `bestEpoch`: the earliest of equals, so the
- * best moves only on a strict improvement), its weights are written as the
- * folder's best checkpoint with the discipline of `writeCheckpoint`: the
+ * dir, ck)` succeeded. When `ck`'s epoch has a `val_loss` below that of the
+ * best on disk (strictly: the earliest of equals stays), or there is no best
+ * of this run on disk (`best.json` missing, from another run, or its weights
+ * file gone), its weights are written as the folder's best checkpoint with
+ * the discipline of `writeCheckpoint`: the
  * weights to `best-e<epoch>-<checksum>.bin` through a temp file and a
  * rename, then `best.json` (the same model.json without the optimiser's
  * state: resume always continues from the last) through a temp file and a
  * rename, the one switch from the old best to the new; only then the old
- * best weights file goes. A failure at any step leaves the previous best
- * loadable (and the last checkpoint is never touched); the error is thrown
+ * best weights file goes. The comparison is with the disk, not the history:
+ * after a failed or interrupted best write the lower epoch's weights are
+ * gone, and a later epoch that beats the best on disk is still kept (the
+ * update's `warning` says an earlier epoch was lower). A failure at any step
+ * leaves the previous best loadable (and the last checkpoint is never touched); the error is thrown
  * for the caller to report. One best and one last: the disk holds two
  * weights files at most. A history without validation writes no best and
  * removes one an earlier run left (it would describe other weights).
@@ -817,15 +826,12 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
     for (const name of names) if (BEST_WEIGHTS_FILE.test(name)) await fs.remove(`${dir}/${name}`).catch(() => undefined);
     return { kind: 'none' };
   }
-  if (best.epoch !== meta.epoch) {
-    let onDisk = false;
-    try {
-      const saved = (JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${BEST_JSON}`))) as ModelJson).nnmodel;
-      onDisk = saved?.epoch === best.epoch && bestFromSameRun(saved, meta);
-    } catch {
-      // None, or unreadable: not on disk.
-    }
-    return { kind: 'kept', epoch: best.epoch, valLoss: best.valLoss, onDisk };
+  const saved = await savedBest(fs, dir, meta);
+  const own = ownValLoss(meta);
+  if (own === undefined || (saved && !(own < saved.valLoss))) {
+    if (!saved) return { kind: 'kept', epoch: best.epoch, valLoss: best.valLoss, onDisk: false };
+    const warning = best.valLoss < saved.valLoss ? staleBestWarning(saved, best) : undefined;
+    return { kind: 'kept', epoch: saved.epoch, valLoss: saved.valLoss, onDisk: true, ...(warning ? { warning } : {}) };
   }
   const weightsFile = `best-e${meta.epoch}-${meta.checksum}.bin`;
   const weightsTmp = `${dir}/${weightsFile}${tmpSuffix()}`;
@@ -845,7 +851,59 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
     const stale = (BEST_WEIGHTS_FILE.test(name) && name !== weightsFile) || (name.startsWith('best') && name.includes('.tmp-'));
     if (stale) await fs.remove(`${dir}/${name}`).catch(() => undefined);
   }
-  return { kind: 'written', epoch: best.epoch, valLoss: best.valLoss };
+  const warning = best.valLoss < own ? staleBestWarning({ epoch: meta.epoch, valLoss: own }, best) : undefined;
+  return { kind: 'written', epoch: meta.epoch, valLoss: own, ...(warning ? { warning } : {}) };
+}
+
+/** The finite val_loss a checkpoint's history records for its own epoch. */
+function ownValLoss(m: Pick<CheckpointMeta, 'epoch' | 'history'>): number | undefined {
+  const v = (m.history ?? []).find((h) => h?.epoch === m.epoch)?.valLoss;
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * The best checkpoint in `dir` when it counts for the run of `meta`: its
+ * `best.json` reads, it comes from this run (`bestFromSameRun`), has a
+ * val_loss, and its weights file is there. Undefined otherwise.
+ */
+async function savedBest(fs: CheckpointFs, dir: string, meta: CheckpointMeta): Promise<{ epoch: number; valLoss: number } | undefined> {
+  try {
+    const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${BEST_JSON}`))) as ModelJson;
+    const saved = json?.nnmodel;
+    const file = json?.weightsManifest?.[0]?.paths?.[0];
+    if (!saved || typeof saved.epoch !== 'number' || typeof file !== 'string' || !bestFromSameRun(saved, meta)) return undefined;
+    const valLoss = ownValLoss(saved);
+    if (valLoss === undefined || !(await fs.list(dir)).includes(file)) return undefined;
+    return { epoch: saved.epoch, valLoss };
+  } catch {
+    // None, or unreadable: no best on disk.
+    return undefined;
+  }
+}
+
+/**
+ * Why `best.json` (holding epoch `held`) is not the run's best: epoch
+ * `lowest` had a lower val_loss, and its weights were lost with a failed or
+ * interrupted best write.
+ */
+export function staleBestWarning(held: { epoch: number; valLoss: number }, lowest: { epoch: number; valLoss: number }): string {
+  return (
+    `${BEST_JSON} holds epoch ${held.epoch} (val_loss ${lossFigure(held.valLoss)}), but epoch ${lowest.epoch} had a lower val_loss ` +
+    `(${lossFigure(lowest.valLoss)}) and its weights were not kept (writing them as the best failed or was interrupted)`
+  );
+}
+
+/**
+ * What to say of the best checkpoint `best` of a folder whose last
+ * checkpoint is `last`, when it is not the last run's lowest val_loss: from
+ * another run (`bestChoiceWarning`), or of this run but not its lowest
+ * (`staleBestWarning`). Undefined when it is what its name says.
+ */
+export function bestWarning(best: Pick<CheckpointMeta, 'epoch' | 'history'>, last: Pick<CheckpointMeta, 'epoch' | 'history'>): string | undefined {
+  if (!bestFromSameRun(best, last)) return bestChoiceWarning(best.epoch, last.epoch);
+  const lowest = bestEpoch(last.history ?? []);
+  const held = ownValLoss(best);
+  return lowest && held !== undefined && lowest.valLoss < held ? staleBestWarning({ epoch: best.epoch, valLoss: held }, lowest) : undefined;
 }
 
 /**
@@ -869,7 +927,7 @@ export interface CheckpointChoice {
   valLoss?: number;
   /** "last (epoch 10, val_loss 0.455)", "best (epoch 6, val_loss 0.412)". */
   label: string;
-  /** Said beside the choice when the best does not come from the last checkpoint's run. */
+  /** Said beside the choice when the best does not come from the last checkpoint's run, or is not its lowest val_loss (`bestWarning`). */
   warning?: string;
 }
 
@@ -899,7 +957,7 @@ export async function checkpointChoices(fs: CheckpointFs, dir: string, model?: s
   const out: CheckpointChoice[] = [];
   if (last) out.push({ which: 'last', epoch: last.epoch, valLoss: valLossOf(last), label: checkpointLabel('last', last.epoch, valLossOf(last)) });
   if (best) {
-    const warning = last && !bestFromSameRun(best, last) ? bestChoiceWarning(best.epoch, last.epoch) : undefined;
+    const warning = last ? bestWarning(best, last) : undefined;
     out.push({ which: 'best', epoch: best.epoch, valLoss: valLossOf(best), label: checkpointLabel('best', best.epoch, valLossOf(best)), ...(warning ? { warning } : {}) });
   }
   return out;
@@ -918,6 +976,8 @@ export interface ReadCheckpoint {
   optimizer?: Uint8Array;
   /** Why the optimiser's state the checkpoint names is not in `optimizer` (missing or damaged file); the weights are still good. */
   optimizerProblem?: string;
+  /** The best checkpoint only: why it is not the lowest val_loss of the run of the folder's last checkpoint (`bestWarning`). */
+  warning?: string;
 }
 
 /**
@@ -1003,19 +1063,32 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   if (meta.data?.featureStats !== undefined && !asFeatureStats(meta.data.featureStats)) {
     throw new CheckpointError(`${jsonPath}: its feature standardisation (data.featureStats) is malformed; the checkpoint is damaged.`);
   }
+  // The best is checked against the last checkpoint of its folder (its JSON only): a stale best is said wherever it is read.
+  const warning = options.which === 'best' ? await lastMeta(fs, dir).then((last) => last && bestWarning(meta, last)) : undefined;
+  const read: ReadCheckpoint = { modelJson: json, weights, ...(warning ? { warning } : {}) };
   const opt = meta.optimizer;
-  if (opt === undefined || !options.optimizer) return { modelJson: json, weights };
+  if (opt === undefined || !options.optimizer) return read;
   if (!isObj(opt) || typeof opt.file !== 'string' || !OPTIMIZER_STATE_FILE.test(opt.file)) {
-    return { modelJson: json, weights, optimizerProblem: `${jsonPath}: its optimizer state is malformed` };
+    return { ...read, optimizerProblem: `${jsonPath}: its optimizer state is malformed` };
   }
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(`${dir}/${opt.file}`);
   } catch {
-    return { modelJson: json, weights, optimizerProblem: `${dir}/${opt.file}: missing` };
+    return { ...read, optimizerProblem: `${dir}/${opt.file}: missing` };
   }
   const problem = optimizerStateProblem(opt, bytes);
-  return problem ? { modelJson: json, weights, optimizerProblem: `${dir}/${opt.file}: ${problem}` } : { modelJson: json, weights, optimizer: bytes };
+  return problem ? { ...read, optimizerProblem: `${dir}/${opt.file}: ${problem}` } : { ...read, optimizer: bytes };
+}
+
+/** The description (`nnmodel`) of the last checkpoint in `dir`; undefined when there is none or it does not read. */
+async function lastMeta(fs: CheckpointFs, dir: string): Promise<CheckpointMeta | undefined> {
+  try {
+    const m = (JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${MODEL_JSON}`))) as ModelJson)?.nnmodel;
+    return m && typeof m.epoch === 'number' ? m : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

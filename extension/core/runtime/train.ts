@@ -445,6 +445,9 @@ export async function evaluateModel(
   return { loss: lossSum / indices.length, metrics };
 }
 
+/** Seed of a run's initial weights, shuffles and validation split: the editor's runs and the CLI's default, so both train alike. */
+export const TRAIN_SEED = 1;
+
 /** Seeded split: the last `fraction` of a shuffled order is held out (at least one example when fraction > 0). */
 export function validationSplit(count: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } {
   const order = createRng(seed ^ 0x5eed).shuffle(Array.from({ length: count }, (_, i) => i));
