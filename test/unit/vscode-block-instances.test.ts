@@ -3,7 +3,8 @@
 // (SiteInfo.instances, extension/vscode/pure/text.ts instancesText).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze } from '../../extension/core/analysis/analyze';
+import { analyze, analyzeFile, type Analyzer } from '../../extension/core/analysis/analyze';
+import { parse } from '../../extension/core/syntax/parser';
 import { AnalysisSession } from '../../extension/core/analysis/session';
 import { shapeToString } from '../../extension/core/analysis/sym';
 import type { Analysis, SiteInfo } from '../../extension/core/analysis/types';
@@ -112,4 +113,58 @@ test('the incremental session gives the same instances as a fresh analysis', () 
   const pick = (a: Analysis) => siteOn(a, 'conv2d', 3).instances;
   assert.deepEqual(JSON.parse(JSON.stringify(pick(r))), JSON.parse(JSON.stringify(pick(fresh))));
   assert.match(instancesText(siteOn(r, 'conv2d', 3))!, /line 11: `convbn\(64\)` gives `\[14, 14, 64\]`/);
+});
+
+/** The reviewer's nesting chain: `block b<i>` calls `b<i-1>` `calls` times, `depth` deep, under one model. */
+function chain(depth: number, calls: number): string {
+  let text = 'block b0(u) {\n  input x\n  y = x -> dense(u) -> relu -> dense(u)\n  output x + y\n}\n';
+  for (let i = 1; i <= depth; i++) text += `block b${i}(u) {\n  input x\n  output x -> ${Array(calls).fill(`b${i - 1}(u)`).join(' -> ')}\n}\n`;
+  return `${text}model M {\n  input v: [16]\n  output v -> b${depth}(16) -> dense(2)\n}\n`;
+}
+
+/** `analyze`, and how many site visits recording `instances` took (`Analyzer.siteVisits`). */
+function analyzeCounting(text: string): { a: Analysis; visits: number } {
+  let analyzer: Analyzer | undefined;
+  const a = analyzeFile(
+    parse(text),
+    {},
+    (an, file, models) => {
+      analyzer = an;
+      for (const item of file.items) if (item.kind === 'model') models.push(an.analyzeModel(item));
+    },
+    false,
+  );
+  return { a, visits: analyzer!.siteVisits };
+}
+
+test('nested block calls: recording the calls of each site is linear in the text, not calls^depth (a keystroke analyses it)', () => {
+  for (const [depth, calls] of [
+    [8, 4],
+    [10, 3],
+  ]) {
+    const { a, visits } = analyzeCounting(chain(depth, calls));
+    assert.equal(a.diagnostics.filter((d) => d.severity === 'error').length, 0);
+    // Each (site, call that reached it) once: a cached instantiation reused by another call adds its own body's sites, not its nested log again.
+    const pairs = a.sites.reduce((n, s) => n + (s.instances?.calls ?? 1), 0);
+    assert.ok(visits <= 2 * pairs, `${depth} deep × ${calls}: ${visits} visits for ${pairs} (site, call) pairs`);
+    // One level more adds one level's work, not `calls` times the work.
+    const deeper = analyzeCounting(chain(depth + 1, calls)).visits;
+    assert.ok(deeper < 1.5 * visits, `${depth + 1} deep: ${deeper} visits, ${depth} deep: ${visits}`);
+    // What the hover says is unchanged: b0's layers are reached through b1's `calls` calls, with one result.
+    const dense = siteOn(a, 'dense', 2);
+    assert.equal(dense.instances?.calls, calls);
+    assert.equal(instancesText(dense), `Shown for the first of ${calls} calls (line 8: \`b0(u)\`); the others give the same.`);
+  }
+});
+
+test('"and N more" counts each distinct result once, however often a cached block call is reused', () => {
+  const n = 20;
+  const inners = Array.from({ length: n }, (_, i) => `inner(${i + 1})`).join(' -> ');
+  const text = `block inner(f) {\n  input x\n  output x -> dense(f)\n}\n\nblock outer(w) {\n  input x\n  output x -> ${inners} -> dense(w)\n}\n\nmodel M {\n  input x: [20]\n  output x -> outer(20) -> outer(20) -> outer(20)\n}\n`;
+  const a = analyze(text);
+  const dense = siteOn(a, 'dense', 2);
+  // 20 calls of inner, each with its own result: the first shown, 4 listed, 15 more; the two reuses of outer(20) add nothing.
+  assert.equal(dense.instances?.calls, n);
+  assert.match(instancesText(dense)!, /; and 15 more\.$/);
+  assert.equal(lineHints(a.sites, true).find((h) => h.line === 2)!.label.endsWith(`+${n - 1} more`), true);
 });

@@ -156,19 +156,40 @@ interface InstResult {
   ok: boolean;
   /** Errors the instantiation reported: counted again for every model that reuses it (see `hasErrors`). */
   errors: number;
-  /** The block-body sites it reached (nested instantiations included), replayed for each call that reuses it (see `SiteInfo.instances`). */
+  /**
+   * The block-body sites it reached through the call it was made for
+   * (`via`: those of its body, and of nested blocks reached through the same
+   * call, e.g. an imported block's), each (site, result) once: replayed,
+   * through the new call, for each call that reuses it (see
+   * `SiteInfo.instances`). Sites reached through calls inside its body are
+   * left out: a reuse reaches them through the same calls with the same
+   * results, which `visitSite` already holds.
+   */
   visits?: SiteVisit[];
-  /** The call it was made for (`SiteVisit.via` of the sites directly in its body). */
+  /** The call it was made for. */
   via?: Range;
 }
 
-/** A site in a block body reached by one instantiation, with the call it came through and what it gave there. */
+/** A site in a block body reached by one instantiation, and what it gave there. */
 interface SiteVisit {
   site: SiteInfo;
-  via: Range | undefined;
   outShape?: Shape;
   params?: Params;
 }
+
+/** An instantiation being analysed: the call it is for (see `viaOf`) and the visits through that call so far (`InstResult.visits`). */
+interface VisitFrame {
+  via: Range | undefined;
+  visits: SiteVisit[];
+  /** `visits` by site, to keep each (site, result) once: compared one by one while few, indexed beyond. */
+  bySite: Map<SiteInfo, SiteVisit[] | OutcomeIndex>;
+}
+
+/** Results of one site in one instantiation compared one by one; more (a `* N` whose shape changes in a body) go to an `OutcomeIndex`. */
+const MAX_SCANNED_VISITS = 8;
+
+/** Distinct results (output shape, parameters) by the output's `shapeId` (-1: none), each shape's parameters compared one by one. */
+type OutcomeIndex = Map<number, (Params | undefined)[]>;
 
 /** The instantiations that reached a block-body site so far (see `SiteInfo.instances`). */
 interface InstanceState {
@@ -176,7 +197,12 @@ interface InstanceState {
   /** Offsets of the distinct calls, once a second one came. */
   vias?: Set<number>;
   outcomes?: SiteOutcome[];
+  /** Every distinct result so far, those kept in `outcomes` and those only counted in `moreOutcomes`. */
+  seen?: OutcomeIndex;
 }
+
+/** Distinct results kept per site (`SiteInstances.outcomes`); the rest are only counted. */
+const MAX_KEPT_OUTCOMES = 16;
 
 const ZERO_PARAMS: Params = { trainable: Sym.ZERO, nonTrainable: Sym.ZERO };
 
@@ -331,10 +357,10 @@ export class Analyzer {
   /** Block-body sites by `isNewSite` key, to add later instantiations to (see `SiteInfo.instances`). */
   private readonly siteByKey = new Map<number, SiteInfo>();
   private readonly instanceStates = new Map<SiteInfo, InstanceState>();
-  /** Visits of the instantiations being analysed, innermost last. */
-  private readonly visitLogs: SiteVisit[][] = [];
-  /** The call in this file each instantiation being analysed is for (see `viaOf`), innermost last. */
-  private readonly viaStack: (Range | undefined)[] = [];
+  /** The instantiations being analysed, innermost last. */
+  private readonly visitFrames: VisitFrame[] = [];
+  /** Calls of `visitSite` so far: the work of recording `SiteInfo.instances`, which must grow with the text, not with the calls nested blocks make (tested). */
+  siteVisits = 0;
   /** An internal error stopped the analysis. */
   failed = false;
 
@@ -1649,7 +1675,7 @@ export class Analyzer {
   private replayVisits(res: InstResult, call: CallExpr, ctx: Ctx): void {
     if (!res.visits) return;
     const via = this.viaOf(call, ctx);
-    for (const v of res.visits) this.visitSite(v.site, v.via === res.via ? via : v.via, v.outShape, v.params);
+    for (const v of res.visits) this.visitSite(v.site, via, v.outShape, v.params);
   }
 
   /** The call an instantiation's body sites name: the block call itself when in this file, else the call of this file it came through. */
@@ -1659,14 +1685,15 @@ export class Analyzer {
 
   /** `instantiate` for `call`, its body's sites attributed to it. */
   private instantiateFor(call: CallExpr, def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], ctx: Ctx): InstResult {
-    const via = this.viaOf(call, ctx);
-    this.viaStack.push(via);
+    const frame: VisitFrame = { via: this.viaOf(call, ctx), visits: [], bySite: new Map() };
+    this.visitFrames.push(frame);
     try {
       const res = this.instantiate(def, params, inputs, inputNames, ctx);
-      res.via = via;
+      res.via = frame.via;
+      if (frame.visits.length) res.visits = frame.visits;
       return res;
     } finally {
-      this.viaStack.pop();
+      this.visitFrames.pop();
     }
   }
 
@@ -1769,28 +1796,10 @@ export class Analyzer {
       g.inputs.push(id);
       return { kind: 'tensor', node: id, shape: t.shape, name: inputNames[i] };
     });
-    const visits: SiteVisit[] = [];
-    this.visitLogs.push(visits);
-    let out: TensorValue | undefined;
-    try {
-      out = this.runBlockBody(def, ctx, ports);
-    } finally {
-      this.visitLogs.pop();
-    }
-    const parent = this.visitLogs[this.visitLogs.length - 1];
-    if (parent) for (const v of visits) parent.push(v);
+    const out = this.runBlockBody(def, ctx, ports);
     const graph = freeze(g);
     const t = totalsOf(graph, this.totals);
-    return {
-      graph,
-      out: out?.shape,
-      params: t.params,
-      macs: t.macs,
-      activations: t.activations,
-      ok: !!out?.shape,
-      errors: this.errors - errorsBefore,
-      visits: visits.length ? visits : undefined,
-    };
+    return { graph, out: out?.shape, params: t.params, macs: t.macs, activations: t.activations, ok: !!out?.shape, errors: this.errors - errorsBefore };
   }
 
   /** Runs a block's statements; returns its output tensor. */
@@ -1888,14 +1897,14 @@ export class Analyzer {
     if (ctx.uri !== this.uri || ctx.static) return;
     if (!ctx.once && !this.isNewSite(range, kind)) {
       const first = this.siteByKey.get(range.start.offset * SITE_KIND_COUNT + SITE_KINDS[kind]);
-      if (first && first.range.end.offset === range.end.offset) this.visitSite(first, this.viaStack[this.viaStack.length - 1] ?? ctx.anchor, outShape, params);
+      if (first && first.range.end.offset === range.end.offset) this.visitSite(first, this.visitFrames[this.visitFrames.length - 1]?.via ?? ctx.anchor, outShape, params);
       return;
     }
     const s: SiteInfo = { range, kind, name, model: ctx.model, inShapes, outShape, params, macs, internal, repeat };
     if (!ctx.once) {
       const key = range.start.offset * SITE_KIND_COUNT + SITE_KINDS[kind];
       if (!this.siteByKey.has(key)) this.siteByKey.set(key, s);
-      this.visitSite(s, this.viaStack[this.viaStack.length - 1] ?? ctx.anchor, outShape, params);
+      this.visitSite(s, this.visitFrames[this.visitFrames.length - 1]?.via ?? ctx.anchor, outShape, params);
     }
     const sites = this.sites;
     if (at === undefined || at >= sites.length) {
@@ -1911,13 +1920,15 @@ export class Analyzer {
 
   /**
    * Records that an instantiation reached through `via` (the outermost call
-   * in this file) gave `outShape`/`params` at a block-body site: in the log
-   * of the instantiation being analysed (for calls that reuse it later) and
-   * in the site's `instances` once a second call or result comes.
+   * in this file) gave `outShape`/`params` at a block-body site: in the
+   * visits of each instantiation being analysed for that call (replayed by
+   * calls that reuse it later) and in the site's `instances` once a second
+   * call or result comes. Recording the same (site, via, result) again
+   * changes nothing.
    */
   private visitSite(site: SiteInfo, via: Range | undefined, outShape: Shape | undefined, params: Params | undefined): void {
-    const log = this.visitLogs[this.visitLogs.length - 1];
-    if (log) log.push({ site, via, outShape, params });
+    this.siteVisits++;
+    for (const frame of this.visitFrames) if (frame.via === via) this.keepVisit(frame, site, outShape, params);
     if (!via) return;
     const st = this.instanceStates.get(site);
     if (!st) {
@@ -1926,17 +1937,55 @@ export class Analyzer {
     }
     const newCall = via.start.offset !== st.first.start.offset && !st.vias?.has(via.start.offset);
     if (newCall) (st.vias ??= new Set([st.first.start.offset])).add(via.start.offset);
-    const outcomes = (st.outcomes ??= [{ via: st.first, call: this.callText(st.first), outShape: site.outShape, params: site.params }]);
-    const same = (o: SiteOutcome) =>
-      (o.outShape === outShape || (o.outShape !== undefined && outShape !== undefined && this.shapeId(o.outShape) === this.shapeId(outShape))) &&
-      (o.params === params || (o.params !== undefined && params !== undefined && o.params.trainable.equals(params.trainable) && o.params.nonTrainable.equals(params.nonTrainable)));
-    const known = outcomes.some(same);
+    if (!st.outcomes) {
+      st.outcomes = [{ via: st.first, call: this.callText(st.first), outShape: site.outShape, params: site.params }];
+      this.addOutcome((st.seen = new Map()), site.outShape, site.params);
+    }
+    const outcomes = st.outcomes;
+    const known = !this.addOutcome(st.seen!, outShape, params);
     if (!newCall && known) return;
     const info = (site.instances ??= { calls: 1, outcomes, moreOutcomes: 0 });
     info.calls = st.vias?.size ?? 1;
     if (known) return;
-    if (outcomes.length < 16) outcomes.push({ via, call: this.callText(via), outShape, params });
+    if (outcomes.length < MAX_KEPT_OUTCOMES) outcomes.push({ via, call: this.callText(via), outShape, params });
     else info.moreOutcomes++;
+  }
+
+  /** Adds a result to `index`; false when it holds an equal one already. */
+  private addOutcome(index: OutcomeIndex, outShape: Shape | undefined, params: Params | undefined): boolean {
+    const id = outShape ? this.shapeId(outShape) : -1;
+    const list = index.get(id);
+    if (!list) {
+      index.set(id, [params]);
+      return true;
+    }
+    if (list.some((p) => p === params || (p !== undefined && params !== undefined && p.trainable.equals(params.trainable) && p.nonTrainable.equals(params.nonTrainable)))) return false;
+    list.push(params);
+    return true;
+  }
+
+  /** Adds a visit to an instantiation's, unless it holds that (site, result) already. */
+  private keepVisit(frame: VisitFrame, site: SiteInfo, outShape: Shape | undefined, params: Params | undefined): void {
+    const kept = frame.bySite.get(site);
+    if (!kept) frame.bySite.set(site, [{ site, outShape, params }]);
+    else if (Array.isArray(kept)) {
+      if (kept.some((v) => this.sameOutcome(v, outShape, params))) return;
+      if (kept.length < MAX_SCANNED_VISITS) kept.push({ site, outShape, params });
+      else {
+        const index: OutcomeIndex = new Map();
+        for (const v of kept) this.addOutcome(index, v.outShape, v.params);
+        this.addOutcome(index, outShape, params);
+        frame.bySite.set(site, index);
+      }
+    } else if (!this.addOutcome(kept, outShape, params)) return;
+    frame.visits.push({ site, outShape, params });
+  }
+
+  private sameOutcome(o: { outShape?: Shape; params?: Params }, outShape: Shape | undefined, params: Params | undefined): boolean {
+    return (
+      (o.outShape === outShape || (o.outShape !== undefined && outShape !== undefined && this.shapeId(o.outShape) === this.shapeId(outShape))) &&
+      (o.params === params || (o.params !== undefined && params !== undefined && o.params.trainable.equals(params.trainable) && o.params.nonTrainable.equals(params.nonTrainable)))
+    );
   }
 
   /** A call's source text on one line, shortened for a hover: `b(64)`, `decoder_layer(512, 8, memory = …`. */
