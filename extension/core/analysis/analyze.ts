@@ -181,12 +181,19 @@ interface SiteVisit {
 interface VisitFrame {
   via: Range | undefined;
   visits: SiteVisit[];
-  /** `visits` by site, to keep each (site, result) once: compared one by one while few, indexed beyond. */
-  bySite: Map<SiteInfo, SiteVisit[] | OutcomeIndex>;
+  /**
+   * `visits` by site, to keep each (site, result) once: made when `visits`
+   * outgrows `FEW_VISITS` (before, `visits` itself is scanned); in it, a
+   * site's results are compared one by one while few, indexed beyond.
+   */
+  bySite?: Map<SiteInfo, SiteVisit[] | OutcomeIndex>;
 }
 
 /** Results of one site in one instantiation compared one by one; more (a `* N` whose shape changes in a body) go to an `OutcomeIndex`. */
 const MAX_SCANNED_VISITS = 8;
+
+/** An instantiation's visits scanned one by one up to this many (most block bodies have fewer sites); a `bySite` index beyond. */
+const FEW_VISITS = 16;
 
 /** Distinct results (output shape, parameters) by the output's `shapeId` (-1: none), each shape's parameters compared one by one. */
 type OutcomeIndex = Map<number, (Params | undefined)[]>;
@@ -361,6 +368,8 @@ export class Analyzer {
   private readonly visitFrames: VisitFrame[] = [];
   /** Calls of `visitSite` so far: the work of recording `SiteInfo.instances`, which must grow with the text, not with the calls nested blocks make (tested). */
   siteVisits = 0;
+  /** `callText` by the call's range (many sites name the same call). */
+  private readonly callTexts = new Map<number, string>();
   /** An internal error stopped the analysis. */
   failed = false;
 
@@ -1685,7 +1694,7 @@ export class Analyzer {
 
   /** `instantiate` for `call`, its body's sites attributed to it. */
   private instantiateFor(call: CallExpr, def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], ctx: Ctx): InstResult {
-    const frame: VisitFrame = { via: this.viaOf(call, ctx), visits: [], bySite: new Map() };
+    const frame: VisitFrame = { via: this.viaOf(call, ctx), visits: [] };
     this.visitFrames.push(frame);
     try {
       const res = this.instantiate(def, params, inputs, inputNames, ctx);
@@ -1966,19 +1975,37 @@ export class Analyzer {
 
   /** Adds a visit to an instantiation's, unless it holds that (site, result) already. */
   private keepVisit(frame: VisitFrame, site: SiteInfo, outShape: Shape | undefined, params: Params | undefined): void {
-    const kept = frame.bySite.get(site);
-    if (!kept) frame.bySite.set(site, [{ site, outShape, params }]);
+    const visits = frame.visits;
+    if (frame.bySite === undefined) {
+      for (let i = 0; i < visits.length; i++) {
+        const v = visits[i];
+        if (v.site === site && this.sameOutcome(v, outShape, params)) return;
+      }
+      visits.push({ site, outShape, params });
+      if (visits.length > FEW_VISITS) {
+        const bySite = (frame.bySite = new Map());
+        for (const v of visits) this.indexVisit(bySite, v.site, v.outShape, v.params);
+      }
+      return;
+    }
+    if (this.indexVisit(frame.bySite, site, outShape, params)) visits.push({ site, outShape, params });
+  }
+
+  /** Adds a (site, result) to an instantiation's index; false when it holds it already. */
+  private indexVisit(bySite: Map<SiteInfo, SiteVisit[] | OutcomeIndex>, site: SiteInfo, outShape: Shape | undefined, params: Params | undefined): boolean {
+    const kept = bySite.get(site);
+    if (!kept) bySite.set(site, [{ site, outShape, params }]);
     else if (Array.isArray(kept)) {
-      if (kept.some((v) => this.sameOutcome(v, outShape, params))) return;
+      if (kept.some((v) => this.sameOutcome(v, outShape, params))) return false;
       if (kept.length < MAX_SCANNED_VISITS) kept.push({ site, outShape, params });
       else {
         const index: OutcomeIndex = new Map();
         for (const v of kept) this.addOutcome(index, v.outShape, v.params);
         this.addOutcome(index, outShape, params);
-        frame.bySite.set(site, index);
+        bySite.set(site, index);
       }
-    } else if (!this.addOutcome(kept, outShape, params)) return;
-    frame.visits.push({ site, outShape, params });
+    } else if (!this.addOutcome(kept, outShape, params)) return false;
+    return true;
   }
 
   private sameOutcome(o: { outShape?: Shape; params?: Params }, outShape: Shape | undefined, params: Params | undefined): boolean {
@@ -1990,8 +2017,16 @@ export class Analyzer {
 
   /** A call's source text on one line, shortened for a hover: `b(64)`, `decoder_layer(512, 8, memory = …`. */
   private callText(range: Range): string {
-    const text = (this.file.text ?? '').slice(range.start.offset, range.end.offset).replace(/\s+/g, ' ');
-    return text.length > 40 ? text.slice(0, 39) + '…' : text;
+    // Keyed by start and length (a call is never 65 536 characters long; such a one is not cached).
+    const length = range.end.offset - range.start.offset;
+    const key = length < 65536 ? range.start.offset * 65536 + length : -1;
+    let known = key < 0 ? undefined : this.callTexts.get(key);
+    if (known === undefined) {
+      const text = (this.file.text ?? '').slice(range.start.offset, range.end.offset).replace(/\s+/g, ' ');
+      known = text.length > 40 ? text.slice(0, 39) + '…' : text;
+      if (key >= 0) this.callTexts.set(key, known);
+    }
+    return known;
   }
 
   /** Appends sites already in `compareSites` order. */
