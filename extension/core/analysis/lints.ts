@@ -20,11 +20,13 @@ export function lintModels(models: readonly ModelInfo[], uri: string | undefined
   const graphs = new Set<Graph>();
   for (const m of models) {
     if (m.hasErrors) continue;
-    const objects = objectUses(m.graph);
+    // Counted only for a model with a candidate pair (most have none).
+    let objects: Map<string, number> | undefined;
+    const objectsOf = () => (objects ??= objectUses(m.graph));
     const visit = (g: Graph) => {
       if (graphs.has(g)) return;
       graphs.add(g);
-      linearStacks(g, objects, uri, (d) => {
+      linearStacks(g, objectsOf, uri, (d) => {
         // A block body analysed once per instantiation reports once, the first instantiation's figures.
         const key = `${d.range.start.offset}|${d.range.end.offset}|${d.uri ?? ''}`;
         if (seen.has(key)) return;
@@ -59,7 +61,10 @@ function objectUses(g: Graph, counts = new Map<string, number>(), graphs = new S
  * W₂W₁ can be any n×k matrix; a narrower middle is a low-rank bottleneck,
  * fewer parameters on purpose, and is left alone.
  */
-function linearStacks(g: Graph, objects: ReadonlyMap<string, number>, uri: string | undefined, report: (d: Diagnostic) => void): void {
+function linearStacks(g: Graph, objectsOf: () => ReadonlyMap<string, number>, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  // Analysis runs on every keystroke: a graph without a dense fed by a dense (most) costs one pass and no maps.
+  if (!g.nodes.some((n) => n.kind === 'layer' && n.op === 'dense' && n.inputs.length === 1 && isDense(nodeAt(g, n.inputs[0])))) return;
+  const objects = objectsOf();
   const byId = new Map<number, Graph['nodes'][number]>();
   const uses = new Map<number, number>();
   for (const n of g.nodes) {
@@ -112,4 +117,14 @@ function collapse(bias1: boolean, bias2: boolean): string {
   const left = `W₂${bias1 ? `(${inner})` : inner}${bias2 ? ' + b₂' : ''}`;
   const shift = [bias1 ? 'W₂b₁' : '', bias2 ? 'b₂' : ''].filter(Boolean).join(' + ');
   return shift ? `${left} = (W₂W₁)x + ${bias1 && bias2 ? `(${shift})` : shift}` : `${left} = (W₂W₁)x`;
+}
+
+/** Node `id` of `g`: ids are the nodes' places in a graph as built, looked for only if not. */
+function nodeAt(g: Graph, id: number): Graph['nodes'][number] | undefined {
+  const n = g.nodes[id];
+  return n !== undefined && n.id === id ? n : g.nodes.find((x) => x.id === id);
+}
+
+function isDense(n: Graph['nodes'][number] | undefined): boolean {
+  return n !== undefined && n.kind === 'layer' && n.op === 'dense';
 }
