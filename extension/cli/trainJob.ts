@@ -24,11 +24,9 @@ import {
   writeBestCheckpoint,
   writeCheckpoint,
   type BestUpdate,
-  type ModelJson,
   type ReadCheckpoint,
   type ReadCheckpointOptions,
   type Resumed,
-  type SignatureMatch,
 } from '../core/runtime/checkpoint';
 import { asFeatureStats, loadDataset, type Dataset } from '../core/runtime/data/files';
 import { asTokenizerSpec, streamDecoder, tokenizerFromSpec, unknownPiecesWarning } from '../core/runtime/tokenizers';
@@ -218,12 +216,6 @@ async function readIfThere(dir: string, options?: ReadCheckpointOptions): Promis
     if (e instanceof Error && /no checkpoint here/.test(e.message)) return undefined;
     throw e;
   }
-}
-
-/** Loads the checkpoint in `dir` into `built`; undefined when there is none. */
-export async function loadInto(built: BuiltModel, dir: string): Promise<{ json: ModelJson; match: SignatureMatch & { loaded: number } } | undefined> {
-  const ck = await readIfThere(dir);
-  return ck && { json: ck.modelJson, match: applyCheckpoint(tf, built, ck.modelJson, ck.weights) };
 }
 
 /** Trains as the request says; writes a checkpoint after every epoch. */

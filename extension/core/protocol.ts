@@ -978,8 +978,3 @@ export function reviveModel(m: PlainModelInfo): ModelInfo {
     memory: { paramBytes: parseSym(m.memory.paramBytes), activationBytes: parseSym(m.memory.activationBytes) },
   };
 }
-
-/** Formula text of a plain Sym, for display. */
-export function plainSymText(x: PlainSym): string {
-  return typeof x === 'number' ? String(x) : x;
-}

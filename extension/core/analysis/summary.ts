@@ -81,7 +81,7 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
         trainable: n.params.trainable,
         nonTrainable: n.params.nonTrainable,
         macs: n.macs,
-        activationBytes: internal === Sym.ZERO ? product(n.shape.dims).mul(4) : product(n.shape.dims).mul(4).add(internal),
+        activationBytes: product(n.shape.dims).mul(4).add(internal),
         internalBytes: internal,
         id: n.id,
         field: compactField(fields.byNode.get(n), model),

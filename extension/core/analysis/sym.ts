@@ -301,10 +301,6 @@ export function shapeToString(s: Shape): string {
   return `${s.isInt ? 'int' : ''}[${s.dims.map((d) => d.toString()).join(', ')}]`;
 }
 
-export function shapeEquals(a: Shape, b: Shape): boolean {
-  return a.dims.length === b.dims.length && a.dims.every((d, i) => d.equals(b.dims[i]));
-}
-
 export function product(dims: readonly Sym[]): Sym {
   // Constant dimensions multiply as plain numbers: no intermediate Sym per factor.
   let c = 1;

@@ -561,7 +561,7 @@ function dataHint(kind: string, input: Shape): string {
 }
 
 /** The bounds of the `size` option of `digits` or `shapes`. */
-function sizeSpec(kind: string): { min: number; max: number } {
+export function sizeSpec(kind: string): { min: number; max: number } {
   const o = DATA_SOURCES.find((d) => d.name === kind)!.options.find((x) => x.name === 'size')!;
   return { min: o.min!, max: o.max! };
 }

@@ -7,6 +7,7 @@
  */
 import type { Range } from '../syntax/ast';
 import type { Analysis, Diagnostic, ModelInfo } from './types';
+import { sizeSpec } from './train';
 
 function contains(outer: Range, inner: Range): boolean {
   return outer.start.offset <= inner.start.offset && inner.end.offset <= outer.end.offset;
@@ -87,9 +88,9 @@ export function suggestedData(info: ModelInfo): string {
     const [h, w, c] = dims as number[];
     const out = info.outputs.length === 1 ? info.outputs[0].shape.dims : [];
     const classes = out.length === 1 ? out[0].value : undefined;
-    const drawable = h === w && h >= 8 && h <= 256;
-    if (c === 1) return drawable && classes === 10 ? 'digits()' : `images("folder", size = [${h}, ${w}], grayscale = true)`;
-    if (c === 3) return drawable && classes === 3 ? 'shapes()' : `images("folder", size = [${h}, ${w}])`;
+    const drawable = (kind: string) => h === w && h >= sizeSpec(kind).min && h <= sizeSpec(kind).max;
+    if (c === 1) return drawable('digits') && classes === 10 ? 'digits()' : `images("folder", size = [${h}, ${w}], grayscale = true)`;
+    if (c === 3) return drawable('shapes') && classes === 3 ? 'shapes()' : `images("folder", size = [${h}, ${w}])`;
   }
   if (dims.length === 2 && dims[1] === 1) return dims[0] === undefined ? 'waves()' : `waves(length = ${dims[0]})`;
   if (dims.length === 1) return 'csv("file.csv")';

@@ -33,7 +33,6 @@
  * as well as in Node (read/write).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { ModelInfo } from '../analysis/types';
 import type { Tf } from '../layers/types';
 import type { BuiltModel } from './build';
 import type { EpochLogs } from './train';
@@ -1093,8 +1092,3 @@ async function lastMeta(fs: CheckpointFs, dir: string): Promise<CheckpointMeta |
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** The weights of a model's layers as a ModelInfo-independent summary, for the Load Weights message. */
-export function describeMatch(model: ModelInfo['name'], m: SignatureMatch & { loaded: number }): string {
-  if (m.problems.length === 0) return m.loaded === 1 ? `Loaded the weights of the one layer of ${model}.` : `Loaded the weights of all ${m.loaded} layers of ${model}.`;
-  return `Loaded ${plural(m.loaded, 'layer')} of ${model}; ${m.problems.length} did not fit:\n${m.problems.map((p) => `- ${p}`).join('\n')}`;
-}
