@@ -858,77 +858,9 @@ function toPlain(x: unknown): unknown {
   return x;
 }
 
-/**
- * Parses the text `Sym.toString()` writes (`2*seq^2*d + 3`, `seq - 1`).
- * Opaque atoms (`⌊(seq - 3)/2⌋`) come back as atoms of the same name, so
- * `parseSym(s.toJSON()).toString() === s.toString()` for every Sym.
- */
+/** Parses the text `Sym.toString()` writes; see `Sym.parse`. */
 export function parseSym(x: PlainSym): Sym {
-  if (typeof x === 'number') return Sym.of(x);
-  const text = x.trim();
-  if (text === '') return Sym.ZERO;
-  let total = Sym.ZERO;
-  for (const { sign, body } of splitTerms(text)) {
-    const term = parseTerm(body);
-    if (!term) return Sym.atom(text);
-    total = total.add(sign < 0 ? term.neg() : term);
-  }
-  return total;
-}
-
-/** Splits at ` + ` and ` - ` outside brackets (a leading `-` is the first term's sign). */
-function splitTerms(text: string): { sign: number; body: string }[] {
-  const out: { sign: number; body: string }[] = [];
-  let depth = 0;
-  let sign = 1;
-  let start = 0;
-  if (text.startsWith('-')) {
-    sign = -1;
-    start = 1;
-  }
-  for (let i = start; i < text.length; i++) {
-    const c = text[i];
-    if (c === '(' || c === '⌊' || c === '⌈' || c === '[') depth++;
-    else if (c === ')' || c === '⌋' || c === '⌉' || c === ']') depth--;
-    else if (depth === 0 && (c === '+' || c === '-') && text[i - 1] === ' ' && text[i + 1] === ' ') {
-      out.push({ sign, body: text.slice(start, i - 1) });
-      sign = c === '+' ? 1 : -1;
-      start = i + 2;
-    }
-  }
-  out.push({ sign, body: text.slice(start) });
-  return out;
-}
-
-/** `3*a^2*b`, `a`, `⌊(x)/2⌋`: a product of a coefficient and atoms with powers. */
-function parseTerm(body: string): Sym | undefined {
-  if (body === '') return undefined;
-  const factors: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === '(' || c === '⌊' || c === '⌈' || c === '[') depth++;
-    else if (c === ')' || c === '⌋' || c === '⌉' || c === ']') depth--;
-    else if (c === '*' && depth === 0) {
-      factors.push(body.slice(start, i));
-      start = i + 1;
-    }
-  }
-  factors.push(body.slice(start));
-  let term = Sym.ONE;
-  for (const f of factors) {
-    if (/^\d+$/.test(f)) {
-      term = term.mul(Number(f));
-      continue;
-    }
-    const pow = /^(.+)\^(\d+)$/.exec(f);
-    const name = pow ? pow[1] : f;
-    const n = pow ? Number(pow[2]) : 1;
-    if (name === '' || n < 1) return undefined;
-    for (let i = 0; i < n; i++) term = term.mul(Sym.atom(name));
-  }
-  return term;
+  return typeof x === 'number' ? Sym.of(x) : Sym.parse(x);
 }
 
 const revShape = (s: PlainShape): Shape => (s.isInt ? { dims: s.dims.map(parseSym), isInt: true } : { dims: s.dims.map(parseSym) });

@@ -560,6 +560,24 @@ train Deep {
 // ------------------------------------------------------------ QA: --dim, --depth, train hints, errors elsewhere
 
 test(
+  'summary --dim evaluates the sizes strided layers give a symbolic length (floor atoms), as PyTorch computes them',
+  withWorkspace({ 'wave.nnmodel': 'model Wave {\n  input x: [seq, 8]\n  output x -> conv1d(16, 3, stride = 2) -> relu -> maxpool(2)\n}\n' }, async (dir) => {
+    // torch.nn.Conv1d(8, 16, 3, stride=2) -> MaxPool1d(2) on a length of 100: 49, then 24.
+    const r = await run(dir, 'summary', 'wave.nnmodel', '--dim', 'seq=100', '--json');
+    assert.equal(r.code, 0, r.err);
+    const [m] = JSON.parse(r.out).models;
+    assert.deepEqual(m.outputs[0].shape, [24, 16]);
+    assert.deepEqual(
+      m.layers.filter((l: { kind: string }) => l.kind !== 'input').map((l: { shape: unknown }) => l.shape),
+      [[49, 16], [49, 16], [24, 16]],
+    );
+    assert.equal(m.macs, 49 * 16 * 3 * 8);
+    const text = await run(dir, 'summary', 'wave.nnmodel', '--dim', 'seq=100');
+    assert.doesNotMatch(text.out, /⌊/);
+  }),
+);
+
+test(
   'summary --dim with a dimension the model does not have is a usage error naming its dimensions; --depth says 0 is allowed',
   withWorkspace({ 'gpt2.nnmodel': GPT2, 'lenet.nnmodel': LENET }, async (dir) => {
     const foo = await run(dir, 'summary', 'gpt2.nnmodel', '--dim', 'foo=3');

@@ -89,8 +89,43 @@ test('a floor of a formula that already holds a floor atom', () => {
 test('evaluate takes values for whole atoms, a floor atom included', () => {
   const x = F.mul(F).mul(3).add(F.mul(seq)).add(1);
   assert.equal(x.evaluate({ seq: 10, [FN]: 8 }), 3 * 64 + 80 + 1);
-  assert.equal(x.evaluate({ seq: 10 }), undefined);
+  assert.equal(x.evaluate({ seq: 10, [FN]: 7 }), 3 * 49 + 70 + 1, 'a value given for the atom wins over its formula');
   assert.equal(F.mul(G).evaluate({ [FN]: 2, [GN]: 5 }), 10);
+});
+
+test('evaluate computes floor and ceil atoms from their formulas, nested ones and parsed ones included', () => {
+  // ⌊(2·10 − 3)/2⌋ = ⌊17/2⌋ = 8
+  const x = F.mul(F).mul(3).add(F.mul(seq)).add(1);
+  assert.equal(x.evaluate({ seq: 10 }), 3 * 64 + 80 + 1);
+  // Negative numerators round towards −∞ (floor) and +∞ (ceil), as the layers' rules do for constants.
+  assert.equal(F.evaluate({ seq: 1 }), Math.floor(-1 / 2));
+  const C = seq.sub(4).ceilDiv(3);
+  assert.equal(C.toString(), '⌈(seq - 4)/3⌉');
+  assert.equal(C.evaluate({ seq: 11 }), 3);
+  assert.equal(C.evaluate({ seq: 1 }), -1);
+  // ⌊(⌊(2·seq − 3)/2⌋² − 1)/4⌋ at seq = 10: ⌊(64 − 1)/4⌋ = 15
+  const h = F.mul(F).sub(1).floorDiv(4);
+  assert.equal(h.evaluate({ seq: 10 }), 15);
+  assert.equal(h.mul(G).evaluate({ seq: 10, d: 3 }), 15 * Math.floor(29 / 2));
+  // What crossed to the webview as text evaluates alike.
+  assert.equal(parseSym(h.mul(G).add(seq).toJSON()).evaluate({ seq: 10, d: 3 }), 15 * 14 + 10);
+  // Missing atoms of the formula still give undefined; a user atom is never read as a formula.
+  assert.equal(G.evaluate({ seq: 10 }), undefined);
+  assert.equal(Sym.atom('seq').evaluate({}), undefined);
+  assert.equal(Sym.atom('⌊(seq)/2⌋ + ⌊(seq)/3⌋').evaluate({ seq: 12 }), undefined, 'two atoms written as one name are not one atom');
+  assert.equal(seq.evaluate({ ['constructor' as string]: 1 }), undefined);
+  assert.equal(Sym.atom('constructor').evaluate({}), undefined, 'names are looked up in the values given, not their prototype');
+});
+
+test('analysis: strided layers on a symbolic length evaluate to what PyTorch computes', () => {
+  // conv1d(16, 3, stride = 2) then maxpool(2) on [seq, 8]: torch.nn.Conv1d(8, 16, 3, stride=2) -> MaxPool1d(2)
+  // on a length of 100 gives [1, 16, 24] (49 after the conv); padding = same with stride 3 gives ⌈seq/3⌉.
+  const a = analyze('model W {\n  input x: [seq, 8]\n  h = x -> conv1d(16, 3, stride = 2) -> maxpool(2)\n  output h -> conv1d(4, 3, stride = 3, padding = same)\n}\n');
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error'), []);
+  const [m] = a.models;
+  const dims = (id: number) => (m.graph.nodes[id] as { shape: { dims: Sym[] } }).shape.dims.map((x) => x.evaluate({ seq: 100 }));
+  const layers = m.graph.nodes.filter((n) => n.kind === 'layer');
+  assert.deepEqual(layers.map((n) => dims(n.id)), [[49, 16], [24, 16], [8, 4]]);
 });
 
 test('parseSym reads back what toString writes, floor atoms with products included', () => {

@@ -173,18 +173,39 @@ export class Sym {
     return !this.terms && this.c < n;
   }
 
-  /** Evaluate with values for the atoms; undefined if an atom is missing. */
+  /**
+   * Evaluate with values for the atoms; undefined if an atom is missing. A
+   * floor or ceil atom (`⌊(seq - 3)/2⌋`) takes the value of its formula.
+   */
   evaluate(env: Readonly<Record<string, number>>): number | undefined {
     let total = this.c;
     if (!this.terms) return total;
     for (const [k, c] of this.terms) {
       let t = c;
       for (const a of k.split(SEP)) {
-        const v = env[a];
+        const v = Object.hasOwn(env, a) ? env[a] : roundedValue(a, env);
         if (v === undefined) return undefined;
         t *= v;
       }
       total += t;
+    }
+    return total;
+  }
+
+  /**
+   * Reads the text `toString` writes (`2*seq^2*d + 3`, `seq - 1`). Floor and
+   * ceil atoms (`⌊(seq - 3)/2⌋`) come back as atoms of the same name (which
+   * `evaluate` still computes), so `Sym.parse(s.toString()).toString() ===
+   * s.toString()` for every Sym; text it cannot read is one atom.
+   */
+  static parse(text: string): Sym {
+    text = text.trim();
+    if (text === '') return Sym.ZERO;
+    let total = Sym.ZERO;
+    for (const { sign, body } of splitTerms(text)) {
+      const term = parseTerm(body);
+      if (!term) return Sym.atom(text);
+      total = total.add(sign < 0 ? term.neg() : term);
     }
     return total;
   }
@@ -222,6 +243,99 @@ export class Sym {
   toJSON(): number | string {
     return this.value ?? this.toString();
   }
+}
+
+/** Splits at ` + ` and ` - ` outside brackets (a leading `-` is the first term's sign). */
+function splitTerms(text: string): { sign: number; body: string }[] {
+  const out: { sign: number; body: string }[] = [];
+  let depth = 0;
+  let sign = 1;
+  let start = 0;
+  if (text.startsWith('-')) {
+    sign = -1;
+    start = 1;
+  }
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '⌊' || c === '⌈' || c === '[') depth++;
+    else if (c === ')' || c === '⌋' || c === '⌉' || c === ']') depth--;
+    else if (depth === 0 && (c === '+' || c === '-') && text[i - 1] === ' ' && text[i + 1] === ' ') {
+      out.push({ sign, body: text.slice(start, i - 1) });
+      sign = c === '+' ? 1 : -1;
+      start = i + 2;
+    }
+  }
+  out.push({ sign, body: text.slice(start) });
+  return out;
+}
+
+/** `3*a^2*b`, `a`, `⌊(x)/2⌋`: a product of a coefficient and atoms with powers. */
+function parseTerm(body: string): Sym | undefined {
+  if (body === '') return undefined;
+  const factors: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '(' || c === '⌊' || c === '⌈' || c === '[') depth++;
+    else if (c === ')' || c === '⌋' || c === '⌉' || c === ']') depth--;
+    else if (c === '*' && depth === 0) {
+      factors.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  factors.push(body.slice(start));
+  let term = Sym.ONE;
+  for (const f of factors) {
+    if (/^\d+$/.test(f)) {
+      term = term.mul(Number(f));
+      continue;
+    }
+    const pow = /^(.+)\^(\d+)$/.exec(f);
+    const name = pow ? pow[1] : f;
+    const n = pow ? Number(pow[2]) : 1;
+    if (name === '' || n < 1) return undefined;
+    for (let i = 0; i < n; i++) term = term.mul(Sym.atom(name));
+  }
+  return term;
+}
+
+/** What a floor or ceil atom's name says: `⌊(num)/d⌋`, `⌈(num)/d⌉`. */
+interface Rounded {
+  num: Sym;
+  d: number;
+  ceil: boolean;
+}
+
+/** Parsed rounded atoms by name (null: not one); emptied when full, so that it stays small in a long session. */
+const ROUNDED = new Map<string, Rounded | null>();
+const MAX_ROUNDED = 1024;
+
+/** The value of a floor or ceil atom with the given values of the atoms of its formula; undefined for any other atom. */
+function roundedValue(name: string, env: Readonly<Record<string, number>>): number | undefined {
+  let r = ROUNDED.get(name);
+  if (r === undefined) {
+    if (ROUNDED.size >= MAX_ROUNDED) ROUNDED.clear();
+    ROUNDED.set(name, (r = readRounded(name)));
+  }
+  if (r === null) return undefined;
+  const v = r.num.evaluate(env);
+  return v === undefined ? undefined : r.ceil ? Math.ceil(v / r.d) : Math.floor(v / r.d);
+}
+
+/** `⌊(num)/d⌋` or `⌈(num)/d⌉` as `floorDiv`/`ceilDiv` name it, the outer bracket closing last; else null. */
+function readRounded(name: string): Rounded | null {
+  const m = /^([⌊⌈])\((.+)\)\/(\d+)([⌋⌉])$/u.exec(name);
+  if (!m || (m[1] === '⌊') !== (m[4] === '⌋')) return null;
+  let depth = 0;
+  for (let i = 0; i < name.length - 1; i++) {
+    const c = name[i];
+    if (c === '⌊' || c === '⌈') depth++;
+    else if (c === '⌋' || c === '⌉') depth--;
+    if (depth === 0) return null; // the first bracket closes before the end: not one atom
+  }
+  const d = Number(m[3]);
+  return d > 0 ? { num: Sym.parse(m[2]), d, ceil: m[1] === '⌈' } : null;
 }
 
 /** `out` with the monomial `c·mono` appended (a module function: no closure per toString). */
