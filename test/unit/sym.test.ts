@@ -9,13 +9,13 @@ import { parseSym } from '../../extension/core/protocol';
 import { main } from '../../extension/cli/cli';
 
 // Floor atoms are named by their formula, which can itself hold a product
-// (`⌊(2*seq - 3)/2⌋`): a monomial of such atoms must never be cut inside one.
+// (`⌊(2*seq - 3)/4⌋`): a monomial of such atoms must never be cut inside one.
 
 const seq = Sym.atom('seq');
 const d = Sym.atom('d');
-/** `⌊(2*seq - 3)/2⌋`: the inner polynomial has a product term. */
-const F = seq.mul(2).sub(3).floorDiv(2);
-const FN = '⌊(2*seq - 3)/2⌋';
+/** `⌊(2*seq - 3)/4⌋`: the inner polynomial has a product term. */
+const F = seq.mul(2).sub(3).floorDiv(4);
+const FN = '⌊(2*seq - 3)/4⌋';
 /** `⌊(d*seq - 1)/2⌋`: a product of two atoms inside. */
 const G = seq.mul(d).sub(1).floorDiv(2);
 const GN = '⌊(d*seq - 1)/2⌋';
@@ -94,27 +94,52 @@ test('evaluate takes values for whole atoms, a floor atom included', () => {
 });
 
 test('evaluate computes floor and ceil atoms from their formulas, nested ones and parsed ones included', () => {
-  // ⌊(2·10 − 3)/2⌋ = ⌊17/2⌋ = 8
+  // ⌊(2·10 − 3)/4⌋ = ⌊17/4⌋ = 4
   const x = F.mul(F).mul(3).add(F.mul(seq)).add(1);
-  assert.equal(x.evaluate({ seq: 10 }), 3 * 64 + 80 + 1);
+  assert.equal(x.evaluate({ seq: 10 }), 3 * 16 + 40 + 1);
   // Negative numerators round towards −∞ (floor) and +∞ (ceil), as the layers' rules do for constants.
-  assert.equal(F.evaluate({ seq: 1 }), Math.floor(-1 / 2));
+  assert.equal(F.evaluate({ seq: 1 }), Math.floor(-1 / 4));
   const C = seq.sub(4).ceilDiv(3);
   assert.equal(C.toString(), '⌈(seq - 4)/3⌉');
   assert.equal(C.evaluate({ seq: 11 }), 3);
   assert.equal(C.evaluate({ seq: 1 }), -1);
-  // ⌊(⌊(2·seq − 3)/2⌋² − 1)/4⌋ at seq = 10: ⌊(64 − 1)/4⌋ = 15
+  // ⌊(⌊(2·seq − 3)/4⌋² − 1)/4⌋ at seq = 10: ⌊(16 − 1)/4⌋ = 3
   const h = F.mul(F).sub(1).floorDiv(4);
-  assert.equal(h.evaluate({ seq: 10 }), 15);
-  assert.equal(h.mul(G).evaluate({ seq: 10, d: 3 }), 15 * Math.floor(29 / 2));
+  assert.equal(h.evaluate({ seq: 10 }), 3);
+  assert.equal(h.mul(G).evaluate({ seq: 10, d: 3 }), 3 * Math.floor(29 / 2));
   // What crossed to the webview as text evaluates alike.
-  assert.equal(parseSym(h.mul(G).add(seq).toJSON()).evaluate({ seq: 10, d: 3 }), 15 * 14 + 10);
+  assert.equal(parseSym(h.mul(G).add(seq).toJSON()).evaluate({ seq: 10, d: 3 }), 3 * 14 + 10);
   // Missing atoms of the formula still give undefined; a user atom is never read as a formula.
   assert.equal(G.evaluate({ seq: 10 }), undefined);
   assert.equal(Sym.atom('seq').evaluate({}), undefined);
   assert.equal(Sym.atom('⌊(seq)/2⌋ + ⌊(seq)/3⌋').evaluate({ seq: 12 }), undefined, 'two atoms written as one name are not one atom');
   assert.equal(seq.evaluate({ ['constructor' as string]: 1 }), undefined);
   assert.equal(Sym.atom('constructor').evaluate({}), undefined, 'names are looked up in the values given, not their prototype');
+});
+
+test('floor and ceil of a formula whose atoms all divide exactly round only the constant', () => {
+  const h = Sym.atom('h');
+  const w = Sym.atom('w');
+  assert.equal(h.mul(2).sub(3).floorDiv(2).toString(), 'h - 2');
+  assert.equal(h.mul(2).sub(3).ceilDiv(2).toString(), 'h - 1');
+  assert.equal(h.mul(w).mul(4).add(h.mul(8)).add(5).floorDiv(4).toString(), 'h*w + 2*h + 1');
+  assert.equal(h.mul(4).add(6).ceilDiv(-4).toString(), '-h - 1', 'ceil(-1.5) = -1');
+  // A coefficient the divisor does not divide keeps the whole formula in one atom, written as the textbook writes it.
+  assert.equal(h.sub(3).floorDiv(2).toString(), '⌊(h - 3)/2⌋');
+  assert.equal(h.mul(2).add(w).floorDiv(2).toString(), '⌊(2*h + w)/2⌋');
+  // Each agrees with the rounded division for whole values of the atoms.
+  for (const hv of [1, 2, 7, 10]) {
+    assert.equal(h.mul(2).sub(3).floorDiv(2).evaluate({ h: hv }), Math.floor((2 * hv - 3) / 2));
+    assert.equal(h.mul(2).sub(3).ceilDiv(2).evaluate({ h: hv }), Math.ceil((2 * hv - 3) / 2) + 0); // + 0: -0 is 0
+  }
+});
+
+test('analysis: upsample then a strided conv on a symbolic size gives a plain formula', () => {
+  // torch: Upsample(scale_factor=2) then Conv2d(3, 8, 3, stride=2) on 10×12 gives 9×11: h - 1, w - 1.
+  const a = analyze('model U {\n  input x: [h, w, 3]\n  output x -> upsample(2) -> conv2d(8, 3, stride = 2)\n}\n');
+  const out = a.models[0].outputs[0].shape;
+  assert.equal(shapeToString(out), '[h - 1, w - 1, 8]');
+  assert.equal(a.models[0].macs.toString(), '216*h*w - 216*h - 216*w + 216');
 });
 
 test('analysis: strided layers on a symbolic length evaluate to what PyTorch computes', () => {
@@ -137,7 +162,7 @@ test('parseSym reads back what toString writes, floor atoms with products includ
 });
 
 test('displaySym shows a squared floor atom whole', () => {
-  assert.equal(displaySym(F.mul(F).mul(1024).add(F)), '1,024·⌊(2·seq - 3)/2⌋² + ⌊(2·seq - 3)/2⌋');
+  assert.equal(displaySym(F.mul(F).mul(1024).add(F)), '1,024·⌊(2·seq - 3)/4⌋² + ⌊(2·seq - 3)/4⌋');
   // Ordinary formulas are unchanged.
   assert.equal(displaySym(seq.mul(seq).mul(1024).add(seq.mul(794624))), '1,024·seq² + 794,624·seq');
   assert.equal(seq.mul(seq).mul(d).mul(2).add(3).toString(), '2*d*seq^2 + 3');
@@ -150,11 +175,11 @@ test('an atom name must be non-empty and cannot hold the key separator', () => {
 
 // ------------------------------------------------------------- end to end
 
-// concat doubles seq, the strided conv floors `2*seq`, and attention
-// multiplies the sequence length by itself: MACs hold ⌊(2*seq - 3)/2⌋².
+// concat doubles seq, the conv of stride 4 floors `2*seq`, and attention
+// multiplies the sequence length by itself: MACs hold ⌊(2*seq - 3)/4⌋².
 const MODEL = `model M {
   input a: [seq, 16]
-  output concat(a, a, axis = 0) -> conv1d(16, 3, stride = 2) -> attention(2)
+  output concat(a, a, axis = 0) -> conv1d(16, 3, stride = 4) -> attention(2)
 }
 `;
 const ATTENTION_MACS = `32*${FN}^2 + 1088*${FN} + 1056`;
@@ -170,7 +195,7 @@ test('analyze: MACs with a squared floor dimension are well formed', () => {
   assert.ok(att && att.kind === 'layer');
   assert.equal(shapeToString(att.shape), `[${FN} + 1, 16]`);
   assert.equal(att.macs.toString(), ATTENTION_MACS);
-  assert.equal(displaySym(m.macs), '32·⌊(2·seq - 3)/2⌋² + 1,856·⌊(2·seq - 3)/2⌋ + 1,824');
+  assert.equal(displaySym(m.macs), '32·⌊(2·seq - 3)/4⌋² + 1,856·⌊(2·seq - 3)/4⌋ + 1,824');
   assert.deepEqual(m.macs.atoms(), [FN]);
   for (const n of m.graph.nodes) {
     if (n.kind !== 'layer') continue;

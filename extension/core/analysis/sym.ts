@@ -144,16 +144,31 @@ export class Sym {
     return new Sym(this.c / d, m);
   }
 
-  /** floor(this / d): exact where possible, else an opaque atom. */
+  /**
+   * floor(this / d): exact where possible, else an opaque atom. When `d`
+   * divides every coefficient but the constant's, only the constant is
+   * rounded (⌊(2·h − 3)/2⌋ = h − 2: the atoms are whole numbers).
+   */
   floorDiv(d: number): Sym {
     if (!this.terms) return Sym.of(Math.floor(this.c / d));
-    return this.divExact(d) ?? Sym.atom(`⌊(${this.toString()})/${d}⌋`);
+    return this.divTerms(d, Math.floor) ?? Sym.atom(`⌊(${this.toString()})/${d}⌋`);
   }
 
-  /** ceil(this / d): exact where possible, else an opaque atom. */
+  /** ceil(this / d): exact where possible (see `floorDiv`), else an opaque atom. */
   ceilDiv(d: number): Sym {
     if (!this.terms) return Sym.of(Math.ceil(this.c / d));
-    return this.divExact(d) ?? Sym.atom(`⌈(${this.toString()})/${d}⌉`);
+    return this.divTerms(d, Math.ceil) ?? Sym.atom(`⌈(${this.toString()})/${d}⌉`);
+  }
+
+  /** The terms divided by `d` plus `round(c / d)`, or undefined when `d` does not divide a term's coefficient. */
+  private divTerms(d: number, round: (x: number) => number): Sym | undefined {
+    if (d === 0 || !this.terms) return undefined;
+    const m = new Map<string, number>();
+    for (const [k, c] of this.terms) {
+      if (c % d !== 0) return undefined;
+      m.set(k, c / d);
+    }
+    return new Sym(round(this.c / d), m);
   }
 
   equals(o: Sym | number): boolean {
