@@ -4,7 +4,8 @@
  */
 import { formatBytes, internalActivations, summaryRows, trainingMemory, type SummaryRow } from '../core/analysis/summary';
 import { Sym, formatCount, shapeToString, type Shape } from '../core/analysis/sym';
-import type { Graph, GraphNode, ModelInfo } from '../core/analysis/types';
+import type { Graph, GraphNode, ModelInfo, TrainInfo } from '../core/analysis/types';
+import { dimSizes } from '../core/analysis/sizes';
 import { layerWeights, weightShapeText, type LayerWeights } from '../core/analysis/weights';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
@@ -61,6 +62,8 @@ interface Settings {
   depth: number;
   /** `--weights`: one table line per weight under each layer. */
   weights: boolean;
+  /** The file's train sections (the sizes they train at are named in the notes). */
+  trains: readonly TrainInfo[];
 }
 
 function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
@@ -73,12 +76,14 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
     env: parseDims(args.values.get('dim') ?? []),
     depth: depthText === undefined ? Infinity : nonNegativeInt(depthText, 'depth'),
     weights: args.flags.has('weights'),
+    trains: [],
   };
   const r = analyzeFile(path, io.cwd);
   if (!r.ok) {
     io.stderr(`${path}: cannot read: ${r.reason}\n`);
     return EXIT.usage;
   }
+  settings.trains = r.analysis.trains;
   const wanted = optionValue(args, 'model');
   let models = r.analysis.models;
   if (wanted !== undefined) {
@@ -334,7 +339,10 @@ function modelTable(m: ModelInfo, path: string, s: Settings): string {
   }
   const free = m.symbols.filter((name) => env[name] === undefined);
   if (free.length > 0) {
-    notes.push(`Symbolic dimensions: ${free.join(', ')} (give values with ${free.map((n) => `--dim ${n}=N`).join(' ')}).`);
+    const trained = dimSizes(m, s.trains, {}).values;
+    const atTrain = free.filter((n) => trained[n] !== undefined);
+    const trainNote = atTrain.length ? `; its train section trains at ${atTrain.map((n) => `${n} = ${trained[n]}`).join(', ')}: ${atTrain.map((n) => `--dim ${n}=${trained[n]}`).join(' ')}` : '';
+    notes.push(`Symbolic dimensions: ${free.join(', ')} (give values with ${free.map((n) => `--dim ${n}=N`).join(' ')}${trainNote}).`);
   }
   if (m.hasErrors) notes.push('Errors prevented a full analysis: the counts cover only what could be analysed.');
   out.push(...notes.map((n) => `Note: ${n}`));

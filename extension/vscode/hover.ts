@@ -14,6 +14,7 @@ import { toMarkdown, toRange } from './convert';
 import { contains, siteAt, siteStartingAt, symbolAt } from './pure/lookup';
 import { blockHoverMarkdown, layerHoverMarkdown, modelHoverMarkdown, valueHoverMarkdown } from './pure/text';
 import { trainFunction, trainKey } from './pure/trainSchema';
+import { sizesFor } from './sizes';
 
 export function registerHover(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
   return vscode.languages.registerHoverProvider(selector, {
@@ -26,7 +27,7 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
       const hit = symbolAt(analysis.symbols, offset, docUri);
       if (hit && (hit.symbol.kind === 'model' || hit.symbol.kind === 'train')) {
         const model = analysis.models.find((m) => m.name === hit.symbol.name);
-        if (model) return new vscode.Hover(toMarkdown(modelHoverMarkdown(model, batch)), toRange(hit.range));
+        if (model) return new vscode.Hover(toMarkdown(modelHoverMarkdown(model, batch, sizesFor(doc, analysis, model))), toRange(hit.range));
       }
       if (hit && ['value', 'input', 'object', 'param'].includes(hit.symbol.kind)) {
         // A reference shows the shape its declaration was given (the latest binding before it).

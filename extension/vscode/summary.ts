@@ -7,6 +7,7 @@ import type { ModelInfo } from '../core';
 import type { AnalysisCache } from './analysisCache';
 import { isLocal } from './pure/lookup';
 import { summaryMarkdown } from './pure/text';
+import { DIMENSIONS_SETTING, sizesFor } from './sizes';
 
 export const SUMMARY_SCHEME = 'nnmodel-summary';
 
@@ -36,6 +37,11 @@ export class SummaryProvider implements vscode.TextDocumentContentProvider, vsco
           if (parseSummaryUri(uri)?.doc.toString() === document.uri.toString()) this.changed.fire(uri);
         }
       }),
+      // The sizes and the batch size are settings: an open summary shows their new values at once.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(DIMENSIONS_SETTING) && !e.affectsConfiguration('nnmodel.memory')) return;
+        for (const key of this.open) this.changed.fire(vscode.Uri.parse(key));
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (d.uri.scheme === SUMMARY_SCHEME) this.open.delete(d.uri.toString());
       }),
@@ -58,7 +64,7 @@ export class SummaryProvider implements vscode.TextDocumentContentProvider, vsco
     const model = analysis.models.find((m) => m.name === target.model && isLocal(m.uri, doc.uri.toString()));
     if (!model) return `# ${target.model}\n\nThere is no model \`${target.model}\` in ${vscode.workspace.asRelativePath(doc.uri)} any more.\n`;
     const batch = vscode.workspace.getConfiguration('nnmodel', doc).get<number>('memory.batchSize', 32);
-    return summaryMarkdown(model, batch, vscode.workspace.asRelativePath(doc.uri));
+    return summaryMarkdown(model, batch, vscode.workspace.asRelativePath(doc.uri), sizesFor(doc, analysis, model));
   }
 
   dispose(): void {

@@ -346,3 +346,16 @@ e2eTest('(c2) inside a block called twice, the hover and the inlay hint say whic
   }, { seen: () => wb.visibleEditorText() });
   assert.match(text, /→ \[28, 28, 16\] · 160 params · \+1 more/);
 });
+
+e2eTest(
+  '(s) with nnmodel.dimensions set, the hover of GPT-2 small shows its MACs and training memory at seq = 1024',
+  { files: { '.vscode/settings.json': JSON.stringify({ 'nnmodel.dimensions': { seq: 1024 }, 'nnmodel.memory.batchSize': 8 }) } },
+  async (wb) => {
+    await wb.openFile('gpt2_small.nnmodel');
+    const at = positionOf(wb.readFile('gpt2_small.nnmodel'), 'model GPT2Small');
+    const hover = await wb.hoverAt(at.line, at.column + 8, 'At seq = 1,024');
+    // 18,432·1024² + 123,532,032·1024 MACs; training: 9,216·seq² + 15,209,536·seq + 1,991,036,928 B at batch 8.
+    assert.match(hover, /At seq = 1,024 \(from nnmodel\.dimensions\): MACs 145,824,153,600 \(145\.8G\)/);
+    assert.match(hover, /training with Adam at batch 8 ~25\.4 GiB/);
+  },
+);

@@ -560,6 +560,24 @@ train Deep {
 // ------------------------------------------------------------ QA: --dim, --depth, train hints, errors elsewhere
 
 test(
+  "summary names the sizes a model's train section trains at beside its symbolic dimensions",
+  withWorkspace(
+    {
+      'seq.nnmodel':
+        'model Lm {\n  input tokens: int[seq]\n  output tokens -> embedding(16, 8) -> dense(16)\n}\n\ntrain Lm {\n  data: sequences(length = 12, vocab = 16)\n  loss: crossentropy\n}\n',
+    },
+    async (dir) => {
+      const r = await run(dir, 'summary', 'seq.nnmodel');
+      assert.match(r.out, /Note: Symbolic dimensions: seq \(give values with --dim seq=N; its train section trains at seq = 12: --dim seq=12\)\./);
+      // Given, the size is used and the note is gone.
+      const given = await run(dir, 'summary', 'seq.nnmodel', '--dim', 'seq=12');
+      assert.doesNotMatch(given.out, /Symbolic dimensions/);
+      assert.match(given.out, /\[12, 16\]/);
+    },
+  ),
+);
+
+test(
   'summary --dim evaluates the sizes strided layers give a symbolic length (floor atoms), as PyTorch computes them',
   withWorkspace({ 'wave.nnmodel': 'model Wave {\n  input x: [seq, 8]\n  output x -> conv1d(16, 3, stride = 2) -> relu -> maxpool(2)\n}\n' }, async (dir) => {
     // torch.nn.Conv1d(8, 16, 3, stride=2) -> MaxPool1d(2) on a length of 100: 49, then 24.

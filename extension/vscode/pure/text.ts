@@ -9,6 +9,7 @@ import { weightShapeText, weightSizeText, weightSumText, type GroupWeights, type
 import { formatCompact, formatCount, product, shapeToString, Sym, type Shape } from '../../core/analysis/sym';
 import type { ArgSpec, ArgValue, LayerSpec } from '../../core/layers/types';
 import type { TrainFn } from './trainSchema';
+import { sizesText, totalsAt, type DimSizes } from '../../core/analysis/sizes';
 
 export function formatArgValue(v: ArgValue): string {
   if (v === null) return 'none';
@@ -350,7 +351,7 @@ export function valueHoverMarkdown(site: SiteInfo, weights?: LayerWeights): stri
 }
 
 /** Hover over a model name: inputs, outputs, totals and memory. */
-export function modelHoverMarkdown(model: ModelInfo, batch: number): string {
+export function modelHoverMarkdown(model: ModelInfo, batch: number, sizes?: DimSizes): string {
   const parts = [codeBlock(`model ${model.name}`)];
   const facts: string[] = [];
   for (const i of model.inputs) facts.push(`input \`${i.name}\`: \`${shapeToString(i.shape)}\``);
@@ -367,8 +368,40 @@ export function modelHoverMarkdown(model: ModelInfo, batch: number): string {
     `Training with Adam at batch ${batch}: ~${formatBytes(trainingMemory(model, batch))}`,
   );
   parts.push(facts.join('  \n'));
+  const at = sizes && sizesLines(model, batch, sizes);
+  if (at?.length) parts.push(at.join('  \n'));
   if (model.hasErrors) parts.push('_The model has errors: counts cover what could be analysed._');
   return parts.join('\n\n');
+}
+
+/**
+ * A symbolic model's totals at the sizes it has (`At seq = 64, from its
+ * train section: MACs 52.4M · …`), and how to give the sizes it lacks.
+ * None for a model without symbolic dimensions.
+ */
+export function sizesLines(model: ModelInfo, batch: number, sizes: DimSizes): string[] {
+  if (model.symbols.length === 0) return [];
+  const lines: string[] = [];
+  const totals = sizes.missing.length === 0 ? totalsAt(model, sizes.values, batch) : undefined;
+  if (totals) {
+    lines.push(
+      `**At ${sizesText(sizes.values)}** (${sizesSource(sizes)}): MACs **${formatCountWithCompact(Sym.of(totals.macs))}** · ` +
+        `activations per example ${formatBytes(totals.activationBytes)} · training with Adam at batch ${batch} ~${formatBytes(totals.trainingBytes)}`,
+    );
+  }
+  if (sizes.missing.length) {
+    const names = sizes.missing.map((n) => `\`${n}\``).join(', ');
+    const example = `{ ${sizes.missing.map((n) => `"${n}": ${n === 'seq' ? 1024 : 64}`).join(', ')} }`;
+    lines.push(`_To see these as numbers, give ${names} a size: the setting \`nnmodel.dimensions\` (e.g. \`${example}\`), or a train section whose data fixes it._`);
+  }
+  return lines;
+}
+
+/** `from its train section's data`, `from nnmodel.dimensions`, or both. */
+function sizesSource(sizes: DimSizes): string {
+  const kinds = new Set(Object.values(sizes.from));
+  if (kinds.size > 1) return 'from nnmodel.dimensions and its train section';
+  return kinds.has('train') ? "from its train section's data" : 'from nnmodel.dimensions';
 }
 
 // ---------------------------------------------------------------- inlay hints
@@ -438,7 +471,7 @@ function escapeCell(s: string): string {
 }
 
 /** The model summary as markdown: per-layer table (blocks expanded), totals and memory. */
-export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: string): string {
+export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: string, sizes?: DimSizes): string {
   const out: string[] = [];
   out.push(`# ${model.name}`);
   if (fileLabel) out.push(`_${fileLabel}_`);
@@ -484,6 +517,7 @@ export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: str
   if (model.symbols.length) {
     out.push('');
     out.push(`Symbolic dimensions: ${model.symbols.map((s) => `\`${s}\``).join(', ')}`);
+    for (const line of sizes ? sizesLines(model, batch, sizes) : []) out.push('', line);
   }
   return out.join('\n') + '\n';
 }
