@@ -11,6 +11,7 @@
  * (role img, aria-label); the history slider `input.nn-samples-slider`.
  */
 import type { TrainingCurves } from './curves';
+import { el } from '../dom';
 import { forwardCaption, generatedCaption, historyText, imageLabel, imageRgba, shownIndex, type StoredStrip } from './stripModel';
 
 let ids = 0;
@@ -125,12 +126,6 @@ export class SamplesView {
     this.pinned = i === history.length - 1 ? undefined : history[i].epoch;
     this.render(curves);
   }
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = className;
-  return e;
 }
 
 /**

@@ -30,6 +30,7 @@ import { inputText, patchesOf, tokenizerText, uniformHeads, untrainedAttentionTe
 import { tokenStrip, type TokenStrip } from './output';
 import { appendedText, outputPlan } from './outputModel';
 import { plural } from '../../extension/core/plural';
+import { layerHeader, note } from '../dom';
 import type { ViewContext } from './types';
 
 /** Longest token sequence fed (heatmaps of more tokens are unreadable). */
@@ -406,28 +407,10 @@ function layerSection(
   const section = document.createElement('section');
   section.className = 'nn-attn-layer';
   section.dataset.path = map.path;
-  const header = document.createElement('div');
-  header.style.display = 'flex';
-  header.style.gap = '8px';
-  header.style.alignItems = 'baseline';
-  const title = document.createElement('a');
-  title.href = '#';
-  title.textContent = `Layer ${index + 1}: ${node?.label ?? 'attention'}`;
-  title.style.fontWeight = '600';
-  title.style.color = 'var(--vscode-textLink-foreground)';
-  if (node) {
-    title.title = `Show line ${node.range.start.line + 1} in the editor`;
-    title.addEventListener('click', (e) => {
-      e.preventDefault();
-      ctx.reveal(node.range);
-    });
-  }
-  const detail = document.createElement('span');
-  detail.style.color = 'var(--vscode-descriptionForeground)';
-  detail.textContent = [`${map.heads} head${map.heads === 1 ? '' : 's'}`, `${map.queries} × ${map.keys}`, map.causal ? 'causal' : '', map.cross ? 'cross-attention' : '']
+  const detail = [`${map.heads} head${map.heads === 1 ? '' : 's'}`, `${map.queries} × ${map.keys}`, map.causal ? 'causal' : '', map.cross ? 'cross-attention' : '']
     .filter(Boolean)
     .join(' · ');
-  header.append(title, detail);
+  const header = layerHeader(`Layer ${index + 1}: ${node?.label ?? 'attention'}`, detail, node && { line: node.range.start.line + 1, reveal: () => ctx.reveal(node.range) });
   const row = document.createElement('div');
   row.style.display = 'flex';
   row.style.flexWrap = 'wrap';
@@ -541,11 +524,4 @@ function drawZoom(target: HTMLElement, map: AttentionMap, head: number, q: strin
   scroller.style.overflow = 'auto';
   scroller.append(canvas);
   target.replaceChildren(bar, scroller);
-}
-
-function note(text: string, className: string): HTMLElement {
-  const p = document.createElement('p');
-  p.className = className;
-  p.textContent = text;
-  return p;
 }

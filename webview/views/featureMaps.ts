@@ -40,6 +40,7 @@ import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, ty
 import { hover, tooltip } from '../probes/hover';
 import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
+import { el, layerHeader, note, pixelCanvas } from '../dom';
 import { firstOutput, outputPlan } from './outputModel';
 import type { ViewContext } from './types';
 
@@ -315,27 +316,9 @@ function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap,
   section.dataset.path = map.path;
   section.dataset.op = layer.node.op;
   section.dataset.kind = map.kind;
-  const header = el('div', 'nn-fm-header');
-  header.style.display = 'flex';
-  header.style.gap = '8px';
-  header.style.alignItems = 'baseline';
-  const title = document.createElement('a');
-  title.className = 'nn-fm-title';
-  title.textContent = label;
-  title.href = '#';
-  title.title = `Show line ${line} in the editor`;
-  title.style.fontWeight = '600';
-  title.style.color = 'var(--vscode-textLink-foreground)';
-  title.addEventListener('click', (e) => {
-    e.preventDefault();
-    ctx.reveal(range);
-  });
   const shape = map.kind === 'grid' ? `[${map.height}, ${map.width}, ${map.channels}]` : map.kind === 'strip' ? `[${map.width}, ${map.channels}]` : `[${map.width}]`;
-  const detail = el('span', 'nn-fm-detail');
   const what = MERGE_WORDS[layer.node.op];
-  detail.textContent = `${shape}${what ? ` · ${what}` : ''} · line ${line}`;
-  detail.style.color = 'var(--vscode-descriptionForeground)';
-  header.append(title, detail);
+  const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''} · line ${line}`, { line, reveal: () => ctx.reveal(range) }, { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
   const zeros = layer.relu ? zeroStats(map.data, map.channels, map.height * map.width) : undefined;
   if (zeros) header.append(...zeroBadges(map, zeros));
   section.append(header);
@@ -403,14 +386,8 @@ function layerImage(map: FeatureMap): ImageData {
 
 function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLElement, seen: Seen | undefined, image: ImageData): HTMLCanvasElement {
   const { width, height } = map;
-  const canvas = document.createElement('canvas');
-  canvas.className = 'nn-fm-map';
+  const canvas = pixelCanvas('nn-fm-map', width, height, scale);
   canvas.dataset.channel = String(c);
-  canvas.width = width;
-  canvas.height = height;
-  canvas.style.width = `${width * scale}px`;
-  canvas.style.height = `${height * scale}px`;
-  canvas.style.imageRendering = 'pixelated';
   canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
   fillSequential(map.data, c * width * height, width * height, map.min[c], map.max[c], image.data);
   canvas.getContext('2d')?.putImageData(image, 0, 0);
@@ -594,18 +571,6 @@ function unitStrip(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
 }
 
 // ------------------------------------------------------------------ DOM helpers
-
-function el(tag: string, className: string): HTMLElement {
-  const e = document.createElement(tag);
-  e.className = className;
-  return e;
-}
-
-function note(text: string, className: string): HTMLElement {
-  const p = el('p', className);
-  p.textContent = text;
-  return p;
-}
 
 function option(value: string, text: string, selected = false): HTMLElement {
   const o = document.createElement('vscode-option');

@@ -14,6 +14,7 @@ import { diverging, formatValue } from '../probes/colormap';
 import { kernels, type KernelSet } from '../probes/kernels';
 import { hover, tooltip } from '../probes/hover';
 import type { ViewContext } from './types';
+import { layerHeader, note, pixelCanvas } from '../dom';
 
 /** Output × input channels drawn in a grid before "Show all". */
 const GRID_LIMIT = 16;
@@ -49,10 +50,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
     root.append(layerSection(ctx, path, node.label, node.range, set, tip));
   }
   if (count === 0) {
-    const p = document.createElement('p');
-    p.className = 'nn-empty';
-    p.textContent = 'This model has no convolution layers, so it has no kernels to show.';
-    root.append(p);
+    root.append(note('This model has no convolution layers, so it has no kernels to show.', 'nn-empty'));
   }
 }
 
@@ -66,26 +64,9 @@ function layerSection(ctx: ViewContext, path: string, label: string, range: View
   section.className = 'nn-kernel-layer';
   section.dataset.path = path;
   section.dataset.kind = set.kind;
-  const header = document.createElement('div');
-  header.style.display = 'flex';
-  header.style.gap = '8px';
-  header.style.alignItems = 'baseline';
-  const title = document.createElement('a');
-  title.href = '#';
-  title.textContent = label;
-  title.title = `Show line ${range.start.line + 1} in the editor`;
-  title.style.fontWeight = '600';
-  title.style.color = 'var(--vscode-textLink-foreground)';
-  title.addEventListener('click', (e) => {
-    e.preventDefault();
-    ctx.reveal(range);
-  });
-  const detail = document.createElement('span');
-  detail.style.color = 'var(--vscode-descriptionForeground)';
   const size = set.kh === 1 ? `${set.kw}` : `${set.kh}×${set.kw}`;
-  detail.textContent = `${plural(set.cout, 'filter')} of ${size}×${set.cin} · weights ${formatValue(set.min)} … ${formatValue(set.max)}`;
-  header.append(title, detail);
-  section.append(header);
+  const detail = `${plural(set.cout, 'filter')} of ${size}×${set.cin} · weights ${formatValue(set.min)} … ${formatValue(set.max)}`;
+  section.append(layerHeader(label, detail, { line: range.start.line + 1, reveal: () => ctx.reveal(range) }));
   if (set.kind === 'image') section.append(imageRow(set, tip));
   else section.append(...gridTable(set, tip));
   return section;
@@ -102,14 +83,8 @@ function imageRow(set: KernelSet, tip: HTMLElement): HTMLElement {
   const scale = Math.max(2, Math.floor(IMAGE_SIZE / Math.max(kh, kw)));
   const images = set.images!;
   for (let o = 0; o < cout; o++) {
-    const canvas = document.createElement('canvas');
-    canvas.className = 'nn-kernel';
+    const canvas = pixelCanvas('nn-kernel', kw, kh, scale);
     canvas.dataset.filter = String(o);
-    canvas.width = kw;
-    canvas.height = kh;
-    canvas.style.width = `${kw * scale}px`;
-    canvas.style.height = `${kh * scale}px`;
-    canvas.style.imageRendering = 'pixelated';
     canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
     const px = new Uint8ClampedArray(kh * kw * 4);
     for (let i = 0; i < kh * kw; i++) {
@@ -152,13 +127,7 @@ function gridTable(set: KernelSet, tip: HTMLElement): HTMLElement[] {
     wrap.replaceChildren(grid);
   };
   const cell = (o: number, i: number): HTMLCanvasElement => {
-    const canvas = document.createElement('canvas');
-    canvas.className = 'nn-kernel-cell';
-    canvas.width = kw;
-    canvas.height = kh;
-    canvas.style.width = `${kw * scale}px`;
-    canvas.style.height = `${kh * scale}px`;
-    canvas.style.imageRendering = 'pixelated';
+    const canvas = pixelCanvas('nn-kernel-cell', kw, kh, scale);
     const px = new Uint8ClampedArray(kh * kw * 4);
     const base = (o * cin + i) * kh * kw;
     for (let k = 0; k < kh * kw; k++) {

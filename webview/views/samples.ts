@@ -31,6 +31,7 @@ import { imageCell } from '../training/samples';
 import { diffusionRoles, generatorImages, generatorShapes, reverseProcess } from '../probes/generate';
 import { generativeKind, imageCount, imagesText, latentWalk, progressText, snapshotPlan, SNAPSHOTS, WALK_STEPS, walkCaptions, weightsNote } from './samplesModel';
 import type { ViewContext } from './types';
+import { el } from '../dom';
 
 /** What the shell knows besides the view context: the train section and which weights the session has. */
 export interface SamplesInput {
@@ -60,13 +61,6 @@ export function dispose(): void {
   cancel();
   view?.remove();
   view = undefined;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 function button(label: string, className: string, onClick: () => void): HTMLElement {

@@ -8,6 +8,7 @@ import type { PlainModelInfo, PlainSummaryRow } from '../../extension/core/proto
 import { symText } from './graphModel';
 import { bytesText, COLUMNS, rowCells, rowRanges, sortRows, type Column } from './summaryModel';
 import { cellLayout, summaryTooltip } from './summaryLayout';
+import { note } from '../dom';
 
 export interface SummaryHost {
   reveal(range: Range): void;
@@ -135,10 +136,7 @@ export class SummaryView {
       totals.appendChild(item);
     }
     if (model.hasErrors) {
-      const note = document.createElement('p');
-      note.className = 'nn-note';
-      note.textContent = 'The model has errors: the counts cover what could be analysed.';
-      totals.appendChild(note);
+      totals.appendChild(note('The model has errors: the counts cover what could be analysed.', 'nn-note'));
     }
     this.root.replaceChildren(scroller, totals);
   }
