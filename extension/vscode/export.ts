@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { Analysis, ModelInfo } from '../core';
 import { exportPyTorch, exportableModels, type ExportNote } from '../core/export/pytorch';
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
-import { asFeatureStats, readCheckpoint, readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { asFeatureStats, epochValLoss, readCheckpoint, readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { bestText } from '../core/runtime/overfit';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
@@ -158,7 +158,7 @@ export function registerExport(cache: AnalysisCache): vscode.Disposable {
     const best = ck && (await readCheckpoint(nodeCheckpointFs(), ck.dir, { which: 'best' }).then((b) => (b.modelJson.nnmodel.model === model.name ? { ...b, dir: ck.dir } : undefined), () => undefined));
     if (ck) {
       const epoch = ck.modelJson.nnmodel.epoch;
-      const bestValLoss = best?.modelJson.nnmodel.history?.find((h) => h.epoch === best.modelJson.nnmodel.epoch)?.valLoss;
+      const bestValLoss = best && epochValLoss(best.modelJson.nnmodel);
       const choice = await vscode.window.showQuickPick(
         [
           { label: 'Include the trained weights', description: `epoch ${epoch}: writes ${model.name}.py and ${model.name}.safetensors where you choose`, weights: ck },

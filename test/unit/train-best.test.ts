@@ -13,6 +13,7 @@ import {
   BEST_JSON,
   applyCheckpoint,
   checkpointChoices,
+  epochValLoss,
   encodeCheckpoint,
   readCheckpoint,
   writeBestCheckpoint,
@@ -266,4 +267,24 @@ test('a best.json whose weights file is gone does not count: the next epoch with
   const second = await run(target, [0.4], nodeCheckpointFs(), first.history);
   assert.equal(brief(second.updates[0]), 'written 3 (warned)');
   assert.deepEqual(await loadedWeights(target, 'best'), second.weights[0]);
+});
+
+test('the pickers and the reader read a checkpoint\'s JSON alike: a val_loss that is not a number is none, a history that is not a list leaves that checkpoint out', async () => {
+  const target = join(dir, 'odd-json');
+  await run(target, [0.5, 0.3, 0.4]);
+  const edit = (file: string, change: (meta: Record<string, unknown>) => void) => {
+    const json = JSON.parse(readFileSync(join(target, file), 'utf8'));
+    change(json.nnmodel);
+    writeFileSync(join(target, file), JSON.stringify(json));
+  };
+  // A hand-edited or foreign best.json: its own epoch's val_loss is null (JSON has no NaN).
+  edit(BEST_JSON, (m) => ((m.history as { epoch: number; valLoss?: unknown }[]).find((h) => h.epoch === m.epoch)!.valLoss = null));
+  const best = (await checkpointChoices(nodeCheckpointFs(), target, 'Net'))[1];
+  assert.deepEqual([best.label, best.valLoss, 'valLoss' in best], ['best (epoch 2)', undefined, false], 'no val_loss, as the label says');
+  const read = await readCheckpoint(nodeCheckpointFs(), target, { which: 'best' });
+  assert.equal(epochValLoss(read.modelJson.nnmodel), undefined, 'what Export offers the best with');
+  // A history that is not a list is damage: the pickers leave that checkpoint out, and the best's reader gives no warning from it.
+  edit('model.json', (m) => (m.history = 5));
+  assert.deepEqual((await checkpointChoices(nodeCheckpointFs(), target, 'Net')).map((c) => c.label), ['best (epoch 2)']);
+  assert.equal((await readCheckpoint(nodeCheckpointFs(), target, { which: 'best' })).warning, undefined);
 });

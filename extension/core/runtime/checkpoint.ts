@@ -826,7 +826,7 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
     return { kind: 'none' };
   }
   const saved = await savedBest(fs, dir, meta);
-  const own = ownValLoss(meta);
+  const own = epochValLoss(meta);
   if (own === undefined || (saved && !(own < saved.valLoss))) {
     if (!saved) return { kind: 'kept', epoch: best.epoch, valLoss: best.valLoss, onDisk: false };
     const warning = best.valLoss < saved.valLoss ? staleBestWarning(saved, best) : undefined;
@@ -854,8 +854,8 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
   return { kind: 'written', epoch: meta.epoch, valLoss: own, ...(warning ? { warning } : {}) };
 }
 
-/** The finite val_loss a checkpoint's history records for its own epoch. */
-function ownValLoss(m: Pick<CheckpointMeta, 'epoch' | 'history'>): number | undefined {
+/** The finite val_loss a checkpoint's history records for its own epoch; undefined when there is none (no validation, or a damaged entry). */
+export function epochValLoss(m: Pick<CheckpointMeta, 'epoch' | 'history'>): number | undefined {
   const v = (m.history ?? []).find((h) => h?.epoch === m.epoch)?.valLoss;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
@@ -866,18 +866,13 @@ function ownValLoss(m: Pick<CheckpointMeta, 'epoch' | 'history'>): number | unde
  * val_loss, and its weights file is there. Undefined otherwise.
  */
 async function savedBest(fs: CheckpointFs, dir: string, meta: CheckpointMeta): Promise<{ epoch: number; valLoss: number } | undefined> {
-  try {
-    const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${BEST_JSON}`))) as ModelJson;
-    const saved = json?.nnmodel;
-    const file = json?.weightsManifest?.[0]?.paths?.[0];
-    if (!saved || typeof saved.epoch !== 'number' || typeof file !== 'string' || !bestFromSameRun(saved, meta)) return undefined;
-    const valLoss = ownValLoss(saved);
-    if (valLoss === undefined || !(await fs.list(dir)).includes(file)) return undefined;
-    return { epoch: saved.epoch, valLoss };
-  } catch {
-    // None, or unreadable: no best on disk.
-    return undefined;
-  }
+  const best = await checkpointMeta(fs, dir, 'best');
+  if (!best || best.weightsFile === undefined || !bestFromSameRun(best.meta, meta)) return undefined;
+  const valLoss = epochValLoss(best.meta);
+  if (valLoss === undefined) return undefined;
+  // An unlistable folder: no best on disk.
+  const files = await fs.list(dir).catch(() => [] as string[]);
+  return files.includes(best.weightsFile) ? { epoch: best.meta.epoch, valLoss } : undefined;
 }
 
 /**
@@ -901,7 +896,7 @@ export function staleBestWarning(held: { epoch: number; valLoss: number }, lowes
 export function bestWarning(best: Pick<CheckpointMeta, 'epoch' | 'history'>, last: Pick<CheckpointMeta, 'epoch' | 'history'>): string | undefined {
   if (!bestFromSameRun(best, last)) return bestChoiceWarning(best.epoch, last.epoch);
   const lowest = bestEpoch(last.history ?? []);
-  const held = ownValLoss(best);
+  const held = epochValLoss(best);
   return lowest && held !== undefined && lowest.valLoss < held ? staleBestWarning({ epoch: best.epoch, valLoss: held }, lowest) : undefined;
 }
 
@@ -943,22 +938,17 @@ export function checkpointLabel(which: CheckpointKind, epoch: number, valLoss: n
  */
 export async function checkpointChoices(fs: CheckpointFs, dir: string, model?: string): Promise<CheckpointChoice[]> {
   const meta = async (which: CheckpointKind): Promise<CheckpointMeta | undefined> => {
-    try {
-      const m = (JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${checkpointJson(which)}`))) as ModelJson)?.nnmodel;
-      if (!m || typeof m.epoch !== 'number' || (model !== undefined && m.model !== model)) return undefined;
-      return m;
-    } catch {
-      return undefined;
-    }
+    const m = (await checkpointMeta(fs, dir, which))?.meta;
+    return m && (model === undefined || m.model === model) ? m : undefined;
   };
   const [last, best] = await Promise.all([meta('last'), meta('best')]);
-  const valLossOf = (m: CheckpointMeta) => (m.history ?? []).find((h) => h?.epoch === m.epoch)?.valLoss;
+  const choice = (which: CheckpointKind, m: CheckpointMeta, warning?: string): CheckpointChoice => {
+    const valLoss = epochValLoss(m);
+    return { which, epoch: m.epoch, ...(valLoss !== undefined ? { valLoss } : {}), label: checkpointLabel(which, m.epoch, valLoss), ...(warning ? { warning } : {}) };
+  };
   const out: CheckpointChoice[] = [];
-  if (last) out.push({ which: 'last', epoch: last.epoch, valLoss: valLossOf(last), label: checkpointLabel('last', last.epoch, valLossOf(last)) });
-  if (best) {
-    const warning = last ? bestWarning(best, last) : undefined;
-    out.push({ which: 'best', epoch: best.epoch, valLoss: valLossOf(best), label: checkpointLabel('best', best.epoch, valLossOf(best)), ...(warning ? { warning } : {}) });
-  }
+  if (last) out.push(choice('last', last));
+  if (best) out.push(choice('best', best, last && bestWarning(best, last)));
   return out;
 }
 
@@ -1063,7 +1053,7 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
     throw new CheckpointError(`${jsonPath}: its feature standardisation (data.featureStats) is malformed; the checkpoint is damaged.`);
   }
   // The best is checked against the last checkpoint of its folder (its JSON only): a stale best is said wherever it is read.
-  const warning = options.which === 'best' ? await lastMeta(fs, dir).then((last) => last && bestWarning(meta, last)) : undefined;
+  const warning = options.which === 'best' ? await checkpointMeta(fs, dir, 'last').then((last) => last && bestWarning(meta, last.meta)) : undefined;
   const read: ReadCheckpoint = { modelJson: json, weights, ...(warning ? { warning } : {}) };
   const opt = meta.optimizer;
   if (opt === undefined || !options.optimizer) return read;
@@ -1080,14 +1070,26 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   return problem ? { ...read, optimizerProblem: `${dir}/${opt.file}: ${problem}` } : { ...read, optimizer: bytes };
 }
 
-/** The description (`nnmodel`) of the last checkpoint in `dir`; undefined when there is none or it does not read. */
-async function lastMeta(fs: CheckpointFs, dir: string): Promise<CheckpointMeta | undefined> {
+/**
+ * The description (`nnmodel`) of checkpoint `which` in `dir`, and the
+ * weights file its manifest names, from its JSON alone: what lists,
+ * compares and warns about checkpoints reads (`checkpointChoices`, the best
+ * write, the best's warning), where `readCheckpoint` reads one in full and
+ * checks it. Undefined when the file is missing, is not JSON, or has no
+ * epoch or a history that is not a list.
+ */
+async function checkpointMeta(fs: CheckpointFs, dir: string, which: CheckpointKind): Promise<{ meta: CheckpointMeta; weightsFile?: string } | undefined> {
+  let json: ModelJson | undefined;
   try {
-    const m = (JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${MODEL_JSON}`))) as ModelJson)?.nnmodel;
-    return m && typeof m.epoch === 'number' ? m : undefined;
+    json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${checkpointJson(which)}`))) as ModelJson;
   } catch {
     return undefined;
   }
+  const meta = isObj(json) ? json.nnmodel : undefined;
+  // A history that is not a list is damage too: what compares checkpoints reads it.
+  if (!isObj(meta) || typeof meta.epoch !== 'number' || (meta.history !== undefined && !Array.isArray(meta.history))) return undefined;
+  const file = json?.weightsManifest?.[0]?.paths?.[0];
+  return { meta, ...(typeof file === 'string' ? { weightsFile: file } : {}) };
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
