@@ -6,7 +6,7 @@ import { formatBytes, internalActivations, summaryRows, trainingMemory, type Sum
 import { Sym, formatCount, shapeToString, type Shape } from '../core/analysis/sym';
 import type { Graph, GraphNode, ModelInfo, TrainInfo } from '../core/analysis/types';
 import { dimSizes } from '../core/analysis/sizes';
-import { layerWeights, weightShapeText, type LayerWeights } from '../core/analysis/weights';
+import { NOT_TRAINED, PLAIN_WEIGHTS, layerWeights, weightLabel, type LayerWeights } from '../core/analysis/weights';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
 import { analyzeFile, formatDiagnostic, locate, sortDiagnostics } from './diagnostics';
@@ -281,7 +281,7 @@ function weightRows(r: Row, m: ModelInfo, env: Record<string, number>): string[]
   const w: LayerWeights = layerWeights(r.node, m);
   const indent = '  '.repeat(r.depth) + '  · ';
   const out: string[][] = w.own.map((l) => [
-    `${indent}${l.name} ${weightShapeText((l.shape ?? []).map((d) => withDims(d, env)))}${l.trainable ? '' : ' (not trained)'}`,
+    `${indent}${weightLabel({ ...l, shape: (l.shape ?? []).map((d) => withDims(d, env)) }, PLAIN_WEIGHTS)}${l.trainable ? '' : NOT_TRAINED}`,
     '',
     '',
     formatCount(withDims(l.params, env)),

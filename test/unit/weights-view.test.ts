@@ -144,7 +144,7 @@ test('hover: a block call lists its weights by name over all repeats when that i
   // Two repeats of conv2d(8, 3) on 8 channels (3·3·8·8 = 576 + 8) and batchnorm(8) (4 · 8).
   assert.match(md, /Parameters: \*\*1,232 \(1,200 trainable, 32 non-trainable\)\*\*/);
   assert.deepEqual(weightsSection(md), [
-    '**Weights** by name, all repeats',
+    '**Weights**: by name, all repeats',
     '· `kernel` ×2: 1,152',
     '· `bias` ×2: 16',
     '· `gamma` ×2: 16',
@@ -158,8 +158,7 @@ test('hover: a block call lists its weights by name over all repeats when that i
   const gs = siteOf(g, GPT2_SMALL, 'gpt_block(768');
   const gmd = blockHoverMarkdown(gs, g.blocks[0], undefined, groupWeightsAtSite(g, gs));
   assert.match(gmd, /Parameters: \*\*85,054,464\*\*/);
-  assert.ok(!gmd.includes('**Weights**'), gmd);
-  assert.ok(gmd.includes('_Weights: 12 names, too many to list here; hover a layer in the body for its own._'), gmd);
+  assert.ok(gmd.includes('**Weights**: 12 names, too many to list here; each layer of the body lists its own'), gmd);
 });
 
 // ------------------------------------------------------------------ CLI
@@ -258,7 +257,7 @@ test('summary --weights: one indented line per weight under each layer; the plai
 
 test('inspector summary: a layer row\'s tooltip lists its weights, after the cell text and before the click hint', () => {
   const a = analyze(LENET5, { uri: URI });
-  const rows = serializeRows(summaryRows(a.models[0]));
+  const rows = serializeRows(summaryRows(a.models[0], true, { weights: true }));
   const conv = rows.find((r) => r.label === 'conv2d(6, 5)')!;
   const hint = 'Line 3: click to select it in the editor';
   assert.equal(
@@ -281,13 +280,48 @@ test('inspector summary: a layer row\'s tooltip lists its weights, after the cel
 
 test('inspector summary: shared layer objects and groups in the tooltip', () => {
   const a = analyze(MORE, { uri: URI });
-  const shared = serializeRows(summaryRows(a.models.find((m) => m.name === 'Shared')!)).filter((r) => r.op === 'dense');
-  assert.deepEqual(shared[1].weights, ["shares f's weights, counted at its first use (line 9): adds 0", '  kernel [8, 8]: 8·8 = 64', '  bias [8]: 8']);
-  const norm = serializeRows(summaryRows(a.models.find((m) => m.name === 'Norm')!));
-  const group = norm.find((r) => r.kind === 'group')!;
-  assert.equal(group.weights?.[0], 'kernel (×2): 1,152');
-  assert.equal(group.weights?.at(-1), 'sum: 1,152 + 16 + 16 + 16 + 16 + 16 = 1,232');
+  const rowsOf = (name: string) => serializeRows(summaryRows(a.models.find((m) => m.name === name)!, true, { weights: true }));
+  const shared = rowsOf('Shared').filter((r) => r.op === 'dense');
+  assert.deepEqual(shared[1].weights, ["Weights: shares f's weights, counted at its first use (line 9): this use adds 0", '  kernel [8, 8]: 8·8 = 64', '  bias [8]: 8']);
+  const group = rowsOf('Norm').find((r) => r.kind === 'group')!;
+  assert.deepEqual(group.weights?.slice(0, 2), ['Weights: by name, all repeats', '  kernel ×2: 1,152']);
+  assert.equal(group.weights?.at(-1), '  sum: 1,152 + 16 + 16 + 16 + 16 + 16 = 1,232');
   const g = analyze(GPT2_SMALL, { uri: URI });
-  const block = serializeRows(summaryRows(g.models[0])).find((r) => r.kind === 'group')!;
-  assert.deepEqual(block.weights, ['12 weight names, too many to list: see the layers below']);
+  const block = serializeRows(summaryRows(g.models[0], true, { weights: true })).find((r) => r.kind === 'group')!;
+  assert.deepEqual(block.weights, ['Weights: 12 names, too many to list here; each layer of the body lists its own']);
+  // Only the inspector shows the weights: the CLI's and the editor's summaries do not have them made.
+  assert.ok(summaryRows(g.models[0]).every((r) => r.weights === undefined));
+});
+
+/** Markdown hover lines as plain text: no code or bold marks, weights indented under `Weights:` instead of after `·`. */
+function unmarked(lines: readonly string[]): string[] {
+  return lines.map((l) =>
+    l
+      .replace(/\*\*|`/g, '')
+      .replace(/^Weights$/, 'Weights:')
+      .replace(/^· /, '  ')
+      .replace(/^sum: /, '  sum: '),
+  );
+}
+
+test('the hover and the inspector\'s tooltip say the weights in the same words: not trained, a shared use, a layer object used, a block\'s totals', () => {
+  const cases: [text: string, model: string, needle: string, delta: number, row: (r: ReturnType<typeof serializeRows>[number]) => boolean][] = [
+    [MORE, 'Norm', 'batchnorm -> relu -> conv_bn', 1, (r) => r.op === 'batchnorm' && r.depth === 0],
+    [MORE, 'Shared', 'b -> f', 5, (r) => r.op === 'dense' && r.line === 10],
+    [GPT2_SMALL, 'GPT2Small', 'unembed', 1, (r) => r.op === 'unembed'],
+  ];
+  for (const [text, model, needle, delta, row] of cases) {
+    const a = analyze(text, { uri: URI });
+    const md = layerHover(text, needle, delta);
+    const tooltip = serializeRows(summaryRows(a.models.find((m) => m.name === model)!, true, { weights: true })).find(row)!.weights!;
+    const at = md.indexOf(tooltip[0].startsWith('Weights') ? '**Weights**' : 'Also uses');
+    assert.ok(at >= 0, md);
+    const end = md.indexOf('\n\n', at);
+    assert.deepEqual(unmarked(md.slice(at, end < 0 ? undefined : end).split('  \n')), tooltip, needle);
+  }
+  const a = analyze(MORE, { uri: URI });
+  const site = siteOf(a, MORE, 'conv_bn(8)');
+  const md = blockHoverMarkdown(site, a.blocks.find((b) => b.name === 'conv_bn'), undefined, groupWeightsAtSite(a, site));
+  const group = serializeRows(summaryRows(a.models.find((m) => m.name === 'Norm')!, true, { weights: true })).find((r) => r.kind === 'group')!;
+  assert.deepEqual(unmarked(weightsSection(md)), group.weights);
 });

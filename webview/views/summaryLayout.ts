@@ -53,13 +53,14 @@ export function formulaTerms(text: string): string[] {
 /**
  * The tooltip of a summary row, or of one of its cells: the cell's full
  * text first (when it has a title of its own), then the row's weights with
- * their shapes, sizes and sum (`kernel [5, 5, 1, 6]: 5·5·1·6 = 150`), then
- * the click-to-select hint. Undefined when there is nothing to say.
+ * their shapes, sizes and sum (`kernel [5, 5, 1, 6]: 5·5·1·6 = 150`, as
+ * the hover says them: core/analysis/weights.ts), then the click-to-select
+ * hint. Undefined when there is nothing to say.
  */
 export function summaryTooltip(row: Pick<PlainSummaryRow, 'weights'>, hint: string | undefined, cellTitle?: string): string | undefined {
   const lines: string[] = [];
   if (cellTitle) lines.push(cellTitle);
-  if (row.weights?.length) lines.push('Weights:', ...row.weights.map((w) => `  ${w}`));
+  if (row.weights) lines.push(...row.weights);
   if (hint) lines.push(hint);
   return lines.length ? lines.join('\n') : undefined;
 }

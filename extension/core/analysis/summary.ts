@@ -7,7 +7,7 @@ import { compactField, modelFields, type ModelFields } from './receptive';
 import { Sym, product, shapeToString } from './sym';
 import { displaySym } from './display';
 import type { Graph, ModelInfo } from './types';
-import { groupWeights, groupWeightsText, nodeWeightsText } from './weights';
+import { PLAIN_WEIGHTS, groupWeights, groupWeightsLines, nodeWeightsText } from './weights';
 import type { InternalActivation } from '../layers/types';
 
 export interface SummaryRow {
@@ -37,17 +37,35 @@ export interface SummaryRow {
   id: number;
   /** Receptive field of the output (`14 × 14 /2`, `all`: see receptive.ts `compactField`); '' for inputs or when unknown. */
   field: string;
-  /** The weights behind the parameters as text lines (weights.ts `layerWeightsText`, `groupWeightsText`); absent when none. */
+  /**
+   * The weights behind the parameters as plain text lines (weights.ts
+   * `layerWeightsLines`, `groupWeightsLines`), for the inspector's tooltips;
+   * only with `{ weights: true }`, and absent when none.
+   */
   weights?: string[];
 }
 
-export function summaryRows(model: ModelInfo, expand = true): SummaryRow[] {
+/** What `summaryRows` adds besides the counts. */
+export interface SummaryOptions {
+  /** Each row's weights as text (`SummaryRow.weights`): only the inspector shows them. Default false. */
+  weights?: boolean;
+}
+
+export function summaryRows(model: ModelInfo, expand = true, options: SummaryOptions = {}): SummaryRow[] {
   const rows: SummaryRow[] = [];
-  walk(model.graph, 0, rows, expand, true, model, modelFields(model));
+  walk(model.graph, 0, rows, { expand, weights: options.weights === true, model, fields: modelFields(model) }, true);
   return rows;
 }
 
-function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top: boolean, model: ModelInfo, fields: ModelFields): void {
+interface Walk {
+  expand: boolean;
+  weights: boolean;
+  model: ModelInfo;
+  fields: ModelFields;
+}
+
+function walk(g: Graph, depth: number, rows: SummaryRow[], w: Walk, top: boolean): void {
+  const { model, fields } = w;
   for (const n of g.nodes) {
     if (n.kind === 'input') {
       if (top) {
@@ -85,7 +103,7 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
         internalBytes: internal,
         id: n.id,
         field: compactField(fields.byNode.get(n), model),
-        weights: nonEmpty(nodeWeightsText(n, model)),
+        ...(w.weights ? nonEmpty(nodeWeightsText(n, model)) : {}),
       });
       continue;
     }
@@ -104,14 +122,14 @@ function walk(g: Graph, depth: number, rows: SummaryRow[], expand: boolean, top:
       repeat: n.repeat,
       id: n.id,
       field: compactField(fields.byNode.get(n), model),
-      weights: nonEmpty(groupWeightsText(groupWeights(n))),
+      ...(w.weights ? nonEmpty(groupWeightsLines(groupWeights(n), PLAIN_WEIGHTS)) : {}),
     });
-    if (expand) for (const r of n.runs) walk(r.body, depth + 1, rows, expand, false, model, fields);
+    if (w.expand) for (const r of n.runs) walk(r.body, depth + 1, rows, w, false);
   }
 }
 
-function nonEmpty(lines: string[]): string[] | undefined {
-  return lines.length ? lines : undefined;
+function nonEmpty(lines: string[]): { weights?: string[] } {
+  return lines.length ? { weights: lines } : {};
 }
 
 /** Bytes (float32) of what a layer keeps inside itself besides its output; `Sym.ZERO` when nothing. */

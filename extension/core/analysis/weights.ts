@@ -2,8 +2,9 @@
  * The arithmetic behind a parameter count: which weights a layer holds, with
  * their shapes and sizes (`kernel [5, 5, 1, 6]: 5·5·1·6 = 150`, `bias [6]: 6`,
  * `sum: 150 + 6 = 156`), for the hover, `nnmodel summary` and the inspector's
- * summary. Pure functions of the graph IR; the counts are the weights'
- * products, as `LayerNode.params` are.
+ * summary, and the one text all of them write it in (plain or markdown).
+ * Pure functions of the graph IR; the counts are the weights' products, as
+ * `LayerNode.params` are.
  */
 import { Sym, formatCount, product } from './sym';
 import type { Analysis, Graph, GroupNode, LayerNode, ModelInfo, SiteInfo } from './types';
@@ -188,7 +189,7 @@ export function objectWeights(analysis: Analysis, modelName: string, name: strin
 // ------------------------------------------------------------------- text
 
 /** `[5, 5, 1, 6]`, as shapes are written elsewhere. */
-export function weightShapeText(shape: readonly Sym[]): string {
+function weightShapeText(shape: readonly Sym[]): string {
   return `[${shape.map((d) => d.toString()).join(', ')}]`;
 }
 
@@ -196,7 +197,7 @@ export function weightShapeText(shape: readonly Sym[]): string {
  * The size of a weight with its arithmetic: `5·5·1·6 = 150`, `d·64 = 64·d`
  * on a symbolic axis, `6` for one axis.
  */
-export function weightSizeText(w: WeightLine): string {
+function weightSizeText(w: WeightLine): string {
   const total = formatCount(w.params);
   if (!w.shape || w.shape.length < 2) return total;
   const factors = w.shape.map((d) => {
@@ -207,60 +208,111 @@ export function weightSizeText(w: WeightLine): string {
   return expr === total ? total : `${expr} = ${total}`;
 }
 
-/** `kernel [5, 5, 1, 6]: 5·5·1·6 = 150`, `moving_mean [6]: 6, not trained`; a group total: `kernel (×24): 84,934,656`. */
-export function weightLineText(w: WeightLine): string {
-  const what = w.shape ? `${w.name} ${weightShapeText(w.shape)}` : w.tensors && w.tensors > 1 ? `${w.name} (×${w.tensors})` : w.name;
-  return `${what}: ${weightSizeText(w)}${w.trainable ? '' : ', not trained'}`;
+/**
+ * How the weights text is marked up. The words are the same on every
+ * surface: `PLAIN_WEIGHTS` for the inspector's summary tooltips,
+ * `MARKDOWN_WEIGHTS` for the hovers.
+ */
+export interface WeightsMarkup {
+  /** A name or a weight as code. */
+  code(text: string): string;
+  /** The figure that matters: the sum's total, the 0 a shared use adds. */
+  strong(text: string): string;
+  /** The first line: `Weights`, then what the lines are when it says. */
+  heading(title?: string): string;
+  /** Before each weight's line. */
+  item: string;
+  /** Before the sum. */
+  sum: string;
 }
 
-/** `150 + 6 = 156`, `64·d + 64` (the terms are the total); undefined for fewer than two lines (nothing to add). */
-export function weightSumText(lines: readonly WeightLine[]): string | undefined {
+/** Plain text lines, the weights indented under `Weights:` (tooltips). */
+export const PLAIN_WEIGHTS: WeightsMarkup = {
+  code: (t) => t,
+  strong: (t) => t,
+  heading: (title) => (title ? `Weights: ${title}` : 'Weights:'),
+  item: '  ',
+  sum: '  ',
+};
+
+/** Markdown lines (to join with hard breaks), names in code, each weight after a `·` (hovers). */
+export const MARKDOWN_WEIGHTS: WeightsMarkup = {
+  code: (t) => `\`${t}\``,
+  strong: (t) => `**${t}**`,
+  heading: (title) => (title ? `**Weights**: ${title}` : '**Weights**'),
+  item: '· ',
+  sum: '',
+};
+
+/** What marks a weight training does not change by gradient (batchnorm's moving mean and variance). */
+export const NOT_TRAINED = ' (not trained)';
+
+/** `kernel [5, 5, 1, 6]`; in a group's totals, its name and how many tensors: `kernel ×24`. */
+export function weightLabel(w: WeightLine, m: WeightsMarkup): string {
+  if (w.shape) return m.code(`${w.name} ${weightShapeText(w.shape)}`);
+  return `${m.code(w.name)}${w.tensors && w.tensors > 1 ? ` ×${w.tensors}` : ''}`;
+}
+
+/** `kernel [5, 5, 1, 6]: 5·5·1·6 = 150`, `moving_mean [6]: 6 (not trained)`; a group total: `kernel ×24: 84,934,656`. */
+function weightLineText(w: WeightLine, m: WeightsMarkup): string {
+  return `${weightLabel(w, m)}: ${weightSizeText(w)}${w.trainable ? '' : NOT_TRAINED}`;
+}
+
+/** `sum: 150 + 6 = 156`, `sum: 64·d + 64` (the terms are the total), the total strong; undefined for fewer than two lines (nothing to add). */
+function weightSumText(lines: readonly WeightLine[], m: WeightsMarkup): string | undefined {
   if (lines.length < 2) return undefined;
   const terms = lines.map((l) => formatCount(l.params)).join(' + ');
   const total = formatCount(Sym.sum(lines.map((l) => l.params), undefined, 0));
-  return terms === total ? total : `${terms} = ${total}`;
+  return `${m.sum}sum: ${terms === total ? m.strong(total) : `${terms} = ${m.strong(total)}`}`;
+}
+
+/** Each weight's line, then their sum. */
+function weightItems(lines: readonly WeightLine[], m: WeightsMarkup): string[] {
+  const sum = weightSumText(lines, m);
+  return [...lines.map((l) => m.item + weightLineText(l, m)), ...(sum ? [sum] : [])];
 }
 
 /**
- * The weights as plain text lines, for tooltips and the CLI: one per weight,
- * then the sum; for a shared use, whose weights it applies.
+ * A layer's weights as text lines (the hover's Weights section, the
+ * inspector's summary tooltip): a heading, each weight with its shape and
+ * size, then their sum (the layer's parameters); for a layer object's later
+ * use, whose weights it shares and that it adds none; then whose weights
+ * it also uses. None when there is nothing to say.
  */
-export function layerWeightsText(w: LayerWeights): string[] {
+export function layerWeightsLines(w: LayerWeights, m: WeightsMarkup): string[] {
   const lines: string[] = [];
   if (w.sharedFrom) {
     const at = w.sharedFrom.line ? ` (line ${w.sharedFrom.line})` : '';
-    lines.push(`shares ${w.sharedFrom.object}'s weights, counted at its first use${at}: adds 0`);
-    for (const l of w.sharedFrom.weights) lines.push(`  ${weightLineText(l)}`);
-  } else {
-    for (const l of w.own) lines.push(weightLineText(l));
-    const sum = weightSumText(w.own);
-    if (sum) lines.push(`sum: ${sum}`);
+    lines.push(m.heading(`shares ${m.code(w.sharedFrom.object)}'s weights, counted at its first use${at}: this use adds ${m.strong('0')}`));
+    lines.push(...w.sharedFrom.weights.map((l) => m.item + weightLineText(l, m)));
+  } else if (w.own.length) {
+    lines.push(m.heading(), ...weightItems(w.own, m));
   }
-  if (w.uses?.length) lines.push(`also uses ${w.uses.join("'s and ")}'s weights, counted where ${w.uses.length > 1 ? 'they are' : 'it is'} defined`);
+  if (w.uses?.length) {
+    const names = w.uses.map((u) => `${m.code(u)}'s`).join(' and ');
+    lines.push(`Also uses ${names} weights, counted where ${w.uses.length > 1 ? 'they are' : 'it is'} defined.`);
+  }
   return lines;
 }
 
-/** A group's per-name totals as plain text lines (then their sum); a note instead when there are too many names; none when undefined. */
-export function groupWeightsText(g: GroupWeights | undefined): string[] {
-  if (!g) return [];
-  if (g.tooMany) return [`${g.tooMany} weight names, too many to list: see the layers below`];
-  const lines = g.lines.map(weightLineText);
-  const sum = weightSumText(g.lines);
-  if (sum) lines.push(`sum: ${sum}`);
-  return lines;
+/** A group's weights per name over all its repeats as text lines, when they fit in a few; else why they are not listed; none when undefined. */
+export function groupWeightsLines(g: GroupWeights | undefined, m: WeightsMarkup): string[] {
+  if (g?.tooMany) return [m.heading(`${g.tooMany} names, too many to list here; each layer of the body lists its own`)];
+  if (!g || g.lines.length === 0) return [];
+  return [m.heading('by name, all repeats'), ...weightItems(g.lines, m)];
 }
 
 /**
- * The text lines of a layer node's weights. Layers with the same weight
- * shapes share one `weights` array (the analysis memoises them by input
- * shapes), so the text of the common case (its own weights, no layer
- * object involved) is made once per array: the inspector asks for every
- * row at every update.
+ * The plain text lines of a layer node's weights (`layerWeightsLines`).
+ * Layers with the same weight shapes share one `weights` array (the
+ * analysis memoises them by input shapes), so the text of the common case
+ * (its own weights, no layer object involved) is made once per array: the
+ * inspector asks for every row at every update.
  */
 export function nodeWeightsText(node: LayerNode, model?: ModelInfo): string[] {
-  if (node.sharedWith !== undefined || layerRefs(node).length) return layerWeightsText(layerWeights(node, model));
+  if (node.sharedWith !== undefined || layerRefs(node).length) return layerWeightsLines(layerWeights(node, model), PLAIN_WEIGHTS);
   let lines = ownTextCache.get(node.weights);
-  if (!lines) ownTextCache.set(node.weights, (lines = layerWeightsText({ own: node.weights.map(lineOf) })));
+  if (!lines) ownTextCache.set(node.weights, (lines = layerWeightsLines({ own: node.weights.map(lineOf) }, PLAIN_WEIGHTS)));
   return lines;
 }
 

@@ -5,7 +5,7 @@
 import type { BlockInfoSummary, ModelInfo, Params, SiteInfo, SiteOutcome } from '../../core/analysis/types';
 import { formatBytes, internalActivations, internalBytes, summaryRows, trainingMemory } from '../../core/analysis/summary';
 import { describeField, modelFields } from '../../core/analysis/receptive';
-import { weightShapeText, weightSizeText, weightSumText, type GroupWeights, type LayerWeights, type WeightLine } from '../../core/analysis/weights';
+import { MARKDOWN_WEIGHTS, groupWeightsLines, layerWeightsLines, type GroupWeights, type LayerWeights } from '../../core/analysis/weights';
 import { formatCompact, formatCount, product, shapeToString, Sym, type Shape } from '../../core/analysis/sym';
 import type { ArgSpec, ArgValue, LayerSpec } from '../../core/layers/types';
 import type { TrainFn } from './trainSchema';
@@ -188,52 +188,18 @@ function codeBlock(text: string): string {
   return '```nnmodel\n' + text + '\n```';
 }
 
-/** `` `kernel [5, 5, 1, 6]`: 5·5·1·6 = 150 ``, `` `moving_mean [6]`: 6 (not trained) ``; a group's total `` `gamma` ×2: 1,536 ``. */
-function weightLineMarkdown(w: WeightLine): string {
-  const what = w.shape ? `\`${w.name} ${weightShapeText(w.shape)}\`` : `\`${w.name}\`${w.tensors && w.tensors > 1 ? ` ×${w.tensors}` : ''}`;
-  return `${what}: ${weightSizeText(w)}${w.trainable ? '' : ' (not trained)'}`;
-}
-
-/** `sum: 150 + 6 = **156**`; undefined for fewer than two weights. */
-function weightSumMarkdown(lines: readonly WeightLine[]): string | undefined {
-  const sum = weightSumText(lines);
-  if (sum === undefined) return undefined;
-  const at = sum.lastIndexOf(' = ');
-  return at < 0 ? `sum: **${sum}**` : `sum: ${sum.slice(0, at)} = **${sum.slice(at + 3)}**`;
-}
-
-/**
- * The hover's Weights section: each weight with its shape and size, then
- * their sum (the layer's parameters); for a layer object's later use, the
- * weights it shares and that it adds none.
- */
+/** The hover's Weights section (weights.ts `layerWeightsLines` in markdown); undefined when there is nothing to say. */
 function layerWeightsMarkdown(w: LayerWeights): string | undefined {
-  const lines: string[] = [];
-  if (w.sharedFrom) {
-    const at = w.sharedFrom.line ? ` (line ${w.sharedFrom.line})` : '';
-    lines.push(`**Weights**: shares \`${w.sharedFrom.object}\`'s weights, counted at its first use${at}: this use adds **0**`);
-    lines.push(...w.sharedFrom.weights.map((l) => `· ${weightLineMarkdown(l)}`));
-  } else if (w.own.length) {
-    lines.push('**Weights**');
-    lines.push(...w.own.map((l) => `· ${weightLineMarkdown(l)}`));
-    const sum = weightSumMarkdown(w.own);
-    if (sum) lines.push(sum);
-  }
-  if (w.uses?.length) {
-    const names = w.uses.map((u) => `\`${u}\``).join(' and ');
-    lines.push(`Also uses ${names}'s weights, counted where ${w.uses.length > 1 ? 'they are' : 'it is'} defined.`);
-  }
-  return lines.length ? lines.join('  \n') : undefined;
+  return markdownLines(layerWeightsLines(w, MARKDOWN_WEIGHTS));
 }
 
 /** A group's weights per name over all its repeats, when they fit in a few lines; else why they are not listed. */
 function groupWeightsMarkdown(g: GroupWeights | undefined): string | undefined {
-  if (g?.tooMany) return `_Weights: ${g.tooMany} names, too many to list here; hover a layer in the body for its own._`;
-  if (!g || g.lines.length === 0) return undefined;
-  const lines = ['**Weights** by name, all repeats', ...g.lines.map((l) => `· ${weightLineMarkdown(l)}`)];
-  const sum = weightSumMarkdown(g.lines);
-  if (sum) lines.push(sum);
-  return lines.join('  \n');
+  return markdownLines(groupWeightsLines(g, MARKDOWN_WEIGHTS));
+}
+
+function markdownLines(lines: readonly string[]): string | undefined {
+  return lines.length ? lines.join('  \n') : undefined;
 }
 
 // ------------------------------------------------------- block instantiations
