@@ -25,6 +25,8 @@ e2eTest('(c) hovering conv2d in LeNet5 shows its output shape [28, 28, 6] and re
   const first = positionOf(source, '-> conv2d(6');
   const text = await wb.hoverAt(first.line, first.column + 5, '[28, 28, 6]');
   assert.match(text, /\[28, 28, 6\]/);
+  // Parameter sharing: one 156-parameter kernel against a dense layer between the same values (nn.Linear(1024, 4704): 4,821,600).
+  assert.match(text, /Parameter sharing: the same 156 parameters at each of the 784 output positions; a dense layer from the 1,024 input values to the 4,704 output values would need 1,024·4,704 \+ 4,704 = 4,821,600 \(30,908× as many\)/);
   // A shape that no documentation example holds: it can only come from inference.
   const second = positionOf(source, '-> conv2d(16');
   const text2 = await wb.hoverAt(second.line, second.column + 5, '[10, 10, 16]');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Sym, type Shape } from '../../extension/core/analysis/sym';
 import type { Graph, ModelInfo, SiteInfo } from '../../extension/core/analysis/types';
 import type { LayerSpec } from '../../extension/core/layers/types';
+import { getLayer } from '../../extension/core/layers';
 import type { Range } from '../../extension/core/syntax/ast';
 import {
   activeParameter,
@@ -94,6 +95,28 @@ test('layer hover shows shapes, counts and the documentation', () => {
   assert.match(md, /MACs: \*\*117,600 \(117\.6K\)\*\*/);
   assert.ok(md.includes(conv2d.doc));
   assert.ok(md.includes('conv2d(filters, kernel'));
+});
+
+test('a convolution hover compares its shared kernel with a dense layer between the same values (the course notes\' 10 vs 1,332)', () => {
+  // LeNet-5's C1: 156 parameters; a dense layer from 32·32·1 to 28·28·6 values: 1,024·4,704 + 4,704 (nn.Linear(1024, 4704) in PyTorch: 4,821,600).
+  assert.ok(
+    layerHoverMarkdown(convSite, conv2d).includes(
+      'Parameter sharing: the same 156 parameters at each of the 784 output positions; a dense layer from the 1,024 input values to the 4,704 output values would need 1,024·4,704 + 4,704 = **4,821,600** (30,908× as many)',
+    ),
+  );
+  // The notes' example: a 3 × 3 kernel with its bias over a 6 × 6 image, same padding.
+  const small: SiteInfo = { ...convSite, inShapes: [shape(6, 6, 1)], outShape: shape(6, 6, 1), params: { trainable: Sym.of(10), nonTrainable: Sym.ZERO } };
+  assert.match(layerHoverMarkdown(small, conv2d), /the same 10 parameters at each of the 36 output positions; .* 36·36 \+ 36 = \*\*1,332\*\* \(133× as many\)/);
+  // conv1d shares its window along the steps.
+  const conv1d = getLayer('conv1d')!;
+  const seq: SiteInfo = { ...convSite, name: 'conv1d', inShapes: [shape(100, 8)], outShape: shape(100, 16), params: { trainable: Sym.of(400), nonTrainable: Sym.ZERO } };
+  assert.match(layerHoverMarkdown(seq, conv1d), /the same 400 parameters at each of the 100 output positions; .* 800·1,600 \+ 1,600 = \*\*1,281,600\*\*/);
+  // Not said: a symbolic length (no dense layer takes it), one output position, a later use of a shared object (0 parameters), other layers.
+  const symbolic: SiteInfo = { ...seq, inShapes: [{ dims: [Sym.atom('seq'), Sym.of(8)] }], outShape: { dims: [Sym.atom('seq'), Sym.of(16)] } };
+  assert.doesNotMatch(layerHoverMarkdown(symbolic, conv1d), /Parameter sharing/);
+  assert.doesNotMatch(layerHoverMarkdown({ ...small, outShape: shape(1, 1, 1) }, conv2d), /Parameter sharing/);
+  assert.doesNotMatch(layerHoverMarkdown({ ...small, params: { trainable: Sym.ZERO, nonTrainable: Sym.ZERO } }, conv2d), /Parameter sharing/);
+  assert.doesNotMatch(layerHoverMarkdown({ ...small, name: 'dense' }, getLayer('dense')!), /Parameter sharing/);
 });
 
 test('inlay hints: last output shape of each line and the sum of its parameters', () => {

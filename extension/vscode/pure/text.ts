@@ -141,6 +141,34 @@ function countsLines(site: SiteInfo): string[] {
   return lines;
 }
 
+/** Layers that slide one kernel over every position of their input. */
+const SHARING_LAYERS = new Set(['conv1d', 'conv2d']);
+
+/**
+ * Parameter sharing, the argument for convolutions: one kernel is applied
+ * at every output position, where a dense layer between the same values
+ * would have a weight per (input value, output value) pair and a bias per
+ * output: "the same 10 parameters at each of the 36 output positions; a
+ * dense layer from the 36 input values to the 36 output values would need
+ * 36·36 + 36 = 1,332 (133× as many)". Only for fixed sizes (a dense layer
+ * cannot take a symbolic length), a conv with its own weights (not a later
+ * use of a shared object) and more than one output position.
+ */
+function sharingLine(site: SiteInfo): string | undefined {
+  if (!SHARING_LAYERS.has(site.name) || !site.params || !site.outShape || site.inShapes.length !== 1) return undefined;
+  const params = totalParams(site.params);
+  const input = product(site.inShapes[0].dims);
+  const output = product(site.outShape.dims);
+  const positions = product(site.outShape.dims.slice(0, -1));
+  if (!params.isConst() || !input.isConst() || !output.isConst() || !positions.isConst()) return undefined;
+  const [p, n, m, at] = [params.value!, input.value!, output.value!, positions.value!];
+  if (p === 0 || at < 2) return undefined;
+  const dense = n * m + m;
+  const times = dense / p;
+  const ratio = times >= 10 ? `${formatCount(Math.round(times))}×` : `${(Math.round(times * 10) / 10).toString()}×`;
+  return `Parameter sharing: the same ${formatCount(p)} parameters at each of the ${formatCount(at)} output positions; a dense layer from the ${formatCount(n)} input values to the ${formatCount(m)} output values would need ${formatCount(n)}·${formatCount(m)} + ${formatCount(m)} = **${formatCount(dense)}** (${ratio} as many)`;
+}
+
 /**
  * For a layer that keeps tensors inside itself (attention), its activations
  * for one example: the output and each kept tensor, as count × 4 B.
@@ -269,7 +297,7 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
   const instances = instancesText(site);
   if (instances) parts.push(`_${instances}_`);
   const flow = flowLine(site);
-  const facts = [flow, ...countsLines(site), ...activationLines(site), ...fieldLines(field)].filter((x): x is string => !!x);
+  const facts = [flow, ...countsLines(site), sharingLine(site), ...activationLines(site), ...fieldLines(field)].filter((x): x is string => !!x);
   if (facts.length) parts.push(facts.join('  \n'));
   const weightsText = weights && layerWeightsMarkdown(weights);
   if (weightsText) parts.push(weightsText);
