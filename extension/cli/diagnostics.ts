@@ -53,11 +53,15 @@ export function locate(path: string, analysis: Analysis): LocatedDiagnostic[] {
   return analysis.diagnostics.map((d) => ({ file: d.uri ?? path, diagnostic: d }));
 }
 
-/** `lenet.nnmodel:3:20: error shape.mismatch message` (1-based line and column). */
-export function formatDiagnostic({ file, diagnostic: d }: LocatedDiagnostic): string {
+/**
+ * `lenet.nnmodel:3:20: error shape.mismatch message` (1-based line and
+ * column); without the severity where the line already says it
+ * (`warning: lm.nnmodel:7:9: train.not_causal message`).
+ */
+export function formatDiagnostic({ file, diagnostic: d }: LocatedDiagnostic, withSeverity = true): string {
   const { line, character } = d.range.start;
   const message = d.message.replace(/\s*\n\s*/g, ' ');
-  return `${file}:${line + 1}:${character + 1}: ${d.severity} ${d.code} ${message}`;
+  return `${file}:${line + 1}:${character + 1}: ${withSeverity ? `${d.severity} ` : ''}${d.code} ${message}`;
 }
 
 export function countBySeverity(list: readonly LocatedDiagnostic[]): Record<Severity, number> {

@@ -51,6 +51,7 @@ import { evaluateDenoiser, trainInputShapes } from '../core/runtime/diffusion';
 import type { SampleStrip } from '../core/runtime/train';
 import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../core/runtime/gan';
 import { importReader, readSource } from './files';
+import { formatDiagnostic } from './diagnostics';
 import { writeSampleStrip } from './samplesPng';
 import type { SignalsReport } from '../core/runtime/signals';
 
@@ -218,6 +219,19 @@ async function readIfThere(dir: string, options?: ReadCheckpointOptions): Promis
   }
 }
 
+/**
+ * The warnings the analysis gives on the train section being run
+ * (`train.not_causal`, `train.batchnorm_batch`, ...), worded as
+ * `nnmodel check` words them: training does not stop for them, and without
+ * this a run on the command line would never show them.
+ */
+export function sectionWarnings(analysis: Analysis, train: TrainInfo, file: string): string[] {
+  const inside = (d: Analysis['diagnostics'][number]) => d.range.start.offset >= train.range.start.offset && d.range.end.offset <= train.range.end.offset;
+  return analysis.diagnostics
+    .filter((d) => d.severity === 'warning' && d.uri === undefined && inside(d))
+    .map((d) => formatDiagnostic({ file, diagnostic: d }, false));
+}
+
 /** Trains as the request says; writes a checkpoint after every epoch. */
 export async function runTrainJob(req: JobRequest, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
   const job = await prepareJob(req, () => token.cancelled, req.resume ? 'resume' : undefined);
@@ -230,6 +244,7 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
   const previous: EpochLogs[] = resumed?.history ?? [];
   for (const p of resumed?.problems ?? []) events.onWarning?.(p);
   events.onStart?.({ ...startOf(info, data, config, dir, initialEpoch), history: previous });
+  for (const w of sectionWarnings(job.analysis, train, req.file)) events.onWarning?.(w);
   const unlabelled = unlabelledOutputsWarning(info, data, config);
   if (unlabelled) events.onWarning?.(unlabelled);
   const fs = nodeCheckpointFs();
@@ -303,6 +318,7 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
       for (const w of d.warnings) events.onWarning?.(w);
     }
     events.onStart?.({ ...startOf(info, data, config, dir, initialEpoch), loss: config.loss });
+    for (const w of sectionWarnings(analysis, train, req.file)) events.onWarning?.(w);
     const fs = nodeCheckpointFs();
     const done: EpochLogs[] = [];
     const meta = { source: data.source, classes: [], exampleShape: data.exampleShape };

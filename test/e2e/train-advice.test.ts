@@ -1,7 +1,8 @@
 // In VS Code: the data size a train section takes from its model (hover on the source's
-// name), and the linear-stack advice with its quick fix.
+// name), the linear-stack advice with its quick fix, and the warning on a language
+// model whose attention is not masked.
 import assert from 'node:assert/strict';
-import { e2eTest, positionOf } from './harness';
+import { e2eTest, poll, positionOf } from './harness';
 
 // The design contract's LeNet-5 and train example, as written there.
 const CONTRACT = `model LeNet5 {
@@ -44,4 +45,32 @@ e2eTest('dense -> dense is listed in Problems as info, and the quick fix inserts
   await wb.applyQuickFix("Insert '-> relu' after dense(20)");
   const text = await wb.step('save fixed', () => wb.saveAndRead('two.nnmodel', TWO_LINEAR));
   assert.equal(text, TWO_LINEAR.replace('dense(20) -> dense(5)', 'dense(20) -> relu -> dense(5)'));
+});
+
+const UNMASKED = `model LM {
+  input tokens: int[seq]
+  h = tokens -> embedding(64, 32) -> positional(learned, maxlen = 32)
+  h = h + h -> layernorm -> attention(4)
+  output h -> dense(64) -> softmax
+}
+train LM {
+  data: text("tiny.txt", context = 32)
+}
+`;
+
+e2eTest('a language model on text without causal = true is a warning in Problems; its quick fix masks the attention and the warning goes', { files: { 'lm.nnmodel': UNMASKED } }, async (wb) => {
+  await wb.openFile('lm.nnmodel');
+  const rows = await wb.waitForProblem(/train\.not_causal|sees later tokens/);
+  assert.ok(rows.some((r) => /attention\(4\) lets every position attend to all positions/.test(r) && /Set causal = true in attention\(4\)/.test(r)), rows.join(' | '));
+  // The quick fix is offered on the data source, where the warning is.
+  const at = positionOf(UNMASKED, 'text("tiny.txt"');
+  await wb.goTo(at.line, at.column + 1);
+  await wb.applyQuickFix('Set causal = true in attention(4)');
+  const text = await wb.step('save fixed', () => wb.saveAndRead('lm.nnmodel', UNMASKED));
+  assert.equal(text, UNMASKED.replace('attention(4)', 'attention(4, causal = true)'));
+  await wb.step('the warning goes', () =>
+    poll('no train.not_causal row in Problems', async () => !(await wb.problems()).some((r) => /sees later tokens/.test(r)), {
+      seen: async () => (await wb.problems()).join(' | ') || '(no problems)',
+    }),
+  );
 });

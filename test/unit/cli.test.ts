@@ -435,6 +435,26 @@ test(
 );
 
 test(
+  'train prints the warnings of the section it runs: a language model whose attention is not masked',
+  withWorkspace(
+    {
+      'lm.nnmodel': TINY_LM.replace('embedding(16, 8) -> dense(16)', 'embedding(16, 8) -> attention(2) -> dense(16)'),
+      'corpus.txt': 'the cat sat on the mat. the rat ate the hat.\n'.repeat(4),
+    },
+    async (dir) => {
+      const t = await run(dir, 'train', 'lm.nnmodel');
+      assert.equal(t.code, 0, t.err);
+      assert.match(t.err, /^warning: \S*\/lm\.nnmodel:7:9: train\.not_causal text labels each position with the next token .* Set causal = true in attention\(2\): .*$/m);
+      // Masked: nothing said.
+      writeFileSync(join(dir, 'lm.nnmodel'), TINY_LM.replace('embedding(16, 8) -> dense(16)', 'embedding(16, 8) -> attention(2, causal = true) -> dense(16)'));
+      const masked = await run(dir, 'train', 'lm.nnmodel');
+      assert.equal(masked.code, 0, masked.err);
+      assert.doesNotMatch(masked.err, /^warning:/m);
+    },
+  ),
+);
+
+test(
   'generate with tokenizer = word: words spaced as in the text after the prompt, only ids of the vocabulary, a note that the model has more outputs',
   withWorkspace(
     {

@@ -219,6 +219,13 @@ describe('receptive fields', () => {
     assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['5 tokens of `t`']);
   });
 
+  test('one position is said in the singular: 1 token, 1 × 1 pixel', () => {
+    const m = model(['model T {', '  input tokens: int[seq]', '  output tokens -> embedding(10, 4) -> dense(4)', '}'].join('\n'));
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['1 token of `tokens`']);
+    const c = model(['model C {', '  input image: [8, 8, 3]', '  output image -> conv2d(4, 1)', '}'].join('\n'));
+    assert.deepEqual(describeField(modelFields(c).outputs[0], c), ['1 × 1 pixel of `image`']);
+  });
+
   test('inputs without positions and pointwise models say nothing', () => {
     const m = example('mlp_fruit.nnmodel');
     const f: Field = modelFields(m).outputs[0];

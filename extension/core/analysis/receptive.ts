@@ -21,8 +21,9 @@
  * not; a layer that adds a learned or fixed vector per position keeps the
  * field.
  *
- * Computed on demand from the graph IR (hover, summary), never during the
- * analysis: a file's cold analysis pays nothing for it.
+ * Computed on demand from the graph IR (hover, summary, and the check of a
+ * train section that predicts the next token or step, `lookAheadLayer`),
+ * never for a model without one: a file's cold analysis pays nothing for it.
  */
 import type { ArgValue } from '../layers/types';
 import { bodyPrefix, nodePath } from '../runtime/build';
@@ -220,22 +221,31 @@ export interface ModelFields {
   outputs: Field[];
   /** Node visits left: nested repeats multiply (`outer * 1000` of `inner * 1000`), so the walk has one budget. */
   budget: number;
+  /**
+   * Set for `lookAheadLayer`: a repeated run stops at the first copy whose
+   * output has the same kind, causality, alignment and width (one position
+   * or more) per input as its input (see sameCausality), so `b * 500`
+   * costs a copy or two; byPath then holds only the copies walked.
+   */
+  settle?: boolean;
 }
 
 const cache = new WeakMap<ModelInfo, ModelFields>();
+const settledCache = new WeakMap<ModelInfo, ModelFields>();
 /**
  * Node visits one model's walk may make. Past it, what is left is `unknown`
  * (shown as nothing) rather than a wrong size; a hover must stay instant.
  */
 export const FIELD_VISIT_BUDGET = 200_000;
 
-export function modelFields(model: ModelInfo): ModelFields {
-  let r = cache.get(model);
+export function modelFields(model: ModelInfo, settle = false): ModelFields {
+  const store = settle ? settledCache : cache;
+  let r = store.get(model);
   if (!r) {
-    r = { byNode: new Map(), byPath: new Map(), byRange: new Map(), outputs: [], budget: FIELD_VISIT_BUDGET };
+    r = { byNode: new Map(), byPath: new Map(), byRange: new Map(), outputs: [], budget: FIELD_VISIT_BUDGET, settle };
     const ports = model.graph.inputs.map((id) => inputField(model.graph, id));
     r.outputs = walk(model.graph, ports, r, '');
-    cache.set(model, r);
+    store.set(model, r);
   }
   return r;
 }
@@ -292,10 +302,96 @@ function groupField(node: GroupNode, inputs: Field[], out: ModelFields, path: st
     const run = node.runs[r];
     for (let i = 0; i < run.count; i++) {
       if (out.budget < run.body.nodes.length) return mapFields(cur, () => ({ kind: 'unknown' }));
-      cur = walk(run.body, [cur, ...extra], out, bodyPrefix(path, r, i))[0] ?? EMPTY;
+      const next = walk(run.body, [cur, ...extra], out, bodyPrefix(path, r, i))[0] ?? EMPTY;
+      // The next copy, given what this one was given, would give it again.
+      const settled = out.settle === true && sameCausality(cur, next);
+      cur = next;
+      if (settled) break;
     }
   }
   return cur;
+}
+
+// ------------------------------------------------------------------ look-ahead
+
+/**
+ * Whether two fields agree on everything a layer's rule decides causality
+ * by: per input, the kind, and causality, alignment and width (one
+ * position or more) of a window. The rules never make a field causal,
+ * aligned or narrower again, so a copy of a block that leaves these as it
+ * found them leaves them so in every later copy.
+ */
+function sameCausality(a: Field, b: Field): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, x] of a) {
+    const y = b.get(k);
+    if (!y || x.kind !== y.kind) return false;
+    if (x.kind === 'unknown' || y.kind === 'unknown') continue;
+    if (x.causal !== y.causal) return false;
+    if (x.kind === 'local' && y.kind === 'local' && (x.aligned !== y.aligned || x.sizes.some((s) => s > 1) !== y.sizes.some((s) => s > 1))) return false;
+  }
+  return true;
+}
+
+/** Whether a field lets an output position see positions after its own. */
+function seesLater(f: InputField | undefined): boolean {
+  if (!f) return false;
+  if (f.kind === 'global') return !f.causal;
+  return f.kind === 'local' && !f.causal && f.sizes.some((s) => s > 1);
+}
+
+/**
+ * The layer through which the first output of `model` comes to see
+ * positions of `input` after its own (self-attention without `causal`, a
+ * `same`-padded window, a flatten or a pooling over the positions...):
+ * following that output's inputs back to the first layer whose output sees
+ * later positions while everything it reads does not, into block bodies
+ * and repeats (the first copy that does). Undefined when the output sees
+ * only the current and earlier positions, or when its field is not known
+ * (a window after a reshape): said only when certain.
+ */
+export function lookAheadLayer(model: ModelInfo, input: string): LayerNode | undefined {
+  const fields = modelFields(model, true);
+  if (!seesLater(fields.outputs[0]?.get(input))) return undefined;
+  const byId = new Map<Graph, Map<number, GraphNode>>();
+  const nodeOf = (g: Graph, id: number): GraphNode | undefined => {
+    let m = byId.get(g);
+    if (!m) byId.set(g, (m = new Map(g.nodes.map((n) => [n.id, n]))));
+    return m.get(id);
+  };
+  const later = (prefix: string, id: number) => seesLater(fields.byPath.get(nodePath(prefix, id))?.get(input));
+  let g = model.graph;
+  let prefix = '';
+  let node = nodeOf(g, g.outputs[0]);
+  // A loop, not recursion: a chain of thousands of layers must not overflow the stack.
+  while (node && node.kind !== 'input') {
+    // An input node (of the model or of a block body) sees only its own position: nothing is traced past it.
+    const from = node.inputs.find((id) => nodeOf(g, id)?.kind !== 'input' && later(prefix, id));
+    if (from !== undefined) {
+      node = nodeOf(g, from);
+      continue;
+    }
+    if (node.kind === 'layer') return node;
+    const path = nodePath(prefix, node.id);
+    let inside: { body: Graph; prefix: string } | undefined;
+    for (let r = 0; r < node.runs.length && !inside; r++) {
+      const body = node.runs[r].body;
+      for (let k = 0; k < node.runs[r].count; k++) {
+        const p = bodyPrefix(path, r, k);
+        // Copies past the one where the run settled were not walked (ModelFields.settle).
+        if (!fields.byPath.has(nodePath(p, body.outputs[0]))) break;
+        if (later(p, body.outputs[0])) {
+          inside = { body, prefix: p };
+          break;
+        }
+      }
+    }
+    if (!inside) return undefined;
+    g = inside.body;
+    prefix = inside.prefix;
+    node = nodeOf(g, g.outputs[0]);
+  }
+  return undefined;
 }
 
 // ------------------------------------------------------------------ field algebra
@@ -369,10 +465,10 @@ function ints(v: ArgValue | undefined, n: number): number[] {
 
 // ------------------------------------------------------------------ text
 
-/** Positions' unit for an input: tokens, steps of a sequence, pixels of an image. */
-function unitOf(shape: Shape): string {
-  if (shape.isInt) return 'tokens';
-  return shape.dims.length === 2 ? 'steps' : shape.dims.length === 3 ? 'pixels' : 'positions';
+/** Positions' unit for an input: tokens, steps of a sequence, pixels of an image; `one`: the singular ("1 token"). */
+function unitOf(shape: Shape, one = false): string {
+  const unit = shape.isInt ? 'token' : shape.dims.length === 2 ? 'step' : shape.dims.length === 3 ? 'pixel' : 'position';
+  return one ? unit : `${unit}s`;
 }
 
 /**
@@ -395,7 +491,9 @@ export function describeField(field: Field | undefined, model: ModelInfo): strin
       continue;
     }
     const covers = dims.every((d, i) => d !== undefined && f.sizes[i] >= d);
-    let text = `${f.sizes.map((x) => num(whole(x))).join(' × ')} ${unit} of \`${name}\``;
+    // One position (an embedding's token, a 1 × 1 conv's pixel) in the singular: "1 token", "1 × 1 pixel".
+    const one = f.sizes.every((x) => whole(x) === 1);
+    let text = `${f.sizes.map((x) => num(whole(x))).join(' × ')} ${unitOf(input.shape, one)} of \`${name}\``;
     if (covers) text += ' (as wide as the input)';
     if (f.jumps.some((j) => j !== 1)) text += `, stride ${f.jumps.map(jumpText).join(' × ')}`;
     if (f.causal && f.sizes.some((s) => s > 1)) text += ', current and earlier only';

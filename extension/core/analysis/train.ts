@@ -6,8 +6,10 @@ import type { CallExpr, Expr, Range, SourceFile, TrainDecl } from '../syntax/ast
 import type { ArgValue } from '../layers/types';
 import { Sym, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest } from './suggest';
-import type { DataSource, Diagnostic, Fix, Graph, ModelInfo, TrainConfig, TrainInfo } from './types';
+import type { DataSource, Diagnostic, Fix, Graph, LayerNode, ModelInfo, TrainConfig, TrainInfo } from './types';
+import { getLayer } from '../layers';
 import { smallestVocab } from './graph';
+import { lookAheadLayer } from './receptive';
 import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
 
@@ -38,6 +40,12 @@ export interface DataSourceSpec {
   classes?: (o: Record<string, ArgValue>) => number | undefined;
   /** Labels are one class per position (next-token prediction), not one per example. */
   perPosition?: boolean;
+  /**
+   * The label at each position is the input at the next one (`text`: the
+   * next token; `waves`: the next value): what is predicted, for messages.
+   * A model trained on it must not see later positions (checkLookAhead).
+   */
+  next?: string;
   /**
    * Also feeds a model with two inputs (an encoder-decoder) by teacher
    * forcing: the first input gets the source sequence, the second the start
@@ -89,6 +97,7 @@ export const DATA_SOURCES: readonly DataSourceSpec[] = [
     path: false,
     options: [samples, { name: 'length', type: 'int', default: 128, min: 4, max: 100_000, doc: 'time steps per example' }, seed],
     example: (o) => ({ dims: [Sym.of(o.length as number), Sym.of(1)] }),
+    next: 'the next value',
   },
   {
     name: 'images',
@@ -120,6 +129,7 @@ export const DATA_SOURCES: readonly DataSourceSpec[] = [
     ],
     example: (o) => ({ dims: [Sym.of(o.context as number)], isInt: true }),
     perPosition: true,
+    next: 'the next token',
   },
 ];
 
@@ -244,7 +254,7 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
       const other = adversarial ? byName.get(adversarial.discriminator) : undefined;
       if (memo.model !== model || memo.other !== other || !memo.fitDiagnostics) {
         const fitDiagnostics: Diagnostic[] = [];
-        checkFit(item, info.config, model, errorsInto(fitDiagnostics), byName);
+        checkFit(item, info.config, model, errorsInto(fitDiagnostics), byName, file);
         checkBatchnormBatch(item, info.config, model, other, errorsInto(fitDiagnostics));
         memo.model = model;
         memo.other = other;
@@ -506,7 +516,7 @@ function inRange(s: OptSpec, n: number): boolean {
 }
 
 /** Data and loss against the model's input and output. */
-function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: Err, models: ReadonlyMap<string, ModelInfo>): void {
+function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: Err, models: ReadonlyMap<string, ModelInfo>, file: SourceFile): void {
   if (config.loss === 'denoise') return checkDenoise(item, config, model, err);
   if (config.loss === 'adversarial') return checkAdversarial(item, config, model, models, err);
   const entry = (k: string) => item.entries.find((e) => e.key.name === k);
@@ -546,6 +556,109 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   if (spec && config.data?.kind === 'waves' && config.loss !== 'mse' && config.loss !== 'mae') {
     err('train.loss_output', 'waves is a regression task: use loss: mse or mae.', lossAt);
   }
+  if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file);
+}
+
+/**
+ * Next-step data (`text`, `waves`) labels position t with the input at
+ * t + 1. A model whose output at t sees later positions of its input (a
+ * self-attention without `causal = true`, a `same`-padded conv1d, a flatten)
+ * reads the answer instead of predicting it: the loss falls towards 0 and
+ * the model cannot generate or forecast. A warning on the data, with the
+ * layer where later positions come in as related location. Only for an
+ * output with one prediction per input position, and only when the
+ * receptive field says so for certain. A quick fix for an attention or a
+ * conv1d written in this file (see causalFix).
+ */
+function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Range, err: Err, file: SourceFile): void {
+  const input = model.inputs[0];
+  const out = model.outputs[0]?.shape;
+  if (!out || out.dims.length < 2 || !input.shape.dims[0] || !out.dims[0].equals(input.shape.dims[0])) return;
+  const layer = lookAheadLayer(model, input.name);
+  if (!layer) return;
+  const unit = input.shape.isInt ? 'tokens' : 'steps';
+  const call = layer.label;
+  let how: string;
+  let fix: string;
+  let edit: Fix | undefined;
+  if (layer.op === 'attention' && layer.inputs.length === 1) {
+    how = `${call} lets every position attend to all positions, later ones included`;
+    fix = `Set causal = true in ${call}: each position then attends only to itself and earlier ones (masked attention).`;
+    edit = causalFix(file, layer, 'causal', 'true', `Set causal = true in ${call}`);
+  } else if (layer.op === 'conv1d') {
+    const k = Number(layer.args.kernel);
+    const span = (k - 1) * Number(layer.args.dilation ?? 1) + 1;
+    how = `${call} reads a window of ${span} steps ${layer.args.padding === 'same' ? 'centred on' : 'starting at'} each step`;
+    fix = `Set padding = causal in ${call}: it pads on the left only, so step t reads steps t and earlier (a causal convolution).`;
+    edit = causalFix(file, layer, 'padding', 'causal', `Set padding = causal in ${call}`);
+  } else {
+    how = `${call} combines positions`;
+    fix = 'Make each prediction from its own position and earlier ones: attention with causal = true, conv1d with padding = causal, recurrent layers with return_sequences = true.';
+  }
+  err(
+    'train.not_causal',
+    `${kind} labels each position with ${next} (the input one position later), but the output of '${model.name}' at a position also sees later ${unit} of '${input.name}': ${how}. It can copy the answer from its input instead of predicting it: the loss falls towards 0 and the model cannot ${input.shape.isInt ? 'generate text' : 'forecast'}. ${fix}`,
+    dataAt,
+    edit && [edit],
+    { severity: 'warning', related: [{ message: `${model.name} sees later ${unit} from here on`, range: layer.range, uri: layer.uri ?? model.uri }] },
+  );
+}
+
+/**
+ * The edit that sets argument `name` of the call `layer` to `value`: its
+ * value replaced where it is written by name or in its place among the
+ * positional arguments, else `, name = value` after the last argument.
+ * Only for a call written in this file by the layer's own name (not a
+ * layer object, whose definition is elsewhere); the edit's positions are
+ * the syntax tree's, which an editor session moves in place.
+ */
+function causalFix(file: SourceFile, layer: LayerNode, name: string, value: string, title: string): Fix | undefined {
+  if (layer.uri !== undefined) return undefined;
+  const call = callAt(file, layer.range.start.offset);
+  if (!call || call.callee.name !== layer.op || call.args.length === 0) return undefined;
+  const place = getLayer(layer.op)?.args.findIndex((a) => a.name === name) ?? -1;
+  const positional = call.args.filter((a) => !a.name);
+  const written = call.args.find((a) => a.name?.name === name) ?? (place >= 0 ? positional[place] : undefined);
+  const last = call.args[call.args.length - 1];
+  const edit = written ? { range: written.value.range, newText: value } : { range: { start: last.range.end, end: last.range.end }, newText: `, ${name} = ${value}` };
+  return { title, edits: [edit], preferred: true };
+}
+
+/** The call expression of a model or block body of `file` that starts at `offset`. */
+function callAt(file: SourceFile, offset: number): CallExpr | undefined {
+  const item = file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && i.range.start.offset <= offset && offset < i.range.end.offset);
+  if (!item || (item.kind !== 'model' && item.kind !== 'block')) return undefined;
+  const todo: Expr[] = [];
+  for (const st of item.body) {
+    if (st.kind === 'assign') todo.push(st.value);
+    else if (st.kind === 'output') todo.push(...st.values);
+  }
+  while (todo.length) {
+    const e = todo.pop()!;
+    if (e.range.end.offset < offset || e.range.start.offset > offset) continue;
+    switch (e.kind) {
+      case 'call':
+        if (e.range.start.offset === offset || e.callee.range.start.offset === offset) return e;
+        todo.push(...e.args.map((a) => a.value));
+        break;
+      case 'chain':
+        todo.push(e.head, ...e.calls);
+        break;
+      case 'binary':
+        todo.push(e.left, e.right);
+        break;
+      case 'unary':
+        todo.push(e.operand);
+        break;
+      case 'paren':
+        todo.push(e.expr);
+        break;
+      case 'list':
+        todo.push(...e.items);
+        break;
+    }
+  }
+  return undefined;
 }
 
 function dataHint(kind: string, input: Shape): string {

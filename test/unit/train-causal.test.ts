@@ -1,0 +1,206 @@
+// `train.not_causal`: next-step data (`text`, `waves`) labels position t with
+// the input at t + 1, so a model whose output at t sees later positions
+// (self-attention without causal = true, a same-padded conv1d, a flatten)
+// copies the answer. The warning, where it points, and where it stays quiet.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { lookAheadLayer, modelFields } from '../../extension/core/analysis/receptive';
+import type { Diagnostic } from '../../extension/core/analysis/types';
+import type { Range } from '../../extension/core/syntax/ast';
+import { importReader } from '../../extension/cli/files';
+
+function rangeOf(text: string, what: string, nth = 0): Range {
+  let at = -1;
+  for (let i = 0; i <= nth; i++) at = text.indexOf(what, at + 1);
+  assert.ok(at >= 0, `'${what}' is in the text`);
+  const pos = (o: number) => {
+    const before = text.slice(0, o).split('\n');
+    return { line: before.length - 1, character: before[before.length - 1].length, offset: o };
+  };
+  return { start: pos(at), end: pos(at + what.length) };
+}
+
+/** `text` with the first fix of `d` applied (edits from the end, as an editor does). */
+function applyFix(text: string, d: Diagnostic): string {
+  const edits = [...(d.fixes?.[0]?.edits ?? [])].sort((a, b) => b.range.start.offset - a.range.start.offset);
+  assert.ok(edits.length > 0, `a fix on ${d.message}`);
+  for (const e of edits) text = text.slice(0, e.range.start.offset) + e.newText + text.slice(e.range.end.offset);
+  return text;
+}
+
+function leaks(text: string): Diagnostic[] {
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  return a.diagnostics.filter((d) => d.code === 'train.not_causal');
+}
+
+const lm = (attention: string, data = 'text("tiny.txt", context = 32)') => `model LM {
+  input tokens: int[seq]
+  h = tokens -> embedding(64, 32) -> positional(learned, maxlen = 32)
+  h = h + h -> layernorm -> ${attention}
+  output h -> dense(64) -> softmax
+}
+train LM {
+  data: ${data}
+}
+`;
+
+test('a language model on text whose self-attention is not causal: a warning on the data, pointing at the attention', () => {
+  const text = lm('attention(4)');
+  const found = leaks(text);
+  assert.equal(found.length, 1);
+  const d = found[0];
+  assert.equal(d.severity, 'warning');
+  assert.deepEqual(d.range, rangeOf(text, 'text("tiny.txt", context = 32)'));
+  assert.deepEqual(d.related?.[0].range, rangeOf(text, 'attention(4)'));
+  assert.equal(
+    d.message,
+    "text labels each position with the next token (the input one position later), but the output of 'LM' at a position also sees later tokens of 'tokens': " +
+      'attention(4) lets every position attend to all positions, later ones included. It can copy the answer from its input instead of predicting it: ' +
+      'the loss falls towards 0 and the model cannot generate text. Set causal = true in attention(4): each position then attends only to itself and earlier ones (masked attention).',
+  );
+  // The quick fix writes the mask into the call.
+  assert.equal(d.fixes?.[0].title, 'Set causal = true in attention(4)');
+  assert.equal(applyFix(text, d), lm('attention(4, causal = true)'));
+  // Written as false, by name or in its place: replaced.
+  assert.equal(applyFix(lm('attention(4, causal = false)'), leaks(lm('attention(4, causal = false)'))[0]), lm('attention(4, causal = true)'));
+  assert.equal(applyFix(lm('attention(4, 8, false)'), leaks(lm('attention(4, 8, false)'))[0]), lm('attention(4, 8, true)'));
+  // A layer object is defined elsewhere than where it is applied: warned, with no fix at the application.
+  const object = lm('att').replace('  h = tokens', '  att = attention(4)\n  h = tokens');
+  const [o] = leaks(object);
+  assert.deepEqual(o.related?.[0].range, rangeOf(object, 'att', 2));
+  assert.equal(o.fixes, undefined);
+  // Masked attention: nothing to say.
+  assert.deepEqual(leaks(lm('attention(4, causal = true)')), []);
+  // The encoder-style task of sequences (copy, reverse, sort) needs every position: no warning there.
+  assert.deepEqual(leaks(lm('attention(4)', 'sequences(task = reverse, length = 16, vocab = 64)')), []);
+});
+
+test('inside a repeated block, the attention of the block body is the related location', () => {
+  const text = `block decoder(heads) {
+  input x
+  x = x + x -> layernorm -> attention(heads)
+  output x + x -> layernorm -> dense(32)
+}
+model LM {
+  input tokens: int[seq]
+  output tokens -> embedding(64, 32) -> positional(learned, maxlen = 32) -> decoder(4) * 2 -> dense(64) -> softmax
+}
+train LM {
+  data: text("tiny.txt", context = 32)
+}
+`;
+  const [d] = leaks(text);
+  assert.ok(d);
+  assert.deepEqual(d.related?.[0].range, rangeOf(text, 'attention(heads)'));
+  assert.match(d.message, /attention\(4\) lets every position attend/);
+  // The fix edits the block's body: every call of it gets the mask.
+  assert.equal(applyFix(text, d), text.replace('attention(heads)', 'attention(heads, causal = true)'));
+  assert.deepEqual(leaks(text.replace('attention(heads)', 'attention(heads, causal = true)')), []);
+  // 1 000 copies: the same answer, from a walk that stops once a copy changes nothing (not one per copy).
+  const many = text.replace('decoder(4) * 2', 'decoder(4) * 1000');
+  assert.deepEqual(leaks(many)[0].related?.[0].range, rangeOf(many, 'attention(heads)'));
+  const m = analyze(many).models[0];
+  assert.ok(modelFields(m, true).byPath.size < 50, `${modelFields(m, true).byPath.size} nodes walked`);
+  assert.ok(modelFields(m).byPath.size > 1000);
+  const masked = analyze(many.replace('attention(heads)', 'attention(heads, causal = true)')).models[0];
+  assert.equal(lookAheadLayer(masked, 'tokens'), undefined);
+  assert.equal(modelFields(masked, true).outputs[0].get('tokens')?.kind, 'global');
+});
+
+const wave = (layers: string) => `model W {
+  input x: [seq, 1]
+  output x -> ${layers}
+}
+train W {
+  data: waves(samples = 500, length = 64)
+  loss: mse
+}
+`;
+
+test('waves through a same-padded conv1d: the window reaches later steps; causal padding is quiet', () => {
+  const text = wave('conv1d(16, 5, padding = same) -> relu -> conv1d(1, 1)');
+  const [d] = leaks(text);
+  assert.ok(d);
+  assert.deepEqual(d.related?.[0].range, rangeOf(text, 'conv1d(16, 5, padding = same)'));
+  assert.match(d.message, /^waves labels each position with the next value .* later steps of 'x': conv1d\(16, 5, padding = same\) reads a window of 5 steps centred on each step\./);
+  assert.match(d.message, /the model cannot forecast\. Set padding = causal in conv1d\(16, 5, padding = same\)/);
+  // A dilated window spans (k − 1)·d + 1 steps.
+  assert.equal(d.fixes?.[0].title, 'Set padding = causal in conv1d(16, 5, padding = same)');
+  assert.equal(applyFix(text, d), wave('conv1d(16, 5, padding = causal) -> relu -> conv1d(1, 1)'));
+  // Positional padding is replaced in its place; without padding (valid, on a fixed length) it is added.
+  const positional = wave('conv1d(16, 5, 1, same) -> conv1d(1, 1)');
+  assert.equal(applyFix(positional, leaks(positional)[0]), wave('conv1d(16, 5, 1, causal) -> conv1d(1, 1)'));
+  assert.match(leaks(wave('conv1d(8, 3, padding = same, dilation = 2) -> conv1d(1, 1)'))[0].message, /a window of 5 steps centred on each step/);
+  assert.deepEqual(leaks(wave('conv1d(16, 5, padding = causal) -> relu -> conv1d(1, 1)')), []);
+  // The first layer that looks ahead is named, not a later one.
+  const two = wave('conv1d(8, 3, padding = causal) -> conv1d(8, 3, padding = same) -> conv1d(1, 3, padding = same)');
+  assert.deepEqual(leaks(two)[0].related?.[0].range, rangeOf(two, 'conv1d(8, 3, padding = same)'));
+});
+
+test('a flatten over the steps sees the whole window: named, with the general advice', () => {
+  const text = `model W {
+  input x: [64, 1]
+  output x -> flatten -> dense(64) -> reshape([64, 1])
+}
+train W {
+  data: waves(samples = 500, length = 64)
+  loss: mse
+}
+`;
+  const [d] = leaks(text);
+  assert.ok(d);
+  assert.deepEqual(d.related?.[0].range, rangeOf(text, 'flatten'));
+  assert.equal(d.fixes, undefined, 'no single edit makes a flatten causal');
+  assert.match(d.message, /flatten combines positions\. .* Make each prediction from its own position and earlier ones/);
+});
+
+test('no warning where the model sees only the past, or where it is not certain', () => {
+  // A recurrent layer returning sequences: step t has read steps 0…t.
+  assert.deepEqual(leaks(wave('lstm(16, return_sequences = true) -> dense(1)')), []);
+  // Position-wise layers only.
+  assert.deepEqual(leaks(wave('dense(16) -> relu -> dense(1)')), []);
+  // A window after a reshape is not traced (the receptive field is unknown): said only when certain.
+  assert.deepEqual(leaks(wave('reshape([-1, 1]) -> conv1d(4, 3, padding = same) -> conv1d(1, 1)')), []);
+  // The receptive field helper itself: undefined for a causal model.
+  const a = analyze(wave('conv1d(4, 3, padding = causal)'));
+  assert.equal(lookAheadLayer(a.models[0], 'x'), undefined);
+});
+
+test('the examples that train on text or waves are causal: no warning', () => {
+  const dir = join(process.cwd(), 'examples');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.nnmodel'))) {
+    const path = join(dir, file);
+    const a = analyze(readFileSync(path, 'utf8'), { uri: path, readImport: importReader(dir) });
+    assert.deepEqual(a.diagnostics.filter((d) => d.code === 'train.not_causal').map((d) => d.message), [], file);
+  }
+  // The walk that stops early agrees with the full one on every output of every example.
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.nnmodel'))) {
+    const path = join(dir, file);
+    for (const m of analyze(readFileSync(path, 'utf8'), { uri: path, readImport: importReader(dir) }).models) {
+      for (const input of m.inputs) {
+        const kinds = (settle: boolean) => modelFields(m, settle).outputs.map((f) => JSON.stringify([f.get(input.name)?.kind, (f.get(input.name) as { causal?: boolean } | undefined)?.causal]));
+        assert.deepEqual(kinds(true), kinds(false), `${file} ${m.name} ${input.name}`);
+      }
+    }
+  }
+  // gpt_small.nnmodel with its imported block's mask removed: the related location is in gpt2_small.nnmodel.
+  const gpt2 = readFileSync(join(dir, 'gpt2_small.nnmodel'), 'utf8');
+  const unmasked = gpt2.replace('attention(heads, causal = true)', 'attention(heads)');
+  assert.notEqual(unmasked, gpt2);
+  const read = importReader(dir);
+  const a = analyze(readFileSync(join(dir, 'gpt_small.nnmodel'), 'utf8'), {
+    uri: join(dir, 'gpt_small.nnmodel'),
+    readImport: (from, p) => {
+      const r = read(from, p);
+      return r && p.endsWith('gpt2_small.nnmodel') ? { ...r, text: unmasked } : r;
+    },
+  });
+  const d = a.diagnostics.filter((x) => x.code === 'train.not_causal');
+  assert.equal(d.length, 1);
+  assert.match(String(d[0].related?.[0].uri), /gpt2_small\.nnmodel$/);
+  assert.equal(d[0].fixes, undefined, 'no fix edits another file');
+});
