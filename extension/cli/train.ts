@@ -282,6 +282,23 @@ function generateOptions(args: ParsedArgs): GenerateRequest {
 
 // ------------------------------------------------------------------ IPC
 
+/**
+ * What an evaluation tells VS Code: the figures, and as problems (each a
+ * `warning:` line in the output channel) a stale best checkpoint's warning
+ * first, as `nnmodel evaluate` says it, then the layers that did not fit.
+ */
+export function evaluationMessage(r: {
+  job: { info: { name: string } };
+  epoch: number;
+  validation?: Extract<JobToHost, { type: 'evaluation' }>['validation'];
+  all: Extract<JobToHost, { type: 'evaluation' }>['all'];
+  problems: string[];
+  warning?: string;
+}): Extract<JobToHost, { type: 'evaluation' }> {
+  const problems = r.warning ? [r.warning, ...r.problems] : r.problems;
+  return { type: 'evaluation', model: r.job.info.name, epoch: r.epoch, validation: r.validation, all: r.all, problems };
+}
+
 /** Serves one job from the parent process (VS Code) over the IPC channel, then exits. */
 async function runIpc(): Promise<number> {
   if (!process.send) throw new UsageError('--ipc needs a parent process with an IPC channel');
@@ -301,8 +318,7 @@ async function runIpc(): Promise<number> {
     const { runEvaluateJob, runGenerateJob } = await jobs();
     switch (job.command) {
       case 'evaluate': {
-        const r = await runEvaluateJob(job.request);
-        send({ type: 'evaluation', model: r.job.info.name, epoch: r.epoch, validation: r.validation, all: r.all, problems: r.problems });
+        send(evaluationMessage(await runEvaluateJob(job.request)));
         send({ type: 'done', status: 'completed' });
         break;
       }

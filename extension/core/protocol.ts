@@ -15,6 +15,7 @@ import type { DataSource, Diagnostic, Graph, GraphNode, ModelInfo, Params, Sever
 import type { SummaryRow } from './analysis/summary';
 import type { SampleStrip } from './runtime/train';
 import type { SignalsReport } from './runtime/signals';
+import type { EpochFigures } from './runtime/overfit';
 import { Sym, type Shape } from './analysis/sym';
 
 // ------------------------------------------------------------ plain data
@@ -146,8 +147,11 @@ export interface SavedMessage {
 
 /** One event of a training run (the Training tab draws its curves from these). */
 export type TrainingEvent =
-  /** `backend`: the tfjs backend the run uses (the inspector's). `resumedFrom`: the checkpoint's epoch it continues. */
-  | { kind: 'start'; epochs: number; examples: number; backend: string; source: string; resumedFrom?: number }
+  /**
+   * `backend`: the tfjs backend the run uses (the inspector's). `resumedFrom`: the checkpoint's epoch it continues;
+   * `history`: that checkpoint's epochs (the best epoch and the overfitting verdict read them with the run's).
+   */
+  | { kind: 'start'; epochs: number; examples: number; backend: string; source: string; resumedFrom?: number; history?: EpochFigures[] }
   | { kind: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | {
       kind: 'epoch';
@@ -706,11 +710,15 @@ export function droppedHostMessage(x: unknown): string | undefined {
 
 const isFigures = (x: unknown): boolean => x === undefined || (isObj(x) && Object.values(x).every((v) => typeof v === 'number'));
 
+/** A resumed checkpoint's per-epoch figures, as a `start` event carries them. */
+const isEpochFiguresList = (x: unknown): boolean =>
+  Array.isArray(x) && x.every((h) => isObj(h) && isInt(h.epoch) && typeof h.loss === 'number' && (h.valLoss === undefined || typeof h.valLoss === 'number'));
+
 function isTrainingEvent(x: unknown): x is TrainingEvent {
   if (!isObj(x)) return false;
   switch (x.kind) {
     case 'start':
-      return isInt(x.epochs) && isInt(x.examples) && isStr(x.backend) && isStr(x.source);
+      return isInt(x.epochs) && isInt(x.examples) && isStr(x.backend) && isStr(x.source) && (x.history === undefined || isEpochFiguresList(x.history));
     case 'batch':
       return isInt(x.epoch) && isInt(x.batch) && isInt(x.batches) && typeof x.loss === 'number';
     case 'epoch':

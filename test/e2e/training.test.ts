@@ -8,7 +8,7 @@
 // the host, sent to the page), then Generate Text printing text.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { e2eTest, env, openTrainingTab, poll, type Workbench } from './harness';
@@ -263,6 +263,52 @@ train Small {
   assert.match(await frame.locator('.nn-training-best').innerText(), /^Best: val_loss lowest at epoch 1 \(\d[\d.]*\), marked on the loss chart\.$/);
   assert.equal(await frame.locator('.nn-training-verdict').isVisible(), false);
   assert.equal(await frame.locator('.nn-training-table tr[data-best="true"]').count(), 1);
+});
+
+e2eTest('Train Model continuing a checkpoint: the Training tab\'s best epoch counts the epochs before the run, as best.json does', {
+  files: {
+    '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2),
+    'small.nnmodel': `model Small {
+  input x: [12, 12, 1]
+  output x -> conv2d(4, 3) -> relu -> maxpool(2) -> flatten -> dense(10) -> softmax
+}
+train Small {
+  data: digits(samples = 300, size = 12)
+  epochs: 1
+  batch: 32
+  validation: 0.2
+}
+`,
+  },
+  timeout: 600_000,
+}, async (wb) => {
+  // Two epochs by the CLI; epoch 1 then made the lowest val_loss of the history (as if it had been), so the epoch this
+  // page trains cannot be the best of the training, whatever it scores.
+  const r = spawnSync(process.execPath, [join(env.repo, 'dist/cli.js'), 'train', wb.path('small.nnmodel'), '--epochs', '2'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const modelJson = wb.path('.nnmodel/small/Small/model.json');
+  const json = JSON.parse(readFileSync(modelJson, 'utf8'));
+  json.nnmodel.history[0].valLoss = 0.001;
+  writeFileSync(modelJson, JSON.stringify(json));
+  const frame = await openTrainingTab(wb, 'small.nnmodel');
+  await wb.runCommand('nnmodel: Train Model');
+  const resume = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Continue from epoch 2' }).first();
+  await wb.step('continue from the checkpoint', async () => {
+    await resume.waitFor({ timeout: 30_000 });
+    await resume.click();
+  });
+  await wb.step('the continued epoch', () =>
+    poll('epoch 3 in the table and the run done', async () => {
+      const rows = await epochRows(frame);
+      return rows.length === 1 && rows[0].epoch === '3' && (await status(frame).getAttribute('data-status')) === 'completed';
+    }, { timeout: 300_000, interval: 1000, seen: async () => `${await status(frame).innerText()} | ${JSON.stringify(await epochRows(frame))}` }),
+  );
+  assert.equal(checkpointEpoch(wb, '.nnmodel/small/Small/model.json'), 3);
+  // The chart draws this run's epoch; the best of the training is epoch 1, before it: said, not marked on the chart.
+  assert.equal(await frame.locator('.nn-training-best').innerText(), 'Best: val_loss lowest at epoch 1 (0.001), before this run continued from epoch 2, so not on the loss chart.');
+  assert.equal(await frame.locator('.nn-training-loss').getAttribute('data-best-epoch'), null);
+  assert.equal(await frame.locator('.nn-training-table tr[data-best="true"]').count(), 0);
+  await wb.screenshot('continued-best');
 });
 
 /** The text the small GPT trains on. */

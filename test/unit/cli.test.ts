@@ -9,7 +9,7 @@ import { LENET5 as LENET, GPT2_SMALL as GPT2 } from '../fixtures/contract';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { errorsBlockingTraining } from '../../extension/core/analysis/trainScope';
 import { pickTrain } from '../../extension/cli/trainJob';
-import { trainEndLines } from '../../extension/cli/train';
+import { evaluationMessage, trainEndLines } from '../../extension/cli/train';
 import { wordTokenizer } from '../../extension/core/runtime/tokenizers';
 
 
@@ -802,6 +802,12 @@ test(
       const evaluated = await run(dir, 'evaluate', 'lm.nnmodel', '--checkpoint', 'best');
       assert.equal(evaluated.code, 0, evaluated.err);
       assert.match(evaluated.err, new RegExp(`^warning: ${warning.source}`, 'm'));
+      // VS Code's Evaluate runs the same job over IPC: the warning reaches its output channel too (a `warning:` line per problem).
+      const { runEvaluateJob } = await import('../../extension/cli/trainJob');
+      const request = { file: join(dir, 'lm.nnmodel'), roots: [dir], backend: 'cpu' as const };
+      const ipc = evaluationMessage(await runEvaluateJob({ ...request, checkpoint: 'best' }));
+      assert.match(ipc.problems[0] ?? '', warning);
+      assert.deepEqual(evaluationMessage(await runEvaluateJob(request)).problems, [], 'the last checkpoint is what it says');
       assert.doesNotMatch((await run(dir, 'evaluate', 'lm.nnmodel')).err, /best\.json holds/, 'the last checkpoint is what it says');
       const generated = await run(dir, 'generate', 'lm.nnmodel', '--checkpoint', 'best', '--prompt', 'the', '--tokens', '2');
       assert.equal(generated.code, 0, generated.err);

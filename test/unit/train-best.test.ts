@@ -173,6 +173,8 @@ test('without validation no best is written, and a best an earlier run left is r
   assert.deepEqual(readdirSync(target).filter((f) => f.startsWith('best')), []);
   await assert.rejects(readCheckpoint(nodeCheckpointFs(), target, { which: 'best' }), /best\.json: no best checkpoint here \(it is written when training holds out validation data/);
   assert.deepEqual((await checkpointChoices(nodeCheckpointFs(), target)).map((c) => c.label), ['last (epoch 2)']);
+  // A model never trained has neither: asked for the best, it is told to train (not that validation must be above 0).
+  await assert.rejects(readCheckpoint(nodeCheckpointFs(), join(dir, 'never-trained'), { which: 'best' }), /never-trained\/best\.json: no checkpoint here \(train the model first\)\.$/);
 });
 
 test('a resumed run keeps the best of the epochs before it until one beats it', async () => {

@@ -155,6 +155,22 @@ test('data that does not fit the model is a TrainError saying what differs', () 
   assert.throws(() => checkDataFits(lb.model, lm, seq, lmc), /token ids up to 8, but the embedding of 'L' has 3 rows/);
 });
 
+test('a model with two outputs is refused with the reason, not an internal error in the loop', async () => {
+  const config: TrainConfig = { loss: 'crossentropy', optimizer: { kind: 'adam', lr: 1e-3 }, epochs: 1, batch: 4, validation: 0, metrics: [] };
+  const { info } = model(`model Two {
+  input x: [8, 8, 1]
+  h = x -> flatten -> dense(16, activation = relu)
+  output h -> dense(10) -> softmax
+  output h -> dense(2)
+}
+`);
+  const built = buildModel(tf, info, { seed: 1 });
+  const d = asData('digits', digits({ samples: 8, size: 8 }));
+  const why = (e: unknown) => e instanceof TrainError && /^'Two' has 2 outputs \(lines 4 and 5\); training fits one output to the labels of digits\./.test(e.message);
+  assert.throws(() => checkDataFits(built.model, info, d, config), why);
+  await assert.rejects(trainModel(tf, built.model, info, d, { config }), why);
+});
+
 test('losses: probabilities and logits give the same cross-entropy; mse and mae', () => {
   const logits = tf.tensor2d([[2, 0, -1], [0.5, 0.5, 3]]);
   const y = tf.tensor1d([0, 2], 'int32');

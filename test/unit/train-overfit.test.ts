@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { bestEpoch, lossFigure, overfitVerdict, percentChange, OVERFIT_MIN_RISE } from '../../extension/core/runtime/overfit';
 import { bestMarker, overfitLine, TrainingCurves } from '../../webview/training/curves';
 import { BEST_MARKER, lossChartStyles } from '../../webview/training/chartStyle';
+import { parseWebviewMessage } from '../../extension/core/protocol';
 
 /** A history from parallel lists of loss and val_loss (undefined: no validation that epoch). */
 const history = (loss: number[], valLoss: (number | undefined)[]) =>
@@ -101,4 +102,47 @@ test('the chart model: the loss chart marks the best epoch; the verdict line und
   assert.deepEqual(BEST_MARKER.color, valStyle.color);
   assert.notDeepEqual(BEST_MARKER.dash, valStyle.dash);
   assert.equal(BEST_MARKER.label.cssVar, '--vscode-foreground');
+});
+
+test('a continued run: the best epoch and the verdict count the checkpoint\'s epochs before it, as best.json, the CLI and the output channel do', () => {
+  // Epochs 1–4 trained earlier (lowest val_loss at epoch 2); this page's run continues from epoch 4.
+  const before = [
+    { epoch: 1, epochs: 4, loss: 1, valLoss: 0.6, metrics: {}, examples: 10, ms: 1 },
+    { epoch: 2, epochs: 4, loss: 0.7, valLoss: 0.41, metrics: {}, examples: 10, ms: 1 },
+    { epoch: 3, epochs: 4, loss: 0.5, valLoss: 0.44, metrics: {}, examples: 10, ms: 1 },
+    { epoch: 4, epochs: 4, loss: 0.45, valLoss: 0.46, metrics: {}, examples: 10, ms: 1 },
+  ];
+  const c = new TrainingCurves();
+  c.apply(1, 'M', { kind: 'start', epochs: 6, examples: 10, backend: 'wasm', source: 'digits', resumedFrom: 4, history: before });
+  c.apply(1, 'M', { kind: 'epoch', epoch: 5, loss: 0.4, valLoss: 0.43, metrics: {}, ms: 1, examples: 10 });
+  c.apply(1, 'M', { kind: 'epoch', epoch: 6, loss: 0.35, valLoss: 0.45, metrics: {}, ms: 1, examples: 10 });
+  // The chart draws this run's epochs only; the findings read every epoch of the training.
+  assert.deepEqual(c.rows.map((r) => r.epoch), [5, 6]);
+  assert.deepEqual(c.figures().map((r) => r.epoch), [1, 2, 3, 4, 5, 6]);
+  const whole = [...before, { epoch: 5, loss: 0.4, valLoss: 0.43 }, { epoch: 6, loss: 0.35, valLoss: 0.45 }];
+  const marker = bestMarker(c.figures(), c.rows);
+  assert.equal(marker?.x, bestEpoch(whole)?.epoch, 'the epoch best.json holds, not the lowest of this run (epoch 5)');
+  assert.equal(marker?.text, 'Best: val_loss lowest at epoch 2 (0.41), before this run continued from epoch 4, so not on the loss chart.');
+  assert.equal(overfitLine(c.figures()), `${overfitVerdict(whole)?.text}.`);
+  assert.match(overfitLine(c.figures()) ?? '', /lowest at epoch 2 .*overfitting/);
+  // A new run (not continued) forgets them.
+  c.apply(2, 'M', { kind: 'start', epochs: 1, examples: 10, backend: 'wasm', source: 'digits' });
+  assert.deepEqual(c.figures(), []);
+  // The history comes over the wire: a malformed one is refused with the event.
+  const ok = { type: 'trainEvent', uri: 'file:///m.nnmodel', version: 1, run: 1, model: 'M' };
+  const start = { kind: 'start', epochs: 6, examples: 10, backend: 'wasm', source: 'digits', resumedFrom: 4 };
+  assert.ok(parseWebviewMessage({ ...ok, event: { ...start, history: before } }));
+  assert.equal(parseWebviewMessage({ ...ok, event: { ...start, history: [{ epoch: 'x', loss: 1 }] } }), undefined);
+  assert.equal(parseWebviewMessage({ ...ok, event: { ...start, history: 'no' } }), undefined);
+});
+
+test('a continued run before its first epoch ends: the best epoch of the checkpoint, said as not on the chart', () => {
+  const c = new TrainingCurves();
+  const before = [
+    { epoch: 1, loss: 1, valLoss: 0.6 },
+    { epoch: 2, loss: 0.7, valLoss: 0.5 },
+  ];
+  c.apply(1, 'M', { kind: 'start', epochs: 4, examples: 10, backend: 'wasm', source: 'digits', resumedFrom: 2, history: before });
+  c.apply(1, 'M', { kind: 'batch', epoch: 3, batch: 1, batches: 4, loss: 0.6 });
+  assert.equal(bestMarker(c.figures(), c.rows)?.text, 'Best: val_loss lowest at epoch 2 (0.5), before this run continued from epoch 2, so not on the loss chart.');
 });

@@ -289,7 +289,18 @@ test('resuming continues the epoch numbering and the history of the checkpoint',
   const h = startRun(msg);
   assert.equal(await h.run.done, 'completed');
   const start = (h.posted[0] as TrainEventMessage).event;
-  assert.deepEqual(start, { kind: 'start', epochs: 3, examples: 400, backend: 'wasm', source: 'digits', resumedFrom: 2 });
+  // The epochs before it ride along, for the tab's best epoch and overfitting verdict (curves.ts figures).
+  const earlier = JSON.parse(last.modelJson).nnmodel.history as { epoch: number; loss: number; valLoss?: number }[];
+  assert.deepEqual(start, {
+    kind: 'start',
+    epochs: 3,
+    examples: 400,
+    backend: 'wasm',
+    source: 'digits',
+    resumedFrom: 2,
+    history: earlier.map((e) => ({ epoch: e.epoch, loss: e.loss, ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}) })),
+  });
+  assert.equal((start as { history?: unknown[] }).history?.length, 2);
   const ck = checkUploadedCheckpoint(h.posted.find((m): m is CheckpointMessage => m.type === 'checkpoint')!);
   assert.equal(ck.modelJson.nnmodel.epoch, 3);
   assert.deepEqual(ck.modelJson.nnmodel.history.map((e) => e.epoch), [1, 2, 3]);
@@ -297,6 +308,21 @@ test('resuming continues the epoch numbering and the history of the checkpoint',
   const firstLoss = (first.posted.filter((m): m is TrainEventMessage => m.type === 'trainEvent' && m.event.kind === 'epoch')[0].event as { loss: number }).loss;
   const resumedLoss = (h.posted.find((m): m is TrainEventMessage => m.type === 'trainEvent' && m.event.kind === 'epoch')!.event as { loss: number }).loss;
   assert.ok(resumedLoss < firstLoss, `resumed epoch loss ${resumedLoss} below the first epoch's ${firstLoss}`);
+});
+
+test('resuming from a history with a val_loss JSON could not keep (NaN written as null): the start event still reaches the host', async () => {
+  const first = startRun(trainMessage(SMALL.replace('epochs: 2', 'epochs: 1'), 6));
+  await first.run.done;
+  const last = first.posted.filter((m): m is CheckpointMessage => m.type === 'checkpoint').at(-1)!;
+  const json = JSON.parse(last.modelJson);
+  json.nnmodel.history[0].valLoss = null;
+  const msg = { ...trainMessage(SMALL.replace('epochs: 2', 'epochs: 1'), 7), resume: { modelJson: JSON.stringify(json), weights: last.weights } };
+  // startRun's post fails the test on any message the host would refuse.
+  const h = startRun(msg);
+  assert.equal(await h.run.done, 'completed');
+  const start = (h.posted[0] as TrainEventMessage).event as { kind: string; history?: unknown };
+  assert.equal(start.kind, 'start');
+  assert.deepEqual(start.history, [{ epoch: 1, loss: json.nnmodel.history[0].loss }]);
 });
 
 test('a bad data spec fails the run with a message instead of throwing', async () => {

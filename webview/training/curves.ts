@@ -173,11 +173,20 @@ export interface BestMarker {
   text: string;
 }
 
-/** The marker of the lowest val_loss of `rows` (runtime/overfit.ts `bestEpoch`); undefined without validation. */
-export function bestMarker(rows: readonly EpochFigures[]): BestMarker | undefined {
-  const b = bestEpoch(rows);
+/**
+ * The marker of the lowest val_loss of `figures` (runtime/overfit.ts
+ * `bestEpoch`; a continued run's include the epochs before it, `TrainingCurves.figures`);
+ * undefined without validation. `drawn`: the epochs the loss chart draws; a
+ * best epoch before them is said, not marked.
+ */
+export function bestMarker(figures: readonly EpochFigures[], drawn: readonly EpochFigures[] = figures): BestMarker | undefined {
+  const b = bestEpoch(figures);
   if (!b) return undefined;
-  return { x: b.epoch, y: b.valLoss, label: `best \u00b7 epoch ${b.epoch}`, text: `Best: ${bestText(b)}, marked on the loss chart.` };
+  const onChart = drawn.some((r) => r.epoch === b.epoch);
+  // Not drawn: an epoch of the checkpoint the run continues, the last of which is where it continued from.
+  const from = Math.max(...figures.filter((r) => !drawn.some((d) => d.epoch === r.epoch)).map((r) => r.epoch));
+  const where = onChart ? 'marked on the loss chart' : `before this run continued from epoch ${from}, so not on the loss chart`;
+  return { x: b.epoch, y: b.valLoss, label: `best \u00b7 epoch ${b.epoch}`, text: `Best: ${bestText(b)}, ${where}.` };
 }
 
 /** The overfitting line under the charts (runtime/overfit.ts `overfitVerdict`), undefined when the curves show none. */
@@ -201,6 +210,8 @@ export class TrainingCurves {
   resumedFrom = 0;
   /** Warnings of the run (layers a resumed checkpoint no longer fits). */
   warnings: string[] = [];
+  /** The epochs of the checkpoint the run continues (its `start` event's history): not drawn, but counted by `figures`. */
+  earlier: EpochFigures[] = [];
   /** The batch in progress. */
   position = { epoch: 0, batch: 0, batches: 0 };
   batchX: number[] = [];
@@ -238,6 +249,9 @@ export class TrainingCurves {
         this.backend = e.backend;
         this.source = e.source;
         this.resumedFrom = e.resumedFrom ?? 0;
+        this.earlier = historyEntries(e.history ?? [])
+          .filter((h) => h.epoch <= this.resumedFrom)
+          .map((h) => ({ epoch: h.epoch, loss: h.loss, ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}) }));
         return true;
       case 'batch':
         this.status = 'running';
@@ -280,6 +294,7 @@ export class TrainingCurves {
     this.message = '';
     this.warnings = [];
     this.resumedFrom = 0;
+    this.earlier = [];
     this.batchX = [];
     this.batchLoss = [];
     this.rows = [];
@@ -302,6 +317,17 @@ export class TrainingCurves {
     }
     this.batchX = x;
     this.batchLoss = y;
+  }
+
+  /**
+   * Every epoch of the training the curves belong to: a continued run's
+   * earlier epochs (not drawn), then its own. The best epoch and the
+   * overfitting verdict read these, as the CLI, the output channel and
+   * best.json do.
+   */
+  figures(): EpochFigures[] {
+    const own = new Set(this.rows.map((r) => r.epoch));
+    return [...this.earlier.filter((h) => !own.has(h.epoch)), ...this.rows];
   }
 
   /** Every metric name seen, in the order first seen (the table's columns). */

@@ -17,6 +17,7 @@ import { symbolicDimsFor, trainModel, type EpochLogs, type TrainOptions } from '
 import { trainInputShapes } from '../../extension/core/runtime/diffusion';
 import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../../extension/core/runtime/gan';
 import type { ModelInfo } from '../../extension/core/analysis/types';
+import type { EpochFigures } from '../../extension/core/runtime/overfit';
 import { checkpointDataMeta, checkpointForHost, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
 import { disposeLayers } from '../host/session';
 
@@ -30,6 +31,14 @@ export interface EncodedCheckpoint {
   weights: Uint8Array;
   /** The optimizer's state file (named in `modelJson`), written with the weights. */
   optimizer?: Uint8Array;
+}
+
+/** A resumed checkpoint's per-epoch figures for the `start` event: integer epochs with a finite loss, val_loss when finite. */
+function historyFigures(history: readonly EpochLogs[]): EpochFigures[] {
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  return history
+    .filter((h) => h && Number.isSafeInteger(h.epoch) && h.epoch >= 0 && finite(h.loss))
+    .map((h) => ({ epoch: h.epoch, loss: h.loss, ...(finite(h.valLoss) ? { valLoss: h.valLoss } : {}) }));
 }
 
 /** A `ResumePayload` of the train message, parsed for `resumeModel`. */
@@ -117,6 +126,9 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
       backend: tf.getBackend(),
       source: data.source,
       ...(initialEpoch ? { resumedFrom: initialEpoch } : {}),
+      // The epochs before it: the tab's best epoch and overfitting verdict read them with this run's, as best.json does.
+      // Finite figures only: a checkpoint's JSON keeps a NaN as null, which the host would refuse (and the event with it).
+      ...(previous.length ? { history: historyFigures(previous) } : {}),
     });
     const done: EpochLogs[] = [];
     // Each file within the host's limit before it is sent (the host drops a message over it): a state too

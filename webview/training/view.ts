@@ -82,6 +82,8 @@ export class TrainingView {
   private readonly verdictLine: HTMLParagraphElement;
   /** The best epoch the loss chart marks (read when it draws). */
   private marker: BestMarker | undefined;
+  /** Whether `marker` is an epoch the loss chart draws. */
+  private markerDrawn = false;
   private readonly samples = new SamplesView();
   private readonly signals = new SignalsView();
   /** The model the inspector shows (Signal & gradients' Measure at initialisation is for it). */
@@ -257,21 +259,24 @@ export class TrainingView {
 
   /** The best epoch (marked on the loss chart, said under the charts) and the overfitting verdict, from the epochs drawn. */
   private renderFindings(c: TrainingCurves): void {
-    this.marker = bestMarker(c.rows);
-    const verdict = overfitLine(c.rows);
+    // A continued run's findings count the epochs before it too (c.figures), as best.json does; the chart draws the run's.
+    this.marker = bestMarker(c.figures(), c.rows);
+    const verdict = overfitLine(c.figures());
     this.bestLine.textContent = this.marker?.text ?? '';
     this.bestLine.hidden = !this.marker;
     this.verdictLine.textContent = verdict ?? '';
     this.verdictLine.hidden = !verdict;
+    // Drawn only on an epoch the chart draws: a continued run's best may be an epoch before it (said, not marked).
+    this.markerDrawn = this.marker !== undefined && c.rows.some((r) => r.epoch === this.marker!.x);
     // For tests: what the loss chart marks.
-    if (this.marker) this.lossBox.dataset.bestEpoch = String(this.marker.x);
+    if (this.marker && this.markerDrawn) this.lossBox.dataset.bestEpoch = String(this.marker.x);
     else delete this.lossBox.dataset.bestEpoch;
   }
 
   /** Draws the best epoch's marker (chartStyle.ts BEST_MARKER) over the loss chart: a ring on its val_loss, a dotted line, a label. */
   private drawBest(u: uPlot): void {
     const m = this.marker;
-    if (!m) return;
+    if (!m || !this.markerDrawn) return;
     const { left, top, width, height } = u.bbox;
     const x = u.valToPos(m.x, 'x', true);
     const y = u.valToPos(m.y, 'y', true);

@@ -1021,8 +1021,10 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   try {
     text = new TextDecoder().decode(await fs.readFile(jsonPath));
   } catch {
+    // No best beside a last checkpoint: the run held out no validation data. Neither: the model was never trained here.
+    const trained = options.which === 'best' && (await fs.list(dir).catch(() => [] as string[])).includes(MODEL_JSON);
     throw new CheckpointError(
-      options.which === 'best'
+      trained
         ? `${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`
         : `${jsonPath}: no checkpoint here (train the model first).`,
     );

@@ -248,6 +248,14 @@ export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data:
       throw new TrainError(`${data.source} gives ${g.xDtype === 'int32' ? 'token ids' : 'numbers'}${which}, but '${info.name}' takes ${wantInt ? 'token ids (int)' : 'numbers'}.`);
     }
   });
+  // The loop takes the loss between the model's one output and the labels: a second output would get no gradient.
+  if (model.outputs.length !== 1) {
+    const lines = info.outputs.map((o) => o.range.start.line + 1);
+    const at = lines.length ? ` (${lines.length === 1 ? 'line' : 'lines'} ${lines.slice(0, -1).join(', ')}${lines.length > 1 ? ' and ' : ''}${lines[lines.length - 1]})` : '';
+    throw new TrainError(
+      `'${info.name}' has ${model.outputs.length} outputs${at}; training fits one output to the labels of ${data.source}. Train a model with one output (a model per head), or merge the heads into one output.`,
+    );
+  }
   const outShape = model.outputs[0].shape.slice(1);
   if (config.loss === 'crossentropy') {
     const classes = outShape[outShape.length - 1];
