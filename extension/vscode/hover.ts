@@ -61,9 +61,12 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
           return new vscode.Hover(toMarkdown(md), range);
         }
         const field = siteField(analysis, site);
-        if (site.kind === 'layer') return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, getLayer(site.name), field, weightsAtSite(analysis, site))), range);
+        // The sizes of the symbolic dimensions of its model (for a block body, the model of its first instantiation).
+        const model = site.model ? analysis.models.find((m) => m.name === site.model) : undefined;
+        const sizes = model && model.symbols.length ? sizesFor(doc, analysis, model).values : undefined;
+        if (site.kind === 'layer') return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, getLayer(site.name), field, weightsAtSite(analysis, site), sizes)), range);
         const block = analysis.blocks.find((b) => b.name === site.name);
-        return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field, groupWeightsAtSite(analysis, site))), range);
+        return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field, groupWeightsAtSite(analysis, site), sizes)), range);
       }
 
       // Without a site (the model has errors, or a block never used): the registry docs still help.

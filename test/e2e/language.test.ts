@@ -359,5 +359,10 @@ e2eTest(
     // 18,432·1024² + 123,532,032·1024 MACs; training: 9,216·seq² + 15,209,536·seq + 1,991,036,928 B at batch 8.
     assert.match(hover, /At seq = 1,024 \(from nnmodel\.dimensions\): MACs 145,824,153,600 \(145\.8G\)/);
     assert.match(hover, /training with Adam at batch 8 ~25\.4 GiB/);
+    // A layer in the block body, at the same size: 48·seq² + 15,360·seq B of activations.
+    const source = wb.readFile('gpt2_small.nnmodel');
+    const att = positionOf(source, 'attention(heads', source.split('attention(heads').length - 2);
+    const layer = await wb.hoverAt(att.line, att.column + 3, 'At seq = 1,024:');
+    assert.match(layer, /At seq = 1,024: → \[1024, 768\] · MACs 4,026,531,840 \(4\.0G\) · activations per example 63\.0 MiB/);
   },
 );

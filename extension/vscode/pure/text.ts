@@ -170,6 +170,30 @@ function sharingLine(site: SiteInfo): string | undefined {
 }
 
 /**
+ * A call's figures at the sizes of its model's symbolic dimensions, when
+ * its shape or MACs depend on them: `At seq = 1,024: → [1024, 768] · MACs
+ * 2.4G · activations per example 48.0 MiB` (a layer's activations: its
+ * output and what it keeps inside, as `activationLines`).
+ */
+export function siteSizesLine(site: SiteInfo, sizes: Readonly<Record<string, number>> | undefined, activations: boolean): string | undefined {
+  if (!sizes || !site.outShape) return undefined;
+  const symbolic = !site.outShape.dims.every((d) => d.isConst()) || (site.macs !== undefined && !site.macs.isConst());
+  if (!symbolic) return undefined;
+  const dims = site.outShape.dims.map((d) => d.evaluate(sizes));
+  const macs = site.macs?.evaluate(sizes);
+  const bytes = activations ? product(site.outShape.dims).mul(4).add(internalBytes(site.internal)).evaluate(sizes) : undefined;
+  if (dims.some((d) => d === undefined) || (site.macs !== undefined && macs === undefined) || (activations && bytes === undefined)) return undefined;
+  // The sizes this call depends on: the names in its formulas' atoms (a floor atom's formula names them too).
+  const names = new Set([...site.outShape.dims, site.macs ?? Sym.ZERO].flatMap((x) => x.atoms().flatMap((a) => a.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])));
+  const used = Object.keys(sizes).filter((n) => names.has(n));
+  const at = sizesText(Object.fromEntries(used.map((n) => [n, sizes[n]])));
+  const figures = [`→ \`${shapeToString({ ...site.outShape, dims: dims.map((d) => Sym.of(d!)) })}\``];
+  if (macs !== undefined) figures.push(`MACs **${formatCountWithCompact(Sym.of(macs))}**`);
+  if (bytes !== undefined) figures.push(`activations per example **${formatBytes(bytes)}**`);
+  return `At ${at}: ${figures.join(' · ')}`;
+}
+
+/**
  * For a layer that keeps tensors inside itself (attention), its activations
  * for one example: the output and each kept tensor, as count × 4 B.
  * Consecutive tensors of one shape share a line. None for other layers.
@@ -288,7 +312,7 @@ export function instancesText(site: SiteInfo): string | undefined {
 }
 
 /** Hover over a layer call: signature, shapes, counts, then the layer's documentation. */
-export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[], weights?: LayerWeights): string {
+export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[], weights?: LayerWeights, sizes?: Readonly<Record<string, number>>): string {
   const parts: string[] = [];
   parts.push(codeBlock(spec ? layerSignature(spec).label : site.name));
   const head = [spec ? `*${spec.category}* layer` : 'layer'];
@@ -297,7 +321,7 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
   const instances = instancesText(site);
   if (instances) parts.push(`_${instances}_`);
   const flow = flowLine(site);
-  const facts = [flow, ...countsLines(site), sharingLine(site), ...activationLines(site), ...fieldLines(field)].filter((x): x is string => !!x);
+  const facts = [flow, ...countsLines(site), sharingLine(site), ...activationLines(site), siteSizesLine(site, sizes, true), ...fieldLines(field)].filter((x): x is string => !!x);
   if (facts.length) parts.push(facts.join('  \n'));
   const weightsText = weights && layerWeightsMarkdown(weights);
   if (weightsText) parts.push(weightsText);
@@ -307,7 +331,7 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
 }
 
 /** Hover over a block call: its signature, shapes and totals over repeats, and its weights by name when that is short. */
-export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | undefined, field?: readonly string[], weights?: GroupWeights): string {
+export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | undefined, field?: readonly string[], weights?: GroupWeights, sizes?: Readonly<Record<string, number>>): string {
   const parts: string[] = [];
   parts.push(codeBlock(block ? blockSignature(block).label : `block ${site.name}`));
   const instances = instancesText(site);
@@ -316,7 +340,10 @@ export function blockHoverMarkdown(site: SiteInfo, block: BlockInfoSummary | und
   const flow = flowLine(site);
   if (flow) facts.push(flow + (site.repeat && site.repeat > 1 ? ` (× ${site.repeat})` : ''));
   if (site.repeat && site.repeat > 1) facts.push(`Repeated **${site.repeat}** times with separate weights; totals:`);
-  facts.push(...countsLines(site), ...fieldLines(field));
+  facts.push(...countsLines(site));
+  const at = siteSizesLine(site, sizes, false);
+  if (at) facts.push(at);
+  facts.push(...fieldLines(field));
   parts.push(facts.join('  \n'));
   const weightsText = groupWeightsMarkdown(weights);
   if (weightsText) parts.push(weightsText);
