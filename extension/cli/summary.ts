@@ -131,12 +131,17 @@ function checkDims(env: Record<string, number>, models: readonly ModelInfo[], pa
   throw new UsageError(`no model of ${path} has a dimension ${names}; their dimensions: ${models.map((m) => `${m.name}: ${dims(m)}`).join('; ')}`);
 }
 
+/** The largest size `--dim` takes: the analysis's largest dimension (LIMITS.maxDim). */
+const MAX_DIM = 2 ** 31 - 1;
+
 function parseDims(list: readonly string[]): Record<string, number> {
   const env: Record<string, number> = {};
   for (const item of list) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=([0-9]+)$/.exec(item);
-    if (!m) throw new UsageError(`option '--dim' needs NAME=N with N a positive integer, got '${item}'`);
-    env[m[1]] = positiveInt(m[2], 'dim');
+    // One message for every size it cannot take: 0, -1, 1.5, x, or beyond what any runtime allows.
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=([1-9][0-9]*)$/.exec(item);
+    const n = m ? Number(m[2]) : NaN;
+    if (!m || !(n <= MAX_DIM)) throw new UsageError(`option '--dim' needs NAME=N with N a whole number from 1 to ${MAX_DIM.toLocaleString('en-US')}, got '${item}'`);
+    env[m[1]] = n;
   }
   return env;
 }

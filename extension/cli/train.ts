@@ -7,7 +7,7 @@
  * travel over the Node IPC channel (see core/runtime/jobProtocol.ts).
  * Training from the editor runs in the inspector instead.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BEST_JSON, CheckpointError } from '../core/runtime/checkpoint';
 import { DataError } from '../core/runtime/data/files';
 import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, type JobToHost } from '../core/runtime/jobProtocol';
@@ -114,9 +114,9 @@ export function trainEndLines(epochs: readonly EpochLogs[], best: { epoch: numbe
   if (best && lowest && lowest.valLoss < best.valLoss) {
     lines.push(
       `best: ${bestText(lowest)}, but its weights were not kept (writing them as the best failed or was interrupted); ` +
-        `${dir}/${BEST_JSON} holds epoch ${best.epoch} (val_loss ${lossFigure(best.valLoss)}) (--checkpoint best)`,
+        `${join(dir, BEST_JSON)} holds epoch ${best.epoch} (val_loss ${lossFigure(best.valLoss)}) (--checkpoint best)`,
     );
-  } else if (best) lines.push(`best: ${bestText(best)}; its weights are in ${dir}/${BEST_JSON} (--checkpoint best)`);
+  } else if (best) lines.push(`best: ${bestText(best)}; its weights are in ${join(dir, BEST_JSON)} (--checkpoint best)`);
   const verdict = overfitVerdict(epochs);
   if (verdict) lines.push(verdict.text);
   return lines;

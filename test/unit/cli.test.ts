@@ -305,6 +305,13 @@ test(
     assert.match(text.out, /^MACs \(one example\):\s+145,824,153,600$/m);
     assert.doesNotMatch(text.out, /Symbolic dimensions/);
     assert.equal((await run(dir, 'summary', 'gpt2.nnmodel', '--dim', 'seq')).code, 2);
+    // Every size --dim cannot take gets the same message: 0, -1, 1.5, or beyond what any runtime allows.
+    for (const bad of ['seq=0', 'seq=-1', 'seq=1.5', 'seq=99999999999', 'seq=2147483648']) {
+      const r = await run(dir, 'summary', 'gpt2.nnmodel', '--dim', bad);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.err, new RegExp(`option '--dim' needs NAME=N with N a whole number from 1 to 2,147,483,647, got '${bad.replace('.', '\\.')}'`));
+    }
+    assert.equal((await run(dir, 'summary', 'gpt2.nnmodel', '--dim', 'seq=2147483647', '--depth', '0')).code, 0);
   }),
 );
 

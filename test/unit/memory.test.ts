@@ -157,3 +157,12 @@ test('nnmodel summary: the activations say how much is inside attention layers, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('formatBytes goes up to EiB and groups the digits beyond it', () => {
+  assert.equal(formatBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(1023), '1023 B');
+  assert.equal(formatBytes(5 * 2 ** 50), '5.0 PiB');
+  assert.equal(formatBytes(3 * 2 ** 60), '3.0 EiB');
+  // GPT-2 small's training estimate at seq = 99,999,999,999 (what --dim let through before it was bounded).
+  assert.equal(formatBytes(12345.67 * 2 ** 60), '12,345.7 EiB');
+});

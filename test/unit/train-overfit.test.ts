@@ -146,3 +146,9 @@ test('a continued run before its first epoch ends: the best epoch of the checkpo
   c.apply(1, 'M', { kind: 'batch', epoch: 3, batch: 1, batches: 4, loss: 0.6 });
   assert.equal(bestMarker(c.figures(), c.rows)?.text, 'Best: val_loss lowest at epoch 2 (0.5), before this run continued from epoch 2, so not on the loss chart.');
 });
+
+test('a large relative change groups its digits', () => {
+  assert.equal(percentChange(2265.37), '+226,537 %');
+  assert.equal(percentChange(-0.18), '\u221218 %');
+  assert.equal(percentChange(0.014), '+1.4 %');
+});

@@ -189,12 +189,14 @@ export function formatBytes(bytes: Sym | number): string {
   const s = Sym.from(bytes);
   const v = s.value;
   if (v === undefined) return `${displaySym(s)} B`;
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
   let x = v;
   let u = 0;
   while (Math.abs(x) >= 1024 && u < units.length - 1) {
     x /= 1024;
     u++;
   }
-  return u === 0 ? `${x} B` : `${x.toFixed(1)} ${units[u]}`;
+  if (u === 0) return `${x} B`;
+  // Beyond the largest unit the number keeps growing: its digits grouped (`12,345.6 EiB`).
+  return `${Math.abs(x) >= 1024 ? x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 }) : x.toFixed(1)} ${units[u]}`;
 }

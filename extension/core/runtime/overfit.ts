@@ -78,7 +78,8 @@ export function lossFigure(v: number): string {
 export function percentChange(r: number): string {
   const p = r * 100;
   const digits = Math.abs(p) < 10 ? 1 : 0;
-  return `${p < 0 ? '\u2212' : '+'}${Math.abs(p).toFixed(digits)} %`;
+  const abs = Math.abs(p).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${p < 0 ? '\u2212' : '+'}${abs} %`;
 }
 
 /** "val_loss lowest at epoch 6 (0.412)". */
