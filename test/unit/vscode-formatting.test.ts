@@ -54,3 +54,10 @@ test("with spaces and detectIndentation, a file keeps its bodies' width: VS Code
   assert.deepEqual(formatOptionsOf({ insertSpaces: true, tabSize: 6, detectIndentation: true }, formatted), { indent: '  ', tabSize: 6 });
   assert.deepEqual(formatOptionsOf({ insertSpaces: true, tabSize: 6 }, formatted), { indent: '      ', tabSize: 6 });
 });
+
+test('a comment at column 0 opening a body does not hide its indentation from detection', () => {
+  const text = 'model M {\n# the input\n    input x: [4]\n    output x -> dense(2)\n}\n';
+  assert.equal(bodyIndentWidth(text), 4);
+  // With the width VS Code guessed (2), the file keeps its four spaces.
+  assert.equal(formatOptionsOf({ insertSpaces: true, tabSize: 2, detectIndentation: true }, text).indent, '    ');
+});

@@ -33,15 +33,17 @@ export function formatOptionsOf(editor: EditorIndentation, text?: string): Requi
 
 /**
  * The number of spaces before the first line of the file's first indented
- * body (the line after one that ends with `{`, comments included); undefined
- * when there is none, or it is indented with a tab.
+ * body (the line after one that ends with `{`, indented comments included,
+ * comments at column 0 skipped); undefined when there is none, or it is
+ * indented with a tab.
  */
 export function bodyIndentWidth(text: string): number | undefined {
   const lines = text.split(/\r\n?|\n/);
   for (let i = 0; i + 1 < lines.length; i++) {
     if (!lines[i].replace(/#.*$/, '').trimEnd().endsWith('{')) continue;
     let j = i + 1;
-    while (j < lines.length && lines[j].trim() === '') j++;
+    // Blank lines and comments at column 0 say nothing of the body's indentation.
+    while (j < lines.length && (lines[j].trim() === '' || lines[j].startsWith('#'))) j++;
     const m = j < lines.length ? /^( +)[^\s}]/.exec(lines[j]) : null;
     if (m && m[1].length <= 16) return m[1].length;
   }
