@@ -8,7 +8,7 @@ import { getLayer } from '../core';
 import { describeField, fieldAt } from '../core/analysis/receptive';
 import { dataSummary } from '../core/analysis/train';
 import type { Analysis, SiteInfo } from '../core/analysis/types';
-import { groupWeightsAtSite, objectWeights, weightsAtSite } from '../core/analysis/weights';
+import { groupWeightsAtSite, nodeAtRange, objectWeights, weightsAtSite } from '../core/analysis/weights';
 import type { AnalysisCache } from './analysisCache';
 import { toMarkdown, toRange } from './convert';
 import { contains, siteAt, siteStartingAt, symbolAt } from './pure/lookup';
@@ -64,7 +64,12 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         // The sizes of the symbolic dimensions of its model (for a block body, the model of its first instantiation).
         const model = site.model ? analysis.models.find((m) => m.name === site.model) : undefined;
         const sizes = model && model.symbols.length ? sizesFor(doc, analysis, model).values : undefined;
-        if (site.kind === 'layer') return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, getLayer(site.name), field, weightsAtSite(analysis, site), sizes)), range);
+        if (site.kind === 'layer') {
+          const spec = getLayer(site.name);
+          const node = model && spec?.notes ? nodeAtRange(model, site.range, 'layer') : undefined;
+          const notes = node && spec?.notes?.(node.args);
+          return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes })), range);
+        }
         const block = analysis.blocks.find((b) => b.name === site.name);
         return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field, groupWeightsAtSite(analysis, site), sizes)), range);
       }

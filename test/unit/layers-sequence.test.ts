@@ -5,6 +5,10 @@ import { Sym, product, type Shape } from '../../extension/core/analysis/sym';
 import { createLayerContext, withDefaults } from '../../extension/core/layers/context';
 import { LayerError, type ArgValue, type LayerRef, type LayerSpec, type TfjsContext, type WeightSpec } from '../../extension/core/layers/types';
 import { plainMatMul } from '../../extension/core/layers/attention';
+import { getLayer } from '../../extension/core/layers';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { nodeAtRange } from '../../extension/core/analysis/weights';
+import { layerHoverMarkdown } from '../../extension/vscode/pure/text';
 import {
   alibiSlopes,
   isAttentionLayer,
@@ -745,4 +749,24 @@ test('plainMatMul: same value and gradients as tf.matMul, rank 2 and batched', (
     close(ga.dataSync(), ea.dataSync(), 1e-5, 'grad a');
     close(gb.dataSync(), eb.dataSync(), 1e-5, 'grad b');
   }
+});
+
+test('the hover of an attention with position = alibi lists its slopes and how far each head looks', () => {
+  const spec = getLayer('attention')!;
+  // Press et al.: 8 heads take 1/2, 1/4, …, 1/256.
+  assert.deepEqual(spec.notes!({ heads: 8, position: 'alibi' }), [
+    'ALiBi slopes `m_h`, heads 1–8: 1/2, 1/4, 1/8, 1/16, 1/32, 1/64, 1/128, 1/256. A key `d` positions away loses `m_h·d` from its score: head 1 has lost 1 at distance 2, head 8 only at 256: the heads look from near to far.',
+  ]);
+  // 12 heads: the 8 of a power of two, then every other slope of 16 (2^-0.5, 2^-1.5, …), as alibiSlopes gives them.
+  const twelve = spec.notes!({ heads: 12, position: 'alibi' })[0];
+  assert.ok(twelve.includes('heads 1–12: 1/2, 1/4, 1/8, 1/16, 1/32, 1/64, 1/128, 1/256, 0.707, 0.354, 0.177, 0.0884.'), twelve);
+  assert.ok(twelve.includes('head 12 only at 11.3'), twelve);
+  assert.match(spec.notes!({ heads: 1, position: 'alibi' })[0], /head 1: 1\/256\. .*: it has lost 1 at distance 256\./);
+  assert.match(spec.notes!({ heads: 32, position: 'alibi' })[0], /, … \(32 heads\)\./);
+  assert.deepEqual(spec.notes!({ heads: 8, position: 'none' }), []);
+  // The hover shows them.
+  const a = analyze('model M {\n  input x: [seq, 64]\n  output x -> attention(8, causal = true, position = alibi)\n}\n');
+  const site = a.sites.find((s) => s.kind === 'layer' && s.name === 'attention')!;
+  const node = nodeAtRange(a.models[0], site.range, 'layer')!;
+  assert.ok(layerHoverMarkdown(site, spec, undefined, undefined, { notes: spec.notes!(node.args) }).includes('ALiBi slopes `m_h`, heads 1–8: 1/2'));
 });

@@ -96,7 +96,7 @@ test('layer and block hovers show a call at the sizes: GPT-2 small attention at 
   const { a } = model(GPT2);
   const att = a.sites.find((x) => x.kind === 'layer' && x.name === 'attention')!;
   // 48·seq² + 15,360·seq bytes at 1,024: 50,331,648 + 15,728,640 = 66,060,288 B; MACs 1,536·seq² + 2,359,296·seq.
-  const md = layerHoverMarkdown(att, getLayer('attention'), undefined, undefined, { seq: 1024 });
+  const md = layerHoverMarkdown(att, getLayer('attention'), undefined, undefined, { sizes: { seq: 1024 } });
   assert.ok(md.includes('At seq = 1,024: → `[1024, 768]` · MACs **4,026,531,840 (4.0G)** · activations per example **63.0 MiB**'), md);
   // A block repeated 12 times: its totals at the size, no activations (they are the layers').
   const block = a.sites.find((x) => x.kind === 'block' && x.name === 'gpt_block')!;

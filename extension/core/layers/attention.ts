@@ -73,6 +73,30 @@ export function alibiSlopes(heads: number): number[] {
   return [...geometric(p), ...extra.slice(0, heads - p)];
 }
 
+/** Most slopes an ALiBi hover lists. */
+const SHOWN_SLOPES = 16;
+
+/**
+ * The hover's line on ALiBi: each head's slope, and how far each head looks
+ * (the distance at which a key has lost 1 from its score).
+ */
+export function alibiNote(heads: number): string {
+  const m = alibiSlopes(heads);
+  const slope = (x: number) => {
+    const k = -Math.log2(x);
+    return Math.abs(k - Math.round(k)) < 1e-9 ? `1/${2 ** Math.round(k)}` : Number(x.toPrecision(3)).toString();
+  };
+  const distance = (x: number) => Number((1 / x).toPrecision(3)).toLocaleString('en-US');
+  const shown = m.slice(0, SHOWN_SLOPES).map(slope).join(', ') + (heads > SHOWN_SLOPES ? `, … (${heads} heads)` : '');
+  const last = m.length - 1;
+  const range = heads === 1 ? 'head 1' : `heads 1–${heads}`;
+  const reach =
+    heads === 1
+      ? `it has lost 1 at distance ${distance(m[0])}`
+      : `head 1 has lost 1 at distance ${distance(m[0])}, head ${last + 1} only at ${distance(m[last])}: the heads look from near to far`;
+  return `ALiBi slopes \`m_h\`, ${range}: ${shown}. A key \`d\` positions away loses \`m_h·d\` from its score: ${reach}.`;
+}
+
 const matMulCache = new WeakMap<Tf, (a: Tensor, b: Tensor) => Tensor>();
 
 /**
@@ -394,6 +418,9 @@ export const attention: LayerSpec = {
     },
   ],
   inputRank: [2],
+  notes(args) {
+    return args.position === 'alibi' && typeof args.heads === 'number' && Number.isSafeInteger(args.heads) && args.heads >= 1 ? [alibiNote(args.heads)] : [];
+  },
   outputShape(ctx) {
     geometry(ctx);
     return { dims: [...ctx.inputs[0].dims] };

@@ -179,6 +179,12 @@ export interface LayerSpec {
   /** Active in training only (augmentation, dropout): identity at inference. */
   readonly trainingOnly?: boolean;
   /**
+   * Markdown lines for the hover of one call, from its arguments (defaults
+   * filled in): what those arguments make of the layer, e.g. attention's
+   * ALiBi slopes per head. Absent when the documentation says it all.
+   */
+  notes?(args: Readonly<Record<string, ArgValue>>): string[];
+  /**
    * Output shape from the input shapes and arguments. Calls `ctx.fail` for
    * anything the user must change (kernel larger than input, heads not
    * dividing dim, shapes that do not match in concat/add...).

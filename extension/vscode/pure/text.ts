@@ -312,7 +312,13 @@ export function instancesText(site: SiteInfo): string | undefined {
 }
 
 /** Hover over a layer call: signature, shapes, counts, then the layer's documentation. */
-export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[], weights?: LayerWeights, sizes?: Readonly<Record<string, number>>): string {
+/** What a layer hover adds for one call: the sizes of its model's symbolic dimensions, and the layer's notes on its arguments (`LayerSpec.notes`). */
+export interface LayerHoverExtras {
+  sizes?: Readonly<Record<string, number>>;
+  notes?: readonly string[];
+}
+
+export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[], weights?: LayerWeights, extras: LayerHoverExtras = {}): string {
   const parts: string[] = [];
   parts.push(codeBlock(spec ? layerSignature(spec).label : site.name));
   const head = [spec ? `*${spec.category}* layer` : 'layer'];
@@ -321,8 +327,9 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
   const instances = instancesText(site);
   if (instances) parts.push(`_${instances}_`);
   const flow = flowLine(site);
-  const facts = [flow, ...countsLines(site), sharingLine(site), ...activationLines(site), siteSizesLine(site, sizes, true), ...fieldLines(field)].filter((x): x is string => !!x);
+  const facts = [flow, ...countsLines(site), sharingLine(site), ...activationLines(site), siteSizesLine(site, extras.sizes, true), ...fieldLines(field)].filter((x): x is string => !!x);
   if (facts.length) parts.push(facts.join('  \n'));
+  if (extras.notes?.length) parts.push(extras.notes.join('  \n'));
   const weightsText = weights && layerWeightsMarkdown(weights);
   if (weightsText) parts.push(weightsText);
   if (spec?.trainingOnly) parts.push('_Active in training only: identity at inference._');
