@@ -9,7 +9,7 @@
  */
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
-import { SignalsHistory, type SignalKind } from './signalsModel';
+import { SignalsHistory, layerAxisSpace, type SignalKind } from './signalsModel';
 import type { SeriesStyle } from './chartStyle';
 import { themeColor, uSeries } from './themeSeries';
 import { formatGradientLine, type SignalsReport } from '../../extension/core/runtime/signals';
@@ -46,6 +46,18 @@ const PANELS: { kind: SignalKind; title: string; height: number }[] = [
   { kind: 'activation', title: 'Output RMS per layer (the signal going forward)', height: 180 },
   { kind: 'gradient', title: 'Gradient RMS per layer (the signal coming back)', height: 180 },
 ];
+
+/** uPlot's axis font (its default), set on the layer axis so that the names are measured in the font they are drawn in. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif, "Apple Color Emoji", "Segoe UI Emoji", "Segoe UI Symbol", "Noto Color Emoji"';
+let measurer: CanvasRenderingContext2D | null | undefined;
+/** Width in px of `text` in AXIS_FONT (7.5 px a character without a 2D canvas). */
+function axisTextWidth(text: string): number {
+  if (measurer === undefined) {
+    measurer = document.createElement('canvas').getContext('2d');
+    if (measurer) measurer.font = AXIS_FONT;
+  }
+  return measurer ? measurer.measureText(text).width : text.length * 7.5;
+}
 
 /** The name of the layer at x = `v` (its index), '' between layers. */
 function layerName(names: readonly string[], v: number | null): string {
@@ -240,7 +252,8 @@ export class SignalsView {
             label: 'layer (graph order)',
             // A name per layer while they fit, else every 2nd, 5th, …: uPlot keeps `space` px between labels.
             incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
-            space: 44,
+            font: AXIS_FONT,
+            space: layerAxisSpace(names, axisTextWidth),
             values: (_u, splits) => splits.map((v) => layerName(names, v)),
           },
           { stroke: fg, grid: { stroke: grid }, label: 'RMS (log)', size: 60, values: (_u, splits) => splits.map(axisNumber) },

@@ -15,6 +15,22 @@ import { CHART_COLORS, type SeriesStyle } from './chartStyle';
 /** Most epoch lines drawn besides the initial one: the latest ones. */
 export const MAX_SIGNAL_LINES = 10;
 
+/** Least room in px between two layer names on the chart's x axis. */
+export const AXIS_LABEL_GAP = 12;
+
+/**
+ * uPlot's `space` for the layer axis (the least distance between two ticks
+ * that get a name; it names every 2nd, 5th, … layer when they do not fit):
+ * the widest name as `width` measures it plus a gap, at least 44 px. A
+ * fixed 44 let ten `dense_N` names run into each other in a 650 px panel
+ * (`dense_9dense_10`).
+ */
+export function layerAxisSpace(names: readonly string[], width: (name: string) => number): number {
+  let widest = 0;
+  for (const n of names) widest = Math.max(widest, width(n));
+  return Math.max(44, Math.ceil(widest) + AXIS_LABEL_GAP);
+}
+
 export type SignalKind = 'activation' | 'gradient';
 
 export class SignalsHistory {
