@@ -35,8 +35,7 @@ import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { toPosition, toRange } from './convert';
 import { inspectorHtml, makeNonce } from './inspector/html';
 import { documentFolder, listTrainImages, readTrainImage } from './inspector/trainImages';
-import { chooseModel, localModels, modelMessage, revealSteps } from './inspector/messages';
-import { plural } from '../core/plural';
+import { chooseModel, localModels, modelMessage, revealSteps, statusLogLine } from './inspector/messages';
 
 /** The last weights published for each (document, model) in this session, for the page and for a page opened later. */
 const latestWeights = new Map<string, WeightsMessage>();
@@ -143,6 +142,8 @@ class InspectorPanel implements vscode.Disposable {
   private lastKey: string | undefined;
   private ready = false;
   private disposed = false;
+  /** The backend and reason of the last `status` logged at info level (statusLogLine). */
+  private lastStatus: string | undefined;
   private readyWaiters: (() => void)[] = [];
   private readonly trainingEmitter = new vscode.EventEmitter<TrainEventMessage | CheckpointMessage>();
   private readonly endEmitter = new vscode.EventEmitter<string>();
@@ -496,11 +497,12 @@ class InspectorPanel implements vscode.Disposable {
       case 'openImage':
         await this.openImage(msg.uri, msg.path);
         return;
-      case 'status':
-        this.logger().info(
-          `backend ${msg.backend} (${msg.reason})${msg.forwardMs !== undefined ? `, forward ${msg.forwardMs.toFixed(1)} ms` : ''}${msg.numTensors !== undefined ? `, ${plural(msg.numTensors, 'tensor')}` : ''}`,
-        );
+      case 'status': {
+        const line = statusLogLine(msg, this.lastStatus);
+        this.lastStatus = line.key;
+        this.logger()[line.level](line.text);
         return;
+      }
       case 'error':
         this.logger().error(msg.message);
         return;

@@ -4,10 +4,25 @@
  */
 import { summaryRows } from '../../core/analysis/summary';
 import type { Analysis, ModelInfo } from '../../core/analysis/types';
-import { serializeDiagnostic, serializeModel, serializeRows, type BuiltinDataSource, type ModelMessage, type TrainRunConfig } from '../../core/protocol';
+import { serializeDiagnostic, serializeModel, serializeRows, type BuiltinDataSource, type ModelMessage, type StatusMessage, type TrainRunConfig } from '../../core/protocol';
+import { plural } from '../../core/plural';
 import { isBuiltinSource } from '../../core/runtime/data/builtin';
 import { dataPayload } from '../../core/runtime/trainTransfer';
 import { contains, isLocal } from '../pure/lookup';
+
+/**
+ * The inspector log's line for a webview `status` message, and its level:
+ * `info` for the first and whenever the backend or the reason for it
+ * changes, `debug` (hidden at the log's default level) for a repeat whose
+ * only news is the time of the forward pass, which comes after every pass
+ * (several a second while the cursor moves or a text is typed) and buried
+ * the log's other lines. `key` goes back in as `previousKey` next time.
+ */
+export function statusLogLine(msg: Pick<StatusMessage, 'backend' | 'reason' | 'forwardMs' | 'numTensors'>, previousKey: string | undefined): { level: 'info' | 'debug'; text: string; key: string } {
+  const key = `${msg.backend}\n${msg.reason}`;
+  const text = `backend ${msg.backend} (${msg.reason})${msg.forwardMs !== undefined ? `, forward ${msg.forwardMs.toFixed(1)} ms` : ''}${msg.numTensors !== undefined ? `, ${plural(msg.numTensors, 'tensor')}` : ''}`;
+  return { level: key === previousKey ? 'debug' : 'info', text, key };
+}
 
 /** Seed of the initial weights: the CLI's default, so both build the same weights. */
 export const INSPECTOR_SEED = 0;
