@@ -167,7 +167,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     const own = doc.uri.toString();
     const trains = localTrains(analysis, own);
     if (trains.length === 0) {
-      void vscode.window.showWarningMessage(`${basename(doc.uri)} has no train section. Add one, e.g. ${analysis.models[0] ? trainSectionHint(analysis.models[0]).replace(/^(train .*? \})/, '\`$1\`') : '\`train MyModel { data: digits() }\`'}.`);
+      // Plain text: a notification shows backticks as they are (it renders no Markdown but links).
+      void vscode.window.showWarningMessage(`${basename(doc.uri)} has no train section. Add one, e.g. ${analysis.models[0] ? trainSectionHint(analysis.models[0]) : 'train MyModel { data: digits() }'}.`);
       return undefined;
     }
     const modelOf = (t: TrainInfo) => analysis.models.find((m) => m.name === t.model && isLocal(m.uri, own));
@@ -409,7 +410,10 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
               try {
                 const best = await writeBestCheckpoint(fs, to, ck);
                 // Written but above an earlier epoch whose best write failed: not called the lowest.
-                if (best.kind === 'written') output.appendLine(best.warning ? `best checkpoint, in ${shownDir}: ${best.warning}` : `best checkpoint: ${bestText(best)}, in ${shownDir}/${checkpointJson('best')}`);
+                if (best.kind === 'written') {
+                  tracker.bestWritten(m.epoch);
+                  output.appendLine(best.warning ? `best checkpoint, in ${shownDir}: ${best.warning}` : `best checkpoint: ${bestText(best)}, in ${shownDir}/${checkpointJson('best')}`);
+                }
               } catch (e) {
                 output.appendLine(`the best checkpoint of epoch ${m.epoch} was not written (the previous one stays): ${e instanceof Error ? e.message : String(e)}`);
               }
@@ -475,6 +479,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         await writes;
         const summary = tracker.summary(end);
         output.appendLine(summary.line);
+        // As `nnmodel train` ends: the best epoch, and the overfitting verdict when it still holds.
+        for (const line of tracker.endLines(epochs, `${shownDir}/${checkpointJson('best')}`)) output.appendLine(line);
         if (summary.severity === 'error') {
           void vscode.window.showErrorMessage(summary.text, 'Show Output').then((choice) => choice === 'Show Output' && output.show(true));
         } else void vscode.window.showInformationMessage(summary.text);
@@ -571,7 +577,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       publishWeights({ type: 'weights', uri: target.doc.uri.toString(), model: target.train.model, epoch: json.nnmodel.epoch, modelJson, weights, from });
       output.appendLine(`loaded ${file.fsPath} (epoch ${json.nnmodel.epoch}) into the inspector's ${target.train.model}.`);
       void vscode.window.showInformationMessage(
-        `Loaded the ${isBest ? 'best weights (lowest val_loss), of epoch' : 'weights of epoch'} ${json.nnmodel.epoch} into ${target.train.model}; the inspector shows them.`,
+        `Loaded the ${isBest ? 'best weights (lowest val_loss) of epoch' : 'weights of epoch'} ${json.nnmodel.epoch} into ${target.train.model}; the inspector shows them.`,
       );
       void vscode.commands.executeCommand('nnmodel.openInspector', target.doc.uri, target.train.model);
     } catch (e) {

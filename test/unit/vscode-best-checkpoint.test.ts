@@ -85,7 +85,7 @@ test('Load Weights lists the best checkpoint beside the last, and loads the one 
     q.answer('best (epoch 2, val_loss 0.4)');
     await loading;
     const info = ui.messages.find((m) => m.severity === 'info');
-    assert.equal(info?.text, 'Loaded the best weights (lowest val_loss), of epoch 2 into Net; the inspector shows them.', JSON.stringify(ui.messages.map((m) => m.text)));
+    assert.equal(info?.text, 'Loaded the best weights (lowest val_loss) of epoch 2 into Net; the inspector shows them.', JSON.stringify(ui.messages.map((m) => m.text)));
     assert.ok(ui.output.some((l) => l.endsWith('best.json (epoch 2) into the inspector\'s Net.')), JSON.stringify(ui.output));
     assert.ok(ui.executed.some((e) => e.id === 'nnmodel.openInspector'));
   } finally {

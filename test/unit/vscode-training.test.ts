@@ -165,6 +165,18 @@ test('Train Model takes the model at the cursor (its declaration or its train se
   }
 });
 
+test('Train Model on a file without a train section says how to add one in plain text (a notification shows backticks as they are)', async () => {
+  const { doc, done } = setup('model Mine {\n  input image: [28, 28, 1]\n  output image -> flatten -> dense(10) -> softmax\n}\n');
+  try {
+    await run('nnmodel.train', doc.uri);
+    const warning = await until('the warning', () => ui.messages.find((m) => m.severity === 'warning'));
+    assert.equal(warning.text, 'mine.nnmodel has no train section. Add one, e.g. train Mine { data: digits() }.');
+    assert.equal(ui.progress.length, 0, 'nothing runs');
+  } finally {
+    done();
+  }
+});
+
 /** Runs Generate Text up to its prompt box and dismisses it; returns what the box said (or undefined when none opened). */
 async function generatePrompt(...args: unknown[]): Promise<{ prompt?: string; picked?: string[] }> {
   const before = ui.questions.length;

@@ -7,6 +7,7 @@
 import type { TrainingEvent } from '../../core/protocol';
 import { formatEpoch } from '../../core/runtime/train';
 import { epochRange, plural } from '../../core/plural';
+import { bestEpoch, bestText, overfitVerdict, type EpochFigures } from '../../core/runtime/overfit';
 
 export interface ProgressUpdate {
   /** For `progress.report`: percent points to add and the message. */
@@ -38,6 +39,8 @@ export class TrainingProgress {
   private lastEpochText = '';
   /** Epoch of the last checkpoint written in this run. */
   lastCheckpoint: number | undefined;
+  /** Epoch this run last wrote as the best checkpoint (lowest val_loss so far). */
+  private bestKept: number | undefined;
 
   constructor(
     readonly model: string,
@@ -88,6 +91,26 @@ export class TrainingProgress {
   /** A checkpoint of `epoch` was written. */
   checkpointWritten(epoch: number): void {
     this.lastCheckpoint = epoch;
+  }
+
+  /** The best checkpoint now holds `epoch` (its val_loss the lowest of the history). */
+  bestWritten(epoch: number): void {
+    this.bestKept = epoch;
+  }
+
+  /**
+   * The output channel's lines after the closing one, as `nnmodel train`
+   * ends: the epoch with the lowest val_loss in `history` (the model's
+   * epochs, a continued checkpoint's included), with where its weights are
+   * when this run wrote them (`bestFile`), and the overfitting verdict when
+   * the history ends with one. None without validation figures.
+   */
+  endLines(history: readonly EpochFigures[], bestFile: string): string[] {
+    const lowest = bestEpoch(history);
+    if (!lowest) return [];
+    const where = lowest.epoch === this.bestKept ? `; its weights are in ${bestFile}` : this.firstEpoch !== undefined && lowest.epoch < this.firstEpoch ? ' (before this run)' : '';
+    const verdict = overfitVerdict(history);
+    return [`best: ${bestText(lowest)}${where}`, ...(verdict ? [verdict.text] : [])];
   }
 
   private kept(): string {

@@ -1,0 +1,57 @@
+// The "nnmodel training" output channel's last lines after a run in the inspector
+// (extension/vscode/inspector/trainingProgress.ts endLines), as `nnmodel train` ends: the best epoch (with where
+// its weights are when this run wrote them) and the overfitting verdict when the history ends with one. The
+// channel used to end at "done: FruitMLP trained." with neither.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TrainingProgress } from '../../extension/vscode/inspector/trainingProgress';
+import type { EpochFigures } from '../../extension/core/runtime/overfit';
+
+const BEST = '.nnmodel/fruit/FruitMLP/best.json';
+
+/** Feeds a run's epochs (from `first`) to a tracker, writing the best checkpoint at each new lowest val_loss, as the host does. */
+function run(history: EpochFigures[], first = 1): TrainingProgress {
+  const p = new TrainingProgress('FruitMLP', 16, '.nnmodel/fruit/FruitMLP');
+  p.apply({ kind: 'start', epochs: history[history.length - 1].epoch, examples: 150, backend: 'wasm', source: 'data/fruit.csv', ...(first > 1 ? { resumedFrom: first - 1 } : {}) });
+  let lowest = Infinity;
+  for (const h of history) {
+    if (h.epoch < first) {
+      lowest = Math.min(lowest, h.valLoss ?? Infinity);
+      continue;
+    }
+    p.apply({ kind: 'batch', epoch: h.epoch, batch: 1, batches: 1, loss: h.loss });
+    p.apply({ kind: 'epoch', epoch: h.epoch, loss: h.loss, metrics: {}, ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}), ms: 10, examples: 120 });
+    p.checkpointWritten(h.epoch);
+    if (h.valLoss !== undefined && h.valLoss < lowest) {
+      lowest = h.valLoss;
+      p.bestWritten(h.epoch);
+    }
+  }
+  return p;
+}
+
+test('a run that ends overfitting: the best epoch and where its weights are, then the verdict', () => {
+  const history = [
+    { epoch: 1, loss: 1.0, valLoss: 0.75 },
+    { epoch: 2, loss: 0.6, valLoss: 0.42 },
+    { epoch: 3, loss: 0.5, valLoss: 0.5 },
+    { epoch: 4, loss: 0.4, valLoss: 0.55 },
+  ];
+  assert.deepEqual(run(history).endLines(history, BEST), [
+    `best: val_loss lowest at epoch 2 (0.42); its weights are in ${BEST}`,
+    'val_loss lowest at epoch 2 (0.42); since then loss \u221233 %, val_loss +31 %: the model is overfitting \u2014 dropout, augmentation, fewer parameters or more data help',
+  ]);
+});
+
+test('no verdict while val_loss still falls; a best from before a continued run is said to be so; nothing without validation', () => {
+  const falling = [
+    { epoch: 1, loss: 1.0, valLoss: 0.75 },
+    { epoch: 2, loss: 0.6, valLoss: 0.42 },
+  ];
+  assert.deepEqual(run(falling).endLines(falling, BEST), [`best: val_loss lowest at epoch 2 (0.42); its weights are in ${BEST}`]);
+  // Continued from epoch 2: epochs 3 and 4 never beat it (so this run wrote no best), and epoch 4 is within 1 % of it (no verdict).
+  const continued = [...falling, { epoch: 3, loss: 0.55, valLoss: 0.43 }, { epoch: 4, loss: 0.5, valLoss: 0.421 }];
+  assert.deepEqual(run(continued, 3).endLines(continued, BEST), ['best: val_loss lowest at epoch 2 (0.42) (before this run)']);
+  const noValidation = [{ epoch: 1, loss: 1 }, { epoch: 2, loss: 0.5 }];
+  assert.deepEqual(run(noValidation).endLines(noValidation, BEST), []);
+});
