@@ -611,6 +611,17 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
   void renderActiveProbe();
 });
 
+/** Shows tab `id` as a click on its header would (vscode-tabs fires its select event only for the user's clicks and keys). */
+function selectTab(id: TabId): void {
+  const index = TABS.findIndex((t) => t.id === id);
+  if (index < 0 || activeTab === id) return;
+  tabs.setAttribute('selected-index', String(index));
+  activeTab = id;
+  trainingView.setVisible(activeTab === 'training');
+  saveState({ tab: index });
+  void renderActiveProbe();
+}
+
 async function onMessage(msg: HostToWebview): Promise<void> {
   switch (msg.type) {
     case 'model':
@@ -744,6 +755,8 @@ async function startTraining(msg: TrainStartMessage): Promise<void> {
     },
   });
   training = started;
+  // Train Model (the command, the lens) shows the run: its progress, curves and signals are in the Training tab.
+  selectTab('training');
   await started.done;
   training = undefined;
   for (const [key, resolve] of pendingCheckpoints) if (key.startsWith(`${msg.run}:`)) resolve({ error: 'the run ended' });
