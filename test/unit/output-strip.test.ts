@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { analyze } from '../../extension/core/analysis/analyze';
+import { sampleToken, temperatureSoftmax } from '../../extension/core/runtime/generate';
 import { charTokenizer, idTokenizer, wordTokenizer } from '../../extension/core/runtime/tokenizers';
 import {
   activationText,
@@ -14,7 +15,6 @@ import {
   outputActivation,
   outputPlan,
   percentText,
-  softmaxT,
   temperatureOf,
   temperatureText,
   topK,
@@ -85,33 +85,59 @@ test('outputPlan: a single linear score or a regression loss is not a class outp
   assert.equal(outputPlan(seq, { seq: 6 }).kind, 'none');
 });
 
-test('softmaxT: softmax of logits / T; a softmax output re-tempered as p^(1/T); T = 1 leaves probabilities alone', () => {
+test('temperatureSoftmax: softmax of logits / T; a softmax output re-tempered as p^(1/T); T = 1 leaves probabilities alone', () => {
   const logits = [1, 2, 3];
   const e = logits.map((z) => Math.exp(z));
   const s = e.reduce((a, b) => a + b, 0);
-  close(softmaxT(logits, 'logits'), e.map((v) => v / s));
+  close(temperatureSoftmax(logits, 'logits'), e.map((v) => v / s));
   const e2 = logits.map((z) => Math.exp(z / 2));
   const s2 = e2.reduce((a, b) => a + b, 0);
-  close(softmaxT(logits, 'logits', 2), e2.map((v) => v / s2));
+  close(temperatureSoftmax(logits, 'logits', 2), e2.map((v) => v / s2));
   // Large logits do not overflow.
-  close(softmaxT([1000, 1000], 'logits'), [0.5, 0.5]);
+  close(temperatureSoftmax([1000, 1000], 'logits'), [0.5, 0.5]);
   const probs = [0.7, 0.2, 0.1, 0];
-  close(softmaxT(probs, 'probabilities', 1), probs, 1e-12);
+  close(temperatureSoftmax(probs, 'probabilities', 1), probs, 1e-12);
   // T = 0.5: p² renormalised; T = 2: √p renormalised.
   const sq = probs.map((p) => p * p);
-  close(softmaxT(probs, 'probabilities', 0.5), sq.map((v) => v / sq.reduce((a, b) => a + b, 0)));
+  close(temperatureSoftmax(probs, 'probabilities', 0.5), sq.map((v) => v / sq.reduce((a, b) => a + b, 0)));
   const rt = probs.map((p) => Math.sqrt(p));
-  close(softmaxT(probs, 'probabilities', 2), rt.map((v) => v / rt.reduce((a, b) => a + b, 0)));
+  close(temperatureSoftmax(probs, 'probabilities', 2), rt.map((v) => v / rt.reduce((a, b) => a + b, 0)));
   // Sharper below 1, flatter above, order kept, zero stays impossible.
-  assert.ok(softmaxT(probs, 'probabilities', 0.1)[0] > 0.99);
-  assert.ok(softmaxT(probs, 'probabilities', 2)[0] < 0.7);
-  assert.equal(softmaxT(probs, 'probabilities', 2)[3], 0);
-  close([softmaxT(logits, 'logits', 0.3).reduce((a, b) => a + b, 0)], [1]);
-  assert.throws(() => softmaxT(logits, 'logits', 0), /temperature must be a positive number/);
-  assert.throws(() => softmaxT(logits, 'logits', Number.NaN), /temperature must be a positive number/);
+  assert.ok(temperatureSoftmax(probs, 'probabilities', 0.1)[0] > 0.99);
+  assert.ok(temperatureSoftmax(probs, 'probabilities', 2)[0] < 0.7);
+  assert.equal(temperatureSoftmax(probs, 'probabilities', 2)[3], 0);
+  close([temperatureSoftmax(logits, 'logits', 0.3).reduce((a, b) => a + b, 0)], [1]);
+  assert.throws(() => temperatureSoftmax(logits, 'logits', Number.NaN), /temperature must be a finite number/);
+  assert.throws(() => temperatureSoftmax(logits, 'logits', Infinity), /temperature must be a finite number/);
   // Nothing possible: all zeros, not NaN.
-  assert.deepEqual([...softmaxT([0, 0], 'probabilities')], [0, 0]);
-  assert.deepEqual([...softmaxT([-Infinity, Number.NaN], 'logits')], [0, 0]);
+  assert.deepEqual([...temperatureSoftmax([0, 0], 'probabilities')], [0, 0]);
+  assert.deepEqual([...temperatureSoftmax([-Infinity, Number.NaN], 'logits')], [0, 0]);
+});
+
+test('temperature 0: the strip and sampling agree on the most likely token (the first of equals), where the strip used to throw', () => {
+  // Generate Text's temperature 0 takes the most likely token; the shared distribution is that token with probability 1.
+  assert.deepEqual([...temperatureSoftmax([-1, 5, 2, 9], 'logits', 0)], [0, 0, 0, 1]);
+  assert.deepEqual([...temperatureSoftmax([0.1, 0.4, 0.4, 0.1], 'probabilities', 0)], [0, 1, 0, 0]);
+  assert.deepEqual([...temperatureSoftmax([0, 0], 'probabilities', 0)], [0, 0]);
+  assert.equal(sampleToken([-1, 5, 2, 9], 'logits', 0, 0, 0.5), 3);
+  assert.equal(sampleToken([0.1, 0.4, 0.4, 0.1], 'probabilities', 0, 0, 0.99), 1);
+});
+
+test('sampling reads the strip\'s distribution: a probability of 0 or a non-finite logit is never drawn, at any temperature', () => {
+  // The largest u a draw can give: sampling used to floor a 0 at 1e-30, which the last u drew at temperature 2.
+  const lastU = 1 - 2 ** -53;
+  for (const t of [0.5, 1, 2, 10]) {
+    assert.notEqual(sampleToken([0.5, 0.5, 0], 'probabilities', t, 0, lastU), 2, `temperature ${t}`);
+    assert.equal(temperatureSoftmax([0.5, 0.5, 0], 'probabilities', t)[2], 0);
+    // A NaN logit (a diverged model) is impossible, as in the strip.
+    for (let u = 0; u < 1; u += 0.05) assert.notEqual(sampleToken([1, Number.NaN, 2], 'logits', t, 0, u), 1, `temperature ${t}, u ${u}`);
+  }
+  // The draws follow the strip's probabilities at the same temperature.
+  const scores = [2, 0.5, -1, 1];
+  const p = temperatureSoftmax(scores, 'logits', 0.7);
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < 2000; i++) counts[sampleToken(scores, 'logits', 0.7, 0, (i + 0.5) / 2000)]++;
+  counts.forEach((c, i) => assert.ok(Math.abs(c / 2000 - p[i]) < 0.002, `token ${i}: ${c / 2000} vs ${p[i]}`));
 });
 
 test('topK: largest first, ties in index order, k beyond the length', () => {

@@ -12,24 +12,27 @@
  * or token id) and `data-p` (its probability); the slider
  * `input.nn-out-temperature`; the untrained-weights note `.nn-out-untrained`.
  */
+import { temperatureSoftmax } from '../../extension/core/runtime/generate';
 import type { Tokenizer } from '../../extension/core/runtime/tokenizers';
 import {
   activationText,
   classNames,
   classRows,
   percentText,
-  softmaxT,
   temperatureOf,
   temperatureText,
   topK,
   typable,
   untrainedText,
-  visibleToken,
+  tokenLabels,
+  untypableText,
+  nextTokenSummary,
   TEMPERATURE,
   type OutputPlan,
   type Ranked,
 } from './outputModel';
 import type { WeightsState } from './types';
+import { note } from '../dom';
 
 /** Classes shown under Feature maps. */
 export const TOP_CLASSES = 5;
@@ -114,12 +117,12 @@ export function tokenStrip(plan: TokenPlan, weights: WeightsState | undefined, t
     if (!last) return;
     // A keyboard user who picked a token keeps the focus on the same row of the new list.
     const focused = rows.contains(document.activeElement) ? [...rows.children].indexOf(document.activeElement as Element) : -1;
-    const probs = softmaxT(last.scores, kind, temperature);
+    const probs = temperatureSoftmax(last.scores, kind, temperature);
     const ranked = topK(probs, TOP_TOKENS);
-    const texts = tokenizer.tokens(ranked.map((r) => r.index));
+    const labels = tokenLabels(tokenizer, ranked.map((r) => r.index));
     rows.replaceChildren(
       ...ranked.map((r, i) => {
-        const shown = visibleToken(texts[i]);
+        const shown = labels[i];
         const b = row('button', shown, r);
         const button = b as HTMLButtonElement;
         button.type = 'button';
@@ -129,14 +132,13 @@ export function tokenStrip(plan: TokenPlan, weights: WeightsState | undefined, t
           button.addEventListener('click', () => onPick(r.index));
         } else {
           button.disabled = true;
-          button.title = 'The unknown token: there is no text to append';
-          button.setAttribute('aria-label', `${shown} (the unknown token): ${percentText(r.p)}`);
+          button.title = untypableText(tokenizer, r.index);
+          button.setAttribute('aria-label', `${shown} (${r.index < tokenizer.vocabSize ? 'the unknown token' : 'no text encodes to it'}): ${percentText(r.p)}`);
         }
         return b;
       }),
     );
-    const top = ranked[0];
-    summary.textContent = top ? `After “${visibleToken(last.after)}”, most likely: “${visibleToken(texts[0])}” (${percentText(top.p)}) at temperature ${temperature.toFixed(2)}` : '';
+    summary.textContent = nextTokenSummary(last.after, ranked[0] && { label: labels[0], p: ranked[0].p }, probs, temperature);
     if (focused >= 0) (rows.children[Math.min(focused, rows.children.length - 1)] as HTMLElement | undefined)?.focus();
   };
   slider.addEventListener('input', () => {
@@ -217,11 +219,4 @@ function row(tag: 'li' | 'button', label: string, r: Ranked): HTMLElement {
   e.append(name, track, pct);
   if (tag === 'li') e.setAttribute('aria-label', `${label}: ${percentText(r.p)}`);
   return e;
-}
-
-function note(text: string, className: string): HTMLElement {
-  const p = document.createElement('p');
-  p.className = className;
-  p.textContent = text;
-  return p;
 }

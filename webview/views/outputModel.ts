@@ -1,7 +1,8 @@
 /**
  * The inspector's output strip without the DOM: whether the model's output
  * is a class vector or a next-token distribution, whether it is already a
- * softmax (or sigmoid) or logits, softmax with a temperature, the top k,
+ * softmax (or sigmoid) or logits, the top k (the softmax with a temperature
+ * is core/runtime/generate.ts `temperatureSoftmax`, which sampling uses too),
  * and the texts of its rows; and reading one example's output (tfjs, no
  * DOM). Unit tested in Node (test/unit/output-strip.test.ts);
  * drawn by webview/views/output.ts under Feature maps (classes) and
@@ -10,6 +11,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Graph, GraphNode, ModelInfo, TrainConfig } from '../../extension/core/analysis/types';
 import type { Tf } from '../../extension/core/layers/types';
+import { temperatureSoftmax } from '../../extension/core/runtime/generate';
 import { UNKNOWN_TOKEN, type Tokenizer } from '../../extension/core/runtime/tokenizers';
 
 /**
@@ -87,36 +89,6 @@ export function outputPlan(info: ModelInfo, dims: Readonly<Record<string, number
   return { kind: 'none', reason: `the output ${shapeText} is neither a class vector nor a next-token distribution` };
 }
 
-/**
- * Probabilities from one row of scores: `softmax(scores / temperature)`
- * for logits; for probabilities (a softmax output) the same distribution
- * at that temperature, `p^(1/T)` renormalised (`softmax(log p / T)`).
- * Temperature 1 leaves probabilities as they are; below 1 sharpens,
- * above 1 flattens. Non-finite scores count as impossible. Throws on a
- * temperature that is not a positive number.
- */
-export function softmaxT(scores: ArrayLike<number>, kind: 'probabilities' | 'logits', temperature = 1): Float64Array {
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`the temperature must be a positive number, got ${temperature}`);
-  const n = scores.length;
-  const z = new Float64Array(n);
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const s = scores[i];
-    const v = kind === 'probabilities' ? (s > 0 ? Math.log(s) : -Infinity) : Number.isFinite(s) ? s : -Infinity;
-    z[i] = v / temperature;
-    if (z[i] > max) max = z[i];
-  }
-  const p = new Float64Array(n);
-  if (max === -Infinity) return p;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    p[i] = z[i] === -Infinity ? 0 : Math.exp(z[i] - max);
-    total += p[i];
-  }
-  for (let i = 0; i < n; i++) p[i] /= total;
-  return p;
-}
-
 /** A sigmoid output's values as probabilities: each clamped to [0, 1] (float rounding), non-finite ones 0. */
 export function clampProbabilities(scores: ArrayLike<number>): Float64Array {
   return Float64Array.from(Array.from(scores, (s) => (Number.isFinite(s) ? Math.min(1, Math.max(0, s)) : 0)));
@@ -155,7 +127,7 @@ export function classRows(scores: ArrayLike<number>, activation: 'softmax' | 'si
     if (p.length === 1) return topK([1 - p[0], p[0]], k);
     return topK(p, k);
   }
-  return topK(softmaxT(scores, activation === 'logits' ? 'logits' : 'probabilities'), k);
+  return topK(temperatureSoftmax(scores, activation === 'logits' ? 'logits' : 'probabilities'), k);
 }
 
 /**
@@ -199,6 +171,40 @@ export function visibleToken(s: string): string {
 /** Whether token `id` can be typed (the unknown token cannot: it decodes to nothing the model would read back as it). */
 export function typable(tokenizer: Tokenizer, id: number): boolean {
   return tokenizer.tokens([id])[0] !== UNKNOWN_TOKEN;
+}
+
+/**
+ * The label of each id of a next-token list: the tokeniser's text with
+ * white space made visible, or `id N` for an id at or past its `vocabSize`,
+ * a row of an embedding larger than the vocabulary that no text encodes to
+ * (the tokeniser names those `<unk>` like its unknown token, so several in
+ * one list read as one token repeated).
+ */
+export function tokenLabels(tokenizer: Tokenizer, ids: readonly number[]): string[] {
+  const texts = tokenizer.tokens(ids);
+  return ids.map((id, i) => (id >= tokenizer.vocabSize ? `id ${id}` : visibleToken(texts[i])));
+}
+
+/** Why a token of the list cannot be appended: the unknown token, or an id no text encodes to. */
+export function untypableText(tokenizer: Tokenizer, id: number): string {
+  if (id < tokenizer.vocabSize) return 'The unknown token: there is no text to append';
+  return `No text encodes to id ${id}: the tokeniser has ${tokenizer.vocabSize.toLocaleString('en-US')} ids (0–${(tokenizer.vocabSize - 1).toLocaleString('en-US')}); the embedding's other rows are never read`;
+}
+
+/**
+ * The line above the next-token list: the most likely token after `after`,
+ * or, when every token is equally likely (zero weights give exactly that),
+ * that no token is more likely than another.
+ */
+export function nextTokenSummary(after: string, top: { label: string; p: number } | undefined, probs: ArrayLike<number>, temperature: number): string {
+  if (!top) return '';
+  const at = `at temperature ${temperature.toFixed(2)}`;
+  let min = Infinity;
+  for (let i = 0; i < probs.length; i++) min = Math.min(min, probs[i]);
+  if (probs.length > 1 && top.p - min <= 1e-9 * top.p) {
+    return `After “${visibleToken(after)}”: every one of the ${probs.length.toLocaleString('en-US')} tokens is equally likely (${percentText(top.p)} each) ${at}`;
+  }
+  return `After “${visibleToken(after)}”, most likely: “${top.label}” (${percentText(top.p)}) ${at}`;
 }
 
 /**

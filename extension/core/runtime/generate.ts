@@ -36,10 +36,52 @@ export interface GenerateOptions {
 }
 
 /**
+ * The distribution one row of scores gives at a temperature: for logits,
+ * `softmax(scores / temperature)`; for probabilities (a softmax output) the
+ * same distribution at that temperature, `p^(1/T)` renormalised
+ * (`softmax(log p / T)`). Temperature 1 leaves probabilities as they are;
+ * below 1 sharpens, above 1 flattens; 0 (or below) is the limit, what
+ * greedy decoding takes: all the probability on the most likely score (the
+ * first of equals). Non-finite scores and probabilities of 0 count as
+ * impossible; when all are, every entry is 0. The inspector's output strip
+ * (class and next-token bars, the temperature slider) and `sampleToken`
+ * both read it. Throws on a temperature that is not a finite number.
+ */
+export function temperatureSoftmax(scores: ArrayLike<number>, kind: OutputKind, temperature = 1): Float64Array {
+  if (!Number.isFinite(temperature)) throw new RangeError(`the temperature must be a finite number, got ${temperature}`);
+  const n = scores.length;
+  const z = new Float64Array(n);
+  let max = -Infinity;
+  let argmax = -1;
+  for (let i = 0; i < n; i++) {
+    const s = scores[i];
+    z[i] = kind === 'probabilities' ? (s > 0 ? Math.log(s) : -Infinity) : Number.isFinite(s) ? s : -Infinity;
+    if (z[i] > max) {
+      max = z[i];
+      argmax = i;
+    }
+  }
+  const p = new Float64Array(n);
+  if (argmax < 0) return p;
+  if (temperature <= 0) {
+    p[argmax] = 1;
+    return p;
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    p[i] = z[i] === -Infinity ? 0 : Math.exp((z[i] - max) / temperature);
+    total += p[i];
+  }
+  for (let i = 0; i < n; i++) p[i] /= total;
+  return p;
+}
+
+/**
  * Picks the next token from one position's scores (probabilities or logits)
- * with `temperature` and `topK`, using `u` uniform in [0, 1). Only ids below
- * `vocabSize` and not `banned` are candidates: they are masked before the
- * temperature, top-k and the draw, so the rest share the probability.
+ * with `temperature` (`temperatureSoftmax`: 0 takes the most likely token)
+ * and `topK`, using `u` uniform in [0, 1). Only ids below `vocabSize` and
+ * not `banned` are candidates: they are masked before the temperature,
+ * top-k and the draw, so the rest share the probability.
  */
 export function sampleToken(
   scores: ArrayLike<number>,
@@ -51,28 +93,23 @@ export function sampleToken(
   vocabSize: number = scores.length,
 ): number {
   const n = Math.min(scores.length, vocabSize);
-  const logits = new Float64Array(n);
-  for (let i = 0; i < n; i++) logits[i] = kind === 'probabilities' ? Math.log(Math.max(scores[i], 1e-30)) : scores[i];
-  for (const b of banned) if (b >= 0 && b < n) logits[b] = -Infinity;
-  const allowed = Array.from({ length: n }, (_, i) => i).filter((i) => !banned.includes(i));
+  const isBanned = new Uint8Array(n);
+  for (const b of banned) if (b >= 0 && b < n) isBanned[b] = 1;
+  const allowed = Array.from({ length: n }, (_, i) => i).filter((i) => !isBanned[i]);
   if (allowed.length === 0) throw new RangeError(`no token to sample: ${n} ${n === 1 ? 'id' : 'ids'} below the vocabulary size, all of them banned`);
-  if (temperature <= 0) {
-    let best = allowed[0];
-    for (const i of allowed) if (logits[i] > logits[best]) best = i;
-    return best;
-  }
-  let order = allowed.filter((i) => logits[i] > -Infinity);
-  // Every allowed score underflowed (probabilities of 0): draw among them evenly.
+  // A banned id is impossible, as a probability of 0 or a logit of -Infinity is.
+  const impossible = kind === 'probabilities' ? 0 : -Infinity;
+  const p = temperatureSoftmax(Float64Array.from({ length: n }, (_, i) => (isBanned[i] ? impossible : scores[i])), kind, temperature);
+  let order = allowed.filter((i) => p[i] > 0);
+  // Every allowed score is impossible (probabilities of 0): draw among them evenly.
   if (order.length === 0) return allowed[Math.min(allowed.length - 1, Math.floor(u * allowed.length))];
-  order.sort((a, b) => logits[b] - logits[a]);
+  order.sort((a, b) => p[b] - p[a]);
   if (topK > 0 && topK < order.length) order = order.slice(0, topK);
-  const max = logits[order[0]];
-  const weights = order.map((i) => Math.exp((logits[i] - max) / temperature));
-  const total = weights.reduce((s, w) => s + w, 0);
+  const total = order.reduce((s, i) => s + p[i], 0);
   let acc = 0;
-  for (let j = 0; j < order.length; j++) {
-    acc += weights[j] / total;
-    if (u < acc) return order[j];
+  for (const i of order) {
+    acc += p[i] / total;
+    if (u < acc) return i;
   }
   return order[order.length - 1];
 }
