@@ -732,3 +732,48 @@ test('parser: every position of an item tree is listed once (shared where two to
   assert.equal(calls[2].range, calls[2].callee.range);
   assert.equal(calls[2].argsRange, undefined);
 });
+
+test("a ')' forgotten before '->' ends the arguments there: one error, the chain goes on, and a fix inserts it", async () => {
+  const { analyze } = await import('../../extension/core/analysis/analyze');
+  const src = 'model M {\n  input x: [28, 28, 1]\n  output x -> conv2d(8, 3 -> relu\n}\n';
+  const a = analyze(src);
+  // Not also a type error for an argument `3 -> relu`.
+  assert.deepEqual(
+    a.diagnostics.map((d) => [d.code, d.message]),
+    [['syntax.unclosed', "expected ')' to close '(' at 3:21, found '->'"]],
+  );
+  const [fix] = a.diagnostics[0].fixes!;
+  assert.equal(fix.title, "Insert ')'");
+  const edit = fix.edits[0];
+  assert.deepEqual([edit.range.start.line, edit.range.start.character, edit.range.end.character, edit.newText], [2, 25, 25, ')']);
+  const fixed = src.slice(0, edit.range.start.offset) + edit.newText + src.slice(edit.range.end.offset);
+  assert.equal(fixed, src.replace('conv2d(8, 3', 'conv2d(8, 3)'));
+  // The tree already reads it so: the relu follows the conv.
+  const chain = parse(src).items[0];
+  assert.ok(chain.kind === 'model');
+  const out = chain.body[1];
+  assert.ok(out.kind === 'output' && out.values[0].kind === 'chain');
+  assert.deepEqual(out.values[0].calls.map((c) => c.callee.name), ['conv2d', 'relu']);
+  const fixedAnalysis = analyze(fixed);
+  assert.deepEqual(fixedAnalysis.diagnostics, []);
+  // The guess leaves nothing out, but the model is marked as having errors (so are the models that use a block holding one).
+  assert.equal(a.models[0].hasErrors, true);
+  assert.equal(fixedAnalysis.models[0].hasErrors, false);
+  const inBlock = analyze('block b(n) {\n  input x\n  output x -> dense(n -> relu\n}\nmodel M {\n  input x: [4]\n  output x -> b(8)\n}\n');
+  assert.deepEqual(inBlock.diagnostics.map((d) => d.code), ['syntax.unclosed']);
+  assert.equal(inBlock.models[0].hasErrors, true);
+  assert.equal(a.models[0].outputs[0].shape.dims.map((d) => d.value).join(','), '26,26,8');
+});
+
+test("an unclosed argument list at the end of a line gets the fix; a closed one with '->' inside keeps it; a body's '}' gets none", () => {
+  const src = 'model M {\n  input x: [4]\n  output x -> dense(10\n}\n';
+  const errors = parse(src).errors;
+  assert.equal(errors.length, 1);
+  assert.deepEqual([errors[0].insert!.at.line, errors[0].insert!.at.character, errors[0].insert!.text], [2, 22, ')']);
+  // Closed, an argument may hold a chain: it is left as written.
+  const closed = parse('model M {\n  input x: [4]\n  output concat(x -> relu, x)\n}\n');
+  assert.deepEqual(closed.errors, []);
+  const body = parse('model M {\n  input x: [4]\n  output x\n');
+  assert.equal(body.errors[0].code, 'syntax.unclosed');
+  assert.equal(body.errors[0].insert, undefined);
+});

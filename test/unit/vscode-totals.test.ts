@@ -12,10 +12,15 @@ function only(src: string): ModelInfo {
 }
 
 test('a model with errors: lens and status bar say the totals are incomplete, and the tooltips say why', () => {
-  const broken = LENET5.replace('dense(10)', 'dense(10');
+  const broken = LENET5.replace('dense(10)', 'dnse(10)');
   assert.notEqual(broken, LENET5);
   const m = only(broken);
   assert.equal(m.hasErrors, true);
+  // A syntax error the parser recovered from by a guess (`dense(10 -> softmax` read as `dense(10) -> softmax`)
+  // leaves nothing out, but its totals are marked all the same.
+  const unclosed = only(LENET5.replace('dense(10)', 'dense(10'));
+  assert.equal(unclosed.hasErrors, true);
+  assert.equal(modelLensTitle(unclosed), '⚠ incomplete: 61,706 params · 416.5K MACs');
   assert.equal(modelLensTitle(m), '⚠ incomplete: 60,856 params · 415.7K MACs');
   assert.equal(modelStatusText(m), 'LeNet5 · incomplete: 60.9K params · 415.7K MACs');
   assert.match(modelLensTooltip(m), /has errors, so these totals count only the layers that could be analysed/);

@@ -607,6 +607,35 @@ export class Analyzer {
     };
   }
 
+  /**
+   * Whether a syntax error of this file lies in the model or in a block of
+   * this file its graph uses: the parser recovered there by a guess
+   * (`conv2d(8, 3 -> relu` read as `conv2d(8, 3) -> relu`), so the counts
+   * must not pass for the model's. Applied to the file's models as a whole
+   * (`analyzeFile`), so that an incremental session, which replays models
+   * whose text is unchanged, marks them alike.
+   */
+  holdsSyntaxError(model: ModelInfo): boolean {
+    const errors = this.file.errors;
+    if (errors.length === 0 || model.uri !== this.uri) return false;
+    const inside = (r: Range) => errors.some((e) => e.range.start.offset >= r.start.offset && e.range.start.offset <= r.end.offset);
+    if (inside(model.range)) return true;
+    const seen = new Set<string>();
+    const usesBroken = (g: Graph): boolean => {
+      for (const n of g.nodes) {
+        if (n.kind !== 'group') continue;
+        if (n.block !== undefined && !seen.has(n.block)) {
+          seen.add(n.block);
+          const def = this.blocks.get(n.block);
+          if (def && def.uri === this.uri && inside(def.decl.range)) return true;
+        }
+        for (const r of n.runs) if (usesBroken(r.body)) return true;
+      }
+      return false;
+    };
+    return usesBroken(model.graph);
+  }
+
   /** Check a block on its own (never used by a model): names and arguments, no shapes. */
   analyzeBlockStatically(def: BlockDef): void {
     const ctx = makeCtx(new Map(), newGraph(), '', def.uri, [def.decl.name.name], undefined, true, false);
@@ -2498,7 +2527,11 @@ export function analyzeFile(
   /** Whether the file's trees may be analysed again (an editor session): per-tree results are then kept. */
   reusedTrees = true,
 ): Analysis {
-  const diagnostics: Diagnostic[] = file.errors.map((e) => ({ code: e.code, severity: 'error', message: e.message, range: e.range }));
+  const diagnostics: Diagnostic[] = file.errors.map((e) => {
+    const d: Diagnostic = { code: e.code, severity: 'error', message: e.message, range: e.range };
+    if (e.insert) d.fixes = [{ title: `Insert '${e.insert.text}'`, edits: [{ range: { start: e.insert.at, end: e.insert.at }, newText: e.insert.text }], preferred: true }];
+    return d;
+  });
   const a = new Analyzer(file, options.uri, options.readImport);
   const models: ModelInfo[] = [];
   let trains: Analysis['trains'] = [];
@@ -2506,6 +2539,8 @@ export function analyzeFile(
   try {
     a.collectDeclarations();
     runModels(a, file, models);
+    // A copy: a session keeps the models it replays.
+    for (let i = 0; i < models.length; i++) if (!models[i].hasErrors && a.holdsSyntaxError(models[i])) models[i] = { ...models[i], hasErrors: true };
     for (const def of a.blocks.values()) if (def.uri === options.uri && !a.isBlockUsed(def.decl.name.name)) a.analyzeBlockStatically(def);
     const sym = collectSymbols(file, options.uri, a.blocks, reusedTrees);
     symbols = sym.symbols;

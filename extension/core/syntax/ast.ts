@@ -237,6 +237,8 @@ export interface SyntaxError {
   code: string;
   message: string;
   range: Range;
+  /** The fix, where one is clear: `text` to insert at `at` (a forgotten `)` after the last argument). */
+  insert?: { at: Position; text: string };
 }
 
 export interface SourceFile {

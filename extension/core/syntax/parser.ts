@@ -89,6 +89,17 @@ export function parseWithPositions(text: string): { file: SourceFile; positions:
   }
 }
 
+/** Tokens `forgottenClose` looks ahead for the end of an argument list. */
+const LOOKAHEAD = 256;
+
+function endsOperand(kind: K): boolean {
+  return kind === K.Ident || kind === K.Number || kind === K.String || kind === K.RParen || kind === K.RBracket || kind >= FIRST_KEYWORD;
+}
+
+function startsOperand(kind: K): boolean {
+  return kind === K.Ident || kind === K.Number || kind === K.String || kind >= FIRST_KEYWORD;
+}
+
 /** Set by parseWithPositions: one list per parsed item. */
 let itemPositions: Position[][] | undefined;
 /** The list of the item being parsed, when recording. */
@@ -348,6 +359,8 @@ class Parser {
    */
   private readonly stack: unknown[] = [];
   private top = 0;
+  /** A `->` token at which chains stop (see `parseDelimited`'s forgotten `)`); -1: none. */
+  private stopAt = -1;
 
   constructor(
     private readonly store: TokenStore,
@@ -531,11 +544,15 @@ class Parser {
   private unclosed(open: number, close: string, t: number): void {
     // Inside a body line breaks are normal, so name the token that ended it.
     const nl = close !== '}' && this.kd[t] !== K.Eof && (this.fl[t] & F.NlBefore) !== 0;
+    if (this.suppress) return;
     this.error(
       'syntax.unclosed',
       `expected '${close}' to close '${this.textOf(open)}' at ${this.where(open)}, found ${this.describe(t, nl)}`,
       this.foundRange(t, nl),
     );
+    // A bracket closes right after what it holds (a body's `}` belongs on a line of its own: no fix).
+    const last = t - 1;
+    if (close !== '}' && last >= open) this.errors[this.errors.length - 1].insert = { at: this.endOf(last), text: close };
   }
 
   private lexError(t: number): void {
@@ -966,6 +983,12 @@ class Parser {
   private parseDelimited(open: number, close: K.RParen | K.RBracket, what: Items, where: string): Array<Expr | Arg | Param> {
     const base = this.top;
     this.parenDepth++;
+    // `conv2d(8, 3 -> relu`: an argument list that is never closed, with a `->` directly in it, was
+    // meant to close before that `->`; its chains stop there, and the call's chain goes on after it.
+    const outerStop = this.stopAt;
+    const arrow = what === Items.Arg ? this.forgottenClose(open) : -1;
+    const stopHere = arrow >= 0;
+    if (stopHere) this.stopAt = arrow;
     try {
       for (;;) {
         const t = this.pos;
@@ -983,6 +1006,12 @@ class Parser {
         if (item !== undefined) this.pushItem(item);
         const u = this.pos;
         const kind = this.kd[u];
+        if (u === this.stopAt && stopHere) {
+          // The `)` forgotten before this `->` (see `forgottenClose`): the list ends here, the chain goes on.
+          this.unclosed(open, KIND_TEXT[close], u);
+          this.lastEndPos = this.lastEnd(open);
+          return this.takeItems(base);
+        }
         if (kind === K.Comma) {
           this.advance();
           continue;
@@ -1003,7 +1032,32 @@ class Parser {
       }
     } finally {
       this.parenDepth--;
+      this.stopAt = outerStop;
     }
+  }
+
+  /**
+   * For the argument list opened at `open`: the first `->` directly in it
+   * when the list is never closed (a line break that no `,` continues, a
+   * `}` or the end of the file comes first), else -1. Looks at most
+   * `LOOKAHEAD` tokens ahead, so that nested lists cost a bounded scan each.
+   */
+  private forgottenClose(open: number): number {
+    let depth = 0;
+    let arrow = -1;
+    for (let i = open + 1, n = 0; n < LOOKAHEAD; i++, n++) {
+      const kind = this.kd[i];
+      if (kind === K.Eof || kind === K.RBrace) return arrow;
+      // A line break between the end of one operand and the start of another: the list was left open
+      // (inside brackets an expression goes on across lines after `,`, `->` or an operator).
+      if (depth === 0 && (this.fl[i] & F.NlBefore) !== 0 && i > open + 1 && endsOperand(this.kd[i - 1]) && startsOperand(kind)) return arrow;
+      if (kind === K.LParen || kind === K.LBracket) depth++;
+      else if (kind === K.RParen || kind === K.RBracket) {
+        if (depth === 0) return -1;
+        depth--;
+      } else if (kind === K.Arrow && depth === 0 && arrow < 0) arrow = i;
+    }
+    return -1;
   }
 
   private lastEnd(open: number): Position {
@@ -1080,9 +1134,9 @@ class Parser {
 
   private parseChain(): Expr {
     const head = this.parsePrimary();
-    if (this.kd[this.pos] !== K.Arrow) return head;
+    if (this.kd[this.pos] !== K.Arrow || this.pos === this.stopAt) return head;
     const base = this.top;
-    while (this.kd[this.pos] === K.Arrow) {
+    while (this.kd[this.pos] === K.Arrow && this.pos !== this.stopAt) {
       this.advance();
       if (this.kd[this.pos] !== K.Ident || this.atBreak) {
         this.expected("a layer or block name after '->'");
