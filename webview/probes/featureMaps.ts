@@ -105,6 +105,12 @@ function kindOf(node: LayerNode): FeatureMapKind | undefined {
   }
 }
 
+/** Reads the output of the layer at `path` in the feature maps' pass, inside its tidy (`tf.keep` what must outlive it). */
+export interface OutputRead {
+  path: string;
+  read: (t: tfTypes.Tensor) => void;
+}
+
 /**
  * Runs `source.model` on `inputs` (a batch; the first example is read) and
  * returns the feature maps of the layers at `paths`, in that order, all
@@ -112,14 +118,16 @@ function kindOf(node: LayerNode): FeatureMapKind | undefined {
  * the source does not output, and outputs that are not `[h, w, c]`,
  * `[len, c]` or `[n]` per example, are skipped. `output`, when given, reads the
  * output of the layer at `output.path` in that same pass, inside its tidy
- * (the model's own output for the output strip, without a second pass).
+ * (the model's own output for the output strip, without a second pass);
+ * several reads may be given (also the inputs of convolutions, kept for
+ * their "how this value is computed" breakdown).
  */
 export function featureMaps(
   tf: Tf,
   source: ActivationSource,
   inputs: tfTypes.Tensor | tfTypes.Tensor[],
   paths: readonly string[],
-  output?: { path: string; read: (t: tfTypes.Tensor) => void },
+  output?: OutputRead | readonly OutputRead[],
 ): FeatureMap[] {
   const index = new Map(source.paths.map((p, i) => [p, i]));
   const maps: FeatureMap[] = [];
@@ -132,8 +140,10 @@ export function featureMaps(
       const map = readMap(tf, path, outs[i]);
       if (map) maps.push(map);
     }
-    const o = output && index.get(output.path);
-    if (o !== undefined && outs[o]) output!.read(outs[o]);
+    for (const read of output === undefined ? [] : Array.isArray(output) ? output : [output as OutputRead]) {
+      const o = index.get(read.path);
+      if (o !== undefined && outs[o]) read.read(outs[o]);
+    }
   });
   return maps;
 }

@@ -31,23 +31,31 @@ export function tooltip(className: string): HTMLElement {
 
 /**
  * Shows `text(x, y)` in `tip` while the pointer is over `target`; x and y
- * are the pointer's position as fractions (0–1) of the target's box.
+ * are the pointer's position as fractions (0–1) of the target's box. The
+ * text may be an element (a richer read-out: the feature maps' breakdown
+ * of a convolution's value).
  */
-export function hover(target: HTMLElement, tip: HTMLElement, text: (x: number, y: number) => string): void {
+export function hover(target: HTMLElement, tip: HTMLElement, text: (x: number, y: number) => string | Node): void {
   target.addEventListener('mousemove', (e) => {
     const r = target.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) return;
-    tip.textContent = text((e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height);
-    tip.hidden = false;
-    // Measured at the left edge, where its width is not squeezed by the space left of the pointer.
-    tip.style.left = '0px';
-    tip.style.top = '0px';
-    const root = document.documentElement;
-    const at = placeTooltip({ x: e.clientX, y: e.clientY }, { width: tip.offsetWidth, height: tip.offsetHeight }, { width: root.clientWidth, height: root.clientHeight });
-    tip.style.left = `${at.left}px`;
-    tip.style.top = `${at.top}px`;
+    showAt(tip, text((e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height), { x: e.clientX, y: e.clientY });
   });
   target.addEventListener('mouseleave', () => {
     tip.hidden = true;
   });
+}
+
+/** Fills a floating box (`tooltip`'s, or another `position: fixed` one) and places it beside `point` (viewport coordinates), inside the viewport. */
+export function showAt(tip: HTMLElement, content: string | Node, point: { x: number; y: number }): void {
+  if (typeof content === 'string') tip.textContent = content;
+  else tip.replaceChildren(content);
+  tip.hidden = false;
+  // Measured at the left edge, where its width is not squeezed by the space left of the pointer.
+  tip.style.left = '0px';
+  tip.style.top = '0px';
+  const root = document.documentElement;
+  const at = placeTooltip(point, { width: tip.offsetWidth, height: tip.offsetHeight }, { width: root.clientWidth, height: root.clientHeight });
+  tip.style.left = `${at.left}px`;
+  tip.style.top = `${at.top}px`;
 }

@@ -27,6 +27,13 @@
  * output is a `canvas.nn-fmx-units` (`data-cells`); a ReLU-family map's
  * caption is `.nn-fmx-zero`, its layer's share `.nn-fmx-zeros`, and the
  * flag `.nn-fmx-dead`.
+ *
+ * A conv1d/conv2d value also shows how it is computed (convCalcView.ts):
+ * in the hover read-out, and pinned by a click (or from the keyboard: a
+ * convolution's maps take focus, arrow keys move over its values, Escape
+ * closes) in a floating `div.nn-fm-pin` that stays until closed. Its input
+ * is read from the same pass as the maps (the tensor kept until the next
+ * pass), its weights from the layer, on the first value explained.
  */
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { groupedPlural, plural } from '../../extension/core/plural';
@@ -35,9 +42,11 @@ import { modelFields, windowAt, type InputField } from '../../extension/core/ana
 import { sampleImages, waves, type SampleImage } from '../../extension/core/runtime/data/synthetic';
 import { tokenizerFor } from '../../extension/core/runtime/tokenizers';
 import { fillSequential, formatValue } from '../probes/colormap';
-import { featureMapLayers, featureMaps, type FeatureMap, type FeatureMapLayer } from '../probes/featureMaps';
+import { featureMapLayers, featureMaps, type FeatureMap, type FeatureMapLayer, type OutputRead } from '../probes/featureMaps';
+import { convInputSource, isExplainedConv, readConvLayer, type ConvInputSource } from '../probes/convCalcRead';
+import { calcExplainer, type CalcSource } from './convCalcView';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
-import { hover, tooltip } from '../probes/hover';
+import { hover, showAt, tooltip } from '../probes/hover';
 import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
 import { el, layerHeader, note, pixelCanvas } from '../dom';
@@ -62,6 +71,13 @@ let generation = 0;
 let waitingStart: { key: string; sample: string } | undefined;
 /** "Show every layer": kept across re-renders while the panel lives, like the other views' choices. */
 let showEvery = false;
+/** Convolutions' inputs from the last pass, kept for their breakdowns until the next pass or dispose. */
+let kept: tfTypes.Tensor[] = [];
+
+function releaseKept(): void {
+  for (const t of kept) t.dispose();
+  kept = [];
+}
 
 export function render(container: HTMLElement, ctx: ViewContext): void {
   dispose();
@@ -92,6 +108,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   body.style.gap = '14px';
   const status = el('span', 'nn-toolbar-status');
   const tip = tooltip('nn-fm-tip');
+  const pin = pinPanel();
   const imagePlan = plans.find((p) => p.kind === 'image');
   const preview = imagePlan ? inputPreview() : undefined;
   // What the model outputs for the picked image (a class output only): top classes under the input.
@@ -99,7 +116,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   const strip: ClassStrip | undefined = plan?.kind === 'classes' ? classStrip(plan, ctx.weights) : undefined;
   const modelOutput = ctx.built.model.outputs[0];
   const outputPath = strip ? ctx.activations.paths.find((p) => ctx.built.outputOf.get(p) === modelOutput) : undefined;
-  root.append(toolbar, ...(preview ? [preview.element] : []), ...(strip ? [strip.element] : []), body, tip);
+  root.append(toolbar, ...(preview ? [preview.element] : []), ...(strip ? [strip.element] : []), body, tip, pin.element);
   // Where each layer's values look in the image input (per node path: every repetition of a block has its own).
   const fields = modelFields(ctx.modelInfo).byPath;
   const fieldOf = (path: string) => (imagePlan ? fields.get(path)?.get(imagePlan.name) : undefined);
@@ -165,8 +182,32 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
         // The strip reads the model's output from the same pass as the maps (the activation model outputs it too).
         let scores: Float32Array | undefined;
         const read = outputPath ? { path: outputPath, read: (t: tfTypes.Tensor) => (scores = Float32Array.from(ctx.tf.slice(t, 0, 1).dataSync())) } : undefined;
-        const maps = featureMaps(ctx.tf, ctx.activations, inputs.length === 1 ? inputs[0] : inputs, layers.map((l) => l.path), read);
+        // Each shown convolution's input, kept from this pass for its "how this value is computed".
+        pin.hide();
+        releaseKept();
+        const inputsOf = new Map<string, tfTypes.Tensor>();
+        const sources = new Map<string, ConvInputSource>();
+        const queued = new Set<string>();
+        const reads: OutputRead[] = read ? [read] : [];
+        for (const l of layers) {
+          if (l.kind === 'units' || !isExplainedConv(ctx.built, l.path)) continue;
+          const src = convInputSource(ctx.built, ctx.activations.paths, l.path);
+          if (!src || (src.kind === 'input' && !inputs[src.port])) continue;
+          sources.set(l.path, src);
+          const key = inputKey(src);
+          if (queued.has(key)) continue;
+          queued.add(key);
+          if (src.kind === 'input') inputsOf.set(key, ctx.tf.clone(inputs[src.port]));
+          else reads.push({ path: src.path, read: (t) => inputsOf.set(key, ctx.tf.keep(ctx.tf.slice(t, 0, 1))) });
+        }
+        const maps = featureMaps(ctx.tf, ctx.activations, inputs.length === 1 ? inputs[0] : inputs, layers.map((l) => l.path), reads);
+        kept = [...inputsOf.values()];
         const byPath = new Map(maps.map((m) => [m.path, m]));
+        const explainerOf = (l: FeatureMapLayer): Explain | undefined => {
+          const src = sources.get(l.path);
+          const t = src && inputsOf.get(inputKey(src));
+          return t ? calcExplainer(calcSource(ctx, l, src!, t)) : undefined;
+        };
         if (preview && imagePlan) await preview.draw(inputs[plans.indexOf(imagePlan)]);
         if (stale()) return;
         if (strip) {
@@ -183,7 +224,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
             ...layers.map((l) => {
               const map = byPath.get(l.path);
               const seen = preview ? { field: fieldOf(l.path), preview } : undefined;
-              return map ? layerSection(ctx, l, map, tip, seen) : note(`${l.node.label}: no output`, 'nn-note');
+              return map ? layerSection(ctx, l, map, tip, seen, explainerOf(l) && { explain: explainerOf(l)!, pin }) : note(`${l.node.label}: no output`, 'nn-note');
             }),
           );
         }
@@ -242,6 +283,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
 
 export function dispose(): void {
   generation++;
+  releaseKept();
   unsubscribe?.();
   unsubscribe = undefined;
   root?.remove();
@@ -298,6 +340,102 @@ function toImageData(s: SampleImage): ImageData {
   return new ImageData(rgba, s.width, s.height);
 }
 
+// ------------------------------------------------------------------ how a convolution's value is computed
+
+/** Explains the value `shown` at `position` of channel `filter` of one convolution's output. */
+type Explain = (position: number[], filter: number, shown: number) => HTMLElement;
+
+/** A convolution's breakdown and the view's pinned panel. */
+interface Calc {
+  explain: Explain;
+  pin: PinPanel;
+}
+
+function inputKey(src: ConvInputSource): string {
+  return src.kind === 'layer' ? src.path : `input:${src.port}`;
+}
+
+const BACKEND_NAMES: Record<string, string> = { wasm: 'WASM', webgl: 'WebGL', cpu: 'CPU' };
+
+/** The layer's weights and its input (`input`, `[1, …size, c]`, kept from the pass), read on its first breakdown. */
+function calcSource(ctx: ViewContext, l: FeatureMapLayer, src: ConvInputSource, input: tfTypes.Tensor): CalcSource {
+  let inputName: string;
+  if (src.kind === 'input') {
+    const node = ctx.modelInfo.graph.nodes.find((n) => n.kind === 'input' && n.port === src.port);
+    inputName = `the ${node && 'name' in node ? `'${node.name}' ` : ''}input`;
+  } else {
+    const node = ctx.built.nodeOf.get(src.path);
+    inputName = node ? `the output of ${node.label} (line ${lineOf(node.range)})` : 'its input';
+  }
+  return {
+    label: l.node.label,
+    inputName,
+    backend: BACKEND_NAMES[ctx.backend] ?? ctx.backend,
+    layer: () => readConvLayer(ctx.tf, ctx.built, l.path),
+    input: () => {
+      if (input.isDisposed) return undefined;
+      const shape = input.shape.slice(1);
+      return { size: shape.slice(0, -1), channels: shape[shape.length - 1], data: input.dataSync() as Float32Array };
+    },
+  };
+}
+
+/** The floating panel a clicked (or keyboard-selected) value's breakdown stays in until closed. */
+interface PinPanel {
+  element: HTMLElement;
+  /** Shows `content` under `title` beside `point` (viewport coordinates); `onClose` runs when it is closed. */
+  show(title: string, content: HTMLElement, point: { x: number; y: number }, onClose?: () => void): void;
+  hide(): void;
+  readonly pinned: boolean;
+}
+
+function pinPanel(): PinPanel {
+  const element = el('div', 'nn-fm-pin');
+  element.setAttribute('role', 'dialog');
+  element.setAttribute('aria-label', 'How this value is computed');
+  element.hidden = true;
+  const head = el('div', 'nn-fm-pin-head');
+  const title = el('span', 'nn-fm-pin-title');
+  title.setAttribute('aria-live', 'polite');
+  const close = el('button', 'nn-fm-pin-close', '×');
+  close.type = 'button';
+  close.title = 'Close (Escape)';
+  close.setAttribute('aria-label', 'Close');
+  const content = el('div', 'nn-fm-pin-body');
+  head.append(title, close);
+  element.append(head, content);
+  let closed: (() => void) | undefined;
+  const hide = () => {
+    if (element.hidden) return;
+    element.hidden = true;
+    const run = closed;
+    closed = undefined;
+    run?.();
+  };
+  close.addEventListener('click', hide);
+  element.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') hide();
+  });
+  return {
+    element,
+    show(text, body, point, onClose) {
+      title.textContent = text;
+      content.replaceChildren(body);
+      const previous = closed;
+      closed = onClose;
+      if (previous !== onClose) previous?.();
+      // Placed like the hover read-out, floating: the maps under it do not move.
+      const parts = document.createDocumentFragment();
+      parts.append(head, content);
+      showAt(element, parts, point);
+    },
+    hide,
+    get pinned() {
+      return !element.hidden;
+    },
+  };
+}
+
 // ------------------------------------------------------------------ drawing
 
 /** A layer's receptive field in the image input, and the preview that outlines it. */
@@ -309,7 +447,7 @@ interface Seen {
 /** What a merge computes, for the header: its label (`+`) alone does not say. */
 const MERGE_WORDS: Record<string, string> = { add: 'sum', multiply: 'product' };
 
-function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap, tip: HTMLElement, seen?: Seen): HTMLElement {
+function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap, tip: HTMLElement, seen?: Seen, calc?: Calc): HTMLElement {
   const { label, range } = layer.node;
   const line = lineOf(range);
   const section = el('section', 'nn-fm-layer');
@@ -322,9 +460,10 @@ function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap,
   const zeros = layer.relu ? zeroStats(map.data, map.channels, map.height * map.width) : undefined;
   if (zeros) header.append(...zeroBadges(map, zeros));
   section.append(header);
-  if (map.kind === 'strip') section.append(stripCanvas(map, tip, zeros));
+  if (calc) section.dataset.calc = 'true';
+  if (map.kind === 'strip') section.append(stripCanvas(map, tip, zeros, calc));
   else if (map.kind === 'units') section.append(...unitStrip(map, tip));
-  else section.append(...channelGrid(map, tip, seen, zeros));
+  else section.append(...channelGrid(map, tip, seen, zeros, calc));
   return section;
 }
 
@@ -342,7 +481,7 @@ function zeroBadges(map: FeatureMap, zeros: ZeroStats): HTMLElement[] {
   return [share, dead];
 }
 
-function channelGrid(map: FeatureMap, tip: HTMLElement, seen?: Seen, zeros?: ZeroStats): HTMLElement[] {
+function channelGrid(map: FeatureMap, tip: HTMLElement, seen?: Seen, zeros?: ZeroStats, calc?: Calc): HTMLElement[] {
   const grid = el('div', 'nn-fm-grid');
   grid.style.display = 'flex';
   grid.style.flexWrap = 'wrap';
@@ -352,7 +491,7 @@ function channelGrid(map: FeatureMap, tip: HTMLElement, seen?: Seen, zeros?: Zer
   const draw = (from: number, to: number) => {
     const image = layerImage(map);
     for (let c = from; c < to; c++) {
-      const canvas = channelCanvas(map, c, scale, tip, seen, image);
+      const canvas = channelCanvas(map, c, scale, tip, seen, image, calc);
       if (!zeros) {
         grid.append(canvas);
         continue;
@@ -384,7 +523,7 @@ function layerImage(map: FeatureMap): ImageData {
   return new ImageData(new Uint8ClampedArray(map.width * map.height * 4), map.width, map.height);
 }
 
-function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLElement, seen: Seen | undefined, image: ImageData): HTMLCanvasElement {
+function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLElement, seen: Seen | undefined, image: ImageData, calc?: Calc): HTMLCanvasElement {
   const { width, height } = map;
   const canvas = pixelCanvas('nn-fm-map', width, height, scale);
   canvas.dataset.channel = String(c);
@@ -394,15 +533,106 @@ function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLEleme
   const range = `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}`;
   canvas.dataset.range = `${map.min[c]},${map.max[c]}`;
   canvas.setAttribute('aria-label', range);
-  hover(canvas, tip, (x, y) => {
-    const col = Math.min(width - 1, Math.floor(x * width));
-    const row = Math.min(height - 1, Math.floor(y * height));
-    const text = `${range}\n(${row}, ${col}) = ${formatValue(map.data[c * width * height + row * width + col])}`;
+  const valueAt = (row: number, col: number) => map.data[c * width * height + row * width + col];
+  const read = (row: number, col: number) => {
+    const text = `${range}\n(${row}, ${col}) = ${formatValue(valueAt(row, col))}`;
     const sees = seen?.preview.outline(windowAt(seen.field, [row, col]));
     return sees ? `${text}\n${sees}` : text;
-  });
-  canvas.addEventListener('mouseleave', () => seen?.preview.outline(undefined));
+  };
+  const cell = (x: number, y: number) => [Math.min(height - 1, Math.floor(y * height)), Math.min(width - 1, Math.floor(x * width))];
+  if (!calc) {
+    hover(canvas, tip, (x, y) => read(...(cell(x, y) as [number, number])));
+    canvas.addEventListener('mouseleave', () => seen?.preview.outline(undefined));
+    return canvas;
+  }
+  explainable(canvas, tip, calc, { rows: height, cols: width }, cell, (row, col) => ({
+    text: read(row, col),
+    title: `channel ${c} (${row}, ${col}) = ${formatValue(valueAt(row, col))}`,
+    explain: () => calc.explain([row, col], c, valueAt(row, col)),
+  }), () => seen?.preview.outline(undefined));
   return canvas;
+}
+
+/** What a convolution's map says about one of its cells: the read-out, the pinned panel's title, the breakdown. */
+interface CellInfo {
+  text: string;
+  title: string;
+  explain: () => HTMLElement;
+}
+
+/**
+ * A convolution's map that explains its values: hovering shows the
+ * read-out with the hovered value's breakdown (the last one cached: the
+ * pointer moves within a cell), a click pins it; the map takes focus,
+ * arrow keys move over its cells (rows × cols) and show each one's in the
+ * pinned panel, Enter pins the current one, Escape closes it.
+ */
+function explainable(
+  canvas: HTMLCanvasElement,
+  tip: HTMLElement,
+  calc: Calc,
+  size: { rows: number; cols: number },
+  cell: (x: number, y: number) => number[],
+  info: (row: number, col: number) => CellInfo,
+  leave?: () => void,
+): void {
+  let last: { key: string; node: HTMLElement } | undefined;
+  let cursor: [number, number] | undefined;
+  const breakdown = (row: number, col: number, i: CellInfo) => {
+    const key = `${row},${col}`;
+    if (last?.key !== key) last = { key, node: i.explain() };
+    return last.node;
+  };
+  hover(canvas, tip, (x, y) => {
+    const [row, col] = cell(x, y);
+    const i = info(row, col);
+    const box = el('div', 'nn-calc-tip');
+    box.append(el('div', 'nn-calc-read', i.text));
+    if (calc.pin.pinned) box.append(el('div', 'nn-calc-hint', 'Click to pin this value’s computation instead'));
+    else box.append(breakdown(row, col, i), el('div', 'nn-calc-hint', 'Click to pin'));
+    return box;
+  });
+  // Whether the pinned panel shows a value of this map (its outline on the input then stays).
+  let pinnedHere = false;
+  const pinAt = (row: number, col: number, point: { x: number; y: number }) => {
+    cursor = [row, col];
+    const i = info(row, col);
+    calc.pin.show(i.title, i.explain(), point, () => {
+      pinnedHere = false;
+      leave?.();
+    });
+    pinnedHere = true;
+    // `info` outlines the cell's window on the input (closing the previous pin cleared it).
+    info(row, col);
+  };
+  canvas.addEventListener('mouseleave', () => {
+    if (pinnedHere && cursor) info(cursor[0], cursor[1]);
+    else leave?.();
+  });
+  canvas.addEventListener('click', (e) => {
+    const r = canvas.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return;
+    const [row, col] = cell((e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height);
+    tip.hidden = true;
+    pinAt(row, col, { x: e.clientX, y: e.clientY });
+  });
+  canvas.tabIndex = 0;
+  canvas.setAttribute('aria-label', `${canvas.getAttribute('aria-label') ?? ''}; arrow keys show how each value is computed`);
+  canvas.addEventListener('keydown', (e) => {
+    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const move = moves[e.key];
+    if (e.key === 'Escape') {
+      calc.pin.hide();
+      return;
+    }
+    if (!move && e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    const [row, col] = cursor ?? [0, 0];
+    const next: [number, number] = move && cursor ? [Math.max(0, Math.min(size.rows - 1, row + move[0])), Math.max(0, Math.min(size.cols - 1, col + move[1]))] : [row, col];
+    const r = canvas.getBoundingClientRect();
+    // Beside the cell, as a pointer there would place it.
+    pinAt(next[0], next[1], { x: r.left + ((next[1] + 1) / size.cols) * r.width, y: r.top + ((next[0] + 1) / size.rows) * r.height });
+  });
 }
 
 // ------------------------------------------------------------------ input preview
@@ -499,7 +729,7 @@ function inputPreview(): InputPreview {
   };
 }
 
-function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats): HTMLCanvasElement {
+function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats, calc?: Calc): HTMLCanvasElement {
   const { width: len, channels } = map;
   const canvas = document.createElement('canvas');
   canvas.className = 'nn-fm-strip';
@@ -516,12 +746,21 @@ function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats): HTML
   for (let c = 0; c < channels; c++) fillSequential(map.data, c * len, len, map.min[c], map.max[c], pixels.subarray(c * len * 4));
   canvas.getContext('2d')?.putImageData(new ImageData(pixels, len, channels), 0, 0);
   canvas.setAttribute('aria-label', `${plural(channels, 'channel')} (rows) × ${plural(len, 'step')} (columns), each row normalised to its range`);
-  hover(canvas, tip, (x, y) => {
-    const t = Math.min(len - 1, Math.floor(x * len));
-    const c = Math.min(channels - 1, Math.floor(y * channels));
+  const read = (c: number, t: number) => {
     const zero = zeros ? ` · ${zeroCaption(zeros.perChannel[c])}` : '';
     return `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}${zero}\nstep ${t} = ${formatValue(map.data[c * len + t])}`;
-  });
+  };
+  // Rows are channels, columns steps.
+  const cell = (x: number, y: number) => [Math.min(channels - 1, Math.floor(y * channels)), Math.min(len - 1, Math.floor(x * len))];
+  if (!calc) {
+    hover(canvas, tip, (x, y) => read(...(cell(x, y) as [number, number])));
+    return canvas;
+  }
+  explainable(canvas, tip, calc, { rows: channels, cols: len }, cell, (c, t) => ({
+    text: read(c, t),
+    title: `channel ${c} step ${t} = ${formatValue(map.data[c * len + t])}`,
+    explain: () => calc.explain([t], c, map.data[c * len + t]),
+  }));
   return canvas;
 }
 
