@@ -44,6 +44,7 @@ import { collectSymbols } from './symbols';
 import { analyzeTrain } from './train';
 import { lintModels } from './lints';
 import { missingOutputFixes } from './outputFix';
+import { argRangeOf } from './callArgs';
 import type { SiteOutcome } from './types';
 
 export interface AnalyzeOptions {
@@ -2467,19 +2468,6 @@ function exprText(e: Expr): string {
     case 'error':
       return '?';
   }
-}
-
-function argRangeOf(spec: LayerSpec, call: CallExpr, name: string): Range | undefined {
-  const named = call.args.find((a) => a.name?.name === name);
-  if (named) return named.value.range;
-  const index = spec.args.findIndex((a) => a.name === name);
-  let pos = 0;
-  for (const a of call.args) {
-    if (a.name) continue;
-    if (pos === index) return a.range;
-    pos++;
-  }
-  return undefined;
 }
 
 /** A message when the input's rank is not one the schema allows. */

@@ -10,6 +10,7 @@ import type { DataSource, Diagnostic, Fix, Graph, LayerNode, ModelInfo, TrainCon
 import { getLayer } from '../layers';
 import { smallestVocab } from './graph';
 import { lookAheadLayer } from './receptive';
+import { argRangeOf } from './callArgs';
 import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
 
@@ -616,11 +617,10 @@ function causalFix(file: SourceFile, layer: LayerNode, name: string, value: stri
   if (layer.uri !== undefined) return undefined;
   const call = callAt(file, layer.range.start.offset);
   if (!call || call.callee.name !== layer.op || call.args.length === 0) return undefined;
-  const place = getLayer(layer.op)?.args.findIndex((a) => a.name === name) ?? -1;
-  const positional = call.args.filter((a) => !a.name);
-  const written = call.args.find((a) => a.name?.name === name) ?? (place >= 0 ? positional[place] : undefined);
+  const spec = getLayer(layer.op);
+  const written = spec && argRangeOf(spec, call, name);
   const last = call.args[call.args.length - 1];
-  const edit = written ? { range: written.value.range, newText: value } : { range: { start: last.range.end, end: last.range.end }, newText: `, ${name} = ${value}` };
+  const edit = written ? { range: written, newText: value } : { range: { start: last.range.end, end: last.range.end }, newText: `, ${name} = ${value}` };
   return { title, edits: [edit], preferred: true };
 }
 
