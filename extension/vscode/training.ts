@@ -19,7 +19,6 @@
  */
 import * as vscode from 'vscode';
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Analysis, ModelInfo, TrainInfo } from '../core/analysis/types';
 import { shapeToString } from '../core/analysis/sym';
@@ -566,19 +565,18 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     }
     const dir = path.dirname(file.fsPath);
     try {
-      const modelJson = await readFile(file.fsPath, 'utf8');
-      const json = JSON.parse(modelJson) as { weightsManifest?: { paths: string[] }[]; nnmodel?: { epoch: number; signature?: unknown } };
-      const name = json.weightsManifest?.[0]?.paths?.[0];
-      if (!name || !json.nnmodel?.signature) throw new Error(`${basename(file)} is not an nnmodel checkpoint (no weights manifest or graph signature).`);
-      const weights = new Uint8Array(await readFile(path.join(dir, name)));
       // The best checkpoint is named as its file: the folder alone would read as the last one.
       const isBest = basename(file) === checkpointJson('best');
+      // Checked as every other reader checks a checkpoint: version, weights file inside its folder, checksum, standardisation.
+      const ck = await readCheckpoint(nodeCheckpointFs(), dir, { which: isBest ? 'best' : 'last', file: basename(file) });
+      const epoch = ck.modelJson.nnmodel.epoch;
       const from = vscode.workspace.asRelativePath(isBest ? file.fsPath : dir, false);
-      publishWeights({ type: 'weights', uri: target.doc.uri.toString(), model: target.train.model, epoch: json.nnmodel.epoch, modelJson, weights, from });
-      output.appendLine(`loaded ${file.fsPath} (epoch ${json.nnmodel.epoch}) into the inspector's ${target.train.model}.`);
+      publishWeights({ type: 'weights', uri: target.doc.uri.toString(), model: target.train.model, epoch, modelJson: JSON.stringify(ck.modelJson), weights: ck.weights, from });
+      output.appendLine(`loaded ${file.fsPath} (epoch ${epoch}) into the inspector's ${target.train.model}.`);
       void vscode.window.showInformationMessage(
-        `Loaded the ${isBest ? 'best weights (lowest val_loss) of epoch' : 'weights of epoch'} ${json.nnmodel.epoch} into ${target.train.model}; the inspector shows them.`,
+        `Loaded the ${isBest ? 'best weights (lowest val_loss) of epoch' : 'weights of epoch'} ${epoch} into ${target.train.model}; the inspector shows them.`,
       );
+      if (ck.warning) void vscode.window.showWarningMessage(ck.warning);
       void vscode.commands.executeCommand('nnmodel.openInspector', target.doc.uri, target.train.model);
     } catch (e) {
       void vscode.window.showErrorMessage(`Load Weights: ${e instanceof Error ? e.message : String(e)}`);

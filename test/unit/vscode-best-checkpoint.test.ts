@@ -145,3 +145,56 @@ test('Export to PyTorch offers the best weights, with a warning when best.json i
     done();
   }
 });
+
+test('Load Weights checks the checkpoint as training does: a damaged weights file or a path outside its folder loads nothing', async () => {
+  const { doc, ckDir, done } = setup();
+  try {
+    await trained(ckDir, [0.5, 0.4]);
+    const load = async (pick: string) => {
+      const [asked, told, executed] = [ui.questions.length, ui.messages.length, ui.executed.length];
+      const loading = run('nnmodel.loadWeights', doc.uri, 'Net');
+      const q = await until('the checkpoint picker', () => ui.questions.length > asked && ui.questions.at(-1));
+      q.answer(q.labels.find((l) => l.startsWith(pick)));
+      await loading;
+      opened = ui.executed.slice(executed).some((e) => e.id === 'nnmodel.openInspector');
+      return ui.messages.slice(told).map((m) => `${m.severity}: ${m.text}`);
+    };
+    let opened = false;
+    assert.deepEqual((await load('last')).filter((m) => !m.startsWith('info')), []);
+    assert.ok(opened, 'the intact checkpoint was shown');
+    // One byte of the last weights changed on disk: its checksum no longer matches model.json.
+    const json = JSON.parse(readFileSync(join(ckDir, 'model.json'), 'utf8'));
+    const weightsFile = join(ckDir, json.weightsManifest[0].paths[0]);
+    const bytes = readFileSync(weightsFile);
+    bytes[0] ^= 0xff;
+    writeFileSync(weightsFile, bytes);
+    const damaged = await load('last');
+    assert.equal(damaged.length, 1, JSON.stringify(damaged));
+    assert.match(damaged[0], /^error: Load Weights: .*: its checksum does not match model\.json; the checkpoint is damaged\.$/);
+    assert.ok(!opened, 'nothing was shown');
+    // A manifest naming a file outside the checkpoint's folder is refused before anything is read.
+    json.weightsManifest[0].paths[0] = '../../net.nnmodel';
+    writeFileSync(join(ckDir, 'model.json'), JSON.stringify(json));
+    assert.match((await load('last'))[0], /^error: Load Weights: .*model\.json: names a weights file outside its folder\.$/);
+  } finally {
+    done();
+  }
+});
+
+test('Load Weights warns when best.json is not the lowest val_loss of the last run', async () => {
+  const { doc, ckDir, done } = setup();
+  try {
+    await trained(ckDir, [0.5, 0.4, 0.45]);
+    const json = JSON.parse(readFileSync(join(ckDir, 'model.json'), 'utf8'));
+    json.nnmodel.history[0].valLoss = 0.1;
+    writeFileSync(join(ckDir, 'model.json'), JSON.stringify(json));
+    const loading = run('nnmodel.loadWeights', doc.uri, 'Net');
+    const q = await until('the checkpoint picker', () => ui.questions[0]);
+    q.answer(q.labels.find((l) => l.startsWith('best')));
+    await loading;
+    const warning = ui.messages.find((m) => m.severity === 'warning');
+    assert.match(warning?.text ?? '', /best\.json holds epoch 2 \(val_loss 0\.4\), but epoch 1 had a lower val_loss \(0\.1\)/, JSON.stringify(ui.messages));
+  } finally {
+    done();
+  }
+});

@@ -1006,6 +1006,8 @@ export interface ReadCheckpointOptions {
   optimizer?: boolean;
   /** Which checkpoint of the folder: the last (`model.json`, the default) or the best (`best.json`, which keeps no optimiser state). */
   which?: CheckpointKind;
+  /** The checkpoint's JSON file in `dir` when it is not named as `which`'s (a file the user picked); `which` still says what it holds. */
+  file?: string;
 }
 
 /**
@@ -1015,7 +1017,7 @@ export interface ReadCheckpointOptions {
  * weights load; resume starts the optimiser afresh): it is `optimizerProblem`.
  */
 export async function readCheckpoint(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions = {}): Promise<ReadCheckpoint> {
-  const jsonName = checkpointJson(options.which);
+  const jsonName = options.file ?? checkpointJson(options.which);
   const jsonPath = `${dir}/${jsonName}`;
   let text: string;
   try {
