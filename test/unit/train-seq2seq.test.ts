@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { analyze } from '../../extension/core/analysis/analyze';
+import { applyFix, rangeOf } from './sourceText';
 import type { Diagnostic, ModelInfo, TrainConfig } from '../../extension/core/analysis/types';
-import type { Range } from '../../extension/core/syntax/ast';
 import { buildModel } from '../../extension/core/runtime/build';
 import { builtinDataset } from '../../extension/core/runtime/data/builtin';
 import { BOS, sequencePairs, sequences } from '../../extension/core/runtime/data/synthetic';
@@ -39,18 +39,6 @@ const SMALL = `model Small {
 function analysed(text: string, name: string): { info: ModelInfo; config: TrainConfig; diagnostics: Diagnostic[] } {
   const a = analyze(text);
   return { info: a.models.find((m) => m.name === name)!, config: a.trains.find((t) => t.model === name)?.config as TrainConfig, diagnostics: a.diagnostics };
-}
-
-/** The range of the `nth` occurrence of `what` in `text`. */
-function rangeOf(text: string, what: string, nth = 0): Range {
-  let at = -1;
-  for (let i = 0; i <= nth; i++) at = text.indexOf(what, at + 1);
-  assert.ok(at >= 0, `'${what}' is in the text`);
-  const pos = (o: number) => {
-    const before = text.slice(0, o).split('\n');
-    return { line: before.length - 1, character: before[before.length - 1].length, offset: o };
-  };
-  return { start: pos(at), end: pos(at + what.length) };
 }
 
 function only(diagnostics: Diagnostic[], code: string): Diagnostic {
@@ -187,11 +175,27 @@ test('a decoder whose self-attention is not causal is a warning at the attention
   assert.equal(d.severity, 'warning');
   assert.deepEqual(d.range, rangeOf(leaky, 'sequences(task = reverse, length = 6, vocab = 12)'));
   assert.deepEqual(d.related?.[0].range, rangeOf(leaky, 'attention(2)'));
-  // Inside a block, through a repeat: the same warning, pointing into the block.
+  assert.match(d.message, /^in the decoder of 'Small', attention\(2\) attends to every position of its input 'target', later ones included \(no `causal = true`\): with teacher forcing it would read the answer/);
+  // The quick fix masks that attention, and the warning goes.
+  assert.equal(d.fixes?.[0]?.title, 'Set causal = true in attention(2)');
+  const fixed = applyFix(leaky, d);
+  assert.ok(fixed.includes('-> attention(2, causal = true) -> layernorm'), fixed);
+  assert.equal(analyze(fixed).diagnostics.filter((x) => x.code === 'train.decoder_not_causal').length, 0);
+  // Inside a block, through a repeat: the same warning, pointing into the block, fixed there.
   const example = readFileSync('examples/transformer.nnmodel', 'utf8');
   const blockLeak = example.replace('attention(heads, causal = true)', 'attention(heads)');
   const b = only(analyze(blockLeak).diagnostics, 'train.decoder_not_causal');
   assert.deepEqual(b.related?.[0].range, rangeOf(blockLeak, 'attention(heads)', 1));
+  assert.equal(applyFix(blockLeak, b), example);
+  // Any layer that mixes the decoder's later positions in, not only attention: a centred window.
+  const conv = SMALL.replace('-> attention(2, causal = true) -> layernorm', '-> conv1d(32, 3, padding = same) -> layernorm') + `train Small {
+  data: sequences(task = reverse, length = 6, vocab = 12)
+}
+`;
+  const c = only(analyze(conv).diagnostics, 'train.decoder_not_causal');
+  assert.deepEqual(c.related?.[0].range, rangeOf(conv, 'conv1d(32, 3, padding = same)'));
+  assert.match(c.message, /the output at a position also sees later positions of its input 'target', from conv1d\(32, 3, padding = same\) on: .* conv1d with padding = causal\./);
+  assert.equal(analyze(conv.replace('padding = same', 'padding = causal')).diagnostics.filter((x) => x.code === 'train.decoder_not_causal').length, 0);
   // The encoder's self-attention over the source is not a leak.
   assert.equal(analyze(example).diagnostics.filter((x) => x.code === 'train.decoder_not_causal').length, 0);
 });

@@ -525,7 +525,7 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   const out = model.outputs[0]?.shape;
   const spec = config.data ? DATA_SOURCES.find((d) => d.name === config.data!.kind) : undefined;
   if (model.inputs.length !== 1 && config.data) {
-    if (!checkTwoInputs(item, config, model, spec, dataAt, err)) return;
+    if (!checkTwoInputs(item, config, model, spec, dataAt, err, file)) return;
   }
   const input = model.inputs[0]?.shape;
   if (spec?.example && input && config.data && model.inputs.length === 1) {
@@ -839,7 +839,7 @@ const PAIR_ROLES = ['the source sequence', 'the start token followed by the answ
  * causal (it would read the answer it must predict). False when a problem
  * makes later checks meaningless.
  */
-function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, spec: DataSourceSpec | undefined, dataAt: Range, err: Err): boolean {
+function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, spec: DataSourceSpec | undefined, dataAt: Range, err: Err, file: SourceFile): boolean {
   const data = config.data!;
   const names = model.inputs.map((i) => `'${i.name}'`).join(', ');
   const inputAt = (i: number, message: string) => ({ message, range: model.inputs[i].range, uri: model.uri });
@@ -896,63 +896,22 @@ function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, 
     );
     return false;
   }
-  const leak = nonCausalAttention(model.graph, 2);
+  // The receptive field of the output over the decoder's input: the same check as next-step data (checkLookAhead).
+  const target = model.inputs[1].name;
+  const leak = lookAheadLayer(model, target);
   if (leak) {
+    const fix = leak.op === 'attention' && leak.inputs.length === 1 ? causalFix(file, leak, 'causal', 'true', `Set causal = true in ${leak.label}`) : undefined;
+    const how =
+      leak.op === 'attention' && leak.inputs.length === 1
+        ? `${leak.label} attends to every position of its input '${target}', later ones included (no \`causal = true\`)`
+        : `the output at a position also sees later positions of its input '${target}', from ${leak.label} on`;
     err(
       'train.decoder_not_causal',
-      `the decoder of '${model.name}' attends to its input '${model.inputs[1].name}' without \`causal = true\`: with teacher forcing it would read the answer it must predict (the next token is the next input), so training would teach nothing. Use attention(heads, causal = true) on the decoder's input.`,
+      `in the decoder of '${model.name}', ${how}: with teacher forcing it would read the answer it must predict (the next token is the next input), so training would teach nothing. ${fix ? 'Use attention(heads, causal = true) on the decoder\'s input.' : 'Make each position see only itself and earlier ones: attention with causal = true, conv1d with padding = causal.'}`,
       dataAt,
-      undefined,
-      { severity: 'warning', related: [{ message: 'attention over the decoder input without causal = true', range: leak.range, uri: leak.uri ?? model.uri }] },
+      fix && [fix],
+      { severity: 'warning', related: [{ message: `${model.name} sees later positions of '${target}' from here on`, range: leak.range, uri: leak.uri ?? model.uri }] },
     );
   }
   return true;
-}
-
-/**
- * The first attention layer without a causal mask whose keys depend on the
- * model's input number `port` (1-based): such a layer lets position t see
- * that input's later positions. Dependence is traced from the inputs
- * through layers, blocks and repeats (one bit per input).
- */
-function nonCausalAttention(g: Graph, port: number): { range: Range; uri?: string } | undefined {
-  const bit = 1 << (port - 1);
-  const found: { range: Range; uri?: string }[] = [];
-  // Each body once per input taint: nested repeats would otherwise cost 2^depth passes.
-  const memo = new Map<Graph, Map<string, number[]>>();
-  const taints = (graph: Graph, inputTaint: readonly number[]): number[] => {
-    const key = inputTaint.join(',');
-    const known = memo.get(graph)?.get(key);
-    if (known) return known;
-    const t = new Map<number, number>();
-    for (const n of graph.nodes) {
-      if (n.kind === 'input') t.set(n.id, inputTaint[n.port] ?? 0);
-      else if (n.kind === 'layer') {
-        const ins = n.inputs.map((id) => t.get(id) ?? 0);
-        if (n.op === 'attention' && n.args.causal !== true) {
-          // Keys and values: the context (the last input) when there is one, else the queries' input.
-          const keys = ins.length > 1 ? ins[ins.length - 1] : (ins[0] ?? 0);
-          if (keys & bit) found.push({ range: n.range, uri: n.uri });
-        }
-        t.set(n.id, ins.reduce((a, b) => a | b, 0));
-      } else {
-        const ins = n.inputs.map((id) => t.get(id) ?? 0);
-        let x = ins[0] ?? 0;
-        for (const run of n.runs) {
-          // A repeat feeds its output back as the next copy's first input: twice reaches the fixed point of two bits.
-          for (let k = 0; k < Math.min(run.count, 2); k++) {
-            const outs = taints(run.body, [x, ...ins.slice(1)]);
-            x = outs.reduce((a, b) => a | b, 0);
-          }
-        }
-        t.set(n.id, x);
-      }
-    }
-    const outs = graph.outputs.map((id) => t.get(id) ?? 0);
-    if (!memo.has(graph)) memo.set(graph, new Map());
-    memo.get(graph)!.set(key, outs);
-    return outs;
-  };
-  taints(g, g.inputs.map((_, i) => 1 << i));
-  return found[0];
 }
