@@ -16,6 +16,7 @@ import { DEMO_DIM, exportPyTorch, exportableModels, minVocab, torchExampleShape,
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { main } from '../../extension/cli/cli';
 import { SHARED_MODEL } from './exportFixtures';
+import { translationTransform, zoomTransform } from '../../extension/core/layers/augment';
 
 const root = process.cwd();
 const examplesDir = join(root, 'examples');
@@ -43,6 +44,7 @@ const COVERAGE = `block mix(ch) {
 model Images {
   input image: [15, 17, 3]
   a = image -> random_flip(horizontal) -> random_rotation(0.1) -> random_crop(13, 15) -> gaussian_noise(0.1)
+       -> random_translation(0.1, 0.2, fill_mode = nearest) -> random_zoom(0.2) -> random_zoom(0.1, 0.3, fill_mode = constant) -> cutout(4, 5)
   b = a -> conv2d(8, 3, stride = 2, padding = same, activation = leaky_relu) -> batchnorm -> relu6
   c = b -> maxpool(3, stride = 2, padding = same) -> avgpool(2, stride = 1, padding = same) -> upsample(2)
   d = c -> conv2d_transpose(8, 3, stride = 2, padding = same) -> elu
@@ -553,5 +555,103 @@ test('parity with PyTorch: parameter counts and output shapes of every exported 
     for (const line of table) t.diagnostic(line);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// ------------------------------------------------------------------ augmentation helpers against the runtime
+
+test('random_translation, random_zoom and cutout: the exported modules move, zoom and blank as the TensorFlow.js layers do for the same draws', (t) => {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    t.skip(`${PYTHON} cannot import torch`);
+    return;
+  }
+  const [H, W, C] = [5, 6, 2];
+  const layers: Record<string, string> = {
+    TReflect: 'random_translation(0.2, 0.3)',
+    TConstant: 'random_translation(0.2, 0.3, fill_mode = constant)',
+    TNearest: 'random_translation(0.4, 0.1, fill_mode = nearest)',
+    ZKeep: 'random_zoom(0.3)',
+    ZApart: 'random_zoom(0.2, 0.4, fill_mode = constant)',
+    ZNearest: 'random_zoom(0.5, fill_mode = nearest)',
+    Cut: 'cutout(2, 3)',
+  };
+  const source = Object.entries(layers)
+    .map(([name, layer]) => `model ${name} {\n  input image: [${H}, ${W}, ${C}]\n  output image -> ${layer}\n}\n`)
+    .join('\n');
+  const a = analyze(source, { uri: 'aug.nnmodel' });
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  const code = exportOk(a).code;
+  for (const cls of ['RandomTranslation', 'RandomZoom', 'Cutout']) assert.match(code, new RegExp(`^class ${cls}\\(nn\\.Module\\):`, 'm'));
+  assert.match(code, /RandomTranslation\(0\.2, 0\.3\)/);
+  assert.match(code, /RandomTranslation\(0\.2, 0\.3, padding_mode="zeros"\)/);
+  assert.match(code, /RandomZoom\(0\.3\)/);
+  assert.match(code, /Cutout\(2, 3\)/);
+
+  // Two images; the uniform draws (per image) and the cutout corners the test forces on both sides.
+  const data = Array.from({ length: 2 * H * W * C }, (_, k) => Math.sin(0.37 * k + 0.5) + 0.01 * k);
+  const u = [
+    [0.1, 0.85],
+    [0.95, 0.3],
+  ];
+  const corners = [
+    [3, 0],
+    [0, 2],
+  ];
+  const x = tf.tensor4d(data, [2, H, W, C]);
+  const each = (rows: number[][], fill: 'reflect' | 'constant' | 'nearest') =>
+    rows.flatMap((row, i) => Array.from(tf.image.transform(tf.slice(x, [i, 0, 0, 0], [1, H, W, C]) as tf.Tensor4D, tf.tensor2d([row], [1, 8]), 'bilinear', fill).dataSync()));
+  const sym = (v: number, f: number) => (v * 2 - 1) * f;
+  const expected: Record<string, number[]> = {
+    TReflect: each([0, 1].map((i) => translationTransform(sym(u[1][i], 0.3) * W, sym(u[0][i], 0.2) * H)), 'reflect'),
+    TConstant: each([0, 1].map((i) => translationTransform(sym(u[1][i], 0.3) * W, sym(u[0][i], 0.2) * H)), 'constant'),
+    TNearest: each([0, 1].map((i) => translationTransform(sym(u[1][i], 0.1) * W, sym(u[0][i], 0.4) * H)), 'nearest'),
+    ZKeep: each([0, 1].map((i) => zoomTransform(1 + sym(u[0][i], 0.3), 1 + sym(u[0][i], 0.3), H, W)), 'reflect'),
+    ZApart: each([0, 1].map((i) => zoomTransform(1 + sym(u[1][i], 0.4), 1 + sym(u[0][i], 0.2), H, W)), 'constant'),
+    ZNearest: each([0, 1].map((i) => zoomTransform(1 + sym(u[0][i], 0.5), 1 + sym(u[0][i], 0.5), H, W)), 'nearest'),
+    Cut: data.map((value, k) => {
+      const i = Math.floor(k / (H * W * C));
+      const r = Math.floor(k / (W * C)) % H;
+      const c = Math.floor(k / C) % W;
+      const [top, left] = corners[i];
+      return r >= top && r < top + 2 && c >= left && c < left + 3 ? 0 : value;
+    }),
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'nnmodel-augment-'));
+  try {
+    writeFileSync(join(dir, 'aug.py'), code);
+    const script = String.raw`
+import json, runpy, sys, torch
+ns = runpy.run_path(sys.argv[1])
+u, corners, data, names = json.loads(sys.argv[2])
+x = torch.tensor(data, dtype=torch.float32).reshape(2, ${H}, ${W}, ${C}).permute(0, 3, 1, 2)
+out = {}
+real_rand, real_randint = torch.rand, torch.randint
+for name in names:
+    draws = iter([torch.tensor(v) for v in u])
+    ints = iter([torch.tensor([[c[0]] for c in corners]), torch.tensor([[c[1]] for c in corners])])
+    torch.rand = lambda *a, **k: next(draws)
+    torch.randint = lambda *a, **k: next(ints)
+    model = ns[name]()
+    model.train()
+    y = model(x)
+    torch.rand, torch.randint = real_rand, real_randint
+    model.eval()
+    assert torch.equal(model(x), x), name + ": identity in eval mode"
+    out[name] = y.permute(0, 2, 3, 1).flatten().tolist()
+print(json.dumps(out))
+`;
+    writeFileSync(join(dir, 'run.py'), script);
+    const run = spawnSync(PYTHON, [join(dir, 'run.py'), join(dir, 'aug.py'), JSON.stringify([u, corners, data, Object.keys(layers)])], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const got = JSON.parse(run.stdout) as Record<string, number[]>;
+    for (const name of Object.keys(layers)) {
+      const worst = expected[name].reduce((m, v, k) => Math.max(m, Math.abs(v - got[name][k])), 0);
+      assert.ok(worst < 1e-4, `${name} (${layers[name]}): PyTorch differs from TensorFlow.js by ${worst}`);
+    }
+    assert.equal(got.Cut.filter((v) => v === 0).length, 2 * 2 * 3 * C, 'cutout zeroes 2 × 3 pixels of each image, every channel');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    x.dispose();
   }
 });

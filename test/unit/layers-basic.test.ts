@@ -6,7 +6,7 @@ import { createLayerContext, withDefaults } from '../../extension/core/layers/co
 import { LAYERS, getLayer } from '../../extension/core/layers';
 import { LayerError, type ArgValue, type LayerSpec, type TfjsContext, type WeightSpec } from '../../extension/core/layers/types';
 import { ACTIVATIONS, convOutputLength } from '../../extension/core/layers/common';
-import { rotationTransform } from '../../extension/core/layers/augment';
+import { rotationTransform, translationTransform, zoomTransform } from '../../extension/core/layers/augment';
 
 // ------------------------------------------------------------------ helpers
 
@@ -153,7 +153,7 @@ test('registry holds every layer of this half with docs and argument docs', () =
     'conv1d', 'conv2d', 'conv2d_transpose', 'maxpool', 'avgpool', 'global_avgpool', 'global_maxpool', 'upsample',
     'dense', 'relu', 'relu6', 'leaky_relu', 'elu', 'gelu', 'sigmoid', 'tanh', 'silu', 'softmax',
     'batchnorm', 'layernorm', 'groupnorm', 'flatten', 'reshape', 'transpose', 'dropout',
-    'random_flip', 'random_rotation', 'random_crop', 'gaussian_noise', 'concat', 'add', 'multiply',
+    'random_flip', 'random_rotation', 'random_crop', 'random_translation', 'random_zoom', 'cutout', 'gaussian_noise', 'concat', 'add', 'multiply',
     'mean', 'max', 'take',
   ];
   for (const n of names) {
@@ -162,7 +162,7 @@ test('registry holds every layer of this half with docs and argument docs', () =
     assert.ok(s.summary.length > 10 && s.doc.length > 40, `${n}: docs`);
     for (const a of s.args) assert.ok(a.doc.length > 5, `${n}.${a.name}: doc`);
   }
-  for (const n of ['random_flip', 'random_rotation', 'random_crop', 'gaussian_noise', 'dropout']) {
+  for (const n of ['random_flip', 'random_rotation', 'random_crop', 'random_translation', 'random_zoom', 'cutout', 'gaussian_noise', 'dropout']) {
     assert.equal(spec(n).trainingOnly, true, n);
   }
   const act = spec('dense').args.find((a) => a.name === 'activation')!;
@@ -589,7 +589,9 @@ test('random_rotation: Keras transform rotates about the centre; identity at inf
   const y = forward(layer, tf.concat([img, img], 0), true);
   assert.equal(y.length, 18);
   assert.ok(y.every((z) => Number.isFinite(z) && z >= -1e-4 && z <= 8 + 1e-4), 'reflect fill keeps values in range');
-  assert.notDeepEqual(y.slice(0, 9), Array.from(img.dataSync()));
+  assert.notDeepEqual(y.slice(0, 9), Array.from(img.dataSync()));  // Every image of a batch is rotated, not only the first (tfjs-backend-cpu's Transform kernel
+  // fills the images after the first with zeros): a flat image stays flat whatever the angle.
+  assert.ok(forward(layer, tf.fill([4, 3, 3, 1], 5), true).every((z) => Math.abs(z - 5) < 1e-4), 'all four images rotated');
 });
 
 test('random_crop: shape, random windows in training, Keras resize at inference', () => {
@@ -611,6 +613,125 @@ test('random_crop: shape, random windows in training, Keras resize at inference'
   assert.ok(picked.size > 1, 'different windows across the batch');
   // Inference: whole 4×4 image (same aspect) resized to 2×2 with half-pixel centres = 2×2 block means.
   close(forward(layer, x, false), [2.5, 4.5, 10.5, 12.5]);
+});
+
+test('random_translation: Keras shift transform, identity at inference, seeded shifts of at most factor × size in training', () => {
+  parity('random_translation', { height_factor: 0.1 }, shape(5, 6, 2));
+  parity('random_translation', { height_factor: 0.2, width_factor: 0 }, shape(Sym.atom('h'), Sym.atom('w'), 3));
+  fails('shape.rank', 'random_translation', { height_factor: 0.1 }, [shape(9, 1)]);
+  // width_factor defaults to height_factor, fill_mode to Keras's reflect.
+  const r = withDefaults(spec('random_translation'), { height_factor: 0.3 });
+  assert.deepEqual([r.width_factor, r.fill_mode], [0.3, 'reflect']);
+  const z = run('random_translation', { height_factor: 0.3 }, shape(8, 8, 3));
+  assert.deepEqual([z.dims, v(z.trainable) + v(z.nonTrainable), v(z.macs)], [[8, 8, 3], 0, 0]);
+  // A shift by one pixel right moves every pixel right; the column it uncovers is the fill.
+  const img = tf.range(1, 13).reshape([1, 3, 4, 1]) as tf.Tensor4D;
+  const moved = (dx: number, dy: number, fill: 'constant' | 'nearest' | 'reflect') =>
+    Array.from(tf.image.transform(img, tf.tensor2d([translationTransform(dx, dy)], [1, 8]), 'bilinear', fill).dataSync());
+  assert.deepEqual(moved(1, 0, 'constant'), [0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11]);
+  assert.deepEqual(moved(0, -1, 'nearest'), [5, 6, 7, 8, 9, 10, 11, 12, 9, 10, 11, 12]);
+  assert.deepEqual(moved(2, 0, 'reflect'), [2, 1, 1, 2, 6, 5, 5, 6, 10, 9, 9, 10]);
+
+  // Training: a ramp (value = column) shifted by dx with edge repeat reads x − dx where it stays inside,
+  // and no row moves (height_factor 0): the shift of each image can be read off its middle pixel.
+  const W = 10;
+  const ramp = tf.tile(tf.range(0, W).reshape([1, 1, W, 1]), [8, 3, 1, 1]);
+  const shifts = (layer: tf.layers.Layer) => {
+    const y = forward(layer, ramp, true);
+    return Array.from({ length: 8 }, (_, i) => {
+      const one = y.slice(i * 3 * W, (i + 1) * 3 * W);
+      for (let row = 1; row < 3; row++) close(one.slice(row * W, row * W + W), one.slice(0, W));
+      return 5 - one[5];
+    });
+  };
+  const layer = build('random_translation', { height_factor: 0, width_factor: 0.3, fill_mode: 'nearest' }, [shape(3, W, 1)], 11);
+  assert.deepEqual(forward(layer, ramp, false), Array.from(ramp.dataSync()), 'identity at inference');
+  const first = shifts(layer);
+  assert.ok(first.every((d) => Math.abs(d) <= 0.3 * W + 1e-4), `shifts up to ±3 pixels: ${first}`);
+  assert.ok(new Set(first.map((d) => d.toFixed(3))).size > 1, 'each image shifts by its own amount');
+  assert.notDeepEqual(shifts(layer), first, 'the next call draws other shifts');
+  const again = build('random_translation', { height_factor: 0, width_factor: 0.3, fill_mode: 'nearest' }, [shape(3, W, 1)], 11);
+  close(shifts(again), first, 1e-4);
+  (again as unknown as { reseedForEpoch(e: number): void }).reseedForEpoch(0);
+  close(shifts(again), first, 1e-4);
+  const other = build('random_translation', { height_factor: 0, width_factor: 0.3, fill_mode: 'nearest' }, [shape(3, W, 1)], 12);
+  assert.notDeepEqual(shifts(other), first, 'another seed, other shifts');
+});
+
+test('random_zoom: Keras zoom about the centre, one zoom for both axes unless width_factor, identity at inference', () => {
+  parity('random_zoom', { height_factor: 0.2 }, shape(6, 6, 3));
+  parity('random_zoom', { height_factor: 0.2, width_factor: 0.1 }, shape(Sym.atom('h'), Sym.atom('w'), 1));
+  assert.equal(withDefaults(spec('random_zoom'), { height_factor: 0.2 }).width_factor, null);
+  // Zooming in 2× on a 1×5 ramp reads 2 + (x − 2)/2 (about the centre pixel).
+  close(zoomTransform(0.5, 1, 1, 5), [0.5, 0, 1, 0, 1, 0, 0, 0]);
+  const row = tf.range(0, 5).reshape([1, 1, 5, 1]) as tf.Tensor4D;
+  close(Array.from(tf.image.transform(row, tf.tensor2d([zoomTransform(0.5, 1, 1, 5)], [1, 8]), 'bilinear', 'reflect').dataSync()), [1, 1.5, 2, 2.5, 3]);
+  // Training: channel 0 is the column, channel 1 the row; the slope of each across the centre is the zoom.
+  const H = 6;
+  const W = 8;
+  const cols = tf.tile(tf.range(0, W).reshape([1, 1, W, 1]), [1, H, 1, 1]);
+  const rows = tf.tile(tf.range(0, H).reshape([1, H, 1, 1]), [1, 1, W, 1]);
+  const img = tf.tile(tf.concat([cols, rows], 3), [6, 1, 1, 1]);
+  const zooms = (layer: tf.layers.Layer): [number, number][] => {
+    const y = forward(layer, img, true);
+    const at = (i: number, r: number, c: number, ch: number) => y[((i * H + r) * W + c) * 2 + ch];
+    return Array.from({ length: 6 }, (_, i) => [at(i, 3, 4, 0) - at(i, 3, 3, 0), at(i, 3, 4, 1) - at(i, 2, 4, 1)]);
+  };
+  const same = build('random_zoom', { height_factor: 0.3 }, [shape(H, W, 2)]);
+  assert.deepEqual(forward(same, img, false), Array.from(img.dataSync()), 'identity at inference');
+  const z = zooms(same);
+  for (const [zx, zy] of z) {
+    assert.ok(Math.abs(zx - zy) < 1e-4, `aspect kept: ${zx} vs ${zy}`);
+    assert.ok(Math.abs(zy - 1) <= 0.3 + 1e-4, `zoom within 1 ± 0.3: ${zy}`);
+  }
+  assert.ok(new Set(z.map(([, zy]) => zy.toFixed(3))).size > 1, 'each image zooms by its own amount');
+  close(zooms(build('random_zoom', { height_factor: 0.3 }, [shape(H, W, 2)])).flat(), z.flat(), 1e-4);
+  const apart = zooms(build('random_zoom', { height_factor: 0.3, width_factor: 0.3 }, [shape(H, W, 2)]));
+  assert.ok(apart.some(([zx, zy]) => Math.abs(zx - zy) > 1e-3), 'with width_factor the width draws its own zoom');
+  fails('shape.rank', 'random_zoom', { height_factor: 0.1 }, [shape(4, 4)]);
+});
+
+test('cutout: zeroes exactly an h × w rectangle of each image (every channel), seeded; identity at inference', () => {
+  parity('cutout', { h: 2 }, shape(5, 5, 3));
+  parity('cutout', { h: 3, w: 1 }, shape(Sym.atom('h'), Sym.atom('w'), 2));
+  assert.equal(withDefaults(spec('cutout'), { h: 4 }).w, 4, 'w defaults to h');
+  const r = run('cutout', { h: 8 }, shape(32, 32, 3));
+  assert.deepEqual([r.dims, v(r.trainable) + v(r.nonTrainable), v(r.macs)], [[32, 32, 3], 0, 0]);
+  fails('arg.range', 'cutout', { h: 4, w: 40 }, [shape(32, 32, 3)], 'cutout(4, 40) is larger than the input [32, 32, 3]; cut out at most 32 × 32', 'w');
+  fails('shape.rank', 'cutout', { h: 2 }, [shape(8, 8)]);
+  const [B, H, W, C] = [8, 6, 7, 2];
+  const x = tf.add(tf.range(0, B * H * W * C).reshape([B, H, W, C]), 1);
+  const layer = build('cutout', { h: 2, w: 3 }, [shape(H, W, C)], 5);
+  assert.deepEqual(forward(layer, x, false), Array.from(x.dataSync()), 'identity at inference');
+  const holes = (y: number[]) =>
+    Array.from({ length: B }, (_, i) => {
+      const zero: string[] = [];
+      for (let rr = 0; rr < H; rr++) {
+        for (let c = 0; c < W; c++) {
+          const at = ((i * H + rr) * W + c) * C;
+          assert.equal(y[at] === 0, y[at + 1] === 0, 'the same pixels in every channel');
+          if (y[at] === 0) zero.push(`${rr},${c}`);
+          else assert.equal(y[at], at + 1, 'the rest unchanged');
+        }
+      }
+      return zero;
+    });
+  const xs = Array.from(x.dataSync());
+  const y = forward(layer, x, true);
+  const found = holes(y);
+  for (const zero of found) {
+    assert.equal(zero.length, 6, `exactly 2 × 3 pixels zeroed: ${zero}`);
+    const [top, left] = zero[0].split(',').map(Number);
+    assert.deepEqual(zero, [0, 1].flatMap((dr) => [0, 1, 2].map((dc) => `${top + dr},${left + dc}`)), 'one 2 × 3 rectangle');
+  }
+  assert.ok(new Set(found.map((z) => z[0])).size > 1, 'each image has its own rectangle');
+  assert.equal(xs.length, y.length);
+  assert.notDeepEqual(holes(forward(layer, x, true)), found, 'the next call draws other places');
+  assert.deepEqual(holes(forward(build('cutout', { h: 2, w: 3 }, [shape(H, W, C)], 5), x, true)), found, 'same seed, same rectangles');
+  (layer as unknown as { reseedForEpoch(e: number): void }).reseedForEpoch(0);
+  assert.deepEqual(holes(forward(layer, x, true)), found, 'restarting epoch 0 repeats the draws');
+  // The whole image when the rectangle is as large as it.
+  assert.ok(forward(build('cutout', { h: H, w: W }, [shape(H, W, C)]), x, true).every((z) => z === 0));
 });
 
 test('gaussian_noise: shape, parity, noise only in training', () => {
@@ -698,6 +819,9 @@ test('custom layers serialise with their config', () => {
     ['groupnorm', { groups: 2 }, shape(4)],
     ['take', { index: -1 }, shape(3, 2)],
     ['random_crop', { h: 2, w: 2 }, shape(3, 3, 1)],
+    ['random_translation', { height_factor: 0.1, width_factor: 0.2, fill_mode: 'constant' }, shape(3, 3, 1)],
+    ['random_zoom', { height_factor: 0.1 }, shape(3, 3, 1)],
+    ['cutout', { h: 2 }, shape(3, 3, 1)],
   ] as [string, Record<string, ArgValue>, Shape][]) {
     const layer = build(name, args, [input]);
     const cls = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()];
@@ -731,6 +855,9 @@ test('custom layers train: gradients reach the weights through them (one fit ste
     ['random_flip', {}],
     ['random_rotation', { factor: 0.1 }],
     ['random_crop', { h: 4, w: 4 }],
+    ['random_translation', { height_factor: 0.1 }],
+    ['random_zoom', { height_factor: 0.1 }],
+    ['cutout', { h: 2 }],
     ['conv2d', { filters: 2, kernel: 3, groups: 1 }],
     ['mean', { axis: [0, 1] }],
   ]);

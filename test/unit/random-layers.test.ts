@@ -123,3 +123,31 @@ test('mixSeeds: order-sensitive, never 0 (tfjs reads a seed of 0 as none)', () =
   }
   assert.equal(seen.size, 10000);
 });
+
+test('on WASM the image transforms run as one batch: every image of it is moved (a flat image stays flat)', () => {
+  const b = build('  input x: [5, 6, 2]\n  output x -> random_rotation(0.2) -> random_translation(0.3) -> random_zoom(0.3) -> cutout(2)');
+  const x = tf.fill([6, 5, 6, 2], 5);
+  const y = draw(b.model, x);
+  // Cutout's 2 × 2 hole is the only change: 4 pixels × 2 channels per image.
+  assert.equal(y.filter((v) => v === 0).length, 6 * 8);
+  assert.ok(y.every((v) => v === 0 || Math.abs(v - 5) < 1e-4), 'rotated, shifted and zoomed, all six images stay flat');
+  tf.dispose(x);
+  b.model.dispose();
+});
+
+test('random_translation, random_zoom and cutout come back from the topology with their arguments', async () => {
+  const b = build('  input x: [6, 6, 1]\n  output x -> random_translation(0.1, 0.2, fill_mode = nearest) -> random_zoom(0.3) -> cutout(2, 3) -> flatten');
+  const topology = b.model.toJSON(undefined, false) as tf.io.ModelJSON['modelTopology'];
+  const back = await tf.models.modelFromJSON({ modelTopology: topology });
+  const config = (m: tf.LayersModel, cls: string): Record<string, unknown> => {
+    const c = m.layers.find((l) => l.getClassName() === cls)!.getConfig();
+    return { ...c, name: undefined };
+  };
+  for (const cls of ['NnRandomTranslation', 'NnRandomZoom', 'NnCutout']) assert.deepEqual(config(back, cls), config(b.model, cls), cls);
+  assert.deepEqual(
+    [config(back, 'NnRandomTranslation').widthFactor, config(back, 'NnRandomTranslation').fillMode, config(back, 'NnRandomZoom').widthFactor, config(back, 'NnCutout').width],
+    [0.2, 'nearest', null, 3],
+  );
+  back.dispose();
+  b.model.dispose();
+});

@@ -28,6 +28,14 @@
  * caption is `.nn-fmx-zero`, its layer's share `.nn-fmx-zeros`, and the
  * flag `.nn-fmx-dead`.
  *
+ * When the image input goes first through augmentation layers
+ * (`random_flip`, `cutout`...), a strip under it, `div.nn-fm-augment`
+ * (`data-layers`: their labels), shows the picked image as training sees
+ * it: `AUGMENT_VIEWS` copies (`canvas.nn-fm-aug`) drawn through those
+ * layers in training mode with the preview's own seed (augmentModel.ts);
+ * its "New draws" button (`vscode-button.nn-fm-augment-redraw`) takes the
+ * next seed (`data-seed` on the strip).
+ *
  * A conv1d/conv2d value also shows how it is computed (convCalcView.ts):
  * in the hover read-out, and pinned by a click (or from the keyboard: a
  * convolution's maps take focus, arrow keys move over its values, Escape
@@ -51,6 +59,9 @@ import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, unitAt, unitStr
 import { classStrip, type ClassStrip } from './output';
 import { el, layerHeader, note, pixelCanvas } from '../dom';
 import { firstOutput, outputPlan } from './outputModel';
+import { AUGMENT_VIEWS, augmentationChain, augmentedViews, chainLabel, viewPixels } from './augmentModel';
+import type { LayerNode } from '../../extension/core/analysis/types';
+import type { Shape } from '../../extension/core/analysis/sym';
 import type { ViewContext } from './types';
 
 /** Channels drawn per layer before "Show all". */
@@ -73,6 +84,8 @@ let waitingStart: { key: string; sample: string } | undefined;
 let showEvery = false;
 /** Convolutions' inputs from the last pass, kept for their breakdowns until the next pass or dispose. */
 let kept: tfTypes.Tensor[] = [];
+/** The augmentation preview's image (`[1, h, w, c]`), kept for its "New draws" until the next pass or dispose. */
+let augmentImage: tfTypes.Tensor | undefined;
 
 function releaseKept(): void {
   for (const t of kept) t.dispose();
@@ -111,12 +124,16 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   const pin = pinPanel();
   const imagePlan = plans.find((p) => p.kind === 'image');
   const preview = imagePlan ? inputPreview() : undefined;
+  // What training does to the picked image: the augmentation layers right after the image input.
+  const chain = imagePlan ? augmentationChain(ctx.modelInfo.graph, imagePlan.name) : [];
+  const imageShape = imagePlan && ctx.modelInfo.inputs.find((i) => i.name === imagePlan.name)?.shape;
+  const augment = chain.length > 0 && imageShape ? augmentStrip(ctx, chain, imageShape) : undefined;
   // What the model outputs for the picked image (a class output only): top classes under the input.
   const plan = needsImage ? outputPlan(ctx.modelInfo, ctx.dims, ctx.trainLoss) : undefined;
   const strip: ClassStrip | undefined = plan?.kind === 'classes' ? classStrip(plan, ctx.weights) : undefined;
   const modelOutput = ctx.built.model.outputs[0];
   const outputPath = strip ? ctx.activations.paths.find((p) => ctx.built.outputOf.get(p) === modelOutput) : undefined;
-  root.append(toolbar, ...(preview ? [preview.element] : []), ...(strip ? [strip.element] : []), body, tip, pin.element);
+  root.append(toolbar, ...(preview ? [preview.element] : []), ...(strip ? [strip.element] : []), ...(augment ? [augment.element] : []), body, tip, pin.element);
   // Where each layer's values look in the image input (per node path: every repetition of a block has its own).
   const fields = modelFields(ctx.modelInfo).byPath;
   const fieldOf = (path: string) => (imagePlan ? fields.get(path)?.get(imagePlan.name) : undefined);
@@ -210,6 +227,8 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
         };
         if (preview && imagePlan) await preview.draw(inputs[plans.indexOf(imagePlan)]);
         if (stale()) return;
+        if (augment && imagePlan) await augment.draw(inputs[plans.indexOf(imagePlan)], stale);
+        if (stale()) return;
         if (strip) {
           try {
             strip.show(scores ?? firstOutput(ctx.tf, ctx.model, inputs.length === 1 ? inputs[0] : inputs));
@@ -284,6 +303,8 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
 export function dispose(): void {
   generation++;
   releaseKept();
+  augmentImage?.dispose();
+  augmentImage = undefined;
   unsubscribe?.();
   unsubscribe = undefined;
   root?.remove();
@@ -636,6 +657,83 @@ function explainable(
 }
 
 // ------------------------------------------------------------------ input preview
+
+/** The strip of augmented copies of the picked image. */
+interface AugmentStrip {
+  element: HTMLElement;
+  /** Draws copies of `input` (`[1, h, w, c]`, values 0–1; kept for "New draws") unless `stale()` by then. */
+  draw(input: tfTypes.Tensor, stale: () => boolean): Promise<void>;
+}
+
+/** Longest side of one augmented copy, in CSS pixels. */
+const AUGMENT_SIZE = 64;
+
+/**
+ * The picked image as training sees it: `AUGMENT_VIEWS` copies through the
+ * augmentation layers `chain` (right after the image input) in training
+ * mode, built afresh with the preview's seed (the model's layers are not run).
+ */
+function augmentStrip(ctx: ViewContext, chain: readonly LayerNode[], inputShape: Shape): AugmentStrip {
+  const element = el('div', 'nn-fm-augment');
+  element.dataset.layers = chainLabel(chain);
+  element.style.display = 'flex';
+  element.style.flexDirection = 'column';
+  element.style.gap = '4px';
+  const caption = el('p', 'nn-fm-caption');
+  caption.style.margin = '0';
+  caption.style.color = 'var(--vscode-descriptionForeground)';
+  caption.textContent = `As training sees it: ${AUGMENT_VIEWS} random draws of ${chainLabel(chain)}. At inference these layers pass the image through unchanged.`;
+  const row = el('div', 'nn-fm-augment-row');
+  row.style.display = 'flex';
+  row.style.flexWrap = 'wrap';
+  row.style.gap = '6px';
+  row.style.alignItems = 'center';
+  const redraw = document.createElement('vscode-button');
+  redraw.className = 'nn-fm-augment-redraw';
+  redraw.textContent = 'New draws';
+  redraw.setAttribute('secondary', '');
+  redraw.title = 'Draw other random augmentations of the same image';
+  element.append(caption, row);
+  let seed = 1;
+  element.dataset.seed = String(seed);
+  const paint = async (stale: () => boolean) => {
+    if (!augmentImage) return;
+    let views: tfTypes.Tensor | undefined;
+    try {
+      views = augmentedViews(ctx.tf, chain, inputShape, augmentImage, AUGMENT_VIEWS, seed);
+      const [n, h, w, c] = views.shape as number[];
+      const values = (await views.data()) as Float32Array;
+      if (stale()) return;
+      const scale = Math.max(1, Math.floor(AUGMENT_SIZE / Math.max(h, w)));
+      const canvases = Array.from({ length: n }, (_, i) => {
+        const canvas = pixelCanvas('nn-fm-aug', w, h, scale);
+        canvas.dataset.index = String(i);
+        canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
+        canvas.getContext('2d')?.putImageData(new ImageData(viewPixels(values, i, h, w, c), w, h), 0, 0);
+        return canvas;
+      });
+      element.dataset.seed = String(seed);
+      row.replaceChildren(...canvases, redraw);
+    } catch (e) {
+      row.replaceChildren(note(`Could not draw the augmentations: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
+    } finally {
+      views?.dispose();
+    }
+  };
+  const gen = generation;
+  redraw.addEventListener('click', () => {
+    seed++;
+    void paint(() => gen !== generation);
+  });
+  return {
+    element,
+    async draw(input, stale) {
+      augmentImage?.dispose();
+      augmentImage = ctx.tf.clone(input);
+      await paint(stale);
+    },
+  };
+}
 
 interface InputPreview {
   element: HTMLElement;

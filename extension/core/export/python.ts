@@ -55,6 +55,9 @@ export const HELPER_ORDER = [
   'RandomFlip',
   'RandomRotation',
   'RandomCrop',
+  'RandomTranslation',
+  'RandomZoom',
+  'Cutout',
   'GaussianNoise',
 ] as const;
 
@@ -284,6 +287,71 @@ export const HELPERS: Record<Helper, string> = {
         if (ch, cw) == (h, w):
             return x
         return F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+`,
+  RandomTranslation: `class RandomTranslation(nn.Module):
+    """Training only: shifts each image by up to +-height_factor of its height and
+    +-width_factor of its width (bilinear; the border filled by padding_mode)."""
+
+    def __init__(self, height_factor, width_factor=None, padding_mode="reflection"):
+        super().__init__()
+        self.height_factor = height_factor
+        self.width_factor = height_factor if width_factor is None else width_factor
+        self.padding_mode = padding_mode
+
+    def forward(self, x):
+        if not self.training or (self.height_factor == 0 and self.width_factor == 0):
+            return x
+        n = x.shape[0]
+        # A shift of f * width pixels is 2 * f in affine_grid's [-1, 1] coordinates.
+        dy = (torch.rand(n, device=x.device) * 2 - 1) * self.height_factor * 2
+        dx = (torch.rand(n, device=x.device) * 2 - 1) * self.width_factor * 2
+        one, zero = torch.ones_like(dx), torch.zeros_like(dx)
+        theta = torch.stack([torch.stack([one, zero, -dx], 1), torch.stack([zero, one, -dy], 1)], 1)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode=self.padding_mode, align_corners=False)
+`,
+  RandomZoom: `class RandomZoom(nn.Module):
+    """Training only: zooms each image about its centre to show 1 + z of it, z uniform in
+    +-height_factor (positive zooms out); the width zooms with the height unless
+    width_factor is given (bilinear; the border filled by padding_mode)."""
+
+    def __init__(self, height_factor, width_factor=None, padding_mode="reflection"):
+        super().__init__()
+        self.height_factor = height_factor
+        self.width_factor = width_factor
+        self.padding_mode = padding_mode
+
+    def forward(self, x):
+        if not self.training or (self.height_factor == 0 and not self.width_factor):
+            return x
+        n = x.shape[0]
+        zy = 1 + (torch.rand(n, device=x.device) * 2 - 1) * self.height_factor
+        zx = zy if self.width_factor is None else 1 + (torch.rand(n, device=x.device) * 2 - 1) * self.width_factor
+        zero = torch.zeros_like(zy)
+        theta = torch.stack([torch.stack([zx, zero, zero], 1), torch.stack([zero, zy, zero], 1)], 1)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode=self.padding_mode, align_corners=False)
+`,
+  Cutout: `class Cutout(nn.Module):
+    """Training only: sets a random height x width rectangle of each image to zero in
+    every channel; the rectangle lies wholly inside the image."""
+
+    def __init__(self, height, width):
+        super().__init__()
+        self.height = height
+        self.width = width
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        n, H, W = x.shape[0], x.shape[-2], x.shape[-1]
+        h, w = min(self.height, H), min(self.width, W)
+        top = torch.randint(0, H - h + 1, (n, 1), device=x.device)
+        left = torch.randint(0, W - w + 1, (n, 1), device=x.device)
+        rows = torch.arange(H, device=x.device)
+        cols = torch.arange(W, device=x.device)
+        hole = ((rows >= top) & (rows < top + h))[:, :, None] & ((cols >= left) & (cols < left + w))[:, None, :]
+        return x.masked_fill(hole[:, None], 0.0)
 `,
   GaussianNoise: `class GaussianNoise(nn.Module):
     """Training only: adds noise from N(0, stddev^2) to every value."""

@@ -203,6 +203,9 @@ function permuteTo(layout: Layout, rank: number): string {
   return layout === 'first' ? '0, 3, 1, 2' : '0, 2, 3, 1';
 }
 
+/** `grid_sample`'s padding_mode for each `fill_mode` of random_translation and random_zoom. */
+const GRID_PADDING: Record<string, string> = { reflect: 'reflection', constant: 'zeros', nearest: 'border' };
+
 /** Layers whose input must be channels-first (rank 2/3 examples). */
 const CHANNELS_FIRST = new Set([
   'conv1d',
@@ -218,6 +221,9 @@ const CHANNELS_FIRST = new Set([
   'random_flip',
   'random_rotation',
   'random_crop',
+  'random_translation',
+  'random_zoom',
+  'cutout',
 ]);
 /** Layers that work in either layout (elementwise, or an axis that is mapped). */
 const ANY_LAYOUT = new Set<string>([
@@ -1039,6 +1045,26 @@ class Exporter {
         layout = 'first';
         break;
       }
+      case 'random_translation':
+      case 'random_zoom': {
+        const zoom = node.op === 'random_zoom';
+        this.helpers.add(zoom ? 'RandomZoom' : 'RandomTranslation');
+        const args = [pyFloat(Number(a.height_factor))];
+        // Translation's width_factor defaults to height_factor; zoom's absent one means "zoom with the height".
+        if (a.width_factor !== null && a.width_factor !== undefined && (zoom || a.width_factor !== a.height_factor)) args.push(pyFloat(Number(a.width_factor)));
+        if (a.fill_mode !== 'reflect') args.push(`padding_mode="${GRID_PADDING[String(a.fill_mode)]}"`);
+        const attr = objectModule(zoom ? 'zoom' : 'shift', `${zoom ? 'RandomZoom' : 'RandomTranslation'}(${args.join(', ')})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'first';
+        break;
+      }
+      case 'cutout': {
+        this.helpers.add('Cutout');
+        const attr = objectModule('cutout', `Cutout(${a.h}, ${a.w})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'first';
+        break;
+      }
       case 'flatten': {
         if (x.layout === 'first' && hasLayout(inShape)) {
           // With trained weights the layers after it get their rows reordered (weights.ts): nothing to say then.
@@ -1346,6 +1372,7 @@ const POSITIONAL: Record<string, string[]> = {
   GRU: ['input_size', 'hidden_size'],
   KerasGRU: ['input_size', 'hidden_size'],
   RandomCrop: ['height', 'width'],
+  Cutout: ['height', 'width'],
   zeros: ['size'],
   range: ['count'],
 };

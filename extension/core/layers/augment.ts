@@ -1,11 +1,12 @@
 /**
  * Data augmentation, active in training only (Keras preprocessing-layer
  * semantics): `random_flip`, `random_rotation`, `random_crop`,
- * `gaussian_noise`.
+ * `random_translation`, `random_zoom`, `cutout`, `gaussian_noise`.
  *
- * All four are custom layers. The random choices of flip, rotation and crop
- * come from a PRNG seeded by the build seed, so a run is reproducible, and
- * advance at every training call, so each batch differs; `gaussian_noise`
+ * All are custom layers. The random choices of flip, rotation, crop,
+ * translation, zoom and cutout come from a PRNG seeded by the build seed,
+ * so a run is reproducible, and advance at every training call, so each
+ * batch differs; `gaussian_noise`
  * draws its noise on the backend with a seed from its stream (draws.ts),
  * one per training call. The trainers restart them all at the start of
  * every epoch (`reseedRandomLayers`, which restarts dropout too), so epoch n
@@ -30,7 +31,7 @@ import {
   type TfTensor,
 } from './common';
 import { hashName, mixSeeds, seededLayerClass } from './draws';
-import type { LayerContext, LayerSpec } from './types';
+import type { LayerContext, LayerSpec, Tf } from './types';
 
 /**
  * The stream of a layer seeded `seed` in epoch `epoch` (0-based): epoch 0's
@@ -49,8 +50,8 @@ function epochSeed(seed: number, epoch: number): number {
  * run resumed after epoch n flips, rotates, crops, drops and adds noise in
  * epoch n + 1 exactly as an uninterrupted run does. Dropout's and the
  * noise's draws depend on the run's seed and the model's name too (a GAN's
- * two models draw apart); flip, rotation and crop on their build seed and
- * the epoch only. Layers without a seeded stream are left alone.
+ * two models draw apart); flip, rotation, crop, translation, zoom and
+ * cutout on their build seed and the epoch only. Layers without a seeded stream are left alone.
  */
 export function reseedRandomLayers(model: { readonly name?: string; layers: readonly unknown[] }, epoch: number, seed: number): void {
   reseedLayers(model.layers, epoch, mixSeeds(seed, hashName(model.name ?? '')));
@@ -68,6 +69,21 @@ const IMAGE = '[h, w, channels]';
 
 function isTraining(kwargs: TfKwargs): boolean {
   return kwargs['training'] === true;
+}
+
+/**
+ * `tf.image.transform` (bilinear) of each image of `x` by its own row of
+ * `rows` (8 numbers per image). On the CPU backend one image at a time:
+ * tfjs-backend-cpu's Transform kernel (4.22) returns after the first image
+ * of a batch and leaves the others filled with the fill value. WASM and
+ * WebGL transform a batch correctly, and faster in one call.
+ */
+function transformEach(tf: Tf, x: TfTensor, rows: number[], fill: 'reflect' | 'constant' | 'nearest'): TfTensor {
+  const b = x.shape[0];
+  const apply = (img: TfTensor, from: number, n: number) =>
+    tf.image.transform(img as never, tf.tensor2d(rows.slice(from * 8, (from + n) * 8), [n, 8]), 'bilinear', fill, 0) as TfTensor;
+  if (b === 1 || tf.getBackend() !== 'cpu') return apply(x, 0, b);
+  return tf.concat(tf.split(x, b, 0).map((img, i) => apply(img, i, 1)), 0);
 }
 
 function imageAugmentation(
@@ -212,7 +228,7 @@ const randomRotationClass = perTf((tf) => {
           const angle = (this.random() * 2 - 1) * this.factor * 2 * Math.PI;
           rows.push(...rotationTransform(angle, h, w));
         }
-        return tf.image.transform(x as never, tf.tensor2d(rows, [b, 8]), 'bilinear', 'reflect');
+        return transformEach(tf, x, rows, 'reflect');
       });
     }
     override getConfig(): TfConfigDict {
@@ -350,6 +366,278 @@ export const randomCrop = imageAugmentation(
   },
 );
 
+// ------------------------------------------------------------------ random_translation, random_zoom
+
+/** How `random_translation` and `random_zoom` fill the pixels that come from outside the image. */
+type FillMode = 'reflect' | 'constant' | 'nearest';
+
+const FILL_MODE_ARG = {
+  name: 'fill_mode',
+  type: 'enum',
+  doc: 'What fills the pixels from outside the image: `reflect` (mirror the image, Keras\'s default), `constant` (zeros) or `nearest` (repeat the edge).',
+  default: 'reflect',
+  enum: ['reflect', 'constant', 'nearest'],
+} as const;
+
+/**
+ * Keras's translation as a projective transform (output pixel → input
+ * pixel) for `tf.image.transform`: the content moves `dx` pixels right and
+ * `dy` pixels down.
+ */
+export function translationTransform(dx: number, dy: number): number[] {
+  return [1, 0, -dx, 0, 1, -dy, 0, 0];
+}
+
+/**
+ * Keras's zoom as a projective transform about the image centre: output
+ * pixel x reads input `c + zx·(x − c)`, so `zx > 1` shows more of the image
+ * (zooms out) and `zx < 1` less (zooms in).
+ */
+export function zoomTransform(zx: number, zy: number, h: number, w: number): number[] {
+  return [zx, 0, ((w - 1) / 2) * (1 - zx), 0, zy, ((h - 1) / 2) * (1 - zy), 0, 0];
+}
+
+interface AffineArgs {
+  heightFactor: number;
+  /** `null` (random_zoom only): the width takes the height's zoom. */
+  widthFactor: number | null;
+  fillMode: FillMode;
+  seed: number;
+}
+
+/**
+ * A training-only layer that moves each image by a random projective
+ * transform (`transform(layer, random, h, w)`, drawn per image from the
+ * layer's seeded stream), bilinear, filled by `fillMode`.
+ */
+function affineAugmentationClass(className: string, transform: (a: AffineArgs, random: () => number, h: number, w: number) => number[]) {
+  return perTf((tf) => {
+    class NnAffineAugmentation extends tf.layers.Layer {
+      static className = className;
+      readonly heightFactor: number;
+      readonly widthFactor: number | null;
+      readonly fillMode: FillMode;
+      readonly seed: number;
+      private random: () => number;
+      constructor(args: TfLayerArgs & AffineArgs) {
+        super(args);
+        this.heightFactor = args.heightFactor;
+        this.widthFactor = args.widthFactor ?? null;
+        this.fillMode = args.fillMode;
+        this.seed = args.seed;
+        this.random = mulberry32(args.seed);
+      }
+      /** See `reseedRandomLayers`. */
+      reseedForEpoch(epoch: number): void {
+        this.random = mulberry32(epochSeed(this.seed, epoch));
+      }
+      override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
+        return inputShape;
+      }
+      override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
+        const x = oneTensor(inputs);
+        if (!isTraining(kwargs) || (this.heightFactor === 0 && (this.widthFactor ?? 0) === 0)) return x;
+        return tf.tidy(() => {
+          const [b, h, w] = x.shape;
+          const rows: number[] = [];
+          for (let i = 0; i < b; i++) rows.push(...transform(this, this.random, h, w));
+          return transformEach(tf, x, rows, this.fillMode);
+        });
+      }
+      override getConfig(): TfConfigDict {
+        return { ...super.getConfig(), heightFactor: this.heightFactor, widthFactor: this.widthFactor, fillMode: this.fillMode, seed: this.seed };
+      }
+    }
+    tf.serialization.registerClass(NnAffineAugmentation);
+    return NnAffineAugmentation;
+  });
+}
+
+/** A number uniform in [−f, f]. */
+const symmetric = (random: () => number, f: number): number => (random() * 2 - 1) * f;
+
+const randomTranslationClass = affineAugmentationClass('NnRandomTranslation', (a, random, h, w) => {
+  const dy = symmetric(random, a.heightFactor) * h;
+  const dx = symmetric(random, a.widthFactor ?? a.heightFactor) * w;
+  return translationTransform(dx, dy);
+});
+
+const randomZoomClass = affineAugmentationClass('NnRandomZoom', (a, random, h, w) => {
+  const zy = 1 + symmetric(random, a.heightFactor);
+  const zx = a.widthFactor === null ? zy : 1 + symmetric(random, a.widthFactor);
+  return zoomTransform(zx, zy, h, w);
+});
+
+export const randomTranslation = imageAugmentation(
+  'random_translation',
+  'Training only: shifts each image by a random amount of up to ±height_factor·h down and ±width_factor·w across.',
+  [
+    '**random_translation(height_factor, width_factor = height_factor, fill_mode = reflect)** — in',
+    'training, shifts each image by a random number of pixels drawn uniformly from',
+    '`[−height_factor, height_factor] × h` vertically and `[−width_factor, width_factor] × w`',
+    'horizontally (`0.1` on a 32-pixel image: up to ±3.2 pixels), as Keras\'s `RandomTranslation`:',
+    'bilinear interpolation, and the uncovered border is filled by reflecting the image (`fill_mode`).',
+    'At inference it does nothing.',
+    '',
+    '- shape unchanged: `[h, w, c]` · parameters: 0 · MACs: 0',
+    '- put it right after the input (it passes no gradient back)',
+  ],
+  {
+    args: [
+      { name: 'height_factor', type: 'number', doc: 'Largest vertical shift as a fraction of the height (0.1 = 10 %).', min: 0, max: 1 },
+      {
+        name: 'width_factor',
+        type: 'number',
+        doc: 'Largest horizontal shift as a fraction of the width; defaults to `height_factor`.',
+        min: 0,
+        max: 1,
+        default: (args) => args['height_factor'],
+      },
+      FILL_MODE_ARG,
+    ],
+    tfjs: (ctx) =>
+      new (randomTranslationClass(ctx.tf))({
+        name: ctx.name,
+        heightFactor: argNum(ctx.args, 'height_factor'),
+        widthFactor: argNum(ctx.args, 'width_factor'),
+        fillMode: argStr(ctx.args, 'fill_mode') as FillMode,
+        seed: ctx.seed,
+      }),
+  },
+);
+
+export const randomZoom = imageAugmentation(
+  'random_zoom',
+  'Training only: zooms each image in or out about its centre by a random factor of up to ±height_factor.',
+  [
+    '**random_zoom(height_factor, width_factor, fill_mode = reflect)** — in training, zooms each image',
+    'about its centre, as Keras\'s `RandomZoom`: the height is scaled to show `1 + z` of it, with `z`',
+    'drawn uniformly from `[−height_factor, height_factor]` (positive `z` zooms out, negative zooms',
+    'in; `0.2` shows between 80 % and 120 % of the image). Without `width_factor` the width takes the',
+    'same zoom (the aspect ratio is kept); with it, the width draws its own from',
+    '`[−width_factor, width_factor]`. Bilinear interpolation; when zooming out, the border is',
+    'filled by reflecting the image (`fill_mode`). At inference it does nothing.',
+    '',
+    '- shape unchanged: `[h, w, c]` · parameters: 0 · MACs: 0',
+    '- put it right after the input (it passes no gradient back)',
+  ],
+  {
+    args: [
+      { name: 'height_factor', type: 'number', doc: 'Largest zoom as a fraction of the size (0.2 = 80 % to 120 %).', min: 0, max: 1 },
+      {
+        name: 'width_factor',
+        type: 'number',
+        doc: 'Largest horizontal zoom, drawn apart from the height\'s; when not given, the width zooms with the height.',
+        min: 0,
+        max: 1,
+        optional: true,
+      },
+      FILL_MODE_ARG,
+    ],
+    tfjs: (ctx) =>
+      new (randomZoomClass(ctx.tf))({
+        name: ctx.name,
+        heightFactor: argNum(ctx.args, 'height_factor'),
+        widthFactor: ctx.args['width_factor'] == null ? null : argNum(ctx.args, 'width_factor'),
+        fillMode: argStr(ctx.args, 'fill_mode') as FillMode,
+        seed: ctx.seed,
+      }),
+  },
+);
+
+// ------------------------------------------------------------------ cutout
+
+const cutoutClass = perTf((tf) => {
+  class NnCutout extends tf.layers.Layer {
+    static className = 'NnCutout';
+    readonly height: number;
+    readonly width: number;
+    readonly seed: number;
+    private random: () => number;
+    constructor(args: TfLayerArgs & { height: number; width: number; seed: number }) {
+      super(args);
+      this.height = args.height;
+      this.width = args.width;
+      this.seed = args.seed;
+      this.random = mulberry32(args.seed);
+    }
+    /** See `reseedRandomLayers`. */
+    reseedForEpoch(epoch: number): void {
+      this.random = mulberry32(epochSeed(this.seed, epoch));
+    }
+    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
+      return inputShape;
+    }
+    override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
+      const x = oneTensor(inputs);
+      if (!isTraining(kwargs)) return x;
+      const [b, H, W] = x.shape;
+      const h = Math.min(this.height, H);
+      const w = Math.min(this.width, W);
+      // One 0/1 mask per image, the same for every channel: the hole lies wholly inside the image.
+      const mask = new Float32Array(b * H * W).fill(1);
+      for (let i = 0; i < b; i++) {
+        const top = Math.floor(this.random() * (H - h + 1));
+        const left = Math.floor(this.random() * (W - w + 1));
+        for (let r = top; r < top + h; r++) mask.fill(0, (i * H + r) * W + left, (i * H + r) * W + left + w);
+      }
+      return tf.tidy(() => tf.mul(x, tf.tensor4d(mask, [b, H, W, 1])));
+    }
+    override getConfig(): TfConfigDict {
+      return { ...super.getConfig(), height: this.height, width: this.width, seed: this.seed };
+    }
+  }
+  tf.serialization.registerClass(NnCutout);
+  return NnCutout;
+});
+
+export const cutout = imageAugmentation(
+  'cutout',
+  'Training only: sets a random h × w rectangle of each image to zero.',
+  [
+    '**cutout(h, w = h)** — in training, sets an `h × w` rectangle at a random place of each image',
+    'to zero, in every channel (DeVries & Taylor\'s Cutout), so the network must use more of the',
+    'image than one telling patch. The rectangle always lies wholly inside the image, so exactly',
+    '`h·w` pixels of each image are zeroed (the paper also lets it hang over the edge). At',
+    'inference it does nothing.',
+    '',
+    '- shape unchanged: `[h, w, c]` · parameters: 0 · MACs: 0 (needs `h ≤ H`, `w ≤ W`)',
+    '',
+    'Example: `cutout(8)` on `[32, 32, 3]` blanks an 8 × 8 square of every training image.',
+  ],
+  {
+    args: [
+      { name: 'h', type: 'int', doc: 'Height of the zeroed rectangle, in pixels.', min: 1 },
+      { name: 'w', type: 'int', doc: 'Width of the zeroed rectangle, in pixels; defaults to `h` (a square).', min: 1, default: (args) => args['h'] },
+    ],
+    outputShape(ctx) {
+      expectRank(ctx, 'cutout', [3], IMAGE);
+      const input = ctx.inputs[0];
+      const [H, W] = input.dims;
+      const h = argInt(ctx.args, 'h');
+      const w = argInt(ctx.args, 'w');
+      for (const [arg, v] of [['h', h], ['w', w]] as const) {
+        if (v < 1) ctx.fail('arg.range', `cutout: ${arg} must be at least 1, got ${v}`, arg);
+      }
+      if (H.certainlyBelow(h) || W.certainlyBelow(w)) {
+        ctx.fail(
+          'arg.range',
+          `cutout(${h}, ${w}) is larger than the input ${fmt(input)}; cut out at most ${H.toString()} × ${W.toString()}`,
+          H.certainlyBelow(h) ? 'h' : 'w',
+        );
+      }
+      return { dims: input.dims };
+    },
+    tfjs: (ctx) =>
+      new (cutoutClass(ctx.tf))({
+        name: ctx.name,
+        height: argInt(ctx.args, 'h'),
+        width: argInt(ctx.args, 'w'),
+        seed: ctx.seed,
+      }),
+  },
+);
+
 // ------------------------------------------------------------------ gaussian_noise
 
 /** Keras's GaussianNoise: adds N(0, stddev²) noise in training, identity at inference. */
@@ -383,4 +671,4 @@ export const gaussianNoise: LayerSpec = {
   },
 };
 
-export const augmentLayers: LayerSpec[] = [randomFlip, randomRotation, randomCrop, gaussianNoise];
+export const augmentLayers: LayerSpec[] = [randomFlip, randomRotation, randomCrop, randomTranslation, randomZoom, cutout, gaussianNoise];
