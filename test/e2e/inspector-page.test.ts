@@ -461,3 +461,185 @@ for (const setting of ['wasm', 'webgl'] as const) {
     }
   });
 }
+
+// ------------------------------------------------------------ layout at narrow widths (QA: headers under the
+// sticky input image, kernels without a colour legend, the epochs' table wider than the panel)
+
+/** Waits a frame twice in the page (sticky positions and observers settle). */
+const settle = (page: Page) => page.evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`);
+
+test('feature maps: scrolled, every layer with maps in view below the sticky input image shows its header there (420 and 640 px)', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(LENET, 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="featureMaps"]').click();
+    const status = page.locator('#nn-panel-featureMaps .nn-toolbar-status');
+    await poll('the feature maps of LeNet5', async () => /· 4 layers/.test(await status.innerText()), () => status.innerText());
+    for (const width of [420, 640]) {
+      await page.setViewportSize({ width, height: 560 });
+      await settle(page);
+      // The panel scrolled down step by step; at each step, every layer with some of its maps below the input image
+      // (a string: the test project type-checks without the DOM library).
+      const seen = (await page.evaluate(`(async () => {
+        const panel = document.getElementById('nn-panel-featureMaps');
+        const preview = panel.querySelector('.nn-fm-inputbox');
+        const out = [];
+        for (let y = 0; y <= panel.scrollHeight - panel.clientHeight + 20; y += 20) {
+          panel.scrollTop = y;
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const image = preview.getBoundingClientRect();
+          const bottom = panel.getBoundingClientRect().bottom;
+          for (const section of panel.querySelectorAll('section.nn-fm-layer')) {
+            const s = section.getBoundingClientRect();
+            const h = section.querySelector('.nn-fm-header').getBoundingClientRect();
+            if (s.bottom > image.bottom + h.height && s.top + h.height < bottom) {
+              out.push({ path: section.dataset.path, scrolled: panel.scrollTop, imageBottom: image.bottom, headerTop: h.top, headerBottom: h.bottom, panelBottom: bottom });
+            }
+          }
+        }
+        return out;
+      })()`)) as { path: string; scrolled: number; imageBottom: number; headerTop: number; headerBottom: number; panelBottom: number }[];
+      // For the screenshot: the second layer's first row of maps half under the input image, its header stuck below it.
+      await page.evaluate(`(() => {
+        const panel = document.getElementById('nn-panel-featureMaps');
+        const section = panel.querySelectorAll('section.nn-fm-layer')[1];
+        panel.scrollTop += section.getBoundingClientRect().top - panel.querySelector('.nn-fm-inputbox').getBoundingClientRect().bottom + 40;
+      })()`);
+      await settle(page);
+      await page.screenshot({ path: join(results, `feature-maps-sticky-${width}.png`) });
+      await page.evaluate(`document.getElementById('nn-panel-featureMaps').scrollTop = 0`);
+      assert.equal(new Set(seen.map((s) => s.path)).size, 4, 'every layer seen below the input image');
+      assert.ok(seen.some((s) => s.scrolled > 200), `the panel scrolls at ${width} px: ${JSON.stringify(seen)}`);
+      for (const s of seen) {
+        assert.ok(s.headerTop >= s.imageBottom - 0.5, `scrolled ${s.scrolled} px, the header of ${s.path} at ${s.headerTop.toFixed(1)} px is under the input image (to ${s.imageBottom.toFixed(1)} px) at ${width} px`);
+        assert.ok(s.headerBottom <= s.panelBottom + 0.5, `the header of ${s.path} ends at ${s.headerBottom.toFixed(1)} px, below the panel (${s.panelBottom.toFixed(1)} px) at ${width} px`);
+      }
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('kernels: each layer has a colour legend, its ramp from -max|w| through 0 to +max|w|, the scale its filters are drawn on', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(LENET, 1));
+    await statusFor(page, 1);
+    await page.setViewportSize({ width: 420, height: 700 });
+    await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+    const sections = page.locator('#nn-panel-kernels section.nn-kernel-layer');
+    await poll('the two convolutions', async () => (await sections.count()) === 2);
+    await settle(page);
+    await page.screenshot({ path: join(results, 'kernels-legend-420.png') });
+    const seen = (await page.evaluate(`[...document.querySelectorAll('#nn-panel-kernels section.nn-kernel-layer')].map((s) => {
+      const legend = s.querySelector('.nn-kernel-legend');
+      const ramp = legend && legend.querySelector('canvas');
+      const rgb = (x) => {
+        const c = ramp.getContext('2d');
+        return [...c.getImageData(x, Math.floor(ramp.height / 2), 1, 1).data].slice(0, 3);
+      };
+      const r = legend && legend.getBoundingClientRect();
+      return {
+        kind: s.dataset.kind,
+        detail: s.firstElementChild.textContent,
+        labels: legend ? [...legend.querySelectorAll('.nn-kernel-legend-value')].map((e) => e.textContent) : [],
+        colours: ramp ? [rgb(0), rgb(Math.floor(ramp.width / 2)), rgb(ramp.width - 1)] : [],
+        shown: !!r && r.width > 0 && r.height > 0,
+        right: r ? r.right : 0,
+        panelRight: document.getElementById('nn-panel-kernels').getBoundingClientRect().right,
+      };
+    })`)) as { kind: string; detail: string; labels: string[]; colours: number[][]; shown: boolean; right: number; panelRight: number }[];
+    assert.deepEqual(seen.map((s) => s.kind), ['image', 'grid']);
+    for (const s of seen) {
+      // The header says the weights' range: the scale is symmetric, up to the larger of |min| and |max|.
+      const [, lo, hi] = /weights (\S+) … (\S+)$/.exec(s.detail) ?? [];
+      assert.ok(lo && hi, s.detail);
+      const top = (Math.abs(Number(lo)) >= Math.abs(Number(hi)) ? lo : hi).replace(/^-/, '');
+      assert.ok(s.shown, `a legend in the ${s.kind} layer`);
+      assert.deepEqual(s.labels, [`-${top}`, '0', top], `${s.kind} layer (${s.detail})`);
+      assert.ok(s.right <= s.panelRight + 0.5, `the ${s.kind} legend ends at ${s.right} px, past the panel (${s.panelRight} px)`);
+      const [neg, zero, pos] = s.colours;
+      if (s.kind === 'image') {
+        // Grey: black at -max, mid-grey at 0, white at +max, as the filters are drawn.
+        assert.ok(neg.every((v) => v < 30) && zero.every((v) => Math.abs(v - 128) < 20) && pos.every((v) => v > 225), JSON.stringify(s.colours));
+      } else {
+        // Blue at -max, near-white at 0, red at +max.
+        assert.ok(neg[2] > neg[0] + 60 && zero.every((v) => v > 200) && pos[0] > pos[2] + 60, JSON.stringify(s.colours));
+      }
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the Training tab\'s table of epochs at 400–500 px: whole at 450 and 500, never wider than the panel, no number cut or wrapped', { timeout: 180_000 }, async (t) => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    const a = analyze(TINY_TRAIN, { uri: URI });
+    const msg = modelMessage(a, a.models[0], URI, 1);
+    await send(page, msg);
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="training"]').click();
+    const { data, ...config } = a.trains[0].config;
+    await send(page, { type: 'train', uri: URI, version: 1, run: 1, model: msg.model, config, seed: 1, data: dataPayload(data!, undefined) } as HostToWebview);
+    const ck = await poll('a checkpoint to save', async () =>
+      page.evaluate(() => (globalThis as unknown as { __posted: { type: string; run?: number; epoch?: number }[] }).__posted.filter((m) => m.type === 'checkpoint').map((m) => ({ run: m.run!, epoch: m.epoch! }))[0]),
+    );
+    await send(page, { type: 'checkpointSaved', uri: URI, run: ck.run, epoch: ck.epoch, dir: '.nnmodel/model/Tiny' });
+    await poll('the run to end', async () => (await page.locator('.nn-training-status').getAttribute('data-status').catch(() => null)) === 'completed');
+    for (const width of [500, 450, 400]) {
+      await page.setViewportSize({ width, height: 800 });
+      await settle(page);
+      const seen = (await page.evaluate(`(() => {
+        const panel = document.getElementById('nn-panel-training');
+        const table = panel.querySelector('.nn-training-table');
+        const cells = [...table.querySelectorAll('th, td')];
+        const lines = (c) => {
+          const range = document.createRange();
+          range.selectNodeContents(c);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        };
+        // The box the table scrolls in when it cannot fit: scrolled to its end, the last column is in view.
+        const box = table.parentElement;
+        box.scrollLeft = box.scrollWidth;
+        const lastRight = table.querySelector('th:last-child').getBoundingClientRect().right;
+        box.scrollLeft = 0;
+        const b = box.getBoundingClientRect();
+        return {
+          sideways: panel.scrollWidth - panel.clientWidth,
+          tableRight: table.getBoundingClientRect().right,
+          boxRight: b.left + box.clientWidth,
+          lastRight,
+          panelRight: panel.getBoundingClientRect().left + panel.clientWidth,
+          cut: cells.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent),
+          wrapped: [...table.querySelectorAll('td')].filter((c) => lines(c) > 1).map((c) => c.textContent),
+          columns: [...table.querySelectorAll('th')].map((c) => c.textContent),
+          widths: [...table.querySelectorAll('th')].map((c) => Math.round(c.getBoundingClientRect().width)),
+          rows: table.querySelectorAll('tr').length,
+        };
+      })()`)) as { sideways: number; tableRight: number; boxRight: number; lastRight: number; panelRight: number; cut: string[]; wrapped: string[]; columns: string[]; widths: number[]; rows: number };
+      await page.locator('.nn-training-table').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(results, `training-table-${width}.png`) });
+      assert.ok(seen.rows >= 2, 'a header and an epoch');
+      assert.deepEqual(seen.columns, ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'time', 'examples/s'], 'the columns keep their names (tests and readers key rows by them)');
+      assert.ok(seen.sideways <= 0, `the Training panel scrolls ${seen.sideways} px sideways at ${width} px`);
+      const columns = `columns ${seen.widths.join(', ')} px wide`;
+      t.diagnostic(`${width} px: table to ${seen.tableRight} px, its box to ${seen.boxRight} px; ${columns}`);
+      assert.ok(seen.boxRight <= seen.panelRight + 0.5, `the table's box ends at ${seen.boxRight} px, past the panel (${seen.panelRight} px) at ${width} px`);
+      // At 450 px and more the whole table is in view; narrower (or with more metrics) it may scroll in its own box, every column reachable.
+      if (width >= 450) assert.ok(seen.tableRight <= seen.boxRight + 0.5, `the table ends at ${seen.tableRight} px, past its box (${seen.boxRight} px) at ${width} px; ${columns}`);
+      assert.ok(seen.lastRight <= seen.boxRight + 0.5, `the last column ends at ${seen.lastRight} px, out of reach past ${seen.boxRight} px at ${width} px; ${columns}`);
+      assert.deepEqual(seen.cut, [], `cells cut at ${width} px`);
+      assert.deepEqual(seen.wrapped, [], `numbers wrapped at ${width} px`);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});

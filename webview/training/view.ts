@@ -37,8 +37,12 @@ const CHART_CSS = `
 .nn-training-verdict { padding: 4px 8px; border-left: 3px solid var(--vscode-editorWarning-foreground, #cca700); color: var(--vscode-foreground); background: var(--vscode-inputValidation-warningBackground, transparent); }
 .nn-training-verdict::before { content: '\u26a0\ufe0e '; color: var(--vscode-editorWarning-foreground, #cca700); }
 .nn-training-table tr.nn-training-best-row td { font-weight: bold; }
-.nn-training-table { border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; }
-.nn-training-table th, .nn-training-table td { padding: 2px 8px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
+.nn-training-table { border-collapse: collapse; margin-top: 8px; font-size: 12px; font-variant-numeric: tabular-nums; }
+.nn-training-table th, .nn-training-table td { padding: 2px 5px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
+.nn-training-table th { vertical-align: bottom; }
+.nn-training-table td { white-space: nowrap; }
+.nn-training-table-box { max-width: 100%; overflow-x: auto; }
+.nn-training-table th:first-child, .nn-training-table td:first-child { position: sticky; left: 0; background: var(--vscode-editor-background); }
 `;
 
 /** The best epoch's row of the table: in bold, and said to a screen reader and in its tooltip. */
@@ -114,6 +118,10 @@ export class TrainingView {
     this.metricBox.className = 'nn-training-metrics';
     this.table = document.createElement('table');
     this.table.className = 'nn-training-table';
+    // A narrow panel: column names wrap after "_" and "/" (renderTable); with many metrics the table scrolls in its own box, not the tab.
+    const tableBox = document.createElement('div');
+    tableBox.className = 'nn-training-table-box';
+    tableBox.append(this.table);
     this.warnings = document.createElement('ul');
     this.warnings.className = 'nn-training-warnings';
     this.warnings.hidden = true;
@@ -129,7 +137,7 @@ export class TrainingView {
     this.bestLine.hidden = true;
     this.verdictLine.hidden = true;
     // The images above the curves: what a generative run makes is what the user watches.
-    this.element.append(this.status, this.warnings, this.samples.element, this.lossBox, this.metricBox, this.findings, this.table, this.signals.element);
+    this.element.append(this.status, this.warnings, this.samples.element, this.lossBox, this.metricBox, this.findings, tableBox, this.signals.element);
     new ResizeObserver(() => this.resize()).observe(this.element);
   }
 
@@ -410,7 +418,9 @@ export class TrainingView {
       const row = document.createElement('tr');
       for (const text of cells) {
         const cell = document.createElement(tag);
-        cell.textContent = text;
+        // A column name may break after "_" or "/" (val_|accuracy, examples/|s), its text unchanged; numbers never wrap.
+        if (tag === 'th') cell.append(...text.split(/(?<=[_/])/).flatMap((part, i) => (i ? [document.createElement('wbr'), part] : [part])));
+        else cell.textContent = text;
         row.append(cell);
       }
       return row;

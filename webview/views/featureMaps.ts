@@ -86,6 +86,8 @@ let showEvery = false;
 let kept: tfTypes.Tensor[] = [];
 /** The augmentation preview's image (`[1, h, w, c]`), kept for its "New draws" until the next pass or dispose. */
 let augmentImage: tfTypes.Tensor | undefined;
+/** Keeps `--nn-fm-sticky` at the sticky input image's height: the layers' headers stick just under it (inspector.css). */
+let stickyHeight: ResizeObserver | undefined;
 
 function releaseKept(): void {
   for (const t of kept) t.dispose();
@@ -134,6 +136,11 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   const modelOutput = ctx.built.model.outputs[0];
   const outputPath = strip ? ctx.activations.paths.find((p) => ctx.built.outputOf.get(p) === modelOutput) : undefined;
   root.append(toolbar, ...(preview ? [preview.element] : []), ...(strip ? [strip.element] : []), ...(augment ? [augment.element] : []), body, tip, pin.element);
+  if (preview) {
+    const view = root;
+    stickyHeight = new ResizeObserver(() => view.style.setProperty('--nn-fm-sticky', `${preview.element.getBoundingClientRect().height}px`));
+    stickyHeight.observe(preview.element);
+  }
   // Where each layer's values look in the image input (per node path: every repetition of a block has its own).
   const fields = modelFields(ctx.modelInfo).byPath;
   const fieldOf = (path: string) => (imagePlan ? fields.get(path)?.get(imagePlan.name) : undefined);
@@ -305,6 +312,8 @@ export function dispose(): void {
   releaseKept();
   augmentImage?.dispose();
   augmentImage = undefined;
+  stickyHeight?.disconnect();
+  stickyHeight = undefined;
   unsubscribe?.();
   unsubscribe = undefined;
   root?.remove();
@@ -749,7 +758,8 @@ function inputPreview(): InputPreview {
   element.style.display = 'flex';
   element.style.gap = '10px';
   element.style.alignItems = 'flex-start';
-  // Stays in view while the layers below it scroll, so deep layers' windows can be seen too.
+  // Stays in view while the layers below it scroll, so deep layers' windows can be seen too; each layer's
+  // header sticks just under it (its height is --nn-fm-sticky, see render), so none scrolls out of sight beneath it.
   element.style.position = 'sticky';
   element.style.top = '0';
   element.style.zIndex = '2';
