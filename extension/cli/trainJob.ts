@@ -16,6 +16,7 @@ import { buildModel, type BuiltModel } from '../core/runtime/build';
 import {
   applyCheckpoint,
   checkpointDir,
+  continuation,
   discriminatorCheckpointDir,
   encodeCheckpoint,
   optimizerRestorer,
@@ -232,14 +233,22 @@ export function sectionWarnings(analysis: Analysis, train: TrainInfo, file: stri
     .map((d) => formatDiagnostic({ file, diagnostic: d }, false));
 }
 
+/**
+ * The epochs a run trains: `--epochs`; else, continuing, to the end of the plan the checkpoint fell short of
+ * (or the section's `epochs` more after a finished one), as Train Model's default (`continuation`); else the section's.
+ */
+function runEpochs(req: JobRequest, sectionEpochs: number, resumed: Resumed | undefined): number {
+  return req.epochs ?? (resumed ? continuation(resumed.epoch, resumed.history, sectionEpochs).epochs : sectionEpochs);
+}
+
 /** Trains as the request says; writes a checkpoint after every epoch. */
 export async function runTrainJob(req: JobRequest, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
   const job = await prepareJob(req, () => token.cancelled, req.resume ? 'resume' : undefined);
   // A GAN trains two models: the section's generator and its discriminator.
   if (job.train.config.loss === 'adversarial') return runGanJob(req, job, events, token);
   const { info, train, data, built, dir } = job;
-  const config = { ...train.config, epochs: req.epochs ?? train.config.epochs };
   const resumed = job.checkpoint && resumeModel(tf, built, job.checkpoint);
+  const config = { ...train.config, epochs: runEpochs(req, train.config.epochs, resumed) };
   const initialEpoch = resumed?.epoch ?? 0;
   const previous: EpochLogs[] = resumed?.history ?? [];
   for (const p of resumed?.problems ?? []) events.onWarning?.(p);
@@ -298,8 +307,7 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
  */
 async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
   const { analysis, info, train, data, built, dir } = job;
-  const config = { ...train.config, epochs: req.epochs ?? train.config.epochs };
-  const dName = config.adversarial!.discriminator;
+  const dName = train.config.adversarial!.discriminator;
   const dInfo = analysis.models.find((m) => m.name === dName);
   if (!dInfo) throw new JobError(`the discriminator '${dName}' is not a model of ${req.file}.`);
   // Its own seeds: the two models do not start from the same random numbers.
@@ -308,6 +316,7 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
   const dDir = discriminatorCheckpointDir(resolve(req.file), info.name, dName, req.checkpointFolder);
   try {
     const resumed = job.checkpoint && resumeModel(tf, built, job.checkpoint);
+    const config = { ...train.config, epochs: runEpochs(req, train.config.epochs, resumed) };
     const initialEpoch = resumed?.epoch ?? 0;
     const previous: EpochLogs[] = resumed?.history ?? [];
     let dResumed: Resumed | undefined;

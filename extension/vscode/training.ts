@@ -29,6 +29,7 @@ import {
   checkpointChoices,
   checkpointDir,
   checkpointJson,
+  continuation,
   discriminatorCheckpointDir,
   readCheckpoint,
   writeBestCheckpoint,
@@ -48,7 +49,7 @@ import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { inspectorForTraining, publishWeights, type TrainingBridge } from './inspector';
 import { TrainingProgress, type RunEnd } from './inspector/trainingProgress';
 import { isLocal, modelAt } from './pure/lookup';
-import { plural } from '../core/plural';
+import { epochRange, plural } from '../core/plural';
 
 export interface TrainingApi extends vscode.Disposable {
   /** Whether a run or job is going. */
@@ -241,9 +242,12 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
 
   /**
    * Whether to continue from the checkpoint on disk: asked only when there
-   * is one of this model. Undefined when the user dismissed the question.
+   * is one of this model. Continuing finishes the plan the checkpoint fell
+   * short of, or trains the section's epochs more after a finished one
+   * (`continuation`, as `nnmodel train --resume`); `epochs` is then the
+   * run's. Undefined when the user dismissed the question.
    */
-  async function askResume(target: Target, dir: string): Promise<{ resume?: ResumePayload } | undefined> {
+  async function askResume(target: Target, dir: string): Promise<{ resume?: ResumePayload; epochs?: number } | undefined> {
     let ck: ReadCheckpoint;
     try {
       ck = await readCheckpoint(nodeCheckpointFs(), dir, { optimizer: true });
@@ -254,13 +258,16 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     }
     if (ck.modelJson.nnmodel.model !== target.train.model) return {};
     const epoch = ck.modelJson.nnmodel.epoch;
+    const next = continuation(epoch, ck.modelJson.nnmodel.history, target.train.config.epochs);
     const items = [
-      { label: `Continue from epoch ${epoch}`, description: `${plural(target.train.config.epochs, 'more epoch')} from the checkpoint`, resume: true },
+      next.finishes
+        ? { label: `Continue from epoch ${epoch}`, description: `${epochRange(epoch + 1, next.to)} of ${next.to}, to finish the run`, resume: true }
+        : { label: `Train ${plural(next.epochs, 'more epoch')}`, description: `${epochRange(epoch + 1, next.to)}, from the checkpoint of epoch ${epoch} (its run finished)`, resume: true },
       { label: 'Start over', description: `fresh weights; the checkpoint of epoch ${epoch} is replaced after the first epoch`, resume: false },
     ];
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${target.train.model} has a checkpoint of epoch ${epoch}` });
     if (!picked) return undefined;
-    return picked.resume ? { resume: resumePayload(ck) } : {};
+    return picked.resume ? { resume: resumePayload(ck), epochs: next.epochs } : {};
   }
 
   /** A checkpoint read from disk as the page continues from it: with the optimizer's state, or why it is missing. */
@@ -319,7 +326,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     // Never the generator's folder, whatever the setting: the CLI's rule (runtime/checkpoint.ts).
     const dDir = dInfo ? discriminatorCheckpointDir(doc.uri.fsPath, model, dInfo.name, folder) : undefined;
     const discriminator = dInfo ? { model: serializeModel(dInfo), ...(resume.resume && dDir ? await discriminatorResume(dDir, dInfo.name) : {}) } : undefined;
-    const { data: _data, ...config } = target.train.config;
+    const { data: _data, ...sectionConfig } = target.train.config;
+    const config = { ...sectionConfig, epochs: resume.epochs ?? sectionConfig.epochs };
     const version = doc.version;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Training ${model}`, cancellable: true }, async (progress, token) => {
       const tracker = new TrainingProgress(model, config.batch, shownDir);
@@ -469,7 +477,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
             config,
             seed: TRAIN_SEED,
             data: dataPayload(source, data),
-            ...resume,
+            ...(resume.resume ? { resume: resume.resume } : {}),
             ...(discriminator ? { discriminator } : {}),
           };
           bridge.post(msg);

@@ -1,27 +1,30 @@
 // Signal & gradients in the real VS Code (code-server): the Training tab's "Measure at initialisation" draws a
 // deep sigmoid stack's layers with its initial weights before any training (the first layer's gradient far below
-// the last's), and Train Model adds a line per epoch to both panels, with the table below.
+// the last's), and Train Model adds a line per epoch to both panels, with the table below: in place (the chart is
+// built once per run, and a zoom stays), the legend an entry per kind of line (the earlier epochs share one).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { e2eTest, env, openTrainingTab, poll } from './harness';
 
-// The example's PlainDeep alone (one model: Train Model asks nothing), 2 epochs on fewer digits.
+// The example's PlainDeep alone (one model: Train Model asks nothing), 4 epochs (the first three share a legend entry)
+// on its 2000 digits: the run goes on for a few epochs after the zoom.
 const example = readFileSync(join(env.repo, 'examples/deep_signals.nnmodel'), 'utf8');
 const PLAIN = example
   .slice(0, example.indexOf('model ResidualDeep'))
   .concat(example.slice(example.indexOf('train PlainDeep'), example.indexOf('train ResidualDeep')))
-  .replace('digits(samples = 2000)', 'digits(samples = 400)')
-  .replace(/epochs: \d+/, 'epochs: 2');
+  .replace(/epochs: \d+/, 'epochs: 4');
 
 interface SignalFacts {
   shows?: string;
   hidden: boolean;
   layers?: string;
   summary: string;
-  /** Legend labels of the gradient panel. */
+  /** Legend labels of the gradient panel, as shown (an entry that stands for several lines hides theirs). */
   legend: string[];
+  /** The x range the gradient panel draws. */
+  xScale?: string;
   /** Non-background pixels of each panel's canvas: something was drawn. */
   inked: number[];
   rows: string[][];
@@ -42,7 +45,8 @@ async function signalFacts(frame: Frame): Promise<SignalFacts> {
       hidden: el.hidden,
       layers: (el.querySelector('.nn-signals-gradient') || {}).dataset?.layers,
       summary: el.querySelector('.nn-signals-summary').textContent,
-      legend: [...el.querySelectorAll('.nn-signals-gradient .u-legend .u-series:not(:first-child) .u-label')].map((l) => l.textContent),
+      legend: [...el.querySelectorAll('.nn-signals-gradient .u-legend .u-series:not(:first-child)')].filter((r) => getComputedStyle(r).display !== 'none').map((r) => r.querySelector('.u-label').textContent),
+      xScale: (el.querySelector('.nn-signals-gradient') || {}).dataset?.xScale,
       inked,
       rows: [...el.querySelectorAll('.nn-signals-table tr')].map((tr) => [...tr.children].map((c) => c.textContent)),
     };
@@ -51,6 +55,15 @@ async function signalFacts(frame: Frame): Promise<SignalFacts> {
 
 e2eTest('Signal & gradients: Measure at initialisation, then a line per epoch while Train Model runs', { files: { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }), 'plain.nnmodel': PLAIN }, timeout: 600_000 }, async (wb, t) => {
   const frame = await openTrainingTab(wb, 'plain.nnmodel');
+  // Every chart the gradient panel builds, with the legend it has then: a rebuild loses the cursor and a zoom.
+  await frame.evaluate(`(() => {
+    window.nnSignalBuilds = [];
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) {
+        if (n.classList && n.classList.contains('uplot')) window.nnSignalBuilds.push([...n.querySelectorAll('.u-legend .u-series:not(:first-child) .u-label')].map((l) => l.textContent));
+      }
+    }).observe(document.querySelector('.nn-signals-gradient'), { childList: true });
+  })()`);
   const button = frame.locator('.nn-signals-measure');
   await wb.step('the button is offered', () => poll('"Measure at initialisation" in the Training tab', async () => (await button.isVisible()) || undefined, { timeout: 60_000 }));
   await button.click();
@@ -68,15 +81,43 @@ e2eTest('Signal & gradients: Measure at initialisation, then a line per epoch wh
   assert.equal(initial.rows.length, 11, 'a header and a row per layer');
   assert.deepEqual(initial.rows[1].slice(0, 2), ['dense_1', 'dense(64)']);
   await wb.runCommand('nnmodel: Train Model');
-  const trained = await wb.step('a line per epoch', () =>
-    poll('the run\'s initial line and two epochs', async () => {
+  // Zoomed in on the run's chart before its first epoch ends (a drag over layers 3 to 7): the epochs keep the zoom.
+  const started = await wb.step('the run\'s initial line', () =>
+    poll('the run\'s chart with its initial line', async () => {
       const f = await signalFacts(frame);
-      return f.shows === 'run' && f.legend.join(',') === 'initial,epoch 1,epoch 2' && f.inked.every((n) => n > 0) ? f : undefined;
+      return f.shows === 'run' && f.legend.join(',') === 'initial' ? f : undefined;
+    }, { timeout: 300_000, interval: 100, seen: async () => JSON.stringify(await signalFacts(frame)) }),
+  );
+  // The drag as uPlot gets it, in the page: the notifications of the run may lie over the panel.
+  await frame.evaluate(`(() => {
+    const over = document.querySelector('.nn-signals-gradient .u-over');
+    over.scrollIntoView({ block: 'center' });
+    const r = over.getBoundingClientRect();
+    // uPlot ignores a move without movement while dragging, and takes the chart's place on mouseenter.
+    const at = (f) => ({ clientX: r.left + r.width * f, clientY: r.top + r.height / 2, movementX: 1, bubbles: true, button: 0, buttons: 1, view: window });
+    over.dispatchEvent(new MouseEvent('mouseenter', at(0.3)));
+    over.dispatchEvent(new MouseEvent('mousedown', at(0.3)));
+    for (const f of [0.4, 0.5, 0.6, 0.7]) over.dispatchEvent(new MouseEvent('mousemove', at(f)));
+    document.dispatchEvent(new MouseEvent('mouseup', at(0.7)));
+  })()`);
+  const afterDrag = await signalFacts(frame);
+  const zoomed = afterDrag.xScale;
+  assert.notEqual(zoomed, started.xScale, 'the drag zoomed in');
+  const trained = await wb.step('a line per epoch', () =>
+    poll('the run\'s initial line and four epochs', async () => {
+      const f = await signalFacts(frame);
+      return f.shows === 'run' && f.legend.join(',') === 'initial,epochs 1–3,epoch 4' && f.inked.every((n) => n > 0) ? f : undefined;
     }, { timeout: 400_000, interval: 2000, seen: async () => JSON.stringify(await signalFacts(frame)) }),
   );
   t.diagnostic(trained.summary);
-  assert.match(trained.summary, /^At initialisation, gradient RMS: .* · Epoch 2, gradient RMS: dense_1 \S+ … dense_10 \S+ \(×[\d,]+\)$/);
-  assert.deepEqual(trained.rows[0], ['layer', 'call', 'line', 'output RMS, initial', 'gradient RMS, initial', 'output RMS, epoch 2', 'gradient RMS, epoch 2']);
+  assert.match(trained.summary, /^At initialisation, gradient RMS: .* · Epoch 4, gradient RMS: dense_1 \S+ … dense_10 \S+ \(×[\d,]+\)$/);
+  assert.deepEqual(trained.rows[0], ['layer', 'call', 'line', 'output RMS, initial', 'gradient RMS, initial', 'output RMS, epoch 4', 'gradient RMS, epoch 4']);
+  // Built for Measure at initialisation and for the run, each time with its initial line alone: the epochs updated
+  // the run's chart in place, and the zoom stayed.
+  const builds = (await frame.evaluate('window.nnSignalBuilds')) as string[][];
+  assert.ok(builds.length >= 2 && builds.every((b) => b.join(',') === 'initial'), JSON.stringify(builds));
+  assert.notEqual(afterDrag.legend.join(','), trained.legend.join(','), 'an epoch came after the zoom');
+  assert.equal(trained.xScale, zoomed);
   // The button is for a model without a run shown: the run's own initial line replaces it.
   assert.equal(await button.isVisible(), false);
   await frame.locator('.nn-signals').scrollIntoViewIfNeeded();

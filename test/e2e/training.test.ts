@@ -265,7 +265,7 @@ train Small {
   assert.equal(await frame.locator('.nn-training-table tr[data-best="true"]').count(), 1);
 });
 
-e2eTest('Train Model continuing a checkpoint: the Training tab\'s best epoch counts the epochs before the run, as best.json does', {
+e2eTest('Train Model continuing a checkpoint: it finishes the planned epochs, and the loss chart draws and marks the epochs before the run, as best.json counts them', {
   files: {
     '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2),
     'small.nnmodel': `model Small {
@@ -274,7 +274,7 @@ e2eTest('Train Model continuing a checkpoint: the Training tab\'s best epoch cou
 }
 train Small {
   data: digits(samples = 300, size = 12)
-  epochs: 1
+  epochs: 3
   batch: 32
   validation: 0.2
 }
@@ -282,8 +282,8 @@ train Small {
   },
   timeout: 600_000,
 }, async (wb) => {
-  // Two epochs by the CLI; epoch 1 then made the lowest val_loss of the history (as if it had been), so the epoch this
-  // page trains cannot be the best of the training, whatever it scores.
+  // Two epochs of the planned 3 by the CLI; epoch 1 then made the lowest val_loss of the history (as if it had been),
+  // so the epoch this page trains cannot be the best of the training, whatever it scores.
   const r = spawnSync(process.execPath, [join(env.repo, 'dist/cli.js'), 'train', wb.path('small.nnmodel'), '--epochs', '2'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const modelJson = wb.path('.nnmodel/small/Small/model.json');
@@ -295,6 +295,8 @@ train Small {
   const resume = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Continue from epoch 2' }).first();
   await wb.step('continue from the checkpoint', async () => {
     await resume.waitFor({ timeout: 30_000 });
+    // The rest of the plan, not the section's 3 epochs more.
+    assert.match(await resume.innerText(), /epoch 3 of 3, to finish the run/);
     await resume.click();
   });
   await wb.step('the continued epoch', () =>
@@ -304,9 +306,14 @@ train Small {
     }, { timeout: 300_000, interval: 1000, seen: async () => `${await status(frame).innerText()} | ${JSON.stringify(await epochRows(frame))}` }),
   );
   assert.equal(checkpointEpoch(wb, '.nnmodel/small/Small/model.json'), 3);
-  // The chart draws this run's epoch; the best of the training is epoch 1, before it: said, not marked on the chart.
-  assert.equal(await frame.locator('.nn-training-best').innerText(), 'Best: val_loss lowest at epoch 1 (0.001), before this run continued from epoch 2, so not on the loss chart.');
-  assert.equal(await frame.locator('.nn-training-loss').getAttribute('data-best-epoch'), null);
+  assert.match(await status(frame).innerText(), /epoch 3\/3, batch/);
+  // The loss chart draws the checkpoint's epochs 1 and 2 before this run's 3, and marks the best, epoch 1, as a fresh
+  // run's; the table lists this run's epoch.
+  const facts = await chartFacts(frame);
+  assert.equal(facts.loss?.xScale, '0,3');
+  assert.ok((facts.loss?.series.val_loss?.pixels ?? 0) > 0, JSON.stringify(facts));
+  assert.equal(await frame.locator('.nn-training-best').innerText(), 'Best: val_loss lowest at epoch 1 (0.001), marked on the loss chart.');
+  assert.equal(await frame.locator('.nn-training-loss').getAttribute('data-best-epoch'), '1');
   assert.equal(await frame.locator('.nn-training-table tr[data-best="true"]').count(), 0);
   await wb.screenshot('continued-best');
 });

@@ -82,11 +82,37 @@ test('both charts share one x range in epochs: one epoch spans [0, 1], the epoch
   c.apply(1, 'M', { kind: 'batch', epoch: 2, batch: 1, batches: 4, loss: 0.4 });
   c.apply(1, 'M', { kind: 'done', status: 'cancelled' });
   assert.deepEqual(c.xRange(), [0, 2]);
-  // A resumed run draws from the epoch it continues.
+  // A resumed run whose checkpoint keeps no history draws from the epoch it continues.
   const r = new TrainingCurves();
   r.apply(1, 'M', { kind: 'start', epochs: 5, examples: 100, backend: 'wasm', source: 'digits', resumedFrom: 3 });
   r.apply(1, 'M', { kind: 'batch', epoch: 4, batch: 1, batches: 2, loss: 1 });
   assert.deepEqual(r.xRange(), [3, 4]);
+  // With the checkpoint's history, from its first epoch, as a fresh run would.
+  const h = new TrainingCurves();
+  h.apply(1, 'M', { kind: 'start', epochs: 5, examples: 100, backend: 'wasm', source: 'digits', resumedFrom: 2, history: [{ epoch: 1, loss: 2 }, { epoch: 2, loss: 1.5 }] });
+  assert.deepEqual(h.xRange(), [0, 2], 'before its first batch');
+  h.apply(1, 'M', { kind: 'batch', epoch: 3, batch: 1, batches: 2, loss: 1 });
+  assert.deepEqual(h.xRange(), [0, 3]);
+});
+
+test('a continued run\'s loss chart draws the checkpoint\'s epochs before its own, with their val_loss', () => {
+  const c = new TrainingCurves();
+  const before = [
+    { epoch: 1, loss: 2, valLoss: 1.9 },
+    { epoch: 2, loss: 1.5, valLoss: 1.4 },
+  ];
+  c.apply(1, 'M', { kind: 'start', epochs: 5, examples: 100, backend: 'wasm', source: 'digits', resumedFrom: 2, history: before });
+  c.apply(1, 'M', { kind: 'batch', epoch: 3, batch: 1, batches: 2, loss: 1.2 });
+  c.apply(1, 'M', { kind: 'batch', epoch: 3, batch: 2, batches: 2, loss: 1.1 });
+  c.apply(1, 'M', { kind: 'epoch', epoch: 3, loss: 1.15, metrics: {}, valLoss: 1.3, valMetrics: {}, ms: 10, examples: 90 });
+  const [x, batch, loss, valLoss] = c.lossSeries();
+  assert.deepEqual(x, [1, 2, 2.5, 3]);
+  assert.deepEqual(batch, [null, null, 1.2, 1.1]);
+  assert.deepEqual(loss, [2, 1.5, null, 1.15]);
+  assert.deepEqual(valLoss, [1.9, 1.4, null, 1.3]);
+  // The run's own figures win over a checkpoint's epoch it trained again (never sent so, but the page must not draw two).
+  c.apply(1, 'M', { kind: 'epoch', epoch: 2, loss: 1.6, metrics: {}, valLoss: 1.45, valMetrics: {}, ms: 10, examples: 90 });
+  assert.deepEqual(c.lossSeries()[2].filter((v) => v !== null), [2, 1.6, 1.15]);
 });
 
 test('epoch-level series always show their points; train and validation differ in colour and dash, alike on both charts', () => {

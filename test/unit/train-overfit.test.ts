@@ -116,13 +116,16 @@ test('a continued run: the best epoch and the verdict count the checkpoint\'s ep
   c.apply(1, 'M', { kind: 'start', epochs: 6, examples: 10, backend: 'wasm', source: 'digits', resumedFrom: 4, history: before });
   c.apply(1, 'M', { kind: 'epoch', epoch: 5, loss: 0.4, valLoss: 0.43, metrics: {}, ms: 1, examples: 10 });
   c.apply(1, 'M', { kind: 'epoch', epoch: 6, loss: 0.35, valLoss: 0.45, metrics: {}, ms: 1, examples: 10 });
-  // The chart draws this run's epochs only; the findings read every epoch of the training.
+  // The table lists this run's epochs; the loss chart and the findings read every epoch of the training.
   assert.deepEqual(c.rows.map((r) => r.epoch), [5, 6]);
   assert.deepEqual(c.figures().map((r) => r.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(c.lossSeries()[0], [1, 2, 3, 4, 5, 6]);
   const whole = [...before, { epoch: 5, loss: 0.4, valLoss: 0.43 }, { epoch: 6, loss: 0.35, valLoss: 0.45 }];
-  const marker = bestMarker(c.figures(), c.rows);
+  const marker = bestMarker(c.figures());
   assert.equal(marker?.x, bestEpoch(whole)?.epoch, 'the epoch best.json holds, not the lowest of this run (epoch 5)');
-  assert.equal(marker?.text, 'Best: val_loss lowest at epoch 2 (0.41), before this run continued from epoch 4, so not on the loss chart.');
+  // Marked where the chart draws its val_loss, as for a fresh run.
+  assert.equal(marker?.text, 'Best: val_loss lowest at epoch 2 (0.41), marked on the loss chart.');
+  assert.equal(c.lossSeries()[3][c.lossSeries()[0].indexOf(marker!.x)], marker?.y);
   assert.equal(overfitLine(c.figures()), `${overfitVerdict(whole)?.text}.`);
   assert.match(overfitLine(c.figures()) ?? '', /lowest at epoch 2 .*overfitting/);
   // A new run (not continued) forgets them.
@@ -136,7 +139,7 @@ test('a continued run: the best epoch and the verdict count the checkpoint\'s ep
   assert.equal(parseWebviewMessage({ ...ok, event: { ...start, history: 'no' } }), undefined);
 });
 
-test('a continued run before its first epoch ends: the best epoch of the checkpoint, said as not on the chart', () => {
+test('a continued run before its first epoch ends: the best epoch of the checkpoint, marked on the chart', () => {
   const c = new TrainingCurves();
   const before = [
     { epoch: 1, loss: 1, valLoss: 0.6 },
@@ -144,7 +147,8 @@ test('a continued run before its first epoch ends: the best epoch of the checkpo
   ];
   c.apply(1, 'M', { kind: 'start', epochs: 4, examples: 10, backend: 'wasm', source: 'digits', resumedFrom: 2, history: before });
   c.apply(1, 'M', { kind: 'batch', epoch: 3, batch: 1, batches: 4, loss: 0.6 });
-  assert.equal(bestMarker(c.figures(), c.rows)?.text, 'Best: val_loss lowest at epoch 2 (0.5), before this run continued from epoch 2, so not on the loss chart.');
+  assert.equal(bestMarker(c.figures())?.text, 'Best: val_loss lowest at epoch 2 (0.5), marked on the loss chart.');
+  assert.deepEqual(c.lossSeries()[3], [0.6, 0.5, null]);
 });
 
 test('a large relative change groups its digits', () => {

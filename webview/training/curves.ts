@@ -210,7 +210,7 @@ export class TrainingCurves {
   resumedFrom = 0;
   /** Warnings of the run (layers a resumed checkpoint no longer fits). */
   warnings: string[] = [];
-  /** The epochs of the checkpoint the run continues (its `start` event's history): not drawn, but counted by `figures`. */
+  /** The epochs of the checkpoint the run continues (its `start` event's history): drawn on the loss chart before the run's, and counted by `figures`. */
   earlier: EpochFigures[] = [];
   /** The batch in progress. */
   position = { epoch: 0, batch: 0, batches: 0 };
@@ -321,13 +321,18 @@ export class TrainingCurves {
 
   /**
    * Every epoch of the training the curves belong to: a continued run's
-   * earlier epochs (not drawn), then its own. The best epoch and the
+   * earlier epochs, then its own. The best epoch and the
    * overfitting verdict read these, as the CLI, the output channel and
    * best.json do.
    */
   figures(): EpochFigures[] {
+    return [...this.earlierOnly(), ...this.rows];
+  }
+
+  /** The checkpoint's epochs this run has not trained again. */
+  private earlierOnly(): EpochFigures[] {
     const own = new Set(this.rows.map((r) => r.epoch));
-    return [...this.earlier.filter((h) => !own.has(h.epoch)), ...this.rows];
+    return this.earlier.filter((h) => !own.has(h.epoch));
   }
 
   /** Every metric name seen, in the order first seen (the table's columns). */
@@ -371,13 +376,16 @@ export class TrainingCurves {
    * Aligned series for the loss chart: x, batch loss, epoch loss,
    * validation loss, then for each of `lossMetricNames()` its training
    * values and, when `validated()` has it, its validation values (null
-   * where a series has no point at that x).
+   * where a series has no point at that x). A continued run's epochs start
+   * with the checkpoint's (`earlier`: their loss and val_loss), so its curves
+   * and best epoch read as a fresh run's.
    */
   lossSeries(): (number | null)[][] {
     const val = this.validated();
     const extra = this.lossMetricNames().flatMap((n): [string, 'metrics' | 'valMetrics'][] => (val.has(n) ? [[n, 'metrics'], [n, 'valMetrics']] : [[n, 'metrics']]));
     const points: (number | null)[][] = [];
     this.batchX.forEach((x, i) => points.push([x, this.batchLoss[i], null, null, ...extra.map(() => null)]));
+    for (const h of this.earlierOnly()) points.push([h.epoch, null, h.loss, h.valLoss ?? null, ...extra.map(() => null)]);
     for (const r of this.rows) points.push([r.epoch, null, r.loss, r.valLoss ?? null, ...extra.map(([n, key]) => r[key][n] ?? null)]);
     points.sort((a, b) => (a[0] as number) - (b[0] as number));
     // One row per x: an epoch's last batch and its epoch figures share x = e, and uPlot needs x strictly
@@ -397,9 +405,10 @@ export class TrainingCurves {
 
   /**
    * The x range both charts share, in epochs: from the start of the first
-   * epoch drawn (batch progress of epoch e lies in (e − 1, e]) to the end of
-   * the last one begun, so that one epoch spans [0, 1] on both charts and the
-   * epoch in progress has its whole width. undefined with nothing to draw.
+   * epoch drawn (batch progress of epoch e lies in (e − 1, e]; a continued
+   * run's first is the checkpoint's first) to the end of the last one begun,
+   * so that one epoch spans [0, 1] on both charts and the epoch in progress
+   * has its whole width. undefined with nothing to draw.
    */
   xRange(): [number, number] | undefined {
     let lo = Infinity;
@@ -408,7 +417,7 @@ export class TrainingCurves {
       lo = Math.min(lo, Math.ceil(x) - 1);
       hi = Math.max(hi, Math.ceil(x));
     }
-    for (const r of this.rows) {
+    for (const r of [...this.earlier, ...this.rows]) {
       lo = Math.min(lo, r.epoch - 1);
       hi = Math.max(hi, r.epoch);
     }

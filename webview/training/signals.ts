@@ -6,11 +6,15 @@
  * latest epoch emphasised; a table below gives the same figures. Data and
  * line styles: signalsModel.ts. Without a run to show, "Measure at
  * initialisation" draws the initial weights' line alone (signalsInit.ts).
+ *
+ * The legend has an entry per kind of line (the earlier epochs, drawn
+ * alike, share one), and an epoch updates the charts in place (uPlot's
+ * addSeries/delSeries and setData, `lineChanges`): the cursor and a zoom
+ * stay, and nothing flickers.
  */
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
-import { SignalsHistory, layerAxisSpace, type SignalKind } from './signalsModel';
-import type { SeriesStyle } from './chartStyle';
+import { SignalsHistory, layerAxisSpace, lineChanges, type SignalKind, type SignalLine } from './signalsModel';
 import { themeColor, uSeries } from './themeSeries';
 import { formatGradientLine, type SignalsReport } from '../../extension/core/runtime/signals';
 
@@ -18,7 +22,7 @@ import { formatGradientLine, type SignalsReport } from '../../extension/core/run
 export type InitialSignalsOffer = { measure: () => Promise<SignalsReport> } | { unavailable: string };
 
 /** Legend values in the charts' log scale. */
-const exponent: uPlot.Series['value'] = (_u, v) => (v == null ? '' : v.toExponential(2));
+const exponent = (v: number | null) => (v == null ? '' : v.toExponential(2));
 
 
 // The table as the epochs' table looks (view.ts CHART_CSS), and the controls' spacing; set through the CSSOM, which the CSP allows.
@@ -31,6 +35,7 @@ const SIGNALS_CSS = `
 .nn-signals-table { border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; }
 .nn-signals-table th, .nn-signals-table td { padding: 2px 8px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
 .nn-signals-table td:nth-child(2) { text-align: left; }
+.nn-signals .u-legend .nn-signals-unlisted { display: none; }
 `;
 
 let styled = false;
@@ -57,6 +62,11 @@ function axisTextWidth(text: string): number {
     if (measurer) measurer.font = AXIS_FONT;
   }
   return measurer ? measurer.measureText(text).width : text.length * 7.5;
+}
+
+/** The x range that shows all `n` layers (at 0 … n − 1), with a margin for their points. */
+function allLayers(n: number): [number, number] {
+  return [-0.3, n - 1 + 0.3];
 }
 
 /** The name of the layer at x = `v` (its index), '' between layers. */
@@ -93,7 +103,10 @@ export class SignalsView {
   private readonly boxes: HTMLElement[];
   private readonly table: HTMLTableElement;
   private charts: (uPlot | undefined)[] = [undefined, undefined];
+  /** What the charts draw: a change of it rebuilds them; a new epoch only updates them. */
   private key = '';
+  /** The lines the charts draw, in their series order after x. */
+  private lines: SignalLine[] = [];
   private width = 600;
   /** The history and version last drawn ('' : nothing drawn). */
   private drawn = '';
@@ -203,6 +216,7 @@ export class SignalsView {
       for (const c of this.charts) c?.destroy();
       this.charts = [undefined, undefined];
       this.key = '';
+      this.lines = [];
       this.drawn = '';
       return;
     }
@@ -218,33 +232,84 @@ export class SignalsView {
     ]
       .filter(Boolean)
       .join(' · ');
-    const styles = h.styles();
     const names = h.layers().map((l) => l.name);
-    const key = `${version}|${h.run}|${names.join(',')}|${styles.map((s) => `${s.label}:${s.width}:${s.dash ? 'd' : ''}`).join(',')}`;
+    const key = `${h === this.history ? 'run' : 'initial'}|${h.run}|${h.model}|${names.join(',')}`;
+    const from = this.lines;
+    const lines = h.lines();
+    // Read by the charts' legend values and hooks, which the updates below call.
+    this.lines = lines;
     PANELS.forEach((p, i) => {
       const data = h.series(p.kind) as uPlot.AlignedData;
       const chart = this.charts[i];
       if (chart && key === this.key) {
-        chart.setData(data);
+        this.update(chart, from, lines, data, names.length);
         return;
       }
       chart?.destroy();
-      this.charts[i] = this.make(p, names, styles, data, this.boxes[i]);
+      this.charts[i] = this.make(p, names, lines, data, this.boxes[i]);
     });
     this.key = key;
     this.renderTable(h);
   }
 
-  private make(p: (typeof PANELS)[number], names: string[], styles: SeriesStyle[], data: uPlot.AlignedData, box: HTMLElement): uPlot {
+  /** Whether line `k` is the legend entry of the lines after it too (the earlier epochs'). */
+  private grouped(k: number): boolean {
+    return k >= 0 && this.lines[k]?.legend !== undefined && k + 1 < this.lines.length && this.lines[k + 1].legend === undefined;
+  }
+
+  /** A line as uPlot draws it; one its legend does not list is hidden there (its entry is the line before it). */
+  private uLine(l: SignalLine): uPlot.Series {
+    // A shared entry shows no value: it is several lines.
+    const value = (_u: uPlot, v: number | null, si: number) => (this.grouped(si - 1) ? '' : exponent(v));
+    return { ...uSeries(l.style, value), label: l.legend ?? l.style.label, ...(l.legend === undefined ? { class: 'nn-signals-unlisted' } : {}) };
+  }
+
+  /**
+   * Updates `u` from the lines `from` to `to` and `data` in place. Zoomed in
+   * (a drag on the chart), it keeps the zoom; else it fits the new figures.
+   */
+  private update(u: uPlot, from: readonly SignalLine[], to: readonly SignalLine[], data: uPlot.AlignedData, layers: number): void {
+    const { replace, rename } = lineChanges(from, to);
+    const x = u.scales.x;
+    // Anything narrower than all layers is the user's zoom.
+    const [lo, hi] = allLayers(layers);
+    const zoom = x.min != null && x.max != null && (x.min > lo + 1e-6 || x.max < hi - 1e-6) ? { min: x.min, max: x.max } : undefined;
+    u.batch(() => {
+      for (let k = from.length - 1; k >= to.length; k--) u.delSeries(k + 1);
+      for (const k of replace) {
+        u.delSeries(k + 1);
+        u.addSeries(this.uLine(to[k]), k + 1);
+      }
+      for (let k = from.length; k < to.length; k++) u.addSeries(this.uLine(to[k]), k + 1);
+      const rows = u.root.querySelectorAll('.u-legend .u-series');
+      for (const k of rename) {
+        u.series[k + 1].label = to[k].legend;
+        const label = rows[k + 1]?.querySelector('.u-label');
+        if (label) label.textContent = to[k].legend ?? '';
+      }
+      // A line that joined a shared entry shows or hides with it.
+      to.forEach((l, k) => {
+        const lead = u.series[k];
+        if (l.legend === undefined && k > 0 && lead && u.series[k + 1].show !== lead.show) u.setSeries(k + 1, { show: lead.show }, false);
+      });
+      u.setData(data, !zoom);
+      if (zoom) u.setScale('x', zoom);
+    });
+  }
+
+  private make(p: (typeof PANELS)[number], names: string[], lines: readonly SignalLine[], data: uPlot.AlignedData, box: HTMLElement): uPlot {
     const fg = themeColor('--vscode-foreground', '#ccc');
     const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
     box.dataset.layers = names.join(',');
+    const all = allLayers(names.length);
     return new uPlot(
       {
         title: p.title,
         width: this.width,
         height: p.height,
-        scales: { x: { time: false, range: (_u, min, max) => [Math.min(min ?? 0, 0) - 0.3, Math.max(max ?? 0, names.length - 1) + 0.3] }, y: { distr: 3 } },
+        // Every layer with a margin; a zoom (a drag across the chart, undone by a double-click) as it is: uPlot
+        // passes a zoom through this function too, and widening it to all layers made zooming impossible.
+        scales: { x: { time: false, range: (_u, min, max) => (min == null || max == null || (min <= 0 && max >= names.length - 1) ? all : [min, max]) }, y: { distr: 3 } },
         axes: [
           {
             stroke: fg,
@@ -259,7 +324,18 @@ export class SignalsView {
           { stroke: fg, grid: { stroke: grid }, label: 'RMS (log)', size: 60, values: (_u, splits) => splits.map(axisNumber) },
         ],
         legend: { markers: { dash: (u, i) => (u.series[i].dash ? 'dashed' : 'solid') } },
-        series: [{ label: 'layer', value: (_u, v) => layerName(names, v) }, ...styles.map((st) => uSeries(st, exponent))],
+        hooks: {
+          // For tests: the x range drawn (a zoom shows in it).
+          setScale: [(u, key) => void (key === 'x' && (box.dataset.xScale = `${u.scales.x.min},${u.scales.x.max}`))],
+          // A shared legend entry shows or hides all its lines.
+          setSeries: [
+            (u, si, opts) => {
+              if (si == null || opts.show === undefined || !this.grouped(si - 1)) return;
+              for (let k = si; k < this.lines.length && this.lines[k].legend === undefined; k++) u.setSeries(k + 1, { show: opts.show }, false);
+            },
+          ],
+        },
+        series: [{ label: 'layer', value: (_u, v) => layerName(names, v) }, ...lines.map((l) => this.uLine(l))],
       },
       data,
       box,

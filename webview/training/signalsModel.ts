@@ -11,6 +11,7 @@
 import type { TrainingEvent } from '../../extension/core/protocol';
 import type { SignalsReport } from '../../extension/core/runtime/signals';
 import { CHART_COLORS, type SeriesStyle } from './chartStyle';
+import { epochRange } from '../../extension/core/plural';
 
 /** Most epoch lines drawn besides the initial one: the latest ones. */
 export const MAX_SIGNAL_LINES = 10;
@@ -32,6 +33,37 @@ export function layerAxisSpace(names: readonly string[], width: (name: string) =
 }
 
 export type SignalKind = 'activation' | 'gradient';
+
+/** A line of the chart: its style (`label` its own name, `epoch 3`) and its legend entry. */
+export interface SignalLine {
+  style: SeriesStyle;
+  /** The name its legend entry shows; undefined when the entry of the line before it stands for it too (earlier epochs, drawn alike). */
+  legend?: string;
+}
+
+/** Whether two lines are drawn alike and both listed in the legend or both not (their names aside). */
+function sameLook(a: SignalLine, b: SignalLine): boolean {
+  const look = (l: SignalLine) => JSON.stringify([l.style.color.cssVar, l.style.width, l.style.dash ?? null, l.style.alpha ?? null, l.style.points, l.legend !== undefined]);
+  return look(a) === look(b);
+}
+
+/**
+ * How a chart drawing the lines `from` comes to draw `to` in place (their
+ * indices, x not counted): `replace` the lines whose look changed, `rename`
+ * those whose legend entry alone did, then remove lines past `to`'s end or
+ * add those past `from`'s. After the first epochs the lines only move along
+ * (the earlier epochs' entry and the latest's change their names), so an
+ * epoch renames and nothing else.
+ */
+export function lineChanges(from: readonly SignalLine[], to: readonly SignalLine[]): { replace: number[]; rename: number[] } {
+  const replace: number[] = [];
+  const rename: number[] = [];
+  for (let i = 0; i < Math.min(from.length, to.length); i++) {
+    if (!sameLook(from[i], to[i])) replace.push(i);
+    else if (from[i].legend !== to[i].legend) rename.push(i);
+  }
+  return { replace, rename };
+}
 
 export class SignalsHistory {
   run = -1;
@@ -84,6 +116,21 @@ export class SignalsHistory {
       if (r.epoch === 0) return { label, color: CHART_COLORS.purple, width: r === latest ? 2.5 : 1.5, dash: [6, 4], points: true };
       if (r === latest) return { label, color: CHART_COLORS.orange, width: 2.5, points: true };
       return { label, color: CHART_COLORS.blue, width: 1, alpha: 0.45, points: false };
+    });
+  }
+
+  /**
+   * The shown lines with their legend entries: one per kind of line, each
+   * named: `initial`, the earlier epochs (drawn alike: one entry, on the
+   * first of them, `epochs 3–11`) and the latest (`epoch 12`).
+   */
+  lines(): SignalLine[] {
+    const shown = this.shown();
+    const earlier = shown.filter((r, i) => r.epoch > 0 && i < shown.length - 1);
+    return this.styles().map((style, i) => {
+      const r = shown[i];
+      if (!earlier.includes(r)) return { style, legend: style.label };
+      return r === earlier[0] ? { style, legend: epochRange(r.epoch, earlier[earlier.length - 1].epoch) } : { style };
     });
   }
 

@@ -267,15 +267,16 @@ export class TrainingView {
 
   /** The best epoch (marked on the loss chart, said under the charts) and the overfitting verdict, from the epochs drawn. */
   private renderFindings(c: TrainingCurves): void {
-    // A continued run's findings count the epochs before it too (c.figures), as best.json does; the chart draws the run's.
-    this.marker = bestMarker(c.figures(), c.rows);
-    const verdict = overfitLine(c.figures());
+    // A continued run's findings count the epochs before it too (c.figures), as best.json does, and the chart draws them.
+    const figures = c.figures();
+    this.marker = bestMarker(figures);
+    const verdict = overfitLine(figures);
     this.bestLine.textContent = this.marker?.text ?? '';
     this.bestLine.hidden = !this.marker;
     this.verdictLine.textContent = verdict ?? '';
     this.verdictLine.hidden = !verdict;
-    // Drawn only on an epoch the chart draws: a continued run's best may be an epoch before it (said, not marked).
-    this.markerDrawn = this.marker !== undefined && c.rows.some((r) => r.epoch === this.marker!.x);
+    // Drawn only on an epoch the chart draws (every epoch of `figures`, a continued run's earlier ones included).
+    this.markerDrawn = this.marker !== undefined && figures.some((r) => r.epoch === this.marker!.x);
     // For tests: what the loss chart marks.
     if (this.marker && this.markerDrawn) this.lossBox.dataset.bestEpoch = String(this.marker.x);
     else delete this.lossBox.dataset.bestEpoch;

@@ -616,6 +616,31 @@ export interface Resumed {
   restoreOptimizer(tf: Tf, optimizer: tfTypes.Optimizer, config: TrainConfig['optimizer']): Promise<OptimizerRestore>;
 }
 
+/** How a run continued from a checkpoint goes on by default (`continuation`). */
+export interface Continuation {
+  /** Epochs this run trains (its `config.epochs`). */
+  epochs: number;
+  /** The epoch it ends at: the progress reads "epoch 3/5". */
+  to: number;
+  /** Whether it finishes a plan the checkpoint fell short of (a Cancel), rather than training past a finished one. */
+  finishes: boolean;
+}
+
+/**
+ * The default of a continued run, the editor's and `nnmodel train --resume`'s:
+ * to the end of the plan when the checkpoint of `epoch` fell short of it
+ * (stopped at epoch 2 of 5: epochs 3–5), else, the plan done, `sectionEpochs`
+ * more. The plan is the train section's `epochs` or, when larger, the total
+ * the run that wrote the checkpoint was going to (its history's `epochs` for
+ * that epoch: "5 more" after 5 planned 10, and a Cancel at 7 goes on to 10).
+ */
+export function continuation(epoch: number, history: readonly Pick<EpochLogs, 'epoch' | 'epochs'>[] | undefined, sectionEpochs: number): Continuation {
+  const planned = (history ?? []).find((h) => h?.epoch === epoch)?.epochs;
+  const plan = Math.max(sectionEpochs, Number.isSafeInteger(planned) ? planned! : 0);
+  if (epoch < plan) return { epochs: plan - epoch, to: plan, finishes: true };
+  return { epochs: sectionEpochs, to: epoch + sectionEpochs, finishes: false };
+}
+
 /**
  * Applies the weights of `ck` to `built` (the layers that fit) and keeps
  * what the run needs to continue: the epoch, the history and the optimiser

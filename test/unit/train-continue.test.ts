@@ -1,0 +1,145 @@
+// Continuing a run (Train Model's "Continue", `nnmodel train --resume`): a run stopped at epoch 2 of a planned 5
+// finishes the plan (epochs 3–5, "epoch 3/5"), not 5 more; a finished one trains the section's epochs more, and a
+// Cancel in those goes on to their end (runtime/checkpoint.ts `continuation`).
+import { reset, resetWindow, state, textDocument, ui } from './vscodeMock'; // first: installs the fake `vscode`
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { startTrainingBackend } from '../../extension/core/runtime/kernels';
+import { continuation, readCheckpoint } from '../../extension/core/runtime/checkpoint';
+import { nodeCheckpointFs, runTrainJob } from '../../extension/cli/trainJob';
+import { main } from '../../extension/cli/cli';
+import { TrainingProgress } from '../../extension/vscode/inspector/trainingProgress';
+import { runText, TrainingCurves } from '../../webview/training/curves';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { registerTraining } from '../../extension/vscode/training';
+import type { AnalysisCache } from '../../extension/vscode/analysisCache';
+import type * as vscode from 'vscode';
+
+let dir: string;
+before(async () => {
+  await startTrainingBackend(tf, 'wasm');
+  dir = mkdtempSync(join(tmpdir(), 'nnmodel-continue-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A history as the checkpoint of `epoch` keeps it: each entry's `epochs` is the total its run was going to. */
+const history = (epoch: number, planned: number) => Array.from({ length: epoch }, (_, i) => ({ epoch: i + 1, epochs: planned }));
+
+test('continuation: the rest of a stopped plan; a finished one trains the section\'s epochs more', () => {
+  // Cancelled at epoch 2 of 5: epochs 3–5.
+  assert.deepEqual(continuation(2, history(2, 5), 5), { epochs: 3, to: 5, finishes: true });
+  // Finished: 5 more, to 10.
+  assert.deepEqual(continuation(5, history(5, 5), 5), { epochs: 5, to: 10, finishes: false });
+  // Cancelled at 7 of those 5 more (the run planned 10, the section still says 5): on to 10.
+  assert.deepEqual(continuation(7, [...history(5, 5), { epoch: 6, epochs: 10 }, { epoch: 7, epochs: 10 }], 5), { epochs: 3, to: 10, finishes: true });
+  // The section raised since: its epochs are the plan.
+  assert.deepEqual(continuation(5, history(5, 5), 8), { epochs: 3, to: 8, finishes: true });
+  // A checkpoint without a history (or a damaged one) has only the section's plan.
+  assert.deepEqual(continuation(2, undefined, 5), { epochs: 3, to: 5, finishes: true });
+  assert.deepEqual(continuation(2, [{ epoch: 2, epochs: Number.NaN }], 5), { epochs: 3, to: 5, finishes: true });
+  assert.deepEqual(continuation(6, undefined, 5), { epochs: 5, to: 11, finishes: false });
+});
+
+test('the progress of a continued run counts from the plan: "epoch 3/5", in the output channel and the Training tab', () => {
+  const c = continuation(2, history(2, 5), 5);
+  // The page's start event: the checkpoint's epoch plus the run's epochs (trainCore.ts).
+  const start = { kind: 'start', epochs: 2 + c.epochs, examples: 10, backend: 'wasm', source: 'digits', resumedFrom: 2 } as const;
+  const p = new TrainingProgress('M', 8, '.nnmodel/m/M');
+  assert.match(p.apply(start).lines[0], /epochs 3–5/);
+  p.apply({ kind: 'batch', epoch: 3, batch: 1, batches: 2, loss: 1 });
+  assert.match(p.apply({ kind: 'epoch', epoch: 3, loss: 1, metrics: {}, ms: 1, examples: 10 }).lines[0], /^epoch 3\/5 · /);
+  const curves = new TrainingCurves();
+  curves.apply(1, 'M', start);
+  curves.apply(1, 'M', { kind: 'batch', epoch: 3, batch: 1, batches: 2, loss: 1 });
+  assert.match(runText(curves), /epoch 3\/5, batch 1\/2/);
+});
+
+test('CLI: --resume after a Cancel at epoch 2 of 3 trains epoch 3 ("epoch 3/3"), not 3 more; after the plan is done, the section\'s epochs more', async () => {
+  const file = join(dir, 'net.nnmodel');
+  writeFileSync(
+    file,
+    `model Net {
+  input x: [8, 8, 1]
+  output x -> flatten -> dense(10) -> softmax
+}
+train Net {
+  data: digits(samples = 64, size = 8)
+  epochs: 3
+  batch: 32
+}
+`,
+  );
+  // Stopped after epoch 2 of 3, as Ctrl-C (or Cancel) stops it.
+  const token = { cancelled: false };
+  const first = await runTrainJob({ file, roots: [], backend: 'wasm' }, { onEpoch: (l) => void (token.cancelled ||= l.epoch === 2) }, token);
+  assert.equal(first.history.status, 'cancelled');
+  const ckDir = join(dir, '.nnmodel/net/Net');
+  assert.equal((await readCheckpoint(nodeCheckpointFs(), ckDir)).modelJson.nnmodel.epoch, 2);
+  const run = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
+    return { code, out, err };
+  };
+  const rest = await run('train', 'net.nnmodel', '--resume');
+  assert.equal(rest.code, 0, rest.err);
+  assert.match(rest.err, /for 1 epoch, .*from epoch 2/);
+  assert.deepEqual(rest.out.trim().split('\n').map((l) => l.split(' · ')[0]), ['epoch 3/3']);
+  // The plan is done: the section's 3 epochs more.
+  const more = await run('train', 'net.nnmodel', '--resume');
+  assert.equal(more.code, 0, more.err);
+  assert.deepEqual(more.out.trim().split('\n').map((l) => l.split(' · ')[0]), ['epoch 4/6', 'epoch 5/6', 'epoch 6/6']);
+  assert.equal((await readCheckpoint(nodeCheckpointFs(), ckDir)).modelJson.nnmodel.epoch, 6);
+});
+
+test('Train Model offers to finish the stopped run ("Continue from epoch 2": epoch 3 of 3), or after a finished one, the section\'s epochs more', async () => {
+  const work = mkdtempSync(join(dir, 'editor-'));
+  const file = join(work, 'net.nnmodel');
+  const text = `model Net {
+  input x: [8, 8, 1]
+  output x -> flatten -> dense(10) -> softmax
+}
+train Net {
+  data: digits(samples = 64, size = 8)
+  epochs: 3
+  batch: 32
+}
+`;
+  writeFileSync(file, text);
+  const token = { cancelled: false };
+  await runTrainJob({ file, roots: [], backend: 'wasm' }, { onEpoch: (l) => void (token.cancelled ||= l.epoch === 2) }, token);
+  reset([work]);
+  resetWindow();
+  state.config.nnmodel = {};
+  const doc = textDocument(file, text);
+  const cache = { get: (d: { getText(): string; uri: { toString(): string } }) => analyze(d.getText(), { uri: d.uri.toString() }) } as unknown as AnalysisCache;
+  const api = registerTraining({ asAbsolutePath: (p: string) => join(work, p) } as unknown as vscode.ExtensionContext, cache);
+  /** The question Train Model asks, dismissed. */
+  const ask = async () => {
+    const training = ui.commands.get('nnmodel.train')!(doc.uri, 'Net') as Promise<void>;
+    const end = Date.now() + 5000;
+    while (!ui.questions[0] && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    const q = ui.questions.shift()!;
+    q.answer(undefined);
+    await training;
+    return q;
+  };
+  try {
+    const stopped = await ask();
+    assert.equal(stopped.placeHolder, 'Net has a checkpoint of epoch 2');
+    assert.deepEqual(stopped.labels, ['Continue from epoch 2', 'Start over']);
+    assert.equal(stopped.descriptions?.[0], 'epoch 3 of 3, to finish the run');
+    // The plan done (as the CLI's --resume finishes it): the section's epochs more, said so.
+    await runTrainJob({ file, roots: [], backend: 'wasm', resume: true }, {}, { cancelled: false });
+    const finished = await ask();
+    assert.deepEqual(finished.labels, ['Train 3 more epochs', 'Start over']);
+    assert.equal(finished.descriptions?.[0], 'epochs 4–6, from the checkpoint of epoch 3 (its run finished)');
+  } finally {
+    api.dispose();
+  }
+});
