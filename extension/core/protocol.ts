@@ -97,6 +97,8 @@ export interface ModelMessage extends DocRef {
 export interface TrainDataInfo {
   kind: DataSource['kind'];
   images?: string[];
+  /** For `text(...)`: the tokeniser it trains with (the attention view says where a BPE's merges come from). */
+  tokenizer?: 'char' | 'word' | 'bpe';
 }
 
 /** The training images of `model`'s `images(...)` folder (`TrainDataInfo.images`), listed after its `model` message; sent when they changed. */
@@ -430,7 +432,12 @@ function resumePayload(x: unknown): ResumePayload | undefined {
 }
 
 function isTrainDataInfo(x: unknown): x is TrainDataInfo {
-  return isObj(x) && isStr(x.kind) && (x.images === undefined || (Array.isArray(x.images) && x.images.every(isStr)));
+  return (
+    isObj(x) &&
+    isStr(x.kind) &&
+    (x.images === undefined || (Array.isArray(x.images) && x.images.every(isStr))) &&
+    (x.tokenizer === undefined || x.tokenizer === 'char' || x.tokenizer === 'word' || x.tokenizer === 'bpe')
+  );
 }
 
 function isBytes(x: unknown): x is Uint8Array {

@@ -347,6 +347,10 @@ class InspectorPanel implements vscode.Disposable {
   private trainDataInfo(doc: vscode.TextDocument, analysis: Analysis, model: ModelInfo): { info: TrainDataInfo; folder?: string } | undefined {
     const source = analysis.trains.find((t) => t.model === model.name)?.config.data;
     if (!source) return undefined;
+    if (source.kind === 'text') {
+      const t = source.options.tokenizer;
+      return { info: { kind: 'text', tokenizer: t === 'word' || t === 'bpe' ? t : 'char' } };
+    }
     if (source.kind !== 'images') return { info: { kind: source.kind } };
     if (doc.uri.scheme !== 'file' || !vscode.workspace.isTrusted) return { info: { kind: 'images' } };
     const offered = this.offeredImages.get(doc.uri.toString());

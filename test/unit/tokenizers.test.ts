@@ -62,6 +62,8 @@ test("BPE reproduces the course notes' example: ug, then un, then hug", () => {
     ['u', 'n'],
     ['h', 'ug'],
   ]);
+  // The counts the notes' tables give for each pair when it is merged: ug 20, then un 16, then h+ug 15.
+  assert.deepEqual(t.model.counts, [20, 16, 15]);
   assert.equal(t.vocabSize, base + 3);
   assert.deepEqual(t.tokens(t.encode('hugs pun bug')), ['hug', 's', ' ', 'p', 'un', ' ', 'b', 'ug']);
   assert.deepEqual(t.tokens(t.encode('hug')), ['hug']);
@@ -75,6 +77,7 @@ test('BPE ties go to the pair of earliest symbols; pairs seen once are never mer
     ['c', 'd'],
   ]);
   assert.equal(t.vocabSize, 1 + 5 + 2, 'stops when no pair occurs twice');
+  assert.deepEqual(t.model.counts, [2, 2]);
   assert.deepEqual(trainBpe('cd cd ab ab', 100).model, t.model, 'deterministic');
 });
 
@@ -159,6 +162,19 @@ test('a tokeniser spec read back from a checkpoint\'s JSON rebuilds the same tok
     assert.equal(a.vocabSize, b.vocabSize);
     assert.deepEqual(a.encode(sample), b.encode(sample));
   }
+  // A BPE's merge counts survive the checkpoint's JSON; counts that do not fit the merges are dropped, the merges kept.
+  const back = asTokenizerSpec(JSON.parse(JSON.stringify({ kind: 'bpe', model: bpe.model })));
+  assert.ok(back?.kind === 'bpe' && bpe.model.counts);
+  assert.deepEqual(back.model.counts, bpe.model.counts);
+  assert.equal(bpe.model.counts.length, bpe.model.merges.length);
+  for (const counts of [bpe.model.counts.slice(1), bpe.model.counts.map(() => 1.5), 'many']) {
+    const odd = asTokenizerSpec({ kind: 'bpe', model: { ...bpe.model, counts } });
+    assert.ok(odd?.kind === 'bpe');
+    assert.equal(odd.model.counts, undefined, JSON.stringify(counts).slice(0, 40));
+    assert.deepEqual(odd.model.merges, bpe.model.merges);
+  }
+  const old = asTokenizerSpec({ kind: 'bpe', model: { alphabet: bpe.model.alphabet, merges: bpe.model.merges } });
+  assert.ok(old?.kind === 'bpe' && old.model.counts === undefined, 'a checkpoint saved before counts still loads');
   for (const bad of [undefined, null, 3, 'char', {}, { kind: 'char' }, { kind: 'char', alphabet: 5 }, { kind: 'word', corpus: ['a'] }, { kind: 'bpe', model: { alphabet: ['a'], merges: [['a']] } }, { kind: 'bpe', model: { alphabet: 'ab', merges: [] } }, { kind: 'gpt2' }]) {
     assert.equal(asTokenizerSpec(bad), undefined, JSON.stringify(bad));
   }

@@ -11,7 +11,10 @@
  * model's own greedy answer after the start token 0. For a language model
  * (output `[seq, vocab]`), the output strip (output.ts) under the info line
  * shows the next-token distribution after the last typed token, with a
- * temperature slider; clicking a token appends it to the text.
+ * temperature slider; clicking a token appends it to the text. For a model
+ * trained on a text (or learning a BPE), the Tokens panel (tokens.ts) shows
+ * the typed text split into tokens, a BPE's merges and, with trained
+ * weights, the nearest tokens of a picked one by embedding.
  *
  * DOM hooks (for tests): each layer is a `section.nn-attn-layer` with
  * `data-path`; each head a `canvas.nn-heatmap` with `data-layer` (index)
@@ -28,6 +31,8 @@ import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
 import { inputText, patchesOf, tokenizerText, uniformHeads, untrainedAttentionText } from './attentionModel';
 import { tokenStrip, type TokenStrip } from './output';
+import { tokensPanel, type EmbeddingSource, type TokensPanel } from './tokens';
+import { tokenSpans } from './tokensModel';
 import { appendedText, outputPlan } from './outputModel';
 import { plural } from '../../extension/core/plural';
 import { layerHeader, note } from '../dom';
@@ -137,7 +142,10 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
           }),
         }
       : undefined;
-  view.append(form, options, info, ...(lm ? [lm.strip.element] : []), zoom, grid, tip);
+  // The tokens of the typed text (and a BPE's merges, an embedding's nearest tokens) for a model that learned from a text.
+  const tokPlan = lm?.plan ?? plans.find((p) => p.kind === 'tokens');
+  const tok = tokPlan && tokenizer && !values ? tokensFor(ctx, tokenizer, trained, embeddingVocab) : undefined;
+  view.append(form, options, info, ...(tok ? [tok.element] : []), ...(lm ? [lm.strip.element] : []), zoom, grid, tip);
 
   const boxes = new Map<number, HTMLInputElement>();
   plans.forEach((plan, i) => {
@@ -228,6 +236,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     const notes: string[] = [];
     /** Position of the last real (not padding) token of the language model's text, and that token's text. */
     let next: { pos: number; after: string; scores?: Float32Array } | undefined;
+    if (tok && tokPlan) tok.show(boxes.get(tokPlan.port)?.value ?? '');
     try {
       for (const plan of plans) {
         if (plan.kind === 'tokens') {
@@ -319,6 +328,46 @@ export function dispose(): void {
   timer = undefined;
   root?.remove();
   root = undefined;
+}
+
+/**
+ * The Tokens panel (tokens.ts), or undefined when it has nothing to teach:
+ * shown when the text is encoded with the tokeniser of the training text
+ * (the trained weights' checkpoint holds it: the one source of the merges)
+ * or the train section learns a BPE whose merges are not loaded yet. With
+ * trained weights and an embedding of the tokeniser's ids, tokens can be
+ * picked to list their nearest tokens.
+ */
+function tokensFor(ctx: ViewContext, tokenizer: Tokenizer, trained: Tokenizer | undefined, embeddingVocab: number | undefined): TokensPanel | undefined {
+  const fromTraining = trained !== undefined && tokenizer === trained;
+  const bpe = fromTraining && ctx.trainedTokenizer?.kind === 'bpe' ? ctx.trainedTokenizer.model : undefined;
+  const bpeNotLoaded = !bpe && ctx.trainData?.kind === 'text' && ctx.trainData.tokenizer === 'bpe';
+  if ((!fromTraining && !bpeNotLoaded) || tokenSpans(tokenizer, '') === undefined) return undefined;
+  const embedding = embeddingVocab === undefined ? undefined : embeddingTable(ctx, embeddingVocab);
+  const trainedWeights = ctx.weights?.kind === 'trained';
+  return tokensPanel({
+    tokenizer,
+    bpe,
+    bpeNotLoaded,
+    embedding: trainedWeights ? embedding : undefined,
+    untrained:
+      embedding && !trainedWeights
+        ? `The embedding holds its initial ${ctx.weights?.kind === 'initial' && ctx.weights.init === 'zeros' ? 'zeros' : 'random rows'}: train the model or load its weights to list each token's nearest tokens.`
+        : undefined,
+  });
+}
+
+/** The table of the model's embedding of `vocab` rows (the one typed ids go through), read from its layer on demand. */
+function embeddingTable(ctx: ViewContext, vocab: number): EmbeddingSource | undefined {
+  for (const [path, node] of ctx.built.nodeOf) {
+    if (node.op !== 'embedding' || node.args['vocab'] !== vocab) continue;
+    const layer = ctx.built.layerOf.get(path);
+    const w = layer?.getWeights()[0];
+    if (!layer || !w || w.rank !== 2 || w.shape[0] !== vocab) continue;
+    const [rows, dim] = w.shape as [number, number];
+    return { rows, dim, label: `'${node.label}'`, read: () => Float32Array.from(layer.getWeights()[0].dataSync() as Float32Array) };
+  }
+  return undefined;
 }
 
 function sampleFor(channels: number): PixelImage {

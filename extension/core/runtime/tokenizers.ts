@@ -162,6 +162,12 @@ export interface BpeModel {
   alphabet: string[];
   /** Merges in the order they were learned: the pair's two symbols. */
   merges: [string, string][];
+  /**
+   * How often each merge's pair occurred in the corpus' words (weighted by
+   * word frequency) at the step it was merged, one per merge (the notes'
+   * "ug 20"). Absent in models saved before it was recorded.
+   */
+  counts?: number[];
 }
 
 /**
@@ -198,6 +204,7 @@ export function trainBpe(corpus: string, vocabSize: number): Tokenizer & { model
   for (const w of preTokenize(corpus)) wordCounts.set(w, (wordCounts.get(w) ?? 0) + 1);
   const words = [...wordCounts].map(([w, n]) => ({ ids: Array.from(w).map((c) => symbolId.get(c)!), n }));
   const merges: [string, string][] = [];
+  const mergeCounts: number[] = [];
   const key = (a: number, b: number) => a * 0x100000 + b;
   while (symbols.length < vocabSize) {
     const counts = new Map<number, number>();
@@ -212,9 +219,10 @@ export function trainBpe(corpus: string, vocabSize: number): Tokenizer & { model
     const merged = symbols.length;
     symbols.push(symbols[a] + symbols[b]);
     merges.push([symbols[a], symbols[b]]);
+    mergeCounts.push(bestCount);
     for (const w of words) w.ids = mergePair(w.ids, a, b, merged);
   }
-  const model: BpeModel = { alphabet, merges };
+  const model: BpeModel = { alphabet, merges, counts: mergeCounts };
   return { ...bpeTokenizer(model), model };
 }
 
@@ -305,7 +313,10 @@ export function asTokenizerSpec(value: unknown): TokenizerSpec | undefined {
     const m = v.model as Record<string, unknown>;
     const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
     if (strings(m.alphabet) && Array.isArray(m.merges) && m.merges.every((p) => strings(p) && p.length === 2)) {
-      return { kind: 'bpe', model: { alphabet: m.alphabet, merges: m.merges as [string, string][] } };
+      const merges = m.merges as [string, string][];
+      // The merge counts are for display only: kept when there is a whole number ≥ 2 for every merge, else dropped.
+      const counts = Array.isArray(m.counts) && m.counts.length === merges.length && m.counts.every((n) => Number.isInteger(n) && n >= 2) ? { counts: [...(m.counts as number[])] } : {};
+      return { kind: 'bpe', model: { alphabet: m.alphabet, merges, ...counts } };
     }
   }
   return undefined;

@@ -1,0 +1,91 @@
+// The attention view's Tokens panel without the DOM (webview/views/tokensModel.ts): where each token of a typed
+// text starts and ends, a BPE's merge list with its counts, and the nearest embedding rows by cosine similarity.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { charTokenizer, gpt2Tokenizer, idTokenizer, trainBpe, wordTokenizer } from '../../extension/core/runtime/tokenizers';
+import { parseHostMessage } from '../../extension/core/protocol';
+import { mergeRows, mergeSummary, nearestRows, similarityText, tokenSpans } from '../../webview/views/tokensModel';
+
+/** The course notes' corpus: hug ×10, pug ×5, pun ×12, bun ×4, hugs ×5. */
+const NOTES = [...Array(10).fill('hug'), ...Array(5).fill('pug'), ...Array(12).fill('pun'), ...Array(4).fill('bun'), ...Array(5).fill('hugs')].join(' ');
+
+const pieces = (text: string, spans: { start: number; end: number }[]) => spans.map((s) => text.slice(s.start, s.end));
+
+test("the merge list of the notes' example: rank, pair, new symbol, count, id", () => {
+  const bpe = trainBpe(NOTES, 1 + 8 + 3);
+  const rows = mergeRows(bpe.model);
+  // Alphabet: space b g h n p s u (8), so the merges get ids 9, 10, 11.
+  assert.deepEqual(rows, [
+    { rank: 1, left: 'u', right: 'g', merged: 'ug', count: 20, id: 9 },
+    { rank: 2, left: 'u', right: 'n', merged: 'un', count: 16, id: 10 },
+    { rank: 3, left: 'h', right: 'ug', merged: 'hug', count: 15, id: 11 },
+  ]);
+  for (const r of rows) assert.deepEqual(bpe.tokens([r.id]), [r.merged], 'the id a row names is the merged symbol');
+  assert.match(mergeSummary(bpe.model), /^8 base symbols \(the training text's characters\), then 3 merges: /);
+  // A model saved before counts were recorded: rows without them.
+  assert.equal(mergeRows({ alphabet: bpe.model.alphabet, merges: bpe.model.merges })[0].count, undefined);
+  assert.match(mergeSummary({ alphabet: ['a', 'b'], merges: [] }), /nothing was merged/);
+});
+
+test('BPE token spans cover the typed text, one per token, unknown characters one each', () => {
+  const bpe = trainBpe(NOTES, 1 + 8 + 3);
+  const text = 'hugs pun bug';
+  const spans = tokenSpans(bpe, text)!;
+  assert.deepEqual(pieces(text, spans), ['hug', 's', ' ', 'p', 'un', ' ', 'b', 'ug']);
+  assert.deepEqual(spans.map((s) => s.id), bpe.encode(text));
+  assert.equal(spans[0].start, 0);
+  assert.equal(spans.at(-1)!.end, text.length);
+  for (let i = 1; i < spans.length; i++) assert.equal(spans[i].start, spans[i - 1].end, 'contiguous');
+  // Characters outside the alphabet (one outside the BMP) are the unknown token, one character each.
+  const odd = 'hug😀z';
+  const oddSpans = tokenSpans(bpe, odd)!;
+  assert.deepEqual(pieces(odd, oddSpans), ['hug', '😀', 'z']);
+  assert.deepEqual(oddSpans.map((s) => s.id), [11, 0, 0]);
+});
+
+test('char and word token spans; none for GPT-2 and typed ids', async () => {
+  const chars = charTokenizer('abc ');
+  assert.deepEqual(pieces('ab c', tokenSpans(chars, 'ab c')!), ['a', 'b', ' ', 'c']);
+  const words = wordTokenizer('the cat sat.\n');
+  const text = 'the  dog sat.\nthe';
+  const spans = tokenSpans(words, text)!;
+  // Spaces between words belong to no token; an unknown word still covers its letters.
+  assert.deepEqual(pieces(text, spans), ['the', 'dog', 'sat', '.', '\n', 'the']);
+  assert.deepEqual(spans.map((s) => s.id), words.encode(text));
+  assert.equal(spans[1].id, 0);
+  assert.equal(tokenSpans(idTokenizer(10), '1 2 3'), undefined);
+  assert.equal(tokenSpans(await gpt2Tokenizer(), 'hello'), undefined);
+});
+
+test('nearest rows by cosine similarity, against a hand-computed table', () => {
+  // Five rows of two values:
+  //   0: (1, 0)   1: (2, 0)   2: (0, 3)   3: (1, 1)   4: (-1, 0)
+  // From row 0: cos(0,1) = 1, cos(0,3) = 1/√2 ≈ 0.7071, cos(0,2) = 0, cos(0,4) = −1.
+  const table = [1, 0, 2, 0, 0, 3, 1, 1, -1, 0];
+  const near = nearestRows(table, 5, 2, 0, 8);
+  assert.deepEqual(near.map((n) => n.id), [1, 3, 2, 4]);
+  assert.ok(Math.abs(near[0].similarity - 1) < 1e-12);
+  assert.ok(Math.abs(near[1].similarity - Math.SQRT1_2) < 1e-12);
+  assert.ok(Math.abs(near[2].similarity) < 1e-12);
+  assert.ok(Math.abs(near[3].similarity + 1) < 1e-12);
+  // From row 3 (1, 1): rows 0 and 1 both at 1/√2 (ties to the lower id), row 2 too, row 4 at −1/√2.
+  const from3 = nearestRows(table, 5, 2, 3, 2);
+  assert.deepEqual(from3.map((n) => n.id), [0, 1]);
+  assert.ok(Math.abs(from3[1].similarity - Math.SQRT1_2) < 1e-12);
+  // Only ids below the limit (the tokeniser's) are candidates; a row of zeros is never one, and has no neighbours itself.
+  assert.deepEqual(nearestRows(table, 5, 2, 0, 8, 3).map((n) => n.id), [1, 2]);
+  const zeros = [1, 0, 0, 0, 1, 1];
+  assert.deepEqual(nearestRows(zeros, 3, 2, 0, 8).map((n) => n.id), [2]);
+  assert.deepEqual(nearestRows(zeros, 3, 2, 1, 8), []);
+  assert.deepEqual(nearestRows(table, 5, 2, 7, 8), [], 'a row outside the table');
+  assert.equal(similarityText(-0.4567), '−0.46');
+  assert.equal(similarityText(0.70710678), '0.71');
+});
+
+test("the model message carries a text source's tokeniser; an unknown one drops the training data, not the model", () => {
+  const base = { type: 'model', uri: 'file:///a.nnmodel', version: 1, model: { graph: { nodes: [] } }, models: ['M'], rows: [], diagnostics: [], seed: 1 };
+  const ok = parseHostMessage({ ...base, trainData: { kind: 'text', tokenizer: 'bpe' } });
+  assert.deepEqual(ok && ok.type === 'model' && ok.trainData, { kind: 'text', tokenizer: 'bpe' });
+  const bad = parseHostMessage({ ...base, trainData: { kind: 'text', tokenizer: 'sentencepiece' } });
+  assert.ok(bad && bad.type === 'model' && !('trainData' in bad));
+});
