@@ -175,18 +175,14 @@ export interface BestMarker {
 
 /**
  * The marker of the lowest val_loss of `figures` (runtime/overfit.ts
- * `bestEpoch`; a continued run's include the epochs before it, `TrainingCurves.figures`);
- * undefined without validation. `drawn`: the epochs the loss chart draws; a
- * best epoch before them is said, not marked.
+ * `bestEpoch`; a continued run's include the epochs before it, which the
+ * loss chart draws too: `TrainingCurves.figures`); undefined without
+ * validation.
  */
-export function bestMarker(figures: readonly EpochFigures[], drawn: readonly EpochFigures[] = figures): BestMarker | undefined {
+export function bestMarker(figures: readonly EpochFigures[]): BestMarker | undefined {
   const b = bestEpoch(figures);
   if (!b) return undefined;
-  const onChart = drawn.some((r) => r.epoch === b.epoch);
-  // Not drawn: an epoch of the checkpoint the run continues, the last of which is where it continued from.
-  const from = Math.max(...figures.filter((r) => !drawn.some((d) => d.epoch === r.epoch)).map((r) => r.epoch));
-  const where = onChart ? 'marked on the loss chart' : `before this run continued from epoch ${from}, so not on the loss chart`;
-  return { x: b.epoch, y: b.valLoss, label: `best \u00b7 epoch ${b.epoch}`, text: `Best: ${bestText(b)}, ${where}.` };
+  return { x: b.epoch, y: b.valLoss, label: `best \u00b7 epoch ${b.epoch}`, text: `Best: ${bestText(b)}, marked on the loss chart.` };
 }
 
 /** The overfitting line under the charts (runtime/overfit.ts `overfitVerdict`), undefined when the curves show none. */
