@@ -182,6 +182,26 @@ e2eTest('Cancel mid-epoch keeps the previous checkpoint loadable', { files: work
   await wb.screenshot('cancelled-curves');
   for (const label of ['loss', 'val_loss']) assert.ok(facts.loss!.series[label]?.pixels > 0, `${label} of epoch 1 is drawn: ${JSON.stringify(facts.loss)}`);
   assert.equal(facts.metrics!.xScale, facts.loss!.xScale, 'one x range on both charts');
+  // A drag across the loss chart zooms both charts to it; a double-click shows the whole run again.
+  const mouse = (events: string) =>
+    frame.evaluate(`(() => {
+      const over = document.querySelector('.nn-training-loss .u-over');
+      over.scrollIntoView({ block: 'center' });
+      const r = over.getBoundingClientRect();
+      const at = (f) => ({ clientX: r.left + r.width * f, clientY: r.top + r.height / 2, movementX: 1, bubbles: true, button: 0, buttons: 1, view: window });
+      ${events}
+    })()`);
+  await mouse(`over.dispatchEvent(new MouseEvent('mouseenter', at(0.25)));
+      over.dispatchEvent(new MouseEvent('mousedown', at(0.25)));
+      for (const f of [0.4, 0.55, 0.75]) over.dispatchEvent(new MouseEvent('mousemove', at(f)));
+      document.dispatchEvent(new MouseEvent('mouseup', at(0.75)));`);
+  const zoomed = await chartFacts(frame);
+  const [lo, hi] = (zoomed.loss?.xScale ?? '').split(',').map(Number);
+  assert.ok(lo > 0.2 && hi < 1.8 && lo < hi, `the drag zoomed the loss chart in: ${zoomed.loss?.xScale}`);
+  assert.equal(zoomed.metrics?.xScale, zoomed.loss?.xScale, 'and the metrics chart with it');
+  await mouse(`over.dispatchEvent(new MouseEvent('dblclick', at(0.5)));`);
+  const whole = await chartFacts(frame);
+  assert.deepEqual([whole.loss?.xScale, whole.metrics?.xScale], ['0,2', '0,2'], 'a double-click shows the whole run again');
   // Loadable: the CLI evaluates it (it reads and checks the weights file against model.json).
   const r = spawnSync(process.execPath, [join(env.repo, 'dist/cli.js'), 'evaluate', wb.path('lenet5.nnmodel')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

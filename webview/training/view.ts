@@ -65,6 +65,9 @@ function addStyles(): void {
 }
 
 
+/** A drag narrower than this (CSS pixels) is a click, not a zoom. */
+const MIN_ZOOM_PX = 5;
+
 /** Marks a chart's legend idle (no point under the cursor): its value cells and the x row are hidden (CHART_CSS). */
 function idleLegend(u: uPlot): void {
   u.root.querySelector('.u-legend')?.classList.toggle('nn-legend-idle', u.legend.idx == null);
@@ -104,6 +107,9 @@ export class TrainingView {
   private readonly order = new ShownOrder();
   /** The x range both charts show (TrainingCurves.xRange of the curves drawn). */
   private xRange: [number, number] | undefined;
+  /** A drag across either chart zooms both to that x range, kept while epochs come; a double-click or a new run shows all again. */
+  private zoom: [number, number] | undefined;
+  private zoomRun = -1;
 
   constructor() {
     addStyles();
@@ -251,6 +257,10 @@ export class TrainingView {
 
   private renderCharts(c: TrainingCurves): void {
     this.xRange = c.xRange();
+    if (c.run !== this.zoomRun) {
+      this.zoom = undefined;
+      this.zoomRun = c.run;
+    }
     this.renderFindings(c);
     // A run draws its axes from the start; the empty state and weights without history draw no empty chart or table.
     const something = c.run >= 0 || c.rows.length > 0;
@@ -316,12 +326,21 @@ export class TrainingView {
   }
 
   /** uPlot options both charts share: the x scale (the shared range), axes, and dashed legend markers for dashed lines. */
-  private chartOptions(box: HTMLElement): Pick<uPlot.Options, 'axes' | 'legend' | 'hooks'> & { x: uPlot.Scale } {
+  /** Shows `range` (a zoom) or, undefined, the whole run on both charts. */
+  private setZoom(range: [number, number] | undefined): void {
+    this.zoom = range;
+    const [min, max] = range ?? this.xRange ?? [0, 1];
+    for (const u of [this.lossChart, this.metricChart]) u?.setScale('x', { min, max });
+  }
+
+  private chartOptions(box: HTMLElement): Pick<uPlot.Options, 'axes' | 'legend' | 'hooks' | 'cursor'> & { x: uPlot.Scale } {
     const fg = themeColor('--vscode-foreground', '#ccc');
     const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
     return {
       // A function, read on every setData: the range follows the curves without rebuilding the chart.
-      x: { time: false, range: (_u, min, max) => this.xRange ?? [min ?? 0, max ?? 1] },
+      x: { time: false, range: (_u, min, max) => this.zoom ?? this.xRange ?? [min ?? 0, max ?? 1] },
+      // uPlot's own drag zoom would be undone by the range above at the next epoch: the zoom is the view's (setZoom).
+      cursor: { drag: { x: true, y: false, setScale: false }, bind: { dblclick: () => () => (this.setZoom(undefined), null) } },
       axes: [
         { stroke: fg, grid: { stroke: grid }, label: 'epoch' },
         { stroke: fg, grid: { stroke: grid } },
@@ -330,6 +349,16 @@ export class TrainingView {
       hooks: {
         // For tests: the x range uPlot actually drew.
         setScale: [(u, key) => void (key === 'x' && (box.dataset.xScale = `${u.scales.x.min},${u.scales.x.max}`))],
+        // The end of a drag (uPlot fires this on mouse up): zoom both charts to the x range selected.
+        setSelect: [
+          (u) => {
+            const { left, width } = u.select;
+            if (width < MIN_ZOOM_PX) return;
+            const range: [number, number] = [u.posToVal(left, 'x'), u.posToVal(left + width, 'x')];
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            this.setZoom(range);
+          },
+        ],
         // The legend shows values only under the cursor: at rest, names without "--" placeholders.
         init: [idleLegend],
         setLegend: [idleLegend],
