@@ -242,10 +242,10 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
 
   /**
    * Whether to continue from the checkpoint on disk: asked only when there
-   * is one of this model. Continuing finishes the plan the checkpoint fell
-   * short of, or trains the section's epochs more after a finished one
-   * (`continuation`, as `nnmodel train --resume`); `epochs` is then the
-   * run's. Undefined when the user dismissed the question.
+   * is one of this model. Continuing finishes the train section's epochs
+   * (or a run of more epochs) the checkpoint fell short of, or trains the
+   * section's epochs more once they are done (`continuation`, as
+   * `nnmodel train --resume`); `epochs` is then the run's. Undefined when the user dismissed the question.
    */
   async function askResume(target: Target, dir: string): Promise<{ resume?: ResumePayload; epochs?: number } | undefined> {
     let ck: ReadCheckpoint;
@@ -261,8 +261,12 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     const next = continuation(epoch, ck.modelJson.nnmodel.history, target.train.config.epochs);
     const items = [
       next.finishes
-        ? { label: `Continue from epoch ${epoch}`, description: `${epochRange(epoch + 1, next.to)} of ${next.to}, to finish the run`, resume: true }
-        : { label: `Train ${plural(next.epochs, 'more epoch')}`, description: `${epochRange(epoch + 1, next.to)}, from the checkpoint of epoch ${epoch} (its run finished)`, resume: true },
+        ? {
+            label: `Continue from epoch ${epoch}`,
+            description: `${epochRange(epoch + 1, next.to)} of ${next.to}, ${next.finishes === 'run' ? 'to finish the run it stopped in' : "to finish the train section's epochs"}`,
+            resume: true,
+          }
+        : { label: `Train ${plural(next.epochs, 'more epoch')}`, description: `${epochRange(epoch + 1, next.to)}, from the checkpoint of epoch ${epoch} (the train section's epochs are done)`, resume: true },
       { label: 'Start over', description: `fresh weights; the checkpoint of epoch ${epoch} is replaced after the first epoch`, resume: false },
     ];
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${target.train.model} has a checkpoint of epoch ${epoch}` });

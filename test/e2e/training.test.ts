@@ -316,7 +316,7 @@ train Small {
   await wb.step('continue from the checkpoint', async () => {
     await resume.waitFor({ timeout: 30_000 });
     // The rest of the plan, not the section's 3 epochs more.
-    assert.match(await resume.innerText(), /epoch 3 of 3, to finish the run/);
+    assert.match(await resume.innerText(), /epoch 3 of 3, to finish the train section's epochs/);
     await resume.click();
   });
   await wb.step('the continued epoch', () =>

@@ -4,7 +4,7 @@
 import { reset, resetWindow, state, textDocument, ui } from './vscodeMock'; // first: installs the fake `vscode`
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -30,19 +30,29 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** A history as the checkpoint of `epoch` keeps it: each entry's `epochs` is the total its run was going to. */
 const history = (epoch: number, planned: number) => Array.from({ length: epoch }, (_, i) => ({ epoch: i + 1, epochs: planned }));
 
-test('continuation: the rest of a stopped plan; a finished one trains the section\'s epochs more', () => {
+test('continuation: the rest of the section\'s epochs, or of a run of more epochs; a finished plan trains the section\'s epochs more', () => {
   // Cancelled at epoch 2 of 5: epochs 3–5.
-  assert.deepEqual(continuation(2, history(2, 5), 5), { epochs: 3, to: 5, finishes: true });
+  assert.deepEqual(continuation(2, history(2, 5), 5), { epochs: 3, to: 5, finishes: 'section' });
+  // The section lowered to 2 after a Cancel at epoch 1 of 5: epoch 2 only; lowered below the checkpoint: 2 more.
+  assert.deepEqual(continuation(1, history(1, 5), 2), { epochs: 1, to: 2, finishes: 'section' });
+  assert.deepEqual(continuation(3, history(3, 5), 2), { epochs: 2, to: 5 });
   // Finished: 5 more, to 10.
-  assert.deepEqual(continuation(5, history(5, 5), 5), { epochs: 5, to: 10, finishes: false });
-  // Cancelled at 7 of those 5 more (the run planned 10, the section still says 5): on to 10.
-  assert.deepEqual(continuation(7, [...history(5, 5), { epoch: 6, epochs: 10 }, { epoch: 7, epochs: 10 }], 5), { epochs: 3, to: 10, finishes: true });
+  assert.deepEqual(continuation(5, history(5, 5), 5), { epochs: 5, to: 10 });
+  // Cancelled at 7 of those 5 more (the run planned 10 after one that finished at 5): on to 10.
+  const more = [...history(5, 5), { epoch: 6, epochs: 10 }, { epoch: 7, epochs: 10 }];
+  assert.deepEqual(continuation(7, more, 5), { epochs: 3, to: 10, finishes: 'run' });
+  // ...unless the section asks for more than that run.
+  assert.deepEqual(continuation(7, more, 12), { epochs: 5, to: 12, finishes: 'section' });
+  // Two Cancels in one plan: still the section's.
+  assert.deepEqual(continuation(4, history(4, 5), 5), { epochs: 1, to: 5, finishes: 'section' });
+  // A run of --epochs 2 (finished) with the section at 5: on to the section's 5.
+  assert.deepEqual(continuation(2, history(2, 2), 5), { epochs: 3, to: 5, finishes: 'section' });
   // The section raised since: its epochs are the plan.
-  assert.deepEqual(continuation(5, history(5, 5), 8), { epochs: 3, to: 8, finishes: true });
+  assert.deepEqual(continuation(5, history(5, 5), 8), { epochs: 3, to: 8, finishes: 'section' });
   // A checkpoint without a history (or a damaged one) has only the section's plan.
-  assert.deepEqual(continuation(2, undefined, 5), { epochs: 3, to: 5, finishes: true });
-  assert.deepEqual(continuation(2, [{ epoch: 2, epochs: Number.NaN }], 5), { epochs: 3, to: 5, finishes: true });
-  assert.deepEqual(continuation(6, undefined, 5), { epochs: 5, to: 11, finishes: false });
+  assert.deepEqual(continuation(2, undefined, 5), { epochs: 3, to: 5, finishes: 'section' });
+  assert.deepEqual(continuation(2, [{ epoch: 2, epochs: Number.NaN }], 5), { epochs: 3, to: 5, finishes: 'section' });
+  assert.deepEqual(continuation(6, undefined, 5), { epochs: 5, to: 11 });
 });
 
 test('the progress of a continued run counts from the plan: "epoch 3/5", in the output channel and the Training tab', () => {
@@ -95,6 +105,40 @@ train Net {
   assert.equal(more.code, 0, more.err);
   assert.deepEqual(more.out.trim().split('\n').map((l) => l.split(' · ')[0]), ['epoch 4/6', 'epoch 5/6', 'epoch 6/6']);
   assert.equal((await readCheckpoint(nodeCheckpointFs(), ckDir)).modelJson.nnmodel.epoch, 6);
+  // A history that is not a list (or an epoch that is not a count) is a damaged checkpoint, said so, not an internal error.
+  const jsonPath = join(ckDir, 'model.json');
+  const intact = readFileSync(jsonPath, 'utf8');
+  for (const damage of [{ history: { x: 1 } }, { epoch: 'six' }, { epoch: -1 }]) {
+    writeFileSync(jsonPath, JSON.stringify({ ...JSON.parse(intact), nnmodel: { ...JSON.parse(intact).nnmodel, ...damage } }));
+    await assert.rejects(readCheckpoint(nodeCheckpointFs(), ckDir), /model\.json: its epoch or history is malformed; the checkpoint is damaged\.$/);
+    const damaged = await run('train', 'net.nnmodel', '--resume');
+    assert.equal(damaged.code, 1, JSON.stringify(damage));
+    assert.match(damaged.err, /model\.json: its epoch or history is malformed; the checkpoint is damaged\./);
+    assert.doesNotMatch(damaged.err, /internal error/);
+  }
+  writeFileSync(jsonPath, intact);
+});
+
+test('continuing after the section\'s epochs were lowered: the section decides (stopped at 1 of 3, lowered to 2: epoch 2 only)', async () => {
+  const file = join(dir, 'low.nnmodel');
+  const text = (epochs: number) => `model Low {
+  input x: [8, 8, 1]
+  output x -> flatten -> dense(10) -> softmax
+}
+train Low {
+  data: digits(samples = 64, size = 8)
+  epochs: ${epochs}
+  batch: 32
+}
+`;
+  writeFileSync(file, text(3));
+  const token = { cancelled: false };
+  await runTrainJob({ file, roots: [], backend: 'wasm' }, { onEpoch: (l) => void (token.cancelled ||= l.epoch === 1) }, token);
+  writeFileSync(file, text(2));
+  let out = '';
+  const code = await main(['train', 'low.nnmodel', '--resume'], { stdout: (t) => (out += t), stderr: () => undefined, cwd: dir });
+  assert.equal(code, 0);
+  assert.deepEqual(out.trim().split('\n').map((l) => l.split(' · ')[0]), ['epoch 2/2']);
 });
 
 test('Train Model offers to finish the stopped run ("Continue from epoch 2": epoch 3 of 3), or after a finished one, the section\'s epochs more', async () => {
@@ -133,12 +177,12 @@ train Net {
     const stopped = await ask();
     assert.equal(stopped.placeHolder, 'Net has a checkpoint of epoch 2');
     assert.deepEqual(stopped.labels, ['Continue from epoch 2', 'Start over']);
-    assert.equal(stopped.descriptions?.[0], 'epoch 3 of 3, to finish the run');
+    assert.equal(stopped.descriptions?.[0], "epoch 3 of 3, to finish the train section's epochs");
     // The plan done (as the CLI's --resume finishes it): the section's epochs more, said so.
     await runTrainJob({ file, roots: [], backend: 'wasm', resume: true }, {}, { cancelled: false });
     const finished = await ask();
     assert.deepEqual(finished.labels, ['Train 3 more epochs', 'Start over']);
-    assert.equal(finished.descriptions?.[0], 'epochs 4–6, from the checkpoint of epoch 3 (its run finished)');
+    assert.equal(finished.descriptions?.[0], "epochs 4–6, from the checkpoint of epoch 3 (the train section's epochs are done)");
   } finally {
     api.dispose();
   }

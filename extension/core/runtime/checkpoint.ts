@@ -622,23 +622,42 @@ export interface Continuation {
   epochs: number;
   /** The epoch it ends at: the progress reads "epoch 3/5". */
   to: number;
-  /** Whether it finishes a plan the checkpoint fell short of (a Cancel), rather than training past a finished one. */
-  finishes: boolean;
+  /**
+   * What the run finishes: the train section's epochs the checkpoint fell short of ('section'), or a run of
+   * "N more" epochs past them that stopped early ('run'); undefined when it trains past a finished plan.
+   */
+  finishes?: 'section' | 'run';
 }
 
 /**
- * The default of a continued run, the editor's and `nnmodel train --resume`'s:
- * to the end of the plan when the checkpoint of `epoch` fell short of it
- * (stopped at epoch 2 of 5: epochs 3–5), else, the plan done, `sectionEpochs`
- * more. The plan is the train section's `epochs` or, when larger, the total
- * the run that wrote the checkpoint was going to (its history's `epochs` for
- * that epoch: "5 more" after 5 planned 10, and a Cancel at 7 goes on to 10).
+ * The default of a continued run, the editor's and `nnmodel train --resume`'s,
+ * from the checkpoint of `epoch` and its history (each entry's `epochs` is the
+ * total its run was going to):
+ * - the run that wrote it was one of "N more" epochs past a finished plan
+ *   (the run before it ended at its own total) and stopped short of its
+ *   total: on to that total ("5 more" after 5 planned 10; a Cancel at 7 goes
+ *   on to 10), or to the section's epochs if they are more;
+ * - else the train section's `epochs` are the plan, as they read now (a
+ *   section lowered after a Cancel is honoured): to them when the checkpoint
+ *   falls short (stopped at epoch 2 of 5: epochs 3–5);
+ * - the plan done, `sectionEpochs` more.
  */
 export function continuation(epoch: number, history: readonly Pick<EpochLogs, 'epoch' | 'epochs'>[] | undefined, sectionEpochs: number): Continuation {
-  const planned = (history ?? []).find((h) => h?.epoch === epoch)?.epochs;
-  const plan = Math.max(sectionEpochs, Number.isSafeInteger(planned) ? planned! : 0);
-  if (epoch < plan) return { epochs: plan - epoch, to: plan, finishes: true };
-  return { epochs: sectionEpochs, to: epoch + sectionEpochs, finishes: false };
+  const total = (e: number): number | undefined => {
+    const t = history?.find((h) => h?.epoch === e)?.epochs;
+    return Number.isSafeInteger(t) ? t : undefined;
+  };
+  const planned = total(epoch);
+  let extension = false;
+  if (planned !== undefined && planned > epoch) {
+    // The first epoch of the stopped run: its entries going back share its total.
+    let first = epoch;
+    while (first > 1 && total(first - 1) === planned) first--;
+    extension = first > 1 && total(first - 1) === first - 1;
+  }
+  if (extension && planned! > sectionEpochs) return { epochs: planned! - epoch, to: planned!, finishes: 'run' };
+  if (epoch < sectionEpochs) return { epochs: sectionEpochs - epoch, to: sectionEpochs, finishes: 'section' };
+  return { epochs: sectionEpochs, to: epoch + sectionEpochs };
 }
 
 /**
@@ -1066,6 +1085,10 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   const paths = json?.weightsManifest?.[0]?.paths;
   if (!meta || meta.version !== CHECKPOINT_VERSION || !Array.isArray(meta.signature) || !Array.isArray(paths) || paths.length !== 1) {
     throw new CheckpointError(`${jsonPath}: is not an nnmodel checkpoint (version ${CHECKPOINT_VERSION}).`);
+  }
+  // What continues, compares and draws a checkpoint reads these: damage here is said here, not met later as a TypeError.
+  if (!Number.isSafeInteger(meta.epoch) || meta.epoch < 0 || (meta.history !== undefined && !Array.isArray(meta.history))) {
+    throw new CheckpointError(`${jsonPath}: its epoch or history is malformed; the checkpoint is damaged.`);
   }
   if (!/^[\w.-]+$/.test(paths[0])) throw new CheckpointError(`${jsonPath}: names a weights file outside its folder.`);
   const weightsPath = `${dir}/${paths[0]}`;
