@@ -78,6 +78,11 @@ test('nearest rows by cosine similarity, against a hand-computed table', () => {
   assert.deepEqual(nearestRows(zeros, 3, 2, 0, 8).map((n) => n.id), [2]);
   assert.deepEqual(nearestRows(zeros, 3, 2, 1, 8), []);
   assert.deepEqual(nearestRows(table, 5, 2, 7, 8), [], 'a row outside the table');
+  // A diverged run's NaN or infinite rows are nobody's neighbours, and have none.
+  const diverged = [1, 0, Number.NaN, 1, 0.5, 0.5, Infinity, 0, 1, 1];
+  assert.deepEqual(nearestRows(diverged, 5, 2, 0, 8).map((n) => n.id), [2, 4]);
+  assert.deepEqual(nearestRows(diverged, 5, 2, 1, 8), []);
+  assert.deepEqual(nearestRows(diverged, 5, 2, 3, 8), []);
   assert.equal(similarityText(-0.4567), '−0.46');
   assert.equal(similarityText(0.70710678), '0.71');
 });

@@ -70,9 +70,14 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
   let table: Float32Array | undefined;
   let picked: { id: number; start: number } | undefined;
 
+  /** Marks the token at `start` as the one picked. */
+  function mark(start: number): void {
+    for (const b of strip.querySelectorAll<HTMLElement>('.nn-tok-piece')) b.classList.toggle('nn-tok-picked', Number(b.dataset.start) === start);
+  }
+
   function pick(span: TokenSpan): void {
     picked = { id: span.id, start: span.start };
-    for (const b of strip.querySelectorAll<HTMLElement>('.nn-tok-piece')) b.classList.toggle('nn-tok-picked', Number(b.dataset.start) === span.start);
+    mark(span.start);
     const e = o.embedding!;
     const label = visibleToken(o.tokenizer.tokens([span.id])[0]);
     const title = el('p', 'nn-tok-near-title', `Nearest to “${label}” (id ${span.id}) in ${e.label}, by cosine similarity of the embedding rows:`);
@@ -143,7 +148,8 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
       if (spans.length === 0) strip.append(note('Type a text to see its tokens.', 'nn-tok-hint'));
       // The picked token stays picked while the text before it is unchanged; else the list goes.
       const again = picked && spans.find((s) => s.start === picked!.start && s.id === picked!.id);
-      if (again && canPick) pick(again);
+      // Its list stands as it is: a keystroke after it does not search the embedding again.
+      if (again && canPick) mark(again.start);
       else {
         picked = undefined;
         nearest.replaceChildren();

@@ -108,14 +108,16 @@ export function nearestRows(table: ArrayLike<number>, rows: number, dim: number,
     return Math.sqrt(s);
   };
   const n0 = norm(row);
-  if (n0 === 0) return [];
+  // A diverged run leaves NaN or infinite rows: they are like no other row (and would sort anywhere).
+  if (n0 === 0 || !Number.isFinite(n0)) return [];
   const out: Neighbour[] = [];
   for (let r = 0; r < Math.min(rows, limit); r++) {
     if (r === row) continue;
     const n = norm(r);
-    if (n === 0) continue;
+    if (n === 0 || !Number.isFinite(n)) continue;
     let dot = 0;
     for (let j = 0; j < dim; j++) dot += table[row * dim + j] * table[r * dim + j];
+    if (!Number.isFinite(dot)) continue;
     out.push({ id: r, similarity: Math.max(-1, Math.min(1, dot / (n0 * n))) });
   }
   out.sort((a, b) => b.similarity - a.similarity || a.id - b.id);
