@@ -159,6 +159,7 @@ e2eTest('before training, a tokenizer = bpe model says where its merges come fro
   assert.equal(await panel.locator('button.nn-tok-piece').count(), 0);
   assert.ok((await panel.locator('span.nn-tok-piece').count()) > 0);
   assert.match(await panel.innerText(), /The embedding holds its initial random rows/);
+  assert.match(await panel.locator('.nn-tok-detail').innerText(), /^\d+ tokens \(by character: the BPE is learned in training\) · hover a token for its id$/);
 
   await wb.runCommand('nnmodel: Train Model');
   await wb.step('trained weights in the inspector', () =>
@@ -180,5 +181,6 @@ e2eTest('before training, a tokenizer = bpe model says where its merges come fro
   const got = await rows.evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-rank')), Number(e.getAttribute('data-count'))]));
   assert.deepEqual(got, expected.counts!.slice(0, 20).map((c, i) => [i + 1, c]));
   assert.equal(await panel.locator('.nn-bpe-none').count(), 0);
+  assert.match(await panel.locator('.nn-tok-detail').innerText(), /^\d+ tokens \(BPE\) · /);
   assert.ok((await panel.locator('button.nn-tok-piece').count()) > 0, 'tokens can be picked once the embedding is trained');
 });

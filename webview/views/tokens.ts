@@ -122,7 +122,9 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
     show(text) {
       const spans = tokenSpans(o.tokenizer, text) ?? [];
       const canPick = o.embedding !== undefined;
-      detail.textContent = `${plural(spans.length, 'token')}${o.tokenizer.kind === 'bpe' ? ' (BPE)' : ''} · hover a token for its id${canPick ? ' · click one for its nearest tokens' : ''}`;
+      // Before training learned the BPE, the text is split as the inspector can: by character, said so.
+      const how = o.tokenizer.kind === 'bpe' ? ' (BPE)' : o.bpeNotLoaded ? ` (by ${o.tokenizer.kind === 'char' ? 'character' : o.tokenizer.kind}: the BPE is learned in training)` : '';
+      detail.textContent = `${plural(spans.length, 'token')}${how} · hover a token for its id${canPick ? ' · click one for its nearest tokens' : ''}`;
       const parts: Node[] = [];
       let at = 0;
       for (const s of spans) {
