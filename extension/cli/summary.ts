@@ -21,11 +21,11 @@ export const summaryCommand: Command = {
   description: [
     'For each model in FILE (or only --model NAME), prints one row per layer: its name',
     '(block bodies indented under the block; a repeated block reads `gpt_block × 12`), its',
-    'source line, output shape, parameters and MACs; then the totals: trainable,',
-    'non-trainable and total parameters, MACs of one example\'s forward pass, and memory:',
-    'parameter bytes, activation bytes for one example and an estimate for training with',
-    'Adam at --batch N (float32). A group row counts all its repeats; the rows under it',
-    'show one repeat.',
+    'source line, output shape, parameters, MACs and receptive field (as receptiveField of',
+    '--json, below); then the totals: trainable, non-trainable and total parameters, MACs of',
+    'one example\'s forward pass, and memory: parameter bytes, activation bytes for one',
+    'example and an estimate for training with Adam at --batch N (float32). A group row',
+    'counts all its repeats; the rows under it show one repeat.',
     '',
     'Symbolic dimensions (`input tokens: int[seq]`) stay formulas, e.g. `18,432·seq² + ...`,',
     'unless given a value with --dim seq=1024.',
@@ -291,12 +291,13 @@ function weightRows(r: Row, m: ModelInfo, env: Record<string, number>): string[]
     '',
     formatCount(withDims(l.params, env)),
     '',
+    '',
   ]);
   if (w.sharedFrom) {
     const at = w.sharedFrom.line ? `, counted on line ${w.sharedFrom.line}` : '';
-    out.push([`${indent}shares ${w.sharedFrom.object}'s weights${at}`, '', '', '0', '']);
+    out.push([`${indent}shares ${w.sharedFrom.object}'s weights${at}`, '', '', '0', '', '']);
   }
-  for (const u of w.uses ?? []) out.push([`${indent}uses ${u}'s weights, counted there`, '', '', '', '']);
+  for (const u of w.uses ?? []) out.push([`${indent}uses ${u}'s weights, counted there`, '', '', '', '', '']);
   return out;
 }
 
@@ -310,6 +311,7 @@ function modelTable(m: ModelInfo, path: string, s: Settings): string {
       { title: 'Output shape', align: 'left', max: 40 },
       { title: 'Params', align: 'right' },
       { title: 'MACs', align: 'right' },
+      { title: 'Receptive field', align: 'left', max: 40 },
     ],
     list.flatMap((r) => [
       [
@@ -318,6 +320,7 @@ function modelTable(m: ModelInfo, path: string, s: Settings): string {
         r.node ? shapeToString(shapeWithDims(r.node.shape, env)) : r.shape,
         formatCount(withDims(r.trainable.add(r.nonTrainable), env)),
         formatCount(withDims(r.macs, env)),
+        r.field,
       ],
       ...(s.weights ? weightRows(r, m, env) : []),
     ]),

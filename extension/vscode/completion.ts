@@ -4,9 +4,10 @@
  * keys and values of train sections.
  */
 import * as vscode from 'vscode';
-import { getLayer, LAYERS, type Analysis, type ArgSpec, type LayerSpec, type SymbolInfo } from '../core';
+import { getLayer, LAYERS, type Analysis, type ArgSpec, type LayerSpec, type Shape, type SymbolInfo } from '../core';
 import type { AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
+import { chainInputShape, rankMismatch, rankWanted } from './pure/chainInput';
 import { completionContext, type CallContext, type Container } from './pure/context';
 import { isLocal, namesInScope } from './pure/lookup';
 import { TOP_LEVEL_KEYWORDS } from './pure/keywords';
@@ -15,8 +16,8 @@ import { TRAIN_KEYS, trainFunction, trainKey, type TrainFn } from './pure/trainS
 
 const K = vscode.CompletionItemKind;
 
-/** Sort groups: names in scope first, then layers, then keywords. */
-const SORT = { arg: '0', name: '1', object: '2', block: '3', layer: '4', keyword: '5' } as const;
+/** Sort groups: names in scope first, then layers, then keywords; last the layers that do not take the piped input's rank. */
+const SORT = { arg: '0', name: '1', object: '2', block: '3', layer: '4', keyword: '5', otherRank: '6' } as const;
 
 interface Env {
   analysis: Analysis;
@@ -43,13 +44,15 @@ function layerDocs(spec: LayerSpec): vscode.MarkdownString {
   return toMarkdown('```nnmodel\n' + layerSignature(spec).label + '\n```\n\n' + spec.doc);
 }
 
-function layerItems(env: Env): vscode.CompletionItem[] {
+/** The layers; after `->` with a known input (`piped`), those that do not take its rank are listed last and say why. */
+function layerItems(env: Env, piped?: Shape): vscode.CompletionItem[] {
   return [...LAYERS.values()].map((spec) => {
     const required = spec.args.filter(isRequired).map((a) => a.name);
-    const it = snippetItem(spec.name, K.Function, callSnippet(spec.name, required), env, SORT.layer);
-    it.detail = spec.summary;
+    const mismatch = piped && rankMismatch(spec, piped);
+    const it = snippetItem(spec.name, K.Function, callSnippet(spec.name, required), env, mismatch ? SORT.otherRank : SORT.layer);
+    it.detail = mismatch ? `${spec.summary} (${mismatch})` : spec.summary;
     it.documentation = layerDocs(spec);
-    it.label = { label: spec.name, description: spec.category };
+    it.label = { label: spec.name, description: mismatch ? `${spec.category} · needs rank ${rankWanted(spec)}` : spec.category };
     if (required.length) it.command = { command: 'editor.action.triggerParameterHints', title: 'Signature' };
     return it;
   });
@@ -265,7 +268,7 @@ export function provideCompletions(
     case 'statement':
       return statementItems(env);
     case 'chain':
-      return [...nameItems(env, ['object']), ...blockItems(env), ...layerItems(env)];
+      return [...nameItems(env, ['object']), ...blockItems(env), ...layerItems(env, chainInputShape(analysis, text, where.prefixStart, scopeNames(env)))];
     case 'expression':
       return [...nameItems(env, ['value', 'input', 'param', 'object']), ...blockItems(env), ...layerItems(env)];
     case 'arg': {

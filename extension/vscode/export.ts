@@ -129,12 +129,17 @@ async function exportWithWeights(
   }
   const code = await vscode.workspace.openTextDocument(target);
   await vscode.window.showTextDocument(code, { viewColumn: vscode.ViewColumn.Beside, preview: false });
-  const filled = notTrained ? ` Not trained values: ${notTrained}.` : '';
-  const standardised = featureStats ? ` It standardises its ${featureStats.names.length} CSV feature columns with the training statistics, so it takes raw rows.` : '';
-  const notes = result.notes.length > 0 ? ` Differences: ${notesText(result.notes)}` : '';
   void vscode.window.showInformationMessage(
-    `Exported ${model.name} to ${pyName} with the trained weights of epoch ${meta.epoch} in ${weightsName}; \`python ${pyName}\` loads them.${standardised}${filled}${notes}`,
+    exportedText({ model: model.name, pyName, weightsName, epoch: meta.epoch, featureColumns: featureStats?.names.length, notTrained, notes: result.notes }),
   );
+}
+
+/** The notification of an export with weights, in plain text: a notification shows backticks as they are. */
+export function exportedText(o: { model: string; pyName: string; weightsName: string; epoch: number; featureColumns?: number; notTrained?: string; notes: readonly ExportNote[] }): string {
+  const filled = o.notTrained ? ` Not trained values: ${o.notTrained}.` : '';
+  const standardised = o.featureColumns ? ` It standardises its ${o.featureColumns} CSV feature columns with the training statistics, so it takes raw rows.` : '';
+  const notes = o.notes.length > 0 ? ` Differences: ${notesText(o.notes)}` : '';
+  return `Exported ${o.model} to ${o.pyName} with the trained weights of epoch ${o.epoch} in ${o.weightsName}; running "python ${o.pyName}" loads them.${standardised}${filled}${notes}`;
 }
 
 export function registerExport(cache: AnalysisCache): vscode.Disposable {

@@ -509,14 +509,16 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   /**
    * Which checkpoint of the model's folder to use: asked only when there is
    * a best beside the last (else the last, as before). Undefined when the
-   * user dismissed the question.
+   * user dismissed the question. `first`: the choice listed (and so
+   * selected) first; the last by default.
    */
-  async function pickCheckpoint(target: Target, what: string): Promise<CheckpointKind | undefined> {
+  async function pickCheckpoint(target: Target, what: string, first: CheckpointKind = 'last'): Promise<CheckpointKind | undefined> {
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
     const dir = checkpointDir(target.doc.uri.fsPath, target.train.model, cfg.get<string>('checkpoints.folder') || undefined);
     const choices = await checkpointChoices(nodeCheckpointFs(), dir, target.train.model);
     if (!choices.some((c) => c.which === 'best')) return 'last';
-    const picked = await vscode.window.showQuickPick(choices.map(choiceItem), { placeHolder: `${target.train.model}: which checkpoint to ${what}?` });
+    const ordered = [...choices.filter((c) => c.which === first), ...choices.filter((c) => c.which !== first)];
+    const picked = await vscode.window.showQuickPick(ordered.map(choiceItem), { placeHolder: `${target.train.model}: which checkpoint to ${what}?` });
     return picked?.which;
   }
 
@@ -598,6 +600,9 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   async function generateText(uriArg?: unknown, modelArg?: unknown): Promise<void> {
     const target = await pickTarget(uriArg, modelArg, 'generate text', cannotGenerate);
     if (!target) return;
+    // As `nnmodel generate --checkpoint best|last`: asked when training kept a best beside the last, the best first.
+    const which = await pickCheckpoint(target, 'generate text with', 'best');
+    if (!which) return;
     const prompt = await vscode.window.showInputBox({ prompt: `Text for ${target.train.model} to continue`, value: '', placeHolder: 'e.g. Little lamp' });
     if (prompt === undefined) return;
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
@@ -609,7 +614,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       seed: Date.now() % 1_000_000,
     };
     output.show(true);
-    output.appendLine(`— generate with ${target.train.model} (temperature ${g.temperature}, top-k ${g.topK}):`);
+    output.appendLine(`— generate with ${target.train.model} (${which === 'best' ? 'best checkpoint, ' : ''}temperature ${g.temperature}, top-k ${g.topK}):`);
     // The prompt starts the text, written when the first piece comes: a warning about it goes on its own line before.
     let promptShown = false;
     const showPrompt = () => {
@@ -617,7 +622,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       promptShown = true;
     };
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Generating with ${target.train.model}`, cancellable: true }, async (_p, token) => {
-      const job = start({ type: 'run', command: 'generate', request: request(target), generate: g }, (m) => {
+      const job = start({ type: 'run', command: 'generate', request: request(target, which === 'best' ? { checkpoint: 'best' } : {}), generate: g }, (m) => {
         if (m.type === 'warning') {
           output.appendLine(`warning: ${m.message}`);
           void vscode.window.showWarningMessage(`Generate Text with ${target.train.model}: ${m.message}`);

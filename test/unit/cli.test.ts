@@ -204,23 +204,24 @@ test(
     assert.equal(r.err, '');
     const lines = r.out.split('\n');
     assert.equal(lines[0], 'LeNet5  (lenet.nnmodel:1)');
-    assert.match(lines[2], /^Layer\s+Line\s+Output shape\s+Params\s+MACs$/);
+    // The receptive field as --json's receptiveField and the editor's summary give it; none for an input.
+    assert.match(lines[2], /^Layer\s+Line\s+Output shape\s+Params\s+MACs\s+Receptive field$/);
     const rows = lines.filter((l) => /^\S.*\s\d+\s+(int)?\[/.test(l)).map((l) => l.split(/\s{2,}/));
-    const expected: [string, string, string, string, string][] = [
+    const expected: string[][] = [
       ['input image', '2', '[32, 32, 1]', '0', '0'],
-      ['conv2d(6, 5)', '3', '[28, 28, 6]', '156', '117,600'],
-      ['tanh', '3', '[28, 28, 6]', '0', '0'],
-      ['avgpool(2)', '3', '[14, 14, 6]', '0', '0'],
-      ['conv2d(16, 5)', '4', '[10, 10, 16]', '2,416', '240,000'],
-      ['tanh', '4', '[10, 10, 16]', '0', '0'],
-      ['avgpool(2)', '4', '[5, 5, 16]', '0', '0'],
-      ['flatten', '5', '[400]', '0', '0'],
-      ['dense(120)', '5', '[120]', '48,120', '48,000'],
-      ['tanh', '5', '[120]', '0', '0'],
-      ['dense(84)', '5', '[84]', '10,164', '10,080'],
-      ['tanh', '5', '[84]', '0', '0'],
-      ['dense(10)', '6', '[10]', '850', '840'],
-      ['softmax', '6', '[10]', '0', '0'],
+      ['conv2d(6, 5)', '3', '[28, 28, 6]', '156', '117,600', '5 × 5'],
+      ['tanh', '3', '[28, 28, 6]', '0', '0', '5 × 5'],
+      ['avgpool(2)', '3', '[14, 14, 6]', '0', '0', '6 × 6 /2'],
+      ['conv2d(16, 5)', '4', '[10, 10, 16]', '2,416', '240,000', '14 × 14 /2'],
+      ['tanh', '4', '[10, 10, 16]', '0', '0', '14 × 14 /2'],
+      ['avgpool(2)', '4', '[5, 5, 16]', '0', '0', '16 × 16 /4'],
+      ['flatten', '5', '[400]', '0', '0', 'all'],
+      ['dense(120)', '5', '[120]', '48,120', '48,000', 'all'],
+      ['tanh', '5', '[120]', '0', '0', 'all'],
+      ['dense(84)', '5', '[84]', '10,164', '10,080', 'all'],
+      ['tanh', '5', '[84]', '0', '0', 'all'],
+      ['dense(10)', '6', '[10]', '850', '840', 'all'],
+      ['softmax', '6', '[10]', '0', '0', 'all'],
     ];
     assert.deepEqual(rows, expected);
     assert.match(r.out, /^Trainable params:\s+61,706$/m);
@@ -304,6 +305,10 @@ test(
     const text = await run(dir, 'summary', 'gpt2.nnmodel', '--dim=seq=1024');
     assert.match(text.out, /^MACs \(one example\):\s+145,824,153,600$/m);
     assert.doesNotMatch(text.out, /Symbolic dimensions/);
+    // A causal model's rows see the current and earlier steps; the table, symbolic MACs and all, fits 120 columns.
+    assert.match(text.out, /^ {2}attention\(12, causal = true\)\s.*\s{2}all earlier$/m);
+    const table = (await run(dir, 'summary', 'gpt2.nnmodel')).out.split('\n').filter((l) => !l.startsWith('Note: '));
+    assert.ok(Math.max(...table.map((l) => l.length)) <= 120, table.join('\n'));
     assert.equal((await run(dir, 'summary', 'gpt2.nnmodel', '--dim', 'seq')).code, 2);
     // Every size --dim cannot take gets the same message: 0, -1, 1.5, or beyond what any runtime allows.
     for (const bad of ['seq=0', 'seq=-1', 'seq=1.5', 'seq=99999999999', 'seq=2147483648']) {

@@ -10,7 +10,8 @@ import type { ModelInfo, TrainConfig } from '../../extension/core/analysis/types
 import { buildModel } from '../../extension/core/runtime/build';
 import { digits } from '../../extension/core/runtime/data/synthetic';
 import { startTrainingBackend } from '../../extension/core/runtime/kernels';
-import { batchTensors, lossValue, outputKind, trainModel, type TrainData } from '../../extension/core/runtime/train';
+import { batchTensors, lossValue, outputKind, trainModel, TRAIN_SEED, type TrainData } from '../../extension/core/runtime/train';
+import { builtinDataset } from '../../extension/core/runtime/data/builtin';
 import { MAX_SIGNAL_LINES, SignalsHistory } from '../../webview/training/signalsModel';
 import { initialSignalsUnavailable, measureInitialSignals } from '../../webview/training/signalsInit';
 import { modelMessage } from '../../extension/vscode/inspector/messages';
@@ -190,4 +191,25 @@ test('Measure at initialisation: the model message carries a built-in train sect
   const none = analyze(`model N {\n  input x: [4]\n  output x -> dense(3)\n}`);
   assert.match(initialSignalsUnavailable(modelMessage(none, none.models[0], uri, 1))!, /no train section/);
   assert.match(initialSignalsUnavailable({ ...sent, train: { ...sent.train!, loss: 'denoise' } })!, /loss: denoise trains by its own loop/);
+});
+
+test('Measure at initialisation gives the figures a training run in the editor measures first: the same initial weights (TRAIN_SEED) and batch', async () => {
+  const a = analyze(`model Small {\n  input image: [28, 28, 1]\n  output image -> flatten -> dense(16) -> sigmoid -> dense(10) -> softmax\n}\n\ntrain Small {\n  data: digits(samples = 64)\n  epochs: 1\n  batch: 16\n}\n`);
+  const info = a.models[0];
+  const msg = parseHostMessage(JSON.parse(JSON.stringify(modelMessage(a, info, 'file:///w/small.nnmodel', 1)))) as ModelMessage;
+  const measured = await measureInitialSignals(tf, msg);
+  // As trainCore.ts runs it: built with the train message's seed (TRAIN_SEED), signals reported before the first step.
+  const config = a.trains[0].config;
+  const d = { ...builtinDataset({ kind: msg.sample!.kind, options: msg.sample!.options }, 1), source: 'digits' };
+  const built = buildModel(tf, info, { seed: TRAIN_SEED });
+  const reports: SignalsReport[] = [];
+  try {
+    await trainModel(tf, built.model, info, d, { config: { ...config, epochs: 1 }, seed: TRAIN_SEED, signals: { built, onSignals: (r) => void reports.push(r) } });
+  } finally {
+    built.model.dispose();
+  }
+  const first = reports.find((r) => r.epoch === 0)!;
+  assert.equal(measured.examples, first.examples);
+  const figures = (r: SignalsReport) => r.layers.map((l) => [l.name, formatRms(l.activation), formatRms(l.gradient)]);
+  assert.deepEqual(figures(measured), figures(first));
 });

@@ -14,7 +14,7 @@ import { checkpointDir, encodeCheckpoint, writeBestCheckpoint, writeCheckpoint }
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { registerTraining } from '../../extension/vscode/training';
-import { EXPORT_COMMAND, registerExport } from '../../extension/vscode/export';
+import { EXPORT_COMMAND, exportedText, registerExport } from '../../extension/vscode/export';
 import type { AnalysisCache } from '../../extension/vscode/analysisCache';
 import type * as vscode from 'vscode';
 
@@ -50,27 +50,27 @@ before(async () => {
 });
 
 /** Checkpoints of Net as training leaves them: epochs with these val_losses (undefined: no validation). */
-async function trained(dir: string, valLosses: (number | undefined)[]): Promise<void> {
+async function trained(dir: string, valLosses: (number | undefined)[], model = 'Net'): Promise<void> {
   const info = analyze(FILE).models[0];
   const history: EpochLogs[] = [];
   for (const [i, v] of valLosses.entries()) {
     const built = buildModel(tf, info, { seed: i + 1 });
     history.push({ epoch: i + 1, epochs: valLosses.length, loss: 1 / (i + 1), metrics: {}, ...(v !== undefined ? { valLoss: v } : {}), examples: 1, ms: 1 });
-    const ck = await encodeCheckpoint(built, { model: 'Net', epoch: i + 1, history: [...history] });
+    const ck = await encodeCheckpoint(built, { model, epoch: i + 1, history: [...history] });
     await writeCheckpoint(nodeCheckpointFs(), dir, ck);
     await writeBestCheckpoint(nodeCheckpointFs(), dir, ck);
   }
 }
 
-function setup(): { root: string; doc: ReturnType<typeof textDocument>; ckDir: string; done(): void } {
+function setup(text = FILE, model = 'Net'): { root: string; doc: ReturnType<typeof textDocument>; ckDir: string; done(): void } {
   const root = mkdtempSync(join(tmpdir(), 'nnmodel-vscode-best-'));
   reset([root]);
   resetWindow();
   state.config.nnmodel = {};
-  const doc = textDocument(join(root, 'net.nnmodel'), FILE);
+  const doc = textDocument(join(root, 'net.nnmodel'), text);
   const context = { asAbsolutePath: (p: string) => join(root, p) } as unknown as vscode.ExtensionContext;
   const api = registerTraining(context, cache);
-  return { root, doc, ckDir: checkpointDir(doc.uri.fsPath, 'Net'), done: () => (api.dispose(), rmSync(root, { recursive: true, force: true })) };
+  return { root, doc, ckDir: checkpointDir(doc.uri.fsPath, model), done: () => (api.dispose(), rmSync(root, { recursive: true, force: true })) };
 }
 
 const run = (id: string, ...args: unknown[]) => ui.commands.get(id)!(...args) as Promise<void>;
@@ -197,4 +197,55 @@ test('Load Weights warns when best.json is not the lowest val_loss of the last r
   } finally {
     done();
   }
+});
+
+test('Generate Text asks for the best or the last checkpoint when training kept both, the best first; with the last alone it asks nothing', async () => {
+  const story = 'model Story {\n  input t: int[seq]\n  output t -> embedding(20, 8) -> dense(20) -> softmax\n}\n\ntrain Story {\n  data: text("story.txt", tokenizer = word, context = 4)\n  validation: 0.1\n}\n';
+  const { doc, ckDir, done } = setup(story, 'Story');
+  try {
+    // Only the files' metadata are read before the question: Net's weights under the name Story do.
+    await trained(ckDir, [0.5, 0.4, 0.45], 'Story');
+    const generating = run('nnmodel.generateText', doc.uri, 'Story');
+    const q = await until('the checkpoint picker', () => ui.questions[0]);
+    assert.equal(q.kind, 'quickPick');
+    assert.deepEqual(q.labels, ['best (epoch 2, val_loss 0.4)', 'last (epoch 3, val_loss 0.45)']);
+    assert.equal(q.placeHolder, 'Story: which checkpoint to generate text with?');
+    q.answer(undefined);
+    await generating;
+    assert.equal(ui.questions.length, 1, 'dismissed: no prompt asked');
+    assert.deepEqual(ui.progress, [], 'no job started');
+  } finally {
+    done();
+  }
+  const second = setup(story, 'Story');
+  try {
+    await trained(second.ckDir, [undefined, undefined], 'Story');
+    const generating = run('nnmodel.generateText', second.doc.uri, 'Story');
+    const q = await until('the prompt', () => ui.questions[0]);
+    assert.equal(q.kind, 'inputBox');
+    assert.equal(q.prompt, 'Text for Story to continue');
+    q.answer(undefined);
+    await generating;
+  } finally {
+    second.done();
+  }
+});
+
+test('the notification of an export with weights is plain text: no backticks, which a notification shows as they are', () => {
+  const text = exportedText({
+    model: 'CharLSTM',
+    pyName: 'CharLSTM.py',
+    weightsName: 'CharLSTM.safetensors',
+    epoch: 3,
+    featureColumns: 4,
+    notTrained: 'lstm.bias_hh: zeros',
+    notes: [{ model: 'CharLSTM', line: 3, message: "lstm(256): PyTorch's LSTM has two bias vectors (b_ih, b_hh) where Keras has one", trainableDelta: 1024 }],
+  });
+  assert.equal(
+    text,
+    'Exported CharLSTM to CharLSTM.py with the trained weights of epoch 3 in CharLSTM.safetensors; running "python CharLSTM.py" loads them.' +
+      ' It standardises its 4 CSV feature columns with the training statistics, so it takes raw rows. Not trained values: lstm.bias_hh: zeros.' +
+      " Differences: Line 3: lstm(256): PyTorch's LSTM has two bias vectors (b_ih, b_hh) where Keras has one (+1024 parameters).",
+  );
+  assert.doesNotMatch(text, /`/);
 });

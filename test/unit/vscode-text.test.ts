@@ -170,11 +170,15 @@ function lenetLike(): ModelInfo {
 test('the summary table has a row per layer, totals and memory', () => {
   const md = summaryMarkdown(lenetLike(), 32, 'small.nnmodel');
   // Shapes use non-breaking spaces so they do not wrap in the preview.
-  assert.ok(md.includes('`[28,\u00a028,\u00a06]`'));
+  assert.ok(md.includes('| [28,\u00a028,\u00a06] |'));
   const rows = md.replace(/\u00a0/g, ' ').split('\n').filter((l) => l.startsWith('| '));
   assert.equal(rows.length, 1 + 4 + 1); // header, input + 3 layers, total
-  assert.ok(rows[1].startsWith('| input image | 2 | `[32, 32, 1]`'));
-  assert.ok(rows[2].includes('| conv2d(6, 5) | 3 | `[28, 28, 6]` | 156 | 117,600 |'));
+  // Five columns, so that the table fits a preview beside the editor: the line goes with the layer.
+  assert.equal(rows[0], '| Layer | Output shape | Params | MACs | Sees |');
+  // In a box that scrolls sideways when the table is wider than the preview (a blank line each side: markdown inside HTML).
+  assert.match(md, /\n<div style="overflow-x: auto; margin-right: -26px">\n\n\| Layer [^]*\| \*\*Total\*\* [^\n]*\n\n<\/div>\n\n/);
+  assert.ok(rows[1].startsWith('| input image · line 2 | [32, 32, 1] |'));
+  assert.ok(rows[2].includes('| conv2d(6, 5) · line 3 | [28, 28, 6] | 156 | 117,600 |'));
   assert.ok(rows[5].includes('**47,206**') && rows[5].includes('**164,640**'));
   assert.match(md, /Weights: 184\.4 KiB/);
   // 4 x 188,824 B of weights and Adam state + 2 x 32 x 37,672 B of activations

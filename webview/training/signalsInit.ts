@@ -26,10 +26,10 @@ export function initialSignalsUnavailable(msg: Pick<ModelMessage, 'train' | 'sam
 }
 
 /**
- * One forward and backward pass of `msg`'s model, built with the
- * inspector's initial weights (`msg.seed`), on the first batch of its
- * training split (what the training run measures first). Throws an Error
- * whose message is for the user.
+ * One forward and backward pass of `msg`'s model, built with the initial
+ * weights a training run in the editor starts from (`TRAIN_SEED`, not the
+ * inspector's `msg.seed`), on the first batch of its training split: the
+ * figures the run measures first. Throws an Error whose message is for the user.
  */
 export async function measureInitialSignals(tf: Tf, msg: ModelMessage): Promise<SignalsReport> {
   const why = initialSignalsUnavailable(msg);
@@ -39,7 +39,7 @@ export async function measureInitialSignals(tf: Tf, msg: ModelMessage): Promise<
   const data = builtinDataset({ kind: msg.sample!.kind, options: msg.sample!.options }, info.inputs.length);
   let built: BuiltModel | undefined;
   try {
-    built = buildModel(tf, info, { seed: msg.seed, symbolicDims: symbolicDimsFor(info, inputShapes(data)) });
+    built = buildModel(tf, info, { seed: TRAIN_SEED, symbolicDims: symbolicDimsFor(info, inputShapes(data)) });
     checkDataFits(built.model, info, data, config);
     // The split a training run in the editor makes (its seed): the first batch it measures first.
     const train = validationSplit(data.count, config.validation, TRAIN_SEED).train;

@@ -498,30 +498,48 @@ function escapeCell(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
-/** The model summary as markdown: per-layer table (blocks expanded), totals and memory. */
+/**
+ * A receptive field for the summary's last column: a window (`14 × 14`) never
+ * breaks, but the cell may wrap before its step (`/2`), `past`, and between
+ * inputs, so the column stays narrow enough for a preview beside the editor.
+ */
+export function fieldCell(field: string): string {
+  return field.replace(/ × /g, '\u00a0×\u00a0');
+}
+
+/**
+ * The model summary as markdown: per-layer table (blocks expanded), totals and memory.
+ * Five columns that fit a preview beside the editor (half of a 1400 px window):
+ * the line goes with the layer, shapes are plain text, and the receptive field
+ * column is headed "Sees" with the legend below the table.
+ */
 export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: string, sizes?: DimSizes): string {
   const out: string[] = [];
   out.push(`# ${model.name}`);
   if (fileLabel) out.push(`_${fileLabel}_`);
   if (model.hasErrors) out.push('> The model has errors: the figures cover what could be analysed.');
   out.push('');
-  out.push('| Layer | Line | Output shape | Params | MACs | Receptive field |');
-  out.push('|:--|--:|:--|--:|--:|:--|');
+  // A table wider than the preview (a large model beside the editor) scrolls sideways instead of being cut at its edge;
+  // the box reaches into the body's right padding (26 px in VS Code's preview), where a table just too wide was shown before.
+  out.push('<div style="overflow-x: auto; margin-right: -26px">', '');
+  out.push('| Layer | Output shape | Params | MACs | Sees |');
+  out.push('|:--|:--|--:|--:|:--|');
   for (const r of summaryRows(model, true)) {
     // Non-breaking spaces keep the nesting visible in rendered markdown.
     const indent = '\u00a0\u00a0\u00a0\u00a0'.repeat(r.depth);
     const params = r.kind === 'input' ? '' : formatCount(r.trainable.add(r.nonTrainable));
     const macs = r.kind === 'input' ? '' : formatCount(r.macs);
     const label = r.depth > 0 ? `${indent}${r.label}` : r.label;
+    const line = r.line ? ` ·\u00a0line\u00a0${r.line}` : '';
     // Non-breaking spaces keep a shape on one line in a narrow preview.
     const shapeCell = r.shape.replace(/, /g, ',\u00a0');
-    out.push(`| ${escapeCell(label)} | ${r.line || ''} | \`${shapeCell}\` | ${params} | ${macs} | ${escapeCell(r.field.replace(/ /g, '\u00a0'))} |`);
+    out.push(`| ${escapeCell(label)}${line} | ${escapeCell(shapeCell)} | ${params} | ${macs} | ${escapeCell(fieldCell(r.field))} |`);
   }
-  out.push(`| **Total** | | | **${formatCount(model.params.total)}** | **${formatCount(model.macs)}** | |`);
-  out.push('');
+  out.push(`| **Total** | | **${formatCount(model.params.total)}** | **${formatCount(model.macs)}** | |`);
+  out.push('', '</div>', '');
   out.push('Rows inside a block or repeat are indented; their counts are for one run and are included in the group above them.');
   out.push(
-    'Receptive field: how much of the input each output value sees, e.g. `14 × 14 /2` is a 14 × 14 window that moves 2 input positions per output position; ' +
+    'Sees: the receptive field, how much of the input each output value sees, e.g. `14 × 14 /2` is a 14 × 14 window that moves 2 input positions per output position; ' +
       '`past`: current and earlier steps only; `all`: the whole input.',
   );
   out.push('');

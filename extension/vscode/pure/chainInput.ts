@@ -1,0 +1,48 @@
+/**
+ * What flows into the layer typed after `->`: the output shape of the call
+ * or the name before the arrow, as the analysis knows it, so that completion
+ * lists the layers that take its rank first (a vector after `dense(10)`
+ * gets no conv2d at the top).
+ */
+import type { Analysis, LayerSpec, Shape, SymbolInfo } from '../../core';
+import { shapeToString } from '../../core';
+
+/**
+ * The shape piped into the chain position starting at `prefixStart`; undefined
+ * when the text before it is not `<call or name> ->` or the analysis has no
+ * shape for it. `names`: the names in scope at the cursor.
+ */
+export function chainInputShape(analysis: Analysis, text: string, prefixStart: number, names: readonly SymbolInfo[]): Shape | undefined {
+  const before = text.slice(0, prefixStart).replace(/\s+$/, '');
+  if (!before.endsWith('->')) return undefined;
+  const head = before.slice(0, -2).replace(/\s+$/, '');
+  // A layer or block call ending right before the arrow (the analysis keeps its site while the chain is unfinished).
+  const call = analysis.sites.find((s) => (s.kind === 'layer' || s.kind === 'block') && s.range.end.offset === head.length && s.outShape);
+  if (call) return call.outShape;
+  // A name: an input or a value, whose declaration has the shape.
+  const name = /[A-Za-z_][A-Za-z0-9_]*$/.exec(head)?.[0];
+  const symbol = name === undefined ? undefined : names.find((s) => s.name === name && (s.kind === 'input' || s.kind === 'value'));
+  if (!symbol) return undefined;
+  return analysis.sites.find((s) => s.range.start.offset === symbol.range.start.offset && s.outShape)?.outShape;
+}
+
+/** The ranks `spec` takes, as its diagnostic says them: "3", "2 or 3", "1 or more"; undefined when any. */
+export function rankWanted(spec: LayerSpec): string | undefined {
+  const rank = spec.inputRank;
+  if (!rank) return undefined;
+  return 'min' in rank ? `${rank.min}${rank.max !== undefined ? ` to ${rank.max}` : ' or more'}` : rank.join(' or ');
+}
+
+/** Whether `spec` takes an input of `shape`'s rank (batch excluded), as the analysis checks it. */
+export function acceptsRank(spec: LayerSpec, shape: Shape): boolean {
+  const rank = spec.inputRank;
+  if (!rank) return true;
+  const n = shape.dims.length;
+  return 'min' in rank ? n >= rank.min && n <= (rank.max ?? Infinity) : rank.includes(n);
+}
+
+/** Why `spec` does not fit after `shape`, for the completion item: undefined when it does. */
+export function rankMismatch(spec: LayerSpec, shape: Shape): string | undefined {
+  if (acceptsRank(spec, shape)) return undefined;
+  return `expects an input of rank ${rankWanted(spec)}; here ${shapeToString(shape)} (rank ${shape.dims.length})`;
+}
