@@ -4,6 +4,7 @@ import { Sym, type Shape } from '../../extension/core/analysis/sym';
 import type { Graph, ModelInfo, SiteInfo } from '../../extension/core/analysis/types';
 import type { LayerSpec } from '../../extension/core/layers/types';
 import { getLayer } from '../../extension/core/layers';
+import { analyze } from '../../extension/core/analysis/analyze';
 import type { Range } from '../../extension/core/syntax/ast';
 import {
   activeParameter,
@@ -117,6 +118,24 @@ test('a convolution hover compares its shared kernel with a dense layer between 
   assert.doesNotMatch(layerHoverMarkdown({ ...small, outShape: shape(1, 1, 1) }, conv2d), /Parameter sharing/);
   assert.doesNotMatch(layerHoverMarkdown({ ...small, params: { trainable: Sym.ZERO, nonTrainable: Sym.ZERO } }, conv2d), /Parameter sharing/);
   assert.doesNotMatch(layerHoverMarkdown({ ...small, name: 'dense' }, getLayer('dense')!), /Parameter sharing/);
+});
+
+test('a recurrent hover says its cell is shared across time (the course notes\' "RNNs share weights across time")', () => {
+  // lstm(32) over [100, 8]: Keras' 4·u·(c + u + 1) = 4·32·41 = 5,248, as the analysis counts it.
+  const model = analyze('model M {\n  input x: [100, 8]\n  output x -> lstm(32) -> dense(2)\n}\n').models[0];
+  const node = model.graph.nodes.find((n) => n.kind === 'layer' && n.op === 'lstm');
+  assert.ok(node && node.kind === 'layer');
+  const lstm: SiteInfo = { ...convSite, name: 'lstm', inShapes: [shape(100, 8)], outShape: shape(32), params: node.params };
+  assert.ok(
+    layerHoverMarkdown(lstm, getLayer('lstm')!).includes(
+      'Weight sharing across time: the same 5,248 parameters at each of the 100 steps (the state carries the earlier steps forward); separate weights per step would need 100 × 5,248 = **524,800**',
+    ),
+  );
+  // A symbolic length: the steps by name, no product.
+  const symbolic: SiteInfo = { ...lstm, name: 'gru', inShapes: [{ dims: [Sym.atom('seq'), Sym.of(8)] }] };
+  assert.match(layerHoverMarkdown(symbolic, getLayer('gru')!), /Weight sharing across time: the same 5,248 parameters at each of the `seq` steps \(the state carries the earlier steps forward\)(?!;)/);
+  // One step: nothing is shared.
+  assert.doesNotMatch(layerHoverMarkdown({ ...lstm, inShapes: [shape(1, 8)] }, getLayer('lstm')!), /Weight sharing/);
 });
 
 test('inlay hints: last output shape of each line and the sum of its parameters', () => {

@@ -155,6 +155,7 @@ const SHARING_LAYERS = new Set(['conv1d', 'conv2d']);
  * use of a shared object) and more than one output position.
  */
 function sharingLine(site: SiteInfo): string | undefined {
+  if (RECURRENT_LAYERS.has(site.name)) return recurrentSharingLine(site);
   if (!SHARING_LAYERS.has(site.name) || !site.params || !site.outShape || site.inShapes.length !== 1) return undefined;
   const params = totalParams(site.params);
   const input = product(site.inShapes[0].dims);
@@ -167,6 +168,26 @@ function sharingLine(site: SiteInfo): string | undefined {
   const times = dense / p;
   const ratio = times >= 10 ? `${formatCount(Math.round(times))}×` : `${(Math.round(times * 10) / 10).toString()}×`;
   return `Parameter sharing: the same ${formatCount(p)} parameters at each of the ${formatCount(at)} output positions; a dense layer from the ${formatCount(n)} input values to the ${formatCount(m)} output values would need ${formatCount(n)}·${formatCount(m)} + ${formatCount(m)} = **${formatCount(dense)}** (${ratio} as many)`;
+}
+
+const RECURRENT_LAYERS = new Set(['rnn', 'lstm', 'gru']);
+
+/**
+ * Weight sharing across time, the recurrent layer's own parameter sharing:
+ * one cell, (y, s_t+1) = f(x_t, s_t), applied at every step of the sequence:
+ * "the same 49,920 parameters at each of the 100 steps (the state carries
+ * the earlier steps forward); separate weights per step would need 100 ×
+ * 49,920 = 4,992,000". The step count may be symbolic (`seq`).
+ */
+function recurrentSharingLine(site: SiteInfo): string | undefined {
+  if (!site.params || site.inShapes.length !== 1 || site.inShapes[0].dims.length !== 2) return undefined;
+  const params = totalParams(site.params);
+  if (!params.isConst() || params.value === 0) return undefined;
+  const p = params.value!;
+  const steps = site.inShapes[0].dims[0];
+  if (steps.isConst() && steps.value! < 2) return undefined;
+  const head = `Weight sharing across time: the same ${formatCount(p)} parameters at each of the ${steps.isConst() ? formatCount(steps.value!) : `\`${steps}\``} steps (the state carries the earlier steps forward)`;
+  return steps.isConst() ? `${head}; separate weights per step would need ${formatCount(steps.value!)} × ${formatCount(p)} = **${formatCount(steps.value! * p)}**` : head;
 }
 
 /**
