@@ -8,16 +8,30 @@
  * first and nothing between them compute one linear map,
  * W₂(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂), with more parameters than the
  * single `dense` that computes the same.
+ *
+ * `layer.no_position`: self-attention is permutation-equivariant. Fed
+ * embedded tokens with nothing that tells their positions apart, it sees a
+ * bag of words: reordering the tokens only reorders its outputs, and a mean
+ * over the positions after it is the same for every order.
  */
-import { Sym } from './sym';
+import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
+import { Sym, type Shape } from './sym';
 import { formatCount } from './display';
-import type { Diagnostic, Graph, LayerNode, ModelInfo } from './types';
+import { positionAxes } from './receptive';
+import type { Diagnostic, Fix, Graph, GroupNode, LayerNode, ModelInfo } from './types';
 
 /** The advice for the models of one file (`uri`): only nodes written in this file are reported. */
 export function lintModels(models: readonly ModelInfo[], uri: string | undefined): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   const graphs = new Set<Graph>();
+  // A block body analysed once per instantiation, or used by several models, reports once: the first instantiation's figures.
+  const report = (d: Diagnostic) => {
+    const key = `${d.code}|${d.range.start.offset}|${d.range.end.offset}|${d.uri ?? ''}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(d);
+  };
   for (const m of models) {
     if (m.hasErrors) continue;
     // Counted only for a model with a candidate pair (most have none).
@@ -26,16 +40,11 @@ export function lintModels(models: readonly ModelInfo[], uri: string | undefined
     const visit = (g: Graph) => {
       if (graphs.has(g)) return;
       graphs.add(g);
-      linearStacks(g, objectsOf, uri, (d) => {
-        // A block body analysed once per instantiation reports once, the first instantiation's figures.
-        const key = `${d.range.start.offset}|${d.range.end.offset}|${d.uri ?? ''}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-        out.push(d);
-      });
+      linearStacks(g, objectsOf, uri, report);
       for (const n of g.nodes) if (n.kind === 'group') for (const run of n.runs) visit(run.body);
     };
     visit(m.graph);
+    unorderedAttention(m, uri, report);
   }
   return out;
 }
@@ -127,4 +136,324 @@ function nodeAt(g: Graph, id: number): Graph['nodes'][number] | undefined {
 
 function isDense(n: Graph['nodes'][number] | undefined): boolean {
   return n !== undefined && n.kind === 'layer' && n.op === 'dense';
+}
+
+// ------------------------------------------------------------------ layer.no_position
+
+/**
+ * What a value is to one model input of token ids `X` with positions, when
+ * the positions of `X` are reordered:
+ * - `fixed`: unchanged (it does not depend on `X`, or only on its tokens as
+ *   a bag: a mean over the positions);
+ * - `bag`: reordered the same way, along its position axes (every axis but
+ *   the last): each position's vector is a function of its own token and of
+ *   the bag of all tokens. `embedding` is the first embedding on the way,
+ *   `attention` the first self-attention that mixed the positions, `cls`
+ *   whether a `cls_token` sits at position 0 (it stays there, and its vector
+ *   then depends on the bag only);
+ * - `order`: anything else; it may depend on the order (a positional
+ *   encoding, a window, a recurrence, a causal mask, a flatten...).
+ */
+type Order = { kind: 'fixed' } | { kind: 'order' } | Bag;
+interface Bag {
+  kind: 'bag';
+  embedding?: LayerNode;
+  attention?: LayerNode;
+  cls: boolean;
+}
+
+const FIXED: Order = { kind: 'fixed' };
+const ORDER: Order = { kind: 'order' };
+
+/** How a layer passes on a bag (its inputs are bags, or fixed values that the layer's rule accepts alongside). */
+type OrderRule = (node: LayerNode, bag: Bag, inputs: readonly Order[], shapes: readonly Shape[]) => Order;
+
+/** Acts on each position separately: a bag stays a bag. */
+const perPosition: OrderRule = (_n, bag) => bag;
+/** Sees the positions' order, or rearranges them. */
+const ordered: OrderRule = () => ORDER;
+
+/** Over the feature axis only: per position. Over every position axis (`mean(0)` on `[seq, d]`): the same value whatever the order. */
+function overAxes(defaultAxis: number, overPositions: 'pool' | 'order'): OrderRule {
+  return (node, bag, _i, shapes) => {
+    const rank = shapes[0].dims.length;
+    const raw = node.args.axis;
+    const axes = new Set((Array.isArray(raw) ? raw : [typeof raw === 'number' ? raw : defaultAxis]).map((a) => (Number(a) < 0 ? Number(a) + rank : Number(a))));
+    const positions = Array.from({ length: rank - 1 }, (_, i) => i);
+    const touched = positions.filter((a) => axes.has(a)).length;
+    if (touched === 0) return bag;
+    // Some but not all position axes (`mean(0)` on `[h, w, d]`): what is left keeps an order.
+    return overPositions === 'pool' && touched === positions.length ? FIXED : ORDER;
+  };
+}
+
+/** `+`, `*`, concat of the features: bags of the same input, and values the same at every position (broadcast), stay a bag. */
+const merged: OrderRule = (node, _bag, inputs, shapes) => {
+  const bags = inputs.filter((x): x is Bag => x.kind === 'bag');
+  const rank = shapes[inputs.findIndex((x) => x.kind === 'bag')].dims.length;
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i].kind === 'bag') continue;
+    // A fixed value with positions of its own (another input's sequence) does not move with the bag.
+    const dims = shapes[i].dims;
+    const positions = dims.slice(0, Math.max(0, dims.length - 1));
+    const offset = rank - dims.length;
+    if (positions.some((d, j) => j + offset < rank - 1 && d.value !== 1)) return ORDER;
+  }
+  if (node.op === 'concat') {
+    const axis = typeof node.args.axis === 'number' ? node.args.axis : -1;
+    const r = shapes[0].dims.length;
+    if ((axis < 0 ? axis + r : axis) !== r - 1) return ORDER;
+  }
+  if (bags.some((b) => b.cls !== bags[0].cls)) return ORDER;
+  return { kind: 'bag', cls: bags[0].cls, embedding: bags.find((b) => b.embedding)?.embedding, attention: bags.find((b) => b.attention)?.attention };
+};
+
+/** Self-attention without a causal mask or a distance bias mixes the positions as a set; cross-attention queries a fixed context per position. */
+const attended: OrderRule = (node, bag, inputs) => {
+  if (node.args.causal === true || node.args.position === 'alibi') return ORDER;
+  if (inputs.length === 1) return { ...bag, attention: bag.attention ?? node };
+  // Fixed queries over a bag of keys and values: a weighted sum over a set, the same whatever its order.
+  if (inputs[0].kind === 'fixed') return FIXED;
+  // Each query position reads the context as a set: it moves with its own token only.
+  return bag;
+};
+
+/**
+ * Every layer of the catalogue, classified by what it does to a bag of
+ * tokens (a test checks that none is missing).
+ */
+export const ORDER_RULES: Readonly<Record<string, OrderRule>> = {
+  dense: perPosition,
+  // One tap, one step: a dense per position. A wider window sees its neighbours in order.
+  conv1d: (node, bag) => (node.args.kernel === 1 && (node.args.stride ?? 1) === 1 ? bag : ORDER),
+  conv2d: ordered,
+  conv2d_transpose: ordered,
+  maxpool: ordered,
+  avgpool: ordered,
+  global_avgpool: () => FIXED,
+  global_maxpool: () => FIXED,
+  upsample: ordered,
+  // Statistics over the batch and the positions, or over each position's features: the same set of numbers in any order.
+  batchnorm: perPosition,
+  layernorm: perPosition,
+  groupnorm: perPosition,
+  relu: perPosition,
+  relu6: perPosition,
+  leaky_relu: perPosition,
+  elu: perPosition,
+  gelu: perPosition,
+  sigmoid: perPosition,
+  tanh: perPosition,
+  silu: perPosition,
+  softmax: overAxes(-1, 'order'),
+  flatten: ordered,
+  reshape: ordered,
+  transpose: ordered,
+  dropout: perPosition,
+  gaussian_noise: perPosition,
+  random_flip: ordered,
+  random_rotation: ordered,
+  random_crop: ordered,
+  random_translation: ordered,
+  random_zoom: ordered,
+  cutout: ordered,
+  concat: merged,
+  add: merged,
+  multiply: merged,
+  mean: overAxes(-1, 'pool'),
+  max: overAxes(-1, 'pool'),
+  // The cls_token stays at position 0 whatever the order of the others: its vector depends on the bag only.
+  take: (node, bag, _i, shapes) => {
+    const rank = shapes[0].dims.length;
+    const axis = typeof node.args.axis === 'number' ? (node.args.axis < 0 ? node.args.axis + rank : node.args.axis) : 0;
+    if (axis === rank - 1) return bag;
+    return bag.cls && rank === 2 && axis === 0 && node.args.index === 0 ? FIXED : ORDER;
+  },
+  embedding: (node, bag) => ({ ...bag, embedding: bag.embedding ?? node }),
+  unembed: perPosition,
+  positional: ordered,
+  sinusoidal: perPosition,
+  cls_token: (_n, bag) => (bag.cls ? ORDER : { ...bag, cls: true }),
+  attention: attended,
+  rnn: ordered,
+  lstm: ordered,
+  gru: ordered,
+};
+
+/** A self-attention that sees a bag of tokens, the embedding they came from, and the input. */
+interface Unordered {
+  attention: LayerNode;
+  embedding: LayerNode;
+  input: string;
+}
+
+/** Node visits one model's walk may make (nested repeats multiply); past it, values are `order`: nothing more is reported. */
+const ORDER_VISIT_BUDGET = 200_000;
+
+/** What one walk of a model for one input found. */
+interface OrderWalk {
+  found: Unordered[];
+  /** By attention: the first layer after it that gives the same value in any order (`mean(0)`). */
+  pools: Map<LayerNode, LayerNode>;
+  /** Layers that are the whole of a repeat (`attention(4) * 2`): their range is the repeat's, not the call's. */
+  repeated: Set<LayerNode>;
+  budget: number;
+  /** The input whose order is followed. */
+  input: string;
+}
+
+/**
+ * `layer.no_position`: a self-attention (no `context`, no `causal = true`,
+ * no `position = alibi`) whose input comes from an `embedding` only through
+ * layers that act on each position separately (dense, norms, activations,
+ * dropout, `+` of such values, 1-tap conv1d, other such attentions) sees its
+ * tokens as a set: attention is permutation-equivariant, so reordering the
+ * tokens only reorders its outputs. Reported on the first such attention
+ * after the embedding (a later one is silenced by the same fix).
+ */
+function unorderedAttention(m: ModelInfo, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  if (!hasCandidate(m.graph, new Set())) return;
+  const multi = m.inputs.filter((i) => i.shape.isInt && positionAxes(i.shape) > 0).length > 1;
+  for (const input of m.inputs) {
+    const n = positionAxes(input.shape);
+    // Token ids with positions, more than one of them.
+    if (!input.shape.isInt || n === 0 || input.shape.dims.slice(0, n).every((d) => d.value === 1)) continue;
+    const walk: OrderWalk = { found: [], pools: new Map(), repeated: new Set(), budget: ORDER_VISIT_BUDGET, input: input.name };
+    const ports = m.graph.inputs.map((id) => {
+      const node = m.graph.nodes.find((x) => x.id === id);
+      return node?.kind === 'input' && node.name === input.name ? ({ kind: 'bag', cls: false } as Order) : FIXED;
+    });
+    const outputs = walkOrder(m.graph, ports, walk);
+    const blind = outputs.every((o) => o.kind !== 'order');
+    for (const f of walk.found) {
+      const { attention: att, embedding: emb } = f;
+      if (att.uri !== undefined && att.uri !== uri) continue;
+      const name = (x: LayerNode) => (x.object !== undefined ? `${x.object} (${x.label.replace(`${x.object}: `, '')})` : x.label);
+      const pool = walk.pools.get(att);
+      const alibiCall = withAlibi(att);
+      const fixes: Fix[] = [];
+      const seq = emb.shape.dims[0]?.value;
+      if ((emb.uri === undefined || emb.uri === uri) && !walk.repeated.has(emb) && emb.shape.dims.length === 2) {
+        const layer = seq !== undefined && seq > SINUSOIDAL_DEFAULT_MAXLEN ? `positional(sinusoidal, maxlen = ${seq})` : 'positional(sinusoidal)';
+        fixes.push({ title: `Insert '-> ${layer}' after ${emb.object ?? emb.label}`, edits: [{ range: { start: emb.range.end, end: emb.range.end }, newText: ` -> ${layer}` }] });
+      }
+      // The call is rewritten from its arguments: only a call on one line (no comment inside), not a layer object or a repeat.
+      if (alibiCall && att.object === undefined && !walk.repeated.has(att) && att.range.start.line === att.range.end.line) {
+        fixes.push({ title: `Set position = alibi in ${att.label}`, edits: [{ range: att.range, newText: alibiCall }] });
+      }
+      if (fixes.length > 0) fixes[0].preferred = true;
+      report({
+        code: 'layer.no_position',
+        severity: 'info',
+        message:
+          `${name(att)} sees its tokens as a bag of words: reordering the input${multi ? ` '${f.input}'` : ''} only reorders its outputs` +
+          `${pool ? ` (and ${name(pool)} then gives the same value)` : ''} — ${blind ? 'the model' : 'it'} cannot use word order. ` +
+          `Add a positional encoding after the embedding (\`-> positional(sinusoidal)\`), or use ${alibiCall ?? 'attention(..., position = alibi)'}.`,
+        range: att.range,
+        fixes,
+        related: [{ message: `${name(emb)} gives a token the same vector wherever it stands`, range: emb.range, ...(emb.uri !== undefined ? { uri: emb.uri } : {}) }],
+      });
+    }
+  }
+}
+
+/** `attention(4, position = alibi)` for `attention(4)` as written; undefined when `position` is given by place. */
+function withAlibi(att: LayerNode): string | undefined {
+  const text = att.source ?? (att.object !== undefined ? att.label.replace(`${att.object}: `, '') : att.label);
+  if (!text.endsWith(')')) return undefined;
+  if (/\bposition = \w+/.test(text)) return text.replace(/\bposition = \w+/, 'position = alibi');
+  // heads, key_dim, causal, context, dropout, bias, position: a seventh argument by place is the position.
+  if (topLevelArgs(text.slice(text.indexOf('(') + 1, -1)).filter((a) => !/^\w+ = /.test(a)).length >= 7) return undefined;
+  return `${text.slice(0, -1)}, position = alibi)`;
+}
+
+function topLevelArgs(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of s) {
+    if (ch === '(' || ch === '[') depth++;
+    if (ch === ')' || ch === ']') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+/** Whether `g` (bodies included) has both an embedding and a self-attention that could see a bag: most models have not, and cost one pass. */
+function hasCandidate(g: Graph, seen: Set<Graph>, found = { embedding: false, attention: false }): boolean {
+  if (seen.has(g)) return false;
+  seen.add(g);
+  for (const n of g.nodes) {
+    if (n.kind === 'layer') {
+      if (n.op === 'embedding') found.embedding = true;
+      else if (n.op === 'attention' && n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') found.attention = true;
+    } else if (n.kind === 'group') for (const r of n.runs) hasCandidate(r.body, seen, found);
+    if (found.embedding && found.attention) return true;
+  }
+  return found.embedding && found.attention;
+}
+
+/** Walks a graph with what its input ports are; returns what its outputs are. */
+function walkOrder(g: Graph, ports: readonly Order[], walk: OrderWalk): Order[] {
+  const values = new Map<number, Order>();
+  const shapes = new Map<number, Shape>();
+  walk.budget -= g.nodes.length;
+  for (const node of g.nodes) {
+    let o: Order;
+    if (node.kind === 'input') o = ports[node.port] ?? ORDER;
+    else {
+      const ins = node.inputs.map((id) => values.get(id) ?? ORDER);
+      if (ins.every((x) => x.kind === 'fixed')) o = FIXED;
+      // A block is walked whatever it is given: a bag may arrive on another of its inputs.
+      else if (node.kind === 'group') o = groupOrder(node, ins, walk);
+      else if (ins.some((x) => x.kind === 'order')) o = ORDER;
+      else o = layerOrder(node, ins, node.inputs.map((id) => shapes.get(id) ?? node.shape), walk);
+    }
+    values.set(node.id, o);
+    shapes.set(node.id, node.shape);
+  }
+  return g.outputs.map((id) => values.get(id) ?? ORDER);
+}
+
+function layerOrder(node: LayerNode, ins: readonly Order[], shapes: readonly Shape[], walk: OrderWalk): Order {
+  const bag = ins.find((x): x is Bag => x.kind === 'bag')!;
+  const rule = ORDER_RULES[node.op] as OrderRule | undefined;
+  // Token ids themselves (every axis a position) are followed only into an embedding.
+  const out = rule && (node.op === 'embedding' || ins.every((x) => x.kind !== 'bag' || x.embedding !== undefined)) ? rule(node, bag, ins, shapes) : ORDER;
+  if (node.op === 'attention' && ins.length === 1 && out.kind === 'bag' && bag.attention === undefined && bag.embedding !== undefined) {
+    walk.found.push({ attention: node, embedding: bag.embedding, input: walk.input });
+  }
+  // The first layer after an attention that no longer depends on the order: what the message names.
+  const seen = ins.find((x): x is Bag => x.kind === 'bag' && x.attention !== undefined)?.attention;
+  if (out.kind === 'fixed' && seen !== undefined && !walk.pools.has(seen)) walk.pools.set(seen, node);
+  return out;
+}
+
+function groupOrder(node: GroupNode, ins: readonly Order[], walk: OrderWalk): Order {
+  let cur = ins[0] ?? ORDER;
+  const extra = ins.slice(1);
+  for (const run of node.runs) {
+    // A repeated plain layer (`attention(4) * 2`) has the repeat's range.
+    for (const n of run.body.nodes) {
+      if (n.kind === 'layer' && n.range.start.offset === node.range.start.offset && n.range.end.offset === node.range.end.offset) walk.repeated.add(n);
+    }
+    for (let i = 0; i < run.count; i++) {
+      if (walk.budget < run.body.nodes.length) return ORDER;
+      const next = walkOrder(run.body, [cur, ...extra], walk)[0] ?? ORDER;
+      // The next copy, given what this one was given, would give it again.
+      const settled = sameOrder(cur, next);
+      cur = next;
+      if (settled) break;
+    }
+  }
+  return cur;
+}
+
+function sameOrder(a: Order, b: Order): boolean {
+  if (a.kind !== 'bag' || b.kind !== 'bag') return a.kind === b.kind;
+  return a.embedding === b.embedding && a.attention === b.attention && a.cls === b.cls;
 }
