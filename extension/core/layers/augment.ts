@@ -31,7 +31,8 @@ import {
   type TfTensor,
 } from './common';
 import { hashName, mixSeeds, seededLayerClass } from './draws';
-import type { LayerContext, LayerSpec, Tf } from './types';
+import { imageTransform } from './imageTransform';
+import type { LayerContext, LayerSpec } from './types';
 
 /**
  * The stream of a layer seeded `seed` in epoch `epoch` (0-based): epoch 0's
@@ -69,21 +70,6 @@ const IMAGE = '[h, w, channels]';
 
 function isTraining(kwargs: TfKwargs): boolean {
   return kwargs['training'] === true;
-}
-
-/**
- * `tf.image.transform` (bilinear) of each image of `x` by its own row of
- * `rows` (8 numbers per image). On the CPU backend one image at a time:
- * tfjs-backend-cpu's Transform kernel (4.22) returns after the first image
- * of a batch and leaves the others filled with the fill value. WASM and
- * WebGL transform a batch correctly, and faster in one call.
- */
-function transformEach(tf: Tf, x: TfTensor, rows: number[], fill: 'reflect' | 'constant' | 'nearest'): TfTensor {
-  const b = x.shape[0];
-  const apply = (img: TfTensor, from: number, n: number) =>
-    tf.image.transform(img as never, tf.tensor2d(rows.slice(from * 8, (from + n) * 8), [n, 8]), 'bilinear', fill, 0) as TfTensor;
-  if (b === 1 || tf.getBackend() !== 'cpu') return apply(x, 0, b);
-  return tf.concat(tf.split(x, b, 0).map((img, i) => apply(img, i, 1)), 0);
 }
 
 function imageAugmentation(
@@ -228,7 +214,7 @@ const randomRotationClass = perTf((tf) => {
           const angle = (this.random() * 2 - 1) * this.factor * 2 * Math.PI;
           rows.push(...rotationTransform(angle, h, w));
         }
-        return transformEach(tf, x, rows, 'reflect');
+        return imageTransform(tf, x, rows, 'reflect');
       });
     }
     override getConfig(): TfConfigDict {
@@ -441,7 +427,7 @@ function affineAugmentationClass(className: string, transform: (a: AffineArgs, r
           const [b, h, w] = x.shape;
           const rows: number[] = [];
           for (let i = 0; i < b; i++) rows.push(...transform(this, this.random, h, w));
-          return transformEach(tf, x, rows, this.fillMode);
+          return imageTransform(tf, x, rows, this.fillMode);
         });
       }
       override getConfig(): TfConfigDict {
