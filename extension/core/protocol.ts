@@ -762,6 +762,8 @@ const isDims = (x: unknown): x is number[] => Array.isArray(x) && x.every((d) =>
 const isOptionValue = (v: unknown): boolean =>
   v === null || typeof v === 'boolean' || isStr(v) || isNum(v) || (Array.isArray(v) && v.every(isNum));
 
+/** The largest `mixup: α` (analysis/train.ts MIXUP_MAX). */
+const MIXUP_MAX = 10;
 /** The most noising steps `loss: denoise(steps = ...)` takes (analysis/train.ts GENERATIVE_LOSSES). */
 const MAX_DENOISE_STEPS = 100_000;
 /** Images per epoch of a generative objective (`samples`, GAN and diffusion alike): 0 (none) … one strip's most. */
@@ -775,6 +777,11 @@ function trainRunConfig(x: unknown): TrainRunConfig | undefined {
   if (!isNum(x.validation) || x.validation < 0 || x.validation >= 1 || !Array.isArray(x.metrics) || !x.metrics.every(isStr)) return undefined;
   const optimizer = strip<TrainRunConfig['optimizer']>({ kind: o.kind as TrainRunConfig['optimizer']['kind'], lr: o.lr, momentum: o.momentum as number | undefined, beta1: o.beta1 as number | undefined });
   const config: TrainRunConfig = { loss: x.loss as TrainRunConfig['loss'], optimizer, epochs: x.epochs, batch: x.batch, validation: x.validation, metrics: [...x.metrics] };
+  if (x.mixup !== undefined) {
+    // mixup's α (analysis/train.ts MIXUP_MAX): dropped, the page would train unmixed without saying so.
+    if (!isNum(x.mixup) || !(x.mixup > 0) || x.mixup > MIXUP_MAX) return undefined;
+    config.mixup = x.mixup;
+  }
   if (x.loss === 'adversarial') {
     // A GAN's settings: the discriminator's name and the samples per epoch.
     const a = x.adversarial;

@@ -175,7 +175,11 @@ export const TRAIN_KEYS: Record<string, string> = {
   batch: 'examples per step',
   validation: 'fraction of the data held out to validate after each epoch',
   metrics: 'extra figures to report, e.g. [accuracy]',
+  mixup: 'mixup α: each training batch is mixed with a shuffle of itself, inputs and labels, by λ ~ Beta(α, α), e.g. 0.2; off when absent',
 };
+
+/** The largest `mixup: α`: above it Beta(α, α) is all but λ = 0.5, every pair an even blend. */
+export const MIXUP_MAX = 10;
 
 const DEFAULTS: TrainConfig = {
   loss: 'crossentropy',
@@ -344,6 +348,17 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         if (v.kind !== 'number' || v.value < 0 || v.value >= 1) err('train.bad_value', 'validation is a fraction from 0 up to (not including) 1, e.g. 0.1.', v.range);
         else config.validation = v.value;
         break;
+      case 'mixup': {
+        const alpha = literalNumber(v);
+        if (alpha === undefined || !(alpha > 0) || alpha > MIXUP_MAX) {
+          err(
+            'train.bad_value',
+            `mixup is α of Beta(α, α), from which each batch draws its mixing weight λ: a number above 0 and at most ${MIXUP_MAX}${alpha !== undefined ? `, not ${alpha}` : ''} (Zhang et al. use 0.1–0.4 on ImageNet, 1 on CIFAR-10), e.g. mixup: 0.2. Remove the line for no mixup.`,
+            v.range,
+          );
+        } else config.mixup = alpha;
+        break;
+      }
       case 'metrics': {
         const items = v.kind === 'list' ? v.items : [v];
         for (const it of items) {
@@ -357,8 +372,43 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
       }
     }
   }
+  checkMixup(item, config, err);
   if (!seen.has('data')) err('train.no_data', `train section for '${item.name.name}' needs \`data:\`, e.g. \`data: digits(samples = 6000)\`.`, item.name.range);
   return config;
+}
+
+/**
+ * `mixup` where it cannot work: an error on its value, the data or the loss
+ * as related location (the runtime would refuse it: runtime/train.ts
+ * `mixBatch`). Token ids (text, sequences) have no weighted sum; the
+ * generative objectives have no labels to mix and loops of their own.
+ */
+function checkMixup(item: TrainDecl, config: TrainConfig, err: Err): void {
+  if (config.mixup === undefined) return;
+  const at = item.entries.find((e) => e.key.name === 'mixup')!.value.range;
+  const related = (key: string, message: string) => {
+    const range = item.entries.find((e) => e.key.name === key)?.value.range;
+    return range ? { related: [{ message, range }] } : undefined;
+  };
+  if (config.loss === 'denoise' || config.loss === 'adversarial') {
+    const why =
+      config.loss === 'denoise'
+        ? 'a diffusion model has none: it learns the noise added to each image, which a blend of two images and their noises does not teach'
+        : "a GAN has none: its discriminator learns real against generated, and a blend of two real images is neither what the generator must make nor a fake";
+    err('train.mixup', `mixup mixes two examples and their labels, but loss: ${config.loss} trains without labels; ${why}. Remove mixup.`, at, undefined, related('loss', `loss: ${config.loss} is here`));
+    return;
+  }
+  const data = config.data;
+  const spec = data && DATA_SOURCES.find((d) => d.name === data.kind);
+  if (data && spec?.example?.(data.options).isInt) {
+    err(
+      'train.mixup',
+      `mixup takes weighted sums of inputs, but ${data.kind} gives token ids: 0.7 × token 12 + 0.3 × token 40 is no token, and an embedding looks up whole ids only. Mixup is for numeric inputs (images, tables, signals); remove it here.`,
+      at,
+      undefined,
+      related('data', `${data.kind} gives token ids`),
+    );
+  }
 }
 
 /**

@@ -259,6 +259,8 @@ export interface TrainConfig {
   batch: number;
   validation: number;
   metrics: string[];
+  /** `mixup: α`: each training batch mixed with a permutation of itself by λ ~ Beta(α, α), inputs and targets (runtime/train.ts `mixBatch`); absent: off. */
+  mixup?: number;
 }
 
 export interface BlockInfoSummary {

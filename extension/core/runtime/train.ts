@@ -20,6 +20,7 @@ import type { Graph, GraphNode, ModelInfo, TrainConfig } from '../analysis/types
 import type { Tf } from '../layers/types';
 import { createRng } from './data/random';
 import { reseedRandomLayers } from '../layers/augment';
+import { hashName, mixSeeds } from '../layers/draws';
 import { createAdam } from './kernels/adam';
 import { smallestVocab } from '../analysis/graph';
 import { trainDenoiser } from './diffusion';
@@ -311,8 +312,9 @@ export function lossValue(tf: Tf, loss: TrainConfig['loss'], kind: OutputKind, y
     case 'crossentropy': {
       const classes = yPred.shape[yPred.shape.length - 1]!;
       const logp = kind === 'logits' ? tf.logSoftmax(yPred) : tf.log(tf.clipByValue(yPred, EPS, 1));
-      const onehot = tf.oneHot(tf.reshape(yTrue, [-1]).toInt(), classes).reshape(logp.shape);
-      return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), -1))) as tfTypes.Scalar;
+      // Class ids (one rank less than the prediction), or a distribution over the classes per prediction (mixup's soft targets).
+      const target = yTrue.rank === yPred.rank ? yTrue.toFloat() : tf.oneHot(tf.reshape(yTrue, [-1]).toInt(), classes).reshape(logp.shape);
+      return tf.neg(tf.mean(tf.sum(tf.mul(target, logp), -1))) as tfTypes.Scalar;
     }
     case 'binary_crossentropy': {
       const y = tf.reshape(yTrue, yPred.shape).toFloat();
@@ -335,24 +337,36 @@ export function lossValue(tf: Tf, loss: TrainConfig['loss'], kind: OutputKind, y
   }
 }
 
-/** Sum (not mean) of a metric over the batch's predictions, and how many predictions were counted. */
-export function metricSum(tf: Tf, metric: string, loss: TrainConfig['loss'], kind: OutputKind, yTrue: Tensor, yPred: Tensor): Tensor {
+/**
+ * Sum (not mean) of a metric over the batch's predictions, and how many predictions were counted.
+ * `soft`: the targets are mixup's blends (`mixBatch`): a distribution over the classes for
+ * crossentropy, values in [0, 1] for binary_crossentropy. Accuracy then counts a prediction
+ * as right by the target's weight on it, λ for the first example's class and 1 − λ for the
+ * second's (both when they are the same class), as Zhang et al.'s code counts it.
+ */
+export function metricSum(tf: Tf, metric: string, loss: TrainConfig['loss'], kind: OutputKind, yTrue: Tensor, yPred: Tensor, soft = false): Tensor {
   switch (metric) {
     case 'accuracy': {
       if (loss === 'crossentropy') {
         const pred = tf.argMax(yPred, -1);
+        if (soft) return tf.sum(tf.mul(tf.oneHot(pred, yPred.shape[yPred.shape.length - 1]!), yTrue.toFloat()));
         return tf.sum(tf.equal(pred, tf.reshape(yTrue, pred.shape).toInt()).toFloat());
       }
       const threshold = kind === 'logits' ? 0 : 0.5;
       const pred = tf.greater(yPred, threshold).toFloat();
+      if (soft) {
+        // pred·y + (1 − pred)·(1 − y): the weight of the target on the predicted side.
+        const y = tf.reshape(yTrue, yPred.shape).toFloat();
+        return tf.sum(tf.add(tf.mul(pred, y), tf.mul(tf.sub(1, pred), tf.sub(1, y))));
+      }
       return tf.sum(tf.equal(pred, tf.reshape(yTrue, yPred.shape).toFloat()).toFloat());
     }
     case 'mae':
       if (loss === 'crossentropy') {
-        // Mean absolute error of the predicted class probabilities against the one-hot target.
+        // Mean absolute error of the predicted class probabilities against the one-hot (or mixed) target.
         const classes = yPred.shape[yPred.shape.length - 1]!;
         const p = kind === 'logits' ? tf.softmax(yPred) : yPred;
-        const onehot = tf.oneHot(tf.reshape(yTrue, [-1]).toInt(), classes).reshape(p.shape);
+        const onehot = yTrue.rank === yPred.rank ? yTrue.toFloat() : tf.oneHot(tf.reshape(yTrue, [-1]).toInt(), classes).reshape(p.shape);
         return tf.div(tf.sum(tf.abs(tf.sub(p, onehot))), classes);
       }
       return tf.sum(tf.abs(tf.sub(yPred, tf.reshape(yTrue, yPred.shape))));
@@ -390,6 +404,83 @@ export function batchTensors(tf: Tf, data: TrainData, idx: ArrayLike<number>, fr
     x: xs.length === 1 ? xs[0] : xs,
     y: tf.tensor(yb, [n, ...data.targetShape], yb instanceof Int32Array ? 'int32' : 'float32'),
   };
+}
+
+/** One batch's mixup draw: the weight λ of each example and the partner each is mixed with. */
+export interface MixupDraw {
+  lambda: number;
+  /** `perm[i]`: the example of the same batch that example i is mixed with (a permutation of 0 … n − 1). */
+  perm: number[];
+}
+
+/**
+ * The mixup draws of one epoch, batch after batch: λ ~ Beta(α, α), then a
+ * permutation of the batch. The stream is a function of (seed, epoch) only,
+ * restarted each epoch as the shuffle is (`epochRng`), so a resumed run
+ * mixes as an uninterrupted one does.
+ */
+export function mixupDraws(seed: number, epoch: number, alpha: number): { next(n: number): MixupDraw } {
+  const rng = createRng(mixSeeds(seed, epoch, hashName('mixup')));
+  return {
+    next: (n) => {
+      const lambda = sampleBeta(rng, alpha);
+      const perm = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+      return { lambda, perm };
+    },
+  };
+}
+
+/**
+ * λ ~ Beta(α, α) as X / (X + Y) with X, Y ~ Gamma(α), in logarithms: for a
+ * small α (0.2) a Gamma draw is often below 1e-300, and X / (X + Y) would be
+ * 0 / 0.
+ */
+export function sampleBeta(rng: ReturnType<typeof createRng>, alpha: number): number {
+  const lx = logGamma(rng, alpha);
+  const ly = logGamma(rng, alpha);
+  return 1 / (1 + Math.exp(ly - lx));
+}
+
+/**
+ * log of a Gamma(a, 1) draw: Marsaglia & Tsang (2000) for a ≥ 1; below 1,
+ * Gamma(a) = Gamma(a + 1) · U^(1/a), whose logarithm is log Gamma(a + 1) + log(U) / a.
+ */
+function logGamma(rng: ReturnType<typeof createRng>, a: number): number {
+  if (a < 1) return logGamma(rng, a + 1) + Math.log(1 - rng.next()) / a;
+  const d = a - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = rng.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng.next();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return Math.log(d * v);
+  }
+}
+
+/**
+ * Mixup (Zhang et al. 2018) of one training batch: x' = λ·x + (1 − λ)·x[perm]
+ * and y' = λ·y + (1 − λ)·y[perm], class ids turned into one-hot rows of
+ * `classes` first (crossentropy; `classes` undefined for targets that are
+ * values: binary_crossentropy, mse, mae). New tensors; the caller disposes
+ * them and its own. Inputs must be numbers: a weighted sum of token ids is
+ * no token (the analysis says so first: `train.mixup`).
+ */
+export function mixBatch(tf: Tf, x: Tensor | Tensor[], y: Tensor, draw: MixupDraw, classes: number | undefined): { x: Tensor; y: Tensor } {
+  if (Array.isArray(x) || x.dtype !== 'float32') {
+    throw new TrainError('mixup takes weighted sums of inputs, so it needs one input of numbers; token ids (text, sequences) cannot be mixed. Remove mixup.');
+  }
+  const { lambda, perm } = draw;
+  return tf.tidy(() => {
+    const idx = tf.tensor1d(perm, 'int32');
+    const mix = (t: Tensor) => tf.add(tf.mul(t, lambda), tf.mul(tf.gather(t, idx), 1 - lambda));
+    const target = classes !== undefined ? tf.oneHot(tf.reshape(y, [-1]).toInt(), classes).reshape([...y.shape, classes]).toFloat() : y.toFloat();
+    return { x: mix(x), y: mix(target) };
+  });
 }
 
 /**
@@ -485,6 +576,12 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
   const history: History = { epochs: [], status: 'completed' };
   const start = options.initialEpoch ?? 0;
   const probe = options.signals && signalProbe(tf, options.signals.built);
+  const alpha = config.mixup;
+  // Mixup's one-hot rows are as long as the model's output (which may have more classes than the data).
+  const outClasses = config.loss === 'crossentropy' ? (model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? data.classes.length) : undefined;
+  if (alpha !== undefined && (inputArrays(data).length !== 1 || data.xDtype !== 'float32')) {
+    throw new TrainError(`mixup takes weighted sums of inputs, but ${data.source} gives token ids: they cannot be mixed. Remove mixup.`);
+  }
   try {
     await options.prepareOptimizer?.(optimizer, 'model');
     if (options.signals && probe && start === 0) {
@@ -503,6 +600,8 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
       // Each epoch shuffles the split afresh from its own stream: epoch e's order does not depend on the
       // epochs before it, so a resumed run sees the batches an uninterrupted one would.
       const order = epochRng(seed, e, 7919).shuffle(Array.from(split.train));
+      // Mixup's λ and partners, batch by batch, from a stream of (seed, epoch) of its own: the shuffle is unchanged.
+      const mixup = alpha !== undefined ? mixupDraws(seed, e, alpha) : undefined;
       const batches = Math.ceil(order.length / config.batch);
       let lossSum = 0;
       const sums = config.metrics.map(() => 0);
@@ -518,13 +617,13 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
         }
         const from = b * config.batch;
         const to = Math.min(order.length, from + config.batch);
-        const { x, y } = batchTensors(tf, data, order, from, to);
+        const { x, y } = trainingBatch(tf, data, order, from, to, mixup, outClasses);
         let metricTensor: Tensor | undefined;
         let perExample = 1;
         const objective = (out: Tensor): tfTypes.Scalar => {
           perExample = predictionsPerExample(config.loss, out);
           if (config.metrics.length) {
-            metricTensor = tf.keep(tf.stack(config.metrics.map((m) => metricSum(tf, m, config.loss, kind, y, out))));
+            metricTensor = tf.keep(tf.stack(config.metrics.map((m) => metricSum(tf, m, config.loss, kind, y, out, !!mixup))));
           }
           return lossValue(tf, config.loss, kind, y, out);
         };
@@ -580,6 +679,25 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
     return history;
   } finally {
     optimizer.dispose();
+  }
+}
+
+/** The batch of `order[from..to)` a training step takes: as read, or mixed by the epoch's next mixup draw. */
+function trainingBatch(
+  tf: Tf,
+  data: TrainData,
+  order: ArrayLike<number>,
+  from: number,
+  to: number,
+  mixup: ReturnType<typeof mixupDraws> | undefined,
+  classes: number | undefined,
+): { x: Tensor | Tensor[]; y: Tensor } {
+  const batch = batchTensors(tf, data, order, from, to);
+  if (!mixup) return batch;
+  try {
+    return mixBatch(tf, batch.x, batch.y, mixup.next(to - from), classes);
+  } finally {
+    tf.dispose([...[batch.x].flat(), batch.y]);
   }
 }
 

@@ -92,6 +92,7 @@ const SNIPPETS: Record<string, string> = {
   batch: '${1:32}',
   validation: '${1:0.1}',
   metrics: '[${1:accuracy}]',
+  mixup: '${1:0.2}',
 };
 
 function capitalised(s: string): string {
