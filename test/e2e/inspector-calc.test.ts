@@ -2,7 +2,9 @@
 // real VS Code (code-server): hovering a value of LeNet-5's first convolution shows its 5 × 5 patch of
 // the image, the kernel, the 25 products, their sum, + bias = the value TensorFlow.js computed; its
 // second convolution shows one partial sum per input channel (the output of avgpool); a click pins the
-// breakdown, the arrow keys move it, Escape closes it.
+// breakdown, the arrow keys move it, Escape closes it. A pooled value shows its window on its one
+// channel: LeNet-5's avgpool Σ ÷ 4, VGG's maxpool the maximum outlined (ties: TensorFlow's pick),
+// "0 parameters", and the same check.
 import assert from 'node:assert/strict';
 import type { Frame, Locator } from 'playwright-core';
 import { e2eTest, poll, type Workbench } from './harness';
@@ -44,13 +46,13 @@ async function hoverCell(map: Locator, row: number, col: number, size: number): 
   await map.hover({ position: { x: (box.width * (col + 0.5)) / size, y: (box.height * (row + 0.5)) / size } });
 }
 
-e2eTest('hovering a LeNet5 feature-map value shows how it is computed: patch × kernel, Σ, + bias = the value TensorFlow.js computed; per-channel sums for the second conv; click pins, keys move, Escape closes', { files: WASM, timeout: 420_000 }, async (wb) => {
+e2eTest('hovering a LeNet5 feature-map value shows how it is computed: patch × kernel, Σ, + bias = the value TensorFlow.js computed; per-channel sums for the second conv; click pins, keys move, Escape closes', { files: WASM, timeout: 600_000 }, async (wb) => {
   const frame = await openFeatureMaps(wb, 'lenet5.nnmodel');
   const sections = frame.locator('#nn-panel-featureMaps section.nn-fm-layer[data-path]');
   assert.deepEqual(
     await sections.evaluateAll((els) => els.map((e) => `${(e as unknown as { dataset: Record<string, string> }).dataset.op}:${(e as unknown as { dataset: Record<string, string> }).dataset.calc ?? '-'}`)),
-    ['conv2d:true', 'avgpool:-', 'conv2d:true', 'avgpool:-'],
-    'the two convolutions explain their values, the poolings do not',
+    ['conv2d:true', 'avgpool:true', 'conv2d:true', 'avgpool:true'],
+    'the two convolutions and the two poolings explain their values',
   );
   const tip = frame.locator('.nn-fm-tip');
 
@@ -122,6 +124,33 @@ e2eTest('hovering a LeNet5 feature-map value shows how it is computed: patch × 
   await map.press('Escape');
   await wb.step('closed', () => poll('the pinned panel closed', () => pin.isHidden()));
 
+  // The first avgpool: 14 × 14 maps; (3, 5) of channel 4 averages rows 6–7, columns 10–11 of channel 4 of tanh's output.
+  await hoverCell(sections.nth(1).locator('canvas.nn-fm-map').nth(4), 3, 5, 14);
+  const avg = await wb.step('the breakdown of an avgpool value', () =>
+    poll('the avgpool breakdown', async () => {
+      const t = await tip.innerText();
+      return /How this value is computed/.test(t) && /channel 4 · [\s\S]*\(3, 5\) =/.test(t) ? t : undefined;
+    }, { seen: () => tip.innerText() }),
+  );
+  console.log(`[calc] avgpool read-out:\n${avg}`);
+  assert.match(avg, /The 2 × 2 average-pooling window on rows 6–7, columns 10–11 of channel 4 of the output of tanh \(line \d+\) \(pooling is per channel\):/);
+  assert.equal(await tip.locator('.nn-calc-grid[data-kind="window"] .nn-calc-cell').count(), 4, 'the window\'s 4 cells');
+  assert.equal(await tip.locator('.nn-calc-grid[data-kind="kernel"]').count(), 0, 'no kernel: pooling has no weights');
+  const cells = (await tip.locator('.nn-calc-grid[data-kind="window"] .nn-calc-cell').allInnerTexts()).map(Number);
+  const avgShown = num(avg, new RegExp(`\\(3, 5\\) = ${NUM}`), 'the hovered value');
+  const avgSum = num(avg, new RegExp(`Σ 4 values = ${NUM}, ÷ 4 =`), 'the sum');
+  const mean = num(avg, new RegExp(`÷ 4 = ${NUM}`), 'the mean');
+  assert.ok(Math.abs(cells.reduce((a, v) => a + v, 0) - avgSum) <= 0.011, `the cells ${cells.join(' + ')} (2 decimals) add up to Σ ${avgSum}`);
+  assert.ok(close(avgSum / 4, mean, Math.abs(avgSum)), `${avgSum} ÷ 4 = ${mean}`);
+  assert.ok(close(mean, avgShown, Math.abs(avgShown)), `the mean ${mean} is the shown value ${avgShown}`);
+  assert.match(avg, /0 parameters: pooling learns nothing/);
+  assert.equal(num(avg, new RegExp(`= ${NUM} ✓ as computed by TensorFlow\\.js \\(WASM\\)`), 'the checked value'), avgShown);
+  const avgData = await tip.locator('.nn-calc').evaluate((e) => ({ ...(e as unknown as { dataset: Record<string, string> }).dataset }));
+  assert.equal(avgData.pool, 'avg');
+  assert.equal(avgData.n, '4');
+  assert.ok(Math.abs(Number(avgData.sum) / 4 - Number(avgData.shown)) < 1e-6, JSON.stringify(avgData));
+  assert.equal(avgData.agrees, 'true');
+
   // conv1d, causal with dilation 2, inside a block: its strip explains its values too, padding zeros included.
   // Opened in LeNet5's editor group (Quick Open uses the active group), so the inspector beside it stays in view.
   await wb.page.locator('.tabs-container .tab[data-resource-name="lenet5.nnmodel"]').click();
@@ -148,4 +177,74 @@ e2eTest('hovering a LeNet5 feature-map value shows how it is computed: patch × 
   assert.equal(await tip.locator('.nn-calc-partial').count(), 32);
   const stepValue = num(oneD, new RegExp(`step 1 = ${NUM}`), 'the hovered value');
   assert.equal(num(oneD, new RegExp(`= ${NUM} ✓ as computed by TensorFlow\\.js \\(WASM\\)`), 'the checked value'), stepValue);
+
+  // maxpool(2) inside VGG's conv_block, after relu: the maximum of the window outlined.
+  await wb.page.locator('.tabs-container .tab[data-resource-name="tcn_waves.nnmodel"]').click();
+  await wb.openFile('vgg_small.nnmodel');
+  await wb.step('VGG\'s maps', () =>
+    poll('maxpool sections', async () => (await sections.evaluateAll((els) => els.map((e) => e.getAttribute('data-op')))).filter((op) => op === 'maxpool').length === 3, { timeout: 60_000 }),
+  );
+  const maxpool = frame.locator('#nn-panel-featureMaps section.nn-fm-layer[data-op="maxpool"]').first();
+  assert.equal(await maxpool.getAttribute('data-calc'), 'true');
+  // A channel with zeros and non-zeros: after relu, a pooled 0 is a window of four 0s (a 4-way tie), a pooled value > 0 usually has one maximum.
+  const ranges = await maxpool.locator('canvas.nn-fm-map').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: Record<string, string> }).dataset.range));
+  const part = ranges.findIndex((r) => r !== undefined && Number(r.split(',')[0]) === 0 && Number(r.split(',')[1]) > 0);
+  assert.ok(part >= 0, `a channel with zeros and non-zeros: ${ranges.join(' ')}`);
+  const partMap = maxpool.locator('canvas.nn-fm-map').nth(part);
+  // Walked from the keyboard in a snake (the pinned panel may cover the map): Enter pins (0, 0), the arrows move it.
+  await partMap.focus();
+  let tiedAt: string | undefined;
+  let single: [number, number] | undefined;
+  for (let i = 0; i < 256 && (!tiedAt || !single); i++) {
+    const r = Math.floor(i / 16);
+    const q = r % 2 === 0 ? i % 16 : 15 - (i % 16);
+    await partMap.press(i === 0 ? 'Enter' : i % 16 === 0 ? 'ArrowDown' : r % 2 === 0 ? 'ArrowRight' : 'ArrowLeft');
+    const data = await poll('the pinned value', async () => {
+      if (!new RegExp(`channel ${part} \\(${r}, ${q}\\) =`).test(await pin.innerText())) return undefined;
+      return pin.locator('.nn-calc').evaluate((e) => ({ ...(e as unknown as { dataset: Record<string, string> }).dataset }));
+    }, { seen: () => pin.innerText() });
+    if (Number(data.value) > 0 && data.ties === '1') single ??= [r, q];
+    if (Number(data.value) !== 0 || tiedAt) continue;
+    tiedAt = `(${r}, ${q})`;
+    const tied = await pin.innerText();
+    console.log(`[calc] maxpool tie ${tiedAt}:\n${tied}`);
+    assert.equal(data.ties, '4');
+    assert.equal(data.agrees, 'true');
+    assert.match(tied, /4 cells tie at the max; TensorFlow takes the first in row-major order \(outlined\)/);
+    assert.equal(await pin.locator('.nn-calc-grid[data-kind="window"] .nn-calc-cell').nth(0).getAttribute('class'), 'nn-calc-cell nn-calc-max', 'the top-left cell is TensorFlow\'s pick');
+    assert.equal(await pin.locator('.nn-calc-tie').count(), 3);
+    assert.match(tied, /✓ as computed by TensorFlow\.js \(WASM\)/);
+    await wb.screenshot('maxpool-tie-pinned');
+  }
+  assert.ok(tiedAt, `a pooled 0 in channel ${part}`);
+  assert.ok(single, `a pooled value > 0 with one maximum in channel ${part}`);
+  await partMap.press('Escape');
+  await wb.step('the pinned tie closed', () => poll('the pinned panel closed', () => pin.isHidden()));
+
+  // Hovered: the window's largest cell, outlined, is the value.
+  const [mr, mq] = single;
+  await hoverCell(partMap, mr, mq, 16);
+  const max = await wb.step('the breakdown of a maxpool value', () =>
+    poll('the maxpool breakdown', async () => {
+      const t = await tip.innerText();
+      return /How this value is computed/.test(t) && new RegExp(`channel ${part} · [\\s\\S]*\\(${mr}, ${mq}\\) =`).test(t) ? t : undefined;
+    }, { seen: () => tip.innerText() }),
+  );
+  console.log(`[calc] maxpool read-out:\n${max}`);
+  assert.match(max, new RegExp(`The 2 × 2 max-pooling window on rows ${2 * mr}–${2 * mr + 1}, columns ${2 * mq}–${2 * mq + 1} of channel ${part} of the output of relu \\(line \\d+\\) \\(pooling is per channel\\):`));
+  const maxShown = num(max, new RegExp(`\\(${mr}, ${mq}\\) = ${NUM}`), 'the hovered value');
+  assert.ok(maxShown > 0);
+  assert.ok(close(num(max, new RegExp(`max = ${NUM}`), 'the max'), maxShown, Math.abs(maxShown)));
+  assert.doesNotMatch(max, /tie/);
+  assert.match(max, /0 parameters: pooling learns nothing/);
+  assert.equal(num(max, new RegExp(`= ${NUM} ✓ as computed by TensorFlow\\.js \\(WASM\\)`), 'the checked value'), maxShown);
+  const windowCells = (await tip.locator('.nn-calc-grid[data-kind="window"] .nn-calc-cell').allInnerTexts()).map(Number);
+  assert.equal(windowCells.length, 4);
+  assert.equal(await tip.locator('.nn-calc-max').count(), 1, 'one cell outlined');
+  assert.equal(await tip.locator('.nn-calc-tie').count(), 0);
+  const outlined = Number(await tip.locator('.nn-calc-max').innerText());
+  assert.equal(outlined, Math.max(...windowCells), `the outlined ${outlined} is the window's largest of ${windowCells.join(', ')}`);
+  const maxData = await tip.locator('.nn-calc').evaluate((e) => ({ ...(e as unknown as { dataset: Record<string, string> }).dataset }));
+  assert.equal(maxData.pool, 'max');
+  assert.equal(Number(maxData.value), Number(maxData.shown), 'a max is exact: one of the input\'s float32 values');
 });

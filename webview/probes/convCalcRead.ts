@@ -1,25 +1,40 @@
 /**
- * What the "how this value is computed" breakdown (convCalc.ts) reads from a
- * built model: a conv1d/conv2d layer's geometry (from its call's arguments),
- * its weights (the layer's variables: trained ones once loaded), and where
- * its input comes from (the output of another layer, or a model input), so
+ * What the "how this value is computed" breakdown (convCalc.ts, poolCalc.ts)
+ * reads from a built model: a conv1d/conv2d layer's geometry (from its
+ * call's arguments) and weights (the layer's variables: trained ones once
+ * loaded), a maxpool/avgpool layer's geometry, and where its input comes from (the output of another layer, or a model input), so
  * the feature maps view can keep that tensor from its forward pass. No DOM;
  * runs in the webview and in Node tests.
  */
 import type { BuiltModel } from '../../extension/core/runtime/build';
 import type { Tf } from '../../extension/core/layers/types';
 import type { ConvCalcLayer, ConvPaddingMode } from './convCalc';
+import type { PoolCalcLayer, PoolKind } from './poolCalc';
 
-/** Where a convolution's input comes from: a layer output the activation model returns, or a model input (port). */
+/** Where a convolution's (or pooling's) input comes from: a layer output the activation model returns, or a model input (port). */
 export type ConvInputSource = { kind: 'layer'; path: string } | { kind: 'input'; port: number };
 
 /** The convolutions the breakdown explains. */
 const CONV_OPS: Record<string, 1 | 2> = { conv1d: 1, conv2d: 2 };
 
+/** The poolings the breakdown explains (each 1-D or 2-D from its input: extension/core/layers/pool.ts). */
+const POOL_OPS: Record<string, PoolKind> = { maxpool: 'max', avgpool: 'avg' };
+
 /** Whether the layer at `path` is a convolution the breakdown explains (conv1d, conv2d). */
 export function isExplainedConv(built: Pick<BuiltModel, 'nodeOf'>, path: string): boolean {
   const op = built.nodeOf.get(path)?.op;
   return op !== undefined && op in CONV_OPS;
+}
+
+/** Whether the layer at `path` is a pooling the breakdown explains (maxpool, avgpool). */
+export function isExplainedPool(built: Pick<BuiltModel, 'nodeOf'>, path: string): boolean {
+  const op = built.nodeOf.get(path)?.op;
+  return op !== undefined && op in POOL_OPS;
+}
+
+/** Whether the breakdown explains the values of the layer at `path` (a convolution or a pooling). */
+export function isExplained(built: Pick<BuiltModel, 'nodeOf'>, path: string): boolean {
+  return isExplainedConv(built, path) || isExplainedPool(built, path);
 }
 
 /**
@@ -91,5 +106,24 @@ export function readConvLayer(tf: Tf, built: Pick<BuiltModel, 'nodeOf' | 'layerO
     filterKernel,
     bias: biasVar ? tf.tidy(() => new Float32Array(biasVar.read().dataSync())) : undefined,
     activation: typeof a.activation === 'string' ? a.activation : 'none',
+  };
+}
+
+/**
+ * The pooling at `path` as the breakdown needs it: its kind and its call's
+ * window, strides (`size` when not given) and padding. Undefined when it is
+ * no maxpool/avgpool.
+ */
+export function readPoolLayer(built: Pick<BuiltModel, 'nodeOf'>, path: string, rank: 1 | 2): PoolCalcLayer | undefined {
+  const node = built.nodeOf.get(path);
+  const kind = node ? POOL_OPS[node.op] : undefined;
+  if (!node || !kind) return undefined;
+  const a = node.args;
+  const poolSize = ints(a.size, rank, 1);
+  return {
+    kind,
+    poolSize,
+    strides: a.stride === undefined || a.stride === null ? poolSize : ints(a.stride, rank, 1),
+    padding: a.padding === 'same' ? 'same' : 'valid',
   };
 }

@@ -36,9 +36,10 @@
  * its "New draws" button (`vscode-button.nn-fm-augment-redraw`) takes the
  * next seed (`data-seed` on the strip).
  *
- * A conv1d/conv2d value also shows how it is computed (convCalcView.ts):
+ * A conv1d/conv2d value, and a maxpool/avgpool one, also shows how it is
+ * computed (convCalcView.ts):
  * in the hover read-out, and pinned by a click (or from the keyboard: a
- * convolution's maps take focus, arrow keys move over its values, Escape
+ * convolution's or pooling's maps take focus, arrow keys move over its values, Escape
  * closes) in a floating `div.nn-fm-pin` that stays until closed. Its input
  * is read from the same pass as the maps (the tensor kept until the next
  * pass), its weights from the layer, on the first value explained.
@@ -51,7 +52,7 @@ import { sampleImages, waves, type SampleImage } from '../../extension/core/runt
 import { tokenizerFor } from '../../extension/core/runtime/tokenizers';
 import { fillSequential, formatValue } from '../probes/colormap';
 import { featureMapLayers, featureMaps, type FeatureMap, type FeatureMapLayer, type OutputRead } from '../probes/featureMaps';
-import { convInputSource, isExplainedConv, readConvLayer, type ConvInputSource } from '../probes/convCalcRead';
+import { convInputSource, isExplained, isExplainedPool, readConvLayer, readPoolLayer, type ConvInputSource } from '../probes/convCalcRead';
 import { calcExplainer, type CalcSource } from './convCalcView';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
 import { hover, showAt, tooltip } from '../probes/hover';
@@ -206,7 +207,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
         // The strip reads the model's output from the same pass as the maps (the activation model outputs it too).
         let scores: Float32Array | undefined;
         const read = outputPath ? { path: outputPath, read: (t: tfTypes.Tensor) => (scores = Float32Array.from(ctx.tf.slice(t, 0, 1).dataSync())) } : undefined;
-        // Each shown convolution's input, kept from this pass for its "how this value is computed".
+        // Each shown convolution's (and pooling's) input, kept from this pass for its "how this value is computed".
         pin.hide();
         releaseKept();
         const inputsOf = new Map<string, tfTypes.Tensor>();
@@ -214,7 +215,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
         const queued = new Set<string>();
         const reads: OutputRead[] = read ? [read] : [];
         for (const l of layers) {
-          if (l.kind === 'units' || !isExplainedConv(ctx.built, l.path)) continue;
+          if (l.kind === 'units' || !isExplained(ctx.built, l.path)) continue;
           const src = convInputSource(ctx.built, ctx.activations.paths, l.path);
           if (!src || (src.kind === 'input' && !inputs[src.port])) continue;
           sources.set(l.path, src);
@@ -372,7 +373,7 @@ function toImageData(s: SampleImage): ImageData {
 
 // ------------------------------------------------------------------ how a convolution's value is computed
 
-/** Explains the value `shown` at `position` of channel `filter` of one convolution's output. */
+/** Explains the value `shown` at `position` of channel `filter` of one convolution's (or pooling's) output. */
 type Explain = (position: number[], filter: number, shown: number) => HTMLElement;
 
 /** A convolution's breakdown and the view's pinned panel. */
@@ -401,7 +402,7 @@ function calcSource(ctx: ViewContext, l: FeatureMapLayer, src: ConvInputSource, 
     label: l.node.label,
     inputName,
     backend: BACKEND_NAMES[ctx.backend] ?? ctx.backend,
-    layer: () => readConvLayer(ctx.tf, ctx.built, l.path),
+    layer: () => (isExplainedPool(ctx.built, l.path) ? readPoolLayer(ctx.built, l.path, input.shape.length === 3 ? 1 : 2) : readConvLayer(ctx.tf, ctx.built, l.path)),
     input: () => {
       if (input.isDisposed) return undefined;
       const shape = input.shape.slice(1);
@@ -583,7 +584,7 @@ function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLEleme
   return canvas;
 }
 
-/** What a convolution's map says about one of its cells: the read-out, the pinned panel's title, the breakdown. */
+/** What a convolution's (or pooling's) map says about one of its cells: the read-out, the pinned panel's title, the breakdown. */
 interface CellInfo {
   text: string;
   title: string;
@@ -591,7 +592,7 @@ interface CellInfo {
 }
 
 /**
- * A convolution's map that explains its values: hovering shows the
+ * A convolution's (or pooling's) map that explains its values: hovering shows the
  * read-out with the hovered value's breakdown (the last one cached: the
  * pointer moves within a cell), a click pins it; the map takes focus,
  * arrow keys move over its cells (rows × cols) and show each one's in the
