@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -574,6 +574,162 @@ test('kernels: each layer has a colour legend, its ramp from -max|w| through 0 t
     assert.deepEqual(errors, []);
   } finally {
     await page.close();
+  }
+});
+
+const SIN_ENC = `model SinEnc {
+  input tokens: int[seq]
+  output tokens -> embedding(50, 32)
+                -> positional(sinusoidal, maxlen = 100) -> dense(50)
+}
+`;
+
+/** A model message for the model named `name` of `text`; its imports are read from examples/. */
+function messageFor(text: string, name: string, version: number): ModelMessage {
+  const a = analyze(text, {
+    uri: URI,
+    readImport: (_from, path) => {
+      const file = join(repo, 'examples', path);
+      return existsSync(file) ? { uri: `file:///ws/${path}`, text: readFileSync(file, 'utf8') } : undefined;
+    },
+  });
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [], name);
+  const model = a.models.find((m) => m.name === name);
+  assert.ok(model, `model ${name}`);
+  return modelMessage(a, model, URI, version);
+}
+
+/** Hovers the cell (row, col) of a `rows` × `cols` canvas and returns the tooltip's text. */
+async function hoverCell(page: Page, selector: string, row: number, col: number, rows: number, cols: number): Promise<string> {
+  const box = (await page.locator(selector).boundingBox())!;
+  await page.mouse.move(box.x + ((col + 0.5) / cols) * box.width, box.y + ((row + 0.5) / rows) * box.height);
+  const tip = page.locator('.nn-kernel-tip');
+  await poll('the tooltip', async () => (await tip.isVisible()) && (await tip.innerText()));
+  return tip.innerText();
+}
+
+test('kernels: a positional layer draws its encoding (position × dimension) and the cosine similarity of positions, with legends, axes, hover values, a link to its line; learned tables of gpt_small; maxlen 1024 × 768 capped to 256 positions', { timeout: 240_000 }, async () => {
+  // Sinusoidal: the computed table.
+  {
+    const { page, errors } = await openPage('cpu');
+    try {
+      await send(page, { type: 'settings', backend: 'cpu' });
+      await send(page, messageFor(SIN_ENC, 'SinEnc', 1));
+      await statusFor(page, 1);
+      await page.setViewportSize({ width: 640, height: 760 });
+      await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+      const section = page.locator('#nn-panel-kernels section.nn-pos-layer');
+      await poll('the positional layer', async () => (await section.count()) === 1);
+      await settle(page);
+      await page.screenshot({ path: join(results, 'positional-sinusoidal-640.png') });
+      assert.deepEqual([await section.getAttribute('data-kind'), await section.getAttribute('data-rows'), await section.getAttribute('data-maxlen')], ['sinusoidal', '100', '100']);
+      assert.match(await page.locator('#nn-panel-kernels .nn-empty').innerText(), /no convolution layers; its position encoding is below/);
+      assert.match(await section.locator('.nn-pos-detail').innerText(), /sinusoidal encoding .* 100 positions × 32 dimensions$/);
+      const seen = (await page.evaluate(`[...document.querySelectorAll('#nn-panel-kernels figure.nn-pos-figure')].map((f) => {
+        const c = f.querySelector('canvas.nn-pos-encoding, canvas.nn-pos-similarity');
+        const g = c.getContext('2d');
+        const px = (x, y) => [...g.getImageData(x, y, 1, 1).data].slice(0, 3);
+        return {
+          figure: f.dataset.figure,
+          size: [c.width, c.height],
+          labels: [...f.querySelectorAll('.nn-kernel-legend-value')].map((e) => e.textContent),
+          x: f.querySelector('.nn-pos-axis-x').textContent,
+          y: f.querySelector('.nn-pos-axis-y').textContent,
+          corner: [px(0, 0), px(1, 0)],
+          right: c.getBoundingClientRect().right,
+          panelRight: document.getElementById('nn-panel-kernels').getBoundingClientRect().right,
+        };
+      })`)) as { figure: string; size: number[]; labels: string[]; x: string; y: string; corner: number[][]; right: number; panelRight: number }[];
+      assert.deepEqual(seen.map((f) => [f.figure, f.size, f.labels, f.x, f.y]), [
+        ['encoding', [32, 100], ['-1', '0', '1'], '0dimension →31', '0position →99'],
+        ['similarity', [100, 100], ['-1', '0', '1'], '0position →99', '0position →99'],
+      ]);
+      // Position 0: sin 0 = 0 (near-white) in dimension 0, cos 0 = 1 (the red end) in dimension 1; the similarity's diagonal is 1 (red).
+      const [enc, sim] = seen;
+      assert.ok(enc.corner[0].every((v) => v > 240), JSON.stringify(enc.corner));
+      assert.deepEqual(enc.corner[1], [178, 24, 43]);
+      assert.deepEqual(sim.corner[0], [178, 24, 43]);
+      for (const f of seen) assert.ok(f.right <= f.panelRight + 0.5, `${f.figure} ends at ${f.right}, past the panel (${f.panelRight})`);
+      // Hover: (position, dimension, value), the value the sine/cosine formula gives.
+      const tipEnc = await hoverCell(page, 'canvas.nn-pos-encoding', 37, 9, 100, 32);
+      const [, v] = /^position 37, dimension 9\nvalue (\S+) = cos\(37 \/ 10000\^\(8\/32\)\)$/.exec(tipEnc) ?? [];
+      assert.ok(v, tipEnc);
+      assert.ok(Math.abs(Number(v) - Math.cos(37 / Math.pow(10000, 8 / 32))) < 1e-3, tipEnc);
+      const tipSim = await hoverCell(page, 'canvas.nn-pos-similarity', 10, 13, 100, 100);
+      const [, c] = /^positions 10 and 13 \(distance 3\)\ncosine similarity (\S+)$/.exec(tipSim) ?? [];
+      assert.ok(c, tipSim);
+      const byHand = (2 / 32) * Array.from({ length: 16 }, (_, i) => Math.cos(3 / Math.pow(10000, (2 * i) / 32))).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(Number(c) - byHand) < 1e-3, `${tipSim} vs ${byHand}`);
+      await page.screenshot({ path: join(results, 'positional-sinusoidal-hover.png') });
+      // The layer's name and each heatmap's title reveal its call.
+      const line = SIN_ENC.split('\n').findIndex((l) => l.includes('positional('));
+      const reveals = async () => (await posted(page)).filter((m): m is Extract<WebviewToHost, { type: 'reveal' }> => m.type === 'reveal');
+      for (const [i, link] of [section.locator('a').first(), section.locator('a.nn-pos-title').nth(0), section.locator('a.nn-pos-title').nth(1)].entries()) {
+        await link.click();
+        const r = await poll(`reveal #${i + 1}`, async () => (await reveals())[i]);
+        assert.equal(SIN_ENC.slice(r.range.start.offset, r.range.end.offset), 'positional(sinusoidal, maxlen = 100)', JSON.stringify(r));
+        assert.equal(r.range.start.line, line);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  }
+  // Learned (examples/gpt_small.nnmodel): its table's initial weights.
+  {
+    const { page, errors } = await openPage('cpu');
+    try {
+      await send(page, { type: 'settings', backend: 'cpu' });
+      await send(page, messageFor(readFileSync(join(repo, 'examples/gpt_small.nnmodel'), 'utf8'), 'GPTSmall', 1));
+      await statusFor(page, 1);
+      await page.setViewportSize({ width: 640, height: 760 });
+      await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+      const section = page.locator('#nn-panel-kernels section.nn-pos-layer');
+      await poll('the positional layer of gpt_small', async () => (await section.count()) === 1);
+      await settle(page);
+      await page.screenshot({ path: join(results, 'positional-learned-gpt-small.png') });
+      assert.deepEqual([await section.getAttribute('data-kind'), await section.getAttribute('data-rows')], ['learned', '64']);
+      assert.match(await section.locator('.nn-pos-detail').innerText(), /learned encoding \(initial random values, not trained\) · 64 positions × \d+ dimensions$/);
+      assert.match(await section.locator('.nn-pos-caption').innerText(), /not trained yet/);
+      // Initial uniform(±0.05) weights: the legend's ends are at most 0.05.
+      const absMax = Number(await section.locator('.nn-kernel-legend').first().getAttribute('data-abs-max'));
+      assert.ok(absMax > 0.04 && absMax <= 0.05, String(absMax));
+      const tip = await hoverCell(page, 'canvas.nn-pos-encoding', 5, 2, 64, Number(await page.locator('canvas.nn-pos-encoding').getAttribute('data-cols')));
+      assert.match(tip, /^position 5, dimension 2\nvalue -?[\d.e-]+$/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  }
+  // GPT-2's size, maxlen 1024 × 768: the first 256 positions, said so, no wider than the panel.
+  {
+    const { page, errors } = await openPage('cpu');
+    try {
+      await send(page, { type: 'settings', backend: 'cpu' });
+      await send(page, messageFor(`model Big {\n  input tokens: int[seq]\n  output tokens -> embedding(16, 768) -> positional(learned, maxlen = 1024)\n}\n`, 'Big', 1));
+      await statusFor(page, 1);
+      await page.setViewportSize({ width: 640, height: 760 });
+      const start = Date.now();
+      await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+      await page.locator('#nn-panel-kernels canvas.nn-pos-similarity').waitFor();
+      const ms = Date.now() - start;
+      console.log(`# kernels tab with a 1024 × 768 learned table: drawn ${ms} ms after the click`);
+      const section = page.locator('#nn-panel-kernels section.nn-pos-layer');
+      assert.equal(await section.getAttribute('data-rows'), '256');
+      assert.match(await section.locator('.nn-pos-detail').innerText(), /1024 positions × 768 dimensions · showing the first 256 of 1024 positions$/);
+      assert.deepEqual(await page.evaluate(`[...document.querySelectorAll('#nn-panel-kernels canvas')].filter((c) => c.className.startsWith('nn-pos')).map((c) => [c.width, c.height])`), [[768, 256], [256, 256]]);
+      const sideways = () => page.evaluate(`(() => { const p = document.getElementById('nn-panel-kernels'); return [p.scrollWidth - p.clientWidth, document.documentElement.scrollWidth - document.documentElement.clientWidth]; })()`);
+      assert.deepEqual(await sideways(), [0, 0], 'neither the panel nor the page scrolls sideways at 640 px');
+      await settle(page);
+      await page.screenshot({ path: join(results, 'positional-learned-1024x768.png') });
+      await page.setViewportSize({ width: 325, height: 760 });
+      await settle(page);
+      assert.deepEqual(await sideways(), [0, 0], 'neither the panel nor the page scrolls sideways at 325 px');
+      await page.screenshot({ path: join(results, 'positional-learned-1024x768-325.png') });
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
   }
 });
 

@@ -5,7 +5,9 @@
  * grid with one `[kh, kw]` map per (output, input) channel pair on a
  * blue–white–red scale. Both scales are symmetric, ±(largest |weight|) of
  * the layer at the ends, and each layer's legend shows its ramp with those
- * values and 0. Hover shows the weights.
+ * values and 0. Hover shows the weights. Each `positional` layer shows its
+ * position encoding and the similarity of its positions (positional.ts),
+ * in the model's order among the convolutions.
  *
  * DOM hooks (for tests): each layer is a `section.nn-kernel-layer` with
  * `data-path` and `data-kind` (`image` or `grid`); each filter picture a
@@ -14,20 +16,20 @@
  * `.nn-kernel-legend-value`s (-max, 0, +max).
  */
 import { plural } from '../../extension/core/plural';
-import { diverging, fillDiverging, formatValue } from '../probes/colormap';
+import { diverging, formatValue } from '../probes/colormap';
 import { kernels, type KernelSet } from '../probes/kernels';
+import { positionalTable } from '../probes/positional';
+import { positionalSection } from './positional';
+import { symmetricLegend } from './legend';
 import { hover, tooltip } from '../probes/hover';
 import type { ViewContext } from './types';
-import { el, layerHeader, note, pixelCanvas } from '../dom';
+import { layerHeader, note, pixelCanvas } from '../dom';
 
 /** Output × input channels drawn in a grid before "Show all". */
 const GRID_LIMIT = 16;
 /** Displayed size of one filter picture / grid cell (CSS pixels, longest side). */
 const IMAGE_SIZE = 48;
 const CELL_SIZE = 22;
-/** Colours in a legend's ramp (odd: the middle one is 0) and its displayed width (CSS pixels). */
-const RAMP_STEPS = 65;
-const RAMP_WIDTH = 160;
 
 let root: HTMLElement | undefined;
 
@@ -45,10 +47,20 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   const seen = new Set<unknown>();
   let first = true;
   let count = 0;
+  let encodings = 0;
   for (const path of ctx.built.layerPaths) {
     const node = ctx.built.nodeOf.get(path);
     const layer = ctx.built.layerOf.get(path);
-    if (!node || !layer || node.category !== 'conv' || seen.has(layer)) continue;
+    if (!node || !layer || seen.has(layer)) continue;
+    if (node.op === 'positional') {
+      seen.add(layer);
+      const table = positionalTable(ctx.tf, layer);
+      if (!table) continue;
+      encodings++;
+      root.append(positionalSection(ctx, path, node.label, node.range, table, tip));
+      continue;
+    }
+    if (node.category !== 'conv') continue;
     seen.add(layer);
     const set = kernels(ctx.tf, layer, { asImages: first });
     if (!set) continue;
@@ -56,8 +68,10 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
     count++;
     root.append(layerSection(ctx, path, node.label, node.range, set, tip));
   }
-  if (count === 0) {
+  if (count === 0 && encodings === 0) {
     root.append(note('This model has no convolution layers, so it has no kernels to show.', 'nn-empty'));
+  } else if (count === 0) {
+    root.prepend(note(`This model has no convolution layers; its position ${encodings === 1 ? 'encoding is' : 'encodings are'} below.`, 'nn-empty'));
   }
 }
 
@@ -85,56 +99,13 @@ function layerSection(ctx: ViewContext, path: string, label: string, range: View
  * scale). Grey for pictures (per colour channel for RGB), blue–white–red for grids.
  */
 function legend(set: KernelSet): HTMLElement {
-  const box = el('div', 'nn-kernel-legend');
-  box.dataset.absMax = String(set.absMax);
-  box.style.display = 'flex';
-  box.style.alignItems = 'center';
-  box.style.gap = '8px';
-  box.style.marginTop = '2px';
-  const ramp = el('canvas', 'nn-kernel-legend-ramp');
-  ramp.width = RAMP_STEPS;
-  ramp.height = 1;
-  ramp.style.display = 'block';
-  ramp.style.width = `${RAMP_WIDTH}px`;
-  ramp.style.height = '8px';
-  ramp.style.outline = '1px solid var(--vscode-panel-border, transparent)';
-  const t = Float32Array.from({ length: RAMP_STEPS }, (_, i) => (2 * i) / (RAMP_STEPS - 1) - 1);
-  const px = new Uint8ClampedArray(RAMP_STEPS * 4);
-  if (set.kind === 'image') {
-    // As kernelImages: 0.5 + 0.5·w/max, zero at mid-grey.
-    t.forEach((v, i) => {
-      const grey = Math.round(255 * (0.5 + 0.5 * v));
-      px.set([grey, grey, grey, 255], i * 4);
-    });
-  } else {
-    fillDiverging(t, 0, RAMP_STEPS, 1, px);
-  }
-  ramp.getContext('2d')?.putImageData(new ImageData(px, RAMP_STEPS, 1), 0, 0);
-  const values = el('div', 'nn-kernel-legend-values');
-  values.style.display = 'flex';
-  values.style.justifyContent = 'space-between';
-  values.style.width = `${RAMP_WIDTH}px`;
-  values.style.marginTop = '1px';
-  const [lo, hi] = [formatValue(-set.absMax), formatValue(set.absMax)];
-  for (const text of [lo, '0', hi]) {
-    const v = el('span', 'nn-kernel-legend-value', text);
-    v.style.fontSize = '10px';
-    v.style.fontVariantNumeric = 'tabular-nums';
-    v.style.color = 'var(--vscode-descriptionForeground)';
-    values.append(v);
-  }
-  const scale = el('div', 'nn-kernel-legend-scale');
-  scale.append(ramp, values);
-  const [neg, mid, pos] = set.kind === 'image' ? ['black', 'mid-grey', 'white'] : ['blue', 'white', 'red'];
-  const caption = el('span', 'nn-kernel-legend-caption', set.kind === 'image' && set.cin === 3 ? 'weight, per colour channel' : 'weight');
-  caption.style.fontSize = '10px';
-  caption.style.color = 'var(--vscode-descriptionForeground)';
-  box.append(caption, scale);
-  const said = `Colour scale of this layer's weights: ${neg} ${lo}, ${mid} 0, ${pos} ${hi} (symmetric, up to the largest |weight|)`;
-  box.title = said;
-  box.setAttribute('role', 'img');
-  box.setAttribute('aria-label', said);
-  return box;
+  return symmetricLegend({
+    absMax: set.absMax,
+    grey: set.kind === 'image',
+    caption: set.kind === 'image' && set.cin === 3 ? 'weight, per colour channel' : 'weight',
+    what: "this layer's weights",
+    upTo: 'the largest |weight|',
+  });
 }
 
 /** First layer: each filter as one picture, grey or RGB, zero at mid-grey. */
