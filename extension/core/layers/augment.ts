@@ -98,19 +98,17 @@ function imageAugmentation(
   };
 }
 
-// ------------------------------------------------------------------ random_flip
-
-type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
-
-const randomFlipClass = perTf((tf) => {
-  class NnRandomFlip extends tf.layers.Layer {
-    static className = 'NnRandomFlip';
-    readonly mode: FlipMode;
+/**
+ * What the augmentation layers here share: a stream of draws from `seed`,
+ * restarted per epoch (`reseedRandomLayers`), and the input's shape kept
+ * (`random_crop` overrides it). Made once per `tf` module.
+ */
+const augmentationBase = perTf((tf) => {
+  class Augmentation extends tf.layers.Layer {
     readonly seed: number;
-    private random: () => number;
-    constructor(args: TfLayerArgs & { mode: FlipMode; seed: number }) {
+    protected random: () => number;
+    constructor(args: TfLayerArgs & { seed: number }) {
       super(args);
-      this.mode = args.mode;
       this.seed = args.seed;
       this.random = mulberry32(args.seed);
     }
@@ -120,6 +118,22 @@ const randomFlipClass = perTf((tf) => {
     }
     override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
       return inputShape;
+    }
+  }
+  return Augmentation;
+});
+
+// ------------------------------------------------------------------ random_flip
+
+type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
+
+const randomFlipClass = perTf((tf) => {
+  class NnRandomFlip extends augmentationBase(tf) {
+    static className = 'NnRandomFlip';
+    readonly mode: FlipMode;
+    constructor(args: TfLayerArgs & { mode: FlipMode; seed: number }) {
+      super(args);
+      this.mode = args.mode;
     }
     override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
       const x = oneTensor(inputs);
@@ -186,23 +200,12 @@ export function rotationTransform(angle: number, h: number, w: number): number[]
 }
 
 const randomRotationClass = perTf((tf) => {
-  class NnRandomRotation extends tf.layers.Layer {
+  class NnRandomRotation extends augmentationBase(tf) {
     static className = 'NnRandomRotation';
     readonly factor: number;
-    readonly seed: number;
-    private random: () => number;
     constructor(args: TfLayerArgs & { factor: number; seed: number }) {
       super(args);
       this.factor = args.factor;
-      this.seed = args.seed;
-      this.random = mulberry32(args.seed);
-    }
-    /** See `reseedRandomLayers`. */
-    reseedForEpoch(epoch: number): void {
-      this.random = mulberry32(epochSeed(this.seed, epoch));
-    }
-    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
-      return inputShape;
     }
     override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
       const x = oneTensor(inputs);
@@ -254,22 +257,14 @@ export const randomRotation = imageAugmentation(
 // ------------------------------------------------------------------ random_crop
 
 const randomCropClass = perTf((tf) => {
-  class NnRandomCrop extends tf.layers.Layer {
+  class NnRandomCrop extends augmentationBase(tf) {
     static className = 'NnRandomCrop';
     readonly height: number;
     readonly width: number;
-    readonly seed: number;
-    private random: () => number;
     constructor(args: TfLayerArgs & { height: number; width: number; seed: number }) {
       super(args);
       this.height = args.height;
       this.width = args.width;
-      this.seed = args.seed;
-      this.random = mulberry32(args.seed);
-    }
-    /** See `reseedRandomLayers`. */
-    reseedForEpoch(epoch: number): void {
-      this.random = mulberry32(epochSeed(this.seed, epoch));
     }
     override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape {
       const s = oneShape(inputShape);
@@ -398,27 +393,16 @@ interface AffineArgs {
  */
 function affineAugmentationClass(className: string, transform: (a: AffineArgs, random: () => number, h: number, w: number) => number[]) {
   return perTf((tf) => {
-    class NnAffineAugmentation extends tf.layers.Layer {
+    class NnAffineAugmentation extends augmentationBase(tf) {
       static className = className;
       readonly heightFactor: number;
       readonly widthFactor: number | null;
       readonly fillMode: FillMode;
-      readonly seed: number;
-      private random: () => number;
       constructor(args: TfLayerArgs & AffineArgs) {
         super(args);
         this.heightFactor = args.heightFactor;
         this.widthFactor = args.widthFactor ?? null;
         this.fillMode = args.fillMode;
-        this.seed = args.seed;
-        this.random = mulberry32(args.seed);
-      }
-      /** See `reseedRandomLayers`. */
-      reseedForEpoch(epoch: number): void {
-        this.random = mulberry32(epochSeed(this.seed, epoch));
-      }
-      override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
-        return inputShape;
       }
       override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
         const x = oneTensor(inputs);
@@ -534,25 +518,14 @@ export const randomZoom = imageAugmentation(
 // ------------------------------------------------------------------ cutout
 
 const cutoutClass = perTf((tf) => {
-  class NnCutout extends tf.layers.Layer {
+  class NnCutout extends augmentationBase(tf) {
     static className = 'NnCutout';
     readonly height: number;
     readonly width: number;
-    readonly seed: number;
-    private random: () => number;
     constructor(args: TfLayerArgs & { height: number; width: number; seed: number }) {
       super(args);
       this.height = args.height;
       this.width = args.width;
-      this.seed = args.seed;
-      this.random = mulberry32(args.seed);
-    }
-    /** See `reseedRandomLayers`. */
-    reseedForEpoch(epoch: number): void {
-      this.random = mulberry32(epochSeed(this.seed, epoch));
-    }
-    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
-      return inputShape;
     }
     override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
       const x = oneTensor(inputs);
