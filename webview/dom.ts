@@ -39,9 +39,10 @@ export interface LayerHeaderClasses {
  * The header of a layer's section in the Feature maps, Kernels and
  * Attention views: the layer's label as a link that shows its line in the
  * editor (`source`; without one the label shows nothing), then `detail`,
- * dimmed. More can be appended to it.
+ * dimmed: a string, or parts joined by " · " each kept on one line (a
+ * narrow view wraps between them). More can be appended to it.
  */
-export function layerHeader(label: string, detail: string, source: { line: number; reveal: () => void } | undefined, classes: LayerHeaderClasses = {}): HTMLDivElement {
+export function layerHeader(label: string, detail: string | readonly string[], source: { line: number; reveal: () => void } | undefined, classes: LayerHeaderClasses = {}): HTMLDivElement {
   const header = document.createElement('div');
   if (classes.header) header.className = classes.header;
   header.style.display = 'flex';
@@ -62,7 +63,16 @@ export function layerHeader(label: string, detail: string, source: { line: numbe
   }
   const text = document.createElement('span');
   if (classes.detail) text.className = classes.detail;
-  text.textContent = detail;
+  if (typeof detail === 'string') text.textContent = detail;
+  else {
+    detail.forEach((part, i) => {
+      if (i > 0) text.append(' · ');
+      const span = document.createElement('span');
+      span.textContent = part;
+      span.style.whiteSpace = 'nowrap';
+      text.append(span);
+    });
+  }
   text.style.color = 'var(--vscode-descriptionForeground)';
   header.append(title, text);
   return header;

@@ -16,6 +16,14 @@ import type { SummaryRow } from './analysis/summary';
 import type { SampleStrip } from './runtime/train';
 import type { SignalsReport } from './runtime/signals';
 import type { EpochFigures } from './runtime/overfit';
+
+/** A checkpoint's epoch as a continued run's `start` event carries it: its figures, and what the epochs' table shows when the checkpoint kept it. */
+export interface HistoryFigures extends EpochFigures {
+  metrics?: Record<string, number>;
+  valMetrics?: Record<string, number>;
+  ms?: number;
+  examples?: number;
+}
 import { Sym, type Shape } from './analysis/sym';
 
 // ------------------------------------------------------------ plain data
@@ -151,9 +159,10 @@ export interface SavedMessage {
 export type TrainingEvent =
   /**
    * `backend`: the tfjs backend the run uses (the inspector's). `resumedFrom`: the checkpoint's epoch it continues;
-   * `history`: that checkpoint's epochs (the best epoch and the overfitting verdict read them with the run's).
+   * `history`: that checkpoint's epochs (the best epoch and the overfitting verdict read them with the run's; the
+   * Training tab's table and charts list them before the run's, with their metrics, time and examples when kept).
    */
-  | { kind: 'start'; epochs: number; examples: number; backend: string; source: string; resumedFrom?: number; history?: EpochFigures[] }
+  | { kind: 'start'; epochs: number; examples: number; backend: string; source: string; resumedFrom?: number; history?: HistoryFigures[] }
   | { kind: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | {
       kind: 'epoch';
@@ -719,7 +728,12 @@ const isFigures = (x: unknown): boolean => x === undefined || (isObj(x) && Objec
 
 /** A resumed checkpoint's per-epoch figures, as a `start` event carries them. */
 const isEpochFiguresList = (x: unknown): boolean =>
-  Array.isArray(x) && x.every((h) => isObj(h) && isInt(h.epoch) && typeof h.loss === 'number' && (h.valLoss === undefined || typeof h.valLoss === 'number'));
+  Array.isArray(x) &&
+  x.every(
+    (h) =>
+      isObj(h) && isInt(h.epoch) && typeof h.loss === 'number' && (h.valLoss === undefined || typeof h.valLoss === 'number') &&
+      isFigures(h.metrics) && isFigures(h.valMetrics) && (h.ms === undefined || isNum(h.ms)) && (h.examples === undefined || isInt(h.examples)),
+  );
 
 function isTrainingEvent(x: unknown): x is TrainingEvent {
   if (!isObj(x)) return false;

@@ -26,8 +26,11 @@ import { errorsBlockingTraining, trainSectionHint } from '../core/analysis/train
 import type { GenerateRequest, HostToJob, JobRequest, JobToHost } from '../core/runtime/jobProtocol';
 import { serializeModel, type CheckpointMessage, type ResumePayload, type TrainStartMessage, type WeightsMessage } from '../core/protocol';
 import {
+  analysisSignature,
   checkpointChoices,
   checkpointDir,
+  checkpointFit,
+  loadWeightsNotice,
   checkpointJson,
   continuation,
   discriminatorCheckpointDir,
@@ -36,6 +39,7 @@ import {
   writeCheckpoint,
   type CheckpointChoice,
   type CheckpointKind,
+  type LayerSignature,
   type ReadCheckpoint,
 } from '../core/runtime/checkpoint';
 import { bestText, overfitVerdict, type EpochFigures } from '../core/runtime/overfit';
@@ -47,7 +51,7 @@ import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
 import { checkUploadedCheckpoint, dataPayload } from '../core/runtime/trainTransfer';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { inspectorForTraining, publishWeights, type TrainingBridge } from './inspector';
-import { TrainingProgress, type RunEnd } from './inspector/trainingProgress';
+import { EndNotice, TrainingProgress, type RunEnd } from './inspector/trainingProgress';
 import { isLocal, modelAt } from './pure/lookup';
 import { epochRange, plural } from '../core/plural';
 
@@ -119,6 +123,14 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   /** The run or job going on (one at a time); `graceMs` 0 ends a child process at once (deactivation). */
   let current: { stop(graceMs?: number): void } | undefined;
   let runs = 0;
+  /** How the last run in the inspector ended, until the next starts (a message box cannot be closed: a notification with a task). */
+  const endNotice = new EndNotice((text, until) =>
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: text }, async (progress) => {
+      // A full bar, not the endless one of a task under way: the run is over.
+      progress.report({ increment: 100 });
+      await until;
+    }),
+  );
 
   const setBusy = (busy: boolean) => void vscode.commands.executeCommand('setContext', 'nnmodel.training', busy);
 
@@ -333,6 +345,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     const { data: _data, ...sectionConfig } = target.train.config;
     const config = { ...sectionConfig, epochs: resume.epochs ?? sectionConfig.epochs };
     const version = doc.version;
+    // The previous run's end ("stopped; the checkpoint … is kept") is over once this run starts.
+    endNotice.close();
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Training ${model}`, cancellable: true }, async (progress, token) => {
       const tracker = new TrainingProgress(model, config.batch, shownDir);
       let stopRequested = false;
@@ -494,7 +508,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         for (const line of tracker.endLines(epochs, `${shownDir}/${checkpointJson('best')}`)) output.appendLine(line);
         if (summary.severity === 'error') {
           void vscode.window.showErrorMessage(summary.text, 'Show Output').then((choice) => choice === 'Show Output' && output.show(true));
-        } else void vscode.window.showInformationMessage(summary.text);
+        } else endNotice.notify(summary.text);
       } catch (e) {
         // Whatever else goes wrong ends the run too, said once.
         void reportFailure('Training', { message: e instanceof Error ? e.message : String(e) }, target);
@@ -551,8 +565,10 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     if (!target) return;
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
     const defaultDir = checkpointDir(target.doc.uri.fsPath, target.train.model, cfg.get<string>('checkpoints.folder') || undefined);
+    // The model as analysed now, for what of a checkpoint still fits it (the page's build gives the same signature).
+    const current = currentSignature(target);
     // The model's own checkpoints first (last, and best when training kept one), then any checkpoint file.
-    const choices = await checkpointChoices(nodeCheckpointFs(), defaultDir, target.train.model);
+    const choices = await checkpointChoices(nodeCheckpointFs(), defaultDir, target.train.model, current);
     let file: vscode.Uri | undefined;
     if (choices.length > 0) {
       const other = { label: 'Other checkpoint…', description: 'choose a model.json or best.json file', which: undefined };
@@ -587,14 +603,28 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       const from = vscode.workspace.asRelativePath(isBest ? file.fsPath : dir, false);
       publishWeights({ type: 'weights', uri: target.doc.uri.toString(), model: target.train.model, epoch, modelJson: JSON.stringify(ck.modelJson), weights: ck.weights, from });
       output.appendLine(`loaded ${file.fsPath} (epoch ${epoch}) into the inspector's ${target.train.model}.`);
-      void vscode.window.showInformationMessage(
-        `Loaded the ${isBest ? 'best weights (lowest val_loss) of epoch' : 'weights of epoch'} ${epoch} into ${target.train.model}; the inspector shows them.`,
-      );
+      const saved = ck.modelJson.nnmodel.signature;
+      const notice = loadWeightsNotice(target.train.model, isBest ? 'best' : 'last', epoch, current && Array.isArray(saved) ? checkpointFit(saved, current) : undefined);
+      if (notice.severity === 'warning') {
+        output.appendLine(`warning: ${notice.text}`);
+        void vscode.window.showWarningMessage(notice.text);
+      } else void vscode.window.showInformationMessage(notice.text);
       if (ck.warning) void vscode.window.showWarningMessage(ck.warning);
       void vscode.commands.executeCommand('nnmodel.openInspector', target.doc.uri, target.train.model);
     } catch (e) {
       void vscode.window.showErrorMessage(`Load Weights: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /**
+   * The weights signature of the target's model from its analysis; undefined
+   * when a weight's size is not a number before the build (the page then
+   * says what loaded).
+   */
+  function currentSignature(target: Target): LayerSignature[] | undefined {
+    const info = cache.get(target.doc).models.find((m) => m.name === target.train.model && isLocal(m.uri, target.doc.uri.toString()));
+    const sig = info && analysisSignature(info);
+    return sig && sig.every((s) => s.weights.every((w) => w.shape.every((d) => d > 0))) ? sig : undefined;
   }
 
   async function generateText(uriArg?: unknown, modelArg?: unknown): Promise<void> {
@@ -652,7 +682,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     vscode.commands.registerCommand('nnmodel.evaluate', evaluate),
     vscode.commands.registerCommand('nnmodel.loadWeights', loadWeights),
     vscode.commands.registerCommand('nnmodel.generateText', generateText),
-    { dispose: () => current?.stop(0) },
+    { dispose: () => (current?.stop(0), endNotice.close()) },
   );
   return {
     get busy() {
@@ -675,7 +705,8 @@ function resumedHistory(modelJson: string): EpochFigures[] {
 /** A checkpoint choice as a quick pick item: "best (epoch 6, val_loss 0.412)" with what it is. */
 function choiceItem(c: CheckpointChoice): vscode.QuickPickItem & { which: CheckpointKind } {
   const what = c.which === 'best' ? 'the epoch with the lowest val_loss' : 'the last epoch trained; Train Model continues from it';
-  return { label: c.label, description: c.warning ? `${what} — ${c.warning}` : what, which: c.which };
+  // A checkpoint that no longer fits the model is said on a line of its own: the description is cut at the picker's width.
+  return { label: c.label, description: c.warning ? `${what} — ${c.warning}` : what, ...(c.misfit ? { detail: `$(warning) ${c.misfit}` } : {}), which: c.which };
 }
 
 function localTrains(analysis: Analysis, uri: string): TrainInfo[] {

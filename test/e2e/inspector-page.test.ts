@@ -558,9 +558,11 @@ test('kernels: each layer has a colour legend, its ramp from -max|w| through 0 t
       // The header says the weights' range: the scale is symmetric, up to the larger of |min| and |max|.
       const [, lo, hi] = /weights (\S+) … (\S+)$/.exec(s.detail) ?? [];
       assert.ok(lo && hi, s.detail);
-      const top = (Math.abs(Number(lo)) >= Math.abs(Number(hi)) ? lo : hi).replace(/^-/, '');
+      const num = (t: string) => Number(t.replace(/\u2212/g, '-'));
+      assert.ok(!/-/.test(lo + hi), `a true minus in the range: ${s.detail}`);
+      const top = (Math.abs(num(lo)) >= Math.abs(num(hi)) ? lo : hi).replace(/^\u2212/, '');
       assert.ok(s.shown, `a legend in the ${s.kind} layer`);
-      assert.deepEqual(s.labels, [`-${top}`, '0', top], `${s.kind} layer (${s.detail})`);
+      assert.deepEqual(s.labels, [`\u2212${top}`, '0', top], `${s.kind} layer (${s.detail}): a true minus`);
       assert.ok(s.right <= s.panelRight + 0.5, `the ${s.kind} legend ends at ${s.right} px, past the panel (${s.panelRight} px)`);
       const [neg, zero, pos] = s.colours;
       if (s.kind === 'image') {
@@ -569,6 +571,48 @@ test('kernels: each layer has a colour legend, its ramp from -max|w| through 0 t
       } else {
         // Blue at -max, near-white at 0, red at +max.
         assert.ok(neg[2] > neg[0] + 60 && zero.every((v) => v > 200) && pos[0] > pos[2] + 60, JSON.stringify(s.colours));
+      }
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('kernels: a narrow panel wraps a layer header between its parts, never inside the call or the weights range', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(LENET, 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+    const sections = page.locator('#nn-panel-kernels section.nn-kernel-layer');
+    await poll('the two convolutions', async () => (await sections.count()) === 2);
+    for (const width of [300, 420]) {
+      await page.setViewportSize({ width, height: 700 });
+      await settle(page);
+      await page.screenshot({ path: join(results, `kernels-header-${width}.png`) });
+      // Lines a piece of text takes: the distinct tops of its boxes (a Range over the text from where it starts).
+      const seen = (await page.evaluate(`[...document.querySelectorAll('#nn-panel-kernels section.nn-kernel-layer')].map((s) => {
+        const header = s.firstElementChild;
+        const lines = (rects) => new Set([...rects].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+        const walker = document.createTreeWalker(header, NodeFilter.SHOW_TEXT);
+        let rangeLines = 0;
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const at = n.textContent.indexOf('weights ');
+          if (at < 0) continue;
+          const r = document.createRange();
+          r.setStart(n, at);
+          r.setEnd(n, n.textContent.length);
+          rangeLines = lines(r.getClientRects());
+        }
+        return { call: header.querySelector('a').textContent, callLines: lines(header.querySelector('a').getClientRects()), rangeLines, text: header.textContent };
+      })`)) as { call: string; callLines: number; rangeLines: number; text: string }[];
+      assert.deepEqual(seen.map((h) => h.call), ['conv2d(6, 5)', 'conv2d(16, 5)']);
+      for (const h of seen) {
+        assert.equal(h.callLines, 1, `the call ${h.call} on one line at ${width} px: ${JSON.stringify(h)}`);
+        assert.equal(h.rangeLines, 1, `the weights range on one line at ${width} px: ${JSON.stringify(h)}`);
+        assert.match(h.text, /weights \u2212?\d/, 'the range with a true minus');
       }
     }
     assert.deepEqual(errors, []);
@@ -641,8 +685,8 @@ test('kernels: a positional layer draws its encoding (position × dimension) and
         };
       })`)) as { figure: string; size: number[]; labels: string[]; x: string; y: string; corner: number[][]; right: number; panelRight: number }[];
       assert.deepEqual(seen.map((f) => [f.figure, f.size, f.labels, f.x, f.y]), [
-        ['encoding', [32, 100], ['-1', '0', '1'], '0dimension →31', '0position →99'],
-        ['similarity', [100, 100], ['-1', '0', '1'], '0position →99', '0position →99'],
+        ['encoding', [32, 100], ['\u22121', '0', '1'], '0dimension →31', '0position →99'],
+        ['similarity', [100, 100], ['\u22121', '0', '1'], '0position →99', '0position →99'],
       ]);
       // Position 0: sin 0 = 0 (near-white) in dimension 0, cos 0 = 1 (the red end) in dimension 1; the similarity's diagonal is 1 (red).
       const [enc, sim] = seen;

@@ -137,6 +137,26 @@ e2eTest('a model trained with tokenizer = bpe lists its merges in order with cou
   assert.deepEqual(await near.locator('.nn-tok-neighbour-text').allTextContents(), expected.map((n) => visible(bpe.tokens([n.id])[0])));
   await panel.scrollIntoViewIfNeeded();
   await wb.screenshot('tokens-panel');
+
+  // Characters outside the vocabulary: the CLI's warning line, and the unknown token (id 0) cannot be picked for nearest tokens.
+  const odd = 'the 4 €';
+  await wb.step('type a text with unknown characters', async () => {
+    await box.fill('');
+    await box.pressSequentially(odd);
+  });
+  const oddIds = bpe.encode(odd);
+  assert.equal(oddIds.filter((id) => id === 0).length, 2, 'tiny.txt has neither "4" nor "€"');
+  await poll(`the tokens of '${odd}'`, async () => (await pieces.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')).join(' '))) === oddIds.join(' '), { seen: () => panel.innerText() });
+  assert.equal(
+    (await panel.locator('.nn-tok-unknown-note').innerText()).trim(),
+    'The text has 2 characters not in the vocabulary of the training text: "4", "€"; the model reads each as the unknown token.',
+  );
+  assert.equal(await panel.locator('button.nn-tok-piece[data-id="0"]').count(), 0, 'no nearest tokens for the unknown token');
+  assert.equal(await panel.locator('span.nn-tok-piece[data-id="0"]').count(), 2);
+  assert.equal(await panel.locator('button.nn-tok-piece').count(), oddIds.length - 2, 'the known tokens can still be picked');
+  await box.fill('');
+  await box.pressSequentially('the cat');
+  await poll('the warning gone with the unknown characters', () => panel.locator('.nn-tok-unknown-note').isHidden());
 });
 
 e2eTest('before training, a tokenizer = bpe model says where its merges come from; Train Model in the editor then lists them with their counts', {

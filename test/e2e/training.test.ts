@@ -322,20 +322,71 @@ train Small {
   await wb.step('the continued epoch', () =>
     poll('epoch 3 in the table and the run done', async () => {
       const rows = await epochRows(frame);
-      return rows.length === 1 && rows[0].epoch === '3' && (await status(frame).getAttribute('data-status')) === 'completed';
+      return rows.some((r) => r.epoch === '3') && (await status(frame).getAttribute('data-status')) === 'completed';
     }, { timeout: 300_000, interval: 1000, seen: async () => `${await status(frame).innerText()} | ${JSON.stringify(await epochRows(frame))}` }),
   );
   assert.equal(checkpointEpoch(wb, '.nnmodel/small/Small/model.json'), 3);
   assert.match(await status(frame).innerText(), /epoch 3\/3, batch/);
   // The loss chart draws the checkpoint's epochs 1 and 2 before this run's 3, and marks the best, epoch 1, as a fresh
-  // run's; the table lists this run's epoch.
+  // run's; the table lists the same epochs, the best in bold (QA: it listed epoch 3 alone, the best row nowhere),
+  // with the time the checkpoint kept for its epochs.
   const facts = await chartFacts(frame);
   assert.equal(facts.loss?.xScale, '0,3');
   assert.ok((facts.loss?.series.val_loss?.pixels ?? 0) > 0, JSON.stringify(facts));
   assert.equal(await frame.locator('.nn-training-best').innerText(), 'Best: val_loss lowest at epoch 1 (0.001), marked on the loss chart.');
   assert.equal(await frame.locator('.nn-training-loss').getAttribute('data-best-epoch'), '1');
-  assert.equal(await frame.locator('.nn-training-table tr[data-best="true"]').count(), 0);
+  const rows = await epochRows(frame);
+  assert.deepEqual(rows.map((r) => r.epoch), ['1', '2', '3'], JSON.stringify(rows));
+  assert.equal(rows[0].val_loss, '0.0010');
+  for (const r of rows) assert.match(r.time, /^\d+\.\d s$/, JSON.stringify(r));
+  assert.deepEqual(await frame.locator('.nn-training-table tr[data-best="true"] td').first().innerText(), '1');
+  // The cursor on a batch of epoch 3 (x between 2 and 3): the legend gives loss and val_loss of the nearest epoch, not
+  // blanks (QA: values only with the cursor exactly on an epoch).
+  const legend = (await frame.evaluate(`(() => {
+    const over = document.querySelector('.nn-training-loss .u-over');
+    over.scrollIntoView({ block: 'center' });
+    const r = over.getBoundingClientRect();
+    const at = { clientX: r.left + r.width * (2.35 / 3), clientY: r.top + r.height / 2, bubbles: true, view: window };
+    over.dispatchEvent(new MouseEvent('mouseenter', at));
+    over.dispatchEvent(new MouseEvent('mousemove', at));
+    const values = {};
+    for (const row of document.querySelectorAll('.nn-training-loss .u-legend .u-series')) values[row.querySelector('.u-label').textContent] = row.querySelector('.u-value').textContent;
+    over.dispatchEvent(new MouseEvent('mouseleave', at));
+    return values;
+  })()`)) as Record<string, string>;
+  const x = Number(legend.epoch);
+  assert.ok(x > 2 && x < 3 && !Number.isInteger(x), `the cursor on a batch of epoch 3: ${JSON.stringify(legend)}`);
+  for (const label of ['loss', 'val_loss']) assert.match(legend[label] ?? '', /^\d/, `${label} shows the nearest epoch's value: ${JSON.stringify(legend)}`);
+  // Signal & gradients of the continued run: its epoch, and what it does not have (the CLI measured the checkpoint's
+  // epochs, a checkpoint keeps no measurements), said under the caption that promises an initial line.
+  const signals = frame.locator('.nn-signals');
+  await poll('the continued run\'s Signal & gradients', async () => (await signals.getAttribute('data-shows')) === 'run', { timeout: 30_000, seen: async () => `${await signals.getAttribute('data-shows')}` });
+  assert.equal(
+    await frame.locator('.nn-signals-missing').innerText(),
+    'Continued from the checkpoint of epoch 2: the initial weights and epochs 1–2 were measured by the run that trained it, and a checkpoint does not keep them.',
+  );
+  // At rest, the legend of Signal & gradients lists its lines, not the x series ("layer"), as the loss chart's does.
+  const idle = (await frame.evaluate(`[...document.querySelectorAll('.nn-signals-gradient .u-legend .u-series, .nn-training-loss .u-legend .u-series')]
+    .filter((r) => getComputedStyle(r).display !== 'none').map((r) => r.querySelector('.u-label').textContent)`)) as string[];
+  assert.ok(!idle.includes('layer') && !idle.includes('epoch'), `legends at rest: ${JSON.stringify(idle)}`);
+  assert.ok(idle.includes('epoch 3'), `legends at rest: ${JSON.stringify(idle)}`);
   await wb.screenshot('continued-best');
+  // Load Weights of the checkpoint this run wrote: the tab shows the loaded weights (their history, the same epochs)
+  // and the Signal & gradients of the run that trained them stay (QA: only "Measure at initialisation" was left).
+  await wb.runCommand('View: Focus First Editor Group');
+  await wb.runCommand('nnmodel: Load Weights', { opensInput: true });
+  const lastCk = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'the last epoch trained' }).first();
+  await wb.step('load the last checkpoint', async () => {
+    await lastCk.waitFor({ timeout: 30_000 });
+    await lastCk.click();
+  });
+  await poll('the Training tab on the loaded weights', async () => (await frame.locator('.nn-training').getAttribute('data-shows')) === 'weights' && (await status(frame).getAttribute('data-status')) === 'loaded', {
+    timeout: 60_000,
+    seen: async () => `${await frame.locator('.nn-training').getAttribute('data-shows')} | ${await status(frame).innerText()}`,
+  });
+  assert.deepEqual((await epochRows(frame)).map((r) => r.epoch), ['1', '2', '3']);
+  await poll('Signal & gradients of the run that trained them', async () => (await signals.getAttribute('data-shows')) === 'run', { timeout: 30_000, seen: async () => `${await signals.getAttribute('data-shows')}` });
+  await wb.screenshot('continued-back');
 });
 
 /** The text the small GPT trains on. */
@@ -375,7 +426,13 @@ e2eTest('the small GPT lowers its loss on a text file; the attention view and Ge
   // The inspector has the focus; the command uses the one visible .nnmodel editor.
   await wb.runCommand('nnmodel: Generate Text', { opensInput: true });
   const input = wb.page.locator('.quick-input-widget input');
-  await poll('the prompt box', () => input.isVisible());
+  // Training held out validation data, so there is a best checkpoint beside the last: Generate Text asks which, best first.
+  await poll('the checkpoint question', async () => /which checkpoint to generate text with\?/.test((await input.getAttribute('placeholder').catch(() => null)) ?? ''), {
+    timeout: 30_000,
+    seen: async () => (await input.getAttribute('placeholder').catch(() => null)) ?? '',
+  });
+  await wb.page.keyboard.press('Enter');
+  await poll('the prompt box', async () => (await input.getAttribute('placeholder').catch(() => null)) === 'e.g. Little lamp', { timeout: 30_000 });
   await input.fill('Little lamp');
   await wb.page.keyboard.press('Enter');
   const output = wb.page.locator('.panel .monaco-editor .view-lines');
@@ -387,6 +444,7 @@ e2eTest('the small GPT lowers its loss on a text file; the attention view and Ge
     }, { timeout: 180_000, seen: () => output.innerText().catch(() => '') }),
   );
   assert.match(text, /^Little lamp[\s\S]{40,}/);
+  assert.match(await output.innerText(), /generate with \w+ \(best checkpoint, temperature/);
 });
 
 e2eTest('Train Model on the encoder-decoder TinyTransformer: two inputs by teacher forcing, val accuracy > 0.9, the attention view on both inputs', {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { smallestVocab } from '../../extension/core/analysis/graph';
-import { charTokenizer, idTokenizer, tokenizerFor, wordTokenizer } from '../../extension/core/runtime/tokenizers';
+import { charTokenizer, idTokenizer, tokenizerFor, trainBpe, wordTokenizer } from '../../extension/core/runtime/tokenizers';
+import { mergeSummary } from '../../webview/views/tokensModel';
 import { inputPlans } from '../../webview/probes/input';
 import { charSetText, inputText, patchesOf, tokenizerText } from '../../webview/views/attentionModel';
 
@@ -45,6 +46,15 @@ test('other tokenisers: the whole vocabulary, words, typed ids and values', () =
   assert.equal(tokenizerText(words, { trained: true, embeddingVocab: 10 }), "word tokeniser of the training text: 4 words and marks + unknown, ids 0–4 of the embedding's 10");
   assert.equal(tokenizerText(idTokenizer(11), { trained: false, embeddingVocab: 11 }), 'token ids typed as numbers 0–10 (the embedding has 11 rows; too few for characters)');
   assert.equal(tokenizerText(idTokenizer(2 ** 31 - 1), { trained: false, embeddingVocab: undefined }), 'no embedding: the typed whole numbers are fed as they are');
+});
+
+test('a BPE counts its pieces as its merge list does, the unknown id 0 beside them', () => {
+  const bpe = trainBpe(example('data/tiny.txt'), 128);
+  assert.equal(bpe.vocabSize, 128);
+  const pieces = bpe.model.alphabet.length + bpe.model.merges.length;
+  assert.equal(pieces, 127);
+  assert.equal(tokenizerText(bpe, { trained: true, embeddingVocab: 128 }), 'BPE tokeniser of the training text: 127 pieces + unknown, all 128 ids of the embedding');
+  assert.match(mergeSummary(bpe.model), /127 pieces \+ the unknown token \(id 0\) = 128 ids\.$/);
 });
 
 test('ViT: the image input is described with its shape and its 64 patches of 4 × 4, not as a missing tokeniser', () => {

@@ -8,7 +8,8 @@ import { attentionLayers, attentionMaps, attentionSources } from '../../webview/
 import { uniformHeads, untrainedAttentionText } from '../../webview/views/attentionModel';
 import { featureMapLayers, featureMaps } from '../../webview/probes/featureMaps';
 import { fitTokens, imageInput, signalInput } from '../../webview/probes/input';
-import { kernels } from '../../webview/probes/kernels';
+import { kernelHeaderParts, kernels } from '../../webview/probes/kernels';
+import { formatSigned } from '../../webview/probes/colormap';
 
 before(async () => {
   const warn = console.warn;
@@ -340,4 +341,10 @@ test('untrained attention: heads over the small initial embedding are nearly uni
   assert.match(untrainedAttentionText(open, 1, true)!, /in 1 of 2 heads.*colour scale up to each head’s largest weight stretches/);
   tf.dispose(x);
   disposeModel(built);
+});
+
+test('a kernel header is parts kept whole (the call, the filters, the range), signed with a true minus', () => {
+  assert.deepEqual(kernelHeaderParts({ kh: 3, kw: 3, cin: 1, cout: 8, min: -0.47991, max: 0.53214 }), ['8 filters of 3×3×1', 'weights \u22120.4799 … 0.5321']);
+  assert.deepEqual(kernelHeaderParts({ kh: 1, kw: 5, cin: 2, cout: 1, min: -1.5e-5, max: 0 }), ['1 filter of 5×2', 'weights \u22121.50e\u22125 … 0']);
+  assert.deepEqual([-0.1372, 0.1372, 0, -2.5e-7].map(formatSigned), ['\u22120.1372', '0.1372', '0', '\u22122.50e\u22127']);
 });

@@ -60,3 +60,57 @@ test('an epoch updates the chart in place: after the first epochs it only rename
   for (const e of [11, 12, 13, 14]) assert.deepEqual(change(e), { replace: [], rename: [1, 10] }, `epoch ${e}`);
   assert.deepEqual(legend(steps[14].lines), ['initial', 'epochs 5–13', 'epoch 14']);
 });
+
+test('the chart says which measurements it does not draw: epochs beyond the latest 10, and a continued run\'s earlier ones', () => {
+  // QA: "initial, epochs 3–11, epoch 12" while the caption says "at the end of each epoch", epochs 1–2 silently gone.
+  const h = new SignalsHistory();
+  for (let e = 0; e <= 10; e++) h.apply(1, 'M', { kind: 'signals', report: rep(e) });
+  assert.equal(h.missing(), '', 'all drawn');
+  for (const e of [11, 12]) h.apply(1, 'M', { kind: 'signals', report: rep(e) });
+  assert.deepEqual(legend(h.lines()), ['initial', 'epochs 3–11', 'epoch 12']);
+  assert.equal(h.missing(), `Epochs 1–2 not drawn (the chart keeps the latest ${MAX_SIGNAL_LINES} epochs).`);
+  // A run continued from a checkpoint another run wrote: its initial line and earlier epochs are not here, said so.
+  const start = { kind: 'start' as const, epochs: 5, examples: 100, backend: 'wasm', source: 'digits', resumedFrom: 2, history: [{ epoch: 1, loss: 2 }, { epoch: 2, loss: 1 }] };
+  const resumed = new SignalsHistory();
+  resumed.apply(2, 'M', start);
+  for (const e of [3, 4, 5]) resumed.apply(2, 'M', { kind: 'signals', report: rep(e) });
+  assert.deepEqual(legend(resumed.lines()), ['epochs 3–4', 'epoch 5']);
+  assert.equal(resumed.missing(), 'Continued from the checkpoint of epoch 2: the initial weights and epochs 1–2 were measured by the run that trained it, and a checkpoint does not keep them.');
+});
+
+test("a run continuing the checkpoint of this page's previous run keeps that run's measurements: the initial line stays", async () => {
+  const { sameTraining, TrainingCurves } = await import('../../webview/training/curves');
+  const curves = new TrainingCurves();
+  const h = new SignalsHistory();
+  curves.apply(1, 'M', { kind: 'start', epochs: 2, examples: 100, backend: 'wasm', source: 'digits' });
+  h.apply(1, 'M', { kind: 'start', epochs: 2, examples: 100, backend: 'wasm', source: 'digits' });
+  h.apply(1, 'M', { kind: 'signals', report: rep(0) });
+  for (const [epoch, loss] of [[1, 2], [2, 1]]) {
+    curves.apply(1, 'M', { kind: 'epoch', epoch, loss, metrics: {}, valLoss: loss + 0.5, valMetrics: {}, ms: 10, examples: 90 });
+    h.apply(1, 'M', { kind: 'signals', report: rep(epoch) });
+  }
+  const checkpoint = [{ epoch: 1, loss: 2, valLoss: 2.5 }, { epoch: 2, loss: 1, valLoss: 1.5 }];
+  // The checkpoint is this run's: same epochs, same figures. Another checkpoint of epoch 2 (retrained elsewhere) is not.
+  assert.equal(sameTraining(curves.figures(), checkpoint, 2), true);
+  assert.equal(sameTraining(curves.figures(), [checkpoint[0], { ...checkpoint[1], loss: 0.9 }], 2), false);
+  assert.equal(sameTraining(curves.figures(), checkpoint.slice(0, 1), 1), true, 'the weights of epoch 1 of this run');
+  assert.equal(sameTraining(curves.figures(), checkpoint, 3), false, 'an epoch this run did not train');
+  assert.equal(sameTraining(curves.figures(), [], 2), false);
+  const start = { kind: 'start' as const, epochs: 4, examples: 100, backend: 'wasm', source: 'digits', resumedFrom: 2, history: checkpoint };
+  h.apply(2, 'M', start, true);
+  for (const e of [3, 4]) h.apply(2, 'M', { kind: 'signals', report: rep(e) });
+  assert.deepEqual(h.reports.map((r) => r.epoch), [0, 1, 2, 3, 4]);
+  assert.deepEqual(legend(h.lines()), ['initial', 'epochs 1–3', 'epoch 4']);
+  assert.equal(h.missing(), '');
+  // Not this run's checkpoint, or another model: afresh.
+  const other = new SignalsHistory();
+  other.apply(1, 'M', { kind: 'signals', report: rep(0) });
+  other.apply(2, 'N', start, true);
+  assert.deepEqual(other.reports, []);
+  other.apply(3, 'N', { kind: 'signals', report: rep(1) });
+  other.apply(4, 'N', start, false);
+  assert.deepEqual(other.reports, []);
+  // The weights of epoch 1 of the run shown: its measurements up to them, the history itself untouched.
+  assert.deepEqual(h.until(1).reports.map((r) => r.epoch), [0, 1]);
+  assert.equal(h.reports.length, 5);
+});

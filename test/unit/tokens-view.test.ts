@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { charTokenizer, gpt2Tokenizer, idTokenizer, trainBpe, wordTokenizer } from '../../extension/core/runtime/tokenizers';
 import { parseHostMessage } from '../../extension/core/protocol';
-import { mergeRows, mergeSummary, nearestRows, similarityText, tokenSpans } from '../../webview/views/tokensModel';
+import { mergeRows, mergeSummary, nearestRows, similarityText, tokenSpans, unknownNote } from '../../webview/views/tokensModel';
 
 /** The course notes' corpus: hug ×10, pug ×5, pun ×12, bun ×4, hugs ×5. */
 const NOTES = [...Array(10).fill('hug'), ...Array(5).fill('pug'), ...Array(12).fill('pun'), ...Array(4).fill('bun'), ...Array(5).fill('hugs')].join(' ');
@@ -24,7 +24,8 @@ test("the merge list of the notes' example: rank, pair, new symbol, count, id", 
   assert.match(mergeSummary(bpe.model), /^8 base symbols \(the training text's characters\), then 3 merges: /);
   // A model saved before counts were recorded: rows without them.
   assert.equal(mergeRows({ alphabet: bpe.model.alphabet, merges: bpe.model.merges })[0].count, undefined);
-  assert.match(mergeSummary({ alphabet: ['a', 'b'], merges: [] }), /nothing was merged/);
+  assert.match(mergeSummary({ alphabet: ['a', 'b'], merges: [] }), /nothing was merged: 2 pieces \+ the unknown token \(id 0\) = 3 ids\.$/);
+  assert.match(mergeSummary(bpe.model), /re-tokenised the text\. 11 pieces \+ the unknown token \(id 0\) = 12 ids\.$/);
 });
 
 test('BPE token spans cover the typed text, one per token, unknown characters one each', () => {
@@ -93,4 +94,15 @@ test("the model message carries a text source's tokeniser; an unknown one drops 
   assert.deepEqual(ok && ok.type === 'model' && ok.trainData, { kind: 'text', tokenizer: 'bpe' });
   const bad = parseHostMessage({ ...base, trainData: { kind: 'text', tokenizer: 'sentencepiece' } });
   assert.ok(bad && bad.type === 'model' && !('trainData' in bad));
+});
+
+test('characters outside the vocabulary get the CLI\'s warning about a prompt, said of the text', () => {
+  const chars = charTokenizer('abc 123');
+  assert.equal(unknownNote(chars, 'cab 12', 'the training text'), undefined);
+  assert.equal(
+    unknownNote(chars, 'ab4 €€', 'the training text'),
+    'The text has 2 characters not in the vocabulary of the training text: "4", "€"; the model reads each as the unknown token.',
+  );
+  const bpe = trainBpe(NOTES, 1 + 8 + 3);
+  assert.match(unknownNote(bpe, 'hug4', 'the training text') ?? '', /^The text has 1 character not in the vocabulary of the training text: "4"; the model reads it as the unknown token\.$/);
 });

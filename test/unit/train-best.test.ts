@@ -11,10 +11,12 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import {
   BEST_JSON,
+  analysisSignature,
   applyCheckpoint,
   checkpointChoices,
   epochValLoss,
   encodeCheckpoint,
+  lossFigures,
   readCheckpoint,
   writeBestCheckpoint,
   writeCheckpoint,
@@ -96,8 +98,17 @@ test('best.json holds the epoch with the lowest val_loss, updated only on improv
 
   assert.deepEqual(
     (await checkpointChoices(nodeCheckpointFs(), target, 'Net')).map((c) => c.label),
-    ['last (epoch 5, val_loss 0.47)', 'best (epoch 2, val_loss 0.4)'],
+    ['last (epoch 5, val_loss 0.47)', 'best (epoch 2, val_loss 0.40)'],
+    'the two val_losses with the same digits',
   );
+  // Listed for a model that changed since: the picker says the checkpoint no longer fits it.
+  const now = analysisSignature(analyze('model Net {\n  input x: [6]\n  output x -> dense(4) -> relu -> dense(3) -> softmax\n}\n').models[0]);
+  assert.deepEqual(
+    (await checkpointChoices(nodeCheckpointFs(), target, 'Net', now)).map((c) => c.misfit),
+    ['no longer fits the model: 0 of 2 layers would load', 'no longer fits the model: 0 of 2 layers would load'],
+  );
+  const same = analysisSignature(analyze('model Net {\n  input x: [6]\n  output x -> dense(8) -> relu -> dense(3) -> softmax\n}\n').models[0]);
+  assert.deepEqual((await checkpointChoices(nodeCheckpointFs(), target, 'Net', same)).map((c) => c.misfit), [undefined, undefined]);
   assert.deepEqual(await checkpointChoices(nodeCheckpointFs(), target, 'Other'), [], 'another model\'s checkpoints are not offered');
   assert.deepEqual(await checkpointChoices(nodeCheckpointFs(), join(dir, 'nothing')), []);
 });
@@ -289,4 +300,12 @@ test('the pickers and the reader read a checkpoint\'s JSON alike: a val_loss tha
   edit('model.json', (m) => (m.history = 5));
   assert.deepEqual((await checkpointChoices(nodeCheckpointFs(), target, 'Net')).map((c) => c.label), ['best (epoch 2)']);
   assert.equal((await readCheckpoint(nodeCheckpointFs(), target, { which: 'best' })).warning, undefined);
+});
+
+test('losses listed side by side keep three significant digits each, trailing zeros only where all have one', () => {
+  assert.deepEqual(lossFigures([1.6003, 0.7551]), ['1.60', '0.755'], 'not "1.6" beside "0.755"');
+  assert.deepEqual(lossFigures([0.47, 0.4]), ['0.47', '0.40']);
+  assert.deepEqual(lossFigures([0.3, 0.5]), ['0.3', '0.5']);
+  assert.deepEqual(lossFigures([0.412]), ['0.412']);
+  assert.deepEqual(lossFigures([1234.5, 0.000123456]), ['1230', '0.000123']);
 });

@@ -8,10 +8,13 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import {
   CheckpointError,
+  analysisSignature,
   applyCheckpoint,
+  checkpointFit,
   checkpointDir,
   encodeCheckpoint,
   graphSignature,
+  loadWeightsNotice,
   matchSignature,
   readCheckpoint,
   writeCheckpoint,
@@ -177,4 +180,45 @@ test('checkpointDir follows the setting, with <file> and <model> filled in', () 
   assert.equal(checkpointDir('/w/ex/lenet5.nnmodel', 'LeNet5'), '/w/ex/.nnmodel/lenet5/LeNet5');
   assert.equal(checkpointDir('/w/ex/a b.nnmodel', 'M', 'ckpt/<model>-<file>'), '/w/ex/ckpt/M-a_b');
   assert.equal(checkpointDir('/w/ex/x.nnmodel', 'M', '/abs/<model>'), '/abs/M');
+});
+
+test('analysisSignature gives the signature graphSignature reads from the built model, without building', async () => {
+  const { readFileSync, readdirSync: ls } = await import('node:fs');
+  const root = join(__dirname, '..', '..', 'examples');
+  const seen: string[] = [];
+  for (const f of ls(root).filter((n) => n.endsWith('.nnmodel'))) {
+    const a = analyze(readFileSync(join(root, f), 'utf8'));
+    if (a.diagnostics.some((d) => d.severity === 'error')) continue;
+    for (const m of a.models) {
+      let built: BuiltModel;
+      try {
+        built = buildModel(tf, m, { seed: 1 });
+      } catch {
+        continue;
+      }
+      const strip = (sig: ReturnType<typeof graphSignature>) => sig.map((s) => ({ path: s.path, op: s.op, label: s.label, line: s.line, shapes: s.weights.map((w) => w.shape) }));
+      assert.deepEqual(strip(analysisSignature(m)), strip(graphSignature(built)), `${f} ${m.name}`);
+      built.model.dispose();
+      seen.push(`${f}:${m.name}`);
+    }
+  }
+  assert.ok(seen.length >= 10, `compared ${seen.length} models`);
+});
+
+test('Load Weights warns, naming the partial load, when a checkpoint fits the changed model only in part', async () => {
+  const old = build(NET(8), 1);
+  const saved = graphSignature(old);
+  const now = analysisSignature(analyze(NET(4)).models[0]);
+  const fit = checkpointFit(saved, now);
+  assert.deepEqual([fit.loaded, fit.total], [0, 2]);
+  const partial = loadWeightsNotice('Net', 'best', 10, fit);
+  assert.equal(partial.severity, 'warning');
+  assert.match(partial.text, /^Net: 0 of 2 layers loaded from the best weights \(lowest val_loss\) of epoch 10: dense\(4\) \(line 3\) no longer fits: /);
+  assert.match(partial.text, /dense\(3\) \(line 3\) no longer fits: .*it keeps its initial weights\.$/);
+  // One more layer after the first: the first still loads.
+  const deeper = analysisSignature(analyze(NET(8, ' -> dense(8)')).models[0]);
+  assert.match(loadWeightsNotice('Net', 'last', 3, checkpointFit(saved, deeper)).text, /^Net: 2 of 3 layers loaded from the weights of epoch 3: /);
+  const all = loadWeightsNotice('Net', 'last', 3, checkpointFit(saved, analysisSignature(analyze(NET(8)).models[0])));
+  assert.deepEqual(all, { severity: 'info', text: 'Loaded the weights of epoch 3 into Net; the inspector shows them.' });
+  old.model.dispose();
 });

@@ -4,6 +4,7 @@ import { chooseShown, historyEntries, loadedText, runText, TrainingCurves, MAX_B
 import { lossChartStyles, metricChartStyles, seriesWithData, VALIDATION_DASH } from '../../webview/training/chartStyle';
 import { parseHostMessage, parseWebviewMessage } from '../../extension/core/protocol';
 import { parseHostToJob } from '../../extension/core/runtime/jobProtocol';
+import type { EpochLogs } from '../../extension/core/runtime/train';
 
 test('curves place batches at fractional epochs and epoch figures at whole ones', () => {
   const c = new TrainingCurves();
@@ -180,6 +181,11 @@ test("loaded weights' history: checked entry by entry, drawn as epoch curves, an
   assert.equal(loadedText({ model: 'Generator', epoch: 1, from: '.nnmodel/gan_digits/Generator', history: entries.slice(0, 1) }), 'Generator: weights of epoch 1 loaded from .nnmodel/gan_digits/Generator · below, the epoch of training that produced them.');
   assert.equal(loadedText({ model: 'M', epoch: 2, from: 'ck', history: [] }), 'M: weights of epoch 2 loaded from ck · the checkpoint keeps no per-epoch figures.');
   assert.equal(loadedText({ model: 'M', epoch: 2, history: [] }), 'M: weights of epoch 2 from a training run in this window · the checkpoint keeps no per-epoch figures.');
+  assert.equal(
+    loadedText({ model: 'Overfit', epoch: 10, from: 'ck', history: [], loaded: 1, total: 3 }),
+    'Overfit: only 1 of 3 layers loaded from the weights of epoch 10 in ck; the rest keep their initial weights (the note above says why) · the checkpoint keeps no per-epoch figures.',
+  );
+  assert.equal(loadedText({ model: 'M', epoch: 2, from: 'ck', history: [], loaded: 3, total: 3 }), 'M: weights of epoch 2 loaded from ck · the checkpoint keeps no per-epoch figures.');
 });
 
 test('the Training tab shows the run in this page, the loaded weights, or its empty state', () => {
@@ -235,4 +241,54 @@ test('the charts draw and list only series with values: no batch loss for loaded
   assert.deepEqual(labels(run), { loss: ['batch loss'], metrics: [] });
   run.apply(1, 'M', { kind: 'epoch', epoch: 1, loss: 1.7, metrics: { accuracy: 0.4 }, ms: 1, examples: 10 });
   assert.deepEqual(labels(run), { loss: ['batch loss', 'loss'], metrics: ['accuracy'] });
+});
+
+test("a continued run's epochs table and metrics chart list the checkpoint's epochs too, with what it kept", async () => {
+  const { historyFigures } = await import('../../webview/training/trainCore');
+  // The checkpoint's nnmodel.history as the page reads it (a NaN kept as null by JSON is dropped, not sent).
+  const kept: EpochLogs[] = [
+    { epoch: 1, epochs: 2, loss: 2, metrics: { accuracy: 0.5, bad: null as unknown as number }, valLoss: 1.9, valMetrics: { accuracy: 0.55 }, examples: 90, ms: 1500 },
+    { epoch: 2, epochs: 2, loss: 1.5, metrics: { accuracy: 0.6 }, valLoss: 1.4, valMetrics: { accuracy: 0.62 }, examples: 90, ms: 1200 },
+  ];
+  const history = historyFigures(kept);
+  assert.deepEqual(history[0], { epoch: 1, loss: 2, valLoss: 1.9, metrics: { accuracy: 0.5 }, valMetrics: { accuracy: 0.55 }, ms: 1500, examples: 90 });
+  // The host accepts the start event with them (and refuses malformed ones).
+  const start = { kind: 'start' as const, epochs: 4, examples: 100, backend: 'wasm', source: 'digits', resumedFrom: 2, history };
+  const post = (event: unknown) => parseWebviewMessage({ type: 'trainEvent', uri: 'file:///a.nnmodel', version: 1, run: 1, model: 'M', event });
+  assert.ok(post(start));
+  assert.equal(post({ ...start, history: [{ ...history[0], metrics: { accuracy: 'x' } }] }), undefined);
+  assert.equal(post({ ...start, history: [{ ...history[0], ms: 'x' }] }), undefined);
+  const c = new TrainingCurves();
+  c.apply(1, 'M', start);
+  c.apply(1, 'M', { kind: 'epoch', epoch: 3, loss: 1.2, metrics: { accuracy: 0.7 }, valLoss: 1.3, valMetrics: { accuracy: 0.68 }, ms: 1000, examples: 90 });
+  // The table lists the epochs the loss chart draws (QA: chart 1–3, table 3 only).
+  assert.deepEqual(c.allRows().map((r) => r.epoch), [1, 2, 3]);
+  assert.deepEqual(c.allRows().map((r) => r.epoch), c.lossSeries()[0].filter((_x, i) => c.lossSeries()[2][i] !== null));
+  assert.deepEqual(c.allRows()[0], { epoch: 1, loss: 2, valLoss: 1.9, metrics: { accuracy: 0.5 }, valMetrics: { accuracy: 0.55 }, ms: 1500, examples: 90 });
+  assert.deepEqual(c.metricSeries(), [[1, 2, 3], [0.5, 0.6, 0.7], [0.55, 0.62, 0.68]]);
+  // A checkpoint that kept only loss figures (an older one): its rows have no metrics, time or examples.
+  const old = new TrainingCurves();
+  old.apply(1, 'M', { ...start, history: [{ epoch: 1, loss: 2 }, { epoch: 2, loss: 1.5 }] });
+  assert.deepEqual(old.allRows()[1], { epoch: 2, loss: 1.5, metrics: {}, valMetrics: {}, ms: 0, examples: 0 });
+});
+
+test("the loss chart's legend shows an epoch series' value at the nearest epoch while the cursor is on a batch", async () => {
+  const { nearestEpochValue } = await import('../../webview/training/curves');
+  const c = new TrainingCurves();
+  c.apply(1, 'M', { kind: 'start', epochs: 2, examples: 100, backend: 'wasm', source: 'digits' });
+  for (const [epoch, loss] of [[1, 0.9], [2, 0.5]] as const) {
+    for (let b = 1; b <= 4; b++) c.apply(1, 'M', { kind: 'batch', epoch, batch: b, batches: 4, loss: loss + 0.1 * (4 - b) });
+    c.apply(1, 'M', { kind: 'epoch', epoch, loss, metrics: {}, valLoss: loss + 0.05, valMetrics: {}, ms: 10, examples: 90 });
+  }
+  const [x, , loss, valLoss] = c.lossSeries();
+  const at = (v: number) => x.indexOf(v);
+  // QA: blank at 14.43, shown at 15.00.
+  assert.equal(loss[at(1.25)], null);
+  assert.equal(nearestEpochValue(x, loss, at(1.25)), 0.9);
+  assert.equal(nearestEpochValue(x, loss, at(1.75)), 0.5);
+  assert.equal(nearestEpochValue(x, valLoss, at(1.5)), 0.55, 'halfway: the later epoch');
+  assert.equal(nearestEpochValue(x, loss, at(0.25)), 0.9);
+  assert.equal(nearestEpochValue(x, loss, at(2)), 0.5);
+  // A series with no value anywhere shows none.
+  assert.equal(nearestEpochValue(x, x.map(() => null), at(1.25)), null);
 });

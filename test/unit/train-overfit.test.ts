@@ -156,3 +156,19 @@ test('a large relative change groups its digits', () => {
   assert.equal(percentChange(-0.18), '\u221218 %');
   assert.equal(percentChange(0.014), '+1.4 %');
 });
+
+test('a change that is not total never reads as ±100 %: the digits that tell it apart', () => {
+  // QA: loss 0.0402 → 0.0001 read "since then loss −100 %".
+  assert.equal(percentChange((0.0001 - 0.0402) / 0.0402), '\u221299.8 %');
+  assert.equal(percentChange(-0.99996), '\u221299.996 %');
+  assert.equal(percentChange(0.9996), '+99.96 %');
+  assert.equal(percentChange(1.0004), '+100.04 %');
+  assert.equal(percentChange(-1), '\u2212100 %');
+  assert.equal(percentChange(1), '+100 %');
+  const v = overfitVerdict([
+    { epoch: 1, loss: 0.0402, valLoss: 0.1 },
+    { epoch: 2, loss: 0.001, valLoss: 0.2 },
+    { epoch: 3, loss: 0.0001, valLoss: 0.3 },
+  ]);
+  assert.match(v?.text ?? '', /since then loss \u221299\.8 %/);
+});

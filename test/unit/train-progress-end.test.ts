@@ -4,7 +4,7 @@
 // channel used to end at "done: FruitMLP trained." with neither.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TrainingProgress } from '../../extension/vscode/inspector/trainingProgress';
+import { EndNotice, TrainingProgress } from '../../extension/vscode/inspector/trainingProgress';
 import type { EpochFigures } from '../../extension/core/runtime/overfit';
 
 const BEST = '.nnmodel/fruit/FruitMLP/best.json';
@@ -54,4 +54,32 @@ test('no verdict while val_loss still falls; a best from before a continued run 
   assert.deepEqual(run(continued, 3).endLines(continued, BEST), ['best: val_loss lowest at epoch 2 (0.42) (before this run)']);
   const noValidation = [{ epoch: 1, loss: 1 }, { epoch: 2, loss: 0.5 }];
   assert.deepEqual(run(noValidation).endLines(noValidation, BEST), []);
+});
+
+test("the notice of how a run ended closes when the next run starts: a continued run's end is not shown beside the stopped run's", async () => {
+  // QA: "Training of X stopped; the checkpoint … (epoch 2 …)" stayed on screen beside "Trained X." after Continue.
+  const shown: { text: string; open: boolean }[] = [];
+  const notice = new EndNotice((text, until) => {
+    const n = { text, open: true };
+    shown.push(n);
+    void until.then(() => (n.open = false));
+  });
+  const settle = () => new Promise((r) => setImmediate(r));
+  const stopped = new TrainingProgress('M', 32, '.nnmodel/m/M');
+  notice.notify(stopped.summary({ kind: 'done', status: 'cancelled' }).text);
+  await settle();
+  assert.deepEqual(shown.map((n) => [n.text, n.open]), [['Training of M stopped; no epoch completed, so no checkpoint was written (an earlier one is untouched).', true]]);
+  // The continued run starts: the stopped run's notice closes.
+  notice.close();
+  await settle();
+  assert.equal(shown[0].open, false);
+  notice.notify('Trained M.');
+  await settle();
+  assert.deepEqual(shown.map((n) => n.open), [false, true]);
+  // A notice replaces the one before it too; closing twice is harmless.
+  notice.notify('Trained M again.');
+  notice.close();
+  notice.close();
+  await settle();
+  assert.deepEqual(shown.map((n) => n.open), [false, false, false]);
 });

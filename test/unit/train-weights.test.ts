@@ -115,4 +115,5 @@ test('the note about applied weights counts layers in the singular and plural', 
   assert.equal(appliedText({ epoch: 2, loaded: 3, problems: ['x.'] }), 'Trained weights (epoch 2): 3 layers loaded; x.');
   assert.equal(appliedText({ epoch: 2, from: 'D', loaded: 3, problems: [] }), 'Showing the trained weights of epoch 2, loaded from the checkpoint in D.');
   assert.equal(appliedText({ epoch: 2, loaded: 3, problems: [] }), undefined);
+  assert.equal(appliedText({ epoch: 2, from: 'D', loaded: 1, total: 3, problems: ['dense_1 no longer fits.'] }), 'Trained weights (epoch 2 from D): 1 of 3 layers loaded; dense_1 no longer fits.');
 });

@@ -1,5 +1,5 @@
 // Load Weights and Evaluate in the editor with a fake `vscode` (test/unit/vscodeMock.ts): with a best
-// checkpoint beside the last, the picker lists "best (epoch 2, val_loss 0.4)" beside "last (…)", and the
+// checkpoint beside the last, the picker lists "best (epoch 2, val_loss 0.40)" beside "last (…)", and the
 // best one loads; without one, Evaluate asks nothing (extension/vscode/training.ts).
 import { reset, resetWindow, state, textDocument, ui } from './vscodeMock'; // first: installs the fake `vscode`
 import { test, before } from 'node:test';
@@ -81,8 +81,8 @@ test('Load Weights lists the best checkpoint beside the last, and loads the one 
     await trained(ckDir, [0.5, 0.4, 0.45]);
     const loading = run('nnmodel.loadWeights', doc.uri, 'Net');
     const q = await until('the checkpoint picker', () => ui.questions[0]);
-    assert.deepEqual(q.labels, ['last (epoch 3, val_loss 0.45)', 'best (epoch 2, val_loss 0.4)', 'Other checkpoint…']);
-    q.answer('best (epoch 2, val_loss 0.4)');
+    assert.deepEqual(q.labels, ['last (epoch 3, val_loss 0.45)', 'best (epoch 2, val_loss 0.40)', 'Other checkpoint…']);
+    q.answer('best (epoch 2, val_loss 0.40)');
     await loading;
     const info = ui.messages.find((m) => m.severity === 'info');
     assert.equal(info?.text, 'Loaded the best weights (lowest val_loss) of epoch 2 into Net; the inspector shows them.', JSON.stringify(ui.messages.map((m) => m.text)));
@@ -208,7 +208,7 @@ test('Generate Text asks for the best or the last checkpoint when training kept 
     const generating = run('nnmodel.generateText', doc.uri, 'Story');
     const q = await until('the checkpoint picker', () => ui.questions[0]);
     assert.equal(q.kind, 'quickPick');
-    assert.deepEqual(q.labels, ['best (epoch 2, val_loss 0.4)', 'last (epoch 3, val_loss 0.45)']);
+    assert.deepEqual(q.labels, ['best (epoch 2, val_loss 0.40)', 'last (epoch 3, val_loss 0.45)']);
     assert.equal(q.placeHolder, 'Story: which checkpoint to generate text with?');
     q.answer(undefined);
     await generating;

@@ -5,6 +5,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from '../../extension/core/layers/types';
+import { formatSigned } from './colormap';
 
 type TfLayer = tfTypes.layers.Layer;
 
@@ -42,6 +43,16 @@ function kernelVariable(layer: TfLayer): tfTypes.LayerVariable | undefined {
 }
 
 /** Whether the layer has a convolution kernel `kernels` can read. */
+/**
+ * The parts of a kernel layer's header after its call, each kept on one
+ * line (the header wraps between them): "8 filters of 3×3×1",
+ * "weights −0.4799 … 0.5321".
+ */
+export function kernelHeaderParts(set: Pick<KernelSet, 'kh' | 'kw' | 'cin' | 'cout' | 'min' | 'max'>): string[] {
+  const size = set.kh === 1 ? `${set.kw}` : `${set.kh}×${set.kw}`;
+  return [`${set.cout} ${set.cout === 1 ? 'filter' : 'filters'} of ${size}×${set.cin}`, `weights ${formatSigned(set.min)} … ${formatSigned(set.max)}`];
+}
+
 export function hasKernel(layer: TfLayer): boolean {
   return kernelVariable(layer) !== undefined;
 }

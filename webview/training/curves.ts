@@ -10,6 +10,7 @@ import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { addStrip, storeStrip, type StoredStrip } from './stripModel';
 import { plural } from '../../extension/core/plural';
+import { layersLoadedText } from '../../extension/core/runtime/checkpoint';
 import { bestEpoch, bestText, overfitVerdict, type EpochFigures } from '../../extension/core/runtime/overfit';
 
 /** Most batch points kept: older ones are thinned so drawing stays cheap. */
@@ -48,6 +49,9 @@ export interface LoadedWeights {
   /** The checkpoint folder (workspace-relative), when the host names one. */
   from?: string;
   history: EpochLogs[];
+  /** How many of the model's layers with weights took the checkpoint's, out of `total` (the inspector's banner names the rest). */
+  loaded?: number;
+  total?: number;
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -96,6 +100,8 @@ export function loadedText(w: LoadedWeights): string {
   const where = w.from ? `loaded from ${w.from}` : 'from a training run in this window';
   const n = w.history.filter((h) => h.epoch <= w.epoch).length;
   const curves = n === 0 ? 'the checkpoint keeps no per-epoch figures' : `below, the ${n === 1 ? 'epoch' : plural(n, 'epoch')} of training that produced them`;
+  const partial = w.loaded !== undefined && w.total !== undefined && w.loaded < w.total;
+  if (partial) return `${w.model}: only ${layersLoadedText(w.loaded!, w.total!)} from the weights of epoch ${w.epoch} ${w.from ? `in ${w.from}` : 'of a training run in this window'}; the rest keep their initial weights (the note above says why) · ${curves}.`;
   return `${w.model}: weights of epoch ${w.epoch} ${where} · ${curves}.`;
 }
 
@@ -192,6 +198,45 @@ export function overfitLine(rows: readonly EpochFigures[]): string | undefined {
   return v && `${v.text}.`;
 }
 
+/**
+ * The value of an epoch-level series (loss, val_loss) the loss chart's
+ * legend shows with the cursor at row `idx`: its own, or, on a batch's row
+ * (a fractional x, where the series has no point), that of the nearest
+ * epoch with one (the later of two as near). null when the series has none.
+ */
+export function nearestEpochValue(xs: ArrayLike<number | null | undefined>, ys: ArrayLike<number | null | undefined>, idx: number): number | null {
+  const x = xs[idx];
+  if (x === null || x === undefined) return null;
+  const own = ys[idx];
+  if (own !== null && own !== undefined) return own;
+  let before = idx - 1;
+  while (before >= 0 && (ys[before] === null || ys[before] === undefined)) before--;
+  let after = idx + 1;
+  while (after < ys.length && (ys[after] === null || ys[after] === undefined)) after++;
+  const dist = (k: number) => (k < 0 || k >= ys.length ? Infinity : Math.abs((xs[k] ?? Infinity) - x));
+  const k = dist(after) <= dist(before) ? after : before;
+  return k >= 0 && k < ys.length ? (ys[k] ?? null) : null;
+}
+
+/**
+ * Whether `history` (a checkpoint's epochs, up to `epoch`) is the account
+ * of the training whose epochs are `figures`: the same epochs, up to and
+ * including `epoch`, with the same loss and val_loss (exact: the
+ * checkpoint keeps the numbers the run reported). So the page can tell that
+ * weights it is shown, or a checkpoint a run continues, came from its own
+ * run, whose Signal & gradients it still holds.
+ */
+export function sameTraining(figures: readonly EpochFigures[], history: readonly EpochFigures[], epoch: number): boolean {
+  const mine = figures.filter((f) => f.epoch <= epoch);
+  const theirs = historyEntries(history).filter((h) => h.epoch <= epoch);
+  if (theirs.length === 0 || mine.length !== theirs.length || !mine.some((f) => f.epoch === epoch)) return false;
+  const byEpoch = new Map(mine.map((f) => [f.epoch, f]));
+  return theirs.every((h) => {
+    const f = byEpoch.get(h.epoch);
+    return f !== undefined && f.loss === h.loss && (f.valLoss ?? null) === (h.valLoss ?? null);
+  });
+}
+
 export class TrainingCurves {
   run = -1;
   model = '';
@@ -206,8 +251,13 @@ export class TrainingCurves {
   resumedFrom = 0;
   /** Warnings of the run (layers a resumed checkpoint no longer fits). */
   warnings: string[] = [];
-  /** The epochs of the checkpoint the run continues (its `start` event's history): drawn on the loss chart before the run's, and counted by `figures`. */
-  earlier: EpochFigures[] = [];
+  /**
+   * The epochs of the checkpoint the run continues (its `start` event's
+   * history): drawn on the charts and listed in the table before the run's
+   * (`allRows`), and counted by `figures`. Metrics, time and examples are
+   * those the checkpoint kept ({} and 0 when it kept none).
+   */
+  earlier: EpochRow[] = [];
   /** The batch in progress. */
   position = { epoch: 0, batch: 0, batches: 0 };
   batchX: number[] = [];
@@ -247,7 +297,7 @@ export class TrainingCurves {
         this.resumedFrom = e.resumedFrom ?? 0;
         this.earlier = historyEntries(e.history ?? [])
           .filter((h) => h.epoch <= this.resumedFrom)
-          .map((h) => ({ epoch: h.epoch, loss: h.loss, ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}) }));
+          .map((h) => ({ epoch: h.epoch, loss: h.loss, ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}), metrics: h.metrics, valMetrics: h.valMetrics ?? {}, ms: h.ms, examples: h.examples }));
         return true;
       case 'batch':
         this.status = 'running';
@@ -326,15 +376,20 @@ export class TrainingCurves {
   }
 
   /** The checkpoint's epochs this run has not trained again. */
-  private earlierOnly(): EpochFigures[] {
+  private earlierOnly(): EpochRow[] {
     const own = new Set(this.rows.map((r) => r.epoch));
     return this.earlier.filter((h) => !own.has(h.epoch));
+  }
+
+  /** The rows of every epoch the charts draw, by epoch: a continued run's earlier ones, then its own (the epochs' table). */
+  allRows(): EpochRow[] {
+    return [...this.earlierOnly(), ...this.rows].sort((a, b) => a.epoch - b.epoch);
   }
 
   /** Every metric name seen, in the order first seen (the table's columns). */
   allMetricNames(): string[] {
     const names = new Set<string>();
-    for (const r of this.rows) for (const k of Object.keys(r.metrics)) names.add(k);
+    for (const r of this.allRows()) for (const k of Object.keys(r.metrics)) names.add(k);
     return [...names];
   }
 
@@ -355,7 +410,7 @@ export class TrainingCurves {
    */
   validated(): Set<string> {
     const names = new Set<string>();
-    for (const r of this.rows) {
+    for (const r of this.allRows()) {
       if (r.valLoss !== undefined) names.add('loss');
       for (const [k, v] of Object.entries(r.valMetrics)) if (v !== undefined) names.add(k);
     }
@@ -381,8 +436,7 @@ export class TrainingCurves {
     const extra = this.lossMetricNames().flatMap((n): [string, 'metrics' | 'valMetrics'][] => (val.has(n) ? [[n, 'metrics'], [n, 'valMetrics']] : [[n, 'metrics']]));
     const points: (number | null)[][] = [];
     this.batchX.forEach((x, i) => points.push([x, this.batchLoss[i], null, null, ...extra.map(() => null)]));
-    for (const h of this.earlierOnly()) points.push([h.epoch, null, h.loss, h.valLoss ?? null, ...extra.map(() => null)]);
-    for (const r of this.rows) points.push([r.epoch, null, r.loss, r.valLoss ?? null, ...extra.map(([n, key]) => r[key][n] ?? null)]);
+    for (const r of this.allRows()) points.push([r.epoch, null, r.loss, r.valLoss ?? null, ...extra.map(([n, key]) => r[key][n] ?? null)]);
     points.sort((a, b) => (a[0] as number) - (b[0] as number));
     // One row per x: an epoch's last batch and its epoch figures share x = e, and uPlot needs x strictly
     // increasing (its visible window ends at the first x equal to the scale's max, so a second row there
@@ -423,7 +477,7 @@ export class TrainingCurves {
   /** Aligned series per epoch for the metrics chart: x, then for each metric its training values and, when `validated()` has it, its validation values. */
   metricSeries(): (number | null)[][] {
     const val = this.validated();
-    const rows = [...this.rows].sort((a, b) => a.epoch - b.epoch);
+    const rows = this.allRows();
     const out: (number | null)[][] = [rows.map((r) => r.epoch)];
     for (const n of this.metricNames()) {
       out.push(rows.map((r) => r.metrics[n] ?? null));

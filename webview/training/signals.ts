@@ -15,8 +15,16 @@
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
 import { SignalsHistory, layerAxisSpace, lineChanges, type SignalKind, type SignalLine } from './signalsModel';
-import { themeColor, uSeries } from './themeSeries';
+import { idleLegend, themeColor, uSeries } from './themeSeries';
 import { formatGradientLine, type SignalsReport } from '../../extension/core/runtime/signals';
+
+/** How the tab shows the Signal & gradients (SignalsView.render). */
+export interface SignalsShown {
+  /** The tab shows the weights of this epoch of the run: its measurements up to it. */
+  upTo?: number;
+  /** The tab shows loaded weights (not the run's own account). */
+  weights?: boolean;
+}
 
 /** What "Measure at initialisation" can do for the model shown: measure, or say why not. */
 export type InitialSignalsOffer = { measure: () => Promise<SignalsReport> } | { unavailable: string };
@@ -91,6 +99,10 @@ export class SignalsView {
   readonly initial = new SignalsHistory();
   private initialMeasures = 0;
   private readonly summary: HTMLElement;
+  /** What the chart does not draw that the caption speaks of (SignalsHistory.missing), hidden when nothing. */
+  private readonly missing: HTMLElement;
+  /** Under the Measure button when the tab shows weights whose run's measurements this page does not have. */
+  private readonly unkept: HTMLElement;
   private readonly controls: HTMLElement;
   private readonly measureButton: HTMLElement;
   private readonly measureStatus: HTMLElement;
@@ -100,6 +112,8 @@ export class SignalsView {
   /** The model the tab shows and whether it shows a run (the last `render`). */
   private shownModel = '';
   private shownRun: number | undefined;
+  /** How the last `render` was asked to draw (`upTo`, `weights`). */
+  private shownAs: SignalsShown = {};
   private readonly boxes: HTMLElement[];
   private readonly table: HTMLTableElement;
   private charts: (uPlot | undefined)[] = [undefined, undefined];
@@ -125,6 +139,12 @@ export class SignalsView {
       'Gradients that fall by orders of magnitude towards the first layers are vanishing: those layers hardly learn. A residual x + F(x) keeps them level.';
     this.summary = document.createElement('p');
     this.summary.className = 'nn-signals-summary';
+    this.missing = document.createElement('p');
+    this.missing.className = 'nn-signals-missing';
+    this.missing.hidden = true;
+    this.unkept = document.createElement('p');
+    this.unkept.className = 'nn-signals-unkept';
+    this.unkept.hidden = true;
     this.boxes = PANELS.map((p) => {
       const box = document.createElement('div');
       box.className = `nn-signals-${p.kind}`;
@@ -149,14 +169,14 @@ export class SignalsView {
     this.measureStatus.setAttribute('role', 'status');
     this.controls.append(this.measureButton, ' ', this.measureStatus);
     this.body = document.createElement('div');
-    this.body.append(note, this.summary, ...this.boxes, details);
-    this.element.append(heading, this.controls, this.body);
+    this.body.append(note, this.missing, this.summary, ...this.boxes, details);
+    this.element.append(heading, this.unkept, this.controls, this.body);
   }
 
   /** What "Measure at initialisation" offers for `model`, the model the inspector now shows. */
   setOffer(model: string, offer: InitialSignalsOffer): void {
     this.offer = { model, offer };
-    this.render(this.shownRun, this.shownModel);
+    this.render(this.shownRun, this.shownModel, this.shownAs);
   }
 
   private async measure(): Promise<void> {
@@ -178,13 +198,13 @@ export class SignalsView {
     } finally {
       this.measuring = false;
       this.measureButton.removeAttribute('disabled');
-      this.render(this.shownRun, this.shownModel);
+      this.render(this.shownRun, this.shownModel, this.shownAs);
     }
   }
 
-  /** Applies a run event; true when the chart needs drawing. */
-  handle(run: number, model: string, event: TrainingEvent): boolean {
-    return this.history.apply(run, model, event);
+  /** Applies a run event (`continues`: SignalsHistory.apply); true when the chart needs drawing. */
+  handle(run: number, model: string, event: TrainingEvent, continues = false): boolean {
+    return this.history.apply(run, model, event, continues);
   }
 
   setWidth(width: number): void {
@@ -194,21 +214,30 @@ export class SignalsView {
   }
 
   /**
-   * Draws the measurements of run `run`; without one (undefined: the tab
-   * shows no run), the last "Measure at initialisation" of `model`.
+   * Draws the measurements of run `run` (up to epoch `as.upTo` when given:
+   * the tab shows the weights of that epoch, which that run trained);
+   * without one (undefined: the tab shows no run), the last "Measure at
+   * initialisation" of `model`, and, when the tab shows loaded weights
+   * (`as.weights`), says that their measurements are not kept.
    */
-  render(run: number | undefined, model = ''): void {
+  render(run: number | undefined, model = '', as: SignalsShown = {}): void {
     this.shownRun = run;
     this.shownModel = model;
-    const fromRun = run !== undefined && run === this.history.run && this.history.reports.length > 0;
+    this.shownAs = as;
+    const history = as.upTo !== undefined ? this.history.until(as.upTo) : this.history;
+    const fromRun = run !== undefined && run === history.run && history.reports.length > 0;
+    this.unkept.hidden = fromRun || !as.weights;
+    this.unkept.textContent = this.unkept.hidden
+      ? ''
+      : `The Signal & gradients of the run that trained these weights are not kept with their checkpoint: they are drawn while the run that measures them is shown in this inspector.`;
     const offered = !fromRun && this.offer !== undefined && this.offer.model === model;
     this.controls.hidden = !offered;
     if (offered && 'unavailable' in this.offer!.offer) this.measureButton.title = `Not available: ${this.offer!.offer.unavailable}.`;
     else this.measureButton.title = 'One forward and backward pass of the model with its initial weights on a batch of its training data: compare a plain and a residual model before training.';
     if (!offered && !this.measuring) this.measureStatus.textContent = '';
-    const h = fromRun ? this.history : this.initial.model === model && this.initial.reports.length > 0 ? this.initial : undefined;
+    const h = fromRun ? history : this.initial.model === model && this.initial.reports.length > 0 ? this.initial : undefined;
     const show = h !== undefined && h.layers().length > 0;
-    this.element.hidden = !show && !offered;
+    this.element.hidden = !show && !offered && this.unkept.hidden;
     // For tests: what the chart shows.
     this.element.dataset.shows = show ? (fromRun ? 'run' : 'initial') : 'nothing';
     this.body.hidden = !show;
@@ -221,9 +250,12 @@ export class SignalsView {
       return;
     }
     // The tab redraws on every batch; this chart changes once an epoch.
-    const version = `${h === this.history ? 'run' : 'initial'}:${h.version}`;
+    const version = `${h === history ? 'run' : 'initial'}:${h.version}:${as.upTo ?? ''}`;
     if (this.drawn === version) return;
     this.drawn = version;
+    const missing = h === history ? h.missing() : '';
+    this.missing.textContent = missing;
+    this.missing.hidden = !missing;
     const latest = h.reports[h.reports.length - 1];
     const first = h.reports[0];
     this.summary.textContent = [
@@ -233,7 +265,7 @@ export class SignalsView {
       .filter(Boolean)
       .join(' · ');
     const names = h.layers().map((l) => l.name);
-    const key = `${h === this.history ? 'run' : 'initial'}|${h.run}|${h.model}|${names.join(',')}`;
+    const key = `${h === history ? 'run' : 'initial'}|${h.run}|${h.model}|${names.join(',')}`;
     const from = this.lines;
     const lines = h.lines();
     // Read by the charts' legend values and hooks, which the updates below call.
@@ -325,6 +357,9 @@ export class SignalsView {
         ],
         legend: { markers: { dash: (u, i) => (u.series[i].dash ? 'dashed' : 'solid') } },
         hooks: {
+          // As the loss chart's: at rest the legend lists the lines, without the x row ("layer") or values.
+          init: [idleLegend],
+          setLegend: [idleLegend],
           // For tests: the x range drawn (a zoom shows in it).
           setScale: [(u, key) => void (key === 'x' && (box.dataset.xScale = `${u.scales.x.min},${u.scales.x.max}`))],
           // A shared legend entry shows or hides all its lines.

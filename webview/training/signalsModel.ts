@@ -72,15 +72,32 @@ export class SignalsHistory {
   reports: SignalsReport[] = [];
   /** Changes with every change of `reports` (the view redraws only then). */
   version = 0;
+  /** The checkpoint's epoch the run continues (its `start` event), 0 for fresh weights. */
+  resumedFrom = 0;
 
-  /** Applies one event of run `run`; a newer run starts afresh. Returns whether the chart changed. */
-  apply(run: number, model: string, e: TrainingEvent): boolean {
+  /**
+   * Applies one event of run `run`; a newer run starts afresh, except that
+   * a run continuing the checkpoint the previous run of the same model
+   * wrote (`continues`, view.ts checks that the checkpoint's history is
+   * that run's) keeps that run's measurements up to the checkpoint's
+   * epoch: its initial weights and epochs stay on the chart, as its loss
+   * does. Returns whether the chart changed.
+   */
+  apply(run: number, model: string, e: TrainingEvent, continues = false): boolean {
     if (run !== this.run) {
       if (run < this.run) return false;
+      const from = e.kind === 'start' ? (e.resumedFrom ?? 0) : 0;
+      const kept = continues && from > 0 && model === this.model ? this.reports.filter((r) => r.epoch <= from) : [];
       this.run = run;
       this.model = model;
-      this.reports = [];
+      this.reports = kept;
+      this.resumedFrom = 0;
       this.version++;
+    }
+    if (e.kind === 'start') {
+      this.resumedFrom = e.resumedFrom ?? 0;
+      this.version++;
+      return true;
     }
     if (e.kind !== 'signals') return false;
     this.reports = [...this.reports.filter((r) => r.epoch !== e.report.epoch), e.report].sort((a, b) => a.epoch - b.epoch);
@@ -93,6 +110,39 @@ export class SignalsHistory {
     const init = this.reports.filter((r) => r.epoch === 0);
     const epochs = this.reports.filter((r) => r.epoch > 0);
     return [...init, ...epochs.slice(-MAX_SIGNAL_LINES)];
+  }
+
+  /** The measurements up to `epoch` (the weights of that epoch shown), as a history of their own; this one unchanged. */
+  until(epoch: number): SignalsHistory {
+    const h = new SignalsHistory();
+    Object.assign(h, { run: this.run, model: this.model, version: this.version, resumedFrom: this.resumedFrom, reports: this.reports.filter((r) => r.epoch <= epoch) });
+    return h;
+  }
+
+  /**
+   * What the chart does not draw, said under its caption ('' when it draws
+   * every measurement the caption promises): the earlier epochs beyond the
+   * latest `MAX_SIGNAL_LINES`, and, for a run continued from a checkpoint,
+   * the initial weights and epochs measured by the run that trained it
+   * (a checkpoint does not keep them).
+   */
+  missing(): string {
+    const parts: string[] = [];
+    const measured = new Set(this.reports.map((r) => r.epoch));
+    if (this.resumedFrom > 0) {
+      const before = Array.from({ length: this.resumedFrom + 1 }, (_, e) => e).filter((e) => !measured.has(e));
+      if (before.length > 0) {
+        const epochs = before.filter((e) => e > 0);
+        const what = [before[0] === 0 ? 'the initial weights' : '', epochs.length ? spans(epochs) : ''].filter(Boolean).join(' and ');
+        parts.push(`continued from the checkpoint of epoch ${this.resumedFrom}: ${what} were measured by the run that trained it, and a checkpoint does not keep them`);
+      }
+    }
+    const shown = new Set(this.shown());
+    const trimmed = this.reports.filter((r) => r.epoch > 0 && !shown.has(r)).map((r) => r.epoch);
+    if (trimmed.length > 0) parts.push(`${spans(trimmed)} not drawn (the chart keeps the latest ${MAX_SIGNAL_LINES} epochs)`);
+    if (parts.length === 0) return '';
+    const text = parts.join('; ');
+    return `${text[0].toUpperCase()}${text.slice(1)}.`;
   }
 
   /** The layers on x, from the latest measurement (every measurement of a run has the same). */
@@ -143,6 +193,18 @@ export class SignalsHistory {
     const rows = this.layers().map((l, i) => [l.name, l.label, String(l.line), ...cols.flatMap((r) => [rms(r.layers[i]?.activation), rms(r.layers[i]?.gradient)])]);
     return { head, rows };
   }
+}
+
+/** Epoch numbers (ascending) as runs: "epochs 1–2", "epoch 4, epochs 6–7". */
+function spans(epochs: readonly number[]): string {
+  const out: string[] = [];
+  let first = epochs[0];
+  for (let i = 1; i <= epochs.length; i++) {
+    if (i < epochs.length && epochs[i] === epochs[i - 1] + 1) continue;
+    out.push(epochRange(first, epochs[i - 1]));
+    first = epochs[i];
+  }
+  return out.join(', ');
 }
 
 function logValue(v: number | undefined): number | null {

@@ -27,3 +27,13 @@ export function uSeries(s: SeriesStyle, value?: uPlot.Series['value']): uPlot.Se
     ...(value ? { value } : {}),
   };
 }
+
+/**
+ * Marks a chart's legend idle (no point under the cursor): its value cells
+ * and the x row (`epoch`, `layer`) are hidden (view.ts CHART_CSS), so at
+ * rest it lists the lines alone. Every training chart's `init` and
+ * `setLegend` hook.
+ */
+export function idleLegend(u: uPlot): void {
+  u.root.querySelector('.u-legend')?.classList.toggle('nn-legend-idle', u.legend.idx == null);
+}

@@ -8,7 +8,7 @@
  * `encodeCheckpoint` and waits until the host has written it (so the host's
  * "last good checkpoint" is always a complete epoch).
  */
-import { reviveModel, type TrainingEvent, type TrainStartMessage } from '../../extension/core/protocol';
+import { reviveModel, type HistoryFigures, type TrainingEvent, type TrainStartMessage } from '../../extension/core/protocol';
 import type { Tf } from '../../extension/core/layers/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { encodeCheckpoint, optimizerRestorer, resumeModel, type ModelJson, type Resumed } from '../../extension/core/runtime/checkpoint';
@@ -17,7 +17,6 @@ import { symbolicDimsFor, trainModel, type EpochLogs, type TrainOptions } from '
 import { trainInputShapes } from '../../extension/core/runtime/diffusion';
 import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../../extension/core/runtime/gan';
 import type { ModelInfo } from '../../extension/core/analysis/types';
-import type { EpochFigures } from '../../extension/core/runtime/overfit';
 import { checkpointDataMeta, checkpointForHost, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
 import { disposeLayers } from '../host/session';
 
@@ -33,12 +32,33 @@ export interface EncodedCheckpoint {
   optimizer?: Uint8Array;
 }
 
-/** A resumed checkpoint's per-epoch figures for the `start` event: integer epochs with a finite loss, val_loss when finite. */
-function historyFigures(history: readonly EpochLogs[]): EpochFigures[] {
+/**
+ * A resumed checkpoint's per-epoch figures for the `start` event: integer
+ * epochs with a finite loss, val_loss when finite, and the finite metrics,
+ * time and examples the Training tab's table lists.
+ */
+export function historyFigures(history: readonly EpochLogs[]): HistoryFigures[] {
   const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const figures = (r: unknown): Record<string, number> | undefined => {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) return undefined;
+    const out = Object.fromEntries(Object.entries(r).filter(([, v]) => finite(v))) as Record<string, number>;
+    return Object.keys(out).length ? out : undefined;
+  };
   return history
     .filter((h) => h && Number.isSafeInteger(h.epoch) && h.epoch >= 0 && finite(h.loss))
-    .map((h) => ({ epoch: h.epoch, loss: h.loss, ...(finite(h.valLoss) ? { valLoss: h.valLoss } : {}) }));
+    .map((h) => {
+      const metrics = figures(h.metrics);
+      const valMetrics = figures(h.valMetrics);
+      return {
+        epoch: h.epoch,
+        loss: h.loss,
+        ...(finite(h.valLoss) ? { valLoss: h.valLoss } : {}),
+        ...(metrics ? { metrics } : {}),
+        ...(valMetrics ? { valMetrics } : {}),
+        ...(finite(h.ms) && h.ms >= 0 ? { ms: h.ms } : {}),
+        ...(Number.isSafeInteger(h.examples) && h.examples >= 0 ? { examples: h.examples } : {}),
+      };
+    });
 }
 
 /** A `ResumePayload` of the train message, parsed for `resumeModel`. */

@@ -7,11 +7,11 @@
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
-import { bestMarker, chooseShown, loadedText, overfitLine, runText, ShownOrder, TrainingCurves, type BestMarker, type LoadedWeights } from './curves';
+import { bestMarker, chooseShown, loadedText, nearestEpochValue, overfitLine, runText, sameTraining, ShownOrder, TrainingCurves, type BestMarker, type LoadedWeights } from './curves';
 import { BEST_MARKER, lossChartStyles, metricChartStyles, seriesWithData } from './chartStyle';
 import { SamplesView } from './samples';
 import { SignalsView, type InitialSignalsOffer } from './signals';
-import { themeColor, uSeries } from './themeSeries';
+import { idleLegend, themeColor, uSeries } from './themeSeries';
 
 // uPlot's layout rules (its own stylesheet is not loaded in the webview): set through the CSSOM, which the CSP allows.
 const CHART_CSS = `
@@ -67,11 +67,6 @@ function addStyles(): void {
 
 /** A drag narrower than this (CSS pixels) is a click, not a zoom. */
 const MIN_ZOOM_PX = 5;
-
-/** Marks a chart's legend idle (no point under the cursor): its value cells and the x row are hidden (CHART_CSS). */
-function idleLegend(u: uPlot): void {
-  u.root.querySelector('.u-legend')?.classList.toggle('nn-legend-idle', u.legend.idx == null);
-}
 
 const EMPTY_TEXT = 'No training yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.';
 
@@ -168,8 +163,12 @@ export class TrainingView {
   }
 
   handle(run: number, model: string, event: TrainingEvent): void {
+    // A run continuing the checkpoint this page's last run of the model wrote keeps that run's Signal & gradients.
+    const continues =
+      event.kind === 'start' && run > this.curves.run && model === this.curves.model && (event.resumedFrom ?? 0) > 0 &&
+      sameTraining(this.curves.figures(), event.history ?? [], event.resumedFrom ?? 0);
     // Signal & gradients keeps its own account of the run (signalsModel.ts).
-    const signals = this.signals.handle(run, model, event);
+    const signals = this.signals.handle(run, model, event, continues);
     if (this.curves.apply(run, model, event) || signals) {
       this.order.run();
       this.schedule();
@@ -183,10 +182,19 @@ export class TrainingView {
    * these weights' history unless this page's run is the better account
    * of them (curves.ts chooseShown).
    */
-  showWeights(model: string, applied: { seq: number; epoch: number; from?: string; history: EpochLogs[] } | undefined): void {
-    if (!this.order.weights(model, applied)) return;
+  showWeights(model: string, applied: { seq: number; epoch: number; from?: string; history: EpochLogs[]; loaded?: number; total?: number } | undefined): void {
+    const fit = applied?.loaded !== undefined && applied.total !== undefined ? { loaded: applied.loaded, total: applied.total } : {};
+    if (!this.order.weights(model, applied)) {
+      // The same weights in a session rebuilt after an edit: how many of its layers they fit may have changed.
+      const info = this.weights?.info;
+      if (info && info.model === model && (info.loaded !== fit.loaded || info.total !== fit.total)) {
+        this.weights = { ...this.weights!, info: { ...info, ...fit } };
+        this.schedule();
+      }
+      return;
+    }
     if (applied) {
-      const info: LoadedWeights = { model, epoch: applied.epoch, ...(applied.from ? { from: applied.from } : {}), history: applied.history };
+      const info: LoadedWeights = { model, epoch: applied.epoch, ...(applied.from ? { from: applied.from } : {}), history: applied.history, ...fit };
       this.weights = { info, curves: TrainingCurves.fromHistory(info) };
     } else this.weights = undefined;
     this.schedule();
@@ -216,7 +224,7 @@ export class TrainingView {
     const shown = chooseShown(this.curves, this.weights?.info, this.order.weightsAfterRun);
     this.element.dataset.shows = shown;
     this.signals.setWidth(this.width());
-    this.signals.render(shown === 'run' ? this.curves.run : undefined, this.inspected);
+    this.signals.render(...this.signalsShown(shown));
     if (shown === 'empty') return this.renderEmpty();
     if (shown === 'weights' && this.weights) return this.renderWeights(this.weights.info, this.weights.curves);
     const c = this.curves;
@@ -228,6 +236,19 @@ export class TrainingView {
     this.warnings.hidden = c.warnings.length === 0;
     this.samples.render(c);
     this.renderCharts(c);
+  }
+
+  /**
+   * What Signal & gradients draws: the run's measurements when the tab shows
+   * the run, or weights that run trained (their history is the run's:
+   * up to their epoch); else none, saying so beside loaded weights.
+   */
+  private signalsShown(shown: 'run' | 'weights' | 'empty'): Parameters<SignalsView['render']> {
+    if (shown === 'run') return [this.curves.run, this.inspected];
+    const w = this.weights?.info;
+    if (shown !== 'weights' || !w) return [undefined, this.inspected];
+    const own = w.model === this.curves.model && this.curves.status !== 'running' && sameTraining(this.curves.figures(), w.history, w.epoch);
+    return own ? [this.curves.run, this.inspected, { upTo: w.epoch }] : [undefined, this.inspected, { weights: w.model === this.inspected }];
   }
 
   /** No run here and no trained weights for the shown model. */
@@ -378,7 +399,15 @@ export class TrainingView {
     }
     this.lossChart?.destroy();
     this.lossKey = key;
-    const series: uPlot.Series[] = [{ label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) }, ...shown.styles.map((st) => uSeries(st))];
+    // The epoch-level series (all but the batch loss) show the nearest epoch's value while the cursor is between epochs.
+    const nearest: uPlot.Series['value'] = (u, v, si, idx) => {
+      const y = v ?? (idx == null ? null : nearestEpochValue(u.data[0], u.data[si] as (number | null)[], idx));
+      return y == null ? '--' : uPlot.fmtNum(y);
+    };
+    const series: uPlot.Series[] = [
+      { label: 'epoch', value: (_u, v) => (v == null ? '' : v.toFixed(2)) },
+      ...shown.styles.map((st) => uSeries(st, st.label === 'batch loss' ? undefined : nearest)),
+    ];
     const { x, hooks, ...common } = this.chartOptions(this.lossBox);
     this.lossChart = new uPlot(
       {
@@ -442,7 +471,8 @@ export class TrainingView {
     const valLoss = val.has('loss');
     const head = ['epoch', 'loss', ...names, ...(valLoss ? ['val_loss'] : []), ...valNames.map((n) => `val_${n}`), 'time', 'examples/s'];
     const fmt = (v: number | undefined) => (v === undefined ? '' : v.toFixed(4));
-    const rows = [...c.rows].sort((a, b) => a.epoch - b.epoch);
+    // A continued run's table starts with the checkpoint's epochs, as its charts do.
+    const rows = c.allRows();
     const best = this.marker?.x;
     const tr = (cells: string[], tag: 'th' | 'td') => {
       const row = document.createElement('tr');
@@ -465,8 +495,9 @@ export class TrainingView {
             ...names.map((n) => fmt(r.metrics[n])),
             ...(valLoss ? [fmt(r.valLoss)] : []),
             ...valNames.map((n) => fmt(r.valMetrics[n])),
-            `${(r.ms / 1000).toFixed(1)} s`,
-            String(Math.round((r.examples / Math.max(1, r.ms)) * 1000)),
+            // A checkpoint that kept no time (an older one) leaves these blank, not "0.0 s".
+            r.ms > 0 ? `${(r.ms / 1000).toFixed(1)} s` : '',
+            r.ms > 0 ? String(Math.round((r.examples / r.ms) * 1000)) : '',
           ],
           'td',
         ), r.epoch === best),

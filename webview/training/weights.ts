@@ -7,7 +7,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { WeightsMessage } from '../../extension/core/protocol';
-import { decodeWeights, graphSignature, matchSignature, type ModelJson } from '../../extension/core/runtime/checkpoint';
+import { decodeWeights, graphSignature, layersLoadedText, matchSignature, type ModelJson } from '../../extension/core/runtime/checkpoint';
 import { asTokenizerSpec, type TokenizerSpec } from '../../extension/core/runtime/tokenizers';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { historyEntries } from './curves';
@@ -25,6 +25,8 @@ export interface AppliedWeights {
   /** The checkpoint folder when the host read them from disk. */
   from?: string;
   loaded: number;
+  /** The model's layers with weights: `loaded` of them took the checkpoint's. */
+  total: number;
   problems: string[];
   /** The tokeniser of the text the weights were trained on (the attention view encodes typed text with it). */
   tokenizer?: TokenizerSpec;
@@ -54,7 +56,8 @@ export class TrainedWeights {
     const { msg, seq } = kept;
     const json = JSON.parse(msg.modelJson) as ModelJson;
     const values = decodeWeights(json, msg.weights);
-    const match = matchSignature(json.nnmodel.signature, graphSignature(session.built));
+    const current = graphSignature(session.built);
+    const match = matchSignature(json.nnmodel.signature, current);
     const { tf } = session;
     const byPath = new Map<string, tfTypes.Tensor[]>();
     try {
@@ -66,7 +69,7 @@ export class TrainedWeights {
     } finally {
       for (const ts of byPath.values()) tf.dispose(ts);
     }
-    return { seq, epoch: msg.epoch, from: msg.from, loaded: byPath.size, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer), history: historyEntries(json.nnmodel.history), ...classesOf(json.nnmodel.data?.classes) };
+    return { seq, epoch: msg.epoch, from: msg.from, loaded: byPath.size, total: current.length, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer), history: historyEntries(json.nnmodel.history), ...classesOf(json.nnmodel.data?.classes) };
   }
 }
 
@@ -80,8 +83,9 @@ function classesOf(x: unknown): { classes?: string[] } {
  * checkpoint on disk they came from; undefined for a run's own weights that
  * all fit (nothing to say).
  */
-export function appliedText(r: Pick<AppliedWeights, 'epoch' | 'from' | 'loaded' | 'problems'>): string | undefined {
-  if (r.problems.length) return `Trained weights (epoch ${r.epoch}${r.from ? ` from ${r.from}` : ''}): ${plural(r.loaded, 'layer')} loaded; ${r.problems.join(' ')}`;
+export function appliedText(r: Pick<AppliedWeights, 'epoch' | 'from' | 'loaded' | 'problems'> & { total?: number }): string | undefined {
+  const loaded = r.total !== undefined ? layersLoadedText(r.loaded, r.total) : `${plural(r.loaded, 'layer')} loaded`;
+  if (r.problems.length) return `Trained weights (epoch ${r.epoch}${r.from ? ` from ${r.from}` : ''}): ${loaded}; ${r.problems.join(' ')}`;
   if (r.from) return `Showing the trained weights of epoch ${r.epoch}, loaded from the checkpoint in ${r.from}.`;
   return undefined;
 }

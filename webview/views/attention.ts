@@ -349,6 +349,7 @@ function tokensFor(ctx: ViewContext, tokenizer: Tokenizer, trained: Tokenizer | 
     tokenizer,
     bpe,
     bpeNotLoaded,
+    vocabulary: fromTraining ? 'the training text' : 'the default alphabet',
     embedding: trainedWeights ? embedding : undefined,
     untrained:
       embedding && !trainedWeights

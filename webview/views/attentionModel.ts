@@ -70,7 +70,8 @@ export function tokenizerText(t: Tokenizer | undefined, origin: TokenizerOrigin)
     case 'word':
       return `word tokeniser${source}: ${groupedPlural(t.vocabSize - 1, 'word')} and marks + unknown${of}`;
     case 'bpe':
-      return `BPE tokeniser${source}: ${groupedPlural(t.vocabSize, 'piece')}${of}`;
+      // As the merge list counts them (tokensModel.ts mergeSummary): the pieces, then the unknown id 0.
+      return `BPE tokeniser${source}: ${groupedPlural(t.vocabSize - 1, 'piece')} + unknown${of}`;
     default: {
       const never: never = t.kind;
       return String(never);

@@ -15,9 +15,8 @@
  * a `div.nn-kernel-legend` (`data-abs-max`) with its ramp and three
  * `.nn-kernel-legend-value`s (-max, 0, +max).
  */
-import { plural } from '../../extension/core/plural';
 import { diverging, formatValue } from '../probes/colormap';
-import { kernels, type KernelSet } from '../probes/kernels';
+import { kernelHeaderParts, kernels, type KernelSet } from '../probes/kernels';
 import { positionalTable } from '../probes/positional';
 import { positionalSection } from './positional';
 import { symmetricLegend } from './legend';
@@ -85,9 +84,12 @@ function layerSection(ctx: ViewContext, path: string, label: string, range: View
   section.className = 'nn-kernel-layer';
   section.dataset.path = path;
   section.dataset.kind = set.kind;
-  const size = set.kh === 1 ? `${set.kw}` : `${set.kh}×${set.kw}`;
-  const detail = `${plural(set.cout, 'filter')} of ${size}×${set.cin} · weights ${formatValue(set.min)} … ${formatValue(set.max)}`;
-  section.append(layerHeader(label, detail, { line: range.start.line + 1, reveal: () => ctx.reveal(range) }), legend(set));
+  // The call and each part of the detail stay whole: a narrow panel wraps between them, never inside "conv2d(8, 3)" or a range.
+  const header = layerHeader(label, kernelHeaderParts(set), { line: range.start.line + 1, reveal: () => ctx.reveal(range) });
+  header.style.flexWrap = 'wrap';
+  header.style.rowGap = '0';
+  (header.firstElementChild as HTMLElement).style.whiteSpace = 'nowrap';
+  section.append(header, legend(set));
   if (set.kind === 'image') section.append(imageRow(set, tip));
   else section.append(...gridTable(set, tip));
   return section;

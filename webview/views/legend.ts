@@ -1,14 +1,14 @@
 /**
  * The colour legend of the Kernels tab: the ramp a symmetric scale draws
  * values on (blue–white–red, or black–grey–white for filter pictures),
- * with -max, 0 and +max under it. Used by the kernels' layers and the
+ * with −max, 0 and +max under it (a true minus sign). Used by the kernels' layers and the
  * position encodings drawn beside them.
  *
  * DOM hooks (for tests): a `div.nn-kernel-legend` (`data-abs-max`) with
  * its ramp (`canvas.nn-kernel-legend-ramp`) and three
  * `.nn-kernel-legend-value`s (-max, 0, +max).
  */
-import { fillDiverging, formatValue } from '../probes/colormap';
+import { fillDiverging, formatSigned } from '../probes/colormap';
 import { el } from '../dom';
 
 /** Colours in a legend's ramp (odd: the middle one is 0) and its displayed width (CSS pixels). */
@@ -60,7 +60,7 @@ export function symmetricLegend(o: LegendOptions): HTMLElement {
   values.style.justifyContent = 'space-between';
   values.style.width = `${RAMP_WIDTH}px`;
   values.style.marginTop = '1px';
-  const [lo, hi] = [formatValue(-o.absMax), formatValue(o.absMax)];
+  const [lo, hi] = [formatSigned(-o.absMax), formatSigned(o.absMax)];
   for (const text of [lo, '0', hi]) {
     const v = el('span', 'nn-kernel-legend-value', text);
     v.style.fontSize = '10px';

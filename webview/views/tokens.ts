@@ -9,7 +9,9 @@
  *
  * DOM hooks (for tests): the panel is `section.nn-tok`; each token of the
  * text `.nn-tok-piece` with `data-id`, `data-start`, `data-end` (a button
- * when it can be picked); the nearest list `ol.nn-tok-nearest` with rows
+ * when it can be picked: never the unknown token, id 0, whose row no
+ * training text taught); `p.nn-tok-unknown-note` names the characters
+ * outside the vocabulary; the nearest list `ol.nn-tok-nearest` with rows
  * `li.nn-tok-neighbour` (`data-id`, `data-similarity`); the merge table
  * `table.nn-bpe-merges` with rows `tr.nn-bpe-merge` (`data-rank`,
  * `data-count`) and the button `button.nn-bpe-more`.
@@ -18,7 +20,7 @@ import type { BpeModel, Tokenizer } from '../../extension/core/runtime/tokenizer
 import { plural } from '../../extension/core/plural';
 import { el, note } from '../dom';
 import { visibleToken } from './outputModel';
-import { MERGES_SHOWN, NEAREST, mergeRows, mergeSummary, nearestRows, similarityText, tokenSpans, type TokenSpan } from './tokensModel';
+import { MERGES_SHOWN, NEAREST, mergeRows, mergeSummary, nearestRows, similarityText, tokenSpans, unknownNote, type TokenSpan } from './tokensModel';
 
 /** An embedding table to search, read when first needed (`rows` × `dim`, row-major). */
 export interface EmbeddingSource {
@@ -39,6 +41,8 @@ export interface TokensPanelOptions {
   embedding?: EmbeddingSource;
   /** Why tokens cannot be picked, when there is an embedding but its weights are not trained. */
   untrained?: string;
+  /** What the vocabulary is, for the note on pieces outside it ("the training text"). */
+  vocabulary?: string;
 }
 
 export interface TokensPanel {
@@ -59,8 +63,10 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
   const strip = el('div', 'nn-tok-text');
   strip.setAttribute('role', 'group');
   strip.setAttribute('aria-label', 'The text split into tokens');
+  const unknown = note('', 'nn-tok-hint nn-tok-unknown-note');
+  unknown.hidden = true;
   const nearest = el('div', 'nn-tok-near');
-  element.append(head, strip, nearest);
+  element.append(head, strip, unknown, nearest);
   if (o.bpe) element.append(mergeList(o.bpe));
   else if (o.bpeNotLoaded) {
     element.append(note('The train section learns a byte-pair encoding from its text: train the model (or load its weights) to list the merges it learned, in order.', 'nn-tok-hint nn-bpe-none'));
@@ -130,7 +136,8 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
       for (const s of spans) {
         if (s.start > at) parts.push(document.createTextNode(visibleToken(text.slice(at, s.start))));
         const shown = visibleToken(text.slice(s.start, s.end));
-        const piece = canPick ? el('button', 'nn-tok-piece', shown) : el('span', 'nn-tok-piece', shown);
+        // The unknown token has no nearest tokens to teach: its row learned nothing of the pieces it stands for.
+        const piece = canPick && s.id !== 0 ? el('button', 'nn-tok-piece', shown) : el('span', 'nn-tok-piece', shown);
         piece.dataset.id = String(s.id);
         piece.dataset.start = String(s.start);
         piece.dataset.end = String(s.end);
@@ -147,6 +154,9 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
       }
       if (at < text.length) parts.push(document.createTextNode(visibleToken(text.slice(at))));
       strip.replaceChildren(...parts);
+      const unknownText = unknownNote(o.tokenizer, text, o.vocabulary ?? 'the training text');
+      unknown.textContent = unknownText ?? '';
+      unknown.hidden = unknownText === undefined;
       if (spans.length === 0) strip.append(note('Type a text to see its tokens.', 'nn-tok-hint'));
       // The picked token stays picked while the text before it is unchanged; else the list goes.
       const again = picked && spans.find((s) => s.start === picked!.start && s.id === picked!.id);

@@ -4,7 +4,7 @@
  * list, and the tokens whose embedding rows are nearest a token's by cosine
  * similarity. Pure TypeScript, no DOM (unit tested).
  */
-import { UNKNOWN_TOKEN, type BpeModel, type Tokenizer } from '../../extension/core/runtime/tokenizers';
+import { UNKNOWN_TOKEN, unknownPiecesWarning, type BpeModel, type Tokenizer } from '../../extension/core/runtime/tokenizers';
 
 /** One token of a typed text: its id and the characters of the text it covers (UTF-16 offsets, `end` exclusive). */
 export interface TokenSpan {
@@ -74,12 +74,27 @@ export function mergeRows(model: BpeModel): MergeRow[] {
 /** How many merges the panel lists before "Show more", and how many more each click adds. */
 export const MERGES_SHOWN = 20;
 
-/** The line above the merge list: how the vocabulary was built, in the course notes' words. */
+/**
+ * The line above the merge list: how the vocabulary was built, in the course
+ * notes' words, ending with its size counted as the tokeniser's header
+ * counts it (attentionModel.ts tokenizerText): the pieces and the unknown id 0.
+ */
 export function mergeSummary(model: BpeModel): string {
   const n = model.merges.length;
   const base = `${model.alphabet.length} base ${model.alphabet.length === 1 ? 'symbol' : 'symbols'} (the training text's characters)`;
-  if (n === 0) return `${base}; no pair occurred twice, so nothing was merged.`;
-  return `${base}, then ${n} ${n === 1 ? 'merge' : 'merges'}: each step merged the most frequent adjacent pair into a new symbol and re-tokenised the text.`;
+  const ids = `${model.alphabet.length + n} pieces + the unknown token (id 0) = ${1 + model.alphabet.length + n} ids.`;
+  if (n === 0) return `${base}; no pair occurred twice, so nothing was merged: ${ids}`;
+  return `${base}, then ${n} ${n === 1 ? 'merge' : 'merges'}: each step merged the most frequent adjacent pair into a new symbol and re-tokenised the text. ${ids}`;
+}
+
+/**
+ * The Tokens panel's line about pieces of `text` outside the vocabulary
+ * (`unknownPiecesWarning`, as the CLI warns of a prompt's), capitalised;
+ * undefined when there are none. `of` names the vocabulary.
+ */
+export function unknownNote(tokenizer: Tokenizer, text: string, of: string): string | undefined {
+  const w = unknownPiecesWarning(tokenizer, text, of, 'the text');
+  return w && w[0].toUpperCase() + w.slice(1);
 }
 
 /** A token and how close its embedding row is to the chosen one's. */

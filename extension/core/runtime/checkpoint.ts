@@ -34,9 +34,9 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from '../layers/types';
-import type { BuiltModel } from './build';
+import { bodyPrefix, nodePath, type BuiltModel } from './build';
 import type { EpochLogs } from './train';
-import type { TrainConfig } from '../analysis/types';
+import type { Graph, ModelInfo, TrainConfig } from '../analysis/types';
 import { plural } from '../plural';
 import { bestEpoch, lossFigure } from './overfit';
 
@@ -184,6 +184,39 @@ export function graphSignature(built: BuiltModel): LayerSignature[] {
       weights: layer.weights.map((w) => ({ name: shortName(w.name), shape: w.shape.map((d) => d ?? 0) })),
     });
   }
+  return out;
+}
+
+/**
+ * The signature `graphSignature` gives for `info` once built, read from the
+ * analysis alone (no tfjs): the layers that own weights, by node path, a
+ * layer object applied again (`sharedWith`) once. Lets the extension host
+ * tell how much of a checkpoint fits before the page loads it. A weight
+ * dimension the analysis cannot give a number (a symbolic size left open)
+ * is 0, as `graphSignature` writes an unknown one.
+ */
+export function analysisSignature(info: ModelInfo, dims: Readonly<Record<string, number>> = {}): LayerSignature[] {
+  const out: LayerSignature[] = [];
+  const walk = (graph: Graph, prefix: string): void => {
+    for (const node of graph.nodes) {
+      const path = nodePath(prefix, node.id);
+      if (node.kind === 'group') {
+        node.runs.forEach((run, r) => {
+          for (let k = 0; k < run.count; k++) walk(run.body, bodyPrefix(path, r, k));
+        });
+        continue;
+      }
+      if (node.kind !== 'layer' || node.sharedWith !== undefined || node.weights.length === 0) continue;
+      out.push({
+        path,
+        op: node.op,
+        label: node.label,
+        line: node.range.start.line + 1,
+        weights: node.weights.map((w) => ({ name: w.name, shape: w.shape.map((d) => d.evaluate(dims) ?? 0) })),
+      });
+    }
+  };
+  walk(info.graph, '');
   return out;
 }
 
@@ -967,11 +1000,61 @@ export interface CheckpointChoice {
   label: string;
   /** Said beside the choice when the best does not come from the last checkpoint's run, or is not its lowest val_loss (`bestWarning`). */
   warning?: string;
+  /** "no longer fits the model: 1 of 3 layers would load", when `checkpointChoices` was given the model's signature and not every layer fits. */
+  misfit?: string;
 }
 
-/** The label of a checkpoint in a picker. */
-export function checkpointLabel(which: CheckpointKind, epoch: number, valLoss: number | undefined): string {
-  return `${which} (epoch ${epoch}${valLoss !== undefined && Number.isFinite(valLoss) ? `, val_loss ${lossFigure(valLoss)}` : ''})`;
+/**
+ * How much of a checkpoint (its `saved` signature) fits a model (`current`,
+ * from `graphSignature` or `analysisSignature`): the layers that would load,
+ * out of the model's layers with weights, and what does not fit.
+ */
+export function checkpointFit(saved: readonly LayerSignature[], current: readonly LayerSignature[]): { loaded: number; total: number; problems: string[] } {
+  const match = matchSignature(saved, current);
+  return { loaded: match.pairs.length, total: current.length, problems: match.problems };
+}
+
+/** "1 of 3 layers loaded": said wherever loaded weights did not all fit. */
+export function layersLoadedText(loaded: number, total: number): string {
+  return `${loaded} of ${total} ${total === 1 ? 'layer' : 'layers'} loaded`;
+}
+
+/**
+ * Load Weights' notification: information when the checkpoint fits the
+ * model, else a warning that names the partial load and what did not fit.
+ * `fit` is undefined when it could not be told before the page loads them.
+ */
+export function loadWeightsNotice(
+  model: string,
+  which: CheckpointKind,
+  epoch: number,
+  fit: { loaded: number; total: number; problems: string[] } | undefined,
+): { severity: 'info' | 'warning'; text: string } {
+  const what = `${which === 'best' ? 'best weights (lowest val_loss) of epoch' : 'weights of epoch'} ${epoch}`;
+  if (!fit || fit.problems.length === 0) return { severity: 'info', text: `Loaded the ${what} into ${model}; the inspector shows them.` };
+  return { severity: 'warning', text: `${model}: ${layersLoadedText(fit.loaded, fit.total)} from the ${what}: ${fit.problems.join(' ')}` };
+}
+
+/**
+ * Losses shown side by side (a picker's last and best), each to three
+ * significant digits as `lossFigure` gives one, but with the same digits:
+ * trailing zeros are dropped only where every figure has one to drop
+ * ("1.60" beside "0.755", not "1.6"; "0.47" beside "0.40").
+ */
+export function lossFigures(values: readonly number[]): string[] {
+  let out = values.map((v) => {
+    if (v === 0) return '0';
+    const p = v.toPrecision(3);
+    return p.includes('e') ? String(Number(p)) : p;
+  });
+  const trimmable = (f: string) => f.includes('.') && f.endsWith('0');
+  while (out.length > 0 && out.every(trimmable)) out = out.map((f) => f.slice(0, -1).replace(/\.$/, ''));
+  return out;
+}
+
+/** The label of a checkpoint in a picker; `shown`: its val_loss as written beside the other choices' (`lossFigures`). */
+export function checkpointLabel(which: CheckpointKind, epoch: number, valLoss: number | undefined, shown?: string): string {
+  return `${which} (epoch ${epoch}${valLoss !== undefined && Number.isFinite(valLoss) ? `, val_loss ${shown ?? lossFigure(valLoss)}` : ''})`;
 }
 
 /**
@@ -980,15 +1063,28 @@ export function checkpointLabel(which: CheckpointKind, epoch: number, valLoss: n
  * an unreadable or damaged one is left out (reading it for real reports
  * the damage). Empty when the folder has neither.
  */
-export async function checkpointChoices(fs: CheckpointFs, dir: string, model?: string): Promise<CheckpointChoice[]> {
+export async function checkpointChoices(fs: CheckpointFs, dir: string, model?: string, current?: readonly LayerSignature[]): Promise<CheckpointChoice[]> {
   const meta = async (which: CheckpointKind): Promise<CheckpointMeta | undefined> => {
     const m = (await checkpointMeta(fs, dir, which))?.meta;
     return m && (model === undefined || m.model === model) ? m : undefined;
   };
   const [last, best] = await Promise.all([meta('last'), meta('best')]);
+  const listed = [last, best].filter((m): m is CheckpointMeta => m !== undefined);
+  const losses = listed.map(epochValLoss).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const figures = lossFigures(losses);
+  const shownOf = (v: number | undefined) => (v === undefined ? undefined : figures[losses.indexOf(v)]);
   const choice = (which: CheckpointKind, m: CheckpointMeta, warning?: string): CheckpointChoice => {
     const valLoss = epochValLoss(m);
-    return { which, epoch: m.epoch, ...(valLoss !== undefined ? { valLoss } : {}), label: checkpointLabel(which, m.epoch, valLoss), ...(warning ? { warning } : {}) };
+    const fit = current && Array.isArray(m.signature) ? checkpointFit(m.signature, current) : undefined;
+    const misfit = fit && fit.loaded < fit.total ? `no longer fits the model: ${fit.loaded} of ${fit.total} ${fit.total === 1 ? 'layer' : 'layers'} would load` : undefined;
+    return {
+      which,
+      epoch: m.epoch,
+      ...(valLoss !== undefined ? { valLoss } : {}),
+      label: checkpointLabel(which, m.epoch, valLoss, shownOf(valLoss)),
+      ...(warning ? { warning } : {}),
+      ...(misfit ? { misfit } : {}),
+    };
   };
   const out: CheckpointChoice[] = [];
   if (last) out.push(choice('last', last));

@@ -74,12 +74,17 @@ export function lossFigure(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-/** A relative change as a signed percentage with a true minus: "−18 %", "+1.4 %". */
+/**
+ * A relative change as a signed percentage with a true minus: "−18 %",
+ * "+1.4 %". A change that is not total but rounds to 100 % gets the digits
+ * that tell it apart ("−99.8 %", not "−100 %" for 0.0402 → 0.0001).
+ */
 export function percentChange(r: number): string {
   const p = r * 100;
-  const digits = Math.abs(p) < 10 ? 1 : 0;
-  const abs = Math.abs(p).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  return `${p < 0 ? '\u2212' : '+'}${abs} %`;
+  const text = (digits: number) => Math.abs(p).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  let digits = Math.abs(p) < 10 ? 1 : 0;
+  while (digits < 6 && Math.abs(p) !== 100 && Number(text(digits).replace(/,/g, '')) === 100) digits++;
+  return `${p < 0 ? '\u2212' : '+'}${text(digits)} %`;
 }
 
 /** "val_loss lowest at epoch 6 (0.412)". */

@@ -109,15 +109,16 @@ export function unknownPieces(tokenizer: Tokenizer, text: string): string[] {
 /**
  * What to tell the user when `unknownPieces` finds some in a prompt, or
  * undefined when there are none: which ones, and that each is read as the
- * unknown token. `of` names the vocabulary ("char_lstm's training text").
+ * unknown token. `of` names the vocabulary ("char_lstm's training text");
+ * `subject` the text ("the prompt"; the inspector's Tokens panel: "the text").
  */
-export function unknownPiecesWarning(tokenizer: Tokenizer, text: string, of: string): string | undefined {
+export function unknownPiecesWarning(tokenizer: Tokenizer, text: string, of: string, subject = 'the prompt'): string | undefined {
   const unknown = unknownPieces(tokenizer, text);
   if (unknown.length === 0) return undefined;
   const noun = tokenizer.kind === 'word' ? 'word' : tokenizer.kind === 'ids' ? 'item' : 'character';
   const shown = unknown.slice(0, 20).map((p) => JSON.stringify(p)).join(', ') + (unknown.length > 20 ? ', …' : '');
   const what = tokenizer.kind === 'ids' ? `not an id below ${tokenizer.vocabSize}` : `not in the vocabulary of ${of}`;
-  return `the prompt has ${plural(unknown.length, noun)} ${what}: ${shown}; the model reads ${unknown.length === 1 ? 'it' : 'each'} as the unknown token.`;
+  return `${subject} has ${plural(unknown.length, noun)} ${what}: ${shown}; the model reads ${unknown.length === 1 ? 'it' : 'each'} as the unknown token.`;
 }
 
 // ------------------------------------------------------------------ word

@@ -137,3 +137,34 @@ export class TrainingProgress {
     }
   }
 }
+
+/**
+ * The notification of how the last run ended ("Training of M stopped; the
+ * checkpoint … is kept", "Trained M."), closed when the next run starts, so
+ * a continued run's end is not shown beside the stopped run's. VS Code
+ * cannot close a message box (`showInformationMessage`), so it is a
+ * notification whose task stays open until `close` (`show` gets it from
+ * `window.withProgress`; the user can close it too). Errors are not shown
+ * here: they stay up until dismissed, with their buttons.
+ */
+export class EndNotice {
+  private closeLast: (() => void) | undefined;
+
+  /** `show(text, until)`: a notification reading `text`, open until `until` settles. */
+  constructor(private readonly show: (text: string, until: Promise<void>) => void) {}
+
+  /** Shows `text`, closing the notice before it. */
+  notify(text: string): void {
+    this.close();
+    let close!: () => void;
+    const until = new Promise<void>((resolve) => (close = resolve));
+    this.closeLast = close;
+    this.show(text, until);
+  }
+
+  /** Closes the last notice (a new run starts); nothing when there is none. */
+  close(): void {
+    this.closeLast?.();
+    this.closeLast = undefined;
+  }
+}
