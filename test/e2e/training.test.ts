@@ -444,7 +444,7 @@ e2eTest('the small GPT lowers its loss on a text file; the attention view and Ge
     }, { timeout: 180_000, seen: () => output.innerText().catch(() => '') }),
   );
   assert.match(text, /^Little lamp[\s\S]{40,}/);
-  assert.match(await output.innerText(), /generate with \w+ \(best checkpoint, temperature/);
+  assert.match((await output.innerText()).replace(/\u00a0/g, ' '), /generate with \w+ \(best checkpoint, temperature/);
 });
 
 e2eTest('Train Model on the encoder-decoder TinyTransformer: two inputs by teacher forcing, val accuracy > 0.9, the attention view on both inputs', {
