@@ -311,7 +311,8 @@ train Small {
   json.nnmodel.history[0].valLoss = 0.001;
   writeFileSync(modelJson, JSON.stringify(json));
   const frame = await openTrainingTab(wb, 'small.nnmodel');
-  await wb.runCommand('nnmodel: Train Model');
+  // A checkpoint is on disk: Train Model asks at once whether to continue, in the palette's own widget.
+  await wb.runCommand('nnmodel: Train Model', { opensInput: true });
   const resume = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Continue from epoch 2' }).first();
   await wb.step('continue from the checkpoint', async () => {
     await resume.waitFor({ timeout: 30_000 });
