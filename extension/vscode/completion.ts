@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { getLayer, LAYERS, type Analysis, type ArgSpec, type LayerSpec, type Shape, type SymbolInfo } from '../core';
 import type { AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
-import { chainInputShape, rankMismatch, rankWanted } from './pure/chainInput';
+import { chainInputShape, rankMismatch } from './pure/chainInput';
+import { ranksText } from '../core/layers/rank';
 import { completionContext, type CallContext, type Container } from './pure/context';
 import { isLocal, namesInScope } from './pure/lookup';
 import { TOP_LEVEL_KEYWORDS } from './pure/keywords';
@@ -52,7 +53,7 @@ function layerItems(env: Env, piped?: Shape): vscode.CompletionItem[] {
     const it = snippetItem(spec.name, K.Function, callSnippet(spec.name, required), env, mismatch ? SORT.otherRank : SORT.layer);
     it.detail = mismatch ? `${spec.summary} (${mismatch})` : spec.summary;
     it.documentation = layerDocs(spec);
-    it.label = { label: spec.name, description: mismatch ? `${spec.category} · needs rank ${rankWanted(spec)}` : spec.category };
+    it.label = { label: spec.name, description: mismatch ? `${spec.category} · needs rank ${ranksText(spec)}` : spec.category };
     if (required.length) it.command = { command: 'editor.action.triggerParameterHints', title: 'Signature' };
     return it;
   });

@@ -22,6 +22,7 @@ import type {
 import { parse } from '../syntax/parser';
 import { LAYERS, getLayer } from '../layers';
 import { createLayerContext } from '../layers/context';
+import { ranksText, takesRank } from '../layers/rank';
 import { LayerError, type ArgSpec, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
 import { Sym, product, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest } from './suggest';
@@ -2472,13 +2473,9 @@ function exprText(e: Expr): string {
 
 /** A message when the input's rank is not one the schema allows. */
 function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
-  const rank = spec.inputRank;
-  if (!rank) return undefined;
   const n = got.dims.length;
-  const fits = 'min' in rank ? n >= rank.min && n <= (rank.max ?? Infinity) : rank.includes(n);
-  if (fits) return undefined;
-  const want = 'min' in rank ? `${rank.min}${rank.max !== undefined ? ` to ${rank.max}` : ' or more'}` : rank.join(' or ');
-  return `${spec.name} expects an input of rank ${want}, but got ${shapeToString(got)} (rank ${n}).${rankHint(spec, got)}`;
+  if (takesRank(spec, n)) return undefined;
+  return `${spec.name} expects an input of rank ${ranksText(spec)}, but got ${shapeToString(got)} (rank ${n}).${rankHint(spec, got)}`;
 }
 
 function rankHint(spec: LayerSpec, got: Shape): string {

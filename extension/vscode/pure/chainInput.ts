@@ -6,6 +6,7 @@
  */
 import type { Analysis, LayerSpec, Shape, SymbolInfo } from '../../core';
 import { shapeToString } from '../../core';
+import { ranksText, takesRank } from '../../core/layers/rank';
 
 /**
  * The shape piped into the chain position starting at `prefixStart`; undefined
@@ -26,23 +27,13 @@ export function chainInputShape(analysis: Analysis, text: string, prefixStart: n
   return analysis.sites.find((s) => s.range.start.offset === symbol.range.start.offset && s.outShape)?.outShape;
 }
 
-/** The ranks `spec` takes, as its diagnostic says them: "3", "2 or 3", "1 or more"; undefined when any. */
-export function rankWanted(spec: LayerSpec): string | undefined {
-  const rank = spec.inputRank;
-  if (!rank) return undefined;
-  return 'min' in rank ? `${rank.min}${rank.max !== undefined ? ` to ${rank.max}` : ' or more'}` : rank.join(' or ');
-}
-
 /** Whether `spec` takes an input of `shape`'s rank (batch excluded), as the analysis checks it. */
 export function acceptsRank(spec: LayerSpec, shape: Shape): boolean {
-  const rank = spec.inputRank;
-  if (!rank) return true;
-  const n = shape.dims.length;
-  return 'min' in rank ? n >= rank.min && n <= (rank.max ?? Infinity) : rank.includes(n);
+  return takesRank(spec, shape.dims.length);
 }
 
 /** Why `spec` does not fit after `shape`, for the completion item: undefined when it does. */
 export function rankMismatch(spec: LayerSpec, shape: Shape): string | undefined {
   if (acceptsRank(spec, shape)) return undefined;
-  return `expects an input of rank ${rankWanted(spec)}; here ${shapeToString(shape)} (rank ${shape.dims.length})`;
+  return `expects an input of rank ${ranksText(spec)}; here ${shapeToString(shape)} (rank ${shape.dims.length})`;
 }
