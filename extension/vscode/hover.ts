@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { getLayer } from '../core';
 import { describeField, fieldAt } from '../core/analysis/receptive';
+import { kernelStackAt } from '../core/analysis/stacking';
 import { dataSummary } from '../core/analysis/train';
 import type { Analysis, SiteInfo } from '../core/analysis/types';
 import { groupWeightsAtSite, nodeAtRange, objectWeights, weightsAtSite } from '../core/analysis/weights';
@@ -68,7 +69,8 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
           const spec = getLayer(site.name);
           const node = model && spec?.notes ? nodeAtRange(model, site.range, 'layer') : undefined;
           const notes = node && spec?.notes?.(node.args);
-          return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes })), range);
+          const stack = model && spec?.category === 'conv' ? kernelStackAt(model, site.range) : undefined;
+          return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes, stack })), range);
         }
         const block = analysis.blocks.find((b) => b.name === site.name);
         return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field, groupWeightsAtSite(analysis, site), sizes)), range);

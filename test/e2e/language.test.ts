@@ -35,6 +35,16 @@ e2eTest('(c) hovering conv2d in LeNet5 shows its output shape [28, 28, 6] and re
   assert.match(text2, /Receptive field: 14 × 14 pixels of image, stride 2 × 2/);
 });
 
+e2eTest('(c3) hovering the second 3×3 conv of a VGG block compares the pair with one 5×5 conv (the course notes\' stacked kernels)', {}, async (wb) => {
+  await wb.openFile('vgg_small.nnmodel');
+  const source = wb.readFile('vgg_small.nnmodel');
+  const second = positionOf(source, '-> conv2d(filters, 3', 1);
+  const text = await wb.hoverAt(second.line, second.column + 5, 'Stacked kernels');
+  // conv_block(32) on the image: 3→32 then 32→32 channels (torch: 896 + 9,248) against one Conv2d(3, 32, 5): 2,432.
+  assert.match(text, /Stacked kernels: with the conv2d\(32, 3, padding = same\) on line 23, two 3×3 kernels see 5×5 input positions, as one conv2d\(32, 5\) would, with 10,144 parameters against 2,432 \(4\.17×\)/);
+  assert.match(text, /with relu between them/);
+});
+
 e2eTest('(d) inlay hints show shapes or parameter counts in the editor', {}, async (wb) => {
   await wb.openFile('lenet5.nnmodel');
   const source = wb.readFile('lenet5.nnmodel');

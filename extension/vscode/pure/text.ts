@@ -5,6 +5,7 @@
 import type { BlockInfoSummary, ModelInfo, Params, SiteInfo, SiteOutcome } from '../../core/analysis/types';
 import { formatBytes, internalActivations, internalBytes, summaryRows, trainingMemory } from '../../core/analysis/summary';
 import { describeField, modelFields } from '../../core/analysis/receptive';
+import { singleConvText, type KernelStack } from '../../core/analysis/stacking';
 import { MARKDOWN_WEIGHTS, groupWeightsLines, layerWeightsLines, type GroupWeights, type LayerWeights } from '../../core/analysis/weights';
 import { formatCompact, formatCount, product, shapeToString, Sym, type Shape } from '../../core/analysis/sym';
 import type { ArgSpec, ArgValue, LayerSpec } from '../../core/layers/types';
@@ -168,6 +169,36 @@ function sharingLine(site: SiteInfo): string | undefined {
   const times = dense / p;
   const ratio = times >= 10 ? `${formatCount(Math.round(times))}×` : `${(Math.round(times * 10) / 10).toString()}×`;
   return `Parameter sharing: the same ${formatCount(p)} parameters at each of the ${formatCount(at)} output positions; a dense layer from the ${formatCount(n)} input values to the ${formatCount(m)} output values would need ${formatCount(n)}·${formatCount(m)} + ${formatCount(m)} = **${formatCount(dense)}** (${ratio} as many)`;
+}
+
+const COUNT_WORDS = ['', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'];
+
+/**
+ * The course's "two 3×3 kernels see what one 5×5 sees, for fewer
+ * parameters": on the last convolution of a stacked run, "Stacked kernels:
+ * with the conv2d(64, 3) on line 12, two 3×3 kernels see 5×5 input
+ * positions, as one conv2d(64, 5) would, with **73,856** parameters against
+ * 102,464 (0.72×) and 73,728 MACs per position against 102,400, with
+ * relu between them, which one convolution cannot have".
+ */
+export function stackLine(stack: KernelStack): string {
+  const size = (k: readonly number[]) => (k.length === 1 ? `${k[0]}` : k.join('×'));
+  const first = stack.convs[0];
+  const sameKernels = stack.kernels.every((k) => size(k) === size(stack.kernels[0]));
+  const n = stack.convs.length;
+  const kernels = sameKernels ? `${COUNT_WORDS[n] ?? n} ${size(stack.kernels[0])} kernels` : `kernels of ${stack.kernels.map(size).join(', ')}`;
+  const unit = stack.window.length === 1 ? ' steps' : ' input positions';
+  const before = n === 2 ? `the \`${first.label}\` on line ${first.range.start.line + 1}` : `the ${n - 1} convolutions before it (from line ${first.range.start.line + 1})`;
+  const ratio = stack.params / stack.singleParams;
+  const between = [...new Set(stack.nonlinear)];
+  const tail = between.length
+    ? `, with ${between.join(' and ')} between them, which one convolution cannot have`
+    : '; with nothing nonlinear between them, the run computes no more than that one convolution could';
+  return (
+    `Stacked kernels: with ${before}, ${kernels} see ${size(stack.window)}${unit}, as one \`${singleConvText(stack)}\` would, ` +
+    `with **${formatCount(stack.params)}** parameters against ${formatCount(stack.singleParams)} (${ratio.toFixed(2)}×) ` +
+    `and ${formatCount(stack.macsPerPosition)} MACs per position against ${formatCount(stack.singleMacsPerPosition)}${tail}`
+  );
 }
 
 const RECURRENT_LAYERS = new Set(['rnn', 'lstm', 'gru']);
@@ -337,6 +368,8 @@ export function instancesText(site: SiteInfo): string | undefined {
 export interface LayerHoverExtras {
   sizes?: Readonly<Record<string, number>>;
   notes?: readonly string[];
+  /** The run of stacked convolutions this one ends (`kernelStackAt`). */
+  stack?: KernelStack;
 }
 
 export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[], weights?: LayerWeights, extras: LayerHoverExtras = {}): string {
@@ -348,7 +381,7 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
   const instances = instancesText(site);
   if (instances) parts.push(`_${instances}_`);
   const flow = flowLine(site);
-  const facts = [flow, ...countsLines(site), sharingLine(site), ...activationLines(site), siteSizesLine(site, extras.sizes, true), ...fieldLines(field)].filter((x): x is string => !!x);
+  const facts = [flow, ...countsLines(site), sharingLine(site), extras.stack && stackLine(extras.stack), ...activationLines(site), siteSizesLine(site, extras.sizes, true), ...fieldLines(field)].filter((x): x is string => !!x);
   if (facts.length) parts.push(facts.join('  \n'));
   if (extras.notes?.length) parts.push(extras.notes.join('  \n'));
   const weightsText = weights && layerWeightsMarkdown(weights);
