@@ -31,6 +31,7 @@
  * until the next `update` of the same session: keep the latest result, not
  * older ones.
  */
+import { forEachChild } from '../syntax/children';
 import type { BlockDecl, Expr, ModelDecl, Position, SourceFile, Statement, TopLevel } from '../syntax/ast';
 import { reparse, type ParseState } from '../syntax/parser';
 import { analyze, analyzeFile, LIMITS, type AnalyzeOptions, type Analyzer, type ModelRecord } from './analyze';
@@ -353,36 +354,12 @@ function collectNames(decl: ModelDecl | BlockDecl): Set<string> {
     else if (s.shape) for (const d of s.shape.dims) stack.push(d);
   };
   for (const s of decl.body) pushStatement(s);
+  const push = (e: Expr) => stack.push(e);
   while (stack.length > 0) {
     const e = stack.pop()!;
-    switch (e.kind) {
-      case 'name':
-        out.add(e.name);
-        break;
-      case 'list':
-        for (const x of e.items) stack.push(x);
-        break;
-      case 'paren':
-        stack.push(e.expr);
-        break;
-      case 'unary':
-        stack.push(e.operand);
-        break;
-      case 'binary':
-        stack.push(e.left, e.right);
-        break;
-      case 'chain':
-        stack.push(e.head);
-        for (const c of e.calls) stack.push(c);
-        break;
-      case 'call':
-        out.add(e.callee.name);
-        for (const arg of e.args) stack.push(arg.value);
-        if (e.repeat) stack.push(e.repeat);
-        break;
-      default:
-        break;
-    }
+    if (e.kind === 'name') out.add(e.name);
+    else if (e.kind === 'call') out.add(e.callee.name);
+    forEachChild(e, push);
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * A purely syntactic walk in source order, so it also covers code that shape
  * inference could not reach.
  */
+import { forEachChild } from '../syntax/children';
 import type { BlockDecl, Expr, ModelDecl, Range, SourceFile, Statement } from '../syntax/ast';
 import { getLayer } from '../layers';
 import type { Diagnostic, SymbolInfo } from './types';
@@ -231,38 +232,13 @@ class BodyWalker {
     return true;
   }
 
+  private readonly walkChild = (e: Expr): void => this.walk(e);
+
   private walk(e: Expr): void {
-    switch (e.kind) {
-      case 'name':
-        this.use(e.name, e.range);
-        return;
-      case 'list':
-        for (const i of e.items) this.walk(i);
-        return;
-      case 'paren':
-        this.walk(e.expr);
-        return;
-      case 'unary':
-        this.walk(e.operand);
-        return;
-      case 'binary':
-        this.walk(e.left);
-        this.walk(e.right);
-        return;
-      case 'chain':
-        this.walk(e.head);
-        for (const c of e.calls) this.walk(c);
-        return;
-      case 'call': {
-        if (!this.use(e.callee.name, e.callee.range) && this.globalKind(e.callee.name) === 'block') {
-          this.out.blockRefs.push({ name: e.callee.name, range: e.callee.range });
-        }
-        for (const a of e.args) this.walk(a.value);
-        if (e.repeat) this.walk(e.repeat);
-        return;
-      }
-      default:
-        return;
+    if (e.kind === 'name') this.use(e.name, e.range);
+    else if (e.kind === 'call' && !this.use(e.callee.name, e.callee.range) && this.globalKind(e.callee.name) === 'block') {
+      this.out.blockRefs.push({ name: e.callee.name, range: e.callee.range });
     }
+    forEachChild(e, this.walkChild);
   }
 }

@@ -2,6 +2,7 @@
  * The `train` section: settings with defaults, data sources, and checks that
  * the data and the loss fit the model they train.
  */
+import { forEachChild } from '../syntax/children';
 import type { CallExpr, Expr, Range, SourceFile, TrainDecl } from '../syntax/ast';
 import type { ArgValue } from '../layers/types';
 import { Sym, shapeToString, type Shape } from './sym';
@@ -686,27 +687,8 @@ function callAt(file: SourceFile, offset: number): CallExpr | undefined {
   while (todo.length) {
     const e = todo.pop()!;
     if (e.range.end.offset < offset || e.range.start.offset > offset) continue;
-    switch (e.kind) {
-      case 'call':
-        if (e.range.start.offset === offset || e.callee.range.start.offset === offset) return e;
-        todo.push(...e.args.map((a) => a.value));
-        break;
-      case 'chain':
-        todo.push(e.head, ...e.calls);
-        break;
-      case 'binary':
-        todo.push(e.left, e.right);
-        break;
-      case 'unary':
-        todo.push(e.operand);
-        break;
-      case 'paren':
-        todo.push(e.expr);
-        break;
-      case 'list':
-        todo.push(...e.items);
-        break;
-    }
+    if (e.kind === 'call' && (e.range.start.offset === offset || e.callee.range.start.offset === offset)) return e;
+    forEachChild(e, (c) => todo.push(c));
   }
   return undefined;
 }

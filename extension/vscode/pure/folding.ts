@@ -4,6 +4,7 @@
  * lines, a call whose arguments are spread over lines), block parameter
  * lists, runs of full-line comments and runs of imports.
  */
+import { forEachChild } from '../../core/syntax/children';
 import type { Expr, Range, SourceFile, Statement } from '../../core/syntax/ast';
 import { isFullLine } from './selectionRanges';
 
@@ -73,34 +74,10 @@ class Folder {
   /** Brackets spread over lines inside an expression: argument lists and lists. */
   expr(e: Expr): void {
     if (e.range.end.line === e.range.start.line) return; // nothing inside can span lines
-    switch (e.kind) {
-      case 'chain':
-        this.expr(e.head);
-        for (const c of e.calls) this.expr(c);
-        return;
-      case 'call':
-        if (e.argsRange) this.push(bracketed(this.text, e.argsRange.start.line, e.argsRange, ')'));
-        for (const a of e.args) this.expr(a.value);
-        if (e.repeat) this.expr(e.repeat);
-        return;
-      case 'list':
-        this.push(bracketed(this.text, e.range.start.line, e.range, ']'));
-        for (const it of e.items) this.expr(it);
-        return;
-      case 'binary':
-        this.expr(e.left);
-        this.expr(e.right);
-        return;
-      case 'unary':
-        this.expr(e.operand);
-        return;
-      case 'paren':
-        this.push(bracketed(this.text, e.range.start.line, e.range, ')'));
-        this.expr(e.expr);
-        return;
-      default:
-        return;
-    }
+    if (e.kind === 'call' && e.argsRange) this.push(bracketed(this.text, e.argsRange.start.line, e.argsRange, ')'));
+    else if (e.kind === 'list') this.push(bracketed(this.text, e.range.start.line, e.range, ']'));
+    else if (e.kind === 'paren') this.push(bracketed(this.text, e.range.start.line, e.range, ')'));
+    forEachChild(e, (c) => this.expr(c));
   }
 }
 

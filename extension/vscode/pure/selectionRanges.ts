@@ -9,6 +9,7 @@
  * entries, lists, shapes, sums and brackets nest the same way; a comment
  * selects itself, then its run of comment lines.
  */
+import { forEachChild } from '../../core/syntax/children';
 import type { Arg, Comment, Expr, Position, Range, SourceFile, Statement, TopLevel } from '../../core/syntax/ast';
 
 function holds(r: Range, offset: number): boolean {
@@ -108,38 +109,19 @@ class Collector {
 
   private expr(e: Expr): void {
     if (!this.add(e.range)) return;
-    switch (e.kind) {
-      case 'chain':
-        this.expr(e.head);
-        for (const c of e.calls) this.expr(c);
-        return;
-      case 'call':
-        // `block(8) * 12`: the call without its repeat count is a step of its own.
-        if (e.repeat) this.add(span(e.callee.range.start, (e.argsRange ?? e.callee.range).end));
-        this.add(e.callee.range);
-        if (this.add(e.argsRange)) {
-          this.add(inner(e.args));
-          for (const a of e.args) this.arg(a);
-        }
-        if (e.repeat) this.expr(e.repeat);
-        return;
-      case 'binary':
-        this.expr(e.left);
-        this.expr(e.right);
-        return;
-      case 'unary':
-        this.expr(e.operand);
-        return;
-      case 'paren':
-        this.expr(e.expr);
-        return;
-      case 'list':
-        this.add(inner(e.items));
-        for (const it of e.items) this.expr(it);
-        return;
-      default:
-        return;
+    if (e.kind === 'call') {
+      // `block(8) * 12`: the call without its repeat count is a step of its own.
+      if (e.repeat) this.add(span(e.callee.range.start, (e.argsRange ?? e.callee.range).end));
+      this.add(e.callee.range);
+      if (this.add(e.argsRange)) {
+        this.add(inner(e.args));
+        for (const a of e.args) this.arg(a);
+      }
+      if (e.repeat) this.expr(e.repeat);
+      return;
     }
+    if (e.kind === 'list') this.add(inner(e.items));
+    forEachChild(e, (c) => this.expr(c));
   }
 
   private arg(a: Arg): void {

@@ -3,6 +3,7 @@
  * analysis' symbols: what the TextMate grammar cannot know (is `wte` a layer
  * object or a value? is `gpt_block` a block? is `same` an enum value?).
  */
+import { forEachChild } from '../../core/syntax/children';
 import type { Analysis, SymbolInfo } from '../../core/analysis/types';
 import type { CallExpr, Expr, Range, Statement } from '../../core/syntax/ast';
 import type { LayerSpec } from '../../core/layers/types';
@@ -190,27 +191,8 @@ function walkTokens(
       case 'call':
         call(e, ctx);
         return;
-      case 'chain':
-        expr(e.head, ctx);
-        for (const c of e.calls) call(c, ctx);
-        return;
-      case 'list':
-        for (const i of e.items) expr(i, ctx);
-        return;
-      case 'binary':
-        expr(e.left, ctx);
-        expr(e.right, ctx);
-        return;
-      case 'unary':
-        expr(e.operand, ctx);
-        return;
-      case 'paren':
-        expr(e.expr, ctx);
-        return;
-      case 'number':
-      case 'string':
-      case 'bool':
-      case 'error':
+      default:
+        forEachChild(e, (c) => expr(c, ctx));
         return;
     }
   };
