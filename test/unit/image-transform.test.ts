@@ -15,6 +15,7 @@ import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import { rotationTransform, translationTransform, zoomTransform } from '../../extension/core/layers/augment';
 import { imageTransform, type TransformFill, type TransformPath } from '../../extension/core/layers/imageTransform';
 import { main } from '../../extension/cli/cli';
+import { getLayer } from '../../extension/core/layers';
 
 before(async () => {
   await startTrainingBackend(tf, 'wasm');
@@ -207,6 +208,14 @@ test('a conv before random_zoom / random_translation / random_rotation trains: g
         model.dispose();
       }
     });
+  }
+});
+
+test('the hover docs of random_rotation / random_translation / random_zoom say what the test above shows: the gradient passes back through them', () => {
+  for (const op of ['random_rotation', 'random_translation', 'random_zoom']) {
+    const doc = getLayer(op)!.doc;
+    assert.doesNotMatch(doc, /no gradient/i, `${op}'s doc says it passes no gradient back, but the layer before it trains`);
+    assert.match(doc, /gradient/i, `${op}'s doc says where it can go (the gradient reaches the layers before it)`);
   }
 });
 

@@ -328,6 +328,19 @@ train G {
   assert.deepEqual(diagnostics(`${CNN}train M {\n  data: digits(size = 8)\n  mixup: 0.4\n}\n`), []);
 });
 
+test('trainModel refuses mixup on token ids (the analysis\'s backstop) without leaking the optimiser it made', async () => {
+  const lm = info(`model LM {\n  input tokens: int[4]\n  output tokens -> embedding(10, 8) -> dense(10) -> softmax\n}\n`);
+  const count = 32;
+  const xs = Int32Array.from({ length: count * 4 }, (_, i) => i % 10);
+  const ys = Int32Array.from({ length: count * 4 }, (_, i) => (i + 1) % 10);
+  const data: TrainData = { source: 'ids', count, xs, xDtype: 'int32', exampleShape: [4], ys, targetShape: [4], classes: Array.from({ length: 10 }, (_, i) => String(i)) };
+  const built = buildModel(tf, lm, { seed: 1 });
+  const before = tf.memory().numTensors;
+  await assert.rejects(trainModel(tf, built.model, lm, data, { config: config(1, 0.2), seed: 1 }), /mixup takes weighted sums of inputs, but ids gives token ids/);
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind by the refused run');
+  built.model.dispose();
+});
+
 test('the page gets mixup through the protocol; a bad α is refused there too', () => {
   const net = info(NET);
   const msg = (mixup?: unknown) =>

@@ -238,7 +238,7 @@ export const randomRotation = imageAugmentation(
     'it does nothing.',
     '',
     '- shape unchanged: `[h, w, c]` · parameters: 0 · MACs: 0',
-    '- put it right after the input (it passes no gradient back)',
+    '- usually right after the input; the gradient passes back through it (bilinear in the pixels), so a layer before it trains too',
   ],
   {
     args: [
@@ -450,7 +450,7 @@ export const randomTranslation = imageAugmentation(
     'At inference it does nothing.',
     '',
     '- shape unchanged: `[h, w, c]` · parameters: 0 · MACs: 0',
-    '- put it right after the input (it passes no gradient back)',
+    '- usually right after the input; the gradient passes back through it (bilinear in the pixels), so a layer before it trains too',
   ],
   {
     args: [
@@ -489,7 +489,7 @@ export const randomZoom = imageAugmentation(
     'filled by reflecting the image (`fill_mode`). At inference it does nothing.',
     '',
     '- shape unchanged: `[h, w, c]` · parameters: 0 · MACs: 0',
-    '- put it right after the input (it passes no gradient back)',
+    '- usually right after the input; the gradient passes back through it (bilinear in the pixels), so a layer before it trains too',
   ],
   {
     args: [

@@ -570,18 +570,19 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
   const kind = outputKind(info);
   const split = options.split ?? validationSplit(data.count, config.validation, seed);
   if (split.train.length === 0) throw new TrainError(`${data.source} has no examples left for training after the validation split.`);
+  const alpha = config.mixup;
+  // Refused before the optimiser (whose state is tensors) is made: nothing to free.
+  if (alpha !== undefined && (inputArrays(data).length !== 1 || data.xDtype !== 'float32')) {
+    throw new TrainError(`mixup takes weighted sums of inputs, but ${data.source} gives token ids: they cannot be mixed. Remove mixup.`);
+  }
   const optimizer = makeOptimizer(tf, config.optimizer);
   const vars = model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
   const yieldNow = options.yieldEvery ?? defaultYield;
   const history: History = { epochs: [], status: 'completed' };
   const start = options.initialEpoch ?? 0;
   const probe = options.signals && signalProbe(tf, options.signals.built);
-  const alpha = config.mixup;
   // Mixup's one-hot rows are as long as the model's output (which may have more classes than the data).
   const outClasses = config.loss === 'crossentropy' ? (model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? data.classes.length) : undefined;
-  if (alpha !== undefined && (inputArrays(data).length !== 1 || data.xDtype !== 'float32')) {
-    throw new TrainError(`mixup takes weighted sums of inputs, but ${data.source} gives token ids: they cannot be mixed. Remove mixup.`);
-  }
   try {
     await options.prepareOptimizer?.(optimizer, 'model');
     if (options.signals && probe && start === 0) {
