@@ -22,7 +22,8 @@ import { plural } from '../core/plural';
 // Loaded on first use: tfjs takes a while to load, and `nnmodel check` needs none of it.
 const jobs = () => import('./trainJob');
 
-const common = [
+/** The options of every command that runs a model's checkpoint or train section (train, evaluate, generate, forecast). */
+export const common = [
   { name: 'model', short: 'm', value: 'NAME', help: 'the model to use (needed when the file trains several)' },
   { name: 'backend', value: 'wasm|cpu', help: 'TensorFlow.js backend (default wasm)' },
   { name: 'data-root', value: 'DIR', repeat: true, help: 'folder the data may be read from (default: the file\'s folder; repeatable)' },
@@ -30,7 +31,7 @@ const common = [
 ];
 
 /** `--checkpoint best|last`: which checkpoint of the folder evaluate and generate read. */
-const checkpointOption = { name: 'checkpoint', value: 'best|last', help: 'the last epoch\'s checkpoint (default) or the best: lowest val_loss' };
+export const checkpointOption = { name: 'checkpoint', value: 'best|last', help: 'the last epoch\'s checkpoint (default) or the best: lowest val_loss' };
 
 /** The value of `--checkpoint`, checked. */
 export function checkpointKind(args: ParsedArgs): 'best' | 'last' | undefined {
@@ -40,7 +41,7 @@ export function checkpointKind(args: ParsedArgs): 'best' | 'last' | undefined {
   throw new UsageError(`option '--checkpoint' is best or last, got '${v}'${folder}`);
 }
 
-function request(args: ParsedArgs, io: Required<CliIO>): JobRequest {
+export function request(args: ParsedArgs, io: Required<CliIO>): JobRequest {
   if (args.positional.length !== 1) throw new UsageError('needs exactly one FILE');
   const backend = optionValue(args, 'backend') ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`option '--backend' is wasm or cpu, got '${backend}'`);
@@ -60,7 +61,7 @@ function request(args: ParsedArgs, io: Required<CliIO>): JobRequest {
 }
 
 /** A job failure the user can act on: the message, and the file at fault. */
-function userError(e: unknown): { message: string; file?: string } | undefined {
+export function userError(e: unknown): { message: string; file?: string } | undefined {
   if (e instanceof DataError) return { message: e.message, file: e.file };
   if (e instanceof CheckpointError || e instanceof TrainError || (e instanceof Error && e.name === 'JobError')) return { message: e.message };
   return undefined;
@@ -97,11 +98,15 @@ export const trainCommand: Command = {
   run: (args, io) => (args.flags.has('ipc') ? runIpc() : runTrainCli(args, io)),
 };
 
-/** The line `nnmodel train` starts with: "training LeNet5 on digits (1797 examples) for 1 epoch, batch 64, backend wasm". */
-export function trainStartLine(s: { model: string; source: string; examples: number; epochs: number; batch: number; backend: string; resumedFrom?: number; loss?: string }): string {
+/**
+ * The line `nnmodel train` starts with: "training LeNet5 on digits (1797 examples) for 1 epoch, batch 64, backend wasm";
+ * with `mixup: α` in the train section, ", mixup α = 0.2" after the batch (the training batches are mixed).
+ */
+export function trainStartLine(s: { model: string; source: string; examples: number; epochs: number; batch: number; mixup?: number; backend: string; resumedFrom?: number; loss?: string }): string {
   const gan = s.loss === 'adversarial' ? ' (a GAN: generator and discriminator)' : '';
+  const mixup = s.mixup !== undefined ? `, mixup α = ${s.mixup}` : '';
   const from = s.resumedFrom ? `, from epoch ${s.resumedFrom}` : '';
-  return `training ${s.model}${gan} on ${s.source} (${plural(s.examples, 'example')}) for ${plural(s.epochs, 'epoch')}, batch ${s.batch}, backend ${s.backend}${from}`;
+  return `training ${s.model}${gan} on ${s.source} (${plural(s.examples, 'example')}) for ${plural(s.epochs, 'epoch')}, batch ${s.batch}${mixup}, backend ${s.backend}${from}`;
 }
 
 /**
@@ -205,14 +210,13 @@ export const evaluateCommand: Command = {
   synopsis: 'FILE [--model NAME] [--checkpoint best|last] [--backend wasm|cpu] [--data-root DIR]...',
   summary: 'loss and metrics of the last (or best) checkpoint on the validation split and all data',
   description:
-    'Loads the checkpoint written by `nnmodel train` (the last epoch\'s, or with --checkpoint best the one with the lowest val_loss) and reports the loss and metrics of the train section on the validation split and on all the data.',
+    'Loads the checkpoint written by `nnmodel train` (the last epoch\'s, or with --checkpoint best the one with the lowest val_loss) and reports the loss and metrics of the train section on the validation split and on all the data. A checkpoint that no longer fits the model (edited since) is refused, with each layer that differs.',
   options: [...common, checkpointOption],
   async run(args, io) {
     try {
       const { runEvaluateJob } = await jobs();
       const r = await runEvaluateJob(request(args, io));
       if (r.warning) io.stderr(`warning: ${r.warning}\n`);
-      for (const p of r.problems) io.stderr(`warning: ${p}\n`);
       const line = (f: { loss: number; metrics: Record<string, number> }) =>
         [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
       io.stdout(`${r.job.info.name} after epoch ${r.epoch}${r.job.checkpoint && optionValue(args, 'checkpoint') === 'best' ? (r.warning ? ' (the best checkpoint)' : ' (the best checkpoint: lowest val_loss)') : ''}\n`);
@@ -236,7 +240,8 @@ export const generateCommand: Command = {
     'Loads the checkpoint of a model trained on data: text(...) and samples --tokens new',
     'tokens after --prompt, one at a time: the distribution over the next token is divided',
     'by the temperature in log space (below 1: safer, above 1: wilder, 0: always the most',
-    'likely) and cut to the --top-k most likely tokens.',
+    'likely) and cut to the --top-k most likely tokens. A checkpoint that no longer fits the',
+    'model (edited since) is refused, with each layer that differs.',
   ].join('\n'),
   options: [
     ...common,
@@ -287,18 +292,18 @@ function generateOptions(args: ParsedArgs): GenerateRequest {
 
 /**
  * What an evaluation tells VS Code: the figures, and as problems (each a
- * `warning:` line in the output channel) a stale best checkpoint's warning
- * first, as `nnmodel evaluate` says it, then the layers that did not fit.
+ * `warning:` line in the output channel) a stale best checkpoint's warning,
+ * as `nnmodel evaluate` says it. (A checkpoint that does not fit the model
+ * is refused, not evaluated: `runEvaluateJob` throws.)
  */
 export function evaluationMessage(r: {
   job: { info: { name: string } };
   epoch: number;
   validation?: Extract<JobToHost, { type: 'evaluation' }>['validation'];
   all: Extract<JobToHost, { type: 'evaluation' }>['all'];
-  problems: string[];
   warning?: string;
 }): Extract<JobToHost, { type: 'evaluation' }> {
-  const problems = r.warning ? [r.warning, ...r.problems] : r.problems;
+  const problems = r.warning ? [r.warning] : [];
   return { type: 'evaluation', model: r.job.info.name, epoch: r.epoch, validation: r.validation, all: r.all, problems };
 }
 

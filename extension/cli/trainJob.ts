@@ -16,15 +16,20 @@ import { buildModel, type BuiltModel } from '../core/runtime/build';
 import {
   applyCheckpoint,
   checkpointDir,
+  checkpointFit,
+  checkpointMisfit,
   continuation,
   discriminatorCheckpointDir,
   encodeCheckpoint,
+  graphSignature,
+  misfitRefusal,
   optimizerRestorer,
   readCheckpoint,
   resumeModel,
   writeBestCheckpoint,
   writeCheckpoint,
   type BestUpdate,
+  type CheckpointKind,
   type ReadCheckpoint,
   type ReadCheckpointOptions,
   type Resumed,
@@ -157,7 +162,7 @@ export interface JobEvents {
    * `loss`: the objective, when it is not a loss between prediction and label ('adversarial': epochs log g and d losses).
    * `history`: the epochs of the checkpoint the run continues (empty for fresh weights).
    */
-  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string; history?: EpochLogs[] }): void;
+  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; mixup?: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string; history?: EpochLogs[] }): void;
   onBatch?(b: BatchInfo): void;
   onEpoch?(logs: EpochLogs): void;
   /** Signal & gradients (runtime/signals.ts): at initialisation (epoch 0, not when resuming), then after each epoch's `onEpoch`. */
@@ -183,6 +188,7 @@ function startOf(info: ModelInfo, data: Dataset, config: TrainConfig, dir: strin
     examples: data.count,
     epochs: config.epochs,
     batch: config.batch,
+    ...(config.mixup !== undefined ? { mixup: config.mixup } : {}),
     source: data.source,
     checkpointDir: dir,
     resumedFrom: initialEpoch || undefined,
@@ -362,12 +368,24 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
   }
 }
 
+/**
+ * Sets the weights of `built` from the checkpoint Evaluate or Generate
+ * Text reads, or refuses one that no longer fits the model
+ * (`checkpointMisfit`, the rule by which the editor's pickers mark it):
+ * the figures or the text of a model some of whose layers keep their
+ * initial weights would pass for the trained model's.
+ */
+function loadFitting(built: BuiltModel, info: ModelInfo, ck: ReadCheckpoint, which: CheckpointKind): void {
+  const fit = checkpointFit(ck.modelJson.nnmodel.signature, graphSignature(built));
+  if (checkpointMisfit(fit)) throw new JobError(misfitRefusal(info.name, which, ck.modelJson.nnmodel.epoch, fit, '\n'));
+  applyCheckpoint(tf, built, ck.modelJson, ck.weights);
+}
+
 /** Loss and metrics of the checkpointed model on its validation split and on all the data. */
 export async function runEvaluateJob(req: JobRequest): Promise<{
   validation?: { loss: number; metrics: Record<string, number> };
   all: { loss: number; metrics: Record<string, number> };
   epoch: number;
-  problems: string[];
   job: PreparedJob;
   /** The best checkpoint only: why it is not the run's lowest val_loss (runtime/checkpoint.ts bestWarning). */
   warning?: string;
@@ -375,8 +393,9 @@ export async function runEvaluateJob(req: JobRequest): Promise<{
   // `req.checkpoint` picks the last (default) or the best checkpoint: prepareJob reads it.
   // The checkpoint before the data: a CSV is standardised with the statistics the model was trained with.
   const job = await prepareJob(req, undefined, 'load');
-  const loaded = job.checkpoint && { json: job.checkpoint.modelJson, match: applyCheckpoint(tf, job.built, job.checkpoint.modelJson, job.checkpoint.weights) };
-  if (!loaded) throw new JobError(`no checkpoint for ${job.info.name} in ${job.dir}; train it first.`);
+  if (!job.checkpoint) throw new JobError(`no checkpoint for ${job.info.name} in ${job.dir}; train it first.`);
+  loadFitting(job.built, job.info, job.checkpoint, req.checkpoint ?? 'last');
+  const epoch = job.checkpoint.modelJson.nnmodel.epoch;
   const { config } = job.train;
   if (config.loss === 'adversarial') {
     throw new JobError(`${job.info.name} is a GAN's generator: there is no label to measure its images against. Look at samples.png in ${job.dir}, or at the d_real and d_fake of its training.`);
@@ -386,7 +405,7 @@ export async function runEvaluateJob(req: JobRequest): Promise<{
     const split = validationSplit(job.data.count, config.validation, job.seed);
     const validation = await evaluateDenoiser(tf, job.built.model, job.info, job.data, split.validation, config, job.seed);
     const all = await evaluateDenoiser(tf, job.built.model, job.info, job.data, Int32Array.from({ length: job.data.count }, (_, i) => i), config, job.seed);
-    return { validation, all: all!, epoch: loaded.json.nnmodel.epoch, problems: loaded.match.problems, job, warning: job.checkpoint?.warning };
+    return { validation, all: all!, epoch, job, warning: job.checkpoint.warning };
   }
   const metrics = config.metrics.length ? config.metrics : config.loss === 'crossentropy' ? ['accuracy'] : ['mae'];
   const cfg = { ...config, metrics };
@@ -394,7 +413,7 @@ export async function runEvaluateJob(req: JobRequest): Promise<{
   const split = validationSplit(job.data.count, config.validation, job.seed);
   const validation = await evaluateModel(tf, job.built.model, kind, job.data, split.validation, cfg);
   const all = await evaluateModel(tf, job.built.model, kind, job.data, Int32Array.from({ length: job.data.count }, (_, i) => i), cfg);
-  return { validation, all: all!, epoch: loaded.json.nnmodel.epoch, problems: loaded.match.problems, job, warning: job.checkpoint?.warning };
+  return { validation, all: all!, epoch, job, warning: job.checkpoint.warning };
 }
 
 /**
@@ -428,8 +447,7 @@ export async function runGenerateJob(
   const tokenizer = tokenizerFromSpec(spec);
   const context = meta.data?.exampleShape[0] ?? 64;
   const built = buildModel(tf, info, { seed: 1, symbolicDims: symbolicDimsFor(info, [context]) });
-  const match = applyCheckpoint(tf, built, ck.modelJson, ck.weights);
-  if (match.problems.length) throw new JobError(`the checkpoint no longer fits ${info.name}:\n${match.problems.join('\n')}`);
+  loadFitting(built, info, ck, req.checkpoint ?? 'last');
   // Unknown characters become the unknown token; say which, or the user wonders why the text ignores them.
   const warning = unknownPiecesWarning(tokenizer, g.prompt, `${info.name}'s training text`);
   if (warning) onWarning?.(warning);

@@ -31,6 +31,7 @@ import {
   checkpointDir,
   checkpointFit,
   loadWeightsNotice,
+  misfitRefusal,
   checkpointJson,
   continuation,
   discriminatorCheckpointDir,
@@ -348,7 +349,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     // The previous run's end ("stopped; the checkpoint … is kept") is over once this run starts.
     endNotice.close();
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Training ${model}`, cancellable: true }, async (progress, token) => {
-      const tracker = new TrainingProgress(model, config.batch, shownDir);
+      const tracker = new TrainingProgress(model, config.batch, shownDir, config.mixup);
       let stopRequested = false;
       let stopNow: (() => void) | undefined;
       const requestStop = () => {
@@ -522,24 +523,39 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
 
   /**
    * Which checkpoint of the model's folder to use: asked only when there is
-   * a best beside the last (else the last, as before). Undefined when the
-   * user dismissed the question. `first`: the choice listed (and so
-   * selected) first; the last by default.
+   * a best beside the last (else the last, as before), each marked as Load
+   * Weights marks it when it no longer fits the model. Undefined when the
+   * user dismissed the question, or when the checkpoint picked no longer
+   * fits the model: that is said (`action`: "Evaluating", as a failure of
+   * the job is said), as `nnmodel evaluate|generate` refuse it, before
+   * anything runs. `first`: the choice listed (and so selected) first; the
+   * last by default.
    */
-  async function pickCheckpoint(target: Target, what: string, first: CheckpointKind = 'last'): Promise<CheckpointKind | undefined> {
+  async function pickCheckpoint(target: Target, what: string, action: string, first: CheckpointKind = 'last'): Promise<CheckpointKind | undefined> {
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
     const dir = checkpointDir(target.doc.uri.fsPath, target.train.model, cfg.get<string>('checkpoints.folder') || undefined);
-    const choices = await checkpointChoices(nodeCheckpointFs(), dir, target.train.model);
-    if (!choices.some((c) => c.which === 'best')) return 'last';
-    const ordered = [...choices.filter((c) => c.which === first), ...choices.filter((c) => c.which !== first)];
-    const picked = await vscode.window.showQuickPick(ordered.map(choiceItem), { placeHolder: `${target.train.model}: which checkpoint to ${what}?` });
-    return picked?.which;
+    const choices = await checkpointChoices(nodeCheckpointFs(), dir, target.train.model, currentSignature(target));
+    let choice = choices.find((c) => c.which === 'last');
+    if (choices.some((c) => c.which === 'best')) {
+      const ordered = [...choices.filter((c) => c.which === first), ...choices.filter((c) => c.which !== first)];
+      const picked = await vscode.window.showQuickPick(ordered.map(choiceItem), { placeHolder: `${target.train.model}: which checkpoint to ${what}?` });
+      if (!picked) return undefined;
+      choice = choices.find((c) => c.which === picked.which);
+    }
+    if (choice?.fit && choice.misfit) {
+      const text = `${action} ${target.train.model}: ${misfitRefusal(target.train.model, choice.which, choice.epoch, choice.fit)}`;
+      output.appendLine(text);
+      void vscode.window.showErrorMessage(text);
+      return undefined;
+    }
+    // No checkpoint (or none readable): the job says so.
+    return choice?.which ?? 'last';
   }
 
   async function evaluate(uriArg?: unknown, modelArg?: unknown): Promise<void> {
     const target = await pickTarget(uriArg, modelArg, 'evaluate');
     if (!target) return;
-    const which = await pickCheckpoint(target, 'evaluate');
+    const which = await pickCheckpoint(target, 'evaluate', 'Evaluating');
     if (!which) return;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Evaluating ${target.train.model}`, cancellable: true }, async (_p, token) => {
       let summary = '';
@@ -631,7 +647,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     const target = await pickTarget(uriArg, modelArg, 'generate text', cannotGenerate);
     if (!target) return;
     // As `nnmodel generate --checkpoint best|last`: asked when training kept a best beside the last, the best first.
-    const which = await pickCheckpoint(target, 'generate text with', 'best');
+    const which = await pickCheckpoint(target, 'generate text with', 'Generate Text with', 'best');
     if (!which) return;
     const prompt = await vscode.window.showInputBox({ prompt: `Text for ${target.train.model} to continue`, value: '', placeHolder: 'e.g. Little lamp' });
     if (prompt === undefined) return;

@@ -447,6 +447,70 @@ test(
 );
 
 test(
+  'evaluate and generate refuse a checkpoint that no longer fits the edited model, with each layer that differs (as the editor marks and refuses it)',
+  withWorkspace({ 'lm.nnmodel': TINY_LM, 'corpus.txt': 'the cat sat on the mat. the rat ate the hat.\n'.repeat(4) }, async (dir) => {
+    const t = await run(dir, 'train', 'lm.nnmodel');
+    assert.equal(t.code, 0, t.err);
+    // A layer inserted after training: the embedding and dense(16) still fit, dense(8) has no weights in the checkpoint.
+    writeFileSync(join(dir, 'lm.nnmodel'), TINY_LM.replace('embedding(16, 8) -> dense(16)', 'embedding(16, 8) -> dense(8) -> dense(16)'));
+    const refusal = [
+      'the last checkpoint (epoch 1) no longer fits Tiny (2 of 3 layers would load):',
+      'dense(8) (line 3) is not in the checkpoint.',
+      'Train Tiny again, or undo the change to the model.',
+    ].join('\n');
+    const evaluated = await run(dir, 'evaluate', 'lm.nnmodel');
+    assert.equal(evaluated.code, 1, evaluated.err);
+    assert.equal(evaluated.err, `nnmodel evaluate: ${refusal}\n`);
+    assert.equal(evaluated.out, '', 'no figures of a partly untrained model');
+    const generated = await run(dir, 'generate', 'lm.nnmodel', '--prompt', 'the', '--tokens', '2');
+    assert.equal(generated.code, 1, generated.err);
+    assert.equal(generated.err, `nnmodel generate: ${refusal}\n`);
+    assert.equal(generated.out, '');
+    // Other shapes: both sides named, with the sizes that differ.
+    writeFileSync(join(dir, 'lm.nnmodel'), TINY_LM.replace('embedding(16, 8)', 'embedding(16, 12)'));
+    const reshaped = await run(dir, 'evaluate', 'lm.nnmodel');
+    assert.equal(reshaped.code, 1, reshaped.err);
+    assert.match(reshaped.err, /^nnmodel evaluate: the last checkpoint \(epoch 1\) no longer fits Tiny \(0 of 2 layers would load\):\nembedding\(16, 12\) \(line 3\) no longer fits: the checkpoint has \w+ \[16, 8\], the model now has \w+ \[16, 12\]\.\n/);
+    // Undone: evaluated again.
+    writeFileSync(join(dir, 'lm.nnmodel'), TINY_LM);
+    const undone = await run(dir, 'evaluate', 'lm.nnmodel');
+    assert.equal(undone.code, 0, undone.err);
+    assert.match(undone.out, /^Tiny after epoch 1\n/);
+  }),
+);
+
+test(
+  'train names mixup on its start line when the train section sets it, after the batch',
+  withWorkspace(
+    {
+      'mix.nnmodel': `model Mix {
+  input image: [8, 8, 1]
+  output image -> flatten -> dense(10) -> softmax
+}
+
+train Mix {
+  data: digits(samples = 64, size = 8)
+  loss: crossentropy
+  mixup: 0.2
+  epochs: 1
+  batch: 32
+  validation: 0
+}
+`,
+    },
+    async (dir) => {
+      const t = await run(dir, 'train', 'mix.nnmodel');
+      assert.equal(t.code, 0, t.err);
+      assert.match(t.err, /^training Mix on digits\S* \(64 examples\) for 1 epoch, batch 32, mixup α = 0\.2, backend wasm$/m);
+      writeFileSync(join(dir, 'mix.nnmodel'), readFileSync(join(dir, 'mix.nnmodel'), 'utf8').replace('  mixup: 0.2\n', ''));
+      const plain = await run(dir, 'train', 'mix.nnmodel', '--checkpoints', 'plain');
+      assert.equal(plain.code, 0, plain.err);
+      assert.match(plain.err, /^training Mix on digits\S* \(64 examples\) for 1 epoch, batch 32, backend wasm$/m);
+    },
+  ),
+);
+
+test(
   'train prints the warnings of the section it runs: a language model whose attention is not masked',
   withWorkspace(
     {

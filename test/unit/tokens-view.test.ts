@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { charTokenizer, gpt2Tokenizer, idTokenizer, trainBpe, wordTokenizer } from '../../extension/core/runtime/tokenizers';
 import { parseHostMessage } from '../../extension/core/protocol';
-import { mergeRows, mergeSummary, nearestRows, similarityText, tokenSpans, unknownNote } from '../../webview/views/tokensModel';
+import { mergeRows, mergeSummary, nearestRows, nearestTokens, similarityText, tokenSpans, unknownNote } from '../../webview/views/tokensModel';
 
 /** The course notes' corpus: hug ×10, pug ×5, pun ×12, bun ×4, hugs ×5. */
 const NOTES = [...Array(10).fill('hug'), ...Array(5).fill('pug'), ...Array(12).fill('pun'), ...Array(4).fill('bun'), ...Array(5).fill('hugs')].join(' ');
@@ -86,6 +86,25 @@ test('nearest rows by cosine similarity, against a hand-computed table', () => {
   assert.deepEqual(nearestRows(diverged, 5, 2, 3, 8), []);
   assert.equal(similarityText(-0.4567), '−0.46');
   assert.equal(similarityText(0.70710678), '0.71');
+});
+
+test("a clicked token's nearest tokens never list the unknown token (id 0), even when its row is the nearest", () => {
+  // charTokenizer('abc'): id 0 unknown, 1 a, 2 b, 3 c. Rows of two values; row 4 is beyond the vocabulary:
+  //   0: (1, 0.1)   1: (1, 0)   2: (1, 1)   3: (0, 1)   4: (1, 0)
+  // From a (row 1): cos with row 0 ≈ 0.995, row 2 = 1/√2, row 3 = 0.
+  const table = [1, 0.1, 1, 0, 1, 1, 0, 1, 1, 0];
+  const chars = charTokenizer('abc');
+  assert.deepEqual(nearestRows(table, 5, 2, 1, 8, chars.vocabSize).map((n) => n.id), [0, 2, 3], 'by the rows alone the unknown row is the nearest');
+  const near = nearestTokens(table, 5, 2, chars, 1);
+  assert.deepEqual(near.map((n) => n.id), [2, 3]);
+  assert.ok(Math.abs(near[0].similarity - Math.SQRT1_2) < 1e-12);
+  assert.deepEqual(nearestTokens(table, 5, 2, chars, 1, 1).map((n) => n.id), [2], 'k counts the tokens listed, the unknown one not among them');
+  assert.deepEqual(nearestTokens(table, 5, 2, wordTokenizer('a b c'), 3).map((n) => n.id), [2, 1]);
+  const bpe = trainBpe(NOTES, 1 + 8 + 3);
+  const wide = Array.from({ length: bpe.vocabSize }, (_, i) => (i === 0 ? [1, 0.01] : i === 11 ? [1, 0] : [0, 1])).flat();
+  assert.ok(!nearestTokens(wide, bpe.vocabSize, 2, bpe, 11).some((n) => n.id === 0));
+  // Typed ids have no unknown token: id 0 is a token like any other.
+  assert.deepEqual(nearestTokens(table, 5, 2, idTokenizer(5), 1).map((n) => n.id), [4, 0, 2, 3]);
 });
 
 test("the model message carries a text source's tokeniser; an unknown one drops the training data, not the model", () => {

@@ -14,6 +14,7 @@ import {
   analysisSignature,
   applyCheckpoint,
   checkpointChoices,
+  misfitRefusal,
   epochValLoss,
   encodeCheckpoint,
   lossFigures,
@@ -109,6 +110,16 @@ test('best.json holds the epoch with the lowest val_loss, updated only on improv
   );
   const same = analysisSignature(analyze('model Net {\n  input x: [6]\n  output x -> dense(8) -> relu -> dense(3) -> softmax\n}\n').models[0]);
   assert.deepEqual((await checkpointChoices(nodeCheckpointFs(), target, 'Net', same)).map((c) => c.misfit), [undefined, undefined]);
+  // Every layer of the model would load, but the checkpoint has one the model no longer has: marked too, by the one
+  // rule (checkpointMisfit) by which Load Weights warns and Evaluate, Generate Text and export refuse.
+  const fewer = analysisSignature(analyze('model Net {\n  input x: [6]\n  output x -> dense(8) -> relu -> softmax\n}\n').models[0]);
+  const shorter = await checkpointChoices(nodeCheckpointFs(), target, 'Net', fewer);
+  assert.deepEqual(shorter.map((c) => c.misfit), Array(2).fill('no longer fits the model: 1 of its layers is no longer in the model'));
+  assert.deepEqual(shorter[1].fit, { loaded: 1, total: 1, problems: ['dense(3) (line 3 when saved) is no longer in the model; its weights are not used.'] });
+  assert.equal(
+    misfitRefusal('Net', 'best', 2, shorter[1].fit!),
+    'the best checkpoint (epoch 2) no longer fits Net (1 of 1 layer would load): dense(3) (line 3 when saved) is no longer in the model. Train Net again, or undo the change to the model.',
+  );
   assert.deepEqual(await checkpointChoices(nodeCheckpointFs(), target, 'Other'), [], 'another model\'s checkpoints are not offered');
   assert.deepEqual(await checkpointChoices(nodeCheckpointFs(), join(dir, 'nothing')), []);
 });

@@ -49,9 +49,9 @@ before(async () => {
   console.warn = warn;
 });
 
-/** Checkpoints of Net as training leaves them: epochs with these val_losses (undefined: no validation). */
-async function trained(dir: string, valLosses: (number | undefined)[], model = 'Net'): Promise<void> {
-  const info = analyze(FILE).models[0];
+/** Checkpoints of the first model of `text` (Net), saved as `model`'s, as training leaves them: epochs with these val_losses (undefined: no validation). */
+async function trained(dir: string, valLosses: (number | undefined)[], model = 'Net', text = FILE): Promise<void> {
+  const info = analyze(text).models[0];
   const history: EpochLogs[] = [];
   for (const [i, v] of valLosses.entries()) {
     const built = buildModel(tf, info, { seed: i + 1 });
@@ -219,13 +219,77 @@ test('Generate Text asks for the best or the last checkpoint when training kept 
   }
   const second = setup(story, 'Story');
   try {
-    await trained(second.ckDir, [undefined, undefined], 'Story');
+    await trained(second.ckDir, [undefined, undefined], 'Story', story);
     const generating = run('nnmodel.generateText', second.doc.uri, 'Story');
     const q = await until('the prompt', () => ui.questions[0]);
     assert.equal(q.kind, 'inputBox');
     assert.equal(q.prompt, 'Text for Story to continue');
     q.answer(undefined);
     await generating;
+  } finally {
+    second.done();
+  }
+});
+
+test('Evaluate and Generate Text mark a checkpoint that no longer fits the edited model as Load Weights does, and refuse it saying what differs', async () => {
+  // Trained as flatten -> dense(10); the file now has a dense(16) before it: neither dense layer fits.
+  const edited = FILE.replace('flatten -> dense(10)', 'flatten -> dense(16) -> relu -> dense(10)');
+  const mark = '$(warning) no longer fits the model: 0 of 2 layers would load';
+  const refusal = (which: string, epoch: number) =>
+    `the ${which} checkpoint (epoch ${epoch}) no longer fits Net (0 of 2 layers would load): ` +
+    'dense(16) (line 3) no longer fits: the checkpoint has kernel [784, 10], bias [10], the model now has kernel [784, 16], bias [16]. ' +
+    'dense(10) (line 3) is not in the checkpoint. Train Net again, or undo the change to the model.';
+  const { doc, ckDir, done } = setup(edited);
+  try {
+    await trained(ckDir, [0.5, 0.4, 0.45]);
+    const loading = run('nnmodel.loadWeights', doc.uri, 'Net');
+    const load = await until('the Load Weights picker', () => ui.questions[0]);
+    assert.deepEqual(load.details, [mark, mark, undefined]);
+    load.answer(undefined);
+    await loading;
+
+    const evaluating = run('nnmodel.evaluate', doc.uri, 'Net');
+    const q = await until('the Evaluate picker', () => ui.questions[1]);
+    assert.deepEqual(q.labels, ['last (epoch 3, val_loss 0.45)', 'best (epoch 2, val_loss 0.40)']);
+    assert.deepEqual(q.details, [mark, mark], 'marked as Load Weights marks them');
+    q.answer('best (epoch 2, val_loss 0.40)');
+    await evaluating;
+    assert.deepEqual(ui.messages.map((m) => `${m.severity}: ${m.text}`), [`error: Evaluating Net: ${refusal('best', 2)}`]);
+    assert.deepEqual(ui.progress, [], 'no job started');
+  } finally {
+    done();
+  }
+  // A language model whose embedding was widened after training: Generate Text marks and refuses its checkpoints before asking for a prompt.
+  const story = 'model Story {\n  input t: int[seq]\n  output t -> embedding(20, 8) -> dense(20) -> softmax\n}\n\ntrain Story {\n  data: text("story.txt", tokenizer = word, context = 4)\n  validation: 0.1\n}\n';
+  const lm = setup(story.replace('embedding(20, 8)', 'embedding(20, 12)'), 'Story');
+  try {
+    await trained(lm.ckDir, [0.5, 0.4, 0.45], 'Story', story);
+    const generating = run('nnmodel.generateText', lm.doc.uri, 'Story');
+    const g = await until('the Generate Text picker', () => ui.questions[0]);
+    assert.deepEqual(g.labels, ['best (epoch 2, val_loss 0.40)', 'last (epoch 3, val_loss 0.45)']);
+    assert.deepEqual(g.details, Array(2).fill(mark), 'marked as Load Weights and Evaluate mark them');
+    g.answer('last (epoch 3, val_loss 0.45)');
+    await generating;
+    assert.equal(ui.messages.length, 1, JSON.stringify(ui.messages.map((m) => m.text)));
+    assert.equal(ui.messages[0].severity, 'error');
+    assert.match(
+      ui.messages[0].text,
+      /^Generate Text with Story: the last checkpoint \(epoch 3\) no longer fits Story \(0 of 2 layers would load\): embedding\(20, 12\) \(line 3\) no longer fits: the checkpoint has \w+ \[20, 8\], the model now has \w+ \[20, 12\]\. dense\(20\) \(line 3\) no longer fits: the checkpoint has kernel \[8, 20\], bias \[20\], the model now has kernel \[12, 20\], bias \[20\]\. Train Story again, or undo the change to the model\.$/,
+    );
+    assert.equal(ui.questions.length, 1, 'refused before the prompt is asked');
+    assert.deepEqual(ui.progress, [], 'no job started');
+  } finally {
+    lm.done();
+  }
+  // With the last checkpoint alone nothing is asked, and it is refused all the same; once the edit is undone, it evaluates.
+  const second = setup(edited);
+  try {
+    await trained(second.ckDir, [undefined, undefined]);
+    await run('nnmodel.evaluate', second.doc.uri, 'Net');
+    assert.deepEqual(ui.questions, []);
+    assert.deepEqual(ui.messages.map((m) => `${m.severity}: ${m.text}`), [`error: Evaluating Net: ${refusal('last', 2)}`]);
+    assert.ok(ui.output.includes(`Evaluating Net: ${refusal('last', 2)}`), JSON.stringify(ui.output));
+    assert.deepEqual(ui.progress, []);
   } finally {
     second.done();
   }

@@ -304,6 +304,8 @@ export interface FakeQuestion {
   labels: string[];
   /** A quick pick's item descriptions, in the order of `labels`. */
   descriptions?: (string | undefined)[];
+  /** A quick pick's item details (the line under an item), in the order of `labels`. */
+  details?: (string | undefined)[];
   answer(value: string | undefined): void;
 }
 
@@ -386,13 +388,14 @@ export const window = {
   showErrorMessage: message('error'),
   showWarningMessage: message('warning'),
   showInformationMessage: message('info'),
-  showQuickPick<T extends { label: string; description?: string }>(items: T[], o?: { placeHolder?: string }) {
+  showQuickPick<T extends { label: string; description?: string; detail?: string }>(items: T[], o?: { placeHolder?: string }) {
     return new Promise<T | undefined>((resolve) => {
       ui.questions.push({
         kind: 'quickPick',
         placeHolder: o?.placeHolder,
         labels: items.map((i) => i.label),
         descriptions: items.map((i) => i.description),
+        details: items.map((i) => i.detail),
         answer: (v) => resolve(items.find((i) => i.label === v)),
       });
     });

@@ -12,7 +12,8 @@
  * when it can be picked: never the unknown token, id 0, whose row no
  * training text taught); `p.nn-tok-unknown-note` names the characters
  * outside the vocabulary; the nearest list `ol.nn-tok-nearest` with rows
- * `li.nn-tok-neighbour` (`data-id`, `data-similarity`); the merge table
+ * `li.nn-tok-neighbour` (`data-id`, `data-similarity`; never the unknown
+ * token); the merge table
  * `table.nn-bpe-merges` with rows `tr.nn-bpe-merge` (`data-rank`,
  * `data-count`) and the button `button.nn-bpe-more`.
  */
@@ -20,7 +21,7 @@ import type { BpeModel, Tokenizer } from '../../extension/core/runtime/tokenizer
 import { plural } from '../../extension/core/plural';
 import { el, note } from '../dom';
 import { visibleToken } from './outputModel';
-import { MERGES_SHOWN, NEAREST, mergeRows, mergeSummary, nearestRows, similarityText, tokenSpans, unknownNote, type TokenSpan } from './tokensModel';
+import { MERGES_SHOWN, NEAREST, mergeRows, mergeSummary, nearestTokens, similarityText, tokenSpans, unknownNote, type TokenSpan } from './tokensModel';
 
 /** An embedding table to search, read when first needed (`rows` × `dim`, row-major). */
 export interface EmbeddingSource {
@@ -97,7 +98,7 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
       nearest.replaceChildren(note(`Could not read the embedding: ${err instanceof Error ? err.message : String(err)}`, 'nn-message nn-message-error'));
       return;
     }
-    const found = nearestRows(table, e.rows, e.dim, span.id, NEAREST, Math.min(e.rows, o.tokenizer.vocabSize));
+    const found = nearestTokens(table, e.rows, e.dim, o.tokenizer, span.id, NEAREST);
     if (found.length === 0) {
       nearest.replaceChildren(title, note('No other token has a row to compare with (this row, or every other, is zeros).', 'nn-tok-hint'));
       return;

@@ -112,10 +112,10 @@ export const NEAREST = 8;
  * weights) nearest row `row` by cosine similarity, most similar first (ties
  * to the lower id). Only rows below `limit` are candidates (the ids the
  * tokeniser can produce: the embedding's other rows are never trained), and
- * never `row` itself or a row of zeros (it has no direction). Empty when
- * `row` is itself zeros.
+ * never `row` itself, a row in `skip` or a row of zeros (it has no
+ * direction). Empty when `row` is itself zeros.
  */
-export function nearestRows(table: ArrayLike<number>, rows: number, dim: number, row: number, k: number, limit = rows): Neighbour[] {
+export function nearestRows(table: ArrayLike<number>, rows: number, dim: number, row: number, k: number, limit = rows, skip: readonly number[] = []): Neighbour[] {
   if (row < 0 || row >= rows || table.length < rows * dim) return [];
   const norm = (r: number) => {
     let s = 0;
@@ -127,7 +127,7 @@ export function nearestRows(table: ArrayLike<number>, rows: number, dim: number,
   if (n0 === 0 || !Number.isFinite(n0)) return [];
   const out: Neighbour[] = [];
   for (let r = 0; r < Math.min(rows, limit); r++) {
-    if (r === row) continue;
+    if (r === row || skip.includes(r)) continue;
     const n = norm(r);
     if (n === 0 || !Number.isFinite(n)) continue;
     let dot = 0;
@@ -137,6 +137,19 @@ export function nearestRows(table: ArrayLike<number>, rows: number, dim: number,
   }
   out.sort((a, b) => b.similarity - a.similarity || a.id - b.id);
   return out.slice(0, k);
+}
+
+/**
+ * The `k` tokens whose rows of a trained embedding (`table`, `rows` × `dim`)
+ * are nearest token `id`'s, as the panel lists them for a clicked token:
+ * `nearestRows` among the ids `tokenizer` can produce, never the unknown
+ * token (id 0 of the char, word and BPE tokenisers). Its row stands for
+ * whatever the training text lacked, not for a piece of text, so it is no
+ * token's neighbour (and the panel never offers it to be clicked).
+ */
+export function nearestTokens(table: ArrayLike<number>, rows: number, dim: number, tokenizer: Pick<Tokenizer, 'kind' | 'vocabSize'>, id: number, k = NEAREST): Neighbour[] {
+  const unknown = tokenizer.kind === 'char' || tokenizer.kind === 'word' || tokenizer.kind === 'bpe' ? [0] : [];
+  return nearestRows(table, rows, dim, id, k, Math.min(rows, tokenizer.vocabSize), unknown);
 }
 
 /** A similarity as shown: two decimals, a real minus sign. */

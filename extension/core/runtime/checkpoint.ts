@@ -1000,8 +1000,20 @@ export interface CheckpointChoice {
   label: string;
   /** Said beside the choice when the best does not come from the last checkpoint's run, or is not its lowest val_loss (`bestWarning`). */
   warning?: string;
-  /** "no longer fits the model: 1 of 3 layers would load", when `checkpointChoices` was given the model's signature and not every layer fits. */
+  /** "no longer fits the model: 1 of 3 layers would load", when `checkpointChoices` was given the model's signature and the checkpoint does not fit it (`checkpointMisfit`). */
   misfit?: string;
+  /** How the checkpoint fits the model, when `checkpointChoices` was given the model's signature (and the checkpoint has one). */
+  fit?: CheckpointFit;
+}
+
+/** How much of a checkpoint fits a model (`checkpointFit`). */
+export interface CheckpointFit {
+  /** The model's layers with weights that would load. */
+  loaded: number;
+  /** The model's layers with weights. */
+  total: number;
+  /** One sentence per layer that does not fit, either side (`matchSignature`). */
+  problems: string[];
 }
 
 /**
@@ -1009,9 +1021,42 @@ export interface CheckpointChoice {
  * from `graphSignature` or `analysisSignature`): the layers that would load,
  * out of the model's layers with weights, and what does not fit.
  */
-export function checkpointFit(saved: readonly LayerSignature[], current: readonly LayerSignature[]): { loaded: number; total: number; problems: string[] } {
+export function checkpointFit(saved: readonly LayerSignature[], current: readonly LayerSignature[]): CheckpointFit {
   const match = matchSignature(saved, current);
   return { loaded: match.pairs.length, total: current.length, problems: match.problems };
+}
+
+/**
+ * Whether a checkpoint no longer fits a model, as one rule for every place
+ * that says so: a layer of either side without its counterpart (a model
+ * layer that would keep its initial weights, or saved weights nothing
+ * uses). The pickers of Load Weights, Evaluate and Generate Text mark such
+ * a checkpoint with this text ("no longer fits the model: 1 of 3 layers
+ * would load"); undefined when it fits.
+ */
+export function checkpointMisfit(fit: CheckpointFit): string | undefined {
+  if (fit.problems.length === 0) return undefined;
+  if (fit.loaded < fit.total) return `no longer fits the model: ${fit.loaded} of ${fit.total} ${fit.total === 1 ? 'layer' : 'layers'} would load`;
+  // Every layer of the model loads, but the checkpoint has layers the model no longer has.
+  const extra = fit.problems.length;
+  return `no longer fits the model: ${extra} of its layers ${extra === 1 ? 'is' : 'are'} no longer in the model`;
+}
+
+/**
+ * Why Evaluate and Generate Text (in the editor and as `nnmodel evaluate`
+ * and `nnmodel generate`) refuse a checkpoint that does not fit the model
+ * (`checkpointMisfit`): which checkpoint, how many layers would load, each
+ * layer that differs with its line and shapes, and what to do. The parts
+ * are joined by `separator` (a line each on the command line).
+ */
+export function misfitRefusal(model: string, which: CheckpointKind, epoch: number, fit: CheckpointFit, separator = ' '): string {
+  // Said of a refusal: nothing keeps its initial weights or leaves weights unused, since nothing runs.
+  const reasons = fit.problems.map((p) => p.replace(/; it keeps its initial weights\.$/, '.').replace(/; its weights are not used\.$/, '.'));
+  return [
+    `the ${which} checkpoint (epoch ${epoch}) no longer fits ${model} (${fit.loaded} of ${fit.total} ${fit.total === 1 ? 'layer' : 'layers'} would load):`,
+    ...reasons,
+    `Train ${model} again, or undo the change to the model.`,
+  ].join(separator);
 }
 
 /** "1 of 3 layers loaded": said wherever loaded weights did not all fit. */
@@ -1028,7 +1073,7 @@ export function loadWeightsNotice(
   model: string,
   which: CheckpointKind,
   epoch: number,
-  fit: { loaded: number; total: number; problems: string[] } | undefined,
+  fit: CheckpointFit | undefined,
 ): { severity: 'info' | 'warning'; text: string } {
   const what = `${which === 'best' ? 'best weights (lowest val_loss) of epoch' : 'weights of epoch'} ${epoch}`;
   if (!fit || fit.problems.length === 0) return { severity: 'info', text: `Loaded the ${what} into ${model}; the inspector shows them.` };
@@ -1076,7 +1121,7 @@ export async function checkpointChoices(fs: CheckpointFs, dir: string, model?: s
   const choice = (which: CheckpointKind, m: CheckpointMeta, warning?: string): CheckpointChoice => {
     const valLoss = epochValLoss(m);
     const fit = current && Array.isArray(m.signature) ? checkpointFit(m.signature, current) : undefined;
-    const misfit = fit && fit.loaded < fit.total ? `no longer fits the model: ${fit.loaded} of ${fit.total} ${fit.total === 1 ? 'layer' : 'layers'} would load` : undefined;
+    const misfit = fit && checkpointMisfit(fit);
     return {
       which,
       epoch: m.epoch,
@@ -1084,6 +1129,7 @@ export async function checkpointChoices(fs: CheckpointFs, dir: string, model?: s
       label: checkpointLabel(which, m.epoch, valLoss, shownOf(valLoss)),
       ...(warning ? { warning } : {}),
       ...(misfit ? { misfit } : {}),
+      ...(fit ? { fit } : {}),
     };
   };
   const out: CheckpointChoice[] = [];

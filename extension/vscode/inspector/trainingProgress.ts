@@ -47,6 +47,8 @@ export class TrainingProgress {
     readonly batch: number,
     /** Where checkpoints go, as shown to the user. */
     readonly checkpointDir: string,
+    /** The train section's `mixup: α`, said with the batch as `nnmodel train` says it. */
+    readonly mixup?: number,
   ) {}
 
   /** The first line, before the page reports anything. */
@@ -61,7 +63,7 @@ export class TrainingProgress {
         return {
           report: { increment: 0, message: `epoch ${(e.resumedFrom ?? 0) + 1} of ${e.epochs} starting` },
           lines: [
-            `${e.source} (${plural(e.examples, 'example')}), ${epochRange((e.resumedFrom ?? 0) + 1, e.epochs)}, batch ${this.batch}, backend ${e.backend} (the inspector's)${e.resumedFrom ? `, continuing from the checkpoint of epoch ${e.resumedFrom}` : ''}`,
+            `${e.source} (${plural(e.examples, 'example')}), ${epochRange((e.resumedFrom ?? 0) + 1, e.epochs)}, batch ${this.batch}${this.mixup !== undefined ? `, mixup α = ${this.mixup}` : ''}, backend ${e.backend} (the inspector's)${e.resumedFrom ? `, continuing from the checkpoint of epoch ${e.resumedFrom}` : ''}`,
           ],
         };
       case 'batch': {
