@@ -34,6 +34,8 @@ import * as featureMaps from './views/featureMaps';
 import * as kernels from './views/kernels';
 import * as samples from './views/samples';
 import { generativeKind } from './views/samplesModel';
+import * as forecast from './views/forecast';
+import { forecastOffered } from './views/forecastModel';
 import { TrainingView } from './training/view';
 import { initialSignalsUnavailable, measureInitialSignals } from './training/signalsInit';
 import { appliedText, TrainedWeights } from './training/weights';
@@ -107,8 +109,13 @@ const TABS = [
   { id: 'training', title: 'Training' },
   // Last, so that the saved tab index of the others stays valid; shown only for a generative train section.
   { id: 'samples', title: 'Samples' },
+  // After Samples, for the same reason; shown only for a model trained on waves (a sequence regression).
+  { id: 'forecast', title: 'Forecast' },
 ] as const;
 type TabId = (typeof TABS)[number]['id'];
+
+/** Tabs in the strip only for the models they are for (offerTab). */
+const OFFERED_TABS: ReadonlySet<TabId> = new Set<TabId>(['samples', 'forecast']);
 
 const tabs = document.createElement('vscode-tabs');
 tabs.id = 'nn-tabs';
@@ -128,8 +135,8 @@ for (const t of TABS) {
   panel.appendChild(content);
   panels.set(t.id, content);
   tabPanels.set(t.id, panel);
-  // The Samples tab goes in when a model with a generative train section arrives (onModel).
-  if (t.id !== 'samples') tabs.append(th, panel);
+  // The Samples and Forecast tabs go in when a model with a generative or a waves train section arrives (onModel).
+  if (!OFFERED_TABS.has(t.id)) tabs.append(th, panel);
 }
 app.replaceChildren(header, messageEl, tabs);
 wrapTabStrip(tabs);
@@ -149,19 +156,40 @@ function wrapTabStrip(el: HTMLElement): void {
 }
 
 /**
- * Puts the Samples header and panel in the tab strip, or takes them out.
- * Out of the DOM, not hidden: vscode-tabs moves the keyboard focus by index
- * over every header it has, hidden or not, and Enter would select a hidden tab.
- * It is the last tab, so the other tabs' indices (and the saved one) stay.
+ * Puts an offered tab's header and panel (Samples, Forecast) in the tab
+ * strip, or takes them out. Out of the DOM, not hidden: vscode-tabs moves
+ * the keyboard focus by index over every header it has, hidden or not, and
+ * Enter would select a hidden tab. They come last, so the other tabs'
+ * indices (and the saved one) stay; vscode-tabs counts only the headers in
+ * the strip, which `tabIndex` and `tabAt` translate.
  */
-function offerSamplesTab(offer: boolean): void {
-  const th = tabHeaders.get('samples')!;
+function offerTab(id: TabId, offer: boolean): void {
+  const th = tabHeaders.get(id)!;
   if (offer === th.isConnected) return;
-  if (offer) tabs.append(th, tabPanels.get('samples')!);
+  if (offer) tabs.append(th, tabPanels.get(id)!);
   else {
     th.remove();
-    tabPanels.get('samples')!.remove();
+    tabPanels.get(id)!.remove();
   }
+  // An offered tab that is the active one (a saved tab, before its model came) is selected at its place in the strip.
+  if (offer && activeTab === id) tabs.setAttribute('selected-index', String(tabIndex(id)));
+}
+
+/** The headers in the strip, in order. */
+function stripHeaders(): HTMLElement[] {
+  return Array.from(tabs.children).filter((c): c is HTMLElement => c.tagName.toLowerCase() === 'vscode-tab-header');
+}
+
+/** vscode-tabs' index of tab `id` (its place among the headers in the strip); its TABS index while it is not in the strip. */
+function tabIndex(id: TabId): number {
+  const i = stripHeaders().findIndex((h) => h.dataset.tab === id);
+  return i >= 0 ? i : TABS.findIndex((t) => t.id === id);
+}
+
+/** The tab at vscode-tabs' index `index`. */
+function tabAt(index: number): TabId | undefined {
+  const id = stripHeaders()[index]?.dataset.tab;
+  return TABS.find((t) => t.id === id)?.id;
 }
 
 // Training runs here (training/runner.ts); the tab draws its curves, and trained weights load into each new session.
@@ -223,7 +251,7 @@ function saveState(patch: SavedState): void {
 }
 // A saved Samples tab stays active until the first model says whether it is offered (onModel falls back to the Graph).
 let activeTab: TabId = TABS[typeof saved.tab === 'number' && saved.tab >= 0 && saved.tab < TABS.length ? saved.tab : 0].id;
-tabs.setAttribute('selected-index', String(TABS.findIndex((t) => t.id === activeTab)));
+tabs.setAttribute('selected-index', String(tabIndex(activeTab)));
 trainingView.setVisible(activeTab === 'training');
 
 let current: ModelMessage | undefined;
@@ -428,6 +456,11 @@ function teardownSession(): void {
       panels.get('samples')!.replaceChildren(notRunning());
     }
     samplesRendered = false;
+    if (forecastRendered) {
+      forecast.dispose();
+      panels.get('forecast')!.replaceChildren(notRunning());
+    }
+    forecastRendered = false;
     context = undefined;
   }
   session?.dispose();
@@ -526,8 +559,38 @@ async function renderSamples(): Promise<void> {
   }
 }
 
+/** Whether the Forecast tab was rendered for the current context. */
+let forecastRendered = false;
+
+async function renderForecast(): Promise<void> {
+  const ctx = context?.ctx;
+  const container = panels.get('forecast')!;
+  const msg = current;
+  // Only the session of the current message's model (see renderSamples).
+  if (!ctx || !msg || ctx.info.name !== msg.model.name || ctx.doc.uri !== msg.uri || ctx.doc.version !== msg.version) {
+    container.replaceChildren(notRunning());
+    return;
+  }
+  const sample = msg.sample;
+  if (!forecastOffered(sample)) {
+    container.replaceChildren(h('p', { className: 'nn-empty', text: `${msg.model.name} is not trained on waves: the Forecast tab continues a series with a model trained on data: waves(...).` }));
+    return;
+  }
+  if (forecastRendered) return;
+  forecastRendered = true;
+  try {
+    await forecast.render(container, ctx, { sample, validation: msg.train?.validation ?? 0, trained: trainedState, yieldNow });
+  } catch (e) {
+    if (ctx.signal.aborted) return;
+    const m = e instanceof Error ? e.message : String(e);
+    container.replaceChildren(h('p', { className: 'nn-message nn-message-error', text: `This view failed: ${m}` }));
+    reportError(`forecast: ${m}`);
+  }
+}
+
 async function renderActiveProbe(): Promise<void> {
   if (activeTab === 'samples') return renderSamples();
+  if (activeTab === 'forecast') return renderForecast();
   if (activeTab !== 'featureMaps' && activeTab !== 'kernels' && activeTab !== 'attention') return;
   const id = activeTab;
   const ctx = context?.ctx;
@@ -571,7 +634,10 @@ function onModel(msg: ModelMessage): void {
   modelSelect.value = msg.model.name;
   // The Samples tab only for a model trained as a generator (loss: denoise or loss: adversarial).
   const generative = generativeKind(msg.train) !== undefined;
-  offerSamplesTab(generative);
+  offerTab('samples', generative);
+  // The Forecast tab only for a model trained on waves (the next value at every step).
+  const forecasts = forecastOffered(msg.sample);
+  offerTab('forecast', forecasts);
   // Signal & gradients at initialisation, on the page's tfjs once no model build or backend switch runs.
   const noSignals = initialSignalsUnavailable(msg);
   trainingView.offerInitialSignals(
@@ -586,7 +652,7 @@ function onModel(msg: ModelMessage): void {
           },
         },
   );
-  if (!generative && activeTab === 'samples') {
+  if ((!generative && activeTab === 'samples') || (!forecasts && activeTab === 'forecast')) {
     activeTab = 'graph';
     tabs.setAttribute('selected-index', '0');
     saveState({ tab: 0 });
@@ -602,12 +668,12 @@ modelSelect.addEventListener('change', () => {
 });
 
 tabs.addEventListener('vsc-tabs-select', (e) => {
-  const index = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
-  const tab = TABS[index];
-  if (!tab) return;
-  activeTab = tab.id;
+  // vscode-tabs counts the headers in the strip (Samples and Forecast come and go); the saved state, TABS'.
+  const id = tabAt((e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex);
+  if (!id) return;
+  activeTab = id;
   trainingView.setVisible(activeTab === 'training');
-  saveState({ tab: index });
+  saveState({ tab: TABS.findIndex((t) => t.id === id) });
   void renderActiveProbe();
 });
 
@@ -615,7 +681,7 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
 function selectTab(id: TabId): void {
   const index = TABS.findIndex((t) => t.id === id);
   if (index < 0 || activeTab === id) return;
-  tabs.setAttribute('selected-index', String(index));
+  tabs.setAttribute('selected-index', String(tabIndex(id)));
   activeTab = id;
   trainingView.setVisible(activeTab === 'training');
   saveState({ tab: index });
@@ -727,6 +793,7 @@ async function startTraining(msg: TrainStartMessage): Promise<void> {
   }
   // A Samples run competes with training for the backend, and each epoch's rebuild would cancel it anyway.
   samples.cancel();
+  forecast.cancel();
   // Claim the runtime so that no backend switch starts under the run; the runtime queue starts the backend if needed.
   trainingClaimed = true;
   try {

@@ -9,13 +9,14 @@ import { checkCommand } from './check';
 import { EXIT, type CliIO, type Command } from './command';
 import { exportCommand } from './export';
 import { formatCommand } from './format';
+import { forecastCommand } from './forecast';
 import { summaryCommand } from './summary';
 import { evaluateCommand, generateCommand, trainCommand } from './train';
 
 export { EXIT, type CliIO, type Command } from './command';
 
 /** Subcommands in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [checkCommand, summaryCommand, formatCommand, trainCommand, evaluateCommand, generateCommand, exportCommand];
+export const COMMANDS: readonly Command[] = [checkCommand, summaryCommand, formatCommand, trainCommand, evaluateCommand, generateCommand, forecastCommand, exportCommand];
 
 export const VERSION: string = version;
 

@@ -375,7 +375,7 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
  * the figures or the text of a model some of whose layers keep their
  * initial weights would pass for the trained model's.
  */
-function loadFitting(built: BuiltModel, info: ModelInfo, ck: ReadCheckpoint, which: CheckpointKind): void {
+export function loadFitting(built: BuiltModel, info: ModelInfo, ck: ReadCheckpoint, which: CheckpointKind): void {
   const fit = checkpointFit(ck.modelJson.nnmodel.signature, graphSignature(built));
   if (checkpointMisfit(fit)) throw new JobError(misfitRefusal(info.name, which, ck.modelJson.nnmodel.epoch, fit, '\n'));
   applyCheckpoint(tf, built, ck.modelJson, ck.weights);

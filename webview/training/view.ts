@@ -14,7 +14,8 @@ import { SignalsView, type InitialSignalsOffer } from './signals';
 import { idleLegend, themeColor, uSeries } from './themeSeries';
 
 // uPlot's layout rules (its own stylesheet is not loaded in the webview): set through the CSSOM, which the CSP allows.
-const CHART_CSS = `
+// The Forecast tab (views/forecast.ts) adopts them too, under its own class.
+export const CHART_CSS = `
 .nn-training .uplot { font: inherit; color: var(--vscode-foreground); width: min-content; }
 .nn-training .u-wrap { position: relative; user-select: none; }
 .nn-training .u-over, .nn-training .u-under { position: absolute; }

@@ -425,22 +425,54 @@ export function waves(options: WavesOptions): WaveDataset {
   const ys = new Float32Array(count * length);
   const series = new Float32Array(length + 1);
   for (let i = 0; i < count; i++) {
-    const parts = 2 + rng.int(2);
-    const comps = Array.from({ length: parts }, () => ({
-      omega: (2 * Math.PI) / rng.uniform(6, 40),
-      amp: rng.uniform(0.2, 1),
-      phase: rng.uniform(0, 2 * Math.PI),
-    }));
-    const total = comps.reduce((s, c) => s + c.amp, 0);
-    for (let t = 0; t <= length; t++) {
-      let v = 0;
-      for (const c of comps) v += c.amp * Math.sin(c.omega * t + c.phase);
-      series[t] = (0.9 * v) / total + noise * rng.normal();
-    }
+    drawWave(rng, noise, series);
     xs.set(series.subarray(0, length), i * length);
     ys.set(series.subarray(1, length + 1), i * length);
   }
   return { name: 'waves', count, xs, xDtype: 'float32', exampleShape: [length, 1], ys, targetShape: [length, 1], classes: [] };
+}
+
+/**
+ * Draws one series of `waves` into `out` (all of it: `waves` takes
+ * `length + 1` values per example), from the stream's next draws: the
+ * components first, then one noise draw per value in time order. So a
+ * longer `out` starts with the same values and carries the same sines on.
+ */
+function drawWave(rng: Rng, noise: number, out: Float32Array): void {
+  const parts = 2 + rng.int(2);
+  const comps = Array.from({ length: parts }, () => ({
+    omega: (2 * Math.PI) / rng.uniform(6, 40),
+    amp: rng.uniform(0.2, 1),
+    phase: rng.uniform(0, 2 * Math.PI),
+  }));
+  const total = comps.reduce((s, c) => s + c.amp, 0);
+  for (let t = 0; t < out.length; t++) {
+    let v = 0;
+    for (const c of comps) v += c.amp * Math.sin(c.omega * t + c.phase);
+    out[t] = (0.9 * v) / total + noise * rng.normal();
+  }
+}
+
+/**
+ * Example `index` of `waves(options)` carried on `extra` steps past its
+ * end: `length + 1 + extra` values, of which the first `length` are the
+ * example's input and values 1 … `length` its targets, exactly as `waves`
+ * gives them; the `extra` after continue the same sines (with fresh
+ * noise). What a forecast of the example is measured against.
+ */
+export function waveSeries(options: WavesOptions, index: number, extra: number): Float32Array {
+  const count = checkCount('samples', options.samples, 1, MAX_SAMPLES);
+  const length = checkCount('length', options.length, 1, 100_000);
+  checkCount('the example', index, 0, count - 1);
+  checkCount('the steps past the end', extra, 0, 100_000);
+  const noise = options.noise ?? 0.05;
+  const rng = createRng(options.seed ?? 0);
+  // The examples before it, drawn as `waves` draws them, so the stream reaches example `index` in the same state.
+  const skip = new Float32Array(length + 1);
+  for (let i = 0; i < index; i++) drawWave(rng, noise, skip);
+  const out = new Float32Array(length + 1 + extra);
+  drawWave(rng, noise, out);
+  return out;
 }
 
 // ------------------------------------------------------------------ samples

@@ -1,0 +1,308 @@
+// Forecasting (core/runtime/forecast.ts, `nnmodel forecast`): the autoregressive rollout against
+// tiny models whose forecasts are computed by hand, which models fit, the true continuation of a
+// waves example, and the CLI end to end on a model trained for one epoch.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { analyze } from '../../extension/core/analysis/analyze';
+import type { ModelInfo } from '../../extension/core/analysis/types';
+import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
+import { waves, waveSeries } from '../../extension/core/runtime/data/synthetic';
+import {
+  forecastFit,
+  forecastScores,
+  forecastSeries,
+  heldOutExamples,
+  modelNextValue,
+  oneStepAhead,
+  rollout,
+  wavesForecastExample,
+} from '../../extension/core/runtime/forecast';
+import { validationSplit } from '../../extension/core/runtime/train';
+import { COMMANDS, main } from '../../extension/cli/cli';
+import { chartColumns, forecastOffered } from '../../webview/views/forecastModel';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+function model(text: string, name?: string): ModelInfo {
+  const a = analyze(text, { uri: 'mem:/forecast.nnmodel' });
+  const m = name ? a.models.find((x) => x.name === name) : a.models[0];
+  assert.ok(m, 'the model is analysed');
+  return m;
+}
+
+/** The only weighted layer of `built` gets `weights`. */
+function setOnlyLayer(built: BuiltModel, weights: tf.Tensor[]): void {
+  const layers = [...new Set(built.layerOf.values())].filter((l) => l.getWeights().length > 0);
+  assert.equal(layers.length, 1, 'one weighted layer');
+  layers[0].setWeights(weights);
+}
+
+const close = (actual: ArrayLike<number>, expected: number[], tol = 1e-5) => {
+  assert.equal(actual.length, expected.length, `${Array.from(actual)} vs ${expected}`);
+  expected.forEach((e, i) => assert.ok(Math.abs(actual[i] - e) <= tol * Math.max(1, Math.abs(e)), `value ${i}: ${actual[i]} vs ${e} (${Array.from(actual)})`));
+};
+
+// x[t+1] = 0.5·x[t−1] + 2·x[t] + 1: a causal conv1d of kernel 2 (its first tap on the earlier value) and bias 1.
+const CAUSAL = `model Next {
+  input x: [seq, 1]
+  output x -> conv1d(1, 2, padding = causal)
+}
+`;
+
+test('rollout feeds each prediction back: a causal conv1d x[t+1] = 0.5·x[t−1] + 2·x[t] + 1 from the seed 1, 2', async () => {
+  const info = model(CAUSAL);
+  const fit = forecastFit(info);
+  assert.deepEqual(fit, { output: 'sequence' });
+  const built = buildModel(tf, info, { seed: 1 });
+  try {
+    setOnlyLayer(built, [tf.tensor3d([0.5, 2], [2, 1, 1]), tf.tensor1d([1])]);
+    const next = modelNextValue(tf, built.model, fit as { output: 'sequence' });
+    // 0.5·1 + 2·2 + 1 = 5.5; 0.5·2 + 2·5.5 + 1 = 13; 0.5·5.5 + 2·13 + 1 = 29.75; 0.5·13 + 2·29.75 + 1 = 67.
+    close(await rollout(next, [1, 2], 4, { window: 2 }), [5.5, 13, 29.75, 67]);
+    // A longer window sees the same two last values: the same forecast (the padding only touches the first step).
+    close(await rollout(next, [7, 1, 2], 4, { window: 8 }), [5.5, 13, 29.75, 67]);
+    // A window of 1 sees only x[t] (x[t−1] is the causal padding's 0): x[t+1] = 2·x[t] + 1.
+    close(await rollout(next, [1, 2], 3, { window: 1 }), [5, 11, 23]);
+    // Fed the truth instead: each step predicted from the true values before it, never its own.
+    close(await oneStepAhead(next, [1, 2, 3, 4], 2, 2, 2), [0.5 * 1 + 2 * 2 + 1, 0.5 * 2 + 2 * 3 + 1]);
+    // The whole forecast: its first step is fed only true values, so it is the one-step prediction of that step.
+    const f = await forecastSeries(tf, built.model, fit as { output: 'sequence' }, Float32Array.of(1, 2), Float32Array.of(5.5, 10, 20));
+    close(f.forecast, [5.5, 13, 29.75]);
+    close(f.oneStep, [5.5, 0.5 * 2 + 2 * 5.5 + 1, 0.5 * 5.5 + 2 * 10 + 1]);
+    assert.equal(f.window, 2);
+    const s = forecastScores(f);
+    close([s.forecast, s.oneStep, s.lastValue], [Math.sqrt((0 + 9 + 9.75 ** 2) / 3), Math.sqrt((0 + 3 ** 2 + 3.75 ** 2) / 3), Math.sqrt((3.5 ** 2 + 8 ** 2 + 18 ** 2) / 3)]);
+  } finally {
+    built.model.dispose();
+  }
+});
+
+test('rollout with an output [1] and a fixed window of 3: flatten -> dense(1) summing the window gives 3, 5, 9, 17 after 1, 1, 1', async () => {
+  const info = model(`model Sum {
+  input x: [3, 1]
+  output x -> flatten -> dense(1)
+}
+`);
+  const fit = forecastFit(info);
+  assert.deepEqual(fit, { window: 3, output: 'last' });
+  const built = buildModel(tf, info, { seed: 1 });
+  try {
+    setOnlyLayer(built, [tf.tensor2d([1, 1, 1], [3, 1]), tf.tensor1d([0])]);
+    const f = await forecastSeries(tf, built.model, fit as { window: number; output: 'last' }, Float32Array.of(0, 1, 1, 1), Float32Array.of(3, 5, 9, 17));
+    close(f.forecast, [3, 5, 9, 17]);
+    assert.equal(f.window, 3, 'the fixed input length, whatever the seed');
+    await assert.rejects(forecastSeries(tf, built.model, fit as { window: number; output: 'last' }, Float32Array.of(1, 1), Float32Array.of(2)), /reads 3 values at a time; the seed has only 2/);
+  } finally {
+    built.model.dispose();
+  }
+});
+
+test('rollout: cancelled between steps keeps the values so far; a non-finite prediction and bad arguments are errors', async () => {
+  let calls = 0;
+  const out = await rollout((w) => w[w.length - 1] + 1, [0], 10, { window: 4, cancelled: () => ++calls > 3 });
+  assert.deepEqual(Array.from(out), [1, 2, 3]);
+  await assert.rejects(rollout(() => NaN, [0], 2, { window: 1 }), /predicted NaN at step 1/);
+  await assert.rejects(rollout(() => 0, [], 2, { window: 1 }), /at least one seed value/);
+  await assert.rejects(rollout(() => 0, [1], 2, { window: 0 }), /window must be a whole number/);
+});
+
+test('forecastFit says why a model cannot forecast: token ids, several inputs, an image, class scores per step', () => {
+  const fail = (text: string, name?: string) => {
+    const r = forecastFit(model(text, name));
+    assert.ok('error' in r, `refused: ${JSON.stringify(r)}`);
+    return r.error;
+  };
+  assert.match(fail('model LM {\n  input t: int[seq]\n  output t -> embedding(10, 4) -> dense(10)\n}\n'), /^'LM' reads token ids \(its input 't' is int\[seq\]\), not the values of a series; .*input \[seq, 1\].*\(nnmodel generate, Generate Text\)\.$/);
+  assert.match(fail('model Two {\n  input a: [seq, 1]\n  input b: [seq, 1]\n  output a + b\n}\n'), /^'Two' has 2 inputs; .*one input\.$/);
+  assert.match(fail('model Img {\n  input i: [8, 8, 1]\n  output i -> flatten -> dense(1)\n}\n'), /^the input 'i' of 'Img' is \[8, 8, 1\]; a forecast feeds a series of numbers/);
+  assert.match(fail('model Cls {\n  input x: [seq, 1]\n  output x -> conv1d(3, 1)\n}\n'), /^the output of 'Cls' is \[seq, 3\]; .*: 3 values per step are scores of classes, not the next value/);
+  assert.match(fail('model Wide {\n  input x: [seq, 2]\n  output x -> dense(1)\n}\n'), /^the input 'x' of 'Wide' is \[seq, 2\]/);
+  // Accepted: a recurrent layer keeping one output per step, and a fixed length.
+  assert.deepEqual(forecastFit(model('model R {\n  input x: [seq, 1]\n  output x -> lstm(8, return_sequences = true) -> dense(1)\n}\n')), { output: 'sequence' });
+  assert.deepEqual(forecastFit(model('model F {\n  input x: [32, 1]\n  output x -> conv1d(1, 3, padding = causal)\n}\n')), { window: 32, output: 'sequence' });
+});
+
+test('waveSeries: example i of waves, values for values, carried on past its end; wavesForecastExample splits it into seed and truth', () => {
+  const o = { samples: 7, length: 20, seed: 3 };
+  const w = waves(o);
+  for (const i of [0, 4, 6]) {
+    const s = waveSeries(o, i, 30);
+    assert.equal(s.length, 51);
+    assert.deepEqual(s.slice(0, 20), w.xs.slice(i * 20, (i + 1) * 20), `example ${i}: the input`);
+    assert.deepEqual(s.slice(1, 21), w.ys.slice(i * 20, (i + 1) * 20), `example ${i}: the targets`);
+    // The same sines past the end: the continuation moves as smoothly as the example (steps of a series of period ≥ 6).
+    const jumps = (a: Float32Array) => Math.max(...Array.from(a.slice(1), (v, k) => Math.abs(v - a[k])));
+    assert.ok(jumps(s.slice(20)) < 1.5 * jumps(s.slice(0, 21)) + 0.3, `a smooth continuation: ${jumps(s.slice(20))} vs ${jumps(s.slice(0, 21))}`);
+  }
+  const e = wavesForecastExample(o, 4, 5);
+  assert.deepEqual(e.seed, w.xs.slice(80, 100));
+  assert.equal(e.truth.length, 5);
+  assert.equal(e.truth[0], w.ys[99], 'the first true value is the example\'s last target');
+  assert.deepEqual(e.truth, waveSeries(o, 4, 30).slice(20, 25));
+  assert.throws(() => waveSeries(o, 7, 1), /the example must be an integer from 0 to 6/);
+});
+
+test('heldOutExamples: the validation split of the training, in order; every example without one', () => {
+  const held = heldOutExamples(50, 0.2, 1);
+  assert.deepEqual(held, Array.from(validationSplit(50, 0.2, 1).validation).sort((a, b) => a - b));
+  assert.equal(held.length, 10);
+  assert.deepEqual(heldOutExamples(4, 0, 1), [0, 1, 2, 3]);
+});
+
+test('the Forecast tab: offered for waves only; its chart columns join truth and forecast to the seed\'s last value', () => {
+  assert.equal(forecastOffered({ kind: 'waves', options: {} }), true);
+  assert.equal(forecastOffered({ kind: 'digits', options: {} }), false);
+  assert.equal(forecastOffered(undefined), false);
+  const cols = chartColumns({ seed: [1, 2, 3], truth: [4, 5], forecast: [4.5, 6] });
+  assert.deepEqual(cols, [
+    [0, 1, 2, 3, 4],
+    [1, 2, 3, null, null],
+    [null, null, 3, 4, 5],
+    [null, null, 3, 4.5, 6],
+  ]);
+  // A cancelled forecast shorter than the truth leaves its last steps empty.
+  assert.deepEqual(chartColumns({ seed: [1], truth: [2, 3], forecast: [2] })[3], [1, 2, null]);
+});
+
+// ---------------------------------------------------------------- the CLI
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function run(cwd: string, ...argv: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
+  return { code, out, err };
+}
+
+function withWorkspace(files: Record<string, string>, body: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnmodel-forecast-'));
+    try {
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(join(dir, name, '..'), { recursive: true });
+        writeFileSync(join(dir, name), text);
+      }
+      await body(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+const TINY_TCN = `model Tiny {
+  input signal: [seq, 1]
+  output signal -> conv1d(8, 3, padding = causal) -> relu -> conv1d(1, 1)
+}
+
+train Tiny {
+  data: waves(samples = 40, length = 16)
+  loss: mse
+  optimizer: adam(lr = 1e-2)
+  epochs: 1
+  batch: 8
+  validation: 0.25
+}
+`;
+
+test('nnmodel help lists forecast; forecast --help shows its options', async () => {
+  assert.ok(COMMANDS.some((c) => c.name === 'forecast'));
+  const help = await run(tmpdir(), 'help');
+  assert.match(help.out, /^ {2}nnmodel forecast FILE \[--model NAME\] \[--steps N\] \[--example I\] \[--checkpoint best\|last\] \[--json\]$/m);
+  const own = await run(tmpdir(), 'forecast', '--help');
+  assert.equal(own.code, 0);
+  assert.match(own.out, /-n, --steps N +steps to forecast \(default 64\)/);
+  assert.match(own.out, /--example I /);
+});
+
+test(
+  'nnmodel forecast: no checkpoint yet, then after one epoch a table of 5 steps, the RMSE line, and JSON whose first forecast step is the one-step prediction',
+  withWorkspace({ 'tcn.nnmodel': TINY_TCN }, async (dir) => {
+    const before = await run(dir, 'forecast', 'tcn.nnmodel', '--steps', '5');
+    assert.equal(before.code, 1);
+    assert.match(before.err, /^nnmodel forecast: no checkpoint for Tiny in \S+; train it first \(nnmodel train\)\.\n$/);
+    const t = await run(dir, 'train', 'tcn.nnmodel');
+    assert.equal(t.code, 0, t.err);
+
+    const f = await run(dir, 'forecast', 'tcn.nnmodel', '--steps', '5');
+    assert.equal(f.code, 0, f.err);
+    assert.equal(f.err, '');
+    const lines = f.out.trimEnd().split('\n');
+    const first = heldOutExamples(40, 0.25, 1)[0];
+    assert.equal(lines[0], `Tiny after epoch 1: waves example ${first} (held out: not trained on), 16 values fed, 5 steps forecast, each prediction fed back as the next input`);
+    assert.match(lines[1], /^ +t +true +forecast +one step$/);
+    assert.deepEqual(lines.slice(2, 7).map((l) => Number(l.trim().split(/\s+/)[0])), [16, 17, 18, 19, 20]);
+    assert.match(lines[7], /^RMSE over 5 steps: forecast \d+\.\d{4} · one step ahead \(fed the true values\) \d+\.\d{4} · repeating the last value \d+\.\d{4}$/);
+    assert.equal(lines.length, 8);
+
+    const j = await run(dir, 'forecast', 'tcn.nnmodel', '--steps', '5', '--example', '3', '--json');
+    assert.equal(j.code, 0, j.err);
+    const json = JSON.parse(j.out) as { model: string; epoch: number; example: number; heldOut: boolean; seed: number[]; truth: number[]; forecast: number[]; oneStep: number[]; rmse: Record<string, number> };
+    assert.equal(json.model, 'Tiny');
+    assert.equal(json.example, 3);
+    assert.equal(json.heldOut, heldOutExamples(40, 0.25, 1).includes(3));
+    const expected = wavesForecastExample({ samples: 40, length: 16 }, 3, 5);
+    assert.deepEqual(json.seed, Array.from(expected.seed, (v) => Number(v.toPrecision(7))));
+    assert.deepEqual(json.truth, Array.from(expected.truth, (v) => Number(v.toPrecision(7))));
+    assert.equal(json.forecast.length, 5);
+    assert.equal(json.forecast[0], json.oneStep[0], 'step 1 of the forecast is fed only true values');
+    assert.notDeepEqual(json.forecast.slice(1), json.oneStep.slice(1), 'later steps are fed the forecast, not the truth');
+    assert.ok(json.rmse.forecast > 0 && json.rmse.oneStep > 0 && json.rmse.lastValue > 0, JSON.stringify(json.rmse));
+
+    const far = await run(dir, 'forecast', 'tcn.nnmodel', '--example', '40');
+    assert.equal(far.code, 1);
+    assert.match(far.err, /waves\(samples = 40\) has examples 0 to 39; --example 40 is not one of them\./);
+  }),
+);
+
+test(
+  'nnmodel forecast refuses, saying why: a language model, a classifier of waves, bad --steps',
+  withWorkspace(
+    {
+      'lm.nnmodel': `model LM {
+  input t: int[seq]
+  output t -> embedding(16, 8) -> dense(16) -> softmax
+}
+
+train LM {
+  data: text("c.txt", tokenizer = char, context = 8)
+  loss: crossentropy
+}
+`,
+      'c.txt': 'the cat sat on the mat\n'.repeat(4),
+      'cls.nnmodel': `model Cls {
+  input x: [seq, 1]
+  output x -> conv1d(3, 1)
+}
+
+train Cls {
+  data: waves(samples = 20, length = 8)
+  loss: mse
+}
+`,
+    },
+    async (dir) => {
+      const lm = await run(dir, 'forecast', 'lm.nnmodel');
+      assert.equal(lm.code, 1);
+      assert.match(lm.err, /^nnmodel forecast: LM trains on text\(\.\.\.\), which is not a series; a forecast continues the series of data: waves\(\.\.\.\).* nnmodel generate continues a text\.\n$/);
+      const cls = await run(dir, 'forecast', 'cls.nnmodel');
+      assert.equal(cls.code, 1);
+      assert.match(cls.err, /^nnmodel forecast: .*3 values per step are scores of classes/m);
+      for (const bad of ['0', '-3', 'x', '10001']) {
+        const r = await run(dir, 'forecast', 'cls.nnmodel', '--steps', bad);
+        assert.equal(r.code, 2, `--steps ${bad}`);
+        assert.match(r.err, /^nnmodel forecast: option '--steps' /);
+      }
+    },
+  ),
+);
