@@ -283,3 +283,37 @@ test('the claim, in numbers: with the lint, permuting the tokens permutes the ou
     }
   }
 });
+
+test('a call over several lines gets the ALiBi fix as an edit of its source: comments and layout kept, a trailing comma respected, a written position replaced', () => {
+  const cases: [string, string][] = [
+    // The argument goes after the last one, before the comment and the line break.
+    [
+      '  output t -> embedding(100, 64) -> attention(4,  # heads\n      dropout = 0.1  # a little\n    ) -> mean(0)',
+      '  output t -> embedding(100, 64) -> attention(4,  # heads\n      dropout = 0.1, position = alibi  # a little\n    ) -> mean(0)',
+    ],
+    // A trailing comma: the argument follows it.
+    [
+      '  output t -> embedding(100, 64) -> attention(\n      4,\n    ) -> mean(0)',
+      '  output t -> embedding(100, 64) -> attention(\n      4, position = alibi\n    ) -> mean(0)',
+    ],
+    // position = none written on its own line: its value becomes alibi.
+    [
+      '  output t -> embedding(100, 64) -> attention(4,\n      position = none)  # keep\n    -> mean(0)',
+      '  output t -> embedding(100, 64) -> attention(4,\n      position = alibi)  # keep\n    -> mean(0)',
+    ],
+  ];
+  for (const [body, want] of cases) {
+    const text = model(body);
+    const ds = found(text);
+    assert.equal(ds.length, 1, body);
+    const alibi = ds[0].fixes!.findIndex((f) => f.title.startsWith('Set position = alibi'));
+    assert.ok(alibi >= 0, `the ALiBi fix for ${body}: ${ds[0].fixes!.map((f) => f.title).join(' | ')}`);
+    const after = applied(text, ds[0], alibi);
+    assert.equal(after, model(want));
+    assert.deepEqual(analyze(after).diagnostics, [], want);
+    // The edit's line and character agree with its offset.
+    const e = ds[0].fixes![alibi].edits[0];
+    const lines = text.slice(0, e.range.start.offset).split('\n');
+    assert.deepEqual([e.range.start.line, e.range.start.character], [lines.length - 1, lines[lines.length - 1].length]);
+  }
+});

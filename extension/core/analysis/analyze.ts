@@ -2530,7 +2530,7 @@ export function analyzeFile(
     const sym = collectSymbols(file, options.uri, a.blocks, reusedTrees);
     symbols = sym.symbols;
     for (const d of sym.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
-    for (const d of lintModels(models, options.uri)) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+    for (const d of lintModels(models, options.uri, file.text)) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     const t = analyzeTrain(file, models, reusedTrees);
     trains = t.trains;
     for (const d of t.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);

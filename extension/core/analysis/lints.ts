@@ -18,10 +18,15 @@ import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
 import { Sym, type Shape } from './sym';
 import { formatCount } from './display';
 import { positionAxes } from './receptive';
-import type { Diagnostic, Fix, Graph, GroupNode, LayerNode, ModelInfo } from './types';
+import type { Diagnostic, Fix, Graph, GroupNode, LayerNode, ModelInfo, TextEdit } from './types';
+import type { Position, Range } from '../syntax/ast';
 
-/** The advice for the models of one file (`uri`): only nodes written in this file are reported. */
-export function lintModels(models: readonly ModelInfo[], uri: string | undefined): Diagnostic[] {
+/**
+ * The advice for the models of one file (`uri`): only nodes written in this
+ * file are reported. `text`, the file's source, lets a fix edit a call
+ * written over several lines.
+ */
+export function lintModels(models: readonly ModelInfo[], uri: string | undefined, text?: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   const graphs = new Set<Graph>();
@@ -44,7 +49,7 @@ export function lintModels(models: readonly ModelInfo[], uri: string | undefined
       for (const n of g.nodes) if (n.kind === 'group') for (const run of n.runs) visit(run.body);
     };
     visit(m.graph);
-    unorderedAttention(m, uri, report);
+    unorderedAttention(m, uri, report, text);
   }
   return out;
 }
@@ -311,7 +316,7 @@ interface OrderWalk {
  * tokens only reorders its outputs. Reported on the first such attention
  * after the embedding (a later one is silenced by the same fix).
  */
-function unorderedAttention(m: ModelInfo, uri: string | undefined, report: (d: Diagnostic) => void): void {
+function unorderedAttention(m: ModelInfo, uri: string | undefined, report: (d: Diagnostic) => void, text: string | undefined): void {
   if (!hasCandidate(m.graph, new Set())) return;
   const multi = m.inputs.filter((i) => i.shape.isInt && positionAxes(i.shape) > 0).length > 1;
   for (const input of m.inputs) {
@@ -337,9 +342,11 @@ function unorderedAttention(m: ModelInfo, uri: string | undefined, report: (d: D
         const layer = seq !== undefined && seq > SINUSOIDAL_DEFAULT_MAXLEN ? `positional(sinusoidal, maxlen = ${seq})` : 'positional(sinusoidal)';
         fixes.push({ title: `Insert '-> ${layer}' after ${emb.object ?? emb.label}`, edits: [{ range: { start: emb.range.end, end: emb.range.end }, newText: ` -> ${layer}` }] });
       }
-      // The call is rewritten from its arguments: only a call on one line (no comment inside), not a layer object or a repeat.
-      if (alibiCall && att.object === undefined && !walk.repeated.has(att) && att.range.start.line === att.range.end.line) {
-        fixes.push({ title: `Set position = alibi in ${att.label}`, edits: [{ range: att.range, newText: alibiCall }] });
+      // Not a layer object (its call is elsewhere) or a repeat (the fix would change every copy's count of diagnostics).
+      if (alibiCall && att.object === undefined && !walk.repeated.has(att)) {
+        // A call on one line is rewritten from its arguments; one over several lines (comments and layout kept) is edited in the source.
+        const edit = att.range.start.line === att.range.end.line ? { range: att.range, newText: alibiCall } : text !== undefined && att.uri === uri ? alibiEdit(text, att.range) : undefined;
+        if (edit) fixes.push({ title: `Set position = alibi in ${att.label}`, edits: [edit] });
       }
       if (fixes.length > 0) fixes[0].preferred = true;
       report({
@@ -365,6 +372,38 @@ function withAlibi(att: LayerNode): string | undefined {
   // heads, key_dim, causal, context, dropout, bias, position: a seventh argument by place is the position.
   if (topLevelArgs(text.slice(text.indexOf('(') + 1, -1)).filter((a) => !/^\w+ = /.test(a)).length >= 7) return undefined;
   return `${text.slice(0, -1)}, position = alibi)`;
+}
+
+/**
+ * The edit that makes the attention call at `range` of `text`, written
+ * over several lines, use ALiBi: `position = …` set to `alibi` where it is
+ * written, else `position = alibi` added after the last argument (before
+ * any comment or line break that precedes the closing parenthesis).
+ * Undefined when the source is not such a call.
+ */
+export function alibiEdit(text: string, range: Range): TextEdit | undefined {
+  const start = range.start.offset;
+  const end = range.end.offset;
+  if (text.charCodeAt(end - 1) !== 0x29 /* ) */) return undefined;
+  // The call's code with comments blanked (same length, so offsets stay).
+  const code = text.slice(start, end).replace(/(#|\/\/)[^\n]*/g, (c) => ' '.repeat(c.length));
+  const at = (o: number): Position => {
+    const before = text.slice(start, o);
+    const nl = before.lastIndexOf('\n');
+    const line = range.start.line + (before.match(/\n/g)?.length ?? 0);
+    return { line, character: nl < 0 ? range.start.character + before.length : before.length - nl - 1, offset: o };
+  };
+  const written = /\bposition\s*=\s*(\w+)/.exec(code);
+  if (written) {
+    const from = start + written.index + written[0].length - written[1].length;
+    return { range: { start: at(from), end: at(from + written[1].length) }, newText: 'alibi' };
+  }
+  let last = code.length - 2;
+  while (last >= 0 && /\s/.test(code[last])) last--;
+  if (last < 0) return undefined;
+  const o = start + last + 1;
+  const sep = code[last] === '(' ? '' : code[last] === ',' ? ' ' : ', ';
+  return { range: { start: at(o), end: at(o) }, newText: `${sep}position = alibi` };
 }
 
 function topLevelArgs(s: string): string[] {
