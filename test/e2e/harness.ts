@@ -296,6 +296,25 @@ export class Workbench {
   }
 
   /**
+   * Picks a row of an open quick pick with the keyboard (ArrowDown to it,
+   * then Enter), as a user may: VS Code's hover over a long row's detail
+   * can cover the row and take a mouse click.
+   */
+  async chooseRow(row: Locator): Promise<void> {
+    await this.step('choose a quick pick row', async () => {
+      await row.waitFor({ timeout: WAIT_MS });
+      const index = await row.getAttribute('data-index');
+      const focused = this.page.locator('.quick-input-list .monaco-list-row.focused');
+      await this.page.locator('.quick-input-widget .quick-input-box input').focus();
+      for (let i = 0; (await focused.first().getAttribute('data-index', { timeout: 1000 }).catch(() => null)) !== index; i++) {
+        if (i === 50) throw new Error(`the quick pick row ${index} never got the focus`);
+        await this.page.keyboard.press('ArrowDown');
+      }
+      await this.page.keyboard.press('Enter');
+    });
+  }
+
+  /**
    * Clicks a row of the quick input and waits until `done`. The list
    * re-renders as it settles (recently used and similar commands, file
    * search results arriving); a click that lands during a re-render is lost

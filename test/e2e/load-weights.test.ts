@@ -43,7 +43,7 @@ e2eTest('Load Weights into a changed model warns that only some layers loaded, i
     assert.ok(row, `${which} in ${JSON.stringify(texts)}`);
     assert.match(row, /no longer fits the model: 0 of 2 layers would load/);
   }
-  await last.click();
+  await wb.chooseRow(last);
   const notice = await wb.step('the notification', () =>
     poll('a warning naming the partial load', async () => {
       const t = await wb.notificationText();

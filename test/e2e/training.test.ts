@@ -318,7 +318,7 @@ train Small {
     await resume.waitFor({ timeout: 30_000 });
     // The rest of the plan, not the section's 3 epochs more.
     assert.match(await resume.innerText(), /epoch 3 of 3, to finish the train section's epochs/);
-    await resume.click();
+    await wb.chooseRow(resume);
   });
   await wb.step('the continued epoch', () =>
     poll('epoch 3 in the table and the run done', async () => {
@@ -379,7 +379,7 @@ train Small {
   const lastCk = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'the last epoch trained' }).first();
   await wb.step('load the last checkpoint', async () => {
     await lastCk.waitFor({ timeout: 30_000 });
-    await lastCk.click();
+    await wb.chooseRow(lastCk);
   });
   await poll('the Training tab on the loaded weights', async () => (await frame.locator('.nn-training').getAttribute('data-shows')) === 'weights' && (await status(frame).getAttribute('data-status')) === 'loaded', {
     timeout: 60_000,
