@@ -240,3 +240,14 @@ model Seq {
 function rank(shape: readonly number[]): 1 | 2 {
   return shape.length === 3 ? 2 : 1;
 }
+
+test('a NaN in the window (a diverged run) is passed over for the max, as tf.maxPool on the CPU backend', async () => {
+  await tf.setBackend('cpu');
+  const x = [NaN, 1, 4, 2];
+  const layer: PoolCalcLayer = { kind: 'max', poolSize: [2, 2], strides: [2, 2], padding: 'valid' };
+  const c = poolCalc(layer, { size: [2, 2], channels: 1, data: x }, [0, 0], 0);
+  const kernel = tf.tidy(() => tf.maxPool(tf.tensor4d(x, [1, 2, 2, 1]), 2, 2, 'valid').dataSync()[0]);
+  assert.equal(c.value, kernel);
+  assert.equal(c.value, 4);
+  assert.equal(c.argmax, 2);
+});

@@ -125,3 +125,9 @@ test('characters outside the vocabulary get the CLI\'s warning about a prompt, s
   const bpe = trainBpe(NOTES, 1 + 8 + 3);
   assert.match(unknownNote(bpe, 'hug4', 'the training text') ?? '', /^The text has 1 character not in the vocabulary of the training text: "4"; the model reads it as the unknown token\.$/);
 });
+
+test('a similarity that rounds to zero reads 0.00, never −0.00', () => {
+  assert.equal(similarityText(-0.004), '0.00');
+  assert.equal(similarityText(0.004), '0.00');
+  assert.equal(similarityText(-0.006), '−0.01');
+});

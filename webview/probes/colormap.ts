@@ -80,12 +80,12 @@ export function fillDiverging(values: ArrayLike<number>, offset: number, count: 
   }
 }
 
-/** Compact number text for hovers: 4 significant digits, exponent form when tiny or huge. */
 /** `formatValue` with a true minus sign ("−0.5321", "1.2e−5"), for text set beside other figures (legends, ranges). */
 export function formatSigned(v: number): string {
   return formatValue(v).replace(/-/g, '\u2212');
 }
 
+/** Compact number text for hovers: 4 significant digits, exponent form when tiny or huge. */
 export function formatValue(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);

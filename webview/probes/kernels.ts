@@ -42,7 +42,6 @@ function kernelVariable(layer: TfLayer): tfTypes.LayerVariable | undefined {
   return ws.find((w) => /kernel$/.test(w.originalName ?? w.name)) ?? ws[0];
 }
 
-/** Whether the layer has a convolution kernel `kernels` can read. */
 /**
  * The parts of a kernel layer's header after its call, each kept on one
  * line (the header wraps between them): "8 filters of 3×3×1",
@@ -53,6 +52,7 @@ export function kernelHeaderParts(set: Pick<KernelSet, 'kh' | 'kw' | 'cin' | 'co
   return [`${set.cout} ${set.cout === 1 ? 'filter' : 'filters'} of ${size}×${set.cin}`, `weights ${formatSigned(set.min)} … ${formatSigned(set.max)}`];
 }
 
+/** Whether the layer has a convolution kernel `kernels` can read. */
 export function hasKernel(layer: TfLayer): boolean {
   return kernelVariable(layer) !== undefined;
 }

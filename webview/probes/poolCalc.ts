@@ -113,8 +113,8 @@ export function poolCalc(layer: PoolCalcLayer, input: PoolCalcInput, position: r
       n++;
       sum += v;
       scale = Math.max(scale, Math.abs(v));
-      // Strictly greater: the first maximum in row-major order stays (TensorFlow's pick).
-      if (argmax < 0 || v > x[argmax]) argmax = t;
+      // Strictly greater: the first maximum in row-major order stays (TensorFlow's pick); a NaN (a diverged run) is passed over, as TensorFlow's CPU kernel does.
+      if (argmax < 0 || Number.isNaN(x[argmax]) || v > x[argmax]) argmax = t;
     }
   }
   if (n === 0) throw new Error('the window lies wholly on padding');

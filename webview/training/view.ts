@@ -347,7 +347,6 @@ export class TrainingView {
     ctx.restore();
   }
 
-  /** uPlot options both charts share: the x scale (the shared range), axes, and dashed legend markers for dashed lines. */
   /** Shows `range` (a zoom) or, undefined, the whole run on both charts. */
   private setZoom(range: [number, number] | undefined): void {
     this.zoom = range;
@@ -355,6 +354,7 @@ export class TrainingView {
     for (const u of [this.lossChart, this.metricChart]) u?.setScale('x', { min, max });
   }
 
+  /** uPlot options both charts share: the x scale (the shared range), axes, and dashed legend markers for dashed lines. */
   private chartOptions(box: HTMLElement): Pick<uPlot.Options, 'axes' | 'legend' | 'hooks' | 'cursor'> & { x: uPlot.Scale } {
     const fg = themeColor('--vscode-foreground', '#ccc');
     const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');

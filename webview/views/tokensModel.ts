@@ -154,5 +154,7 @@ export function nearestTokens(table: ArrayLike<number>, rows: number, dim: numbe
 
 /** A similarity as shown: two decimals, a real minus sign. */
 export function similarityText(s: number): string {
-  return s.toFixed(2).replace('-', '−');
+  // −0.004 rounds to 0.00, not to "−0.00".
+  const text = s.toFixed(2);
+  return Number(text) === 0 ? '0.00' : text.replace('-', '−');
 }
