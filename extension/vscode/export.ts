@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { Analysis, ModelInfo } from '../core';
 import { exportPyTorch, exportableModels, type ExportNote } from '../core/export/pytorch';
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
-import { asFeatureStats, epochValLoss, readCheckpoint, readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
+import { asFeatureStats, checkpointFit, checkpointMisfit, epochValLoss, knownAnalysisSignature, readCheckpoint, readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { bestText } from '../core/runtime/overfit';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
@@ -164,9 +164,15 @@ export function registerExport(cache: AnalysisCache): vscode.Disposable {
     if (ck) {
       const epoch = ck.modelJson.nnmodel.epoch;
       const bestValLoss = best && epochValLoss(best.modelJson.nnmodel);
+      // Marked as the other checkpoint pickers mark it (exportWithWeights then refuses it, naming each layer).
+      const current = knownAnalysisSignature(model);
+      const misfit = (m: ModelJson) => {
+        const text = current && Array.isArray(m.nnmodel.signature) ? checkpointMisfit(checkpointFit(m.nnmodel.signature, current)) : undefined;
+        return text ? { detail: `$(warning) ${text}` } : {};
+      };
       const choice = await vscode.window.showQuickPick(
         [
-          { label: 'Include the trained weights', description: `epoch ${epoch}: writes ${model.name}.py and ${model.name}.safetensors where you choose`, weights: ck },
+          { label: 'Include the trained weights', description: `epoch ${epoch}: writes ${model.name}.py and ${model.name}.safetensors where you choose`, ...misfit(ck.modelJson), weights: ck },
           ...(best
             ? [{
                 label: 'Include the best weights',
@@ -174,6 +180,7 @@ export function registerExport(cache: AnalysisCache): vscode.Disposable {
                 description: best.warning
                   ? `epoch ${best.modelJson.nnmodel.epoch}: best.json — ${best.warning}`
                   : `${bestValLoss !== undefined ? bestText({ epoch: best.modelJson.nnmodel.epoch, valLoss: bestValLoss }) : `epoch ${best.modelJson.nnmodel.epoch}`}: best.json`,
+                ...misfit(best.modelJson),
                 weights: best,
               }]
             : []),

@@ -26,10 +26,10 @@ import { errorsBlockingTraining, trainSectionHint } from '../core/analysis/train
 import type { GenerateRequest, HostToJob, JobRequest, JobToHost } from '../core/runtime/jobProtocol';
 import { serializeModel, type CheckpointMessage, type ResumePayload, type TrainStartMessage, type WeightsMessage } from '../core/protocol';
 import {
-  analysisSignature,
   checkpointChoices,
   checkpointDir,
   checkpointFit,
+  knownAnalysisSignature,
   loadWeightsNotice,
   misfitRefusal,
   checkpointJson,
@@ -639,8 +639,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
    */
   function currentSignature(target: Target): LayerSignature[] | undefined {
     const info = cache.get(target.doc).models.find((m) => m.name === target.train.model && isLocal(m.uri, target.doc.uri.toString()));
-    const sig = info && analysisSignature(info);
-    return sig && sig.every((s) => s.weights.every((w) => w.shape.every((d) => d > 0))) ? sig : undefined;
+    return info && knownAnalysisSignature(info);
   }
 
   async function generateText(uriArg?: unknown, modelArg?: unknown): Promise<void> {

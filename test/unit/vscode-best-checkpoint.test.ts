@@ -146,6 +146,38 @@ test('Export to PyTorch offers the best weights, with a warning when best.json i
   }
 });
 
+test('Export to PyTorch marks the trained and the best weights when they no longer fit the edited model, as the other pickers do', async () => {
+  const edited = FILE.replace('flatten -> dense(10)', 'flatten -> dense(16) -> relu -> dense(10)');
+  const { doc, ckDir, done } = setup(edited);
+  const exporter = registerExport(cache);
+  try {
+    await trained(ckDir, [0.5, 0.4, 0.45]);
+    const exporting = run(EXPORT_COMMAND, doc.uri, 'Net');
+    const q = await until('the export question', () => ui.questions[0]);
+    assert.deepEqual(q.labels, ['Include the trained weights', 'Include the best weights', 'Code only']);
+    assert.deepEqual(q.details, ['$(warning) no longer fits the model: 0 of 2 layers would load', '$(warning) no longer fits the model: 0 of 2 layers would load', undefined]);
+    q.answer(undefined);
+    await exporting;
+  } finally {
+    exporter.dispose();
+    done();
+  }
+  // The model as trained: nothing is marked.
+  const intact = setup();
+  const again = registerExport(cache);
+  try {
+    await trained(intact.ckDir, [0.5, 0.4, 0.45]);
+    const exporting = run(EXPORT_COMMAND, intact.doc.uri, 'Net');
+    const q = await until('the export question', () => ui.questions.at(-1));
+    assert.deepEqual(q.details, [undefined, undefined, undefined]);
+    q.answer(undefined);
+    await exporting;
+  } finally {
+    again.dispose();
+    intact.done();
+  }
+});
+
 test('Load Weights checks the checkpoint as training does: a damaged weights file or a path outside its folder loads nothing', async () => {
   const { doc, ckDir, done } = setup();
   try {

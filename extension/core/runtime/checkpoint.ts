@@ -220,6 +220,17 @@ export function analysisSignature(info: ModelInfo, dims: Readonly<Record<string,
   return out;
 }
 
+/**
+ * `analysisSignature` when every weight's size is a number before the
+ * build; undefined when one depends on a size left open (the page then
+ * says what loaded). What the editor's checkpoint pickers judge a
+ * checkpoint's fit by (`checkpointFit`).
+ */
+export function knownAnalysisSignature(info: ModelInfo): LayerSignature[] | undefined {
+  const sig = analysisSignature(info);
+  return sig.every((s) => s.weights.every((w) => w.shape.every((d) => d > 0))) ? sig : undefined;
+}
+
 /** `dense_3/kernel` → `kernel` (tfjs prefixes the layer's unique name). */
 function shortName(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1).replace(/_\d+$/, '');
