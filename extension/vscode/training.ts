@@ -29,6 +29,7 @@ import {
   checkpointChoices,
   checkpointDir,
   checkpointFit,
+  checkpointMisfit,
   knownAnalysisSignature,
   loadWeightsNotice,
   misfitRefusal,
@@ -272,14 +273,20 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     if (ck.modelJson.nnmodel.model !== target.train.model) return {};
     const epoch = ck.modelJson.nnmodel.epoch;
     const next = continuation(epoch, ck.modelJson.nnmodel.history, target.train.config.epochs);
+    // Said before the run, as the other checkpoint pickers say it: the layers that do not fit would train from fresh weights.
+    const current = currentSignature(target);
+    const saved = ck.modelJson.nnmodel.signature;
+    const misfit = current && Array.isArray(saved) ? checkpointMisfit(checkpointFit(saved, current)) : undefined;
+    const warn = misfit ? { detail: `$(warning) ${misfit}; continuing, the layers that do not fit start from fresh weights` } : {};
     const items = [
       next.finishes
         ? {
             label: `Continue from epoch ${epoch}`,
             description: `${epochRange(epoch + 1, next.to)} of ${next.to}, ${next.finishes === 'run' ? 'to finish the run it stopped in' : "to finish the train section's epochs"}`,
+            ...warn,
             resume: true,
           }
-        : { label: `Train ${plural(next.epochs, 'more epoch')}`, description: `${epochRange(epoch + 1, next.to)}, from the checkpoint of epoch ${epoch} (the train section's epochs are done)`, resume: true },
+        : { label: `Train ${plural(next.epochs, 'more epoch')}`, description: `${epochRange(epoch + 1, next.to)}, from the checkpoint of epoch ${epoch} (the train section's epochs are done)`, ...warn, resume: true },
       { label: 'Start over', description: `fresh weights; the checkpoint of epoch ${epoch} is replaced after the first epoch`, resume: false },
     ];
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${target.train.model} has a checkpoint of epoch ${epoch}` });

@@ -183,6 +183,16 @@ train Net {
     const finished = await ask();
     assert.deepEqual(finished.labels, ['Train 3 more epochs', 'Start over']);
     assert.equal(finished.descriptions?.[0], "epochs 4–6, from the checkpoint of epoch 3 (the train section's epochs are done)");
+    assert.deepEqual(finished.details, [undefined, undefined], 'the checkpoint fits');
+    // The model edited since: the question says the checkpoint no longer fits before anything runs.
+    const edited = textDocument(file, text.replace('flatten -> dense(10)', 'flatten -> dense(16) -> dense(10)'));
+    const training = ui.commands.get('nnmodel.train')!(edited.uri, 'Net') as Promise<void>;
+    const end = Date.now() + 5000;
+    while (!ui.questions[0] && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    const q = ui.questions.shift()!;
+    q.answer(undefined);
+    await training;
+    assert.deepEqual(q.details, ['$(warning) no longer fits the model: 0 of 2 layers would load; continuing, the layers that do not fit start from fresh weights', undefined]);
   } finally {
     api.dispose();
   }
