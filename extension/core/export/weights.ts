@@ -36,7 +36,7 @@
  * Pure core: no tfjs, no file access.
  */
 import type { LayerNode } from '../analysis/types';
-import { asFeatureStats, decodeWeights, matchSignature, type LayerSignature, type ModelJson } from '../runtime/checkpoint';
+import { asFeatureStats, decodeWeights, matchSignature, misfitCause, type LayerSignature, type ModelJson } from '../runtime/checkpoint';
 
 // ------------------------------------------------------------------ what the exporter records
 
@@ -246,7 +246,7 @@ export function convertCheckpoint(tree: ModuleTree, json: ModelJson, weightBytes
   const match = matchSignature(saved, current);
   for (const problem of match.problems) {
     const line = /\(line (\d+)/.exec(problem);
-    errors.push({ message: problem.replace(/; it keeps its initial weights\.$/, '').replace(/; its weights are not used\.$/, ''), line: line ? Number(line[1]) : 0 });
+    errors.push({ message: misfitCause(problem), line: line ? Number(line[1]) : 0 });
   }
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => ({ ...e, message: `the checkpoint (${source}) does not fit the model: ${e.message}` })) };
 

@@ -1054,6 +1054,15 @@ export function checkpointMisfit(fit: CheckpointFit): string | undefined {
 }
 
 /**
+ * A problem of `matchSignature` without what follows from it when the
+ * weights load ("; it keeps its initial weights."), and without its full
+ * stop: what differs, for a refusal, where nothing loads.
+ */
+export function misfitCause(problem: string): string {
+  return problem.replace(/; it keeps its initial weights\.$/, '').replace(/; its weights are not used\.$/, '');
+}
+
+/**
  * Why Evaluate and Generate Text (in the editor and as `nnmodel evaluate`
  * and `nnmodel generate`) refuse a checkpoint that does not fit the model
  * (`checkpointMisfit`): which checkpoint, how many layers would load, each
@@ -1062,7 +1071,7 @@ export function checkpointMisfit(fit: CheckpointFit): string | undefined {
  */
 export function misfitRefusal(model: string, which: CheckpointKind, epoch: number, fit: CheckpointFit, separator = ' '): string {
   // Said of a refusal: nothing keeps its initial weights or leaves weights unused, since nothing runs.
-  const reasons = fit.problems.map((p) => p.replace(/; it keeps its initial weights\.$/, '.').replace(/; its weights are not used\.$/, '.'));
+  const reasons = fit.problems.map((p) => `${misfitCause(p)}.`);
   return [
     `the ${which} checkpoint (epoch ${epoch}) no longer fits ${model} (${fit.loaded} of ${fit.total} ${fit.total === 1 ? 'layer' : 'layers'} would load):`,
     ...reasons,
