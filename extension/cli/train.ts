@@ -14,6 +14,7 @@ import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, 
 import { TrainError, formatEpoch, type CancelToken, type EpochLogs } from '../core/runtime/train';
 import { bestEpoch, bestText, lossFigure, overfitVerdict } from '../core/runtime/overfit';
 import { formatGanEpoch } from '../core/runtime/gan';
+import { CollapseNotice } from '../core/runtime/diversity';
 import { formatGradientLine } from '../core/runtime/signals';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
@@ -149,6 +150,8 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
     // Every epoch of the model's training, a resumed checkpoint's included: the verdict reads them all.
     const epochs: EpochLogs[] = [];
     let verdictSaid = false;
+    // A GAN's "may be collapsing" hint (runtime/diversity.ts), said once, when it first shows.
+    const collapse = new CollapseNotice();
     let best: { epoch: number; valLoss: number } | undefined;
     const { history, dir } = await runTrainJob(
       req,
@@ -162,6 +165,8 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
         },
         onEpoch: (l) => {
           io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`);
+          const hint = adversarial ? collapse.next(l) : undefined;
+          if (hint) io.stderr(`${hint}\n`);
           epochs.push(l);
           const verdict = overfitVerdict(epochs);
           if (verdict && !verdictSaid) io.stderr(`${verdict.text}\n`);

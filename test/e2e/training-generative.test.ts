@@ -122,7 +122,7 @@ train TinyGenerator {
 }
 `;
 
-e2eTest("Train Model on a tiny GAN draws each epoch's generated strip, d_loss with the loss and d_real/d_fake on [0, 1]; a checkpoint folder without <model> keeps the discriminator in a subfolder", {
+e2eTest("Train Model on a tiny GAN draws each epoch's generated strip with its diversity, d_loss with the loss and d_real/d_fake/diversity on [0, 1]; a checkpoint folder without <model> keeps the discriminator in a subfolder", {
   files: {
     // A folder without <model>: the discriminator's checkpoint goes to ck/TinyDiscriminator, not over the generator's.
     '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm', 'nnmodel.checkpoints.folder': 'ck' }, null, 2),
@@ -168,9 +168,18 @@ e2eTest("Train Model on a tiny GAN draws each epoch's generated strip, d_loss wi
   assert.ok(lossLegend.includes('loss') && lossLegend.includes('d_loss'), `loss chart legend: ${lossLegend.join(', ')}`);
   const metricLegend = await legend('.nn-training-metrics');
   assert.ok(metricLegend.includes('d_real') && metricLegend.includes('d_fake') && !metricLegend.includes('d_loss'), `metrics chart legend: ${metricLegend.join(', ')}`);
-  assert.equal(await frame.locator('.nn-training-metrics').getAttribute('data-range'), '0,1');
+  assert.ok(metricLegend.includes('diversity'), `the samples' diversity beside them: ${metricLegend.join(', ')}`);
   const head = (await frame.locator('.nn-training-table tr').first().locator('th').allInnerTexts()).map((s) => s.trim());
-  for (const n of ['loss', 'd_loss', 'd_real', 'd_fake']) assert.ok(head.includes(n), `table columns: ${head.join(', ')}`);
+  for (const n of ['loss', 'd_loss', 'd_real', 'd_fake', 'diversity']) assert.ok(head.includes(n), `table columns: ${head.join(', ')}`);
+  // [0, 1], grown by halves when a diversity (1 = the real images') exceeds 1.
+  const diversities = await Promise.all([1, 2].map(async (r) => Number((await frame.locator('.nn-training-table tr').nth(r).locator('td').nth(head.indexOf('diversity')).innerText()).trim())));
+  assert.ok(diversities.every((v) => v > 0), `diversity per epoch: ${diversities.join(', ')}`);
+  const top = Math.max(1, ...diversities.map((v) => Math.ceil(v * 2) / 2));
+  assert.equal(await frame.locator('.nn-training-metrics').getAttribute('data-range'), `0,${top}`);
+  // Under the strip of epoch 2: its diversity, as the table has it.
+  const under = generated.locator('p.nn-samples-diversity');
+  assert.equal(Number(await under.getAttribute('data-value')).toFixed(4), diversities[1].toFixed(4));
+  assert.match((await under.innerText()).trim(), /^Diversity \d+\.\d\d \(real images: 1\)/);
   assert.ok(!head.some((h) => h.startsWith('val_')), `no empty validation columns (a GAN holds nothing out): ${head.join(', ')}`);
   const cells = (await frame.locator('.nn-training-table tr').nth(2).locator('td').allInnerTexts()).map((s) => s.trim());
   const row = Object.fromEntries(head.map((h, i) => [h, cells[i]]));

@@ -27,6 +27,13 @@ export function isLossMetric(name: string): boolean {
 /** Metrics that are probabilities or fractions, always in [0, 1]: a chart of only these keeps its y axis at [0, 1]. */
 export const UNIT_METRICS: ReadonlySet<string> = new Set(['accuracy', 'd_real', 'd_fake']);
 
+/**
+ * Metrics that are a ratio to the real data's figure, 1 when alike (a GAN's
+ * `diversity`, runtime/diversity.ts): they share the [0, 1] axis of the
+ * fractions, which grows (by halves) to show one above 1.
+ */
+export const RATIO_METRICS: ReadonlySet<string> = new Set(['diversity']);
+
 export interface EpochRow {
   epoch: number;
   loss: number;
@@ -386,6 +393,11 @@ export class TrainingCurves {
     return [...this.earlierOnly(), ...this.rows].sort((a, b) => a.epoch - b.epoch);
   }
 
+  /** The metric `name` of `epoch` (a GAN's `diversity` beside that epoch's strip), if that epoch has one. */
+  epochMetric(epoch: number, name: string): number | undefined {
+    return this.allRows().find((r) => r.epoch === epoch)?.metrics[name];
+  }
+
   /** Every metric name seen, in the order first seen (the table's columns). */
   allMetricNames(): string[] {
     const names = new Set<string>();
@@ -417,10 +429,23 @@ export class TrainingCurves {
     return names;
   }
 
-  /** The metrics chart's y range: [0, 1] when every metric on it is a fraction (`UNIT_METRICS`), else undefined (fit to the data). */
+  /**
+   * The metrics chart's y range: [0, 1] when every metric on it is a
+   * fraction (`UNIT_METRICS`) or a ratio to the data's (`RATIO_METRICS`),
+   * up to the next half above the largest ratio when one exceeds 1; else
+   * undefined (fit to the data).
+   */
   metricRange(): [number, number] | undefined {
     const names = this.metricNames();
-    return names.length > 0 && names.every((n) => UNIT_METRICS.has(n)) ? [0, 1] : undefined;
+    if (names.length === 0 || !names.every((n) => UNIT_METRICS.has(n) || RATIO_METRICS.has(n))) return undefined;
+    let top = 1;
+    for (const r of this.allRows()) {
+      for (const n of names) {
+        if (!RATIO_METRICS.has(n)) continue;
+        for (const v of [r.metrics[n], r.valMetrics[n]]) if (v !== undefined && Number.isFinite(v) && v > top) top = Math.ceil(v * 2) / 2;
+      }
+    }
+    return [0, top];
   }
 
   /**

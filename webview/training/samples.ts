@@ -8,11 +8,14 @@
  * DOM hooks (for tests): `section.nn-samples`; the forward strip
  * `figure.nn-samples-forward`, the generated one `figure.nn-samples-generated`
  * with `data-epoch` of the strip shown; each image a `canvas.nn-sample-image`
- * (role img, aria-label); the history slider `input.nn-samples-slider`.
+ * (role img, aria-label); the history slider `input.nn-samples-slider`;
+ * a GAN's diversity of the epoch shown `p.nn-samples-diversity` (with
+ * `data-value`, `data-collapsing`).
  */
 import type { TrainingCurves } from './curves';
 import { el } from '../dom';
 import { forwardCaption, generatedCaption, historyText, imageLabel, imageRgba, shownIndex, type StoredStrip } from './stripModel';
+import { collapsing, diversityText } from '../../extension/core/runtime/diversity';
 
 let ids = 0;
 
@@ -24,6 +27,8 @@ export class SamplesView {
   private readonly generatedFigure: HTMLElement;
   private readonly generatedCaption: HTMLElement;
   private readonly generatedRow: HTMLElement;
+  /** Under a GAN's strip: the diversity of the epoch shown (runtime/diversity.ts). */
+  private readonly diversity: HTMLElement;
   private readonly history: HTMLElement;
   private readonly slider: HTMLInputElement;
   private readonly sliderText: HTMLElement;
@@ -68,7 +73,9 @@ export class SamplesView {
     this.history.append(label, this.slider, this.sliderText);
     this.slider.addEventListener('input', () => this.onSlide());
     this.generatedRow = el('div', 'nn-samples-row');
-    this.generatedFigure.append(this.generatedCaption, this.history, this.generatedRow);
+    this.diversity = el('p', 'nn-samples-diversity');
+    this.diversity.hidden = true;
+    this.generatedFigure.append(this.generatedCaption, this.history, this.generatedRow, this.diversity);
 
     this.element.append(this.forwardFigure, this.generatedFigure);
   }
@@ -115,6 +122,17 @@ export class SamplesView {
       this.generatedFigure.dataset.epoch = String(strip.epoch);
       this.generatedRow.replaceChildren(...images(strip));
     } else if (this.generatedCaption.textContent !== `Generated: ${caption}`) this.generatedCaption.textContent = `Generated: ${caption}`;
+    // The epoch's figure comes after its strip (the epoch's event follows its images): shown once it is there.
+    const value = curves.epochMetric(strip.epoch, 'diversity');
+    this.diversity.hidden = value === undefined;
+    this.diversity.textContent = value === undefined ? '' : diversityText(value);
+    if (value === undefined) {
+      delete this.diversity.dataset.value;
+      delete this.diversity.dataset.collapsing;
+    } else {
+      this.diversity.dataset.value = value.toFixed(4);
+      this.diversity.dataset.collapsing = String(collapsing(value));
+    }
   }
 
   /** The slider moved: pin that epoch, or follow the latest again when it is at the end. */

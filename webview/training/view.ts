@@ -10,6 +10,7 @@ import type { EpochLogs } from '../../extension/core/runtime/train';
 import { bestMarker, chooseShown, loadedText, nearestEpochValue, overfitLine, runText, sameTraining, ShownOrder, TrainingCurves, type BestMarker, type LoadedWeights } from './curves';
 import { BEST_MARKER, lossChartStyles, metricChartStyles, seriesWithData } from './chartStyle';
 import { SamplesView } from './samples';
+import { collapseHint } from '../../extension/core/runtime/diversity';
 import { SignalsView, type InitialSignalsOffer } from './signals';
 import { idleLegend, themeColor, uSeries } from './themeSeries';
 
@@ -83,6 +84,8 @@ export class TrainingView {
   private readonly findings: HTMLElement;
   private readonly bestLine: HTMLParagraphElement;
   private readonly verdictLine: HTMLParagraphElement;
+  /** A GAN's "the generator may be collapsing" hint (runtime/diversity.ts), while the last epoch's diversity is low. */
+  private readonly collapseLine: HTMLParagraphElement;
   /** The best epoch the loss chart marks (read when it draws). */
   private marker: BestMarker | undefined;
   /** Whether `marker` is an epoch the loss chart draws. */
@@ -135,7 +138,11 @@ export class TrainingView {
     this.verdictLine.className = 'nn-training-verdict';
     // Read out when it appears (a run in progress), without taking the focus.
     this.verdictLine.setAttribute('role', 'status');
-    this.findings.append(this.bestLine, this.verdictLine);
+    this.collapseLine = document.createElement('p');
+    this.collapseLine.className = 'nn-training-verdict nn-training-collapse';
+    this.collapseLine.setAttribute('role', 'status');
+    this.collapseLine.hidden = true;
+    this.findings.append(this.bestLine, this.verdictLine, this.collapseLine);
     this.bestLine.hidden = true;
     this.verdictLine.hidden = true;
     // The images above the curves: what a generative run makes is what the user watches.
@@ -307,6 +314,10 @@ export class TrainingView {
     this.bestLine.hidden = !this.marker;
     this.verdictLine.textContent = verdict ?? '';
     this.verdictLine.hidden = !verdict;
+    // A GAN's figures: said while the last epoch drawn has a low diversity (a continued run's earlier epochs count as its own).
+    const collapse = collapseHint(c.allRows());
+    this.collapseLine.textContent = collapse ?? '';
+    this.collapseLine.hidden = !collapse;
     // Drawn only on an epoch the chart draws (every epoch of `figures`, a continued run's earlier ones included).
     this.markerDrawn = this.marker !== undefined && figures.some((r) => r.epoch === this.marker!.x);
     // For tests: what the loss chart marks.
@@ -431,7 +442,7 @@ export class TrainingView {
     const range = c.metricRange();
     const val = c.validated();
     const shown = seriesWithData(metricChartStyles(names, val), c.metricSeries());
-    const key = `${shown.key}${range ? ' [0, 1]' : ''}`;
+    const key = `${shown.key}${range ? ` [${range.join(', ')}]` : ''}`;
     if (shown.styles.length === 0) {
       this.metricChart?.destroy();
       this.metricChart = undefined;
@@ -445,7 +456,7 @@ export class TrainingView {
     }
     this.metricChart?.destroy();
     this.metricKey = key;
-    // For tests and the curious: the y range the chart keeps ('0,1' for fractions only, 'auto' otherwise).
+    // For tests and the curious: the y range the chart keeps ('0,1' for fractions only, '0,1.5' with a ratio above 1, 'auto' otherwise).
     this.metricBox.dataset.range = range ? range.join(',') : 'auto';
     const series: uPlot.Series[] = [{ label: 'epoch' }, ...shown.styles.map((st) => uSeries(st))];
     const { x, ...common } = this.chartOptions(this.metricBox);
@@ -454,7 +465,8 @@ export class TrainingView {
         title: 'Metrics',
         width: this.width(),
         height: 180,
-        // Fractions (accuracy, a GAN's d_real and d_fake) on their whole range: D(x) near 0.5 reads as "D is confused" at a glance.
+        // Fractions (accuracy, a GAN's d_real and d_fake) on their whole range: D(x) near 0.5 reads as "D is confused" at a glance;
+        // a GAN's diversity beside them, 1 being the real images'.
         scales: { x, ...(range ? { y: { range: () => range } } : {}) },
         ...common,
         series,

@@ -21,8 +21,10 @@
  * noise (seeded once, so the strips of epoch 1 and epoch 5 start from the
  * same z, also after a resume) with G in inference mode, mapped back to
  * [0, 1] and handed to `onSamples`. Epoch logs: `loss` is G's, `metrics`
- * holds `d_loss`, `d_real` (mean D(x), as a probability) and `d_fake`
- * (mean D(G(z))).
+ * holds `d_loss`, `d_real` (mean D(x), as a probability), `d_fake`
+ * (mean D(G(z))) and `diversity` (diversity.ts: how varied 64 images from
+ * fixed noise are, 1 = as varied as the real images, near 0 = mode
+ * collapse; the sample strip's images are the first of them).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { ModelInfo } from '../analysis/types';
@@ -31,6 +33,7 @@ import type { Tf } from '../layers/types';
 import type { BuiltModel } from './build';
 import { encodeCheckpoint, resumeModel, type CheckpointMeta, type EncodedCheckpoint, type ResumeSource, type Resumed } from './checkpoint';
 import { createRng } from './data/random';
+import { diversity, realSpread } from './diversity';
 import { reseedRandomLayers } from '../layers/augment';
 import {
   TrainError,
@@ -156,6 +159,33 @@ export async function generateStrip(tf: Tf, generator: GanPart, noise: Float32Ar
   return { kind: 'generated', epoch, shape, pixels: Float32Array.from(pixels), count };
 }
 
+/**
+ * After an epoch: the generator's images for the fixed `noise` (`count` of
+ * them, a 'generated' strip) and, given the real images' figure `real`
+ * (diversity.ts `realSpread`), their `diversity`, measured on the first
+ * `real.count` of them. Frees every tensor it makes.
+ */
+export async function epochImages(
+  tf: Tf,
+  generator: GanPart,
+  noise: Float32Array,
+  count: number,
+  epoch: number,
+  real?: { spread: number; count: number },
+): Promise<{ strip: SampleStrip; diversity?: number }> {
+  const strip = await generateStrip(tf, generator, noise, count, epoch);
+  if (!real || real.count > count) return { strip };
+  const size = strip.shape[0] * strip.shape[1] * strip.shape[2];
+  return { strip, diversity: diversity(strip.pixels, real.count, size, real.spread) };
+}
+
+/** The first `count` images of `strip`. */
+function firstImages(strip: SampleStrip, count: number): SampleStrip {
+  if (count >= strip.count) return strip;
+  const size = strip.shape[0] * strip.shape[1] * strip.shape[2];
+  return { ...strip, pixels: strip.pixels.slice(0, count * size), count };
+}
+
 /** What one step of each player gave. */
 export interface GanStepFigures {
   dLoss: number;
@@ -253,8 +283,12 @@ export async function trainGan(tf: Tf, generator: GanPart, discriminator: GanPar
   const start = options.initialEpoch ?? 0;
   // An epoch's shuffle and training noise depend on (seed, epoch) only (`epochRng`, as in diffusion.ts): a
   // resumed run neither replays epoch 1's nor differs from an uninterrupted run; the samples' noise is
-  // fixed, the same every epoch and every resume.
-  const fixed = adversarial.samples > 0 ? sampleNoise(adversarial.samples, zShape, seed) : undefined;
+  // fixed, the same every epoch and every resume. One batch of images from it gives the strip (its first
+  // `samples`: the noise is drawn in order, so they are the images a strip of its own would show) and the
+  // diversity (as many as the real images it is compared with).
+  const real = realSpread(data, seed);
+  const imageCount = Math.max(adversarial.samples, real?.count ?? 0);
+  const fixed = imageCount > 0 ? sampleNoise(imageCount, zShape, seed) : undefined;
   const exampleSize = data.exampleShape.reduce((p, d) => p * d, 1);
   try {
     await options.prepareOptimizer?.(optimizers.generator, 'generator');
@@ -308,7 +342,11 @@ export async function trainGan(tf: Tf, generator: GanPart, discriminator: GanPar
         examples: count,
         ms: Date.now() - t0,
       };
-      if (fixed) await options.onSamples?.(await generateStrip(tf, generator, fixed, adversarial.samples, e + 1));
+      if (fixed) {
+        const images = await epochImages(tf, generator, fixed, imageCount, e + 1, real);
+        if (images.diversity !== undefined) logs.metrics.diversity = images.diversity;
+        if (adversarial.samples > 0) await options.onSamples?.(firstImages(images.strip, adversarial.samples));
+      }
       history.epochs.push(logs);
       await options.onEpoch?.(logs, { generator: optimizers.generator, discriminator: optimizers.discriminator });
     }
@@ -319,7 +357,7 @@ export async function trainGan(tf: Tf, generator: GanPart, discriminator: GanPar
   }
 }
 
-/** One line per epoch of a GAN: the generator's and the discriminator's losses and D's mean answers. */
+/** One line per epoch of a GAN: the generator's and the discriminator's losses, D's mean answers and the samples' diversity. */
 export function formatGanEpoch(l: EpochLogs): string {
   const m = l.metrics;
   const f = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(4));
@@ -329,6 +367,7 @@ export function formatGanEpoch(l: EpochLogs): string {
     `d_loss ${f(m.d_loss)}`,
     `d_real ${f(m.d_real)}`,
     `d_fake ${f(m.d_fake)}`,
+    ...(m.diversity === undefined ? [] : [`diversity ${m.diversity.toFixed(2)}`]),
     `${(l.ms / 1000).toFixed(1)} s`,
     `${Math.round((l.examples / Math.max(l.ms, 1)) * 1000)} examples/s`,
   ].join(' · ');

@@ -8,6 +8,7 @@ import type { TrainingEvent } from '../../core/protocol';
 import { formatEpoch } from '../../core/runtime/train';
 import { epochRange, plural } from '../../core/plural';
 import { bestEpoch, bestText, overfitVerdict, type EpochFigures } from '../../core/runtime/overfit';
+import { CollapseNotice } from '../../core/runtime/diversity';
 
 export interface ProgressUpdate {
   /** For `progress.report`: percent points to add and the message. */
@@ -41,6 +42,8 @@ export class TrainingProgress {
   lastCheckpoint: number | undefined;
   /** Epoch this run last wrote as the best checkpoint (lowest val_loss so far). */
   private bestKept: number | undefined;
+  /** A GAN's "may be collapsing" hint (runtime/diversity.ts): said once, when it first shows, as `nnmodel train` says it. */
+  private readonly collapse = new CollapseNotice();
 
   constructor(
     readonly model: string,
@@ -77,7 +80,8 @@ export class TrainingProgress {
         const acc = e.valMetrics?.accuracy;
         this.lastEpochText = acc !== undefined ? ` · val_accuracy ${acc.toFixed(3)}` : '';
         const epochs = (this.firstEpoch ?? e.epoch) - 1 + this.total;
-        return { lines: [formatEpoch({ ...e, epochs: Math.max(epochs, e.epoch) })] };
+        const collapse = this.collapse.next(e);
+        return { lines: [formatEpoch({ ...e, epochs: Math.max(epochs, e.epoch) }), ...(collapse ? [collapse] : [])] };
       }
       case 'warning':
         return { lines: [`warning: ${e.message}`] };
