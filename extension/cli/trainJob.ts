@@ -38,7 +38,7 @@ import { asFeatureStats, loadDataset, type Dataset } from '../core/runtime/data/
 import { asTokenizerSpec, streamDecoder, tokenizerFromSpec, unknownPiecesWarning } from '../core/runtime/tokenizers';
 import { plural } from '../core/plural';
 import { generateTokens } from '../core/runtime/generate';
-import { unlabelledOutputsWarning } from '../core/runtime/dataFit';
+import { outputSizeAdvice, unlabelledOutputsWarning } from '../core/runtime/dataFit';
 import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
 import { startTrainingBackend } from '../core/runtime/kernels';
 import {
@@ -459,7 +459,7 @@ export async function runGenerateJob(
   if (outputs > tokenizer.vocabSize) {
     onWarning?.(
       `${info.name} outputs ${outputs} values per position, but its tokeniser has ${plural(tokenizer.vocabSize, 'token')} (the ${spec.kind} vocabulary of its training text): ` +
-        `ids ${tokenizer.vocabSize} to ${outputs - 1} have no text and are never sampled. End the model with dense(${tokenizer.vocabSize}) to match.`,
+        `ids ${tokenizer.vocabSize} to ${outputs - 1} have no text and are never sampled. ${outputSizeAdvice(info, tokenizer.vocabSize)}`,
     );
   }
   const prompt = tokenizer.encode(g.prompt.length ? g.prompt : '\n');

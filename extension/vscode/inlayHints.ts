@@ -22,10 +22,14 @@ export function registerInlayHints(selector: vscode.DocumentSelector, cache: Ana
       const config = vscode.workspace.getConfiguration('nnmodel', doc);
       if (!config.get<boolean>('inlayHints.enabled', true)) return [];
       const analysis = cache.get(doc);
-      const hints = lineHints(analysis.sites, config.get<boolean>('inlayHints.showParams', true), {
-        from: range.start.line,
-        to: range.end.line,
-      });
+      // This file's errors: a line with one after its last analysed call gets no hint (lineHints).
+      const errors = analysis.diagnostics.filter((d) => d.severity === 'error' && d.uri === undefined).map((d) => d.range);
+      const hints = lineHints(
+        analysis.sites,
+        config.get<boolean>('inlayHints.showParams', true),
+        { from: range.start.line, to: range.end.line },
+        errors,
+      );
       return hints
         .filter((h) => h.line < doc.lineCount)
         .map((h) => {

@@ -19,6 +19,8 @@
  */
 import * as vscode from 'vscode';
 import { fork, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Analysis, ModelInfo, TrainInfo } from '../core/analysis/types';
 import { shapeToString } from '../core/analysis/sym';
@@ -242,15 +244,21 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     return job;
   }
 
-  async function reportFailure(what: string, error: { message: string; file?: string } | undefined, target: Target): Promise<void> {
+  async function reportFailure(what: string, error: { message: string; file?: string; line?: number; column?: number } | undefined, target: Target): Promise<void> {
     const message = error?.message ?? 'unknown error';
     output.appendLine(`${what} failed: ${message}`);
-    const actions = error?.file ? ['Open File', 'Show Output'] : ['Show Output'];
+    // "Open File" only for a file that is there: not for one that was not found (VS Code would show
+    // "the file was not found" over it), nor for an image folder; at the line the error names.
+    const file = error?.file ? path.resolve(path.dirname(target.doc.uri.fsPath), error.file) : undefined;
+    // Synchronous, so the message is up before the run's command returns (a local file: one stat).
+    const openable = file !== undefined && isFile(file);
+    const actions = openable ? ['Open File', 'Show Output'] : ['Show Output'];
     const choice = await vscode.window.showErrorMessage(`${what} ${target.train.model}: ${message}`, ...actions);
     if (choice === 'Show Output') output.show(true);
-    if (choice === 'Open File' && error?.file) {
-      const uri = vscode.Uri.joinPath(target.doc.uri, '..', error.file);
-      await vscode.commands.executeCommand('vscode.open', uri);
+    if (choice === 'Open File' && file) {
+      const line = error?.line ? error.line - 1 : undefined;
+      const column = error?.column ? error.column - 1 : 0;
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), line === undefined ? undefined : { selection: new vscode.Range(line, column, line, column) });
     }
   }
 
@@ -393,7 +401,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
             });
           } catch (e) {
             // Not awaited: the error stays up until the user dismisses it, and this run must end now (progress closed, slot free).
-            void reportFailure('Training', { message: e instanceof Error ? e.message : String(e), file: e instanceof DataError ? e.file : undefined }, target);
+            void reportFailure('Training', { message: e instanceof Error ? e.message : String(e), ...(e instanceof DataError ? { file: e.file, line: e.line, column: e.column } : {}) }, target);
             return;
           }
           output.appendLine(`read ${data.source}: ${plural(data.count, 'example')} of shape [${data.exampleShape.join(', ')}]`);
@@ -583,6 +591,22 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     });
   }
 
+  function isFile(p: string): boolean {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** `dir` when it is a folder, else its nearest ancestor that is. */
+  async function nearestFolder(dir: string): Promise<string> {
+    for (let d = dir; ; d = path.dirname(d)) {
+      if (await stat(d).then((s) => s.isDirectory(), () => false)) return d;
+      if (path.dirname(d) === d) return dir;
+    }
+  }
+
   async function loadWeights(uriArg?: unknown, modelArg?: unknown): Promise<void> {
     const target = await pickTarget(uriArg, modelArg, 'load weights into');
     if (!target) return;
@@ -600,13 +624,17 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       if (picked.which) file = vscode.Uri.file(`${defaultDir}/${checkpointJson(picked.which)}`);
     }
     if (!file) {
+      // No checkpoint of this model: the dialog says so, and opens on the nearest folder that is there
+      // (the model's checkpoint folder is not: the dialog would show an empty list).
+      const none = choices.length === 0;
       const picked = await vscode.window.showOpenDialog({
         canSelectFiles: true,
         canSelectFolders: false,
         canSelectMany: false,
-        defaultUri: vscode.Uri.file(defaultDir),
+        defaultUri: vscode.Uri.file(none ? await nearestFolder(defaultDir) : defaultDir),
         filters: { 'TensorFlow.js checkpoint': ['json'] },
         openLabel: 'Load Weights',
+        ...(none ? { title: `${target.train.model} has no checkpoint in ${vscode.workspace.asRelativePath(defaultDir, false)} (Train Model writes one): choose a model.json or best.json` } : {}),
       });
       file = picked?.[0];
     }

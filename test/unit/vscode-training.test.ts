@@ -230,3 +230,43 @@ test('Generate Text: the language model at the cursor, else the only one, never 
     none.done();
   }
 });
+
+test('a data error offers Open File only for a file that is there, and opens it at the line the error names', async () => {
+  const { dir, doc, done } = setup(FILE.replace('csv("mydata/bad.csv")', 'csv("mydata/missing.csv")') + '\nmodel BadCsv2 {\n  input f: [2]\n  output f -> dense(2) -> softmax\n}\n\ntrain BadCsv2 {\n  data: csv("mydata/bad.csv")\n  epochs: 1\n}\n');
+  try {
+    // Not found: VS Code would open a "file not found" editor, so no Open File.
+    await run('nnmodel.train', doc.uri, 'BadCsv');
+    const missing = await until('the missing-file error', () => ui.messages.find((m) => m.severity === 'error'));
+    assert.match(missing.text, /^Training BadCsv: mydata\/missing\.csv: not found/);
+    assert.deepEqual(missing.items, ['Show Output']);
+    missing.answer(undefined);
+    // A bad row: Open File goes to the file at that row (line 3, the field's column).
+    await run('nnmodel.train', doc.uri, 'BadCsv2');
+    const bad = await until('the bad-row error', () => ui.messages.filter((m) => m.severity === 'error')[1]);
+    assert.match(bad.text, /^Training BadCsv2: mydata\/bad\.csv:3:(\d+): /);
+    assert.deepEqual(bad.items, ['Open File', 'Show Output']);
+    bad.answer('Open File');
+    const open = await until('vscode.open', () => ui.executed.find((c) => c.id === 'vscode.open'));
+    assert.equal((open.args[0] as Uri).fsPath, join(dir, 'mydata/bad.csv'));
+    const column = Number(/bad\.csv:3:(\d+):/.exec(bad.text)![1]);
+    assert.deepEqual(JSON.parse(JSON.stringify(open.args[1])), { selection: { startLine: 2, startCharacter: column - 1, endLine: 2, endCharacter: column - 1 } });
+  } finally {
+    done();
+  }
+});
+
+test('Load Weights for a model with no checkpoint says so, and its file dialog opens on a folder that is there', async () => {
+  const { dir, doc, done } = setup();
+  try {
+    const loading = run('nnmodel.loadWeights', doc.uri, 'Story');
+    const dialog = await until('the open dialog', () => ui.questions.find((q) => q.kind === 'openDialog'));
+    assert.equal(dialog.prompt, 'Story has no checkpoint in .nnmodel/mine/Story (Train Model writes one): choose a model.json or best.json');
+    // .nnmodel/mine/Story does not exist: the dialog would list nothing there.
+    assert.equal(dialog.placeHolder, dir);
+    dialog.answer(undefined);
+    await loading;
+    assert.equal(ui.messages.length, 0, JSON.stringify(ui.messages.map((m) => m.text)));
+  } finally {
+    done();
+  }
+});

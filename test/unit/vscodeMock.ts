@@ -298,7 +298,8 @@ export interface FakeMessage {
 
 /** A quick pick or input box the code opened; `answer` picks an item (by label) or types text, undefined dismisses it. */
 export interface FakeQuestion {
-  kind: 'quickPick' | 'inputBox';
+  /** An open dialog's `prompt` is its title and `placeHolder` the folder it opens on; `answer` picks a path. */
+  kind: 'quickPick' | 'inputBox' | 'openDialog';
   placeHolder?: string;
   prompt?: string;
   labels: string[];
@@ -398,6 +399,11 @@ export const window = {
         details: items.map((i) => i.detail),
         answer: (v) => resolve(items.find((i) => i.label === v)),
       });
+    });
+  },
+  showOpenDialog(o?: { title?: string; defaultUri?: Uri }) {
+    return new Promise<Uri[] | undefined>((resolve) => {
+      ui.questions.push({ kind: 'openDialog', prompt: o?.title, placeHolder: o?.defaultUri?.fsPath, labels: [], answer: (v) => resolve(v === undefined ? undefined : [Uri.file(v)]) });
     });
   },
   showInputBox(o?: { prompt?: string; placeHolder?: string }) {

@@ -13,6 +13,7 @@ import type { ModelInfo } from '../../extension/core/analysis/types';
 import { buildActivationModel, buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import type { Tf } from '../../extension/core/layers/types';
 import { smallestVocab } from '../../extension/core/analysis/graph';
+import { bytesText } from '../views/summaryModel';
 
 /** Value given to a symbolic dimension (`seq`) for sample inputs. */
 export const SAMPLE_DIM = 16;
@@ -20,6 +21,13 @@ export const SAMPLE_DIM = 16;
 export const RANDOM_INIT_LIMIT = 20_000_000;
 /** The inspector refuses models above this (the browser would run out of memory). */
 export const MAX_INSPECT_PARAMS = 150_000_000;
+/**
+ * The inspector refuses models whose input and activations for one example
+ * (every layer's output, kept for the feature maps) take more bytes than this: an
+ * input of [100000, 100000, 3] would otherwise fail deep inside tfjs with
+ * "Invalid typed array length".
+ */
+export const MAX_INSPECT_ACTIVATION_BYTES = 2 ** 30;
 
 export interface SessionOptions {
   /** Seed of the initial weights and of the sample input. */
@@ -53,6 +61,15 @@ export class ModelSession {
     for (const a of modelInfo.params.total.atoms()) paramAtoms[a] = dims[a] ?? SAMPLE_DIM;
     const total = modelInfo.params.total.evaluate({ ...dims, ...paramAtoms }) ?? 0;
     const zeroWeights = total > RANDOM_INIT_LIMIT;
+    // The sample input itself (4 bytes a value, float32 or int32) and every layer's output.
+    const at = { ...dims, ...paramAtoms };
+    const inputBytes = modelInfo.inputs.reduce((sum, i) => sum + 4 * i.shape.dims.reduce((p, d) => p * (d.evaluate(at) ?? SAMPLE_DIM), 1), 0);
+    const exampleBytes = inputBytes + (modelInfo.memory.activationBytes.evaluate(at) ?? 0);
+    if (exampleBytes > MAX_INSPECT_ACTIVATION_BYTES) {
+      throw new Error(
+        `Cannot run model '${modelInfo.name}' here: one example's input and activations take ${bytesText(exampleBytes)}, more than the inspector's limit of ${bytesText(MAX_INSPECT_ACTIVATION_BYTES)}. Use smaller inputs to run it; the summary, hovers and export still work.`,
+      );
+    }
     let built: BuiltModel | undefined;
     try {
       built = buildModel(tf, modelInfo, {

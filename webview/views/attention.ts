@@ -29,7 +29,7 @@ import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
-import { inputText, patchesOf, tokenizerText, uniformHeads, untrainedAttentionText } from './attentionModel';
+import { inputText, invalidIdsText, patchesOf, tokenizerText, uniformHeads, untrainedAttentionText } from './attentionModel';
 import { tokenStrip, type TokenStrip } from './output';
 import { tokensPanel, type EmbeddingSource, type TokensPanel } from './tokens';
 import { tokenSpans } from './tokensModel';
@@ -242,6 +242,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
         if (plan.kind === 'tokens') {
           const text = boxes.get(plan.port)?.value ?? '';
           let ids = tokenizer!.encode(text).map((i) => Math.min(i, vocab! - 1));
+          const invalid = invalidIdsText(tokenizer!, plan.name, text);
+          if (invalid) notes.push(invalid);
           const len = plan.shape[0] ?? Math.max(1, Math.min(ids.length, maxLen));
           const follows = lm?.plan === plan;
           if (ids.length > len) {

@@ -4,7 +4,7 @@
  * above the heatmaps. Unit tested in Node (test/unit/attention-text.test.ts).
  */
 import type { Graph } from '../../extension/core/analysis/types';
-import type { Tokenizer } from '../../extension/core/runtime/tokenizers';
+import { unknownPieces, type Tokenizer } from '../../extension/core/runtime/tokenizers';
 import type { InputPlan } from '../probes/input';
 import { groupedPlural } from '../../extension/core/plural';
 
@@ -195,4 +195,19 @@ export function untrainedAttentionText(map: HeadWeights, uniform: number, perHea
     ? ' The colour scale up to each head’s largest weight stretches the small differences left over the whole range: they are noise of the random initial weights, not patterns.'
     : '';
   return `Untrained: attention is nearly uniform${where} (${share}); train the model or load weights to see patterns.${scale}`;
+}
+
+/**
+ * The info line's note when ids typed into a token box are not ids of the
+ * vocabulary (`x`, `99` with 16 ids, `-3`): the id tokeniser reads each as
+ * 0, which the heatmaps, the next-token strip and Decode's answer then
+ * show, so it is said; undefined when every item is an id (or the
+ * tokeniser is not the ids one: the Tokens panel warns of unknown text).
+ */
+export function invalidIdsText(t: Tokenizer, name: string, text: string): string | undefined {
+  if (t.kind !== 'ids') return undefined;
+  const bad = unknownPieces(t, text);
+  if (bad.length === 0) return undefined;
+  const shown = bad.slice(0, 5).map((p) => `“${p}”`).join(', ') + (bad.length > 5 ? ', …' : '');
+  return `${name}: ${shown} ${bad.length === 1 ? 'is not an id' : 'are not ids'} 0–${t.vocabSize - 1}, read as 0`;
 }

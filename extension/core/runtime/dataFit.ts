@@ -35,3 +35,25 @@ export function unlabelledOutputsWarning(
     `End the model with dense(${classes}), or ${where}.`
   );
 }
+
+/** Layers that keep the size of the last axis: walked through back from the output to the layer that sets it. */
+const KEEPS_LAST_AXIS = new Set(['activation', 'regularization', 'norm']);
+
+/**
+ * How to make `info` output `n` values per position, as a sentence: when
+ * its last layer is `unembed(wte)` (weight tying), the size comes from the
+ * embedding (`wte = embedding(50, 128)`), and a `dense(n)` at the end would
+ * undo the tying; otherwise "End the model with dense(n) to match."
+ */
+export function outputSizeAdvice(info: Pick<ModelInfo, 'graph' | 'outputs'>, n: number): string {
+  const byId = new Map(info.graph.nodes.map((node) => [node.id, node]));
+  let node = info.outputs[0] === undefined ? undefined : byId.get(info.outputs[0].nodeId);
+  while (node?.kind === 'layer' && KEEPS_LAST_AXIS.has(node.category) && node.inputs.length === 1) node = byId.get(node.inputs[0]);
+  if (node?.kind === 'layer' && node.op === 'unembed') {
+    const ref = node.args.embedding;
+    if (typeof ref === 'object' && ref !== null && !Array.isArray(ref) && ref.kind === 'layerRef' && typeof ref.args.dim === 'number') {
+      return `Declare ${ref.name} = embedding(${n}, ${ref.args.dim}) to match: unembed(${ref.name}) outputs one value per row of ${ref.name}.`;
+    }
+  }
+  return `End the model with dense(${n}) to match.`;
+}

@@ -497,9 +497,18 @@ export interface LineHint {
 
 /**
  * One hint per line that holds layer or block calls: the output shape of the
- * call that ends last on the line and the parameters of all of them.
+ * call that ends last on the line and the parameters of all of them. None on
+ * a line where one of `errors` (the file's own error ranges) starts after
+ * that call: the calls after the error were not analysed, so the last shape
+ * known is not the line's (`conv2d(8, 3) -> rleu -> maxpool(2)` would show
+ * conv2d's [26, 26, 8] where maxpool's output is expected).
  */
-export function lineHints(sites: readonly SiteInfo[], showParams: boolean, lines?: { from: number; to: number }): LineHint[] {
+export function lineHints(
+  sites: readonly SiteInfo[],
+  showParams: boolean,
+  lines?: { from: number; to: number },
+  errors: readonly { start: { line: number; offset: number } }[] = [],
+): LineHint[] {
   const byLine = new Map<number, SiteInfo[]>();
   for (const s of sites) {
     // Layer objects count where they are applied (the site has an output); their definition has none.
@@ -531,6 +540,7 @@ export function lineHints(sites: readonly SiteInfo[], showParams: boolean, lines
         anyParams = true;
       }
     }
+    if (errors.some((e) => e.start.line === line && e.start.offset >= last.range.end.offset)) continue;
     const bits: string[] = [];
     if (last.outShape) bits.push(`→ ${shapeToString(last.outShape)}`);
     if (showParams && anyParams && !params.equals(0)) bits.push(`${formatCount(params)} params`);
