@@ -14,23 +14,38 @@
  * temperature slider; clicking a token appends it to the text. For a model
  * trained on a text (or learning a BPE), the Tokens panel (tokens.ts) shows
  * the typed text split into tokens, a BPE's merges and, with trained
- * weights, the nearest tokens of a picked one by embedding.
+ * weights, the nearest tokens of a picked one by embedding. A model with a
+ * class output shows its top classes there instead.
+ *
+ * Head ablation: a switch above each heatmap turns its head off, i.e. its
+ * output is zeroed before the layer's output projection (probes/ablation.ts),
+ * and the model runs again at once: the heatmaps then show the ablated
+ * model (later layers' attention changes too; an off head is dimmed), and
+ * the output strip each row's change against the intact model (or, for an
+ * output that is neither, how much it changed). The bar above says how many
+ * heads are off, with Reset.
  *
  * DOM hooks (for tests): each layer is a `section.nn-attn-layer` with
  * `data-path`; each head a `canvas.nn-heatmap` with `data-layer` (index)
  * and `data-head`; the zoomed head is `canvas.nn-heatmap-zoom`; Decode is
- * `button.nn-attn-decode`, the decoded answer `span.nn-attn-answer`.
+ * `button.nn-attn-decode`, the decoded answer `span.nn-attn-answer`. Each
+ * head's switch is `button.nn-attn-head-toggle` (`role=switch`, `aria-checked`
+ * true while the head is on) with `data-layer` and `data-head`; the bar is
+ * `.nn-attn-ablation` with `data-off` (heads off), its count
+ * `.nn-attn-ablation-count`, its Reset `.nn-attn-reset`.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
 import { idTokenizer, tokenizerFor, tokenizerFromSpec, type Tokenizer } from '../../extension/core/runtime/tokenizers';
 import { attentionLayers, attentionMaps, attentionSources, type AttentionMap } from '../probes/attention';
+import { ablatedOutput, headsOff, validAblation, withHeadsOff } from '../probes/ablation';
+import { headsOffList, headsOffText, outputChange, outputChangeText } from './ablationModel';
 import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
 import { inputText, invalidIdsText, patchesOf, tokenizerText, uniformHeads, untrainedAttentionText } from './attentionModel';
-import { tokenStrip, type TokenStrip } from './output';
+import { classStrip, tokenStrip, type ClassStrip, type TokenStrip } from './output';
 import { tokensPanel, type EmbeddingSource, type TokensPanel } from './tokens';
 import { tokenSpans } from './tokensModel';
 import { appendedText, outputPlan } from './outputModel';
@@ -57,6 +72,8 @@ let generation = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 /** Texts typed by the user, kept across re-renders of the same panel. */
 const texts = new Map<number, string>();
+/** Heads switched off (0-based) by attention layer path, kept across re-renders (what no longer exists is dropped). */
+let offHeads = new Map<string, Set<number>>();
 
 interface Fed {
   plan: InputPlan;
@@ -82,6 +99,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     view.append(note('This model has no attention layers.', 'nn-empty'));
     return;
   }
+  offHeads = validAblation(ctx.built, offHeads);
+  const layerOrder = layers.map((l) => l.path);
   // A length the built model leaves open (no parameter depends on it) follows the typed text: a model
   // trained on 8 tokens is shown 8, not the sample size with padding it never saw.
   const plans = inputPlans(ctx.modelInfo, ctx.dims).map((p) => ({
@@ -142,10 +161,61 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
           }),
         }
       : undefined;
+  // A class output (a vision transformer's): its top classes, which switching heads off changes.
+  const classes: ClassStrip | undefined = outPlan.kind === 'classes' ? classStrip(outPlan, ctx.weights) : undefined;
   // The tokens of the typed text (and a BPE's merges, an embedding's nearest tokens) for a model that learned from a text.
   const tokPlan = lm?.plan ?? plans.find((p) => p.kind === 'tokens');
   const tok = tokPlan && tokenizer && !values ? tokensFor(ctx, tokenizer, trained, embeddingVocab) : undefined;
-  view.append(form, options, info, ...(tok ? [tok.element] : []), ...(lm ? [lm.strip.element] : []), zoom, grid, tip);
+  const ablation = ablationBar(() => {
+    const first = headsOffFirst();
+    offHeads = new Map();
+    run();
+    if (first) focusToggle(first.layer, first.head);
+  });
+  view.append(
+    form,
+    options,
+    info,
+    ...(tok ? [tok.element] : []),
+    ablation.element,
+    ...(lm ? [lm.strip.element] : []),
+    ...(classes ? [classes.element] : []),
+    zoom,
+    grid,
+    tip,
+  );
+
+  /** The first switched-off head in the view's order (where the focus goes after Reset). */
+  function headsOffFirst(): { layer: number; head: number } | undefined {
+    const sections = [...grid.querySelectorAll<HTMLElement>('section.nn-attn-layer')].map((e) => e.dataset.path);
+    for (const path of layerOrder) {
+      const heads = [...(offHeads.get(path) ?? [])].sort((a, b) => a - b);
+      const layer = sections.indexOf(path);
+      if (heads.length && layer >= 0) return { layer, head: heads[0] };
+    }
+    return undefined;
+  }
+
+  function focusToggle(layer: number, head: number): void {
+    grid.querySelector<HTMLElement>(`button.nn-attn-head-toggle[data-layer="${layer}"][data-head="${head}"]`)?.focus();
+  }
+
+  /** Switches head `head` of the layer at `path` (shown as section `layer`) off or on, and runs the model again. */
+  function toggleHead(path: string, layer: number, head: number): void {
+    if (gen !== generation || ctx.signal.aborted) return;
+    const next = new Map([...offHeads].map(([p, hs]) => [p, new Set(hs)]));
+    const heads = next.get(path) ?? new Set<number>();
+    if (heads.has(head)) heads.delete(head);
+    else heads.add(head);
+    if (heads.size) next.set(path, heads);
+    else next.delete(path);
+    offHeads = next;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    run();
+    // The heatmaps were drawn anew: the keyboard stays on the switch it pressed.
+    focusToggle(layer, head);
+  }
 
   const boxes = new Map<number, HTMLInputElement>();
   plans.forEach((plan, i) => {
@@ -237,6 +307,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     /** Position of the last real (not padding) token of the language model's text, and that token's text. */
     let next: { pos: number; after: string; scores?: Float32Array } | undefined;
     if (tok && tokPlan) tok.show(boxes.get(tokPlan.port)?.value ?? '');
+    const off = validAblation(ctx.built, offHeads);
     try {
       for (const plan of plans) {
         if (plan.kind === 'tokens') {
@@ -271,17 +342,28 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
           fed.push({ plan, labels: plan.kind === 'signal' ? Array.from({ length: shape[0] }, (_, i) => String(i)) : [], text: inputText(plan, { shape }) });
         }
       }
-      const readNext = next
-        ? (out: tfTypes.Tensor) => {
-            if (out.rank !== 3 || !next || next.pos >= out.shape[1]!) return;
-            next.scores = Float32Array.from(tf.slice(out, [0, next.pos, 0], [1, 1, -1]).dataSync());
-          }
-        : undefined;
-      const maps = attentionMaps(tf, ctx.model, ctx.built, inputs.length === 1 ? inputs[0] : inputs, readNext);
+      const fedInputs = inputs.length === 1 ? inputs[0] : inputs;
+      const nextRow = (out: tfTypes.Tensor) =>
+        out.rank === 3 && next && next.pos < out.shape[1]! ? tf.slice(out, [0, next.pos, 0], [1, 1, -1]) : undefined;
+      // With heads off, the intact model's output first: what each row's change is measured against.
+      const baseline = headsOff(off) > 0 && (lm ? next : true) ? ablatedOutput(tf, ctx.model, ctx.built, fedInputs, new Map(), lm ? nextRow : undefined) : undefined;
+      let output: { values: Float32Array; shape: number[] } | undefined;
+      const readOut = (out: tfTypes.Tensor) => {
+        if (lm) {
+          const row = nextRow(out);
+          if (row && next) next.scores = Float32Array.from(row.dataSync());
+        } else if (classes || baseline) {
+          output = { values: Float32Array.from(tf.slice(out, 0, 1).dataSync()), shape: out.shape.slice(1) as number[] };
+        }
+      };
+      const maps = withHeadsOff(ctx.built, off, () => attentionMaps(tf, ctx.model, ctx.built, fedInputs, readOut));
       if (lm) {
-        if (next?.scores) lm.strip.show(next.scores, next.after);
+        if (next?.scores) lm.strip.show(next.scores, next.after, baseline);
         else lm.strip.clear(next ? 'The model gave no next-token scores for this text.' : 'Type a text: the next token follows its last token.', next !== undefined);
       }
+      if (classes && output) classes.show(output.values, baseline);
+      const change = !lm && !classes && baseline && output ? outputChangeText(`[${output.shape.join(', ')}]`, outputChange(output.values, baseline)) : undefined;
+      ablation.show(off, layerOrder, lm || classes ? 'the output strip below shows each probability’s change against the intact model' : change);
       const heads = maps.reduce((s, m) => s + m.heads, 0);
       // The tokeniser only where text is typed: an image model has none, and saying "none" read like a fault.
       const tokenizerInfo = tokenizer ? [tokenizerText(tokenizer, { trained: tokenizer === trained, embeddingVocab })] : [];
@@ -298,13 +380,24 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       });
       grid.replaceChildren(
         ...rows.map(({ map, q, k, li }) =>
-          layerSection(ctx, map, li, q, k, perHead.checked, tip, (head) => {
-            zoomed = { layer: li, head };
-            drawZoom(zoom, map, head, q, k, perHead.checked, tip, () => {
-              zoomed = undefined;
-              zoom.replaceChildren();
-            });
-          }),
+          layerSection(
+            ctx,
+            map,
+            li,
+            q,
+            k,
+            perHead.checked,
+            tip,
+            (head) => {
+              zoomed = { layer: li, head };
+              drawZoom(zoom, map, head, q, k, perHead.checked, tip, () => {
+                zoomed = undefined;
+                zoom.replaceChildren();
+              });
+            },
+            off.get(map.path) ?? new Set(),
+            (head) => toggleHead(map.path, li, head),
+          ),
         ),
       );
       const z = zoomed && rows[zoomed.layer];
@@ -317,6 +410,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     } catch (e) {
       grid.replaceChildren(note(`Could not run the model on this text: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
       lm?.strip.clear('The model could not run on this text (see below).', true);
+      classes?.fail('The model could not run on this input (see below).');
+      ablation.show(off, layerOrder, undefined);
     } finally {
       tf.dispose(inputs);
     }
@@ -454,12 +549,20 @@ function layerSection(
   perHead: boolean,
   tip: HTMLElement,
   onZoom: (head: number) => void,
+  off: ReadonlySet<number>,
+  onToggle: (head: number) => void,
 ): HTMLElement {
   const node = ctx.built.nodeOf.get(map.path);
   const section = document.createElement('section');
   section.className = 'nn-attn-layer';
   section.dataset.path = map.path;
-  const detail = [`${map.heads} head${map.heads === 1 ? '' : 's'}`, `${map.queries} × ${map.keys}`, map.causal ? 'causal' : '', map.cross ? 'cross-attention' : '']
+  const detail = [
+    `${map.heads} head${map.heads === 1 ? '' : 's'}`,
+    `${map.queries} × ${map.keys}`,
+    map.causal ? 'causal' : '',
+    map.cross ? 'cross-attention' : '',
+    off.size ? `${off.size} off` : '',
+  ]
     .filter(Boolean)
     .join(' · ');
   const header = layerHeader(`Layer ${index + 1}: ${node?.label ?? 'attention'}`, detail, node && { line: node.range.start.line + 1, reveal: () => ctx.reveal(node.range) });
@@ -471,8 +574,10 @@ function layerSection(
   const pal = palette();
   const cell = Math.max(2, Math.floor(THUMB / Math.max(map.queries, map.keys)));
   for (let h = 0; h < map.heads; h++) {
+    const isOff = off.has(h);
     const figure = document.createElement('figure');
     figure.style.margin = '0';
+    if (isOff) figure.classList.add('nn-attn-head-off');
     const canvas = document.createElement('canvas');
     canvas.className = 'nn-heatmap';
     canvas.dataset.layer = String(index);
@@ -490,7 +595,7 @@ function layerSection(
     hover(canvas, tip, (x, y) => {
       const i = Math.min(map.queries - 1, Math.floor(y * map.queries));
       const j = Math.min(map.keys - 1, Math.floor(x * map.keys));
-      return `head ${h + 1} · ${cellText(map, h, i, j, q, k)}`;
+      return `head ${h + 1}${isOff ? ' (off: its output is zeroed)' : ''} · ${cellText(map, h, i, j, q, k)}`;
     });
     canvas.addEventListener('click', () => onZoom(h));
     canvas.addEventListener('keydown', (e) => {
@@ -499,11 +604,26 @@ function layerSection(
         onZoom(h);
       }
     });
+    // The head's header: its name and the switch that turns its output off (ablation) or on again.
     const caption = document.createElement('figcaption');
-    caption.textContent = `head ${h + 1}`;
-    caption.style.fontSize = '11px';
-    caption.style.color = 'var(--vscode-descriptionForeground)';
-    figure.append(canvas, caption);
+    caption.className = 'nn-attn-head-caption';
+    const name = document.createElement('span');
+    name.textContent = `head ${h + 1}`;
+    const toggle = document.createElement('button');
+    toggle.type = 'button';
+    toggle.className = 'nn-attn-head-toggle';
+    toggle.dataset.layer = String(index);
+    toggle.dataset.head = String(h);
+    toggle.setAttribute('role', 'switch');
+    toggle.setAttribute('aria-checked', String(!isOff));
+    toggle.setAttribute('aria-label', `layer ${index + 1} head ${h + 1}`);
+    toggle.textContent = isOff ? 'off' : 'on';
+    toggle.title = isOff
+      ? `Head ${h + 1} is off: its output is zeroed before the output projection. Switch it on again`
+      : `Switch head ${h + 1} off: zero its output before the output projection and see what the model's output loses`;
+    toggle.addEventListener('click', () => onToggle(h));
+    caption.append(name, toggle);
+    figure.append(caption, canvas);
     row.append(figure);
   }
   section.append(header);
@@ -517,6 +637,50 @@ function layerSection(
   }
   section.append(row);
   return section;
+}
+
+interface AblationBar {
+  readonly element: HTMLElement;
+  /** Shows which heads are off (`off`, by layer path; `layers` the paths in the view's order) and what changed (`change`). */
+  show(off: ReadonlyMap<string, ReadonlySet<number>>, layers: readonly string[], change: string | undefined): void;
+}
+
+/** The "N heads off" bar above the output: which heads, what it changed, and Reset (`onReset`). */
+function ablationBar(onReset: () => void): AblationBar {
+  const element = document.createElement('div');
+  element.className = 'nn-attn-ablation';
+  element.dataset.off = '0';
+  const count = document.createElement('span');
+  count.className = 'nn-attn-ablation-count';
+  count.setAttribute('aria-live', 'polite');
+  const which = document.createElement('span');
+  which.className = 'nn-attn-ablation-heads';
+  const reset = document.createElement('button');
+  reset.type = 'button';
+  reset.className = 'nn-attn-reset';
+  reset.textContent = 'Reset';
+  reset.title = 'Switch every head on again';
+  reset.addEventListener('click', onReset);
+  const detail = document.createElement('p');
+  detail.className = 'nn-attn-ablation-detail';
+  element.append(count, which, reset, detail);
+  return {
+    element,
+    show(off, layers, change) {
+      const n = headsOff(off);
+      element.dataset.off = String(n);
+      reset.hidden = n === 0;
+      if (n === 0) {
+        count.textContent = '';
+        which.textContent = '';
+        detail.textContent = 'Switch a head off with the on/off switch above its heatmap: the model runs again with that head’s output zeroed before the output projection.';
+        return;
+      }
+      count.textContent = headsOffText(n);
+      which.textContent = `(${headsOffList(off, layers)})`;
+      detail.textContent = `Their outputs are zeroed before their layer’s output projection, and the heatmaps below are those of the model without them${change ? `; ${change}` : ''}.`;
+    },
+  };
 }
 
 /** One head drawn large with the query tokens down the left and the key tokens across the top. */

@@ -11,6 +11,10 @@
  * (`classes` or `tokens`); each row `.nn-out-row` with `data-index` (class
  * or token id) and `data-p` (its probability); the slider
  * `input.nn-out-temperature`; the untrained-weights note `.nn-out-untrained`.
+ * Given the intact model's scores as a baseline (heads switched off in the
+ * attention view), each row also shows its change `.nn-out-delta` and has
+ * `data-p0` (the intact probability); entries that left the list are named
+ * in `.nn-out-left`.
  */
 import { temperatureSoftmax } from '../../extension/core/runtime/generate';
 import type { Tokenizer } from '../../extension/core/runtime/tokenizers';
@@ -32,6 +36,7 @@ import {
   type Ranked,
 } from './outputModel';
 import type { WeightsState } from './types';
+import { deltaText, leftTop, wasText } from './ablationModel';
 import { note } from '../dom';
 
 /** Classes shown under Feature maps. */
@@ -44,8 +49,11 @@ type TokenPlan = Extract<OutputPlan, { kind: 'tokens' }>;
 
 export interface ClassStrip {
   readonly element: HTMLElement;
-  /** Draws the rows for one example's output (`[classes]` values as the model gives them). */
-  show(scores: ArrayLike<number>): void;
+  /**
+   * Draws the rows for one example's output (`[classes]` values as the model gives them);
+   * with `baseline`, the intact model's output, each row's change against it.
+   */
+  show(scores: ArrayLike<number>, baseline?: ArrayLike<number>): void;
   /** Replaces the rows with a message (the output could not be computed). */
   fail(message: string): void;
 }
@@ -56,9 +64,11 @@ export function classStrip(plan: ClassPlan, weights: WeightsState | undefined): 
   const names = classNames(plan.classes, weights?.kind === 'trained' ? weights.classes : undefined, plan.activation);
   return {
     element,
-    show(scores) {
+    show(scores, baseline) {
       const ranked = classRows(scores, plan.activation, TOP_CLASSES);
-      rows.replaceChildren(...ranked.map((r) => row('li', names[r.index] ?? `class ${r.index}`, r)));
+      // The intact probability of each class, as the rows compute theirs.
+      const before = baseline && new Map(classRows(baseline, plan.activation, Infinity).map((r) => [r.index, r.p]));
+      rows.replaceChildren(...ranked.map((r) => row('li', names[r.index] ?? `class ${r.index}`, r, before?.get(r.index))));
       summary.textContent = ranked.length ? `Most likely: ${names[ranked[0].index]} (${percentText(ranked[0].p)})` : '';
     },
     fail(message) {
@@ -70,8 +80,11 @@ export function classStrip(plan: ClassPlan, weights: WeightsState | undefined): 
 
 export interface TokenStrip {
   readonly element: HTMLElement;
-  /** Draws the distribution from the output row after the last token (`[vocab]` scores); `after` is that token's text. */
-  show(scores: ArrayLike<number>, after: string): void;
+  /**
+   * Draws the distribution from the output row after the last token (`[vocab]` scores); `after` is that token's text.
+   * With `baseline`, the intact model's scores for the same row, each row's change against it at the same temperature.
+   */
+  show(scores: ArrayLike<number>, after: string, baseline?: ArrayLike<number>): void;
   /** Replaces the rows with a note (no text typed, the model failed). */
   clear(message: string, error?: boolean): void;
 }
@@ -107,7 +120,10 @@ export function tokenStrip(plan: TokenPlan, weights: WeightsState | undefined, t
   summary.before(control);
   element.append(hint);
 
-  let last: { scores: Float32Array; after: string } | undefined;
+  let last: { scores: Float32Array; after: string; baseline?: Float32Array } | undefined;
+  const left = document.createElement('p');
+  left.className = 'nn-out-left';
+  element.append(left);
   const showValue = () => {
     const text = temperatureText(temperature);
     value.textContent = text;
@@ -118,22 +134,29 @@ export function tokenStrip(plan: TokenPlan, weights: WeightsState | undefined, t
     // A keyboard user who picked a token keeps the focus on the same row of the new list.
     const focused = rows.contains(document.activeElement) ? [...rows.children].indexOf(document.activeElement as Element) : -1;
     const probs = temperatureSoftmax(last.scores, kind, temperature);
+    const probs0 = last.baseline && temperatureSoftmax(last.baseline, kind, temperature);
     const ranked = topK(probs, TOP_TOKENS);
     const labels = tokenLabels(tokenizer, ranked.map((r) => r.index));
+    const gone = probs0 ? leftTop(probs, probs0, TOP_TOKENS) : [];
+    const goneLabels = tokenLabels(tokenizer, gone.map((r) => r.index));
+    left.textContent = gone.length
+      ? `Left the top ${TOP_TOKENS}: ${gone.map((r, i) => `“${goneLabels[i]}” ${percentText(r.p0)} → ${percentText(r.p)}`).join(', ')}`
+      : '';
     rows.replaceChildren(
       ...ranked.map((r, i) => {
         const shown = labels[i];
-        const b = row('button', shown, r);
+        const p0 = probs0?.[r.index];
+        const b = row('button', shown, r, p0);
         const button = b as HTMLButtonElement;
         button.type = 'button';
         if (typable(tokenizer, r.index)) {
           button.title = `Append “${shown}” to the text`;
-          button.setAttribute('aria-label', `${shown}: ${percentText(r.p)}. Append it to the text`);
+          button.setAttribute('aria-label', `${shown}: ${percentText(r.p)}${p0 === undefined ? '' : ` (${wasText(p0)})`}. Append it to the text`);
           button.addEventListener('click', () => onPick(r.index));
         } else {
           button.disabled = true;
           button.title = untypableText(tokenizer, r.index);
-          button.setAttribute('aria-label', `${shown} (${r.index < tokenizer.vocabSize ? 'the unknown token' : 'no text encodes to it'}): ${percentText(r.p)}`);
+          button.setAttribute('aria-label', `${shown} (${r.index < tokenizer.vocabSize ? 'the unknown token' : 'no text encodes to it'}): ${percentText(r.p)}${p0 === undefined ? '' : ` (${wasText(p0)})`}`);
         }
         return b;
       }),
@@ -150,14 +173,15 @@ export function tokenStrip(plan: TokenPlan, weights: WeightsState | undefined, t
 
   return {
     element,
-    show(scores, after) {
-      last = { scores: Float32Array.from(scores), after };
+    show(scores, after, baseline) {
+      last = { scores: Float32Array.from(scores), after, baseline: baseline && Float32Array.from(baseline) };
       draw();
     },
     clear(message, error = false) {
       last = undefined;
       rows.replaceChildren(note(message, error ? 'nn-message nn-message-error' : 'nn-note'));
       summary.textContent = '';
+      left.textContent = '';
     },
   };
 }
@@ -196,10 +220,14 @@ function frame(kind: 'classes' | 'tokens', title: string, detail: string, weight
   return { element, head, rows, summary };
 }
 
-/** One bar: the label, a bar as wide as the probability, the percentage. */
-function row(tag: 'li' | 'button', label: string, r: Ranked): HTMLElement {
+/**
+ * One bar: the label, a bar as wide as the probability, the percentage; with
+ * `p0` (the intact model's probability), a mark on the bar where it was and
+ * the change.
+ */
+function row(tag: 'li' | 'button', label: string, r: Ranked, p0?: number): HTMLElement {
   const e = document.createElement(tag);
-  e.className = 'nn-out-row';
+  e.className = p0 === undefined ? 'nn-out-row' : 'nn-out-row nn-out-row-delta';
   e.dataset.index = String(r.index);
   e.dataset.p = String(r.p);
   const name = document.createElement('span');
@@ -217,6 +245,19 @@ function row(tag: 'li' | 'button', label: string, r: Ranked): HTMLElement {
   pct.className = 'nn-out-value';
   pct.textContent = percentText(r.p);
   e.append(name, track, pct);
-  if (tag === 'li') e.setAttribute('aria-label', `${label}: ${percentText(r.p)}`);
+  if (p0 !== undefined) {
+    e.dataset.p0 = String(p0);
+    const was = document.createElement('span');
+    was.className = 'nn-out-was';
+    was.style.left = `${Math.max(0, Math.min(100, p0 * 100))}%`;
+    track.append(was);
+    const delta = document.createElement('span');
+    delta.className = 'nn-out-delta';
+    delta.dataset.sign = r.p > p0 ? '+' : r.p < p0 ? '-' : '0';
+    delta.textContent = deltaText(r.p, p0);
+    delta.title = `${wasText(p0)}; change in percentage points`;
+    e.append(delta);
+  }
+  if (tag === 'li') e.setAttribute('aria-label', `${label}: ${percentText(r.p)}${p0 === undefined ? '' : ` (${wasText(p0)})`}`);
   return e;
 }

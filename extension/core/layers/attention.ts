@@ -54,6 +54,15 @@ export interface AttentionLayer extends TfLayer {
    * clone it to keep it longer.
    */
   lastAttention(): Tensor | undefined;
+  /**
+   * Heads (0-based) whose output is zeroed before the output projection in
+   * every forward pass: head ablation, for the inspector's attention view
+   * (what the model computes without those heads). Empty by default, and
+   * then the forward pass is the plain one. Not part of the layer's config:
+   * never saved, exported or trained with. Setting it checks each head is
+   * an integer in [0, heads) and keeps a sorted copy without repeats.
+   */
+  ablatedHeads: readonly number[];
 }
 
 export function isAttentionLayer(layer: TfLayer): layer is AttentionLayer {
@@ -153,6 +162,7 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
     private bo: LayerVariable | null = null;
     private keep = false;
     private kept: Tensor | undefined;
+    private ablated: readonly number[] = [];
     /** Seeds of the attention-weight dropout masks (draws.ts): reproducible runs, exact resume. */
     private readonly draws: TrainingDraws;
 
@@ -188,6 +198,18 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
 
     lastAttention(): Tensor | undefined {
       return this.kept;
+    }
+
+    get ablatedHeads(): readonly number[] {
+      return this.ablated;
+    }
+
+    set ablatedHeads(heads: readonly number[]) {
+      const n = this.opts.heads;
+      for (const h of heads) {
+        if (!Number.isInteger(h) || h < 0 || h >= n) throw new Error(`attention layer '${this.name}' has heads 0–${n - 1}: cannot switch off head ${h}`);
+      }
+      this.ablated = Object.freeze([...new Set(heads)].sort((a, b) => a - b));
     }
 
     private dropKept(): void {
@@ -258,7 +280,12 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
         let probs = tf.softmax(scores, -1);
         if (this.keep) probsOut = tf.keep(probs.clone());
         if (training && dropout > 0) probs = tf.dropout(probs, dropout, undefined, this.draws.next());
-        const ctxv = matMul(probs, v); // [b, heads, tq, key_dim]
+        let ctxv = matMul(probs, v); // [b, heads, tq, key_dim]
+        // Ablated heads: their slice of the concatenation is zeroed, so W_o adds nothing of theirs (the bias stays).
+        if (this.ablated.length > 0) {
+          const keepHead = Array.from({ length: heads }, (_, h) => (this.ablated.includes(h) ? 0 : 1));
+          ctxv = tf.mul(ctxv, tf.tensor4d(keepHead, [1, heads, 1, 1]));
+        }
         const merged = tf.reshape(tf.transpose(ctxv, [0, 2, 1, 3]), [batch * tq, heads * this.keyDim]);
         let y = matMul(merged, this.wo!.read());
         if (this.bo) y = tf.add(y, this.bo.read());
