@@ -43,6 +43,12 @@
  * closes) in a floating `div.nn-fm-pin` that stays until closed. Its input
  * is read from the same pass as the maps (the tensor kept until the next
  * pass), its weights from the layer, on the first value explained.
+ *
+ * A `dropout` or `batchnorm` layer (shown with "Show every layer"; a note
+ * `.nn-modes-hint` says so while it is off) has a closed "Training vs
+ * inference" panel under its maps (trainModesView.ts): its input, kept from
+ * the same pass, through the layer in training beside its output here, at
+ * inference.
  */
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { groupedPlural, plural } from '../../extension/core/plural';
@@ -54,6 +60,8 @@ import { fillSequential, formatValue } from '../probes/colormap';
 import { featureMapLayers, featureMaps, type FeatureMap, type FeatureMapLayer, type OutputRead } from '../probes/featureMaps';
 import { convInputSource, isExplained, isExplainedPool, readConvLayer, readPoolLayer, type ConvInputSource } from '../probes/convCalcRead';
 import { calcExplainer, type CalcSource } from './convCalcView';
+import { isModeOp } from '../probes/trainModes';
+import { modesPanel, type ModesSource } from './trainModesView';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
 import { hover, showAt, tooltip } from '../probes/hover';
 import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
@@ -181,7 +189,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   const every = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean };
   every.className = 'nn-fmx-every';
   every.setAttribute('label', 'Show every layer');
-  every.title = 'Also draw activations, normalisations, merges, dense and every other layer, from the same forward pass';
+  every.title = 'Also draw activations, normalisations, merges, dense and every other layer, from the same forward pass; dropout and batchnorm layers compare training and inference';
   every.checked = showEvery;
   status.before(every);
   let lastImage: ImageData | undefined;
@@ -212,10 +220,14 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
         releaseKept();
         const inputsOf = new Map<string, tfTypes.Tensor>();
         const sources = new Map<string, ConvInputSource>();
+        const modelInputs: tfTypes.Tensor[] = [];
         const queued = new Set<string>();
         const reads: OutputRead[] = read ? [read] : [];
+        // Dropout and batchnorm layers keep their input too, for their "Training vs inference" panel; batchnorm the model inputs (its batch starts with them).
+        const modes = layers.filter((l) => isModeOp(l.node.op));
+        if (modes.some((l) => l.node.op === 'batchnorm')) for (const t of inputs) modelInputs.push(ctx.tf.clone(t));
         for (const l of layers) {
-          if (l.kind === 'units' || !isExplained(ctx.built, l.path)) continue;
+          if ((l.kind === 'units' || !isExplained(ctx.built, l.path)) && !isModeOp(l.node.op)) continue;
           const src = convInputSource(ctx.built, ctx.activations.paths, l.path);
           if (!src || (src.kind === 'input' && !inputs[src.port])) continue;
           sources.set(l.path, src);
@@ -226,10 +238,10 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
           else reads.push({ path: src.path, read: (t) => inputsOf.set(key, ctx.tf.keep(ctx.tf.slice(t, 0, 1))) });
         }
         const maps = featureMaps(ctx.tf, ctx.activations, inputs.length === 1 ? inputs[0] : inputs, layers.map((l) => l.path), reads);
-        kept = [...inputsOf.values()];
+        kept = [...inputsOf.values(), ...modelInputs];
         const byPath = new Map(maps.map((m) => [m.path, m]));
         const explainerOf = (l: FeatureMapLayer): Explain | undefined => {
-          const src = sources.get(l.path);
+          const src = isExplained(ctx.built, l.path) ? sources.get(l.path) : undefined;
           const t = src && inputsOf.get(inputKey(src));
           return t ? calcExplainer(calcSource(ctx, l, src!, t)) : undefined;
         };
@@ -244,6 +256,21 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
             strip.fail(`Could not compute the output: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
+        const modesOf = (l: FeatureMapLayer, map: FeatureMap): ModesSource | undefined => {
+          if (!isModeOp(l.node.op)) return undefined;
+          const src = sources.get(l.path);
+          const t = src && inputsOf.get(inputKey(src));
+          return {
+            ctx,
+            path: l.path,
+            map,
+            input: () => (t && !t.isDisposed ? t : undefined),
+            inputName: src ? inputNameOf(ctx, src) : 'its input',
+            modelInputs: () => (modelInputs.length > 0 && modelInputs.every((m) => !m.isDisposed) ? modelInputs : undefined),
+            plans,
+            tip,
+          };
+        };
         if (layers.length === 0) {
           body.replaceChildren(note('This model has no convolution, pooling or sequence layers, the ones shown by default. Tick “Show every layer” to see the output of each of its layers.', 'nn-empty'));
         } else {
@@ -251,9 +278,15 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
             ...layers.map((l) => {
               const map = byPath.get(l.path);
               const seen = preview ? { field: fieldOf(l.path), preview } : undefined;
-              return map ? layerSection(ctx, l, map, tip, seen, explainerOf(l) && { explain: explainerOf(l)!, pin }) : note(`${l.node.label}: no output`, 'nn-note');
+              return map ? layerSection(ctx, l, map, tip, seen, explainerOf(l) && { explain: explainerOf(l)!, pin }, modesOf(l, map)) : note(`${l.node.label}: no output`, 'nn-note');
             }),
           );
+        }
+        // Off by default: say where dropout's and batchnorm's training-vs-inference comparison is.
+        const hidden = everyLayer.filter((l) => isModeOp(l.node.op) && !layers.some((k) => k.path === l.path));
+        if (hidden.length > 0) {
+          const ops = [...new Set(hidden.map((l) => l.node.op))].join(' and ');
+          body.append(note(`This model has ${ops} layers, which behave differently in training and at inference: tick “Show every layer” to compare the two modes.`, 'nn-note nn-modes-hint'));
         }
         status.textContent = `${needsImage ? imageName : 'sample input'} · ${maps.length} layer${maps.length === 1 ? '' : 's'} · ${(performance.now() - t0).toFixed(0)} ms`;
       } catch (e) {
@@ -388,19 +421,21 @@ function inputKey(src: ConvInputSource): string {
 
 const BACKEND_NAMES: Record<string, string> = { wasm: 'WASM', webgl: 'WebGL', cpu: 'CPU' };
 
-/** The layer's weights and its input (`input`, `[1, …size, c]`, kept from the pass), read on its first breakdown. */
-function calcSource(ctx: ViewContext, l: FeatureMapLayer, src: ConvInputSource, input: tfTypes.Tensor): CalcSource {
-  let inputName: string;
+/** What a layer's input is, for the breakdowns: "the 'image' input", "the output of tanh (line 3)". */
+function inputNameOf(ctx: ViewContext, src: ConvInputSource): string {
   if (src.kind === 'input') {
     const node = ctx.modelInfo.graph.nodes.find((n) => n.kind === 'input' && n.port === src.port);
-    inputName = `the ${node && 'name' in node ? `'${node.name}' ` : ''}input`;
-  } else {
-    const node = ctx.built.nodeOf.get(src.path);
-    inputName = node ? `the output of ${node.label} (line ${lineOf(node.range)})` : 'its input';
+    return `the ${node && 'name' in node ? `'${node.name}' ` : ''}input`;
   }
+  const node = ctx.built.nodeOf.get(src.path);
+  return node ? `the output of ${node.label} (line ${lineOf(node.range)})` : 'its input';
+}
+
+/** The layer's weights and its input (`input`, `[1, …size, c]`, kept from the pass), read on its first breakdown. */
+function calcSource(ctx: ViewContext, l: FeatureMapLayer, src: ConvInputSource, input: tfTypes.Tensor): CalcSource {
   return {
     label: l.node.label,
-    inputName,
+    inputName: inputNameOf(ctx, src),
     backend: BACKEND_NAMES[ctx.backend] ?? ctx.backend,
     layer: () => (isExplainedPool(ctx.built, l.path) ? readPoolLayer(ctx.built, l.path, input.shape.length === 3 ? 1 : 2) : readConvLayer(ctx.tf, ctx.built, l.path)),
     input: () => {
@@ -478,7 +513,7 @@ interface Seen {
 /** What a merge computes, for the header: its label (`+`) alone does not say. */
 const MERGE_WORDS: Record<string, string> = { add: 'sum', multiply: 'product' };
 
-function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap, tip: HTMLElement, seen?: Seen, calc?: Calc): HTMLElement {
+function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap, tip: HTMLElement, seen?: Seen, calc?: Calc, modes?: ModesSource): HTMLElement {
   const { label, range } = layer.node;
   const line = lineOf(range);
   const section = el('section', 'nn-fm-layer');
@@ -495,6 +530,8 @@ function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap,
   if (map.kind === 'strip') section.append(stripCanvas(map, tip, zeros, calc));
   else if (map.kind === 'units') section.append(...unitStrip(map, tip));
   else section.append(...channelGrid(map, tip, seen, zeros, calc));
+  // Dropout and batchnorm: what the layer does in training beside what it does here, at inference (trainModesView.ts).
+  if (modes) section.append(modesPanel(modes));
   return section;
 }
 
