@@ -621,6 +621,124 @@ test('kernels: a narrow panel wraps a layer header between its parts, never insi
   }
 });
 
+test('kernels: classic kernels of the course notes filter the picked image of examples/lenet5.nnmodel, each map with its printed 3×3 values; the learned 5×5 kernels most like them, flagged as untrained; another image picked in Feature maps redraws them', { timeout: 180_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, messageFor(readFileSync(join(repo, 'examples/lenet5.nnmodel'), 'utf8'), 'LeNet5', 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+    const figures = page.locator('#nn-panel-kernels section.nn-classic figure.nn-classic-kernel');
+    await poll('the four classic kernels', async () => (await figures.count()) === 4);
+    await settle(page);
+    await page.locator('#nn-panel-kernels section.nn-classic').screenshot({ path: join(results, 'kernels-classic.png') });
+    const read = () =>
+      page.evaluate(`(() => {
+        const section = document.querySelector('#nn-panel-kernels section.nn-classic');
+        const match = section.querySelector('.nn-classic-match');
+        return {
+          image: section.dataset.image,
+          about: section.querySelector('.nn-classic-about').textContent,
+          kernels: [...section.querySelectorAll('figure.nn-classic-kernel')].map((f) => {
+            const c = f.querySelector('canvas.nn-classic-map');
+            return {
+              id: f.dataset.kernel,
+              name: f.querySelector('figcaption').textContent,
+              factor: f.querySelector('.nn-classic-factor')?.textContent ?? '',
+              values: [...f.querySelectorAll('.nn-classic-value')].map((v) => v.textContent),
+              size: [c.width, c.height],
+              min: Number(c.dataset.min),
+              max: Number(c.dataset.max),
+              pixels: [...c.getContext('2d').getImageData(0, 0, c.width, c.height).data].filter((_, i) => i % 4 === 0),
+            };
+          }),
+          how: match.dataset.how,
+          header: match.firstElementChild.textContent,
+          rows: [...match.querySelectorAll('tr.nn-classic-match-row')].map((r) => ({ id: r.dataset.kernel, filter: Number(r.dataset.filter), similarity: Number(r.dataset.similarity), text: r.textContent })),
+          untrained: match.querySelector('.nn-classic-untrained')?.textContent ?? '',
+          chance: match.querySelector('.nn-classic-chance')?.textContent ?? '',
+          same: match.querySelector('.nn-classic-same')?.textContent ?? '',
+        };
+      })()`) as Promise<{
+        image: string;
+        about: string;
+        kernels: { id: string; name: string; factor: string; values: string[]; size: number[]; min: number; max: number; pixels: number[] }[];
+        how: string;
+        header: string;
+        rows: { id: string; filter: number; similarity: number; text: string }[];
+        untrained: string;
+        chance: string;
+        same: string;
+      }>;
+    const seen = await read();
+    // Opened before Feature maps: the sample Feature maps starts a grey model on.
+    assert.equal(seen.image, 'digit 0');
+    assert.match(seen.about, /“digit 0”, the sample Feature maps starts on.*at 32×32, filtered with TensorFlow\.js conv2d, stride 1 and same padding/);
+    assert.deepEqual(seen.kernels.map((k) => [k.id, k.name, k.factor, k.values.join(' ')]), [
+      ['identity', 'Identity', '', '0 0 0 0 1 0 0 0 0'],
+      ['blur', 'Gaussian blur', '1/16 ×', '1 2 1 2 4 2 1 2 1'],
+      ['sharpen', 'Sharpen', '', '0 \u22121 0 \u22121 5 \u22121 0 \u22121 0'],
+      ['edge', 'Edge detection', '', '\u22121 \u22121 \u22121 \u22121 8 \u22121 \u22121 \u22121 \u22121'],
+    ]);
+    const byId = new Map(seen.kernels.map((k) => [k.id, k]));
+    for (const k of seen.kernels) assert.deepEqual(k.size, [32, 32], `${k.id}: the model's input size, same padding`);
+    // Identity is the image (in [0, 1], a white digit on black); edge detection is signed, 0 on the flat background.
+    const identity = byId.get('identity')!;
+    assert.ok(identity.min >= 0 && identity.max <= 1 && identity.max > 0.5, JSON.stringify([identity.min, identity.max]));
+    assert.ok(byId.get('edge')!.min < -0.5 && byId.get('edge')!.max > 0.5, 'edges both ways');
+    assert.ok(byId.get('blur')!.max < identity.max + 1e-6, 'a blur never exceeds the brightest pixel');
+    assert.notDeepEqual(byId.get('blur')!.pixels, identity.pixels, 'the blur changes the picture');
+    // The comparison: LeNet-5 has no 3×3 conv, its first conv2d(6, 5) is compared with the kernels padded to 5×5.
+    assert.equal(seen.how, 'padded');
+    assert.match(seen.header, /^Closest learned kernels: conv2d\(6, 5\).*6 kernels of 5×5$/);
+    assert.deepEqual(seen.rows.map((r) => r.id), ['identity', 'blur', 'sharpen', 'edge']);
+    for (const r of seen.rows) {
+      assert.ok(Number.isInteger(r.filter) && r.filter >= 0 && r.filter < 6, JSON.stringify(r));
+      assert.ok(r.similarity >= -1 && r.similarity <= 1, JSON.stringify(r));
+      assert.match(r.text, new RegExp(`filter ${r.filter} · similarity \u2212?\\d\\.\\d\\d`));
+    }
+    // Padded to 5×5, identity and edge detection are no longer the same centred pattern: no note says they are.
+    assert.equal(seen.same, '');
+    // The similarity shown is the centred cosine of the weights the hover prints and the edge detector padded to 5×5.
+    const edgeRow = seen.rows[3];
+    const box = (await page.locator('tr.nn-classic-match-row[data-kernel="edge"] canvas.nn-classic-learned').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const tip = page.locator('.nn-kernel-tip');
+    await poll('the learned kernel\'s weights', async () => (await tip.isVisible()) && (await tip.innerText()));
+    const [first, ...lines] = (await tip.innerText()).trim().split('\n');
+    assert.equal(first, `filter ${edgeRow.filter} (blue −, red +)`);
+    const w = lines.flatMap((l) => l.trim().split(/\s+/).map(Number));
+    assert.equal(w.length, 25, 'the 5×5 weights');
+    const edge5 = [0, 0, 0, 0, 0, 0, -1, -1, -1, 0, 0, -1, 8, -1, 0, 0, -1, -1, -1, 0, 0, 0, 0, 0, 0];
+    const centre = (v: number[]) => v.map((x) => x - v.reduce((a, b) => a + b, 0) / v.length);
+    const [a, b] = [centre(w), centre(edge5)];
+    const dot = (p: number[], q: number[]) => p.reduce((s, x, i) => s + x * q[i], 0);
+    const cos = dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
+    assert.ok(Math.abs(cos - edgeRow.similarity) < 2e-3, `shown ${edgeRow.similarity}, from the printed weights ${cos}`);
+    assert.match(seen.untrained, /^Untrained: these weights are the initial, random ones, not learned/);
+    assert.match(seen.chance, /^By chance alone, the best of 6 random 5×5 kernels would reach about 0\.\d\d \(median\)/);
+
+    // Another image chosen in Feature maps: the classic maps follow it.
+    await page.locator('vscode-tab-header[data-tab="featureMaps"]').click();
+    await poll('the feature maps picker', async () => (await page.locator('.nn-fm-sample').count()) === 1);
+    await page.evaluate(`(() => { const s = document.querySelector('.nn-fm-sample'); s.value = 'digit 3'; s.dispatchEvent(new Event('change')); })()`);
+    await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+    await poll('the classic maps of digit 3', async () => (await read()).image === 'digit 3');
+    const after = await read();
+    assert.match(after.about, /“digit 3”, the image Feature maps shows.*\(a grey image as it is\)/);
+    assert.notDeepEqual(after.kernels[0].pixels, identity.pixels, 'the identity map is the new image');
+    // A narrow panel wraps the section: nothing scrolls sideways.
+    await page.setViewportSize({ width: 325, height: 700 });
+    await settle(page);
+    await page.locator('#nn-panel-kernels section.nn-classic').screenshot({ path: join(results, 'kernels-classic-325.png') });
+    const sideways = await page.evaluate(`(() => { const p = document.getElementById('nn-panel-kernels'); const s = p.querySelector('section.nn-classic'); return [p.scrollWidth - p.clientWidth, document.documentElement.scrollWidth - document.documentElement.clientWidth, s.scrollWidth - s.clientWidth]; })()`);
+    assert.deepEqual(sideways, [0, 0, 0], 'panel, page and section at 325 px');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 const SIN_ENC = `model SinEnc {
   input tokens: int[seq]
   output tokens -> embedding(50, 32)

@@ -57,6 +57,11 @@ export function hasKernel(layer: TfLayer): boolean {
   return kernelVariable(layer) !== undefined;
 }
 
+/** The shape of the layer's kernel as stored (`[kh, kw, cin, cout]`, `[k, cin, cout]` for 1-D), without reading its values; undefined without one. */
+export function kernelShape(layer: TfLayer): readonly (number | null)[] | undefined {
+  return kernelVariable(layer)?.shape;
+}
+
 /**
  * The filters of a 1-D or 2-D convolution layer (Keras layout: `[kh, kw,
  * cin, cout]` or `[k, cin, cout]`; a transposed convolution's `[kh, kw,

@@ -7,7 +7,10 @@
  * the layer at the ends, and each layer's legend shows its ramp with those
  * values and 0. Hover shows the weights. Each `positional` layer shows its
  * position encoding and the similarity of its positions (positional.ts),
- * in the model's order among the convolutions.
+ * in the model's order among the convolutions. For a model with an image
+ * input, a "Classic kernels" section follows (classicKernelsView.ts): the
+ * course notes' hand-made kernels on the picked image, and the learned
+ * kernels most like them.
  *
  * DOM hooks (for tests): each layer is a `section.nn-kernel-layer` with
  * `data-path` and `data-kind` (`image` or `grid`); each filter picture a
@@ -23,6 +26,7 @@ import { symmetricLegend } from './legend';
 import { hover, tooltip } from '../probes/hover';
 import type { ViewContext } from './types';
 import { layerHeader, note, pixelCanvas } from '../dom';
+import { classicSection } from './classicKernelsView';
 
 /** Output × input channels drawn in a grid before "Show all". */
 const GRID_LIMIT = 16;
@@ -31,6 +35,8 @@ const IMAGE_SIZE = 48;
 const CELL_SIZE = 22;
 
 let root: HTMLElement | undefined;
+/** Stops the classic kernels section following the picked image. */
+let disposeClassic: (() => void) | undefined;
 
 export function render(container: HTMLElement, ctx: ViewContext): void {
   dispose();
@@ -72,9 +78,16 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   } else if (count === 0) {
     root.prepend(note(`This model has no convolution layers; its position ${encodings === 1 ? 'encoding is' : 'encodings are'} below.`, 'nn-empty'));
   }
+  const classic = classicSection(ctx, tip);
+  if (classic) {
+    root.append(classic.element);
+    disposeClassic = classic.dispose;
+  }
 }
 
 export function dispose(): void {
+  disposeClassic?.();
+  disposeClassic = undefined;
   root?.remove();
   root = undefined;
 }
