@@ -12,6 +12,19 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: str
   return e;
 }
 
+/**
+ * A `vscode-button` (@vscode-elements) saying `label` that calls `onClick`:
+ * secondary (the views' buttons sit beside the content they act on) unless
+ * `primary`, with a class and a tooltip when given.
+ */
+export function button(label: string, onClick: () => void, o: { className?: string; title?: string; primary?: boolean } = {}): HTMLElement {
+  const b = el('vscode-button' as keyof HTMLElementTagNameMap, o.className ?? '', label) as HTMLElement;
+  if (!o.primary) b.setAttribute('secondary', '');
+  if (o.title !== undefined) b.title = o.title;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
 /** A paragraph of class `className` saying `text`. */
 export function note(text: string, className: string): HTMLParagraphElement {
   return el('p', className, text);

@@ -50,7 +50,7 @@ import { tokensPanel, type EmbeddingSource, type TokensPanel } from './tokens';
 import { tokenSpans } from './tokensModel';
 import { appendedText, outputPlan } from './outputModel';
 import { plural } from '../../extension/core/plural';
-import { layerHeader, note } from '../dom';
+import { button, layerHeader, note } from '../dom';
 import type { ViewContext } from './types';
 
 /** Longest token sequence fed (heatmaps of more tokens are unreadable). */
@@ -731,11 +731,7 @@ function drawZoom(target: HTMLElement, map: AttentionMap, head: number, q: strin
   bar.className = 'nn-toolbar';
   const label = document.createElement('span');
   label.textContent = `Head ${head + 1} of ${map.heads} — queries down, keys across${map.causal ? '; hatched cells are hidden by the causal mask' : ''}`;
-  const close = document.createElement('vscode-button');
-  close.setAttribute('secondary', '');
-  close.textContent = 'Close';
-  close.addEventListener('click', onClose);
-  bar.append(label, close);
+  bar.append(label, button('Close', onClose));
   const scroller = document.createElement('div');
   scroller.style.overflow = 'auto';
   scroller.append(canvas);

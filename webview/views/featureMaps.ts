@@ -66,7 +66,7 @@ import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, ty
 import { hover, showAt, tooltip } from '../probes/hover';
 import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
-import { el, layerHeader, note, pixelCanvas } from '../dom';
+import { button, el, layerHeader, note, pixelCanvas } from '../dom';
 import { firstOutput, outputPlan } from './outputModel';
 import { AUGMENT_VIEWS, augmentationChain, augmentedViews, chainLabel, viewPixels } from './augmentModel';
 import type { LayerNode } from '../../extension/core/analysis/types';
@@ -177,11 +177,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
       if (s) ctx.setImage(toImageData(s), s.name);
       else if (select.value.startsWith(TRAIN_IMAGE)) ctx.openImage(select.value.slice(TRAIN_IMAGE.length));
     });
-    const choose = document.createElement('vscode-button');
-    choose.className = 'nn-fm-choose';
-    choose.textContent = 'Choose image…';
-    choose.setAttribute('secondary', '');
-    choose.addEventListener('click', () => ctx.pickImage());
+    const choose = button('Choose image…', () => ctx.pickImage(), { className: 'nn-fm-choose' });
     toolbar.append(select, choose, status);
   } else {
     toolbar.append(status);
@@ -576,10 +572,7 @@ function channelGrid(map: FeatureMap, tip: HTMLElement, seen?: Seen, zeros?: Zer
   const shown = Math.min(map.channels, CHANNEL_LIMIT);
   draw(0, shown);
   if (shown === map.channels) return [grid];
-  const more = document.createElement('vscode-button');
-  more.setAttribute('secondary', '');
-  more.textContent = `Show all ${map.channels} channels`;
-  more.addEventListener('click', () => {
+  const more = button(`Show all ${map.channels} channels`, () => {
     draw(shown, map.channels);
     more.remove();
   });
@@ -944,10 +937,7 @@ function unitStrip(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
     return i === undefined ? `${groupedPlural(n, 'unit')} · ${range}` : `unit ${i} = ${formatValue(map.data[i])}\n${groupedPlural(n, 'unit')} · ${range}`;
   });
   if (layout.hidden === 0) return [canvas];
-  const more = document.createElement('vscode-button');
-  more.setAttribute('secondary', '');
-  more.textContent = `Show all ${n.toLocaleString('en-US')} units`;
-  more.addEventListener('click', () => {
+  const more = button(`Show all ${n.toLocaleString('en-US')} units`, () => {
     layout = unitStripLayout(n, true);
     draw();
     more.remove();

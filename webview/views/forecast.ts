@@ -24,7 +24,7 @@ import { CHART_CSS } from '../training/view';
 import { weightsNote } from './samplesModel';
 import { chartColumns, exampleText, explainText, STEPS } from './forecastModel';
 import type { ViewContext } from './types';
-import { el } from '../dom';
+import { button, el } from '../dom';
 
 export interface ForecastInput {
   /** The train section's `waves(...)` spec. */
@@ -70,15 +70,6 @@ export function dispose(): void {
   chart = undefined;
   view?.remove();
   view = undefined;
-}
-
-function button(label: string, className: string, onClick: () => void): HTMLElement {
-  const b = document.createElement('vscode-button');
-  b.className = className;
-  b.textContent = label;
-  b.setAttribute('secondary', '');
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 export async function render(container: HTMLElement, ctx: ViewContext, input: ForecastInput): Promise<void> {
@@ -130,14 +121,14 @@ export async function render(container: HTMLElement, ctx: ViewContext, input: Fo
   const explain = el('p', 'nn-forecast-explain');
   const go = () => void draw(ctx, fit, input, examples, heldOut, { root, label, status, chartBox, explain });
   toolbar.append(
-    button('Previous', 'nn-forecast-prev', () => {
+    button('Previous', () => {
       state.position = (state.position + examples.length - 1) % examples.length;
       go();
-    }),
-    button('Next', 'nn-forecast-next', () => {
+    }, { className: 'nn-forecast-prev' }),
+    button('Next', () => {
       state.position = (state.position + 1) % examples.length;
       go();
-    }),
+    }, { className: 'nn-forecast-next' }),
     label,
     stepsBox,
   );

@@ -16,6 +16,7 @@ import { fitTransform } from './graphFit';
 import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainDiagnostic, PlainModelInfo } from '../../extension/core/protocol';
 import { boxAt, boxTooltip, buildDiagram, groupHeader, groupKeys, LINE_HEIGHT, PAD_X, PAD_Y, receptiveFields, type Box, type TextMetrics } from './graphModel';
+import { button } from '../dom';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -97,22 +98,14 @@ export class GraphView {
     this.root.className = 'nn-graph-view';
     const toolbar = document.createElement('div');
     toolbar.className = 'nn-toolbar';
-    const button = (label: string, title: string, action: () => void) => {
-      const b = document.createElement('vscode-button');
-      b.setAttribute('secondary', '');
-      b.textContent = label;
-      b.title = title;
-      b.addEventListener('click', action);
-      toolbar.appendChild(b);
-      return b;
-    };
-    button('Fit', 'Fit the graph in view (never smaller than readable: drag to see the rest of a large graph)', () => this.fit());
-    button('+', 'Zoom in', () => this.zoomBy(1.25));
-    button('−', 'Zoom out', () => this.zoomBy(0.8));
-    button('Expand all', 'Show the body of every block', () => this.setExpanded(new Set(this.model ? groupKeys(this.model.graph) : [])));
-    button('Collapse all', 'Show every block as one box', () => this.setExpanded(new Set()));
-    button('Export SVG', 'Save the graph as an SVG file', () => void this.exportSvg());
-    button('Export PNG', 'Save the graph as a PNG image', () => void this.exportPng());
+    const tool = (label: string, title: string, action: () => void) => toolbar.appendChild(button(label, action, { title }));
+    tool('Fit', 'Fit the graph in view (never smaller than readable: drag to see the rest of a large graph)', () => this.fit());
+    tool('+', 'Zoom in', () => this.zoomBy(1.25));
+    tool('−', 'Zoom out', () => this.zoomBy(0.8));
+    tool('Expand all', 'Show the body of every block', () => this.setExpanded(new Set(this.model ? groupKeys(this.model.graph) : [])));
+    tool('Collapse all', 'Show every block as one box', () => this.setExpanded(new Set()));
+    tool('Export SVG', 'Save the graph as an SVG file', () => void this.exportSvg());
+    tool('Export PNG', 'Save the graph as a PNG image', () => void this.exportPng());
     this.status = document.createElement('span');
     this.status.className = 'nn-toolbar-status';
     toolbar.appendChild(this.status);

@@ -25,7 +25,7 @@ import { positionalSection } from './positional';
 import { symmetricLegend } from './legend';
 import { hover, tooltip } from '../probes/hover';
 import type { ViewContext } from './types';
-import { layerHeader, note, pixelCanvas } from '../dom';
+import { button, layerHeader, note, pixelCanvas } from '../dom';
 import { classicSection } from './classicKernelsView';
 
 /** Output × input channels drawn in a grid before "Show all". */
@@ -197,10 +197,7 @@ function gridTable(set: KernelSet, tip: HTMLElement): HTMLElement[] {
   const cols = Math.min(cin, GRID_LIMIT);
   drawGrid(rows, cols);
   if (rows === cout && cols === cin) return [wrap];
-  const more = document.createElement('vscode-button');
-  more.setAttribute('secondary', '');
-  more.textContent = `Show all ${cout} × ${cin}`;
-  more.addEventListener('click', () => {
+  const more = button(`Show all ${cout} × ${cin}`, () => {
     drawGrid(cout, cin);
     more.remove();
   });

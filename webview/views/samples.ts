@@ -31,7 +31,7 @@ import { imageCell } from '../training/samples';
 import { diffusionRoles, generatorImages, generatorShapes, reverseProcess } from '../probes/generate';
 import { generativeKind, imageCount, imagesText, latentWalk, progressText, snapshotPlan, SNAPSHOTS, WALK_STEPS, walkCaptions, weightsNote } from './samplesModel';
 import type { ViewContext } from './types';
-import { el } from '../dom';
+import { button, el } from '../dom';
 
 /** What the shell knows besides the view context: the train section and which weights the session has. */
 export interface SamplesInput {
@@ -61,14 +61,6 @@ export function dispose(): void {
   cancel();
   view?.remove();
   view = undefined;
-}
-
-function button(label: string, className: string, onClick: () => void): HTMLElement {
-  const b = document.createElement('vscode-button');
-  b.className = className;
-  b.textContent = label;
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 /** One image of `strip` as a canvas with its caption. */
@@ -158,13 +150,13 @@ export async function render(container: HTMLElement, ctx: ViewContext, input: Sa
   };
   if (kind === 'diffusion') {
     // Generate turns into Stop while a run is in flight.
-    generate = button('Generate', 'nn-gen-generate', () => (run ? cancel() : go(false)));
-    toolbar.append(generate, button('New noise', 'nn-gen-new', () => go(true)), status, progress);
+    generate = button('Generate', () => (run ? cancel() : go(false)), { className: 'nn-gen-generate', primary: true });
+    toolbar.append(generate, button('New noise', () => go(true), { className: 'nn-gen-new', primary: true }), status, progress);
     const d = input.train.denoise!;
     status.textContent = `${imagesText(imageCount(d.samples, 1))}, ${d.sampleSteps} DDIM steps of the ${d.schedule} schedule over T = ${d.steps}: press Generate.`;
     root.dataset.state = 'idle';
   } else {
-    toolbar.append(button('New noise', 'nn-gen-new', () => go(true)), status);
+    toolbar.append(button('New noise', () => go(true), { className: 'nn-gen-new', primary: true }), status);
     // One forward pass of the generator: cheap enough to draw at once.
     go(false);
   }

@@ -42,7 +42,7 @@ import {
   toPlanes,
   type BatchnormParams,
 } from '../probes/trainModes';
-import { el, note, pixelCanvas } from '../dom';
+import { button, el, note, pixelCanvas } from '../dom';
 import { UNIT_LIMIT, unitAt, unitStripLayout } from './featureMapsModel';
 import type { ViewContext } from './types';
 
@@ -463,15 +463,12 @@ function batchnormCompare(
   tableBox.append(table);
   body.append(tableBox);
   if (shown < C) {
-    const more = document.createElement('vscode-button');
-    more.setAttribute('secondary', '');
-    more.textContent = `Show all ${C} channels`;
-    more.style.alignSelf = 'flex-start';
-    more.addEventListener('click', () => {
+    const more = button(`Show all ${C} channels`, () => {
       addRows(shown, C);
       select(selected);
       more.remove();
     });
+    more.style.alignSelf = 'flex-start';
     body.append(more);
   }
   const check = line('nn-modes-check', '');
