@@ -101,11 +101,12 @@ export const trainCommand: Command = {
 
 /**
  * The line `nnmodel train` starts with: "training LeNet5 on digits (1797 examples) for 1 epoch, batch 64, backend wasm";
- * with `mixup: α` in the train section, ", mixup α = 0.2" after the batch (the training batches are mixed).
+ * with `mixup: α` in the train section, ", mixup α = 0.2" after the batch (the training batches are mixed);
+ * with `mask: rate`, ", masked language modelling (15 % of tokens)".
  */
-export function trainStartLine(s: { model: string; source: string; examples: number; epochs: number; batch: number; mixup?: number; backend: string; resumedFrom?: number; loss?: string }): string {
+export function trainStartLine(s: { model: string; source: string; examples: number; epochs: number; batch: number; mixup?: number; mask?: number; backend: string; resumedFrom?: number; loss?: string }): string {
   const gan = s.loss === 'adversarial' ? ' (a GAN: generator and discriminator)' : '';
-  const mixup = s.mixup !== undefined ? `, mixup α = ${s.mixup}` : '';
+  const mixup = s.mixup !== undefined ? `, mixup α = ${s.mixup}` : s.mask !== undefined ? `, masked language modelling (${+(s.mask * 100).toFixed(2)} % of tokens)` : '';
   const from = s.resumedFrom ? `, from epoch ${s.resumedFrom}` : '';
   return `training ${s.model}${gan} on ${s.source} (${plural(s.examples, 'example')}) for ${plural(s.epochs, 'epoch')}, batch ${s.batch}${mixup}, backend ${s.backend}${from}`;
 }
@@ -224,7 +225,8 @@ export const evaluateCommand: Command = {
       if (r.warning) io.stderr(`warning: ${r.warning}\n`);
       const line = (f: { loss: number; metrics: Record<string, number> }) =>
         [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
-      io.stdout(`${r.job.info.name} after epoch ${r.epoch}${r.job.checkpoint && optionValue(args, 'checkpoint') === 'best' ? (r.warning ? ' (the best checkpoint)' : ' (the best checkpoint: lowest val_loss)') : ''}\n`);
+      const masked = r.masked !== undefined ? `, masked language modelling: loss and metrics over the masked tokens (${+(r.masked * 100).toFixed(2)} %)` : '';
+      io.stdout(`${r.job.info.name} after epoch ${r.epoch}${r.job.checkpoint && optionValue(args, 'checkpoint') === 'best' ? (r.warning ? ' (the best checkpoint)' : ' (the best checkpoint: lowest val_loss)') : ''}${masked}\n`);
       if (r.validation) io.stdout(`validation: ${line(r.validation)}\n`);
       io.stdout(`all data:   ${line(r.all)}\n`);
       return EXIT.ok;

@@ -17,6 +17,7 @@ import {
   applyCheckpoint,
   checkpointDir,
   checkpointFit,
+  checkpointMask,
   checkpointMisfit,
   continuation,
   discriminatorCheckpointDir,
@@ -53,6 +54,7 @@ import {
   type History,
 } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
+import { maskSpecFor } from '../core/runtime/masking';
 import { evaluateDenoiser, trainInputShapes } from '../core/runtime/diffusion';
 import type { SampleStrip } from '../core/runtime/train';
 import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../core/runtime/gan';
@@ -162,7 +164,7 @@ export interface JobEvents {
    * `loss`: the objective, when it is not a loss between prediction and label ('adversarial': epochs log g and d losses).
    * `history`: the epochs of the checkpoint the run continues (empty for fresh weights).
    */
-  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; mixup?: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string; history?: EpochLogs[] }): void;
+  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; mixup?: number; mask?: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string; history?: EpochLogs[] }): void;
   onBatch?(b: BatchInfo): void;
   onEpoch?(logs: EpochLogs): void;
   /** Signal & gradients (runtime/signals.ts): at initialisation (epoch 0, not when resuming), then after each epoch's `onEpoch`. */
@@ -189,6 +191,7 @@ function startOf(info: ModelInfo, data: Dataset, config: TrainConfig, dir: strin
     epochs: config.epochs,
     batch: config.batch,
     ...(config.mixup !== undefined ? { mixup: config.mixup } : {}),
+    ...(config.mask !== undefined ? { mask: config.mask } : {}),
     source: data.source,
     checkpointDir: dir,
     resumedFrom: initialEpoch || undefined,
@@ -282,6 +285,8 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
         source: req.file,
         epoch: logs.epoch,
         history: [...previous, ...done],
+        // Masked language modelling: evaluate then measures the masked tokens (checkpointMask).
+        ...(config.mask !== undefined ? { objective: { mask: config.mask } } : {}),
         data: {
           source: data.source,
           classes: data.classes.length > 1000 ? [] : data.classes,
@@ -389,6 +394,8 @@ export async function runEvaluateJob(req: JobRequest): Promise<{
   job: PreparedJob;
   /** The best checkpoint only: why it is not the run's lowest val_loss (runtime/checkpoint.ts bestWarning). */
   warning?: string;
+  /** A masked language model (the checkpoint's `objective`): its share of masked tokens, over which the figures are taken. */
+  masked?: number;
 }> {
   // `req.checkpoint` picks the last (default) or the best checkpoint: prepareJob reads it.
   // The checkpoint before the data: a CSV is standardised with the statistics the model was trained with.
@@ -411,9 +418,12 @@ export async function runEvaluateJob(req: JobRequest): Promise<{
   const cfg = { ...config, metrics };
   const kind = outputKind(job.info);
   const split = validationSplit(job.data.count, config.validation, job.seed);
-  const validation = await evaluateModel(tf, job.built.model, kind, job.data, split.validation, cfg);
-  const all = await evaluateModel(tf, job.built.model, kind, job.data, Int32Array.from({ length: job.data.count }, (_, i) => i), cfg);
-  return { validation, all: all!, epoch, job, warning: job.checkpoint.warning };
+  // A masked language model is measured on masked tokens, masked as its validation always was: the checkpoint says so.
+  const rate = checkpointMask(job.checkpoint.modelJson.nnmodel);
+  const masked = rate !== undefined ? { spec: maskSpecFor(job.built.model, job.info, job.data, rate), seed: job.seed } : undefined;
+  const validation = await evaluateModel(tf, job.built.model, kind, job.data, split.validation, cfg, undefined, masked);
+  const all = await evaluateModel(tf, job.built.model, kind, job.data, Int32Array.from({ length: job.data.count }, (_, i) => i), cfg, undefined, masked);
+  return { validation, all: all!, epoch, job, warning: job.checkpoint.warning, ...(rate !== undefined ? { masked: rate } : {}) };
 }
 
 /**
@@ -443,6 +453,12 @@ export async function runGenerateJob(
   const spec = asTokenizerSpec(meta.data?.tokenizer);
   if (!spec || info.inputs[0]?.shape.isInt !== true) {
     throw new JobError(`${info.name} is not a language model trained on text (its checkpoint has no tokeniser); Generate Text needs data: text(...).`);
+  }
+  const masked = checkpointMask(meta);
+  if (masked !== undefined) {
+    throw new JobError(
+      `${info.name} was trained by masked language modelling (mask: ${masked}): it gives back hidden tokens from the text on both sides of them, and was never trained to predict the token after a text, so it cannot write one token after another. Measure it with nnmodel evaluate (accuracy on masked tokens); train a causal model by next-token prediction (no mask) to generate text.`,
+    );
   }
   const tokenizer = tokenizerFromSpec(spec);
   const context = meta.data?.exampleShape[0] ?? 64;

@@ -796,6 +796,11 @@ function trainRunConfig(x: unknown): TrainRunConfig | undefined {
     if (!isNum(x.mixup) || !(x.mixup > 0) || x.mixup > MIXUP_MAX) return undefined;
     config.mixup = x.mixup;
   }
+  if (x.mask !== undefined) {
+    // `mask: rate` (analysis/trainMask.ts MASK_MAX): dropped, the page would train by next-token prediction without saying so.
+    if (!isNum(x.mask) || !(x.mask > 0) || x.mask > 0.5) return undefined;
+    config.mask = x.mask;
+  }
   if (x.loss === 'adversarial') {
     // A GAN's settings: the discriminator's name and the samples per epoch.
     const a = x.adversarial;

@@ -160,5 +160,52 @@ def transformer_tiny():
                  notes="d 64, 4 heads, ff 256, 2+2 layers, vocabulary 16, learned positions (maxlen 64)")
 
 
+def alibi_bias(heads: int, n: int) -> torch.Tensor:
+    """Press et al. 2022, both ways (an encoder): -m_h·|i - j|, slopes 2^(-8h/heads). No parameters."""
+    slopes = torch.tensor([2 ** (-8 * (h + 1) / heads) for h in range(heads)])
+    dist = (torch.arange(n)[None, :] - torch.arange(n)[:, None]).abs().float()
+    return -slopes[:, None, None] * dist
+
+
+class EncoderBlock(nn.Module):
+    """bert_tiny's encoder_block: pre-norm, bidirectional ALiBi self-attention, 4·dim GELU MLP, no dropout."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.ln1 = nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, heads, dropout=0.0, batch_first=True)
+        self.ln2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, x):
+        h = self.ln1(x)
+        mask = alibi_bias(self.heads, x.shape[1]).repeat(x.shape[0], 1, 1)
+        a, _ = self.attn(h, h, h, attn_mask=mask, need_weights=False)
+        x = x + a
+        return x + self.mlp(self.ln2(x))
+
+
+class BertTiny(nn.Module):
+    """A masked language model (Devlin et al. 2019) at toy size: one encoder block, output tied to the embedding."""
+
+    def __init__(self, vocab=64, dim=64, heads=8):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, dim)
+        self.block = EncoderBlock(dim, heads)
+        self.ln_f = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, vocab, bias=False)
+        self.head.weight = self.wte.weight
+
+    def forward(self, tokens):
+        return torch.softmax(self.head(self.ln_f(self.block(self.wte(tokens)))), -1)
+
+
+def bert_tiny():
+    seq = 32
+    return entry("bert_tiny.nnmodel", "BertTiny", BertTiny(), [torch.zeros(1, seq, dtype=torch.long)], ["seq", 64],
+                 symbols={"seq": seq}, notes="1 encoder block, dim 64, 8 ALiBi heads, char vocabulary of 64 ([MASK] included), context 32; tied output, softmax")
+
+
 def figures():
-    return [gpt2_small(), gpt_small(), vit_b16(), vit_small(), transformer_base(), transformer_tiny()]
+    return [gpt2_small(), gpt_small(), vit_b16(), vit_small(), transformer_base(), transformer_tiny(), bert_tiny()]

@@ -188,6 +188,8 @@ describe('train sections', () => {
     // Diffusion: the section trains the noise predictor (loss: denoise).
     'diffusion_digits.nnmodel': 'DigitDiffusion',
     'diffusion_unet.nnmodel': 'DiffusionUNet',
+    // Masked language modelling (mask: 0.15) on text.
+    'bert_tiny.nnmodel': 'BertTiny',
   };
   for (const [file, modelName] of Object.entries(expected)) {
     test(`${file} trains ${modelName}, on data that exists`, () => {
@@ -203,6 +205,19 @@ describe('train sections', () => {
       }
     });
   }
+
+  test('the masked language model has an embedding row for [MASK] past every character of tiny.txt, and an encoder', () => {
+    const a = analysisOf('bert_tiny.nnmodel');
+    assert.equal(a.trains[0].config.mask, 0.15);
+    assert.equal(a.trains[0].config.data?.kind, 'text');
+    const chars = new Set(readFileSync(join(examplesDir, 'data/tiny.txt'), 'utf8')).size;
+    const all = layers(model('bert_tiny.nnmodel', 'BertTiny').graph.nodes);
+    const emb = all.find((n) => n.op === 'embedding');
+    // The unknown token (0), the characters (1 … chars), then [MASK].
+    assert.ok(typeof emb?.args.vocab === 'number' && emb.args.vocab >= chars + 2, `${chars} characters, vocabulary ${String(emb?.args.vocab)}`);
+    assert.ok(all.some((n) => n.op === 'attention') && all.every((n) => n.op !== 'attention' || n.args.causal !== true), 'attention that sees both sides');
+    assert.deepEqual(a.diagnostics.filter((d) => d.code.startsWith('train.')), []);
+  });
 
   test('LeNet-5 trains on digits padded to its 32×32 input', () => {
     const data = analysisOf('lenet5.nnmodel').trains[0].config.data;

@@ -188,7 +188,9 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
           await send({ epoch: logs.epoch, ...encoded(cks.generator) });
           return;
         }
-        const ck = await encodeCheckpoint(model, { ...meta, model: name }, optimizers.model && { optimizer: optimizers.model, config: msg.config.optimizer });
+        // Masked language modelling is recorded, so that Evaluate measures what the model was trained for.
+        const objective = msg.config.mask !== undefined ? { objective: { mask: msg.config.mask } } : {};
+        const ck = await encodeCheckpoint(model, { ...meta, ...objective, model: name }, optimizers.model && { optimizer: optimizers.model, config: msg.config.optimizer });
         await send({ epoch: logs.epoch, ...encoded(ck) });
       },
     };

@@ -14,6 +14,7 @@ import { lookAheadLayer } from './receptive';
 import { argRangeOf } from './callArgs';
 import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
+import { checkMaskFit, checkMaskSettings, MASK_MAX, maskValueMessage } from './trainMask';
 
 type OptType = 'int' | 'number' | 'bool' | 'string' | 'ints' | readonly string[];
 
@@ -177,6 +178,7 @@ export const TRAIN_KEYS: Record<string, string> = {
   validation: 'fraction of the data held out to validate after each epoch',
   metrics: 'extra figures to report, e.g. [accuracy]',
   mixup: 'mixup α: each training batch is mixed with a shuffle of itself, inputs and labels, by λ ~ Beta(α, α), e.g. 0.2; off when absent',
+  mask: "masked language modelling on text (BERT): the share of each window's tokens chosen to predict, e.g. 0.15; of them 80 % become [MASK], 10 % a random token, 10 % stay; off when absent",
 };
 
 /** The largest `mixup: α`: above it Beta(α, α) is all but λ = 0.5, every pair an even blend. */
@@ -360,6 +362,12 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         } else config.mixup = alpha;
         break;
       }
+      case 'mask': {
+        const rate = literalNumber(v);
+        if (rate === undefined || !(rate > 0) || rate > MASK_MAX) err('train.bad_value', maskValueMessage(rate), v.range);
+        else config.mask = rate;
+        break;
+      }
       case 'metrics': {
         const items = v.kind === 'list' ? v.items : [v];
         for (const it of items) {
@@ -374,6 +382,7 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
     }
   }
   checkMixup(item, config, err);
+  checkMaskSettings(item, config, err);
   if (!seen.has('data')) err('train.no_data', `train section for '${item.name.name}' needs \`data:\`, e.g. \`data: digits(samples = 6000)\`.`, item.name.range);
   return config;
 }
@@ -608,6 +617,10 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   if (spec && config.data?.kind === 'waves' && config.loss !== 'mse' && config.loss !== 'mae') {
     err('train.loss_output', 'waves is a regression task: use loss: mse or mae.', lossAt);
   }
+  // Masked language modelling labels each position with its own token, not the next: checked as such.
+  if (config.mask !== undefined) return checkMaskFit(item, config, model, err, file);
+  // An invalid `mask:` (its error said) still says the objective is not next-token prediction.
+  if (item.entries.some((e) => e.key.name === 'mask')) return;
   if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file);
 }
 
@@ -664,7 +677,7 @@ function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Ra
  * layer object, whose definition is elsewhere); the edit's positions are
  * the syntax tree's, which an editor session moves in place.
  */
-function causalFix(file: SourceFile, layer: LayerNode, name: string, value: string, title: string): Fix | undefined {
+export function causalFix(file: SourceFile, layer: LayerNode, name: string, value: string, title: string): Fix | undefined {
   if (layer.uri !== undefined) return undefined;
   const call = callAt(file, layer.range.start.offset);
   if (!call || call.callee.name !== layer.op || call.args.length === 0) return undefined;

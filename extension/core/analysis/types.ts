@@ -261,6 +261,12 @@ export interface TrainConfig {
   metrics: string[];
   /** `mixup: α`: each training batch mixed with a permutation of itself by λ ~ Beta(α, α), inputs and targets (runtime/train.ts `mixBatch`); absent: off. */
   mixup?: number;
+  /**
+   * `mask: rate`: masked language modelling on `text` (runtime/masking.ts):
+   * the share of each window's positions chosen; the model gives back the
+   * original token there. Absent: next-token prediction.
+   */
+  mask?: number;
 }
 
 export interface BlockInfoSummary {

@@ -87,6 +87,13 @@ export interface CheckpointMeta {
     /** A CSV's feature standardisation, part of the trained model (read back on resume, evaluation and export). */
     featureStats?: FeatureStats;
   };
+  /**
+   * The objective the weights were trained for, when it is not the data's own
+   * labels: `mask` is the share of tokens masked (`mask: 0.15`, masked
+   * language modelling; runtime/masking.ts). Evaluate measures what the
+   * model was trained for, whatever the section says now (`checkpointMask`).
+   */
+  objective?: { mask?: number };
   /** FNV-1a of the weights file, to tell a damaged one. */
   checksum: string;
   savedAt: string;
@@ -1308,3 +1315,13 @@ async function checkpointMeta(fs: CheckpointFs, dir: string, which: CheckpointKi
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/**
+ * The masking a checkpoint was trained with (`CheckpointMeta.objective`):
+ * its rate when it records a valid one (0 < rate < 1), else undefined (a
+ * checkpoint of next-token prediction, or one written before the record).
+ */
+export function checkpointMask(meta: Pick<CheckpointMeta, 'objective'>): number | undefined {
+  const o: unknown = meta.objective;
+  const rate = typeof o === 'object' && o !== null ? (o as { mask?: unknown }).mask : undefined;
+  return typeof rate === 'number' && rate > 0 && rate < 1 ? rate : undefined;
+}

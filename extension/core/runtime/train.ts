@@ -26,6 +26,7 @@ import { smallestVocab } from '../analysis/graph';
 import { trainDenoiser } from './diffusion';
 import type { BuiltModel } from './build';
 import { measureSignals, SignalProbe, type SignalsReport } from './signals';
+import { maskedBatch, maskedLoss, maskedMetricSum, maskSpecFor, VALIDATION_EPOCH, type MaskSpec } from './masking';
 
 type Tensor = tfTypes.Tensor;
 
@@ -517,6 +518,8 @@ export async function evaluateModel(
   indices: ArrayLike<number>,
   config: Pick<TrainConfig, 'loss' | 'metrics' | 'batch'>,
   token?: CancelToken,
+  /** `mask: rate` (runtime/masking.ts): the examples masked as the validation examples always are (of `seed`), figures over the masked positions only. */
+  masked?: { spec: MaskSpec; seed: number },
 ): Promise<{ loss: number; metrics: Record<string, number> } | undefined> {
   if (indices.length === 0) return undefined;
   let lossSum = 0;
@@ -527,6 +530,12 @@ export async function evaluateModel(
     if (token?.cancelled) return undefined;
     const to = Math.min(indices.length, from + step);
     const figures = tf.tidy(() => {
+      if (masked) {
+        const { x, y, w } = maskedBatch(tf, data, indices, from, to, masked.spec, masked.seed, VALIDATION_EPOCH);
+        const out = model.apply(x, { training: false }) as Tensor;
+        predictions += (to - from) * masked.spec.count;
+        return tf.stack([tf.mul(maskedLoss(tf, kind, y, out, w), to - from), ...config.metrics.map((m) => maskedMetricSum(tf, m, kind, y, out, w))]);
+      }
       const { x, y } = batchTensors(tf, data, indices, from, to);
       const out = model.apply(x, { training: false }) as Tensor;
       const l = tf.mul(lossValue(tf, config.loss, kind, y, out), to - from);
@@ -575,6 +584,8 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
   if (alpha !== undefined && (inputArrays(data).length !== 1 || data.xDtype !== 'float32')) {
     throw new TrainError(`mixup takes weighted sums of inputs, but ${data.source} gives token ids: they cannot be mixed. Remove mixup.`);
   }
+  // Masked language modelling: each window's own tokens are the targets, at the positions masked (runtime/masking.ts).
+  const mask = config.mask !== undefined ? maskSpecFor(model, info, data, config.mask) : undefined;
   const optimizer = makeOptimizer(tf, config.optimizer);
   const vars = model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
   const yieldNow = options.yieldEvery ?? defaultYield;
@@ -587,11 +598,15 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
     await options.prepareOptimizer?.(optimizer, 'model');
     if (options.signals && probe && start === 0) {
       // The initial weights, on the first batch of the training split (in its order): nothing changes.
-      const batch = batchTensors(tf, data, split.train, 0, Math.min(split.train.length, config.batch));
+      const n = Math.min(split.train.length, config.batch);
+      const batch = mask ? maskedBatch(tf, data, split.train, 0, n, mask, seed, start) : { ...batchTensors(tf, data, split.train, 0, n), w: undefined };
+      const w = batch.w;
       try {
-        await options.signals.onSignals(await measureSignals(tf, options.signals.built, batch, (y, out) => lossValue(tf, config.loss, kind, y, out), 0));
+        await options.signals.onSignals(
+          await measureSignals(tf, options.signals.built, batch, (y, out) => (w ? maskedLoss(tf, kind, y, out, w) : lossValue(tf, config.loss, kind, y, out)), 0),
+        );
       } finally {
-        tf.dispose([...[batch.x].flat(), batch.y]);
+        tf.dispose([...[batch.x].flat(), batch.y, ...(w ? [w] : [])]);
       }
     }
     for (let e = start; e < start + config.epochs; e++) {
@@ -618,10 +633,17 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
         }
         const from = b * config.batch;
         const to = Math.min(order.length, from + config.batch);
-        const { x, y } = trainingBatch(tf, data, order, from, to, mixup, outClasses);
+        // Masked: the masking of each example is a function of (seed, epoch, example), whatever the batch.
+        const { x, y, w } = mask ? maskedBatch(tf, data, order, from, to, mask, seed, e) : { ...trainingBatch(tf, data, order, from, to, mixup, outClasses), w: undefined };
         let metricTensor: Tensor | undefined;
         let perExample = 1;
         const objective = (out: Tensor): tfTypes.Scalar => {
+          if (w) {
+            // Only the masked positions count: `mask.count` per window.
+            perExample = mask!.count;
+            if (config.metrics.length) metricTensor = tf.keep(tf.stack(config.metrics.map((m) => maskedMetricSum(tf, m, kind, y, out, w))));
+            return maskedLoss(tf, kind, y, out, w);
+          }
           perExample = predictionsPerExample(config.loss, out);
           if (config.metrics.length) {
             metricTensor = tf.keep(tf.stack(config.metrics.map((m) => metricSum(tf, m, config.loss, kind, y, out, !!mixup))));
@@ -651,7 +673,7 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
         }
         const loss = (await lossTensor.data())[0];
         const ms = metricTensor ? await metricTensor.data() : undefined;
-        tf.dispose([...[x].flat(), y, lossTensor, ...(metricTensor ? [metricTensor] : [])]);
+        tf.dispose([...[x].flat(), y, lossTensor, ...(metricTensor ? [metricTensor] : []), ...(w ? [w] : [])]);
         if (!Number.isFinite(loss)) {
           throw new TrainError(`the loss became ${loss} in epoch ${e + 1}, batch ${b + 1}; lower the learning rate (optimizer: adam(lr = ...)).`);
         }
@@ -663,7 +685,7 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
       const metrics: Record<string, number> = {};
       config.metrics.forEach((m, i) => (metrics[m] = sums[i] / predictions));
       const logs: EpochLogs = { epoch: e + 1, epochs: start + config.epochs, loss: lossSum / order.length, metrics, examples: order.length, ms: 0 };
-      const val = await evaluateModel(tf, model, kind, data, split.validation, config, options.token);
+      const val = await evaluateModel(tf, model, kind, data, split.validation, config, options.token, mask && { spec: mask, seed });
       if (options.token?.cancelled) {
         history.status = 'cancelled';
         return history;
