@@ -68,7 +68,7 @@ test("the notice of how a run ended closes when the next run starts: a continued
   const stopped = new TrainingProgress('M', 32, '.nnmodel/m/M');
   notice.notify(stopped.summary({ kind: 'done', status: 'cancelled' }).text);
   await settle();
-  assert.deepEqual(shown.map((n) => [n.text, n.open]), [['Training of M stopped; no epoch completed, so no checkpoint was written (an earlier one is untouched).', true]]);
+  assert.deepEqual(shown.map((n) => [n.text, n.open]), [['Training of M stopped; no epoch completed, so no checkpoint was written; any earlier one is untouched.', true]]);
   // The continued run starts: the stopped run's notice closes.
   notice.close();
   await settle();

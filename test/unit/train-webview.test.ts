@@ -176,7 +176,9 @@ test('the host turns page events into progress, a line per epoch and a closing m
   assert.match(p.summary({ kind: 'lost', reason: 'the inspector was closed' }).text, /^Training of LeNet5 ended: the inspector was closed; the checkpoint of the last complete epoch is kept \(epoch 1/);
   const failed = p.summary({ kind: 'done', status: 'failed', message: 'the loss became NaN' });
   assert.equal(failed.severity, 'error');
-  assert.match(failed.text, /the loss became NaN/);
+  assert.equal(failed.text, 'Training LeNet5: the loss became NaN; the checkpoint of the last complete epoch is kept (epoch 1, .nnmodel/lenet5/LeNet5).');
+  // A message that ends a sentence is not followed by a second full stop, nor the kept checkpoint put in parentheses.
+  assert.equal(p.summary({ kind: 'done', status: 'failed', message: 'Net takes [5].' }).text, 'Training LeNet5: Net takes [5]; the checkpoint of the last complete epoch is kept (epoch 1, .nnmodel/lenet5/LeNet5).');
   assert.equal(p.summary({ kind: 'done', status: 'completed' }).text, 'Trained LeNet5. Last epoch: val_accuracy 0.930.');
   // Resuming: progress counts only the epochs of this run.
   const r = new TrainingProgress('M', 8, 'd');

@@ -122,7 +122,7 @@ export class TrainingProgress {
   private kept(): string {
     return this.lastCheckpoint !== undefined
       ? `the checkpoint of the last complete epoch is kept (epoch ${this.lastCheckpoint}, ${this.checkpointDir})`
-      : 'no epoch completed, so no checkpoint was written (an earlier one is untouched)';
+      : 'no epoch completed, so no checkpoint was written; any earlier one is untouched';
   }
 
   summary(end: RunEnd): RunSummary {
@@ -137,8 +137,8 @@ export class TrainingProgress {
       case 'cancelled':
         return { severity: 'info', text: `Training of ${m} stopped; ${this.kept()}.`, line: `stopped: ${this.kept()}.` };
       case 'failed': {
-        const why = end.message ?? 'unknown error';
-        return { severity: 'error', text: `Training ${m}: ${why} (${this.kept()}.)`, line: `Training failed: ${why}; ${this.kept()}.` };
+        const why = (end.message ?? 'unknown error').replace(/\.$/, '');
+        return { severity: 'error', text: `Training ${m}: ${why}; ${this.kept()}.`, line: `Training failed: ${why}; ${this.kept()}.` };
       }
     }
   }
