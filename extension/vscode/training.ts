@@ -550,6 +550,15 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
     const dir = checkpointDir(target.doc.uri.fsPath, target.train.model, cfg.get<string>('checkpoints.folder') || undefined);
     const choices = await checkpointChoices(nodeCheckpointFs(), dir, target.train.model, currentSignature(target));
+    if (choices.length === 0 && !isFile(path.join(dir, checkpointJson('last')))) {
+      // Nothing trained yet: say so, with the command that makes a checkpoint (a damaged one is the job's to explain).
+      const text = `${action} ${target.train.model}: there is no checkpoint in ${vscode.workspace.asRelativePath(dir)} yet; train ${target.train.model} first.`;
+      output.appendLine(text);
+      void vscode.window.showInformationMessage(text, 'Train Model').then((pick) => {
+        if (pick === 'Train Model') void vscode.commands.executeCommand('nnmodel.train', target.doc.uri, target.train.model);
+      });
+      return undefined;
+    }
     let choice = choices.find((c) => c.which === 'last');
     if (choices.some((c) => c.which === 'best')) {
       const ordered = [...choices.filter((c) => c.which === first), ...choices.filter((c) => c.which !== first)];

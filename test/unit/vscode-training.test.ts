@@ -177,12 +177,18 @@ test('Train Model on a file without a train section says how to add one in plain
   }
 });
 
-/** Runs Generate Text up to its prompt box and dismisses it; returns what the box said (or undefined when none opened). */
-async function generatePrompt(...args: unknown[]): Promise<{ prompt?: string; picked?: string[] }> {
-  const before = ui.questions.length;
+/**
+ * Runs Generate Text up to its prompt box and dismisses it; returns what the box said, the models it asked among, or
+ * (`told`) the message of a model with no checkpoint yet, which gets no prompt.
+ */
+async function generatePrompt(...args: unknown[]): Promise<{ prompt?: string; picked?: string[]; told?: string }> {
+  const [before, told] = [ui.questions.length, ui.messages.length];
   const done = run('nnmodel.generateText', ...args);
   const q = await Promise.race([until('a question', () => ui.questions[before]), done.then(() => undefined)]);
-  if (!q) return {};
+  if (!q) {
+    const m = ui.messages.slice(told).find((x) => /there is no checkpoint/.test(x.text));
+    return m ? { told: m.text } : {};
+  }
   if (q.kind === 'quickPick') {
     q.answer(undefined);
     await done;
@@ -196,11 +202,14 @@ async function generatePrompt(...args: unknown[]): Promise<{ prompt?: string; pi
 test('Generate Text: the language model at the cursor, else the only one, never a model that cannot generate', async () => {
   const { doc, done } = setup();
   try {
+    // Story has no checkpoint yet: no prompt, but the message names the model taken, and offers Train Model.
+    const untrained = { told: 'Generate Text with Story: there is no checkpoint in .nnmodel/mine/Story yet; train Story first.' };
     cursorAt(doc, 'embedding(20');
-    assert.deepEqual(await generatePrompt(), { prompt: 'Text for Story to continue' });
+    assert.deepEqual(await generatePrompt(), untrained);
+    assert.deepEqual(ui.messages.at(-1)!.items, ['Train Model']);
     // The cursor in PicNet: Story is the one model that can generate, so it is taken without asking.
     cursorAt(doc, 'dense(3)');
-    assert.deepEqual(await generatePrompt(), { prompt: 'Text for Story to continue' });
+    assert.deepEqual(await generatePrompt(), untrained);
     // Named (as a CodeLens does) but not a language model: said why.
     assert.deepEqual(await generatePrompt(doc.uri, 'PicNet'), {});
     assert.equal(ui.messages.at(-1)!.text, 'PicNet cannot generate text: it is trained on images(...), and Generate Text needs data: text(...).');
