@@ -7,6 +7,7 @@
  * travel over the Node IPC channel (see core/runtime/jobProtocol.ts).
  * Training from the editor runs in the inspector instead.
  */
+import { maskedEvaluationNote } from '../core/analysis/trainMask';
 import { join, resolve } from 'node:path';
 import { BEST_JSON, CheckpointError } from '../core/runtime/checkpoint';
 import { DataError } from '../core/runtime/data/files';
@@ -225,7 +226,7 @@ export const evaluateCommand: Command = {
       if (r.warning) io.stderr(`warning: ${r.warning}\n`);
       const line = (f: { loss: number; metrics: Record<string, number> }) =>
         [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
-      const masked = r.masked !== undefined ? `, masked language modelling: loss and metrics over the masked tokens (${+(r.masked * 100).toFixed(2)} %)` : '';
+      const masked = r.masked !== undefined ? `, ${maskedEvaluationNote(r.masked)}` : '';
       io.stdout(`${r.job.info.name} after epoch ${r.epoch}${r.job.checkpoint && optionValue(args, 'checkpoint') === 'best' ? (r.warning ? ' (the best checkpoint)' : ' (the best checkpoint: lowest val_loss)') : ''}${masked}\n`);
       if (r.validation) io.stdout(`validation: ${line(r.validation)}\n`);
       io.stdout(`all data:   ${line(r.all)}\n`);
@@ -309,9 +310,10 @@ export function evaluationMessage(r: {
   validation?: Extract<JobToHost, { type: 'evaluation' }>['validation'];
   all: Extract<JobToHost, { type: 'evaluation' }>['all'];
   warning?: string;
+  masked?: number;
 }): Extract<JobToHost, { type: 'evaluation' }> {
   const problems = r.warning ? [r.warning] : [];
-  return { type: 'evaluation', model: r.job.info.name, epoch: r.epoch, validation: r.validation, all: r.all, problems };
+  return { type: 'evaluation', model: r.job.info.name, epoch: r.epoch, validation: r.validation, all: r.all, problems, ...(r.masked !== undefined ? { masked: r.masked } : {}) };
 }
 
 /** Serves one job from the parent process (VS Code) over the IPC channel, then exits. */

@@ -18,6 +18,7 @@
  * runs in an untrusted workspace.
  */
 import * as vscode from 'vscode';
+import { maskedEvaluationNote } from '../core/analysis/trainMask';
 import { fork, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -588,8 +589,9 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         const line = (f: { loss: number; metrics: Record<string, number> }) =>
           [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
         for (const p of m.problems) output.appendLine(`warning: ${p}`);
-        output.appendLine(`evaluate ${m.model} (${which === 'best' ? 'best checkpoint, ' : ''}epoch ${m.epoch}): ${m.validation ? `validation ${line(m.validation)}; ` : ''}all data ${line(m.all)}`);
-        summary = m.validation ? `validation ${line(m.validation)}` : `all data ${line(m.all)}`;
+        const masked = m.masked !== undefined ? `, ${maskedEvaluationNote(m.masked)}` : '';
+        output.appendLine(`evaluate ${m.model} (${which === 'best' ? 'best checkpoint, ' : ''}epoch ${m.epoch}${masked}): ${m.validation ? `validation ${line(m.validation)}; ` : ''}all data ${line(m.all)}`);
+        summary = `${m.validation ? `validation ${line(m.validation)}` : `all data ${line(m.all)}`}${m.masked !== undefined ? ` (over the masked tokens)` : ''}`;
       });
       if (!job) return;
       const sub = token.onCancellationRequested(() => job.stop(2000));

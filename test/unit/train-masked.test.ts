@@ -33,7 +33,8 @@ import { parseHostMessage, serializeModel, type TrainingEvent, type TrainStartMe
 import { checkUploadedCheckpoint, dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { runTraining, type EncodedCheckpoint } from '../../webview/training/trainCore';
 import { main } from '../../extension/cli/cli';
-import { nodeCheckpointFs } from '../../extension/cli/trainJob';
+import { nodeCheckpointFs, runEvaluateJob } from '../../extension/cli/trainJob';
+import { evaluationMessage } from '../../extension/cli/train';
 
 before(() => startTrainingBackend(tf, 'wasm'));
 
@@ -507,6 +508,10 @@ train Enc {
     assert.equal(e.code, 0, e.err);
     assert.match(e.out, /^Enc after epoch 2, masked language modelling: loss and metrics over the masked tokens \(25 %\)\n/);
     assert.match(e.out, new RegExp(`^validation: loss ${epoch2[1]} · accuracy ${epoch2[2]}$`, 'm'));
+    // What Evaluate in the editor is told: the same figures, and that they are over the masked tokens.
+    const ipc = evaluationMessage(await runEvaluateJob({ file: join(dir, 'mlm.nnmodel'), roots: [dir], backend: 'wasm' }));
+    assert.equal(ipc.masked, 0.25);
+    assert.equal(ipc.validation?.loss.toFixed(4), epoch2[1]);
     const g = await run(dir, 'generate', 'mlm.nnmodel', '--prompt', 'the', '--tokens', '4');
     assert.equal(g.code, 1);
     assert.match(g.err, /^nnmodel generate: Enc was trained by masked language modelling \(mask: 0\.25\): .* cannot write one token after another\./);

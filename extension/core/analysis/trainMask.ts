@@ -12,6 +12,11 @@ import { smallestVocab } from './graph';
 import { modelFields, type InputField } from './receptive';
 import { causalFix, type Err } from './train';
 
+/** What an evaluation of a masked language model measures, as the CLI and the editor say it: "masked language modelling: loss and metrics over the masked tokens (15 %)". */
+export function maskedEvaluationNote(rate: number): string {
+  return `masked language modelling: loss and metrics over the masked tokens (${+(rate * 100).toFixed(2)} %)`;
+}
+
 /** The largest `mask: rate`: above half the window, too little context is left to predict from (BERT: 0.15; Wettig et al. 2023 still gain at 0.4). */
 export const MASK_MAX = 0.5;
 

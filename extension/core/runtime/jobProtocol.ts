@@ -51,7 +51,8 @@ export type JobToHost =
   | { type: 'text'; piece: string }
   /** Something the user should know before the result, e.g. prompt characters the tokeniser does not know. */
   | { type: 'warning'; message: string }
-  | { type: 'evaluation'; model: string; epoch: number; validation?: EvaluationFigures; all: EvaluationFigures; problems: string[] }
+  /** `masked`: a masked language model's share of masked tokens, over which the figures are taken (runtime/masking.ts). */
+  | { type: 'evaluation'; model: string; epoch: number; validation?: EvaluationFigures; all: EvaluationFigures; problems: string[]; masked?: number }
   | { type: 'done'; status: 'completed' | 'cancelled'; text?: string }
   /** `file` names the data file or checkpoint at fault, when one is. */
   | { type: 'error'; message: string; file?: string };
