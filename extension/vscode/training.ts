@@ -285,8 +285,11 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     // Said before the run, as the other checkpoint pickers say it: the layers that do not fit would train from fresh weights.
     const current = currentSignature(target);
     const saved = ck.modelJson.nnmodel.signature;
-    const misfit = current && Array.isArray(saved) ? checkpointMisfit(checkpointFit(saved, current)) : undefined;
-    const warn = misfit ? { detail: `$(warning) ${misfit}; continuing, the layers that do not fit start from fresh weights` } : {};
+    const fit = current && Array.isArray(saved) ? checkpointFit(saved, current) : undefined;
+    const misfit = fit && checkpointMisfit(fit);
+    // Only layers of the model start afresh; a checkpoint's layer the model no longer has is just left out.
+    const then = fit && fit.loaded < fit.total ? 'the layers that do not fit start from fresh weights' : `${fit?.problems.length === 1 ? 'its weights are' : 'their weights are'} left out (every layer of the model loads)`;
+    const warn = misfit ? { detail: `$(warning) ${misfit}; continuing, ${then}` } : {};
     const items = [
       next.finishes
         ? {

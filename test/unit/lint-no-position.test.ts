@@ -317,3 +317,15 @@ test('a call over several lines gets the ALiBi fix as an edit of its source: com
     assert.deepEqual([e.range.start.line, e.range.start.character], [lines.length - 1, lines[lines.length - 1].length]);
   }
 });
+
+test('the ALiBi fix for a call over several lines is offered when the file has a uri, as the editor analyses it (cold review)', () => {
+  const text = model('  output t -> embedding(100, 64) -> attention(4,\n      dropout = 0.1\n    ) -> mean(0)');
+  const want = model('  output t -> embedding(100, 64) -> attention(4,\n      dropout = 0.1, position = alibi\n    ) -> mean(0)');
+  for (const uri of [undefined, 'file:///work/m.nnmodel']) {
+    const ds = analyze(text, { uri }).diagnostics.filter((d) => d.code === CODE);
+    assert.equal(ds.length, 1, String(uri));
+    const alibi = ds[0].fixes!.findIndex((f) => f.title.startsWith('Set position = alibi'));
+    assert.ok(alibi >= 0, `the ALiBi fix with uri ${uri}: ${ds[0].fixes!.map((f) => f.title).join(' | ')}`);
+    assert.equal(applied(text, ds[0], alibi), want);
+  }
+});

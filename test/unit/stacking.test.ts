@@ -125,3 +125,17 @@ model M {
   assert.equal(stack.singleParams, 3 * 16 * 25 + 16);
   assert.match(stackLine(stack), /with the `conv2d\(16, 3, padding = same\)` on line 3/);
 });
+
+test('the nonlinearities between the convolutions are listed in the order they are applied (cold review)', () => {
+  const src = `model M {
+  input x: [32, 32, 8]
+  output x -> conv2d(8, 3, activation = relu) -> gelu -> conv2d(8, 3) -> sigmoid -> tanh -> conv2d(8, 3)
+}
+`;
+  const { stack } = stackAt(src, 'conv2d(8, 3)', 1);
+  assert.ok(stack);
+  assert.equal(stack.convs.length, 3);
+  // relu (fused in the first), then gelu; then sigmoid, then tanh.
+  assert.deepEqual(stack.nonlinear, ['relu', 'gelu', 'sigmoid', 'tanh']);
+  assert.match(stackLine(stack), /with relu and gelu and sigmoid and tanh between them/);
+});

@@ -197,3 +197,38 @@ train Net {
     api.dispose();
   }
 });
+
+test('Train Model: a checkpoint with a layer the model no longer has is marked, without saying any layer starts from fresh weights (cold review)', async () => {
+  const work = mkdtempSync(join(dir, 'extra-'));
+  const file = join(work, 'two.nnmodel');
+  const text = (head: string) => `model Two {
+  input x: [8, 8, 1]
+  output x -> flatten -> dense(10)${head} -> softmax
+}
+train Two {
+  data: digits(samples = 64, size = 8)
+  epochs: 1
+  batch: 32
+}
+`;
+  writeFileSync(file, text(' -> dense(10)'));
+  await runTrainJob({ file, roots: [], backend: 'wasm' }, {}, { cancelled: false });
+  reset([work]);
+  resetWindow();
+  state.config.nnmodel = {};
+  const cache = { get: (d: { getText(): string; uri: { toString(): string } }) => analyze(d.getText(), { uri: d.uri.toString() }) } as unknown as AnalysisCache;
+  const api = registerTraining({ asAbsolutePath: (p: string) => join(work, p) } as unknown as vscode.ExtensionContext, cache);
+  try {
+    // The second dense(10) removed: the model's one dense layer loads; the checkpoint's second is left over.
+    const edited = textDocument(file, text(''));
+    const training = ui.commands.get('nnmodel.train')!(edited.uri, 'Two') as Promise<void>;
+    const end = Date.now() + 5000;
+    while (!ui.questions[0] && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    const q = ui.questions.shift()!;
+    q.answer(undefined);
+    await training;
+    assert.deepEqual(q.details, ['$(warning) no longer fits the model: 1 of its layers is no longer in the model; continuing, its weights are left out (every layer of the model loads)', undefined]);
+  } finally {
+    api.dispose();
+  }
+});

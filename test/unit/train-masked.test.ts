@@ -519,3 +519,14 @@ train Enc {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a model whose output sees only its own position gets train.mask_causal saying so, not that it guesses from the left context (cold review)', () => {
+  const d = trainDiagnostics(LM('-> dense(64) -> relu -> dense(64) -> softmax'));
+  assert.deepEqual(d.map((x) => [x.code, x.severity, x.at]), [['train.mask_causal', 'warning', '0.15']]);
+  // Each position sees its own token only: no left context either, so the text must not claim one.
+  assert.doesNotMatch(d[0].message, /left context|and earlier ones/);
+  assert.match(d[0].message, /sees only the token at that position/);
+  assert.match(d[0].message, /the same guess for every \[MASK\]/);
+  // A causal model keeps its own wording.
+  assert.match(trainDiagnostics(LM('-> lstm(32, return_sequences = true) -> dense(64) -> softmax'))[0].message, /each position sees only itself and earlier ones\. A hidden token is then guessed from its left context alone/);
+});

@@ -345,7 +345,7 @@ function unorderedAttention(m: ModelInfo, uri: string | undefined, report: (d: D
       // Not a layer object (its call is elsewhere) or a repeat (the fix would change every copy's count of diagnostics).
       if (alibiCall && att.object === undefined && !walk.repeated.has(att)) {
         // A call on one line is rewritten from its arguments; one over several lines (comments and layout kept) is edited in the source.
-        const edit = att.range.start.line === att.range.end.line ? { range: att.range, newText: alibiCall } : text !== undefined && att.uri === uri ? alibiEdit(text, att.range) : undefined;
+        const edit = att.range.start.line === att.range.end.line ? { range: att.range, newText: alibiCall } : text !== undefined && (att.uri === undefined || att.uri === uri) ? alibiEdit(text, att.range) : undefined;
         if (edit) fixes.push({ title: `Set position = alibi in ${att.label}`, edits: [edit] });
       }
       if (fixes.length > 0) fixes[0].preferred = true;

@@ -66,12 +66,14 @@ export function kernelStack(g: Graph, last: LayerNode): KernelStack | undefined 
     const between: string[] = [];
     let prev = single(byId, cur);
     while (prev && passesThrough(prev)) {
-      if (prev.category === 'activation' && prev.op !== 'linear') between.push(prev.op);
+      // Walked backwards: each one found was applied before those found so far.
+      if (prev.category === 'activation' && prev.op !== 'linear') between.unshift(prev.op);
       prev = single(byId, prev);
     }
     if (!prev || prev.op !== last.op || !stackable(prev)) break;
     const fused = prev.args.activation;
-    if (typeof fused === 'string' && fused !== 'none' && fused !== 'linear') between.push(fused);
+    // The fused activation is applied first, right after its convolution.
+    if (typeof fused === 'string' && fused !== 'none' && fused !== 'linear') between.unshift(fused);
     nonlinear.unshift(...between);
     convs.unshift(prev);
     cur = prev;

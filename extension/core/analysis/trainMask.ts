@@ -114,7 +114,19 @@ export function checkMaskFit(item: TrainDecl, config: TrainConfig, model: ModelI
     );
     return;
   }
-  if (!seesNoLater(modelFields(model, true).outputs[0]?.get(input.name))) return;
+  const field = modelFields(model, true).outputs[0]?.get(input.name);
+  if (!seesNoLater(field)) return;
+  if (field?.kind === 'local' && field.sizes.every((s) => s <= 1)) {
+    // Each position sees its own token only: no left context either, and a [MASK] there leaves nothing to guess from.
+    err(
+      'train.mask_causal',
+      `mask hides tokens anywhere in the window and asks for each from the tokens on both sides, but the output of '${model.name}' at a position sees only the token at that position: where it is [MASK], nothing is left to guess the hidden token from, so the model learns the same guess for every [MASK]. Add layers that mix the positions (attention, or conv1d with padding = same) for a masked language model.`,
+      at,
+      undefined,
+      { severity: 'warning' },
+    );
+    return;
+  }
   const layer = causalAttention(model.graph);
   const fix = layer && layer.inputs.length === 1 ? causalFix(file, layer, 'causal', 'false', `Set causal = false in ${layer.label}`) : undefined;
   const how = layer
