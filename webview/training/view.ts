@@ -36,8 +36,8 @@ export const CHART_CSS = `
 .nn-training .u-axis.u-off, .nn-training .u-select.u-off, .nn-training .u-cursor-x.u-off, .nn-training .u-cursor-y.u-off, .nn-training .u-cursor-pt.u-off { display: none; }
 .nn-training-status { margin: 6px 0; }
 .nn-training-findings p { margin: 6px 0; }
-.nn-training-verdict { padding: 4px 8px; border-left: 3px solid var(--vscode-editorWarning-foreground, #cca700); color: var(--vscode-foreground); background: var(--vscode-inputValidation-warningBackground, transparent); }
-.nn-training-verdict::before { content: '\u26a0\ufe0e '; color: var(--vscode-editorWarning-foreground, #cca700); }
+.nn-training-verdict, .nn-training-collapse { padding: 4px 8px; border-left: 3px solid var(--vscode-editorWarning-foreground, #cca700); color: var(--vscode-foreground); background: var(--vscode-inputValidation-warningBackground, transparent); }
+.nn-training-verdict::before, .nn-training-collapse::before { content: '\u26a0\ufe0e '; color: var(--vscode-editorWarning-foreground, #cca700); }
 .nn-training-table tr.nn-training-best-row td { font-weight: bold; }
 .nn-training-table { border-collapse: collapse; margin-top: 8px; font-size: 12px; font-variant-numeric: tabular-nums; }
 .nn-training-table th, .nn-training-table td { padding: 2px 5px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
@@ -139,7 +139,8 @@ export class TrainingView {
     // Read out when it appears (a run in progress), without taking the focus.
     this.verdictLine.setAttribute('role', 'status');
     this.collapseLine = document.createElement('p');
-    this.collapseLine.className = 'nn-training-verdict nn-training-collapse';
+    // Styled as the overfitting verdict, but its own class: each is a finding of its own.
+    this.collapseLine.className = 'nn-training-collapse';
     this.collapseLine.setAttribute('role', 'status');
     this.collapseLine.hidden = true;
     this.findings.append(this.bestLine, this.verdictLine, this.collapseLine);
