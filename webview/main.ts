@@ -202,16 +202,20 @@ let trainedTokenizer: TokenizerSpec | undefined;
 let trainedState: { epoch: number; from?: string } | undefined;
 /** The class names of the data the current session's trained weights learned from (the output strip's labels). */
 let trainedClasses: string[] | undefined;
+/** The masking rate the current session's trained weights were trained with (a masked language model), from their checkpoint. */
+let trainedMask: number | undefined;
 function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
   trainedTokenizer = undefined;
   trainedState = undefined;
   trainedClasses = undefined;
+  trainedMask = undefined;
   try {
     const r = trainedWeights.applyTo(s, msg.uri, msg.model.name);
     // The Training tab says which weights these are and draws the epochs that trained them.
     trainingView.showWeights(msg.model.name, r);
     trainedTokenizer = r?.tokenizer;
     trainedClasses = r?.classes;
+    trainedMask = r?.mask;
     if (r) trainedState = { epoch: r.epoch, ...(r.from ? { from: r.from } : {}) };
     // Tests and the kernel views can tell trained weights from initial ones.
     if (r) document.body.dataset.trainedEpoch = String(r.epoch);
@@ -508,8 +512,11 @@ function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): V
     },
     signal,
     trainedTokenizer,
-    weights: trainedState ? { kind: 'trained', epoch: trainedState.epoch, ...(trainedClasses ? { classes: trainedClasses } : {}) } : { kind: 'initial', init: s.zeroWeights ? 'zeros' : 'random' },
+    weights: trainedState
+      ? { kind: 'trained', epoch: trainedState.epoch, ...(trainedClasses ? { classes: trainedClasses } : {}), ...(trainedMask !== undefined ? { mask: trainedMask } : {}) }
+      : { kind: 'initial', init: s.zeroWeights ? 'zeros' : 'random' },
     ...(msg.train ? { trainLoss: msg.train.loss } : {}),
+    ...(msg.train?.mask !== undefined ? { trainMask: msg.train.mask } : {}),
   };
 }
 

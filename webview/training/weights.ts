@@ -7,7 +7,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { WeightsMessage } from '../../extension/core/protocol';
-import { decodeWeights, graphSignature, layersLoadedText, matchSignature, type ModelJson } from '../../extension/core/runtime/checkpoint';
+import { checkpointMask, decodeWeights, graphSignature, layersLoadedText, matchSignature, type ModelJson } from '../../extension/core/runtime/checkpoint';
 import { asTokenizerSpec, type TokenizerSpec } from '../../extension/core/runtime/tokenizers';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { historyEntries } from './curves';
@@ -34,6 +34,8 @@ export interface AppliedWeights {
   history: EpochLogs[];
   /** The names of the classes of the data the weights were trained on (`nnmodel.data.classes`), when it has them. */
   classes?: string[];
+  /** The share of tokens masked when the weights were trained as a masked language model (`nnmodel.objective.mask`). */
+  mask?: number;
 }
 
 export class TrainedWeights {
@@ -69,8 +71,14 @@ export class TrainedWeights {
     } finally {
       for (const ts of byPath.values()) tf.dispose(ts);
     }
-    return { seq, epoch: msg.epoch, from: msg.from, loaded: byPath.size, total: current.length, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer), history: historyEntries(json.nnmodel.history), ...classesOf(json.nnmodel.data?.classes) };
+    return { seq, epoch: msg.epoch, from: msg.from, loaded: byPath.size, total: current.length, problems: match.problems, tokenizer: asTokenizerSpec(json.nnmodel.data?.tokenizer), history: historyEntries(json.nnmodel.history), ...classesOf(json.nnmodel.data?.classes), ...maskOf(json.nnmodel) };
   }
+}
+
+/** A checkpoint's masking rate (`checkpointMask`), when it records one. */
+function maskOf(meta: Parameters<typeof checkpointMask>[0]): { mask?: number } {
+  const mask = checkpointMask(meta);
+  return mask === undefined ? {} : { mask };
 }
 
 /** A checkpoint's class names, when it has a list of strings (older or foreign files may not). */

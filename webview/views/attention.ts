@@ -17,6 +17,14 @@
  * weights, the nearest tokens of a picked one by embedding. A model with a
  * class output shows its top classes there instead.
  *
+ * A masked language model (`mask:` in its train section with initial
+ * weights, or trained weights whose checkpoint records `objective.mask`) has
+ * no next token: the user types `[MASK]` (or presses Insert [MASK]) where a
+ * token is hidden, each becomes the mask id (one past the tokeniser's ids;
+ * the tokeniser is chosen to leave it an embedding row), and the strip shows
+ * the top tokens at each masked position, with Fill to write the most likely
+ * one in (maskedModel.ts); the Tokens panel shows each `[MASK]` as a token.
+ *
  * Head ablation: a switch above each heatmap turns its head off, i.e. its
  * output is zeroed before the layer's output projection (probes/ablation.ts),
  * and the model runs again at once: the heatmaps then show the ablated
@@ -32,7 +40,8 @@
  * head's switch is `button.nn-attn-head-toggle` (`role=switch`, `aria-checked`
  * true while the head is on) with `data-layer` and `data-head`; the bar is
  * `.nn-attn-ablation` with `data-off` (heads off), its count
- * `.nn-attn-ablation-count`, its Reset `.nn-attn-reset`.
+ * `.nn-attn-ablation-count`, its Reset `.nn-attn-reset`. A masked language
+ * model's Insert [MASK] button is `.nn-attn-insert-mask`.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
@@ -45,7 +54,8 @@ import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
 import { inputText, invalidIdsText, patchesOf, tokenizerText, uniformHeads, untrainedAttentionText } from './attentionModel';
-import { classStrip, tokenStrip, type ClassStrip, type TokenStrip } from './output';
+import { classStrip, maskStrip, tokenStrip, type ClassStrip, type MaskStrip, type TokenStrip } from './output';
+import { encodeMasked, filledText, maskedLabels, maskedObjective, withoutMasks, MASK_TOKEN } from './maskedModel';
 import { tokensPanel, type EmbeddingSource, type TokensPanel } from './tokens';
 import { tokenSpans } from './tokensModel';
 import { appendedText, outputPlan } from './outputModel';
@@ -60,6 +70,12 @@ const THUMB = 150;
 /** Longest side of the zoomed head's grid (CSS pixels). */
 const ZOOM = 560;
 const DEFAULT_TEXTS = ['The cat sat down by the kitchen door.', 'Little lamp upon the hill.'];
+/** Default texts of a masked language model, by tokeniser: a character, a word or an id hidden. */
+function defaultMaskedTexts(t: Tokenizer): string[] {
+  if (t.kind === 'ids') return ['3 1 4 [MASK] 5 9 2 6'];
+  if (t.kind === 'char') return ['The cat s[MASK]t down by the kitchen do[MASK]r.'];
+  return ['The cat [MASK] down by the kitchen door.'];
+}
 /** Default texts when the vocabulary is too small for characters: the user types ids. */
 const DEFAULT_IDS = ['3 1 4 1 5 9 2 6', '2 7 1 8 2 8'];
 /** Bound of the integers typed for an int input that no embedding reads (int32). */
@@ -116,11 +132,24 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
   // Without an embedding, an int input is a value (a diffusion step into `sinusoidal`): the user types numbers.
   const values = embeddingVocab === undefined && plans.some((p) => p.kind === 'tokens');
   const vocab = values ? INT_VALUES : embeddingVocab;
+  const outPlan = outputPlan(ctx.modelInfo, ctx.dims, ctx.trainLoss);
+  // A masked language model (`mask:` in its train section, or weights whose checkpoint says they were trained so):
+  // [MASK] is one id past the tokeniser's (runtime/masking.ts), so the tokeniser must leave it an embedding row.
+  const masked =
+    maskedObjective(ctx.trainMask, ctx.weights) !== undefined &&
+    outPlan.kind === 'tokens' &&
+    !values &&
+    embeddingVocab !== undefined &&
+    embeddingVocab >= 2 &&
+    plans.filter((p) => p.kind === 'tokens').length === 1;
+  const budget = masked ? embeddingVocab - 1 : vocab;
   // Trained on a text: encode with that text's tokeniser, so ids mean what the embedding learned.
   const trained = ctx.trainedTokenizer && embeddingVocab !== undefined ? tokenizerFromSpec(ctx.trainedTokenizer) : undefined;
   const tokenizer =
-    trained && trained.vocabSize <= vocab! ? trained : values ? idTokenizer(INT_VALUES) : vocab !== undefined ? await tokenizerFor(vocab) : undefined;
+    trained && trained.vocabSize <= budget! ? trained : values ? idTokenizer(INT_VALUES) : budget !== undefined ? await tokenizerFor(budget) : undefined;
   if (gen !== generation) return;
+  /** The id of [MASK] for a masked language model: one past the tokeniser's ids. */
+  const maskId = masked && tokenizer ? tokenizer.vocabSize : undefined;
 
   const tip = tooltip('nn-attn-tip');
   const form = document.createElement('div');
@@ -144,10 +173,9 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
   grid.style.gap = '12px';
   // A language model: the next-token distribution after the last token of the text its output follows
   // (the last token input: the decoder's of an encoder-decoder), which a clicked token extends.
-  const outPlan = outputPlan(ctx.modelInfo, ctx.dims, ctx.trainLoss);
   const lmPlan = [...plans].reverse().find((p) => p.kind === 'tokens');
   const lm: { plan: InputPlan; strip: TokenStrip } | undefined =
-    outPlan.kind === 'tokens' && lmPlan && tokenizer && !values
+    outPlan.kind === 'tokens' && lmPlan && tokenizer && !values && maskId === undefined
       ? {
           plan: lmPlan,
           strip: tokenStrip(outPlan, ctx.weights, tokenizer, (id) => {
@@ -161,11 +189,27 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
           }),
         }
       : undefined;
+  // A masked language model: the predictions at each typed [MASK], which Fill writes into the text.
+  const mlm: { plan: InputPlan; strip: MaskStrip } | undefined =
+    outPlan.kind === 'tokens' && lmPlan && tokenizer && maskId !== undefined
+      ? {
+          plan: lmPlan,
+          strip: maskStrip(outPlan, ctx.weights, tokenizer, maskId, (mask, id) => {
+            const box = boxes.get(lmPlan.port);
+            if (!box || gen !== generation || ctx.signal.aborted) return;
+            box.value = filledText(box.value, mask, tokenizer, id);
+            texts.set(lmPlan.port, box.value);
+            if (timer) clearTimeout(timer);
+            timer = undefined;
+            run();
+          }),
+        }
+      : undefined;
   // A class output (a vision transformer's): its top classes, which switching heads off changes.
   const classes: ClassStrip | undefined = outPlan.kind === 'classes' ? classStrip(outPlan, ctx.weights) : undefined;
   // The tokens of the typed text (and a BPE's merges, an embedding's nearest tokens) for a model that learned from a text.
-  const tokPlan = lm?.plan ?? plans.find((p) => p.kind === 'tokens');
-  const tok = tokPlan && tokenizer && !values ? tokensFor(ctx, tokenizer, trained, embeddingVocab) : undefined;
+  const tokPlan = lm?.plan ?? mlm?.plan ?? plans.find((p) => p.kind === 'tokens');
+  const tok = tokPlan && tokenizer && !values ? tokensFor(ctx, tokenizer, trained, embeddingVocab, maskId) : undefined;
   const ablation = ablationBar(() => {
     const first = headsOffFirst();
     offHeads = new Map();
@@ -179,6 +223,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     ...(tok ? [tok.element] : []),
     ablation.element,
     ...(lm ? [lm.strip.element] : []),
+    ...(mlm ? [mlm.strip.element] : []),
     ...(classes ? [classes.element] : []),
     zoom,
     grid,
@@ -231,7 +276,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     box.type = 'text';
     box.className = 'nn-attn-text';
     box.dataset.port = String(plan.port);
-    box.value = texts.get(plan.port) ?? (tokenizer?.kind === 'ids' ? DEFAULT_IDS : DEFAULT_TEXTS)[i % DEFAULT_TEXTS.length];
+    const defaults = maskId !== undefined ? defaultMaskedTexts(tokenizer!) : tokenizer?.kind === 'ids' ? DEFAULT_IDS : DEFAULT_TEXTS;
+    box.value = texts.get(plan.port) ?? defaults[i % defaults.length];
     box.spellcheck = false;
     const s = box.style;
     s.flex = '1';
@@ -247,9 +293,27 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     });
     boxes.set(plan.port, box);
     label.append(name, box);
+    if (maskId !== undefined) label.append(maskButton(box, plan.port));
     form.append(label);
   });
   perHead.addEventListener('change', () => run());
+
+  /** A masked language model's "Insert [MASK]" button: writes [MASK] over the selection of `box` and runs again. */
+  function maskButton(box: HTMLInputElement, port: number): HTMLElement {
+    const b = button(`Insert ${MASK_TOKEN}`, () => {
+      if (gen !== generation || ctx.signal.aborted) return;
+      const start = box.selectionStart ?? box.value.length;
+      const end = box.selectionEnd ?? start;
+      box.value = box.value.slice(0, start) + MASK_TOKEN + box.value.slice(end);
+      texts.set(port, box.value);
+      box.focus();
+      box.setSelectionRange(start + MASK_TOKEN.length, start + MASK_TOKEN.length);
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      run();
+    }, { className: 'nn-attn-insert-mask', title: `Write ${MASK_TOKEN} at the cursor (or over the selection): the model predicts the token hidden there. You can also type ${MASK_TOKEN} yourself.` });
+    return b;
+  }
 
   const maxLen = Math.min(MAX_TOKENS, maxSequenceLength(ctx.modelInfo.graph) ?? MAX_TOKENS);
   const sources = attentionSources(ctx.modelInfo.graph);
@@ -306,14 +370,19 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     const notes: string[] = [];
     /** Position of the last real (not padding) token of the language model's text, and that token's text. */
     let next: { pos: number; after: string; scores?: Float32Array } | undefined;
+    /** A masked language model's input: where its masks are (positions past `length` were cut off) and its tokens' labels. */
+    let maskedFed: { positions: number[]; labels: string[] } | undefined;
     if (tok && tokPlan) tok.show(boxes.get(tokPlan.port)?.value ?? '');
     const off = validAblation(ctx.built, offHeads);
     try {
       for (const plan of plans) {
         if (plan.kind === 'tokens') {
           const text = boxes.get(plan.port)?.value ?? '';
-          let ids = tokenizer!.encode(text).map((i) => Math.min(i, vocab! - 1));
-          const invalid = invalidIdsText(tokenizer!, plan.name, text);
+          const fills = mlm?.plan === plan && maskId !== undefined;
+          // A masked language model: each typed [MASK] is the mask id, the rest is the tokeniser's.
+          const enc = fills ? encodeMasked(tokenizer!, text, maskId) : { ids: tokenizer!.encode(text), masks: [] };
+          let ids = enc.ids.map((i) => Math.min(i, vocab! - 1));
+          const invalid = invalidIdsText(tokenizer!, plan.name, fills ? withoutMasks(text, ' ') : text);
           if (invalid) notes.push(invalid);
           const len = plan.shape[0] ?? Math.max(1, Math.min(ids.length, maxLen));
           const follows = lm?.plan === plan;
@@ -328,7 +397,9 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
           }
           ids = fitTokens(ids, len);
           inputs.push(tf.tensor2d([ids], [1, len], 'int32'));
-          fed.push({ plan, labels: tokenLabels(tokenizer!, ids), text: inputText(plan, { tokens: ids.length }) });
+          const labels = fills ? maskedLabels(tokenizer!, ids, maskId) : tokenLabels(tokenizer!, ids);
+          if (fills) maskedFed = { positions: enc.masks, labels };
+          fed.push({ plan, labels, text: inputText(plan, { tokens: ids.length }) });
         } else if (plan.kind === 'image') {
           // Attention over image patches (a vision transformer): the current image, else a sample that suits the input.
           const image = ctx.image ?? sampleFor(plan.shape[2] === 1 ? 1 : 3);
@@ -352,7 +423,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
         if (lm) {
           const row = nextRow(out);
           if (row && next) next.scores = Float32Array.from(row.dataSync());
-        } else if (classes || baseline) {
+        } else if (classes || baseline || mlm) {
           output = { values: Float32Array.from(tf.slice(out, 0, 1).dataSync()), shape: out.shape.slice(1) as number[] };
         }
       };
@@ -361,9 +432,13 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
         if (next?.scores) lm.strip.show(next.scores, next.after, baseline);
         else lm.strip.clear(next ? 'The model gave no next-token scores for this text.' : 'Type a text: the next token follows its last token.', next !== undefined);
       }
+      if (mlm) {
+        if (output && maskedFed && output.shape.length === 2) mlm.strip.show(output.values, output.shape[0], maskedFed.positions, maskedFed.labels, baseline);
+        else mlm.strip.clear('The model gave no scores per position for this text.', true);
+      }
       if (classes && output) classes.show(output.values, baseline);
-      const change = !lm && !classes && baseline && output ? outputChangeText(`[${output.shape.join(', ')}]`, outputChange(output.values, baseline)) : undefined;
-      ablation.show(off, layerOrder, lm || classes ? 'the output strip below shows each probability’s change against the intact model' : change);
+      const change = !lm && !classes && !mlm && baseline && output ? outputChangeText(`[${output.shape.join(', ')}]`, outputChange(output.values, baseline)) : undefined;
+      ablation.show(off, layerOrder, lm || classes || mlm ? 'the output strip below shows each probability’s change against the intact model' : change);
       const heads = maps.reduce((s, m) => s + m.heads, 0);
       // The tokeniser only where text is typed: an image model has none, and saying "none" read like a fault.
       const tokenizerInfo = tokenizer ? [tokenizerText(tokenizer, { trained: tokenizer === trained, embeddingVocab })] : [];
@@ -410,6 +485,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     } catch (e) {
       grid.replaceChildren(note(`Could not run the model on this text: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
       lm?.strip.clear('The model could not run on this text (see below).', true);
+      mlm?.strip.clear('The model could not run on this text (see below).', true);
       classes?.fail('The model could not run on this input (see below).');
       ablation.show(off, layerOrder, undefined);
     } finally {
@@ -435,11 +511,12 @@ export function dispose(): void {
  * trained weights and an embedding of the tokeniser's ids, tokens can be
  * picked to list their nearest tokens.
  */
-function tokensFor(ctx: ViewContext, tokenizer: Tokenizer, trained: Tokenizer | undefined, embeddingVocab: number | undefined): TokensPanel | undefined {
+function tokensFor(ctx: ViewContext, tokenizer: Tokenizer, trained: Tokenizer | undefined, embeddingVocab: number | undefined, maskId: number | undefined): TokensPanel | undefined {
   const fromTraining = trained !== undefined && tokenizer === trained;
   const bpe = fromTraining && ctx.trainedTokenizer?.kind === 'bpe' ? ctx.trainedTokenizer.model : undefined;
   const bpeNotLoaded = !bpe && ctx.trainData?.kind === 'text' && ctx.trainData.tokenizer === 'bpe';
-  if ((!fromTraining && !bpeNotLoaded) || tokenSpans(tokenizer, '') === undefined) return undefined;
+  // A masked language model shows its tokens even before training: where each typed [MASK] falls.
+  if ((!fromTraining && !bpeNotLoaded && maskId === undefined) || tokenSpans(tokenizer, '') === undefined) return undefined;
   const embedding = embeddingVocab === undefined ? undefined : embeddingTable(ctx, embeddingVocab);
   const trainedWeights = ctx.weights?.kind === 'trained';
   return tokensPanel({
@@ -447,6 +524,7 @@ function tokensFor(ctx: ViewContext, tokenizer: Tokenizer, trained: Tokenizer | 
     bpe,
     bpeNotLoaded,
     vocabulary: fromTraining ? 'the training text' : 'the default alphabet',
+    ...(maskId !== undefined ? { maskId } : {}),
     embedding: trainedWeights ? embedding : undefined,
     untrained:
       embedding && !trainedWeights

@@ -14,7 +14,11 @@
  * Given the intact model's scores as a baseline (heads switched off in the
  * attention view), each row also shows its change `.nn-out-delta` and has
  * `data-p0` (the intact probability); entries that left the list are named
- * in `.nn-out-left`.
+ * in `.nn-out-left`. A masked language model's strip has `data-kind` `masked`:
+ * one `.nn-out-mask` per typed `[MASK]` (`data-mask`, its index in the text;
+ * `data-position`, its position in the input) with its rows and a Fill
+ * button `.nn-out-fill-mask` (`data-id`, the token it writes); with no mask
+ * typed, the note `.nn-out-nomask`.
  */
 import { temperatureSoftmax } from '../../extension/core/runtime/generate';
 import type { Tokenizer } from '../../extension/core/runtime/tokenizers';
@@ -37,12 +41,15 @@ import {
 } from './outputModel';
 import type { WeightsState } from './types';
 import { deltaText, leftTop, wasText } from './ablationModel';
-import { note } from '../dom';
+import { button, note } from '../dom';
+import { fillChoice, maskedLabels, maskPredictions, maskTitle, noMaskText, MASK_TOKEN } from './maskedModel';
 
 /** Classes shown under Feature maps. */
 export const TOP_CLASSES = 5;
 /** Next tokens shown under Attention. */
 export const TOP_TOKENS = 10;
+/** Tokens shown at each masked position (a masked language model under Attention). */
+export const TOP_MASKED = 5;
 
 type ClassPlan = Extract<OutputPlan, { kind: 'classes' }>;
 type TokenPlan = Extract<OutputPlan, { kind: 'tokens' }>;
@@ -186,17 +193,96 @@ export function tokenStrip(plan: TokenPlan, weights: WeightsState | undefined, t
   };
 }
 
+export interface MaskStrip {
+  readonly element: HTMLElement;
+  /**
+   * Draws the predictions at the masked `positions` of one example's output
+   * (`values`, `[length, vocab]` as the model gives them); `labels` are the
+   * input's tokens (for each mask's title). With `baseline`, the intact
+   * model's output, each row's change against it.
+   */
+  show(values: ArrayLike<number>, length: number, positions: readonly number[], labels: readonly string[], baseline?: ArrayLike<number>): void;
+  /** Replaces the predictions with a note (no mask typed, the model failed). */
+  clear(message: string, error?: boolean): void;
+}
+
+/**
+ * The strip of a masked language model: for each `[MASK]` of the text, the
+ * top tokens the model predicts at its position, and a Fill button that
+ * writes the most likely token that can be written there in its place
+ * (`onFill(mask, id)`: the view edits the text and runs again).
+ */
+export function maskStrip(plan: TokenPlan, weights: WeightsState | undefined, tokenizer: Tokenizer, maskId: number, onFill: (mask: number, id: number) => void): MaskStrip {
+  const { element, rows, summary } = frame('masked', 'Masked tokens', activationText(plan.activation, plan.vocab, 'tokens'), weights);
+  const kind = plan.activation === 'logits' ? 'logits' : 'probabilities';
+  element.append(
+    note(`Each ${MASK_TOKEN} typed in the text is fed as the mask token (id ${maskId}); the model predicts the token hidden there from the tokens on both sides. Fill writes the most likely token in its place.`, 'nn-out-hint'),
+  );
+  const labelOf = (id: number) => maskedLabels(tokenizer, [id], maskId)[0];
+  return {
+    element,
+    show(values, length, positions, labels, baseline) {
+      const preds = maskPredictions(values, length, plan.vocab, positions, kind, TOP_MASKED);
+      const before = baseline && maskPredictions(baseline, length, plan.vocab, positions, kind, 0);
+      if (preds.length === 0) {
+        rows.replaceChildren(note(noMaskText(positions.length > 0), 'nn-note nn-out-nomask'));
+        summary.textContent = '';
+        return;
+      }
+      rows.replaceChildren(
+        ...preds.map((p, i) => {
+          const group = document.createElement('div');
+          group.className = 'nn-out-mask';
+          group.dataset.mask = String(p.mask);
+          group.dataset.position = String(p.position);
+          group.setAttribute('role', 'group');
+          const title = maskTitle(p, labels);
+          group.setAttribute('aria-label', title);
+          const head = document.createElement('div');
+          head.className = 'nn-out-mask-head';
+          const name = document.createElement('span');
+          name.className = 'nn-out-mask-title';
+          name.textContent = title;
+          head.append(name);
+          const fill = fillChoice(p.probs, tokenizer, maskId);
+          if (fill !== undefined) {
+            const shown = labelOf(fill);
+            const b = button('Fill', () => onFill(p.mask, fill), {
+              className: 'nn-out-fill-mask',
+              title: `Write “${shown}” (${percentText(p.probs[fill])}), the most likely token that can be written, in place of this ${MASK_TOKEN}`,
+            });
+            b.dataset.id = String(fill);
+            b.setAttribute('aria-label', `Fill ${MASK_TOKEN} ${p.mask + 1} with ${shown}`);
+            head.append(b);
+          }
+          const list = document.createElement('ol');
+          list.className = 'nn-out-mask-rows';
+          const p0 = before?.[i]?.probs;
+          list.append(...p.top.map((r) => row('li', labelOf(r.index), r, p0?.[r.index])));
+          group.append(head, list);
+          return group;
+        }),
+      );
+      summary.textContent = preds.map((p) => `${MASK_TOKEN} ${p.mask + 1}: “${labelOf(p.top[0].index)}” (${percentText(p.top[0].p)})`).join(' · ');
+    },
+    clear(message, error = false) {
+      rows.replaceChildren(note(message, error ? 'nn-message nn-message-error' : 'nn-note nn-out-nomask'));
+      summary.textContent = '';
+    },
+  };
+}
+
 /** The temperature, kept while the panel lives (the strip is rebuilt with each model). */
 let temperature: number = TEMPERATURE.initial;
 let uid = 0;
 
 // ------------------------------------------------------------------ DOM helpers
 
-function frame(kind: 'classes' | 'tokens', title: string, detail: string, weights: WeightsState | undefined) {
+function frame(kind: 'classes' | 'tokens' | 'masked', title: string, detail: string, weights: WeightsState | undefined) {
   const element = document.createElement('section');
   element.className = 'nn-out';
   element.dataset.kind = kind;
-  element.setAttribute('aria-label', kind === 'classes' ? 'Model output: class probabilities' : 'Model output: next-token probabilities');
+  element.setAttribute('aria-label', kind === 'classes' ? 'Model output: class probabilities' : kind === 'masked' ? 'Model output: predictions at the masked positions' : 'Model output: next-token probabilities');
   const head = document.createElement('div');
   head.className = 'nn-out-head';
   const t = document.createElement('span');
@@ -211,7 +297,7 @@ function frame(kind: 'classes' | 'tokens', title: string, detail: string, weight
   const rows = document.createElement(kind === 'classes' ? 'ol' : 'div');
   rows.className = 'nn-out-rows';
   if (kind === 'tokens') rows.setAttribute('role', 'group');
-  rows.setAttribute('aria-label', kind === 'classes' ? `Top ${TOP_CLASSES} classes` : `Top ${TOP_TOKENS} next tokens`);
+  rows.setAttribute('aria-label', kind === 'classes' ? `Top ${TOP_CLASSES} classes` : kind === 'masked' ? 'Predictions at each masked position' : `Top ${TOP_TOKENS} next tokens`);
   // Announced when the image or text changes: the most likely answer, not every row.
   const summary = document.createElement('p');
   summary.className = 'nn-out-summary';

@@ -13,7 +13,8 @@
  * training text taught); `p.nn-tok-unknown-note` names the characters
  * outside the vocabulary; the nearest list `ol.nn-tok-nearest` with rows
  * `li.nn-tok-neighbour` (`data-id`, `data-similarity`; never the unknown
- * token); the merge table
+ * token); a masked language model's `[MASK]` is a `span.nn-tok-piece.nn-tok-mask`
+ * (never picked); the merge table
  * `table.nn-bpe-merges` with rows `tr.nn-bpe-merge` (`data-rank`,
  * `data-count`) and the button `button.nn-bpe-more`.
  */
@@ -21,6 +22,7 @@ import type { BpeModel, Tokenizer } from '../../extension/core/runtime/tokenizer
 import { plural } from '../../extension/core/plural';
 import { el, note } from '../dom';
 import { visibleToken } from './outputModel';
+import { maskedSpans, withoutMasks, MASK_TOKEN } from './maskedModel';
 import { MERGES_SHOWN, NEAREST, mergeRows, mergeSummary, nearestTokens, similarityText, tokenSpans, unknownNote, type TokenSpan } from './tokensModel';
 
 /** An embedding table to search, read when first needed (`rows` × `dim`, row-major). */
@@ -44,6 +46,8 @@ export interface TokensPanelOptions {
   untrained?: string;
   /** What the vocabulary is, for the note on pieces outside it ("the training text"). */
   vocabulary?: string;
+  /** A masked language model: `[MASK]` typed in the text is one token of this id (maskedModel.ts). */
+  maskId?: number;
 }
 
 export interface TokensPanel {
@@ -127,7 +131,7 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
   return {
     element,
     show(text) {
-      const spans = tokenSpans(o.tokenizer, text) ?? [];
+      const spans = (o.maskId !== undefined ? maskedSpans(o.tokenizer, text, o.maskId) : tokenSpans(o.tokenizer, text)) ?? [];
       const canPick = o.embedding !== undefined;
       // Before training learned the BPE, the text is split as the inspector can: by character, said so.
       const how = o.tokenizer.kind === 'bpe' ? ' (BPE)' : o.bpeNotLoaded ? ` (by ${o.tokenizer.kind === 'char' ? 'character' : o.tokenizer.kind}: the BPE is learned in training)` : '';
@@ -136,15 +140,17 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
       let at = 0;
       for (const s of spans) {
         if (s.start > at) parts.push(document.createTextNode(visibleToken(text.slice(at, s.start))));
-        const shown = visibleToken(text.slice(s.start, s.end));
-        // The unknown token has no nearest tokens to teach: its row learned nothing of the pieces it stands for.
-        const piece = canPick && s.id !== 0 ? el('button', 'nn-tok-piece', shown) : el('span', 'nn-tok-piece', shown);
+        const isMask = o.maskId !== undefined && s.id === o.maskId;
+        const shown = isMask ? MASK_TOKEN : visibleToken(text.slice(s.start, s.end));
+        // The unknown token has no nearest tokens to teach: its row learned nothing of the pieces it stands for; nor has [MASK] a text.
+        const piece = canPick && s.id !== 0 && !isMask ? el('button', 'nn-tok-piece', shown) : el('span', 'nn-tok-piece', shown);
         piece.dataset.id = String(s.id);
         piece.dataset.start = String(s.start);
         piece.dataset.end = String(s.end);
-        const token = visibleToken(o.tokenizer.tokens([s.id])[0]);
-        piece.title = `id ${s.id}: “${token}”`;
+        const token = isMask ? MASK_TOKEN : visibleToken(o.tokenizer.tokens([s.id])[0]);
+        piece.title = isMask ? `id ${s.id}: ${MASK_TOKEN}, the token the model fills (one past the tokeniser's ${o.tokenizer.vocabSize} ids)` : `id ${s.id}: “${token}”`;
         if (s.id === 0) piece.classList.add('nn-tok-unknown');
+        if (isMask) piece.classList.add('nn-tok-mask');
         if (piece instanceof HTMLButtonElement) {
           piece.type = 'button';
           piece.setAttribute('aria-label', `${token}, id ${s.id}: list its nearest tokens`);
@@ -155,7 +161,7 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
       }
       if (at < text.length) parts.push(document.createTextNode(visibleToken(text.slice(at))));
       strip.replaceChildren(...parts);
-      const unknownText = unknownNote(o.tokenizer, text, o.vocabulary ?? 'the training text');
+      const unknownText = unknownNote(o.tokenizer, o.maskId !== undefined ? withoutMasks(text) : text, o.vocabulary ?? 'the training text');
       unknown.textContent = unknownText ?? '';
       unknown.hidden = unknownText === undefined;
       if (spans.length === 0) strip.append(note('Type a text to see its tokens.', 'nn-tok-hint'));

@@ -83,15 +83,18 @@ export interface ViewContext {
   readonly weights?: WeightsState;
   /** The loss of the model's train section, when it has one (a class output is one trained as classes). */
   readonly trainLoss?: string;
+  /** The train section's `mask: rate` (masked language modelling), when it has one. */
+  readonly trainMask?: number;
 }
 
 /**
  * The weights a session holds: trained ones (their epoch, and the class
  * names of the data they learned from when it had names, from the
- * checkpoint), or the initial ones (seeded random values, or zeros for a
+ * checkpoint, and its `objective.mask` when they were trained as a masked
+ * language model), or the initial ones (seeded random values, or zeros for a
  * model too large to initialise at random).
  */
-export type WeightsState = { kind: 'trained'; epoch: number; classes?: readonly string[] } | { kind: 'initial'; init: 'random' | 'zeros' };
+export type WeightsState = { kind: 'trained'; epoch: number; classes?: readonly string[]; mask?: number } | { kind: 'initial'; init: 'random' | 'zeros' };
 
 /** What a tab module exports. */
 export interface ViewModule {
