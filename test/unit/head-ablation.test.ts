@@ -9,7 +9,7 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import type { ModelInfo } from '../../extension/core/analysis/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { attentionLayers, attentionMaps } from '../../webview/probes/attention';
-import { ablatedOutput, headsOff, validAblation, withHeadsOff } from '../../webview/probes/ablation';
+import { ablatedOutput, ablationKey, headsOff, validAblation, withHeadsOff } from '../../webview/probes/ablation';
 import { deltaText, headsOffList, headsOffText, leftTop, outputChange, outputChangeText, wasText } from '../../webview/views/ablationModel';
 
 before(async () => {
@@ -228,4 +228,28 @@ test('the texts of the ablation bar and of each row’s change', () => {
   assert.deepEqual(c, { maxAbs: 2, relative: 2 / Math.sqrt(5) });
   assert.equal(outputChangeText('[4, 8]', c), 'output [4, 8] changed: largest change 2, ‖Δ‖/‖y‖ = 89 %');
   assert.equal(outputChangeText('[4]', outputChange([1, 2], [1, 2])), 'output [4] unchanged');
+});
+
+test('the switched-off heads are kept for the same attention layers only: an edit that moves them changes the key', () => {
+  const text = (before: string) => `model M {
+  input t: int[seq]
+  h = t -> embedding(20, 8)${before}
+  output h -> attention(2, causal = true) -> attention(4, causal = true) -> dense(20)
+}
+`;
+  const key = (src: string) => {
+    const built = build(src);
+    try {
+      return ablationKey('M', attentionLayers(built));
+    } finally {
+      disposeModel(built);
+    }
+  };
+  const plain = key(text(''));
+  // Rebuilt (every keystroke rebuilds the page's model): the same layers, the same key.
+  assert.equal(key(text('')), plain);
+  // A layer inserted before them renumbers the attention layers' paths: heads switched off would land elsewhere.
+  assert.notEqual(key(text(' -> layernorm')), plain);
+  // A head count changed: another key too.
+  assert.notEqual(key(text('').replace('attention(2,', 'attention(4,')), plain);
 });

@@ -24,6 +24,16 @@ export function headsOff(ablation: HeadAblation): number {
 }
 
 /**
+ * What an ablation is kept for across re-renders: the model's name and its
+ * attention layers' paths and head counts. Equal keys: the same layers at
+ * the same places, so switched-off heads stay switched off; an edit that
+ * moves them (a layer inserted before renumbers the paths) changes the key.
+ */
+export function ablationKey(model: string, layers: readonly { path: string; layer: AttentionLayer }[]): string {
+  return `${model}|${layers.map(({ path, layer }) => `${path}:${Number(layer.getConfig()['heads'])}`).join(',')}`;
+}
+
+/**
  * `ablation` restricted to the attention layers of `built` and the heads
  * they have: what is left of the switched-off heads after the model changed
  * (a layer removed, fewer heads). Layers with no head off are left out.

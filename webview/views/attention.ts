@@ -47,7 +47,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
 import { idTokenizer, tokenizerFor, tokenizerFromSpec, type Tokenizer } from '../../extension/core/runtime/tokenizers';
 import { attentionLayers, attentionMaps, attentionSources, type AttentionMap } from '../probes/attention';
-import { ablatedOutput, headsOff, validAblation, withHeadsOff } from '../probes/ablation';
+import { ablatedOutput, ablationKey, headsOff, validAblation, withHeadsOff } from '../probes/ablation';
 import { headsOffList, headsOffText, outputChange, outputChangeText } from './ablationModel';
 import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
@@ -90,6 +90,8 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 const texts = new Map<number, string>();
 /** Heads switched off (0-based) by attention layer path, kept across re-renders (what no longer exists is dropped). */
 let offHeads = new Map<string, Set<number>>();
+/** The model and attention layers `offHeads` was made for (`ablationKey`): another set of layers starts with every head on. */
+let offHeadsFor = '';
 
 interface Fed {
   plan: InputPlan;
@@ -115,6 +117,11 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     view.append(note('This model has no attention layers.', 'nn-empty'));
     return;
   }
+  // An edit that moves the attention layers (a layer inserted before them renumbers the paths) would move the
+  // switched-off heads onto other layers without a word: then every head starts on again.
+  const key = ablationKey(ctx.modelInfo.name, layers);
+  if (key !== offHeadsFor) offHeads = new Map();
+  offHeadsFor = key;
   offHeads = validAblation(ctx.built, offHeads);
   const layerOrder = layers.map((l) => l.path);
   // A length the built model leaves open (no parameter depends on it) follows the typed text: a model
