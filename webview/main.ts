@@ -198,8 +198,8 @@ panels.get('training')!.append(trainingView.element);
 const trainedWeights = new TrainedWeights();
 /** The tokeniser the current session's trained weights were trained with (see ViewContext.trainedTokenizer). */
 let trainedTokenizer: TokenizerSpec | undefined;
-/** The epoch (and folder) of the trained weights in the current session; undefined for initial weights (the Samples tab says which). */
-let trainedState: { epoch: number; from?: string } | undefined;
+/** The epoch (and folder) of the trained weights in the current session, and how many of the model's layers took them; undefined for initial weights (the Samples and Forecast tabs say which). */
+let trainedState: { epoch: number; from?: string; loaded: number; total: number } | undefined;
 /** The class names of the data the current session's trained weights learned from (the output strip's labels). */
 let trainedClasses: string[] | undefined;
 /** The masking rate the current session's trained weights were trained with (a masked language model), from their checkpoint. */
@@ -216,7 +216,7 @@ function applyTrainedWeights(s: ModelSession, msg: ModelMessage): void {
     trainedTokenizer = r?.tokenizer;
     trainedClasses = r?.classes;
     trainedMask = r?.mask;
-    if (r) trainedState = { epoch: r.epoch, ...(r.from ? { from: r.from } : {}) };
+    if (r) trainedState = { epoch: r.epoch, ...(r.from ? { from: r.from } : {}), loaded: r.loaded, total: r.total };
     // Tests and the kernel views can tell trained weights from initial ones.
     if (r) document.body.dataset.trainedEpoch = String(r.epoch);
     else delete document.body.dataset.trainedEpoch;

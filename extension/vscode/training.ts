@@ -791,12 +791,16 @@ function workspaceRoots(): string[] {
 
 /**
  * Why a train section's model cannot generate text, or undefined when it can: a language model takes token ids,
- * gives a distribution over the vocabulary at every position ([seq, vocab]) and is trained on data: text(...),
+ * gives a distribution over the vocabulary at every position ([seq, vocab]) and is trained on data: text(...) by next-token prediction (no `mask:`),
  * whose tokeniser its checkpoint keeps.
  */
 export function cannotGenerate(t: TrainInfo, model: ModelInfo | undefined): string | undefined {
   const kind = t.config.data?.kind;
   if (kind !== 'text') return `it is trained on ${kind ? `${kind}(...)` : 'no data'}, and Generate Text needs data: text(...)`;
+  // As `nnmodel generate` refuses its checkpoint (cli/trainJob.ts), but before a checkpoint and a prompt are asked for.
+  if (t.config.mask !== undefined) {
+    return `it is trained by masked language modelling (mask: ${t.config.mask}): it gives back hidden tokens from the text on both sides of them and was never trained to predict the next token; Evaluate Model measures it on masked tokens`;
+  }
   if (!model) return 'its model is not declared in this file';
   if (model.inputs.length !== 1 || model.inputs[0].shape.isInt !== true) return 'it does not take token ids';
   const out = model.outputs[0]?.shape;

@@ -65,6 +65,24 @@ e2eTest('Forecast tab: the waves TCN forecasts a held-out example on a chart of 
     await frame.locator('#nn-panel-forecast vscode-button.nn-forecast-next').click();
     await done('the next held-out example', async () => (await view.getAttribute('data-example')) === String(held[1]));
   });
+  await wb.step('a narrower window: the chart follows the panel', async () => {
+    const canvas = frame.locator('#nn-panel-forecast .nn-forecast-chart canvas').first();
+    const wide = (await canvas.boundingBox())?.width ?? 0;
+    // The inspector's half of a 1000 px window is still wider than the chart's 240 px floor.
+    await wb.page.setViewportSize({ width: 1000, height: 900 });
+    const fits = async () => {
+      const panel = (await frame.locator('#nn-panel-forecast').boundingBox())?.width ?? 0;
+      const now = (await canvas.boundingBox())?.width ?? 0;
+      return panel > 0 && now <= panel && now < wide ? true : undefined;
+    };
+    await poll('the chart to fit the narrower panel', fits, {
+      seen: async () => `chart ${(await canvas.boundingBox())?.width} px (was ${wide}), panel ${(await frame.locator('#nn-panel-forecast').boundingBox())?.width} px`,
+    });
+    await wb.page.setViewportSize({ width: 1400, height: 900 });
+    await poll('the chart to widen again', async () => ((await canvas.boundingBox())?.width ?? 0) === wide, {
+      seen: async () => `chart ${(await canvas.boundingBox())?.width} px, first ${wide}`,
+    });
+  });
   await wb.step('graph, then forecast again', async () => {
     await frame.locator('vscode-tab-header[data-tab="graph"]').click();
     await poll('the graph panel shown', () => frame.locator('#nn-panel-graph').isVisible());

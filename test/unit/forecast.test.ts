@@ -23,7 +23,7 @@ import {
 } from '../../extension/core/runtime/forecast';
 import { validationSplit } from '../../extension/core/runtime/train';
 import { COMMANDS, main } from '../../extension/cli/cli';
-import { chartColumns, forecastOffered } from '../../webview/views/forecastModel';
+import { chartColumns, chartWidth, forecastOffered } from '../../webview/views/forecastModel';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -306,3 +306,12 @@ train Cls {
     },
   ),
 );
+
+test('chartWidth: the chart follows the panel (less a margin, 240..900 px); a hidden panel (0 wide) keeps the width', () => {
+  assert.equal(chartWidth(616), 600);
+  assert.equal(chartWidth(400.4), 384);
+  assert.equal(chartWidth(100), 240);
+  assert.equal(chartWidth(2000), 900);
+  assert.equal(chartWidth(0), undefined);
+  assert.equal(chartWidth(Number.NaN), undefined);
+});

@@ -178,6 +178,15 @@ test('generativeKind and weightsNote', () => {
   assert.equal(generativeKind({ loss: 'adversarial', adversarial: { discriminator: 'D', samples: 8 } }), 'gan');
   assert.match(weightsNote(undefined), /^Initial \(untrained, random\) weights/);
   assert.equal(weightsNote({ epoch: 3, from: '.nnmodel/x' }), 'Trained weights of epoch 3, from the checkpoint in .nnmodel/x.');
+  assert.equal(weightsNote({ epoch: 3, from: '.nnmodel/x', loaded: 10, total: 10 }), 'Trained weights of epoch 3, from the checkpoint in .nnmodel/x.');
+});
+
+test('weightsNote: a checkpoint that fits only some layers of the edited model says how many, and that the rest are random', () => {
+  assert.equal(
+    weightsNote({ epoch: 1, from: '.nnmodel/tcn_waves/TCN/best.json', loaded: 9, total: 10 }),
+    'Trained weights of epoch 1 in only 9 of 10 layers, from the checkpoint in .nnmodel/tcn_waves/TCN/best.json: the model changed since, and the layer that no longer fits keeps its initial (random) weights. Train the model again to see what it learns.',
+  );
+  assert.match(weightsNote({ epoch: 2, loaded: 1, total: 4 }), /^Trained weights of epoch 2 in only 1 of 4 layers: .* the 3 layers that no longer fit keep their initial \(random\) weights\./);
 });
 
 test('the model message carries the train section of the shown model, validated by the page', () => {

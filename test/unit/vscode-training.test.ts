@@ -240,6 +240,27 @@ test('Generate Text: the language model at the cursor, else the only one, never 
   }
 });
 
+test('Generate Text refuses a masked language model (mask: in its train section) before asking for a checkpoint or a prompt', async () => {
+  const masked = FILE.replace('data: text("mydata/story.txt", tokenizer = word, context = 4)\n  epochs: 1', 'data: text("mydata/story.txt", tokenizer = word, context = 4)\n  mask: 0.15\n  epochs: 1');
+  assert.notEqual(masked, FILE);
+  const { doc, done } = setup(masked);
+  try {
+    // Named (as a CodeLens does): said why, no question.
+    assert.deepEqual(await generatePrompt(doc.uri, 'Story'), {});
+    assert.equal(
+      ui.messages.at(-1)!.text,
+      'Story cannot generate text: it is trained by masked language modelling (mask: 0.15): it gives back hidden tokens from the text on both sides of them and was never trained to predict the next token; Evaluate Model measures it on masked tokens.',
+    );
+    // At the cursor: the only language model is masked, so none can.
+    cursorAt(doc, 'embedding(20');
+    assert.deepEqual(await generatePrompt(), {});
+    assert.match(ui.messages.at(-1)!.text, /^No model in mine\.nnmodel can generate text \(.*Story: it is trained by masked language modelling \(mask: 0\.15\)/);
+    assert.equal(ui.questions.length, 0);
+  } finally {
+    done();
+  }
+});
+
 test('a data error offers Open File only for a file that is there, and opens it at the line the error names', async () => {
   const { dir, doc, done } = setup(FILE.replace('csv("mydata/bad.csv")', 'csv("mydata/missing.csv")') + '\nmodel BadCsv2 {\n  input f: [2]\n  output f -> dense(2) -> softmax\n}\n\ntrain BadCsv2 {\n  data: csv("mydata/bad.csv")\n  epochs: 1\n}\n');
   try {

@@ -22,7 +22,7 @@ import { CHART_COLORS, VALIDATION_DASH } from '../training/chartStyle';
 import { idleLegend, themeColor } from '../training/themeSeries';
 import { CHART_CSS } from '../training/view';
 import { weightsNote } from './samplesModel';
-import { chartColumns, exampleText, explainText, STEPS } from './forecastModel';
+import { chartColumns, chartWidth, exampleText, explainText, STEPS } from './forecastModel';
 import type { ViewContext } from './types';
 import { button, el } from '../dom';
 
@@ -31,7 +31,7 @@ export interface ForecastInput {
   sample: BuiltinDataSource;
   /** The section's validation fraction: its held-out examples are the ones offered. */
   validation: number;
-  trained?: { epoch: number; from?: string };
+  trained?: { epoch: number; from?: string; loaded?: number; total?: number };
   /** Lets the page breathe between steps (training/runner.ts pageYield). */
   yieldNow: () => Promise<void>;
 }
@@ -41,6 +41,8 @@ const state = { position: 0, steps: STEPS.initial as number, key: '' };
 let run: { cancelled: boolean } | undefined;
 let view: HTMLElement | undefined;
 let chart: uPlot | undefined;
+/** Follows the panel's width: the chart is redrawn at the new width (as the Training tab's charts). */
+let resizer: ResizeObserver | undefined;
 
 let styled = false;
 function addStyles(): void {
@@ -66,6 +68,8 @@ export function cancel(): void {
 /** Cancels and removes the view: its session is gone (the shell puts a placeholder in the panel). */
 export function dispose(): void {
   cancel();
+  resizer?.disconnect();
+  resizer = undefined;
   chart?.destroy();
   chart = undefined;
   view?.remove();
@@ -138,6 +142,12 @@ export async function render(container: HTMLElement, ctx: ViewContext, input: Fo
     go();
   });
   root.append(toolbar, note, status, chartBox, explain);
+  resizer = new ResizeObserver(() => {
+    // A hidden tab measures 0: keep the width until it is shown again.
+    const width = chartWidth(root.clientWidth);
+    if (chart && width !== undefined && width !== chart.width) chart.setSize({ width, height: CHART_HEIGHT });
+  });
+  resizer.observe(root);
   go();
 }
 
@@ -193,8 +203,10 @@ async function draw(ctx: ViewContext, fit: ForecastFit, input: ForecastInput, ex
   }
 }
 
+const CHART_HEIGHT = 260;
+
 function drawChart(box: HTMLElement, columns: (number | null)[][], seedLength: number): void {
-  const width = Math.max(240, Math.min(900, (box.parentElement?.clientWidth ?? 600) - 16));
+  const width = chartWidth(box.parentElement?.clientWidth ?? 0) ?? 600;
   const fg = themeColor('--vscode-foreground', '#ccc');
   const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
   const line = (label: string, color: { cssVar: string; fallback: string }, dash?: number[]): uPlot.Series => ({
@@ -210,7 +222,7 @@ function drawChart(box: HTMLElement, columns: (number | null)[][], seedLength: n
     {
       title: 'Forecast',
       width,
-      height: 260,
+      height: CHART_HEIGHT,
       scales: { x: { time: false } },
       axes: [
         { stroke: fg, grid: { stroke: grid }, label: 't (time step)' },

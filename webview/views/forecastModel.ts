@@ -28,6 +28,16 @@ export function chartColumns(f: { seed: ArrayLike<number>; truth: ArrayLike<numb
   return [x, seed, after(f.truth), after(f.forecast)];
 }
 
+/**
+ * The chart's width in a panel `panelWidth` pixels wide: the panel less a
+ * margin, at least 240 and at most 900; undefined while the panel is hidden
+ * (0 wide), so a hidden tab keeps its chart's width.
+ */
+export function chartWidth(panelWidth: number): number | undefined {
+  if (!(panelWidth > 0)) return undefined;
+  return Math.round(Math.max(240, Math.min(900, panelWidth - 16)));
+}
+
 /** Which example is shown: "Example 183 · 1 of 200 held out (not trained on)". */
 export function exampleText(index: number, position: number, count: number, heldOut: boolean): string {
   return `Example ${index} · ${position + 1} of ${count}${heldOut ? ' held out (not trained on)' : ''}`;

@@ -36,7 +36,7 @@ import { button, el } from '../dom';
 /** What the shell knows besides the view context: the train section and which weights the session has. */
 export interface SamplesInput {
   train: TrainRunConfig;
-  trained?: { epoch: number; from?: string };
+  trained?: { epoch: number; from?: string; loaded?: number; total?: number };
   /** Lets the page breathe between sampler steps (training/runner.ts pageYield). */
   yieldNow: () => Promise<void>;
 }

@@ -160,9 +160,15 @@ export function walkCaptions(count = WALK_STEPS): string[] {
 }
 
 /** Which weights generate: the trained ones of an epoch (and where they came from), or the initial random ones. */
-export function weightsNote(trained: { epoch: number; from?: string } | undefined): string {
+export function weightsNote(trained: { epoch: number; from?: string; loaded?: number; total?: number } | undefined): string {
   if (!trained) return 'Initial (untrained, random) weights: train the model, or open a folder with its checkpoint, to see what it learned.';
-  return `Trained weights of epoch ${trained.epoch}${trained.from ? `, from the checkpoint in ${trained.from}` : ''}.`;
+  const from = trained.from ? `, from the checkpoint in ${trained.from}` : '';
+  // A checkpoint of an earlier version of the model: the layers that no longer fit keep their random weights.
+  if (trained.loaded !== undefined && trained.total !== undefined && trained.loaded < trained.total) {
+    const rest = trained.total - trained.loaded;
+    return `Trained weights of epoch ${trained.epoch} in only ${trained.loaded} of ${trained.total} layers${from}: the model changed since, and the ${rest === 1 ? 'layer that no longer fits keeps its' : `${rest} layers that no longer fit keep their`} initial (random) weights. Train the model again to see what it learns.`;
+  }
+  return `Trained weights of epoch ${trained.epoch}${from}.`;
 }
 
 /** [−1, 1] (a diffusion model's pixel range) to [0, 1], clipped; NaN stays NaN (drawn black by `toByte`). */
