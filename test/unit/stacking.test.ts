@@ -82,7 +82,11 @@ test('conv1d runs count dilation: kernels of 3 taps at dilation 1 and 2 span 3 a
   assert.deepEqual(stack.window, [7]);
   assert.equal(stack.params, 1 * 16 * 3 + 16 + 16 * 16 * 3);
   assert.equal(stack.singleParams, 1 * 16 * 7);
-  assert.match(stackLine(stack), /kernels of 3, 5 see 7 steps, as one `conv1d\(16, 7\)` would/);
+  assert.match(stackLine(stack), /kernels of 3 and 5 steps see 7 steps, as one `conv1d\(16, 7\)` would/);
+  // Equal kernels along steps: "two 3-step kernels".
+  const plain = stackAt(src.replace(', dilation = 2', ''), 'conv1d(16, 3, padding = causal, bias').stack;
+  assert.ok(plain);
+  assert.match(stackLine(plain), /two 3-step kernels see 5 steps, as one `conv1d\(16, 5\)` would/);
   assert.match(stackLine(stack), /with nothing nonlinear between them, the run computes no more than that one convolution could$/);
 });
 

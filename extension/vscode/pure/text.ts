@@ -186,7 +186,12 @@ export function stackLine(stack: KernelStack): string {
   const first = stack.convs[0];
   const sameKernels = stack.kernels.every((k) => size(k) === size(stack.kernels[0]));
   const n = stack.convs.length;
-  const kernels = sameKernels ? `${COUNT_WORDS[n] ?? n} ${size(stack.kernels[0])} kernels` : `kernels of ${stack.kernels.map(size).join(', ')}`;
+  // "two 3×3 kernels"; along steps, "two 3-step kernels", or "kernels of 3 and 5 steps" (a dilated one spans more).
+  const steps = stack.window.length === 1;
+  const sizes = stack.kernels.map(size);
+  const kernels = sameKernels
+    ? `${COUNT_WORDS[n] ?? n} ${sizes[0]}${steps ? '-step' : ''} kernels`
+    : `kernels of ${sizes.slice(0, -1).join(', ')} and ${sizes[sizes.length - 1]}${steps ? ' steps' : ''}`;
   const unit = stack.window.length === 1 ? ' steps' : ' input positions';
   const before = n === 2 ? `the \`${first.label}\` on line ${first.range.start.line + 1}` : `the ${n - 1} convolutions before it (from line ${first.range.start.line + 1})`;
   const ratio = stack.params / stack.singleParams;
