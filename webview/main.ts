@@ -539,16 +539,26 @@ function notRunning(): HTMLElement {
   return h('p', { className: 'nn-empty', text: current?.model.hasErrors ? 'Fix the errors in the model to run it.' : 'The model is not built yet.' });
 }
 
-async function renderSamples(): Promise<void> {
+/**
+ * The session and the message of the current model, when they belong together: for a moment after a switch
+ * (say from a classifier to a diffusion model) the context is still the old model's, and its weights must not
+ * meet the new train section. The Samples and Forecast tabs draw only then.
+ */
+function currentSession(): { ctx: ViewContext; msg: ModelMessage } | undefined {
   const ctx = context?.ctx;
-  const container = panels.get('samples')!;
   const msg = current;
-  // Only the session of the current message's model: for a moment after a switch (say from a classifier to a
-  // diffusion model) the context is still the old model's, and its weights must not meet the new train section.
-  if (!ctx || !msg || ctx.info.name !== msg.model.name || ctx.doc.uri !== msg.uri || ctx.doc.version !== msg.version) {
+  if (!ctx || !msg || ctx.info.name !== msg.model.name || ctx.doc.uri !== msg.uri || ctx.doc.version !== msg.version) return undefined;
+  return { ctx, msg };
+}
+
+async function renderSamples(): Promise<void> {
+  const container = panels.get('samples')!;
+  const session = currentSession();
+  if (!session) {
     container.replaceChildren(notRunning());
     return;
   }
+  const { ctx, msg } = session;
   const train = msg.train;
   if (!train) {
     container.replaceChildren(h('p', { className: 'nn-empty', text: `${msg.model.name} has no train section: the Samples tab shows what a model trained with loss: denoise or loss: adversarial generates.` }));
@@ -570,14 +580,13 @@ async function renderSamples(): Promise<void> {
 let forecastRendered = false;
 
 async function renderForecast(): Promise<void> {
-  const ctx = context?.ctx;
   const container = panels.get('forecast')!;
-  const msg = current;
-  // Only the session of the current message's model (see renderSamples).
-  if (!ctx || !msg || ctx.info.name !== msg.model.name || ctx.doc.uri !== msg.uri || ctx.doc.version !== msg.version) {
+  const session = currentSession();
+  if (!session) {
     container.replaceChildren(notRunning());
     return;
   }
+  const { ctx, msg } = session;
   const sample = msg.sample;
   if (!forecastOffered(sample)) {
     container.replaceChildren(h('p', { className: 'nn-empty', text: `${msg.model.name} is not trained on waves: the Forecast tab continues a series with a model trained on data: waves(...).` }));
