@@ -48,6 +48,7 @@ import {
   symbolicDimsFor,
   trainModel,
   validationSplit,
+  dataSplit,
   type BatchInfo,
   type CancelToken,
   type EpochLogs,
@@ -409,7 +410,7 @@ export async function runEvaluateJob(req: JobRequest): Promise<{
   }
   if (config.loss === 'denoise') {
     // The denoising loss with t and ε drawn as the training's validation draws them: the same figure as its val_loss.
-    const split = validationSplit(job.data.count, config.validation, job.seed);
+    const split = dataSplit(job.data, config.validation, job.seed);
     const validation = await evaluateDenoiser(tf, job.built.model, job.info, job.data, split.validation, config, job.seed);
     const all = await evaluateDenoiser(tf, job.built.model, job.info, job.data, Int32Array.from({ length: job.data.count }, (_, i) => i), config, job.seed);
     return { validation, all: all!, epoch, job, warning: job.checkpoint.warning };
@@ -417,7 +418,7 @@ export async function runEvaluateJob(req: JobRequest): Promise<{
   const metrics = config.metrics.length ? config.metrics : config.loss === 'crossentropy' ? ['accuracy'] : ['mae'];
   const cfg = { ...config, metrics };
   const kind = outputKind(job.info);
-  const split = validationSplit(job.data.count, config.validation, job.seed);
+  const split = dataSplit(job.data, config.validation, job.seed);
   // A masked language model is measured on masked tokens, masked as its validation always was: the checkpoint says so.
   const rate = checkpointMask(job.checkpoint.modelJson.nnmodel);
   const masked = rate !== undefined ? { spec: maskSpecFor(job.built.model, job.info, job.data, rate), seed: job.seed } : undefined;

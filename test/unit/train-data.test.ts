@@ -9,11 +9,13 @@ import {
   DataError,
   decodeImage,
   loadDataset,
+  MAX_TEXT_WINDOWS,
   parseCsv,
   resizeImage,
   type LoadOptions,
 } from '../../extension/core/runtime/data/files';
 import { tokenizerFromSpec } from '../../extension/core/runtime/tokenizers';
+import { dataSplit, noTrainingLeft } from '../../extension/core/runtime/train';
 import type { DataSource } from '../../extension/core/analysis/types';
 import { nodeDataFs } from '../../extension/cli/trainJob';
 
@@ -200,6 +202,35 @@ test('text windows predict the next token at every position, with a rebuildable 
   assert.equal(bpe.decode(Array.from(w.xs.subarray(0, 2))), bpe.decode(bpe.encode('abcabcabd').slice(0, 2)));
   const words = await loadDataset(src('text', 't.txt', { tokenizer: 'word', context: 1 }), { ...opts }).catch((e) => e);
   assert.ok(words instanceof DataError && /has 1 token, fewer than context \+ 1 = 2/.test(words.message));
+});
+
+test('text windows are held out from the end of the text, none sharing a token with a training window', async () => {
+  // 400 100 characters: more positions than MAX_TEXT_WINDOWS, so windows start every `stride` tokens.
+  let body = '';
+  for (let i = 0; body.length < 400_100; i++) body += String.fromCharCode(97 + ((i * 7919) % 26));
+  write('long.txt', body.slice(0, 400_100));
+  const T = 8;
+  const d = await loadDataset(src('text', 'long.txt', { tokenizer: 'char', context: T }), opts);
+  const stride = Math.ceil((400_100 - T) / MAX_TEXT_WINDOWS);
+  assert.equal(stride, 3);
+  assert.equal(d.count, Math.ceil((400_100 - T) / stride));
+  assert.deepEqual(d.windows, { overlap: Math.floor(T / stride) + 1 });
+  const tok = tokenizerFromSpec(d.tokenizer!);
+  // Window i starts at token i·stride: its tokens are i·stride … i·stride + T (the target reaches one further).
+  for (const i of [0, 1, 1000, d.count - 1]) assert.equal(tok.decode(Array.from(d.xs.subarray(i * T, i * T + T))), body.slice(i * stride, i * stride + T));
+  const split = dataSplit(d, 0.1, 1);
+  assert.equal(split.validation.length, Math.round(d.count * 0.1));
+  const lastTrained = Math.max(...split.train) * stride + T;
+  const firstHeld = Math.min(...split.validation) * stride;
+  assert.ok(lastTrained < firstHeld, `training tokens end at ${lastTrained}, validation starts at ${firstHeld}`);
+  assert.equal(firstHeld - lastTrained, 1, 'only the windows that share tokens are left out');
+  assert.equal(split.train.length + split.validation.length, d.count - (d.windows!.overlap - 1));
+
+  // At every position: a short text has no window left for training, and says why.
+  write('t.txt', 'abcabcabd');
+  const short = await loadDataset(src('text', 't.txt', { tokenizer: 'char', context: 4 }), opts);
+  assert.equal(dataSplit(short, 0.1, 1).train.length, 0);
+  assert.match(noTrainingLeft(short, 0.1), /t\.txt has no windows left for training: 5 windows, of which the last 1 are held out .* the 4 windows before them share tokens/);
 });
 
 test('decodeImage reads a PNG by signature, whatever its name', () => {

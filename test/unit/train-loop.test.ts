@@ -228,3 +228,13 @@ test('the validation split is seeded, disjoint and covers every example', () => 
   assert.equal(validationSplit(5, 0.01, 1).validation.length, 1);
   assert.equal(validationSplit(5, 0, 1).validation.length, 0);
 });
+
+test('windows of one sequence: the last ones are held out, those sharing tokens with them left out, the rest shuffled', () => {
+  const a = validationSplit(50, 0.2, 3, 4);
+  assert.deepEqual([...a.validation], Array.from({ length: 10 }, (_, i) => 40 + i));
+  assert.deepEqual([...a.train].sort((x, y) => x - y), Array.from({ length: 37 }, (_, i) => i), 'windows 37, 38 and 39 share tokens with window 40');
+  assert.notDeepEqual([...a.train], Array.from({ length: 37 }, (_, i) => i), 'in a seeded order');
+  assert.deepEqual(validationSplit(50, 0.2, 3, 4), a);
+  assert.equal(validationSplit(50, 0, 3, 4).train.length, 50, 'nothing held out: every window trains');
+  assert.equal(validationSplit(5, 0.2, 3, 5).train.length, 0);
+});

@@ -26,7 +26,8 @@ import {
   epochRng,
   inputShapes,
   makeOptimizer,
-  validationSplit,
+  dataSplit,
+  noTrainingLeft,
   yieldToEventLoop,
   type CancelToken,
   type EpochLogs,
@@ -316,8 +317,8 @@ export async function trainDenoiser(tf: Tf, model: tfTypes.LayersModel, info: Mo
   const roles = denoiseInputs(model, info, data);
   const schedule = makeSchedule(denoise.steps, denoise.schedule);
   const seed = options.seed ?? 1;
-  const split = options.split ?? validationSplit(data.count, config.validation, seed);
-  if (split.train.length === 0) throw new TrainError(`${data.source} has no examples left for training after the validation split.`);
+  const split = options.split ?? dataSplit(data, config.validation, seed);
+  if (split.train.length === 0) throw new TrainError(noTrainingLeft(data, config.validation));
   const size = data.exampleShape.reduce((p, d) => p * d, 1);
   const shape = data.exampleShape;
   const wantMae = config.metrics.includes('mae');

@@ -19,6 +19,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { Graph, GraphNode, ModelInfo, TrainConfig } from '../analysis/types';
 import type { Tf } from '../layers/types';
 import { createRng } from './data/random';
+import { plural } from '../plural';
 import { reseedRandomLayers } from '../layers/augment';
 import { hashName, mixSeeds } from '../layers/draws';
 import { createAdam } from './kernels/adam';
@@ -52,6 +53,13 @@ export interface TrainData {
   moreInputs?: InputArrays[];
   /** What the first input gets, for messages when there are several (`source sequence`); default `examples`. */
   xName?: string;
+  /**
+   * Examples that are windows cut in order from one sequence (a text):
+   * windows fewer than `overlap` apart share tokens. The validation split
+   * is then the last windows, and the training ones stop `overlap - 1`
+   * windows before them, so that no validation token was trained on.
+   */
+  windows?: { overlap: number };
 }
 
 /** The examples of one model input, laid out as `TrainData.xs`. */
@@ -556,12 +564,39 @@ export async function evaluateModel(
 /** Seed of a run's initial weights, shuffles and validation split: the editor's runs and the CLI's default, so both train alike. */
 export const TRAIN_SEED = 1;
 
-/** Seeded split: the last `fraction` of a shuffled order is held out (at least one example when fraction > 0). */
-export function validationSplit(count: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } {
-  const order = createRng(seed ^ 0x5eed).shuffle(Array.from({ length: count }, (_, i) => i));
+/**
+ * Seeded split: the last `fraction` of a shuffled order is held out (at
+ * least one example when fraction > 0). With `overlap` above 1 (windows of
+ * one sequence, `TrainData.windows`) a random split would hold out windows
+ * that share all but a token with training ones; the last windows are held
+ * out instead, and the `overlap - 1` windows before them, which share tokens
+ * with both, are left out of both.
+ */
+export function validationSplit(count: number, fraction: number, seed: number, overlap = 1): { train: Int32Array; validation: Int32Array } {
   let nVal = fraction > 0 ? Math.max(1, Math.round(count * fraction)) : 0;
   if (nVal >= count) nVal = count - 1;
+  if (overlap > 1 && nVal > 0) {
+    const first = count - nVal;
+    const trainCount = Math.max(0, first - (overlap - 1));
+    const train = createRng(seed ^ 0x5eed).shuffle(Array.from({ length: trainCount }, (_, i) => i));
+    return { train: Int32Array.from(train), validation: Int32Array.from({ length: nVal }, (_, i) => first + i) };
+  }
+  const order = createRng(seed ^ 0x5eed).shuffle(Array.from({ length: count }, (_, i) => i));
   return { train: Int32Array.from(order.slice(0, count - nVal)), validation: Int32Array.from(order.slice(count - nVal)) };
+}
+
+/** `validationSplit` of `data`: its windows kept apart when it has them. */
+export function dataSplit(data: Pick<TrainData, 'count' | 'windows'>, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } {
+  return validationSplit(data.count, fraction, seed, data.windows?.overlap);
+}
+
+/** Why `data` has no training examples left after its validation split. */
+export function noTrainingLeft(data: Pick<TrainData, 'source' | 'count' | 'windows'>, fraction: number): string {
+  if (data.windows && data.windows.overlap > 1) {
+    const nVal = Math.max(1, Math.round(data.count * fraction));
+    return `${data.source} has no windows left for training: ${plural(data.count, 'window')}, of which the last ${nVal} are held out for validation and the ${plural(data.windows.overlap - 1, 'window')} before them share tokens with those. Use a longer text, a smaller context, or a smaller validation fraction.`;
+  }
+  return `${data.source} has no examples left for training after the validation split.`;
 }
 
 /**
@@ -577,8 +612,8 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
   checkDataFits(model, info, data, config);
   const seed = options.seed ?? 1;
   const kind = outputKind(info);
-  const split = options.split ?? validationSplit(data.count, config.validation, seed);
-  if (split.train.length === 0) throw new TrainError(`${data.source} has no examples left for training after the validation split.`);
+  const split = options.split ?? dataSplit(data, config.validation, seed);
+  if (split.train.length === 0) throw new TrainError(noTrainingLeft(data, config.validation));
   const alpha = config.mixup;
   // Refused before the optimiser (whose state is tensors) is made: nothing to free.
   if (alpha !== undefined && (inputArrays(data).length !== 1 || data.xDtype !== 'float32')) {

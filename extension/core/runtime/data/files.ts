@@ -522,7 +522,8 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
  * A text for next-token prediction: tokenised, then cut into windows of
  * `context` tokens at every position (or evenly spaced when that would be
  * more than `MAX_TEXT_WINDOWS`); the target of each window is the window
- * one token later.
+ * one token later. Neighbouring windows share tokens (`windows`), so the
+ * validation split holds out the end of the text (`validationSplit`).
  */
 export async function loadText(
   rel: string,
@@ -568,5 +569,7 @@ export async function loadText(
     }
   }
   const classes = tokenizer.tokens(Array.from({ length: tokenizer.vocabSize }, (_, i) => i));
-  return { source: rel, count, xs, xDtype: 'int32', exampleShape: [T], ys, yDtype: 'int32', targetShape: [T], classes, tokenizer: spec };
+  // Window i reads tokens i·stride … i·stride + T − 1 and its target ends at i·stride + T: windows fewer than T / stride + 1 apart share tokens.
+  const windows = { overlap: Math.floor(T / stride) + 1 };
+  return { source: rel, count, xs, xDtype: 'int32', exampleShape: [T], ys, yDtype: 'int32', targetShape: [T], classes, tokenizer: spec, windows };
 }
