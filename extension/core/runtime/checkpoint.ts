@@ -589,7 +589,9 @@ export function matchSignature(saved: readonly LayerSignature[], current: readon
   for (const s of saved) {
     if (usedSaved.has(s.path)) continue;
     const here = current.find((c) => c.path === s.path);
-    if (!here || here.op !== s.op) problems.push(`${s.label} (line ${s.line} when saved) is no longer in the model; its weights are not used.`);
+    // Said above as "no longer fits" only when the model's layer at its path found no weights either;
+    // a layer there that took another saved layer's weights leaves this one's unused (a deleted layer).
+    if (!here || here.op !== s.op || usedCurrent.has(here.path)) problems.push(`${s.label} (line ${s.line} when saved) is no longer in the model; its weights are not used.`);
   }
   return { pairs, problems };
 }

@@ -60,7 +60,9 @@ export const COLLAPSE_BELOW = 0.4;
 /**
  * For each of the `count` images of `size` values in `pixels` (image after
  * image), the distance to the nearest other one (Euclidean, divided by
- * √size); their mean. 0 for fewer than two images.
+ * √size); their mean. 0 for fewer than two images; NaN when a value is
+ * not a number (such an image has no nearest one: it is not "infinitely
+ * far", which would read as more varied than the real images).
  */
 export function meanNearestDistance(pixels: ArrayLike<number>, count: number, size: number): number {
   if (count < 2 || size < 1) return 0;
@@ -73,6 +75,7 @@ export function meanNearestDistance(pixels: ArrayLike<number>, count: number, si
         d += t * t;
       }
       const r = Math.sqrt(d / size);
+      if (Number.isNaN(r)) return NaN;
       if (r < nearest[i]) nearest[i] = r;
       if (r < nearest[j]) nearest[j] = r;
     }

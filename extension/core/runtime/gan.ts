@@ -163,7 +163,8 @@ export async function generateStrip(tf: Tf, generator: GanPart, noise: Float32Ar
  * After an epoch: the generator's images for the fixed `noise` (`count` of
  * them, a 'generated' strip) and, given the real images' figure `real`
  * (diversity.ts `realSpread`), their `diversity`, measured on the first
- * `real.count` of them. Frees every tensor it makes.
+ * `real.count` of them; none when the images are not numbers (weights
+ * that blew up in the epoch's last step). Frees every tensor it makes.
  */
 export async function epochImages(
   tf: Tf,
@@ -176,7 +177,8 @@ export async function epochImages(
   const strip = await generateStrip(tf, generator, noise, count, epoch);
   if (!real || real.count > count) return { strip };
   const size = strip.shape[0] * strip.shape[1] * strip.shape[2];
-  return { strip, diversity: diversity(strip.pixels, real.count, size, real.spread) };
+  const value = diversity(strip.pixels, real.count, size, real.spread);
+  return Number.isNaN(value) ? { strip } : { strip, diversity: value };
 }
 
 /** The first `count` images of `strip`. */
