@@ -35,7 +35,7 @@ import * as kernels from './views/kernels';
 import * as samples from './views/samples';
 import { generativeKind } from './views/samplesModel';
 import * as forecast from './views/forecast';
-import { forecastOffered } from './views/forecastModel';
+import { forecastOffered, wavesExampleShape } from './views/forecastModel';
 import { TrainingView } from './training/view';
 import { initialSignalsUnavailable, measureInitialSignals } from './training/signalsInit';
 import { appliedText, TrainedWeights } from './training/weights';
@@ -402,7 +402,9 @@ async function runtimeJob(): Promise<void> {
     const info = reviveModel(msg.model);
     let next: ModelSession;
     try {
-      next = ModelSession.create(tf, info, { seed: msg.seed });
+      // Built at the size its trained weights (else its train section's waves) give a size-dependent model: the weights fit, the forecast's windows feed.
+      const exampleShape = trainedWeights.exampleShape(msg.uri, msg.model.name) ?? wavesExampleShape(msg.sample);
+      next = ModelSession.create(tf, info, { seed: msg.seed, ...(exampleShape ? { exampleShape } : {}) });
     } catch (e) {
       showNotRunning(e instanceof Error ? e.message : String(e));
       return;

@@ -7,7 +7,7 @@
  */
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type Command } from './command';
-import { checkpointOption, common, request, userError } from './train';
+import { checkpointOption, common, request, runJob } from './train';
 import { MAX_FORECAST_STEPS, scoresText } from '../core/runtime/forecast';
 import type { ForecastRequest, ForecastResult } from './forecastJob';
 
@@ -69,7 +69,7 @@ export const forecastCommand: Command = {
   ],
   async run(args, io) {
     const f = forecastOptions(args);
-    try {
+    return runJob('forecast', io, async () => {
       const { runForecastJob } = await job();
       const r = await runForecastJob(request(args, io), f);
       if (r.warning) io.stderr(`warning: ${r.warning}\n`);
@@ -93,11 +93,6 @@ export const forecastCommand: Command = {
       for (const line of forecastTable(r)) io.stdout(`${line}\n`);
       io.stdout(`${scoresText(r.scores, r.truth.length)}\n`);
       return EXIT.ok;
-    } catch (e) {
-      const u = userError(e);
-      if (!u) throw e;
-      io.stderr(`nnmodel forecast: ${u.message}\n`);
-      return EXIT.problems;
-    }
+    });
   },
 };

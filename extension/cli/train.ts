@@ -69,6 +69,23 @@ export function userError(e: unknown): { message: string; file?: string } | unde
   return undefined;
 }
 
+/**
+ * Runs the body of job command `name` (train, evaluate, generate,
+ * forecast): a failure the user can act on (`userError`) is printed as
+ * `nnmodel NAME: message` and exits with `EXIT.problems`; anything else
+ * (a bad command line, a bug) is thrown on to the driver.
+ */
+export async function runJob(name: string, io: Pick<CliIO, 'stderr'>, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    const u = userError(e);
+    if (!u) throw e;
+    io.stderr(`nnmodel ${name}: ${u.message}\n`);
+    return EXIT.problems;
+  }
+}
+
 export const trainCommand: Command = {
   name: 'train',
   synopsis: 'FILE [--model NAME] [--epochs N] [--resume] [--backend wasm|cpu] [--data-root DIR]...',
@@ -143,70 +160,67 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
   };
   process.on('SIGINT', onSigint);
   try {
-    const { runTrainJob } = await jobs();
-    // Each picture's path is said once: samples.png is rewritten after every epoch.
-    const told = new Set<string>();
-    // A GAN logs both players' figures and writes two checkpoints (the discriminator's, then the generator's).
-    let adversarial = false;
-    const dirs = new Set<string>();
-    // Every epoch of the model's training, a resumed checkpoint's included: the verdict reads them all.
-    const epochs: EpochLogs[] = [];
-    let verdictSaid = false;
-    // A GAN's "may be collapsing" hint (runtime/diversity.ts), said once, when it first shows.
-    const collapse = new CollapseNotice();
-    let best: { epoch: number; valLoss: number } | undefined;
-    const { history, dir } = await runTrainJob(
-      req,
-      {
-        onStart: (s) => {
-          adversarial = s.loss === 'adversarial';
-          epochs.push(...(s.history ?? []));
-          io.stderr(`${trainStartLine(s)}\n`);
-          // Said once: the features the model sees are not the CSV's raw numbers.
-          if (s.standardisation) io.stderr(`${s.standardisation}\n`);
+    return await runJob('train', io, async () => {
+      const { runTrainJob } = await jobs();
+      // Each picture's path is said once: samples.png is rewritten after every epoch.
+      const told = new Set<string>();
+      // A GAN logs both players' figures and writes two checkpoints (the discriminator's, then the generator's).
+      let adversarial = false;
+      const dirs = new Set<string>();
+      // Every epoch of the model's training, a resumed checkpoint's included: the verdict reads them all.
+      const epochs: EpochLogs[] = [];
+      let verdictSaid = false;
+      // A GAN's "may be collapsing" hint (runtime/diversity.ts), said once, when it first shows.
+      const collapse = new CollapseNotice();
+      let best: { epoch: number; valLoss: number } | undefined;
+      const { history, dir } = await runTrainJob(
+        req,
+        {
+          onStart: (s) => {
+            adversarial = s.loss === 'adversarial';
+            epochs.push(...(s.history ?? []));
+            io.stderr(`${trainStartLine(s)}\n`);
+            // Said once: the features the model sees are not the CSV's raw numbers.
+            if (s.standardisation) io.stderr(`${s.standardisation}\n`);
+          },
+          onEpoch: (l) => {
+            io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`);
+            const hint = adversarial ? collapse.next(l) : undefined;
+            if (hint) io.stderr(`${hint}\n`);
+            epochs.push(l);
+            const verdict = overfitVerdict(epochs);
+            if (verdict && !verdictSaid) io.stderr(`${verdict.text}\n`);
+            verdictSaid ||= !!verdict;
+          },
+          onCheckpoint: (d) => void dirs.add(d),
+          onBest: (u) => void (best = u.kind === 'written' || (u.kind === 'kept' && u.onDisk) ? u : undefined),
+          onWarning: (m) => io.stderr(`warning: ${m}\n`),
+          // Signal & gradients: the spread of the layers' gradient RMS, at initialisation and after each epoch's line
+          // (on stderr, with the other commentary: stdout keeps one line per epoch).
+          onSignals: (r) => io.stderr(`${formatGradientLine(r, r.epoch === 0 ? 'at initialisation, gradient RMS' : 'gradient RMS')}\n`),
+          onSamples: (strip, path) => {
+            if (told.has(path)) return;
+            told.add(path);
+            io.stderr(
+              strip.kind === 'forward'
+                ? `the noising of one example (${strip.captions?.join(', ') ?? plural(strip.count, 'step')}): ${path}\n`
+                : `generated images, rewritten after every epoch: ${path}\n`,
+            );
+          },
         },
-        onEpoch: (l) => {
-          io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`);
-          const hint = adversarial ? collapse.next(l) : undefined;
-          if (hint) io.stderr(`${hint}\n`);
-          epochs.push(l);
-          const verdict = overfitVerdict(epochs);
-          if (verdict && !verdictSaid) io.stderr(`${verdict.text}\n`);
-          verdictSaid ||= !!verdict;
-        },
-        onCheckpoint: (d) => void dirs.add(d),
-        onBest: (u) => void (best = u.kind === 'written' || (u.kind === 'kept' && u.onDisk) ? u : undefined),
-        onWarning: (m) => io.stderr(`warning: ${m}\n`),
-        // Signal & gradients: the spread of the layers' gradient RMS, at initialisation and after each epoch's line
-        // (on stderr, with the other commentary: stdout keeps one line per epoch).
-        onSignals: (r) => io.stderr(`${formatGradientLine(r, r.epoch === 0 ? 'at initialisation, gradient RMS' : 'gradient RMS')}\n`),
-        onSamples: (strip, path) => {
-          if (told.has(path)) return;
-          told.add(path);
-          io.stderr(
-            strip.kind === 'forward'
-              ? `the noising of one example (${strip.captions?.join(', ') ?? plural(strip.count, 'step')}): ${path}\n`
-              : `generated images, rewritten after every epoch: ${path}\n`,
-          );
-        },
-      },
-      token,
-    );
-    const last = history.epochs[history.epochs.length - 1];
-    io.stderr(
-      history.status === 'cancelled'
-        ? `stopped; ${last ? `the checkpoint of epoch ${last.epoch} is in ${dir}` : 'no epoch completed, no checkpoint written'}\n`
-        : dirs.size > 1
-          ? `done; checkpoints in ${[...dirs].reverse().join(' and ')}\n`
-          : `done; checkpoint in ${dir}\n`,
-    );
-    for (const line of trainEndLines(epochs, best, dir)) io.stderr(`${line}\n`);
-    return history.status === 'cancelled' ? 130 : EXIT.ok;
-  } catch (e) {
-    const u = userError(e);
-    if (!u) throw e;
-    io.stderr(`nnmodel train: ${u.message}\n`);
-    return EXIT.problems;
+        token,
+      );
+      const last = history.epochs[history.epochs.length - 1];
+      io.stderr(
+        history.status === 'cancelled'
+          ? `stopped; ${last ? `the checkpoint of epoch ${last.epoch} is in ${dir}` : 'no epoch completed, no checkpoint written'}\n`
+          : dirs.size > 1
+            ? `done; checkpoints in ${[...dirs].reverse().join(' and ')}\n`
+            : `done; checkpoint in ${dir}\n`,
+      );
+      for (const line of trainEndLines(epochs, best, dir)) io.stderr(`${line}\n`);
+      return history.status === 'cancelled' ? 130 : EXIT.ok;
+    });
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -219,8 +233,8 @@ export const evaluateCommand: Command = {
   description:
     'Loads the checkpoint written by `nnmodel train` (the last epoch\'s, or with --checkpoint best the one with the lowest val_loss) and reports the loss and metrics of the train section on the validation split and on all the data. A checkpoint that no longer fits the model (edited since) is refused, with each layer that differs.',
   options: [...common, checkpointOption],
-  async run(args, io) {
-    try {
+  run: (args, io) =>
+    runJob('evaluate', io, async () => {
       const { runEvaluateJob } = await jobs();
       const r = await runEvaluateJob(request(args, io));
       if (r.warning) io.stderr(`warning: ${r.warning}\n`);
@@ -231,13 +245,7 @@ export const evaluateCommand: Command = {
       if (r.validation) io.stdout(`validation: ${line(r.validation)}\n`);
       io.stdout(`all data:   ${line(r.all)}\n`);
       return EXIT.ok;
-    } catch (e) {
-      const u = userError(e);
-      if (!u) throw e;
-      io.stderr(`nnmodel evaluate: ${u.message}\n`);
-      return EXIT.problems;
-    }
-  },
+    }),
 };
 
 export const generateCommand: Command = {
@@ -262,17 +270,12 @@ export const generateCommand: Command = {
   ],
   async run(args, io) {
     const g = generateOptions(args);
-    try {
+    return runJob('generate', io, async () => {
       const { runGenerateJob } = await jobs();
       await runGenerateJob(request(args, io), g, (piece) => io.stdout(piece), undefined, (m) => io.stderr(`warning: ${m}\n`));
       io.stdout('\n');
       return EXIT.ok;
-    } catch (e) {
-      const u = userError(e);
-      if (!u) throw e;
-      io.stderr(`nnmodel generate: ${u.message}\n`);
-      return EXIT.problems;
-    }
+    });
   },
 };
 

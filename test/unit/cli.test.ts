@@ -9,7 +9,9 @@ import { LENET5 as LENET, GPT2_SMALL as GPT2 } from '../fixtures/contract';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { errorsBlockingTraining } from '../../extension/core/analysis/trainScope';
 import { pickTrain } from '../../extension/cli/trainJob';
-import { evaluationMessage, trainEndLines } from '../../extension/cli/train';
+import { evaluationMessage, runJob, trainEndLines } from '../../extension/cli/train';
+import { TrainError } from '../../extension/core/runtime/train';
+import { CheckpointError } from '../../extension/core/runtime/checkpoint';
 import { wordTokenizer } from '../../extension/core/runtime/tokenizers';
 
 
@@ -905,4 +907,16 @@ test('train ends with the lowest val_loss, and says when best.json holds another
     'best: val_loss lowest at epoch 3 (0.3), but its weights were not kept (writing them as the best failed or was interrupted); /ck/best.json holds epoch 4 (val_loss 0.35) (--checkpoint best)',
   ]);
   assert.deepEqual(trainEndLines(logs, undefined, '/ck'), []);
+});
+
+test('runJob: a failure the user can act on is "nnmodel NAME: message" and exit 1; the body\'s code otherwise; anything else is thrown on', async () => {
+  const said: string[] = [];
+  const io = { stderr: (t: string) => void said.push(t) };
+  assert.equal(await runJob('evaluate', io, async () => 0), 0);
+  assert.equal(await runJob('train', io, async () => 130), 130, 'a stopped run keeps its code');
+  assert.deepEqual(said, []);
+  assert.equal(await runJob('forecast', io, async () => Promise.reject(new TrainError('the model cannot forecast'))), 1);
+  assert.equal(await runJob('generate', io, async () => Promise.reject(new CheckpointError('no checkpoint in /x'))), 1);
+  await assert.rejects(runJob('train', io, async () => Promise.reject(new RangeError('a bug'))), /a bug/);
+  assert.deepEqual(said, ['nnmodel forecast: the model cannot forecast\n', 'nnmodel generate: no checkpoint in /x\n'], 'nothing printed for an error that is not the user\'s');
 });

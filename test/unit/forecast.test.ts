@@ -12,6 +12,7 @@ import type { ModelInfo } from '../../extension/core/analysis/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { waves, waveSeries } from '../../extension/core/runtime/data/synthetic';
 import {
+  builtFit,
   forecastFit,
   forecastScores,
   forecastSeries,
@@ -110,6 +111,73 @@ test('rollout: cancelled between steps keeps the values so far; a non-finite pre
   await assert.rejects(rollout(() => NaN, [0], 2, { window: 1 }), /predicted NaN at step 1/);
   await assert.rejects(rollout(() => 0, [], 2, { window: 1 }), /at least one seed value/);
   await assert.rejects(rollout(() => 0, [1], 2, { window: 0 }), /window must be a whole number/);
+});
+
+test('oneStepAhead: cancelled between steps stops within one step, keeping the predictions so far', async () => {
+  let calls = 0;
+  let stop = false;
+  const next = (w: Float32Array) => {
+    calls++;
+    return w[w.length - 1] * 10;
+  };
+  const steps: number[] = [];
+  const out = await oneStepAhead(next, [1, 2, 3, 4, 5, 6], 1, 5, 2, {
+    cancelled: () => stop,
+    onStep: (k) => {
+      steps.push(k);
+      if (k === 1) stop = true;
+    },
+  });
+  assert.deepEqual(Array.from(out), [10, 20], 'the two predictions made before the cancel');
+  assert.equal(calls, 2, 'no step after the cancel');
+  assert.deepEqual(steps, [0, 1]);
+  // Not cancelled: every step.
+  assert.deepEqual(Array.from(await oneStepAhead(next, [1, 2, 3], 1, 2, 2, { cancelled: () => false })), [10, 20]);
+});
+
+test('forecastSeries: a cancel during the one-step-ahead predictions stops them within one step', async () => {
+  const info = model(CAUSAL);
+  const fit = forecastFit(info) as { output: 'sequence' };
+  const built = buildModel(tf, info, { seed: 1 });
+  try {
+    setOnlyLayer(built, [tf.tensor3d([0.5, 2], [2, 1, 1]), tf.tensor1d([1])]);
+    let stop = false;
+    let oneSteps = 0;
+    const truth = new Float32Array(40).fill(1);
+    const f = await forecastSeries(tf, built.model, fit, Float32Array.of(1, 2), truth, {
+      cancelled: () => stop,
+      onOneStep: () => {
+        if (++oneSteps === 3) stop = true;
+      },
+    });
+    assert.equal(f.forecast.length, 40, 'the rollout ran to the end before the cancel');
+    assert.equal(f.oneStep.length, 3, 'the one-step predictions stopped at the cancel');
+    assert.equal(oneSteps, 3);
+  } finally {
+    built.model.dispose();
+  }
+});
+
+test('forecastSeries: a [seq, 1] model built at one length (flatten -> dense needs it) reads windows of that length, not the seed\'s', async () => {
+  const info = model(`model Flat {
+  input x: [seq, 1]
+  output x -> flatten -> dense(1)
+}
+`);
+  const fit = forecastFit(info);
+  assert.deepEqual(fit, { output: 'last' }, 'no fixed window in the source');
+  const built = buildModel(tf, info, { seed: 1, symbolicDims: { seq: 3 } });
+  try {
+    setOnlyLayer(built, [tf.tensor2d([1, 1, 1], [3, 1]), tf.tensor1d([0])]);
+    assert.deepEqual(builtFit(fit as { output: 'last' }, built.model), { window: 3, output: 'last' });
+    // A seed of 5: the window slides over its last 3 values (the model takes nothing else).
+    const f = await forecastSeries(tf, built.model, fit as { output: 'last' }, Float32Array.of(9, 9, 1, 1, 1), Float32Array.of(3, 5, 9), { window: 5 });
+    close(f.forecast, [3, 5, 9]);
+    assert.equal(f.window, 3);
+    await assert.rejects(forecastSeries(tf, built.model, fit as { output: 'last' }, Float32Array.of(1, 1), Float32Array.of(2)), /reads 3 values at a time; the seed has only 2/);
+  } finally {
+    built.model.dispose();
+  }
 });
 
 test('forecastFit says why a model cannot forecast: token ids, several inputs, an image, class scores per step', () => {

@@ -281,6 +281,34 @@ test('checkpointMask reads only a valid rate', () => {
   assert.equal(checkpointMask({ objective: null as unknown as { mask?: number } }), undefined);
 });
 
+test('maskSpecFor says what does not fit: numbers, examples of 2-D token ids, several data inputs, a model of several inputs', () => {
+  const net = info(ENCODER);
+  const built = buildModel(tf, net, { seed: 1, symbolicDims: { seq: 12 } });
+  const two = info(`model Two {
+  input a: int[seq]
+  input b: int[seq]
+  output ((a -> embedding(24, 8)) + (b -> embedding(24, 8))) -> dense(24) -> softmax
+}
+`);
+  const twoBuilt = buildModel(tf, two, { seed: 1, symbolicDims: { seq: 12 } });
+  try {
+    const text = textData();
+    const want = 'mask trains a masked language model on one input of token ids \\(text\\), one window of tokens per example';
+    const grid: TrainData = { ...text, source: 'grid.csv', count: 1, xs: new Int32Array(12), exampleShape: [3, 4] };
+    assert.throws(() => maskSpecFor(built.model, net, grid, 0.15), new RegExp(`^TrainError: ${want}, but each example of grid\\.csv is \\[3, 4\\] token ids, not one window \\[length\\]\\. Remove mask\\.$`));
+    const floats: TrainData = { ...text, source: 'values.csv', xDtype: 'float32', xs: new Float32Array(text.xs) };
+    assert.throws(() => maskSpecFor(built.model, net, floats, 0.15), new RegExp(`^TrainError: ${want}, but values\\.csv gives numbers\\. Remove mask\\.$`));
+    const pairs: TrainData = { ...text, source: 'pairs', moreInputs: [{ name: 'b', xs: text.xs, xDtype: 'int32', exampleShape: [12] }] };
+    assert.throws(() => maskSpecFor(built.model, net, pairs, 0.15), new RegExp(`^TrainError: ${want}, but pairs gives 2 inputs\\. Remove mask\\.$`));
+    assert.throws(() => maskSpecFor(twoBuilt.model, two, text, 0.15), new RegExp(`^TrainError: ${want}, but 'Two' has 2 inputs\\. Remove mask\\.$`));
+    // What fits: one window of token ids per example.
+    assert.equal(maskSpecFor(built.model, net, text, 0.25).length, 12);
+  } finally {
+    built.model.dispose();
+    twoBuilt.model.dispose();
+  }
+});
+
 test('trainModel refuses a model without an embedding row for [MASK], or without a prediction per position, before making its optimiser', async () => {
   const data = textData();
   const tight = info(ENCODER.replace('embedding(24, 16)', `embedding(${VOCAB}, 16)`).replace('dense(24)', `dense(${VOCAB})`));

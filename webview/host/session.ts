@@ -13,6 +13,7 @@ import type { ModelInfo } from '../../extension/core/analysis/types';
 import { buildActivationModel, buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import type { Tf } from '../../extension/core/layers/types';
 import { smallestVocab } from '../../extension/core/analysis/graph';
+import { symbolicDimsFor } from '../../extension/core/runtime/train';
 import { bytesText } from '../views/summaryModel';
 
 /** Value given to a symbolic dimension (`seq`) for sample inputs. */
@@ -32,6 +33,31 @@ export const MAX_INSPECT_ACTIVATION_BYTES = 2 ** 30;
 export interface SessionOptions {
   /** Seed of the initial weights and of the sample input. */
   seed: number;
+  /**
+   * One example's shape of the model's (first) input as it trains: the
+   * checkpoint's data, else its train section's. Symbolic dimensions the
+   * parameter count depends on take their size from it instead of
+   * `SAMPLE_DIM` (`symbolicDimsFor`), so that trained weights fit and the
+   * data can be fed (a `[seq, 1] -> flatten -> dense` forecaster reads
+   * windows of its training length). Ignored when it does not give them
+   * all, or when the model would then be too large to run here.
+   */
+  exampleShape?: readonly number[];
+}
+
+/**
+ * Sizes for the symbolic dimensions the parameter count of `info` depends
+ * on, from one example's shape of its input (`SessionOptions.exampleShape`);
+ * undefined when the shape does not give each a whole size of 1 or more.
+ */
+export function trainedDims(info: ModelInfo, exampleShape: readonly number[] | undefined): Record<string, number> | undefined {
+  if (!exampleShape || info.params.total.atoms().length === 0) return undefined;
+  try {
+    const dims = symbolicDimsFor(info, exampleShape);
+    return Object.values(dims).every((v) => Number.isInteger(v) && v >= 1) ? dims : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class ModelSession {
@@ -51,20 +77,28 @@ export class ModelSession {
 
   /**
    * Builds the model. Symbolic dimensions that the parameter count depends
-   * on get `SAMPLE_DIM`; the others stay flexible in the built model (the
-   * attention view feeds texts of any length).
+   * on get their trained size (`options.exampleShape`) or `SAMPLE_DIM`; the
+   * others stay flexible in the built model (the attention view feeds
+   * texts of any length).
    */
   static create(tf: Tf, modelInfo: ModelInfo, options: SessionOptions): ModelSession {
-    const dims: Record<string, number> = {};
-    for (const input of modelInfo.inputs) for (const d of input.shape.dims) for (const a of d.atoms()) dims[a] = SAMPLE_DIM;
-    const paramAtoms: Record<string, number> = {};
-    for (const a of modelInfo.params.total.atoms()) paramAtoms[a] = dims[a] ?? SAMPLE_DIM;
-    const total = modelInfo.params.total.evaluate({ ...dims, ...paramAtoms }) ?? 0;
+    const sized = (trained: Readonly<Record<string, number>>) => {
+      const dims: Record<string, number> = {};
+      for (const input of modelInfo.inputs) for (const d of input.shape.dims) for (const a of d.atoms()) dims[a] = trained[a] ?? SAMPLE_DIM;
+      const paramAtoms: Record<string, number> = {};
+      for (const a of modelInfo.params.total.atoms()) paramAtoms[a] = dims[a] ?? SAMPLE_DIM;
+      // The sample input itself (4 bytes a value, float32 or int32) and every layer's output.
+      const at = { ...dims, ...paramAtoms };
+      const inputBytes = modelInfo.inputs.reduce((sum, i) => sum + 4 * i.shape.dims.reduce((p, d) => p * (d.evaluate(at) ?? SAMPLE_DIM), 1), 0);
+      const total = modelInfo.params.total.evaluate(at) ?? 0;
+      return { dims, paramAtoms, total, exampleBytes: inputBytes + (modelInfo.memory.activationBytes.evaluate(at) ?? 0) };
+    };
+    const trained = trainedDims(modelInfo, options.exampleShape);
+    let size = sized(trained ?? {});
+    // Too large to run here at its trained size: the sample size still shows the model (its trained weights will not fit).
+    if (trained && (size.exampleBytes > MAX_INSPECT_ACTIVATION_BYTES || size.total > MAX_INSPECT_PARAMS)) size = sized({});
+    const { dims, paramAtoms, total, exampleBytes } = size;
     const zeroWeights = total > RANDOM_INIT_LIMIT;
-    // The sample input itself (4 bytes a value, float32 or int32) and every layer's output.
-    const at = { ...dims, ...paramAtoms };
-    const inputBytes = modelInfo.inputs.reduce((sum, i) => sum + 4 * i.shape.dims.reduce((p, d) => p * (d.evaluate(at) ?? SAMPLE_DIM), 1), 0);
-    const exampleBytes = inputBytes + (modelInfo.memory.activationBytes.evaluate(at) ?? 0);
     if (exampleBytes > MAX_INSPECT_ACTIVATION_BYTES) {
       throw new Error(
         `Cannot run model '${modelInfo.name}' here: one example's input and activations take ${bytesText(exampleBytes)}, more than the inspector's limit of ${bytesText(MAX_INSPECT_ACTIVATION_BYTES)}. Use smaller inputs to run it; the summary, hovers and export still work.`,

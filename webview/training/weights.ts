@@ -51,6 +51,23 @@ export class TrainedWeights {
     return this.last.has(`${uri}#${model}`);
   }
 
+  /**
+   * The shape of one example of the data the remembered weights of (uri,
+   * model) were trained on (`nnmodel.data.exampleShape`): the session is
+   * built at it, so that weights whose size follows it fit. Undefined
+   * without weights or without a shape of whole sizes.
+   */
+  exampleShape(uri: string, model: string): number[] | undefined {
+    const kept = this.last.get(`${uri}#${model}`);
+    if (!kept) return undefined;
+    try {
+      const shape = (JSON.parse(kept.msg.modelJson) as ModelJson).nnmodel?.data?.exampleShape as unknown;
+      return Array.isArray(shape) && shape.length > 0 && shape.every((d) => Number.isInteger(d) && d >= 1) ? [...(shape as number[])] : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Loads the remembered weights of (uri, model) into `session`; undefined when there are none. */
   applyTo(session: ModelSession, uri: string, model: string): AppliedWeights | undefined {
     const kept = this.last.get(`${uri}#${model}`);

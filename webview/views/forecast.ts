@@ -16,13 +16,13 @@
  */
 import uPlot from 'uplot';
 import type { BuiltinDataSource } from '../../extension/core/protocol';
-import { forecastFit, forecastScores, forecastSeries, heldOutExamples, scoresText, wavesForecastExample, wavesOptions, type ForecastFit } from '../../extension/core/runtime/forecast';
+import { builtFit, forecastFit, forecastScores, forecastSeries, heldOutExamples, scoresText, wavesForecastExample, wavesOptions, type ForecastFit } from '../../extension/core/runtime/forecast';
 import { TRAIN_SEED } from '../../extension/core/runtime/train';
 import { CHART_COLORS, VALIDATION_DASH } from '../training/chartStyle';
 import { idleLegend, themeColor } from '../training/themeSeries';
 import { CHART_CSS } from '../training/view';
 import { weightsNote } from './samplesModel';
-import { chartColumns, chartWidth, exampleText, explainText, STEPS } from './forecastModel';
+import { chartColumns, chartWidth, exampleText, explainText, STEPS, windowProblem } from './forecastModel';
 import type { ViewContext } from './types';
 import { button, el } from '../dom';
 
@@ -83,16 +83,19 @@ export async function render(container: HTMLElement, ctx: ViewContext, input: Fo
   view = root;
   container.replaceChildren(root);
   ctx.signal.addEventListener('abort', dispose, { once: true });
-  const fit = forecastFit(ctx.modelInfo);
-  if ('error' in fit) {
+  const read = forecastFit(ctx.modelInfo);
+  if ('error' in read) {
     root.dataset.state = 'unfit';
-    root.append(el('p', 'nn-message nn-message-error nn-forecast-unfit', `No forecast: ${fit.error}`));
+    root.append(el('p', 'nn-message nn-message-error nn-forecast-unfit', `No forecast: ${read.error}`));
     return;
   }
+  // A [seq, 1] model whose size depends on seq is built at one length (its trained weights'): it reads windows of it.
+  const fit = builtFit(read, ctx.model);
   const options = wavesOptions(input.sample.options);
-  if (fit.window !== undefined && fit.window > options.length) {
+  const unfit = windowProblem(ctx.info.name, read, fit, options.length);
+  if (unfit) {
     root.dataset.state = 'unfit';
-    root.append(el('p', 'nn-message nn-message-error nn-forecast-unfit', `No forecast: ${ctx.info.name} reads ${fit.window} values at a time, but waves(length = ${options.length}) gives it ${options.length}.`));
+    root.append(el('p', 'nn-message nn-message-error nn-forecast-unfit', `No forecast: ${unfit}`));
     return;
   }
   const examples = heldOutExamples(options.samples, input.validation, TRAIN_SEED);
@@ -174,13 +177,15 @@ async function draw(ctx: ViewContext, fit: ForecastFit, input: ForecastInput, ex
   try {
     const { seed, truth } = wavesForecastExample(input.sample.options, index, steps);
     let k = 0;
+    const breathe = async () => {
+      if (++k % 16 === 0) await input.yieldNow();
+    };
     const f = await forecastSeries(ctx.tf, ctx.model, fit, seed, truth, {
       window: seed.length,
       cancelled: stopped,
       // A breath every few steps: the page shares its thread with the workbench.
-      onStep: async () => {
-        if (++k % 16 === 0) await input.yieldNow();
-      },
+      onStep: breathe,
+      onOneStep: breathe,
     });
     if (stopped()) return;
     const scores = forecastScores(f);

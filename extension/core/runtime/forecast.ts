@@ -102,21 +102,45 @@ export async function rollout(next: NextValue, seed: ArrayLike<number>, steps: n
   return series.slice(seed.length, end);
 }
 
+/** How `oneStepAhead` may be stopped and followed, as the rollout. */
+export interface OneStepOptions {
+  /** Read before each step: true stops (the predictions so far are returned). */
+  cancelled?: () => boolean;
+  /** Called with each prediction (step 0 predicts `series[start]`). */
+  onStep?(step: number, value: number): void | Promise<void>;
+}
+
 /**
  * One step ahead at every step, fed the truth: the prediction of
  * `series[start + k]` from the `window` true values before it, for k in
- * 0 … steps − 1. What the training loss measures; beside the rollout it
- * shows how much of the forecast's error is its own errors fed back.
+ * 0 … steps − 1 (fewer when cancelled). What the training loss measures;
+ * beside the rollout it shows how much of the forecast's error is its own
+ * errors fed back.
  */
-export async function oneStepAhead(next: NextValue, series: ArrayLike<number>, start: number, steps: number, window: number): Promise<Float32Array> {
+export async function oneStepAhead(next: NextValue, series: ArrayLike<number>, start: number, steps: number, window: number, o: OneStepOptions = {}): Promise<Float32Array> {
   if (start < 1 || start + steps > series.length) throw new RangeError(`one step ahead needs values before ${start} and up to ${start + steps - 1}; the series has ${series.length}`);
   const all = Float32Array.from(series as ArrayLike<number>);
   const out = new Float32Array(steps);
-  for (let k = 0; k < steps; k++) {
+  let k = 0;
+  for (; k < steps; k++) {
+    if (o.cancelled?.()) break;
     const end = start + k;
     out[k] = await next(all.slice(Math.max(0, end - window), end));
+    await o.onStep?.(k, out[k]);
   }
-  return out;
+  return k < steps ? out.slice(0, k) : out;
+}
+
+/**
+ * `fit` for the model as built: a `[seq, 1]` input that the build fixed (a
+ * model whose parameter count depends on `seq`, such as `flatten ->
+ * dense`, is built at one length: its training data's) reads windows of
+ * exactly that length, as a `[128, 1]` input does.
+ */
+export function builtFit(fit: ForecastFit, model: tfTypes.LayersModel): ForecastFit {
+  if (fit.window !== undefined) return fit;
+  const length = model.inputs[0]?.shape[1];
+  return typeof length === 'number' ? { ...fit, window: length } : fit;
 }
 
 /**
@@ -159,9 +183,11 @@ export interface Forecast {
 /**
  * Forecasts `truth.length` steps after `seed` with a model `forecastFit`
  * accepted, and the one-step-ahead predictions of the same steps. The
- * window is the model's fixed input length, else `window` (its training
- * length), else the seed's length; a model of fixed length needs a seed at
- * least that long.
+ * window is the model's fixed input length (its shape's, or the length it
+ * was built at: `builtFit`), else `window` (its training length), else the
+ * seed's length; a model of fixed length needs a seed at least that long.
+ * `cancelled` is read before every step of both; `onOneStep` is called
+ * after each one-step prediction, as `onStep` after each forecast value.
  */
 export async function forecastSeries(
   tf: Tf,
@@ -169,16 +195,20 @@ export async function forecastSeries(
   fit: ForecastFit,
   seed: Float32Array,
   truth: Float32Array,
-  options: { window?: number; cancelled?: () => boolean; onStep?: RolloutOptions['onStep'] } = {},
+  options: { window?: number; cancelled?: () => boolean; onStep?: RolloutOptions['onStep']; onOneStep?: OneStepOptions['onStep'] } = {},
 ): Promise<Forecast> {
-  const window = fit.window ?? Math.min(options.window ?? seed.length, seed.length);
+  const fixed = builtFit(fit, model);
+  const window = fixed.window ?? Math.min(options.window ?? seed.length, seed.length);
   if (seed.length < window) throw new RangeError(`the model reads ${window} values at a time; the seed has only ${seed.length}`);
-  const next = modelNextValue(tf, model, fit);
+  const next = modelNextValue(tf, model, fixed);
   const forecast = await rollout(next, seed, truth.length, { window, cancelled: options.cancelled, onStep: options.onStep });
   const series = new Float32Array(seed.length + truth.length);
   series.set(seed);
   series.set(truth, seed.length);
-  const oneStep = options.cancelled?.() ? new Float32Array(0) : await oneStepAhead(next, series, seed.length, truth.length, window);
+  // Stopped during the rollout: no one-step predictions; during them: the ones so far.
+  const oneStep = options.cancelled?.()
+    ? new Float32Array(0)
+    : await oneStepAhead(next, series, seed.length, truth.length, window, { cancelled: options.cancelled, onStep: options.onOneStep });
   return { seed, truth, forecast, oneStep, window };
 }
 

@@ -141,9 +141,14 @@ export function maskedMetricSum(tf: Tf, metric: string, kind: OutputKind, y: Ten
  * embedding with a row for `[MASK]` (id = the text's token count).
  */
 export function maskSpecFor(model: tfTypes.LayersModel, info: ModelInfo, data: TrainData, rate: number): MaskSpec {
-  if (model.inputs.length !== 1 || data.xDtype !== 'int32' || data.exampleShape.length !== 1 || (data.moreInputs?.length ?? 0) > 0) {
-    throw new TrainError(`mask trains a masked language model on one input of token ids (text), but ${data.source} gives ${data.xDtype === 'int32' ? 'several inputs' : 'numbers'}. Remove mask.`);
+  const want = 'mask trains a masked language model on one input of token ids (text), one window of tokens per example';
+  const inputs = 1 + (data.moreInputs?.length ?? 0);
+  if (data.xDtype !== 'int32') throw new TrainError(`${want}, but ${data.source} gives numbers. Remove mask.`);
+  if (inputs > 1) throw new TrainError(`${want}, but ${data.source} gives ${inputs} inputs. Remove mask.`);
+  if (data.exampleShape.length !== 1) {
+    throw new TrainError(`${want}, but each example of ${data.source} is [${data.exampleShape.join(', ')}] token ids, not one window [length]. Remove mask.`);
   }
+  if (model.inputs.length !== 1) throw new TrainError(`${want}, but '${info.name}' has ${model.inputs.length} inputs. Remove mask.`);
   const T = data.exampleShape[0];
   const out = model.outputs[0].shape.slice(1);
   if (out.length !== 2 || (out[0] !== null && out[0] !== T)) {
