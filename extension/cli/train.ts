@@ -182,6 +182,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
             io.stderr(`${trainStartLine(s)}\n`);
             // Said once: the features the model sees are not the CSV's raw numbers.
             if (s.standardisation) io.stderr(`${s.standardisation}\n`);
+          if (s.split) io.stderr(`${s.split}\n`);
           },
           onEpoch: (l) => {
             io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`);

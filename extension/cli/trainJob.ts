@@ -49,6 +49,7 @@ import {
   trainModel,
   validationSplit,
   dataSplit,
+  windowsSplitNote,
   type BatchInfo,
   type CancelToken,
   type EpochLogs,
@@ -165,7 +166,7 @@ export interface JobEvents {
    * `loss`: the objective, when it is not a loss between prediction and label ('adversarial': epochs log g and d losses).
    * `history`: the epochs of the checkpoint the run continues (empty for fresh weights).
    */
-  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; mixup?: number; mask?: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string; history?: EpochLogs[] }): void;
+  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; mixup?: number; mask?: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string; split?: string; history?: EpochLogs[] }): void;
   onBatch?(b: BatchInfo): void;
   onEpoch?(logs: EpochLogs): void;
   /** Signal & gradients (runtime/signals.ts): at initialisation (epoch 0, not when resuming), then after each epoch's `onEpoch`. */
@@ -197,6 +198,7 @@ function startOf(info: ModelInfo, data: Dataset, config: TrainConfig, dir: strin
     checkpointDir: dir,
     resumedFrom: initialEpoch || undefined,
     standardisation: data.standardisation,
+    split: windowsSplitNote(data, config.validation),
   };
 }
 

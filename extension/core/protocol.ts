@@ -223,6 +223,8 @@ export type TrainDataPayload =
       /** Plain JSON kept with the checkpoints (the tokeniser of a text set, CSV feature scaling). */
       tokenizer?: unknown;
       featureStats?: { names: string[]; mean: number[]; std: number[] };
+      /** Windows of one text (`TrainData.windows`): the validation split then holds out the end of the text. */
+      windows?: { overlap: number };
     };
 
 /**
@@ -832,6 +834,8 @@ function trainDataPayload(x: unknown): TrainDataPayload | undefined {
   if (x.xs.byteLength !== x.count * size(x.exampleShape) * 4 || x.ys.byteLength !== x.count * size(x.targetShape) * 4) return undefined;
   const fs = x.featureStats;
   if (fs !== undefined && !(isObj(fs) && Array.isArray(fs.names) && fs.names.every(isStr) && Array.isArray(fs.mean) && fs.mean.every(isNum) && Array.isArray(fs.std) && fs.std.every(isNum))) return undefined;
+  const w = x.windows;
+  if (w !== undefined && !(isObj(w) && isInt(w.overlap) && w.overlap >= 1)) return undefined;
   return strip<TrainDataPayload>({
     kind: 'arrays',
     source: x.source,
@@ -845,6 +849,7 @@ function trainDataPayload(x: unknown): TrainDataPayload | undefined {
     classes: [...x.classes],
     tokenizer: x.tokenizer,
     featureStats: fs as { names: string[]; mean: number[]; std: number[] } | undefined,
+    windows: w ? { overlap: w.overlap as number } : undefined,
   });
 }
 

@@ -51,7 +51,7 @@ import { bestText, overfitVerdict, type EpochFigures } from '../core/runtime/ove
 import { isBuiltinSource } from '../core/runtime/data/builtin';
 import { DataError, asFeatureStats, isInside, loadDataset, type Dataset } from '../core/runtime/data/files';
 import { unlabelledOutputsWarning } from '../core/runtime/dataFit';
-import { TRAIN_SEED, validationSplit } from '../core/runtime/train';
+import { TRAIN_SEED, validationSplit, windowsSplitNote } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
 import { checkUploadedCheckpoint, dataPayload } from '../core/runtime/trainTransfer';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
@@ -410,6 +410,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
           }
           output.appendLine(`read ${data.source}: ${plural(data.count, 'example')} of shape [${data.exampleShape.join(', ')}]`);
           if (data.standardisation) output.appendLine(data.standardisation);
+          const split = windowsSplitNote(data, config.validation);
+          if (split) output.appendLine(split);
           // Trains, but some outputs never get a label: said in the log, the progress and a notification.
           const unlabelled = unlabelledOutputsWarning(info, data, target.train.config);
           if (unlabelled) {

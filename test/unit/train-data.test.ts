@@ -15,7 +15,7 @@ import {
   type LoadOptions,
 } from '../../extension/core/runtime/data/files';
 import { tokenizerFromSpec } from '../../extension/core/runtime/tokenizers';
-import { dataSplit, noTrainingLeft } from '../../extension/core/runtime/train';
+import { dataSplit, noTrainingLeft, windowsSplitNote } from '../../extension/core/runtime/train';
 import type { DataSource } from '../../extension/core/analysis/types';
 import { nodeDataFs } from '../../extension/cli/trainJob';
 
@@ -225,6 +225,11 @@ test('text windows are held out from the end of the text, none sharing a token w
   assert.ok(lastTrained < firstHeld, `training tokens end at ${lastTrained}, validation starts at ${firstHeld}`);
   assert.equal(firstHeld - lastTrained, 1, 'only the windows that share tokens are left out');
   assert.equal(split.train.length + split.validation.length, d.count - (d.windows!.overlap - 1));
+  assert.equal(
+    windowsSplitNote(d, 0.1),
+    `validation: the last ${split.validation.length} windows of long.txt; the 2 windows before them share tokens with those and are left out of training`,
+  );
+  assert.equal(windowsSplitNote(d, 0), undefined, 'nothing held out, nothing to say');
 
   // At every position: a short text has no window left for training, and says why.
   write('t.txt', 'abcabcabd');

@@ -23,6 +23,7 @@ import { CHECKPOINT_VERSION, CheckpointError, fnv1a, readCheckpoint, writeCheckp
 import { loadDataset, type Dataset } from '../../extension/core/runtime/data/files';
 import { nodeCheckpointFs, nodeDataFs } from '../../extension/core/runtime/nodeFs';
 import { checkUploadedCheckpoint, dataPayload, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
+import { dataSplit } from '../../extension/core/runtime/train';
 import { TrainingProgress } from '../../extension/vscode/inspector/trainingProgress';
 import { TrainingRun } from '../../webview/training/runner';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -76,6 +77,19 @@ test('a train message with decoded arrays passes validation and gives the same d
   assert.equal(parseHostMessage({ ...msg, version: -1 }), undefined);
   assert.equal(parseHostMessage({ ...msg, resume: { modelJson: '{}', weights: [1] } }), undefined);
   assert.ok(parseHostMessage({ ...msg, resume: { modelJson: '{}', weights: new Uint8Array(8) } }));
+});
+
+test("text windows reach the page, so the editor's runs hold out the end of the text as the CLI's do", () => {
+  const ds = { ...csvDataset(), windows: { overlap: 2 } };
+  const msg = { type: 'train', uri: 'file:///w/a.nnmodel', version: 4, run: 2, model: { name: 'M', graph: { nodes: [] } }, config: CONFIG, seed: 1, data: dataPayload({ kind: 'text', path: 't.txt', options: {} }, ds) };
+  const parsed = parseHostMessage(msg) as TrainStartMessage;
+  const back = datasetFromPayload(parsed.data);
+  assert.deepEqual(back.windows, { overlap: 2 });
+  assert.deepEqual(dataSplit(back, 0.34, 1), dataSplit(ds, 0.34, 1));
+  assert.deepEqual([...dataSplit(back, 0.34, 1).validation], [2], 'the last window, not a random one');
+  const data = parsed.data as Extract<TrainStartMessage['data'], { kind: 'arrays' }>;
+  assert.equal(parseHostMessage({ ...msg, data: { ...data, windows: { overlap: 0 } } }), undefined);
+  assert.equal(parseHostMessage({ ...msg, data: { ...data, windows: 3 } }), undefined);
 });
 
 test('unaligned bytes are copied, not misread', () => {

@@ -590,6 +590,19 @@ export function dataSplit(data: Pick<TrainData, 'count' | 'windows'>, fraction: 
   return validationSplit(data.count, fraction, seed, data.windows?.overlap);
 }
 
+/**
+ * The training log's line on how a text is split (`validationSplit` with
+ * windows): which windows validate, and how many are left out between.
+ * Undefined for other data, or nothing held out.
+ */
+export function windowsSplitNote(data: Pick<TrainData, 'source' | 'count' | 'windows'>, fraction: number): string | undefined {
+  if (!data.windows || data.windows.overlap <= 1 || fraction <= 0) return undefined;
+  const { validation, train } = dataSplit(data, fraction, 0);
+  if (train.length === 0) return undefined;
+  const between = data.count - validation.length - train.length;
+  return `validation: the last ${plural(validation.length, 'window')} of ${data.source}; the ${plural(between, 'window')} before them share tokens with those and are left out of training`;
+}
+
 /** Why `data` has no training examples left after its validation split. */
 export function noTrainingLeft(data: Pick<TrainData, 'source' | 'count' | 'windows'>, fraction: number): string {
   if (data.windows && data.windows.overlap > 1) {

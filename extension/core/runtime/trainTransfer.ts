@@ -38,6 +38,7 @@ export function dataPayload(source: DataSource, data: Dataset | undefined): Trai
   };
   if (data.tokenizer) p.tokenizer = data.tokenizer;
   if (data.featureStats) p.featureStats = data.featureStats;
+  if (data.windows) p.windows = data.windows;
   return p;
 }
 
@@ -67,6 +68,7 @@ export function datasetFromPayload(p: TrainDataPayload, inputs = 1): Dataset {
   };
   if (p.tokenizer !== undefined) d.tokenizer = p.tokenizer as Dataset['tokenizer'];
   if (p.featureStats) d.featureStats = p.featureStats;
+  if (p.windows) d.windows = p.windows;
   return d;
 }
 
