@@ -33,6 +33,9 @@ e2eTest('a masked language model: [MASK] typed in the text, predictions at each 
   // embedding(64, 64), no trained tokeniser: the default alphabet that leaves a row for [MASK], which is one past it.
   const maskId = (await tokenizerFor(63)).vocabSize;
   assert.ok(maskId < 64);
+  // The info line above the heatmaps names the id a typed [MASK] is fed as.
+  const info = panel.locator('.nn-note').first();
+  await poll('the info line names the [MASK] id', async () => (await info.innerText()).includes(`; [MASK] is id ${maskId}`), { timeout: 30_000, seen: () => info.innerText() });
 
   const box = panel.locator('input.nn-attn-text');
   const groups = strip.locator('.nn-out-mask');
@@ -87,4 +90,12 @@ e2eTest('a masked language model: [MASK] typed in the text, predictions at each 
   await wb.step('insert [MASK]', () => panel.locator('.nn-attn-insert-mask').click());
   await poll('[MASK] inserted', async () => (await box.inputValue()) === 'abc[MASK]', { timeout: 10_000, seen: () => box.inputValue() });
   await poll('a prediction at position 3', async () => JSON.stringify(await positions()) === '[3]', { timeout: 30_000, seen: async () => JSON.stringify(await positions()) });
+
+  // A text of 70 tokens where the view feeds 64: the Tokens panel dims the 6 the model does not see (the last ones:
+  // a masked model is fed the first 64) and says so.
+  await box.fill(`[MASK]${'a'.repeat(69)}`);
+  const dropped = panel.locator('section.nn-tok .nn-tok-piece.nn-tok-dropped');
+  await poll('6 tokens dimmed', async () => (await dropped.count()) === 6, { timeout: 30_000, seen: async () => String(await dropped.count()) });
+  assert.deepEqual(await dropped.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-start')))), [64, 65, 66, 67, 68, 69].map((i) => i + 5));
+  assert.equal(await panel.locator('section.nn-tok .nn-tok-window-note').innerText(), 'The model sees the first 64 tokens: the last 6 tokens (dimmed) are left out.');
 });

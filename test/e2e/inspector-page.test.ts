@@ -438,6 +438,73 @@ test('the training legends name only series with values, without "--" placeholde
   }
 });
 
+// QA: the Training tab of another model showed the last run of the previous one, its status line naming it.
+test('the Training tab of another model says it has no run yet, not the other model\'s run; back on the trained model its run shows again', { timeout: 180_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    const text = `${TINY_TRAIN}model Other {\n  input image: [8, 8, 1]\n  output image -> flatten -> dense(4) -> softmax\n}\n`;
+    const a = analyze(text, { uri: URI });
+    const tiny = modelMessage(a, a.models.find((m) => m.name === 'Tiny')!, URI, 1);
+    await send(page, tiny);
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="training"]').click();
+    const { data, ...config } = a.trains[0].config;
+    await send(page, { type: 'train', uri: URI, version: 1, run: 1, model: tiny.model, config, seed: 1, data: dataPayload(data!, undefined) } as HostToWebview);
+    const ck = await poll('a checkpoint to save', async () =>
+      page.evaluate(() => (globalThis as unknown as { __posted: { type: string; run?: number; epoch?: number }[] }).__posted.filter((m) => m.type === 'checkpoint').map((m) => ({ run: m.run!, epoch: m.epoch! }))[0]),
+    );
+    await send(page, { type: 'checkpointSaved', uri: URI, run: ck.run, epoch: ck.epoch, dir: '.nnmodel/model/Tiny' });
+    const status = page.locator('.nn-training-status');
+    await poll('the run to end', async () => (await status.getAttribute('data-status').catch(() => null)) === 'completed');
+    // The inspector switches to Other (its selector, the host's answer).
+    await send(page, modelMessage(a, a.models.find((m) => m.name === 'Other')!, URI, 2));
+    await statusFor(page, 2);
+    await poll('the Training tab of Other', async () => (await page.locator('.nn-training').getAttribute('data-shows')) === 'empty', async () => status.innerText());
+    assert.equal(
+      await status.innerText(),
+      'No run of Other yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here. The last run in this inspector trained Tiny: its curves show when the inspector shows Tiny.',
+    );
+    assert.equal(await status.getAttribute('data-status'), null);
+    assert.equal(await page.locator('.nn-training-table tr').count(), 0, 'no epochs of Tiny');
+    // Back on Tiny: its run (or the weights it wrote) again.
+    await send(page, modelMessage(a, a.models.find((m) => m.name === 'Tiny')!, URI, 3));
+    await statusFor(page, 3);
+    await poll('the Training tab of Tiny', async () => /^Tiny: /.test(await status.innerText()), async () => status.innerText());
+    assert.equal(await page.locator('.nn-training-table tr').count(), 2, 'a header and the epoch');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+// QA: the text typed into the attention view for one model was still in the box when the inspector showed another.
+test('the attention text typed for one model stays with it: another model starts from its default, and the first gets its text back', { timeout: 180_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    const text = `${GPT}model OtherGPT {\n  input tokens: int[seq]\n  wte = embedding(64, 32)\n  output tokens -> wte -> positional(learned, maxlen = 64) -> gpt_block(32, 2) -> layernorm -> unembed(wte)\n}\n`;
+    const a = analyze(text, { uri: URI });
+    const of = (name: string, version: number) => modelMessage(a, a.models.find((m) => m.name === name)!, URI, version);
+    await send(page, of('TinyGPT', 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="attention"]').click();
+    const box = page.locator('#nn-panel-attention input.nn-attn-text');
+    const initial = await poll('the text box', async () => (await box.count()) === 1 && (await box.inputValue()));
+    assert.equal(initial, 'The cat sat down by the kitchen door.');
+    await box.fill('Little lamp, hello there');
+    await send(page, of('OtherGPT', 2));
+    await statusFor(page, 2);
+    await poll('OtherGPT\'s own (default) text', async () => (await page.locator('#nn-panel-attention .nn-attn-layer').count()) === 1 && (await box.inputValue()) === initial, async () => box.inputValue());
+    await send(page, of('TinyGPT', 3));
+    await statusFor(page, 3);
+    await poll('TinyGPT\'s text again', async () => (await page.locator('#nn-panel-attention .nn-attn-layer').count()) === 3 && (await box.inputValue()) === 'Little lamp, hello there', async () => box.inputValue());
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 for (const setting of ['wasm', 'webgl'] as const) {
   test(`tensor count stays flat over 50 re-renders (${setting})`, { timeout: 300_000 }, async () => {
     const { page, errors } = await openPage(setting);
@@ -613,6 +680,10 @@ test('kernels: a narrow panel wraps a layer header between its parts, never insi
         assert.equal(h.callLines, 1, `the call ${h.call} on one line at ${width} px: ${JSON.stringify(h)}`);
         assert.equal(h.rangeLines, 1, `the weights range on one line at ${width} px: ${JSON.stringify(h)}`);
         assert.match(h.text, /weights \u2212?\d/, 'the range with a true minus');
+        // Both ends in one formatting: as many decimals on each (not "−0.2352 … 0.27").
+        const ends = /weights (\S+) … (\S+)/.exec(h.text);
+        const decimals = (v: string) => (v.split('e')[0].split('.')[1] ?? '').length;
+        assert.ok(ends && decimals(ends[1]) === decimals(ends[2]), `one formatting for both ends: ${h.text}`);
       }
     }
     assert.deepEqual(errors, []);

@@ -74,12 +74,14 @@ e2eTest('Signal & gradients: Measure at initialisation, then a line per epoch wh
     }, { timeout: 120_000, seen: async () => JSON.stringify(await signalFacts(frame)) }),
   );
   t.diagnostic(initial.summary);
-  assert.equal(initial.layers, Array.from({ length: 10 }, (_, i) => `dense_${i + 1}`).join(','));
+  // Named as the graph and the summary label them, with their line; the eight repeats of plain(64) by which one each is.
+  assert.deepEqual(JSON.parse(initial.layers ?? '[]'), ['dense(64) (line 39)', ...Array.from({ length: 8 }, (_, i) => `dense(64) (line 27, ${i + 1} of 8)`), 'dense(10) (line 39)']);
   assert.deepEqual(initial.legend, ['initial']);
-  assert.match(initial.summary, /^At initialisation, gradient RMS: dense_1 \S+ … dense_10 \S+ \(×[\d,]+\)$/);
+  assert.match(initial.summary, /^At initialisation, gradient RMS: dense\(64\) \(line 39\) \S+ … dense\(10\) \(line 39\) \S+ \(×[\d,]+\)$/);
   assert.ok(Number(/×([\d,]+)/.exec(initial.summary)![1].replace(/,/g, '')) > 10_000, initial.summary);
   assert.equal(initial.rows.length, 11, 'a header and a row per layer');
-  assert.deepEqual(initial.rows[1].slice(0, 2), ['dense_1', 'dense(64)']);
+  assert.deepEqual(initial.rows[1].slice(0, 2), ['dense(64)', '39']);
+  assert.deepEqual(initial.rows[2].slice(0, 2), ['dense(64) (1 of 8)', '27']);
   await wb.runCommand('nnmodel: Train Model');
   // Zoomed in on the run's chart before its first epoch ends (a drag over layers 3 to 7): the epochs keep the zoom.
   const started = await wb.step('the run\'s initial line', () =>
@@ -110,8 +112,8 @@ e2eTest('Signal & gradients: Measure at initialisation, then a line per epoch wh
     }, { timeout: 400_000, interval: 2000, seen: async () => JSON.stringify(await signalFacts(frame)) }),
   );
   t.diagnostic(trained.summary);
-  assert.match(trained.summary, /^At initialisation, gradient RMS: .* · Epoch 4, gradient RMS: dense_1 \S+ … dense_10 \S+ \(×[\d,]+\)$/);
-  assert.deepEqual(trained.rows[0], ['layer', 'call', 'line', 'output RMS, initial', 'gradient RMS, initial', 'output RMS, epoch 4', 'gradient RMS, epoch 4']);
+  assert.match(trained.summary, /^At initialisation, gradient RMS: .* · Epoch 4, gradient RMS: dense\(64\) \(line 39\) \S+ … dense\(10\) \(line 39\) \S+ \(×[\d,]+\)$/);
+  assert.deepEqual(trained.rows[0], ['layer', 'line', 'output RMS, initial', 'gradient RMS, initial', 'output RMS, epoch 4', 'gradient RMS, epoch 4']);
   // Built for Measure at initialisation and for the run, each time with its initial line alone: the epochs updated
   // the run's chart in place, and the zoom stayed.
   const builds = (await frame.evaluate('window.nnSignalBuilds')) as string[][];

@@ -8,7 +8,7 @@ import { smallestVocab } from '../../extension/core/analysis/graph';
 import { charTokenizer, idTokenizer, tokenizerFor, trainBpe, wordTokenizer } from '../../extension/core/runtime/tokenizers';
 import { mergeSummary } from '../../webview/views/tokensModel';
 import { inputPlans } from '../../webview/probes/input';
-import { charSetText, inputText, patchesOf, tokenizerText } from '../../webview/views/attentionModel';
+import { charSetText, inputText, patchesOf, tokenizerText, typedTextsKey, TypedTexts } from '../../webview/views/attentionModel';
 
 const example = (name: string) => readFileSync(new URL(`../../examples/${name}`, `file://${__filename}`), 'utf8');
 const root = `${process.cwd()}/examples`;
@@ -48,6 +48,20 @@ test('other tokenisers: the whole vocabulary, words, typed ids and values', () =
   assert.equal(tokenizerText(idTokenizer(2 ** 31 - 1), { trained: false, embeddingVocab: undefined }), 'no embedding: the typed whole numbers are fed as they are');
 });
 
+test('a masked language model: the info line names the id typed [MASK]s are fed as', async () => {
+  // bert_tiny: embedding(64, 64) leaves a row for [MASK], one past the default alphabet's 60 ids.
+  const t = await tokenizerFor(63);
+  const maskId = t.vocabSize;
+  assert.equal(maskId, 60);
+  assert.equal(
+    tokenizerText(t, { trained: false, embeddingVocab: 64, maskId }),
+    "char tokeniser (default alphabet ↵ ␣ ! ' , . ? A–Z a–z): 59 characters + unknown, ids 0–59 of the embedding's 64; [MASK] is id 60",
+  );
+  assert.equal(tokenizerText(idTokenizer(10), { trained: false, embeddingVocab: 11, maskId: 10 }), 'token ids typed as numbers 0–9 (the embedding has 11 rows; too few for characters); [MASK] is id 10');
+  // Without a mask id (next-token models) the line is as before.
+  assert.doesNotMatch(tokenizerText(t, { trained: false, embeddingVocab: 64 }), /MASK/);
+});
+
 test('a BPE counts its pieces as its merge list does, the unknown id 0 beside them', () => {
   const bpe = trainBpe(example('data/tiny.txt'), 128);
   assert.equal(bpe.vocabSize, 128);
@@ -78,4 +92,22 @@ test('an image that reaches attention through ordinary convolutions has no patch
   const model = analysis.models[0];
   assert.equal(patchesOf(model.graph, model.graph.inputs[0], {}), undefined);
   assert.equal(inputText(inputPlans(model, {})[0], { sample: false }), 'input image [16, 16, 3], the current image');
+});
+
+test('a text typed for one model stays with it: another model shows its own last text or its default', () => {
+  const texts = new TypedTexts();
+  const gpt = typedTextsKey('file:///w/gpt_small.nnmodel', 'GPTSmall');
+  const bert = typedTextsKey('file:///w/bert_tiny.nnmodel', 'BertTiny');
+  texts.set(gpt, 0, 'Once upon a time');
+  // The QA case: the inspector switches to another model; its box must not get GPTSmall's text.
+  assert.equal(texts.get(bert, 0), undefined, 'no text of its own yet: the view shows its default');
+  texts.set(bert, 0, 'the c[MASK]t sat');
+  // Back to the first model: its own last text, kept; then the second's again.
+  assert.equal(texts.get(gpt, 0), 'Once upon a time');
+  assert.equal(texts.get(bert, 0), 'the c[MASK]t sat');
+  // Per input port, and a model of the same name in another file is another model.
+  assert.equal(texts.get(gpt, 1), undefined);
+  assert.equal(texts.get(typedTextsKey('file:///w/other.nnmodel', 'GPTSmall'), 0), undefined);
+  texts.set(gpt, 0, 'edited');
+  assert.equal(texts.get(gpt, 0), 'edited');
 });

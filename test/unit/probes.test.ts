@@ -9,7 +9,7 @@ import { uniformHeads, untrainedAttentionText } from '../../webview/views/attent
 import { featureMapLayers, featureMaps } from '../../webview/probes/featureMaps';
 import { fitTokens, imageInput, signalInput } from '../../webview/probes/input';
 import { kernelHeaderParts, kernels } from '../../webview/probes/kernels';
-import { formatSigned } from '../../webview/probes/colormap';
+import { formatRange, formatSigned } from '../../webview/probes/colormap';
 
 before(async () => {
   const warn = console.warn;
@@ -347,4 +347,11 @@ test('a kernel header is parts kept whole (the call, the filters, the range), si
   assert.deepEqual(kernelHeaderParts({ kh: 3, kw: 3, cin: 1, cout: 8, min: -0.47991, max: 0.53214 }), ['8 filters of 3×3×1', 'weights \u22120.4799 … 0.5321']);
   assert.deepEqual(kernelHeaderParts({ kh: 1, kw: 5, cin: 2, cout: 1, min: -1.5e-5, max: 0 }), ['1 filter of 5×2', 'weights \u22121.50e\u22125 … 0']);
   assert.deepEqual([-0.1372, 0.1372, 0, -2.5e-7].map(formatSigned), ['\u22120.1372', '0.1372', '0', '\u22122.50e\u22127']);
+  // The QA case: both ends in one formatting, the same decimals, not "−0.2352 … 0.27".
+  assert.deepEqual(kernelHeaderParts({ kh: 5, kw: 5, cin: 1, cout: 6, min: -0.23519, max: 0.27 })[1], 'weights \u22120.2352 … 0.2700');
+  assert.equal(formatRange(-0.5, 12.25), '\u22120.50 … 12.25');
+  assert.equal(formatRange(-0.00001, 0.5), '0.0000 … 0.5000', 'an end that rounds to zero has no minus');
+  assert.equal(formatRange(-3e-5, 4e-4), '\u22123.00e\u22125 … 4.00e\u22124');
+  assert.equal(formatRange(-2e4, 10), '\u22122.00e+4 … 1.00e+1');
+  assert.equal(formatRange(0, 0), '0 … 0');
 });

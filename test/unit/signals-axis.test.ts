@@ -39,3 +39,9 @@ test('short names keep the 44 px minimum: three dense layers are all named', () 
   assert.equal(chosenIncr(500 / 2.6, layerAxisSpace(names, width)), 1);
   assert.equal(layerAxisSpace([], width), 44);
 });
+
+test('a two-line layer name (the call over its line) takes the room of its wider line', () => {
+  assert.equal(layerAxisSpace(['dense(64)\nline 27, 2/8', 'dense(10)\nline 39'], width), Math.ceil(width('line 27, 2/8')) + AXIS_LABEL_GAP);
+  // Measured whole, the two lines would count as one line of both: too wide.
+  assert.ok(layerAxisSpace(['dense(64)\nline 27, 2/8'], width) < width('dense(64)\nline 27, 2/8'));
+});

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { charTokenizer, gpt2Tokenizer, idTokenizer, trainBpe, wordTokenizer } from '../../extension/core/runtime/tokenizers';
 import { parseHostMessage } from '../../extension/core/protocol';
-import { mergeRows, mergeSummary, nearestRows, nearestTokens, similarityText, tokenSpans, unknownNote } from '../../webview/views/tokensModel';
+import { mergeRows, mergeSummary, nearestRows, nearestTokens, seenTokens, similarityText, tokenSpans, unknownNote } from '../../webview/views/tokensModel';
 
 /** The course notes' corpus: hug ×10, pug ×5, pun ×12, bun ×4, hugs ×5. */
 const NOTES = [...Array(10).fill('hug'), ...Array(5).fill('pug'), ...Array(12).fill('pun'), ...Array(4).fill('bun'), ...Array(5).fill('hugs')].join(' ');
@@ -130,4 +130,26 @@ test('a similarity that rounds to zero reads 0.00, never −0.00', () => {
   assert.equal(similarityText(-0.004), '0.00');
   assert.equal(similarityText(0.004), '0.00');
   assert.equal(similarityText(-0.006), '−0.01');
+});
+
+test('the Tokens panel marks the tokens the model does not see: a language model reads the last N, other models the first N', () => {
+  // The QA case: a 70-token text for a language model that reads 64 (gpt_small's positional maxlen): the first 6 are left out.
+  const text = 'x'.repeat(70);
+  const spans = tokenSpans(charTokenizer('x'), text)!;
+  assert.equal(spans.length, 70);
+  assert.deepEqual(seenTokens(spans.length, { length: 64, keep: 'last' }), {
+    start: 6,
+    end: 70,
+    note: 'The model sees the last 64 tokens: the first 6 tokens (dimmed) are left out.',
+  });
+  // A masked (or any other) model is fed the first N, as attention.ts cuts them (fitTokens).
+  assert.deepEqual(seenTokens(70, { length: 64, keep: 'first' }), {
+    start: 0,
+    end: 64,
+    note: 'The model sees the first 64 tokens: the last 6 tokens (dimmed) are left out.',
+  });
+  assert.equal(seenTokens(65, { length: 64, keep: 'last' })!.note, 'The model sees the last 64 tokens: the first token (dimmed) is left out.');
+  // A text that fits: every token is seen, no note.
+  assert.equal(seenTokens(64, { length: 64, keep: 'last' }), undefined);
+  assert.equal(seenTokens(10, undefined), undefined);
 });

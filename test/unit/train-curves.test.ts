@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseShown, historyEntries, loadedText, runText, TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
+import { chooseShown, emptyText, historyEntries, loadedText, runText, TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
 import { lossChartStyles, metricChartStyles, seriesWithData, VALIDATION_DASH } from '../../webview/training/chartStyle';
 import { parseHostMessage, parseWebviewMessage } from '../../extension/core/protocol';
 import { parseHostToJob } from '../../extension/core/runtime/jobProtocol';
@@ -204,6 +204,30 @@ test('the Training tab shows the run in this page, the loaded weights, or its em
   assert.equal(chooseShown(run, disk, false), 'run', 'a run (or its refusal) after the weights were loaded');
   assert.equal(chooseShown(run, undefined, true), 'run');
   assert.equal(chooseShown(run, { ...disk, model: 'Other', from: undefined }, true), 'weights', "another model's weights from a run elsewhere");
+});
+
+test('the Training tab shows only runs and weights of the model the inspector shows; else it says there is no run of it yet', () => {
+  const run = new TrainingCurves();
+  run.apply(1, 'LeNet5', { kind: 'start', epochs: 3, examples: 10, backend: 'wasm', source: 'digits' });
+  run.apply(1, 'LeNet5', { kind: 'done', status: 'completed' });
+  assert.equal(chooseShown(run, undefined, false, 'LeNet5'), 'run');
+  // The QA case: the inspector switched to another model; the tab showed LeNet5's run, its status line naming it.
+  assert.equal(chooseShown(run, undefined, false, 'Tiny'), 'empty');
+  assert.equal(emptyText('Tiny', run), 'No run of Tiny yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here. The last run in this inspector trained LeNet5: its curves show when the inspector shows LeNet5.');
+  // A run in progress of the other model does not win either; the empty state says it trains.
+  const running = new TrainingCurves();
+  running.apply(2, 'LeNet5', { kind: 'start', epochs: 3, examples: 10, backend: 'wasm', source: 'digits' });
+  assert.equal(chooseShown(running, undefined, true, 'Tiny'), 'empty');
+  assert.match(emptyText('Tiny', running), /^No run of Tiny yet\. .* LeNet5 is training in this inspector: its curves show when the inspector shows LeNet5\.$/);
+  // The shown model's own weights beside another model's run: the weights.
+  const tiny = { model: 'Tiny', epoch: 2, from: '.nnmodel/model/Tiny', history: [] };
+  assert.equal(chooseShown(running, tiny, false, 'Tiny'), 'weights');
+  assert.equal(chooseShown(run, { ...tiny, model: 'LeNet5' }, true, 'Tiny'), 'empty', 'weights of another model are not this one’s');
+  // Before any model came (no name yet), and with no run at all: as before.
+  assert.equal(chooseShown(run, undefined, false, ''), 'run');
+  assert.equal(emptyText(''), 'No training yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.');
+  assert.equal(emptyText('Tiny', new TrainingCurves()), 'No run of Tiny yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.');
+  assert.equal(emptyText('LeNet5', run), 'No run of LeNet5 yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.');
 });
 
 test("the run's status line counts examples in the singular and plural", () => {

@@ -12,7 +12,7 @@ import { digits } from '../../extension/core/runtime/data/synthetic';
 import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import { batchTensors, lossValue, outputKind, trainModel, TRAIN_SEED, type TrainData } from '../../extension/core/runtime/train';
 import { builtinDataset } from '../../extension/core/runtime/data/builtin';
-import { MAX_SIGNAL_LINES, SignalsHistory } from '../../webview/training/signalsModel';
+import { MAX_SIGNAL_LINES, SignalsHistory, layerAxisText, layerNames, layerText } from '../../webview/training/signalsModel';
 import { initialSignalsUnavailable, measureInitialSignals } from '../../webview/training/signalsInit';
 import { modelMessage } from '../../extension/vscode/inspector/messages';
 import { parseHostMessage, type ModelMessage } from '../../extension/core/protocol';
@@ -49,6 +49,16 @@ test('at initialisation, a deep sigmoid stack\'s first-layer gradient RMS is ord
   // 10 dense layers each: flatten -> dense(64), 8 in the repeated block, the classifier dense(10).
   assert.deepEqual(plain.layers.map((l) => l.name), Array.from({ length: 10 }, (_, i) => `dense_${i + 1}`));
   assert.deepEqual(plain.layers.map((l) => l.label).slice(0, 2), ['dense(64)', 'dense(64)']);
+  // The Training tab names them as the graph and the summary do, with their line: `plain(64) * 8` puts eight
+  // dense(64) on the block's line 27, told apart by which repeat each is (not by tfjs-like names dense_2 … dense_9).
+  assert.deepEqual(layerNames(plain.layers).map(layerText), [
+    'dense(64) (line 39)',
+    ...Array.from({ length: 8 }, (_, i) => `dense(64) (line 27, ${i + 1} of 8)`),
+    'dense(10) (line 39)',
+  ]);
+  assert.deepEqual(layerNames(plain.layers).map(layerAxisText).slice(0, 2), ['dense(64)\nline 39', 'dense(64)\nline 27, 1/8']);
+  const named = layerNames(plain.layers).map(layerText);
+  assert.match(formatGradientLine(plain, 'At initialisation, gradient RMS', (_l, i) => named[i]), /^At initialisation, gradient RMS: dense\(64\) \(line 39\) \S+ … dense\(10\) \(line 39\) \S+ \(×[\d,]+\)$/);
   assert.equal(plain.epoch, 0);
   assert.equal(plain.examples, 64);
   const first = (r: SignalsReport) => r.layers[0].gradient;
@@ -131,6 +141,8 @@ test('the gradient line names the smallest and largest layers and their ratio', 
   assert.equal(formatGradientLine({ ...r, layers: [] }), 'gradient RMS: no weighted layer to measure');
   assert.equal(formatGradientLine({ ...r, layers: [layer('dense_1', 0), layer('dense_2', 0)] }), 'gradient RMS: 0 in every weighted layer (the loss no longer changes with the weights: saturated units?)');
   assert.equal(formatGradientLine({ ...r, layers: [layer('dense_1', 0), layer('dense_2', 0.5)] }), 'gradient RMS: dense_1 0 … dense_2 0.5 (none reaches dense_1)');
+  // Named by the caller (the Training tab: the call and its line); the CLI keeps the short names.
+  assert.equal(formatGradientLine(r, 'gradient RMS', (l, i) => `${l.label} #${i}`), 'gradient RMS: dense(64) #0 3.1e-6 … dense(64) #2 0.024 (×7,700)');
   assert.equal(formatRms(2.4e-5), '2.4e-5');
   assert.equal(formatRms(12345), '1.2e4');
 });
@@ -153,8 +165,8 @@ test('the chart model: one line per measurement, initial dashed, latest emphasis
   assert.equal(styles[styles.length - 1].label, 'epoch 12');
   assert.ok(styles[styles.length - 1].width > styles[1].width, 'the latest epoch is the widest');
   const t = h.table();
-  assert.deepEqual(t.head, ['layer', 'call', 'line', 'output RMS, initial', 'gradient RMS, initial', 'output RMS, epoch 12', 'gradient RMS, epoch 12']);
-  assert.deepEqual(t.rows[0].slice(0, 3), ['dense_1', 'dense(64)', '3']);
+  assert.deepEqual(t.head, ['layer', 'line', 'output RMS, initial', 'gradient RMS, initial', 'output RMS, epoch 12', 'gradient RMS, epoch 12']);
+  assert.deepEqual(t.rows[0].slice(0, 2), ['dense(64)', '3']);
   // A new run starts afresh; an older run's late event is ignored.
   h.apply(2, 'M', { kind: 'signals', report: rep(0, [1, 2]) });
   assert.deepEqual(h.reports.map((r) => r.epoch), [0]);

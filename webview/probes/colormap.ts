@@ -85,6 +85,26 @@ export function formatSigned(v: number): string {
   return formatValue(v).replace(/-/g, '\u2212');
 }
 
+/**
+ * A range "lo … hi" in one formatting for both ends (a true minus sign):
+ * the decimals that give the larger end 4 significant digits, the same on
+ * both ("−0.2352 … 0.2700", not "−0.2352 … 0.27"); both in exponent form
+ * when the larger end is tiny or huge (an exact zero then reads "0").
+ */
+export function formatRange(lo: number, hi: number): string {
+  const a = Math.max(Math.abs(lo), Math.abs(hi));
+  if (!Number.isFinite(a)) return `${formatSigned(lo)} … ${formatSigned(hi)}`;
+  if (a === 0) return '0 … 0';
+  const exponent = a >= 1e4 || a < 1e-3;
+  const decimals = Math.max(0, 3 - Math.floor(Math.log10(a)));
+  const one = (v: number) => {
+    const text = exponent ? (v === 0 ? '0' : v.toExponential(2)) : v.toFixed(decimals);
+    // A small negative end that rounds to zero reads as zero, not "−0.0000".
+    return (Number(text) === 0 ? text.replace('-', '') : text).replace(/-/g, '\u2212');
+  };
+  return `${one(lo)} … ${one(hi)}`;
+}
+
 /** Compact number text for hovers: 4 significant digits, exponent form when tiny or huge. */
 export function formatValue(v: number): string {
   if (v === 0) return '0';

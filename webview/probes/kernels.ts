@@ -5,7 +5,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from '../../extension/core/layers/types';
-import { formatSigned } from './colormap';
+import { formatRange } from './colormap';
 
 type TfLayer = tfTypes.layers.Layer;
 
@@ -45,11 +45,12 @@ function kernelVariable(layer: TfLayer): tfTypes.LayerVariable | undefined {
 /**
  * The parts of a kernel layer's header after its call, each kept on one
  * line (the header wraps between them): "8 filters of 3×3×1",
- * "weights −0.4799 … 0.5321".
+ * "weights −0.4799 … 0.5321" (both ends in one formatting: colormap.ts
+ * `formatRange`).
  */
 export function kernelHeaderParts(set: Pick<KernelSet, 'kh' | 'kw' | 'cin' | 'cout' | 'min' | 'max'>): string[] {
   const size = set.kh === 1 ? `${set.kw}` : `${set.kh}×${set.kw}`;
-  return [`${set.cout} ${set.cout === 1 ? 'filter' : 'filters'} of ${size}×${set.cin}`, `weights ${formatSigned(set.min)} … ${formatSigned(set.max)}`];
+  return [`${set.cout} ${set.cout === 1 ? 'filter' : 'filters'} of ${size}×${set.cin}`, `weights ${formatRange(set.min, set.max)}`];
 }
 
 /** Whether the layer has a convolution kernel `kernels` can read. */

@@ -114,19 +114,45 @@ export function loadedText(w: LoadedWeights): string {
 
 /**
  * What the Training tab shows: the run of this page, the history of the
- * loaded weights, or its empty state. A run in progress always wins; the
- * weights of this page's own run (no folder, same model) are that run's, so
- * its live curves stay; otherwise whichever came last (`weightsAfterRun`):
- * Load Weights after a run shows the loaded checkpoint, a run started (or
- * refused) after weights were loaded shows the run.
+ * loaded weights, or its empty state. Only the model the inspector shows
+ * (`inspected`; '' or undefined before any model came) counts: the run or
+ * weights of another model are never shown as this one's. A run in
+ * progress always wins; the weights of this page's own run (no folder,
+ * same model) are that run's, so its live curves stay; otherwise whichever
+ * came last (`weightsAfterRun`): Load Weights after a run shows the loaded
+ * checkpoint, a run started (or refused) after weights were loaded shows
+ * the run.
  */
-export function chooseShown(run: Pick<TrainingCurves, 'run' | 'status' | 'model'>, weights: LoadedWeights | undefined, weightsAfterRun: boolean): 'run' | 'weights' | 'empty' {
-  const hasRun = run.run >= 0;
+export function chooseShown(
+  run: Pick<TrainingCurves, 'run' | 'status' | 'model'>,
+  shownWeights: LoadedWeights | undefined,
+  weightsAfterRun: boolean,
+  inspected?: string,
+): 'run' | 'weights' | 'empty' {
+  const ours = (model: string) => !inspected || model === inspected;
+  const hasRun = run.run >= 0 && ours(run.model);
+  const weights = shownWeights && ours(shownWeights.model) ? shownWeights : undefined;
   if (!weights) return hasRun ? 'run' : 'empty';
   if (!hasRun) return 'weights';
   if (run.status === 'idle' || run.status === 'running') return 'run';
   if (weights.from === undefined && weights.model === run.model) return 'run';
   return weightsAfterRun ? 'weights' : 'run';
+}
+
+/**
+ * The Training tab's status line when it has nothing of the model the
+ * inspector shows (`inspected`, '' before any model came): no run of it
+ * yet, and, when this page's last run (`last`) trained another model,
+ * where that run is shown, rather than showing it as this model's.
+ */
+export function emptyText(inspected: string, last?: Pick<TrainingCurves, 'run' | 'model' | 'status'>): string {
+  const head = inspected ? `No run of ${inspected} yet.` : 'No training yet.';
+  const how = 'Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.';
+  if (!inspected || !last || last.run < 0 || !last.model || last.model === inspected) return `${head} ${how}`;
+  const other = last.status === 'idle' || last.status === 'running'
+    ? `${last.model} is training in this inspector: its curves show when the inspector shows ${last.model}.`
+    : `The last run in this inspector trained ${last.model}: its curves show when the inspector shows ${last.model}.`;
+  return `${head} ${how} ${other}`;
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
-import { SignalsHistory, layerAxisSpace, lineChanges, type SignalKind, type SignalLine } from './signalsModel';
+import { SignalsHistory, layerAxisSpace, layerAxisText, layerNames, layerText, lineChanges, type SignalKind, type SignalLine } from './signalsModel';
 import { idleLegend, themeColor, uSeries } from './themeSeries';
 import { formatGradientLine, type SignalsReport } from '../../extension/core/runtime/signals';
 
@@ -42,7 +42,7 @@ const SIGNALS_CSS = `
 .nn-signals-status { margin-left: 8px; }
 .nn-signals-table { border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; }
 .nn-signals-table th, .nn-signals-table td { padding: 2px 8px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
-.nn-signals-table td:nth-child(2) { text-align: left; }
+.nn-signals-table td:first-child { text-align: left; }
 .nn-signals .u-legend .nn-signals-unlisted { display: none; }
 `;
 
@@ -258,14 +258,21 @@ export class SignalsView {
     this.missing.hidden = !missing;
     const latest = h.reports[h.reports.length - 1];
     const first = h.reports[0];
+    // Layers named as the graph and the summary label them, with their line (signalsModel.ts layerNames).
+    const line = (r: SignalsReport, prefix: string) => {
+      const named = layerNames(r.layers).map(layerText);
+      return formatGradientLine(r, prefix, (_l, i) => named[i]);
+    };
     this.summary.textContent = [
-      first !== latest ? formatGradientLine(first, first.epoch === 0 ? 'At initialisation, gradient RMS' : `Epoch ${first.epoch}, gradient RMS`) : '',
-      formatGradientLine(latest, latest.epoch === 0 ? 'At initialisation, gradient RMS' : `Epoch ${latest.epoch}, gradient RMS`),
+      first !== latest ? line(first, first.epoch === 0 ? 'At initialisation, gradient RMS' : `Epoch ${first.epoch}, gradient RMS`) : '',
+      line(latest, latest.epoch === 0 ? 'At initialisation, gradient RMS' : `Epoch ${latest.epoch}, gradient RMS`),
     ]
       .filter(Boolean)
       .join(' · ');
-    const names = h.layers().map((l) => l.name);
-    const key = `${h === history ? 'run' : 'initial'}|${h.run}|${h.model}|${names.join(',')}`;
+    const named = layerNames(h.layers());
+    const names = named.map(layerText);
+    const axisNames = named.map(layerAxisText);
+    const key = `${h === history ? 'run' : 'initial'}|${h.run}|${h.model}|${names.join('\n')}`;
     const from = this.lines;
     const lines = h.lines();
     // Read by the charts' legend values and hooks, which the updates below call.
@@ -278,7 +285,7 @@ export class SignalsView {
         return;
       }
       chart?.destroy();
-      this.charts[i] = this.make(p, names, lines, data, this.boxes[i]);
+      this.charts[i] = this.make(p, names, axisNames, lines, data, this.boxes[i]);
     });
     this.key = key;
     this.renderTable(h);
@@ -329,10 +336,12 @@ export class SignalsView {
     });
   }
 
-  private make(p: (typeof PANELS)[number], names: string[], lines: readonly SignalLine[], data: uPlot.AlignedData, box: HTMLElement): uPlot {
+  /** A panel's chart: `names` the layers as the cursor's value names them, `axisNames` as the x axis does (two lines each). */
+  private make(p: (typeof PANELS)[number], names: string[], axisNames: string[], lines: readonly SignalLine[], data: uPlot.AlignedData, box: HTMLElement): uPlot {
     const fg = themeColor('--vscode-foreground', '#ccc');
     const grid = themeColor('--vscode-panel-border', 'rgba(127,127,127,0.3)');
-    box.dataset.layers = names.join(',');
+    // For tests: the layers' names, a JSON array (a call's label may hold commas).
+    box.dataset.layers = JSON.stringify(names);
     const all = allLayers(names.length);
     return new uPlot(
       {
@@ -350,8 +359,8 @@ export class SignalsView {
             // A name per layer while they fit, else every 2nd, 5th, …: uPlot keeps `space` px between labels.
             incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
             font: AXIS_FONT,
-            space: layerAxisSpace(names, axisTextWidth),
-            values: (_u, splits) => splits.map((v) => layerName(names, v)),
+            space: layerAxisSpace(axisNames, axisTextWidth),
+            values: (_u, splits) => splits.map((v) => layerName(axisNames, v)),
           },
           { stroke: fg, grid: { stroke: grid }, label: 'RMS (log)', size: 60, values: (_u, splits) => splits.map(axisNumber) },
         ],

@@ -7,7 +7,7 @@
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
-import { bestMarker, chooseShown, loadedText, nearestEpochValue, overfitLine, runText, sameTraining, ShownOrder, TrainingCurves, type BestMarker, type LoadedWeights } from './curves';
+import { bestMarker, chooseShown, emptyText, loadedText, nearestEpochValue, overfitLine, runText, sameTraining, ShownOrder, TrainingCurves, type BestMarker, type LoadedWeights } from './curves';
 import { BEST_MARKER, lossChartStyles, metricChartStyles, seriesWithData } from './chartStyle';
 import { SamplesView } from './samples';
 import { collapseHint } from '../../extension/core/runtime/diversity';
@@ -70,8 +70,6 @@ function addStyles(): void {
 /** A drag narrower than this (CSS pixels) is a click, not a zoom. */
 const MIN_ZOOM_PX = 5;
 
-const EMPTY_TEXT = 'No training yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.';
-
 export class TrainingView {
   readonly element: HTMLElement;
   readonly curves = new TrainingCurves();
@@ -116,7 +114,7 @@ export class TrainingView {
     this.element.className = 'nn-training';
     this.status = document.createElement('p');
     this.status.className = 'nn-training-status';
-    this.status.textContent = EMPTY_TEXT;
+    this.status.textContent = emptyText('');
     this.lossBox = document.createElement('div');
     this.lossBox.className = 'nn-training-loss';
     this.metricBox = document.createElement('div');
@@ -153,8 +151,11 @@ export class TrainingView {
 
   /** The model the inspector now shows, and what Measure at initialisation can do for it. */
   offerInitialSignals(model: string, offer: InitialSignalsOffer): void {
+    // Another model: the tab shows only its runs and weights (chooseShown).
+    const changed = model !== this.inspected;
     this.inspected = model;
     this.signals.setOffer(model, offer);
+    if (changed) this.schedule();
   }
 
   /** Called when the tab is shown or hidden: charts draw only while visible. */
@@ -230,7 +231,7 @@ export class TrainingView {
   }
 
   private render(): void {
-    const shown = chooseShown(this.curves, this.weights?.info, this.order.weightsAfterRun);
+    const shown = chooseShown(this.curves, this.weights?.info, this.order.weightsAfterRun, this.inspected);
     this.element.dataset.shows = shown;
     this.signals.setWidth(this.width());
     this.signals.render(...this.signalsShown(shown));
@@ -260,9 +261,9 @@ export class TrainingView {
     return own ? [this.curves.run, this.inspected, { upTo: w.epoch }] : [undefined, this.inspected, { weights: w.model === this.inspected }];
   }
 
-  /** No run here and no trained weights for the shown model. */
+  /** No run here and no trained weights for the shown model (another model's run is not shown as its). */
   private renderEmpty(): void {
-    this.status.textContent = EMPTY_TEXT;
+    this.status.textContent = emptyText(this.inspected, this.curves);
     delete this.status.dataset.status;
     delete this.status.dataset.backend;
     delete this.status.dataset.loadedEpoch;

@@ -53,7 +53,7 @@ import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
-import { inputText, invalidIdsText, patchesOf, tokenizerText, uniformHeads, untrainedAttentionText } from './attentionModel';
+import { inputText, invalidIdsText, patchesOf, tokenizerText, typedTextsKey, TypedTexts, uniformHeads, untrainedAttentionText } from './attentionModel';
 import { classStrip, maskStrip, tokenStrip, type ClassStrip, type MaskStrip, type TokenStrip } from './output';
 import { encodeMasked, filledText, maskedLabels, maskedObjective, withoutMasks, MASK_TOKEN } from './maskedModel';
 import { tokensPanel, type EmbeddingSource, type TokensPanel } from './tokens';
@@ -86,8 +86,8 @@ const FLOAT_SEQ = 12;
 let root: HTMLElement | undefined;
 let generation = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
-/** Texts typed by the user, kept across re-renders of the same panel. */
-const texts = new Map<number, string>();
+/** Texts typed by the user, kept across re-renders of the same panel, per model (another model starts from its own). */
+const texts = new TypedTexts();
 /** Heads switched off (0-based) by attention layer path, kept across re-renders (what no longer exists is dropped). */
 let offHeads = new Map<string, Set<number>>();
 /** The model and attention layers `offHeads` was made for (`ablationKey`): another set of layers starts with every head on. */
@@ -112,6 +112,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
   root = view;
   container.replaceChildren(view);
 
+  /** Which model's typed texts the boxes show and keep. */
+  const textsOf = typedTextsKey(ctx.doc.uri, ctx.modelInfo.name);
   const layers = attentionLayers(ctx.built);
   if (layers.length === 0) {
     view.append(note('This model has no attention layers.', 'nn-empty'));
@@ -189,7 +191,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
             const box = boxes.get(lmPlan.port);
             if (!box || gen !== generation || ctx.signal.aborted) return;
             box.value = appendedText(box.value, tokenizer, id);
-            texts.set(lmPlan.port, box.value);
+            texts.set(textsOf, lmPlan.port, box.value);
             if (timer) clearTimeout(timer);
             timer = undefined;
             run();
@@ -205,7 +207,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
             const box = boxes.get(lmPlan.port);
             if (!box || gen !== generation || ctx.signal.aborted) return;
             box.value = filledText(box.value, mask, tokenizer, id);
-            texts.set(lmPlan.port, box.value);
+            texts.set(textsOf, lmPlan.port, box.value);
             if (timer) clearTimeout(timer);
             timer = undefined;
             run();
@@ -284,7 +286,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     box.className = 'nn-attn-text';
     box.dataset.port = String(plan.port);
     const defaults = maskId !== undefined ? defaultMaskedTexts(tokenizer!) : tokenizer?.kind === 'ids' ? DEFAULT_IDS : DEFAULT_TEXTS;
-    box.value = texts.get(plan.port) ?? defaults[i % defaults.length];
+    box.value = texts.get(textsOf, plan.port) ?? defaults[i % defaults.length];
     box.spellcheck = false;
     const s = box.style;
     s.flex = '1';
@@ -294,7 +296,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     s.fontFamily = 'var(--vscode-editor-font-family)';
     s.padding = '3px 6px';
     box.addEventListener('input', () => {
-      texts.set(plan.port, box.value);
+      texts.set(textsOf, plan.port, box.value);
       if (timer) clearTimeout(timer);
       timer = setTimeout(run, 250);
     });
@@ -312,7 +314,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       const start = box.selectionStart ?? box.value.length;
       const end = box.selectionEnd ?? start;
       box.value = box.value.slice(0, start) + MASK_TOKEN + box.value.slice(end);
-      texts.set(port, box.value);
+      texts.set(textsOf, port, box.value);
       box.focus();
       box.setSelectionRange(start + MASK_TOKEN.length, start + MASK_TOKEN.length);
       if (timer) clearTimeout(timer);
@@ -359,7 +361,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
         // The source as the heatmaps get it (cut or padded to the built length); as many answer tokens as were typed.
         const decoded = greedyDecode(ctx.tf, ctx.model, fitTokens(ids, srcLen), 0, Math.min(ids.length, tgtPlan.shape[0] ?? maxLen));
         tgtBox.value = decoded.decoderInput.join(' ');
-        texts.set(tgtPlan.port, tgtBox.value);
+        texts.set(textsOf, tgtPlan.port, tgtBox.value);
         answer.textContent = `answer: ${decoded.answer.join(' ')}`;
         run();
       } catch (e) {
@@ -379,7 +381,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     let next: { pos: number; after: string; scores?: Float32Array } | undefined;
     /** A masked language model's input: where its masks are (positions past `length` were cut off) and its tokens' labels. */
     let maskedFed: { positions: number[]; labels: string[] } | undefined;
-    if (tok && tokPlan) tok.show(boxes.get(tokPlan.port)?.value ?? '');
+    // The Tokens panel dims what the model does not read of a long text: as fed below, a language model its last tokens, others their first.
+    if (tok && tokPlan) tok.show(boxes.get(tokPlan.port)?.value ?? '', { length: tokPlan.shape[0] ?? maxLen, keep: lm?.plan === tokPlan ? 'last' : 'first' });
     const off = validAblation(ctx.built, offHeads);
     try {
       for (const plan of plans) {
@@ -448,7 +451,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       ablation.show(off, layerOrder, lm || classes || mlm ? 'the output strip below shows each probability’s change against the intact model' : change);
       const heads = maps.reduce((s, m) => s + m.heads, 0);
       // The tokeniser only where text is typed: an image model has none, and saying "none" read like a fault.
-      const tokenizerInfo = tokenizer ? [tokenizerText(tokenizer, { trained: tokenizer === trained, embeddingVocab })] : [];
+      const tokenizerInfo = tokenizer ? [tokenizerText(tokenizer, { trained: tokenizer === trained, embeddingVocab, ...(maskId !== undefined ? { maskId } : {}) })] : [];
       info.textContent = [...fed.map((f) => f.text), ...tokenizerInfo, `${plural(maps.length, 'layer')}, ${plural(heads, 'head')}`, ...notes].join(' · ');
       const labelsOf = (port: number | undefined, n: number, fallback: number) => {
         const f = fed[port ?? fallback];

@@ -7,6 +7,7 @@ import type { Graph } from '../../extension/core/analysis/types';
 import { unknownPieces, type Tokenizer } from '../../extension/core/runtime/tokenizers';
 import type { InputPlan } from '../probes/input';
 import { groupedPlural } from '../../extension/core/plural';
+import { MASK_TOKEN } from '../../extension/core/runtime/masking';
 
 /** How the tokeniser was chosen: the one of the text the model was trained on, or one that fits the embedding (`tokenizerFor`). */
 export interface TokenizerOrigin {
@@ -14,6 +15,8 @@ export interface TokenizerOrigin {
   trained: boolean;
   /** Rows of the smallest embedding the tokens feed; undefined when no embedding reads them (the user types values). */
   embeddingVocab: number | undefined;
+  /** A masked language model's `[MASK]` id (one past the tokeniser's: maskedModel.ts), which the text then names. */
+  maskId?: number;
 }
 
 /** A character made visible: space `␣`, line break `↵`, tab `⇥`. */
@@ -47,10 +50,16 @@ export function charSetText(chars: readonly string[]): string {
  * text. A vocabulary tokeniser's `vocabSize` counts its pieces and the
  * unknown id 0, so that is what "ids" counts; an embedding with more rows
  * leaves the rest unused, which the text says rather than implying the
- * tokeniser has as many ids as the embedding.
+ * tokeniser has as many ids as the embedding. A masked language model's
+ * text ends with the id typed `[MASK]`s are fed as (`; [MASK] is id 60`).
  */
 export function tokenizerText(t: Tokenizer | undefined, origin: TokenizerOrigin): string {
   if (!t) return 'no token input';
+  const base = tokenizerBase(t, origin);
+  return origin.maskId === undefined ? base : `${base}; ${MASK_TOKEN} is id ${origin.maskId}`;
+}
+
+function tokenizerBase(t: Tokenizer, origin: TokenizerOrigin): string {
   const V = origin.embeddingVocab;
   const of = V === undefined ? '' : t.vocabSize === V ? `, all ${groupedPlural(V, 'id')} of the embedding` : `, ids 0–${t.vocabSize - 1} of the embedding's ${V.toLocaleString('en-US')}`;
   const source = origin.trained ? ' of the training text' : '';
@@ -135,6 +144,32 @@ export function inputText(plan: InputPlan, fed: { tokens?: number; patches?: Pat
     default:
       return `input ${plan.name} ${shape}`;
   }
+}
+
+/**
+ * The texts typed into the attention view's boxes, kept across re-renders
+ * (an edit, another backend, trained weights), per model and input port:
+ * the view of another model starts from that model's last text, or its
+ * default, never from the text typed for the model shown before. `model`
+ * names the model with its document (`typedTextsKey`).
+ */
+export class TypedTexts {
+  private readonly byModel = new Map<string, Map<number, string>>();
+
+  get(model: string, port: number): string | undefined {
+    return this.byModel.get(model)?.get(port);
+  }
+
+  set(model: string, port: number, text: string): void {
+    let texts = this.byModel.get(model);
+    if (!texts) this.byModel.set(model, (texts = new Map()));
+    texts.set(port, text);
+  }
+}
+
+/** A model as TypedTexts keeps its texts: its document and its name (two files may each have a model 'M'). */
+export function typedTextsKey(uri: string, model: string): string {
+  return `${uri}#${model}`;
 }
 
 /** How far (as a fraction of 1/n) a weight may be from the uniform 1/n over the n keys its query sees, in a "nearly uniform" head. */

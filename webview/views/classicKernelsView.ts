@@ -26,7 +26,7 @@
  */
 import type { Tf } from '../../extension/core/layers/types';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
-import { diverging, formatSigned, formatValue } from '../probes/colormap';
+import { diverging, formatRange, formatSigned, formatValue } from '../probes/colormap';
 import { hover } from '../probes/hover';
 import { imageInput, inputPlans, type PixelImage } from '../probes/input';
 import { kernelShape, kernels, type KernelSet } from '../probes/kernels';
@@ -153,7 +153,7 @@ function kernelFigure(k: ClassicKernel, map: ClassicMap, tip: HTMLElement): HTML
     const r = Math.min(map.h - 1, Math.floor(y * map.h));
     return `${k.name} · (${r}, ${c}) = ${formatValue(map.values[r * map.w + c])}`;
   });
-  const range = el('span', 'nn-classic-range', `${formatSigned(map.min)} … ${formatSigned(map.max)}`);
+  const range = el('span', 'nn-classic-range', formatRange(map.min, map.max));
   range.style.fontSize = '11px';
   range.style.color = 'var(--vscode-descriptionForeground)';
   range.title = 'The smallest and largest value of the filtered image';

@@ -14,7 +14,9 @@
  * outside the vocabulary; the nearest list `ol.nn-tok-nearest` with rows
  * `li.nn-tok-neighbour` (`data-id`, `data-similarity`; never the unknown
  * token); a masked language model's `[MASK]` is a `span.nn-tok-piece.nn-tok-mask`
- * (never picked); the merge table
+ * (never picked); tokens the model does not see (a text longer than it
+ * reads) are `.nn-tok-piece.nn-tok-dropped`, dimmed, and
+ * `p.nn-tok-window-note` says which it sees; the merge table
  * `table.nn-bpe-merges` with rows `tr.nn-bpe-merge` (`data-rank`,
  * `data-count`) and the button `button.nn-bpe-more`.
  */
@@ -23,7 +25,7 @@ import { plural } from '../../extension/core/plural';
 import { el, note } from '../dom';
 import { visibleToken } from './outputModel';
 import { maskedSpans, withoutMasks, MASK_TOKEN } from './maskedModel';
-import { MERGES_SHOWN, NEAREST, mergeRows, mergeSummary, nearestTokens, similarityText, tokenSpans, unknownNote, type TokenSpan } from './tokensModel';
+import { MERGES_SHOWN, NEAREST, mergeRows, mergeSummary, nearestTokens, seenTokens, similarityText, tokenSpans, unknownNote, type TokenLimit, type TokenSpan } from './tokensModel';
 
 /** An embedding table to search, read when first needed (`rows` × `dim`, row-major). */
 export interface EmbeddingSource {
@@ -52,8 +54,12 @@ export interface TokensPanelOptions {
 
 export interface TokensPanel {
   readonly element: HTMLElement;
-  /** Shows how `text` is split (keeps the picked token when it is still at the same place). */
-  show(text: string): void;
+  /**
+   * Shows how `text` is split (keeps the picked token when it is still at
+   * the same place); with `limit`, the tokens the model does not read are
+   * dimmed and a note says which it sees.
+   */
+  show(text: string, limit?: TokenLimit): void;
 }
 
 /** Larger tables are not read back to search them (a GPT-2 embedding is 38 million values). */
@@ -70,8 +76,10 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
   strip.setAttribute('aria-label', 'The text split into tokens');
   const unknown = note('', 'nn-tok-hint nn-tok-unknown-note');
   unknown.hidden = true;
+  const windowNote = note('', 'nn-tok-hint nn-tok-window-note');
+  windowNote.hidden = true;
   const nearest = el('div', 'nn-tok-near');
-  element.append(head, strip, unknown, nearest);
+  element.append(head, strip, windowNote, unknown, nearest);
   if (o.bpe) element.append(mergeList(o.bpe));
   else if (o.bpeNotLoaded) {
     element.append(note('The train section learns a byte-pair encoding from its text: train the model (or load its weights) to list the merges it learned, in order.', 'nn-tok-hint nn-bpe-none'));
@@ -130,15 +138,16 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
 
   return {
     element,
-    show(text) {
+    show(text, limit) {
       const spans = (o.maskId !== undefined ? maskedSpans(o.tokenizer, text, o.maskId) : tokenSpans(o.tokenizer, text)) ?? [];
+      const seen = seenTokens(spans.length, limit);
       const canPick = o.embedding !== undefined;
       // Before training learned the BPE, the text is split as the inspector can: by character, said so.
       const how = o.tokenizer.kind === 'bpe' ? ' (BPE)' : o.bpeNotLoaded ? ` (by ${o.tokenizer.kind === 'char' ? 'character' : o.tokenizer.kind}: the BPE is learned in training)` : '';
       detail.textContent = `${plural(spans.length, 'token')}${how} · hover a token for its id${canPick ? ' · click one for its nearest tokens' : ''}`;
       const parts: Node[] = [];
       let at = 0;
-      for (const s of spans) {
+      for (const [i, s] of spans.entries()) {
         if (s.start > at) parts.push(document.createTextNode(visibleToken(text.slice(at, s.start))));
         const isMask = o.maskId !== undefined && s.id === o.maskId;
         const shown = isMask ? MASK_TOKEN : visibleToken(text.slice(s.start, s.end));
@@ -151,6 +160,10 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
         piece.title = isMask ? `id ${s.id}: ${MASK_TOKEN}, the token the model fills (one past the tokeniser's ${o.tokenizer.vocabSize} ids)` : `id ${s.id}: “${token}”`;
         if (s.id === 0) piece.classList.add('nn-tok-unknown');
         if (isMask) piece.classList.add('nn-tok-mask');
+        if (seen && (i < seen.start || i >= seen.end)) {
+          piece.classList.add('nn-tok-dropped');
+          piece.title += ' · not seen by the model';
+        }
         if (piece instanceof HTMLButtonElement) {
           piece.type = 'button';
           piece.setAttribute('aria-label', `${token}, id ${s.id}: list its nearest tokens`);
@@ -161,6 +174,8 @@ export function tokensPanel(o: TokensPanelOptions): TokensPanel {
       }
       if (at < text.length) parts.push(document.createTextNode(visibleToken(text.slice(at))));
       strip.replaceChildren(...parts);
+      windowNote.textContent = seen?.note ?? '';
+      windowNote.hidden = seen === undefined;
       const unknownText = unknownNote(o.tokenizer, o.maskId !== undefined ? withoutMasks(text) : text, o.vocabulary ?? 'the training text');
       unknown.textContent = unknownText ?? '';
       unknown.hidden = unknownText === undefined;

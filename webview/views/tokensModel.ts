@@ -5,6 +5,7 @@
  * similarity. Pure TypeScript, no DOM (unit tested).
  */
 import { UNKNOWN_TOKEN, unknownPiecesWarning, type BpeModel, type Tokenizer } from '../../extension/core/runtime/tokenizers';
+import { plural } from '../../extension/core/plural';
 
 /** One token of a typed text: its id and the characters of the text it covers (UTF-16 offsets, `end` exclusive). */
 export interface TokenSpan {
@@ -51,6 +52,38 @@ export function tokenSpans(tokenizer: Tokenizer, text: string): TokenSpan[] | un
     at += length;
   }
   return spans;
+}
+
+/**
+ * How many tokens the model reads of a typed text and from which end: at
+ * most `length`; a language model its `last` ones (the next token follows
+ * the end of the text, as generation reads it), other models their
+ * `first` ones (attention.ts feeds them so).
+ */
+export interface TokenLimit {
+  length: number;
+  keep: 'first' | 'last';
+}
+
+/** The tokens of a text the model reads (`[start, end)` of its `count` tokens) and the note that says so. */
+export interface SeenTokens {
+  start: number;
+  end: number;
+  note: string;
+}
+
+/**
+ * Which of a text's `count` tokens the model reads under `limit`, and the
+ * Tokens panel's note on the others (dimmed there); undefined when it reads
+ * them all.
+ */
+export function seenTokens(count: number, limit: TokenLimit | undefined): SeenTokens | undefined {
+  if (!limit || !(limit.length >= 1) || count <= limit.length) return undefined;
+  const dropped = count - limit.length;
+  const last = limit.keep === 'last';
+  const others = dropped === 1 ? `the ${last ? 'first' : 'last'} token (dimmed) is left out` : `the ${last ? 'first' : 'last'} ${dropped} tokens (dimmed) are left out`;
+  const note = `The model sees the ${last ? 'last' : 'first'} ${plural(limit.length, 'token')}: ${others}.`;
+  return last ? { start: dropped, end: count, note } : { start: 0, end: limit.length, note };
 }
 
 /** One learned merge: its rank (1 = first learned), the pair, the new symbol, how often the pair occurred when merged. */

@@ -225,15 +225,17 @@ export function gradientSpread(report: SignalsReport): { smallest: LayerSignal; 
 
 /**
  * One line for the CLI and the output channel: "gradient RMS: dense_1 3.1e-6
- * … dense_6 2.4e-2 (×7,700)", smallest first; `prefix` says when.
+ * … dense_6 2.4e-2 (×7,700)", smallest first; `prefix` says when. `nameOf`
+ * names a layer (its index in `report.layers`); by default its `name`.
  */
-export function formatGradientLine(report: SignalsReport, prefix = 'gradient RMS'): string {
+export function formatGradientLine(report: SignalsReport, prefix = 'gradient RMS', nameOf: (layer: LayerSignal, index: number) => string = (l) => l.name): string {
+  const name = (l: LayerSignal) => nameOf(l, report.layers.indexOf(l));
   const s = gradientSpread(report);
   if (!s) {
     const only = report.layers.find((l) => Number.isFinite(l.gradient));
-    return only ? `${prefix}: ${only.name} ${formatRms(only.gradient)} (one weighted layer)` : `${prefix}: no weighted layer to measure`;
+    return only ? `${prefix}: ${name(only)} ${formatRms(only.gradient)} (one weighted layer)` : `${prefix}: no weighted layer to measure`;
   }
   if (s.largest.gradient === 0) return `${prefix}: 0 in every weighted layer (the loss no longer changes with the weights: saturated units?)`;
-  const spread = s.smallest.gradient === 0 ? `none reaches ${s.smallest.name}` : formatRatio(s.ratio);
-  return `${prefix}: ${s.smallest.name} ${formatRms(s.smallest.gradient)} … ${s.largest.name} ${formatRms(s.largest.gradient)} (${spread})`;
+  const spread = s.smallest.gradient === 0 ? `none reaches ${name(s.smallest)}` : formatRatio(s.ratio);
+  return `${prefix}: ${name(s.smallest)} ${formatRms(s.smallest.gradient)} … ${name(s.largest)} ${formatRms(s.largest.gradient)} (${spread})`;
 }
