@@ -641,7 +641,8 @@ train Deep {
       assert.equal(out.trimEnd().split('\n').length, 2, out);
       const lines = both.trimEnd().split('\n').filter((l) => /^(epoch|at initialisation|gradient)/.test(l));
       assert.equal(lines.length, 5, both);
-      const line = /^(at initialisation, )?gradient RMS: dense_1 \d(\.\d)?e-\d+ … dense_7 (\d(\.\d)?e-\d+|0\.\d+) \(×[\d,.]+\)$/;
+      // Named as the graph labels them, with their line: the first dense and the last, both on the model's output line.
+      const line = /^(at initialisation, )?gradient RMS: dense\(16\) \(line 8\) \d(\.\d)?e-\d+ … dense\(10\) \(line 8\) (\d(\.\d)?e-\d+|0\.\d+) \(×[\d,.]+\)$/;
       assert.match(lines[0], line);
       assert.ok(lines[0].startsWith('at initialisation, '), lines[0]);
       assert.match(lines[1], /^epoch 1\/2 · /);

@@ -135,13 +135,16 @@ test('resuming measures no initial signals; diffusion and GAN loops report none'
 test('the gradient line names the smallest and largest layers and their ratio', () => {
   const layer = (name: string, gradient: number) => ({ name, label: 'dense(64)', line: 1, activation: 0.5, gradient });
   const r: SignalsReport = { epoch: 3, examples: 32, layers: [layer('dense_1', 3.1e-6), layer('dense_2', 1e-4), layer('dense_6', 2.4e-2)] };
-  assert.equal(formatGradientLine(r), 'gradient RMS: dense_1 3.1e-6 … dense_6 0.024 (×7,700)');
-  assert.equal(formatGradientLine({ ...r, layers: [layer('conv2d_1', 0.5), layer('dense_1', 1.5)] }, 'at initialisation, gradient RMS'), 'at initialisation, gradient RMS: conv2d_1 0.5 … dense_1 1.5 (×3)');
-  assert.equal(formatGradientLine({ ...r, layers: [layer('dense_1', 0.25)] }), 'gradient RMS: dense_1 0.25 (one weighted layer)');
-  assert.equal(formatGradientLine({ ...r, layers: [] }), 'gradient RMS: no weighted layer to measure');
-  assert.equal(formatGradientLine({ ...r, layers: [layer('dense_1', 0), layer('dense_2', 0)] }), 'gradient RMS: 0 in every weighted layer (the loss no longer changes with the weights: saturated units?)');
-  assert.equal(formatGradientLine({ ...r, layers: [layer('dense_1', 0), layer('dense_2', 0.5)] }), 'gradient RMS: dense_1 0 … dense_2 0.5 (none reaches dense_1)');
-  // Named by the caller (the Training tab: the call and its line); the CLI keeps the short names.
+  const short = (l: { name: string }) => l.name;
+  assert.equal(formatGradientLine(r, 'gradient RMS', short), 'gradient RMS: dense_1 3.1e-6 … dense_6 0.024 (×7,700)');
+  assert.equal(formatGradientLine({ ...r, layers: [layer('conv2d_1', 0.5), layer('dense_1', 1.5)] }, 'at initialisation, gradient RMS', short), 'at initialisation, gradient RMS: conv2d_1 0.5 … dense_1 1.5 (×3)');
+  assert.equal(formatGradientLine({ ...r, layers: [layer('dense_1', 0.25)] }, 'gradient RMS', short), 'gradient RMS: dense_1 0.25 (one weighted layer)');
+  assert.equal(formatGradientLine({ ...r, layers: [] }, 'gradient RMS', short), 'gradient RMS: no weighted layer to measure');
+  assert.equal(formatGradientLine({ ...r, layers: [layer('dense_1', 0), layer('dense_2', 0)] }, 'gradient RMS', short), 'gradient RMS: 0 in every weighted layer (the loss no longer changes with the weights: saturated units?)');
+  assert.equal(formatGradientLine({ ...r, layers: [layer('dense_1', 0), layer('dense_2', 0.5)] }, 'gradient RMS', short), 'gradient RMS: dense_1 0 … dense_2 0.5 (none reaches dense_1)');
+  // By default as the graph labels them, with their line, and which repeat when several share both (CLI, output channel, Training tab).
+  assert.equal(formatGradientLine(r), 'gradient RMS: dense(64) (line 1, 1 of 3) 3.1e-6 … dense(64) (line 1, 3 of 3) 0.024 (×7,700)');
+  // Or named by the caller.
   assert.equal(formatGradientLine(r, 'gradient RMS', (l, i) => `${l.label} #${i}`), 'gradient RMS: dense(64) #0 3.1e-6 … dense(64) #2 0.024 (×7,700)');
   assert.equal(formatRms(2.4e-5), '2.4e-5');
   assert.equal(formatRms(12345), '1.2e4');

@@ -258,11 +258,8 @@ export class SignalsView {
     this.missing.hidden = !missing;
     const latest = h.reports[h.reports.length - 1];
     const first = h.reports[0];
-    // Layers named as the graph and the summary label them, with their line (signalsModel.ts layerNames).
-    const line = (r: SignalsReport, prefix: string) => {
-      const named = layerNames(r.layers).map(layerText);
-      return formatGradientLine(r, prefix, (_l, i) => named[i]);
-    };
+    // Layers named as the graph and the summary label them, with their line (as the CLI's line names them).
+    const line = (r: SignalsReport, prefix: string) => formatGradientLine(r, prefix);
     this.summary.textContent = [
       first !== latest ? line(first, first.epoch === 0 ? 'At initialisation, gradient RMS' : `Epoch ${first.epoch}, gradient RMS`) : '',
       line(latest, latest.epoch === 0 ? 'At initialisation, gradient RMS' : `Epoch ${latest.epoch}, gradient RMS`),

@@ -9,7 +9,8 @@
  * latest epoch wide and opaque, earlier epochs thin and faint.
  */
 import type { TrainingEvent } from '../../extension/core/protocol';
-import type { LayerSignal, SignalsReport } from '../../extension/core/runtime/signals';
+import { layerNames, type LayerName, type SignalsReport } from '../../extension/core/runtime/signals';
+export { layerNames, layerText, type LayerName } from '../../extension/core/runtime/signals';
 import { CHART_COLORS, type SeriesStyle } from './chartStyle';
 import { epochRange } from '../../extension/core/plural';
 
@@ -31,38 +32,6 @@ export function layerAxisSpace(names: readonly string[], width: (name: string) =
   // A name of two lines (layerAxisText) is as wide as its wider line.
   for (const n of names) for (const part of n.split('\n')) widest = Math.max(widest, width(part));
   return Math.max(44, Math.ceil(widest) + AXIS_LABEL_GAP);
-}
-
-/**
- * A measured layer as the graph and the summary name it: its call as
- * labelled there (`dense(64)`), its source line and, when several measured
- * layers share both (a repeated block's: `plain(64) * 8` puts eight
- * `dense(64)` on the block's line), which of them it is, in graph order.
- */
-export interface LayerName {
-  label: string;
-  line: number;
-  repeat?: { index: number; count: number };
-}
-
-/** The names of measured layers (a report's, in graph order): LayerName. */
-export function layerNames(layers: readonly Pick<LayerSignal, 'label' | 'line'>[]): LayerName[] {
-  const key = (l: Pick<LayerSignal, 'label' | 'line'>) => `${l.line}\u0000${l.label}`;
-  const count = new Map<string, number>();
-  for (const l of layers) count.set(key(l), (count.get(key(l)) ?? 0) + 1);
-  const seen = new Map<string, number>();
-  return layers.map((l) => {
-    const k = key(l);
-    const n = count.get(k)!;
-    const index = (seen.get(k) ?? 0) + 1;
-    seen.set(k, index);
-    return { label: l.label, line: l.line, ...(n > 1 ? { repeat: { index, count: n } } : {}) };
-  });
-}
-
-/** A layer in a sentence (the gradient line, the cursor's value): `dense(64) (line 39)`, `dense(64) (line 27, 2 of 8)`. */
-export function layerText(n: LayerName): string {
-  return `${n.label} (line ${n.line}${n.repeat ? `, ${n.repeat.index} of ${n.repeat.count}` : ''})`;
 }
 
 /** A layer on the chart's x axis, in two lines: `dense(64)` over `line 27, 2/8`. */

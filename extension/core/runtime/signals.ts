@@ -224,12 +224,47 @@ export function gradientSpread(report: SignalsReport): { smallest: LayerSignal; 
 }
 
 /**
- * One line for the CLI and the output channel: "gradient RMS: dense_1 3.1e-6
- * … dense_6 2.4e-2 (×7,700)", smallest first; `prefix` says when. `nameOf`
- * names a layer (its index in `report.layers`); by default its `name`.
+ * A measured layer as the graph and the summary name it: its call as
+ * labelled there (`dense(64)`), its source line and, when several measured
+ * layers share both (a repeated block's: `plain(64) * 8` puts eight
+ * `dense(64)` on the block's line), which of them it is, in graph order.
  */
-export function formatGradientLine(report: SignalsReport, prefix = 'gradient RMS', nameOf: (layer: LayerSignal, index: number) => string = (l) => l.name): string {
-  const name = (l: LayerSignal) => nameOf(l, report.layers.indexOf(l));
+export interface LayerName {
+  label: string;
+  line: number;
+  repeat?: { index: number; count: number };
+}
+
+/** The names of measured layers (a report's, in graph order): LayerName. */
+export function layerNames(layers: readonly Pick<LayerSignal, 'label' | 'line'>[]): LayerName[] {
+  const key = (l: Pick<LayerSignal, 'label' | 'line'>) => `${l.line}\u0000${l.label}`;
+  const count = new Map<string, number>();
+  for (const l of layers) count.set(key(l), (count.get(key(l)) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return layers.map((l) => {
+    const k = key(l);
+    const n = count.get(k)!;
+    const index = (seen.get(k) ?? 0) + 1;
+    seen.set(k, index);
+    return { label: l.label, line: l.line, ...(n > 1 ? { repeat: { index, count: n } } : {}) };
+  });
+}
+
+/** A layer in a sentence (the gradient line, the cursor's value): `dense(64) (line 39)`, `dense(64) (line 27, 2 of 8)`. */
+export function layerText(n: LayerName): string {
+  return `${n.label} (line ${n.line}${n.repeat ? `, ${n.repeat.index} of ${n.repeat.count}` : ''})`;
+}
+
+/**
+ * One line for the CLI, the output channel and the Training tab:
+ * "gradient RMS: dense(64) (line 12) 3.1e-6 … dense(10) (line 14) 2.4e-2
+ * (×7,700)", smallest first; `prefix` says when. `nameOf` names a layer
+ * (its index in `report.layers`); by default as the graph labels it, with
+ * its line (`layerText`).
+ */
+export function formatGradientLine(report: SignalsReport, prefix = 'gradient RMS', nameOf?: (layer: LayerSignal, index: number) => string): string {
+  const names = nameOf ? undefined : layerNames(report.layers).map(layerText);
+  const name = (l: LayerSignal) => (nameOf ? nameOf(l, report.layers.indexOf(l)) : names![report.layers.indexOf(l)]);
   const s = gradientSpread(report);
   if (!s) {
     const only = report.layers.find((l) => Number.isFinite(l.gradient));
