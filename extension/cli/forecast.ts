@@ -7,8 +7,9 @@
  */
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type Command } from './command';
-import { checkpointOption, common, request, runJob } from './train';
+import { checkpointOption, common, interruptible, request, runJob } from './train';
 import { MAX_FORECAST_STEPS, scoresText } from '../core/runtime/forecast';
+import { plural } from '../core/plural';
 import type { ForecastRequest, ForecastResult } from './forecastJob';
 
 const job = () => import('./forecastJob');
@@ -43,6 +44,18 @@ export function forecastTable(r: Pick<ForecastResult, 'seed' | 'truth' | 'foreca
   return [head, ...rows].map((cells) => cells.map((c, i) => c.padStart(widths[i])).join('  '));
 }
 
+/**
+ * What a forecast stopped by Ctrl-C did, of the `steps` asked for (said on
+ * stderr after the table of the steps forecast): the rollout comes first,
+ * then the one-step-ahead predictions of the same steps.
+ */
+export function forecastStoppedText(r: Pick<ForecastResult, 'forecast' | 'oneStep'>, steps: number): string {
+  const k = r.forecast.length;
+  if (k === 0) return `stopped before the first of ${plural(steps, 'step')}; nothing forecast`;
+  if (k < steps) return `stopped after ${k} of ${plural(steps, 'step')} forecast, before the one-step-ahead predictions`;
+  return `stopped: all ${plural(steps, 'step')} forecast, ${r.oneStep.length} of their one-step-ahead predictions made (no RMSE for them)`;
+}
+
 /** Float32 values as JSON numbers with the digits a float32 has. */
 const values = (a: Float32Array) => Array.from(a, (v) => Number(v.toPrecision(7)));
 
@@ -58,7 +71,8 @@ export const forecastCommand: Command = {
     'never trained on) unless --example picks another. Prints each step\'s true value, the',
     'forecast and the one-step-ahead prediction (fed the true values, as in training), then',
     'the RMSE of each beside repeating the last value: the gap between forecast and one step',
-    'ahead is what the model\'s own errors cost once fed back.',
+    'ahead is what the model\'s own errors cost once fed back. Ctrl-C stops between steps and',
+    'prints the steps done (exit code 130).',
   ].join('\n'),
   options: [
     ...common,
@@ -69,30 +83,42 @@ export const forecastCommand: Command = {
   ],
   async run(args, io) {
     const f = forecastOptions(args);
-    return runJob('forecast', io, async () => {
-      const { runForecastJob } = await job();
-      const r = await runForecastJob(request(args, io), f);
-      if (r.warning) io.stderr(`warning: ${r.warning}\n`);
-      if (args.flags.has('json')) {
-        const json = {
-          model: r.model,
-          epoch: r.epoch,
-          example: r.example,
-          heldOut: r.heldOut,
-          window: r.window,
-          seed: values(r.seed),
-          truth: values(r.truth),
-          forecast: values(r.forecast),
-          oneStep: values(r.oneStep),
-          rmse: r.scores,
+    return interruptible(io, 'stopping the forecast after this step', (token) =>
+      runJob('forecast', io, async () => {
+        const { runForecastJob } = await job();
+        const r = await runForecastJob(request(args, io), f, { token });
+        if (r.warning) io.stderr(`warning: ${r.warning}\n`);
+        // Stopped (Ctrl-C): the steps done, then what was stopped, and 130 as `nnmodel train` exits.
+        const code = r.stopped ? 130 : EXIT.ok;
+        const sayStopped = () => {
+          if (r.stopped) io.stderr(`${forecastStoppedText(r, r.stopped.steps)}\n`);
         };
-        io.stdout(`${JSON.stringify(json, null, 2)}\n`);
-        return EXIT.ok;
-      }
-      io.stdout(`${forecastHeading(r)}\n`);
-      for (const line of forecastTable(r)) io.stdout(`${line}\n`);
-      io.stdout(`${scoresText(r.scores, r.truth.length)}\n`);
-      return EXIT.ok;
-    });
+        if (args.flags.has('json')) {
+          const json = {
+            model: r.model,
+            epoch: r.epoch,
+            example: r.example,
+            heldOut: r.heldOut,
+            window: r.window,
+            seed: values(r.seed),
+            truth: values(r.truth),
+            forecast: values(r.forecast),
+            oneStep: values(r.oneStep),
+            rmse: r.scores,
+            ...(r.stopped ? { stopped: true, steps: r.stopped.steps } : {}),
+          };
+          io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+          sayStopped();
+          return code;
+        }
+        if (r.forecast.length > 0) {
+          io.stdout(`${forecastHeading(r)}\n`);
+          for (const line of forecastTable(r)) io.stdout(`${line}\n`);
+          io.stdout(`${scoresText(r.scores, r.truth.length)}\n`);
+        }
+        sayStopped();
+        return code;
+      }),
+    );
   },
 };

@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
-import { checkpointDir, readCheckpoint } from '../core/runtime/checkpoint';
-import { forecastFit, forecastScores, forecastSeries, heldOutExamples, wavesForecastExample, wavesOptions, type Forecast } from '../core/runtime/forecast';
+import { checkpointDir, checkpointExampleShape, readCheckpoint } from '../core/runtime/checkpoint';
+import { builtFit, forecastFit, forecastScores, forecastSeries, heldOutExamples, wavesForecastExample, wavesOptions, windowProblem, type Forecast } from '../core/runtime/forecast';
 import { buildModel } from '../core/runtime/build';
-import { symbolicDimsFor, TRAIN_SEED } from '../core/runtime/train';
+import { symbolicDimsFor, trainedDims, TRAIN_SEED, yieldToEventLoop, type CancelToken } from '../core/runtime/train';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import type { JobRequest } from '../core/runtime/jobProtocol';
 import { analyzeRequest, JobError, loadFitting, pickTrain, startBackend } from './trainJob';
@@ -29,9 +29,30 @@ export interface ForecastResult extends Forecast {
   scores: ReturnType<typeof forecastScores>;
   /** A best checkpoint that is not the run's lowest val_loss (runtime/checkpoint.ts bestWarning). */
   warning?: string;
+  /**
+   * Cancelled (`ForecastHooks.token`): the steps asked for. `truth` is then
+   * cut to the steps forecast, `oneStep` may be shorter still, and its RMSE
+   * is NaN unless it covers every step shown.
+   */
+  stopped?: { steps: number };
 }
 
-export async function runForecastJob(req: JobRequest, f: ForecastRequest): Promise<ForecastResult> {
+/**
+ * The event loop runs between steps once this many ms have passed since it
+ * last did, so a Ctrl-C is seen within about that; not after every step,
+ * whose turn would add to each of a tiny model's sub-millisecond steps.
+ */
+export const FORECAST_YIELD_MS = 8;
+
+/** How a forecast is stopped and followed. */
+export interface ForecastHooks {
+  /** Read before every step (of the forecast, then of the one-step predictions): true stops. */
+  token?: CancelToken;
+  /** After each step, before the event loop runs (a Ctrl-C is seen between steps). */
+  onStep?(phase: 'forecast' | 'oneStep', step: number): void;
+}
+
+export async function runForecastJob(req: JobRequest, f: ForecastRequest, hooks: ForecastHooks = {}): Promise<ForecastResult> {
   await startBackend(req.backend);
   const file = resolve(req.file);
   const analysis = analyzeRequest({ file, text: req.text });
@@ -44,9 +65,8 @@ export async function runForecastJob(req: JobRequest, f: ForecastRequest): Promi
   const fit = forecastFit(info);
   if ('error' in fit) throw new JobError(fit.error);
   const options = wavesOptions(data.options);
-  if (fit.window !== undefined && fit.window > options.length) {
-    throw new JobError(`${info.name} reads ${fit.window} values at a time, but waves(length = ${options.length}) gives it ${options.length}.`);
-  }
+  const fixed = windowProblem(info.name, fit, fit, options.length);
+  if (fixed) throw new JobError(fixed);
   const seed = req.seed ?? TRAIN_SEED;
   const held = heldOutExamples(options.samples, train.config.validation, seed);
   const example = f.example ?? held[0];
@@ -57,19 +77,44 @@ export async function runForecastJob(req: JobRequest, f: ForecastRequest): Promi
   const ck = await readCheckpoint(nodeCheckpointFs(), dir, { which: req.checkpoint ?? 'last' }).catch((e: Error) => {
     throw new JobError(/no checkpoint here/.test(e.message) ? `no checkpoint for ${info.name} in ${dir}; train it first (nnmodel train).` : e.message);
   });
-  const built = buildModel(tf, info, { seed: 1, symbolicDims: symbolicDimsFor(info, [options.length, 1]) });
+  // As the inspector builds it: a [seq, 1] model whose parameter count depends on seq (flatten -> dense) at the
+  // length its checkpoint was trained at, so that the weights fit after the section's length changed; else the section's.
+  const trained = trainedDims(info, checkpointExampleShape(ck.modelJson.nnmodel));
+  const built = buildModel(tf, info, { seed: 1, symbolicDims: trained ?? symbolicDimsFor(info, [options.length, 1]) });
   try {
     loadFitting(built, info, ck, req.checkpoint ?? 'last');
+    const problem = windowProblem(info.name, fit, builtFit(fit, built.model), options.length);
+    if (problem) throw new JobError(problem);
     const { seed: seedValues, truth } = wavesForecastExample(data.options, example, f.steps);
-    const result = await forecastSeries(tf, built.model, fit, seedValues, truth, { window: options.length });
+    const token = hooks.token;
+    // The steps let the event loop run (every FORECAST_YIELD_MS): a Ctrl-C (a signal is a task, not a microtask) is seen between two.
+    let ran = performance.now();
+    const step = (phase: 'forecast' | 'oneStep') => async (k: number) => {
+      hooks.onStep?.(phase, k);
+      if (performance.now() - ran < FORECAST_YIELD_MS) return;
+      await yieldToEventLoop();
+      ran = performance.now();
+    };
+    const result = await forecastSeries(tf, built.model, fit, seedValues, truth, {
+      window: options.length,
+      cancelled: () => token?.cancelled ?? false,
+      onStep: step('forecast'),
+      onOneStep: step('oneStep'),
+    });
+    const stopped = result.forecast.length < truth.length || result.oneStep.length < truth.length;
+    // Stopped: what was done, the truth cut to the steps forecast; a one-step RMSE only over all of them.
+    const done = stopped ? { ...result, truth: truth.slice(0, result.forecast.length) } : result;
+    const scores = forecastScores(done);
+    if (done.oneStep.length < done.truth.length) scores.oneStep = NaN;
     return {
-      ...result,
+      ...done,
       model: info.name,
       epoch: ck.modelJson.nnmodel.epoch,
       example,
       heldOut: train.config.validation > 0 && held.includes(example),
-      scores: forecastScores(result),
+      scores,
       ...(ck.warning ? { warning: ck.warning } : {}),
+      ...(stopped ? { stopped: { steps: truth.length } } : {}),
     };
   } finally {
     built.model.dispose();

@@ -86,6 +86,26 @@ export async function runJob(name: string, io: Pick<CliIO, 'stderr'>, body: () =
   }
 }
 
+/**
+ * Runs `body` with Ctrl-C as a cancel: the first SIGINT sets the token and
+ * prints `notice` (the job stops at its next check and says what it did:
+ * train and forecast exit 130), a second quits at once with 130.
+ */
+export async function interruptible<T>(io: Pick<CliIO, 'stderr'>, notice: string, body: (token: CancelToken) => Promise<T>): Promise<T> {
+  const token = { cancelled: false };
+  const onSigint = () => {
+    if (token.cancelled) process.exit(130);
+    token.cancelled = true;
+    io.stderr(`\n${notice} (Ctrl-C again to quit at once)…\n`);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await body(token);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
 export const trainCommand: Command = {
   name: 'train',
   synopsis: 'FILE [--model NAME] [--epochs N] [--resume] [--backend wasm|cpu] [--data-root DIR]...',
@@ -152,15 +172,8 @@ export function trainEndLines(epochs: readonly EpochLogs[], best: { epoch: numbe
 
 async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<number> {
   const req = request(args, io);
-  const token = { cancelled: false };
-  const onSigint = () => {
-    if (token.cancelled) process.exit(130);
-    token.cancelled = true;
-    io.stderr('\nstopping after this batch (Ctrl-C again to quit at once)…\n');
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await runJob('train', io, async () => {
+  return interruptible(io, 'stopping after this batch', (token) =>
+    runJob('train', io, async () => {
       const { runTrainJob } = await jobs();
       // Each picture's path is said once: samples.png is rewritten after every epoch.
       const told = new Set<string>();
@@ -221,10 +234,8 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
       );
       for (const line of trainEndLines(epochs, best, dir)) io.stderr(`${line}\n`);
       return history.status === 'cancelled' ? 130 : EXIT.ok;
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+    }),
+  );
 }
 
 export const evaluateCommand: Command = {

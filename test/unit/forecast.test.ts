@@ -21,9 +21,16 @@ import {
   oneStepAhead,
   rollout,
   wavesForecastExample,
+  windowProblem,
 } from '../../extension/core/runtime/forecast';
-import { validationSplit } from '../../extension/core/runtime/train';
+import { trainedDims, validationSplit } from '../../extension/core/runtime/train';
+import { checkpointDir, checkpointExampleShape, encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/checkpoint';
+import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { COMMANDS, main } from '../../extension/cli/cli';
+import { forecastStoppedText } from '../../extension/cli/forecast';
+import { FORECAST_YIELD_MS, runForecastJob, type ForecastResult } from '../../extension/cli/forecastJob';
+import { trainedDims as sessionTrainedDims } from '../../webview/host/session';
+import { windowProblem as tabWindowProblem } from '../../webview/views/forecastModel';
 import { chartColumns, chartWidth, forecastOffered } from '../../webview/views/forecastModel';
 
 before(async () => {
@@ -383,3 +390,208 @@ test('chartWidth: the chart follows the panel (less a margin, 240..900 px); a hi
   assert.equal(chartWidth(0), undefined);
   assert.equal(chartWidth(Number.NaN), undefined);
 });
+
+// ------------------------------------------------ the CLI builds as the inspector does
+
+// `nnmodel forecast` used to build the model at its train section's waves(length): a [seq, 1] -> flatten -> dense
+// model trained at one length and forecast after the section's length changed was refused (its dense weights did
+// not fit). It is now built at the checkpoint's recorded training shape, as the inspector builds it, and a section
+// whose examples are shorter than that is told which length to set.
+
+const flatSource = (length: number) => `model W {
+  input x: [seq, 1]
+  output x -> flatten -> dense(1)
+}
+
+train W {
+  data: waves(samples = 20, length = ${length})
+  loss: mse
+  validation: 0.25
+}
+`;
+
+/**
+ * A checkpoint of W built at windows of `trainedAt`, its dense layer the
+ * window's mean (every weight 1 / trainedAt), written where `nnmodel
+ * forecast` reads it; with the training shape recorded unless `record` is false.
+ */
+async function writeFlatCheckpoint(dir: string, trainedAt: number, record = true): Promise<void> {
+  const built = buildModel(tf, model(flatSource(trainedAt)), { seed: 1, symbolicDims: { seq: trainedAt } });
+  try {
+    const weights = [tf.fill([trainedAt, 1], 1 / trainedAt), tf.zeros([1])];
+    setOnlyLayer(built, weights);
+    tf.dispose(weights);
+    const data = record ? { data: { source: 'waves', classes: [], exampleShape: [trainedAt, 1] } } : {};
+    const ck = await encodeCheckpoint(built, { model: 'W', epoch: 3, history: [], ...data });
+    await writeCheckpoint(nodeCheckpointFs(), checkpointDir(join(dir, 'flat.nnmodel'), 'W'), ck);
+  } finally {
+    built.model.dispose();
+  }
+}
+
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+
+test(
+  'nnmodel forecast builds a [seq, 1] -> flatten -> dense model at its checkpoint\'s training length: trained at 40, forecast with waves(length = 48) after the change, told what to set at 32',
+  withWorkspace({ 'flat.nnmodel': flatSource(48) }, async (dir) => {
+    await writeFlatCheckpoint(dir, 40);
+    const j = await run(dir, 'forecast', 'flat.nnmodel', '--steps', '3', '--example', '2', '--json');
+    assert.equal(j.code, 0, j.err);
+    const json = JSON.parse(j.out) as { window: number; seed: number[]; truth: number[]; forecast: number[]; oneStep: number[] };
+    assert.equal(json.window, 40, 'the windows the trained weights read');
+    assert.equal(json.seed.length, 48, 'the example of the section as it is now');
+    // The dense layer is the window's mean: step 1 is the mean of the seed's last 40 values, step 2 of the 39 after and the forecast.
+    const close1 = (a: number, e: number) => assert.ok(Math.abs(a - e) < 1e-4, `${a} vs ${e}`);
+    close1(json.forecast[0], mean(json.seed.slice(8)));
+    close1(json.forecast[1], mean([...json.seed.slice(9), json.forecast[0]]));
+    close1(json.oneStep[1], mean([...json.seed.slice(9), json.truth[0]]));
+
+    const t = await run(dir, 'forecast', 'flat.nnmodel', '--steps', '3', '--example', '2');
+    assert.equal(t.code, 0, t.err);
+    const held = heldOutExamples(20, 0.25, 1).includes(2) ? ' (held out: not trained on)' : '';
+    assert.equal(t.out.split('\n')[0], `W after epoch 3: waves example 2${held}, 48 values fed, 40 at a time, 3 steps forecast, each prediction fed back as the next input`);
+
+    // Examples shorter than the trained windows: the inspector's message, which length to set.
+    writeFileSync(join(dir, 'flat.nnmodel'), flatSource(32));
+    const short = await run(dir, 'forecast', 'flat.nnmodel', '--steps', '3');
+    assert.equal(short.code, 1);
+    assert.equal(
+      short.err,
+      'nnmodel forecast: W reads 40 values at a time (its parameter count depends on seq, and its trained weights are for seq = 40), but waves(length = 32) gives it 32: set length = 40 in its train section, or train it again at length 32.\n',
+    );
+  }),
+);
+
+test(
+  'nnmodel forecast: a checkpoint that records no training shape is built at the section\'s length, as before',
+  withWorkspace({ 'flat.nnmodel': flatSource(24) }, async (dir) => {
+    await writeFlatCheckpoint(dir, 24, false);
+    const r = await run(dir, 'forecast', 'flat.nnmodel', '--steps', '2', '--json');
+    assert.equal(r.code, 0, r.err);
+    assert.equal((JSON.parse(r.out) as { window: number }).window, 24);
+  }),
+);
+
+test('trainedDims, checkpointExampleShape and windowProblem (shared by the CLI and the inspector)', () => {
+  const flat = model(flatSource(16));
+  const causal = model(CAUSAL);
+  assert.deepEqual(trainedDims(flat, [40, 1]), { seq: 40 });
+  assert.deepEqual(trainedDims(flat, [32, 1]), { seq: 32 });
+  for (const shape of [undefined, [], [0, 1], [2.5, 1]]) assert.equal(trainedDims(flat, shape), undefined, JSON.stringify(shape));
+  assert.equal(trainedDims(causal, [40, 1]), undefined, 'nothing to fix: any length runs');
+  assert.deepEqual(checkpointExampleShape({ data: { source: 'waves', classes: [], exampleShape: [40, 1] } }), [40, 1]);
+  for (const exampleShape of [[], [0, 1], [40.5, 1], ['40', 1], undefined]) {
+    assert.equal(checkpointExampleShape({ data: { source: 'waves', classes: [], exampleShape } as never }), undefined, JSON.stringify(exampleShape));
+  }
+  assert.equal(checkpointExampleShape({}), undefined, 'written before the record');
+  assert.match(windowProblem('W', { output: 'last' }, { window: 40, output: 'last' }, 32)!, /^W reads 40 values at a time \(its parameter count depends on seq, and its trained weights are for seq = 40\), but waves\(length = 32\) gives it 32: set length = 40/);
+  assert.equal(windowProblem('W', { output: 'last' }, { window: 40, output: 'last' }, 40), undefined);
+  assert.equal(windowProblem('W', { output: 'sequence' }, { output: 'sequence' }, 8), undefined);
+  assert.equal(windowProblem('F', { window: 64, output: 'sequence' }, { window: 64, output: 'sequence' }, 32), 'F reads 64 values at a time, but waves(length = 32) gives it 32: set length = 64 or more in its train section.');
+  // The inspector uses these very functions.
+  assert.equal(sessionTrainedDims, trainedDims);
+  assert.equal(tabWindowProblem, windowProblem);
+});
+
+// ------------------------------------------------ Ctrl-C
+
+// `nnmodel forecast` had no SIGINT handling and never let the event loop run between steps: up to 10 000 steps
+// twice, Ctrl-C could only kill it, saying nothing of what was done. It now stops between steps as `nnmodel train`
+// stops between batches, prints the steps done and exits 130.
+
+/** A causal conv1d whose next value is the mean of the last two: stable over any number of steps. */
+const MEAN2 = `model Mean2 {
+  input x: [seq, 1]
+  output x -> conv1d(1, 2, padding = causal)
+}
+
+train Mean2 {
+  data: waves(samples = 20, length = 16)
+  loss: mse
+  validation: 0.25
+}
+`;
+
+async function writeMean2Checkpoint(dir: string): Promise<void> {
+  const built = buildModel(tf, model(MEAN2), { seed: 1 });
+  try {
+    const weights = [tf.tensor3d([0.5, 0.5], [2, 1, 1]), tf.tensor1d([0])];
+    setOnlyLayer(built, weights);
+    tf.dispose(weights);
+    const ck = await encodeCheckpoint(built, { model: 'Mean2', epoch: 1, history: [], data: { source: 'waves', classes: [], exampleShape: [16, 1] } });
+    await writeCheckpoint(nodeCheckpointFs(), checkpointDir(join(dir, 'mean2.nnmodel'), 'Mean2'), ck);
+  } finally {
+    built.model.dispose();
+  }
+}
+
+test(
+  'runForecastJob: a cancel set by a task (as a signal is) stops the forecast within one step, the event loop running between steps; the result is what was done',
+  withWorkspace({ 'mean2.nnmodel': MEAN2 }, async (dir) => {
+    await writeMean2Checkpoint(dir);
+    const req = { file: join(dir, 'mean2.nnmodel'), roots: [], backend: 'cpu' as const };
+    // Set from setImmediate, not in the hook itself: only a loop that lets the event loop run sees it in time. The hook then
+    // takes as long as the loop runs without it, so that it runs before the next step.
+    const stopAt = async (phase: 'forecast' | 'oneStep', at: number): Promise<ForecastResult> => {
+      const token = { cancelled: false };
+      const onStep = (p: string, k: number) => {
+        if (p !== phase || k !== at) return;
+        setImmediate(() => (token.cancelled = true));
+        for (const start = performance.now(); performance.now() - start <= FORECAST_YIELD_MS; );
+      };
+      return runForecastJob(req, { steps: 50 }, { token, onStep });
+    };
+    const a = await stopAt('forecast', 2);
+    assert.deepEqual([a.forecast.length, a.oneStep.length, a.truth.length], [3, 0, 3], 'three steps forecast, then stopped');
+    assert.deepEqual(a.stopped, { steps: 50 });
+    assert.ok(Number.isFinite(a.scores.forecast) && Number.isNaN(a.scores.oneStep), JSON.stringify(a.scores));
+    assert.equal(forecastStoppedText(a, 50), 'stopped after 3 of 50 steps forecast, before the one-step-ahead predictions');
+
+    const b = await stopAt('oneStep', 4);
+    assert.deepEqual([b.forecast.length, b.oneStep.length, b.truth.length], [50, 5, 50]);
+    assert.ok(Number.isNaN(b.scores.oneStep), 'no one-step RMSE over part of the steps');
+    assert.equal(forecastStoppedText(b, 50), 'stopped: all 50 steps forecast, 5 of their one-step-ahead predictions made (no RMSE for them)');
+
+    const c = await runForecastJob(req, { steps: 50 }, { token: { cancelled: false } });
+    assert.equal(c.stopped, undefined);
+    assert.deepEqual([c.forecast.length, c.oneStep.length, c.truth.length], [50, 50, 50]);
+    assert.equal(forecastStoppedText({ forecast: new Float32Array(0), oneStep: new Float32Array(0) }, 1), 'stopped before the first of 1 step; nothing forecast');
+  }),
+);
+
+test(
+  'nnmodel forecast: Ctrl-C (SIGINT) stops 10 000 steps between two, prints the steps done and what stopped, and exits 130',
+  withWorkspace({ 'mean2.nnmodel': MEAN2 }, async (dir) => {
+    await writeMean2Checkpoint(dir);
+    // A listener of the test's own: without one, the signal would end the test process (as it ended nnmodel forecast).
+    const guard = () => {};
+    const listeners = process.listenerCount('SIGINT');
+    process.on('SIGINT', guard);
+    let sent = 0;
+    const timer = setTimeout(() => {
+      sent++;
+      process.kill(process.pid, 'SIGINT');
+    }, 150);
+    try {
+      const started = performance.now();
+      const r = await run(dir, 'forecast', 'mean2.nnmodel', '--steps', '10000', '--backend', 'cpu');
+      const ms = performance.now() - started;
+      assert.equal(sent, 1, 'the signal was sent during the forecast');
+      assert.equal(r.code, 130, `${r.err} (${ms.toFixed(0)} ms)`);
+      assert.match(r.err, /^\nstopping the forecast after this step \(Ctrl-C again to quit at once\)…\n/);
+      const said = r.err.split('\n').filter((l) => l.startsWith('stopped'));
+      assert.equal(said.length, 1, r.err);
+      const m = /^stopped (?:after (\d+) of 10000 steps forecast|before the first of 10000 steps; nothing forecast|: all 10000 steps forecast, (\d+) of their)/.exec(said[0]);
+      assert.ok(m, said[0]);
+      const rows = r.out.split('\n').filter((l) => /^ *\d+ /.test(l)).length;
+      const forecast = m[1] !== undefined ? Number(m[1]) : m[2] !== undefined ? 10000 : 0;
+      assert.equal(rows, forecast, 'a table row per step forecast');
+      if (forecast > 0) assert.match(r.out, new RegExp(`, ${forecast} ${forecast === 1 ? 'step' : 'steps'} forecast,[^\\n]*\\n[\\s\\S]*RMSE over ${forecast} `));
+      else assert.equal(r.out, '');
+      assert.equal(process.listenerCount('SIGINT'), listeners + 1, 'the forecast\'s listener is removed');
+    } finally {
+      clearTimeout(timer);
+      process.off('SIGINT', guard);
+    }
+  }),
+);

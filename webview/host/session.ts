@@ -13,7 +13,7 @@ import type { ModelInfo } from '../../extension/core/analysis/types';
 import { buildActivationModel, buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import type { Tf } from '../../extension/core/layers/types';
 import { smallestVocab } from '../../extension/core/analysis/graph';
-import { symbolicDimsFor } from '../../extension/core/runtime/train';
+import { trainedDims } from '../../extension/core/runtime/train';
 import { bytesText } from '../views/summaryModel';
 
 /** Value given to a symbolic dimension (`seq`) for sample inputs. */
@@ -45,20 +45,7 @@ export interface SessionOptions {
   exampleShape?: readonly number[];
 }
 
-/**
- * Sizes for the symbolic dimensions the parameter count of `info` depends
- * on, from one example's shape of its input (`SessionOptions.exampleShape`);
- * undefined when the shape does not give each a whole size of 1 or more.
- */
-export function trainedDims(info: ModelInfo, exampleShape: readonly number[] | undefined): Record<string, number> | undefined {
-  if (!exampleShape || info.params.total.atoms().length === 0) return undefined;
-  try {
-    const dims = symbolicDimsFor(info, exampleShape);
-    return Object.values(dims).every((v) => Number.isInteger(v) && v >= 1) ? dims : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { trainedDims };
 
 export class ModelSession {
   private disposed = false;

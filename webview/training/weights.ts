@@ -7,7 +7,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { WeightsMessage } from '../../extension/core/protocol';
-import { checkpointMask, decodeWeights, graphSignature, layersLoadedText, matchSignature, type ModelJson } from '../../extension/core/runtime/checkpoint';
+import { checkpointExampleShape, checkpointMask, decodeWeights, graphSignature, layersLoadedText, matchSignature, type ModelJson } from '../../extension/core/runtime/checkpoint';
 import { asTokenizerSpec, type TokenizerSpec } from '../../extension/core/runtime/tokenizers';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { historyEntries } from './curves';
@@ -61,8 +61,8 @@ export class TrainedWeights {
     const kept = this.last.get(`${uri}#${model}`);
     if (!kept) return undefined;
     try {
-      const shape = (JSON.parse(kept.msg.modelJson) as ModelJson).nnmodel?.data?.exampleShape as unknown;
-      return Array.isArray(shape) && shape.length > 0 && shape.every((d) => Number.isInteger(d) && d >= 1) ? [...(shape as number[])] : undefined;
+      const meta = (JSON.parse(kept.msg.modelJson) as ModelJson).nnmodel;
+      return meta ? checkpointExampleShape(meta) : undefined;
     } catch {
       return undefined;
     }

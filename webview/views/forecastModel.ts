@@ -4,7 +4,7 @@
  * tab's texts. forecast.ts draws; core/runtime/forecast.ts computes.
  */
 import type { BuiltinDataSource } from '../../extension/core/protocol';
-import { wavesOptions, type ForecastFit } from '../../extension/core/runtime/forecast';
+import { wavesOptions } from '../../extension/core/runtime/forecast';
 
 /** Steps the slider offers, and where it starts (as `nnmodel forecast`'s default). */
 export const STEPS = { min: 1, max: 256, initial: 64 } as const;
@@ -24,22 +24,7 @@ export function wavesExampleShape(sample: BuiltinDataSource | undefined): number
   return forecastOffered(sample) ? [wavesOptions(sample.options).length, 1] : undefined;
 }
 
-/**
- * Why the Forecast tab cannot feed `name` the examples of `waves(length =
- * length)`, or undefined when it can: the model reads windows longer than
- * they are. `read` is the fit its source gives (`forecastFit`: a fixed
- * `[n, 1]` input), `built` the fit as built (`builtFit`: a `[seq, 1]` model
- * whose parameter count depends on `seq` is built at its trained length).
- */
-export function windowProblem(name: string, read: ForecastFit, built: ForecastFit, length: number): string | undefined {
-  const w = built.window;
-  if (w === undefined || w <= length) return undefined;
-  if (read.window !== undefined) return `${name} reads ${w} values at a time, but waves(length = ${length}) gives it ${length}: set length = ${w} or more in its train section.`;
-  return (
-    `${name} reads ${w} values at a time (its parameter count depends on seq, and its trained weights are for seq = ${w}), but waves(length = ${length}) gives it ${length}: ` +
-    `set length = ${w} in its train section, or train it again at length ${length}.`
-  );
-}
+export { windowProblem } from '../../extension/core/runtime/forecast';
 
 /**
  * The chart's aligned columns: t (0 at the seed's first value), the seed,

@@ -1327,3 +1327,16 @@ export function checkpointMask(meta: Pick<CheckpointMeta, 'objective'>): number 
   const rate = typeof o === 'object' && o !== null ? (o as { mask?: unknown }).mask : undefined;
   return typeof rate === 'number' && rate > 0 && rate < 1 ? rate : undefined;
 }
+
+/**
+ * One example's shape of the data a checkpoint was trained on
+ * (`CheckpointMeta.data.exampleShape`) when it records one of whole sizes
+ * of 1 or more, else undefined (a checkpoint written without it, or a
+ * damaged record). A model whose parameter count depends on a symbolic
+ * dimension is built at it so that the weights fit (`trainedDims`).
+ */
+export function checkpointExampleShape(meta: Pick<CheckpointMeta, 'data'>): number[] | undefined {
+  const data: unknown = meta.data;
+  const shape = typeof data === 'object' && data !== null ? (data as { exampleShape?: unknown }).exampleShape : undefined;
+  return Array.isArray(shape) && shape.length > 0 && shape.every((d) => Number.isInteger(d) && d >= 1) ? [...(shape as number[])] : undefined;
+}

@@ -144,6 +144,25 @@ export function builtFit(fit: ForecastFit, model: tfTypes.LayersModel): Forecast
 }
 
 /**
+ * Why a forecast cannot feed `name` the examples of `waves(length =
+ * length)`, or undefined when it can: the model reads windows longer than
+ * they are. `read` is the fit its source gives (`forecastFit`: a fixed
+ * `[n, 1]` input), `built` the fit as built (`builtFit`: a `[seq, 1]` model
+ * whose parameter count depends on `seq` is built at its trained length,
+ * `trainedDims`). The message says which length to set; the CLI and the
+ * inspector show it as is.
+ */
+export function windowProblem(name: string, read: ForecastFit, built: ForecastFit, length: number): string | undefined {
+  const w = built.window;
+  if (w === undefined || w <= length) return undefined;
+  if (read.window !== undefined) return `${name} reads ${w} values at a time, but waves(length = ${length}) gives it ${length}: set length = ${w} or more in its train section.`;
+  return (
+    `${name} reads ${w} values at a time (its parameter count depends on seq, and its trained weights are for seq = ${w}), but waves(length = ${length}) gives it ${length}: ` +
+    `set length = ${w} in its train section, or train it again at length ${length}.`
+  );
+}
+
+/**
  * A tfjs model that `forecastFit` accepts, as a `NextValue`: the window as
  * a batch of one `[1, length, 1]`, the prediction read at the last step
  * (`sequence`) or as the one output (`last`). A model with a fixed input

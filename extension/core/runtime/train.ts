@@ -818,3 +818,22 @@ export function symbolicDimsFor(info: ModelInfo, shapes: readonly number[] | rea
   }
   return out;
 }
+
+/**
+ * Sizes for the symbolic dimensions the parameter count of `info` depends
+ * on, from one example's shape of its (first) input as it trained (a
+ * checkpoint's `nnmodel.data.exampleShape`, else its train section's data):
+ * `symbolicDimsFor`, but undefined instead of throwing, when the count
+ * depends on no symbolic dimension, or when the shape does not give each a
+ * whole size of 1 or more. What the inspector's session and `nnmodel
+ * forecast` build a `[seq, 1] -> flatten -> dense` model at.
+ */
+export function trainedDims(info: ModelInfo, exampleShape: readonly number[] | undefined): Record<string, number> | undefined {
+  if (!exampleShape || info.params.total.atoms().length === 0) return undefined;
+  try {
+    const dims = symbolicDimsFor(info, exampleShape);
+    return Object.values(dims).every((v) => Number.isInteger(v) && v >= 1) ? dims : undefined;
+  } catch {
+    return undefined;
+  }
+}
