@@ -359,6 +359,109 @@ test('Fit keeps the nodes of LeNet5 readable in a wide, short panel: labels of 9
   }
 });
 
+/** The graph's first view: its zoom, the drawing's box and the view's box (page pixels), and whether the fit is whole. */
+async function graphView(page: Page): Promise<{ k: number; fit: string | null; graph: DOMRectLike; view: DOMRectLike }> {
+  return page.evaluate(() => {
+    const d = (globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): DOMRectLike; getAttribute(n: string): string | null } } }).document;
+    const box = (r: DOMRectLike) => ({ left: r.left, top: r.top, right: r.right, bottom: r.bottom });
+    const k = Number(/scale\(([\d.e-]+)\)/.exec(d.querySelector('.nn-viewport').getAttribute('transform') ?? '')?.[1]);
+    return { k, fit: d.querySelector('.nn-graph-view').getAttribute('data-fit'), graph: box(d.querySelector('.nn-viewport').getBoundingClientRect()), view: box(d.querySelector('svg.nn-graph').getBoundingClientRect()) };
+  });
+}
+type DOMRectLike = { left: number; top: number; right: number; bottom: number };
+
+/** Opens examples/resnet18.nnmodel in a page of `height` px and waits for the graph's first view. */
+async function resnetFirstView(height: number): Promise<{ page: Page; errors: string[]; first: Awaited<ReturnType<typeof graphView>> }> {
+  const { page, errors } = await openPage('wasm');
+  await page.setViewportSize({ width: 900, height });
+  await send(page, { type: 'settings', backend: 'wasm' });
+  await send(page, message(readFileSync(join(repo, 'examples/resnet18.nnmodel'), 'utf8'), 1));
+  await poll('the graph of ResNet18 and its first view', async () => (await page.locator('.nn-graph-view').getAttribute('data-fit')) !== null);
+  return { page, errors, first: await graphView(page) };
+}
+
+test('the graph of ResNet-18 opens fitted: its first view is what Fit shows, whole when a panel is tall enough to read it whole', { timeout: 180_000 }, async () => {
+  // A panel like the one VS Code opens beside the editor: the 14 boxes do not fit readably, so the first view is Fit's readable part from the top.
+  const { page, errors, first } = await resnetFirstView(800);
+  let graph: { width: number; height: number };
+  try {
+    await page.screenshot({ path: join(results, 'graph-resnet18-first.png') });
+    await page.locator('.nn-graph-view vscode-button[title^="Fit"]').click();
+    const fitted = await graphView(page);
+    assert.equal(first.k, fitted.k, `the first view is at zoom ${first.k}, Fit at ${fitted.k}`);
+    assert.deepEqual(first.graph, fitted.graph, 'the first view is the fitted one: pressing Fit moves nothing');
+    assert.equal(first.fit, 'part');
+    assert.ok(first.k * 12 >= 9, `labels of ${first.k * 12} px`);
+    assert.ok(first.graph.top >= first.view.top && first.graph.left >= first.view.left && first.graph.right <= first.view.right, `the top of the graph in view: ${JSON.stringify(first)}`);
+    // The drawing's size at zoom 1, for the panel below.
+    graph = { width: (first.graph.right - first.graph.left) / first.k, height: (first.graph.bottom - first.graph.top) / first.k };
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+  // A panel where the whole graph needs zoom 0.77 (readable, labels of 9.2 px): the first view shows all of it, inside the view.
+  const viewTop = first.view.top;
+  const tall = await resnetFirstView(Math.ceil(viewTop + graph.height * 0.77 + 40));
+  try {
+    await tall.page.screenshot({ path: join(results, 'graph-resnet18-first-tall.png') });
+    const { graph: g, view: v } = tall.first;
+    assert.equal(tall.first.fit, 'whole', JSON.stringify(tall.first));
+    assert.ok(g.top >= v.top && g.bottom <= v.bottom && g.left >= v.left && g.right <= v.right, `the whole graph ${JSON.stringify(g)} inside the view ${JSON.stringify(v)}`);
+    assert.ok(tall.first.k >= 0.75 && tall.first.k < 0.8, `zoom ${tall.first.k}`);
+    assert.deepEqual(tall.errors, []);
+  } finally {
+    await tall.page.close();
+  }
+});
+
+test('ResNet-18 on the CPU backend: batchnorm\'s Training vs inference opens at once with the batch\'s cost and a button, and runs it when pressed', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(readFileSync(join(repo, 'examples/resnet18.nnmodel'), 'utf8'), 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="featureMaps"]').click();
+    const panel = page.locator('#nn-panel-featureMaps');
+    const status = panel.locator('.nn-toolbar-status');
+    await poll('the feature maps of ResNet18', async () => /· \d+ layers? · \d+ ms/.test(await status.innerText()), () => status.innerText());
+    await panel.locator('vscode-checkbox.nn-fmx-every').click();
+    const sections = panel.locator('section.nn-fm-layer[data-op="batchnorm"]');
+    await poll('the 20 batchnorm sections', async () => (await sections.count()) === 20 && /· \d+ layers? · \d+ ms/.test(await status.innerText()), () => status.innerText());
+    const passMs = Number(/· (\d+) ms/.exec(await status.innerText())?.[1]);
+    // The last batchnorm: 8 examples through 63 layers, about 8 times the maps' pass (seconds to minutes here). Opening it paints the cost, not the batch.
+    const last = sections.last().locator('details.nn-modes');
+    await last.locator('summary.nn-modes-summary').scrollIntoViewIfNeeded();
+    const t0 = Date.now();
+    await last.locator('summary.nn-modes-summary').click();
+    const cost = last.locator('.nn-modes-cost');
+    await poll('the cost line', () => cost.isVisible());
+    const opened = Date.now() - t0;
+    const said = await cost.innerText();
+    await last.screenshot({ path: join(results, 'modes-resnet18-cost.png') });
+    assert.ok(opened < Math.max(2000, passMs / 2), `the panel painted its cost in ${opened} ms (the maps' pass took ${passMs} ms)`);
+    assert.match(said, /^Training mode needs the statistics of a batch: 8 examples through the \d+ layers before this one: ≈ 1[34]\.\dG MACs, 8× the pass that drew the maps, about \d/, said);
+    assert.ok(Number(await cost.getAttribute('data-estimated-ms')) > 1000, said);
+    assert.equal(await last.locator('vscode-button.nn-modes-run').count(), 1);
+    assert.equal(await last.locator('.nn-modes-check').count(), 0, 'no batch ran');
+    // The rule and the weights are there at once: only the batch waits.
+    assert.equal(await last.locator('.nn-modes-weights').getAttribute('data-kind'), 'initial');
+    // The first (the stem convolution, about half a pass on the CPU backend): pressing Run computes it, exactly.
+    const first = sections.first().locator('details.nn-modes');
+    await first.locator('summary.nn-modes-summary').click();
+    await poll('the first batchnorm\'s button', () => first.locator('vscode-button.nn-modes-run').isVisible());
+    assert.match(await first.locator('.nn-modes-cost').innerText(), /8 examples through the layer before this one: ≈ 944\.1M MACs, 0\.\d+× the pass/);
+    await first.locator('vscode-button.nn-modes-run').click();
+    const check = first.locator('.nn-modes-check');
+    await poll('the comparison after Run', () => check.isVisible());
+    assert.equal(await check.getAttribute('data-agrees'), 'true', await check.innerText());
+    assert.equal(await first.locator('.nn-modes-cost').count(), 0, 'the cost line gives way to the comparison');
+    assert.equal(await first.locator('.nn-modes-batch').getAttribute('data-count'), '8');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 const FLAT = `model Flat {
   input tokens: int[seq]
   h = tokens -> embedding(64, 32)

@@ -250,17 +250,14 @@ test('Fit: LeNet5 in a wide, short panel stays readable (labels of 9 px or more)
   // The QA report's case: a tall chain of 14 nodes in a wide panel, whose whole height would need a zoom far below readable.
   const view = { width: 1200, height: 500 };
   assert.ok((view.height - 2 * FIT_MARGIN) / graph.height < MIN_FIT_ZOOM, `LeNet5 (${graph.width} × ${graph.height}) does not fit ${view.height} px readably`);
-  // Fit: the readable minimum, showing as much as it can; a new model: its width, up to zoom 1.
-  assert.equal(fitTransform(view, graph).k, MIN_FIT_ZOOM);
-  assert.equal(fitTransform(view, graph, false).k, Math.min(1, (view.width - 2 * FIT_MARGIN) / graph.width));
-  for (const all of [true, false]) {
-    const t = fitTransform(view, graph, all);
-    assert.ok(t.k * NODE_LABEL_PX >= MIN_LABEL_PX, `labels at ${(t.k * NODE_LABEL_PX).toFixed(1)} px (all = ${all})`);
-    assert.equal(t.whole, false);
-    assert.equal(t.y, FIT_MARGIN, 'shown from its top');
-    // Narrow enough to centre across.
-    assert.ok(Math.abs(t.x - (view.width - graph.width * t.k) / 2) < 1e-9, `centred across: x = ${t.x}`);
-  }
+  // Fit (and a new model's first view): the readable minimum, showing as much as it can.
+  const t = fitTransform(view, graph);
+  assert.equal(t.k, MIN_FIT_ZOOM);
+  assert.ok(t.k * NODE_LABEL_PX >= MIN_LABEL_PX, `labels at ${(t.k * NODE_LABEL_PX).toFixed(1)} px`);
+  assert.equal(t.whole, false);
+  assert.equal(t.y, FIT_MARGIN, 'shown from its top');
+  // Narrow enough to centre across.
+  assert.ok(Math.abs(t.x - (view.width - graph.width * t.k) / 2) < 1e-9, `centred across: x = ${t.x}`);
   // In a tall panel the same graph fits whole, centred.
   const tall = fitTransform({ width: 800, height: graph.height + 100 }, graph);
   assert.equal(tall.whole, true);
@@ -271,14 +268,12 @@ test('Fit: LeNet5 in a wide, short panel stays readable (labels of 9 px or more)
 test('Fit: whole when readable, capped at 1.2 for a small graph; never below the readable zoom, left edge first when too wide', () => {
   // A small graph is enlarged at most to 1.2 and centred.
   assert.deepEqual(fitTransform({ width: 1000, height: 800 }, { width: 100, height: 100 }), { k: 1.2, x: 440, y: 340, whole: true });
-  // Fits whole at 0.9: shown whole by Fit, and on a new model (0.9 ≥ 0.8).
+  // Fits whole at 0.9, and at 0.77 (readable): shown whole.
   const mid = { width: 1000, height: 900 * 0.9 + 2 * FIT_MARGIN };
   assert.equal(fitTransform(mid, { width: 400, height: 900 }).whole, true);
-  assert.equal(fitTransform(mid, { width: 400, height: 900 }, false).whole, true);
-  // Whole at 0.77: Fit shows it whole (readable), a new model starts at width-fit zoom 1 from the top.
   const low = { width: 1000, height: 900 * 0.77 + 2 * FIT_MARGIN };
   assert.ok(Math.abs(fitTransform(low, { width: 400, height: 900 }).k - 0.77) < 1e-9);
-  assert.deepEqual(fitTransform(low, { width: 400, height: 900 }, false), { k: 1, x: 300, y: FIT_MARGIN, whole: false });
+  assert.equal(fitTransform(low, { width: 400, height: 900 }).whole, true);
   // Wider than the view even at the readable minimum: that minimum, from the left edge and the top.
   const wide = fitTransform({ width: 300, height: 200 }, { width: 2000, height: 1000 });
   assert.deepEqual(wide, { k: MIN_FIT_ZOOM, x: FIT_MARGIN, y: FIT_MARGIN, whole: false });

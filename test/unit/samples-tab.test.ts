@@ -11,19 +11,12 @@ import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import { createRng } from '../../extension/core/runtime/data/random';
 import { makeSchedule, samplerSteps, type NoisePredictor } from '../../extension/core/runtime/diffusion';
 import { diffusionRoles, reverseProcess } from '../../webview/probes/generate';
-import { generativeKind, imageCount, imagesText, latentWalk, MAX_IMAGES, pickEvenly, progressText, snapshotPlan, walkCaptions, weightsNote } from '../../webview/views/samplesModel';
+import { generativeKind, imageCount, imagesText, latentWalk, MAX_IMAGES, progressText, snapshotPlan, walkCaptions, weightsNote } from '../../webview/views/samplesModel';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { parseHostMessage } from '../../extension/core/protocol';
 import { modelMessage } from '../../extension/vscode/inspector/messages';
 
 before(() => startTrainingBackend(tf, 'wasm'));
-
-test('pickEvenly keeps the first and the last, evenly spaced, distinct', () => {
-  assert.deepEqual(pickEvenly(51, 8), [0, 7, 14, 21, 29, 36, 43, 50]);
-  assert.deepEqual(pickEvenly(5, 8), [0, 1, 2, 3, 4]);
-  assert.deepEqual(pickEvenly(3, 1), [2]);
-  assert.deepEqual(pickEvenly(0, 8), []);
-});
 
 test('snapshotPlan: from the starting noise at t = T − 1 down to x̂₀, captioned with t', () => {
   const plan = snapshotPlan(1000, 50);
@@ -35,8 +28,34 @@ test('snapshotPlan: from the starting noise at t = T − 1 down to x̂₀, capti
   assert.equal(plan.snapshots[1].t, samplerSteps(1000, 50)[42]);
   const ts = plan.snapshots.map((s) => s.t);
   assert.ok(ts.every((t, i) => i === 0 || t < ts[i - 1]), `t falls: ${ts}`);
-  // Fewer sampler steps than snapshots: every state.
-  assert.deepEqual(snapshotPlan(10, 3).snapshots.map((s) => s.caption), ['t = 9', 't = 5', 't = 0', 't = 0 (x̂₀)']);
+  // Fewer sampler steps than snapshots: every state, but the one at t = 0 that x̂₀ (one step on, ᾱ₀ ≈ 1) stands for.
+  assert.deepEqual(snapshotPlan(10, 3).snapshots.map((s) => s.caption), ['t = 9', 't = 5', 't = 0 (x̂₀)']);
+});
+
+test('snapshotPlan: the snapshots are evenly spaced in t along the reverse process, the starting noise first and x̂₀ last', () => {
+  // The QA case (both diffusion examples: 1000 steps, 50 sampler steps): t = 999, 856, 714, 571, 408, 265, 122, 0 had gaps of 143 … 163 … 122.
+  const qa = snapshotPlan(1000, 50).snapshots;
+  assert.deepEqual(qa.map((s) => s.t), [999, 856, 714, 571, 428, 285, 143, 0]);
+  assert.deepEqual(qa.map((s) => s.done), [0, 7, 14, 21, 28, 35, 42, 50]);
+  for (const [steps, sampleSteps, want] of [[1000, 50, 8], [1000, 20, 8], [1000, 100, 8], [200, 37, 6], [1000, 1000, 8], [50, 9, 8], [300, 13, 5], [1000, 50, 2]]) {
+    const taus = samplerSteps(steps, sampleSteps);
+    const K = taus.length;
+    const snaps = snapshotPlan(steps, sampleSteps, want).snapshots;
+    const at = `(${steps}, ${sampleSteps}, ${want}): t = ${snaps.map((s) => s.t)}`;
+    assert.equal(snaps.length, Math.min(want, K), at);
+    assert.deepEqual(snaps[0], { done: 0, t: steps - 1, caption: `t = ${steps - 1}` }, `the starting noise first ${at}`);
+    assert.deepEqual(snaps[snaps.length - 1], { done: K, t: 0, caption: 't = 0 (x̂₀)' }, `x̂₀ last ${at}`);
+    assert.ok(snaps.every((s, i) => i === 0 || (s.done > snaps[i - 1].done && s.t < snaps[i - 1].t)), `in order, t falling ${at}`);
+    // Each is the sampler's state nearest to its even share of the way from T − 1 to 0: off by at most half the sampler's widest gap.
+    let widest = 0;
+    for (let j = 1; j < K; j++) widest = Math.max(widest, taus[j] - taus[j - 1]);
+    snaps.forEach((s, i) => {
+      const ideal = (steps - 1) * (1 - i / (snaps.length - 1));
+      assert.ok(Math.abs(s.t - ideal) <= widest / 2 + 0.5, `snapshot ${i} at t = ${s.t}, its even place is ${ideal.toFixed(1)} ${at}`);
+      // The caption and t say where x is: after `done` steps, at taus[K − 1 − done].
+      if (s.done < K) assert.equal(s.t, taus[K - 1 - s.done], at);
+    });
+  }
 });
 
 /** The exact noise predictor of a data set of one image `target` (as test/unit/diffusion.test.ts). */

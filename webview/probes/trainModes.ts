@@ -18,6 +18,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BuiltModel } from '../../extension/core/runtime/build';
+import { formatCompact } from '../../extension/core/analysis/display';
 import type { Tf } from '../../extension/core/layers/types';
 import { digits, sampleImages, shapes, waves } from '../../extension/core/runtime/data/synthetic';
 import { imageInput, type InputPlan } from './input';
@@ -291,4 +292,158 @@ export function modesBatch(tf: Tf, plan: InputPlan, picked: tfTypes.Tensor, trai
     return tf.tidy(() => ({ x: tf.concat([picked, tf.tile(tf.tensor3d(set.xs, [more, len, 1]), [1, 1, c])], 0), others: `${more} series of the built-in waves set` }));
   }
   return undefined;
+}
+
+// ------------------------------------------------------------------ its cost
+
+/**
+ * Batchnorm's panel runs its batch as soon as it opens when that should take
+ * at most this long (ms), estimated from the pass that drew the maps; above
+ * it, the panel says what the batch costs and waits for a button press.
+ * 8 examples through ResNet-18's last batchnorm are 14.5 G MACs, 8 times the
+ * maps' pass: minutes on the CPU backend, seconds on WASM, during which the
+ * inspector does not answer.
+ */
+export const MODES_TIME_BUDGET_MS = 1000;
+/**
+ * The same budget in MACs, for when the pass's time is not known: about a
+ * second on the CPU backend (VGG-small's last batchnorm, 309 M, took 2 s).
+ */
+export const MODES_MACS_BUDGET = 100e6;
+
+/** The path of the node that feeds the layer at `path` (its first input), in the same graph. */
+export function modesInputPath(built: Pick<BuiltModel, 'nodeOf'>, path: string): string | undefined {
+  const node = built.nodeOf.get(path);
+  if (!node) return undefined;
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? String(node.inputs[0]) : `${path.slice(0, slash)}/${node.inputs[0]}`;
+}
+
+/** What running a batch to the layer at `path` costs, from the analysis's MACs per layer. */
+export interface ModesCost {
+  /** MACs per example of the layers that run to give the layer its input (each application once). */
+  perExample: number;
+  /** How many layer applications that is. */
+  layers: number;
+  /** Examples in the batch. */
+  batch: number;
+  /** batch × perExample. */
+  total: number;
+  /** MACs per example of the whole model: what the pass that drew the maps computed. */
+  model: number;
+  /** total / model: the batch's cost in passes like the one that drew the maps (0 when the model has no MACs). */
+  passes: number;
+  /** passes × the time of that pass, when it is known. */
+  estimatedMs?: number;
+  /** Whether it is within the budget (time when known, else MACs): the panel runs the batch as soon as it opens. */
+  automatic: boolean;
+}
+
+export interface ModesCostOptions {
+  /** Values of the model's symbolic sizes (`ViewContext.dims`). */
+  dims?: Readonly<Record<string, number>>;
+  batch?: number;
+  /** How long the pass that drew the maps took (one example through every layer). */
+  passMs?: number;
+  budgetMs?: number;
+  budgetMacs?: number;
+}
+
+/**
+ * The cost of the batch statistics of the layer at `path`: the layers its
+ * input depends on (walked back through the built model's symbolic tensors,
+ * so only those that `modesBatchInput` runs), each counted with its node's
+ * MACs (a count that stays symbolic counts 0), times the batch; and, from
+ * the time of the pass that drew the maps, how long that should take.
+ * Undefined when the layer's input cannot be found.
+ */
+export function modesCost(built: Pick<BuiltModel, 'nodeOf' | 'outputOf'>, path: string, options: ModesCostOptions = {}): ModesCost | undefined {
+  const { dims = {}, batch = MODES_BATCH, passMs, budgetMs = MODES_TIME_BUDGET_MS, budgetMacs = MODES_MACS_BUDGET } = options;
+  const inputPath = modesInputPath(built, path);
+  const fed = inputPath === undefined ? undefined : built.outputOf.get(inputPath);
+  if (!fed) return undefined;
+  const macsOf = (p: string) => {
+    const v = built.nodeOf.get(p)?.macs.evaluate(dims);
+    return v !== undefined && Number.isFinite(v) ? v : 0;
+  };
+  // Each layer application's output tensor, by id (a group's output is its last body node's: named once, by that node).
+  const pathOf = new Map<number, string>();
+  let model = 0;
+  for (const p of built.nodeOf.keys()) {
+    const t = built.outputOf.get(p);
+    if (t) pathOf.set(t.id, p);
+    model += macsOf(p);
+  }
+  let perExample = 0;
+  let layers = 0;
+  const seen = new Set<number>();
+  const stack: (typeof fed)[] = [fed];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t.id)) continue;
+    seen.add(t.id);
+    const p = pathOf.get(t.id);
+    if (p !== undefined) {
+      perExample += macsOf(p);
+      layers++;
+    }
+    stack.push(...t.inputs);
+  }
+  const total = batch * perExample;
+  const passes = model > 0 ? total / model : 0;
+  const estimatedMs = passMs !== undefined && Number.isFinite(passMs) && passMs >= 0 ? passes * passMs : undefined;
+  return { perExample, layers, batch, total, model, passes, estimatedMs, automatic: estimatedMs !== undefined ? estimatedMs <= budgetMs : total <= budgetMacs };
+}
+
+/** "8 examples through the 63 layers before this one: ≈ 14.5G MACs, 8× the pass that drew the maps, about 2.6 s". */
+export function modesCostText(cost: ModesCost): string {
+  const relative =
+    cost.passes >= 0.1 ? `${cost.passes >= 10 ? Math.round(cost.passes) : Number(cost.passes.toPrecision(2))}× the pass that drew the maps` : 'a small part of the pass that drew the maps';
+  const ms = cost.estimatedMs;
+  const time = ms === undefined ? '' : `, about ${ms < 1000 ? `${Math.max(10, Math.round(ms / 10) * 10)} ms` : ms < 60_000 ? `${Number((ms / 1000).toPrecision(2))} s` : `${Math.round(ms / 60_000)} min`}`;
+  return (
+    `${cost.batch} examples through the ${cost.layers === 1 ? 'layer' : `${cost.layers} layers`} before this one: ≈ ${formatCompact(cost.total)} MACs` +
+    (cost.model > 0 ? `, ${relative}` : '') +
+    time
+  );
+}
+
+/** A batch's input to a layer, channels last: `data` and `tensor` (`[n, …]`, the caller disposes it). */
+export interface ModesBatchInput {
+  data: Float32Array;
+  count: number;
+  /** What the examples after the picked one are (`ModesBatch.others`). */
+  others: string;
+  tensor: tfTypes.Tensor;
+}
+
+/**
+ * The input of the layer at `path` for a batch (`modesBatch`: the picked
+ * example `inputs[0]`, then others like the model's data), from one pass of
+ * only the layers that input depends on (ResNet-18's first batchnorm: one
+ * convolution, not the whole model). A message saying why not otherwise.
+ */
+export function modesBatchInput(
+  tf: Tf,
+  built: Pick<BuiltModel, 'nodeOf' | 'outputOf' | 'model'>,
+  path: string,
+  inputs: readonly tfTypes.Tensor[] | undefined,
+  plans: readonly InputPlan[],
+  trainKind?: string,
+): ModesBatchInput | string {
+  if (!inputs || inputs.some((t) => t.isDisposed)) return 'the example is no longer held: pick the image again';
+  if (plans.length !== 1) return 'batch statistics are shown for models with one input';
+  const made = modesBatch(tf, plans[0], inputs[0], trainKind);
+  if (!made) return `batch statistics need an image or signal input to make a batch from; '${plans[0].name}' is neither`;
+  try {
+    const inputPath = modesInputPath(built, path);
+    const fed = inputPath === undefined ? undefined : built.outputOf.get(inputPath);
+    if (!fed) return 'the input of this layer could not be read';
+    const port = built.model.inputs.indexOf(fed);
+    const upTo = port >= 0 ? undefined : tf.model({ inputs: built.model.inputs, outputs: fed });
+    const tensor = tf.tidy(() => (upTo ? (upTo.predict(made.x) as tfTypes.Tensor) : tf.clone(made.x)));
+    return { data: tensor.dataSync() as Float32Array, count: made.x.shape[0], others: made.others, tensor };
+  } finally {
+    made.x.dispose();
+  }
 }

@@ -234,6 +234,8 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
           else reads.push({ path: src.path, read: (t) => inputsOf.set(key, ctx.tf.keep(ctx.tf.slice(t, 0, 1))) });
         }
         const maps = featureMaps(ctx.tf, ctx.activations, inputs.length === 1 ? inputs[0] : inputs, layers.map((l) => l.path), reads);
+        // What one example through every layer takes here: batchnorm's panel estimates its batch from it.
+        const passMs = performance.now() - t0;
         kept = [...inputsOf.values(), ...modelInputs];
         const byPath = new Map(maps.map((m) => [m.path, m]));
         const explainerOf = (l: FeatureMapLayer): Explain | undefined => {
@@ -265,6 +267,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
             modelInputs: () => (modelInputs.length > 0 && modelInputs.every((m) => !m.isDisposed) ? modelInputs : undefined),
             plans,
             tip,
+            passMs,
           };
         };
         if (layers.length === 0) {

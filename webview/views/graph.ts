@@ -211,7 +211,7 @@ export class GraphView {
     this.status.textContent = this.statusText;
     this.current = undefined;
     this.highlight(this.cursorOffset);
-    if (this.fitPending) this.fit(false);
+    if (this.fitPending) this.fit();
   }
 
   private draw(laid: ElkNode): void {
@@ -346,7 +346,7 @@ export class GraphView {
       }
     };
     const onResize = new ResizeObserver(() => {
-      if (this.fitPending && this.size.width) this.fit(false);
+      if (this.fitPending && this.size.width) this.fit();
     });
     onResize.observe(svg);
     svg.addEventListener('wheel', onWheel, { passive: false });
@@ -391,18 +391,18 @@ export class GraphView {
   }
 
   /**
-   * `all`: the whole graph in view when it stays readable (graphFit.ts).
-   * Otherwise (a new model) readable first: a long chain is shown at a
-   * legible scale from its top, to be panned.
+   * The whole graph in view when it stays readable, else the readable
+   * minimum from its top, to be panned (graphFit.ts): the Fit button, and a
+   * new model's first view (the same, so that Fit does not show more).
    */
-  private fit(all = true): void {
+  private fit(): void {
     const r = this.svg.getBoundingClientRect();
     if (!r.width || !r.height || !this.size.width) {
       this.fitPending = true;
       return;
     }
     this.fitPending = false;
-    const { k, x, y, whole } = fitTransform(r, this.size, all);
+    const { k, x, y, whole } = fitTransform(r, this.size);
     this.setTransform({ k, x, y });
     // For tests: whether Fit shows the whole graph or a readable part of it to pan.
     this.root.dataset.fit = whole ? 'whole' : 'part';

@@ -30,17 +30,18 @@ export interface FitTransform {
 
 /**
  * `view`: the view's size; `graph`: the laid-out graph's size at zoom 1.
- * `all` (the Fit button): the whole graph when it is readable so, else the
- * readable minimum. Otherwise (a new model) the whole graph only from zoom
- * 0.8 up: a long chain starts at its width (up to zoom 1) from its top.
+ * The whole graph when it is readable so, else the readable minimum. A new
+ * model opens as Fit shows it (a separate rule for the first view, "whole
+ * only from zoom 0.8 up, else its width at up to zoom 1", opened ResNet-18
+ * zoomed in past what Fit shows, and clipped graphs Fit shows whole).
  */
-export function fitTransform(view: { width: number; height: number }, graph: { width: number; height: number }, all = true): FitTransform {
+export function fitTransform(view: { width: number; height: number }, graph: { width: number; height: number }): FitTransform {
   const room = { width: Math.max(1, view.width - 2 * FIT_MARGIN), height: Math.max(1, view.height - 2 * FIT_MARGIN) };
   const byWidth = room.width / Math.max(1, graph.width);
   const byHeight = room.height / Math.max(1, graph.height);
   const whole = Math.min(MAX_FIT_ZOOM, byWidth, byHeight);
-  // Fit: as much as stays readable. A new model: whole from 0.8 up, else its width at up to 1 (its top readable at once).
-  const k = all ? Math.max(MIN_FIT_ZOOM, whole) : whole >= 0.8 ? whole : Math.max(MIN_FIT_ZOOM, Math.min(1, byWidth));
+  // As much as stays readable.
+  const k = Math.max(MIN_FIT_ZOOM, whole);
   const w = graph.width * k;
   const h = graph.height * k;
   const x = w <= room.width ? (view.width - w) / 2 : FIT_MARGIN;

@@ -21,22 +21,6 @@ export function generativeKind(train: Pick<TrainRunConfig, 'loss' | 'denoise' | 
   return undefined;
 }
 
-/**
- * `want` indices of 0 … count − 1, evenly spaced, ascending and distinct,
- * the first and the last always among them (all of them when count ≤ want).
- */
-export function pickEvenly(count: number, want: number): number[] {
-  if (!Number.isInteger(count) || count < 1) return [];
-  const k = Math.max(1, Math.min(Math.floor(want), count));
-  if (k === 1) return [count - 1];
-  const out: number[] = [];
-  for (let i = 0; i < k; i++) {
-    const j = Math.round((i * (count - 1)) / (k - 1));
-    if (out[out.length - 1] !== j) out.push(j);
-  }
-  return out;
-}
-
 /** One state of the reverse process that the tab shows. */
 export interface Snapshot {
   /** DDIM steps done to reach it: 0 is the starting noise, `stepsTotal` the result. */
@@ -50,16 +34,41 @@ export interface Snapshot {
  * The states of a DDIM run of `sampleSteps` over a schedule of `steps`
  * (`ddimSample`: x starts at t = T − 1; after k steps it is at
  * taus[K − 1 − k], after the last, K, it is x̂₀), `want` of them evenly
- * spaced from the starting noise to x̂₀, captioned with their t.
+ * spaced in t along the reverse process, from the starting noise to x̂₀
+ * (both always shown), captioned with their t. Each state between is the
+ * one nearest to its even share of the way from T − 1 down to 0; x̂₀ stands
+ * at t = 0, so the state x reaches at taus[0] = 0, one step before it (ᾱ₀ ≈
+ * 1: the same picture), is not shown beside it. Evenly spaced by steps done
+ * instead, the x̂₀ step (which moves t by nothing) and the rounding of K / (want − 1)
+ * made the gaps in t uneven (1000 steps, 50 sampler steps: 143 … 163 … 122).
  */
 export function snapshotPlan(steps: number, sampleSteps: number, want = SNAPSHOTS): { stepsTotal: number; snapshots: Snapshot[] } {
   const taus = samplerSteps(steps, sampleSteps);
   const K = taus.length;
-  const snapshots = pickEvenly(K + 1, want).map((done): Snapshot => {
-    if (done === K) return { done, t: 0, caption: 't = 0 (x̂₀)' };
-    const t = taus[K - 1 - done];
-    return { done, t, caption: `t = ${t}` };
-  });
+  const tOf = (done: number) => (done === K ? 0 : taus[K - 1 - done]);
+  // The states at distinct noise levels, t falling: every state but the one at t = 0, then x̂₀.
+  const states = Array.from({ length: K + 1 }, (_, done) => done).filter((done) => done === K || tOf(done) > 0);
+  const n = states.length;
+  const k = Math.max(1, Math.min(Math.floor(want), n));
+  let picked: number[];
+  if (k === n) picked = states;
+  else if (k === 1) picked = [K];
+  else {
+    const top = tOf(0);
+    picked = [states[0]];
+    let from = 1;
+    for (let i = 1; i < k - 1; i++) {
+      const target = top * (1 - i / (k - 1));
+      // Leave room for the picks still to come (distinct, in order), x̂₀ last.
+      const to = n - 1 - (k - 1 - i);
+      let best = from;
+      for (let j = from + 1; j <= to; j++) if (Math.abs(tOf(states[j]) - target) < Math.abs(tOf(states[best]) - target)) best = j;
+      picked.push(states[best]);
+      from = best + 1;
+    }
+    picked.push(K);
+  }
+  const snapshots = picked.map((done): Snapshot => (done === K ? { done, t: 0, caption: 't = 0 (x̂₀)' } : { done, t: tOf(done), caption: `t = ${tOf(done)}` }));
   return { stepsTotal: K, snapshots };
 }
 

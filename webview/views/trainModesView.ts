@@ -12,6 +12,10 @@
  *   and variance (trained, or the initial 0 and 1), γ and β, and for the
  *   picked example one channel's input and its output in each mode, checked
  *   against tf.layers in training and against the maps above at inference.
+ *   The batch runs through every layer before this one: when that should
+ *   take longer than `MODES_TIME_BUDGET_MS` (estimated from the MACs of those
+ *   layers and the time of the maps' pass, probes/trainModes.ts `modesCost`),
+ *   the panel says what it costs and runs it only on a button press.
  *
  * DOM hooks (for tests): `details.nn-modes` (`data-op`), its summary
  * `summary.nn-modes-summary`, its body `div.nn-modes-body`. Dropout: the
@@ -23,7 +27,9 @@
  * `data-batch-var`, `data-moving-mean`, `data-moving-var`, `aria-selected`),
  * its batch line `.nn-modes-batch` (`data-count`), the weights line
  * `.nn-modes-weights` (`data-kind`), maps `canvas.nn-modes-map`, the check
- * `.nn-modes-check` (`data-agrees`, `data-train-diff`, `data-infer-diff`).
+ * `.nn-modes-check` (`data-agrees`, `data-train-diff`, `data-infer-diff`);
+ * above the budget, the cost line `.nn-modes-cost` (`data-macs`,
+ * `data-passes`, `data-estimated-ms`) and the button `vscode-button.nn-modes-run`.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { groupedPlural, plural } from '../../extension/core/plural';
@@ -36,11 +42,14 @@ import {
   channelStats,
   dropoutDraw,
   dropoutStats,
-  modesBatch,
+  modesBatchInput,
+  modesCost,
+  modesCostText,
   readBatchnormLayer,
   tfTrainingOutput,
   toPlanes,
   type BatchnormParams,
+  type ModesBatchInput,
 } from '../probes/trainModes';
 import { button, el, note, pixelCanvas } from '../dom';
 import { UNIT_LIMIT, unitAt, unitStripLayout } from './featureMapsModel';
@@ -62,6 +71,8 @@ export interface ModesSource {
   /** How the view feeds each model input. */
   plans: readonly InputPlan[];
   tip: HTMLElement;
+  /** How long the pass that drew the maps took (ms): the batch's time is estimated from it. */
+  passMs?: number;
 }
 
 /** Channels (of a `[h, w, c]` dropout) drawn side by side in each mode. */
@@ -96,26 +107,20 @@ export function modesPanel(src: ModesSource): HTMLElement {
   body.style.gap = '6px';
   body.style.margin = '6px 0 0 14px';
   details.append(summary, body);
-  const fill = () => {
-    try {
-      body.replaceChildren();
-      if (node.op === 'dropout') dropoutBody(src, body);
-      else batchnormBody(src, body);
-    } catch (e) {
-      body.replaceChildren(note(`Could not compare the two modes: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
-    }
-  };
   details.addEventListener('toggle', () => {
     if (!details.open || body.childElementCount > 0) return;
-    if (node.op === 'dropout') {
-      fill();
-      return;
-    }
-    // A batch runs through every layer before this one: the note is painted first (a deep model takes a moment).
-    body.append(note('Running a batch through the layers before this one…', 'nn-note nn-modes-busy'));
-    requestAnimationFrame(() => setTimeout(fill, 0));
+    guarded(body, () => (node.op === 'dropout' ? dropoutBody(src, body) : batchnormBody(src, body)));
   });
   return details;
+}
+
+/** Runs `fill`; what it throws replaces the panel's body with the error. */
+function guarded(body: HTMLElement, fill: () => void): void {
+  try {
+    fill();
+  } catch (e) {
+    body.replaceChildren(note(`Could not compare the two modes: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
+  }
 }
 
 function rateOf(src: ModesSource): number {
@@ -306,30 +311,6 @@ function paintCells(canvas: HTMLCanvasElement, values: ArrayLike<number>, offset
 
 // ------------------------------------------------------------------ batchnorm
 
-/** The batch's input to the layer (channels last, `[n, …]`), read from one pass of the activation model. */
-function batchInput(src: ModesSource): { data: Float32Array; count: number; others: string; tensor: tfTypes.Tensor } | string {
-  const { ctx } = src;
-  const inputs = src.modelInputs();
-  if (!inputs || inputs.some((t) => t.isDisposed)) return 'the example is no longer held: pick the image again';
-  if (src.plans.length !== 1) return 'batch statistics are shown for models with one input';
-  const made = modesBatch(ctx.tf, src.plans[0], inputs[0], ctx.trainData?.kind);
-  if (!made) return `batch statistics need an image or signal input to make a batch from; '${src.plans[0].name}' is neither`;
-  try {
-    const node = ctx.built.nodeOf.get(src.path)!;
-    const slash = src.path.lastIndexOf('/');
-    const inputPath = slash < 0 ? String(node.inputs[0]) : `${src.path.slice(0, slash)}/${node.inputs[0]}`;
-    const fed = ctx.built.outputOf.get(inputPath);
-    const port = fed ? ctx.built.model.inputs.indexOf(fed) : -1;
-    if (!fed) return 'the input of this layer could not be read';
-    // Only the layers this one depends on run on the batch (ResNet-18's first batchnorm: one convolution, not the whole model).
-    const upTo = port >= 0 ? undefined : ctx.tf.model({ inputs: ctx.built.model.inputs, outputs: fed });
-    const tensor = ctx.tf.tidy(() => (upTo ? (upTo.predict(made.x) as tfTypes.Tensor) : ctx.tf.clone(made.x)));
-    return { data: tensor.dataSync() as Float32Array, count: made.x.shape[0], others: made.others, tensor };
-  } finally {
-    made.x.dispose();
-  }
-}
-
 function batchnormBody(src: ModesSource, body: HTMLElement): void {
   const { ctx } = src;
   const params = readBatchnormLayer(ctx.tf, ctx.built, src.path);
@@ -357,16 +338,47 @@ function batchnormBody(src: ModesSource, body: HTMLElement): void {
         ? `Initial weights (never trained): moving mean 0 and variance 1, γ = 1, β = 0, so at inference this layer only divides by √(1 + ε) = ${Math.sqrt(1 + params.epsilon).toPrecision(6)}; train the model (or load weights) to see the moving averages it learns.`
         : 'Moving averages, γ and β: as the layer holds them now.';
   body.append(weights);
-  const read = batchInput(src);
-  if (typeof read === 'string') {
-    body.append(note(`Training mode: ${read}.`, 'nn-note'));
+  const compare = () => {
+    const read = modesBatchInput(ctx.tf, ctx.built, src.path, src.modelInputs(), src.plans, ctx.trainData?.kind);
+    if (typeof read === 'string') {
+      body.append(note(`Training mode: ${read}.`, 'nn-note'));
+      return;
+    }
+    try {
+      batchnormCompare(src, body, params, layer, read);
+    } finally {
+      read.tensor.dispose();
+    }
+  };
+  // A batch runs through every layer before this one: the note is painted first (a deep model takes a moment).
+  const runBatch = () => {
+    const busy = note('Running a batch through the layers before this one…', 'nn-note nn-modes-busy');
+    body.append(busy);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        busy.remove();
+        guarded(body, compare);
+      }, 0),
+    );
+  };
+  const cost = modesCost(ctx.built, src.path, { dims: ctx.dims, passMs: src.passMs });
+  if (!cost || cost.automatic) {
+    runBatch();
     return;
   }
-  try {
-    batchnormCompare(src, body, params, layer, read);
-  } finally {
-    read.tensor.dispose();
-  }
+  // Too long to run unasked (ResNet-18's last batchnorm: 8 times the maps' pass): what it costs, and a button.
+  const costLine = line(
+    'nn-modes-cost',
+    `Training mode needs the statistics of a batch: ${modesCostText(cost)}. The inspector does not answer while it runs.`,
+  );
+  Object.assign(costLine.dataset, { macs: String(cost.total), passes: String(cost.passes), estimatedMs: cost.estimatedMs === undefined ? '' : String(cost.estimatedMs) });
+  const run = button('Run the batch', () => {
+    costLine.remove();
+    run.remove();
+    runBatch();
+  }, { className: 'nn-modes-run', title: `Run ${cost.batch} examples through the layers before this one, and compare the two modes` });
+  run.style.alignSelf = 'flex-start';
+  body.append(costLine, run);
 }
 
 function batchnormCompare(
@@ -374,7 +386,7 @@ function batchnormCompare(
   body: HTMLElement,
   params: BatchnormParams,
   layer: InstanceType<ViewContext['tf']['layers']['Layer']>,
-  batch: { data: Float32Array; count: number; others: string; tensor: tfTypes.Tensor },
+  batch: ModesBatchInput,
 ): void {
   const { ctx } = src;
   const C = params.channels;
