@@ -36,6 +36,7 @@ import * as samples from './views/samples';
 import { generativeKind } from './views/samplesModel';
 import * as forecast from './views/forecast';
 import { forecastOffered, wavesExampleShape } from './views/forecastModel';
+import { tabAfterModel, type DisplacedTab } from './host/offeredTabs';
 import { TrainingView } from './training/view';
 import { initialSignalsUnavailable, measureInitialSignals } from './training/signalsInit';
 import { appliedText, TrainedWeights } from './training/weights';
@@ -254,6 +255,8 @@ function saveState(patch: SavedState): void {
   vscode.setState(saved);
 }
 // A saved Samples tab stays active until the first model says whether it is offered (onModel falls back to the Graph).
+/** A Samples or Forecast tab the page left for Graph while its model did not offer it (tabAfterModel). */
+let displacedTab: DisplacedTab<TabId> | undefined;
 let activeTab: TabId = TABS[typeof saved.tab === 'number' && saved.tab >= 0 && saved.tab < TABS.length ? saved.tab : 0].id;
 tabs.setAttribute('selected-index', String(tabIndex(activeTab)));
 trainingView.setVisible(activeTab === 'training');
@@ -669,11 +672,16 @@ function onModel(msg: ModelMessage): void {
             return measureInitialSignals(tf, msg);
           },
         },
+    msg.uri,
   );
-  if ((!generative && activeTab === 'samples') || (!forecasts && activeTab === 'forecast')) {
-    activeTab = 'graph';
-    tabs.setAttribute('selected-index', '0');
-    saveState({ tab: 0 });
+  // A Samples or Forecast tab no longer offered shows Graph; it comes back when the same model offers it again (offeredTabs.ts).
+  const offered = (t: TabId) => (t === 'samples' ? generative : t === 'forecast' ? forecasts : true);
+  const next = tabAfterModel(activeTab, offered, `${msg.uri}#${msg.model.name}`, displacedTab, 'graph');
+  displacedTab = next.displaced;
+  if (next.active !== activeTab) {
+    activeTab = next.active;
+    tabs.setAttribute('selected-index', String(tabIndex(activeTab)));
+    saveState({ tab: TABS.findIndex((t) => t.id === activeTab) });
   }
   void graph.update(msg.model, msg.diagnostics);
   summary.update(msg.model, msg.rows);
@@ -690,6 +698,8 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
   const id = tabAt((e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex);
   if (!id) return;
   activeTab = id;
+  // The user's pick: a tab the page left earlier does not come back over it.
+  displacedTab = undefined;
   trainingView.setVisible(activeTab === 'training');
   saveState({ tab: TABS.findIndex((t) => t.id === id) });
   void renderActiveProbe();
@@ -701,6 +711,7 @@ function selectTab(id: TabId): void {
   if (index < 0 || activeTab === id) return;
   tabs.setAttribute('selected-index', String(tabIndex(id)));
   activeTab = id;
+  displacedTab = undefined;
   trainingView.setVisible(activeTab === 'training');
   saveState({ tab: index });
   void renderActiveProbe();
@@ -802,7 +813,7 @@ async function runtimeIdle(): Promise<void> {
 
 async function startTraining(msg: TrainStartMessage): Promise<void> {
   const refuse = (message: string) => {
-    trainingView.handle(msg.run, msg.model.name, { kind: 'done', status: 'failed', message });
+    trainingView.handle(msg.run, msg.model.name, { kind: 'done', status: 'failed', message }, msg.uri);
     post({ type: 'trainEvent', uri: msg.uri, version: msg.version, run: msg.run, model: msg.model.name, event: { kind: 'done', status: 'failed', message } });
   };
   if (training || trainingClaimed) {
@@ -828,7 +839,7 @@ async function startTraining(msg: TrainStartMessage): Promise<void> {
     tf,
     post,
     yieldNow,
-    onEvent: (r, model, event) => trainingView.handle(r, model, event),
+    onEvent: (r, model, event) => trainingView.handle(r, model, event, msg.uri),
     waitSaved: (r, epoch) => new Promise((resolve) => pendingCheckpoints.set(`${r}:${epoch}`, resolve)),
     onWeights: (w) => {
       trainedWeights.remember(w);

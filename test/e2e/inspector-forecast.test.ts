@@ -4,7 +4,7 @@
 // Next redraw it; and it comes back after another tab (vscode-tabs' index of an offered tab).
 import assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
-import { e2eTest, poll, type Workbench } from './harness';
+import { e2eTest, poll, positionOf, type Workbench } from './harness';
 import { canvasStats } from './canvas';
 import { heldOutExamples } from '../../extension/core/runtime/forecast';
 
@@ -89,5 +89,21 @@ e2eTest('Forecast tab: the waves TCN forecasts a held-out example on a chart of 
     await header.click();
     await poll('the forecast panel shown again', () => frame.locator('#nn-panel-forecast').isVisible());
     assert.equal(await view.getAttribute('data-example'), String(held[1]), 'the same example');
+  });
+  // Typing in the train section passes through text that offers no Forecast tab: the page shows Graph
+  // meanwhile, and Forecast again once the section is whole (it stayed on Graph).
+  await wb.step('typing over the data: Graph meanwhile, then Forecast again', async () => {
+    const at = positionOf(text, 'waves(samples');
+    // The source's editor, not the inspector's group, takes Go to Line and the keys.
+    await wb.page.locator('.tabs-container .tab[data-resource-name="tcn_waves.nnmodel"]').click();
+    await wb.goTo(at.line, at.column);
+    for (let i = 0; i < 'waves'.length; i++) await wb.press('Shift+ArrowRight');
+    await wb.type('w');
+    await poll('Graph while `data: w(...)` offers no Forecast', async () => (await header.count()) === 0 && (await frame.locator('#nn-panel-graph').isVisible()));
+    await wb.type('aves');
+    await poll('the Forecast tab back once the data is waves again', () => frame.locator('#nn-panel-forecast').isVisible(), {
+      seen: async () => `forecast header ${await header.count()}, graph shown ${await frame.locator('#nn-panel-graph').isVisible()}`,
+    });
+    await done('the forecast drawn again', async () => true);
   });
 });

@@ -230,6 +230,25 @@ test('the Training tab shows only runs and weights of the model the inspector sh
   assert.equal(emptyText('LeNet5', run), 'No run of LeNet5 yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.');
 });
 
+test('a run of a model with the same name in another file (a copy of an example) is not shown as the inspected model’s', () => {
+  // QA: tcn_copy.nnmodel (model TCN) trained; tcn_waves.nnmodel (model TCN, never trained) showed that run in its
+  // Training tab while its Forecast tab said "Initial (untrained, random) weights".
+  const run = new TrainingCurves();
+  run.apply(1, 'TCN', { kind: 'start', epochs: 2, examples: 2000, backend: 'wasm', source: 'waves' });
+  run.apply(1, 'TCN', { kind: 'done', status: 'completed' });
+  const copy = { run: run.run, status: run.status, model: run.model, uri: 'file:///w/tcn_copy.nnmodel' };
+  assert.equal(chooseShown(copy, undefined, false, 'TCN', 'file:///w/tcn_copy.nnmodel'), 'run', 'its own file');
+  assert.equal(chooseShown(copy, undefined, false, 'TCN', 'file:///w/tcn_waves.nnmodel'), 'empty');
+  const own = { model: 'TCN', epoch: 3, from: '.nnmodel/tcn_waves/TCN', history: [] };
+  assert.equal(chooseShown(copy, own, false, 'TCN', 'file:///w/tcn_waves.nnmodel'), 'weights', "its own checkpoint, not the other file's run");
+  assert.equal(
+    emptyText('TCN', run, 'tcn_copy.nnmodel'),
+    'No run of TCN yet. Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here. The last run in this inspector trained TCN of tcn_copy.nnmodel: its curves show when the inspector shows TCN of tcn_copy.nnmodel.',
+  );
+  // Without documents (as before): by name.
+  assert.equal(chooseShown(copy, undefined, false, 'TCN'), 'run');
+});
+
 test("the run's status line counts examples in the singular and plural", () => {
   const c = new TrainingCurves();
   c.apply(1, 'M', { kind: 'start', epochs: 2, examples: 1, backend: 'wasm', source: 'digits' });

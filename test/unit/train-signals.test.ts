@@ -43,6 +43,30 @@ async function atInit(name: string): Promise<SignalsReport> {
   }
 }
 
+test('a layer of a block imported from another file is named with that file: its line is there, not in the model\'s file', async () => {
+  // QA: gpt_small.nnmodel's run named gpt_block's layers `dense(512) (line 28, 4 of 4)`: line 28 of gpt2_small.nnmodel,
+  // while line 28 of gpt_small.nnmodel is its embedding.
+  const lib = 'block mlp(units) {\n  input x\n  output x -> dense(units) -> sigmoid\n}\n';
+  const a = analyze('import "lib.nnmodel"\n\nmodel M {\n  input image: [28, 28, 1]\n  output image -> flatten -> mlp(8) * 2 -> dense(10) -> softmax\n}\n', {
+    uri: 'file:///w/main.nnmodel',
+    readImport: (_from, path) => (path === 'lib.nnmodel' ? { uri: 'file:///w/lib.nnmodel', text: lib } : undefined),
+  });
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  const info = a.models[0];
+  const built = buildModel(tf, info, { seed: 1 });
+  const d = data();
+  const batch = batchTensors(tf, d, Array.from({ length: 16 }, (_, i) => i), 0, 16);
+  try {
+    const r = await measureSignals(tf, built, batch, (y, out) => lossValue(tf, 'crossentropy', outputKind(info), y, out));
+    assert.deepEqual(layerNames(r.layers).map(layerText), ['dense(8) (line 3 of lib.nnmodel, 1 of 2)', 'dense(8) (line 3 of lib.nnmodel, 2 of 2)', 'dense(10) (line 5)']);
+    assert.deepEqual(layerNames(r.layers).map(layerAxisText), ['dense(8)\nlib.nnmodel:3, 1/2', 'dense(8)\nlib.nnmodel:3, 2/2', 'dense(10)\nline 5']);
+    assert.match(formatGradientLine(r), /^gradient RMS: dense\(8\) \(line 3 of lib\.nnmodel, 1 of 2\) \S+ … dense\(10\) \(line 5\) \S+/);
+  } finally {
+    tf.dispose([...[batch.x].flat(), batch.y]);
+    built.model.dispose();
+  }
+});
+
 test('at initialisation, a deep sigmoid stack\'s first-layer gradient RMS is orders of magnitude below its last; residuals keep it', async () => {
   const plain = await atInit('PlainDeep');
   const residual = await atInit('ResidualDeep');

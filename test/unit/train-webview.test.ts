@@ -194,6 +194,16 @@ test('the host turns page events into progress, a line per epoch and a closing m
   // A message that ends a sentence is not followed by a second full stop, nor the kept checkpoint put in parentheses.
   assert.equal(p.summary({ kind: 'done', status: 'failed', message: 'Net takes [5].' }).text, 'Training LeNet5: Net takes [5]; the checkpoint of the last complete epoch is kept (epoch 1, .nnmodel/lenet5/LeNet5).');
   assert.equal(p.summary({ kind: 'done', status: 'completed' }).text, 'Trained LeNet5. Last epoch: val_accuracy 0.930.');
+  // A regression (waves, mse) has no accuracy: its validation loss is said instead ("Trained TCN." said nothing).
+  const tcn = new TrainingProgress('TCN', 32, '.nnmodel/tcn_waves/TCN');
+  tcn.apply({ kind: 'start', epochs: 2, examples: 2000, backend: 'wasm', source: 'waves' });
+  tcn.apply({ kind: 'epoch', epoch: 1, loss: 0.0294, metrics: {}, valLoss: 0.01424, valMetrics: {}, ms: 9700, examples: 1800 });
+  assert.equal(tcn.apply({ kind: 'batch', epoch: 2, batch: 1, batches: 57, loss: 0.02 }).report?.message, 'epoch 2, batch 1/57 · loss 0.0200 · val_loss 0.0142');
+  assert.equal(tcn.summary({ kind: 'done', status: 'completed' }).text, 'Trained TCN. Last epoch: val_loss 0.0142.');
+  // Without validation: nothing to add.
+  const nv = new TrainingProgress('N', 32, 'd');
+  nv.apply({ kind: 'epoch', epoch: 1, loss: 0.5, metrics: {}, ms: 10, examples: 10 });
+  assert.equal(nv.summary({ kind: 'done', status: 'completed' }).text, 'Trained N.');
   // Resuming: progress counts only the epochs of this run.
   const r = new TrainingProgress('M', 8, 'd');
   r.apply({ kind: 'start', epochs: 4, examples: 10, backend: 'cpu', source: 'x', resumedFrom: 2 });

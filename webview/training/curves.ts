@@ -124,13 +124,16 @@ export function loadedText(w: LoadedWeights): string {
  * the run.
  */
 export function chooseShown(
-  run: Pick<TrainingCurves, 'run' | 'status' | 'model'>,
+  run: Pick<TrainingCurves, 'run' | 'status' | 'model'> & { uri?: string },
   shownWeights: LoadedWeights | undefined,
   weightsAfterRun: boolean,
   inspected?: string,
+  inspectedUri?: string,
 ): 'run' | 'weights' | 'empty' {
   const ours = (model: string) => !inspected || model === inspected;
-  const hasRun = run.run >= 0 && ours(run.model);
+  // A run of a model with the same name in another file (a copy of an example) is not this model's.
+  const sameDocument = !inspectedUri || !run.uri || run.uri === inspectedUri;
+  const hasRun = run.run >= 0 && ours(run.model) && sameDocument;
   const weights = shownWeights && ours(shownWeights.model) ? shownWeights : undefined;
   if (!weights) return hasRun ? 'run' : 'empty';
   if (!hasRun) return 'weights';
@@ -145,13 +148,15 @@ export function chooseShown(
  * yet, and, when this page's last run (`last`) trained another model,
  * where that run is shown, rather than showing it as this model's.
  */
-export function emptyText(inspected: string, last?: Pick<TrainingCurves, 'run' | 'model' | 'status'>): string {
+export function emptyText(inspected: string, last?: Pick<TrainingCurves, 'run' | 'model' | 'status'>, lastFile?: string): string {
   const head = inspected ? `No run of ${inspected} yet.` : 'No training yet.';
   const how = 'Run “nnmodel: Train Model” (or the Train lens above a model) to see loss and accuracy here.';
-  if (!inspected || !last || last.run < 0 || !last.model || last.model === inspected) return `${head} ${how}`;
+  if (!inspected || !last || last.run < 0 || !last.model || (last.model === inspected && !lastFile)) return `${head} ${how}`;
+  // `lastFile`: the last run's model is in another file (its name may be this model's).
+  const which = lastFile ? `${last.model} of ${lastFile}` : last.model;
   const other = last.status === 'idle' || last.status === 'running'
-    ? `${last.model} is training in this inspector: its curves show when the inspector shows ${last.model}.`
-    : `The last run in this inspector trained ${last.model}: its curves show when the inspector shows ${last.model}.`;
+    ? `${which} is training in this inspector: its curves show when the inspector shows ${which}.`
+    : `The last run in this inspector trained ${which}: its curves show when the inspector shows ${which}.`;
   return `${head} ${how} ${other}`;
 }
 

@@ -34,9 +34,9 @@ export function layerAxisSpace(names: readonly string[], width: (name: string) =
   return Math.max(44, Math.ceil(widest) + AXIS_LABEL_GAP);
 }
 
-/** A layer on the chart's x axis, in two lines: `dense(64)` over `line 27, 2/8`. */
+/** A layer on the chart's x axis, in two lines: `dense(64)` over `line 27, 2/8` (`gpt2_small.nnmodel:28, 4/4` for a block imported from another file). */
 export function layerAxisText(n: LayerName): string {
-  return `${n.label}\nline ${n.line}${n.repeat ? `, ${n.repeat.index}/${n.repeat.count}` : ''}`;
+  return `${n.label}\n${n.file ? `${n.file}:${n.line}` : `line ${n.line}`}${n.repeat ? `, ${n.repeat.index}/${n.repeat.count}` : ''}`;
 }
 
 export type SignalKind = 'activation' | 'gradient';
@@ -199,7 +199,7 @@ export class SignalsHistory {
     const head = ['layer', 'line', ...cols.flatMap((r) => [`output RMS, ${name(r)}`, `gradient RMS, ${name(r)}`])];
     const rows = layerNames(this.layers()).map((n, i) => [
       n.repeat ? `${n.label} (${n.repeat.index} of ${n.repeat.count})` : n.label,
-      String(n.line),
+      n.file ? `${n.line} of ${n.file}` : String(n.line),
       ...cols.flatMap((r) => [rms(r.layers[i]?.activation), rms(r.layers[i]?.gradient)]),
     ]);
     return { head, rows };

@@ -70,6 +70,16 @@ function addStyles(): void {
 /** A drag narrower than this (CSS pixels) is a click, not a zoom. */
 const MIN_ZOOM_PX = 5;
 
+/** A document's file name, for text: `file:///w/tcn%20copy.nnmodel` → `tcn copy.nnmodel`. */
+function fileName(uri: string): string {
+  const last = uri.split(/[/\\]/).pop() ?? uri;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
 export class TrainingView {
   readonly element: HTMLElement;
   readonly curves = new TrainingCurves();
@@ -92,6 +102,9 @@ export class TrainingView {
   private readonly signals = new SignalsView();
   /** The model the inspector shows (Signal & gradients' Measure at initialisation is for it). */
   private inspected = '';
+  /** The document of `inspected`, and of the model this page's last run trained ('' when not said). */
+  private inspectedUri = '';
+  private runUri = '';
   private lossChart: uPlot | undefined;
   private lossKey = '';
   private metricChart: uPlot | undefined;
@@ -150,10 +163,11 @@ export class TrainingView {
   }
 
   /** The model the inspector now shows, and what Measure at initialisation can do for it. */
-  offerInitialSignals(model: string, offer: InitialSignalsOffer): void {
-    // Another model: the tab shows only its runs and weights (chooseShown).
-    const changed = model !== this.inspected;
+  offerInitialSignals(model: string, offer: InitialSignalsOffer, uri = ''): void {
+    // Another model (or one of the same name in another file): the tab shows only its runs and weights (chooseShown).
+    const changed = model !== this.inspected || uri !== this.inspectedUri;
     this.inspected = model;
+    this.inspectedUri = uri;
     this.signals.setOffer(model, offer);
     if (changed) this.schedule();
   }
@@ -172,11 +186,12 @@ export class TrainingView {
     this.schedule();
   }
 
-  handle(run: number, model: string, event: TrainingEvent): void {
+  handle(run: number, model: string, event: TrainingEvent, uri = ''): void {
     // A run continuing the checkpoint this page's last run of the model wrote keeps that run's Signal & gradients.
     const continues =
-      event.kind === 'start' && run > this.curves.run && model === this.curves.model && (event.resumedFrom ?? 0) > 0 &&
+      event.kind === 'start' && run > this.curves.run && model === this.curves.model && uri === this.runUri && (event.resumedFrom ?? 0) > 0 &&
       sameTraining(this.curves.figures(), event.history ?? [], event.resumedFrom ?? 0);
+    if (run >= this.curves.run) this.runUri = uri;
     // Signal & gradients keeps its own account of the run (signalsModel.ts).
     const signals = this.signals.handle(run, model, event, continues);
     if (this.curves.apply(run, model, event) || signals) {
@@ -231,7 +246,7 @@ export class TrainingView {
   }
 
   private render(): void {
-    const shown = chooseShown(this.curves, this.weights?.info, this.order.weightsAfterRun, this.inspected);
+    const shown = chooseShown({ run: this.curves.run, status: this.curves.status, model: this.curves.model, uri: this.runUri }, this.weights?.info, this.order.weightsAfterRun, this.inspected, this.inspectedUri);
     this.element.dataset.shows = shown;
     this.signals.setWidth(this.width());
     this.signals.render(...this.signalsShown(shown));
@@ -257,13 +272,14 @@ export class TrainingView {
     if (shown === 'run') return [this.curves.run, this.inspected];
     const w = this.weights?.info;
     if (shown !== 'weights' || !w) return [undefined, this.inspected];
-    const own = w.model === this.curves.model && this.curves.status !== 'running' && sameTraining(this.curves.figures(), w.history, w.epoch);
+    const own = w.model === this.curves.model && this.runUri === this.inspectedUri && this.curves.status !== 'running' && sameTraining(this.curves.figures(), w.history, w.epoch);
     return own ? [this.curves.run, this.inspected, { upTo: w.epoch }] : [undefined, this.inspected, { weights: w.model === this.inspected }];
   }
 
   /** No run here and no trained weights for the shown model (another model's run is not shown as its). */
   private renderEmpty(): void {
-    this.status.textContent = emptyText(this.inspected, this.curves);
+    const elsewhere = this.runUri && this.inspectedUri && this.runUri !== this.inspectedUri ? fileName(this.runUri) : undefined;
+    this.status.textContent = emptyText(this.inspected, this.curves, elsewhere);
     delete this.status.dataset.status;
     delete this.status.dataset.backend;
     delete this.status.dataset.loadedEpoch;

@@ -38,6 +38,8 @@ export interface LayerSignal {
   label: string;
   /** 1-based source line of the call. */
   line: number;
+  /** The file of the call when it is not the model's (a block imported from another file): its name, `gpt2_small.nnmodel`. */
+  file?: string;
   /** RMS of the layer's output on the batch. */
   activation: number;
   /** RMS of the loss's gradient with respect to the layer's kernels. */
@@ -59,6 +61,7 @@ interface Measured {
   name: string;
   label: string;
   line: number;
+  file?: string;
   /** Index into the probe model's outputs. */
   output: number;
   /** Names of its kernel variables (as `variableGrads` keys them). */
@@ -94,9 +97,11 @@ export class SignalProbe {
       perOp.set(node.op, k);
       let output = outputs.indexOf(out);
       if (output < 0) output = outputs.push(out) - 1;
-      this.measured.push({ path, name: `${node.op}_${k}`, label: node.label, line: node.range.start.line + 1, output, kernels });
+      // A layer of a block imported from another file: its line is in that file (the node's uri), which the name says.
+      const file = node.uri ? fileName(node.uri) : undefined;
+      this.measured.push({ path, name: `${node.op}_${k}`, label: node.label, line: node.range.start.line + 1, ...(file ? { file } : {}), output, kernels });
     }
-    this.layers = this.measured.map(({ name, label, line }) => ({ name, label, line }));
+    this.layers = this.measured.map(({ name, label, line, file }) => ({ name, label, line, ...(file ? { file } : {}) }));
     this.model = tf.model({ inputs: built.model.inputs, outputs, name: `${built.model.name}_signals` });
   }
 
@@ -137,7 +142,7 @@ export class SignalProbe {
       return {
         epoch,
         examples,
-        layers: this.measured.map((m, i) => ({ name: m.name, label: m.label, line: m.line, activation: acts[i], gradient: gradsOut[i] })),
+        layers: this.measured.map((m, i) => ({ name: m.name, label: m.label, line: m.line, ...(m.file ? { file: m.file } : {}), activation: acts[i], gradient: gradsOut[i] })),
       };
     } finally {
       gradRms.dispose();
@@ -232,12 +237,24 @@ export function gradientSpread(report: SignalsReport): { smallest: LayerSignal; 
 export interface LayerName {
   label: string;
   line: number;
+  /** The file of `line` when it is not the model's (LayerSignal.file). */
+  file?: string;
   repeat?: { index: number; count: number };
 }
 
+/** The file name at the end of a uri or path (`file:///w/gpt2_small.nnmodel` → `gpt2_small.nnmodel`). */
+function fileName(uri: string): string {
+  const last = uri.split(/[/\\]/).pop() || uri;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
 /** The names of measured layers (a report's, in graph order): LayerName. */
-export function layerNames(layers: readonly Pick<LayerSignal, 'label' | 'line'>[]): LayerName[] {
-  const key = (l: Pick<LayerSignal, 'label' | 'line'>) => `${l.line}\u0000${l.label}`;
+export function layerNames(layers: readonly Pick<LayerSignal, 'label' | 'line' | 'file'>[]): LayerName[] {
+  const key = (l: Pick<LayerSignal, 'label' | 'line' | 'file'>) => `${l.file ?? ''}\u0000${l.line}\u0000${l.label}`;
   const count = new Map<string, number>();
   for (const l of layers) count.set(key(l), (count.get(key(l)) ?? 0) + 1);
   const seen = new Map<string, number>();
@@ -246,13 +263,16 @@ export function layerNames(layers: readonly Pick<LayerSignal, 'label' | 'line'>[
     const n = count.get(k)!;
     const index = (seen.get(k) ?? 0) + 1;
     seen.set(k, index);
-    return { label: l.label, line: l.line, ...(n > 1 ? { repeat: { index, count: n } } : {}) };
+    return { label: l.label, line: l.line, ...(l.file ? { file: l.file } : {}), ...(n > 1 ? { repeat: { index, count: n } } : {}) };
   });
 }
 
-/** A layer in a sentence (the gradient line, the cursor's value): `dense(64) (line 39)`, `dense(64) (line 27, 2 of 8)`. */
+/**
+ * A layer in a sentence (the gradient line, the cursor's value): `dense(64) (line 39)`, `dense(64) (line 27, 2 of 8)`;
+ * a layer of a block imported from another file names it: `dense(512) (line 28 of gpt2_small.nnmodel, 4 of 4)`.
+ */
 export function layerText(n: LayerName): string {
-  return `${n.label} (line ${n.line}${n.repeat ? `, ${n.repeat.index} of ${n.repeat.count}` : ''})`;
+  return `${n.label} (line ${n.line}${n.file ? ` of ${n.file}` : ''}${n.repeat ? `, ${n.repeat.index} of ${n.repeat.count}` : ''})`;
 }
 
 /**

@@ -78,7 +78,8 @@ export class TrainingProgress {
       }
       case 'epoch': {
         const acc = e.valMetrics?.accuracy;
-        this.lastEpochText = acc !== undefined ? ` · val_accuracy ${acc.toFixed(3)}` : '';
+        // Without accuracy (a regression such as waves), the validation loss: "Trained TCN." said nothing of how it did.
+        this.lastEpochText = acc !== undefined ? ` · val_accuracy ${acc.toFixed(3)}` : e.valLoss !== undefined && Number.isFinite(e.valLoss) ? ` · val_loss ${e.valLoss.toFixed(4)}` : '';
         const epochs = (this.firstEpoch ?? e.epoch) - 1 + this.total;
         const collapse = this.collapse.next(e);
         return { lines: [formatEpoch({ ...e, epochs: Math.max(epochs, e.epoch) }), ...(collapse ? [collapse] : [])] };
