@@ -23,7 +23,8 @@ import {
   wavesForecastExample,
   windowProblem,
 } from '../../extension/core/runtime/forecast';
-import { trainedDims, validationSplit } from '../../extension/core/runtime/train';
+import { targetsFor, trainedDims, validationSplit } from '../../extension/core/runtime/train';
+import { builtinDataset } from '../../extension/core/runtime/data/builtin';
 import { checkpointDir, checkpointExampleShape, encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { COMMANDS, main } from '../../extension/cli/cli';
@@ -491,6 +492,35 @@ test('trainedDims, checkpointExampleShape and windowProblem (shared by the CLI a
   // The inspector uses these very functions.
   assert.equal(sessionTrainedDims, trainedDims);
   assert.equal(tabWindowProblem, windowProblem);
+});
+
+test('a one-value forecaster ([seq, 1] -> flatten -> dense(1)) trains on waves, on the value after each window, then forecasts', async () => {
+  const data = builtinDataset({ kind: 'waves', options: { samples: 6, length: 5 } });
+  const flat = model(flatSource(5));
+  const built = buildModel(tf, flat, { seed: 1, symbolicDims: { seq: 5 } });
+  try {
+    const fitted = targetsFor(built.model, data);
+    assert.deepEqual(fitted.targetShape, [1]);
+    // The value after window i: its last next-step target, and the series' 6th value.
+    for (let i = 0; i < 6; i++) assert.equal(fitted.ys[i], data.ys[i * 5 + 4]);
+    assert.equal(targetsFor(built.model, fitted), fitted, 'already one value each');
+    const seq = buildModel(tf, model(TINY_TCN), { seed: 1 });
+    assert.equal(targetsFor(seq.model, data), data, 'a model with a value per position keeps them all');
+    seq.model.dispose();
+  } finally {
+    built.model.dispose();
+  }
+  await withWorkspace({ 'flat.nnmodel': flatSource(16).replace('loss: mse', 'loss: mse\n  epochs: 1\n  batch: 5') }, async (dir) => {
+    const trained = await run(dir, 'train', 'flat.nnmodel');
+    assert.equal(trained.code, 0, trained.err);
+    assert.match(trained.out, /^epoch 1\/1 · loss \d/m);
+    const f = await run(dir, 'forecast', 'flat.nnmodel', '--steps', '6', '--json');
+    assert.equal(f.code, 0, f.err);
+    const r = JSON.parse(f.out) as { window: number; forecast: number[] };
+    assert.equal(r.window, 16);
+    assert.equal(r.forecast.length, 6);
+    assert.ok(r.forecast.every(Number.isFinite));
+  })();
 });
 
 // ------------------------------------------------ Ctrl-C

@@ -11,7 +11,7 @@ import { reviveModel } from '../../extension/core/protocol';
 import type { Tf } from '../../extension/core/layers/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { builtinDataset } from '../../extension/core/runtime/data/builtin';
-import { batchTensors, checkDataFits, inputShapes, lossValue, outputKind, symbolicDimsFor, validationSplit, TRAIN_SEED } from '../../extension/core/runtime/train';
+import { batchTensors, checkDataFits, inputShapes, lossValue, outputKind, symbolicDimsFor, targetsFor, validationSplit, TRAIN_SEED } from '../../extension/core/runtime/train';
 import { measureSignals, signalsUnsupported, type SignalsReport } from '../../extension/core/runtime/signals';
 import { disposeLayers } from '../host/session';
 
@@ -36,10 +36,11 @@ export async function measureInitialSignals(tf: Tf, msg: ModelMessage): Promise<
   if (why) throw new Error(why);
   const info = reviveModel(msg.model);
   const config = { ...msg.train!, data: undefined };
-  const data = builtinDataset({ kind: msg.sample!.kind, options: msg.sample!.options }, info.inputs.length);
+  const given = builtinDataset({ kind: msg.sample!.kind, options: msg.sample!.options }, info.inputs.length);
   let built: BuiltModel | undefined;
   try {
-    built = buildModel(tf, info, { seed: TRAIN_SEED, symbolicDims: symbolicDimsFor(info, inputShapes(data)) });
+    built = buildModel(tf, info, { seed: TRAIN_SEED, symbolicDims: symbolicDimsFor(info, inputShapes(given)) });
+    const data = targetsFor(built.model, given);
     checkDataFits(built.model, info, data, config);
     // The split a training run in the editor makes (its seed): the first batch it measures first.
     const train = validationSplit(data.count, config.validation, TRAIN_SEED).train;

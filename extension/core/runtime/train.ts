@@ -60,6 +60,27 @@ export interface TrainData {
    * windows before them, so that no validation token was trained on.
    */
   windows?: { overlap: number };
+  /**
+   * Targets that are the input one step later, per position (`waves`): a
+   * model with one value per example is trained on the last of them, the
+   * value after the window (`targetsFor`).
+   */
+  nextStep?: boolean;
+}
+
+/**
+ * `data` as `model` is trained on it: next-step data (`TrainData.nextStep`)
+ * for a model that outputs one value per example keeps each example's last
+ * target, the value that follows its window (a `[seq, 1] -> flatten ->
+ * dense(1)` forecaster); any other pair is returned as it is.
+ */
+export function targetsFor(model: tfTypes.LayersModel, data: TrainData): TrainData {
+  const out = model.outputs[0]?.shape.slice(1);
+  const per = data.targetShape.reduce((p, d) => p * d, 1);
+  if (!data.nextStep || !out || out.length !== 1 || out[0] !== 1 || data.targetShape.length !== 2 || data.targetShape[1] !== 1 || per <= 1) return data;
+  const ys = new Float32Array(data.count);
+  for (let i = 0; i < data.count; i++) ys[i] = data.ys[i * per + per - 1];
+  return { ...data, ys, targetShape: [1], nextStep: undefined };
 }
 
 /** The examples of one model input, laid out as `TrainData.xs`. */
@@ -530,6 +551,7 @@ export async function evaluateModel(
   masked?: { spec: MaskSpec; seed: number },
 ): Promise<{ loss: number; metrics: Record<string, number> } | undefined> {
   if (indices.length === 0) return undefined;
+  data = targetsFor(model, data);
   let lossSum = 0;
   const sums: number[] = config.metrics.map(() => 0);
   let predictions = 0;
@@ -622,6 +644,7 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
   const { config } = options;
   // A diffusion model has a loop of its own: its inputs are made from the data (runtime/diffusion.ts).
   if (config.loss === 'denoise') return trainDenoiser(tf, model, info, data, options);
+  data = targetsFor(model, data);
   checkDataFits(model, info, data, config);
   const seed = options.seed ?? 1;
   const kind = outputKind(info);

@@ -50,7 +50,8 @@ export function builtinDataset(source: BuiltinSource, inputs = 1): Dataset {
       };
     }
     case 'waves':
-      return fromSynthetic('waves', waves({ samples: num('samples', 6000), length: num('length', 128), seed: num('seed', 1) }));
+      // Each position's target is the next value: a one-value model is trained on the value after the window (train.ts targetsFor).
+      return { ...fromSynthetic('waves', waves({ samples: num('samples', 6000), length: num('length', 128), seed: num('seed', 1) })), nextStep: true };
   }
 }
 
