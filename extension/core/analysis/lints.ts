@@ -29,7 +29,6 @@ import type { Position, Range } from '../syntax/ast';
 export function lintModels(models: readonly ModelInfo[], uri: string | undefined, text?: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  const graphs = new Set<Graph>();
   // A block body analysed once per instantiation, or used by several models, reports once: the first instantiation's figures.
   const report = (d: Diagnostic) => {
     const key = `${d.code}|${d.range.start.offset}|${d.range.end.offset}|${d.uri ?? ''}`;
@@ -37,21 +36,74 @@ export function lintModels(models: readonly ModelInfo[], uri: string | undefined
     seen.add(key);
     out.push(d);
   };
-  for (const m of models) {
+  const walk = new GraphWalk(uri, report);
+  for (let i = 0; i < models.length; i++) {
+    const m = models[i];
     if (m.hasErrors) continue;
-    // Counted only for a model with a candidate pair (most have none).
-    let objects: Map<string, number> | undefined;
-    const objectsOf = () => (objects ??= objectUses(m.graph));
-    const visit = (g: Graph) => {
-      if (graphs.has(g)) return;
-      graphs.add(g);
-      linearStacks(g, objectsOf, uri, report);
-      for (const n of g.nodes) if (n.kind === 'group') for (const run of n.runs) visit(run.body);
-    };
-    visit(m.graph);
-    unorderedAttention(m, uri, report, text);
+    walk.model(m, i);
+    if (walk.embedding && walk.attention) unorderedAttention(m, uri, report, text);
   }
   return out;
+}
+
+/**
+ * One pass over the graphs of each model (its bodies included) that runs
+ * `linearStacks` on each graph the first time any model reaches it, in
+ * pre-order, and notes whether the model has what `layer.no_position` needs
+ * (an embedding, and a self-attention that could see a bag of tokens). A
+ * graph is read once per model, and its nodes once when nothing in it is
+ * to lint (most): analysis runs on every keystroke.
+ */
+class GraphWalk {
+  /** By graph, the index of the last model that reached it: absent, the graph was never linted. */
+  private readonly visited = new Map<Graph, number>();
+  private current: ModelInfo | undefined;
+  private index = -1;
+  /** Layer object uses of the current model, counted when a graph has a candidate pair (see `objectsOf`). */
+  private objects: Map<string, number> | undefined;
+  embedding = false;
+  attention = false;
+
+  constructor(
+    private readonly uri: string | undefined,
+    private readonly report: (d: Diagnostic) => void,
+  ) {}
+
+  model(m: ModelInfo, index: number): void {
+    this.current = m;
+    this.index = index;
+    this.objects = undefined;
+    this.embedding = false;
+    this.attention = false;
+    this.visit(m.graph);
+  }
+
+  private readonly objectsOf = (): ReadonlyMap<string, number> => (this.objects ??= objectUses(this.current!.graph));
+
+  private visit(g: Graph): void {
+    const last = this.visited.get(g);
+    if (last === this.index) return;
+    this.visited.set(g, this.index);
+    let pair = false;
+    let groups = false;
+    const nodes = g.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.kind === 'layer') {
+        if (n.op === 'dense') {
+          if (!pair && n.inputs.length === 1 && isDense(nodeAt(g, n.inputs[0]))) pair = true;
+        } else if (n.op === 'embedding') this.embedding = true;
+        else if (n.op === 'attention' && n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') this.attention = true;
+      } else if (n.kind === 'group') groups = true;
+    }
+    // A graph another model reached first was linted then, and so were the graphs below it.
+    if (pair && last === undefined) linearStacks(g, this.objectsOf, this.uri, this.report);
+    if (!groups) return;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.kind === 'group') for (const run of n.runs) this.visit(run.body);
+    }
+  }
 }
 
 /** How many times each layer object name is applied in `g` and its bodies (a shared object's weights serve several calls). */
@@ -76,8 +128,7 @@ function objectUses(g: Graph, counts = new Map<string, number>(), graphs = new S
  * fewer parameters on purpose, and is left alone.
  */
 function linearStacks(g: Graph, objectsOf: () => ReadonlyMap<string, number>, uri: string | undefined, report: (d: Diagnostic) => void): void {
-  // Analysis runs on every keystroke: a graph without a dense fed by a dense (most) costs one pass and no maps.
-  if (!g.nodes.some((n) => n.kind === 'layer' && n.op === 'dense' && n.inputs.length === 1 && isDense(nodeAt(g, n.inputs[0])))) return;
+  // Called only for a graph with a dense fed by a dense (see GraphWalk): most have none, and cost no maps.
   const objects = objectsOf();
   const byId = new Map<number, Graph['nodes'][number]>();
   const uses = new Map<number, number>();
@@ -314,10 +365,10 @@ interface OrderWalk {
  * dropout, `+` of such values, 1-tap conv1d, other such attentions) sees its
  * tokens as a set: attention is permutation-equivariant, so reordering the
  * tokens only reorders its outputs. Reported on the first such attention
- * after the embedding (a later one is silenced by the same fix).
+ * after the embedding (a later one is silenced by the same fix). Called
+ * only for a model with an embedding and such an attention (see GraphWalk).
  */
 function unorderedAttention(m: ModelInfo, uri: string | undefined, report: (d: Diagnostic) => void, text: string | undefined): void {
-  if (!hasCandidate(m.graph, new Set())) return;
   const multi = m.inputs.filter((i) => i.shape.isInt && positionAxes(i.shape) > 0).length > 1;
   for (const input of m.inputs) {
     const n = positionAxes(input.shape);
@@ -420,20 +471,6 @@ function topLevelArgs(s: string): string[] {
   }
   if (cur.trim()) out.push(cur.trim());
   return out;
-}
-
-/** Whether `g` (bodies included) has both an embedding and a self-attention that could see a bag: most models have not, and cost one pass. */
-function hasCandidate(g: Graph, seen: Set<Graph>, found = { embedding: false, attention: false }): boolean {
-  if (seen.has(g)) return false;
-  seen.add(g);
-  for (const n of g.nodes) {
-    if (n.kind === 'layer') {
-      if (n.op === 'embedding') found.embedding = true;
-      else if (n.op === 'attention' && n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') found.attention = true;
-    } else if (n.kind === 'group') for (const r of n.runs) hasCandidate(r.body, seen, found);
-    if (found.embedding && found.attention) return true;
-  }
-  return found.embedding && found.attention;
 }
 
 /** Walks a graph with what its input ports are; returns what its outputs are. */

@@ -234,8 +234,11 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
   // By name, the first of a duplicated name winning (as a search in file
   // order would): one lookup per train section, not a scan of every model.
   const byName = new Map<string, ModelInfo>();
-  for (const m of models) if (!byName.has(m.name)) byName.set(m.name, m);
-  for (const item of file.items) {
+  // Indexed loops: this runs once per analysis, mostly unoptimised, where `for...of` allocates per step.
+  for (let i = 0; i < models.length; i++) if (!byName.has(models[i].name)) byName.set(models[i].name, models[i]);
+  const items = file.items;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
     if (item.kind !== 'train') continue;
     const model = byName.get(item.name.name);
     if (!model) {
@@ -252,7 +255,8 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
     }
     for (const d of memo.configDiagnostics) diagnostics.push(d);
     if (model && memo.sizedFor !== model) {
-      memo.sized = withModelSize(item, memo.info, model);
+      // A memo that is not kept is this call's own: its settings are sized in place rather than copied.
+      memo.sized = withModelSize(item, memo.info, model, !keep);
       memo.sizedFor = model;
     }
     const info = model ? memo.sized! : memo.info;
@@ -285,9 +289,18 @@ function firstOtherModel(file: SourceFile, name: string): string | undefined {
 
 /** `firstOther`: the model a fix to `adversarial(...)` names (see firstOtherModel). */
 function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) => Fix[], firstOther?: string): TrainConfig {
-  const config: TrainConfig = { ...DEFAULTS, optimizer: { ...DEFAULTS.optimizer }, metrics: [] };
+  // Written out rather than spread from DEFAULTS (same keys, same order): a literal has one fixed shape, which later stores keep fast.
+  const config: TrainConfig = {
+    loss: DEFAULTS.loss,
+    optimizer: { kind: DEFAULTS.optimizer.kind, lr: DEFAULTS.optimizer.lr },
+    epochs: DEFAULTS.epochs,
+    batch: DEFAULTS.batch,
+    validation: DEFAULTS.validation,
+    metrics: [],
+  };
   const seen = new Set<string>();
-  for (const entry of item.entries) {
+  for (let i = 0; i < item.entries.length; i++) {
+    const entry = item.entries[i];
     const key = entry.key.name;
     if (!(key in TRAIN_KEYS)) {
       const options = suggest(key, Object.keys(TRAIN_KEYS));
@@ -344,7 +357,8 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         const max = key === 'epochs' ? 10_000 : 65_536;
         if (v.kind !== 'number' || !Number.isInteger(v.value) || v.value < 1 || v.value > max) {
           err('train.bad_value', `${key} is a whole number from 1 to ${max}.`, v.range);
-        } else config[key] = v.value;
+        } else if (key === 'epochs') config.epochs = v.value;
+        else config.batch = v.value;
         break;
       }
       case 'validation':
@@ -516,7 +530,8 @@ function readOptions(
   const given: Record<string, ArgValue> = {};
   let pos = 0;
   let ok = true;
-  for (const a of call.args) {
+  for (let i = 0; i < call.args.length; i++) {
+    const a = call.args[i];
     const spec = a.name ? specs.find((s) => s.name === a.name!.name) : specs[pos++];
     if (!spec) {
       if (a.name) {
@@ -763,12 +778,18 @@ function sizeWritten(item: TrainDecl, kind: string): boolean {
  * size is written into the resolved options, so the fit checks, the runtime,
  * the CLI and the hover all use the same one; otherwise the default stays.
  */
-function withModelSize(item: TrainDecl, info: TrainInfo, model: ModelInfo): TrainInfo {
+function withModelSize(item: TrainDecl, info: TrainInfo, model: ModelInfo, inPlace = false): TrainInfo {
   const data = info.config.data;
   if (!data || (data.kind !== 'digits' && data.kind !== 'shapes') || sizeWritten(item, data.kind)) return info;
   const image = imageShapeOf(info.config, model);
   const side = image && squareSide(data.kind, image);
   if (side === undefined) return info;
+  if (inPlace) {
+    // The same keys in the same order as the copy below.
+    data.options.size = side;
+    data.sizeFromModel = true;
+    return info;
+  }
   return { ...info, config: { ...info.config, data: { ...data, options: { ...data.options, size: side }, sizeFromModel: true } } };
 }
 
