@@ -316,6 +316,16 @@ for (const [c, k] of [
 /** Longest token text that {@link TokenStore.textOf} interns (longer ones are rare and rarely repeated). */
 const MAX_INTERNED = 32;
 
+const FNV_BASIS = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a of the characters of `text` from `start` to `end`, by which short texts are interned (`scan` takes it of identifiers as it reads them). */
+function hashOf(text: string, start: number, end: number): number {
+  let h = FNV_BASIS;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
 export class TokenStore {
   count = 0;
   kind: Uint8Array;
@@ -326,7 +336,7 @@ export class TokenStore {
   character: Int32Array;
   /** Offset of the first line break after the previous token, or -1. */
   nlAt: Int32Array;
-  /** Numbers: the value (0 for other tokens). */
+  /** Numbers: the value; identifiers: the hash {@link TokenStore.textOf} interns the text by, taken while lexing (0 for other tokens). */
   num: Float64Array;
   /** Lexical problems, by token start offset (rare). */
   errors: Map<number, LexError> | undefined;
@@ -399,7 +409,8 @@ export class TokenStore {
     if (t !== '' || this.kind[k] === K.Eof) return t;
     const start = this.start[k];
     const end = this.end[k];
-    return end - start <= MAX_INTERNED ? this.intern(start, end) : this.text.slice(start, end);
+    if (end - start > MAX_INTERNED) return this.text.slice(start, end);
+    return this.intern(start, end, this.kind[k] === K.Ident ? this.num[k] : hashOf(this.text, start, end));
   }
 
   /** Interned texts of short tokens (open addressing by a hash of the characters; empty slots are undefined). */
@@ -414,10 +425,8 @@ export class TokenStore {
    * analysis looks its name up. Found by the source characters, so a text
    * seen before costs no allocation.
    */
-  private intern(start: number, end: number): string {
+  private intern(start: number, end: number, h: number): string {
     const text = this.text;
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
     let table = this.interned;
     if (table === undefined) table = this.interned = new Array<string | undefined>(1024).fill(undefined);
     const len = end - start;
@@ -437,9 +446,7 @@ export class TokenStore {
       mask = table.length - 1;
       for (const o of old) {
         if (o === undefined) continue;
-        let g = 0x811c9dc5;
-        for (let j = 0; j < o.length; j++) g = Math.imul(g ^ o.charCodeAt(j), 0x01000193);
-        let at = g & mask;
+        let at = hashOf(o, 0, o.length) & mask;
         while (table[at] !== undefined) at = (at + 1) & mask;
         table[at] = o;
       }
@@ -600,12 +607,16 @@ function scan(
     const flags = (nlAt >= 0 ? F.NlBefore : 0) | (sawTokenOnLine ? 0 : F.LineStart);
     const start = i;
     let kind: K;
+    let hash = 0;
     switch (cls) {
       case CC.Ident: {
+        // The hash `textOf` interns the name by, taken here where the characters are read anyway.
+        hash = Math.imul(FNV_BASIS ^ c, FNV_PRIME);
         let j = i + 1;
         while (j < n) {
           const d = text.charCodeAt(j);
           if (d >= 128 || IDENT_PART[d] === 0) break;
+          hash = Math.imul(hash ^ d, FNV_PRIME);
           j++;
         }
         kind = wordKind(text, i, j);
@@ -651,7 +662,10 @@ function scan(
       }
     }
     if (kind === K.Number || kind === K.String) store.end[store.count - 1] = i;
-    else store.add(kind, flags, start, i, line, start - lineStartOffset, nlAt);
+    else {
+      const k = store.add(kind, flags, start, i, line, start - lineStartOffset, nlAt);
+      if (kind === K.Ident) store.num[k] = hash;
+    }
     nlAt = -1;
     sawTokenOnLine = true;
     if (stopAt >= 0 && start >= stopAt) past++;

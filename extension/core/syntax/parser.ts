@@ -86,6 +86,7 @@ export function parseWithPositions(text: string): { file: SourceFile; positions:
   } finally {
     itemPositions = undefined;
     positionSink = undefined;
+    sinkBuffer = undefined;
   }
 }
 
@@ -102,8 +103,16 @@ function startsOperand(kind: K): boolean {
 
 /** Set by parseWithPositions: one list per parsed item. */
 let itemPositions: Position[][] | undefined;
-/** The list of the item being parsed, when recording. */
+/**
+ * Where the positions of the item being parsed go, when recording:
+ * `positionSink[0, sinkLength)`. One array ({@link sinkBuffer}) serves all the
+ * items of a parse and each item's list is cut from it at its exact size
+ * (a list per item grown by `push` left its growth behind as garbage).
+ */
 let positionSink: Position[] | undefined;
+let sinkLength = 0;
+/** The array behind {@link positionSink} during one recording parse. */
+let sinkBuffer: Position[] | undefined;
 
 function internalFailure(text: string, comments: Comment[], e: unknown): SourceFile {
   const lines = LineMap.of(text);
@@ -206,6 +215,7 @@ export function reparse(text: string, prev: ParseState | undefined): ParseState 
   } finally {
     itemPositions = undefined;
     positionSink = undefined;
+    sinkBuffer = undefined;
   }
   const dLine = lines.lineCount - prev.lineCount;
   const comments: Comment[] = [];
@@ -420,13 +430,13 @@ class Parser {
 
   private startOf(t: number): Position {
     const p = { line: this.ln[t], character: this.ch[t], offset: this.st[t] };
-    if (positionSink) positionSink.push(p);
+    if (positionSink !== undefined) positionSink[sinkLength++] = p;
     return p;
   }
 
   private endOf(t: number): Position {
     const p = { line: this.ln[t], character: this.ch[t] + (this.en[t] - this.st[t]), offset: this.en[t] };
-    if (positionSink) positionSink.push(p);
+    if (positionSink !== undefined) positionSink[sinkLength++] = p;
     return p;
   }
 
@@ -668,11 +678,14 @@ class Parser {
       this.nest = 0;
       if (kind >= K.Model && kind <= K.Import) {
         const before = this.pos;
-        if (itemPositions) positionSink = [];
+        if (itemPositions) {
+          positionSink = sinkBuffer ??= [];
+          sinkLength = 0;
+        }
         const item = this.parseTopLevel(kind);
         if (item) {
           items.push(item);
-          if (itemPositions && positionSink) itemPositions.push(positionSink);
+          if (itemPositions && positionSink) itemPositions.push(positionSink.slice(0, sinkLength));
         }
         positionSink = undefined;
         if (this.pos === before) this.advance();
@@ -762,15 +775,11 @@ class Parser {
     const body = this.parseBody('block', Body.Statement) as Statement[] | undefined;
     if (!body) return undefined;
     const bodyRange = this.bodyRange!;
-    return {
-      kind: 'block',
-      name,
-      params,
-      ...(paramsRange ? { paramsRange } : {}),
-      body,
-      bodyRange,
-      range: span(this.startOf(kw), bodyRange.end),
-    };
+    const range = span(this.startOf(kw), bodyRange.end);
+    // One literal per shape (see `parseCall`); a spread would copy through a temporary object.
+    return paramsRange === undefined
+      ? { kind: 'block', name, params, body, bodyRange, range }
+      : { kind: 'block', name, params, paramsRange, body, bodyRange, range };
   }
 
   private parseParam(): Param | undefined {
@@ -838,7 +847,8 @@ class Parser {
     }
     this.advance();
     const base = this.top;
-    let end: Position = this.endOf(open);
+    // Made only once known (an `endOf(open)` made in advance was garbage for every closed body).
+    let end: Position | undefined;
     for (;;) {
       const t = this.pos;
       const kind = this.kd[t];
@@ -876,7 +886,7 @@ class Parser {
       }
     }
     const out = this.takeItems<Statement | TrainEntry>(base);
-    this.bodyRange = span(this.startOf(open), end);
+    this.bodyRange = span(this.startOf(open), end ?? this.endOf(open));
     return out;
   }
 
@@ -917,9 +927,9 @@ class Parser {
       this.advance();
       shape = this.parseShape();
     }
-    const stmt: InputStmt = { kind: 'input', name, range: span(this.startOf(kw), (shape ?? name).range.end) };
-    if (shape) stmt.shape = shape;
-    return stmt;
+    const range = span(this.startOf(kw), (shape ?? name).range.end);
+    // One literal per shape, fields in their usual order (see `parseCall`).
+    return shape === undefined ? { kind: 'input', name, range } : { kind: 'input', name, range, shape };
   }
 
   private parseShape(): ShapeExpr | undefined {
@@ -946,12 +956,9 @@ class Parser {
       this.advance();
       values.push(this.parseExpr());
     }
-    return {
-      kind: 'output',
-      values,
-      keywordRange: this.tokRange(kw),
-      range: span(this.startOf(kw), values[values.length - 1].range.end),
-    };
+    const keywordRange = this.tokRange(kw);
+    // The statement starts where its keyword does: one position object for both.
+    return { kind: 'output', values, keywordRange, range: span(keywordRange.start, values[values.length - 1].range.end) };
   }
 
   private parseTrainEntry(): TrainEntry | undefined {
@@ -1152,7 +1159,7 @@ class Parser {
   /** `IDENT ['(' ARGS ')'] ['*' N]`, the repeat only in chain position. */
   private parseCall(inChain: boolean): CallExpr {
     const callee = this.ident(this.advance());
-    let args: Arg[] = [];
+    let args: Arg[] | undefined;
     let argsRange: Range | undefined;
     if (this.kd[this.pos] === K.LParen && !this.atBreak) {
       const open = this.advance();
@@ -1164,12 +1171,15 @@ class Parser {
       this.advance();
       repeat = this.parseRepeat();
     }
-    // A bare `relu` spans what its name spans: the name's range object serves both (equal values, no new positions).
-    const range = repeat ? span(callee.range.start, repeat.range.end) : argsRange ? span(callee.range.start, argsRange.end) : callee.range;
-    const call: CallExpr = { kind: 'call', callee, args, range };
-    if (argsRange) call.argsRange = argsRange;
-    if (repeat) call.repeat = repeat;
-    return call;
+    // Each shape is one literal, its fields in the order they always had: an optional field added
+    // afterwards would give the object a second, out-of-object property store (an allocation more).
+    if (args === undefined || argsRange === undefined) {
+      // A bare `relu` spans what its name spans: the name's range object serves both (equal values, no new positions).
+      if (repeat === undefined) return { kind: 'call', callee, args: [], range: callee.range };
+      return { kind: 'call', callee, args: [], range: span(callee.range.start, repeat.range.end), repeat };
+    }
+    if (repeat === undefined) return { kind: 'call', callee, args, range: span(callee.range.start, argsRange.end), argsRange };
+    return { kind: 'call', callee, args, range: span(callee.range.start, repeat.range.end), argsRange, repeat };
   }
 
   private parseRepeat(): Expr {
