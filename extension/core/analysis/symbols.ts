@@ -4,7 +4,7 @@
  * A purely syntactic walk in source order, so it also covers code that shape
  * inference could not reach.
  */
-import { unknownExpr } from '../syntax/children';
+import { forEachChild } from '../syntax/children';
 import type { BlockDecl, Expr, ModelDecl, Range, SourceFile, Statement } from '../syntax/ast';
 import { getLayer } from '../layers';
 import type { Diagnostic, SymbolInfo } from './types';
@@ -265,49 +265,15 @@ class BodyWalker {
     return true;
   }
 
-  /**
-   * Uses, then the sub-expressions in source order. The children are those
-   * of `forEachChild`, spelled out: a method calling itself rather than a
-   * callback per child (a quarter of this walk's time). Both switches are
-   * exhaustive, so a new expression kind fails to compile until it is taught here.
-   */
+  private readonly walkChild = (e: Expr): void => this.walk(e);
+
+  /** Uses, then the sub-expressions in source order (`forEachChild`). */
   private walk(e: Expr): void {
-    switch (e.kind) {
-      case 'name':
-        this.use(e.name, e.range);
-        return;
-      case 'call':
-        if (!this.use(e.callee.name, e.callee.range) && this.globalKind(e.callee.name) === 'block') {
-          if (this.out) this.out.blockRefs.push({ name: e.callee.name, range: e.callee.range });
-          else this.globals.get(e.callee.name)!.references.push({ range: e.callee.range });
-        }
-        for (let i = 0; i < e.args.length; i++) this.walk(e.args[i].value);
-        if (e.repeat) this.walk(e.repeat);
-        return;
-      case 'chain':
-        this.walk(e.head);
-        for (let i = 0; i < e.calls.length; i++) this.walk(e.calls[i]);
-        return;
-      case 'list':
-        for (let i = 0; i < e.items.length; i++) this.walk(e.items[i]);
-        return;
-      case 'binary':
-        this.walk(e.left);
-        this.walk(e.right);
-        return;
-      case 'unary':
-        this.walk(e.operand);
-        return;
-      case 'paren':
-        this.walk(e.expr);
-        return;
-      case 'number':
-      case 'string':
-      case 'bool':
-      case 'error':
-        return;
-      default:
-        return unknownExpr(e);
+    if (e.kind === 'name') this.use(e.name, e.range);
+    else if (e.kind === 'call' && !this.use(e.callee.name, e.callee.range) && this.globalKind(e.callee.name) === 'block') {
+      if (this.out) this.out.blockRefs.push({ name: e.callee.name, range: e.callee.range });
+      else this.globals.get(e.callee.name)!.references.push({ range: e.callee.range });
     }
+    forEachChild(e, this.walkChild);
   }
 }

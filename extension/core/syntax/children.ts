@@ -2,8 +2,7 @@
  * The direct sub-expressions of an expression, in source order: one walk
  * for every pass that looks into expressions (name uses, folding, the call
  * at a position...), so a new expression kind is taught to all of them in
- * one place (and `unknownExpr` makes the compiler point to a pass that
- * spells the children out).
+ * one place.
  */
 import type { Expr } from './ast';
 
@@ -42,10 +41,5 @@ export function forEachChild(e: Expr, f: (child: Expr) => void): void {
   }
 }
 
-/**
- * The default of an exhaustive switch on `Expr['kind']`: a kind added to
- * `Expr` and not to the switch is a type error there (at run time it has no
- * children). Passes that spell the children out for speed (the symbol walk,
- * analysis/symbols.ts) use it too.
- */
-export function unknownExpr(_e: never): void {}
+/** The default of the exhaustive switch: a kind added to `Expr` and not to the switch is a type error (at run time it has no children). */
+function unknownExpr(_e: never): void {}
