@@ -628,7 +628,7 @@ export function windowsSplitNote(data: Pick<TrainData, 'source' | 'count' | 'win
 /** Why `data` has no training examples left after its validation split. */
 export function noTrainingLeft(data: Pick<TrainData, 'source' | 'count' | 'windows'>, fraction: number): string {
   if (data.windows && data.windows.overlap > 1) {
-    const nVal = Math.max(1, Math.round(data.count * fraction));
+    const nVal = dataSplit(data, fraction, 0).validation.length;
     return `${data.source} has no windows left for training: ${plural(data.count, 'window')}, of which the last ${nVal} are held out for validation and the ${plural(data.windows.overlap - 1, 'window')} before them share tokens with those. Use a longer text, a smaller context, or a smaller validation fraction.`;
   }
   return `${data.source} has no examples left for training after the validation split.`;
