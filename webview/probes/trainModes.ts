@@ -319,6 +319,12 @@ export function modesInputPath(built: Pick<BuiltModel, 'nodeOf'>, path: string):
   return slash < 0 ? String(node.inputs[0]) : `${path.slice(0, slash)}/${node.inputs[0]}`;
 }
 
+/** The symbolic tensor that feeds the layer at `path` (`modesInputPath`'s output), undefined when not found. */
+function modesFed(built: Pick<BuiltModel, 'nodeOf' | 'outputOf'>, path: string): tfTypes.SymbolicTensor | undefined {
+  const inputPath = modesInputPath(built, path);
+  return inputPath === undefined ? undefined : built.outputOf.get(inputPath);
+}
+
 /** What running a batch to the layer at `path` costs, from the analysis's MACs per layer. */
 export interface ModesCost {
   /** MACs per example of the layers that run to give the layer its input (each application once). */
@@ -359,8 +365,7 @@ export interface ModesCostOptions {
  */
 export function modesCost(built: Pick<BuiltModel, 'nodeOf' | 'outputOf'>, path: string, options: ModesCostOptions = {}): ModesCost | undefined {
   const { dims = {}, batch = MODES_BATCH, passMs, budgetMs = MODES_TIME_BUDGET_MS, budgetMacs = MODES_MACS_BUDGET } = options;
-  const inputPath = modesInputPath(built, path);
-  const fed = inputPath === undefined ? undefined : built.outputOf.get(inputPath);
+  const fed = modesFed(built, path);
   if (!fed) return undefined;
   const macsOf = (p: string) => {
     const v = built.nodeOf.get(p)?.macs.evaluate(dims);
@@ -436,8 +441,7 @@ export function modesBatchInput(
   const made = modesBatch(tf, plans[0], inputs[0], trainKind);
   if (!made) return `batch statistics need an image or signal input to make a batch from; '${plans[0].name}' is neither`;
   try {
-    const inputPath = modesInputPath(built, path);
-    const fed = inputPath === undefined ? undefined : built.outputOf.get(inputPath);
+    const fed = modesFed(built, path);
     if (!fed) return 'the input of this layer could not be read';
     const port = built.model.inputs.indexOf(fed);
     const upTo = port >= 0 ? undefined : tf.model({ inputs: built.model.inputs, outputs: fed });

@@ -11,6 +11,7 @@ import { bestMarker, chooseShown, emptyText, loadedText, nearestEpochValue, over
 import { BEST_MARKER, lossChartStyles, metricChartStyles, seriesWithData } from './chartStyle';
 import { SamplesView } from './samples';
 import { collapseHint } from '../../extension/core/runtime/diversity';
+import { fileName } from '../../extension/core/runtime/signals';
 import { SignalsView, type InitialSignalsOffer } from './signals';
 import { idleLegend, themeColor, uSeries } from './themeSeries';
 
@@ -69,16 +70,6 @@ function addStyles(): void {
 
 /** A drag narrower than this (CSS pixels) is a click, not a zoom. */
 const MIN_ZOOM_PX = 5;
-
-/** A document's file name, for text: `file:///w/tcn%20copy.nnmodel` → `tcn copy.nnmodel`. */
-function fileName(uri: string): string {
-  const last = uri.split(/[/\\]/).pop() ?? uri;
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
-  }
-}
 
 export class TrainingView {
   readonly element: HTMLElement;

@@ -242,8 +242,8 @@ export interface LayerName {
   repeat?: { index: number; count: number };
 }
 
-/** The file name at the end of a uri or path (`file:///w/gpt2_small.nnmodel` → `gpt2_small.nnmodel`). */
-function fileName(uri: string): string {
+/** The file name at the end of a uri or path (`file:///w/gpt2_small.nnmodel` → `gpt2_small.nnmodel`), decoded. */
+export function fileName(uri: string): string {
   const last = uri.split(/[/\\]/).pop() || uri;
   try {
     return decodeURIComponent(last);
