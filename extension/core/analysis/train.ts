@@ -255,8 +255,7 @@ export function analyzeTrain(file: SourceFile, models: ModelInfo[], keep = false
     }
     for (const d of memo.configDiagnostics) diagnostics.push(d);
     if (model && memo.sizedFor !== model) {
-      // A memo that is not kept is this call's own: its settings are sized in place rather than copied.
-      memo.sized = withModelSize(item, memo.info, model, !keep);
+      memo.sized = withModelSize(item, memo.info, model);
       memo.sizedFor = model;
     }
     const info = model ? memo.sized! : memo.info;
@@ -778,18 +777,12 @@ function sizeWritten(item: TrainDecl, kind: string): boolean {
  * size is written into the resolved options, so the fit checks, the runtime,
  * the CLI and the hover all use the same one; otherwise the default stays.
  */
-function withModelSize(item: TrainDecl, info: TrainInfo, model: ModelInfo, inPlace = false): TrainInfo {
+function withModelSize(item: TrainDecl, info: TrainInfo, model: ModelInfo): TrainInfo {
   const data = info.config.data;
   if (!data || (data.kind !== 'digits' && data.kind !== 'shapes') || sizeWritten(item, data.kind)) return info;
   const image = imageShapeOf(info.config, model);
   const side = image && squareSide(data.kind, image);
   if (side === undefined) return info;
-  if (inPlace) {
-    // The same keys in the same order as the copy below.
-    data.options.size = side;
-    data.sizeFromModel = true;
-    return info;
-  }
   return { ...info, config: { ...info.config, data: { ...data, options: { ...data.options, size: side }, sizeFromModel: true } } };
 }
 
