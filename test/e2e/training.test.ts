@@ -494,6 +494,34 @@ e2eTest('Train Model on the encoder-decoder TinyTransformer: two inputs by teach
   assert.equal(answer.length, source.length);
   assert.ok(answer.filter((tok, i) => tok === reversed[i]).length >= source.length - 1, `answer ${answer.join(' ')} for ${source.join(' ')}`);
   assert.equal(await boxes.nth(1).inputValue(), ['0', ...answer.slice(0, -1)].join(' '));
+  // With the decoder's cross-attention switched off (every head), Decode answers with the model the view shows,
+  // which no longer reads the source: another answer, labelled with the heads that were off.
+  const answerEl = frame.locator('#nn-panel-attention .nn-attn-answer');
+  assert.equal(await answerEl.getAttribute('data-off'), '0');
+  const sections = frame.locator('#nn-panel-attention section.nn-attn-layer');
+  const cross = (await sections.allInnerTexts()).flatMap((text, i) => (text.includes('cross-attention') ? [i] : []));
+  assert.equal(cross.length, 2, 'two cross-attention layers');
+  for (const layer of cross) {
+    for (let head = 0; head < 4; head++) {
+      const off = frame.locator(`#nn-panel-attention button.nn-attn-head-toggle[data-layer="${layer}"][data-head="${head}"]`);
+      await off.click();
+      await poll(`layer ${layer + 1} head ${head + 1} off`, async () => (await off.getAttribute('aria-checked')) === 'false', { timeout: 30_000 });
+    }
+  }
+  assert.equal(await frame.locator('#nn-panel-attention .nn-attn-ablation').getAttribute('data-off'), '8');
+  await frame.locator('#nn-panel-attention button.nn-attn-decode').click();
+  const label = `with heads 1, 2, 3, 4 of layer ${cross[0] + 1} and heads 1, 2, 3, 4 of layer ${cross[1] + 1} off`;
+  const ablated = await wb.step('decoded answer with the cross-attention off', () =>
+    poll('the labelled answer after Decode', async () => {
+      const m = /^answer: ([\d ]+) \((.*)\)$/.exec(await answerEl.innerText());
+      return m && m[2] === label ? m[1].split(' ') : undefined;
+    }, { timeout: 30_000, seen: () => answerEl.innerText() }),
+  );
+  t.diagnostic(`${label}: answer ${ablated.join(' ')}`);
+  assert.equal(await answerEl.getAttribute('data-off'), '8');
+  assert.equal(ablated.length, source.length);
+  assert.notDeepEqual(ablated, answer, 'the model without its cross-attention gives another answer');
+  assert.equal(await boxes.nth(1).inputValue(), ['0', ...ablated.slice(0, -1)].join(' '));
 });
 
 e2eTest('a run whose CSV fails to read closes its progress notification at once, and the next Train Model starts', {

@@ -9,8 +9,9 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import type { ModelInfo } from '../../extension/core/analysis/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { attentionLayers, attentionMaps } from '../../webview/probes/attention';
-import { ablatedOutput, ablationKey, headsOff, validAblation, withHeadsOff } from '../../webview/probes/ablation';
-import { deltaText, headsOffList, headsOffText, leftTop, outputChange, outputChangeText, wasText } from '../../webview/views/ablationModel';
+import { ablatedOutput, ablationKey, ablationPass, headsOff, IntactOutput, validAblation, withHeadsOff } from '../../webview/probes/ablation';
+import { greedyDecode } from '../../webview/probes/decode';
+import { answerText, deltaText, headsOffList, headsOffPhrase, headsOffText, leftTop, outputChange, outputChangeText, wasText } from '../../webview/views/ablationModel';
 
 before(async () => {
   const warn = console.warn;
@@ -252,4 +253,127 @@ test('the switched-off heads are kept for the same attention layers only: an edi
   assert.notEqual(key(text(' -> layernorm')), plain);
   // A head count changed: another key too.
   assert.notEqual(key(text('').replace('attention(2,', 'attention(4,')), plain);
+});
+
+/** A small encoder-decoder over ids (the attention view's Decode): self-attention, then cross-attention to the source. */
+const SEQ2SEQ = `model S {
+  input source: int[src_len]
+  input target: int[tgt_len]
+  e = embedding(12, 16)
+  memory = source -> e -> positional(learned, maxlen = 16)
+  output target -> e -> positional(learned, maxlen = 16)
+                -> attention(2, causal = true) -> layernorm
+                -> attention(2, context = memory) -> dense(12) -> softmax
+}`;
+
+/** Greedy decoding written out with `ablatedOutput` (the model the view's heatmaps and output strip show): each pass's last position's most likely token. */
+function decodeByHand(built: BuiltModel, source: number[], length: number, off: Map<string, Set<number>>): { decoderInput: number[]; answer: number[] } {
+  const decoderInput = [0];
+  for (;;) {
+    const src = tf.tensor2d([source], [1, source.length], 'int32');
+    const tgt = tf.tensor2d([decoderInput], [1, decoderInput.length], 'int32');
+    const probs = ablatedOutput(tf, built.model, built, [src, tgt], off)!;
+    tf.dispose([src, tgt]);
+    const answer = Array.from({ length: decoderInput.length }, (_, t) => {
+      const row = Array.from(probs.subarray(t * 12, (t + 1) * 12));
+      return row.indexOf(Math.max(...row));
+    });
+    if (decoderInput.length >= length) return { decoderInput, answer };
+    decoderInput.push(answer[answer.length - 1]);
+  }
+}
+
+test('Decode with heads off decodes with the model the view shows (those heads off), not the intact one, and says so', () => {
+  const built = build(SEQ2SEQ);
+  // Initial weights answer the same token everywhere: random ones in [-1, 1) give answers that depend on the source.
+  let seed = 100;
+  for (const layer of new Set(built.layerOf.values())) {
+    const fresh = layer.getWeights().map((w) => tf.tensor(values(w.size, seed++), w.shape));
+    layer.setWeights(fresh);
+    tf.dispose(fresh);
+  }
+  const layers = attentionLayers(built);
+  assert.equal(layers.length, 2);
+  const source = [3, 1, 4, 1, 5, 9];
+  const order = layers.map((l) => l.path);
+  // Both heads of the cross-attention off: the decoder no longer reads the source.
+  const off = new Map([[layers[1].path, new Set([0, 1])]]);
+  const intact = decodeByHand(built, source, 6, new Map());
+  const ablated = decodeByHand(built, source, 6, off);
+  assert.notDeepEqual(ablated.answer, intact.answer, 'precondition: switching those heads off changes the greedy answer');
+  assert.deepEqual(greedyDecode(tf, built.model, source, 0, 6), intact, 'no ablation: the intact model');
+  assert.deepEqual(greedyDecode(tf, built.model, source, 0, 6, { built, off: new Map() }), intact, 'no head off: the intact model');
+  const tensors = tf.memory().numTensors;
+  assert.deepEqual(greedyDecode(tf, built.model, source, 0, 6, { built, off }), ablated, 'heads off: the ablated model at every step');
+  assert.equal(tf.memory().numTensors, tensors, 'decoding frees its tensors');
+  assert.deepEqual(layers.map((l) => l.layer.ablatedHeads), [[], []], 'switched on again afterwards');
+  assert.deepEqual(greedyDecode(tf, built.model, source, 0, 6), intact, 'the model is intact again');
+  // The answer says which heads were off; with none off it reads as it always did.
+  assert.equal(answerText(ablated.answer, off, order), `answer: ${ablated.answer.join(' ')} (with heads 1, 2 of layer 2 off)`);
+  assert.equal(answerText([3, 1, 2], new Map(), order), 'answer: 3 1 2');
+  assert.equal(answerText([3, 1, 2], new Map([[order[0], new Set<number>()]]), order), 'answer: 3 1 2');
+  assert.equal(headsOffPhrase(new Map([[order[0], new Set([4, 1])]]), order), 'with heads 2, 5 of layer 1 off');
+  assert.equal(headsOffPhrase(new Map([[order[1], new Set([1])], [order[0], new Set([0])]]), order), 'with head 1 of layer 1 and head 2 of layer 2 off');
+  assert.equal(headsOffPhrase(new Map([['a', new Set([0])], ['b', new Set([1, 3])], ['c', new Set([2])]]), ['a', 'b', 'c']), 'with head 1 of layer 1, heads 2, 4 of layer 2 and head 3 of layer 3 off');
+  disposeModel(built);
+});
+
+test('switching heads over the same input runs the model once per update: the intact output is remembered, the figures are unchanged', () => {
+  const built = build(GPT);
+  const [first, second] = attentionLayers(built);
+  const model = built.model;
+  const predict = model.predict.bind(model);
+  let passes = 0;
+  model.predict = ((...args: Parameters<typeof predict>) => {
+    passes++;
+    return predict(...args);
+  }) as typeof model.predict;
+  const a = tf.tensor2d([[1, 5, 2, 9, 3, 7]], [1, 6], 'int32');
+  const b = tf.tensor2d([[4, 4, 8, 1, 0, 2]], [1, 6], 'int32');
+  // The next-token row after position 4, as the view reads a language model's output.
+  const row = (out: tf.Tensor) => tf.slice(out, [0, 4, 0], [1, 1, -1]);
+  // The figures of each update, computed apart (not counted): the ablated output and the intact one.
+  const expected = (x: tf.Tensor, off: Map<string, Set<number>>) => {
+    const counted = passes;
+    const out = { output: ablatedOutput(tf, model, built, x, off, row)!, baseline: headsOff(off) ? ablatedOutput(tf, model, built, x, new Map(), row)! : undefined };
+    const maps = withHeadsOff(built, off, () => attentionMaps(tf, model, built, x));
+    passes = counted;
+    return { ...out, maps };
+  };
+  const intact = new IntactOutput();
+  const updates: [string, tf.Tensor, Map<string, Set<number>>, number][] = [
+    // Every head on: one pass, which is the intact output.
+    ['a', a, new Map(), 1],
+    // A head switched off over the same text: only the ablated pass (before: the intact model ran again first).
+    ['a', a, new Map([[first.path, new Set([0])]]), 1],
+    ['a', a, new Map([[first.path, new Set([0])], [second.path, new Set([1])]]), 1],
+    // Another text with heads off: its intact output is not known yet, so both passes.
+    ['b', b, new Map([[second.path, new Set([1])]]), 2],
+    // Then that one is remembered.
+    ['b', b, new Map([[first.path, new Set([1])]]), 1],
+    ['b', b, new Map(), 1],
+    // Back to the first text: only the last input is kept.
+    ['a', a, new Map([[first.path, new Set([1])]]), 2],
+  ];
+  const tensors = tf.memory().numTensors;
+  for (const [key, x, off, want] of updates) {
+    const what = `${key} with [${[...off].map(([p, hs]) => `${p}: ${[...hs]}`).join('; ')}] off`;
+    const before = passes;
+    const got = ablationPass(tf, model, built, x, off, key, intact, row);
+    assert.equal(passes - before, want, `forward passes for ${what}`);
+    const exp = expected(x, off);
+    assert.deepEqual(got.output?.values, exp.output, `output of ${what}`);
+    assert.deepEqual(got.output?.shape, [1, 20]);
+    assert.deepEqual(got.baseline, exp.baseline, `intact output of ${what}`);
+    assert.deepEqual(got.maps, exp.maps, `heatmaps of ${what}`);
+    assert.deepEqual([first.layer.ablatedHeads, second.layer.ablatedHeads], [[], []]);
+  }
+  assert.equal(tf.memory().numTensors, tensors, 'no tensor left behind');
+  // A pick that reads nothing (no next token): no output, and no intact pass for it.
+  const before = passes;
+  const none = ablationPass(tf, model, built, a, new Map([[first.path, new Set([0])]]), 'c', intact, () => undefined);
+  assert.equal(passes - before, 1);
+  assert.deepEqual([none.output, none.baseline, none.maps.length], [undefined, undefined, 2]);
+  tf.dispose([a, b]);
+  disposeModel(built);
 });

@@ -11,7 +11,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { AttentionLayer } from '../../extension/core/layers/attention';
 import type { Tf } from '../../extension/core/layers/types';
 import type { BuiltModel } from '../../extension/core/runtime/build';
-import { attentionLayers } from './attention';
+import { attentionLayers, attentionMaps, type AttentionMap } from './attention';
 
 /** Heads switched off (0-based), by attention layer path (the first path of each layer, as `attentionLayers` gives it). */
 export type HeadAblation = ReadonlyMap<string, ReadonlySet<number>>;
@@ -98,4 +98,72 @@ export function ablatedOutput(
     });
     return values;
   });
+}
+
+/**
+ * The intact model's output for the input fed last, so that switching heads
+ * off and on over the same input does not run the intact model again: a
+ * pass with every head on remembers what it read, and a pass with heads off
+ * reuses it. `key` says what was fed (equal keys: the same input tensors);
+ * one per model and weights (the attention view makes one per render).
+ */
+export class IntactOutput {
+  private last: { key: string; values: Float32Array } | undefined;
+
+  /** The intact output remembered for `key`, if that was the input fed last. */
+  get(key: string): Float32Array | undefined {
+    return this.last?.key === key ? this.last.values : undefined;
+  }
+
+  remember(key: string, values: Float32Array): void {
+    this.last = { key, values };
+  }
+}
+
+/** What one update of the attention view reads: the heatmaps and output of the model with the heads off, and the intact output. */
+export interface AblationPass {
+  /** The heatmaps of the model with the heads of the ablation off. */
+  maps: AttentionMap[];
+  /** That model's output as `pick` read it, with its shape after the batch axis; undefined when `pick` gave nothing. */
+  output: { values: Float32Array; shape: number[] } | undefined;
+  /** With heads off (and an output): the intact model's output as `pick` reads it, what each change is measured against. */
+  baseline: Float32Array | undefined;
+}
+
+/**
+ * One update of the attention view for `inputs` (`key`: what they hold):
+ * one pass of the model with the heads of `ablation` off, reading the
+ * heatmaps and (`pick`, as for `ablatedOutput`) the output; with heads off,
+ * also the intact output, taken from `intact` when the same input was
+ * already run with every head on (else a second pass, remembered). No head
+ * off: that one pass is the intact output, remembered for the next update.
+ */
+export function ablationPass(
+  tf: Tf,
+  model: tfTypes.LayersModel,
+  built: Pick<BuiltModel, 'layerPaths' | 'layerOf'>,
+  inputs: tfTypes.Tensor | tfTypes.Tensor[],
+  ablation: HeadAblation,
+  key: string,
+  intact: IntactOutput,
+  pick: (output: tfTypes.Tensor) => tfTypes.Tensor | undefined = (output) => tf.slice(output, 0, 1),
+): AblationPass {
+  let output: AblationPass['output'];
+  const maps = withHeadsOff(built, ablation, () =>
+    attentionMaps(tf, model, built, inputs, (out) => {
+      const part = pick(out);
+      if (part) output = { values: Float32Array.from(part.dataSync()), shape: part.shape.slice(1) };
+    }),
+  );
+  if (!output) return { maps, output, baseline: undefined };
+  if (headsOff(ablation) === 0) {
+    intact.remember(key, output.values);
+    return { maps, output, baseline: undefined };
+  }
+  let baseline = intact.get(key);
+  if (!baseline) {
+    baseline = ablatedOutput(tf, model, built, inputs, new Map(), pick);
+    if (baseline) intact.remember(key, baseline);
+  }
+  return { maps, output, baseline };
 }

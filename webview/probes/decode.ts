@@ -4,11 +4,14 @@
  * `sequences` (runtime/data/synthetic.ts `sequencePairs`): the decoder
  * starts from the start token and appends its most likely next token, one
  * position at a time. The attention view uses it to fill the decoder's
- * input with the model's own answer. No DOM; every tensor made here is
- * disposed.
+ * input with the model's own answer, with the heads the user switched off
+ * still off (the answer of the model whose heatmaps and output it shows).
+ * No DOM; every tensor made here is disposed.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from '../../extension/core/layers/types';
+import type { BuiltModel } from '../../extension/core/runtime/build';
+import { headsOff, withHeadsOff, type HeadAblation } from './ablation';
 
 export interface GreedyDecoding {
   /** What the decoder read: the start token, then the answer without its last token. */
@@ -20,9 +23,19 @@ export interface GreedyDecoding {
 /**
  * Decodes `length` tokens for `source` (default: as many as the source has)
  * starting from `bos`. The model's output is `[1, positions, classes]`
- * (probabilities or logits: the most likely token is the same).
+ * (probabilities or logits: the most likely token is the same). With
+ * `ablation`, every pass runs with its heads switched off in `ablation.built`
+ * (the layers of `model`), as probes/ablation.ts `withHeadsOff` does.
  */
-export function greedyDecode(tf: Tf, model: tfTypes.LayersModel, source: readonly number[], bos: number, length = source.length): GreedyDecoding {
+export function greedyDecode(
+  tf: Tf,
+  model: tfTypes.LayersModel,
+  source: readonly number[],
+  bos: number,
+  length = source.length,
+  ablation?: { built: Pick<BuiltModel, 'layerPaths' | 'layerOf'>; off: HeadAblation },
+): GreedyDecoding {
+  if (ablation && headsOff(ablation.off) > 0) return withHeadsOff(ablation.built, ablation.off, () => greedyDecode(tf, model, source, bos, length));
   if (length < 1 || source.length < 1) return { decoderInput: [], answer: [] };
   const decoderInput = [bos];
   const src = tf.tensor2d([Array.from(source)], [1, source.length], 'int32');

@@ -29,6 +29,30 @@ export function headsOffList(ablation: ReadonlyMap<string, ReadonlySet<number>>,
 }
 
 /**
+ * Which heads are off, as a phrase for a result computed without them:
+ * `with heads 2, 5 of layer 1 off`, `with head 1 of layer 1 and heads 1, 4
+ * of layer 3 off` (1-based, layers in the view's order `layers`); the empty
+ * string when no head is off.
+ */
+export function headsOffPhrase(ablation: ReadonlyMap<string, ReadonlySet<number>>, layers: readonly string[]): string {
+  const parts: string[] = [];
+  layers.forEach((path, i) => {
+    const heads = [...(ablation.get(path) ?? [])].sort((a, b) => a - b);
+    if (heads.length === 0) return;
+    parts.push(`${heads.length === 1 ? 'head' : 'heads'} ${heads.map((h) => h + 1).join(', ')} of layer ${i + 1}`);
+  });
+  if (parts.length === 0) return '';
+  const list = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+  return `with ${list} off`;
+}
+
+/** The Decode button's answer: `answer: 3 1 2`, and with heads off `answer: 3 1 1 (with head 2 of layer 1 off)`. */
+export function answerText(answer: readonly number[], ablation: ReadonlyMap<string, ReadonlySet<number>>, layers: readonly string[]): string {
+  const off = headsOffPhrase(ablation, layers);
+  return `answer: ${answer.join(' ')}${off ? ` (${off})` : ''}`;
+}
+
+/**
  * A probability's change against the intact model, in percentage points:
  * `+3.2 pp`, `−0.4 pp`; a change under 0.05 points `+<0.1 pp` / `−<0.1 pp`;
  * none at all `±0 pp`.

@@ -31,12 +31,16 @@
  * model (later layers' attention changes too; an off head is dimmed), and
  * the output strip each row's change against the intact model (or, for an
  * output that is neither, how much it changed). The bar above says how many
- * heads are off, with Reset.
+ * heads are off, with Reset. The intact output is remembered from the last
+ * run with every head on, so switching heads over the same text runs the
+ * model once. Decode and a clicked next token use the model with those heads
+ * off too (what the strip shows); Decode's answer then says which are off.
  *
  * DOM hooks (for tests): each layer is a `section.nn-attn-layer` with
  * `data-path`; each head a `canvas.nn-heatmap` with `data-layer` (index)
  * and `data-head`; the zoomed head is `canvas.nn-heatmap-zoom`; Decode is
- * `button.nn-attn-decode`, the decoded answer `span.nn-attn-answer`. Each
+ * `button.nn-attn-decode`, the decoded answer `span.nn-attn-answer` (with
+ * `data-off`, how many heads were off when it was decoded). Each
  * head's switch is `button.nn-attn-head-toggle` (`role=switch`, `aria-checked`
  * true while the head is on) with `data-layer` and `data-head`; the bar is
  * `.nn-attn-ablation` with `data-off` (heads off), its count
@@ -46,9 +50,9 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
 import { idTokenizer, tokenizerFor, tokenizerFromSpec, type Tokenizer } from '../../extension/core/runtime/tokenizers';
-import { attentionLayers, attentionMaps, attentionSources, type AttentionMap } from '../probes/attention';
-import { ablatedOutput, ablationKey, headsOff, validAblation, withHeadsOff } from '../probes/ablation';
-import { headsOffList, headsOffText, outputChange, outputChangeText } from './ablationModel';
+import { attentionLayers, attentionSources, type AttentionMap } from '../probes/attention';
+import { ablationKey, ablationPass, headsOff, IntactOutput, validAblation } from '../probes/ablation';
+import { answerText, headsOffList, headsOffText, outputChange, outputChangeText } from './ablationModel';
 import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
 import { hover, tooltip } from '../probes/hover';
@@ -126,6 +130,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
   offHeadsFor = key;
   offHeads = validAblation(ctx.built, offHeads);
   const layerOrder = layers.map((l) => l.path);
+  /** The intact model's output for the input last run with every head on (this render's model and weights). */
+  const intact = new IntactOutput();
   // A length the built model leaves open (no parameter depends on it) follows the typed text: a model
   // trained on 8 tokens is shown 8, not the sample size with padding it never saw.
   const plans = inputPlans(ctx.modelInfo, ctx.dims).map((p) => ({
@@ -359,10 +365,13 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       if (ids.length < 1 || srcLen < 1) return;
       try {
         // The source as the heatmaps get it (cut or padded to the built length); as many answer tokens as were typed.
-        const decoded = greedyDecode(ctx.tf, ctx.model, fitTokens(ids, srcLen), 0, Math.min(ids.length, tgtPlan.shape[0] ?? maxLen));
+        // With heads off, the answer of the model the heatmaps and output show: decoded with those heads off too, and labelled so.
+        const off = validAblation(ctx.built, offHeads);
+        const decoded = greedyDecode(ctx.tf, ctx.model, fitTokens(ids, srcLen), 0, Math.min(ids.length, tgtPlan.shape[0] ?? maxLen), { built: ctx.built, off });
         tgtBox.value = decoded.decoderInput.join(' ');
         texts.set(textsOf, tgtPlan.port, tgtBox.value);
-        answer.textContent = `answer: ${decoded.answer.join(' ')}`;
+        answer.textContent = answerText(decoded.answer, off, layerOrder);
+        answer.dataset.off = String(headsOff(off));
         run();
       } catch (e) {
         answer.textContent = `could not decode: ${e instanceof Error ? e.message : String(e)}`;
@@ -381,6 +390,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     let next: { pos: number; after: string; scores?: Float32Array } | undefined;
     /** A masked language model's input: where its masks are (positions past `length` were cut off) and its tokens' labels. */
     let maskedFed: { positions: number[]; labels: string[] } | undefined;
+    /** What is fed, input by input: equal keys, equal input tensors (the intact output is remembered by it). */
+    const fedKey: unknown[] = [];
     // The Tokens panel dims what the model does not read of a long text: as fed below, a language model its last tokens, others their first.
     if (tok && tokPlan) tok.show(boxes.get(tokPlan.port)?.value ?? '', { length: tokPlan.shape[0] ?? maxLen, keep: lm?.plan === tokPlan ? 'last' : 'first' });
     const off = validAblation(ctx.built, offHeads);
@@ -406,6 +417,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
             next = real > 0 ? { pos: real - 1, after: tokenizer!.tokens([ids[real - 1]])[0] } : undefined;
           }
           ids = fitTokens(ids, len);
+          fedKey.push(ids);
           inputs.push(tf.tensor2d([ids], [1, len], 'int32'));
           const labels = fills ? maskedLabels(tokenizer!, ids, maskId) : tokenLabels(tokenizer!, ids);
           if (fills) maskedFed = { positions: enc.masks, labels };
@@ -413,12 +425,16 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
         } else if (plan.kind === 'image') {
           // Attention over image patches (a vision transformer): the current image, else a sample that suits the input.
           const image = ctx.image ?? sampleFor(plan.shape[2] === 1 ? 1 : 3);
+          // The built-in sample is drawn anew for each call, the same each time.
+          fedKey.push(ctx.image ? `image ${imageId(ctx.image)}` : `sample ${plan.shape[2] === 1 ? 1 : 3}`);
           inputs.push(imageInput(tf, image, plan.shape));
           const inputId = ctx.modelInfo.graph.inputs[plan.port];
           const patches = inputId === undefined ? undefined : patchesOf(ctx.modelInfo.graph, inputId, ctx.dims);
           fed.push({ plan, labels: [], text: inputText(plan, { patches, sample: !ctx.image, shape: inputs[inputs.length - 1].shape.slice(1) }) });
         } else {
           const shape = plan.kind === 'signal' ? [plan.shape[0] ?? FLOAT_SEQ, plan.shape[1] ?? 1] : [plan.shape[0] ?? 16];
+          // Seeded: the same noise at every run.
+          fedKey.push(`noise ${shape.join('x')}`);
           inputs.push(tf.randomNormal([1, ...shape], 0, 1, 'float32', 1));
           fed.push({ plan, labels: plan.kind === 'signal' ? Array.from({ length: shape[0] }, (_, i) => String(i)) : [], text: inputText(plan, { shape }) });
         }
@@ -426,18 +442,10 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       const fedInputs = inputs.length === 1 ? inputs[0] : inputs;
       const nextRow = (out: tfTypes.Tensor) =>
         out.rank === 3 && next && next.pos < out.shape[1]! ? tf.slice(out, [0, next.pos, 0], [1, 1, -1]) : undefined;
-      // With heads off, the intact model's output first: what each row's change is measured against.
-      const baseline = headsOff(off) > 0 && (lm ? next : true) ? ablatedOutput(tf, ctx.model, ctx.built, fedInputs, new Map(), lm ? nextRow : undefined) : undefined;
-      let output: { values: Float32Array; shape: number[] } | undefined;
-      const readOut = (out: tfTypes.Tensor) => {
-        if (lm) {
-          const row = nextRow(out);
-          if (row && next) next.scores = Float32Array.from(row.dataSync());
-        } else if (classes || baseline || mlm) {
-          output = { values: Float32Array.from(tf.slice(out, 0, 1).dataSync()), shape: out.shape.slice(1) as number[] };
-        }
-      };
-      const maps = withHeadsOff(ctx.built, off, () => attentionMaps(tf, ctx.model, ctx.built, fedInputs, readOut));
+      // One pass with the heads off (heatmaps and output); with heads off, the intact output too, what each row's change
+      // is measured against: remembered from the last run of the same input with every head on, else one more pass.
+      const { maps, output, baseline } = ablationPass(tf, ctx.model, ctx.built, fedInputs, off, JSON.stringify([fedKey, next?.pos]), intact, lm ? nextRow : undefined);
+      if (lm && next && output) next.scores = output.values;
       if (lm) {
         if (next?.scores) lm.strip.show(next.scores, next.after, baseline);
         else lm.strip.clear(next ? 'The model gave no next-token scores for this text.' : 'Type a text: the next token follows its last token.', next !== undefined);
@@ -554,6 +562,15 @@ function embeddingTable(ctx: ViewContext, vocab: number): EmbeddingSource | unde
     return { rows, dim, label: `'${node.label}'`, read: () => Float32Array.from(layer.getWeights()[0].dataSync() as Float32Array) };
   }
   return undefined;
+}
+
+/** A number per image object (the current image is replaced, never changed in place), for the key of what is fed. */
+const imageIds = new WeakMap<object, number>();
+let imageCount = 0;
+function imageId(image: object): number {
+  let id = imageIds.get(image);
+  if (id === undefined) imageIds.set(image, (id = ++imageCount));
+  return id;
 }
 
 function sampleFor(channels: number): PixelImage {
