@@ -1,4 +1,5 @@
 /** Timing with warm-up, and the order statistics the benchmark reports. */
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 /** Milliseconds of wall-clock time, plus the median CPU time of this process over the same runs. */
 export interface Stats {
@@ -13,6 +14,8 @@ export interface Stats {
    * CPU time does not, which makes it the steadier measure of the work done.
    */
   cpuMedian: number;
+  /** Start and end (`performance.now()`) of each timed run, in run order: see `gcMedian`. */
+  spans: [number, number][];
 }
 
 export interface MeasureOptions {
@@ -32,22 +35,53 @@ export function measure(fn: () => unknown, options: MeasureOptions = {}): Stats 
   for (let i = 0; i < warmup; i++) fn();
   const times: number[] = [];
   const cpu: number[] = [];
+  const spans: [number, number][] = [];
   const started = performance.now();
   while (times.length < maxRuns && (times.length < minRuns || performance.now() - started < targetMs)) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    times.push(performance.now() - t0);
+    const t1 = performance.now();
+    times.push(t1 - t0);
+    spans.push([t0, t1]);
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
   }
-  return summarize(times, cpu);
+  return { ...summarize(times, cpu), spans };
 }
 
 export function summarize(times: readonly number[], cpu: readonly number[] = []): Stats {
   const s = [...times].sort((a, b) => a - b);
   const c = [...cpu].sort((a, b) => a - b);
-  return { runs: s.length, median: quantile(s, 0.5), p95: nearestRank(s, 0.95), min: s[0], max: s[s.length - 1], cpuMedian: quantile(c, 0.5) };
+  return { runs: s.length, median: quantile(s, 0.5), p95: nearestRank(s, 0.95), min: s[0], max: s[s.length - 1], cpuMedian: quantile(c, 0.5), spans: [] };
+}
+
+/**
+ * Records the garbage-collection pauses of this thread from now on. V8
+ * reports each one a turn of the event loop after it happens, so `stop`
+ * waits for that turn before it returns them.
+ */
+export function watchGc(): { stop(): Promise<PerformanceEntry[]> } {
+  const entries: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => entries.push(...list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    async stop() {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      observer.disconnect();
+      return entries;
+    },
+  };
+}
+
+/** Median milliseconds of the pauses in `gc` that began within a timed run of `st`, per run. */
+export function gcMedian(st: Stats, gc: readonly PerformanceEntry[]): number {
+  const perRun = st.spans.map(([t0, t1]) => {
+    let sum = 0;
+    for (const e of gc) if (e.startTime >= t0 && e.startTime < t1) sum += e.duration;
+    return sum;
+  });
+  return quantile(perRun.sort((a, b) => a - b), 0.5);
 }
 
 /** Interpolated quantile of sorted values (the median of an even count is the mean of the middle two). */
