@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse, parseWithPositions, reparse, sameStructure, stripRanges, MAX_DEPTH, type ParseState } from '../../extension/core/syntax/parser';
+import { parse, parseWithPositions, reparse, sameStructure, stripRanges, MAX_DEPTH, MAX_OPERATORS, type ParseState } from '../../extension/core/syntax/parser';
+import { analyze } from '../../extension/core/analysis/analyze';
 import { lex } from '../../extension/core/syntax/lexer';
 import type {
   AssignStmt,
@@ -519,6 +520,28 @@ test('train entries: errors recover per line', () => {
   assert.deepEqual(t.entries.map((e) => e.key.name), ['batch', 'lr', 'metrics']);
 });
 
+test('long operator chains are bounded: one syntax.too_long at the first operator too many, and the rest of the file is analysed', () => {
+  // `a + b + c` nests to the left, one level per operator: 3 000 terms overflowed the analysis' recursion (internal.error over the whole file).
+  const sum = (terms: number, term: string) => Array.from({ length: terms }, () => term).join(' + ');
+  for (const [line, col] of [
+    [`  output x + ${sum(3000, 'x')}`, 12 + 4 * MAX_OPERATORS],
+    [`  output x -> dense(${sum(3000, '1')}) -> relu`, 23 + 4 * MAX_OPERATORS],
+    [`  output x -> dense(${Array.from({ length: 3000 }, () => '8').join(' // 1 * ')})`, 23 + 9 * (MAX_OPERATORS / 2)],
+  ] as const) {
+    const text = `model A {\n  input x: [8]\n${line}\n}\nmodel B {\n  input y: [4]\n  output y -> dense(2\n}\n`;
+    const f = parse(text);
+    assert.deepEqual(f.errors.map((e) => [e.code, e.range.start.line, e.range.start.character + 1]), [['syntax.too_long', 2, col], ['syntax.unclosed', 6, 22]], line.slice(0, 40));
+    const a = analyze(text);
+    assert.deepEqual(a.diagnostics.filter((d) => d.code.startsWith('internal')), []);
+    // B is still analysed: its own mistake is reported, and its input reaches dense.
+    assert.ok(a.models.some((m) => m.name === 'B'));
+  }
+  // At the bound itself: no error, and the analysis sums it.
+  const ok = analyze(`model A {\n  input x: [8]\n  output x -> dense(${sum(MAX_OPERATORS + 1, '1')})\n}\n`);
+  assert.deepEqual(ok.diagnostics.map((d) => d.code), []);
+  assert.equal(ok.models[0].outputs[0].shape?.dims[0].value, MAX_OPERATORS + 1);
+});
+
 test('deep nesting is bounded: one error, no exception', () => {
   const deep = 10000;
   const balanced = `model A {\n  x = ${'('.repeat(deep)}1${')'.repeat(deep)}\n  output x\n}\nmodel B {\n  input y: [1]\n  output y\n}\n`;
@@ -546,8 +569,10 @@ test('deep nesting is bounded: one error, no exception', () => {
 test('long flat inputs are fine (no recursion on chain length or item count)', () => {
   const f = ok(`model A {\n  input x: [1]\n  output x${' -> relu'.repeat(50000)}\n}\n`);
   assert.equal(((f.items[0] as ModelDecl).body[1] as OutputStmt).values[0].kind, 'chain');
-  const g = ok(`model A {\n  x = ${Array.from({ length: 20000 }, (_, i) => `a${i}`).join(' + ')}\n}\n`);
-  assert.equal(((g.items[0] as ModelDecl).body[0] as AssignStmt).value.kind, 'binary');
+  // A 20 000-term sum is read without recursion too; past MAX_OPERATORS it is one error (see the test above).
+  const g = parse(`model A {\n  x = ${Array.from({ length: 20000 }, (_, i) => `a${i}`).join(' + ')}\n}\n`);
+  assert.deepEqual(g.errors.map((e) => e.code), ['syntax.too_long']);
+  assert.equal(((g.items[0] as ModelDecl).body[0] as AssignStmt).value.kind, 'error');
 });
 
 test('20 000-line file parses in linear time', () => {

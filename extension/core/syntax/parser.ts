@@ -11,6 +11,7 @@
  * - `syntax.bad_escape`          an unknown escape in a string
  * - `syntax.invalid_character`   a character that has no meaning in the language
  * - `syntax.too_deep`            brackets or unary minus nested deeper than {@link MAX_DEPTH}
+ * - `syntax.too_long`            more than {@link MAX_OPERATORS} operators in one expression
  * - `syntax.internal`            a bug in the parser, caught and reported instead of thrown
  *
  * One mistake gives one error: after the first error in a statement (or in a
@@ -26,8 +27,10 @@
  * newline"), which keeps a call left open while typing from swallowing the
  * rest of the body.
  *
- * Work is linear in the input; nesting is bounded by {@link MAX_DEPTH} so
- * recursion cannot overflow the stack.
+ * Work is linear in the input; nesting is bounded by {@link MAX_DEPTH} and
+ * the operators of an expression by {@link MAX_OPERATORS} (`a + b + c` nests
+ * to the left, one level per operator), so neither the parser's recursion
+ * nor that of a pass over the tree can overflow the stack.
  */
 import type {
   Arg,
@@ -56,6 +59,9 @@ import { F, FIRST_KEYWORD, K, KIND_TEXT, lexStore, lexWindow, LineMap, type Toke
 
 /** Deepest nesting of brackets / unary minus / chains-in-arguments that is parsed. */
 export const MAX_DEPTH = 200;
+
+/** Most binary operators in one statement's expression (each nests the tree one level deeper). */
+export const MAX_OPERATORS = 1000;
 
 /** Parse a whole file. Never throws. */
 export function parse(text: string): SourceFile {
@@ -351,6 +357,8 @@ class Parser {
   private parenDepth = 0;
   /** Current expression nesting, bounded by MAX_DEPTH. */
   private nest = 0;
+  /** Binary operators read in the current statement's expression, bounded by MAX_OPERATORS. */
+  private operators = 0;
   /** End of the construct the last {@link parseDelimited} / {@link parseBody} read. */
   private lastEndPos: Position | undefined;
   private readonly text: string;
@@ -1073,6 +1081,7 @@ class Parser {
   }
 
   parseExpr(): Expr {
+    if (this.nest === 0) this.operators = 0;
     return this.parseAdditive();
   }
 
@@ -1082,6 +1091,7 @@ class Parser {
       const t = this.pos;
       const kind = this.kd[t];
       if ((kind !== K.Plus && kind !== K.Minus) || this.atBreak) return left;
+      if (++this.operators > MAX_OPERATORS) return this.tooLong(left);
       this.advance();
       const right = this.parseMultiplicative();
       left = { kind: 'binary', op: kind === K.Plus ? '+' : '-', left, right, opRange: this.tokRange(t), range: span(left.range.start, right.range.end) };
@@ -1094,6 +1104,7 @@ class Parser {
       const t = this.pos;
       const kind = this.kd[t];
       if ((kind !== K.Star && kind !== K.Slash && kind !== K.DSlash) || this.atBreak) return left;
+      if (++this.operators > MAX_OPERATORS) return this.tooLong(left);
       this.advance();
       const right = this.parseUnary();
       const op: BinaryOp = kind === K.Star ? '*' : kind === K.Slash ? '/' : '//';
@@ -1121,7 +1132,18 @@ class Parser {
   private tooDeep(): Expr {
     const t = this.pos;
     this.error('syntax.too_deep', `expression nested too deeply (more than ${MAX_DEPTH} levels)`, this.tokRange(t));
-    const start = this.startOf(t);
+    return this.skipOperand(this.startOf(t));
+  }
+
+  /** Report an expression with too many operators at the first one too many, and skip the rest of it from `left` on. */
+  private tooLong(left: Expr): Expr {
+    this.error('syntax.too_long', `this expression has more than ${MAX_OPERATORS} operators; split it into named steps (\`a = ...\`, then \`a + ...\`).`, this.tokRange(this.pos));
+    const skipped = this.skipOperand(left.range.start);
+    return { kind: 'error', range: span(left.range.start, skipped.range.end.offset > left.range.end.offset ? skipped.range.end : left.range.end) };
+  }
+
+  /** Skips tokens up to the end of the operand or argument being read (its `,`, closing bracket or line break), without recursing. */
+  private skipOperand(start: Position): Expr {
     let end = start;
     let depth = 0;
     for (;;) {
