@@ -208,6 +208,39 @@ test('shape mismatch in + and concat shows both shapes', () => {
   assert.match(c.message, /\[9, 16\]/);
 });
 
+test('an input of a rank the layer does not take gets the rank message, not an error of the rule reading the wrong axes', () => {
+  // attention on [4, 5, 16] read axis 1 as the features ("attention dim 5 is not divisible by heads 4");
+  // positional read axis 0 as the positions ("raise maxlen"): fixing either exposed the rank error.
+  const a = analyze(`model B {
+  input img: [4, 5, 16]
+  b = img -> attention(4)
+  c = img -> positional(learned, maxlen = 2)
+  output b, c
+}`);
+  assert.deepEqual(
+    a.diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]),
+    [
+      ['shape.rank', 2, 13],
+      ['shape.rank', 3, 13],
+    ],
+  );
+  assert.match(a.diagnostics[0].message, /^attention expects an input of rank 2, but got \[4, 5, 16\] \(rank 3\)/);
+  // A rule's own rank message, the more specific one, still wins.
+  const d = analyze(`model M {
+  input x: [784]
+  output x -> conv2d(8, 3)
+}`);
+  assert.match(only(d, 'shape.rank').message, /reshape\(\[28, 28, 1\]\)/);
+});
+
+test('an unknown argument of a layer that takes none says so', () => {
+  const a = analyze(`model M {
+  input x: [4]
+  output x -> relu(foo = 1)
+}`);
+  assert.equal(only(a, 'arg.unknown').message, "relu has no argument 'foo'. It takes no arguments: write `relu`.");
+});
+
 test('wrong input rank, kernel larger than input, attention heads', () => {
   const a = analyze(`model M {
   input x: [784]

@@ -981,7 +981,7 @@ export class Analyzer {
           const options = suggest(arg.name.name, spec.args.map((a) => a.name));
           this.error(
             'arg.unknown',
-            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)} Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`,
+            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
             arg.name.range,
             ctx,
             { fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },
@@ -1268,7 +1268,10 @@ export class Analyzer {
       if (out !== first) out.dims = fit(out.dims);
       weights = fit(weights);
     } catch (err) {
-      if (err instanceof LayerError) {
+      // An input of a rank the layer does not take: its rule's own rank message is the most
+      // specific, but any other error of the rule reads the wrong axes ("attention dim 5 is not
+      // divisible by heads 4" of a [4, 5, 16] input), so the schema's rank message wins over it.
+      if (err instanceof LayerError && (rankError === undefined || err.code === 'shape.rank')) {
         const argRange = err.arg && call ? argRangeOf(spec, call, err.arg) : undefined;
         this.error(err.code, err.message, argRange ?? at, ctx);
       } else if (rankError) {
