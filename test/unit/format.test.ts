@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { format, formatRange, FORMAT_WIDTH } from '../../extension/core/syntax/format';
 import { parse, stripRanges } from '../../extension/core/syntax/parser';
 
@@ -405,4 +407,181 @@ test('invalid indentation options are a clear error', () => {
   assert.throws(() => format('model A {}\n', { indent: 'x' }), /indent must be a tab or one or more spaces, got "x"/);
   assert.throws(() => format('model A {}\n', { indent: '' }), /indent must be a tab or one or more spaces/);
   assert.throws(() => formatRange('model A {}\n', 0, 0, { tabSize: 0 }), /tabSize must be a positive integer, got 0/);
+});
+
+// ------------------------------------------------------------ several outputs, lists holding chains
+
+test('several outputs that do not fit on one line each start a line of their own', () => {
+  // The reported case: the second output's chain broke at the statement's indent, as if it continued the first.
+  const src =
+    'model M {\n  input x: [8]\n  output x -> dense(30000000000) -> dense(3000000000) -> dense(300000000), x -> dense(3000000000000000000000)\n}\n';
+  const out = format(src);
+  assert.equal(
+    out,
+    'model M {\n  input x: [8]\n  output x -> dense(30000000000) -> dense(3000000000) -> dense(300000000),\n         x -> dense(3000000000000000000000)\n}\n',
+  );
+  sameTree(src, out);
+  assert.equal(format(out), out);
+  // Outputs that fit stay on one line.
+  const short = 'model M {\n  input x: [8]\n  output x -> dense(3) -> relu, x -> dense(4), x\n}\n';
+  assert.equal(format(short), short);
+});
+
+test('a later output still too long on its own line breaks under its own first ->', () => {
+  const src =
+    'model M {\n  input x: [8]\n  output x -> dense(1), x -> dense(30000000000) -> dense(3000000000) -> dense(300000000) -> dense(3000000000000000000000) -> relu -> dense(4444444444444)\n}\n';
+  const out = format(src);
+  assert.equal(
+    out,
+    `model M {
+  input x: [8]
+  output x -> dense(1),
+         x -> dense(30000000000) -> dense(3000000000) -> dense(300000000)
+           -> dense(3000000000000000000000) -> relu -> dense(4444444444444)
+}
+`,
+  );
+  sameTree(src, out);
+  assert.equal(format(out), out);
+});
+
+test('an output broken by its author puts the following outputs on lines of their own', () => {
+  const src = 'model M {\n  input h: [8]\n  output h -> dense(2)  # logits\n           -> softmax, h -> relu\n}\n';
+  const out = format(src);
+  assert.equal(out, 'model M {\n  input h: [8]\n  output h -> dense(2)  # logits\n           -> softmax,\n         h -> relu\n}\n');
+  sameTree(src, out);
+  assert.equal(format(out), out);
+  assert.equal(
+    format(src, { indent: '\t' }),
+    'model M {\n\tinput h: [8]\n\toutput h -> dense(2)  # logits\n\t         -> softmax,\n\t       h -> relu\n}\n',
+  );
+});
+
+test('long heads in several outputs continue four spaces past the output, not the statement', () => {
+  const head = (c: string, n: number) => `concat(${Array.from({ length: n }, (_, i) => `${c}${i}_value`).join(', ')})`;
+  const a = head('a', 9);
+  const b = head('b', 10);
+  const src = `model M {\n  input x: [8]\n  output ${a} -> dense(1), ${b} -> dense(2) -> relu\n}\n`;
+  const out = format(src);
+  assert.equal(out, `model M {\n  input x: [8]\n  output ${a}\n             -> dense(1),\n         ${b}\n             -> dense(2) -> relu\n}\n`);
+  sameTree(src, out);
+  assert.equal(format(out), out);
+});
+
+test('the comma after an output counts towards the line width', () => {
+  // `output x -> ...` ending at column 100 exactly: it fits alone, but not with the `,` after it.
+  const last = `dense(${'9'.repeat(100 - '  output x -> dense(1) -> dense('.length - 1)})`;
+  const first = `x -> dense(1) -> ${last}`;
+  assert.equal(`  output ${first}`.length, FORMAT_WIDTH);
+  const alone = `model M {\n  input x: [8]\n  output ${first}\n}\n`;
+  assert.equal(format(alone), alone);
+  const out = format(`model M {\n  input x: [8]\n  output ${first}, x\n}\n`);
+  assert.equal(out, `model M {\n  input x: [8]\n  output x -> dense(1)\n           -> ${last},\n         x\n}\n`);
+  for (const l of out.split('\n')) assert.ok(l.length <= FORMAT_WIDTH, l);
+  assert.equal(format(out), out);
+});
+
+test('chains inside arguments and lists stay on one line, however long', () => {
+  const chain = (n: number) => `x -> ${Array.from({ length: n }, (_, i) => `dense(${1000000 + i})`).join(' -> ')}`;
+  const src = `model M {\n  input x: [8]\n  y = concat(${chain(6)}, ${chain(5)})\n  z = x -> reshape([${chain(3)}, ${chain(4)}])\n  output y\n}\n`;
+  const out = format(src);
+  const lines = out.split('\n');
+  assert.equal(lines[2], `  y = concat(${chain(6)}, ${chain(5)})`);
+  // Only the statement's own chain breaks, before the call that crosses the width.
+  assert.equal(lines[3], '  z = x');
+  assert.equal(lines[4], `      -> reshape([${chain(3)}, ${chain(4)}])`);
+  sameTree(src, out);
+  assert.equal(format(out), out);
+});
+
+// ------------------------------------------------------------ properties
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function exampleTexts(): Array<[string, string]> {
+  const dir = join(process.cwd(), 'examples');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.nnmodel'))
+    .sort()
+    .map((f): [string, string] => [f, readFileSync(join(dir, f), 'utf8')]);
+}
+
+/** A model whose one statement is a long, randomly built line: several outputs, `+`, chains in arguments. */
+function generated(r: () => number): string {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  const num = () => String(Math.floor(r() * 10 ** (1 + Math.floor(r() * 12))));
+  const call = (): string =>
+    pick([
+      () => 'relu',
+      () => `dense(${num()})`,
+      () => `dense(${num()}, activation = ${pick(['relu', 'gelu', 'tanh'])})`,
+      () => `dropout(0.${num()})`,
+      () => `conv1d(${num()}, 3, padding = same)`,
+      () => `reshape([-1, ${num()}])`,
+      () => `concat(x -> dense(${num()}), y, axis = -1)`,
+      () => `block_${num()}(${num()}) * ${1 + Math.floor(r() * 9)}`,
+    ])();
+  const head = (): string => pick(['x', 'y', 'hidden_state', `concat(x, y -> dense(${num()}))`, '(x + y)', '-x']);
+  const chain = (): string => [head(), ...Array.from({ length: Math.floor(r() * 9) }, call)].join(pick([' -> ', '->', '  ->  ']));
+  const value = (): string => (r() < 0.2 ? `${chain()} + ${chain()}` : chain());
+  const values = Array.from({ length: 1 + Math.floor(r() * 4) }, value).join(pick([', ', ',', ' , ']));
+  const comment = r() < 0.3 ? '  # note' : '';
+  const stmt = pick([`output ${values}`, `z = ${value()}`, `output ${values}`]);
+  return `model G {\n  input x: [8]\n  input y: [8]\n  ${stmt}${comment}\n}\n`;
+}
+
+/** Where a formatted statement with several values breaks, each value starts its line, all at one column. */
+function checkValuesLayout(out: string, tabSize: number): void {
+  const file = parse(out);
+  const lines = out.split(/\r?\n/);
+  for (const item of file.items) {
+    if (item.kind !== 'model' && item.kind !== 'block') continue;
+    for (const s of item.body) {
+      if (s.kind !== 'output' || s.values.length < 2 || s.range.start.line === s.range.end.line) continue;
+      const cols = s.values.map((v) => expand(lines[v.range.start.line].slice(0, v.range.start.character), tabSize).length);
+      assert.ok(
+        cols.every((c) => c === cols[0]),
+        `outputs not aligned:\n${out}`,
+      );
+      s.values.forEach((v, k) => {
+        const before = lines[v.range.start.line].slice(0, v.range.start.character);
+        assert.match(before, k === 0 ? /^\s*output $/ : /^\s*$/, `output ${k} does not start its line:\n${out}`);
+        for (let l = v.range.start.line + 1; l <= v.range.end.line; l++) {
+          const lead = expand(lines[l], tabSize).search(/\S/);
+          assert.ok(lead > cols[0], `a line of output ${k} is not indented past the outputs:\n${out}`);
+        }
+      });
+    }
+  }
+}
+
+test('property: formatting the examples and long generated lines is idempotent, keeps meaning and comments', () => {
+  const texts: Array<[string, string]> = exampleTexts();
+  assert.ok(texts.length >= 10);
+  const r = rng(20261127);
+  for (let i = 0; i < 400; i++) texts.push([`generated ${i}`, generated(r)]);
+  let broken = 0;
+  for (const [name, text] of texts) {
+    assert.deepEqual(parse(text).errors, [], `${name}: ${text}`);
+    for (const o of [undefined, { indent: '\t' }, { indent: '    ' }]) {
+      const once = format(text, o);
+      const where = `${name} ${JSON.stringify(o)}:\n${text}\n---\n${once}`;
+      assert.equal(format(once, o), once, `not idempotent: ${where}`);
+      sameTree(text, once);
+      checkValuesLayout(once, o?.indent === '\t' ? 4 : 1);
+      if (o === undefined && name.startsWith('generated') && once.split('\n').length > 6) broken++;
+    }
+  }
+  // The generator must produce lines long enough to break, or the checks above test little.
+  assert.ok(broken > 100, `only ${broken} generated statements broke`);
 });

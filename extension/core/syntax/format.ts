@@ -25,6 +25,10 @@
  *   four spaces past the statement instead. Only chains in the flow of a
  *   statement break; chains inside arguments or brackets stay on one line,
  *   and other long lines are left long.
+ * - Several outputs (`output a, b`) stay on one line when they fit there with
+ *   no chain broken; otherwise each starts a line of its own, aligned under
+ *   the first, the `,` ending the line before, and its chain breaks as above,
+ *   counting "four spaces past" from the output's column.
  * - Indenting with tabs, lines start with one tab per level of the statement
  *   and the alignment beyond it (continuation lines, lines of a statement
  *   kept as written) is in spaces, so it holds at any tab width. Columns
@@ -391,17 +395,39 @@ class Printer {
     }
   }
 
-  /** `prefix v1, v2, ...` with each value free to break its chains. */
+  /**
+   * `prefix v1, v2, ...` with each value free to break its chains. Several
+   * values stay on one line when they fit there unbroken; otherwise each
+   * starts a line of its own, under the first, and breaks its chains from
+   * there (a break inside a later value would read as a continuation of the
+   * line's first value).
+   */
   private prefixed(prefix: string, values: Expr[], indent: string): string[] {
+    const statement = this.end(indent, 0);
+    const claimed = this.poolUsed;
     const lines = [prefix];
     values.forEach((v, i) => {
       if (i > 0) lines[lines.length - 1] += ', ';
       const col = this.end(lines[lines.length - 1], 0);
-      const r = this.render(v, col, indent);
+      const r = this.render(v, col, indent, statement, 0);
       lines[lines.length - 1] += r[0];
       for (let k = 1; k < r.length; k++) lines.push(r[k]);
     });
-    return lines;
+    if (values.length < 2 || (lines.length === 1 && this.end(lines[0], 0) <= FORMAT_WIDTH)) return lines;
+    // One value per line; the comments the attempt above claimed are claimed again.
+    this.poolUsed = claimed;
+    const col = this.end(prefix, 0);
+    const stacked = [prefix];
+    values.forEach((v, i) => {
+      if (i > 0) {
+        stacked[stacked.length - 1] += ',';
+        stacked.push(this.lead(indent, col));
+      }
+      const r = this.render(v, col, indent, col, i < values.length - 1 ? 1 : 0);
+      stacked[stacked.length - 1] += r[0];
+      for (let k = 1; k < r.length; k++) stacked.push(r[k]);
+    });
+    return stacked;
   }
 
   // ------------------------------------------------------------ expressions
@@ -409,21 +435,25 @@ class Printer {
   /**
    * Render an expression that starts at column `col` of a line. The first
    * returned string continues that line; later ones are whole lines.
+   * Continuation lines that are not aligned under a chain's first `->` start
+   * {@link CONTINUATION} columns past `base` (the statement's indent, or the
+   * value's column in a list of values one per line); `tail` columns (a `,`)
+   * will follow the expression on its last line.
    */
-  private render(e: Expr, col: number, indent: string): string[] {
+  private render(e: Expr, col: number, indent: string, base: number, tail: number): string[] {
     switch (e.kind) {
       case 'chain':
-        return this.renderChain(e, col, indent);
+        return this.renderChain(e, col, indent, base, tail);
       case 'binary': {
-        const left = this.render(e.left, col, indent);
+        const left = this.render(e.left, col, indent, base, 0);
         const sep = ` ${e.op} `;
         const leftEnd = left.length === 1 ? this.end(left[0], col) : this.end(left[left.length - 1], 0);
-        const right = this.render(e.right, leftEnd + sep.length, indent);
+        const right = this.render(e.right, leftEnd + sep.length, indent, base, tail);
         left[left.length - 1] += sep + right[0];
         return left.concat(right.slice(1));
       }
       case 'unary': {
-        const r = this.render(e.operand, col + 1, indent);
+        const r = this.render(e.operand, col + 1, indent, base, tail);
         r[0] = '-' + r[0];
         return r;
       }
@@ -432,7 +462,7 @@ class Printer {
     }
   }
 
-  private renderChain(ch: ChainExpr, col: number, indent: string): string[] {
+  private renderChain(ch: ChainExpr, col: number, indent: string, base: number, tail: number): string[] {
     const head = this.flat(ch.head);
     const pieces = ch.calls.map((c) => this.flat(c));
     const lines = [head];
@@ -449,18 +479,18 @@ class Printer {
         if (c.range.start.line === prevEnd.line) {
           lines[lines.length - 1] = this.withComment(lines[lines.length - 1], lines.length === 1 ? col : 0, c);
         } else {
-          if (align < 0) align = this.end(indent, 0) + CONTINUATION;
+          if (align < 0) align = base + CONTINUATION;
           lines.push(this.lead(indent, align) + c.text);
         }
       }
       const piece = pieces[i];
-      const fits = this.end(` -> ${piece}`, lineEnd) <= FORMAT_WIDTH;
+      const fits = this.end(` -> ${piece}`, lineEnd) + (i === ch.calls.length - 1 ? tail : 0) <= FORMAT_WIDTH;
       if (i === 0) {
         if (!sourceBreak && fits) {
           align = lineEnd + 1;
-          if (align > FORMAT_WIDTH / 2) align = this.end(indent, 0) + CONTINUATION;
+          if (align > FORMAT_WIDTH / 2) align = base + CONTINUATION;
         } else if (align < 0) {
-          align = this.end(indent, 0) + CONTINUATION;
+          align = base + CONTINUATION;
         }
       }
       const newLine = sourceBreak || !fits || gapComments.length > 0;
