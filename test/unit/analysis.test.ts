@@ -233,6 +233,38 @@ test('an input of a rank the layer does not take gets the rank message, not an e
   assert.match(only(d, 'shape.rank').message, /reshape\(\[28, 28, 1\]\)/);
 });
 
+test('a block named like a layer is refused and calls keep the layer; a parameter given twice or named like an input is reported', () => {
+  const a = analyze(`block dense(n) {
+  input x
+  output x -> relu
+}
+block b(d, d) {
+  input x
+  output x -> dense(d)
+}
+block c(x) {
+  input x
+  output x
+}
+model M {
+  input y: [8]
+  output y -> dense(3) -> b(2) -> c(1)
+}`);
+  assert.deepEqual(
+    a.diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]),
+    [
+      ['name.layer_name', 0, 6],
+      ['name.duplicate', 4, 11],
+      ['name.duplicate', 9, 8],
+    ],
+  );
+  assert.match(a.diagnostics[0].message, /'dense' is a layer of the catalogue; a block cannot take its name/);
+  assert.deepEqual(a.diagnostics[0].fixes?.[0].edits[0].newText, 'dense_block');
+  assert.deepEqual(a.diagnostics[1].related?.[0].range.start.character, 8);
+  // dense(3) is the layer (it had silently become the block: 0 parameters, output [8]).
+  assert.equal(a.models[0].params.trainable.value, 8 * 3 + 3 + 3 * 2 + 2);
+});
+
 test('an unknown argument of a layer that takes none says so', () => {
   const a = analyze(`model M {
   input x: [4]

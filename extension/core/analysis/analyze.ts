@@ -486,11 +486,56 @@ export class Analyzer {
         continue;
       }
       seen.set(item.name.name, item.name.range);
-      if (item.kind === 'block') this.blocks.set(item.name.name, { decl: item, uri: this.uri });
+      if (item.kind === 'block' && this.checkBlockNames(item)) this.blocks.set(item.name.name, { decl: item, uri: this.uri });
     }
     for (const item of this.file.items) {
       if (item.kind === 'import') this.loadImport(item.path.value, item.path.range, this.uri, 0, new Set([this.uri ?? '']));
     }
+  }
+
+  /**
+   * A block's own names: a block named like a layer of the catalogue would
+   * silently take that layer's place in every call (`dense(3)` would be the
+   * block), so it is refused and not registered (calls keep the layer); a
+   * parameter given twice, or named like one of the block's inputs, is
+   * reported at the second name. False when the block is refused.
+   */
+  private checkBlockNames(decl: BlockDecl): boolean {
+    const name = decl.name.name;
+    if (getLayer(name)) {
+      this.diag(
+        'name.layer_name',
+        'error',
+        `'${name}' is a layer of the catalogue; a block cannot take its name (calls of '${name}' mean the layer): rename the block, e.g. '${name}_block'.`,
+        decl.name.range,
+        undefined,
+        { fixes: [this.replaceFix(`Rename to '${name}_block'`, decl.name.range, `${name}_block`, true)] },
+      );
+      return false;
+    }
+    const names = new Map<string, Range>();
+    for (const p of decl.params) {
+      const prev = names.get(p.name.name);
+      if (prev) {
+        this.diag('name.duplicate', 'error', `block '${name}' already has a parameter '${p.name.name}'; rename one of them.`, p.name.range, undefined, {
+          related: [{ message: 'first declared here', range: prev }],
+        });
+      } else names.set(p.name.name, p.name.range);
+    }
+    for (const input of blockInputs(decl).inputDecls) {
+      const param = names.get(input.name.name);
+      if (param) {
+        this.diag(
+          'name.duplicate',
+          'error',
+          `'${input.name.name}' is both a parameter and an input of block '${name}'; rename one of them.`,
+          input.name.range,
+          undefined,
+          { related: [{ message: 'the parameter', range: param }] },
+        );
+      }
+    }
+    return true;
   }
 
   private loadImport(path: string, at: Range, fromUri: string | undefined, depth: number, visiting: Set<string>): void {
@@ -524,7 +569,7 @@ export class Analyzer {
       );
     }
     for (const item of file.items) {
-      if (item.kind === 'block' && !this.blocks.has(item.name.name)) {
+      if (item.kind === 'block' && !this.blocks.has(item.name.name) && !getLayer(item.name.name)) {
         this.blocks.set(item.name.name, { decl: item, uri: loaded.uri });
       } else if (item.kind === 'import') {
         this.loadImport(item.path.value, at, loaded.uri, depth + 1, visiting);
