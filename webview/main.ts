@@ -39,6 +39,7 @@ import { forecastOffered, wavesExampleShape } from './views/forecastModel';
 import { tabAfterModel, type DisplacedTab } from './host/offeredTabs';
 import { TrainingView } from './training/view';
 import { initialSignalsUnavailable, measureInitialSignals } from './training/signalsInit';
+import { modelStructure } from './training/signalsModel';
 import { appliedText, TrainedWeights } from './training/weights';
 import type { TokenizerSpec } from '../extension/core/runtime/tokenizers';
 import { pageYield, TrainingRun } from './training/runner';
@@ -673,6 +674,7 @@ function onModel(msg: ModelMessage): void {
           },
         },
     msg.uri,
+    modelStructure(msg),
   );
   // A Samples or Forecast tab no longer offered shows Graph; it comes back when the same model offers it again (offeredTabs.ts).
   const offered = (t: TabId) => (t === 'samples' ? generative : t === 'forecast' ? forecasts : true);

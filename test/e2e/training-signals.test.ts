@@ -82,6 +82,24 @@ e2eTest('Signal & gradients: Measure at initialisation, then a line per epoch wh
   assert.equal(initial.rows.length, 11, 'a header and a row per layer');
   assert.deepEqual(initial.rows[1].slice(0, 2), ['dense(64)', '39']);
   assert.deepEqual(initial.rows[2].slice(0, 2), ['dense(64) (1 of 8)', '27']);
+  await wb.screenshot('signals-initial');
+  // An edit (plain(64) * 7): the figures are of the model before it, and say so; undone, they are its own again.
+  const earlierNote = () => frame.evaluate(`document.querySelector('.nn-signals-earlier').hidden ? '' : document.querySelector('.nn-signals-earlier').textContent`) as Promise<string>;
+  // The click in the webview made the inspector the active editor: back to the text editor for Go to Line.
+  await wb.page.locator('.tabs-container .tab[data-resource-name="plain.nnmodel"]').click();
+  await wb.goTo(39, 67);
+  await wb.press('Backspace');
+  await wb.type('7');
+  await wb.step('measured before the edit', () =>
+    poll('the chart marked as of the model before the edit', async () => ((await signalFacts(frame)).shows === 'initial-earlier' ? true : undefined), { timeout: 60_000, seen: async () => JSON.stringify(await signalFacts(frame)) }),
+  );
+  assert.match(await earlierNote(), /^Measured before the last edit of PlainDeep/);
+  await wb.press('Backspace');
+  await wb.type('8');
+  await wb.step('the edit undone', () =>
+    poll('the chart of the model as measured again', async () => ((await signalFacts(frame)).shows === 'initial' ? true : undefined), { timeout: 60_000, seen: async () => JSON.stringify(await signalFacts(frame)) }),
+  );
+  assert.equal(await earlierNote(), '');
   await wb.runCommand('nnmodel: Train Model');
   // Zoomed in on the run's chart before its first epoch ends (a drag over layers 3 to 7): the epochs keep the zoom.
   const started = await wb.step('the run\'s initial line', () =>

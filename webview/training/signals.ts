@@ -5,7 +5,10 @@
  * a log axis, one line per epoch with the initial weights dashed and the
  * latest epoch emphasised; a table below gives the same figures. Data and
  * line styles: signalsModel.ts. Without a run to show, "Measure at
- * initialisation" draws the initial weights' line alone (signalsInit.ts).
+ * initialisation" draws the initial weights' line alone (signalsInit.ts),
+ * for the model of the file it measured (after an edit that changes what it
+ * measures, signalsModel.ts modelStructure, marked as of the model before
+ * the edit; not drawn for another model or file).
  *
  * The legend has an entry per kind of line (the earlier epochs, drawn
  * alike, share one), and an epoch updates the charts in place (uPlot's
@@ -14,7 +17,7 @@
  */
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
-import { SignalsHistory, layerAxisSpace, layerAxisText, layerNames, layerText, lineChanges, type SignalKind, type SignalLine } from './signalsModel';
+import { SignalsHistory, initialStanding, layerAxisSpace, logAxisTicks, layerAxisText, layerNames, layerText, lineChanges, type InitialSubject, type SignalKind, type SignalLine } from './signalsModel';
 import { idleLegend, themeColor, uSeries } from './themeSeries';
 import { formatGradientLine, type SignalsReport } from '../../extension/core/runtime/signals';
 
@@ -37,7 +40,8 @@ const exponent = (v: number | null) => (v == null ? '' : v.toExponential(2));
 const SIGNALS_CSS = `
 .nn-signals { margin-top: 16px; }
 .nn-signals h3 { margin: 8px 0 4px; font-size: 1.1em; }
-.nn-signals-note, .nn-signals-summary { margin: 4px 0; max-width: 900px; }
+.nn-signals-note, .nn-signals-summary, .nn-signals-earlier { margin: 4px 0; max-width: 900px; }
+.nn-signals-earlier { font-style: italic; }
 .nn-signals-controls { margin: 6px 0; }
 .nn-signals-status { margin-left: 8px; }
 .nn-signals-table { border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; }
@@ -95,19 +99,25 @@ function axisNumber(v: number | null): string {
 export class SignalsView {
   readonly element: HTMLElement;
   readonly history = new SignalsHistory();
-  /** The last "Measure at initialisation", shown while no run is (its `model` is the model measured). */
+  /** The last "Measure at initialisation", shown while no run is. */
   readonly initial = new SignalsHistory();
+  /** The model `initial` measured: its file, name and structure (undefined before any). */
+  private initialOf: InitialSubject | undefined;
+  /** The model the Measure button's status speaks of (it is cleared once the inspector shows another, or an edited, one). */
+  private statusOf: InitialSubject | undefined;
   private initialMeasures = 0;
   private readonly summary: HTMLElement;
   /** What the chart does not draw that the caption speaks of (SignalsHistory.missing), hidden when nothing. */
   private readonly missing: HTMLElement;
+  /** Above the chart when it draws a measurement of the model as it was before the last edit. */
+  private readonly earlier: HTMLElement;
   /** Under the Measure button when the tab shows weights whose run's measurements this page does not have. */
   private readonly unkept: HTMLElement;
   private readonly controls: HTMLElement;
   private readonly measureButton: HTMLElement;
   private readonly measureStatus: HTMLElement;
   private readonly body: HTMLElement;
-  private offer: { model: string; offer: InitialSignalsOffer } | undefined;
+  private offer: { subject: InitialSubject; offer: InitialSignalsOffer } | undefined;
   private measuring = false;
   /** The model the tab shows and whether it shows a run (the last `render`). */
   private shownModel = '';
@@ -142,6 +152,9 @@ export class SignalsView {
     this.missing = document.createElement('p');
     this.missing.className = 'nn-signals-missing';
     this.missing.hidden = true;
+    this.earlier = document.createElement('p');
+    this.earlier.className = 'nn-signals-earlier';
+    this.earlier.hidden = true;
     this.unkept = document.createElement('p');
     this.unkept.className = 'nn-signals-unkept';
     this.unkept.hidden = true;
@@ -169,32 +182,40 @@ export class SignalsView {
     this.measureStatus.setAttribute('role', 'status');
     this.controls.append(this.measureButton, ' ', this.measureStatus);
     this.body = document.createElement('div');
-    this.body.append(note, this.missing, this.summary, ...this.boxes, details);
+    this.body.append(note, this.earlier, this.missing, this.summary, ...this.boxes, details);
     this.element.append(heading, this.unkept, this.controls, this.body);
   }
 
-  /** What "Measure at initialisation" offers for `model`, the model the inspector now shows. */
-  setOffer(model: string, offer: InitialSignalsOffer): void {
-    this.offer = { model, offer };
+  /**
+   * What "Measure at initialisation" offers for `subject`, the model the
+   * inspector now shows (its file, name and structure: a measurement is
+   * this model's only while all three are the same).
+   */
+  setOffer(subject: InitialSubject, offer: InitialSignalsOffer): void {
+    this.offer = { subject, offer };
     this.render(this.shownRun, this.shownModel, this.shownAs);
   }
 
   private async measure(): Promise<void> {
     const o = this.offer;
     if (!o || this.measuring) return;
+    const model = o.subject.model;
+    this.statusOf = o.subject;
     if ('unavailable' in o.offer) {
-      this.measureStatus.textContent = `Cannot measure ${o.model} here: ${o.offer.unavailable}.`;
+      this.measureStatus.textContent = `Cannot measure ${model} here: ${o.offer.unavailable}.`;
       return;
     }
     this.measuring = true;
     this.measureButton.setAttribute('disabled', '');
-    this.measureStatus.textContent = `Measuring ${o.model} at initialisation…`;
+    this.measureStatus.textContent = `Measuring ${model} at initialisation…`;
     try {
+      // Of the model as it was when the button was pressed (`o.offer` measures that message), whatever was edited since.
       const report = await o.offer.measure();
-      this.initial.apply(++this.initialMeasures, o.model, { kind: 'signals', report });
-      this.measureStatus.textContent = `${o.model}: the initial weights, on ${report.examples} training examples.`;
+      this.initial.apply(++this.initialMeasures, model, { kind: 'signals', report });
+      this.initialOf = o.subject;
+      this.measureStatus.textContent = `${model}: the initial weights, on ${report.examples} training examples.`;
     } catch (e) {
-      this.measureStatus.textContent = `Measuring ${o.model} failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.measureStatus.textContent = `Measuring ${model} failed: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
       this.measuring = false;
       this.measureButton.removeAttribute('disabled');
@@ -230,17 +251,25 @@ export class SignalsView {
     this.unkept.textContent = this.unkept.hidden
       ? ''
       : `The Signal & gradients of the run that trained these weights are not kept with their checkpoint: they are drawn while the run that measures them is shown in this inspector.`;
-    const offered = !fromRun && this.offer !== undefined && this.offer.model === model;
+    const offered = !fromRun && this.offer !== undefined && this.offer.subject.model === model;
     this.controls.hidden = !offered;
     if (offered && 'unavailable' in this.offer!.offer) this.measureButton.title = `Not available: ${this.offer!.offer.unavailable}.`;
     else this.measureButton.title = 'One forward and backward pass of the model with its initial weights on a batch of its training data: compare a plain and a residual model before training.';
-    if (!offered && !this.measuring) this.measureStatus.textContent = '';
-    const h = fromRun ? history : this.initial.model === model && this.initial.reports.length > 0 ? this.initial : undefined;
+    // A status about another model, or about this one before an edit, no longer holds.
+    const shownSubject = this.offer?.subject.model === model ? this.offer.subject : undefined;
+    if (!this.measuring && (!offered || initialStanding(this.statusOf, shownSubject) !== 'current')) this.measureStatus.textContent = '';
+    // The last measurement, when it is of this model of this file: as it is now, or before an edit (drawn, said so).
+    const standing = this.initial.reports.length > 0 ? initialStanding(this.initialOf, shownSubject) : undefined;
+    const h = fromRun ? history : standing !== undefined ? this.initial : undefined;
     const show = h !== undefined && h.layers().length > 0;
     this.element.hidden = !show && !offered && this.unkept.hidden;
     // For tests: what the chart shows.
-    this.element.dataset.shows = show ? (fromRun ? 'run' : 'initial') : 'nothing';
+    this.element.dataset.shows = show ? (fromRun ? 'run' : standing === 'earlier' ? 'initial-earlier' : 'initial') : 'nothing';
     this.body.hidden = !show;
+    this.earlier.hidden = !show || fromRun || standing !== 'earlier';
+    this.earlier.textContent = this.earlier.hidden
+      ? ''
+      : `Measured before the last edit of ${model}: these are the initial figures of the model as it was then. Measure at initialisation again for the model as it is now.`;
     if (!show) {
       for (const c of this.charts) c?.destroy();
       this.charts = [undefined, undefined];
@@ -340,6 +369,8 @@ export class SignalsView {
     // For tests: the layers' names, a JSON array (a call's label may hold commas).
     box.dataset.layers = JSON.stringify(names);
     const all = allLayers(names.length);
+    // The RMS axis' ticks (logAxisTicks) for the range and height drawn; the labelled ones as its `splits` found them.
+    let labelled = new Set<number>();
     return new uPlot(
       {
         title: p.title,
@@ -359,7 +390,20 @@ export class SignalsView {
             space: layerAxisSpace(axisNames, axisTextWidth),
             values: (_u, splits) => splits.map((v) => layerName(axisNames, v)),
           },
-          { stroke: fg, grid: { stroke: grid }, label: 'RMS (log)', size: 60, values: (_u, splits) => splits.map(axisNumber) },
+          {
+            stroke: fg,
+            grid: { stroke: grid },
+            label: 'RMS (log)',
+            size: 60,
+            // As many decades named as fit the plot's height (every 2nd, 3rd, … in a short panel), not uPlot's log filter, which named each.
+            splits: (u, _i, min, max) => {
+              const t = logAxisTicks(min, max, u.bbox.height / uPlot.pxRatio);
+              labelled = new Set(t.labels);
+              return t.splits;
+            },
+            filter: (_u, splits) => splits,
+            values: (_u, splits) => splits.map((v) => (v != null && labelled.has(v) ? axisNumber(v) : '')),
+          },
         ],
         legend: { markers: { dash: (u, i) => (u.series[i].dash ? 'dashed' : 'solid') } },
         hooks: {

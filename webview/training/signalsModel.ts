@@ -8,7 +8,7 @@
  * on a log axis; one line per measurement: the initial weights dashed, the
  * latest epoch wide and opaque, earlier epochs thin and faint.
  */
-import type { TrainingEvent } from '../../extension/core/protocol';
+import type { ModelMessage, PlainGraph, PlainGraphNode, TrainingEvent } from '../../extension/core/protocol';
 import { layerNames, type LayerName, type SignalsReport } from '../../extension/core/runtime/signals';
 export { layerNames, layerText, type LayerName } from '../../extension/core/runtime/signals';
 import { CHART_COLORS, type SeriesStyle } from './chartStyle';
@@ -40,6 +40,56 @@ export function layerAxisText(n: LayerName): string {
 }
 
 export type SignalKind = 'activation' | 'gradient';
+
+/** Which model a "Measure at initialisation" is of: its file, its name and its structure (`modelStructure`). */
+export interface InitialSubject {
+  uri: string;
+  model: string;
+  structure: string;
+}
+
+/**
+ * What the initial figures of `msg`'s model depend on, as a string two
+ * versions of the model share exactly when the measurement of one is the
+ * other's: every node of the graph (layers, their arguments, shapes,
+ * weights and parameters, block bodies and repeats, the edges), the inputs
+ * and outputs, whether it has errors, and the train section (loss, batch,
+ * validation split) and built-in data the batch is drawn from. Positions
+ * count by their line only, since the chart names each layer by its line:
+ * an edit within a line (a comment, spaces) keeps the measurement current,
+ * a line added above the model does not. Diagnostics' severities do not
+ * count.
+ */
+export function modelStructure(msg: Pick<ModelMessage, 'model' | 'train' | 'sample'>): string {
+  const m = msg.model;
+  const at = <T extends { range: { start: { line: number } } }>({ range, ...rest }: T) => ({ ...rest, line: range.start.line });
+  return JSON.stringify([structureOf(m.graph), m.inputs.map(at), m.outputs.map(at), m.hasErrors, msg.train ?? null, msg.sample ?? null]);
+}
+
+/** A graph as `modelStructure` counts it: each node's range as its line, without its severity; a group's bodies alike. */
+function structureOf(g: PlainGraph): unknown {
+  return {
+    ...g,
+    nodes: g.nodes.map((n) => {
+      const { range, severity: _severity, ...rest } = n as PlainGraphNode & { severity?: unknown };
+      const node = { ...rest, line: range.start.line };
+      return n.kind === 'group' ? { ...node, runs: n.runs.map((r) => ({ count: r.count, body: structureOf(r.body) })) } : node;
+    }),
+  };
+}
+
+/**
+ * How the last "Measure at initialisation" (`measured`) stands to the model
+ * the inspector shows (`shown`): `current` when it measured this version of
+ * it, `earlier` when it measured the same model of the same file before an
+ * edit changed what it measures (drawn, saying so), undefined when it is
+ * of another model or file (not drawn: its figures would pass for this
+ * model's).
+ */
+export function initialStanding(measured: InitialSubject | undefined, shown: InitialSubject | undefined): 'current' | 'earlier' | undefined {
+  if (!measured || !shown || measured.uri !== shown.uri || measured.model !== shown.model) return undefined;
+  return measured.structure === shown.structure ? 'current' : 'earlier';
+}
 
 /** A line of the chart: its style (`label` its own name, `epoch 3`) and its legend entry. */
 export interface SignalLine {
@@ -224,4 +274,62 @@ function logValue(v: number | undefined): number | null {
 
 function rms(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? '' : v.toExponential(2);
+}
+
+/** Least room in px between two labels of the charts' log (RMS) axis: a 12 px label and a gap. */
+export const LOG_LABEL_SPACE = 28;
+/** Least room in px between two grid lines of the log axis; closer lines would fill the plot. */
+export const LOG_GRID_SPACE = 8;
+/** How many decades apart the labels (and, when decades are closer than LOG_GRID_SPACE, the grid lines) may be: every decade, every 2nd, 3rd, …. */
+const DECADE_STEPS = [1, 2, 3, 5, 10, 20, 30, 50, 100];
+
+/**
+ * The ticks of a log axis from `min` to `max` drawn over `px` pixels:
+ * `splits` where grid lines and ticks go, `labels` those of them that are
+ * named. The labels are the densest of 1…9, 1-2-5 or 1 per decade whose
+ * neighbours are at least `space` px apart, else the powers of ten whose
+ * exponent is a multiple of 2, 3, 5, 10, … (1e-6, 1e-3, 1e0: every 3rd
+ * decade); the grid lines are as dense again as LOG_GRID_SPACE allows and
+ * always include the labelled ticks. uPlot's own choice (its
+ * log10AxisValsFilt) skips splits counted over every 1…9 tick, so that
+ * skipping every 3rd kept every decade: a 180 px chart over 7 decades
+ * named each one, the labels overlapping.
+ */
+export function logAxisTicks(min: number, max: number, px: number, space = LOG_LABEL_SPACE): { splits: number[]; labels: number[] } {
+  if (!(min > 0 && max > min && Number.isFinite(max) && px > 0)) return { splits: [], labels: [] };
+  const perDecade = px / (Math.log10(max) - Math.log10(min));
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.ceil(Math.log10(max));
+  // Exact decimal values (1e-5, not 10 ** -5), within the range up to rounding.
+  const inRange = (v: number) => v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9);
+  const ticks = (mantissas: readonly number[], step: number) => {
+    const out: number[] = [];
+    for (let e = lo; e <= hi; e++) {
+      if (e % step !== 0) continue;
+      for (const m of mantissas) {
+        const v = Number(`${m}e${e}`);
+        if (inRange(v)) out.push(v);
+      }
+    }
+    return out;
+  };
+  // Candidate tick sets, densest first, each with the least px between two of its ticks; each holds every later one with the same step.
+  const sets: { mantissas: number[]; step: number; gap: number }[] = [
+    { mantissas: [1, 2, 3, 4, 5, 6, 7, 8, 9], step: 1, gap: perDecade * Math.log10(10 / 9) },
+    { mantissas: [1, 2, 5], step: 1, gap: perDecade * Math.log10(2) },
+    ...DECADE_STEPS.map((step) => ({ mantissas: [1], step, gap: perDecade * step })),
+  ];
+  const label = sets.find((s) => s.gap >= space) ?? sets[sets.length - 1];
+  let labels = ticks(label.mantissas, label.step);
+  // A range between two labelled decades (2e-7 … 8e-4 labelling every 5th): its power of ten nearest the middle, so that the axis is not blank.
+  if (labels.length === 0) {
+    const mid = (Math.log10(min) + Math.log10(max)) / 2;
+    const nearest = ticks([1], 1).sort((a, b) => Math.abs(Math.log10(a) - mid) - Math.abs(Math.log10(b) - mid))[0];
+    labels = nearest === undefined ? [] : [nearest];
+  }
+  // The grid: the densest set with lines LOG_GRID_SPACE apart that holds the labels (their mantissas, a step dividing theirs).
+  const holds = (s: (typeof sets)[number]) => label.mantissas.every((m) => s.mantissas.includes(m)) && label.step % s.step === 0;
+  const grid = sets.find((s) => s.gap >= LOG_GRID_SPACE && holds(s)) ?? label;
+  const splits = [...new Set([...ticks(grid.mantissas, grid.step), ...labels])].sort((a, b) => a - b);
+  return { splits, labels };
 }

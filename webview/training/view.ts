@@ -153,13 +153,17 @@ export class TrainingView {
     new ResizeObserver(() => this.resize()).observe(this.element);
   }
 
-  /** The model the inspector now shows, and what Measure at initialisation can do for it. */
-  offerInitialSignals(model: string, offer: InitialSignalsOffer, uri = ''): void {
+  /**
+   * The model the inspector now shows, and what Measure at initialisation
+   * can do for it; `structure` (signalsModel.ts modelStructure) tells a
+   * measurement of this version of the model from one before an edit.
+   */
+  offerInitialSignals(model: string, offer: InitialSignalsOffer, uri = '', structure = ''): void {
     // Another model (or one of the same name in another file): the tab shows only its runs and weights (chooseShown).
     const changed = model !== this.inspected || uri !== this.inspectedUri;
     this.inspected = model;
     this.inspectedUri = uri;
-    this.signals.setOffer(model, offer);
+    this.signals.setOffer({ uri, model, structure }, offer);
     if (changed) this.schedule();
   }
 
