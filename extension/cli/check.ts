@@ -1,5 +1,8 @@
 /** `nnmodel check FILE...`: every diagnostic of every file, one per line. */
+import { dirname, resolve } from 'node:path';
 import type { Severity } from '../core/analysis/types';
+import { checkDataFiles } from '../core/runtime/dataCheck';
+import { nodeDataFs } from '../core/runtime/nodeFs';
 import { UsageError } from './args';
 import { EXIT, type Command } from './command';
 import { analyzeFile, countBySeverity, formatDiagnostic, locate, plural, sortDiagnostics, type LocatedDiagnostic } from './diagnostics';
@@ -15,9 +18,17 @@ export const checkCommand: Command = {
     '  file:line:col: severity code message',
     '',
     'then a count. Exits 1 when any file has an error, 2 when a file cannot be read.',
+    '',
+    'The data files of train sections are looked at too (paths relative to the file):',
+    'a missing file or folder is the warning train.data_not_found (the data may exist only',
+    'where the model trains); a CSV is read as training reads',
+    'it, and what training would stop on is train.data_file (no label column, a value',
+    'that is not a number, ...) or train.data_shape (its feature columns cannot be the',
+    'model\'s input: 2 columns for a [32, 32, 1] model). Image folders and texts are only',
+    'looked up, not decoded.',
   ].join('\n'),
   options: [],
-  run(args, io) {
+  async run(args, io) {
     if (args.positional.length === 0) throw new UsageError('check needs at least one FILE');
     const files = [...new Set(args.positional)];
     const found: LocatedDiagnostic[] = [];
@@ -32,6 +43,8 @@ export const checkCommand: Command = {
         continue;
       }
       found.push(...locate(path, r.analysis));
+      const data = await checkDataFiles(r.analysis, { baseDir: dirname(resolve(io.cwd, path)), fs: nodeDataFs() });
+      found.push(...data.map((diagnostic) => ({ file: path, diagnostic })));
     }
     // Two checked files importing the same broken file report its problems once.
     const seen = new Set<string>();

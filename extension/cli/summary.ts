@@ -6,10 +6,13 @@ import { formatBytes, internalActivations, summaryRows, trainingMemory, type Sum
 import { Sym, formatCount, shapeToString, type Shape } from '../core/analysis/sym';
 import type { Graph, GraphNode, ModelInfo, TrainInfo } from '../core/analysis/types';
 import { dimSizes } from '../core/analysis/sizes';
+import { analyzeWithDims } from '../core/analysis/boundDims';
+import { parse } from '../core/syntax/parser';
 import { NOT_TRAINED, PLAIN_WEIGHTS, layerWeights, weightLabel, type LayerWeights } from '../core/analysis/weights';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
-import { analyzeFile, formatDiagnostic, locate, sortDiagnostics } from './diagnostics';
+import { analyzeFile, formatDiagnostic, locate, sortDiagnostics, type LocatedDiagnostic } from './diagnostics';
+import { importReader } from './files';
 import { keyValues, renderTable } from './table';
 
 const DEFAULT_BATCH = 32;
@@ -28,10 +31,13 @@ export const summaryCommand: Command = {
     'counts all its repeats; the rows under it show one repeat.',
     '',
     'Symbolic dimensions (`input tokens: int[seq]`) stay formulas, e.g. `18,432·seq² + ...`,',
-    'unless given a value with --dim seq=1024.',
+    'unless given a value with --dim seq=1024: the model is then analysed at that size, so a',
+    'size it cannot take is an error, as for a fixed size (the train section keeps its own).',
     '',
     'With --json, prints {"models": [...]}: shapes are arrays whose symbolic dimensions are',
     'strings (["seq", 50257]); counts are numbers, or formula strings where symbolic. Each',
+    'model has "hasErrors" (true: errors cut the analysis short, and the counts cover only',
+    'what was analysed); each input its "dtype", "int" (token ids, int[seq]) or "float". Each',
     'layer also has its receptiveField: "14 × 14 /2" (a window of the input moving 2 per',
     'output position), "61 past" (causal), "all", "all earlier", or null. Each layer lists its',
     'weights: [{"name": "kernel", "shape": [5, 5, 1, 6], "params": 150, "trainable": true}, ...],',
@@ -96,7 +102,16 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
 
   checkDims(settings.env, models, path);
 
-  const diags = sortDiagnostics(locate(path, r.analysis), [path]);
+  let analysis = r.analysis;
+  if (Object.keys(settings.env).length > 0 && models.length > 0) {
+    // Analysed again at the sizes given, so every shape rule is checked at them: a size the
+    // model cannot take is the error a fixed size would get, not a negative shape or count.
+    const names = new Set(models.map((m) => m.name));
+    analysis = analyzeWithDims(r.text, { uri: path, readImport: importReader(io.cwd) }, settings.env, names);
+    models = analysis.models.filter((m) => names.has(m.name));
+  }
+
+  const diags = sortDiagnostics(dimDiagnostics(r.text, path, locate(path, analysis), locate(path, r.analysis), settings.env), [path]);
   for (const d of diags) io.stderr(formatDiagnostic(d) + '\n');
   const hasErrors = diags.some((d) => d.diagnostic.severity === 'error');
 
@@ -108,6 +123,35 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
     io.stdout(models.map((m) => modelTable(m, path, settings)).join('\n'));
   }
   return hasErrors ? EXIT.problems : EXIT.ok;
+}
+
+/**
+ * The diagnostics of the analysis at the `--dim` sizes, `bound`; one the file
+ * does not have without them says the sizes it comes from
+ * (`... (with --dim seq=3)`), as `nnmodel check` of the file does not report
+ * it. A train section keeps the diagnostics of the file as written: its data
+ * fixes the sizes it trains at (`context = 64`), which `--dim` does not change.
+ */
+function dimDiagnostics(
+  text: string,
+  path: string,
+  bound: LocatedDiagnostic[],
+  free: readonly LocatedDiagnostic[],
+  env: Record<string, number>,
+): LocatedDiagnostic[] {
+  if (bound === free || Object.keys(env).length === 0) return bound;
+  const trains = parse(text).items.filter((i) => i.kind === 'train').map((i) => i.range);
+  const inTrain = (d: LocatedDiagnostic) =>
+    d.file === path && trains.some((r) => d.diagnostic.range.start.offset >= r.start.offset && d.diagnostic.range.start.offset <= r.end.offset);
+  const key = (d: LocatedDiagnostic) => `${d.file}:${d.diagnostic.range.start.offset}:${d.diagnostic.code}`;
+  const known = new Set(free.map(key));
+  const given = Object.entries(env).map(([n, v]) => `--dim ${n}=${v}`).join(' ');
+  return [
+    ...bound
+      .filter((d) => !inTrain(d))
+      .map((d) => (known.has(key(d)) ? d : { ...d, diagnostic: { ...d.diagnostic, message: `${d.diagnostic.message} (with ${given})` } })),
+    ...free.filter(inTrain),
+  ];
 }
 
 /** `--depth`: a whole number, 0 included (0: top level only). */
@@ -226,7 +270,10 @@ function modelJson(m: ModelInfo, s: Settings) {
   const env = s.env;
   return {
     name: m.name,
-    inputs: m.inputs.map((i) => ({ name: i.name, shape: shapeJson(i.shape, env) })),
+    // Errors kept part of the model from being analysed: the counts cover only what was.
+    hasErrors: m.hasErrors,
+    // dtype: "int" for token ids (`int[seq]`, the input of an embedding), else "float".
+    inputs: m.inputs.map((i) => ({ name: i.name, shape: shapeJson(i.shape, env), dtype: i.shape.isInt ? 'int' : 'float' })),
     outputs: m.outputs.map((o) => ({ shape: shapeJson(o.shape, env) })),
     params: {
       trainable: count(m.params.trainable, env),

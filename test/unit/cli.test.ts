@@ -247,9 +247,10 @@ test(
     assert.deepEqual(Object.keys(json), ['models']);
     assert.equal(json.models.length, 1);
     const m = json.models[0];
-    assert.deepEqual(Object.keys(m), ['name', 'inputs', 'outputs', 'params', 'macs', 'memory', 'layers']);
+    assert.deepEqual(Object.keys(m), ['name', 'hasErrors', 'inputs', 'outputs', 'params', 'macs', 'memory', 'layers']);
     assert.equal(m.name, 'GPT2Small');
-    assert.deepEqual(m.inputs, [{ name: 'tokens', shape: ['seq'] }]);
+    assert.equal(m.hasErrors, false);
+    assert.deepEqual(m.inputs, [{ name: 'tokens', shape: ['seq'], dtype: 'int' }]);
     assert.deepEqual(m.outputs, [{ shape: ['seq', 50257] }]);
     assert.deepEqual(m.params, { trainable: 124439808, nonTrainable: 0, total: 124439808 });
     // Attention's QKᵀ and softmax·V make MACs quadratic in seq: a formula, not a number.
@@ -318,7 +319,10 @@ test(
       assert.equal(r.code, 2, bad);
       assert.match(r.err, new RegExp(`option '--dim' needs NAME=N with N a whole number from 1 to 2,147,483,647, got '${bad.replace('.', '\\.')}'`));
     }
-    assert.equal((await run(dir, 'summary', 'gpt2.nnmodel', '--dim', 'seq=2147483647', '--depth', '0')).code, 0);
+    // The largest size is taken (no usage error), and the model is analysed at it: positional(maxlen = 1024) cannot.
+    const largest = await run(dir, 'summary', 'gpt2.nnmodel', '--dim', 'seq=2147483647', '--depth', '0');
+    assert.equal(largest.code, 1, largest.err);
+    assert.match(largest.err, /error arg\.range the sequence has 2147483647 positions but positional allows at most maxlen = 1024; raise maxlen \(with --dim seq=2147483647\)/);
   }),
 );
 
