@@ -265,6 +265,23 @@ model M {
   assert.equal(a.models[0].params.trainable.value, 8 * 3 + 3 + 3 * 2 + 2);
 });
 
+test("a block's own mistakes are reported when every call of it stops before its body (an error upstream, a bad repeat)", () => {
+  const block = `block res(f) {
+  input x
+  y = x -> conv2d(f, 3, paddng = same) -> relu
+}
+`;
+  for (const call of ['image -> conv2d(8, 3) -> res(8)', 'image -> res(8) * 0', 'image -> res(8) * 1000000']) {
+    const a = analyze(`${block}model M {
+  input image: [784]
+  output ${call}
+}`);
+    const codes = a.diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`);
+    assert.ok(codes.includes('block.no_output@0:6'), `${call}: ${codes.join(' ')}`);
+    assert.ok(codes.includes('arg.unknown@2:24'), `${call}: ${codes.join(' ')}`);
+  }
+});
+
 test('an unknown argument of a layer that takes none says so', () => {
   const a = analyze(`model M {
   input x: [4]

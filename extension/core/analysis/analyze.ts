@@ -357,8 +357,14 @@ export class Analyzer {
   /** Scratch value arrays of `resolveArgs`, one per nesting depth of calls in arguments. */
   private readonly valsPool: (ArgValue | typeof SEEN | undefined)[][] = [];
   private resolveDepth = 0;
+  /**
+   * Blocks whose body an instantiation analysed. The others are analysed on
+   * their own at the end (analyzeBlockStatically), so that a block's own
+   * mistakes are reported even when no call reaches its body: it is unused,
+   * or every call stops before it (an error upstream, a bad `* N`).
+   */
   private readonly usedBlocks = new Set<string>();
-  /** Blocks called while analysing the current model, when recording. */
+  /** Blocks instantiated while analysing the current model, when recording. */
   private modelUsed: Set<string> | undefined;
   nodeCount = 0;
   /** Text of each imported file read, by uri. */
@@ -1647,8 +1653,6 @@ export class Analyzer {
 
   private applyBlockCall(def: BlockDef, call: CallExpr, input: Value | undefined, ctx: Ctx): Value {
     const name = def.decl.name.name;
-    this.usedBlocks.add(name);
-    this.modelUsed?.add(name);
     if (ctx.stack.includes(name)) {
       this.error('block.recursive', `block '${name}' uses itself (${[...ctx.stack, name].join(' → ')}); blocks cannot be recursive.`, call.callee.range, ctx);
       return UNKNOWN;
@@ -1875,6 +1879,9 @@ export class Analyzer {
 
   /** Analyse a block body for given parameters and input tensors. */
   private instantiate(def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], outer: Ctx): InstResult {
+    // Its body is analysed here: no static analysis of it at the end (see usedBlocks).
+    this.usedBlocks.add(def.decl.name.name);
+    this.modelUsed?.add(def.decl.name.name);
     const errorsBefore = this.errors;
     const g = newGraph();
     const ctx = makeCtx(new Map(params), g, outer.model, def.uri, [...outer.stack, def.decl.name.name], outer.anchor, outer.static, false);
