@@ -282,6 +282,32 @@ test("a block's own mistakes are reported when every call of it stops before its
   }
 });
 
+test('a mistake in a value a block call gave is shown on the call, with its fix there, not on the parameter in the block', () => {
+  const a = analyze(`block b(act, n = 4) {
+  input x
+  output x -> dense(n, activation = act)
+}
+block outer(a) {
+  input x
+  output x -> b(a)
+}
+model M {
+  input y: [8]
+  output y -> b(gelu), y -> b(act = tanh), y -> b(softmx), y -> b(relu, 0), y -> outer(sigmoyd)
+}`);
+  const at = (d: Diagnostic) => `${d.code}@${d.range.start.line}:${d.range.start.character}`;
+  assert.deepEqual(a.diagnostics.map(at), ['arg.enum@10:50', 'arg.range@10:72', 'arg.enum@2:36']);
+  const [word, zero, passed] = a.diagnostics;
+  // The fix edits the call's `softmx`; the body's `act` is related. It used to replace `act` in the block by 'softmax' for every caller.
+  assert.deepEqual(word.fixes?.[0].edits[0], { range: word.range, newText: 'softmax' });
+  assert.equal(word.related?.[0].message, "'act' is used here, in block 'b'");
+  assert.equal(word.related?.[0].range.start.line, 2);
+  assert.match(zero.message, /dense's 'units' must be at least 1; got 0/);
+  // Passed through another block's parameter: reported where it is used, and no fix replaces the parameter by a value.
+  assert.match(passed.message, /got 'sigmoyd'/);
+  assert.equal(passed.fixes, undefined);
+});
+
 test('an unknown argument of a layer that takes none says so', () => {
   const a = analyze(`model M {
   input x: [4]

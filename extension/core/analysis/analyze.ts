@@ -102,13 +102,14 @@ function makeCtx(
   anchor: Range | undefined,
   isStatic: boolean,
   once: boolean,
+  call?: CallExpr,
 ): Ctx {
-  return { env, g, model, uri, stack, anchor, static: isStatic, once };
+  return { env, g, model, uri, stack, anchor, static: isStatic, once, call };
 }
 
 /** `ctx` with another anchor (itself when the same). */
 function withAnchor(ctx: Ctx, anchor: Range | undefined): Ctx {
-  return anchor === ctx.anchor ? ctx : makeCtx(ctx.env, ctx.g, ctx.model, ctx.uri, ctx.stack, anchor, ctx.static, ctx.once);
+  return anchor === ctx.anchor ? ctx : makeCtx(ctx.env, ctx.g, ctx.model, ctx.uri, ctx.stack, anchor, ctx.static, ctx.once, ctx.call);
 }
 
 function newGraph(): GraphBuilder {
@@ -147,6 +148,12 @@ interface Ctx {
    * reached again by every instantiation and must be deduplicated.
    */
   once: boolean;
+  /**
+   * In a block body: the call being instantiated, when it is written in the
+   * analysed file. A mistake in a value its arguments gave (`b(softmx)` for
+   * `dense(4, activation = act)`) is shown there (see `blame`).
+   */
+  call: CallExpr | undefined;
 }
 
 interface InstResult {
@@ -1130,15 +1137,15 @@ export class Analyzer {
         if (v.kind === 'string' || v.kind === 'enum') word = v.value;
         else if (a.type === 'enum' && v.kind === 'bool' && allowed.includes(String(v.value))) word = String(v.value);
         else {
-          this.error('arg.type', `${spec.name}'s '${a.name}' is one of ${allowed.join(', ')}; got ${describeValue(v)}.`, e.range, ctx);
+          this.argError('arg.type', `${spec.name}'s '${a.name}' is one of ${allowed.join(', ')}; got ${describeValue(v)}.`, e, ctx);
           return undefined;
         }
       }
       if (!allowed.includes(word)) {
         const options = suggest(word, allowed);
-        this.error('arg.enum', `${spec.name}'s '${a.name}' must be one of ${allowed.join(', ')}; got '${word}'.${didYouMean(options)}`, e.range, ctx, {
-          fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, e.range, o, i === 0)),
-        });
+        this.argError('arg.enum', `${spec.name}'s '${a.name}' must be one of ${allowed.join(', ')}; got '${word}'.${didYouMean(options)}`, e, ctx, (at) =>
+          options.map((o, i) => this.replaceFix(`Change to '${o}'`, at, o, i === 0)),
+        );
         return undefined;
       }
       return word;
@@ -1187,7 +1194,7 @@ export class Analyzer {
         // A single number stays a list of one: the layer spreads it over its
         // spatial axes, which only it knows (maxpool(2) is 1-D or 2-D by input).
         if (a.length !== undefined && v.kind === 'list' && out.length !== a.length && out.length !== 1) {
-          this.error('arg.type', `${spec.name}'s '${a.name}' takes ${a.length} numbers (or one for all); got ${out.length}.`, e.range, ctx);
+          this.argError('arg.type', `${spec.name}'s '${a.name}' takes ${a.length} numbers (or one for all); got ${out.length}.`, e, ctx);
           return undefined;
         }
         return out;
@@ -1198,8 +1205,36 @@ export class Analyzer {
   }
 
   private argTypeError(spec: LayerSpec, a: ArgSpec, e: Expr, v: Value, expected: string, ctx: Ctx): undefined {
-    this.error('arg.type', `${spec.name}'s '${a.name}' takes ${expected}, but this is ${describeValue(v)}.`, e.range, ctx);
+    this.argError('arg.type', `${spec.name}'s '${a.name}' takes ${expected}, but this is ${describeValue(v)}.`, e, ctx);
     return undefined;
+  }
+
+  /**
+   * Reports a problem with the value of argument expression `e`. In the body
+   * of a block called in this file, a parameter's name stands for what the
+   * call wrote: `b(softmx)` for `dense(4, activation = act)` is a mistake in
+   * the call, shown there (its fixes edit it), with the use in the body
+   * related. A fix that would replace a name bound in scope by a value is
+   * not offered: it would fix the value into the block for every call.
+   */
+  private argError(code: string, message: string, e: Expr, ctx: Ctx, fixes?: (at: Range) => Fix[]): void {
+    const bound = e.kind === 'name' && ctx.env.has(e.name);
+    if (e.kind === 'name' && bound && ctx.call) {
+      const block = ctx.stack[ctx.stack.length - 1];
+      const written = writtenArg(ctx.call, block, e.name, this.blocks);
+      // A name in the call is the mistake only as a bare word (`b(softmx)`), not as a parameter of the
+      // block the call is in (`b(act)` passing its own): that one is reported where it is used.
+      const outer = ctx.stack.length > 1 ? this.blocks.get(ctx.stack[ctx.stack.length - 2])?.decl.params : undefined;
+      const word = written?.kind === 'name' && ctx.env.get(e.name)?.kind === 'enum' && !outer?.some((p) => p.name.name === (written as { name: string }).name);
+      if (written && (written.kind !== 'name' || word)) {
+        this.diag(code, 'error', message, written.range, undefined, {
+          fixes: fixes?.(written.range),
+          related: [{ message: `'${e.name}' is used here, in block '${block}'`, range: e.range }],
+        });
+        return;
+      }
+    }
+    this.error(code, message, e.range, ctx, { fixes: bound ? undefined : fixes?.(e.range) });
   }
 
   /** Whether a number is within the argument's bounds; reports it when not. */
@@ -1207,11 +1242,11 @@ export class Analyzer {
     if ((a.min !== undefined && n < a.min) || (a.max !== undefined && n > a.max)) {
       const bounds =
         a.min !== undefined && a.max !== undefined ? `between ${a.min} and ${a.max}` : a.min !== undefined ? `at least ${a.min}` : `at most ${a.max}`;
-      this.error('arg.range', `${spec.name}'s '${a.name}' must be ${bounds}; got ${n}.`, e.range, ctx);
+      this.argError('arg.range', `${spec.name}'s '${a.name}' must be ${bounds}; got ${n}.`, e, ctx);
       return false;
     }
     if (Math.abs(n) > LIMITS.maxDim) {
-      this.error('arg.range', `${spec.name}'s '${a.name}' is too large: ${n}.`, e.range, ctx);
+      this.argError('arg.range', `${spec.name}'s '${a.name}' is too large: ${n}.`, e, ctx);
       return false;
     }
     return true;
@@ -1596,7 +1631,7 @@ export class Analyzer {
       }
       const env = new Map<string, Value>();
       for (const [k, v] of ctx.env) if (v.kind !== 'tensor') env.set(k, v);
-      const inner = makeCtx(env, g, ctx.model, ctx.uri, ctx.stack, ctx.anchor, ctx.static, false);
+      const inner = makeCtx(env, g, ctx.model, ctx.uri, ctx.stack, ctx.anchor, ctx.static, false, ctx.call);
       const y = once(ports, inner);
       if (y.kind !== 'tensor' || !y.shape) return UNKNOWN;
       g.outputs.push(y.node);
@@ -1780,7 +1815,7 @@ export class Analyzer {
     const frame: VisitFrame = { via: this.viaOf(call, ctx), visits: [] };
     this.visitFrames.push(frame);
     try {
-      const res = this.instantiate(def, params, inputs, inputNames, ctx);
+      const res = this.instantiate(def, params, inputs, inputNames, ctx, ctx.uri === this.uri && !ctx.static ? call : undefined);
       res.via = frame.via;
       if (frame.visits.length) res.visits = frame.visits;
       return res;
@@ -1878,13 +1913,13 @@ export class Analyzer {
   }
 
   /** Analyse a block body for given parameters and input tensors. */
-  private instantiate(def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], outer: Ctx): InstResult {
+  private instantiate(def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], outer: Ctx, call: CallExpr | undefined): InstResult {
     // Its body is analysed here: no static analysis of it at the end (see usedBlocks).
     this.usedBlocks.add(def.decl.name.name);
     this.modelUsed?.add(def.decl.name.name);
     const errorsBefore = this.errors;
     const g = newGraph();
-    const ctx = makeCtx(new Map(params), g, outer.model, def.uri, [...outer.stack, def.decl.name.name], outer.anchor, outer.static, false);
+    const ctx = makeCtx(new Map(params), g, outer.model, def.uri, [...outer.stack, def.decl.name.name], outer.anchor, outer.static, false, call);
     const ports: TensorValue[] = inputs.map((t, i) => {
       const id = g.next++;
       g.nodes.push({ kind: 'input', id, name: inputNames[i], shape: t.shape!, range: def.decl.range, port: i });
@@ -2159,6 +2194,23 @@ const inputsByBlock = new WeakMap<BlockDecl, { inputDecls: InputStmt[]; inputNam
 function isTensorName(ctx: Ctx, name: string): boolean {
   const v = ctx.env.get(name);
   return v !== undefined && (v.kind === 'tensor' || v.kind === 'unknown');
+}
+
+/**
+ * The expression `call` (of block `block`) wrote for its parameter `param`:
+ * by name, or by position among the unnamed arguments. Undefined when the
+ * parameter took its default.
+ */
+function writtenArg(call: CallExpr, block: string, param: string, blocks: ReadonlyMap<string, BlockDef>): Expr | undefined {
+  const params = blocks.get(block)?.decl.params;
+  if (!params) return undefined;
+  let pos = 0;
+  for (const arg of call.args) {
+    if (arg.name) {
+      if (arg.name.name === param) return arg.value;
+    } else if (params[pos++]?.name.name === param) return arg.value;
+  }
+  return undefined;
 }
 
 function blockInputs(decl: BlockDecl): { inputDecls: InputStmt[]; inputNames: string[] } {
