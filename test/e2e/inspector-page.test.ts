@@ -414,7 +414,7 @@ test('the graph of ResNet-18 opens fitted: its first view is what Fit shows, who
   }
 });
 
-test('ResNet-18 on the CPU backend: batchnorm\'s Training vs inference opens at once with the batch\'s cost and a button, and runs it when pressed', { timeout: 300_000 }, async () => {
+test('ResNet-18 on the CPU backend: batchnorm\'s Training vs inference opens at once with the batch\'s cost and a button, runs it when pressed, a layer at a time (progress, Stop, a newer model stops it)', { timeout: 480_000 }, async () => {
   const { page, errors } = await openPage('cpu');
   try {
     await send(page, { type: 'settings', backend: 'cpu' });
@@ -456,6 +456,59 @@ test('ResNet-18 on the CPU backend: batchnorm\'s Training vs inference opens at 
     assert.equal(await check.getAttribute('data-agrees'), 'true', await check.innerText());
     assert.equal(await first.locator('.nn-modes-cost').count(), 0, 'the cost line gives way to the comparison');
     assert.equal(await first.locator('.nn-modes-batch').getAttribute('data-count'), '8');
+    // The last one's batch runs a layer at a time: Stop, pressed as soon as it starts, ends it and the offer comes back.
+    const progress = last.locator('.nn-modes-progress');
+    const running = last.locator('.nn-modes-running');
+    const doneOf = async () => Number((await progress.getAttribute('data-done', { timeout: 1000 })) ?? 0);
+    let t1 = Date.now();
+    await last.locator('vscode-button.nn-modes-run').click();
+    await last.locator('vscode-button.nn-modes-stop').click();
+    await poll('the offer after Stop', async () => (await running.count()) === 0 && (await last.locator('.nn-modes-cost').getAttribute('data-stopped')) === 'true', () => last.innerText());
+    console.log(`[modes] Run then Stop: the offer back after ${Date.now() - t1} ms`);
+    assert.match(await last.locator('.nn-modes-cost').innerText(), /^Stopped\. Training mode needs the statistics of a batch: 8 examples through the 63 layers/);
+    assert.equal(await last.locator('vscode-button.nn-modes-run').count(), 1, 'the button is back');
+    assert.equal(await last.locator('.nn-modes-check').count(), 0, 'nothing computed');
+    // Run again: it says how far it is; another tab shows while it runs; it ends in the comparison.
+    t1 = Date.now();
+    await last.locator('vscode-button.nn-modes-run').click();
+    await poll('the last batchnorm\'s first layer', async () => (await doneOf()) >= 1, () => last.innerText());
+    assert.equal(await progress.getAttribute('data-total'), '63');
+    assert.match(await progress.innerText(), /^Running 8 examples through the layers before this one: layer \d+ of 63(, example [1-8] of 8)?…$/);
+    await last.screenshot({ path: join(results, 'modes-resnet18-running.png') });
+    await page.locator('vscode-tab-header[data-tab="graph"]').click();
+    const during = await poll('the graph tab while the batch runs', () =>
+      page.evaluate(() => {
+        const d = (globalThis as unknown as { document: { querySelector(s: string): { checkVisibility?(): boolean; getAttribute(n: string): string | null } | null; querySelectorAll(s: string): ArrayLike<{ querySelector(s: string): { getAttribute(n: string): string | null } | null }> } }).document;
+        const graph = d.querySelector('#nn-panel-graph');
+        if (!graph?.checkVisibility?.()) return undefined;
+        const sections = d.querySelectorAll('#nn-panel-featureMaps section.nn-fm-layer[data-op="batchnorm"]');
+        const line = sections[sections.length - 1].querySelector('.nn-modes-progress');
+        return { running: line !== null, done: line?.getAttribute('data-done') };
+      }),
+    );
+    console.log(`[modes] the graph tab shown ${Date.now() - t1} ms after Run, the batch at layer ${during.done} of 63`);
+    assert.ok(during.running, 'the graph tab showed while the batch ran');
+    await page.locator('vscode-tab-header[data-tab="featureMaps"]').click();
+    const lastCheck = last.locator('.nn-modes-check');
+    await poll('the last batchnorm\'s comparison', () => lastCheck.isVisible(), () => last.innerText());
+    console.log(`[modes] the last batchnorm's batch: ${Date.now() - t1} ms from Run to the comparison`);
+    assert.equal(await lastCheck.getAttribute('data-agrees'), 'true', await lastCheck.innerText());
+    assert.equal(await running.count(), 0);
+    // A newer model (the user typed) stops a run too: its progress stays where it was (the one before the last: 60 layers).
+    const again = sections.nth(18).locator('details.nn-modes');
+    await again.locator('summary.nn-modes-summary').scrollIntoViewIfNeeded();
+    await again.locator('summary.nn-modes-summary').click();
+    await again.locator('vscode-button.nn-modes-run').click();
+    const againProgress = again.locator('.nn-modes-progress');
+    await poll('a batch running again', async () => Number((await againProgress.getAttribute('data-done', { timeout: 1000 })) ?? 0) >= 1, () => again.innerText());
+    const line = await againProgress.elementHandle();
+    await send(page, message(readFileSync(join(repo, 'examples/resnet18.nnmodel'), 'utf8'), 2));
+    await statusFor(page, 2);
+    const stoppedAt = await line!.getAttribute('data-done');
+    await new Promise((r) => setTimeout(r, 6000));
+    const total = Number(await line!.getAttribute('data-total'));
+    assert.equal(await line!.getAttribute('data-done'), stoppedAt, `the superseded batch stopped at layer ${stoppedAt} of ${total}`);
+    assert.ok(Number(stoppedAt) < total);
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

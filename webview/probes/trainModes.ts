@@ -301,8 +301,8 @@ export function modesBatch(tf: Tf, plan: InputPlan, picked: tfTypes.Tensor, trai
  * at most this long (ms), estimated from the pass that drew the maps; above
  * it, the panel says what the batch costs and waits for a button press.
  * 8 examples through ResNet-18's last batchnorm are 14.5 G MACs, 8 times the
- * maps' pass: minutes on the CPU backend, seconds on WASM, during which the
- * inspector does not answer.
+ * maps' pass: minutes on the CPU backend, seconds on WASM, of the page's
+ * time (it answers in between: `modesBatchInput` runs a layer at a time).
  */
 export const MODES_TIME_BUDGET_MS = 1000;
 /**
@@ -422,32 +422,267 @@ export interface ModesBatchInput {
   tensor: tfTypes.Tensor;
 }
 
+/** What `modesBatchInput` rejects with when its `signal` is aborted (Stop pressed, the model changed): every tensor it made is disposed. */
+export class ModesStopped extends Error {
+  constructor() {
+    super('the batch was stopped');
+    this.name = 'ModesStopped';
+  }
+}
+
+/**
+ * Layers run back to back for at most this long (ms) before the run gives
+ * the page its turn: cheap layers (relu, add) do not each wait for a task,
+ * and a layer that takes longer is followed by a turn of its own.
+ */
+export const MODES_SLICE_MS = 25;
+
+/** How a batch runs: a layer at a time, the page answering in between. */
+export interface ModesRunOptions {
+  /** Checked before each layer (and each example of a layer run an example at a time): once aborted, the run disposes its tensors and rejects with `ModesStopped`. */
+  signal?: AbortSignal;
+  /**
+   * After each layer: `done` of the `total` layer applications the input
+   * needs; and within a layer run an example at a time (`part`), after each
+   * example (`done` layers before it).
+   */
+  onProgress?(done: number, total: number, part?: { example: number; of: number }): void;
+  /**
+   * Run convolutions an example at a time, a turn between examples (default:
+   * on the cpu backend, where one convolution of ResNet-18's batch takes
+   * seconds; wasm's take at most a few hundred ms, and it batches better).
+   */
+  perExample?: boolean;
+  /** Gives the page its turn (default: a new task, `setTimeout(0)`). */
+  yieldToPage?(): Promise<void>;
+  /** At most this long (ms) of layers between two turns (default `MODES_SLICE_MS`; 0: a turn before every layer). */
+  sliceMs?: number;
+}
+
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * The order tfjs-layers' executor (engine/executor.ts, what `predict` runs)
+ * applies layers in to compute `fetch`, walking back from it to the fed
+ * tensors (`fed`, by name), and how many layer applications read each
+ * tensor (by name): its `getTopologicalSortAndRecipientCountsForOneFetch`.
+ */
+function executionOrder(fetch: tfTypes.SymbolicTensor, fed: ReadonlySet<string>): { sorted: tfTypes.SymbolicTensor[]; recipients: Map<string, number> } {
+  const visited = new Set(fed);
+  const sorted: tfTypes.SymbolicTensor[] = [];
+  const readers = new Map<string, Set<string>>();
+  const stack = [fetch];
+  const marks: number[] = [];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (visited.has(top.name)) {
+      stack.pop();
+      continue;
+    }
+    const marked = marks[marks.length - 1] === stack.length - 1;
+    if (top.inputs.length === 0 || marked) {
+      stack.pop();
+      sorted.push(top);
+      visited.add(top.name);
+      if (marked) marks.pop();
+    } else {
+      marks.push(stack.length - 1);
+      for (const input of top.inputs) {
+        let set = readers.get(input.name);
+        if (!set) readers.set(input.name, (set = new Set()));
+        set.add(top.name);
+        if (!visited.has(input.name)) stack.push(input);
+      }
+    }
+  }
+  return { sorted, recipients: new Map([...readers].map(([name, set]) => [name, set.size])) };
+}
+
+/**
+ * Layers run an example at a time on the page's thread (a convolution of
+ * ResNet-18's batch takes seconds on the CPU backend): each example's output
+ * is computed alone, by the same kernel, so the same values (the tests
+ * compare them bit for bit with predict on cpu and wasm).
+ */
+const PER_EXAMPLE = new Set(['Conv1D', 'Conv2D', 'Conv2DTranspose', 'Conv3D', 'DepthwiseConv2D', 'SeparableConv2D']);
+
+/** The symbolic outputs of the layer application that produced `t` (executor.ts `getNodeOutputs`). */
+function nodeOutputs(t: tfTypes.SymbolicTensor): tfTypes.SymbolicTensor[] {
+  const layer = t.sourceLayer;
+  const node = layer.inboundNodes.length === 1 ? layer.inboundNodes[0] : layer.inboundNodes.find((n) => n.outputTensors.some((o) => o.id === t.id));
+  return node ? node.outputTensors : [t];
+}
+
+type Kwargs = Record<string, unknown>;
+
+/**
+ * `fetch` for the fed values, as `tf.model({ inputs, outputs: fetch }).predict`
+ * computes it (one batch: the same layers applied in the same order to the
+ * same tensors, with the same arguments, so the same values), but a layer at
+ * a time, the page getting its turn in between (`options`), stoppable. Every
+ * tensor it makes but the one it returns is disposed, also when it stops or
+ * fails; the fed tensors stay the caller's.
+ */
+async function runStepwise(
+  tf: Tf,
+  fetch: tfTypes.SymbolicTensor,
+  feeds: readonly (readonly [tfTypes.SymbolicTensor, tfTypes.Tensor])[],
+  options: ModesRunOptions = {},
+): Promise<tfTypes.Tensor> {
+  const { signal, onProgress, sliceMs = MODES_SLICE_MS } = options;
+  const yieldToPage = options.yieldToPage ?? nextTask;
+  const perExample = options.perExample ?? tf.getBackend() === 'cpu';
+  let turn = -Infinity;
+  /** A turn for the page when the slice is spent; then whether to go on. */
+  const pause = async () => {
+    if (sliceMs <= 0 || performance.now() - turn >= sliceMs) {
+      await yieldToPage();
+      turn = performance.now();
+    }
+    if (signal?.aborted) throw new ModesStopped();
+  };
+  const values = new Map<string, tfTypes.Tensor>();
+  const masks = new Map<string, tfTypes.Tensor>();
+  const fedNames = new Set<string>();
+  // Fed as given, cast to the input's dtype when it differs (executor.ts `assertFeedCompatibility`).
+  const made = new Set<tfTypes.Tensor>();
+  for (const [key, value] of feeds) {
+    const fed = key.dtype != null && key.dtype !== value.dtype ? tf.cast(value, key.dtype) : value;
+    if (fed !== value) made.add(fed);
+    values.set(key.name, fed);
+    fedNames.add(key.name);
+  }
+  let result: tfTypes.Tensor | undefined;
+  try {
+    if (values.has(fetch.name)) {
+      if (signal?.aborted) throw new ModesStopped();
+      result = tf.clone(values.get(fetch.name)!);
+      return result;
+    }
+    const { sorted, recipients } = executionOrder(fetch, fedNames);
+    const steps = sorted.filter((t) => t.sourceLayer.getClassName() !== 'InputLayer');
+    // As the executor: no arguments (predict's inference), then `mask` once some input has one (and from then on).
+    let kwargs: Kwargs | undefined;
+    for (let i = 0; i < steps.length; i++) {
+      await pause();
+      const step = steps[i];
+      const layer = step.sourceLayer;
+      const inputs = step.inputs.map((t) => {
+        const v = values.get(t.name);
+        if (!v) throw new Error(`no value for ${t.name} (an input of ${layer.name}) was fed`);
+        return v;
+      });
+      const inputMasks = step.inputs.map((t) => masks.get(t.name));
+      if (inputMasks.some((m) => m != null)) {
+        kwargs = kwargs ?? {};
+        kwargs.mask = inputMasks[0];
+      }
+      const examples = inputs.length === 1 ? inputs[0].shape[0] ?? 1 : 1;
+      const ran =
+        perExample && kwargs === undefined && examples > 1 && PER_EXAMPLE.has(layer.getClassName()) && !layer.supportsMasking
+          ? { outputs: [await exampleByExample(tf, layer, inputs[0], pause, (example) => onProgress?.(i, steps.length, { example, of: examples }))], mask: undefined }
+          : tf.tidy(() => {
+              const out = layer.apply(inputs, kwargs) as tfTypes.Tensor | tfTypes.Tensor[];
+              const outputs = Array.isArray(out) ? out : [out];
+              const mask = layer.supportsMasking ? (layer.computeMask(inputs, inputMasks as tfTypes.Tensor[]) as tfTypes.Tensor | tfTypes.Tensor[] | null) : null;
+              return { outputs, mask: (Array.isArray(mask) ? mask[0] : mask) ?? undefined };
+            });
+      const outs = nodeOutputs(step);
+      outs.forEach((t, k) => {
+        const v = ran.outputs[k];
+        if (!v) return;
+        if (values.has(t.name)) {
+          if (values.get(t.name) !== v) v.dispose();
+          return;
+        }
+        values.set(t.name, v);
+        if (ran.mask) masks.set(t.name, ran.mask);
+      });
+      // Dispose what no later layer reads (the executor's rule: not fed, not fetched, not a stateful layer's).
+      for (const t of step.inputs) {
+        const left = (recipients.get(t.name) ?? 0) - 1;
+        recipients.set(t.name, left);
+        const v = values.get(t.name);
+        if (left === 0 && !fedNames.has(t.name) && t.name !== fetch.name && v && t.sourceLayer.stateful !== true) {
+          v.dispose();
+          values.delete(t.name);
+        }
+      }
+      onProgress?.(i + 1, steps.length);
+    }
+    result = values.get(fetch.name);
+    if (!result) throw new Error(`${fetch.name} was not computed`);
+    return result;
+  } finally {
+    for (const [name, v] of values) if (!fedNames.has(name) && v !== result) v.dispose();
+    for (const m of masks.values()) if (m !== result) m.dispose();
+    for (const t of made) if (t !== result) t.dispose();
+  }
+}
+
+/** `layer` applied to each example of `x` alone (`pause` before each but the first, `done` after each), the outputs stacked back: `layer.apply(x)` for a layer whose examples do not mix. */
+async function exampleByExample(
+  tf: Tf,
+  layer: tfTypes.SymbolicTensor['sourceLayer'],
+  x: tfTypes.Tensor,
+  pause: () => Promise<void>,
+  done: (example: number) => void,
+): Promise<tfTypes.Tensor> {
+  const parts: tfTypes.Tensor[] = [];
+  try {
+    for (let b = 0; b < x.shape[0]; b++) {
+      if (b > 0) await pause();
+      parts.push(tf.tidy(() => layer.apply(tf.slice(x, b, 1)) as tfTypes.Tensor));
+      done(b + 1);
+    }
+    return tf.concat(parts, 0);
+  } finally {
+    tf.dispose(parts);
+  }
+}
+
+/** How many layer applications a batch runs to reach the layer at `path` (0 for a layer on the model's input): `modesBatchInput`'s progress total; undefined when its input cannot be found. */
+export function modesSteps(built: Pick<BuiltModel, 'nodeOf' | 'outputOf' | 'model'>, path: string): number | undefined {
+  const fed = modesFed(built, path);
+  if (!fed) return undefined;
+  const { sorted } = executionOrder(fed, new Set(built.model.inputs.map((t) => t.name)));
+  return sorted.filter((t) => t.sourceLayer.getClassName() !== 'InputLayer').length;
+}
+
 /**
  * The input of the layer at `path` for a batch (`modesBatch`: the picked
  * example `inputs[0]`, then others like the model's data), from one pass of
  * only the layers that input depends on (ResNet-18's first batchnorm: one
- * convolution, not the whole model). A message saying why not otherwise.
+ * convolution, not the whole model), a layer at a time (`runStepwise`: the
+ * values `tf.model` cut at the input predicts; the page answers between
+ * layers, `options.signal` stops it). A message saying why not otherwise;
+ * rejects with `ModesStopped` when stopped, nothing left behind.
  */
-export function modesBatchInput(
+export async function modesBatchInput(
   tf: Tf,
   built: Pick<BuiltModel, 'nodeOf' | 'outputOf' | 'model'>,
   path: string,
   inputs: readonly tfTypes.Tensor[] | undefined,
   plans: readonly InputPlan[],
   trainKind?: string,
-): ModesBatchInput | string {
+  options: ModesRunOptions = {},
+): Promise<ModesBatchInput | string> {
   if (!inputs || inputs.some((t) => t.isDisposed)) return 'the example is no longer held: pick the image again';
-  if (plans.length !== 1) return 'batch statistics are shown for models with one input';
+  if (plans.length !== 1 || built.model.inputs.length !== 1) return 'batch statistics are shown for models with one input';
+  const fed = modesFed(built, path);
+  if (!fed) return 'the input of this layer could not be read';
   const made = modesBatch(tf, plans[0], inputs[0], trainKind);
   if (!made) return `batch statistics need an image or signal input to make a batch from; '${plans[0].name}' is neither`;
+  let tensor: tfTypes.Tensor | undefined;
   try {
-    const fed = modesFed(built, path);
-    if (!fed) return 'the input of this layer could not be read';
-    const port = built.model.inputs.indexOf(fed);
-    const upTo = port >= 0 ? undefined : tf.model({ inputs: built.model.inputs, outputs: fed });
-    const tensor = tf.tidy(() => (upTo ? (upTo.predict(made.x) as tfTypes.Tensor) : tf.clone(made.x)));
-    return { data: tensor.dataSync() as Float32Array, count: made.x.shape[0], others: made.others, tensor };
+    tensor = await runStepwise(tf, fed, [[built.model.inputs[0], made.x]], options);
+    const data = (await tensor.data()) as Float32Array;
+    if (options.signal?.aborted) throw new ModesStopped();
+    const read = { data, count: made.x.shape[0], others: made.others, tensor };
+    tensor = undefined;
+    return read;
   } finally {
+    tensor?.dispose();
     made.x.dispose();
   }
 }

@@ -15,7 +15,9 @@
  *   The batch runs through every layer before this one: when that should
  *   take longer than `MODES_TIME_BUDGET_MS` (estimated from the MACs of those
  *   layers and the time of the maps' pass, probes/trainModes.ts `modesCost`),
- *   the panel says what it costs and runs it only on a button press.
+ *   the panel says what it costs and runs it only on a button press. It runs
+ *   a layer at a time (`modesBatchInput`), saying how far it is, with a Stop
+ *   button; a newer model (`ctx.signal`) stops it too.
  *
  * DOM hooks (for tests): `details.nn-modes` (`data-op`), its summary
  * `summary.nn-modes-summary`, its body `div.nn-modes-body`. Dropout: the
@@ -28,8 +30,12 @@
  * its batch line `.nn-modes-batch` (`data-count`), the weights line
  * `.nn-modes-weights` (`data-kind`), maps `canvas.nn-modes-map`, the check
  * `.nn-modes-check` (`data-agrees`, `data-train-diff`, `data-infer-diff`);
- * above the budget, the cost line `.nn-modes-cost` (`data-macs`,
- * `data-passes`, `data-estimated-ms`) and the button `vscode-button.nn-modes-run`.
+ * above the budget (or once stopped), the cost line `.nn-modes-cost` (`data-macs`,
+ * `data-passes`, `data-estimated-ms`, `data-stopped`) and the button
+ * `vscode-button.nn-modes-run`; while the batch runs (a layer at a time, the
+ * inspector answering), `.nn-modes-running` with the line `.nn-modes-progress`
+ * (`data-done`, `data-total`: layer applications done and in all) and
+ * `vscode-button.nn-modes-stop`.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { groupedPlural, plural } from '../../extension/core/plural';
@@ -45,6 +51,7 @@ import {
   modesBatchInput,
   modesCost,
   modesCostText,
+  ModesStopped,
   readBatchnormLayer,
   tfTrainingOutput,
   toPlanes,
@@ -119,8 +126,13 @@ function guarded(body: HTMLElement, fill: () => void): void {
   try {
     fill();
   } catch (e) {
-    body.replaceChildren(note(`Could not compare the two modes: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
+    failed(body, e);
   }
+}
+
+/** Replaces the panel's body with the error `e`. */
+function failed(body: HTMLElement, e: unknown): void {
+  body.replaceChildren(note(`Could not compare the two modes: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
 }
 
 function rateOf(src: ModesSource): number {
@@ -338,47 +350,83 @@ function batchnormBody(src: ModesSource, body: HTMLElement): void {
         ? `Initial weights (never trained): moving mean 0 and variance 1, γ = 1, β = 0, so at inference this layer only divides by √(1 + ε) = ${Math.sqrt(1 + params.epsilon).toPrecision(6)}; train the model (or load weights) to see the moving averages it learns.`
         : 'Moving averages, γ and β: as the layer holds them now.';
   body.append(weights);
-  const compare = () => {
-    const read = modesBatchInput(ctx.tf, ctx.built, src.path, src.modelInputs(), src.plans, ctx.trainData?.kind);
-    if (typeof read === 'string') {
-      body.append(note(`Training mode: ${read}.`, 'nn-note'));
-      return;
-    }
-    try {
-      batchnormCompare(src, body, params, layer, read);
-    } finally {
-      read.tensor.dispose();
-    }
-  };
-  // A batch runs through every layer before this one: the note is painted first (a deep model takes a moment).
-  const runBatch = () => {
-    const busy = note('Running a batch through the layers before this one…', 'nn-note nn-modes-busy');
-    body.append(busy);
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        busy.remove();
-        guarded(body, compare);
-      }, 0),
-    );
-  };
   const cost = modesCost(ctx.built, src.path, { dims: ctx.dims, passMs: src.passMs });
-  if (!cost || cost.automatic) {
-    runBatch();
-    return;
-  }
-  // Too long to run unasked (ResNet-18's last batchnorm: 8 times the maps' pass): what it costs, and a button.
-  const costLine = line(
-    'nn-modes-cost',
-    `Training mode needs the statistics of a batch: ${modesCostText(cost)}. The inspector does not answer while it runs.`,
-  );
-  Object.assign(costLine.dataset, { macs: String(cost.total), passes: String(cost.passes), estimatedMs: cost.estimatedMs === undefined ? '' : String(cost.estimatedMs) });
-  const run = button('Run the batch', () => {
-    costLine.remove();
-    run.remove();
-    runBatch();
-  }, { className: 'nn-modes-run', title: `Run ${cost.batch} examples through the layers before this one, and compare the two modes` });
-  run.style.alignSelf = 'flex-start';
-  body.append(costLine, run);
+  // A batch runs through every layer before this one (ResNet-18's last batchnorm: 8 times the maps' pass), a layer at a
+  // time: the inspector answers in between, the panel says how far it is, and Stop (or a newer model) ends it.
+  const runBatch = () => {
+    const stop = new AbortController();
+    const superseded = () => stop.abort();
+    if (ctx.signal.aborted) stop.abort();
+    else ctx.signal.addEventListener('abort', superseded, { once: true });
+    const running = el('div', 'nn-modes-running');
+    running.style.display = 'flex';
+    running.style.gap = '10px';
+    running.style.alignItems = 'center';
+    const progress = line('nn-modes-progress', 'Running a batch through the layers before this one…');
+    const bar = el('progress', 'nn-modes-bar');
+    bar.style.width = '120px';
+    const stopButton = button('Stop', () => stop.abort(), { className: 'nn-modes-stop', title: 'Stop the batch (nothing is kept): the button to run it comes back' });
+    running.append(bar, progress, stopButton);
+    body.append(running);
+    const batchOf = cost?.batch;
+    const onProgress = (done: number, total: number, part?: { example: number; of: number }) => {
+      // The maps were drawn again (another image, every layer): this panel is gone, its batch is of no use.
+      if (!body.isConnected) stop.abort();
+      Object.assign(progress.dataset, { done: String(done), total: String(total) });
+      bar.max = total;
+      bar.value = done + (part ? part.example / part.of : 0);
+      const where = part ? `layer ${done + 1} of ${total}, example ${part.example} of ${part.of}` : `layer ${done} of ${total}`;
+      progress.textContent = `Running ${batchOf === undefined ? 'the batch' : plural(batchOf, 'example')} through the layers before this one: ${where}…`;
+    };
+    void (async () => {
+      let read: ModesBatchInput | string;
+      try {
+        read = await modesBatchInput(ctx.tf, ctx.built, src.path, src.modelInputs(), src.plans, ctx.trainData?.kind, { signal: stop.signal, onProgress });
+      } catch (e) {
+        running.remove();
+        // Stopped: back to the offer; superseded (a newer model): the view is being replaced, nothing to show.
+        if (!(e instanceof ModesStopped)) failed(body, e);
+        else if (!ctx.signal.aborted) offer(true);
+        return;
+      } finally {
+        ctx.signal.removeEventListener('abort', superseded);
+      }
+      running.remove();
+      if (typeof read === 'string') {
+        body.append(note(`Training mode: ${read}.`, 'nn-note'));
+        return;
+      }
+      const batch = read;
+      try {
+        guarded(body, () => batchnormCompare(src, body, params, layer, batch));
+      } finally {
+        batch.tensor.dispose();
+      }
+    })();
+  };
+  // Too long to run unasked, or stopped: what it costs, and a button.
+  const offer = (stopped: boolean) => {
+    const costLine = line(
+      'nn-modes-cost',
+      `${stopped ? 'Stopped. ' : ''}Training mode needs the statistics of a batch${cost ? `: ${modesCostText(cost)}` : ''}. ` +
+        'It runs a layer at a time: the inspector answers meanwhile, and Stop ends it.',
+    );
+    if (cost) Object.assign(costLine.dataset, { macs: String(cost.total), passes: String(cost.passes), estimatedMs: cost.estimatedMs === undefined ? '' : String(cost.estimatedMs) });
+    costLine.dataset.stopped = String(stopped);
+    const run = button(
+      'Run the batch',
+      () => {
+        costLine.remove();
+        run.remove();
+        runBatch();
+      },
+      { className: 'nn-modes-run', title: `Run ${cost ? plural(cost.batch, 'example') : 'a batch'} through the layers before this one, and compare the two modes` },
+    );
+    run.style.alignSelf = 'flex-start';
+    body.append(costLine, run);
+  };
+  if (!cost || cost.automatic) runBatch();
+  else offer(false);
 }
 
 function batchnormCompare(
