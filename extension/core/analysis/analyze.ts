@@ -46,6 +46,7 @@ import { analyzeTrain } from './train';
 import { lintModels } from './lints';
 import { missingOutputFixes } from './outputFix';
 import { argRangeOf } from './callArgs';
+import { unappliedObjectUses } from './objectUse';
 import type { SiteOutcome } from './types';
 
 export interface AnalyzeOptions {
@@ -644,6 +645,10 @@ export class Analyzer {
       );
     }
     const graph = freeze(g);
+    // `unembed(e)` of an embedding the model never applies ties nothing: its table would be a weight of no layer.
+    for (const u of unappliedObjectUses(graph)) {
+      this.error('object.unapplied', u.message, u.node.uri === undefined || u.node.uri === this.uri ? u.node.range : decl.name.range, ctx);
+    }
     const totals = totalsOf(graph, this.totals);
     const symbols = new Set<string>();
     for (const i of inputs) for (const d of i.shape.dims) if (!d.isConst()) for (const a of d.atoms()) symbols.add(a);

@@ -369,6 +369,10 @@ export const unembed: LayerSpec = {
     '- parameters: none of its own (the table belongs to the embedding); `vocab` when `bias = true`',
     '- MACs: `dim · vocab` per position',
     '',
+    'The embedding object must be applied in the model too (`tokens -> wte`, before or after):',
+    'its table is counted and trained there. A table that nothing applies ties nothing and is',
+    'refused; for an output projection of its own use `dense(vocab, bias = false)`.',
+    '',
     'Example: `wte = embedding(50257, 768)` … `h -> unembed(wte)`.',
   ].join('\n'),
   args: [
