@@ -399,6 +399,26 @@ test('unclosed call is reported at the line break and the body goes on', () => {
   assert.deepEqual((f.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'assign', 'output']);
 });
 
+test('a list left open at the end of a line, before a line that starts a statement, is closed there: one error, the next statement is its own', () => {
+  // `dense(4,` then `z = y -> relu`: the next line was read as a named argument `z = y`, with an unclosed error at its `->`
+  // and a fix making `dense(4, z = y) -> relu`; then the analysis found an unknown argument and an undefined z.
+  for (const [open, col] of [
+    ['dense(4,', 20],
+    ['relu(', 17],
+    ['dense(4, activation = relu,', 39],
+  ] as const) {
+    const src = `model M {\n  input x: [8]\n  y = x -> ${open}\n  z = y -> relu\n  output z\n}\n`;
+    const f = parse(src);
+    assert.deepEqual(f.errors.map((e) => [e.code, e.range.start.line, e.range.start.character + 1, e.insert?.at.character]), [['syntax.unclosed', 2, col, col - 1]], open);
+    assert.deepEqual((f.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'assign', 'assign', 'output'], open);
+    assert.deepEqual(analyze(src).diagnostics.map((d) => d.code), ['syntax.unclosed'], open);
+  }
+  // A continuation at the statement's indentation, closed later, is still one call (no error).
+  const ok = parse('model M {\n  input x: [8]\n  y = x -> dense(4,\n  activation = relu)\n  output y\n}\n');
+  assert.deepEqual(ok.errors, []);
+  assert.deepEqual((ok.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'assign', 'output']);
+});
+
 test('one mistake, one error; later models still parse', () => {
   const cases: Array<[string, string]> = [
     ['  x = 1 2 3 4\n', 'syntax.unexpected'],

@@ -1012,7 +1012,7 @@ class Parser {
           this.lastEndPos = this.endOf(t);
           return this.takeItems(base);
         }
-        if (this.closesEarly()) {
+        if (this.closesEarly() || (t === this.stopAt && stopHere)) {
           this.unclosed(open, KIND_TEXT[close], t);
           this.lastEndPos = this.lastEnd(open);
           return this.takeItems(base);
@@ -1060,12 +1060,21 @@ class Parser {
   private forgottenClose(open: number): number {
     let depth = 0;
     let arrow = -1;
+    // `y = x -> dense(4,` then `z = y -> relu` on the next line: a line that begins no further right
+    // than the statement, right after the `,` or `(` that ended the line before, starts the next
+    // statement when the list is never closed; the list ends before it.
+    let statement = -1;
+    const indent = this.ch[this.lineStart(open)];
     for (let i = open + 1, n = 0; n < LOOKAHEAD; i++, n++) {
       const kind = this.kd[i];
-      if (kind === K.Eof || kind === K.RBrace) return arrow;
       // A line break between the end of one operand and the start of another: the list was left open
       // (inside brackets an expression goes on across lines after `,`, `->` or an operator).
-      if (depth === 0 && (this.fl[i] & F.NlBefore) !== 0 && i > open + 1 && endsOperand(this.kd[i - 1]) && startsOperand(kind)) return arrow;
+      if (kind === K.Eof || kind === K.RBrace || (depth === 0 && (this.fl[i] & F.NlBefore) !== 0 && i > open + 1 && endsOperand(this.kd[i - 1]) && startsOperand(kind))) {
+        return statement >= 0 && (arrow < 0 || statement < arrow) ? statement : arrow;
+      }
+      if (depth === 0 && statement < 0 && (this.fl[i] & F.NlBefore) !== 0 && (i === open + 1 || this.kd[i - 1] === K.Comma) && startsOperand(kind) && this.ch[i] <= indent) {
+        statement = i;
+      }
       if (kind === K.LParen || kind === K.LBracket) depth++;
       else if (kind === K.RParen || kind === K.RBracket) {
         if (depth === 0) return -1;
@@ -1073,6 +1082,12 @@ class Parser {
       } else if (kind === K.Arrow && depth === 0 && arrow < 0) arrow = i;
     }
     return -1;
+  }
+
+  /** The first token of the line token `t` is on. */
+  private lineStart(t: number): number {
+    while (t > 0 && (this.fl[t] & F.NlBefore) === 0) t--;
+    return t;
   }
 
   private lastEnd(open: number): Position {
