@@ -19,7 +19,7 @@ import { CollapseNotice } from '../core/runtime/diversity';
 import { formatGradientLine } from '../core/runtime/signals';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
-import { plural } from '../core/plural';
+import { plural, trainingExamples } from '../core/plural';
 
 // Loaded on first use: tfjs takes a while to load, and `nnmodel check` needs none of it.
 const jobs = () => import('./trainJob');
@@ -138,15 +138,16 @@ export const trainCommand: Command = {
 };
 
 /**
- * The line `nnmodel train` starts with: "training LeNet5 on digits (1797 examples) for 1 epoch, batch 64, backend wasm";
+ * The line `nnmodel train` starts with: "training LeNet5 on digits (1438 training examples, 359 for validation) for 1 epoch, batch 64, backend wasm"
+ * (`examples`: those trained on; `validation`: those held out, said when there are any);
  * with `mixup: α` in the train section, ", mixup α = 0.2" after the batch (the training batches are mixed);
  * with `mask: rate`, ", masked language modelling (15 % of tokens)".
  */
-export function trainStartLine(s: { model: string; source: string; examples: number; epochs: number; batch: number; mixup?: number; mask?: number; backend: string; resumedFrom?: number; loss?: string }): string {
+export function trainStartLine(s: { model: string; source: string; examples: number; validation?: number; epochs: number; batch: number; mixup?: number; mask?: number; backend: string; resumedFrom?: number; loss?: string }): string {
   const gan = s.loss === 'adversarial' ? ' (a GAN: generator and discriminator)' : '';
   const mixup = s.mixup !== undefined ? `, mixup α = ${s.mixup}` : s.mask !== undefined ? `, masked language modelling (${+(s.mask * 100).toFixed(2)} % of tokens)` : '';
   const from = s.resumedFrom ? `, from epoch ${s.resumedFrom}` : '';
-  return `training ${s.model}${gan} on ${s.source} (${plural(s.examples, 'example')}) for ${plural(s.epochs, 'epoch')}, batch ${s.batch}${mixup}, backend ${s.backend}${from}`;
+  return `training ${s.model}${gan} on ${s.source} (${trainingExamples(s.examples, s.validation)}) for ${plural(s.epochs, 'epoch')}, batch ${s.batch}${mixup}, backend ${s.backend}${from}`;
 }
 
 /**

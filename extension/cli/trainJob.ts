@@ -49,6 +49,7 @@ import {
   trainModel,
   validationSplit,
   dataSplit,
+  splitCounts,
   windowsSplitNote,
   type BatchInfo,
   type CancelToken,
@@ -166,7 +167,7 @@ export interface JobEvents {
    * `loss`: the objective, when it is not a loss between prediction and label ('adversarial': epochs log g and d losses).
    * `history`: the epochs of the checkpoint the run continues (empty for fresh weights).
    */
-  onStart?(s: { model: string; backend: string; examples: number; epochs: number; batch: number; mixup?: number; mask?: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string; split?: string; history?: EpochLogs[] }): void;
+  onStart?(s: { model: string; backend: string; examples: number; validation: number; epochs: number; batch: number; mixup?: number; mask?: number; source: string; checkpointDir: string; resumedFrom?: number; loss?: string; standardisation?: string; split?: string; history?: EpochLogs[] }): void;
   onBatch?(b: BatchInfo): void;
   onEpoch?(logs: EpochLogs): void;
   /** Signal & gradients (runtime/signals.ts): at initialisation (epoch 0, not when resuming), then after each epoch's `onEpoch`. */
@@ -186,10 +187,13 @@ export function sampleStripPath(dir: string, strip: SampleStrip): string {
 
 /** What `JobEvents.onStart` says of a run. */
 function startOf(info: ModelInfo, data: Dataset, config: TrainConfig, dir: string, initialEpoch: number): Parameters<NonNullable<JobEvents['onStart']>>[0] {
+  // The examples trained on, not all the data's: the validation split (and a text's windows between) are not.
+  const counts = splitCounts(data, config);
   return {
     model: info.name,
     backend: tf.getBackend(),
-    examples: data.count,
+    examples: counts.train,
+    validation: counts.validation,
     epochs: config.epochs,
     batch: config.batch,
     ...(config.mixup !== undefined ? { mixup: config.mixup } : {}),

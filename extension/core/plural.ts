@@ -21,6 +21,16 @@ export function groupedPlural(n: number, noun: string, pluralNoun = `${noun}s`):
 }
 
 /**
+ * The examples a run trains on, and those it holds out for validation when
+ * there are any: "2064 training examples, 300 for validation", "1 training
+ * example". The run status of the Training tab, `nnmodel train`'s first line
+ * and the inspector's output channel say it alike.
+ */
+export function trainingExamples(train: number, validation = 0): string {
+  return `${plural(train, 'training example')}${validation > 0 ? `, ${validation} for validation` : ''}`;
+}
+
+/**
  * A run of epochs from `first` to `last` (1-based, inclusive): "epoch 3"
  * when it is one, "epochs 2–3" otherwise.
  */

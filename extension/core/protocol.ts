@@ -158,11 +158,12 @@ export interface SavedMessage {
 /** One event of a training run (the Training tab draws its curves from these). */
 export type TrainingEvent =
   /**
-   * `backend`: the tfjs backend the run uses (the inspector's). `resumedFrom`: the checkpoint's epoch it continues;
+   * `examples`: the examples the run trains on, `validation`: those held out (runtime/train.ts splitCounts; the
+   * windows of a text left out of both are in neither). `backend`: the tfjs backend the run uses (the inspector's). `resumedFrom`: the checkpoint's epoch it continues;
    * `history`: that checkpoint's epochs (the best epoch and the overfitting verdict read them with the run's; the
    * Training tab's table and charts list them before the run's, with their metrics, time and examples when kept).
    */
-  | { kind: 'start'; epochs: number; examples: number; backend: string; source: string; resumedFrom?: number; history?: HistoryFigures[] }
+  | { kind: 'start'; epochs: number; examples: number; validation?: number; backend: string; source: string; resumedFrom?: number; history?: HistoryFigures[] }
   | { kind: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | {
       kind: 'epoch';
@@ -741,7 +742,7 @@ function isTrainingEvent(x: unknown): x is TrainingEvent {
   if (!isObj(x)) return false;
   switch (x.kind) {
     case 'start':
-      return isInt(x.epochs) && isInt(x.examples) && isStr(x.backend) && isStr(x.source) && (x.history === undefined || isEpochFiguresList(x.history));
+      return isInt(x.epochs) && isInt(x.examples) && (x.validation === undefined || isInt(x.validation)) && isStr(x.backend) && isStr(x.source) && (x.history === undefined || isEpochFiguresList(x.history));
     case 'batch':
       return isInt(x.epoch) && isInt(x.batch) && isInt(x.batches) && typeof x.loss === 'number';
     case 'epoch':

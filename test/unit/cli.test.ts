@@ -434,7 +434,7 @@ test(
   withWorkspace({ 'lm.nnmodel': TINY_LM, 'corpus.txt': 'the cat sat on the mat. the rat ate the hat.\n'.repeat(4) }, async (dir) => {
     const t = await run(dir, 'train', 'lm.nnmodel');
     assert.equal(t.code, 0, t.err);
-    assert.match(t.err, /^training Tiny on corpus\.txt \(172 examples\) for 1 epoch, batch 16, backend wasm$/m);
+    assert.match(t.err, /^training Tiny on corpus\.txt \(172 training examples\) for 1 epoch, batch 16, backend wasm$/m);
     const g = await run(dir, 'generate', 'lm.nnmodel', '--prompt', 'Zé€ the€', '--tokens', '4');
     assert.equal(g.code, 0, g.err);
     // Tiny has 16 outputs, its text 13 characters and the unknown token: said once, with the prompt's unknown characters.
@@ -507,11 +507,11 @@ train Mix {
     async (dir) => {
       const t = await run(dir, 'train', 'mix.nnmodel');
       assert.equal(t.code, 0, t.err);
-      assert.match(t.err, /^training Mix on digits\S* \(64 examples\) for 1 epoch, batch 32, mixup α = 0\.2, backend wasm$/m);
+      assert.match(t.err, /^training Mix on digits\S* \(64 training examples\) for 1 epoch, batch 32, mixup α = 0\.2, backend wasm$/m);
       writeFileSync(join(dir, 'mix.nnmodel'), readFileSync(join(dir, 'mix.nnmodel'), 'utf8').replace('  mixup: 0.2\n', ''));
       const plain = await run(dir, 'train', 'mix.nnmodel', '--checkpoints', 'plain');
       assert.equal(plain.code, 0, plain.err);
-      assert.match(plain.err, /^training Mix on digits\S* \(64 examples\) for 1 epoch, batch 32, backend wasm$/m);
+      assert.match(plain.err, /^training Mix on digits\S* \(64 training examples\) for 1 epoch, batch 32, backend wasm$/m);
     },
   ),
 );

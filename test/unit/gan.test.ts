@@ -425,7 +425,7 @@ test('CLI: `nnmodel train` on a tiny GAN writes both checkpoints and samples.png
     };
     const t = await run('train', 'tiny.nnmodel');
     assert.equal(t.code, 0, t.err);
-    assert.match(t.err, /^training G \(a GAN: generator and discriminator\) on digits \(64 examples\) for 2 epochs, batch 16, backend wasm$/m);
+    assert.match(t.err, /^training G \(a GAN: generator and discriminator\) on digits \(64 training examples\) for 2 epochs, batch 16, backend wasm$/m);
     const lines = t.out.trim().split('\n');
     assert.equal(lines.length, 2);
     assert.match(lines[1], /^epoch 2\/2 · g_loss \d+\.\d{4} · d_loss \d+\.\d{4} · d_real 0\.\d{4} · d_fake 0\.\d{4} · /);

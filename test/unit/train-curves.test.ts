@@ -252,10 +252,16 @@ test('a run of a model with the same name in another file (a copy of an example)
 test("the run's status line counts examples in the singular and plural", () => {
   const c = new TrainingCurves();
   c.apply(1, 'M', { kind: 'start', epochs: 2, examples: 1, backend: 'wasm', source: 'digits' });
-  assert.equal(runText(c), 'M: training · digits, 1 example · in this inspector on WASM');
+  assert.equal(runText(c), 'M: training · digits, 1 training example · in this inspector on WASM');
   c.apply(2, 'M', { kind: 'start', epochs: 2, examples: 60, backend: 'webgl', source: 'digits' });
   c.apply(2, 'M', { kind: 'batch', epoch: 1, batch: 3, batches: 10, loss: 2 });
-  assert.equal(runText(c), 'M: training · epoch 1/2, batch 3/10 · digits, 60 examples · in this inspector on WebGL');
+  assert.equal(runText(c), 'M: training · epoch 1/2, batch 3/10 · digits, 60 training examples · in this inspector on WebGL');
+  // The examples trained on, then those held out: a text's windows between the two are in neither.
+  c.apply(3, 'M', { kind: 'start', epochs: 2, examples: 2064, validation: 263, backend: 'wasm', source: 'tiny.txt' });
+  assert.equal(runText(c), 'M: training · tiny.txt, 2064 training examples, 263 for validation · in this inspector on WASM');
+  // A run without validation after one with: none said.
+  c.apply(4, 'M', { kind: 'start', epochs: 2, examples: 60, backend: 'wasm', source: 'digits' });
+  assert.equal(runText(c), 'M: training · digits, 60 training examples · in this inspector on WASM');
 });
 
 test('the charts draw and list only series with values: no batch loss for loaded weights, none before it has a point', () => {

@@ -15,7 +15,7 @@ import {
   type LoadOptions,
 } from '../../extension/core/runtime/data/files';
 import { tokenizerFromSpec } from '../../extension/core/runtime/tokenizers';
-import { dataSplit, noTrainingLeft, windowsSplitNote } from '../../extension/core/runtime/train';
+import { dataSplit, noTrainingLeft, splitCounts, windowsSplitNote } from '../../extension/core/runtime/train';
 import type { DataSource } from '../../extension/core/analysis/types';
 import { nodeDataFs } from '../../extension/cli/trainJob';
 
@@ -230,6 +230,10 @@ test('text windows are held out from the end of the text, none sharing a token w
     `validation: the last ${split.validation.length} windows of long.txt; the 2 windows before them share tokens with those and are left out of training`,
   );
   assert.equal(windowsSplitNote(d, 0), undefined, 'nothing held out, nothing to say');
+  // What a run's start counts: the windows trained on and those validating, not the 2 left out between.
+  assert.deepEqual(splitCounts(d, { validation: 0.1, loss: 'crossentropy' }), { train: split.train.length, validation: split.validation.length });
+  assert.equal(splitCounts(d, { validation: 0.1, loss: 'crossentropy' }).train, d.count - split.validation.length - 2);
+  assert.deepEqual(splitCounts(d, { validation: 0, loss: 'crossentropy' }), { train: d.count, validation: 0 });
 
   // At every position: a short text has no window left for training, and says why.
   write('t.txt', 'abcabcabd');
@@ -270,4 +274,14 @@ train P {
   assert.equal(unlabelledOutputsWarning(model, csv, { ...config, loss: 'mse' }), undefined, 'not a classifier');
   const text = { ...config, data: { kind: 'text' as const, path: 't.txt', options: {} } };
   assert.equal(unlabelledOutputsWarning(model, { source: 't.txt', classes: ['<unk>', 'a'], targetShape: [4] }, text), undefined, 'a vocabulary larger than the text is usual');
+});
+
+test("splitCounts: a run's training and validation examples, as its split makes them", () => {
+  // Examples apart from one another: every one is in one part or the other.
+  assert.deepEqual(splitCounts({ count: 400 }, { validation: 0.25, loss: 'crossentropy' }), { train: 300, validation: 100 });
+  assert.deepEqual(splitCounts({ count: 10 }, { validation: 0.01, loss: 'mse' }), { train: 9, validation: 1 }, 'at least one held out');
+  // A GAN trains on every example and validates none (runtime/gan.ts).
+  assert.deepEqual(splitCounts({ count: 64 }, { validation: 0.1, loss: 'adversarial' }), { train: 64, validation: 0 });
+  // Windows of a text: the last ones validate, the overlap − 1 before them are in neither.
+  assert.deepEqual(splitCounts({ count: 100, windows: { overlap: 4 } }, { validation: 0.1, loss: 'crossentropy' }), { train: 87, validation: 10 });
 });

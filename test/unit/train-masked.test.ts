@@ -528,7 +528,15 @@ train Enc {
     );
     const t = await run(dir, 'train', 'mlm.nnmodel');
     assert.equal(t.code, 0, t.err);
-    assert.match(t.err, /^training Enc on corpus\.txt \(\d+ examples\) for 2 epochs, batch 32, masked language modelling \(25 % of tokens\), backend wasm$/m);
+    const start = /^training Enc on corpus\.txt \((\d+) training examples, (\d+) for validation\) for 2 epochs, batch 32, masked language modelling \(25 % of tokens\), backend wasm$/m.exec(t.err);
+    assert.ok(start, t.err);
+    // The windows counted are those trained on: not the validation ones, nor those between that share tokens with both (the split line's).
+    const note = /^validation: the last (\d+) windows of corpus\.txt; the (\d+) windows? before them share tokens with those and are left out of training$/m.exec(t.err);
+    assert.ok(note, t.err);
+    assert.equal(start[2], note[1]);
+    // Char windows of 12 tokens (the target one further), one per position.
+    const windows = CORPUS.length - 12;
+    assert.equal(Number(start[1]) + Number(start[2]) + Number(note[2]), windows, 'every window is trained on, validates or is left out');
     assert.doesNotMatch(t.err, /not_causal/, 'masked: the encoder reads no answer');
     const epoch2 = /^epoch 2\/2 · loss [\d.]+ · accuracy [\d.]+ · val_loss ([\d.]+) · val_accuracy ([\d.]+)/m.exec(t.out);
     assert.ok(epoch2, t.out);

@@ -315,7 +315,7 @@ test("CLI: `nnmodel train` trains the example's TinyTransformer from its own sec
     };
     const t = await run('train', 'transformer.nnmodel');
     assert.equal(t.code, 0, t.err);
-    assert.match(t.err, /^training TinyTransformer on sequences \(2000 examples\) for 3 epochs, batch 32, backend wasm$/m);
+    assert.match(t.err, /^training TinyTransformer on sequences \(1800 training examples, 200 for validation\) for 3 epochs, batch 32, backend wasm$/m);
     const lines = t.out.trim().split('\n');
     assert.equal(lines.length, 3);
     const acc = Number(/val_accuracy (\d\.\d+)/.exec(lines[2])?.[1]);

@@ -56,7 +56,7 @@ test("the contract's train example trains one short epoch through the CLI's job 
   const text = CONTRACT_LENET + CONTRACT_TRAIN.replace('samples = 6000', 'samples = 64');
   const file = join(dir, 'contract.nnmodel');
   writeFileSync(file, text);
-  let start: { examples: number } | undefined;
+  let start: { examples: number; validation?: number } | undefined;
   const { history, job } = await runTrainJob(
     { file, epochs: 1, roots: [dir], backend: 'cpu' },
     { onStart: (s) => void (start = s) },
@@ -66,7 +66,8 @@ test("the contract's train example trains one short epoch through the CLI's job 
   assert.equal(history.epochs.length, 1);
   assert.ok(Number.isFinite(history.epochs[0].loss));
   assert.deepEqual(job.data.exampleShape, [32, 32, 1]);
-  assert.equal(start?.examples, 64);
+  // The examples trained on, and those held out (the contract's validation: 0.1 of 64).
+  assert.deepEqual([start?.examples, start?.validation], [58, 6]);
 });
 
 test('an explicit size is kept, and then a model of another size is an error with the size to write', () => {

@@ -175,8 +175,9 @@ test('the host checks an uploaded checkpoint before writing it', async () => {
 
 test('the host turns page events into progress, a line per epoch and a closing message', () => {
   const p = new TrainingProgress('LeNet5', 64, '.nnmodel/lenet5/LeNet5');
-  const s = p.apply({ kind: 'start', epochs: 3, examples: 6000, backend: 'wasm', source: 'digits' });
-  assert.match(s.lines[0], /digits \(6000 examples\), epochs 1–3, batch 64, backend wasm \(the inspector's\)/);
+  const s = p.apply({ kind: 'start', epochs: 3, examples: 4800, validation: 1200, backend: 'wasm', source: 'digits' });
+  assert.match(s.lines[0], /digits \(4800 training examples, 1200 for validation\), epochs 1–3, batch 64, backend wasm \(the inspector's\)/);
+  assert.match(new TrainingProgress('G', 64, 'd').apply({ kind: 'start', epochs: 1, examples: 1, backend: 'wasm', source: 'digits' }).lines[0], /^digits \(1 training example\), epoch 1,/);
   const b1 = p.apply({ kind: 'batch', epoch: 1, batch: 38, batches: 75, loss: 1.23456 });
   assert.equal(b1.report?.message, 'epoch 1, batch 38/75 · loss 1.2346');
   assert.ok(Math.abs(b1.report!.increment - (38 / 75 / 3) * 100) < 1e-9);
@@ -277,6 +278,10 @@ test('the page trains with the core loop, reports each batch and epoch, and send
   assert.deepEqual(events.at(-1), { kind: 'done', status: 'completed' });
   const epochs = events.filter((e) => e.kind === 'epoch');
   assert.equal(epochs.length, 2);
+  // The start counts the examples trained on (400 less the 25 % held out), as each epoch does, and the held-out ones.
+  const start = events[0] as Extract<TrainingEvent, { kind: 'start' }>;
+  assert.deepEqual([start.examples, start.validation], [300, 100]);
+  assert.ok(epochs.every((e) => e.examples === start.examples));
   // Batches reach the host at most every BATCH_POST_MS, the last of each epoch always.
   const batches = events.filter((e): e is Extract<typeof e, { kind: 'batch' }> => e.kind === 'batch');
   assert.ok(batches.length >= 2 && batches.length <= 2 * Math.ceil(300 / 32), `${batches.length} batch events`);
@@ -321,7 +326,8 @@ test('resuming continues the epoch numbering and the history of the checkpoint',
   assert.deepEqual(start, {
     kind: 'start',
     epochs: 3,
-    examples: 400,
+    examples: 300,
+    validation: 100,
     backend: 'wasm',
     source: 'digits',
     resumedFrom: 2,

@@ -32,23 +32,25 @@ test('epochRange: one epoch is "epoch N", several "epochs A–B"', () => {
 
 test('the CLI start line of a one-epoch run says "1 epoch"; several say "epochs"', () => {
   const s = { model: 'LeNet5', source: 'digits', examples: 1797, epochs: 1, batch: 64, backend: 'wasm' };
-  assert.equal(trainStartLine(s), 'training LeNet5 on digits (1797 examples) for 1 epoch, batch 64, backend wasm');
-  assert.equal(trainStartLine({ ...s, epochs: 2, examples: 1, resumedFrom: 4 }), 'training LeNet5 on digits (1 example) for 2 epochs, batch 64, backend wasm, from epoch 4');
-  assert.match(trainStartLine({ ...s, model: 'G', loss: 'adversarial' }), /^training G \(a GAN: generator and discriminator\) on digits \(1797 examples\) for 1 epoch,/);
+  assert.equal(trainStartLine(s), 'training LeNet5 on digits (1797 training examples) for 1 epoch, batch 64, backend wasm');
+  assert.equal(trainStartLine({ ...s, epochs: 2, examples: 1, resumedFrom: 4 }), 'training LeNet5 on digits (1 training example) for 2 epochs, batch 64, backend wasm, from epoch 4');
+  // The examples held out for validation, when there are any, after those trained on.
+  assert.equal(trainStartLine({ ...s, examples: 1438, validation: 359 }), 'training LeNet5 on digits (1438 training examples, 359 for validation) for 1 epoch, batch 64, backend wasm');
+  assert.match(trainStartLine({ ...s, model: 'G', loss: 'adversarial' }), /^training G \(a GAN: generator and discriminator\) on digits \(1797 training examples\) for 1 epoch,/);
   // mixup: α, as the train section sets it, with the other training settings.
-  assert.equal(trainStartLine({ ...s, mixup: 0.2 }), 'training LeNet5 on digits (1797 examples) for 1 epoch, batch 64, mixup α = 0.2, backend wasm');
-  assert.equal(trainStartLine({ ...s, mixup: 1, resumedFrom: 3 }), 'training LeNet5 on digits (1797 examples) for 1 epoch, batch 64, mixup α = 1, backend wasm, from epoch 3');
+  assert.equal(trainStartLine({ ...s, mixup: 0.2 }), 'training LeNet5 on digits (1797 training examples) for 1 epoch, batch 64, mixup α = 0.2, backend wasm');
+  assert.equal(trainStartLine({ ...s, mixup: 1, resumedFrom: 3 }), 'training LeNet5 on digits (1797 training examples) for 1 epoch, batch 64, mixup α = 1, backend wasm, from epoch 3');
 });
 
 test('the output channel names one epoch as "epoch N" and a run of them as "epochs A–B"', () => {
   const resumed = new TrainingProgress('LeNet5', 64, '.nnmodel/lenet5/LeNet5');
   const one = resumed.apply({ kind: 'start', epochs: 3, examples: 1, backend: 'wasm', source: 'digits', resumedFrom: 2 });
-  assert.equal(one.lines[0], "digits (1 example), epoch 3, batch 64, backend wasm (the inspector's), continuing from the checkpoint of epoch 2");
+  assert.equal(one.lines[0], "digits (1 training example), epoch 3, batch 64, backend wasm (the inspector's), continuing from the checkpoint of epoch 2");
   const fresh = new TrainingProgress('LeNet5', 64, '.nnmodel/lenet5/LeNet5');
-  assert.match(fresh.apply({ kind: 'start', epochs: 3, examples: 6000, backend: 'wasm', source: 'digits', resumedFrom: 1 }).lines[0], /^digits \(6000 examples\), epochs 2–3, batch 64,/);
+  assert.match(fresh.apply({ kind: 'start', epochs: 3, examples: 6000, backend: 'wasm', source: 'digits', resumedFrom: 1 }).lines[0], /^digits \(6000 training examples\), epochs 2–3, batch 64,/);
   // mixup: α after the batch, as the CLI's start line says it.
   const mixed = new TrainingProgress('LeNet5', 64, '.nnmodel/lenet5/LeNet5', 0.2);
-  assert.equal(mixed.apply({ kind: 'start', epochs: 3, examples: 6000, backend: 'wasm', source: 'digits' }).lines[0], "digits (6000 examples), epochs 1–3, batch 64, mixup α = 0.2, backend wasm (the inspector's)");
+  assert.equal(mixed.apply({ kind: 'start', epochs: 3, examples: 6000, backend: 'wasm', source: 'digits' }).lines[0], "digits (6000 training examples), epochs 1–3, batch 64, mixup α = 0.2, backend wasm (the inspector's)");
 });
 
 test('unknownPieces: what each tokeniser reads as the unknown token, each once, in order', () => {

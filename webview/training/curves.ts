@@ -9,7 +9,7 @@
 import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { addStrip, storeStrip, type StoredStrip } from './stripModel';
-import { plural } from '../../extension/core/plural';
+import { plural, trainingExamples } from '../../extension/core/plural';
 import { layersLoadedText } from '../../extension/core/runtime/checkpoint';
 import { bestEpoch, bestText, overfitVerdict, type EpochFigures } from '../../extension/core/runtime/overfit';
 
@@ -164,12 +164,12 @@ export function emptyText(inspected: string, last?: Pick<TrainingCurves, 'run' |
  * The Training tab's status line for this page's run ("M: training · epoch
  * 1/2, batch 3/10 · digits, 1 example · in this inspector on WASM").
  */
-export function runText(c: Pick<TrainingCurves, 'model' | 'status' | 'position' | 'epochs' | 'backend' | 'source' | 'examples' | 'resumedFrom' | 'message'>): string {
+export function runText(c: Pick<TrainingCurves, 'model' | 'status' | 'position' | 'epochs' | 'backend' | 'source' | 'examples' | 'validation' | 'resumedFrom' | 'message'>): string {
   const pos = c.position.batches ? `epoch ${c.position.epoch}/${c.epochs}, batch ${c.position.batch}/${c.position.batches}` : '';
   const state = { idle: 'starting', running: 'training', completed: 'done', cancelled: 'stopped', failed: 'failed', loaded: 'loaded' }[c.status];
   const backend = c.backend ? ` · in this inspector on ${c.backend === 'webgl' ? 'WebGL' : c.backend.toUpperCase()}` : '';
   const resumed = c.resumedFrom ? ` · continued from epoch ${c.resumedFrom}` : '';
-  return `${c.model}: ${state}${pos ? ` · ${pos}` : ''}${c.source ? ` · ${c.source}, ${plural(c.examples, 'example')}` : ''}${backend}${resumed}${c.message ? ` · ${c.message}` : ''}`;
+  return `${c.model}: ${state}${pos ? ` · ${pos}` : ''}${c.source ? ` · ${c.source}, ${trainingExamples(c.examples, c.validation)}` : ''}${backend}${resumed}${c.message ? ` · ${c.message}` : ''}`;
 }
 
 /**
@@ -284,7 +284,9 @@ export class TrainingCurves {
   epochs = 0;
   backend = '';
   source = '';
+  /** The examples the run trains on, and those it holds out for validation (the `start` event's). */
   examples = 0;
+  validation = 0;
   /** Epoch of the checkpoint the run continues, 0 for fresh weights. */
   resumedFrom = 0;
   /** Warnings of the run (layers a resumed checkpoint no longer fits). */
@@ -330,6 +332,7 @@ export class TrainingCurves {
         this.status = 'running';
         this.epochs = e.epochs;
         this.examples = e.examples;
+        this.validation = e.validation ?? 0;
         this.backend = e.backend;
         this.source = e.source;
         this.resumedFrom = e.resumedFrom ?? 0;

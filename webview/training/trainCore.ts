@@ -13,7 +13,7 @@ import type { Tf } from '../../extension/core/layers/types';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { encodeCheckpoint, optimizerRestorer, resumeModel, type ModelJson, type Resumed } from '../../extension/core/runtime/checkpoint';
 import { registerTrainingKernels } from '../../extension/core/runtime/kernels';
-import { symbolicDimsFor, trainModel, type EpochLogs, type TrainOptions } from '../../extension/core/runtime/train';
+import { splitCounts, symbolicDimsFor, trainModel, type EpochLogs, type TrainOptions } from '../../extension/core/runtime/train';
 import { trainInputShapes } from '../../extension/core/runtime/diffusion';
 import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../../extension/core/runtime/gan';
 import type { ModelInfo } from '../../extension/core/analysis/types';
@@ -139,10 +139,13 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
     }
     // An async function's locals live as long as the run: let go of the discriminator's bytes too.
     dResume = undefined;
+    // The examples trained on and those validating (a text's windows between them are in neither), as `nnmodel train` says.
+    const counts = splitCounts(data, msg.config);
     io.emit({
       kind: 'start',
       epochs: initialEpoch + msg.config.epochs,
-      examples: data.count,
+      examples: counts.train,
+      ...(counts.validation ? { validation: counts.validation } : {}),
       backend: tf.getBackend(),
       source: data.source,
       ...(initialEpoch ? { resumedFrom: initialEpoch } : {}),

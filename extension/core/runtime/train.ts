@@ -625,6 +625,18 @@ export function windowsSplitNote(data: Pick<TrainData, 'source' | 'count' | 'win
   return `validation: the last ${plural(validation.length, 'window')} of ${data.source}; the ${plural(between, 'window')} before them share tokens with those and are left out of training`;
 }
 
+/**
+ * How many examples a run on `data` trains on and holds out for validation:
+ * the sizes of `dataSplit` (its seed picks which, not how many), so the
+ * windows of a text left out of both are in neither. A GAN trains on every
+ * example and validates none (runtime/gan.ts). What a run's start says.
+ */
+export function splitCounts(data: Pick<TrainData, 'count' | 'windows'>, config: Pick<TrainConfig, 'validation' | 'loss'>): { train: number; validation: number } {
+  if (config.loss === 'adversarial') return { train: data.count, validation: 0 };
+  const { train, validation } = dataSplit(data, config.validation, 0);
+  return { train: train.length, validation: validation.length };
+}
+
 /** Why `data` has no training examples left after its validation split. */
 export function noTrainingLeft(data: Pick<TrainData, 'source' | 'count' | 'windows'>, fraction: number): string {
   if (data.windows && data.windows.overlap > 1) {

@@ -6,7 +6,7 @@
  */
 import type { TrainingEvent } from '../../core/protocol';
 import { formatEpoch } from '../../core/runtime/train';
-import { epochRange, plural } from '../../core/plural';
+import { epochRange, trainingExamples } from '../../core/plural';
 import { bestEpoch, bestText, overfitVerdict, type EpochFigures } from '../../core/runtime/overfit';
 import { CollapseNotice } from '../../core/runtime/diversity';
 
@@ -66,7 +66,7 @@ export class TrainingProgress {
         return {
           report: { increment: 0, message: `epoch ${(e.resumedFrom ?? 0) + 1} of ${e.epochs} starting` },
           lines: [
-            `${e.source} (${plural(e.examples, 'example')}), ${epochRange((e.resumedFrom ?? 0) + 1, e.epochs)}, batch ${this.batch}${this.mixup !== undefined ? `, mixup α = ${this.mixup}` : ''}, backend ${e.backend} (the inspector's)${e.resumedFrom ? `, continuing from the checkpoint of epoch ${e.resumedFrom}` : ''}`,
+            `${e.source} (${trainingExamples(e.examples, e.validation)}), ${epochRange((e.resumedFrom ?? 0) + 1, e.epochs)}, batch ${this.batch}${this.mixup !== undefined ? `, mixup α = ${this.mixup}` : ''}, backend ${e.backend} (the inspector's)${e.resumedFrom ? `, continuing from the checkpoint of epoch ${e.resumedFrom}` : ''}`,
           ],
         };
       case 'batch': {
