@@ -122,7 +122,7 @@ test('waves through a same-padded conv1d: the window reaches later steps; causal
   assert.deepEqual(leaks(two)[0].related?.[0].range, rangeOf(two, 'conv1d(8, 3, padding = same)'));
 });
 
-test('a flatten over the steps sees the whole window: named, with the general advice', () => {
+test('a flatten over the steps sees the whole window once a dense mixes it: the dense is named, with the flatten', () => {
   const text = `model W {
   input x: [64, 1]
   output x -> flatten -> dense(64) -> reshape([64, 1])
@@ -134,9 +134,79 @@ train W {
 `;
   const [d] = leaks(text);
   assert.ok(d);
-  assert.deepEqual(d.related?.[0].range, rangeOf(text, 'flatten'));
+  // The layer that mixes the steps, not the flatten that only lays them side by side.
+  assert.deepEqual(d.related?.[0].range, rangeOf(text, 'dense(64)'));
   assert.equal(d.fixes, undefined, 'no single edit makes a flatten causal');
-  assert.match(d.message, /flatten combines positions\. .* Make each prediction from its own position and earlier ones/);
+  assert.match(d.message, /flatten lays the steps out along the feature axis and dense\(64\) mixes them, so every output position is computed from the whole window, the value it must predict included\./);
+  assert.match(d.message, /remove flatten and dense\(64\) \(and what undoes the flatten\), and predict per position after a causal layer, e.g\. conv1d\(16, 5, padding = causal\) -> dense\(1\)/);
+  assert.match(d.message, /To predict only the value after the window instead, end with flatten -> dense\(1\)/);
+});
+
+test('a symbolic window reshaped to the length the data gives: one prediction per step, checked', () => {
+  // `[seq, 1]` trains at seq = 64 (waves(length = 64)); the output [64, 1] is one value per step.
+  for (const tail of ['reshape([-1, 1])', 'reshape([64, 1])']) {
+    const text = wave(`flatten -> dense(64) -> ${tail}`);
+    const [d] = leaks(text);
+    assert.ok(d, tail);
+    assert.deepEqual(d.related?.[0].range, rangeOf(text, 'dense(64)'));
+  }
+  // Another length than the data's is not one prediction per step: no leak said, but an error of its own (train.positions).
+  const other = analyze(wave('flatten -> dense(32) -> reshape([32, 1])')).diagnostics;
+  assert.deepEqual(other.filter((d) => d.code === 'train.not_causal'), []);
+  assert.deepEqual(other.filter((d) => d.severity === 'error').map((d) => d.code), ['train.positions']);
+});
+
+test('steps moved into the features by a transpose or a reshape, then mixed: the mixing layer is named', () => {
+  const fixed = (layers: string) => wave(layers).replace('[seq, 1]', '[64, 1]');
+  const cases: [string, string, string][] = [
+    ['transpose([1, 0]) -> dense(64) -> transpose([1, 0])', 'dense(64)', 'transpose\\(\\[1, 0\\]\\) lays the steps out along the feature axis and dense\\(64\\) mixes them, so every output position is computed from the whole window'],
+    ['transpose([1, 0]) -> relu -> conv1d(64, 1) -> transpose([1, 0])', 'conv1d(64, 1)', 'conv1d\\(64, 1\\) mixes them'],
+    ['transpose([1, 0]) -> softmax -> transpose([1, 0])', 'softmax', 'softmax mixes them'],
+    ['reshape([8, 8]) -> dense(8) -> reshape([64, 1])', 'dense(8)', 'reshape\\(\\[8, 8\\]\\) lays the steps out .* from a block of steps around it'],
+    ['reshape([1, 64]) -> dropout(0.1) -> dense(64) -> reshape([64, 1])', 'dense(64)', 'every output position is computed from the whole window'],
+  ];
+  for (const [layers, at, message] of cases) {
+    const text = fixed(layers);
+    const found = leaks(text);
+    assert.equal(found.length, 1, layers);
+    assert.deepEqual(found[0].related?.[0].range, rangeOf(text, at), layers);
+    assert.match(found[0].message, new RegExp(message), layers);
+  }
+  // Rearranged and given back without mixing: each step is still its own.
+  for (const layers of ['flatten -> reshape([64, 1]) -> dense(1)', 'transpose([1, 0]) -> relu -> transpose([1, 0]) -> dense(1)', 'reshape([64, 1, 1]) -> dense(1) -> reshape([64, 1])']) {
+    assert.deepEqual(leaks(fixed(layers)), [], layers);
+  }
+  // Features split within a step, then put back: the positions are not the input's any more (unknown), nothing said.
+  assert.deepEqual(leaks(fixed('dense(4) -> reshape([64, 2, 2]) -> dense(1) -> reshape([64, 2]) -> dense(1)')), []);
+});
+
+test('one-value forecasters read the whole window to predict the value after it: no warning', () => {
+  for (const input of ['[seq, 1]', '[64, 1]']) {
+    for (const layers of ['flatten -> dense(1)', 'flatten -> dense(32) -> relu -> dense(1)', 'lstm(16) -> dense(1)', 'conv1d(8, 3, padding = same) -> global_avgpool -> dense(1)']) {
+      assert.deepEqual(leaks(wave(layers).replace('[seq, 1]', input)), [], `${input} ${layers}`);
+    }
+  }
+});
+
+test('a pooled or last-state summary spread back over the steps: named, with what to change', () => {
+  const pooled = `model W {
+  input x: [seq, 1]
+  output x + (x -> global_avgpool)
+}
+train W {
+  data: waves(samples = 500, length = 64)
+  loss: mse
+}
+`;
+  const [p] = leaks(pooled);
+  assert.deepEqual(p.related?.[0].range, rangeOf(pooled, 'global_avgpool'));
+  assert.match(p.message, /global_avgpool pools all steps of the window, and every output position reads the result\. .* Remove global_avgpool, or replace it with a layer that reads only earlier steps: attention with causal = true/);
+  const mean = pooled.replace('global_avgpool', 'mean(axis = 0)');
+  assert.deepEqual(leaks(mean)[0].related?.[0].range, rangeOf(mean, 'mean(axis = 0)'));
+  const last = wave('lstm(8) -> dense(64) -> reshape([64, 1])').replace('[seq, 1]', '[64, 1]');
+  const [l] = leaks(last);
+  assert.deepEqual(l.related?.[0].range, rangeOf(last, 'lstm(8)'));
+  assert.match(l.message, /lstm\(8\) gives only its last state, which has read every step, and every output position is made from it\. .* Set return_sequences = true in lstm\(8\) and predict per step from its output \(lstm\(…, return_sequences = true\) -> dense\(1\)\): its output at position t has read positions 0 to t only\./);
 });
 
 test('no warning where the model sees only the past, or where it is not certain', () => {

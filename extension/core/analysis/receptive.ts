@@ -14,6 +14,15 @@
  * - unknown: a window applied after the positions were rearranged (reshape,
  *   transpose) cannot be traced; nothing is shown.
  *
+ * A global field may be `folded`: a layer laid positions out along the
+ * feature axis (flatten, a transpose or reshape that moves steps into the
+ * features), so a position holds values of many input positions, but each
+ * value still depends on its own input position only. The first layer that
+ * mixes features (dense, a convolution, attention, a recurrent layer, a
+ * softmax or reduction over them) unfolds it: from there on every value
+ * sees all of them. Until then nothing has looked ahead (`flatten ->
+ * reshape` gives the steps back untouched).
+ *
  * This is the theoretical field, as in the course's "limited receptive field"
  * of a 1-D convolution against attention's whole sequence: what the
  * arithmetic lets an output see. Normalisation statistics (groupnorm,
@@ -45,7 +54,7 @@ export type InputField =
       causal: boolean;
       aligned: boolean;
     }
-  | { kind: 'global'; causal: boolean }
+  | { kind: 'global'; causal: boolean; folded?: boolean }
   | { kind: 'unknown' };
 
 /** The field of one value, per model input name (inputs without positions are absent). */
@@ -70,9 +79,78 @@ export function positionAxes(shape: Shape): number {
 const positionwise: Rule = (_n, _s, inputs) => merge(inputs);
 
 /** The positions were rearranged: the field sizes still hold, a later window cannot be traced. */
-const rearranged: Rule = (_n, _s, inputs) => mapFields(merge(inputs), (f) => (f.kind === 'local' ? { ...f, aligned: false } : f));
+const rearranged: Rule = (_n, _s, inputs) => mapFields(merge(inputs), unaligned);
+
+function unaligned(f: InputField): InputField {
+  return f.kind === 'local' ? { ...f, aligned: false } : f;
+}
 
 const everything: Rule = (_n, _s, inputs) => mapFields(merge(inputs), (f) => (f.kind === 'unknown' ? f : { kind: 'global', causal: false }));
+
+const FOLDED: InputField = { kind: 'global', causal: false, folded: true };
+
+function isFolded(f: InputField | undefined): boolean {
+  return f?.kind === 'global' && f.folded === true;
+}
+
+/** Whether a field has folded positions for some input. */
+function anyFolded(f: Field): boolean {
+  for (const x of f.values()) if (isFolded(x)) return true;
+  return false;
+}
+
+/**
+ * A field whose positions a layer lays out along the feature axis: folded;
+ * one that already sees later positions stays so; positions already
+ * rearranged (not the input's own) cannot be told apart: unknown.
+ */
+function fold(f: InputField): InputField {
+  if (f.kind === 'unknown' || seesLater(f)) return f.kind === 'unknown' ? f : { kind: 'global', causal: false };
+  if (f.kind === 'local' && !f.aligned) return { kind: 'unknown' };
+  return FOLDED;
+}
+
+/** Mixes the features of a position (dense, unembed): positions folded into them are mixed from here on. */
+const mixing: Rule = (node, shapes, inputs) => {
+  const f = positionwise(node, shapes, inputs);
+  return anyFolded(f) ? mapFields(f, (x) => (isFolded(x) ? { kind: 'global', causal: false } : x)) : f;
+};
+
+/** Lays the positions of real values out along the feature axis (flatten); token ids keep theirs. */
+const folding: Rule = (node, shapes, inputs) => {
+  if (shapes[0].isInt || positionAxes(shapes[0]) === 0) return rearranged(node, shapes, inputs);
+  return mapFields(merge(inputs), fold);
+};
+
+/**
+ * reshape and transpose: positions rearranged among themselves keep their
+ * field (`rearranged`); positions moved into the feature axis are folded (a
+ * transpose whose last axis was a position axis, a reshape whose features
+ * straddle input positions). A folded field moved again is not traced.
+ */
+const reshaping: Rule = (node, shapes, inputs) => {
+  const input = shapes[0];
+  const f = merge(inputs);
+  if (input.isInt || positionAxes(input) === 0) return mapFields(f, (x) => (isFolded(x) ? { kind: 'unknown' } : unaligned(x)));
+  const rank = input.dims.length;
+  let folds: boolean | undefined;
+  if (node.op === 'transpose') {
+    const perm = Array.isArray(node.args.perm) ? node.args.perm.map(Number) : [];
+    folds = perm.length === rank && perm[rank - 1] !== rank - 1;
+  } else {
+    const before = input.dims[rank - 1];
+    const after = node.shape.dims[node.shape.dims.length - 1];
+    // Each output position's features lie in one input position when its feature count divides the input's.
+    if (node.shape.dims.length === 0 || after.equals(before)) folds = false;
+    else if (after.value !== undefined && before.value !== undefined) folds = before.value % after.value !== 0;
+    else if (node.shape.dims.length === 1) folds = true;
+  }
+  return mapFields(f, (x) => {
+    if (isFolded(x)) return { kind: 'unknown' };
+    if (folds === undefined) return seesLater(x) ? x : { kind: 'unknown' };
+    return folds ? fold(x) : unaligned(x);
+  });
+};
 
 /** A window of `kernel` taps `dilation` apart, moving by `stride`: conv1d, conv2d, maxpool, avgpool. */
 function windowed(kernelArg: string, strideArg: string, dilationArg?: string): Rule {
@@ -131,7 +209,7 @@ const upsampled: Rule = (node, shapes, inputs) => {
 };
 
 /** mean/max/softmax over `axis`, concat along `axis`: over a position axis it sees all (or rearranges) positions. */
-function alongAxis(overPositions: Rule, defaultAxis: number): Rule {
+function alongAxis(overPositions: Rule, defaultAxis: number, overFeatures: Rule = positionwise): Rule {
   return (node, shapes, inputs) => {
     const rank = shapes[0].dims.length;
     const raw = node.args.axis;
@@ -140,7 +218,7 @@ function alongAxis(overPositions: Rule, defaultAxis: number): Rule {
       const axis = a < 0 ? a + rank : a;
       return axis >= 0 && axis < positionAxes(shapes[0]);
     });
-    return (touches ? overPositions : positionwise)(node, shapes, inputs);
+    return (touches ? overPositions : overFeatures)(node, shapes, inputs);
   };
 }
 
@@ -162,7 +240,7 @@ const recurrent: Rule = (node, _s, inputs) => {
  * missing, so a new layer must say how it moves positions).
  */
 export const FIELD_RULES: Readonly<Record<string, Rule>> = {
-  dense: positionwise,
+  dense: mixing,
   conv1d: windowed('kernel', 'stride', 'dilation'),
   conv2d: windowed('kernel', 'stride', 'dilation'),
   conv2d_transpose: transposed,
@@ -182,10 +260,10 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   sigmoid: positionwise,
   tanh: positionwise,
   silu: positionwise,
-  softmax: alongAxis(everything, -1),
-  flatten: everything,
-  reshape: rearranged,
-  transpose: rearranged,
+  softmax: alongAxis(everything, -1, mixing),
+  flatten: folding,
+  reshape: reshaping,
+  transpose: reshaping,
   dropout: positionwise,
   random_flip: positionwise,
   random_rotation: positionwise,
@@ -197,11 +275,11 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   concat: alongAxis(rearranged, -1),
   add: positionwise,
   multiply: positionwise,
-  mean: alongAxis(everything, -1),
-  max: alongAxis(everything, -1),
+  mean: alongAxis(everything, -1, mixing),
+  max: alongAxis(everything, -1, mixing),
   take: rearranged,
   embedding: positionwise,
-  unembed: positionwise,
+  unembed: mixing,
   positional: positionwise,
   sinusoidal: positionwise,
   cls_token: rearranged,
@@ -330,7 +408,7 @@ function sameCausality(a: Field, b: Field): boolean {
     const y = b.get(k);
     if (!y || x.kind !== y.kind) return false;
     if (x.kind === 'unknown' || y.kind === 'unknown') continue;
-    if (x.causal !== y.causal) return false;
+    if (x.causal !== y.causal || isFolded(x) !== isFolded(y)) return false;
     if (x.kind === 'local' && y.kind === 'local' && (x.aligned !== y.aligned || x.sizes.some((s) => s > 1) !== y.sizes.some((s) => s > 1))) return false;
   }
   return true;
@@ -339,7 +417,7 @@ function sameCausality(a: Field, b: Field): boolean {
 /** Whether a field lets an output position see positions after its own. */
 function seesLater(f: InputField | undefined): boolean {
   if (!f) return false;
-  if (f.kind === 'global') return !f.causal;
+  if (f.kind === 'global') return !f.causal && !f.folded;
   return f.kind === 'local' && !f.causal && f.sizes.some((s) => s > 1);
 }
 
@@ -354,6 +432,15 @@ function seesLater(f: InputField | undefined): boolean {
  * (a window after a reshape): said only when certain.
  */
 export function lookAheadLayer(model: ModelInfo, input: string): LayerNode | undefined {
+  return lookAhead(model, input)?.layer;
+}
+
+/**
+ * `lookAheadLayer`, and for a layer that mixes features holding folded
+ * positions (`flatten -> dense`, `transpose -> dense`), the layer of the
+ * same graph that folded them (`folded`), when there is one.
+ */
+export function lookAhead(model: ModelInfo, input: string): { layer: LayerNode; folded?: LayerNode } | undefined {
   const fields = modelFields(model, true);
   if (!seesLater(fields.outputs[0]?.get(input))) return undefined;
   const byId = new Map<Graph, Map<number, GraphNode>>();
@@ -374,7 +461,7 @@ export function lookAheadLayer(model: ModelInfo, input: string): LayerNode | und
       node = nodeOf(g, from);
       continue;
     }
-    if (node.kind === 'layer') return node;
+    if (node.kind === 'layer') return { layer: node, folded: folder(node, g, prefix) };
     const path = nodePath(prefix, node.id);
     let inside: { body: Graph; prefix: string } | undefined;
     for (let r = 0; r < node.runs.length && !inside; r++) {
@@ -395,6 +482,18 @@ export function lookAheadLayer(model: ModelInfo, input: string): LayerNode | und
     node = nodeOf(g, g.outputs[0]);
   }
   return undefined;
+
+  /** Back from `mixer` through values whose positions are folded, to the layer that folded them. */
+  function folder(mixer: LayerNode, g: Graph, prefix: string): LayerNode | undefined {
+    const folded = (id: number) => isFolded(fields.byPath.get(nodePath(prefix, id))?.get(input));
+    let at: GraphNode | undefined = mixer;
+    for (let guard = 0; at && guard < g.nodes.length; guard++) {
+      const from: number | undefined = at.kind === 'input' ? undefined : at.inputs.find(folded);
+      if (from === undefined) return at === mixer || at.kind !== 'layer' ? undefined : at;
+      at = nodeOf(g, from);
+    }
+    return undefined;
+  }
 }
 
 // ------------------------------------------------------------------ field algebra
@@ -422,6 +521,8 @@ function merge(fields: readonly Field[]): Field {
 
 function union(a: InputField, b: InputField): InputField {
   if (a.kind === 'unknown' || b.kind === 'unknown') return { kind: 'unknown' };
+  // Folded positions stay unmixed beside values that see no later position (concat, add).
+  if (isFolded(a) || isFolded(b)) return seesLater(a) || seesLater(b) ? { kind: 'global', causal: false } : FOLDED;
   if (a.kind === 'global' || b.kind === 'global') return { kind: 'global', causal: a.causal && b.causal };
   if (a.sizes.length !== b.sizes.length) return { kind: 'unknown' };
   // Windows that move together (same jump, known starts) unite into one from the first start to the last end.

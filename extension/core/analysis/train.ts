@@ -10,11 +10,12 @@ import { didYouMean, suggest } from './suggest';
 import type { DataSource, Diagnostic, Fix, Graph, LayerNode, ModelInfo, TrainConfig, TrainInfo } from './types';
 import { getLayer } from '../layers';
 import { smallestVocab } from './graph';
-import { lookAheadLayer } from './receptive';
+import { lookAhead, lookAheadLayer } from './receptive';
 import { argRangeOf } from './callArgs';
 import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
 import { checkMaskFit, checkMaskSettings, MASK_MAX, maskValueMessage } from './trainMask';
+import { checkLayersAtDataSize, checkPerPositionOutput } from './trainLength';
 
 type OptType = 'int' | 'number' | 'bool' | 'string' | 'ints' | readonly string[];
 
@@ -41,8 +42,14 @@ export interface DataSourceSpec {
   options: OptSpec[];
   example?: (o: Record<string, ArgValue>) => Shape;
   classes?: (o: Record<string, ArgValue>) => number | undefined;
-  /** Labels are one class per position (next-token prediction), not one per example. */
+  /**
+   * Labels are one per position (a token, or a value for `waves`), not one
+   * per example: a one-input model must output `[length, …]`, one
+   * prediction per input position (trainLength.ts `checkPerPositionOutput`).
+   */
   perPosition?: boolean;
+  /** The option that sets the examples' length (their first axis): what a symbolic `seq` of the model trains at. */
+  length?: string;
   /**
    * The label at each position is the input at the next one (`text`: the
    * next token; `waves`: the next value): what is predicted, for messages.
@@ -92,6 +99,7 @@ export const DATA_SOURCES: readonly DataSourceSpec[] = [
     example: (o) => ({ dims: [Sym.of(o.length as number)], isInt: true }),
     classes: (o) => o.vocab as number,
     perPosition: true,
+    length: 'length',
     pairs: true,
   },
   {
@@ -100,6 +108,8 @@ export const DATA_SOURCES: readonly DataSourceSpec[] = [
     path: false,
     options: [samples, { name: 'length', type: 'int', default: 128, min: 4, max: 100_000, doc: 'time steps per example' }, seed],
     example: (o) => ({ dims: [Sym.of(o.length as number), Sym.of(1)] }),
+    perPosition: true,
+    length: 'length',
     next: 'the next value',
   },
   {
@@ -132,6 +142,7 @@ export const DATA_SOURCES: readonly DataSourceSpec[] = [
     ],
     example: (o) => ({ dims: [Sym.of(o.context as number)], isInt: true }),
     perPosition: true,
+    length: 'context',
     next: 'the next token',
   },
 ];
@@ -615,6 +626,11 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
       return;
     }
   }
+  // The layer rules again at the size the data fixes (`int[seq]` trained at context = 32): trainLength.ts.
+  if (spec?.example && config.data && model.inputs.length > 0) {
+    const ex = spec.example(config.data.options);
+    if (checkLayersAtDataSize(item, spec, config.data.options, model, model.inputs.map(() => ex), dataAt, err, file)) return;
+  }
   if (!out) return;
   const last = out.dims[out.dims.length - 1]?.value;
   const lossAt = entry('loss')?.value.range ?? item.name.range;
@@ -631,11 +647,15 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   if (spec && config.data?.kind === 'waves' && config.loss !== 'mse' && config.loss !== 'mae') {
     err('train.loss_output', 'waves is a regression task: use loss: mse or mae.', lossAt);
   }
+  // One prediction per input position for data labelled per position (masked language modelling checks its own output).
+  if (spec?.perPosition && spec.example && config.data && model.inputs.length === 1 && !item.entries.some((e) => e.key.name === 'mask')) {
+    if (checkPerPositionOutput(spec, config.data.options, model, spec.example(config.data.options), dataAt, err, file)) return;
+  }
   // Masked language modelling labels each position with its own token, not the next: checked as such.
   if (config.mask !== undefined) return checkMaskFit(item, config, model, err, file);
   // An invalid `mask:` (its error said) still says the objective is not next-token prediction.
   if (item.entries.some((e) => e.key.name === 'mask')) return;
-  if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file);
+  if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file, spec.example?.(config.data!.options).dims[0]);
 }
 
 /**
@@ -649,14 +669,23 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
  * receptive field says so for certain. A quick fix for an attention or a
  * conv1d written in this file (see causalFix).
  */
-function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Range, err: Err, file: SourceFile): void {
+function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Range, err: Err, file: SourceFile, length?: Sym): void {
   const input = model.inputs[0];
   const out = model.outputs[0]?.shape;
-  if (!out || out.dims.length < 2 || !input.shape.dims[0] || !out.dims[0].equals(input.shape.dims[0])) return;
-  const layer = lookAheadLayer(model, input.name);
-  if (!layer) return;
+  const steps = input.shape.dims[0];
+  if (!out || out.dims.length < 2 || !steps) return;
+  // One prediction per input position: the same length, or, for a symbolic one, the length the data gives (`[seq, 1]` reshaped to `[64, 1]`).
+  const along = out.dims[0];
+  if (!along.equals(steps) && !(!steps.isConst() && length?.isConst() && along.equals(length))) return;
+  const found = lookAhead(model, input.name);
+  if (!found) return;
+  const { layer, folded } = found;
   const unit = input.shape.isInt ? 'tokens' : 'steps';
   const call = layer.label;
+  // The per-position head a fix ends with: as wide as the output.
+  const width = out.dims[out.dims.length - 1].value ?? 'n';
+  const head = input.shape.isInt ? `dense(${width}) -> softmax` : `dense(${width})`;
+  const causalLayers = 'attention with causal = true, conv1d with padding = causal, recurrent layers with return_sequences = true.';
   let how: string;
   let fix: string;
   let edit: Fix | undefined;
@@ -664,15 +693,30 @@ function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Ra
     how = `${call} lets every position attend to all positions, later ones included`;
     fix = `Set causal = true in ${call}: each position then attends only to itself and earlier ones (masked attention).`;
     edit = causalFix(file, layer, 'causal', 'true', `Set causal = true in ${call}`);
-  } else if (layer.op === 'conv1d') {
+  } else if (layer.op === 'conv1d' && !folded) {
     const k = Number(layer.args.kernel);
     const span = (k - 1) * Number(layer.args.dilation ?? 1) + 1;
     how = `${call} reads a window of ${span} steps ${layer.args.padding === 'same' ? 'centred on' : 'starting at'} each step`;
     fix = `Set padding = causal in ${call}: it pads on the left only, so step t reads steps t and earlier (a causal convolution).`;
     edit = causalFix(file, layer, 'padding', 'causal', `Set padding = causal in ${call}`);
+  } else if (folded) {
+    // flatten -> dense(k) -> reshape, transpose -> dense -> transpose: the steps were laid out as features, then mixed.
+    const whole = folded.shape.dims.length <= 1 || folded.shape.dims.slice(0, -1).every((d) => d.value === 1);
+    how = `${folded.label} lays the ${unit} out along the feature axis and ${call} mixes them, so ${whole ? 'every output position is computed from the whole window' : `an output position is computed from a block of ${unit} around it`}, the value it must predict included`;
+    fix =
+      `Keep the ${unit} on their own axis and let each position read only earlier ones: remove ${folded.label} and ${call} (and what undoes the ${folded.op}), ` +
+      `and predict per position after a causal layer, e.g. conv1d(16, 5, padding = causal) -> ${head}, lstm(16, return_sequences = true) -> ${head}, or attention with causal = true.` +
+      (kind === 'waves' ? ' To predict only the value after the window instead, end with flatten -> dense(1): one output per example, trained on that value.' : '');
+  } else if ((layer.op === 'rnn' || layer.op === 'lstm' || layer.op === 'gru') && layer.args.return_sequences !== true) {
+    how = `${call} gives only its last state, which has read every ${unit.slice(0, -1)}, and every output position is made from it`;
+    // No quick fix: what follows the last state (dense(64) -> reshape) rarely fits a sequence.
+    fix = `Set return_sequences = true in ${call} and predict per step from its output (${layer.op}(…, return_sequences = true) -> ${head}): its output at position t has read positions 0 to t only.`;
+  } else if (['global_avgpool', 'global_maxpool', 'mean', 'max', 'softmax'].includes(layer.op)) {
+    how = `${call} ${layer.op === 'softmax' ? 'normalises across' : 'pools'} all ${unit} of the window, and every output position reads the result`;
+    fix = `Remove ${call}, or replace it with a layer that reads only earlier ${unit}: ${causalLayers}`;
   } else {
     how = `${call} combines positions`;
-    fix = 'Make each prediction from its own position and earlier ones: attention with causal = true, conv1d with padding = causal, recurrent layers with return_sequences = true.';
+    fix = `Make each prediction from its own position and earlier ones: ${causalLayers}`;
   }
   err(
     'train.not_causal',
