@@ -46,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): NnmodelApi {
   // First subscriber of the cache: a new analysis reaches the Problems panel before any other feature runs.
   const diagnostics = registerDiagnostics(cache);
   const summaries = new SummaryProvider(cache);
+  const workspaceSymbols = registerWorkspaceSymbols(cache);
   context.subscriptions.push(
     cache,
     diagnostics,
@@ -56,10 +57,10 @@ export function activate(context: vscode.ExtensionContext): NnmodelApi {
     registerCompletion(selector, cache),
     registerSignatureHelp(selector, cache),
     registerSymbols(selector, cache),
-    registerWorkspaceSymbols(cache),
+    workspaceSymbols,
     registerSelectionRanges(selector, cache),
     registerFolding(selector, cache),
-    registerDefinitions(selector, cache),
+    registerDefinitions(selector, cache, workspaceSymbols),
     registerHighlights(selector, cache),
     registerFormatting(selector),
     registerCodeActions(selector, cache),

@@ -214,15 +214,23 @@ export function resolveImport(fromUri: string, path: string): vscode.Uri | undef
   return vscode.Uri.joinPath(from, '..', path);
 }
 
-function readImport(fromUri: string, path: string): { uri: string; text: string } | undefined {
+/** Reads an imported file as the analysis does: an open document's text, else the file on disk. */
+export function readImport(fromUri: string, path: string): { uri: string; text: string } | undefined {
   const target = resolveImport(fromUri, path);
   if (!target) return undefined;
-  const key = target.toString();
+  const text = readUriText(target);
+  return text === undefined ? undefined : { uri: target.toString(), text };
+}
+
+/** A file's text as imports read it: an open document's, else the file on disk; undefined when neither is there. */
+export function readUriText(target: vscode.Uri | string): string | undefined {
+  const uri = typeof target === 'string' ? vscode.Uri.parse(target) : target;
+  const key = uri.toString();
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
-  if (open) return { uri: key, text: open.getText() };
-  if (target.scheme !== 'file') return undefined;
+  if (open) return open.getText();
+  if (uri.scheme !== 'file') return undefined;
   try {
-    return { uri: key, text: fs.readFileSync(target.fsPath, 'utf8') };
+    return fs.readFileSync(uri.fsPath, 'utf8');
   } catch {
     return undefined;
   }

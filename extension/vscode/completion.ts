@@ -5,20 +5,21 @@
  */
 import * as vscode from 'vscode';
 import { getLayer, LAYERS, type Analysis, type ArgSpec, type LayerSpec, type Shape, type SymbolInfo } from '../core';
-import type { AnalysisCache } from './analysisCache';
+import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
+import { callableBlock, callableBlocks } from './pure/blocks';
 import { chainInputShape, rankMismatch } from './pure/chainInput';
 import { ranksText } from '../core/layers/rank';
 import { completionContext, type CallContext, type Container } from './pure/context';
 import { isLocal, namesInScope } from './pure/lookup';
-import { TOP_LEVEL_KEYWORDS } from './pure/keywords';
-import { activeParameter, callSnippet, formatDefault, isRequired, layerSignature } from './pure/text';
+import { TOP_LEVEL_KEYWORDS, TOP_LEVEL_TEMPLATES } from './pure/keywords';
+import { activeParameter, callSnippet, formatDefault, givenParameters, isRequired, layerSignature } from './pure/text';
 import { TRAIN_KEYS, trainFunction, trainKey, type TrainFn } from './pure/trainSchema';
 
 const K = vscode.CompletionItemKind;
 
-/** Sort groups: names in scope first, then layers, then keywords; last the layers that do not take the piped input's rank. */
-const SORT = { arg: '0', name: '1', object: '2', block: '3', layer: '4', keyword: '5', otherRank: '6' } as const;
+/** Sort groups: names in scope first, then layers, then keywords and the top-level templates; last the layers that do not take the piped input's rank. */
+const SORT = { arg: '0', name: '1', object: '2', block: '3', layer: '4', keyword: '5', template: '6', otherRank: '7' } as const;
 
 interface Env {
   analysis: Analysis;
@@ -26,6 +27,8 @@ interface Env {
   offset: number;
   range: vscode.Range;
   container?: Container;
+  /** Where the statement holding the cursor starts (what it binds is not in scope yet). */
+  statementStart?: number;
 }
 
 function item(label: string, kind: vscode.CompletionItemKind, env: Env, sort: string): vscode.CompletionItem {
@@ -60,7 +63,7 @@ function layerItems(env: Env, piped?: Shape): vscode.CompletionItem[] {
 }
 
 function blockItems(env: Env): vscode.CompletionItem[] {
-  return env.analysis.blocks
+  return callableBlocks(env.analysis, env.docUri, readUriText)
     .filter((b) => b.name !== env.container?.name)
     .map((b) => {
       const required = b.params.filter((p) => p.default === undefined).map((p) => p.name);
@@ -74,7 +77,7 @@ function blockItems(env: Env): vscode.CompletionItem[] {
 
 function scopeNames(env: Env): SymbolInfo[] {
   if (!env.container || env.container.kind === 'train') return [];
-  return namesInScope(env.analysis.symbols, env.container.name, env.offset, env.docUri);
+  return namesInScope(env.analysis.symbols, env.container.name, env.offset, env.docUri, env.statementStart);
 }
 
 function shapeOf(env: Env, s: SymbolInfo): string | undefined {
@@ -102,12 +105,19 @@ function keyword(label: string, snippet: string, doc: string, env: Env): vscode.
 }
 
 function topLevelItems(env: Env): vscode.CompletionItem[] {
-  // One entry per keyword, inserting its template: the contributed snippets hold only cnn and transformer.
-  return TOP_LEVEL_KEYWORDS.map((k) => {
+  // One entry per keyword, inserting its template; then the templates of whole items (no snippet is contributed: VS Code would list it everywhere).
+  const keywords = TOP_LEVEL_KEYWORDS.map((k) => {
     const it = keyword(k.label, k.snippet, k.doc, env);
     it.detail = k.detail;
     return it;
   });
+  const templates = TOP_LEVEL_TEMPLATES.map((t) => {
+    const it = snippetItem(t.label, K.Snippet, t.snippet, env, SORT.template);
+    it.detail = t.detail;
+    it.documentation = toMarkdown(t.doc);
+    return it;
+  });
+  return [...keywords, ...templates];
 }
 
 function statementItems(env: Env): vscode.CompletionItem[] {
@@ -173,9 +183,10 @@ function layerArgItems(spec: LayerSpec, call: CallContext, env: Env): vscode.Com
   const names = spec.args.map((a) => a.name);
   const variadic = spec.args.find((a) => a.type === 'tensors')?.name;
   const active = activeParameter(names, call, variadic);
-  if (active >= 0 && !call.given.includes(names[active])) out.push(...valuesFor(spec.args[active], env));
+  const given = givenParameters(names, call, variadic);
+  if (active >= 0 && !given.includes(names[active])) out.push(...valuesFor(spec.args[active], env));
   for (const a of spec.args) {
-    if (call.given.includes(a.name) || a.type === 'tensors') continue;
+    if (given.includes(a.name) || a.type === 'tensors') continue;
     const d = formatDefault(a);
     const type = a.type === 'enum' && a.enum ? a.enum.join(' | ') : a.type;
     out.push(argNameItem(a.name, d === undefined ? `${type} (required)` : `${type} = ${d}`, a.doc, env));
@@ -184,10 +195,11 @@ function layerArgItems(spec: LayerSpec, call: CallContext, env: Env): vscode.Com
 }
 
 function blockArgItems(name: string, call: CallContext, env: Env): vscode.CompletionItem[] {
-  const block = env.analysis.blocks.find((b) => b.name === name);
+  const block = callableBlock(env.analysis, env.docUri, name, readUriText);
   const values = nameItems(env, ['param', 'value', 'input', 'object']);
   if (!block || call.inValue) return values;
-  const params = block.params.filter((p) => !call.given.includes(p.name));
+  const given = givenParameters(block.params.map((p) => p.name), call);
+  const params = block.params.filter((p) => !given.includes(p.name));
   return [...values, ...params.map((p) => argNameItem(p.name, p.default === undefined ? 'required' : `= ${p.default}`, '', env))];
 }
 
@@ -229,8 +241,9 @@ function trainArgItems(key: string, call: CallContext, env: Env): vscode.Complet
     const a = fn.args.find((x) => x.name === call.argName);
     return (a?.values ?? []).map((v) => enumItem(v, env));
   }
+  const given = givenParameters(fn.args.map((a) => a.name), call);
   return fn.args
-    .filter((a) => !call.given.includes(a.name))
+    .filter((a) => !given.includes(a.name))
     .map((a) => argNameItem(a.name, a.default === undefined ? 'required' : `= ${a.default}`, a.doc, env));
 }
 
@@ -259,6 +272,7 @@ export function provideCompletions(
     offset,
     range: new vscode.Range(doc.positionAt(where.prefixStart), position),
     container: where.container,
+    statementStart: where.statementStart,
   };
   const ctx = where.context;
   switch (ctx.kind) {

@@ -7,6 +7,16 @@ import * as vscode from 'vscode';
 import type { Analysis } from '../core';
 import { AnalysisCache, isNnmodel, resolveImport } from './analysisCache';
 import { toDiagnostic, toRange } from './convert';
+import { relabelImportedPlace } from './pure/importedPlace';
+
+/** How a message names another file: its path in the workspace (as the CLI names it from its folder), not its uri. */
+function fileLabel(uri: string): string {
+  try {
+    return vscode.workspace.asRelativePath(vscode.Uri.parse(uri));
+  } catch {
+    return uri;
+  }
+}
 
 export function registerDiagnostics(cache: AnalysisCache): vscode.Disposable {
   const collection = vscode.languages.createDiagnosticCollection('nnmodel');
@@ -32,7 +42,9 @@ export function convertDiagnostics(docUri: vscode.Uri, analysis: Analysis): vsco
   }
   const firstImport = importRanges.values().next().value as vscode.Range | undefined;
   const out: vscode.Diagnostic[] = [];
-  for (const d of analysis.diagnostics) {
+  for (const analysed of analysis.diagnostics) {
+    const message = relabelImportedPlace(analysed, fileLabel);
+    const d = message === analysed.message ? analysed : { ...analysed, message };
     if (d.uri === undefined || d.uri === own) {
       out.push(toDiagnostic(d, docUri));
       continue;

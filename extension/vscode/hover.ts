@@ -9,10 +9,12 @@ import { describeField, fieldAt } from '../core/analysis/receptive';
 import { kernelStackAt } from '../core/analysis/stacking';
 import { dataSummary } from '../core/analysis/train';
 import type { Analysis, SiteInfo } from '../core/analysis/types';
-import { groupWeightsAtSite, nodeAtRange, objectWeights, weightsAtSite } from '../core/analysis/weights';
-import type { AnalysisCache } from './analysisCache';
+import { groupWeightsAtSite, nodeAtRange, weightsAtSite } from '../core/analysis/weights';
+import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown, toRange } from './convert';
-import { contains, siteAt, siteStartingAt, symbolAt } from './pure/lookup';
+import { callableBlock } from './pure/blocks';
+import { siteAt, symbolAt } from './pure/lookup';
+import { argumentHover, nameHover } from './pure/nameHover';
 import { blockHoverMarkdown, layerHoverMarkdown, modelHoverMarkdown, valueHoverMarkdown } from './pure/text';
 import { trainFunction, trainKey } from './pure/trainSchema';
 import { sizesFor } from './sizes';
@@ -30,27 +32,11 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         const model = analysis.models.find((m) => m.name === hit.symbol.name);
         if (model) return new vscode.Hover(toMarkdown(modelHoverMarkdown(model, batch, sizesFor(doc, analysis, model))), toRange(hit.range));
       }
-      if (hit && ['value', 'input', 'object', 'param'].includes(hit.symbol.kind)) {
-        // A reference shows the shape its declaration was given (the latest binding before it).
-        const site = hit.isDeclaration
-          ? siteStartingAt(analysis.sites, hit.range, ['value', 'input', 'object'])
-          : siteAt(analysis.sites, offset, ['value', 'input', 'object']) ??
-            siteStartingAt(analysis.sites, hit.symbol.range, ['value', 'input', 'object']);
-        if (site) return new vscode.Hover(toMarkdown(valueHoverMarkdown(site, hit.symbol.kind === 'object' ? weightsAtSite(analysis, site) ?? objectWeights(analysis, site.model, hit.symbol.name) : undefined)), toRange(hit.range));
-        if (hit.symbol.kind === 'object') {
-          // `wte = embedding(...)`: describe the layer the object holds.
-          const full = hit.symbol.fullRange;
-          const def = analysis.sites.find((x) => x.kind === 'object' && contains(full, x.range.start.offset));
-          const spec = def ? getLayer(def.name) : undefined;
-          if (def && spec) {
-            const md = '```nnmodel\n(layer object) ' + hit.symbol.name + '\n```\n\n' + layerHoverMarkdown(def, spec, undefined, objectWeights(analysis, def.model, hit.symbol.name));
-            return new vscode.Hover(toMarkdown(md), toRange(hit.range));
-          }
-        }
-        if (hit.symbol.kind === 'param') {
-          return new vscode.Hover(toMarkdown('```nnmodel\n(parameter) ' + hit.symbol.name + '\n```'), toRange(hit.range));
-        }
-      }
+      const named = hit && nameHover(analysis, hit, offset);
+      if (named) return new vscode.Hover(toMarkdown(named.markdown), toRange(named.range));
+      // An argument's name, or a word given as its value (`padding = same`): that argument, not the whole call.
+      const argument = argumentHover(analysis, offset, docUri);
+      if (argument) return new vscode.Hover(toMarkdown(argument.markdown), toRange(argument.range));
 
       const site = siteAt(analysis.sites, offset, ['layer', 'block', 'object']);
       if (site) {
@@ -72,7 +58,7 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
           const stack = model && spec?.category === 'conv' ? kernelStackAt(model, site.range) : undefined;
           return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes, stack })), range);
         }
-        const block = analysis.blocks.find((b) => b.name === site.name);
+        const block = callableBlock(analysis, docUri, site.name, readUriText);
         return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field, groupWeightsAtSite(analysis, site), sizes)), range);
       }
 
@@ -96,8 +82,8 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
       }
       const spec = getLayer(word);
       if (spec && !hit) return new vscode.Hover(toMarkdown(`**${spec.name}** — *${spec.category}*\n\n${spec.doc}`), wordRange);
-      const block = analysis.blocks.find((b) => b.name === word);
-      if (block && hit?.symbol.kind === 'block') {
+      const block = hit?.symbol.kind === 'block' ? callableBlock(analysis, docUri, word, readUriText) : undefined;
+      if (hit && block) {
         return new vscode.Hover(toMarkdown(blockHoverMarkdown({ range: hit.range, kind: 'block', name: word, model: '', inShapes: [] }, block)), wordRange);
       }
       return undefined;

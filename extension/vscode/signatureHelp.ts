@@ -4,8 +4,9 @@
  */
 import * as vscode from 'vscode';
 import { getLayer } from '../core';
-import type { AnalysisCache } from './analysisCache';
+import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
+import { callableBlock } from './pure/blocks';
 import { callAt } from './pure/context';
 import { activeParameter, blockSignature, layerSignature, trainFnSignature, type SignatureText } from './pure/text';
 import { trainFunction } from './pure/trainSchema';
@@ -39,7 +40,7 @@ export function registerSignatureHelp(selector: vscode.DocumentSelector, cache: 
           summary = spec.summary;
           variadic = spec.args.find((a) => a.type === 'tensors')?.name;
         } else {
-          const block = cache.get(doc).blocks.find((b) => b.name === call.callee);
+          const block = callableBlock(cache.get(doc), doc.uri.toString(), call.callee, readUriText);
           if (!block) return undefined;
           sig = blockSignature(block);
           names = block.params.map((p) => p.name);

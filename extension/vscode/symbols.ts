@@ -3,10 +3,11 @@
  * values and outputs; train sections with their keys.
  */
 import * as vscode from 'vscode';
-import { formatCount, shapeToString, type Analysis, type ModelInfo, type SiteInfo, type Statement, type SymbolInfo } from '../core';
+import { formatCount, shapeToString, type Analysis, type Graph, type ModelInfo, type Shape, type SiteInfo, type Statement, type SymbolInfo } from '../core';
 import type { AnalysisCache } from './analysisCache';
 import { toRange } from './convert';
 import { isLocal } from './pure/lookup';
+import { INCOMPLETE_MARK } from './pure/text';
 
 const SK = vscode.SymbolKind;
 
@@ -49,19 +50,79 @@ function buildIndex(analysis: Analysis, docUri: string): Index {
   return { analysis, symbols, sites, models };
 }
 
+/**
+ * The shapes a block's inputs and output had in its first instantiation
+ * (models in file order, calls in the order analysed), the one the hovers
+ * and inlay hints of its body describe.
+ */
+interface BlockShapes {
+  inputs: Map<string, Shape>;
+  output?: Shape;
+}
+
+/** The first instantiation of each of this file's blocks, by name, over the graphs of the file's models. */
+function firstInstantiations(index: Index, docUri: string): Map<string, BlockShapes> {
+  const out = new Map<string, BlockShapes>();
+  const visit = (g: Graph): void => {
+    for (const n of g.nodes) {
+      if (n.kind !== 'group') continue;
+      const body = n.runs[0]?.body;
+      if (!body) continue;
+      if (n.block !== undefined && isLocal(n.uri, docUri) && !out.has(n.block)) {
+        const inputs = new Map<string, Shape>();
+        for (const id of body.inputs) {
+          const input = body.nodes.find((x) => x.id === id);
+          if (input?.kind === 'input') inputs.set(input.name, input.shape);
+        }
+        const output = body.nodes.find((x) => x.id === body.outputs[0]);
+        out.set(n.block, { inputs, output: output?.shape });
+      }
+      visit(body);
+    }
+  };
+  for (const m of index.models.values()) visit(m.graph);
+  return out;
+}
+
+/** A model's totals as the CodeLens words them, `⚠ incomplete:` first while it has errors (parameters only: the outline is narrow). */
+function modelDetail(model: ModelInfo): string {
+  const params = `${formatCount(model.params.total)} params`;
+  return model.hasErrors ? `⚠ ${INCOMPLETE_MARK} ${params}` : params;
+}
+
+/** What an `output` line gives: a model's outputs by their expressions, a block's output in its first instantiation. */
+function outputDetail(st: Extract<Statement, { kind: 'output' }>, model: ModelInfo | undefined, block: BlockShapes | undefined): string {
+  if (block) return block.output ? shapeToString(block.output) : '';
+  if (!model) return '';
+  const shapes: string[] = [];
+  for (const e of st.values) {
+    const o = model.outputs.find((x) => x.range.start.offset === e.range.start.offset);
+    if (!o) return '';
+    shapes.push(shapeToString(o.shape));
+  }
+  return shapes.join(', ');
+}
+
 function shapeDetail(index: Index, s: SymbolInfo): string {
   const site = index.sites.get(s.range.start.offset);
   return site?.outShape ? shapeToString(site.outShape) : '';
 }
 
-function statementChildren(index: Index, body: Statement[], container: string): vscode.DocumentSymbol[] {
+function statementChildren(
+  index: Index,
+  body: Statement[],
+  container: string,
+  owner: { model?: ModelInfo; block?: BlockShapes } = {},
+): vscode.DocumentSymbol[] {
   const byOffset = index.symbols.get(container) ?? new Map<number, SymbolInfo>();
   const out: vscode.DocumentSymbol[] = [];
   for (const st of body) {
     switch (st.kind) {
       case 'input': {
         const sym = byOffset.get(st.name.range.start.offset);
-        const detail = sym ? shapeDetail(index, sym) : '';
+        // A block input has no site of its own: its shape is the one its first instantiation received.
+        const received = owner.block?.inputs.get(st.name.name);
+        const detail = received ? shapeToString(received) : sym ? shapeDetail(index, sym) : '';
         out.push(symbolFor(st.name.name, detail, SK.Field, toRange(st.range), toRange(st.name.range)));
         break;
       }
@@ -73,7 +134,7 @@ function statementChildren(index: Index, body: Statement[], container: string): 
         break;
       }
       case 'output':
-        out.push(symbolFor('output', '', SK.Event, toRange(st.range), toRange(st.keywordRange)));
+        out.push(symbolFor('output', outputDetail(st, owner.model, owner.block), SK.Event, toRange(st.range), toRange(st.keywordRange)));
         break;
     }
   }
@@ -82,14 +143,15 @@ function statementChildren(index: Index, body: Statement[], container: string): 
 
 export function documentSymbols(analysis: Analysis, docUri: string): vscode.DocumentSymbol[] {
   const index = buildIndex(analysis, docUri);
+  let blocks: Map<string, BlockShapes> | undefined;
   const out: vscode.DocumentSymbol[] = [];
   for (const item of analysis.file.items) {
     switch (item.kind) {
       case 'model': {
         const model = index.models.get(item.name.name);
-        const detail = model ? `${formatCount(model.params.total)} params` : '';
+        const detail = model ? modelDetail(model) : '';
         const sym = symbolFor(item.name.name, detail, SK.Class, toRange(item.range), toRange(item.name.range));
-        sym.children = statementChildren(index, item.body, item.name.name);
+        sym.children = statementChildren(index, item.body, item.name.name, { model });
         out.push(sym);
         break;
       }
@@ -98,7 +160,7 @@ export function documentSymbols(analysis: Analysis, docUri: string): vscode.Docu
         const sym = symbolFor(item.name.name, `(${params})`, SK.Function, toRange(item.range), toRange(item.name.range));
         sym.children = [
           ...item.params.map((p) => symbolFor(p.name.name, '', SK.TypeParameter, toRange(p.range), toRange(p.name.range))),
-          ...statementChildren(index, item.body, item.name.name),
+          ...statementChildren(index, item.body, item.name.name, { block: (blocks ??= firstInstantiations(index, docUri)).get(item.name.name) ?? { inputs: new Map() } }),
         ];
         out.push(sym);
         break;

@@ -132,12 +132,28 @@ class WorkspaceSymbols implements vscode.WorkspaceSymbolProvider, vscode.Disposa
     }
   }
 
-  async provideWorkspaceSymbols(query: string, token: vscode.CancellationToken): Promise<vscode.SymbolInformation[]> {
+  /** Starts the scan of the workspace unless it runs or ran already (the first query or file listing starts it). */
+  private startScan(): void {
     if (!this.scan && !this.disposed) {
       const cts = new vscode.CancellationTokenSource();
       this.scanCts = cts;
       this.scan = this.scanWorkspace(cts.token);
     }
+  }
+
+  /**
+   * The uris of the workspace's `.nnmodel` files (those Go to Symbol in
+   * Workspace searches) and of open `.nnmodel` documents, once the scan is
+   * done or `token` is cancelled (then what is indexed so far).
+   */
+  async files(token: vscode.CancellationToken): Promise<string[]> {
+    this.startScan();
+    if (this.scan) await untilDoneOrCancelled(this.scan, token, Number.POSITIVE_INFINITY);
+    return this.index.uris();
+  }
+
+  async provideWorkspaceSymbols(query: string, token: vscode.CancellationToken): Promise<vscode.SymbolInformation[]> {
+    this.startScan();
     // The scan is shared by all queries: a query waits for it a little, then answers from what is indexed so far;
     // a cancelled query stops waiting, and the scan goes on for the next one.
     if (this.scan) await untilDoneOrCancelled(this.scan, token, FIRST_QUERY_WAIT_MS);
@@ -284,12 +300,18 @@ function untilDoneOrCancelled(work: Promise<void>, token: vscode.CancellationTok
       resolve();
     };
     const sub = token.onCancellationRequested(done);
-    const timer = setTimeout(done, timeoutMs);
+    const timer = timeoutMs === Number.POSITIVE_INFINITY ? undefined : setTimeout(done, timeoutMs);
     work.then(done, done);
   });
 }
 
-export function registerWorkspaceSymbols(cache: AnalysisCache): vscode.Disposable {
+/** The workspace's `.nnmodel` files, as the workspace symbol index knows them (see {@link WorkspaceSymbols.files}). */
+export interface WorkspaceFiles {
+  files(token: vscode.CancellationToken): Promise<string[]>;
+}
+
+export function registerWorkspaceSymbols(cache: AnalysisCache): vscode.Disposable & WorkspaceFiles {
   const provider = new WorkspaceSymbols(cache);
-  return vscode.Disposable.from(provider, vscode.languages.registerWorkspaceSymbolProvider(provider));
+  const registration = vscode.Disposable.from(provider, vscode.languages.registerWorkspaceSymbolProvider(provider));
+  return { files: (token) => provider.files(token), dispose: () => registration.dispose() };
 }

@@ -30,3 +30,20 @@ e2eTest('(f2) Format Document keeps a file indented by four spaces at four space
   const text = await formatAndSave(wb, 'four.nnmodel', FOUR);
   assert.equal(text, 'model Four {\n    input x: [8]\n    h = x -> dense(16) -> relu\n    output h -> dense(4)\n}\n');
 });
+
+const BROKEN = 'model Broken{\n  input x:[8]\n  output x->dense( 4\n}\n';
+
+e2eTest('(f3) Format Document on a file with a syntax error says why it leaves it as it is', { files: { 'broken.nnmodel': BROKEN } }, async (wb) => {
+  await wb.openFile('broken.nnmodel');
+  await wb.step('extension active', () => wb.waitForProblem(/broken\.nnmodel|expected/i));
+  await wb.openFile('broken.nnmodel');
+  await wb.runCommand('Format Document');
+  const status = await wb.step('status bar message', () =>
+    poll('the status bar to say why the file was not formatted', async () => {
+      const text = (await wb.page.locator('.statusbar').innerText().catch(() => '')).replace(/\s+/g, ' ');
+      return text.includes('Not formatting broken.nnmodel: it has 1 syntax error') ? text : undefined;
+    }, { seen: async () => (await wb.page.locator('.statusbar').innerText().catch(() => '')).replace(/\s+/g, ' ') }),
+  );
+  assert.match(status, /Not formatting broken\.nnmodel: it has 1 syntax error \(at 3:\d+: /);
+  assert.equal(wb.readFile('broken.nnmodel'), BROKEN);
+});

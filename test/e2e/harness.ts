@@ -407,6 +407,26 @@ export class Workbench {
     });
   }
 
+  /** Opens signature help at the cursor (Ctrl+Shift+Space) and returns its text once it contains `expect`. */
+  async signatureHelp(expect: string | RegExp): Promise<string> {
+    return this.step(`signature help ${String(expect)}`, async () => {
+      const widget = this.page.locator('.parameter-hints-widget.visible');
+      const text = async () => normalize((await widget.allInnerTexts()).join('\n'));
+      return poll(
+        `signature help containing ${String(expect)}`,
+        async () => {
+          if (!(await widget.first().isVisible())) {
+            await this.press('Control+Shift+Space');
+            await widget.first().waitFor({ state: 'visible', timeout: 2000 }).catch(() => undefined);
+          }
+          const t = await text();
+          return matches(t, expect) ? t : undefined;
+        },
+        { seen: async () => (await text()) || '(no signature help)' },
+      );
+    });
+  }
+
   /** Rendered text of the visible lines of the active editor, inlay hints included. */
   async visibleEditorText(): Promise<string> {
     return normalize((await this.activeEditor().locator('.view-lines .view-line').allInnerTexts()).join('\n'));

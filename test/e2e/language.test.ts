@@ -69,7 +69,7 @@ const COMPLETE = `model Complete {
 }
 `;
 
-e2eTest('(e) completion lists conv2d after -> and padding inside conv2d(', { files: { 'complete.nnmodel': COMPLETE } }, async (wb) => {
+e2eTest('(e) completion lists conv2d after ->, and inside conv2d(8, 3, only the arguments not given yet', { files: { 'complete.nnmodel': COMPLETE } }, async (wb) => {
   await wb.openFile('complete.nnmodel');
   const at = positionOf(COMPLETE, '  output image');
   await wb.goTo(at.line, at.column + '  output image'.length);
@@ -77,7 +77,12 @@ e2eTest('(e) completion lists conv2d after -> and padding inside conv2d(', { fil
   const layers = await wb.suggest(/^conv2d$/);
   assert.ok(layers.includes('conv2d'), `suggestions: ${layers.join(', ')}`);
   await wb.press('Escape');
-  await wb.type('v2d(8, 3, pad');
+  await wb.type('v2d(8, 3, ');
+  // The arguments not given yet: filters and kernel are, by position; no template of a whole model or block.
+  const open = await wb.suggest(/^stride$/);
+  for (const l of ['filters', 'kernel', 'cnn', 'transformer']) assert.ok(!open.includes(l), `${l} offered: ${open.join(', ')}`);
+  await wb.press('Escape');
+  await wb.type('pad');
   const args = await wb.suggest(/^padding\b/);
   assert.ok(args.some((l) => l.startsWith('padding')), `suggestions: ${args.join(', ')}`);
 });
@@ -348,6 +353,28 @@ e2eTest('(e2) completion in an empty file lists block, model and train once each
   for (const k of ['cnn', 'transformer']) assert.ok(labels.includes(k), `'${k}' in: ${labels.join(', ')}`);
 });
 
+e2eTest('(e4) a block imported from another file gets completion, argument completion, signature help and a full hover', {}, async (wb) => {
+  await wb.openFile('gpt_small.nnmodel');
+  const source = wb.readFile('gpt_small.nnmodel');
+  const call = positionOf(source, '-> gpt_block(128');
+  // Inside `gp|t_block` (30:17 in the example).
+  await wb.goTo(call.line, call.column + 5);
+  const names = await wb.suggest(/^gpt_block$/);
+  assert.ok(names.includes('gpt_block'), `suggestions: ${names.join(', ')}`);
+  await wb.press('Escape');
+  // After `gpt_block(128, `: the parameters not given yet; no template of a whole model or block.
+  await wb.goTo(call.line, call.column + '-> gpt_block(128, '.length);
+  const args = await wb.suggest(/^heads$/);
+  for (const l of ['dim', 'cnn', 'transformer']) assert.ok(!args.includes(l), `${l} offered: ${args.join(', ')}`);
+  await wb.press('Escape');
+  const hint = await wb.signatureHelp('gpt_block(');
+  assert.match(hint, /block gpt_block\(dim, heads, hidden = 4 \* dim, p = 0\.1\)/);
+  await wb.press('Escape');
+  const hover = await wb.hoverAt(call.line, call.column + 5, 'block gpt_block(dim');
+  assert.match(hover, /block gpt_block\(dim, heads, hidden = 4 \* dim, p = 0\.1\)/);
+  assert.match(hover, /64 weight tensors with 12 distinct names/);
+});
+
 const USE_MODEL = `model A {
   input x: [10]
   output x -> dense(4)
@@ -413,3 +440,17 @@ e2eTest(
     assert.match(layer, /At seq = 1,024: → \[1024, 768\] · MACs 4,026,531,840 \(4\.0G\) · activations per example 63\.0 MiB/);
   },
 );
+
+e2eTest('(c4) hovering a block input shows what its first call gives it; hovering an argument value shows that argument', {}, async (wb) => {
+  await wb.openFile('resnet18.nnmodel');
+  const source = wb.readFile('resnet18.nnmodel');
+  const input = positionOf(source, 'input x');
+  const hover = await wb.hoverAt(input.line, input.column + 'input '.length, '(input) x');
+  assert.match(hover, /\(input\) x: \[56, 56, 64\]/);
+  assert.match(hover, /Shown for the first of 4 calls \(line 46: basic_block\(64\) \* 2\)/);
+  const same = positionOf(source, 'conv2d(filters, 3, padding = same');
+  const arg = await wb.hoverAt(same.line, same.column + 'conv2d(filters, 3, padding = s'.length, '(argument)');
+  assert.match(arg, /\(argument\) conv2d\.padding = same/);
+  assert.match(arg, /keep the size at stride 1/);
+  assert.doesNotMatch(arg, /Parameters:/);
+});

@@ -168,3 +168,77 @@ e2eTest('Fold All Block Comments folds the header comment of lenet5.nnmodel, Fol
     }, { seen: () => wb.visibleEditorText() }),
   );
 });
+
+// A block of another file, not imported by this one: renaming gpt_block in gpt2_small.nnmodel must leave it alone.
+const UNRELATED = `block gpt_block(dim) {
+  input x
+  output x -> dense(dim)
+}
+
+model Unrelated {
+  input x: [8]
+  output x -> gpt_block(4)
+}
+`;
+// Sees gpt_block through gpt_small.nnmodel, which imports gpt2_small.nnmodel.
+const THROUGH = `import "../gpt_small.nnmodel"
+
+model Through {
+  input tokens: int[16]
+  output tokens -> embedding(64, 32) -> gpt_block(32, 2)
+}
+`;
+
+e2eTest(
+  'Rename of a block renames its calls in every file that imports it, directly or not, and nowhere else',
+  { files: { 'other/unrelated.nnmodel': UNRELATED, 'deep/through.nnmodel': THROUGH } },
+  async (wb) => {
+    const small = wb.readFile('gpt_small.nnmodel');
+    const source = wb.readFile('gpt2_small.nnmodel');
+    await wb.openFile('gpt2_small.nnmodel');
+    await wb.step('extension active', () =>
+      poll('the analysis of gpt2_small.nnmodel on screen', async () => /\bparams\b/.test(await wb.visibleEditorText()), { seen: () => wb.visibleEditorText() }),
+    );
+    const at = positionOf(source, 'block gpt_block');
+    await wb.goTo(at.line, at.column + 'block gpt'.length);
+    await wb.step('F2 gpt_layer', async () => {
+      const input = wb.page.locator('.rename-box input, .rename-input');
+      await poll('the rename box', async () => {
+        if (await input.first().isVisible()) return true;
+        await wb.press('F2');
+        return input.first().waitFor({ state: 'visible', timeout: 2000 }).then(() => true, () => false);
+      });
+      await input.first().fill('gpt_layer');
+      await wb.press('Enter');
+      await poll('the rename box to close', async () => !(await input.first().isVisible()));
+    });
+    await wb.runCommand('File: Save All Files');
+    const saved = await wb.step('saved', () =>
+      poll('gpt_small.nnmodel and deep/through.nnmodel saved with gpt_layer', () => {
+        const files = { small: wb.readFile('gpt_small.nnmodel'), through: wb.readFile('deep/through.nnmodel'), own: wb.readFile('gpt2_small.nnmodel') };
+        return files.small !== small && files.through !== THROUGH && files.own !== source ? files : undefined;
+      }, { seen: () => wb.readFile('gpt_small.nnmodel').split('\n').filter((l) => l.includes('gpt_')).join(' | ') }),
+    );
+    assert.equal(saved.small, small.replace('gpt_block(128, 4)', 'gpt_layer(128, 4)'));
+    assert.equal(saved.through, THROUGH.replace('gpt_block(32, 2)', 'gpt_layer(32, 2)'));
+    assert.equal(saved.own, source.replace('block gpt_block(', 'block gpt_layer(').replace('-> gpt_block(768, 12)', '-> gpt_layer(768, 12)'));
+    assert.equal(wb.readFile('other/unrelated.nnmodel'), UNRELATED, 'a same-named block of a file that does not import it is left alone');
+  },
+);
+
+e2eTest('Go to Definition and the hover on a rebound name take the binding in scope (x on line 28 of gpt2_small.nnmodel → line 27)', {}, async (wb) => {
+  await wb.openFile('gpt2_small.nnmodel');
+  const source = wb.readFile('gpt2_small.nnmodel');
+  const use = positionOf(source, 'output x + x');
+  const col = use.column + 'output '.length;
+  // The hover first: it also waits for the extension to be active.
+  const hover = await wb.hoverAt(use.line, col, '(value) x');
+  assert.match(hover, /\(value\) x: \[seq, 768\]/);
+  await wb.press('Escape');
+  const bound = positionOf(source, 'x = x + x');
+  await wb.goTo(use.line, col);
+  await wb.press('F12');
+  await poll(`the cursor at the rebinding, Ln ${bound.line}, Col ${bound.column}`, async () => (await statusSelection(wb)).includes(`Ln ${bound.line}, Col ${bound.column}`), {
+    seen: () => statusSelection(wb),
+  });
+});

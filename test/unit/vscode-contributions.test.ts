@@ -1,10 +1,10 @@
-// The static contributions: package.json, grammar, language configuration, snippets.
+// The static contributions: package.json, grammar, language configuration, templates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAYERS } from '../../extension/core';
-import { TOP_LEVEL_KEYWORDS, snippetDefaults } from '../../extension/vscode/pure/keywords';
+import { TOP_LEVEL_KEYWORDS, TOP_LEVEL_TEMPLATES, snippetDefaults } from '../../extension/vscode/pure/keywords';
 import { analyze } from '../../extension/core/analysis/analyze';
 
 const root = join(__dirname, '..', '..');
@@ -45,7 +45,7 @@ test('the grammar tells floor division from a // comment', () => {
 
 test('files referenced by package.json exist', () => {
   const c = pkg.contributes;
-  const paths: string[] = [pkg.icon, ...c.grammars.map((g: { path: string }) => g.path), ...c.snippets.map((s: { path: string }) => s.path)];
+  const paths: string[] = [pkg.icon, ...c.grammars.map((g: { path: string }) => g.path)];
   for (const l of c.languages) paths.push(l.configuration, l.icon.light, l.icon.dark);
   for (const w of c.walkthroughs) for (const s of w.steps) paths.push(s.media.markdown ?? s.media.image);
   for (const p of paths) assert.ok(existsSync(join(root, p)), p);
@@ -89,21 +89,22 @@ test('every command the editor glue registers is contributed, and the other way 
   }
 });
 
-test('snippets and the language configuration are well formed', () => {
-  const snippets = json('snippets/nnmodel.json') as Record<string, { prefix: string; body: string[]; description: string }>;
-  const prefixes = Object.values(snippets).map((s) => s.prefix);
-  for (const p of ['cnn', 'transformer']) assert.ok(prefixes.includes(p), p);
-  // The keywords' templates come from the completion provider, once each: a contributed snippet of the same prefix listed them twice.
-  for (const k of TOP_LEVEL_KEYWORDS) assert.ok(!prefixes.includes(k.label), `snippet '${k.label}' duplicates the keyword's completion`);
-  for (const s of Object.values(snippets)) {
-    const body = s.body.join('\n');
+test('templates and the language configuration are well formed', () => {
+  // VS Code lists a contributed snippet in every completion list of the language (argument lists, train values):
+  // the templates come from the completion provider, which offers them only where a top-level item starts.
+  assert.equal(pkg.contributes.snippets, undefined, 'no contributed snippets');
+  const prefixes = TOP_LEVEL_TEMPLATES.map((t) => t.label);
+  assert.deepEqual(prefixes, ['cnn', 'transformer']);
+  for (const k of TOP_LEVEL_KEYWORDS) assert.ok(!prefixes.includes(k.label), `template '${k.label}' duplicates the keyword's completion`);
+  for (const t of TOP_LEVEL_TEMPLATES) {
     let depth = 0;
-    for (const ch of body.replace(/\$\{[^}]*\}/g, '')) {
+    for (const ch of t.snippet.replace(/\$\{[^}]*\}/g, '')) {
       if (ch === '{' || ch === '(' || ch === '[') depth++;
       if (ch === '}' || ch === ')' || ch === ']') depth--;
-      assert.ok(depth >= 0, s.prefix);
+      assert.ok(depth >= 0, t.label);
     }
-    assert.equal(depth, 0, `${s.prefix} brackets balance`);
+    assert.equal(depth, 0, `${t.label} brackets balance`);
+    assert.ok(t.doc.length > 10 && t.detail.length > 0, t.label);
   }
   const conf = json('language-configuration.json');
   assert.equal(conf.comments.lineComment, '#');

@@ -1,7 +1,9 @@
 // A small fake of the `vscode` module, enough to drive the workspace symbol
 // provider (extension/vscode/workspaceSymbols.ts) in node: a workspace of
 // in-memory files, file system watchers whose events a test fires, settings,
-// findFiles and fs.stat/readFile with a delay. Importing this file installs
+// findFiles and fs.stat/readFile with a delay; documents with positions and
+// the classes the completion, hover and signature help providers build
+// (extension/vscode/completion.ts and the like). Importing this file installs
 // it as `vscode` for every later `require('vscode')` of the test's bundle
 // (test/unit bundles keep `vscode` external), so import it first.
 import Module from 'node:module';
@@ -72,13 +74,169 @@ export class Uri {
   }
 }
 
-export class Range {
+export class Position {
   constructor(
-    readonly startLine: number,
-    readonly startCharacter: number,
-    readonly endLine: number,
-    readonly endCharacter: number,
+    readonly line: number,
+    readonly character: number,
   ) {}
+}
+
+/** `new Range(startLine, startCharacter, endLine, endCharacter)` or `new Range(start, end)`, as in VS Code. */
+export class Range {
+  readonly startLine: number;
+  readonly startCharacter: number;
+  readonly endLine: number;
+  readonly endCharacter: number;
+  constructor(a: number | Position, b: number | Position, c?: number, d?: number) {
+    const start = a instanceof Position ? a : new Position(a, b as number);
+    const end = a instanceof Position ? (b as Position) : new Position(c!, d!);
+    [this.startLine, this.startCharacter, this.endLine, this.endCharacter] = [start.line, start.character, end.line, end.character];
+  }
+  get start(): Position {
+    return new Position(this.startLine, this.startCharacter);
+  }
+  get end(): Position {
+    return new Position(this.endLine, this.endCharacter);
+  }
+  /** The smallest range holding both (document symbols' full ranges). */
+  union(o: Range): Range {
+    const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+    return new Range(before(this.start, o.start) ? this.start : o.start, before(this.end, o.end) ? o.end : this.end);
+  }
+}
+
+// ------------------------------------------------- edits, diagnostics, document symbols (definition, formatting, outline)
+
+export class TextEdit {
+  constructor(
+    readonly range: Range,
+    readonly newText: string,
+  ) {}
+}
+/** The edits of a rename, in the order made. */
+export class WorkspaceEdit {
+  readonly edits: { uri: Uri; range: Range; newText: string }[] = [];
+  replace(uri: Uri, range: Range, newText: string): void {
+    this.edits.push({ uri, range, newText });
+  }
+}
+export const DiagnosticSeverity = { Error: 0, Warning: 1, Information: 2, Hint: 3 };
+export const DiagnosticTag = { Unnecessary: 1 };
+export class DiagnosticRelatedInformation {
+  constructor(
+    readonly location: Location,
+    readonly message: string,
+  ) {}
+}
+export class Diagnostic {
+  source?: string;
+  code?: string;
+  tags?: number[];
+  relatedInformation?: DiagnosticRelatedInformation[];
+  constructor(
+    readonly range: Range,
+    readonly message: string,
+    readonly severity: number,
+  ) {}
+}
+export class DocumentSymbol {
+  children: DocumentSymbol[] = [];
+  constructor(
+    readonly name: string,
+    readonly detail: string,
+    readonly kind: number,
+    readonly range: Range,
+    readonly selectionRange: Range,
+  ) {}
+}
+
+// ------------------------------------------------- language features (completion, hover, signature help)
+
+export class MarkdownString {
+  isTrusted = false;
+  supportHtml = false;
+  constructor(readonly value = '') {}
+}
+export class SnippetString {
+  constructor(readonly value = '') {}
+}
+export const CompletionItemKind = { Field: 4, Variable: 5, Class: 6, Property: 9, Keyword: 13, Snippet: 14, Constant: 20, EnumMember: 19, TypeParameter: 24, Function: 2 };
+export class CompletionItem {
+  range?: Range;
+  sortText?: string;
+  insertText?: string | SnippetString;
+  detail?: string;
+  documentation?: string | MarkdownString;
+  command?: { command: string; title: string };
+  constructor(
+    public label: string | { label: string; description?: string },
+    readonly kind?: number,
+  ) {}
+}
+export class Hover {
+  constructor(
+    readonly contents: MarkdownString,
+    readonly range?: Range,
+  ) {}
+}
+export class ParameterInformation {
+  constructor(
+    readonly label: string | [number, number],
+    readonly documentation?: string | MarkdownString,
+  ) {}
+}
+export class SignatureInformation {
+  parameters: ParameterInformation[] = [];
+  constructor(
+    readonly label: string,
+    readonly documentation?: string | MarkdownString,
+  ) {}
+}
+export class SignatureHelp {
+  signatures: SignatureInformation[] = [];
+  activeSignature = 0;
+  activeParameter = 0;
+}
+
+/** A text document with real line/character positions, for the language feature providers. */
+export interface SourceDocument {
+  uri: Uri;
+  languageId: string;
+  version: number;
+  isClosed: boolean;
+  getText(range?: Range): string;
+  offsetAt(p: Position): number;
+  positionAt(offset: number): Position;
+  getWordRangeAtPosition(p: Position, regex?: RegExp): Range | undefined;
+}
+
+export function sourceDocument(path: string, text: string): SourceDocument {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  const offsetAt = (p: Position) => Math.min(starts[Math.min(p.line, starts.length - 1)] + p.character, text.length);
+  const positionAt = (offset: number) => {
+    let line = 0;
+    while (line + 1 < starts.length && starts[line + 1] <= offset) line++;
+    return new Position(line, offset - starts[line]);
+  };
+  return {
+    uri: Uri.file(path),
+    languageId: 'nnmodel',
+    version: 1,
+    isClosed: false,
+    getText: (r) => (r ? text.slice(offsetAt(r.start), offsetAt(r.end)) : text),
+    offsetAt,
+    positionAt,
+    getWordRangeAtPosition(p, regex = /[A-Za-z_][A-Za-z0-9_]*/) {
+      const line = text.slice(starts[p.line], p.line + 1 < starts.length ? starts[p.line + 1] - 1 : text.length);
+      const re = new RegExp(regex.source, 'g');
+      for (let m = re.exec(line); m; m = re.exec(line)) {
+        if (m.index <= p.character && p.character <= m.index + m[0].length) return new Range(p.line, m.index, p.line, m.index + m[0].length);
+        if (m[0].length === 0) re.lastIndex++;
+      }
+      return undefined;
+    },
+  };
 }
 export class Location {
   constructor(
@@ -109,7 +267,7 @@ export class RelativePattern {
   }
 }
 export const FileType = { File: 1, Directory: 2 };
-export const SymbolKind = { Module: 1, Class: 4, Function: 11 };
+export const SymbolKind = { File: 0, Module: 1, Class: 4, Property: 6, Field: 7, Function: 11, Variable: 12, Constant: 13, Event: 23, TypeParameter: 25 };
 
 /** A watcher as the provider made it: its glob, what it ignores, and emitters a test fires. */
 export interface FakeWatcher {
@@ -151,6 +309,16 @@ export const state = {
   folders: [] as WorkspaceFolder[],
   watchers: [] as FakeWatcher[],
   provider: undefined as undefined | { provideWorkspaceSymbols(q: string, t: unknown): Promise<SymbolInformation[]> },
+  /** The language feature providers registered last (registerHover and the like). */
+  providers: {} as {
+    completion?: { provideCompletionItems(doc: unknown, p: Position, token: unknown, ctx: { triggerCharacter?: string }): CompletionItem[] };
+    hover?: { provideHover(doc: unknown, p: Position, token?: unknown): Hover | undefined };
+    signature?: { provideSignatureHelp(doc: unknown, p: Position, token?: unknown, ctx?: unknown): SignatureHelp | undefined };
+    references?: { provideReferences(doc: unknown, p: Position, ctx: { includeDeclaration: boolean }, token: unknown): Promise<Location[] | undefined> };
+    rename?: { provideRenameEdits(doc: unknown, p: Position, newName: string, token: unknown): Promise<WorkspaceEdit | undefined> };
+    formatting?: { provideDocumentFormattingEdits(doc: unknown, options: { insertSpaces: boolean; tabSize: number }, token?: unknown): TextEdit[] };
+    rangeFormatting?: { provideDocumentRangeFormattingEdits(doc: unknown, range: Range, options: { insertSpaces: boolean; tabSize: number }, token?: unknown): TextEdit[] };
+  },
   stats: 0,
   reads: 0,
   findFiles: 0,
@@ -321,6 +489,8 @@ export const ui = {
   documents: new Map<string, FakeTextDocument>(),
   activeTextEditor: undefined as undefined | { document: FakeTextDocument; selection: { active: number } },
   trusted: true,
+  /** Texts given to `window.setStatusBarMessage`, with how long they show. */
+  statusMessages: [] as { text: string; ms?: number }[],
 };
 
 /** A text document whose positions are offsets (enough for `offsetAt(selection.active)`). */
@@ -348,6 +518,7 @@ export function resetWindow(): void {
   ui.documents.clear();
   ui.activeTextEditor = undefined;
   ui.trusted = true;
+  ui.statusMessages = [];
 }
 
 function message(severity: FakeMessage['severity']) {
@@ -385,6 +556,10 @@ export const window = {
       p.open = false;
       close();
     }
+  },
+  setStatusBarMessage(text: string, ms?: number) {
+    ui.statusMessages.push({ text, ms });
+    return new Disposable();
   },
   showErrorMessage: message('error'),
   showWarningMessage: message('warning'),
@@ -431,6 +606,37 @@ export const languages = {
       state.provider = undefined;
     });
   },
+  registerCompletionItemProvider(_selector: unknown, p: NonNullable<typeof state.providers.completion>) {
+    state.providers.completion = p;
+    return new Disposable();
+  },
+  registerHoverProvider(_selector: unknown, p: NonNullable<typeof state.providers.hover>) {
+    state.providers.hover = p;
+    return new Disposable();
+  },
+  registerSignatureHelpProvider(_selector: unknown, p: NonNullable<typeof state.providers.signature>) {
+    state.providers.signature = p;
+    return new Disposable();
+  },
+  registerDefinitionProvider(_selector: unknown, _p: unknown) {
+    return new Disposable();
+  },
+  registerReferenceProvider(_selector: unknown, p: NonNullable<typeof state.providers.references>) {
+    state.providers.references = p;
+    return new Disposable();
+  },
+  registerRenameProvider(_selector: unknown, p: NonNullable<typeof state.providers.rename>) {
+    state.providers.rename = p;
+    return new Disposable();
+  },
+  registerDocumentFormattingEditProvider(_selector: unknown, p: NonNullable<typeof state.providers.formatting>) {
+    state.providers.formatting = p;
+    return new Disposable();
+  },
+  registerDocumentRangeFormattingEditProvider(_selector: unknown, p: NonNullable<typeof state.providers.rangeFormatting>) {
+    state.providers.rangeFormatting = p;
+    return new Disposable();
+  },
 };
 
 const api = {
@@ -438,8 +644,24 @@ const api = {
   Disposable,
   CancellationTokenSource,
   Uri,
+  Position,
   Range,
   Location,
+  TextEdit,
+  WorkspaceEdit,
+  Diagnostic,
+  DiagnosticSeverity,
+  DiagnosticTag,
+  DiagnosticRelatedInformation,
+  DocumentSymbol,
+  MarkdownString,
+  SnippetString,
+  CompletionItem,
+  CompletionItemKind,
+  Hover,
+  ParameterInformation,
+  SignatureInformation,
+  SignatureHelp,
   SymbolInformation,
   RelativePattern,
   FileType,

@@ -2,7 +2,9 @@
  * Names as written: declarations and references for outline, go to
  * definition, find references and rename, and unused-value warnings.
  * A purely syntactic walk in source order, so it also covers code that shape
- * inference could not reach.
+ * inference could not reach. Each binding of a name is a symbol of its own
+ * (`x = x -> f` declares a new `x`; the `x` on its right is a use of the
+ * previous one); `bindingChain` gives all the bindings of a name in a body.
  */
 import { forEachChild } from '../syntax/children';
 import type { BlockDecl, Expr, ModelDecl, Range, SourceFile, Statement } from '../syntax/ast';
@@ -77,6 +79,26 @@ export function collectSymbols(
     }
   }
   return { symbols, diagnostics };
+}
+
+/**
+ * The bindings of `symbol`'s name in the model or block body that declares
+ * it, in source order: `input x`, then `x = x -> f`, then `x = x + y` are one
+ * variable to the person who wrote them, so rename and find references take
+ * them all. A model, block or train section is alone in its chain.
+ */
+export function bindingChain(symbols: readonly SymbolInfo[], file: SourceFile, symbol: SymbolInfo): SymbolInfo[] {
+  if (symbol.container === undefined || symbol.uri !== undefined) return [symbol];
+  const at = symbol.range.start.offset;
+  // By the body's range, not the container's name: two models of the same name are two bodies.
+  const body = file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && i.range.start.offset <= at && at <= i.range.end.offset);
+  if (!body) return [symbol];
+  const start = body.range.start.offset;
+  const end = body.range.end.offset;
+  const chain = symbols.filter(
+    (s) => s.name === symbol.name && s.container === symbol.container && s.uri === undefined && start <= s.range.start.offset && s.range.start.offset <= end,
+  );
+  return chain.sort((a, b) => a.range.start.offset - b.range.start.offset);
 }
 
 /** What a body unused binding warns about; the message is made per analysis (it names a line, and lines move). */
@@ -238,16 +260,11 @@ class BodyWalker {
 
   private declare(name: string, range: Range, kind: SymbolInfo['kind'], fullRange: Range, stmt?: Statement): void {
     const prev = this.lookup(name);
-    let symbol: SymbolInfo;
-    if (prev >= 0) {
-      // A rebinding: the same name for rename, a new value for "unused".
-      symbol = this.bindingSymbol[prev];
-      symbol.references.push({ range });
-      if (!this.bindingUsed[prev]) this.bindingOverwrittenAt[prev] = range;
-    } else {
-      symbol = { name, kind, range, fullRange, container: this.container, references: [] };
-      (this.out ? this.out.symbols : this.fileSymbols).push(symbol);
-    }
+    // A rebinding is a symbol of its own: the uses after it (hover, definition, highlights) are its uses, not the
+    // earlier binding's. Rename and find references join the bindings of a name in a body again (`bindingChain`).
+    if (prev >= 0 && !this.bindingUsed[prev]) this.bindingOverwrittenAt[prev] = range;
+    const symbol: SymbolInfo = { name, kind, range, fullRange, container: this.container, references: [] };
+    (this.out ? this.out.symbols : this.fileSymbols).push(symbol);
     const i = this.count++;
     this.bindingName[i] = name;
     this.bindingSymbol[i] = symbol;

@@ -40,9 +40,9 @@ export interface LayerWeights {
 
 /** A group's weights totalled per name across its body (all repeats). */
 export interface GroupWeights {
-  /** One line per weight name (and trainability), in first-seen order; empty when `tooMany`. */
+  /** One line per weight name (and trainability), in first-seen order. */
   lines: WeightLine[];
-  /** How many distinct names there were when more than `GROUP_WEIGHT_LINES`: then `lines` is empty. */
+  /** Set when there are more lines than `GROUP_WEIGHT_LINES`: the text then names them in one line, without sizes. */
   tooMany?: number;
 }
 
@@ -124,7 +124,7 @@ export function groupWeights(node: GroupNode, max = GROUP_WEIGHT_LINES): GroupWe
   const lines = [...byKey.values()];
   const sum = Sym.sum(lines.map((l) => l.params), undefined, 0);
   if (!sum.equals(node.params.trainable.add(node.params.nonTrainable))) return undefined;
-  if (lines.length > max) return { lines: [], tooMany: lines.length };
+  if (lines.length > max) return { lines, tooMany: lines.length };
   return { lines };
 }
 
@@ -295,9 +295,18 @@ export function layerWeightsLines(w: LayerWeights, m: WeightsMarkup): string[] {
   return lines;
 }
 
-/** A group's weights per name over all its repeats as text lines, when they fit in a few; else why they are not listed; none when undefined. */
+/**
+ * A group's weights per name over all its repeats as text lines, when they
+ * fit in a few; else one line that counts the tensors and names them
+ * (`192 weight tensors with 12 distinct names, all repeats: gamma ×24, …`);
+ * none when undefined.
+ */
 export function groupWeightsLines(g: GroupWeights | undefined, m: WeightsMarkup): string[] {
-  if (g?.tooMany) return [m.heading(`${g.tooMany} names, too many to list here; each layer of the body lists its own`)];
+  if (g?.tooMany) {
+    const tensors = g.lines.reduce((n, l) => n + (l.tensors ?? 1), 0);
+    const names = g.lines.map((l) => `${weightLabel(l, m)}${l.trainable ? '' : NOT_TRAINED}`).join(', ');
+    return [m.heading(`${formatCount(tensors)} weight tensors with ${g.lines.length} distinct names, all repeats: ${names}; each layer of the body lists their shapes and sizes`)];
+  }
   if (!g || g.lines.length === 0) return [];
   return [m.heading('by name, all repeats'), ...weightItems(g.lines, m)];
 }

@@ -430,6 +430,7 @@ export const attention: LayerSpec = {
       type: 'int',
       doc: 'Size of each head’s query/key/value vectors (default: dim / heads).',
       optional: true,
+      defaultText: 'dim/heads',
       min: 1,
     },
     { name: 'causal', type: 'bool', doc: 'Each position attends only to itself and earlier positions.', default: false },

@@ -462,6 +462,7 @@ export const randomTranslation = imageAugmentation(
         min: 0,
         max: 1,
         default: (args) => args['height_factor'],
+        defaultText: 'height_factor',
       },
       FILL_MODE_ARG,
     ],
@@ -567,7 +568,7 @@ export const cutout = imageAugmentation(
   {
     args: [
       { name: 'h', type: 'int', doc: 'Height of the zeroed rectangle, in pixels.', min: 1 },
-      { name: 'w', type: 'int', doc: 'Width of the zeroed rectangle, in pixels; defaults to `h` (a square).', min: 1, default: (args) => args['h'] },
+      { name: 'w', type: 'int', doc: 'Width of the zeroed rectangle, in pixels; defaults to `h` (a square).', min: 1, default: (args) => args['h'], defaultText: 'h' },
     ],
     outputShape(ctx) {
       expectRank(ctx, 'cutout', [3], IMAGE);

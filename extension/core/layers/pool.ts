@@ -66,6 +66,7 @@ function poolSpec(name: 'maxpool' | 'avgpool'): LayerSpec {
         type: 'ints',
         doc: 'Step between windows (defaults to `size`).',
         default: (a) => a.size,
+        defaultText: 'size',
         min: 1,
         length: 2,
       },

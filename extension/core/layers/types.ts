@@ -85,6 +85,11 @@ export interface ArgSpec {
    * e.g. pooling's `stride = size`.
    */
   default?: ArgValue | ((args: Readonly<Record<string, ArgValue>>) => ArgValue);
+  /**
+   * How signatures and hovers write a computed default, or the default of an
+   * optional argument, as the layer's documentation does: `size`, `dim/heads`.
+   */
+  defaultText?: string;
   /** Optional with no default (value `null` when not given). */
   optional?: boolean;
   /** Allowed values for `enum`. */

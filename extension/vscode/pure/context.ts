@@ -56,6 +56,12 @@ export interface CompletionPosition {
   prefix: string;
   /** Offset where `prefix` starts (the range a completion replaces). */
   prefixStart: number;
+  /**
+   * Inside a model or block body, where the statement holding the cursor
+   * starts: a name it binds is not bound yet (`h = t -> b(|` cannot use
+   * this `h`, but can an `h` bound on an earlier line).
+   */
+  statementStart?: number;
 }
 
 interface TopFrame {
@@ -311,7 +317,17 @@ export function completionContext(text: string, offset: number): CompletionPosit
   const { stack } = walk(tokens);
   const container = containerOf(stack);
   if (inComment || inString) return { context: { kind: 'none' }, container, prefix, prefixStart };
-  return { context: contextAt(stack), container, prefix, prefixStart };
+  return { context: contextAt(stack), container, prefix, prefixStart, statementStart: statementStart(stack, prefixStart) };
+}
+
+/** Where the statement of the innermost body starts (`prefixStart` when the cursor starts one); undefined outside a body. */
+function statementStart(stack: Frame[], prefixStart: number): number | undefined {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const f = stack[i];
+    if (f.kind !== 'brace') continue;
+    return f.pendingBreak || f.stmt.length === 0 ? prefixStart : f.stmt[0].start;
+  }
+  return undefined;
 }
 
 /** The innermost call (not a block's parameter list) whose parentheses hold `offset`. */

@@ -3,7 +3,9 @@
  * formatter with the editor's indentation (tabs, or N spaces), as minimal
  * line edits.
  */
+import { plural } from '../../core/plural';
 import { format, type FormatOptions } from '../../core/syntax/format';
+import { parse } from '../../core/syntax/parser';
 import { lineEdits, type OffsetEdit } from './lineDiff';
 
 /** The part of VS Code's `FormattingOptions` the formatter reads. */
@@ -48,6 +50,20 @@ export function bodyIndentWidth(text: string): number | undefined {
     if (m && m[1].length <= 16) return m[1].length;
   }
   return undefined;
+}
+
+/**
+ * Why Format Document leaves `text` as it is, when the reason is its syntax
+ * errors (the formatter formats only what parses), as `nnmodel format` says
+ * it: `Not formatting lenet5.nnmodel: it has 1 syntax error (the first at
+ * 3:9: …)`. Undefined when the text parses.
+ */
+export function notFormattingReason(text: string, fileName: string): string | undefined {
+  const errors = parse(text).errors;
+  if (errors.length === 0) return undefined;
+  const e = errors[0];
+  const first = `${errors.length > 1 ? 'the first ' : ''}at ${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}`;
+  return `Not formatting ${fileName}: it has ${plural(errors.length, 'syntax error')} (${first})`;
 }
 
 /**

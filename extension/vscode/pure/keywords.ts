@@ -1,8 +1,10 @@
 /**
  * The top-level keywords completion offers: one entry each, inserting a
- * template (a snippet) and documented as the keyword. The contributed
- * snippets (snippets/nnmodel.json) hold only templates that are not a
- * keyword (cnn, transformer), so no keyword is listed twice.
+ * template (a snippet) and documented as the keyword; and the templates
+ * that are no keyword (cnn, transformer). All of them are offered only
+ * where a top-level item may start: VS Code lists a contributed snippet
+ * everywhere in the language (argument lists, train values), so none is
+ * contributed.
  */
 export interface KeywordItem {
   label: string;
@@ -39,6 +41,36 @@ export const TOP_LEVEL_KEYWORDS: readonly KeywordItem[] = [
     detail: 'import "file.nnmodel"',
     snippet: 'import "${1:other.nnmodel}"',
     doc: 'Use the blocks and models of another file.',
+  },
+];
+
+/** Whole top-level items to start from, offered where a top-level item may start (after the keywords). */
+export const TOP_LEVEL_TEMPLATES: readonly KeywordItem[] = [
+  {
+    label: 'cnn',
+    detail: 'model CNN { … } — a convolutional classifier',
+    snippet: [
+      'model ${1:CNN} {',
+      '\tinput image: [${2:28, 28, 1}]',
+      '\toutput image -> conv2d(${3:16}, 3, padding = same) -> relu -> maxpool(2)',
+      '\t             -> conv2d(${4:32}, 3, padding = same) -> relu -> maxpool(2)',
+      '\t             -> flatten -> dense(${5:64}) -> relu -> dropout(0.2)',
+      '\t             -> dense(${6:10}) -> softmax',
+      '}',
+    ].join('\n'),
+    doc: 'A small convolutional image classifier.',
+  },
+  {
+    label: 'transformer',
+    detail: 'block transformer_block(dim, heads, …) { … }',
+    snippet: [
+      'block ${1:transformer_block}(dim, heads, hidden = 4 * dim, p = 0.1) {',
+      '\tinput x',
+      '\tx = x + x -> layernorm -> attention(heads${2:, causal = true}) -> dropout(p)',
+      '\toutput x + x -> layernorm -> dense(hidden) -> gelu -> dense(dim) -> dropout(p)',
+      '}',
+    ].join('\n'),
+    doc: 'A pre-norm transformer block: self-attention and an MLP, each with a residual.',
   },
 ];
 

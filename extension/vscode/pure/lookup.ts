@@ -73,13 +73,16 @@ export function containerAt(analysis: Analysis, offset: number): { kind: 'model'
 /**
  * Names usable as values at `offset` inside `container`: block parameters,
  * inputs, bound values and layer objects declared before the cursor, latest
- * binding first.
+ * binding first. `statementStart`, where the statement holding the cursor
+ * starts (completionContext): what that statement binds is not bound yet,
+ * even when its text is incomplete and the analysis ended it early.
  */
 export function namesInScope(
   symbols: readonly SymbolInfo[],
   container: string,
   offset: number,
   docUri: string | undefined,
+  statementStart?: number,
 ): SymbolInfo[] {
   const seen = new Map<string, SymbolInfo>();
   const local = symbols
@@ -88,7 +91,7 @@ export function namesInScope(
     .sort((a, b) => b.range.start.offset - a.range.start.offset);
   for (const s of local) {
     // `x = x + ...` binds x after the right-hand side: skip a binding whose statement holds the cursor.
-    if (contains(s.fullRange, offset) && s.kind !== 'param') continue;
+    if (s.kind !== 'param' && (contains(s.fullRange, offset) || (statementStart !== undefined && s.range.start.offset >= statementStart))) continue;
     if (!seen.has(s.name)) seen.set(s.name, s);
   }
   return [...seen.values()];

@@ -19,14 +19,29 @@ export function formatArgValue(v: ArgValue): string {
   return String(v);
 }
 
-/** `= 1`, `= size` for a computed default, '' when required. */
+/** `1e-5` for a small fraction, as the docs write it; other numbers as they are. */
+function formatNumber(x: number): string {
+  const plain = String(x);
+  if (Number.isInteger(x) || Math.abs(x) >= 0.01) return plain;
+  const exp = x.toExponential();
+  return exp.length < plain.length ? exp : plain;
+}
+
+/**
+ * The default as the layer's documentation writes it: `1`, `1e-3`; a
+ * computed one as its `defaultText` (`size`, `dim/heads`); `none` for an
+ * optional argument without one (a `tensor`, such as attention's `context`,
+ * is never required); undefined when required.
+ */
 export function formatDefault(a: ArgSpec): string | undefined {
+  if (a.defaultText !== undefined) return a.defaultText;
   if (typeof a.default === 'function') return 'auto';
   if (a.default !== undefined) {
     if (a.type === 'string' && typeof a.default === 'string') return JSON.stringify(a.default);
+    if (typeof a.default === 'number') return formatNumber(a.default);
     return formatArgValue(a.default);
   }
-  if (a.optional) return 'none';
+  if (a.optional || a.type === 'tensor') return 'none';
   return undefined;
 }
 
@@ -96,6 +111,23 @@ export function activeParameter(
   const free = names.filter((n) => !call.given.includes(n));
   const name = free[call.positionalBefore];
   return name === undefined ? -1 : names.indexOf(name);
+}
+
+/**
+ * The parameters a call already has, besides the one the cursor is on: those
+ * given by name, and those its positional arguments before the cursor fill
+ * (the first free ones, in order), so `conv2d(8, 3, |` has `filters` and
+ * `kernel`. A variadic first parameter (`concat(a, b, |`) takes every
+ * positional argument and stays open.
+ */
+export function givenParameters(
+  names: readonly string[],
+  call: { positionalBefore: number; given: readonly string[] },
+  variadic?: string,
+): string[] {
+  if (variadic && names[0] === variadic) return [...call.given];
+  const free = names.filter((n) => !call.given.includes(n));
+  return [...call.given, ...free.slice(0, call.positionalBefore)];
 }
 
 /** Snippet body for a call with its required arguments: `conv2d(${1:filters}, ${2:kernel})`. */

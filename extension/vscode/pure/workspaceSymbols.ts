@@ -213,6 +213,11 @@ export class WorkspaceSymbolIndex {
     if (!e.disk) this.remove(uri);
   }
 
+  /** The uris of every file indexed (from disk or an open editor). */
+  uris(): string[] {
+    return [...this.files.keys()];
+  }
+
   /** The declarations that count for `uri` now (the editor's if open). */
   declarations(uri: string): readonly Declaration[] {
     const e = this.files.get(uri);

@@ -1,0 +1,179 @@
+// Find All References and Rename of a block across files, with a fake
+// `vscode` (test/unit/vscodeMock.ts): the block's calls in every workspace
+// file that imports its file, directly or through another import, and in no
+// file that does not see it (extension/vscode/definition.ts, blockReferences.ts).
+import { reset, sourceDocument, state, CancellationTokenSource, Position, Uri, type Location, type SourceDocument } from './vscodeMock'; // first: installs the fake `vscode`
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../extension/core';
+import type { AnalysisCache } from '../../extension/vscode/analysisCache';
+import { registerDefinitions } from '../../extension/vscode/definition';
+import { registerWorkspaceSymbols } from '../../extension/vscode/workspaceSymbols';
+import { blockOccurrences, mayImportBlock } from '../../extension/vscode/pure/blockReferences';
+
+const FILES: Record<string, string> = {
+  '/w/lib.nnmodel': `block blk(u) {
+  input x
+  output x -> dense(u)
+}
+
+model LibModel {
+  input x: [8]
+  output x -> blk(4)
+}
+`,
+  '/w/app.nnmodel': `import "lib.nnmodel"
+
+model App {
+  input x: [8]
+  h = x -> blk(16)
+  output h -> blk(2)
+}
+`,
+  // Sees blk through app.nnmodel.
+  '/w/sub/deep.nnmodel': `import "../app.nnmodel"
+
+model Deep {
+  input x: [8]
+  output x -> blk(3)
+}
+`,
+  // Imports lib, but its own blk wins.
+  '/w/own.nnmodel': `import "lib.nnmodel"
+
+block blk(u) {
+  input x
+  output x -> dense(u) -> relu
+}
+
+model Own {
+  input x: [8]
+  output x -> blk(5)
+}
+`,
+  // Neither imports lib nor declares blk: the call is an unknown name.
+  '/w/none.nnmodel': `model None {
+  input x: [8]
+  output x -> blk(6)
+}
+`,
+  // A block of the same name in a file that imports nothing.
+  '/w/other.nnmodel': `block blk(u) {
+  input x
+  output x -> dense(u)
+}
+
+model Other {
+  input x: [8]
+  output x -> blk(7)
+}
+`,
+};
+
+function readImport(fromUri: string | undefined, path: string) {
+  const target = Uri.joinPath(Uri.parse(fromUri!), '..', path);
+  const text = state.files.get(target.path);
+  return text === undefined ? undefined : { uri: target.toString(), text };
+}
+
+const cache = {
+  get: (doc: SourceDocument) => analyze(doc.getText(), { uri: doc.uri.toString(), readImport }),
+  onDidAnalyze: () => ({ dispose() {} }),
+  peek: () => undefined,
+  current: () => undefined,
+} as unknown as AnalysisCache;
+
+/** Where `needle` is (its `occurrence`-th time, plus `delta` characters) in a workspace file. */
+function at(path: string, needle: string, occurrence = 0, delta = 0): Position {
+  const text = state.files.get(path)!;
+  let i = -1;
+  for (let k = 0; k <= occurrence; k++) i = text.indexOf(needle, i + 1);
+  assert.ok(i >= 0, `${needle} in ${path}`);
+  const before = text.slice(0, i + delta).split('\n');
+  return new Position(before.length - 1, before[before.length - 1].length);
+}
+
+const place = (path: string, p: Position) => `${path}:${p.line + 1}:${p.character + 1}`;
+const placesOf = (locations: readonly Location[]) => locations.map((l) => `${l.uri.path}:${l.range.startLine + 1}:${l.range.startCharacter + 1}`).sort();
+
+function setUp() {
+  reset(['/w']);
+  for (const [path, text] of Object.entries(FILES)) state.files.set(path, text);
+  const workspace = registerWorkspaceSymbols(cache);
+  const definitions = registerDefinitions([{ language: 'nnmodel' }], cache, workspace);
+  return { dispose: () => (definitions.dispose(), workspace.dispose()) };
+}
+
+/** The declaration and calls of lib.nnmodel's blk that the workspace holds. */
+const EXPECTED = [
+  place('/w/lib.nnmodel', at2('/w/lib.nnmodel', 'blk(u)')),
+  place('/w/lib.nnmodel', at2('/w/lib.nnmodel', 'blk(4)')),
+  place('/w/app.nnmodel', at2('/w/app.nnmodel', 'blk(16)')),
+  place('/w/app.nnmodel', at2('/w/app.nnmodel', 'blk(2)')),
+  place('/w/sub/deep.nnmodel', at2('/w/sub/deep.nnmodel', 'blk(3)')),
+].sort();
+
+function at2(path: string, needle: string): Position {
+  const text = FILES[path];
+  const before = text.slice(0, text.indexOf(needle)).split('\n');
+  return new Position(before.length - 1, before[before.length - 1].length);
+}
+
+test("Find All References on a block lists its calls in the files that import its file, directly or not, and in no other file", async () => {
+  const d = setUp();
+  try {
+    const doc = sourceDocument('/w/lib.nnmodel', FILES['/w/lib.nnmodel']);
+    const token = new CancellationTokenSource().token;
+    const all = await state.providers.references!.provideReferences(doc, at('/w/lib.nnmodel', 'blk(u)', 0, 1), { includeDeclaration: true }, token);
+    assert.deepEqual(placesOf(all!), EXPECTED);
+    assert.equal(new Set(all!.map((l) => l.uri.path)).size, 3, '3 files');
+    // Without the declaration, from a call in an importer: the same calls.
+    const app = sourceDocument('/w/app.nnmodel', FILES['/w/app.nnmodel']);
+    const calls = await state.providers.references!.provideReferences(app, at('/w/app.nnmodel', 'blk(2)', 0, 1), { includeDeclaration: false }, token);
+    assert.deepEqual(placesOf(calls!), EXPECTED.filter((p) => p !== place('/w/lib.nnmodel', at2('/w/lib.nnmodel', 'blk(u)'))));
+  } finally {
+    d.dispose();
+  }
+});
+
+test('Rename of a block from a call in an importing file edits the declaration and every call that resolves to it, in every file', async () => {
+  const d = setUp();
+  try {
+    const app = sourceDocument('/w/app.nnmodel', FILES['/w/app.nnmodel']);
+    const edit = await state.providers.rename!.provideRenameEdits(app, at('/w/app.nnmodel', 'blk(16)', 0, 2), 'layer', new CancellationTokenSource().token);
+    const edits = edit!.edits;
+    assert.deepEqual(edits.map((e) => `${e.uri.path}:${e.range.startLine + 1}:${e.range.startCharacter + 1}`).sort(), EXPECTED);
+    assert.ok(edits.every((e) => e.newText === 'layer' && e.range.endCharacter - e.range.startCharacter === 'blk'.length));
+    // Applied, every importer analyses without an unknown name.
+    const applied = new Map(Object.entries(FILES));
+    for (const path of applied.keys()) {
+      const lines = applied.get(path)!.split('\n');
+      for (const e of edits.filter((x) => x.uri.path === path).sort((a, b) => b.range.startCharacter - a.range.startCharacter)) {
+        const l = lines[e.range.startLine];
+        lines[e.range.startLine] = l.slice(0, e.range.startCharacter) + e.newText + l.slice(e.range.endCharacter);
+      }
+      applied.set(path, lines.join('\n'));
+    }
+    for (const [path, text] of applied) state.files.set(path, text);
+    for (const path of ['/w/app.nnmodel', '/w/sub/deep.nnmodel', '/w/lib.nnmodel', '/w/own.nnmodel', '/w/other.nnmodel']) {
+      const errors = analyze(applied.get(path)!, { uri: Uri.file(path).toString(), readImport }).diagnostics.filter((x) => x.severity === 'error');
+      assert.deepEqual(errors.map((x) => x.message), [], path);
+    }
+  } finally {
+    d.dispose();
+  }
+});
+
+test("a file's own block of the same name, or one that does not import the block's file, resolves elsewhere", () => {
+  reset(['/w']);
+  for (const [path, text] of Object.entries(FILES)) state.files.set(path, text);
+  const libUri = 'file:///w/lib.nnmodel';
+  const see = (path: string) => blockOccurrences(analyze(FILES[path], { uri: `file://${path}`, readImport }), `file://${path}`, libUri, 'blk');
+  assert.equal(see('/w/app.nnmodel').references.length, 2);
+  assert.equal(see('/w/sub/deep.nnmodel').references.length, 1);
+  for (const path of ['/w/own.nnmodel', '/w/none.nnmodel', '/w/other.nnmodel']) assert.deepEqual(see(path), { references: [] }, path);
+  // The filter before analysing: an import and the name as a word.
+  assert.equal(mayImportBlock(FILES['/w/app.nnmodel'], 'blk'), true);
+  assert.equal(mayImportBlock(FILES['/w/none.nnmodel'], 'blk'), false, 'no import');
+  assert.equal(mayImportBlock('import "x.nnmodel"\nmodel M { input x: [1]\n output x -> blk2 }', 'blk'), false, 'only a longer word');
+});
