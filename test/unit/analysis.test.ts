@@ -308,6 +308,38 @@ model M {
   assert.equal(passed.fixes, undefined);
 });
 
+test('messages say what to change: later-parameter defaults, input sizes used as values, values after named ones, PyTorch argument names, every differing axis', () => {
+  const a = analyze(`block b(h = 2 * d, d = 3) {
+  input x
+  input mem
+  output x -> dense(h) + mem
+}
+model M {
+  input t: [seq, 8]
+  a = t -> reshape([seq, 8])
+  c = t -> dense(units = 4, 3)
+  d = t -> conv1d(16, kernel_size = 3)
+  e = t -> b(4, memory = t)
+  output a, c, d, e
+}`);
+  const by = (line: number) => a.diagnostics.filter((x) => x.range.start.line === line);
+  assert.deepEqual(by(0).map((x) => x.message), ["'d' is a later parameter of block 'b': a default may use only the parameters before it. Move 'd' before 'h' in the block's parameters."]);
+  assert.match(by(7)[0].message, /^'seq' is a symbolic size of the model's input, not a value: .*`reshape\(\[-1, 8\]\)`/);
+  assert.match(by(8)[0].message, /^'units' is given twice: by name, and by this value's position \(values without a name fill dense's arguments in order: units, bias, activation\)/);
+  // One mistake, one error: the misnamed argument is the missing one (no arg.missing for kernel), with its fix.
+  assert.deepEqual(by(9).map((x) => x.code), ['arg.unknown']);
+  assert.match(by(9)[0].message, /has no argument 'kernel_size'\. Did you mean 'kernel'\?/);
+  assert.equal(by(9)[0].fixes?.[0].edits[0].newText, 'kernel');
+  assert.match(by(10)[0].message, /Its parameters: h, d; its other inputs, given by name: mem\.$/);
+  const add = analyze(`model M {
+  input x: [16, 16, 3]
+  a = x -> conv2d(16, 3, padding = same)
+  b = x -> conv2d(32, 5)
+  output a + b
+}`);
+  assert.match(only(add, 'shape.mismatch').message, /^cannot add \[16, 16, 16\] and \[12, 12, 32\]: height 16 ≠ 12, width 16 ≠ 12, channel 16 ≠ 32; .*`padding = same` keeps them/);
+});
+
 test('an unknown argument of a layer that takes none says so', () => {
   const a = analyze(`model M {
   input x: [4]
@@ -790,7 +822,7 @@ model Symbolic {
 `;
   const a = analyze(src);
   const mismatch = only(a, 'shape.mismatch');
-  assert.equal(mismatch.message, "block 'square' declares input 'x' as [n, n, c], but receives [8, 6, 3]: its axis 2 is n = 8, not 6.");
+  assert.equal(mismatch.message, "block 'square' declares input 'x' as [n, n, c], but receives [8, 6, 3]: its 2nd axis is n = 8, not 6.");
   // The second n, where the sizes disagree.
   assert.equal(mismatch.range.start.line, 1);
   assert.equal(mismatch.range.start.character, 15);
@@ -827,7 +859,7 @@ model N {
   const found = a.diagnostics.filter((d) => d.code === 'shape.mismatch').map((d) => d.message);
   assert.deepEqual(found.sort(), [
     "block 'sized' declares input 'x' as [h, w, c], but receives [16].",
-    "block 'sized' declares input 'x' as [h, w, c], but receives [4, 4, 3]: its axis 3 is c = 8, not 3.",
+    "block 'sized' declares input 'x' as [h, w, c], but receives [4, 4, 3]: its 3rd axis is c = 8, not 3.",
   ]);
   // The unused block is checked on its own with unknown sizes: no error from its pattern names.
   assert.deepEqual(a.diagnostics.filter((d) => d.range.start.line >= 5 && d.range.start.line <= 8 && d.severity === 'error'), []);

@@ -25,7 +25,7 @@ import { createLayerContext } from '../layers/context';
 import { ranksText, takesRank } from '../layers/rank';
 import { LayerError, type ArgSpec, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
 import { Sym, product, shapeToString, type Shape } from './sym';
-import { didYouMean, suggest } from './suggest';
+import { didYouMean, suggest, suggestArg } from './suggest';
 import { UNKNOWN, describeValue, valueKey, type LayerObject, type TensorValue, type Value } from './values';
 import type {
   Analysis,
@@ -704,8 +704,9 @@ export class Analyzer {
   /** Check a block on its own (never used by a model): names and arguments, no shapes. */
   analyzeBlockStatically(def: BlockDef): void {
     const ctx = makeCtx(new Map(), newGraph(), '', def.uri, [def.decl.name.name], undefined, true, false);
-    for (const p of def.decl.params) {
-      ctx.env.set(p.name.name, p.default ? this.evalExpr(p.default, ctx) : UNKNOWN);
+    for (let i = 0; i < def.decl.params.length; i++) {
+      const p = def.decl.params[i];
+      ctx.env.set(p.name.name, p.default ? this.evalDefault(def.decl, i, ctx) : UNKNOWN);
       if (ctx.env.get(p.name.name)?.kind !== 'number') ctx.env.set(p.name.name, UNKNOWN);
     }
     this.runBlockBody(def, ctx, []);
@@ -840,11 +841,53 @@ export class Analyzer {
   }
 
   private unknownName(name: string, range: Range, ctx: Ctx): void {
+    const later = this.defaultOf;
+    if (later && later.later.includes(name)) {
+      this.error(
+        'name.unknown',
+        `'${name}' is a later parameter of block '${later.block}': a default may use only the parameters before it. Move '${name}' before '${later.param}' in the block's parameters.`,
+        range,
+        ctx,
+      );
+      return;
+    }
+    if (ctx.stack.length === 0 && this.isInputSize(name, ctx)) {
+      this.error(
+        'name.unknown',
+        `'${name}' is a symbolic size of the model's input, not a value: a layer argument needs a number (in reshape, -1 stands for the size that is left: \`reshape([-1, 8])\`).`,
+        range,
+        ctx,
+      );
+      return;
+    }
     const candidates = [...ctx.env.keys()];
     const options = suggest(name, candidates);
     this.error('name.unknown', `'${name}' is not defined here.${didYouMean(options)}`, range, ctx, {
       fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, range, o, i === 0)),
     });
+  }
+
+  /** Whether `name` is a symbolic dimension of an input of the model being analysed (`seq` of `input t: int[seq]`). */
+  private isInputSize(name: string, ctx: Ctx): boolean {
+    for (const id of ctx.g.inputs) {
+      const n = ctx.g.nodes.find((m) => m.id === id);
+      if (n?.kind === 'input' && n.shape.dims.some((d) => !d.isConst() && d.atoms().includes(name))) return true;
+    }
+    return false;
+  }
+
+  /** While a block parameter's default is evaluated: the block, the parameter and the parameters after it (for `unknownName`). */
+  private defaultOf: { block: string; param: string; later: string[] } | undefined;
+
+  /** Evaluates parameter `i`'s default of `decl` in `scope` (which holds the parameters before it). */
+  private evalDefault(decl: BlockDecl, i: number, scope: Ctx): Value {
+    const p = decl.params[i];
+    this.defaultOf = { block: decl.name.name, param: p.name.name, later: decl.params.slice(i + 1).map((q) => q.name.name) };
+    try {
+      return this.evalExpr(p.default!, scope);
+    } finally {
+      this.defaultOf = undefined;
+    }
   }
 
   private evalBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: Ctx): Value {
@@ -1024,6 +1067,8 @@ export class Analyzer {
     let tensorInputs: TensorValue[] = NO_TENSOR_INPUTS;
     let tensors: Record<string, Shape | undefined> = NO_TENSOR_ARGS;
     let namedTensors: [number, TensorValue][] | undefined;
+    /** Arguments an unknown name was taken for (its suggestions). */
+    let meant: Set<string> | undefined;
     let unknown = false;
     let ok = true;
     const variadic = variadicIndex(spec);
@@ -1041,7 +1086,9 @@ export class Analyzer {
         }
         specArg = idx >= 0 ? specs[idx] : undefined;
         if (!specArg) {
-          const options = suggest(arg.name.name, spec.args.map((a) => a.name));
+          const options = suggestArg(arg.name.name, spec.args.map((a) => a.name));
+          // `conv2d(16, kernel_size = 3)`: the misnamed argument is the missing one, said once.
+          for (const o of options) (meant ??= new Set()).add(o);
           this.error(
             'arg.unknown',
             `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
@@ -1072,7 +1119,16 @@ export class Analyzer {
       }
       if (specArg.type !== 'tensors') {
         if (vals[idx] !== undefined) {
-          this.error('arg.duplicate', `'${specArg.name}' is given twice.`, arg.range, ctx);
+          // `dense(units = 4, 3)`: a value by position fills the arguments in their order, whatever was named before it.
+          const byPosition = !arg.name && call.args.some((b) => b.name?.name === specArg!.name);
+          this.error(
+            'arg.duplicate',
+            byPosition
+              ? `'${specArg.name}' is given twice: by name, and by this value's position (values without a name fill ${spec.name}'s arguments in order: ${specs.filter((a) => a.type !== 'tensors').map((a) => a.name).join(', ')}). Put the values without a name first, or name this one.`
+              : `'${specArg.name}' is given twice.`,
+            arg.range,
+            ctx,
+          );
           ok = false;
           continue;
         }
@@ -1117,7 +1173,7 @@ export class Analyzer {
       for (const [, v] of namedTensors) tensorInputs.push(v);
     }
     for (const i of requiredArgs(spec)) {
-      if (vals[i] === undefined) {
+      if (vals[i] === undefined && !meant?.has(specs[i].name)) {
         const a = specs[i];
         this.error('arg.missing', `${spec.name} needs '${a.name}': ${a.doc}`, call.argsRange ?? call.callee.range, ctx);
         ok = false;
@@ -1858,7 +1914,7 @@ export class Analyzer {
           const options = suggest(n, [...decl.params.map((p) => p.name.name), ...inputNames.slice(1)]);
           this.error(
             'arg.unknown',
-            `block '${decl.name.name}' has no parameter '${n}'.${didYouMean(options)} Its parameters: ${decl.params.map((p) => p.name.name).join(', ') || 'none'}.`,
+            `block '${decl.name.name}' has no parameter '${n}'.${didYouMean(options)} Its parameters: ${decl.params.map((p) => p.name.name).join(', ') || 'none'}${inputNames.length > 1 ? `; its other inputs, given by name: ${inputNames.slice(1).join(', ')}` : ''}.`,
             arg.name.range,
             ctx,
             { fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },
@@ -1892,7 +1948,8 @@ export class Analyzer {
     // made at the first default needed (most calls give every parameter).
     let scope: Ctx | undefined;
     const params: [string, Value][] = [];
-    for (const p of decl.params) {
+    for (let i = 0; i < decl.params.length; i++) {
+      const p = decl.params[i];
       let v = given.get(p.name.name);
       if (!v) {
         if (!p.default) {
@@ -1903,7 +1960,7 @@ export class Analyzer {
         if (scope === undefined) {
           scope = makeCtx(new Map(params), newGraph(), ctx.model, def.uri, ctx.stack, ctx.anchor ?? call.range, ctx.static, false);
         }
-        v = this.evalExpr(p.default, scope);
+        v = this.evalDefault(decl, i, scope);
       }
       scope?.env.set(p.name.name, v);
       params.push([p.name.name, v]);
@@ -2007,7 +2064,7 @@ export class Analyzer {
       if (!want.equals(got.dims[i])) {
         const text = exprText(e);
         const value = want.toString();
-        return mismatch(`: its axis ${i + 1} is ${text === value ? text : `${text} = ${value}`}, not ${got.dims[i].toString()}`, e.range);
+        return mismatch(`: its ${ordinal(i + 1)} axis is ${text === value ? text : `${text} = ${value}`}, not ${got.dims[i].toString()}`, e.range);
       }
     }
     return true;
@@ -2216,6 +2273,13 @@ function writtenArg(call: CallExpr, block: string, param: string, blocks: Readon
     } else if (params[pos++]?.name.name === param) return arg.value;
   }
   return undefined;
+}
+
+/** 1 → "1st", 2 → "2nd", 11 → "11th", 23 → "23rd". */
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th';
+  return `${n}${suffix}`;
 }
 
 function blockInputs(decl: BlockDecl): { inputDecls: InputStmt[]; inputNames: string[] } {

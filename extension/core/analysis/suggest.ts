@@ -47,3 +47,38 @@ export function didYouMean(options: string[]): string {
   if (options.length === 1) return ` Did you mean '${options[0]}'?`;
   return ` Did you mean ${options.slice(0, -1).map((o) => `'${o}'`).join(', ')} or '${options[options.length - 1]}'?`;
 }
+
+/**
+ * What PyTorch and Keras call some arguments that have another name here
+ * (`nn.Conv2d(..., kernel_size=3)`, `MultiheadAttention(num_heads=8)`).
+ */
+const ARG_ALIASES: Readonly<Record<string, string>> = {
+  kernel_size: 'kernel',
+  out_channels: 'filters',
+  out_features: 'units',
+  num_heads: 'heads',
+  num_embeddings: 'vocab',
+  input_dim: 'vocab',
+  embedding_dim: 'dim',
+  output_dim: 'dim',
+  eps: 'epsilon',
+  p: 'rate',
+  strides: 'stride',
+  pool_size: 'size',
+  dilation_rate: 'dilation',
+  use_bias: 'bias',
+};
+
+/**
+ * Suggestions for an unknown argument name among `args`: by spelling, else
+ * by the name PyTorch or Keras gives it (`kernel_size` → `kernel`), else an
+ * argument that is one word of the name (`kernel_shape` → `kernel`).
+ */
+export function suggestArg(name: string, args: readonly string[]): string[] {
+  const spelled = suggest(name, args);
+  if (spelled.length > 0) return spelled;
+  const alias = ARG_ALIASES[name.toLowerCase()];
+  if (alias !== undefined && args.includes(alias)) return [alias];
+  const words = name.toLowerCase().split('_');
+  return args.filter((a) => a.length >= 3 && words.includes(a));
+}

@@ -27,6 +27,9 @@ export function broadcastShapes(ctx: LayerContext, verb: string, a: Shape, b: Sh
   const [long, short] = a.dims.length >= b.dims.length ? [a, b] : [b, a];
   const offset = long.dims.length - short.dims.length;
   const dims: Sym[] = long.dims.slice(0, offset);
+  /** Every axis that differs, as "height 14 ≠ 12" (a residual whose branch changed both size and channels differs on several). */
+  let differ: string[] | undefined;
+  let spatial = false;
   for (let k = 0; k < short.dims.length; k++) {
     const i = long.dims[offset + k];
     const j = short.dims[k];
@@ -35,11 +38,14 @@ export function broadcastShapes(ctx: LayerContext, verb: string, a: Shape, b: Sh
     else {
       const axis = offset + k;
       const [da, db] = a === long ? [i, j] : [j, i];
-      ctx.fail(
-        'shape.mismatch',
-        `cannot ${verb} ${fmt(a)} and ${fmt(b)}: ${axisName(long.dims.length, axis)} ${da.toString()} ≠ ${db.toString()}`,
-      );
+      (differ ??= []).push(`${axisName(long.dims.length, axis)} ${da.toString()} ≠ ${db.toString()}`);
+      if (long.dims.length >= 2 && axis < long.dims.length - 1 && da.value !== undefined && db.value !== undefined) spatial = true;
     }
+  }
+  if (differ) {
+    // A branch that shrank the positions: a convolution without padding (or a stride) on one side only.
+    const hint = spatial ? '; the branch with fewer positions lost them to a kernel without padding or to a stride: `padding = same` keeps them, and a stride needs the same on the other branch' : '';
+    ctx.fail('shape.mismatch', `cannot ${verb} ${fmt(a)} and ${fmt(b)}: ${differ.join(', ')}${hint}`);
   }
   return { dims };
 }
