@@ -303,9 +303,12 @@ function activationLines(site: SiteInfo): string[] {
   return lines;
 }
 
-/** `12·seq² × 4 B`, `4 × 768·seq × 4 B`, `12,582,912 × 4 B = 48.0 MiB`. */
+/** `12·seq² × 4 B`, `4 × 768·seq × 4 B`, `(64·seq + 64) × 4 B`, `12,582,912 × 4 B = 48.0 MiB`. */
 function bytesOf(values: Sym, times: number): string {
-  const text = `${times > 1 ? `${times} × ` : ''}${formatCount(values)} × 4 B`;
+  const count = formatCount(values);
+  // A sum is one factor: bracketed, else `64·seq + 64 × 4 B` reads as 64·seq + 256 bytes.
+  const factor = / [+−-] /.test(count) ? `(${count})` : count;
+  const text = `${times > 1 ? `${times} × ` : ''}${factor} × 4 B`;
   return values.isConst() ? `${text} = ${formatBytes(values.mul(4 * times))}` : text;
 }
 
