@@ -340,6 +340,26 @@ model M {
   assert.match(only(add, 'shape.mismatch').message, /^cannot add \[16, 16, 16\] and \[12, 12, 32\]: height 16 ≠ 12, width 16 ≠ 12, channel 16 ≠ 32; .*`padding = same` keeps them/);
 });
 
+test('an error in a later step of a repeat says which step, and on what input', () => {
+  const a = analyze(`block down(f) {
+  input x
+  output x -> conv2d(f, 3, stride = 2)
+}
+model M {
+  input x: [16, 16, 3]
+  a = x -> conv2d(8, 3, stride = 2) * 4
+  b = x -> down(8) * 5
+  c = x -> conv2d(8, 20) * 3
+  output a, b, c
+}`);
+  const msgs = [...a.diagnostics].sort((x, y) => x.range.start.line - y.range.start.line).map((d) => `${d.range.start.line}: ${d.message}`);
+  assert.equal(msgs.length, 3, msgs.join('\n'));
+  assert.match(msgs[0], /^2: conv2d: kernel 3 is larger than the input's 1 \(height\).* \(in the 4th of the 5 repeats, on \[1, 1, 8\]: each repeat takes the output of the one before\)\.$/);
+  assert.match(msgs[1], /^6: .* \(in the 4th of the 4 repeats, on \[1, 1, 8\]: each repeat takes the output of the one before\)\.$/);
+  // The first step is the call as written: no note.
+  assert.match(msgs[2], /^8: conv2d: kernel 20 is larger than the input's 16 \(height\)[^(]*$/);
+});
+
 test('an unknown argument of a layer that takes none says so', () => {
   const a = analyze(`model M {
   input x: [4]

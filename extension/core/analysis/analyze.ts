@@ -472,8 +472,23 @@ export class Analyzer {
     for (const n of r.used) this.usedBlocks.add(n);
   }
 
+  /** Said after the errors of a repeat's later steps: which step, on what input (see `inRepeat`). */
+  private repeatNote: string | undefined;
+
+  /** Runs step `done` (from 0) of a `* repeat`, on an input of `shape`: errors after the first step say which step. */
+  private inRepeat<T>(done: number, repeat: number, shape: Shape, run: () => T): T {
+    const outer = this.repeatNote;
+    if (done > 0) this.repeatNote = ` (in the ${ordinal(done + 1)} of the ${repeat} repeats, on ${shapeToString(shape)}: each repeat takes the output of the one before)`;
+    try {
+      return run();
+    } finally {
+      this.repeatNote = outer;
+    }
+  }
+
   private error(code: string, message: string, range: Range, ctx: Ctx, extra: Partial<Diagnostic> = {}): void {
     if (ctx.static && code.startsWith('shape.')) return;
+    if (this.repeatNote !== undefined) message = message.replace(/\.?$/, `${this.repeatNote}.`);
     this.diag(code, 'error', message, range, ctx, extra);
   }
 
@@ -1693,7 +1708,7 @@ export class Analyzer {
       const env = new Map<string, Value>();
       for (const [k, v] of ctx.env) if (v.kind !== 'tensor') env.set(k, v);
       const inner = makeCtx(env, g, ctx.model, ctx.uri, ctx.stack, ctx.anchor, ctx.static, false, ctx.call);
-      const y = once(ports, inner);
+      const y = this.inRepeat(done, repeat, x.shape!, () => once(ports, inner));
       if (y.kind !== 'tensor' || !y.shape) return UNKNOWN;
       g.outputs.push(y.node);
       runs.push({ count: 1, body: freeze(g) });
@@ -1840,7 +1855,7 @@ export class Analyzer {
       let res = this.instCache.get(key);
       if (!res) {
         const x: TensorValue = { kind: 'tensor', node: -1, shape };
-        res = this.instantiateFor(call, def, params, [x, ...extra], inputNames, ctx);
+        res = this.inRepeat(done, repeat, shape, () => this.instantiateFor(call, def, params, [x, ...extra], inputNames, ctx));
         this.instCache.set(key, res);
       } else {
         this.errors += res.errors;
