@@ -360,6 +360,15 @@ model M {
   assert.match(msgs[2], /^8: conv2d: kernel 20 is larger than the input's 16 \(height\)[^(]*$/);
 });
 
+test('an unclosed import path is one error: no import.not_found beside it, and a file that exists is still used', () => {
+  const text = 'import "lib.nnmodel\nmodel A {\n  input x: [4]\n  output x -> b(2)\n}\n';
+  assert.deepEqual(analyze(text, { readImport: () => undefined }).diagnostics.map((d) => d.code).filter((c) => c.startsWith('syntax') || c.startsWith('import')), ['syntax.unterminated_string']);
+  const lib = { uri: 'lib.nnmodel', text: 'block b(n) {\n  input x\n  output x -> dense(n)\n}\n' };
+  assert.deepEqual(analyze(text, { readImport: () => lib }).diagnostics.map((d) => d.code), ['syntax.unterminated_string']);
+  // Closed, a missing file is still import.not_found.
+  assert.ok(analyze(text.replace('nnmodel\n', 'nnmodel"\n'), { readImport: () => undefined }).diagnostics.some((d) => d.code === 'import.not_found'));
+});
+
 test('an unknown argument of a layer that takes none says so', () => {
   const a = analyze(`model M {
   input x: [4]

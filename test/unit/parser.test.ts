@@ -822,3 +822,142 @@ test("an unclosed argument list at the end of a line gets the fix; a closed one 
   assert.equal(body.errors[0].code, 'syntax.unclosed');
   assert.equal(body.errors[0].insert, undefined);
 });
+
+// ------------------------------------------------ cascades: one mistake, one diagnostic
+
+type Fixable = SourceFile['errors'][number];
+
+/** `text` with the fix of syntax error `e` applied (its replace, else its insert). */
+function applyFix(text: string, e: Fixable): string {
+  if (e.replace) return text.slice(0, e.replace.range.start.offset) + e.replace.text + text.slice(e.replace.range.end.offset);
+  assert.ok(e.insert, `no fix on ${e.message}`);
+  return text.slice(0, e.insert.at.offset) + e.insert.text + text.slice(e.insert.at.offset);
+}
+
+test("';' between statements is one error, read as a line break, with a fix that removes it or starts a new line", () => {
+  const oneLine = 'model A { input x: [10]; output x }\n';
+  const f = parse(oneLine);
+  assert.deepEqual(f.errors.map((e) => [e.code, e.message, at(e.range)]), [['syntax.invalid_character', "statements end at a line break; replace ';' with a new line", '0:23-0:24']]);
+  assert.deepEqual((f.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'output']);
+  // Not also model.no_output and input.unused.
+  assert.deepEqual(analyze(oneLine).diagnostics.map((d) => d.code), ['syntax.invalid_character']);
+  assert.equal((f.errors[0] as Fixable).replace?.title, "Replace ';' with a line break");
+  assert.equal(applyFix(oneLine, f.errors[0]), 'model A { input x: [10]\n  output x }\n');
+  assert.deepEqual(analyze(applyFix(oneLine, f.errors[0])).diagnostics, []);
+  // At the end of a line, after a declaration's '}', and in a train section: removed.
+  const src = 'model A {\n  input x: [10];\n  y = x -> relu ;;\n  output y\n};\ntrain A {\n  data: digits(samples = 60); epochs: 1\n}\n';
+  const g = parse(src);
+  assert.deepEqual(g.errors.map((e) => [e.message, e.range.start.line]), [
+    ["statements end at a line break; remove ';'", 1],
+    ['statements end at a line break; remove these semicolons', 2],
+    ["declarations end with their '}'; remove ';'", 4],
+    ["statements end at a line break; replace ';' with a new line", 6],
+  ]);
+  assert.deepEqual((g.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'assign', 'output']);
+  assert.deepEqual((g.items[1] as TrainDecl).entries.map((e) => e.key.name), ['data', 'epochs']);
+  assert.deepEqual(analyze(src).diagnostics.map((d) => d.code), Array(4).fill('syntax.invalid_character'));
+  let fixed = src;
+  for (const e of [...g.errors].reverse()) fixed = applyFix(fixed, e);
+  assert.equal(fixed, 'model A {\n  input x: [10]\n  y = x -> relu\n  output y\n}\ntrain A {\n  data: digits(samples = 60)\n  epochs: 1\n}\n');
+  // After another error in the statement, the ';' still separates (silently).
+  const h = parse('model A {\n  input x: [10]\n  y = x x; output x\n}\n');
+  assert.deepEqual(h.errors.map((e) => e.code), ['syntax.unexpected']);
+  assert.deepEqual((h.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'assign', 'output']);
+});
+
+test('a second statement on the line of a complete one: one error, parsed as its own statement, with a fix that breaks the line', () => {
+  for (const [src, kinds, put, moved] of [
+    ['model A {\n  input x: [10] output x\n}\n', ['input', 'output'], "put 'output' on a new line", '  output x'],
+    ['model A {\n  input x: [10] y = x\n  output y\n}\n', ['input', 'assign', 'output'], "put 'y = ...' on a new line", '  y = x'],
+  ] as const) {
+    const f = parse(src);
+    assert.deepEqual(f.errors.map((e) => e.code), ['syntax.unexpected'], src);
+    assert.ok(f.errors[0].message.includes(put), f.errors[0].message);
+    assert.deepEqual((f.items[0] as ModelDecl).body.map((s) => s.kind), kinds, src);
+    const fixed = applyFix(src, f.errors[0]);
+    assert.deepEqual(parse(fixed).errors, [], fixed);
+    assert.deepEqual(fixed.split('\n').slice(1, 3), ['  input x: [10]', moved], fixed);
+  }
+  const src = 'model A {\n  input x: [10] output x\n}\n';
+  assert.deepEqual(analyze(src).diagnostics.map((d) => d.code), ['syntax.unexpected']);
+  const t = parse('train A {\n  loss: mse optimizer: adam\n}\n');
+  assert.deepEqual(t.errors.map((e) => e.code), ['syntax.unexpected']);
+  assert.deepEqual((t.items[0] as TrainDecl).entries.map((e) => e.key.name), ['loss', 'optimizer']);
+});
+
+test("arguments in square brackets ('-> dense[4]'): one error that shows the parentheses, a fix, and the call read as dense(4)", () => {
+  const src = 'model A {\n  input x: [10]\n  output x -> dense[4] -> relu\n}\n';
+  const f = parse(src);
+  assert.deepEqual(f.errors.map((e) => [e.code, e.message, at(e.range)]), [['syntax.expected', 'arguments go in parentheses: dense(4), not square brackets', '2:19-2:22']]);
+  const a = analyze(src);
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ['syntax.expected']);
+  assert.deepEqual(a.models[0].outputs[0].shape.dims.map((d) => d.value), [4]);
+  const fixed = applyFix(src, f.errors[0]);
+  assert.equal((f.errors[0] as Fixable).replace?.title, 'Change to dense(4)');
+  assert.equal(fixed, src.replace('dense[4]', 'dense(4)'));
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // Left open: still one error, no fix.
+  const open = parse('model A {\n  input x: [10]\n  output x -> dense[4\n}\n');
+  assert.deepEqual(open.errors.map((e) => e.code), ['syntax.expected']);
+  assert.equal((open.errors[0] as Fixable).replace, undefined);
+});
+
+test("a misspelt keyword gets 'did you mean', a fix, and is read as the keyword: the rest of the file is analysed", () => {
+  for (const [wrong, right] of [
+    ['inputs x: [8]', 'input x: [8]'],
+    ['Input x: [8]', 'input x: [8]'],
+    ['inptu x: [8]', 'input x: [8]'],
+  ] as const) {
+    const src = `model A {\n  ${wrong}\n  output x\n}\n`;
+    const f = parse(src);
+    assert.deepEqual(f.errors.map((e) => e.code), ['syntax.expected'], wrong);
+    assert.match(f.errors[0].message, /did you mean 'input'\?$/, wrong);
+    assert.deepEqual(analyze(src).diagnostics.map((d) => d.code), ['syntax.expected'], wrong);
+    assert.equal(applyFix(src, f.errors[0]), src.replace(wrong, right));
+    assert.equal((f.errors[0] as Fixable).replace?.title, "Change to 'input'");
+  }
+  const out = 'model A {\n  input x: [8]\n  ouput x\n}\n';
+  assert.match(parse(out).errors[0].message, /found 'ouput': did you mean 'output'\?$/);
+  assert.deepEqual(analyze(out).diagnostics.map((d) => d.code), ['syntax.expected']);
+  // Top level: the declaration is kept, so a mistake inside it is still found.
+  const top = 'modle Net {\n  input x: [8]\n  output x -> dense(0)\n}\nblok b {\n  input x\n  output x\n}\ntrian Net {\n  data: digits(samples = 60)\n}\nimprot "x.nnmodel"\n';
+  const f = parse(top);
+  assert.deepEqual(f.errors.map((e) => e.message.replace(/^.*found /, '')), [
+    "'modle': did you mean 'model'?",
+    "'blok': did you mean 'block'?",
+    "'trian': did you mean 'train'?",
+    "'improt': did you mean 'import'?",
+  ]);
+  assert.deepEqual(f.items.map((i) => i.kind), ['model', 'block', 'train', 'import']);
+  let fixed = top;
+  for (const e of [...f.errors].reverse()) fixed = applyFix(fixed, e);
+  assert.equal(fixed, top.replace('modle', 'model').replace('blok', 'block').replace('trian', 'train').replace('improt', 'import'));
+  const a = analyze(top, { readImport: () => ({ uri: '/x.nnmodel', text: '' }) });
+  assert.deepEqual(a.diagnostics.filter((d) => !d.code.startsWith('syntax.')).map((d) => [d.code, d.range.start.line]), [['arg.range', 2]]);
+  // Not a keyword's near miss: the message stays as it was.
+  assert.doesNotMatch(parse('model A {\n  foo x\n}\n').errors[0].message, /did you mean/);
+  assert.doesNotMatch(parse('network N {\n}\n').errors[0].message, /did you mean/);
+  assert.doesNotMatch(parse('modle = 3\n').errors[0].message, /did you mean/);
+});
+
+test('a malformed number or string is reported each time and its value is not analysed (an error expression)', () => {
+  const src = 'model A {\n  input x: [8]\n  output x -> dense(0x10) -> dropout(.5) -> dropout(5.)\n}\n';
+  const f = parse(src);
+  assert.deepEqual(f.errors.map((e) => [e.code, e.message.slice(0, e.message.indexOf(':'))]), [
+    ['syntax.bad_number', "invalid number '0x10'"],
+    ['syntax.bad_number', "invalid number '.5'"],
+    ['syntax.bad_number', "invalid number '5.'"],
+  ]);
+  const out = (f.items[0] as ModelDecl).body[1] as OutputStmt;
+  assert.deepEqual((out.values[0] as ChainExpr).calls.map((c) => c.args[0].value.kind), ['error', 'error', 'error']);
+  // Not also arg.range for the value the lexer guessed (0 for 0x10, 5 for 5.).
+  assert.deepEqual(analyze(src).diagnostics.map((d) => d.code), ['syntax.bad_number', 'syntax.bad_number', 'syntax.bad_number']);
+  // After a syntax error in the statement too.
+  const after = parse('model A {\n  input x: [8]\n  output x -> dense(4 4) -> dropout(5.)\n}\n');
+  assert.deepEqual(after.errors.map((e) => e.code), ['syntax.expected', 'syntax.bad_number']);
+  const chain = ((after.items[0] as ModelDecl).body[1] as OutputStmt).values[0] as ChainExpr;
+  assert.equal(chain.calls[1].args[0].value.kind, 'error');
+  // Shapes, repeat counts and strings alike.
+  const more = analyze('model A {\n  input x: [8, 2.]\n  y = x -> dense(2) * 3.\n  output y -> reshape("ab\n}\n');
+  assert.deepEqual(more.diagnostics.map((d) => d.code), ['syntax.bad_number', 'syntax.bad_number', 'syntax.unterminated_string']);
+});

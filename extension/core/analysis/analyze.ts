@@ -579,6 +579,8 @@ export class Analyzer {
       loaded = undefined;
     }
     if (!loaded) {
+      // `import "a.nnmodel` unclosed: already reported (the file is still looked for: its blocks are used).
+      if (depth === 0 && this.file.errors.some((e) => e.range.start.offset === at.start.offset)) return;
       this.diag('import.not_found', 'error', `cannot find '${path}' (paths are relative to this file).`, at);
       return;
     }
@@ -2706,6 +2708,7 @@ export function analyzeFile(
   const diagnostics: Diagnostic[] = file.errors.map((e) => {
     const d: Diagnostic = { code: e.code, severity: 'error', message: e.message, range: e.range };
     if (e.insert) d.fixes = [{ title: `Insert '${e.insert.text}'`, edits: [{ range: { start: e.insert.at, end: e.insert.at }, newText: e.insert.text }], preferred: true }];
+    else if (e.replace) d.fixes = [{ title: e.replace.title, edits: [{ range: e.replace.range, newText: e.replace.text }], preferred: true }];
     return d;
   });
   const a = new Analyzer(file, options.uri, options.readImport);

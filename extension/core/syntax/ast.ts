@@ -239,6 +239,8 @@ export interface SyntaxError {
   range: Range;
   /** The fix, where one is clear: `text` to insert at `at` (a forgotten `)` after the last argument). */
   insert?: { at: Position; text: string };
+  /** The fix where an insertion cannot express it: `text` in place of `range` (empty: delete), titled `title`. */
+  replace?: { title: string; range: Range; text: string };
 }
 
 export interface SourceFile {

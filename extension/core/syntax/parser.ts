@@ -18,6 +18,14 @@
  * declaration header, or between top-level items) further errors there are
  * suppressed and the parser resynchronises at the next statement, the next
  * `}`, or the next `model`/`block`/`train`/`import` that begins a line.
+ * Where the intent is clear the parser reads what was meant, so that the
+ * analysis finds nothing more to report: a `;` after a statement is read as a
+ * line break, a statement after a complete one on the same line as a new
+ * statement, `-> dense[4]` as `dense(4)`, a misspelt keyword (`inputs`,
+ * `modle`) as the keyword. A malformed number or string is reported wherever
+ * it stands (a mistake of its own) and becomes an error expression: its value,
+ * a guess, is never checked. Fixes that an insertion cannot express are
+ * carried as `SyntaxError.replace`.
  *
  * Newlines. A line break ends a statement unless the line ends with a token
  * that needs more (`->`, any binary operator, `=`, `:`, `,`, `(`, `[`), or the
@@ -573,9 +581,18 @@ class Parser {
     if (close !== '}' && last >= open) this.errors[this.errors.length - 1].insert = { at: this.endOf(last), text: close };
   }
 
-  private lexError(t: number): void {
+  /**
+   * Reports the lexical problem of token `t`, if it has one, and says whether
+   * it had. A malformed token is a mistake of its own wherever it stands, so
+   * it is reported even after another error in the statement (which still
+   * suppresses what follows); its value is never used (see `parsePrimary`).
+   */
+  private lexError(t: number): boolean {
     const e = this.store.errorOf(t);
-    if (e) this.error(e.code, e.message, span(this.lines.positionAt(e.start), this.lines.positionAt(e.end)));
+    if (!e) return false;
+    this.suppress = true;
+    this.errors.push({ code: e.code, message: e.message, range: span(this.lines.positionAt(e.start), this.lines.positionAt(e.end)) });
+    return true;
   }
 
   /** Where an expression was expected but not found: empty range at the gap. */
@@ -610,6 +627,7 @@ class Parser {
       const t = this.pos;
       const kind = this.kd[t];
       if (kind === K.Eof || kind === K.RBrace || this.atBoundary()) return;
+      if (!first && depth === 0 && this.isSemicolon(t)) return;
       if (!first && depth === 0 && (this.fl[t] & F.NlBefore) !== 0 && kind !== K.Arrow) {
         if (t === 0 || CONTINUES[this.kd[t - 1]] === 0) return;
       }
@@ -684,19 +702,29 @@ class Parser {
       this.suppress = false;
       this.parenDepth = 0;
       this.nest = 0;
-      if (kind >= K.Model && kind <= K.Import) {
+      // `modle Net {`: read as the declaration it misspells, so that its body is still analysed.
+      const kw = kind >= K.Model && kind <= K.Import ? kind : kind === K.Ident ? this.misspeltDeclaration(t) : -1;
+      if (kw !== -1) {
         const before = this.pos;
         if (itemPositions) {
           positionSink = sinkBuffer ??= [];
           sinkLength = 0;
         }
-        const item = this.parseTopLevel(kind);
+        const item = this.parseTopLevel(kw);
         if (item) {
           items.push(item);
           if (itemPositions && positionSink) itemPositions.push(positionSink.slice(0, sinkLength));
         }
         positionSink = undefined;
         if (this.pos === before) this.advance();
+        continue;
+      }
+      if (this.isSemicolon(t)) {
+        // `model A { ... };` as in C.
+        this.error('syntax.invalid_character', "declarations end with their '}'; remove ';'", this.tokRange(t));
+        const e = this.errors[this.errors.length - 1];
+        withReplace(e, "Remove ';'", t > 0 && (this.fl[t] & F.NlBefore) === 0 ? span(this.endOf(t - 1), e.range.end) : e.range, '');
+        this.advance();
         continue;
       }
       let hint = '';
@@ -712,6 +740,28 @@ class Parser {
       this.syncTop();
     }
     return this.pos;
+  }
+
+  /**
+   * When the name at `t` misspells a declaration keyword and what follows
+   * fits it (`modle Net {`, `improt "x.nnmodel"`): reports it, with a fix,
+   * and returns the keyword; else -1.
+   */
+  private misspeltDeclaration(t: number): K | -1 {
+    const next = this.kindAt(t + 1);
+    if ((next !== K.Ident && next !== K.String) || this.breakBefore(t + 1)) return -1;
+    const kw = misspeltKeyword(this.text, this.st[t], this.en[t], TOP_KEYWORDS);
+    if (kw === -1 || (next === K.String) !== (kw === K.Import)) return -1;
+    this.misspelt(t, kw, `expected ${orList(TOP_KEYWORDS.map((k) => KIND_TEXT[k]))}`);
+    return kw;
+  }
+
+  /** Reports the name at `t` as a misspelling of keyword `kw`, with a fix that corrects it. */
+  private misspelt(t: number, kw: K, expected: string): void {
+    if (this.suppress) return;
+    this.error('syntax.expected', `${expected}, found '${this.textOf(t)}': did you mean '${KIND_TEXT[kw]}'?`, this.tokRange(t));
+    const e = this.errors[this.errors.length - 1];
+    withReplace(e, `Change to '${KIND_TEXT[kw]}'`, e.range, KIND_TEXT[kw]);
   }
 
   private parseTopLevel(kw: K): TopLevel | undefined {
@@ -881,9 +931,15 @@ class Parser {
       if (item !== undefined) this.pushItem(item);
       if (!this.atStatementEnd()) {
         const u = this.pos;
-        if (this.kd[u] === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(u)), this.tokRange(u));
-        else this.error('syntax.unexpected', `expected the end of the line, found ${this.describe(u, false)}`, this.tokRange(u));
-        this.skipStatement();
+        if (this.isSemicolon(u)) this.semicolon();
+        else if (this.startsItem(u, what)) this.sameLine(u);
+        else {
+          if (this.kd[u] === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(u)), this.tokRange(u));
+          else this.error('syntax.unexpected', `expected the end of the line, found ${this.describe(u, false)}`, this.tokRange(u));
+          this.skipStatement();
+          // `x = 1 2; output x`: what follows the `;` is a statement of its own.
+          if (this.isSemicolon(this.pos)) this.semicolon();
+        }
       }
       if (this.pos === before) {
         // Nothing consumed and nothing to skip (e.g. a stray `)`): make progress.
@@ -896,6 +952,77 @@ class Parser {
     const out = this.takeItems<Statement | TrainEntry>(base);
     this.bodyRange = span(this.startOf(open), end ?? this.endOf(open));
     return out;
+  }
+
+  /** Token `t` is `;` (lexed as an invalid character). */
+  private isSemicolon(t: number): boolean {
+    return this.kd[t] === K.Invalid && this.text.charCodeAt(this.st[t]) === 59 /* ; */;
+  }
+
+  /**
+   * Token `t`, on the line of a complete statement, clearly begins another
+   * item of a body of kind `what`: `input`/`output`, `NAME =`, or in a train
+   * section `NAME:`.
+   */
+  private startsItem(t: number, what: Body): boolean {
+    const kind = this.kd[t];
+    if (kind !== K.Ident) return what === Body.Statement && (kind === K.Input || kind === K.Output);
+    return this.kindAt(t + 1) === (what === Body.Statement ? K.Eq : K.Colon);
+  }
+
+  /**
+   * The indentation a statement moved to a line of its own after token `t`
+   * gets: that of `t`'s line, one level more when the line holds the
+   * declaration itself (`model A { input x: [4]; ...`).
+   */
+  private indentAfter(t: number): string {
+    const first = this.lineStart(t);
+    const lineStart = this.st[first] - this.ch[first];
+    const indent = this.text.slice(lineStart, this.st[first]);
+    const kind = this.kd[first];
+    return kind >= K.Model && kind <= K.Train ? `${indent}  ` : indent;
+  }
+
+  /**
+   * `;` after a statement (`input x: [10]; output x`, as in C): one error, with
+   * a fix that removes it (or, when a statement follows on the line, puts that
+   * on a line of its own), and read as the line break it stands for, so that
+   * what follows is parsed as the next statement. A run of `;` is one.
+   */
+  private semicolon(): void {
+    const first = this.advance();
+    let last = first;
+    while (this.isSemicolon(this.pos) && (this.fl[this.pos] & F.NlBefore) === 0) last = this.advance();
+    if (this.suppress) return;
+    const next = this.pos;
+    const prev = first - 1;
+    const nextKind = this.kd[next];
+    const alone = nextKind === K.Eof || nextKind === K.RBrace || (this.fl[next] & F.NlBefore) !== 0;
+    const semis = span(this.startOf(first), this.endOf(last));
+    const from = prev >= 0 && (this.fl[first] & F.NlBefore) === 0 ? this.endOf(prev) : semis.start;
+    const what = last > first ? 'these semicolons' : "';'";
+    this.error(
+      'syntax.invalid_character',
+      alone ? `statements end at a line break; remove ${what}` : `statements end at a line break; replace ${what} with a new line`,
+      semis,
+    );
+    const e = this.errors[this.errors.length - 1];
+    if (alone) withReplace(e, last > first ? 'Remove the semicolons' : "Remove ';'", span(from, semis.end), '');
+    else withReplace(e, last > first ? 'Replace the semicolons with a line break' : "Replace ';' with a line break", span(from, this.startOf(next)), `\n${this.indentAfter(first)}`);
+  }
+
+  /**
+   * A second statement on the line of a complete one (`input x: [10] output x`):
+   * one error, with a fix that starts a new line before it, and parsed as the
+   * statement it is.
+   */
+  private sameLine(u: number): void {
+    if (this.suppress) return;
+    const kind = this.kd[u];
+    const head = kind >= FIRST_KEYWORD ? `'${this.textOf(u)}'` : this.kd[u + 1] === K.Eq ? `'${this.textOf(u)} = ...'` : `'${this.textOf(u)}: ...'`;
+    this.error('syntax.unexpected', `expected the end of the line, found ${this.describe(u, false)}: put ${head} on a new line (statements end at a line break)`, this.tokRange(u));
+    // The blanks before it give way to the line break (an insertion would leave them at the end of the line).
+    withReplace(this.errors[this.errors.length - 1], `Start a new line at ${head}`, span(this.endOf(u - 1), this.startOf(u)), `\n${this.indentAfter(u)}`);
   }
 
   // ------------------------------------------------------------ statements
@@ -912,6 +1039,15 @@ class Parser {
         const target = this.ident(t);
         const value = this.parseExpr();
         return { kind: 'assign', target, value, range: span(target.range.start, value.range.end) };
+      }
+      // `inputs x: [8]`, `ouput x`: read as the statement it misspells (its names stay defined and used).
+      const next = this.kindAt(t + 1);
+      if (!this.breakBefore(t + 1) && (next === K.Ident || next === K.Number || next === K.LParen || next === K.LBracket || next === K.Minus)) {
+        const kw = misspeltKeyword(this.text, this.st[t], this.en[t], STATEMENT_KEYWORDS);
+        if (kw === K.Output || (kw === K.Input && next === K.Ident)) {
+          this.misspelt(t, kw, "expected a statement ('input', 'output' or 'NAME = value')");
+          return kw === K.Input ? this.parseInput() : this.parseOutput();
+        }
       }
       this.advance();
       this.expected(`'=' after '${this.textOf(t)}' (a statement is 'input', 'output' or 'NAME = value')`);
@@ -1202,6 +1338,15 @@ class Parser {
       const open = this.advance();
       args = this.parseDelimited(open, K.RParen, Items.Arg, 'in the argument list') as Arg[];
       argsRange = span(this.startAfter(open, callee.range.end), this.lastEndPos!);
+    } else if (inChain && this.kd[this.pos] === K.LBracket && !this.atBreak) {
+      // `-> dense[4]`: arguments in square brackets. One error, and the call reads as `dense(4)`.
+      const open = this.advance();
+      const reported = !this.suppress;
+      this.error('syntax.expected', '', this.tokRange(open));
+      const e = this.errors[this.errors.length - 1];
+      args = this.parseDelimited(open, K.RBracket, Items.Arg, 'in the argument list') as Arg[];
+      argsRange = span(this.startAfter(open, callee.range.end), this.lastEndPos!);
+      if (reported) this.squareArgs(e, callee, open, argsRange);
     }
     let repeat: Expr | undefined;
     if (inChain && this.kd[this.pos] === K.Star && !this.atBreak) {
@@ -1217,6 +1362,16 @@ class Parser {
     }
     if (repeat === undefined) return { kind: 'call', callee, args, range: span(callee.range.start, argsRange.end), argsRange };
     return { kind: 'call', callee, args, range: span(callee.range.start, repeat.range.end), argsRange, repeat };
+  }
+
+  /** Completes error `e` for arguments written in square brackets from `open` over `range`: the message, and a fix when they are closed. */
+  private squareArgs(e: SyntaxError, callee: Ident, open: number, range: Range): void {
+    const closed = this.kd[this.pos - 1] === K.RBracket && this.en[this.pos - 1] === range.end.offset;
+    const inner = this.text.slice(this.en[open], closed ? range.end.offset - 1 : range.end.offset);
+    const written = `${callee.name}(${inner.length <= 30 && !inner.includes('\n') ? inner : '...'})`;
+    e.message = `arguments go in parentheses: ${written}, not square brackets`;
+    e.range = range;
+    if (closed) withReplace(e, `Change to ${written}`, range, `(${inner})`);
   }
 
   private parseRepeat(): Expr {
@@ -1254,13 +1409,15 @@ class Parser {
       return { kind: 'error', range: this.missingAt() };
     }
     switch (this.kd[t]) {
+      // A malformed number or string (`0x10`, `.5`, `"abc` unclosed) stands as an error: its value, a
+      // guess, would be checked as if written (`dense(0x10)` "must be at least 1; got 0").
       case K.Number:
         this.advance();
-        this.lexError(t);
+        if (this.lexError(t)) return { kind: 'error', range: this.tokRange(t) };
         return { kind: 'number', value: this.store.num[t], text: this.textOf(t), isInt: (this.fl[t] & F.IsInt) !== 0, range: this.tokRange(t) };
       case K.String:
         this.advance();
-        this.lexError(t);
+        if (this.lexError(t)) return { kind: 'error', range: this.tokRange(t) };
         return { kind: 'string', value: this.store.stringOf(t), range: this.tokRange(t) };
       case K.True:
       case K.False:
@@ -1305,6 +1462,60 @@ class Parser {
     }
   }
 }
+
+/** Attaches a fix that replaces `range` with `text` (an empty text deletes): see `SyntaxError.replace`. */
+function withReplace(e: SyntaxError, title: string, range: Range, text: string): void {
+  e.replace = { title, range, text };
+}
+
+/** `'a', 'b' or 'c'` */
+function orList(words: readonly string[]): string {
+  const q = words.map((w) => `'${w}'`);
+  return q.length < 2 ? q.join('') : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
+}
+
+/**
+ * The keyword among `kinds` that the word `text[start, end)` most likely
+ * misspells (case ignored; at most two edits and fewer than half the word's
+ * letters, a swap of neighbours counting as one: `inputs`, `ouput`, `modle`,
+ * `trian`, `Model`), or -1. Only on error paths.
+ */
+function misspeltKeyword(text: string, start: number, end: number, kinds: readonly K[]): K | -1 {
+  if (end - start > 8) return -1;
+  const word = text.slice(start, end).toLowerCase();
+  let best: K | -1 = -1;
+  let bestDistance = 3;
+  for (const k of kinds) {
+    const d = editDistance(word, KIND_TEXT[k]);
+    if (d < bestDistance && 2 * d < word.length) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal-string-alignment distance of two short words. */
+function editDistance(a: string, b: string): number {
+  const n = b.length;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= n; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) d = Math.min(d, prev2[j - 2] + 1);
+      row.push(d);
+    }
+    prev2 = prev;
+    prev = row;
+  }
+  return prev[n];
+}
+
+const TOP_KEYWORDS: readonly K[] = [K.Model, K.Block, K.Train, K.Import];
+const STATEMENT_KEYWORDS: readonly K[] = [K.Input, K.Output];
 
 function clip(s: string): string {
   return s.length > 24 ? `${s.slice(0, 21)}...` : s;
