@@ -369,6 +369,20 @@ test('an unclosed import path is one error: no import.not_found beside it, and a
   assert.ok(analyze(text.replace('nnmodel\n', 'nnmodel"\n'), { readImport: () => undefined }).diagnostics.some((d) => d.code === 'import.not_found'));
 });
 
+test('a wrong block argument is reported at every call that gives it, and at an imported block its use is related in that file', () => {
+  const block = 'block b(act) {\n  input x\n  output x -> dense(4, activation = act)\n}\n';
+  const a = analyze(`${block}model M {\n  input x: [8]\n  y = x -> b(softmx)\n  z = x -> b(softmx)\n  output y, z\n}\nmodel N {\n  input x: [8]\n  output x -> b(softmx)\n}\n`);
+  assert.deepEqual(
+    a.diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`),
+    ['arg.enum@6:13', 'arg.enum@7:13', 'arg.enum@12:16'],
+  );
+  const lib = { uri: 'file:///w/lib.nnmodel', text: block };
+  const i = analyze('import "lib.nnmodel"\nmodel M {\n  input x: [8]\n  output x -> b(softmx)\n}\n', { uri: 'file:///w/app.nnmodel', readImport: () => lib });
+  const d = only(i, 'arg.enum');
+  assert.equal(d.range.start.line, 3);
+  assert.deepEqual([d.related?.[0].uri, d.related?.[0].range.start.line], ['file:///w/lib.nnmodel', 2]);
+});
+
 test('an unknown argument of a layer that takes none says so', () => {
   const a = analyze(`model M {
   input x: [4]

@@ -167,6 +167,12 @@ interface InstResult {
   /** Errors the instantiation reported: counted again for every model that reuses it (see `hasErrors`). */
   errors: number;
   /**
+   * Errors of the body reported at the call's arguments (`argError`): such an
+   * instantiation is not reused, so that another call with the same values
+   * gets the error at its own arguments.
+   */
+  callErrors?: boolean;
+  /**
    * The block-body sites it reached through the call it was made for
    * (`via`: those of its body, and of nested blocks reached through the same
    * call, e.g. an imported block's), each (site, result) once: replayed,
@@ -471,6 +477,9 @@ export class Analyzer {
     this.nodeCount += r.nodes;
     for (const n of r.used) this.usedBlocks.add(n);
   }
+
+  /** Errors reported at a block call's arguments so far (see `InstResult.callErrors`). */
+  private callErrors = 0;
 
   /** Said after the errors of a repeat's later steps: which step, on what input (see `inRepeat`). */
   private repeatNote: string | undefined;
@@ -1305,9 +1314,10 @@ export class Analyzer {
       const outer = ctx.stack.length > 1 ? this.blocks.get(ctx.stack[ctx.stack.length - 2])?.decl.params : undefined;
       const word = written?.kind === 'name' && ctx.env.get(e.name)?.kind === 'enum' && !outer?.some((p) => p.name.name === (written as { name: string }).name);
       if (written && (written.kind !== 'name' || word)) {
+        this.callErrors++;
         this.diag(code, 'error', message, written.range, undefined, {
           fixes: fixes?.(written.range),
-          related: [{ message: `'${e.name}' is used here, in block '${block}'`, range: e.range }],
+          related: [{ message: `'${e.name}' is used here, in block '${block}'`, range: e.range, uri: ctx.uri === this.uri ? undefined : ctx.uri }],
         });
         return;
       }
@@ -1812,7 +1822,7 @@ export class Analyzer {
       let res = this.instCache.get(key);
       if (!res) {
         res = this.instantiateFor(call, def, bound.params, [piped, ...tensorArgs], inputNames, withAnchor(ctx, anchor));
-        this.instCache.set(key, res);
+        if (!res.callErrors) this.instCache.set(key, res);
       } else {
         this.errors += res.errors;
         this.replayVisits(res, call, ctx);
@@ -1858,7 +1868,7 @@ export class Analyzer {
       if (!res) {
         const x: TensorValue = { kind: 'tensor', node: -1, shape };
         res = this.inRepeat(done, repeat, shape, () => this.instantiateFor(call, def, params, [x, ...extra], inputNames, ctx));
-        this.instCache.set(key, res);
+        if (!res.callErrors) this.instCache.set(key, res);
       } else {
         this.errors += res.errors;
         this.replayVisits(res, call, ctx);
@@ -1892,10 +1902,12 @@ export class Analyzer {
   private instantiateFor(call: CallExpr, def: BlockDef, params: [string, Value][], inputs: TensorValue[], inputNames: string[], ctx: Ctx): InstResult {
     const frame: VisitFrame = { via: this.viaOf(call, ctx), visits: [] };
     this.visitFrames.push(frame);
+    const callErrors = this.callErrors;
     try {
       const res = this.instantiate(def, params, inputs, inputNames, ctx, ctx.uri === this.uri && !ctx.static ? call : undefined);
       res.via = frame.via;
       if (frame.visits.length) res.visits = frame.visits;
+      if (this.callErrors > callErrors) res.callErrors = true;
       return res;
     } finally {
       this.visitFrames.pop();
