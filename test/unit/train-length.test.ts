@@ -187,6 +187,10 @@ train W {
   // One value per step, and the one-value forecaster of the value after the window: fine.
   assert.deepEqual(errors(wave('conv1d(8, 3, padding = causal) -> dense(1)')), []);
   assert.deepEqual(errors(wave('flatten -> dense(1)')), []);
+  // Neither: eight values for a window (check passed it, and train failed on the targets' shape).
+  const [eight] = errors(wave('flatten -> dense(8)'));
+  assert.equal(eight?.code, 'train.positions');
+  assert.match(eight.message, /but it outputs \[8\], one prediction per example\. .* Or, to predict only the value after the window, end with dense\(1\)\.$/);
 });
 
 test('nnmodel check exits 1 on the section, and nnmodel train refuses before building, without an internal error', async () => {

@@ -239,8 +239,9 @@ export function checkPerPositionOutput(
       );
       return true;
     }
-  } else if (!example.isInt) {
-    // Values: `[1]` is the forecaster of the value after the window (waves); other ranks are left to the runtime's check of the targets' size.
+  } else if (!example.isInt && !(shape.dims.length === 1 && shape.dims[0].value !== undefined && shape.dims[0].value !== 1)) {
+    // Values: `[1]` is the forecaster of the value after the window (waves); other ranks are left to the runtime's check of
+    // the targets' size. `[8]` is neither one value nor one per step.
     return false;
   }
   const opt = spec.length;
@@ -262,6 +263,8 @@ export function checkPerPositionOutput(
   } else if (culprit) {
     how = ` The positions change at ${culprit.label}: keep one per input position up to the output (no stride, pooling or flatten along them).`;
   }
+  // A real-valued one-vector output: the other form the data trains is one value, the one after the window.
+  if (!example.isInt && shape.dims.length === 1) how += ' Or, to predict only the value after the window, end with dense(1).';
   err(
     'train.positions',
     `${spec.name} labels each of the ${L} ${unit} of ${of} with ${what}, so '${model.name}' must output one prediction per input position, ${per}, but ${has}.${how}`,
