@@ -383,6 +383,16 @@ test('a wrong block argument is reported at every call that gives it, and at an 
   assert.deepEqual([d.related?.[0].uri, d.related?.[0].range.start.line], ['file:///w/lib.nnmodel', 2]);
 });
 
+test('an imported file\'s block named like a layer is not imported, and the import says so', () => {
+  const lib = { uri: 'file:///w/lib.nnmodel', text: 'block dense(n) {\n  input x\n  output x -> relu\n}\n' };
+  const a = analyze('import "lib.nnmodel"\nmodel M {\n  input x: [8]\n  output x -> dense(3)\n}\n', { uri: 'file:///w/app.nnmodel', readImport: () => lib });
+  const d = only(a, 'name.layer_name');
+  assert.equal(d.range.start.line, 0);
+  assert.match(d.message, /^'lib\.nnmodel' has a block named like the layer 'dense' \(line 1\); it is not imported/);
+  assert.equal(d.related?.[0].uri, 'file:///w/lib.nnmodel');
+  assert.equal(a.models[0].params.trainable.value, 8 * 3 + 3);
+});
+
 test('an unknown argument of a layer that takes none says so', () => {
   const a = analyze(`model M {
   input x: [4]

@@ -413,6 +413,18 @@ test('a list left open at the end of a line, before a line that starts a stateme
     assert.deepEqual((f.items[0] as ModelDecl).body.map((s) => s.kind), ['input', 'assign', 'assign', 'output'], open);
     assert.deepEqual(analyze(src).diagnostics.map((d) => d.code), ['syntax.unclosed'], open);
   }
+  // A bracket list too, and what the call then lacks (a second value for concat, the sizes of reshape) is not said again.
+  for (const [line, col] of [
+    ['y = x -> reshape([4,', 23],
+    ['y = concat(x,', 16],
+  ] as const) {
+    const src = `model M {\n  input x: [8]\n  ${line}\n  z = x -> relu\n  output y, z\n}\n`;
+    assert.deepEqual(
+      analyze(src).diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character + 1]),
+      [['syntax.unclosed', 2, col]],
+      line,
+    );
+  }
   // A continuation at the statement's indentation, closed later, is still one call (no error).
   const ok = parse('model M {\n  input x: [8]\n  y = x -> dense(4,\n  activation = relu)\n  output y\n}\n');
   assert.deepEqual(ok.errors, []);

@@ -609,7 +609,17 @@ export class Analyzer {
       );
     }
     for (const item of file.items) {
-      if (item.kind === 'block' && !this.blocks.has(item.name.name) && !getLayer(item.name.name)) {
+      if (item.kind === 'block' && getLayer(item.name.name)) {
+        // Refused in its own file (name.layer_name): here calls of that name mean the layer.
+        this.diag(
+          'name.layer_name',
+          'error',
+          `'${path}' has a block named like the layer '${item.name.name}' (line ${item.name.range.start.line + 1}); it is not imported, and '${item.name.name}' here means the layer: rename the block there.`,
+          at,
+          undefined,
+          { related: [{ message: `block '${item.name.name}'`, range: item.name.range, uri: loaded.uri }] },
+        );
+      } else if (item.kind === 'block' && !this.blocks.has(item.name.name)) {
         this.blocks.set(item.name.name, { decl: item, uri: loaded.uri });
       } else if (item.kind === 'import') {
         this.loadImport(item.path.value, at, loaded.uri, depth + 1, visiting);
@@ -706,6 +716,17 @@ export class Analyzer {
    * (`analyzeFile`), so that an incremental session, which replays models
    * whose text is unchanged, marks them alike.
    */
+  /**
+   * Whether `call`, written in this file, holds a syntax error (`concat(x,`
+   * closed by the parser at the line's end): what it lacks then is that
+   * error's, not a mistake of its own to report again.
+   */
+  private brokenCall(call: CallExpr | undefined, ctx: Ctx): boolean {
+    if (!call || ctx.uri !== this.uri) return false;
+    const { start, end } = call.range;
+    return this.file.errors.some((e) => e.range.start.offset >= start.offset && e.range.start.offset <= end.offset);
+  }
+
   holdsSyntaxError(model: ModelInfo): boolean {
     const errors = this.file.errors;
     if (errors.length === 0 || model.uri !== this.uri) return false;
@@ -1199,7 +1220,7 @@ export class Analyzer {
       for (const [, v] of namedTensors) tensorInputs.push(v);
     }
     for (const i of requiredArgs(spec)) {
-      if (vals[i] === undefined && !meant?.has(specs[i].name)) {
+      if (vals[i] === undefined && !meant?.has(specs[i].name) && !this.brokenCall(call, ctx)) {
         const a = specs[i];
         this.error('arg.missing', `${spec.name} needs '${a.name}': ${a.doc}`, call.argsRange ?? call.callee.range, ctx);
         ok = false;
@@ -1445,7 +1466,9 @@ export class Analyzer {
       // An input of a rank the layer does not take: its rule's own rank message is the most
       // specific, but any other error of the rule reads the wrong axes ("attention dim 5 is not
       // divisible by heads 4" of a [4, 5, 16] input), so the schema's rank message wins over it.
-      if (err instanceof LayerError && (rankError === undefined || err.code === 'shape.rank')) {
+      if (err instanceof LayerError && this.brokenCall(call, ctx)) {
+        // Already reported as the call's syntax error.
+      } else if (err instanceof LayerError && (rankError === undefined || err.code === 'shape.rank')) {
         const argRange = err.arg && call ? argRangeOf(spec, call, err.arg) : undefined;
         this.error(err.code, err.message, argRange ?? at, ctx);
       } else if (rankError) {

@@ -11,7 +11,7 @@
  * - `syntax.bad_escape`          an unknown escape in a string
  * - `syntax.invalid_character`   a character that has no meaning in the language
  * - `syntax.too_deep`            brackets or unary minus nested deeper than {@link MAX_DEPTH}
- * - `syntax.too_long`            more than {@link MAX_OPERATORS} operators in one expression
+ * - `syntax.too_long`            more than {@link MAX_OPERATORS} operators in one statement
  * - `syntax.internal`            a bug in the parser, caught and reported instead of thrown
  *
  * One mistake gives one error: after the first error in a statement (or in a
@@ -1137,7 +1137,9 @@ class Parser {
     // `conv2d(8, 3 -> relu`: an argument list that is never closed, with a `->` directly in it, was
     // meant to close before that `->`; its chains stop there, and the call's chain goes on after it.
     const outerStop = this.stopAt;
-    const arrow = what === Items.Arg ? this.forgottenClose(open) : -1;
+    // A list (`reshape([4,` then a new statement) can be left open at a line's end too; a `->` in it is an element's chain.
+    const found = what === Items.Param ? -1 : this.forgottenClose(open);
+    const arrow = what === Items.Arg || (found >= 0 && this.kd[found] !== K.Arrow) ? found : -1;
     const stopHere = arrow >= 0;
     if (stopHere) this.stopAt = arrow;
     try {
@@ -1288,7 +1290,7 @@ class Parser {
 
   /** Report an expression with too many operators at the first one too many, and skip the rest of it from `left` on. */
   private tooLong(left: Expr): Expr {
-    this.error('syntax.too_long', `this expression has more than ${MAX_OPERATORS} operators; split it into named steps (\`a = ...\`, then \`a + ...\`).`, this.tokRange(this.pos));
+    this.error('syntax.too_long', `this statement has more than ${MAX_OPERATORS} operators (its arguments' included); split it into named steps (\`a = ...\`, then \`a + ...\`).`, this.tokRange(this.pos));
     const skipped = this.skipOperand(left.range.start);
     return { kind: 'error', range: span(left.range.start, skipped.range.end.offset > left.range.end.offset ? skipped.range.end : left.range.end) };
   }
