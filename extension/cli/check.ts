@@ -9,7 +9,7 @@ import { analyzeFile, countBySeverity, formatDiagnostic, locate, plural, sortDia
 
 export const checkCommand: Command = {
   name: 'check',
-  synopsis: 'FILE...',
+  synopsis: 'FILE... [--data-root DIR]...',
   summary: 'report errors and warnings in .nnmodel files',
   description: [
     'Analyses each FILE (imports are resolved relative to the file that imports them) and',
@@ -19,18 +19,22 @@ export const checkCommand: Command = {
     '',
     'then a count. Exits 1 when any file has an error, 2 when a file cannot be read.',
     '',
-    'The data files of train sections are looked at too (paths relative to the file):',
-    'a missing file or folder is the warning train.data_not_found (the data may exist only',
-    'where the model trains); a CSV is read as training reads',
-    'it, and what training would stop on is train.data_file (no label column, a value',
-    'that is not a number, ...) or train.data_shape (its feature columns cannot be the',
-    'model\'s input: 2 columns for a [32, 32, 1] model). Image folders and texts are only',
-    'looked up, not decoded.',
+    'The data files of train sections are looked at too (paths relative to the file),',
+    'where nnmodel train reads them: inside the file\'s folder, or the --data-root folders.',
+    'A missing file or folder is the warning train.data_not_found (the data may exist only',
+    'where the model trains); what training would stop on is train.data_file: a path',
+    'outside those folders (not opened), a folder or device given to csv() or text(),',
+    'a file given to images(), a file over the size limit, or a CSV training cannot use',
+    '(no label column, a value that is not a number, ...: a CSV is read as training reads',
+    'it); train.data_shape is a CSV whose feature columns cannot be the model\'s input',
+    '(2 columns for a [32, 32, 1] model). Image folders and texts are not decoded.',
   ].join('\n'),
-  options: [],
+  options: [{ name: 'data-root', value: 'DIR', repeat: true, help: 'folder the data may be read from, as for nnmodel train (default: the file\'s folder; repeatable)' }],
   async run(args, io) {
     if (args.positional.length === 0) throw new UsageError('check needs at least one FILE');
     const files = [...new Set(args.positional)];
+    // As `nnmodel train` takes them (train.ts `request`): relative to the working folder.
+    const roots = (args.values.get('data-root') ?? []).map((r) => resolve(io.cwd, r));
     const found: LocatedDiagnostic[] = [];
     const unreadable: string[] = [];
     for (const path of files) {
@@ -43,7 +47,7 @@ export const checkCommand: Command = {
         continue;
       }
       found.push(...locate(path, r.analysis));
-      const data = await checkDataFiles(r.analysis, { baseDir: dirname(resolve(io.cwd, path)), fs: nodeDataFs() });
+      const data = await checkDataFiles(r.analysis, { baseDir: dirname(resolve(io.cwd, path)), roots, fs: nodeDataFs() });
       found.push(...data.map((diagnostic) => ({ file: path, diagnostic })));
     }
     // Two checked files importing the same broken file report its problems once.

@@ -3,14 +3,16 @@
 // has errors; `nnmodel check` looks at the data files of train sections.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../extension/cli/cli';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { analyzeWithDims } from '../../extension/core/analysis/boundDims';
 import { checkDataFiles } from '../../extension/core/runtime/dataCheck';
-import type { DataFs } from '../../extension/core/runtime/data/files';
+import { DataError, loadDataset, MAX_FILE_BYTES, type DataFs } from '../../extension/core/runtime/data/files';
+import { nodeDataFs } from '../../extension/core/runtime/nodeFs';
 
 async function run(cwd: string, ...argv: string[]) {
   let out = '';
@@ -213,6 +215,10 @@ test('checkDataFiles reads through the DataFs it is given (no file access of its
       return new TextEncoder().encode(files[p]);
     },
     readDir: async () => [],
+    stat: async (p) => {
+      if (!(p in files)) throw new Error('ENOENT');
+      return { isFile: true, isDirectory: false, size: files[p].length };
+    },
     realPath: async (p) => {
       if (!(p in files)) throw new Error('ENOENT');
       return p;
@@ -229,3 +235,115 @@ test('checkDataFiles reads through the DataFs it is given (no file access of its
     ['train.data_not_found'],
   );
 });
+
+/** The real file system, recording every path whose bytes are read. */
+function recordingFs(): { fs: DataFs; read: string[] } {
+  const real = nodeDataFs();
+  const read: string[] = [];
+  return { read, fs: { ...real, readFile: (p, max) => (read.push(p), real.readFile(p, max)) } };
+}
+
+const csvModel = (path: string) => IMAGE_MODEL.replace('table.csv', path);
+
+test(
+  'check never reads /dev/zero: outside the roots it is refused unopened, inside them its kind is (and the command returns at once)',
+  { timeout: 20_000, skip: process.platform === 'win32' },
+  withWorkspace({ 'zero.nnmodel': csvModel('/dev/zero') }, async (dir) => {
+    const outside = recordingFs();
+    const [d] = await checkDataFiles(analyze(csvModel('/dev/zero')), { baseDir: dir, fs: outside.fs });
+    assert.equal(d.code, 'train.data_file');
+    assert.equal(d.severity, 'error');
+    assert.match(d.message, /^csv: \/dev\/zero: outside the workspace .*nnmodel train would refuse it/);
+    assert.deepEqual(outside.read, []);
+
+    // Inside the roots (--data-root /dev): a device is not a file, said from stat alone.
+    const inside = recordingFs();
+    const [dev] = await checkDataFiles(analyze(csvModel('/dev/zero')), { baseDir: dir, roots: ['/dev'], fs: inside.fs });
+    assert.equal(dev.code, 'train.data_file');
+    assert.match(dev.message, /^csv: \/dev\/zero: is not a regular file \(a device, FIFO or socket\)/);
+    assert.deepEqual(inside.read, []);
+
+    const r = await run(dir, 'check', 'zero.nnmodel');
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /^zero\.nnmodel:7:9: error train\.data_file csv: \/dev\/zero: outside the workspace/m);
+    const rooted = await run(dir, 'check', 'zero.nnmodel', '--data-root', '/dev');
+    assert.equal(rooted.code, 1, rooted.out);
+    assert.match(rooted.out, /error train\.data_file csv: \/dev\/zero: is not a regular file/);
+  }),
+);
+
+test(
+  'check shows nothing of a file outside the data roots; with --data-root it reads it as train would',
+  withWorkspace({}, async (dir) => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'nnmodel-cli-secret-'));
+    try {
+      const secret = join(elsewhere, 'shadow.csv');
+      writeFileSync(secret, 'root:$6$hunter2SECRET:19000:0:99999:7:::\n1\n');
+      writeFileSync(join(dir, 'leak.nnmodel'), csvModel(secret));
+      const r = await run(dir, 'check', 'leak.nnmodel');
+      assert.equal(r.code, 1, r.out);
+      assert.doesNotMatch(r.out + r.err, /hunter2|SECRET|root:/);
+      assert.match(r.out, /^leak\.nnmodel:7:9: error train\.data_file csv: .*shadow\.csv: outside the workspace .*nnmodel train would refuse it: it reads data only inside the file's folder, or the --data-root folders given\.$/m);
+      // Its folder as a data root (relative to the working folder, as for train): read, and the loader says what training would.
+      const rooted = await run(dir, 'check', 'leak.nnmodel', '--data-root', elsewhere);
+      assert.match(rooted.out, /error train\.data_file .*shadow\.csv:1: has no column 'label'/);
+      assert.match((await run('/', 'help', 'check')).out, /--data-root DIR/);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  }),
+);
+
+test(
+  'check refuses a FIFO and an oversized file inside the workspace from stat alone, and training never reads them either',
+  { timeout: 20_000, skip: process.platform === 'win32' },
+  withWorkspace({ 'pipe.nnmodel': csvModel('pipe.csv'), 'big.nnmodel': csvModel('big.csv') }, async (dir) => {
+    execFileSync('mkfifo', [join(dir, 'pipe.csv')]);
+    // Sparse: one byte over the limit costs no disk.
+    writeFileSync(join(dir, 'big.csv'), '');
+    truncateSync(join(dir, 'big.csv'), MAX_FILE_BYTES + 1);
+    const pipe = await run(dir, 'check', 'pipe.nnmodel');
+    assert.equal(pipe.code, 1, pipe.out);
+    assert.match(pipe.out, /^pipe\.nnmodel:7:9: error train\.data_file csv: pipe\.csv: is not a regular file \(a device, FIFO or socket\); nnmodel reads data only from regular files\. csv\(\.\.\.\) needs a CSV file\.$/m);
+    const big = recordingFs();
+    const [d] = await checkDataFiles(analyze(csvModel('big.csv')), { baseDir: dir, fs: big.fs });
+    assert.equal(d.code, 'train.data_file');
+    assert.match(d.message, /^csv: big\.csv: larger than 256 MiB\./);
+    assert.deepEqual(big.read, []);
+
+    // Training's loader: the same refusals, before reading a byte.
+    for (const [name, why] of [
+      ['pipe.csv', /pipe\.csv: is not a regular file/],
+      ['big.csv', /big\.csv: larger than 256 MiB/],
+    ] as const) {
+      const t = recordingFs();
+      const source = analyze(csvModel(name)).trains[0].config.data!;
+      await assert.rejects(loadDataset(source, { baseDir: dir, roots: [dir], fs: t.fs }), (e) => e instanceof DataError && why.test(e.message));
+      assert.deepEqual(t.read, []);
+    }
+    // The fs layer on its own (a path swapped after the stat): an opened device or FIFO is refused, not read.
+    await assert.rejects(nodeDataFs().readFile('/dev/zero', 1024), /not a regular file/);
+    await assert.rejects(nodeDataFs().readFile(join(dir, 'pipe.csv'), 1024), /not a regular file/);
+    await assert.rejects(nodeDataFs().readFile(join(dir, 'big.csv'), MAX_FILE_BYTES), /more than/);
+  }),
+);
+
+test(
+  'check reports a folder given to text() and a file given to images(), saying what each needs',
+  withWorkspace(
+    {
+      'text.nnmodel': 'model Lm {\n  input tokens: int[seq]\n  output tokens -> embedding(16, 8) -> dense(16)\n}\n\ntrain Lm {\n  data: text("corpus")\n  loss: crossentropy\n}\n',
+      'img.nnmodel': IMAGE_MODEL.replace('csv("table.csv")', 'images("img.png", size = [32, 32], grayscale = true)'),
+      'corpus/a.txt': 'hello',
+      'img.png': 'not really a png',
+    },
+    async (dir) => {
+      const text = await run(dir, 'check', 'text.nnmodel');
+      assert.equal(text.code, 1, text.out);
+      assert.match(text.out, /^text\.nnmodel:7:9: error train\.data_file text: corpus: is a folder, not a file\. text\(\.\.\.\) needs a text file\.$/m);
+      const img = await run(dir, 'check', 'img.nnmodel');
+      assert.equal(img.code, 1, img.out);
+      assert.match(img.out, /^img\.nnmodel:7:9: error train\.data_file images: img\.png: is a file; images\(\.\.\.\) needs a folder with one sub-folder of images per class\.$/m);
+    },
+  ),
+);

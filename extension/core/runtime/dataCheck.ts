@@ -7,27 +7,38 @@
  *
  * - `train.data_not_found` (a warning: the data may exist only on the
  *   machine that trains): the file or folder does not exist;
- * - `train.data_file`: a CSV training cannot use (no label column, a value
- *   that is not a number, one class only, ...): the loader's own message;
+ * - `train.data_file`: data training would refuse: outside the roots, the
+ *   wrong kind (a folder for csv/text, a file for images, a device or FIFO),
+ *   over `MAX_FILE_BYTES`, or a CSV training cannot use (no label column, a
+ *   value that is not a number, one class only, ...: the loader's message);
  * - `train.data_shape`: a CSV's examples (one value per feature column)
  *   cannot be the model's input (`[2]` for a `[32, 32, 1]` model), as
  *   training's `checkDataFits` would say.
  *
- * CSVs are read and checked by the loader training uses (`loadDataset`);
- * image folders and texts are only looked up (decoding every image or
- * tokenising a text is the cost of training, not of a check). Whether the
- * data lies inside the folders training may read is not checked: that
- * depends on the run (`nnmodel train --data-root`, the workspace folders).
- * Pure: file access goes through `DataFs`.
+ * Where training reads data is where this looks: inside `roots` (as
+ * training's, `nnmodel train --data-root`; none: the file's folder). A path
+ * that resolves outside them is `train.data_file` with training's own
+ * refusal, and is never opened, so nothing of a file there (/etc/shadow,
+ * /proc/self/environ) reaches the output. Inside them, each path is
+ * `stat`ed before anything is read: csv and text need a regular file within
+ * the loader's `MAX_FILE_BYTES` (a device such as /dev/zero, a FIFO or a
+ * folder is `train.data_file`, never read), images a folder.
+ *
+ * CSVs are then read and checked by the loader training uses
+ * (`loadDataset`); image folders and texts are only looked at (decoding
+ * every image or tokenising a text is the cost of training, not of a
+ * check). Pure: file access goes through `DataFs`.
  */
 import type { TrainDecl } from '../syntax/ast';
 import { shapeToString } from '../analysis/sym';
 import type { Analysis, DataSource, Diagnostic, ModelInfo, TrainInfo } from '../analysis/types';
-import { DataError, joinPath, loadDataset, normalizePath, type DataFs } from './data/files';
+import { DataError, joinPath, loadDataset, resolveDataPath, unreadableFile, type DataFs, type DataStat } from './data/files';
 
 export interface DataCheckOptions {
   /** Folder of the .nnmodel file: data paths are relative to it. */
   baseDir: string;
+  /** Folders the data may be read from, as training's (`--data-root`); empty or absent: only `baseDir`, training's default. */
+  roots?: readonly string[];
   fs: DataFs;
 }
 
@@ -54,17 +65,37 @@ async function checkSource(
   o: DataCheckOptions,
 ): Promise<Pick<Diagnostic, 'code' | 'message'> | undefined> {
   const joined = joinPath(o.baseDir, data.path);
-  let real: string;
+  const what = data.kind === 'images' ? 'folder' : 'file';
   try {
-    real = normalizePath(await o.fs.realPath(joined));
+    await o.fs.realPath(joined);
   } catch {
-    const what = data.kind === 'images' ? 'folder' : 'file';
     return { code: 'train.data_not_found', message: `${data.kind}: no ${what} '${data.path}' (looked for ${joined}; paths are relative to this file): training here would have no data.` };
   }
+  const roots = o.roots ?? [];
+  let real: string;
+  try {
+    // Training's own check and refusal: a path outside the roots is not opened, so nothing of it is shown.
+    real = await resolveDataPath(data.path, { baseDir: o.baseDir, roots, fs: o.fs });
+  } catch (e) {
+    if (e instanceof DataError) return { code: 'train.data_file', message: `${data.kind}: ${e.message} nnmodel train would refuse it: it reads data only inside ${roots.length ? 'the --data-root folders' : "the file's folder, or the --data-root folders given"}.` };
+    throw e;
+  }
+  let st: DataStat;
+  try {
+    st = await o.fs.stat(real);
+  } catch (e) {
+    return { code: 'train.data_file', message: `${data.kind}: ${data.path}: cannot be read (${e instanceof Error ? e.message : String(e)}).` };
+  }
+  if (data.kind === 'images') {
+    if (st.isDirectory) return undefined;
+    return { code: 'train.data_file', message: `images: ${data.path}: is ${st.isFile ? 'a file' : 'not a folder'}; images(...) needs a folder with one sub-folder of images per class.` };
+  }
+  // csv and text: a regular file the loader would read (kind and size from stat alone; nothing is read before).
+  const why = unreadableFile(st, data.path);
+  if (why) return { code: 'train.data_file', message: `${data.kind}: ${why} ${data.kind}(...) needs a ${data.kind === 'csv' ? 'CSV' : 'text'} file.` };
   if (data.kind !== 'csv') return undefined;
   try {
-    // The file itself is the one root: where the data may lie is the run's to check.
-    const ds = await loadDataset(data, { baseDir: o.baseDir, roots: [real], fs: o.fs, loss: train.config.loss });
+    const ds = await loadDataset(data, { baseDir: o.baseDir, roots, fs: o.fs, loss: train.config.loss });
     const examples = ds.exampleShape;
     if (!model || model.hasErrors || model.inputs.length !== 1) return undefined;
     const input = model.inputs[0].shape;

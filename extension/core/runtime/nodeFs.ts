@@ -3,16 +3,58 @@
  * checkpoint files (`CheckpointFs`) want. Node only (the extension host and
  * the CLI); no tfjs, so the extension host may import it.
  */
-import { mkdir, readFile, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { CheckpointFs } from './checkpoint';
 import type { DataFs } from './data/files';
 
 export function nodeDataFs(): DataFs {
   return {
-    readFile: async (p) => new Uint8Array(await readFile(p)),
+    readFile: (p, maxBytes) => (maxBytes === undefined ? readFile(p).then((b) => new Uint8Array(b)) : readAtMost(p, maxBytes)),
+    stat: async (p) => {
+      const s = await stat(p);
+      return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size };
+    },
     readDir: async (p) => (await readdir(p, { withFileTypes: true })).map((e) => ({ name: e.name, isDirectory: e.isDirectory() })),
     realPath: (p) => realpath(p),
   };
+}
+
+/**
+ * A regular file of at most `max` bytes, checked on the opened file itself
+ * (so a path swapped for a FIFO or device after a `stat` is still refused):
+ * opened non-blocking (opening a FIFO never waits for a writer), refused
+ * unless fstat says a regular file within `max`, then read in chunks that
+ * stop past `max` (a file growing meanwhile).
+ */
+async function readAtMost(path: string, max: number): Promise<Uint8Array> {
+  // O_NONBLOCK is POSIX only (undefined on Windows, where a FIFO is no path a file can name).
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const s = await handle.stat();
+    if (!s.isFile()) throw new Error('not a regular file');
+    if (s.size > max) throw new Error(`${s.size} bytes, more than ${max}`);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = new Uint8Array(Math.min(Math.max(s.size - total, 0) + 65536, max + 1 - total));
+      if (chunk.length === 0) throw new Error(`more than ${max} bytes`);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    if (chunks.length === 1) return chunks[0];
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
 }
 
 export function nodeCheckpointFs(): CheckpointFs {

@@ -54,9 +54,25 @@ export class DataError extends Error {
   }
 }
 
+/** What `DataFs.stat` says of a path (symbolic links followed). */
+export interface DataStat {
+  /** A regular file (not a folder, device, FIFO or socket). */
+  isFile: boolean;
+  isDirectory: boolean;
+  /** Bytes (of a regular file). */
+  size: number;
+}
+
 /** File access the loaders need (node:fs/promises in Node; a fake in tests). */
 export interface DataFs {
-  readFile(path: string): Promise<Uint8Array>;
+  /**
+   * The bytes of a regular file. With `maxBytes`, throws instead of reading
+   * anything that is not a regular file or holds more than `maxBytes` bytes,
+   * and never reads past `maxBytes + 1` bytes (a file that grows meanwhile).
+   */
+  readFile(path: string, maxBytes?: number): Promise<Uint8Array>;
+  /** What the path is, without opening it (a FIFO or device is never read); throws when it does not exist. */
+  stat(path: string): Promise<DataStat>;
   /** Entries of a directory. */
   readDir(path: string): Promise<{ name: string; isDirectory: boolean }[]>;
   /** The path with symbolic links resolved; throws when it does not exist. */
@@ -173,10 +189,31 @@ export async function loadDataset(source: DataSource, o: LoadOptions): Promise<D
   }
 }
 
+/**
+ * Why `path` cannot be read as a data file, from its `stat` alone (before
+ * any byte is read): not a regular file (a folder, a device such as
+ * /dev/zero, a FIFO) or larger than `MAX_FILE_BYTES`. Undefined: it can.
+ */
+export function unreadableFile(st: DataStat, rel: string): string | undefined {
+  if (st.isDirectory) return `${rel}: is a folder, not a file.`;
+  if (!st.isFile) return `${rel}: is not a regular file (a device, FIFO or socket); nnmodel reads data only from regular files.`;
+  if (st.size > MAX_FILE_BYTES) return `${rel}: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB.`;
+  return undefined;
+}
+
+/** The bytes of a data file: its kind and size are checked first, so a device, a FIFO or an oversized file is never read. */
 async function readLimited(path: string, rel: string, o: LoadOptions): Promise<Uint8Array> {
+  let st: DataStat;
+  try {
+    st = await o.fs.stat(path);
+  } catch (e) {
+    throw new DataError(`${rel}: cannot be read (${e instanceof Error ? e.message : String(e)}).`, rel);
+  }
+  const why = unreadableFile(st, rel);
+  if (why) throw new DataError(why, rel);
   let bytes: Uint8Array;
   try {
-    bytes = await o.fs.readFile(path);
+    bytes = await o.fs.readFile(path, MAX_FILE_BYTES);
   } catch (e) {
     throw new DataError(`${rel}: cannot be read (${e instanceof Error ? e.message : String(e)}).`, rel);
   }
