@@ -19,7 +19,8 @@ const CONCURRENT_READS = 8;
  * The declaration (first) and every call of block `symbol`, found in the
  * analysis of `doc`: in the block's own file and in every workspace or open
  * `.nnmodel` file whose analysis resolves its name to it, directly or
- * through imports of imports. Each range once.
+ * through imports of imports. Each range once. `onFile` is given the
+ * analysis of each of those files (the block's own included).
  */
 export async function blockEverywhere(
   cache: AnalysisCache,
@@ -27,6 +28,7 @@ export async function blockEverywhere(
   doc: vscode.TextDocument,
   symbol: SymbolInfo,
   token: vscode.CancellationToken,
+  onFile?: (uri: string, analysis: Analysis) => void,
 ): Promise<FileRange[]> {
   const own = doc.uri.toString();
   const defUri = symbol.uri ?? own;
@@ -66,7 +68,10 @@ export async function blockEverywhere(
     if (text === undefined || (uri !== defUri && !mayImportBlock(text, symbol.name))) continue;
     const analysis: Analysis = d ? cache.get(d) : analyze(text, { uri, readImport: read });
     const { declaration, references } = blockOccurrences(analysis, uri, defUri, symbol.name);
-    if (declaration) found.push(declaration);
+    if (declaration) {
+      found.push(declaration);
+      onFile?.(uri, analysis);
+    }
     found.push(...references);
   }
   // Every file that sees the block names its declaration: keep it once, first.

@@ -5,7 +5,7 @@
  * of the name in its body (`bindingChain`): `x = x -> f` renames as one `x`.
  */
 import * as vscode from 'vscode';
-import { getLayer, type Range, type SymbolInfo } from '../core';
+import { getLayer, type Analysis, type Range, type SymbolInfo } from '../core';
 import { bindingChain } from '../core/analysis/symbols';
 import { KEYWORDS } from './pure/context';
 import type { AnalysisCache } from './analysisCache';
@@ -74,6 +74,13 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
       if (!hit) return undefined;
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) throw new Error(`'${newName}' is not a valid name.`);
       if (KEYWORDS_FOR_RENAME.has(newName)) throw new Error(`'${newName}' is a keyword.`);
+      const { kind } = hit.symbol;
+      // As the analysis' name.layer_name: calls of a catalogue layer's name mean the layer.
+      if (kind === 'block' && getLayer(newName)) {
+        throw new Error(`'${newName}' is a layer of the catalogue; a block cannot take its name (its calls would mean the layer). Try '${newName}_block'.`);
+      }
+      const renamed = newName !== hit.symbol.name && (kind === 'block' || kind === 'model');
+      if (renamed) refuseTaken(cache.get(doc), doc.uri.toString(), newName, hit.symbol);
       const edit = new vscode.WorkspaceEdit();
       const seen = new Set<string>();
       const add = (uri: string | undefined, r: Range) => {
@@ -88,7 +95,13 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
         for (const r of s.references) add(r.uri, r.range);
       }
       // A block is called by that name in the files that import its file too.
-      if (hit.symbol.kind === 'block') for (const r of await blockEverywhere(cache, workspace, doc, hit.symbol, token)) add(r.uri, r.range);
+      if (kind === 'block') {
+        // Every file whose calls mean this block must not know the new name already: its calls would mean that one.
+        const seeing: { uri: string; analysis: Analysis }[] = [];
+        const calls = await blockEverywhere(cache, workspace, doc, hit.symbol, token, (uri, analysis) => seeing.push({ uri, analysis }));
+        if (renamed) for (const f of seeing) refuseTaken(f.analysis, f.uri, newName, hit.symbol);
+        for (const r of calls) add(r.uri, r.range);
+      }
       return edit;
     },
   };
@@ -98,4 +111,18 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
     vscode.languages.registerReferenceProvider(selector, references),
     vscode.languages.registerRenameProvider(selector, rename),
   );
+}
+
+/**
+ * Throws when `name` already names a model or block that the file `uri`
+ * (analysed as `analysis`) sees, its own or imported: renaming `symbol` to
+ * it would make two of a name there (name.duplicate), or send its calls to
+ * the other one.
+ */
+function refuseTaken(analysis: Analysis, uri: string, name: string, symbol: SymbolInfo): void {
+  const taken = analysis.symbols.find((s) => s.container === undefined && s.name === name && (s.kind === 'block' || s.kind === 'model'));
+  if (!taken) return;
+  const where = `${vscode.workspace.asRelativePath(vscode.Uri.parse(taken.uri ?? uri))}:${taken.range.start.line + 1}`;
+  const seen = taken.uri !== undefined && taken.uri !== uri ? `, which ${vscode.workspace.asRelativePath(vscode.Uri.parse(uri))} imports` : '';
+  throw new Error(`'${name}' is already the name of ${taken.kind} '${name}' (${where}${seen}): renaming ${symbol.kind} '${symbol.name}' to it would make two of that name. Choose another name.`);
 }

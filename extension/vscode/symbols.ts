@@ -3,7 +3,8 @@
  * values and outputs; train sections with their keys.
  */
 import * as vscode from 'vscode';
-import { formatCount, shapeToString, type Analysis, type Graph, type ModelInfo, type Shape, type SiteInfo, type Statement, type SymbolInfo } from '../core';
+import { formatCount, shapeToString, type Analysis, type BlockDecl, type ModelInfo, type Shape, type SiteInfo, type Statement, type SymbolInfo } from '../core';
+import { forEachInstantiation } from '../core/analysis/blockInputs';
 import type { AnalysisCache } from './analysisCache';
 import { toRange } from './convert';
 import { isLocal } from './pure/lookup';
@@ -60,27 +61,23 @@ interface BlockShapes {
   output?: Shape;
 }
 
-/** The first instantiation of each of this file's blocks, by name, over the graphs of the file's models. */
-function firstInstantiations(index: Index, docUri: string): Map<string, BlockShapes> {
-  const out = new Map<string, BlockShapes>();
-  const visit = (g: Graph): void => {
-    for (const n of g.nodes) {
-      if (n.kind !== 'group') continue;
-      const body = n.runs[0]?.body;
-      if (!body) continue;
-      if (n.block !== undefined && isLocal(n.uri, docUri) && !out.has(n.block)) {
-        const inputs = new Map<string, Shape>();
-        for (const id of body.inputs) {
-          const input = body.nodes.find((x) => x.id === id);
-          if (input?.kind === 'input') inputs.set(input.name, input.shape);
-        }
-        const output = body.nodes.find((x) => x.id === body.outputs[0]);
-        out.set(n.block, { inputs, output: output?.shape });
-      }
-      visit(body);
+/** The first instantiation of each of this file's blocks, by its declaration (`forEachInstantiation`: the hovers' first). */
+function firstInstantiations(analysis: Analysis): Map<BlockDecl, BlockShapes> {
+  const out = new Map<BlockDecl, BlockShapes>();
+  let blocks = 0;
+  for (const item of analysis.file.items) if (item.kind === 'block') blocks++;
+  forEachInstantiation(analysis, (decl, body) => {
+    if (out.has(decl)) return false;
+    const inputs = new Map<string, Shape>();
+    for (const id of body.inputs) {
+      const input = body.nodes.find((x) => x.id === id);
+      if (input?.kind === 'input') inputs.set(input.name, input.shape);
     }
-  };
-  for (const m of index.models.values()) visit(m.graph);
+    const output = body.nodes.find((x) => x.id === body.outputs[0]);
+    out.set(decl, { inputs, output: output?.shape });
+    // Every block has its first: the rest of the graphs has nothing to add.
+    return out.size === blocks;
+  });
   return out;
 }
 
@@ -143,7 +140,7 @@ function statementChildren(
 
 export function documentSymbols(analysis: Analysis, docUri: string): vscode.DocumentSymbol[] {
   const index = buildIndex(analysis, docUri);
-  let blocks: Map<string, BlockShapes> | undefined;
+  let blocks: Map<BlockDecl, BlockShapes> | undefined;
   const out: vscode.DocumentSymbol[] = [];
   for (const item of analysis.file.items) {
     switch (item.kind) {
@@ -160,7 +157,7 @@ export function documentSymbols(analysis: Analysis, docUri: string): vscode.Docu
         const sym = symbolFor(item.name.name, `(${params})`, SK.Function, toRange(item.range), toRange(item.name.range));
         sym.children = [
           ...item.params.map((p) => symbolFor(p.name.name, '', SK.TypeParameter, toRange(p.range), toRange(p.name.range))),
-          ...statementChildren(index, item.body, item.name.name, { block: (blocks ??= firstInstantiations(index, docUri)).get(item.name.name) ?? { inputs: new Map() } }),
+          ...statementChildren(index, item.body, item.name.name, { block: (blocks ??= firstInstantiations(analysis)).get(item) ?? { inputs: new Map() } }),
         ];
         out.push(sym);
         break;

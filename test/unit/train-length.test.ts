@@ -12,6 +12,8 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import type { Diagnostic } from '../../extension/core/analysis/types';
 import { main } from '../../extension/cli/cli';
 import { rangeOf } from './sourceText';
+import { inputDimSizes } from '../../extension/core/analysis/inputDims';
+import { symbolicDimsFor } from '../../extension/core/runtime/train';
 
 function errors(text: string): Diagnostic[] {
   return analyze(text).diagnostics.filter((d) => d.severity === 'error');
@@ -244,4 +246,23 @@ train Net {
   );
   assert.deepEqual(d.related?.[0].range, rangeOf(text, 'conv2d(4, 5, stride = 2)', 2));
   assert.deepEqual(errors(text.replace('samples = 100', 'samples = 100, size = 64')), []);
+});
+
+test('the analysis and the runtime bind a symbolic input size the same way: a whole-name dimension, the first input that fixes it, any name', () => {
+  const info = analyze(`model M {
+  input a: [seq, constructor]
+  input b: [seq + 1, width, toString]
+  output a -> flatten -> dense(4), b -> flatten -> dense(4)
+}`).models[0];
+  assert.equal(info.hasErrors, false);
+  // Shapes per input, as the data gives them: seq from the first input only; `seq + 1` fixes nothing.
+  const shapes = [
+    [5, 3],
+    [9, 7, 2],
+  ];
+  assert.deepEqual(inputDimSizes(info, shapes), { seq: 5, constructor: 3, width: 7, toString: 2 });
+  // The runtime keeps those the parameter count needs, with the same values; a name like `constructor` is a size, not Object's.
+  assert.deepEqual(symbolicDimsFor(info, shapes), { seq: 5, constructor: 3, width: 7, toString: 2 });
+  assert.deepEqual(inputDimSizes(info, [undefined, [9, 7, undefined]]), { width: 7 }, 'an input or axis without a size fixes nothing');
+  assert.throws(() => symbolicDimsFor(info, [[5, 3]]), /depends on '(width|toString)', which the data does not fix/);
 });

@@ -62,7 +62,8 @@ test('an unembed whose embedding is never applied is found, with a message that 
     assert.equal(uses.length, 1, text);
     assert.equal(uses[0].node.op, 'unembed');
     assert.equal(uses[0].ref.name, name);
-    assert.equal(uses[0].arg, 'embedding');
+    // The use's layer argument that names it.
+    assert.equal(uses[0].node.args.embedding, uses[0].ref);
     assert.match(uses[0].message, /^unembed\(e\) reuses the table of 'e', but 'e' is never applied/);
     assert.match(uses[0].message, /10×8 table/);
     assert.match(uses[0].message, /`h = tokens -> e`/);

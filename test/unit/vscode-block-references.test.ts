@@ -164,6 +164,34 @@ test('Rename of a block from a call in an importing file edits the declaration a
   }
 });
 
+test('Rename of a block to a layer of the catalogue, or to a name a file that calls it already has, is refused with the reason; nothing is edited', async () => {
+  const d = setUp();
+  try {
+    const token = new CancellationTokenSource().token;
+    const lib = sourceDocument('/w/lib.nnmodel', FILES['/w/lib.nnmodel']);
+    const app = sourceDocument('/w/app.nnmodel', FILES['/w/app.nnmodel']);
+    const rename = (doc: SourceDocument, pos: Position, name: string) => state.providers.rename!.provideRenameEdits(doc, pos, name, token);
+    // `relu` would make the block's calls the layer (name.layer_name), from its declaration or a call in an importer.
+    await assert.rejects(rename(lib, at('/w/lib.nnmodel', 'blk(u)', 0, 1), 'relu'), /^Error: 'relu' is a layer of the catalogue; a block cannot take its name .*'relu_block'/);
+    await assert.rejects(rename(app, at('/w/app.nnmodel', 'blk(16)', 0, 1), 'dense'), /'dense' is a layer of the catalogue/);
+    // A model of the block's own file.
+    await assert.rejects(rename(lib, at('/w/lib.nnmodel', 'blk(u)', 0, 1), 'LibModel'), /^Error: 'LibModel' is already the name of model 'LibModel' \(lib\.nnmodel:6\): renaming block 'blk'/);
+    // A model of a file that calls it (app.nnmodel), and a block of one that sees it through app (sub/deep.nnmodel).
+    await assert.rejects(rename(lib, at('/w/lib.nnmodel', 'blk(u)', 0, 1), 'App'), /'App' is already the name of model 'App' \(app\.nnmodel:3\)/);
+    state.files.set('/w/sub/deep.nnmodel', FILES['/w/sub/deep.nnmodel'] + '\nblock helper(u) {\n  input x\n  output x -> dense(u)\n}\n');
+    await assert.rejects(rename(app, at('/w/app.nnmodel', 'blk(2)', 0, 1), 'helper'), /'helper' is already the name of block 'helper' \(sub\/deep\.nnmodel:8\)/);
+    // A file whose own block of the name means its calls (own.nnmodel has its own `blk`) does not stop it: its calls are not this block's.
+    state.files.set('/w/own.nnmodel', FILES['/w/own.nnmodel'].replace('model Own', 'block fresh(u) {\n  input x\n  output x\n}\n\nmodel Own'));
+    const edit = await rename(lib, at('/w/lib.nnmodel', 'blk(u)', 0, 1), 'fresh');
+    assert.equal(edit!.edits.length, EXPECTED.length);
+    // The same name changes nothing to refuse; a value may take a layer's name.
+    assert.equal((await rename(lib, at('/w/lib.nnmodel', 'blk(u)', 0, 1), 'blk'))!.edits.length, EXPECTED.length);
+    assert.deepEqual((await rename(app, at('/w/app.nnmodel', 'h = x', 0, 0), 'relu'))!.edits.map((e) => `${e.range.startLine + 1}:${e.newText}`), ['5:relu', '6:relu']);
+  } finally {
+    d.dispose();
+  }
+});
+
 test("a file's own block of the same name, or one that does not import the block's file, resolves elsewhere", () => {
   reset(['/w']);
   for (const [path, text] of Object.entries(FILES)) state.files.set(path, text);

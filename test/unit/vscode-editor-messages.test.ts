@@ -90,6 +90,16 @@ test("the outline gives the shape of each output and of a block's inputs and out
   assert.equal(child(unused[0], 'x').detail, '');
 });
 
+test("the outline matches a block's calls to its declaration, not its name: a second block of the name, which no call reaches, shows no shapes", () => {
+  const text = 'block b(n) {\n  input x\n  output x -> dense(n)\n}\nblock b(n) {\n  input x\n  output x -> dense(n) -> dense(2)\n}\nmodel M {\n  input t: [4]\n  output t -> b(3)\n}\n';
+  const [first, second] = outline(text).filter((s) => s.name === 'b');
+  assert.equal(child(first, 'x').detail, '[4]');
+  assert.equal(child(first, 'output').detail, '[3]');
+  // The calls mean the first `b` (name.duplicate on the second): the second's body was never analysed for them.
+  assert.equal(child(second, 'x').detail, '');
+  assert.equal(child(second, 'output').detail, '');
+});
+
 test("a model with errors shows its parameters in the outline marked incomplete, as its CodeLens does", () => {
   const symbols = outline('model Deep {\n  input x: [8]\n  h = x -> dense(64)\n  output h -> nope(3)\n}\n\nmodel Fine {\n  input x: [8]\n  output x -> dense(4)\n}\n');
   assert.equal(symbols.find((s) => s.name === 'Deep')!.detail, '⚠ incomplete: 576 params');

@@ -641,14 +641,6 @@ async function exampleByExample(
   }
 }
 
-/** How many layer applications a batch runs to reach the layer at `path` (0 for a layer on the model's input): `modesBatchInput`'s progress total; undefined when its input cannot be found. */
-export function modesSteps(built: Pick<BuiltModel, 'nodeOf' | 'outputOf' | 'model'>, path: string): number | undefined {
-  const fed = modesFed(built, path);
-  if (!fed) return undefined;
-  const { sorted } = executionOrder(fed, new Set(built.model.inputs.map((t) => t.name)));
-  return sorted.filter((t) => t.sourceLayer.getClassName() !== 'InputLayer').length;
-}
-
 /**
  * The input of the layer at `path` for a batch (`modesBatch`: the picked
  * example `inputs[0]`, then others like the model's data), from one pass of

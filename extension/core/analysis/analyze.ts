@@ -47,6 +47,7 @@ import { lintModels } from './lints';
 import { missingOutputFixes } from './outputFix';
 import { argRangeOf } from './callArgs';
 import { unappliedObjectUses } from './objectUse';
+import { callText as shortCallText, MAX_KEPT_OUTCOMES } from './siteOutcomes';
 import type { SiteOutcome } from './types';
 
 export interface AnalyzeOptions {
@@ -224,8 +225,6 @@ interface InstanceState {
   seen?: OutcomeIndex;
 }
 
-/** Distinct results kept per site (`SiteInstances.outcomes`); the rest are only counted. */
-const MAX_KEPT_OUTCOMES = 16;
 
 const ZERO_PARAMS: Params = { trainable: Sym.ZERO, nonTrainable: Sym.ZERO };
 
@@ -2257,8 +2256,7 @@ export class Analyzer {
     const key = length < 65536 ? range.start.offset * 65536 + length : -1;
     let known = key < 0 ? undefined : this.callTexts.get(key);
     if (known === undefined) {
-      const text = (this.file.text ?? '').slice(range.start.offset, range.end.offset).replace(/\s+/g, ' ');
-      known = text.length > 40 ? text.slice(0, 39) + '…' : text;
+      known = shortCallText(this.file.text ?? '', range);
       if (key >= 0) this.callTexts.set(key, known);
     }
     return known;

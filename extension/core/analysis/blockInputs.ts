@@ -2,13 +2,13 @@
  * What a block's `input` receives, read from the models' graphs on demand
  * (for a hover): the analysis records no site for a block input, but every
  * instantiation of the block keeps the shapes that arrived on its ports.
+ * `forEachInstantiation` walks those instantiations (the outline's block
+ * shapes read the first one).
  */
 import type { BlockDecl, Range } from '../syntax/ast';
-import { shapeToString, type Shape } from './sym';
-import type { Analysis, Graph, GroupNode, SiteInfo, SiteOutcome } from './types';
-
-/** Distinct results kept per input, like the analysis keeps per body site. */
-const MAX_KEPT_OUTCOMES = 16;
+import { shapeToString } from './sym';
+import type { Analysis, Graph, GroupNode, ModelInfo, SiteInfo, SiteOutcome } from './types';
+import { callText, MAX_KEPT_OUTCOMES } from './siteOutcomes';
 
 /**
  * A value site for the block input declared at `nameRange` (the name in
@@ -28,22 +28,20 @@ export function blockInputSite(analysis: Analysis, nameRange: Range): SiteInfo |
   const vias = new Set<number>();
   let model = '';
   let more = 0;
-  for (const m of analysis.models) {
-    if (m.uri !== undefined && m.uri !== analysis.uri) continue;
-    for (const node of m.graph.nodes) {
-      if (node.kind !== 'group') continue;
-      // `node` is the outermost call: every instantiation found under it came through it.
-      forEachShape(node, decl, port, analysis.uri, (shape) => {
-        if (!model) model = m.name;
-        vias.add(node.range.start.offset);
-        const key = (shape.isInt ? 'int' : '') + shapeToString(shape);
-        if (seen.has(key)) return;
-        seen.add(key);
-        if (outcomes.length < MAX_KEPT_OUTCOMES) outcomes.push({ via: node.range, call: callText(text, node.range), outShape: shape });
-        else more++;
-      });
-    }
-  }
+  forEachInstantiation(analysis, (d, body, via, m) => {
+    if (d !== decl) return;
+    const id = body.inputs[port];
+    const input = id === undefined ? undefined : body.nodes.find((n) => n.id === id);
+    if (input?.kind !== 'input') return;
+    const shape = input.shape;
+    if (!model) model = m.name;
+    vias.add(via.range.start.offset);
+    const key = (shape.isInt ? 'int' : '') + shapeToString(shape);
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (outcomes.length < MAX_KEPT_OUTCOMES) outcomes.push({ via: via.range, call: callText(text, via.range), outShape: shape });
+    else more++;
+  });
   if (outcomes.length === 0) return undefined;
   const site: SiteInfo = { range: nameRange, kind: 'input', name: decl.body.filter((s) => s.kind === 'input')[port].name.name, model, inShapes: [], outShape: outcomes[0].outShape };
   // As for the analysis' sites: `instances` only when more than one call or result reached it.
@@ -65,28 +63,39 @@ function inputAt(analysis: Analysis, offset: number): { decl: BlockDecl; port: n
   return undefined;
 }
 
-/** Calls `f` with the shape on port `port` of each instantiation of `decl` under `group` (itself included), in order. */
-function forEachShape(group: GroupNode, decl: BlockDecl, port: number, uri: string | undefined, f: (shape: Shape) => void): void {
-  // A call written in another file (an imported block's body) instantiates that file's blocks.
-  const local = group.uri === undefined || group.uri === uri;
-  for (const run of group.runs) {
-    const body = run.body;
-    const id = body.inputs[port];
-    const input = id === undefined ? undefined : body.nodes.find((n) => n.id === id);
-    // An instantiation's ports carry the range of the block it instantiates.
-    if (local && input?.kind === 'input' && group.block === decl.name.name && input.range.start.offset === decl.range.start.offset && input.range.end.offset === decl.range.end.offset) {
-      f(input.shape);
+/**
+ * Each instantiation of a block declared in this file, in the order the
+ * hovers and the outline call "first": this file's models in order, each
+ * graph's nodes in order, a call before the calls inside it, each run of a
+ * repeat. `f` gets the block's declaration, the body analysed for that
+ * call, the outermost call in the model it came through (`SiteOutcome.via`)
+ * and the model; returning true ends the walk. An instantiation is matched
+ * to its declaration by range, not by name (the ports of an instantiated
+ * body carry the range of the block's declaration; a block without `input`
+ * is never instantiated): a second block of the same name is not the
+ * first, and a call written in another file (an imported block's body)
+ * instantiates that file's blocks, even of a name this file also declares.
+ */
+export function forEachInstantiation(analysis: Analysis, f: (decl: BlockDecl, body: Graph, via: GroupNode, model: ModelInfo) => boolean | void): void {
+  const decls = new Map<number, BlockDecl>();
+  for (const item of analysis.file.items) if (item.kind === 'block') decls.set(item.range.start.offset, item);
+  if (decls.size === 0) return;
+  const visit = (group: GroupNode, via: GroupNode, model: ModelInfo): boolean => {
+    const local = group.uri === undefined || group.uri === analysis.uri;
+    for (const run of group.runs) {
+      const body = run.body;
+      if (local && group.block !== undefined && body.inputs.length > 0) {
+        const id = body.inputs[0];
+        const port = body.nodes.find((n) => n.id === id);
+        const decl = port?.kind === 'input' ? decls.get(port.range.start.offset) : undefined;
+        if (decl && decl.name.name === group.block && port!.range.end.offset === decl.range.end.offset && f(decl, body, via, model)) return true;
+      }
+      for (const n of body.nodes) if (n.kind === 'group' && visit(n, via, model)) return true;
     }
-    forEachGroup(body, (inner) => forEachShape(inner, decl, port, uri, f));
+    return false;
+  };
+  for (const m of analysis.models) {
+    if (m.uri !== undefined && m.uri !== analysis.uri) continue;
+    for (const node of m.graph.nodes) if (node.kind === 'group' && visit(node, node, m)) return;
   }
-}
-
-function forEachGroup(g: Graph, f: (group: GroupNode) => void): void {
-  for (const n of g.nodes) if (n.kind === 'group') f(n);
-}
-
-/** The call as written, on one line and shortened, as the analysis shows it in `SiteOutcome.call`. */
-function callText(text: string, range: Range): string {
-  const s = text.slice(range.start.offset, range.end.offset).replace(/\s+/g, ' ');
-  return s.length > 40 ? s.slice(0, 39) + '…' : s;
 }

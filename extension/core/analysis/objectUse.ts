@@ -23,8 +23,6 @@ function takesObject(op: string): boolean {
 export interface UnappliedObjectUse {
   /** The node whose argument names the object (`unembed(e)`). */
   node: LayerNode;
-  /** The argument's name in the node's layer schema (`embedding`). */
-  arg: string;
   ref: LayerRef;
   message: string;
 }
@@ -64,15 +62,12 @@ export function unappliedObjectMessage(op: string, ref: LayerRef): string {
  * resolve them. Empty for a model that applies every object it names.
  */
 export function unappliedObjectUses(graph: Graph): UnappliedObjectUse[] {
-  let refs: { node: LayerNode; arg: string; ref: LayerRef }[] | undefined;
+  let refs: { node: LayerNode; ref: LayerRef }[] | undefined;
   const applied = new Set<string>();
   eachLayer(graph, (n) => {
     if (n.object !== undefined) applied.add(n.object);
     if (!takesObject(n.op)) return;
-    for (const arg in n.args) {
-      const v = n.args[arg];
-      if (isLayerRef(v)) (refs ??= []).push({ node: n, arg, ref: v });
-    }
+    for (const v of Object.values(n.args)) if (isLayerRef(v)) (refs ??= []).push({ node: n, ref: v });
   });
   if (refs === undefined) return [];
   const out: UnappliedObjectUse[] = [];

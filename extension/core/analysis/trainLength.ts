@@ -13,26 +13,11 @@ import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
 import { Sym, shapeToString, type Shape } from './sym';
 import type { Fix, Graph, GraphNode, GroupNode, LayerNode, ModelInfo } from './types';
 import { causalFix, type DataSourceSpec, type Err } from './train';
+import { inputDimSizes } from './inputDims';
 
-/**
- * Values of the model's symbolic dimensions that the data's examples fix:
- * an input dimension written as one name (`seq`) takes the example's size
- * on that axis (as the runtime's `symbolicDimsFor` binds them). Empty when
- * the inputs have none.
- */
-export function boundDims(model: ModelInfo, examples: readonly Shape[]): Record<string, number> {
-  const env: Record<string, number> = {};
-  model.inputs.forEach((input, k) => {
-    const ex = examples[k];
-    if (!ex) return;
-    input.shape.dims.forEach((d, i) => {
-      const v = ex.dims[i]?.value;
-      if (d.isConst() || v === undefined) return;
-      const atoms = d.atoms();
-      if (atoms.length === 1 && d.toString() === atoms[0] && !Object.hasOwn(env, atoms[0])) env[atoms[0]] = v;
-    });
-  });
-  return env;
+/** The sizes of each example's axes, as `inputDimSizes` takes them (an axis without a number: undefined). */
+function sizesOf(examples: readonly Shape[]): (number | undefined)[][] {
+  return examples.map((s) => s.dims.map((d) => d.value));
 }
 
 function dimAt(d: Sym, env: Readonly<Record<string, number>>): Sym {
@@ -134,7 +119,7 @@ function bindingsText(env: Readonly<Record<string, number>>): string {
 }
 
 /**
- * The layer rules of `model` at the sizes the data fixes (`boundDims`). An
+ * The layer rules of `model` at the sizes the data fixes (`inputDimSizes`). An
  * error on the length option of the data (`context = 32`), else on the data
  * source, with the failing layer as related location. A `positional` too
  * short for the window gets fixes: raise its maxlen, or lower the option.
@@ -150,7 +135,7 @@ export function checkLayersAtDataSize(
   err: Err,
   file: SourceFile,
 ): boolean {
-  const env = boundDims(model, examples);
+  const env = inputDimSizes(model, sizesOf(examples));
   if (Object.keys(env).length === 0) return false;
   const failure = failureAt(model.graph, env);
   if (!failure) return false;
@@ -214,7 +199,7 @@ export function checkPerPositionOutput(
   const out = model.outputs[0];
   const L = example.dims[0]?.value;
   if (!out || L === undefined || model.inputs.length !== 1) return false;
-  const env = boundDims(model, [example]);
+  const env = inputDimSizes(model, sizesOf([example]));
   const shape = shapeAt(out.shape, env);
   const unit = example.isInt ? 'tokens' : 'steps';
   const what = spec.next ?? (example.isInt ? 'its target token' : 'its target value');

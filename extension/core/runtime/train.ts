@@ -24,6 +24,7 @@ import { reseedRandomLayers } from '../layers/augment';
 import { hashName, mixSeeds } from '../layers/draws';
 import { createAdam } from './kernels/adam';
 import { smallestVocab } from '../analysis/graph';
+import { inputDimSizes } from '../analysis/inputDims';
 import { trainDenoiser } from './diffusion';
 import type { BuiltModel } from './build';
 import { measureSignals, SignalProbe, type SignalsReport } from './signals';
@@ -839,16 +840,11 @@ export function formatEpoch(l: EpochLogs): string {
  */
 export function symbolicDimsFor(info: ModelInfo, shapes: readonly number[] | readonly (readonly number[])[]): Record<string, number> {
   const perInput = (shapes.length > 0 && Array.isArray(shapes[0]) ? shapes : [shapes]) as readonly (readonly number[])[];
-  const bound: Record<string, number> = {};
-  perInput.forEach((exampleShape, k) => {
-    info.inputs[k]?.shape.dims.forEach((d, i) => {
-      const atoms = d.atoms();
-      if (!d.isConst() && atoms.length === 1 && d.toString() === atoms[0] && exampleShape[i] !== undefined) bound[atoms[0]] ??= exampleShape[i];
-    });
-  });
+  // The analysis binds them the same way (the layer rules at the data's size, analysis/trainLength.ts).
+  const bound = inputDimSizes(info, perInput);
   const out: Record<string, number> = {};
   for (const a of info.params.total.atoms()) {
-    if (bound[a] === undefined) throw new TrainError(`the parameter count of '${info.name}' depends on '${a}', which the data does not fix.`);
+    if (!Object.hasOwn(bound, a)) throw new TrainError(`the parameter count of '${info.name}' depends on '${a}', which the data does not fix.`);
     out[a] = bound[a];
   }
   return out;
