@@ -62,6 +62,7 @@ train GPT2Small {
 # trailing file comment
 `;
 import { LENET5 as LENET } from '../fixtures/contract';
+import { mulberry32 } from '../../extension/core/runtime/data/random';
 
 
 const SAMPLES: string[] = [
@@ -496,17 +497,8 @@ test('chains inside arguments and lists stay on one line, however long', () => {
 
 // ------------------------------------------------------------ properties
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers. */
+const rng = mulberry32;
 
 function exampleTexts(): Array<[string, string]> {
   const dir = join(process.cwd(), 'examples');
