@@ -253,7 +253,7 @@ test(
     const [d] = await checkDataFiles(analyze(csvModel('/dev/zero')), { baseDir: dir, fs: outside.fs });
     assert.equal(d.code, 'train.data_file');
     assert.equal(d.severity, 'error');
-    assert.match(d.message, /^csv: \/dev\/zero: outside the workspace .*nnmodel train would refuse it/);
+    assert.match(d.message, /^csv: \/dev\/zero: \/dev\/zero is outside the folders nnmodel reads data from .*nnmodel train refuses it too; --data-root DIR adds a folder\.$/);
     assert.deepEqual(outside.read, []);
 
     // Inside the roots (--data-root /dev): a device is not a file, said from stat alone.
@@ -265,7 +265,7 @@ test(
 
     const r = await run(dir, 'check', 'zero.nnmodel');
     assert.equal(r.code, 1, r.out);
-    assert.match(r.out, /^zero\.nnmodel:7:9: error train\.data_file csv: \/dev\/zero: outside the workspace/m);
+    assert.match(r.out, /^zero\.nnmodel:7:9: error train\.data_file csv: \/dev\/zero: \/dev\/zero is outside the folders nnmodel reads data from/m);
     const rooted = await run(dir, 'check', 'zero.nnmodel', '--data-root', '/dev');
     assert.equal(rooted.code, 1, rooted.out);
     assert.match(rooted.out, /error train\.data_file csv: \/dev\/zero: is not a regular file/);
@@ -283,7 +283,7 @@ test(
       const r = await run(dir, 'check', 'leak.nnmodel');
       assert.equal(r.code, 1, r.out);
       assert.doesNotMatch(r.out + r.err, /hunter2|SECRET|root:/);
-      assert.match(r.out, /^leak\.nnmodel:7:9: error train\.data_file csv: .*shadow\.csv: outside the workspace .*nnmodel train would refuse it: it reads data only inside the file's folder, or the --data-root folders given\.$/m);
+      assert.match(r.out, /^leak\.nnmodel:7:9: error train\.data_file csv: .*shadow\.csv: .*shadow\.csv is outside the folders nnmodel reads data from \(.*\)\. nnmodel train refuses it too; --data-root DIR adds a folder\.$/m);
       // Its folder as a data root (relative to the working folder, as for train): read, and the loader says what training would.
       const rooted = await run(dir, 'check', 'leak.nnmodel', '--data-root', elsewhere);
       assert.match(rooted.out, /error train\.data_file .*shadow\.csv:1: has no column 'label'/);

@@ -126,9 +126,9 @@ test('data outside the workspace is refused, through .. or a symbolic link', asy
     writeFileSync(join(outside, 'secret.csv'), 'a,label\n1,x\n2,y\n');
     const inner = { ...opts, baseDir: join(dir, 'sub'), roots: [join(dir, 'sub')] };
     mkdirSync(join(dir, 'sub'), { recursive: true });
-    await rejectsWith(loadDataset(src('csv', `../${outside.split('/').pop()}/secret.csv`, { label: 'label' }), { ...opts, roots: [dir] }), /outside the workspace/);
+    await rejectsWith(loadDataset(src('csv', `../${outside.split('/').pop()}/secret.csv`, { label: 'label' }), { ...opts, roots: [dir] }), /is outside the folders nnmodel reads data from/);
     symlinkSync(join(outside, 'secret.csv'), join(dir, 'sub', 'link.csv'));
-    await rejectsWith(loadDataset(src('csv', 'link.csv', { label: 'label' }), inner), /outside the workspace/);
+    await rejectsWith(loadDataset(src('csv', 'link.csv', { label: 'label' }), inner), /is outside the folders nnmodel reads data from/);
   } finally {
     rmSync(outside, { recursive: true, force: true });
   }

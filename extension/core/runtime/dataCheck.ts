@@ -77,7 +77,8 @@ async function checkSource(
     // Training's own check and refusal: a path outside the roots is not opened, so nothing of it is shown.
     real = await resolveDataPath(data.path, { baseDir: o.baseDir, roots, fs: o.fs });
   } catch (e) {
-    if (e instanceof DataError) return { code: 'train.data_file', message: `${data.kind}: ${e.message} nnmodel train would refuse it: it reads data only inside ${roots.length ? 'the --data-root folders' : "the file's folder, or the --data-root folders given"}.` };
+    // The same refusal as training's; the CLI's way to widen the folders.
+    if (e instanceof DataError) return { code: 'train.data_file', message: `${data.kind}: ${e.message} nnmodel train refuses it too; --data-root DIR adds a folder.` };
     throw e;
   }
   let st: DataStat;

@@ -158,7 +158,7 @@ export async function resolveDataPath(rel: string, o: Pick<LoadOptions, 'baseDir
   const roots = o.roots.length ? o.roots : [o.baseDir];
   const realRoots = await Promise.all(roots.map(async (r) => normalizePath(await o.fs.realPath(r).catch(() => r))));
   if (!realRoots.some((r) => isInside(real, r))) {
-    throw new DataError(`${rel}: outside the workspace (${real}); nnmodel only reads data inside the workspace folders.`, rel);
+    throw new DataError(`${rel}: ${real} is outside the folders nnmodel reads data from (${realRoots.join(', ')}).`, rel);
   }
   return real;
 }
