@@ -64,6 +64,7 @@ import type {
   TrainEntry,
 } from './ast';
 import { F, FIRST_KEYWORD, K, KIND_TEXT, lexStore, lexWindow, LineMap, type TokenStore } from './lexer';
+import { editDistance } from '../analysis/suggest';
 
 /** Deepest nesting of brackets / unary minus / chains-in-arguments that is parsed. */
 export const MAX_DEPTH = 200;
@@ -734,7 +735,7 @@ class Parser {
       else
         this.error(
           'syntax.expected',
-          `expected 'model', 'block', 'train' or 'import', found ${this.describe(t, false)}${hint}`,
+          `expected ${TOP_EXPECTED}, found ${this.describe(t, false)}${hint}`,
           this.tokRange(t),
         );
       this.syncTop();
@@ -752,7 +753,7 @@ class Parser {
     if ((next !== K.Ident && next !== K.String) || this.breakBefore(t + 1)) return -1;
     const kw = misspeltKeyword(this.text, this.st[t], this.en[t], TOP_KEYWORDS);
     if (kw === -1 || (next === K.String) !== (kw === K.Import)) return -1;
-    this.misspelt(t, kw, `expected ${orList(TOP_KEYWORDS.map((k) => KIND_TEXT[k]))}`);
+    this.misspelt(t, kw, `expected ${TOP_EXPECTED}`);
     return kw;
   }
 
@@ -1470,12 +1471,6 @@ function withReplace(e: SyntaxError, title: string, range: Range, text: string):
   e.replace = { title, range, text };
 }
 
-/** `'a', 'b' or 'c'` */
-function orList(words: readonly string[]): string {
-  const q = words.map((w) => `'${w}'`);
-  return q.length < 2 ? q.join('') : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
-}
-
 /**
  * The keyword among `kinds` that the word `text[start, end)` most likely
  * misspells (case ignored; at most two edits and fewer than half the word's
@@ -1497,26 +1492,9 @@ function misspeltKeyword(text: string, start: number, end: number, kinds: readon
   return best;
 }
 
-/** Optimal-string-alignment distance of two short words. */
-function editDistance(a: string, b: string): number {
-  const n = b.length;
-  let prev2: number[] = [];
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= n; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) d = Math.min(d, prev2[j - 2] + 1);
-      row.push(d);
-    }
-    prev2 = prev;
-    prev = row;
-  }
-  return prev[n];
-}
-
 const TOP_KEYWORDS: readonly K[] = [K.Model, K.Block, K.Train, K.Import];
+/** What may start a top-level item, as messages say it. */
+const TOP_EXPECTED = "'model', 'block', 'train' or 'import'";
 const STATEMENT_KEYWORDS: readonly K[] = [K.Input, K.Output];
 
 function clip(s: string): string {
