@@ -480,23 +480,27 @@ export class Analyzer {
   /** Errors reported at a block call's arguments so far (see `InstResult.callErrors`). */
   private callErrors = 0;
 
-  /** Said after the errors of a repeat's later steps: which step, on what input (see `inRepeat`). */
-  private repeatNote: string | undefined;
+  /** A repeat's later step being analysed, for its errors to say which (see `inRepeat`). */
+  private repeatStep: { done: number; repeat: number; shape: Shape } | undefined;
 
   /** Runs step `done` (from 0) of a `* repeat`, on an input of `shape`: errors after the first step say which step. */
   private inRepeat<T>(done: number, repeat: number, shape: Shape, run: () => T): T {
-    const outer = this.repeatNote;
-    if (done > 0) this.repeatNote = ` (in the ${ordinal(done + 1)} of the ${repeat} repeats, on ${shapeToString(shape)}: each repeat takes the output of the one before)`;
+    if (done === 0) return run();
+    const outer = this.repeatStep;
+    this.repeatStep = { done, repeat, shape };
     try {
       return run();
     } finally {
-      this.repeatNote = outer;
+      this.repeatStep = outer;
     }
   }
 
   private error(code: string, message: string, range: Range, ctx: Ctx, extra: Partial<Diagnostic> = {}): void {
     if (ctx.static && code.startsWith('shape.')) return;
-    if (this.repeatNote !== undefined) message = message.replace(/\.?$/, `${this.repeatNote}.`);
+    const step = this.repeatStep;
+    if (step !== undefined) {
+      message = message.replace(/\.?$/, ` (in the ${ordinal(step.done + 1)} of the ${step.repeat} repeats, on ${shapeToString(step.shape)}: each repeat takes the output of the one before).`);
+    }
     this.diag(code, 'error', message, range, ctx, extra);
   }
 
@@ -887,11 +891,11 @@ export class Analyzer {
   }
 
   private unknownName(name: string, range: Range, ctx: Ctx): void {
-    const later = this.defaultOf;
-    if (later && later.later.includes(name)) {
+    const def = this.defaultOf;
+    if (def && def.decl.params.some((p, k) => k > def.index && p.name.name === name)) {
       this.error(
         'name.unknown',
-        `'${name}' is a later parameter of block '${later.block}': a default may use only the parameters before it. Move '${name}' before '${later.param}' in the block's parameters.`,
+        `'${name}' is a later parameter of block '${def.decl.name.name}': a default may use only the parameters before it. Move '${name}' before '${def.decl.params[def.index].name.name}' in the block's parameters.`,
         range,
         ctx,
       );
@@ -922,17 +926,17 @@ export class Analyzer {
     return false;
   }
 
-  /** While a block parameter's default is evaluated: the block, the parameter and the parameters after it (for `unknownName`). */
-  private defaultOf: { block: string; param: string; later: string[] } | undefined;
+  /** While a block parameter's default is evaluated: the block and the parameter's index (for `unknownName`). */
+  private defaultOf: { decl: BlockDecl; index: number } | undefined;
 
   /** Evaluates parameter `i`'s default of `decl` in `scope` (which holds the parameters before it). */
   private evalDefault(decl: BlockDecl, i: number, scope: Ctx): Value {
-    const p = decl.params[i];
-    this.defaultOf = { block: decl.name.name, param: p.name.name, later: decl.params.slice(i + 1).map((q) => q.name.name) };
+    const outer = this.defaultOf;
+    this.defaultOf = { decl, index: i };
     try {
-      return this.evalExpr(p.default!, scope);
+      return this.evalExpr(decl.params[i].default!, scope);
     } finally {
-      this.defaultOf = undefined;
+      this.defaultOf = outer;
     }
   }
 
