@@ -7,34 +7,14 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'nod
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../extension/cli/cli';
+import { runCli as run, withWorkspace as inWorkspace } from '../fixtures/cli';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { analyzeWithDims } from '../../extension/core/analysis/boundDims';
 import { checkDataFiles } from '../../extension/core/runtime/dataCheck';
 import { DataError, loadDataset, MAX_FILE_BYTES, type DataFs } from '../../extension/core/runtime/data/files';
 import { nodeDataFs } from '../../extension/core/runtime/nodeFs';
 
-async function run(cwd: string, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
-  return { code, out, err };
-}
-
-function withWorkspace(files: Record<string, string>, body: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nnmodel-cli-dd-'));
-    try {
-      for (const [name, text] of Object.entries(files)) {
-        mkdirSync(join(dir, name, '..'), { recursive: true });
-        writeFileSync(join(dir, name), text);
-      }
-      await body(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+const withWorkspace = (files: Record<string, string>, body: (dir: string) => Promise<void>) => inWorkspace('nnmodel-cli-dd-', files, body);
 
 // Two valid-padding strided convolutions of kernel 5: a length of 13 gives 5 then 1; 3 and 7 are too short.
 const STRIDED = `model M {

@@ -3,7 +3,7 @@
 // waves example, and the CLI end to end on a model trained for one epoch.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -27,7 +27,8 @@ import { targetsFor, trainedDims, validationSplit } from '../../extension/core/r
 import { builtinDataset } from '../../extension/core/runtime/data/builtin';
 import { checkpointDir, checkpointExampleShape, encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
-import { COMMANDS, main } from '../../extension/cli/cli';
+import { COMMANDS } from '../../extension/cli/cli';
+import { runCli as run, withWorkspace as inWorkspace } from '../fixtures/cli';
 import { forecastStoppedText } from '../../extension/cli/forecast';
 import { FORECAST_YIELD_MS, runForecastJob, type ForecastResult } from '../../extension/cli/forecastJob';
 import { trainedDims as sessionTrainedDims } from '../../webview/host/session';
@@ -248,33 +249,7 @@ test('the Forecast tab: offered for waves only; its chart columns join truth and
 
 // ---------------------------------------------------------------- the CLI
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(cwd: string, ...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
-  return { code, out, err };
-}
-
-function withWorkspace(files: Record<string, string>, body: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nnmodel-forecast-'));
-    try {
-      for (const [name, text] of Object.entries(files)) {
-        mkdirSync(join(dir, name, '..'), { recursive: true });
-        writeFileSync(join(dir, name), text);
-      }
-      await body(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+const withWorkspace = (files: Record<string, string>, body: (dir: string) => Promise<void>) => inWorkspace('nnmodel-forecast-', files, body);
 
 const TINY_TCN = `model Tiny {
   input signal: [seq, 1]

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { Diagnostic } from '../../extension/core/analysis/types';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 import { rangeOf } from './sourceText';
 import { inputDimSizes } from '../../extension/core/analysis/inputDims';
 import { symbolicDimsFor } from '../../extension/core/runtime/train';
@@ -200,12 +200,7 @@ test('nnmodel check exits 1 on the section, and nnmodel train refuses before bui
   try {
     writeFileSync(join(dir, 'lm.nnmodel'), lm(POSITIONAL));
     writeFileSync(join(dir, 'x.txt'), 'the cat sat on the mat. '.repeat(40));
-    const run = async (...argv: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
-      return { code, out, err };
-    };
+    const run = (...argv: string[]) => runCli(dir, ...argv);
     const check = await run('check', 'lm.nnmodel');
     assert.equal(check.code, 1);
     assert.match(check.out + check.err, /lm\.nnmodel:6:33: error train\.size text trains 'LM' on windows of 32 tokens/);
