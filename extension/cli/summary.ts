@@ -392,10 +392,10 @@ function modelTable(m: ModelInfo, path: string, s: Settings): string {
   if (list.some((r) => r.kind === 'group' && (r.repeat ?? 1) > 1) && s.depth > 0) {
     notes.push('A repeated group (× N) counts all its repeats; the rows under it show one repeat.');
   }
-  const free = m.symbols.filter((name) => env[name] === undefined);
+  const free = m.symbols.filter((name) => !Object.hasOwn(env, name));
   if (free.length > 0) {
     const trained = dimSizes(m, s.trains, {}).values;
-    const atTrain = free.filter((n) => trained[n] !== undefined);
+    const atTrain = free.filter((n) => Object.hasOwn(trained, n));
     const trainNote = atTrain.length ? `; its train section trains at ${atTrain.map((n) => `${n} = ${trained[n]}`).join(', ')}: ${atTrain.map((n) => `--dim ${n}=${trained[n]}`).join(' ')}` : '';
     notes.push(`Symbolic dimensions: ${free.join(', ')} (give values with ${free.map((n) => `--dim ${n}=N`).join(' ')}${trainNote}).`);
   }

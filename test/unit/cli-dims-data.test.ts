@@ -327,3 +327,19 @@ test(
     },
   ),
 );
+
+test(
+  'summary lists and sizes a symbolic dimension named like an Object property (constructor, toString)',
+  inWorkspace('nnmodel-dims-proto-', {
+    'c.nnmodel': 'model M {\n  input x: [constructor, 4]\n  output x -> dense(2)\n}\n',
+    'd.nnmodel': 'model M {\n  input x: int[toString]\n  output x -> embedding(50, 8) -> dense(50)\n}\ntrain M {\n  data: text("abc.txt", context = 16)\n  loss: crossentropy\n}\n',
+    'abc.txt': 'hello world\n',
+  }, async (dir) => {
+    const c = await run(dir, 'summary', 'c.nnmodel');
+    assert.equal(c.code, 0, c.err);
+    assert.match(c.out, /Symbolic dimensions: constructor \(give values with --dim constructor=N\)/);
+    const d = await run(dir, 'summary', 'd.nnmodel');
+    assert.equal(d.code, 0, d.err);
+    assert.match(d.out, /Symbolic dimensions: toString \(give values with --dim toString=N; its train section trains at toString = 16: --dim toString=16\)/);
+  }),
+);

@@ -54,7 +54,7 @@ export function dimSizes(model: ModelInfo, trains: readonly TrainInfo[], given: 
     if (Object.hasOwn(given, name)) {
       values[name] = given[name];
       from[name] = 'given';
-    } else if (fromTrain[name] !== undefined) {
+    } else if (Object.hasOwn(fromTrain, name)) {
       values[name] = fromTrain[name];
       from[name] = 'train';
     } else missing.push(name);
@@ -75,7 +75,7 @@ function trainSizes(model: ModelInfo, trains: readonly TrainInfo[]): Record<stri
     input.shape.dims.forEach((d, i) => {
       const size = ex.dims[i].value;
       const [atom] = d.atoms();
-      if (size !== undefined && atom !== undefined && d.equals(Sym.atom(atom)) && out[atom] === undefined) out[atom] = size;
+      if (size !== undefined && atom !== undefined && d.equals(Sym.atom(atom)) && !Object.hasOwn(out, atom)) out[atom] = size;
     });
   }
   return out;
