@@ -598,6 +598,29 @@ test('deep nesting is bounded: one error, no exception', () => {
   ok(`model A {\n  x = ${'('.repeat(limit)}1${')'.repeat(limit)}\n}\n`);
 });
 
+test('the values a statement refused as too long or too deep uses are not reported unused, and references reach them', () => {
+  const sum = Array.from({ length: 1500 }, () => 'y').join(' + ');
+  const nested = `${'('.repeat(MAX_DEPTH + 5)}y${')'.repeat(MAX_DEPTH + 5)}`;
+  for (const [expr, code] of [
+    [sum, 'syntax.too_long'],
+    [nested, 'syntax.too_deep'],
+    [`y -> dense(${Array.from({ length: 1500 }, () => '1').join(' + ')}) -> dense(w)`, 'syntax.too_long'],
+  ] as const) {
+    const text = `model M {\n  input x: [4]\n${expr.includes('(w)') ? '  w = 3\n' : ''}  y = x -> dense(4)\n  z = ${expr}\n  output z\n}\n`;
+    const a = analyze(text);
+    assert.deepEqual(a.diagnostics.map((d) => d.code), [code], expr.slice(0, 30));
+    const y = a.symbols.find((s) => s.name === 'y')!;
+    assert.ok(y.references.length >= 1, expr.slice(0, 30));
+    // Each reference is the text `y`.
+    for (const r of y.references) assert.equal(text.slice(r.range.start.offset, r.range.end.offset), 'y');
+  }
+  // Skipped calls are not uses of a value named like their callee; their arguments' names are.
+  const w = analyze(`model M {\n  input x: [4]\n  w = 3\n  dense = 2\n  z = ${'x + '.repeat(1500)}dense(w)\n  output z + dense\n}\n`);
+  assert.deepEqual(w.diagnostics.map((d) => d.code), ['syntax.too_long']);
+  assert.equal(w.symbols.find((s) => s.name === 'w')!.references.length, 1);
+  assert.equal(w.symbols.find((s) => s.name === 'dense')!.references.length, 1);
+});
+
 test('long flat inputs are fine (no recursion on chain length or item count)', () => {
   const f = ok(`model A {\n  input x: [1]\n  output x${' -> relu'.repeat(50000)}\n}\n`);
   assert.equal(((f.items[0] as ModelDecl).body[1] as OutputStmt).values[0].kind, 'chain');

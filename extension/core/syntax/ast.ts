@@ -120,6 +120,12 @@ export interface ParenExpr {
 export interface ErrorExpr {
   kind: 'error';
   range: Range;
+  /**
+   * The names in text the parser skipped whole (an expression too long or
+   * nested too deeply): uses it cannot place, so that the values they name
+   * are not reported unused, and rename and references reach them.
+   */
+  names?: NameRef[];
 }
 
 export type Expr =

@@ -6,7 +6,7 @@
  */
 import type { Expr } from './ast';
 
-/** Calls `f` on each direct sub-expression of `e`: a chain's head then its calls, a call's argument values then its repeat count. */
+/** Calls `f` on each direct sub-expression of `e`: a chain's head then its calls, a call's argument values then its repeat count, an error's skipped names. */
 export function forEachChild(e: Expr, f: (child: Expr) => void): void {
   switch (e.kind) {
     case 'chain':
@@ -30,11 +30,14 @@ export function forEachChild(e: Expr, f: (child: Expr) => void): void {
     case 'paren':
       f(e.expr);
       return;
+    case 'error':
+      // The names of text the parser skipped (see ErrorExpr.names).
+      if (e.names) for (const x of e.names) f(x);
+      return;
     case 'name':
     case 'number':
     case 'string':
     case 'bool':
-    case 'error':
       return;
     default:
       return unknownExpr(e);

@@ -46,11 +46,13 @@ import type {
   BlockDecl,
   CallExpr,
   Comment,
+  ErrorExpr,
   Expr,
   Ident,
   ImportDecl,
   InputStmt,
   ModelDecl,
+  NameRef,
   Param,
   Position,
   Range,
@@ -65,6 +67,7 @@ import type {
 } from './ast';
 import { F, FIRST_KEYWORD, K, KIND_TEXT, lexStore, lexWindow, LineMap, type TokenStore } from './lexer';
 import { editDistance } from '../analysis/suggest';
+import { forEachChild } from './children';
 
 /** Deepest nesting of brackets / unary minus / chains-in-arguments that is parsed. */
 export const MAX_DEPTH = 200;
@@ -1292,14 +1295,26 @@ class Parser {
   /** Report an expression with too many operators at the first one too many, and skip the rest of it from `left` on. */
   private tooLong(left: Expr): Expr {
     this.error('syntax.too_long', `this statement has more than ${MAX_OPERATORS} operators (its arguments' included); split it into named steps (\`a = ...\`, then \`a + ...\`).`, this.tokRange(this.pos));
-    const skipped = this.skipOperand(left.range.start);
-    return { kind: 'error', range: span(left.range.start, skipped.range.end.offset > left.range.end.offset ? skipped.range.end : left.range.end) };
+    const skipped = this.skipOperand(left.range.start) as ErrorExpr;
+    // The names of what was read before, then of what was skipped: the statement's uses, in source order.
+    const names: NameRef[] = [];
+    const todo: Expr[] = [left];
+    while (todo.length > 0) {
+      const e = todo.pop()!;
+      if (e.kind === 'name') names.push(e);
+      else forEachChild(e, (c) => todo.push(c));
+    }
+    names.reverse();
+    if (skipped.names) for (const n of skipped.names) names.push(n);
+    const range = span(left.range.start, skipped.range.end.offset > left.range.end.offset ? skipped.range.end : left.range.end);
+    return names.length > 0 ? { kind: 'error', range, names } : { kind: 'error', range };
   }
 
   /** Skips tokens up to the end of the operand or argument being read (its `,`, closing bracket or line break), without recursing. */
   private skipOperand(start: Position): Expr {
     let end = start;
     let depth = 0;
+    let names: NameRef[] | undefined;
     for (;;) {
       const u = this.pos;
       const kind = this.kd[u];
@@ -1310,9 +1325,13 @@ class Parser {
       } else if (kind === K.LParen || kind === K.LBracket) depth++;
       else if (depth === 0 && (kind === K.Comma || this.atBreak)) break;
       this.advance();
+      // An identifier not called (`f(`) nor named as an argument (`p =`): a name the skipped text uses.
+      if (kind === K.Ident && this.kd[this.pos] !== K.LParen && this.kd[this.pos] !== K.Eq) {
+        (names ??= []).push({ kind: 'name', name: this.textOf(u), range: this.tokRange(u) });
+      }
       end = this.endOf(u);
     }
-    return { kind: 'error', range: span(start, end) };
+    return names ? { kind: 'error', range: span(start, end), names } : { kind: 'error', range: span(start, end) };
   }
 
   private parseChain(): Expr {
