@@ -35,7 +35,7 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
       const named = hit && nameHover(analysis, hit, offset);
       if (named) return new vscode.Hover(toMarkdown(named.markdown), toRange(named.range));
       // An argument's name, or a word given as its value (`padding = same`): that argument, not the whole call.
-      const argument = argumentHover(analysis, offset, docUri);
+      const argument = argumentHover(analysis, offset, docUri, readUriText);
       if (argument) return new vscode.Hover(toMarkdown(argument.markdown), toRange(argument.range));
 
       const site = siteAt(analysis.sites, offset, ['layer', 'block', 'object']);

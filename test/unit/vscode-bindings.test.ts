@@ -256,3 +256,26 @@ test('an argument name of a block call shows the block parameter', () => {
   assert.ok(offset > text.indexOf('model GPT2Small'));
   assert.match(argumentHover(a, offset, URI)!.markdown, /\(parameter\) gpt_block\.heads\n```\n\nRequired\./);
 });
+
+test('an argument of a block call, the block imported, shows the parameter it fills', () => {
+  const lib = 'block mlp(width, rate = 0.1) {\n  input x\n  output x -> dense(width) -> dropout(rate)\n}\n';
+  const libUri = 'file:///w/lib.nnmodel';
+  const text = 'import "lib.nnmodel"\nmodel M {\n  input x: [8]\n  r = 0.2\n  output x -> mlp(4, rate = r) -> mlp(width = 2)\n}\n';
+  const a = analyze(text, { uri: URI, readImport: (_from, path) => (path === 'lib.nnmodel' ? { uri: libUri, text: lib } : undefined) });
+  assert.deepEqual(a.diagnostics, []);
+  const read = (uri: string) => (uri === libUri ? lib : undefined);
+  const hover = (needle: string, plus = 1) => argumentHover(a, text.indexOf(needle) + plus, URI, read)?.markdown;
+  assert.match(hover('rate = r')!, /\(parameter\) mlp\.rate = 0\.1\n```\n\nDefault: `0\.1`\./);
+  assert.match(hover('width = 2')!, /\(parameter\) mlp\.width\n```\n\nRequired\./);
+  // `r` is a value of the file: its own hover applies.
+  assert.equal(hover('r) ->', 0), undefined);
+  // Without the imported file's text there is nothing to show, and no error.
+  assert.equal(argumentHover(a, text.indexOf('rate = r') + 1, URI), undefined);
+});
+
+test('a word given by position to a block parameter shows that parameter', () => {
+  const text = 'block b(units, act = relu) {\n  input x\n  output x -> dense(units, activation = act)\n}\nmodel M {\n  input x: [8]\n  output x -> b(4, gelu)\n}\n';
+  const a = analyze(text, { uri: URI });
+  assert.deepEqual(a.diagnostics, []);
+  assert.match(argumentHover(a, text.indexOf('gelu') + 1, URI)!.markdown, /\(parameter\) b\.act = relu\n```\n\nDefault: `relu`\./);
+});

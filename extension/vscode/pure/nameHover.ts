@@ -11,6 +11,7 @@ import { getLayer, LAYERS } from '../../core/layers';
 import type { ArgSpec, LayerSpec } from '../../core/layers/types';
 import type { Arg, CallExpr, Expr, Range, SourceFile, Statement } from '../../core/syntax/ast';
 import { forEachChild } from '../../core/syntax/children';
+import { callableBlock, type ReadText } from './blocks';
 import { contains, isLocal, siteAt, siteStartingAt, symbolAt, type SymbolHit } from './lookup';
 import { formatDefault, layerHoverMarkdown, valueHoverMarkdown } from './text';
 
@@ -135,15 +136,18 @@ function argumentIn(e: Expr, offset: number): ArgumentHit | undefined {
  * value means. Undefined when the cursor is on no argument, or on a name
  * that is a symbol (that one's hover applies).
  */
-export function argumentHover(analysis: Analysis, offset: number, docUri: string | undefined): HoverText | undefined {
+export function argumentHover(analysis: Analysis, offset: number, docUri: string | undefined, read: ReadText = () => undefined): HoverText | undefined {
   const hit = argumentAt(analysis.file, offset);
   if (!hit) return undefined;
   if (hit.part === 'value' && symbolAt(analysis.symbols, offset, docUri)) return undefined;
   const callee = hit.call.callee.name;
   // The analysis' order: a name in scope or a block before a registry layer.
   if (symbolAt(analysis.symbols, hit.call.callee.range.start.offset, docUri)?.symbol.kind === 'block') {
-    const block = analysis.blocks.find((b) => b.name === callee);
-    const markdown = block && hit.part === 'name' ? blockParamMarkdown(block, hit.arg.name!.name) : undefined;
+    // The file's own block, or an imported one (its parameters read from its file).
+    const block = docUri === undefined ? analysis.blocks.find((b) => b.name === callee) : callableBlock(analysis, docUri, callee, read);
+    // An argument's name, or a word given to it (by name or position): the parameter it fills.
+    const param = hit.arg.name ? hit.arg.name.name : block?.params[hit.position]?.name;
+    const markdown = block && param !== undefined ? blockParamMarkdown(block, param) : undefined;
     return markdown ? { markdown, range: hit.range } : undefined;
   }
   if (symbolAt(analysis.symbols, hit.call.callee.range.start.offset, docUri)) return undefined;
