@@ -296,16 +296,48 @@ model M {
   output y -> b(gelu), y -> b(act = tanh), y -> b(softmx), y -> b(relu, 0), y -> outer(sigmoyd)
 }`);
   const at = (d: Diagnostic) => `${d.code}@${d.range.start.line}:${d.range.start.character}`;
-  assert.deepEqual(a.diagnostics.map(at), ['arg.enum@10:50', 'arg.range@10:72', 'arg.enum@2:36']);
+  assert.deepEqual(a.diagnostics.map(at), ['arg.enum@10:50', 'arg.range@10:72', 'arg.enum@10:87']);
   const [word, zero, passed] = a.diagnostics;
   // The fix edits the call's `softmx`; the body's `act` is related. It used to replace `act` in the block by 'softmax' for every caller.
   assert.deepEqual(word.fixes?.[0].edits[0], { range: word.range, newText: 'softmax' });
   assert.equal(word.related?.[0].message, "'act' is used here, in block 'b'");
   assert.equal(word.related?.[0].range.start.line, 2);
   assert.match(zero.message, /dense's 'units' must be at least 1; got 0/);
-  // Passed through another block's parameter: reported where it is used, and no fix replaces the parameter by a value.
+  // Passed on through another block's parameter (`outer(sigmoyd)` calls `b(a)`): on the call that wrote it, with
+  // the fix there; it used to be reported on `act` in b's body, without a fix.
   assert.match(passed.message, /got 'sigmoyd'/);
-  assert.equal(passed.fixes, undefined);
+  assert.deepEqual(passed.fixes?.[0].edits[0], { range: passed.range, newText: 'sigmoid' });
+  assert.equal(passed.related?.[0].message, "'act' is used here, in block 'b'");
+  // A default that is the wrong value (`m = 0`) is blamed on the default, where one edit mends every call.
+  const b = analyze(`block inner(act, n) {
+  input x
+  output x -> dense(n, activation = act)
+}
+block outer(a, m = 0) {
+  input x
+  output x -> inner(a, m)
+}
+model M {
+  input x: [8]
+  output x -> outer(relu, 2), x -> outer(gelu)
+}`);
+  assert.deepEqual(b.diagnostics.map(at), ['arg.range@4:19']);
+  assert.equal(b.diagnostics[0].related?.[0].message, "'n' is used here, in block 'inner'");
+  // A value out of range passed on through two blocks: on the call that wrote it.
+  const c = analyze(`block inner(act, n) {
+  input x
+  output x -> dense(n, activation = act)
+}
+block outer(a, m = 4) {
+  input x
+  output x -> inner(a, m)
+}
+model M {
+  input x: [8]
+  output x -> outer(relu, 0)
+}`);
+  assert.deepEqual(c.diagnostics.map(at), ['arg.range@10:26']);
+  assert.equal(c.diagnostics[0].fixes, undefined);
 });
 
 test('messages say what to change: later-parameter defaults, input sizes used as values, values after named ones, PyTorch argument names, every differing axis', () => {

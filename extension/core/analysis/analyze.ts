@@ -105,13 +105,14 @@ function makeCtx(
   isStatic: boolean,
   once: boolean,
   call?: CallExpr,
+  caller?: Ctx,
 ): Ctx {
-  return { env, g, model, uri, stack, anchor, static: isStatic, once, call };
+  return { env, g, model, uri, stack, anchor, static: isStatic, once, call, caller };
 }
 
 /** `ctx` with another anchor (itself when the same). */
 function withAnchor(ctx: Ctx, anchor: Range | undefined): Ctx {
-  return anchor === ctx.anchor ? ctx : makeCtx(ctx.env, ctx.g, ctx.model, ctx.uri, ctx.stack, anchor, ctx.static, ctx.once, ctx.call);
+  return anchor === ctx.anchor ? ctx : makeCtx(ctx.env, ctx.g, ctx.model, ctx.uri, ctx.stack, anchor, ctx.static, ctx.once, ctx.call, ctx.caller);
 }
 
 function newGraph(): GraphBuilder {
@@ -156,6 +157,8 @@ interface Ctx {
    * `dense(4, activation = act)`) is shown there (see `blame`).
    */
   call: CallExpr | undefined;
+  /** With `call`: the context that call is in (a value a block passes on is blamed on its caller's call). */
+  caller: Ctx | undefined;
 }
 
 interface InstResult {
@@ -1330,18 +1333,28 @@ export class Analyzer {
    */
   private argError(code: string, message: string, e: Expr, ctx: Ctx, fixes?: (at: Range) => Fix[]): void {
     const bound = e.kind === 'name' && ctx.env.has(e.name);
-    if (e.kind === 'name' && bound && ctx.call) {
-      const block = ctx.stack[ctx.stack.length - 1];
-      const written = writtenArg(ctx.call, block, e.name, this.blocks);
-      // A name in the call is the mistake only as a bare word (`b(softmx)`), not as a parameter of the
-      // block the call is in (`b(act)` passing its own): that one is reported where it is used.
-      const outer = ctx.stack.length > 1 ? this.blocks.get(ctx.stack[ctx.stack.length - 2])?.decl.params : undefined;
-      const word = written?.kind === 'name' && ctx.env.get(e.name)?.kind === 'enum' && !outer?.some((p) => p.name.name === (written as { name: string }).name);
-      if (written && (written.kind !== 'name' || word)) {
+    if (e.kind === 'name' && bound) {
+      const isWord = ctx.env.get(e.name)?.kind === 'enum';
+      // Up the calls that passed the value on (`outer(softmx)` whose body calls `inner(a)`), to the one that wrote it.
+      let name = e.name;
+      for (let c: Ctx | undefined = ctx; c?.call; c = c.caller) {
+        const block = c.stack[c.stack.length - 1];
+        const def = this.blocks.get(block);
+        // Not written in the call: the parameter's default, blamed when it is the value itself (`m = 0`) in this file.
+        const written = writtenArg(c.call, block, name, this.blocks) ?? (def && def.uri === this.uri ? literalDefault(def.decl, name) : undefined);
+        if (!written) break;
+        // A name in the call is the mistake only as a bare word (`b(softmx)`); a parameter of the block
+        // the call is in (`inner(a)` passing its own) is followed to that block's caller.
+        const outer = c.stack.length > 1 ? this.blocks.get(c.stack[c.stack.length - 2])?.decl.params : undefined;
+        if (written.kind === 'name' && outer?.some((p) => p.name.name === written.name)) {
+          name = written.name;
+          continue;
+        }
+        if (written.kind === 'name' && !isWord) break;
         this.callErrors++;
         this.diag(code, 'error', message, written.range, undefined, {
           fixes: fixes?.(written.range),
-          related: [{ message: `'${e.name}' is used here, in block '${block}'`, range: e.range, uri: ctx.uri === this.uri ? undefined : ctx.uri }],
+          related: [{ message: `'${e.name}' is used here, in block '${ctx.stack[ctx.stack.length - 1]}'`, range: e.range, uri: ctx.uri === this.uri ? undefined : ctx.uri }],
         });
         return;
       }
@@ -1745,7 +1758,7 @@ export class Analyzer {
       }
       const env = new Map<string, Value>();
       for (const [k, v] of ctx.env) if (v.kind !== 'tensor') env.set(k, v);
-      const inner = makeCtx(env, g, ctx.model, ctx.uri, ctx.stack, ctx.anchor, ctx.static, false, ctx.call);
+      const inner = makeCtx(env, g, ctx.model, ctx.uri, ctx.stack, ctx.anchor, ctx.static, false, ctx.call, ctx.caller);
       const y = this.inRepeat(done, repeat, x.shape!, () => once(ports, inner));
       if (y.kind !== 'tensor' || !y.shape) return UNKNOWN;
       g.outputs.push(y.node);
@@ -2036,7 +2049,7 @@ export class Analyzer {
     this.modelUsed?.add(def.decl.name.name);
     const errorsBefore = this.errors;
     const g = newGraph();
-    const ctx = makeCtx(new Map(params), g, outer.model, def.uri, [...outer.stack, def.decl.name.name], outer.anchor, outer.static, false, call);
+    const ctx = makeCtx(new Map(params), g, outer.model, def.uri, [...outer.stack, def.decl.name.name], outer.anchor, outer.static, false, call, call ? outer : undefined);
     const ports: TensorValue[] = inputs.map((t, i) => {
       const id = g.next++;
       g.nodes.push({ kind: 'input', id, name: inputNames[i], shape: t.shape!, range: def.decl.range, port: i });
@@ -2326,6 +2339,14 @@ function writtenArg(call: CallExpr, block: string, param: string, blocks: Readon
       if (arg.name.name === param) return arg.value;
     } else if (params[pos++]?.name.name === param) return arg.value;
   }
+  return undefined;
+}
+
+/** The default of `decl`'s parameter `param` when it is a plain value (a number or a word), not computed from others. */
+function literalDefault(decl: BlockDecl, param: string): Expr | undefined {
+  const d = decl.params.find((p) => p.name.name === param)?.default;
+  if (d?.kind === 'number' || d?.kind === 'bool' || d?.kind === 'string') return d;
+  if (d?.kind === 'name' && !decl.params.some((p) => p.name.name === d.name)) return d;
   return undefined;
 }
 
