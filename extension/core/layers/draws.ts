@@ -13,6 +13,7 @@
  * another seed to receive a checkpoint's weights still draws the same.
  */
 import { oneTensor, type TfConfigDict, type TfKwargs, type TfLayerArgs, type TfShape, type TfTensor } from './common';
+import { fnv1a } from '../hash';
 import type { Tf } from './types';
 
 /** murmur3's 32-bit finaliser: every input bit moves every output bit. */
@@ -37,9 +38,7 @@ export function mixSeeds(...parts: number[]): number {
 
 /** FNV-1a of a string, 32 bits. */
 export function hashName(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return fnv1a(s) >>> 0;
 }
 
 /**

@@ -16,6 +16,7 @@
  * `\r` each end a line.
  */
 import type { Comment, Position, Range } from './ast';
+import { FNV_BASIS, FNV_PRIME, fnv1a } from '../hash';
 
 export type Punct =
   | '->'
@@ -316,15 +317,6 @@ for (const [c, k] of [
 /** Longest token text that {@link TokenStore.textOf} interns (longer ones are rare and rarely repeated). */
 const MAX_INTERNED = 32;
 
-const FNV_BASIS = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
-
-/** FNV-1a of the characters of `text` from `start` to `end`, by which short texts are interned (`scan` takes it of identifiers as it reads them). */
-function hashOf(text: string, start: number, end: number): number {
-  let h = FNV_BASIS;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
-  return h;
-}
 
 export class TokenStore {
   count = 0;
@@ -410,7 +402,7 @@ export class TokenStore {
     const start = this.start[k];
     const end = this.end[k];
     if (end - start > MAX_INTERNED) return this.text.slice(start, end);
-    return this.intern(start, end, this.kind[k] === K.Ident ? this.num[k] : hashOf(this.text, start, end));
+    return this.intern(start, end, this.kind[k] === K.Ident ? this.num[k] : fnv1a(this.text, start, end));
   }
 
   /** Interned texts of short tokens (open addressing by a hash of the characters; empty slots are undefined). */
@@ -446,7 +438,7 @@ export class TokenStore {
       mask = table.length - 1;
       for (const o of old) {
         if (o === undefined) continue;
-        let at = hashOf(o, 0, o.length) & mask;
+        let at = fnv1a(o, 0, o.length) & mask;
         while (table[at] !== undefined) at = (at + 1) & mask;
         table[at] = o;
       }
