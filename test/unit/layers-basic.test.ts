@@ -759,7 +759,10 @@ test('concat: sums the axis, checks the others, tfjs axis offset', () => {
   parity('concat', {}, shape(4, 4, 2), shape(4, 4, 3));
   parity('concat', { axis: 0 }, shape(3, 8), shape(1, 8));
   parity('concat', { axis: 1 }, shape(seq, 2, 3), shape(seq, 5, 3));
-  fails('shape.mismatch', 'concat', {}, [shape(28, 28, 16), shape(14, 14, 32)], 'cannot concat [28, 28, 16] and [14, 14, 32] along axis 2: height 28 ≠ 14');
+  // Every differing axis (it named only the first), and the padding hint of `+` when positions were lost.
+  fails('shape.mismatch', 'concat', {}, [shape(28, 28, 16), shape(14, 14, 32)], /^cannot concat \[28, 28, 16\] and \[14, 14, 32\] along the channel axis: height 28 ≠ 14, width 28 ≠ 14; the branch with fewer positions lost them .*`padding = same` keeps them/);
+  fails('shape.mismatch', 'concat', { axis: 0 }, [shape(seq, 8), shape(1, 4)], 'cannot concat [seq, 8] and [1, 4] along the length axis: channel 8 ≠ 4');
+  fails('shape.mismatch', 'concat', {}, [shape(2, 3, 4, 5), shape(2, 3, 6, 5)], 'cannot concat [2, 3, 4, 5] and [2, 3, 6, 5] along axis 3: axis 2 (4 ≠ 6); the branch with fewer positions lost them to a kernel without padding or to a stride: `padding = same` keeps them, and a stride needs the same on the other branch');
   fails('shape.mismatch', 'concat', {}, [shape(28, 16), shape(28, 28, 16)], /2 axes ≠ 3 axes/);
   fails('shape.axis', 'concat', { axis: 3 }, [shape(2, 2, 1), shape(2, 2, 1)]);
   fails('arg.range', 'concat', {}, [shape(2, 2)], /concat needs at least two values, got 1/, 'values');

@@ -19,6 +19,15 @@ function needTwo(ctx: LayerContext, name: string): void {
   }
 }
 
+/** The hint of a merge whose branches differ in positions: one of them shrank them (a convolution without padding, a stride). */
+const LOST_POSITIONS =
+  '; the branch with fewer positions lost them to a kernel without padding or to a stride: `padding = same` keeps them, and a stride needs the same on the other branch';
+
+/** An axis where two merged shapes differ: "height 14 ≠ 12", or "axis 3 (4 ≠ 6)" where axes have no name. */
+function differText(rank: number, axis: number, a: Sym, b: Sym): string {
+  return rank <= 3 ? `${axisName(rank, axis)} ${a.toString()} ≠ ${b.toString()}` : `axis ${axis} (${a.toString()} ≠ ${b.toString()})`;
+}
+
 /**
  * tfjs's elementwise broadcasting (Merge layers): shapes aligned at the last
  * axis, the shorter one extended at the front, a size of 1 stretches.
@@ -38,13 +47,13 @@ export function broadcastShapes(ctx: LayerContext, verb: string, a: Shape, b: Sh
     else {
       const axis = offset + k;
       const [da, db] = a === long ? [i, j] : [j, i];
-      (differ ??= []).push(`${axisName(long.dims.length, axis)} ${da.toString()} ≠ ${db.toString()}`);
+      (differ ??= []).push(differText(long.dims.length, axis, da, db));
       if (long.dims.length >= 2 && axis < long.dims.length - 1 && da.value !== undefined && db.value !== undefined) spatial = true;
     }
   }
   if (differ) {
     // A branch that shrank the positions: a convolution without padding (or a stride) on one side only.
-    const hint = spatial ? '; the branch with fewer positions lost them to a kernel without padding or to a stride: `padding = same` keeps them, and a stride needs the same on the other branch' : '';
+    const hint = spatial ? LOST_POSITIONS : '';
     ctx.fail('shape.mismatch', `cannot ${verb} ${fmt(a)} and ${fmt(b)}: ${differ.join(', ')}${hint}`);
   }
   return { dims };
@@ -111,13 +120,18 @@ export const concat: LayerSpec = {
           `cannot concat ${fmt(first)} and ${fmt(s)}: ${first.dims.length} axes ≠ ${s.dims.length} axes`,
         );
       }
+      // Every other axis that differs, as for `+`, and the same hint when positions were lost on one side.
+      let differ: string[] | undefined;
+      let spatial = false;
       for (let i = 0; i < s.dims.length; i++) {
         if (i !== axis && !s.dims[i].equals(first.dims[i])) {
-          ctx.fail(
-            'shape.mismatch',
-            `cannot concat ${fmt(first)} and ${fmt(s)} along axis ${axis}: ${axisName(s.dims.length, i)} ${first.dims[i].toString()} ≠ ${s.dims[i].toString()}`,
-          );
+          (differ ??= []).push(differText(s.dims.length, i, first.dims[i], s.dims[i]));
+          if (s.dims.length >= 2 && i < s.dims.length - 1 && first.dims[i].value !== undefined && s.dims[i].value !== undefined) spatial = true;
         }
+      }
+      if (differ) {
+        const hint = spatial ? LOST_POSITIONS : '';
+        ctx.fail('shape.mismatch', `cannot concat ${fmt(first)} and ${fmt(s)} along ${s.dims.length <= 3 ? `the ${axisName(s.dims.length, axis)} axis` : `axis ${axis}`}: ${differ.join(', ')}${hint}`);
       }
       size = size.add(s.dims[axis]);
     }
