@@ -340,6 +340,32 @@ model M {
   assert.equal(c.diagnostics[0].fixes, undefined);
 });
 
+test('a layer rule error about an argument a block parameter gave is shown on the call that gave it', () => {
+  const a = analyze(`block enc(dim, heads) {
+  input x
+  output x + x -> layernorm -> attention(heads) -> dense(dim)
+}
+model M {
+  input t: [16, 64]
+  output t -> enc(64, 4), t -> enc(64, 5)
+}`);
+  const at = (d: Diagnostic) => `${d.code}@${d.range.start.line}:${d.range.start.character}`;
+  // On the `5` of the second call, not on `heads` in the body (which both calls share).
+  assert.deepEqual(a.diagnostics.map(at), ['arg.heads_divide@6:39']);
+  assert.match(a.diagnostics[0].message, /attention dim 64 is not divisible by heads 5/);
+  assert.equal(a.diagnostics[0].related?.[0].message, "'heads' is used here, in block 'enc'");
+  // Written in the body itself, it stays there.
+  const b = analyze(`block enc(dim) {
+  input x
+  output x -> attention(5) -> dense(dim)
+}
+model M {
+  input t: [16, 64]
+  output t -> enc(64)
+}`);
+  assert.deepEqual(b.diagnostics.map(at), ['arg.heads_divide@2:24']);
+});
+
 test('messages say what to change: later-parameter defaults, input sizes used as values, values after named ones, PyTorch argument names, every differing axis', () => {
   const a = analyze(`block b(h = 2 * d, d = 3) {
   input x

@@ -45,7 +45,7 @@ import { collectSymbols } from './symbols';
 import { analyzeTrain } from './train';
 import { lintModels } from './lints';
 import { missingOutputFixes } from './outputFix';
-import { argRangeOf } from './callArgs';
+import { argExprOf } from './callArgs';
 import { unappliedObjectUses } from './objectUse';
 import { callText as shortCallText, MAX_KEPT_OUTCOMES } from './siteOutcomes';
 import type { SiteOutcome } from './types';
@@ -1485,8 +1485,10 @@ export class Analyzer {
       if (err instanceof LayerError && this.brokenCall(call, ctx)) {
         // Already reported as the call's syntax error.
       } else if (err instanceof LayerError && (rankError === undefined || err.code === 'shape.rank')) {
-        const argRange = err.arg && call ? argRangeOf(spec, call, err.arg) : undefined;
-        this.error(err.code, err.message, argRange ?? at, ctx);
+        // At the argument the rule names; a block parameter given there is followed to the call that gave it.
+        const argExpr = err.arg && call ? argExprOf(spec, call, err.arg) : undefined;
+        if (argExpr) this.argError(err.code, err.message, argExpr, ctx);
+        else this.error(err.code, err.message, at, ctx);
       } else if (rankError) {
         this.error('shape.rank', rankError, at, ctx);
       } else {
