@@ -217,6 +217,30 @@ const MUTATORS: Record<string, Mutator> = {
   weirdChars(t, r) {
     return replaceAt(t, int(r, t.length + 1), 0, pick(r, WEIRD));
   },
+  crlfLineEnds(t) {
+    return t.replace(/\r?\n/g, '\r\n');
+  },
+  tabIndentation(t, r) {
+    // Leading spaces become tabs (one per 2 or per 4), as in a file written in another editor.
+    const per = r() < 0.5 ? 2 : 4;
+    return t.replace(/^( +)/gm, (sp: string) => '\t'.repeat(Math.floor(sp.length / per)) + ' '.repeat(sp.length % per));
+  },
+  longLine(t, r) {
+    // A chain on one line of thousands of columns, or a huge token.
+    const at = int(r, t.length + 1);
+    const by = pick(r, [
+      ' -> relu'.repeat(300 + int(r, 300)),
+      'x'.repeat(5000 + int(r, 20000)),
+      '9'.repeat(400 + int(r, 2000)),
+      '"' + 'é'.repeat(3000) + '"',
+      ' '.repeat(10000),
+    ]);
+    return replaceAt(t, at, 0, by);
+  },
+  joinLines(t) {
+    // Continuation lines joined onto the line they continue: long chains on one line.
+    return t.replace(/\n\s*->/g, ' ->');
+  },
   hugeDims(t, r) {
     const at = t.indexOf('[', int(r, t.length));
     if (at < 0) return t;
@@ -367,6 +391,21 @@ function formatProblems(text: string): string[] {
   const out: string[] = [];
   if (twice !== once) out.push('format is not idempotent');
   if (parse(once).errors.length > 0) out.push('formatted text has syntax errors');
+  // format returns the text unchanged when its printer throws or its output fails its own
+  // check, so "never throws" and "idempotent" alone would pass a formatter that gave up.
+  // A file with an indented body must come out differently at another indent width.
+  if (/^  \S/m.test(once)) {
+    const cpu = () => {
+      const c0 = process.cpuUsage();
+      const wide = format(text, { indent: '    ' });
+      const u = process.cpuUsage(c0);
+      return { wide, ms: (u.user + u.system) / 1000 };
+    };
+    const first = cpu();
+    if (first.wide === once) out.push('format gave up: the same text at indent 2 and 4');
+    // CPU time, with one retry for a GC pause, as for analyze.
+    if (first.ms > TIME_LIMIT_MS && cpu().ms > TIME_LIMIT_MS) out.push(`slow: format took over ${TIME_LIMIT_MS} ms of CPU`);
+  }
   return out;
 }
 
