@@ -213,7 +213,7 @@ describe('receptive fields', () => {
     const m = model(['model U {', '  input image: [16, 16, 1]', '  output image -> upsample(3) -> conv2d(2, 3, padding = same) * 3', '}'].join('\n'));
     // 1 + 3 convs · 2 taps · 1/3 = 3 pixels (2.999… in floating point), moving a third of a pixel per output pixel.
     assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['3 × 3 pixels of `image`, stride 1/3 × 1/3']);
-    assert.equal(compactField(modelFields(m).outputs[0], m), '3 × 3 /1/3');
+    assert.equal(compactField(modelFields(m).outputs[0], m), '3 × 3 /⅓');
   });
 
   test('an int input with a trailing axis of one holds a value per position (a step per position into sinusoidal)', () => {
@@ -233,4 +233,19 @@ describe('receptive fields', () => {
     const f: Field = modelFields(m).outputs[0];
     assert.deepEqual(describeField(f, m), []);
   });
+});
+
+test('a jump below 1 (after upsampling) reads as one fraction in the table cell: /½, not /1/2', () => {
+  const cell = (layers: string) => {
+    const a = analyze(`model U {\n  input x: [12, 12, 1]\n  output x -> ${layers}\n}\n`);
+    const m = a.models[0];
+    const site = a.sites.filter((s) => s.kind === 'layer').at(-1)!;
+    return compactField(fieldAt(m, site.range), m);
+  };
+  assert.equal(cell('upsample'), '1 × 1 /½');
+  assert.equal(cell('upsample(3)'), '1 × 1 /⅓');
+  assert.equal(cell('upsample([2, 3])'), '1 × 1 /½×⅓');
+  assert.equal(cell('upsample(7)'), '1 × 1 /(1/7)');
+  // Whole jumps are unchanged.
+  assert.equal(cell('conv2d(4, 3, stride = 2)'), '3 × 3 /2');
 });

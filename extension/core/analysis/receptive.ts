@@ -616,13 +616,22 @@ function jumpText(j: number): string {
   return j < 1 && j > 0 ? `1/${num(1 / j)}` : num(j);
 }
 
+const FRACTIONS: Readonly<Record<number, string>> = { 2: '½', 3: '⅓', 4: '¼', 5: '⅕', 6: '⅙', 8: '⅛' };
+
+/** A jump in a table cell, after the `/`: `2`, and below 1 one character where there is one (`½`), else `(1/7)`. */
+function cellJump(j: number): string {
+  if (!(j < 1 && j > 0)) return num(j);
+  const n = Math.round(1 / j);
+  return Math.abs(n - 1 / j) < 1e-9 && FRACTIONS[n] ? FRACTIONS[n] : `(${jumpText(j)})`;
+}
+
 /** A window's size in whole input positions: after upsampling a fraction means "up to" the next one. */
 function whole(size: number): number {
   return Math.ceil(size - 1e-9);
 }
 
 /**
- * The field as a table cell: `14 × 14 /2` (stride 2), `61 past` (causal),
+ * The field as a table cell: `14 × 14 /2` (stride 2), `1 × 1 /½` (after an upsampling), `61 past` (causal),
  * `all`, `all earlier`; with the input's name in front when several inputs
  * have positions (`source: all · target: all earlier`). Empty when unknown.
  */
@@ -638,7 +647,7 @@ export function compactField(field: Field | undefined, model: ModelInfo): string
     if (f.kind === 'global') text = f.causal ? 'all earlier' : 'all';
     else {
       text = f.sizes.map((x) => num(whole(x))).join(' × ');
-      if (f.jumps.some((j) => j !== 1)) text += ` /${f.jumps.every((j) => j === f.jumps[0]) ? jumpText(f.jumps[0]) : f.jumps.map(jumpText).join('×')}`;
+      if (f.jumps.some((j) => j !== 1)) text += ` /${f.jumps.every((j) => j === f.jumps[0]) ? cellJump(f.jumps[0]) : f.jumps.map(cellJump).join('×')}`;
       if (f.causal && f.sizes.some((x) => x > 1)) text += ' past';
     }
     parts.push([name, text]);
