@@ -54,7 +54,7 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         if (site.kind === 'layer') {
           const spec = getLayer(site.name);
           const node = model && spec?.notes ? nodeAtRange(model, site.range, 'layer') : undefined;
-          const notes = node && spec?.notes?.(node.args);
+          const notes = node && spec?.notes?.(node.args, site.inShapes);
           const stack = model && spec?.category === 'conv' ? kernelStackAt(model, site.range) : undefined;
           return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes, stack })), range);
         }

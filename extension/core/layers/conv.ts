@@ -32,7 +32,9 @@ import {
   type TfShape,
   type TfTensor,
 } from './common';
-import type { ArgSpec, LayerContext, LayerSpec, TfjsContext, WeightSpec } from './types';
+import type { ArgSpec, ArgValue, LayerContext, LayerSpec, TfjsContext, WeightSpec } from './types';
+import { createLayerContext } from './context';
+import { formatCount } from '../analysis/display';
 
 // ------------------------------------------------------------------ shared rule
 
@@ -358,6 +360,7 @@ export const conv1d: LayerSpec = {
     activationArg,
   ],
   inputRank: [2],
+  notes: (args, inputs) => strideNote('conv1d', args, inputs, 1),
   outputShape: (ctx) => convOutput(ctx, 'conv1d', 1),
   weights: (ctx) => convWeights(ctx, 1),
   macs: (ctx, out) => convMacs(ctx, out, 1),
@@ -406,11 +409,42 @@ export const conv2d: LayerSpec = {
     activationArg,
   ],
   inputRank: [3],
+  notes: (args, inputs) => strideNote('conv2d', args, inputs, 2),
   outputShape: (ctx) => convOutput(ctx, 'conv2d', 2),
   weights: (ctx) => convWeights(ctx, 2),
   macs: (ctx, out) => convMacs(ctx, out, 2),
   tfjs: (ctx) => convTfjs(ctx, 2),
 };
+
+/**
+ * What a stride above 1 saves, from the layer's own rules run again at
+ * stride 1: "Stride 2 computes 10,584 MACs; at stride 1 the same layer
+ * would compute 42,336 (4× as many)". Empty at stride 1 or when the input is unknown.
+ */
+function strideNote(name: string, args: Readonly<Record<string, ArgValue>>, inputs: readonly Shape[] | undefined, dims: 1 | 2): string[] {
+  const stride = args.stride;
+  const strides = typeof stride === 'number' ? [stride] : Array.isArray(stride) ? stride : [];
+  if (!inputs?.length || strides.every((x) => x === 1)) return [];
+  const spec = dims === 1 ? conv1d : conv2d;
+  try {
+    const at = createLayerContext(args, inputs);
+    const out = spec.outputShape(at);
+    const macs = spec.macs(at, out);
+    const unit = createLayerContext({ ...args, stride: 1 }, inputs);
+    const full = spec.macs(unit, spec.outputShape(unit));
+    const ratio = macs.value && full.value ? full.value / macs.value : undefined;
+    const written = strides.every((x) => x === strides[0]) ? String(strides[0]) : `[${strides.join(', ')}]`;
+    return [
+      `Stride ${written} computes ${formatCount(macs)} MACs; at stride 1 the same ${name} would compute ${formatCount(full)}${ratio !== undefined && ratio > 1.05 ? ` (${formatRatio(ratio)}× as many)` : ''}.`,
+    ];
+  } catch {
+    return [];
+  }
+}
+
+function formatRatio(r: number): string {
+  return Math.abs(r - Math.round(r)) < 0.05 ? String(Math.round(r)) : r.toFixed(1);
+}
 
 // ------------------------------------------------------------------ transpose
 

@@ -66,6 +66,14 @@ export const batchnorm: LayerSpec = {
     epsilonArg(1e-3),
   ],
   inputRank: { min: 1 },
+  notes(_args, inputs) {
+    const s = inputs?.[0];
+    if (!s || s.dims.length === 0) return [];
+    const p = positionsText(s);
+    return [
+      `Normalises each of the ${channelsText(s)} over the batch${p ? ` and its ${p} positions` : ''}: one mean and variance per channel, shared by every position and example of the batch (their moving averages at inference).`,
+    ];
+  },
   outputShape: (ctx) => needChannels(ctx, 'batchnorm'),
   weights(ctx) {
     const c = channels(ctx);
@@ -105,6 +113,16 @@ export const layernorm: LayerSpec = {
   ].join('\n'),
   args: [epsilonArg(1e-5)],
   inputRank: { min: 1 },
+  notes(_args, inputs) {
+    const s = inputs?.[0];
+    if (!s || s.dims.length === 0) return [];
+    const p = positionsText(s);
+    return [
+      p
+        ? `Normalises each of the ${p} positions of each example on its own, over its ${channelsText(s)}: one mean and variance per position, whatever the batch.`
+        : `Normalises each example on its own, over its ${channelsText(s)}: one mean and variance per example, whatever the batch.`,
+    ];
+  },
   outputShape: (ctx) => needChannels(ctx, 'layernorm'),
   weights(ctx) {
     const c = channels(ctx);
@@ -249,6 +267,17 @@ export const groupnorm: LayerSpec = {
     epsilonArg(1e-5),
   ],
   inputRank: { min: 1 },
+  notes(args, inputs) {
+    const s = inputs?.[0];
+    const g = args.groups;
+    if (!s || s.dims.length === 0 || typeof g !== 'number' || !Number.isSafeInteger(g) || g < 1) return [];
+    const per = s.dims[s.dims.length - 1].divExact(g);
+    if (per === undefined) return [];
+    const p = positionsText(s);
+    return [
+      `Normalises each example's ${g} group${g === 1 ? '' : 's'} of ${per.toString()} channel${per.value === 1 ? '' : 's'} on its own, over ${p ? `its ${p} positions and ` : ''}those channels: one mean and variance per group and example, whatever the batch.`,
+    ];
+  },
   outputShape(ctx) {
     const out = needChannels(ctx, 'groupnorm');
     const g = argInt(ctx.args, 'groups');
@@ -280,6 +309,19 @@ export const groupnorm: LayerSpec = {
     });
   },
 };
+
+/** The positions of a `[..., C]` input as written (`15 × 15`, `seq`); undefined for `[C]`. */
+function positionsText(s: Shape): string | undefined {
+  const pos = s.dims.slice(0, -1);
+  return pos.length > 0 ? pos.map((d) => d.toString()).join(' × ') : undefined;
+}
+
+/** `8 channels` of an image, `768 features` of a sequence or a vector. */
+function channelsText(s: Shape): string {
+  const c = s.dims[s.dims.length - 1];
+  const word = s.dims.length >= 3 ? 'channel' : 'feature';
+  return `${c.toString()} ${word}${c.value === 1 ? '' : 's'}`;
+}
 
 /** The divisor of `n` closest to `g` (for the hint). */
 function divisorNear(n: number, g: number): number {

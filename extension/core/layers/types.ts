@@ -185,10 +185,11 @@ export interface LayerSpec {
   readonly trainingOnly?: boolean;
   /**
    * Markdown lines for the hover of one call, from its arguments (defaults
-   * filled in): what those arguments make of the layer, e.g. attention's
-   * ALiBi slopes per head. Absent when the documentation says it all.
+   * filled in) and, when known, its input shapes: what they make of the
+   * layer, e.g. attention's ALiBi slopes per head, the axes a normalisation
+   * averages over, what a stride saves. Absent when the documentation says it all.
    */
-  notes?(args: Readonly<Record<string, ArgValue>>): string[];
+  notes?(args: Readonly<Record<string, ArgValue>>, inputs?: readonly Shape[]): string[];
   /**
    * Output shape from the input shapes and arguments. Calls `ctx.fail` for
    * anything the user must change (kernel larger than input, heads not
