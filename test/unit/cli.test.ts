@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS, main } from '../../extension/cli/cli';
 import { version } from '../../package.json';
 import { LENET5 as LENET, GPT2_SMALL as GPT2 } from '../fixtures/contract';
+import { runCli as run, withWorkspace as inWorkspace } from '../fixtures/cli';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { errorsBlockingTraining } from '../../extension/core/analysis/trainScope';
 import { pickTrain } from '../../extension/cli/trainJob';
@@ -30,39 +31,7 @@ model N {
 }
 `;
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(cwd: string, ...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
-  return { code, out, err };
-}
-
-function workspace(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nnmodel-cli-'));
-  for (const [name, text] of Object.entries(files)) {
-    const path = join(dir, name);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, text);
-  }
-  return dir;
-}
-
-function withWorkspace(files: Record<string, string>, body: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = workspace(files);
-    try {
-      await body(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+const withWorkspace = (files: Record<string, string>, body: (dir: string) => Promise<void>) => inWorkspace('nnmodel-cli-', files, body);
 
 // ------------------------------------------------------------------ driver
 

@@ -19,7 +19,7 @@ import { nodeCheckpointFs, nodeDataFs } from '../../extension/core/runtime/nodeF
 import { validationSplit } from '../../extension/core/runtime/train';
 import { exportPyTorch } from '../../extension/core/export/pytorch';
 import { decodeSafetensors } from '../../extension/core/export/weights';
-import { main } from '../../extension/cli/cli';
+import { runCli as cli } from '../fixtures/cli';
 import { runEvaluateJob } from '../../extension/cli/trainJob';
 
 const root = process.cwd();
@@ -50,13 +50,6 @@ before(async () => {
   await tf.setBackend('cpu');
   console.warn = warn;
 });
-
-async function cli(cwd: string, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
-  return { code, out, err };
-}
 
 function workspace(csv = FRUIT_CSV): string {
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-csv-std-'));

@@ -35,7 +35,7 @@ import { GENERATIVE_LOSSES } from '../../extension/core/analysis/train';
 import { parseHostMessage, serializeModel } from '../../extension/core/protocol';
 import { dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { nodeCheckpointFs } from '../../extension/cli/trainJob';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 
 before(() => startTrainingBackend(tf, 'wasm'));
 
@@ -571,12 +571,7 @@ test('CLI: `nnmodel train` on a tiny denoiser prints its epochs, writes the chec
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-diffusion-'));
   try {
     writeFileSync(join(dir, 'tiny.nnmodel'), TINY + SECTION.replace('epochs: 3', 'epochs: 2').replace('samples = 160', 'samples = 64'));
-    const run = async (...argv: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
-      return { code, out, err };
-    };
+    const run = (...argv: string[]) => runCli(dir, ...argv);
     const r = await run('train', 'tiny.nnmodel');
     assert.equal(r.code, 0, r.err);
     const lines = r.out.trim().split('\n');

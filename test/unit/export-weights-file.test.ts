@@ -14,7 +14,7 @@ import { buildModel } from '../../extension/core/runtime/build';
 import { encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../../extension/core/export/weights';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 
 before(async () => {
   const warn = console.warn;
@@ -61,8 +61,7 @@ test('nnmodel export --weights writes the file weightsPathFor names, with the me
     await writeCheckpoint(nodeCheckpointFs(), join(dir, 'ck'), ck);
     built.model.dispose();
 
-    let err = '';
-    const code = await main(['export', 'seq.nnmodel', '--weights', 'ck', '--out', 'Seq.PY'], { stdout: () => undefined, stderr: (t) => (err += t), cwd: dir });
+    const { code, err } = await runCli(dir, 'export', 'seq.nnmodel', '--weights', 'ck', '--out', 'Seq.PY');
     assert.equal(code, 0, err);
     assert.match(err, /wrote Seq\.PY \(1 model: Seq\) and Seq\.safetensors/);
     assert.match(readFileSync(join(dir, 'Seq.PY'), 'utf8'), /"Seq\.safetensors"/);

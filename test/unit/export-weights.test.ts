@@ -19,7 +19,7 @@ import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { channelsFirstFlattenPerm, decodeSafetensors, encodeSafetensors, permuteAxes } from '../../extension/core/export/weights';
 import { exportPyTorch, minVocab } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
-import { main } from '../../extension/cli/cli';
+import { runCli as cli } from '../fixtures/cli';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { SHARED_MODEL } from './exportFixtures';
 
@@ -172,13 +172,6 @@ async function trainedCheckpoint(m: ModelInfo, env: Record<string, number>, ckDi
   await writeCheckpoint(nodeCheckpointFs(), ckDir, ck);
   built.model.dispose();
   return outputs;
-}
-
-async function cli(cwd: string, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
-  return { code, out, err };
 }
 
 const HARNESS = String.raw`

@@ -14,7 +14,7 @@ import { buildModel } from '../../extension/core/runtime/build';
 import type { Analysis, Graph, ModelInfo } from '../../extension/core/analysis/types';
 import { DEMO_DIM, exportPyTorch, exportableModels, minVocab, torchExampleShape, type ExportNote } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
-import { main } from '../../extension/cli/cli';
+import { runCli as cli } from '../fixtures/cli';
 import { SHARED_MODEL } from './exportFixtures';
 import { translationTransform, zoomTransform } from '../../extension/core/layers/augment';
 
@@ -252,13 +252,6 @@ test('a file with errors, an unknown model or a layer PyTorch cannot take gives 
 });
 
 // ------------------------------------------------------------------ CLI
-
-async function cli(cwd: string, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
-  return { code, out, err };
-}
 
 test('nnmodel export: stdout, --out written atomically, --model, errors with file:line:col', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-export-'));

@@ -31,7 +31,7 @@ import {
 import { digits } from '../../extension/core/runtime/data/synthetic';
 import { readCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/cli/trainJob';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 import { TrainingCurves, historyEntries } from '../../webview/training/curves';
 import { TrainingProgress } from '../../extension/vscode/inspector/trainingProgress';
 
@@ -249,9 +249,7 @@ train G {
 }
 `,
     );
-    let out = '';
-    let err = '';
-    const code = await main(['train', 'tiny.nnmodel'], { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
+    const { code, out, err } = await runCli(dir, 'train', 'tiny.nnmodel');
     assert.equal(code, 0, err);
     const lines = out.trim().split('\n');
     assert.equal(lines.length, 2);

@@ -31,7 +31,7 @@ import { parseHostMessage, serializeModel, type TrainingEvent, type TrainStartMe
 import { dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { runTraining, type EncodedCheckpoint } from '../../webview/training/trainCore';
 import { nodeCheckpointFs } from '../../extension/cli/trainJob';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 
 before(() => startTrainingBackend(tf, 'wasm'));
 
@@ -417,12 +417,7 @@ test('CLI: `nnmodel train` on a tiny GAN writes both checkpoints and samples.png
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-gan-'));
   try {
     writeFileSync(join(dir, 'tiny.nnmodel'), TINY + SECTION.replace('}\n', '  epochs: 2\n  batch: 16\n}\n'));
-    const run = async (...argv: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
-      return { code, out, err };
-    };
+    const run = (...argv: string[]) => runCli(dir, ...argv);
     const t = await run('train', 'tiny.nnmodel');
     assert.equal(t.code, 0, t.err);
     assert.match(t.err, /^training G \(a GAN: generator and discriminator\) on digits \(64 training examples\) for 2 epochs, batch 16, backend wasm$/m);
@@ -468,12 +463,7 @@ test('CLI: a checkpoint folder without <model> keeps the discriminator in a subf
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-gan-'));
   try {
     writeFileSync(join(dir, 'tiny.nnmodel'), TINY + SECTION.replace('}\n', '  epochs: 1\n  batch: 16\n}\n'));
-    const run = async (...argv: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
-      return { code, out, err };
-    };
+    const run = (...argv: string[]) => runCli(dir, ...argv);
     const t = await run('train', 'tiny.nnmodel', '--checkpoints', 'ck');
     assert.equal(t.code, 0, t.err);
     const gDir = join(dir, 'ck');

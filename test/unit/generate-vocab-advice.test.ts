@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { outputSizeAdvice } from '../../extension/core/runtime/dataFit';
 
@@ -42,11 +42,10 @@ test('nnmodel generate on a tied language model with room to spare advises resiz
   try {
     writeFileSync(join(dir, 'lm.nnmodel'), TIED);
     writeFileSync(join(dir, 'corpus.txt'), 'the cat sat on the mat. the rat ate the hat.\n'.repeat(4));
-    let err = '';
-    const io = { stdout: () => undefined, stderr: (t: string) => void (err += t), cwd: dir };
-    assert.equal(await main(['train', 'lm.nnmodel'], io), 0, err);
-    err = '';
-    assert.equal(await main(['generate', 'lm.nnmodel', '--prompt', 'the', '--tokens', '2'], io), 0, err);
+    const trained = await runCli(dir, 'train', 'lm.nnmodel');
+    assert.equal(trained.code, 0, trained.err);
+    const { code, err } = await runCli(dir, 'generate', 'lm.nnmodel', '--prompt', 'the', '--tokens', '2');
+    assert.equal(code, 0, err);
     // 13 characters and the unknown token: 14 tokens for 16 outputs.
     assert.equal(
       err,

@@ -14,7 +14,7 @@ import { buildModel } from '../../extension/core/runtime/build';
 import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import { rotationTransform, translationTransform, zoomTransform } from '../../extension/core/layers/augment';
 import { imageTransform, type TransformFill, type TransformPath } from '../../extension/core/layers/imageTransform';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 import { getLayer } from '../../extension/core/layers';
 
 before(async () => {
@@ -259,9 +259,7 @@ for (const [what, text] of [
       const dir = mkdtempSync(join(tmpdir(), 'nnmodel-transform-'));
       try {
         writeFileSync(join(dir, 'g.nnmodel'), text);
-        let out = '';
-        let err = '';
-        const code = await main(['train', 'g.nnmodel', '--backend', backend], { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
+        const { code, out, err } = await runCli(dir, 'train', 'g.nnmodel', '--backend', backend);
         assert.equal(code, 0, err);
         assert.doesNotMatch(err, /gradient function not found|internal error/);
         assert.match(out, /^epoch 1\/1 · /m, out + err);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { Sym, product } from '../../extension/core/analysis/sym';
 import { formatBytes, internalActivations, summaryRows, trainingMemory } from '../../extension/core/analysis/summary';
@@ -145,8 +145,7 @@ test('nnmodel summary: the activations say how much is inside attention layers, 
     writeFileSync(join(dir, 'gpt2.nnmodel'), GPT2_SMALL);
     writeFileSync(join(dir, 'lenet.nnmodel'), LENET5);
     const run = async (...argv: string[]) => {
-      let out = '';
-      const code = await main(argv, { stdout: (t) => (out += t), stderr: () => {}, cwd: dir });
+      const { code, out } = await runCli(dir, ...argv);
       assert.equal(code, 0);
       return out;
     };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { Sym, displaySym, shapeToString } from '../../extension/core/analysis/sym';
 import { parseSym } from '../../extension/core/protocol';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 
 // Floor atoms are named by their formula, which can itself hold a product
 // (`⌊(2*seq - 3)/4⌋`): a monomial of such atoms must never be cut inside one.
@@ -208,9 +208,7 @@ test('summary --json: formulas with a squared floor dimension are well formed', 
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-sym-'));
   try {
     writeFileSync(join(dir, 'm.nnmodel'), MODEL);
-    let out = '';
-    let err = '';
-    const code = await main(['summary', 'm.nnmodel', '--json'], { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
+    const { code, out, err } = await runCli(dir, 'summary', 'm.nnmodel', '--json');
     assert.equal(code, 0, err);
     const json = JSON.parse(out);
     const m = json.models[0];

@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import { continuation, readCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs, runTrainJob } from '../../extension/cli/trainJob';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 import { TrainingProgress } from '../../extension/vscode/inspector/trainingProgress';
 import { runText, TrainingCurves } from '../../webview/training/curves';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -90,12 +90,7 @@ train Net {
   assert.equal(first.history.status, 'cancelled');
   const ckDir = join(dir, '.nnmodel/net/Net');
   assert.equal((await readCheckpoint(nodeCheckpointFs(), ckDir)).modelJson.nnmodel.epoch, 2);
-  const run = async (...argv: string[]) => {
-    let out = '';
-    let err = '';
-    const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
-    return { code, out, err };
-  };
+  const run = (...argv: string[]) => runCli(dir, ...argv);
   const rest = await run('train', 'net.nnmodel', '--resume');
   assert.equal(rest.code, 0, rest.err);
   assert.match(rest.err, /for 1 epoch, .*from epoch 2/);
@@ -135,8 +130,7 @@ train Low {
   const token = { cancelled: false };
   await runTrainJob({ file, roots: [], backend: 'wasm' }, { onEpoch: (l) => void (token.cancelled ||= l.epoch === 1) }, token);
   writeFileSync(file, text(2));
-  let out = '';
-  const code = await main(['train', 'low.nnmodel', '--resume'], { stdout: (t) => (out += t), stderr: () => undefined, cwd: dir });
+  const { code, out } = await runCli(dir, 'train', 'low.nnmodel', '--resume');
   assert.equal(code, 0);
   assert.deepEqual(out.trim().split('\n').map((l) => l.split(' · ')[0]), ['epoch 2/2']);
 });

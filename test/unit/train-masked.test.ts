@@ -32,7 +32,7 @@ import { evaluateModel, outputKind, trainModel, validationSplit, type RunOptimiz
 import { parseHostMessage, serializeModel, type TrainingEvent, type TrainStartMessage } from '../../extension/core/protocol';
 import { checkUploadedCheckpoint, dataPayload } from '../../extension/core/runtime/trainTransfer';
 import { runTraining, type EncodedCheckpoint } from '../../webview/training/trainCore';
-import { main } from '../../extension/cli/cli';
+import { runCli as run } from '../fixtures/cli';
 import { nodeCheckpointFs, runEvaluateJob } from '../../extension/cli/trainJob';
 import { evaluationMessage } from '../../extension/cli/train';
 
@@ -499,13 +499,6 @@ test('a bpe vocabulary of known size needs a row more for [MASK]: train.vocab', 
 });
 
 // ------------------------------------------------------------------ the CLI
-
-async function run(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
-  return { code, out, err };
-}
 
 test('nnmodel train with mask: the start line says so, epochs report masked accuracy; evaluate gives the last val figures again; generate refuses', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-mask-cli-'));

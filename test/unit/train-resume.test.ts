@@ -38,7 +38,7 @@ import { checkUploadedCheckpoint, checkpointForHost, dataPayload } from '../../e
 import { runTraining, type EncodedCheckpoint } from '../../webview/training/trainCore';
 import { TrainingRun } from '../../webview/training/runner';
 import { nodeCheckpointFs } from '../../extension/cli/trainJob';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 import { TINY_DENOISER } from '../fixtures/generative';
 
 let dir: string;
@@ -461,28 +461,22 @@ train Net {
 }
 `;
   const NET8 = section('0.01').replace('input x: [6]', 'input x: [8, 8, 1]').replace('output x ->', 'output x -> flatten ->').replace('dense(3)', 'dense(10)');
-  const run = async (cwd: string, ...argv: string[]) => {
-    let out = '';
-    let err = '';
-    const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd });
-    return { code, out, err };
-  };
   const a = join(work, 'a');
   const b = join(work, 'b');
   mkdirSync(a);
   mkdirSync(b);
   writeFileSync(join(a, 'net.nnmodel'), NET8);
   writeFileSync(join(b, 'net.nnmodel'), NET8);
-  const one = await run(a, 'train', 'net.nnmodel', '--epochs', '4');
+  const one = await runCli(a, 'train', 'net.nnmodel', '--epochs', '4');
   assert.equal(one.code, 0, one.err);
-  const two = await run(b, 'train', 'net.nnmodel');
+  const two = await runCli(b, 'train', 'net.nnmodel');
   assert.equal(two.code, 0, two.err);
   const ckDir = join(b, '.nnmodel/net/Net');
   const ck2 = await readCheckpoint(nodeCheckpointFs(), ckDir, { optimizer: true });
   assert.ok(ck2.optimizer, 'written with the checkpoint');
   assert.deepEqual(ck2.modelJson.nnmodel.optimizer!.config, { kind: 'adam', lr: 0.01, beta1: 0.9 });
   assert.ok(readdirSync(ckDir).includes(ck2.modelJson.nnmodel.optimizer!.file));
-  const more = await run(b, 'train', 'net.nnmodel', '--resume');
+  const more = await runCli(b, 'train', 'net.nnmodel', '--resume');
   assert.equal(more.code, 0, more.err);
   assert.doesNotMatch(more.err, /warning/);
   assert.match(more.out.trim().split('\n')[0], /^epoch 3\/4 /);
@@ -493,14 +487,14 @@ train Net {
   assert.ok(maxRelDiff(f(whole), f(resumed)) < TOL, `CLI resume vs one run: ${maxRelDiff(f(whole), f(resumed))}`);
   // The train section's optimizer changed: the saved state is not used, and the run says so (no crash).
   writeFileSync(join(b, 'net.nnmodel'), NET8.replace('lr = 0.01', 'lr = 0.003'));
-  const changed = await run(b, 'train', 'net.nnmodel', '--resume', '--epochs', '1');
+  const changed = await runCli(b, 'train', 'net.nnmodel', '--resume', '--epochs', '1');
   assert.equal(changed.code, 0, changed.err);
   assert.match(changed.err, /warning: the optimizer changed since the checkpoint \(adam\(lr = 0\.01, beta1 = 0\.9\), now adam\(lr = 0\.003, beta1 = 0\.9\)\): its saved state is not used; adam\(lr = 0\.003, beta1 = 0\.9\) starts afresh from the weights of epoch 4\./);
   // A checkpoint of before (no optimizer section): resumes, and says the optimizer starts afresh.
   const json = JSON.parse(readFileSync(join(ckDir, 'model.json'), 'utf8')) as ModelJson;
   delete json.nnmodel.optimizer;
   writeFileSync(join(ckDir, 'model.json'), JSON.stringify(json));
-  const old = await run(b, 'train', 'net.nnmodel', '--resume', '--epochs', '1');
+  const old = await runCli(b, 'train', 'net.nnmodel', '--resume', '--epochs', '1');
   assert.equal(old.code, 0, old.err);
   assert.match(old.err, /warning: the checkpoint of epoch 5 has no optimizer state \(written before nnmodel saved it\); adam\(lr = 0\.003, beta1 = 0\.9\) starts afresh/);
   assert.equal((await readCheckpoint(nodeCheckpointFs(), ckDir)).modelJson.nnmodel.epoch, 6);
@@ -604,12 +598,7 @@ train Net {
   batch: 16
 }
 `;
-  const run = async (...argv: string[]) => {
-    let out = '';
-    let err = '';
-    const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: work });
-    return { code, out, err };
-  };
+  const run = (...argv: string[]) => runCli(work, ...argv);
   writeFileSync(join(work, 'net.nnmodel'), src(2));
   const first = await run('train', 'net.nnmodel');
   assert.equal(first.code, 0, first.err);

@@ -18,7 +18,7 @@ import { startTrainingBackend } from '../../extension/core/runtime/kernels';
 import { TrainError, checkDataFits, evaluateModel, inputShapes, outputKind, symbolicDimsFor, trainModel } from '../../extension/core/runtime/train';
 import { checkpointDataMeta, dataPayload, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
 import { applyCheckpoint, encodeCheckpoint } from '../../extension/core/runtime/checkpoint';
-import { main } from '../../extension/cli/cli';
+import { runCli } from '../fixtures/cli';
 import { attentionMaps } from '../../webview/probes/attention';
 import { greedyDecode } from '../../webview/probes/decode';
 
@@ -307,12 +307,7 @@ test("CLI: `nnmodel train` trains the example's TinyTransformer from its own sec
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-seq2seq-'));
   try {
     writeFileSync(join(dir, 'transformer.nnmodel'), readFileSync('examples/transformer.nnmodel', 'utf8'));
-    const run = async (...argv: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
-      return { code, out, err };
-    };
+    const run = (...argv: string[]) => runCli(dir, ...argv);
     const t = await run('train', 'transformer.nnmodel');
     assert.equal(t.code, 0, t.err);
     assert.match(t.err, /^training TinyTransformer on sequences \(1800 training examples, 200 for validation\) for 3 epochs, batch 32, backend wasm$/m);

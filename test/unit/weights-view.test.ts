@@ -5,15 +5,12 @@
 // (webview/views/summaryLayout.ts `summaryTooltip`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { analyze, getLayer } from '../../extension/core';
 import { summaryRows } from '../../extension/core/analysis/summary';
 import type { Analysis, SiteInfo } from '../../extension/core/analysis/types';
 import { groupWeightsAtSite, objectWeights, weightsAtSite } from '../../extension/core/analysis/weights';
 import { serializeRows } from '../../extension/core/protocol';
-import { main } from '../../extension/cli/cli';
+import { runCli, withWorkspace, type CliRun } from '../fixtures/cli';
 import { siteAt } from '../../extension/vscode/pure/lookup';
 import { blockHoverMarkdown, layerHoverMarkdown } from '../../extension/vscode/pure/text';
 import { summaryTooltip } from '../../webview/views/summaryLayout';
@@ -170,17 +167,12 @@ test('hover: a block call lists its weights by name over all repeats when that i
 
 // ------------------------------------------------------------------ CLI
 
-async function cli(files: Record<string, string>, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'nnmodel-weights-'));
-  try {
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    let out = '';
-    let err = '';
-    const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: dir });
-    return { code, out, err };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+async function cli(files: Record<string, string>, ...argv: string[]): Promise<CliRun> {
+  let run: CliRun | undefined;
+  await withWorkspace('nnmodel-weights-', files, async (dir) => {
+    run = await runCli(dir, ...argv);
+  })();
+  return run!;
 }
 
 interface JsonLayer {
