@@ -10,8 +10,9 @@ import { bindingChain } from '../core/analysis/symbols';
 import { KEYWORDS } from './pure/context';
 import type { AnalysisCache } from './analysisCache';
 import { blockEverywhere } from './blockReferences';
+import { namedArgRanges, type FileRange } from './pure/blockReferences';
 import { toLocation, toRange, toUri } from './convert';
-import { symbolAt } from './pure/lookup';
+import { contains, symbolAt } from './pure/lookup';
 import type { WorkspaceFiles } from './workspaceSymbols';
 
 const KEYWORDS_FOR_RENAME: ReadonlySet<string> = new Set(KEYWORDS);
@@ -22,6 +23,23 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
   const chainOf = (doc: vscode.TextDocument, symbol: SymbolInfo) => {
     const analysis = cache.get(doc);
     return bindingChain(analysis.symbols, analysis.file, symbol);
+  };
+
+  /**
+   * For a block's parameter or input (`symbol`, in `doc`): the names of the
+   * arguments that give it by name (`b(act = relu)`) in every call of the
+   * block, in its file and the files that import it.
+   */
+  const namedArgsOf = async (doc: vscode.TextDocument, symbol: SymbolInfo, token: vscode.CancellationToken): Promise<FileRange[]> => {
+    if ((symbol.kind !== 'param' && symbol.kind !== 'input') || symbol.uri !== undefined) return [];
+    const analysis = cache.get(doc);
+    const block = analysis.symbols.find(
+      (s) => s.kind === 'block' && s.name === symbol.container && s.uri === undefined && contains(s.fullRange, symbol.range.start.offset),
+    );
+    if (!block) return [];
+    const files = new Map<string, Analysis>();
+    const [, ...calls] = await blockEverywhere(cache, workspace, doc, block, token, (uri, a) => files.set(uri, a));
+    return namedArgRanges(calls, files, symbol.name);
   };
 
   const definition: vscode.DefinitionProvider = {
@@ -52,6 +70,8 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
       const found: { uri?: string; range: Range }[] = [...later, ...first.references];
       for (const s of later) found.push(...s.references);
       found.sort((a, b) => a.range.start.offset - b.range.start.offset);
+      // A block's parameter given by name in its calls (`b(act = relu)`), here and in importing files.
+      found.push(...(await namedArgsOf(doc, first, token)));
       if (context.includeDeclaration) found.unshift(first);
       return found.map((r) => toLocation(r.uri, r.range, doc.uri));
     },
@@ -90,10 +110,13 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
         seen.add(key);
         edit.replace(target, toRange(r), newName);
       };
-      for (const s of chainOf(doc, hit.symbol)) {
+      const chain = chainOf(doc, hit.symbol);
+      for (const s of chain) {
         add(s.uri, s.range);
         for (const r of s.references) add(r.uri, r.range);
       }
+      // A block's parameter or input given by name in calls: `b(act = relu)` must follow it.
+      for (const r of await namedArgsOf(doc, chain[0], token)) add(r.uri, r.range);
       // A block is called by that name in the files that import its file too.
       if (kind === 'block') {
         // Every file whose calls mean this block must not know the new name already: its calls would mean that one.

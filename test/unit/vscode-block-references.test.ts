@@ -205,3 +205,31 @@ test("a file's own block of the same name, or one that does not import the block
   assert.equal(mayImportBlock(FILES['/w/none.nnmodel'], 'blk'), false, 'no import');
   assert.equal(mayImportBlock('import "x.nnmodel"\nmodel M { input x: [1]\n output x -> blk2 }', 'blk'), false, 'only a longer word');
 });
+
+test("Rename and Find All References of a block's parameter follow the calls that give it by name, in every file that calls the block", async () => {
+  const d = setUp();
+  try {
+    // Calls that name the parameter: in lib itself, in app (an importer) and in deep (through app); own.nnmodel's blk is another block.
+    state.files.set('/w/lib.nnmodel', FILES['/w/lib.nnmodel'].replace('blk(4)', 'blk(u = 4)'));
+    state.files.set('/w/app.nnmodel', FILES['/w/app.nnmodel'].replace('blk(16)', 'blk(u = 16)'));
+    state.files.set('/w/sub/deep.nnmodel', FILES['/w/sub/deep.nnmodel'].replace('blk(3)', 'blk(u = 3)'));
+    state.files.set('/w/own.nnmodel', FILES['/w/own.nnmodel'].replace('blk(5)', 'blk(u = 5)'));
+    const lib = sourceDocument('/w/lib.nnmodel', state.files.get('/w/lib.nnmodel')!);
+    const token = new CancellationTokenSource().token;
+    const paramAt = at('/w/lib.nnmodel', 'blk(u)', 0, 4);
+    const edit = await state.providers.rename!.provideRenameEdits(lib, paramAt, 'units', token);
+    const places = edit!.edits.map((e) => `${e.uri.path}:${e.range.startLine + 1}:${e.range.startCharacter + 1}`).sort();
+    assert.deepEqual(places, [
+      '/w/app.nnmodel:5:16', // blk(u = 16)
+      '/w/lib.nnmodel:1:11', // the parameter
+      '/w/lib.nnmodel:3:21', // dense(u)
+      '/w/lib.nnmodel:8:19', // blk(u = 4)
+      '/w/sub/deep.nnmodel:5:19', // blk(u = 3)
+    ]);
+    assert.ok(edit!.edits.every((e) => e.newText === 'units'));
+    const refs = await state.providers.references!.provideReferences(lib, paramAt, { includeDeclaration: false }, token);
+    assert.deepEqual(placesOf(refs!), places.filter((p) => p !== '/w/lib.nnmodel:1:11'));
+  } finally {
+    d.dispose();
+  }
+});

@@ -6,8 +6,9 @@
  * own with a block of the same name, or that does not import it, is left
  * out: its analysis resolves the name elsewhere, or not at all).
  */
-import type { Range } from '../../core/syntax/ast';
+import type { CallExpr, Expr, Range } from '../../core/syntax/ast';
 import type { Analysis } from '../../core/analysis/types';
+import { forEachChild } from '../../core/syntax/children';
 
 /** A range in a file (uri string). */
 export interface FileRange {
@@ -60,6 +61,46 @@ export function uniqueRanges(refs: readonly FileRange[]): FileRange[] {
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(r);
+  }
+  return out;
+}
+
+/**
+ * The names of the arguments `param = …` in the block calls `calls` (the
+ * ranges of their callee names, in the files of `files`): what renaming or
+ * finding the references of a block's parameter or input must reach too,
+ * since `b(act = relu)` names `b`'s parameter `act`.
+ */
+export function namedArgRanges(calls: readonly FileRange[], files: ReadonlyMap<string, Analysis>, param: string): FileRange[] {
+  const byFile = new Map<string, Map<number, CallExpr>>();
+  const callsIn = (uri: string): Map<number, CallExpr> | undefined => {
+    let known = byFile.get(uri);
+    if (known) return known;
+    const analysis = files.get(uri);
+    if (!analysis) return undefined;
+    known = new Map();
+    const todo: Expr[] = [];
+    for (const item of analysis.file.items) {
+      if (item.kind !== 'model' && item.kind !== 'block') continue;
+      if (item.kind === 'block') for (const p of item.params) if (p.default) todo.push(p.default);
+      for (const st of item.body) {
+        if (st.kind === 'assign') todo.push(st.value);
+        else if (st.kind === 'output') todo.push(...st.values);
+      }
+    }
+    while (todo.length > 0) {
+      const e = todo.pop()!;
+      if (e.kind === 'call') known.set(e.callee.range.start.offset, e);
+      forEachChild(e, (c) => todo.push(c));
+    }
+    byFile.set(uri, known);
+    return known;
+  };
+  const out: FileRange[] = [];
+  for (const c of calls) {
+    const call = callsIn(c.uri)?.get(c.range.start.offset);
+    if (!call) continue;
+    for (const a of call.args) if (a.name?.name === param) out.push({ uri: c.uri, range: a.name.range });
   }
   return out;
 }
