@@ -18,6 +18,8 @@ import type {
   Range,
   SourceFile,
   Statement,
+  SyntaxError,
+  TopLevel,
 } from '../syntax/ast';
 import { parse } from '../syntax/parser';
 import { LAYERS, getLayer } from '../layers';
@@ -433,10 +435,126 @@ export class Analyzer {
     // Counted before the de-duplication: a second model using a broken block has errors too, though the
     // block's diagnostic is shown once (the count decides `ModelInfo.hasErrors`, which stops builds).
     if (d.severity === 'error') this.errors++;
+    // A consequence of a syntax error: in the statement that holds it, or while it is being muted (see `broken`).
+    if (this.muted > 0 || (this.file.errors.length > 0 && this.inBrokenSpan(d.range.start.offset))) return;
     const key = `${d.code}|${d.range.start.offset}|${d.range.end.offset}|${d.message}`;
     if (this.diagKeys.has(key)) return;
     this.diagKeys.add(key);
     this.diagnostics.push(d);
+  }
+
+  /**
+   * Where this file's syntax errors make other diagnostics consequences, not
+   * mistakes of their own (one mistake, one diagnostic):
+   * - `spans` (pairs of offsets): the statements (to the end of their last
+   *   line), declaration headers and train sections that hold one; nothing
+   *   else is reported there;
+   * - `unsure`: the models and blocks whose header holds one or with a
+   *   statement the parser could not read (dropped, or `x` alone: an `input`
+   *   or `output` line that lost its keyword), which may be what binds an
+   *   unknown name, a block's input or a missing output;
+   * - `headers`: the blocks whose header holds one or that are unsure: their
+   *   calls are not checked against a signature they may not have declared;
+   * - `names`: the words on the lines of errors outside any statement read
+   *   (a declaration the parser could not read: `res_block(f) {` without
+   *   `block`), which calls and train sections may name.
+   * Made on first use: most files have no syntax error.
+   */
+  private broken: { spans: number[]; unsure: Set<TopLevel>; headers: Set<string>; names: Set<string> } | undefined;
+  /** While above 0, diagnostics are counted but not reported (see `broken`). */
+  private muted = 0;
+
+  private brokenParts(): NonNullable<Analyzer['broken']> {
+    if (this.broken) return this.broken;
+    const spans: number[] = [];
+    const unsure = new Set<TopLevel>();
+    const headers = new Set<string>();
+    const names = new Set<string>();
+    const text = this.file.text;
+    const lineEnd = (offset: number) => {
+      const nl = text === undefined ? -1 : text.indexOf('\n', offset);
+      return nl < 0 ? (text === undefined ? offset : text.length) : nl;
+    };
+    const errors = this.file.errors;
+    const holds = (start: number, end: number) => errors.some((e) => e.range.start.offset >= start && e.range.start.offset <= end);
+    /** Errors inside a statement the parser read whole (a call left open, a bad number): the others broke a declaration or a binding. */
+    const inRead = new Set<SyntaxError>();
+    for (const item of this.file.items) {
+      const { start, end } = item.range;
+      if (errors.length === 0 || !holds(start.offset, end.offset)) continue;
+      if (item.kind === 'train' || item.kind === 'import') {
+        spans.push(start.offset, end.offset);
+        for (const e of errors) if (e.range.start.offset >= start.offset && e.range.start.offset <= end.offset) inRead.add(e);
+        continue;
+      }
+      const headEnd = item.bodyRange?.start.offset ?? end.offset;
+      if (holds(start.offset, headEnd)) {
+        spans.push(start.offset, headEnd);
+        // Parameters after the error are not declared: the body's names may be them.
+        unsure.add(item);
+        if (item.kind === 'block') headers.add(item.name.name);
+      }
+      for (const st of item.body) {
+        // To the end of its last line: `output x -> f, 5, stride = 2)` (a `(` lost) is read up to `5`, and the rest is its error.
+        const to = lineEnd(st.range.end.offset);
+        if (!holds(st.range.start.offset, to)) continue;
+        spans.push(st.range.start.offset, to);
+        // `x` alone, or `input` without its name: what the statement binds is unsure.
+        const unread = st.kind === 'assign' && st.value.kind === 'error' && st.value.range.start.offset === st.target.range.end.offset;
+        for (const e of errors) {
+          if (e.range.start.offset < st.range.start.offset || e.range.start.offset > to) continue;
+          if (!unread) inRead.add(e);
+        }
+      }
+      // An error in a block body that no statement holds (a dropped `input` line) or an unread binding: its signature is unsure.
+      if (errors.some((e) => e.range.start.offset > headEnd && e.range.start.offset <= end.offset && !inRead.has(e))) {
+        unsure.add(item);
+        if (item.kind === 'block') headers.add(item.name.name);
+      }
+    }
+    if (text !== undefined) {
+      for (const e of errors) {
+        if (inRead.has(e) || this.file.items.some((i) => (i.kind === 'model' || i.kind === 'block') && i.bodyRange && e.range.start.offset > i.bodyRange.start.offset && e.range.start.offset <= i.range.end.offset)) continue;
+        const lineStart = text.lastIndexOf('\n', e.range.start.offset - 1) + 1;
+        let lineEnd = text.indexOf('\n', e.range.start.offset);
+        if (lineEnd < 0) lineEnd = text.length;
+        for (const m of text.slice(lineStart, lineEnd).matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) names.add(m[0]);
+      }
+    }
+    return (this.broken = { spans, unsure, headers, names });
+  }
+
+  private inBrokenSpan(offset: number): boolean {
+    const spans = this.brokenParts().spans;
+    for (let i = 0; i < spans.length; i += 2) if (offset >= spans[i] && offset <= spans[i + 1]) return true;
+    return false;
+  }
+
+  /**
+   * What of `broken` reaches beyond the item that holds the error, as one
+   * string (empty without such errors): the names of unread declarations,
+   * and the models and blocks whose signature or output is unsure. An
+   * incremental session reuses nothing when it changes.
+   */
+  brokenDeclNamesKey(): string {
+    if (this.file.errors.length === 0) return '';
+    const b = this.brokenParts();
+    if (b.names.size === 0 && b.unsure.size === 0) return '';
+    let key = [...b.names].join(',') + '|';
+    for (const item of b.unsure) if (item.kind === 'model' || item.kind === 'block') key += `${item.kind} ${item.name.name}@${item.range.start.offset},`;
+    return key;
+  }
+
+  /** Whether `name` is written on the line of a declaration the parser could not read (a train section may name that model). */
+  isBrokenDeclName(name: string): boolean {
+    return this.file.errors.length > 0 && this.brokenParts().names.has(name);
+  }
+
+  /** Whether a model or block of this file that contains `offset` is `unsure` (see `broken`). */
+  private inBrokenBody(offset: number, ctx: Ctx): boolean {
+    if (ctx.uri !== this.uri || this.file.errors.length === 0) return false;
+    for (const b of this.brokenParts().unsure) if (offset >= b.range.start.offset && offset <= b.range.end.offset) return true;
+    return false;
   }
 
   /** Analyses a model and returns what it added, for an incremental session to replay later. */
@@ -654,7 +772,9 @@ export class Analyzer {
           ctx.env.set(stmt.name.name, { kind: 'tensor', node: -1, name: stmt.name.name });
           continue;
         }
-        const shape = this.evalShape(stmt.shape, ctx);
+        // A shape the parser read only in part (`[64 64, 3]`) is not the input's: its layers would report its rank.
+        const partial = this.file.errors.length > 0 && ctx.uri === this.uri && this.inBrokenSpan(stmt.range.start.offset);
+        const shape = partial ? undefined : this.evalShape(stmt.shape, ctx);
         const id = g.next++;
         g.nodes.push({ kind: 'input', id, name: stmt.name.name, shape: shape ?? { dims: [] }, range: stmt.range, port: g.inputs.length });
         g.inputs.push(id);
@@ -676,7 +796,8 @@ export class Analyzer {
         this.evalStatement(stmt, ctx);
       }
     }
-    if (!sawOutput) {
+    // Unless a statement the parser could not read (`h -> dense(4)` without `output`) may be it.
+    if (!sawOutput && !(this.file.errors.length > 0 && this.brokenParts().unsure.has(decl))) {
       this.diag(
         'model.no_output',
         'error',
@@ -769,6 +890,11 @@ export class Analyzer {
 
   private evalStatement(stmt: Statement, ctx: Ctx): void {
     if (stmt.kind === 'assign') {
+      // A binding the parser read only in part: its value is not known, and its uses report nothing more.
+      if (this.file.errors.length > 0 && ctx.uri === this.uri && this.inBrokenSpan(stmt.range.start.offset)) {
+        ctx.env.set(stmt.target.name, UNKNOWN);
+        return;
+      }
       const before = this.sites.length;
       const v = this.evalAssignValue(stmt, ctx);
       if (v.kind === 'tensor') {
@@ -790,7 +916,9 @@ export class Analyzer {
       if (spec && variadicIndex(spec) < 0) {
         if (e.repeat) this.error('object.repeat', 'a layer object cannot be repeated; repeat where it is applied.', e.repeat.range, ctx);
         const r = this.resolveArgs(spec, e, ctx, false);
-        const args = r?.args ?? {};
+        // Its arguments' errors are reported: its applications would only repeat them ("vocab must be a positive integer").
+        if (!r) return UNKNOWN;
+        const args = r.args;
         const obj: LayerObject = { kind: 'object', name: stmt.target.name, spec, args, label: this.labelOf(e, ctx, spec, args) };
         this.site(e.range, 'object', spec.name, ctx, NO_SHAPES, undefined);
         return obj;
@@ -894,6 +1022,11 @@ export class Analyzer {
   }
 
   private unknownName(name: string, range: Range, ctx: Ctx): void {
+    // A body with a statement the parser could not read: that statement may be what binds the name.
+    if (this.inBrokenBody(range.start.offset, ctx)) {
+      if (ctx.uri === this.uri) this.errors++;
+      return;
+    }
     const def = this.defaultOf;
     if (def && def.decl.params.some((p, k) => k > def.index && p.name.name === name)) {
       this.error(
@@ -1021,6 +1154,11 @@ export class Analyzer {
         ctx,
         { fixes: fix ? [fix] : undefined, related: here ? [{ message: `model '${name}' is defined here`, range: model.decl.name.range }] : undefined },
       );
+      return;
+    }
+    // A declaration of this name the parser could not read (`res_block(f) {` without `block`): its error says it.
+    if (ctx.uri === this.uri && this.file.errors.length > 0 && (this.brokenParts().names.has(name) || this.inBrokenBody(call.range.start.offset, ctx))) {
+      this.errors++;
       return;
     }
     const options = suggest(name, [...LAYERS.keys(), ...this.blocks.keys(), ...objectNames(ctx)]);
@@ -1826,11 +1964,25 @@ export class Analyzer {
       return UNKNOWN;
     }
     if (input && input.kind !== 'tensor' && input.kind !== 'unknown') return UNKNOWN;
+    // A block whose signature the parser could not read whole (its header, an `input` line): its calls are not
+    // checked against what it declared, and give a value not known until it is mended.
+    if (def.uri === this.uri && this.file.errors.length > 0 && this.brokenParts().headers.has(def.decl.name.name)) {
+      this.muted++;
+      try {
+        this.bindBlockArgs(def, call, ctx);
+      } finally {
+        this.muted--;
+      }
+      this.errors++;
+      return UNKNOWN;
+    }
     const bound = this.bindBlockArgs(def, call, ctx);
     const repeat = this.repeatCount(call, ctx);
     if (!bound || repeat === undefined) return UNKNOWN;
     const { inputDecls, inputNames } = blockInputs(def.decl);
     if (inputDecls.length === 0) {
+      // Its `input` line may be the statement the parser could not read.
+      if (def.uri === this.uri && this.file.errors.length > 0 && this.brokenParts().unsure.has(def.decl)) return UNKNOWN;
       this.diag('block.no_input', 'error', `block '${name}' has no \`input\`; add \`input x\` as its first line.`, def.decl.name.range, { uri: def.uri, anchor: ctx.anchor ?? call.range });
       return UNKNOWN;
     }
@@ -2090,7 +2242,7 @@ export class Analyzer {
         this.evalStatement(stmt, ctx);
       }
     }
-    if (outputs === 0) {
+    if (outputs === 0 && !(def.uri === this.uri && this.file.errors.length > 0 && this.brokenParts().unsure.has(def.decl))) {
       this.diag('block.no_output', 'error', `block '${def.decl.name.name}' has no output; add a line \`output <value>\`.`, def.decl.name.range, ctx, missingOutputFixes(def.decl, this.file, (n) => isTensorName(ctx, n)));
     }
     return result;
@@ -2787,7 +2939,11 @@ export function analyzeFile(
     for (const d of lintModels(models, options.uri, file.text)) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     const t = analyzeTrain(file, models, reusedTrees);
     trains = t.trains;
-    for (const d of t.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+    for (const d of t.diagnostics) {
+      // "no model 'X'" where X's declaration is the syntax error: said once, there.
+      if ((d.code === 'train.unknown_model' || d.code === 'train.adversarial_model') && a.isBrokenDeclName(file.text?.slice(d.range.start.offset, d.range.end.offset) ?? '')) continue;
+      a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+    }
   } catch (err) {
     a.failed = true;
     a.diag('internal.error', 'error', `internal error while analysing: ${(err as Error)?.message ?? err}`, file.range);

@@ -312,7 +312,8 @@ function planClusters(a: Analyzer, file: SourceFile, text: string, uri: string |
 function globalKey(a: Analyzer, uri: string | undefined): string {
   let table = `${uri ?? ''}\u0001`;
   for (const [name, def] of a.blocks) table += `${name}@${def.uri === uri ? '' : (def.uri ?? '?')},`;
-  return table;
+  // The names on the lines of declarations the parser could not read: a call of one is not reported (see Analyzer.broken).
+  return table + '\u0001' + a.brokenDeclNamesKey();
 }
 
 /**

@@ -624,7 +624,7 @@ class Parser {
    * boundary. `consumeFirst` when the current token is the offending statement
    * start itself (which sits right after a line break).
    */
-  private skipStatement(consumeFirst = false): void {
+  private skipStatement(consumeFirst = false, names?: NameRef[]): void {
     let depth = 0;
     let first = consumeFirst;
     for (;;) {
@@ -638,6 +638,10 @@ class Parser {
       if (kind === K.LParen || kind === K.LBracket) depth++;
       else if ((kind === K.RParen || kind === K.RBracket) && depth > 0) depth--;
       this.advance();
+      // The names the skipped text uses (see ErrorExpr.names): not a callee (`f(`) nor an argument's name (`p =`).
+      if (names && kind === K.Ident && this.kd[this.pos] !== K.LParen && this.kd[this.pos] !== K.Eq) {
+        names.push({ kind: 'name', name: this.textOf(t), range: this.tokRange(t) });
+      }
       first = false;
     }
   }
@@ -1055,8 +1059,14 @@ class Parser {
       }
       this.advance();
       this.expected(`'=' after '${this.textOf(t)}' (a statement is 'input', 'output' or 'NAME = value')`);
-      this.skipStatement();
-      return undefined;
+      const target = this.ident(t);
+      const from = this.pos;
+      // `h -> dense(2)` (its `output` lost) uses `h` as much as it binds it; and the names in what follows.
+      const names: NameRef[] = [{ kind: 'name', name: target.name, range: target.range }];
+      this.skipStatement(false, names);
+      // The name stays bound, to a value the analysis cannot know: its uses are not also reported as unknown.
+      const end = this.pos > from ? this.endOf(this.pos - 1) : target.range.end;
+      return { kind: 'assign', target, value: { kind: 'error', range: span(target.range.end, end), names }, range: span(target.range.start, end) };
     }
     this.expected("a statement ('input', 'output' or 'NAME = value')", true);
     this.skipStatement(true);
