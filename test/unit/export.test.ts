@@ -45,6 +45,7 @@ model Images {
   input image: [15, 17, 3]
   a = image -> random_flip(horizontal) -> random_rotation(0.1) -> random_crop(13, 15) -> gaussian_noise(0.1)
        -> random_translation(0.1, 0.2, fill_mode = nearest) -> random_zoom(0.2) -> random_zoom(0.1, 0.3, fill_mode = constant) -> cutout(4, 5)
+       -> random_brightness(0.2) -> random_brightness(0.1, value_range = [-1, 1]) -> random_contrast(0.3)
   b = a -> conv2d(8, 3, stride = 2, padding = same, activation = leaky_relu) -> batchnorm -> relu6
   c = b -> maxpool(3, stride = 2, padding = same) -> avgpool(2, stride = 1, padding = same) -> upsample(2)
   d = c -> conv2d_transpose(8, 3, stride = 2, padding = same) -> elu

@@ -724,7 +724,7 @@ test('an optimizer section that is null or a string is malformed: the host refus
   b.model.dispose();
 });
 
-test('random_flip, random_crop, random_rotation, random_translation, random_zoom and cutout resume exactly: their streams restart from (seed, epoch) each epoch', async () => {
+test('random_flip, random_crop, random_rotation, random_translation, random_zoom, cutout, random_brightness and random_contrast resume exactly: their streams restart from (seed, epoch) each epoch', async () => {
   const images = (): TrainData => {
     const rng = createRng(42);
     const count = 64;
@@ -738,7 +738,7 @@ test('random_flip, random_crop, random_rotation, random_translation, random_zoom
   };
   const adam = { kind: 'adam', lr: 0.01 } as const;
   const config = (epochs: number): TrainConfig => ({ loss: 'crossentropy', optimizer: adam, epochs, batch: 16, validation: 0, metrics: [] });
-  for (const aug of ['random_flip', 'random_crop(4, 4)', 'random_rotation(0.1)', 'random_translation(0.2)', 'random_zoom(0.2)', 'cutout(2)']) {
+  for (const aug of ['random_flip', 'random_crop(4, 4)', 'random_rotation(0.1)', 'random_translation(0.2)', 'random_zoom(0.2)', 'cutout(2)', 'random_brightness(0.2)', 'random_contrast(0.3)']) {
     const net = info(`model Net {\n  input x: [4, 4, 1]\n  output x -> ${aug} -> flatten -> dense(3) -> softmax\n}\n`);
     // Every run builds with the same seed, as the editor and the CLI do.
     const whole = buildModel(tf, net, { seed: 1 });

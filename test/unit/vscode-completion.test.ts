@@ -213,7 +213,8 @@ test('every layer signature writes its defaults as the layer documentation does'
     const m = new RegExp(`\\*\\*${spec.name}\\((.*?)\\)\\*\\*`).exec(spec.doc);
     if (!m) continue;
     const documented = new Map(
-      m[1].split(/,\s*/).filter(Boolean).map((p) => {
+      // Commas inside a list default (`value_range = [0, 1]`) do not separate arguments.
+      m[1].split(/,\s*(?![^[]*\])/).filter(Boolean).map((p) => {
         const [name, value] = p.split('=').map((x) => x.trim());
         return [name.replace(/\.\.\.$/, ''), value] as const;
       }),

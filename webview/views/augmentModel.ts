@@ -2,7 +2,8 @@
  * The feature maps' augmentation preview without the DOM: the augmentation
  * layers an image input passes through first (`random_flip`,
  * `random_rotation`, `random_translation`, `random_zoom`, `random_crop`,
- * `cutout`, `gaussian_noise` in a row right after the input), and copies of
+ * `cutout`, `random_brightness`, `random_contrast`, `gaussian_noise` in a
+ * row right after the input), and copies of
  * one image run through them in training mode, as a training batch sees
  * them. The layers are built afresh from the registry with a seed of the
  * preview's own, so the model's layers (and their random streams, which the

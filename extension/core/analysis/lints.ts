@@ -313,6 +313,9 @@ export const ORDER_RULES: Readonly<Record<string, OrderRule>> = {
   random_translation: ordered,
   random_zoom: ordered,
   cutout: ordered,
+  // One number per image (brightness), or the image's own channel means (contrast): the same whatever the order.
+  random_brightness: perPosition,
+  random_contrast: perPosition,
   concat: merged,
   add: merged,
   multiply: merged,

@@ -271,6 +271,8 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   random_translation: positionwise,
   random_zoom: positionwise,
   cutout: positionwise,
+  random_brightness: positionwise,
+  random_contrast: positionwise,
   gaussian_noise: positionwise,
   concat: alongAxis(rearranged, -1),
   add: positionwise,

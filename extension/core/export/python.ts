@@ -58,6 +58,8 @@ export const HELPER_ORDER = [
   'RandomTranslation',
   'RandomZoom',
   'Cutout',
+  'RandomBrightness',
+  'RandomContrast',
   'GaussianNoise',
 ] as const;
 
@@ -352,6 +354,39 @@ export const HELPERS: Record<Helper, string> = {
         cols = torch.arange(W, device=x.device)
         hole = ((rows >= top) & (rows < top + h))[:, :, None] & ((cols >= left) & (cols < left + w))[:, None, :]
         return x.masked_fill(hole[:, None], 0.0)
+`,
+  RandomBrightness: `class RandomBrightness(nn.Module):
+    """Training only (Keras's RandomBrightness): adds to each image one delta d * (high - low),
+    d uniform in [-factor, factor] (or in factor = (lower, upper)), and clamps to value_range."""
+
+    def __init__(self, factor, value_range=(0.0, 1.0)):
+        super().__init__()
+        self.lower, self.upper = (-factor, factor) if isinstance(factor, (int, float)) else factor
+        self.low, self.high = value_range
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        d = self.lower + torch.rand(x.shape[0], device=x.device) * (self.upper - self.lower)
+        delta = (d * (self.high - self.low)).reshape(-1, *([1] * (x.dim() - 1)))
+        return (x + delta).clamp(self.low, self.high)
+`,
+  RandomContrast: `class RandomContrast(nn.Module):
+    """Training only (Keras's RandomContrast): (x - mean) * k + mean per image and channel, the mean
+    over the pixels, k uniform in [1 - factor, 1 + factor] (or [1 - lower, 1 + upper] for
+    factor = (lower, upper)); clamped to [0, 255] as Keras does."""
+
+    def __init__(self, factor):
+        super().__init__()
+        lower, upper = (factor, factor) if isinstance(factor, (int, float)) else factor
+        self.lower, self.upper = 1.0 - lower, 1.0 + upper
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        k = self.lower + torch.rand(x.shape[0], device=x.device) * (self.upper - self.lower)
+        mean = x.mean(dim=(-2, -1), keepdim=True)
+        return ((x - mean) * k.reshape(-1, 1, 1, 1) + mean).clamp(0.0, 255.0)
 `,
   GaussianNoise: `class GaussianNoise(nn.Module):
     """Training only: adds noise from N(0, stddev^2) to every value."""

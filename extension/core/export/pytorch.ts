@@ -224,12 +224,14 @@ const CHANNELS_FIRST = new Set([
   'random_translation',
   'random_zoom',
   'cutout',
+  'random_contrast',
 ]);
 /** Layers that work in either layout (elementwise, or an axis that is mapped). */
 const ANY_LAYOUT = new Set<string>([
   ...ACTIVATIONS.filter((a) => a !== 'none'),
   'dropout',
   'gaussian_noise',
+  'random_brightness',
   'flatten',
   'concat',
 ]);
@@ -1061,6 +1063,23 @@ class Exporter {
       case 'cutout': {
         this.helpers.add('Cutout');
         const attr = objectModule('cutout', `Cutout(${a.h}, ${a.w})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'first';
+        break;
+      }
+      case 'random_brightness': {
+        // One delta per image, added everywhere: either layout.
+        layout = outLayoutOfInput();
+        this.helpers.add('RandomBrightness');
+        const [low, high] = a.value_range as number[];
+        const range = low === 0 && high === 1 ? '' : `, value_range=(${pyFloat(low)}, ${pyFloat(high)})`;
+        const attr = objectModule('brightness', `RandomBrightness(${pyFloat(Number(a.factor))}${range})`);
+        step((v) => `${attr}(${v})`);
+        break;
+      }
+      case 'random_contrast': {
+        this.helpers.add('RandomContrast');
+        const attr = objectModule('contrast', `RandomContrast(${pyFloat(Number(a.factor))})`);
         step((v) => `${attr}(${v})`);
         layout = 'first';
         break;

@@ -1,10 +1,12 @@
 /**
  * Data augmentation, active in training only (Keras preprocessing-layer
  * semantics): `random_flip`, `random_rotation`, `random_crop`,
- * `random_translation`, `random_zoom`, `cutout`, `gaussian_noise`.
+ * `random_translation`, `random_zoom`, `cutout`, `random_brightness`,
+ * `random_contrast`, `gaussian_noise`.
  *
  * All are custom layers. The random choices of flip, rotation, crop,
- * translation, zoom and cutout come from a PRNG seeded by the build seed,
+ * translation, zoom, cutout, brightness and contrast come from a PRNG
+ * seeded by the build seed,
  * so a run is reproducible, and advance at every training call, so each
  * batch differs; `gaussian_noise`
  * draws its noise on the backend with a seed from its stream (draws.ts),
@@ -16,6 +18,7 @@
 import { Sym } from '../analysis/sym';
 import {
   argInt,
+  argIntList,
   argNum,
   argStr,
   expectRank,
@@ -32,7 +35,7 @@ import {
 } from './common';
 import { hashName, mixSeeds, seededLayerClass } from './draws';
 import { imageTransform } from './imageTransform';
-import type { LayerContext, LayerSpec } from './types';
+import { LayerError, type LayerContext, type LayerSpec, type Tf } from './types';
 
 /**
  * The stream of a layer seeded `seed` in epoch `epoch` (0-based): epoch 0's
@@ -51,8 +54,8 @@ function epochSeed(seed: number, epoch: number): number {
  * run resumed after epoch n flips, rotates, crops, drops and adds noise in
  * epoch n + 1 exactly as an uninterrupted run does. Dropout's and the
  * noise's draws depend on the run's seed and the model's name too (a GAN's
- * two models draw apart); flip, rotation, crop, translation, zoom and
- * cutout on their build seed and the epoch only. Layers without a seeded stream are left alone.
+ * two models draw apart); flip, rotation, crop, translation, zoom,
+ * cutout, brightness and contrast on their build seed and the epoch only. Layers without a seeded stream are left alone.
  */
 export function reseedRandomLayers(model: { readonly name?: string; layers: readonly unknown[] }, epoch: number, seed: number): void {
   reseedLayers(model.layers, epoch, mixSeeds(seed, hashName(model.name ?? '')));
@@ -598,6 +601,138 @@ export const cutout = imageAugmentation(
   },
 );
 
+// ------------------------------------------------------------------ random_brightness, random_contrast
+
+/** The range of the image values `random_brightness` adds to and clips to: its `value_range` argument, `[low, high]`. */
+function valueRange(args: LayerContext['args'], name: string): [number, number] {
+  const v = argIntList(args, 'value_range');
+  if (v.length !== 2 || !(v[0] < v[1])) {
+    throw new LayerError('arg.range', `${name}: value_range takes two numbers [low, high] with low < high, e.g. [0, 1] or [0, 255]; got [${v.join(', ')}]`, 'value_range');
+  }
+  return [v[0], v[1]];
+}
+
+/**
+ * Keras's `RandomContrast` clips its output to `[0, 255]` (its `value_range`,
+ * whose default that is; the layer here has no such argument).
+ */
+export const CONTRAST_CLIP: readonly [number, number] = [0, 255];
+
+interface ColourArgs {
+  /** The range each image's draw is uniform in: brightness's delta (a fraction of the value range), contrast's factor. */
+  lower: number;
+  upper: number;
+  /** What the output is clipped to. */
+  clip: [number, number];
+  seed: number;
+}
+
+/**
+ * A training-only layer that draws one number per image, uniform in
+ * `[lower, upper]`, from the layer's seeded stream, applies `adjust` with it
+ * (`draws` is `[b, 1, 1, 1]`) and clips the result to `clip`.
+ */
+function colourAugmentationClass(className: string, adjust: (tf: Tf, x: TfTensor, draws: TfTensor, layer: ColourArgs) => TfTensor) {
+  return perTf((tf) => {
+    class NnColourAugmentation extends augmentationBase(tf) {
+      static className = className;
+      readonly lower: number;
+      readonly upper: number;
+      readonly clip: [number, number];
+      constructor(args: TfLayerArgs & ColourArgs) {
+        super(args);
+        this.lower = args.lower;
+        this.upper = args.upper;
+        this.clip = args.clip;
+      }
+      override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
+        const x = oneTensor(inputs);
+        if (!isTraining(kwargs)) return x;
+        const b = x.shape[0];
+        const draws = Array.from({ length: b }, () => this.lower + this.random() * (this.upper - this.lower));
+        return tf.tidy(() => tf.clipByValue(adjust(tf, x, tf.tensor4d(draws, [b, 1, 1, 1]), this), this.clip[0], this.clip[1]));
+      }
+      override getConfig(): TfConfigDict {
+        return { ...super.getConfig(), lower: this.lower, upper: this.upper, clip: this.clip, seed: this.seed };
+      }
+    }
+    tf.serialization.registerClass(NnColourAugmentation);
+    return NnColourAugmentation;
+  });
+}
+
+/** Keras's RandomBrightness: adds `delta · (high − low)` to every value of the image, then clips to `[low, high]`. */
+const randomBrightnessClass = colourAugmentationClass('NnRandomBrightness', (tf, x, delta, layer) =>
+  tf.add(x, tf.mul(delta, layer.clip[1] - layer.clip[0])),
+);
+
+/** Keras's RandomContrast: `(x − mean) · factor + mean`, the mean per image and channel over the pixels. */
+const randomContrastClass = colourAugmentationClass('NnRandomContrast', (tf, x, factor) => {
+  const mean = tf.mean(x, [1, 2], true);
+  return tf.add(tf.mul(tf.sub(x, mean), factor), mean);
+});
+
+export const randomBrightness = imageAugmentation(
+  'random_brightness',
+  'Training only: brightens or darkens each image by a random amount of up to ±factor of the value range.',
+  [
+    '**random_brightness(factor, value_range = [0, 1])** — in training, adds one random number to every',
+    'value of each image (all pixels, all channels), as Keras\'s `RandomBrightness`: a fraction `d`',
+    'drawn uniformly from `[−factor, factor]`, times the width of `value_range`, then clips the result',
+    'to `value_range` (`0.2` on images in `[0, 1]`: up to ±0.2; `d = −1` would make the image black,',
+    '`d = 1` white). At inference it does nothing.',
+    '',
+    '- shape unchanged: `[h, w, c]` · parameters: 0 · MACs: 0',
+    '- `value_range` is the range of the image values: `[0, 1]` for images scaled to it, `[0, 255]` for raw pixels (whole numbers)',
+    '- Example: `random_brightness(0.2)` right after an input `[32, 32, 3]` in `[0, 1]`.',
+  ],
+  {
+    args: [
+      { name: 'factor', type: 'number', doc: 'Largest change as a fraction of the value range (0.2 = up to ±20 %).', min: 0, max: 1 },
+      {
+        name: 'value_range',
+        type: 'ints',
+        doc: 'The range of the image values, `[low, high]`: the change is scaled to it and the output clipped to it.',
+        length: 2,
+        default: () => [0, 1],
+        defaultText: '[0, 1]',
+      },
+    ],
+    outputShape(ctx) {
+      expectRank(ctx, 'random_brightness', [3], IMAGE);
+      valueRange(ctx.args, 'random_brightness');
+      return { dims: ctx.inputs[0].dims };
+    },
+    tfjs(ctx) {
+      const f = argNum(ctx.args, 'factor');
+      return new (randomBrightnessClass(ctx.tf))({ name: ctx.name, lower: -f, upper: f, clip: valueRange(ctx.args, 'random_brightness'), seed: ctx.seed });
+    },
+  },
+);
+
+export const randomContrast = imageAugmentation(
+  'random_contrast',
+  'Training only: scales each image\'s contrast by a random factor in [1 − factor, 1 + factor].',
+  [
+    '**random_contrast(factor)** — in training, scales the contrast of each image, as Keras\'s',
+    '`RandomContrast`: one factor `k` drawn uniformly from `[1 − factor, 1 + factor]` per image, and',
+    'each value becomes `(x − mean) · k + mean`, with `mean` the mean of its channel over the image',
+    '(so every channel keeps its mean; `k < 1` flattens the image towards it, `k > 1` spreads it).',
+    'As Keras does, the result is clipped to `[0, 255]`: on images in `[0, 1]` that only cuts values',
+    'below 0. At inference it does nothing.',
+    '',
+    '- shape unchanged: `[h, w, c]` · parameters: 0 · MACs: 0',
+    '- Example: `random_contrast(0.3)` scales each training image\'s contrast by 0.7 to 1.3.',
+  ],
+  {
+    args: [{ name: 'factor', type: 'number', doc: 'Largest change of the contrast (0.3 = a factor between 0.7 and 1.3).', min: 0, max: 1 }],
+    tfjs(ctx) {
+      const f = argNum(ctx.args, 'factor');
+      return new (randomContrastClass(ctx.tf))({ name: ctx.name, lower: 1 - f, upper: 1 + f, clip: [CONTRAST_CLIP[0], CONTRAST_CLIP[1]], seed: ctx.seed });
+    },
+  },
+);
+
 // ------------------------------------------------------------------ gaussian_noise
 
 /** Keras's GaussianNoise: adds N(0, stddev²) noise in training, identity at inference. */
@@ -631,4 +766,14 @@ export const gaussianNoise: LayerSpec = {
   },
 };
 
-export const augmentLayers: LayerSpec[] = [randomFlip, randomRotation, randomCrop, randomTranslation, randomZoom, cutout, gaussianNoise];
+export const augmentLayers: LayerSpec[] = [
+  randomFlip,
+  randomRotation,
+  randomCrop,
+  randomTranslation,
+  randomZoom,
+  cutout,
+  randomBrightness,
+  randomContrast,
+  gaussianNoise,
+];
