@@ -70,3 +70,19 @@ test('single-token deletions in the examples: one error beyond the file\'s own i
   console.log(`  ${more} of ${total} single-token deletions gave more than one error`);
   assert.ok(more / total < 0.05, `${more} of ${total} deletions gave more than one error; the worst:\n${worst.slice(0, 20).join('\n')}`);
 });
+
+test('a misspelt parameter is one diagnostic: its uses are related, and the fix changes them all', () => {
+  const text = 'block b(filtesr) {\n  input x\n  y = x -> conv2d(filters, 3, padding = same)\n  output y -> conv2d(filters, 3, padding = same) + x -> dense(filters)\n}\nmodel M {\n  input x: [8, 8, 4]\n  output x -> b(4) -> b(4)\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`), ['name.unknown@2:18']);
+  const d = a.diagnostics[0];
+  assert.match(d.message, /'filters' is not defined here\. Did you mean 'filtesr'\?/);
+  assert.deepEqual(d.related?.map((r) => `${r.range.start.line}:${r.range.start.character}`), ['3:21', '3:62']);
+  // The fix edits every use.
+  const fix = d.fixes![0];
+  assert.equal(fix.title, "Change to 'filtesr'");
+  assert.deepEqual(fix.edits.map((e) => `${e.range.start.line}:${e.range.start.character}=${e.newText}`), ['2:18=filtesr', '3:21=filtesr', '3:62=filtesr']);
+  // Two bodies each get their own.
+  const two = analyze(text.replace('model M', 'block c(n) {\n  input x\n  output x -> dense(filters)\n}\nmodel M').replace('-> b(4) -> b(4)', '-> b(4) -> c(4)'));
+  assert.equal(two.diagnostics.filter((x) => x.code === 'name.unknown').length, 2);
+});

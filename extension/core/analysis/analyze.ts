@@ -1046,12 +1046,29 @@ export class Analyzer {
       );
       return;
     }
+    // The same unknown name again in this body: one diagnostic for all its uses (a misspelt parameter is one
+    // mistake), the others related and changed by its fixes too.
+    const body = ctx.uri === this.uri ? this.file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && range.start.offset >= i.range.start.offset && range.start.offset <= i.range.end.offset) : undefined;
+    const key = body ? `${body.range.start.offset}:${name}` : undefined;
+    const first = key === undefined ? undefined : this.unknownNames.get(key);
+    if (first) {
+      this.errors++;
+      if (first.range.start.offset === range.start.offset || first.related?.some((r) => r.range.start.offset === range.start.offset)) return;
+      (first.related ??= []).push({ message: `'${name}' is used here too`, range });
+      for (const f of first.fixes ?? []) f.edits.push({ range, newText: f.edits[0].newText });
+      return;
+    }
     const candidates = [...ctx.env.keys()];
     const options = suggest(name, candidates);
+    const before = this.diagnostics.length;
     this.error('name.unknown', `'${name}' is not defined here.${didYouMean(options)}`, range, ctx, {
       fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, range, o, i === 0)),
     });
+    if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
   }
+
+  /** The `name.unknown` diagnostic of each (body, name) of this file: later uses join it (see `unknownName`). */
+  private readonly unknownNames = new Map<string, Diagnostic>();
 
   /** Whether `name` is a symbolic dimension of an input of the model being analysed (`seq` of `input t: int[seq]`). */
   private isInputSize(name: string, ctx: Ctx): boolean {
