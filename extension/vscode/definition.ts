@@ -12,14 +12,19 @@ import type { AnalysisCache } from './analysisCache';
 import { blockEverywhere } from './blockReferences';
 import { namedArgRanges, type FileRange } from './pure/blockReferences';
 import { toLocation, toRange, toUri } from './convert';
-import { contains, symbolAt } from './pure/lookup';
+import { contains, symbolAt, type SymbolHit } from './pure/lookup';
+import { argumentAt } from './pure/nameHover';
 import type { WorkspaceFiles } from './workspaceSymbols';
 
 const KEYWORDS_FOR_RENAME: ReadonlySet<string> = new Set(KEYWORDS);
 
 export function registerDefinitions(selector: vscode.DocumentSelector, cache: AnalysisCache, workspace: WorkspaceFiles): vscode.Disposable {
-  const hitAt = (doc: vscode.TextDocument, position: vscode.Position) =>
-    symbolAt(cache.get(doc).symbols, doc.offsetAt(position), doc.uri.toString());
+  /** The symbol at the cursor; on an argument's name in a call of one of this file's blocks (`b(act = relu)`), that parameter. */
+  const hitAt = (doc: vscode.TextDocument, position: vscode.Position) => {
+    const analysis = cache.get(doc);
+    const offset = doc.offsetAt(position);
+    return symbolAt(analysis.symbols, offset, doc.uri.toString()) ?? parameterAt(analysis, offset);
+  };
   const chainOf = (doc: vscode.TextDocument, symbol: SymbolInfo) => {
     const analysis = cache.get(doc);
     return bindingChain(analysis.symbols, analysis.file, symbol);
@@ -148,4 +153,23 @@ function refuseTaken(analysis: Analysis, uri: string, name: string, symbol: Symb
   const where = `${vscode.workspace.asRelativePath(vscode.Uri.parse(taken.uri ?? uri))}:${taken.range.start.line + 1}`;
   const seen = taken.uri !== undefined && taken.uri !== uri ? `, which ${vscode.workspace.asRelativePath(vscode.Uri.parse(uri))} imports` : '';
   throw new Error(`'${name}' is already the name of ${taken.kind} '${name}' (${where}${seen}): renaming ${symbol.kind} '${symbol.name}' to it would make two of that name. Choose another name.`);
+}
+
+/**
+ * On the name of an argument given by name to a block of this file
+ * (`b(act = relu)`): that block's parameter or input, as a hit whose range
+ * is the argument's name. Undefined elsewhere, and for imported blocks
+ * (their parameters are symbols of their own file).
+ */
+function parameterAt(analysis: Analysis, offset: number): SymbolHit | undefined {
+  const hit = argumentAt(analysis.file, offset);
+  if (!hit || hit.part !== 'name' || !hit.arg.name) return undefined;
+  const callee = hit.call.callee.name;
+  const block = analysis.symbols.find((s) => s.kind === 'block' && s.name === callee && s.container === undefined);
+  if (!block || block.uri !== undefined) return undefined;
+  const name = hit.arg.name.name;
+  const symbol = analysis.symbols.find(
+    (s) => (s.kind === 'param' || s.kind === 'input') && s.name === name && s.container === callee && s.uri === undefined && contains(block.fullRange, s.range.start.offset),
+  );
+  return symbol && { symbol, range: hit.range, isDeclaration: false };
 }

@@ -229,6 +229,12 @@ test("Rename and Find All References of a block's parameter follow the calls tha
     assert.ok(edit!.edits.every((e) => e.newText === 'units'));
     const refs = await state.providers.references!.provideReferences(lib, paramAt, { includeDeclaration: false }, token);
     assert.deepEqual(placesOf(refs!), places.filter((p) => p !== '/w/lib.nnmodel:1:11'));
+    // From the argument's name in a call of the file's own block: the same edits, and Go to Definition reaches the parameter.
+    const argAt = at('/w/lib.nnmodel', 'u = 4', 0, 0);
+    const fromArg = await state.providers.rename!.provideRenameEdits(lib, argAt, 'units', token);
+    assert.deepEqual(fromArg!.edits.map((e) => `${e.uri.path}:${e.range.startLine + 1}:${e.range.startCharacter + 1}`).sort(), places);
+    const def = (await state.providers.definition!.provideDefinition(lib, argAt, token)) as { targetSelectionRange: { startLine: number; startCharacter: number } }[];
+    assert.deepEqual([def[0].targetSelectionRange.startLine + 1, def[0].targetSelectionRange.startCharacter + 1], [1, 11]);
   } finally {
     d.dispose();
   }

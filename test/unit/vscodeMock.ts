@@ -314,6 +314,7 @@ export const state = {
     completion?: { provideCompletionItems(doc: unknown, p: Position, token: unknown, ctx: { triggerCharacter?: string }): CompletionItem[] };
     hover?: { provideHover(doc: unknown, p: Position, token?: unknown): Hover | undefined };
     signature?: { provideSignatureHelp(doc: unknown, p: Position, token?: unknown, ctx?: unknown): SignatureHelp | undefined };
+    definition?: { provideDefinition(doc: unknown, p: Position, token?: unknown): unknown };
     references?: { provideReferences(doc: unknown, p: Position, ctx: { includeDeclaration: boolean }, token: unknown): Promise<Location[] | undefined> };
     rename?: { provideRenameEdits(doc: unknown, p: Position, newName: string, token: unknown): Promise<WorkspaceEdit | undefined> };
     formatting?: { provideDocumentFormattingEdits(doc: unknown, options: { insertSpaces: boolean; tabSize: number }, token?: unknown): TextEdit[] };
@@ -618,7 +619,8 @@ export const languages = {
     state.providers.signature = p;
     return new Disposable();
   },
-  registerDefinitionProvider(_selector: unknown, _p: unknown) {
+  registerDefinitionProvider(_selector: unknown, p: NonNullable<typeof state.providers.definition>) {
+    state.providers.definition = p;
     return new Disposable();
   },
   registerReferenceProvider(_selector: unknown, p: NonNullable<typeof state.providers.references>) {
