@@ -9,7 +9,7 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Analysis } from '../core';
 import { exportPyTorch, exportableModels } from '../core/export/pytorch';
-import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
+import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, trainedClasses, weightsPathFor } from '../core/export/weights';
 import { BEST_JSON, CheckpointError, MODEL_JSON, asFeatureStats, checkpointJson, readCheckpoint, type CheckpointKind, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { UsageError, optionValue } from './args';
@@ -119,7 +119,16 @@ export const exportCommand: Command = {
     // A model trained on a CSV standardises its raw rows with the statistics saved in its checkpoint.
     const featureStats = checkpoint && asFeatureStats(checkpoint.modelJson.nnmodel.data?.featureStats);
     const featureStatsSource = checkpoint && `the checkpoint of epoch ${checkpoint.modelJson.nnmodel.epoch} (${weightsArg})`;
-    const result = exportPyTorch(r.analysis, { model: wanted, sourceName: basename(path), weightsFile: weightsFile && basename(weightsFile), featureStats, featureStatsSource });
+    // A classifier's outputs stand for the classes of its data: CLASSES in the code.
+    const classes = checkpoint && trainedClasses(checkpoint.modelJson);
+    const result = exportPyTorch(r.analysis, {
+      model: wanted,
+      sourceName: basename(path),
+      weightsFile: weightsFile && basename(weightsFile),
+      featureStats,
+      featureStatsSource,
+      ...(classes ? { classes, classesSource: checkpoint?.modelJson.nnmodel.data?.source } : {}),
+    });
     if (!result.ok) {
       for (const e of result.errors) {
         io.stderr(formatDiagnostic({ file: e.uri ?? path, diagnostic: { code: 'export', severity: 'error', message: e.message, range: e.range } }) + '\n');

@@ -187,7 +187,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
       // A GAN's "may be collapsing" hint (runtime/diversity.ts), said once, when it first shows.
       const collapse = new CollapseNotice();
       let best: { epoch: number; valLoss: number } | undefined;
-      const { history, dir } = await runTrainJob(
+      const started = runTrainJob(
         req,
         {
           onStart: (s) => {
@@ -225,6 +225,16 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
         },
         token,
       );
+      // Ctrl-C while the data is read (an image folder is decoded file by file) stops the loader: a cancel, not a failure.
+      const ran = await started.catch((e: unknown) => {
+        if (token.cancelled && e instanceof DataError) return undefined;
+        throw e;
+      });
+      if (!ran) {
+        io.stderr('stopped while reading the data, before training started; nothing was written\n');
+        return 130;
+      }
+      const { history, dir } = ran;
       const last = history.epochs[history.epochs.length - 1];
       io.stderr(
         history.status === 'cancelled'

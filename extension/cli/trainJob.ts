@@ -15,7 +15,9 @@ import type { Analysis, ModelInfo, TrainConfig, TrainInfo } from '../core/analys
 import { buildModel, type BuiltModel } from '../core/runtime/build';
 import {
   applyCheckpoint,
+  checkpointChoices,
   checkpointDir,
+  checkpointFolderProblem,
   checkpointFit,
   checkpointMask,
   checkpointMisfit,
@@ -27,9 +29,12 @@ import {
   optimizerRestorer,
   readCheckpoint,
   resumeModel,
+  CheckpointError,
   writeBestCheckpoint,
   writeCheckpoint,
   type BestUpdate,
+  type CheckpointFs,
+  type EncodedCheckpoint,
   type CheckpointKind,
   type ReadCheckpoint,
   type ReadCheckpointOptions,
@@ -115,8 +120,9 @@ export function pickTrain(analysis: Analysis, file: string, model?: string): { i
   // Only what this model's training uses: an error in another model of the file does not stop it.
   const errors = errorsBlockingTraining(analysis, name);
   if (errors.length) {
-    const e = errors[0];
-    throw new JobError(`${file}:${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}${errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : ''}; fix the problems first.`);
+    // Each error as `nnmodel check` prints it (file:line:col: error code message), on a line of its own.
+    const lines = errors.map((e) => formatDiagnostic({ file, diagnostic: e }));
+    throw new JobError(`'${name}' cannot run: ${file} has ${plural(errors.length, 'error')}; fix ${errors.length === 1 ? 'it' : 'them'} first:\n${lines.join('\n')}`);
   }
   if (!train.config.data) throw new JobError(`the train section of '${name}' needs data:.`);
   return { info, train };
@@ -236,6 +242,56 @@ async function readIfThere(dir: string, options?: ReadCheckpointOptions): Promis
   }
 }
 
+/** What `--resume` says when there is no checkpoint to continue: the run starts from fresh weights, as without it. */
+export function nothingToResume(model: string, dir: string): string {
+  return `--resume: there is no checkpoint of ${model} in ${dir} to continue; training from the start.`;
+}
+
+/**
+ * Said when a run without `--resume` starts where a checkpoint of the model
+ * is: its first epoch replaces that checkpoint (hours of training, perhaps),
+ * which `--resume` would have continued. Reads the JSON files only
+ * (`checkpointChoices`); undefined when there is none.
+ */
+export async function replacedCheckpoint(fs: CheckpointFs, dir: string, model: string): Promise<string | undefined> {
+  const last = (await checkpointChoices(fs, dir, model).catch(() => [])).find((c) => c.which === 'last');
+  if (!last) return undefined;
+  return `${dir} holds a checkpoint of ${model} (epoch ${last.epoch}); this run starts from fresh weights and replaces it after its first epoch. Stop now (Ctrl-C) to keep it; --resume continues it instead.`;
+}
+
+/** What a failed file operation says: Node's message (`ENOSPC: no space left on device, write`), or the value. */
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Fails before any training when checkpoints cannot be written in `dir`
+ * (a path through a file, a read-only disk: `checkpointFolderProblem`).
+ * Without it, such a folder was found only after the first epoch, as an
+ * internal error, and the epoch was lost.
+ */
+export async function checkCheckpointFolder(fs: CheckpointFs, dir: string): Promise<void> {
+  const problem = await checkpointFolderProblem(fs, dir);
+  if (problem) throw new JobError(`cannot write checkpoints in ${dir} (${problem}); nothing was trained. Give a folder that can be written with --checkpoints FOLDER.`);
+}
+
+/**
+ * `writeCheckpoint`, with a failure (disk full, folder removed) said as
+ * what it means for the run: training stops, and the last checkpoint that
+ * was written completely (`kept`: its epoch, undefined when none) is still
+ * there, since checkpoints are switched atomically.
+ */
+export async function writeEpochCheckpoint(fs: CheckpointFs, dir: string, ck: EncodedCheckpoint, kept: number | undefined): Promise<void> {
+  try {
+    await writeCheckpoint(fs, dir, ck);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    const epoch = ck.modelJson.nnmodel.epoch;
+    const left = kept ? `the checkpoint of epoch ${kept} is still there` : 'no checkpoint of this run was written';
+    throw new JobError(`training stopped after epoch ${epoch}: its checkpoint could not be written in ${dir} (${reason(e)}); ${left}.`);
+  }
+}
+
 /**
  * The warnings the analysis gives on the train section being run
  * (`train.not_causal`, `train.batchnorm_batch`, ...), worded as
@@ -267,13 +323,20 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
   const config = { ...train.config, epochs: runEpochs(req, train.config.epochs, resumed) };
   const initialEpoch = resumed?.epoch ?? 0;
   const previous: EpochLogs[] = resumed?.history ?? [];
+  const fs = nodeCheckpointFs();
+  // Before the run starts: a folder that cannot hold checkpoints would otherwise be found after the first epoch.
+  await checkCheckpointFolder(fs, dir);
+  if (req.resume && !job.checkpoint) events.onWarning?.(nothingToResume(info.name, dir));
+  const replaced = req.resume ? undefined : await replacedCheckpoint(fs, dir, info.name);
+  if (replaced) events.onWarning?.(replaced);
   for (const p of resumed?.problems ?? []) events.onWarning?.(p);
   events.onStart?.({ ...startOf(info, data, config, dir, initialEpoch), history: previous });
   for (const w of sectionWarnings(job.analysis, train, req.file)) events.onWarning?.(w);
   const unlabelled = unlabelledOutputsWarning(info, data, config);
   if (unlabelled) events.onWarning?.(unlabelled);
-  const fs = nodeCheckpointFs();
   const done: EpochLogs[] = [];
+  // The epoch of the last checkpoint written completely (a resumed one counts): what a failed write leaves.
+  let kept: number | undefined = initialEpoch || undefined;
   const history = await trainModel(tf, built.model, info, data, {
     config,
     seed: job.seed,
@@ -302,7 +365,8 @@ export async function runTrainJob(req: JobRequest, events: JobEvents, token: Can
           featureStats: data.featureStats,
         },
       }, optimizers.model && { optimizer: optimizers.model, config: config.optimizer });
-      await writeCheckpoint(fs, dir, ck);
+      await writeEpochCheckpoint(fs, dir, ck, kept);
+      kept = logs.epoch;
       events.onCheckpoint?.(dir, logs.epoch);
       // The best beside the last. A failure here keeps the previous best (and the last is written): said, not fatal.
       try {
@@ -338,6 +402,12 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
     const initialEpoch = resumed?.epoch ?? 0;
     const previous: EpochLogs[] = resumed?.history ?? [];
     let dResumed: Resumed | undefined;
+    const fs = nodeCheckpointFs();
+    await checkCheckpointFolder(fs, dDir);
+    await checkCheckpointFolder(fs, dir);
+    if (req.resume && !job.checkpoint) events.onWarning?.(nothingToResume(info.name, dir));
+    const replaced = req.resume ? undefined : await replacedCheckpoint(fs, dir, info.name);
+    if (replaced) events.onWarning?.(replaced);
     if (resumed) {
       for (const p of resumed.problems) events.onWarning?.(p);
       const d = resumeDiscriminator(tf, dBuilt, dName, initialEpoch, await readIfThere(dDir, { optimizer: true }), dDir);
@@ -346,8 +416,8 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
     }
     events.onStart?.({ ...startOf(info, data, config, dir, initialEpoch), loss: config.loss });
     for (const w of sectionWarnings(analysis, train, req.file)) events.onWarning?.(w);
-    const fs = nodeCheckpointFs();
     const done: EpochLogs[] = [];
+    let kept: number | undefined = initialEpoch || undefined;
     const meta = { source: data.source, classes: [], exampleShape: data.exampleShape };
     const history = await trainGan(tf, { model: built.model, info }, { model: dBuilt.model, info: dInfo }, data, {
       config,
@@ -368,9 +438,10 @@ async function runGanJob(req: JobRequest, job: PreparedJob, events: JobEvents, t
           optimizers,
         );
         // The discriminator first: the generator's checkpoint, written last, marks the epoch complete.
-        await writeCheckpoint(fs, dDir, cks.discriminator);
+        await writeEpochCheckpoint(fs, dDir, cks.discriminator, kept);
         events.onCheckpoint?.(dDir, logs.epoch);
-        await writeCheckpoint(fs, dir, cks.generator);
+        await writeEpochCheckpoint(fs, dir, cks.generator, kept);
+        kept = logs.epoch;
         events.onCheckpoint?.(dir, logs.epoch);
       },
     });

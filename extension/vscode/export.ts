@@ -12,7 +12,7 @@
 import * as vscode from 'vscode';
 import type { Analysis, ModelInfo } from '../core';
 import { exportPyTorch, exportableModels, type ExportNote } from '../core/export/pytorch';
-import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../core/export/weights';
+import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, trainedClasses, weightsPathFor } from '../core/export/weights';
 import { asFeatureStats, checkpointFit, checkpointMisfit, epochValLoss, knownAnalysisSignature, readCheckpoint, readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { bestText } from '../core/runtime/overfit';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
@@ -99,7 +99,16 @@ async function exportWithWeights(
   // A model trained on a CSV standardises its raw rows with the statistics saved in its checkpoint.
   const featureStats = asFeatureStats(ck.modelJson.nnmodel.data?.featureStats);
   const featureStatsSource = `the checkpoint of epoch ${ck.modelJson.nnmodel.epoch} (${vscode.workspace.asRelativePath(ck.dir, false)})`;
-  const result = exportPyTorch(analysis, { model: model.name, sourceName: source, weightsFile: weightsName, featureStats, featureStatsSource });
+  // A classifier's outputs stand for the classes of its data: CLASSES in the code.
+  const classes = trainedClasses(ck.modelJson);
+  const result = exportPyTorch(analysis, {
+    model: model.name,
+    sourceName: source,
+    weightsFile: weightsName,
+    featureStats,
+    featureStatsSource,
+    ...(classes ? { classes, classesSource: ck.modelJson.nnmodel.data?.source } : {}),
+  });
   if (!result.ok) {
     const first = result.errors[0];
     const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : '';

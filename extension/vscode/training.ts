@@ -40,6 +40,7 @@ import {
   continuation,
   discriminatorCheckpointDir,
   readCheckpoint,
+  checkpointFolderProblem,
   writeBestCheckpoint,
   writeCheckpoint,
   type CheckpointChoice,
@@ -423,6 +424,15 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         if (stopRequested) {
           output.appendLine('stopped before training started; nothing was written.');
           return;
+        }
+        // A folder that cannot hold checkpoints is said now, not after the first epoch (whose checkpoint would fail).
+        for (const folderDir of dDir ? [dDir, dir] : [dir]) {
+          const problem = await checkpointFolderProblem(nodeCheckpointFs(), folderDir);
+          if (problem) {
+            const shown = vscode.workspace.asRelativePath(folderDir, false);
+            void reportFailure('Training', { message: `cannot write checkpoints in ${shown} (${problem}); nothing was trained. Set nnmodel.checkpoints.folder to a folder that can be written.` }, target);
+            return;
+          }
         }
         progress.report({ message: 'starting in the inspector…' });
         let bridge: TrainingBridge;

@@ -177,8 +177,10 @@ test(
       const folder = await run(dir, 'check', 'folder.nnmodel');
       assert.match(folder.out, /^folder\.nnmodel:7:9: warning train\.data_not_found images: no folder 'pictures' /m);
       mkdirSync(join(dir, 'pictures'));
-      // Only looked up: an image folder is decoded by training, not by check.
-      assert.equal((await run(dir, 'check', 'folder.nnmodel')).code, 0);
+      // Listed as training lists it (never decoded): an empty folder has no classes to train on.
+      const empty = await run(dir, 'check', 'folder.nnmodel');
+      assert.equal(empty.code, 1);
+      assert.match(empty.out, /^folder\.nnmodel:7:9: error train\.data_file pictures: needs at least 2 class sub-folders with images, found 0\.$/m);
 
       const fits = await run(dir, 'check', 'fits.nnmodel');
       assert.equal(fits.code, 0, fits.out);

@@ -349,7 +349,8 @@ train Cls {
       const cls = await run(dir, 'forecast', 'cls.nnmodel');
       assert.equal(cls.code, 1);
       // Three values per step cannot train on waves either: the analysis says it first (train.positions), as for train.
-      assert.match(cls.err, /^nnmodel forecast: .*cls\.nnmodel:7:9: waves labels each of the 8 steps of an example with the next value, one number, but 'Cls' outputs \[seq, 3\]: 3 values per step\. End with dense\(1\)\./m);
+      assert.match(cls.err, /^nnmodel forecast: 'Cls' cannot run: \S*cls\.nnmodel has 1 error; fix it first:$/m);
+      assert.match(cls.err, /^\S*cls\.nnmodel:7:9: error train\.positions waves labels each of the 8 steps of an example with the next value, one number, but 'Cls' outputs \[seq, 3\]: 3 values per step\. End with dense\(1\)\./m);
       for (const bad of ['0', '-3', 'x', '10001']) {
         const r = await run(dir, 'forecast', 'cls.nnmodel', '--steps', bad);
         assert.equal(r.code, 2, `--steps ${bad}`);

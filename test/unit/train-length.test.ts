@@ -207,7 +207,8 @@ test('nnmodel check exits 1 on the section, and nnmodel train refuses before bui
     const train = await run('train', 'lm.nnmodel', '--epochs', '1');
     assert.equal(train.code, 1, train.err);
     assert.doesNotMatch(train.err, /internal error/);
-    assert.match(train.err, /^nnmodel train: \S*lm\.nnmodel:6:33: text trains 'LM' on windows of 32 tokens .* positional allows at most maxlen = 16\. .*fix the problems first\.$/m);
+    assert.match(train.err, /^nnmodel train: 'LM' cannot run: \S*lm\.nnmodel has 1 error; fix it first:$/m);
+    assert.match(train.err, /^\S*lm\.nnmodel:6:33: error train\.size text trains 'LM' on windows of 32 tokens .* positional allows at most maxlen = 16\. /m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -103,6 +103,18 @@ export interface ExportOptions {
   featureStats?: FeatureStats;
   /** Where `featureStats` come from, for the comment: `the checkpoint of epoch 50 (.nnmodel/mlp_fruit/FruitMLP)`. */
   featureStatsSource?: string;
+  /**
+   * The class names the trained weights' outputs stand for (their
+   * checkpoint's `data.classes`: a CSV's label values, an image folder's
+   * sub-folders, `shapes`' circle, square, triangle), for `model` (or the
+   * only model): when it has one output of one value per class, the class
+   * gets a `CLASSES` tuple (output i is `CLASSES[i]`), its docstring says
+   * so, and `__main__` prints the classes predicted. Not written when the
+   * names are the indices themselves (`digits`' "0" … "9").
+   */
+  classes?: readonly string[];
+  /** Where `classes` come from, for the docstring: the checkpoint's `data.source` (`data/fruit.csv`, `pics`, `shapes`). */
+  classesSource?: string;
 }
 
 /** Default value of symbolic dimensions in the generated demo and the parity test. */
@@ -454,14 +466,35 @@ class Exporter {
     const nt = m.params.nonTrainable.value === 0 ? '' : `, ${m.params.nonTrainable.toString()} non-trainable (batchnorm running statistics: buffers here)`;
     doc.push(`${counted}${nt}.`);
     doc.push(...this.standardisationDoc(m, params, standardised));
+    doc.push(...this.imagesDoc(m, params));
     if (softmaxOut) {
       doc.push(
         'The output ends in softmax: it is probabilities. To train with nn.CrossEntropyLoss (which takes',
         'logits and applies the softmax itself) drop the final F.softmax, or use nn.NLLLoss on torch.log(output).',
       );
     }
+    const classes = this.outputClasses(m);
+    if (classes) {
+      const from = this.options.classesSource ? ` of ${this.options.classesSource}` : ' of its training data';
+      doc.push(`Output i is the class CLASSES[i]${from}: ${classes.join(', ')}.`);
+    }
     const name = this.classFor(m);
-    return this.classText(name, doc, [], w, params);
+    return this.classText(name, doc, [], w, params, classes ? [`CLASSES = (${classes.map((c) => JSON.stringify(c)).join(', ')}${classes.length === 1 ? ',' : ''})`] : []);
+  }
+
+  /**
+   * The class names of `m`'s outputs (ExportOptions.classes) when they are
+   * given for it and it has one output of as many values; undefined when
+   * the names say nothing the index does not ("0", "1", … in order).
+   */
+  private outputClasses(m: ModelInfo): readonly string[] | undefined {
+    const classes = this.options.classes;
+    const exported = exportableModels(this.analysis).filter((x) => this.options.model === undefined || x.name === this.options.model);
+    if (!classes?.length || !(this.options.model === m.name || (this.options.model === undefined && exported.length === 1))) return undefined;
+    const dims = m.outputs.length === 1 ? m.outputs[0].shape.dims : [];
+    if (dims.length !== 1 || dims[0].value !== classes.length) return undefined;
+    if (classes.every((c, i) => c === String(i))) return undefined;
+    return classes;
   }
 
   /**
@@ -517,11 +550,32 @@ class Exporter {
     ];
   }
 
-  private classText(name: string, doc: string[], ctorParams: string[], w: ClassWriter, forwardParams: string[]): string {
+  /**
+   * For a model whose train section reads an image folder, what its input
+   * pixels are (runtime/data/files.ts `loadImageFolder`, `resizeImage`):
+   * the numbers a PyTorch pipeline must give it for the trained weights to
+   * mean anything (torchvision's usual ImageNet Normalize would not).
+   */
+  private imagesDoc(m: ModelInfo, params: string[]): string[] {
+    const data = this.analysis.trains.find((t) => t.model === m.name)?.config.data;
+    const input = m.inputs[0];
+    if (data?.kind !== 'images' || m.inputs.length !== 1 || !input || !isImage(input.shape)) return [];
+    const size = Array.isArray(data.options.size) ? (data.options.size as number[]) : [28, 28];
+    const [h, w] = [size[0], size[1] ?? size[0]];
+    const grey = data.options.grayscale === true;
+    return [
+      `Its train section reads images("${data.path}"): ${params[0]} is each image resized to ${h}×${w} (area-weighted when`,
+      `shrinking), ${grey ? 'grey (0.299 R + 0.587 G + 0.114 B)' : 'RGB'}, values in [0, 1] (the 8-bit values / 255, transparent pixels over black),`,
+      'with no mean/std normalisation: give it images prepared the same way.',
+    ];
+  }
+
+  private classText(name: string, doc: string[], ctorParams: string[], w: ClassWriter, forwardParams: string[], attributes: string[] = []): string {
     const lines = [`class ${name}(nn.Module):`];
     lines.push(`    """${doc[0]}`);
     for (const d of doc.slice(1)) lines.push(d ? `    ${d}` : '');
     lines.push('    """', '');
+    if (attributes.length) lines.push(...attributes.map((a) => `    ${a}`), '');
     lines.push(`    def __init__(${['self', ...ctorParams].join(', ')}):`, '        super().__init__()');
     for (const l of w.inits) lines.push(`        ${l}`);
     lines.push('', `    def forward(${['self', ...forwardParams].join(', ')}):`);
@@ -1339,6 +1393,7 @@ class Exporter {
       }
       lines.push('    model.eval()', '    with torch.no_grad():', `        out = model(${args.join(', ')})`);
       lines.push(`    print("${name} output:", ${m.outputs.length > 1 ? '[tuple(o.shape) for o in out]' : 'tuple(out.shape)'})`);
+      if (this.outputClasses(m)) lines.push(`    print("${name} predicts (for the random input):", [${this.classFor(m)}.CLASSES[i] for i in out.argmax(-1).tolist()])`);
     }
     return lines.join('\n');
   }

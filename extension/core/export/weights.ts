@@ -481,6 +481,18 @@ export function weightsPathFor(pyPath: string): string {
   return pyPath.replace(/\.py$/i, '') + '.safetensors';
 }
 
+/**
+ * The class names a checkpoint's outputs stand for (`data.classes`: a CSV's
+ * label values, an image folder's sub-folders), for the export's `CLASSES`;
+ * undefined when there are none (a regression, a GAN) or they are not a
+ * list of strings (a damaged or hand-edited model.json is not trusted).
+ */
+export function trainedClasses(json: ModelJson): string[] | undefined {
+  const classes: unknown = json.nnmodel.data?.classes;
+  if (!Array.isArray(classes) || classes.length === 0 || !classes.every((c) => typeof c === 'string')) return undefined;
+  return [...classes];
+}
+
 /** What an exported weights file records about itself (see `safetensorsMetadata`). */
 export interface WeightsFileInfo {
   /** The model exported. */

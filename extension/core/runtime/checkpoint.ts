@@ -844,6 +844,27 @@ export async function readModelCheckpoint(
 let tmpCounter = 0;
 const tmpSuffix = () => `.tmp-${Date.now().toString(36)}-${(tmpCounter++).toString(36)}`;
 
+/**
+ * Why checkpoints cannot be written in `dir` (Node's message: `EEXIST: file
+ * already exists, mkdir '…'` for a path through a file, `EROFS` for a
+ * read-only disk), undefined when they can: creates the folder, then writes
+ * and removes an empty probe file named as `writeCheckpoint`'s temporary
+ * files (so one left by a crash is tidied with them). Training asks before
+ * its first epoch, which would otherwise be lost to a folder found
+ * unwritable only when its checkpoint is written.
+ */
+export async function checkpointFolderProblem(fs: CheckpointFs, dir: string): Promise<string | undefined> {
+  try {
+    await fs.mkdir(dir);
+    const probe = `${dir}/write-check${tmpSuffix()}`;
+    await fs.writeFile(probe, new Uint8Array(0));
+    await fs.remove(probe);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 /** Writes a checkpoint into `dir` atomically (see the file comment). */
 export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: EncodedCheckpoint): Promise<void> {
   await fs.mkdir(dir);

@@ -9,11 +9,15 @@
  *   machine that trains): the file or folder does not exist;
  * - `train.data_file`: data training would refuse: outside the roots, the
  *   wrong kind (a folder for csv/text, a file for images, a device or FIFO),
- *   over `MAX_FILE_BYTES`, or a CSV training cannot use (no label column, a
- *   value that is not a number, one class only, ...: the loader's message);
+ *   over `MAX_FILE_BYTES`, a CSV training cannot use (no label column, a
+ *   value that is not a number, one class only, ...: the loader's message),
+ *   or an image folder it cannot use (fewer than 2 class sub-folders, an
+ *   empty one, an image outside them);
  * - `train.data_shape`: a CSV's examples (one value per feature column)
  *   cannot be the model's input (`[2]` for a `[32, 32, 1]` model), as
- *   training's `checkDataFits` would say.
+ *   training's `checkDataFits` would say;
+ * - `train.classes`: a CSV's label column or an image folder has more
+ *   classes than the model outputs values, which training refuses too.
  *
  * Where training reads data is where this looks: inside `roots` (as
  * training's, `nnmodel train --data-root`; none: the file's folder). A path
@@ -25,14 +29,16 @@
  * folder is `train.data_file`, never read), images a folder.
  *
  * CSVs are then read and checked by the loader training uses
- * (`loadDataset`); image folders and texts are only looked at (decoding
+ * (`loadDataset`); image folders are listed as training lists them
+ * (`listImageFolder`), never decoded, and texts only looked at (decoding
  * every image or tokenising a text is the cost of training, not of a
  * check). Pure: file access goes through `DataFs`.
  */
 import type { TrainDecl } from '../syntax/ast';
 import { shapeToString } from '../analysis/sym';
 import type { Analysis, DataSource, Diagnostic, ModelInfo, TrainInfo } from '../analysis/types';
-import { DataError, joinPath, loadDataset, resolveDataPath, unreadableFile, type DataFs, type DataStat } from './data/files';
+import { DataError, joinPath, listImageFolder, loadDataset, resolveDataPath, unreadableFile, type DataFs, type DataStat } from './data/files';
+import { outputSizeAdvice } from './dataFit';
 
 export interface DataCheckOptions {
   /** Folder of the .nnmodel file: data paths are relative to it. */
@@ -88,8 +94,17 @@ async function checkSource(
     return { code: 'train.data_file', message: `${data.kind}: ${data.path}: cannot be read (${e instanceof Error ? e.message : String(e)}).` };
   }
   if (data.kind === 'images') {
-    if (st.isDirectory) return undefined;
-    return { code: 'train.data_file', message: `images: ${data.path}: is ${st.isFile ? 'a file' : 'not a folder'}; images(...) needs a folder with one sub-folder of images per class.` };
+    if (!st.isDirectory) {
+      return { code: 'train.data_file', message: `images: ${data.path}: is ${st.isFile ? 'a file' : 'not a folder'}; images(...) needs a folder with one sub-folder of images per class.` };
+    }
+    // The folders are listed as training lists them (nothing decoded): what it would stop on, and the classes it would find.
+    try {
+      const { classes } = await listImageFolder(data.path, { baseDir: o.baseDir, roots, fs: o.fs });
+      return classCheck(data.path, classes, train, model);
+    } catch (e) {
+      if (e instanceof DataError) return { code: 'train.data_file', message: e.message };
+      throw e;
+    }
   }
   // csv and text: a regular file the loader would read (kind and size from stat alone; nothing is read before).
   const why = unreadableFile(st, data.path);
@@ -109,9 +124,32 @@ async function checkSource(
         message: `${data.path} gives examples of [${examples.join(', ')}], one number per feature column${columns}, but '${model.name}' takes ${shapeToString(input)}: a csv feeds a model whose input is [${examples.join(', ')}].`,
       };
     }
-    return undefined;
+    return classCheck(data.path, ds.classes, train, model);
   } catch (e) {
     if (e instanceof DataError) return { code: 'train.data_file', message: e.message };
     throw e;
   }
+}
+
+/**
+ * `train.classes` when the data has more classes than the model's output
+ * has values (crossentropy, one class per example): training's
+ * `checkDataFits` refuses it once the data is read. Fewer classes than
+ * outputs trains (with a warning at the start of the run).
+ */
+function classCheck(
+  path: string,
+  classes: readonly string[],
+  train: TrainInfo,
+  model: ModelInfo | undefined,
+): Pick<Diagnostic, 'code' | 'message'> | undefined {
+  if (!model || model.hasErrors || model.outputs.length !== 1 || train.config.loss !== 'crossentropy' || classes.length === 0) return undefined;
+  const dims = model.outputs[0].shape.dims;
+  const outputs = dims[dims.length - 1]?.value;
+  if (outputs === undefined || outputs >= classes.length) return undefined;
+  const shown = classes.length <= 8 ? ` (${classes.join(', ')})` : '';
+  return {
+    code: 'train.classes',
+    message: `${path} has ${classes.length} classes${shown}, but '${model.name}' outputs ${outputs} values per prediction. ${outputSizeAdvice(model, classes.length)}`,
+  };
 }

@@ -241,14 +241,16 @@ export interface ImageFolderOptions {
 }
 
 /**
- * A folder with one sub-folder per class, each holding PNG or JPEG files.
- * Classes are the sub-folder names in code-point order; every image is
- * resized to `height × width` (area-weighted when shrinking), converted to
- * grey or RGB, with values in [0, 1] (transparent pixels over black).
- * Other files are ignored; an image outside a class folder, an empty class
- * folder or a file that does not decode is an error naming it.
+ * The classes (sub-folder names in code-point order) and image files of an
+ * image folder, from listings alone (nothing is decoded): what
+ * `loadImageFolder` trains on, and what `nnmodel check` looks at. A stray
+ * image outside a class folder, fewer than 2 classes, an empty class folder
+ * or more than `MAX_IMAGES` images is a DataError naming the path.
  */
-export async function loadImageFolder(rel: string, opts: ImageFolderOptions, o: LoadOptions): Promise<Dataset> {
+export async function listImageFolder(
+  rel: string,
+  o: Pick<LoadOptions, 'baseDir' | 'roots' | 'fs'>,
+): Promise<{ classes: string[]; files: { path: string; rel: string; label: number }[] }> {
   const root = await resolveDataPath(rel, o);
   const entries = await o.fs.readDir(root).catch(() => {
     throw new DataError(`${rel}: is not a folder; images(...) needs a folder with one sub-folder of images per class.`, rel);
@@ -269,6 +271,19 @@ export async function loadImageFolder(rel: string, opts: ImageFolderOptions, o: 
     for (const n of names) files.push({ path: `${dir}/${n}`, rel: `${rel}/${classes[c]}/${n}`, label: c });
   }
   if (files.length > MAX_IMAGES) throw new DataError(`${rel}: has ${files.length} images, more than the limit of ${MAX_IMAGES}.`, rel);
+  return { classes, files };
+}
+
+/**
+ * A folder with one sub-folder per class, each holding PNG or JPEG files.
+ * Classes are the sub-folder names in code-point order; every image is
+ * resized to `height × width` (area-weighted when shrinking), converted to
+ * grey or RGB, with values in [0, 1] (transparent pixels over black).
+ * Other files are ignored; an image outside a class folder, an empty class
+ * folder or a file that does not decode is an error naming it.
+ */
+export async function loadImageFolder(rel: string, opts: ImageFolderOptions, o: LoadOptions): Promise<Dataset> {
+  const { classes, files } = await listImageFolder(rel, o);
   const channels = opts.grayscale ? 1 : 3;
   const plane = opts.height * opts.width * channels;
   const xs = new Float32Array(files.length * plane);
