@@ -55,7 +55,7 @@ export interface LayerHeaderClasses {
  * dimmed: a string, or parts joined by " · " each kept on one line (a
  * narrow view wraps between them). More can be appended to it.
  */
-export function layerHeader(label: string, detail: string | readonly string[], source: { line: number; reveal: () => void } | undefined, classes: LayerHeaderClasses = {}): HTMLDivElement {
+export function layerHeader(label: string, detail: string | readonly string[], source: { line: number; title?: string; reveal: () => void } | undefined, classes: LayerHeaderClasses = {}): HTMLDivElement {
   const header = document.createElement('div');
   if (classes.header) header.className = classes.header;
   header.style.display = 'flex';
@@ -68,7 +68,7 @@ export function layerHeader(label: string, detail: string | readonly string[], s
   title.style.fontWeight = '600';
   title.style.color = 'var(--vscode-textLink-foreground)';
   if (source) {
-    title.title = `Show line ${source.line} in the editor`;
+    title.title = source.title ?? `Show line ${source.line} in the editor`;
     title.addEventListener('click', (e) => {
       e.preventDefault();
       source.reveal();

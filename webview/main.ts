@@ -28,6 +28,8 @@ import { decodeImage } from './host/image';
 import { ModelSession } from './host/session';
 import { GraphView } from './views/graph';
 import { SummaryView } from './views/summary';
+import { notRunningText } from './views/notRunningModel';
+import { pathAt } from './views/sourceLink';
 import type { ViewContext, ViewModule } from './views/types';
 import * as attention from './views/attention';
 import * as featureMaps from './views/featureMaps';
@@ -399,8 +401,11 @@ async function runtimeJob(): Promise<void> {
     const key = `${msg.uri}@${msg.version}#${msg.model.name}@${backend.name}`;
     if (key === sessionKey && session && !session.isDisposed) return;
     teardownSession();
+    buildFailure = undefined;
     if (msg.model.hasErrors) {
       showNotRunning('fix the errors in the model first');
+      // The open tab says so too (with the first error), rather than staying blank.
+      await renderActiveProbe();
       return;
     }
     const info = reviveModel(msg.model);
@@ -410,7 +415,9 @@ async function runtimeJob(): Promise<void> {
       const exampleShape = trainedWeights.exampleShape(msg.uri, msg.model.name) ?? wavesExampleShape(msg.sample);
       next = ModelSession.create(tf, info, { seed: msg.seed, ...(exampleShape ? { exampleShape } : {}) });
     } catch (e) {
-      showNotRunning(e instanceof Error ? e.message : String(e));
+      buildFailure = e instanceof Error ? e.message : String(e);
+      showNotRunning(buildFailure);
+      await renderActiveProbe();
       return;
     }
     session = next;
@@ -540,9 +547,26 @@ function setImage(data: ImageData, name: string): void {
 /** Whether the Samples tab was rendered for the current context. */
 let samplesRendered = false;
 
-/** What a probe tab says while there is no session to run. */
+/** Why the current model could not be built although it has no errors (the builder's message), for the tabs' placeholder. */
+let buildFailure: string | undefined;
+
+/** What a probe tab says while there is no session to run: why, and the first error with a link to its line. */
 function notRunning(): HTMLElement {
-  return h('p', { className: 'nn-empty', text: current?.model.hasErrors ? 'Fix the errors in the model to run it.' : 'The model is not built yet.' });
+  const said = notRunningText(current?.model.hasErrors ?? false, current?.diagnostics ?? [], buildFailure);
+  const box = h('div', { className: 'nn-empty nn-not-running-note' }, h('p', { text: said.text }));
+  const error = said.error;
+  if (error) {
+    const link = h('a', { className: 'nn-error-link', text: `Line ${error.line}` });
+    link.href = '#';
+    link.title = 'Show it in the editor';
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      reveal(error.range);
+    });
+    const more = error.more > 0 ? ` (and ${error.more} more error${error.more === 1 ? '' : 's'}: see the Problems panel)` : '';
+    box.append(h('p', { className: 'nn-first-error' }, link, document.createTextNode(`: ${error.message}${more}`)));
+  }
+  return box;
 }
 
 /**
@@ -704,8 +728,26 @@ tabs.addEventListener('vsc-tabs-select', (e) => {
   displacedTab = undefined;
   trainingView.setVisible(activeTab === 'training');
   saveState({ tab: TABS.findIndex((t) => t.id === id) });
+  // The cursor may have moved while the table was hidden: bring its row into view.
+  if (id === 'summary') requestAnimationFrame(() => summary.scrollToCurrent());
   void renderActiveProbe();
 });
+
+/** The layer sections of the Feature maps, Kernels and Attention tabs (each carries its layer's node path). */
+const LAYER_SECTIONS = 'section.nn-fm-layer[data-path], section.nn-kernel-layer[data-path], section.nn-pos-layer[data-path], section.nn-attn-layer[data-path]';
+
+/** In the open Feature maps, Kernels or Attention tab, marks the section of the layer the editor's cursor is in and scrolls to it. */
+function followCursor(offset: number | undefined): void {
+  if (!current || offset === undefined || (activeTab !== 'featureMaps' && activeTab !== 'kernels' && activeTab !== 'attention')) return;
+  const panel = panels.get(activeTab)!;
+  const sections = [...panel.querySelectorAll<HTMLElement>(LAYER_SECTIONS)];
+  const path = pathAt(current.model.graph, sections.map((s) => s.dataset.path!), offset);
+  const section = path === undefined ? undefined : sections.find((s) => s.dataset.path === path);
+  for (const s of panel.querySelectorAll<HTMLElement>('section.nn-cursor-layer')) if (s !== section) s.classList.remove('nn-cursor-layer');
+  if (!section || section.classList.contains('nn-cursor-layer')) return;
+  section.classList.add('nn-cursor-layer');
+  section.scrollIntoView({ block: 'nearest' });
+}
 
 /** Shows tab `id` as a click on its header would (vscode-tabs fires its select event only for the user's clicks and keys). */
 function selectTab(id: TabId): void {
@@ -733,7 +775,11 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       scheduleRuntime();
       return;
     case 'cursor':
-      if (current && msg.uri === current.uri) graph.highlight(msg.offset);
+      if (current && msg.uri === current.uri) {
+        graph.highlight(msg.offset);
+        summary.highlight(msg.offset);
+        followCursor(msg.offset);
+      }
       return;
     case 'settings':
       if (msg.backend !== setting || !backend) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { summaryRows } from '../../extension/core/analysis/summary';
 import { serializeModel, serializeRows } from '../../extension/core/protocol';
-import { rowRanges } from '../../webview/views/summaryModel';
+import { rowAt, rowRanges } from '../../webview/views/summaryModel';
 import { GPT2_SMALL } from '../fixtures/contract';
 
 test('summary rows: each row of a model with a repeated block gets its own call\'s range', () => {
@@ -27,4 +27,25 @@ test('summary rows: each row of a model with a repeated block gets its own call\
   assert.match(GPT2_SMALL.slice(start.offset, end.offset), /wte/);
   // Rows that do not follow the graph get no range rather than a wrong one.
   assert.equal(rowRanges(model.graph, rows.slice(1)).size, 0);
+});
+
+test('summary rows: the row the editor\'s cursor is in is the tightest call around it, in this file', () => {
+  const m = analyze(GPT2_SMALL, { uri: 'file:///t.nnmodel' }).models[0];
+  const model = serializeModel(m);
+  const rows = serializeRows(summaryRows(m));
+  const ranges = rowRanges(model.graph, rows);
+  // Inside `gpt_block(768, 12) * 12` (its own row) and on no layer inside it (their calls are in the block's body).
+  const call = GPT2_SMALL.indexOf('gpt_block(768, 12)');
+  assert.ok(call > 0);
+  const group = rowAt(ranges, call + 3)!;
+  assert.equal(group.kind, 'group');
+  // On a layer call inside the block body: that layer's row, not the block's.
+  const body = GPT2_SMALL.indexOf('attention(', GPT2_SMALL.indexOf('block gpt_block'));
+  const attn = rowAt(ranges, body + 2)!;
+  assert.match(attn.label, /^attention/);
+  // Outside every call (a comment line): no row.
+  assert.equal(rowAt(ranges, 0), undefined);
+  // A row from another file is never the cursor's.
+  const imported = new Map([...ranges].map(([r, at]) => [r, { ...at, local: false }]));
+  assert.equal(rowAt(imported, body + 2), undefined);
 });

@@ -66,6 +66,7 @@ import { appendedText, outputPlan } from './outputModel';
 import { plural } from '../../extension/core/plural';
 import { button, layerHeader, note } from '../dom';
 import type { ViewContext } from './types';
+import { headerSource, layerSource } from './sourceLink';
 
 /** Longest token sequence fed (heatmaps of more tokens are unreadable). */
 const MAX_TOKENS = 64;
@@ -670,7 +671,7 @@ function layerSection(
   ]
     .filter(Boolean)
     .join(' · ');
-  const header = layerHeader(`Layer ${index + 1}: ${node?.label ?? 'attention'}`, detail, node && { line: node.range.start.line + 1, reveal: () => ctx.reveal(node.range) });
+  const header = layerHeader(`Layer ${index + 1}: ${node?.label ?? 'attention'}`, detail, headerSource(layerSource(ctx.info.graph, map.path), ctx.reveal));
   const row = document.createElement('div');
   row.style.display = 'flex';
   row.style.flexWrap = 'wrap';

@@ -44,6 +44,7 @@ import {
 import { defaultImage } from './featureMapsModel';
 import { el, layerHeader, note, pixelCanvas } from '../dom';
 import type { ViewContext } from './types';
+import { headerSource, layerSource, sourceText } from './sourceLink';
 
 /** Displayed size of a filtered image (CSS pixels, longest side). */
 const MAP_SIZE = 96;
@@ -214,9 +215,9 @@ function matchPart(ctx: ViewContext, tip: HTMLElement): HTMLElement | undefined 
   }
   const conv = convs[pick.index];
   const node = ctx.built.nodeOf.get(conv.path)!;
-  const line = node.range.start.line + 1;
+  const source = layerSource(ctx.info.graph, conv.path);
   if (pick.how === 'skip') {
-    box.append(tight(`The learned kernels of ${node.label} (line ${line}) are not compared with these: ${pick.reason}.`, 'nn-note nn-classic-skip'));
+    box.append(tight(`The learned kernels of ${node.label}${source ? ` (${sourceText(source)})` : ''} are not compared with these: ${pick.reason}.`, 'nn-note nn-classic-skip'));
     return box;
   }
   const set = kernels(ctx.tf as Tf, ctx.built.layerOf.get(conv.path)!);
@@ -226,7 +227,7 @@ function matchPart(ctx: ViewContext, tip: HTMLElement): HTMLElement | undefined 
   const matches = matchClassics(set)!;
   const n = set.cout * set.cin;
   const size = `${set.kh}×${set.kw}`;
-  const header = layerHeader(`Closest learned kernels: ${node.label}`, [`${n} kernels of ${size}`, ...(set.cin > 1 ? [`${set.cout} filters × ${set.cin} input channels`] : [])], { line, reveal: () => ctx.reveal(node.range) });
+  const header = layerHeader(`Closest learned kernels: ${node.label}`, [`${n} kernels of ${size}`, ...(set.cin > 1 ? [`${set.cout} filters × ${set.cin} input channels`] : [])], headerSource(source, ctx.reveal));
   // As the learned layers' headers: a narrow panel wraps between the title and each part of the detail.
   header.style.flexWrap = 'wrap';
   header.style.rowGap = '0';

@@ -64,7 +64,7 @@ import { isModeOp } from '../probes/trainModes';
 import { modesPanel, type ModesSource } from './trainModesView';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
 import { hover, showAt, tooltip } from '../probes/hover';
-import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
+import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, runDimsText, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
 import { button, el, layerHeader, note, pixelCanvas } from '../dom';
 import { firstOutput, outputPlan } from './outputModel';
@@ -72,6 +72,7 @@ import { AUGMENT_VIEWS, augmentationChain, augmentedViews, chainLabel, viewPixel
 import type { LayerNode } from '../../extension/core/analysis/types';
 import type { Shape } from '../../extension/core/analysis/sym';
 import type { ViewContext } from './types';
+import { headerSource, layerSource, sourceText } from './sourceLink';
 
 /** Channels drawn per layer before "Show all". */
 const CHANNEL_LIMIT = 64;
@@ -287,7 +288,10 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
           const ops = [...new Set(hidden.map((l) => l.node.op))].join(' and ');
           body.append(note(`This model has ${ops} layers, which behave differently in training and at inference: tick “Show every layer” to compare the two modes.`, 'nn-note nn-modes-hint'));
         }
-        status.textContent = `${needsImage ? imageName : 'sample input'} · ${maps.length} layer${maps.length === 1 ? '' : 's'} · ${(performance.now() - t0).toFixed(0)} ms`;
+        // A model with symbolic sizes runs at the values the session gave them: the picked image was resized to them.
+        const dimsRun = runDimsText(ctx.dims);
+        status.textContent = `${needsImage ? imageName : 'sample input'}${dimsRun ? ` · run at ${dimsRun}` : ''} · ${maps.length} layer${maps.length === 1 ? '' : 's'} · ${(performance.now() - t0).toFixed(0)} ms`;
+        status.title = dimsRun ? `The model's symbolic sizes are set to ${dimsRun} to run it; the input is resized to them.` : '';
       } catch (e) {
         body.replaceChildren(note(`Could not compute the feature maps: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
       } finally {
@@ -427,7 +431,8 @@ function inputNameOf(ctx: ViewContext, src: ConvInputSource): string {
     return `the ${node && 'name' in node ? `'${node.name}' ` : ''}input`;
   }
   const node = ctx.built.nodeOf.get(src.path);
-  return node ? `the output of ${node.label} (line ${lineOf(node.range)})` : 'its input';
+  const source = layerSource(ctx.info.graph, src.path);
+  return node ? `the output of ${node.label}${source ? ` (${sourceText(source)})` : ''}` : 'its input';
 }
 
 /** The layer's weights and its input (`input`, `[1, …size, c]`, kept from the pass), read on its first breakdown. */
@@ -513,15 +518,15 @@ interface Seen {
 const MERGE_WORDS: Record<string, string> = { add: 'sum', multiply: 'product' };
 
 function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap, tip: HTMLElement, seen?: Seen, calc?: Calc, modes?: ModesSource): HTMLElement {
-  const { label, range } = layer.node;
-  const line = lineOf(range);
+  const { label } = layer.node;
+  const source = layerSource(ctx.info.graph, map.path);
   const section = el('section', 'nn-fm-layer');
   section.dataset.path = map.path;
   section.dataset.op = layer.node.op;
   section.dataset.kind = map.kind;
   const shape = map.kind === 'grid' ? `[${map.height}, ${map.width}, ${map.channels}]` : map.kind === 'strip' ? `[${map.width}, ${map.channels}]` : `[${map.width}]`;
   const what = MERGE_WORDS[layer.node.op];
-  const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''} · line ${line}`, { line, reveal: () => ctx.reveal(range) }, { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
+  const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''}${source ? ` · ${sourceText(source)}` : ''}`, headerSource(source, ctx.reveal), { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
   const zeros = layer.relu ? zeroStats(map.data, map.channels, map.height * map.width) : undefined;
   if (zeros) header.append(...zeroBadges(map, zeros));
   section.append(header);
@@ -956,8 +961,4 @@ function option(value: string, text: string, selected = false): HTMLElement {
   if (selected) o.setAttribute('selected', '');
   o.textContent = text;
   return o;
-}
-
-function lineOf(range: ViewContext['modelInfo']['range']): number {
-  return range.start.line + 1;
 }

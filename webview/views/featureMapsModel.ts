@@ -165,3 +165,15 @@ export function unitAt(layout: UnitStripLayout, x: number, y: number): number | 
   const i = row * layout.perRow + col;
   return i < layout.shown ? i : undefined;
 }
+
+/**
+ * The values the run gave a model's symbolic dimensions (`h = 16, w = 16`),
+ * for the Feature maps status: with `input image: [h, w, 3]` the picked
+ * image is resized to them, which the student should be told. Empty for a
+ * model without symbolic dimensions.
+ */
+export function runDimsText(dims: Readonly<Record<string, number>>): string {
+  return Object.entries(dims)
+    .map(([name, value]) => `${name} = ${value}`)
+    .join(', ');
+}

@@ -15,7 +15,7 @@ import { GraphLayout, LayoutSuperseded, pageWorkerStarter } from './graphLayout'
 import { fitTransform } from './graphFit';
 import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainDiagnostic, PlainModelInfo } from '../../extension/core/protocol';
-import { boxAt, boxTooltip, buildDiagram, groupHeader, groupKeys, LINE_HEIGHT, PAD_X, PAD_Y, receptiveFields, type Box, type TextMetrics } from './graphModel';
+import { boxAt, boxTooltip, buildDiagram, callBox, graphStatus, groupHeader, groupKeys, LINE_HEIGHT, PAD_X, PAD_Y, receptiveFields, type Box, type TextMetrics } from './graphModel';
 import { button } from '../dom';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -206,9 +206,12 @@ export class GraphView {
     if (token !== this.layoutToken) return;
     this.boxes = diagram.boxes;
     this.draw(laid);
-    const c = this.counts();
-    this.statusText = `${c.layer} layer${c.layer === 1 ? '' : 's'}${c.group ? `, ${c.group} block${c.group === 1 ? '' : 's'}` : ''}`;
+    const status = graphStatus(this.counts(), model.hasErrors, this.diagnostics);
+    this.statusText = status.text;
     this.status.textContent = this.statusText;
+    this.status.classList.toggle('nn-status-error', status.error !== undefined);
+    // The tooltip was set to this layout's time above; the first error comes before it.
+    if (status.error) this.status.title = `${status.error}\n${this.status.title}`;
     this.current = undefined;
     this.highlight(this.cursorOffset);
     if (this.fitPending) this.fit();
@@ -365,8 +368,9 @@ export class GraphView {
     const box = key ? this.boxes.get(key) : undefined;
     if (!box) return;
     const n = box.node;
-    // Nodes from an imported file have no range in this document.
-    if (n.kind === 'input' || n.uri === undefined) this.host.reveal(n.range);
+    // A node from an imported file has no range in this document: the call here that reaches it is selected.
+    const call = callBox(this.boxes, box);
+    if (call) this.host.reveal(call.node.range);
     if (n.kind === 'group') {
       const next = new Set(this.expanded);
       if (next.has(box.key)) {

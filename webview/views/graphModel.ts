@@ -11,6 +11,7 @@ import { parseSym, reviveModel, type PlainDiagnostic, type PlainGraph, type Plai
 import type { Severity } from '../../extension/core/analysis/types';
 import { compactField, modelFields } from '../../extension/core/analysis/receptive';
 import { bodyPrefix, nodePath } from '../../extension/core/runtime/build';
+import { fileName } from './sourceLink';
 
 /** One box in the diagram. */
 export interface Box {
@@ -336,6 +337,17 @@ export function boxAt(boxes: ReadonlyMap<string, Box>, offset: number): Box | un
   return best;
 }
 
+/**
+ * The box whose call a click on `box` selects in the analysed file: the box
+ * itself, or for a node of a block imported from another file (its range is
+ * in that file) the group box around it whose call is written here.
+ */
+export function callBox(boxes: ReadonlyMap<string, Box>, box: Box): Box | undefined {
+  let at: Box | undefined = box;
+  while (at && at.node.kind !== 'input' && at.node.uri !== undefined) at = at.parent === undefined ? undefined : boxes.get(at.parent);
+  return at;
+}
+
 /** Tooltip text of a box: kind, shapes, counts, receptive field and diagnostics. */
 export function boxTooltip(b: Box): string {
   const n = b.node;
@@ -350,7 +362,22 @@ export function boxTooltip(b: Box): string {
     const shared = sharedText(n);
     if (shared) lines.push(n.kind === 'layer' && n.sharedWith !== undefined ? `${shared} (node ${n.sharedWith})` : shared);
   }
-  lines.push(`line ${n.range.start.line + 1}${n.kind !== 'input' && n.uri ? ` of ${n.uri}` : ''}`);
+  // An imported layer's line is in its own file: named, not given as a full URI.
+  lines.push(`line ${n.range.start.line + 1}${n.kind !== 'input' && n.uri ? ` of ${fileName(n.uri)}` : ''}`);
   lines.push(...b.messages);
   return lines.join('\n');
+}
+
+/**
+ * The graph toolbar's status: the number of layers and blocks drawn, and for
+ * a model with errors that the drawing is incomplete and the first error's
+ * line (the analysis stops at it: the layers after it are not drawn).
+ */
+export function graphStatus(counts: { layer: number; group: number }, hasErrors: boolean, diagnostics: readonly PlainDiagnostic[]): { text: string; error?: string } {
+  const drawn = `${counts.layer} layer${counts.layer === 1 ? '' : 's'}${counts.group ? `, ${counts.group} block${counts.group === 1 ? '' : 's'}` : ''}`;
+  if (!hasErrors) return { text: drawn };
+  const first = diagnostics.filter((d) => d.severity === 'error').sort((a, b) => a.range.start.offset - b.range.start.offset)[0];
+  if (!first) return { text: `${drawn} · incomplete: the model has errors`, error: 'The model has errors: the graph shows what could be analysed.' };
+  const line = first.range.start.line + 1;
+  return { text: `${drawn} · incomplete: error on line ${line}`, error: `Line ${line}: ${first.message}\nThe graph shows what could be analysed.` };
 }

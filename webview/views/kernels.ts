@@ -25,6 +25,7 @@ import { positionalSection } from './positional';
 import { symmetricLegend } from './legend';
 import { hover, tooltip } from '../probes/hover';
 import type { ViewContext } from './types';
+import { headerSource, layerSource } from './sourceLink';
 import { button, layerHeader, note, pixelCanvas } from '../dom';
 import { classicSection } from './classicKernelsView';
 
@@ -62,7 +63,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
       const table = positionalTable(ctx.tf, layer);
       if (!table) continue;
       encodings++;
-      root.append(positionalSection(ctx, path, node.label, node.range, table, tip));
+      root.append(positionalSection(ctx, path, node.label, table, tip));
       continue;
     }
     if (node.category !== 'conv') continue;
@@ -71,7 +72,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
     if (!set) continue;
     first = false;
     count++;
-    root.append(layerSection(ctx, path, node.label, node.range, set, tip));
+    root.append(layerSection(ctx, path, node.label, set, tip));
   }
   if (count === 0 && encodings === 0) {
     root.append(note('This model has no convolution layers, so it has no kernels to show.', 'nn-empty'));
@@ -92,13 +93,13 @@ export function dispose(): void {
   root = undefined;
 }
 
-function layerSection(ctx: ViewContext, path: string, label: string, range: ViewContext['modelInfo']['range'], set: KernelSet, tip: HTMLElement): HTMLElement {
+function layerSection(ctx: ViewContext, path: string, label: string, set: KernelSet, tip: HTMLElement): HTMLElement {
   const section = document.createElement('section');
   section.className = 'nn-kernel-layer';
   section.dataset.path = path;
   section.dataset.kind = set.kind;
   // The call and each part of the detail stay whole: a narrow panel wraps between them, never inside "conv2d(8, 3)" or a range.
-  const header = layerHeader(label, kernelHeaderParts(set), { line: range.start.line + 1, reveal: () => ctx.reveal(range) });
+  const header = layerHeader(label, kernelHeaderParts(set), headerSource(layerSource(ctx.info.graph, path), ctx.reveal));
   header.style.flexWrap = 'wrap';
   header.style.rowGap = '0';
   (header.firstElementChild as HTMLElement).style.whiteSpace = 'nowrap';

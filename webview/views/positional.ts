@@ -22,6 +22,7 @@ import { cosineSimilarity, type PositionalTable } from '../probes/positional';
 import { el, layerHeader } from '../dom';
 import { symmetricLegend } from './legend';
 import type { ViewContext } from './types';
+import { headerSource, layerSource } from './sourceLink';
 
 /** Dimensions drawn (the first ones); the similarity always uses all of them. */
 export const MAX_DIMS = 1024;
@@ -30,16 +31,17 @@ const SIDE = 288;
 /** Largest cell side (CSS pixels), so a tiny table is not drawn as a few huge blocks. */
 const MAX_CELL = 12;
 
-type Range = ViewContext['modelInfo']['range'];
+/** Where a figure's title links to (sourceLink.ts `headerSource`); none when the layer's path names no node. */
+type Source = { line: number; title?: string; reveal: () => void } | undefined;
 
 /** One `positional` layer's section: header, encoding heatmap, similarity heatmap. */
-export function positionalSection(ctx: ViewContext, path: string, label: string, range: Range, table: PositionalTable, tip: HTMLElement): HTMLElement {
+export function positionalSection(ctx: ViewContext, path: string, label: string, table: PositionalTable, tip: HTMLElement): HTMLElement {
   const section = el('section', 'nn-pos-layer');
   section.dataset.path = path;
   section.dataset.kind = table.kind;
   section.dataset.rows = String(table.rows);
   section.dataset.maxlen = String(table.maxlen);
-  const source = { line: range.start.line + 1, reveal: () => ctx.reveal(range) };
+  const source = headerSource(layerSource(ctx.info.graph, path), ctx.reveal);
   const cols = Math.min(table.d, MAX_DIMS);
   const what = table.kind === 'sinusoidal' ? 'sinusoidal encoding (computed, no weights)' : `learned encoding (${trainedWord(ctx)})`;
   const shown =
@@ -85,7 +87,7 @@ function caption(table: PositionalTable, ctx: ViewContext): HTMLElement {
 }
 
 /** Positions down, dimensions across: row p of the table. */
-function encodingFigure(table: PositionalTable, cols: number, source: { line: number; reveal: () => void }, tip: HTMLElement): HTMLElement {
+function encodingFigure(table: PositionalTable, cols: number, source: Source, tip: HTMLElement): HTMLElement {
   const { rows, d, values, absMax } = table;
   const canvas = heatmapCanvas('nn-pos-encoding', cols, rows, (p, j) => (absMax > 0 ? values[p * d + j] / absMax : 0));
   canvas.setAttribute('aria-label', `position encoding, ${rows} positions × ${cols} dimensions`);
@@ -102,7 +104,7 @@ function encodingFigure(table: PositionalTable, cols: number, source: { line: nu
 }
 
 /** Positions both ways: cos(row p, row q), over all dimensions. */
-function similarityFigure(table: PositionalTable, source: { line: number; reveal: () => void }, tip: HTMLElement): HTMLElement {
+function similarityFigure(table: PositionalTable, source: Source, tip: HTMLElement): HTMLElement {
   const { rows, d } = table;
   const sim = cosineSimilarity(table.values, rows, d);
   const canvas = heatmapCanvas('nn-pos-similarity', rows, rows, (p, q) => sim[p * rows + q]);
@@ -116,7 +118,7 @@ function similarityFigure(table: PositionalTable, source: { line: number; reveal
   return figure('similarity', 'Cosine similarity: position × position', source, legend, axes(canvas, 'position', rows, 'position', rows));
 }
 
-function figure(kind: string, title: string, source: { line: number; reveal: () => void }, legend: HTMLElement, body: HTMLElement): HTMLElement {
+function figure(kind: string, title: string, source: Source, legend: HTMLElement, body: HTMLElement): HTMLElement {
   const f = el('figure', 'nn-pos-figure');
   f.dataset.figure = kind;
   f.style.margin = '0';
@@ -124,12 +126,12 @@ function figure(kind: string, title: string, source: { line: number; reveal: () 
   f.style.maxWidth = '100%';
   const link = el('a', 'nn-pos-title', title);
   link.href = '#';
-  link.title = `Show line ${source.line} in the editor`;
+  if (source) link.title = source.title ?? `Show line ${source.line} in the editor`;
   link.style.fontSize = '12px';
   link.style.color = 'var(--vscode-textLink-foreground)';
   link.addEventListener('click', (e) => {
     e.preventDefault();
-    source.reveal();
+    source?.reveal();
   });
   const head = el('figcaption', 'nn-pos-figcaption');
   head.append(link);

@@ -6,7 +6,7 @@
 import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainModelInfo, PlainSummaryRow } from '../../extension/core/protocol';
 import { symText } from './graphModel';
-import { bytesText, COLUMNS, rowCells, rowRanges, sortRows, type Column } from './summaryModel';
+import { bytesText, COLUMNS, rowAt, rowCells, rowRanges, sortRows, type Column } from './summaryModel';
 import { cellLayout, summaryTooltip } from './summaryLayout';
 import { note } from '../dom';
 
@@ -20,6 +20,12 @@ export class SummaryView {
   private rows: readonly PlainSummaryRow[] = [];
   private sortColumn: Column | undefined;
   private descending = false;
+  /** The editor's cursor in the followed document (its offset), kept so a redrawn table marks the same row. */
+  private cursorOffset: number | undefined;
+  /** The drawn row of each summary row, and the source range of each. */
+  private rowElements = new Map<PlainSummaryRow, HTMLTableRowElement>();
+  private ranges = new Map<PlainSummaryRow, { range: Range; local: boolean }>();
+  private current: HTMLTableRowElement | undefined;
 
   constructor(
     container: HTMLElement,
@@ -40,10 +46,33 @@ export class SummaryView {
     this.root.remove();
   }
 
+  /** Marks the row whose call holds `offset` (the editor's cursor), and scrolls the table to it when it is out of view. */
+  highlight(offset: number | undefined): void {
+    this.cursorOffset = offset;
+    const row = offset === undefined ? undefined : rowAt(this.ranges, offset);
+    const el = row && this.rowElements.get(row);
+    if (el === this.current) return;
+    this.current?.classList.remove('nn-current');
+    this.current?.removeAttribute('aria-current');
+    this.current = el;
+    if (!el) return;
+    el.classList.add('nn-current');
+    el.setAttribute('aria-current', 'true');
+    this.scrollToCurrent();
+  }
+
+  /** Scrolls the table to the cursor's row; only when the tab is shown (a hidden panel has no layout to scroll in). */
+  scrollToCurrent(): void {
+    if (this.current?.offsetParent) this.current.scrollIntoView({ block: 'nearest' });
+  }
+
   private draw(): void {
     const model = this.model;
     if (!model) return;
     const ranges = rowRanges(model.graph, this.rows);
+    this.ranges = ranges;
+    this.rowElements = new Map();
+    this.current = undefined;
     // A native table, not vscode-table: that element splits header and body into two fixed-layout
     // tables sized by preset percentages, so a column cannot take its content's width and long
     // layer and shape texts were cut while the number columns had room to spare.
@@ -104,6 +133,7 @@ export class SummaryView {
       if (at?.local && hint) row.addEventListener('click', () => this.host.reveal(at.range));
       const tip = summaryTooltip(r, hint);
       if (tip) row.title = tip;
+      this.rowElements.set(r, row);
       body.appendChild(row);
     }
     table.append(head, body);
@@ -139,6 +169,7 @@ export class SummaryView {
       totals.appendChild(note('The model has errors: the counts cover what could be analysed.', 'nn-note'));
     }
     this.root.replaceChildren(scroller, totals);
+    this.highlight(this.cursorOffset);
   }
 
   private sortBy(column: Column): void {

@@ -101,3 +101,19 @@ export function rowRanges(g: PlainGraph, rows: readonly PlainSummaryRow[]): Map<
   });
   return out;
 }
+
+/**
+ * The row whose call holds `offset` in the source most tightly (a layer
+ * call inside a chain rather than the block call around it), among the rows
+ * of the analysed file: the row the editor's cursor is in, as the graph's
+ * `boxAt` finds its box.
+ */
+export function rowAt<R>(ranges: ReadonlyMap<R, { range: Range; local: boolean }>, offset: number): R | undefined {
+  let best: { row: R; size: number } | undefined;
+  for (const [row, at] of ranges) {
+    if (!at.local || offset < at.range.start.offset || offset > at.range.end.offset) continue;
+    const size = at.range.end.offset - at.range.start.offset;
+    if (!best || size < best.size) best = { row, size };
+  }
+  return best?.row;
+}
