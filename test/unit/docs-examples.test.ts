@@ -34,6 +34,7 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import { shapeToString, type Shape } from '../../extension/core/analysis/sym';
 import type { Analysis } from '../../extension/core/analysis/types';
 import { COMMANDS } from '../../extension/cli/cli';
+import { topLevelArgs } from '../../extension/core/analysis/lints';
 import { compactField, fieldAt } from '../../extension/core/analysis/receptive';
 import { LAYERS } from '../../extension/core/layers';
 import type { ArgSpec } from '../../extension/core/layers/types';
@@ -275,19 +276,7 @@ describe('the layer catalogue of docs/language.md is the registry', () => {
 
   /** The top-level comma-separated parts of an arguments cell: `padding=valid|same`, `values...`, `shape (a list; …)`. */
   function parts(cell: string): string[] {
-    const out: string[] = [];
-    let depth = 0;
-    let cur = '';
-    for (const ch of cell) {
-      if (ch === '(' || ch === '[') depth++;
-      if (ch === ')' || ch === ']') depth--;
-      if (ch === ',' && depth === 0) {
-        out.push(cur.trim());
-        cur = '';
-      } else cur += ch;
-    }
-    if (cur.trim()) out.push(cur.trim());
-    return out.filter((p) => p !== '—');
+    return topLevelArgs(cell).filter((p) => p !== '—');
   }
   const same = (doc: string, value: unknown) =>
     typeof value === 'number' ? Number(doc) === value : typeof value === 'boolean' ? doc === String(value) : doc === String(value);

@@ -460,7 +460,8 @@ export function alibiEdit(text: string, range: Range): TextEdit | undefined {
   return { range: { start: at(o), end: at(o) }, newText: `${sep}position = alibi` };
 }
 
-function topLevelArgs(s: string): string[] {
+/** The comma-separated parts of `s` outside brackets, trimmed: `8, [3, 3], padding = same` → three. */
+export function topLevelArgs(s: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let cur = '';
