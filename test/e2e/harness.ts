@@ -563,6 +563,23 @@ export function e2eTest(name: string, options: E2EOptions, body: (wb: Workbench,
   });
 }
 
+/** Opens `file`, then the inspector beside it; resolves once the inspector has rendered a first time. */
+export async function openInspector(wb: Workbench, file: string): Promise<Frame> {
+  await wb.openFile(file);
+  await wb.runCommand('nnmodel: Open Inspector');
+  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 60_000));
+  await poll('a first render', async () => Number((await frame.locator('#nn-debug').getAttribute('data-renders')) ?? 0) >= 1, { timeout: 90_000 });
+  return frame;
+}
+
+/** Shows the inspector's tab `id` (`summary`, `features`, ...) and waits for its panel. */
+export async function openTab(wb: Workbench, frame: Frame, id: string): Promise<void> {
+  await wb.step(`tab ${id}`, async () => {
+    await frame.locator(`vscode-tab-header[data-tab="${id}"]`).click();
+    await poll(`the ${id} panel to be shown`, () => frame.locator(`#nn-panel-${id}`).isVisible());
+  });
+}
+
 /** Opens `file`, then the inspector beside it, and its Training tab. */
 export async function openTrainingTab(wb: Workbench, file: string): Promise<Frame> {
   await wb.openFile(file);

@@ -7,27 +7,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame } from 'playwright-core';
-import { e2eTest, env, poll, positionOf, type Workbench } from './harness';
+import { e2eTest, env, poll, positionOf, type Workbench, openInspector, openTab } from './harness';
 
 const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
 /** Quick Open ranks gpt2_small.nnmodel above gpt_small.nnmodel for that query: the GPT is opened under a name of its own. */
 const GPT_NAME = 'follow_gpt.nnmodel';
-
-async function openInspector(wb: Workbench, file: string): Promise<Frame> {
-  await wb.openFile(file);
-  await wb.runCommand('nnmodel: Open Inspector');
-  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 60_000));
-  await poll('a first render', async () => Number((await frame.locator('#nn-debug').getAttribute('data-renders')) ?? 0) >= 1, { timeout: 90_000 });
-  return frame;
-}
-
-async function openTab(wb: Workbench, frame: Frame, id: string): Promise<void> {
-  await wb.step(`tab ${id}`, async () => {
-    await frame.locator(`vscode-tab-header[data-tab="${id}"]`).click();
-    await poll(`the ${id} panel to be shown`, () => frame.locator(`#nn-panel-${id}`).isVisible());
-  });
-}
 
 /** Gives the text editor of `file` the focus back from the inspector (Go to Line acts on the focused editor). */
 async function focusEditor(wb: Workbench, file: string): Promise<void> {

@@ -3,20 +3,11 @@
 // one uPlot chart (seed, true continuation, forecast) with the RMSE line; the Steps slider and
 // Next redraw it; and it comes back after another tab (vscode-tabs' index of an offered tab).
 import assert from 'node:assert/strict';
-import type { Frame } from 'playwright-core';
-import { e2eTest, poll, positionOf, type Workbench } from './harness';
+import { e2eTest, poll, positionOf, openInspector } from './harness';
 import { canvasStats } from './canvas';
 import { heldOutExamples } from '../../extension/core/runtime/forecast';
 
 const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
-
-async function openInspector(wb: Workbench, file: string): Promise<Frame> {
-  await wb.openFile(file);
-  await wb.runCommand('nnmodel: Open Inspector');
-  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 60_000));
-  await poll('a first render', async () => Number((await frame.locator('#nn-debug').getAttribute('data-renders')) ?? 0) >= 1, { timeout: 90_000 });
-  return frame;
-}
 
 e2eTest('Forecast tab: the waves TCN forecasts a held-out example on a chart of seed, truth and forecast; Steps and Next redraw it', { files: WASM, timeout: 240_000 }, async (wb) => {
   const text = wb.readFile('tcn_waves.nnmodel');

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { Frame } from 'playwright-core';
-import { e2eTest, poll, type Workbench } from './harness';
+import { e2eTest, poll, openTab } from './harness';
 import type { PageCanvas } from './canvas';
 
 const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
@@ -51,13 +51,6 @@ function writeImages(folder: string): void {
     }
   }
   writePng(join(folder, 'face.png'), 64, 64, (x, y) => (Math.hypot(x - 32, y - 32) < 26 ? [240, 200, 60] : [100, 160, 255]));
-}
-
-async function openTab(wb: Workbench, frame: Frame, id: string): Promise<void> {
-  await wb.step(`tab ${id}`, async () => {
-    await frame.locator(`vscode-tab-header[data-tab="${id}"]`).click();
-    await poll(`the ${id} panel to be shown`, () => frame.locator(`#nn-panel-${id}`).isVisible());
-  });
 }
 
 /** The input preview as the model sees it: its size, the colour at its centre and a checksum of its pixels. */

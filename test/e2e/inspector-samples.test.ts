@@ -6,20 +6,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Locator } from 'playwright-core';
-import { e2eTest, env, poll, positionOf, type Workbench } from './harness';
+import type { Locator } from 'playwright-core';
+import { e2eTest, env, poll, positionOf, openInspector } from './harness';
 import { canvasStats, type PageCanvas } from './canvas';
 
 const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
 
-
-async function openInspector(wb: Workbench, file: string): Promise<Frame> {
-  await wb.openFile(file);
-  await wb.runCommand('nnmodel: Open Inspector');
-  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 60_000));
-  await poll('a first render', async () => Number((await frame.locator('#nn-debug').getAttribute('data-renders')) ?? 0) >= 1, { timeout: 90_000 });
-  return frame;
-}
 
 
 /** Largest difference of one channel between two canvases of the same size (Infinity when the sizes differ). */

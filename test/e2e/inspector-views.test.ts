@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
-import { e2eTest, env, poll, type Workbench } from './harness';
+import { e2eTest, env, poll, openInspector, openTab } from './harness';
 import { canvasStats, type PageCanvas } from './canvas';
 
 const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2) };
@@ -14,21 +14,6 @@ const WASM = { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'was
 const GPT_NAME = 'attn_gpt.nnmodel';
 const WAIT_ZOOM = 15_000;
 
-
-async function openInspector(wb: Workbench, file: string): Promise<Frame> {
-  await wb.openFile(file);
-  await wb.runCommand('nnmodel: Open Inspector');
-  const frame = await wb.step('inspector webview', () => wb.webviewFrame('#nn-backend', 60_000));
-  await poll('a first render', async () => Number((await frame.locator('#nn-debug').getAttribute('data-renders')) ?? 0) >= 1, { timeout: 90_000 });
-  return frame;
-}
-
-async function openTab(wb: Workbench, frame: Frame, id: string): Promise<void> {
-  await wb.step(`tab ${id}`, async () => {
-    await frame.locator(`vscode-tab-header[data-tab="${id}"]`).click();
-    await poll(`the ${id} panel to be shown`, () => frame.locator(`#nn-panel-${id}`).isVisible());
-  });
-}
 
 
 /** Chooses a built-in sample in the feature-map toolbar's select, through its dropdown. */
