@@ -86,3 +86,21 @@ test('a misspelt parameter is one diagnostic: its uses are related, and the fix 
   const two = analyze(text.replace('model M', 'block c(n) {\n  input x\n  output x -> dense(filters)\n}\nmodel M').replace('-> b(4) -> b(4)', '-> b(4) -> c(4)'));
   assert.equal(two.diagnostics.filter((x) => x.code === 'name.unknown').length, 2);
 });
+
+test('what a syntax error hides is only its own consequences (review cases)', () => {
+  // A model using a block with a statement read in part still has errors: it is not built or trained as if whole.
+  const b = analyze('block b() {\n  input x\n  h = x -> dense(4,, 2)\n  output h\n}\nmodel N {\n  input x: [10]\n  y = x -> b()\n  output y -> dense(2)\n}\n');
+  assert.equal(b.models[0].hasErrors, true);
+  // A `;` is a line break: the input keeps its shape, and its layers are checked.
+  assert.deepEqual(at('model M {\n  input x: [10];\n  output x -> conv2d(3, 3)\n}\n').map((d) => d.split('@')[0]), ['syntax.invalid_character', 'shape.rank']);
+  // A binding that lost its `=` binds only its own name: other unknown names and layers of the body are reported.
+  assert.deepEqual(at('model M {\n  input x: [8]\n  h dense(4)\n  y = x -> dens(2)\n  output y + zz\n}\n').map((d) => d.split('@')[0]), ['syntax.expected', 'name.unknown_layer', 'name.unknown']);
+  // A word on the line of an unreadable declaration that is not what it declares does not hide a call of that name.
+  assert.deepEqual(at('block foo(dense_units {\n  input x\n  output x\n}\nmodel M {\n  input x: [8]\n  output x -> dense_units(4)\n}\n').map((d) => d.split('@')[0]), ['syntax.expected', 'name.unknown_layer']);
+});
+
+test('a wrong value the block body binds again is reported at its use, not on the call or default that the body overrode', () => {
+  const code = (text: string) => at(text);
+  assert.deepEqual(code('block inner(n) {\n  input x\n  n = 0\n  output x -> dense(n)\n}\nmodel M {\n  input x: [8]\n  output x -> inner(5)\n}\n'), ['arg.range@3:20']);
+  assert.deepEqual(code('block inner(n = 4) {\n  input x\n  n = 0\n  output x -> dense(n)\n}\nmodel M {\n  input x: [8]\n  output x -> inner()\n}\n'), ['arg.range@3:20']);
+});

@@ -18,7 +18,6 @@ import type {
   Range,
   SourceFile,
   Statement,
-  SyntaxError,
   TopLevel,
 } from '../syntax/ast';
 import { parse } from '../syntax/parser';
@@ -451,16 +450,21 @@ export class Analyzer {
    *   else is reported there;
    * - `unsure`: the models and blocks whose header holds one or with a
    *   statement the parser could not read (dropped, or `x` alone: an `input`
-   *   or `output` line that lost its keyword), which may be what binds an
-   *   unknown name, a block's input or a missing output;
+   *   or `output` line that lost its keyword), which may be what declares a
+   *   block's input or a missing output;
+   * - `scoped`: those whose header holds one or with a dropped line, which
+   *   may also be what binds an unknown name or layer object of the body
+   *   (an unread `h dense(4)` binds only `h`);
    * - `headers`: the blocks whose header holds one or that are unsure: their
    *   calls are not checked against a signature they may not have declared;
-   * - `names`: the words on the lines of errors outside any statement read
-   *   (a declaration the parser could not read: `res_block(f) {` without
-   *   `block`), which calls and train sections may name.
+   * - `names`: the names a declaration the parser could not read declares
+   *   (`res_block(f) {` without `block`: the word before a `(` or `{`, or
+   *   after `model`/`block`, on an error's line outside any body), which
+   *   calls and train sections may name.
+   * A `;` (read as a line break) is none of these.
    * Made on first use: most files have no syntax error.
    */
-  private broken: { spans: number[]; unsure: Set<TopLevel>; headers: Set<string>; names: Set<string> } | undefined;
+  private broken: { spans: number[]; unsure: Set<TopLevel>; scoped: Set<TopLevel>; headers: Set<string>; names: Set<string> } | undefined;
   /** While above 0, diagnostics are counted but not reported (see `broken`). */
   private muted = 0;
 
@@ -468,6 +472,7 @@ export class Analyzer {
     if (this.broken) return this.broken;
     const spans: number[] = [];
     const unsure = new Set<TopLevel>();
+    const scoped = new Set<TopLevel>();
     const headers = new Set<string>();
     const names = new Set<string>();
     const text = this.file.text;
@@ -475,16 +480,39 @@ export class Analyzer {
       const nl = text === undefined ? -1 : text.indexOf('\n', offset);
       return nl < 0 ? (text === undefined ? offset : text.length) : nl;
     };
-    const errors = this.file.errors;
-    const holds = (start: number, end: number) => errors.some((e) => e.range.start.offset >= start && e.range.start.offset <= end);
-    /** Errors inside a statement the parser read whole (a call left open, a bad number): the others broke a declaration or a binding. */
-    const inRead = new Set<SyntaxError>();
+    // A `;` is read as the line break it stands for: the statements around it are read whole.
+    const errors = this.file.errors
+      .filter((e) => !(e.code === 'syntax.invalid_character' && text !== undefined && text.slice(e.range.start.offset, e.range.end.offset) === ';'))
+      .sort((a, b) => a.range.start.offset - b.range.start.offset);
+    const at = errors.map((e) => e.range.start.offset);
+    /** The index of the first error at or after `offset` (errors sorted by start: no scan of them all per statement). */
+    const firstFrom = (offset: number) => {
+      let lo = 0;
+      let hi = at.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (at[mid] < offset) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const holds = (start: number, end: number) => {
+      const k = firstFrom(start);
+      return k < at.length && at[k] <= end;
+    };
+    /** How each error stands: in a statement read whole (a call left open, a bad number), in an unread binding (`h dense(4)`), or neither. */
+    const read = new Uint8Array(errors.length);
+    const READ = 1;
+    const UNREAD = 2;
+    /** The bodies of models and blocks, by start: an error in one is not a declaration's. */
+    const bodies: [number, number][] = [];
     for (const item of this.file.items) {
       const { start, end } = item.range;
+      if ((item.kind === 'model' || item.kind === 'block') && item.bodyRange) bodies.push([item.bodyRange.start.offset, end.offset]);
       if (errors.length === 0 || !holds(start.offset, end.offset)) continue;
       if (item.kind === 'train' || item.kind === 'import') {
         spans.push(start.offset, end.offset);
-        for (const e of errors) if (e.range.start.offset >= start.offset && e.range.start.offset <= end.offset) inRead.add(e);
+        for (let k = firstFrom(start.offset); k < at.length && at[k] <= end.offset; k++) read[k] = READ;
         continue;
       }
       const headEnd = item.bodyRange?.start.offset ?? end.offset;
@@ -492,6 +520,7 @@ export class Analyzer {
         spans.push(start.offset, headEnd);
         // Parameters after the error are not declared: the body's names may be them.
         unsure.add(item);
+        scoped.add(item);
         if (item.kind === 'block') headers.add(item.name.name);
       }
       for (const st of item.body) {
@@ -499,41 +528,60 @@ export class Analyzer {
         const to = lineEnd(st.range.end.offset);
         if (!holds(st.range.start.offset, to)) continue;
         spans.push(st.range.start.offset, to);
-        // `x` alone, or `input` without its name: what the statement binds is unsure.
+        // `x` alone, or `input` without its name: what the statement binds is unsure (it binds its own name, to an unknown value).
         const unread = st.kind === 'assign' && st.value.kind === 'error' && st.value.range.start.offset === st.target.range.end.offset;
-        for (const e of errors) {
-          if (e.range.start.offset < st.range.start.offset || e.range.start.offset > to) continue;
-          if (!unread) inRead.add(e);
-        }
+        for (let k = firstFrom(st.range.start.offset); k < at.length && at[k] <= to; k++) read[k] = unread ? UNREAD : READ;
       }
-      // An error in a block body that no statement holds (a dropped `input` line) or an unread binding: its signature is unsure.
-      if (errors.some((e) => e.range.start.offset > headEnd && e.range.start.offset <= end.offset && !inRead.has(e))) {
+      // In a body, an error no statement holds (a dropped line) or an unread binding: the signature and output are unsure;
+      // a dropped line may also be what binds an unknown name or layer object of the body (`scoped`).
+      for (let k = firstFrom(headEnd + 1); k < at.length && at[k] <= end.offset; k++) {
+        if (read[k] === READ) continue;
         unsure.add(item);
         if (item.kind === 'block') headers.add(item.name.name);
+        if (read[k] === 0) scoped.add(item);
       }
     }
     if (text !== undefined) {
-      for (const e of errors) {
-        if (inRead.has(e) || this.file.items.some((i) => (i.kind === 'model' || i.kind === 'block') && i.bodyRange && e.range.start.offset > i.bodyRange.start.offset && e.range.start.offset <= i.range.end.offset)) continue;
-        const lineStart = text.lastIndexOf('\n', e.range.start.offset - 1) + 1;
-        let lineEnd = text.indexOf('\n', e.range.start.offset);
-        if (lineEnd < 0) lineEnd = text.length;
-        for (const m of text.slice(lineStart, lineEnd).matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) names.add(m[0]);
+      const inBody = (offset: number) => {
+        let lo = 0;
+        let hi = bodies.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (bodies[mid][0] < offset) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo > 0 && offset <= bodies[lo - 1][1];
+      };
+      for (let k = 0; k < errors.length; k++) {
+        if (read[k] !== 0 || inBody(at[k])) continue;
+        // A declaration the parser could not read: the name it declares is the word after `model`/`block` at the
+        // line's start, or the line's first word when a `(` or `{` follows it (`res_block(f) {`, `Deep {`).
+        const lineStart = text.lastIndexOf('\n', at[k] - 1) + 1;
+        const m = /^\s*(?:(?:model|block)\s+([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*)\s*[({])/.exec(text.slice(lineStart, lineEnd(at[k])));
+        if (m) names.add(m[1] ?? m[2]);
       }
     }
-    return (this.broken = { spans, unsure, headers, names });
+    return (this.broken = { spans, unsure, scoped, headers, names });
   }
 
   private inBrokenSpan(offset: number): boolean {
+    // Spans are pushed in source order and do not overlap: the last one starting at or before `offset`.
     const spans = this.brokenParts().spans;
-    for (let i = 0; i < spans.length; i += 2) if (offset >= spans[i] && offset <= spans[i + 1]) return true;
-    return false;
+    let lo = 0;
+    let hi = spans.length >> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (spans[2 * mid] <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && offset <= spans[2 * (lo - 1) + 1];
   }
 
   /**
    * What of `broken` reaches beyond the item that holds the error, as one
    * string (empty without such errors): the names of unread declarations,
-   * and the models and blocks whose signature or output is unsure. An
+   * and the models and blocks whose signature or output is unsure (by their
+   * place among the items, so an edit above them keeps the key). An
    * incremental session reuses nothing when it changes.
    */
   brokenDeclNamesKey(): string {
@@ -541,7 +589,11 @@ export class Analyzer {
     const b = this.brokenParts();
     if (b.names.size === 0 && b.unsure.size === 0) return '';
     let key = [...b.names].join(',') + '|';
-    for (const item of b.unsure) if (item.kind === 'model' || item.kind === 'block') key += `${item.kind} ${item.name.name}@${item.range.start.offset},`;
+    const items = this.file.items;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (b.unsure.has(item) && (item.kind === 'model' || item.kind === 'block')) key += `${i}:${item.kind} ${item.name.name}${b.scoped.has(item) ? '*' : ''},`;
+    }
     return key;
   }
 
@@ -550,10 +602,10 @@ export class Analyzer {
     return this.file.errors.length > 0 && this.brokenParts().names.has(name);
   }
 
-  /** Whether a model or block of this file that contains `offset` is `unsure` (see `broken`). */
+  /** Whether a model or block of this file that contains `offset` is `scoped` (see `broken`): its unknown names may be the unread line's. */
   private inBrokenBody(offset: number, ctx: Ctx): boolean {
     if (ctx.uri !== this.uri || this.file.errors.length === 0) return false;
-    for (const b of this.brokenParts().unsure) if (offset >= b.range.start.offset && offset <= b.range.end.offset) return true;
+    for (const b of this.brokenParts().scoped) if (offset >= b.range.start.offset && offset <= b.range.end.offset) return true;
     return false;
   }
 
@@ -892,6 +944,7 @@ export class Analyzer {
     if (stmt.kind === 'assign') {
       // A binding the parser read only in part: its value is not known, and its uses report nothing more.
       if (this.file.errors.length > 0 && ctx.uri === this.uri && this.inBrokenSpan(stmt.range.start.offset)) {
+        this.errors++;
         ctx.env.set(stmt.target.name, UNKNOWN);
         return;
       }
@@ -1495,6 +1548,8 @@ export class Analyzer {
       for (let c: Ctx | undefined = ctx; c?.call; c = c.caller) {
         const block = c.stack[c.stack.length - 1];
         const def = this.blocks.get(block);
+        // A parameter the body binds again (`n = 0`) no longer holds what the call gave: the use is the place.
+        if (!def || rebinds(def.decl, name)) break;
         // Not written in the call: the parameter's default, blamed when it is the value itself (`m = 0`) in this file.
         const written = writtenArg(c.call, block, name, this.blocks) ?? (def && def.uri === this.uri ? literalDefault(def.decl, name) : undefined);
         if (!written) break;
@@ -2511,6 +2566,11 @@ function writtenArg(call: CallExpr, block: string, param: string, blocks: Readon
     } else if (params[pos++]?.name.name === param) return arg.value;
   }
   return undefined;
+}
+
+/** Whether `decl`'s body binds `name` again (`n = 0` for a parameter `n`). */
+function rebinds(decl: BlockDecl, name: string): boolean {
+  return decl.body.some((st) => st.kind === 'assign' && st.target.name === name);
 }
 
 /** The default of `decl`'s parameter `param` when it is a plain value (a number or a word), not computed from others. */
