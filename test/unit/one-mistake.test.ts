@@ -104,3 +104,18 @@ test('a wrong value the block body binds again is reported at its use, not on th
   assert.deepEqual(code('block inner(n) {\n  input x\n  n = 0\n  output x -> dense(n)\n}\nmodel M {\n  input x: [8]\n  output x -> inner(5)\n}\n'), ['arg.range@3:20']);
   assert.deepEqual(code('block inner(n = 4) {\n  input x\n  n = 0\n  output x -> dense(n)\n}\nmodel M {\n  input x: [8]\n  output x -> inner()\n}\n'), ['arg.range@3:20']);
 });
+
+test('names a syntax error left unread are not "never used", and a misspelt block declaration is one diagnostic (QA cases)', () => {
+  const resnet = readFileSync(join(process.cwd(), 'examples/resnet18.nnmodel'), 'utf8');
+  // `output` lost before a line that starts with a bracket, and a name after the error on a line.
+  assert.deepEqual(at(resnet.replace('  output (shortcut + y) -> relu', '  (shortcut + y) -> relu')).map((d) => d.split('@')[0]), ['syntax.expected']);
+  assert.deepEqual(at(resnet.replace('  output (x + y) -> relu', '  output (x y) -> relu')).map((d) => d.split('@')[0]), ['syntax.expected']);
+  // Every call of a misspelt block is one diagnostic: the others related, and the fix edits them all.
+  const a = analyze(resnet.replace('block basic_block(filters)', 'block basic_blok(filters)'));
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ['name.unknown_layer']);
+  const d = a.diagnostics[0];
+  assert.match(d.message, /unknown layer or block 'basic_block'\. Did you mean 'basic_blok'\?/);
+  assert.equal(d.related?.length, 3);
+  assert.equal(d.fixes?.[0].edits.length, 4);
+  assert.ok(d.fixes![0].edits.every((e) => e.newText === 'basic_blok'));
+});

@@ -597,6 +597,27 @@ export class Analyzer {
     return key;
   }
 
+  /**
+   * Whether the name at `range` (a binding of this file) is written on the
+   * line of a syntax error later in the same model or block: a use the parser
+   * could not read may be there.
+   */
+  namedOnBrokenLine(range: Range): boolean {
+    const text = this.file.text;
+    if (this.file.errors.length === 0 || text === undefined) return false;
+    const at = range.start.offset;
+    const body = this.file.items.find((i) => at >= i.range.start.offset && at <= i.range.end.offset);
+    if (!body) return false;
+    const word = new RegExp(`(^|[^A-Za-z0-9_])${text.slice(at, range.end.offset)}($|[^A-Za-z0-9_])`);
+    return this.file.errors.some((e) => {
+      const o = e.range.start.offset;
+      if (o <= range.end.offset || o > body.range.end.offset) return false;
+      const start = text.lastIndexOf('\n', o - 1) + 1;
+      const nl = text.indexOf('\n', o);
+      return word.test(text.slice(start, nl < 0 ? text.length : nl));
+    });
+  }
+
   /** Whether `name` is written on the line of a declaration the parser could not read (a train section may name that model). */
   isBrokenDeclName(name: string): boolean {
     return this.file.errors.length > 0 && this.brokenParts().names.has(name);
@@ -1101,16 +1122,8 @@ export class Analyzer {
     }
     // The same unknown name again in this body: one diagnostic for all its uses (a misspelt parameter is one
     // mistake), the others related and changed by its fixes too.
-    const body = ctx.uri === this.uri ? this.file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && range.start.offset >= i.range.start.offset && range.start.offset <= i.range.end.offset) : undefined;
-    const key = body ? `${body.range.start.offset}:${name}` : undefined;
-    const first = key === undefined ? undefined : this.unknownNames.get(key);
-    if (first) {
-      this.errors++;
-      if (first.range.start.offset === range.start.offset || first.related?.some((r) => r.range.start.offset === range.start.offset)) return;
-      (first.related ??= []).push({ message: `'${name}' is used here too`, range });
-      for (const f of first.fixes ?? []) f.edits.push({ range, newText: f.edits[0].newText });
-      return;
-    }
+    const key = this.sameBodyKey('name', name, range, ctx);
+    if (key !== undefined && this.joinUnknown(key, name, range)) return;
     const candidates = [...ctx.env.keys()];
     const options = suggest(name, candidates);
     const before = this.diagnostics.length;
@@ -1120,7 +1133,7 @@ export class Analyzer {
     if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
   }
 
-  /** The `name.unknown` diagnostic of each (body, name) of this file: later uses join it (see `unknownName`). */
+  /** The `name.unknown`/`name.unknown_layer` diagnostic of each (body, name) of this file: later uses join it (see `joinUnknown`). */
   private readonly unknownNames = new Map<string, Diagnostic>();
 
   /** Whether `name` is a symbolic dimension of an input of the model being analysed (`seq` of `input t: int[seq]`). */
@@ -1231,10 +1244,40 @@ export class Analyzer {
       this.errors++;
       return;
     }
+    // The same unknown callee again in this body (a misspelt block declaration: every call of it): one diagnostic.
+    const range = call.callee.range;
+    const key = this.sameBodyKey('callee', name, range, ctx);
+    if (key !== undefined && this.joinUnknown(key, name, range)) return;
     const options = suggest(name, [...LAYERS.keys(), ...this.blocks.keys(), ...objectNames(ctx)]);
-    this.error('name.unknown_layer', `unknown layer or block '${name}'.${didYouMean(options)}`, call.callee.range, ctx, {
-      fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, call.callee.range, o, i === 0)),
+    const before = this.diagnostics.length;
+    this.error('name.unknown_layer', `unknown layer or block '${name}'.${didYouMean(options)}`, range, ctx, {
+      fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, range, o, i === 0)),
     });
+    if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
+  }
+
+  /**
+   * The key of an unknown `name` (a value, or a callee) in the model or block
+   * of this file that holds `range`: later uses there join its diagnostic
+   * (see `joinUnknown`). Per body, so that an incremental session, which
+   * replays bodies' results whole, gives what a fresh analysis does.
+   */
+  private sameBodyKey(kind: string, name: string, range: Range, ctx: Ctx): string | undefined {
+    if (ctx.uri !== this.uri) return undefined;
+    const at = range.start.offset;
+    const body = this.file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && at >= i.range.start.offset && at <= i.range.end.offset);
+    return body ? `${kind}:${body.range.start.offset}:${name}` : undefined;
+  }
+
+  /** Adds a use of an unknown name to the diagnostic of its first use (related, and edited by its fixes); false when there is none yet. */
+  private joinUnknown(key: string, name: string, range: Range): boolean {
+    const first = this.unknownNames.get(key);
+    if (!first) return false;
+    this.errors++;
+    if (first.range.start.offset === range.start.offset || first.related?.some((r) => r.range.start.offset === range.start.offset)) return true;
+    (first.related ??= []).push({ message: `'${name}' is used here too`, range });
+    for (const f of first.fixes ?? []) f.edits.push({ range, newText: f.edits[0].newText });
+    return true;
   }
 
   /** Models this file can see by name: its own, then those of the files it imports (read once, on the first use of a model as a layer). */
@@ -3012,7 +3055,11 @@ export function analyzeFile(
     for (const def of a.blocks.values()) if (def.uri === options.uri && !a.isBlockUsed(def.decl.name.name)) a.analyzeBlockStatically(def);
     const sym = collectSymbols(file, options.uri, a.blocks, reusedTrees);
     symbols = sym.symbols;
-    for (const d of sym.diagnostics) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+    for (const d of sym.diagnostics) {
+      // A value whose use may be in what a syntax error left unread (`output (x y)`, a line that lost its `output`).
+      if ((d.code === 'value.unused' || d.code === 'input.unused') && a.namedOnBrokenLine(d.range)) continue;
+      a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+    }
     for (const d of lintModels(models, options.uri, file.text)) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     const t = analyzeTrain(file, models, reusedTrees);
     trains = t.trains;
