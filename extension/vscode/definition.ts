@@ -8,12 +8,14 @@ import * as vscode from 'vscode';
 import { getLayer, type Analysis, type Range, type SymbolInfo } from '../core';
 import { bindingChain } from '../core/analysis/symbols';
 import { KEYWORDS } from './pure/context';
-import type { AnalysisCache } from './analysisCache';
+import { readUriText, type AnalysisCache } from './analysisCache';
 import { blockEverywhere } from './blockReferences';
 import { namedArgRanges, type FileRange } from './pure/blockReferences';
 import { toLocation, toRange, toUri } from './convert';
 import { contains, symbolAt, type SymbolHit } from './pure/lookup';
 import { argumentAt } from './pure/nameHover';
+import type { ReadText } from './pure/blocks';
+import { parse } from '../core/syntax/parser';
 import type { WorkspaceFiles } from './workspaceSymbols';
 
 const KEYWORDS_FOR_RENAME: ReadonlySet<string> = new Set(KEYWORDS);
@@ -23,7 +25,14 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
   const hitAt = (doc: vscode.TextDocument, position: vscode.Position) => {
     const analysis = cache.get(doc);
     const offset = doc.offsetAt(position);
-    return symbolAt(analysis.symbols, offset, doc.uri.toString()) ?? parameterAt(analysis, offset);
+    return symbolAt(analysis.symbols, offset, doc.uri.toString()) ?? parameterAt(analysis, offset, readUriText);
+  };
+  /** A parameter of an imported block, reached from a named argument here: renamed from its own file, where its uses are. */
+  const refuseImportedParameter = (hit: SymbolHit) => {
+    if ((hit.symbol.kind === 'param' || hit.symbol.kind === 'input') && hit.symbol.uri !== undefined) {
+      const file = hit.symbol.uri.slice(hit.symbol.uri.lastIndexOf('/') + 1);
+      throw new Error(`'${hit.symbol.name}' is a parameter of block '${hit.symbol.container}' in ${file}: rename it there (its uses and the calls that name it, in every file, follow).`);
+    }
   };
   const chainOf = (doc: vscode.TextDocument, symbol: SymbolInfo) => {
     const analysis = cache.get(doc);
@@ -92,11 +101,13 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
         if (KEYWORDS_FOR_RENAME.has(text)) throw new Error(`'${text}' is a keyword.`);
         throw new Error('Only models, blocks, parameters, inputs and values can be renamed.');
       }
+      refuseImportedParameter(hit);
       return { range: toRange(hit.range), placeholder: hit.symbol.name };
     },
     async provideRenameEdits(doc, position, newName, token) {
       const hit = hitAt(doc, position);
       if (!hit) return undefined;
+      refuseImportedParameter(hit);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) throw new Error(`'${newName}' is not a valid name.`);
       if (KEYWORDS_FOR_RENAME.has(newName)) throw new Error(`'${newName}' is a keyword.`);
       const { kind } = hit.symbol;
@@ -156,18 +167,28 @@ function refuseTaken(analysis: Analysis, uri: string, name: string, symbol: Symb
 }
 
 /**
- * On the name of an argument given by name to a block of this file
- * (`b(act = relu)`): that block's parameter or input, as a hit whose range
- * is the argument's name. Undefined elsewhere, and for imported blocks
- * (their parameters are symbols of their own file).
+ * On the name of an argument given by name to a block (`b(act = relu)`):
+ * that block's parameter or input, as a hit whose range is the argument's
+ * name. For an imported block, a symbol made from its declaration in its
+ * own file (read with `read`), with that file's uri.
  */
-function parameterAt(analysis: Analysis, offset: number): SymbolHit | undefined {
+export function parameterAt(analysis: Analysis, offset: number, read: ReadText): SymbolHit | undefined {
   const hit = argumentAt(analysis.file, offset);
   if (!hit || hit.part !== 'name' || !hit.arg.name) return undefined;
   const callee = hit.call.callee.name;
   const block = analysis.symbols.find((s) => s.kind === 'block' && s.name === callee && s.container === undefined);
-  if (!block || block.uri !== undefined) return undefined;
+  if (!block) return undefined;
   const name = hit.arg.name.name;
+  if (block.uri !== undefined) {
+    const text = read(block.uri);
+    const decl = text === undefined ? undefined : parse(text).items.find((i) => i.kind === 'block' && i.name.name === callee && i.name.range.start.offset === block.range.start.offset);
+    if (!decl || decl.kind !== 'block') return undefined;
+    const param = decl.params.find((p) => p.name.name === name);
+    const input = decl.body.find((st) => st.kind === 'input' && st.name.name === name);
+    const at = param ? { range: param.name.range, fullRange: param.range, kind: 'param' as const } : input?.kind === 'input' ? { range: input.name.range, fullRange: input.range, kind: 'input' as const } : undefined;
+    if (!at) return undefined;
+    return { symbol: { name, kind: at.kind, range: at.range, fullRange: at.fullRange, container: callee, uri: block.uri, references: [] }, range: hit.range, isDeclaration: false };
+  }
   const symbol = analysis.symbols.find(
     (s) => (s.kind === 'param' || s.kind === 'input') && s.name === name && s.container === callee && s.uri === undefined && contains(block.fullRange, s.range.start.offset),
   );

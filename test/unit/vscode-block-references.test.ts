@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core';
 import type { AnalysisCache } from '../../extension/vscode/analysisCache';
-import { registerDefinitions } from '../../extension/vscode/definition';
+import { parameterAt, registerDefinitions } from '../../extension/vscode/definition';
 import { registerWorkspaceSymbols } from '../../extension/vscode/workspaceSymbols';
 import { blockOccurrences, mayImportBlock } from '../../extension/vscode/pure/blockReferences';
 
@@ -235,6 +235,28 @@ test("Rename and Find All References of a block's parameter follow the calls tha
     assert.deepEqual(fromArg!.edits.map((e) => `${e.uri.path}:${e.range.startLine + 1}:${e.range.startCharacter + 1}`).sort(), places);
     const def = (await state.providers.definition!.provideDefinition(lib, argAt, token)) as { targetSelectionRange: { startLine: number; startCharacter: number } }[];
     assert.deepEqual([def[0].targetSelectionRange.startLine + 1, def[0].targetSelectionRange.startCharacter + 1], [1, 11]);
+  } finally {
+    d.dispose();
+  }
+});
+
+test("a named argument of an imported block's call reaches that parameter in its file: definition there, rename refused with where to do it", async () => {
+  const d = setUp();
+  try {
+    const appText = FILES['/w/app.nnmodel'].replace('blk(16)', 'blk(u = 16)');
+    state.files.set('/w/app.nnmodel', appText);
+    const appUri = 'file:///w/app.nnmodel';
+    const a = analyze(appText, { uri: appUri, readImport });
+    const offset = appText.indexOf('u = 16');
+    const hit = parameterAt(a, offset, (uri) => (uri === 'file:///w/lib.nnmodel' ? FILES['/w/lib.nnmodel'] : undefined));
+    assert.ok(hit);
+    assert.equal(hit.symbol.uri, 'file:///w/lib.nnmodel');
+    assert.equal(hit.symbol.kind, 'param');
+    // `block blk(u)`: the parameter on line 1, column 11 of lib.nnmodel.
+    assert.deepEqual([hit.symbol.range.start.line + 1, hit.symbol.range.start.character + 1], [1, 11]);
+    assert.equal(appText.slice(hit.range.start.offset, hit.range.end.offset), 'u');
+    // Without the file's text there is nothing to go to.
+    assert.equal(parameterAt(a, offset, () => undefined), undefined);
   } finally {
     d.dispose();
   }
