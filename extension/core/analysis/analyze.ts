@@ -47,6 +47,7 @@ import { analyzeTrain } from './train';
 import { lintModels } from './lints';
 import { missingOutputFixes } from './outputFix';
 import { argExprOf } from './callArgs';
+import { partitionPoint } from '../bisect';
 import { unappliedObjectUses } from './objectUse';
 import { callText as shortCallText, MAX_KEPT_OUTCOMES } from './siteOutcomes';
 import type { SiteOutcome } from './types';
@@ -486,16 +487,7 @@ export class Analyzer {
       .sort((a, b) => a.range.start.offset - b.range.start.offset);
     const at = errors.map((e) => e.range.start.offset);
     /** The index of the first error at or after `offset` (errors sorted by start: no scan of them all per statement). */
-    const firstFrom = (offset: number) => {
-      let lo = 0;
-      let hi = at.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (at[mid] < offset) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
+    const firstFrom = (offset: number) => partitionPoint(at.length, (i) => at[i] < offset);
     const holds = (start: number, end: number) => {
       const k = firstFrom(start);
       return k < at.length && at[k] <= end;
@@ -543,14 +535,8 @@ export class Analyzer {
     }
     if (text !== undefined) {
       const inBody = (offset: number) => {
-        let lo = 0;
-        let hi = bodies.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (bodies[mid][0] < offset) lo = mid + 1;
-          else hi = mid;
-        }
-        return lo > 0 && offset <= bodies[lo - 1][1];
+        const k = partitionPoint(bodies.length, (i) => bodies[i][0] < offset);
+        return k > 0 && offset <= bodies[k - 1][1];
       };
       for (let k = 0; k < errors.length; k++) {
         if (read[k] !== 0 || inBody(at[k])) continue;
@@ -567,14 +553,8 @@ export class Analyzer {
   private inBrokenSpan(offset: number): boolean {
     // Spans are pushed in source order and do not overlap: the last one starting at or before `offset`.
     const spans = this.brokenParts().spans;
-    let lo = 0;
-    let hi = spans.length >> 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (spans[2 * mid] <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 && offset <= spans[2 * (lo - 1) + 1];
+    const k = partitionPoint(spans.length >> 1, (i) => spans[2 * i] <= offset);
+    return k > 0 && offset <= spans[2 * k - 1];
   }
 
   /**

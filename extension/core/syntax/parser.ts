@@ -68,6 +68,7 @@ import type {
 import { F, FIRST_KEYWORD, K, KIND_TEXT, lexStore, lexWindow, LineMap, type TokenStore } from './lexer';
 import { editDistance } from '../analysis/suggest';
 import { forEachChild } from './children';
+import { partitionPoint } from '../bisect';
 
 /** Deepest nesting of brackets / unary minus / chains-in-arguments that is parsed. */
 export const MAX_DEPTH = 200;
@@ -310,13 +311,7 @@ function shiftLines(text: string, prev: ParseState, p: number, sfx: number): Lin
   const delta = text.length - prev.text.length;
   const starts = old.starts.slice();
   // Starts at or before p follow a line break in the common prefix; the others follow one in the suffix.
-  let lo = 0;
-  let hi = starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (starts[mid] <= p) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = partitionPoint(starts.length, (i) => starts[i] <= p);
   if (delta !== 0) for (let i = lo; i < starts.length; i++) starts[i] += delta;
   return new LineMap(text, starts);
 }
@@ -328,14 +323,8 @@ function fullParse(text: string): ParseState {
 
 /** Index of the first token starting at or after `offset`. */
 function firstTokenAt(tokens: TokenStore, offset: number): number {
-  let lo = 0;
-  let hi = tokens.count - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (tokens.start[mid] < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  // The last token (end of file) when none starts at or after `offset`.
+  return partitionPoint(tokens.count - 1, (i) => tokens.start[i] < offset);
 }
 
 /** Kinds after which a line break does not end the statement. */

@@ -3,6 +3,7 @@
  * declared or referenced there, the enclosing model or block.
  */
 import type { Range } from '../../core/syntax/ast';
+import { partitionPoint } from '../../core/bisect';
 import type { Analysis, ModelInfo, SiteInfo, SymbolInfo } from '../../core/analysis/types';
 
 export function contains(r: Range, offset: number): boolean {
@@ -147,12 +148,5 @@ export function highlightsAt(analysis: Analysis, offset: number, wordStart: numb
 
 /** Index of the first site starting at or after `offset` (sites are sorted by start offset). */
 function firstSiteFrom(sites: readonly SiteInfo[], offset: number): number {
-  let lo = 0;
-  let hi = sites.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sites[mid].range.start.offset < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(sites.length, (i) => sites[i].range.start.offset < offset);
 }
