@@ -550,6 +550,11 @@ export class Analyzer {
     return (this.broken = { spans, unsure, scoped, headers, names });
   }
 
+  /** Whether `stmt`, of this file, holds a syntax error: what it binds or declares was read only in part. */
+  private readInPart(stmt: Statement, ctx: Ctx): boolean {
+    return this.file.errors.length > 0 && ctx.uri === this.uri && this.inBrokenSpan(stmt.range.start.offset);
+  }
+
   private inBrokenSpan(offset: number): boolean {
     // Spans are pushed in source order and do not overlap: the last one starting at or before `offset`.
     const spans = this.brokenParts().spans;
@@ -826,7 +831,7 @@ export class Analyzer {
           continue;
         }
         // A shape the parser read only in part (`[64 64, 3]`) is not the input's: its layers would report its rank.
-        const partial = this.file.errors.length > 0 && ctx.uri === this.uri && this.inBrokenSpan(stmt.range.start.offset);
+        const partial = this.readInPart(stmt, ctx);
         const shape = partial ? undefined : this.evalShape(stmt.shape, ctx);
         const id = g.next++;
         g.nodes.push({ kind: 'input', id, name: stmt.name.name, shape: shape ?? { dims: [] }, range: stmt.range, port: g.inputs.length });
@@ -944,7 +949,7 @@ export class Analyzer {
   private evalStatement(stmt: Statement, ctx: Ctx): void {
     if (stmt.kind === 'assign') {
       // A binding the parser read only in part: its value is not known, and its uses report nothing more.
-      if (this.file.errors.length > 0 && ctx.uri === this.uri && this.inBrokenSpan(stmt.range.start.offset)) {
+      if (this.readInPart(stmt, ctx)) {
         this.errors++;
         ctx.env.set(stmt.target.name, UNKNOWN);
         return;
