@@ -15,13 +15,14 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { Graph, LayerNode, ModelInfo } from '../../extension/core/analysis/types';
 import { LAYERS } from '../../extension/core/layers';
 import { buildModel } from '../../extension/core/runtime/build';
+import { examplesDir, readExampleImport } from '../fixtures/examples';
 
 before(async () => {
   const warn = console.warn;
@@ -30,13 +31,7 @@ before(async () => {
   console.warn = warn;
 });
 
-const root = resolve(__dirname, '../..');
-const examplesDir = join(root, 'examples');
-
-function readImport(fromUri: string | undefined, path: string) {
-  const p = resolve(fromUri ? dirname(fromUri) : examplesDir, path);
-  return existsSync(p) ? { uri: p, text: readFileSync(p, 'utf8') } : undefined;
-}
+const readImport = readExampleImport;
 
 /**
  * Small models, each exercising argument values that change a shape or a

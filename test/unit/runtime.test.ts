@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { Graph, LayerNode, ModelInfo } from '../../extension/core/analysis/types';
@@ -16,6 +16,7 @@ import {
   parseNodePath,
   type BuildOptions,
 } from '../../extension/core/runtime/build';
+import { examplesDir, readExampleImport } from '../fixtures/examples';
 
 // Silence tfjs's "install tfjs-node" banner: it cannot be installed here.
 const warn = console.warn;
@@ -25,13 +26,7 @@ before(async () => {
   console.warn = warn;
 });
 
-const root = resolve(__dirname, '../..');
-const examplesDir = join(root, 'examples');
-
-function readImport(fromUri: string | undefined, path: string) {
-  const p = resolve(fromUri ? dirname(fromUri) : examplesDir, path);
-  return existsSync(p) ? { uri: p, text: readFileSync(p, 'utf8') } : undefined;
-}
+const readImport = readExampleImport;
 
 function analyzeText(text: string, uri?: string) {
   const a = analyze(text, { uri, readImport });
