@@ -119,3 +119,23 @@ test('names a syntax error left unread are not "never used", and a misspelt bloc
   assert.equal(d.fixes?.[0].edits.length, 4);
   assert.ok(d.fixes![0].edits.every((e) => e.newText === 'basic_blok'));
 });
+
+test("a layer after another without its '->' says so, with a fix that inserts it", () => {
+  const text = 'model M {\n  input x: [8, 8, 1]\n  y = x -> conv2d(4, 3) -> tanh avgpool(2)\n  output y -> flatten -> dense(4) relu\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => d.message), [
+    "expected the end of the line, found 'avgpool': to apply it to what comes before, write '-> avgpool'",
+    "expected the end of the line, found 'relu': to apply it to what comes before, write '-> relu'",
+  ]);
+  // Both fixes applied (the later first): a file without errors.
+  let fixed = text;
+  for (const d of [...a.diagnostics].reverse()) {
+    const f = d.fixes![0];
+    assert.match(f.title, /^Insert '->' before '(avgpool|relu)'$/);
+    const e = f.edits[0];
+    fixed = fixed.slice(0, e.range.start.offset) + e.newText + fixed.slice(e.range.end.offset);
+  }
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // Two statements on a line keep their own message.
+  assert.match(analyze('model M {\n  input x: [8] output x\n}\n').diagnostics[0].message, /put 'output' on a new line/);
+});

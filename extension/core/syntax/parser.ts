@@ -932,7 +932,13 @@ class Parser {
         else if (this.startsItem(u, what)) this.sameLine(u);
         else {
           if (this.kd[u] === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(u)), this.tokRange(u));
-          else this.error('syntax.unexpected', `expected the end of the line, found ${this.describe(u, false)}`, this.tokRange(u));
+          else if (this.missingArrow(u)) {
+            // `x -> tanh avgpool(2)`: a layer after another without the `->` between them.
+            const layer = this.textOf(u);
+            this.error('syntax.unexpected', `expected the end of the line, found '${layer}': to apply it to what comes before, write '-> ${layer}'`, this.tokRange(u));
+            const at = this.startOf(u);
+            withReplace(this.errors[this.errors.length - 1], `Insert '->' before '${layer}'`, span(at, at), '-> ');
+          } else this.error('syntax.unexpected', `expected the end of the line, found ${this.describe(u, false)}`, this.tokRange(u));
           this.skipStatement();
           // `x = 1 2; output x`: what follows the `;` is a statement of its own.
           if (this.isSemicolon(this.pos)) this.semicolon();
@@ -1006,6 +1012,20 @@ class Parser {
     const e = this.errors[this.errors.length - 1];
     if (alone) withReplace(e, last > first ? 'Remove the semicolons' : "Remove ';'", span(from, semis.end), '');
     else withReplace(e, last > first ? 'Replace the semicolons with a line break' : "Replace ';' with a line break", span(from, this.startOf(next)), `\n${this.indentAfter(first)}`);
+  }
+
+  /**
+   * Whether token `u`, after a complete statement on its line, is a call
+   * that lost its `->`: a name followed by `(`, by the line's end or by `->`,
+   * after a name or a `)` (`tanh avgpool(2)`, `dense(4) relu`).
+   */
+  private missingArrow(u: number): boolean {
+    if (this.kd[u] !== K.Ident || u === 0) return false;
+    const before = this.kd[u - 1];
+    if (before !== K.Ident && before !== K.RParen) return false;
+    const next = u + 1;
+    const after = this.kd[next];
+    return after === K.LParen || after === K.Arrow || after === K.Eof || after === K.RBrace || (this.fl[next] & F.NlBefore) !== 0;
   }
 
   /**
