@@ -9,16 +9,23 @@ const normalize = (s: string): string => s.replace(/\u00a0/g, ' ');
 /** Opens Quick Open (Ctrl+P) with `text` typed in (`#name` searches the workspace's symbols). */
 async function quickOpen(wb: Workbench, text: string): Promise<void> {
   const widget = wb.page.locator('.quick-input-widget');
-  await poll('Quick Open to show', async () => {
-    if (await widget.isVisible()) return true;
-    await wb.focusWorkbench();
-    await wb.press('Control+P');
-    return widget.waitFor({ state: 'visible', timeout: 1500 }).then(
+  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+  // Opened again when it closes before it takes the text (a suggestion widget of the editor just typed in can take the focus back).
+  await poll('Quick Open to take the text', async () => {
+    if (!(await widget.isVisible())) {
+      await wb.focusWorkbench();
+      await wb.press('Control+P');
+      const shown = await widget.waitFor({ state: 'visible', timeout: 1500 }).then(
+        () => true,
+        () => false,
+      );
+      if (!shown) return false;
+    }
+    return input.fill(text, { timeout: 2000 }).then(
       () => true,
       () => false,
     );
   });
-  await wb.page.locator('.quick-input-widget .quick-input-box input').fill(text);
 }
 
 /**
