@@ -96,7 +96,18 @@ test('what a syntax error hides is only its own consequences (review cases)', ()
   // A binding that lost its `=` binds only its own name: other unknown names and layers of the body are reported.
   assert.deepEqual(at('model M {\n  input x: [8]\n  h dense(4)\n  y = x -> dens(2)\n  output y + zz\n}\n').map((d) => d.split('@')[0]), ['syntax.expected', 'name.unknown_layer', 'name.unknown']);
   // A word on the line of an unreadable declaration that is not what it declares does not hide a call of that name.
-  assert.deepEqual(at('block foo(dense_units {\n  input x\n  output x\n}\nmodel M {\n  input x: [8]\n  output x -> dense_units(4)\n}\n').map((d) => d.split('@')[0]), ['syntax.expected', 'name.unknown_layer']);
+  assert.deepEqual(at('block foo(dense_units 2 {\n  input x\n  output x\n}\nmodel M {\n  input x: [8]\n  output x -> dense_units(4)\n}\n').map((d) => d.split('@')[0]), ['syntax.expected', 'name.unknown_layer']);
+});
+
+test("a block header that lost its ')' before '{' is read whole: its body and calls are checked, and the fix closes it", () => {
+  const text = 'block res(filters {\n  input x\n  output x -> conv2d(filters, 3, padding = same) -> bogus\n}\nmodel M {\n  input x: [8, 8, 3]\n  output x -> res(8, 2)\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => `${d.code}@${d.range.start.line + 1}:${d.range.start.character + 1}`).sort(), ['arg.too_many@7:22', 'name.unknown_layer@3:53', 'syntax.unclosed@1:19']);
+  const edit = a.diagnostics[0].fixes?.[0]?.edits[0];
+  assert.ok(edit, 'a fix closes the list');
+  const fixed = text.slice(0, edit.range.start.offset) + edit.newText + text.slice(edit.range.end.offset);
+  assert.match(fixed, /^block res\(filters\) \{/);
+  assert.deepEqual(analyze(fixed).diagnostics.map((d) => d.code).sort(), ['arg.too_many', 'name.unknown_layer']);
 });
 
 test('a wrong value the block body binds again is reported at its use, not on the call or default that the body overrode', () => {
@@ -138,4 +149,21 @@ test("a layer after another without its '->' says so, with a fix that inserts it
   assert.deepEqual(analyze(fixed).diagnostics, []);
   // Two statements on a line keep their own message.
   assert.match(analyze('model M {\n  input x: [8] output x\n}\n').diagnostics[0].message, /put 'output' on a new line/);
+});
+
+test("two values without ',' or an operator between them say what is missing; in a list the fix inserts the ','", () => {
+  const text = 'model M {\n  input x: [8]\n  y = x -> dense(4)\n  output concat(x y) -> dense(2)\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => d.message), ["expected ',' or ')' in the argument list, found 'y': separate the items with ','"]);
+  const f = a.diagnostics[0].fixes![0];
+  assert.equal(f.title, "Insert ',' before 'y'");
+  const e = f.edits[0];
+  const fixed = text.slice(0, e.range.start.offset) + e.newText + text.slice(e.range.end.offset);
+  assert.match(fixed, /concat\(x, y\)/);
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // In brackets, the operator: no fix, since '+' and '->' are both likely.
+  const p = analyze('model M {\n  input x: [8]\n  y = x -> dense(8)\n  output (x y) -> dense(2)\n}\n');
+  assert.deepEqual(p.diagnostics.map((d) => d.message), ["expected ')' to close '(' at 4:10, found 'y': put an operator between the two values ('x + y', or 'x -> y' to apply a layer)"]);
+  // Not after a ',' or an operator: the message stays as it was.
+  assert.deepEqual(analyze('model M {\n  input x: [8]\n  output (x + ) -> dense(2)\n}\n').diagnostics.map((d) => d.message.includes('operator between')), [false]);
 });

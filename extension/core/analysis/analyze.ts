@@ -510,10 +510,17 @@ export class Analyzer {
       const headEnd = item.bodyRange?.start.offset ?? end.offset;
       if (holds(start.offset, headEnd)) {
         spans.push(start.offset, headEnd);
-        // Parameters after the error are not declared: the body's names may be them.
-        unsure.add(item);
-        scoped.add(item);
-        if (item.kind === 'block') headers.add(item.name.name);
+        // Parameters after the error are not declared: the body's names may be them. Not when every error of the
+        // header is at the body's `{` (`block b(f {`, a `)` lost): the list was read up to there, every parameter in it.
+        let whole = item.bodyRange !== undefined;
+        for (let k = firstFrom(start.offset); whole && k < at.length && at[k] <= headEnd; k++) whole = at[k] === headEnd;
+        if (whole) {
+          for (let k = firstFrom(headEnd); k < at.length && at[k] === headEnd; k++) read[k] = READ;
+        } else {
+          unsure.add(item);
+          scoped.add(item);
+          if (item.kind === 'block') headers.add(item.name.name);
+        }
       }
       for (const st of item.body) {
         // To the end of its last line: `output x -> f, 5, stride = 2)` (a `(` lost) is read up to `5`, and the rest is its error.

@@ -1014,6 +1014,16 @@ class Parser {
     else withReplace(e, last > first ? 'Replace the semicolons with a line break' : "Replace ';' with a line break", span(from, this.startOf(next)), `\n${this.indentAfter(first)}`);
   }
 
+  /** Whether token `u` starts a value right after one ended on its line (`x y`, `4 relu`, `f(2) (y)`). */
+  private juxtaposed(u: number): boolean {
+    if (u === 0 || (this.fl[u] & F.NlBefore) !== 0) return false;
+    const k = this.kd[u];
+    const before = this.kd[u - 1];
+    const starts = k === K.Ident || k === K.Number || k === K.String || k === K.LParen || k === K.LBracket || k === K.True || k === K.False;
+    const ends = before === K.Ident || before === K.Number || before === K.String || before === K.RParen || before === K.RBracket || before === K.True || before === K.False;
+    return starts && ends;
+  }
+
   /**
    * Whether token `u`, after a complete statement on its line, is a call
    * that lost its `->`: a name followed by `(`, by the line's end or by `->`,
@@ -1197,12 +1207,18 @@ class Parser {
           this.lastEndPos = this.endOf(u);
           return this.takeItems(base);
         }
-        if (this.closesEarly() || (this.fl[u] & F.NlBefore) !== 0) {
+        // `block b(f {`: the body's `{` ends a parameter list whose `)` was lost.
+        if (this.closesEarly() || (this.fl[u] & F.NlBefore) !== 0 || (kind === K.LBrace && what === Items.Param)) {
           this.unclosed(open, KIND_TEXT[close], u);
           this.lastEndPos = this.lastEnd(open);
           return this.takeItems(base);
         }
-        this.badInList(u, `expected ',' or '${KIND_TEXT[close]}' ${where}, found ${this.describe(u, false)}`);
+        if (this.juxtaposed(u) && !this.suppress) {
+          // `concat(a b)`: two items without the ',' between them.
+          this.badInList(u, `expected ',' or '${KIND_TEXT[close]}' ${where}, found ${this.describe(u, false)}: separate the items with ','`);
+          const at = this.endOf(u - 1);
+          withReplace(this.errors[this.errors.length - 1], `Insert ',' before ${this.describe(u, false)}`, span(at, at), ',');
+        } else this.badInList(u, `expected ',' or '${KIND_TEXT[close]}' ${where}, found ${this.describe(u, false)}`);
         this.lastEndPos = this.skipToClose(close) ? this.endOf(this.pos - 1) : this.lastEnd(open);
         return this.takeItems(base);
       }
@@ -1494,7 +1510,16 @@ class Parser {
       }
       if (this.closesEarly() || (this.fl[u] & F.NlBefore) !== 0) this.unclosed(open, ')', u);
       else {
-        this.badInList(u, `expected ')' to close '(' at ${this.where(open)}, found ${this.describe(u, false)}`);
+        // `(x y)`: two values without the operator between them.
+        const words = (this.kd[u - 1] === K.Ident || this.kd[u - 1] === K.Number) && this.kd[u] === K.Ident;
+        const a = this.textOf(u - 1);
+        const b = this.textOf(u);
+        const hint = !this.juxtaposed(u)
+          ? ''
+          : words
+            ? `: put an operator between the two values ('${a} + ${b}', or '${a} -> ${b}' to apply a layer)`
+            : ": put an operator between the two values ('+', or '->' to apply a layer)";
+        this.badInList(u, `expected ')' to close '(' at ${this.where(open)}, found ${this.describe(u, false)}${hint}`);
         if (this.skipToClose(K.RParen)) return { kind: 'paren', expr, range: span(this.startOf(open), this.endOf(this.pos - 1)) };
       }
       return { kind: 'paren', expr, range: span(this.startOf(open), this.lastEnd(open)) };
