@@ -181,6 +181,31 @@ test('wrong type, enum and range of arguments', () => {
   assert.match(only(a, 'arg.range').message, /rate/);
 });
 
+test("a word of another argument given by position says whose it is, with a fix that names it (\`conv2d(16, 3, same)\`)", () => {
+  const text = 'model M {\n  input x: [8, 8, 3]\n  output x -> conv2d(4, 3, same) -> flatten -> dense(2, relu)\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(
+    a.diagnostics.map((d) => d.message),
+    [
+      "'same' is not a value for conv2d's 3rd argument, 'stride'; it is one for 'padding': write padding = same.",
+      "'relu' is not a value for dense's 2nd argument, 'bias'; it is one for 'activation': write activation = relu.",
+    ],
+  );
+  let fixed = text;
+  for (const d of [...a.diagnostics].reverse()) {
+    const e = d.fixes![0].edits[0];
+    fixed = fixed.slice(0, e.range.start.offset) + e.newText + fixed.slice(e.range.end.offset);
+  }
+  assert.match(fixed, /conv2d\(4, 3, padding = same\) -> flatten -> dense\(2, activation = relu\)/);
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // Given by name to the wrong argument, and the right one already given: the message, no fix that would give it twice.
+  const named = only(analyze('model M {\n  input x: [8, 8, 3]\n  output x -> conv2d(4, 3, stride = same, padding = valid)\n}\n'), 'arg.type');
+  assert.equal(named.message, "'same' is not a value for conv2d's 'stride'; it is one for 'padding': write padding = same.");
+  assert.equal(named.fixes, undefined);
+  // A word of no argument stays an unknown name.
+  assert.match(only(analyze('model M {\n  input x: [8, 8, 3]\n  output x -> conv2d(4, 3, sane)\n}\n'), 'name.unknown').message, /'sane' is not defined here/);
+});
+
 test('missing required argument', () => {
   const a = analyze(`model M {
   input x: [8]

@@ -1457,7 +1457,7 @@ export class Analyzer {
         }
         continue;
       }
-      const converted = this.convertArg(spec, specArg, arg, ctx);
+      const converted = this.convertArg(spec, specArg, arg, ctx, call);
       if (converted === undefined) ok = false;
       else if (converted === 'unknown') unknown = true;
       else vals[idx] = converted;
@@ -1482,7 +1482,7 @@ export class Analyzer {
   }
 
   /** Converts one argument to its schema type; undefined after a diagnostic, 'unknown' when unknowable. */
-  private convertArg(spec: LayerSpec, a: ArgSpec, arg: Arg, ctx: Ctx): ArgValue | 'unknown' | undefined {
+  private convertArg(spec: LayerSpec, a: ArgSpec, arg: Arg, ctx: Ctx, call: CallExpr): ArgValue | 'unknown' | undefined {
     const e = arg.value;
     if (a.type === 'enum' || a.type === 'activation') {
       const allowed = a.enum ?? ACTIVATIONS;
@@ -1519,6 +1519,19 @@ export class Analyzer {
         return undefined;
       }
       return { kind: 'layerRef', name: v.name, layer: v.spec.name, args: v.args };
+    }
+    if (e.kind === 'name' && a.type !== 'string' && !ctx.env.has(e.name)) {
+      // `conv2d(16, 3, same)`, `dense(4, relu)`: a word of another argument, given where this one is due.
+      const word = e.name;
+      const owner = spec.args.find((b) => b !== a && (b.type === 'enum' ? !!b.enum?.includes(word) : b.type === 'activation' && ACTIVATIONS.includes(word)));
+      if (owner) {
+        const where = arg.name ? `${spec.name}'s '${a.name}'` : `${spec.name}'s ${ordinal(spec.args.indexOf(a) + 1)} argument, '${a.name}'`;
+        const taken = call.args.some((b) => b !== arg && b.name?.name === owner.name);
+        this.error('arg.type', `'${word}' is not a value for ${where}; it is one for '${owner.name}': write ${owner.name} = ${word}.`, e.range, ctx, {
+          fixes: taken ? undefined : [this.replaceFix(`Write '${owner.name} = ${word}'`, arg.range, `${owner.name} = ${word}`)],
+        });
+        return undefined;
+      }
     }
     const v = e.kind === 'name' && !ctx.env.has(e.name) && a.type === 'string' ? ({ kind: 'string', value: e.name } as Value) : this.evalExpr(e, ctx);
     if (v.kind === 'unknown') return 'unknown';
