@@ -206,6 +206,27 @@ test("a word of another argument given by position says whose it is, with a fix 
   assert.match(only(analyze('model M {\n  input x: [8, 8, 3]\n  output x -> conv2d(4, 3, sane)\n}\n'), 'name.unknown').message, /'sane' is not defined here/);
 });
 
+test('too many values for a block: one error per call, on the extra values, with a fix that removes them', () => {
+  const text = 'block b(filters) {\n  input x\n  output x -> dense(filters)\n}\nmodel M {\n  input x: [8]\n  y = x -> b(4, 2, 3)\n  output y -> b(2, 5)\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(
+    a.diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}-${d.range.end.character}`),
+    ['arg.too_many@6:16-20', 'arg.too_many@7:19-20'],
+  );
+  assert.equal(a.diagnostics[0].message, "block 'b' takes 1 parameter: filters; this call gives 3 values by position.");
+  assert.deepEqual(a.diagnostics[0].related?.map((r) => [r.message, r.range.start.line]), [["block 'b' is declared here", 0]]);
+  let fixed = text;
+  for (const d of [...a.diagnostics].reverse()) {
+    for (const e of [...d.fixes![0].edits].reverse()) fixed = fixed.slice(0, e.range.start.offset) + e.newText + fixed.slice(e.range.end.offset);
+  }
+  assert.match(fixed, /y = x -> b\(4\)\n  output y -> b\(2\)/);
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // A block without parameters: the first value is removed with the ',' after it.
+  const none = 'block c() {\n  input x\n  output x -> relu\n}\nmodel M {\n  input x: [8]\n  output x -> c(3, x = x)\n}\n';
+  const e = only(analyze(none), 'arg.too_many').fixes![0].edits[0];
+  assert.match(none.slice(0, e.range.start.offset) + none.slice(e.range.end.offset), /c\(x = x\)/);
+});
+
 test('missing required argument', () => {
   const a = analyze(`model M {
   input x: [8]

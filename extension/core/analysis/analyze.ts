@@ -41,6 +41,7 @@ import type {
   Params,
   Severity,
   SiteInfo,
+  TextEdit,
 } from './types';
 import { collectSymbols } from './symbols';
 import { analyzeTrain } from './train';
@@ -2273,12 +2274,8 @@ export class Analyzer {
       } else {
         const p = decl.params[pos++];
         if (!p) {
-          this.error(
-            'arg.too_many',
-            `block '${decl.name.name}' takes ${decl.params.length} parameter${decl.params.length === 1 ? '' : 's'}${decl.params.length ? ': ' + decl.params.map((q) => q.name.name).join(', ') : ''}.`,
-            arg.range,
-            ctx,
-          );
+          // One error for all the extra values of the call, from the first; the fix removes them.
+          if (pos === decl.params.length + 1) this.tooManyBlockArgs(def, call, arg, ctx);
           ok = false;
           continue;
         }
@@ -2308,6 +2305,33 @@ export class Analyzer {
       params.push([p.name.name, v]);
     }
     return ok ? { params, tensors } : undefined;
+  }
+
+  /** `b(8, 2)` for `block b(filters)`: one error on the first extra value, naming how many the call gives. */
+  private tooManyBlockArgs(def: BlockDef, call: CallExpr, first: Arg, ctx: Ctx): void {
+    const decl = def.decl;
+    const n = decl.params.length;
+    const args = call.args;
+    const extra = args.filter((a) => !a.name).slice(n);
+    const edits: TextEdit[] = [];
+    for (const a of extra) {
+      const i = args.indexOf(a);
+      // With the ',' before it (`b(8, 2)` → `b(8)`), or after it when it is the first (`b(2, act = relu)`).
+      const start = i > 0 ? args[i - 1].range.end : a.range.start;
+      const end = i > 0 || i + 1 >= args.length ? a.range.end : args[i + 1].range.start;
+      edits.push({ range: { start, end }, newText: '' });
+    }
+    const given = n + extra.length;
+    this.error(
+      'arg.too_many',
+      `block '${decl.name.name}' takes ${n} parameter${n === 1 ? '' : 's'}${n ? ': ' + decl.params.map((q) => q.name.name).join(', ') : ''}; this call gives ${given} value${given === 1 ? '' : 's'} by position.`,
+      extra.length === 1 ? first.range : { start: first.range.start, end: extra[extra.length - 1].range.end },
+      ctx,
+      {
+        fixes: ctx.uri === this.uri && !ctx.static ? [{ title: extra.length === 1 ? 'Remove the extra value' : `Remove the ${extra.length} extra values`, edits, preferred: true }] : undefined,
+        related: [{ message: `block '${decl.name.name}' is declared here`, range: decl.paramsRange ?? decl.name.range, uri: def.uri === this.uri ? undefined : def.uri }],
+      },
+    );
   }
 
   /** A block argument: a value, or a bare word kept for an enum (`act = relu`). */
