@@ -48,9 +48,15 @@ export function sortDiagnostics(list: LocatedDiagnostic[], fileOrder: readonly s
   });
 }
 
-/** Diagnostics of an analysis, each with the file its range is in. */
+/**
+ * Diagnostics of an analysis, each with the file its range is in. Not the
+ * hints: they mark, in the editor, more places of a problem listed already
+ * (an unknown name's later uses).
+ */
 export function locate(path: string, analysis: Analysis): LocatedDiagnostic[] {
-  return analysis.diagnostics.map((d) => ({ file: d.uri ?? path, diagnostic: d }));
+  const out: LocatedDiagnostic[] = [];
+  for (const d of analysis.diagnostics) if (d.severity !== 'hint') out.push({ file: d.uri ?? path, diagnostic: d });
+  return out;
 }
 
 /**

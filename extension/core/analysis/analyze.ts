@@ -1270,6 +1270,11 @@ export class Analyzer {
     if (first.range.start.offset === range.start.offset || first.related?.some((r) => r.range.start.offset === range.start.offset)) return true;
     (first.related ??= []).push({ message: `'${name}' is used here too`, range });
     for (const f of first.fixes ?? []) f.edits.push({ range, newText: f.edits[0].newText });
+    // A hint at this use too (the editor marks it, the Problems panel lists only the error): with the same
+    // fixes, so that mending it here mends every use.
+    const line = first.range.start.line + 1;
+    const what = first.code === 'name.unknown_layer' ? `unknown layer or block '${name}'` : `'${name}' is not defined here`;
+    this.pushDiagnostic({ code: first.code, severity: 'hint', message: `${what}, as at its first use (line ${line}).`, range, fixes: first.fixes });
     return true;
   }
 
