@@ -6,46 +6,68 @@ import { e2eTest, poll, positionOf, WAIT_MS, type Workbench } from './harness';
 
 const normalize = (s: string): string => s.replace(/\u00a0/g, ' ');
 
-/** Opens Quick Open (Ctrl+P) with `text` typed in (`#name` searches the workspace's symbols). */
+/**
+ * Opens Quick Open (Ctrl+P) with `text` typed in (`#name` searches the workspace's symbols).
+ * Done once the widget is shown holding `text`: it is opened again when it closes before
+ * taking the text or right after (a suggestion widget of the editor just typed in can take
+ * the focus back). Bounded by `poll`'s deadline; its failure says what the quick input
+ * showed, how often Ctrl+P was pressed, and the last error of `fill`.
+ */
 async function quickOpen(wb: Workbench, text: string): Promise<void> {
   const widget = wb.page.locator('.quick-input-widget');
   const input = wb.page.locator('.quick-input-widget .quick-input-box input');
-  // Opened again when it closes before it takes the text (a suggestion widget of the editor just typed in can take the focus back).
-  await poll('Quick Open to take the text', async () => {
-    if (!(await widget.isVisible())) {
-      await wb.focusWorkbench();
-      await wb.press('Control+P');
-      const shown = await widget.waitFor({ state: 'visible', timeout: 1500 }).then(
-        () => true,
-        () => false,
-      );
-      if (!shown) return false;
-    }
-    return input.fill(text, { timeout: 2000 }).then(
-      () => true,
-      () => false,
-    );
-  });
+  let presses = 0;
+  await poll(
+    `Quick Open to show '${text}'`,
+    async () => {
+      if (!(await widget.isVisible())) {
+        presses++;
+        await wb.focusWorkbench();
+        await wb.press('Control+P');
+        // Not shown yet: the next round looks again (and presses again only if it is still closed).
+        if (!(await widget.waitFor({ state: 'visible', timeout: 1500 }).then(() => true, () => false))) return false;
+      }
+      // Throws when the widget closed meanwhile: poll keeps the error for its message and tries again.
+      if ((await input.inputValue({ timeout: 1000 })) !== text) await input.fill(text, { timeout: 2000 });
+      // Held: still shown, with the text.
+      return (await widget.isVisible()) && (await input.inputValue({ timeout: 1000 })) === text;
+    },
+    { seen: () => quickState(wb, presses) },
+  );
+}
+
+/** What the quick input shows, for a timeout's message. */
+async function quickState(wb: Workbench, presses?: number): Promise<string> {
+  const open = await wb.page.locator('.quick-input-widget').isVisible();
+  const value = open ? await wb.page.locator('.quick-input-widget .quick-input-box input').inputValue({ timeout: 1000 }).catch(() => '?') : '';
+  const rows = open ? (await quickRows(wb)).join(' | ') || '(no rows)' : '';
+  return `quick input ${open ? `open on '${value}': ${rows}` : 'closed'}${presses === undefined ? '' : `; Ctrl+P pressed ${presses} times`}`;
 }
 
 /**
  * Waits until the quick input's rows satisfy `ok`. The symbol search runs
  * once per text typed: if the extension was still activating then, the
- * list stays empty, so the query is typed again every few seconds.
+ * list stays empty, so the query is typed again every few seconds (and
+ * Quick Open opened again if it closed meanwhile).
  */
 async function waitForRows(wb: Workbench, text: string, what: string, ok: (rows: string[]) => boolean): Promise<string[]> {
+  const widget = wb.page.locator('.quick-input-widget');
   const input = wb.page.locator('.quick-input-widget .quick-input-box input');
   let typed = Date.now();
   return poll(what, async () => {
+    if (!(await widget.isVisible())) {
+      await quickOpen(wb, text);
+      typed = Date.now();
+    }
     const rows = await quickRows(wb);
     if (ok(rows)) return rows;
     if (Date.now() - typed > 4000) {
       typed = Date.now();
-      await input.fill(text.slice(0, -1));
-      await input.fill(text);
+      await input.fill(text.slice(0, -1), { timeout: 2000 });
+      await input.fill(text, { timeout: 2000 });
     }
     return undefined;
-  }, { seen: async () => (await quickRows(wb)).join(' | ') || '(no rows)' });
+  }, { seen: () => quickState(wb) });
 }
 
 /** The rows of the quick input list, as text. */

@@ -30,6 +30,8 @@
  * its batch line `.nn-modes-batch` (`data-count`), the weights line
  * `.nn-modes-weights` (`data-kind`), maps `canvas.nn-modes-map`, the check
  * `.nn-modes-check` (`data-agrees`, `data-train-diff`, `data-infer-diff`);
+ * the body's `data-automatic` (whether the batch ran as soon as the panel
+ * opened), `data-macs`, `data-passes`, `data-estimated-ms` (its cost);
  * above the budget (or once stopped), the cost line `.nn-modes-cost` (`data-macs`,
  * `data-passes`, `data-estimated-ms`, `data-stopped`) and the button
  * `vscode-button.nn-modes-run`; while the batch runs (a layer at a time, the
@@ -351,6 +353,8 @@ function batchnormBody(src: ModesSource, body: HTMLElement): void {
         : 'Moving averages, γ and β: as the layer holds them now.';
   body.append(weights);
   const cost = modesCost(ctx.built, src.path, { dims: ctx.dims, passMs: src.passMs });
+  // Which way the panel went (run at once, or the offer), and why: the estimate depends on how fast the maps' pass was here.
+  if (cost) Object.assign(body.dataset, { automatic: String(cost.automatic), macs: String(cost.total), passes: String(cost.passes), estimatedMs: cost.estimatedMs === undefined ? '' : String(cost.estimatedMs) });
   // A batch runs through every layer before this one (ResNet-18's last batchnorm: 8 times the maps' pass), a layer at a
   // time: the inspector answers in between, the panel says how far it is, and Stop (or a newer model) ends it.
   const runBatch = () => {
