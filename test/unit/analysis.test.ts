@@ -227,6 +227,17 @@ test('too many values for a block: one error per call, on the extra values, with
   assert.match(none.slice(0, e.range.start.offset) + none.slice(e.range.end.offset), /c\(x = x\)/);
 });
 
+test("a block parameter's default may be a word (\`act = relu\`), read as the choice it names", () => {
+  const block = 'block b(units, act = relu) {\n  input x\n  output x -> dense(units, activation = act)\n}\n';
+  const a = analyze(`${block}model M {\n  input x: [8]\n  output x -> b(4) -> b(2, act = softmax)\n}\n`);
+  assert.deepEqual(a.diagnostics, []);
+  assert.equal(a.models[0].params.total.toString(), String(8 * 4 + 4 + 4 * 2 + 2));
+  // A misspelt word is reported at the default, where it is written.
+  const bad = only(analyze(`${block.replace('act = relu', 'act = rleu')}model M {\n  input x: [8]\n  output x -> b(4)\n}\n`), 'arg.enum');
+  assert.equal(bad.range.start.line, 0);
+  assert.match(bad.message, /got 'rleu'\. Did you mean 'relu'\?/);
+});
+
 test('missing required argument', () => {
   const a = analyze(`model M {
   input x: [8]

@@ -1146,7 +1146,8 @@ export class Analyzer {
     const outer = this.defaultOf;
     this.defaultOf = { decl, index: i };
     try {
-      return this.evalExpr(decl.params[i].default!, scope);
+      // A word as a call's argument is (`act = relu`): a choice unless it names an earlier parameter.
+      return this.evalBlockArg(decl.params[i].default!, scope);
     } finally {
       this.defaultOf = outer;
     }
