@@ -254,7 +254,9 @@ test('an argument name of a block call shows the block parameter', () => {
   const a = analyze(text, { uri: URI });
   const offset = text.indexOf('heads = 12') + 2;
   assert.ok(offset > text.indexOf('model GPT2Small'));
-  assert.match(argumentHover(a, offset, URI)!.markdown, /\(parameter\) gpt_block\.heads\n```\n\nRequired\./);
+  const md = argumentHover(a, offset, URI)!.markdown;
+  assert.match(md, /^```nnmodel\n\(parameter\) gpt_block\.heads = 12\n```\n\nAt this call: `heads = 12`\.  \n/);
+  assert.match(md, /Parameter of block `gpt_block\(dim, heads, hidden = 4 \* dim, p = 0\.1\)`; required: no default\./);
 });
 
 test('an argument of a block call, the block imported, shows the parameter it fills', () => {
@@ -265,8 +267,12 @@ test('an argument of a block call, the block imported, shows the parameter it fi
   assert.deepEqual(a.diagnostics, []);
   const read = (uri: string) => (uri === libUri ? lib : undefined);
   const hover = (needle: string, plus = 1) => argumentHover(a, text.indexOf(needle) + plus, URI, read)?.markdown;
-  assert.match(hover('rate = r')!, /\(parameter\) mlp\.rate = 0\.1\n```\n\nDefault: `0\.1`\./);
-  assert.match(hover('width = 2')!, /\(parameter\) mlp\.width\n```\n\nRequired\./);
+  // The value this call gives (`r` is 0.2 here), then the declared default: not the default as if it were the value.
+  assert.match(hover('rate = r')!, /^```nnmodel\n\(parameter\) mlp\.rate = 0\.2\n```\n\nAt this call: `rate = r`, which is `0\.2`\.  \n/);
+  assert.match(hover('rate = r')!, /Parameter of block `mlp\(width, rate = 0\.1\)` \(imported from `lib\.nnmodel`\); declared default `0\.1`\./);
+  assert.match(hover('width = 2')!, /\(parameter\) mlp\.width = 2\n```\n\nAt this call: `width = 2`\.  \nParameter of block `mlp\(width, rate = 0\.1\)` \(imported from `lib\.nnmodel`\); required: no default\./);
+  // A number given by position: the parameter it fills, not the whole block.
+  assert.match(hover('4, rate', 0)!, /\(parameter\) mlp\.width = 4\n```\n\nAt this call: `width = 4` \(given by position\)\./);
   // `r` is a value of the file: its own hover applies.
   assert.equal(hover('r) ->', 0), undefined);
   // Without the imported file's text there is nothing to show, and no error.
@@ -277,5 +283,135 @@ test('a word given by position to a block parameter shows that parameter', () =>
   const text = 'block b(units, act = relu) {\n  input x\n  output x -> dense(units, activation = act)\n}\nmodel M {\n  input x: [8]\n  output x -> b(4, gelu)\n}\n';
   const a = analyze(text, { uri: URI });
   assert.deepEqual(a.diagnostics, []);
-  assert.match(argumentHover(a, text.indexOf('gelu') + 1, URI)!.markdown, /\(parameter\) b\.act = relu\n```\n\nDefault: `relu`\./);
+  assert.match(
+    argumentHover(a, text.indexOf('gelu') + 1, URI)!.markdown,
+    /\(parameter\) b\.act = gelu\n```\n\nAt this call: `act = gelu` \(given by position\)\.  \nParameter of block `b\(units, act = relu\)`; declared default `relu`\./,
+  );
+  assert.match(argumentHover(a, text.indexOf('4, gelu'), URI)!.markdown, /\(parameter\) b\.units = 4\n```\n\nAt this call: `units = 4` \(given by position\)\./);
+});
+
+const RES_LIB = `block res(
+  # output channels of the dense layer
+  filters,
+  act = relu,   # the activation after it
+  k = 3, p = 0.1  # two on a line: no one's
+) {  # about the block, not a parameter
+  input x
+  input skip
+  output x -> concat(skip) -> dense(filters, activation = act)
+}
+`;
+
+const RES_CALLS = `model M {
+  input x: [8]
+  width = 16
+  e = x -> dense(4)
+  output x -> res(filters = 2 * width, act = gelu, skip = e) -> res(64, relu, skip = e -> relu, p = 0.1 + 0.2)
+}
+`;
+
+/** The hovers of RES_CALLS at each needle (+ plus), the block `res` local or imported from lib.nnmodel. */
+function resHovers(imported: boolean, needles: readonly (readonly [string, number])[]): (string | undefined)[] {
+  const libUri = 'file:///w/lib.nnmodel';
+  const text = imported ? `import "lib.nnmodel"\n${RES_CALLS}` : RES_LIB + RES_CALLS;
+  const a = analyze(text, { uri: URI, readImport: (_from, path) => (path === 'lib.nnmodel' ? { uri: libUri, text: RES_LIB } : undefined) });
+  assert.deepEqual(a.diagnostics, []);
+  const read = (uri: string) => (uri === libUri ? RES_LIB : undefined);
+  return needles.map(([needle, plus]) => {
+    const offset = text.indexOf(needle, text.indexOf('model M')) + plus;
+    const hit = symbolAt(a.symbols, offset, URI);
+    return (hit && nameHover(a, hit, offset))?.markdown ?? argumentHover(a, offset, URI, read)?.markdown;
+  });
+}
+
+test('an argument of a block call shows the value this call gives, the declared default, the block and the comment', () => {
+  const [filters, expr, act, gelu, pos64, posRelu, p, width] = resHovers(false, [
+    ['filters =', 1],
+    ['2 * width', 0],
+    ['act =', 1],
+    ['gelu', 1],
+    ['64', 0],
+    ['relu, skip', 1],
+    ['p = 0.1 +', 0],
+    ['width, act', 1],
+  ]);
+  // On the name: the parameter with this call's value (2 * width = 32), the block, and the comment above it.
+  assert.equal(
+    filters,
+    '```nnmodel\n(parameter) res.filters = 32\n```\n\nAt this call: `filters = 2 * width`, which is `32`.  \n' +
+      'Parameter of block `res(filters, act = relu, k = 3, p = 0.1)`; required: no default.\n\noutput channels of the dense layer',
+  );
+  // On the value: the same.
+  assert.equal(expr, filters);
+  // A word given by name: the value given, the declared default apart; the comment after it on its line.
+  assert.equal(
+    act,
+    '```nnmodel\n(parameter) res.act = gelu\n```\n\nAt this call: `act = gelu`.  \n' +
+      'Parameter of block `res(filters, act = relu, k = 3, p = 0.1)`; declared default `relu`.\n\nthe activation after it',
+  );
+  assert.equal(gelu, act);
+  // By position: the parameter it binds to and its value.
+  assert.match(pos64!, /^```nnmodel\n\(parameter\) res\.filters = 64\n```\n\nAt this call: `filters = 64` \(given by position\)\.  \n/);
+  assert.match(posRelu!, /^```nnmodel\n\(parameter\) res\.act = relu\n```\n\nAt this call: `act = relu` \(given by position\)\./);
+  // An expression is evaluated; a comment on a line of two parameters is no one's.
+  assert.equal(p, '```nnmodel\n(parameter) res.p = 0.3\n```\n\nAt this call: `p = 0.1 + 0.2`, which is `0.3`.  \nParameter of block `res(filters, act = relu, k = 3, p = 0.1)`; declared default `0.1`.');
+  // A name inside the value keeps its own hover: a number has a value, not "shape unknown".
+  assert.equal(width, '```nnmodel\n(value) width = 16\n```');
+});
+
+test('an input of a block given by name shows that input and the shape given to it', () => {
+  const [skip, skip2] = resHovers(false, [
+    ['skip = e)', 1],
+    ['skip = e ->', 1],
+  ]);
+  assert.equal(
+    skip,
+    '```nnmodel\n(input) res.skip: [4]\n```\n\nAt this call: `skip = e`.  \nAn input of block `res(filters, act = relu, k = 3, p = 0.1)`: the value given binds to its `input skip`.',
+  );
+  assert.match(skip2!, /^```nnmodel\n\(input\) res\.skip: \[4\]\n```\n\nAt this call: `skip = e -> relu`\./);
+});
+
+test('a value inside a call of an imported block shows what it shows in a call of a local block', () => {
+  const needles = [
+    ['filters =', 1],
+    ['2 * width', 0],
+    ['width, act', 1],
+    ['gelu', 1],
+    ['64', 0],
+    ['relu, skip', 1],
+    ['skip = e)', 1],
+    ['e)', 0],
+    ['p = 0.1 +', 4],
+  ] as const;
+  const local = resHovers(false, needles);
+  const imported = resHovers(true, needles);
+  for (let i = 0; i < needles.length; i++) {
+    assert.ok(local[i], `a hover at ${needles[i][0]}`);
+    assert.doesNotMatch(imported[i]!, /^```nnmodel\nblock res/, `not the whole block's hover at ${needles[i][0]}`);
+    assert.equal(imported[i]!.replace(' (imported from `lib.nnmodel`)', ''), local[i], `at ${needles[i][0]}`);
+  }
+  assert.match(imported[0]!, /Parameter of block `res\(filters, act = relu, k = 3, p = 0\.1\)` \(imported from `lib\.nnmodel`\); required: no default\.\n\noutput channels of the dense layer$/);
+});
+
+test('inside a block body, an argument built from its parameters depends on the call', () => {
+  const text = `${RES_LIB}block mine(w) {
+  input x
+  v = w * 2
+  output x -> res(v + 1, act = gelu, skip = x, k = w)
+}
+model M {
+  input x: [8]
+  output x -> mine(8)
+}
+`;
+  const a = analyze(text, { uri: URI });
+  assert.deepEqual(a.diagnostics, []);
+  const hover = (needle: string, plus: number) => {
+    const offset = text.indexOf(needle) + plus;
+    const hit = symbolAt(a.symbols, offset, URI);
+    return (hit && nameHover(a, hit, offset))?.markdown ?? argumentHover(a, offset, URI)?.markdown;
+  };
+  assert.match(hover('+ 1', 0)!, /^```nnmodel\n\(parameter\) res\.filters = v \+ 1\n```\n\nAt this call: `filters = v \+ 1` \(given by position\)\.  \nIts value depends on the call of block `mine`\.  \n/);
+  assert.match(hover('k = w', 0)!, /\(parameter\) res\.k = w\n```\n\nAt this call: `k = w`\.  \nIts value depends on the call of block `mine`\./);
+  assert.equal(hover('v + 1', 0), '```nnmodel\n(value) v = w * 2\n```\n\nIts value depends on the call of block `mine`.');
 });

@@ -9,11 +9,14 @@ import type { Analysis, BlockInfoSummary, SiteInfo } from '../../core/analysis/t
 import { objectWeights, weightsAtSite } from '../../core/analysis/weights';
 import { getLayer, LAYERS } from '../../core/layers';
 import type { ArgSpec, LayerSpec } from '../../core/layers/types';
-import type { Arg, CallExpr, Expr, Range, SourceFile, Statement } from '../../core/syntax/ast';
+import { exprText } from '../../core/analysis/analyze';
+import { shapeToString } from '../../core/analysis/sym';
+import type { Arg, BlockDecl, CallExpr, Comment, Expr, Range, SourceFile, Statement } from '../../core/syntax/ast';
 import { forEachChild } from '../../core/syntax/children';
+import { parse } from '../../core/syntax/parser';
 import { callableBlock, type ReadText } from './blocks';
 import { contains, isLocal, siteAt, siteStartingAt, symbolAt, type SymbolHit } from './lookup';
-import { formatDefault, layerHoverMarkdown, valueHoverMarkdown } from './text';
+import { blockSignature, formatDefault, layerHoverMarkdown, valueHoverMarkdown } from './text';
 
 export interface HoverText {
   markdown: string;
@@ -57,6 +60,17 @@ export function nameHover(analysis: Analysis, hit: SymbolHit, offset: number): H
     }
   }
   if (symbol.kind === 'param') return { markdown: codeBlock('(parameter) ' + symbol.name), range };
+  // `width = 16`, `hidden = 4 * width`: a number (or a choice, a list) has no shape but a value.
+  const assigned = symbol.kind === 'value' ? assignmentOf(analysis.file, symbol.range) : undefined;
+  const failed = assigned && analysis.diagnostics.some((d) => d.severity === 'error' && isLocal(d.uri, analysis.uri) && contains(assigned.range, d.range.start.offset));
+  const known = assigned && !failed ? constantValue(analysis, assigned.value, analysis.uri) : undefined;
+  if (assigned && known !== undefined) {
+    const written = exprText(assigned.value);
+    return { markdown: codeBlock(`(value) ${symbol.name} = ${known}`) + (written !== known ? `\n\n\`${symbol.name} = ${written}\`` : ''), range };
+  }
+  if (assigned && !failed && symbol.container && isPlainValue(assigned.value) && mentionsParam(analysis, assigned.value, analysis.uri)) {
+    return { markdown: codeBlock(`(value) ${symbol.name} = ${exprText(assigned.value)}`) + `\n\nIts value depends on the call of block \`${symbol.container}\`.`, range };
+  }
   return { markdown: codeBlock(`(${KIND_TEXT[symbol.kind]}) ${symbol.name}`) + '\n\n' + unknownShapeText(analysis, symbol.fullRange), range };
 }
 
@@ -82,11 +96,17 @@ export interface ArgumentHit {
   /** Index among the call's positional arguments; -1 for a named one. */
   position: number;
   part: 'name' | 'value';
-  /** The word under the cursor. */
+  /** On the value: whether it is a word (a name, `true`/`false`) rather than a number or an expression such as `2 * width`. */
+  word: boolean;
+  /** The word under the cursor, or the whole value when it is no word. */
   range: Range;
 }
 
-/** The argument at `offset` in a model or block of `file`, if the cursor is on its name or on a word given as its value. */
+/**
+ * The argument at `offset` in a model or block of `file`, if the cursor is on
+ * its name, on a word given as its value, or on a value that holds no call
+ * (`64`, `2 * width`, `[3, 3]`; a name inside one is that name's hover first).
+ */
 export function argumentAt(file: SourceFile, offset: number): ArgumentHit | undefined {
   const item = file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && contains(i.range, offset));
   if (!item || (item.kind !== 'model' && item.kind !== 'block')) return undefined;
@@ -117,10 +137,11 @@ function argumentIn(e: Expr, offset: number): ArgumentHit | undefined {
     let position = 0;
     for (const arg of e.args) {
       const at = arg.name ? -1 : position++;
-      if (arg.name && contains(arg.name.range, offset)) return { call: e, arg, position: at, part: 'name', range: arg.name.range };
+      if (arg.name && contains(arg.name.range, offset)) return { call: e, arg, position: at, part: 'name', word: false, range: arg.name.range };
       if ((arg.value.kind === 'name' || arg.value.kind === 'bool') && contains(arg.value.range, offset)) {
-        return { call: e, arg, position: at, part: 'value', range: arg.value.range };
+        return { call: e, arg, position: at, part: 'value', word: true, range: arg.value.range };
       }
+      if (contains(arg.value.range, offset) && isPlainValue(arg.value)) return { call: e, arg, position: at, part: 'value', word: false, range: arg.value.range };
     }
   }
   let found: ArgumentHit | undefined;
@@ -130,11 +151,37 @@ function argumentIn(e: Expr, offset: number): ArgumentHit | undefined {
   return found;
 }
 
+/** A value that holds no call or chain: a number, string, word, list, or arithmetic of those. */
+function isPlainValue(e: Expr): boolean {
+  switch (e.kind) {
+    case 'number':
+    case 'string':
+    case 'bool':
+    case 'name':
+      return true;
+    case 'list':
+      return e.items.every(isPlainValue);
+    case 'paren':
+      return isPlainValue(e.expr);
+    case 'unary':
+      return isPlainValue(e.operand);
+    case 'binary':
+      return isPlainValue(e.left) && isPlainValue(e.right);
+    default:
+      return false;
+  }
+}
+
 /**
- * The hover over an argument of a layer or block call: its type, default,
- * allowed values and documentation; on a word given as its value, what that
- * value means. Undefined when the cursor is on no argument, or on a name
- * that is a symbol (that one's hover applies).
+ * The hover over an argument of a layer or block call. Of a layer: its type,
+ * default, allowed values and documentation; on a word given as its value,
+ * what that value means (a number given to a layer keeps the layer's hover).
+ * Of a block (the file's own or an imported one, alike), on the argument's
+ * name or anywhere on its value: the parameter it fills with the value this
+ * call gives it, its declared default, its block and its comment; on the name
+ * of an input given by name, that input and the value's shape. Undefined
+ * when the cursor is on no argument, or on a name that is a symbol (that
+ * one's hover applies).
  */
 export function argumentHover(analysis: Analysis, offset: number, docUri: string | undefined, read: ReadText = () => undefined): HoverText | undefined {
   const hit = argumentAt(analysis.file, offset);
@@ -145,12 +192,11 @@ export function argumentHover(analysis: Analysis, offset: number, docUri: string
   if (symbolAt(analysis.symbols, hit.call.callee.range.start.offset, docUri)?.symbol.kind === 'block') {
     // The file's own block, or an imported one (its parameters read from its file).
     const block = docUri === undefined ? analysis.blocks.find((b) => b.name === callee) : callableBlock(analysis, docUri, callee, read);
-    // An argument's name, or a word given to it (by name or position): the parameter it fills.
-    const param = hit.arg.name ? hit.arg.name.name : block?.params[hit.position]?.name;
-    const markdown = block && param !== undefined ? blockParamMarkdown(block, param) : undefined;
+    const markdown = block ? blockArgumentMarkdown(analysis, block, hit, docUri, read) : undefined;
     return markdown ? { markdown, range: hit.range } : undefined;
   }
   if (symbolAt(analysis.symbols, hit.call.callee.range.start.offset, docUri)) return undefined;
+  if (hit.part === 'value' && !hit.word) return undefined;
   const spec = getLayer(callee);
   if (!spec) return undefined;
   const arg = hit.arg.name ? spec.args.find((a) => a.name === hit.arg.name!.name) : positionalArg(spec, hit.position);
@@ -165,11 +211,217 @@ function positionalArg(spec: LayerSpec, position: number): ArgSpec | undefined {
   return variadic >= 0 && variadic <= position ? spec.args[variadic] : spec.args[position];
 }
 
-function blockParamMarkdown(block: BlockInfoSummary, name: string): string | undefined {
+/**
+ * The argument `hit` of a call of `block`: the parameter it fills (by name or
+ * position) with the value this call gives it, or the input it binds by name.
+ */
+function blockArgumentMarkdown(analysis: Analysis, block: BlockInfoSummary, hit: ArgumentHit, docUri: string | undefined, read: ReadText): string | undefined {
+  const name = hit.arg.name ? hit.arg.name.name : block.params[hit.position]?.name;
+  if (name === undefined) return undefined;
+  const source = declarationOf(analysis, block, docUri, read);
+  const imported = block.uri !== undefined && !isLocal(block.uri, docUri) ? ` (imported from \`${fileName(block.uri)}\`)` : '';
+  const owner = `block \`${blockSignature(block).label.slice('block '.length)}\`${imported}`;
+  const given = exprText(hit.arg.value);
   const p = block.params.find((x) => x.name === name);
-  if (!p) return undefined;
-  const head = codeBlock(`(parameter) ${block.name}.${p.name}${p.default !== undefined ? ` = ${p.default}` : ''}`);
-  return head + '\n\n' + (p.default !== undefined ? `Default: \`${p.default}\`.` : 'Required.');
+  if (!p) {
+    // `skip = e`: an input of the block bound by name.
+    if (!hit.arg.name || !source?.decl.body.some((st) => st.kind === 'input' && st.name.name === name)) return undefined;
+    const shape = tensorShape(analysis, hit.arg.value, docUri);
+    return (
+      codeBlock(`(input) ${block.name}.${name}${shape ? `: ${shape}` : ''}`) +
+      `\n\nAt this call: \`${name} = ${given}\`.  \nAn input of ${owner}: the value given binds to its \`input ${name}\`.`
+    );
+  }
+  const value = constantValue(analysis, hit.arg.value, docUri);
+  const lines: string[] = [];
+  const how = hit.arg.name ? '' : ' (given by position)';
+  if (value === undefined || value === given) lines.push(`At this call: \`${name} = ${given}\`${how}.`);
+  else lines.push(`At this call: \`${name} = ${given}\`${how}, which is \`${value}\`.`);
+  if (value === undefined) {
+    const container = analysis.file.items.find((i) => i.kind === 'block' && contains(i.range, hit.arg.range.start.offset));
+    if (container?.kind === 'block' && mentionsParam(analysis, hit.arg.value, docUri)) lines.push(`Its value depends on the call of block \`${container.name.name}\`.`);
+  }
+  lines.push(`Parameter of ${owner}; ${p.default !== undefined ? `declared default \`${p.default}\`` : 'required: no default'}.`);
+  const doc = source && paramComment(source, name);
+  return codeBlock(`(parameter) ${block.name}.${name} = ${value ?? given}`) + '\n\n' + lines.join('  \n') + (doc ? `\n\n${doc}` : '');
+}
+
+/** The last segment of a uri, as a file name (`my%20lib.nnmodel` as `my lib.nnmodel`). */
+function fileName(uri: string): string {
+  const last = uri.slice(uri.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+/** A block's declaration with the text and comments it was parsed from (the file's own, or the imported file's). */
+interface BlockSource {
+  decl: BlockDecl;
+  text: string;
+  comments: readonly Comment[];
+}
+
+function declarationOf(analysis: Analysis, block: BlockInfoSummary, docUri: string | undefined, read: ReadText): BlockSource | undefined {
+  if (block.uri === undefined || isLocal(block.uri, docUri)) {
+    const decl = analysis.file.items.find((i) => i.kind === 'block' && i.name.name === block.name);
+    const text = analysis.file.text;
+    return decl?.kind === 'block' && text !== undefined ? { decl, text, comments: analysis.file.comments } : undefined;
+  }
+  const text = read(block.uri)?.slice(block.range.start.offset, block.range.end.offset);
+  if (text === undefined) return undefined;
+  const file = parse(text);
+  const decl = file.items.find((i) => i.kind === 'block' && i.name.name === block.name);
+  return decl?.kind === 'block' ? { decl, text, comments: file.comments } : undefined;
+}
+
+/**
+ * The comment that documents parameter `name`: full-line comments right above
+ * it, and a comment after it on its line, inside the parameter list (a
+ * comment after the `)` is about the block, and one on a line holding other
+ * parameters is no one's).
+ */
+function paramComment(source: BlockSource, name: string): string | undefined {
+  const { decl, text } = source;
+  const list = decl.paramsRange;
+  const i = decl.params.findIndex((p) => p.name.name === name);
+  if (!list || i < 0) return undefined;
+  const p = decl.params[i];
+  const prev = decl.params[i - 1];
+  const next = decl.params[i + 1];
+  const inside = source.comments.filter((c) => c.range.start.offset > list.start.offset && c.range.start.offset < list.end.offset);
+  const fullLine = (c: Comment) => text.slice(c.range.start.offset - c.range.start.character, c.range.start.offset).trim() === '';
+  const above: string[] = [];
+  let line = p.range.start.line - 1;
+  for (let k = inside.length - 1; k >= 0; k--) {
+    const c = inside[k];
+    if (c.range.start.offset >= p.range.start.offset) continue;
+    if (c.range.start.line !== line || !fullLine(c) || (prev && c.range.start.offset < prev.range.end.offset)) break;
+    above.unshift(commentText(c));
+    line--;
+  }
+  const alone = (!next || next.range.start.line > p.range.end.line) && (!prev || prev.range.end.line < p.range.start.line);
+  const after = alone ? inside.find((c) => c.range.start.line === p.range.end.line && c.range.start.offset >= p.range.end.offset) : undefined;
+  const parts = [...above, ...(after ? [commentText(after)] : [])].filter((t) => t !== '');
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+function commentText(c: Comment): string {
+  return c.text.replace(/^(#|\/\/)\s*/, '').trim();
+}
+
+/** The `name = value` statement that declares the value at `name` (its identifier). */
+function assignmentOf(file: SourceFile, name: Range): Extract<Statement, { kind: 'assign' }> | undefined {
+  for (const item of file.items) {
+    if ((item.kind !== 'model' && item.kind !== 'block') || !contains(item.range, name.start.offset)) continue;
+    for (const st of item.body) if (st.kind === 'assign' && st.target.range.start.offset === name.start.offset) return st;
+  }
+  return undefined;
+}
+
+const MAX_VALUE_DEPTH = 16;
+
+/**
+ * The value of an argument as the analysis evaluates it, as text (`32`,
+ * `gelu`, `[3, 3]`): numbers and their arithmetic, words (choices such as
+ * `gelu`), lists, and names bound above to such values (followed through the
+ * binding in scope, `width = 16`). Undefined when unknown here: a tensor, a
+ * parameter of the enclosing block (it depends on the call), a division by
+ * zero, an expression with an error.
+ */
+function constantValue(analysis: Analysis, e: Expr, docUri: string | undefined, depth = 0): string | undefined {
+  const v = evaluate(analysis, e, docUri, depth);
+  if (v === undefined) return undefined;
+  return typeof v === 'number' ? formatValue(v) : v;
+}
+
+type Constant = number | string;
+
+function evaluate(analysis: Analysis, e: Expr, docUri: string | undefined, depth: number): Constant | undefined {
+  if (depth > MAX_VALUE_DEPTH) return undefined;
+  switch (e.kind) {
+    case 'number':
+      return e.value;
+    case 'string':
+      return JSON.stringify(e.value);
+    case 'bool':
+      return String(e.value);
+    case 'paren':
+      return evaluate(analysis, e.expr, docUri, depth + 1);
+    case 'unary': {
+      const v = evaluate(analysis, e.operand, docUri, depth + 1);
+      return typeof v === 'number' ? -v : undefined;
+    }
+    case 'binary': {
+      const l = evaluate(analysis, e.left, docUri, depth + 1);
+      const r = evaluate(analysis, e.right, docUri, depth + 1);
+      if (typeof l !== 'number' || typeof r !== 'number') return undefined;
+      switch (e.op) {
+        case '+':
+          return l + r;
+        case '-':
+          return l - r;
+        case '*':
+          return l * r;
+        case '/':
+          return r === 0 ? undefined : l / r;
+        case '//':
+          return r === 0 ? undefined : Math.floor(l / r);
+      }
+      return undefined;
+    }
+    case 'list': {
+      const items = e.items.map((x) => constantValue(analysis, x, docUri, depth + 1));
+      return items.every((x) => x !== undefined) ? `[${items.join(', ')}]` : undefined;
+    }
+    case 'name': {
+      const hit = symbolAt(analysis.symbols, e.range.start.offset, docUri);
+      // A word that names nothing in scope is a choice (`gelu`, `same`): the analysis reads it as itself.
+      if (!hit) return e.name;
+      if (hit.symbol.kind !== 'value') return undefined;
+      const st = assignmentOf(analysis.file, hit.symbol.range);
+      return st ? evaluate(analysis, st.value, docUri, depth + 1) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A computed number as the editor shows it: `0.30000000000000004` as `0.3`. */
+function formatValue(x: number): string {
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(12)));
+}
+
+/** Whether a value names a parameter of the block around it (its value then depends on the call). */
+function mentionsParam(analysis: Analysis, e: Expr, docUri: string | undefined): boolean {
+  if (e.kind === 'name') {
+    const s = symbolAt(analysis.symbols, e.range.start.offset, docUri)?.symbol;
+    if (s?.kind === 'param') return true;
+    if (s?.kind !== 'value') return false;
+    const st = assignmentOf(analysis.file, s.range);
+    return st !== undefined && st.range.start.offset < e.range.start.offset && mentionsParam(analysis, st.value, docUri);
+  }
+  let found = false;
+  forEachChild(e, (c) => {
+    found ||= mentionsParam(analysis, c, docUri);
+  });
+  return found;
+}
+
+/** The shape of a tensor given as an argument (`skip = e`): the shape of the binding its name refers to. */
+function tensorShape(analysis: Analysis, e: Expr, docUri: string | undefined): string | undefined {
+  // `skip = e -> relu`: the shape its last call gives.
+  const last = e.kind === 'chain' ? e.calls[e.calls.length - 1] : e.kind === 'call' ? e : undefined;
+  if (last) {
+    const site = analysis.sites.find((x) => (x.kind === 'layer' || x.kind === 'block') && x.range.start.offset === last.range.start.offset && x.range.end.offset === last.range.end.offset);
+    return site?.outShape ? shapeToString(site.outShape) : undefined;
+  }
+  if (e.kind !== 'name') return undefined;
+  const hit = symbolAt(analysis.symbols, e.range.start.offset, docUri);
+  if (!hit || (hit.symbol.kind !== 'value' && hit.symbol.kind !== 'input')) return undefined;
+  const site = siteStartingAt(analysis.sites, hit.symbol.range, DECLARATION_SITES);
+  return site?.outShape ? shapeToString(site.outShape) : undefined;
 }
 
 /** The values an argument takes, as shown: `valid | same`, `int ≥ 1`. */
