@@ -165,6 +165,33 @@ e2eTest("(h) a misspelled layer offers the quick fix Change to 'softmax'", { fil
   assert.equal(text, TYPO.replace('softmx', 'softmax'));
 });
 
+const TWICE = `model Twice {
+  input x: [16]
+  y = x -> dens(8)
+  output y -> dens(4) -> softmax
+}
+`;
+
+e2eTest("(h3) an unknown layer's later use is marked with a hint whose quick fix mends every use", { files: { 'twice.nnmodel': TWICE } }, async (wb) => {
+  await wb.openFile('twice.nnmodel');
+  await wb.waitForProblem('dens');
+  await wb.openFile('twice.nnmodel');
+  // The later use has no error of its own, but VS Code draws the hint's dots there.
+  await wb.step('hint dots', () =>
+    poll('a hint decoration in the editor', async () => (await wb.activeEditor().locator('.squiggly-hint').count()) > 0, {
+      seen: async () => `${await wb.activeEditor().locator('.squiggly-hint').count()} hint decorations`,
+    }),
+  );
+  const second = TWICE.indexOf('dens', TWICE.indexOf('dens') + 1);
+  const line = TWICE.slice(0, second).split('\n').length;
+  const column = second - TWICE.lastIndexOf('\n', second - 1);
+  await wb.goTo(line, column + 1);
+  const offered = await wb.applyQuickFix("Change to 'dense'");
+  assert.ok(offered.includes("Change to 'dense'"), `offered: ${offered.join(' | ')}`);
+  const text = await wb.step('save fixed', () => wb.saveAndRead('twice.nnmodel', TWICE));
+  assert.equal(text, TWICE.replaceAll('dens(', 'dense('));
+});
+
 e2eTest('(i) the cursor on a layer object highlights where it is bound and where it is applied', { files: { 'gpt.nnmodel': GPT2_SMALL } }, async (wb) => {
   await wb.openFile('gpt.nnmodel');
   // A cursor move made before the extension has activated asks no provider (seen once on CI): wait for its analysis on screen.
