@@ -3,7 +3,7 @@
 // the TensorFlow.js layers (what they do to the values, clipping, identity at inference,
 // seeded and reproducible draws), the augmentation preview, and the PyTorch export, run by
 // the real PyTorch with the same draws.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,16 +19,12 @@ import { withDefaults } from '../../extension/core/layers/context';
 import type { ArgValue } from '../../extension/core/layers/types';
 import { exportPyTorch } from '../../extension/core/export/pytorch';
 import { AUGMENT_VIEWS, augmentationChain, augmentedViews } from '../../webview/views/augmentModel';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 /** Debian's python3 has torch (see export.test.ts). */
 const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function errors(text: string): { code: string; message: string }[] {
   return analyze(text, { uri: 'colour.nnmodel' })

@@ -1,18 +1,14 @@
 // The feature maps' augmentation preview (webview/views/augmentModel.ts): which layers an image
 // input goes through first, and copies of one image through them in training mode, seeded.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { ModelInfo } from '../../extension/core/analysis/types';
 import { AUGMENT_VIEWS, augmentationChain, augmentedViews, chainLabel, viewPixels } from '../../webview/views/augmentModel';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function model(text: string): ModelInfo {
   const a = analyze(text);

@@ -6,7 +6,7 @@
 // dense(3)) did exactly that: every current layer found weights (the last
 // dense took the deleted layer's successor's), the deleted layer's weights
 // were dropped silently, and Evaluate ran a model that was never trained.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -21,13 +21,9 @@ import {
   matchSignature,
   misfitRefusal,
 } from '../../extension/core/runtime/checkpoint';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 const net = (chain: string) => `model Net {
   input x: [8]

@@ -2,7 +2,7 @@
 // the course notes' kernels through TensorFlow.js conv2d against values
 // worked out by hand, the centred cosine ranking of learned kernels, which
 // layer is compared, and the chance level of the best match.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -20,13 +20,9 @@ import {
 } from '../../webview/probes/classicKernels';
 import { imageInput } from '../../webview/probes/input';
 import { createRng } from '../../extension/core/runtime/data/random';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function close(actual: ArrayLike<number>, expected: readonly number[], what: string, tol = 1e-5): void {
   assert.equal(actual.length, expected.length, `${what}: length`);

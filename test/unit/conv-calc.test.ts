@@ -2,20 +2,16 @@
 // patch, kernel, products, per-channel sums, bias and activation of one output value, checked against
 // TensorFlow.js's own convolution on random data (padding same/valid, stride 2, dilation 2, several
 // channels, groups, 1-D causal), and read from a built model (webview/probes/convCalcRead.ts).
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { buildActivationModel, buildModel } from '../../extension/core/runtime/build';
 import { activate, agrees, convCalc, padBefore, showsEveryTerm, type ConvCalcLayer, type ConvPaddingMode } from '../../webview/probes/convCalc';
 import { convInputSource, readConvLayer } from '../../webview/probes/convCalcRead';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 /** Deterministic values in [-1, 1). */
 function random(n: number, seed: number): Float32Array {

@@ -4,7 +4,7 @@
 // training log, saved with the checkpoint, reused (never recomputed) on
 // resume and evaluation, and carried by the PyTorch export, whose module
 // must take the CSV's raw rows and give TensorFlow.js's outputs.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { exportPyTorch } from '../../extension/core/export/pytorch';
 import { decodeSafetensors } from '../../extension/core/export/weights';
 import { runCli as cli } from '../fixtures/cli';
 import { runEvaluateJob } from '../../extension/cli/trainJob';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 const root = process.cwd();
 const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
@@ -44,12 +45,7 @@ train FruitMLP {
 }
 `;
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function workspace(csv = FRUIT_CSV): string {
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-csv-std-'));

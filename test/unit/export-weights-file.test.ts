@@ -3,7 +3,7 @@
 // the CLI's `nnmodel export --weights` and the editor's Export to PyTorch
 // (extension/vscode/export.ts, exercised by e2e (k2)) differ only in
 // `generated_by`.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +15,9 @@ import { encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { decodeSafetensors, encodeSafetensors, safetensorsMetadata, weightsPathFor } from '../../extension/core/export/weights';
 import { runCli } from '../fixtures/cli';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 test('weightsPathFor: the .py beside which the weights go, folder kept, any case of .py', () => {
   assert.equal(weightsPathFor('lenet5.py'), 'lenet5.safetensors');

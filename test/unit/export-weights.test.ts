@@ -4,7 +4,7 @@
 // the CLI exports code + safetensors, and PyTorch (Debian's python3-torch)
 // must give the same outputs as TensorFlow.js. A wrong transpose, gate order
 // or flatten order changes the outputs, so the comparison catches it.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,18 +22,14 @@ import { analyzeFile } from '../../extension/cli/diagnostics';
 import { runCli as cli } from '../fixtures/cli';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { SHARED_MODEL } from './exportFixtures';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 const root = process.cwd();
 const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
 /** Symbolic dimensions (seq) take this value in both runtimes. */
 const SEQ = 6;
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 /** Layers the examples do not cover together: groups, causal conv1d, groupnorm, rnn, concat after an image flatten, residual blocks * N. */
 const MIXED = `block res(ch) {

@@ -2,7 +2,7 @@
 // model of every example exports, the code is stable, errors are clear, and
 // the generated code, run by the real PyTorch, has exactly our parameter
 // counts (up to the differences the export reports) and our output shapes.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { analyzeFile } from '../../extension/cli/diagnostics';
 import { runCli as cli } from '../fixtures/cli';
 import { SHARED_MODEL } from './exportFixtures';
 import { translationTransform, zoomTransform } from '../../extension/core/layers/augment';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 const root = process.cwd();
 const examplesDir = join(root, 'examples');
@@ -299,13 +300,7 @@ function hasOp(g: Graph, op: string): boolean {
   return g.nodes.some((n) => (n.kind === 'layer' && n.op === op) || (n.kind === 'group' && n.runs.some((r) => hasOp(r.body, op))));
 }
 
-// Silence tfjs's "install tfjs-node" banner: it cannot be installed here.
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 
 /**

@@ -1,20 +1,16 @@
 // "Show every layer" in the Feature maps view: which layers are drawn with the option off and on
 // (webview/probes/featureMaps.ts), all of them read from one forward pass; the zero share of ReLU
 // outputs and the layout of `[n]` outputs' cell strips (webview/views/featureMapsModel.ts).
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { buildActivationModel, buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { featureMapLayers, featureMaps, isReluFamily } from '../../webview/probes/featureMaps';
 import { UNIT_LIMIT, unitAt, unitStripLayout, zeroCaption, zeroStats } from '../../webview/views/featureMapsModel';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function build(text: string): BuiltModel {
   const a = analyze(text);

@@ -4,7 +4,7 @@
 // weights trained at that length did not fit. The session is now built at the length of the trained
 // weights (the checkpoint's data), else of its train section's waves; a length the examples cannot
 // give gets a message naming the fix.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -16,10 +16,9 @@ import { builtFit, forecastFit, forecastSeries, wavesForecastExample, type Forec
 import { MAX_INSPECT_PARAMS, ModelSession, SAMPLE_DIM, trainedDims } from '../../webview/host/session';
 import { TrainedWeights } from '../../webview/training/weights';
 import { wavesExampleShape, windowProblem } from '../../webview/views/forecastModel';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  await tf.setBackend('cpu');
-});
+useCpuBackend();
 
 const URI = 'file:///w.nnmodel';
 

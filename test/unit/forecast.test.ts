@@ -1,7 +1,7 @@
 // Forecasting (core/runtime/forecast.ts, `nnmodel forecast`): the autoregressive rollout against
 // tiny models whose forecasts are computed by hand, which models fit, the true continuation of a
 // waves example, and the CLI end to end on a model trained for one epoch.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,10 +34,9 @@ import { FORECAST_YIELD_MS, runForecastJob, type ForecastResult } from '../../ex
 import { trainedDims as sessionTrainedDims } from '../../webview/host/session';
 import { windowProblem as tabWindowProblem } from '../../webview/views/forecastModel';
 import { chartColumns, chartWidth, forecastOffered } from '../../webview/views/forecastModel';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  await tf.setBackend('cpu');
-});
+useCpuBackend();
 
 function model(text: string, name?: string): ModelInfo {
   const a = analyze(text, { uri: 'mem:/forecast.nnmodel' });

@@ -6,7 +6,7 @@
 // the epoch logged diversity Infinity: "more varied than the real images",
 // the opposite of what happened. Now the measure is NaN and the epoch logs
 // no diversity (as when there is no reference), with no tensor left behind.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -14,13 +14,9 @@ import { buildModel } from '../../extension/core/runtime/build';
 import { epochImages, sampleNoise, type GanPart } from '../../extension/core/runtime/gan';
 import { collapseHint, diversity, meanNearestDistance, realSpread } from '../../extension/core/runtime/diversity';
 import { digits } from '../../extension/core/runtime/data/synthetic';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 test('meanNearestDistance: an image of NaN pixels makes the measure NaN, not Infinity; finite sets are unchanged', () => {
   // a = (0, 0), b = (0.2, 0.2), c = NaN: before, c's nearest stayed Infinity and the mean was Infinity.

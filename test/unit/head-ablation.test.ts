@@ -2,7 +2,7 @@
 // output before the output projection (the layer's `ablatedHeads`, set by
 // webview/probes/ablation.ts only for one call), checked against the
 // computation written out by hand, and against the intact model.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -12,13 +12,9 @@ import { attentionLayers, attentionMaps } from '../../webview/probes/attention';
 import { ablatedOutput, ablationKey, ablationPass, headsOff, IntactOutput, validAblation, withHeadsOff } from '../../webview/probes/ablation';
 import { greedyDecode } from '../../webview/probes/decode';
 import { answerText, deltaText, headsOffList, headsOffPhrase, headsOffText, leftTop, outputChange, outputChangeText, wasText } from '../../webview/views/ablationModel';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function modelOf(text: string): ModelInfo {
   const a = analyze(text);

@@ -2,19 +2,15 @@
 // page (webview/host/session.ts): an input of [100000, 100000, 3] used to get as far as the forward pass and fail
 // inside tfjs with "Invalid typed array length: 30000000000", while the header still said "fix the errors in the
 // model first" with no error in the file.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { ModelInfo } from '../../extension/core/analysis/types';
 import { MAX_INSPECT_ACTIVATION_BYTES, ModelSession } from '../../webview/host/session';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-const warn = console.warn;
-before(async () => {
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 const model = (side: number) => `model Big {\n  input image: [${side}, ${side}, 3]\n  output image -> conv2d(8, 3) -> global_avgpool -> dense(10) -> softmax\n}\n`;
 

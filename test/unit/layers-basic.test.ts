@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Sym, product, type Shape } from '../../extension/core/analysis/sym';
@@ -7,6 +7,7 @@ import { LAYERS, getLayer } from '../../extension/core/layers';
 import { LayerError, type ArgValue, type LayerSpec, type TfjsContext, type WeightSpec } from '../../extension/core/layers/types';
 import { ACTIVATIONS, convOutputLength } from '../../extension/core/layers/common';
 import { rotationTransform, translationTransform, zoomTransform } from '../../extension/core/layers/augment';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 // ------------------------------------------------------------------ helpers
 
@@ -141,10 +142,7 @@ function close(actual: number[], expected: number[], tol = 1e-5): void {
   actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]) <= tol, `[${i}] ${a} ≠ ${expected[i]}`));
 }
 
-before(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
-});
+useCpuBackend();
 
 // ------------------------------------------------------------------ registry
 

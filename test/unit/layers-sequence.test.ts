@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Sym, product, type Shape } from '../../extension/core/analysis/sym';
@@ -17,6 +17,7 @@ import {
   SINUSOIDAL_MAX_PERIOD,
   type AttentionLayer,
 } from '../../extension/core/layers/sequence';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 // ------------------------------------------------------------------ helpers
 
@@ -78,10 +79,7 @@ const n = (x: Sym) => {
   return x.value!;
 };
 
-before(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
-});
+useCpuBackend();
 
 let uid = 0;
 /** Builds the spec's tfjs layer and applies it to symbolic inputs (symbolic dims as null). */

@@ -1,7 +1,7 @@
 // layer.no_position: self-attention fed embedded tokens with nothing that tells their positions
 // apart sees a bag of words (extension/core/analysis/lints.ts), checked here against the model
 // TensorFlow.js runs.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,14 +11,9 @@ import { ORDER_RULES } from '../../extension/core/analysis/lints';
 import type { Diagnostic } from '../../extension/core/analysis/types';
 import { LAYERS } from '../../extension/core/layers';
 import { buildModel } from '../../extension/core/runtime/build';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-// Silence tfjs's "install tfjs-node" banner: it cannot be installed here.
-const warn = console.warn;
-before(async () => {
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 const CODE = 'layer.no_position';
 const found = (text: string): Diagnostic[] => analyze(text).diagnostics.filter((d) => d.code === CODE);

@@ -3,7 +3,7 @@
 // checked against tf.maxPool / tf.avgPool on random data (valid/same padding, strides, non-square
 // windows, several channels, 1-D), the course notes' 3 × 3 max-pool example, and read from a built
 // model (webview/probes/convCalcRead.ts readPoolLayer).
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -11,13 +11,9 @@ import { buildActivationModel, buildModel } from '../../extension/core/runtime/b
 import { agrees } from '../../webview/probes/convCalc';
 import { poolCalc, type PoolCalcLayer, type PoolKind } from '../../webview/probes/poolCalc';
 import { convInputSource, isExplained, isExplainedPool, readPoolLayer } from '../../webview/probes/convCalcRead';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 /** Deterministic values in [-1, 1). */
 function random(n: number, seed: number): Float32Array {

@@ -2,19 +2,15 @@
 // table a `positional` layer adds, as drawn (sinusoidal: the layer's own
 // sine/cosine table; learned: its trained weights), capped to the first
 // positions, and the cosine similarity of its rows.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { buildModel, type BuiltModel } from '../../extension/core/runtime/build';
 import { cosineSimilarity, MAX_POSITIONS, positionalTable } from '../../webview/probes/positional';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function build(text: string): BuiltModel {
   const a = analyze(text);

@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -10,13 +10,9 @@ import { featureMapLayers, featureMaps } from '../../webview/probes/featureMaps'
 import { fitTokens, imageInput, signalInput } from '../../webview/probes/input';
 import { kernelHeaderParts, kernels } from '../../webview/probes/kernels';
 import { formatRange, formatSigned } from '../../webview/probes/colormap';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function modelOf(text: string): ModelInfo {
   const a = analyze(text);

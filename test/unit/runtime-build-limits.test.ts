@@ -1,20 +1,16 @@
 // Models the language allows but TensorFlow.js cannot build (a chain of layers
 // deeper than its recursive graph walk survives) are refused up front, and a
 // build that fails part-way keeps none of the weights it made.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { ModelInfo } from '../../extension/core/analysis/types';
 import { MAX_LAYER_DEPTH, buildModel, layerDepth } from '../../extension/core/runtime/build';
 import { ModelSession } from '../../webview/host/session';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-const warn = console.warn;
-before(async () => {
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function only(src: string): ModelInfo {
   const a = analyze(src);

@@ -13,7 +13,7 @@
  * factor, so a new layer or argument cannot be forgotten. The model totals
  * and outputs are compared as well (repeat counts multiply only there).
  */
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,13 +23,9 @@ import type { Graph, LayerNode, ModelInfo } from '../../extension/core/analysis/
 import { LAYERS } from '../../extension/core/layers';
 import { buildModel } from '../../extension/core/runtime/build';
 import { examplesDir, readExampleImport } from '../fixtures/examples';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 const readImport = readExampleImport;
 

@@ -1,4 +1,4 @@
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,14 +17,9 @@ import {
   type BuildOptions,
 } from '../../extension/core/runtime/build';
 import { examplesDir, readExampleImport } from '../fixtures/examples';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-// Silence tfjs's "install tfjs-node" banner: it cannot be installed here.
-const warn = console.warn;
-before(async () => {
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 const readImport = readExampleImport;
 

@@ -1,15 +1,11 @@
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../extension/core/runtime/data/random';
 import { DIGIT_CLASSES, SHAPE_CLASSES, digits, sampleImages, sequences, shapes, waves } from '../../extension/core/runtime/data/synthetic';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 const sum = (a: ArrayLike<number>, from = 0, to = a.length) => {
   let s = 0;

@@ -26,13 +26,11 @@ import {
 } from '../../extension/core/runtime/checkpoint';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 let dir: string;
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
+useCpuBackend();
+before(() => {
   dir = mkdtempSync(join(tmpdir(), 'nnmodel-best-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -21,13 +21,11 @@ import {
   type CheckpointFs,
 } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/cli/trainJob';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 let dir: string;
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
+useCpuBackend();
+before(() => {
   dir = mkdtempSync(join(tmpdir(), 'nnmodel-ckpt-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));

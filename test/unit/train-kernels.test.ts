@@ -6,12 +6,10 @@ import { convGeometry, createAdam, filterGradIm2col, inputGradIm2col, registerTr
 import { analyze } from '../../extension/core/analysis/analyze';
 import { buildModel } from '../../extension/core/runtime/build';
 import { createRng } from '../../extension/core/runtime/data/random';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
+useCpuBackend();
+before(() => {
   registerTrainingKernels(tf);
 });
 

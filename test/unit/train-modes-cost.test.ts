@@ -7,7 +7,7 @@
 // bit for bit the values of one predict of the model cut at the layer's input (as the panel ran it before), the
 // event loop getting turns between layers, its progress counted in the layers the cost line names, and a stop
 // (the panel's Stop, a newer model) rejecting with ModesStopped and leaving no tensor behind.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,13 +27,9 @@ import {
   modesCostText,
   modesInputPath,
 } from '../../webview/probes/trainModes';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function buildText(text: string, initializer: 'random' | 'zeros' = 'random'): BuiltModel {
   const a = analyze(text);

@@ -3,7 +3,7 @@
 // scale, identity at inference; batchnorm's batch statistics and both modes' outputs match tf.moments,
 // tf.layers.batchNormalization in training and the model at inference, without touching the model's moving
 // averages, and PyTorch's F.batch_norm (epsilon inside the square root) when python3-torch is installed.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
@@ -25,15 +25,11 @@ import {
   tfTrainingOutput,
   toPlanes,
 } from '../../webview/probes/trainModes';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 function build(text: string, seed = 1): BuiltModel {
   const a = analyze(text);

@@ -5,20 +5,16 @@
  * refuses it (`object.unapplied`). Applying the object, before or after the
  * unembed, keeps working.
  */
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { unappliedObjectUses } from '../../extension/core/analysis/objectUse';
 import { buildModel, countWeights } from '../../extension/core/runtime/build';
 import { exportPyTorch } from '../../extension/core/export/pytorch';
+import { useCpuBackend } from '../fixtures/tfjs';
 
-const warn = console.warn;
-before(async () => {
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 const UNAPPLIED = `model M {
   input a: [5, 8]

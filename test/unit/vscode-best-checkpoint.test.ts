@@ -2,7 +2,7 @@
 // checkpoint beside the last, the picker lists "best (epoch 2, val_loss 0.40)" beside "last (…)", and the
 // best one loads; without one, Evaluate asks nothing (extension/vscode/training.ts).
 import { reset, resetWindow, state, textDocument, ui } from './vscodeMock'; // first: installs the fake `vscode`
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { registerTraining } from '../../extension/vscode/training';
 import { EXPORT_COMMAND, exportedText, registerExport } from '../../extension/vscode/export';
 import type { AnalysisCache } from '../../extension/vscode/analysisCache';
 import type * as vscode from 'vscode';
+import { useCpuBackend } from '../fixtures/tfjs';
 
 const FILE = `model Net {
   input x: [28, 28, 1]
@@ -42,12 +43,7 @@ async function until<T>(what: string, f: () => T | undefined | false, ms = 5000)
   }
 }
 
-before(async () => {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  await tf.setBackend('cpu');
-  console.warn = warn;
-});
+useCpuBackend();
 
 /** Checkpoints of the first model of `text` (Net), saved as `model`'s, as training leaves them: epochs with these val_losses (undefined: no validation). */
 async function trained(dir: string, valLosses: (number | undefined)[], model = 'Net', text = FILE): Promise<void> {
