@@ -67,7 +67,7 @@ import { hover, showAt, tooltip } from '../probes/hover';
 import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, runDimsText, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
 import { button, el, layerHeader, note, pixelCanvas } from '../dom';
-import { firstOutput, outputPlan } from './outputModel';
+import { firstOutput, outputPlan, perPositionNote } from './outputModel';
 import { AUGMENT_VIEWS, augmentationChain, augmentedViews, chainLabel, viewPixels } from './augmentModel';
 import type { LayerNode } from '../../extension/core/analysis/types';
 import type { Shape } from '../../extension/core/analysis/sym';
@@ -143,9 +143,12 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   // What the model outputs for the picked image (a class output only): top classes under the input.
   const plan = needsImage ? outputPlan(ctx.modelInfo, ctx.dims, ctx.trainLoss) : undefined;
   const strip: ClassStrip | undefined = plan?.kind === 'classes' ? classStrip(plan, ctx.weights) : undefined;
+  // No strip because the output still has positions (a forgotten flatten): say so where the classes would be.
+  const perPosition = needsImage && !strip ? perPositionNote(ctx.modelInfo, ctx.dims, ctx.trainLoss) : undefined;
+  const noClasses = perPosition ? note(perPosition, 'nn-note nn-fm-no-classes') : undefined;
   const modelOutput = ctx.built.model.outputs[0];
   const outputPath = strip ? ctx.activations.paths.find((p) => ctx.built.outputOf.get(p) === modelOutput) : undefined;
-  root.append(toolbar, ...(preview ? [preview.element] : []), ...(strip ? [strip.element] : []), ...(augment ? [augment.element] : []), body, tip, pin.element);
+  root.append(toolbar, ...(preview ? [preview.element] : []), ...(strip ? [strip.element] : []), ...(noClasses ? [noClasses] : []), ...(augment ? [augment.element] : []), body, tip, pin.element);
   if (preview) {
     const view = root;
     stickyHeight = new ResizeObserver(() => view.style.setProperty('--nn-fm-sticky', `${preview.element.getBoundingClientRect().height}px`));

@@ -89,6 +89,37 @@ export function outputPlan(info: ModelInfo, dims: Readonly<Record<string, number
   return { kind: 'none', reason: `the output ${shapeText} is neither a class vector nor a next-token distribution` };
 }
 
+/**
+ * Why an image model whose output looks like class scores (softmax, sigmoid
+ * or logits) shows no top classes, when the reason is the classic mistake of
+ * a missing `flatten`: the output still has positions (`[6, 6, 10]`: 10
+ * scores at each of 6 × 6 positions) that are not the image's own (a
+ * per-pixel map the size of the image, as a U-Net gives, is meant that way
+ * and gets no note). Undefined when the strip is shown or the reason is
+ * another.
+ */
+export function perPositionNote(info: ModelInfo, dims: Readonly<Record<string, number>>, loss?: string): string | undefined {
+  if (outputPlan(info, dims, loss).kind !== 'none') return undefined;
+  if (loss !== undefined && !CLASS_LOSSES.has(loss)) return undefined;
+  const activation = outputActivation(info.graph);
+  if (activation === 'other') return undefined;
+  const out = info.outputs[0];
+  const image = info.inputs.find((i) => i.shape.isInt !== true && i.shape.dims.length === 3);
+  if (!out || !image || out.shape.dims.length < 2) return undefined;
+  const shape = out.shape.dims.map((d) => d.evaluate(dims));
+  if (shape.some((d) => d === undefined)) return undefined;
+  const sizes = shape as number[];
+  const positions = sizes.slice(0, -1);
+  const scores = sizes[sizes.length - 1];
+  const imageSides = image.shape.dims.slice(0, 2).map((d) => d.evaluate(dims));
+  if (positions.length === 2 && positions.every((p, i) => p === imageSides[i])) return undefined;
+  const ending = activation === 'logits' ? '' : ` -> ${activation}`;
+  return (
+    `No top classes: the output [${sizes.join(', ')}] has ${scores.toLocaleString('en-US')} ${scores === 1 ? 'score' : 'scores'} at each of its ${positions.join(' × ')} positions, not one set for the whole image. ` +
+    `A classifier flattens before its last dense layer: -> flatten -> dense(${scores})${ending} (or global_avgpool instead of flatten).`
+  );
+}
+
 /** A sigmoid output's values as probabilities: each clamped to [0, 1] (float rounding), non-finite ones 0. */
 export function clampProbabilities(scores: ArrayLike<number>): Float64Array {
   return Float64Array.from(Array.from(scores, (s) => (Number.isFinite(s) ? Math.min(1, Math.max(0, s)) : 0)));
