@@ -4,6 +4,7 @@
  */
 import type { PlainGraph, PlainGraphNode, PlainSummaryRow, PlainSym } from '../../extension/core/protocol';
 import type { Range } from '../../extension/core/syntax/ast';
+import { parseSym } from '../../extension/core/protocol';
 import { symText } from './graphModel';
 
 export type Column = 'label' | 'line' | 'shape' | 'params' | 'macs' | 'memory' | 'field';
@@ -59,15 +60,44 @@ export function rowCells(r: PlainSummaryRow): Record<Column, SummaryCell> {
   };
 }
 
-/** Row order for a column and direction; ties keep the source order. */
+/**
+ * The size every symbolic dimension is given when counts are ordered: large,
+ * so that a count growing with `seq²` (attention's MACs and memory) ranks
+ * above one growing with `seq`, and both above a fixed count, as they do for
+ * long inputs.
+ */
+export const ORDER_SIZE = 4096;
+
+/** A count's value with every symbolic dimension at ORDER_SIZE; undefined for a formula it cannot evaluate. */
+export function orderValue(x: PlainSym): number | undefined {
+  if (typeof x === 'number') return x;
+  try {
+    const s = parseSym(x);
+    const v = s.evaluate(Object.fromEntries(s.atoms().map((a) => [a, ORDER_SIZE])));
+    return v !== undefined && Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Row order for a column and direction; ties keep the source order. Counts
+ * (params, MACs, memory) given as formulas sort by their value at a large
+ * size (ORDER_SIZE for every symbolic dimension), among the numbers.
+ */
 export function sortRows(rows: readonly PlainSummaryRow[], column: Column | undefined, descending: boolean): PlainSummaryRow[] {
-  const indexed = rows.map((r, i) => ({ r, i, key: column ? rowCells(r)[column].sort : i }));
+  const counts = COLUMNS.find((c) => c.key === column)?.numeric ?? false;
+  const keyOf = (r: PlainSummaryRow): number | string => {
+    const key = rowCells(r)[column!].sort;
+    return counts && typeof key === 'string' ? (orderValue(key) ?? key) : key;
+  };
   if (!column) return rows.slice();
+  const indexed = rows.map((r, i) => ({ r, i, key: keyOf(r) }));
   const dir = descending ? -1 : 1;
   indexed.sort((a, b) => {
     const x = a.key;
     const y = b.key;
-    // Formulas (symbolic counts) go after every number in both directions.
+    // Text (a label, a shape, a formula that could not be evaluated) goes after every number in both directions.
     if (typeof x === 'number' && typeof y === 'number') return dir * (x - y) || a.i - b.i;
     if (typeof x === 'number') return -1;
     if (typeof y === 'number') return 1;
