@@ -8,6 +8,7 @@ import { UsageError, optionHelp, parseArgs } from './args';
 import { checkCommand } from './check';
 import { EXIT, type CliIO, type Command } from './command';
 import { exportCommand } from './export';
+import { UnreadableFile } from './files';
 import { formatCommand } from './format';
 import { forecastCommand } from './forecast';
 import { summaryCommand } from './summary';
@@ -35,8 +36,16 @@ function usage(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     '',
-    'Exit codes: 0 ok, 1 errors found (or files to reformat with format --check),',
-    '2 bad usage or a file that cannot be read or written.',
+    'Exit codes (the same for every command):',
+    '  0    done, no errors',
+    '  1    problems found: errors in FILE (export: outside its train sections, which it warns',
+    '       about; train, evaluate, generate, forecast: in the model or its train section), data',
+    '       or a checkpoint a job cannot use, a layer PyTorch cannot be given, files format',
+    '       --check would change',
+    '  2    bad usage: an unknown command or option, no FILE (or more than one), a bad option',
+    '       value, --model naming no model of FILE; or a file the command line names (FILE,',
+    '       --out, --weights) that cannot be read or written',
+    '  130  stopped with Ctrl-C',
     '',
     "Run 'nnmodel help COMMAND' for a command's options.",
     '',
@@ -89,6 +98,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   } catch (err) {
     if (err instanceof UsageError) {
       full.stderr(`nnmodel ${command.name}: ${err.message}\nUsage: nnmodel ${command.name} ${command.synopsis}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof UnreadableFile) {
+      full.stderr(`${err.message}\n`);
       return EXIT.usage;
     }
     throw err;

@@ -15,13 +15,19 @@ export interface CliIO {
   cwd?: string;
 }
 
-/** Exit codes, the same for every command. */
+/**
+ * Exit codes, the same for every command (`nnmodel --help` lists them; test/unit/cli-exit-codes.test.ts
+ * checks them per command). Ctrl-C is 130 (128 + SIGINT): train and forecast return it after
+ * stopping cleanly, the other commands end as Node does on SIGINT, which the shell sees as 130.
+ */
 export const EXIT = {
   ok: 0,
-  /** The input has errors (check, summary), or would change (format --check). */
+  /** The input has errors (check, summary, export, a job's model or train section), data or a checkpoint a job cannot use, or a file would change (format --check). */
   problems: 1,
-  /** Bad command line, or a file could not be read or written. */
+  /** Bad command line (unknown option, no FILE, `--model` naming no model of FILE), or a file named on it could not be read or written. */
   usage: 2,
+  /** Stopped with Ctrl-C. */
+  interrupted: 130,
 } as const;
 
 export interface Command {

@@ -7,8 +7,8 @@
  * a safetensors file (extension/core/export/weights.ts) that the code loads.
  */
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Analysis } from '../core';
-import { exportPyTorch, exportableModels } from '../core/export/pytorch';
+import type { Analysis, Diagnostic } from '../core';
+import { exportPyTorch, exportableModels, splitTrainSectionErrors, type SkippedTrainError } from '../core/export/pytorch';
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, trainedClasses, weightsPathFor } from '../core/export/weights';
 import { BEST_JSON, CheckpointError, MODEL_JSON, asFeatureStats, checkpointJson, readCheckpoint, type CheckpointKind, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
@@ -46,7 +46,7 @@ export const exportCommand: Command = {
     '',
     'The code goes to stdout, or with --out to that file, replaced atomically (a temporary',
     'file beside it, then a rename). Where PyTorch differs from the .nnmodel (LSTM/GRU biases,',
-    'flatten order, ...) a note with the line and the parameter difference goes to stderr.',
+    'flatten order, ...) a note (file:line:col) with the parameter difference goes to stderr.',
     '',
     'With --weights CHECKPOINT (a checkpoint folder written by training, e.g.',
     '.nnmodel/<file>/<model>, its model.json, or best.json for the epoch with the lowest',
@@ -58,7 +58,9 @@ export const exportCommand: Command = {
     'lines of the layers, and nothing is written.',
     '',
     'A file with errors is not exported: its errors are printed (file:line:col) and the exit',
-    'code is 1; so is a layer that cannot be written in PyTorch.',
+    'code is 1; so is a layer that cannot be written in PyTorch. Errors only inside train',
+    'sections do not stop it (the code has no training loop): they are printed as warnings,',
+    'with one per section saying what of it the code lacks, and the models are exported.',
   ].join('\n'),
   options: [
     { name: 'model', short: 'm', value: 'NAME', help: 'only this model (default: every model of FILE)' },
@@ -88,10 +90,14 @@ export const exportCommand: Command = {
       const names = exportableModels(r.analysis).map((m) => m.name);
       throw new UsageError(`no model '${wanted}' in ${path}${names.length ? ` (models: ${names.join(', ')})` : ''}`);
     }
-    const diags = sortDiagnostics(locate(path, r.analysis), [path]).filter((d) => d.diagnostic.severity === 'error');
-    if (diags.length > 0) {
+    // Errors inside train sections only do not stop the export: the PyTorch file holds the models, not their training.
+    const split = splitTrainSectionErrors(r.analysis);
+    if (split.rest.length > 0) {
+      const diags = sortDiagnostics(locate(path, r.analysis), [path]).filter((d) => d.diagnostic.severity === 'error');
       for (const d of diags) io.stderr(formatDiagnostic(d) + '\n');
-      io.stderr(`nnmodel: not exporting ${path}: it has ${plural(diags.length, 'error')}\n`);
+      const syntax = r.analysis.file.errors.length > 0 && diags.every((d) => inTrainSection(r.analysis, d.diagnostic));
+      const why = syntax ? ' (a syntax error is never skipped, even in a train section: the text after it may not be read as written)' : '';
+      io.stderr(`nnmodel: not exporting ${path}: it has ${plural(diags.length, 'error')}${why}\n`);
       return EXIT.problems;
     }
     let checkpoint: { modelJson: ModelJson; weights: Uint8Array; dir: string; which: CheckpointKind; warning?: string } | undefined;
@@ -128,6 +134,7 @@ export const exportCommand: Command = {
       featureStats,
       featureStatsSource,
       ...(classes ? { classes, classesSource: checkpoint?.modelJson.nnmodel.data?.source } : {}),
+      trainSectionErrors: 'skip',
     });
     if (!result.ok) {
       for (const e of result.errors) {
@@ -135,9 +142,10 @@ export const exportCommand: Command = {
       }
       return EXIT.problems;
     }
+    for (const line of skippedTrainWarnings(result.skipped ?? [], r.analysis, path, result.models)) io.stderr(line + '\n');
     for (const n of result.notes) {
       const delta = n.trainableDelta === 0 ? '' : ` (${n.trainableDelta > 0 ? '+' : ''}${plural(n.trainableDelta, 'parameter')} in PyTorch)`;
-      io.stderr(`${n.uri ?? path}:${n.line}: note ${n.model}: ${n.message}${delta}\n`);
+      io.stderr(`${n.uri ?? path}:${n.line}:${n.column ?? 1}: note ${n.model}: ${n.message}${delta}\n`);
     }
     if (out === undefined) {
       io.stdout(result.code);
@@ -155,12 +163,14 @@ export const exportCommand: Command = {
         return EXIT.usage;
       }
       if (!converted.ok) {
-        // Line 0: the model as a whole (no layer to point at): the file alone.
-        for (const e of converted.errors) io.stderr(`${e.uri ?? path}${e.line > 0 ? `:${e.line}` : ''}: error weights ${e.message}\n`);
+        // Line 0: the model as a whole (no layer to point at): where the model is declared.
+        const model = r.analysis.models.find((m) => m.name === wanted);
+        const whole = model ? `${model.uri ?? path}:${model.nameRange.start.line + 1}:${model.nameRange.start.character + 1}` : path;
+        for (const e of converted.errors) io.stderr(`${e.line > 0 ? `${e.uri ?? path}:${e.line}:${e.column}` : whole}: error weights ${e.message}\n`);
         io.stderr(`nnmodel: not exporting ${wanted} with the weights of ${ckName}: the checkpoint does not fit the model\n`);
         return EXIT.problems;
       }
-      for (const f of converted.filled) io.stderr(`${f.uri ?? path}:${f.line}: note ${wanted}: ${f.what}, not a trained value: ${f.why}\n`);
+      for (const f of converted.filled) io.stderr(`${f.uri ?? path}:${f.line}:${f.column ?? 1}: note ${wanted}: ${f.what}, not a trained value: ${f.why}\n`);
       const meta = checkpoint.modelJson.nnmodel;
       const bytes = encodeSafetensors(
         converted.tensors,
@@ -188,3 +198,47 @@ export const exportCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** Whether `d` lies inside one of the file's train sections. */
+function inTrainSection(analysis: Analysis, d: Diagnostic): boolean {
+  if (d.uri !== undefined && d.uri !== analysis.uri) return false;
+  return analysis.file.items.some((i) => i.kind === 'train' && i.range.start.offset <= d.range.start.offset && d.range.start.offset <= i.range.end.offset);
+}
+
+/**
+ * The train-section errors the export went past, as warnings where `check`
+ * prints them (same code and message), then one warning per section, at its
+ * `train` keyword, saying why the export did not stop and what of the section
+ * the exported file lacks: it has no training code at all, and for a section
+ * that reads a CSV or an image folder, its docstring note on what the input is
+ * (written from a section without errors only).
+ */
+export function skippedTrainWarnings(skipped: readonly SkippedTrainError[], analysis: Analysis, path: string, exported: readonly string[]): string[] {
+  const lines: string[] = [];
+  const where = (r: { start: { line: number; character: number } }) => `${path}:${r.start.line + 1}:${r.start.character + 1}`;
+  for (const section of analysis.file.items) {
+    if (section.kind !== 'train') continue;
+    const own = skipped
+      .filter((s) => s.diagnostic.range.start.offset >= section.range.start.offset && s.diagnostic.range.start.offset <= section.range.end.offset)
+      .sort((a, b) => a.diagnostic.range.start.offset - b.diagnostic.range.start.offset);
+    if (own.length === 0) continue;
+    for (const { diagnostic } of own) lines.push(formatDiagnostic({ file: path, diagnostic: { ...diagnostic, severity: 'warning' } }));
+    const model = section.name.name;
+    const errors = `${plural(own.length, 'error')} (above)`;
+    if (!exported.includes(model)) {
+      lines.push(`${where(section.range)}: warning export: the train section of '${model}' has ${errors}; it trains no model exported here, so the export does not use it`);
+      continue;
+    }
+    const data = analysis.trains.find((t) => t.model === model)?.config.data;
+    const left =
+      data?.kind === 'csv' || data?.kind === 'images'
+        ? `left out: the docstring note on what the section's data, ${data.kind}("${data.path}"), gives ${model}`
+        : 'nothing of the section is left out';
+    lines.push(
+      `${where(section.range)}: warning export ${model}: its train section has ${errors}, which do${own.length === 1 ? 'es' : ''} not stop the export: ` +
+        `the PyTorch file has no training code (optimizer, loss, batch size, data loading) for ${own.length === 1 ? 'it' : 'them'} to break; ${left}. ` +
+        `nnmodel train needs ${own.length === 1 ? 'it' : 'them'} fixed`,
+    );
+  }
+  return lines;
+}

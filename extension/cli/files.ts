@@ -68,6 +68,19 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, cwd:
   }
 }
 
+/**
+ * A FILE named on the command line that cannot be read: the driver prints
+ * `path: cannot read: reason` (as `check` does for each file) and exits 2.
+ */
+export class UnreadableFile extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: cannot read: ${reason}`);
+  }
+}
+
 /** `ENOENT: no such file...` → a short reason for an I/O error message. */
 export function ioReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;

@@ -19,6 +19,7 @@ import { CollapseNotice } from '../core/runtime/diversity';
 import { formatGradientLine } from '../core/runtime/signals';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
+import { UnreadableFile, ioReason, readSource } from './files';
 import { plural, trainingExamples } from '../core/plural';
 
 // Loaded on first use: tfjs takes a while to load, and `nnmodel check` needs none of it.
@@ -48,6 +49,12 @@ export function request(args: ParsedArgs, io: Required<CliIO>): JobRequest {
   const backend = optionValue(args, 'backend') ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`option '--backend' is wasm or cpu, got '${backend}'`);
   const file = resolve(io.cwd, args.positional[0]);
+  // A FILE that cannot be read is said as check says it (`x.nnmodel: cannot read: no such file`), exit 2, not as a crash.
+  try {
+    readSource(args.positional[0], io.cwd);
+  } catch (err) {
+    throw new UnreadableFile(args.positional[0], ioReason(err));
+  }
   const roots = (args.values.get('data-root') ?? []).map((r) => resolve(io.cwd, r));
   const epochs = optionValue(args, 'epochs');
   return {
@@ -79,6 +86,8 @@ export async function runJob(name: string, io: Pick<CliIO, 'stderr'>, body: () =
   try {
     return await body();
   } catch (e) {
+    // `--model Nope`: the driver prints it with the usage and exits 2, as for summary and export.
+    if (e instanceof Error && e.name === 'JobError' && (e as Error & { usage?: boolean }).usage) throw new UsageError(e.message);
     const u = userError(e);
     if (!u) throw e;
     io.stderr(`nnmodel ${name}: ${u.message}\n`);
@@ -232,7 +241,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
       });
       if (!ran) {
         io.stderr('stopped while reading the data, before training started; nothing was written\n');
-        return 130;
+        return EXIT.interrupted;
       }
       const { history, dir } = ran;
       const last = history.epochs[history.epochs.length - 1];
@@ -244,7 +253,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
             : `done; checkpoint in ${dir}\n`,
       );
       for (const line of trainEndLines(epochs, best, dir)) io.stderr(`${line}\n`);
-      return history.status === 'cancelled' ? 130 : EXIT.ok;
+      return history.status === 'cancelled' ? EXIT.interrupted : EXIT.ok;
     }),
   );
 }

@@ -89,6 +89,18 @@ export async function startBackend(name: NodeBackend): Promise<NodeBackend> {
 /** A user-facing failure of a job (bad file, no train section, data problems). */
 export class JobError extends Error {
   override name = 'JobError';
+  /**
+   * The command line asked for what the file does not have (`--model Nope`) or
+   * left out what it needs (`--model` for a file training several): the CLI
+   * reports it as a usage error, exit 2, as summary and export do.
+   */
+  usage = false;
+}
+
+function usageJobError(message: string): JobError {
+  const e = new JobError(message);
+  e.usage = true;
+  return e;
 }
 
 export interface PreparedJob {
@@ -110,11 +122,16 @@ export function pickTrain(analysis: Analysis, file: string, model?: string): { i
       const first = analysis.models[0];
       throw new JobError(`${file} has no train section; add one, e.g. ${first ? trainSectionHint(first) : 'train Model { data: digits() }'}.`);
     }
-    if (analysis.trains.length > 1) throw new JobError(`${file} trains ${analysis.trains.map((t) => t.model).join(', ')}; choose one with --model.`);
+    if (analysis.trains.length > 1) throw usageJobError(`${file} trains ${analysis.trains.map((t) => t.model).join(', ')}; choose one with --model.`);
   }
   const name = model ?? analysis.trains[0].model;
   const info = analysis.models.find((m) => m.name === name);
-  if (!info) throw new JobError(`${file} has no model '${name}'; models: ${analysis.models.map((m) => m.name).join(', ') || 'none'}.`);
+  if (!info) {
+    const names = analysis.models.map((m) => m.name);
+    // `--model Nope` is a mistake on the command line; a train section of a model that does not exist is one in the file.
+    if (model !== undefined) throw usageJobError(`no model '${name}' in ${file}${names.length ? ` (models: ${names.join(', ')})` : ''}`);
+    throw new JobError(`${file} has no model '${name}'; models: ${names.join(', ') || 'none'}.`);
+  }
   const train = analysis.trains.find((t) => t.model === name);
   if (!train) throw new JobError(`${file} has no train section for '${name}'; add one, e.g. ${trainSectionHint(info)}.`);
   // Only what this model's training uses: an error in another model of the file does not stop it.

@@ -232,7 +232,7 @@ test('trained weights: PyTorch gives the outputs of TensorFlow.js for CNNs, batc
       const r = await cli(dir, 'export', `${s.name}.nnmodel`, '--model', s.model, '--out', `${s.name}.py`, '--weights', i % 2 ? join(ckDir, 'model.json') : ckDir);
       assert.equal(r.code, 0, `${s.name}: ${r.err}`);
       assert.match(r.err, new RegExp(`wrote ${s.name}\\.py \\(1 model: ${s.model}\\) and ${s.name}\\.safetensors \\([\\d,]+ values from \\d+ layers? of the checkpoint of epoch 3\\)`), r.err);
-      if (s.name === 'char_lstm') assert.match(r.err, /^char_lstm\.nnmodel:25: note CharLSTM: lstm1\.bias_hh_l0 = 0, not a trained value: Keras has one bias vector, PyTorch two/m);
+      if (s.name === 'char_lstm') assert.match(r.err, /^char_lstm\.nnmodel:25:40: note CharLSTM: lstm1\.bias_hh_l0 = 0, not a trained value: Keras has one bias vector, PyTorch two/m);
       assert.ok(existsSync(join(dir, `${s.name}.safetensors`)), s.name);
       void file;
       jobs.push({
@@ -370,10 +370,22 @@ test('nnmodel export --weights: usage errors, a damaged or missing checkpoint, a
     writeFileSync(join(dir, 'edited.nnmodel'), edited);
     const misfit = await cli(dir, 'export', 'edited.nnmodel', '--weights', 'ck', '--out', 'edited.py');
     assert.equal(misfit.code, 1, misfit.err);
-    assert.match(misfit.err, /^edited\.nnmodel:\d+: error weights the checkpoint \(ck\) does not fit the model: dense\(100\) \(line \d+\) no longer fits: the checkpoint has kernel \[400, 120\], bias \[120\], the model now has kernel \[400, 100\], bias \[100\]/m);
+    // Where the layer starts, file:line:col (it printed file:line: only).
+    const at = edited.split('\n').findIndex((l) => l.includes('dense(100)'));
+    const col = edited.split('\n')[at].indexOf('dense(100)') + 1;
+    assert.match(misfit.err, new RegExp(`^edited\\.nnmodel:${at + 1}:${col}: error weights the checkpoint \\(ck\\) does not fit the model: dense\\(100\\) \\(line ${at + 1}\\) no longer fits`, 'm'));
+    assert.match(misfit.err, /^edited\.nnmodel:\d+:\d+: error weights the checkpoint \(ck\) does not fit the model: dense\(100\) \(line \d+\) no longer fits: the checkpoint has kernel \[400, 120\], bias \[120\], the model now has kernel \[400, 100\], bias \[100\]/m);
     assert.match(misfit.err, /dense\(10\) \(line \d+\) is not in the checkpoint/);
     assert.match(misfit.err, /not exporting LeNet5 with the weights of .*ck\/model\.json/);
     assert.deepEqual(readdirSync(dir).filter((f) => /^edited\.(py|safetensors)$/.test(f)), [], 'nothing written');
+
+    // A layer gone since training: the line the checkpoint names is in the source it was saved from, which may hold
+    // anything now, so the error is located at the model's name (file:line:col; it printed the stale line alone).
+    writeFileSync(join(dir, 'removed.nnmodel'), lenetText.replace(' -> dense(84) -> tanh', ''));
+    const removed = await cli(dir, 'export', 'removed.nnmodel', '--weights', 'ck', '--out', 'removed.py');
+    assert.equal(removed.code, 1, removed.err);
+    assert.match(removed.err, /^removed\.nnmodel:22:7: error weights the checkpoint \(ck\) does not fit the model: dense\(10\) \(line 27 when saved\) is no longer in the model/m);
+    assert.doesNotMatch(removed.err, /^removed\.nnmodel(:\d+)?: /m, 'every location has its column');
 
     // Layers without weights added after training do not matter: the layers are matched by place, then in order.
     writeFileSync(join(dir, 'dropout.nnmodel'), lenetText.replace('-> flatten', '-> dropout(0.1) -> flatten'));

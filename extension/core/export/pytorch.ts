@@ -32,7 +32,7 @@
  * layer and its line; no code is returned then.
  */
 import type { Expr, Range } from '../syntax/ast';
-import type { Analysis, Graph, GroupNode, LayerNode, ModelInfo } from '../analysis/types';
+import type { Analysis, Diagnostic, Graph, GroupNode, LayerNode, ModelInfo } from '../analysis/types';
 import type { Shape, Sym } from '../analysis/sym';
 import type { ArgValue, LayerRef } from '../layers/types';
 import { ACTIVATIONS, LEAKY_RELU_ALPHA } from '../layers/common';
@@ -47,6 +47,8 @@ export interface ExportNote {
   model: string;
   /** 1-based line of the layer in `uri` (the analysed file when absent). */
   line: number;
+  /** 1-based column where the layer starts on `line` (always set by the export). */
+  column?: number;
   uri?: string;
   message: string;
   /**
@@ -64,11 +66,25 @@ export interface ExportError {
   uri?: string;
 }
 
+/**
+ * An error of a `train` section that the export went past (`trainSectionErrors:
+ * 'skip'`): the generated file holds the models, not their training, so a
+ * mistake in how a model trains does not stop its export.
+ */
+export interface SkippedTrainError {
+  /** The model the train section names (`train M { ... }`). */
+  model: string;
+  /** The diagnostic as the analysis reports it (code, message, range). */
+  diagnostic: Diagnostic;
+}
+
 export type ExportResult =
   | {
       ok: true;
       code: string;
       notes: ExportNote[];
+      /** The train-section errors left out of the export (only with `trainSectionErrors: 'skip'`). */
+      skipped?: SkippedTrainError[];
       models: string[];
       /** Per model, which layer node became which attribute (weights.ts maps a checkpoint with it). */
       modules: Record<string, ModuleTree>;
@@ -115,6 +131,36 @@ export interface ExportOptions {
   classes?: readonly string[];
   /** Where `classes` come from, for the docstring: the checkpoint's `data.source` (`data/fruit.csv`, `pics`, `shapes`). */
   classesSource?: string;
+  /**
+   * Errors inside a `train` section of the file (no syntax error anywhere):
+   * `'refuse'` (default) refuses the file as any error does; `'skip'`
+   * exports the models anyway, as none of a train section's settings is
+   * generated (no optimizer, loss or data loading: the file is the models and
+   * a forward-pass demo), and lists the errors in `skipped`. A train section
+   * with errors is not used for the docstrings either (what its data is).
+   */
+  trainSectionErrors?: 'refuse' | 'skip';
+}
+
+/**
+ * The errors of `analysis` that lie inside one of its file's `train` sections,
+ * each with the model the section names; `rest` the others. A syntax error
+ * is never a train-section error: the parser's recovery may have taken
+ * the text after it (a model) into the section, or out of it.
+ */
+export function splitTrainSectionErrors(analysis: Analysis): { train: SkippedTrainError[]; rest: Diagnostic[] } {
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (analysis.file.errors.length > 0) return { train: [], rest: errors };
+  const sections = analysis.file.items.flatMap((i) => (i.kind === 'train' ? [{ model: i.name.name, range: i.range }] : []));
+  const train: SkippedTrainError[] = [];
+  const rest: Diagnostic[] = [];
+  for (const d of errors) {
+    const own = d.uri === undefined || d.uri === analysis.uri;
+    const section = own ? sections.find((s) => s.range.start.offset <= d.range.start.offset && d.range.end.offset <= s.range.end.offset) : undefined;
+    if (section) train.push({ model: section.model, diagnostic: d });
+    else rest.push(d);
+  }
+  return { train, rest };
 }
 
 /** Default value of symbolic dimensions in the generated demo and the parity test. */
@@ -138,7 +184,14 @@ export function torchExampleShape<T>(shape: Shape, dims: readonly T[]): T[] {
 
 /** Generates the PyTorch code for the models of `analysis`. Never throws. */
 export function exportPyTorch(analysis: Analysis, options: ExportOptions = {}): ExportResult {
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  const split = splitTrainSectionErrors(analysis);
+  const skipping = options.trainSectionErrors === 'skip' && split.rest.length === 0 && split.train.length > 0;
+  const errors = skipping ? [] : analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (skipping) {
+    // A section with errors says nothing reliable about its data: no docstring is drawn from it.
+    const broken = new Set(split.train.map((t) => t.model));
+    analysis = { ...analysis, trains: analysis.trains.filter((t) => !broken.has(t.model)) };
+  }
   if (errors.length > 0) {
     return {
       ok: false,
@@ -162,7 +215,7 @@ export function exportPyTorch(analysis: Analysis, options: ExportOptions = {}): 
   try {
     const ex = new Exporter(analysis, options);
     const code = ex.run(models);
-    return { ok: true, code, notes: ex.notes(), models: models.map((m) => m.name), modules: ex.modules };
+    return { ok: true, code, notes: ex.notes(), models: models.map((m) => m.name), modules: ex.modules, ...(skipping ? { skipped: split.train } : {}) };
   } catch (err) {
     if (err instanceof ExportFailure) return { ok: false, errors: [{ message: err.message, range: err.range, uri: err.uri }] };
     const message = err instanceof Error ? err.message : String(err);
@@ -839,6 +892,7 @@ class Exporter {
     this.noteList.push({
       model: this.model,
       line: node.range.start.line + 1,
+      column: node.range.start.character + 1,
       uri: node.uri,
       message: `${node.label}: ${message}`,
       trainableDelta: trainableDelta * mult,

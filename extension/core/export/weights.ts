@@ -154,10 +154,16 @@ export interface NamedTensor {
   values: Float32Array;
 }
 
-/** Why the checkpoint cannot be carried over; `line` is the layer's 1-based line in the source (0: the model). */
+/** A source range's start as the CLI prints it: 1-based line and column. */
+function at(range: { start: { line: number; character: number } }): { line: number; column: number } {
+  return { line: range.start.line + 1, column: range.start.character + 1 };
+}
+
+/** Why the checkpoint cannot be carried over; `line` and `column` are where the layer starts in the source, 1-based (0: the model as a whole). */
 export interface WeightsError {
   message: string;
   line: number;
+  column: number;
   uri?: string;
 }
 
@@ -166,8 +172,9 @@ export interface FilledTensor {
   /** `lstm1.bias_hh_l0 = 0` */
   what: string;
   why: string;
-  /** 1-based line of the layer. */
+  /** 1-based line and column of the layer (the column is always set by the conversion). */
   line: number;
+  column?: number;
   uri?: string;
 }
 
@@ -236,7 +243,7 @@ export function convertCheckpoint(tree: ModuleTree, json: ModelJson, weightBytes
     if (first.record.node.weights.length === 0) continue;
     const sig = expectedSignature(first);
     if (!sig) {
-      errors.push({ message: `${first.record.node.label}: a weight's size depends on a symbolic dimension`, line: first.record.node.range.start.line + 1, uri: first.record.node.uri });
+      errors.push({ message: `${first.record.node.label}: a weight's size depends on a symbolic dimension`, ...at(first.record.node.range), uri: first.record.node.uri });
       continue;
     }
     current.push(sig);
@@ -245,8 +252,11 @@ export function convertCheckpoint(tree: ModuleTree, json: ModelJson, weightBytes
   const saved = json.nnmodel.signature;
   const match = matchSignature(saved, current);
   for (const problem of match.problems) {
-    const line = /\(line (\d+)/.exec(problem);
-    errors.push({ message: misfitCause(problem), line: line ? Number(line[1]) : 0 });
+    // `lstm (line 7)`: a layer of the model now, located where it starts; `(line 7 when saved)` is the source of
+    // then, whose line may hold anything now: the model as a whole.
+    const m = /^(.*?) \(line (\d+)\)/.exec(problem);
+    const node = m ? placed.find((p) => p.record.node.label === m[1] && p.record.node.range.start.line + 1 === Number(m[2]))?.record.node : undefined;
+    errors.push({ message: misfitCause(problem), ...(node ? at(node.range) : m ? { line: Number(m[2]), column: 1 } : { line: 0, column: 0 }), ...(node?.uri ? { uri: node.uri } : {}) });
   }
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => ({ ...e, message: `the checkpoint (${source}) does not fit the model: ${e.message}` })) };
 
@@ -264,17 +274,17 @@ export function convertCheckpoint(tree: ModuleTree, json: ModelJson, weightBytes
       tensors.push(...convertLayer(p, byName, filled));
     } catch (err) {
       const n = p.record.node;
-      errors.push({ message: `${n.label}: ${err instanceof Error ? err.message : String(err)}`, line: n.range.start.line + 1, uri: n.uri });
+      errors.push({ message: `${n.label}: ${err instanceof Error ? err.message : String(err)}`, ...at(n.range), uri: n.uri });
     }
   }
   // The CSV standardisation is part of the trained model: its statistics go with the weights, or the export is refused.
   const stats = json.nnmodel.data?.featureStats === undefined ? undefined : asFeatureStats(json.nnmodel.data.featureStats);
   if (json.nnmodel.data?.featureStats !== undefined && !stats) {
-    errors.push({ message: `the checkpoint (${source}) is damaged: its feature standardisation (data.featureStats) is malformed`, line: 0 });
+    errors.push({ message: `the checkpoint (${source}) is damaged: its feature standardisation (data.featureStats) is malformed`, line: 0, column: 0 });
   } else if (stats && !tree.featureStats) {
-    errors.push({ message: `the checkpoint (${source}) was trained on standardised CSV features (${stats.names.join(', ')}), but the exported code does not standardise its input; export it with the checkpoint's statistics`, line: 0 });
+    errors.push({ message: `the checkpoint (${source}) was trained on standardised CSV features (${stats.names.join(', ')}), but the exported code does not standardise its input; export it with the checkpoint's statistics`, line: 0, column: 0 });
   } else if (tree.featureStats && (!stats || stats.names.length !== tree.featureStats.size)) {
-    errors.push({ message: `the exported code standardises ${tree.featureStats.size} features, but the checkpoint (${source}) has ${stats ? `statistics of ${stats.names.length}` : 'no feature statistics'}`, line: 0 });
+    errors.push({ message: `the exported code standardises ${tree.featureStats.size} features, but the checkpoint (${source}) has ${stats ? `statistics of ${stats.names.length}` : 'no feature statistics'}`, line: 0, column: 0 });
   } else if (stats && tree.featureStats) {
     tensors.push({ name: tree.featureStats.mean, shape: [stats.mean.length], values: Float32Array.from(stats.mean) });
     tensors.push({ name: tree.featureStats.std, shape: [stats.std.length], values: Float32Array.from(stats.std) });
@@ -338,7 +348,7 @@ function convertLayer(p: Placed, w: Map<string, { shape: number[]; values: Float
   const perm = record.inPerm;
   const fill = (suffix: string, shape: number[], value: number, why: string) => {
     out.push(constant(`${prefix}.${suffix}`, shape, value));
-    filled.push({ what: `${prefix}.${suffix} = ${value}`, why, line: node.range.start.line + 1, uri: node.uri });
+    filled.push({ what: `${prefix}.${suffix} = ${value}`, why, ...at(node.range), uri: node.uri });
   };
   const vec = (name: string) => (perm ? permuteRows(take(name), perm) : take(name));
   const optional = (name: string, suffix: string, f: (t: { shape: number[]; values: Float32Array }) => { shape: number[]; values: Float32Array } = (t) => t) => {

@@ -462,6 +462,22 @@ export function parseCsv(text: string, rel: string): { line: number; fields: str
   return rows;
 }
 
+/** A decimal literal, as Python's float() and pandas read a CSV number: 16, -0.5, .5, 5., 1e-3 (no 0x10, 0b1, 0o7, Infinity). */
+const DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+/** The number a CSV field (trimmed) holds, NaN when it is not a finite decimal literal. */
+export function csvNumber(raw: string): number {
+  return DECIMAL.test(raw) ? Number(raw) : NaN;
+}
+
+/** For a value JavaScript would read as a number but a CSV reader does not (`0x10`): why, and what to write. */
+function notDecimal(raw: string): string {
+  const v = Number(raw);
+  if (raw === '' || !Number.isFinite(v)) return '';
+  const base = /^[+-]?0[xX]/.test(raw) ? 'hexadecimal ' : /^[+-]?0[bB]/.test(raw) ? 'binary ' : /^[+-]?0[oO]/.test(raw) ? 'octal ' : '';
+  return ` (a CSV number is decimal, as Python and pandas read it: ${base ? `${base}'${raw}' is` : `'${raw}' would be`} written ${v})`;
+}
+
 /**
  * A CSV file with a header row: `label` names the target column, every
  * other column is a numeric feature. Features are standardised,
@@ -470,13 +486,31 @@ export function parseCsv(text: string, rel: string): { line: number; fields: str
  * constant column only centred (std taken as 1); or with `o.featureStats`
  * (a checkpoint's) when given. Recorded in `featureStats`. Labels
  * are classes (sorted: numerically when all are numbers), or values when
- * `regression`. A bad value is an error naming file, line and column.
+ * `regression`. Numbers are decimal literals as Python and pandas read them
+ * (`csvNumber`: `0x10` is not 16). A bad value is an error naming file, line
+ * and column; so are two columns of one name, and a header that is one name
+ * with ';' in it (a ';'-separated file) is said to be one.
  */
 export async function loadCsv(rel: string, opts: { label: string; regression: boolean }, o: LoadOptions): Promise<Dataset> {
   const path = await resolveDataPath(rel, o);
   const rows = parseCsv(decodeUtf8(await readLimited(path, rel, o), rel), rel);
   if (rows.length === 0) throw new DataError(`${rel}: is empty; it needs a header row and at least one data row.`, rel);
   const header = rows[0].fields.map((h) => h.trim());
+  if (header.length === 1 && header[0].includes(';')) {
+    // Spreadsheets in many European locales save CSV with ';' between fields (',' being their decimal point).
+    throw new DataError(
+      `${rel}:1: has one column, '${header[0]}', whose name contains ';': the file looks separated by ';' (as spreadsheets save CSV in locales whose decimal point is ','); nnmodel reads fields separated by ',', with '.' as the decimal point. Save it with ',' as the separator.`,
+      rel,
+      1,
+    );
+  }
+  const seen = new Map<string, number>();
+  header.forEach((name, c) => {
+    const first = seen.get(name);
+    if (first === undefined) return void seen.set(name, c);
+    const named = name === '' ? 'have no name' : `are both named '${name}'`;
+    throw new DataError(`${rel}:1:${c + 1}: columns ${first + 1} and ${c + 1} ${named}; each column needs a name of its own.`, rel, 1, c + 1);
+  });
   const labelCol = header.indexOf(opts.label);
   if (labelCol < 0) throw new DataError(`${rel}:1: has no column '${opts.label}' for the label; its columns are ${header.join(', ')}.`, rel, 1);
   if (header.length < 2) throw new DataError(`${rel}:1: has no feature columns besides '${opts.label}'.`, rel, 1);
@@ -494,10 +528,10 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
     }
     featureCols.forEach((c, j) => {
       const raw = fields[c].trim();
-      const v = raw === '' ? NaN : Number(raw);
+      const v = csvNumber(raw);
       if (!Number.isFinite(v)) {
         throw new DataError(
-          `${rel}:${line}:${c + 1}: column '${header[c]}' has ${raw === '' ? 'an empty value' : `'${raw}'`}, not a number; every column except the label '${opts.label}' must be numeric.`,
+          `${rel}:${line}:${c + 1}: column '${header[c]}' has ${raw === '' ? 'an empty value' : `'${raw}'`}, not a number${notDecimal(raw)}; every column except the label '${opts.label}' must be numeric.`,
           rel,
           line,
           c + 1,
@@ -551,17 +585,17 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
   if (opts.regression) {
     const ys = new Float32Array(n);
     labels.forEach((l, r) => {
-      const v = Number(l);
+      const v = csvNumber(l);
       if (!Number.isFinite(v)) {
-        throw new DataError(`${rel}:${data[r].line}:${labelCol + 1}: the label '${opts.label}' is '${l}', not a number; with loss mse or mae the label is a value.`, rel, data[r].line, labelCol + 1);
+        throw new DataError(`${rel}:${data[r].line}:${labelCol + 1}: the label '${opts.label}' is '${l}', not a number${notDecimal(l)}; with loss mse or mae the label is a value.`, rel, data[r].line, labelCol + 1);
       }
       ys[r] = v;
     });
     return { source: rel, count: n, xs, xDtype: 'float32', exampleShape: [f], ys, yDtype: 'float32', targetShape: [1], classes: [], featureStats, standardisation };
   }
   const distinct = [...new Set(labels)];
-  const numeric = distinct.every((l) => Number.isFinite(Number(l)));
-  const classes = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort();
+  const numeric = distinct.every((l) => Number.isFinite(csvNumber(l)));
+  const classes = numeric ? distinct.sort((a, b) => csvNumber(a) - csvNumber(b)) : distinct.sort();
   if (classes.length < 2) throw new DataError(`${rel}: the label '${opts.label}' has only one value ('${classes[0]}'); classification needs at least 2 classes.`, rel);
   const id = new Map(classes.map((c, i) => [c, i]));
   const ys = Int32Array.from(labels, (l) => id.get(l)!);
