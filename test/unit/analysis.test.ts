@@ -168,6 +168,37 @@ test('unknown name and argument, with suggestions', () => {
   assert.match(arg.message, /padding/);
 });
 
+test("PyTorch's and Keras's spellings are suggested: layer names, a case-only difference alone, Python's True", () => {
+  const text = 'model M {\n  input x: int[seq]\n  h = x -> embedding(100, 32) -> attention(4, causal = True) -> attention(4, causal = yes)\n  output h -> Linear(10) -> MultiheadAttention(2) -> BatchNorm2d -> ReLU -> AdaptiveAvgPool2d\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => d.message), [
+    "attention's 'causal' takes true or false; got the word 'True'. Did you mean 'true'?",
+    "attention's 'causal' takes true or false; got the word 'yes'.",
+    "unknown layer or block 'Linear'. Did you mean 'dense'?",
+    "unknown layer or block 'MultiheadAttention'. Did you mean 'attention'?",
+    "unknown layer or block 'BatchNorm2d'. Did you mean 'batchnorm'?",
+    "unknown layer or block 'ReLU'. Did you mean 'relu'?",
+    "unknown layer or block 'AdaptiveAvgPool2d'. Did you mean 'global_avgpool'?",
+  ]);
+  assert.deepEqual(a.diagnostics[1].fixes, undefined);
+  let fixed = text;
+  for (const d of [...a.diagnostics].reverse()) {
+    const e = d.fixes?.[0]?.edits[0];
+    if (e) fixed = fixed.slice(0, e.range.start.offset) + e.newText + fixed.slice(e.range.end.offset);
+  }
+  assert.match(fixed, /attention\(4, causal = true\)/);
+  assert.match(fixed, /output h -> dense\(10\) -> attention\(2\) -> batchnorm -> relu -> global_avgpool/);
+});
+
+test("a PyTorch name for an argument given already by position is not offered a fix that gives it twice", () => {
+  const a = analyze('model M {\n  input x: [32, 32, 3]\n  y = x -> conv2d(3, 32, kernel_size = 3)\n  output y -> conv2d(8, kernel_size = 3)\n}\n');
+  const [pos, named] = a.diagnostics.filter((d) => d.code === 'arg.unknown');
+  assert.match(pos.message, /^conv2d has no argument 'kernel_size'\. Its 'kernel' is given already, by position: 32\. The input's channels are not an argument \(as PyTorch's in_channels is\): conv2d\(filters, kernel, \.\.\.\)\./);
+  assert.deepEqual(pos.fixes, []);
+  // Not given yet: renamed as before.
+  assert.equal(named.fixes?.[0].title, "Change to 'kernel'");
+});
+
 test('wrong type, enum and range of arguments', () => {
   const a = analyze(`model M {
   input x: [8, 8, 1]

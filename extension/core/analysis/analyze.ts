@@ -26,7 +26,7 @@ import { createLayerContext } from '../layers/context';
 import { ranksText, takesRank } from '../layers/rank';
 import { LayerError, type ArgSpec, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
 import { Sym, product, shapeToString, type Shape } from './sym';
-import { didYouMean, suggest, suggestArg } from './suggest';
+import { didYouMean, suggest, suggestArg, suggestLayer } from './suggest';
 import { UNKNOWN, describeValue, valueKey, type LayerObject, type TensorValue, type Value } from './values';
 import type {
   Analysis,
@@ -1242,7 +1242,7 @@ export class Analyzer {
     const range = call.callee.range;
     const key = this.sameBodyKey('callee', name, range, ctx);
     if (key !== undefined && this.joinUnknown(key, name, range)) return;
-    const options = suggest(name, [...LAYERS.keys(), ...this.blocks.keys(), ...objectNames(ctx)]);
+    const options = suggestLayer(name, [...LAYERS.keys(), ...this.blocks.keys(), ...objectNames(ctx)]);
     const before = this.diagnostics.length;
     this.error('name.unknown_layer', `unknown layer or block '${name}'.${didYouMean(options)}`, range, ctx, {
       fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, range, o, i === 0)),
@@ -1389,12 +1389,26 @@ export class Analyzer {
         }
         specArg = idx >= 0 ? specs[idx] : undefined;
         if (!specArg) {
-          const options = suggestArg(arg.name.name, spec.args.map((a) => a.name));
+          const suggested = suggestArg(arg.name.name, spec.args.map((a) => a.name));
+          // `conv2d(3, 32, kernel_size = 3)` (PyTorch's in and out channels first): 'kernel' is given already, by
+          // position; renaming this one would give it twice.
+          const positional = call.args.filter((b) => !b.name);
+          const givenAt = (o: string) => {
+            const i = spec.args.findIndex((a) => a.name === o);
+            return i >= 0 && i < positional.length && spec.args[i].type !== 'tensors' ? positional[i] : call.args.find((b) => b !== arg && b.name?.name === o);
+          };
+          const options = suggested.filter((o) => !givenAt(o));
+          const taken = suggested.length > 0 && options.length === 0 ? suggested[0] : undefined;
+          const takenBy = taken === undefined ? undefined : givenAt(taken);
+          const already =
+            takenBy === undefined
+              ? ''
+              : ` Its '${taken}' is given already${takenBy.name ? '' : `, by position: ${exprText(takenBy.value)}`}.${/^conv/.test(spec.name) && !takenBy.name ? ` The input's channels are not an argument (as PyTorch's in_channels is): ${spec.name}(filters, kernel, ...).` : ''}`;
           // `conv2d(16, kernel_size = 3)`: the misnamed argument is the missing one, said once.
           for (const o of options) (meant ??= new Set()).add(o);
           this.error(
             'arg.unknown',
-            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
+            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
             arg.name.range,
             ctx,
             { fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },
@@ -1536,6 +1550,15 @@ export class Analyzer {
         const taken = call.args.some((b) => b !== arg && b.name?.name === owner.name);
         this.error('arg.type', `'${word}' is not a value for ${where}; it is one for '${owner.name}': write ${owner.name} = ${word}.`, e.range, ctx, {
           fixes: taken ? undefined : [this.replaceFix(`Write '${owner.name} = ${word}'`, arg.range, `${owner.name} = ${word}`)],
+        });
+        return undefined;
+      }
+      if (a.type === 'bool') {
+        // `causal = True` (Python's spelling), `causal = yes`.
+        const lower = word.toLowerCase();
+        const fix = lower === 'true' || lower === 'false' ? lower : undefined;
+        this.error('arg.type', `${spec.name}'s '${a.name}' takes true or false; got the word '${word}'.${fix ? ` Did you mean '${fix}'?` : ''}`, e.range, ctx, {
+          fixes: fix ? [this.replaceFix(`Change to '${fix}'`, e.range, fix)] : undefined,
         });
         return undefined;
       }

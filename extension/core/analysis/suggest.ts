@@ -38,6 +38,8 @@ export function suggest(name: string, candidates: Iterable<string>, max = 3): st
     if (score <= limit) scored.push([c, score]);
   }
   scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+  // A case-only difference (`ReLU`, `True`) is the name meant: not one option among near spellings.
+  if (scored.length > 1 && scored[0][1] === 0) return scored.filter((s) => s[1] === 0).slice(0, max).map((s) => s[0]);
   return scored.slice(0, max).map((s) => s[0]);
 }
 
@@ -81,4 +83,68 @@ export function suggestArg(name: string, args: readonly string[]): string[] {
   if (alias !== undefined && args.includes(alias)) return [alias];
   const words = name.toLowerCase().split('_');
   return args.filter((a) => a.length >= 3 && words.includes(a));
+}
+
+/**
+ * What PyTorch (`torch.nn`, `torch.nn.functional`) and Keras call some layers
+ * that have another name here, by lower-case name (`nn.Linear` → `dense`).
+ * Names that differ only in case (`Conv2d`, `ReLU`) need no entry.
+ */
+const LAYER_ALIASES: Readonly<Record<string, string>> = {
+  linear: 'dense',
+  multiheadattention: 'attention',
+  multihead_attention: 'attention',
+  multi_head_attention: 'attention',
+  self_attention: 'attention',
+  selfattention: 'attention',
+  batchnorm1d: 'batchnorm',
+  batchnorm2d: 'batchnorm',
+  batch_norm: 'batchnorm',
+  batchnormalization: 'batchnorm',
+  layer_norm: 'layernorm',
+  layernormalization: 'layernorm',
+  group_norm: 'groupnorm',
+  groupnormalization: 'groupnorm',
+  maxpool1d: 'maxpool',
+  maxpool2d: 'maxpool',
+  max_pool2d: 'maxpool',
+  maxpooling2d: 'maxpool',
+  maxpooling1d: 'maxpool',
+  avgpool1d: 'avgpool',
+  avgpool2d: 'avgpool',
+  avg_pool2d: 'avgpool',
+  averagepooling2d: 'avgpool',
+  adaptiveavgpool2d: 'global_avgpool',
+  adaptive_avg_pool2d: 'global_avgpool',
+  globalaveragepooling2d: 'global_avgpool',
+  globalaveragepooling1d: 'global_avgpool',
+  adaptivemaxpool2d: 'global_maxpool',
+  globalmaxpooling2d: 'global_maxpool',
+  convtranspose2d: 'conv2d_transpose',
+  conv_transpose2d: 'conv2d_transpose',
+  conv2dtranspose: 'conv2d_transpose',
+  upsampling2d: 'upsample',
+  interpolate: 'upsample',
+  leakyrelu: 'leaky_relu',
+  swish: 'silu',
+  cat: 'concat',
+  concatenate: 'concat',
+  view: 'reshape',
+  permute: 'transpose',
+  simplernn: 'rnn',
+  positional_encoding: 'positional',
+  positionalencoding: 'positional',
+};
+
+/**
+ * Suggestions for an unknown layer or block name among `candidates`: by
+ * spelling (a case-only difference first: `Conv2d` → `conv2d`), else by the
+ * name PyTorch or Keras gives the layer (`Linear` → `dense`,
+ * `MultiheadAttention` → `attention`).
+ */
+export function suggestLayer(name: string, candidates: readonly string[]): string[] {
+  const spelled = suggest(name, candidates);
+  if (spelled.length > 0) return spelled;
+  const alias = LAYER_ALIASES[name.toLowerCase()];
+  return alias !== undefined && candidates.includes(alias) ? [alias] : [];
 }
