@@ -341,7 +341,7 @@ test('conv2d_transpose: Keras output size, weight layout and MACs', () => {
 });
 
 test('conv errors: rank, kernel too large, output below 1, groups, stride with dilation', () => {
-  fails('shape.rank', 'conv2d', { filters: 6, kernel: 5 }, [shape(784)], 'conv2d expects [h, w, channels], got [784]; add reshape([28, 28, 1]) first');
+  fails('shape.rank', 'conv2d', { filters: 6, kernel: 5 }, [shape(784)], 'conv2d expects [h, w, channels], got [784]; a flatten goes after the convolutions, not before; a vector of pixels is reshaped first: add reshape([28, 28, 1]) first');
   fails('shape.rank', 'conv2d', { filters: 6, kernel: 5 }, [shape(28, 28)], /add reshape\(\[28, 28, 1\]\) first/);
   fails('shape.rank', 'conv1d', { filters: 6, kernel: 5 }, [shape(28, 28, 3)], /conv1d expects \[length, channels\], got \[28, 28, 3\]; use the 2-D layer/);
   fails(

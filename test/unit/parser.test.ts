@@ -481,7 +481,7 @@ test('one mistake, one error; later models still parse', () => {
 
 test('error messages say what was expected and what was found', () => {
   assert.deepEqual(errs('model A {\n  x -> relu\n}\n'), [
-    ['syntax.expected', "expected '=' after 'x' (a statement is 'input', 'output' or 'NAME = value'), found '->'", '1:4-1:6'],
+    ['syntax.expected', "expected '=' after 'x' (a statement is 'input', 'output' or 'NAME = value'), found '->': to make it the output, write 'output x -> ...'; to keep it, 'x = x -> ...'", '1:4-1:6'],
   ]);
   assert.deepEqual(errs('model A {\n  x = \n}\n'), [['syntax.expected', "expected an expression, found '}'", '2:0-2:1']]);
   assert.deepEqual(errs('model A {\n  x = \n  y = 2\n}\n'), [['syntax.expected', 'expected an expression, found newline', '1:6-1:7']]);

@@ -484,7 +484,7 @@ export class Analyzer {
     };
     // A `;` is read as the line break it stands for: the statements around it are read whole.
     const errors = this.file.errors
-      .filter((e) => !(e.code === 'syntax.invalid_character' && text !== undefined && text.slice(e.range.start.offset, e.range.end.offset) === ';'))
+      .filter((e) => !e.readWhole && !(e.code === 'syntax.invalid_character' && text !== undefined && text.slice(e.range.start.offset, e.range.end.offset) === ';'))
       .sort((a, b) => a.range.start.offset - b.range.start.offset);
     const at = errors.map((e) => e.range.start.offset);
     /** The index of the first error at or after `offset` (errors sorted by start: no scan of them all per statement). */
@@ -1655,7 +1655,15 @@ export class Analyzer {
     if ((a.min !== undefined && n < a.min) || (a.max !== undefined && n > a.max)) {
       const bounds =
         a.min !== undefined && a.max !== undefined ? `between ${a.min} and ${a.max}` : a.min !== undefined ? `at least ${a.min}` : `at most ${a.max}`;
-      this.argError('arg.range', `${spec.name}'s '${a.name}' must be ${bounds}; got ${n}.`, e, ctx);
+      // `dropout(50)`: a percentage where a fraction is due.
+      const fraction = a.min === 0 && a.max === 1 && n > 1 && n < 100 ? n / 100 : undefined;
+      this.argError(
+        'arg.range',
+        `${spec.name}'s '${a.name}' must be ${bounds}; got ${n}.${fraction !== undefined ? ` For ${n}%, write ${fraction}.` : ''}`,
+        e,
+        ctx,
+        fraction !== undefined ? (at) => [this.replaceFix(`Change to ${fraction}`, at, String(fraction))] : undefined,
+      );
       return false;
     }
     if (Math.abs(n) > LIMITS.maxDim) {
@@ -1775,7 +1783,9 @@ export class Analyzer {
       } else if (err instanceof LayerError && (rankError === undefined || err.code === 'shape.rank')) {
         // At the argument the rule names; a block parameter given there is followed to the call that gave it.
         const argExpr = err.arg && call ? argExprOf(spec, call, err.arg) : undefined;
-        if (argExpr) this.argError(err.code, err.message, argExpr, ctx);
+        const values = err.values;
+        const fixes = values?.length ? (range: Range) => values.map((v, i) => this.replaceFix(`Change ${err.arg} to ${v}`, range, v, i === 0)) : undefined;
+        if (argExpr) this.argError(err.code, err.message, argExpr, ctx, fixes);
         else this.error(err.code, err.message, at, ctx);
       } else if (rankError) {
         this.error('shape.rank', rankError, at, ctx);
@@ -3063,10 +3073,17 @@ function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
 
 function rankHint(spec: LayerSpec, got: Shape): string {
   const n = got.dims.length;
-  if ((spec.name === 'conv2d' || spec.name === 'conv2d_transpose') && n === 1) return ' Reshape it first, e.g. `-> reshape([28, 28, 1])`.';
-  if (spec.name === 'conv2d' && n === 2) return ' Add a channel axis, e.g. `-> reshape([h, w, 1])`.';
+  const sequence = spec.name === 'lstm' || spec.name === 'gru' || spec.name === 'rnn' || spec.name === 'attention';
+  if ((spec.name === 'conv2d' || spec.name === 'conv2d_transpose') && n === 1) {
+    return ' It needs [height, width, channels]: a flatten goes after the convolutions, not before; a vector of pixels is reshaped first, e.g. `-> reshape([28, 28, 1])`.';
+  }
+  if (spec.name === 'conv2d' && n === 2) return ' A sequence [length, channels] takes conv1d; a 2-D map without channels needs a channel axis, e.g. `-> reshape([h, w, 1])`.';
   if (spec.name === 'dense' && n > 1) return '';
-  if ((spec.name === 'lstm' || spec.name === 'gru' || spec.name === 'rnn' || spec.name === 'attention') && n === 1) return ' It needs a sequence: [seq, features].';
+  if (sequence && n === 1) return ' It needs a sequence: [seq, features].';
+  if ((sequence || spec.name === 'conv1d') && n === 3) {
+    const c = got.dims[2].toString();
+    return ` Its positions lie on two axes: \`-> reshape([-1, ${c}])\` makes each of the ${got.dims[0].toString()} × ${got.dims[1].toString()} positions one step of a sequence (as a ViT does with its patches).`;
+  }
   return '';
 }
 
@@ -3099,6 +3116,7 @@ export function analyzeFile(
     const d: Diagnostic = { code: e.code, severity: 'error', message: e.message, range: e.range };
     if (e.insert) d.fixes = [{ title: `Insert '${e.insert.text}'`, edits: [{ range: { start: e.insert.at, end: e.insert.at }, newText: e.insert.text }], preferred: true }];
     else if (e.replace) d.fixes = [{ title: e.replace.title, edits: [{ range: e.replace.range, newText: e.replace.text }], preferred: true }];
+    if (d.fixes && e.alternatives) for (const f of e.alternatives) d.fixes.push({ title: f.title, edits: [{ range: f.range, newText: f.text }] });
     return d;
   });
   const a = new Analyzer(file, options.uri, options.readImport);

@@ -379,11 +379,11 @@ function geometry(ctx: LayerContext): Geometry {
     const exact = d.divExact(heads);
     if (!exact) {
       const dv = d.value;
-      const hint =
-        dv === undefined
-          ? 'set key_dim'
-          : `use heads ${nearbyDivisors(dv, heads).join(' or ')}, or set key_dim`;
-      ctx.fail('arg.heads_divide', `attention dim ${d.toString()} is not divisible by heads ${heads}; ${hint}`, 'heads');
+      const divisors = dv === undefined ? [] : nearbyDivisors(dv, heads);
+      const hint = dv === undefined ? 'set key_dim' : `use heads ${divisors.join(' or ')}, or set key_dim`;
+      // The fixes: the nearest to what was written first.
+      const fixes = [...divisors].sort((a, b) => Math.abs(a - heads) - Math.abs(b - heads) || b - a).map(String);
+      ctx.fail('arg.heads_divide', `attention dim ${d.toString()} is not divisible by heads ${heads}; ${hint}`, 'heads', fixes);
     }
     keyDim = exact;
   }

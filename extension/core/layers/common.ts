@@ -170,11 +170,14 @@ function rankHint(input: Shape, ranks: readonly number[]): string | undefined {
   const want = Math.max(...ranks);
   const c = d.map((x) => x.value);
   if (d.length < want) {
-    if (want === 3 && d.length === 1 && c[0] !== undefined) {
-      const s = Math.round(Math.sqrt(c[0]));
-      if (s * s === c[0]) return `add reshape([${s}, ${s}, 1]) first`;
-      return 'add reshape([h, w, channels]) first';
+    if (want === 3 && d.length === 1) {
+      // A flatten before the convolutions is the usual cause; a vector of pixels is the other.
+      const flat = 'a flatten goes after the convolutions, not before; a vector of pixels is reshaped first: ';
+      const s = c[0] === undefined ? 0 : Math.round(Math.sqrt(c[0]));
+      if (s * s === c[0]) return `${flat}add reshape([${s}, ${s}, 1]) first`;
+      return `${flat}add reshape([h, w, channels]) first`;
     }
+    if (want === 3 && d.length === 2) return `a sequence [length, channels] takes the 1-D layers (conv1d); a 2-D map needs a channel axis: add reshape([${d[0].toString()}, ${d[1].toString()}, 1]) first`;
     // One channel is the usual missing axis: [h, w] -> [h, w, 1], [len] -> [len, 1].
     if (d.length === want - 1) return `add reshape([${[...d.map((x) => x.toString()), '1'].join(', ')}]) first`;
     return `add reshape(...) to ${want} axes first`;

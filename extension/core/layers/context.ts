@@ -33,8 +33,8 @@ class Context implements LayerContext {
     readonly tensors: Readonly<Record<string, Shape | undefined>>,
   ) {}
 
-  fail(code: string, message: string, arg?: string): never {
-    throw new LayerError(code, message, arg);
+  fail(code: string, message: string, arg?: string, values?: readonly string[]): never {
+    throw new LayerError(code, message, arg, values);
   }
 }
 

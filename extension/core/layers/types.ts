@@ -131,6 +131,8 @@ export class LayerError extends Error {
     message: string,
     /** The argument the problem is about, when there is one. */
     readonly arg?: string,
+    /** Values of that argument that would mend it, likeliest first (the quick fixes: `heads` 4 or 5). */
+    readonly values?: readonly string[],
   ) {
     super(message);
   }
@@ -148,7 +150,7 @@ export interface LayerContext {
   /** Shapes of `tensor` arguments by argument name (absent when not given). */
   readonly tensors: Readonly<Record<string, Shape | undefined>>;
   /** Throws a LayerError; use for every problem a user can cause. */
-  fail(code: string, message: string, arg?: string): never;
+  fail(code: string, message: string, arg?: string, values?: readonly string[]): never;
 }
 
 export interface TfjsContext {

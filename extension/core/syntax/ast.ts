@@ -247,6 +247,10 @@ export interface SyntaxError {
   insert?: { at: Position; text: string };
   /** The fix where an insertion cannot express it: `text` in place of `range` (empty: delete), titled `title`. */
   replace?: { title: string; range: Range; text: string };
+  /** The statement was read whole all the same (`output = x`, read as `output x`): its other mistakes are reported too. */
+  readWhole?: boolean;
+  /** Other fixes, less likely than the first (`h -> dense(2)`: make it the output, or assign it). */
+  alternatives?: { title: string; range: Range; text: string }[];
 }
 
 export interface SourceFile {

@@ -1014,6 +1014,20 @@ class Parser {
     else withReplace(e, last > first ? 'Replace the semicolons with a line break' : "Replace ';' with a line break", span(from, this.startOf(next)), `\n${this.indentAfter(first)}`);
   }
 
+  /** Whether the statement holding token `u` is the last of its body: no other statement begins before the body's `}` (or the file's end). */
+  private lastStatementOfBody(u: number): boolean {
+    let depth = 0;
+    for (let i = u; ; i++) {
+      const k = this.kd[i];
+      if (k === K.Eof) return true;
+      if (k === K.LParen || k === K.LBracket) depth++;
+      else if (k === K.RParen || k === K.RBracket) depth--;
+      else if (k === K.RBrace) return true;
+      if (depth <= 0 && i > u && (this.fl[i] & F.NlBefore) !== 0 && k !== K.Arrow && this.kd[i - 1] !== K.Arrow && this.kd[i - 1] !== K.Comma) return false;
+      if (i - u > LOOKAHEAD) return false;
+    }
+  }
+
   /** Whether token `u` starts a value right after one ended on its line (`x y`, `4 relu`, `f(2) (y)`). */
   private juxtaposed(u: number): boolean {
     if (u === 0 || (this.fl[u] & F.NlBefore) !== 0) return false;
@@ -1077,7 +1091,19 @@ class Parser {
         }
       }
       this.advance();
-      this.expected(`'=' after '${this.textOf(t)}' (a statement is 'input', 'output' or 'NAME = value')`);
+      if (this.kd[this.pos] === K.Arrow && !this.atBreak && !this.suppress) {
+        // `h -> dense(2)`: a chain that goes nowhere. Its `output` lost (the body's last line), or `h = ` lost.
+        const word = this.textOf(t);
+        this.expected(`'=' after '${word}' (a statement is 'input', 'output' or 'NAME = value')`);
+        const at = this.startOf(t);
+        const output = { title: `Make it the output: 'output ${word} -> ...'`, range: span(at, at), text: 'output ' };
+        const assign = { title: `Assign it: '${word} = ${word} -> ...'`, range: span(at, at), text: `${word} = ` };
+        const last = this.lastStatementOfBody(this.pos);
+        const e = this.errors[this.errors.length - 1];
+        e.message += `: to make it the output, write 'output ${word} -> ...'; to keep it, '${word} = ${word} -> ...'`;
+        withReplace(e, (last ? output : assign).title, span(at, at), (last ? output : assign).text);
+        e.alternatives = [last ? assign : output];
+      } else this.expected(`'=' after '${this.textOf(t)}' (a statement is 'input', 'output' or 'NAME = value')`);
       const target = this.ident(t);
       const from = this.pos;
       // `h -> dense(2)` (its `output` lost) uses `h` as much as it binds it; and the names in what follows.
@@ -1128,6 +1154,17 @@ class Parser {
 
   private parseOutput(): Statement {
     const kw = this.advance();
+    if (this.kd[this.pos] === K.Eq && !this.atBreak && !this.suppress) {
+      // `output = x -> f`: 'output' is the statement's keyword, not a name to assign; read on as `output x -> f`.
+      const eq = this.pos;
+      this.error('syntax.unexpected', "expected the output's value after 'output', found '=': 'output' is a keyword, not a name; write 'output x -> ...'", this.tokRange(eq));
+      const e = this.errors[this.errors.length - 1];
+      withReplace(e, "Remove '='", span(this.startOf(eq), this.startOf(eq + 1)), '');
+      e.readWhole = true;
+      this.advance();
+      // What follows is read as usual: its own mistakes are reported too.
+      this.suppress = false;
+    }
     const values: Expr[] = [this.parseExpr()];
     while (this.kd[this.pos] === K.Comma && !this.atBreak) {
       this.advance();
@@ -1216,8 +1253,21 @@ class Parser {
         if (this.juxtaposed(u) && !this.suppress) {
           // `concat(a b)`: two items without the ',' between them.
           this.badInList(u, `expected ',' or '${KIND_TEXT[close]}' ${where}, found ${this.describe(u, false)}: separate the items with ','`);
-          const at = this.endOf(u - 1);
-          withReplace(this.errors[this.errors.length - 1], `Insert ',' before ${this.describe(u, false)}`, span(at, at), ',');
+          // Every ',' the list lacks (`[32 32 3]`), in one fix.
+          const gaps: number[] = [];
+          for (let i = u, depth = 0; i - u < LOOKAHEAD; i++) {
+            const k = this.kd[i];
+            if (k === K.Eof || k === K.RBrace || (depth === 0 && k === close) || (i > u && (this.fl[i] & F.NlBefore) !== 0)) break;
+            if (depth === 0 && this.juxtaposed(i)) gaps.push(i);
+            if (k === K.LParen || k === K.LBracket) depth++;
+            else if (k === K.RParen || k === K.RBracket) depth--;
+          }
+          const to = this.en[gaps[gaps.length - 1] - 1];
+          let text = '';
+          for (let g = 0; g < gaps.length; g++) text += ',' + this.text.slice(this.en[gaps[g] - 1], g + 1 < gaps.length ? this.en[gaps[g + 1] - 1] : to);
+          const title = gaps.length === 1 ? `Insert ',' before ${this.describe(u, false)}` : `Insert the ${gaps.length} missing ','`;
+          const at = this.endOf(gaps[0] - 1);
+          withReplace(this.errors[this.errors.length - 1], title, span(at, gaps.length === 1 ? at : this.endOf(gaps[gaps.length - 1] - 1)), text);
         } else this.badInList(u, `expected ',' or '${KIND_TEXT[close]}' ${where}, found ${this.describe(u, false)}`);
         this.lastEndPos = this.skipToClose(close) ? this.endOf(this.pos - 1) : this.lastEnd(open);
         return this.takeItems(base);

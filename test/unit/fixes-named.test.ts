@@ -1,0 +1,83 @@
+/**
+ * A message that names its fix offers it (found by a student's QA pass):
+ * each fix applied gives a file without that error.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../extension/core/analysis/analyze';
+import type { Fix } from '../../extension/core/analysis/types';
+
+function apply(text: string, fix: Fix): string {
+  let out = text;
+  for (const e of [...fix.edits].sort((a, b) => b.range.start.offset - a.range.start.offset)) out = out.slice(0, e.range.start.offset) + e.newText + out.slice(e.range.end.offset);
+  return out;
+}
+
+const errors = (text: string) => analyze(text).diagnostics.filter((d) => d.severity === 'error');
+
+test("a shape without its ','s: one fix inserts them all", () => {
+  const text = 'model M {\n  input x: [32 32 3]\n  output x -> flatten -> dense(2)\n}\n';
+  const [d] = errors(text);
+  assert.equal(d.fixes?.[0].title, "Insert the 2 missing ','");
+  const fixed = apply(text, d.fixes![0]);
+  assert.match(fixed, /input x: \[32, 32, 3\]/);
+  assert.deepEqual(errors(fixed), []);
+});
+
+test("a chain without 'output' or '=': make it the output when it is the last line, else assign it", () => {
+  const last = 'model M {\n  input x: [8]\n  h = x -> dense(4)\n  h -> dense(2)\n}\n';
+  const [d] = errors(last);
+  assert.match(d.message, /found '->': to make it the output, write 'output h -> \.\.\.'; to keep it, 'h = h -> \.\.\.'$/);
+  assert.deepEqual(d.fixes?.map((f) => [f.title, !!f.preferred]), [
+    ["Make it the output: 'output h -> ...'", true],
+    ["Assign it: 'h = h -> ...'", false],
+  ]);
+  assert.deepEqual(errors(apply(last, d.fixes![0])), []);
+  const middle = 'model M {\n  input x: [8]\n  h = x -> dense(4)\n  h -> dense(2)\n  output h\n}\n';
+  const [m] = errors(middle);
+  assert.equal(m.fixes?.[0].title, "Assign it: 'h = h -> ...'");
+  assert.match(apply(middle, m.fixes![0]), /\n {2}h = h -> dense\(2\)\n/);
+  assert.deepEqual(errors(apply(middle, m.fixes![0])), []);
+});
+
+test("'output = x' says output is a keyword, and the fix removes the '='", () => {
+  const text = 'model M {\n  input x: [8]\n  output = x -> dense(2)\n}\n';
+  const [d] = errors(text);
+  assert.equal(d.message, "expected the output's value after 'output', found '=': 'output' is a keyword, not a name; write 'output x -> ...'");
+  const fixed = apply(text, d.fixes![0]);
+  assert.match(fixed, /\n {2}output x -> dense\(2\)\n/);
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // Read on as the output it is: the model is analysed, a later mistake still reported.
+  assert.deepEqual(errors('model M {\n  input x: [8]\n  output = x -> dens(2)\n}\n').map((e) => e.code), ['syntax.unexpected', 'name.unknown_layer']);
+});
+
+test('dropout(50): a percentage where a fraction is due, with the fix', () => {
+  const text = 'model M {\n  input x: [8]\n  output x -> dropout(50) -> dense(2)\n}\n';
+  const [d] = errors(text);
+  assert.equal(d.message, "dropout's 'rate' must be between 0 and 1; got 50. For 50%, write 0.5.");
+  assert.deepEqual(errors(apply(text, d.fixes![0])), []);
+  // Not a percentage: no fix.
+  assert.equal(errors('model M {\n  input x: [8]\n  output x -> dropout(150)\n}\n')[0].fixes, undefined);
+});
+
+test('attention heads that do not divide the dimension: a fix for each nearby divisor, on the call that gave them', () => {
+  const text = 'block enc(heads) {\n  input x\n  output x + x -> layernorm -> attention(heads)\n}\nmodel M {\n  input t: int[seq]\n  output t -> embedding(100, 100) -> enc(3)\n}\n';
+  const [d] = errors(text);
+  assert.equal(d.code, 'arg.heads_divide');
+  assert.equal(d.range.start.line, 6);
+  assert.equal(d.message, 'attention dim 100 is not divisible by heads 3; use heads 1 or 2, or set key_dim');
+  // The nearest first.
+  assert.deepEqual(d.fixes?.map((f) => f.title), ['Change heads to 2', 'Change heads to 1']);
+  assert.deepEqual(errors('model M {\n  input t: int[seq]\n  output t -> embedding(100, 100) -> attention(8)\n}\n')[0].fixes?.map((f) => f.title), ['Change heads to 5', 'Change heads to 4']);
+  for (const f of d.fixes!) assert.deepEqual(errors(apply(text, f)), []);
+});
+
+test('rank errors say what to change: a flatten before a convolution, a sequence into conv2d, an image into attention', () => {
+  const [flat] = errors('model M {\n  input x: [28, 28, 1]\n  output x -> flatten -> conv2d(8, 3)\n}\n');
+  assert.match(flat.message, /a flatten goes after the convolutions, not before; a vector of pixels is reshaped first: add reshape\(\[28, 28, 1\]\) first$/);
+  const [seq] = errors('model M {\n  input x: [100, 1]\n  output x -> conv1d(16, 3) -> conv2d(8, 3)\n}\n');
+  assert.match(seq.message, /a sequence \[length, channels\] takes the 1-D layers \(conv1d\)/);
+  const [img] = errors('model M {\n  input x: [30, 30, 8]\n  output x -> attention(4)\n}\n');
+  assert.match(img.message, /`-> reshape\(\[-1, 8\]\)` makes each of the 30 × 30 positions one step of a sequence/);
+  assert.deepEqual(errors('model M {\n  input x: [30, 30, 8]\n  output x -> reshape([-1, 8]) -> attention(4)\n}\n'), []);
+});
