@@ -130,11 +130,11 @@ test('lints read the nodes of a model with nothing to lint in one pass, and a se
   const [plain, grouped] = a.models;
   // Besides the pass, a dense reads the node that feeds it (is it a dense too?): fewer reads than two passes.
   const p = countingReads(plain.graph);
-  assert.deepEqual(lintModels([{ ...plain, graph: p.graph } as ModelInfo], undefined, text), []);
+  assert.deepEqual(lintModels([{ ...plain, graph: p.graph } as ModelInfo], undefined, a.file), []);
   const n = plain.graph.nodes.length;
   assert.ok(p.reads.count >= n && p.reads.count < 2 * n, `${p.reads.count} reads of ${n} nodes`);
   const g = countingReads(grouped.graph);
-  assert.deepEqual(lintModels([{ ...grouped, graph: g.graph } as ModelInfo], undefined, text), []);
+  assert.deepEqual(lintModels([{ ...grouped, graph: g.graph } as ModelInfo], undefined, a.file), []);
   const top = grouped.graph.nodes.length;
   const group = grouped.graph.nodes.find((x) => x.kind === 'group');
   assert.ok(group && group.kind === 'group');

@@ -19,14 +19,17 @@ import { Sym, type Shape } from './sym';
 import { formatCount } from './display';
 import { positionAxes } from './receptive';
 import type { Diagnostic, Fix, Graph, GroupNode, LayerNode, ModelInfo, TextEdit } from './types';
-import type { Position, Range } from '../syntax/ast';
+import type { CallExpr, Expr, InputStmt, ModelDecl, Position, Range, SourceFile } from '../syntax/ast';
+import { forEachChild } from '../syntax/children';
+import { callText } from './siteOutcomes';
 
 /**
  * The advice for the models of one file (`uri`): only nodes written in this
  * file are reported. `text`, the file's source, lets a fix edit a call
  * written over several lines.
  */
-export function lintModels(models: readonly ModelInfo[], uri: string | undefined, text?: string): Diagnostic[] {
+export function lintModels(models: readonly ModelInfo[], uri: string | undefined, file?: SourceFile): Diagnostic[] {
+  const text = file?.text;
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   // A block body analysed once per instantiation, or used by several models, reports once: the first instantiation's figures.
@@ -39,6 +42,8 @@ export function lintModels(models: readonly ModelInfo[], uri: string | undefined
   const walk = new GraphWalk(uri, report);
   for (let i = 0; i < models.length; i++) {
     const m = models[i];
+    // Also on a model with errors: a channels-first input is what makes its later layers fail.
+    if (file !== undefined && (m.uri === undefined || m.uri === uri)) channelsFirst(m, file, report);
     if (m.hasErrors) continue;
     walk.model(m, i);
     if (walk.embedding && walk.attention) unorderedAttention(m, uri, report, text);
@@ -537,3 +542,97 @@ function sameOrder(a: Order, b: Order): boolean {
   if (a.kind !== 'bag' || b.kind !== 'bag') return a.kind === b.kind;
   return a.embedding === b.embedding && a.attention === b.attention && a.cls === b.cls;
 }
+
+/** Layers that read an input's axes as [h, w, channels] (rank 3) or [steps, channels] (rank 2, `conv1d`), by the input's rank. */
+const SPATIAL_OPS: Record<number, ReadonlySet<string>> = {
+  3: new Set(['conv2d', 'conv2d_transpose', 'maxpool', 'avgpool']),
+  2: new Set(['conv1d']),
+};
+/** Layers that keep their input's axes: an input may pass them before reaching a convolution. */
+const KEEPS_AXES = new Set(['activation', 'regularization', 'norm', 'augmentation']);
+
+/**
+ * `input.channels_first`: `input image: [3, 32, 32]` (PyTorch's layout) into
+ * a 2-D convolution or pooling, which read `[height, width, channels]`: the
+ * convolution then slides over 3 rows and 32 "channels", and a later layer
+ * fails with a misleading message. A warning on the input's shape, with a
+ * fix that moves the channels last. Certain enough only when the first size
+ * is a channel count (1, 3 or 4; 1 to 4 for `[channels, steps]` into
+ * conv1d, stereo being 2) and the sizes after it are not (above 4):
+ * `[4, 4, 512]`, a feature map, is channels-last.
+ */
+function channelsFirst(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) => void): void {
+  const decl = file.items.find((i): i is ModelDecl => i.kind === 'model' && i.range.start.offset === m.range.start.offset);
+  if (!decl) return;
+  for (const input of m.inputs) {
+    const shape = input.shape;
+    const rank = shape.dims.length;
+    const ops = SPATIAL_OPS[rank];
+    if (!ops || shape.isInt) continue;
+    const sizes = shape.dims.map((d) => d.value);
+    if (sizes.some((v) => v === undefined)) continue;
+    const [first, ...rest] = sizes as number[];
+    const channelCounts = rank === 3 ? [1, 3, 4] : [1, 2, 3, 4];
+    if (!channelCounts.includes(first) || rest.some((v) => v <= 4)) continue;
+    const node = m.graph.nodes.find((n) => n.kind === 'input' && n.name === input.name);
+    if (!node) continue;
+    // The layer that reads the input failed (`conv1d(8, 3)` on [1, 100]: a length of 1), so the graph stops before it: read the call from the source.
+    const into = spatialUse(m.graph, node.id, ops) ?? (m.hasErrors && !m.graph.nodes.some((n) => n.kind !== 'input' && n.inputs.includes(node.id)) ? failedUse(file, decl, input.name, ops) : undefined);
+    if (!into) continue;
+    const at = decl.body.find((st): st is InputStmt => st.kind === 'input' && st.name.name === input.name)?.shape?.range;
+    if (!at) continue;
+    const meant = `[${[...rest, first].join(', ')}]`;
+    const layout = rank === 3 ? '[height, width, channels]' : '[steps, channels]';
+    report({
+      code: 'input.channels_first',
+      severity: 'warning',
+      message:
+        `'${input.name}' is [${sizes.join(', ')}], channels first as in PyTorch, but ${into.label} reads ${layout} (channels last, as in Keras): ` +
+        `it would see ${rank === 3 ? `${first} × ${rest[0]} pixels with ${rest[1]} channels` : `${first} step${first === 1 ? '' : 's'} of ${rest[0]} channels`}. Did you mean ${meant}?`,
+      range: at,
+      fixes: [{ title: `Change to ${meant}`, edits: [{ range: at, newText: meant }], preferred: true }],
+      related: [{ message: `${into.label} reads ${layout}`, range: into.range, ...(into.uri !== undefined ? { uri: into.uri } : {}) }],
+    });
+  }
+}
+
+/**
+ * The first `name -> op(…)` of a model's body, for an input whose first
+ * layer is one of `ops` and failed (the graph stops before it): its text and
+ * range.
+ */
+function failedUse(file: SourceFile, decl: ModelDecl, name: string, ops: ReadonlySet<string>): Pick<LayerNode, 'label' | 'range' | 'uri'> | undefined {
+  let found: CallExpr | undefined;
+  const visit = (e: Expr): void => {
+    if (found) return;
+    if (e.kind === 'chain' && e.head.kind === 'name' && e.head.name === name && ops.has(e.calls[0]?.callee.name)) found = e.calls[0];
+    else forEachChild(e, visit);
+  };
+  for (const st of decl.body) if (st.kind === 'assign') visit(st.value);
+  else if (st.kind === 'output') st.values.forEach(visit);
+  return found && file.text !== undefined ? { label: callText(file.text, found.range), range: found.range } : undefined;
+}
+
+/** The first layer of `ops` that reads node `id` of `g`, directly or through layers that keep its axes (block bodies included). */
+function spatialUse(g: Graph, id: number, ops: ReadonlySet<string>, depth = 0): LayerNode | undefined {
+  if (depth > 32) return undefined;
+  for (const n of g.nodes) {
+    if (n.kind === 'input' || !n.inputs.includes(id)) continue;
+    if (n.kind === 'layer') {
+      if (ops.has(n.op) && n.inputs[0] === id) return n;
+      if (KEEPS_AXES.has(n.category) && n.inputs.length === 1) {
+        const found = spatialUse(g, n.id, ops, depth + 1);
+        if (found) return found;
+      }
+    } else {
+      // A block: its body's input at the same port.
+      const port = n.inputs.indexOf(id);
+      const body = n.runs[0]?.body;
+      const inner = body?.inputs[port];
+      const found = body && inner !== undefined ? spatialUse(body, inner, ops, depth + 1) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+

@@ -16,6 +16,7 @@ import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
 import { checkMaskFit, checkMaskSettings, MASK_MAX, maskValueMessage } from './trainMask';
 import { checkLayersAtDataSize, checkPerPositionOutput } from './trainLength';
+import { keepsPositionsMessage, outputFitsLabels } from './trainLabels';
 
 type OptType = 'int' | 'number' | 'bool' | 'string' | 'ints' | readonly string[];
 
@@ -632,6 +633,8 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
     if (checkLayersAtDataSize(item, spec, config.data.options, model, model.inputs.map(() => ex), dataAt, err, file)) return;
   }
   if (!out) return;
+  // One label per example (not per position): an output that keeps positions cannot train, whatever its last size.
+  if (spec && !spec.perPosition && config.data && model.inputs.length === 1 && checkOnePerExample(file, spec, config, model, out, dataAt, err)) return;
   const last = out.dims[out.dims.length - 1]?.value;
   const lossAt = entry('loss')?.value.range ?? item.name.range;
   if (config.loss === 'crossentropy' && last !== undefined && last < 2) {
@@ -656,6 +659,58 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   // An invalid `mask:` (its error said) still says the objective is not next-token prediction.
   if (item.entries.some((e) => e.key.name === 'mask')) return;
   if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file, spec.example?.(config.data!.options).dims[0]);
+}
+
+/** Layers a classifier's head may hold after its dense without changing the axes before the last one. */
+const HEAD_CATEGORIES = new Set(['dense', 'activation', 'regularization', 'norm']);
+
+/**
+ * Data with one label per example (digits, shapes, images, csv: every
+ * source not `perPosition`) and an output that keeps positions (`[15, 15, 3]`:
+ * a CNN without flatten): training refuses it (the shared rule of
+ * trainLabels.ts). The error is on the first dense of the output's head
+ * (dense, activations, dropout, norms), where the fixes insert `flatten` or
+ * `global_avgpool`, when that dense is written in the model's own body;
+ * otherwise on the data. True when it reported.
+ */
+function checkOnePerExample(file: SourceFile, spec: DataSourceSpec, config: TrainConfig, model: ModelInfo, out: Shape, dataAt: Range, err: Err): boolean {
+  const dims = out.dims.map((d) => d.value);
+  // csv labels are classes or values (read from the file); either is one per example, `[]` or `[1]`, which compare alike here.
+  if (dims.length < 2 || outputFitsLabels(dims, [], config.loss)) return false;
+  const head = headDense(model);
+  const inBody = head && head.uri === undefined && file.items.some((i) => i.kind === 'model' && i.name.name === model.name && i.range.start.offset <= head.range.start.offset && head.range.end.offset <= i.range.end.offset);
+  const labels = spec.classes || spec.name === 'images' ? 'class' : 'label';
+  const message = keepsPositionsMessage(config.data!.kind, labels, model.name, dims, head?.label, spec.classes?.(config.data!.options));
+  const dataRelated = { message: `${config.data!.kind} gives one ${labels} per example`, range: dataAt };
+  if (!head || !inBody) {
+    err('train.output_positions', message, dataAt, undefined, {
+      related: [head ? { message: `${head.label} keeps the positions`, range: head.range, uri: head.uri ?? model.uri } : { message: `'${model.name}' outputs ${shapeToString(out)} here`, range: model.outputs[0].range, uri: model.uri }],
+    });
+    return true;
+  }
+  const at = { start: head.range.start, end: head.range.start };
+  const fixes: Fix[] = [{ title: "Insert '-> flatten'", edits: [{ range: at, newText: 'flatten -> ' }], preferred: true }];
+  // global_avgpool takes [length, c] or [h, w, c].
+  const before = nodeById(model.graph, head.inputs[0]);
+  const rank = before && 'shape' in before ? before.shape.dims.length : 0;
+  if (rank === 2 || rank === 3) fixes.push({ title: "Insert '-> global_avgpool'", edits: [{ range: at, newText: 'global_avgpool -> ' }] });
+  err('train.output_positions', message, head.range, fixes, { related: [dataRelated] });
+  return true;
+}
+
+function nodeById(g: Graph, id: number | undefined): Graph['nodes'][number] | undefined {
+  return id === undefined ? undefined : g.nodes.find((n) => n.id === id);
+}
+
+/** The first dense of the output's head: walking back from the output over dense, activation, dropout and norm layers, the last dense met. */
+function headDense(model: ModelInfo): LayerNode | undefined {
+  let node = nodeById(model.graph, model.outputs[0]?.nodeId);
+  let dense: LayerNode | undefined;
+  while (node?.kind === 'layer' && HEAD_CATEGORIES.has(node.category) && node.inputs.length === 1) {
+    if (node.op === 'dense') dense = node;
+    node = nodeById(model.graph, node.inputs[0]);
+  }
+  return dense;
 }
 
 /**

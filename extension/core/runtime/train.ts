@@ -24,6 +24,7 @@ import { reseedRandomLayers } from '../layers/augment';
 import { hashName, mixSeeds } from '../layers/draws';
 import { createAdam } from './kernels/adam';
 import { smallestVocab } from '../analysis/graph';
+import { keepsPositionsMessage, outputFitsLabels } from '../analysis/trainLabels';
 import { inputDimSizes } from '../analysis/inputDims';
 import { trainDenoiser } from './diffusion';
 import type { BuiltModel } from './build';
@@ -295,18 +296,18 @@ export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data:
     if (classes !== null && classes < data.classes.length) {
       throw new TrainError(`${data.source} has ${data.classes.length} classes, but '${info.name}' outputs ${classes} values per prediction; end with dense(${data.classes.length}).`);
     }
-    const wantPositions = outShape.length - 1;
-    if (data.targetShape.length !== wantPositions) {
-      throw new TrainError(
-        `${data.source} gives ${data.targetShape.length ? `a class at each of ${data.targetShape.join('×')} positions` : 'one class per example'}, but '${info.name}' outputs [${outShape.map((d) => d ?? '?').join(', ')}].`,
-      );
+  }
+  // The rule the editor's analysis applies before training (trainLabels.ts): what it lets through, this takes.
+  if (!outputFitsLabels(outShape, data.targetShape, config.loss)) {
+    const shape = `[${outShape.map((d) => d ?? '?').join(', ')}]`;
+    if (data.targetShape.length === 0 && outShape.length > 1) {
+      throw new TrainError(keepsPositionsMessage(data.source, data.classes.length ? 'class' : 'label', info.name, outShape, undefined, data.classes.length || undefined));
     }
-  } else {
-    const target = data.targetShape;
-    const n = (s: readonly (number | null)[]) => s.reduce<number>((p, d) => p * (d ?? 1), 1);
-    if (n(outShape) !== n(target) && !(outShape.some((d) => d === null) && outShape.length === target.length)) {
-      throw new TrainError(`${data.source} gives targets of shape [${target.join(', ')}], but '${info.name}' outputs [${outShape.map((d) => d ?? '?').join(', ')}].`);
-    }
+    throw new TrainError(
+      config.loss === 'crossentropy'
+        ? `${data.source} gives ${data.targetShape.length ? `a class at each of ${data.targetShape.join('×')} positions` : 'one class per example'}, but '${info.name}' outputs ${shape}.`
+        : `${data.source} gives targets of shape [${data.targetShape.join(', ')}], but '${info.name}' outputs ${shape}.`,
+    );
   }
   const vocab = smallestVocab(info.graph);
   let max = -1;
