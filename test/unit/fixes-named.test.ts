@@ -81,3 +81,16 @@ test('rank errors say what to change: a flatten before a convolution, a sequence
   assert.match(img.message, /`-> reshape\(\[-1, 8\]\)` makes each of the 30 × 30 positions one step of a sequence/);
   assert.deepEqual(errors('model M {\n  input x: [30, 30, 8]\n  output x -> reshape([-1, 8]) -> attention(4)\n}\n'), []);
 });
+
+test("a residual whose branch changed the channels says how to match them, and a body's shape error names the call it came through", () => {
+  const text = 'block res(filters) {\n  input x\n  y = x -> conv2d(filters, 3, padding = same) -> relu\n  output x + y\n}\nmodel M {\n  input image: [32, 32, 3]\n  h = image -> conv2d(16, 3, padding = same)\n  output h -> res(32) -> flatten -> dense(10)\n}\n';
+  const [d] = errors(text);
+  assert.equal(d.message, "cannot add [32, 32, 16] and [32, 32, 32]: channel 16 ≠ 32; to add them, bring the one with 16 channels to 32: `-> conv2d(32, 1)` on it (a projection shortcut, as in ResNet's downsampling blocks)");
+  assert.equal(d.range.start.line, 3);
+  assert.deepEqual(d.related?.map((r) => [r.message, r.range.start.line]), [['reached through res(32)', 8]]);
+  // Its advice, followed, mends it.
+  assert.deepEqual(errors(text.replace('output x + y', 'output (x -> conv2d(filters, 1)) + y')), []);
+  // A sequence's features: a 1-wide conv1d; a vector: a dense.
+  assert.match(errors('model M {\n  input x: [10, 4]\n  output x + (x -> conv1d(8, 1))\n}\n')[0].message, /`-> conv1d\(8, 1\)` on it/);
+  assert.match(errors('model M {\n  input x: [4]\n  output x + (x -> dense(8))\n}\n')[0].message, /bring the one with 4 features to 8: `-> dense\(8\)` on it/);
+});

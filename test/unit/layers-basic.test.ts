@@ -782,7 +782,7 @@ test('add and multiply: equal shapes, tfjs broadcasting, mismatch messages', () 
   }
   const mul = build('multiply', {}, [shape(2), shape(2)]);
   close(forward(mul, [tf.tensor2d([2, 3], [1, 2]), tf.tensor2d([5, 7], [1, 2])]), [10, 21]);
-  fails('shape.mismatch', 'add', {}, [shape(28, 28, 16), shape(28, 28, 32)], 'cannot add [28, 28, 16] and [28, 28, 32]: channel 16 ≠ 32');
+  fails('shape.mismatch', 'add', {}, [shape(28, 28, 16), shape(28, 28, 32)], "cannot add [28, 28, 16] and [28, 28, 32]: channel 16 ≠ 32; to add them, bring the one with 16 channels to 32: `-> conv2d(32, 1)` on it (a projection shortcut, as in ResNet's downsampling blocks)");
   fails('shape.mismatch', 'multiply', {}, [shape(seq, 8), shape(Sym.atom('n'), 8)], 'cannot multiply [seq, 8] and [n, 8]: length seq ≠ n');
   fails('shape.mismatch', 'add', {}, [shape(10), shape(3, 4)], /cannot add \[10\] and \[3, 4\]: channel 10 ≠ 4/);
   fails('arg.range', 'add', {}, [shape(3)], /add needs at least two values/);

@@ -81,8 +81,8 @@ test('a misspelt parameter is one diagnostic: its uses are related, and the fix 
   // The later uses are marked with a hint (not listed in the Problems panel) that offers the same fix.
   const hints = a.diagnostics.filter((x) => x.severity === 'hint');
   assert.deepEqual(hints.map((x) => `${x.range.start.line}:${x.range.start.character} ${x.message}`), [
-    "3:21 'filters' is not defined here, as at its first use (line 3).",
-    "3:62 'filters' is not defined here, as at its first use (line 3).",
+    "3:21 'filters' is not defined here, as at its first use.",
+    "3:62 'filters' is not defined here, as at its first use.",
   ]);
   assert.ok(hints.every((h) => h.fixes === d.fixes));
   assert.deepEqual(d.related?.map((r) => `${r.range.start.line}:${r.range.start.character}`), ['3:21', '3:62']);

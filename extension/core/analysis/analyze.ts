@@ -688,6 +688,9 @@ export class Analyzer {
     if (step !== undefined) {
       message = message.replace(/\.?$/, ` (in the ${ordinal(step.done + 1)} of the ${step.repeat} repeats, on ${shapeToString(step.shape)}: each repeat takes the output of the one before).`);
     }
+    // A shape that does not fit in a block's body reached through a call of this file: that call is where the shapes came from.
+    const via = code.startsWith('shape.') && ctx.stack.length > 0 && ctx.uri === this.uri && !ctx.static && extra.related === undefined ? ctx.anchor : undefined;
+    if (via !== undefined) extra = { ...extra, related: [{ message: `reached through ${this.callText(via)}`, range: via }] };
     this.diag(code, 'error', message, range, ctx, extra);
   }
 
@@ -1273,9 +1276,9 @@ export class Analyzer {
     for (const f of first.fixes ?? []) f.edits.push({ range, newText: f.edits[0].newText });
     // A hint at this use too (the editor marks it, the Problems panel lists only the error): with the same
     // fixes, so that mending it here mends every use.
-    const line = first.range.start.line + 1;
+    // Its message names no line: the incremental session moves ranges, not the text of messages.
     const what = first.code === 'name.unknown_layer' ? `unknown layer or block '${name}'` : `'${name}' is not defined here`;
-    this.pushDiagnostic({ code: first.code, severity: 'hint', message: `${what}, as at its first use (line ${line}).`, range, fixes: first.fixes });
+    this.pushDiagnostic({ code: first.code, severity: 'hint', message: `${what}, as at its first use.`, range, fixes: first.fixes, related: [{ message: 'its first use', range: first.range }] });
     return true;
   }
 

@@ -52,8 +52,18 @@ export function broadcastShapes(ctx: LayerContext, verb: string, a: Shape, b: Sh
     }
   }
   if (differ) {
-    // A branch that shrank the positions: a convolution without padding (or a stride) on one side only.
-    const hint = spatial ? LOST_POSITIONS : '';
+    // A branch that shrank the positions: a convolution without padding (or a stride) on one side only; one that changed
+    // the channels (or features) alone: ResNet's projection shortcut, a 1×1 convolution (a dense) that matches them.
+    const last = long.dims.length - 1;
+    const ca = a.dims[a.dims.length - 1];
+    const cb = b.dims[b.dims.length - 1];
+    const channelsOnly = !spatial && a.dims.length === b.dims.length && differ.length === 1 && ca.value !== undefined && cb.value !== undefined && !ca.equals(cb);
+    let hint = spatial ? LOST_POSITIONS : '';
+    if (channelsOnly && last <= 2) {
+      const [few, many] = [Math.min(ca.value!, cb.value!), Math.max(ca.value!, cb.value!)];
+      const projection = last === 2 ? `conv2d(${many}, 1)` : last === 1 ? `conv1d(${many}, 1)` : `dense(${many})`;
+      hint = `; to ${verb} them, bring the one with ${few} ${last === 0 ? 'features' : 'channels'} to ${many}: \`-> ${projection}\` on it (a projection shortcut, as in ResNet's downsampling blocks)`;
+    }
     ctx.fail('shape.mismatch', `cannot ${verb} ${fmt(a)} and ${fmt(b)}: ${differ.join(', ')}${hint}`);
   }
   return { dims };
