@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { getLayer, LAYERS, type Analysis, type ArgSpec, type LayerSpec, type Shape, type SymbolInfo } from '../core';
 import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
-import { callableBlock, callableBlocks } from './pure/blocks';
+import { callableBlock, callableBlockInputs, callableBlocks } from './pure/blocks';
 import { chainInputShape, rankMismatch } from './pure/chainInput';
 import { ranksText } from '../core/layers/rank';
 import { completionContext, type CallContext, type Container } from './pure/context';
@@ -194,13 +194,36 @@ function layerArgItems(spec: LayerSpec, call: CallContext, env: Env): vscode.Com
   return out;
 }
 
-function blockArgItems(name: string, call: CallContext, env: Env): vscode.CompletionItem[] {
+/**
+ * Inside a block call: the names in scope where a value fits (a parameter the
+ * cursor is on; an input given by name takes a tensor), then the parameters
+ * and the inputs not given yet, by name (the first input only when nothing is
+ * piped into the call). Past the last parameter, no value: inputs are given
+ * by name only.
+ */
+function blockArgItems(name: string, call: CallContext, piped: boolean, env: Env): vscode.CompletionItem[] {
   const block = callableBlock(env.analysis, env.docUri, name, readUriText);
-  const values = nameItems(env, ['param', 'value', 'input', 'object']);
-  if (!block || call.inValue) return values;
-  const given = givenParameters(block.params.map((p) => p.name), call);
-  const params = block.params.filter((p) => !given.includes(p.name));
-  return [...values, ...params.map((p) => argNameItem(p.name, p.default === undefined ? 'required' : `= ${p.default}`, '', env))];
+  const inputs = block && callableBlockInputs(env.analysis, env.docUri, name, readUriText);
+  const anyValue = () => nameItems(env, ['param', 'value', 'input', 'object']);
+  if (!block || !inputs) return anyValue();
+  const paramNames = block.params.map((p) => p.name);
+  if (call.inValue) {
+    if (call.argName && inputs.includes(call.argName) && !paramNames.includes(call.argName)) return nameItems(env, ['value', 'input']);
+    return anyValue();
+  }
+  const out: vscode.CompletionItem[] = [];
+  // Positional arguments fill the parameters only; inputs are given by name.
+  const given = givenParameters(paramNames, call);
+  const active = activeParameter(paramNames, call);
+  if (!call.argName && active >= 0 && !given.includes(paramNames[active])) out.push(...anyValue());
+  for (const p of block.params) {
+    if (!given.includes(p.name)) out.push(argNameItem(p.name, p.default === undefined ? 'required' : `= ${p.default}`, '', env));
+  }
+  inputs.forEach((input, i) => {
+    if ((i === 0 && piped) || call.given.includes(input) || paramNames.includes(input)) return;
+    out.push(argNameItem(input, i === 0 ? 'input (nothing is piped in)' : 'input', '', env));
+  });
+  return out;
 }
 
 function trainKeyItems(given: readonly string[], env: Env): vscode.CompletionItem[] {
@@ -289,7 +312,9 @@ export function provideCompletions(
     case 'arg': {
       const spec = getLayer(ctx.call.callee);
       if (spec) return layerArgItems(spec, ctx.call, env);
-      return blockArgItems(ctx.call.callee, ctx.call, env);
+      // Piped (`x -> b(...)`): the value binds to the block's first input, which is then not offered by name.
+      const piped = /->\s*$/.test(text.slice(Math.max(0, ctx.call.calleeStart - 256), ctx.call.calleeStart));
+      return blockArgItems(ctx.call.callee, ctx.call, piped, env);
     }
     case 'trainKey':
       return trainKeyItems(ctx.given, env);

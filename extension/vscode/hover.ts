@@ -13,9 +13,10 @@ import { groupWeightsAtSite, nodeAtRange, weightsAtSite } from '../core/analysis
 import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown, toRange } from './convert';
 import { callableBlock } from './pure/blocks';
-import { siteAt, symbolAt } from './pure/lookup';
+import { inComment, siteAt, symbolAt } from './pure/lookup';
 import { argumentHover, nameHover } from './pure/nameHover';
-import { blockHoverMarkdown, layerHoverMarkdown, modelHoverMarkdown, valueHoverMarkdown } from './pure/text';
+import { sumOperands } from './pure/sumOperands';
+import { blockHoverMarkdown, layerDocsMarkdown, layerHoverMarkdown, modelHoverMarkdown, valueHoverMarkdown } from './pure/text';
 import { trainFunction, trainKey } from './pure/trainSchema';
 import { sizesFor } from './sizes';
 
@@ -24,6 +25,8 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
     provideHover(doc, position) {
       const analysis = cache.get(doc);
       const offset = doc.offsetAt(position);
+      // A word in a comment (`# dense layers`) is prose, not a layer.
+      if (inComment(analysis.file.comments, offset)) return undefined;
       const docUri = doc.uri.toString();
       const batch = vscode.workspace.getConfiguration('nnmodel', doc).get<number>('memory.batchSize', 32);
 
@@ -56,7 +59,9 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
           const node = model && spec?.notes ? nodeAtRange(model, site.range, 'layer') : undefined;
           const notes = node && spec?.notes?.(node.args, site.inShapes);
           const stack = model && spec?.category === 'conv' ? kernelStackAt(model, site.range) : undefined;
-          return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes, stack })), range);
+          // A `+` (an `add` site on its operator): the two values it adds, as written.
+          const sum = site.name === 'add' ? sumOperands(analysis.file, site.range.start.offset) : undefined;
+          return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes, stack, sum })), range);
         }
         const block = callableBlock(analysis, docUri, site.name, readUriText);
         return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field, groupWeightsAtSite(analysis, site), sizes)), range);
@@ -81,7 +86,7 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         return undefined;
       }
       const spec = getLayer(word);
-      if (spec && !hit) return new vscode.Hover(toMarkdown(`**${spec.name}** — *${spec.category}*\n\n${spec.doc}`), wordRange);
+      if (spec && !hit) return new vscode.Hover(toMarkdown(layerDocsMarkdown(spec)), wordRange);
       const block = hit?.symbol.kind === 'block' ? callableBlock(analysis, docUri, word, readUriText) : undefined;
       if (hit && block) {
         return new vscode.Hover(toMarkdown(blockHoverMarkdown({ range: hit.range, kind: 'block', name: word, model: '', inShapes: [] }, block)), wordRange);

@@ -481,3 +481,42 @@ e2eTest('(c4) hovering a block input shows what its first call gives it; hoverin
   assert.match(arg, /keep the size at stride 1/);
   assert.doesNotMatch(arg, /Parameters:/);
 });
+
+const QA_SUM = `# About digits: see Amodei
+model Sum {
+  input tokens: int[seq]
+  x = tokens -> embedding(1000, 100)
+  x = x + x -> layernorm -> attention(4)
+  output x -> dense(10) -> softmax
+}
+train Sum {
+  data: digits(samples = 6000, size = 32)
+}
+`;
+
+e2eTest('(e5) hovering + names the values it adds; completion in a call with every argument given offers no words from the file', { files: { 'sum.nnmodel': QA_SUM } }, async (wb) => {
+  await wb.openFile('sum.nnmodel');
+  const plus = positionOf(QA_SUM, '+ x -> layernorm');
+  const hover = await wb.hoverAt(plus.line, plus.column, 'residual');
+  assert.match(hover, /x \+ x -> layernorm -> attention\(4\) — a residual connection: the shortcut x plus the branch x -> layernorm -> attention\(4\)/);
+  assert.match(hover, /right: x -> layernorm -> attention\(4\): \[seq, 100\]/);
+  // Inside digits(...) with both arguments given the extension has nothing to offer, and VS Code's
+  // word-based suggestions (words of the file and its comments: About, Amodei) are off for the language.
+  // Before `32` no typed prefix narrows what VS Code lists.
+  const size = positionOf(QA_SUM, 'size = 32)');
+  await wb.goTo(size.line, size.column + 'size = '.length);
+  const widget = wb.page.locator('.suggest-widget.visible');
+  const shown = await poll(
+    'the suggest widget with its items or "No suggestions"',
+    async () => {
+      if (!(await widget.isVisible())) {
+        await wb.press('Control+Space');
+        await widget.waitFor({ state: 'visible', timeout: 2000 }).catch(() => undefined);
+      }
+      const text = (await widget.allInnerTexts()).join('\n').trim();
+      return text ? text : undefined;
+    },
+    { seen: async () => (await widget.allInnerTexts()).join('\n') || '(no suggest widget)' },
+  );
+  for (const word of ['Amodei', 'About', 'digits', 'samples']) assert.doesNotMatch(shown, new RegExp(`\\b${word}\\b`), `suggested: ${shown}`);
+});

@@ -8,25 +8,38 @@
  */
 import { exprText } from '../../core/analysis/analyze';
 import type { Analysis, BlockInfoSummary, SymbolInfo } from '../../core/analysis/types';
+import type { BlockDecl } from '../../core/syntax/ast';
 import { parse } from '../../core/syntax/parser';
 import { isLocal } from './lookup';
 
 /** The text of a file by uri (an open document's, else the file's), undefined when it cannot be read. */
 export type ReadText = (uri: string) => string | undefined;
 
+interface Parsed {
+  params: BlockInfoSummary['params'];
+  /** The names of its `input` statements, in order. */
+  inputs: string[];
+}
+
 /** Summaries by declaration text: one parse per declaration while its text stays the same. */
-const parsed = new Map<string, BlockInfoSummary['params'] | null>();
+const parsed = new Map<string, Parsed | null>();
 const MAX_CACHED = 64;
 
-function paramsOf(declText: string, name: string): BlockInfoSummary['params'] | undefined {
-  let params = parsed.get(declText);
-  if (params === undefined) {
+function parsedBlock(declText: string, name: string): Parsed | undefined {
+  let r = parsed.get(declText);
+  if (r === undefined) {
     const item = parse(declText).items.find((i) => i.kind === 'block');
-    params = item && item.kind === 'block' && item.name.name === name ? item.params.map((p) => ({ name: p.name.name, default: p.default ? exprText(p.default) : undefined })) : null;
+    r = item && item.kind === 'block' && item.name.name === name
+      ? { params: item.params.map((p) => ({ name: p.name.name, default: p.default ? exprText(p.default) : undefined })), inputs: inputNames(item) }
+      : null;
     if (parsed.size >= MAX_CACHED) parsed.clear();
-    parsed.set(declText, params);
+    parsed.set(declText, r);
   }
-  return params ?? undefined;
+  return r ?? undefined;
+}
+
+function inputNames(decl: BlockDecl): string[] {
+  return decl.body.flatMap((s) => (s.kind === 'input' ? [s.name.name] : []));
 }
 
 /** An imported block's summary from its declaration in `s.uri`; undefined when that text no longer holds it. */
@@ -34,7 +47,7 @@ function importedBlock(s: SymbolInfo, read: ReadText): BlockInfoSummary | undefi
   const text = s.uri === undefined ? undefined : read(s.uri);
   if (text === undefined) return undefined;
   const declText = text.slice(s.fullRange.start.offset, s.fullRange.end.offset);
-  const params = paramsOf(declText, s.name);
+  const params = parsedBlock(declText, s.name)?.params;
   return params && { name: s.name, range: s.fullRange, nameRange: s.range, params, uri: s.uri };
 }
 
@@ -59,4 +72,21 @@ export function callableBlock(analysis: Analysis, docUri: string, name: string, 
   if (own) return own;
   const s = analysis.symbols.find((x) => x.kind === 'block' && x.name === name && !isLocal(x.uri, docUri));
   return s && importedBlock(s, read);
+}
+
+/**
+ * The names of the `input`s of the block `name` the document can call, in
+ * order (the first takes the piped value; any input can be given by name):
+ * from this file's declaration, or an imported one's text. Undefined when the
+ * block is not known.
+ */
+export function callableBlockInputs(analysis: Analysis, docUri: string, name: string, read: ReadText): string[] | undefined {
+  const own = analysis.blocks.find((b) => b.name === name);
+  if (own) {
+    const decl = analysis.file.items.find((i): i is BlockDecl => i.kind === 'block' && i.name.name === name && i.range.start.offset === own.range.start.offset);
+    return decl && inputNames(decl);
+  }
+  const s = analysis.symbols.find((x) => x.kind === 'block' && x.name === name && !isLocal(x.uri, docUri));
+  const text = s?.uri === undefined ? undefined : read(s.uri);
+  return s && text !== undefined ? parsedBlock(text.slice(s.fullRange.start.offset, s.fullRange.end.offset), name)?.inputs : undefined;
 }

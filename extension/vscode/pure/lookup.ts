@@ -150,3 +150,12 @@ export function highlightsAt(analysis: Analysis, offset: number, wordStart: numb
 function firstSiteFrom(sites: readonly SiteInfo[], offset: number): number {
   return partitionPoint(sites.length, (i) => sites[i].range.start.offset < offset);
 }
+
+/**
+ * Whether `offset` is inside a comment (the comments in source order, as the
+ * parser lists them): from its `#` or `//` up to its last character.
+ */
+export function inComment(comments: readonly { range: Range }[], offset: number): boolean {
+  const i = partitionPoint(comments.length, (k) => comments[k].range.start.offset <= offset) - 1;
+  return i >= 0 && offset < comments[i].range.end.offset;
+}

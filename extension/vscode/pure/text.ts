@@ -9,6 +9,7 @@ import { singleConvText, type KernelStack } from '../../core/analysis/stacking';
 import { MARKDOWN_WEIGHTS, groupWeightsLines, layerWeightsLines, type GroupWeights, type LayerWeights } from '../../core/analysis/weights';
 import { formatCompact, formatCount, product, shapeToString, Sym, type Shape } from '../../core/analysis/sym';
 import type { ArgSpec, ArgValue, LayerSpec } from '../../core/layers/types';
+import type { SumOperands } from './sumOperands';
 import type { TrainFn } from './trainSchema';
 import { sizesText, totalsAt, type DimSizes } from '../../core/analysis/sizes';
 
@@ -410,6 +411,23 @@ export interface LayerHoverExtras {
   notes?: readonly string[];
   /** The run of stacked convolutions this one ends (`kernelStackAt`). */
   stack?: KernelStack;
+  /** For a `+`: the two values it adds, as written (`sumOperands`). */
+  sum?: SumOperands;
+}
+
+/**
+ * What a `+` adds: both operands as written with their shapes, so that
+ * `x + x -> layernorm -> attention(4)` reads as `x` + `x -> layernorm -> attention(4)`;
+ * a residual connection said so.
+ */
+export function sumLines(sum: SumOperands, inShapes: readonly Shape[]): string[] {
+  const shape = (i: number) => (inShapes[i] ? `: \`${shapeToString(inShapes[i])}\`` : '');
+  let title = `\`${sum.left}\` + \`${sum.right}\``;
+  if (sum.shortcut) {
+    const [shortcut, branch] = sum.shortcut === 'left' ? [sum.left, sum.right] : [sum.right, sum.left];
+    title += ` — a **residual** connection: the shortcut \`${shortcut}\` plus the branch \`${branch}\` computed from it`;
+  }
+  return [title, `left: \`${sum.left}\`${shape(0)}`, `right: \`${sum.right}\`${shape(1)}`];
 }
 
 export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[], weights?: LayerWeights, extras: LayerHoverExtras = {}): string {
@@ -420,6 +438,7 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
   parts.push(head.join(' '));
   const instances = instancesText(site);
   if (instances) parts.push(`_${instances}_`);
+  if (extras.sum) parts.push(sumLines(extras.sum, site.inShapes).join('  \n'));
   const flow = flowLine(site);
   const facts = [flow, ...countsLines(site), sharingLine(site), extras.stack && stackLine(extras.stack), ...activationLines(site), siteSizesLine(site, extras.sizes, true), ...fieldLines(field)].filter((x): x is string => !!x);
   if (facts.length) parts.push(facts.join('  \n'));
@@ -428,6 +447,18 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
   if (weightsText) parts.push(weightsText);
   if (spec?.trainingOnly) parts.push('_Active in training only: identity at inference._');
   if (spec?.doc) parts.push('---\n' + spec.doc);
+  return parts.join('\n\n');
+}
+
+/**
+ * A layer's hover where the analysis has no site for it (its model has an
+ * error, or it is in a block never called): the layer hover without shapes or
+ * counts, its name said once.
+ */
+export function layerDocsMarkdown(spec: LayerSpec): string {
+  const parts = [codeBlock(layerSignature(spec).label), `*${spec.category}* layer — _no shapes: this call could not be analysed (an error on its line or above, or in a block no model calls)_`];
+  if (spec.trainingOnly) parts.push('_Active in training only: identity at inference._');
+  parts.push('---\n' + spec.doc);
   return parts.join('\n\n');
 }
 
