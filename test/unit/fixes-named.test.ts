@@ -5,13 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
-import type { Fix } from '../../extension/core/analysis/types';
-
-function apply(text: string, fix: Fix): string {
-  let out = text;
-  for (const e of [...fix.edits].sort((a, b) => b.range.start.offset - a.range.start.offset)) out = out.slice(0, e.range.start.offset) + e.newText + out.slice(e.range.end.offset);
-  return out;
-}
+import { applyFix } from './sourceText';
 
 const errors = (text: string) => analyze(text).diagnostics.filter((d) => d.severity === 'error');
 
@@ -19,7 +13,7 @@ test("a shape without its ','s: one fix inserts them all", () => {
   const text = 'model M {\n  input x: [32 32 3]\n  output x -> flatten -> dense(2)\n}\n';
   const [d] = errors(text);
   assert.equal(d.fixes?.[0].title, "Insert the 2 missing ','");
-  const fixed = apply(text, d.fixes![0]);
+  const fixed = applyFix(text, d, 0);
   assert.match(fixed, /input x: \[32, 32, 3\]/);
   assert.deepEqual(errors(fixed), []);
 });
@@ -32,19 +26,19 @@ test("a chain without 'output' or '=': make it the output when it is the last li
     ["Make it the output: 'output h -> ...'", true],
     ["Assign it: 'h = h -> ...'", false],
   ]);
-  assert.deepEqual(errors(apply(last, d.fixes![0])), []);
+  assert.deepEqual(errors(applyFix(last, d, 0)), []);
   const middle = 'model M {\n  input x: [8]\n  h = x -> dense(4)\n  h -> dense(2)\n  output h\n}\n';
   const [m] = errors(middle);
   assert.equal(m.fixes?.[0].title, "Assign it: 'h = h -> ...'");
-  assert.match(apply(middle, m.fixes![0]), /\n {2}h = h -> dense\(2\)\n/);
-  assert.deepEqual(errors(apply(middle, m.fixes![0])), []);
+  assert.match(applyFix(middle, m, 0), /\n {2}h = h -> dense\(2\)\n/);
+  assert.deepEqual(errors(applyFix(middle, m, 0)), []);
 });
 
 test("'output = x' says output is a keyword, and the fix removes the '='", () => {
   const text = 'model M {\n  input x: [8]\n  output = x -> dense(2)\n}\n';
   const [d] = errors(text);
   assert.equal(d.message, "expected the output's value after 'output', found '=': 'output' is a keyword, not a name; write 'output x -> ...'");
-  const fixed = apply(text, d.fixes![0]);
+  const fixed = applyFix(text, d, 0);
   assert.match(fixed, /\n {2}output x -> dense\(2\)\n/);
   assert.deepEqual(analyze(fixed).diagnostics, []);
   // Read on as the output it is: the model is analysed, a later mistake still reported.
@@ -55,7 +49,7 @@ test('dropout(50): a percentage where a fraction is due, with the fix', () => {
   const text = 'model M {\n  input x: [8]\n  output x -> dropout(50) -> dense(2)\n}\n';
   const [d] = errors(text);
   assert.equal(d.message, "dropout's 'rate' must be between 0 and 1; got 50. For 50%, write 0.5.");
-  assert.deepEqual(errors(apply(text, d.fixes![0])), []);
+  assert.deepEqual(errors(applyFix(text, d, 0)), []);
   // Not a percentage: no fix.
   assert.equal(errors('model M {\n  input x: [8]\n  output x -> dropout(150)\n}\n')[0].fixes, undefined);
 });
@@ -69,7 +63,7 @@ test('attention heads that do not divide the dimension: a fix for each nearby di
   // The nearest first.
   assert.deepEqual(d.fixes?.map((f) => f.title), ['Change heads to 2', 'Change heads to 1']);
   assert.deepEqual(errors('model M {\n  input t: int[seq]\n  output t -> embedding(100, 100) -> attention(8)\n}\n')[0].fixes?.map((f) => f.title), ['Change heads to 5', 'Change heads to 4']);
-  for (const f of d.fixes!) assert.deepEqual(errors(apply(text, f)), []);
+  d.fixes!.forEach((_, i) => assert.deepEqual(errors(applyFix(text, d, i)), []));
 });
 
 test('rank errors say what to change: a flatten before a convolution, a sequence into conv2d, an image into attention', () => {

@@ -15,9 +15,9 @@ export function rangeOf(text: string, what: string, nth = 0): Range {
   return { start: pos(at), end: pos(at + what.length) };
 }
 
-/** `text` with the first fix of `d` applied (edits from the end, as an editor does). */
-export function applyFix(text: string, d: Diagnostic): string {
-  const edits = [...(d.fixes?.[0]?.edits ?? [])].sort((a, b) => b.range.start.offset - a.range.start.offset);
+/** `text` with fix `which` (the first by default) of `d` applied (edits from the end, as an editor does). */
+export function applyFix(text: string, d: Diagnostic, which = 0): string {
+  const edits = [...(d.fixes?.[which]?.edits ?? [])].sort((a, b) => b.range.start.offset - a.range.start.offset);
   assert.ok(edits.length > 0, `a fix on ${d.message}`);
   for (const e of edits) text = text.slice(0, e.range.start.offset) + e.newText + text.slice(e.range.end.offset);
   return text;
