@@ -218,8 +218,10 @@ export function skippedTrainWarnings(skipped: readonly SkippedTrainError[], anal
   const where = (r: { start: { line: number; character: number } }) => `${path}:${r.start.line + 1}:${r.start.character + 1}`;
   for (const section of analysis.file.items) {
     if (section.kind !== 'train') continue;
+    const inside = (s: SkippedTrainError, r: { range: { start: { offset: number }; end: { offset: number } } }) => s.diagnostic.range.start.offset >= r.range.start.offset && s.diagnostic.range.start.offset <= r.range.end.offset;
+    // Its errors, and those shown in its model (`train.output_positions`, at the layer to change).
     const own = skipped
-      .filter((s) => s.diagnostic.range.start.offset >= section.range.start.offset && s.diagnostic.range.start.offset <= section.range.end.offset)
+      .filter((s) => inside(s, section) || (s.model === section.name.name && !analysis.file.items.some((i) => i.kind === 'train' && inside(s, i))))
       .sort((a, b) => a.diagnostic.range.start.offset - b.diagnostic.range.start.offset);
     if (own.length === 0) continue;
     for (const { diagnostic } of own) lines.push(formatDiagnostic({ file: path, diagnostic: { ...diagnostic, severity: 'warning' } }));

@@ -13,7 +13,7 @@ import { groupWeightsAtSite, nodeAtRange, weightsAtSite } from '../core/analysis
 import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown, toRange } from './convert';
 import { callableBlock } from './pure/blocks';
-import { inComment, siteAt, symbolAt } from './pure/lookup';
+import { contains, inComment, siteAt, symbolAt } from './pure/lookup';
 import { argumentHover, nameHover } from './pure/nameHover';
 import { sumOperands } from './pure/sumOperands';
 import { blockHoverMarkdown, layerDocsMarkdown, layerHoverMarkdown, modelHoverMarkdown, valueHoverMarkdown } from './pure/text';
@@ -86,7 +86,12 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         return undefined;
       }
       const spec = getLayer(word);
-      if (spec && !hit) return new vscode.Hover(toMarkdown(layerDocsMarkdown(spec)), wordRange);
+      if (spec && !hit) {
+        // A block parameter's default (`act = relu`) is the choice it names, not a call that could not be analysed.
+        const isDefault = container?.kind === 'block' && container.paramsRange !== undefined && contains(container.paramsRange, offset);
+        const markdown = isDefault ? `\`${word}\`: a parameter's default: the choice it names, not a call.\n\n---\n${spec.doc}` : layerDocsMarkdown(spec);
+        return new vscode.Hover(toMarkdown(markdown), wordRange);
+      }
       const block = hit?.symbol.kind === 'block' ? callableBlock(analysis, docUri, word, readUriText) : undefined;
       if (hit && block) {
         return new vscode.Hover(toMarkdown(blockHoverMarkdown({ range: hit.range, kind: 'block', name: word, model: '', inShapes: [] }, block)), wordRange);

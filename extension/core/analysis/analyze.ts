@@ -82,6 +82,13 @@ export const LIMITS = {
 
 const ACTIVATIONS = ['none', 'linear', 'relu', 'relu6', 'leaky_relu', 'elu', 'gelu', 'sigmoid', 'tanh', 'silu', 'softmax'];
 
+let choiceWords: Set<string> | undefined;
+/** Whether `word` is a choice of some layer's argument (`same`, `relu`, `learned`): what a bare word given to a block usually is. */
+function isChoiceWord(word: string): boolean {
+  choiceWords ??= new Set([...ACTIVATIONS, ...[...LAYERS.values()].flatMap((l) => l.args.flatMap((a) => a.enum ?? []))]);
+  return choiceWords.has(word);
+}
+
 interface BlockDef {
   decl: BlockDecl;
   uri?: string;
@@ -1149,8 +1156,13 @@ export class Analyzer {
     const outer = this.defaultOf;
     this.defaultOf = { decl, index: i };
     try {
-      // A word as a call's argument is (`act = relu`): a choice unless it names an earlier parameter.
-      return this.evalBlockArg(decl.params[i].default!, scope);
+      // A word as a call's argument is (`act = relu`): a choice unless it names an earlier parameter. One that
+      // misspells an earlier parameter and is no layer's choice (`out = unit` after `units`) is the unknown name it is.
+      const d = decl.params[i].default!;
+      if (d.kind === 'name' && !scope.env.has(d.name) && !isChoiceWord(d.name) && suggest(d.name, decl.params.slice(0, i).map((p) => p.name.name)).length > 0) {
+        return this.evalExpr(d, scope);
+      }
+      return this.evalBlockArg(d, scope);
     } finally {
       this.defaultOf = outer;
     }
@@ -1659,7 +1671,8 @@ export class Analyzer {
       const bounds =
         a.min !== undefined && a.max !== undefined ? `between ${a.min} and ${a.max}` : a.min !== undefined ? `at least ${a.min}` : `at most ${a.max}`;
       // `dropout(50)`: a percentage where a fraction is due.
-      const fraction = a.min === 0 && a.max === 1 && n > 1 && n < 100 ? n / 100 : undefined;
+      // Rounded as written (`1.1` → 0.011, not 0.011000000000000001).
+      const fraction = a.min === 0 && a.max === 1 && n > 1 && n < 100 ? Number((n / 100).toPrecision(12)) : undefined;
       this.argError(
         'arg.range',
         `${spec.name}'s '${a.name}' must be ${bounds}; got ${n}.${fraction !== undefined ? ` For ${n}%, write ${fraction}.` : ''}`,
@@ -2356,12 +2369,18 @@ export class Analyzer {
     const args = call.args;
     const extra = args.filter((a) => !a.name).slice(n);
     const edits: TextEdit[] = [];
-    for (const a of extra) {
-      const i = args.indexOf(a);
+    // One edit per run of extra values side by side: edits of neighbours would overlap (`c(2, 3)` for `block c()`).
+    const removed = new Set<number>();
+    for (let i = 0, pos = 0; i < args.length; i++) if (!args[i].name && pos++ >= n) removed.add(i);
+    for (let i = 0; i < args.length; i++) {
+      if (!removed.has(i)) continue;
+      let j = i;
+      while (removed.has(j + 1)) j++;
       // With the ',' before it (`b(8, 2)` → `b(8)`), or after it when it is the first (`b(2, act = relu)`).
-      const start = i > 0 ? args[i - 1].range.end : a.range.start;
-      const end = i > 0 || i + 1 >= args.length ? a.range.end : args[i + 1].range.start;
+      const start = i > 0 ? args[i - 1].range.end : args[i].range.start;
+      const end = i > 0 || j + 1 >= args.length ? args[j].range.end : args[j + 1].range.start;
       edits.push({ range: { start, end }, newText: '' });
+      i = j;
     }
     const given = n + extra.length;
     this.error(

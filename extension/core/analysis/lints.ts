@@ -562,8 +562,8 @@ const KEEPS_AXES = new Set(['activation', 'regularization', 'norm', 'augmentatio
  * `[4, 4, 512]`, a feature map, is channels-last.
  */
 function channelsFirst(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) => void): void {
-  const decl = file.items.find((i): i is ModelDecl => i.kind === 'model' && i.range.start.offset === m.range.start.offset);
-  if (!decl) return;
+  // Looked up only for an input that looks channels-first: a search of the file's items per model is quadratic in a file of many models.
+  let decl: ModelDecl | undefined;
   for (const input of m.inputs) {
     const shape = input.shape;
     const rank = shape.dims.length;
@@ -574,6 +574,8 @@ function channelsFirst(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) =
     const [first, ...rest] = sizes as number[];
     const channelCounts = rank === 3 ? [1, 3, 4] : [1, 2, 3, 4];
     if (!channelCounts.includes(first) || rest.some((v) => v <= 4)) continue;
+    decl ??= file.items.find((i): i is ModelDecl => i.kind === 'model' && i.range.start.offset === m.range.start.offset);
+    if (!decl) return;
     const node = m.graph.nodes.find((n) => n.kind === 'input' && n.name === input.name);
     if (!node) continue;
     // The layer that reads the input failed (`conv1d(8, 3)` on [1, 100]: a length of 1), so the graph stops before it: read the call from the source.

@@ -825,6 +825,8 @@ function dataHint(kind: string, input: Shape): string {
   if ((kind === 'digits' || kind === 'shapes') && input.dims.length === 3) {
     const [h, w, c] = input.dims.map((d) => d.value);
     const { min, max } = sizeSpec(kind);
+    // `[3, 32, 32]` (PyTorch's layout): the channels go last, not a square of 3 × 3 (the input.channels_first fix).
+    if (h !== undefined && h <= 4 && w !== undefined && w > 4 && w === c) return ` Its channels come first, as in PyTorch; ${kind} gives [height, width, channels]: write the input as [${w}, ${w}, ${h}].`;
     if (h !== undefined && h !== w) return ` ${kind} makes square images; give the model a square input, e.g. [${h}, ${h}, ${c ?? '…'}].`;
     if (h !== undefined && (h < min || h > max)) return ` ${kind} draws images of ${min} to ${max} pixels a side.`;
   }

@@ -154,9 +154,14 @@ export function splitTrainSectionErrors(analysis: Analysis): { train: SkippedTra
   const sections = analysis.file.items.flatMap((i) => (i.kind === 'train' ? [{ model: i.name.name, range: i.range }] : []));
   const train: SkippedTrainError[] = [];
   const rest: Diagnostic[] = [];
+  const ownFile = (uri: string | undefined) => uri === undefined || uri === analysis.uri;
+  const sectionOf = (r: Range) => sections.find((s) => s.range.start.offset <= r.start.offset && r.end.offset <= s.range.end.offset);
   for (const d of errors) {
-    const own = d.uri === undefined || d.uri === analysis.uri;
-    const section = own ? sections.find((s) => s.range.start.offset <= d.range.start.offset && d.range.end.offset <= s.range.end.offset) : undefined;
+    // A section's error may be shown where it is fixed, in its model (`train.output_positions` at the head's dense),
+    // pointing back at the section: still the section's, as training alone is what it stops.
+    const section =
+      (ownFile(d.uri) ? sectionOf(d.range) : undefined) ??
+      (d.code.startsWith('train.') ? d.related?.map((r) => (ownFile(r.uri) ? sectionOf(r.range) : undefined)).find((s) => s !== undefined) : undefined);
     if (section) train.push({ model: section.model, diagnostic: d });
     else rest.push(d);
   }

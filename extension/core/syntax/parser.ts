@@ -1038,6 +1038,11 @@ class Parser {
     return starts && ends;
   }
 
+  /** Whether token `u` is the `(` of a call (`dense(2)` in `concat(a dense(2) x)`: one item, no ',' before its `(`). */
+  private callParen(u: number): boolean {
+    return this.kd[u] === K.LParen && u > 0 && this.kd[u - 1] === K.Ident;
+  }
+
   /**
    * Whether token `u`, after a complete statement on its line, is a call
    * that lost its `->`: a name followed by `(`, by the line's end or by `->`,
@@ -1159,7 +1164,8 @@ class Parser {
       const eq = this.pos;
       this.error('syntax.unexpected', "expected the output's value after 'output', found '=': 'output' is a keyword, not a name; write 'output x -> ...'", this.tokRange(eq));
       const e = this.errors[this.errors.length - 1];
-      withReplace(e, "Remove '='", span(this.startOf(eq), this.startOf(eq + 1)), '');
+      // With the spaces after it, not a line break (`output =` at a line's end keeps the `}` below on its line).
+      withReplace(e, "Remove '='", span(this.startOf(eq), (this.fl[eq + 1] & F.NlBefore) !== 0 ? this.endOf(eq) : this.startOf(eq + 1)), '');
       e.readWhole = true;
       this.advance();
       // What follows is read as usual: its own mistakes are reported too.
@@ -1250,7 +1256,7 @@ class Parser {
           this.lastEndPos = this.lastEnd(open);
           return this.takeItems(base);
         }
-        if (this.juxtaposed(u) && !this.suppress) {
+        if (this.juxtaposed(u) && !this.callParen(u) && !this.suppress) {
           // `concat(a b)`: two items without the ',' between them.
           this.badInList(u, `expected ',' or '${KIND_TEXT[close]}' ${where}, found ${this.describe(u, false)}: separate the items with ','`);
           // Every ',' the list lacks (`[32 32 3]`), in one fix.
@@ -1258,7 +1264,7 @@ class Parser {
           for (let i = u, depth = 0; i - u < LOOKAHEAD; i++) {
             const k = this.kd[i];
             if (k === K.Eof || k === K.RBrace || (depth === 0 && k === close) || (i > u && (this.fl[i] & F.NlBefore) !== 0)) break;
-            if (depth === 0 && this.juxtaposed(i)) gaps.push(i);
+            if (depth === 0 && this.juxtaposed(i) && !this.callParen(i)) gaps.push(i);
             if (k === K.LParen || k === K.LBracket) depth++;
             else if (k === K.RParen || k === K.RBracket) depth--;
           }
