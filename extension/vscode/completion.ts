@@ -207,15 +207,18 @@ function blockArgItems(name: string, call: CallContext, piped: boolean, env: Env
   const anyValue = () => nameItems(env, ['param', 'value', 'input', 'object']);
   if (!block || !inputs) return anyValue();
   const paramNames = block.params.map((p) => p.name);
+  // A parameter takes a value known while analysing (a number, a word, a list): the parameters and the
+  // values in scope that are no tensor (`width = 8`), never an input, a layer object or a chain's result.
+  const paramValue = () => nameItems(env, ['param', 'value']).filter((it) => !/^value: /.test(String(it.detail)));
   if (call.inValue) {
     if (call.argName && inputs.includes(call.argName) && !paramNames.includes(call.argName)) return nameItems(env, ['value', 'input']);
-    return anyValue();
+    return call.argName && paramNames.includes(call.argName) ? paramValue() : anyValue();
   }
   const out: vscode.CompletionItem[] = [];
   // Positional arguments fill the parameters only; inputs are given by name.
   const given = givenParameters(paramNames, call);
   const active = activeParameter(paramNames, call);
-  if (!call.argName && active >= 0 && !given.includes(paramNames[active])) out.push(...anyValue());
+  if (!call.argName && active >= 0 && !given.includes(paramNames[active])) out.push(...paramValue());
   for (const p of block.params) {
     if (!given.includes(p.name)) out.push(argNameItem(p.name, p.default === undefined ? 'required' : `= ${p.default}`, '', env));
   }

@@ -86,6 +86,12 @@ function unknownShapeText(analysis: Analysis, statement: Range): string {
   }
   const before = body && errors.filter((d) => d.range.start.offset >= body.range.start.offset && d.range.start.offset < at).pop();
   if (before) return `Shape unknown: it depends on line ${before.range.start.line + 1}, which has an error: ${before.message}`;
+  // A block's input (or a value above the error): the call that reached the block stopped at an error further down its body.
+  const later = body?.kind === 'block' ? errors.find((d) => contains(body.range, d.range.start.offset)) : undefined;
+  if (later) {
+    const via = later.related?.map((r) => /^reached through (.+)$/.exec(r.message)?.[1]).find((c) => c);
+    return `Shape unknown: ${via ? `the call \`${via}\`` : 'the call of this block'} stopped at the error on line ${later.range.start.line + 1}: ${later.message}`;
+  }
   return 'Shape unknown: the analysis did not reach this statement.';
 }
 
