@@ -37,7 +37,9 @@ test("a chain without 'output' or '=': make it the output when it is the last li
 test("'output = x' says output is a keyword, and the fix removes the '='", () => {
   const text = 'model M {\n  input x: [8]\n  output = x -> dense(2)\n}\n';
   const [d] = errors(text);
-  assert.equal(d.message, "expected the output's value after 'output', found '=': 'output' is a keyword, not a name; write 'output x -> ...'");
+  assert.equal(d.message, "expected the output's value after 'output', found '=': 'output' is a keyword, not a name; write 'output x ...'");
+  // It names what the line outputs.
+  assert.match(errors('model M {\n  input h: [8]\n  output = h -> dense(2)\n}\n')[0].message, /write 'output h \.\.\.'$/);
   const fixed = applyFix(text, d, 0);
   assert.match(fixed, /\n {2}output x -> dense\(2\)\n/);
   assert.deepEqual(analyze(fixed).diagnostics, []);

@@ -171,7 +171,18 @@ test("two values without ',' or an operator between them say what is missing; in
   assert.deepEqual(analyze(fixed).diagnostics, []);
   // In brackets, the operator: no fix, since '+' and '->' are both likely.
   const p = analyze('model M {\n  input x: [8]\n  y = x -> dense(8)\n  output (x y) -> dense(2)\n}\n');
-  assert.deepEqual(p.diagnostics.map((d) => d.message), ["expected ')' to close '(' at 4:10, found 'y': put an operator between the two values ('x + y', or 'x -> y' to apply a layer)"]);
+  assert.deepEqual(p.diagnostics.map((d) => d.message), ["expected ')' to close '(' at 4:10, found 'y': put an operator between the two values ('x + y' to add them, or 'x -> y' if 'y' is a layer)"]);
+  // Before a call: the '->' that applies it.
+  assert.match(analyze('model M {\n  input x: [8]\n  output (x dense(4)) -> dense(2)\n}\n').diagnostics[0].message, /found 'dense': to apply dense\(\.\.\.\) to what comes before, write '-> dense\(\.\.\.\)'$/);
   // Not after a ',' or an operator: the message stays as it was.
   assert.deepEqual(analyze('model M {\n  input x: [8]\n  output (x + ) -> dense(2)\n}\n').diagnostics.map((d) => d.message.includes('operator between')), [false]);
+});
+
+test("a last line left open while it is typed (`b = a ->` before the body's '}') hides none of the body's other errors", () => {
+  const codes = (tail: string) => at(`model M {\n  input x: [8]\n  a = x -> dense(16) -> rleu\n  b = a ${tail}\n}\n`).map((d) => d.split('@')[0]);
+  // Each keystroke of `-> d`: the earlier mistake and the missing output stay on screen.
+  for (const tail of ['-', '->', '-> ', '-> d']) {
+    const got = codes(tail);
+    assert.ok(got.includes('name.unknown_layer') && got.includes('model.no_output'), `after 'b = a ${tail}': ${got.join(', ')}`);
+  }
 });

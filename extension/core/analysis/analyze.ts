@@ -542,6 +542,8 @@ export class Analyzer {
       // In a body, an error no statement holds (a dropped line) or an unread binding: the signature and output are unsure;
       // a dropped line may also be what binds an unknown name or layer object of the body (`scoped`).
       for (let k = firstFrom(headEnd + 1); k < at.length && at[k] <= end.offset; k++) {
+        // At the body's `}`: the last statement, left open (`b = a ->` while it is typed), went on to it. No line was dropped.
+        if (read[k] === 0 && at[k] === end.offset - 1 && item.body.length > 0) read[k] = READ;
         if (read[k] === READ) continue;
         unsure.add(item);
         if (item.kind === 'block') headers.add(item.name.name);

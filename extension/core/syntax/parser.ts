@@ -1162,7 +1162,8 @@ class Parser {
     if (this.kd[this.pos] === K.Eq && !this.atBreak && !this.suppress) {
       // `output = x -> f`: 'output' is the statement's keyword, not a name to assign; read on as `output x -> f`.
       const eq = this.pos;
-      this.error('syntax.unexpected', "expected the output's value after 'output', found '=': 'output' is a keyword, not a name; write 'output x -> ...'", this.tokRange(eq));
+      const first = this.kd[eq + 1] === K.Ident && (this.fl[eq + 1] & F.NlBefore) === 0 ? this.textOf(eq + 1) : 'x';
+      this.error('syntax.unexpected', `expected the output's value after 'output', found '=': 'output' is a keyword, not a name; write 'output ${first} ...'`, this.tokRange(eq));
       const e = this.errors[this.errors.length - 1];
       // With the spaces after it, not a line break (`output =` at a line's end keeps the `}` below on its line).
       withReplace(e, "Remove '='", span(this.startOf(eq), (this.fl[eq + 1] & F.NlBefore) !== 0 ? this.endOf(eq) : this.startOf(eq + 1)), '');
@@ -1570,11 +1571,14 @@ class Parser {
         const words = (this.kd[u - 1] === K.Ident || this.kd[u - 1] === K.Number) && this.kd[u] === K.Ident;
         const a = this.textOf(u - 1);
         const b = this.textOf(u);
+        const call = this.kd[u] === K.Ident && this.kd[u + 1] === K.LParen;
         const hint = !this.juxtaposed(u)
           ? ''
-          : words
-            ? `: put an operator between the two values ('${a} + ${b}', or '${a} -> ${b}' to apply a layer)`
-            : ": put an operator between the two values ('+', or '->' to apply a layer)";
+          : call
+            ? `: to apply ${b}(...) to what comes before, write '-> ${b}(...)'`
+            : words
+              ? `: put an operator between the two values ('${a} + ${b}' to add them, or '${a} -> ${b}' if '${b}' is a layer)`
+              : ": put an operator between the two values ('+' to add them, or '->' before a layer)";
         this.badInList(u, `expected ')' to close '(' at ${this.where(open)}, found ${this.describe(u, false)}${hint}`);
         if (this.skipToClose(K.RParen)) return { kind: 'paren', expr, range: span(this.startOf(open), this.endOf(this.pos - 1)) };
       }
