@@ -90,3 +90,14 @@ test("a residual whose branch changed the channels says how to match them, and a
   assert.match(errors('model M {\n  input x: [10, 4]\n  output x + (x -> conv1d(8, 1))\n}\n')[0].message, /`-> conv1d\(8, 1\)` on it/);
   assert.match(errors('model M {\n  input x: [4]\n  output x + (x -> dense(8))\n}\n')[0].message, /bring the one with 4 features to 8: `-> dense\(8\)` on it/);
 });
+
+test("a ')' left after a body's '}' (the editor closed the header's '(') is named so, and removed by its fix; with the header's fix, the file is whole", () => {
+  const text = 'block res(filters {\n  input x\n  output x -> conv2d(filters, 3, padding = same)\n})\nmodel M {\n  input x: [8, 8, 3]\n  output x -> res(8)\n}\n';
+  const [header, stray] = errors(text);
+  assert.equal(header.code, 'syntax.unclosed');
+  assert.match(stray.message, /found '\)' \(a '\)' left after the body's '\}', as when an editor closed the header's '\(' for you\)$/);
+  assert.equal(stray.fixes?.[0].title, "Remove ')'");
+  const both = applyFix(applyFix(text, stray), header);
+  assert.match(both, /^block res\(filters\) \{/);
+  assert.deepEqual(analyze(both).diagnostics, []);
+});

@@ -727,6 +727,9 @@ class Parser {
       let hint = '';
       if (kind === K.Input || kind === K.Output) hint = ` ('${this.textOf(t)}' belongs inside a model or block body)`;
       else if (kind === K.Ident && this.kindAt(t + 1) === K.Eq) hint = ' (assignments belong inside a model or block body)';
+      // `})` after a body: the `)` an editor closed for the header (`block res(` gave `block res()`), left behind.
+      const stray = (kind === K.RParen || kind === K.RBracket) && t > 0 && this.kd[t - 1] === K.RBrace;
+      if (stray) hint = ` (a '${this.textOf(t)}' left after the body's '}', as when an editor closed the header's '(' for you)`;
       if (kind === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(t)), this.tokRange(t));
       else
         this.error(
@@ -734,6 +737,7 @@ class Parser {
           `expected ${TOP_EXPECTED}, found ${this.describe(t, false)}${hint}`,
           this.tokRange(t),
         );
+      if (stray && !this.errors[this.errors.length - 1].replace) withReplace(this.errors[this.errors.length - 1], `Remove '${this.textOf(t)}'`, this.tokRange(t), '');
       this.syncTop();
     }
     return this.pos;
