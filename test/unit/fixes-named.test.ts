@@ -101,3 +101,11 @@ test("a ')' left after a body's '}' (the editor closed the header's '(') is name
   assert.match(both, /^block res\(filters\) \{/);
   assert.deepEqual(analyze(both).diagnostics, []);
 });
+
+test("a block's parameter given by name and again by position is an error, as for a layer's argument", () => {
+  const text = 'block b(units, act = relu) {\n  input x\n  output x -> dense(units, activation = act)\n}\nmodel M {\n  input x: [8]\n  output x -> b(2, act = tanh, 4)\n}\n';
+  const [d] = errors(text);
+  assert.equal(d.code, 'arg.duplicate');
+  assert.equal(d.message, "'act' is given twice: by name, and by this value's position (values without a name fill the parameters of block 'b' in order: units, act). Put the values without a name first, or name this one.");
+  assert.equal(text.slice(d.range.start.offset, d.range.end.offset), '4');
+});

@@ -2336,6 +2336,17 @@ export class Analyzer {
           ok = false;
           continue;
         }
+        if (given.has(p.name.name)) {
+          // `b(2, act = tanh, 4)`: a value by position fills the parameters in their order, whatever was named before it.
+          this.error(
+            'arg.duplicate',
+            `'${p.name.name}' is given twice: by name, and by this value's position (values without a name fill the parameters of block '${decl.name.name}' in order: ${decl.params.map((q) => q.name.name).join(', ')}). Put the values without a name first, or name this one.`,
+            arg.range,
+            ctx,
+          );
+          ok = false;
+          continue;
+        }
         given.set(p.name.name, this.evalBlockArg(arg.value, ctx));
       }
     }
