@@ -27,7 +27,7 @@ import { ranksText, takesRank } from '../layers/rank';
 import { LayerError, type ArgSpec, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
 import { Sym, product, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest, suggestArg, suggestLayer } from './suggest';
-import { UNKNOWN, describeValue, valueKey, type LayerObject, type TensorValue, type Value } from './values';
+import { UNKNOWN, arithmetic, describeValue, valueKey, type LayerObject, type TensorValue, type Value } from './values';
 import type {
   Analysis,
   BlockInfoSummary,
@@ -1175,21 +1175,12 @@ export class Analyzer {
     const r = this.evalExpr(e.right, ctx);
     if (l.kind === 'unknown' || r.kind === 'unknown') return UNKNOWN;
     if (l.kind === 'number' && r.kind === 'number') {
-      switch (e.op) {
-        case '+':
-          return numberValue(l.value + r.value);
-        case '-':
-          return numberValue(l.value - r.value);
-        case '*':
-          return numberValue(l.value * r.value);
-        case '/':
-        case '//':
-          if (r.value === 0) {
-            this.error('value.division_by_zero', 'division by zero.', e.range, ctx);
-            return UNKNOWN;
-          }
-          return { kind: 'number', value: e.op === '/' ? l.value / r.value : Math.floor(l.value / r.value) };
+      const n = arithmetic(e.op, l.value, r.value);
+      if (n === undefined) {
+        this.error('value.division_by_zero', 'division by zero.', e.range, ctx);
+        return UNKNOWN;
       }
+      return numberValue(n);
     }
     if (e.op === '+' && l.kind === 'tensor' && r.kind === 'tensor') {
       const add = getLayer('add');

@@ -93,3 +93,23 @@ export function valueKey(v: Value): string {
       return '?';
   }
 }
+
+/**
+ * `l op r` of two numbers as the language computes it (`/` divides, `//`
+ * floors the quotient); undefined for a division by zero. The analysis and
+ * the editor's hovers of constant values compute with this one function.
+ */
+export function arithmetic(op: '+' | '-' | '*' | '/' | '//', l: number, r: number): number | undefined {
+  switch (op) {
+    case '+':
+      return l + r;
+    case '-':
+      return l - r;
+    case '*':
+      return l * r;
+    case '/':
+      return r === 0 ? undefined : l / r;
+    case '//':
+      return r === 0 ? undefined : Math.floor(l / r);
+  }
+}

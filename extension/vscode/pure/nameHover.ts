@@ -11,6 +11,7 @@ import { getLayer, LAYERS } from '../../core/layers';
 import type { ArgSpec, LayerSpec } from '../../core/layers/types';
 import { exprText } from '../../core/analysis/analyze';
 import { shapeToString } from '../../core/analysis/sym';
+import { arithmetic } from '../../core/analysis/values';
 import type { Arg, BlockDecl, CallExpr, Comment, Expr, Range, SourceFile, Statement } from '../../core/syntax/ast';
 import { forEachChild } from '../../core/syntax/children';
 import { parse } from '../../core/syntax/parser';
@@ -362,20 +363,7 @@ function evaluate(analysis: Analysis, e: Expr, docUri: string | undefined, depth
     case 'binary': {
       const l = evaluate(analysis, e.left, docUri, depth + 1);
       const r = evaluate(analysis, e.right, docUri, depth + 1);
-      if (typeof l !== 'number' || typeof r !== 'number') return undefined;
-      switch (e.op) {
-        case '+':
-          return l + r;
-        case '-':
-          return l - r;
-        case '*':
-          return l * r;
-        case '/':
-          return r === 0 ? undefined : l / r;
-        case '//':
-          return r === 0 ? undefined : Math.floor(l / r);
-      }
-      return undefined;
+      return typeof l === 'number' && typeof r === 'number' ? arithmetic(e.op, l, r) : undefined;
     }
     case 'list': {
       const items = e.items.map((x) => constantValue(analysis, x, docUri, depth + 1));
