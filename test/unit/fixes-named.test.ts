@@ -91,6 +91,32 @@ test("a residual whose branch changed the channels says how to match them, and a
   assert.match(errors('model M {\n  input x: [4]\n  output x + (x -> dense(8))\n}\n')[0].message, /bring the one with 4 features to 8: `-> dense\(8\)` on it/);
 });
 
+test('a residual that changed the channels (and the positions, by a stride) offers the projection shortcut; in a block, written with its parameters', () => {
+  // In a block: the numbers are the parameters that hold them, right for every call (res(32) and res(64) alike).
+  const text = 'block down(filters, stride = 2) {\n  input x\n  y = x -> conv2d(filters, 3, stride = stride, padding = same) -> relu\n  output (x + y) -> relu\n}\nmodel M {\n  input image: [32, 32, 3]\n  h = image -> conv2d(16, 3, padding = same)\n  output h -> down(32) -> down(64) -> flatten -> dense(10)\n}\n';
+  const [d] = errors(text);
+  assert.match(d.message, /bring the one with 16 channels to 32 and its positions to \[16, 16, 32\]: `-> conv2d\(32, 1, stride = 2\)` on it/);
+  assert.equal(d.fixes?.[0].title, 'Add a projection shortcut: -> conv2d(filters, 1, stride = stride)');
+  const fixed = applyFix(text, d);
+  assert.match(fixed, /output \(x -> conv2d\(filters, 1, stride = stride\) \+ y\) -> relu/);
+  assert.deepEqual(errors(fixed), []);
+  // In a model: the numbers; the operand with fewer channels gets it, a sum in parentheses first.
+  const model = 'model M {\n  input v: [10]\n  h = v -> dense(20)\n  output v + v + h\n}\n';
+  const [m] = errors(model);
+  assert.equal(m.fixes?.[0].title, 'Add a projection shortcut: -> dense(20)');
+  assert.match(applyFix(model, m), /output \(v \+ v\) -> dense\(20\) \+ h/);
+  assert.deepEqual(errors(applyFix(model, m)), []);
+  // A number no parameter holds would be right for one call only: the message, no fix.
+  const unnamed = 'block b(f) {\n  input x\n  output x + (x -> conv2d(2 * f, 1))\n}\nmodel M {\n  input i: [8, 8, 4]\n  output i -> b(4)\n}\n';
+  const [u] = errors(unnamed);
+  assert.equal(u.code, 'shape.mismatch');
+  assert.equal(u.fixes, undefined);
+  // Positions that are not a stride apart: the positions' hint, no projection.
+  const [p] = errors('model M {\n  input x: [32, 32, 3]\n  y = x -> conv2d(8, 5)\n  output (x -> conv2d(4, 1)) + y\n}\n');
+  assert.doesNotMatch(p.message, /projection/);
+  assert.equal(p.fixes, undefined);
+});
+
 test("a ')' left after a body's '}' (the editor closed the header's '(') is named so, and removed by its fix; with the header's fix, the file is whole", () => {
   const text = 'block res(filters {\n  input x\n  output x -> conv2d(filters, 3, padding = same)\n})\nmodel M {\n  input x: [8, 8, 3]\n  output x -> res(8)\n}\n';
   const [header, stray] = errors(text);

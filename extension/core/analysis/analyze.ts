@@ -22,6 +22,7 @@ import type {
 } from '../syntax/ast';
 import { parse } from '../syntax/parser';
 import { LAYERS, getLayer } from '../layers';
+import { projectionCall, projectionFor } from '../layers/merge';
 import { createLayerContext } from '../layers/context';
 import { ranksText, takesRank } from '../layers/rank';
 import { LayerError, type ArgSpec, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
@@ -1186,7 +1187,10 @@ export class Analyzer {
       const add = getLayer('add');
       if (!add) return UNKNOWN;
       const entry = (this.addArgs ??= this.internArgs(add, new Array(add.args.length)));
-      return this.addLayerNode(add, entry?.args ?? argsWithDefaults(add, new Array(add.args.length)), [l, r], NO_TENSOR_ARGS, e.range, ctx, '+', undefined, e.opRange, undefined, entry);
+      const before = this.diagnostics.length;
+      const out = this.addLayerNode(add, entry?.args ?? argsWithDefaults(add, new Array(add.args.length)), [l, r], NO_TENSOR_ARGS, e.range, ctx, '+', undefined, e.opRange, undefined, entry);
+      if (out.kind === 'unknown' && this.diagnostics.length === before + 1 && l.shape && r.shape) this.offerProjection(e, l.shape, r.shape, ctx, this.diagnostics[before]);
+      return out;
     }
     this.error(
       'type.operands',
@@ -1195,6 +1199,48 @@ export class Analyzer {
       ctx,
     );
     return UNKNOWN;
+  }
+
+  /**
+   * The quick fix of a `+` whose operands differ in channels (and maybe in
+   * positions by a stride): a projection shortcut on the one with fewer
+   * channels (`merge.ts` projectionFor). In a block body the numbers are
+   * written as the parameters that hold them (`conv2d(filters, 1, stride =
+   * stride)`), which fits every call; a number no parameter holds is not
+   * offered there (it would be right for this call only).
+   */
+  private offerProjection(e: Extract<Expr, { kind: 'binary' }>, a: Shape, b: Shape, ctx: Ctx, d: Diagnostic): void {
+    if (d.code !== 'shape.mismatch' || d.fixes || ctx.uri !== this.uri || ctx.static) return;
+    const p = projectionFor(a, b);
+    if (!p) return;
+    let channels: number | string = p.channels;
+    let stride: number | string = p.stride;
+    if (ctx.stack.length > 0) {
+      const decl = this.blocks.get(ctx.stack[ctx.stack.length - 1])?.decl;
+      const named = (n: number): string | undefined => {
+        const names = decl?.params.filter((q) => {
+          const v = ctx.env.get(q.name.name);
+          return v?.kind === 'number' && v.value === n;
+        });
+        return names?.length === 1 ? names[0].name.name : undefined;
+      };
+      const c = named(p.channels);
+      const st = p.stride === 1 ? 1 : named(p.stride);
+      if (c === undefined || st === undefined) return;
+      channels = c;
+      stride = st;
+    }
+    const operand = p.fewer === 0 ? e.left : e.right;
+    const call = projectionCall({ layer: p.layer, channels, stride });
+    const end = { start: operand.range.end, end: operand.range.end };
+    const edits: TextEdit[] =
+      operand.kind === 'binary'
+        ? [
+            { range: { start: operand.range.start, end: operand.range.start }, newText: '(' },
+            { range: end, newText: `) -> ${call}` },
+          ]
+        : [{ range: end, newText: ` -> ${call}` }];
+    d.fixes = [{ title: `Add a projection shortcut: -> ${call}`, edits, preferred: true }];
   }
 
   private evalStandaloneCall(call: CallExpr, ctx: Ctx): Value {

@@ -29,6 +29,50 @@ function differText(rank: number, axis: number, a: Sym, b: Sym): string {
 }
 
 /**
+ * A projection shortcut that would make two merged shapes equal, as ResNet's:
+ * the operand with fewer channels (`fewer`, 0 or 1) taken through a 1×1
+ * convolution (a dense on vectors) to the other's channels, with a stride
+ * when it also has `stride` times the positions (`ceil(size / stride)`, as a
+ * 1×1 kernel gives). Undefined when the shapes differ otherwise (ranks,
+ * unknown sizes, positions not a stride apart, or the operand with fewer
+ * channels also has fewer positions).
+ */
+export function projectionFor(a: Shape, b: Shape): { fewer: 0 | 1; layer: string; channels: number; stride: number } | undefined {
+  const rank = a.dims.length;
+  if (rank === 0 || rank > 3 || b.dims.length !== rank) return undefined;
+  const ca = a.dims[rank - 1].value;
+  const cb = b.dims[rank - 1].value;
+  if (ca === undefined || cb === undefined || ca === cb) return undefined;
+  const fewer = ca < cb ? 0 : 1;
+  const [small, large] = fewer === 0 ? [a, b] : [b, a];
+  let stride = 1;
+  let spatial = true;
+  for (let k = 0; k < rank - 1 && spatial; k++) spatial = small.dims[k].equals(large.dims[k]);
+  if (!spatial) {
+    // Positions a stride apart on every spatial axis: the same stride, all sizes known.
+    const sizes: [number, number][] = [];
+    for (let k = 0; k < rank - 1; k++) {
+      const s = small.dims[k].value;
+      const l = large.dims[k].value;
+      if (s === undefined || l === undefined || s <= l || l < 1) return undefined;
+      sizes.push([s, l]);
+    }
+    stride = Math.round(sizes[0][0] / sizes[0][1]);
+    if (stride < 2 || !sizes.every(([s, l]) => Math.ceil(s / stride) === l)) return undefined;
+  }
+  if (rank === 1 && stride !== 1) return undefined;
+  const channels = Math.max(ca, cb);
+  const layer = rank === 3 ? 'conv2d' : rank === 2 ? 'conv1d' : 'dense';
+  return { fewer, layer, channels, stride };
+}
+
+/** The call text of a projection: `conv2d(32, 1, stride = 2)`, `dense(64)`. */
+export function projectionCall(p: { layer: string; channels: number | string; stride: number | string }): string {
+  if (p.layer === 'dense') return `dense(${p.channels})`;
+  return `${p.layer}(${p.channels}, 1${p.stride === 1 ? '' : `, stride = ${p.stride}`})`;
+}
+
+/**
  * tfjs's elementwise broadcasting (Merge layers): shapes aligned at the last
  * axis, the shorter one extended at the front, a size of 1 stretches.
  */
@@ -55,14 +99,13 @@ export function broadcastShapes(ctx: LayerContext, verb: string, a: Shape, b: Sh
     // A branch that shrank the positions: a convolution without padding (or a stride) on one side only; one that changed
     // the channels (or features) alone: ResNet's projection shortcut, a 1×1 convolution (a dense) that matches them.
     const last = long.dims.length - 1;
-    const ca = a.dims[a.dims.length - 1];
-    const cb = b.dims[b.dims.length - 1];
-    const channelsOnly = !spatial && a.dims.length === b.dims.length && differ.length === 1 && ca.value !== undefined && cb.value !== undefined && !ca.equals(cb);
     let hint = spatial ? LOST_POSITIONS : '';
-    if (channelsOnly && last <= 2) {
-      const [few, many] = [Math.min(ca.value!, cb.value!), Math.max(ca.value!, cb.value!)];
-      const projection = last === 2 ? `conv2d(${many}, 1)` : last === 1 ? `conv1d(${many}, 1)` : `dense(${many})`;
-      hint = `; to ${verb} them, bring the one with ${few} ${last === 0 ? 'features' : 'channels'} to ${many}: \`-> ${projection}\` on it (a projection shortcut, as in ResNet's downsampling blocks)`;
+    const p = projectionFor(a, b);
+    if (p) {
+      const few = (p.fewer === 0 ? a : b).dims[last].value!;
+      const what = last === 0 ? 'features' : 'channels';
+      const target = p.stride === 1 ? `${p.channels}` : `${p.channels} and its positions to ${fmt(p.fewer === 0 ? b : a)}`;
+      hint = `; to ${verb} them, bring the one with ${few} ${what} to ${target}: \`-> ${projectionCall(p)}\` on it (a projection shortcut, as in ResNet's downsampling blocks)`;
     }
     ctx.fail('shape.mismatch', `cannot ${verb} ${fmt(a)} and ${fmt(b)}: ${differ.join(', ')}${hint}`);
   }
