@@ -42,6 +42,16 @@ test('through layers that keep the axes, into pooling; and a grey image whose fi
   assert.deepEqual(analyze(apply(grey, d.fixes![0])).diagnostics, []);
 });
 
+test('a failing convolution reached through layers that keep the axes is found in the source, as a working one is in the graph', () => {
+  const text = model('[3, 32, 32]', 'dropout(0.1) -> relu -> conv2d(8, 5) -> flatten -> dense(10)');
+  const [d, ...more] = channelsFirst(text);
+  assert.equal(more.length, 0);
+  assert.equal(text.slice(d.related![0].range.start.offset, d.related![0].range.end.offset), 'conv2d(8, 5)');
+  assert.deepEqual(analyze(apply(text, d.fixes![0])).diagnostics, []);
+  // A layer that changes the axes first (a dense on the last one) is not followed.
+  assert.deepEqual(channelsFirst(model('[3, 32, 32]', 'dense(4) -> conv2d(8, 5)')), []);
+});
+
 test('a signal written [channels, steps] into conv1d (whose call fails on one step): a warning with [steps, channels]', () => {
   const text = model('[1, 100]', 'conv1d(8, 3) -> flatten -> dense(2)');
   const [d, ...more] = channelsFirst(text);

@@ -15,6 +15,7 @@
  * over the positions after it is the same for every order.
  */
 import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
+import { getLayer } from '../layers';
 import { Sym, type Shape } from './sym';
 import { formatCount } from './display';
 import { positionAxes } from './receptive';
@@ -579,7 +580,7 @@ function channelsFirst(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) =
     const node = m.graph.nodes.find((n) => n.kind === 'input' && n.name === input.name);
     if (!node) continue;
     // The layer that reads the input failed (`conv1d(8, 3)` on [1, 100]: a length of 1), so the graph stops before it: read the call from the source.
-    const into = spatialUse(m.graph, node.id, ops) ?? (m.hasErrors && !m.graph.nodes.some((n) => n.kind !== 'input' && n.inputs.includes(node.id)) ? failedUse(file, decl, input.name, ops) : undefined);
+    const into = spatialUse(m.graph, node.id, ops) ?? (m.hasErrors ? failedUse(file, decl, input.name, ops) : undefined);
     if (!into) continue;
     const at = decl.body.find((st): st is InputStmt => st.kind === 'input' && st.name.name === input.name)?.shape?.range;
     if (!at) continue;
@@ -607,8 +608,12 @@ function failedUse(file: SourceFile, decl: ModelDecl, name: string, ops: Readonl
   let found: CallExpr | undefined;
   const visit = (e: Expr): void => {
     if (found) return;
-    if (e.kind === 'chain' && e.head.kind === 'name' && e.head.name === name && ops.has(e.calls[0]?.callee.name)) found = e.calls[0];
-    else forEachChild(e, visit);
+    if (e.kind === 'chain' && e.head.kind === 'name' && e.head.name === name) {
+      // Past layers that keep the axes (`x -> dropout(0.1) -> conv2d(8, 5)`), as `spatialUse` follows them in the graph.
+      const first = e.calls.find((c) => !KEEPS_AXES.has(getLayer(c.callee.name)?.category ?? ''));
+      if (first && ops.has(first.callee.name)) found = first;
+      else forEachChild(e, visit);
+    } else forEachChild(e, visit);
   };
   for (const st of decl.body) if (st.kind === 'assign') visit(st.value);
   else if (st.kind === 'output') st.values.forEach(visit);
