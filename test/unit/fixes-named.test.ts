@@ -47,6 +47,26 @@ test("'output = x' says output is a keyword, and the fix removes the '='", () =>
   assert.deepEqual(errors('model M {\n  input x: [8]\n  output = x -> dens(2)\n}\n').map((e) => e.code), ['syntax.unexpected', 'name.unknown_layer']);
 });
 
+test("'==' (Python's comparison) where '=' is meant: one error for the run, one fix, the line read on", () => {
+  const out = 'model M {\n  input x: [8]\n  output == x -> dense(2)\n}\n';
+  const [o, ...more] = errors(out);
+  assert.equal(more.length, 0);
+  assert.match(o.message, /found '==': 'output' is a keyword/);
+  assert.equal(o.fixes?.[0].title, "Remove '=='");
+  assert.match(applyFix(out, o), /\n {2}output x -> dense\(2\)\n/);
+  assert.deepEqual(analyze(applyFix(out, o)).diagnostics, []);
+  const assign = 'model M {\n  input x: [8]\n  h == x -> dense(4)\n  output h\n}\n';
+  const [a, ...rest] = errors(assign);
+  assert.equal(rest.length, 0);
+  assert.equal(a.message, "found '==' after 'h': an assignment is 'NAME = value', with one '='");
+  assert.equal(assign.slice(a.range.start.offset, a.range.end.offset), '==');
+  assert.equal(a.fixes?.[0].title, "Replace '==' with '='");
+  assert.match(applyFix(assign, a), /\n {2}h = x -> dense\(4\)\n/);
+  assert.deepEqual(analyze(applyFix(assign, a)).diagnostics, []);
+  // Read on: a later mistake of the line is its own error.
+  assert.deepEqual(errors('model M {\n  input x: [8]\n  h == x -> dens(4)\n  output h\n}\n').map((e) => e.code), ['syntax.unexpected', 'name.unknown_layer']);
+});
+
 test('dropout(50): a percentage where a fraction is due, with the fix', () => {
   const text = 'model M {\n  input x: [8]\n  output x -> dropout(50) -> dense(2)\n}\n';
   const [d] = errors(text);

@@ -1085,7 +1085,17 @@ class Parser {
     if (kind === K.Ident) {
       if (this.kindAt(t + 1) === K.Eq && !this.breakBefore(t + 1)) {
         this.advance();
-        this.advance();
+        const last = this.eqRun(t + 1);
+        if (last > t + 1 && !this.suppress) {
+          // `h == x -> f`: a comparison where an assignment was meant (Python's `==`); read on as `h = x -> f`.
+          const op = '='.repeat(last - t);
+          this.error('syntax.unexpected', `found '${op}' after '${this.textOf(t)}': an assignment is 'NAME = value', with one '='`, span(this.startOf(t + 1), this.endOf(last)));
+          const e = this.errors[this.errors.length - 1];
+          withReplace(e, `Replace '${op}' with '='`, span(this.startOf(t + 1), this.endOf(last)), '=');
+          e.readWhole = true;
+          this.suppress = false;
+        }
+        while (this.pos <= last) this.advance();
         const target = this.ident(t);
         const value = this.parseExpr();
         return { kind: 'assign', target, value, range: span(target.range.start, value.range.end) };
@@ -1161,18 +1171,28 @@ class Parser {
     return { kind: 'shape', isInt, dims, range: span(this.startOf(first), this.lastEndPos!) };
   }
 
+  /** The last token of the run of '='s that starts at token `t` (`==`, `= =` on one line). */
+  private eqRun(t: number): number {
+    let last = t;
+    while (this.kd[last + 1] === K.Eq && (this.fl[last + 1] & F.NlBefore) === 0) last++;
+    return last;
+  }
+
   private parseOutput(): Statement {
     const kw = this.advance();
     if (this.kd[this.pos] === K.Eq && !this.atBreak && !this.suppress) {
       // `output = x -> f`: 'output' is the statement's keyword, not a name to assign; read on as `output x -> f`.
       const eq = this.pos;
-      const first = this.kd[eq + 1] === K.Ident && (this.fl[eq + 1] & F.NlBefore) === 0 ? this.textOf(eq + 1) : 'x';
-      this.error('syntax.unexpected', `expected the output's value after 'output', found '=': 'output' is a keyword, not a name; write 'output ${first} ...'`, this.tokRange(eq));
+      // `output == x` too: all the '='s of the run, one error.
+      const last = this.eqRun(eq);
+      const op = '='.repeat(last - eq + 1);
+      const first = this.kd[last + 1] === K.Ident && (this.fl[last + 1] & F.NlBefore) === 0 ? this.textOf(last + 1) : 'x';
+      this.error('syntax.unexpected', `expected the output's value after 'output', found '${op}': 'output' is a keyword, not a name; write 'output ${first} ...'`, span(this.startOf(eq), this.endOf(last)));
       const e = this.errors[this.errors.length - 1];
       // With the spaces after it, not a line break (`output =` at a line's end keeps the `}` below on its line).
-      withReplace(e, "Remove '='", span(this.startOf(eq), (this.fl[eq + 1] & F.NlBefore) !== 0 ? this.endOf(eq) : this.startOf(eq + 1)), '');
+      withReplace(e, `Remove '${op}'`, span(this.startOf(eq), (this.fl[last + 1] & F.NlBefore) !== 0 ? this.endOf(last) : this.startOf(last + 1)), '');
       e.readWhole = true;
-      this.advance();
+      while (this.pos <= last) this.advance();
       // What follows is read as usual: its own mistakes are reported too.
       this.suppress = false;
     }
