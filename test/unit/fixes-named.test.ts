@@ -65,6 +65,16 @@ test("'==' (Python's comparison) where '=' is meant: one error for the run, one 
   assert.deepEqual(analyze(applyFix(assign, a)).diagnostics, []);
   // Read on: a later mistake of the line is its own error.
   assert.deepEqual(errors('model M {\n  input x: [8]\n  h == x -> dens(4)\n  output h\n}\n').map((e) => e.code), ['syntax.unexpected', 'name.unknown_layer']);
+  // A named value and a block parameter's default alike.
+  for (const [text, form] of [
+    ['model M {\n  input x: [8]\n  output x -> dense(units == 4)\n}\n', "a named value is 'units = value'"],
+    ['block b(n == 4) {\n  input x\n  output x -> dense(n)\n}\nmodel M {\n  input x: [8]\n  output x -> b\n}\n', "a default is 'n = value'"],
+  ]) {
+    const [d, ...others] = errors(text);
+    assert.equal(others.length, 0, text);
+    assert.match(d.message, new RegExp(`found '==' after '\\w+': ${form.replace(/[()]/g, '\\$&')}, with one '='`));
+    assert.deepEqual(errors(applyFix(text, d)), [], text);
+  }
 });
 
 test('dropout(50): a percentage where a fraction is due, with the fix', () => {

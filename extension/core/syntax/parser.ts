@@ -845,7 +845,7 @@ class Parser {
     const name = this.expectIdent('a parameter name');
     if (!name) return undefined;
     if (this.kd[this.pos] === K.Eq) {
-      this.advance();
+      this.skipEqs(`a default is '${name.name} = value'`);
       const value = this.parseExpr();
       return { name, default: value, range: span(name.range.start, value.range.end) };
     }
@@ -1085,17 +1085,7 @@ class Parser {
     if (kind === K.Ident) {
       if (this.kindAt(t + 1) === K.Eq && !this.breakBefore(t + 1)) {
         this.advance();
-        const last = this.eqRun(t + 1);
-        if (last > t + 1 && !this.suppress) {
-          // `h == x -> f`: a comparison where an assignment was meant (Python's `==`); read on as `h = x -> f`.
-          const op = '='.repeat(last - t);
-          this.error('syntax.unexpected', `found '${op}' after '${this.textOf(t)}': an assignment is 'NAME = value', with one '='`, span(this.startOf(t + 1), this.endOf(last)));
-          const e = this.errors[this.errors.length - 1];
-          withReplace(e, `Replace '${op}' with '='`, span(this.startOf(t + 1), this.endOf(last)), '=');
-          e.readWhole = true;
-          this.suppress = false;
-        }
-        while (this.pos <= last) this.advance();
+        this.skipEqs("an assignment is 'NAME = value'");
         const target = this.ident(t);
         const value = this.parseExpr();
         return { kind: 'assign', target, value, range: span(target.range.start, value.range.end) };
@@ -1169,6 +1159,27 @@ class Parser {
     this.advance();
     const dims = this.parseDelimited(open, K.RBracket, Items.Expr, 'in the shape') as Expr[];
     return { kind: 'shape', isInt, dims, range: span(this.startOf(first), this.lastEndPos!) };
+  }
+
+  /**
+   * Advances past the `=` at the current token, and past more `=`s after it
+   * on its line: `h == x`, a comparison (Python's `==`) where `=` was meant,
+   * is one error, with a fix to `=`, and what follows is read on as usual.
+   * `form` says what was meant: "an assignment is 'NAME = value'".
+   */
+  private skipEqs(form: string): void {
+    const first = this.pos;
+    const last = this.eqRun(first);
+    if (last > first && !this.suppress) {
+      const op = '='.repeat(last - first + 1);
+      const at = span(this.startOf(first), this.endOf(last));
+      this.error('syntax.unexpected', `found '${op}' after '${this.textOf(first - 1)}': ${form}, with one '='`, at);
+      const e = this.errors[this.errors.length - 1];
+      withReplace(e, `Replace '${op}' with '='`, at, '=');
+      e.readWhole = true;
+      this.suppress = false;
+    }
+    while (this.pos <= last) this.advance();
   }
 
   /** The last token of the run of '='s that starts at token `t` (`==`, `= =` on one line). */
@@ -1531,7 +1542,7 @@ class Parser {
     const t = this.pos;
     if (this.kd[t] === K.Ident && this.kindAt(t + 1) === K.Eq) {
       this.advance();
-      this.advance();
+      this.skipEqs(`a named value is '${this.textOf(t)} = value'`);
       const name = this.ident(t);
       const value = this.parseExpr();
       return { name, value, range: span(name.range.start, value.range.end) };
