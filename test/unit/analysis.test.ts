@@ -132,6 +132,12 @@ test('absurd repeat counts are bounded, not hung', () => {
   only(a, 'repeat.too_large');
 });
 
+test('an output size past what a number holds is said as more than the limit, not Infinity', () => {
+  const a = analyze(`model M {\n  input x: [${new Array(2000).fill(2).join(', ')}]\n  output x -> flatten\n}\n`);
+  only(a, 'shape.too_large');
+  assert.equal(errors(a)[0].message, 'flatten would give an output of [more than 2147483647], larger than any runtime allows.');
+});
+
 test('a shape-keeping repeat of 10 000 costs one analysis', () => {
   const t0 = Date.now();
   const a = analyze(`model M {

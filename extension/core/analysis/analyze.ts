@@ -1860,7 +1860,9 @@ export class Analyzer {
         return UNKNOWN;
       }
       if (v !== undefined && v > LIMITS.maxDim) {
-        this.error('shape.too_large', `${spec.name} would give an output of ${shapeToString(out)}, larger than any runtime allows.`, at, ctx);
+        // A size past what a double holds exactly (`flatten` of thousands of axes) is not printed as "Infinity".
+        const shown = Number.isFinite(v) ? shapeToString(out) : `[${out.dims.map((x) => (x.value !== undefined && !Number.isFinite(x.value) ? `more than ${LIMITS.maxDim}` : x.toString())).join(', ')}]`;
+        this.error('shape.too_large', `${spec.name} would give an output of ${shown}, larger than any runtime allows.`, at, ctx);
         return UNKNOWN;
       }
     }
