@@ -74,6 +74,18 @@ model Sequences {
   output r + s -> dense(6, activation = tanh), y -> dense(4) * 3 -> gelu -> flatten, z, w
 }
 
+# 'same' with a stride: even padding becomes the layers' own padding= (17 → 9, 13 → 7; 9 → 5, 7 → 4;
+# 221 → 111 → 56), odd padding (56 by a 2-window at stride 1) an explicit F.pad.
+model SamePads {
+  input image: [17, 13, 3]
+  input signal: [221, 3]
+  a = image -> conv2d(4, 3, stride = 2, padding = same) -> maxpool(3, stride = 2, padding = same)
+            -> avgpool(3, stride = 1, padding = same)
+  s = signal -> conv1d(4, 5, stride = 2, padding = same) -> avgpool(3, stride = 2, padding = same)
+             -> maxpool(2, stride = 1, padding = same)
+  output a, s
+}
+
 # No GRU here, so the values are compared too. The embedding's vocabulary sets
 # the token ids the test feeds: steps 3 and 10.
 model Steps {

@@ -519,7 +519,10 @@ class Exporter {
       const kind = !inp.shape.isInt ? '' : readsAsTokenIds(m.graph, inp.name) ? ' (token ids, int64)' : ' (integer values, int64)';
       doc.push(`${params[i]}: ${this.torchShapeText(inp.shape, isImage(inp.shape) ? 'first' : 'last')}${kind}`);
     }
-    for (const o of m.outputs) doc.push(`returns: ${this.torchShapeText(o.shape, isImage(o.shape) ? 'first' : 'last')}`);
+    const outShapes = m.outputs.map((o) => this.torchShapeText(o.shape, isImage(o.shape) ? 'first' : 'last'));
+    // Several outputs: forward returns them as one tuple, in this order.
+    if (outShapes.length === 1) doc.push(`returns: ${outShapes[0]}`);
+    else doc.push(`returns a tuple of ${outShapes.length}:`, ...outShapes.map((t, i) => `    ${returned[i]}: ${t}`));
     const counted = `${m.params.trainable.toString()} trainable parameters in the .nnmodel`;
     const nt = m.params.nonTrainable.value === 0 ? '' : `, ${m.params.nonTrainable.toString()} non-trainable (batchnorm running statistics: buffers here)`;
     doc.push(`${counted}${nt}.`);
@@ -976,8 +979,12 @@ class Exporter {
         const spatial = inShape.dims.slice(0, n);
         let pad: ((v: string) => string) | undefined;
         if (padding === 'same') {
+          const even = s.every((v) => v === 1) ? undefined : evenSamePad(spatial, k, s, d);
           if (s.every((v) => v === 1)) opts.push(`padding="same"`);
-          else pad = this.samePad(spatial, k, s, d);
+          // As much before as after on every axis: PyTorch's own padding computes the same (nn.Conv2d(c, f, 3, stride=2, padding=1)).
+          else if (even) {
+            if (even.some((v) => v !== 0)) opts.push(`padding=${pyTuple(even)}`);
+          } else pad = this.samePad(spatial, k, s, d);
         }
         const causal = padding === 'causal';
         // A causal convolution always states its dilation: it sets the padding, and blocks that differ in it share a class.
@@ -1045,7 +1052,15 @@ class Exporter {
         const stride = ints(a.stride, n);
         const fn = `F.${node.op === 'maxpool' ? 'max' : 'avg'}_pool${n}d`;
         const args = [pyTuple(size), ...(stride.every((v, i) => v === size[i]) ? [] : [`stride=${pyTuple(stride)}`])];
-        const pad = a.padding === 'same' ? this.samePad(inShape.dims.slice(0, n), size, stride, new Array<number>(n).fill(1)) : undefined;
+        const ones = new Array<number>(n).fill(1);
+        const even = a.padding === 'same' ? evenSamePad(inShape.dims.slice(0, n), size, stride, ones) : undefined;
+        if (even?.some((v) => v !== 0)) {
+          // As much before as after: the pooling's own padding, which max pooling never picks and, without
+          // count_include_pad, average pooling leaves out of the mean, as TensorFlow does.
+          args.push(`padding=${pyTuple(even)}`);
+          if (node.op === 'avgpool') args.push('count_include_pad=False');
+        }
+        const pad = a.padding === 'same' && even === undefined ? this.samePad(inShape.dims.slice(0, n), size, stride, ones) : undefined;
         if (pad === undefined) {
           step((v) => `${fn}(${v}, ${args.join(', ')})`);
         } else if (node.op === 'maxpool') {
@@ -1381,9 +1396,7 @@ class Exporter {
     if (known.every((v): v is number => v !== undefined)) {
       const pads: number[] = [];
       for (let i = known.length - 1; i >= 0; i--) {
-        const n = known[i];
-        const outLen = Math.ceil(n / s[i]);
-        const total = Math.max((outLen - 1) * s[i] + (k[i] - 1) * d[i] + 1 - n, 0);
+        const total = samePadTotal(known[i], k[i], s[i], d[i]);
         pads.push(Math.floor(total / 2), total - Math.floor(total / 2));
       }
       if (pads.every((p) => p === 0)) return undefined;
@@ -1667,6 +1680,28 @@ function feedsEmbedding(g: Graph, id: number): boolean {
 /** The smallest embedding vocabulary in the graph (2 without one): token ids below it are valid inputs. */
 export function minVocab(g: Graph): number {
   return smallestVocab(g) ?? 2;
+}
+
+/** The zeros TensorFlow's 'same' adds along one axis of `n` values: (out − 1)·s + (k − 1)·d + 1 − n, the odd one at the end. */
+function samePadTotal(n: number, k: number, s: number, d: number): number {
+  return Math.max((Math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0);
+}
+
+/**
+ * TensorFlow's 'same' padding per spatial axis when the sizes are known and
+ * every axis pads as much before as after, so that a PyTorch constructor's
+ * symmetric `padding=` gives the same values; undefined otherwise.
+ */
+function evenSamePad(spatial: readonly Sym[], k: number[], s: number[], d: number[]): number[] | undefined {
+  const pads: number[] = [];
+  for (let i = 0; i < spatial.length; i++) {
+    const n = spatial[i].value;
+    if (n === undefined) return undefined;
+    const total = samePadTotal(n, k[i], s[i], d[i]);
+    if (total % 2 !== 0) return undefined;
+    pads.push(total / 2);
+  }
+  return pads;
 }
 
 function pyDim(d: Sym): string {

@@ -25,12 +25,38 @@ function channels(ctx: LayerContext): Sym {
   return d[d.length - 1];
 }
 
-function needChannels(ctx: LayerContext, name: string): Shape {
+function needChannels(ctx: LayerContext, name: 'batchnorm' | 'layernorm' | 'groupnorm'): Shape {
   const input = ctx.inputs[0];
   if (input.dims.length === 0) ctx.fail('shape.rank', `${name} expects at least one axis (the channels), got ${fmt(input)}`);
   const eps = argNum(ctx.args, 'epsilon');
   if (!(eps > 0)) ctx.fail('arg.range', `${name}: epsilon must be greater than 0, got ${eps}`, 'epsilon');
+  if (Number.isInteger(eps)) ctx.fail('arg.range', sizeAsEpsilon(ctx, name, eps, input), 'epsilon');
   return { dims: input.dims };
+}
+
+const EPSILON_DEFAULT = { batchnorm: 1e-3, layernorm: 1e-5, groupnorm: 1e-5 } as const;
+
+/**
+ * `layernorm(16)`, `groupnorm(4, 16)`: PyTorch's nn.LayerNorm(16) and
+ * nn.GroupNorm(4, 16) take the channel count where this language, which reads
+ * it from the input, takes epsilon. A whole number as epsilon is that mistake
+ * (a layer with ε = 16 hardly normalises), said with the call to write.
+ */
+function sizeAsEpsilon(ctx: LayerContext, name: keyof typeof EPSILON_DEFAULT, eps: number, input: Shape): string {
+  const d = EPSILON_DEFAULT[name];
+  const def = d < 1e-3 ? d.toExponential() : String(d);
+  const c = input.dims[input.dims.length - 1].toString();
+  const torch =
+    name === 'layernorm'
+      ? `nn.LayerNorm(${eps}) is \`layernorm\``
+      : name === 'groupnorm'
+        ? `nn.GroupNorm(${ctx.args.groups}, ${eps}) is \`groupnorm(${ctx.args.groups})\``
+        : `nn.BatchNorm${input.dims.length >= 3 ? '2d' : '1d'}(${eps}) is \`batchnorm\``;
+  return (
+    `${name}: epsilon = ${eps} is the small constant added to the variance (${def} by default), ` +
+    `not a size, and so large a value would hardly normalise anything. ${name} takes its size from its input (${channelsText(input)}), ` +
+    `so PyTorch's ${torch} here${c === String(eps) ? '' : ` (the input has ${c}, not ${eps})`}; leave epsilon out, or give a small one (epsilon = ${def}).`
+  );
 }
 
 function epsilonArg(def: number): ArgSpec {
