@@ -1429,6 +1429,7 @@ export class Analyzer {
     let unknown = false;
     let ok = true;
     const variadic = variadicIndex(spec);
+    if (this.spreadList(spec, call, ctx)) return undefined;
     let pos = 0;
     for (const arg of call.args) {
       let specArg: ArgSpec | undefined;
@@ -1556,6 +1557,26 @@ export class Analyzer {
     return { args: entry ? entry.args : argsWithDefaults(spec, vals), entry, tensorInputs, tensors, unknown };
   }
 
+  /**
+   * `reshape(28, 28, 1)`: the values of a list argument (`shape`, `perm`) given
+   * one by one, as NumPy's `reshape` and PyTorch's `view` take them. One
+   * error for the call, with the fix that makes them the list, instead of an
+   * error for each value. True when it reported that.
+   */
+  private spreadList(spec: LayerSpec, call: CallExpr, ctx: Ctx): boolean {
+    const first = spec.args[0];
+    if (first?.type !== 'int_list' || spec.args.some((a, i) => i > 0 && a.type !== 'tensors' && !a.name.startsWith('_'))) return false;
+    const values = call.args;
+    if (values.length < 2 || values.some((b) => b.name || !(b.value.kind === 'number' || b.value.kind === 'name' || (b.value.kind === 'unary' && b.value.operand.kind === 'number')))) return false;
+    const range = { start: values[0].range.start, end: values[values.length - 1].range.end };
+    const written = this.file.text?.slice(range.start.offset, range.end.offset) ?? values.map((b) => exprText(b.value)).join(', ');
+    const list = `[${written}]`;
+    this.error('arg.type', `${spec.name} takes its '${first.name}' as one list: ${spec.name}(${list}), not ${values.length} separate values.`, range, ctx, {
+      fixes: [this.replaceFix(`Change to ${spec.name}(${list})`, range, list)],
+    });
+    return true;
+  }
+
   /** Converts one argument to its schema type; undefined after a diagnostic, 'unknown' when unknowable. */
   private convertArg(spec: LayerSpec, a: ArgSpec, arg: Arg, ctx: Ctx, call: CallExpr): ArgValue | 'unknown' | undefined {
     const e = arg.value;
@@ -1569,7 +1590,10 @@ export class Analyzer {
         if (v.kind === 'string' || v.kind === 'enum') word = v.value;
         else if (a.type === 'enum' && v.kind === 'bool' && allowed.includes(String(v.value))) word = String(v.value);
         else {
-          this.argError('arg.type', `${spec.name}'s '${a.name}' is one of ${allowed.join(', ')}; got ${describeValue(v)}.`, e, ctx);
+          const torch = v.kind === 'number' && a.name === 'padding' && allowed.includes('same') && allowed.includes('valid') ? torchPadding(spec, call, v.value) : undefined;
+          this.argError('arg.type', `${spec.name}'s '${a.name}' is one of ${allowed.join(', ')}; got ${describeValue(v)}.${torch?.hint ?? ''}`, e, ctx, (at) =>
+            (torch?.words ?? []).map((w, i) => this.replaceFix(`Change to ${w}`, at, w, i === 0)),
+          );
           return undefined;
         }
       }
@@ -2763,6 +2787,35 @@ function literalDefault(decl: BlockDecl, param: string): Expr | undefined {
   const d = decl.params.find((p) => p.name.name === param)?.default;
   if (d?.kind === 'number' || d?.kind === 'bool' || d?.kind === 'string') return d;
   if (d?.kind === 'name' && !decl.params.some((p) => p.name.name === d.name)) return d;
+  return undefined;
+}
+
+/**
+ * PyTorch's `padding = n` (n pixels of zeros on each side) in a call whose
+ * padding is a word here: `0` is `valid`; `(k - 1) / 2` around a kernel of
+ * odd size k keeps the size, `same`. The hint for the message and the words
+ * to offer (none when n pads some other amount, or both when the kernel
+ * cannot be read from the call).
+ */
+function torchPadding(spec: LayerSpec, call: CallExpr, n: number): { hint: string; words: string[] } {
+  if (n === 0) return { hint: " PyTorch's padding = 0 (no zeros around the input) is `valid` here.", words: ['valid'] };
+  const k = writtenKernel(spec, call);
+  const kernel = k === undefined ? 'its kernel' : `a ${k}-wide kernel`;
+  const general = ` PyTorch's padding = ${n} puts ${n} pixel${n === 1 ? '' : 's'} of zeros around the input`;
+  if (k === undefined) return { hint: `${general}; \`same\` keeps the input's size (padding = (kernel - 1) / 2 in PyTorch), \`valid\` adds none.`, words: ['same', 'valid'] };
+  if (k % 2 === 1 && n === (k - 1) / 2) return { hint: `${general}, which keeps the size with ${kernel}: that is \`same\` here.`, words: ['same'] };
+  return { hint: `${general}; with ${kernel} that is neither \`same\` (${(k - 1) / 2}) nor \`valid\` (0).`, words: [] };
+}
+
+/** The kernel size a layer call writes as a literal (`kernel`, or a pooling's `size`; `[3, 3]` counts as 3), by name or position. */
+function writtenKernel(spec: LayerSpec, call: CallExpr): number | undefined {
+  const i = spec.args.findIndex((a) => a.name === 'kernel' || a.name === 'size');
+  if (i < 0) return undefined;
+  const positional = call.args.filter((b) => !b.name);
+  const arg = call.args.find((b) => b.name?.name === spec.args[i].name) ?? (i < positional.length ? positional[i] : undefined);
+  const e = arg?.value;
+  if (e?.kind === 'number') return e.value;
+  if (e?.kind === 'list' && e.items.length > 0 && e.items.every((x) => x.kind === 'number' && x.value === (e.items[0] as { value: number }).value)) return (e.items[0] as { value: number }).value;
   return undefined;
 }
 

@@ -1182,6 +1182,28 @@ class Parser {
     while (this.pos <= last) this.advance();
   }
 
+  /** The first token of the argument value being read (see `parseParen`'s tuples). */
+  private argStart = -1;
+
+  /**
+   * The `)` of a tuple of plain values that opens at token `open`, on one
+   * line (`(3, 3)`, `(2, -1)`, `(k, k)`), or -1: a parenthesis holds one
+   * expression, so a `,` in it is Python's tuple.
+   */
+  private simpleTuple(open: number): number {
+    let comma = false;
+    for (let i = open + 1; i - open < LOOKAHEAD; i++) {
+      const k = this.kd[i];
+      if ((this.fl[i] & F.NlBefore) !== 0) return -1;
+      if (k === K.RParen) return comma && this.kd[i - 1] !== K.Comma ? i : -1;
+      if (k === K.Comma) {
+        if (this.kd[i - 1] === K.Comma || i === open + 1) return -1;
+        comma = true;
+      } else if (k !== K.Number && k !== K.Ident && k !== K.Minus) return -1;
+    }
+    return -1;
+  }
+
   /** The last token of the run of '='s that starts at token `t` (`==`, `= =` on one line). */
   private eqRun(t: number): number {
     let last = t;
@@ -1544,9 +1566,11 @@ class Parser {
       this.advance();
       this.skipEqs(`a named value is '${this.textOf(t)} = value'`);
       const name = this.ident(t);
+      this.argStart = this.pos;
       const value = this.parseExpr();
       return { name, value, range: span(name.range.start, value.range.end) };
     }
+    this.argStart = this.pos;
     const value = this.parseExpr();
     return { value, range: value.range };
   }
@@ -1592,6 +1616,21 @@ class Parser {
 
   private parseParen(): Expr {
     const open = this.advance();
+    // Only as a whole argument (`kernel = (3, 3)`): `emb = (37000, 512)` lost its callee rather than meant a list.
+    const tupleEnd = open === this.argStart ? this.simpleTuple(open) : -1;
+    if (tupleEnd > 0 && (this.kd[tupleEnd + 1] === K.Comma || this.kd[tupleEnd + 1] === K.RParen)) {
+      // `kernel = (3, 3)`: Python's tuple, where the language writes a list. Read as the list it means, so the call is checked.
+      const items = this.parseDelimited(open, K.RParen, Items.Expr, 'in the list') as Expr[];
+      const range = span(this.startOf(open), this.lastEndPos!);
+      const written = this.text.slice(range.start.offset, range.end.offset);
+      const list = `[${written.slice(1, -1)}]`;
+      this.error('syntax.tuple', `${written} is a tuple, as in Python; values go in a list, in brackets: ${list}`, range);
+      const e = this.errors[this.errors.length - 1];
+      withReplace(e, `Change to ${list}`, range, list);
+      e.readWhole = true;
+      this.suppress = false;
+      return { kind: 'list', items, range };
+    }
     this.parenDepth++;
     try {
       const expr = this.parseExpr();

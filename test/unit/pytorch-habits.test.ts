@@ -1,0 +1,55 @@
+/**
+ * What a PyTorch user writes out of habit, said in this language's terms
+ * with the fix that makes it so: a tuple `(3, 3)`, `padding = 1`, the
+ * values of a shape given one by one (`reshape(28, 28, 1)`, as `view`).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { applyFix } from './sourceText';
+
+const errors = (text: string) => analyze(text).diagnostics.filter((d) => d.severity === 'error');
+const model = (chain: string, input = '[28, 28, 1]') => `model M {\n  input x: ${input}\n  output x -> ${chain}\n}\n`;
+
+test('a tuple is a list in brackets: one error each, read on as the list (the call is checked), and the fix', () => {
+  const text = model('conv2d(32, (3, 3), stride = (2, 2), padding = same) -> flatten -> dense(10)');
+  const [kernel, stride, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(kernel.code, 'syntax.tuple');
+  assert.equal(kernel.message, '(3, 3) is a tuple, as in Python; values go in a list, in brackets: [3, 3]');
+  assert.equal(text.slice(kernel.range.start.offset, kernel.range.end.offset), '(3, 3)');
+  assert.equal(kernel.fixes?.[0].title, 'Change to [3, 3]');
+  assert.deepEqual(errors(applyFix(applyFix(text, stride), kernel)), []);
+  // Read as the list: a mistake of the call after it is still reported.
+  assert.deepEqual(errors(model('conv2d(32, (3, 3), paddin = same) -> flatten')).map((d) => d.code), ['syntax.tuple', 'arg.unknown']);
+  // A parenthesis around one value, or an expression, is not a tuple.
+  assert.deepEqual(errors(model('conv2d(32, (3)) -> flatten -> dense((2 + 3) * 2)')), []);
+});
+
+test("PyTorch's padding = n: 0 is valid, (k - 1) / 2 is same, with the fix; other amounts are explained", () => {
+  const one = model('conv2d(8, 3, padding = 1) -> flatten -> dense(10)');
+  const [d] = errors(one);
+  assert.equal(d.message, "conv2d's 'padding' is one of valid, same; got the number 1. PyTorch's padding = 1 puts 1 pixel of zeros around the input, which keeps the size with a 3-wide kernel: that is `same` here.");
+  assert.deepEqual(d.fixes?.map((f) => f.title), ['Change to same']);
+  assert.deepEqual(errors(applyFix(one, d)), []);
+  const [zero] = errors(model('conv2d(8, kernel = [5, 5], padding = 0) -> flatten'));
+  assert.deepEqual(zero.fixes?.map((f) => f.title), ['Change to valid']);
+  const [two] = errors(model('conv2d(8, 3, padding = 2) -> flatten'));
+  assert.match(two.message, /with a 3-wide kernel that is neither `same` \(1\) nor `valid` \(0\)\.$/);
+  assert.equal(two.fixes?.length ?? 0, 0);
+  // A kernel that is a block's parameter cannot be read: both words, same first.
+  const block = 'block b(k) {\n  input x\n  output x -> conv2d(8, k, padding = 1)\n}\nmodel M {\n  input x: [28, 28, 1]\n  output x -> b(3) -> flatten\n}\n';
+  assert.deepEqual(errors(block)[0].fixes?.map((f) => f.title), ['Change to same', 'Change to valid']);
+});
+
+test('a shape given value by value (reshape(28, 28, 1), as view) is one error with the fix that makes it a list', () => {
+  const text = model('reshape(28, 28, 1) -> conv2d(8, 3)', '[784]');
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(d.message, "reshape takes its 'shape' as one list: reshape([28, 28, 1]), not 3 separate values.");
+  assert.equal(d.fixes?.[0].title, 'Change to reshape([28, 28, 1])');
+  assert.deepEqual(errors(applyFix(text, d)), []);
+  const [t] = errors(model('transpose(1, 0)', '[4, 6]'));
+  assert.deepEqual(errors(applyFix(model('transpose(1, 0)', '[4, 6]'), t)), []);
+  assert.equal(errors(model('reshape(-1, 2)', '[4, 6]'))[0].fixes?.[0].title, 'Change to reshape([-1, 2])');
+});
