@@ -5,6 +5,7 @@ import { checkDataFiles } from '../core/runtime/dataCheck';
 import { nodeDataFs } from '../core/runtime/nodeFs';
 import { UsageError } from './args';
 import { EXIT, type Command } from './command';
+import { distinctFiles } from './files';
 import { analyzeFile, countBySeverity, formatDiagnostic, locate, plural, sortDiagnostics, type LocatedDiagnostic } from './diagnostics';
 
 export const checkCommand: Command = {
@@ -32,7 +33,7 @@ export const checkCommand: Command = {
   options: [{ name: 'data-root', value: 'DIR', repeat: true, help: 'folder the data may be read from, as for nnmodel train (default: the file\'s folder; repeatable)' }],
   async run(args, io) {
     if (args.positional.length === 0) throw new UsageError('check needs at least one FILE');
-    const files = [...new Set(args.positional)];
+    const files = distinctFiles(args.positional, io.cwd);
     // As `nnmodel train` takes them (train.ts `request`): relative to the working folder.
     const roots = (args.values.get('data-root') ?? []).map((r) => resolve(io.cwd, r));
     const found: LocatedDiagnostic[] = [];

@@ -4,7 +4,7 @@ import { parse } from '../core/syntax/parser';
 import { optionValue, positiveInt, UsageError, type ParsedArgs } from './args';
 import { EXIT, type Command } from './command';
 import { formatDiagnostic, plural } from './diagnostics';
-import { ioReason, readSource, writeFileAtomic } from './files';
+import { distinctFiles, encodeSource, ioReason, readSourceFile, writeFileAtomic, type SourceText } from './files';
 
 export const formatCommand: Command = {
   name: 'format',
@@ -13,7 +13,11 @@ export const formatCommand: Command = {
   description: [
     'Rewrites each FILE in the canonical layout. Files are replaced atomically (a temporary',
     'file beside it, then a rename), so an interrupted run never leaves a half-written file.',
-    'A file with syntax errors is left untouched and its errors are printed.',
+    'A file with syntax errors is left untouched and its errors are printed; so is a file that',
+    'is not UTF-8 (writing it back would replace its other bytes). A byte-order mark, UTF-16',
+    '(told by its byte-order mark) and the line endings (LF, CRLF or CR: those of the first',
+    'line) are kept. Through a symbolic link, the file it points to is rewritten; its',
+    'permissions, owner and group are kept.',
     '',
     'With --check, nothing is written: the files that would change are listed and the exit',
     'code is 1 if there is any (for CI).',
@@ -33,17 +37,27 @@ export const formatCommand: Command = {
     if (args.positional.length === 0) throw new UsageError('format needs at least one FILE');
     const check = args.flags.has('check');
     const options = formatOptions(args);
-    const files = [...new Set(args.positional)];
+    const files = distinctFiles(args.positional, io.cwd);
     let changed = 0;
     let broken = 0;
+    let invalidBytes = 0;
     let failed = 0;
     for (const path of files) {
-      let text: string;
+      let source: SourceText;
       try {
-        text = readSource(path, io.cwd);
+        source = readSourceFile(path, io.cwd);
       } catch (err) {
         io.stderr(`${path}: cannot read: ${ioReason(err)}\n`);
         failed++;
+        continue;
+      }
+      const { text, invalid } = source;
+      if (invalid) {
+        const hex = invalid.byte.toString(16).toUpperCase().padStart(2, '0');
+        const encoding = source.encoding.toUpperCase();
+        io.stderr(`${path}:${invalid.line + 1}:${invalid.character + 1}: error byte 0x${hex} is not valid ${encoding}: save the file as UTF-8\n`);
+        io.stderr(`nnmodel: not formatting ${path}: it is not valid ${encoding}, and writing it back would replace such bytes\n`);
+        invalidBytes++;
         continue;
       }
       const errors = parse(text).errors;
@@ -63,7 +77,7 @@ export const formatCommand: Command = {
         continue;
       }
       try {
-        writeFileAtomic(path, formatted, io.cwd);
+        writeFileAtomic(path, encodeSource(formatted, source), io.cwd);
         io.stdout(`formatted ${path}\n`);
         changed++;
       } catch (err) {
@@ -71,14 +85,15 @@ export const formatCommand: Command = {
         failed++;
       }
     }
-    const ok = files.length - changed - broken - failed;
+    const ok = files.length - changed - broken - invalidBytes - failed;
     const verb = check ? 'would be reformatted' : 'reformatted';
     const parts = [`${plural(changed, 'file')} ${verb}`, `${ok} already formatted`];
     if (broken) parts.push(`${broken} with syntax errors`);
+    if (invalidBytes) parts.push(`${invalidBytes} with invalid bytes`);
     if (failed) parts.push(`${failed} could not be ${check ? 'read' : 'read or written'}`);
     io.stdout(parts.join(', ') + '\n');
     if (failed) return EXIT.usage;
-    return broken || (check && changed) ? EXIT.problems : EXIT.ok;
+    return broken || invalidBytes || (check && changed) ? EXIT.problems : EXIT.ok;
   },
 };
 

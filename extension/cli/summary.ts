@@ -28,7 +28,9 @@ export const summaryCommand: Command = {
     '--json, below); then the totals: trainable, non-trainable and total parameters, MACs of',
     'one example\'s forward pass, and memory: parameter bytes, activation bytes for one',
     'example and an estimate for training with Adam at --batch N (float32). A group row',
-    'counts all its repeats; the rows under it show one repeat.',
+    'counts all its repeats; the rows under it show one repeat. Block bodies that would list',
+    'more than 100,000 rows (blocks calling blocks several times each, many levels deep) are',
+    'not listed: the model is shown at its top level, with a note.',
     '',
     'Symbolic dimensions (`input tokens: int[seq]`) stay formulas, e.g. `18,432·seq² + ...`,',
     'unless given a value with --dim seq=1024: the model is then analysed at that size, so a',
@@ -96,6 +98,8 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
     models = models.filter((m) => m.name === wanted);
     if (models.length === 0) {
       const names = r.analysis.models.map((m) => m.name);
+      const other = names.find((n) => n.toLowerCase() === wanted.toLowerCase());
+      if (other !== undefined) throw new UsageError(`no model '${wanted}' in ${path}; names are case-sensitive: did you mean '${other}'?`);
       throw new UsageError(`no model '${wanted}' in ${path}${names.length ? ` (models: ${names.join(', ')})` : ''}`);
     }
   }
@@ -116,6 +120,10 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
   const hasErrors = diags.some((d) => d.diagnostic.severity === 'error');
 
   if (args.flags.has('json')) {
+    for (const m of models) {
+      const note = tooManyRowsNote(m, settings);
+      if (note) io.stderr(`Note: ${note}\n`);
+    }
     io.stdout(prettyJson({ models: models.map((m) => modelJson(m, settings)) }) + '\n');
   } else if (models.length === 0) {
     io.stdout(`${path} defines no model.\n`);
@@ -240,6 +248,50 @@ function shapeTextJson(text: string): JsonCount[] {
   });
 }
 
+/**
+ * The most rows a summary lists. Blocks that call blocks, each more than once,
+ * expand to exponentially many (20 levels of two calls: 2^20 layers), which
+ * the analysis holds once each; a summary that listed them would not end.
+ * Beyond this, a model is listed at its top level, each block a row with its totals.
+ */
+export const MAX_SUMMARY_ROWS = 100_000;
+
+/**
+ * How many rows `summaryRows(m, true)` gives, counted without building them
+ * (a body the analysis instantiated once is counted once), up to `limit + 1`.
+ */
+export function expandedRowCount(m: ModelInfo, limit = MAX_SUMMARY_ROWS): number {
+  const memo = new Map<Graph, number>();
+  const count = (g: Graph, top: boolean): number => {
+    const known = top ? undefined : memo.get(g);
+    if (known !== undefined) return known;
+    let n = 0;
+    for (const node of g.nodes) {
+      if (node.kind === 'input' && !top) continue;
+      n++;
+      if (node.kind === 'group') for (const run of node.runs) n = Math.min(limit + 1, n + count(run.body, false));
+      if (n > limit) break;
+    }
+    if (!top) memo.set(g, n);
+    return n;
+  };
+  return count(m.graph, true);
+}
+
+/** Block bodies are listed: --depth allows it and they fit in {@link MAX_SUMMARY_ROWS}. */
+function expands(m: ModelInfo, s: Settings): boolean {
+  return s.depth > 0 && expandedRowCount(m) <= MAX_SUMMARY_ROWS;
+}
+
+/** The note on a model whose block bodies are too many rows to list, or undefined. */
+function tooManyRowsNote(m: ModelInfo, s: Settings): string | undefined {
+  if (s.depth === 0 || expands(m, s)) return undefined;
+  return (
+    `the block bodies of ${m.name} expand to more than ${MAX_SUMMARY_ROWS.toLocaleString('en-US')} rows: shown at the top level only ` +
+    '(each block a row with its totals, as --depth 0 shows them).'
+  );
+}
+
 /** A summary row with the graph node it describes (for its shape as dimensions). */
 interface Row extends SummaryRow {
   node?: GraphNode;
@@ -251,7 +303,7 @@ interface Row extends SummaryRow {
  * order summaryRows does rather than by id.
  */
 function rows(m: ModelInfo, s: Settings): Row[] {
-  const expand = s.depth > 0;
+  const expand = expands(m, s);
   const list = summaryRows(m, expand);
   const nodes: GraphNode[] = [];
   const walk = (g: Graph, top: boolean) => {
@@ -389,7 +441,9 @@ function modelTable(m: ModelInfo, path: string, s: Settings): string {
     ]),
   );
   const notes: string[] = [];
-  if (list.some((r) => r.kind === 'group' && (r.repeat ?? 1) > 1) && s.depth > 0) {
+  const tooMany = tooManyRowsNote(m, s);
+  if (tooMany) notes.push(tooMany);
+  else if (list.some((r) => r.kind === 'group' && (r.repeat ?? 1) > 1) && s.depth > 0) {
     notes.push('A repeated group (× N) counts all its repeats; the rows under it show one repeat.');
   }
   const free = m.symbols.filter((name) => !Object.hasOwn(env, name));

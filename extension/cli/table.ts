@@ -10,7 +10,9 @@ export interface Column {
 /** Renders a header, a rule, and the rows; returns the lines and the table width. */
 export function renderTable(columns: readonly Column[], rows: readonly string[][]): { lines: string[]; width: number } {
   const cells = rows.map((r) => r.map((c, i) => clip(c, columns[i].max)));
-  const widths = columns.map((col, i) => Math.max(col.title.length, ...cells.map((r) => r[i].length)));
+  // A loop, not Math.max(...cells): a spread of 100 000 rows overflows the call stack.
+  const widths = columns.map((col) => col.title.length);
+  for (const r of cells) for (let i = 0; i < widths.length; i++) if (r[i].length > widths[i]) widths[i] = r[i].length;
   const line = (r: readonly string[]) =>
     r
       .map((c, i) => (columns[i].align === 'right' ? c.padStart(widths[i]) : c.padEnd(widths[i])))

@@ -237,7 +237,8 @@ class Printer {
       prev = { kind, endLine: item.range.end.line };
     }
     this.ownLineComments(Number.POSITIVE_INFINITY, '', prev, true);
-    const eol = /\r\n/.test(this.src.slice(0, this.src.search(/[\r\n]/) + 2)) ? '\r\n' : '\n';
+    // The line ending of the first line (LF, CRLF, or CR as classic Mac OS saved files) for every line.
+    const eol = /\r\n|\r|\n/.exec(this.src)?.[0] ?? '\n';
     return { lines: this.out, eol, spans };
   }
 
