@@ -8,6 +8,7 @@
  * Imports are read through the workspace: open documents first, then files.
  */
 import * as fs from 'node:fs';
+import { MAX_SOURCE_BYTES, readSourceFile } from '../cli/files';
 import * as vscode from 'vscode';
 import { AnalysisSession, type Analysis, type AnalyzeOptions } from '../core';
 import { analysisDelay, runAfter, smoothedCost, type Pending } from './pure/schedule';
@@ -230,7 +231,11 @@ export function readUriText(target: vscode.Uri | string): string | undefined {
   if (open) return open.getText();
   if (uri.scheme !== 'file') return undefined;
   try {
-    return fs.readFileSync(uri.fsPath, 'utf8');
+    // Only a regular file of a source's size: `import "/dev/zero"` (or a FIFO) typed in the editor would
+    // never end, and this runs in the extension host. Read as the command line reads it (UTF-16 with its mark).
+    const st = fs.statSync(uri.fsPath);
+    if (!st.isFile() || st.size > MAX_SOURCE_BYTES) return undefined;
+    return readSourceFile(uri.fsPath, '/').text;
   } catch {
     return undefined;
   }
