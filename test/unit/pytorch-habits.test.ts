@@ -1,5 +1,5 @@
 /**
- * What a PyTorch user writes out of habit, said in this language's terms
+ * What a PyTorch (or Keras) user writes out of habit, said in this language's terms
  * with the fix that makes it so: a tuple `(3, 3)`, `padding = 1`, the
  * values of a shape given one by one (`reshape(28, 28, 1)`, as `view`).
  */
@@ -52,4 +52,24 @@ test('a shape given value by value (reshape(28, 28, 1), as view) is one error wi
   const [t] = errors(model('transpose(1, 0)', '[4, 6]'));
   assert.deepEqual(errors(applyFix(model('transpose(1, 0)', '[4, 6]'), t)), []);
   assert.equal(errors(model('reshape(-1, 2)', '[4, 6]'))[0].fixes?.[0].title, 'Change to reshape([-1, 2])');
+});
+
+test("a recurrent layer's last step fed to a layer that reads a sequence (Keras's lstm -> lstm): the message says why, the fix sets return_sequences", () => {
+  const text = model('lstm(64) -> lstm(64) -> dense(2)', '[100, 8]');
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(d.code, 'shape.rank');
+  assert.match(d.message, /The lstm\(64\) before it gives only its last step; with `return_sequences = true` it gives one output per step, the sequence this layer reads\.$/);
+  assert.equal(d.fixes?.[0].title, 'Set return_sequences = true in lstm(64)');
+  assert.match(applyFix(text, d), /lstm\(64, return_sequences = true\) -> lstm\(64\)/);
+  assert.deepEqual(errors(applyFix(text, d)), []);
+  // In a block body: the call as written, fixed in the body; into conv1d, whose own rule says the rank.
+  const block = 'block enc(u) {\n  input x\n  output x -> gru(u) -> attention(4)\n}\nmodel M {\n  input x: [100, 8]\n  output x -> enc(32) -> dense(2)\n}\n';
+  const [b] = errors(block);
+  assert.equal(b.fixes?.[0].title, 'Set return_sequences = true in gru(u)');
+  assert.deepEqual(errors(applyFix(block, b)), []);
+  const conv = model('gru(16) -> conv1d(8, 3)', '[100, 8]');
+  assert.deepEqual(errors(applyFix(conv, errors(conv)[0])), []);
+  // Not a recurrent layer before it: no such hint.
+  assert.doesNotMatch(errors(model('flatten -> lstm(8)', '[10, 8]'))[0].message, /return_sequences/);
 });

@@ -45,7 +45,7 @@ import type {
   TextEdit,
 } from './types';
 import { collectSymbols } from './symbols';
-import { analyzeTrain } from './train';
+import { analyzeTrain, causalFix } from './train';
 import { lintModels } from './lints';
 import { missingOutputFixes } from './outputFix';
 import { argExprOf } from './callArgs';
@@ -1865,16 +1865,17 @@ export class Analyzer {
         const values = err.values;
         const fixes = values?.length ? (range: Range) => values.map((v, i) => this.replaceFix(`Change ${err.arg} to ${v}`, range, v, i === 0)) : undefined;
         if (argExpr) this.argError(err.code, err.message, argExpr, ctx, fixes);
+        else if (err.code === 'shape.rank') this.rankError(err.message, first, inputIds[0], at, ctx);
         else this.error(err.code, err.message, at, ctx);
       } else if (rankError) {
-        this.error('shape.rank', rankError, at, ctx);
+        this.rankError(rankError, first, inputIds[0], at, ctx);
       } else {
         this.error('internal.layer', `internal error in ${spec.name}: ${(err as Error)?.message ?? err}`, at, ctx);
       }
       return UNKNOWN;
     }
     if (rankError) {
-      this.error('shape.rank', rankError, at, ctx);
+      this.rankError(rankError, first, inputIds[0], at, ctx);
       return UNKNOWN;
     }
     for (const d of out.dims) {
@@ -1912,6 +1913,30 @@ export class Analyzer {
       }
     }
     return this.pushLayerNode(spec, args, shapes, inputIds, out, weights, params, macs, internal, range, ctx, label, call, errorRange, object, sharedWith);
+  }
+
+  /**
+   * A `shape.rank` error. When the input is the one vector a recurrent layer
+   * gives by default (`lstm(64) -> lstm(64)`, Keras's classic mistake), it
+   * says so, with the fix that sets `return_sequences = true` in that call.
+   */
+  private rankError(message: string, got: Shape | undefined, from: number | undefined, at: Range, ctx: Ctx): void {
+    const nodes = ctx.g.nodes;
+    let prev: GraphNode | undefined;
+    for (let i = nodes.length - 1; i >= 0 && from !== undefined; i--) {
+      if (nodes[i].id === from) {
+        prev = nodes[i];
+        break;
+      }
+    }
+    if (got?.dims.length !== 1 || prev?.kind !== 'layer' || !RECURRENT_OPS.has(prev.op) || prev.args.return_sequences !== false || prev.object !== undefined) {
+      this.error('shape.rank', message, at, ctx);
+      return;
+    }
+    const call = prev.source ?? prev.label;
+    const fix = ctx.uri === this.uri && !ctx.static ? causalFix(this.file, prev, 'return_sequences', 'true', `Set return_sequences = true in ${call}`) : undefined;
+    const hint = ` The ${call} before it gives only its last step; with \`return_sequences = true\` it gives one output per step, the sequence this layer reads.`;
+    this.error('shape.rank', message + hint, at, ctx, fix ? { fixes: [fix] } : {});
   }
 
   /** Adds a checked layer application to the graph and its site; returns its output tensor. */
@@ -3192,6 +3217,9 @@ function exprText(e: Expr): string {
 }
 
 /** A message when the input's rank is not one the schema allows. */
+/** Layers whose `return_sequences` chooses between the last step and every step. */
+const RECURRENT_OPS = new Set(['lstm', 'gru', 'rnn']);
+
 function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
   const n = got.dims.length;
   if (takesRank(spec, n)) return undefined;
