@@ -73,3 +73,27 @@ test("a recurrent layer's last step fed to a layer that reads a sequence (Keras'
   // Not a recurrent layer before it: no such hint.
   assert.doesNotMatch(errors(model('flatten -> lstm(8)', '[10, 8]'))[0].message, /return_sequences/);
 });
+
+test("PyTorch's constructor order, the input's size first: an error where it lands on a true/false argument, a warning where the call stays valid; each with the fix that removes the size", () => {
+  const dense = model('dense(784, 128)', '[784]');
+  const [d, ...more] = analyze(dense).diagnostics;
+  assert.equal(more.length, 0);
+  assert.equal(d.code, 'arg.type');
+  assert.equal(d.message, "dense's 'bias' takes true or false, but this is the number 128. PyTorch's nn.Linear(784, 128) gives the input's size (in_features) first; here it comes from the input (784): write dense(128).");
+  assert.deepEqual(analyze(applyFix(dense, d)).diagnostics, []);
+  const lstm = model('lstm(32, 64)', '[10, 32]');
+  assert.match(applyFix(lstm, errors(lstm)[0]), /x -> lstm\(64\)\n/);
+  // Valid, but a 32-wide kernel at stride 3 is not what was meant.
+  const conv = model('conv2d(1, 32, 3, padding = same) -> flatten');
+  const [w] = analyze(conv).diagnostics;
+  assert.equal(w.code, 'arg.torch_order');
+  assert.equal(w.severity, 'warning');
+  assert.equal(w.message, "conv2d(1, 32, 3, padding = same) reads as 1 filter of a 32-wide kernel at stride 3. PyTorch's nn.Conv2d(1, 32, 3) gives the input's channels (in_channels) first; here they come from the input (1): did you mean conv2d(32, 3, padding = same)?");
+  assert.deepEqual(analyze(applyFix(conv, w)).diagnostics, []);
+  const att = model('attention(32, 4)', '[10, 32]');
+  assert.equal(analyze(att).diagnostics[0].fixes?.[0].title, "Remove the input's size: attention(4)");
+  // Plausible readings are left alone: filters equal to the channels (ResNet), a small kernel, heads and key_dim.
+  for (const [chain, input] of [['conv2d(16, 3, 2)', '[32, 32, 16]'], ['attention(8, 64)', '[10, 8]'], ['conv2d(3, 3)', '[8, 8, 3]'], ['dense(8, bias = false)', '[8]']]) {
+    assert.deepEqual(analyze(model(chain, input)).diagnostics, [], chain);
+  }
+});

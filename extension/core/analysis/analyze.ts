@@ -1753,6 +1753,7 @@ export class Analyzer {
   }
 
   private applyLayerCall(spec: LayerSpec, call: CallExpr, input: Value | undefined, ctx: Ctx): Value {
+    if (input?.kind === 'tensor' && input.shape && call.args.length >= 2 && TORCH_ORDER[spec.name] && this.torchOrder(spec, call, input.shape, ctx)) return UNKNOWN;
     const r = this.resolveArgs(spec, call, ctx);
     const repeat = this.repeatCount(call, ctx);
     if (!r || repeat === undefined || r.unknown) return UNKNOWN;
@@ -1768,6 +1769,42 @@ export class Analyzer {
       (ports, inner) => this.addLayerNode(spec, r.args, ports, r.tensors, call.range, inner, undefined, call, undefined, undefined, r.entry),
       r.tensorInputs,
     );
+  }
+
+  /**
+   * A call written in PyTorch's order, whose first number is the size of the
+   * input (`nn.Linear(784, 128)`, `nn.Conv2d(3, 16, 3)`,
+   * `nn.MultiheadAttention(32, 4)`), which this language reads from the
+   * input: the numbers then fill the wrong arguments. For `dense` and the
+   * recurrent layers the second lands on a true/false argument, an error said
+   * so (true: the call is reported, nothing else); for convolutions and
+   * attention the call stays valid, a warning when the reading is
+   * implausible (a kernel of 8 or more at a smaller stride; heads that divide
+   * the size they equal). Each with the fix that removes the size.
+   */
+  private torchOrder(spec: LayerSpec, call: CallExpr, input: Shape, ctx: Ctx): boolean {
+    const positional = call.args.filter((a) => !a.name);
+    const [a, b, c] = positional.map((p) => (p.value.kind === 'number' ? p.value.value : undefined));
+    const size = input.dims[input.dims.length - 1]?.value;
+    if (a === undefined || b === undefined || a !== size || ctx.static) return false;
+    const torch = TORCH_ORDER[spec.name];
+    const end = call.args[call.args.length - 1].range.end.offset;
+    const rest = this.file.text?.slice(positional[1].range.start.offset, end) ?? String(b);
+    const written = `${spec.name}(${this.file.text?.slice(call.args[0].range.start.offset, end) ?? `${a}, ${rest}`})`;
+    const meant = `${spec.name}(${rest})`;
+    const fix: Fix = { title: `Remove the input's size: ${meant}`, edits: [{ range: { start: positional[0].range.start, end: positional[1].range.start }, newText: '' }], preferred: true };
+    const first = `PyTorch's ${torch.name}(${a}, ${b}${c !== undefined && spec.name.startsWith('conv') ? `, ${c}` : ''}) gives the input's ${torch.size} first; here ${spec.name.startsWith('conv') ? 'they come' : 'it comes'} from the input (${a})`;
+    if (spec.name === 'dense' || RECURRENT_OPS.has(spec.name)) {
+      const second = spec.args.filter((x) => x.type !== 'tensors')[1];
+      if (second?.type !== 'bool') return false;
+      this.error('arg.type', `${spec.name}'s '${second.name}' takes true or false, but this is the number ${b}. ${first}: write ${meant}.`, positional[1].value.range, ctx, { fixes: [fix] });
+      return true;
+    }
+    const plausible = spec.name === 'attention' ? b < a && a % b === 0 && !call.args.some((x) => x.name?.name === 'key_dim') : c !== undefined && b >= 8 && c >= 1 && c < b;
+    if (!plausible) return false;
+    const reading = spec.name === 'attention' ? `${a} heads of key_dim ${b}` : `${a} filter${a === 1 ? '' : 's'} of a ${b}-wide kernel at stride ${c}`;
+    this.diag('arg.torch_order', 'warning', `${written} reads as ${reading}. ${first}: did you mean ${meant}?`, positional[0].range, ctx, { fixes: [fix] });
+    return false;
   }
 
   /** Adds one layer node; returns its output tensor (unknown after an error). */
@@ -3217,6 +3254,18 @@ function exprText(e: Expr): string {
 }
 
 /** A message when the input's rank is not one the schema allows. */
+/** Layers whose PyTorch constructor takes the input's size first: the module and what it calls that size (see `torchOrder`). */
+const TORCH_ORDER: Readonly<Record<string, { name: string; size: string }>> = {
+  dense: { name: 'nn.Linear', size: 'size (in_features)' },
+  lstm: { name: 'nn.LSTM', size: 'size (input_size)' },
+  gru: { name: 'nn.GRU', size: 'size (input_size)' },
+  rnn: { name: 'nn.RNN', size: 'size (input_size)' },
+  conv1d: { name: 'nn.Conv1d', size: 'channels (in_channels)' },
+  conv2d: { name: 'nn.Conv2d', size: 'channels (in_channels)' },
+  conv2d_transpose: { name: 'nn.ConvTranspose2d', size: 'channels (in_channels)' },
+  attention: { name: 'nn.MultiheadAttention', size: 'size (embed_dim, then num_heads)' },
+};
+
 /** Layers whose `return_sequences` chooses between the last step and every step. */
 const RECURRENT_OPS = new Set(['lstm', 'gru', 'rnn']);
 
