@@ -97,3 +97,15 @@ test("PyTorch's constructor order, the input's size first: an error where it lan
     assert.deepEqual(analyze(model(chain, input)).diagnostics, [], chain);
   }
 });
+
+test("batchnorm(16), PyTorch's nn.BatchNorm2d(16): the channels, not a momentum of 16%; a percentage that is not the channels keeps its fix", () => {
+  const text = model('batchnorm(16)', '[8, 8, 16]');
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(d.message, "batchnorm's 'momentum' must be between 0 and 1; got 16. PyTorch's nn.BatchNorm2d(16) gives the input's channels; here they come from the input (16): write batchnorm.");
+  assert.equal(d.fixes?.[0].title, 'Remove the channels: batchnorm');
+  assert.match(applyFix(text, d), /output x -> batchnorm\n/);
+  assert.deepEqual(errors(applyFix(text, d)), []);
+  assert.match(errors(model('batchnorm(8)', '[10, 8]'))[0].message, /nn\.BatchNorm1d\(8\)/);
+  assert.equal(errors(model('batchnorm(99)', '[8, 8, 16]'))[0].fixes?.[0].title, 'Change to 0.99');
+});

@@ -1753,7 +1753,7 @@ export class Analyzer {
   }
 
   private applyLayerCall(spec: LayerSpec, call: CallExpr, input: Value | undefined, ctx: Ctx): Value {
-    if (input?.kind === 'tensor' && input.shape && call.args.length >= 2 && TORCH_ORDER[spec.name] && this.torchOrder(spec, call, input.shape, ctx)) return UNKNOWN;
+    if (input?.kind === 'tensor' && input.shape && call.args.length >= 1 && TORCH_ORDER[spec.name] && this.torchOrder(spec, call, input.shape, ctx)) return UNKNOWN;
     const r = this.resolveArgs(spec, call, ctx);
     const repeat = this.repeatCount(call, ctx);
     if (!r || repeat === undefined || r.unknown) return UNKNOWN;
@@ -1786,8 +1786,18 @@ export class Analyzer {
     const positional = call.args.filter((a) => !a.name);
     const [a, b, c] = positional.map((p) => (p.value.kind === 'number' ? p.value.value : undefined));
     const size = input.dims[input.dims.length - 1]?.value;
-    if (a === undefined || b === undefined || a !== size || ctx.static) return false;
+    if (a === undefined || a !== size || ctx.static) return false;
     const torch = TORCH_ORDER[spec.name];
+    if (spec.name === 'batchnorm') {
+      // `batchnorm(16)`: nn.BatchNorm2d(16), the channels alone, landed on `momentum`.
+      if (call.args.length !== 1 || positional.length !== 1 || a < 2 || !call.argsRange) return false;
+      const module = `${torch.name}${input.dims.length >= 3 ? '2d' : '1d'}`;
+      this.error('arg.range', `batchnorm's 'momentum' must be between 0 and 1; got ${a}. PyTorch's ${module}(${a}) gives the input's channels; here they come from the input (${a}): write batchnorm.`, positional[0].value.range, ctx, {
+        fixes: [{ title: 'Remove the channels: batchnorm', edits: [{ range: call.argsRange, newText: '' }], preferred: true }],
+      });
+      return true;
+    }
+    if (b === undefined || call.args.length < 2) return false;
     const end = call.args[call.args.length - 1].range.end.offset;
     const rest = this.file.text?.slice(positional[1].range.start.offset, end) ?? String(b);
     const written = `${spec.name}(${this.file.text?.slice(call.args[0].range.start.offset, end) ?? `${a}, ${rest}`})`;
@@ -3257,6 +3267,7 @@ function exprText(e: Expr): string {
 /** Layers whose PyTorch constructor takes the input's size first: the module and what it calls that size (see `torchOrder`). */
 const TORCH_ORDER: Readonly<Record<string, { name: string; size: string }>> = {
   dense: { name: 'nn.Linear', size: 'size (in_features)' },
+  batchnorm: { name: 'nn.BatchNorm', size: 'channels (num_features)' },
   lstm: { name: 'nn.LSTM', size: 'size (input_size)' },
   gru: { name: 'nn.GRU', size: 'size (input_size)' },
   rnn: { name: 'nn.RNN', size: 'size (input_size)' },
