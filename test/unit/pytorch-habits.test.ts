@@ -109,3 +109,24 @@ test("batchnorm(16), PyTorch's nn.BatchNorm2d(16): the channels, not a momentum 
   assert.match(errors(model('batchnorm(8)', '[10, 8]'))[0].message, /nn\.BatchNorm1d\(8\)/);
   assert.equal(errors(model('batchnorm(99)', '[8, 8, 16]'))[0].fixes?.[0].title, 'Change to 0.99');
 });
+
+test('the names PyTorch and Keras give arguments and layers: a pooling kernel is its size, dim is axis (said how they count), hidden_size is units, adaptive pooling is global', () => {
+  for (const [chain, input, fix] of [
+    ['avgpool(kernel = 2) -> flatten', '[32, 32, 3]', "Change to 'size'"],
+    ['maxpool(kernel_size = 2) -> flatten', '[32, 32, 3]', "Change to 'size'"],
+    ['conv2d(8, kernel_size = 3)', '[32, 32, 3]', "Change to 'kernel'"],
+    ['lstm(hidden_size = 8)', '[10, 4]', "Change to 'units'"],
+    ['leaky_relu(negative_slope = 0.1)', '[10]', "Change to 'alpha'"],
+    ['upsample(scale_factor = 2)', '[8, 8, 3]', "Change to 'factor'"],
+    ['adaptive_avgpool', '[8, 8, 4]', "Change to 'global_avgpool'"],
+    ['dropout2d(0.1)', '[8, 8, 4]', "Change to 'dropout'"],
+  ]) {
+    const text = model(chain, input);
+    const [d, ...more] = errors(text);
+    assert.equal(more.length, 0, `${chain}: one error (not also 'arg.missing')`);
+    assert.equal(d.fixes?.[0].title, fix, chain);
+    assert.deepEqual(errors(applyFix(text, d)), [], chain);
+  }
+  const [dim] = errors(model('softmax(dim = -1)', '[10]'));
+  assert.match(dim.message, /Did you mean 'axis'\? PyTorch's dim counts the batch axis and puts an image's channels at 1; axis counts the example's axes from 0, and -1 is the last \(the channels\)\./);
+});

@@ -1461,9 +1461,11 @@ export class Analyzer {
               : ` Its '${taken}' is given already${takenBy.name ? '' : `, by position: ${exprText(takenBy.value)}`}.${/^conv/.test(spec.name) && !takenBy.name ? ` The input's channels are not an argument (as PyTorch's in_channels is): ${spec.name}(filters, kernel, ...).` : ''}`;
           // `conv2d(16, kernel_size = 3)`: the misnamed argument is the missing one, said once.
           for (const o of options) (meant ??= new Set()).add(o);
+          // PyTorch's `dim = 1` is not this language's axis 1: the batch is not counted here, and images keep their channels last.
+          const dim = arg.name.name === 'dim' && options[0] === 'axis' ? " PyTorch's dim counts the batch axis and puts an image's channels at 1; axis counts the example's axes from 0, and -1 is the last (the channels)." : '';
           this.error(
             'arg.unknown',
-            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
+            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${dim}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
             arg.name.range,
             ctx,
             { fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },

@@ -54,21 +54,29 @@ export function didYouMean(options: string[]): string {
  * What PyTorch and Keras call some arguments that have another name here
  * (`nn.Conv2d(..., kernel_size=3)`, `MultiheadAttention(num_heads=8)`).
  */
-const ARG_ALIASES: Readonly<Record<string, string>> = {
-  kernel_size: 'kernel',
-  out_channels: 'filters',
-  out_features: 'units',
-  num_heads: 'heads',
-  num_embeddings: 'vocab',
-  input_dim: 'vocab',
-  embedding_dim: 'dim',
-  output_dim: 'dim',
-  eps: 'epsilon',
-  p: 'rate',
-  strides: 'stride',
-  pool_size: 'size',
-  dilation_rate: 'dilation',
-  use_bias: 'bias',
+const ARG_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  // A kernel is a convolution's `kernel` and a pooling's window, `size`.
+  kernel_size: ['kernel', 'size'],
+  kernel: ['size'],
+  out_channels: ['filters'],
+  out_features: ['units'],
+  hidden_size: ['units'],
+  num_heads: ['heads'],
+  num_embeddings: ['vocab'],
+  input_dim: ['vocab'],
+  embedding_dim: ['dim'],
+  output_dim: ['dim'],
+  eps: ['epsilon'],
+  p: ['rate'],
+  strides: ['stride'],
+  pool_size: ['size'],
+  dilation_rate: ['dilation'],
+  use_bias: ['bias'],
+  // `softmax(dim = 1)`, `concat(..., dim = 1)`: PyTorch's dim is an axis (counted here without the batch).
+  dim: ['axis'],
+  negative_slope: ['alpha'],
+  scale_factor: ['factor'],
+  num_groups: ['groups'],
 };
 
 /**
@@ -79,8 +87,8 @@ const ARG_ALIASES: Readonly<Record<string, string>> = {
 export function suggestArg(name: string, args: readonly string[]): string[] {
   const spelled = suggest(name, args);
   if (spelled.length > 0) return spelled;
-  const alias = ARG_ALIASES[name.toLowerCase()];
-  if (alias !== undefined && args.includes(alias)) return [alias];
+  const alias = ARG_ALIASES[name.toLowerCase()]?.find((a) => args.includes(a));
+  if (alias !== undefined) return [alias];
   const words = name.toLowerCase().split('_');
   return args.filter((a) => a.length >= 3 && words.includes(a));
 }
@@ -115,10 +123,16 @@ const LAYER_ALIASES: Readonly<Record<string, string>> = {
   avg_pool2d: 'avgpool',
   averagepooling2d: 'avgpool',
   adaptiveavgpool2d: 'global_avgpool',
+  adaptiveavgpool1d: 'global_avgpool',
+  adaptive_avgpool: 'global_avgpool',
+  adaptive_avg_pool: 'global_avgpool',
+  adaptive_avg_pool1d: 'global_avgpool',
   adaptive_avg_pool2d: 'global_avgpool',
   globalaveragepooling2d: 'global_avgpool',
   globalaveragepooling1d: 'global_avgpool',
   adaptivemaxpool2d: 'global_maxpool',
+  adaptive_maxpool: 'global_maxpool',
+  adaptive_max_pool2d: 'global_maxpool',
   globalmaxpooling2d: 'global_maxpool',
   convtranspose2d: 'conv2d_transpose',
   conv_transpose2d: 'conv2d_transpose',
@@ -130,6 +144,8 @@ const LAYER_ALIASES: Readonly<Record<string, string>> = {
   cat: 'concat',
   concatenate: 'concat',
   view: 'reshape',
+  dropout1d: 'dropout',
+  dropout2d: 'dropout',
   permute: 'transpose',
   simplernn: 'rnn',
   positional_encoding: 'positional',
