@@ -165,3 +165,21 @@ test("a block's parameter given by name and again by position is an error, as fo
   assert.equal(d.message, "'act' is given twice: by name, and by this value's position (values without a name fill the parameters of block 'b' in order: units, act). Put the values without a name first, or name this one.");
   assert.equal(text.slice(d.range.start.offset, d.range.end.offset), '4');
 });
+
+test("a layer's name where a value is due says so: ', softmax' for '-> softmax', and a layer object without its parentheses", () => {
+  const text = 'model M {\n  input x: [28, 28, 1]\n  output x -> flatten -> dense(10), softmax\n}\n';
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(d.message, "'softmax' is a layer, not a value: apply it to a value with `-> softmax`.");
+  assert.equal(d.fixes?.[0].title, "Apply it: '-> softmax'");
+  assert.match(applyFix(text, d), /output x -> flatten -> dense\(10\) -> softmax\n/);
+  assert.deepEqual(errors(applyFix(text, d)), []);
+  const object = 'model M {\n  input x: [8]\n  bn = batchnorm\n  output x -> bn\n}\n';
+  const [o] = errors(object);
+  assert.equal(o.message, "'batchnorm' is a layer, not a value: a layer object is a call: `batchnorm()`.");
+  assert.deepEqual(errors(applyFix(object, o)), []);
+  // A layer that needs arguments: said, no fix that would only move the error.
+  const [n] = errors('model M {\n  input x: [8]\n  d = dense\n  output x -> d\n}\n');
+  assert.match(n.message, /`dense\(units\)`\.$/);
+  assert.equal(n.fixes, undefined);
+});

@@ -1130,6 +1130,7 @@ export class Analyzer {
     // mistake), the others related and changed by its fixes too.
     const key = this.sameBodyKey('name', name, range, ctx);
     if (key !== undefined && this.joinUnknown(key, name, range)) return;
+    if (this.layerAsValue(name, range, ctx)) return;
     const candidates = [...ctx.env.keys()];
     const options = suggest(name, candidates);
     const before = this.diagnostics.length;
@@ -1137,6 +1138,34 @@ export class Analyzer {
       fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, range, o, i === 0)),
     });
     if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
+  }
+
+  /**
+   * A layer's name where a value is due: `output x -> dense(10), softmax`
+   * (a `,` for `->`: the fix makes it a step of the chain) or `bn =
+   * batchnorm` (a layer object needs its parentheses: the fix adds them when
+   * the layer needs no argument). True when it reported that.
+   */
+  private layerAsValue(name: string, range: Range, ctx: Ctx): boolean {
+    const spec = getLayer(name);
+    const text = this.file.text;
+    if (!spec || text === undefined) return false;
+    let i = range.start.offset - 1;
+    while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+    const before = text[i];
+    const sameLine = i >= 0 && range.start.character - (range.start.offset - i) >= 0;
+    const fixes: Fix[] = [];
+    let how = `apply it to a value with \`-> ${name}\``;
+    if (before === ',' && sameLine && ctx.uri === this.uri) {
+      const at = { line: range.start.line, character: range.start.character - (range.start.offset - i), offset: i };
+      fixes.push({ title: `Apply it: '-> ${name}'`, edits: [{ range: { start: at, end: range.start }, newText: ' -> ' }], preferred: true });
+    } else if (before === '=') {
+      const needs = requiredArgs(spec).map((k) => spec.args[k].name);
+      how = `a layer object is a call: \`${name}(${needs.join(', ')})\``;
+      if (needs.length === 0 && ctx.uri === this.uri) fixes.push({ title: `Make it a layer object: ${name}()`, edits: [{ range: { start: range.end, end: range.end }, newText: '()' }], preferred: true });
+    }
+    this.error('name.unknown', `'${name}' is a layer, not a value: ${how}.`, range, ctx, fixes.length ? { fixes } : {});
+    return true;
   }
 
   /** The `name.unknown`/`name.unknown_layer` diagnostic of each (body, name) of this file: later uses join it (see `joinUnknown`). */
