@@ -8,8 +8,7 @@ import { getLayer, LAYERS, type Analysis, type ArgSpec, type LayerSpec, type Sha
 import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
 import { callableBlock, callableBlockInputs, callableBlocks } from './pure/blocks';
-import { chainInputShape, rankMismatch } from './pure/chainInput';
-import { ranksText } from '../core/layers/rank';
+import { chainInputShape, inputMismatch, objectLayer } from './pure/chainInput';
 import { completionContext, type CallContext, type Container } from './pure/context';
 import { isLocal, namesInScope } from './pure/lookup';
 import { TOP_LEVEL_KEYWORDS, TOP_LEVEL_TEMPLATES } from './pure/keywords';
@@ -52,11 +51,11 @@ function layerDocs(spec: LayerSpec): vscode.MarkdownString {
 function layerItems(env: Env, piped?: Shape): vscode.CompletionItem[] {
   return [...LAYERS.values()].map((spec) => {
     const required = spec.args.filter(isRequired).map((a) => a.name);
-    const mismatch = piped && rankMismatch(spec, piped);
+    const mismatch = piped && inputMismatch(spec, piped);
     const it = snippetItem(spec.name, K.Function, callSnippet(spec.name, required), env, mismatch ? SORT.otherRank : SORT.layer);
-    it.detail = mismatch ? `${spec.summary} (${mismatch})` : spec.summary;
+    it.detail = mismatch ? `${spec.summary} (${mismatch.why})` : spec.summary;
     it.documentation = layerDocs(spec);
-    it.label = { label: spec.name, description: mismatch ? `${spec.category} · needs rank ${ranksText(spec)}` : spec.category };
+    it.label = { label: spec.name, description: mismatch ? `${spec.category} · ${mismatch.needs}` : spec.category };
     if (required.length) it.command = { command: 'editor.action.triggerParameterHints', title: 'Signature' };
     return it;
   });
@@ -84,6 +83,22 @@ function shapeOf(env: Env, s: SymbolInfo): string | undefined {
   const site = env.analysis.sites.find((x) => x.range.start.offset === s.range.start.offset && x.outShape);
   if (!site?.outShape) return undefined;
   return `${site.outShape.isInt ? 'int' : ''}[${site.outShape.dims.map((d) => d.toString()).join(', ')}]`;
+}
+
+/** The layer objects after `->`; one whose layer does not take the piped value (`wte` after vectors) comes last and says why. */
+function objectItems(env: Env, piped?: Shape): vscode.CompletionItem[] {
+  return nameItems(env, ['object']).map((it) => {
+    const symbol = scopeNames(env).find((s) => s.kind === 'object' && s.name === it.label);
+    const layer = symbol && objectLayer(env.analysis, symbol);
+    const spec = layer ? getLayer(layer) : undefined;
+    const mismatch = piped && spec && inputMismatch(spec, piped);
+    if (mismatch) {
+      it.sortText = SORT.otherRank + String(it.label);
+      it.detail = `layer object (${layer}): ${mismatch.why}`;
+      it.label = { label: String(it.label), description: `layer object · ${mismatch.needs}` };
+    }
+    return it;
+  });
 }
 
 function nameItems(env: Env, kinds: readonly SymbolInfo['kind'][]): vscode.CompletionItem[] {
@@ -134,7 +149,8 @@ function activationNames(): string[] {
 }
 
 function enumItem(value: string, env: Env, detail?: string): vscode.CompletionItem {
-  const it = item(value, K.EnumMember, env, SORT.arg);
+  // The values of the argument at the cursor before the names of the others (argNameItem).
+  const it = item(value, K.EnumMember, env, SORT.arg + '0');
   if (detail) it.detail = detail;
   return it;
 }
@@ -151,7 +167,11 @@ function valuesFor(arg: ArgSpec, env: Env): vscode.CompletionItem[] {
       return nameItems(env, ['object']);
     case 'tensor':
     case 'tensors':
-      return nameItems(env, ['value', 'input']);
+      // Token ids are no value to attend to or join (`shape.not_float`): listed last, after the vectors.
+      return nameItems(env, ['value', 'input']).map((it) => {
+        if (/: int\[/.test(String(it.detail))) it.sortText = SORT.otherRank + String(it.label);
+        return it;
+      });
     case 'int':
     case 'number':
     case 'ints':
@@ -162,8 +182,10 @@ function valuesFor(arg: ArgSpec, env: Env): vscode.CompletionItem[] {
   }
 }
 
-function argNameItem(name: string, detail: string | undefined, doc: string, env: Env): vscode.CompletionItem {
-  const it = item(name, K.Field, env, SORT.arg);
+/** An argument's name; `order` is its place in the signature, the order the list keeps (`heads` first in `attention(`, not `bias`). */
+function argNameItem(name: string, detail: string | undefined, doc: string, env: Env, order: number): vscode.CompletionItem {
+  const it = item(name, K.Field, env, SORT.arg + '1');
+  it.sortText = `${SORT.arg}1${String(order).padStart(4, '0')}${name}`;
   it.insertText = `${name} = `;
   if (detail) it.detail = detail;
   if (doc) it.documentation = toMarkdown(doc);
@@ -185,12 +207,12 @@ function layerArgItems(spec: LayerSpec, call: CallContext, env: Env): vscode.Com
   const active = activeParameter(names, call, variadic);
   const given = givenParameters(names, call, variadic);
   if (active >= 0 && !given.includes(names[active])) out.push(...valuesFor(spec.args[active], env));
-  for (const a of spec.args) {
-    if (given.includes(a.name) || a.type === 'tensors') continue;
+  spec.args.forEach((a, i) => {
+    if (given.includes(a.name) || a.type === 'tensors') return;
     const d = formatDefault(a);
     const type = a.type === 'enum' && a.enum ? a.enum.join(' | ') : a.type;
-    out.push(argNameItem(a.name, d === undefined ? `${type} (required)` : `${type} = ${d}`, a.doc, env));
-  }
+    out.push(argNameItem(a.name, d === undefined ? `${type} (required)` : `${type} = ${d}`, a.doc, env, i));
+  });
   return out;
 }
 
@@ -219,12 +241,12 @@ function blockArgItems(name: string, call: CallContext, piped: boolean, env: Env
   const given = givenParameters(paramNames, call);
   const active = activeParameter(paramNames, call);
   if (!call.argName && active >= 0 && !given.includes(paramNames[active])) out.push(...paramValue());
-  for (const p of block.params) {
-    if (!given.includes(p.name)) out.push(argNameItem(p.name, p.default === undefined ? 'required' : `= ${p.default}`, '', env));
-  }
+  block.params.forEach((p, i) => {
+    if (!given.includes(p.name)) out.push(argNameItem(p.name, p.default === undefined ? 'required' : `= ${p.default}`, '', env, i));
+  });
   inputs.forEach((input, i) => {
     if ((i === 0 && piped) || call.given.includes(input) || paramNames.includes(input)) return;
-    out.push(argNameItem(input, i === 0 ? 'input (nothing is piped in)' : 'input', '', env));
+    out.push(argNameItem(input, i === 0 ? 'input (nothing is piped in)' : 'input', '', env, block.params.length + i));
   });
   return out;
 }
@@ -269,8 +291,9 @@ function trainArgItems(key: string, call: CallContext, env: Env): vscode.Complet
   }
   const given = givenParameters(fn.args.map((a) => a.name), call);
   return fn.args
-    .filter((a) => !given.includes(a.name))
-    .map((a) => argNameItem(a.name, a.default === undefined ? 'required' : `= ${a.default}`, a.doc, env));
+    .map((a, i) => ({ a, i }))
+    .filter(({ a }) => !given.includes(a.name))
+    .map(({ a, i }) => argNameItem(a.name, a.default === undefined ? 'required' : `= ${a.default}`, a.doc, env, i));
 }
 
 /** Contexts where a space typed after an operator (`-> `, `= `, `, `, `: `) should open the list. */
@@ -308,8 +331,10 @@ export function provideCompletions(
       return analysis.models.filter((m) => isLocal(m.uri, env.docUri)).map((m) => item(m.name, K.Class, env, SORT.name));
     case 'statement':
       return statementItems(env);
-    case 'chain':
-      return [...nameItems(env, ['object']), ...blockItems(env), ...layerItems(env, chainInputShape(analysis, text, where.prefixStart, scopeNames(env)))];
+    case 'chain': {
+      const piped = chainInputShape(analysis, text, where.prefixStart, scopeNames(env));
+      return [...objectItems(env, piped), ...blockItems(env), ...layerItems(env, piped)];
+    }
     case 'expression':
       return [...nameItems(env, ['value', 'input', 'param', 'object']), ...blockItems(env), ...layerItems(env)];
     case 'arg': {

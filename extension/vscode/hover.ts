@@ -16,7 +16,7 @@ import { callableBlock } from './pure/blocks';
 import { contains, inComment, siteAt, symbolAt } from './pure/lookup';
 import { argumentHover, nameHover } from './pure/nameHover';
 import { sumOperands } from './pure/sumOperands';
-import { blockHoverMarkdown, layerDocsMarkdown, layerHoverMarkdown, modelHoverMarkdown, valueHoverMarkdown } from './pure/text';
+import { blockHoverMarkdown, layerDocsMarkdown, layerHoverMarkdown, modelHoverMarkdown, noShapesReason, valueHoverMarkdown } from './pure/text';
 import { trainFunction, trainKey } from './pure/trainSchema';
 import { sizesFor } from './sizes';
 
@@ -56,12 +56,14 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         const sizes = model && model.symbols.length ? sizesFor(doc, analysis, model).values : undefined;
         if (site.kind === 'layer') {
           const spec = getLayer(site.name);
-          const node = model && spec?.notes ? nodeAtRange(model, site.range, 'layer') : undefined;
+          const node = model && spec ? nodeAtRange(model, site.range, 'layer') : undefined;
           const notes = node && spec?.notes?.(node.args, site.inShapes);
           const stack = model && spec?.category === 'conv' ? kernelStackAt(model, site.range) : undefined;
           // A `+` (an `add` site on its operator): the two values it adds, as written.
           const sum = site.name === 'add' ? sumOperands(analysis.file, site.range.start.offset) : undefined;
-          return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes, stack, sum })), range);
+          // The call as analysed (`causal = true`), not the signature's defaults; a `+` keeps add's signature.
+          const args = node && !sum ? node.args : undefined;
+          return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes, stack, sum, args })), range);
         }
         const block = callableBlock(analysis, docUri, site.name, readUriText);
         return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field, groupWeightsAtSite(analysis, site), sizes)), range);
@@ -89,7 +91,7 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
       if (spec && !hit) {
         // A block parameter's default (`act = relu`) is the choice it names, not a call that could not be analysed.
         const isDefault = container?.kind === 'block' && container.paramsRange !== undefined && contains(container.paramsRange, offset);
-        const markdown = isDefault ? `\`${word}\`: a parameter's default: the choice it names, not a call.\n\n---\n${spec.doc}` : layerDocsMarkdown(spec);
+        const markdown = isDefault ? `\`${word}\`: a parameter's default: the choice it names, not a call.\n\n---\n${spec.doc}` : layerDocsMarkdown(spec, noShapesReason(analysis, offset, docUri));
         return new vscode.Hover(toMarkdown(markdown), wordRange);
       }
       const block = hit?.symbol.kind === 'block' ? callableBlock(analysis, docUri, word, readUriText) : undefined;

@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import type { AnalysisCache } from './analysisCache';
 import { codeLength } from './pure/scan';
-import { lineHints } from './pure/text';
+import { lastCallStarts, lineHints } from './pure/text';
 import { toMarkdown } from './convert';
 
 export function registerInlayHints(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
@@ -29,6 +29,7 @@ export function registerInlayHints(selector: vscode.DocumentSelector, cache: Ana
         config.get<boolean>('inlayHints.showParams', true),
         { from: range.start.line, to: range.end.line },
         errors,
+        lastCallStarts(analysis.file),
       );
       return hints
         .filter((h) => h.line < doc.lineCount)

@@ -6,9 +6,9 @@ import * as vscode from 'vscode';
 import { getLayer } from '../core';
 import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
-import { callableBlock } from './pure/blocks';
+import { callableBlock, callableBlockInputs } from './pure/blocks';
 import { callAt } from './pure/context';
-import { activeParameter, blockSignature, layerSignature, trainFnSignature, type SignatureText } from './pure/text';
+import { activeParameter, blockActiveParameter, blockSignature, layerSignature, trainFnSignature, type SignatureText } from './pure/text';
 import { trainFunction } from './pure/trainSchema';
 
 function toSignature(sig: SignatureText, doc?: string): vscode.SignatureInformation {
@@ -26,6 +26,7 @@ export function registerSignatureHelp(selector: vscode.DocumentSelector, cache: 
       let names: string[] = [];
       let summary: string | undefined;
       let variadic: string | undefined;
+      let named: string[] | undefined;
       if (call.inTrain) {
         const fn = trainFunction(call.key, call.callee);
         if (!fn) return undefined;
@@ -40,18 +41,22 @@ export function registerSignatureHelp(selector: vscode.DocumentSelector, cache: 
           summary = spec.summary;
           variadic = spec.args.find((a) => a.type === 'tensors')?.name;
         } else {
-          const block = callableBlock(cache.get(doc), doc.uri.toString(), call.callee, readUriText);
+          const analysis = cache.get(doc);
+          const block = callableBlock(analysis, doc.uri.toString(), call.callee, readUriText);
           if (!block) return undefined;
-          sig = blockSignature(block);
-          names = block.params.map((p) => p.name);
+          const params = block.params.map((p) => p.name);
+          // The inputs after the first are given by name (`memory = enc`): listed after the parameters.
+          named = (callableBlockInputs(analysis, doc.uri.toString(), call.callee, readUriText) ?? []).slice(1).filter((n) => !params.includes(n));
+          sig = blockSignature(block, named);
+          names = params;
         }
       }
       const help = new vscode.SignatureHelp();
       help.signatures = [toSignature(sig, summary)];
       help.activeSignature = 0;
-      const active = activeParameter(names, call, variadic);
+      const active = named ? blockActiveParameter(names, named, call) : activeParameter(names, call, variadic);
       // An index past the end tells VS Code to highlight nothing (an unknown named argument).
-      help.activeParameter = active >= 0 ? active : names.length;
+      help.activeParameter = active >= 0 ? active : sig.params.length;
       return help;
     },
   };

@@ -255,6 +255,8 @@ test('the attention hover\'s header agrees with its documentation', () => {
   const o = open(TOP, 'model A {\n  input x: [8, 16]\n  output x -> atte|ntion(4)\n}\n');
   const md = hover(o)!;
   const header = md.split('\n')[1];
-  assert.equal(header, 'attention(heads, key_dim = dim/heads, causal = false, context = none, dropout = 0, bias = true, position = none)');
+  // The call as analysed: the documentation's arguments in its order, with this call's values (heads = 4) and the
+  // defaults it leaves (a causal call reads `causal = true` here, where the signature says the default, false).
+  assert.equal(header, 'attention(heads = 4, key_dim = dim/heads, causal = false, context = none, dropout = 0, bias = true, position = none)');
   assert.ok(md.includes('**attention(heads, key_dim = dim/heads, causal = false, context = none'), 'the documentation below');
 });

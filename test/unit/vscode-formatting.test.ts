@@ -61,3 +61,13 @@ test('a comment at column 0 opening a body does not hide its indentation from de
   // With the width VS Code guessed (2), the file keeps its four spaces.
   assert.equal(formatOptionsOf({ insertSpaces: true, tabSize: 2, detectIndentation: true }, text).indent, '    ');
 });
+
+test("a file whose first body is not indented takes the editor's width, not a later body's stray space", () => {
+  // A student's file laid out by hand: the block's body at column 0, the model's at one space. Format Document
+  // indented the whole file with one space.
+  const messy = 'block   enc(d,heads){\ninput x\n   x=(x+x->attention(heads))->layernorm\n      output x\n}\nmodel  Tiny{\n input src:int[n]\n output src->embedding(100,32)->enc(32,4)\n}\n';
+  assert.equal(bodyIndentWidth(messy), undefined);
+  assert.match(applyEdits(messy, formattingEdits(messy, { insertSpaces: true, tabSize: 2, detectIndentation: true })), /^block enc\(d, heads\) \{\n {2}input x\n {2}x = /);
+  // An empty first body says nothing: the next body's width is kept.
+  assert.equal(bodyIndentWidth('model A {\n}\nmodel B {\n    input x: [1]\n    output x\n}\n'), 4);
+});

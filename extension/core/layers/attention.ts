@@ -7,7 +7,8 @@
  * inspector's heatmaps; see `AttentionLayer`.
  */
 import type { LayerVariable, Shape as TfShape, Tensor } from '@tensorflow/tfjs';
-import { Sym, shapeToString } from '../analysis/sym';
+import { Sym, shapeToString, type Shape } from '../analysis/sym';
+import { formatCount } from '../analysis/display';
 import type { ArgValue, LayerContext, LayerSpec, Tf, WeightSpec } from './types';
 import { TrainingDraws } from './draws';
 
@@ -394,6 +395,59 @@ function geometry(ctx: LayerContext): Geometry {
   return { seqQ, d, seqK, dContext, heads, keyDim };
 }
 
+/**
+ * What one call's figures are made of, for its hover: the heads and their
+ * size, and its MACs split into the projections (linear in the sequence) and
+ * the scores and weighted sum (one product per query and key: quadratic),
+ * as the course notes teach "quadratic complexity".
+ */
+function costNotes(args: Readonly<Record<string, ArgValue>>, heads: number, inputs: readonly Shape[]): string[] {
+  const x = inputs[0];
+  const cross = args.context != null;
+  const c = cross ? inputs[1] : x;
+  if (!x || !c || x.dims.length !== 2 || c.dims.length !== 2) return [];
+  const [seqQ, d] = x.dims;
+  const [seqK, dK] = c.dims;
+  const given = args.key_dim;
+  const keyDim = typeof given === 'number' && Number.isSafeInteger(given) && given >= 1 ? Sym.of(given) : d.divExact(heads);
+  if (!keyDim) return [];
+  const hk = keyDim.mul(heads);
+  const size = typeof given === 'number' ? '' : ` (${d.toString()} / ${heads})`;
+  const out = [
+    `**Heads**: ${heads} of key_dim ${keyDim.toString()}${size}: each head compares queries and keys of ${keyDim.toString()} numbers; together they project to h·k = ${formatCount(hk)}.`,
+  ];
+  const projections = seqQ.mul(d).mul(hk).add(seqK.mul(dK).mul(hk).mul(2)).add(seqQ.mul(hk).mul(d));
+  const quadratic = seqQ.mul(seqK).mul(hk).mul(2);
+  const product = `2·${seqQ.toString()}·${seqK.toString()}·${formatCount(hk)}`;
+  let mac =
+    `**MACs** = projections + scores: the four projections (Q, K, V, output) ${formatCount(projections)}, linear in the length; ` +
+    `Q·Kᵀ and A·V ${formatCount(quadratic)} (${product}), ${cross ? 'the product of both lengths' : 'quadratic'}: every query is compared with every key.`;
+  // Self-attention with h·k = d: 4·seq·d² against 2·seq²·d, equal at seq = 2·d.
+  if (!cross && hk.equals(d) && d.value !== undefined) {
+    const even = 2 * d.value;
+    const at = seqQ.value;
+    mac += ` The quadratic part is the larger once ${seqQ.toString()} exceeds 2·${formatCount(d.value)} = ${formatCount(even)}${at !== undefined ? ` (here ${formatCount(at)}: ${at > even ? 'it is' : 'the projections are'})` : ''}.`;
+  }
+  out.push(mac);
+  return out;
+}
+
+/** What the mask (or the context) of one call means, when its arguments say (the analysis fills every default in). */
+function maskNote(args: Readonly<Record<string, ArgValue>>, inputs: readonly Shape[] | undefined): string | undefined {
+  if (args.context != null) {
+    const [q, c] = inputs ?? [];
+    const sizes = q && c && q.dims.length === 2 && c.dims.length === 2 ? ` each of the ${q.dims[0].toString()} query positions reads all ${c.dims[0].toString()} positions of the context` : ' each query position reads every position of the context';
+    return `**Cross-attention**: queries from the piped value, keys and values from \`context\`:${sizes} (an encoder-decoder's decoder reading the encoder's output).${args.causal === true ? ' `causal = true` masks context positions after the query\'s own index.' : ''}`;
+  }
+  if (args.causal === true) {
+    return '**`causal = true`**: position i attends only to positions j ≤ i. The scores of later positions are set to −∞ before the softmax, so they get weight 0 and nothing leaks from the tokens to be predicted. The masked scores are still computed: the MACs are those of full attention.';
+  }
+  if (args.causal === false) {
+    return '**`causal = false`**: every position attends to all positions, before and after it (an encoder, as in BERT or ViT). A model that predicts the next token needs `causal = true`, or it would see the token it must predict.';
+  }
+  return undefined;
+}
+
 export const attention: LayerSpec = {
   name: 'attention',
   category: 'attention',
@@ -407,11 +461,11 @@ export const attention: LayerSpec = {
     '`Q = x·W_q`, `K = c·W_k`, `V = c·W_v` split into h heads of size k;',
     '`A = softmax(Q·Kᵀ / √k)` per head; `y = concat_heads(A·V)·W_o`.',
     '',
-    '`c` is `x` itself (self-attention) or the `context` value (cross-attention, e.g. a decoder',
-    'reading the encoder’s output). `causal = true` hides later positions (position i sees j ≤ i),',
-    'for language models. `position = alibi` adds a fixed penalty `−m_h·|i − j|` per head',
-    '(ALiBi, no parameters). `dropout` drops attention weights in training. The layer keeps its',
-    'attention weights `A` for the heatmap view.',
+    // One setting per line: the hover of a value (`causal = true`) quotes the lines that name it.
+    '`c` is `x` itself (self-attention) or the `context` value (cross-attention, e.g. a decoder reading the encoder’s output).',
+    '`causal = true` hides later positions (position i sees j ≤ i), for language models.',
+    '`position = alibi` adds a fixed penalty `−m_h·|i − j|` per head (ALiBi, no parameters).',
+    '`dropout` drops attention weights in training. The layer keeps its attention weights `A` for the heatmap view.',
     '',
     '- input: `[seq, d]`; context: `[seq_k, d_k]`',
     '- output: `[seq, d]`',
@@ -446,8 +500,13 @@ export const attention: LayerSpec = {
     },
   ],
   inputRank: [2],
-  notes(args) {
-    return args.position === 'alibi' && typeof args.heads === 'number' && Number.isSafeInteger(args.heads) && args.heads >= 1 ? [alibiNote(args.heads)] : [];
+  notes(args, inputs) {
+    const heads = typeof args.heads === 'number' && Number.isSafeInteger(args.heads) && args.heads >= 1 ? args.heads : undefined;
+    const out = heads !== undefined && inputs ? costNotes(args, heads, inputs) : [];
+    const mask = maskNote(args, inputs);
+    if (mask) out.push(mask);
+    if (args.position === 'alibi' && heads !== undefined) out.push(alibiNote(heads));
+    return out;
   },
   outputShape(ctx) {
     geometry(ctx);

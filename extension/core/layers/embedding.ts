@@ -482,6 +482,8 @@ export const positional: LayerSpec = {
         'arg.range',
         `the sequence has ${seq} positions but positional allows at most maxlen = ${maxlen}; raise maxlen`,
         ctx.args.maxlen == null ? undefined : 'maxlen',
+        // The quick fix: the smallest maxlen that takes this sequence.
+        ctx.args.maxlen == null ? undefined : [String(seq)],
       );
     }
     return { dims: [...x.dims] };

@@ -37,3 +37,35 @@ export function rankMismatch(spec: LayerSpec, shape: Shape): string | undefined 
   if (acceptsRank(spec, shape)) return undefined;
   return `expects an input of rank ${ranksText(spec)}; here ${shapeToString(shape)} (rank ${shape.dims.length})`;
 }
+
+/**
+ * Why `spec` does not take the kind of values `shape` holds, as the analysis
+ * checks it (`LayerSpec.inputKind`, 'float' when not said): token ids
+ * (`int[seq]`) go into an `embedding` only, and an `embedding` takes nothing
+ * else. Undefined when it does.
+ */
+export function kindMismatch(spec: LayerSpec, shape: Shape): string | undefined {
+  const kind = spec.inputKind ?? 'float';
+  if (kind === 'float' && shape.isInt) return `takes vectors, not the token ids ${shapeToString(shape)}: embed them first`;
+  if (kind === 'int' && !shape.isInt) return `takes token ids (int[...]); here ${shapeToString(shape)}, vectors`;
+  return undefined;
+}
+
+/** What `spec` needs that `shape` is not, for the completion item's description ("needs rank 3", "needs token ids"): undefined when it fits. */
+export function inputMismatch(spec: LayerSpec, shape: Shape): { why: string; needs: string } | undefined {
+  const rank = rankMismatch(spec, shape);
+  if (rank) return { why: rank, needs: `needs rank ${ranksText(spec)}` };
+  const kind = kindMismatch(spec, shape);
+  if (kind) return { why: kind, needs: shape.isInt ? 'needs vectors' : 'needs token ids' };
+  return undefined;
+}
+
+/**
+ * The registry layer a layer object is made of (`wte = embedding(...)`:
+ * 'embedding'), from the site of its definition within the declaration.
+ */
+export function objectLayer(analysis: Analysis, object: SymbolInfo): string | undefined {
+  const { start, end } = object.fullRange;
+  const def = analysis.sites.find((s) => s.kind === 'object' && !s.outShape && s.range.start.offset >= start.offset && s.range.end.offset <= end.offset);
+  return def?.name;
+}

@@ -34,10 +34,10 @@ export function formatOptionsOf(editor: EditorIndentation, text?: string): Requi
 }
 
 /**
- * The number of spaces before the first line of the file's first indented
- * body (the line after one that ends with `{`, indented comments included,
- * comments at column 0 skipped); undefined when there is none, or it is
- * indented with a tab.
+ * The number of spaces before the first line of the file's first body
+ * that is not empty (the line after one that ends with `{`, indented
+ * comments included, comments at column 0 skipped); undefined when there is
+ * none, or that line is not indented, or indented with a tab.
  */
 export function bodyIndentWidth(text: string): number | undefined {
   const lines = text.split(/\r\n?|\n/);
@@ -46,8 +46,12 @@ export function bodyIndentWidth(text: string): number | undefined {
     let j = i + 1;
     // Blank lines and comments at column 0 say nothing of the body's indentation.
     while (j < lines.length && (lines[j].trim() === '' || lines[j].startsWith('#'))) j++;
-    const m = j < lines.length ? /^( +)[^\s}]/.exec(lines[j]) : null;
-    if (m && m[1].length <= 16) return m[1].length;
+    // An empty body (`{` then `}`) says nothing either: the next body is asked.
+    if (j >= lines.length || lines[j].trimStart().startsWith('}')) continue;
+    const m = /^( +)[^\s}]/.exec(lines[j]);
+    // The first body's own width, or none: a first body written without indentation (a student's file laid out
+    // by hand) is a file not indented yet, and a later body's stray space must not set the width (it gave 1).
+    return m && m[1].length <= 16 ? m[1].length : undefined;
   }
   return undefined;
 }

@@ -2,7 +2,7 @@
  * Text the editor shows: signatures, hover markdown, inlay hint labels and
  * the model summary table. Pure functions of analysis results.
  */
-import type { BlockInfoSummary, ModelInfo, Params, SiteInfo, SiteOutcome } from '../../core/analysis/types';
+import type { Analysis, BlockInfoSummary, ModelInfo, Params, SiteInfo, SiteOutcome } from '../../core/analysis/types';
 import { formatBytes, internalActivations, internalBytes, summaryRows, trainingMemory } from '../../core/analysis/summary';
 import { describeField, modelFields } from '../../core/analysis/receptive';
 import { singleConvText, type KernelStack } from '../../core/analysis/stacking';
@@ -11,6 +11,7 @@ import { formatCompact, formatCount, product, shapeToString, Sym, type Shape } f
 import type { ArgSpec, ArgValue, LayerSpec } from '../../core/layers/types';
 import type { SumOperands } from './sumOperands';
 import type { TrainFn } from './trainSchema';
+import type { Expr, SourceFile } from '../../core/syntax/ast';
 import { sizesText, totalsAt, type DimSizes } from '../../core/analysis/sizes';
 
 export function formatArgValue(v: ArgValue): string {
@@ -85,11 +86,17 @@ export function layerSignature(spec: LayerSpec): SignatureText {
   );
 }
 
-export function blockSignature(block: BlockInfoSummary): SignatureText {
-  const sig = buildSignature(
-    block.name,
-    block.params.map((p) => ({ text: p.default === undefined ? p.name : `${p.name} = ${p.default}`, name: p.name, doc: '' })),
-  );
+/**
+ * `block dec_layer(d, heads)`; with `named` (the block's inputs given by
+ * name: all but the first, which the piped value fills) they follow the
+ * parameters, `memory = <input>`, so signature help shows what else the call
+ * needs (`dec_layer(512, 8, memory = enc)`).
+ */
+export function blockSignature(block: BlockInfoSummary, named: readonly string[] = []): SignatureText {
+  const sig = buildSignature(block.name, [
+    ...block.params.map((p) => ({ text: p.default === undefined ? p.name : `${p.name} = ${p.default}`, name: p.name, doc: '' })),
+    ...named.map((n) => ({ text: `${n} = <input>`, name: n, doc: `input \`${n}\` of the block: a value, given by name (\`${n} = enc\`)` })),
+  ]);
   return { label: `block ${sig.label}`, params: sig.params.map((p) => ({ ...p, label: [p.label[0] + 6, p.label[1] + 6] })) };
 }
 
@@ -98,6 +105,20 @@ export function trainFnSignature(fn: TrainFn): SignatureText {
     fn.name,
     fn.args.map((a) => ({ text: a.default === undefined ? a.name : `${a.name} = ${a.default}`, name: a.name, doc: a.doc })),
   );
+}
+
+/**
+ * The parameter of a block call the cursor is on, in {@link blockSignature}'s
+ * list (parameters, then the inputs given by name): a named input only by
+ * its name, since values without a name fill the parameters alone.
+ */
+export function blockActiveParameter(
+  params: readonly string[],
+  named: readonly string[],
+  call: { argIndex: number; positionalBefore: number; argName?: string; given: readonly string[] },
+): number {
+  if (call.argName !== undefined && named.includes(call.argName) && !params.includes(call.argName)) return params.length + named.indexOf(call.argName);
+  return activeParameter(params, call);
 }
 
 /** Index of the parameter a call's cursor is on, or -1 when it fits none. */
@@ -413,6 +434,8 @@ export interface LayerHoverExtras {
   stack?: KernelStack;
   /** For a `+`: the two values it adds, as written (`sumOperands`). */
   sum?: SumOperands;
+  /** The call's arguments as analysed (defaults filled in): the hover's first line is then {@link callAsRead}, not the signature. */
+  args?: Readonly<Record<string, ArgValue>>;
 }
 
 /**
@@ -430,9 +453,27 @@ export function sumLines(sum: SumOperands, inShapes: readonly Shape[]): string[]
   return [title, `left: \`${sum.left}\`${shape(0)}`, `right: \`${sum.right}\`${shape(1)}`];
 }
 
+/**
+ * A call as the analysis read it, every argument by name with the value it
+ * has (defaults filled in, a block parameter's value from the call shown):
+ * `attention(heads = 12, key_dim = dim/heads, causal = true, …)`, where the
+ * signature would say `causal = false`, the default.
+ */
+export function callAsRead(spec: LayerSpec, args: Readonly<Record<string, ArgValue>>): string {
+  const parts = spec.args.map((a) => {
+    const read = args[a.name];
+    // `stride = 2` of a 2-D layer is kept as [2] (one size for every axis): written back as it was.
+    const v = a.type === 'ints' && Array.isArray(read) && read.length === 1 ? read[0] : read;
+    if (a.type === 'tensors') return Array.isArray(v) && v.length ? `${a.name} = ${formatArgValue(v)}` : undefined;
+    const text = v === undefined || v === null ? (formatDefault(a) ?? 'none') : typeof v === 'number' ? formatNumber(v) : typeof v === 'string' && a.type === 'string' ? JSON.stringify(v) : formatArgValue(v);
+    return `${a.name} = ${text}`;
+  });
+  return `${spec.name}(${parts.filter((p) => p !== undefined).join(', ')})`;
+}
+
 export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, field?: readonly string[], weights?: LayerWeights, extras: LayerHoverExtras = {}): string {
   const parts: string[] = [];
-  parts.push(codeBlock(spec ? layerSignature(spec).label : site.name));
+  parts.push(codeBlock(spec ? (extras.args ? callAsRead(spec, extras.args) : layerSignature(spec).label) : site.name));
   const head = [spec ? `*${spec.category}* layer` : 'layer'];
   if (site.model) head.push(`in \`${site.model}\``);
   parts.push(head.join(' '));
@@ -455,11 +496,37 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
  * error, or it is in a block never called): the layer hover without shapes or
  * counts, its name said once.
  */
-export function layerDocsMarkdown(spec: LayerSpec): string {
-  const parts = [codeBlock(layerSignature(spec).label), `*${spec.category}* layer — _no shapes: this call could not be analysed (an error on its line or above, or in a block no model calls)_`];
+export function layerDocsMarkdown(spec: LayerSpec, reason?: string): string {
+  const why = reason ?? 'this call could not be analysed (an error on its line or above, or in a block no model calls)';
+  const parts = [codeBlock(layerSignature(spec).label), `*${spec.category}* layer — _no shapes: ${why}_`];
   if (spec.trainingOnly) parts.push('_Active in training only: identity at inference._');
   parts.push('---\n' + spec.doc);
   return parts.join('\n\n');
+}
+
+/**
+ * Why a call at `offset` has no shapes, for {@link layerDocsMarkdown}: in a
+ * block no model calls, that; otherwise the error the analysis stopped at
+ * (the first in the model or block holding the call, on its line or above,
+ * else the first of the file, as a block's body can be where a model's call
+ * of it fails). Undefined when there is no such error.
+ */
+export function noShapesReason(analysis: Analysis, offset: number, docUri: string): string | undefined {
+  const container = analysis.file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && i.range.start.offset <= offset && offset <= i.range.end.offset);
+  if (container?.kind === 'block') {
+    const name = container.name.name;
+    const block = analysis.symbols.find((s) => s.kind === 'block' && s.name === name && (s.uri === undefined || s.uri === docUri));
+    const calls = block?.references.filter((r) => r.range.start.offset !== block.range.start.offset || (r.uri !== undefined && r.uri !== docUri)) ?? [];
+    if (block && calls.length === 0) return `no model calls the block '${name}' yet: call it from a model (\`x -> ${name}(...)\`) to see its shapes and counts`;
+  }
+  const errors = analysis.diagnostics
+    .filter((d) => d.severity === 'error' && (d.uri === undefined || d.uri === docUri))
+    .sort((a, b) => a.range.start.offset - b.range.start.offset);
+  const inContainer = container && errors.find((d) => d.range.start.offset >= container.range.start.offset && d.range.start.offset <= offset);
+  const first = inContainer || errors[0];
+  if (!first) return undefined;
+  const message = first.message.length > 120 ? `${first.message.slice(0, 119)}…` : first.message;
+  return `the analysis stopped at the error on line ${first.range.start.line + 1}: ${message}`;
 }
 
 /** Hover over a block call: its signature, shapes and totals over repeats, and its weights by name when that is short. */
@@ -559,6 +626,50 @@ function sizesSource(sizes: DimSizes): string {
 
 // ---------------------------------------------------------------- inlay hints
 
+/**
+ * For each line of a model or block body that ends a layer or block call,
+ * where the call that ends last on it starts (the calls of chains, sums and
+ * brackets; not the values inside a call's arguments). A site has the same
+ * start, so {@link lineHints} can tell a line whose last call was analysed.
+ */
+export function lastCallStarts(file: SourceFile): Map<number, number> {
+  const ends = new Map<number, { end: number; start: number }>();
+  const visit = (e: Expr): void => {
+    switch (e.kind) {
+      case 'call': {
+        const line = e.range.end.line;
+        const seen = ends.get(line);
+        if (!seen || e.range.end.offset > seen.end) ends.set(line, { end: e.range.end.offset, start: e.range.start.offset });
+        return;
+      }
+      case 'chain':
+        visit(e.head);
+        for (const c of e.calls) visit(c);
+        return;
+      case 'binary':
+        visit(e.left);
+        visit(e.right);
+        return;
+      case 'paren':
+        visit(e.expr);
+        return;
+      case 'unary':
+        visit(e.operand);
+        return;
+      default:
+        return;
+    }
+  };
+  for (const item of file.items) {
+    if (item.kind !== 'model' && item.kind !== 'block') continue;
+    for (const st of item.body) {
+      if (st.kind === 'assign') visit(st.value);
+      else if (st.kind === 'output') for (const v of st.values) visit(v);
+    }
+  }
+  return new Map([...ends].map(([line, c]) => [line, c.start]));
+}
+
 export interface LineHint {
   line: number;
   label: string;
@@ -572,13 +683,17 @@ export interface LineHint {
  * a line where one of `errors` (the file's own error ranges) starts after
  * that call: the calls after the error were not analysed, so the last shape
  * known is not the line's (`conv2d(8, 3) -> rleu -> maxpool(2)` would show
- * conv2d's [26, 26, 8] where maxpool's output is expected).
+ * conv2d's [26, 26, 8] where maxpool's output is expected). None either on
+ * a line whose last call (`lastCalls`: line → where that call starts, from
+ * {@link lastCallStarts}) has no site: it was not analysed, for an error
+ * elsewhere (in the body of the block it calls, or above).
  */
 export function lineHints(
   sites: readonly SiteInfo[],
   showParams: boolean,
   lines?: { from: number; to: number },
   errors: readonly { start: { line: number; offset: number } }[] = [],
+  lastCalls?: ReadonlyMap<number, number>,
 ): LineHint[] {
   const byLine = new Map<number, SiteInfo[]>();
   for (const s of sites) {
@@ -612,6 +727,8 @@ export function lineHints(
       }
     }
     if (errors.some((e) => e.start.line === line && e.start.offset >= last.range.end.offset)) continue;
+    const lastCall = lastCalls?.get(line);
+    if (lastCall !== undefined && !list.some((s) => s.range.start.offset === lastCall)) continue;
     const bits: string[] = [];
     if (last.outShape) bits.push(`→ ${shapeToString(last.outShape)}`);
     if (showParams && anyParams && !params.equals(0)) bits.push(`${formatCount(params)} params`);
