@@ -265,3 +265,12 @@ test('a train section kept across edits follows its model: fit problems come and
   assert.deepEqual(codes(other(3) + model(32) + train), ['train.bad_value@10', 'train.data_shape@9']);
   assert.deepEqual(codes(other(4) + model(28) + train), ['train.bad_value@10']);
 });
+
+test('typing at the end of a model not closed yet: each line is checked, fresh and in the session, before and after Enter', () => {
+  // Found in code-server: the misspelt layer of the last line showed no error, and after Enter the session replayed that.
+  const a = 'model GPT {\n  input tokens: int[seq]\n  wte = embedding(50257, 768)\n  x = tokens -> wte -> positonal(learned)';
+  const codes = (text: string) => analyze(text).diagnostics.map((d) => d.code);
+  assert.ok(codes(a).includes('name.unknown_layer'), codes(a).join(', '));
+  const session = new AnalysisSession();
+  for (const text of [a, a + '\n  ', a + '\n  y', a + '\n  ', a, a + '\n}\n']) same(session, text, {}, JSON.stringify(text.slice(-12)));
+});

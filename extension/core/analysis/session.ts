@@ -107,13 +107,14 @@ export class AnalysisSession {
         this.reach = new WeakMap();
       }
       const plans = planClusters(a, f, text, options.uri, this.reach);
+      if (f.errors.length > 0) uncacheNearErrors(f, plans);
       const aligned = positions.length === f.items.length;
       // Two clusters with the same key (identical models written twice) cannot share one cached result.
       const keys = new Map<string, number>();
       for (const plan of new Set(plans.values())) keys.set(plan.key, (keys.get(plan.key) ?? 0) + 1);
       const hits = new Map<Plan, Cluster>();
       for (const plan of new Set(plans.values())) {
-        if (keys.get(plan.key) !== 1 || !aligned) {
+        if (keys.get(plan.key) !== 1 || !aligned || !plan.cacheable) {
           plan.cacheable = false;
           continue;
         }
@@ -174,6 +175,36 @@ export class AnalysisSession {
     this.stats = { reusedModels: reused, analysedModels: analysed };
     return result;
   }
+}
+
+/**
+ * Marks not cacheable the clusters with a syntax error in one of their items
+ * or after it, before the next item (a body left open at the end of the
+ * file). What such an error mutes (the statement that holds it: see
+ * `Analyzer.brokenParts`) depends on where it stands, which the key (the
+ * items' text) does not hold: `x = t -> positonal(…)` typed before the
+ * model's `}` is muted while the error sits at its end, and was still
+ * muted, replayed, once Enter moved the error to the next line.
+ */
+function uncacheNearErrors(file: SourceFile, plans: Map<number, Plan>): void {
+  const items = file.items;
+  const marked = new Set<number>();
+  for (const e of file.errors) {
+    const o = e.range.start.offset;
+    // The last item that starts at or before the error.
+    let lo = 0;
+    let hi = items.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid].range.start.offset <= o) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (at >= 0) marked.add(at);
+  }
+  for (const plan of new Set(plans.values())) if (plan.itemIndices.some((i) => marked.has(i))) plan.cacheable = false;
 }
 
 /** Shift the positions of a reused cluster's trees to where its items now stand. */

@@ -917,9 +917,11 @@ class Parser {
         break;
       }
       if (kind === K.Eof || this.atDeclStart()) {
-        // A new error even after one in the last statement: a missing `}` is a mistake of its own.
+        // A new error even after one in the last statement: a missing `}` is a mistake of its own, and not one of
+        // that statement, which was read whole (at the end of the file the error stands on its last token).
         this.suppress = false;
         this.unclosed(open, '}', t);
+        this.errors[this.errors.length - 1].readWhole = true;
         const p = this.prevTok;
         if (p >= 0 && this.st[p] >= this.st[open]) end = this.endOf(p);
         break;
