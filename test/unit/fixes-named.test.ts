@@ -183,3 +183,21 @@ test("a layer's name where a value is due says so: ', softmax' for '-> softmax',
   assert.match(n.message, /`dense\(units\)`\.$/);
   assert.equal(n.fixes, undefined);
 });
+
+test("an input's shape without its ':' or its brackets: one error each, the fix, and the shape read on", () => {
+  const colon = 'model M {\n  input x [28, 28, 1]\n  output x -> flatten -> dense(10)\n}\n';
+  const [c, ...more] = errors(colon);
+  assert.equal(more.length, 0);
+  assert.equal(c.message, "expected ':' between the input's name and its shape: 'input x: [28, 28, 1]'");
+  assert.deepEqual(errors(applyFix(colon, c)), []);
+  const bare = 'model M {\n  input x: 28, 28, 1\n  output x -> flatten -> dense(10)\n}\n';
+  const [b, ...others] = errors(bare);
+  assert.equal(others.length, 0);
+  assert.equal(b.message, 'a shape goes in brackets: [28, 28, 1]');
+  assert.equal(b.fixes?.[0].title, 'Change to [28, 28, 1]');
+  assert.deepEqual(errors(applyFix(bare, b)), []);
+  // Read on: the model is analysed with that shape (a later mistake is its own error; the shape is known).
+  const a = analyze('model M {\n  input x int[seq]\n  output x -> embedding(10, 4) -> dens(2)\n}\n');
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), ['syntax.expected', 'name.unknown_layer']);
+  assert.equal(analyze('model M {\n  input x: 28, 28, 1\n  output x -> flatten\n}\n').models[0].outputs[0].shape.dims.map(String).join(','), '784');
+});

@@ -1140,6 +1140,15 @@ class Parser {
     if (this.kd[this.pos] === K.Colon && !this.atBreak) {
       this.advance();
       shape = this.parseShape();
+    } else if (!this.atBreak && !this.suppress && (this.kd[this.pos] === K.LBracket || (this.isIntWord(this.pos) && this.kindAt(this.pos + 1) === K.LBracket))) {
+      // `input x [28, 28, 1]`: the ':' left out; read on as the shape it is.
+      this.error('syntax.expected', "expected ':' between the input's name and its shape", this.foundRange(this.pos, false));
+      const e = this.errors[this.errors.length - 1];
+      e.insert = { at: name.range.end, text: ':' };
+      e.readWhole = true;
+      this.suppress = false;
+      shape = this.parseShape();
+      if (shape) e.message += `: 'input ${name.name}: ${this.text.slice(shape.range.start.offset, shape.range.end.offset)}'`;
     }
     const range = span(this.startOf(kw), (shape ?? name).range.end);
     // One literal per shape, fields in their usual order (see `parseCall`).
@@ -1154,6 +1163,7 @@ class Parser {
       isInt = true;
     }
     const open = this.pos;
+    if (!isInt && !this.atBreak && !this.suppress && (this.kd[open] === K.Number || this.kd[open] === K.Ident)) return this.bareShape(first);
     if (this.kd[open] !== K.LBracket || this.atBreak) {
       this.expected(isInt ? "'[' after 'int'" : "a shape such as [28, 28, 1] or int[seq]");
       return undefined;
@@ -1211,6 +1221,28 @@ class Parser {
     let last = t;
     while (this.kd[last + 1] === K.Eq && (this.fl[last + 1] & F.NlBefore) === 0) last++;
     return last;
+  }
+
+  /**
+   * `input x: 28, 28, 1`: a shape without its brackets (as a Python tuple
+   * may be written). One error with the fix that adds them, and read on as
+   * that shape.
+   */
+  private bareShape(first: number): ShapeExpr {
+    const dims: Expr[] = [this.parseExpr()];
+    while (this.kd[this.pos] === K.Comma && !this.atBreak) {
+      this.advance();
+      dims.push(this.parseExpr());
+    }
+    const range = span(this.startOf(first), dims[dims.length - 1].range.end);
+    const written = this.text.slice(range.start.offset, range.end.offset);
+    this.suppress = false;
+    this.error('syntax.expected', `a shape goes in brackets: [${written}]`, range);
+    const e = this.errors[this.errors.length - 1];
+    withReplace(e, `Change to [${written}]`, range, `[${written}]`);
+    e.readWhole = true;
+    this.suppress = false;
+    return { kind: 'shape', isInt: false, dims, range };
   }
 
   private parseOutput(): Statement {
