@@ -201,3 +201,21 @@ test("an input's shape without its ':' or its brackets: one error each, the fix,
   assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), ['syntax.expected', 'name.unknown_layer']);
   assert.equal(analyze('model M {\n  input x: 28, 28, 1\n  output x -> flatten\n}\n').models[0].outputs[0].shape.dims.map(String).join(','), '784');
 });
+
+test('an invisible character pasted with the text is named by its code, with the fix that deletes it; a name declared twice is suggested once', () => {
+  // (A no-break space is read as a space.)
+  assert.deepEqual(errors('model M {\n  input x: [8]\n  output x\u00a0-> dense(2)\n}\n'), []);
+  for (const ch of ['\u200b', '\u2060']) {
+    const text = `model M {\n  input x: [8]\n  output x${ch} -> dense(2)\n}\n`;
+    const [d, ...more] = errors(text);
+    assert.equal(more.length, 0);
+    assert.equal(d.message, `unexpected character 'U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}', an invisible character (pasted from a web page or a document?): delete it`);
+    assert.equal(d.fixes?.[0].title, 'Delete the invisible character');
+    assert.deepEqual(errors(applyFix(text, d)), []);
+  }
+  // A visible one keeps its own text and has nothing to delete for sure.
+  const [v] = errors('model M {\n  input x: [8]\n  output x \u00a7 dense(2)\n}\n');
+  assert.equal(v.message, "unexpected character '\u00a7'");
+  const twice = 'model A {\n  input x: [8]\n  output x\n}\nmodel A {\n  input x: [8]\n  output x\n}\ntrain a {\n  data: digits()\n  loss: mse\n}\n';
+  assert.match(errors(twice).find((d) => d.code === 'train.unknown_model')!.message, /Did you mean 'A'\?$/);
+});

@@ -32,7 +32,8 @@ export function suggest(name: string, candidates: Iterable<string>, max = 3): st
   const lower = name.toLowerCase();
   const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
   const scored: [string, number][] = [];
-  for (const c of candidates) {
+  // Each name once, though it may be declared twice (two models 'A': one suggestion, not "'A' or 'A'").
+  for (const c of new Set(candidates)) {
     if (c === name || Math.abs(c.length - name.length) > limit) continue;
     const score = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase());
     if (score <= limit) scored.push([c, score]);

@@ -515,6 +515,14 @@ class Parser {
     this.errors.push({ code, message, range });
   }
 
+  /** `syntax.invalid_character` at token `t`; an invisible one (a zero-width space pasted with the text) with the fix that deletes it. */
+  private invalidChar(t: number): void {
+    const ch = this.textOf(t);
+    if (this.suppress) return;
+    this.error('syntax.invalid_character', invalidCharMessage(ch), this.tokRange(t));
+    if (isInvisible(ch)) withReplace(this.errors[this.errors.length - 1], 'Delete the invisible character', this.tokRange(t), '');
+  }
+
   private where(t: number): string {
     return `${this.ln[t] + 1}:${this.ch[t] + 1}`;
   }
@@ -554,7 +562,7 @@ class Parser {
     const t = this.pos;
     const nl = !atToken && this.kd[t] !== K.Eof && (this.atBreak || this.atBoundary());
     if (this.kd[t] === K.Invalid && !nl) {
-      this.error('syntax.invalid_character', invalidCharMessage(this.textOf(t)), this.tokRange(t));
+      this.invalidChar(t);
       return;
     }
     this.error(code, `expected ${what}, found ${this.describe(t, nl)}`, this.foundRange(t, nl));
@@ -602,7 +610,7 @@ class Parser {
 
   /** Report an invalid character, or "expected ',' or CLOSE WHAT", at token `u`. */
   private badInList(u: number, message: string): void {
-    if (this.kd[u] === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(u)), this.tokRange(u));
+    if (this.kd[u] === K.Invalid) this.invalidChar(u);
     else this.error('syntax.expected', message, this.tokRange(u));
   }
 
@@ -730,7 +738,7 @@ class Parser {
       // `})` after a body: the `)` an editor closed for the header (`block res(` gave `block res()`), left behind.
       const stray = (kind === K.RParen || kind === K.RBracket) && t > 0 && this.kd[t - 1] === K.RBrace;
       if (stray) hint = ` (a '${this.textOf(t)}' left after the body's '}', as when an editor closed the header's '(' for you)`;
-      if (kind === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(t)), this.tokRange(t));
+      if (kind === K.Invalid) this.invalidChar(t);
       else
         this.error(
           'syntax.expected',
@@ -937,7 +945,7 @@ class Parser {
         if (this.isSemicolon(u)) this.semicolon();
         else if (this.startsItem(u, what)) this.sameLine(u);
         else {
-          if (this.kd[u] === K.Invalid) this.error('syntax.invalid_character', invalidCharMessage(this.textOf(u)), this.tokRange(u));
+          if (this.kd[u] === K.Invalid) this.invalidChar(u);
           else if (this.missingArrow(u)) {
             // `x -> tanh avgpool(2)`: a layer after another without the `->` between them.
             const layer = this.textOf(u);
@@ -1732,6 +1740,11 @@ function clip(s: string): string {
   return s.length > 24 ? `${s.slice(0, 21)}...` : s;
 }
 
+/** A character that shows as nothing (a control, a zero-width space pasted from a web page, a no-break space): named by its code. */
+function isInvisible(ch: string): boolean {
+  return /^[\p{C}\p{Z}]$/u.test(ch);
+}
+
 function invalidCharMessage(ch: string): string {
   const hints: Record<string, string> = {
     "'": ' (strings use double quotes: "...")',
@@ -1739,8 +1752,10 @@ function invalidCharMessage(ch: string): string {
     '.': ' (numbers need a digit before the point: 0.5)',
   };
   const code = ch.codePointAt(0) ?? 0;
-  const shown = code < 32 || code === 127 ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : ch;
-  return `unexpected character '${shown}'${hints[ch] ?? ''}`;
+  const invisible = isInvisible(ch);
+  const shown = invisible ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : ch;
+  const hint = hints[ch] ?? (invisible && code > 127 ? ', an invisible character (pasted from a web page or a document?): delete it' : '');
+  return `unexpected character '${shown}'${hint}`;
 }
 
 const RANGE_KEYS: ReadonlySet<string> = new Set(['range', 'opRange', 'keywordRange', 'bodyRange', 'paramsRange']);
