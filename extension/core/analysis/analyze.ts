@@ -779,7 +779,15 @@ export class Analyzer {
     return true;
   }
 
-  private loadImport(path: string, at: Range, fromUri: string | undefined, depth: number, visiting: Set<string>): void {
+  private loadImport(
+    path: string,
+    at: Range,
+    fromUri: string | undefined,
+    depth: number,
+    visiting: Set<string>,
+    /** For an import of an imported file: that file's path as imported, and the import line in it. */
+    via?: { path: string; range: Range },
+  ): void {
     if (depth > LIMITS.maxImportDepth) {
       this.diag('import.too_deep', 'error', `imports nest deeper than ${LIMITS.maxImportDepth} files.`, at);
       return;
@@ -793,19 +801,25 @@ export class Analyzer {
     if (!loaded) {
       // `import "a.nnmodel` unclosed: already reported (the file is still looked for: its blocks are used).
       if (depth === 0 && this.file.errors.some((e) => e.range.start.offset === at.start.offset)) return;
-      this.diag('import.not_found', 'error', `cannot find '${path}' (paths are relative to this file).`, at);
+      // Imported by an imported file: its path is relative to that file, which is named, and the line there related.
+      if (via) {
+        this.diag('import.not_found', 'error', `cannot find '${path}', imported by '${via.path}' (paths are relative to the file that imports them).`, at, undefined, {
+          related: [{ message: `import "${path}"`, range: via.range, uri: fromUri }],
+        });
+      } else this.diag('import.not_found', 'error', `cannot find '${path}' (paths are relative to this file).`, at);
       return;
     }
     if (visiting.has(loaded.uri)) return; // a cycle: everything it holds is already being read
     visiting.add(loaded.uri);
     this.importTexts.set(loaded.uri, loaded.text);
     const file = parse(loaded.text);
-    if (file.errors.length > 0 && depth === 0) {
+    if (file.errors.length > 0) {
+      // Also in a file an import imports: its blocks are used here just the same.
       const e = file.errors[0];
       this.diag(
         'import.errors',
         'error',
-        `'${path}' has ${file.errors.length} syntax error${file.errors.length > 1 ? 's' : ''}; the first, at ${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}`,
+        `'${path}'${via ? `, imported by '${via.path}',` : ''} has ${file.errors.length} syntax error${file.errors.length > 1 ? 's' : ''}; the first, at ${e.range.start.line + 1}:${e.range.start.character + 1}: ${e.message}`,
         at,
         undefined,
         { related: [{ message: e.message, range: e.range, uri: loaded.uri }] },
@@ -825,7 +839,7 @@ export class Analyzer {
       } else if (item.kind === 'block' && !this.blocks.has(item.name.name)) {
         this.blocks.set(item.name.name, { decl: item, uri: loaded.uri });
       } else if (item.kind === 'import') {
-        this.loadImport(item.path.value, at, loaded.uri, depth + 1, visiting);
+        this.loadImport(item.path.value, at, loaded.uri, depth + 1, visiting, { path, range: item.range });
       }
     }
   }
