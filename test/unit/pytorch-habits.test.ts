@@ -35,7 +35,7 @@ test("PyTorch's padding = n: 0 is valid, (k - 1) / 2 is same, with the fix; othe
   const [zero] = errors(model('conv2d(8, kernel = [5, 5], padding = 0) -> flatten'));
   assert.deepEqual(zero.fixes?.map((f) => f.title), ['Change to valid']);
   const [two] = errors(model('conv2d(8, 3, padding = 2) -> flatten'));
-  assert.match(two.message, /with a 3-wide kernel that is neither `same` \(1\) nor `valid` \(0\)\.$/);
+  assert.match(two.message, /with a 3-wide kernel that is neither `same` \(padding = 1\) nor `valid` \(0\)\.$/);
   assert.equal(two.fixes?.length ?? 0, 0);
   // A kernel that is a block's parameter cannot be read: both words, same first.
   const block = 'block b(k) {\n  input x\n  output x -> conv2d(8, k, padding = 1)\n}\nmodel M {\n  input x: [28, 28, 1]\n  output x -> b(3) -> flatten\n}\n';
@@ -129,4 +129,30 @@ test('the names PyTorch and Keras give arguments and layers: a pooling kernel is
   }
   const [dim] = errors(model('softmax(dim = -1)', '[10]'));
   assert.match(dim.message, /Did you mean 'axis'\? PyTorch's dim counts the batch axis and puts an image's channels at 1; axis counts the example's axes from 0, and -1 is the last \(the channels\)\./);
+});
+
+test('a cold review of the habits above: the cases each must not get wrong', () => {
+  // concat's axis comes after its values: a value by position is not its axis.
+  const [dim] = errors(model('concat(x, dim = 1)', '[8, 8, 4]'));
+  assert.doesNotMatch(dim.message, /given already/);
+  // padding = n reads the dilation, the stride, and a transposed convolution's crop.
+  const fix = (chain: string, input = '[16, 16, 4]') => errors(model(chain, input))[0].fixes?.map((f) => f.title) ?? [];
+  assert.deepEqual(fix('conv2d_transpose(32, 4, 2, padding = 1)', '[8, 8, 16]'), ['Change to same']);
+  assert.deepEqual(fix('conv2d(8, 3, dilation = 2, padding = 2)'), ['Change to same']);
+  assert.deepEqual(fix('conv2d(8, 4, 2, padding = 1)'), ['Change to same']);
+  assert.deepEqual(fix('maxpool(3, 2, padding = 1)'), ['Change to same']);
+  assert.deepEqual(fix('conv2d(8, 2, padding = 1)'), []);
+  assert.doesNotMatch(errors(model('conv2d(8, 4, padding = 1)'))[0].message, /\d\.5/);
+  // The return_sequences hint only before a layer that reads a sequence, as a sentence of its own.
+  assert.doesNotMatch(errors(model('lstm(16) -> conv2d(8, 3)', '[10, 4]'))[0].message, /return_sequences/);
+  assert.match(errors(model('lstm(16) -> conv1d(8, 3)', '[10, 4]'))[0].message, /first\. The lstm\(16\) before it/);
+  // FCN's upsampling (a kernel twice the stride) is not PyTorch's order; a DCGAN's first layer is.
+  assert.deepEqual(analyze(model('conv2d_transpose(21, 16, 8)', '[8, 8, 21]')).diagnostics, []);
+  assert.match(analyze(model('conv2d_transpose(100, 512, 4)', '[1, 1, 100]')).diagnostics[0].message, /100 filters of a 512-wide kernel/);
+  assert.match(analyze(model('conv2d(3, 8, 2)', '[32, 32, 3]')).diagnostics[0].message, /of an 8-wide kernel/);
+  // batchnorm(16) with another argument; a tuple as a block's default; a layer among a call's values gets no ',' fix.
+  assert.match(errors(model('batchnorm(16, epsilon = 0.001)', '[8, 8, 16]'))[0].message, /nn\.BatchNorm2d\(16\)/);
+  const [tuple] = errors('block b(k = (3, 3)) {\n  input x\n  output x -> conv2d(8, k)\n}\nmodel M {\n  input x: [8, 8, 3]\n  output x -> b\n}\n');
+  assert.equal(tuple.code, 'syntax.tuple');
+  assert.equal(errors('model M {\n  input x: [8]\n  y = concat(x, relu)\n  output y\n}\n')[0].fixes, undefined);
 });

@@ -1170,7 +1170,14 @@ export class Analyzer {
     const sameLine = i >= 0 && range.start.character - (range.start.offset - i) >= 0;
     const fixes: Fix[] = [];
     let how = `apply it to a value with \`-> ${name}\``;
-    if (before === ',' && sameLine && ctx.uri === this.uri) {
+    // Only a `,` of the statement itself (`output a, softmax`), not one between a call's arguments (`concat(x, relu)`).
+    let depth = 0;
+    for (let j = i - 1; j >= 0 && text[j] !== '\n'; j--) {
+      const c = text[j];
+      if (c === ')' || c === ']') depth--;
+      else if (c === '(' || c === '[') depth++;
+    }
+    if (before === ',' && sameLine && depth <= 0 && ctx.uri === this.uri) {
       const at = { line: range.start.line, character: range.start.character - (range.start.offset - i), offset: i };
       fixes.push({ title: `Apply it: '-> ${name}'`, edits: [{ range: { start: at, end: range.start }, newText: ' -> ' }], preferred: true });
     } else if (before === '=') {
@@ -1493,7 +1500,9 @@ export class Analyzer {
           const positional = call.args.filter((b) => !b.name);
           const givenAt = (o: string) => {
             const i = spec.args.findIndex((a) => a.name === o);
-            return i >= 0 && i < positional.length && spec.args[i].type !== 'tensors' ? positional[i] : call.args.find((b) => b !== arg && b.name?.name === o);
+            // After a variadic argument (`concat(a, b, axis)`), every value without a name is one of its values.
+            const byPosition = i >= 0 && i < positional.length && spec.args[i].type !== 'tensors' && !(variadic >= 0 && i > variadic);
+            return byPosition ? positional[i] : call.args.find((b) => b !== arg && b.name?.name === o);
           };
           const options = suggested.filter((o) => !givenAt(o));
           const taken = suggested.length > 0 && options.length === 0 ? suggested[0] : undefined;
@@ -1835,10 +1844,15 @@ export class Analyzer {
     const torch = TORCH_ORDER[spec.name];
     if (spec.name === 'batchnorm') {
       // `batchnorm(16)`: nn.BatchNorm2d(16), the channels alone, landed on `momentum`.
-      if (call.args.length !== 1 || positional.length !== 1 || a < 2 || !call.argsRange) return false;
+      if (positional.length !== 1 || call.args.some((x) => x.name?.name === 'momentum') || a < 2 || !call.argsRange) return false;
       const module = `${torch.name}${input.dims.length >= 3 ? '2d' : '1d'}`;
       this.error('arg.range', `batchnorm's 'momentum' must be between 0 and 1; got ${a}. PyTorch's ${module}(${a}) gives the input's channels; here they come from the input (${a}): write batchnorm.`, positional[0].value.range, ctx, {
-        fixes: [{ title: 'Remove the channels: batchnorm', edits: [{ range: call.argsRange, newText: '' }], preferred: true }],
+        fixes:
+          call.args.length === 1
+            ? [{ title: 'Remove the channels: batchnorm', edits: [{ range: call.argsRange, newText: '' }], preferred: true }]
+            : call.args[0] === positional[0]
+              ? [{ title: 'Remove the channels', edits: [{ range: { start: positional[0].range.start, end: call.args[1].range.start }, newText: '' }], preferred: true }]
+              : undefined,
       });
       return true;
     }
@@ -1855,9 +1869,11 @@ export class Analyzer {
       this.error('arg.type', `${spec.name}'s '${second.name}' takes true or false, but this is the number ${b}. ${first}: write ${meant}.`, positional[1].value.range, ctx, { fixes: [fix] });
       return true;
     }
-    const plausible = spec.name === 'attention' ? b < a && a % b === 0 && !call.args.some((x) => x.name?.name === 'key_dim') : c !== undefined && b >= 8 && c >= 1 && c < b;
+    // A transposed convolution with a kernel of up to twice its stride is how one upsamples (FCN's conv2d_transpose(21, 16, 8)).
+    const upsampling = spec.name === 'conv2d_transpose' && c !== undefined && c >= 1 && b % c === 0 && b <= 2 * c;
+    const plausible = spec.name === 'attention' ? b < a && a % b === 0 && !call.args.some((x) => x.name?.name === 'key_dim') : c !== undefined && b >= 8 && c >= 1 && c < b && !upsampling;
     if (!plausible) return false;
-    const reading = spec.name === 'attention' ? `${a} heads of key_dim ${b}` : `${a} filter${a === 1 ? '' : 's'} of a ${b}-wide kernel at stride ${c}`;
+    const reading = spec.name === 'attention' ? `${a} heads of key_dim ${b}` : `${a} filter${a === 1 ? '' : 's'} of ${wide(b)} kernel at stride ${c}`;
     this.diag('arg.torch_order', 'warning', `${written} reads as ${reading}. ${first}: did you mean ${meant}?`, positional[0].range, ctx, { fixes: [fix] });
     return false;
   }
@@ -1957,17 +1973,17 @@ export class Analyzer {
         const values = err.values;
         const fixes = values?.length ? (range: Range) => values.map((v, i) => this.replaceFix(`Change ${err.arg} to ${v}`, range, v, i === 0)) : undefined;
         if (argExpr) this.argError(err.code, err.message, argExpr, ctx, fixes);
-        else if (err.code === 'shape.rank') this.rankError(err.message, first, inputIds[0], at, ctx);
+        else if (err.code === 'shape.rank') this.rankError(spec, err.message, first, inputIds[0], at, ctx);
         else this.error(err.code, err.message, at, ctx);
       } else if (rankError) {
-        this.rankError(rankError, first, inputIds[0], at, ctx);
+        this.rankError(spec, rankError, first, inputIds[0], at, ctx);
       } else {
         this.error('internal.layer', `internal error in ${spec.name}: ${(err as Error)?.message ?? err}`, at, ctx);
       }
       return UNKNOWN;
     }
     if (rankError) {
-      this.rankError(rankError, first, inputIds[0], at, ctx);
+      this.rankError(spec, rankError, first, inputIds[0], at, ctx);
       return UNKNOWN;
     }
     for (const d of out.dims) {
@@ -2012,7 +2028,7 @@ export class Analyzer {
    * gives by default (`lstm(64) -> lstm(64)`, Keras's classic mistake), it
    * says so, with the fix that sets `return_sequences = true` in that call.
    */
-  private rankError(message: string, got: Shape | undefined, from: number | undefined, at: Range, ctx: Ctx): void {
+  private rankError(spec: LayerSpec, message: string, got: Shape | undefined, from: number | undefined, at: Range, ctx: Ctx): void {
     const nodes = ctx.g.nodes;
     let prev: GraphNode | undefined;
     for (let i = nodes.length - 1; i >= 0 && from !== undefined; i--) {
@@ -2021,14 +2037,15 @@ export class Analyzer {
         break;
       }
     }
-    if (got?.dims.length !== 1 || prev?.kind !== 'layer' || !RECURRENT_OPS.has(prev.op) || prev.args.return_sequences !== false || prev.object !== undefined) {
+    const readsSequence = takesRank(spec, 2);
+    if (!readsSequence || got?.dims.length !== 1 || prev?.kind !== 'layer' || !RECURRENT_OPS.has(prev.op) || prev.args.return_sequences !== false || prev.object !== undefined) {
       this.error('shape.rank', message, at, ctx);
       return;
     }
     const call = prev.source ?? prev.label;
     const fix = ctx.uri === this.uri && !ctx.static ? causalFix(this.file, prev, 'return_sequences', 'true', `Set return_sequences = true in ${call}`) : undefined;
     const hint = ` The ${call} before it gives only its last step; with \`return_sequences = true\` it gives one output per step, the sequence this layer reads.`;
-    this.error('shape.rank', message + hint, at, ctx, fix ? { fixes: [fix] } : {});
+    this.error('shape.rank', message.replace(/([^.])$/, '$1.') + hint, at, ctx, fix ? { fixes: [fix] } : {});
   }
 
   /** Adds a checked layer application to the graph and its site; returns its output tensor. */
@@ -2908,28 +2925,52 @@ function literalDefault(decl: BlockDecl, param: string): Expr | undefined {
 }
 
 /**
- * PyTorch's `padding = n` (n pixels of zeros on each side) in a call whose
- * padding is a word here: `0` is `valid`; `(k - 1) / 2` around a kernel of
- * odd size k keeps the size, `same`. The hint for the message and the words
- * to offer (none when n pads some other amount, or both when the kernel
- * cannot be read from the call).
+ * PyTorch's `padding = n` in a call whose padding is a word here. `0` is
+ * `valid`. For a convolution or pooling, n zeros on each side give
+ * TensorFlow's `same` size when n = ⌊(K − 1) / 2⌋ for the dilated kernel K =
+ * d·(k − 1) + 1, at stride 1 only when K is odd (an even kernel at stride 2,
+ * as DCGAN's 4-wide one, matches on even sizes). For a transposed
+ * convolution PyTorch's padding crops the output: `same` (the input's size
+ * times the stride) is 2n = k − s. The hint for the message and the words to
+ * offer (none when n is some other amount, both when the call's kernel,
+ * stride or dilation cannot be read).
  */
 function torchPadding(spec: LayerSpec, call: CallExpr, n: number): { hint: string; words: string[] } {
-  if (n === 0) return { hint: " PyTorch's padding = 0 (no zeros around the input) is `valid` here.", words: ['valid'] };
-  const k = writtenKernel(spec, call);
-  const kernel = k === undefined ? 'its kernel' : `a ${k}-wide kernel`;
-  const general = ` PyTorch's padding = ${n} puts ${n} pixel${n === 1 ? '' : 's'} of zeros around the input`;
-  if (k === undefined) return { hint: `${general}; \`same\` keeps the input's size (padding = (kernel - 1) / 2 in PyTorch), \`valid\` adds none.`, words: ['same', 'valid'] };
-  if (k % 2 === 1 && n === (k - 1) / 2) return { hint: `${general}, which keeps the size with ${kernel}: that is \`same\` here.`, words: ['same'] };
-  return { hint: `${general}; with ${kernel} that is neither \`same\` (${(k - 1) / 2}) nor \`valid\` (0).`, words: [] };
+  if (n === 0) return { hint: ` PyTorch's padding = 0 (no zeros ${spec.name === 'conv2d_transpose' ? 'cropped' : 'around the input'}) is \`valid\` here.`, words: ['valid'] };
+  const k = writtenNumber(spec, call, spec.args.some((a) => a.name === 'kernel') ? 'kernel' : 'size');
+  // Not written: the default (a pooling's stride is its size); written as something else than a number: unknown.
+  const s = isWritten(spec, call, 'stride') ? writtenNumber(spec, call, 'stride') : spec.args.some((a) => a.name === 'size') ? k : 1;
+  const d = isWritten(spec, call, 'dilation') ? writtenNumber(spec, call, 'dilation') : 1;
+  const zeros = `${n} pixel${n === 1 ? '' : 's'} of zeros`;
+  if (k === undefined || s === undefined || d === undefined) {
+    return { hint: ` PyTorch's padding = ${n} ${spec.name === 'conv2d_transpose' ? 'crops the output' : `puts ${zeros} around the input`}; \`same\` keeps the input's size (divided by the stride), \`valid\` adds none.`, words: ['same', 'valid'] };
+  }
+  if (spec.name === 'conv2d_transpose') {
+    if (2 * n === k - s) return { hint: ` PyTorch's ConvTranspose padding = ${n} crops the output to the input's size times the stride with ${wide(k)} kernel at stride ${s}: that is \`same\` here.`, words: ['same'] };
+    return { hint: ` PyTorch's ConvTranspose padding = ${n} crops the output; with ${wide(k)} kernel at stride ${s}, \`same\` is padding = ${(k - s) / 2} there and \`valid\` padding = 0.`, words: [] };
+  }
+  const K = d * (k - 1) + 1;
+  const kernel = d === 1 ? `${wide(k)} kernel` : `${wide(k)} kernel dilated by ${d} (${K} wide)`;
+  const general = ` PyTorch's padding = ${n} puts ${zeros} around the input`;
+  if (n === Math.floor((K - 1) / 2) && (K % 2 === 1 || s > 1)) {
+    return { hint: `${general}, which keeps the size${s > 1 ? ` (divided by the stride ${s}${K % 2 === 0 ? ', on even sizes' : ''})` : ''} with ${kernel}: that is \`same\` here.`, words: ['same'] };
+  }
+  const half = Math.floor((K - 1) / 2);
+  return { hint: `${general}; with ${kernel}${s > 1 ? ` at stride ${s}` : ''} that is neither \`same\`${K % 2 === 1 || s > 1 ? ` (padding = ${half})` : ''} nor \`valid\` (0).`, words: [] };
 }
 
-/** The kernel size a layer call writes as a literal (`kernel`, or a pooling's `size`; `[3, 3]` counts as 3), by name or position. */
-function writtenKernel(spec: LayerSpec, call: CallExpr): number | undefined {
-  const i = spec.args.findIndex((a) => a.name === 'kernel' || a.name === 'size');
+/** Whether a layer call gives argument `name`, by name or by position. */
+function isWritten(spec: LayerSpec, call: CallExpr, name: string): boolean {
+  const i = spec.args.findIndex((a) => a.name === name);
+  return i >= 0 && (call.args.some((b) => b.name?.name === name) || i < call.args.filter((b) => !b.name).length);
+}
+
+/** A number a layer call writes as a literal for argument `name` (`[3, 3]` counts as 3), by name or position. */
+function writtenNumber(spec: LayerSpec, call: CallExpr, name: string): number | undefined {
+  const i = spec.args.findIndex((a) => a.name === name);
   if (i < 0) return undefined;
   const positional = call.args.filter((b) => !b.name);
-  const arg = call.args.find((b) => b.name?.name === spec.args[i].name) ?? (i < positional.length ? positional[i] : undefined);
+  const arg = call.args.find((b) => b.name?.name === name) ?? (i < positional.length ? positional[i] : undefined);
   const e = arg?.value;
   if (e?.kind === 'number') return e.value;
   if (e?.kind === 'list' && e.items.length > 0 && e.items.every((x) => x.kind === 'number' && x.value === (e.items[0] as { value: number }).value)) return (e.items[0] as { value: number }).value;
@@ -3308,7 +3349,11 @@ function exprText(e: Expr): string {
   }
 }
 
-/** A message when the input's rank is not one the schema allows. */
+/** "a 3-wide kernel", "an 8-wide kernel". */
+function wide(k: number): string {
+  return `${/^(8|11|18)/.test(String(k)) ? 'an' : 'a'} ${k}-wide`;
+}
+
 /** Layers whose PyTorch constructor takes the input's size first: the module and what it calls that size (see `torchOrder`). */
 const TORCH_ORDER: Readonly<Record<string, { name: string; size: string }>> = {
   dense: { name: 'nn.Linear', size: 'size (in_features)' },
@@ -3325,6 +3370,7 @@ const TORCH_ORDER: Readonly<Record<string, { name: string; size: string }>> = {
 /** Layers whose `return_sequences` chooses between the last step and every step. */
 const RECURRENT_OPS = new Set(['lstm', 'gru', 'rnn']);
 
+/** A message when the input's rank is not one the schema allows. */
 function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
   const n = got.dims.length;
   if (takesRank(spec, n)) return undefined;

@@ -30,7 +30,7 @@ function needChannels(ctx: LayerContext, name: 'batchnorm' | 'layernorm' | 'grou
   if (input.dims.length === 0) ctx.fail('shape.rank', `${name} expects at least one axis (the channels), got ${fmt(input)}`);
   const eps = argNum(ctx.args, 'epsilon');
   if (!(eps > 0)) ctx.fail('arg.range', `${name}: epsilon must be greater than 0, got ${eps}`, 'epsilon');
-  if (Number.isInteger(eps)) ctx.fail('arg.range', sizeAsEpsilon(ctx, name, eps, input), 'epsilon');
+  if (Number.isInteger(eps) && eps >= 2) ctx.fail('arg.range', sizeAsEpsilon(ctx, name, eps, input), 'epsilon');
   return { dims: input.dims };
 }
 

@@ -854,6 +854,7 @@ class Parser {
     if (!name) return undefined;
     if (this.kd[this.pos] === K.Eq) {
       this.skipEqs(`a default is '${name.name} = value'`);
+      this.argStart = this.pos;
       const value = this.parseExpr();
       return { name, default: value, range: span(name.range.start, value.range.end) };
     }
