@@ -2,7 +2,7 @@
  * `nnmodel summary FILE`: per model, a layer table like torchinfo's and the
  * totals (parameters, MACs, memory), as text or JSON.
  */
-import { formatBytes, internalActivations, summaryRows, trainingMemory, type SummaryRow } from '../core/analysis/summary';
+import { MAX_SUMMARY_ROWS, expandedRowCount, formatBytes, internalActivations, summaryRows, trainingMemory, type SummaryRow } from '../core/analysis/summary';
 import { Sym, formatCount, shapeToString, type Shape } from '../core/analysis/sym';
 import type { Graph, GraphNode, ModelInfo, TrainInfo } from '../core/analysis/types';
 import { dimSizes } from '../core/analysis/sizes';
@@ -246,36 +246,6 @@ function shapeTextJson(text: string): JsonCount[] {
     const t = d.trim();
     return /^-?[0-9]+$/.test(t) ? Number(t) : t;
   });
-}
-
-/**
- * The most rows a summary lists. Blocks that call blocks, each more than once,
- * expand to exponentially many (20 levels of two calls: 2^20 layers), which
- * the analysis holds once each; a summary that listed them would not end.
- * Beyond this, a model is listed at its top level, each block a row with its totals.
- */
-export const MAX_SUMMARY_ROWS = 100_000;
-
-/**
- * How many rows `summaryRows(m, true)` gives, counted without building them
- * (a body the analysis instantiated once is counted once), up to `limit + 1`.
- */
-export function expandedRowCount(m: ModelInfo, limit = MAX_SUMMARY_ROWS): number {
-  const memo = new Map<Graph, number>();
-  const count = (g: Graph, top: boolean): number => {
-    const known = top ? undefined : memo.get(g);
-    if (known !== undefined) return known;
-    let n = 0;
-    for (const node of g.nodes) {
-      if (node.kind === 'input' && !top) continue;
-      n++;
-      if (node.kind === 'group') for (const run of node.runs) n = Math.min(limit + 1, n + count(run.body, false));
-      if (n > limit) break;
-    }
-    if (!top) memo.set(g, n);
-    return n;
-  };
-  return count(m.graph, true);
 }
 
 /** Block bodies are listed: --depth allows it and they fit in {@link MAX_SUMMARY_ROWS}. */

@@ -53,6 +53,8 @@ export interface SummaryOptions {
 
 export function summaryRows(model: ModelInfo, expand = true, options: SummaryOptions = {}): SummaryRow[] {
   const rows: SummaryRow[] = [];
+  // Bodies that would list more rows than any table can hold (blocks calling blocks, many levels deep): the top level only.
+  if (expand && expandedRowCount(model) > MAX_SUMMARY_ROWS) expand = false;
   walk(model.graph, 0, rows, { expand, weights: options.weights === true, model, fields: modelFields(model) }, true);
   return rows;
 }
@@ -199,4 +201,34 @@ export function formatBytes(bytes: Sym | number): string {
   if (u === 0) return `${x} B`;
   // Beyond the largest unit the number keeps growing: its digits grouped (`12,345.6 EiB`).
   return `${Math.abs(x) >= 1024 ? x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 }) : x.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * The most rows a summary lists. Blocks that call blocks, each more than once,
+ * expand to exponentially many (20 levels of two calls: 2^20 layers), which
+ * the analysis holds once each; a summary that listed them would not end.
+ * Beyond this, a model is listed at its top level, each block a row with its totals.
+ */
+export const MAX_SUMMARY_ROWS = 100_000;
+
+/**
+ * How many rows `summaryRows(m, true)` gives, counted without building them
+ * (a body the analysis instantiated once is counted once), up to `limit + 1`.
+ */
+export function expandedRowCount(m: ModelInfo, limit = MAX_SUMMARY_ROWS): number {
+  const memo = new Map<Graph, number>();
+  const count = (g: Graph, top: boolean): number => {
+    const known = top ? undefined : memo.get(g);
+    if (known !== undefined) return known;
+    let n = 0;
+    for (const node of g.nodes) {
+      if (node.kind === 'input' && !top) continue;
+      n++;
+      if (node.kind === 'group') for (const run of node.runs) n = Math.min(limit + 1, n + count(run.body, false));
+      if (n > limit) break;
+    }
+    if (!top) memo.set(g, n);
+    return n;
+  };
+  return count(m.graph, true);
 }
