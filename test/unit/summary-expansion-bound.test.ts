@@ -24,3 +24,11 @@ test('a model whose bodies expand past the bound is summarised at its top level;
   assert.equal(summaryRows(small, true).length, expandedRowCount(small));
   assert.ok(summaryRows(small, true).length > summaryRows(small, false).length);
 });
+
+test('the PyTorch export of such a model is refused with a message, not written without end', async () => {
+  const { exportPyTorch } = await import('../../extension/core/export/pytorch');
+  const r = exportPyTorch(analyze(doubling(24)));
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.errors[0].message, /^'M' expands to more than 10,000 layers .*too many to write out as PyTorch code$/);
+  assert.equal(exportPyTorch(analyze(doubling(3))).ok, true);
+});

@@ -41,6 +41,10 @@ import { HELPERS, HELPER_DEPS, HELPER_ORDER, pyClassName, pyFloat, pyIdent, pyTu
 import { WEIGHTS_LOADER, channelsFirstFlattenPerm, emptyTree, outputPerm, type ModuleTree } from './weights';
 import type { FeatureStats } from '../runtime/checkpoint';
 import { smallestVocab } from '../analysis/graph';
+import { expandedRowCount } from '../analysis/summary';
+
+/** The most layers (block instances expanded) an export writes out. */
+const MAX_EXPORT_LAYERS = 10_000;
 
 /** A difference between the generated PyTorch model and the .nnmodel one. */
 export interface ExportNote {
@@ -217,6 +221,21 @@ export function exportPyTorch(analysis: Analysis, options: ExportOptions = {}): 
     }
   }
   if (models.length === 0) return { ok: false, errors: [{ message: 'this file defines no model to export', range: fileRange }] };
+  // The code holds every block instance the model expands to: blocks that call blocks several times, many levels
+  // deep, expand to millions (the export did not end). Refused past a bound far above real models (ResNet-152: ~500).
+  const huge = models.find((m) => expandedRowCount(m, MAX_EXPORT_LAYERS) > MAX_EXPORT_LAYERS);
+  if (huge) {
+    return {
+      ok: false,
+      errors: [
+        {
+          message: `'${huge.name}' expands to more than ${MAX_EXPORT_LAYERS.toLocaleString('en-US')} layers (blocks that call blocks several times, many levels deep): too many to write out as PyTorch code`,
+          range: huge.nameRange,
+          uri: huge.uri,
+        },
+      ],
+    };
+  }
   try {
     const ex = new Exporter(analysis, options);
     const code = ex.run(models);
