@@ -219,3 +219,15 @@ test('an invisible character pasted with the text is named by its code, with the
   const twice = 'model A {\n  input x: [8]\n  output x\n}\nmodel A {\n  input x: [8]\n  output x\n}\ntrain a {\n  data: digits()\n  loss: mse\n}\n';
   assert.match(errors(twice).find((d) => d.code === 'train.unknown_model')!.message, /Did you mean 'A'\?$/);
 });
+
+test('positional(learned) without maxlen: the fix adds it, the sequence\'s own length when known, else 1024', () => {
+  const text = 'model M {\n  input t: int[seq]\n  output t -> embedding(100, 16) -> positional(learned) -> dense(2)\n}\n';
+  const [d] = errors(text);
+  assert.equal(d.code, 'arg.missing');
+  assert.equal(d.fixes?.[0].title, 'Add maxlen = 1024');
+  assert.match(applyFix(text, d), /positional\(learned, maxlen = 1024\)/);
+  assert.deepEqual(errors(applyFix(text, d)), []);
+  const known = text.replace('int[seq]', 'int[64]');
+  assert.equal(errors(known)[0].fixes?.[0].title, 'Add maxlen = 64');
+  assert.deepEqual(errors(applyFix(known, errors(known)[0])), []);
+});

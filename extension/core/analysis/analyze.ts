@@ -1973,7 +1973,11 @@ export class Analyzer {
         const values = err.values;
         const fixes = values?.length ? (range: Range) => values.map((v, i) => this.replaceFix(`Change ${err.arg} to ${v}`, range, v, i === 0)) : undefined;
         if (argExpr) this.argError(err.code, err.message, argExpr, ctx, fixes);
-        else if (err.code === 'shape.rank') this.rankError(spec, err.message, first, inputIds[0], at, ctx);
+        else if (err.code === 'arg.missing' && err.arg && values?.length && call && call.args.length > 0 && ctx.uri === this.uri && !ctx.static) {
+          // Not written: the fix adds it after the call's last argument (`positional(learned, maxlen = 1024)`).
+          const end = call.args[call.args.length - 1].range.end;
+          this.error(err.code, err.message, at, ctx, { fixes: [{ title: `Add ${err.arg} = ${values[0]}`, edits: [{ range: { start: end, end }, newText: `, ${err.arg} = ${values[0]}` }], preferred: true }] });
+        } else if (err.code === 'shape.rank') this.rankError(spec, err.message, first, inputIds[0], at, ctx);
         else this.error(err.code, err.message, at, ctx);
       } else if (rankError) {
         this.rankError(spec, rankError, first, inputIds[0], at, ctx);

@@ -427,10 +427,14 @@ function resolveMaxlen(ctx: LayerContext): number {
   const given = ctx.args.maxlen;
   if (given === null || given === undefined) {
     if (kind === 'learned') {
+      // The quick fix: the sequence's own length when it is known, else GPT-2's 1024.
+      const seq = ctx.inputs[0]?.dims[0]?.value;
+      const maxlen = String(seq ?? 1024);
       ctx.fail(
         'arg.missing',
-        'positional(learned) needs maxlen, the longest sequence it learns a position for: positional(learned, maxlen = 1024)',
+        `positional(learned) needs maxlen, the longest sequence it learns a position for: positional(learned, maxlen = ${maxlen})`,
         'maxlen',
+        [maxlen],
       );
     }
     return SINUSOIDAL_DEFAULT_MAXLEN;
