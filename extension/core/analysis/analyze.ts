@@ -2943,8 +2943,8 @@ function torchPadding(spec: LayerSpec, call: CallExpr, n: number): { hint: strin
   if (n === 0) return { hint: ` PyTorch's padding = 0 (no zeros ${spec.name === 'conv2d_transpose' ? 'cropped' : 'around the input'}) is \`valid\` here.`, words: ['valid'] };
   const k = writtenNumber(spec, call, spec.args.some((a) => a.name === 'kernel') ? 'kernel' : 'size');
   // Not written: the default (a pooling's stride is its size); written as something else than a number: unknown.
-  const s = isWritten(spec, call, 'stride') ? writtenNumber(spec, call, 'stride') : spec.args.some((a) => a.name === 'size') ? k : 1;
-  const d = isWritten(spec, call, 'dilation') ? writtenNumber(spec, call, 'dilation') : 1;
+  const s = argExprOf(spec, call, 'stride') ? writtenNumber(spec, call, 'stride') : spec.args.some((a) => a.name === 'size') ? k : 1;
+  const d = argExprOf(spec, call, 'dilation') ? writtenNumber(spec, call, 'dilation') : 1;
   const zeros = `${n} pixel${n === 1 ? '' : 's'} of zeros`;
   if (k === undefined || s === undefined || d === undefined) {
     return { hint: ` PyTorch's padding = ${n} ${spec.name === 'conv2d_transpose' ? 'crops the output' : `puts ${zeros} around the input`}; \`same\` keeps the input's size (divided by the stride), \`valid\` adds none.`, words: ['same', 'valid'] };
@@ -2963,19 +2963,9 @@ function torchPadding(spec: LayerSpec, call: CallExpr, n: number): { hint: strin
   return { hint: `${general}; with ${kernel}${s > 1 ? ` at stride ${s}` : ''} that is neither \`same\`${K % 2 === 1 || s > 1 ? ` (padding = ${half})` : ''} nor \`valid\` (0).`, words: [] };
 }
 
-/** Whether a layer call gives argument `name`, by name or by position. */
-function isWritten(spec: LayerSpec, call: CallExpr, name: string): boolean {
-  const i = spec.args.findIndex((a) => a.name === name);
-  return i >= 0 && (call.args.some((b) => b.name?.name === name) || i < call.args.filter((b) => !b.name).length);
-}
-
-/** A number a layer call writes as a literal for argument `name` (`[3, 3]` counts as 3), by name or position. */
+/** A number a layer call writes as a literal for argument `name` (`[3, 3]` counts as 3), by name or by position. */
 function writtenNumber(spec: LayerSpec, call: CallExpr, name: string): number | undefined {
-  const i = spec.args.findIndex((a) => a.name === name);
-  if (i < 0) return undefined;
-  const positional = call.args.filter((b) => !b.name);
-  const arg = call.args.find((b) => b.name?.name === name) ?? (i < positional.length ? positional[i] : undefined);
-  const e = arg?.value;
+  const e = argExprOf(spec, call, name);
   if (e?.kind === 'number') return e.value;
   if (e?.kind === 'list' && e.items.length > 0 && e.items.every((x) => x.kind === 'number' && x.value === (e.items[0] as { value: number }).value)) return (e.items[0] as { value: number }).value;
   return undefined;
