@@ -1807,7 +1807,12 @@ export class Analyzer {
   }
 
   private applyLayerCall(spec: LayerSpec, call: CallExpr, input: Value | undefined, ctx: Ctx): Value {
-    if (input?.kind === 'tensor' && input.shape && call.args.length >= 1 && TORCH_ORDER[spec.name] && this.torchOrder(spec, call, input.shape, ctx)) return UNKNOWN;
+    // Cheap first: only a call whose first value is a number equal to the input's size is looked at further.
+    const first = call.args.length > 0 ? call.args[0] : undefined;
+    if (first !== undefined && !first.name && first.value.kind === 'number' && input?.kind === 'tensor' && input.shape && TORCH_ORDER[spec.name]) {
+      const size = input.shape.dims[input.shape.dims.length - 1]?.value;
+      if (size === first.value.value && this.torchOrder(spec, call, input.shape, ctx)) return UNKNOWN;
+    }
     const r = this.resolveArgs(spec, call, ctx);
     const repeat = this.repeatCount(call, ctx);
     if (!r || repeat === undefined || r.unknown) return UNKNOWN;
