@@ -231,3 +231,13 @@ test('positional(learned) without maxlen: the fix adds it, the sequence\'s own l
   assert.equal(errors(known)[0].fixes?.[0].title, 'Add maxlen = 64');
   assert.deepEqual(errors(applyFix(known, errors(known)[0])), []);
 });
+
+test("a shape that lost only its '[' is one error whose fix restores it; a word that is no list of sizes is not read as one", () => {
+  const text = 'model M {\n  input x: 28, 28, 1]\n  output x -> flatten\n}\n';
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(d.message, "expected '[' to open the shape: [28, 28, 1]");
+  assert.deepEqual(errors(applyFix(text, d)), []);
+  // `int[seq]` without its '[' is `intseq]`: one error, the statement set aside, no cascade into the embedding.
+  assert.equal(errors('model M {\n  input tokens: intseq]\n  output tokens -> embedding(10, 4)\n}\n').length, 1);
+});

@@ -43,7 +43,7 @@ test('a mistake of its own elsewhere in the same model is still reported', () =>
   assert.deepEqual(at('model M {\n  input x: [8]\n  a = x -> dense(4, bias = fals\n  b = x -> conv2d(4, 3)\n  output a\n}\n').map((d) => d.split('@')[0]), ['syntax.unclosed', 'shape.rank', 'value.unused']);
 });
 
-test('single-token deletions in the examples: one error beyond the file\'s own in 95 % of them', () => {
+test('single-token deletions in the examples: one error beyond the file\'s own in 97.5 % of them', () => {
   // Each token of each example deleted in turn (about 4 000 files): one mistake each. Before this rule, a third
   // of them gave two errors or more (a lost `input` keyword: every use of `x` and every call of the block).
   const dir = join(process.cwd(), 'examples');
@@ -68,7 +68,8 @@ test('single-token deletions in the examples: one error beyond the file\'s own i
   }
   assert.ok(total > 3000, `${total} deletions`);
   console.log(`  ${more} of ${total} single-token deletions gave more than one error`);
-  assert.ok(more / total < 0.05, `${more} of ${total} deletions gave more than one error; the worst:\n${worst.slice(0, 20).join('\n')}`);
+  // 72 of 3 697 (1.9 %) when this bound was set; 99 when a new recovery (a shape without brackets) misread `28, 28, 1]`.
+  assert.ok(more / total < 0.025, `${more} of ${total} deletions gave more than one error; the worst:\n${worst.slice(0, 20).join('\n')}`);
 });
 
 test('a misspelt parameter is one diagnostic: its uses are related, and the fix changes them all', () => {

@@ -1172,7 +1172,9 @@ class Parser {
       isInt = true;
     }
     const open = this.pos;
-    if (!isInt && !this.atBreak && !this.suppress && (this.kd[open] === K.Number || this.kd[open] === K.Ident)) return this.bareShape(first);
+    // Sizes, or names listed with ','s (`seq, 4`): not one word (`intseq]`, an `int[seq]` that lost its '[', is no shape named so).
+    const sizes = this.kd[open] === K.Number || (this.kd[open] === K.Ident && !this.isIntWord(open) && this.kindAt(open + 1) === K.Comma);
+    if (!isInt && !this.atBreak && !this.suppress && sizes) return this.bareShape(first);
     if (this.kd[open] !== K.LBracket || this.atBreak) {
       this.expected(isInt ? "'[' after 'int'" : "a shape such as [28, 28, 1] or int[seq]");
       return undefined;
@@ -1243,10 +1245,14 @@ class Parser {
       this.advance();
       dims.push(this.parseExpr());
     }
-    const range = span(this.startOf(first), dims[dims.length - 1].range.end);
-    const written = this.text.slice(range.start.offset, range.end.offset);
+    const end = dims[dims.length - 1].range.end;
+    const written = this.text.slice(this.st[first], end.offset);
+    // Only its '[' lost (`28, 28, 1]`): the ']' is part of this one mistake.
+    const closed = this.kd[this.pos] === K.RBracket && !this.atBreak;
+    if (closed) this.advance();
+    const range = span(this.startOf(first), closed ? this.endOf(this.pos - 1) : end);
     this.suppress = false;
-    this.error('syntax.expected', `a shape goes in brackets: [${written}]`, range);
+    this.error('syntax.expected', closed ? `expected '[' to open the shape: [${written}]` : `a shape goes in brackets: [${written}]`, range);
     const e = this.errors[this.errors.length - 1];
     withReplace(e, `Change to [${written}]`, range, `[${written}]`);
     e.readWhole = true;
