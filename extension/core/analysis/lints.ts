@@ -40,7 +40,7 @@ export function lintModels(models: readonly ModelInfo[], uri: string | undefined
     seen.add(key);
     out.push(d);
   };
-  const walk = new GraphWalk(uri, report);
+  const walk = new GraphWalk(uri, report, text);
   for (let i = 0; i < models.length; i++) {
     const m = models[i];
     // Also on a model with errors: a channels-first input is what makes its later layers fail.
@@ -73,6 +73,7 @@ class GraphWalk {
   constructor(
     private readonly uri: string | undefined,
     private readonly report: (d: Diagnostic) => void,
+    private readonly text?: string,
   ) {}
 
   model(m: ModelInfo, index: number): void {
@@ -100,6 +101,7 @@ class GraphWalk {
           if (!pair && n.inputs.length === 1 && isDense(nodeAt(g, n.inputs[0]))) pair = true;
         } else if (n.op === 'embedding') this.embedding = true;
         else if (n.op === 'attention' && n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') this.attention = true;
+        else if (n.op === 'reshape' && last === undefined) batchInShape(n, this.uri, this.report, this.text);
       } else if (n.kind === 'group') groups = true;
     }
     // A graph another model reached first was linted then, and so were the graphs below it.
@@ -174,6 +176,32 @@ function linearStacks(g: Graph, objectsOf: () => ReadonlyMap<string, number>, ur
       related: [{ message: `${a}, with no activation`, range: first.range }],
     });
   }
+}
+
+/**
+ * `layer.batch_axis`: `reshape([-1, 784])`, PyTorch's `x.view(-1, 784)`,
+ * whose -1 there stood for the batch. Here shapes leave the batch out, so
+ * the -1 takes what is left, 1: the output is `[1, 784]`, an axis no one
+ * meant. The fix removes it (`reshape([784])`).
+ */
+function batchInShape(n: LayerNode, uri: string | undefined, report: (d: Diagnostic) => void, text: string | undefined): void {
+  const shape = n.args.shape;
+  if (!Array.isArray(shape) || shape.length < 2 || shape[0] !== -1 || n.shape.dims[0]?.value !== 1 || !(n.uri === undefined || n.uri === uri)) return;
+  const meant = `reshape([${shape.slice(1).join(', ')}])`;
+  let fixes: Fix[] | undefined;
+  const m = text === undefined ? null : /^reshape\(\s*\[(\s*-1\s*,\s*)/.exec(text.slice(n.range.start.offset, n.range.end.offset));
+  if (m && !m[0].includes('\n')) {
+    const at = m[0].length - m[1].length;
+    const pos = (k: number): Position => ({ line: n.range.start.line, character: n.range.start.character + k, offset: n.range.start.offset + k });
+    fixes = [{ title: `Change to ${meant}`, edits: [{ range: { start: pos(at), end: pos(m[0].length) }, newText: '' }], preferred: true }];
+  }
+  report({
+    code: 'layer.batch_axis',
+    severity: 'info',
+    message: `reshape([${shape.join(', ')}]) gives [1, ${shape.slice(1).join(', ')}]: shapes here leave the batch out, so the -1 (PyTorch's view(-1, …) batch) takes what is left, 1. Did you mean ${meant}?`,
+    range: n.range,
+    ...(fixes ? { fixes } : {}),
+  });
 }
 
 /** A dense layer without an activation of its own (`activation = none`, the default). */
