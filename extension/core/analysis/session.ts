@@ -31,6 +31,7 @@
  * until the next `update` of the same session: keep the latest result, not
  * older ones.
  */
+import { partitionPoint } from '../bisect';
 import { forEachChild } from '../syntax/children';
 import type { BlockDecl, Expr, ModelDecl, Position, SourceFile, Statement, TopLevel } from '../syntax/ast';
 import { reparse, type ParseState } from '../syntax/parser';
@@ -192,16 +193,7 @@ function uncacheNearErrors(file: SourceFile, plans: Map<number, Plan>): void {
   for (const e of file.errors) {
     const o = e.range.start.offset;
     // The last item that starts at or before the error.
-    let lo = 0;
-    let hi = items.length - 1;
-    let at = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (items[mid].range.start.offset <= o) {
-        at = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const at = partitionPoint(items.length, (i) => items[i].range.start.offset <= o) - 1;
     if (at >= 0) marked.add(at);
   }
   for (const plan of new Set(plans.values())) if (plan.itemIndices.some((i) => marked.has(i))) plan.cacheable = false;
