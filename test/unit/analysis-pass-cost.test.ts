@@ -143,6 +143,34 @@ test('lints read the nodes of a model with nothing to lint in one pass, and a se
   assert.ok(g.reads.count < 2 * top + 2 * inner, `${g.reads.count} reads of ${top} + ${inner} nodes`);
 });
 
+test("lints read a graph's nodes once: a model with nothing to lint, replayed by an editor session, costs no read on the next keystroke", () => {
+  const text = [
+    'block res(f) {',
+    '  input x',
+    '  output (x -> conv2d(f, 3, padding = same) -> relu) + x',
+    '}',
+    'model Grouped {',
+    '  input x: [16, 16, 8]',
+    '  output x -> res(8) * 2 -> flatten -> dense(32) -> relu -> dense(4)',
+    '}',
+    '',
+  ].join('\n');
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics, []);
+  const g = countingReads(a.models[0].graph);
+  const model = { ...a.models[0], graph: g.graph } as ModelInfo;
+  assert.deepEqual(lintModels([model], undefined, a.file), []);
+  assert.ok(g.reads.count > 0);
+  const before = g.reads.count;
+  // The same graphs linted again (a session replays a model unchanged): what the lints look for is known.
+  assert.deepEqual(lintModels([model], undefined, a.file), []);
+  assert.equal(g.reads.count - before, 0);
+  // A stack in the same model is still found on every analysis.
+  const stacked = analyze(text.replace('dense(32) -> relu -> dense(4)', 'dense(32) -> dense(4)'));
+  const s = { ...stacked.models[0], graph: countingReads(stacked.models[0].graph).graph } as ModelInfo;
+  for (let i = 0; i < 2; i++) assert.deepEqual(lintModels([s], undefined, stacked.file).map((d) => d.code), ['layer.linear_stack']);
+});
+
 test('a dense stack inside a block body used by two models is reported once, with the first model', () => {
   const text = [
     'block proj(k) {',

@@ -754,17 +754,23 @@ export class Analyzer {
       );
       return false;
     }
-    const names = new Map<string, Range>();
-    for (const p of decl.params) {
-      const prev = names.get(p.name.name);
+    // A block has a few parameters: compared pairwise, with no map made per block on every keystroke.
+    const params = decl.params;
+    const firstParam = (n: string, before: number): Range | undefined => {
+      for (let j = 0; j < before; j++) if (params[j].name.name === n) return params[j].name.range;
+      return undefined;
+    };
+    for (let i = 1; i < params.length; i++) {
+      const p = params[i];
+      const prev = firstParam(p.name.name, i);
       if (prev) {
         this.diag('name.duplicate', 'error', `block '${name}' already has a parameter '${p.name.name}'; rename one of them.`, p.name.range, undefined, {
           related: [{ message: 'first declared here', range: prev }],
         });
-      } else names.set(p.name.name, p.name.range);
+      }
     }
     for (const input of blockInputs(decl).inputDecls) {
-      const param = names.get(input.name.name);
+      const param = firstParam(input.name.name, params.length);
       if (param) {
         this.diag(
           'name.duplicate',

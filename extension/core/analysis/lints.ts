@@ -91,27 +91,49 @@ class GraphWalk {
     const last = this.visited.get(g);
     if (last === this.index) return;
     this.visited.set(g, this.index);
-    let pair = false;
-    let groups = false;
-    const nodes = g.nodes;
-    for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i];
-      if (n.kind === 'layer') {
-        if (n.op === 'dense') {
-          if (!pair && n.inputs.length === 1 && isDense(nodeAt(g, n.inputs[0]))) pair = true;
-        } else if (n.op === 'embedding') this.embedding = true;
-        else if (n.op === 'attention' && n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') this.attention = true;
-        else if (n.op === 'reshape' && last === undefined) batchInShape(n, this.uri, this.report, this.text);
-      } else if (n.kind === 'group') groups = true;
-    }
+    const f = factsOf(g);
+    if (f.embedding) this.embedding = true;
+    if (f.attention) this.attention = true;
     // A graph another model reached first was linted then, and so were the graphs below it.
-    if (pair && last === undefined) linearStacks(g, this.objectsOf, this.uri, this.report);
-    if (!groups) return;
-    for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i];
-      if (n.kind === 'group') for (const run of n.runs) this.visit(run.body);
+    if (last === undefined) {
+      if (f.reshapes !== undefined) for (const n of f.reshapes) batchInShape(n, this.uri, this.report, this.text);
+      if (f.pair) linearStacks(g, this.objectsOf, this.uri, this.report);
     }
+    if (f.bodies !== undefined) for (const b of f.bodies) this.visit(b);
   }
+}
+
+/** What the lints look for in one graph, read from its nodes once: graphs never change, and a session replays them. */
+interface GraphFacts {
+  /** A dense fed by a dense (see `linearStacks`). */
+  pair: boolean;
+  embedding: boolean;
+  /** A self-attention that could see a bag of tokens (see `unorderedAttention`). */
+  attention: boolean;
+  reshapes: LayerNode[] | undefined;
+  /** The bodies of its groups, in order (a body may repeat). */
+  bodies: Graph[] | undefined;
+}
+
+const graphFacts = new WeakMap<Graph, GraphFacts>();
+
+function factsOf(g: Graph): GraphFacts {
+  let f = graphFacts.get(g);
+  if (f !== undefined) return f;
+  f = { pair: false, embedding: false, attention: false, reshapes: undefined, bodies: undefined };
+  const nodes = g.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (n.kind === 'layer') {
+      if (n.op === 'dense') {
+        if (!f.pair && n.inputs.length === 1 && isDense(nodeAt(g, n.inputs[0]))) f.pair = true;
+      } else if (n.op === 'embedding') f.embedding = true;
+      else if (n.op === 'attention' && n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') f.attention = true;
+      else if (n.op === 'reshape') (f.reshapes ??= []).push(n);
+    } else if (n.kind === 'group') for (const run of n.runs) (f.bodies ??= []).push(run.body);
+  }
+  graphFacts.set(g, f);
+  return f;
 }
 
 /** How many times each layer object name is applied in `g` and its bodies (a shared object's weights serve several calls). */
@@ -598,6 +620,9 @@ function channelsFirst(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) =
     const rank = shape.dims.length;
     const ops = SPATIAL_OPS[rank];
     if (!ops || shape.isInt) continue;
+    // Most inputs fail the first test: nothing is allocated for them (this runs for every model on every keystroke).
+    const head = shape.dims[0].value;
+    if (head === undefined || head < 1 || head > 4) continue;
     const sizes = shape.dims.map((d) => d.value);
     if (sizes.some((v) => v === undefined)) continue;
     const [first, ...rest] = sizes as number[];
