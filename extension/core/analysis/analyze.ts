@@ -300,25 +300,31 @@ export function compareSites(x: SiteInfo, y: SiteInfo): number {
 
 /**
  * Sorts sites in place into `compareSites` order, stably: by one native sort
- * of numbers that pack (start, end reversed, index), with no comparator
- * called from the sort (a call per comparison was most of its cost). Falls
- * back to the comparator when the packed numbers would not be exact.
+ * of numbers that pack (start, length reversed, index), with no comparator
+ * called from the sort (a call per comparison was most of its cost). The
+ * length, not the end, so that the numbers stay exact in large files: the
+ * longest site is short next to the file. Falls back to the comparator when
+ * the packed numbers would not be exact.
  */
 export function sortSites(sites: SiteInfo[]): SiteInfo[] {
   const n = sites.length;
   if (n < 2) return sites;
-  let max = 0;
+  let maxStart = 0;
+  let maxLength = 0;
   for (let i = 0; i < n; i++) {
     const r = sites[i].range;
-    if (r.start.offset > max) max = r.start.offset;
-    if (r.end.offset > max) max = r.end.offset;
+    const start = r.start.offset;
+    if (start > maxStart) maxStart = start;
+    if (r.end.offset - start > maxLength) maxLength = r.end.offset - start;
   }
-  const span = max + 1;
-  if (span * span * n > Number.MAX_SAFE_INTEGER) return sites.sort(compareSites);
+  // By start, then the longer (enclosing) first: for one start, a later end is a greater length.
+  const lengths = maxLength + 1;
+  if ((maxStart + 1) * lengths * n > Number.MAX_SAFE_INTEGER) return sites.sort(compareSites);
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const r = sites[i].range;
-    keys[i] = (r.start.offset * span + (max - r.end.offset)) * n + i;
+    const start = r.start.offset;
+    keys[i] = (start * lengths + (maxLength - (r.end.offset - start))) * n + i;
   }
   keys.sort();
   const copy = sites.slice();
