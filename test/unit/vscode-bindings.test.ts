@@ -217,7 +217,8 @@ test('an argument name or a value given to it shows that argument, not the whole
   const col = (line: string, needle: string, delta = 1) => line.indexOf(needle) + 1 + delta;
 
   const name = hoverAt(a, text, 3, col(line3, 'padding'))!;
-  assert.match(name, /^```nnmodel\n\(argument\) conv2d\.padding: valid \| same = valid\n```/);
+  // The value this call gives it, not the declaration's default (`= valid` read as the value used).
+  assert.match(name, /^```nnmodel\n\(argument\) conv2d\.padding: valid \| same\n```\n\nAt this call: `padding = same` \(default `valid`\)\./);
   assert.match(name, /`valid` \(no padding: the image shrinks by k − 1\) or `same` \(keep the size at stride 1\)\./);
   assert.doesNotMatch(name, /Parameters|slides `filters`/, 'not the layer hover');
 

@@ -20,7 +20,7 @@ import { Sym, type Shape } from './sym';
 import { formatCount } from './display';
 import { positionAxes } from './receptive';
 import type { Diagnostic, Fix, Graph, GroupNode, LayerNode, ModelInfo, TextEdit } from './types';
-import type { CallExpr, Expr, InputStmt, ModelDecl, Position, Range, SourceFile } from '../syntax/ast';
+import type { BlockDecl, CallExpr, Expr, InputStmt, ModelDecl, Position, Range, SourceFile } from '../syntax/ast';
 import { forEachChild } from '../syntax/children';
 import { callText } from './siteOutcomes';
 
@@ -41,11 +41,13 @@ export function lintModels(models: readonly ModelInfo[], uri: string | undefined
     out.push(d);
   };
   const walk = new GraphWalk(uri, report, text);
+  if (file !== undefined) residualActivations(file, report);
   for (let i = 0; i < models.length; i++) {
     const m = models[i];
     // Also on a model with errors: a channels-first input is what makes its later layers fail.
     if (file !== undefined && (m.uri === undefined || m.uri === uri)) channelsFirst(m, file, report);
     if (m.hasErrors) continue;
+    if (file !== undefined) denseOnPositions(m, file, uri, report);
     walk.model(m, i);
     if (walk.embedding && walk.attention) unorderedAttention(m, uri, report, text);
   }
@@ -696,3 +698,123 @@ function spatialUse(g: Graph, id: number, ops: ReadonlySet<string>, depth = 0): 
   return undefined;
 }
 
+/** Layers of a classifier's head that keep the axes before the last one (as train.ts's output check walks them). */
+const HEAD = new Set(['dense', 'activation', 'regularization', 'norm']);
+
+/**
+ * `layer.dense_on_positions`: a CNN whose head forgot `flatten`
+ * (`conv2d -> maxpool(2) -> dense(10) -> softmax` on 28 × 28 digits). `dense`
+ * acts on the last axis only, so on `[13, 13, 32]` it is a 1×1 convolution
+ * at each position and the model outputs `[13, 13, 10]`: one prediction per
+ * position, not one per image. Reported on the first dense of the model's
+ * output head (dense, activations, dropout, norms) when its input is an
+ * image map with more than one position, and written in this model's body;
+ * not when a train section trains the model: its data says whether one
+ * output per position is meant (`train.output_positions` reports it then).
+ */
+function denseOnPositions(m: ModelInfo, file: SourceFile, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  // Dense, activations, dropout and norms keep the axes before the last: a head on an image map outputs [h, w, units].
+  // Most models end otherwise, and cost no node read.
+  if (m.outputs.length !== 1 || m.outputs[0].shape.dims.length !== 3 || (m.uri !== undefined && m.uri !== uri)) return;
+  const byId = (id: number | undefined) => (id === undefined ? undefined : nodeAt(m.graph, id));
+  let node = byId(m.outputs[0].nodeId);
+  let head: LayerNode | undefined;
+  while (node?.kind === 'layer' && HEAD.has(node.category) && node.inputs.length === 1) {
+    if (node.op === 'dense') head = node;
+    node = byId(node.inputs[0]);
+  }
+  if (!head || head.uri !== undefined || head.object !== undefined) return;
+  if (file.items.some((i) => i.kind === 'train' && i.name.name === m.name)) return;
+  const model = file.items.find((i) => i.kind === 'model' && i.name.name === m.name);
+  if (!model || head.range.start.offset < model.range.start.offset || head.range.end.offset > model.range.end.offset) return;
+  const input = byId(head.inputs[0]);
+  const dims = input?.shape.dims.map((d) => d.value);
+  if (!dims || dims.length !== 3 || dims.some((d) => d === undefined) || dims[0]! * dims[1]! <= 1) return;
+  const [h, w, c] = dims as number[];
+  const units = head.args.units;
+  if (typeof units !== 'number') return;
+  const bias = head.args.bias !== false ? units : 0;
+  const flat = h * w * c;
+  const at = { start: head.range.start, end: head.range.start };
+  report({
+    code: 'layer.dense_on_positions',
+    severity: 'info',
+    message:
+      `${head.label} on [${h}, ${w}, ${c}] acts on the last axis only: it is applied at each of the ${h} × ${w} positions and gives [${h}, ${w}, ${units}], ` +
+      `one output per position, not one per image. For one per image, flatten first (\`-> flatten -> ${head.label}\`: [${formatCount(flat)}] → [${units}], ` +
+      `${formatCount(flat * units + bias)} parameters) or average the positions (\`-> global_avgpool -> ${head.label}\`: ${formatCount(c * units + bias)} parameters).`,
+    range: head.range,
+    fixes: [
+      { title: "Insert '-> flatten'", edits: [{ range: at, newText: 'flatten -> ' }], preferred: true },
+      { title: "Insert '-> global_avgpool'", edits: [{ range: at, newText: 'global_avgpool -> ' }] },
+    ],
+  });
+}
+
+/**
+ * `layer.residual_activation`: `x + y -> relu`, written for ResNet's
+ * relu(x + F(x)) as the notes draw it, is `x + relu(y)`: `->` binds tighter
+ * than `+`. Reported when both operands are plain names and the right one
+ * is followed by activations only (a branch already computed, then the
+ * activation the block ends with); a chain on the right that starts from the
+ * left (`x + x -> layernorm -> attention(8)`, a pre-norm residual) or holds
+ * any other layer is the branch itself and left alone. The fix brackets the
+ * sum: `(x + y) -> relu`.
+ */
+function residualActivations(file: SourceFile, report: (d: Diagnostic) => void): void {
+  for (const item of file.items) {
+    if (item.kind !== 'model' && item.kind !== 'block') continue;
+    let found = residualsByTree.get(item);
+    if (found === undefined) {
+      found = [];
+      residualsIn(item, file.text ?? '', found);
+      residualsByTree.set(item, found);
+    }
+    for (const d of found) report(d);
+  }
+}
+
+/**
+ * What `residualActivations` found in each body tree: it depends only on the
+ * tree and its text, and its ranges are the tree's positions, which the
+ * incremental parse moves in place; so a body an editor session reuses is
+ * not walked again on the next keystroke.
+ */
+const residualsByTree = new WeakMap<ModelDecl | BlockDecl, Diagnostic[]>();
+
+function residualsIn(item: ModelDecl | BlockDecl, text: string, out: Diagnostic[]): void {
+  const visit = (e: Expr): void => {
+    if (e.kind === 'binary' && e.op === '+' && e.left.kind === 'name' && e.right.kind === 'chain' && e.right.head.kind === 'name') {
+      const { left, right } = e;
+      const head = right.head as Extract<Expr, { kind: 'name' }>;
+      const acts = right.calls.every((c) => c.repeat === undefined && getLayer(c.callee.name)?.category === 'activation');
+      if (acts && right.calls.length > 0 && head.name !== left.name) {
+        const after = text.slice(head.range.end.offset, right.range.end.offset).trim();
+        const chain = right.calls.map((c) => c.callee.name).join(' -> ');
+        out.push({
+          code: 'layer.residual_activation',
+          severity: 'info',
+          message:
+            `${left.name} + ${head.name} ${after} adds ${left.name} to ${chain}(${head.name}): \`->\` binds tighter than \`+\`, so the activation applies to ${head.name} alone. ` +
+            `For the activation of the sum, as in ResNet's relu(x + F(x)), write (${left.name} + ${head.name}) ${after}.`,
+          range: e.range,
+          fixes: [
+            {
+              title: `Change to (${left.name} + ${head.name}) ${after}`,
+              edits: [
+                { range: { start: left.range.start, end: left.range.start }, newText: '(' },
+                { range: { start: head.range.end, end: head.range.end }, newText: ')' },
+              ],
+              preferred: true,
+            },
+          ],
+        });
+      }
+    }
+    forEachChild(e, visit);
+  };
+  for (const st of item.body) {
+    if (st.kind === 'assign') visit(st.value);
+    else if (st.kind === 'output') for (const v of st.values) visit(v);
+  }
+}

@@ -35,6 +35,7 @@ import {
 import type { ArgSpec, ArgValue, LayerContext, LayerSpec, TfjsContext, WeightSpec } from './types';
 import { createLayerContext } from './context';
 import { formatCount } from '../analysis/display';
+import { outputSizeNote, transposeOutputSizeNote } from './outputSize';
 
 // ------------------------------------------------------------------ shared rule
 
@@ -360,7 +361,7 @@ export const conv1d: LayerSpec = {
     activationArg,
   ],
   inputRank: [2],
-  notes: (args, inputs) => strideNote('conv1d', args, inputs, 1),
+  notes: (args, inputs) => [...convSizeNote(args, inputs, 1), ...strideNote('conv1d', args, inputs, 1)],
   outputShape: (ctx) => convOutput(ctx, 'conv1d', 1),
   weights: (ctx) => convWeights(ctx, 1),
   macs: (ctx, out) => convMacs(ctx, out, 1),
@@ -409,12 +410,22 @@ export const conv2d: LayerSpec = {
     activationArg,
   ],
   inputRank: [3],
-  notes: (args, inputs) => strideNote('conv2d', args, inputs, 2),
+  notes: (args, inputs) => [...convSizeNote(args, inputs, 2), ...strideNote('conv2d', args, inputs, 2)],
   outputShape: (ctx) => convOutput(ctx, 'conv2d', 2),
   weights: (ctx) => convWeights(ctx, 2),
   macs: (ctx, out) => convMacs(ctx, out, 2),
   tfjs: (ctx) => convTfjs(ctx, 2),
 };
+
+/** The output-size arithmetic of a conv1d/conv2d call with its own numbers (`outputSizeNote`). */
+function convSizeNote(args: Readonly<Record<string, ArgValue>>, inputs: readonly Shape[] | undefined, n: 1 | 2): string[] {
+  try {
+    const p = convParams(args, n);
+    return outputSizeNote(inputs?.[0], n, p);
+  } catch {
+    return [];
+  }
+}
 
 /**
  * What a stride above 1 saves, from the layer's own rules run again at
@@ -498,6 +509,14 @@ export const conv2dTranspose: LayerSpec = {
     activationArg,
   ],
   inputRank: [3],
+  notes(args, inputs) {
+    try {
+      const p = transposeParams(args);
+      return transposeOutputSizeNote(inputs?.[0], p.kernel, p.stride, p.padding);
+    } catch {
+      return [];
+    }
+  },
   outputShape(ctx) {
     expectRank(ctx, 'conv2d_transpose', [3], LAYOUT[2]);
     const p = transposeParams(ctx.args);

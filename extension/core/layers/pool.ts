@@ -22,6 +22,7 @@ import {
   type TfTensor,
 } from './common';
 import type { LayerContext, LayerSpec, TfjsContext } from './types';
+import { outputSizeNote } from './outputSize';
 
 const SPATIAL: Record<number, string[]> = { 1: ['length'], 2: ['height', 'width'] };
 const EITHER = '[length, channels] or [h, w, channels]';
@@ -79,6 +80,17 @@ function poolSpec(name: 'maxpool' | 'avgpool'): LayerSpec {
       },
     ],
     inputRank: [2, 3],
+    notes(args, inputs) {
+      const input = inputs?.[0];
+      if (!input || (input.dims.length !== 2 && input.dims.length !== 3)) return [];
+      const n = spatialRank(input) as 1 | 2;
+      try {
+        const p = poolParams(args, n);
+        return outputSizeNote(input, n, { kernel: p.size, stride: p.stride, padding: p.padding, pooling: true });
+      } catch {
+        return [];
+      }
+    },
     outputShape(ctx) {
       expectRank(ctx, name, [2, 3], EITHER);
       const input = ctx.inputs[0];

@@ -6,7 +6,7 @@
  */
 import { blockInputSite } from '../../core/analysis/blockInputs';
 import type { Analysis, BlockInfoSummary, SiteInfo } from '../../core/analysis/types';
-import { objectWeights, weightsAtSite } from '../../core/analysis/weights';
+import { nodeAtRange, objectWeights, weightsAtSite } from '../../core/analysis/weights';
 import { getLayer, LAYERS } from '../../core/layers';
 import type { ArgSpec, LayerSpec } from '../../core/layers/types';
 import { exprText } from '../../core/analysis/analyze';
@@ -209,7 +209,30 @@ export function argumentHover(analysis: Analysis, offset: number, docUri: string
   const arg = hit.arg.name ? spec.args.find((a) => a.name === hit.arg.name!.name) : positionalArg(spec, hit.position);
   if (!arg) return undefined;
   const value = hit.part === 'value' ? (hit.arg.value.kind === 'name' ? hit.arg.value.name : hit.arg.value.kind === 'bool' ? String(hit.arg.value.value) : undefined) : undefined;
-  return { markdown: argumentMarkdown(spec, arg, value), range: hit.range };
+  return { markdown: argumentMarkdown(spec, arg, value, value === undefined ? callFacts(analysis, hit, spec, arg) : undefined), range: hit.range };
+}
+
+/** What a window argument decides in a conv or pooling layer: its output size, and for `stride` what it saves. */
+const WINDOW_ARGS = new Set(['kernel', 'size', 'stride', 'padding', 'dilation']);
+
+/**
+ * The value a layer call gives `arg` as written (`stride = 2`), with its value
+ * as analysed when that differs (`kernel = k`, which is `3`, in a block
+ * body: its first call's), and the call's hover notes
+ * about it (the output size arithmetic for a window argument): the
+ * declaration's default alone would read as the value used.
+ */
+function callFacts(analysis: Analysis, hit: ArgumentHit, spec: LayerSpec, arg: ArgSpec): { given: string; notes: string[] } | undefined {
+  const written = exprText(hit.arg.value);
+  const site = siteAt(analysis.sites, hit.call.callee.range.start.offset, ['layer']);
+  const model = site && site.name === spec.name ? analysis.models.find((m) => m.name === site.model) : undefined;
+  const node = model && site ? nodeAtRange(model, site.range, 'layer') : undefined;
+  const v = node?.args[arg.name];
+  const analysed = typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? String(v) : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v.length === 1 ? String(v[0]) : `[${v.join(', ')}]`) : undefined;
+  const given = analysed === undefined || analysed === written ? `\`${arg.name} = ${written}\`` : `\`${arg.name} = ${written}\`, which is \`${analysed}\``;
+  if (!node || !site || !WINDOW_ARGS.has(arg.name) || (spec.category !== 'conv' && spec.category !== 'pool')) return { given, notes: [] };
+  const notes = (spec.notes?.(node.args, site.inShapes) ?? []).filter((n) => n.startsWith('Output size') || (arg.name === 'stride' && n.startsWith('Stride')));
+  return { given, notes };
 }
 
 /** The argument a positional one fills: in its place, or the variadic one (`concat(a, b, c)`) that takes the rest. */
@@ -443,9 +466,16 @@ function activationNames(): string[] {
  * `arg=value`, the clause of the argument's documentation about it, or for an
  * activation that layer's summary), then the argument's documentation.
  */
-export function argumentMarkdown(spec: LayerSpec, arg: ArgSpec, value?: string): string {
+export function argumentMarkdown(spec: LayerSpec, arg: ArgSpec, value?: string, call?: { given: string; notes: readonly string[] }): string {
   const d = formatDefault(arg);
   const parts: string[] = [];
+  if (value === undefined && call) {
+    // A value the call gives (a number, a list, arithmetic): that value, not the declaration's default.
+    parts.push(codeBlock(`(argument) ${spec.name}.${arg.name}: ${allowedText(arg)}`));
+    parts.push(`At this call: ${call.given}${d !== undefined ? ` (default \`${d}\`)` : ''}.${call.notes.length ? `  \n${call.notes.join('  \n')}` : ''}`);
+    if (arg.doc) parts.push(`**${arg.name}** — ${arg.doc}`);
+    return parts.join('\n\n');
+  }
   if (value === undefined) {
     parts.push(codeBlock(`(argument) ${spec.name}.${arg.name}: ${allowedText(arg)}${d !== undefined ? ` = ${d}` : ''}`));
   } else {
