@@ -41,7 +41,7 @@ e2eTest('(c3) hovering the second 3×3 conv of a VGG block compares the pair wit
   const second = positionOf(source, '-> conv2d(filters, 3', 1);
   const text = await wb.hoverAt(second.line, second.column + 5, 'Stacked kernels');
   // conv_block(32) on the image: 3→32 then 32→32 channels (torch: 896 + 9,248) against one Conv2d(3, 32, 5): 2,432.
-  assert.match(text, /Stacked kernels: with the conv2d\(32, 3, padding = same\) on line 23, two 3×3 kernels see 5×5 input positions, as one conv2d\(32, 5\) would, with 10,144 parameters against 2,432 \(4\.17×\)/);
+  assert.match(text, /Stacked kernels: with the conv2d\(32, 3, padding = same\) on line 23, two 3×3 kernels see 5×5 input positions, as one conv2d\(32, 5\) would, with 10,144 parameters against 2,432 \(4\.17× as many\)/);
   assert.match(text, /with relu between them/);
 });
 

@@ -43,7 +43,7 @@ test("two 3×3 convolutions see 5×5, for 73,856 parameters against one 5×5's 1
   assert.equal(
     stackLine(stack),
     'Stacked kernels: with the `conv2d(64, 3, padding = same)` on line 3, two 3×3 kernels see 5×5 input positions, as one `conv2d(64, 5)` would, ' +
-      'with **73,856** parameters against 102,464 (0.72×) and 73,728 MACs per position against 102,400, with relu between them, which one convolution cannot have',
+      'with **73,856** parameters against 102,464 (0.72× as many) and 73,728 MACs per position against 102,400, with relu between them, which one convolution cannot have',
   );
   // The first of the run ends no stack.
   assert.equal(stackAt(pair, 'conv2d(64, 3').stack, undefined);
@@ -82,7 +82,7 @@ test('conv1d runs count dilation: kernels of 3 taps at dilation 1 and 2 span 3 a
   assert.deepEqual(stack.window, [7]);
   assert.equal(stack.params, 1 * 16 * 3 + 16 + 16 * 16 * 3);
   assert.equal(stack.singleParams, 1 * 16 * 7);
-  assert.match(stackLine(stack), /kernels of 3 and 5 steps see 7 steps, as one `conv1d\(16, 7\)` would/);
+  assert.match(stackLine(stack), /kernels spanning 3 and 5 steps see 7 steps, as one `conv1d\(16, 7\)` would/);
   // Equal kernels along steps: "two 3-step kernels".
   const plain = stackAt(src.replace(', dilation = 2', ''), 'conv1d(16, 3, padding = causal, bias').stack;
   assert.ok(plain);

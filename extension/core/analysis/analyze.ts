@@ -1665,8 +1665,10 @@ export class Analyzer {
       }
       if (!allowed.includes(word)) {
         const options = suggest(word, allowed);
-        this.argError('arg.enum', `${spec.name}'s '${a.name}' must be one of ${allowed.join(', ')}; got '${word}'.${didYouMean(options)}`, e, ctx, (at) =>
-          options.map((o, i) => this.replaceFix(`Change to '${o}'`, at, o, i === 0)),
+        const hint = a.enumHints?.[word];
+        const fixes = hint ? (hint.fix ? [hint.fix] : []) : options;
+        this.argError('arg.enum', `${spec.name}'s '${a.name}' must be one of ${allowed.join(', ')}; got '${word}'.${hint ? ` ${hint.hint}` : didYouMean(options)}`, e, ctx, (at) =>
+          fixes.map((o, i) => this.replaceFix(`Change to '${o}'`, at, o, i === 0)),
         );
         return undefined;
       }

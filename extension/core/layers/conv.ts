@@ -396,6 +396,12 @@ export const conv2d: LayerSpec = {
       doc: '`valid` (no padding: the image shrinks by k − 1) or `same` (keep the size at stride 1).',
       default: 'valid',
       enum: ['valid', 'same'],
+      enumHints: {
+        causal: {
+          hint: "Causal padding is for sequences: conv1d on [length, channels] pads the start only, so that no step sees a later one; an image has no earlier and later pixels. Use conv1d for a sequence, or padding = same to keep an image's size.",
+          fix: 'same',
+        },
+      },
     },
     {
       name: 'dilation',

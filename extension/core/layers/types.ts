@@ -94,6 +94,8 @@ export interface ArgSpec {
   optional?: boolean;
   /** Allowed values for `enum`. */
   enum?: readonly string[];
+  /** For a word that is not one of `enum` but means something elsewhere (`conv2d(padding = causal)`): what to say, and the value the fix writes. */
+  enumHints?: Readonly<Record<string, { hint: string; fix?: string }>>;
   /** Inclusive numeric range (for `ints`/`int_list`, of every element). */
   min?: number;
   max?: number;

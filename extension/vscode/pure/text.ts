@@ -232,7 +232,7 @@ const COUNT_WORDS = ['', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 
  * parameters": on the last convolution of a stacked run, "Stacked kernels:
  * with the conv2d(64, 3) on line 12, two 3×3 kernels see 5×5 input
  * positions, as one conv2d(64, 5) would, with **73,856** parameters against
- * 102,464 (0.72×) and 73,728 MACs per position against 102,400, with
+ * 102,464 (0.72× as many) and 73,728 MACs per position against 102,400, with
  * relu between them, which one convolution cannot have".
  */
 export function stackLine(stack: KernelStack): string {
@@ -240,12 +240,12 @@ export function stackLine(stack: KernelStack): string {
   const first = stack.convs[0];
   const sameKernels = stack.kernels.every((k) => size(k) === size(stack.kernels[0]));
   const n = stack.convs.length;
-  // "two 3×3 kernels"; along steps, "two 3-step kernels", or "kernels of 3 and 5 steps" (a dilated one spans more).
+  // "two 3×3 kernels"; along steps, "two 3-step kernels", or "kernels spanning 3 and 5 steps" (a dilated one spans more than its taps).
   const steps = stack.window.length === 1;
   const sizes = stack.kernels.map(size);
   const kernels = sameKernels
     ? `${COUNT_WORDS[n] ?? n} ${sizes[0]}${steps ? '-step' : ''} kernels`
-    : `kernels of ${sizes.slice(0, -1).join(', ')} and ${sizes[sizes.length - 1]}${steps ? ' steps' : ''}`;
+    : `kernels spanning ${sizes.slice(0, -1).join(', ')} and ${sizes[sizes.length - 1]}${steps ? ' steps' : ''}`;
   const unit = stack.window.length === 1 ? ' steps' : ' input positions';
   const before = n === 2 ? `the \`${first.label}\` on line ${first.range.start.line + 1}` : `the ${n - 1} convolutions before it (from line ${first.range.start.line + 1})`;
   const ratio = stack.params / stack.singleParams;
@@ -255,7 +255,7 @@ export function stackLine(stack: KernelStack): string {
     : '; with nothing nonlinear between them, the run computes no more than that one convolution could';
   return (
     `Stacked kernels: with ${before}, ${kernels} see ${size(stack.window)}${unit}, as one \`${singleConvText(stack)}\` would, ` +
-    `with **${formatCount(stack.params)}** parameters against ${formatCount(stack.singleParams)} (${ratio.toFixed(2)}×) ` +
+    `with **${formatCount(stack.params)}** parameters against ${formatCount(stack.singleParams)} (${ratio.toFixed(2)}× as many) ` +
     `and ${formatCount(stack.macsPerPosition)} MACs per position against ${formatCount(stack.singleMacsPerPosition)}${tail}`
   );
 }
