@@ -411,6 +411,48 @@ test('analysis: shapes of the data, the generator and the discriminator', () => 
   assert.deepEqual(diagnosticsOf(TINY.replace('dense(1) -> sigmoid', 'dense(1)') + SECTION), []);
 });
 
+test("a DCGAN generator 2 sizes off, the data and the discriminator agreeing: one error, on the data, saying to change the generator (its valid transposed convolutions named)", () => {
+  const text = [
+    'model G {',
+    '  input z: [16]',
+    '  x = z -> dense(7 * 7 * 8) -> reshape([7, 7, 8])',
+    '  output x -> conv2d_transpose(8, 4, stride = 2) -> conv2d_transpose(1, 4, stride = 2, activation = tanh)',
+    '}',
+    'model D {',
+    '  input image: [28, 28, 1]',
+    '  output image -> conv2d(8, 4, stride = 2, padding = same) -> leaky_relu -> flatten -> dense(1)',
+    '}',
+    'train G {',
+    '  data: digits(samples = 64, size = 28)',
+    '  loss: adversarial(D)',
+    '}',
+    '',
+  ].join('\n');
+  const all = diagnosticsOf(text);
+  assert.deepEqual(all.map((d) => d.code), ['train.data_shape']);
+  const [d] = all;
+  assert.match(
+    d.message,
+    /^digits gives images of \[28, 28, 1\], but the generator 'G' makes \[34, 34, 1\]\. The discriminator 'D' takes \[28, 28, 1\] too: change the generator to make \[28, 28, 1\]\. With padding = valid, conv2d_transpose\(8, 4, stride = 2\) and conv2d_transpose\(1, 4, stride = 2, activation = tanh\) add max\(kernel − stride, 0\) to the size/,
+  );
+  assert.doesNotMatch(d.message, /Use digits\(size/);
+  // With padding = same both double the size exactly: 7 → 14 → 28, and nothing is left to report.
+  assert.deepEqual(diagnosticsOf(text.replace(/stride = 2\)/g, 'stride = 2, padding = same)').replace('stride = 2, activation', 'stride = 2, padding = same, activation')), []);
+  // A discriminator that does not take the data's size either: the data's hint and the shape error, as before.
+  const both = text.replace('input image: [28, 28, 1]', 'input image: [32, 32, 1]');
+  assert.deepEqual(diagnosticsOf(both).map((x) => x.code).sort(), ['train.adversarial_shape', 'train.data_shape']);
+  assert.match(one(both, 'train.data_shape').message, /Use digits\(size = 34\)\.$/);
+  // digits without a size renders them at the generator's: then the discriminator is the odd one, and the
+  // generator's overshoot is the other way out.
+  const free = text.replace('digits(samples = 64, size = 28)', 'digits(samples = 64)');
+  const sh = diagnosticsOf(free);
+  assert.deepEqual(sh.map((x) => x.code), ['train.adversarial_shape']);
+  assert.match(
+    sh[0].message,
+    /so declare input image: \[34, 34, 1\], or make the generator give \[28, 28, 1\]: with padding = valid, conv2d_transpose\(8, 4, stride = 2\) and conv2d_transpose\(1, 4, stride = 2, activation = tanh\) add max\(kernel − stride, 0\) to the size; with padding = same a conv2d_transpose multiplies it by its stride exactly \(7 → 14 at stride 2\)\.$/,
+  );
+});
+
 // ------------------------------------------------------------------ CLI
 
 test('CLI: `nnmodel train` on a tiny GAN writes both checkpoints and samples.png; --resume continues both', async () => {

@@ -70,6 +70,38 @@ function fits(a: Shape, b: Shape): boolean {
   return a.dims.length === b.dims.length && !!a.isInt === !!b.isInt && a.dims.every((d, i) => !d.isConst() || !b.dims[i].isConst() || d.equals(b.dims[i]));
 }
 
+/**
+ * For a generator whose size is off: its `conv2d_transpose` layers with
+ * `padding = valid`, which add max(kernel − stride, 0) to each side's size
+ * (7 → 16 at kernel 4, stride 2) where `same` multiplies it by the stride
+ * exactly (7 → 14).
+ */
+function transposeHint(g: Graph): string {
+  const found: string[] = [];
+  const visit = (graph: Graph, depth: number) => {
+    for (const n of graph.nodes) {
+      if (n.kind === 'layer' && n.op === 'conv2d_transpose' && n.args.padding === 'valid') {
+        const k = n.args.kernel;
+        const st = n.args.stride;
+        const kernel = Array.isArray(k) ? k[0] : k;
+        const stride = Array.isArray(st) ? st[0] : st;
+        if (typeof kernel === 'number' && typeof stride === 'number' && kernel > stride && !found.includes(n.label)) found.push(n.label);
+      } else if (n.kind === 'group' && depth < 8) for (const r of n.runs) visit(r.body, depth + 1);
+    }
+  };
+  visit(g, 0);
+  if (found.length === 0) return '';
+  const which = found.length === 1 ? found[0] : `${found.slice(0, -1).join(', ')} and ${found[found.length - 1]}`;
+  return ` With padding = valid, ${which} add${found.length === 1 ? 's' : ''} max(kernel − stride, 0) to the size; with padding = same a conv2d_transpose multiplies it by its stride exactly (7 → 14 at stride 2).`;
+}
+
+/** `, or make the generator give [28, 28, 1] (…)`: when the discriminator's image size is the one meant, and the generator's valid transposed convolutions overshoot it. */
+function generatorAlternative(dIn: Shape, gOut: Shape, g: Graph): string {
+  if (dIn.isInt || dIn.dims.length !== 3 || gOut.dims.length !== 3) return '';
+  const hint = transposeHint(g);
+  return hint ? `, or make the generator give ${shapeToString(dIn)}:${hint.replace(' With', ' with').replace(/\.$/, '')}` : '';
+}
+
 /** The data source written so that it gives images of `shape`, when one option does it. */
 function sizeHint(kind: string, shape: Shape): string {
   const [h, w, c] = shape.dims.map((d) => d.value);
@@ -170,6 +202,8 @@ export function checkAdversarial(item: TrainDecl, config: TrainConfig, model: Mo
 
   // The data: images of the generator's output shape.
   const data = config.data;
+  /** The data and the discriminator take one size, the generator makes another: said once, at the data. */
+  let generatorOff = false;
   const dataAt = item.entries.find((e) => e.key.name === 'data')?.value.range ?? item.name.range;
   if (data && !IMAGE_SOURCES.includes(data.kind)) {
     err('train.adversarial_data', `a GAN learns to make images, but ${data.kind} gives ${data.kind === 'csv' ? 'table rows' : 'sequences'}; use digits(...), shapes(...) or images("folder").`, dataAt);
@@ -178,9 +212,15 @@ export function checkAdversarial(item: TrainDecl, config: TrainConfig, model: Mo
     // train.ts imports this file; its table is read at call time, so the cycle is harmless.
     const example = DATA_SOURCES.find((d) => d.name === data.kind)?.example?.(data.options);
     if (example && !fits(example, gOut)) {
+      // The data and the discriminator agree: the generator is the one to change (one error, not two).
+      const dIn = disc.inputs[0];
+      generatorOff = !dIn.shape.isInt && fits(example, dIn.shape);
+      const hint = generatorOff
+        ? ` The discriminator '${disc.name}' takes ${shapeToString(dIn.shape)} too: change the generator to make ${shapeToString(example)}.${transposeHint(model.graph)}`
+        : sizeHint(data.kind, gOut);
       err(
         'train.data_shape',
-        `${data.kind} gives images of ${shapeToString(example)}, but the generator '${model.name}' makes ${shapeToString(gOut)}.${sizeHint(data.kind, gOut)}`,
+        `${data.kind} gives images of ${shapeToString(example)}, but the generator '${model.name}' makes ${shapeToString(gOut)}.${hint}`,
         dataAt,
         undefined,
         { related: [{ message: `'${model.name}'’s output`, range: model.outputs[0].range, uri: model.uri }] },
@@ -191,10 +231,11 @@ export function checkAdversarial(item: TrainDecl, config: TrainConfig, model: Mo
 
   // The discriminator judges the generator's images: the same shape in.
   const dIn = disc.inputs[0];
-  if (dIn.shape.isInt || !fits(gOut, dIn.shape)) {
+  if (generatorOff) ok = false;
+  else if (dIn.shape.isInt || !fits(gOut, dIn.shape)) {
     err(
       'train.adversarial_shape',
-      `the discriminator '${disc.name}' takes ${shapeToString(dIn.shape)}, but the generator '${model.name}' makes ${shapeToString(gOut)}; the discriminator judges the generator's images (and real ones of the same shape), so declare input ${dIn.name}: ${shapeToString(gOut)}.`,
+      `the discriminator '${disc.name}' takes ${shapeToString(dIn.shape)}, but the generator '${model.name}' makes ${shapeToString(gOut)}; the discriminator judges the generator's images (and real ones of the same shape), so declare input ${dIn.name}: ${shapeToString(gOut)}${generatorAlternative(dIn.shape, gOut, model.graph)}.`,
       nameAt,
       undefined,
       {
