@@ -15,6 +15,7 @@ import { toMarkdown, toRange } from './convert';
 import { callableBlock } from './pure/blocks';
 import { contains, inComment, siteAt, symbolAt } from './pure/lookup';
 import { argumentHover, nameHover } from './pure/nameHover';
+import { dimensionHover } from './pure/dimHover';
 import { sumOperands } from './pure/sumOperands';
 import { blockHoverMarkdown, layerDocsMarkdown, layerHoverMarkdown, modelHoverMarkdown, noShapesReason, valueHoverMarkdown } from './pure/text';
 import { trainFunction, trainKey } from './pure/trainSchema';
@@ -40,6 +41,9 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
       // An argument's name, or a word given as its value (`padding = same`): that argument, not the whole call.
       const argument = argumentHover(analysis, offset, docUri, readUriText);
       if (argument) return new vscode.Hover(toMarkdown(argument.markdown), toRange(argument.range));
+      // A symbolic dimension (`seq`): how the model's counts grow with it, and the size the figures use.
+      const dim = dimensionHover(analysis, offset, (m) => sizesFor(doc, analysis, m));
+      if (dim) return new vscode.Hover(toMarkdown(dim.markdown), toRange(dim.range));
 
       const site = siteAt(analysis.sites, offset, ['layer', 'block', 'object']);
       if (site) {

@@ -18,6 +18,17 @@ e2eTest('(b) a typing error shows in the Problems panel with the unknown name', 
   assert.ok(rows.some((r) => r.includes('nothing_here')), `Problems rows: ${rows.join(' | ')}`);
 });
 
+e2eTest('hovering seq in the small GPT says the weights do not depend on it, the MACs grow with its square, and the size its train section fixes', {}, async (wb) => {
+  await wb.openFile('gpt_small.nnmodel');
+  const source = wb.readFile('gpt_small.nnmodel');
+  const at = positionOf(source, 'int[seq]');
+  const text = await wb.hoverAt(at.line, at.column + 5, '(dimension) seq');
+  assert.match(text, /A symbolic size of model GPTSmall/);
+  assert.match(text, /Parameters do not depend on it: the same [\d,]+ weights serve any seq/);
+  assert.match(text, /MACs grow with its square \(seq²\)/);
+  assert.match(text, /Figures use seq = \d+, from its train section's data/);
+});
+
 e2eTest('(c) hovering conv2d in LeNet5 shows its output shape [28, 28, 6] and receptive field', {}, async (wb) => {
   await wb.openFile('lenet5.nnmodel');
   const source = wb.readFile('lenet5.nnmodel');
