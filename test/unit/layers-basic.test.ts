@@ -486,6 +486,20 @@ test('batchnorm, layernorm, groupnorm: weights, trainable split, parity', () => 
   fails('shape.rank', 'batchnorm', {}, [shape()]);
 });
 
+test('batchnorm on a rank-4 example (rank 5 with the batch): runs, with statistics per channel over every position', () => {
+  // tfjs's batchNorm kernel stops at rank 4 with the batch ("not implemented for array of rank 5").
+  const layer = parity('batchnorm', { momentum: 0.5 }, shape(2, 3, 2, 2));
+  const x = tf.tensor5d(Array.from({ length: 2 * 2 * 3 * 2 * 2 }, (_, i) => (i * 7) % 11), [2, 2, 3, 2, 2]);
+  const { mean, variance } = tf.moments(x, [0, 1, 2, 3]);
+  const expected = Array.from(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-3))).dataSync());
+  close(forward(layer, x, true), expected, 1e-4);
+  // Training moved the moving mean halfway from 0 to the batch mean; inference uses it.
+  close(Array.from(layer.getWeights()[2].dataSync()), Array.from(tf.mul(mean, 0.5).dataSync()), 1e-4);
+  assert.deepEqual((layer.apply(x) as tf.Tensor).shape, [2, 2, 3, 2, 2]);
+  // Ranks tfjs takes as they are keep tfjs's own layer.
+  assert.equal(parity('batchnorm', {}, shape(3, 2, 2)).getClassName(), 'BatchNormalization');
+});
+
 test('groupnorm forward: statistics per example and group, then gamma and beta', () => {
   const layer = parity('groupnorm', { groups: 2, epsilon: 1e-5 }, shape(4));
   // group 1: [1, 3] mean 2 var 1; group 2: [10, 20] mean 15 var 25

@@ -63,6 +63,33 @@ function epsilonArg(def: number): ArgSpec {
   return { name: 'epsilon', type: 'number', doc: 'Small constant added to the variance to avoid dividing by zero.', default: def, min: 0 };
 }
 
+/**
+ * tfjs's BatchNormalization for inputs of rank 5 or more (with the batch),
+ * which tfjs's `batchNorm` kernel refuses ("not implemented for array of
+ * rank 5"). Keras normalises any rank over the last axis: the call folds
+ * the positions into one axis, `[b, d, h, w, c]` → `[b, d·h·w, c]` (the same
+ * values per channel, so the same batch statistics and moving averages), and
+ * unfolds the result. Weights, names and moving averages are tfjs's own.
+ */
+const highRankBatchNormClass = perTf((tf) => {
+  type BatchNormLayer = ReturnType<Tf['layers']['batchNormalization']>;
+  const Base = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as new (
+    args: Parameters<Tf['layers']['batchNormalization']>[0],
+  ) => BatchNormLayer;
+  class NnBatchNorm extends Base {
+    static className = 'NnBatchNorm';
+    override call(inputs: TfTensor | TfTensor[], kwargs: TfKwargs): TfTensor {
+      const x = oneTensor(inputs);
+      const shape = x.shape;
+      if (shape.length <= 4) return super.call(x, kwargs) as TfTensor;
+      return tf.tidy(() => tf.reshape(super.call(tf.reshape(x, [shape[0], -1, shape[shape.length - 1]]), kwargs) as TfTensor, shape));
+    }
+  }
+  // The static `fromConfig` is BatchNormalization's, inherited; the cast above hides it from the type.
+  tf.serialization.registerClass(NnBatchNorm as unknown as Parameters<Tf['serialization']['registerClass']>[0]);
+  return NnBatchNorm;
+});
+
 export const batchnorm: LayerSpec = {
   name: 'batchnorm',
   category: 'norm',
@@ -112,12 +139,10 @@ export const batchnorm: LayerSpec = {
   },
   macs: () => Sym.ZERO,
   tfjs(ctx) {
-    return ctx.tf.layers.batchNormalization({
-      name: ctx.name,
-      axis: -1,
-      momentum: argNum(ctx.args, 'momentum'),
-      epsilon: argNum(ctx.args, 'epsilon'),
-    });
+    const config = { name: ctx.name, axis: -1, momentum: argNum(ctx.args, 'momentum'), epsilon: argNum(ctx.args, 'epsilon') };
+    // tfjs's batchNorm kernel takes at most rank 4 with the batch: [d, h, w, c] needs the flattening wrapper.
+    if (ctx.inputs[0].dims.length >= 4) return new (highRankBatchNormClass(ctx.tf))(config);
+    return ctx.tf.layers.batchNormalization(config);
   },
 };
 

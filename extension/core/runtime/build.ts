@@ -15,7 +15,7 @@
  * `nodePath` and `bodyPrefix` make them; `parseNodePath` reads them back.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { Shape } from '../analysis/sym';
+import { Sym, type Shape } from '../analysis/sym';
 import type { Graph, GroupNode, LayerNode, ModelInfo } from '../analysis/types';
 import { getLayer } from '../layers';
 import type { ArgValue, LayerRef, Tf, TfjsContext } from '../layers/types';
@@ -57,7 +57,8 @@ export interface BuiltModel {
   model: tfTypes.LayersModel;
   /**
    * The tfjs layer applied at each layer node, by node path. A shared layer
-   * object appears under the path of every node that applies it.
+   * object appears under the path of every node that applies it; one without
+   * weights (`l = mean(-2)`) gets a layer per application, made for its input.
    */
   layerOf: Map<string, TfLayer>;
   /** The symbolic tensor each node (input, layer, group) produces, by node path. */
@@ -304,11 +305,15 @@ class Builder {
   private layerFor(node: LayerNode, path: string, frame: Frame, scope: Scope): TfLayer {
     if (node.object !== undefined) {
       const shared = this.sharedLayer(node, frame, scope);
-      if (shared) return shared;
+      // A layer without weights shares nothing: each application gets a layer made for its own input, as the
+      // analysis applies the layer's rule to each (`l = mean(-2)` on a rank-4 value, then on its rank-3 result).
+      if (shared && !(shared.built && shared.weights.length === 0)) return shared;
     }
     const spec = getLayer(node.op);
     if (!spec) throw new Error(`Cannot build layer '${node.op}' (${path}): no such layer in this version.`);
-    const shapes = node.inputs.map((id) => frame.shapes.get(id)!);
+    // At the sizes given for symbolic dimensions: the tfjs inputs have them, and a layer that reads its
+    // input's shape (reshape's -1) must make the same sizes, or later layers see `null` (issue 2).
+    const shapes = node.inputs.map((id) => this.atDims(frame.shapes.get(id)!));
     // Named tensor arguments are the last inputs, in schema order (LayerSpec.tfjs).
     const tensorArgs = spec.args.filter((a) => a.type === 'tensor' && node.args[a.name] != null);
     const tensors: Record<string, Shape | undefined> = {};
@@ -371,6 +376,17 @@ class Builder {
     scope.objects.set(value.name, layer);
     this.unapplied.add(layer);
     return layer;
+  }
+
+  /** `shape` with the symbolic dimensions the options give a value replaced by it. */
+  private atDims(shape: Shape): Shape {
+    const dims = this.options.symbolicDims;
+    if (!dims || shape.dims.every((d) => d.isConst())) return shape;
+    const at = (d: Sym) => {
+      const v = d.evaluate(dims);
+      return v === undefined ? d : Sym.of(v);
+    };
+    return { ...shape, dims: shape.dims.map(at) };
   }
 
   /** Runs a layer factory; with `initializer: 'zeros'`, its weights are created as zeros. */
