@@ -708,14 +708,18 @@ class Parser {
       this.parenDepth = 0;
       this.nest = 0;
       // `modle Net {`: read as the declaration it misspells, so that its body is still analysed.
-      const kw = kind >= K.Model && kind <= K.Import ? kind : kind === K.Ident ? this.misspeltDeclaration(t) : -1;
+      let kw = kind >= K.Model && kind <= K.Import ? kind : kind === K.Ident ? this.misspeltDeclaration(t) : -1;
+      // `LeNet5 {` or `res(n) {`: a declaration that lost its keyword, read as the one it must be, so that its body
+      // is still read and analysed (its mistakes reported) and its calls and train section find it.
+      const lost = kw === -1 && kind === K.Ident ? this.keywordLost(t) : -1;
+      if (lost !== -1) kw = lost;
       if (kw !== -1) {
         const before = this.pos;
         if (itemPositions) {
           positionSink = sinkBuffer ??= [];
           sinkLength = 0;
         }
-        const item = this.parseTopLevel(kw);
+        const item = this.parseTopLevel(kw, lost !== -1);
         if (item) {
           items.push(item);
           if (itemPositions && positionSink) itemPositions.push(positionSink.slice(0, sinkLength));
@@ -765,6 +769,51 @@ class Parser {
     return kw;
   }
 
+  /**
+   * When the name at `t`, first on its line, is a declaration without its
+   * keyword: `NAME {` (a train section when its first line is `key:`, else a
+   * model) or `NAME(...) {` (a block). Reports it, with a fix that inserts the
+   * keyword, and returns the keyword; else -1.
+   */
+  private keywordLost(t: number): K | -1 {
+    if ((this.fl[t] & F.LineStart) === 0) return -1;
+    let u = t + 1;
+    let kw: K;
+    if (this.kindAt(u) === K.LParen && !this.breakBefore(u)) {
+      // The parameter list, over lines if need be, up to its `)`.
+      u = this.closeOfHeader(u + 1);
+      if (u < 0) return -1;
+      kw = K.Block;
+    } else kw = this.kindAt(u + 1) === K.Ident && this.kindAt(u + 2) === K.Colon ? K.Train : K.Model;
+    if (this.kindAt(u) !== K.LBrace || (this.fl[u] & F.NlBefore) !== 0) return -1;
+    this.error('syntax.expected', `expected ${TOP_EXPECTED}, found '${this.textOf(t)}': to declare a ${KIND_TEXT[kw] === 'train' ? 'train section' : KIND_TEXT[kw]}, write '${KIND_TEXT[kw]} ${this.textOf(t)}'`, this.tokRange(t));
+    const at = this.startOf(t);
+    withReplace(this.errors[this.errors.length - 1], `Insert '${KIND_TEXT[kw]}'`, span(at, at), `${KIND_TEXT[kw]} `);
+    return kw;
+  }
+
+  /**
+   * The token after the `)` that closes a parameter list whose `(` stands
+   * before token `t` (scanning at most a few hundred tokens, and not past a
+   * `{`, `}` or keyword at a line's start), or -1.
+   */
+  private closeOfHeader(t: number): number {
+    let depth = 1;
+    for (let u = t; u < this.eof && u < t + 400; u++) {
+      const k = this.kd[u];
+      if (k === K.LParen || k === K.LBracket) depth++;
+      else if ((k === K.RParen || k === K.RBracket) && --depth === 0) return k === K.RParen ? u + 1 : -1;
+      else if (k === K.LBrace || k === K.RBrace || (k >= FIRST_KEYWORD && (this.fl[u] & F.LineStart) !== 0)) return -1;
+    }
+    return -1;
+  }
+
+  /** Token `t` starts a parameter list that lost its `(`: its `)` is followed by the body's `{` on the same line. */
+  private closedHeader(t: number): boolean {
+    const u = this.closeOfHeader(t);
+    return u >= 0 && this.kd[u] === K.LBrace && (this.fl[u] & F.NlBefore) === 0;
+  }
+
   /** Reports the name at `t` as a misspelling of keyword `kw`, with a fix that corrects it. */
   private misspelt(t: number, kw: K, expected: string): void {
     if (this.suppress) return;
@@ -773,14 +822,15 @@ class Parser {
     withReplace(e, `Change to '${KIND_TEXT[kw]}'`, e.range, KIND_TEXT[kw]);
   }
 
-  private parseTopLevel(kw: K): TopLevel | undefined {
+  /** `lost`: the keyword is not written (see `keywordLost`); the declaration starts at its name. */
+  private parseTopLevel(kw: K, lost = false): TopLevel | undefined {
     switch (kw) {
       case K.Model:
-        return this.parseModel();
+        return this.parseModel(lost);
       case K.Block:
-        return this.parseBlock();
+        return this.parseBlock(lost);
       case K.Train:
-        return this.parseTrain();
+        return this.parseTrain(lost);
       default:
         return this.parseImport();
     }
@@ -806,11 +856,13 @@ class Parser {
     return undefined;
   }
 
-  private parseModel(): ModelDecl | undefined {
-    const kw = this.advance();
-    const name = this.expectIdent("a model name after 'model'");
+  private parseModel(lost = false): ModelDecl | undefined {
+    const kw = lost ? this.pos : this.advance();
+    const name = lost ? this.ident(this.advance()) : this.expectIdent("a model name after 'model'");
     if (!name) {
-      this.syncTop();
+      // `model {`: the name lost. The body is read all the same, for its own syntax errors; nameless, it is dropped.
+      if (this.kd[this.pos] === K.LBrace && !this.atBreak) this.parseBody('model', Body.Statement);
+      else this.syncTop();
       return undefined;
     }
     const body = this.parseBody('model', Body.Statement) as Statement[] | undefined;
@@ -825,11 +877,14 @@ class Parser {
     };
   }
 
-  private parseBlock(): BlockDecl | undefined {
-    const kw = this.advance();
-    const name = this.expectIdent("a block name after 'block'");
+  private parseBlock(lost = false): BlockDecl | undefined {
+    const kw = lost ? this.pos : this.advance();
+    const name = lost ? this.ident(this.advance()) : this.expectIdent("a block name after 'block'");
     if (!name) {
-      this.syncTop();
+      // `block (n) {`: as a model without its name (see parseModel).
+      if (this.kd[this.pos] === K.LParen && !this.atBreak) this.parseDelimited(this.advance(), K.RParen, Items.Param, 'in the parameter list');
+      if (this.kd[this.pos] === K.LBrace && !this.atBreak) this.parseBody('block', Body.Statement);
+      else this.syncTop();
       return undefined;
     }
     let params: Param[] = [];
@@ -838,6 +893,20 @@ class Parser {
       const open = this.advance();
       params = this.parseDelimited(open, K.RParen, Items.Param, 'in the parameter list') as Param[];
       paramsRange = span(this.startAfter(open, name.range.end), this.lastEndPos!);
+    } else if (this.kd[this.pos] !== K.LBrace && !this.atBreak && this.closedHeader(this.pos)) {
+      // `block b n, act = relu) {`: the `(` lost. The parameters are read all the same, so that the body is read too.
+      const first = this.pos;
+      const at = this.startOf(first);
+      if (this.kd[first] === K.Ident) {
+        this.error('syntax.expected', `expected '(' before the parameters of block '${name.name}', found '${this.textOf(first)}'`, this.tokRange(first));
+        withReplace(this.errors[this.errors.length - 1], "Insert '('", span(at, at), '(');
+        params = this.parseDelimited(first - 1, K.RParen, Items.Param, 'in the parameter list') as Param[];
+        paramsRange = span(at, this.lastEndPos!);
+      } else {
+        // `block bn, act = relu) {` (the `(` lost between two words): the list is skipped, up to the body.
+        this.expected(`'(' before the parameters of block '${name.name}'`, true);
+        this.pos = this.closeOfHeader(first);
+      }
     }
     const body = this.parseBody('block', Body.Statement) as Statement[] | undefined;
     if (!body) return undefined;
@@ -861,11 +930,13 @@ class Parser {
     return { name, range: name.range };
   }
 
-  private parseTrain(): TrainDecl | undefined {
-    const kw = this.advance();
-    const name = this.expectIdent("the name of the model to train after 'train'");
+  private parseTrain(lost = false): TrainDecl | undefined {
+    const kw = lost ? this.pos : this.advance();
+    const name = lost ? this.ident(this.advance()) : this.expectIdent("the name of the model to train after 'train'");
     if (!name) {
-      this.syncTop();
+      // `train {`: as a model without its name (see parseModel).
+      if (this.kd[this.pos] === K.LBrace && !this.atBreak) this.parseBody('train', Body.TrainEntry);
+      else this.syncTop();
       return undefined;
     }
     const entries = this.parseBody('train', Body.TrainEntry) as TrainEntry[] | undefined;
@@ -1302,7 +1373,14 @@ class Parser {
       this.skipStatement();
       return undefined;
     }
-    this.advance();
+    const colon = this.advance();
+    const u = this.pos;
+    if ((this.fl[u] & F.LineStart) !== 0 && this.kd[u] === K.Ident && this.kindAt(u + 1) === K.Colon) {
+      // `validation:` with its value lost: the next line's `metrics: [...]` is a setting of its own, not this value.
+      const at = this.endOf(colon);
+      this.error('syntax.expected', `expected a value after '${key.name}:', found newline`, span(at, at));
+      return { key, value: { kind: 'error', range: span(at, at) }, range: span(key.range.start, at) };
+    }
     const value = this.parseExpr();
     return { key, value, range: span(key.range.start, value.range.end) };
   }
@@ -1536,17 +1614,21 @@ class Parser {
     const head = this.parsePrimary();
     if (this.kd[this.pos] !== K.Arrow || this.pos === this.stopAt) return head;
     const base = this.top;
+    let dangling = -1;
     while (this.kd[this.pos] === K.Arrow && this.pos !== this.stopAt) {
-      this.advance();
-      if (this.kd[this.pos] !== K.Ident || this.atBreak) {
+      const arrow = this.advance();
+      // `-> batchnorm` deleted at a chain's end: its `->` does not swallow the next line's `y = ...`.
+      if (this.kd[this.pos] !== K.Ident || this.atBreak || this.atBoundary()) {
         this.expected("a layer or block name after '->'");
+        dangling = arrow;
         break;
       }
       this.pushItem(this.parseCall(true));
     }
     if (this.top === base) return head;
     const calls = this.takeItems<CallExpr>(base);
-    return { kind: 'chain', head, calls, range: span(head.range.start, calls[calls.length - 1].range.end) };
+    // Up to a `->` left dangling, on a line of its own too: the statement, and so its error, take in that line.
+    return { kind: 'chain', head, calls, range: span(head.range.start, dangling >= 0 ? this.endOf(dangling) : calls[calls.length - 1].range.end) };
   }
 
   /** `IDENT ['(' ARGS ')'] ['*' N]`, the repeat only in chain position. */
