@@ -327,13 +327,13 @@ test('two mistakes in different statements: each still gives its own error', () 
   const top = [...cats].sort((x, y) => y[1].n - x[1].n).map(([k, c]) => `  ${String(c.n).padStart(4)}  ${k}\n        e.g. ${c.example}`);
   for (const line of top.slice(0, 12)) console.log(line);
   assert.ok(pairs > 2000, `${pairs} pairs`);
-  // When these bounds were set (2 700 pairs): 55 hidden not by design (2.0 %), 185 in all (6.9 %); before the parser
+  // When these bounds were set (2 700 pairs): 10 hidden not by design (0.4 %), 140 in all (5.2 %). Before the parser
   // read on past a lost keyword, name or '(' of a declaration, a dangling '->' and a setting without its value:
-  // 137 (5.1 %) and 268 (9.9 %). Most of what is left: a syntax error in a train section mutes the whole section,
-  // and a header read in part mutes its body's unknown layers (both in analyze.ts's `brokenParts`), and a model
-  // without its name is not analysed (a body with no name to report it under).
-  assert.ok(unjust.length / pairs < 0.025, `${unjust.length} of ${pairs} pairs hide a mistake not by design; the most:\n${top.slice(0, 20).join('\n')}`);
-  assert.ok(hidden.length / pairs < 0.075, `${hidden.length} of ${pairs} pairs hide a mistake (by design or not)`);
+  // 137 (5.1 %) and 268 (9.9 %); then, before a syntax error in one train setting stopped muting the others and a
+  // header read in part stopped muting its body's unknown layers (analyze.ts's `brokenParts`): 55 (2.0 %) and 185
+  // (6.9 %). What is left: a model without its name is not analysed (a body with no name to report it under).
+  assert.ok(unjust.length / pairs < 0.006, `${unjust.length} of ${pairs} pairs hide a mistake not by design; the most:\n${top.slice(0, 20).join('\n')}`);
+  assert.ok(hidden.length / pairs < 0.06, `${hidden.length} of ${pairs} pairs hide a mistake (by design or not)`);
 });
 
 // Review cases: each hid the second mistake before the parser read on past the first.

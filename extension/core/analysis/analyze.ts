@@ -471,6 +471,12 @@ export class Analyzer {
    * - `scoped`: those whose header holds one or with a dropped line, which
    *   may also be what binds an unknown name or layer object of the body
    *   (an unread `h dense(4)` binds only `h`);
+   * - `dropped`: those with a line the parser could not read at all, which
+   *   may be what defines a layer object the body calls (a header read in
+   *   part cannot: a parameter is never a layer);
+   * - `brokenTrains`: the train sections that hold one: of their
+   *   diagnostics, only those of a setting by itself are reported
+   *   (`ENTRY_CHECKS`; the spans are the settings and lines that hold one);
    * - `headers`: the blocks whose header holds one or that are unsure: their
    *   calls are not checked against a signature they may not have declared;
    * - `names`: the names a declaration the parser could not read declares
@@ -480,7 +486,7 @@ export class Analyzer {
    * A `;` (read as a line break) is none of these.
    * Made on first use: most files have no syntax error.
    */
-  private broken: { spans: number[]; unsure: Set<TopLevel>; scoped: Set<TopLevel>; headers: Set<string>; names: Set<string> } | undefined;
+  private broken: { spans: number[]; unsure: Set<TopLevel>; scoped: Set<TopLevel>; dropped: Set<TopLevel>; brokenTrains: Set<TopLevel>; headers: Set<string>; names: Set<string> } | undefined;
   /** While above 0, diagnostics are counted but not reported (see `broken`). */
   private muted = 0;
 
@@ -489,6 +495,8 @@ export class Analyzer {
     const spans: number[] = [];
     const unsure = new Set<TopLevel>();
     const scoped = new Set<TopLevel>();
+    const dropped = new Set<TopLevel>();
+    const brokenTrains = new Set<TopLevel>();
     const headers = new Set<string>();
     const names = new Set<string>();
     const text = this.file.text;
@@ -517,6 +525,38 @@ export class Analyzer {
       const { start, end } = item.range;
       if ((item.kind === 'model' || item.kind === 'block') && item.bodyRange) bodies.push([item.bodyRange.start.offset, end.offset]);
       if (errors.length === 0 || !holds(start.offset, end.offset)) continue;
+      if (item.kind === 'train' && item.bodyRange) {
+        // A setting read in part, or a line read as none (`loss crossentropy`), is its own mistake: the other settings
+        // are still checked (`epochs: 0` under `data: digits(`), but not the section as a whole (its data against its
+        // model, a setting it lacks: see `brokenTrains`), since the broken line may be what sets them.
+        const headEnd = item.bodyRange.start.offset;
+        const parts: number[] = [];
+        if (holds(start.offset, headEnd)) parts.push(start.offset, headEnd);
+        for (let e = 0; e < item.entries.length; e++) {
+          const en = item.entries[e];
+          // The last setting, left open (`batch: (`), goes on to the body's `}`, where its error then stands.
+          const to = e === item.entries.length - 1 && holds(end.offset - 1, end.offset - 1) ? end.offset : lineEnd(en.range.end.offset);
+          if (holds(en.range.start.offset, to)) parts.push(en.range.start.offset, to);
+        }
+        const held = parts.length;
+        for (let k = firstFrom(start.offset); k < at.length && at[k] <= end.offset; k++) {
+          read[k] = READ;
+          let inPart = false;
+          for (let j = 0; j < held && !inPart; j += 2) inPart = at[k] >= parts[j] && at[k] <= parts[j + 1];
+          // A line no setting holds (`loss crossentropy`, dropped): that line.
+          if (!inPart && text !== undefined) parts.push(text.lastIndexOf('\n', at[k] - 1) + 1, lineEnd(at[k]));
+        }
+        // In order, without overlaps (see `inBrokenSpan`).
+        const order = Array.from({ length: parts.length / 2 }, (_, j) => j).sort((x, y) => parts[2 * x] - parts[2 * y]);
+        let last = -1;
+        for (const j of order) {
+          if (parts[2 * j] <= last) spans[spans.length - 1] = Math.max(last, parts[2 * j + 1]);
+          else spans.push(parts[2 * j], parts[2 * j + 1]);
+          last = spans[spans.length - 1];
+        }
+        brokenTrains.add(item);
+        continue;
+      }
       if (item.kind === 'train' || item.kind === 'import') {
         spans.push(start.offset, end.offset);
         for (let k = firstFrom(start.offset); k < at.length && at[k] <= end.offset; k++) read[k] = READ;
@@ -554,7 +594,10 @@ export class Analyzer {
         if (read[k] === READ) continue;
         unsure.add(item);
         if (item.kind === 'block') headers.add(item.name.name);
-        if (read[k] === 0) scoped.add(item);
+        if (read[k] === 0) {
+          scoped.add(item);
+          dropped.add(item);
+        }
       }
     }
     if (text !== undefined) {
@@ -571,7 +614,7 @@ export class Analyzer {
         if (m) names.add(m[1] ?? m[2]);
       }
     }
-    return (this.broken = { spans, unsure, scoped, headers, names });
+    return (this.broken = { spans, unsure, scoped, dropped, brokenTrains, headers, names });
   }
 
   /** Whether `stmt`, of this file, holds a syntax error: what it binds or declares was read only in part. */
@@ -627,15 +670,22 @@ export class Analyzer {
     });
   }
 
+  /** Whether `offset` is in a train section that holds a syntax error (see `brokenTrains`). */
+  inBrokenTrain(offset: number): boolean {
+    if (this.file.errors.length === 0) return false;
+    for (const t of this.brokenParts().brokenTrains) if (offset >= t.range.start.offset && offset <= t.range.end.offset) return true;
+    return false;
+  }
+
   /** Whether `name` is written on the line of a declaration the parser could not read (a train section may name that model). */
   isBrokenDeclName(name: string): boolean {
     return this.file.errors.length > 0 && this.brokenParts().names.has(name);
   }
 
   /** Whether a model or block of this file that contains `offset` is `scoped` (see `broken`): its unknown names may be the unread line's. */
-  private inBrokenBody(offset: number, ctx: Ctx): boolean {
+  private inBrokenBody(offset: number, ctx: Ctx, which: 'scoped' | 'dropped' = 'scoped'): boolean {
     if (ctx.uri !== this.uri || this.file.errors.length === 0) return false;
-    for (const b of this.brokenParts().scoped) if (offset >= b.range.start.offset && offset <= b.range.end.offset) return true;
+    for (const b of this.brokenParts()[which]) if (offset >= b.range.start.offset && offset <= b.range.end.offset) return true;
     return false;
   }
 
@@ -1350,7 +1400,7 @@ export class Analyzer {
       return;
     }
     // A declaration of this name the parser could not read (`res_block(f) {` without `block`): its error says it.
-    if (ctx.uri === this.uri && this.file.errors.length > 0 && (this.brokenParts().names.has(name) || this.inBrokenBody(call.range.start.offset, ctx))) {
+    if (ctx.uri === this.uri && this.file.errors.length > 0 && (this.brokenParts().names.has(name) || this.inBrokenBody(call.range.start.offset, ctx, 'dropped'))) {
       this.errors++;
       return;
     }
@@ -3408,6 +3458,9 @@ function rankHint(spec: LayerSpec, got: Shape): string {
 
 // ------------------------------------------------------------------- entry
 
+/** Train diagnostics about one setting by itself, reported even when another setting of the section has a syntax error. */
+const ENTRY_CHECKS: ReadonlySet<string> = new Set(['train.unknown_key', 'train.duplicate_key', 'train.bad_value', 'train.bad_metric', 'train.bad_option', 'train.bad_loss', 'train.bad_optimizer', 'train.bad_data']);
+
 /** Parse and analyse a whole file. Never throws: every problem is a diagnostic. */
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   return analyzeFile(
@@ -3461,6 +3514,8 @@ export function analyzeFile(
     for (const d of t.diagnostics) {
       // "no model 'X'" where X's declaration is the syntax error: said once, there.
       if ((d.code === 'train.unknown_model' || d.code === 'train.adversarial_model') && a.isBrokenDeclName(file.text?.slice(d.range.start.offset, d.range.end.offset) ?? '')) continue;
+      // In a section with a syntax error, only the checks of one setting by itself: the others weigh what it set.
+      if (!ENTRY_CHECKS.has(d.code) && a.inBrokenTrain(d.range.start.offset)) continue;
       a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     }
   } catch (err) {
