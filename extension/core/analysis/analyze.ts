@@ -1084,6 +1084,14 @@ export class Analyzer {
   }
 
   private evalShape(shape: NonNullable<Extract<Statement, { kind: 'input' }>['shape']>, ctx: Ctx): Shape | undefined {
+    if (shape.dims.length === 0) {
+      // `input t: []`: no axis, nothing a batch of examples could be fed as (tfjs wants at least one per example).
+      const one = shape.isInt ? 'int[1]' : '[1]';
+      this.error('shape.empty', `an input needs at least one axis: one ${shape.isInt ? 'token id' : 'number'} per example is ${one}.`, shape.range, ctx, {
+        fixes: [this.replaceFix(`Change to ${one}`, shape.range, one)],
+      });
+      return undefined;
+    }
     const dims: Sym[] = new Array<Sym>(shape.dims.length);
     let ok = true;
     for (let i = 0; i < dims.length; i++) {
@@ -2089,6 +2097,17 @@ export class Analyzer {
           );
           return UNKNOWN;
         }
+        // TensorFlow's BatchNormalization is built for the rank it first sees (Keras's input spec): a second rank
+        // fails there ("expected ndim=2"), though its weights, one per channel, would fit.
+        if (spec.name === 'batchnorm' && first && object.first.rank !== first.dims.length) {
+          this.error(
+            'object.shape',
+            `layer object '${object.name}' was first applied to an input of rank ${object.first.rank}; here it gets ${shapeToString(first)}, of rank ${first.dims.length}. A shared batchnorm keeps the rank it was first applied to (TensorFlow.js builds it for that rank); use a batchnorm of its own here.`,
+            at,
+            ctx,
+          );
+          return UNKNOWN;
+        }
         sharedWith = object.first.node;
         params = ZERO_PARAMS;
       }
@@ -2161,7 +2180,7 @@ export class Analyzer {
       sharedWith,
     };
     ctx.g.nodes.push(node);
-    if (object && !object.first) object.first = { node: id, weights };
+    if (object && !object.first) object.first = { node: id, weights, rank: shapes[0]?.dims.length ?? 0 };
     this.site(call?.range ?? errorRange ?? range, object ? 'object' : 'layer', object ? object.name : spec.name, ctx, shapes, out, params, macs, undefined, undefined, internal);
     return { kind: 'tensor', node: id, shape: out };
   }

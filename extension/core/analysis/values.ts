@@ -25,7 +25,7 @@ export interface LayerObject {
   /** Label of its definition's call (`embedding(64, 128)`): its nodes read `wte: embedding(64, 128)`. */
   label: string;
   /** Set by the first application: later ones share its weights. */
-  first?: { node: number; weights: WeightSpec[] };
+  first?: { node: number; weights: WeightSpec[]; /** Rank of the input it was first applied to. */ rank: number };
 }
 
 export type Value =

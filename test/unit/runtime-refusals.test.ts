@@ -1,0 +1,34 @@
+// Models the analysis accepted but TensorFlow.js cannot run (found by the randomised parity test): each is now an
+// error with a clear range, instead of a failure at predict or build time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../extension/core/analysis/analyze';
+
+test('an input without an axis (`[]`, `int[]`) is an error on its shape, with the fix to one value per example', () => {
+  for (const [shape, one, layer] of [
+    ['[]', '[1]', 'dense(2)'],
+    ['int[]', 'int[1]', 'embedding(10, 4)'],
+  ]) {
+    const text = `model M {\n  input t: ${shape}\n  output t -> ${layer}\n}\n`;
+    const a = analyze(text);
+    assert.deepEqual(a.diagnostics.map((d) => d.code), ['shape.empty'], shape);
+    const [d] = a.diagnostics;
+    assert.equal(text.slice(d.range.start.offset, d.range.end.offset), shape);
+    assert.match(d.message, /^an input needs at least one axis: one (number|token id) per example is (int)?\[1\]\.$/);
+    assert.deepEqual(d.fixes?.map((f) => [f.title, f.edits[0].newText]), [[`Change to ${one}`, one]]);
+    const fixed = text.replace(`: ${shape}`, `: ${one}`);
+    assert.deepEqual(analyze(fixed).diagnostics, [], fixed);
+  }
+});
+
+test('a batchnorm object applied at two ranks is an error at the second use (tfjs builds it for the first rank)', () => {
+  const text = 'model M {\n  input x: [8]\n  input z: [7, 8]\n  l = batchnorm()\n  a = x -> l\n  output z -> l -> flatten -> concat(a)\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ['object.shape']);
+  const [d] = a.diagnostics;
+  assert.equal(d.range.start.line, 5);
+  assert.match(d.message, /layer object 'l' was first applied to an input of rank 1; here it gets \[7, 8\], of rank 2\. A shared batchnorm keeps the rank/);
+  // The same rank twice shares it; other layer objects may change rank (dense reads the last axis only).
+  assert.deepEqual(analyze(text.replace('input x: [8]', 'input x: [3, 8]').replace('a = x -> l', 'a = x -> l -> flatten')).diagnostics, []);
+  assert.deepEqual(analyze(text.replace('batchnorm()', 'dense(8)')).diagnostics, []);
+});
