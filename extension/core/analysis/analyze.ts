@@ -3527,7 +3527,7 @@ export function analyzeFile(
       if ((d.code === 'value.unused' || d.code === 'input.unused') && a.namedOnBrokenLine(d.range)) continue;
       a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     }
-    for (const d of lintModels(models, options.uri, file)) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+    for (const d of lintModels(models, options.uri, file, reusedTrees)) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     const t = analyzeTrain(file, models, reusedTrees);
     trains = t.trains;
     for (const d of t.diagnostics) {

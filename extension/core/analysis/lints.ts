@@ -29,7 +29,13 @@ import { callText } from './siteOutcomes';
  * file are reported. `text`, the file's source, lets a fix edit a call
  * written over several lines.
  */
-export function lintModels(models: readonly ModelInfo[], uri: string | undefined, file?: SourceFile): Diagnostic[] {
+export function lintModels(
+  models: readonly ModelInfo[],
+  uri: string | undefined,
+  file?: SourceFile,
+  /** Whether the graphs and trees may be linted again (an editor session): what is read from them is then kept. */
+  keep = true,
+): Diagnostic[] {
   const text = file?.text;
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
@@ -40,8 +46,8 @@ export function lintModels(models: readonly ModelInfo[], uri: string | undefined
     seen.add(key);
     out.push(d);
   };
-  const walk = new GraphWalk(uri, report, text);
-  if (file !== undefined) residualActivations(file, report);
+  const walk = new GraphWalk(uri, report, text, keep);
+  if (file !== undefined) residualActivations(file, report, keep);
   for (let i = 0; i < models.length; i++) {
     const m = models[i];
     // Also on a model with errors: a channels-first input is what makes its later layers fail.
@@ -76,6 +82,8 @@ class GraphWalk {
     private readonly uri: string | undefined,
     private readonly report: (d: Diagnostic) => void,
     private readonly text?: string,
+    /** Keep each graph's facts (see `factsOf`). */
+    private readonly keep = true,
   ) {}
 
   model(m: ModelInfo, index: number): void {
@@ -93,7 +101,7 @@ class GraphWalk {
     const last = this.visited.get(g);
     if (last === this.index) return;
     this.visited.set(g, this.index);
-    const f = factsOf(g);
+    const f = factsOf(g, this.keep);
     if (f.embedding) this.embedding = true;
     if (f.attention) this.attention = true;
     // A graph another model reached first was linted then, and so were the graphs below it.
@@ -119,8 +127,13 @@ interface GraphFacts {
 
 const graphFacts = new WeakMap<Graph, GraphFacts>();
 
-function factsOf(g: Graph): GraphFacts {
-  let f = graphFacts.get(g);
+/**
+ * The facts of `g`, kept when `keep` (an editor session replays graphs); a
+ * one-off analysis keeps nothing: entries of a WeakMap whose keys die with
+ * the analysis cost the garbage collector more than reading the nodes again.
+ */
+function factsOf(g: Graph, keep: boolean): GraphFacts {
+  let f = keep ? graphFacts.get(g) : undefined;
   if (f !== undefined) return f;
   f = { pair: false, embedding: false, attention: false, reshapes: undefined, bodies: undefined };
   const nodes = g.nodes;
@@ -134,7 +147,7 @@ function factsOf(g: Graph): GraphFacts {
       else if (n.op === 'reshape') (f.reshapes ??= []).push(n);
     } else if (n.kind === 'group') for (const run of n.runs) (f.bodies ??= []).push(run.body);
   }
-  graphFacts.set(g, f);
+  if (keep) graphFacts.set(g, f);
   return f;
 }
 
@@ -761,14 +774,14 @@ function denseOnPositions(m: ModelInfo, file: SourceFile, uri: string | undefine
  * any other layer is the branch itself and left alone. The fix brackets the
  * sum: `(x + y) -> relu`.
  */
-function residualActivations(file: SourceFile, report: (d: Diagnostic) => void): void {
+function residualActivations(file: SourceFile, report: (d: Diagnostic) => void, keep: boolean): void {
   for (const item of file.items) {
     if (item.kind !== 'model' && item.kind !== 'block') continue;
-    let found = residualsByTree.get(item);
+    let found = keep ? residualsByTree.get(item) : undefined;
     if (found === undefined) {
       found = [];
       residualsIn(item, file.text ?? '', found);
-      residualsByTree.set(item, found);
+      if (keep) residualsByTree.set(item, found);
     }
     for (const d of found) report(d);
   }
@@ -811,7 +824,13 @@ function residualsIn(item: ModelDecl | BlockDecl, text: string, out: Diagnostic[
         });
       }
     }
-    forEachChild(e, visit);
+    // Where a statement's sum stands: its value, through brackets, other sums and a chain's head (not into the
+    // arguments of calls, which hold no residual): a few nodes per statement, not a walk of every expression.
+    if (e.kind === 'binary') {
+      visit(e.left);
+      visit(e.right);
+    } else if (e.kind === 'paren') visit(e.expr);
+    else if (e.kind === 'chain') visit(e.head);
   };
   for (const st of item.body) {
     if (st.kind === 'assign') visit(st.value);
