@@ -85,6 +85,8 @@ const app = document.getElementById('app')!;
 const modelSelect = document.createElement('vscode-single-select');
 modelSelect.id = 'nn-model-select';
 modelSelect.title = 'Model to inspect';
+// The accessible name of the select's inner combobox (vscode-single-select's own `label`).
+modelSelect.setAttribute('label', 'Model to inspect');
 const titleEl = h('span', { id: 'nn-title', className: 'nn-title-text' });
 // The runtime line is short ("WASM · 4.4 ms", or why the model does not run); why this backend, the
 // WebGL renderer and the tensor counts are in its tooltip and in the details it opens.

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { summaryRows } from '../../extension/core/analysis/summary';
 import { serializeModel, type PlainModelInfo } from '../../extension/core/protocol';
-import { boxTooltip, buildDiagram, groupKeys, receptiveFields, type Box, type TextMetrics } from '../../webview/views/graphModel';
+import { boxTooltip, buildDiagram, groupKeys, nodeLabel, receptiveFields, type Box, type TextMetrics } from '../../webview/views/graphModel';
 import { LENET5 } from '../fixtures/contract';
 
 const metrics: TextMetrics = { measure: (t, bold) => t.length * (bold ? 7.5 : 7) };
@@ -110,4 +110,18 @@ test('a block that runs once: its body has the field without "first repetition"'
   // inner runs twice inside outer: its body is still its first repetition; inner itself is outer's only run.
   assert.equal(fieldLine(box('inner × 2')), 'receptive field: 5');
   assert.equal(fieldLine(box('conv1d(4, 3, padding = same)')), 'receptive field: 3 (first repetition)');
+});
+
+test("a graph node's accessible name says its box's lines, whether a block is open, and its line", () => {
+  const { plain } = plainModel(NESTED);
+  const closed = buildDiagram(plain.graph, [], new Set(), metrics);
+  const outer = [...closed.boxes.values()].find((b) => b.node.kind === 'group')!;
+  assert.equal(nodeLabel(outer), `${outer.lines.join(', ')}, block closed, line 11`);
+  const dense = [...closed.boxes.values()].find((b) => b.node.kind === 'layer')!;
+  assert.equal(nodeLabel(dense), 'dense(2), [32, 2], 10 params, line 11');
+  const open = buildDiagram(plain.graph, [], new Set([outer.key]), metrics);
+  const frame = open.boxes.get(outer.key)!;
+  assert.equal(nodeLabel(frame), 'outer × 2 (body of each repetition), block open, line 11');
+  const input = [...closed.boxes.values()].find((b) => b.node.kind === 'input')!;
+  assert.equal(nodeLabel(input), `${input.lines.join(', ')}, line 10`);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseShown, emptyText, historyEntries, loadedText, runText, TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
+import { announceText, chooseShown, emptyText, historyEntries, loadedText, runText, TrainingCurves, MAX_BATCH_POINTS } from '../../webview/training/curves';
 import { lossChartStyles, metricChartStyles, seriesWithData, VALIDATION_DASH } from '../../webview/training/chartStyle';
 import { parseHostMessage, parseWebviewMessage } from '../../extension/core/protocol';
 import { parseHostToJob } from '../../extension/core/runtime/jobProtocol';
@@ -340,4 +340,25 @@ test("the loss chart's legend shows an epoch series' value at the nearest epoch 
   assert.equal(nearestEpochValue(x, loss, at(2)), 0.5);
   // A series with no value anywhere shows none.
   assert.equal(nearestEpochValue(x, x.map(() => null), at(1.25)), null);
+});
+
+test('the live region says a run started, each finished epoch and the end, not its batches', () => {
+  const c = new TrainingCurves();
+  c.apply(1, 'M', { kind: 'start', epochs: 2, examples: 100, backend: 'wasm', source: 'digits' });
+  assert.equal(announceText(c), 'M: training started, 2 epochs');
+  c.apply(1, 'M', { kind: 'batch', epoch: 1, batch: 1, batches: 2, loss: 2 });
+  const afterStart = announceText(c);
+  c.apply(1, 'M', { kind: 'batch', epoch: 1, batch: 2, batches: 2, loss: 1.5 });
+  assert.equal(announceText(c), afterStart, 'a batch changes the status line, not what is read out');
+  assert.notEqual(runText(c), afterStart);
+  c.apply(1, 'M', { kind: 'epoch', epoch: 1, loss: 1.23456, metrics: {}, valLoss: 1.5, valMetrics: {}, ms: 100, examples: 90 });
+  assert.equal(announceText(c), 'M: epoch 1 of 2 done: loss 1.235, validation loss 1.5');
+  c.apply(1, 'M', { kind: 'batch', epoch: 2, batch: 1, batches: 2, loss: 1.1 });
+  assert.equal(announceText(c), 'M: epoch 1 of 2 done: loss 1.235, validation loss 1.5');
+  c.apply(1, 'M', { kind: 'epoch', epoch: 2, loss: 0.9, metrics: {}, ms: 100, examples: 90 });
+  c.apply(1, 'M', { kind: 'done', status: 'completed' });
+  assert.equal(announceText(c), 'M: training done, loss 0.9');
+  c.apply(2, 'M', { kind: 'start', epochs: 3, examples: 100, backend: 'wasm', source: 'digits' });
+  c.apply(2, 'M', { kind: 'done', status: 'cancelled' });
+  assert.equal(announceText(c), 'M: training stopped');
 });

@@ -173,6 +173,37 @@ export function runText(c: Pick<TrainingCurves, 'model' | 'status' | 'position' 
 }
 
 /**
+ * What the Training tab's live region (role=status, aria-live polite) says
+ * about a run: its start, each finished epoch with its losses, and how it
+ * ended. Not its batches: the status line changes at every batch, and a
+ * screen reader that read each change would never stop talking. The text
+ * changes only when there is something new to say.
+ */
+export function announceText(c: Pick<TrainingCurves, 'model' | 'status' | 'epochs' | 'rows' | 'message'>): string {
+  const last = c.rows[c.rows.length - 1];
+  const figures = last ? `loss ${announceNumber(last.loss)}${last.valLoss === undefined ? '' : `, validation loss ${announceNumber(last.valLoss)}`}` : '';
+  const epoch = last ? `epoch ${last.epoch} of ${c.epochs} done: ${figures}` : '';
+  switch (c.status) {
+    case 'idle':
+    case 'running':
+      return last ? `${c.model}: ${epoch}` : `${c.model}: training started${c.epochs ? `, ${plural(c.epochs, 'epoch')}` : ''}`;
+    case 'completed':
+      return `${c.model}: training done${last ? `, ${figures}` : ''}`;
+    case 'cancelled':
+      return `${c.model}: training stopped${last ? ` after epoch ${last.epoch}` : ''}`;
+    case 'failed':
+      return `${c.model}: training failed${c.message ? `: ${c.message}` : ''}`;
+    case 'loaded':
+      return '';
+  }
+}
+
+/** A loss as said aloud: 4 significant digits, no exponent for the usual range. */
+function announceNumber(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v);
+}
+
+/**
  * Which came last, a run event or a change of the loaded weights (the
  * `weightsAfterRun` of chooseShown), and whether weights handed to the
  * Training tab are new. Weights are identified by `seq`, the number

@@ -7,7 +7,7 @@
 import uPlot from 'uplot';
 import type { TrainingEvent } from '../../extension/core/protocol';
 import type { EpochLogs } from '../../extension/core/runtime/train';
-import { bestMarker, chooseShown, emptyText, loadedText, nearestEpochValue, overfitLine, runText, sameTraining, ShownOrder, TrainingCurves, type BestMarker, type LoadedWeights } from './curves';
+import { announceText, bestMarker, chooseShown, emptyText, loadedText, nearestEpochValue, overfitLine, runText, sameTraining, ShownOrder, TrainingCurves, type BestMarker, type LoadedWeights } from './curves';
 import { BEST_MARKER, lossChartStyles, metricChartStyles, seriesWithData } from './chartStyle';
 import { SamplesView } from './samples';
 import { collapseHint } from '../../extension/core/runtime/diversity';
@@ -75,6 +75,8 @@ export class TrainingView {
   readonly element: HTMLElement;
   readonly curves = new TrainingCurves();
   private readonly status: HTMLElement;
+  /** Read out politely by screen readers: the run's start, finished epochs and end (announceText), not each batch. */
+  private readonly announce: HTMLElement;
   private readonly lossBox: HTMLElement;
   private readonly metricBox: HTMLElement;
   private readonly table: HTMLTableElement;
@@ -119,6 +121,11 @@ export class TrainingView {
     this.status = document.createElement('p');
     this.status.className = 'nn-training-status';
     this.status.textContent = emptyText('');
+    // The status line changes at every batch; screen readers hear the run's start, epochs and end from this one (announceText).
+    this.announce = document.createElement('p');
+    this.announce.className = 'nn-training-announce nn-sr-only';
+    this.announce.setAttribute('role', 'status');
+    this.announce.setAttribute('aria-live', 'polite');
     this.lossBox = document.createElement('div');
     this.lossBox.className = 'nn-training-loss';
     this.metricBox = document.createElement('div');
@@ -149,7 +156,7 @@ export class TrainingView {
     this.bestLine.hidden = true;
     this.verdictLine.hidden = true;
     // The images above the curves: what a generative run makes is what the user watches.
-    this.element.append(this.status, this.warnings, this.samples.element, this.lossBox, this.metricBox, this.findings, tableBox, this.signals.element);
+    this.element.append(this.status, this.announce, this.warnings, this.samples.element, this.lossBox, this.metricBox, this.findings, tableBox, this.signals.element);
     new ResizeObserver(() => this.resize()).observe(this.element);
   }
 
@@ -250,6 +257,8 @@ export class TrainingView {
     const c = this.curves;
     delete this.status.dataset.loadedEpoch;
     this.status.textContent = runText(c);
+    const said = announceText(c);
+    if (this.announce.textContent !== said) this.announce.textContent = said;
     this.status.dataset.status = c.status;
     this.status.dataset.backend = c.backend;
     this.warnings.replaceChildren(...c.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));

@@ -174,7 +174,8 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   };
   if (needsImage) {
     select.className = 'nn-fm-sample';
-    select.setAttribute('aria-label', 'Sample image');
+    // vscode-single-select names its inner combobox from its `label` (an aria-label on the host does not reach it).
+    select.setAttribute('label', 'Sample image');
     showPicked(ctx.image ? ctx.imageName : undefined);
     select.addEventListener('change', () => {
       const s = samples.find((x) => x.name === select.value);
@@ -604,6 +605,8 @@ function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLEleme
   canvas.getContext('2d')?.putImageData(image, 0, 0);
   const range = `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}`;
   canvas.dataset.range = `${map.min[c]},${map.max[c]}`;
+  // An image for screen readers (a canvas with only an aria-label is not announced).
+  canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', range);
   const valueAt = (row: number, col: number) => map.data[c * width * height + row * width + col];
   const read = (row: number, col: number) => {
@@ -759,6 +762,8 @@ function augmentStrip(ctx: ViewContext, chain: readonly LayerNode[], inputShape:
       const canvases = Array.from({ length: n }, (_, i) => {
         const canvas = pixelCanvas('nn-fm-aug', w, h, scale);
         canvas.dataset.index = String(i);
+        canvas.setAttribute('role', 'img');
+        canvas.setAttribute('aria-label', `augmented view ${i + 1} of ${n}`);
         canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
         canvas.getContext('2d')?.putImageData(new ImageData(viewPixels(values, i, h, w, c), w, h), 0, 0);
         return canvas;
@@ -812,6 +817,8 @@ function inputPreview(): InputPreview {
   frame.style.lineHeight = '0';
   const canvas = document.createElement('canvas');
   canvas.className = 'nn-fm-input';
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', 'The input image as the model sees it');
   canvas.style.imageRendering = 'pixelated';
   canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
   const box = el('div', 'nn-fm-field');
@@ -895,6 +902,7 @@ function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats, calc?
   // One row per channel, each normalised to its own range.
   for (let c = 0; c < channels; c++) fillSequential(map.data, c * len, len, map.min[c], map.max[c], pixels.subarray(c * len * 4));
   canvas.getContext('2d')?.putImageData(new ImageData(pixels, len, channels), 0, 0);
+  canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `${plural(channels, 'channel')} (rows) × ${plural(len, 'step')} (columns), each row normalised to its range`);
   const read = (c: number, t: number) => {
     const zero = zeros ? ` · ${zeroCaption(zeros.perChannel[c])}` : '';
@@ -942,6 +950,7 @@ function unitStrip(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
   };
   draw();
   const range = `${formatValue(map.min[0])} … ${formatValue(map.max[0])}`;
+  canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `${groupedPlural(n, 'unit')}, coloured over ${range}`);
   hover(canvas, tip, (x, y) => {
     const i = unitAt(layout, x, y);

@@ -15,7 +15,7 @@ import { GraphLayout, LayoutSuperseded, pageWorkerStarter } from './graphLayout'
 import { fitTransform } from './graphFit';
 import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainDiagnostic, PlainModelInfo } from '../../extension/core/protocol';
-import { boxAt, boxTooltip, buildDiagram, callBox, graphStatus, groupHeader, groupKeys, LINE_HEIGHT, PAD_X, PAD_Y, receptiveFields, type Box, type TextMetrics } from './graphModel';
+import { boxAt, boxTooltip, buildDiagram, callBox, graphStatus, groupHeader, groupKeys, LINE_HEIGHT, nodeLabel, PAD_X, PAD_Y, receptiveFields, type Box, type TextMetrics } from './graphModel';
 import { button } from '../dom';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -62,6 +62,24 @@ function canvasMetrics(root: HTMLElement): TextMetrics {
   };
 }
 
+/** The move an arrow, Home or End key makes between graph nodes: -1 back, +1 on, or to the first or last; undefined for other keys. */
+function graphKeyStep(key: string): -1 | 1 | 'first' | 'last' | undefined {
+  switch (key) {
+    case 'ArrowDown':
+    case 'ArrowRight':
+      return 1;
+    case 'ArrowUp':
+    case 'ArrowLeft':
+      return -1;
+    case 'Home':
+      return 'first';
+    case 'End':
+      return 'last';
+    default:
+      return undefined;
+  }
+}
+
 export class GraphView {
   private pageElk: InstanceType<typeof ELK> | undefined;
   private readonly layouts = new GraphLayout({
@@ -88,6 +106,13 @@ export class GraphView {
   /** The status line's text for the graph on screen (shown again when a layout ends without a new drawing). */
   private statusText = '';
   private fitPending = true;
+  /** The node to give the keyboard focus once the next drawing is made (a block opened or closed with Enter). */
+  private refocus: string | undefined;
+  /**
+   * The node that should have the focus when the page gets it back: Enter on a node selects its call in the
+   * editor, which takes the keyboard, and a page without the focus does not take focus() (the body keeps it).
+   */
+  private pendingFocus: string | undefined;
   private readonly cleanup: (() => void)[] = [];
 
   constructor(
@@ -111,8 +136,10 @@ export class GraphView {
     toolbar.appendChild(this.status);
     this.root.appendChild(toolbar);
 
-    this.svg = el('svg', { class: 'nn-graph', role: 'img' });
-    this.svg.setAttribute('aria-label', 'Model graph');
+    // A group, not an image: an image's content is hidden from screen readers, and its nodes are buttons
+    // (Tab or the arrow keys reach them, Enter selects a node's call in the editor).
+    this.svg = el('svg', { class: 'nn-graph', role: 'group', 'aria-roledescription': 'graph' });
+    this.svg.setAttribute('aria-label', 'Model graph: arrow keys move between layers, Enter selects one in the editor');
     this.viewport = el('g', { class: 'nn-viewport' }, this.svg);
     this.root.appendChild(this.svg);
     container.appendChild(this.root);
@@ -205,7 +232,15 @@ export class GraphView {
     // A newer model arrived while ELK worked: its layout wins.
     if (token !== this.layoutToken) return;
     this.boxes = diagram.boxes;
+    const hadFocus = this.svg.contains(document.activeElement) ? document.activeElement?.getAttribute('data-key') ?? undefined : undefined;
     this.draw(laid);
+    // A redrawn graph would drop the keyboard focus on the page's body: it goes back to the same node (or the block just opened or closed).
+    const refocus = this.refocus ?? hadFocus;
+    this.refocus = undefined;
+    // Only while the page has the focus: Enter also selects the call in the editor, and a focus() after the
+    // editor took the keyboard would take it back; the node gets it when the page does (onPageFocus).
+    this.pendingFocus = refocus;
+    if (refocus && document.hasFocus()) this.elements.get(refocus)?.focus();
     const status = graphStatus(this.counts(), model.hasErrors, this.diagnostics);
     this.statusText = status.text;
     this.status.textContent = this.statusText;
@@ -229,7 +264,8 @@ export class GraphView {
 
   private drawLevel(parent: ElkNode, into: SVGGElement): void {
     // Frames first, then edges, then boxes: boxes stay on top of the lines.
-    const edgeLayer = el('g', { class: 'nn-edges' });
+    // The edges' shapes are in each node's label (its output shape): the lines are not read out.
+    const edgeLayer = el('g', { class: 'nn-edges', 'aria-hidden': 'true' });
     const nodeLayer = el('g', { class: 'nn-nodes' });
     for (const child of parent.children ?? []) {
       const box = this.boxes.get(child.id);
@@ -250,6 +286,9 @@ export class GraphView {
       'data-kind': box.node.kind,
       'data-line': box.node.range.start.line + 1,
       tabindex: 0,
+      role: 'button',
+      'aria-label': nodeLabel(box),
+      ...(box.node.kind === 'group' ? { 'aria-expanded': 'false' } : {}),
     }, into);
     const w = n.width ?? 0;
     const h = n.height ?? 0;
@@ -277,7 +316,7 @@ export class GraphView {
     }, into);
     const w = n.width ?? 0;
     el('rect', { class: 'nn-frame-box', width: w, height: n.height ?? 0, rx: 6 }, g);
-    const header = el('g', { class: 'nn-node nn-frame-header cat-group', 'data-key': box.key, 'data-kind': 'group', tabindex: 0 }, g);
+    const header = el('g', { class: 'nn-node nn-frame-header cat-group', 'data-key': box.key, 'data-kind': 'group', tabindex: 0, role: 'button', 'aria-label': nodeLabel(box), 'aria-expanded': 'true' }, g);
     el('rect', { class: 'nn-box', width: w, height: 24, rx: 6 }, header);
     const t = el('text', { class: 'nn-title', x: PAD_X, y: 16 }, header);
     t.textContent = groupHeader(box.node);
@@ -346,7 +385,22 @@ export class GraphView {
       if (e.key === 'Enter' || e.key === ' ') {
         e.preventDefault();
         this.activate(e.target);
+        return;
       }
+      const step = graphKeyStep(e.key);
+      if (step === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
+      // The nodes in drawing order (each level's boxes in graph order, an open block's body after its header).
+      const nodes = Array.from(svg.querySelectorAll<SVGGElement>('.nn-node'));
+      const at = nodes.indexOf((e.target as Element).closest?.('.nn-node') as SVGGElement);
+      const next = step === 'first' ? nodes[0] : step === 'last' ? nodes[nodes.length - 1] : nodes[at < 0 ? 0 : Math.min(nodes.length - 1, Math.max(0, at + step))];
+      if (!next) return;
+      e.preventDefault();
+      next.focus();
+    };
+    // A node reached with the keyboard is brought into view (the drawing pans, it does not scroll).
+    const onFocus = (e: FocusEvent) => {
+      const g = e.target instanceof Element ? e.target.closest<SVGGElement>('.nn-node') : null;
+      if (g) this.ensureVisible(g);
     };
     const onResize = new ResizeObserver(() => {
       if (this.fitPending && this.size.width) this.fit();
@@ -358,6 +412,15 @@ export class GraphView {
     svg.addEventListener('pointerup', onUp);
     svg.addEventListener('pointercancel', onUp);
     svg.addEventListener('keydown', onKey);
+    svg.addEventListener('focusin', onFocus);
+    const onPageFocus = () => {
+      const key = this.pendingFocus;
+      this.pendingFocus = undefined;
+      const g = key ? this.elements.get(key) : undefined;
+      if (g && (document.activeElement === document.body || document.activeElement === null)) g.focus();
+    };
+    window.addEventListener('focus', onPageFocus);
+    this.cleanup.push(() => window.removeEventListener('focus', onPageFocus));
     this.cleanup.push(() => onResize.disconnect());
   }
 
@@ -372,6 +435,8 @@ export class GraphView {
     const call = callBox(this.boxes, box);
     if (call) this.host.reveal(call.node.range);
     if (n.kind === 'group') {
+      // The drawing is made again: the keyboard stays on this block (its box or its open frame's header).
+      if (g === document.activeElement) this.refocus = box.key;
       const next = new Set(this.expanded);
       if (next.has(box.key)) {
         for (const k of [...next]) if (k === box.key || k.startsWith(`${box.key}/`)) next.delete(k);

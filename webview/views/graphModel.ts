@@ -369,6 +369,21 @@ export function boxTooltip(b: Box): string {
 }
 
 /**
+ * What a screen reader says for a graph node (its `aria-label`; the longer
+ * tooltip, the node's SVG `<title>`, becomes its description): the box's
+ * lines, whether a block is open, its worst diagnostic, and its line.
+ */
+export function nodeLabel(b: Box): string {
+  const n = b.node;
+  const parts = [b.expanded ? groupHeader(n).replace(' ▾', '') : b.lines.join(', ')];
+  if (n.kind === 'group') parts.push(b.expanded ? 'block open' : 'block closed');
+  const severity = b.severity && b.messages.length > 0 ? `${b.severity}: ${b.messages[0]}` : b.severity;
+  if (severity) parts.push(severity);
+  parts.push(`line ${n.range.start.line + 1}${n.kind !== 'input' && n.uri ? ` of ${fileName(n.uri)}` : ''}`);
+  return parts.join(', ');
+}
+
+/**
  * The graph toolbar's status: the number of layers and blocks drawn, and for
  * a model with errors that the drawing is incomplete and the first error's
  * line (the analysis stops at it: the layers after it are not drawn).

@@ -144,6 +144,8 @@ function imageRow(set: KernelSet, tip: HTMLElement): HTMLElement {
       px[i * 4 + 3] = 255;
     }
     canvas.getContext('2d')?.putImageData(new ImageData(px, kw, kh), 0, 0);
+    // An image for screen readers: a canvas with only an aria-label is not announced.
+    canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', `filter ${o}`);
     hover(canvas, tip, (x, y) => {
       const col = Math.min(kw - 1, Math.floor(x * kw));
@@ -187,6 +189,8 @@ function gridTable(set: KernelSet, tip: HTMLElement): HTMLElement[] {
       px.set([r, g, b, 255], k * 4);
     }
     canvas.getContext('2d')?.putImageData(new ImageData(px, kw, kh), 0, 0);
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `filter ${o} ← input channel ${i}`);
     hover(canvas, tip, (x, y) => {
       const c = Math.min(kw - 1, Math.floor(x * kw));
       const r = Math.min(kh - 1, Math.floor(y * kh));

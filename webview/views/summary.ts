@@ -131,11 +131,29 @@ export class SummaryView {
         row.appendChild(cell);
       }
       if (at?.local && hint) row.addEventListener('click', () => this.host.reveal(at.range));
+      // The keyboard reaches the rows too: one tab stop for the table body, arrow keys move between rows
+      // (roving tabindex), Enter or Space does what a click does.
+      row.tabIndex = -1;
+      row.addEventListener('keydown', (e) => {
+        if ((e.key === 'Enter' || e.key === ' ') && !e.altKey && !e.ctrlKey && !e.metaKey) {
+          e.preventDefault();
+          if (at?.local) this.host.reveal(at.range);
+          return;
+        }
+        const rows = Array.from(body.rows);
+        const i = rows.indexOf(row);
+        const next = { ArrowDown: rows[i + 1], ArrowUp: rows[i - 1], Home: rows[0], End: rows[rows.length - 1] }[e.key];
+        if (!next) return;
+        e.preventDefault();
+        next.focus();
+      });
+      row.addEventListener('focus', () => this.rovingRow(row));
       const tip = summaryTooltip(r, hint);
       if (tip) row.title = tip;
       this.rowElements.set(r, row);
       body.appendChild(row);
     }
+    if (body.rows[0]) body.rows[0].tabIndex = 0;
     table.append(head, body);
     // The scroller keeps the header in view (position: sticky) and the totals below the table.
     const scroller = document.createElement('div');
@@ -170,6 +188,12 @@ export class SummaryView {
     }
     this.root.replaceChildren(scroller, totals);
     this.highlight(this.cursorOffset);
+  }
+
+  /** Makes `row` the table body's one tab stop. */
+  private rovingRow(row: HTMLTableRowElement): void {
+    for (const r of Array.from(row.parentElement?.children ?? [])) if (r !== row) (r as HTMLElement).tabIndex = -1;
+    row.tabIndex = 0;
   }
 
   private sortBy(column: Column): void {
