@@ -47,3 +47,24 @@ test('a CNN with symbolic height and width: flatten -> dense makes its parameter
   assert.deepEqual(t.diagnostics, []);
   assert.match(dimensionHover(t, two.lastIndexOf('seq'), () => undefined)!.markdown, /\(`a: int\[seq\]`, `b: int\[seq\]`\)/);
 });
+
+test('after a strided conv or a pooling the counts hold ⌊(seq − k)/s⌋: they still grow with seq, with the degree of that formula', () => {
+  // A strided conv1d: its MACs are 96·⌊(seq − 3)/2⌋ + 96 (3·4·8 a step), linear in seq (not "do not depend on it").
+  const conv = 'model S {\n  input x: [seq, 4]\n  output x -> conv1d(8, 3, stride = 2)\n}\n';
+  const c = analyze(conv);
+  assert.deepEqual(c.diagnostics, []);
+  const hc = dimensionHover(c, conv.indexOf('seq'), () => undefined)!.markdown;
+  assert.match(hc, /MACs grow linearly: 96·⌊\(seq - 3\)\/2⌋ \+ 96\./);
+  assert.doesNotMatch(hc, /MACs do not depend on it/);
+  // Pooled, then flattened into a dense: the parameters depend on seq too, and are not "the same weights for any seq".
+  const pooled = 'model P {\n  input x: [seq, 4]\n  output x -> maxpool(2) -> flatten -> dense(2)\n}\n';
+  const p = analyze(pooled);
+  const hp = dimensionHover(p, pooled.indexOf('seq'), () => undefined)!.markdown;
+  assert.match(hp, /Parameters grow linearly: /);
+  assert.doesNotMatch(hp, /Parameters do not depend on it/);
+  // Attention after a strided conv: the square of the rounded length is the square of seq.
+  const att = 'model A {\n  input t: int[seq]\n  h = t -> embedding(10, 8) -> conv1d(8, 3, stride = 2)\n  output h -> attention(2)\n}\n';
+  const a = analyze(att);
+  assert.deepEqual(a.diagnostics, []);
+  assert.match(dimensionHover(a, att.indexOf('seq'), () => undefined)!.markdown, /MACs grow with its square \(seq²\): /);
+});

@@ -89,6 +89,19 @@ test("convolutions and poolings write out their output size with the call's own 
     'Output size, `padding = causal`: length seq kept (window 4·(2 − 1) + 1 = 5 wide); 4·(2 − 1) = 4 zeros padded at the start only, so no step sees a later one.',
   ]);
   assert.deepEqual(size('[seq, 16]', 'conv1d(16, 3, stride = 2)', 'conv1d'), ['Output size, `padding = valid`: length ⌊(seq − 3) / 2⌋ + 1.']);
+  // Two rows and columns dropped on a square image: said once ("rows and columns", not "rows and columns and columns").
+  assert.deepEqual(size('[11, 11, 3]', 'conv2d(4, 3, stride = 3)', 'conv2d'), [
+    'Output size, `padding = valid`: height and width ⌊(11 − 3) / 3⌋ + 1 = 3; the last 2 rows and columns fit no window and are dropped.',
+  ]);
+  assert.deepEqual(size('[11, 11, 3]', 'maxpool(3, stride = 3)', 'maxpool'), [
+    'Output size, `padding = valid`: height and width ⌊(11 − 3) / 3⌋ + 1 = 3; the last 2 rows and columns fit no window and are dropped.',
+  ]);
+  // A symbolic size with same padding: the formula once, as with valid (not `⌈h / 2⌉ = ⌈(h)/2⌉`); a size it divides, its result.
+  assert.deepEqual(size('[h, w, 3]', 'conv2d(4, 3, stride = 2, padding = same)', 'conv2d'), [
+    'Output size, `padding = same`: height ⌈h / 2⌉.',
+    'Output size, `padding = same`: width ⌈w / 2⌉.',
+  ]);
+  assert.deepEqual(size('[2*h, 2*h, 3]', 'maxpool(2, padding = same)', 'maxpool'), ['Output size, `padding = same`: height and width ⌈(2*h) / 2⌉ = h.']);
   // A DCGAN generator's up-convolution: valid gives 16 from 7, same exactly 14.
   assert.deepEqual(size('[7, 7, 128]', 'conv2d_transpose(64, 4, stride = 2)', 'conv2d_transpose'), [
     'Output size, `padding = valid`: height and width 7·2 + max(4 − 2, 0) = 16 (`padding = same` gives exactly 14).',

@@ -58,4 +58,21 @@ test('no report where one output per position is meant or nothing is off', () =>
   assert.deepEqual(found(trained), []);
   // An error earlier in the model: no advice on top of it.
   assert.deepEqual(found(model('conv2d(8, 30) -> dense(10)')), []);
+  // A per-pixel head on a map of the input's own size (segmentation, which has no train section: the built-in data
+  // label whole images): a U-Net's last `conv2d(1, 1)` written as the dense it is.
+  const unet = [
+    'block up(f) {',
+    '  input x',
+    '  output x -> conv2d_transpose(f, 2, stride = 2) -> conv2d(f, 3, padding = same) -> relu',
+    '}',
+    'model Seg {',
+    '  input image: [32, 32, 3]',
+    '  e1 = image -> conv2d(16, 3, padding = same) -> relu',
+    '  d1 = e1 -> maxpool(2) -> conv2d(32, 3, padding = same) -> relu -> up(16)',
+    '  output concat(d1, e1) -> dense(1) -> sigmoid',
+    '}',
+    '',
+  ].join('\n');
+  assert.deepEqual(analyze(unet).diagnostics, []);
+  assert.deepEqual(found(model('conv2d(8, 3, padding = same) -> relu -> dense(2) -> softmax')), []);
 });

@@ -744,6 +744,10 @@ function denseOnPositions(m: ModelInfo, file: SourceFile, uri: string | undefine
   const dims = input?.shape.dims.map((d) => d.value);
   if (!dims || dims.length !== 3 || dims.some((d) => d === undefined) || dims[0]! * dims[1]! <= 1) return;
   const [h, w, c] = dims as number[];
+  // A map of an input image's own size is a per-pixel output (a U-Net's `-> dense(1) -> sigmoid`, as conv2d(1, 1)):
+  // segmentation has no train section to say so (the built-in data label whole images). A forgotten flatten
+  // follows the poolings or strided convolutions that made the map smaller.
+  if (m.inputs.some((i) => i.shape.dims.length === 3 && i.shape.dims[0].value === h && i.shape.dims[1].value === w)) return;
   const units = head.args.units;
   if (typeof units !== 'number') return;
   const bias = head.args.bias !== false ? units : 0;

@@ -95,9 +95,19 @@ function transposeHint(g: Graph): string {
   return ` With padding = valid, ${which} add${found.length === 1 ? 's' : ''} max(kernel − stride, 0) to the size; with padding = same a conv2d_transpose multiplies it by its stride exactly (7 → 14 at stride 2).`;
 }
 
-/** `, or make the generator give [28, 28, 1] (…)`: when the discriminator's image size is the one meant, and the generator's valid transposed convolutions overshoot it. */
-function generatorAlternative(dIn: Shape, gOut: Shape, g: Graph): string {
-  if (dIn.isInt || dIn.dims.length !== 3 || gOut.dims.length !== 3) return '';
+/**
+ * `, or make the generator give [28, 28, 1] (…)`: when the discriminator's
+ * image size may be the one meant (no data fixes another: `sizeFixed` is
+ * false) and the generator's valid transposed convolutions overshoot it
+ * (what `padding = same` takes away; a generator short of it is not theirs).
+ */
+function generatorAlternative(dIn: Shape, gOut: Shape, g: Graph, sizeFixed: boolean): string {
+  if (sizeFixed || dIn.isInt || dIn.dims.length !== 3 || gOut.dims.length !== 3) return '';
+  const over = [0, 1].map((i) => {
+    const [a, b] = [gOut.dims[i].value, dIn.dims[i].value];
+    return a === undefined || b === undefined ? undefined : a - b;
+  });
+  if (over.some((d) => d === undefined || d < 0) || !over.some((d) => d! > 0)) return '';
   const hint = transposeHint(g);
   return hint ? `, or make the generator give ${shapeToString(dIn)}:${hint.replace(' With', ' with').replace(/\.$/, '')}` : '';
 }
@@ -204,6 +214,8 @@ export function checkAdversarial(item: TrainDecl, config: TrainConfig, model: Mo
   const data = config.data;
   /** The data and the discriminator take one size, the generator makes another: said once, at the data. */
   let generatorOff = false;
+  /** The data gives images of one size (`digits(size = 28)`): the generator must make that one. */
+  let sizeFixed = false;
   const dataAt = item.entries.find((e) => e.key.name === 'data')?.value.range ?? item.name.range;
   if (data && !IMAGE_SOURCES.includes(data.kind)) {
     err('train.adversarial_data', `a GAN learns to make images, but ${data.kind} gives ${data.kind === 'csv' ? 'table rows' : 'sequences'}; use digits(...), shapes(...) or images("folder").`, dataAt);
@@ -211,6 +223,7 @@ export function checkAdversarial(item: TrainDecl, config: TrainConfig, model: Mo
   } else if (data) {
     // train.ts imports this file; its table is read at call time, so the cycle is harmless.
     const example = DATA_SOURCES.find((d) => d.name === data.kind)?.example?.(data.options);
+    sizeFixed = example !== undefined && !('sizeFromModel' in data && data.sizeFromModel === true);
     if (example && !fits(example, gOut)) {
       // The data and the discriminator agree: the generator is the one to change (one error, not two).
       const dIn = disc.inputs[0];
@@ -235,7 +248,7 @@ export function checkAdversarial(item: TrainDecl, config: TrainConfig, model: Mo
   else if (dIn.shape.isInt || !fits(gOut, dIn.shape)) {
     err(
       'train.adversarial_shape',
-      `the discriminator '${disc.name}' takes ${shapeToString(dIn.shape)}, but the generator '${model.name}' makes ${shapeToString(gOut)}; the discriminator judges the generator's images (and real ones of the same shape), so declare input ${dIn.name}: ${shapeToString(gOut)}${generatorAlternative(dIn.shape, gOut, model.graph)}.`,
+      `the discriminator '${disc.name}' takes ${shapeToString(dIn.shape)}, but the generator '${model.name}' makes ${shapeToString(gOut)}; the discriminator judges the generator's images (and real ones of the same shape), so declare input ${dIn.name}: ${shapeToString(gOut)}${generatorAlternative(dIn.shape, gOut, model.graph, sizeFixed)}.`,
       nameAt,
       undefined,
       {

@@ -53,7 +53,9 @@ function axisArithmetic(a: AxisWindow, padding: ConvPadding, sliceNames: [string
     return { formula, detail };
   }
   const out = a.n.ceilDiv(a.stride);
-  const formula = a.stride === 1 ? `${term(a.n)} kept` : `⌈${term(a.n)} / ${a.stride}⌉ = ${result(out)}`;
+  // As with `valid`: a symbolic size whose result is the formula again (`⌈h / 2⌉ = ⌈(h)/2⌉`) is not written twice.
+  const ceilEquals = out.value === undefined && /[⌊⌈]/.test(out.toString()) ? '' : ` = ${result(out)}`;
+  const formula = a.stride === 1 ? `${term(a.n)} kept` : `⌈${term(a.n)} / ${a.stride}⌉${ceilEquals}`;
   if (padding === 'causal') {
     const pad = a.dilation * (a.k - 1);
     const how = a.dilation > 1 ? `${a.dilation}·(${a.k} − 1) = ${pad}` : String(pad);
@@ -104,7 +106,8 @@ export function outputSizeNote(
     const both = detail
       .replace('the last row fits no window and is dropped', 'the last row and column fit no window and are dropped')
       .replace(/the last (\d+) rows fit/, 'the last $1 rows and columns fit')
-      .replace(/(\d+) (rows?)( of zeros)?/, (_m, k, r, z) => `${k} ${r} and ${r === 'row' ? 'column' : 'columns'}${z ?? ''}`)
+      // The padding sentence only: the dropping one has had its columns added above.
+      .replace(/pads (\d+) (rows?)( of zeros)?/, (_m, k, r, z) => `pads ${k} ${r} and ${r === 'row' ? 'column' : 'columns'}${z ?? ''}`)
       .replace(/at the bottom( only)? \(/, 'at the bottom and right$1 (')
       .replace(/at the top and (\d+) at the bottom and right/, 'at the top and left and $1 at the bottom and right')
       .replace(/at the bottom\)/, 'at the bottom and right)');

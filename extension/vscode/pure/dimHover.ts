@@ -7,7 +7,7 @@
  */
 import type { DimSizes } from '../../core/analysis/sizes';
 import { formatCount } from '../../core/analysis/display';
-import { shapeToString, type Sym } from '../../core/analysis/sym';
+import { shapeToString, Sym } from '../../core/analysis/sym';
 import type { Analysis, ModelInfo } from '../../core/analysis/types';
 import type { Expr, ModelDecl, Range } from '../../core/syntax/ast';
 import { forEachChild } from '../../core/syntax/children';
@@ -37,11 +37,28 @@ export function dimensionAt(analysis: Analysis, offset: number): { model: ModelI
   return found && { model, ...found };
 }
 
-/** How `x` grows with `name`: the highest power of it in `x` (0: it does not depend on it). */
-function degreeIn(x: Sym, name: string): number {
+/**
+ * How `x` grows with `name`: its degree in it (0: it does not depend on it).
+ * A floor or ceil atom (`⌊(seq - 3)/2⌋`, after a strided conv or a pooling)
+ * grows as its formula does, and a monomial as the sum of its atoms' degrees
+ * (`seq·⌊(seq)/2⌋` is of degree 2).
+ */
+function degreeIn(x: Sym, name: string, depth = 0): number {
   let degree = 0;
-  for (const { atoms } of x.monomials()) for (const [atom, power] of atoms) if (atom === name && power > degree) degree = power;
+  for (const { atoms } of x.monomials()) {
+    let d = 0;
+    for (const [atom, power] of atoms) d += power * atomDegree(atom, name, depth);
+    if (d > degree) degree = d;
+  }
   return degree;
+}
+
+function atomDegree(atom: string, name: string, depth: number): number {
+  if (atom === name) return 1;
+  const m = /^[⌊⌈]\((.+)\)\/\d+[⌋⌉]$/u.exec(atom);
+  // Nested roundings are a few levels deep (one per strided layer); the bound only guards odd text.
+  if (!m || depth > 64) return 0;
+  return degreeIn(Sym.parse(m[1]), name, depth + 1);
 }
 
 function growth(what: string, x: Sym, name: string): string {
