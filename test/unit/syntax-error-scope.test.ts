@@ -14,6 +14,14 @@ test('a header read in part hides no unknown layer of its body: a parameter is n
   assert.deepEqual(at('model M {\n  input x: [8]\n  = dense(4)\n  output x -> proj\n}\n'), ['syntax.expected@2:2']);
 });
 
+test('a parameter lost from a header read in part may be a layer object the body applies: its use is not a second error', () => {
+  // `app(1, dense(4))`-style blocks take a layer object as a parameter and apply it with `-> l`.
+  assert.deepEqual(at('block app(k l) {\n  input x\n  output x -> l\n}\n'), ['syntax.expected@0:12']);
+  assert.deepEqual(at('block app(k, = 2, l) {\n  input x\n  output x -> l\n}\n'), ['syntax.expected@0:13']);
+  // A misspelt layer the header does not name is still reported.
+  assert.deepEqual(at('block app(k l) {\n  input x\n  output x -> l -> rleu\n}\n'), ['syntax.expected@0:12', 'name.unknown_layer@2:19']);
+});
+
 test("a syntax error in one setting of a train section hides no other setting's own mistake", () => {
   assert.deepEqual(at(`${M}train M {\n  data: digits())\n  epochs: 0\n}\n`), ['syntax.unexpected@5:16', 'train.bad_value@6:10']);
   assert.deepEqual(at(`${M}train M {\n  data: digits()\n  loss crossentropy\n  batch: 0\n}\n`), ['syntax.expected@6:7', 'train.bad_value@7:9']);

@@ -677,6 +677,22 @@ export class Analyzer {
     return false;
   }
 
+  /**
+   * Whether `name` is written in the header, read in part, of the block whose
+   * body holds `offset`: a parameter the parser lost (`block app(k l)`), which
+   * the body may apply as a layer object (`-> l`, for `app(1, dense(4))`).
+   */
+  private inBrokenHeader(name: string, offset: number): boolean {
+    const text = this.file.text;
+    if (text === undefined) return false;
+    for (const b of this.brokenParts().scoped) {
+      if (b.kind !== 'block' || !b.bodyRange || offset < b.bodyRange.start.offset || offset > b.range.end.offset) continue;
+      const header = text.slice(b.name.range.end.offset, b.bodyRange.start.offset);
+      if (new RegExp(`(?<![A-Za-z0-9_])${name}(?![A-Za-z0-9_])`).test(header)) return true;
+    }
+    return false;
+  }
+
   /** Whether `name` is written on the line of a declaration the parser could not read (a train section may name that model). */
   isBrokenDeclName(name: string): boolean {
     return this.file.errors.length > 0 && this.brokenParts().names.has(name);
@@ -1408,7 +1424,11 @@ export class Analyzer {
       return;
     }
     // A declaration of this name the parser could not read (`res_block(f) {` without `block`): its error says it.
-    if (ctx.uri === this.uri && this.file.errors.length > 0 && (this.brokenParts().names.has(name) || this.inBrokenBody(call.range.start.offset, ctx, 'dropped'))) {
+    if (
+      ctx.uri === this.uri &&
+      this.file.errors.length > 0 &&
+      (this.brokenParts().names.has(name) || this.inBrokenBody(call.range.start.offset, ctx, 'dropped') || this.inBrokenHeader(name, call.range.start.offset))
+    ) {
       this.errors++;
       return;
     }
