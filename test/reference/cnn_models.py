@@ -50,6 +50,15 @@ def resnet18():
                  notes="torchvision.models.resnet18; our model ends with softmax (no parameters, no MACs)")
 
 
+def efficientnet_b0():
+    # torchvision's own EfficientNet-B0 (Tan & Le 2019). Its squeeze-excite uses 1×1
+    # convolutions on the pooled vector: the weights and MACs of our dense layers. Stochastic
+    # depth has no parameters and is the identity at inference.
+    net = torchvision.models.efficientnet_b0()
+    return entry("efficientnet_b0.nnmodel", "EfficientNetB0", net, [torch.zeros(1, 3, 224, 224)], [1000],
+                 notes="torchvision.models.efficientnet_b0; our model ends with softmax (no parameters, no MACs)")
+
+
 class UNetSmall(nn.Module):
     """Ronneberger et al. 2015, shrunk: 3 levels of 16/32/64 filters, a 128-filter
     bottleneck, 2×2 stride-2 transposed convolutions up, concatenated skips."""
@@ -116,5 +125,5 @@ def deep_signals(name, residual):
 
 
 def figures():
-    return [lenet5(), vgg_small(), resnet18(), unet_small(), mlp_fruit(),
+    return [lenet5(), vgg_small(), resnet18(), efficientnet_b0(), unet_small(), mlp_fruit(),
             deep_signals("PlainDeep", False), deep_signals("ResidualDeep", True)]

@@ -67,6 +67,49 @@ const GRU = `model Gru {
 `;
 
 
+/**
+ * Mobile and modern CNNs, WaveNet: depthwise convolutions with relu6 and silu, squeeze-excite
+ * (a channel vector reshaped to [1, 1, c] gating an image through multiply, at two widths:
+ * one class with -1 in the reshape), ConvNeXt's layernorm and dense per pixel with a
+ * depthwise 1×1 layer scale, and WaveNet's gated causal convolutions with summed skips.
+ * A vector added to or multiplied with an image broadcasts over its pixels (Keras's merge
+ * layers expand it after the batch axis). DenseNet's growing `grow * 2`: one nn.Sequential
+ * whose copies take 6 and 9 channels.
+ */
+const MOBILE = `block se(squeeze) {
+  input x: [h, w, c]
+  s = x -> global_avgpool -> dense(squeeze) -> silu -> dense(c) -> sigmoid -> reshape([1, 1, c])
+  output x -> multiply(s)
+}
+
+block grow(growth = 3) {
+  input x
+  output x -> concat(x -> batchnorm -> relu -> conv2d(growth, 3, padding = same, bias = false))
+}
+
+block next(c) {
+  input x
+  y = x -> conv2d(c, 7, padding = same, groups = c) -> layernorm(epsilon = 1e-6) -> dense(4 * c) -> gelu -> dense(c)
+  output x + y -> conv2d(c, 1, groups = c, bias = false)
+}
+
+model Mobile {
+  input image: [9, 9, 4]
+  input audio: [seq, 3]
+  x = image -> conv2d(8, 1, bias = false) -> batchnorm -> relu6
+            -> conv2d(8, 3, stride = 2, padding = same, groups = 8) -> batchnorm -> silu -> se(2)
+            -> conv2d(6, 1) -> grow * 2 -> se(3) -> layernorm -> next(12)
+  v = x -> global_avgpool -> dense(12) -> sigmoid
+  x = v + x -> multiply(v)
+  z = audio -> conv1d(4, 2, padding = causal, dilation = 2) -> tanh
+  g = audio -> conv1d(4, 2, padding = causal, dilation = 2) -> sigmoid
+  a = z -> multiply(g)
+  skip = (a -> conv1d(5, 1)) + ((a + a -> conv1d(4, 1)) -> conv1d(5, 1))
+  output x -> global_avgpool -> concat(skip -> relu -> take(-1)) -> dense(3)
+}
+`;
+
+
 interface Source {
   name: string;
   /** An example file, or inline text. */
@@ -85,6 +128,7 @@ const SOURCES: Source[] = [
   { name: 'mixed', text: MIXED, model: 'Mixed' },
   { name: 'seq', text: SEQUENCES, model: 'Seq' },
   { name: 'shared', text: SHARED_MODEL, model: 'Shared' },
+  { name: 'mobile', text: MOBILE, model: 'Mobile' },
 ];
 
 

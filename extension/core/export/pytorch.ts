@@ -833,6 +833,38 @@ class Exporter {
       if (x.v !== outVar) w.body.push(`${outVar} = ${x.v}`);
       return { ...x, v: outVar };
     }
+    // `block * N` whose copies differ in shape (DenseNet's layer, each one 32 channels wider) is N
+    // runs of one copy each. When they share a class and its arguments step evenly, write one
+    // nn.Sequential with the arguments as a function of the index, not N attributes and N calls.
+    if (node.runs.length > 1 && extra.length === 0 && node.runs.every((run) => run.count === 1)) {
+      const classes: { call: string; out: Val; tree: ModuleTree }[] = [];
+      let y = x;
+      for (const run of node.runs) {
+        const cls = this.blockClass(node, run.body, [y], false, mult);
+        classes.push(cls);
+        y = cls.out;
+      }
+      const make = progressionCall(classes.map((c) => c.call), 'i');
+      if (make !== undefined) {
+        const attr = w.attr(pyIdent(label) + 's', true);
+        classes.forEach((cls, r) => w.tree.entries.push({ kind: 'child', path, run: r, attr: `${attr.slice('self.'.length)}.${r}`, count: 1, repeated: false, tree: cls.tree }));
+        const shapeNote = shapes ? ` -> ${this.torchShapeText(y.shape, y.layout)}` : '';
+        w.inits.push(`${attr} = nn.Sequential(*[${make} for i in range(${classes.length})])  # ${this.where(node.range, node.uri)}: ${label} * ${node.repeat}`);
+        w.body.push(`${outVar} = ${attr}(${x.v})  # ${label} * ${node.repeat}${shapeNote}`);
+        return { ...y, v: outVar };
+      }
+      // Not a progression: one attribute per copy, as below, with the classes already made.
+      for (const [r, cls] of classes.entries()) {
+        const attr = w.attr(pyIdent(label), true);
+        w.tree.entries.push({ kind: 'child', path, run: r, attr: attr.slice('self.'.length), count: 1, repeated: false, tree: cls.tree });
+        const target = r === classes.length - 1 ? outVar : w.newVar();
+        const shapeNote = shapes ? ` -> ${this.torchShapeText(cls.out.shape, cls.out.layout)}` : '';
+        w.inits.push(`${attr} = ${cls.call}  # ${this.where(node.range, node.uri)}: ${label}${node.repeat > 1 ? ` * ${node.repeat}` : ''}`);
+        w.body.push(`${target} = ${attr}(${x.v})  # ${label}${shapeNote}`);
+        x = { ...cls.out, v: target };
+      }
+      return x;
+    }
     for (const [r, run] of node.runs.entries()) {
       const repeated = run.count > 1;
       const cls = this.blockClass(node, run.body, [x, ...extra], repeated, mult * run.count);
@@ -1243,7 +1275,12 @@ class Exporter {
         break;
       }
       case 'reshape': {
-        const target = (a.shape as number[]).map(String);
+        const sizes = a.shape as number[];
+        // One size other than 1 (and no -1): write -1 there. The values are the same, and the
+        // line no longer names a width (squeeze-excite's reshape([1, 1, c])), so a block called
+        // at several widths stays one class.
+        const notOne = sizes.filter((s) => s !== 1).length;
+        const target = sizes.map((s) => (notOne === 1 && !sizes.includes(-1) && s !== 1 ? '-1' : String(s)));
         step((v) => `${v}.reshape(${v}.shape[0], ${target.join(', ')})`);
         layout = 'last';
         break;
@@ -1265,7 +1302,14 @@ class Exporter {
       case 'add':
       case 'multiply': {
         layout = hasLayout(node.shape) ? (ins.every((i) => i.layout === x.layout) ? x.layout : 'last') : 'last';
-        lines.push(`${out} = ${ins.map((i) => i.v).join(node.op === 'add' ? ' + ' : ' * ')}`);
+        // A value with fewer axes ([c] beside [h, w, c]) gets its missing axes after the batch, as
+        // Keras's merge layers expand it: [B, c] → [B, 1, 1, c]. Broadcast as it is, its batch axis
+        // would meet the image's height.
+        const operand = (i: Val) => {
+          const missing = node.shape.dims.length - i.shape.dims.length;
+          return missing > 0 ? `${i.v}[:, ${Array(missing).fill('None').join(', ')}]` : i.v;
+        };
+        lines.push(`${out} = ${ins.map(operand).join(node.op === 'add' ? ' + ' : ' * ')}`);
         cur = out;
         break;
       }
@@ -1644,6 +1688,33 @@ function finishTemplate(t: Template, className: (base: string) => string): strin
 }
 
 /** Rewrites the construction markers `\u0001k\u0001(all slot values)` to `ClassName(parameters)`. */
+/**
+ * One call for the copies of a block that share its class (`\u0001k\u0001(values)` markers):
+ * each value the same in every copy, or whole numbers stepping evenly, written as a function
+ * of `index` (`64 + 32 * i`). Undefined when the copies are of different classes or a value
+ * does not step evenly.
+ */
+export function progressionCall(calls: readonly string[], index: string): string | undefined {
+  const parsed = calls.map((c) => /^\u0001(\d+)\u0001\(([^()]*)\)$/.exec(c));
+  if (parsed.some((m) => m === null) || new Set(parsed.map((m) => m![1])).size !== 1) return undefined;
+  const rows = parsed.map((m) => (m![2] === '' ? [] : m![2].split(', ')));
+  const out: string[] = [];
+  for (let j = 0; j < rows[0].length; j++) {
+    const col = rows.map((row) => row[j]);
+    if (col.every((v) => v === col[0])) {
+      out.push(col[0]);
+      continue;
+    }
+    const nums = col.map(Number);
+    if (!nums.every((n) => Number.isSafeInteger(n))) return undefined;
+    const step = nums[1] - nums[0];
+    if (!nums.every((n, i) => n === nums[0] + step * i)) return undefined;
+    const scaled = step === 1 ? index : `${step} * ${index}`;
+    out.push(nums[0] === 0 ? scaled : `${nums[0]} + ${scaled}`);
+  }
+  return `\u0001${parsed[0]![1]}\u0001(${out.join(', ')})`;
+}
+
 function resolveCalls(text: string, templates: readonly Template[]): string {
   return text.replace(/\u0001(\d+)\u0001\(([^()]*)\)/g, (_m, k: string, args: string) => {
     const t = templates[Number(k)];
