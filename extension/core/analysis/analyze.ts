@@ -1328,6 +1328,23 @@ export class Analyzer {
       if (out.kind === 'unknown' && this.diagnostics.length === before + 1 && l.shape && r.shape) this.offerProjection(e, l.shape, r.shape, ctx, this.diagnostics[before]);
       return out;
     }
+    if (e.op === '*' && l.kind === 'tensor' && r.kind === 'tensor') {
+      // `image * gate` (squeeze-and-excitation, a GLU): the elementwise product is a layer here.
+      const text = this.file.text;
+      const simple = (x: Expr) => x.kind === 'name' || x.kind === 'paren';
+      const fix =
+        text !== undefined && ctx.uri === this.uri && !ctx.static && simple(e.left) && simple(e.right)
+          ? [this.replaceFix('Change to -> multiply(...)', e.range, `${text.slice(e.left.range.start.offset, e.left.range.end.offset)} -> multiply(${text.slice(e.right.range.start.offset, e.right.range.end.offset)})`)]
+          : undefined;
+      this.error(
+        'type.operands',
+        `cannot apply '*' to ${describeValue(l)} and ${describeValue(r)}: \`*\` multiplies numbers (or repeats a layer, \`-> f * 3\`); the elementwise product of two tensors is the layer multiply: \`a -> multiply(b)\`.`,
+        e.opRange,
+        ctx,
+        fix ? { fixes: fix } : {},
+      );
+      return UNKNOWN;
+    }
     this.error(
       'type.operands',
       `cannot apply '${e.op}' to ${describeValue(l)} and ${describeValue(r)}${e.op === '+' ? '; `+` adds two tensors or two numbers' : ''}.`,
@@ -1381,6 +1398,17 @@ export class Analyzer {
 
   private evalStandaloneCall(call: CallExpr, ctx: Ctx): Value {
     const name = call.callee.name;
+    if (this.argDepth > 0 && call.args.length > 0 && !this.blocks.has(name) && !ctx.env.has(name) && call.args.every((a) => !a.name && this.isArithmetic(a.value, ctx))) {
+      // `dense(max(1, c // 4))`: a function of numbers in an argument, as in Python. Arithmetic has none; `max` is a layer here.
+      const spec = getLayer(name);
+      this.error(
+        'value.function',
+        `${name}(…) of numbers: an argument's value is numbers and arithmetic (+ - * / //), with no functions${spec ? `; ${name} here is a layer (${spec.summary.replace(/^[A-Z]/, (c) => c.toLowerCase()).replace(/\.$/, '')})` : ''}. Write the number it should be (a block parameter can hold it).`,
+        call.callee.range,
+        ctx,
+      );
+      return UNKNOWN;
+    }
     const bound = ctx.env.get(name);
     if (bound) {
       if (bound.kind === 'object') {
@@ -1405,6 +1433,24 @@ export class Analyzer {
     }
     this.unknownCallee(call, ctx);
     return UNKNOWN;
+  }
+
+  /** Whether `e` is arithmetic of numbers: literals, and names bound to numbers, with + - * / // and brackets. */
+  private isArithmetic(e: Expr, ctx: Ctx): boolean {
+    switch (e.kind) {
+      case 'number':
+        return true;
+      case 'name':
+        return ctx.env.get(e.name)?.kind === 'number';
+      case 'paren':
+        return this.isArithmetic(e.expr, ctx);
+      case 'unary':
+        return this.isArithmetic(e.operand, ctx);
+      case 'binary':
+        return this.isArithmetic(e.left, ctx) && this.isArithmetic(e.right, ctx);
+      default:
+        return false;
+    }
   }
 
   private unknownCallee(call: CallExpr, ctx: Ctx): void {
@@ -1722,7 +1768,19 @@ export class Analyzer {
   }
 
   /** Converts one argument to its schema type; undefined after a diagnostic, 'unknown' when unknowable. */
+  /** Above 0 while a value argument (not a tensor) of a layer or block call is evaluated (see `evalStandaloneCall`). */
+  private argDepth = 0;
+
   private convertArg(spec: LayerSpec, a: ArgSpec, arg: Arg, ctx: Ctx, call: CallExpr): ArgValue | 'unknown' | undefined {
+    this.argDepth++;
+    try {
+      return this.convertArgValue(spec, a, arg, ctx, call);
+    } finally {
+      this.argDepth--;
+    }
+  }
+
+  private convertArgValue(spec: LayerSpec, a: ArgSpec, arg: Arg, ctx: Ctx, call: CallExpr): ArgValue | 'unknown' | undefined {
     const e = arg.value;
     if (a.type === 'enum' || a.type === 'activation') {
       const allowed = a.enum ?? ACTIVATIONS;
@@ -2720,7 +2778,12 @@ export class Analyzer {
   /** A block argument: a value, or a bare word kept for an enum (`act = relu`). */
   private evalBlockArg(e: Expr, ctx: Ctx): Value {
     if (e.kind === 'name' && !ctx.env.has(e.name)) return { kind: 'enum', value: e.name };
-    return this.evalExpr(e, ctx);
+    this.argDepth++;
+    try {
+      return this.evalExpr(e, ctx);
+    } finally {
+      this.argDepth--;
+    }
   }
 
   /** Analyse a block body for given parameters and input tensors. */

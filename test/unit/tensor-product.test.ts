@@ -1,0 +1,40 @@
+// `image * gate` (squeeze-and-excitation written as in PyTorch): `*` between two tensors is not a product here;
+// the error says the product is the layer multiply, with the fix that writes it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../extension/core/analysis/analyze';
+
+test("a tensor times a tensor: one error naming multiply, and the fix `a -> multiply(b)` gives a valid model", () => {
+  const text = 'model M {\n  input image: [8, 8, 16]\n  s = image -> global_avgpool -> dense(16) -> sigmoid -> reshape([1, 1, 16])\n  output image * s\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ['type.operands']);
+  const [d] = a.diagnostics;
+  assert.equal(text.slice(d.range.start.offset, d.range.end.offset), '*');
+  assert.match(d.message, /the elementwise product of two tensors is the layer multiply: `a -> multiply\(b\)`\.$/);
+  const edit = d.fixes![0].edits[0];
+  assert.equal(text.slice(edit.range.start.offset, edit.range.end.offset), 'image * s');
+  assert.equal(edit.newText, 'image -> multiply(s)');
+  const fixed = text.slice(0, edit.range.start.offset) + edit.newText + text.slice(edit.range.end.offset);
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // Other operands keep the plain message, and a tensor times a chain is explained without a fix.
+  assert.doesNotMatch(analyze(text.replace('image * s', 'image - s')).diagnostics[0].message, /multiply/);
+  const chained = analyze(text.replace('image * s', 'image * (s -> relu) -> flatten'));
+  assert.deepEqual(chained.diagnostics.map((x) => [x.code, x.fixes?.length ?? 0]), [['type.operands', 0]]);
+  assert.match(chained.diagnostics[0].message, /multiply/);
+});
+
+test('a function of numbers in an argument (`dense(max(1, c // 4))`, Python habit): one error on the name, saying arguments have no functions', () => {
+  const text = 'block se(c) {\n  input x\n  output x -> dense(max(1, c // 4))\n}\nmodel M {\n  input x: [8]\n  output x -> se(8)\n}\n';
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ['value.function']);
+  const [d] = a.diagnostics;
+  assert.equal(text.slice(d.range.start.offset, d.range.end.offset), 'max');
+  assert.match(d.message, /^max\(…\) of numbers: an argument's value is numbers and arithmetic \(\+ - \* \/ \/\/\), with no functions; max here is a layer \(the maximum over an axis/);
+  // In a block call's value, and a name that is no layer.
+  const round = analyze('block b(n) {\n  input x\n  output x -> dense(n)\n}\nmodel M {\n  input x: [8]\n  output x -> b(round(8 / 3))\n}\n');
+  assert.deepEqual(round.diagnostics.map((x) => x.code), ['value.function']);
+  assert.doesNotMatch(round.diagnostics[0].message, /here is a layer/);
+  // Outside an argument a layer call without an input keeps its own message; a layer object with numbers is fine.
+  assert.deepEqual(analyze('model M {\n  input x: [8]\n  output dense(10)\n}\n').diagnostics.map((x) => x.code), ['call.no_input', 'input.unused']);
+  assert.deepEqual(analyze('model M {\n  input x: [2, 8]\n  l = max(0)\n  output x -> l\n}\n').diagnostics, []);
+});
