@@ -4,7 +4,7 @@
  *
  *   node dist/bench.js [--only analysis,build] [--quick]
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { keyValues } from '../extension/cli/table';
 import { analysisSection } from './analysis';
@@ -14,6 +14,7 @@ import type { Stats } from './stats';
 import { inspectorSection } from './inspector';
 import { tfjsBuildSection } from './tfjs-build';
 import { trainingSection } from './training';
+import { nnmodelFiles } from '../test/fixtures/examples';
 
 /** Sections in the order they run and print. Later sections may use earlier results. */
 const SECTIONS: readonly BenchSection[] = [analysisSection, tfjsBuildSection, trainingSection, inspectorSection];
@@ -31,7 +32,7 @@ function loadExamples(root: string): ExampleFile[] {
   const dir = join(root, 'examples');
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => f.endsWith('.nnmodel')).sort();
+    names = nnmodelFiles(dir);
   } catch {
     return [];
   }

@@ -10,7 +10,7 @@
  */
 import { after, test, type TestContext } from 'node:test';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Frame, type Locator, type Page } from 'playwright-core';
 
 /** Settings written by the runner; read here so a test can tell what it relies on. */
@@ -132,7 +132,8 @@ export function makeWorkspace(name: string, files: Record<string, string> = {}):
   const dir = join(env.tmp, `ws-${++workspaceCount}-${slug(name)}`);
   mkdirSync(dir, { recursive: true });
   const examples = join(env.repo, 'examples');
-  if (existsSync(examples)) cpSync(examples, dir, { recursive: true });
+  // Not the checkpoints a training of the examples left in examples/.nnmodel/: each test starts untrained.
+  if (existsSync(examples)) cpSync(examples, dir, { recursive: true, filter: (src) => basename(src) !== '.nnmodel' });
   if (!existsSync(join(dir, 'lenet5.nnmodel'))) writeFileSync(join(dir, 'lenet5.nnmodel'), LENET5);
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });

@@ -2,10 +2,11 @@
 // between them are one linear map (extension/core/analysis/lints.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { Diagnostic } from '../../extension/core/analysis/types';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const CODE = 'layer.linear_stack';
 const stacks = (text: string): Diagnostic[] => analyze(text).diagnostics.filter((d) => d.code === CODE);
@@ -131,7 +132,7 @@ test('no example raises it', () => {
       return undefined;
     }
   };
-  const files = readdirSync(dir).filter((f) => f.endsWith('.nnmodel'));
+  const files = nnmodelFiles(dir);
   assert.ok(files.length > 10);
   for (const f of files) {
     const uri = join(dir, f);

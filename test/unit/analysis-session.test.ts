@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../../extension/core/analysis/analyze';
 import { AnalysisSession } from '../../extension/core/analysis/session';
 import { parse, reparse, type ParseState } from '../../extension/core/syntax/parser';
 import { generateFile } from '../../bench/generate';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 
@@ -26,8 +27,7 @@ function prng(seed: number): () => number {
 const SNIPPETS = ['x', '\n', ' ', '(', ')', '-> relu', '\n  y = x -> dense(3)\n', '1', '}', '{', '# note\n', 'model Z {\n  input a: [3]\n  output a\n}\n', '//', '-', 'block'];
 
 test('after random edits, the session equals a fresh analysis', () => {
-  const files = readdirSync(EXAMPLES)
-    .filter((f) => f.endsWith('.nnmodel'))
+  const files = nnmodelFiles(EXAMPLES)
     .map((f) => [f, readFileSync(join(EXAMPLES, f), 'utf8')] as const);
   files.push(['generated', generateFile(400)]);
   const rnd = prng(20240611);

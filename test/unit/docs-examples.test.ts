@@ -38,6 +38,7 @@ import { topLevelArgs } from '../../extension/core/analysis/lints';
 import { compactField, fieldAt } from '../../extension/core/analysis/receptive';
 import { LAYERS } from '../../extension/core/layers';
 import type { ArgSpec } from '../../extension/core/layers/types';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const root = process.cwd();
 const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
@@ -461,7 +462,7 @@ describe('what the docs name exists', () => {
 // ------------------------------------------------------------------ figures in the examples' comments
 
 describe('figures in the comments of the examples', () => {
-  const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.nnmodel')).sort();
+  const examples = nnmodelFiles(join(root, 'examples'));
   const dims = (s: Shape) => shapeToString(s).replace(/^int/, '');
   const checked = { lineShapes: 0, counts: 0, shapes: 0 };
 

@@ -3,12 +3,13 @@
 // test/reference/make_figures.py) and the contract's worked figures.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { format } from '../../extension/core/syntax/format';
 import { shapeToString, type Sym } from '../../extension/core/analysis/sym';
 import type { Analysis, GraphNode, LayerNode, ModelInfo } from '../../extension/core/analysis/types';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const root = process.cwd();
 const examplesDir = join(root, 'examples');
@@ -26,9 +27,7 @@ interface Figure {
 const figures = (JSON.parse(readFileSync(join(root, 'test/reference/figures.json'), 'utf8')) as { models: Figure[] })
   .models;
 
-const exampleFiles = readdirSync(examplesDir)
-  .filter((f) => f.endsWith('.nnmodel'))
-  .sort();
+const exampleFiles = nnmodelFiles(examplesDir);
 
 function readImport(fromUri: string | undefined, path: string): { uri: string; text: string } | undefined {
   const uri = resolve(fromUri ? dirname(fromUri) : examplesDir, path);

@@ -18,6 +18,7 @@ import { runCli as cli } from '../fixtures/cli';
 import { SHARED_MODEL } from './exportFixtures';
 import { translationTransform, zoomTransform } from '../../extension/core/layers/augment';
 import { useCpuBackend } from '../fixtures/tfjs';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const root = process.cwd();
 const examplesDir = join(root, 'examples');
@@ -25,9 +26,7 @@ const examplesDir = join(root, 'examples');
 const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
 
 // Read at test time: other examples may be added beside these, and each must export.
-const exampleFiles = readdirSync(examplesDir)
-  .filter((f) => f.endsWith('.nnmodel'))
-  .sort();
+const exampleFiles = nnmodelFiles(examplesDir);
 
 function exampleAnalysis(file: string): Analysis {
   const r = analyzeFile(join(examplesDir, file), root);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, formatRange, FORMAT_WIDTH } from '../../extension/core/syntax/format';
 import { parse, stripRanges } from '../../extension/core/syntax/parser';
@@ -63,6 +63,7 @@ train GPT2Small {
 `;
 import { LENET5 as LENET } from '../fixtures/contract';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
+import { nnmodelFiles } from '../fixtures/examples';
 
 
 const SAMPLES: string[] = [
@@ -502,9 +503,7 @@ const rng = mulberry32;
 
 function exampleTexts(): Array<[string, string]> {
   const dir = join(process.cwd(), 'examples');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.nnmodel'))
-    .sort()
+  return nnmodelFiles(dir)
     .map((f): [string, string] => [f, readFileSync(join(dir, f), 'utf8')]);
 }
 

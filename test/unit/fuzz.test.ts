@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { Range } from '../../extension/core/syntax/ast';
@@ -76,6 +76,7 @@ model Conv {
 `;
 import { GPT2_SMALL as GPT2 } from '../fixtures/contract';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const LIB = `block mlp(n, act = relu) {
   input x
@@ -262,9 +263,7 @@ function loadSeeds(): { name: string; text: string }[] {
   ];
   const dir = join(process.cwd(), 'examples');
   if (existsSync(dir)) {
-    for (const f of readdirSync(dir).sort()) {
-      if (f.endsWith('.nnmodel')) seeds.push({ name: `examples/${f}`, text: readFileSync(join(dir, f), 'utf8') });
-    }
+    for (const f of nnmodelFiles(dir)) seeds.push({ name: `examples/${f}`, text: readFileSync(join(dir, f), 'utf8') });
   }
   return seeds;
 }

@@ -4,7 +4,7 @@
 // page, and a newer request replacing an older one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
@@ -20,6 +20,7 @@ import {
 } from '../../webview/views/graphModel';
 import { GraphLayout, LayoutSuperseded, type LayoutWorkerLike } from '../../webview/views/graphLayout';
 import { fitTransform, FIT_MARGIN, MIN_FIT_ZOOM, MIN_LABEL_PX, NODE_LABEL_PX } from '../../webview/views/graphFit';
+import { nnmodelFiles } from '../fixtures/examples';
 
 // elkjs's worker script outside a worker (no `self`) exports its in-process worker: the same dispatcher dist/layoutWorker.js runs.
 const { Worker: ElkInProcessWorker } = require('elkjs/lib/elk-worker.min.js') as { Worker: new () => LayoutWorkerLike };
@@ -36,7 +37,7 @@ function readImport(fromUri: string | undefined, path: string): { uri: string; t
 /** Every model declared in each example (imported ones are shown with the file that declares them). */
 function exampleModels(): { file: string; model: PlainModelInfo }[] {
   const out: { file: string; model: PlainModelInfo }[] = [];
-  for (const file of readdirSync(examplesDir).filter((f) => f.endsWith('.nnmodel')).sort()) {
+  for (const file of nnmodelFiles(examplesDir)) {
     const uri = join(examplesDir, file);
     const a = analyze(readFileSync(uri, 'utf8'), { uri, readImport });
     for (const m of a.models) if (m.uri === undefined || m.uri === uri) out.push({ file, model: serializeModel(m) });

@@ -5,10 +5,11 @@
 // channels-last inputs and the examples get nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { Fix } from '../../extension/core/analysis/types';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const model = (shape: string, chain: string) => `model M {\n  input image: ${shape}\n  output image -> ${chain}\n}\n`;
 const channelsFirst = (text: string) => analyze(text).diagnostics.filter((d) => d.code === 'input.channels_first');
@@ -79,7 +80,7 @@ test('channels-last inputs, and inputs no convolution reads, get nothing', () =>
 
 test('no example gets the new diagnostics', () => {
   const dir = join(process.cwd(), 'examples');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.nnmodel'));
+  const files = nnmodelFiles(dir);
   assert.ok(files.length > 5);
   for (const f of files) {
     const uri = join(dir, f);

@@ -3,7 +3,7 @@
 // TensorFlow.js runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -12,6 +12,7 @@ import type { Diagnostic } from '../../extension/core/analysis/types';
 import { LAYERS } from '../../extension/core/layers';
 import { buildModel } from '../../extension/core/runtime/build';
 import { useCpuBackend } from '../fixtures/tfjs';
+import { nnmodelFiles } from '../fixtures/examples';
 
 useCpuBackend();
 
@@ -213,7 +214,7 @@ test('no example raises it', () => {
       return undefined;
     }
   };
-  const files = readdirSync(dir).filter((f) => f.endsWith('.nnmodel'));
+  const files = nnmodelFiles(dir);
   assert.ok(files.length > 10);
   let attentions = 0;
   for (const f of files) {

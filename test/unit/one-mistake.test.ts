@@ -4,11 +4,12 @@
 // arguments at calls, or layer errors of values it left wrong.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { lex } from '../../extension/core/syntax/lexer';
 import { importReader } from '../../extension/cli/files';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const at = (text: string) => analyze(text).diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`);
 
@@ -50,7 +51,7 @@ test('single-token deletions in the examples: one error beyond the file\'s own i
   let total = 0;
   let more = 0;
   const worst: string[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.nnmodel'))) {
+  for (const f of nnmodelFiles(dir)) {
     const text = readFileSync(join(dir, f), 'utf8');
     const options = { uri: join(dir, f), readImport: importReader(dir) };
     const base = analyze(text, options).diagnostics.filter((d) => d.severity === 'error').length;

@@ -3,9 +3,10 @@
 // top classes to show; the strip says why instead of vanishing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { outputPlan, perPositionNote } from '../../webview/views/outputModel';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const cnn = (tail: string) => `model SmallCNN {
   input image: [32, 32, 3]
@@ -50,7 +51,7 @@ test('a per-pixel map the size of the image (U-Net segmentation) is meant that w
 test('none of the examples gets the note', () => {
   const root = `${process.cwd()}/examples`;
   const readImport = (_from: string | undefined, path: string) => ({ uri: `file://${root}/${path}`, text: readFileSync(`${root}/${path}`, 'utf8') });
-  for (const file of readdirSync(root).filter((f) => f.endsWith('.nnmodel'))) {
+  for (const file of nnmodelFiles(root)) {
     const analysis = analyze(readFileSync(`${root}/${file}`, 'utf8'), { uri: `file://${root}/${file}`, readImport });
     for (const m of analysis.models) {
       const train = analysis.trains.find((t) => t.model === m.name);

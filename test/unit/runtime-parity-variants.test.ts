@@ -15,14 +15,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { Graph, LayerNode, ModelInfo } from '../../extension/core/analysis/types';
 import { LAYERS } from '../../extension/core/layers';
 import { buildModel } from '../../extension/core/runtime/build';
-import { examplesDir, readExampleImport } from '../fixtures/examples';
+import { examplesDir, readExampleImport, nnmodelFiles } from '../fixtures/examples';
 import { useCpuBackend } from '../fixtures/tfjs';
 
 useCpuBackend();
@@ -335,7 +335,7 @@ test('every layer of every variant model matches its tfjs layer: output shape, p
 });
 
 test('every layer of every example matches its tfjs layer: output shape, parameters, weights', async (t) => {
-  const files = readdirSync(examplesDir).filter((f) => f.endsWith('.nnmodel')).sort();
+  const files = nnmodelFiles(examplesDir);
   assert.ok(files.length >= 9);
   for (const f of files) {
     const uri = join(examplesDir, f);

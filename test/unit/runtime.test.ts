@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -16,7 +16,7 @@ import {
   parseNodePath,
   type BuildOptions,
 } from '../../extension/core/runtime/build';
-import { examplesDir, readExampleImport } from '../fixtures/examples';
+import { examplesDir, readExampleImport, nnmodelFiles } from '../fixtures/examples';
 import { useCpuBackend } from '../fixtures/tfjs';
 
 useCpuBackend();
@@ -314,9 +314,7 @@ test('parity models use every layer of the catalogue', () => {
 
 function exampleFiles(): string[] {
   if (!existsSync(examplesDir)) return [];
-  return readdirSync(examplesDir)
-    .filter((f) => f.endsWith('.nnmodel'))
-    .sort()
+  return nnmodelFiles(examplesDir)
     .map((f) => join(examplesDir, f));
 }
 

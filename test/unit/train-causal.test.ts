@@ -4,13 +4,14 @@
 // copies the answer. The warning, where it points, and where it stays quiet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { applyFix, rangeOf } from './sourceText';
 import { lookAheadLayer, modelFields } from '../../extension/core/analysis/receptive';
 import type { Diagnostic } from '../../extension/core/analysis/types';
 import { importReader } from '../../extension/cli/files';
+import { nnmodelFiles } from '../fixtures/examples';
 
 function leaks(text: string): Diagnostic[] {
   const a = analyze(text);
@@ -223,13 +224,13 @@ test('no warning where the model sees only the past, or where it is not certain'
 
 test('the examples that train on text or waves are causal: no warning', () => {
   const dir = join(process.cwd(), 'examples');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.nnmodel'))) {
+  for (const file of nnmodelFiles(dir)) {
     const path = join(dir, file);
     const a = analyze(readFileSync(path, 'utf8'), { uri: path, readImport: importReader(dir) });
     assert.deepEqual(a.diagnostics.filter((d) => d.code === 'train.not_causal').map((d) => d.message), [], file);
   }
   // The walk that stops early agrees with the full one on every output of every example.
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.nnmodel'))) {
+  for (const file of nnmodelFiles(dir)) {
     const path = join(dir, file);
     for (const m of analyze(readFileSync(path, 'utf8'), { uri: path, readImport: importReader(dir) }).models) {
       for (const input of m.inputs) {

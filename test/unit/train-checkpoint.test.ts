@@ -22,6 +22,7 @@ import {
 } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/cli/trainJob';
 import { useCpuBackend } from '../fixtures/tfjs';
+import { nnmodelFiles } from '../fixtures/examples';
 
 let dir: string;
 useCpuBackend();
@@ -181,10 +182,10 @@ test('checkpointDir follows the setting, with <file> and <model> filled in', () 
 });
 
 test('analysisSignature gives the signature graphSignature reads from the built model, without building', async () => {
-  const { readFileSync, readdirSync: ls } = await import('node:fs');
+  const { readFileSync } = await import('node:fs');
   const root = join(__dirname, '..', '..', 'examples');
   const seen: string[] = [];
-  for (const f of ls(root).filter((n) => n.endsWith('.nnmodel'))) {
+  for (const f of nnmodelFiles(root)) {
     const a = analyze(readFileSync(join(root, f), 'utf8'));
     if (a.diagnostics.some((d) => d.severity === 'error')) continue;
     for (const m of a.models) {

@@ -28,7 +28,7 @@
 //   binds an unknown name or layer object of its body (`scoped`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { Diagnostic } from '../../extension/core/analysis/types';
@@ -38,6 +38,7 @@ import { parse } from '../../extension/core/syntax/parser';
 import { LAYERS } from '../../extension/core/layers';
 import { importReader } from '../../extension/cli/files';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
+import { nnmodelFiles } from '../fixtures/examples';
 
 type Kind = 'delete' | 'zero' | 'layer' | 'arg';
 interface Mutation {
@@ -246,7 +247,7 @@ function measure(pairsPerRelation: number) {
   let pairs = 0;
   const hidden: Hidden[] = [];
   const counted: Record<Relation, number> = { 'same body': 0, 'other item': 0, 'block and its use': 0 };
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.nnmodel')).sort()) {
+  for (const f of nnmodelFiles(dir)) {
     const text = readFileSync(join(dir, f), 'utf8');
     const options = { uri: join(dir, f), readImport: importReader(dir) };
     const errorsOf = (t: string) => analyze(t, options).diagnostics.filter((d) => d.severity === 'error' && d.uri === undefined);

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { AnalysisSession } from '../../extension/core/analysis/session';
 import { getLayer } from '../../extension/core';
 import { applyTokenEdit, encodeSemanticTokens, encodeTokens, semanticTokens, tokenEdit } from '../../extension/vscode/pure/semanticTokens';
-import { readdirSync } from 'node:fs';
 import { analyze } from '../../extension/core';
 import { generateFile } from '../../bench/generate';
 import { analysisDelay, CHEAP_ANALYSIS_MS, runAfter, smoothedCost } from '../../extension/vscode/pure/schedule';
 import { readFile } from 'node:fs';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
+import { nnmodelFiles } from '../fixtures/examples';
 
 test('tokenEdit: equal arrays need no edit', () => {
   assert.equal(tokenEdit(new Uint32Array([]), new Uint32Array([])), undefined);
@@ -147,8 +147,7 @@ test('encodeSemanticTokens: the same integers as encodeTokens(semanticTokens(…
     return a;
   };
   const dir = join(__dirname, '../../examples');
-  const texts = readdirSync(dir)
-    .filter((f) => f.endsWith('.nnmodel'))
+  const texts = nnmodelFiles(dir)
     .map((f) => [f, readFileSync(join(dir, f), 'utf8')] as const);
   assert.ok(texts.length >= 5, 'the examples are there');
   const generated = generateFile(1500);

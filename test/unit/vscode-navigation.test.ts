@@ -2,7 +2,7 @@
 // the workspace symbol index (extension/vscode/pure/{selectionRanges,folding,workspaceSymbols}.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '../../extension/core/syntax';
 import { foldingRanges, type Fold } from '../../extension/vscode/pure/folding';
@@ -17,10 +17,10 @@ import {
   WorkspaceSymbolIndex,
   type Declaration,
 } from '../../extension/vscode/pure/workspaceSymbols';
+import { nnmodelFiles } from '../fixtures/examples';
 
 const examplesDir = join(__dirname, '..', '..', 'examples');
-const examples = readdirSync(examplesDir)
-  .filter((f) => f.endsWith('.nnmodel'))
+const examples = nnmodelFiles(examplesDir)
   .map((f) => ({ name: f, text: readFileSync(join(examplesDir, f), 'utf8') }));
 
 const LENET = `# LeNet-5
