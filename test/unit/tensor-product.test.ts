@@ -38,3 +38,17 @@ test('a function of numbers in an argument (`dense(max(1, c // 4))`, Python habi
   assert.deepEqual(analyze('model M {\n  input x: [8]\n  output dense(10)\n}\n').diagnostics.map((x) => x.code), ['call.no_input', 'input.unused']);
   assert.deepEqual(analyze('model M {\n  input x: [2, 8]\n  l = max(0)\n  output x -> l\n}\n').diagnostics, []);
 });
+
+test('a layer object whose argument has no value (`l = dense(round(3))`, an undefined name): its error only, none again where it is applied', () => {
+  for (const [arg, code] of [
+    ['round(3)', 'value.function'],
+    ['width', 'name.unknown'],
+  ]) {
+    const text = `model M {\n  input x: [8]\n  l = dense(${arg})\n  y = x -> l -> relu -> l\n  output y\n}\n`;
+    const a = analyze(text);
+    assert.deepEqual(a.diagnostics.map((d) => [d.code, d.range.start.line]), [[code, 2]], arg);
+  }
+  // An object whose arguments are known still checks each application: a shared dense(4) on 8 and then on 4 values.
+  const known = analyze('model M {\n  input x: [8]\n  l = dense(4)\n  y = x -> l -> relu -> l\n  output y\n}\n');
+  assert.deepEqual(known.diagnostics.map((d) => [d.code, d.range.start.line]), [['object.shape', 3]]);
+});

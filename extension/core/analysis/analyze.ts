@@ -1088,8 +1088,9 @@ export class Analyzer {
       if (spec && variadicIndex(spec) < 0) {
         if (e.repeat) this.error('object.repeat', 'a layer object cannot be repeated; repeat where it is applied.', e.repeat.range, ctx);
         const r = this.resolveArgs(spec, e, ctx, false);
-        // Its arguments' errors are reported: its applications would only repeat them ("vocab must be a positive integer").
-        if (!r) return UNKNOWN;
+        // Its arguments' errors are reported: its applications would only repeat them ("vocab must be a positive integer"),
+        // or, for an argument whose value is not known (`dense(round(3))`, an undefined name), say it has none.
+        if (!r || r.unknown) return UNKNOWN;
         const args = r.args;
         const obj: LayerObject = { kind: 'object', name: stmt.target.name, spec, args, label: this.labelOf(e, ctx, spec, args) };
         this.site(e.range, 'object', spec.name, ctx, NO_SHAPES, undefined);
