@@ -67,3 +67,17 @@ test('an editor session reports it where the text now is after an edit above, an
   assert.equal(moved.slice(got[0].range.start.offset, got[0].range.end.offset), 'x + y -> relu');
   assert.equal(applied(moved, got[0]).includes('output (x + y) -> relu\n'), true);
 });
+
+test('three paths summed, `x + y + z -> relu`: the same info, naming the sum, and the fix brackets all three', () => {
+  const text = `model N {\n  input x: [8]\n  y = x -> dense(8)\n  z = x -> dense(8)\n  output x + y + z -> relu\n}\n`;
+  const [d, ...rest] = found(text);
+  assert.equal(rest.length, 0);
+  assert.equal(text.slice(d.range.start.offset, d.range.end.offset), 'x + y + z -> relu');
+  assert.match(d.message, /^x \+ y \+ z -> relu adds x \+ y to relu\(z\): .* write \(x \+ y \+ z\) -> relu\.$/);
+  const fixed = applied(text, d);
+  assert.match(fixed, /output \(x \+ y \+ z\) -> relu\n/);
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // Left alone: the name with the activation already in the sum, a sum with a branch in it.
+  assert.deepEqual(found(text.replace('x + y + z -> relu', 'x + z + z -> relu')), []);
+  assert.deepEqual(found(text.replace('x + y + z -> relu', 'x + (y -> relu) + z -> relu')), []);
+});

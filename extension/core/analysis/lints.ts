@@ -771,8 +771,9 @@ function denseOnPositions(m: ModelInfo, file: SourceFile, uri: string | undefine
 /**
  * `layer.residual_activation`: `x + y -> relu`, written for ResNet's
  * relu(x + F(x)) as the notes draw it, is `x + relu(y)`: `->` binds tighter
- * than `+`. Reported when both operands are plain names and the right one
- * is followed by activations only (a branch already computed, then the
+ * than `+`. Reported when the operands are plain names (the left may be a
+ * sum of them: `x + y + z -> relu`) and the right one is followed by
+ * activations only (a branch already computed, then the
  * activation the block ends with); a chain on the right that starts from the
  * left (`x + x -> layernorm -> attention(8)`, a pre-norm residual) or holds
  * any other layer is the branch itself and left alone. The fix brackets the
@@ -799,25 +800,36 @@ function residualActivations(file: SourceFile, report: (d: Diagnostic) => void, 
  */
 const residualsByTree = new WeakMap<ModelDecl | BlockDecl, Diagnostic[]>();
 
+/** The names of `x` or of a sum of names without brackets (`x + y`), in order; undefined for anything else. */
+function namesSummed(e: Expr): string[] | undefined {
+  if (e.kind === 'name') return [e.name];
+  if (e.kind !== 'binary' || e.op !== '+') return undefined;
+  const left = namesSummed(e.left);
+  return left !== undefined && e.right.kind === 'name' ? [...left, e.right.name] : undefined;
+}
+
 function residualsIn(item: ModelDecl | BlockDecl, text: string, out: Diagnostic[]): void {
   const visit = (e: Expr): void => {
-    if (e.kind === 'binary' && e.op === '+' && e.left.kind === 'name' && e.right.kind === 'chain' && e.right.head.kind === 'name') {
+    if (e.kind === 'binary' && e.op === '+' && e.right.kind === 'chain' && e.right.head.kind === 'name') {
       const { left, right } = e;
       const head = right.head as Extract<Expr, { kind: 'name' }>;
       const acts = right.calls.every((c) => c.repeat === undefined && getLayer(c.callee.name)?.category === 'activation');
-      if (acts && right.calls.length > 0 && head.name !== left.name) {
+      // The left: a name, or a sum of names (`x + y + z -> relu`, three paths summed).
+      const added = acts && right.calls.length > 0 ? namesSummed(left) : undefined;
+      if (added !== undefined && !added.includes(head.name)) {
+        const sum = added.join(' + ');
         const after = text.slice(head.range.end.offset, right.range.end.offset).trim();
         const chain = right.calls.map((c) => c.callee.name).join(' -> ');
         out.push({
           code: 'layer.residual_activation',
           severity: 'info',
           message:
-            `${left.name} + ${head.name} ${after} adds ${left.name} to ${chain}(${head.name}): \`->\` binds tighter than \`+\`, so the activation applies to ${head.name} alone. ` +
-            `For the activation of the sum, as in ResNet's relu(x + F(x)), write (${left.name} + ${head.name}) ${after}.`,
+            `${sum} + ${head.name} ${after} adds ${sum} to ${chain}(${head.name}): \`->\` binds tighter than \`+\`, so the activation applies to ${head.name} alone. ` +
+            `For the activation of the sum, as in ResNet's relu(x + F(x)), write (${sum} + ${head.name}) ${after}.`,
           range: e.range,
           fixes: [
             {
-              title: `Change to (${left.name} + ${head.name}) ${after}`,
+              title: `Change to (${sum} + ${head.name}) ${after}`,
               edits: [
                 { range: { start: left.range.start, end: left.range.start }, newText: '(' },
                 { range: { start: head.range.end, end: head.range.end }, newText: ')' },
