@@ -81,3 +81,16 @@ test('three paths summed, `x + y + z -> relu`: the same info, naming the sum, an
   assert.deepEqual(found(text.replace('x + y + z -> relu', 'x + z + z -> relu')), []);
   assert.deepEqual(found(text.replace('x + y + z -> relu', 'x + (y -> relu) + z -> relu')), []);
 });
+
+test('a sum given to a call as a tensor, `concat(a + b -> relu)` or `up(skip = a + b -> relu)`: the same info', () => {
+  const inConcat = 'model M {\n  input x: [8]\n  a = x -> dense(8)\n  b = x -> dense(8)\n  output x -> concat(a + b -> relu)\n}\n';
+  const [d] = found(inConcat);
+  assert.equal(inConcat.slice(d.range.start.offset, d.range.end.offset), 'a + b -> relu');
+  assert.match(applied(inConcat, d), /concat\(\(a \+ b\) -> relu\)/);
+  const inBlock = 'block up {\n  input x\n  input skip\n  output x -> concat(skip)\n}\nmodel M {\n  input x: [8]\n  a = x -> dense(8)\n  b = x -> dense(8)\n  output x -> up(skip = a + b -> relu)\n}\n';
+  const [e] = found(inBlock);
+  assert.equal(inBlock.slice(e.range.start.offset, e.range.end.offset), 'a + b -> relu');
+  // A call at the head of a value, and not in a numeric argument's arithmetic.
+  assert.equal(found('model M {\n  input x: [8]\n  a = x -> dense(8)\n  output concat(x, a + x -> relu)\n}\n').length, 1);
+  assert.deepEqual(found('model M {\n  input x: [8]\n  output x -> dense(4 + 4)\n}\n'), []);
+});

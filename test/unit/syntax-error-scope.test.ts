@@ -22,6 +22,14 @@ test('a parameter lost from a header read in part may be a layer object the body
   assert.deepEqual(at('block app(k l) {\n  input x\n  output x -> l -> rleu\n}\n'), ['syntax.expected@0:12', 'name.unknown_layer@2:19']);
 });
 
+test('a parameter lost from a header read in part may be a word the body passes on (`padding = pad`): its use is not a second error', () => {
+  const model = 'model M {\n  input x: [8, 8, 3]\n  output x -> bn(4)\n}\n';
+  assert.deepEqual(at(`block bn, pad = same) {\n  input x: [8, 8, 3]\n  output x -> conv2d(4, 3, padding = pad)\n}\n${model}`), ['syntax.expected@0:8']);
+  assert.deepEqual(at(`block bn(k act = relu) {\n  input x\n  output x -> dense(k, activation = act)\n}\n${model}`), ['syntax.expected@0:11']);
+  // A misspelt word the header does not name is still reported.
+  assert.deepEqual(at(`block bn, pad = same) {\n  input x: [8, 8, 3]\n  output x -> conv2d(4, 3, padding = smae)\n}\n${model}`), ['syntax.expected@0:8', 'arg.enum@2:37']);
+});
+
 test("a syntax error in one setting of a train section hides no other setting's own mistake", () => {
   assert.deepEqual(at(`${M}train M {\n  data: digits())\n  epochs: 0\n}\n`), ['syntax.unexpected@5:16', 'train.bad_value@6:10']);
   assert.deepEqual(at(`${M}train M {\n  data: digits()\n  loss crossentropy\n  batch: 0\n}\n`), ['syntax.expected@6:7', 'train.bad_value@7:9']);

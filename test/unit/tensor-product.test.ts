@@ -52,3 +52,25 @@ test('a layer object whose argument has no value (`l = dense(round(3))`, an unde
   const known = analyze('model M {\n  input x: [8]\n  l = dense(4)\n  y = x -> l -> relu -> l\n  output y\n}\n');
   assert.deepEqual(known.diagnostics.map((d) => [d.code, d.range.start.line]), [['object.shape', 3]]);
 });
+
+test('value.function only where a number is meant: not in a block body reached through an argument, a layer object given as an argument, or a model name', () => {
+  const codes = (text: string) => analyze(text).diagnostics.map((d) => d.code);
+  // `inner`'s body is not in `outer`'s argument: its `output dense(4)` needs an input, as when called directly.
+  const inner = 'block inner {\n  input x\n  output dense(4)\n}\n';
+  const outer = 'block outer(n) {\n  input x\n  output x -> dense(n)\n}\n';
+  const direct = codes(`${inner}model M {\n  input x: [8]\n  output x -> inner\n}\n`);
+  assert.deepEqual(direct, ['call.no_input', 'input.unused']);
+  assert.deepEqual(codes(`${inner}${outer}model M {\n  input x: [8]\n  output x -> outer(x -> inner)\n}\n`), direct);
+  assert.deepEqual(codes(`${inner}model M {\n  input x: [8]\n  output x -> dense(inner(3))\n}\n`).includes('value.function'), false);
+  // A layer object meant as a block's or a layer's argument: bind it to a name (call.no_input says so).
+  const app = 'block app(k, l) {\n  input x\n  output x -> l\n}\n';
+  const f1 = analyze(`${app}model M {\n  input x: [8]\n  output x -> app(1, dense(4))\n}\n`).diagnostics;
+  assert.deepEqual(f1.map((d) => d.code), ['call.no_input']);
+  assert.match(f1[0].message, /layer object/);
+  assert.deepEqual(codes('model M {\n  input t: int[16]\n  h = t -> embedding(100, 8)\n  output h -> unembed(embedding(100, 8))\n}\n'), ['call.no_input']);
+  // A model's name where a number is meant: that a model is no layer.
+  assert.deepEqual(codes('model Enc {\n  input x: [8]\n  output x -> dense(4)\n}\nmodel M {\n  input x: [8]\n  output x -> dense(Enc(3))\n}\n'), ['name.model_as_layer']);
+  // Still a function of numbers: `max` and names that are no layer in a block's argument, any call in a numeric one.
+  assert.deepEqual(codes(`${outer}model M {\n  input x: [8]\n  output x -> outer(max(2, 4))\n}\n`), ['value.function']);
+  assert.deepEqual(codes('model M {\n  input x: [8]\n  output x -> dense(mean(2, 4))\n}\n'), ['value.function']);
+});

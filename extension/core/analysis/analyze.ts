@@ -25,7 +25,7 @@ import { LAYERS, getLayer } from '../layers';
 import { projectionCall, projectionFor } from '../layers/merge';
 import { createLayerContext } from '../layers/context';
 import { ranksText, takesRank } from '../layers/rank';
-import { LayerError, type ArgSpec, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
+import { LayerError, type ArgSpec, type ArgType, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
 import { Sym, product, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest, suggestArg, suggestLayer } from './suggest';
 import { UNKNOWN, arithmetic, describeValue, valueKey, type LayerObject, type TensorValue, type Value } from './values';
@@ -270,6 +270,21 @@ interface Resolved {
   tensors: Record<string, Shape | undefined>;
   unknown: boolean;
 }
+
+/** Argument types whose value is numbers: a call in one is a function of numbers (`value.function`), never a layer. */
+const NUMERIC_ARG: Readonly<Record<ArgType, boolean>> = {
+  int: true,
+  number: true,
+  ints: true,
+  int_list: true,
+  bool: false,
+  string: false,
+  enum: false,
+  activation: false,
+  layer: false,
+  tensor: false,
+  tensors: false,
+};
 
 /** Number values of the small whole numbers, shared (values are never changed). */
 const SMALL_NUMBERS: Value[] = [];
@@ -1399,8 +1414,17 @@ export class Analyzer {
 
   private evalStandaloneCall(call: CallExpr, ctx: Ctx): Value {
     const name = call.callee.name;
-    if (this.argDepth > 0 && call.args.length > 0 && !this.blocks.has(name) && !ctx.env.has(name) && call.args.every((a) => !a.name && this.isArithmetic(a.value, ctx))) {
+    if (
+      (this.argDepth > 0 || (this.blockArgDepth > 0 && (name === 'max' || !getLayer(name)))) &&
+      call.args.length > 0 &&
+      !this.blocks.has(name) &&
+      !ctx.env.has(name) &&
+      !this.modelNamed(name) &&
+      call.args.every((a) => !a.name && this.isArithmetic(a.value, ctx))
+    ) {
       // `dense(max(1, c // 4))`: a function of numbers in an argument, as in Python. Arithmetic has none; `max` is a layer here.
+      // A block's argument may also be a layer object (`b(1, dense(4))`, said by call.no_input): there, only `max` and
+      // names that are no layer are read as functions of numbers.
       const spec = getLayer(name);
       this.error(
         'value.function',
@@ -1768,11 +1792,14 @@ export class Analyzer {
     return true;
   }
 
-  /** Converts one argument to its schema type; undefined after a diagnostic, 'unknown' when unknowable. */
-  /** Above 0 while a value argument (not a tensor) of a layer or block call is evaluated (see `evalStandaloneCall`). */
+  /** Above 0 while a layer's numeric argument is evaluated (see `evalStandaloneCall`). */
   private argDepth = 0;
+  /** Above 0 while a block call's argument is evaluated: a number, a word, a tensor or a layer object. */
+  private blockArgDepth = 0;
 
+  /** Converts one argument to its schema type; undefined after a diagnostic, 'unknown' when unknowable. */
   private convertArg(spec: LayerSpec, a: ArgSpec, arg: Arg, ctx: Ctx, call: CallExpr): ArgValue | 'unknown' | undefined {
+    if (!NUMERIC_ARG[a.type]) return this.convertArgValue(spec, a, arg, ctx, call);
     this.argDepth++;
     try {
       return this.convertArgValue(spec, a, arg, ctx, call);
@@ -1801,6 +1828,11 @@ export class Analyzer {
         }
       }
       if (!allowed.includes(word)) {
+        // A parameter written in a block header the parser read in part (`block bn, pad = same) {`): its error says it.
+        if (e.kind === 'name' && ctx.uri === this.uri && this.file.errors.length > 0 && this.inBrokenHeader(word, e.range.start.offset)) {
+          this.errors++;
+          return undefined;
+        }
         const options = suggest(word, allowed);
         const hint = a.enumHints?.[word];
         const fixes = hint ? (hint.fix ? [hint.fix] : []) : options;
@@ -2779,11 +2811,11 @@ export class Analyzer {
   /** A block argument: a value, or a bare word kept for an enum (`act = relu`). */
   private evalBlockArg(e: Expr, ctx: Ctx): Value {
     if (e.kind === 'name' && !ctx.env.has(e.name)) return { kind: 'enum', value: e.name };
-    this.argDepth++;
+    this.blockArgDepth++;
     try {
       return this.evalExpr(e, ctx);
     } finally {
-      this.argDepth--;
+      this.blockArgDepth--;
     }
   }
 
@@ -2809,6 +2841,19 @@ export class Analyzer {
 
   /** Runs a block's statements; returns its output tensor. */
   private runBlockBody(def: BlockDef, ctx: Ctx, ports: TensorValue[]): TensorValue | undefined {
+    // A body reached through an argument (`b(x -> inner)`, `dense(b(3))`) is not itself in that argument.
+    const argDepth = this.argDepth;
+    const blockArgDepth = this.blockArgDepth;
+    this.argDepth = this.blockArgDepth = 0;
+    try {
+      return this.runBlockStatements(def, ctx, ports);
+    } finally {
+      this.argDepth = argDepth;
+      this.blockArgDepth = blockArgDepth;
+    }
+  }
+
+  private runBlockStatements(def: BlockDef, ctx: Ctx, ports: TensorValue[]): TensorValue | undefined {
     let inputIndex = 0;
     let result: TensorValue | undefined;
     let outputs = 0;

@@ -840,13 +840,19 @@ function residualsIn(item: ModelDecl | BlockDecl, text: string, out: Diagnostic[
         });
       }
     }
-    // Where a statement's sum stands: its value, through brackets, other sums and a chain's head (not into the
-    // arguments of calls, which hold no residual): a few nodes per statement, not a walk of every expression.
+    // Where a statement's sum stands: its value, through brackets, other sums, a chain's head and the tensors given
+    // to calls (`concat(a + b -> relu)`, `up(skip = a + b -> relu)`): a few nodes per statement.
     if (e.kind === 'binary') {
       visit(e.left);
       visit(e.right);
     } else if (e.kind === 'paren') visit(e.expr);
-    else if (e.kind === 'chain') visit(e.head);
+    else if (e.kind === 'chain') {
+      visit(e.head);
+      for (const c of e.calls) visitArgs(c);
+    } else if (e.kind === 'call') visitArgs(e);
+  };
+  const visitArgs = (c: CallExpr): void => {
+    for (const a of c.args) if (a.value.kind === 'binary' || a.value.kind === 'paren' || a.value.kind === 'chain' || a.value.kind === 'call') visit(a.value);
   };
   for (const st of item.body) {
     if (st.kind === 'assign') visit(st.value);
