@@ -3,7 +3,8 @@
 // panned into view, Enter selects its call in the editor, which takes the keyboard: the way back
 // to the source; a block opened with Enter keeps the focus on its header), the summary's rows are
 // reached with Tab and the arrow keys and Enter selects their call, the feature maps' sample
-// picker is a named combobox, and feature maps and kernels are named images.
+// picker is a named combobox, and feature maps and kernels are named images; a focused attention
+// heatmap's weights are read with the arrow keys (a cursor cell, its read-out shown and announced).
 import assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
 import { e2eTest, poll, openInspector, openTab, type Workbench } from './harness';
@@ -130,5 +131,63 @@ e2eTest('graph: a block opened with Enter keeps the keyboard on its header when 
   await wb.page.keyboard.press('Control+ArrowRight');
   await wb.step('back in the inspector', () =>
     poll('the open block\'s header focused in the inspector', async () => (await focused(frame)).key === key, { seen: async () => `${JSON.stringify(await focused(frame))}, editor focused: ${await editorHasFocus(wb)}` }),
+  );
+});
+
+const TINY_ATTN = `model TinyAttn {
+  input tokens: int[seq]
+  output tokens -> embedding(64, 16) -> attention(2, causal = true) -> dense(64) -> softmax
+}
+`;
+
+e2eTest('attention: the arrow keys move a cursor cell over a focused heatmap, its weight shown as on hover and announced, Escape leaves', { files: { ...WASM, 'tiny_attn.nnmodel': TINY_ATTN }, timeout: 300_000 }, async (wb) => {
+  const frame = await openInspector(wb, 'tiny_attn.nnmodel');
+  await openTab(wb, frame, 'attention');
+  const panel = frame.locator('#nn-panel-attention');
+  const box = panel.locator('input.nn-attn-text');
+  await poll('the text box', async () => (await box.count()) === 1, { timeout: 60_000 });
+  // Eight characters, eight tokens of the char tokeniser: a..h on both axes.
+  await box.fill('abcdefgh');
+  const canvas = panel.locator('canvas.nn-heatmap[data-layer="0"][data-head="0"]');
+  const cell = Math.floor(150 / 8);
+  await wb.step('the heatmap of 8 × 8 tokens', () =>
+    poll('head 1 drawn for 8 tokens', async () => (await canvas.getAttribute('width')) === String(8 * cell), { timeout: 60_000, seen: async () => String(await canvas.getAttribute('width')) }),
+  );
+  const live = panel.locator('.nn-cell-live');
+  const tip = panel.locator('.nn-attn-tip');
+  const cursor = panel.locator('.nn-cell-cursor');
+  const said = async () => ((await live.count()) ? await live.innerText() : '(no live region)');
+
+  await canvas.focus();
+  // The first arrow key enters the cell mode on the first cell: query 0 sees only itself (causal), weight exactly 1.
+  await wb.page.keyboard.press('ArrowDown');
+  await wb.step('the first cell announced', () => poll('query 0 → key 0 announced', async () => (await said()) === 'head 1 · query 0 “a” → key 0 “a”; weight 1', { seen: said }));
+  for (let i = 0; i < 3; i++) await wb.page.keyboard.press('ArrowDown');
+  await wb.page.keyboard.press('ArrowRight');
+  const spoken = await wb.step('query 3 → key 1 announced', () =>
+    poll('query 3 “d” → key 1 “b” announced', async () => {
+      const t = await said();
+      return /^head 1 · query 3 “d” → key 1 “b”; weight (\S+)$/.test(t) ? t : undefined;
+    }, { seen: said }),
+  );
+  assert.equal(await canvas.getAttribute('data-cell'), '3,1');
+  // The same read-out as the mouse's is shown beside the cell, and the cursor outlines that cell in the focus colour.
+  assert.equal((await tip.innerText()).trim(), spoken.replace('; ', '\n'));
+  const c = (await canvas.boundingBox())!;
+  const k = (await cursor.boundingBox())!;
+  assert.ok(Math.abs(k.x - (c.x + 1 * cell)) <= 1 && Math.abs(k.y - (c.y + 3 * cell)) <= 1 && Math.abs(k.width - cell) <= 1, `the cursor on cell (3, 1): ${JSON.stringify({ canvas: c, cursor: k })}`);
+  assert.equal(await cursor.evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string } }).getComputedStyle(e).outlineStyle), 'solid');
+  const weight = /weight (\S+)$/.exec(spoken)![1];
+  assert.ok(Number(weight) > 0 && Number(weight) < 1, `a weight of query 3 over 4 keys: ${weight}`);
+
+  // Escape leaves the cell mode: no cursor, no read-out, the heatmap keeps the focus.
+  await wb.page.keyboard.press('Escape');
+  await poll('the cell mode left', async () => (await canvas.getAttribute('data-cell')) === null && !(await cursor.isVisible()) && !(await tip.isVisible()));
+  assert.equal(await canvas.evaluate((e) => (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement === e), true);
+
+  // The mouse over the same cell shows the same weight.
+  await canvas.hover({ position: { x: 1 * cell + cell / 2, y: 3 * cell + cell / 2 } });
+  await wb.step('the hover read-out of the same cell', () =>
+    poll('the hover read-out naming query 3 and key 1 with the announced weight', async () => (await tip.isVisible()) && (await tip.innerText()).trim() === `head 1 · query 3 “d” → key 1 “b”\nweight ${weight}`, { seen: () => tip.innerText() }),
   );
 });

@@ -4,7 +4,9 @@
  * the model runs once, and every attention layer shows one heatmap per
  * head: queries down, keys across, tokens on both axes. Cells a causal mask
  * hides are drawn hatched in a neutral colour, not as zeros. Hover shows
- * the weight; clicking a head draws it large with the tokens written out.
+ * the weight (from the keyboard: the arrow keys move a cursor cell over a
+ * focused heatmap, its read-out shown and announced; Escape leaves);
+ * clicking a head draws it large with the tokens written out.
  * Cross-attention shows the query text against the context text; models
  * with two token inputs get a second text box; for an encoder-decoder over
  * token ids (the `sequences` tasks) a Decode button fills it with the
@@ -55,7 +57,7 @@ import { ablationKey, ablationPass, headsOff, IntactOutput, validAblation } from
 import { answerText, headsOffList, headsOffText, outputChange, outputChangeText } from './ablationModel';
 import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
-import { hover, tooltip } from '../probes/hover';
+import { cellKeys, hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
 import { inputText, invalidIdsText, patchesOf, tokenizerText, typedTextsKey, TypedTexts, uniformHeads, untrainedAttentionText } from './attentionModel';
 import { classStrip, maskStrip, tokenStrip, type ClassStrip, type MaskStrip, type TokenStrip } from './output';
@@ -695,14 +697,13 @@ function layerSection(
     canvas.style.cursor = 'zoom-in';
     canvas.tabIndex = 0;
     canvas.setAttribute('role', 'button');
-    canvas.setAttribute('aria-label', `layer ${index + 1} head ${h + 1}: zoom`);
+    canvas.setAttribute('aria-label', `layer ${index + 1} head ${h + 1}: zoom; arrow keys read the weights`);
     const g = canvas.getContext('2d');
     if (g) drawCells(g, map, h, 0, 0, cell, perHead, pal);
-    hover(canvas, tip, (x, y) => {
-      const i = Math.min(map.queries - 1, Math.floor(y * map.queries));
-      const j = Math.min(map.keys - 1, Math.floor(x * map.keys));
-      return `head ${h + 1}${isOff ? ' (off: its output is zeroed)' : ''} · ${cellText(map, h, i, j, q, k)}`;
-    });
+    // One read-out for the pointer and the keyboard's cursor cell.
+    const read = (i: number, j: number) => `head ${h + 1}${isOff ? ' (off: its output is zeroed)' : ''} · ${cellText(map, h, i, j, q, k)}`;
+    hover(canvas, tip, (x, y) => read(Math.min(map.queries - 1, Math.floor(y * map.queries)), Math.min(map.keys - 1, Math.floor(x * map.keys))));
+    cellKeys(canvas, tip, { rows: map.queries, cols: map.keys, text: read });
     canvas.addEventListener('click', () => onZoom(h));
     canvas.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' || e.key === ' ') {
@@ -825,13 +826,21 @@ function drawZoom(target: HTMLElement, map: AttentionMap, head: number, q: strin
     g.restore();
   });
   drawCells(g, map, head, left, top, cell, perHead, pal);
+  const read = (i: number, j: number) => `head ${head + 1} · ${cellText(map, head, i, j, q, k)}`;
   hover(canvas, tip, (x, y) => {
     const px = x * canvas.width - left;
     const py = y * canvas.height - top;
     if (px < 0 || py < 0) return `head ${head + 1}: rows are queries, columns are keys`;
-    const i = Math.min(map.queries - 1, Math.floor(py / cell));
-    const j = Math.min(map.keys - 1, Math.floor(px / cell));
-    return `head ${head + 1} · ${cellText(map, head, i, j, q, k)}`;
+    return read(Math.min(map.queries - 1, Math.floor(py / cell)), Math.min(map.keys - 1, Math.floor(px / cell)));
+  });
+  canvas.tabIndex = 0;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', `head ${head + 1}, queries down, keys across; arrow keys read the weights`);
+  cellKeys(canvas, tip, {
+    rows: map.queries,
+    cols: map.keys,
+    text: read,
+    box: (i, j) => ({ left: (left + j * cell) / canvas.width, top: (top + i * cell) / canvas.height, width: cell / canvas.width, height: cell / canvas.height }),
   });
   const bar = document.createElement('div');
   bar.className = 'nn-toolbar';

@@ -4,7 +4,8 @@
  * input, and every convolution and pooling layer shows its channels as a
  * grid of small normalised maps (1-D and sequence layers as heat strips,
  * one row per channel). Hovering a map shows the channel, its range and
- * the value under the pointer, and outlines on the input image the window
+ * the value under the pointer (a map takes focus: the arrow keys move a
+ * cursor over its values, each read-out shown and announced), and outlines on the input image the window
  * that value sees (its receptive field, extension/core/analysis/receptive.ts);
  * a layer's title selects its call in the editor. For a class output, the
  * output strip (output.ts) under the input shows the top 5 classes for the
@@ -63,7 +64,7 @@ import { calcExplainer, type CalcSource } from './convCalcView';
 import { isModeOp } from '../probes/trainModes';
 import { modesPanel, type ModesSource } from './trainModesView';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
-import { hover, showAt, tooltip } from '../probes/hover';
+import { cellKeys, hover, showAt, tooltip } from '../probes/hover';
 import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, runDimsText, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
 import { button, el, layerHeader, note, pixelCanvas } from '../dom';
@@ -618,6 +619,9 @@ function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLEleme
   if (!calc) {
     hover(canvas, tip, (x, y) => read(...(cell(x, y) as [number, number])));
     canvas.addEventListener('mouseleave', () => seen?.preview.outline(undefined));
+    canvas.tabIndex = 0;
+    canvas.setAttribute('aria-description', 'arrow keys read the values');
+    cellKeys(canvas, tip, { rows: height, cols: width, text: read, leave: () => seen?.preview.outline(undefined) });
     return canvas;
   }
   explainable(canvas, tip, calc, { rows: height, cols: width }, cell, (row, col) => ({
@@ -912,6 +916,9 @@ function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats, calc?
   const cell = (x: number, y: number) => [Math.min(channels - 1, Math.floor(y * channels)), Math.min(len - 1, Math.floor(x * len))];
   if (!calc) {
     hover(canvas, tip, (x, y) => read(...(cell(x, y) as [number, number])));
+    canvas.tabIndex = 0;
+    canvas.setAttribute('aria-description', 'arrow keys read the values');
+    cellKeys(canvas, tip, { rows: channels, cols: len, text: read });
     return canvas;
   }
   explainable(canvas, tip, calc, { rows: channels, cols: len }, cell, (c, t) => ({

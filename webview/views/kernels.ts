@@ -5,7 +5,8 @@
  * grid with one `[kh, kw]` map per (output, input) channel pair on a
  * blue–white–red scale. Both scales are symmetric, ±(largest |weight|) of
  * the layer at the ends, and each layer's legend shows its ramp with those
- * values and 0. Hover shows the weights. Each `positional` layer shows its
+ * values and 0. Hover shows the weights (a filter picture takes focus: the arrow
+ * keys move a cursor over its weights, shown and announced). Each `positional` layer shows its
  * position encoding and the similarity of its positions (positional.ts),
  * in the model's order among the convolutions. For a model with an image
  * input, a "Classic kernels" section follows (classicKernelsView.ts): the
@@ -23,7 +24,7 @@ import { kernelHeaderParts, kernels, type KernelSet } from '../probes/kernels';
 import { positionalTable } from '../probes/positional';
 import { positionalSection } from './positional';
 import { symmetricLegend } from './legend';
-import { hover, tooltip } from '../probes/hover';
+import { cellKeys, hover, tooltip } from '../probes/hover';
 import type { ViewContext } from './types';
 import { headerSource, layerSource } from './sourceLink';
 import { button, layerHeader, note, pixelCanvas } from '../dom';
@@ -147,12 +148,14 @@ function imageRow(set: KernelSet, tip: HTMLElement): HTMLElement {
     // An image for screen readers: a canvas with only an aria-label is not announced.
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', `filter ${o}`);
-    hover(canvas, tip, (x, y) => {
-      const col = Math.min(kw - 1, Math.floor(x * kw));
-      const r = Math.min(kh - 1, Math.floor(y * kh));
+    canvas.setAttribute('aria-description', 'arrow keys read the weights');
+    const read = (r: number, col: number) => {
       const ws = Array.from({ length: cin }, (_, i) => formatValue(set.weights[((o * cin + i) * kh + r) * kw + col]));
       return `filter ${o} · (${r}, ${col}) = ${cin === 1 ? ws[0] : `R ${ws[0]} G ${ws[1]} B ${ws[2]}`}`;
-    });
+    };
+    hover(canvas, tip, (x, y) => read(Math.min(kh - 1, Math.floor(y * kh)), Math.min(kw - 1, Math.floor(x * kw))));
+    canvas.tabIndex = 0;
+    cellKeys(canvas, tip, { rows: kh, cols: kw, text: read });
     row.append(canvas);
   }
   return row;
