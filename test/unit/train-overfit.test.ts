@@ -172,3 +172,30 @@ test('a change that is not total never reads as ±100 %: the digits that tell it
   ]);
   assert.match(v?.text ?? '', /since then loss \u221299\.8 %/);
 });
+
+test('an exploding training loss is an unstable run, not overfitting: the verdict says so, with the jump', () => {
+  // QA: sgd(lr = 10) on a small CSV; val_loss was lowest at epoch 2 by chance while the training loss exploded.
+  const loss = [358467.86, 143106929845.4, 80411153.8, 0.9279, 1.3565, 1.4042];
+  const val = [111874781.87, 0.0166, 2.6473, 2.5277, 0.6172, 1.2277];
+  const v = overfitVerdict(history(loss, val));
+  assert.ok(v, 'a verdict');
+  assert.equal(v.kind, 'unstable');
+  assert.deepEqual([v.jump?.from.epoch, v.jump?.to.epoch], [1, 2]);
+  assert.equal(v.text, 'loss jumped from 358000 at epoch 1 to 1.43e+11 at epoch 2: training is unstable, not overfitting (its lowest val_loss is chance) \u2014 lower the learning rate');
+  assert.ok(!v.text.includes('overfitting \u2014'), 'not called overfitting');
+  // A jump after the best epoch (the loss explodes while val_loss rises) is the same finding.
+  const after = overfitVerdict(history([1, 0.8, 0.6, 9, 0.5, 0.4], [0.9, 0.7, 0.5, 0.8, 0.9, 1.0]));
+  assert.equal(after?.kind, 'unstable');
+  assert.deepEqual([after?.jump?.from.epoch, after?.jump?.to.epoch], [3, 4]);
+});
+
+test('an early jump the run recovered from before its best epoch leaves a later overfitting verdict as it is', () => {
+  const loss = [1, 20, 0.9, 0.7, 0.5, 0.4, 0.3];
+  const val = [0.9, 5, 0.8, 0.6, 0.5, 0.6, 0.7];
+  const v = overfitVerdict(history(loss, val));
+  assert.equal(v?.kind, 'overfitting');
+  assert.equal(v?.best.epoch, 5);
+  assert.match(v!.text, /the model is overfitting/);
+  // A rise under ×10 is not a jump.
+  assert.equal(overfitVerdict(history([1, 0.8, 0.6, 5.9, 0.5, 0.4], [0.9, 0.7, 0.5, 0.8, 0.9, 1.0]))?.kind, 'overfitting');
+});

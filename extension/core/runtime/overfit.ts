@@ -16,6 +16,12 @@
  *   training loss that no longer falls points at something else (the
  *   learning rate), not at overfitting. An epoch without a finite
  *   `val_loss` or `loss` ends the run of epochs counted.
+ * - When that pattern shows but the training `loss` jumped by more than
+ *   `UNSTABLE_JUMP` (×10) from one epoch to a later one, the later at or
+ *   after the best epoch, the run is **unstable**, not overfitting: a best epoch reached while
+ *   the training loss was exploding is chance, and a "fall" from an
+ *   exploded loss is no fit. The verdict then says that (kind `unstable`),
+ *   with the jump, and points at the learning rate.
  */
 
 /** The figures of one epoch these functions read (runtime/train.ts `EpochLogs` has them). */
@@ -29,6 +35,8 @@ export interface EpochFigures {
 export const OVERFIT_MIN_RISE = 0.01;
 /** How many consecutive epochs, up to the latest, `val_loss` must stay risen. */
 export const OVERFIT_MIN_EPOCHS = 2;
+/** A training loss this many times the lowest one of the epochs before it makes the run unstable. */
+export const UNSTABLE_JUMP = 10;
 
 export interface BestEpoch {
   epoch: number;
@@ -37,6 +45,8 @@ export interface BestEpoch {
 }
 
 export interface OverfitVerdict {
+  /** `overfitting`, or `unstable`: the same validation pattern on a run whose training loss exploded (see the file comment). */
+  kind: 'overfitting' | 'unstable';
   best: BestEpoch;
   /** The latest epoch. */
   last: BestEpoch;
@@ -46,7 +56,9 @@ export interface OverfitVerdict {
   lossChange: number;
   /** Relative change of `val_loss` from the best epoch to the latest (positive: rose). */
   valLossChange: number;
-  /** The sentence for the user (`overfitText`). */
+  /** For `unstable`: the jump, from the epoch of the lowest training loss before it. */
+  jump?: { from: BestEpoch; to: BestEpoch };
+  /** The sentence for the user (`overfitText`, `unstableText`). */
   text: string;
 }
 
@@ -92,8 +104,43 @@ export function bestText(b: Pick<BestEpoch, 'epoch' | 'valLoss'>): string {
   return `val_loss lowest at epoch ${b.epoch} (${lossFigure(b.valLoss)})`;
 }
 
+/**
+ * The unstable verdict's sentence: "loss jumped from 0.93 at epoch 1 to
+ * 1.43e+11 at epoch 2: training is unstable, not overfitting — lower the
+ * learning rate".
+ */
+export function unstableText(jump: NonNullable<OverfitVerdict['jump']>): string {
+  return (
+    `loss jumped from ${largeFigure(jump.from.loss)} at epoch ${jump.from.epoch} to ${largeFigure(jump.to.loss)} at epoch ${jump.to.epoch}: ` +
+    'training is unstable, not overfitting (its lowest val_loss is chance) \u2014 lower the learning rate'
+  );
+}
+
+/** `lossFigure`, with an exponent from a million on (1.43e+11). */
+function largeFigure(v: number): string {
+  return Math.abs(v) >= 1e6 ? v.toExponential(2) : lossFigure(v);
+}
+
+/**
+ * The largest jump of the training loss over `UNSTABLE_JUMP` to an epoch
+ * from `from` on: its loss against the lowest of the epochs before it;
+ * undefined when none.
+ */
+function lossJump(rows: readonly EpochFigures[], from: number): OverfitVerdict['jump'] {
+  let low: EpochFigures | undefined;
+  let jump: OverfitVerdict['jump'];
+  for (const r of rows) {
+    if (!finite(r.loss)) continue;
+    if (r.epoch >= from && low && low.loss > 0 && r.loss > UNSTABLE_JUMP * low.loss && (!jump || r.loss / low.loss > jump.to.loss / jump.from.loss)) {
+      jump = { from: { epoch: low.epoch, loss: low.loss, valLoss: low.valLoss ?? NaN }, to: { epoch: r.epoch, loss: r.loss, valLoss: r.valLoss ?? NaN } };
+    }
+    if (!low || r.loss < low.loss) low = r;
+  }
+  return jump;
+}
+
 /** The verdict's sentence: "val_loss lowest at epoch 6 (0.412); since then loss −18 %, val_loss +12 %: the model is overfitting — …". */
-export function overfitText(v: Omit<OverfitVerdict, 'text'>): string {
+export function overfitText(v: Omit<OverfitVerdict, 'text' | 'kind'>): string {
   return (
     `${bestText(v.best)}; since then loss ${percentChange(v.lossChange)}, val_loss ${percentChange(v.valLossChange)}: ` +
     'the model is overfitting \u2014 dropout, augmentation, fewer parameters or more data help'
@@ -123,5 +170,7 @@ export function overfitVerdict(history: readonly EpochFigures[]): OverfitVerdict
   const lossChange = last.loss / best.loss - 1;
   if (lossChange >= -OVERFIT_MIN_RISE) return undefined;
   const verdict = { best, last, risenEpochs: risen, lossChange, valLossChange: last.valLoss / best.valLoss - 1 };
-  return { ...verdict, text: overfitText(verdict) };
+  const jump = lossJump(rows, best.epoch);
+  if (jump) return { kind: 'unstable', ...verdict, jump, text: unstableText(jump) };
+  return { kind: 'overfitting', ...verdict, text: overfitText(verdict) };
 }
