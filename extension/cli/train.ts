@@ -14,6 +14,7 @@ import { DataError } from '../core/runtime/data/files';
 import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, type JobToHost } from '../core/runtime/jobProtocol';
 import { TrainError, formatEpoch, type CancelToken, type EpochLogs } from '../core/runtime/train';
 import { bestEpoch, bestText, lossFigure, overfitVerdict } from '../core/runtime/overfit';
+import { SaturationNotice } from '../core/runtime/saturation';
 import { formatGanEpoch } from '../core/runtime/gan';
 import { CollapseNotice } from '../core/runtime/diversity';
 import { formatGradientLine } from '../core/runtime/signals';
@@ -195,6 +196,8 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
       let verdictSaid = false;
       // A GAN's "may be collapsing" hint (runtime/diversity.ts), said once, when it first shows.
       const collapse = new CollapseNotice();
+      // Predictions stuck at the loss's clip (runtime/saturation.ts), said once, when it first shows.
+      const saturation = new SaturationNotice();
       let best: { epoch: number; valLoss: number } | undefined;
       const started = runTrainJob(
         req,
@@ -211,6 +214,8 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
             io.stdout(`${adversarial ? formatGanEpoch(l) : formatEpoch(l)}\n`);
             const hint = adversarial ? collapse.next(l) : undefined;
             if (hint) io.stderr(`${hint}\n`);
+            const stuck = saturation.next(l);
+            if (stuck) io.stderr(`warning: ${stuck}\n`);
             epochs.push(l);
             const verdict = overfitVerdict(epochs);
             if (verdict && !verdictSaid) io.stderr(`${verdict.text}\n`);

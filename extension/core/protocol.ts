@@ -23,6 +23,8 @@ export interface HistoryFigures extends EpochFigures {
   valMetrics?: Record<string, number>;
   ms?: number;
   examples?: number;
+  /** The share of training predictions at the loss's clip (runtime/train.ts `EpochLogs.clipped`). */
+  clipped?: number;
 }
 import { Sym, type Shape } from './analysis/sym';
 
@@ -735,7 +737,7 @@ const isEpochFiguresList = (x: unknown): boolean =>
   x.every(
     (h) =>
       isObj(h) && isInt(h.epoch) && typeof h.loss === 'number' && (h.valLoss === undefined || typeof h.valLoss === 'number') &&
-      isFigures(h.metrics) && isFigures(h.valMetrics) && (h.ms === undefined || isNum(h.ms)) && (h.examples === undefined || isInt(h.examples)),
+      isFigures(h.metrics) && isFigures(h.valMetrics) && (h.ms === undefined || isNum(h.ms)) && (h.examples === undefined || isInt(h.examples)) && (h.clipped === undefined || isNum(h.clipped)),
   );
 
 function isTrainingEvent(x: unknown): x is TrainingEvent {

@@ -19,6 +19,7 @@ import { encodeGanCheckpoints, resumeDiscriminator, trainGan } from '../../exten
 import type { ModelInfo } from '../../extension/core/analysis/types';
 import { checkpointDataMeta, checkpointForHost, datasetFromPayload } from '../../extension/core/runtime/trainTransfer';
 import { disposeLayers } from '../host/session';
+import { SaturationNotice } from '../../extension/core/runtime/saturation';
 
 /** A checkpoint of a complete epoch, as the host writes it. */
 export interface EncodedCheckpoint {
@@ -57,6 +58,7 @@ export function historyFigures(history: readonly EpochLogs[]): HistoryFigures[] 
         ...(valMetrics ? { valMetrics } : {}),
         ...(finite(h.ms) && h.ms >= 0 ? { ms: h.ms } : {}),
         ...(Number.isSafeInteger(h.examples) && h.examples >= 0 ? { examples: h.examples } : {}),
+        ...(finite(h.clipped) && h.clipped >= 0 && h.clipped <= 1 ? { clipped: h.clipped } : {}),
       };
     });
 }
@@ -154,6 +156,7 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
       ...(previous.length ? { history: historyFigures(previous) } : {}),
     });
     const done: EpochLogs[] = [];
+    const saturation = new SaturationNotice();
     // Each file within the host's limit before it is sent (the host drops a message over it): a state too
     // large is left out, said once per model; weights too large fail the run with the reason.
     const oversized = new Set<string>();
@@ -183,6 +186,9 @@ export async function runTraining(tf: Tf, msg: TrainStartMessage, io: TrainIo): 
       onEpoch: async (logs, optimizers) => {
         done.push(logs);
         io.emit({ kind: 'epoch', epoch: logs.epoch, loss: logs.loss, metrics: logs.metrics, valLoss: logs.valLoss, valMetrics: logs.valMetrics, ms: logs.ms, examples: logs.examples });
+        // Predictions stuck at the loss's clip: a warning (the tab's list, the host's output), once.
+        const stuck = saturation.next(logs);
+        if (stuck) warn(stuck);
         const meta = { source: msg.uri, epoch: logs.epoch, history: [...previous, ...done], data: checkpointDataMeta(data) };
         if (gan) {
           const cks = await encodeGanCheckpoints({ built: model, name }, { built: gan.built, name: gan.info.name }, meta, msg.config, optimizers);

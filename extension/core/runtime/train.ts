@@ -125,6 +125,13 @@ export interface EpochLogs {
   metrics: Record<string, number>;
   valLoss?: number;
   valMetrics?: Record<string, number>;
+  /**
+   * The share of this epoch's training predictions whose right answer the
+   * model gave a probability the loss clips (at most 1e-7: crossentropy
+   * on probabilities, `clippedSum`), where it has no gradient. Absent for
+   * the losses and outputs without the clip.
+   */
+  clipped?: number;
   /** Training examples seen this epoch. */
   examples: number;
   ms: number;
@@ -405,6 +412,32 @@ export function metricSum(tf: Tf, metric: string, loss: TrainConfig['loss'], kin
     default:
       throw new TrainError(`unknown metric '${metric}'`);
   }
+}
+
+/**
+ * How many of the batch's predictions sit at the loss's clip: crossentropy
+ * (class ids) or binary_crossentropy on probabilities, whose right answer
+ * has a probability of at most `EPS` (1e-7). `lossValue` clips those to
+ * `EPS`, so each adds −ln 1e-7 ≈ 16.1 to the loss and, the clip's gradient
+ * being zero, nothing to the step: they no longer train. Undefined for the
+ * other losses, logits and soft (mixup) targets.
+ */
+export function clippedSum(tf: Tf, loss: TrainConfig['loss'], kind: OutputKind, yTrue: Tensor, yPred: Tensor): Tensor | undefined {
+  if (kind !== 'probabilities') return undefined;
+  if (loss === 'crossentropy') {
+    if (yTrue.rank === yPred.rank) return undefined;
+    const classes = yPred.shape[yPred.shape.length - 1]!;
+    const onehot = tf.oneHot(tf.reshape(yTrue, [-1]).toInt(), classes).reshape(yPred.shape);
+    const right = tf.sum(tf.mul(onehot, yPred), -1);
+    return tf.sum(tf.lessEqual(right, EPS).toFloat());
+  }
+  if (loss === 'binary_crossentropy') {
+    const y = tf.reshape(yTrue, yPred.shape).toFloat();
+    // The probability of the right side: p for a 1, 1 − p for a 0.
+    const right = tf.add(tf.mul(y, yPred), tf.mul(tf.sub(1, y), tf.sub(1, yPred)));
+    return tf.sum(tf.lessEqual(right, EPS).toFloat());
+  }
+  return undefined;
 }
 
 /** Predictions per example for metrics: positions × (1, or the output's last size for regression). */
@@ -707,6 +740,8 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
       let lossSum = 0;
       const sums = config.metrics.map(() => 0);
       let predictions = 0;
+      /** Predictions at the loss's clip (`clippedSum`), when the loss has one. */
+      let clipped: number | undefined;
       // Signals from the last full batch (a short last one gives noisy gradients), the whole of a single one.
       const measureAt = probe ? (order.length % config.batch === 0 || batches === 1 ? batches - 1 : batches - 2) : -1;
       let signals: SignalsReport | undefined;
@@ -721,6 +756,7 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
         // Masked: the masking of each example is a function of (seed, epoch, example), whatever the batch.
         const { x, y, w } = mask ? maskedBatch(tf, data, order, from, to, mask, seed, e) : { ...trainingBatch(tf, data, order, from, to, mixup, outClasses), w: undefined };
         let metricTensor: Tensor | undefined;
+        let clippedTensor: Tensor | undefined;
         let perExample = 1;
         const objective = (out: Tensor): tfTypes.Scalar => {
           if (w) {
@@ -733,6 +769,8 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
           if (config.metrics.length) {
             metricTensor = tf.keep(tf.stack(config.metrics.map((m) => metricSum(tf, m, config.loss, kind, y, out, !!mixup))));
           }
+          const c = mixup ? undefined : clippedSum(tf, config.loss, kind, y, out);
+          if (c) clippedTensor = tf.keep(c);
           return lossValue(tf, config.loss, kind, y, out);
         };
         let lossTensor: tfTypes.Scalar;
@@ -758,7 +796,8 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
         }
         const loss = (await lossTensor.data())[0];
         const ms = metricTensor ? await metricTensor.data() : undefined;
-        tf.dispose([...[x].flat(), y, lossTensor, ...(metricTensor ? [metricTensor] : []), ...(w ? [w] : [])]);
+        if (clippedTensor) clipped = (clipped ?? 0) + (await clippedTensor.data())[0];
+        tf.dispose([...[x].flat(), y, lossTensor, ...(metricTensor ? [metricTensor] : []), ...(clippedTensor ? [clippedTensor] : []), ...(w ? [w] : [])]);
         if (!Number.isFinite(loss)) {
           throw new TrainError(`the loss became ${loss} in epoch ${e + 1}, batch ${b + 1}; lower the learning rate (optimizer: adam(lr = ...)).`);
         }
@@ -770,6 +809,7 @@ export async function trainModel(tf: Tf, model: tfTypes.LayersModel, info: Model
       const metrics: Record<string, number> = {};
       config.metrics.forEach((m, i) => (metrics[m] = sums[i] / predictions));
       const logs: EpochLogs = { epoch: e + 1, epochs: start + config.epochs, loss: lossSum / order.length, metrics, examples: order.length, ms: 0 };
+      if (clipped !== undefined && predictions > 0) logs.clipped = clipped / predictions;
       const val = await evaluateModel(tf, model, kind, data, split.validation, config, options.token, mask && { spec: mask, seed });
       if (options.token?.cancelled) {
         history.status = 'cancelled';
