@@ -110,3 +110,27 @@ test(
     },
   ),
 );
+
+test(
+  'a CSV value beyond a 32-bit float (1e39) is an error at file:line:col, not Infinity and a NaN training; the largest one is read',
+  withWorkspace(
+    {
+      'big.nnmodel': model('big.csv'),
+      'big.csv': 'a,b,kind\n1,2,x\n3,-1e39,y\n',
+      'label.nnmodel': model('label.csv', 'mse'),
+      'label.csv': 'a,b,kind\n1,2,0.5\n3,4,4e38\n',
+      'edge.nnmodel': model('edge.csv'),
+      'edge.csv': 'a,b,kind\n3.4e38,-3.4e38,x\n1e-50,2,y\n',
+    },
+    async (dir) => {
+      const big = await dataErrors(dir, 'big.nnmodel');
+      assert.equal(big.code, 1);
+      assert.equal(big.lines.length, 1, big.lines.join('\n'));
+      assert.match(big.lines[0], /big\.csv:3:2: column 'b' has -1e39, beyond the largest number a 32-bit float holds \(about ±3\.4e38\), which is how the model reads every value: it would become Infinity and training NaN\. Rescale the column/);
+      const label = await dataErrors(dir, 'label.nnmodel');
+      assert.equal(label.code, 1);
+      assert.match(label.lines[0], /label\.csv:3:3: the label 'kind' is 4e38, beyond the largest number a 32-bit float holds/);
+      assert.deepEqual(await dataErrors(dir, 'edge.nnmodel'), { code: 0, lines: [] });
+    },
+  ),
+);
