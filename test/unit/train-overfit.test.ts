@@ -199,3 +199,12 @@ test('an early jump the run recovered from before its best epoch leaves a later 
   // A rise under ×10 is not a jump.
   assert.equal(overfitVerdict(history([1, 0.8, 0.6, 5.9, 0.5, 0.4], [0.9, 0.7, 0.5, 0.8, 0.9, 1.0]))?.kind, 'overfitting');
 });
+
+test('a val_loss fitted down to float noise (1e-4 of the first epoch\'s and below) gives no verdict, however it moves', () => {
+  // QA: a regression fitted exactly; val_loss rose from 8e-9 by 3.5 % while loss fell.
+  const loss = [0.5, 1e-3, 1e-6, 1e-8, 5e-9, 4e-9];
+  const val = [0.7, 1e-3, 1e-6, 8e-9, 8.28e-9, 8.3e-9];
+  assert.equal(overfitVerdict(history(loss, val)), undefined);
+  // The same curve at a scale the first epoch's val_loss does not dwarf is a verdict.
+  assert.equal(overfitVerdict(history(loss, [1e-8, 9e-9, 8.5e-9, 8e-9, 8.28e-9, 8.3e-9]))?.kind, 'overfitting');
+});

@@ -15,7 +15,9 @@
  *   hundred examples moves by about that much from epoch to epoch), and a
  *   training loss that no longer falls points at something else (the
  *   learning rate), not at overfitting. An epoch without a finite
- *   `val_loss` or `loss` ends the run of epochs counted.
+ *   `val_loss` or `loss` ends the run of epochs counted. A best
+ *   `val_loss` below `OVERFIT_MIN_SCALE` (1e-4) of the first epoch's is
+ *   a fit down to float noise: no verdict.
  * - When that pattern shows but the training `loss` jumped by more than
  *   `UNSTABLE_JUMP` (×10) from one epoch to a later one, the later at or
  *   after the best epoch, the run is **unstable**, not overfitting: a best epoch reached while
@@ -35,6 +37,12 @@ export interface EpochFigures {
 export const OVERFIT_MIN_RISE = 0.01;
 /** How many consecutive epochs, up to the latest, `val_loss` must stay risen. */
 export const OVERFIT_MIN_EPOCHS = 2;
+/**
+ * A best `val_loss` below this fraction of the first epoch's is a fit to
+ * float noise (8e-9 after 0.7): its moves, however large relatively, are
+ * no verdict.
+ */
+export const OVERFIT_MIN_SCALE = 1e-4;
 /** A training loss this many times the lowest one of the epochs before it makes the run unstable. */
 export const UNSTABLE_JUMP = 10;
 
@@ -172,5 +180,7 @@ export function overfitVerdict(history: readonly EpochFigures[]): OverfitVerdict
   const verdict = { best, last, risenEpochs: risen, lossChange, valLossChange: last.valLoss / best.valLoss - 1 };
   const jump = lossJump(rows, best.epoch);
   if (jump) return { kind: 'unstable', ...verdict, jump, text: unstableText(jump) };
+  const first = rows.find((r) => finite(r.valLoss))!.valLoss!;
+  if (best.valLoss < OVERFIT_MIN_SCALE * first) return undefined;
   return { kind: 'overfitting', ...verdict, text: overfitText(verdict) };
 }
