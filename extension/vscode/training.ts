@@ -41,6 +41,7 @@ import {
   discriminatorCheckpointDir,
   readCheckpoint,
   checkpointFolderProblem,
+  classesProblem,
   writeBestCheckpoint,
   writeCheckpoint,
   type CheckpointChoice,
@@ -392,8 +393,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
           try {
             // Continuing: a CSV is standardised with the checkpoint's statistics, as the model was trained.
             // (readCheckpoint, in askResume, refused malformed statistics.)
-            const saved = resume.resume ? (JSON.parse(resume.resume.modelJson) as { nnmodel?: { data?: { featureStats?: unknown } } }).nnmodel?.data?.featureStats : undefined;
-            const featureStats = asFeatureStats(saved);
+            const savedData = resume.resume ? (JSON.parse(resume.resume.modelJson) as { nnmodel?: { data?: { featureStats?: unknown; classes?: unknown } } }).nnmodel?.data : undefined;
+            const featureStats = asFeatureStats(savedData?.featureStats);
             data = await loadDataset(source, {
               baseDir: path.dirname(doc.uri.fsPath),
               roots: workspaceRoots(),
@@ -404,6 +405,10 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
               trainingRows: (n) => validationSplit(n, config.validation, TRAIN_SEED).train,
               featureStats,
             });
+            // Class i is output i: classes renamed or reordered since the checkpoint would swap its labels.
+            const savedClasses = Array.isArray(savedData?.classes) && savedData.classes.every((c) => typeof c === 'string') ? (savedData.classes as string[]) : undefined;
+            const classes = classesProblem(savedClasses, data, `'${model}'`, 'start from fresh weights instead of continuing');
+            if (classes) throw new DataError(classes, source.path);
           } catch (e) {
             // Not awaited: the error stays up until the user dismisses it, and this run must end now (progress closed, slot free).
             void reportFailure('Training', { message: e instanceof Error ? e.message : String(e), ...(e instanceof DataError ? { file: e.file, line: e.line, column: e.column } : {}) }, target);

@@ -1361,3 +1361,26 @@ export function checkpointExampleShape(meta: Pick<CheckpointMeta, 'data'>): numb
   const shape = typeof data === 'object' && data !== null ? (data as { exampleShape?: unknown }).exampleShape : undefined;
   return Array.isArray(shape) && shape.length > 0 && shape.every((d) => Number.isInteger(d) && d >= 1) ? [...(shape as number[])] : undefined;
 }
+
+/**
+ * Why data cannot go with a checkpoint's weights: its classes are not
+ * those the model was trained on, in the same order (a class folder
+ * renamed, so the sorted names reorder; a CSV with a new label). Class `i`
+ * is output `i`, so the labels would silently mean other classes. Only when
+ * both name classes (the checkpoint keeps none past 1 000; regression and
+ * text data have none). `remedy`: what else the user can do, after
+ * restoring the names.
+ */
+export function classesProblem(saved: readonly string[] | undefined, data: { source: string; classes: readonly string[] }, model: string, remedy: string): string | undefined {
+  if (!saved?.length || !data.classes.length) return undefined;
+  if (saved.length === data.classes.length && saved.every((c, i) => c === data.classes[i])) return undefined;
+  const list = (cs: readonly string[]) => (cs.length > 12 ? `${cs.slice(0, 12).join(', ')}, … (${cs.length})` : cs.join(', '));
+  const gone = saved.filter((c) => !data.classes.includes(c));
+  const added = data.classes.filter((c) => !saved.includes(c));
+  const what = [gone.length ? `not in the data: ${list(gone)}` : '', added.length ? `new: ${list(added)}` : ''].filter(Boolean).join('; ');
+  return (
+    `the checkpoint of ${model} was trained on the classes ${list(saved)} (output i is the i-th); ${data.source} has ${list(data.classes)}` +
+    `${what ? ` (${what})` : ' (the same names in another order)'}, so its labels would name other classes. ` +
+    `Restore the class names it was trained on (folder names or CSV labels), or ${remedy}.`
+  );
+}
