@@ -10,7 +10,7 @@
 import { maskedEvaluationNote } from '../core/analysis/trainMask';
 import { join, resolve } from 'node:path';
 import { BEST_JSON, CheckpointError } from '../core/runtime/checkpoint';
-import { DataError } from '../core/runtime/data/files';
+import { DataError, OutsideDataError } from '../core/runtime/data/files';
 import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, type JobToHost } from '../core/runtime/jobProtocol';
 import { TrainError, formatEpoch, type CancelToken, type EpochLogs } from '../core/runtime/train';
 import { bestEpoch, bestText, lossFigure, overfitVerdict } from '../core/runtime/overfit';
@@ -71,7 +71,9 @@ export function request(args: ParsedArgs, io: Required<CliIO>): JobRequest {
 }
 
 /** A job failure the user can act on: the message, and the file at fault. */
-export function userError(e: unknown): { message: string; file?: string } | undefined {
+export function userError(e: unknown, commandLine = true): { message: string; file?: string } | undefined {
+  // The folders data may come from are the file's, or those given: the command line's way to add one (the editor's are its workspace folders).
+  if (commandLine && e instanceof OutsideDataError) return { message: `${e.message} --data-root DIR adds a folder.`, file: e.file };
   if (e instanceof DataError) return { message: e.message, file: e.file };
   if (e instanceof CheckpointError || e instanceof TrainError || (e instanceof Error && e.name === 'JobError')) return { message: e.message };
   return undefined;
@@ -392,7 +394,7 @@ async function runIpc(): Promise<number> {
       }
     }
   } catch (e) {
-    const u = userError(e);
+    const u = userError(e, false);
     send({ type: 'error', message: u?.message ?? (e instanceof Error ? e.stack ?? e.message : String(e)), file: u?.file });
   }
   // Let the last messages drain before the process ends.

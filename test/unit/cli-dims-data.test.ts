@@ -270,6 +270,12 @@ test(
       const rooted = await run(dir, 'check', 'leak.nnmodel', '--data-root', elsewhere);
       assert.match(rooted.out, /error train\.data_file .*shadow\.csv:1: has no column 'label'/);
       assert.match((await run('/', 'help', 'check')).out, /--data-root DIR/);
+      // train and evaluate refuse it as check does, with the same way out (they said only that it is outside).
+      for (const command of ['train', 'evaluate']) {
+        const refused = await run(dir, command, 'leak.nnmodel');
+        assert.notEqual(refused.code, 0, command);
+        assert.match(refused.err, /shadow\.csv is outside the folders nnmodel reads data from \(.*\)\. --data-root DIR adds a folder\.$/m, command);
+      }
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }

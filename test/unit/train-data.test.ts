@@ -105,6 +105,10 @@ test('a file named .png that is not an image is an error naming it', async () =>
   write('bad2/a/ok.png', png(2, 2, [0, 0, 0, 255]));
   write('bad2/b/x.jpg', png(2, 2, [0, 0, 0, 255]).subarray(0, 40));
   await rejectsWith(loadDataset(src('images', 'bad2', { size: [2, 2] }), opts), /bad2\/b\/x\.jpg: cannot be decoded as PNG \(it is a PNG file named as JPEG\)/);
+  // A PNG cut short says so in words (pngjs's own: "read requests waitng on finished stream").
+  write('bad3/a/ok.png', png(2, 2, [0, 0, 0, 255]));
+  write('bad3/b/cut.png', png(2, 2, [0, 0, 0, 255]).subarray(0, 40));
+  await rejectsWith(loadDataset(src('images', 'bad3', { size: [2, 2] }), opts), /bad3\/b\/cut\.png: cannot be decoded as PNG: the file ends before its image does \(truncated, or not fully copied\)\.$/);
 });
 
 test('images outside class folders, an empty class and a single class are errors', async () => {

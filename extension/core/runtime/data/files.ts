@@ -54,6 +54,9 @@ export class DataError extends Error {
   }
 }
 
+/** A data path outside the folders nnmodel reads from (`resolveDataPath`): the command line adds its way to widen them. */
+export class OutsideDataError extends DataError {}
+
 /** What `DataFs.stat` says of a path (symbolic links followed). */
 export interface DataStat {
   /** A regular file (not a folder, device, FIFO or socket). */
@@ -158,7 +161,7 @@ export async function resolveDataPath(rel: string, o: Pick<LoadOptions, 'baseDir
   const roots = o.roots.length ? o.roots : [o.baseDir];
   const realRoots = await Promise.all(roots.map(async (r) => normalizePath(await o.fs.realPath(r).catch(() => r))));
   if (!realRoots.some((r) => isInside(real, r))) {
-    throw new DataError(`${rel}: ${real} is outside the folders nnmodel reads data from (${realRoots.join(', ')}).`, rel);
+    throw new OutsideDataError(`${rel}: ${real} is outside the folders nnmodel reads data from (${realRoots.join(', ')}).`, rel);
   }
   return real;
 }
@@ -333,7 +336,9 @@ export function decodeImage(bytes: Uint8Array, rel: string): RgbaImage {
     const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
     return { width: j.width, height: j.height, data: j.data };
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
+    let why = e instanceof Error ? e.message : String(e);
+    // pngjs's words for a file that ends before its image does ("read requests waitng on finished stream").
+    if (isPng && /waiting|waitng|finished stream|unexpected end/i.test(why)) why = 'the file ends before its image does (truncated, or not fully copied)';
     const note = actual !== named ? ` (it is a ${actual} file named as ${named})` : '';
     throw new DataError(`${rel}: cannot be decoded as ${actual}${note}: ${why}.`, rel);
   }
