@@ -369,3 +369,29 @@ test('a bad data spec fails the run with a message instead of throwing', async (
   assert.match(done.message ?? '', /digits gives examples of shape \[14, 14, 1\], but 'Small' takes \[12, 12, 1\]/);
 });
 
+
+test('a classifier stuck at the loss\'s clip: the page warns once (the tab\'s list, the host\'s output), at the second epoch in a row', async () => {
+  const h = startRun(
+    trainMessage(`model D {
+  input x: [8, 8, 1]
+  output x -> flatten -> dense(10) -> softmax
+}
+train D {
+  data: digits(samples = 200, size = 8)
+  optimizer: sgd(lr = 10)
+  epochs: 4
+  batch: 20
+}
+`),
+  );
+  assert.equal(await h.run.done, 'completed');
+  const events = h.posted.filter((m): m is TrainEventMessage => m.type === 'trainEvent').map((m) => m.event);
+  const warnings = events.filter((e): e is Extract<TrainingEvent, { kind: 'warning' }> => e.kind === 'warning' && /probability of 1e-7 or less/.test(e.message));
+  assert.equal(warnings.length, 1, events.map((e) => e.kind).join(' '));
+  assert.match(warnings[0].message, /^epoch \d: on \d+(\.\d)? % of the training predictions .* Lower the learning rate, or end the model without its softmax/);
+  // Said after the epoch it names, and not at the first.
+  const at = Number(/^epoch (\d)/.exec(warnings[0].message)![1]);
+  assert.ok(at >= 2);
+  const epochsBefore = events.slice(0, events.indexOf(warnings[0])).filter((e) => e.kind === 'epoch').length;
+  assert.equal(epochsBefore, at);
+});
