@@ -400,7 +400,8 @@ async function runtimeJob(): Promise<void> {
       teardownSession();
       return;
     }
-    const key = `${msg.uri}@${msg.version}#${msg.model.name}@${backend.name}`;
+    // The sizes of symbolic dimensions too: a change of the setting rebuilds at the new ones.
+    const key = `${msg.uri}@${msg.version}#${msg.model.name}@${backend.name}@${JSON.stringify(msg.dims ?? {})}`;
     if (key === sessionKey && session && !session.isDisposed) return;
     teardownSession();
     buildFailure = undefined;
@@ -415,7 +416,7 @@ async function runtimeJob(): Promise<void> {
     try {
       // Built at the size its trained weights (else its train section's waves) give a size-dependent model: the weights fit, the forecast's windows feed.
       const exampleShape = trainedWeights.exampleShape(msg.uri, msg.model.name) ?? wavesExampleShape(msg.sample);
-      next = ModelSession.create(tf, info, { seed: msg.seed, ...(exampleShape ? { exampleShape } : {}) });
+      next = ModelSession.create(tf, info, { seed: msg.seed, ...(exampleShape ? { exampleShape } : {}), ...(msg.dims ? { givenDims: msg.dims } : {}) });
     } catch (e) {
       buildFailure = e instanceof Error ? e.message : String(e);
       showNotRunning(buildFailure);

@@ -94,6 +94,14 @@ export interface ModelMessage extends DocRef {
    * files, which only the host reads.
    */
   sample?: BuiltinDataSource;
+  /**
+   * Sizes of the model's symbolic dimensions as the editor's hovers and
+   * summary use them (the setting `nnmodel.dimensions`, else what the train
+   * section's data fixes: extension/core/analysis/sizes.ts `dimSizes`):
+   * the inspector runs the model at them where its trained weights do not
+   * fix a size.
+   */
+  dims?: Record<string, number>;
 }
 
 /**
@@ -582,6 +590,8 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
       if (!Array.isArray(m.diagnostics) || !m.diagnostics.every(isPlainDiagnostic)) return undefined;
       // A malformed sample spec only loses Measure at initialisation (the message is a fresh copy: drop it here).
       if (m.sample !== undefined && trainDataPayload({ kind: 'builtin', source: m.sample }) === undefined) delete m.sample;
+      // Sizes that are not whole numbers from 1 are dropped: the model then runs at its sample size.
+      if (m.dims !== undefined && !(isObj(m.dims) && Object.values(m.dims).every((v) => isInt(v) && (v as number) >= 1))) delete m.dims;
       if (m.train !== undefined || m.trainData !== undefined) {
         // A malformed train section only loses what needs it (the Samples tab, the default image): the model is still shown.
         const train = m.train === undefined ? undefined : trainRunConfig(m.train);

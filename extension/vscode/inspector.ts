@@ -36,6 +36,7 @@ import { toPosition, toRange } from './convert';
 import { inspectorHtml, makeNonce } from './inspector/html';
 import { documentFolder, listTrainImages, readTrainImage } from './inspector/trainImages';
 import { chooseModel, localModels, modelMessage, revealSteps, statusLogLine } from './inspector/messages';
+import { DIMENSIONS_SETTING, sizesFor } from './sizes';
 
 /** The last weights published for each (document, model) in this session, for the page and for a page opened later. */
 const latestWeights = new Map<string, WeightsMessage>();
@@ -256,6 +257,8 @@ class InspectorPanel implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('nnmodel.backend')) this.post({ type: 'settings', backend: backendSetting() });
+        // New sizes for symbolic dimensions: the model is sent again, and the page runs it at them.
+        if (e.affectsConfiguration(DIMENSIONS_SETTING)) this.update();
       }),
       this.trainingEmitter,
       this.endEmitter,
@@ -326,13 +329,15 @@ class InspectorPanel implements vscode.Disposable {
       this.post({ type: 'empty', uri, version: doc.version, reason: `${basename(doc.uri)} declares no model yet.` });
       return;
     }
-    const key = `${uri}@${doc.version}#${model.name}`;
+    // The sizes the hovers and the summary use for its symbolic dimensions: the page runs the model at them too.
+    const dims = sizesFor(doc, analysis, model).values;
+    const key = `${uri}@${doc.version}#${model.name}@${JSON.stringify(dims)}`;
     if (key === this.lastKey) return;
     this.lastKey = key;
     this.shown = model.name;
     this.panel.title = `Inspect ${model.name}`;
     const trainData = this.trainDataInfo(doc, analysis, model);
-    this.post({ ...modelMessage(analysis, model, uri, doc.version), ...(trainData ? { trainData: trainData.info } : {}) });
+    this.post({ ...modelMessage(analysis, model, uri, doc.version), ...(trainData ? { trainData: trainData.info } : {}), ...(Object.keys(dims).length ? { dims } : {}) });
     if (editor) this.sendCursor(editor);
     this.refreshTrainImages(doc, trainData?.folder);
     void this.loadCheckpointFromDisk(doc, model.name);

@@ -159,6 +159,25 @@ e2eTest('feature maps of a model with symbolic image sizes say the sizes it ran 
   );
 });
 
+e2eTest(
+  'with nnmodel.dimensions set, the inspector runs symbolic image sizes at them, as the hovers use them',
+  {
+    files: { '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm', 'nnmodel.dimensions': { h: 40, w: 24 } }, null, 2), 'sym_cnn.nnmodel': SYM_CNN },
+    timeout: 240_000,
+  },
+  async (wb) => {
+    const frame = await openInspector(wb, 'sym_cnn.nnmodel');
+    await openTab(wb, frame, 'featureMaps');
+    const status = frame.locator('#nn-panel-featureMaps .nn-toolbar-status').first();
+    const conv = frame.locator('#nn-panel-featureMaps .nn-fm-layer[data-op="conv2d"] .nn-fm-detail').first();
+    await conv.waitFor({ timeout: 90_000 });
+    await wb.step('sizes', async () => {
+      await poll('the first conv at 40 × 24', async () => (await conv.innerText()).startsWith('[40, 24, 8]'), { seen: () => conv.innerText() });
+      await poll('the status to name the setting\'s sizes', async () => (await status.innerText()).includes('run at h = 40, w = 24 ·'), { seen: () => status.innerText() });
+    });
+  },
+);
+
 e2eTest('the Feature maps tab follows the editor\'s cursor to the layer it is in', { files: WASM, timeout: 240_000 }, async (wb) => {
   const text = wb.readFile('lenet5.nnmodel');
   const frame = await openInspector(wb, 'lenet5.nnmodel');

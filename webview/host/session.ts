@@ -20,6 +20,13 @@ import { bytesText } from '../views/summaryModel';
 export const SAMPLE_DIM = 16;
 /** Above this many parameters the weights start as zeros: random initialisation would take seconds. */
 export const RANDOM_INIT_LIMIT = 20_000_000;
+/**
+ * Sizes given for symbolic dimensions (`SessionOptions.givenDims`) are used
+ * when one forward pass at them takes at most this many multiply-adds (or no
+ * more than at the sample size): about three ResNet-18s at 224 × 224, a
+ * second or two on WASM. Above, the inspector runs at the sample size.
+ */
+export const MAX_GIVEN_MACS = 5e9;
 /** The inspector refuses models above this (the browser would run out of memory). */
 export const MAX_INSPECT_PARAMS = 150_000_000;
 /**
@@ -43,6 +50,14 @@ export interface SessionOptions {
    * all, or when the model would then be too large to run here.
    */
   exampleShape?: readonly number[];
+  /**
+   * Sizes of symbolic dimensions the editor uses (the setting
+   * `nnmodel.dimensions`, else the train section's data; `ModelMessage.dims`):
+   * after the trained ones, before `SAMPLE_DIM`. Dropped, for the sample
+   * size, when the model would then be too large or too slow
+   * (`MAX_GIVEN_MACS`) to run here.
+   */
+  givenDims?: Readonly<Record<string, number>>;
 }
 
 export { trainedDims };
@@ -78,12 +93,19 @@ export class ModelSession {
       const at = { ...dims, ...paramAtoms };
       const inputBytes = modelInfo.inputs.reduce((sum, i) => sum + 4 * i.shape.dims.reduce((p, d) => p * (d.evaluate(at) ?? SAMPLE_DIM), 1), 0);
       const total = modelInfo.params.total.evaluate(at) ?? 0;
-      return { dims, paramAtoms, total, exampleBytes: inputBytes + (modelInfo.memory.activationBytes.evaluate(at) ?? 0) };
+      return { dims, paramAtoms, total, exampleBytes: inputBytes + (modelInfo.memory.activationBytes.evaluate(at) ?? 0), macs: modelInfo.macs.evaluate(at) ?? 0 };
     };
-    const trained = trainedDims(modelInfo, options.exampleShape);
-    let size = sized(trained ?? {});
+    const trained = trainedDims(modelInfo, options.exampleShape) ?? {};
+    const given = options.givenDims ?? {};
+    const tooLarge = (s: ReturnType<typeof sized>) => s.exampleBytes > MAX_INSPECT_ACTIVATION_BYTES || s.total > MAX_INSPECT_PARAMS;
+    let size = sized(trained);
+    if (Object.keys(given).length) {
+      // The editor's sizes, unless the model would be too large or slow to run at them (GPT-2 small at seq = 1024 for its hover figures).
+      const withGiven = sized({ ...given, ...trained });
+      if (!tooLarge(withGiven) && withGiven.macs <= Math.max(MAX_GIVEN_MACS, size.macs)) size = withGiven;
+    }
     // Too large to run here at its trained size: the sample size still shows the model (its trained weights will not fit).
-    if (trained && (size.exampleBytes > MAX_INSPECT_ACTIVATION_BYTES || size.total > MAX_INSPECT_PARAMS)) size = sized({});
+    if (Object.keys(trained).length && tooLarge(size)) size = sized({});
     const { dims, paramAtoms, total, exampleBytes } = size;
     const zeroWeights = total > RANDOM_INIT_LIMIT;
     if (exampleBytes > MAX_INSPECT_ACTIVATION_BYTES) {

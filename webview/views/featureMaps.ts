@@ -296,7 +296,9 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
         // A model with symbolic sizes runs at the values the session gave them: the picked image was resized to them.
         const dimsRun = runDimsText(ctx.dims);
         status.textContent = `${needsImage ? imageName : 'sample input'}${dimsRun ? ` · run at ${dimsRun}` : ''} · ${maps.length} layer${maps.length === 1 ? '' : 's'} · ${(performance.now() - t0).toFixed(0)} ms`;
-        status.title = dimsRun ? `The model's symbolic sizes are set to ${dimsRun} to run it; the input is resized to them.` : '';
+        status.title = dimsRun
+          ? `The model's symbolic sizes are set to ${dimsRun} to run it; the input is resized to them. The setting nnmodel.dimensions gives them (as in the hovers), except those trained weights fix.`
+          : '';
       } catch (e) {
         body.replaceChildren(note(`Could not compute the feature maps: ${e instanceof Error ? e.message : String(e)}`, 'nn-message nn-message-error'));
       } finally {
