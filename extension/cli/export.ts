@@ -12,6 +12,7 @@ import { exportPyTorch, exportableModels, splitTrainSectionErrors, type SkippedT
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, trainedClasses, weightsPathFor } from '../core/export/weights';
 import { BEST_JSON, CheckpointError, MODEL_JSON, asFeatureStats, checkpointJson, readCheckpoint, type CheckpointKind, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
+import { asTokenizerSpec } from '../core/runtime/tokenizers';
 import { UsageError, optionValue } from './args';
 import { EXIT, type Command } from './command';
 import { analyzeFile, formatDiagnostic, locate, plural, sortDiagnostics } from './diagnostics';
@@ -127,6 +128,8 @@ export const exportCommand: Command = {
     const featureStatsSource = checkpoint && `the checkpoint of epoch ${checkpoint.modelJson.nnmodel.epoch} (${weightsArg})`;
     // A classifier's outputs stand for the classes of its data: CLASSES in the code.
     const classes = checkpoint && trainedClasses(checkpoint.modelJson);
+    // A language model reads and writes text with the tokeniser of its training text: encode and decode in the code.
+    const tokenizer = checkpoint && asTokenizerSpec(checkpoint.modelJson.nnmodel.data?.tokenizer);
     const result = exportPyTorch(r.analysis, {
       model: wanted,
       sourceName: basename(path),
@@ -134,6 +137,7 @@ export const exportCommand: Command = {
       featureStats,
       featureStatsSource,
       ...(classes ? { classes, classesSource: checkpoint?.modelJson.nnmodel.data?.source } : {}),
+      ...(tokenizer ? { tokenizer, tokenizerSource: checkpoint?.modelJson.nnmodel.data?.source } : {}),
       trainSectionErrors: 'skip',
     });
     if (!result.ok) {

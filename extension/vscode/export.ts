@@ -16,6 +16,7 @@ import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, trainedClass
 import { asFeatureStats, checkpointFit, checkpointMisfit, epochValLoss, knownAnalysisSignature, readCheckpoint, readModelCheckpoint, type ModelJson } from '../core/runtime/checkpoint';
 import { bestText } from '../core/runtime/overfit';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
+import { asTokenizerSpec } from '../core/runtime/tokenizers';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { modelAt } from './pure/lookup';
 import { plural } from '../core/plural';
@@ -101,6 +102,8 @@ async function exportWithWeights(
   const featureStatsSource = `the checkpoint of epoch ${ck.modelJson.nnmodel.epoch} (${vscode.workspace.asRelativePath(ck.dir, false)})`;
   // A classifier's outputs stand for the classes of its data: CLASSES in the code.
   const classes = trainedClasses(ck.modelJson);
+  // A language model reads and writes text with the tokeniser of its training text: encode and decode in the code.
+  const tokenizer = asTokenizerSpec(ck.modelJson.nnmodel.data?.tokenizer);
   const result = exportPyTorch(analysis, {
     model: model.name,
     sourceName: source,
@@ -108,6 +111,7 @@ async function exportWithWeights(
     featureStats,
     featureStatsSource,
     ...(classes ? { classes, classesSource: ck.modelJson.nnmodel.data?.source } : {}),
+    ...(tokenizer ? { tokenizer, tokenizerSource: ck.modelJson.nnmodel.data?.source } : {}),
   });
   if (!result.ok) {
     const first = result.errors[0];

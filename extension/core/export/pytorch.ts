@@ -41,6 +41,8 @@ import { HELPERS, HELPER_DEPS, HELPER_ORDER, pyClassName, pyFloat, pyIdent, pyTu
 import { WEIGHTS_LOADER, channelsFirstFlattenPerm, emptyTree, outputPerm, type ModuleTree } from './weights';
 import type { FeatureStats } from '../runtime/checkpoint';
 import { smallestVocab } from '../analysis/graph';
+import { tokenizerPython, type TokenizerPython } from './tokenizerPy';
+import type { TokenizerSpec } from '../runtime/tokenizers';
 import { expandedRowCount } from '../analysis/summary';
 
 /** The most layers (block instances expanded) an export writes out. */
@@ -135,6 +137,15 @@ export interface ExportOptions {
   classes?: readonly string[];
   /** Where `classes` come from, for the docstring: the checkpoint's `data.source` (`data/fruit.csv`, `pics`, `shapes`). */
   classesSource?: string;
+  /**
+   * The tokeniser the trained weights go with (their checkpoint's
+   * `data.tokenizer`), for `model` (or the only model): when its first input
+   * is token ids, a char or word tokeniser becomes the class's `VOCAB`,
+   * `encode(text)` and `decode(ids)` (export/tokenizerPy.ts); a BPE is named
+   * in the docstring. `tokenizerSource`: the text it was made from.
+   */
+  tokenizer?: TokenizerSpec;
+  tokenizerSource?: string;
   /**
    * Errors inside a `train` section of the file (no syntax error anywhere):
    * `'refuse'` (default) refuses the file as any error does; `'skip'`
@@ -558,8 +569,22 @@ class Exporter {
       const from = this.options.classesSource ? ` of ${this.options.classesSource}` : ' of its training data';
       doc.push(`Output i is the class CLASSES[i]${from}: ${classes.join(', ')}.`);
     }
+    const tokenizer = this.inputTokenizer(m);
+    if (tokenizer) doc.push(...tokenizer.doc);
     const name = this.classFor(m);
-    return this.classText(name, doc, [], w, params, classes ? [`CLASSES = (${classes.map((c) => JSON.stringify(c)).join(', ')}${classes.length === 1 ? ',' : ''})`] : []);
+    const attributes = classes ? [`CLASSES = (${classes.map((c) => JSON.stringify(c)).join(', ')}${classes.length === 1 ? ',' : ''})`] : [];
+    if (tokenizer?.attributes.length) attributes.push(...(attributes.length ? [''] : []), ...tokenizer.attributes);
+    return this.classText(name, doc, [], w, params, attributes);
+  }
+
+  /** The Python of the tokeniser (ExportOptions.tokenizer) when it is given for `m` and its first input is token ids. */
+  private inputTokenizer(m: ModelInfo): TokenizerPython | undefined {
+    const spec = this.options.tokenizer;
+    const exported = exportableModels(this.analysis).filter((x) => this.options.model === undefined || x.name === this.options.model);
+    if (!spec || !(this.options.model === m.name || (this.options.model === undefined && exported.length === 1))) return undefined;
+    const first = m.inputs[0];
+    if (!first?.shape.isInt || !readsAsTokenIds(m.graph, first.name)) return undefined;
+    return tokenizerPython(spec, this.options.tokenizerSource);
   }
 
   /**
@@ -655,7 +680,7 @@ class Exporter {
     lines.push(`    """${doc[0]}`);
     for (const d of doc.slice(1)) lines.push(d ? `    ${d}` : '');
     lines.push('    """', '');
-    if (attributes.length) lines.push(...attributes.map((a) => `    ${a}`), '');
+    if (attributes.length) lines.push(...attributes.map((a) => (a ? `    ${a}` : '')), '');
     lines.push(`    def __init__(${['self', ...ctorParams].join(', ')}):`, '        super().__init__()');
     for (const l of w.inits) lines.push(`        ${l}`);
     lines.push('', `    def forward(${['self', ...forwardParams].join(', ')}):`);
