@@ -3,10 +3,10 @@
  * exported class (export/pytorch.ts): `VOCAB` and the classmethods
  * `encode(text) -> list[int]` and `decode(ids) -> str`, giving exactly the ids
  * and text runtime/tokenizers.ts gives, so that the model trained here can
- * read and write text in PyTorch. For `char` and `word` tokenisers; a BPE
- * trained here, or GPT-2's, is named in the docstring only.
+ * read and write text in PyTorch: a `char`, `word` or `bpe` tokeniser
+ * (the BPE's alphabet and merges, applied as `bpeTokenizer` applies them).
  */
-import { tokenizerFromSpec, type TokenizerSpec } from '../runtime/tokenizers';
+import { UNKNOWN_TOKEN, tokenizerFromSpec, type BpeModel, type TokenizerSpec } from '../runtime/tokenizers';
 
 /** What the class gets: lines at class level (attributes and methods, unindented) and docstring lines. */
 export interface TokenizerPython {
@@ -29,15 +29,7 @@ const JS_SPACES = '\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u
 /** The Python of `spec` for a class whose input is token ids; `source` names the training text. */
 export function tokenizerPython(spec: TokenizerSpec, source: string | undefined): TokenizerPython {
   const of = source ? ` of ${source}` : '';
-  if (spec.kind === 'bpe') {
-    return {
-      attributes: [],
-      doc: [
-        `Its token ids are those of the BPE tokeniser (${spec.model.merges.length} merges) trained on the text${of}, which this`,
-        'file does not carry: the checkpoint keeps it (model.json, nnmodel.data.tokenizer).',
-      ],
-    };
-  }
+  if (spec.kind === 'bpe') return bpePython(spec.model, of);
   const tokenizer = tokenizerFromSpec(spec);
   const vocab = tokenizer.tokens(Array.from({ length: tokenizer.vocabSize - 1 }, (_, i) => i + 1));
   const tuple = `VOCAB = (${vocab.map(pyString).join(', ')}${vocab.length === 1 ? ',' : ''})`;
@@ -125,6 +117,95 @@ export function tokenizerPython(spec: TokenizerSpec, source: string | undefined)
       '        glue = prev is None or prev == "\\n" or w == "\\n" or w in cls._CLOSING or prev in cls._OPENING',
       '        out += ("" if glue else " ") + w',
       '    return out',
+    ],
+  };
+}
+
+/**
+ * A BPE trained here: its alphabet and merges, the text split into runs of
+ * letters, digits, spaces and other characters (merges never cross them),
+ * then in each run the earliest-learned pair present merged, again and
+ * again, as runtime/tokenizers.ts `bpeTokenizer` does.
+ */
+function bpePython(model: BpeModel, of: string): TokenizerPython {
+  const alphabet = `ALPHABET = (${model.alphabet.map(pyString).join(', ')}${model.alphabet.length === 1 ? ',' : ''})`;
+  const merges = `MERGES = (${model.merges.map(([l, r]) => `(${pyString(l)}, ${pyString(r)})`).join(', ')}${model.merges.length === 1 ? ',' : ''})`;
+  return {
+    doc: [
+      `Its token ids are those of the BPE tokeniser trained on the text${of} (${model.alphabet.length} characters, ${model.merges.length} merges):`,
+      'encode(text) and decode(ids) turn text into ids and back, as nnmodel does; id 0 is a character not in ALPHABET.',
+    ],
+    attributes: [
+      `# The tokeniser it was trained with: byte-pair encoding learned on the text${of}. Ids: 0 unknown, then ALPHABET,`,
+      '# then one per merge, in the order the merges were learned.',
+      alphabet,
+      merges,
+      `_SPACES = ${pyString(JS_SPACES)}`,
+      '',
+      '@classmethod',
+      'def pieces(cls, text):',
+      '    """The runs BPE works inside: letters (with marks), digits, spaces, other characters."""',
+      '    import unicodedata',
+      '',
+      '    def kind(c):',
+      '        if c in cls._SPACES:',
+      '            return "s"',
+      '        k = unicodedata.category(c)[0]',
+      '        return "w" if k in "LM" else "n" if k == "N" else "o"',
+      '',
+      '    out, start = [], 0',
+      '    for i in range(1, len(text) + 1):',
+      '        if i == len(text) or kind(text[i]) != kind(text[start]):',
+      '            out.append(text[start:i])',
+      '            start = i',
+      '    return out',
+      '',
+      '@classmethod',
+      'def _tables(cls):',
+      '    if "_TABLES" not in cls.__dict__:',
+      `        symbols = [${pyString(UNKNOWN_TOKEN)}, *cls.ALPHABET]`,
+      '        ids = {c: i + 1 for i, c in enumerate(cls.ALPHABET)}',
+      '        rank = {}',
+      '        for i, (left, right) in enumerate(cls.MERGES):',
+      '            symbols.append(left + right)',
+      '            ids.setdefault(left + right, len(symbols) - 1)',
+      '            rank.setdefault((left, right), (i, len(symbols) - 1))',
+      '        cls._TABLES = (symbols, ids, rank)',
+      '    return cls._TABLES',
+      '',
+      '@classmethod',
+      'def encode(cls, text):',
+      '    """Text -> token ids (0 for a character not in ALPHABET)."""',
+      '    symbols, ids, rank = cls._tables()',
+      '    out = []',
+      '    for piece in cls.pieces(text):',
+      '        word = [ids.get(c, 0) for c in piece]',
+      '        while True:',
+      '            best, at = None, -1',
+      '            for i in range(len(word) - 1):',
+      '                if word[i] and word[i + 1]:',
+      '                    m = rank.get((symbols[word[i]], symbols[word[i + 1]]))',
+      '                    if m is not None and (best is None or m[0] < best[0]):',
+      '                        best, at = m, i',
+      '            if best is None:',
+      '                break',
+      '            a, b, merged, i = word[at], word[at + 1], [], 0',
+      '            while i < len(word):',
+      '                if i + 1 < len(word) and word[i] == a and word[i + 1] == b:',
+      '                    merged.append(best[1])',
+      '                    i += 2',
+      '                else:',
+      '                    merged.append(word[i])',
+      '                    i += 1',
+      '            word = merged',
+      '        out.extend(word)',
+      '    return out',
+      '',
+      '@classmethod',
+      'def decode(cls, ids):',
+      '    """Token ids -> text (U+FFFD for an id outside the vocabulary)."""',
+      '    symbols = cls._tables()[0]',
+      '    return "".join(symbols[i] if 1 <= i < len(symbols) else "\\ufffd" for i in ids)',
     ],
   };
 }
