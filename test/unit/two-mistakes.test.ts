@@ -376,3 +376,17 @@ test("a '->' or ':' left at a line's end does not swallow the next statement or 
   // A setting's value deleted: the next setting is not read as its value.
   assert.deepEqual(at(`${M}train A {\n  data: digits()\n  validation:\n  metrics: [accuracy\n}\n`), ['syntax.expected@6:13', 'syntax.unclosed@7:20']);
 });
+
+test("an input that lost its keyword (`x: [8]`) is one error, with the fix that inserts it, and is read as the input", () => {
+  const text = 'model A {\n  x: [8]\n  tokens: int[seq]\n  output x -> dense(0)\n}\n';
+  const a = analyze(text);
+  // Each lost keyword, and the body's own mistake: nothing about '=' or ':' or an unknown 'x'.
+  assert.deepEqual(at(text), ['syntax.expected@1:2', 'syntax.expected@2:2', 'arg.range@3:20']);
+  assert.equal(a.diagnostics[0].message, "expected a statement ('input', 'output' or 'NAME = value'), found 'x: ...': to declare an input, write 'input x: ...'");
+  const fix = a.diagnostics[0].fixes![0];
+  assert.equal(fix.title, "Insert 'input'");
+  const fixed = text.slice(0, fix.edits[0].range.start.offset) + fix.edits[0].newText + text.slice(fix.edits[0].range.end.offset);
+  assert.deepEqual(at(fixed), ['syntax.expected@2:2', 'arg.range@3:20']);
+  // A name followed by ':' and no shape is not taken for one.
+  assert.match(analyze('model A {\n  input x: [8]\n  y: 3\n  output x\n}\n').diagnostics[0].message, /expected '=' after 'y'/);
+});

@@ -1172,6 +1172,15 @@ class Parser {
         const value = this.parseExpr();
         return { kind: 'assign', target, value, range: span(target.range.start, value.range.end) };
       }
+      // `x: [28, 28, 1]`: an input that lost its keyword; read as the input it declares.
+      if (this.kindAt(t + 1) === K.Colon && !this.breakBefore(t + 1) && !this.suppress && this.shapeAt(t + 2)) {
+        const word = this.textOf(t);
+        this.error('syntax.expected', `expected a statement ('input', 'output' or 'NAME = value'), found '${word}: ...': to declare an input, write 'input ${word}: ...'`, this.tokRange(t));
+        const at = this.startOf(t);
+        withReplace(this.errors[this.errors.length - 1], "Insert 'input'", span(at, at), 'input ');
+        this.suppress = false;
+        return this.parseInput(true);
+      }
       // `inputs x: [8]`, `ouput x`: read as the statement it misspells (its names stay defined and used).
       const next = this.kindAt(t + 1);
       if (!this.breakBefore(t + 1) && (next === K.Ident || next === K.Number || next === K.LParen || next === K.LBracket || next === K.Minus)) {
@@ -1209,9 +1218,14 @@ class Parser {
     return undefined;
   }
 
-  private parseInput(): InputStmt | undefined {
-    const kw = this.advance();
-    const name = this.expectIdent("an input name after 'input'");
+  /** `input NAME: SHAPE`; `lost`: the keyword is missing (`x: [4]`), the name is the current token. */
+  private parseInput(lost = false): InputStmt | undefined {
+    const kw = lost ? this.pos : this.advance();
+    let name: Ident | undefined;
+    if (lost) {
+      this.advance();
+      name = this.ident(kw);
+    } else name = this.expectIdent("an input name after 'input'");
     if (!name) {
       this.skipStatement();
       return undefined;
@@ -1233,6 +1247,12 @@ class Parser {
     const range = span(this.startOf(kw), (shape ?? name).range.end);
     // One literal per shape, fields in their usual order (see `parseCall`).
     return shape === undefined ? { kind: 'input', name, range } : { kind: 'input', name, range, shape };
+  }
+
+  /** Whether a shape starts at token `u` on this line: `[`, or `int[`. */
+  private shapeAt(u: number): boolean {
+    if (this.breakBefore(u)) return false;
+    return this.kindAt(u) === K.LBracket || (this.isIntWord(u) && this.kindAt(u + 1) === K.LBracket && !this.breakBefore(u + 1));
   }
 
   private parseShape(): ShapeExpr | undefined {
