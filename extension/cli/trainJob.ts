@@ -30,7 +30,7 @@ import {
   readCheckpoint,
   resumeModel,
   CheckpointError,
-  classesProblem,
+  checkpointDataProblem,
   writeBestCheckpoint,
   writeCheckpoint,
   type BestUpdate,
@@ -181,8 +181,9 @@ export async function prepareJob(req: JobRequest, cancelled?: () => boolean, fro
     trainingRows: (n) => validationSplit(n, train.config.validation, seed).train,
     featureStats,
   });
-  // Class i is output i: data whose classes are not the checkpoint's, in its order, would swap the labels.
-  const classes = classesProblem(checkpoint?.modelJson.nnmodel.data?.classes, data, `'${info.name}'`, from === 'resume' ? 'train it from scratch (without --resume)' : 'train the model again on this data');
+  // Class i is output i: data whose classes (a text's tokens) are not the checkpoint's, in its order, would swap the labels.
+  const remedy = from === 'resume' ? 'train it from scratch (without --resume)' : 'train the model again on this data';
+  const classes = checkpointDataProblem(checkpoint?.modelJson.nnmodel.data, data, train.config.loss, `'${info.name}'`, remedy);
   if (classes) throw new JobError(classes);
   // A diffusion model's second input is the step, [1], which the data does not feed.
   const built = buildModel(tf, info, { seed, symbolicDims: symbolicDimsFor(info, trainInputShapes(info, train.config.loss, data)) });

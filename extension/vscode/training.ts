@@ -41,7 +41,7 @@ import {
   discriminatorCheckpointDir,
   readCheckpoint,
   checkpointFolderProblem,
-  classesProblem,
+  checkpointDataProblem,
   writeBestCheckpoint,
   writeCheckpoint,
   type CheckpointChoice,
@@ -405,9 +405,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
               trainingRows: (n) => validationSplit(n, config.validation, TRAIN_SEED).train,
               featureStats,
             });
-            // Class i is output i: classes renamed or reordered since the checkpoint would swap its labels.
-            const savedClasses = Array.isArray(savedData?.classes) && savedData.classes.every((c) => typeof c === 'string') ? (savedData.classes as string[]) : undefined;
-            const classes = classesProblem(savedClasses, data, `'${model}'`, 'start from fresh weights instead of continuing');
+            // Class i is output i: classes (a text's tokens) renamed or reordered since the checkpoint would swap its labels.
+            const classes = checkpointDataProblem(savedData, data, config.loss, `'${model}'`, 'start from fresh weights instead of continuing');
             if (classes) throw new DataError(classes, source.path);
           } catch (e) {
             // Not awaited: the error stays up until the user dismisses it, and this run must end now (progress closed, slot free).

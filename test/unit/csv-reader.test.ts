@@ -134,3 +134,30 @@ test(
     },
   ),
 );
+
+test(
+  "the largest 32-bit float as numpy and pandas write it (3.4028235e+38) is read, not called beyond a float32; the next digits up, and inf or nan, are errors",
+  withWorkspace(
+    {
+      // np.finfo(np.float32).max is 3.4028234663852886e38; numpy prints it 3.4028235e+38, which rounds to it (not to Infinity).
+      'max.nnmodel': model('max.csv'),
+      'max.csv': 'a,b,kind\n3.4028235e+38,-3.4028235e+38,x\n1,2,y\n',
+      'over.nnmodel': model('over.csv'),
+      'over.csv': 'a,b,kind\n1,2,x\n3,3.4028236e38,y\n',
+      'inf.nnmodel': model('inf.csv'),
+      'inf.csv': 'a,b,kind\n1,inf,x\n3,4,y\n',
+      'nan.nnmodel': model('nan.csv', 'mse'),
+      'nan.csv': 'a,b,kind\n1,2,0.5\n3,4,nan\n',
+    },
+    async (dir) => {
+      assert.deepEqual(await dataErrors(dir, 'max.nnmodel'), { code: 0, lines: [] });
+      const over = await dataErrors(dir, 'over.nnmodel');
+      assert.equal(over.code, 1);
+      assert.match(over.lines[0], /over\.csv:3:2: column 'b' has 3\.4028236e38, beyond the largest number a 32-bit float holds/);
+      const inf = await dataErrors(dir, 'inf.nnmodel');
+      assert.match(inf.lines[0], /inf\.csv:2:2: column 'b' has 'inf', not a number/);
+      const nan = await dataErrors(dir, 'nan.nnmodel');
+      assert.match(nan.lines[0], /nan\.csv:3:3: the label 'kind' is 'nan', not a number/);
+    },
+  ),
+);

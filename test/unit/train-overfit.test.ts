@@ -208,3 +208,16 @@ test('a val_loss fitted down to float noise (1e-4 of the first epoch\'s and belo
   // The same curve at a scale the first epoch's val_loss does not dwarf is a verdict.
   assert.equal(overfitVerdict(history(loss, [1e-8, 9e-9, 8.5e-9, 8e-9, 8.28e-9, 8.3e-9]))?.kind, 'overfitting');
 });
+
+test('float noise needs a latest val_loss below both 1e-6 and 1e-4 of the first epoch\'s: an unscaled regression, small units or a blow-up from noise are still told', () => {
+  // Targets in the thousands, not standardised: val_loss starts at 1e6 and reaches 50 (5e-5 of it), then rises while loss falls.
+  const big = overfitVerdict(history([2e6, 1e4, 200, 40, 30, 25], [1e6, 1e4, 300, 50, 55, 60]));
+  assert.equal(big?.kind, 'overfitting');
+  assert.match(big.text, /^val_loss lowest at epoch 4 \(50\); since then loss −38 %, val_loss \+20 %/);
+  // Targets in small units: 1.5e-9 is below the floor but 0.15 of the first epoch's, a real fit.
+  assert.equal(overfitVerdict(history([2e-8, 5e-9, 2e-9, 1e-9, 8e-10], [1e-8, 3e-9, 1e-9, 1.3e-9, 1.5e-9]))?.kind, 'overfitting');
+  // A run that blows up from a noise-level best is not noise: still unstable.
+  assert.equal(overfitVerdict(history([0.5, 1e-9, 1e-10, 5e3, 5e-11], [0.7, 8e-9, 7e-9, 1e3, 9e2]))?.kind, 'unstable');
+  // At noise level a tenfold "jump" of the training loss (1e-10 to 2e-9) is no unstable verdict either.
+  assert.equal(overfitVerdict(history([0.5, 1e-6, 1e-10, 2e-9, 5e-11], [0.7, 1e-6, 8e-9, 8.2e-9, 8.3e-9])), undefined);
+});

@@ -39,6 +39,7 @@ import type { EpochLogs } from './train';
 import type { Graph, ModelInfo, TrainConfig } from '../analysis/types';
 import { plural } from '../plural';
 import { bestEpoch, lossFigure } from './overfit';
+import { asTokenizerSpec, tokenizerFromSpec } from './tokenizers';
 
 /** Format version of the `nnmodel` section. */
 export const CHECKPOINT_VERSION = 1;
@@ -1367,20 +1368,61 @@ export function checkpointExampleShape(meta: Pick<CheckpointMeta, 'data'>): numb
  * those the model was trained on, in the same order (a class folder
  * renamed, so the sorted names reorder; a CSV with a new label). Class `i`
  * is output `i`, so the labels would silently mean other classes. Only when
- * both name classes (the checkpoint keeps none past 1 000; regression and
- * text data have none). `remedy`: what else the user can do, after
- * restoring the names.
+ * both name classes (the checkpoint keeps none past 1 000; regression
+ * data has none). For a text (`data.tokenizer`), the classes are its
+ * tokens: a text whose vocabulary changed gives its tokens other ids, and
+ * it is said so. `remedy`: what else the user can do, after restoring the
+ * names (or the text).
  */
-export function classesProblem(saved: readonly string[] | undefined, data: { source: string; classes: readonly string[] }, model: string, remedy: string): string | undefined {
+export function classesProblem(saved: readonly string[] | undefined, data: { source: string; classes: readonly string[]; tokenizer?: unknown }, model: string, remedy: string): string | undefined {
   if (!saved?.length || !data.classes.length) return undefined;
   if (saved.length === data.classes.length && saved.every((c, i) => c === data.classes[i])) return undefined;
-  const list = (cs: readonly string[]) => (cs.length > 12 ? `${cs.slice(0, 12).join(', ')}, … (${cs.length})` : cs.join(', '));
-  const gone = saved.filter((c) => !data.classes.includes(c));
-  const added = data.classes.filter((c) => !saved.includes(c));
+  const text = data.tokenizer !== undefined;
+  // A token is shown quoted: ' ' and '\n' are tokens of a char vocabulary.
+  const show = text ? (c: string) => JSON.stringify(c) : (c: string) => c;
+  const list = (cs: readonly string[]) => (cs.length > 12 ? `${cs.slice(0, 12).map(show).join(', ')}, … (${cs.length})` : cs.map(show).join(', '));
+  const savedSet = new Set(saved);
+  const dataSet = new Set(data.classes);
+  const gone = saved.filter((c) => !dataSet.has(c));
+  const added = data.classes.filter((c) => !savedSet.has(c));
   const what = [gone.length ? `not in the data: ${list(gone)}` : '', added.length ? `new: ${list(added)}` : ''].filter(Boolean).join('; ');
+  if (text) {
+    return (
+      `the checkpoint of ${model} was trained on a vocabulary of ${plural(saved.length, 'token')}, ${list(saved)} (token i is output i and embedding row i); ` +
+      `${data.source} now makes ${plural(data.classes.length, 'token')}, ${list(data.classes)}${what ? ` (${what})` : ' (the same tokens in another order)'}, so its token ids would mean other tokens. ` +
+      `Restore the text it was trained on (or one that makes the same tokens), or ${remedy}.`
+    );
+  }
   return (
     `the checkpoint of ${model} was trained on the classes ${list(saved)} (output i is the i-th); ${data.source} has ${list(data.classes)}` +
     `${what ? ` (${what})` : ' (the same names in another order)'}, so its labels would name other classes. ` +
     `Restore the class names it was trained on (folder names or CSV labels), or ${remedy}.`
   );
+}
+
+/**
+ * `classesProblem` for the data a job has read and the checkpoint it
+ * continues or evaluates (`savedData`: its `nnmodel.data`, as read back from
+ * JSON). The checkpoint's classes; for a text whose vocabulary is past the
+ * 1 000 a checkpoint keeps, the tokens of its saved tokeniser, rebuilt. Not
+ * for a `denoise` or `adversarial` objective, which never reads the labels
+ * (renaming a folder of a diffusion model's images changes nothing it learnt).
+ */
+export function checkpointDataProblem(
+  savedData: unknown,
+  data: { source: string; classes: readonly string[]; tokenizer?: unknown },
+  loss: string | undefined,
+  model: string,
+  remedy: string,
+): string | undefined {
+  if (loss === 'denoise' || loss === 'adversarial') return undefined;
+  if (typeof savedData !== 'object' || savedData === null) return undefined;
+  const d = savedData as { classes?: unknown; tokenizer?: unknown };
+  let saved = Array.isArray(d.classes) && d.classes.every((c) => typeof c === 'string') ? (d.classes as string[]) : undefined;
+  const spec = data.tokenizer !== undefined ? asTokenizerSpec(d.tokenizer) : undefined;
+  if (!saved?.length && spec) {
+    const tokenizer = tokenizerFromSpec(spec);
+    saved = tokenizer.tokens(Array.from({ length: tokenizer.vocabSize }, (_, i) => i));
+  }
+  return classesProblem(saved, data, model, remedy);
 }

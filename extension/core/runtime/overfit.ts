@@ -15,9 +15,18 @@
  *   hundred examples moves by about that much from epoch to epoch), and a
  *   training loss that no longer falls points at something else (the
  *   learning rate), not at overfitting. An epoch without a finite
- *   `val_loss` or `loss` ends the run of epochs counted. A best
- *   `val_loss` below `OVERFIT_MIN_SCALE` (1e-4) of the first epoch's is
- *   a fit down to float noise: no verdict.
+ *   `val_loss` or `loss` ends the run of epochs counted.
+ * - **Float noise** gives no verdict at all (neither kind): when the
+ *   latest `val_loss` is below both `OVERFIT_NOISE_FLOOR` (1e-6, absolute)
+ *   and `OVERFIT_MIN_SCALE` (1e-4) of the first epoch's, the whole rise
+ *   lies where the figures are noise, however large it is relatively
+ *   (8e-9 → 8.3e-9, +3.5 %, after 0.7). Both, because each alone is wrong
+ *   somewhere: the absolute floor alone would silence a regression whose
+ *   targets are in small units (val_loss 1e-8 → 1.5e-9 from its start is a
+ *   real fit), and the relative one alone a regression whose unscaled
+ *   targets start it at 1e6 (best 50, rising to 60, is a real overfit at
+ *   5e-5 of the start). The latest, not the best, `val_loss`: a run that
+ *   blows up from a noise-level best is not noise.
  * - When that pattern shows but the training `loss` jumped by more than
  *   `UNSTABLE_JUMP` (×10) from one epoch to a later one, the later at or
  *   after the best epoch, the run is **unstable**, not overfitting: a best epoch reached while
@@ -38,11 +47,19 @@ export const OVERFIT_MIN_RISE = 0.01;
 /** How many consecutive epochs, up to the latest, `val_loss` must stay risen. */
 export const OVERFIT_MIN_EPOCHS = 2;
 /**
- * A best `val_loss` below this fraction of the first epoch's is a fit to
- * float noise (8e-9 after 0.7): its moves, however large relatively, are
- * no verdict.
+ * With `OVERFIT_NOISE_FLOOR`: a latest `val_loss` below this fraction of
+ * the first epoch's (the run fitted four orders of magnitude below where it
+ * started) and below the floor is float noise (8e-9 after 0.7): its moves,
+ * however large relatively, are no verdict.
  */
 export const OVERFIT_MIN_SCALE = 1e-4;
+/**
+ * The absolute side of the float-noise rule (see `OVERFIT_MIN_SCALE`):
+ * float32, in which the losses are computed, resolves about 1.2e-7 of a
+ * value (its ε), and crossentropy clips probabilities at 1e-7, so a loss
+ * within ten times that moves by rounding, not by what the model learnt.
+ */
+export const OVERFIT_NOISE_FLOOR = 1e-6;
 /** A training loss this many times the lowest one of the epochs before it makes the run unstable. */
 export const UNSTABLE_JUMP = 10;
 
@@ -177,10 +194,11 @@ export function overfitVerdict(history: readonly EpochFigures[]): OverfitVerdict
   const last: BestEpoch = { epoch: latest.epoch, valLoss: latest.valLoss!, loss: latest.loss };
   const lossChange = last.loss / best.loss - 1;
   if (lossChange >= -OVERFIT_MIN_RISE) return undefined;
+  // Before `unstable`: a training loss that "jumps" tenfold at 1e-10 is noise too.
+  const first = rows.find((r) => finite(r.valLoss))!.valLoss!;
+  if (last.valLoss < OVERFIT_NOISE_FLOOR && last.valLoss < OVERFIT_MIN_SCALE * first) return undefined;
   const verdict = { best, last, risenEpochs: risen, lossChange, valLossChange: last.valLoss / best.valLoss - 1 };
   const jump = lossJump(rows, best.epoch);
   if (jump) return { kind: 'unstable', ...verdict, jump, text: unstableText(jump) };
-  const first = rows.find((r) => finite(r.valLoss))!.valLoss!;
-  if (best.valLoss < OVERFIT_MIN_SCALE * first) return undefined;
   return { kind: 'overfitting', ...verdict, text: overfitText(verdict) };
 }

@@ -470,8 +470,13 @@ export function parseCsv(text: string, rel: string): { line: number; fields: str
 /** A decimal literal, as Python's float() and pandas read a CSV number: 16, -0.5, .5, 5., 1e-3 (no 0x10, 0b1, 0o7, Infinity). */
 const DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 
-/** The largest finite 32-bit float: the models read every value as one. */
-const FLOAT32_MAX = 3.4028234663852886e38;
+/**
+ * Whether a finite number becomes ±Infinity as a 32-bit float, as the
+ * models read every value. Not `|v| > 3.4028234663852886e38` (the largest
+ * float32): a value just above it rounds to it, and `3.4028235e38` is how
+ * numpy and pandas write that largest float32 (np.finfo(np.float32).max).
+ */
+const beyondFloat32Range = (v: number): boolean => !Number.isFinite(Math.fround(v));
 const beyondFloat32 =
   'beyond the largest number a 32-bit float holds (about ±3.4e38), which is how the model reads every value: it would become Infinity and training NaN. Rescale the column (other units, or its logarithm).';
 
@@ -547,7 +552,7 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
           c + 1,
         );
       }
-      if (Math.abs(v) > FLOAT32_MAX) throw new DataError(`${rel}:${line}:${c + 1}: column '${header[c]}' has ${raw}, ${beyondFloat32}`, rel, line, c + 1);
+      if (beyondFloat32Range(v)) throw new DataError(`${rel}:${line}:${c + 1}: column '${header[c]}' has ${raw}, ${beyondFloat32}`, rel, line, c + 1);
       xs[r * f + j] = v;
     });
     const lab = fields[labelCol].trim();
@@ -600,7 +605,7 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
       if (!Number.isFinite(v)) {
         throw new DataError(`${rel}:${data[r].line}:${labelCol + 1}: the label '${opts.label}' is '${l}', not a number${notDecimal(l)}; with loss mse or mae the label is a value.`, rel, data[r].line, labelCol + 1);
       }
-      if (Math.abs(v) > FLOAT32_MAX) throw new DataError(`${rel}:${data[r].line}:${labelCol + 1}: the label '${opts.label}' is ${l}, ${beyondFloat32}`, rel, data[r].line, labelCol + 1);
+      if (beyondFloat32Range(v)) throw new DataError(`${rel}:${data[r].line}:${labelCol + 1}: the label '${opts.label}' is ${l}, ${beyondFloat32}`, rel, data[r].line, labelCol + 1);
       ys[r] = v;
     });
     return { source: rel, count: n, xs, xDtype: 'float32', exampleShape: [f], ys, yDtype: 'float32', targetShape: [1], classes: [], featureStats, standardisation };
