@@ -426,9 +426,11 @@ export function clippedSum(tf: Tf, loss: TrainConfig['loss'], kind: OutputKind, 
   if (kind !== 'probabilities') return undefined;
   if (loss === 'crossentropy') {
     if (yTrue.rank === yPred.rank) return undefined;
+    // The right class's probability of each prediction, gathered (a one-hot of a language model's vocabulary per position would be large).
     const classes = yPred.shape[yPred.shape.length - 1]!;
-    const onehot = tf.oneHot(tf.reshape(yTrue, [-1]).toInt(), classes).reshape(yPred.shape);
-    const right = tf.sum(tf.mul(onehot, yPred), -1);
+    const flat = tf.reshape(yPred, [-1, classes]);
+    const rows = flat.shape[0]!;
+    const right = tf.gatherND(flat, tf.stack([tf.range(0, rows, 1, 'int32'), tf.reshape(yTrue, [-1]).toInt()], 1));
     return tf.sum(tf.lessEqual(right, EPS).toFloat());
   }
   if (loss === 'binary_crossentropy') {
