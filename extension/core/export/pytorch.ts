@@ -577,11 +577,20 @@ class Exporter {
     return this.classText(name, doc, [], w, params, attributes);
   }
 
+  /**
+   * Whether what the options say of the trained weights (classes, CSV
+   * statistics, tokeniser) is about `m`: the model asked for, or the only
+   * model exported.
+   */
+  private trainedModel(m: ModelInfo): boolean {
+    if (this.options.model !== undefined) return this.options.model === m.name;
+    return exportableModels(this.analysis).length === 1;
+  }
+
   /** The Python of the tokeniser (ExportOptions.tokenizer) when it is given for `m` and its first input is token ids. */
   private inputTokenizer(m: ModelInfo): TokenizerPython | undefined {
     const spec = this.options.tokenizer;
-    const exported = exportableModels(this.analysis).filter((x) => this.options.model === undefined || x.name === this.options.model);
-    if (!spec || !(this.options.model === m.name || (this.options.model === undefined && exported.length === 1))) return undefined;
+    if (!spec || !this.trainedModel(m)) return undefined;
     const first = m.inputs[0];
     if (!first?.shape.isInt || !readsAsTokenIds(m.graph, first.name)) return undefined;
     return tokenizerPython(spec, this.options.tokenizerSource);
@@ -594,8 +603,7 @@ class Exporter {
    */
   private outputClasses(m: ModelInfo): readonly string[] | undefined {
     const classes = this.options.classes;
-    const exported = exportableModels(this.analysis).filter((x) => this.options.model === undefined || x.name === this.options.model);
-    if (!classes?.length || !(this.options.model === m.name || (this.options.model === undefined && exported.length === 1))) return undefined;
+    if (!classes?.length || !this.trainedModel(m)) return undefined;
     const dims = m.outputs.length === 1 ? m.outputs[0].shape.dims : [];
     if (dims.length !== 1 || dims[0].value !== classes.length) return undefined;
     if (classes.every((c, i) => c === String(i))) return undefined;
@@ -609,8 +617,7 @@ class Exporter {
    */
   private standardisation(m: ModelInfo, w: ClassWriter, params: string[]): FeatureStats | undefined {
     const stats = this.options.featureStats;
-    const exported = exportableModels(this.analysis).filter((x) => this.options.model === undefined || x.name === this.options.model);
-    if (!stats || !(this.options.model === m.name || (this.options.model === undefined && exported.length === 1))) return undefined;
+    if (!stats || !this.trainedModel(m)) return undefined;
     const f = stats.names.length;
     const input = m.inputs[0];
     const dims = input?.shape.dims.map((d) => d.value);
