@@ -1093,6 +1093,17 @@ test('kernels: a positional layer draws its encoding (position × dimension) and
       const byHand = (2 / 32) * Array.from({ length: 16 }, (_, i) => Math.cos(3 / Math.pow(10000, (2 * i) / 32))).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(Number(c) - byHand) < 1e-3, `${tipSim} vs ${byHand}`);
       await page.screenshot({ path: join(results, 'positional-sinusoidal-hover.png') });
+      // The keyboard reads the same cells: focus, arrow keys, the read-out announced as one line.
+      await page.mouse.move(0, 0);
+      const encoding = page.locator('canvas.nn-pos-encoding');
+      await encoding.focus();
+      for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await encoding.getAttribute('data-cell'), '1,1');
+      const live = page.locator('.nn-cell-live').first();
+      await poll('the cell (1, 1) announced', async () => /^position 1, dimension 1; value \S+ = cos\(1 \/ 10000\^\(0\/32\)\)$/.test(await live.innerText()), () => live.innerText());
+      await page.keyboard.press('Escape');
+      assert.equal(await encoding.getAttribute('data-cell'), null);
       // The layer's name and each heatmap's title reveal its call.
       const line = SIN_ENC.split('\n').findIndex((l) => l.includes('positional('));
       const reveals = async () => (await posted(page)).filter((m): m is Extract<WebviewToHost, { type: 'reveal' }> => m.type === 'reveal');

@@ -17,7 +17,7 @@
  * `a.nn-pos-title` and a `div.nn-kernel-legend`.
  */
 import { diverging, formatValue } from '../probes/colormap';
-import { hover } from '../probes/hover';
+import { cellKeys, hover } from '../probes/hover';
 import { cosineSimilarity, type PositionalTable } from '../probes/positional';
 import { el, layerHeader } from '../dom';
 import { symmetricLegend } from './legend';
@@ -91,14 +91,14 @@ function encodingFigure(table: PositionalTable, cols: number, source: Source, ti
   const { rows, d, values, absMax } = table;
   const canvas = heatmapCanvas('nn-pos-encoding', cols, rows, (p, j) => (absMax > 0 ? values[p * d + j] / absMax : 0));
   canvas.setAttribute('aria-label', `position encoding, ${rows} positions × ${cols} dimensions`);
-  hover(canvas, tip, (x, y) => {
-    const j = Math.min(cols - 1, Math.floor(x * cols));
-    const p = Math.min(rows - 1, Math.floor(y * rows));
+  const read = (p: number, j: number) => {
     const v = formatValue(values[p * d + j]);
     if (table.kind !== 'sinusoidal') return `position ${p}, dimension ${j}\nvalue ${v}`;
     const even = j - (j % 2);
     return `position ${p}, dimension ${j}\nvalue ${v} = ${j % 2 === 0 ? 'sin' : 'cos'}(${p} / 10000^(${even}/${d}))`;
-  });
+  };
+  hover(canvas, tip, (x, y) => read(Math.min(rows - 1, Math.floor(y * rows)), Math.min(cols - 1, Math.floor(x * cols))));
+  keyboardCells(canvas, tip, rows, cols, read);
   const legend = symmetricLegend({ absMax, caption: 'value', what: 'the encoding', upTo: 'its largest |value|' });
   return figure('encoding', 'Encoding: position × dimension', source, legend, axes(canvas, 'dimension', cols, 'position', rows));
 }
@@ -109,13 +109,18 @@ function similarityFigure(table: PositionalTable, source: Source, tip: HTMLEleme
   const sim = cosineSimilarity(table.values, rows, d);
   const canvas = heatmapCanvas('nn-pos-similarity', rows, rows, (p, q) => sim[p * rows + q]);
   canvas.setAttribute('aria-label', `cosine similarity of positions, ${rows} × ${rows}`);
-  hover(canvas, tip, (x, y) => {
-    const q = Math.min(rows - 1, Math.floor(x * rows));
-    const p = Math.min(rows - 1, Math.floor(y * rows));
-    return `positions ${p} and ${q} (distance ${Math.abs(p - q)})\ncosine similarity ${formatValue(sim[p * rows + q])}`;
-  });
+  const read = (p: number, q: number) => `positions ${p} and ${q} (distance ${Math.abs(p - q)})\ncosine similarity ${formatValue(sim[p * rows + q])}`;
+  hover(canvas, tip, (x, y) => read(Math.min(rows - 1, Math.floor(y * rows)), Math.min(rows - 1, Math.floor(x * rows))));
+  keyboardCells(canvas, tip, rows, rows, read);
   const legend = symmetricLegend({ absMax: 1, caption: 'cosine similarity', what: 'the cosine similarity' });
   return figure('similarity', 'Cosine similarity: position × position', source, legend, axes(canvas, 'position', rows, 'position', rows));
+}
+
+/** A heatmap the keyboard reads too: it takes focus, and the arrow keys move a cursor cell over it (probes/hover.ts `cellKeys`). */
+function keyboardCells(canvas: HTMLCanvasElement, tip: HTMLElement, rows: number, cols: number, read: (row: number, col: number) => string): void {
+  canvas.tabIndex = 0;
+  canvas.setAttribute('aria-description', 'arrow keys read the values');
+  cellKeys(canvas, tip, { rows, cols, text: read });
 }
 
 function figure(kind: string, title: string, source: Source, legend: HTMLElement, body: HTMLElement): HTMLElement {
