@@ -117,6 +117,22 @@ e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per co
   // Deeper layers are grids of cells (16 filters × 6 input channels for the second conv).
   const cells = frame.locator('#nn-panel-kernels canvas.nn-kernel-cell');
   assert.equal(await cells.count(), convs[1] * convs[0]);
+  // The keyboard reads the grid's weights: one tab stop, the arrow keys cross the cells (5 × 5 weights each).
+  const grid = frame.locator('#nn-panel-kernels .nn-kernel-grid').first();
+  await grid.focus();
+  await wb.page.keyboard.press('ArrowDown');
+  for (let i = 0; i < 6; i++) await wb.page.keyboard.press('ArrowDown');
+  for (let i = 0; i < 7; i++) await wb.page.keyboard.press('ArrowRight');
+  assert.equal(await grid.getAttribute('data-cell'), '6,7');
+  const kernelLive = frame.locator('#nn-panel-kernels .nn-cell-live');
+  await wb.step('a weight of filter 1 ← input channel 1 announced', () =>
+    poll('filter 1, input channel 1, weight (1, 2)', async () => /^filter 1 ← input channel 1; \(1, 2\) = \S+$/.test(await kernelLive.innerText()), { seen: () => kernelLive.innerText() }),
+  );
+  // The cursor outlines that weight inside its cell's picture.
+  const pic = (await cells.nth(1 * convs[0] + 1).boundingBox())!;
+  const kcursor = (await frame.locator('#nn-panel-kernels .nn-cell-cursor').boundingBox())!;
+  assert.ok(Math.abs(kcursor.x - (pic.x + (2 * pic.width) / 5)) <= 1 && Math.abs(kcursor.y - (pic.y + pic.height / 5)) <= 1, JSON.stringify({ pic, kcursor }));
+  await wb.page.keyboard.press('Escape');
 
   // "Show every layer": the inspector follows the ReLU net; off, its conv and pool only; on, every layer, in graph order,
   // the relu maps captioned with their share of zeros and the dense layers as strips of cells.

@@ -168,6 +168,7 @@ function gridTable(set: KernelSet, tip: HTMLElement): HTMLElement[] {
   wrap.style.overflowX = 'auto';
   wrap.style.marginTop = '4px';
   const scale = Math.max(2, Math.floor(CELL_SIZE / Math.max(kh, kw)));
+  const read = (o: number, i: number, r: number, c: number) => `filter ${o} ← input channel ${i}\n(${r}, ${c}) = ${formatValue(set.weights[((o * cin + i) * kh + r) * kw + c])}`;
   const drawGrid = (rows: number, cols: number) => {
     const grid = document.createElement('div');
     grid.className = 'nn-kernel-grid';
@@ -177,10 +178,26 @@ function gridTable(set: KernelSet, tip: HTMLElement): HTMLElement[] {
     grid.style.alignItems = 'center';
     grid.append(axisLabel('out \\ in'));
     for (let i = 0; i < cols; i++) grid.append(axisLabel(String(i)));
+    const cells: HTMLCanvasElement[] = [];
     for (let o = 0; o < rows; o++) {
       grid.append(axisLabel(String(o)));
-      for (let i = 0; i < cols; i++) grid.append(cell(o, i));
+      for (let i = 0; i < cols; i++) grid.append((cells[o * cols + i] = cell(o, i)));
     }
+    // One tab stop for the whole grid: the arrow keys move a cursor over every weight, across the cells (filters down, input channels across).
+    grid.tabIndex = 0;
+    grid.setAttribute('role', 'group');
+    grid.setAttribute('aria-label', `${rows} filters × ${cols} input channels of ${kh} × ${kw} weights`);
+    grid.setAttribute('aria-description', 'arrow keys read the weights');
+    cellKeys(grid, tip, {
+      rows: rows * kh,
+      cols: cols * kw,
+      text: (row, col) => read(Math.floor(row / kh), Math.floor(col / kw), row % kh, col % kw),
+      box: (row, col) => {
+        const g = grid.getBoundingClientRect();
+        const c = cells[Math.floor(row / kh) * cols + Math.floor(col / kw)].getBoundingClientRect();
+        return { left: (c.left - g.left + ((col % kw) * c.width) / kw) / g.width, top: (c.top - g.top + ((row % kh) * c.height) / kh) / g.height, width: c.width / kw / g.width, height: c.height / kh / g.height };
+      },
+    });
     wrap.replaceChildren(grid);
   };
   const cell = (o: number, i: number): HTMLCanvasElement => {
@@ -194,11 +211,7 @@ function gridTable(set: KernelSet, tip: HTMLElement): HTMLElement[] {
     canvas.getContext('2d')?.putImageData(new ImageData(px, kw, kh), 0, 0);
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', `filter ${o} ← input channel ${i}`);
-    hover(canvas, tip, (x, y) => {
-      const c = Math.min(kw - 1, Math.floor(x * kw));
-      const r = Math.min(kh - 1, Math.floor(y * kh));
-      return `filter ${o} ← input channel ${i}\n(${r}, ${c}) = ${formatValue(set.weights[base + r * kw + c])}`;
-    });
+    hover(canvas, tip, (x, y) => read(o, i, Math.min(kh - 1, Math.floor(y * kh)), Math.min(kw - 1, Math.floor(x * kw))));
     return canvas;
   };
   const rows = Math.min(cout, GRID_LIMIT);
