@@ -126,7 +126,7 @@ e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per co
   assert.equal(await grid.getAttribute('data-cell'), '6,7');
   const kernelLive = frame.locator('#nn-panel-kernels .nn-cell-live');
   await wb.step('a weight of filter 1 ← input channel 1 announced', () =>
-    poll('filter 1, input channel 1, weight (1, 2)', async () => /^filter 1 ← input channel 1; \(1, 2\) = \S+$/.test(await kernelLive.innerText()), { seen: () => kernelLive.innerText() }),
+    poll('filter 1, input channel 1, weight (1, 2)', async () => (await kernelLive.allInnerTexts()).some((t) => /^filter 1 ← input channel 1; \(1, 2\) = \S+$/.test(t)), { seen: async () => (await kernelLive.allInnerTexts()).join(' | ') }),
   );
   // The cursor outlines that weight inside its cell's picture.
   const pic = (await cells.nth(1 * convs[0] + 1).boundingBox())!;
@@ -161,6 +161,13 @@ e2eTest('feature maps of LeNet5 for a sample image are drawn, one section per co
   assert.deepEqual(await units.evaluateAll((els) => els.map((e) => e.getAttribute('data-cells'))), ['256', '16', '16', '10', '10'], 'flatten (1,352 units: the first 256), dense(16), relu, dense(10), softmax');
   const [strip] = await canvasStats(units.nth(1));
   assert.ok(strip.distinct > 1, 'the dense(16) strip is drawn');
+  // The keyboard reads a strip's units: unit 3 of dense(16), its value as the hover shows it.
+  await units.nth(1).focus();
+  for (const key of ['ArrowDown', 'ArrowRight', 'ArrowRight', 'ArrowRight']) await wb.page.keyboard.press(key);
+  const unitsLive = frame.locator('#nn-panel-featureMaps .nn-cell-live');
+  await wb.step('unit 3 announced', () =>
+    poll('unit 3 of 16 announced', async () => (await unitsLive.allInnerTexts()).some((t) => /^unit 3 = \S+; 16 units · /.test(t)), { seen: async () => (await unitsLive.allInnerTexts()).join(' | ') }),
+  );
 });
 
 e2eTest('the small GPT shows one heatmap per layer and head, the causal mask, and zooms a head on click', {

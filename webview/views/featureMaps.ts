@@ -961,9 +961,22 @@ function unitStrip(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
   const range = `${formatValue(map.min[0])} … ${formatValue(map.max[0])}`;
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `${groupedPlural(n, 'unit')}, coloured over ${range}`);
-  hover(canvas, tip, (x, y) => {
-    const i = unitAt(layout, x, y);
-    return i === undefined ? `${groupedPlural(n, 'unit')} · ${range}` : `unit ${i} = ${formatValue(map.data[i])}\n${groupedPlural(n, 'unit')} · ${range}`;
+  const read = (i: number | undefined) => (i === undefined ? `${groupedPlural(n, 'unit')} · ${range}` : `unit ${i} = ${formatValue(map.data[i])}\n${groupedPlural(n, 'unit')} · ${range}`);
+  hover(canvas, tip, (x, y) => read(unitAt(layout, x, y)));
+  // From the keyboard: the arrow keys move over the cells as drawn (rows of the strip), "Show all" included.
+  canvas.tabIndex = 0;
+  canvas.setAttribute('aria-description', 'arrow keys read the units');
+  cellKeys(canvas, tip, {
+    get rows() {
+      return layout.rows;
+    },
+    get cols() {
+      return layout.perRow;
+    },
+    text: (row, col) => {
+      const i = row * layout.perRow + col;
+      return read(i < layout.shown ? i : undefined);
+    },
   });
   if (layout.hidden === 0) return [canvas];
   const more = button(`Show all ${n.toLocaleString('en-US')} units`, () => {
