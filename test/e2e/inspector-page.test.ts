@@ -985,6 +985,16 @@ test('kernels: classic kernels of the course notes filter the picked image of ex
     const dot = (p: number[], q: number[]) => p.reduce((s, x, i) => s + x * q[i], 0);
     const cos = dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
     assert.ok(Math.abs(cos - edgeRow.similarity) < 2e-3, `shown ${edgeRow.similarity}, from the printed weights ${cos}`);
+    // The keyboard reads the learned kernel one weight at a time, and the filtered images value by value.
+    await page.mouse.move(0, 0);
+    await page.locator('tr.nn-classic-match-row[data-kernel="edge"] canvas.nn-classic-learned').focus();
+    for (const key of ['ArrowDown', 'ArrowDown', 'ArrowDown', 'ArrowRight']) await page.keyboard.press(key);
+    const classicLive = page.locator('.nn-cell-live');
+    const saidWeight = `filter ${edgeRow.filter} · (2, 1) = `;
+    await poll('the weight (2, 1) announced', async () => (await classicLive.allInnerTexts()).some((t) => t.startsWith(saidWeight) && Math.abs(Number(t.slice(saidWeight.length)) - w[2 * 5 + 1]) < 1e-3));
+    await page.locator('canvas.nn-classic-map').first().focus();
+    for (const key of ['ArrowDown', 'End']) await page.keyboard.press(key);
+    await poll('the identity map\'s value (0, 31) announced', async () => (await classicLive.allInnerTexts()).some((t) => /^Identity · \(0, 31\) = \S+$/.test(t)));
     assert.match(seen.untrained, /^Untrained: these weights are the initial, random ones, not learned/);
     assert.match(seen.chance, /^By chance alone, the best of 6 random 5×5 kernels would reach about 0\.\d\d \(median\)/);
 

@@ -27,7 +27,7 @@
 import type { Tf } from '../../extension/core/layers/types';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
 import { diverging, formatRange, formatSigned, formatValue } from '../probes/colormap';
-import { hover } from '../probes/hover';
+import { cellKeys, hover } from '../probes/hover';
 import { imageInput, inputPlans, type PixelImage } from '../probes/input';
 import { kernelShape, kernels, type KernelSet } from '../probes/kernels';
 import {
@@ -149,11 +149,11 @@ function kernelFigure(k: ClassicKernel, map: ClassicMap, tip: HTMLElement): HTML
     px.set([g, g, g, 255], i * 4);
   }
   canvas.getContext('2d')?.putImageData(new ImageData(px, map.w, map.h), 0, 0);
-  hover(canvas, tip, (x, y) => {
-    const c = Math.min(map.w - 1, Math.floor(x * map.w));
-    const r = Math.min(map.h - 1, Math.floor(y * map.h));
-    return `${k.name} · (${r}, ${c}) = ${formatValue(map.values[r * map.w + c])}`;
-  });
+  const read = (r: number, c: number) => `${k.name} · (${r}, ${c}) = ${formatValue(map.values[r * map.w + c])}`;
+  hover(canvas, tip, (x, y) => read(Math.min(map.h - 1, Math.floor(y * map.h)), Math.min(map.w - 1, Math.floor(x * map.w))));
+  canvas.tabIndex = 0;
+  canvas.setAttribute('aria-description', 'arrow keys read the values');
+  cellKeys(canvas, tip, { rows: map.h, cols: map.w, text: read });
   const range = el('span', 'nn-classic-range', formatRange(map.min, map.max));
   range.style.fontSize = '11px';
   range.style.color = 'var(--vscode-descriptionForeground)';
@@ -326,5 +326,9 @@ function learnedCanvas(set: KernelSet, o: number, i: number, tip: HTMLElement): 
     for (let r = 0; r < kh; r++) rows.push(Array.from(ws.subarray(r * kw, (r + 1) * kw), (v) => formatValue(v).padStart(8)).join(' '));
     return `filter ${o}${cin > 1 ? ` ← input channel ${i}` : ''} (blue −, red +)\n${rows.join('\n')}`;
   });
+  // From the keyboard, one weight at a time (the hover shows them all at once).
+  canvas.tabIndex = 0;
+  canvas.setAttribute('aria-description', 'arrow keys read the weights');
+  cellKeys(canvas, tip, { rows: kh, cols: kw, text: (r, c) => `filter ${o}${cin > 1 ? ` ← input channel ${i}` : ''} · (${r}, ${c}) = ${formatValue(ws[r * kw + c])}` });
   return canvas;
 }
