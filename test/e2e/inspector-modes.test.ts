@@ -57,6 +57,16 @@ e2eTest('VGG-small: dropout and batchnorm compare training and inference in Feat
   const [input, training, inference] = await pixels();
   assert.equal(inference, input, 'at inference dropout is the identity');
   assert.notEqual(training, input);
+  // The keyboard reads the training strip unit by unit, with what dropout did to each.
+  await maps.nth(1).focus();
+  for (const key of ['ArrowDown', 'ArrowRight', 'ArrowRight']) await wb.page.keyboard.press(key);
+  const modesLive = panel.locator('.nn-cell-live');
+  await wb.step('unit 2 announced', () =>
+    poll('unit 2 with its input, training and inference values', async () => (await modesLive.allInnerTexts()).some((t) => /^unit 2; input \S+; training: (dropped → 0|kept × 2 = \S+); inference: \S+ \(unchanged\)$/.test(t)), {
+      seen: async () => (await modesLive.allInnerTexts()).join(' | '),
+    }),
+  );
+  await wb.page.keyboard.press('Escape');
   await modes.scrollIntoViewIfNeeded();
   await wb.screenshot('dropout-modes');
   await modes.locator('vscode-button.nn-modes-redraw').click();

@@ -43,7 +43,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { groupedPlural, plural } from '../../extension/core/plural';
 import { fillSequential, formatSigned, formatValue } from '../probes/colormap';
 import type { FeatureMap } from '../probes/featureMaps';
-import { hover } from '../probes/hover';
+import { cellKeys, hover } from '../probes/hover';
 import type { InputPlan } from '../probes/input';
 import {
   batchnormOutputs,
@@ -255,10 +255,9 @@ function dropoutFigures(src: ModesSource, shape: number[], input: Float32Array, 
       for (let c = 0; c < Math.min(inP.channels, DROPOUT_CHANNELS); c++) {
         const canvas = planeCanvas(values, c * plane, inP.height, inP.width, lo, hi, mark, mode);
         canvas.dataset.channel = String(c);
-        hover(canvas, src.tip, (x, y) => {
-          const [r, q] = [Math.min(inP.height - 1, Math.floor(y * inP.height)), Math.min(inP.width - 1, Math.floor(x * inP.width))];
-          return read(c * plane + r * inP.width + q, `channel ${c} (${r}, ${q})`);
-        });
+        const at = (r: number, q: number) => read(c * plane + r * inP.width + q, `channel ${c} (${r}, ${q})`);
+        hover(canvas, src.tip, (x, y) => at(Math.min(inP.height - 1, Math.floor(y * inP.height)), Math.min(inP.width - 1, Math.floor(x * inP.width))));
+        keyboardCells(canvas, src.tip, inP.height, inP.width, at);
         row.append(canvas);
       }
       if (inP.channels > DROPOUT_CHANNELS) row.append(el('span', 'nn-modes-more', `channels 0–${DROPOUT_CHANNELS - 1} of ${inP.channels}`));
@@ -268,10 +267,9 @@ function dropoutFigures(src: ModesSource, shape: number[], input: Float32Array, 
       // Sized as the layer's own strip above (featureMaps.ts stripCanvas).
       canvas.style.width = `${Math.min(512, Math.max(inP.width * 4, 200))}px`;
       canvas.style.height = `${inP.channels * Math.max(1, Math.min(8, Math.floor(160 / inP.channels)))}px`;
-      hover(canvas, src.tip, (x, y) => {
-        const [c, t] = [Math.min(inP.channels - 1, Math.floor(y * inP.channels)), Math.min(inP.width - 1, Math.floor(x * inP.width))];
-        return read(c * inP.width + t, `channel ${c} step ${t}`);
-      });
+      const at = (c: number, t: number) => read(c * inP.width + t, `channel ${c} step ${t}`);
+      hover(canvas, src.tip, (x, y) => at(Math.min(inP.channels - 1, Math.floor(y * inP.channels)), Math.min(inP.width - 1, Math.floor(x * inP.width))));
+      keyboardCells(canvas, src.tip, inP.channels, inP.width, at);
       row.append(canvas);
     } else {
       const layout = unitStripLayout(inP.width, false, { maxWidth: 512 });
@@ -279,10 +277,9 @@ function dropoutFigures(src: ModesSource, shape: number[], input: Float32Array, 
       canvas.dataset.mode = mode;
       paintCells(canvas, values, 0, layout.shown, lo, hi, mark);
       if (mark) canvas.dataset.dropped = String(countMarks(layout.shown, 0, mark));
-      hover(canvas, src.tip, (x, y) => {
-        const i = unitAt(layout, x, y);
-        return i === undefined ? `${groupedPlural(inP.width, 'unit')}` : read(i, `unit ${i}`);
-      });
+      const at = (i: number | undefined) => (i === undefined ? `${groupedPlural(inP.width, 'unit')}` : read(i, `unit ${i}`));
+      hover(canvas, src.tip, (x, y) => at(unitAt(layout, x, y)));
+      keyboardCells(canvas, src.tip, layout.rows, layout.perRow, (r, c) => at(r * layout.perRow + c < layout.shown ? r * layout.perRow + c : undefined));
       row.append(canvas);
       if (layout.hidden > 0) row.append(el('span', 'nn-modes-more', `units 0–${UNIT_LIMIT - 1} of ${inP.width.toLocaleString('en-US')}`));
     }
@@ -290,6 +287,13 @@ function dropoutFigures(src: ModesSource, shape: number[], input: Float32Array, 
     return fig;
   });
   return [...out, line('nn-modes-range', range)];
+}
+
+/** A map the keyboard reads too: it takes focus, and the arrow keys move a cursor cell over it (probes/hover.ts `cellKeys`). */
+function keyboardCells(canvas: HTMLCanvasElement, tip: HTMLElement, rows: number, cols: number, text: (row: number, col: number) => string | Node): void {
+  canvas.tabIndex = 0;
+  canvas.setAttribute('aria-description', 'arrow keys read the values');
+  cellKeys(canvas, tip, { rows, cols, text });
 }
 
 function countMarks(count: number, offset: number, mark: (i: number) => boolean): number {
@@ -603,16 +607,14 @@ function channelFigures(
       canvas = pixelCanvas('nn-modes-map', layout.perRow, layout.rows, layout.cell);
       canvas.dataset.mode = mode;
       paintCells(canvas, values, 0, layout.shown, lo, hi);
-      hover(canvas, src.tip, (px, py) => {
-        const i = unitAt(layout, px, py);
-        return i === undefined ? groupedPlural(values.length, 'unit') : read(i, where(i));
-      });
+      const at = (i: number | undefined) => (i === undefined ? groupedPlural(values.length, 'unit') : read(i, where(i)));
+      hover(canvas, src.tip, (px, py) => at(unitAt(layout, px, py)));
+      keyboardCells(canvas, src.tip, layout.rows, layout.perRow, (r, col) => at(r * layout.perRow + col < layout.shown ? r * layout.perRow + col : undefined));
     } else {
       canvas = planeCanvas(values, 0, height, width, lo, hi, undefined, mode);
-      hover(canvas, src.tip, (px, py) => {
-        const i = Math.min(height - 1, Math.floor(py * height)) * width + Math.min(width - 1, Math.floor(px * width));
-        return read(i, where(i));
-      });
+      const at = (r: number, col: number) => read(r * width + col, where(r * width + col));
+      hover(canvas, src.tip, (px, py) => at(Math.min(height - 1, Math.floor(py * height)), Math.min(width - 1, Math.floor(px * width))));
+      keyboardCells(canvas, src.tip, height, width, at);
     }
     canvas.dataset.channel = String(c);
     // Maps side by side: a caption wraps under its map instead of widening it.
