@@ -416,7 +416,7 @@ async function runtimeJob(): Promise<void> {
     try {
       // Built at the size its trained weights (else its train section's waves) give a size-dependent model: the weights fit, the forecast's windows feed.
       const exampleShape = trainedWeights.exampleShape(msg.uri, msg.model.name) ?? wavesExampleShape(msg.sample);
-      next = ModelSession.create(tf, info, { seed: msg.seed, ...(exampleShape ? { exampleShape } : {}), ...(msg.dims ? { givenDims: msg.dims } : {}) });
+      next = ModelSession.create(tf, info, { seed: msg.seed, ...(exampleShape ? { exampleShape } : {}), ...(msg.dims ? { givenDims: msg.dims, ...(msg.dimSources ? { givenSources: msg.dimSources } : {}) } : {}) });
     } catch (e) {
       buildFailure = e instanceof Error ? e.message : String(e);
       showNotRunning(buildFailure);
@@ -496,6 +496,7 @@ function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): V
     built: s.built,
     activations: s.activations,
     dims: s.dims,
+    dimSources: s.dimSources,
     info: msg.model,
     modelInfo: s.modelInfo,
     rows: msg.rows,

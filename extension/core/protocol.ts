@@ -102,6 +102,8 @@ export interface ModelMessage extends DocRef {
    * fix a size.
    */
   dims?: Record<string, number>;
+  /** Where each of `dims` comes from: the setting (`given`) or the train section's data (`train`). */
+  dimSources?: Record<string, 'given' | 'train'>;
 }
 
 /**
@@ -592,6 +594,7 @@ export function parseHostMessage(x: unknown): HostToWebview | undefined {
       if (m.sample !== undefined && trainDataPayload({ kind: 'builtin', source: m.sample }) === undefined) delete m.sample;
       // Sizes that are not whole numbers from 1 are dropped: the model then runs at its sample size.
       if (m.dims !== undefined && !(isObj(m.dims) && Object.values(m.dims).every((v) => isInt(v) && (v as number) >= 1))) delete m.dims;
+      if (m.dimSources !== undefined && !(isObj(m.dimSources) && Object.values(m.dimSources).every((v) => v === 'given' || v === 'train'))) delete m.dimSources;
       if (m.train !== undefined || m.trainData !== undefined) {
         // A malformed train section only loses what needs it (the Samples tab, the default image): the model is still shown.
         const train = m.train === undefined ? undefined : trainRunConfig(m.train);

@@ -330,14 +330,15 @@ class InspectorPanel implements vscode.Disposable {
       return;
     }
     // The sizes the hovers and the summary use for its symbolic dimensions: the page runs the model at them too.
-    const dims = sizesFor(doc, analysis, model).values;
+    const sizes = sizesFor(doc, analysis, model);
+    const dims = sizes.values;
     const key = `${uri}@${doc.version}#${model.name}@${JSON.stringify(dims)}`;
     if (key === this.lastKey) return;
     this.lastKey = key;
     this.shown = model.name;
     this.panel.title = `Inspect ${model.name}`;
     const trainData = this.trainDataInfo(doc, analysis, model);
-    this.post({ ...modelMessage(analysis, model, uri, doc.version), ...(trainData ? { trainData: trainData.info } : {}), ...(Object.keys(dims).length ? { dims } : {}) });
+    this.post({ ...modelMessage(analysis, model, uri, doc.version), ...(trainData ? { trainData: trainData.info } : {}), ...(Object.keys(dims).length ? { dims, dimSources: sizes.from } : {}) });
     if (editor) this.sendCursor(editor);
     this.refreshTrainImages(doc, trainData?.folder);
     void this.loadCheckpointFromDisk(doc, model.name);

@@ -155,7 +155,7 @@ e2eTest('feature maps of a model with symbolic image sizes say the sizes it ran 
   const size = /^\[(\d+), (\d+), 8\]/.exec(await conv.innerText());
   assert.ok(size, await conv.innerText());
   await wb.step('status', () =>
-    poll('the status to name the sizes', async () => (await status.innerText()).includes(`run at h = ${size[1]}, w = ${size[2]} ·`), { seen: () => status.innerText() }),
+    poll('the status to name the sizes', async () => (await status.innerText()).includes(`run at h = ${size[1]}, w = ${size[2]} (sample size) ·`), { seen: () => status.innerText() }),
   );
 });
 
@@ -173,7 +173,7 @@ e2eTest(
     await conv.waitFor({ timeout: 90_000 });
     await wb.step('sizes', async () => {
       await poll('the first conv at 40 × 24', async () => (await conv.innerText()).startsWith('[40, 24, 8]'), { seen: () => conv.innerText() });
-      await poll('the status to name the setting\'s sizes', async () => (await status.innerText()).includes('run at h = 40, w = 24 ·'), { seen: () => status.innerText() });
+      await poll('the status to name the setting\'s sizes', async () => (await status.innerText()).includes('run at h = 40, w = 24 (nnmodel.dimensions) ·'), { seen: () => status.innerText() });
     });
   },
 );

@@ -23,8 +23,10 @@ test('the session runs symbolic sizes at the given ones, after those trained wei
   const plain = ModelSession.create(tf, info, { seed: 1 });
   assert.deepEqual(plain.dims, { h: SAMPLE_DIM, w: SAMPLE_DIM });
   plain.dispose();
-  const given = ModelSession.create(tf, info, { seed: 1, givenDims: { h: 40, w: 24 } });
+  assert.deepEqual(plain.dimSources, { h: 'sample', w: 'sample' });
+  const given = ModelSession.create(tf, info, { seed: 1, givenDims: { h: 40, w: 24 }, givenSources: { h: 'given', w: 'train' } });
   assert.deepEqual(given.dims, { h: 40, w: 24 });
+  assert.deepEqual(given.dimSources, { h: 'setting', w: 'train' });
   const [x] = given.sampleInputs();
   assert.deepEqual(x.shape, [1, 40, 24, 3], 'the sample input has the given size');
   x.dispose();
@@ -33,6 +35,7 @@ test('the session runs symbolic sizes at the given ones, after those trained wei
   const flat = analyze('model Flat {\n  input image: [h, w, 1]\n  output image -> flatten -> dense(2)\n}\n').models[0];
   const trained = ModelSession.create(tf, flat, { seed: 1, exampleShape: [8, 8, 1], givenDims: { h: 40 } });
   assert.deepEqual(trained.dims, { h: 8, w: 8 });
+  assert.deepEqual(trained.dimSources, { h: 'trained', w: 'trained' });
   trained.dispose();
 });
 
@@ -45,11 +48,14 @@ test('given sizes too large to run here fall back to the sample size rather than
 
 test('the host sends the sizes with the model; malformed ones are dropped by the page', () => {
   const a = analyze(CNN);
-  const dims = dimSizes(a.models[0], a.trains, { h: 64, w: 48 }).values;
-  const msg = { ...modelMessage(a, a.models[0], 'file:///c.nnmodel', 3), dims };
+  const sizes = dimSizes(a.models[0], a.trains, { h: 64, w: 48 });
+  const msg = { ...modelMessage(a, a.models[0], 'file:///c.nnmodel', 3), dims: sizes.values, dimSources: sizes.from };
   const parsed = parseHostMessage(JSON.parse(JSON.stringify(msg)));
   assert.ok(parsed && parsed.type === 'model');
   assert.deepEqual(parsed.dims, { h: 64, w: 48 });
+  assert.deepEqual(parsed.dimSources, { h: 'given', w: 'given' });
+  const badSources = parseHostMessage(JSON.parse(JSON.stringify({ ...msg, dimSources: { h: 'elsewhere' } })));
+  assert.ok(badSources && badSources.type === 'model' && badSources.dimSources === undefined && badSources.dims !== undefined);
   const bad = parseHostMessage(JSON.parse(JSON.stringify({ ...msg, dims: { h: 0, w: 'x' } })));
   assert.ok(bad && bad.type === 'model', 'the model still arrives');
   assert.equal(bad.dims, undefined);

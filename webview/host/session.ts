@@ -58,7 +58,12 @@ export interface SessionOptions {
    * (`MAX_GIVEN_MACS`) to run here.
    */
   givenDims?: Readonly<Record<string, number>>;
+  /** Where each of `givenDims` comes from (`ModelMessage.dimSources`): the setting, or the train section. */
+  givenSources?: Readonly<Record<string, 'given' | 'train'>>;
 }
+
+/** Where the size a session gave a symbolic dimension comes from: trained weights, the setting, the train section, or `SAMPLE_DIM`. */
+export type DimSource = 'trained' | 'setting' | 'train' | 'sample';
 
 export { trainedDims };
 
@@ -72,6 +77,8 @@ export class ModelSession {
     readonly activations: { readonly model: tfTypes.LayersModel; readonly paths: readonly string[] },
     /** Values used for the symbolic dimensions of sample inputs. */
     readonly dims: Readonly<Record<string, number>>,
+    /** Where each of `dims` comes from. */
+    readonly dimSources: Readonly<Record<string, DimSource>>,
     /** Whether the weights are zeros rather than seeded random values (very large models). */
     readonly zeroWeights: boolean,
     private readonly seed: number,
@@ -107,6 +114,10 @@ export class ModelSession {
     // Too large to run here at its trained size: the sample size still shows the model (its trained weights will not fit).
     if (Object.keys(trained).length && tooLarge(size)) size = sized({});
     const { dims, paramAtoms, total, exampleBytes } = size;
+    const dimSources: Record<string, DimSource> = {};
+    for (const [a, v] of Object.entries(dims)) {
+      dimSources[a] = trained[a] === v ? 'trained' : given[a] === v ? (options.givenSources?.[a] === 'train' ? 'train' : 'setting') : 'sample';
+    }
     const zeroWeights = total > RANDOM_INIT_LIMIT;
     if (exampleBytes > MAX_INSPECT_ACTIVATION_BYTES) {
       throw new Error(
@@ -122,7 +133,7 @@ export class ModelSession {
         initializer: zeroWeights ? 'zeros' : 'random',
       });
       const activations = buildActivationModel(tf, built);
-      return new ModelSession(tf, modelInfo, built, activations, dims, zeroWeights, options.seed);
+      return new ModelSession(tf, modelInfo, built, activations, dims, dimSources, zeroWeights, options.seed);
     } catch (e) {
       // A failed build (tfjs rejecting a shape, say) must not leak the weights made so far.
       if (built) disposeLayers(built);

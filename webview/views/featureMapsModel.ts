@@ -4,6 +4,7 @@
  * drawn for), the zero shares of ReLU outputs, and the layout of `[n]`
  * outputs' cell strips. Unit tested in Node (test/unit/feature-maps-*.test.ts).
  */
+import type { DimSource } from '../host/session';
 
 export interface PickerOption {
   value: string;
@@ -166,14 +167,21 @@ export function unitAt(layout: UnitStripLayout, x: number, y: number): number | 
   return i < layout.shown ? i : undefined;
 }
 
+/** How the status names where a size comes from. */
+const DIM_SOURCE_TEXT: Record<DimSource, string> = { trained: 'trained', setting: 'nnmodel.dimensions', train: 'train section', sample: 'sample size' };
+
 /**
  * The values the run gave a model's symbolic dimensions (`h = 16, w = 16`),
  * for the Feature maps status: with `input image: [h, w, 3]` the picked
- * image is resized to them, which the student should be told. Empty for a
+ * image is resized to them, which the student should be told. With
+ * `sources`, where they come from: once after them when all share it
+ * (`h = 40, w = 24 (nnmodel.dimensions)`), else after each. Empty for a
  * model without symbolic dimensions.
  */
-export function runDimsText(dims: Readonly<Record<string, number>>): string {
-  return Object.entries(dims)
-    .map(([name, value]) => `${name} = ${value}`)
-    .join(', ');
+export function runDimsText(dims: Readonly<Record<string, number>>, sources?: Readonly<Record<string, DimSource>>): string {
+  const entries = Object.entries(dims);
+  const from = entries.map(([name]) => sources?.[name]);
+  const same = from.every((f) => f === from[0]);
+  const text = entries.map(([name, value], i) => `${name} = ${value}${!same && from[i] ? ` (${DIM_SOURCE_TEXT[from[i]!]})` : ''}`).join(', ');
+  return same && from[0] && entries.length ? `${text} (${DIM_SOURCE_TEXT[from[0]]})` : text;
 }

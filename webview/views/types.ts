@@ -22,6 +22,7 @@ import type { BuiltModel } from '../../extension/core/runtime/build';
 import type { Range } from '../../extension/core/syntax/ast';
 import type { TokenizerSpec } from '../../extension/core/runtime/tokenizers';
 import type { BackendName, DocRef, PlainDiagnostic, PlainModelInfo, PlainSummaryRow, TrainDataInfo, WebviewToHost } from '../../extension/core/protocol';
+import type { DimSource } from '../host/session';
 
 export type Tf = typeof tfTypes;
 
@@ -46,6 +47,8 @@ export interface ViewContext {
   readonly activations: { readonly model: tfTypes.LayersModel; readonly paths: readonly string[] };
   /** Values given to the model's symbolic dimensions when building (`{ seq: 32 }`). */
   readonly dims: Readonly<Record<string, number>>;
+  /** Where each of `dims` comes from (trained weights, the setting nnmodel.dimensions, the train section, the sample size). */
+  readonly dimSources?: Readonly<Record<string, DimSource>>;
   /** The model as the host sent it (plain JSON). */
   readonly info: PlainModelInfo;
   /** The same model with symbolic sizes restored (what the builder consumed). */
