@@ -32,3 +32,19 @@ test('a batchnorm object applied at two ranks is an error at the second use (tfj
   assert.deepEqual(analyze(text.replace('input x: [8]', 'input x: [3, 8]').replace('a = x -> l', 'a = x -> l -> flatten')).diagnostics, []);
   assert.deepEqual(analyze(text.replace('batchnorm()', 'dense(8)')).diagnostics, []);
 });
+
+test("a layer object passed into a block and applied there at another size names it as the body does, and the call it came through", () => {
+  const block = 'block b(norm) {\n  input x\n  output x -> norm\n}\n';
+  const check = (body: string, message: RegExp) => {
+    const text = `${block}model M {\n  input image: [8, 8, 3]\n  bn = batchnorm()\n${body}}\n`;
+    const a = analyze(text);
+    assert.deepEqual(a.diagnostics.map((d) => d.code), ['object.shape'], text);
+    const [d] = a.diagnostics;
+    // At the body's `norm`: the related location is the call that passed `bn` in.
+    assert.equal(text.slice(d.range.start.offset, d.range.end.offset), 'norm');
+    assert.match(d.message, message);
+    assert.deepEqual(d.related?.map((r) => [r.message, text.slice(r.range.start.offset, r.range.end.offset)]), [['reached through b(bn)', 'b(bn)']]);
+  };
+  check('  x = image -> bn\n  output image -> flatten -> b(bn) + x -> flatten\n', /^layer object 'bn' \(passed in as 'norm'\) was first applied to an input that gave weights gamma\[3\]/);
+  check('  x = image -> bn\n  output image -> global_avgpool -> b(bn) + x -> global_avgpool\n', /^layer object 'bn' \(passed in as 'norm'\) was first applied to an input of rank 3; here it gets \[3\], of rank 1/);
+});

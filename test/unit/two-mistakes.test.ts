@@ -390,3 +390,15 @@ test("an input that lost its keyword (`x: [8]`) is one error, with the fix that 
   // A name followed by ':' and no shape is not taken for one.
   assert.match(analyze('model A {\n  input x: [8]\n  y: 3\n  output x\n}\n').diagnostics[0].message, /expected '=' after 'y'/);
 });
+
+test("a model that lost both its keyword and its first input's (`x: [8]`) is read as a model, not a train section", () => {
+  // Its `output` says it is a model: two mistakes, two errors, each with the fix that inserts its keyword.
+  const text = `${M}B {\n  x: [8]\n  output x -> dense(0)\n}\n`;
+  const a = analyze(text);
+  assert.deepEqual(at(text), ['syntax.expected@4:0', 'syntax.expected@5:2', 'arg.range@6:20']);
+  assert.match(a.diagnostics[0].message, /to declare a model, write 'model B'$/);
+  assert.deepEqual(a.models.map((m) => m.name), ['A', 'B']);
+  // A train section whose first setting is unknown stays one.
+  assert.deepEqual(at(`${M}A {\n  epoch: 3\n  loss: crossentropy\n}\n`).slice(0, 1), ['syntax.expected@4:0']);
+  assert.match(analyze(`${M}A {\n  epoch: 3\n  loss: crossentropy\n}\n`).diagnostics[0].message, /write 'train A'$/);
+});

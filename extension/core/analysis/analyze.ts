@@ -785,8 +785,9 @@ export class Analyzer {
     if (step !== undefined) {
       message = message.replace(/\.?$/, ` (in the ${ordinal(step.done + 1)} of the ${step.repeat} repeats, on ${shapeToString(step.shape)}: each repeat takes the output of the one before).`);
     }
-    // A shape that does not fit in a block's body reached through a call of this file: that call is where the shapes came from.
-    const via = code.startsWith('shape.') && ctx.stack.length > 0 && ctx.uri === this.uri && !ctx.static && extra.related === undefined ? ctx.anchor : undefined;
+    // A shape that does not fit in a block's body reached through a call of this file: that call is where the shapes came
+    // from (and, for a layer object passed in as an argument, where the object came from: the body names it by its parameter).
+    const via = (code.startsWith('shape.') || code === 'object.shape') && ctx.stack.length > 0 && ctx.uri === this.uri && !ctx.static && extra.related === undefined ? ctx.anchor : undefined;
     if (via !== undefined) extra = { ...extra, related: [{ message: `reached through ${this.callText(via)}`, range: via }] };
     this.diag(code, 'error', message, range, ctx, extra);
   }
@@ -2202,7 +2203,7 @@ export class Analyzer {
         if (!same) {
           this.error(
             'object.shape',
-            `layer object '${object.name}' was first applied to an input that gave weights ${weightsText(object.first.weights)}; here they would be ${weightsText(weights)}. A shared layer needs inputs of the same size.`,
+            `layer object '${object.name}'${passedAs(object, call)} was first applied to an input that gave weights ${weightsText(object.first.weights)}; here they would be ${weightsText(weights)}. A shared layer needs inputs of the same size.`,
             at,
             ctx,
           );
@@ -2213,7 +2214,7 @@ export class Analyzer {
         if (spec.name === 'batchnorm' && first && object.first.rank !== first.dims.length) {
           this.error(
             'object.shape',
-            `layer object '${object.name}' was first applied to an input of rank ${object.first.rank}; here it gets ${shapeToString(first)}, of rank ${first.dims.length}. A shared batchnorm keeps the rank it was first applied to (TensorFlow.js builds it for that rank); use a batchnorm of its own here.`,
+            `layer object '${object.name}'${passedAs(object, call)} was first applied to an input of rank ${object.first.rank}; here it gets ${shapeToString(first)}, of rank ${first.dims.length}. A shared batchnorm keeps the rank it was first applied to (TensorFlow.js builds it for that rank); use a batchnorm of its own here.`,
             at,
             ctx,
           );
@@ -3687,3 +3688,8 @@ export function analyzeFile(
 }
 
 export { exprText, sourceOfCall };
+
+/** ` (passed in as 'norm')` when a block body applies the object by a parameter's name; else empty. */
+function passedAs(object: LayerObject, call: CallExpr | undefined): string {
+  return call !== undefined && call.callee.name !== object.name ? ` (passed in as '${call.callee.name}')` : '';
+}

@@ -475,7 +475,10 @@ class Parser {
 
   /** The current token starts a declaration: `model NAME`, `import "..."` at the start of a line. */
   private atDeclStart(): boolean {
-    const t = this.pos;
+    return this.atDeclStartAt(this.pos);
+  }
+
+  private atDeclStartAt(t: number): boolean {
     const kind = this.kd[t];
     if ((this.fl[t] & F.LineStart) === 0 || kind < K.Model || kind > K.Import) return false;
     const next = this.kindAt(t + 1);
@@ -784,12 +787,27 @@ class Parser {
       u = this.closeOfHeader(u + 1);
       if (u < 0) return -1;
       kw = K.Block;
-    } else kw = this.kindAt(u + 1) === K.Ident && this.kindAt(u + 2) === K.Colon ? K.Train : K.Model;
+    } else kw = this.kindAt(u + 1) === K.Ident && this.kindAt(u + 2) === K.Colon && !this.bodyHasPorts(u + 1) ? K.Train : K.Model;
     if (this.kindAt(u) !== K.LBrace || (this.fl[u] & F.NlBefore) !== 0) return -1;
     this.error('syntax.expected', `expected ${TOP_EXPECTED}, found '${this.textOf(t)}': to declare a ${KIND_TEXT[kw] === 'train' ? 'train section' : KIND_TEXT[kw]}, write '${KIND_TEXT[kw]} ${this.textOf(t)}'`, this.tokRange(t));
     const at = this.startOf(t);
     withReplace(this.errors[this.errors.length - 1], `Insert '${KIND_TEXT[kw]}'`, span(at, at), `${KIND_TEXT[kw]} `);
     return kw;
+  }
+
+  /**
+   * Whether the body starting at token `t` (after its `{`) has an `input` or
+   * `output` statement before its `}`: then `NAME {` is a model even when its
+   * first line reads `x: [4]` (an input that lost its keyword), not a train
+   * section. Scans at most a few thousand tokens, and not past a declaration.
+   */
+  private bodyHasPorts(t: number): boolean {
+    for (let u = t; u < this.eof && u < t + 4000; u++) {
+      const k = this.kd[u];
+      if (k === K.RBrace || k === K.LBrace || this.atDeclStartAt(u)) return false;
+      if ((k === K.Input || k === K.Output) && (this.fl[u] & F.LineStart) !== 0) return true;
+    }
+    return false;
   }
 
   /**
