@@ -5,7 +5,7 @@ import { checkDataFiles } from '../core/runtime/dataCheck';
 import { nodeDataFs } from '../core/runtime/nodeFs';
 import { UsageError } from './args';
 import { EXIT, type Command } from './command';
-import { distinctFiles } from './files';
+import { displayPath, distinctFiles } from './files';
 import { analyzeFile, countBySeverity, formatDiagnostic, locate, plural, sortDiagnostics, type LocatedDiagnostic } from './diagnostics';
 
 export const checkCommand: Command = {
@@ -40,20 +40,21 @@ export const checkCommand: Command = {
     const unreadable: string[] = [];
     for (const path of files) {
       const r = analyzeFile(path, io.cwd);
+      const name = r.path;
       if (!r.ok) {
         // In the file-first form of the diagnostic lines, so a reader (or an editor's
         // problem matcher) sees which file was not checked and why.
-        io.stderr(`${path}: cannot read: ${r.reason}\n`);
-        unreadable.push(path);
+        io.stderr(`${name}: cannot read: ${r.reason}\n`);
+        unreadable.push(name);
         continue;
       }
-      found.push(...locate(path, r.analysis));
+      found.push(...locate(name, r.analysis));
       const data = await checkDataFiles(r.analysis, { baseDir: dirname(resolve(io.cwd, path)), roots, fs: nodeDataFs() });
-      found.push(...data.map((diagnostic) => ({ file: path, diagnostic })));
+      found.push(...data.map((diagnostic) => ({ file: name, diagnostic })));
     }
     // Two checked files importing the same broken file report its problems once.
     const seen = new Set<string>();
-    const sorted = sortDiagnostics(found, files).filter((d) => {
+    const sorted = sortDiagnostics(found, files.map(displayPath)).filter((d) => {
       const line = formatDiagnostic(d);
       if (seen.has(line)) return false;
       seen.add(line);

@@ -4,21 +4,26 @@
  */
 import { analyze } from '../core/analysis/analyze';
 import type { Analysis, Diagnostic, Severity } from '../core/analysis/types';
-import { importReader, ioReason, readSource } from './files';
+import { displayPath, importReader, ioReason, readSource } from './files';
 
 export type FileResult =
   | { ok: true; path: string; text: string; analysis: Analysis }
   | { ok: false; path: string; reason: string };
 
-/** Reads and analyses one file; imports resolve relative to it. */
+/**
+ * Reads and analyses one file; imports resolve relative to it (from standard
+ * input, `-`, relative to the working folder). `path` in the result is the
+ * name messages give it (`<stdin>` for `-`).
+ */
 export function analyzeFile(path: string, cwd: string): FileResult {
+  const name = displayPath(path);
   let text: string;
   try {
     text = readSource(path, cwd);
   } catch (err) {
-    return { ok: false, path, reason: ioReason(err) };
+    return { ok: false, path: name, reason: ioReason(err) };
   }
-  return { ok: true, path, text, analysis: analyze(text, { uri: path, readImport: importReader(cwd) }) };
+  return { ok: true, path: name, text, analysis: analyze(text, { uri: name, readImport: importReader(cwd) }) };
 }
 
 export interface LocatedDiagnostic {

@@ -16,7 +16,7 @@ import { asTokenizerSpec } from '../core/runtime/tokenizers';
 import { UsageError, optionValue } from './args';
 import { EXIT, type Command } from './command';
 import { analyzeFile, formatDiagnostic, locate, plural, sortDiagnostics } from './diagnostics';
-import { ioReason, writeFileAtomic } from './files';
+import { displayPath, ioReason, writeFileAtomic } from './files';
 
 /** The checkpoint folder of `--weights` (a folder, its model.json or its best.json) and which of its checkpoints the file names. */
 function checkpointFolder(arg: string, cwd: string): { dir: string; named?: CheckpointKind } {
@@ -73,7 +73,7 @@ export const exportCommand: Command = {
   ],
   async run(args, io) {
     if (args.positional.length !== 1) throw new UsageError('export needs exactly one FILE');
-    const path = args.positional[0];
+    const path = displayPath(args.positional[0]);
     const out = optionValue(args, 'out');
     let wanted = optionValue(args, 'model');
     const weightsArg = optionValue(args, 'weights');
@@ -84,7 +84,7 @@ export const exportCommand: Command = {
     const which = optionValue(args, 'checkpoint');
     if (which !== undefined && which !== 'best' && which !== 'last') throw new UsageError(`option '--checkpoint' is best or last, got '${which}'`);
     if (which !== undefined && weightsArg === undefined) throw new UsageError('--checkpoint picks a checkpoint of the --weights folder; give --weights too');
-    const r = analyzeFile(path, io.cwd);
+    const r = analyzeFile(args.positional[0], io.cwd);
     if (!r.ok) {
       io.stderr(`${path}: cannot read: ${r.reason}\n`);
       return EXIT.usage;

@@ -8,6 +8,14 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { AnalyzeOptions } from '../core/analysis/analyze';
 import { LineMap } from '../core/syntax/lexer';
 
+/** The FILE that means standard input: `nnmodel check -`, `nnmodel format - < a.nnmodel`. */
+export const STDIN = '-';
+
+/** How messages name a FILE: standard input as `<stdin>`, a file as given. */
+export function displayPath(path: string): string {
+  return path === STDIN ? '<stdin>' : path;
+}
+
 /** Reads a source file as UTF-8 (UTF-16 when it starts with a UTF-16 byte-order mark); a leading byte-order mark is dropped. */
 export function readSource(path: string, cwd: string): string {
   return readSourceFile(path, cwd).text;
@@ -49,8 +57,9 @@ export class TooLarge extends Error {
  * The bytes of a file, at most `cap`: a regular file larger is refused from its size, and a
  * pipe or device (`nnmodel check <(...)`, `/dev/stdin`) is read until its end or past the cap.
  */
-function readBounded(path: string, cap = MAX_SOURCE_BYTES): Buffer {
-  const fd = openSync(path, 'r');
+function readBounded(path: string | number, cap = MAX_SOURCE_BYTES): Buffer {
+  // A descriptor given (standard input where there is no /dev/stdin) is the caller's: read, not closed.
+  const fd = typeof path === 'number' ? path : openSync(path, 'r');
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR' });
@@ -59,7 +68,15 @@ function readBounded(path: string, cap = MAX_SOURCE_BYTES): Buffer {
     let total = 0;
     const chunk = Buffer.allocUnsafe(64 * 1024);
     for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (err) {
+        // A non-blocking descriptor (standard input as a socket) with nothing yet: wait a little and read again.
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
       if (n === 0) break;
       total += n;
       if (total > cap) throw new TooLarge();
@@ -67,13 +84,30 @@ function readBounded(path: string, cap = MAX_SOURCE_BYTES): Buffer {
     }
     return Buffer.concat(chunks, total);
   } finally {
-    closeSync(fd);
+    if (typeof path !== 'number') closeSync(fd);
   }
+}
+
+/**
+ * Standard input, to its end: opened anew as /dev/stdin where it can be (a
+ * pipe or file, read blocking), else from descriptor 0 (Windows; a socket,
+ * as Node's child processes get, which /dev/stdin cannot open).
+ */
+function readStdin(): Buffer {
+  if (process.platform !== 'win32') {
+    try {
+      return readBounded('/dev/stdin');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENXIO' && code !== 'ENOENT' && code !== 'EACCES') throw err;
+    }
+  }
+  return readBounded(0);
 }
 
 /** Reads a source file as {@link readSource} does, and says in which encoding, whether it had a byte-order mark, and where a byte of no character is. */
 export function readSourceFile(path: string, cwd: string): SourceText {
-  const bytes = readBounded(resolve(cwd, path));
+  const bytes = path === STDIN ? readStdin() : readBounded(resolve(cwd, path));
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) return readUtf16(bytes);
   const raw = bytes.toString('utf8');
   const bom = raw.charCodeAt(0) === 0xfeff;
@@ -147,7 +181,7 @@ export function distinctFiles(paths: readonly string[], cwd: string): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const p of paths) {
-    let key = resolve(cwd, p);
+    let key = p === STDIN ? p : resolve(cwd, p);
     try {
       key = realpathSync(key);
     } catch {

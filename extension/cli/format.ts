@@ -4,7 +4,7 @@ import { parse } from '../core/syntax/parser';
 import { optionValue, positiveInt, UsageError, type ParsedArgs } from './args';
 import { EXIT, type Command } from './command';
 import { formatDiagnostic, plural } from './diagnostics';
-import { distinctFiles, encodeSource, ioReason, readSourceFile, writeFileAtomic, type SourceText } from './files';
+import { displayPath, distinctFiles, encodeSource, ioReason, readSourceFile, STDIN, writeFileAtomic, type SourceText } from './files';
 
 export const formatCommand: Command = {
   name: 'format',
@@ -22,6 +22,11 @@ export const formatCommand: Command = {
     'With --check, nothing is written: the files that would change are listed and the exit',
     'code is 1 if there is any (for CI).',
     '',
+    'FILE - reads standard input and writes the formatted text to standard output, for editors',
+    'and pipes (`nnmodel format - < a.nnmodel`); it is then the only FILE. Text with syntax',
+    'errors is written back unchanged (the errors go to standard error, exit code 1), so a',
+    'filter does not empty what it was given; input that is not valid UTF-8 is not written.',
+    '',
     'Bodies are indented by two spaces, or by --indent N spaces, or with --indent tab by one',
     'tab per level (alignment beyond the level, as in continued chains, is in spaces, so it',
     'holds at any tab width). --tab-size N is how many columns a tab counts for in the',
@@ -38,14 +43,19 @@ export const formatCommand: Command = {
     const check = args.flags.has('check');
     const options = formatOptions(args);
     const files = distinctFiles(args.positional, io.cwd);
+    if (files.includes(STDIN) && !check) {
+      if (files.length > 1) throw new UsageError("format - writes the formatted text to standard output: give '-' alone, or use --check");
+      return formatStdin(io, options);
+    }
     let changed = 0;
     let broken = 0;
     let invalidBytes = 0;
     let failed = 0;
-    for (const path of files) {
+    for (const file of files) {
+      const path = displayPath(file);
       let source: SourceText;
       try {
-        source = readSourceFile(path, io.cwd);
+        source = readSourceFile(file, io.cwd);
       } catch (err) {
         io.stderr(`${path}: cannot read: ${ioReason(err)}\n`);
         failed++;
@@ -96,6 +106,34 @@ export const formatCommand: Command = {
     return broken || invalidBytes || (check && changed) ? EXIT.problems : EXIT.ok;
   },
 };
+
+/** `format -`: standard input, formatted, to standard output; text that cannot be formatted goes out as it came in. */
+function formatStdin(io: Parameters<Command['run']>[1], options: FormatOptions): number {
+  let source: SourceText;
+  try {
+    source = readSourceFile(STDIN, io.cwd);
+  } catch (err) {
+    io.stderr(`<stdin>: cannot read: ${ioReason(err)}\n`);
+    return EXIT.usage;
+  }
+  const { text, invalid } = source;
+  if (invalid) {
+    const hex = invalid.byte.toString(16).toUpperCase().padStart(2, '0');
+    io.stderr(`<stdin>:${invalid.line + 1}:${invalid.character + 1}: error byte 0x${hex} is not valid ${source.encoding.toUpperCase()}: give UTF-8\n`);
+    // Its bytes are not in `text` (decoding replaced them): nothing is written rather than something else.
+    io.stderr('nnmodel: not formatting <stdin>: it is not valid UTF-8; nothing written\n');
+    return EXIT.problems;
+  }
+  const errors = parse(text).errors;
+  if (errors.length > 0) {
+    for (const e of errors) io.stderr(formatDiagnostic({ file: '<stdin>', diagnostic: { code: e.code, severity: 'error', message: e.message, range: e.range } }) + '\n');
+    io.stderr(`nnmodel: not formatting <stdin>: it has ${plural(errors.length, 'syntax error')}; written back unchanged\n`);
+    io.stdout(text);
+    return EXIT.problems;
+  }
+  io.stdout(format(text, options));
+  return EXIT.ok;
+}
 
 /** The formatter's options from `--indent` and `--tab-size`, with usage errors naming the option. */
 function formatOptions(args: ParsedArgs): FormatOptions {

@@ -12,7 +12,7 @@ import { NOT_TRAINED, PLAIN_WEIGHTS, layerWeights, weightLabel, type LayerWeight
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
 import { analyzeFile, formatDiagnostic, locate, sortDiagnostics, type LocatedDiagnostic } from './diagnostics';
-import { importReader } from './files';
+import { displayPath, importReader } from './files';
 import { keyValues, renderTable } from './table';
 
 const DEFAULT_BATCH = 32;
@@ -76,7 +76,7 @@ interface Settings {
 
 function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
   if (args.positional.length !== 1) throw new UsageError('summary needs exactly one FILE');
-  const path = args.positional[0];
+  const path = displayPath(args.positional[0]);
   const batchText = optionValue(args, 'batch');
   const depthText = optionValue(args, 'depth');
   const settings: Settings = {
@@ -86,7 +86,7 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
     weights: args.flags.has('weights'),
     trains: [],
   };
-  const r = analyzeFile(path, io.cwd);
+  const r = analyzeFile(args.positional[0], io.cwd);
   if (!r.ok) {
     io.stderr(`${path}: cannot read: ${r.reason}\n`);
     return EXIT.usage;

@@ -20,7 +20,7 @@ import { CollapseNotice } from '../core/runtime/diversity';
 import { formatGradientLine } from '../core/runtime/signals';
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
-import { UnreadableFile, ioReason, readSource } from './files';
+import { STDIN, UnreadableFile, ioReason, readSource } from './files';
 import { plural, trainingExamples } from '../core/plural';
 
 // Loaded on first use: tfjs takes a while to load, and `nnmodel check` needs none of it.
@@ -47,6 +47,8 @@ export function checkpointKind(args: ParsedArgs): 'best' | 'last' | undefined {
 
 export function request(args: ParsedArgs, io: Required<CliIO>): JobRequest {
   if (args.positional.length !== 1) throw new UsageError('needs exactly one FILE');
+  // Checkpoints are written, and data found, beside the file: standard input has no folder.
+  if (args.positional[0] === STDIN) throw new UsageError("needs a FILE on disk (its checkpoints and data are beside it); '-' (standard input) is for check, summary, format and export");
   const backend = optionValue(args, 'backend') ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`option '--backend' is wasm or cpu, got '${backend}'`);
   const file = resolve(io.cwd, args.positional[0]);
