@@ -94,7 +94,8 @@ class Counter:
         steps = x.shape[1] if m.batch_first else x.shape[0]
         gates = {nn.LSTM: 4, nn.GRU: 3, nn.RNN: 1}[type(m)]
         h = m.hidden_size
-        self.macs += steps * gates * h * (m.input_size + h)
+        directions = 2 if m.bidirectional else 1
+        self.macs += directions * steps * gates * h * (m.input_size + h)
 
     def close(self):
         for h in self.handles:

@@ -63,5 +63,31 @@ def tcn_waves():
                  symbols={"seq": seq}, spatial_output=True)
 
 
+class Reverser(nn.Module):
+    """bilstm_reverse.nnmodel: an embedding, an LSTM returning every step (bidirectional or not), a softmax per step."""
+
+    def __init__(self, hidden, bidirectional, vocab=16, dim=32):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, dim)
+        self.lstm = nn.LSTM(dim, hidden, batch_first=True, bidirectional=bidirectional)
+        self.out = nn.Linear(hidden * (2 if bidirectional else 1), vocab)
+
+    def forward(self, tokens):
+        h, _ = self.lstm(self.emb(tokens))
+        return torch.softmax(self.out(h), -1)
+
+
+def bilstm_reverse():
+    # Schuster & Paliwal 1997. Two bias vectors per gate and direction in PyTorch, one in Keras.
+    return [
+        entry("bilstm_reverse.nnmodel", "BiReverse", Reverser(64, True), [torch.zeros(1, 8, dtype=torch.long)], [8, 16],
+              trainable_adjust=-2 * 4 * 64,
+              notes="bidirectional LSTM: Keras has one bias per gate and direction, PyTorch two: trainable = torch - 2*4*hidden"),
+        entry("bilstm_reverse.nnmodel", "OneWayReverse", Reverser(128, False), [torch.zeros(1, 8, dtype=torch.long)], [8, 16],
+              trainable_adjust=-4 * 128,
+              notes="LSTM: Keras has one bias per gate, PyTorch two: trainable = torch - 4*hidden"),
+    ]
+
+
 def figures():
-    return [char_lstm(), tcn_waves()]
+    return [char_lstm(), tcn_waves(), *bilstm_reverse()]

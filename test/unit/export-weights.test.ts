@@ -66,6 +66,21 @@ const GRU = `model Gru {
 }
 `;
 
+/**
+ * Bidirectional recurrent layers (forward weights as PyTorch's, backward ones as its `*_reverse`; without
+ * return_sequences, the backward state is the one after reading the whole sequence backwards): nn.LSTM
+ * and nn.RNN with bidirectional=True, KerasGRU with its reverse weights.
+ */
+const BIDIRECTIONAL = `model Bi {
+  input x: [seq, 5]
+  a = x -> lstm(6, bidirectional = true, return_sequences = true) -> rnn(3, bidirectional = true, return_sequences = true)
+  a = a -> gru(4, bidirectional = true, return_sequences = true)
+  s = a -> lstm(5, bidirectional = true)
+  g = a -> gru(3, bidirectional = true)
+  r = a -> rnn(2, bidirectional = true)
+  output s -> concat(g, r) -> dense(2)
+}
+`;
 
 /**
  * Mobile and modern CNNs, WaveNet: depthwise convolutions with relu6 and silu, squeeze-excite
@@ -125,6 +140,7 @@ const SOURCES: Source[] = [
   { name: 'gpt_small', file: 'gpt_small.nnmodel', model: 'GPTSmall' },
   { name: 'unet_small', file: 'unet_small.nnmodel', model: 'UNetSmall' },
   { name: 'gru', text: GRU, model: 'Gru' },
+  { name: 'bidirectional', text: BIDIRECTIONAL, model: 'Bi' },
   { name: 'mixed', text: MIXED, model: 'Mixed' },
   { name: 'seq', text: SEQUENCES, model: 'Seq' },
   { name: 'shared', text: SHARED_MODEL, model: 'Shared' },

@@ -156,3 +156,23 @@ test('a cold review of the habits above: the cases each must not get wrong', () 
   assert.equal(tuple.code, 'syntax.tuple');
   assert.equal(errors('model M {\n  input x: [8]\n  y = concat(x, relu)\n  output y\n}\n')[0].fixes, undefined);
 });
+
+test("Keras's Bidirectional(LSTM(n)) is the recurrent layer's bidirectional = true: one error, and the fix that rewrites the call", () => {
+  const text = model('bidirectional(lstm(8, return_sequences = true)) -> dense(2)', '[seq, 4]');
+  const [d, ...more] = errors(text);
+  assert.deepEqual(more, []);
+  assert.equal(d.code, 'name.unknown_layer');
+  assert.equal(text.slice(d.range.start.offset, d.range.end.offset), 'bidirectional');
+  assert.equal(
+    d.message,
+    "unknown layer or block 'bidirectional': a recurrent layer reads the sequence both ways with an argument here, as PyTorch's bidirectional=True: write `lstm(8, return_sequences = true, bidirectional = true)` (rnn, lstm or gru).",
+  );
+  const fixed = applyFix(text, d);
+  assert.equal(fixed, model('lstm(8, return_sequences = true, bidirectional = true) -> dense(2)', '[seq, 4]'));
+  assert.deepEqual(errors(fixed), []);
+  assert.deepEqual(analyze(fixed).models[0].outputs[0].shape.dims.map(String), ['seq', '2']);
+  // Around something else: the message, no fix.
+  const [other] = errors(model('Bidirectional(dense(3))', '[seq, 4]'));
+  assert.match(other.message, /write `lstm\(units, bidirectional = true\)`/);
+  assert.equal(other.fixes, undefined);
+});

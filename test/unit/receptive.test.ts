@@ -169,6 +169,17 @@ describe('receptive fields', () => {
     assert.deepEqual(out.get('target'), { kind: 'global', causal: true });
   });
 
+  test('recurrent: returning sequences, step t has read steps 0…t; bidirectional, all steps (the backward direction reads the later ones)', () => {
+    const field = (layer: string) => modelFields(model(`model R {\n  input s: [seq, 4]\n  output s -> ${layer}\n}\n`)).outputs[0].get('s');
+    assert.deepEqual(field('lstm(8, return_sequences = true)'), { kind: 'global', causal: true });
+    assert.deepEqual(field('gru(8, return_sequences = true, bidirectional = true)'), { kind: 'global', causal: false });
+    assert.deepEqual(field('rnn(8, bidirectional = true)'), { kind: 'global', causal: false });
+    const m = model('model R {\n  input s: [seq, 4]\n  output s -> lstm(8, return_sequences = true, bidirectional = true)\n}\n');
+    assert.equal(describeField(modelFields(m).outputs[0], m)[0], 'all of `s`');
+    const one = model('model R {\n  input s: [seq, 4]\n  output s -> lstm(8, return_sequences = true)\n}\n');
+    assert.match(describeField(modelFields(one).outputs[0], one)[0], /^all earlier /);
+  });
+
   test('a U-Net decoder comes back to stride 1 with a wider field; a window after a reshape is not traced', () => {
     const m = example('unet_small.nnmodel');
     const f = modelFields(m).outputs[0].get(m.inputs[0].name);

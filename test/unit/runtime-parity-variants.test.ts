@@ -22,6 +22,7 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import type { Graph, LayerNode, ModelInfo } from '../../extension/core/analysis/types';
 import { LAYERS } from '../../extension/core/layers';
 import { buildModel } from '../../extension/core/runtime/build';
+import { shortName } from '../../extension/core/runtime/checkpoint';
 import { examplesDir, readExampleImport, nnmodelFiles } from '../fixtures/examples';
 import { useCpuBackend } from '../fixtures/tfjs';
 
@@ -152,7 +153,8 @@ model Attention {
 model Recurrent {
   input s: [seq, 5]
   a = s -> rnn(4, return_sequences = true) -> lstm(6, return_sequences = true) -> gru(3, return_sequences = true)
-  output a -> rnn(2), a -> lstm(3), a -> gru(4, return_sequences = false)
+  b = s -> lstm(3, bidirectional = true, return_sequences = true) -> gru(2, bidirectional = true, return_sequences = true) -> rnn(4, bidirectional = true)
+  output a -> rnn(2), a -> lstm(3, bidirectional = false), a -> gru(4, return_sequences = false), b
 }
 
 model OddStrides1D {
@@ -271,7 +273,7 @@ function layerDisagreements(info: ModelInfo, label: string): string[] {
       }
       if (first && node.sharedWith === undefined) {
         // Weight names and shapes, as the hover and `summary --weights` list them.
-        const tfWeights = layer.weights.map((w) => `${w.name.split('/').pop()!.replace(/_\d+$/, '')}${JSON.stringify(w.shape)}`).sort();
+        const tfWeights = layer.weights.map((w) => `${shortName(w.name)}${JSON.stringify(w.shape)}`).sort();
         const ours = node.weights.map((w) => `${w.name}${JSON.stringify(w.shape.map((d) => d.value ?? null))}`).sort();
         if (JSON.stringify(tfWeights) !== JSON.stringify(ours)) {
           out.push(`${where}: tfjs weights ${tfWeights.join(', ')}; analysis ${ours.join(', ')}`);

@@ -256,3 +256,62 @@ test('the examples that train on text or waves are causal: no warning', () => {
   assert.match(String(d[0].related?.[0].uri), /gpt2_small\.nnmodel$/);
   assert.equal(d[0].fixes, undefined, 'no fix edits another file');
 });
+
+test('a bidirectional recurrent layer on next-step data reads later tokens: train.not_causal, with the fix bidirectional = false', () => {
+  const text = lm('lstm(16, return_sequences = true, bidirectional = true)');
+  const [d] = leaks(text);
+  assert.ok(d);
+  assert.deepEqual(d.related?.[0].range, rangeOf(text, 'lstm(16, return_sequences = true, bidirectional = true)'));
+  assert.match(d.message, /lstm\(16, return_sequences = true, bidirectional = true\) also reads the tokens backwards, so its output at position t has read positions t to the end of the window\. .*Set bidirectional = false in lstm/);
+  assert.equal(d.fixes?.[0].title, 'Set bidirectional = false in lstm(16, return_sequences = true, bidirectional = true)');
+  assert.equal(applyFix(text, d), lm('lstm(16, return_sequences = true, bidirectional = false)'));
+  // One way, it is causal: nothing to say.
+  assert.deepEqual(leaks(lm('lstm(32, return_sequences = true)')), []);
+  assert.deepEqual(leaks(lm('gru(32, return_sequences = true, bidirectional = false)')), []);
+});
+
+const reverser = (body: string, task = 'reverse') => `model R {
+  input tokens: int[8]
+  output tokens -> embedding(16, 32) -> ${body} -> dense(16) -> softmax
+}
+train R {
+  data: sequences(samples = 100, task = ${task}, length = 8, vocab = 16)
+}
+`;
+
+function reach(text: string): Diagnostic[] {
+  const a = analyze(text);
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  return a.diagnostics.filter((d) => d.code === 'train.sees_no_later');
+}
+
+test('sequences(task = reverse | sort) for a model that sees no later positions: train.sees_no_later, with the fix that lets it see both sides', () => {
+  const text = reverser('lstm(32, return_sequences = true)');
+  const [d] = reach(text);
+  assert.ok(d, 'a one-way lstm on reverse');
+  assert.equal(d.severity, 'warning');
+  assert.deepEqual(d.range, rangeOf(text, 'sequences(samples = 100, task = reverse, length = 8, vocab = 16)'));
+  assert.deepEqual(d.related?.[0].range, rangeOf(text, 'lstm(32, return_sequences = true)'));
+  assert.equal(
+    d.message,
+    "sequences(task = reverse) asks position t for the token at position length − 1 − t, which for the first half of the sequence comes after t, but the output of 'R' at a position cannot see the tokens after it: " +
+      'lstm(32, return_sequences = true) reads the tokens one way, so its output at each position has read only that token and earlier ones. It can learn the second half and must guess the first: accuracy stays near one half. Set bidirectional = true in lstm(32, return_sequences = true).',
+  );
+  const fixed = applyFix(text, d);
+  assert.equal(fixed, reverser('lstm(32, return_sequences = true, bidirectional = true)'));
+  assert.deepEqual(reach(fixed), []);
+  // Causal attention: the fix unmasks it.
+  const att = reverser('attention(4, causal = true)', 'sort');
+  const [a] = reach(att);
+  assert.match(a.message, /^sequences\(task = sort\) asks position t for the t-th smallest token of the whole sequence, which may come after t, .*attention\(4, causal = true\) lets each position attend only to itself and earlier ones\. It must guess wherever a smaller token comes later\. Set causal = false in attention\(4, causal = true\)\.$/);
+  assert.deepEqual(reach(applyFix(att, a)), []);
+  // Each position alone: no layer to change, no fix.
+  const [own] = reach(reverser('dense(32)'));
+  assert.match(own.message, /sees only the token at that position\. It cannot learn to reverse: accuracy stays near chance\. Add layers that mix the positions/);
+  assert.equal(own.fixes, undefined);
+  // copy needs only the position itself; an encoder sees everything; the encoder-decoder example has two inputs.
+  assert.deepEqual(reach(reverser('lstm(32, return_sequences = true)', 'copy')), []);
+  assert.deepEqual(reach(reverser('attention(4)')), []);
+  const tt = readFileSync(join(process.cwd(), 'examples', 'transformer.nnmodel'), 'utf8');
+  assert.deepEqual(analyze(tt, { readImport: importReader(join(process.cwd(), 'examples')) }).diagnostics.filter((x) => x.code === 'train.sees_no_later'), []);
+});

@@ -444,9 +444,17 @@ test('a causal model trained with mask gets train.mask_causal (a warning) on the
   const fixed = analyze(text).diagnostics.find((x) => x.code === 'train.mask_causal')!.fixes![0].edits[0];
   const after = text.slice(0, fixed.range.start.offset) + fixed.newText + text.slice(fixed.range.end.offset);
   assert.deepEqual(trainDiagnostics(after), []);
-  // An LSTM returning sequences is causal too: the generic advice, no fix.
-  const lstm = trainDiagnostics(LM('-> lstm(32, return_sequences = true) -> dense(64) -> softmax'));
-  assert.deepEqual(lstm.map((x) => [x.code, x.severity, x.fixes]), [['train.mask_causal', 'warning', undefined]]);
+  // An LSTM returning sequences reads one way: the fix makes it bidirectional, which sees both sides.
+  const lstmText = LM('-> lstm(32, return_sequences = true) -> dense(64) -> softmax');
+  const lstm = trainDiagnostics(lstmText);
+  assert.deepEqual(lstm.map((x) => [x.code, x.severity, x.fixes, x.related]), [
+    ['train.mask_causal', 'warning', ['Set bidirectional = true in lstm(32, return_sequences = true)'], ['lstm(32, return_sequences = true)']],
+  ]);
+  assert.match(lstm[0].message, /lstm\(32, return_sequences = true\) reads the tokens one way, so its output at each position has read only that token and earlier ones\. .* Set bidirectional = true in lstm/);
+  const edit = analyze(lstmText).diagnostics.find((x) => x.code === 'train.mask_causal')!.fixes![0].edits[0];
+  const bidirectional = lstmText.slice(0, edit.range.start.offset) + edit.newText + lstmText.slice(edit.range.end.offset);
+  assert.match(bidirectional, /lstm\(32, return_sequences = true, bidirectional = true\)/);
+  assert.deepEqual(trainDiagnostics(bidirectional), []);
 });
 
 test('mask needs a distribution per position: train.mask_output on a pooled output', () => {
@@ -557,5 +565,6 @@ test('a model whose output sees only its own position gets train.mask_causal say
   assert.match(d[0].message, /sees only the token at that position/);
   assert.match(d[0].message, /the same guess for every \[MASK\]/);
   // A causal model keeps its own wording.
-  assert.match(trainDiagnostics(LM('-> lstm(32, return_sequences = true) -> dense(64) -> softmax'))[0].message, /each position sees only itself and earlier ones\. A hidden token is then guessed from its left context alone/);
+  assert.match(trainDiagnostics(LM('-> lstm(32, return_sequences = true) -> dense(64) -> softmax'))[0].message, /has read only that token and earlier ones\. A hidden token is then guessed from its left context alone/);
+  assert.match(trainDiagnostics(LM('-> conv1d(8, 3, padding = causal) -> dense(64) -> softmax'))[0].message, /each position sees only itself and earlier ones\. A hidden token is then guessed from its left context alone/);
 });

@@ -1508,12 +1508,37 @@ export class Analyzer {
     const range = call.callee.range;
     const key = this.sameBodyKey('callee', name, range, ctx);
     if (key !== undefined && this.joinUnknown(key, name, range)) return;
+    if (name.toLowerCase() === 'bidirectional' && !this.blocks.has(name)) {
+      this.bidirectionalWrapper(call, ctx);
+      return;
+    }
     const options = suggestLayer(name, [...LAYERS.keys(), ...this.blocks.keys(), ...objectNames(ctx)]);
     const before = this.diagnostics.length;
     this.error('name.unknown_layer', `unknown layer or block '${name}'.${didYouMean(options)}`, range, ctx, {
       fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, range, o, i === 0)),
     });
     if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
+  }
+
+  /**
+   * Keras's `Bidirectional(LSTM(64))`: here a recurrent layer reads both ways
+   * with an argument. The fix rewrites the call into its recurrent layer
+   * with `bidirectional = true` (`lstm(64, bidirectional = true)`).
+   */
+  private bidirectionalWrapper(call: CallExpr, ctx: Ctx): void {
+    const arg = call.args.length === 1 && !call.args[0].name ? call.args[0].value : undefined;
+    const inner = arg?.kind === 'call' && RECURRENT_OPS.has(arg.callee.name) && arg.argsRange && !arg.repeat ? arg : undefined;
+    const written = inner ? sourceOfCall(inner).slice(0, -1) + `${inner.args.length > 0 ? ', ' : ''}bidirectional = true)` : undefined;
+    // The call without a `* N` after it.
+    const range = { start: call.callee.range.start, end: call.argsRange?.end ?? call.callee.range.end };
+    const fix = written && ctx.uri === this.uri && !ctx.static ? [this.replaceFix(`Change to ${written}`, range, written)] : undefined;
+    this.error(
+      'name.unknown_layer',
+      `unknown layer or block '${call.callee.name}': a recurrent layer reads the sequence both ways with an argument here, as PyTorch's bidirectional=True: write \`${written ?? 'lstm(units, bidirectional = true)'}\` (rnn, lstm or gru).`,
+      call.callee.range,
+      ctx,
+      { fixes: fix },
+    );
   }
 
   /**

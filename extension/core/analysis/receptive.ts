@@ -229,9 +229,12 @@ const attention: Rule = (node, shapes, inputs) => {
   return mapFields(inputs[0], (f) => (f.kind === 'unknown' ? f : { kind: 'global', causal: causal && f.causal }));
 };
 
-/** A recurrent layer's step t has read steps 0…t; without return_sequences only the last step is left. */
+/**
+ * A recurrent layer's step t has read steps 0…t; without return_sequences only the last step is left. A
+ * bidirectional one's step t has also read steps t…end (its backward direction): all of them, causal never.
+ */
 const recurrent: Rule = (node, _s, inputs) => {
-  const sequences = node.args.return_sequences === true;
+  const sequences = node.args.return_sequences === true && node.args.bidirectional !== true;
   return mapFields(inputs[0], (f) => (f.kind === 'unknown' ? f : { kind: 'global', causal: sequences && f.causal }));
 };
 

@@ -14,7 +14,7 @@ import { lookAhead, lookAheadLayer } from './receptive';
 import { argRangeOf } from './callArgs';
 import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
-import { checkMaskFit, checkMaskSettings, MASK_MAX, maskValueMessage } from './trainMask';
+import { checkMaskFit, checkMaskSettings, checkSequencesReach, MASK_MAX, maskValueMessage } from './trainMask';
 import { checkLayersAtDataSize, checkPerPositionOutput } from './trainLength';
 import { keepsPositionsMessage, outputFitsLabels } from './trainLabels';
 
@@ -659,6 +659,7 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   // An invalid `mask:` (its error said) still says the objective is not next-token prediction.
   if (item.entries.some((e) => e.key.name === 'mask')) return;
   if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file, spec.example?.(config.data!.options).dims[0]);
+  checkSequencesReach(config, model, dataAt, err, file);
 }
 
 /** Layers a classifier's head may hold after its dense without changing the axes before the last one. */
@@ -762,6 +763,10 @@ function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Ra
       `Keep the ${unit} on their own axis and let each position read only earlier ones: remove ${folded.label} and ${call} (and what undoes the ${folded.op}), ` +
       `and predict per position after a causal layer, e.g. conv1d(16, 5, padding = causal) -> ${head}, lstm(16, return_sequences = true) -> ${head}, or attention with causal = true.` +
       (kind === 'waves' ? ' To predict only the value after the window instead, end with flatten -> dense(1): one output per example, trained on that value.' : '');
+  } else if ((layer.op === 'rnn' || layer.op === 'lstm' || layer.op === 'gru') && layer.args.return_sequences === true && layer.args.bidirectional === true) {
+    how = `${call} also reads the ${unit} backwards, so its output at position t has read positions t to the end of the window`;
+    fix = `Set bidirectional = false in ${call}: its output at position t then reads positions 0 to t only.`;
+    edit = causalFix(file, layer, 'bidirectional', 'false', `Set bidirectional = false in ${call}`);
   } else if ((layer.op === 'rnn' || layer.op === 'lstm' || layer.op === 'gru') && layer.args.return_sequences !== true) {
     how = `${call} gives only its last state, which has read every ${unit.slice(0, -1)}, and every output position is made from it`;
     // No quick fix: what follows the last state (dense(64) -> reshape) rarely fits a sequence.

@@ -66,11 +66,20 @@ function seesNoLater(f: InputField | undefined): boolean {
 
 /** The first attention with `causal = true` of `g`, looking into block bodies and repeats. */
 function causalAttention(g: Graph): LayerNode | undefined {
+  return firstLayer(g, (n) => n.op === 'attention' && n.args.causal === true);
+}
+
+/** The first recurrent layer of `g` (or of its groups) that returns its sequence read one way only: `bidirectional = true` lets it see both sides. */
+function forwardRecurrent(g: Graph): LayerNode | undefined {
+  return firstLayer(g, (n) => (n.op === 'lstm' || n.op === 'gru' || n.op === 'rnn') && n.args.return_sequences === true && n.args.bidirectional !== true);
+}
+
+function firstLayer(g: Graph, is: (n: LayerNode) => boolean): LayerNode | undefined {
   for (const n of g.nodes) {
-    if (n.kind === 'layer' && n.op === 'attention' && n.args.causal === true) return n;
+    if (n.kind === 'layer' && is(n)) return n;
     if (n.kind === 'group') {
       for (const run of n.runs) {
-        const found = causalAttention(run.body);
+        const found = firstLayer(run.body, is);
         if (found) return found;
       }
     }
@@ -127,16 +136,78 @@ export function checkMaskFit(item: TrainDecl, config: TrainConfig, model: ModelI
     );
     return;
   }
-  const layer = causalAttention(model.graph);
-  const fix = layer && layer.inputs.length === 1 ? causalFix(file, layer, 'causal', 'false', `Set causal = false in ${layer.label}`) : undefined;
-  const how = layer
-    ? `${layer.label} lets each position attend only to itself and earlier ones`
-    : 'each position sees only itself and earlier ones';
+  const w = oneWay(model, file);
   err(
     'train.mask_causal',
-    `mask hides tokens anywhere in the window and asks for each from the tokens on both sides, but the output of '${model.name}' at a position cannot see the tokens after it: ${how}. A hidden token is then guessed from its left context alone, and the right context BERT learns from is lost. ${layer ? `Set causal = false in ${layer.label}` : 'Use layers that see the whole window (attention without causal = true)'} for a masked language model, or remove mask to train it by next-token prediction.`,
+    `mask hides tokens anywhere in the window and asks for each from the tokens on both sides, but the output of '${model.name}' at a position cannot see the tokens after it: ${w.how}. A hidden token is then guessed from its left context alone, and the right context BERT learns from is lost. ${w.change} for a masked language model, or remove mask to train it by next-token prediction.`,
     at,
-    fix && [fix],
-    { severity: 'warning', ...(layer ? { related: [{ message: `${model.name} sees no later tokens: ${layer.label}`, range: layer.range, uri: layer.uri ?? model.uri }] } : {}) },
+    w.fix && [w.fix],
+    { severity: 'warning', ...w.related },
+  );
+}
+
+/**
+ * Why the output of `model` at a position sees no later ones, when it is known
+ * for certain not to (`seesNoLater`): the first causal attention, else the first
+ * recurrent layer read one way, with what to change and the quick fix that
+ * changes it (`causal = false`, `bidirectional = true`).
+ */
+function oneWay(model: ModelInfo, file: Parameters<typeof causalFix>[0]): { how: string; change: string; fix: ReturnType<typeof causalFix>; related: { related?: { message: string; range: LayerNode['range']; uri?: string }[] } } {
+  const attention = causalAttention(model.graph);
+  const recurrent = attention ? undefined : forwardRecurrent(model.graph);
+  const layer = attention ?? recurrent;
+  const setting = recurrent ? 'bidirectional = true' : 'causal = false';
+  const fix = layer && layer.inputs.length === 1 ? causalFix(file, layer, recurrent ? 'bidirectional' : 'causal', recurrent ? 'true' : 'false', `Set ${setting} in ${layer.label}`) : undefined;
+  const how = attention
+    ? `${attention.label} lets each position attend only to itself and earlier ones`
+    : recurrent
+      ? `${recurrent.label} reads the tokens one way, so its output at each position has read only that token and earlier ones`
+      : 'each position sees only itself and earlier ones';
+  return {
+    how,
+    change: layer ? `Set ${setting} in ${layer.label}` : 'Use layers that see the whole window (attention without causal = true, a bidirectional lstm)',
+    fix,
+    related: layer ? { related: [{ message: `${model.name} sees no later tokens: ${layer.label}`, range: layer.range, uri: layer.uri ?? model.uri }] } : {},
+  };
+}
+
+/**
+ * `sequences(task = reverse | sort)` asks position t for a token that may
+ * stand after it (reverse: the one at length − 1 − t; sort: the t-th smallest
+ * of all): a one-input model whose output sees no later positions for
+ * certain (a causal attention, a recurrent layer read one way) can only
+ * guess those — for reverse, the first half: its accuracy stays near one
+ * half. `train.sees_no_later`, a warning on the data, with the layer related
+ * and the fix that lets it see both sides. `copy` needs only the position
+ * itself.
+ */
+export function checkSequencesReach(config: TrainConfig, model: ModelInfo, dataAt: LayerNode['range'], err: Err, file: Parameters<typeof causalFix>[0]): void {
+  const data = config.data;
+  if (data?.kind !== 'sequences' || model.inputs.length !== 1) return;
+  const task = data.options.task;
+  if (task !== 'reverse' && task !== 'sort') return;
+  const input = model.inputs[0];
+  const field = modelFields(model, true).outputs[0]?.get(input.name);
+  if (!seesNoLater(field)) return;
+  const own = field?.kind === 'local' && field.sizes.every((s) => s <= 1);
+  const w = own ? undefined : oneWay(model, file);
+  const asks =
+    task === 'reverse'
+      ? 'asks position t for the token at position length − 1 − t, which for the first half of the sequence comes after t'
+      : 'asks position t for the t-th smallest token of the whole sequence, which may come after t';
+  const sees = own ? 'sees only the token at that position' : `cannot see the tokens after it: ${w!.how}`;
+  const outcome =
+    task === 'reverse'
+      ? own
+        ? 'It cannot learn to reverse: accuracy stays near chance.'
+        : 'It can learn the second half and must guess the first: accuracy stays near one half.'
+      : 'It must guess wherever a smaller token comes later.';
+  const change = own ? 'Add layers that mix the positions and see both sides (attention, a bidirectional lstm)' : w!.change;
+  err(
+    'train.sees_no_later',
+    `sequences(task = ${task}) ${asks}, but the output of '${model.name}' at a position ${sees}. ${outcome} ${change}.`,
+    dataAt,
+    w?.fix && [w.fix],
+    { severity: 'warning', ...(w?.related ?? {}) },
   );
 }

@@ -206,21 +206,25 @@ export const HELPERS: Record<Helper, string> = {
     """A GRU as TensorFlow.js (and Keras with reset_after=False) computes it: the reset gate scales
     the state before the recurrent product, where nn.GRU scales the product, so trained weights carry
     over only to this one. Gates z, r, h in blocks of hidden_size rows, one bias. batch_first;
-    returns (outputs, last state) as nn.GRU does.
+    returns (outputs, last states [directions, batch, hidden]) as nn.GRU does. With bidirectional,
+    a second set of weights (*_reverse) reads the sequence backwards; outputs are [forward, backward]
+    per step.
     """
 
-    def __init__(self, input_size, hidden_size):
+    def __init__(self, input_size, hidden_size, bidirectional=False):
         super().__init__()
         self.hidden_size = hidden_size
+        self.bidirectional = bidirectional
         bound = 1 / math.sqrt(hidden_size)
-        self.weight_ih = nn.Parameter(torch.empty(3 * hidden_size, input_size).uniform_(-bound, bound))
-        self.weight_hh = nn.Parameter(torch.empty(3 * hidden_size, hidden_size).uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.zeros(3 * hidden_size))
+        for suffix in ("", "_reverse") if bidirectional else ("",):
+            self.register_parameter("weight_ih" + suffix, nn.Parameter(torch.empty(3 * hidden_size, input_size).uniform_(-bound, bound)))
+            self.register_parameter("weight_hh" + suffix, nn.Parameter(torch.empty(3 * hidden_size, hidden_size).uniform_(-bound, bound)))
+            self.register_parameter("bias" + suffix, nn.Parameter(torch.zeros(3 * hidden_size)))
 
-    def forward(self, x):
+    def run(self, x, weight_ih, weight_hh, bias):
         n = self.hidden_size
-        xs = F.linear(x, self.weight_ih, self.bias)  # every step's input part at once: [batch, seq, 3 * hidden]
-        w_zr, w_h = self.weight_hh[:2 * n], self.weight_hh[2 * n:]
+        xs = F.linear(x, weight_ih, bias)  # every step's input part at once: [batch, seq, 3 * hidden]
+        w_zr, w_h = weight_hh[:2 * n], weight_hh[2 * n:]
         h = x.new_zeros(x.shape[0], n)
         outputs = []
         for t in range(x.shape[1]):
@@ -229,7 +233,14 @@ export const HELPERS: Record<Helper, string> = {
             candidate = torch.tanh(xs[:, t, 2 * n:] + F.linear(r * h, w_h))
             h = z * h + (1 - z) * candidate
             outputs.append(h)
-        return torch.stack(outputs, 1), h.unsqueeze(0)
+        return torch.stack(outputs, 1), h
+
+    def forward(self, x):
+        outputs, h = self.run(x, self.weight_ih, self.weight_hh, self.bias)
+        if not self.bidirectional:
+            return outputs, h.unsqueeze(0)
+        backward, h_back = self.run(x.flip(1), self.weight_ih_reverse, self.weight_hh_reverse, self.bias_reverse)
+        return torch.cat([outputs, backward.flip(1)], 2), torch.stack([h, h_back])
 `,
   RandomFlip: `class RandomFlip(nn.Module):
     """Training only: flips each image left-right and/or up-down with probability 1/2."""

@@ -1440,27 +1440,34 @@ class Exporter {
       case 'lstm':
       case 'gru': {
         const units = Number(a.units);
+        const bidirectional = a.bidirectional === true;
+        // Without return_sequences: the last state of each direction. A bidirectional layer's backward one is at
+        // step 0 (it has read the whole sequence backwards), not at the last step: the returned states hold both.
+        const lastState = (states: string) =>
+          bidirectional ? `torch.cat(tuple(${states}), dim=1)  # the last state of each direction: forward, then backward` : `${states}[-1]  # the last step only`;
         // With trained weights, a GRU must compute as TensorFlow.js's (reset gate before the recurrent product).
         const kerasGru = node.op === 'gru' && this.options.weightsFile !== undefined;
         if (kerasGru) {
           this.helpers.add('KerasGRU');
-          const attr = objectModule('gru', `KerasGRU(${chan(inShape)}, ${units})`);
+          const attr = objectModule('gru', `KerasGRU(${chan(inShape)}, ${units}${bidirectional ? ', bidirectional=True' : ''})`);
           this.note(node, "written as KerasGRU (TensorFlow.js's reset-gate placement) so that the trained weights carry over; nn.GRU places the reset gate after the recurrent product", 0, mult);
           if (a.return_sequences === true) step((v) => `${attr}(${v})[0]`);
-          else step((v) => `${attr}(${v})[0][:, -1]  # the last step only`);
+          else step((v) => lastState(`${attr}(${v})[1]`));
           layout = 'last';
           break;
         }
         const cls = { rnn: 'nn.RNN', lstm: 'nn.LSTM', gru: 'nn.GRU' }[node.op];
         const gates = { rnn: 1, lstm: 4, gru: 3 }[node.op];
-        const attr = objectModule(node.op, `${cls}(${chan(inShape)}, ${units}, batch_first=True)`);
-        const delta = gates * units;
-        this.note(node, `PyTorch's ${cls} has two bias vectors (b_ih, b_hh) where Keras has one`, delta, mult);
+        const attr = objectModule(node.op, `${cls}(${chan(inShape)}, ${units}, batch_first=True${bidirectional ? ', bidirectional=True' : ''})`);
+        const delta = gates * units * (bidirectional ? 2 : 1);
+        this.note(node, `PyTorch's ${cls} has two bias vectors (b_ih, b_hh) where Keras has one${bidirectional ? ', in each direction' : ''}`, delta, mult);
         if (node.op === 'gru') {
           this.note(node, "PyTorch's GRU applies the reset gate after the recurrent product (Keras reset_after=True); TensorFlow.js's, before", 0, mult);
         }
         if (node.op === 'lstm') this.note(node, 'Keras initialises the forget-gate bias to 1 (unit_forget_bias); PyTorch to small random values', 0, mult);
         if (a.return_sequences === true) step((v) => `${attr}(${v})[0]`);
+        // nn.LSTM returns (outputs, (h_n, c_n)); nn.RNN and nn.GRU (outputs, h_n).
+        else if (bidirectional) step((v) => lastState(`${attr}(${v})[1]${node.op === 'lstm' ? '[0]' : ''}`));
         else step((v) => `${attr}(${v})[0][:, -1]  # the last step only`);
         layout = 'last';
         break;

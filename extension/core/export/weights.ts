@@ -24,6 +24,7 @@
  * | attention `{query,key,value,output}_kernel` / `_bias` | `{query,key,value,out}.weight` (transposed) / `.bias` |
  * | rnn / lstm kernel, recurrent_kernel, bias | weight_ih_l0, weight_hh_l0 (transposed), bias_ih_l0; bias_hh_l0 = 0 (Keras has one bias; LSTM gates i, f, c, o are PyTorch's i, f, g, o) |
  * | gru kernel, recurrent_kernel, bias (gates z, r, h) | `KerasGRU` weight_ih, weight_hh (transposed), bias: TensorFlow.js applies the reset gate before the recurrent product, which nn.GRU cannot, so the export with weights writes a GRU that computes as tfjs does |
+ * | bidirectional: backward_kernel, backward_recurrent_kernel, backward_bias | the same, with PyTorch's `_reverse` suffix (weight_ih_l0_reverse, …; KerasGRU weight_ih_reverse, …) |
  * | unembed bias | the model's `unembed_bias` parameter (the table is the embedding's: tied) |
  *
  * Flatten order: the export flattens a channels-first image as PyTorch does,
@@ -37,6 +38,7 @@
  */
 import type { LayerNode } from '../analysis/types';
 import { asFeatureStats, decodeWeights, matchSignature, misfitCause, type LayerSignature, type ModelJson } from '../runtime/checkpoint';
+import { BACKWARD } from '../layers/recurrent';
 
 // ------------------------------------------------------------------ what the exporter records
 
@@ -411,22 +413,26 @@ function convertLayer(p: Placed, w: Map<string, { shape: number[]; values: Float
     case 'rnn':
     case 'lstm':
     case 'gru': {
-      const kernel = permuteAxes(take('kernel'), [1, 0]);
-      const recurrent = permuteAxes(take('recurrent_kernel'), [1, 0]);
-      const bias = take('bias');
-      if (record.cls === 'KerasGRU') {
-        // Same gate order (z, r, h) and the same single bias: the class computes as tfjs does.
-        put('weight_ih', kernel);
-        put('weight_hh', recurrent);
-        put('bias', bias);
-        break;
+      // A bidirectional layer: the forward weights, then the backward ones (`backward_kernel`, …) as PyTorch's `*_reverse`.
+      const directions: [string, string][] = node.args.bidirectional === true ? [['', ''], [BACKWARD, '_reverse']] : [['', '']];
+      if (node.op === 'gru' && record.cls !== 'KerasGRU') throw new Error("nn.GRU places the reset gate after the recurrent product and TensorFlow.js's GRU before it: the weights do not carry over (the export with weights writes KerasGRU instead)");
+      for (const [ours, theirs] of directions) {
+        const kernel = permuteAxes(take(`${ours}kernel`), [1, 0]);
+        const recurrent = permuteAxes(take(`${ours}recurrent_kernel`), [1, 0]);
+        const bias = take(`${ours}bias`);
+        if (record.cls === 'KerasGRU') {
+          // Same gate order (z, r, h) and the same single bias: the class computes as tfjs does.
+          put(`weight_ih${theirs}`, kernel);
+          put(`weight_hh${theirs}`, recurrent);
+          put(`bias${theirs}`, bias);
+          continue;
+        }
+        // Keras's LSTM gates (i, f, c, o) are PyTorch's (i, f, g, o): the same blocks of rows.
+        put(`weight_ih_l0${theirs}`, kernel);
+        put(`weight_hh_l0${theirs}`, recurrent);
+        put(`bias_ih_l0${theirs}`, bias);
+        fill(`bias_hh_l0${theirs}`, bias.shape, 0, `Keras has one bias vector, PyTorch two: the trained one is bias_ih_l0${theirs}`);
       }
-      if (node.op === 'gru') throw new Error("nn.GRU places the reset gate after the recurrent product and TensorFlow.js's GRU before it: the weights do not carry over (the export with weights writes KerasGRU instead)");
-      // Keras's LSTM gates (i, f, c, o) are PyTorch's (i, f, g, o): the same blocks of rows.
-      put('weight_ih_l0', kernel);
-      put('weight_hh_l0', recurrent);
-      put('bias_ih_l0', bias);
-      fill('bias_hh_l0', bias.shape, 0, 'Keras has one bias vector, PyTorch two: the trained one is bias_ih_l0');
       break;
     }
     case 'unembed':

@@ -122,16 +122,21 @@ function recurrentSpec(cell: Cell): LayerSpec {
     category: 'recurrent',
     summary: cell.summary,
     doc: [
-      `**${name}(units, return_sequences = false)** — ${cell.title}.`,
+      `**${name}(units, return_sequences = false, bidirectional = false)** — ${cell.title}.`,
       '',
       `Reads the sequence one step at a time, keeping a state \`h\` of \`units\` numbers. ${cell.about}`,
       '',
+      // One setting per line: the hover of a value (`bidirectional = true`) quotes the lines that name it.
+      '`bidirectional = true` adds a second layer that reads the sequence backwards (Keras `Bidirectional`, PyTorch `bidirectional=True`) and joins both states: each output sees the whole sequence, past and future.',
+      '',
       '- input: `[seq, features]`',
-      '- output: `[units]` (the last state), or `[seq, units]` with `return_sequences = true`',
+      '- output: `[units]` (the last state), or `[seq, units]` with `return_sequences = true`;',
+      '  `2·units` wide with `bidirectional = true` (forward state, then backward)',
       `- parameters: \`${cell.formula}\` (weights \`kernel [features, ${gates > 1 ? `${gates}·` : ''}units]\`,`,
-      `  \`recurrent_kernel [units, ${gates > 1 ? `${gates}·` : ''}units]\`, \`bias\`), as in Keras / TensorFlow.js`,
+      `  \`recurrent_kernel [units, ${gates > 1 ? `${gates}·` : ''}units]\`, \`bias\`), as in Keras / TensorFlow.js; twice that`,
+      '  with `bidirectional = true` (the backward layer\'s `backward_kernel`, … of the same shapes)',
       `- MACs: \`seq · ${gates > 1 ? `${gates}·` : ''}units·(features + units)\` — the cell's matrix products per time step,`,
-      '  times the number of steps (gate multiplications are elementwise, not counted)',
+      '  times the number of steps (gate multiplications are elementwise, not counted); twice that bidirectional',
     ].join('\n'),
     args: [
       { name: 'units', type: 'int', doc: 'Size of the state (and of each output vector).', min: 1 },
@@ -141,10 +146,16 @@ function recurrentSpec(cell: Cell): LayerSpec {
         doc: 'Output the state at every step `[seq, units]` instead of only the last `[units]`.',
         default: false,
       },
+      {
+        name: 'bidirectional',
+        type: 'bool',
+        doc: 'Also read the sequence backwards, with a second set of weights, and join both states (`2·units` wide).',
+        default: false,
+      },
     ],
     inputRank: [2],
     outputShape(ctx) {
-      const u = Sym.of(units(ctx));
+      const u = Sym.of(units(ctx) * directions(ctx));
       const seq = ctx.inputs[0].dims[0];
       return { dims: ctx.args.return_sequences === true ? [seq, u] : [u] };
     },
@@ -152,37 +163,59 @@ function recurrentSpec(cell: Cell): LayerSpec {
       const u = units(ctx);
       const features = ctx.inputs[0].dims[1];
       const width = Sym.of(gates * u);
-      return [
-        { name: 'kernel', shape: [features, width], trainable: true },
-        { name: 'recurrent_kernel', shape: [Sym.of(u), width], trainable: true },
-        { name: 'bias', shape: [width], trainable: true },
+      const one = (prefix: string) => [
+        { name: `${prefix}kernel`, shape: [features, width], trainable: true },
+        { name: `${prefix}recurrent_kernel`, shape: [Sym.of(u), width], trainable: true },
+        { name: `${prefix}bias`, shape: [width], trainable: true },
       ];
+      return directions(ctx) === 2 ? [...one(''), ...one(BACKWARD)] : one('');
     },
     macs(ctx) {
       const u = units(ctx);
       const [seq, features] = ctx.inputs[0].dims;
-      return seq.mul(features.add(u).mul(gates * u));
+      return seq.mul(features.add(u).mul(gates * u * directions(ctx)));
     },
     tfjs(ctx: TfjsContext) {
       const { tf, seed } = ctx;
-      const common = {
-        name: ctx.name,
-        units: int(ctx.args.units),
-        returnSequences: ctx.args.return_sequences === true,
-        kernelInitializer: tf.initializers.glorotUniform({ seed }),
-        recurrentInitializer: orthogonal(tf, seed + 1),
+      const layer = (layerName: string, s: number, backwards: boolean, custom = true) => {
+        const common = {
+          name: layerName,
+          units: int(ctx.args.units),
+          returnSequences: ctx.args.return_sequences === true,
+          goBackwards: backwards,
+          kernelInitializer: tf.initializers.glorotUniform({ seed: s }),
+          // Bidirectional clones the layer it is given from its config, which cannot name this initializer: that one gets the default.
+          ...(custom ? { recurrentInitializer: orthogonal(tf, s + 1) } : {}),
+        };
+        switch (name) {
+          case 'rnn':
+            return tf.layers.simpleRNN(common);
+          // Keras 2+ gates with the logistic sigmoid; tfjs still defaults to hardSigmoid.
+          case 'lstm':
+            return tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid', unitForgetBias: true });
+          case 'gru':
+            return tf.layers.gru({ ...common, recurrentActivation: 'sigmoid' });
+        }
       };
-      switch (name) {
-        case 'rnn':
-          return tf.layers.simpleRNN(common);
-        // Keras 2+ gates with the logistic sigmoid; tfjs still defaults to hardSigmoid.
-        case 'lstm':
-          return tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid', unitForgetBias: true });
-        case 'gru':
-          return tf.layers.gru({ ...common, recurrentActivation: 'sigmoid' });
-      }
+      if (directions(ctx) === 1) return layer(ctx.name, seed, false);
+      // tfjs's Bidirectional (Keras's: the backward layer's outputs reversed back into step order, states
+      // concatenated forward first) clones both directions from one config, with the same seeds: both are
+      // replaced, before they are built, by layers initialised as a unidirectional one is, from seeds of their own.
+      const bi = tf.layers.bidirectional({ name: ctx.name, layer: layer(ctx.name, seed, false, false) as never, mergeMode: 'concat' });
+      const wrapper = bi as unknown as { forwardLayer: unknown; backwardLayer: unknown };
+      wrapper.forwardLayer = layer(`forward_${ctx.name}`, seed, false);
+      wrapper.backwardLayer = layer(`backward_${ctx.name}`, seed + 2, true);
+      return bi;
     },
   };
+}
+
+/** Weight names of a bidirectional layer's backward direction: `backward_kernel`, … (the forward's are plain). */
+export const BACKWARD = 'backward_';
+
+/** 2 for `bidirectional = true`, else 1. */
+function directions(ctx: Pick<LayerContext, 'args'>): number {
+  return ctx.args.bidirectional === true ? 2 : 1;
 }
 
 export const rnn: LayerSpec = recurrentSpec(CELLS[0]);

@@ -34,6 +34,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from '../layers/types';
+import { BACKWARD } from '../layers/recurrent';
 import { bodyPrefix, nodePath, type BuiltModel } from './build';
 import type { EpochLogs } from './train';
 import type { Graph, ModelInfo, TrainConfig } from '../analysis/types';
@@ -239,9 +240,16 @@ export function knownAnalysisSignature(info: ModelInfo): LayerSignature[] | unde
   return sig.every((s) => s.weights.every((w) => w.shape.every((d) => d > 0))) ? sig : undefined;
 }
 
-/** `dense_3/kernel` → `kernel` (tfjs prefixes the layer's unique name). */
-function shortName(name: string): string {
-  return name.slice(name.lastIndexOf('/') + 1).replace(/_\d+$/, '');
+/**
+ * A tfjs weight's name as the analysis gives it: `dense_3/kernel` → `kernel`
+ * (tfjs prefixes the layer's unique name); a bidirectional recurrent layer's
+ * `lstm_3/backward_lstm_3/kernel` → `backward_kernel` (its forward weights
+ * keep their plain names).
+ */
+export function shortName(name: string): string {
+  const parts = name.split('/');
+  const last = parts[parts.length - 1].replace(/_\d+$/, '');
+  return parts.length > 1 && parts[parts.length - 2].startsWith(BACKWARD) ? BACKWARD + last : last;
 }
 
 /** FNV-1a, 32 bits, as 8 hex digits. */
