@@ -74,3 +74,35 @@ e2eTest('a language model on text without causal = true is a warning in Problems
     }),
   );
 });
+
+const ONE_WAY = `model Reverse {
+  input tokens: int[8]
+  x = tokens -> embedding(16, 32) -> lstm(64, return_sequences = true)
+  output x -> dense(16) -> softmax
+}
+train Reverse {
+  data: sequences(samples = 400, task = reverse, length = 8, vocab = 16)
+}
+`;
+
+e2eTest('a one-way lstm asked to reverse is a warning in Problems; the quick fix makes it bidirectional, its hover shows [8, 128], and the warning goes', { files: { 'reverse.nnmodel': ONE_WAY } }, async (wb) => {
+  await wb.openFile('reverse.nnmodel');
+  const rows = await wb.waitForProblem(/must guess the first/);
+  assert.ok(rows.some((r) => /lstm\(64, return_sequences = true\) reads the tokens one way/.test(r) && /Set bidirectional = true in lstm\(64, return_sequences = true\)/.test(r)), rows.join(' | '));
+  const at = positionOf(ONE_WAY, 'sequences(samples');
+  await wb.goTo(at.line, at.column + 1);
+  await wb.applyQuickFix('Set bidirectional = true in lstm(64, return_sequences = true)');
+  const fixed = ONE_WAY.replace('lstm(64, return_sequences = true)', 'lstm(64, return_sequences = true, bidirectional = true)');
+  const text = await wb.step('save fixed', () => wb.saveAndRead('reverse.nnmodel', ONE_WAY));
+  assert.equal(text, fixed);
+  await wb.step('the warning goes', () =>
+    poll('no train.sees_no_later row in Problems', async () => !(await wb.problems()).some((r) => /must guess the first/.test(r)), {
+      seen: async () => (await wb.problems()).join(' | ') || '(no problems)',
+    }),
+  );
+  // Both directions joined: 2·64 wide, twice an lstm(64)'s parameters.
+  const lstm = positionOf(fixed, 'lstm(64');
+  const hover = await wb.hoverAt(lstm.line, lstm.column + 2, '[8, 128]');
+  assert.match(hover, /\[8, 128\]/);
+  assert.match(hover, /49,664/);
+});
