@@ -136,6 +136,16 @@ test('a recurrent hover says its cell is shared across time (the course notes\' 
   assert.match(layerHoverMarkdown(symbolic, getLayer('gru')!), /Weight sharing across time: the same 5,248 parameters at each of the `seq` steps \(the state carries the earlier steps forward\)(?!;)/);
   // One step: nothing is shared.
   assert.doesNotMatch(layerHoverMarkdown({ ...lstm, inShapes: [shape(1, 8)] }, getLayer('lstm')!), /Weight sharing/);
+  // Bidirectional: two cells, each shared across the steps, one per direction.
+  const bi = analyze('model M {\n  input x: [100, 8]\n  output x -> lstm(32, bidirectional = true) -> dense(2)\n}\n').models[0];
+  const biNode = bi.graph.nodes.find((n) => n.kind === 'layer' && n.op === 'lstm');
+  assert.ok(biNode && biNode.kind === 'layer');
+  const biSite: SiteInfo = { ...lstm, outShape: shape(64), params: biNode.params };
+  assert.ok(
+    layerHoverMarkdown(biSite, getLayer('lstm')!).includes(
+      "Weight sharing across time: each direction's 5,248 parameters at each of the 100 steps (the forward state carries the earlier steps forward, the backward state the later ones back); separate weights per step would need 100 × 10,496 = **1,049,600**",
+    ),
+  );
 });
 
 test('inlay hints: last output shape of each line and the sum of its parameters', () => {

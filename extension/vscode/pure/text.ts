@@ -276,8 +276,28 @@ function recurrentSharingLine(site: SiteInfo): string | undefined {
   const p = params.value!;
   const steps = site.inShapes[0].dims[0];
   if (steps.isConst() && steps.value! < 2) return undefined;
-  const head = `Weight sharing across time: the same ${formatCount(p)} parameters at each of the ${steps.isConst() ? formatCount(steps.value!) : `\`${steps}\``} steps (the state carries the earlier steps forward)`;
+  const stepsText = steps.isConst() ? formatCount(steps.value!) : `\`${steps}\``;
+  const head = bidirectionalSite(site, p)
+    ? `Weight sharing across time: each direction's ${formatCount(p / 2)} parameters at each of the ${stepsText} steps (the forward state carries the earlier steps forward, the backward state the later ones back)`
+    : `Weight sharing across time: the same ${formatCount(p)} parameters at each of the ${stepsText} steps (the state carries the earlier steps forward)`;
   return steps.isConst() ? `${head}; separate weights per step would need ${formatCount(steps.value!)} × ${formatCount(p)} = **${formatCount(steps.value! * p)}**` : head;
+}
+
+const RECURRENT_GATES: Readonly<Record<string, number>> = { rnn: 1, lstm: 4, gru: 3 };
+
+/**
+ * Whether a recurrent site is `bidirectional = true` (the site keeps no
+ * arguments): its `p` parameters are two cells of half its output width,
+ * `2·gates·u·(features + u + 1)` with `u = width / 2`, which one cell of the
+ * whole width never has.
+ */
+function bidirectionalSite(site: SiteInfo, p: number): boolean {
+  const width = site.outShape?.dims[site.outShape.dims.length - 1]?.value;
+  const features = site.inShapes[0]?.dims[1]?.value;
+  const gates = RECURRENT_GATES[site.name];
+  if (width === undefined || features === undefined || gates === undefined || width % 2 !== 0) return false;
+  const u = width / 2;
+  return p === 2 * gates * u * (features + u + 1);
 }
 
 /**
