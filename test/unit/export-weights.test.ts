@@ -83,7 +83,8 @@ const BIDIRECTIONAL = `model Bi {
 `;
 
 /**
- * Mobile and modern CNNs, WaveNet: depthwise convolutions with relu6 and silu, squeeze-excite
+ * Mobile and modern CNNs, WaveNet: depthwise convolutions with relu6 and silu, MobileNetV3's hard_swish
+ * and its squeeze-excite gated by hard_sigmoid, squeeze-excite
  * (a channel vector reshaped to [1, 1, c] gating an image through multiply, at two widths:
  * one class with -1 in the reshape), ConvNeXt's layernorm and dense per pixel with a
  * depthwise 1×1 layer scale, and WaveNet's gated causal convolutions with summed skips.
@@ -94,6 +95,12 @@ const BIDIRECTIONAL = `model Bi {
 const MOBILE = `block se(squeeze) {
   input x: [h, w, c]
   s = x -> global_avgpool -> dense(squeeze) -> silu -> dense(c) -> sigmoid -> reshape([1, 1, c])
+  output x -> multiply(s)
+}
+
+block se3(squeeze) {
+  input x: [h, w, c]
+  s = x -> global_avgpool -> dense(squeeze, activation = relu) -> dense(c) -> hard_sigmoid -> reshape([1, 1, c])
   output x -> multiply(s)
 }
 
@@ -114,6 +121,7 @@ model Mobile {
   x = image -> conv2d(8, 1, bias = false) -> batchnorm -> relu6
             -> conv2d(8, 3, stride = 2, padding = same, groups = 8) -> batchnorm -> silu -> se(2)
             -> conv2d(6, 1) -> grow * 2 -> se(3) -> layernorm -> next(12)
+            -> conv2d(12, 1, activation = hard_swish) -> hard_swish -> se3(4) -> conv2d(12, 1, activation = hard_sigmoid)
   v = x -> global_avgpool -> dense(12) -> sigmoid
   x = v + x -> multiply(v)
   z = audio -> conv1d(4, 2, padding = causal, dilation = 2) -> tanh

@@ -123,7 +123,7 @@ function spatial(r: Rand, n: number): Dim[] {
   return Array.from({ length: n }, () => pick(r, SIZES));
 }
 
-const ACTS = ['none', 'relu', 'relu6', 'leaky_relu', 'elu', 'gelu', 'sigmoid', 'tanh', 'silu', 'softmax'];
+const ACTS = ['none', 'relu', 'relu6', 'leaky_relu', 'elu', 'gelu', 'sigmoid', 'tanh', 'silu', 'hard_sigmoid', 'hard_swish', 'softmax'];
 
 /** A generator per catalogue layer: a call fitting (mostly) the input `x`, whose shape it may choose. */
 type Gen = (r: Rand, x: Dim[]) => Call;
@@ -284,6 +284,8 @@ const GENS: Record<string, Gen> = {
   sigmoid: bare('sigmoid'),
   tanh: bare('tanh'),
   silu: bare('silu'),
+  hard_sigmoid: bare('hard_sigmoid'),
+  hard_swish: bare('hard_swish'),
   softmax: (r, x) => {
     const args: Record<string, ArgValue> = {};
     maybe(r, 0.5, args, 'axis', () => axisFor(r, x.length));

@@ -114,8 +114,8 @@ model Augment {
 
 model Activations {
   input x: [seq, 5]
-  a = x -> relu -> relu6 -> leaky_relu -> leaky_relu(0.1) -> elu -> gelu -> sigmoid -> tanh -> silu
-  output a -> softmax, a -> softmax(axis = 0), a -> dense(4, activation = softmax) -> dense(3, activation = silu)
+  a = x -> relu -> relu6 -> leaky_relu -> leaky_relu(0.1) -> elu -> gelu -> sigmoid -> tanh -> silu -> hard_sigmoid -> hard_swish
+  output a -> softmax, a -> softmax(axis = 0), a -> dense(4, activation = softmax) -> dense(3, activation = silu), a -> dense(2, activation = hard_swish) -> dense(2, activation = hard_sigmoid)
 }
 
 model Reshaping {

@@ -175,7 +175,7 @@ model Convs1D {
 
 model Activations {
   input x: [12]
-  a = x -> relu -> relu6 -> leaky_relu(0.1) -> elu -> gelu -> sigmoid -> tanh -> silu -> softmax
+  a = x -> relu -> relu6 -> leaky_relu(0.1) -> elu -> gelu -> sigmoid -> tanh -> silu -> hard_sigmoid -> hard_swish -> softmax
   b = x -> dense(12, activation = relu6) -> dense(12, activation = leaky_relu) -> dense(12, activation = gelu)
   output (a + b) -> dense(4, bias = false)
 }

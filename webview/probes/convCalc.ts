@@ -267,6 +267,10 @@ export function activate(name: string, x: number): number {
       return Math.tanh(x);
     case 'silu':
       return x / (1 + Math.exp(-x));
+    case 'hard_sigmoid':
+      return Math.min(6, Math.max(0, x + 3)) / 6;
+    case 'hard_swish':
+      return (x * Math.min(6, Math.max(0, x + 3))) / 6;
     default:
       throw new Error(`unknown activation ${name}`);
   }

@@ -81,7 +81,7 @@ export const LIMITS = {
   maxImportDepth: 16,
 };
 
-const ACTIVATIONS = ['none', 'linear', 'relu', 'relu6', 'leaky_relu', 'elu', 'gelu', 'sigmoid', 'tanh', 'silu', 'softmax'];
+const ACTIVATIONS = ['none', 'linear', 'relu', 'relu6', 'leaky_relu', 'elu', 'gelu', 'sigmoid', 'tanh', 'silu', 'hard_sigmoid', 'hard_swish', 'softmax'];
 
 let choiceWords: Set<string> | undefined;
 /** Whether `word` is a choice of some layer's argument (`same`, `relu`, `learned`): what a bare word given to a block usually is. */

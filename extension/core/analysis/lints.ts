@@ -372,6 +372,8 @@ export const ORDER_RULES: Readonly<Record<string, OrderRule>> = {
   sigmoid: perPosition,
   tanh: perPosition,
   silu: perPosition,
+  hard_sigmoid: perPosition,
+  hard_swish: perPosition,
   softmax: overAxes(-1, 'order'),
   flatten: ordered,
   reshape: ordered,

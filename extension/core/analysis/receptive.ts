@@ -263,6 +263,8 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   sigmoid: positionwise,
   tanh: positionwise,
   silu: positionwise,
+  hard_sigmoid: positionwise,
+  hard_swish: positionwise,
   softmax: alongAxis(everything, -1, mixing),
   flatten: folding,
   reshape: reshaping,

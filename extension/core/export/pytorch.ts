@@ -1209,6 +1209,8 @@ class Exporter {
       case 'sigmoid':
       case 'tanh':
       case 'silu':
+      case 'hard_sigmoid':
+      case 'hard_swish':
         layout = outLayoutOfInput();
         activation(node.op, -1);
         break;
@@ -1869,6 +1871,10 @@ function activationExpr(name: string, axis: number, layout: Layout, shape: Shape
       return (v) => `torch.tanh(${v})`;
     case 'silu':
       return (v) => `F.silu(${v})`;
+    case 'hard_sigmoid':
+      return (v) => `F.hardsigmoid(${v})`;
+    case 'hard_swish':
+      return (v) => `F.hardswish(${v})`;
     case 'softmax': {
       const r = shape.dims.length;
       const dim = torchDim(normAxis(axis, r), r, layout, shape);

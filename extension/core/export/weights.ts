@@ -106,6 +106,8 @@ const PERM_TRANSPARENT = new Set([
   'sigmoid',
   'tanh',
   'silu',
+  'hard_sigmoid',
+  'hard_swish',
   'leaky_relu',
   'softmax',
   'dropout',

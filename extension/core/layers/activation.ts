@@ -127,6 +127,22 @@ export const silu = elementwise(
   activationLayer('silu'),
 );
 
+export const hardSigmoid = elementwise(
+  'hard_sigmoid',
+  'Hard sigmoid: relu6(x + 3) / 6, a piecewise-linear sigmoid in [0, 1].',
+  '`hard_sigmoid(x) = relu6(x + 3) / 6`: 0 below −3, 1 above 3, linear between (PyTorch\'s Hardsigmoid, Keras 3\'s hard_sigmoid)',
+  ['The gate of MobileNetV3\'s squeeze-and-excitation blocks: cheaper than sigmoid on phones. (TensorFlow.js\'s own hardSigmoid is Keras 2\'s `clip(0.2·x + 0.5, 0, 1)`, a different curve.)'],
+  activationLayer('hard_sigmoid'),
+);
+
+export const hardSwish = elementwise(
+  'hard_swish',
+  'Hard swish: x · relu6(x + 3) / 6, a piecewise approximation of silu.',
+  '`hard_swish(x) = x · relu6(x + 3) / 6`: 0 below −3, x above 3 (PyTorch\'s Hardswish)',
+  ['The activation of MobileNetV3 (Howard et al. 2019): silu\'s shape without an exponential.'],
+  activationLayer('hard_swish'),
+);
+
 // ------------------------------------------------------------------ softmax
 
 const softmaxClass = perTf((tf) => {
@@ -188,4 +204,4 @@ export const softmax: LayerSpec = {
   },
 };
 
-export const activationLayers: LayerSpec[] = [relu, relu6, leakyRelu, elu, gelu, sigmoid, tanh, silu, softmax];
+export const activationLayers: LayerSpec[] = [relu, relu6, leakyRelu, elu, gelu, sigmoid, tanh, silu, hardSigmoid, hardSwish, softmax];

@@ -275,6 +275,8 @@ export const ACTIVATIONS = [
   'sigmoid',
   'tanh',
   'silu',
+  'hard_sigmoid',
+  'hard_swish',
   'softmax',
 ] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -286,7 +288,7 @@ export const LEAKY_RELU_ALPHA = 0.2;
 export const activationArg: ArgSpec = {
   name: 'activation',
   type: 'activation',
-  doc: 'Activation applied to the output: `none`, `relu`, `relu6`, `leaky_relu` (slope 0.2), `elu`, `gelu`, `sigmoid`, `tanh`, `silu`, `softmax`.',
+  doc: 'Activation applied to the output: `none`, `relu`, `relu6`, `leaky_relu` (slope 0.2), `elu`, `gelu`, `sigmoid`, `tanh`, `silu`, `hard_sigmoid`, `hard_swish`, `softmax`.',
   default: 'none',
   enum: ACTIVATIONS,
 };
@@ -309,6 +311,38 @@ const leakyActivation = perTf((tf) => {
   return NnLeakyRelu;
 });
 
+/** `relu6(x + 3) / 6`: PyTorch's Hardsigmoid and Keras 3's hard_sigmoid (tfjs's hardSigmoid is Keras 2's `clip(0.2·x + 0.5)`). */
+function hardSigmoid(tf: Tf, x: TfTensor): TfTensor {
+  return tf.div(tf.relu6(tf.add(x, 3)), 6);
+}
+
+/** Class names of the hard activations tfjs lacks (registered on first use). */
+const HARD_ACTIVATIONS = { hard_sigmoid: 'nnHardSigmoid', hard_swish: 'nnHardSwish' } as const;
+
+const hardActivations = perTf((tf) => {
+  class NnHardSigmoid extends tf.serialization.Serializable {
+    static className = HARD_ACTIVATIONS.hard_sigmoid;
+    apply(x: TfTensor): TfTensor {
+      return tf.tidy(() => hardSigmoid(tf, x));
+    }
+    override getConfig(): TfConfigDict {
+      return {};
+    }
+  }
+  class NnHardSwish extends tf.serialization.Serializable {
+    static className = HARD_ACTIVATIONS.hard_swish;
+    apply(x: TfTensor): TfTensor {
+      return tf.tidy(() => tf.mul(x, hardSigmoid(tf, x)));
+    }
+    override getConfig(): TfConfigDict {
+      return {};
+    }
+  }
+  tf.serialization.registerClass(NnHardSigmoid);
+  tf.serialization.registerClass(NnHardSwish);
+  return true;
+});
+
 /**
  * The tfjs activation identifier for `name`, for the `activation` option of
  * tfjs layers. `silu` is tfjs's `swish`; `gelu` is the exact (erf) form, as
@@ -324,6 +358,10 @@ export function tfjsActivation(tf: Tf, name: string): TfActivationId {
       leakyActivation(tf);
       // A registered class name works wherever tfjs takes an identifier.
       return LEAKY_ACTIVATION as TfActivationId;
+    case 'hard_sigmoid':
+    case 'hard_swish':
+      hardActivations(tf);
+      return HARD_ACTIVATIONS[name as 'hard_sigmoid' | 'hard_swish'] as TfActivationId;
     case 'relu':
     case 'relu6':
     case 'elu':
@@ -357,6 +395,10 @@ export function applyActivation(tf: Tf, name: string, x: TfTensor): TfTensor {
       return tf.tanh(x);
     case 'silu':
       return tf.mul(x, tf.sigmoid(x));
+    case 'hard_sigmoid':
+      return hardSigmoid(tf, x);
+    case 'hard_swish':
+      return tf.mul(x, hardSigmoid(tf, x));
     case 'softmax':
       return tf.softmax(x, -1);
   }
