@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
-import { e2eTest, env, openTrainingTab, poll, type Workbench } from './harness';
+import { e2eTest, env, openTab, openTrainingTab, poll, type Workbench } from './harness';
 
 const LENET_3_EPOCHS = (text: string) => text.replace(/epochs: \d+/, 'epochs: 3');
 
@@ -524,7 +524,7 @@ e2eTest('Train Model on the encoder-decoder TinyTransformer: two inputs by teach
   assert.equal(await boxes.nth(1).inputValue(), ['0', ...ablated.slice(0, -1)].join(' '));
 });
 
-e2eTest('Train Model on the bidirectional LSTM of bilstm_reverse: it learns to reverse past the one-way ceiling (val accuracy > 0.75 in 10 epochs) in the worker, and writes both directions to its checkpoint', {
+e2eTest('Train Model on the bidirectional LSTM of bilstm_reverse: it learns to reverse past the one-way ceiling (val accuracy > 0.75 in 10 epochs) in the worker, writes both directions to its checkpoint, and Feature maps say which channels read which way', {
   files: {
     '.vscode/settings.json': JSON.stringify({ 'nnmodel.backend': 'wasm' }, null, 2),
     // The example's bidirectional model and its train section only (one train section: no model to pick), at 10 epochs.
@@ -555,6 +555,23 @@ e2eTest('Train Model on the bidirectional LSTM of bilstm_reverse: it learns to r
   const manifest = JSON.parse(readFileSync(wb.path('.nnmodel/bilstm/BiReverse/model.json'), 'utf8')) as { weightsManifest: { weights: { name: string }[] }[] };
   const names = manifest.weightsManifest.flatMap((g) => g.weights.map((w) => w.name.slice(w.name.lastIndexOf('/') + 1)));
   for (const w of ['kernel', 'recurrent_kernel', 'bias', 'backward_kernel', 'backward_recurrent_kernel', 'backward_bias']) assert.ok(names.includes(w), `${w} in ${names.join(', ')}`);
+  // Feature maps: the lstm's strip says which channels read which way, and its cells say so from the keyboard.
+  await openTab(wb, frame, 'featureMaps');
+  const lstm = frame.locator('#nn-panel-featureMaps .nn-fm-layer[data-op="lstm"]').first();
+  await wb.step('lstm strip', () => lstm.waitFor({ timeout: 90_000 }));
+  assert.match(await lstm.locator('.nn-fm-detail').innerText(), /\[8, 128\] · channels 0–63 read forward, 64–127 backward/);
+  const strip = lstm.locator('canvas.nn-fm-strip');
+  await strip.focus();
+  // The first key puts the cursor on channel 0, step 0; down once more: channel 1, a forward unit.
+  for (const key of ['ArrowDown', 'ArrowDown']) await wb.page.keyboard.press(key);
+  const live = frame.locator('#nn-panel-featureMaps .nn-cell-live');
+  const read = await wb.step('channel 1 announced', () =>
+    poll('channel 1 announced as a forward unit', async () => (await live.allInnerTexts()).find((x) => /^channel 1 \(forward, unit 1\) · /.test(x)), {
+      timeout: 15_000,
+      seen: async () => (await live.allInnerTexts()).join(' | '),
+    }),
+  );
+  t.diagnostic(read);
 });
 
 e2eTest('a run whose CSV fails to read closes its progress notification at once, and the next Train Model starts', {

@@ -533,13 +533,17 @@ function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap,
   section.dataset.kind = map.kind;
   const shape = map.kind === 'grid' ? `[${map.height}, ${map.width}, ${map.channels}]` : map.kind === 'strip' ? `[${map.width}, ${map.channels}]` : `[${map.width}]`;
   const what = MERGE_WORDS[layer.node.op];
-  const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''}${source ? ` · ${sourceText(source)}` : ''}`, headerSource(source, ctx.reveal), { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
+  // A bidirectional recurrent layer's output is two states side by side: the forward one, then the backward one.
+  const half = layer.node.category === 'recurrent' && layer.node.args.bidirectional === true && map.kind !== 'grid' ? (map.kind === 'strip' ? map.channels : map.width) / 2 : undefined;
+  const halves = half !== undefined && Number.isInteger(half) ? half : undefined;
+  const split = halves === undefined ? '' : ` · ${map.kind === 'strip' ? 'channels' : 'units'} 0–${halves - 1} read forward, ${halves}–${2 * halves - 1} backward`;
+  const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''}${split}${source ? ` · ${sourceText(source)}` : ''}`, headerSource(source, ctx.reveal), { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
   const zeros = layer.relu ? zeroStats(map.data, map.channels, map.height * map.width) : undefined;
   if (zeros) header.append(...zeroBadges(map, zeros));
   section.append(header);
   if (calc) section.dataset.calc = 'true';
-  if (map.kind === 'strip') section.append(stripCanvas(map, tip, zeros, calc));
-  else if (map.kind === 'units') section.append(...unitStrip(map, tip));
+  if (map.kind === 'strip') section.append(stripCanvas(map, tip, zeros, calc, halves));
+  else if (map.kind === 'units') section.append(...unitStrip(map, tip, halves));
   else section.append(...channelGrid(map, tip, seen, zeros, calc));
   // Dropout and batchnorm: what the layer does in training beside what it does here, at inference (trainModesView.ts).
   if (modes) section.append(modesPanel(modes));
@@ -892,7 +896,13 @@ function inputPreview(): InputPreview {
   };
 }
 
-function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats, calc?: Calc): HTMLCanvasElement {
+/** ` (backward, unit 3)` for channel or unit `i` of a bidirectional layer whose directions have `halves` each; else empty. */
+function directionOf(i: number, halves: number | undefined): string {
+  if (halves === undefined) return '';
+  return i < halves ? ` (forward, unit ${i})` : ` (backward, unit ${i - halves})`;
+}
+
+function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats, calc?: Calc, halves?: number): HTMLCanvasElement {
   const { width: len, channels } = map;
   const canvas = document.createElement('canvas');
   canvas.className = 'nn-fm-strip';
@@ -912,7 +922,7 @@ function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats, calc?
   canvas.setAttribute('aria-label', `${plural(channels, 'channel')} (rows) × ${plural(len, 'step')} (columns), each row normalised to its range`);
   const read = (c: number, t: number) => {
     const zero = zeros ? ` · ${zeroCaption(zeros.perChannel[c])}` : '';
-    return `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}${zero}\nstep ${t} = ${formatValue(map.data[c * len + t])}`;
+    return `channel ${c}${directionOf(c, halves)} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}${zero}\nstep ${t} = ${formatValue(map.data[c * len + t])}`;
   };
   // Rows are channels, columns steps.
   const cell = (x: number, y: number) => [Math.min(channels - 1, Math.floor(y * channels)), Math.min(len - 1, Math.floor(x * len))];
@@ -936,7 +946,7 @@ function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats, calc?
  * the maps' colour scale over the layer's range; the first UNIT_LIMIT cells,
  * then "Show all".
  */
-function unitStrip(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
+function unitStrip(map: FeatureMap, tip: HTMLElement, halves?: number): HTMLElement[] {
   const n = map.width;
   const canvas = document.createElement('canvas');
   canvas.className = 'nn-fmx-units';
@@ -961,7 +971,7 @@ function unitStrip(map: FeatureMap, tip: HTMLElement): HTMLElement[] {
   const range = `${formatValue(map.min[0])} … ${formatValue(map.max[0])}`;
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `${groupedPlural(n, 'unit')}, coloured over ${range}`);
-  const read = (i: number | undefined) => (i === undefined ? `${groupedPlural(n, 'unit')} · ${range}` : `unit ${i} = ${formatValue(map.data[i])}\n${groupedPlural(n, 'unit')} · ${range}`);
+  const read = (i: number | undefined) => (i === undefined ? `${groupedPlural(n, 'unit')} · ${range}` : `unit ${i}${directionOf(i, halves)} = ${formatValue(map.data[i])}\n${groupedPlural(n, 'unit')} · ${range}`);
   hover(canvas, tip, (x, y) => read(unitAt(layout, x, y)));
   // From the keyboard: the arrow keys move over the cells as drawn (rows of the strip), "Show all" included.
   canvas.tabIndex = 0;
