@@ -151,3 +151,31 @@ test('random_translation, random_zoom and cutout come back from the topology wit
   back.dispose();
   b.model.dispose();
 });
+
+test('drop_path: in training each example is kept whole (scaled by 1 / (1 − rate)) or dropped whole, about `rate` of them; identity at inference; seeded', () => {
+  const before = tf.memory().numTensors;
+  const batch = 4000;
+  const b = build('  input x: [3, 5]\n  output x -> drop_path(0.25)');
+  const [layer] = layersOf(b, 'NnDropPath');
+  assert.ok(layer, 'built as NnDropPath');
+  const ones = tf.ones([batch, 3, 5]);
+  assert.deepEqual(draw(layer, ones, false), new Array(batch * 15).fill(1), 'inference: the input');
+  reseedRandomLayers(b.model, 0, 2);
+  const y = draw(layer, ones);
+  const kept = 1 / 0.75;
+  let dropped = 0;
+  for (let e = 0; e < batch; e++) {
+    const row = y.slice(e * 15, (e + 1) * 15);
+    const whole = row.every((v) => v === 0) || row.every((v) => Math.abs(v - kept) < 1e-6);
+    assert.ok(whole, `example ${e} is neither dropped nor kept whole: ${row.join(', ')}`);
+    if (row[0] === 0) dropped++;
+  }
+  // √(0.25 · 0.75 / 4000) ≈ 0.0068: the bound is 6 of them.
+  assert.ok(Math.abs(dropped / batch - 0.25) < 0.041, `dropped ${dropped} of ${batch}`);
+  // The same stream restarted draws the same examples.
+  reseedRandomLayers(b.model, 0, 2);
+  assert.deepEqual(draw(layer, ones), y);
+  tf.dispose(ones);
+  b.model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -379,6 +379,7 @@ export const ORDER_RULES: Readonly<Record<string, OrderRule>> = {
   reshape: ordered,
   transpose: ordered,
   dropout: perPosition,
+  drop_path: perPosition,
   gaussian_noise: perPosition,
   random_flip: ordered,
   random_rotation: ordered,

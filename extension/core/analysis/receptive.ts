@@ -270,6 +270,7 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   reshape: reshaping,
   transpose: reshaping,
   dropout: positionwise,
+  drop_path: positionwise,
   random_flip: positionwise,
   random_rotation: positionwise,
   random_crop: positionwise,

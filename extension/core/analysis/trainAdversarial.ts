@@ -40,7 +40,7 @@ function findNode(g: Graph, id: number | undefined): GraphNode | undefined {
 }
 
 /** Layers that move or drop values without changing them: the range is their input's (`tanh -> reshape([28, 28, 1])`). */
-const KEEPS_RANGE = new Set(['reshape', 'flatten', 'transpose', 'dropout', 'upsample', 'maxpool', 'avgpool']);
+const KEEPS_RANGE = new Set(['reshape', 'flatten', 'transpose', 'dropout', 'drop_path', 'upsample', 'maxpool', 'avgpool']);
 
 function lastActivation(g: Graph, node: GraphNode, depth = 0): string | undefined {
   if (node.kind === 'layer') {

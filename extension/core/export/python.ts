@@ -61,6 +61,7 @@ export const HELPER_ORDER = [
   'RandomBrightness',
   'RandomContrast',
   'GaussianNoise',
+  'DropPath',
 ] as const;
 
 export type Helper = (typeof HELPER_ORDER)[number];
@@ -408,5 +409,21 @@ export const HELPERS: Record<Helper, string> = {
 
     def forward(self, x):
         return x + torch.randn_like(x) * self.stddev if self.training else x
+`,
+  DropPath: `class DropPath(nn.Module):
+    """Stochastic depth (Huang et al. 2016), training only: zeroes the whole value of each example
+    with probability p and scales the kept ones by 1 / (1 - p) (timm's DropPath, torchvision's
+    StochasticDepth in "row" mode).
+    """
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        keep = (torch.rand(x.shape[0], *([1] * (x.dim() - 1)), device=x.device) >= self.p).to(x.dtype)
+        return x * keep / (1 - self.p)
 `,
 };

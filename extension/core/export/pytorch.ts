@@ -330,6 +330,7 @@ const CHANNELS_FIRST = new Set([
 const ANY_LAYOUT = new Set<string>([
   ...ACTIVATIONS.filter((a) => a !== 'none'),
   'dropout',
+  'drop_path',
   'gaussian_noise',
   'random_brightness',
   'flatten',
@@ -1227,6 +1228,13 @@ class Exporter {
       case 'dropout': {
         layout = outLayoutOfInput();
         const attr = objectModule('drop', `nn.Dropout(${pyFloat(Number(a.rate))})`);
+        step((v) => `${attr}(${v})`);
+        break;
+      }
+      case 'drop_path': {
+        layout = outLayoutOfInput();
+        this.helpers.add('DropPath');
+        const attr = objectModule('drop_path', `DropPath(${pyFloat(Number(a.rate))})`);
         step((v) => `${attr}(${v})`);
         break;
       }

@@ -111,6 +111,7 @@ const PERM_TRANSPARENT = new Set([
   'leaky_relu',
   'softmax',
   'dropout',
+  'drop_path',
   'gaussian_noise',
   'batchnorm',
   'layernorm',

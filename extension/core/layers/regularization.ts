@@ -50,4 +50,49 @@ export const dropout: LayerSpec = {
   },
 };
 
-export const regularizationLayers: LayerSpec[] = [dropout];
+/**
+ * Stochastic depth's drop (Huang et al. 2016, "Deep Networks with Stochastic
+ * Depth"; timm's DropPath, torchvision's StochasticDepth in "row" mode): in
+ * training the whole value of each example is zeroed with probability
+ * `rate` and the kept ones are scaled by 1 / (1 − rate); identity at
+ * inference. One mask value per example, broadcast over its other axes.
+ */
+const dropPathClass = perTf((tf) =>
+  seededLayerClass(tf, 'NnDropPath', 'rate', (rate) => rate > 0 && rate < 1, (x, rate, seed) =>
+    tf.dropout(x, rate, [x.shape[0], ...x.shape.slice(1).map(() => 1)], seed),
+  ),
+);
+
+export const dropPath: LayerSpec = {
+  name: 'drop_path',
+  category: 'regularization',
+  summary: 'Stochastic depth: in training, drops the whole value of an example with probability `rate`.',
+  doc: [
+    '**drop_path(rate)** — stochastic depth (Huang et al. 2016): during training, the whole value of each',
+    'example is set to 0 with probability `rate` (the kept ones are multiplied by `1 / (1 − rate)`);',
+    'at inference it does nothing. At the end of a residual branch, `x + x -> block -> drop_path(0.1)`,',
+    'an example then skips the block now and then: a deep network trains as an ensemble of shallower',
+    'ones (ViT, DeiT, ConvNeXt, EfficientNet train with it; PyTorch: timm\'s DropPath, torchvision\'s',
+    'StochasticDepth).',
+    '',
+    '- shape unchanged · parameters: 0 · MACs: 0',
+    '- active in training only; one draw per example, not per value (that is `dropout`)',
+  ].join('\n'),
+  args: [{ name: 'rate', type: 'number', doc: 'Probability of dropping an example\'s whole value, in [0, 1).', min: 0, max: 1 }],
+  inputRank: { min: 0 },
+  trainingOnly: true,
+  outputShape(ctx) {
+    const rate = argNum(ctx.args, 'rate');
+    if (!(rate >= 0 && rate < 1)) {
+      ctx.fail('arg.range', `drop_path: rate must be at least 0 and below 1, got ${rate}`, 'rate');
+    }
+    return { dims: ctx.inputs[0].dims };
+  },
+  weights: () => [],
+  macs: () => Sym.ZERO,
+  tfjs(ctx) {
+    return new (dropPathClass(ctx.tf))({ name: ctx.name, rate: argNum(ctx.args, 'rate'), seed: ctx.seed });
+  },
+};
+
+export const regularizationLayers: LayerSpec[] = [dropout, dropPath];
