@@ -8,7 +8,7 @@
 import { Sym } from '../analysis/sym';
 import { argNum, perTf } from './common';
 import { seededLayerClass } from './draws';
-import type { LayerSpec } from './types';
+import type { LayerSpec, Tf } from './types';
 
 /**
  * Keras's Dropout: in training each value is zeroed with probability `rate`
@@ -18,6 +18,32 @@ import type { LayerSpec } from './types';
 const dropoutClass = perTf((tf) =>
   seededLayerClass(tf, 'NnDropout', 'rate', (rate) => rate > 0 && rate < 1, (x, rate, seed) => tf.dropout(x, rate, undefined, seed)),
 );
+
+/**
+ * What `dropout` and `drop_path` share: one `rate` in [0, 1), the shape
+ * unchanged, no weights or MACs, training only, a seeded layer of `cls`.
+ */
+function rateLayer(
+  name: string,
+  doc: string,
+  cls: (tf: Tf) => ReturnType<typeof seededLayerClass>,
+): Pick<LayerSpec, 'args' | 'inputRank' | 'trainingOnly' | 'outputShape' | 'weights' | 'macs' | 'tfjs'> {
+  return {
+    args: [{ name: 'rate', type: 'number', doc, min: 0, max: 1 }],
+    inputRank: { min: 0 },
+    trainingOnly: true,
+    outputShape(ctx) {
+      const rate = argNum(ctx.args, 'rate');
+      if (!(rate >= 0 && rate < 1)) ctx.fail('arg.range', `${name}: rate must be at least 0 and below 1, got ${rate}`, 'rate');
+      return { dims: ctx.inputs[0].dims };
+    },
+    weights: () => [],
+    macs: () => Sym.ZERO,
+    tfjs(ctx) {
+      return new (cls(ctx.tf))({ name: ctx.name, rate: argNum(ctx.args, 'rate'), seed: ctx.seed });
+    },
+  };
+}
 
 export const dropout: LayerSpec = {
   name: 'dropout',
@@ -33,21 +59,7 @@ export const dropout: LayerSpec = {
     '',
     'Example: `dense(128) -> relu -> dropout(0.5)`.',
   ].join('\n'),
-  args: [{ name: 'rate', type: 'number', doc: 'Fraction of values to drop, in [0, 1).', min: 0, max: 1 }],
-  inputRank: { min: 0 },
-  trainingOnly: true,
-  outputShape(ctx) {
-    const rate = argNum(ctx.args, 'rate');
-    if (!(rate >= 0 && rate < 1)) {
-      ctx.fail('arg.range', `dropout: rate must be at least 0 and below 1, got ${rate}`, 'rate');
-    }
-    return { dims: ctx.inputs[0].dims };
-  },
-  weights: () => [],
-  macs: () => Sym.ZERO,
-  tfjs(ctx) {
-    return new (dropoutClass(ctx.tf))({ name: ctx.name, rate: argNum(ctx.args, 'rate'), seed: ctx.seed });
-  },
+  ...rateLayer('dropout', 'Fraction of values to drop, in [0, 1).', dropoutClass),
 };
 
 /**
@@ -78,21 +90,7 @@ export const dropPath: LayerSpec = {
     '- shape unchanged · parameters: 0 · MACs: 0',
     '- active in training only; one draw per example, not per value (that is `dropout`)',
   ].join('\n'),
-  args: [{ name: 'rate', type: 'number', doc: 'Probability of dropping an example\'s whole value, in [0, 1).', min: 0, max: 1 }],
-  inputRank: { min: 0 },
-  trainingOnly: true,
-  outputShape(ctx) {
-    const rate = argNum(ctx.args, 'rate');
-    if (!(rate >= 0 && rate < 1)) {
-      ctx.fail('arg.range', `drop_path: rate must be at least 0 and below 1, got ${rate}`, 'rate');
-    }
-    return { dims: ctx.inputs[0].dims };
-  },
-  weights: () => [],
-  macs: () => Sym.ZERO,
-  tfjs(ctx) {
-    return new (dropPathClass(ctx.tf))({ name: ctx.name, rate: argNum(ctx.args, 'rate'), seed: ctx.seed });
-  },
+  ...rateLayer('drop_path', 'Probability of dropping an example\'s whole value, in [0, 1).', dropPathClass),
 };
 
 export const regularizationLayers: LayerSpec[] = [dropout, dropPath];
