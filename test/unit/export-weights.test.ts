@@ -42,7 +42,7 @@ model Mixed {
   input image: [9, 7, 3]
   input signal: [seq, 6]
   a = image -> conv2d(8, 3, stride = 2, padding = same) -> batchnorm -> res(8) * 2 -> conv2d(8, [3, 1], groups = 2, padding = same)
-  f = a -> flatten -> dropout(0.2) -> relu -> batchnorm -> layernorm
+  f = a -> flatten -> dropout(0.2) -> relu -> batchnorm -> layernorm -> layer_scale(0.5)
   s = signal -> conv1d(6, 3, padding = causal, dilation = 2) -> conv1d(4, 3, padding = same) -> layernorm -> rnn(5)
   output f -> concat(s) -> dense(7) -> batchnorm -> softmax
 }
@@ -111,7 +111,7 @@ block grow(growth = 3) {
 
 block next(c) {
   input x
-  y = x -> conv2d(c, 7, padding = same, groups = c) -> layernorm(epsilon = 1e-6) -> dense(4 * c) -> gelu -> dense(c)
+  y = x -> conv2d(c, 7, padding = same, groups = c) -> layernorm(epsilon = 1e-6) -> dense(4 * c) -> gelu -> dense(c) -> layer_scale -> drop_path(0.1)
   output x + y -> conv2d(c, 1, groups = c, bias = false)
 }
 

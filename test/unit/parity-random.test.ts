@@ -305,6 +305,7 @@ const GENS: Record<string, Gen> = {
   transpose: (r, x) => call('transpose', { perm: permutation(r, x.length) }, 1),
   dropout: (r) => call('dropout', { rate: pick(r, [0, 0.1, 0.5]) }, 1),
   drop_path: (r) => call('drop_path', { rate: pick(r, [0, 0.1, 0.5]) }, 1),
+  layer_scale: (r) => (chance(r, 0.5) ? call('layer_scale', { init: pick(r, [0.1, 1]) }, 1) : bare('layer_scale')(r, [])),
   random_flip: (r) => call('random_flip', { mode: pick(r, ['horizontal', 'vertical', 'horizontal_and_vertical']) }, 1),
   random_rotation: (r) => call('random_rotation', { factor: pick(r, [0.1, 0.25]) }, 1),
   random_crop: (r, x) => {

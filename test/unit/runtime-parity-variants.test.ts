@@ -109,7 +109,7 @@ model Augment {
   c = b -> random_translation(0.2, fill_mode = reflect) -> random_zoom(0.2) -> random_zoom(0.1, 0.3, fill_mode = nearest)
   d = c -> random_zoom(0.1, fill_mode = reflect) -> random_zoom(0.1, fill_mode = constant) -> random_crop(11, 9) -> cutout(3) -> cutout(2, 4)
   e = d -> random_brightness(0.2) -> random_brightness(0.1, value_range = [0, 255]) -> random_contrast(0.3)
-  output e -> gaussian_noise(0.1) -> dropout(0.3) -> drop_path(0.2)
+  output e -> gaussian_noise(0.1) -> dropout(0.3) -> drop_path(0.2) -> layer_scale -> layer_scale(0.5)
 }
 
 model Activations {

@@ -195,7 +195,7 @@ model Augment {
   x = image -> random_flip -> random_rotation(0.1) -> random_crop(12, 12) -> gaussian_noise(0.1)
   x = x -> random_translation(0.1, 0.2) -> random_zoom(0.2, fill_mode = constant) -> cutout(4, 3)
        -> random_brightness(0.2) -> random_contrast(0.3)
-  output x -> dropout(0.5) -> drop_path(0.1) -> flatten -> dense(2)
+  output x -> dropout(0.5) -> drop_path(0.1) -> layer_scale(0.1) -> flatten -> dense(2)
 }
 
 model Transformer {

@@ -363,6 +363,7 @@ export const ORDER_RULES: Readonly<Record<string, OrderRule>> = {
   // Statistics over the batch and the positions, or over each position's features: the same set of numbers in any order.
   batchnorm: perPosition,
   layernorm: perPosition,
+  layer_scale: perPosition,
   groupnorm: perPosition,
   relu: perPosition,
   relu6: perPosition,

@@ -254,6 +254,7 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   upsample: upsampled,
   batchnorm: positionwise,
   layernorm: positionwise,
+  layer_scale: positionwise,
   groupnorm: positionwise,
   relu: positionwise,
   relu6: positionwise,

@@ -151,6 +151,7 @@ const LAYER_ALIASES: Readonly<Record<string, string>> = {
   view: 'reshape',
   dropout1d: 'dropout',
   dropout2d: 'dropout',
+  layerscale: 'layer_scale',
   droppath: 'drop_path',
   stochasticdepth: 'drop_path',
   stochastic_depth: 'drop_path',

@@ -62,6 +62,7 @@ export const HELPER_ORDER = [
   'RandomContrast',
   'GaussianNoise',
   'DropPath',
+  'LayerScale',
 ] as const;
 
 export type Helper = (typeof HELPER_ORDER)[number];
@@ -425,5 +426,15 @@ export const HELPERS: Record<Helper, string> = {
             return x
         keep = (torch.rand(x.shape[0], *([1] * (x.dim() - 1)), device=x.device) >= self.p).to(x.dtype)
         return x * keep / (1 - self.p)
+`,
+  LayerScale: `class LayerScale(nn.Module):
+    """A learned factor per channel (the last axis), initialised to init (CaiT, ConvNeXt)."""
+
+    def __init__(self, dim, init=1e-6):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.full((dim,), float(init)))
+
+    def forward(self, x):
+        return x * self.gamma
 `,
 };

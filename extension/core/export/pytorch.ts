@@ -1195,6 +1195,13 @@ class Exporter {
         layout = 'last';
         break;
       }
+      case 'layer_scale': {
+        this.helpers.add('LayerScale');
+        const attr = objectModule('scale', `LayerScale(${chan(inShape)}${Number(a.init) === 1e-6 ? '' : `, ${pyFloat(Number(a.init))}`})`);
+        step((v) => `${attr}(${v})`);
+        layout = 'last';
+        break;
+      }
       case 'groupnorm': {
         const opts = [String(a.groups), String(chan(inShape))];
         if (a.epsilon !== 1e-5) opts.push(`eps=${pyFloat(Number(a.epsilon))}`);

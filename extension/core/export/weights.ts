@@ -115,10 +115,11 @@ const PERM_TRANSPARENT = new Set([
   'gaussian_noise',
   'batchnorm',
   'layernorm',
+  'layer_scale',
 ]);
 
 /** Layers whose weights can take a permuted input (the permutation is applied to their input-side weights). */
-export const PERM_CONSUMERS = new Set(['dense', 'batchnorm', 'layernorm']);
+export const PERM_CONSUMERS = new Set(['dense', 'batchnorm', 'layernorm', 'layer_scale']);
 
 /**
  * The permutation of a layer's output, given its inputs' (undefined: the
@@ -392,6 +393,9 @@ function convertLayer(p: Placed, w: Map<string, { shape: number[]; values: Float
     case 'groupnorm':
       put('weight', vec('gamma'));
       put('bias', vec('beta'));
+      break;
+    case 'layer_scale':
+      put('gamma', vec('gamma'));
       break;
     case 'embedding':
       put('weight', take('embeddings'));

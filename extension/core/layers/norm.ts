@@ -384,4 +384,65 @@ function divisorNear(n: number, g: number): number {
   return best;
 }
 
-export const normLayers: LayerSpec[] = [batchnorm, layernorm, groupnorm];
+const layerScaleClass = perTf((tf) => {
+  /** A learned factor per channel (the last axis), initialised to `init`: CaiT's and ConvNeXt's LayerScale. */
+  class NnLayerScale extends tf.layers.Layer {
+    static className = 'NnLayerScale';
+    readonly init: number;
+    private gamma?: LayerVariable;
+    constructor(args: TfLayerArgs & { init: number }) {
+      super(args);
+      this.init = args.init;
+    }
+    override build(inputShape: TfShape | TfShape[]): void {
+      const s = oneShape(inputShape);
+      const c = s[s.length - 1];
+      if (c === null) throw new Error(`${this.name}: the channel count must be known`);
+      this.gamma = this.addWeight('gamma', [c], 'float32', tf.initializers.constant({ value: this.init }));
+      this.built = true;
+    }
+    override computeOutputShape(inputShape: TfShape | TfShape[]): TfShape | TfShape[] {
+      return inputShape;
+    }
+    override call(inputs: TfTensor | TfTensor[], _kwargs: TfKwargs): TfTensor {
+      return tf.tidy(() => tf.mul(oneTensor(inputs), this.gamma!.read()));
+    }
+    override getConfig(): TfConfigDict {
+      return { ...super.getConfig(), init: this.init };
+    }
+  }
+  tf.serialization.registerClass(NnLayerScale);
+  return NnLayerScale;
+});
+
+export const layerScale: LayerSpec = {
+  name: 'layer_scale',
+  category: 'norm',
+  summary: 'A learned factor per channel, starting small: a residual branch that begins almost silent (CaiT, ConvNeXt).',
+  doc: [
+    '**layer_scale(init = 1e-6)** — multiplies each channel `c` of the last axis by a learned factor',
+    '`γ_c`, initialised to `init` (Touvron et al. 2021, "Going deeper with Image Transformers" (CaiT);',
+    'ConvNeXt). At the end of a residual branch, `x + x -> block -> layer_scale(1e-6)`, each block',
+    'starts close to the identity and learns how much to add, which keeps deep stacks trainable.',
+    '',
+    '- shape unchanged: `[..., C]` → `[..., C]`',
+    '- parameters: `C` (`gamma`)',
+    '- MACs: 0 (elementwise)',
+  ].join('\n'),
+  args: [{ name: 'init', type: 'number', doc: 'The factors\' starting value (CaiT: 0.1 to 1e-6 with depth; ConvNeXt: 1e-6).', default: 1e-6 }],
+  inputRank: { min: 1 },
+  outputShape(ctx) {
+    const input = ctx.inputs[0];
+    if (input.dims.length === 0) ctx.fail('shape.rank', `layer_scale expects at least one axis (the channels), got ${fmt(input)}`);
+    const init = argNum(ctx.args, 'init');
+    if (!Number.isFinite(init)) ctx.fail('arg.range', `layer_scale: init must be a finite number, got ${init}`, 'init');
+    return { dims: input.dims };
+  },
+  weights: (ctx) => [{ name: 'gamma', shape: [channels(ctx)], trainable: true }],
+  macs: () => Sym.ZERO,
+  tfjs(ctx) {
+    return new (layerScaleClass(ctx.tf))({ name: ctx.name, init: argNum(ctx.args, 'init') });
+  },
+};
+
+export const normLayers: LayerSpec[] = [batchnorm, layernorm, groupnorm, layerScale];
