@@ -181,11 +181,14 @@ export function distinctFiles(paths: readonly string[], cwd: string): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const p of paths) {
-    let key = p === STDIN ? p : resolve(cwd, p);
-    try {
-      key = realpathSync(key);
-    } catch {
-      // Missing or unreadable: reported under the name given.
+    // Standard input is its own key: a file named '-' (`./-`) is another input.
+    let key = p === STDIN ? '\0stdin' : resolve(cwd, p);
+    if (p !== STDIN) {
+      try {
+        key = realpathSync(key);
+      } catch {
+        // Missing or unreadable: reported under the name given.
+      }
     }
     if (seen.has(key)) continue;
     seen.add(key);

@@ -26,6 +26,7 @@ export const formatCommand: Command = {
     'and pipes (`nnmodel format - < a.nnmodel`); it is then the only FILE. Text with syntax',
     'errors is written back unchanged (the errors go to standard error, exit code 1), so a',
     'filter does not empty what it was given; input that is not valid UTF-8 is not written.',
+    'Standard output is UTF-8 (with the byte-order mark when the input had one).',
     '',
     'Bodies are indented by two spaces, or by --indent N spaces, or with --indent tab by one',
     'tab per level (alignment beyond the level, as in continued chains, is in spaces, so it',
@@ -117,6 +118,8 @@ function formatStdin(io: Parameters<Command['run']>[1], options: FormatOptions):
     return EXIT.usage;
   }
   const { text, invalid } = source;
+  // Standard output is UTF-8; a byte-order mark read is written back.
+  const bom = source.bom ? '\ufeff' : '';
   if (invalid) {
     const hex = invalid.byte.toString(16).toUpperCase().padStart(2, '0');
     io.stderr(`<stdin>:${invalid.line + 1}:${invalid.character + 1}: error byte 0x${hex} is not valid ${source.encoding.toUpperCase()}: give UTF-8\n`);
@@ -128,10 +131,10 @@ function formatStdin(io: Parameters<Command['run']>[1], options: FormatOptions):
   if (errors.length > 0) {
     for (const e of errors) io.stderr(formatDiagnostic({ file: '<stdin>', diagnostic: { code: e.code, severity: 'error', message: e.message, range: e.range } }) + '\n');
     io.stderr(`nnmodel: not formatting <stdin>: it has ${plural(errors.length, 'syntax error')}; written back unchanged\n`);
-    io.stdout(text);
+    io.stdout(bom + text);
     return EXIT.problems;
   }
-  io.stdout(format(text, options));
+  io.stdout(bom + format(text, options));
   return EXIT.ok;
 }
 

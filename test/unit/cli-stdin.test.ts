@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { main } from '../../extension/cli/cli';
 import { runCli, withWorkspace } from '../fixtures/cli';
 
@@ -33,6 +35,12 @@ if (process.env[CHILD]) {
       assert.match(piped(dir, ok, 'summary', '-').out, /^M {2}\(<stdin>:2\)$/m);
       // Given twice, read once.
       assert.equal(piped(dir, MESSY, 'check', '-', '-').out.split('\n').filter((l) => l.startsWith('<stdin>')).length, 1);
+      // A file named '-' is another input than standard input.
+      writeFileSync(join(dir, '-'), MESSY.replace('dense(0)', 'dens(2)'));
+      const both = piped(dir, ok, 'check', '-', './-');
+      assert.equal(both.code, 1, both.err);
+      assert.match(both.out, /^\.\/-:3:\d+: error name\.unknown_layer /m);
+      assert.match(both.out, /in 2 files$/m);
     }),
   );
 
@@ -43,6 +51,9 @@ if (process.env[CHILD]) {
       assert.equal(f.code, 0, f.err);
       assert.equal(f.out, 'model M {\n  input x: [4]\n  output x -> dense(0)\n}\n');
       assert.equal(f.err, '');
+      // A byte-order mark read is written back (formatted, and unchanged with syntax errors).
+      assert.equal(piped(dir, '\ufeff' + MESSY, 'format', '-').out, '\ufeffmodel M {\n  input x: [4]\n  output x -> dense(0)\n}\n');
+      assert.equal(piped(dir, '\ufeffmodel M {\n  input x: [4\n}\n', 'format', '-').out, '\ufeffmodel M {\n  input x: [4\n}\n');
       const broken = 'model M {\n  input x: [4\n}\n';
       const b = piped(dir, broken, 'format', '-');
       assert.equal(b.code, 1);

@@ -171,6 +171,18 @@ test("Keras's Bidirectional(LSTM(n)) is the recurrent layer's bidirectional = tr
   assert.equal(fixed, model('lstm(8, return_sequences = true, bidirectional = true) -> dense(2)', '[seq, 4]'));
   assert.deepEqual(errors(fixed), []);
   assert.deepEqual(analyze(fixed).models[0].outputs[0].shape.dims.map(String), ['seq', '2']);
+  // Keras's spelling, and a call that already says bidirectional (by name or in its place): one argument, true.
+  for (const [written, meant] of [
+    ['Bidirectional(LSTM(64))', 'lstm(64, bidirectional = true)'],
+    ['Bidirectional(SimpleRNN(8, return_sequences = true))', 'rnn(8, return_sequences = true, bidirectional = true)'],
+    ['bidirectional(lstm(64, bidirectional = true))', 'lstm(64, bidirectional = true)'],
+    ['bidirectional(gru(8, true, false))', 'gru(8, true, true)'],
+  ]) {
+    const t = model(`${written} -> dense(2)`, '[seq, 4]');
+    const [e] = errors(t);
+    assert.equal(e.fixes?.[0].title, `Change to ${meant}`, written);
+    assert.deepEqual(errors(applyFix(t, e)), [], written);
+  }
   // Around something else: the message, no fix.
   const [other] = errors(model('Bidirectional(dense(3))', '[seq, 4]'));
   assert.match(other.message, /write `lstm\(units, bidirectional = true\)`/);

@@ -267,6 +267,10 @@ test('a bidirectional recurrent layer on next-step data reads later tokens: trai
   assert.equal(applyFix(text, d), lm('lstm(16, return_sequences = true, bidirectional = false)'));
   // One way, it is causal: nothing to say.
   assert.deepEqual(leaks(lm('lstm(32, return_sequences = true)')), []);
+  // Without return_sequences too: the advice names both settings (return_sequences alone would leave it reading ahead).
+  const last = `model W {\n  input x: [128, 1]\n  h = x -> lstm(16, bidirectional = true)\n  output h -> dense(128) -> reshape([128, 1])\n}\ntrain W {\n  data: waves(samples = 200, length = 128)\n  loss: mse\n}\n`;
+  const [w] = leaks(last);
+  assert.match(w.message, /Set return_sequences = true and bidirectional = false in lstm\(16, bidirectional = true\)/);
   assert.deepEqual(leaks(lm('gru(32, return_sequences = true, bidirectional = false)')), []);
 });
 

@@ -196,6 +196,15 @@ test('a decoder whose self-attention is not causal is a warning at the attention
   assert.deepEqual(c.related?.[0].range, rangeOf(conv, 'conv1d(32, 3, padding = same)'));
   assert.match(c.message, /the output at a position also sees later positions of its input 'target', from conv1d\(32, 3, padding = same\) on: .* conv1d with padding = causal\./);
   assert.equal(analyze(conv.replace('padding = same', 'padding = causal')).diagnostics.filter((x) => x.code === 'train.decoder_not_causal').length, 0);
+  // A bidirectional recurrent layer reads the decoder's later positions backwards: the fix reads it one way.
+  const bi = SMALL.replace('-> attention(2, causal = true) -> layernorm', '-> gru(16, return_sequences = true, bidirectional = true) -> layernorm') + `train Small {
+  data: sequences(task = reverse, length = 6, vocab = 12)
+}
+`;
+  const g = only(analyze(bi).diagnostics, 'train.decoder_not_causal');
+  assert.match(g.message, /gru\(16, return_sequences = true, bidirectional = true\) also reads its input 'target' backwards, so each position sees the later ones: .* Set bidirectional = false in gru/);
+  assert.equal(g.fixes?.[0]?.title, 'Set bidirectional = false in gru(16, return_sequences = true, bidirectional = true)');
+  assert.equal(analyze(applyFix(bi, g)).diagnostics.filter((x) => x.code === 'train.decoder_not_causal').length, 0);
   // The encoder's self-attention over the source is not a leak.
   assert.equal(analyze(example).diagnostics.filter((x) => x.code === 'train.decoder_not_causal').length, 0);
 });

@@ -1527,8 +1527,26 @@ export class Analyzer {
    */
   private bidirectionalWrapper(call: CallExpr, ctx: Ctx): void {
     const arg = call.args.length === 1 && !call.args[0].name ? call.args[0].value : undefined;
-    const inner = arg?.kind === 'call' && RECURRENT_OPS.has(arg.callee.name) && arg.argsRange && !arg.repeat ? arg : undefined;
-    const written = inner ? sourceOfCall(inner).slice(0, -1) + `${inner.args.length > 0 ? ', ' : ''}bidirectional = true)` : undefined;
+    // Keras spells them LSTM, GRU, SimpleRNN.
+    const lower = arg?.kind === 'call' ? arg.callee.name.toLowerCase() : '';
+    const op = lower === 'simplernn' ? 'rnn' : lower;
+    const inner = arg?.kind === 'call' && RECURRENT_OPS.has(op) && arg.argsRange && !arg.repeat ? arg : undefined;
+    let written: string | undefined;
+    if (inner) {
+      // Its own `bidirectional`, by name or in its place (units, return_sequences, bidirectional), becomes true.
+      let positional = 0;
+      let set = false;
+      const parts = inner.args.map((a) => {
+        const at = a.name ? -1 : positional++;
+        if (a.name?.name === 'bidirectional' || at === 2) {
+          set = true;
+          return a.name ? 'bidirectional = true' : 'true';
+        }
+        return a.name ? `${a.name.name} = ${exprText(a.value)}` : exprText(a.value);
+      });
+      if (!set) parts.push('bidirectional = true');
+      written = `${op}(${parts.join(', ')})`;
+    }
     // The call without a `* N` after it.
     const range = { start: call.callee.range.start, end: call.argsRange?.end ?? call.callee.range.end };
     const fix = written && ctx.uri === this.uri && !ctx.static ? [this.replaceFix(`Change to ${written}`, range, written)] : undefined;

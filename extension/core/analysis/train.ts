@@ -662,6 +662,9 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   checkSequencesReach(config, model, dataAt, err, file);
 }
 
+/** The recurrent layers (`bidirectional = true` makes them read ahead). */
+const RECURRENT_OPS = new Set(['rnn', 'lstm', 'gru']);
+
 /** Layers a classifier's head may hold after its dense without changing the axes before the last one. */
 const HEAD_CATEGORIES = new Set(['dense', 'activation', 'regularization', 'norm']);
 
@@ -770,7 +773,10 @@ function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Ra
   } else if ((layer.op === 'rnn' || layer.op === 'lstm' || layer.op === 'gru') && layer.args.return_sequences !== true) {
     how = `${call} gives only its last state, which has read every ${unit.slice(0, -1)}, and every output position is made from it`;
     // No quick fix: what follows the last state (dense(64) -> reshape) rarely fits a sequence.
-    fix = `Set return_sequences = true in ${call} and predict per step from its output (${layer.op}(…, return_sequences = true) -> ${head}): its output at position t has read positions 0 to t only.`;
+    fix =
+      layer.args.bidirectional === true
+        ? `Set return_sequences = true and bidirectional = false in ${call} and predict per step from its output (${layer.op}(…, return_sequences = true) -> ${head}): its output at position t then reads positions 0 to t only (a bidirectional one also reads the later ones).`
+        : `Set return_sequences = true in ${call} and predict per step from its output (${layer.op}(…, return_sequences = true) -> ${head}): its output at position t has read positions 0 to t only.`;
   } else if (['global_avgpool', 'global_maxpool', 'mean', 'max', 'softmax'].includes(layer.op)) {
     how = `${call} ${layer.op === 'softmax' ? 'normalises across' : 'pools'} all ${unit} of the window, and every output position reads the result`;
     fix = `Remove ${call}, or replace it with a layer that reads only earlier ${unit}: ${causalLayers}`;
@@ -1065,14 +1071,27 @@ function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, 
   const target = model.inputs[1].name;
   const leak = lookAheadLayer(model, target);
   if (leak) {
-    const fix = leak.op === 'attention' && leak.inputs.length === 1 ? causalFix(file, leak, 'causal', 'true', `Set causal = true in ${leak.label}`) : undefined;
-    const how =
-      leak.op === 'attention' && leak.inputs.length === 1
-        ? `${leak.label} attends to every position of its input '${target}', later ones included (no \`causal = true\`)`
+    const selfAttention = leak.op === 'attention' && leak.inputs.length === 1;
+    // A bidirectional recurrent layer returning its sequence reads the later positions backwards.
+    const bidirectional = RECURRENT_OPS.has(leak.op) && leak.args.bidirectional === true && leak.args.return_sequences === true;
+    const fix = selfAttention
+      ? causalFix(file, leak, 'causal', 'true', `Set causal = true in ${leak.label}`)
+      : bidirectional
+        ? causalFix(file, leak, 'bidirectional', 'false', `Set bidirectional = false in ${leak.label}`)
+        : undefined;
+    const how = selfAttention
+      ? `${leak.label} attends to every position of its input '${target}', later ones included (no \`causal = true\`)`
+      : bidirectional
+        ? `${leak.label} also reads its input '${target}' backwards, so each position sees the later ones`
         : `the output at a position also sees later positions of its input '${target}', from ${leak.label} on`;
+    const advice = selfAttention
+      ? 'Use attention(heads, causal = true) on the decoder\'s input.'
+      : bidirectional
+        ? `Set bidirectional = false in ${leak.label}: read one way, each position sees only itself and earlier ones.`
+        : 'Make each position see only itself and earlier ones: attention with causal = true, a recurrent layer read one way, conv1d with padding = causal.';
     err(
       'train.decoder_not_causal',
-      `in the decoder of '${model.name}', ${how}: with teacher forcing it would read the answer it must predict (the next token is the next input), so training would teach nothing. ${fix ? 'Use attention(heads, causal = true) on the decoder\'s input.' : 'Make each position see only itself and earlier ones: attention with causal = true, conv1d with padding = causal.'}`,
+      `in the decoder of '${model.name}', ${how}: with teacher forcing it would read the answer it must predict (the next token is the next input), so training would teach nothing. ${advice}`,
       dataAt,
       fix && [fix],
       { severity: 'warning', related: [{ message: `${model.name} sees later positions of '${target}' from here on`, range: leak.range, uri: leak.uri ?? model.uri }] },

@@ -8,6 +8,7 @@
  */
 import { Sym } from '../analysis/sym';
 import type { ArgValue, LayerContext, LayerSpec, Tf, TfjsContext } from './types';
+import { mixSeeds } from './draws';
 
 /**
  * A seeded orthogonal initializer (Keras' default for recurrent kernels).
@@ -204,11 +205,16 @@ function recurrentSpec(cell: Cell): LayerSpec {
       const bi = tf.layers.bidirectional({ name: ctx.name, layer: layer(ctx.name, seed, false, false) as never, mergeMode: 'concat' });
       const wrapper = bi as unknown as { forwardLayer: unknown; backwardLayer: unknown };
       wrapper.forwardLayer = layer(`forward_${ctx.name}`, seed, false);
-      wrapper.backwardLayer = layer(`backward_${ctx.name}`, seed + 2, true);
+      // Layers take seeds seed, seed + 1, … in build order: seed + 2 would start the backward weights as a
+      // scaled copy of the layer two places later. A seed mixed from this one is none of theirs.
+      wrapper.backwardLayer = layer(`backward_${ctx.name}`, mixSeeds(seed, BACKWARD_SEED), true);
       return bi;
     },
   };
 }
+
+/** Mixed into a bidirectional layer's seed for its backward direction ("back"). */
+const BACKWARD_SEED = 0x6261636b;
 
 /** Weight names of a bidirectional layer's backward direction: `backward_kernel`, … (the forward's are plain). */
 export const BACKWARD = 'backward_';
