@@ -55,13 +55,16 @@ test('GPT-2 small: the activations add 12 layers × 12 heads × seq² attention 
   assert.ok(inside.bytes.equals(weights.add(qkv)), inside.bytes.toString());
 });
 
-test('models without attention keep the figures they had', () => {
+test('models without attention or recurrent layers keep the figures they had', () => {
   const lenet = only(LENET5);
   assert.ok(lenet.memory.activationBytes.equals(60_048), lenet.memory.activationBytes.toString());
   assert.ok(lenet.memory.activationBytes.equals(outputsOnly(lenet.graph).mul(4)));
   assert.deepEqual(internalActivations(lenet), { bytes: Sym.ZERO, ops: [] });
+  // The character LSTM adds what its lstm(256) keeps at every step (memory-recurrent.test.ts): 7·256 floats a character.
+  const lstm = analyze(readFileSync(join(process.cwd(), 'examples', 'char_lstm.nnmodel'), 'utf8')).models[0];
+  assert.ok(lstm.memory.activationBytes.equals(seq.mul(1792 + 7 * 256 * 4)), lstm.memory.activationBytes.toString());
+  assert.ok(internalActivations(lstm).bytes.equals(seq.mul(7 * 256 * 4)));
   for (const [file, bytes] of [
-    ['char_lstm.nnmodel', seq.mul(1792)],
     ['resnet18.nnmodel', Sym.of(32_925_504)],
     ['tcn_waves.nnmodel', seq.mul(4228)],
     ['unet_small.nnmodel', Sym.of(7_225_344)],

@@ -138,6 +138,7 @@ function recurrentSpec(cell: Cell): LayerSpec {
       '  with `bidirectional = true` (the backward layer\'s `backward_kernel`, … of the same shapes)',
       `- MACs: \`seq · ${gates > 1 ? `${gates}·` : ''}units·(features + units)\` — the cell's matrix products per time step,`,
       '  times the number of steps (gate multiplications are elementwise, not counted); twice that bidirectional',
+      `- activations kept for the backward pass, besides the output: ${name === 'rnn' ? '`(seq + 1)·units` (the hidden states)' : `\`${STEP_VECTORS[name]}·seq·units\` (${name === 'lstm' ? 'gates and cell states' : 'gates and candidate states'})`} at every step, as PyTorch keeps them`,
     ].join('\n'),
     args: [
       { name: 'units', type: 'int', doc: 'Size of the state (and of each output vector).', min: 1 },
@@ -176,6 +177,16 @@ function recurrentSpec(cell: Cell): LayerSpec {
       const [seq, features] = ctx.inputs[0].dims;
       return seq.mul(features.add(u).mul(gates * u * directions(ctx)));
     },
+    internalActivations(ctx) {
+      // What PyTorch's autograd keeps per step for the backward pass, besides the layer's output (measured with
+      // torch.autograd.graph.saved_tensors_hooks, PyTorch 1.13 on CPU, batch 1): nn.RNN its hidden states and the
+      // initial one, (seq + 1)·units; nn.LSTM 7·units a step (the gates and cell states and their tanh); nn.GRU
+      // 6·units. Without return_sequences the same: every step is kept. Twice that bidirectional.
+      const u = units(ctx) * directions(ctx);
+      const seq = ctx.inputs[0].dims[0];
+      if (name === 'rnn') return [{ name: 'hidden states (every step and the initial one)', shape: [seq.add(1), Sym.of(u)] }];
+      return [{ name: name === 'lstm' ? 'gates and cell states (7 vectors a step)' : 'gates and candidate states (6 vectors a step)', shape: [seq, Sym.of(STEP_VECTORS[name] * u)] }];
+    },
     tfjs(ctx: TfjsContext) {
       const { tf, seed } = ctx;
       const layer = (layerName: string, s: number, backwards: boolean, custom = true) => {
@@ -212,6 +223,9 @@ function recurrentSpec(cell: Cell): LayerSpec {
     },
   };
 }
+
+/** Vectors of `units` that PyTorch keeps per step for the backward pass (see `internalActivations`). */
+const STEP_VECTORS = { rnn: 1, lstm: 7, gru: 6 } as const;
 
 /** Mixed into a bidirectional layer's seed for its backward direction ("back"). */
 const BACKWARD_SEED = 0x6261636b;
