@@ -10,7 +10,7 @@ import type { LayerVariable, Shape as TfShape, Tensor } from '@tensorflow/tfjs';
 import { Sym, shapeToString, type Shape } from '../analysis/sym';
 import { formatCount } from '../analysis/display';
 import type { ArgValue, LayerContext, LayerSpec, Tf, WeightSpec } from './types';
-import { TrainingDraws } from './draws';
+import { mixSeeds, TrainingDraws } from './draws';
 
 type LayerArgs = NonNullable<ConstructorParameters<Tf['layers']['Layer']>[0]>;
 type Kwargs = Record<string, unknown>;
@@ -235,11 +235,13 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
         useBias ? this.addWeight(name, [n], 'float32', tf.initializers.zeros(), undefined, true) : null;
       this.wq = kernel('query_kernel', [d, h], seed);
       this.bq = bias('query_bias', h);
-      this.wk = kernel('key_kernel', [dc, h], seed + 1);
+      // Layers take seeds seed, seed + 1, … in build order: seed + 1 … + 3 here started the key, value and output
+      // kernels as copies of the next layers' (glorot draws one stream per seed). Seeds mixed from this one are none of theirs.
+      this.wk = kernel('key_kernel', [dc, h], mixSeeds(seed, 1));
       this.bk = bias('key_bias', h);
-      this.wv = kernel('value_kernel', [dc, h], seed + 2);
+      this.wv = kernel('value_kernel', [dc, h], mixSeeds(seed, 2));
       this.bv = bias('value_bias', h);
-      this.wo = kernel('output_kernel', [h, d], seed + 3);
+      this.wo = kernel('output_kernel', [h, d], mixSeeds(seed, 3));
       this.bo = bias('output_bias', d);
       this.built = true;
     }
