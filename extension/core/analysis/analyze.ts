@@ -21,7 +21,7 @@ import type {
   TopLevel,
 } from '../syntax/ast';
 import { parse } from '../syntax/parser';
-import { LAYERS, getLayer } from '../layers';
+import { LAYERS, getLayer, isRecurrent } from '../layers';
 import { projectionCall, projectionFor } from '../layers/merge';
 import { createLayerContext } from '../layers/context';
 import { ranksText, takesRank } from '../layers/rank';
@@ -1530,7 +1530,7 @@ export class Analyzer {
     // Keras spells them LSTM, GRU, SimpleRNN.
     const lower = arg?.kind === 'call' ? arg.callee.name.toLowerCase() : '';
     const op = lower === 'simplernn' ? 'rnn' : lower;
-    const inner = arg?.kind === 'call' && RECURRENT_OPS.has(op) && arg.argsRange && !arg.repeat ? arg : undefined;
+    const inner = arg?.kind === 'call' && isRecurrent(op) && arg.argsRange && !arg.repeat ? arg : undefined;
     let written: string | undefined;
     if (inner) {
       // Its own `bidirectional`, by name or in its place (units, return_sequences, bidirectional), becomes true.
@@ -2095,7 +2095,7 @@ export class Analyzer {
     const meant = `${spec.name}(${rest})`;
     const fix: Fix = { title: `Remove the input's size: ${meant}`, edits: [{ range: { start: positional[0].range.start, end: positional[1].range.start }, newText: '' }], preferred: true };
     const first = `PyTorch's ${torch.name}(${a}, ${b}${c !== undefined && spec.name.startsWith('conv') ? `, ${c}` : ''}) gives the input's ${torch.size} first; here ${spec.name.startsWith('conv') ? 'they come' : 'it comes'} from the input (${a})`;
-    if (spec.name === 'dense' || RECURRENT_OPS.has(spec.name)) {
+    if (spec.name === 'dense' || isRecurrent(spec.name)) {
       const second = spec.args.filter((x) => x.type !== 'tensors')[1];
       if (second?.type !== 'bool') return false;
       this.error('arg.type', `${spec.name}'s '${second.name}' takes true or false, but this is the number ${b}. ${first}: write ${meant}.`, positional[1].value.range, ctx, { fixes: [fix] });
@@ -2285,7 +2285,7 @@ export class Analyzer {
       }
     }
     const readsSequence = takesRank(spec, 2);
-    if (!readsSequence || got?.dims.length !== 1 || prev?.kind !== 'layer' || !RECURRENT_OPS.has(prev.op) || prev.args.return_sequences !== false || prev.object !== undefined) {
+    if (!readsSequence || got?.dims.length !== 1 || prev?.kind !== 'layer' || !isRecurrent(prev.op) || prev.args.return_sequences !== false || prev.object !== undefined) {
       this.error('shape.rank', message, at, ctx);
       return;
     }
@@ -3623,7 +3623,6 @@ const TORCH_ORDER: Readonly<Record<string, { name: string; size: string }>> = {
 };
 
 /** Layers whose `return_sequences` chooses between the last step and every step. */
-const RECURRENT_OPS = new Set(['lstm', 'gru', 'rnn']);
 
 /** A message when the input's rank is not one the schema allows. */
 function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
@@ -3634,7 +3633,7 @@ function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
 
 function rankHint(spec: LayerSpec, got: Shape): string {
   const n = got.dims.length;
-  const sequence = spec.name === 'lstm' || spec.name === 'gru' || spec.name === 'rnn' || spec.name === 'attention';
+  const sequence = isRecurrent(spec.name) || spec.name === 'attention';
   if ((spec.name === 'conv2d' || spec.name === 'conv2d_transpose') && n === 1) {
     return ' It needs [height, width, channels]: a flatten goes after the convolutions, not before; a vector of pixels is reshaped first, e.g. `-> reshape([28, 28, 1])`.';
   }

@@ -8,7 +8,7 @@ import type { ArgValue } from '../layers/types';
 import { Sym, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest } from './suggest';
 import type { DataSource, Diagnostic, Fix, Graph, LayerNode, ModelInfo, TrainConfig, TrainInfo } from './types';
-import { getLayer } from '../layers';
+import { getLayer, isRecurrent } from '../layers';
 import { smallestVocab } from './graph';
 import { lookAhead, lookAheadLayer } from './receptive';
 import { argRangeOf } from './callArgs';
@@ -662,9 +662,6 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   checkSequencesReach(config, model, dataAt, err, file);
 }
 
-/** The recurrent layers (`bidirectional = true` makes them read ahead). */
-const RECURRENT_OPS = new Set(['rnn', 'lstm', 'gru']);
-
 /** Layers a classifier's head may hold after its dense without changing the axes before the last one. */
 const HEAD_CATEGORIES = new Set(['dense', 'activation', 'regularization', 'norm']);
 
@@ -766,11 +763,11 @@ function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Ra
       `Keep the ${unit} on their own axis and let each position read only earlier ones: remove ${folded.label} and ${call} (and what undoes the ${folded.op}), ` +
       `and predict per position after a causal layer, e.g. conv1d(16, 5, padding = causal) -> ${head}, lstm(16, return_sequences = true) -> ${head}, or attention with causal = true.` +
       (kind === 'waves' ? ' To predict only the value after the window instead, end with flatten -> dense(1): one output per example, trained on that value.' : '');
-  } else if ((layer.op === 'rnn' || layer.op === 'lstm' || layer.op === 'gru') && layer.args.return_sequences === true && layer.args.bidirectional === true) {
+  } else if (isRecurrent(layer.op) && layer.args.return_sequences === true && layer.args.bidirectional === true) {
     how = `${call} also reads the ${unit} backwards, so its output at position t has read positions t to the end of the window`;
     fix = `Set bidirectional = false in ${call}: its output at position t then reads positions 0 to t only.`;
     edit = causalFix(file, layer, 'bidirectional', 'false', `Set bidirectional = false in ${call}`);
-  } else if ((layer.op === 'rnn' || layer.op === 'lstm' || layer.op === 'gru') && layer.args.return_sequences !== true) {
+  } else if (isRecurrent(layer.op) && layer.args.return_sequences !== true) {
     how = `${call} gives only its last state, which has read every ${unit.slice(0, -1)}, and every output position is made from it`;
     // No quick fix: what follows the last state (dense(64) -> reshape) rarely fits a sequence.
     fix =
@@ -1073,7 +1070,7 @@ function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, 
   if (leak) {
     const selfAttention = leak.op === 'attention' && leak.inputs.length === 1;
     // A bidirectional recurrent layer returning its sequence reads the later positions backwards.
-    const bidirectional = RECURRENT_OPS.has(leak.op) && leak.args.bidirectional === true && leak.args.return_sequences === true;
+    const bidirectional = isRecurrent(leak.op) && leak.args.bidirectional === true && leak.args.return_sequences === true;
     const fix = selfAttention
       ? causalFix(file, leak, 'causal', 'true', `Set causal = true in ${leak.label}`)
       : bidirectional

@@ -8,7 +8,7 @@
  * section (the runtime would fail inside tfjs otherwise).
  */
 import type { Expr, Range, SourceFile, TrainDecl } from '../syntax/ast';
-import { getLayer, createLayerContext, LayerError, type LayerSpec } from '../layers';
+import { getLayer, createLayerContext, isRecurrent, LayerError, type LayerSpec } from '../layers';
 import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
 import { Sym, shapeToString, type Shape } from './sym';
 import type { Fix, Graph, GraphNode, GroupNode, LayerNode, ModelInfo } from './types';
@@ -176,7 +176,6 @@ function positionalMaxlen(layer: LayerNode): number | undefined {
   return typeof given === 'number' ? given : layer.args.kind === 'learned' ? undefined : SINUSOIDAL_DEFAULT_MAXLEN;
 }
 
-const RECURRENT = new Set(['rnn', 'lstm', 'gru']);
 
 /**
  * Data labelled at every position (text, waves, sequences on a one-input
@@ -240,7 +239,7 @@ export function checkPerPositionOutput(
       : `${at ? `${at.slice(1)} ` : ''}it outputs ${shapeToString(shape)}${out.shape.dims[0].isConst() ? '' : ` (${out.shape.dims[0]} positions)`}`;
   let how = '';
   let fix: Fix | undefined;
-  if (culprit?.kind === 'layer' && RECURRENT.has(culprit.op) && culprit.args.return_sequences !== true) {
+  if (culprit?.kind === 'layer' && isRecurrent(culprit.op) && culprit.args.return_sequences !== true) {
     how = ` ${culprit.label} gives only its last state, one vector per example. Set return_sequences = true in ${culprit.label} to keep a state per step (${culprit.op}(…, return_sequences = true) -> dense(…)).`;
     fix = causalFix(file, culprit, 'return_sequences', 'true', `Set return_sequences = true in ${culprit.label}`);
   } else if (culprit?.kind === 'layer' && culprit.op === 'conv1d' && Number(culprit.args.stride ?? 1) > 1) {

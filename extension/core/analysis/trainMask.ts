@@ -9,6 +9,7 @@ import type { TrainDecl } from '../syntax/ast';
 import { shapeToString } from './sym';
 import type { Graph, LayerNode, ModelInfo, TrainConfig } from './types';
 import { smallestVocab } from './graph';
+import { isRecurrent } from '../layers';
 import { modelFields, type InputField } from './receptive';
 import { causalFix, type Err } from './train';
 
@@ -71,7 +72,7 @@ function causalAttention(g: Graph): LayerNode | undefined {
 
 /** The first recurrent layer of `g` (or of its groups) that returns its sequence read one way only: `bidirectional = true` lets it see both sides. */
 function forwardRecurrent(g: Graph): LayerNode | undefined {
-  return firstLayer(g, (n) => (n.op === 'lstm' || n.op === 'gru' || n.op === 'rnn') && n.args.return_sequences === true && n.args.bidirectional !== true);
+  return firstLayer(g, (n) => isRecurrent(n.op) && n.args.return_sequences === true && n.args.bidirectional !== true);
 }
 
 function firstLayer(g: Graph, is: (n: LayerNode) => boolean): LayerNode | undefined {

@@ -37,6 +37,7 @@ import type { Shape, Sym } from '../analysis/sym';
 import type { ArgValue, LayerRef } from '../layers/types';
 import { ACTIVATIONS, LEAKY_RELU_ALPHA } from '../layers/common';
 import { SINUSOIDAL_DEFAULT_MAXLEN, SINUSOIDAL_MAX_PERIOD } from '../layers/embedding';
+import { RECURRENT_GATES } from '../layers/recurrent';
 import { HELPERS, HELPER_DEPS, HELPER_ORDER, pyClassName, pyFloat, pyIdent, pyTuple, type Helper } from './python';
 import { WEIGHTS_LOADER, channelsFirstFlattenPerm, emptyTree, outputPerm, type ModuleTree } from './weights';
 import type { FeatureStats } from '../runtime/checkpoint';
@@ -1474,7 +1475,7 @@ class Exporter {
           break;
         }
         const cls = { rnn: 'nn.RNN', lstm: 'nn.LSTM', gru: 'nn.GRU' }[node.op];
-        const gates = { rnn: 1, lstm: 4, gru: 3 }[node.op];
+        const gates = RECURRENT_GATES[node.op];
         const attr = objectModule(node.op, `${cls}(${chan(inShape)}, ${units}, batch_first=True${bidirectional ? ', bidirectional=True' : ''})`);
         const delta = gates * units * (bidirectional ? 2 : 1);
         this.note(node, `PyTorch's ${cls} has two bias vectors (b_ih, b_hh) where Keras has one${bidirectional ? ', in each direction' : ''}`, delta, mult);

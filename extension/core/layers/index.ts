@@ -38,3 +38,5 @@ export * from './types';
 export { withDefaults, createLayerContext } from './context';
 /** Names accepted by `activation=` arguments. */
 export { ACTIVATIONS, type ActivationName } from './common';
+/** The recurrent layers, and their gate blocks. */
+export { isRecurrent, RECURRENT_GATES } from './recurrent';

@@ -238,6 +238,14 @@ function directions(ctx: Pick<LayerContext, 'args'>): number {
   return ctx.args.bidirectional === true ? 2 : 1;
 }
 
+/** Gate blocks of each recurrent layer (its kernels are `gates · units` wide), by layer name. */
+export const RECURRENT_GATES: Readonly<Record<string, number>> = Object.fromEntries(CELLS.map((c) => [c.name, c.gates]));
+
+/** Whether `op` is a recurrent layer: `rnn`, `lstm` or `gru`. */
+export function isRecurrent(op: string): boolean {
+  return RECURRENT_GATES[op] !== undefined;
+}
+
 export const rnn: LayerSpec = recurrentSpec(CELLS[0]);
 export const lstm: LayerSpec = recurrentSpec(CELLS[1]);
 export const gru: LayerSpec = recurrentSpec(CELLS[2]);

@@ -9,6 +9,7 @@ import { singleConvText, type KernelStack } from '../../core/analysis/stacking';
 import { MARKDOWN_WEIGHTS, groupWeightsLines, layerWeightsLines, type GroupWeights, type LayerWeights } from '../../core/analysis/weights';
 import { formatCompact, formatCount, product, shapeToString, Sym, type Shape } from '../../core/analysis/sym';
 import type { ArgSpec, ArgValue, LayerSpec } from '../../core/layers/types';
+import { isRecurrent, RECURRENT_GATES } from '../../core/layers';
 import type { SumOperands } from './sumOperands';
 import type { TrainFn } from './trainSchema';
 import type { Expr, SourceFile } from '../../core/syntax/ast';
@@ -210,7 +211,7 @@ const SHARING_LAYERS = new Set(['conv1d', 'conv2d']);
  * use of a shared object) and more than one output position.
  */
 function sharingLine(site: SiteInfo): string | undefined {
-  if (RECURRENT_LAYERS.has(site.name)) return recurrentSharingLine(site);
+  if (isRecurrent(site.name)) return recurrentSharingLine(site);
   if (!SHARING_LAYERS.has(site.name) || !site.params || !site.outShape || site.inShapes.length !== 1) return undefined;
   const params = totalParams(site.params);
   const input = product(site.inShapes[0].dims);
@@ -260,8 +261,6 @@ export function stackLine(stack: KernelStack): string {
   );
 }
 
-const RECURRENT_LAYERS = new Set(['rnn', 'lstm', 'gru']);
-
 /**
  * Weight sharing across time, the recurrent layer's own parameter sharing:
  * one cell, (y, s_t+1) = f(x_t, s_t), applied at every step of the sequence:
@@ -282,8 +281,6 @@ function recurrentSharingLine(site: SiteInfo): string | undefined {
     : `Weight sharing across time: the same ${formatCount(p)} parameters at each of the ${stepsText} steps (the state carries the earlier steps forward)`;
   return steps.isConst() ? `${head}; separate weights per step would need ${formatCount(steps.value!)} × ${formatCount(p)} = **${formatCount(steps.value! * p)}**` : head;
 }
-
-const RECURRENT_GATES: Readonly<Record<string, number>> = { rnn: 1, lstm: 4, gru: 3 };
 
 /**
  * Whether a recurrent site is `bidirectional = true` (the site keeps no
