@@ -64,18 +64,14 @@ export const formatCommand: Command = {
       }
       const { text, invalid } = source;
       if (invalid) {
-        const hex = invalid.byte.toString(16).toUpperCase().padStart(2, '0');
-        const encoding = source.encoding.toUpperCase();
-        io.stderr(`${path}:${invalid.line + 1}:${invalid.character + 1}: error byte 0x${hex} is not valid ${encoding}: save the file as UTF-8\n`);
-        io.stderr(`nnmodel: not formatting ${path}: it is not valid ${encoding}, and writing it back would replace such bytes\n`);
+        io.stderr(invalidByteLine(path, source, 'save the file as UTF-8'));
+        io.stderr(`nnmodel: not formatting ${path}: it is not valid ${source.encoding.toUpperCase()}, and writing it back would replace such bytes\n`);
         invalidBytes++;
         continue;
       }
       const errors = parse(text).errors;
       if (errors.length > 0) {
-        for (const e of errors) {
-          io.stderr(formatDiagnostic({ file: path, diagnostic: { code: e.code, severity: 'error', message: e.message, range: e.range } }) + '\n');
-        }
+        io.stderr(syntaxErrorLines(path, errors));
         io.stderr(`nnmodel: not formatting ${path}: it has ${plural(errors.length, 'syntax error')}\n`);
         broken++;
         continue;
@@ -121,21 +117,32 @@ function formatStdin(io: Parameters<Command['run']>[1], options: FormatOptions):
   // Standard output is UTF-8; a byte-order mark read is written back.
   const bom = source.bom ? '\ufeff' : '';
   if (invalid) {
-    const hex = invalid.byte.toString(16).toUpperCase().padStart(2, '0');
-    io.stderr(`<stdin>:${invalid.line + 1}:${invalid.character + 1}: error byte 0x${hex} is not valid ${source.encoding.toUpperCase()}: give UTF-8\n`);
+    io.stderr(invalidByteLine('<stdin>', source, 'give UTF-8'));
     // Its bytes are not in `text` (decoding replaced them): nothing is written rather than something else.
     io.stderr('nnmodel: not formatting <stdin>: it is not valid UTF-8; nothing written\n');
     return EXIT.problems;
   }
   const errors = parse(text).errors;
   if (errors.length > 0) {
-    for (const e of errors) io.stderr(formatDiagnostic({ file: '<stdin>', diagnostic: { code: e.code, severity: 'error', message: e.message, range: e.range } }) + '\n');
+    io.stderr(syntaxErrorLines('<stdin>', errors));
     io.stderr(`nnmodel: not formatting <stdin>: it has ${plural(errors.length, 'syntax error')}; written back unchanged\n`);
     io.stdout(bom + text);
     return EXIT.problems;
   }
   io.stdout(bom + format(text, options));
   return EXIT.ok;
+}
+
+/** `name:line:col: error byte 0xFF is not valid UTF-8: advice`, for a source read with a byte of no character. */
+function invalidByteLine(name: string, source: SourceText, advice: string): string {
+  const at = source.invalid!;
+  const hex = at.byte.toString(16).toUpperCase().padStart(2, '0');
+  return `${name}:${at.line + 1}:${at.character + 1}: error byte 0x${hex} is not valid ${source.encoding.toUpperCase()}: ${advice}\n`;
+}
+
+/** A line per syntax error of `name`, as `nnmodel check` prints diagnostics. */
+function syntaxErrorLines(name: string, errors: ReturnType<typeof parse>['errors']): string {
+  return errors.map((e) => formatDiagnostic({ file: name, diagnostic: { code: e.code, severity: 'error', message: e.message, range: e.range } }) + '\n').join('');
 }
 
 /** The formatter's options from `--indent` and `--tab-size`, with usage errors naming the option. */
