@@ -4,7 +4,7 @@
  */
 import { analyze } from '../core/analysis/analyze';
 import type { Analysis, Diagnostic, Severity } from '../core/analysis/types';
-import { displayPath, importReader, ioReason, readSource } from './files';
+import { displayPath, importBase, importReader, ioReason, readSource } from './files';
 
 export type FileResult =
   | { ok: true; path: string; text: string; analysis: Analysis }
@@ -23,7 +23,7 @@ export function analyzeFile(path: string, cwd: string): FileResult {
   } catch (err) {
     return { ok: false, path: name, reason: ioReason(err) };
   }
-  return { ok: true, path: name, text, analysis: analyze(text, { uri: name, readImport: importReader(cwd) }) };
+  return { ok: true, path: name, text, analysis: analyze(text, { uri: name, readImport: importReader(cwd), importBase: importBase(path) }) };
 }
 
 export interface LocatedDiagnostic {

@@ -203,6 +203,11 @@ export function distinctFiles(paths: readonly string[], cwd: string): string[] {
  * the path as a user would write it from `cwd` (relative stays relative), so
  * diagnostics in imported files print readably.
  */
+/** How import messages name where a FILE's imports are looked for (AnalyzeOptions.importBase): standard input's, from the working directory. */
+export function importBase(path: string): string | undefined {
+  return path === STDIN ? 'the working directory: standard input has no folder' : undefined;
+}
+
 export function importReader(cwd: string): NonNullable<AnalyzeOptions['readImport']> {
   return (fromUri, path) => {
     const uri = isAbsolute(path) ? path : join(fromUri === undefined ? '.' : dirname(fromUri), path);

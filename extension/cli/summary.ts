@@ -12,7 +12,7 @@ import { NOT_TRAINED, PLAIN_WEIGHTS, layerWeights, weightLabel, type LayerWeight
 import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
 import { analyzeFile, formatDiagnostic, locate, sortDiagnostics, type LocatedDiagnostic } from './diagnostics';
-import { displayPath, importReader } from './files';
+import { displayPath, importBase, importReader } from './files';
 import { keyValues, renderTable } from './table';
 
 const DEFAULT_BATCH = 32;
@@ -111,7 +111,7 @@ function runSummary(args: ParsedArgs, io: Required<CliIO>): number {
     // Analysed again at the sizes given, so every shape rule is checked at them: a size the
     // model cannot take is the error a fixed size would get, not a negative shape or count.
     const names = new Set(models.map((m) => m.name));
-    analysis = analyzeWithDims(r.text, { uri: path, readImport: importReader(io.cwd) }, settings.env, names);
+    analysis = analyzeWithDims(r.text, { uri: path, readImport: importReader(io.cwd), importBase: importBase(args.positional[0]) }, settings.env, names);
     models = analysis.models.filter((m) => names.has(m.name));
   }
 

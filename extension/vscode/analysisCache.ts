@@ -121,7 +121,7 @@ export class AnalysisCache implements vscode.Disposable {
     session.deps = new Set();
     let analysis: Analysis;
     try {
-      analysis = session.session.update(text, { uri: key, readImport: session.readImport });
+      analysis = session.session.update(text, { uri: key, readImport: session.readImport, importBase: importBase(doc.uri) });
     } catch (err) {
       // The core promises never to throw; if it does, every feature still gets an answer.
       analysis = failedAnalysis(key, text, err);
@@ -200,6 +200,12 @@ export class AnalysisCache implements vscode.Disposable {
     this.costs.clear();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** Where an untitled file's imports are looked for, as import messages say it (see `resolveImport`); undefined for a saved file's ('this file'). */
+function importBase(uri: vscode.Uri): string | undefined {
+  if (uri.scheme !== 'untitled') return undefined;
+  return vscode.workspace.workspaceFolders?.[0] ? 'the first workspace folder: an untitled file has no folder of its own' : 'a folder, which an untitled file outside a workspace does not have: save it first';
 }
 
 /** Resolves `path` (as written in an import) against the importing file. */

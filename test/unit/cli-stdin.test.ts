@@ -41,6 +41,11 @@ if (process.env[CHILD]) {
       assert.equal(both.code, 1, both.err);
       assert.match(both.out, /^\.\/-:3:\d+: error name\.unknown_layer /m);
       assert.match(both.out, /in 2 files$/m);
+      // A missing import says where standard input's imports are looked for; a file's say 'this file'.
+      const missing = 'import "nope.nnmodel"\nmodel M {\n  input x: [4]\n  output x\n}\n';
+      assert.match(piped(dir, missing, 'check', '-').out, /^<stdin>:1:8: error import\.not_found cannot find 'nope\.nnmodel' \(paths are relative to the working directory: standard input has no folder\)\.$/m);
+      writeFileSync(join(dir, 'm.nnmodel'), missing);
+      assert.match(piped(dir, '', 'check', 'm.nnmodel').out, /^m\.nnmodel:1:8: error import\.not_found cannot find 'nope\.nnmodel' \(paths are relative to this file\)\.$/m);
     }),
   );
 

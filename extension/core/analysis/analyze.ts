@@ -63,6 +63,11 @@ export interface AnalyzeOptions {
    * Without it, imports are reported as unresolved.
    */
   readImport?: (fromUri: string | undefined, path: string) => { uri: string; text: string } | undefined;
+  /**
+   * Where `readImport` looks for this file's own imports, as messages say it:
+   * 'this file' unless given ('the working directory' for standard input).
+   */
+  importBase?: string;
 }
 
 /** Limits that keep pathological input cheap. */
@@ -433,6 +438,7 @@ export class Analyzer {
     readonly file: SourceFile,
     readonly uri: string | undefined,
     private readonly readImport: AnalyzeOptions['readImport'],
+    private readonly importBase = 'this file',
   ) {}
 
   // ------------------------------------------------------------- diagnostics
@@ -900,7 +906,7 @@ export class Analyzer {
         this.diag('import.not_found', 'error', `cannot find '${path}', imported by '${via.path}' (paths are relative to the file that imports them).`, at, undefined, {
           related: [{ message: `import "${path}"`, range: via.range, uri: fromUri }],
         });
-      } else this.diag('import.not_found', 'error', `cannot find '${path}' (paths are relative to this file).`, at);
+      } else this.diag('import.not_found', 'error', `cannot find '${path}' (paths are relative to ${this.importBase}).`, at);
       return;
     }
     if (visiting.has(loaded.uri)) return; // a cycle: everything it holds is already being read
@@ -3682,7 +3688,7 @@ export function analyzeFile(
     if (d.fixes && e.alternatives) for (const f of e.alternatives) d.fixes.push({ title: f.title, edits: [{ range: f.range, newText: f.text }] });
     return d;
   });
-  const a = new Analyzer(file, options.uri, options.readImport);
+  const a = new Analyzer(file, options.uri, options.readImport, options.importBase);
   const models: ModelInfo[] = [];
   let trains: Analysis['trains'] = [];
   let symbols: Analysis['symbols'] = [];
