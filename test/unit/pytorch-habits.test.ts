@@ -188,3 +188,39 @@ test("Keras's Bidirectional(LSTM(n)) is the recurrent layer's bidirectional = tr
   assert.match(other.message, /write `lstm\(units, bidirectional = true\)`/);
   assert.equal(other.fixes, undefined);
 });
+
+test("a module path (nn.Conv2d, F.relu, torch.nn.Linear) is one error on the whole name, fixed to the layer's name here", () => {
+  const text = model('nn.Conv2d(16, 3) -> flatten -> dense(10)');
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(d.code, 'syntax.module_prefix');
+  assert.equal(d.message, "'nn.Conv2d': names here have no module prefix (nn. is how PyTorch or Keras reaches its layers); write the layer by its name alone: conv2d");
+  assert.equal(text.slice(d.range.start.offset, d.range.end.offset), 'nn.Conv2d');
+  assert.equal(d.fixes?.[0].title, "Change to 'conv2d'");
+  assert.deepEqual(errors(applyFix(text, d)), []);
+  // Longer paths, functional names and names this language spells otherwise.
+  const linear = model('flatten -> torch.nn.Linear(10)');
+  const [l] = errors(linear);
+  assert.equal(linear.slice(l.range.start.offset, l.range.end.offset), 'torch.nn.Linear');
+  assert.equal(l.fixes?.[0].title, "Change to 'dense'");
+  assert.deepEqual(errors(applyFix(linear, l)), []);
+  const [r] = errors(model('F.relu -> flatten'));
+  assert.equal(r.fixes?.[0].title, "Change to 'relu'");
+  // No layer of that name: the fix removes the prefix.
+  const [u] = errors(model('nn.Frobnicate -> flatten'));
+  assert.equal(u.fixes?.[0].title, "Remove 'nn.'");
+  // A number's point and a '.' with spaces around it are not module paths.
+  assert.notEqual(errors(model('dropout(.5)'))[0].code, 'syntax.module_prefix');
+  assert.equal(errors(model('nn . Conv2d(16, 3)'))[0].code, 'syntax.invalid_character');
+});
+
+test('a file name without quotes (csv(data/fruit.csv)) is one error with the fix that quotes it, folders included', () => {
+  const text = 'model M {\n  input x: [4]\n  output x -> dense(3) -> softmax\n}\ntrain M {\n  data: csv(data/fruit.csv, label = "fruit")\n}\n';
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(d.code, 'syntax.unquoted_path');
+  assert.equal(d.message, 'a path is a string: write "data/fruit.csv" in double quotes');
+  assert.equal(text.slice(d.range.start.offset, d.range.end.offset), 'data/fruit.csv');
+  assert.equal(applyFix(text, d).split('\n')[5], '  data: csv("data/fruit.csv", label = "fruit")');
+  assert.deepEqual(errors(applyFix(text, d)), []);
+});

@@ -18,6 +18,7 @@ import type {
   Range,
   SourceFile,
   Statement,
+  SyntaxError,
   TopLevel,
 } from '../syntax/ast';
 import { parse } from '../syntax/parser';
@@ -3681,8 +3682,10 @@ export function analyzeFile(
   /** Whether the file's trees may be analysed again (an editor session): per-tree results are then kept. */
   reusedTrees = true,
 ): Analysis {
-  const diagnostics: Diagnostic[] = file.errors.map((e) => {
+  const diagnostics: Diagnostic[] = file.errors.map((err) => {
+    let e = err;
     const d: Diagnostic = { code: e.code, severity: 'error', message: e.message, range: e.range };
+    if (e.code === 'syntax.module_prefix' && e.replace) e = modulePrefixFix(e, e.replace.text, d);
     if (e.insert) d.fixes = [{ title: `Insert '${e.insert.text}'`, edits: [{ range: { start: e.insert.at, end: e.insert.at }, newText: e.insert.text }], preferred: true }];
     else if (e.replace) d.fixes = [{ title: e.replace.title, edits: [{ range: e.replace.range, newText: e.replace.text }], preferred: true }];
     if (d.fixes && e.alternatives) for (const f of e.alternatives) d.fixes.push({ title: f.title, edits: [{ range: f.range, newText: f.text }] });
@@ -3736,6 +3739,18 @@ export function analyzeFile(
 }
 
 export { exprText, sourceOfCall };
+
+/**
+ * `nn.Conv2d`: the parser's fix removes the prefix; with the registry at
+ * hand, it writes the layer's name here instead (`conv2d`, `dense` for
+ * `nn.Linear`), and the message says it.
+ */
+function modulePrefixFix(e: SyntaxError, name: string, d: Diagnostic): SyntaxError {
+  const meant = getLayer(name) ? name : suggestLayer(name, [...LAYERS.keys()])[0];
+  if (meant === undefined || !e.replace) return e;
+  d.message = `${e.message}: ${meant}`;
+  return { ...e, replace: { ...e.replace, title: `Change to '${meant}'`, text: meant } };
+}
 
 /** ` (passed in as 'norm')` when a block body applies the object by a parameter's name; else empty. */
 function passedAs(object: LayerObject, call: CallExpr | undefined): string {

@@ -10,6 +10,8 @@
  * - `syntax.bad_number`          a malformed number (`1.`, `1e`, `3x3`)
  * - `syntax.bad_escape`          an unknown escape in a string
  * - `syntax.invalid_character`   a character that has no meaning in the language
+ * - `syntax.module_prefix`       a dotted name (`nn.Conv2d`, `F.relu`): names have no module prefix
+ * - `syntax.unquoted_path`       a file name without its quotes (`csv(data/fruit.csv)`)
  * - `syntax.too_deep`            brackets or unary minus nested deeper than {@link MAX_DEPTH}
  * - `syntax.too_long`            more than {@link MAX_OPERATORS} operators in one statement
  * - `syntax.internal`            a bug in the parser, caught and reported instead of thrown
@@ -522,8 +524,46 @@ class Parser {
   private invalidChar(t: number): void {
     const ch = this.textOf(t);
     if (this.suppress) return;
+    if (ch === '.' && this.dottedName(t)) return;
     this.error('syntax.invalid_character', invalidCharMessage(ch), this.tokRange(t));
     if (isInvisible(ch)) withReplace(this.errors[this.errors.length - 1], 'Delete the invisible character', this.tokRange(t), '');
+  }
+
+  /** Whether token `t` is glued to a token of kind `kind` before it (`after` false) or after it. */
+  private glued(t: number, kind: K, after: boolean): boolean {
+    const u = after ? t + 1 : t - 1;
+    return u >= 0 && this.kd[u] === kind && (after ? this.st[u] === this.en[t] : this.en[u] === this.st[t]);
+  }
+
+  /**
+   * The '.' at token `t` between two words: `nn.Conv2d`, `F.relu`,
+   * `layers.Dense` (a module path, which names here do not have) or
+   * `fruit.csv`, `data/fruit.csv` (a path without its quotes). One error
+   * for the whole name, with the fix: the name without its prefix (the
+   * analysis turns it into the layer's name here: `syntax.module_prefix`),
+   * or the path in quotes. False when `t` is no such '.'.
+   */
+  private dottedName(t: number): boolean {
+    if (!this.glued(t, K.Ident, false) || !this.glued(t, K.Ident, true)) return false;
+    let first = t - 1;
+    let last = t + 1;
+    while (this.kd[last + 1] === K.Invalid && this.textOf(last + 1) === '.' && this.st[last + 1] === this.en[last] && this.glued(last + 1, K.Ident, true)) last += 2;
+    const tail = this.textOf(last);
+    if (PATH_EXTENSIONS.has(tail.toLowerCase())) {
+      // `data/fruit.csv`: the folders before it are part of the path.
+      while (first >= 2 && this.glued(first, K.Slash, false) && this.glued(first - 1, K.Ident, false)) first -= 2;
+      const range = span(this.startOf(first), this.endOf(last));
+      const path = this.text.slice(this.st[first], this.en[last]);
+      this.error('syntax.unquoted_path', `a path is a string: write "${path}" in double quotes`, range);
+      withReplace(this.errors[this.errors.length - 1], `Quote the path: "${path}"`, range, `"${path}"`);
+      return true;
+    }
+    const range = span(this.startOf(first), this.endOf(last));
+    const dotted = this.text.slice(this.st[first], this.en[last]);
+    const prefix = this.text.slice(this.st[first], this.st[last]);
+    this.error('syntax.module_prefix', `'${dotted}': names here have no module prefix (${prefix} is how PyTorch or Keras reaches its layers); write the layer by its name alone`, range);
+    withReplace(this.errors[this.errors.length - 1], `Remove '${prefix}'`, range, tail);
+    return true;
   }
 
   private where(t: number): string {
@@ -1871,6 +1911,9 @@ function clip(s: string): string {
 function isInvisible(ch: string): boolean {
   return /^[\p{C}\p{Z}]$/u.test(ch);
 }
+
+/** What a word after a '.' is when the word before it and the '.' are a file's name, not a module path (`fruit.csv`). */
+const PATH_EXTENSIONS: ReadonlySet<string> = new Set(['csv', 'tsv', 'txt', 'text', 'json', 'png', 'jpg', 'jpeg', 'bmp', 'gif', 'nnmodel', 'npy', 'npz']);
 
 function invalidCharMessage(ch: string): string {
   const hints: Record<string, string> = {
