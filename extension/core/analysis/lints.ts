@@ -51,7 +51,10 @@ export function lintModels(
   for (let i = 0; i < models.length; i++) {
     const m = models[i];
     // Also on a model with errors: a channels-first input is what makes its later layers fail.
-    if (file !== undefined && (m.uri === undefined || m.uri === uri)) channelsFirst(m, file, report);
+    if (file !== undefined && (m.uri === undefined || m.uri === uri)) {
+      channelsFirst(m, file, report);
+      batchAxis(m, file, report);
+    }
     if (m.hasErrors) continue;
     if (file !== undefined) denseOnPositions(m, file, uri, report);
     walk.model(m, i);
@@ -667,6 +670,39 @@ function channelsFirst(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) =
       range: at,
       fixes: [{ title: `Change to ${meant}`, edits: [{ range: at, newText: meant }], preferred: true }],
       related: [{ message: `${into.label} reads ${layout}`, range: into.range, ...(into.uri !== undefined ? { uri: into.uri } : {}) }],
+    });
+  }
+}
+
+/** Names Keras, PyTorch code and papers give the batch axis; as an input's first dimension, that axis written out. */
+const BATCH_NAMES: ReadonlySet<string> = new Set(['none', 'batch', 'batch_size', 'batchsize', 'bs', 'nbatch', 'n_batch', 'minibatch', 'batches']);
+
+/**
+ * `input.batch_axis`: `input x: [None, 784]` (Keras's `shape=(None, 784)`)
+ * or `[batch_size, 28, 28, 1]`: the batch axis written in an input's shape,
+ * which is one example's. Read as a symbolic dimension, it would make every
+ * layer per-example-of-the-batch and every count grow with it. A warning on
+ * that dimension, with the fix that removes it.
+ */
+function batchAxis(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) => void): void {
+  for (const input of m.inputs) {
+    const first = input.shape.dims[0];
+    if (first === undefined || first.isConst()) continue;
+    const name = first.toString();
+    if (!BATCH_NAMES.has(name.toLowerCase())) continue;
+    const decl = file.items.find((i): i is ModelDecl => i.kind === 'model' && i.range.start.offset === m.range.start.offset);
+    const dims = decl?.body.find((st): st is InputStmt => st.kind === 'input' && st.name.name === input.name)?.shape?.dims;
+    if (!dims || dims.length === 0 || dims[0].kind !== 'name') continue;
+    const rest = input.shape.dims.slice(1);
+    const meant = `${input.shape.isInt ? 'int' : ''}[${rest.map((d) => d.toString()).join(', ')}]`;
+    report({
+      code: 'input.batch_axis',
+      severity: 'warning',
+      message:
+        `'${name}' reads as the batch axis, which an input's shape does not include: it is one example's shape, and training and the inspector add the batch themselves. ` +
+        (rest.length > 0 ? `Did you mean ${meant}?` : 'Write the shape of one example, e.g. [784].'),
+      range: dims[0].range,
+      fixes: rest.length > 0 ? [{ title: `Remove '${name}': ${meant}`, edits: [{ range: { start: dims[0].range.start, end: dims[1].range.start }, newText: '' }], preferred: true }] : undefined,
     });
   }
 }
