@@ -224,3 +224,18 @@ test('a file name without quotes (csv(data/fruit.csv)) is one error with the fix
   assert.equal(applyFix(text, d).split('\n')[5], '  data: csv("data/fruit.csv", label = "fruit")');
   assert.deepEqual(errors(applyFix(text, d)), []);
 });
+
+test("PyTorch's dim = 1 (or -1) on softmax: the fix writes axis = -1, the features' axis here, not axis = 1", () => {
+  const text = model('flatten -> dense(10) -> softmax(dim = 1)');
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(d.code, 'arg.unknown');
+  assert.deepEqual(d.fixes?.map((f) => f.title), ['Change to axis = -1']);
+  assert.deepEqual(errors(applyFix(text, d)), []);
+  // On an image's channels too (dim = 1 in PyTorch's [N, C, H, W]), and dim = -1.
+  const image = model('conv2d(8, 3) -> softmax(dim = 1)');
+  assert.deepEqual(errors(applyFix(image, errors(image)[0])), []);
+  assert.deepEqual(errors(model('flatten -> softmax(dim = -1)'))[0].fixes?.map((f) => f.title), ['Change to axis = -1']);
+  // Another dim is renamed only: which axis it meant depends on PyTorch's layout.
+  assert.deepEqual(errors(model('conv2d(8, 3) -> softmax(dim = 2)'))[0].fixes?.map((f) => f.title), ["Change to 'axis'"]);
+});

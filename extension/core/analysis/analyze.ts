@@ -1732,7 +1732,7 @@ export class Analyzer {
             `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${dim}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
             arg.name.range,
             ctx,
-            { fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },
+            { fixes: dim && torchFeatureDim(arg.value) ? [this.replaceFix('Change to axis = -1', arg.range, 'axis = -1')] : options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },
           );
           ok = false;
           continue;
@@ -3630,6 +3630,15 @@ const TORCH_ORDER: Readonly<Record<string, { name: string; size: string }>> = {
 };
 
 /** Layers whose `return_sequences` chooses between the last step and every step. */
+
+/**
+ * PyTorch's `dim = 1` or `dim = -1`: the features (an image's channels,
+ * counted after the batch), which are the last axis here, `axis = -1`.
+ */
+function torchFeatureDim(e: Expr): boolean {
+  if (e.kind === 'number') return e.value === 1;
+  return e.kind === 'unary' && e.op === '-' && e.operand.kind === 'number' && e.operand.value === 1;
+}
 
 /** A message when the input's rank is not one the schema allows. */
 function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
