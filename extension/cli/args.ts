@@ -96,6 +96,16 @@ export function positiveInt(text: string, option: string): number {
   return n;
 }
 
+/** A whole number from 0 (`--top-k 0`: all): the message says 0 is allowed. */
+export function naturalInt(text: string, option: string): number {
+  if (text === '0') return 0;
+  try {
+    return positiveInt(text, option);
+  } catch {
+    throw new UsageError(`option '--${option}' needs 0 or a positive integer, got '${text}'`);
+  }
+}
+
 /** Help lines for a list of options, aligned. */
 export function optionHelp(specs: readonly OptionSpec[]): string[] {
   const heads = specs.map((s) => `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.value ? ` ${s.value}` : ''}`);

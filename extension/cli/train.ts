@@ -18,7 +18,7 @@ import { SaturationNotice } from '../core/runtime/saturation';
 import { formatGanEpoch } from '../core/runtime/gan';
 import { CollapseNotice } from '../core/runtime/diversity';
 import { formatGradientLine } from '../core/runtime/signals';
-import { UsageError, optionValue, positiveInt, type ParsedArgs } from './args';
+import { UsageError, optionValue, naturalInt, positiveInt, type ParsedArgs } from './args';
 import { EXIT, type CliIO, type Command } from './command';
 import { STDIN, UnreadableFile, ioReason, readSource } from './files';
 import { plural, trainingExamples } from '../core/plural';
@@ -335,7 +335,7 @@ function generateOptions(args: ParsedArgs): GenerateRequest {
     prompt: optionValue(args, 'prompt') ?? '',
     maxTokens: tokens === undefined ? 200 : positiveInt(tokens, 'tokens'),
     temperature: num('temperature', 0.8, 0, 10),
-    topK: topK === undefined ? 20 : topK === '0' ? 0 : positiveInt(topK, 'top-k'),
+    topK: topK === undefined ? 20 : naturalInt(topK, 'top-k'),
     seed: seed === undefined ? 1 : positiveInt(seed, 'seed'),
   };
 }

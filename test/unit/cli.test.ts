@@ -522,6 +522,10 @@ test(
       assert.equal(t.code, 0, t.err);
       const g = await run(dir, 'generate', 'story.nnmodel', '--prompt', 'the cat', '--tokens', '12', '--temperature', '1.5', '--top-k', '0');
       assert.equal(g.code, 0, g.err);
+      // 0 is allowed (all tokens), and the message for a value out of range says so.
+      const k = await run(dir, 'generate', 'story.nnmodel', '--top-k', '-1');
+      assert.equal(k.code, 2, k.err);
+      assert.match(k.err, /option '--top-k' needs 0 or a positive integer, got '-1'/);
       assert.equal(
         g.err,
         'warning: Story outputs 20 values per position, but its tokeniser has 10 tokens (the word vocabulary of its training text): ids 10 to 19 have no text and are never sampled. End the model with dense(10) to match.\n',
