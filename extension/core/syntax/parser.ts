@@ -525,6 +525,7 @@ class Parser {
     const ch = this.textOf(t);
     if (this.suppress) return;
     if (ch === '.' && this.dottedName(t)) return;
+    if (this.meantArrowOrNumber(t, ch)) return;
     this.error('syntax.invalid_character', invalidCharMessage(ch), this.tokRange(t));
     if (isInvisible(ch)) withReplace(this.errors[this.errors.length - 1], 'Delete the invisible character', this.tokRange(t), '');
   }
@@ -563,6 +564,48 @@ class Parser {
     const prefix = this.text.slice(this.st[first], this.st[last]);
     this.error('syntax.module_prefix', `'${dotted}': names here have no module prefix (${prefix} is how PyTorch or Keras reaches its layers); write the layer by its name alone`, range);
     withReplace(this.errors[this.errors.length - 1], `Remove '${prefix}'`, range, tail);
+    return true;
+  }
+
+  /**
+   * A character that stands for something this language writes otherwise,
+   * reported with the fix: an arrow typed or pasted as `→` or `–>` (a dash),
+   * `- >` with a space, a share as `20%`, a power of ten as `10^-3`. False
+   * when `t` is none of these.
+   */
+  private meantArrowOrNumber(t: number, ch: string): boolean {
+    let range: Range | undefined;
+    let message = '';
+    let text = '';
+    if (ARROWS.has(ch)) {
+      range = this.tokRange(t);
+      message = `unexpected character '${ch}': layers are chained with '->' (a minus and a greater-than)`;
+      text = '->';
+    } else if ((ch === '\u2013' || ch === '\u2014') && this.kd[t + 1] === K.Invalid && this.textOf(t + 1) === '>' && this.glued(t, K.Invalid, true)) {
+      range = span(this.startOf(t), this.endOf(t + 1));
+      message = `unexpected character '${ch}': '${ch}>' is written with a dash; the arrow is a minus and a greater-than, '->'`;
+      text = '->';
+    } else if (ch === '>' && t > 0 && this.kd[t - 1] === K.Minus && this.en[t - 1] < this.st[t] && this.ln[t - 1] === this.ln[t] && /^[ \t]+$/.test(this.text.slice(this.en[t - 1], this.st[t]))) {
+      range = span(this.startOf(t - 1), this.endOf(t));
+      message = "unexpected character '>': the arrow is written without a space, '->'";
+      text = '->';
+    } else if (ch === '%' && this.glued(t, K.Number, false)) {
+      const n = Number(this.textOf(t - 1));
+      range = span(this.startOf(t - 1), this.endOf(t));
+      text = String(Number((n / 100).toPrecision(12)));
+      message = `unexpected character '%': a share is a fraction, ${this.textOf(t - 1)}% is ${text}`;
+    } else if (ch === '^' && this.glued(t, K.Number, false) && this.textOf(t - 1) === '10') {
+      // `10^-3`, `10^4`: the exponent, signed, right after the '^'.
+      const minus = this.kd[t + 1] === K.Minus && this.glued(t, K.Minus, true);
+      const e = minus ? t + 2 : t + 1;
+      if (this.kd[e] !== K.Number || this.st[e] !== this.en[e - 1] || !/^[0-9]+$/.test(this.textOf(e))) return false;
+      range = span(this.startOf(t - 1), this.endOf(e));
+      text = `1e${minus ? '-' : ''}${this.textOf(e)}`;
+      message = `unexpected character '^': a power of ten is written with e, ${this.text.slice(this.st[t - 1], this.en[e])} is ${text}`;
+    }
+    if (range === undefined) return false;
+    this.error('syntax.invalid_character', message, range);
+    withReplace(this.errors[this.errors.length - 1], `Change to '${text}'`, range, text);
     return true;
   }
 
@@ -1076,7 +1119,16 @@ class Parser {
         else if (this.startsItem(u, what)) this.sameLine(u);
         else {
           if (this.kd[u] === K.Invalid) this.invalidChar(u);
-          else if (this.missingArrow(u)) {
+          else if (this.kd[u] === K.Eq && this.kd[u + 1] === K.Invalid && this.textOf(u + 1) === '>' && this.glued(u, K.Invalid, true)) {
+            // `x => dense(16)`: JavaScript's arrow, or `=>` for `->`.
+            const range = span(this.startOf(u), this.endOf(u + 1));
+            this.error('syntax.unexpected', "'=>' is not an arrow here: layers are chained with '->'", range);
+            withReplace(this.errors[this.errors.length - 1], "Change to '->'", range, '->');
+          } else if (this.kd[u] === K.Eq && what === Body.Statement && (item as Statement | undefined)?.kind === 'input') {
+            // `input x = [4]`: a shape is given after ':'.
+            this.error('syntax.unexpected', `expected the end of the line, found '=': an input's shape follows ':', as in 'input ${(item as InputStmt).name.name}: [4]'`, this.tokRange(u));
+            withReplace(this.errors[this.errors.length - 1], "Change '=' to ':'", this.tokRange(u), ':');
+          } else if (this.missingArrow(u)) {
             // `x -> tanh avgpool(2)`: a layer after another without the `->` between them.
             const layer = this.textOf(u);
             this.error('syntax.unexpected', `expected the end of the line, found '${layer}': to apply it to what comes before, write '-> ${layer}'`, this.tokRange(u));
@@ -1911,6 +1963,9 @@ function clip(s: string): string {
 function isInvisible(ch: string): boolean {
   return /^[\p{C}\p{Z}]$/u.test(ch);
 }
+
+/** Arrows typed or pasted for `->`. */
+const ARROWS: ReadonlySet<string> = new Set(['\u2192', '\u27f6', '\u21d2', '\u2794', '\u279c', '\u27a1']);
 
 /** What a word after a '.' is when the word before it and the '.' are a file's name, not a module path (`fruit.csv`). */
 const PATH_EXTENSIONS: ReadonlySet<string> = new Set(['csv', 'tsv', 'txt', 'text', 'json', 'png', 'jpg', 'jpeg', 'bmp', 'gif', 'nnmodel', 'npy', 'npz']);
