@@ -239,3 +239,27 @@ test("PyTorch's dim = 1 (or -1) on softmax: the fix writes axis = -1, the featur
   // Another dim is renamed only: which axis it meant depends on PyTorch's layout.
   assert.deepEqual(errors(model('conv2d(8, 3) -> softmax(dim = 2)'))[0].fixes?.map((f) => f.title), ["Change to 'axis'"]);
 });
+
+test("Keras's input_shape on the first layer (dense(16, input_shape = [4])): one error, and the fix that declares or pipes the input", () => {
+  const bare = 'model M {\n  output dense(16, input_shape = [4]) -> relu -> dense(3)\n}\n';
+  const [d, ...more] = analyze(bare).diagnostics;
+  assert.equal(more.length, 0);
+  assert.equal(d.code, 'call.no_input');
+  assert.equal(d.message, "dense needs an input: 'input_shape' is how Keras gives the first layer its input; here an input is declared on its own line (`input x: [4]`) and piped into the first layer: `x -> dense(16)`.");
+  const fixed = applyFix(bare, d);
+  assert.equal(fixed, 'model M {\n  input x: [4]\n  output x -> dense(16) -> relu -> dense(3)\n}\n');
+  assert.deepEqual(analyze(fixed).diagnostics, []);
+  // An input declared already: it is piped in (input_dim is a size, not a shape).
+  const declared = 'model M {\n  input features: [4]\n  output dense(16, input_dim = 4, activation = relu) -> dense(3)\n}\n';
+  const [e] = errors(declared);
+  assert.deepEqual(e.fixes?.map((f) => f.title), ["Pipe 'features' in: features -> dense(16, activation = relu)"]);
+  assert.deepEqual(analyze(applyFix(declared, e)).diagnostics, []);
+  // Bound to a name, the call is a layer object: the argument is unknown, said so, and the fix removes it.
+  const object = 'model M {\n  input x: [4]\n  d = dense(16, input_dim = 4)\n  output x -> d\n}\n';
+  const [o] = errors(object);
+  assert.equal(o.code, 'arg.unknown');
+  assert.match(o.message, /'input_dim' is how Keras gives the first layer its input; here an input is declared on its own line/);
+  assert.equal(applyFix(object, o), 'model M {\n  input x: [4]\n  d = dense(16)\n  output x -> d\n}\n');
+  const dim = 'model M {\n  output dense(16, input_dim = 4)\n}\n';
+  assert.equal(applyFix(dim, errors(dim)[0]), 'model M {\n  input x: [4]\n  output x -> dense(16)\n}\n');
+});

@@ -15,6 +15,7 @@ import type {
   Expr,
   InputStmt,
   ModelDecl,
+  Position,
   Range,
   SourceFile,
   Statement,
@@ -37,6 +38,7 @@ import type {
   Fix,
   Graph,
   GraphNode,
+  InputNode,
   GroupNode,
   LayerNode,
   ModelInfo,
@@ -1456,6 +1458,7 @@ export class Analyzer {
     const spec = getLayer(name);
     if (spec) {
       if (variadicIndex(spec) >= 0) return this.applyLayerCall(spec, call, undefined, ctx);
+      if (this.kerasInputShape(spec, call, ctx)) return UNKNOWN;
       this.error(
         'call.no_input',
         `${name} needs an input: write \`x -> ${call.range.end.offset - call.range.start.offset < 40 ? sourceOfCall(call) : name + '(...)'}\`, or bind it to a name to make a layer object.`,
@@ -1466,6 +1469,42 @@ export class Analyzer {
     }
     this.unknownCallee(call, ctx);
     return UNKNOWN;
+  }
+
+  /**
+   * `dense(16, input_shape = [4])` with nothing piped in: Keras's way of
+   * giving the first layer its input. Here an input is declared on a line of
+   * its own and piped in: one error, with the fix that does that (the shape
+   * moved to an `input` line unless the model has an input already, which is
+   * then piped in). True when it reported that.
+   */
+  private kerasInputShape(spec: LayerSpec, call: CallExpr, ctx: Ctx): boolean {
+    const given = call.args.find((a) => a.name && KERAS_INPUT_ARGS.has(a.name.name));
+    if (!given || ctx.static) return false;
+    const text = this.file.text;
+    const declared = ctx.g.nodes.find((n): n is InputNode => n.kind === 'input');
+    const name = declared?.name ?? 'x';
+    const rest = call.args.filter((a) => a !== given);
+    const written = text === undefined ? undefined : rest.map((a) => text.slice(a.range.start.offset, a.range.end.offset));
+    const piped = `${name} -> ${spec.name}${written && written.length > 0 ? `(${written.join(', ')})` : ''}`;
+    const shape = text?.slice(given.value.range.start.offset, given.value.range.end.offset) ?? exprText(given.value);
+    const lineStart = call.range.start.offset - call.range.start.character;
+    const indent = /^[ \t]*/.exec(text?.slice(lineStart, call.range.start.offset) ?? '')?.[0] ?? '  ';
+    const at: Position = { line: call.range.start.line, character: 0, offset: lineStart };
+    const fix: Fix | undefined =
+      ctx.uri !== this.uri || written === undefined
+        ? undefined
+        : declared
+          ? { title: `Pipe '${name}' in: ${piped}`, edits: [{ range: call.range, newText: piped }], preferred: true }
+          : { title: `Declare 'input x: ${shape}' and pipe it in`, edits: [{ range: { start: at, end: at }, newText: `${indent}input x: ${given.name!.name === 'input_dim' ? `[${shape}]` : shape}\n` }, { range: call.range, newText: piped }], preferred: true };
+    this.error(
+      'call.no_input',
+      `${spec.name} needs an input: '${given.name!.name}' is how Keras gives the first layer its input; here ${declared ? `the input '${name}' is declared, and is piped into the first layer: \`${piped}\`` : `an input is declared on its own line (\`input x: ${shape}\`) and piped into the first layer: \`${piped}\``}.`,
+      call.range,
+      ctx,
+      fix ? { fixes: [fix] } : {},
+    );
+    return true;
   }
 
   /** Whether `e` is arithmetic of numbers: literals, and names bound to numbers, with + - * / // and brackets. */
@@ -1727,12 +1766,21 @@ export class Analyzer {
           for (const o of options) (meant ??= new Set()).add(o);
           // PyTorch's `dim = 1` is not this language's axis 1: the batch is not counted here, and images keep their channels last.
           const dim = arg.name.name === 'dim' && options[0] === 'axis' ? " PyTorch's dim counts the batch axis and puts an image's channels at 1; axis counts the example's axes from 0, and -1 is the last (the channels)." : '';
+          // `h = dense(16, input_dim = 4)`: Keras's first layer; the input is declared and piped in here.
+          const keras = KERAS_INPUT_ARGS.has(arg.name.name) && options.length === 0;
+          const kerasText = keras ? ` '${arg.name.name}' is how Keras gives the first layer its input; here an input is declared on its own line (\`input x: [4]\`) and piped in (\`x -> ${spec.name}(...)\`).` : '';
           this.error(
             'arg.unknown',
-            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${dim}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
+            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${dim}${kerasText}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
             arg.name.range,
             ctx,
-            { fixes: dim && torchFeatureDim(arg.value) ? [this.replaceFix('Change to axis = -1', arg.range, 'axis = -1')] : options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },
+            {
+              fixes: keras
+                ? [this.replaceFix(`Remove '${arg.name.name}'`, argRemoval(call, arg), '')]
+                : dim && torchFeatureDim(arg.value)
+                  ? [this.replaceFix('Change to axis = -1', arg.range, 'axis = -1')]
+                  : options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)),
+            },
           );
           ok = false;
           continue;
@@ -3639,6 +3687,17 @@ function torchFeatureDim(e: Expr): boolean {
   if (e.kind === 'number') return e.value === 1;
   return e.kind === 'unary' && e.op === '-' && e.operand.kind === 'number' && e.operand.value === 1;
 }
+
+/** What removing `arg` from `call` deletes: it and the comma before it (after it, when it is first); the parentheses too when it is alone. */
+function argRemoval(call: CallExpr, arg: Arg): Range {
+  const i = call.args.indexOf(arg);
+  if (call.args.length === 1) return call.argsRange ?? arg.range;
+  if (i === 0) return { start: arg.range.start, end: call.args[1].range.start };
+  return { start: call.args[i - 1].range.end, end: arg.range.end };
+}
+
+/** Keras's arguments that give the first layer its input's shape. */
+const KERAS_INPUT_ARGS: ReadonlySet<string> = new Set(['input_shape', 'input_dim', 'batch_input_shape']);
 
 /** A message when the input's rank is not one the schema allows. */
 function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
