@@ -263,3 +263,20 @@ test("Keras's input_shape on the first layer (dense(16, input_shape = [4])): one
   const dim = 'model M {\n  output dense(16, input_dim = 4)\n}\n';
   assert.equal(applyFix(dim, errors(dim)[0]), 'model M {\n  input x: [4]\n  output x -> dense(16)\n}\n');
 });
+
+test('values without a name after a named one (conv2d(filters = 16, 3, 2)): one error for the call, the fix names them as meant', () => {
+  const text = model('conv2d(filters = 16, 3, 2) -> flatten -> dense(10)');
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0, more.map((x) => x.message).join('\n'));
+  assert.equal(d.code, 'arg.duplicate');
+  assert.match(d.message, /Put the values without a name first, or name this one: conv2d\(filters = 16, kernel = 3, stride = 2\)\.$/);
+  assert.equal(d.fixes?.[0].title, 'Name the values: conv2d(filters = 16, kernel = 3, stride = 2)');
+  assert.deepEqual(errors(applyFix(text, d)), []);
+  // The required argument the value was meant for is not said missing as well.
+  assert.deepEqual(errors(model('conv2d(filters = 16, 3) -> flatten')).map((x) => x.code), ['arg.duplicate']);
+  // A value that cannot be meant for the next argument (a number for dense's bias): no fix.
+  const [u] = errors(model('flatten -> dense(units = 4, 3)'));
+  assert.equal(u.code, 'arg.duplicate');
+  assert.equal(u.fixes?.length ?? 0, 0);
+  assert.match(u.message, /or name this one\.$/);
+});

@@ -1729,6 +1729,8 @@ export class Analyzer {
     let meant: Set<string> | undefined;
     let unknown = false;
     let ok = true;
+    /** A value without a name after a named one was reported for this call. */
+    let namedAfter = false;
     const variadic = variadicIndex(spec);
     if (this.spreadList(spec, call, ctx)) return undefined;
     let pos = 0;
@@ -1807,15 +1809,21 @@ export class Analyzer {
         if (vals[idx] !== undefined) {
           // `dense(units = 4, 3)`: a value by position fills the arguments in their order, whatever was named before it.
           const byPosition = !arg.name && call.args.some((b) => b.name?.name === specArg!.name);
+          ok = false;
+          // `conv2d(filters = 16, 3, 2)`: said once for the call, with the values named as they were meant.
+          if (byPosition && namedAfter) continue;
+          const meantNames = byPosition && variadic < 0 ? this.namePositionalAfterNamed(spec, call) : undefined;
+          if (byPosition) namedAfter = true;
+          for (const n of meantNames?.filled ?? []) (meant ??= new Set()).add(n);
           this.error(
             'arg.duplicate',
             byPosition
-              ? `'${specArg.name}' is given twice: by name, and by this value's position (values without a name fill ${spec.name}'s arguments in order: ${specs.filter((a) => a.type !== 'tensors').map((a) => a.name).join(', ')}). Put the values without a name first, or name this one.`
+              ? `'${specArg.name}' is given twice: by name, and by this value's position (values without a name fill ${spec.name}'s arguments in order: ${specs.filter((a) => a.type !== 'tensors').map((a) => a.name).join(', ')}). Put the values without a name first, or name this one${meantNames ? `: ${spec.name}(${meantNames.text})` : ''}.`
               : `'${specArg.name}' is given twice.`,
             arg.range,
             ctx,
+            meantNames && call.argsRange ? { fixes: [this.replaceFix(`Name the values: ${spec.name}(${meantNames.text})`, { start: call.args[0].range.start, end: call.args[call.args.length - 1].range.end }, meantNames.text)] } : {},
           );
-          ok = false;
           continue;
         }
         vals[idx] = SEEN;
@@ -1869,6 +1877,38 @@ export class Analyzer {
     // Equal arguments share one record with defaults filled in: built once, kept once.
     const entry = this.internArgs(spec, vals);
     return { args: entry ? entry.args : argsWithDefaults(spec, vals), entry, tensorInputs, tensors, unknown };
+  }
+
+  /**
+   * `conv2d(filters = 16, 3, 2)`: values without a name after a named one,
+   * meant (as the writer reads it) for the next arguments not named:
+   * `filters = 16, kernel = 3, stride = 2`. The call's arguments so written,
+   * and the arguments they fill; undefined when there are more values than
+   * arguments left.
+   */
+  private namePositionalAfterNamed(spec: LayerSpec, call: CallExpr): { text: string; filled: string[] } | undefined {
+    const text = this.file.text;
+    if (text === undefined) return undefined;
+    const named = new Set<string>();
+    for (const a of call.args) if (a.name) named.add(a.name.name);
+    const free = spec.args.filter((a) => a.type !== 'tensors' && !named.has(a.name) && !a.name.startsWith('_'));
+    const parts: string[] = [];
+    const filled: string[] = [];
+    let next = 0;
+    let seenNamed = false;
+    for (const a of call.args) {
+      const written = text.slice(a.range.start.offset, a.range.end.offset);
+      if (a.name) {
+        seenNamed = true;
+        parts.push(written);
+        continue;
+      }
+      const target = free[next++];
+      if (target === undefined || !mayFill(target, a.value)) return undefined;
+      filled.push(target.name);
+      parts.push(seenNamed ? `${target.name} = ${written}` : written);
+    }
+    return { text: parts.join(', '), filled };
   }
 
   /**
@@ -3686,6 +3726,17 @@ const TORCH_ORDER: Readonly<Record<string, { name: string; size: string }>> = {
 function torchFeatureDim(e: Expr): boolean {
   if (e.kind === 'number') return e.value === 1;
   return e.kind === 'unary' && e.op === '-' && e.operand.kind === 'number' && e.operand.value === 1;
+}
+
+/** Whether value `e` (as written: a number, a word, true/false, a list) could be meant for argument `a` of its type. */
+function mayFill(a: ArgSpec, e: Expr): boolean {
+  const k = e.kind === 'unary' || e.kind === 'binary' || e.kind === 'paren' ? 'number' : e.kind;
+  if (k === 'number') return NUMERIC_ARG[a.type];
+  if (k === 'bool') return a.type === 'bool';
+  if (k === 'list') return a.type === 'ints' || a.type === 'int_list';
+  if (k === 'string') return a.type === 'string';
+  // A word: an enum's or activation's value, a block parameter (a number), a layer object.
+  return k === 'name' && a.type !== 'bool';
 }
 
 /** What removing `arg` from `call` deletes: it and the comma before it (after it, when it is first); the parentheses too when it is alone. */
