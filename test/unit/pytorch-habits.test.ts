@@ -280,3 +280,13 @@ test('values without a name after a named one (conv2d(filters = 16, 3, 2)): one 
   assert.equal(u.fixes?.length ?? 0, 0);
   assert.match(u.message, /or name this one\.$/);
 });
+
+test("PyTorch's flatten(1) (start_dim): said why, and the fix removes the arguments", () => {
+  const text = model('conv2d(8, 3) -> flatten(1) -> dense(10)');
+  const [d, ...more] = errors(text);
+  assert.equal(more.length, 0);
+  assert.equal(d.code, 'arg.too_many');
+  assert.match(d.message, /^flatten takes no arguments\. \(PyTorch's flatten\(1\) keeps the batch axis apart; here shapes have no batch axis/);
+  assert.equal(d.fixes?.[0].title, 'Remove the arguments: flatten');
+  assert.deepEqual(errors(applyFix(text, d)), []);
+});

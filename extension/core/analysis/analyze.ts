@@ -1797,9 +1797,11 @@ export class Analyzer {
         if (!specArg) {
           this.error(
             'arg.too_many',
-            `${spec.name} takes ${spec.args.length === 0 ? 'no arguments' : `at most ${spec.args.filter((a) => a.type !== 'tensors').length} positional argument${spec.args.length > 1 ? 's' : ''}: ${spec.args.map((a) => a.name).join(', ')}`}.`,
+            `${spec.name} takes ${spec.args.length === 0 ? 'no arguments' : `at most ${spec.args.filter((a) => a.type !== 'tensors').length} positional argument${spec.args.length > 1 ? 's' : ''}: ${spec.args.map((a) => a.name).join(', ')}`}.${spec.name === 'flatten' ? " (PyTorch's flatten(1) keeps the batch axis apart; here shapes have no batch axis, and flatten makes one vector of each example.)" : ''}`,
             arg.range,
             ctx,
+            // `flatten(1)`, `relu()`: a layer without arguments, written with some.
+            spec.args.length === 0 && call.argsRange ? { fixes: [this.replaceFix(`Remove the arguments: ${spec.name}`, call.argsRange, '')] } : {},
           );
           ok = false;
           continue;
