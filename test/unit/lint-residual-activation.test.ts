@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { AnalysisSession } from '../../extension/core/analysis/session';
 import type { Diagnostic } from '../../extension/core/analysis/types';
+import { applyFix } from './sourceText';
 
 const CODE = 'layer.residual_activation';
 const found = (text: string): Diagnostic[] => analyze(text).diagnostics.filter((d) => d.code === CODE);
@@ -93,4 +94,24 @@ test('a sum given to a call as a tensor, `concat(a + b -> relu)` or `up(skip = a
   // A call at the head of a value, and not in a numeric argument's arithmetic.
   assert.equal(found('model M {\n  input x: [8]\n  a = x -> dense(8)\n  output concat(x, a + x -> relu)\n}\n').length, 1);
   assert.deepEqual(found('model M {\n  input x: [8]\n  output x -> dense(4 + 4)\n}\n'), []);
+});
+
+test('h + h -> attention(4) -> dense(1000): `->` binds tighter than `+`; the message says so and the fix brackets the residual, not a projection', () => {
+  const text = 'model M {\n  input t: int[seq]\n  h = t -> embedding(100, 64)\n  output h + h -> attention(4, causal = true) -> dense(1000) -> softmax\n}\n';
+  const [d, ...more] = analyze(text).diagnostics.filter((x) => x.severity === 'error');
+  assert.equal(more.length, 0);
+  assert.equal(d.code, 'shape.mismatch');
+  assert.equal(
+    d.message,
+    'cannot add [seq, 64] and [seq, 1000]: `->` binds tighter than `+`, so h is added to the end of the whole chain, whose later layers change its shape. To add h to the output of attention(4, causal = true) (a residual connection) and go on from the sum, bracket it: `(h + h -> attention(4, causal = true)) -> dense(1000) -> softmax`',
+  );
+  const fixed = applyFix(text, d);
+  assert.match(fixed, /output \(h \+ h -> attention\(4, causal = true\)\) -> dense\(1000\) -> softmax\n/);
+  assert.deepEqual(analyze(fixed).diagnostics.filter((x) => x.severity === 'error'), []);
+  // The latest layer that keeps the shape ends the bracket; a chain that never has it again keeps the projection fix.
+  const two = 'model M {\n  input x: [8, 8, 16]\n  output x + x -> conv2d(16, 3, padding = same) -> relu -> conv2d(32, 3)\n}\n';
+  const [t] = analyze(two).diagnostics;
+  assert.match(applyFix(two, t), /output \(x \+ x -> conv2d\(16, 3, padding = same\) -> relu\) -> conv2d\(32, 3\)\n/);
+  const none = 'model M {\n  input x: [8, 8, 16]\n  output x + x -> conv2d(32, 3, padding = same) -> relu\n}\n';
+  assert.match(analyze(none).diagnostics[0].fixes?.[0].title ?? '', /^Add a projection shortcut/);
 });

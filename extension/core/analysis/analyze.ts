@@ -1351,7 +1351,9 @@ export class Analyzer {
       const entry = (this.addArgs ??= this.internArgs(add, new Array(add.args.length)));
       const before = this.diagnostics.length;
       const out = this.addLayerNode(add, entry?.args ?? argsWithDefaults(add, new Array(add.args.length)), [l, r], NO_TENSOR_ARGS, e.range, ctx, '+', undefined, e.opRange, undefined, entry);
-      if (out.kind === 'unknown' && this.diagnostics.length === before + 1 && l.shape && r.shape) this.offerProjection(e, l.shape, r.shape, ctx, this.diagnostics[before]);
+      if (out.kind === 'unknown' && this.diagnostics.length === before + 1 && l.shape && r.shape) {
+        if (!this.offerBrackets(e, l.shape, r.shape, ctx, this.diagnostics[before])) this.offerProjection(e, l.shape, r.shape, ctx, this.diagnostics[before]);
+      }
       return out;
     }
     if (e.op === '*' && l.kind === 'tensor' && r.kind === 'tensor') {
@@ -1378,6 +1380,53 @@ export class Analyzer {
       ctx,
     );
     return UNKNOWN;
+  }
+
+  /**
+   * `h + h -> attention(4) -> dense(1000) -> softmax`: `->` binds tighter
+   * than `+`, so the whole chain is added to `h`, but its first layers keep
+   * `h`'s shape and the later ones do not: a residual connection around the
+   * first layers, then the rest applied to the sum, was meant. The message
+   * says so, with the fix that brackets the sum. True when it applied.
+   */
+  private offerBrackets(e: Extract<Expr, { kind: 'binary' }>, left: Shape, right: Shape, ctx: Ctx, d: Diagnostic): boolean {
+    const chain = e.right;
+    if (d.code !== 'shape.mismatch' || d.fixes || ctx.uri !== this.uri || ctx.static || chain.kind !== 'chain' || chain.calls.length < 2) return false;
+    const text = this.file.text;
+    if (text === undefined) return false;
+    const want = this.shapeId(left);
+    const nodes = ctx.g.nodes;
+    let last = -1;
+    for (let i = 0; i < chain.calls.length - 1; i++) {
+      const at = chain.calls[i].range.start.offset;
+      let shape: Shape | undefined;
+      for (let j = nodes.length - 1; j >= 0; j--) {
+        const n = nodes[j];
+        if (n.kind !== 'input' && n.range.start.offset === at && n.uri === undefined) {
+          shape = n.shape;
+          break;
+        }
+      }
+      if (shape === undefined) return false;
+      if (this.shapeId(shape) === want) last = i;
+    }
+    if (last < 0) return false;
+    const end = chain.calls[last].range.end;
+    const sum = text.slice(e.range.start.offset, end.offset);
+    const rest = text.slice(end.offset, e.range.end.offset).trim();
+    const name = text.slice(e.left.range.start.offset, e.left.range.end.offset);
+    d.message = `cannot add ${shapeToString(left)} and ${shapeToString(right)}: \`->\` binds tighter than \`+\`, so ${name} is added to the end of the whole chain, whose later layers change its shape. To add ${name} to the output of ${shortCallText(text, chain.calls[last].range)} (a residual connection) and go on from the sum, bracket it: \`(${sum}) ${rest}\``;
+    d.fixes = [
+      {
+        title: `Bracket the sum: (${sum.length > 40 ? `${sum.slice(0, 37)}...` : sum})`,
+        edits: [
+          { range: { start: e.range.start, end: e.range.start }, newText: '(' },
+          { range: { start: end, end }, newText: ')' },
+        ],
+        preferred: true,
+      },
+    ];
+    return true;
   }
 
   /**
