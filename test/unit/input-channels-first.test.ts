@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
+import { AnalysisSession } from '../../extension/core/analysis/session';
 import type { Fix } from '../../extension/core/analysis/types';
 import { nnmodelFiles } from '../fixtures/examples';
 
@@ -18,17 +19,23 @@ const apply = (text: string, fix: Fix) => {
   return text.slice(0, e.range.start.offset) + e.newText + text.slice(e.range.end.offset);
 };
 
-test("the student's channels-first CNN: a warning on the shape naming the layout, and a fix that analyses clean", () => {
+test("the student's channels-first CNN: one diagnostic on the shape naming the layout (the error, since a later layer fails of it), and a fix that analyses clean", () => {
   const text = model('[3, 32, 32]', 'conv2d(32, 3) -> relu -> maxpool(2) -> flatten -> dense(10) -> softmax');
-  const [d, ...more] = channelsFirst(text);
-  assert.equal(more.length, 0);
-  assert.equal(d.severity, 'warning');
+  const [d, ...more] = analyze(text).diagnostics;
+  assert.equal(more.length, 0, more.map((x) => x.message).join('\n'));
+  assert.equal(d.code, 'input.channels_first');
+  assert.equal(d.severity, 'error');
   assert.equal(text.slice(d.range.start.offset, d.range.end.offset), '[3, 32, 32]');
   assert.equal(
     d.message,
-    "'image' is [3, 32, 32], channels first as in PyTorch, but conv2d(32, 3) reads [height, width, channels] (channels last, as in Keras): it would see 3 × 32 pixels with 32 channels. Did you mean [32, 32, 3]?",
+    "'image' is [3, 32, 32], channels first as in PyTorch, but conv2d(32, 3) reads [height, width, channels] (channels last, as in Keras): it would see 3 × 32 pixels with 32 channels. Did you mean [32, 32, 3]? That is why line 3 fails (maxpool: pool size 2 is larger than the input's 1 (height) with padding=valid).",
   );
   assert.equal(d.related?.[0].message, 'conv2d(32, 3) reads [height, width, channels]');
+  assert.equal(text.slice(d.related![1].range.start.offset, d.related![1].range.end.offset), '2');
+  // Nothing fails after it: the warning alone.
+  const [w, ...others] = analyze(model('[3, 32, 32]', 'conv2d(32, 3) -> flatten -> dense(10) -> softmax')).diagnostics;
+  assert.equal(others.length, 0);
+  assert.equal(w.severity, 'warning');
   assert.deepEqual(d.fixes?.map((f) => f.title), ['Change to [32, 32, 3]']);
   const fixed = apply(text, d.fixes![0]);
   assert.match(fixed, /input image: \[32, 32, 3\]/);
@@ -92,10 +99,20 @@ test('no example gets the new diagnostics', () => {
 
 test("the diagnostics table's rows for the new codes: their examples give them", () => {
   const table = readFileSync(join(process.cwd(), 'docs/language.md'), 'utf8');
-  assert.match(table, /^\| `input\.channels_first` \| warning \| `input image: \[3, 32, 32\]` into `conv2d\(32, 3\)`; `\[1, 100\]` into `conv1d\(8, 3\)`/m);
+  assert.match(table, /^\| `input\.channels_first` \| warning; error when a later layer fails of it \| `input image: \[3, 32, 32\]` into `conv2d\(32, 3\)`; `\[1, 100\]` into `conv1d\(8, 3\)`/m);
   assert.equal(channelsFirst(model('[3, 32, 32]', 'conv2d(32, 3)'))[0]?.severity, 'warning');
-  assert.equal(channelsFirst(model('[1, 100]', 'conv1d(8, 3)'))[0]?.severity, 'warning');
+  assert.equal(channelsFirst(model('[1, 100]', 'conv1d(8, 3)'))[0]?.severity, 'error');
   assert.match(table, /^\| `train\.output_positions` \| error \| `conv2d\(16, 3\) -> relu -> maxpool\(2\) -> dense\(3\) -> softmax` on `\[32, 32, 3\]` with `shapes\(\)`/m);
   const train = `model M {\n  input x: [32, 32, 3]\n  output x -> conv2d(16, 3) -> relu -> maxpool(2) -> dense(3) -> softmax\n}\ntrain M {\n  data: shapes()\n}\n`;
   assert.ok(analyze(train).diagnostics.some((d) => d.code === 'train.output_positions' && d.severity === 'error'));
+});
+
+test('an editor session gives the channels-first error the same way on every keystroke (the kept lint is not changed)', () => {
+  const text = model('[3, 32, 32]', 'conv2d(32, 3) -> relu -> maxpool(2) -> flatten -> dense(10) -> softmax');
+  const session = new AnalysisSession();
+  const first = session.update(text).diagnostics;
+  session.update(text.replace('softmax', 'softmax '));
+  const third = session.update(text).diagnostics;
+  assert.equal(first.length, 1);
+  assert.deepEqual(third.map((d) => [d.code, d.severity, d.message]), first.map((d) => [d.code, d.severity, d.message]));
 });

@@ -1556,6 +1556,33 @@ export class Analyzer {
     return true;
   }
 
+  /**
+   * `input image: [3, 32, 32]` into `conv2d(16, 3) -> maxpool(2)`: the
+   * pooling then fails ("pool size 2 is larger than the input's 1"), which is
+   * the channels-first input's doing, not a mistake of its own. The size
+   * errors in that model are dropped, and `d` (the input's warning, with the
+   * fix) becomes the error, naming the layer that failed: a copy (an editor
+   * session keeps the lints' diagnostics and gives them again).
+   */
+  absorbFollowOn(d: Diagnostic, models: readonly ModelInfo[]): Diagnostic {
+    const at = d.range.start.offset;
+    const here = (uri: string | undefined) => uri === undefined || uri === this.uri;
+    const m = models.find((x) => here(x.uri) && x.range.start.offset <= at && at <= x.range.end.offset);
+    if (!m) return d;
+    const inside = (x: Diagnostic) => here(x.uri) && m.range.start.offset <= x.range.start.offset && x.range.end.offset <= m.range.end.offset;
+    const follow = this.diagnostics.filter((x) => x.severity === 'error' && SIZE_ERRORS.has(x.code) && inside(x));
+    if (follow.length === 0) return d;
+    for (const x of follow) this.diagnostics.splice(this.diagnostics.indexOf(x), 1);
+    // What failed, without its own advice (`use padding=same`), which does not apply.
+    const what = follow[0].message.replace(/;[^;]*$/, '').replace(/\.$/, '');
+    return {
+      ...d,
+      severity: 'error',
+      message: `${d.message} That is why line ${follow[0].range.start.line + 1} fails (${what}).`,
+      related: [...(d.related ?? []), { message: what, range: follow[0].range }],
+    };
+  }
+
   /** Whether `e` is arithmetic of numbers: literals, and names bound to numbers, with + - * / // and brackets. */
   private isArithmetic(e: Expr, ctx: Ctx): boolean {
     switch (e.kind) {
@@ -3798,6 +3825,9 @@ function argRemoval(call: CallExpr, arg: Arg): Range {
   return { start: call.args[i - 1].range.end, end: arg.range.end };
 }
 
+/** Errors of sizes that come out too small: what a channels-first input makes later layers report (`absorbFollowOn`). */
+const SIZE_ERRORS: ReadonlySet<string> = new Set(['shape.kernel_too_large', 'shape.output_below_1']);
+
 /** Keras's arguments that give the first layer its input's shape. */
 const KERAS_INPUT_ARGS: ReadonlySet<string> = new Set(['input_shape', 'input_dim', 'batch_input_shape']);
 
@@ -3878,7 +3908,10 @@ export function analyzeFile(
       if ((d.code === 'value.unused' || d.code === 'input.unused') && a.namedOnBrokenLine(d.range)) continue;
       a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     }
-    for (const d of lintModels(models, options.uri, file, reusedTrees)) a.diag(d.code, d.severity, d.message, d.range, undefined, d);
+    for (const d of lintModels(models, options.uri, file, reusedTrees)) {
+      const e = d.code === 'input.channels_first' ? a.absorbFollowOn(d, models) : d;
+      a.diag(e.code, e.severity, e.message, e.range, undefined, e);
+    }
     const t = analyzeTrain(file, models, reusedTrees);
     trains = t.trains;
     for (const d of t.diagnostics) {
