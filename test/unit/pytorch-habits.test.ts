@@ -90,6 +90,14 @@ test("PyTorch's constructor order, the input's size first: an error where it lan
   assert.equal(w.severity, 'warning');
   assert.equal(w.message, "conv2d(1, 32, 3, padding = same) reads as 1 filter of a 32-wide kernel at stride 3. PyTorch's nn.Conv2d(1, 32, 3) gives the input's channels (in_channels) first; here they come from the input (1): did you mean conv2d(32, 3, padding = same)?");
   assert.deepEqual(analyze(applyFix(conv, w)).diagnostics, []);
+  // Without padding = same, the kernel so read does not fit: that failure is this mistake's, one error.
+  const valid = model('conv2d(1, 32, 3) -> flatten');
+  const [v, ...others] = analyze(valid).diagnostics;
+  assert.equal(others.length, 0, others.map((x) => x.message).join('\n'));
+  assert.equal(v.code, 'arg.torch_order');
+  assert.equal(v.severity, 'error');
+  assert.match(v.message, /^conv2d\(1, 32, 3\) reads as 1 filter of a 32-wide kernel at stride 3, and a kernel of 32 is larger than the input's 28\. /);
+  assert.deepEqual(analyze(applyFix(valid, v)).diagnostics, []);
   const att = model('attention(32, 4)', '[10, 32]');
   assert.equal(analyze(att).diagnostics[0].fixes?.[0].title, "Remove the input's size: attention(4)");
   // Plausible readings are left alone: filters equal to the channels (ResNet), a small kernel, heads and key_dim.

@@ -2279,6 +2279,14 @@ export class Analyzer {
     const plausible = spec.name === 'attention' ? b < a && a % b === 0 && !call.args.some((x) => x.name?.name === 'key_dim') : c !== undefined && b >= 8 && c >= 1 && c < b && !upsampling;
     if (!plausible) return false;
     const reading = spec.name === 'attention' ? `${a} heads of key_dim ${b}` : `${a} filter${a === 1 ? '' : 's'} of ${wide(b)} kernel at stride ${c}`;
+    // So read, a kernel larger than the input fails too: that failure is this mistake's, said here once.
+    const same = call.args.some((x) => x.name?.name === 'padding' && x.value.kind === 'name' && x.value.name === 'same');
+    const sizes = spec.name === 'attention' || spec.name === 'conv2d_transpose' || same ? [] : input.dims.slice(0, -1).map((d) => d.value);
+    const smaller = sizes.find((v) => v !== undefined && v < b);
+    if (smaller !== undefined) {
+      this.error('arg.torch_order', `${written} reads as ${reading}, and a kernel of ${b} is larger than the input's ${smaller}. ${first}: did you mean ${meant}?`, positional[0].range, ctx, { fixes: [fix] });
+      return true;
+    }
     this.diag('arg.torch_order', 'warning', `${written} reads as ${reading}. ${first}: did you mean ${meant}?`, positional[0].range, ctx, { fixes: [fix] });
     return false;
   }
