@@ -678,6 +678,46 @@ export class Analyzer {
    * line of a syntax error later in the same model or block: a use the parser
    * could not read may be there.
    */
+  /**
+   * Names whose "never used" warning another diagnostic of this file
+   * already explains, by body (its start offset) and name: the name a
+   * misspelt one was meant to be (`output imag` of `input image`, from the
+   * fixes of `name.unknown`), a value assigned below its use (its related
+   * location), the last value of a body without `output` (what that fix
+   * outputs). Read from the diagnostics, so that an editor session's
+   * replayed models count too. Made on first use.
+   */
+  private explainedUnused: Set<string> | undefined;
+
+  /** Whether the binding at `range` is one whose "never used" warning another diagnostic explains (see `explainedUnused`). */
+  unusedExplained(range: Range): boolean {
+    const text = this.file.text;
+    if (text === undefined) return false;
+    const bodyAt = (at: number) => this.file.items.find((i): i is ModelDecl | BlockDecl => (i.kind === 'model' || i.kind === 'block') && at >= i.range.start.offset && at <= i.range.end.offset);
+    if (this.explainedUnused === undefined) {
+      const set = (this.explainedUnused = new Set());
+      const add = (at: number, name: string) => {
+        const body = bodyAt(at);
+        if (body) set.add(`${body.range.start.offset}\u0000${name}`);
+      };
+      for (const d of this.diagnostics) {
+        if (d.uri !== undefined && d.uri !== this.uri) continue;
+        if (d.code === 'name.unknown') {
+          for (const f of d.fixes ?? []) if (/^Change to '/.test(f.title) && f.edits.length > 0) add(d.range.start.offset, f.edits[0].newText);
+          for (const r of d.related ?? []) if (r.uri === undefined) add(r.range.start.offset, text.slice(r.range.start.offset, r.range.end.offset));
+        } else if (d.code === 'model.no_output' || d.code === 'block.no_output') {
+          const decl = bodyAt(d.range.start.offset);
+          const last = decl?.body.filter((st): st is AssignStmt => st.kind === 'assign').pop();
+          if (last) add(last.target.range.start.offset, last.target.name);
+        }
+      }
+    }
+    if (this.explainedUnused.size === 0) return false;
+    const at = range.start.offset;
+    const body = bodyAt(at);
+    return body !== undefined && this.explainedUnused.has(`${body.range.start.offset}\u0000${text.slice(at, range.end.offset)}`);
+  }
+
   namedOnBrokenLine(range: Range): boolean {
     const text = this.file.text;
     if (this.file.errors.length === 0 || text === undefined) return false;
@@ -1257,6 +1297,19 @@ export class Analyzer {
     const key = this.sameBodyKey('name', name, range, ctx);
     if (key !== undefined && this.joinUnknown(key, name, range)) return;
     if (this.layerAsValue(name, range, ctx)) return;
+    const later = ctx.uri === this.uri ? this.laterBinding(name, range) : undefined;
+    if (later) {
+      const before = this.diagnostics.length;
+      this.error(
+        'name.unknown',
+        `'${name}' is not defined yet: it is assigned below, on line ${later.start.line + 1}. Statements run in order, so a value is used on a line after the one that assigns it: move this line below line ${later.start.line + 1}.`,
+        range,
+        ctx,
+        { related: [{ message: `'${name}' is assigned here`, range: later }] },
+      );
+      if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
+      return;
+    }
     const candidates = [...ctx.env.keys()];
     const options = suggest(name, candidates);
     const before = this.diagnostics.length;
@@ -1264,6 +1317,15 @@ export class Analyzer {
       fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, range, o, i === 0)),
     });
     if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
+  }
+
+  /** The target of an assignment of `name` after `range` in the body that holds it, if any. */
+  private laterBinding(name: string, range: Range): Range | undefined {
+    const at = range.start.offset;
+    const body = this.file.items.find((i): i is ModelDecl | BlockDecl => (i.kind === 'model' || i.kind === 'block') && at >= i.range.start.offset && at <= i.range.end.offset);
+    if (!body) return undefined;
+    for (const st of body.body) if (st.kind === 'assign' && st.target.name === name && st.target.range.start.offset > range.end.offset) return st.target.range;
+    return undefined;
   }
 
   /**
@@ -3913,7 +3975,7 @@ export function analyzeFile(
     symbols = sym.symbols;
     for (const d of sym.diagnostics) {
       // A value whose use may be in what a syntax error left unread (`output (x y)`, a line that lost its `output`).
-      if ((d.code === 'value.unused' || d.code === 'input.unused') && a.namedOnBrokenLine(d.range)) continue;
+      if ((d.code === 'value.unused' || d.code === 'input.unused') && (a.namedOnBrokenLine(d.range) || a.unusedExplained(d.range))) continue;
       a.diag(d.code, d.severity, d.message, d.range, undefined, d);
     }
     for (const d of lintModels(models, options.uri, file, reusedTrees)) {
