@@ -18,9 +18,10 @@ import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
 import { getLayer } from '../layers';
 import { Sym, type Shape } from './sym';
 import { formatCount } from './display';
-import { positionAxes } from './receptive';
+import { modelFields, positionAxes, type Field } from './receptive';
+import { callAt } from './callArgs';
 import type { Diagnostic, Fix, Graph, GroupNode, LayerNode, ModelInfo, TextEdit } from './types';
-import type { BlockDecl, CallExpr, Expr, InputStmt, ModelDecl, Position, Range, SourceFile } from '../syntax/ast';
+import type { Arg, BlockDecl, CallExpr, Expr, InputStmt, ModelDecl, Position, Range, SourceFile } from '../syntax/ast';
 import { forEachChild } from '../syntax/children';
 import { callText } from './siteOutcomes';
 
@@ -46,7 +47,7 @@ export function lintModels(
     seen.add(key);
     out.push(d);
   };
-  const walk = new GraphWalk(uri, report, text, keep);
+  const walk = new GraphWalk(uri, report, file, keep);
   if (file !== undefined) residualActivations(file, report, keep);
   for (let i = 0; i < models.length; i++) {
     const m = models[i];
@@ -78,13 +79,17 @@ class GraphWalk {
   embedding = false;
   attention = false;
 
+  private readonly text: string | undefined;
+
   constructor(
     private readonly uri: string | undefined,
     private readonly report: (d: Diagnostic) => void,
-    private readonly text?: string,
+    private readonly file?: SourceFile,
     /** Keep each graph's facts (see `factsOf`). */
     private readonly keep = true,
-  ) {}
+  ) {
+    this.text = file?.text;
+  }
 
   model(m: ModelInfo, index: number): void {
     this.current = m;
@@ -108,6 +113,7 @@ class GraphWalk {
     if (last === undefined) {
       if (f.reshapes !== undefined) for (const n of f.reshapes) batchInShape(n, this.uri, this.report, this.text);
       if (f.pair) linearStacks(g, this.objectsOf, this.uri, this.report);
+      if (f.cross !== undefined && this.file !== undefined) for (const n of f.cross) crossAttention(n, this.current!, this.file, this.uri, this.report);
     }
     if (f.bodies !== undefined) for (const b of f.bodies) this.visit(b);
   }
@@ -121,6 +127,8 @@ interface GraphFacts {
   /** A self-attention that could see a bag of tokens (see `unorderedAttention`). */
   attention: boolean;
   reshapes: LayerNode[] | undefined;
+  /** Cross-attentions with `causal = true` (see `crossAttention`). */
+  cross: LayerNode[] | undefined;
   /** The bodies of its groups, in order (a body may repeat). */
   bodies: Graph[] | undefined;
 }
@@ -135,7 +143,7 @@ const graphFacts = new WeakMap<Graph, GraphFacts>();
 function factsOf(g: Graph, keep: boolean): GraphFacts {
   let f = keep ? graphFacts.get(g) : undefined;
   if (f !== undefined) return f;
-  f = { pair: false, embedding: false, attention: false, reshapes: undefined, bodies: undefined };
+  f = { pair: false, embedding: false, attention: false, reshapes: undefined, cross: undefined, bodies: undefined };
   const nodes = g.nodes;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
@@ -143,7 +151,10 @@ function factsOf(g: Graph, keep: boolean): GraphFacts {
       if (n.op === 'dense') {
         if (!f.pair && n.inputs.length === 1 && isDense(nodeAt(g, n.inputs[0]))) f.pair = true;
       } else if (n.op === 'embedding') f.embedding = true;
-      else if (n.op === 'attention' && n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') f.attention = true;
+      else if (n.op === 'attention') {
+        if (n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') f.attention = true;
+        else if (n.inputs.length === 2 && n.args.causal === true) (f.cross ??= []).push(n);
+      }
       else if (n.op === 'reshape') (f.reshapes ??= []).push(n);
     } else if (n.kind === 'group') for (const run of n.runs) (f.bodies ??= []).push(run.body);
   }
@@ -263,6 +274,77 @@ function nodeAt(g: Graph, id: number): Graph['nodes'][number] | undefined {
 
 function isDense(n: Graph['nodes'][number] | undefined): boolean {
   return n !== undefined && n.kind === 'layer' && n.op === 'dense';
+}
+
+// ------------------------------------------------------------------ cross-attention
+
+/**
+ * `layer.cross_causal`: `attention(h, context = memory, causal = true)`. The
+ * runtime (and the PyTorch export) masks key j > query i whatever sequence
+ * the keys come from, so decoder position i reads only positions 0…i of the
+ * encoder's output: most of the source is hidden (a reverse task trains to
+ * about half the accuracy). The mask that keeps a decoder from reading its
+ * answer belongs in its self-attention; the encoder's output holds no
+ * answer. A warning on `causal = true`, with the fix that removes it.
+ * Only when the query and the context come from different model inputs (the
+ * receptive fields say which): a context made from the query's own sequence
+ * is aligned with it, and a mask over it may be meant.
+ */
+function crossAttention(n: LayerNode, model: ModelInfo, file: SourceFile, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  if (n.uri !== undefined && n.uri !== uri) return;
+  const sides = modelFields(model).contexts.get(n);
+  if (!sides || !separate(sides.query, sides.context)) return;
+  const call = callAt(file, n.range.start.offset);
+  const spec = getLayer('attention')!;
+  const written = call && call.callee.name === 'attention' ? argWritten(spec.args.map((a) => a.name), call, 'causal') : undefined;
+  const ctxArg = call && call.callee.name === 'attention' ? argWritten(spec.args.map((a) => a.name), call, 'context') : undefined;
+  const text = file.text;
+  const context = ctxArg !== undefined && text !== undefined ? `\`${text.slice(ctxArg.arg.value.range.start.offset, ctxArg.arg.value.range.end.offset)}\`` : 'the context';
+  const fix = written !== undefined && written.arg.value.kind === 'bool' ? removeArgFix(call!, written, 'causal = true', 'causal = false', 'false') : undefined;
+  report({
+    code: 'layer.cross_causal',
+    severity: 'warning',
+    message:
+      `causal = true on cross-attention hides the context's later positions: the query at position i reads only positions 0 to i of ${context}. ` +
+      `The queries come from the decoder and the keys and values from ${context} (the encoder's output), which the decoder may read whole: ` +
+      `it holds no answer to hide (the decoder's self-attention with causal = true does that). Remove causal = true.`,
+    range: written?.arg.range ?? n.range,
+    ...(fix ? { fixes: [fix] } : {}),
+  });
+}
+
+/** Whether two values come from different model inputs, for certain: each from some, none from both. */
+function separate(a: Field, b: Field): boolean {
+  if (a.size === 0 || b.size === 0) return false;
+  for (const k of b.keys()) if (a.has(k)) return false;
+  return true;
+}
+
+/** Argument `name` as written in `call` (by name, or in its place among the positional ones, `names` the layer's arguments in order) and its index. */
+function argWritten(names: readonly string[], call: CallExpr, name: string): { arg: Arg; index: number } | undefined {
+  const named = call.args.findIndex((a) => a.name?.name === name);
+  if (named >= 0) return { arg: call.args[named], index: named };
+  const place = names.indexOf(name);
+  for (let i = 0, pos = 0; i < call.args.length; i++) {
+    if (call.args[i].name) continue;
+    if (pos++ === place) return { arg: call.args[i], index: i };
+  }
+  return undefined;
+}
+
+/**
+ * The fix that drops an argument of `call` (`shown` as written): written by
+ * name, the argument and the ',' before it (after it when it is the first);
+ * written in its place among the positional ones (a later one would move),
+ * its value set to `off` instead (`shownOff`).
+ */
+function removeArgFix(call: CallExpr, written: { arg: Arg; index: number }, shown: string, shownOff: string, off: string): Fix {
+  const { arg, index } = written;
+  if (!arg.name) return { title: `Change to ${shownOff}`, edits: [{ range: arg.value.range, newText: off }], preferred: true };
+  const args = call.args;
+  const start = index > 0 ? args[index - 1].range.end : arg.range.start;
+  const end = index > 0 || index + 1 >= args.length ? arg.range.end : args[index + 1].range.start;
+  return { title: `Remove ${shown}`, edits: [{ range: { start, end }, newText: '' }], preferred: true };
 }
 
 // ------------------------------------------------------------------ layer.no_position
