@@ -91,10 +91,10 @@ test('attention heads that do not divide the dimension: a fix for each nearby di
   const [d] = errors(text);
   assert.equal(d.code, 'arg.heads_divide');
   assert.equal(d.range.start.line, 6);
-  assert.equal(d.message, 'attention dim 100 is not divisible by heads 3; use heads 1 or 2, or set key_dim');
-  // The nearest first.
-  assert.deepEqual(d.fixes?.map((f) => f.title), ['Change heads to 2', 'Change heads to 1']);
-  assert.deepEqual(errors('model M {\n  input t: int[seq]\n  output t -> embedding(100, 100) -> attention(8)\n}\n')[0].fixes?.map((f) => f.title), ['Change heads to 5', 'Change heads to 4']);
+  // The two nearest divisors, the nearest first; of two as near (4 and 2 around 3), the larger.
+  assert.equal(d.message, 'attention dim 100 is not divisible by heads 3; use heads 4 or 2, or set key_dim');
+  assert.deepEqual(d.fixes?.map((f) => f.title), ['Change heads to 4', 'Change heads to 2']);
+  assert.deepEqual(errors('model M {\n  input t: int[seq]\n  output t -> embedding(100, 100) -> attention(8)\n}\n')[0].fixes?.map((f) => f.title), ['Change heads to 10', 'Change heads to 5']);
   d.fixes!.forEach((_, i) => assert.deepEqual(errors(applyFix(text, d, i)), []));
 });
 
