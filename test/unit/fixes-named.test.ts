@@ -98,6 +98,18 @@ test('attention heads that do not divide the dimension: a fix for each nearby di
   d.fixes!.forEach((_, i) => assert.deepEqual(errors(applyFix(text, d, i)), []));
 });
 
+test('cls_token and positional on a grid of patches say how to make it a sequence, as attention does', () => {
+  const patches = (layer: string) => `model V {\n  input image: [32, 32, 3]\n  output image -> conv2d(48, 8, stride = 8) -> ${layer}\n}\n`;
+  const hint = ' Its positions lie on two axes: `-> reshape([-1, 48])` makes each of the 4 × 4 positions one step of a sequence (as a ViT does with its patches).';
+  for (const layer of ['cls_token', 'positional(learned, maxlen = 16)', 'attention(4)']) {
+    const all = errors(patches(layer));
+    assert.equal(all.length, 1, layer);
+    assert.equal(all[0].code, 'shape.rank');
+    assert.equal(all[0].message, `${layer.replace(/\(.*/, '')} expects an input of rank 2, but got [4, 4, 48] (rank 3).${hint}`);
+    assert.deepEqual(errors(patches(`reshape([-1, 48]) -> ${layer}`)), [], layer);
+  }
+});
+
 test('rank errors say what to change: a flatten before a convolution, a sequence into conv2d, an image into attention', () => {
   const [flat] = errors('model M {\n  input x: [28, 28, 1]\n  output x -> flatten -> conv2d(8, 3)\n}\n');
   assert.match(flat.message, /a flatten goes after the convolutions, not before; a vector of pixels is reshaped first: add reshape\(\[28, 28, 1\]\) first$/);
