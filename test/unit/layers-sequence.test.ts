@@ -310,6 +310,13 @@ test('attention: errors', () => {
   fails('shape.rank', () =>
     run('attention', { heads: 2, context: { kind: 'tensorRef', name: 'm' } }, [shape([seq, 8])], { context: shape([4, 4, 8]) }),
   );
+  // A context of token ids, of any rank, says what the piped value would: embed them first.
+  const embedFirst = "attention takes real values as its context, but int[s] holds integer token ids; embed them first: `-> embedding(vocab, dim)`.";
+  fails('shape.not_float', () => run('attention', { heads: 2, context: { kind: 'tensorRef', name: 'm' } }, [shape([seq, 8])], { context: shape([Sym.atom('s')], true) }), embedFirst, 'context');
+  fails('shape.not_float', () => run('attention', { heads: 2, context: { kind: 'tensorRef', name: 'm' } }, [shape([seq, 8])], { context: shape([Sym.atom('s'), 8], true) }), /holds integer token ids; embed them first/, 'context');
+  const text = 'model S2S {\n  input src: int[s]\n  input tgt: int[t]\n  h = tgt -> embedding(16, 32)\n  output h -> attention(4, context = src)\n}\n';
+  const found = analyze(text).diagnostics;
+  assert.deepEqual(found.map((d) => [d.code, d.message, text.slice(d.range.start.offset, d.range.end.offset)]), [['shape.not_float', embedFirst, 'src']]);
   fails('arg.range', () => run('attention', { heads: 2, dropout: 1 }, [shape([seq, 8])]), undefined, 'dropout');
   assert.deepEqual(spec('attention').inputRank, [2]);
 });

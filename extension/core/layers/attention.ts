@@ -364,11 +364,12 @@ function geometry(ctx: LayerContext): Geometry {
   if (ctx.args.context != null) {
     const c = ctx.tensors.context;
     if (!c) ctx.fail('shape.unknown', 'the shape of the context value is not known', 'context');
+    // Token ids first, whatever their rank (`int[s]`): embedding them is the change to make, as for the piped value.
+    if (c.isInt) {
+      ctx.fail('shape.not_float', `attention takes real values as its context, but ${shapeToString(c)} holds integer token ids; embed them first: \`-> embedding(vocab, dim)\`.`, 'context');
+    }
     if (c.dims.length !== 2) {
       ctx.fail('shape.rank', `attention's context must be a sequence [seq, d], got ${shapeToString(c)}`, 'context');
-    }
-    if (c.isInt) {
-      ctx.fail('shape.not_float', `attention's context must be vectors, not token ids ${shapeToString(c)}: embed it first`, 'context');
     }
     [seqK, dContext] = c.dims;
   }
