@@ -114,6 +114,7 @@ class GraphWalk {
       if (f.reshapes !== undefined) for (const n of f.reshapes) batchInShape(n, this.uri, this.report, this.text);
       if (f.pair) linearStacks(g, this.objectsOf, this.uri, this.report);
       if (f.cross !== undefined && this.file !== undefined) for (const n of f.cross) crossAttention(n, this.current!, this.file, this.uri, this.report);
+      if (f.softmaxes !== undefined) for (const n of f.softmaxes) doubleSoftmax(n, g, this.file, this.uri, this.report);
     }
     if (f.bodies !== undefined) for (const b of f.bodies) this.visit(b);
   }
@@ -129,6 +130,8 @@ interface GraphFacts {
   reshapes: LayerNode[] | undefined;
   /** Cross-attentions with `causal = true` (see `crossAttention`). */
   cross: LayerNode[] | undefined;
+  /** Softmax layers fed by a softmax (see `doubleSoftmax`). */
+  softmaxes: LayerNode[] | undefined;
   /** The bodies of its groups, in order (a body may repeat). */
   bodies: Graph[] | undefined;
 }
@@ -143,7 +146,7 @@ const graphFacts = new WeakMap<Graph, GraphFacts>();
 function factsOf(g: Graph, keep: boolean): GraphFacts {
   let f = keep ? graphFacts.get(g) : undefined;
   if (f !== undefined) return f;
-  f = { pair: false, embedding: false, attention: false, reshapes: undefined, cross: undefined, bodies: undefined };
+  f = { pair: false, embedding: false, attention: false, reshapes: undefined, cross: undefined, softmaxes: undefined, bodies: undefined };
   const nodes = g.nodes;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
@@ -156,6 +159,7 @@ function factsOf(g: Graph, keep: boolean): GraphFacts {
         else if (n.inputs.length === 2 && n.args.causal === true) (f.cross ??= []).push(n);
       }
       else if (n.op === 'reshape') (f.reshapes ??= []).push(n);
+      else if (n.op === 'softmax' && n.inputs.length === 1 && endsInSoftmax(nodeAt(g, n.inputs[0]))) (f.softmaxes ??= []).push(n);
     } else if (n.kind === 'group') for (const run of n.runs) (f.bodies ??= []).push(run.body);
   }
   if (keep) graphFacts.set(g, f);
@@ -274,6 +278,75 @@ function nodeAt(g: Graph, id: number): Graph['nodes'][number] | undefined {
 
 function isDense(n: Graph['nodes'][number] | undefined): boolean {
   return n !== undefined && n.kind === 'layer' && n.op === 'dense';
+}
+
+// ------------------------------------------------------------------ layer.double_softmax
+
+/** A softmax layer, or a layer with `activation = softmax` (over its last axis). */
+function endsInSoftmax(n: Graph['nodes'][number] | undefined): n is LayerNode {
+  return n !== undefined && n.kind === 'layer' && (n.op === 'softmax' || n.args.activation === 'softmax');
+}
+
+/** The axis a softmax layer normalises, counted from 0; `activation = softmax` normalises the last. */
+function softmaxAxis(n: LayerNode): number {
+  const rank = n.shape.dims.length;
+  const axis = n.op === 'softmax' && typeof n.args.axis === 'number' ? n.args.axis : -1;
+  return axis < 0 ? axis + rank : axis;
+}
+
+/**
+ * `layer.double_softmax`: `dense(10, activation = softmax) -> softmax`, or
+ * `softmax -> softmax` over the same axis. The second gets probabilities,
+ * values in [0, 1] that sum to 1, whose exponentials are at most e apart:
+ * over n values none can get more than e / (e + n − 1), so a classifier's
+ * crossentropy cannot fall below ln(e + n − 1) − 1 and training stalls.
+ * Only when the second is fed directly by the first, written in this file.
+ * A warning on the second, with the fix that removes it (when it is written
+ * as `-> softmax` after a value), and one that removes `activation =
+ * softmax` from the first.
+ */
+function doubleSoftmax(second: LayerNode, g: Graph, file: SourceFile | undefined, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  const first = nodeAt(g, second.inputs[0]);
+  if (!endsInSoftmax(first) || softmaxAxis(first) !== softmaxAxis(second)) return;
+  if (!(second.uri === undefined || second.uri === uri) || !(first.uri === undefined || first.uri === uri)) return;
+  const size = second.shape.dims[softmaxAxis(second)]?.value;
+  if (size === 1) return;
+  const bound =
+    size === undefined
+      ? 'and squashes them towards uniform (their exponentials are at most e ≈ 2.7 times apart), so training stalls'
+      : `and squashes them towards uniform: over the ${formatCount(size)} values of the axis none can get more than e / (e + ${formatCount(size - 1)}) ≈ ${percent(Math.E / (Math.E + size - 1))}, ` +
+        `so a classifier's crossentropy cannot fall below ${(Math.log(Math.E + size - 1) - 1).toFixed(2)} and training stalls`;
+  const fixes: Fix[] = [];
+  const text = file?.text;
+  const before = text === undefined || second.object !== undefined ? null : /\s*->\s*$/.exec(text.slice(Math.max(0, second.range.start.offset - 200), second.range.start.offset));
+  if (before && text !== undefined && text.startsWith('softmax', second.range.start.offset) && !/^\s*\*/.test(text.slice(second.range.end.offset))) {
+    const start = positionAt(text, second.range.start.offset - before[0].length);
+    fixes.push({ title: `Remove the second softmax`, edits: [{ range: { start, end: second.range.end }, newText: '' }], preferred: true });
+  }
+  const call = first.op !== 'softmax' && file !== undefined && first.object === undefined ? callAt(file, first.range.start.offset) : undefined;
+  const spec = call && call.callee.name === first.op ? getLayer(first.op) : undefined;
+  const act = call && spec ? argWritten(spec.args.map((a) => a.name), call, 'activation') : undefined;
+  if (call && act?.arg.name) fixes.push({ ...removeArgFix(call, act, 'activation = softmax', 'activation = none', 'none'), title: `Remove activation = softmax from ${first.label}`, preferred: fixes.length === 0 });
+  report({
+    code: 'layer.double_softmax',
+    severity: 'warning',
+    message: `${first.label} -> ${second.label} applies softmax twice: the second gets probabilities, values in [0, 1] that sum to 1, ${bound}. Remove the second softmax${first.op === 'softmax' ? '' : ', or activation = softmax'}.`,
+    range: second.range,
+    ...(fixes.length > 0 ? { fixes } : {}),
+    related: [{ message: `${first.label} gives probabilities`, range: first.range }],
+  });
+}
+
+/** A share as a percentage with two significant digits: 23%, 0.27%. */
+function percent(x: number): string {
+  return `${Number((x * 100).toPrecision(2))}%`;
+}
+
+/** The position of `offset` in `text`. */
+function positionAt(text: string, offset: number): Position {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length - 1;
+  return { line, character: offset - (before.lastIndexOf('\n') + 1), offset };
 }
 
 // ------------------------------------------------------------------ cross-attention
