@@ -1,5 +1,6 @@
 // layer.cross_causal: `causal = true` on a cross-attention masks the encoder's output by the
 // query's index (extension/core/analysis/lints.ts); the receptive field says what it then sees.
+// layer.cross_alibi: `position = alibi` there measures a distance between two sequences.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -127,4 +128,38 @@ test('receptive field: an encoder that already read all of the source keeps it w
   );
   const m = analyze(text).models[0];
   assert.deepEqual(modelFields(m).outputs[0].get('src'), { kind: 'global', causal: false });
+});
+
+test('position = alibi on cross-attention: one warning on the argument; the fix removes it', () => {
+  const text = s2s('attention(4, context = mem, position = alibi)');
+  const all = analyze(text).diagnostics;
+  assert.deepEqual(all.map((d) => d.code), ['layer.cross_alibi']);
+  const [d] = all;
+  assert.equal(d.severity, 'warning');
+  assert.deepEqual(d.range, rangeOf(text, 'position = alibi'));
+  assert.equal(
+    d.message,
+    'position = alibi on cross-attention subtracts m·|i − j| from the score of position j of `mem` for the query at position i, but i and j count positions of two different sequences: ' +
+      'the distance means nothing, and only pulls each query towards the positions of `mem` at its own index. Remove position = alibi here (the self-attentions may keep it).',
+  );
+  assert.deepEqual(d.fixes?.map((f) => f.title), ['Remove position = alibi']);
+  assert.equal(applyFix(text, d), s2s('attention(4, context = mem)'));
+  assert.deepEqual(analyze(applyFix(text, d)).diagnostics, []);
+  // With causal = true too: one warning for each, each fix removing its own argument.
+  const both = s2s('attention(4, context = mem, causal = true, position = alibi)');
+  const two = analyze(both).diagnostics;
+  assert.deepEqual(two.map((x) => x.code), ['layer.cross_causal', 'layer.cross_alibi']);
+  assert.equal(applyFix(both, two[0]), s2s('attention(4, context = mem, position = alibi)'));
+  assert.equal(applyFix(both, two[1]), s2s('attention(4, context = mem, causal = true)'));
+  // Self-attention with ALiBi, and a context from the query's own input, are left alone.
+  assert.deepEqual(codes(s2s('attention(4, context = mem)').replace('attention(4, causal = true)', 'attention(4, causal = true, position = alibi)')), []);
+  const same = `model M {
+  input x: int[seq]
+  h = x -> embedding(16, 32)
+  c = h -> dense(32)
+  h = h + h -> attention(4, context = c, position = alibi)
+  output h -> dense(16) -> softmax
+}
+`;
+  assert.deepEqual(codes(same), []);
 });

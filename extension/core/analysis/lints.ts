@@ -128,7 +128,7 @@ interface GraphFacts {
   /** A self-attention that could see a bag of tokens (see `unorderedAttention`). */
   attention: boolean;
   reshapes: LayerNode[] | undefined;
-  /** Cross-attentions with `causal = true` (see `crossAttention`). */
+  /** Cross-attentions with `causal = true` or `position = alibi` (see `crossAttention`). */
   cross: LayerNode[] | undefined;
   /** Softmax layers fed by a softmax (see `doubleSoftmax`). */
   softmaxes: LayerNode[] | undefined;
@@ -156,7 +156,7 @@ function factsOf(g: Graph, keep: boolean): GraphFacts {
       } else if (n.op === 'embedding') f.embedding = true;
       else if (n.op === 'attention') {
         if (n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') f.attention = true;
-        else if (n.inputs.length === 2 && n.args.causal === true) (f.cross ??= []).push(n);
+        else if (n.inputs.length === 2 && (n.args.causal === true || n.args.position === 'alibi')) (f.cross ??= []).push(n);
       }
       else if (n.op === 'reshape') (f.reshapes ??= []).push(n);
       else if (n.op === 'softmax' && n.inputs.length === 1 && endsInSoftmax(nodeAt(g, n.inputs[0]))) (f.softmaxes ??= []).push(n);
@@ -352,38 +352,65 @@ function positionAt(text: string, offset: number): Position {
 // ------------------------------------------------------------------ cross-attention
 
 /**
+ * Cross-attention settings that compare the query's index with the key's,
+ * which on two different sequences mean nothing, each a warning on the
+ * argument with the fix that removes it. Only when the query and the context
+ * come from different model inputs (the receptive fields say which): a
+ * context made from the query's own sequence is aligned with it, and a mask
+ * or a distance over it may be meant.
+ *
  * `layer.cross_causal`: `attention(h, context = memory, causal = true)`. The
  * runtime (and the PyTorch export) masks key j > query i whatever sequence
  * the keys come from, so decoder position i reads only positions 0…i of the
  * encoder's output: most of the source is hidden (a reverse task trains to
  * about half the accuracy). The mask that keeps a decoder from reading its
  * answer belongs in its self-attention; the encoder's output holds no
- * answer. A warning on `causal = true`, with the fix that removes it.
- * Only when the query and the context come from different model inputs (the
- * receptive fields say which): a context made from the query's own sequence
- * is aligned with it, and a mask over it may be meant.
+ * answer.
+ *
+ * `layer.cross_alibi`: `position = alibi` adds −m·|i − j| to the score of
+ * key j for query i: between a decoder position and an encoder position,
+ * two sequences of their own lengths, that distance is no distance, and
+ * it only pulls each query towards the source positions at its own index.
  */
 function crossAttention(n: LayerNode, model: ModelInfo, file: SourceFile, uri: string | undefined, report: (d: Diagnostic) => void): void {
   if (n.uri !== undefined && n.uri !== uri) return;
   const sides = modelFields(model).contexts.get(n);
   if (!sides || !separate(sides.query, sides.context)) return;
-  const call = callAt(file, n.range.start.offset);
-  const spec = getLayer('attention')!;
-  const written = call && call.callee.name === 'attention' ? argWritten(spec.args.map((a) => a.name), call, 'causal') : undefined;
-  const ctxArg = call && call.callee.name === 'attention' ? argWritten(spec.args.map((a) => a.name), call, 'context') : undefined;
+  const found = callAt(file, n.range.start.offset);
+  const call = found?.callee.name === 'attention' ? found : undefined;
+  const names = getLayer('attention')!.args.map((a) => a.name);
+  const written = (name: string) => (call ? argWritten(names, call, name) : undefined);
+  const ctxArg = written('context');
   const text = file.text;
   const context = ctxArg !== undefined && text !== undefined ? `\`${text.slice(ctxArg.arg.value.range.start.offset, ctxArg.arg.value.range.end.offset)}\`` : 'the context';
-  const fix = written !== undefined && written.arg.value.kind === 'bool' ? removeArgFix(call!, written, 'causal = true', 'causal = false', 'false') : undefined;
-  report({
-    code: 'layer.cross_causal',
-    severity: 'warning',
-    message:
-      `causal = true on cross-attention hides the context's later positions: the query at position i reads only positions 0 to i of ${context}. ` +
-      `The queries come from the decoder and the keys and values from ${context} (the encoder's output), which the decoder may read whole: ` +
-      `it holds no answer to hide (the decoder's self-attention with causal = true does that). Remove causal = true.`,
-    range: written?.arg.range ?? n.range,
-    ...(fix ? { fixes: [fix] } : {}),
-  });
+  if (n.args.causal === true) {
+    const causal = written('causal');
+    const fix = causal !== undefined && causal.arg.value.kind === 'bool' ? removeArgFix(call!, causal, 'causal = true', 'causal = false', 'false') : undefined;
+    report({
+      code: 'layer.cross_causal',
+      severity: 'warning',
+      message:
+        `causal = true on cross-attention hides the context's later positions: the query at position i reads only positions 0 to i of ${context}. ` +
+        `The queries come from the decoder and the keys and values from ${context} (the encoder's output), which the decoder may read whole: ` +
+        `it holds no answer to hide (the decoder's self-attention with causal = true does that). Remove causal = true.`,
+      range: causal?.arg.range ?? n.range,
+      ...(fix ? { fixes: [fix] } : {}),
+    });
+  }
+  if (n.args.position === 'alibi') {
+    const alibi = written('position');
+    const fix = alibi !== undefined && alibi.arg.value.kind === 'name' && alibi.arg.value.name === 'alibi' ? removeArgFix(call!, alibi, 'position = alibi', 'position = none', 'none') : undefined;
+    report({
+      code: 'layer.cross_alibi',
+      severity: 'warning',
+      message:
+        `position = alibi on cross-attention subtracts m·|i − j| from the score of position j of ${context} for the query at position i, but i and j count positions of two different sequences: ` +
+        `the distance means nothing, and only pulls each query towards the positions of ${context} at its own index. ` +
+        `Remove position = alibi here (the self-attentions may keep it).`,
+      range: alibi?.arg.range ?? n.range,
+      ...(fix ? { fixes: [fix] } : {}),
+    });
+  }
 }
 
 /** Whether two values come from different model inputs, for certain: each from some, none from both. */
