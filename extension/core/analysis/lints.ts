@@ -20,7 +20,7 @@ import { Sym, type Shape } from './sym';
 import { formatCount } from './display';
 import { modelFields, positionAxes, type Field } from './receptive';
 import { callAt } from './callArgs';
-import type { Diagnostic, Fix, Graph, GroupNode, LayerNode, ModelInfo, TextEdit } from './types';
+import type { Diagnostic, Fix, Graph, GraphNode, GroupNode, LayerNode, ModelInfo, TextEdit } from './types';
 import type { Arg, BlockDecl, CallExpr, Expr, InputStmt, ModelDecl, Position, Range, SourceFile } from '../syntax/ast';
 import { forEachChild } from '../syntax/children';
 import { callText } from './siteOutcomes';
@@ -115,6 +115,7 @@ class GraphWalk {
       if (f.pair) linearStacks(g, this.objectsOf, this.uri, this.report);
       if (f.cross !== undefined && this.file !== undefined) for (const n of f.cross) crossAttention(n, this.current!, this.file, this.uri, this.report);
       if (f.softmaxes !== undefined) for (const n of f.softmaxes) doubleSoftmax(n, g, this.file, this.uri, this.report);
+      if (f.positionals !== undefined) for (const n of f.positionals) positionalBeforeAlibi(n, g, this.current!, this.file, this.uri, this.report);
     }
     if (f.bodies !== undefined) for (const b of f.bodies) this.visit(b);
   }
@@ -132,6 +133,8 @@ interface GraphFacts {
   cross: LayerNode[] | undefined;
   /** Softmax layers fed by a softmax (see `doubleSoftmax`). */
   softmaxes: LayerNode[] | undefined;
+  /** `positional` layers (see `positionalBeforeAlibi`). */
+  positionals: LayerNode[] | undefined;
   /** The bodies of its groups, in order (a body may repeat). */
   bodies: Graph[] | undefined;
 }
@@ -146,7 +149,7 @@ const graphFacts = new WeakMap<Graph, GraphFacts>();
 function factsOf(g: Graph, keep: boolean): GraphFacts {
   let f = keep ? graphFacts.get(g) : undefined;
   if (f !== undefined) return f;
-  f = { pair: false, embedding: false, attention: false, reshapes: undefined, cross: undefined, softmaxes: undefined, bodies: undefined };
+  f = { pair: false, embedding: false, attention: false, reshapes: undefined, cross: undefined, softmaxes: undefined, positionals: undefined, bodies: undefined };
   const nodes = g.nodes;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
@@ -159,6 +162,7 @@ function factsOf(g: Graph, keep: boolean): GraphFacts {
         else if (n.inputs.length === 2 && (n.args.causal === true || n.args.position === 'alibi')) (f.cross ??= []).push(n);
       }
       else if (n.op === 'reshape') (f.reshapes ??= []).push(n);
+      else if (n.op === 'positional') (f.positionals ??= []).push(n);
       else if (n.op === 'softmax' && n.inputs.length === 1 && endsInSoftmax(nodeAt(g, n.inputs[0]))) (f.softmaxes ??= []).push(n);
     } else if (n.kind === 'group') for (const run of n.runs) (f.bodies ??= []).push(run.body);
   }
@@ -280,6 +284,99 @@ function isDense(n: Graph['nodes'][number] | undefined): boolean {
   return n !== undefined && n.kind === 'layer' && n.op === 'dense';
 }
 
+// ------------------------------------------------------------------ layer.positional_alibi
+
+/** Node visits one search from a positional layer may make (blocks repeated many times are walked once per body). */
+const ALIBI_VISIT_BUDGET = 20_000;
+
+/**
+ * Whether the value of node `id` of `g` reaches an attention, and every
+ * attention it reaches (directly or through any layers, into block bodies
+ * and out of them again, each run's body once) is an ALiBi self-attention:
+ * the first of them, else undefined. Undefined too when the value leaves
+ * a block body whose caller is not known here, or past the budget.
+ */
+function onlyAlibiAfter(g: Graph, id: number): LayerNode | undefined {
+  const consumers = new Map<Graph, Map<number, GraphNode[]>>();
+  const usersOf = (graph: Graph, from: number): readonly GraphNode[] => {
+    let m = consumers.get(graph);
+    if (!m) {
+      m = new Map();
+      for (const n of graph.nodes) if (n.kind !== 'input') for (const i of n.inputs) m.get(i)?.push(n) ?? m.set(i, [n]);
+      consumers.set(graph, m);
+    }
+    return m.get(from) ?? [];
+  };
+  const seen = new Map<Graph, Set<number>>();
+  let budget = ALIBI_VISIT_BUDGET;
+  let first: LayerNode | undefined;
+  let fail = false;
+  // Depth-first with an explicit stack of [graph, node id, continuation when a body's output is reached].
+  type Exit = { graph: Graph; id: number; exit: Exit | undefined } | undefined;
+  const stack: [Graph, number, Exit][] = [[g, id, undefined]];
+  while (stack.length > 0 && !fail) {
+    const [graph, from, exit] = stack.pop()!;
+    let ids = seen.get(graph);
+    if (!ids) seen.set(graph, (ids = new Set()));
+    if (ids.has(from)) continue;
+    ids.add(from);
+    if (--budget < 0) return undefined;
+    if (graph.outputs.includes(from)) {
+      if (exit) stack.push([exit.graph, exit.id, exit.exit]);
+      else if (graph !== g) return undefined;
+    }
+    for (const n of usersOf(graph, from)) {
+      if (n.kind === 'layer') {
+        if (n.op === 'attention') {
+          if (n.args.position !== 'alibi' || n.inputs.length !== 1) fail = true;
+          first ??= n;
+        }
+        stack.push([graph, n.id, exit]);
+      } else if (n.kind === 'group') {
+        n.inputs.forEach((input, port) => {
+          if (input !== from) return;
+          for (const run of n.runs) {
+            const inner = run.body.inputs[port];
+            if (inner !== undefined) stack.push([run.body, inner, { graph, id: n.id, exit }]);
+          }
+        });
+      }
+    }
+  }
+  return fail ? undefined : first;
+}
+
+/**
+ * `layer.positional_alibi`: `-> positional(...)` whose value reaches
+ * attentions that all use `position = alibi` (self-attentions). ALiBi tells
+ * positions apart by their distance in every such attention, so the
+ * positional embedding adds nothing they need (Press et al. add none: "we do
+ * not add positional embeddings"), and a learned table caps the length at
+ * its maxlen, which ALiBi was made to extrapolate past. Info on the
+ * positional call, the first ALiBi attention related; the fix removes the
+ * call from its chain. Not when any attention it reaches has no ALiBi or is
+ * a cross-attention (the positions may be what it reads), nor for a
+ * positional written in a block (its uses are outside it).
+ */
+function positionalBeforeAlibi(n: LayerNode, g: Graph, model: ModelInfo, file: SourceFile | undefined, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  if (!(n.uri === undefined || n.uri === uri) || g !== model.graph) return;
+  const first = onlyAlibiAfter(g, n.id);
+  if (!first) return;
+  const learned = n.args.kind === 'learned' && typeof n.args.maxlen === 'number';
+  const fix = removeFromChain(file?.text, n, `Remove ${n.label}`);
+  report({
+    code: 'layer.positional_alibi',
+    severity: 'info',
+    message:
+      `${n.label} adds position embeddings, but every attention it reaches uses position = alibi (${first.label}), which tells positions apart by their distance: ` +
+      `ALiBi replaces positional embeddings (Press et al. add none)${learned ? `, and a learned table also caps the sequence at maxlen = ${n.args.maxlen}, where ALiBi would run longer` : ''}. ` +
+      `Remove ${n.label}.`,
+    range: n.range,
+    ...(fix ? { fixes: [fix] } : {}),
+    related: [{ message: `${first.label} uses ALiBi`, range: first.range, ...(first.uri !== undefined ? { uri: first.uri } : {}) }],
+  });
+}
+
 // ------------------------------------------------------------------ layer.double_softmax
 
 /** A softmax layer, or a layer with `activation = softmax` (over its last axis). */
@@ -317,12 +414,8 @@ function doubleSoftmax(second: LayerNode, g: Graph, file: SourceFile | undefined
       : `and squashes them towards uniform: over the ${formatCount(size)} values of the axis none can get more than e / (e + ${formatCount(size - 1)}) ≈ ${percent(Math.E / (Math.E + size - 1))}, ` +
         `so a classifier's crossentropy cannot fall below ${(Math.log(Math.E + size - 1) - 1).toFixed(2)} and training stalls`;
   const fixes: Fix[] = [];
-  const text = file?.text;
-  const before = text === undefined || second.object !== undefined ? null : /\s*->\s*$/.exec(text.slice(Math.max(0, second.range.start.offset - 200), second.range.start.offset));
-  if (before && text !== undefined && text.startsWith('softmax', second.range.start.offset) && !/^\s*\*/.test(text.slice(second.range.end.offset))) {
-    const start = positionAt(text, second.range.start.offset - before[0].length);
-    fixes.push({ title: `Remove the second softmax`, edits: [{ range: { start, end: second.range.end }, newText: '' }], preferred: true });
-  }
+  const removal = removeFromChain(file?.text, second, 'Remove the second softmax');
+  if (removal) fixes.push(removal);
   const call = first.op !== 'softmax' && file !== undefined && first.object === undefined ? callAt(file, first.range.start.offset) : undefined;
   const spec = call && call.callee.name === first.op ? getLayer(first.op) : undefined;
   const act = call && spec ? argWritten(spec.args.map((a) => a.name), call, 'activation') : undefined;
@@ -340,6 +433,19 @@ function doubleSoftmax(second: LayerNode, g: Graph, file: SourceFile | undefined
 /** A share as a percentage with two significant digits: 23%, 0.27%. */
 function percent(x: number): string {
   return `${Number((x * 100).toPrecision(2))}%`;
+}
+
+/**
+ * The fix that removes layer call `n` from its chain, with the `->` before
+ * it (`x -> a -> b` → `x -> a`): only for a call by the layer's own name
+ * written after a value (not a layer object, nor a repeat `* N`).
+ */
+function removeFromChain(text: string | undefined, n: LayerNode, title: string): Fix | undefined {
+  if (text === undefined || n.object !== undefined || !text.startsWith(n.op, n.range.start.offset) || /^\s*\*/.test(text.slice(n.range.end.offset))) return undefined;
+  const before = /\s*->\s*$/.exec(text.slice(Math.max(0, n.range.start.offset - 200), n.range.start.offset));
+  if (!before) return undefined;
+  const start = positionAt(text, n.range.start.offset - before[0].length);
+  return { title, edits: [{ range: { start, end: n.range.end }, newText: '' }], preferred: true };
 }
 
 /** The position of `offset` in `text`. */
