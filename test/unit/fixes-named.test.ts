@@ -91,11 +91,23 @@ test('attention heads that do not divide the dimension: a fix for each nearby di
   const [d] = errors(text);
   assert.equal(d.code, 'arg.heads_divide');
   assert.equal(d.range.start.line, 6);
-  assert.equal(d.message, 'attention dim 100 is not divisible by heads 3; use heads 1 or 2, or set key_dim');
-  // The nearest first.
-  assert.deepEqual(d.fixes?.map((f) => f.title), ['Change heads to 2', 'Change heads to 1']);
-  assert.deepEqual(errors('model M {\n  input t: int[seq]\n  output t -> embedding(100, 100) -> attention(8)\n}\n')[0].fixes?.map((f) => f.title), ['Change heads to 5', 'Change heads to 4']);
+  // The two nearest divisors, the nearest first; of two as near (4 and 2 around 3), the larger.
+  assert.equal(d.message, 'attention dim 100 is not divisible by heads 3; use heads 4 or 2, or set key_dim');
+  assert.deepEqual(d.fixes?.map((f) => f.title), ['Change heads to 4', 'Change heads to 2']);
+  assert.deepEqual(errors('model M {\n  input t: int[seq]\n  output t -> embedding(100, 100) -> attention(8)\n}\n')[0].fixes?.map((f) => f.title), ['Change heads to 10', 'Change heads to 5']);
   d.fixes!.forEach((_, i) => assert.deepEqual(errors(applyFix(text, d, i)), []));
+});
+
+test('cls_token and positional on a grid of patches say how to make it a sequence, as attention does', () => {
+  const patches = (layer: string) => `model V {\n  input image: [32, 32, 3]\n  output image -> conv2d(48, 8, stride = 8) -> ${layer}\n}\n`;
+  const hint = ' Its positions lie on two axes: `-> reshape([-1, 48])` makes each of the 4 × 4 positions one step of a sequence (as a ViT does with its patches).';
+  for (const layer of ['cls_token', 'positional(learned, maxlen = 16)', 'attention(4)']) {
+    const all = errors(patches(layer));
+    assert.equal(all.length, 1, layer);
+    assert.equal(all[0].code, 'shape.rank');
+    assert.equal(all[0].message, `${layer.replace(/\(.*/, '')} expects an input of rank 2, but got [4, 4, 48] (rank 3).${hint}`);
+    assert.deepEqual(errors(patches(`reshape([-1, 48]) -> ${layer}`)), [], layer);
+  }
 });
 
 test('rank errors say what to change: a flatten before a convolution, a sequence into conv2d, an image into attention', () => {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Sym, product, type Shape } from '../../extension/core/analysis/sym';
 import { createLayerContext, withDefaults } from '../../extension/core/layers/context';
 import { LayerError, type ArgValue, type LayerRef, type LayerSpec, type TfjsContext, type WeightSpec } from '../../extension/core/layers/types';
-import { plainMatMul } from '../../extension/core/layers/attention';
+import { nearbyDivisors, plainMatMul } from '../../extension/core/layers/attention';
 import { getLayer } from '../../extension/core/layers';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { nodeAtRange } from '../../extension/core/analysis/weights';
@@ -292,16 +292,31 @@ test('attention: errors', () => {
   fails(
     'arg.heads_divide',
     () => run('attention', { heads: 8 }, [shape([seq, 100])]),
-    'attention dim 100 is not divisible by heads 8; use heads 4 or 5, or set key_dim',
+    'attention dim 100 is not divisible by heads 8; use heads 10 or 5, or set key_dim',
     'heads',
   );
   fails('arg.heads_divide', () => run('attention', { heads: 2 }, [shape([seq, 7])]), /use heads 1 or 7/);
+  // The nearest divisors, the nearest first, whichever side they are on; of two as near, the larger first.
+  fails('arg.heads_divide', () => run('attention', { heads: 7 }, [shape([seq, 64])]), /; use heads 8 or 4, or set key_dim$/);
+  fails('arg.heads_divide', () => run('attention', { heads: 6 }, [shape([seq, 64])]), /; use heads 8 or 4, or set key_dim$/);
+  fails('arg.heads_divide', () => run('attention', { heads: 3 }, [shape([seq, 32])]), /; use heads 4 or 2, or set key_dim$/);
+  fails('arg.heads_divide', () => run('attention', { heads: 5 }, [shape([seq, 64])]), /; use heads 4 or 8, or set key_dim$/);
+  fails('arg.heads_divide', () => run('attention', { heads: 3 }, [shape([seq, 49])]), /; use heads 1 or 7, or set key_dim$/);
+  assert.deepEqual(nearbyDivisors(768, 10), [12, 8]);
+  assert.deepEqual(nearbyDivisors(64, 100), [64, 32]);
   // key_dim lifts the restriction
   assert.equal(n(run('attention', { heads: 8, key_dim: 10 }, [shape([seq, 100])]).trainable), 3 * (100 * 80 + 80) + 80 * 100 + 100);
   fails('arg.heads_divide', () => run('attention', { heads: 2 }, [shape([seq, Sym.atom('d')])]), /set key_dim/);
   fails('shape.rank', () =>
     run('attention', { heads: 2, context: { kind: 'tensorRef', name: 'm' } }, [shape([seq, 8])], { context: shape([4, 4, 8]) }),
   );
+  // A context of token ids, of any rank, says what the piped value would: embed them first.
+  const embedFirst = "attention takes real values as its context, but int[s] holds integer token ids; embed them first: `-> embedding(vocab, dim)`.";
+  fails('shape.not_float', () => run('attention', { heads: 2, context: { kind: 'tensorRef', name: 'm' } }, [shape([seq, 8])], { context: shape([Sym.atom('s')], true) }), embedFirst, 'context');
+  fails('shape.not_float', () => run('attention', { heads: 2, context: { kind: 'tensorRef', name: 'm' } }, [shape([seq, 8])], { context: shape([Sym.atom('s'), 8], true) }), /holds integer token ids; embed them first/, 'context');
+  const text = 'model S2S {\n  input src: int[s]\n  input tgt: int[t]\n  h = tgt -> embedding(16, 32)\n  output h -> attention(4, context = src)\n}\n';
+  const found = analyze(text).diagnostics;
+  assert.deepEqual(found.map((d) => [d.code, d.message, text.slice(d.range.start.offset, d.range.end.offset)]), [['shape.not_float', embedFirst, 'src']]);
   fails('arg.range', () => run('attention', { heads: 2, dropout: 1 }, [shape([seq, 8])]), undefined, 'dropout');
   assert.deepEqual(spec('attention').inputRank, [2]);
 });

@@ -3908,9 +3908,12 @@ function rankProblem(spec: LayerSpec, got: Shape): string | undefined {
   return `${spec.name} expects an input of rank ${ranksText(spec)}, but got ${shapeToString(got)} (rank ${n}).${rankHint(spec, got)}`;
 }
 
+/** Layers besides the recurrent ones that read a sequence [seq, features], as a ViT applies them to its patches. */
+const SEQUENCE_LAYERS: ReadonlySet<string> = new Set(['attention', 'cls_token', 'positional']);
+
 function rankHint(spec: LayerSpec, got: Shape): string {
   const n = got.dims.length;
-  const sequence = isRecurrent(spec.name) || spec.name === 'attention';
+  const sequence = isRecurrent(spec.name) || SEQUENCE_LAYERS.has(spec.name);
   if ((spec.name === 'conv2d' || spec.name === 'conv2d_transpose') && n === 1) {
     return ' It needs [height, width, channels]: a flatten goes after the convolutions, not before; a vector of pixels is reshaped first, e.g. `-> reshape([28, 28, 1])`.';
   }

@@ -1,5 +1,6 @@
 /** Where a call's arguments are written. */
-import type { CallExpr, Expr, Range } from '../syntax/ast';
+import type { CallExpr, Expr, Range, SourceFile } from '../syntax/ast';
+import { forEachChild } from '../syntax/children';
 import type { LayerSpec } from '../layers/types';
 
 /** The range of argument `name` of `call` as written, by name or in its place among the positional arguments; undefined when not written. */
@@ -17,6 +18,24 @@ export function argExprOf(spec: LayerSpec, call: CallExpr, name: string): Expr |
     if (a.name) continue;
     if (pos === index) return a.value;
     pos++;
+  }
+  return undefined;
+}
+
+/** The call expression of a model or block body of `file` that starts at `offset`. */
+export function callAt(file: SourceFile, offset: number): CallExpr | undefined {
+  const item = file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && i.range.start.offset <= offset && offset < i.range.end.offset);
+  if (!item || (item.kind !== 'model' && item.kind !== 'block')) return undefined;
+  const todo: Expr[] = [];
+  for (const st of item.body) {
+    if (st.kind === 'assign') todo.push(st.value);
+    else if (st.kind === 'output') todo.push(...st.values);
+  }
+  while (todo.length) {
+    const e = todo.pop()!;
+    if (e.range.end.offset < offset || e.range.start.offset > offset) continue;
+    if (e.kind === 'call' && (e.range.start.offset === offset || e.callee.range.start.offset === offset)) return e;
+    forEachChild(e, (c) => todo.push(c));
   }
   return undefined;
 }

@@ -18,9 +18,10 @@ import { SINUSOIDAL_DEFAULT_MAXLEN } from '../layers/embedding';
 import { getLayer } from '../layers';
 import { Sym, type Shape } from './sym';
 import { formatCount } from './display';
-import { positionAxes } from './receptive';
-import type { Diagnostic, Fix, Graph, GroupNode, LayerNode, ModelInfo, TextEdit } from './types';
-import type { BlockDecl, CallExpr, Expr, InputStmt, ModelDecl, Position, Range, SourceFile } from '../syntax/ast';
+import { modelFields, positionAxes, type Field } from './receptive';
+import { callAt } from './callArgs';
+import type { Diagnostic, Fix, Graph, GraphNode, GroupNode, LayerNode, ModelInfo, TextEdit } from './types';
+import type { Arg, BlockDecl, CallExpr, Expr, InputStmt, ModelDecl, Position, Range, SourceFile } from '../syntax/ast';
 import { forEachChild } from '../syntax/children';
 import { callText } from './siteOutcomes';
 
@@ -46,7 +47,7 @@ export function lintModels(
     seen.add(key);
     out.push(d);
   };
-  const walk = new GraphWalk(uri, report, text, keep);
+  const walk = new GraphWalk(uri, report, file, keep);
   if (file !== undefined) residualActivations(file, report, keep);
   for (let i = 0; i < models.length; i++) {
     const m = models[i];
@@ -81,13 +82,17 @@ class GraphWalk {
   embedding = false;
   attention = false;
 
+  private readonly text: string | undefined;
+
   constructor(
     private readonly uri: string | undefined,
     private readonly report: (d: Diagnostic) => void,
-    private readonly text?: string,
+    private readonly file?: SourceFile,
     /** Keep each graph's facts (see `factsOf`). */
     private readonly keep = true,
-  ) {}
+  ) {
+    this.text = file?.text;
+  }
 
   model(m: ModelInfo, index: number): void {
     this.current = m;
@@ -111,6 +116,9 @@ class GraphWalk {
     if (last === undefined) {
       if (f.reshapes !== undefined) for (const n of f.reshapes) batchInShape(n, this.uri, this.report, this.text);
       if (f.pair) linearStacks(g, this.objectsOf, this.uri, this.report);
+      if (f.cross !== undefined && this.file !== undefined) for (const n of f.cross) crossAttention(n, this.current!, this.file, this.uri, this.report);
+      if (f.softmaxes !== undefined) for (const n of f.softmaxes) doubleSoftmax(n, g, this.file, this.uri, this.report);
+      if (f.positionals !== undefined) for (const n of f.positionals) positionalBeforeAlibi(n, g, this.current!, this.file, this.uri, this.report);
     }
     if (f.bodies !== undefined) for (const b of f.bodies) this.visit(b);
   }
@@ -124,6 +132,12 @@ interface GraphFacts {
   /** A self-attention that could see a bag of tokens (see `unorderedAttention`). */
   attention: boolean;
   reshapes: LayerNode[] | undefined;
+  /** Cross-attentions with `causal = true` or `position = alibi` (see `crossAttention`). */
+  cross: LayerNode[] | undefined;
+  /** Softmax layers fed by a softmax (see `doubleSoftmax`). */
+  softmaxes: LayerNode[] | undefined;
+  /** `positional` layers (see `positionalBeforeAlibi`). */
+  positionals: LayerNode[] | undefined;
   /** The bodies of its groups, in order (a body may repeat). */
   bodies: Graph[] | undefined;
 }
@@ -138,7 +152,7 @@ const graphFacts = new WeakMap<Graph, GraphFacts>();
 function factsOf(g: Graph, keep: boolean): GraphFacts {
   let f = keep ? graphFacts.get(g) : undefined;
   if (f !== undefined) return f;
-  f = { pair: false, embedding: false, attention: false, reshapes: undefined, bodies: undefined };
+  f = { pair: false, embedding: false, attention: false, reshapes: undefined, cross: undefined, softmaxes: undefined, positionals: undefined, bodies: undefined };
   const nodes = g.nodes;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
@@ -146,8 +160,13 @@ function factsOf(g: Graph, keep: boolean): GraphFacts {
       if (n.op === 'dense') {
         if (!f.pair && n.inputs.length === 1 && isDense(nodeAt(g, n.inputs[0]))) f.pair = true;
       } else if (n.op === 'embedding') f.embedding = true;
-      else if (n.op === 'attention' && n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') f.attention = true;
+      else if (n.op === 'attention') {
+        if (n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') f.attention = true;
+        else if (n.inputs.length === 2 && (n.args.causal === true || n.args.position === 'alibi')) (f.cross ??= []).push(n);
+      }
       else if (n.op === 'reshape') (f.reshapes ??= []).push(n);
+      else if (n.op === 'positional') (f.positionals ??= []).push(n);
+      else if (n.op === 'softmax' && n.inputs.length === 1 && endsInSoftmax(nodeAt(g, n.inputs[0]))) (f.softmaxes ??= []).push(n);
     } else if (n.kind === 'group') for (const run of n.runs) (f.bodies ??= []).push(run.body);
   }
   if (keep) graphFacts.set(g, f);
@@ -266,6 +285,275 @@ function nodeAt(g: Graph, id: number): Graph['nodes'][number] | undefined {
 
 function isDense(n: Graph['nodes'][number] | undefined): boolean {
   return n !== undefined && n.kind === 'layer' && n.op === 'dense';
+}
+
+// ------------------------------------------------------------------ layer.positional_alibi
+
+/** Node visits one search from a positional layer may make (blocks repeated many times are walked once per body). */
+const ALIBI_VISIT_BUDGET = 20_000;
+
+/**
+ * Whether the value of node `id` of `g` reaches an attention, and every
+ * attention it reaches (directly or through any layers, into block bodies
+ * and out of them again, each run's body once) is an ALiBi self-attention:
+ * the first of them, else undefined. Undefined too when the value leaves
+ * a block body whose caller is not known here, or past the budget.
+ */
+function onlyAlibiAfter(g: Graph, id: number): LayerNode | undefined {
+  const consumers = new Map<Graph, Map<number, GraphNode[]>>();
+  const usersOf = (graph: Graph, from: number): readonly GraphNode[] => {
+    let m = consumers.get(graph);
+    if (!m) {
+      m = new Map();
+      for (const n of graph.nodes) if (n.kind !== 'input') for (const i of n.inputs) m.get(i)?.push(n) ?? m.set(i, [n]);
+      consumers.set(graph, m);
+    }
+    return m.get(from) ?? [];
+  };
+  const seen = new Map<Graph, Set<number>>();
+  let budget = ALIBI_VISIT_BUDGET;
+  let first: LayerNode | undefined;
+  let fail = false;
+  // Depth-first with an explicit stack of [graph, node id, continuation when a body's output is reached].
+  type Exit = { graph: Graph; id: number; exit: Exit | undefined } | undefined;
+  const stack: [Graph, number, Exit][] = [[g, id, undefined]];
+  while (stack.length > 0 && !fail) {
+    const [graph, from, exit] = stack.pop()!;
+    let ids = seen.get(graph);
+    if (!ids) seen.set(graph, (ids = new Set()));
+    if (ids.has(from)) continue;
+    ids.add(from);
+    if (--budget < 0) return undefined;
+    if (graph.outputs.includes(from)) {
+      if (exit) stack.push([exit.graph, exit.id, exit.exit]);
+      else if (graph !== g) return undefined;
+    }
+    for (const n of usersOf(graph, from)) {
+      if (n.kind === 'layer') {
+        if (n.op === 'attention') {
+          if (n.args.position !== 'alibi' || n.inputs.length !== 1) fail = true;
+          first ??= n;
+        }
+        stack.push([graph, n.id, exit]);
+      } else if (n.kind === 'group') {
+        n.inputs.forEach((input, port) => {
+          if (input !== from) return;
+          for (const run of n.runs) {
+            const inner = run.body.inputs[port];
+            if (inner !== undefined) stack.push([run.body, inner, { graph, id: n.id, exit }]);
+          }
+        });
+      }
+    }
+  }
+  return fail ? undefined : first;
+}
+
+/**
+ * `layer.positional_alibi`: `-> positional(...)` whose value reaches
+ * attentions that all use `position = alibi` (self-attentions). ALiBi tells
+ * positions apart by their distance in every such attention, so the
+ * positional embedding adds nothing they need (Press et al. add none: "we do
+ * not add positional embeddings"), and a learned table caps the length at
+ * its maxlen, which ALiBi was made to extrapolate past. Info on the
+ * positional call, the first ALiBi attention related; the fix removes the
+ * call from its chain. Not when any attention it reaches has no ALiBi or is
+ * a cross-attention (the positions may be what it reads), nor for a
+ * positional written in a block (its uses are outside it).
+ */
+function positionalBeforeAlibi(n: LayerNode, g: Graph, model: ModelInfo, file: SourceFile | undefined, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  if (!(n.uri === undefined || n.uri === uri) || g !== model.graph) return;
+  const first = onlyAlibiAfter(g, n.id);
+  if (!first) return;
+  const learned = n.args.kind === 'learned' && typeof n.args.maxlen === 'number';
+  const fix = removeFromChain(file?.text, n, `Remove ${n.label}`);
+  report({
+    code: 'layer.positional_alibi',
+    severity: 'info',
+    message:
+      `${n.label} adds position embeddings, but every attention it reaches uses position = alibi (${first.label}), which tells positions apart by their distance: ` +
+      `ALiBi replaces positional embeddings (Press et al. add none)${learned ? `, and a learned table also caps the sequence at maxlen = ${n.args.maxlen}, where ALiBi would run longer` : ''}. ` +
+      `Remove ${n.label}.`,
+    range: n.range,
+    ...(fix ? { fixes: [fix] } : {}),
+    related: [{ message: `${first.label} uses ALiBi`, range: first.range, ...(first.uri !== undefined ? { uri: first.uri } : {}) }],
+  });
+}
+
+// ------------------------------------------------------------------ layer.double_softmax
+
+/** A softmax layer, or a layer with `activation = softmax` (over its last axis). */
+function endsInSoftmax(n: Graph['nodes'][number] | undefined): n is LayerNode {
+  return n !== undefined && n.kind === 'layer' && (n.op === 'softmax' || n.args.activation === 'softmax');
+}
+
+/** The axis a softmax layer normalises, counted from 0; `activation = softmax` normalises the last. */
+function softmaxAxis(n: LayerNode): number {
+  const rank = n.shape.dims.length;
+  const axis = n.op === 'softmax' && typeof n.args.axis === 'number' ? n.args.axis : -1;
+  return axis < 0 ? axis + rank : axis;
+}
+
+/**
+ * `layer.double_softmax`: `dense(10, activation = softmax) -> softmax`, or
+ * `softmax -> softmax` over the same axis. The second gets probabilities,
+ * values in [0, 1] that sum to 1, whose exponentials are at most e apart:
+ * over n values none can get more than e / (e + n − 1), so a classifier's
+ * crossentropy cannot fall below ln(e + n − 1) − 1 and training stalls.
+ * Only when the second is fed directly by the first, written in this file.
+ * A warning on the second, with the fix that removes it (when it is written
+ * as `-> softmax` after a value), and one that removes `activation =
+ * softmax` from the first.
+ */
+function doubleSoftmax(second: LayerNode, g: Graph, file: SourceFile | undefined, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  const first = nodeAt(g, second.inputs[0]);
+  if (!endsInSoftmax(first) || softmaxAxis(first) !== softmaxAxis(second)) return;
+  if (!(second.uri === undefined || second.uri === uri) || !(first.uri === undefined || first.uri === uri)) return;
+  const size = second.shape.dims[softmaxAxis(second)]?.value;
+  if (size === 1) return;
+  const bound =
+    size === undefined
+      ? 'and squashes them towards uniform (their exponentials are at most e ≈ 2.7 times apart), so training stalls'
+      : `and squashes them towards uniform: over the ${formatCount(size)} values of the axis none can get more than e / (e + ${formatCount(size - 1)}) ≈ ${percent(Math.E / (Math.E + size - 1))}, ` +
+        `so a classifier's crossentropy cannot fall below ${(Math.log(Math.E + size - 1) - 1).toFixed(2)} and training stalls`;
+  const fixes: Fix[] = [];
+  const removal = removeFromChain(file?.text, second, 'Remove the second softmax');
+  if (removal) fixes.push(removal);
+  const call = first.op !== 'softmax' && file !== undefined && first.object === undefined ? callAt(file, first.range.start.offset) : undefined;
+  const spec = call && call.callee.name === first.op ? getLayer(first.op) : undefined;
+  const act = call && spec ? argWritten(spec.args.map((a) => a.name), call, 'activation') : undefined;
+  if (call && act?.arg.name) fixes.push({ ...removeArgFix(call, act, 'activation = softmax', 'activation = none', 'none'), title: `Remove activation = softmax from ${first.label}`, preferred: fixes.length === 0 });
+  report({
+    code: 'layer.double_softmax',
+    severity: 'warning',
+    message: `${first.label} -> ${second.label} applies softmax twice: the second gets probabilities, values in [0, 1] that sum to 1, ${bound}. Remove the second softmax${first.op === 'softmax' ? '' : ', or activation = softmax'}.`,
+    range: second.range,
+    ...(fixes.length > 0 ? { fixes } : {}),
+    related: [{ message: `${first.label} gives probabilities`, range: first.range }],
+  });
+}
+
+/** A share as a percentage with two significant digits: 23%, 0.27%. */
+function percent(x: number): string {
+  return `${Number((x * 100).toPrecision(2))}%`;
+}
+
+/**
+ * The fix that removes layer call `n` from its chain, with the `->` before
+ * it (`x -> a -> b` → `x -> a`): only for a call by the layer's own name
+ * written after a value (not a layer object, nor a repeat `* N`).
+ */
+function removeFromChain(text: string | undefined, n: LayerNode, title: string): Fix | undefined {
+  if (text === undefined || n.object !== undefined || !text.startsWith(n.op, n.range.start.offset) || /^\s*\*/.test(text.slice(n.range.end.offset))) return undefined;
+  const before = /\s*->\s*$/.exec(text.slice(Math.max(0, n.range.start.offset - 200), n.range.start.offset));
+  if (!before) return undefined;
+  const start = positionAt(text, n.range.start.offset - before[0].length);
+  return { title, edits: [{ range: { start, end: n.range.end }, newText: '' }], preferred: true };
+}
+
+/** The position of `offset` in `text`. */
+function positionAt(text: string, offset: number): Position {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length - 1;
+  return { line, character: offset - (before.lastIndexOf('\n') + 1), offset };
+}
+
+// ------------------------------------------------------------------ cross-attention
+
+/**
+ * Cross-attention settings that compare the query's index with the key's,
+ * which on two different sequences mean nothing, each a warning on the
+ * argument with the fix that removes it. Only when the query and the context
+ * come from different model inputs (the receptive fields say which): a
+ * context made from the query's own sequence is aligned with it, and a mask
+ * or a distance over it may be meant.
+ *
+ * `layer.cross_causal`: `attention(h, context = memory, causal = true)`. The
+ * runtime (and the PyTorch export) masks key j > query i whatever sequence
+ * the keys come from, so decoder position i reads only positions 0…i of the
+ * encoder's output: most of the source is hidden (a reverse task trains to
+ * about half the accuracy). The mask that keeps a decoder from reading its
+ * answer belongs in its self-attention; the encoder's output holds no
+ * answer.
+ *
+ * `layer.cross_alibi`: `position = alibi` adds −m·|i − j| to the score of
+ * key j for query i: between a decoder position and an encoder position,
+ * two sequences of their own lengths, that distance is no distance, and
+ * it only pulls each query towards the source positions at its own index.
+ */
+function crossAttention(n: LayerNode, model: ModelInfo, file: SourceFile, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  if (n.uri !== undefined && n.uri !== uri) return;
+  const sides = modelFields(model).contexts.get(n);
+  if (!sides || !separate(sides.query, sides.context)) return;
+  const found = callAt(file, n.range.start.offset);
+  const call = found?.callee.name === 'attention' ? found : undefined;
+  const names = getLayer('attention')!.args.map((a) => a.name);
+  const written = (name: string) => (call ? argWritten(names, call, name) : undefined);
+  const ctxArg = written('context');
+  const text = file.text;
+  const context = ctxArg !== undefined && text !== undefined ? `\`${text.slice(ctxArg.arg.value.range.start.offset, ctxArg.arg.value.range.end.offset)}\`` : 'the context';
+  if (n.args.causal === true) {
+    const causal = written('causal');
+    const fix = causal !== undefined && causal.arg.value.kind === 'bool' ? removeArgFix(call!, causal, 'causal = true', 'causal = false', 'false') : undefined;
+    report({
+      code: 'layer.cross_causal',
+      severity: 'warning',
+      message:
+        `causal = true on cross-attention hides the context's later positions: the query at position i reads only positions 0 to i of ${context}. ` +
+        `The queries come from the decoder and the keys and values from ${context} (the encoder's output), which the decoder may read whole: ` +
+        `it holds no answer to hide (the decoder's self-attention with causal = true does that). Remove causal = true.`,
+      range: causal?.arg.range ?? n.range,
+      ...(fix ? { fixes: [fix] } : {}),
+    });
+  }
+  if (n.args.position === 'alibi') {
+    const alibi = written('position');
+    const fix = alibi !== undefined && alibi.arg.value.kind === 'name' && alibi.arg.value.name === 'alibi' ? removeArgFix(call!, alibi, 'position = alibi', 'position = none', 'none') : undefined;
+    report({
+      code: 'layer.cross_alibi',
+      severity: 'warning',
+      message:
+        `position = alibi on cross-attention subtracts m·|i − j| from the score of position j of ${context} for the query at position i, but i and j count positions of two different sequences: ` +
+        `the distance means nothing, and only pulls each query towards the positions of ${context} at its own index. ` +
+        `Remove position = alibi here (the self-attentions may keep it).`,
+      range: alibi?.arg.range ?? n.range,
+      ...(fix ? { fixes: [fix] } : {}),
+    });
+  }
+}
+
+/** Whether two values come from different model inputs, for certain: each from some, none from both. */
+function separate(a: Field, b: Field): boolean {
+  if (a.size === 0 || b.size === 0) return false;
+  for (const k of b.keys()) if (a.has(k)) return false;
+  return true;
+}
+
+/** Argument `name` as written in `call` (by name, or in its place among the positional ones, `names` the layer's arguments in order) and its index. */
+function argWritten(names: readonly string[], call: CallExpr, name: string): { arg: Arg; index: number } | undefined {
+  const named = call.args.findIndex((a) => a.name?.name === name);
+  if (named >= 0) return { arg: call.args[named], index: named };
+  const place = names.indexOf(name);
+  for (let i = 0, pos = 0; i < call.args.length; i++) {
+    if (call.args[i].name) continue;
+    if (pos++ === place) return { arg: call.args[i], index: i };
+  }
+  return undefined;
+}
+
+/**
+ * The fix that drops an argument of `call` (`shown` as written): written by
+ * name, the argument and the ',' before it (after it when it is the first);
+ * written in its place among the positional ones (a later one would move),
+ * its value set to `off` instead (`shownOff`).
+ */
+function removeArgFix(call: CallExpr, written: { arg: Arg; index: number }, shown: string, shownOff: string, off: string): Fix {
+  const { arg, index } = written;
+  if (!arg.name) return { title: `Change to ${shownOff}`, edits: [{ range: arg.value.range, newText: off }], preferred: true };
+  const args = call.args;
+  const start = index > 0 ? args[index - 1].range.end : arg.range.start;
+  const end = index > 0 || index + 1 >= args.length ? arg.range.end : args[index + 1].range.start;
+  return { title: `Remove ${shown}`, edits: [{ range: { start, end }, newText: '' }], preferred: true };
 }
 
 // ------------------------------------------------------------------ layer.no_position

@@ -222,11 +222,17 @@ function alongAxis(overPositions: Rule, defaultAxis: number, overFeatures: Rule 
   };
 }
 
-/** Self-attention sees every position (every earlier one when causal); cross-attention sees all of its context. */
+/**
+ * Self-attention sees every position (every earlier one when causal);
+ * cross-attention sees all of its context, and with `causal = true` the
+ * context's positions up to the query's own index (the runtime and the
+ * PyTorch export mask key j > query i whatever sequence the keys come from).
+ */
 const attention: Rule = (node, shapes, inputs) => {
-  if (inputs.length > 1) return merge([inputs[0], everything(node, shapes, inputs.slice(1))]);
   const causal = node.args.causal === true;
-  return mapFields(inputs[0], (f) => (f.kind === 'unknown' ? f : { kind: 'global', causal: causal && f.causal }));
+  const seen = (f: InputField): InputField => (f.kind === 'unknown' ? f : { kind: 'global', causal: causal && f.causal });
+  if (inputs.length > 1) return merge([inputs[0], mapFields(merge(inputs.slice(1)), seen)]);
+  return mapFields(inputs[0], seen);
 };
 
 /**
@@ -309,6 +315,12 @@ export interface ModelFields {
   /** The first node whose call is at this source range (`start:end` offsets), for hovers. */
   byRange: Map<string, Field>;
   outputs: Field[];
+  /**
+   * For each cross-attention (an `attention` with `context`), the fields of
+   * its query and of its context (the first instantiation's): which model
+   * inputs each comes from (lints.ts, `layer.cross_causal`).
+   */
+  contexts: Map<LayerNode, { query: Field; context: Field }>;
   /** Node visits left: nested repeats multiply (`outer * 1000` of `inner * 1000`), so the walk has one budget. */
   budget: number;
   /**
@@ -332,7 +344,7 @@ export function modelFields(model: ModelInfo, settle = false): ModelFields {
   const store = settle ? settledCache : cache;
   let r = store.get(model);
   if (!r) {
-    r = { byNode: new Map(), byPath: new Map(), byRange: new Map(), outputs: [], budget: FIELD_VISIT_BUDGET, settle };
+    r = { byNode: new Map(), byPath: new Map(), byRange: new Map(), outputs: [], contexts: new Map(), budget: FIELD_VISIT_BUDGET, settle };
     const ports = model.graph.inputs.map((id) => inputField(model.graph, id));
     r.outputs = walk(model.graph, ports, r, '');
     store.set(model, r);
@@ -367,7 +379,10 @@ function walk(g: Graph, ports: readonly Field[], out: ModelFields, prefix: strin
       const path = nodePath(prefix, node.id);
       f = node.kind === 'layer' ? layerField(node, node.inputs.map((id) => shapes.get(id) ?? node.shape), ins) : groupField(node, ins, out, path);
       out.byPath.set(path, f);
-      if (!out.byNode.has(node)) out.byNode.set(node, f);
+      if (!out.byNode.has(node)) {
+        out.byNode.set(node, f);
+        if (node.kind === 'layer' && node.op === 'attention' && ins.length > 1) out.contexts.set(node, { query: ins[0], context: ins[1] });
+      }
       if (!node.uri) {
         const key = `${node.range.start.offset}:${node.range.end.offset}`;
         if (!out.byRange.has(key)) out.byRange.set(key, f);

@@ -2,7 +2,6 @@
  * The `train` section: settings with defaults, data sources, and checks that
  * the data and the loss fit the model they train.
  */
-import { forEachChild } from '../syntax/children';
 import type { CallExpr, Expr, Range, SourceFile, TrainDecl } from '../syntax/ast';
 import type { ArgValue } from '../layers/types';
 import { Sym, shapeToString, type Shape } from './sym';
@@ -11,7 +10,7 @@ import type { DataSource, Diagnostic, Fix, Graph, LayerNode, ModelInfo, TrainCon
 import { getLayer, isRecurrent } from '../layers';
 import { smallestVocab } from './graph';
 import { lookAhead, lookAheadLayer } from './receptive';
-import { argRangeOf } from './callArgs';
+import { argRangeOf, callAt } from './callArgs';
 import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
 import { checkMaskFit, checkMaskSettings, checkSequencesReach, MASK_MAX, maskValueMessage } from './trainMask';
@@ -807,24 +806,6 @@ export function causalFix(file: SourceFile, layer: LayerNode, name: string, valu
   const last = call.args[call.args.length - 1];
   const edit = written ? { range: written, newText: value } : { range: { start: last.range.end, end: last.range.end }, newText: `, ${name} = ${value}` };
   return { title, edits: [edit], preferred: true };
-}
-
-/** The call expression of a model or block body of `file` that starts at `offset`. */
-function callAt(file: SourceFile, offset: number): CallExpr | undefined {
-  const item = file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && i.range.start.offset <= offset && offset < i.range.end.offset);
-  if (!item || (item.kind !== 'model' && item.kind !== 'block')) return undefined;
-  const todo: Expr[] = [];
-  for (const st of item.body) {
-    if (st.kind === 'assign') todo.push(st.value);
-    else if (st.kind === 'output') todo.push(...st.values);
-  }
-  while (todo.length) {
-    const e = todo.pop()!;
-    if (e.range.end.offset < offset || e.range.start.offset > offset) continue;
-    if (e.kind === 'call' && (e.range.start.offset === offset || e.callee.range.start.offset === offset)) return e;
-    forEachChild(e, (c) => todo.push(c));
-  }
-  return undefined;
 }
 
 function dataHint(kind: string, input: Shape): string {

@@ -331,20 +331,19 @@ function int(v: ArgValue | undefined): number {
   return v as number;
 }
 
-/** Divisors of n near `heads`, for the "use heads …" hint: two below, or one below and one above. */
-function nearbyDivisors(n: number, heads: number): number[] {
-  const below: number[] = [];
-  for (let h = Math.min(heads - 1, n); h >= 1 && below.length < 2; h--) if (n % h === 0) below.push(h);
-  below.reverse();
-  if (below.length < 2) {
-    for (let h = heads + 1; h <= n; h++) {
-      if (n % h === 0) {
-        below.push(h);
-        break;
-      }
-    }
+/**
+ * The two divisors of n nearest to `heads`, for the "use heads …" hint and
+ * its fixes: the closest first, and of two as close the larger (3 on 32:
+ * 4, then 2), as rounding half up does.
+ */
+export function nearbyDivisors(n: number, heads: number): number[] {
+  const divisors: number[] = [];
+  for (let i = 1; i * i <= n; i++) {
+    if (n % i !== 0) continue;
+    divisors.push(i);
+    if (i * i !== n) divisors.push(n / i);
   }
-  return below;
+  return divisors.sort((a, b) => Math.abs(a - heads) - Math.abs(b - heads) || b - a).slice(0, 2);
 }
 
 interface Geometry {
@@ -365,11 +364,12 @@ function geometry(ctx: LayerContext): Geometry {
   if (ctx.args.context != null) {
     const c = ctx.tensors.context;
     if (!c) ctx.fail('shape.unknown', 'the shape of the context value is not known', 'context');
+    // Token ids first, whatever their rank (`int[s]`): embedding them is the change to make, as for the piped value.
+    if (c.isInt) {
+      ctx.fail('shape.not_float', `attention takes real values as its context, but ${shapeToString(c)} holds integer token ids; embed them first: \`-> embedding(vocab, dim)\`.`, 'context');
+    }
     if (c.dims.length !== 2) {
       ctx.fail('shape.rank', `attention's context must be a sequence [seq, d], got ${shapeToString(c)}`, 'context');
-    }
-    if (c.isInt) {
-      ctx.fail('shape.not_float', `attention's context must be vectors, not token ids ${shapeToString(c)}: embed it first`, 'context');
     }
     [seqK, dContext] = c.dims;
   }
@@ -384,9 +384,8 @@ function geometry(ctx: LayerContext): Geometry {
       const dv = d.value;
       const divisors = dv === undefined ? [] : nearbyDivisors(dv, heads);
       const hint = dv === undefined ? 'set key_dim' : `use heads ${divisors.join(' or ')}, or set key_dim`;
-      // The fixes: the nearest to what was written first.
-      const fixes = [...divisors].sort((a, b) => Math.abs(a - heads) - Math.abs(b - heads) || b - a).map(String);
-      ctx.fail('arg.heads_divide', `attention dim ${d.toString()} is not divisible by heads ${heads}; ${hint}`, 'heads', fixes);
+      // The fixes in the same order: the nearest to what was written first.
+      ctx.fail('arg.heads_divide', `attention dim ${d.toString()} is not divisible by heads ${heads}; ${hint}`, 'heads', divisors.map(String));
     }
     keyDim = exact;
   }

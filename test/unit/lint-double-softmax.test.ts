@@ -1,0 +1,79 @@
+// layer.double_softmax: a softmax applied to the output of a softmax (extension/core/analysis/lints.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { nnmodelFiles } from '../fixtures/examples';
+import { applyFix, rangeOf } from './sourceText';
+
+const CODE = 'layer.double_softmax';
+const found = (text: string) => analyze(text).diagnostics.filter((d) => d.code === CODE);
+const model = (body: string, input = '[10]') => `model M {\n  input x: ${input}\n${body}\n}\n`;
+
+test('dense(64, activation = softmax) -> softmax: one warning on the second softmax, with the bound it puts on the output; fixes remove either', () => {
+  const text = model('  output x -> dense(64, activation = softmax) -> softmax');
+  const all = analyze(text).diagnostics;
+  assert.deepEqual(all.map((d) => d.code), [CODE]);
+  const [d] = all;
+  assert.equal(d.severity, 'warning');
+  assert.deepEqual(d.range, rangeOf(text, 'softmax', 1));
+  assert.equal(
+    d.message,
+    'dense(64, activation = softmax) -> softmax applies softmax twice: the second gets probabilities, values in [0, 1] that sum to 1, ' +
+      'and squashes them towards uniform: over the 64 values of the axis none can get more than e / (e + 63) ≈ 4.1%, ' +
+      "so a classifier's crossentropy cannot fall below 3.19 and training stalls. Remove the second softmax, or activation = softmax.",
+  );
+  assert.deepEqual(d.related?.map((r) => [r.message, text.slice(r.range.start.offset, r.range.end.offset)]), [
+    ['dense(64, activation = softmax) gives probabilities', 'dense(64, activation = softmax)'],
+  ]);
+  assert.deepEqual(d.fixes?.map((f) => [f.title, f.preferred === true]), [
+    ['Remove the second softmax', true],
+    ['Remove activation = softmax from dense(64, activation = softmax)', false],
+  ]);
+  assert.equal(applyFix(text, d, 0), model('  output x -> dense(64, activation = softmax)'));
+  assert.equal(applyFix(text, d, 1), model('  output x -> dense(64) -> softmax'));
+  for (const i of [0, 1]) assert.deepEqual(analyze(applyFix(text, d, i)).diagnostics, []);
+});
+
+test('softmax -> softmax, across a line continuation or two statements; the figures for 10 values', () => {
+  const text = model('  h = x -> dense(10) -> softmax\n  output h\n         -> softmax');
+  const [d, ...rest] = found(text);
+  assert.deepEqual(rest, []);
+  assert.match(d.message, /^softmax -> softmax applies softmax twice: .* none can get more than e \/ \(e \+ 9\) ≈ 23%, so a classifier's crossentropy cannot fall below 1\.46 and training stalls\. Remove the second softmax\.$/);
+  assert.deepEqual(d.fixes?.map((f) => f.title), ['Remove the second softmax']);
+  assert.equal(applyFix(text, d), model('  h = x -> dense(10) -> softmax\n  output h'));
+  // Over the same axis given by number, and a conv with activation = softmax (over its channels).
+  assert.equal(found(model('  output x -> softmax(axis = 1) -> softmax', '[seq, 8]')).length, 1);
+  assert.equal(found(model('  output x -> conv2d(4, 3, activation = softmax) -> softmax', '[8, 8, 3]')).length, 1);
+  // A symbolic size: no figures.
+  assert.match(found(model('  output x -> softmax -> softmax', '[n]'))[0].message, /towards uniform \(their exponentials are at most e ≈ 2\.7 times apart\), so training stalls\./);
+});
+
+test('not reported over different axes, with a layer between, for a softmax before the activation, or in a model with errors', () => {
+  assert.deepEqual(found(model('  output x -> softmax(axis = 0) -> softmax', '[seq, 8]')), []);
+  assert.deepEqual(found(model('  output x -> dense(8, activation = softmax) -> softmax(axis = 0)', '[seq, 8]')), []);
+  for (const between of ['dropout(0.1)', 'dense(10)', 'layernorm', 'relu']) assert.deepEqual(found(model(`  output x -> softmax -> ${between} -> softmax`)), [], between);
+  assert.deepEqual(found(model('  output x -> softmax -> dense(10, activation = softmax)')), []);
+  assert.deepEqual(found(model('  output x -> dense(10, activation = softmax) -> sigmoid')), []);
+  // softmax over one value is 1 whatever it gets.
+  assert.deepEqual(found(model('  output x -> dense(1, activation = softmax) -> softmax')), []);
+  assert.deepEqual(found(model('  output x -> softmax -> softmax -> dense(q)')), []);
+});
+
+test('no example raises it', () => {
+  const dir = join(__dirname, '../../examples');
+  const readImport = (from: string | undefined, path: string) => {
+    const uri = join(from ? dirname(from) : dir, path);
+    try {
+      return { uri, text: readFileSync(uri, 'utf8') };
+    } catch {
+      return undefined;
+    }
+  };
+  for (const f of nnmodelFiles(dir)) {
+    const uri = join(dir, f);
+    const a = analyze(readFileSync(uri, 'utf8'), { uri, readImport });
+    assert.deepEqual(a.diagnostics.filter((d) => d.code === CODE).map((d) => d.message), [], f);
+  }
+});
