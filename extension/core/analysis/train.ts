@@ -530,6 +530,14 @@ function fill(specs: readonly OptSpec[], given: Record<string, ArgValue>): Recor
   return out;
 }
 
+/**
+ * The options of a data source, optimizer or generative loss: by name, or
+ * by position in the order of `specs` (as a layer's arguments: a value
+ * without a name fills the next option whatever was named before it). An
+ * option given twice (twice by name, or by name and then by position) is an
+ * error, never a silent overwrite; so is `lr = 0,001`, a decimal comma that
+ * reads as two values (decimalComma). Undefined when any option is wrong.
+ */
 function readOptions(
   call: CallExpr,
   specs: readonly OptSpec[],
@@ -539,26 +547,93 @@ function readOptions(
   replace: (r: Range, o: string[]) => Fix[],
 ): Record<string, ArgValue> | undefined {
   const given: Record<string, ArgValue> = {};
+  // Every option written, with a valid value or not: a second one is a duplicate either way.
+  const written = new Set<string>();
+  // The option each argument was read as, for the decimal-comma check.
+  const specOf: (OptSpec | undefined)[] = [];
+  const problems: { arg: number; message: string; range: Range; fixes?: Fix[] }[] = [];
   let pos = 0;
-  let ok = true;
   for (let i = 0; i < call.args.length; i++) {
     const a = call.args[i];
     const spec = a.name ? specs.find((s) => s.name === a.name!.name) : specs[pos++];
+    specOf.push(spec);
     if (!spec) {
       if (a.name) {
         const options = suggest(a.name.name, specs.map((s) => s.name));
-        err('train.bad_option', `${what} has no option '${a.name.name}'.${didYouMean(options)} Options: ${specs.map((s) => s.name).join(', ')}.`, a.name.range, replace(a.name.range, options));
-      } else err('train.bad_option', `${what} takes at most ${specs.length} positional options.`, a.range);
-      ok = false;
+        problems.push({ arg: i, message: `${what} has no option '${a.name.name}'.${didYouMean(options)} Options: ${specs.map((s) => s.name).join(', ')}.`, range: a.name.range, fixes: replace(a.name.range, options) });
+      } else problems.push({ arg: i, message: `${what} takes at most ${specs.length} positional options.`, range: a.range });
       continue;
     }
+    if (written.has(spec.name)) {
+      // `adam(lr = 0.001, 0.9)`: a value by position fills the options in their order, whatever was named before it.
+      const byPosition = !a.name && call.args.some((b) => b.name?.name === spec.name);
+      problems.push({
+        arg: i,
+        message: byPosition
+          ? `${what}'s '${spec.name}' is given twice: by name, and by this value's position (values without a name fill the options in order: ${specs.map((s) => s.name).join(', ')}). Put the values without a name first, or name this one.`
+          : `${what}'s '${spec.name}' is given twice; keep one.`,
+        range: a.range,
+      });
+      continue;
+    }
+    written.add(spec.name);
     const v = optValue(a.value, spec);
-    if (typeof v === 'string' && v.startsWith('\u0000')) {
-      err('train.bad_option', `${what}'s '${spec.name}' ${v.slice(1)}`, a.value.range);
-      ok = false;
-    } else given[spec.name] = v;
+    if (typeof v === 'string' && v.startsWith('\u0000')) problems.push({ arg: i, message: `${what}'s '${spec.name}' ${v.slice(1)}`, range: a.value.range });
+    else given[spec.name] = v;
   }
-  return ok ? fill(specs, given) : undefined;
+  // A decimal comma: one error for the two values it made, in place of theirs. `commas` is keyed by the second value.
+  const commas = new Map<number, NonNullable<ReturnType<typeof decimalComma>>>();
+  for (const p of problems) {
+    for (const j of [p.arg, p.arg + 1]) {
+      if (commas.has(j) || commas.has(j - 1) || commas.has(j + 1)) continue;
+      const c = decimalComma(call, j, specOf);
+      if (c) commas.set(j, c);
+    }
+  }
+  const inPair = (arg: number) => commas.has(arg) || commas.has(arg + 1);
+  const reported = problems.filter((p) => !inPair(p.arg));
+  for (const [arg, c] of commas) {
+    reported.push({
+      arg,
+      message: `${what}'s '${c.spec.name}' is written ${c.written}, which reads as two values, ${c.written.replace(',', ' and ')}: a comma separates options. A decimal number is written with a point: ${c.number}.`,
+      range: c.range,
+      fixes: [{ title: `Change to '${c.number}'`, edits: [{ range: c.range, newText: c.number }], preferred: true }],
+    });
+  }
+  reported.sort((x, y) => x.range.start.offset - y.range.start.offset);
+  for (const p of reported) err('train.bad_option', p.message, p.range, p.fixes);
+  return reported.length === 0 ? fill(specs, given) : undefined;
+}
+
+/**
+ * `lr = 0,001` (a decimal comma, as many locales write 0.001): two values,
+ * 0 and 001, of which the second fills another option or one given already.
+ * Argument `i` is such a second value when it has no name, directly follows
+ * the comma after a whole number (no space between), is itself a run of
+ * digits, and the number they make together is a valid value of the option
+ * the first was read as. Only consulted for arguments with a problem, so
+ * `digits(1000,28)` (two valid options) stays two options.
+ */
+function decimalComma(
+  call: CallExpr,
+  i: number,
+  specOf: readonly (OptSpec | undefined)[],
+): { arg: number; spec: OptSpec; written: string; number: string; range: Range } | undefined {
+  const a = call.args[i];
+  const before = call.args[i - 1];
+  const spec = specOf[i - 1];
+  if (!a || !before || a.name || !spec) return undefined;
+  const digits = (e: Expr): string | undefined =>
+    e.kind === 'number' && /^[0-9]+$/.test(e.text) ? e.text : e.kind === 'unary' && e.operand.kind === 'number' && /^[0-9]+$/.test(e.operand.text) ? `-${e.operand.text}` : undefined;
+  const whole = digits(before.value);
+  const fraction = a.value.kind === 'number' && /^[0-9]+$/.test(a.value.text) ? a.value.text : undefined;
+  // Exactly one character, the comma, between the two.
+  if (whole === undefined || fraction === undefined || a.range.start.offset !== before.value.range.end.offset + 1) return undefined;
+  const number = `${whole}.${fraction}`;
+  const range = { start: before.value.range.start, end: a.range.end };
+  const merged = optValue({ kind: 'number', value: Number(number), text: number, isInt: false, range }, spec);
+  if (typeof merged === 'string' && merged.startsWith('\u0000')) return undefined;
+  return { arg: i, spec, written: `${whole},${fraction}`, number, range };
 }
 
 /** The option's value, or a '\0'-prefixed message saying what it should be. */
