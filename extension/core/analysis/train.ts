@@ -712,18 +712,32 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   if (spec && !spec.perPosition && config.data && model.inputs.length === 1 && checkOnePerExample(file, spec, config, model, out, dataAt, err)) return;
   const last = out.dims[out.dims.length - 1]?.value;
   const lossAt = entry('loss')?.value.range ?? item.name.range;
+  const classes = spec?.classes && config.data ? spec.classes(config.data.options) : undefined;
+  const kind = config.data?.kind;
+  if (kind === 'waves' && config.loss !== 'mse' && config.loss !== 'mae') {
+    err('train.loss_output', 'waves is a regression task: use loss: mse or mae.', lossAt);
+    return;
+  }
   if (config.loss === 'crossentropy' && last !== undefined && last < 2) {
-    err('train.loss_output', `crossentropy compares a probability per class, but '${model.name}' gives ${shapeToString(out)}; use binary_crossentropy or mse, or end with dense(classes) -> softmax.`, lossAt);
+    err('train.loss_output', `crossentropy compares a probability per class, but '${model.name}' gives ${shapeToString(out)}; ${oneOutputAdvice(kind, classes)}`, lossAt);
+    return;
+  }
+  // binary_crossentropy scores labels 0 and 1: class ids of more than two classes are no such labels.
+  // (Masked language modelling says its own word on the loss: trainMask.ts.)
+  if (config.loss === 'binary_crossentropy' && kind && ((classes !== undefined && classes > 2) || kind === 'text') && !item.entries.some((e) => e.key.name === 'mask')) {
+    const has = classes !== undefined ? `${kind} has ${classes} classes` : 'text has a class per token of its vocabulary';
+    const n = classes ?? 'vocabulary size';
+    err(
+      'train.classes',
+      `${has}, but binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0. Use loss: crossentropy and end with dense(${n}) -> softmax.`,
+      dataAt,
+    );
     return;
   }
   // Token ids beyond the embedding first: its fix (a smaller vocab) also mends the classes.
-  if (config.data?.kind === 'sequences' && checkVocab(item, config.data, model, dataAt, err)) return;
-  const classes = spec?.classes && config.data ? spec.classes(config.data.options) : undefined;
+  if (kind === 'sequences' && checkVocab(item, config.data!, model, dataAt, err)) return;
   if (config.loss === 'crossentropy' && classes !== undefined && last !== undefined && last !== classes) {
-    err('train.classes', `${config.data!.kind} has ${classes} classes, but '${model.name}' outputs ${last} values per prediction; end with dense(${classes}).`, dataAt);
-  }
-  if (spec && config.data?.kind === 'waves' && config.loss !== 'mse' && config.loss !== 'mae') {
-    err('train.loss_output', 'waves is a regression task: use loss: mse or mae.', lossAt);
+    err('train.classes', `${kind} has ${classes} classes, but '${model.name}' outputs ${last} values per prediction; end with dense(${classes}).`, dataAt);
   }
   // One prediction per input position for data labelled per position (masked language modelling checks its own output).
   if (spec?.perPosition && spec.example && config.data && model.inputs.length === 1 && !item.entries.some((e) => e.key.name === 'mask')) {
@@ -735,6 +749,27 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   if (item.entries.some((e) => e.key.name === 'mask')) return;
   if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file, spec.example?.(config.data!.options).dims[0]);
   checkSequencesReach(config, model, dataAt, err, file);
+}
+
+/**
+ * What to do about crossentropy on a one-value output, from what the data
+ * labels with: binary_crossentropy only where two classes are possible
+ * (never for a set known to have more, where it would train on class ids
+ * as if they were 0 or 1), mse or mae only where the labels may be values.
+ */
+function oneOutputAdvice(kind: DataSource['kind'] | undefined, classes: number | undefined): string {
+  if (classes !== undefined && classes > 2) return `${kind} has ${classes} classes: end with dense(${classes}) -> softmax.`;
+  if (classes === 2) return `use binary_crossentropy (one probability per prediction), or end with dense(2) -> softmax.`;
+  switch (kind) {
+    case 'text':
+      return 'text labels each position with a token of its vocabulary: end with dense(vocabulary size) -> softmax.';
+    case 'images':
+      return 'use binary_crossentropy if the folder has two classes; otherwise end with dense(classes) -> softmax.';
+    case 'csv':
+      return 'use binary_crossentropy if the labels are two classes, mse or mae if they are numbers; otherwise end with dense(classes) -> softmax.';
+    default:
+      return 'use binary_crossentropy or mse, or end with dense(classes) -> softmax.';
+  }
 }
 
 /** Layers a classifier's head may hold after its dense without changing the axes before the last one. */
