@@ -81,3 +81,20 @@ test('values by position before named ones fill the options in order', () => {
   assert.equal(config.optimizer.lr, 0.05);
   assert.equal(config.optimizer.momentum, 0.9);
 });
+
+test('a learning rate of 0 (or below) is an error on it: it must be above 0', () => {
+  for (const [optimizer, value, example] of [
+    ['adam(lr = 0)', '0', '0.001'],
+    ['sgd(lr = 0, momentum = 0.9)', '0', '0.01'],
+    ['rmsprop(-0.1)', '-0.1', '0.001'],
+  ] as const) {
+    const ps = problems(section(`  data: digits()\n  optimizer: ${optimizer}`));
+    assert.equal(ps.length, 1, `${optimizer}: ${ps.map((p) => p.message).join(' | ')}`);
+    assert.equal(ps[0].code, 'train.bad_option');
+    assert.equal(ps[0].at, value);
+    assert.match(ps[0].message, new RegExp(`'lr' is a number above 0 and at most 10, e\\.g\\. ${example.replace('.', '\\.')}\\.$`));
+  }
+  // Small rates are fine; the other options keep their inclusive bounds.
+  assert.deepEqual(problems(section('  data: digits()\n  optimizer: sgd(lr = 1e-6, momentum = 0)')), []);
+  assert.deepEqual(problems(section('  data: digits()\n  optimizer: adam(lr = 1e-4, beta1 = 0)')), []);
+});

@@ -25,6 +25,8 @@ export interface OptSpec {
   type: OptType;
   default?: ArgValue;
   min?: number;
+  /** `min` is excluded: the value must be above it (a learning rate of 0 never moves a weight). */
+  above?: boolean;
   max?: number;
   doc: string;
 }
@@ -170,14 +172,14 @@ export const GENERATIVE_LOSSES: Record<'denoise' | 'adversarial', OptSpec[]> = {
 };
 export const OPTIMIZERS: Record<string, OptSpec[]> = {
   adam: [
-    { name: 'lr', type: 'number', default: 1e-3, min: 0, max: 10, doc: 'learning rate' },
+    { name: 'lr', type: 'number', default: 1e-3, min: 0, above: true, max: 10, doc: 'learning rate' },
     { name: 'beta1', type: 'number', default: 0.9, min: 0, max: 0.999, doc: "decay of the gradient's running mean (β1; DCGAN: 0.5)" },
   ],
   sgd: [
-    { name: 'lr', type: 'number', default: 1e-2, min: 0, max: 10, doc: 'learning rate' },
+    { name: 'lr', type: 'number', default: 1e-2, min: 0, above: true, max: 10, doc: 'learning rate' },
     { name: 'momentum', type: 'number', default: 0, min: 0, max: 1, doc: 'momentum' },
   ],
-  rmsprop: [{ name: 'lr', type: 'number', default: 1e-3, min: 0, max: 10, doc: 'learning rate' }],
+  rmsprop: [{ name: 'lr', type: 'number', default: 1e-3, min: 0, above: true, max: 10, doc: 'learning rate' }],
 };
 export const METRICS = ['accuracy', 'mae'] as const;
 
@@ -638,7 +640,9 @@ function decimalComma(
 
 /** The option's value, or a '\0'-prefixed message saying what it should be. */
 function optValue(e: Expr, s: OptSpec): ArgValue {
-  const bounds = `${s.min !== undefined ? ` from ${s.min}` : ''}${s.max !== undefined ? ` to ${s.max}` : ''}`;
+  const bounds = s.above
+    ? ` above ${s.min}${s.max !== undefined ? ` and at most ${s.max}` : ''}${typeof s.default === 'number' ? `, e.g. ${s.default}` : ''}`
+    : `${s.min !== undefined ? ` from ${s.min}` : ''}${s.max !== undefined ? ` to ${s.max}` : ''}`;
   if (Array.isArray(s.type)) {
     const w = wordOf(e);
     return w && s.type.includes(w) ? w : `\u0000is one of ${s.type.join(', ')}.`;
@@ -674,7 +678,7 @@ function literalNumber(x: Expr): number | undefined {
 }
 
 function inRange(s: OptSpec, n: number): boolean {
-  return (s.min === undefined || n >= s.min) && (s.max === undefined || n <= s.max);
+  return (s.min === undefined || (s.above ? n > s.min : n >= s.min)) && (s.max === undefined || n <= s.max);
 }
 
 /** Data and loss against the model's input and output. */
