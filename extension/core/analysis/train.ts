@@ -726,18 +726,8 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
     err('train.loss_output', `crossentropy compares a probability per class, but '${model.name}' gives ${shapeToString(out)}; ${oneOutputAdvice(kind, classes)}`, lossAt);
     return;
   }
-  // binary_crossentropy scores labels 0 and 1: class ids of more than two classes are no such labels.
   // (Masked language modelling says its own word on the loss: trainMask.ts.)
-  if (config.loss === 'binary_crossentropy' && kind && ((classes !== undefined && classes > 2) || kind === 'text') && !item.entries.some((e) => e.key.name === 'mask')) {
-    const has = classes !== undefined ? `${kind} has ${classes} classes` : 'text has a class per token of its vocabulary';
-    const n = classes ?? 'vocabulary size';
-    err(
-      'train.classes',
-      `${has}, but binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0. Use loss: crossentropy and end with dense(${n}) -> softmax.`,
-      dataAt,
-    );
-    return;
-  }
+  if (kind && !item.entries.some((e) => e.key.name === 'mask') && checkClassLoss(config, model, kind, classes, last, entry('loss')?.value.range, lossAt, dataAt, err)) return;
   // Token ids beyond the embedding first: its fix (a smaller vocab) also mends the classes.
   if (kind === 'sequences' && checkVocab(item, config.data!, model, dataAt, err)) return;
   if (config.loss === 'crossentropy' && classes !== undefined && last !== undefined && last !== classes) {
@@ -754,6 +744,67 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file, spec.example?.(config.data!.options).dims[0]);
   checkSequencesReach(config, model, dataAt, err, file);
 }
+
+/** The sources whose labels are class ids whatever the loss (csv reads its label column as values under mse or mae). */
+const CLASS_SOURCES: ReadonlySet<string> = new Set(['digits', 'shapes', 'sequences', 'images', 'text']);
+
+/**
+ * A loss that cannot take class labels: binary_crossentropy (labels 0 and 1)
+ * on more than two classes, mse or mae (values) on class ids. On data with
+ * a known number of classes over two (and text, whose vocabulary is never
+ * two), or an output of several values per prediction (which only
+ * crossentropy compares with one class). When the output already has one
+ * value per class, only the loss is to change: `train.loss_output` on it,
+ * with the fix `crossentropy`; otherwise `train.classes` on the data (for
+ * binary_crossentropy) or `train.loss_output` saying the head too. A
+ * folder of images of unknown count on one output may be two classes, left
+ * to training. True when it reported.
+ */
+function checkClassLoss(
+  config: TrainConfig,
+  model: ModelInfo,
+  kind: DataSource['kind'],
+  classes: number | undefined,
+  last: number | undefined,
+  lossWritten: Range | undefined,
+  lossAt: Range,
+  dataAt: Range,
+  err: Err,
+): boolean {
+  const loss = config.loss;
+  if (!CLASS_SOURCES.has(kind) || (loss !== 'binary_crossentropy' && loss !== 'mse' && loss !== 'mae')) return false;
+  const many = (classes !== undefined && classes > 2) || kind === 'text';
+  if (!many && !(classes === undefined && last !== undefined && last >= 2)) return false;
+  // One value per class already: crossentropy takes the output as it is.
+  const fits = last !== undefined && last >= 2 && (classes === undefined || last === classes);
+  const n = classes ?? (kind === 'text' ? 'vocabulary size' : 'classes');
+  const has = classes !== undefined ? `${kind} has ${classes} classes` : kind === 'text' ? 'text has a class per token of its vocabulary' : `${kind} labels with classes`;
+  const labels = CLASS_LABELS[kind];
+  const fix: Fix[] | undefined = fits && lossWritten ? [{ title: "Change to 'crossentropy'", edits: [{ range: lossWritten, newText: 'crossentropy' }], preferred: true }] : undefined;
+  if (loss === 'binary_crossentropy') {
+    const why = 'binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0';
+    if (fits) err('train.loss_output', `${has}, but ${why}. Use loss: crossentropy, which takes the ${last} outputs of '${model.name}' as one distribution over the classes.`, lossAt, fix);
+    else err('train.classes', `${has}, but ${why}. Use loss: crossentropy and end with dense(${n}) -> softmax.`, dataAt);
+    return true;
+  }
+  const head = fits ? '' : ` and end with dense(${n}) -> softmax`;
+  err(
+    'train.loss_output',
+    `loss: ${loss} compares values, but ${kind} labels ${labels} with a class id${classes !== undefined ? ` (0 to ${classes - 1})` : ''}, not a value. Use loss: crossentropy${head}.`,
+    lossAt,
+    fix,
+  );
+  return true;
+}
+
+/** What each class source labels, for messages. */
+const CLASS_LABELS: Record<string, string> = {
+  digits: 'each example',
+  shapes: 'each example',
+  images: 'each example',
+  sequences: 'each position',
+  text: 'each position (the next token)',
+};
 
 /**
  * What to do about crossentropy on a one-value output, from what the data

@@ -316,6 +316,12 @@ export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data:
     if (data.targetShape.length === 0 && outShape.length > 1) {
       throw new TrainError(keepsPositionsMessage(data.source, data.classes.length ? 'class' : 'label', info.name, outShape, undefined, data.classes.length || undefined));
     }
+    // Class ids under a loss of values (the analysis says it before training: train.loss_output).
+    if ((config.loss === 'mse' || config.loss === 'mae') && data.classes.length > 0) {
+      throw new TrainError(
+        `loss: ${config.loss} compares values, but ${data.source} gives ${data.targetShape.length ? `a class at each of ${data.targetShape.join('×')} positions` : 'one class per example'} (${plural(data.classes.length, 'class', 'classes')}), and '${info.name}' outputs ${shape}. Use loss: crossentropy.`,
+      );
+    }
     throw new TrainError(
       config.loss === 'crossentropy'
         ? `${data.source} gives ${data.targetShape.length ? `a class at each of ${data.targetShape.join('×')} positions` : 'one class per example'}, but '${info.name}' outputs ${shape}.`
