@@ -129,3 +129,43 @@ test('training refuses class ids under mse in words that name the loss', () => {
   assert.throws(() => checkDataFits(model, info, data, config), /^TrainError: loss: mse compares values, but digits gives one class per example \(10 classes\), and 'M' outputs \[10\]\. Use loss: crossentropy\.$/);
   assert.throws(() => checkDataFits(model, info, data, { ...config, loss: 'binary_crossentropy' }), /digits has 10 classes, but binary_crossentropy takes two/);
 });
+
+test('crossentropy on a sigmoid output is a warning on the loss, with a fix to softmax where the sigmoid is written', () => {
+  for (const [head, at, fixed] of [
+    ['dense(10) -> sigmoid', 'sigmoid', 'dense(10) -> softmax'],
+    ['dense(10) -> sigmoid()', 'sigmoid', 'dense(10) -> softmax()'],
+    ['dense(10, activation = sigmoid)', 'sigmoid', 'dense(10, activation = softmax)'],
+  ] as const) {
+    const text = digits(head, 'crossentropy');
+    const ps = problems(text);
+    assert.equal(ps.length, 1, `${head}: ${ps.map((p) => p.message).join(' | ')}`);
+    const [p] = ps;
+    assert.equal(p.code, 'train.loss_output');
+    assert.equal(p.severity, 'warning');
+    assert.equal(p.at, 'crossentropy');
+    assert.match(p.message, /^crossentropy takes the 10 outputs of 'M' as probabilities of one class each, which sum to 1 \(softmax\), but it ends with .*sigmoid.*, which squashes each value on its own: .* End with softmax/);
+    const related = p.d.related![0];
+    assert.ok(text.slice(related.range.start.offset, related.range.end.offset).includes(at));
+    const after = applyFix(text, p.d);
+    assert.ok(after.includes(fixed), after);
+    assert.deepEqual(problems(after), []);
+  }
+});
+
+test('a language model ending in sigmoid with the default loss gets the warning too; softmax and logits do not', () => {
+  const lm = (end: string) => `model LM {
+  input t: int[32]
+  output t -> embedding(64, 16) -> lstm(16, return_sequences = true) -> dense(64)${end}
+}
+train LM {
+  data: text("data/tiny.txt", context = 32)
+}
+`;
+  const ps = problems(lm(' -> sigmoid'));
+  assert.deepEqual(ps.map((p) => [p.code, p.severity]), [['train.loss_output', 'warning']]);
+  assert.deepEqual(problems(applyFix(lm(' -> sigmoid'), ps[0].d)), []);
+  assert.deepEqual(problems(lm(' -> softmax')), []);
+  assert.deepEqual(problems(lm('')), []);
+  // binary_crossentropy is what sigmoid is for (two classes here).
+  assert.deepEqual(problems(digits('dense(1) -> sigmoid', 'binary_crossentropy', 'csv("t.csv")').replace('[28, 28, 1]', '[4]').replace('flatten -> ', '')), []);
+});

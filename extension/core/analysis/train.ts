@@ -728,6 +728,7 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   }
   // (Masked language modelling says its own word on the loss: trainMask.ts.)
   if (kind && !item.entries.some((e) => e.key.name === 'mask') && checkClassLoss(config, model, kind, classes, last, entry('loss')?.value.range, lossAt, dataAt, err)) return;
+  if (config.loss === 'crossentropy' && last !== undefined && last >= 2) checkSigmoidOutput(file, model, last, lossAt, err);
   // Token ids beyond the embedding first: its fix (a smaller vocab) also mends the classes.
   if (kind === 'sequences' && checkVocab(item, config.data!, model, dataAt, err)) return;
   if (config.loss === 'crossentropy' && classes !== undefined && last !== undefined && last !== classes) {
@@ -743,6 +744,38 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   if (item.entries.some((e) => e.key.name === 'mask')) return;
   if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file, spec.example?.(config.data!.options).dims[0]);
   checkSequencesReach(config, model, dataAt, err, file);
+}
+
+/**
+ * crossentropy on an output that ends with sigmoid: training takes it as
+ * probabilities (runtime/train.ts `endsInProbabilities`) but they do not sum
+ * to 1, so the loss only raises the right class's and nothing lowers the
+ * others. A warning on the loss, the sigmoid as related location; the fix
+ * writes softmax in its place, when the sigmoid (`-> sigmoid`, or
+ * `activation = sigmoid` of the last layer) is written in the model's own
+ * body in this file.
+ */
+function checkSigmoidOutput(file: SourceFile, model: ModelInfo, last: number, lossAt: Range, err: Err): void {
+  const node = nodeById(model.graph, model.outputs[0]?.nodeId);
+  if (node?.kind !== 'layer') return;
+  const op = node.op === 'sigmoid' ? true : node.args.activation === 'sigmoid' ? false : undefined;
+  if (op === undefined) return;
+  const inBody =
+    node.uri === undefined &&
+    file.items.some((i) => i.kind === 'model' && i.name.name === model.name && i.range.start.offset <= node.range.start.offset && node.range.end.offset <= i.range.end.offset);
+  let fix: Fix | undefined;
+  if (inBody && op) {
+    const call = callAt(file, node.range.start.offset);
+    if (call?.callee.name === 'sigmoid') fix = { title: "Change to 'softmax'", edits: [{ range: call.callee.range, newText: 'softmax' }], preferred: true };
+  } else if (inBody) fix = causalFix(file, node, 'activation', 'softmax', 'Change to activation = softmax');
+  const what = op ? 'sigmoid' : node.label.includes('sigmoid') ? node.label : `${node.label} (activation = sigmoid)`;
+  err(
+    'train.loss_output',
+    `crossentropy takes the ${last} outputs of '${model.name}' as probabilities of one class each, which sum to 1 (softmax), but it ends with ${what}, which squashes each value on its own: the loss then raises the right class's value and nothing lowers the others, which drift towards 1 together. End with softmax (or with no activation: crossentropy then applies softmax itself).`,
+    lossAt,
+    fix && [fix],
+    { severity: 'warning', related: [{ message: `${what} is here`, range: node.range, uri: node.uri ?? model.uri }] },
+  );
 }
 
 /** The sources whose labels are class ids whatever the loss (csv reads its label column as values under mse or mae). */
