@@ -17,6 +17,7 @@ import { checkAdversarial } from './trainAdversarial';
 import { checkMaskFit, checkMaskSettings, checkSequencesReach, MASK_MAX, maskValueMessage } from './trainMask';
 import { checkLayersAtDataSize, checkPerPositionOutput } from './trainLength';
 import { keepsPositionsMessage, outputFitsLabels } from './trainLabels';
+import { dataAlias, isLearningRateKey, keyAlias, lossAlias, metricAlias, optionAlias } from './trainAliases';
 
 type OptType = 'int' | 'number' | 'bool' | 'string' | 'ints' | readonly string[];
 
@@ -316,7 +317,18 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
     const entry = item.entries[i];
     const key = entry.key.name;
     if (!(key in TRAIN_KEYS)) {
-      const options = suggest(key, Object.keys(TRAIN_KEYS));
+      if (isLearningRateKey(key)) {
+        const fix = learningRateFix(item, i);
+        const v = entry.value;
+        const rate = v.kind === 'number' ? v.text : '0.001';
+        const o = item.entries.find((e) => e.key.name === 'optimizer')?.value;
+        const name = o && (o.kind === 'call' ? o.callee.name : wordOf(o));
+        const example = `optimizer: ${name && OPTIMIZERS[name] ? name : 'adam'}(lr = ${rate})`;
+        err('train.unknown_key', `unknown train setting '${key}': the learning rate is an option of the optimizer here: ${example}.`, entry.key.range, fix && [fix]);
+        continue;
+      }
+      const alias = keyAlias(key);
+      const options = alias ? [alias] : suggest(key, Object.keys(TRAIN_KEYS));
       err('train.unknown_key', `unknown train setting '${key}'.${didYouMean(options)} Settings: ${Object.keys(TRAIN_KEYS).join(', ')}.`, entry.key.range, replace(entry.key.range, options));
       continue;
     }
@@ -340,9 +352,12 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         }
         const word = wordOf(v);
         if (!word || !(LOSSES as readonly string[]).includes(word)) {
+          // `CrossEntropyLoss()`, as PyTorch writes it: named by its callee, replaced whole.
+          const written = word ?? (v.kind === 'call' ? v.callee.name : undefined);
+          const alias = written ? lossAlias(written) : undefined;
           // Bare `adversarial` is an error of its own (it needs its discriminator): the fix writes the call,
           // naming the file's first other model, or is not offered when there is none.
-          const options = (word ? suggest(word, LOSSES) : []).flatMap((o) =>
+          const options = (alias ? [alias] : word ? suggest(word, LOSSES) : []).flatMap((o) =>
             o !== 'adversarial' ? [o] : firstOther !== undefined ? [`adversarial(${firstOther})`] : [],
           );
           err('train.bad_loss', `loss is one of ${LOSSES.join(', ')}.${didYouMean(options)}`, v.range, replace(v.range, options));
@@ -400,7 +415,8 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         for (const it of items) {
           const w = wordOf(it);
           if (!w || !(METRICS as readonly string[]).includes(w)) {
-            const options = w ? suggest(w, METRICS) : [];
+            const alias = w ? metricAlias(w) : undefined;
+            const options = alias ? [alias] : w ? suggest(w, METRICS) : [];
             err('train.bad_metric', `metrics are ${METRICS.join(', ')}.${didYouMean(options)}`, it.range, replace(it.range, options));
           } else config.metrics.push(w);
         }
@@ -449,6 +465,38 @@ function checkMixup(item: TrainDecl, config: TrainConfig, err: Err): void {
 }
 
 /**
+ * The fix of a learning rate written as a setting of its own (entry `at`
+ * of `item`, `lr: 0.01`): the rate moved into the optimizer, the setting
+ * removed. Without an optimizer, it becomes `optimizer: adam(lr = 0.01)`; a
+ * bare `optimizer: sgd` becomes `sgd(lr = 0.01)`; a call whose options are
+ * all named, and none is `lr`, gets `lr = 0.01` first. Otherwise (a rate
+ * there already, values by position, a rate that is no number) none.
+ */
+function learningRateFix(item: TrainDecl, at: number): Fix | undefined {
+  const entry = item.entries[at];
+  const v = entry.value;
+  const rate = v.kind === 'number' ? v.text : v.kind === 'unary' && v.operand.kind === 'number' ? `-${v.operand.text}` : undefined;
+  if (rate === undefined || item.entries.some((e, j) => j !== at && isLearningRateKey(e.key.name))) return undefined;
+  const optimizer = item.entries.find((e) => e.key.name === 'optimizer');
+  const title = 'Move the learning rate into the optimizer';
+  if (!optimizer) return { title, edits: [{ range: entry.range, newText: `optimizer: adam(lr = ${rate})` }], preferred: true };
+  // The setting's line goes: from the end of the entry before it (or, for the first, to the start of the next).
+  const before = item.entries[at - 1];
+  const after = item.entries[at + 1];
+  const remove = { range: before ? { start: before.range.end, end: entry.range.end } : after ? { start: entry.range.start, end: after.range.start } : entry.range, newText: '' };
+  const o = optimizer.value;
+  if (o.kind === 'name' || (o.kind === 'call' && !o.argsRange)) {
+    const name = o.kind === 'name' ? o.name : o.callee.name;
+    if (!OPTIMIZERS[name]) return undefined;
+    return { title, edits: [{ range: o.range, newText: `${name}(lr = ${rate})` }, remove], preferred: true };
+  }
+  if (o.kind !== 'call' || !OPTIMIZERS[o.callee.name] || !o.argsRange || o.args.some((a) => !a.name || a.name.name === 'lr')) return undefined;
+  const open = o.argsRange.start;
+  const inside = { line: open.line, character: open.character + 1, offset: open.offset + 1 };
+  return { title, edits: [{ range: { start: inside, end: inside }, newText: o.args.length ? `lr = ${rate}, ` : `lr = ${rate}` }, remove], preferred: true };
+}
+
+/**
  * `loss: denoise(...)` or `loss: adversarial(...)` (a bare `denoise` takes
  * every default): sets `config.loss` and its settings when they are valid.
  */
@@ -491,10 +539,11 @@ function readDataSource(v: Expr, err: Err, replace: (r: Range, o: string[]) => F
   const spec = DATA_SOURCES.find((d) => d.name === name);
   const at = v.kind === 'call' ? v.callee.range : v.range;
   if (!name || !spec) {
-    const options = name ? suggest(name, DATA_SOURCES.map((d) => d.name)) : [];
+    const alias = name ? dataAlias(name) : undefined;
+    const options = alias ? (alias.to ? [alias.to] : []) : name ? suggest(name, DATA_SOURCES.map((d) => d.name)) : [];
     err(
       'train.bad_data',
-      `unknown data source${name ? ` '${name}'` : ''}.${didYouMean(options)} Sources: ${DATA_SOURCES.map((d) => d.name).join(', ')}.`,
+      `unknown data source${name ? ` '${name}'` : ''}.${didYouMean(options)}${alias ? ` ${alias.note}` : ''} Sources: ${DATA_SOURCES.map((d) => d.name).join(', ')}.`,
       at,
       replace(at, options),
     );
@@ -561,7 +610,8 @@ function readOptions(
     specOf.push(spec);
     if (!spec) {
       if (a.name) {
-        const options = suggest(a.name.name, specs.map((s) => s.name));
+        const alias = optionAlias(a.name.name, specs.map((s) => s.name));
+        const options = alias ? [alias] : suggest(a.name.name, specs.map((s) => s.name));
         problems.push({ arg: i, message: `${what} has no option '${a.name.name}'.${didYouMean(options)} Options: ${specs.map((s) => s.name).join(', ')}.`, range: a.name.range, fixes: replace(a.name.range, options) });
       } else problems.push({ arg: i, message: `${what} takes at most ${specs.length} positional options.`, range: a.range });
       continue;
