@@ -121,3 +121,43 @@ test(
     assert.match(stray.out, /error train\.data_file pics\/stray\.png: is not inside a class folder/);
   }),
 );
+
+const FRUIT = 'a,b,fruit\n1,2,apple\n2,3,banana\n3,4,cherry\n4,5,apple\n5,6,banana\n6,7,cherry\n';
+const ONE_OUTPUT = CSV_MODEL.replace('dense(3) -> softmax', 'dense(1) -> sigmoid').replace('label = "kind"', 'label = "fruit"');
+
+test(
+  'binary_crossentropy on a CSV of more than two classes is train.classes in check, and train refuses it with the same words',
+  withWorkspace({ 'm.nnmodel': ONE_OUTPUT.replace('epochs: 1', 'epochs: 1\n  loss: binary_crossentropy'), 'd.csv': FRUIT }, async (dir) => {
+    const c = await run(dir, 'check', 'm.nnmodel');
+    assert.equal(c.code, 1, c.out);
+    assert.match(
+      c.out,
+      /^m\.nnmodel:7:9: error train\.classes d\.csv has 3 classes \(apple, banana, cherry\), but binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0\. Use loss: crossentropy and end the model with dense\(3\) -> softmax\.$/m,
+    );
+    assert.match(c.out, /^1 error in 1 file$/m);
+    const t = await run(dir, 'train', 'm.nnmodel');
+    assert.equal(t.code, 1, t.out + t.err);
+    assert.match(t.err, /d\.csv has 3 classes, but binary_crossentropy takes two/);
+    // With a 3-way softmax, only the loss is to change.
+    writeFileSync(join(dir, 'm.nnmodel'), CSV_MODEL.replace('label = "kind"', 'label = "fruit"').replace('epochs: 1', 'epochs: 1\n  loss: binary_crossentropy'));
+    assert.match((await run(dir, 'check', 'm.nnmodel')).out, /but binary_crossentropy takes two: .* Use loss: crossentropy\.$/m);
+  }),
+);
+
+test(
+  'binary_crossentropy on a CSV of two classes passes check',
+  withWorkspace({ 'm.nnmodel': ONE_OUTPUT.replace('epochs: 1', 'epochs: 1\n  loss: binary_crossentropy'), 'd.csv': 'a,b,fruit\n1,2,apple\n2,3,banana\n3,4,apple\n' }, async (dir) => {
+    const c = await run(dir, 'check', 'm.nnmodel');
+    assert.equal(c.code, 0, c.out);
+  }),
+);
+
+test(
+  'crossentropy on a one-value output over a CSV of three classes is one problem (the loss), not also train.classes, and does not advise binary_crossentropy alone',
+  withWorkspace({ 'm.nnmodel': ONE_OUTPUT, 'd.csv': FRUIT }, async (dir) => {
+    const c = await run(dir, 'check', 'm.nnmodel');
+    assert.equal(c.code, 1, c.out);
+    assert.match(c.out, /^1 error in 1 file$/m);
+    assert.match(c.out, /error train\.loss_output crossentropy compares a probability per class, but 'M' gives \[1\]; use binary_crossentropy if the labels are two classes, mse or mae if they are numbers; otherwise end with dense\(classes\) -> softmax\.$/m);
+  }),
+);

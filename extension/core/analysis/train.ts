@@ -16,6 +16,7 @@ import { checkAdversarial } from './trainAdversarial';
 import { checkMaskFit, checkMaskSettings, checkSequencesReach, MASK_MAX, maskValueMessage } from './trainMask';
 import { checkLayersAtDataSize, checkPerPositionOutput } from './trainLength';
 import { keepsPositionsMessage, outputFitsLabels } from './trainLabels';
+import { dataAlias, isLearningRateKey, keyAlias, lossAlias, metricAlias, optionAlias } from './trainAliases';
 
 type OptType = 'int' | 'number' | 'bool' | 'string' | 'ints' | readonly string[];
 
@@ -24,6 +25,8 @@ export interface OptSpec {
   type: OptType;
   default?: ArgValue;
   min?: number;
+  /** `min` is excluded: the value must be above it (a learning rate of 0 never moves a weight). */
+  above?: boolean;
   max?: number;
   doc: string;
 }
@@ -169,14 +172,14 @@ export const GENERATIVE_LOSSES: Record<'denoise' | 'adversarial', OptSpec[]> = {
 };
 export const OPTIMIZERS: Record<string, OptSpec[]> = {
   adam: [
-    { name: 'lr', type: 'number', default: 1e-3, min: 0, max: 10, doc: 'learning rate' },
+    { name: 'lr', type: 'number', default: 1e-3, min: 0, above: true, max: 10, doc: 'learning rate' },
     { name: 'beta1', type: 'number', default: 0.9, min: 0, max: 0.999, doc: "decay of the gradient's running mean (β1; DCGAN: 0.5)" },
   ],
   sgd: [
-    { name: 'lr', type: 'number', default: 1e-2, min: 0, max: 10, doc: 'learning rate' },
+    { name: 'lr', type: 'number', default: 1e-2, min: 0, above: true, max: 10, doc: 'learning rate' },
     { name: 'momentum', type: 'number', default: 0, min: 0, max: 1, doc: 'momentum' },
   ],
-  rmsprop: [{ name: 'lr', type: 'number', default: 1e-3, min: 0, max: 10, doc: 'learning rate' }],
+  rmsprop: [{ name: 'lr', type: 'number', default: 1e-3, min: 0, above: true, max: 10, doc: 'learning rate' }],
 };
 export const METRICS = ['accuracy', 'mae'] as const;
 
@@ -313,7 +316,18 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
     const entry = item.entries[i];
     const key = entry.key.name;
     if (!(key in TRAIN_KEYS)) {
-      const options = suggest(key, Object.keys(TRAIN_KEYS));
+      if (isLearningRateKey(key)) {
+        const fix = learningRateFix(item, i);
+        const v = entry.value;
+        const rate = v.kind === 'number' ? v.text : '0.001';
+        const o = item.entries.find((e) => e.key.name === 'optimizer')?.value;
+        const name = o && (o.kind === 'call' ? o.callee.name : wordOf(o));
+        const example = `optimizer: ${name && OPTIMIZERS[name] ? name : 'adam'}(lr = ${rate})`;
+        err('train.unknown_key', `unknown train setting '${key}': the learning rate is an option of the optimizer here: ${example}.`, entry.key.range, fix && [fix]);
+        continue;
+      }
+      const alias = keyAlias(key);
+      const options = alias ? [alias] : suggest(key, Object.keys(TRAIN_KEYS));
       err('train.unknown_key', `unknown train setting '${key}'.${didYouMean(options)} Settings: ${Object.keys(TRAIN_KEYS).join(', ')}.`, entry.key.range, replace(entry.key.range, options));
       continue;
     }
@@ -337,9 +351,12 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         }
         const word = wordOf(v);
         if (!word || !(LOSSES as readonly string[]).includes(word)) {
+          // `CrossEntropyLoss()`, as PyTorch writes it: named by its callee, replaced whole.
+          const written = word ?? (v.kind === 'call' ? v.callee.name : undefined);
+          const alias = written ? lossAlias(written) : undefined;
           // Bare `adversarial` is an error of its own (it needs its discriminator): the fix writes the call,
           // naming the file's first other model, or is not offered when there is none.
-          const options = (word ? suggest(word, LOSSES) : []).flatMap((o) =>
+          const options = (alias ? [alias] : word ? suggest(word, LOSSES) : []).flatMap((o) =>
             o !== 'adversarial' ? [o] : firstOther !== undefined ? [`adversarial(${firstOther})`] : [],
           );
           err('train.bad_loss', `loss is one of ${LOSSES.join(', ')}.${didYouMean(options)}`, v.range, replace(v.range, options));
@@ -397,7 +414,8 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
         for (const it of items) {
           const w = wordOf(it);
           if (!w || !(METRICS as readonly string[]).includes(w)) {
-            const options = w ? suggest(w, METRICS) : [];
+            const alias = w ? metricAlias(w) : undefined;
+            const options = alias ? [alias] : w ? suggest(w, METRICS) : [];
             err('train.bad_metric', `metrics are ${METRICS.join(', ')}.${didYouMean(options)}`, it.range, replace(it.range, options));
           } else config.metrics.push(w);
         }
@@ -446,6 +464,38 @@ function checkMixup(item: TrainDecl, config: TrainConfig, err: Err): void {
 }
 
 /**
+ * The fix of a learning rate written as a setting of its own (entry `at`
+ * of `item`, `lr: 0.01`): the rate moved into the optimizer, the setting
+ * removed. Without an optimizer, it becomes `optimizer: adam(lr = 0.01)`; a
+ * bare `optimizer: sgd` becomes `sgd(lr = 0.01)`; a call whose options are
+ * all named, and none is `lr`, gets `lr = 0.01` first. Otherwise (a rate
+ * there already, values by position, a rate that is no number) none.
+ */
+function learningRateFix(item: TrainDecl, at: number): Fix | undefined {
+  const entry = item.entries[at];
+  const v = entry.value;
+  const rate = v.kind === 'number' ? v.text : v.kind === 'unary' && v.operand.kind === 'number' ? `-${v.operand.text}` : undefined;
+  if (rate === undefined || item.entries.some((e, j) => j !== at && isLearningRateKey(e.key.name))) return undefined;
+  const optimizer = item.entries.find((e) => e.key.name === 'optimizer');
+  const title = 'Move the learning rate into the optimizer';
+  if (!optimizer) return { title, edits: [{ range: entry.range, newText: `optimizer: adam(lr = ${rate})` }], preferred: true };
+  // The setting's line goes: from the end of the entry before it (or, for the first, to the start of the next).
+  const before = item.entries[at - 1];
+  const after = item.entries[at + 1];
+  const remove = { range: before ? { start: before.range.end, end: entry.range.end } : after ? { start: entry.range.start, end: after.range.start } : entry.range, newText: '' };
+  const o = optimizer.value;
+  if (o.kind === 'name' || (o.kind === 'call' && !o.argsRange)) {
+    const name = o.kind === 'name' ? o.name : o.callee.name;
+    if (!OPTIMIZERS[name]) return undefined;
+    return { title, edits: [{ range: o.range, newText: `${name}(lr = ${rate})` }, remove], preferred: true };
+  }
+  if (o.kind !== 'call' || !OPTIMIZERS[o.callee.name] || !o.argsRange || o.args.some((a) => !a.name || a.name.name === 'lr')) return undefined;
+  const open = o.argsRange.start;
+  const inside = { line: open.line, character: open.character + 1, offset: open.offset + 1 };
+  return { title, edits: [{ range: { start: inside, end: inside }, newText: o.args.length ? `lr = ${rate}, ` : `lr = ${rate}` }, remove], preferred: true };
+}
+
+/**
  * `loss: denoise(...)` or `loss: adversarial(...)` (a bare `denoise` takes
  * every default): sets `config.loss` and its settings when they are valid.
  */
@@ -488,10 +538,11 @@ function readDataSource(v: Expr, err: Err, replace: (r: Range, o: string[]) => F
   const spec = DATA_SOURCES.find((d) => d.name === name);
   const at = v.kind === 'call' ? v.callee.range : v.range;
   if (!name || !spec) {
-    const options = name ? suggest(name, DATA_SOURCES.map((d) => d.name)) : [];
+    const alias = name ? dataAlias(name) : undefined;
+    const options = alias ? (alias.to ? [alias.to] : []) : name ? suggest(name, DATA_SOURCES.map((d) => d.name)) : [];
     err(
       'train.bad_data',
-      `unknown data source${name ? ` '${name}'` : ''}.${didYouMean(options)} Sources: ${DATA_SOURCES.map((d) => d.name).join(', ')}.`,
+      `unknown data source${name ? ` '${name}'` : ''}.${didYouMean(options)}${alias ? ` ${alias.note}` : ''} Sources: ${DATA_SOURCES.map((d) => d.name).join(', ')}.`,
       at,
       replace(at, options),
     );
@@ -529,6 +580,14 @@ function fill(specs: readonly OptSpec[], given: Record<string, ArgValue>): Recor
   return out;
 }
 
+/**
+ * The options of a data source, optimizer or generative loss: by name, or
+ * by position in the order of `specs` (as a layer's arguments: a value
+ * without a name fills the next option whatever was named before it). An
+ * option given twice (twice by name, or by name and then by position) is an
+ * error, never a silent overwrite; so is `lr = 0,001`, a decimal comma that
+ * reads as two values (decimalComma). Undefined when any option is wrong.
+ */
 function readOptions(
   call: CallExpr,
   specs: readonly OptSpec[],
@@ -538,31 +597,101 @@ function readOptions(
   replace: (r: Range, o: string[]) => Fix[],
 ): Record<string, ArgValue> | undefined {
   const given: Record<string, ArgValue> = {};
+  // Every option written, with a valid value or not: a second one is a duplicate either way.
+  const written = new Set<string>();
+  // The option each argument was read as, for the decimal-comma check.
+  const specOf: (OptSpec | undefined)[] = [];
+  const problems: { arg: number; message: string; range: Range; fixes?: Fix[] }[] = [];
   let pos = 0;
-  let ok = true;
   for (let i = 0; i < call.args.length; i++) {
     const a = call.args[i];
     const spec = a.name ? specs.find((s) => s.name === a.name!.name) : specs[pos++];
+    specOf.push(spec);
     if (!spec) {
       if (a.name) {
-        const options = suggest(a.name.name, specs.map((s) => s.name));
-        err('train.bad_option', `${what} has no option '${a.name.name}'.${didYouMean(options)} Options: ${specs.map((s) => s.name).join(', ')}.`, a.name.range, replace(a.name.range, options));
-      } else err('train.bad_option', `${what} takes at most ${specs.length} positional options.`, a.range);
-      ok = false;
+        const alias = optionAlias(a.name.name, specs.map((s) => s.name));
+        const options = alias ? [alias] : suggest(a.name.name, specs.map((s) => s.name));
+        problems.push({ arg: i, message: `${what} has no option '${a.name.name}'.${didYouMean(options)} Options: ${specs.map((s) => s.name).join(', ')}.`, range: a.name.range, fixes: replace(a.name.range, options) });
+      } else problems.push({ arg: i, message: `${what} takes at most ${specs.length} positional options.`, range: a.range });
       continue;
     }
+    if (written.has(spec.name)) {
+      // `adam(lr = 0.001, 0.9)`: a value by position fills the options in their order, whatever was named before it.
+      const byPosition = !a.name && call.args.some((b) => b.name?.name === spec.name);
+      problems.push({
+        arg: i,
+        message: byPosition
+          ? `${what}'s '${spec.name}' is given twice: by name, and by this value's position (values without a name fill the options in order: ${specs.map((s) => s.name).join(', ')}). Put the values without a name first, or name this one.`
+          : `${what}'s '${spec.name}' is given twice; keep one.`,
+        range: a.range,
+      });
+      continue;
+    }
+    written.add(spec.name);
     const v = optValue(a.value, spec);
-    if (typeof v === 'string' && v.startsWith('\u0000')) {
-      err('train.bad_option', `${what}'s '${spec.name}' ${v.slice(1)}`, a.value.range);
-      ok = false;
-    } else given[spec.name] = v;
+    if (typeof v === 'string' && v.startsWith('\u0000')) problems.push({ arg: i, message: `${what}'s '${spec.name}' ${v.slice(1)}`, range: a.value.range });
+    else given[spec.name] = v;
   }
-  return ok ? fill(specs, given) : undefined;
+  // A decimal comma: one error for the two values it made, in place of theirs. `commas` is keyed by the second value.
+  const commas = new Map<number, NonNullable<ReturnType<typeof decimalComma>>>();
+  for (const p of problems) {
+    for (const j of [p.arg, p.arg + 1]) {
+      if (commas.has(j) || commas.has(j - 1) || commas.has(j + 1)) continue;
+      const c = decimalComma(call, j, specOf);
+      if (c) commas.set(j, c);
+    }
+  }
+  const inPair = (arg: number) => commas.has(arg) || commas.has(arg + 1);
+  const reported = problems.filter((p) => !inPair(p.arg));
+  for (const [arg, c] of commas) {
+    reported.push({
+      arg,
+      message: `${what}'s '${c.spec.name}' is written ${c.written}, which reads as two values, ${c.written.replace(',', ' and ')}: a comma separates options. A decimal number is written with a point: ${c.number}.`,
+      range: c.range,
+      fixes: [{ title: `Change to '${c.number}'`, edits: [{ range: c.range, newText: c.number }], preferred: true }],
+    });
+  }
+  reported.sort((x, y) => x.range.start.offset - y.range.start.offset);
+  for (const p of reported) err('train.bad_option', p.message, p.range, p.fixes);
+  return reported.length === 0 ? fill(specs, given) : undefined;
+}
+
+/**
+ * `lr = 0,001` (a decimal comma, as many locales write 0.001): two values,
+ * 0 and 001, of which the second fills another option or one given already.
+ * Argument `i` is such a second value when it has no name, directly follows
+ * the comma after a whole number (no space between), is itself a run of
+ * digits, and the number they make together is a valid value of the option
+ * the first was read as. Only consulted for arguments with a problem, so
+ * `digits(1000,28)` (two valid options) stays two options.
+ */
+function decimalComma(
+  call: CallExpr,
+  i: number,
+  specOf: readonly (OptSpec | undefined)[],
+): { arg: number; spec: OptSpec; written: string; number: string; range: Range } | undefined {
+  const a = call.args[i];
+  const before = call.args[i - 1];
+  const spec = specOf[i - 1];
+  if (!a || !before || a.name || !spec) return undefined;
+  const digits = (e: Expr): string | undefined =>
+    e.kind === 'number' && /^[0-9]+$/.test(e.text) ? e.text : e.kind === 'unary' && e.operand.kind === 'number' && /^[0-9]+$/.test(e.operand.text) ? `-${e.operand.text}` : undefined;
+  const whole = digits(before.value);
+  const fraction = a.value.kind === 'number' && /^[0-9]+$/.test(a.value.text) ? a.value.text : undefined;
+  // Exactly one character, the comma, between the two.
+  if (whole === undefined || fraction === undefined || a.range.start.offset !== before.value.range.end.offset + 1) return undefined;
+  const number = `${whole}.${fraction}`;
+  const range = { start: before.value.range.start, end: a.range.end };
+  const merged = optValue({ kind: 'number', value: Number(number), text: number, isInt: false, range }, spec);
+  if (typeof merged === 'string' && merged.startsWith('\u0000')) return undefined;
+  return { arg: i, spec, written: `${whole},${fraction}`, number, range };
 }
 
 /** The option's value, or a '\0'-prefixed message saying what it should be. */
 function optValue(e: Expr, s: OptSpec): ArgValue {
-  const bounds = `${s.min !== undefined ? ` from ${s.min}` : ''}${s.max !== undefined ? ` to ${s.max}` : ''}`;
+  const bounds = s.above
+    ? ` above ${s.min}${s.max !== undefined ? ` and at most ${s.max}` : ''}${typeof s.default === 'number' ? `, e.g. ${s.default}` : ''}`
+    : `${s.min !== undefined ? ` from ${s.min}` : ''}${s.max !== undefined ? ` to ${s.max}` : ''}`;
   if (Array.isArray(s.type)) {
     const w = wordOf(e);
     return w && s.type.includes(w) ? w : `\u0000is one of ${s.type.join(', ')}.`;
@@ -598,7 +727,7 @@ function literalNumber(x: Expr): number | undefined {
 }
 
 function inRange(s: OptSpec, n: number): boolean {
-  return (s.min === undefined || n >= s.min) && (s.max === undefined || n <= s.max);
+  return (s.min === undefined || (s.above ? n > s.min : n >= s.min)) && (s.max === undefined || n <= s.max);
 }
 
 /** Data and loss against the model's input and output. */
@@ -636,18 +765,23 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   if (spec && !spec.perPosition && config.data && model.inputs.length === 1 && checkOnePerExample(file, spec, config, model, out, dataAt, err)) return;
   const last = out.dims[out.dims.length - 1]?.value;
   const lossAt = entry('loss')?.value.range ?? item.name.range;
-  if (config.loss === 'crossentropy' && last !== undefined && last < 2) {
-    err('train.loss_output', `crossentropy compares a probability per class, but '${model.name}' gives ${shapeToString(out)}; use binary_crossentropy or mse, or end with dense(classes) -> softmax.`, lossAt);
+  const classes = spec?.classes && config.data ? spec.classes(config.data.options) : undefined;
+  const kind = config.data?.kind;
+  if (kind === 'waves' && config.loss !== 'mse' && config.loss !== 'mae') {
+    err('train.loss_output', 'waves is a regression task: use loss: mse or mae.', lossAt);
     return;
   }
-  // Token ids beyond the embedding first: its fix (a smaller vocab) also mends the classes.
-  if (config.data?.kind === 'sequences' && checkVocab(item, config.data, model, dataAt, err)) return;
-  const classes = spec?.classes && config.data ? spec.classes(config.data.options) : undefined;
-  if (config.loss === 'crossentropy' && classes !== undefined && last !== undefined && last !== classes) {
-    err('train.classes', `${config.data!.kind} has ${classes} classes, but '${model.name}' outputs ${last} values per prediction; end with dense(${classes}).`, dataAt);
+  if (config.loss === 'crossentropy' && last !== undefined && last < 2) {
+    err('train.loss_output', `crossentropy compares a probability per class, but '${model.name}' gives ${shapeToString(out)}; ${oneOutputAdvice(kind, classes)}`, lossAt);
+    return;
   }
-  if (spec && config.data?.kind === 'waves' && config.loss !== 'mse' && config.loss !== 'mae') {
-    err('train.loss_output', 'waves is a regression task: use loss: mse or mae.', lossAt);
+  // (Masked language modelling says its own word on the loss: trainMask.ts.)
+  if (kind && !item.entries.some((e) => e.key.name === 'mask') && checkClassLoss(config, model, kind, classes, last, entry('loss')?.value.range, lossAt, dataAt, err)) return;
+  if (config.loss === 'crossentropy' && last !== undefined && last >= 2) checkSigmoidOutput(file, model, last, lossAt, err);
+  // Token ids beyond the embedding first: its fix (a smaller vocab) also mends the classes.
+  if (kind === 'sequences' && checkVocab(item, config.data!, model, dataAt, err)) return;
+  if (config.loss === 'crossentropy' && classes !== undefined && last !== undefined && last !== classes) {
+    err('train.classes', `${kind} has ${classes} classes, but '${model.name}' outputs ${last} values per prediction; end with dense(${classes}).`, dataAt);
   }
   // One prediction per input position for data labelled per position (masked language modelling checks its own output).
   if (spec?.perPosition && spec.example && config.data && model.inputs.length === 1 && !item.entries.some((e) => e.key.name === 'mask')) {
@@ -659,6 +793,120 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
   if (item.entries.some((e) => e.key.name === 'mask')) return;
   if (spec?.next && model.inputs.length === 1) checkLookAhead(spec.next, config.data!.kind, model, dataAt, err, file, spec.example?.(config.data!.options).dims[0]);
   checkSequencesReach(config, model, dataAt, err, file);
+}
+
+/**
+ * crossentropy on an output that ends with sigmoid: training takes it as
+ * probabilities (runtime/train.ts `endsInProbabilities`) but they do not sum
+ * to 1, so the loss only raises the right class's and nothing lowers the
+ * others. A warning on the loss, the sigmoid as related location; the fix
+ * writes softmax in its place, when the sigmoid (`-> sigmoid`, or
+ * `activation = sigmoid` of the last layer) is written in the model's own
+ * body in this file.
+ */
+function checkSigmoidOutput(file: SourceFile, model: ModelInfo, last: number, lossAt: Range, err: Err): void {
+  const node = nodeById(model.graph, model.outputs[0]?.nodeId);
+  if (node?.kind !== 'layer') return;
+  const op = node.op === 'sigmoid' ? true : node.args.activation === 'sigmoid' ? false : undefined;
+  if (op === undefined) return;
+  const inBody =
+    node.uri === undefined &&
+    file.items.some((i) => i.kind === 'model' && i.name.name === model.name && i.range.start.offset <= node.range.start.offset && node.range.end.offset <= i.range.end.offset);
+  let fix: Fix | undefined;
+  if (inBody && op) {
+    const call = callAt(file, node.range.start.offset);
+    if (call?.callee.name === 'sigmoid') fix = { title: "Change to 'softmax'", edits: [{ range: call.callee.range, newText: 'softmax' }], preferred: true };
+  } else if (inBody) fix = causalFix(file, node, 'activation', 'softmax', 'Change to activation = softmax');
+  const what = op ? 'sigmoid' : node.label.includes('sigmoid') ? node.label : `${node.label} (activation = sigmoid)`;
+  err(
+    'train.loss_output',
+    `crossentropy takes the ${last} outputs of '${model.name}' as probabilities of one class each, which sum to 1 (softmax), but it ends with ${what}, which squashes each value on its own: the loss then raises the right class's value and nothing lowers the others, which drift towards 1 together. End with softmax (or with no activation: crossentropy then applies softmax itself).`,
+    lossAt,
+    fix && [fix],
+    { severity: 'warning', related: [{ message: `${what} is here`, range: node.range, uri: node.uri ?? model.uri }] },
+  );
+}
+
+/** The sources whose labels are class ids whatever the loss (csv reads its label column as values under mse or mae). */
+const CLASS_SOURCES: ReadonlySet<string> = new Set(['digits', 'shapes', 'sequences', 'images', 'text']);
+
+/**
+ * A loss that cannot take class labels: binary_crossentropy (labels 0 and 1)
+ * on more than two classes, mse or mae (values) on class ids. On data with
+ * a known number of classes over two (and text, whose vocabulary is never
+ * two), or an output of several values per prediction (which only
+ * crossentropy compares with one class). When the output already has one
+ * value per class, only the loss is to change: `train.loss_output` on it,
+ * with the fix `crossentropy`; otherwise `train.classes` on the data (for
+ * binary_crossentropy) or `train.loss_output` saying the head too. A
+ * folder of images of unknown count on one output may be two classes, left
+ * to training. True when it reported.
+ */
+function checkClassLoss(
+  config: TrainConfig,
+  model: ModelInfo,
+  kind: DataSource['kind'],
+  classes: number | undefined,
+  last: number | undefined,
+  lossWritten: Range | undefined,
+  lossAt: Range,
+  dataAt: Range,
+  err: Err,
+): boolean {
+  const loss = config.loss;
+  if (!CLASS_SOURCES.has(kind) || (loss !== 'binary_crossentropy' && loss !== 'mse' && loss !== 'mae')) return false;
+  const many = (classes !== undefined && classes > 2) || kind === 'text';
+  if (!many && !(classes === undefined && last !== undefined && last >= 2)) return false;
+  // One value per class already: crossentropy takes the output as it is.
+  const fits = last !== undefined && last >= 2 && (classes === undefined || last === classes);
+  const n = classes ?? (kind === 'text' ? 'vocabulary size' : 'classes');
+  const has = classes !== undefined ? `${kind} has ${classes} classes` : kind === 'text' ? 'text has a class per token of its vocabulary' : `${kind} labels with classes`;
+  const labels = CLASS_LABELS[kind];
+  const fix: Fix[] | undefined = fits && lossWritten ? [{ title: "Change to 'crossentropy'", edits: [{ range: lossWritten, newText: 'crossentropy' }], preferred: true }] : undefined;
+  if (loss === 'binary_crossentropy') {
+    const why = 'binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0';
+    if (fits) err('train.loss_output', `${has}, but ${why}. Use loss: crossentropy, which takes the ${last} outputs of '${model.name}' as one distribution over the classes.`, lossAt, fix);
+    else err('train.classes', `${has}, but ${why}. Use loss: crossentropy and end with dense(${n}) -> softmax.`, dataAt);
+    return true;
+  }
+  const head = fits ? '' : ` and end with dense(${n}) -> softmax`;
+  err(
+    'train.loss_output',
+    `loss: ${loss} compares values, but ${kind} labels ${labels} with a class id${classes !== undefined ? ` (0 to ${classes - 1})` : ''}, not a value. Use loss: crossentropy${head}.`,
+    lossAt,
+    fix,
+  );
+  return true;
+}
+
+/** What each class source labels, for messages. */
+const CLASS_LABELS: Record<string, string> = {
+  digits: 'each example',
+  shapes: 'each example',
+  images: 'each example',
+  sequences: 'each position',
+  text: 'each position (the next token)',
+};
+
+/**
+ * What to do about crossentropy on a one-value output, from what the data
+ * labels with: binary_crossentropy only where two classes are possible
+ * (never for a set known to have more, where it would train on class ids
+ * as if they were 0 or 1), mse or mae only where the labels may be values.
+ */
+function oneOutputAdvice(kind: DataSource['kind'] | undefined, classes: number | undefined): string {
+  if (classes !== undefined && classes > 2) return `${kind} has ${classes} classes: end with dense(${classes}) -> softmax.`;
+  if (classes === 2) return `use binary_crossentropy (one probability per prediction), or end with dense(2) -> softmax.`;
+  switch (kind) {
+    case 'text':
+      return 'text labels each position with a token of its vocabulary: end with dense(vocabulary size) -> softmax.';
+    case 'images':
+      return 'use binary_crossentropy if the folder has two classes; otherwise end with dense(classes) -> softmax.';
+    case 'csv':
+      return 'use binary_crossentropy if the labels are two classes, mse or mae if they are numbers; otherwise end with dense(classes) -> softmax.';
+    default:
+      return 'use binary_crossentropy or mse, or end with dense(classes) -> softmax.';
+  }
 }
 
 /** Layers a classifier's head may hold after its dense without changing the axes before the last one. */

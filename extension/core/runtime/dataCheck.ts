@@ -17,7 +17,8 @@
  *   cannot be the model's input (`[2]` for a `[32, 32, 1]` model), as
  *   training's `checkDataFits` would say;
  * - `train.classes`: a CSV's label column or an image folder has more
- *   classes than the model outputs values, which training refuses too.
+ *   classes than the model outputs values, or more than two under
+ *   binary_crossentropy, which training refuses too.
  *
  * Where training reads data is where this looks: inside `roots` (as
  * training's, `nnmodel train --data-root`; none: the file's folder). A path
@@ -135,7 +136,10 @@ async function checkSource(
  * `train.classes` when the data has more classes than the model's output
  * has values (crossentropy, one class per example): training's
  * `checkDataFits` refuses it once the data is read. Fewer classes than
- * outputs trains (with a warning at the start of the run).
+ * outputs trains (with a warning at the start of the run). Also when
+ * binary_crossentropy (labels 0 and 1) meets more than two classes, which
+ * training refuses too. crossentropy on a one-value output is the
+ * analysis's `train.loss_output` already (one problem, one diagnostic).
  */
 function classCheck(
   path: string,
@@ -143,11 +147,20 @@ function classCheck(
   train: TrainInfo,
   model: ModelInfo | undefined,
 ): Pick<Diagnostic, 'code' | 'message'> | undefined {
-  if (!model || model.hasErrors || model.outputs.length !== 1 || train.config.loss !== 'crossentropy' || classes.length === 0) return undefined;
+  const loss = train.config.loss;
+  if (!model || model.hasErrors || model.outputs.length !== 1 || (loss !== 'crossentropy' && loss !== 'binary_crossentropy') || classes.length === 0) return undefined;
   const dims = model.outputs[0].shape.dims;
   const outputs = dims[dims.length - 1]?.value;
-  if (outputs === undefined || outputs >= classes.length) return undefined;
   const shown = classes.length <= 8 ? ` (${classes.join(', ')})` : '';
+  if (loss === 'binary_crossentropy') {
+    if (classes.length <= 2) return undefined;
+    const end = outputs === classes.length ? '' : ` and end the model with dense(${classes.length}) -> softmax`;
+    return {
+      code: 'train.classes',
+      message: `${path} has ${classes.length} classes${shown}, but binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0. Use loss: crossentropy${end}.`,
+    };
+  }
+  if (outputs === undefined || outputs < 2 || outputs >= classes.length) return undefined;
   return {
     code: 'train.classes',
     message: `${path} has ${classes.length} classes${shown}, but '${model.name}' outputs ${outputs} values per prediction. ${outputSizeAdvice(model, classes.length)}`,

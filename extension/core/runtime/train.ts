@@ -304,11 +304,23 @@ export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data:
       throw new TrainError(`${data.source} has ${data.classes.length} classes, but '${info.name}' outputs ${classes} values per prediction; end with dense(${data.classes.length}).`);
     }
   }
+  // Labels 0 and 1: class ids of more classes would be scored as if they were (the analysis and `nnmodel check` say it first).
+  if (config.loss === 'binary_crossentropy' && data.classes.length > 2) {
+    throw new TrainError(
+      `${data.source} has ${data.classes.length} classes, but binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0. Use loss: crossentropy and end with dense(${data.classes.length}) -> softmax.`,
+    );
+  }
   // The rule the editor's analysis applies before training (trainLabels.ts): what it lets through, this takes.
   if (!outputFitsLabels(outShape, data.targetShape, config.loss)) {
     const shape = `[${outShape.map((d) => d ?? '?').join(', ')}]`;
     if (data.targetShape.length === 0 && outShape.length > 1) {
       throw new TrainError(keepsPositionsMessage(data.source, data.classes.length ? 'class' : 'label', info.name, outShape, undefined, data.classes.length || undefined));
+    }
+    // Class ids under a loss of values (the analysis says it before training: train.loss_output).
+    if ((config.loss === 'mse' || config.loss === 'mae') && data.classes.length > 0) {
+      throw new TrainError(
+        `loss: ${config.loss} compares values, but ${data.source} gives ${data.targetShape.length ? `a class at each of ${data.targetShape.join('×')} positions` : 'one class per example'} (${plural(data.classes.length, 'class', 'classes')}), and '${info.name}' outputs ${shape}. Use loss: crossentropy.`,
+      );
     }
     throw new TrainError(
       config.loss === 'crossentropy'

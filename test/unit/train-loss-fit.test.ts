@@ -1,0 +1,171 @@
+/**
+ * The loss against what the data labels with and what the model outputs,
+ * before training: binary_crossentropy takes two classes, the regression
+ * losses values, crossentropy a distribution over the classes. One mistake
+ * is one diagnostic, and the advice never leads to a setup that trains on
+ * nonsense without a word.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { checkDataFits, type TrainData } from '../../extension/core/runtime/train';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { applyFix } from './sourceText';
+
+const digits = (head: string, loss: string, data = 'digits()') => `model M {
+  input x: [28, 28, 1]
+  output x -> flatten -> ${head}
+}
+train M {
+  data: ${data}
+  loss: ${loss}
+}
+`;
+
+function problems(text: string) {
+  return analyze(text).diagnostics.map((d) => ({ d, code: d.code, severity: d.severity, message: d.message, at: text.slice(d.range.start.offset, d.range.end.offset) }));
+}
+
+test('binary_crossentropy on one output over digits (10 classes) is train.classes on the data', () => {
+  const ps = problems(digits('dense(1) -> sigmoid', 'binary_crossentropy'));
+  assert.deepEqual(
+    ps.map((p) => [p.code, p.at, p.message]),
+    [
+      [
+        'train.classes',
+        'digits()',
+        'digits has 10 classes, but binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0. Use loss: crossentropy and end with dense(10) -> softmax.',
+      ],
+    ],
+  );
+  // shapes has 3.
+  const shapes = digits('dense(1) -> sigmoid', 'binary_crossentropy', 'shapes(size = 28)').replace('[28, 28, 1]', '[28, 28, 3]');
+  assert.deepEqual(problems(shapes).map((p) => p.code), ['train.classes']);
+});
+
+test('crossentropy on one output over digits says to end with dense(10) -> softmax, not to use binary_crossentropy', () => {
+  const ps = problems(digits('dense(1) -> sigmoid', 'crossentropy'));
+  assert.equal(ps.length, 1);
+  assert.equal(ps[0].code, 'train.loss_output');
+  assert.equal(ps[0].at, 'crossentropy');
+  assert.equal(ps[0].message, "crossentropy compares a probability per class, but 'M' gives [1]; digits has 10 classes: end with dense(10) -> softmax.");
+});
+
+test('binary_crossentropy where two classes are possible is left alone', () => {
+  assert.deepEqual(problems(digits('dense(1) -> sigmoid', 'binary_crossentropy', 'csv("t.csv")').replace('[28, 28, 1]', '[4]').replace('flatten -> ', '')), []);
+  const images = `model P {\n  input x: [8, 8, 3]\n  output x -> flatten -> dense(1) -> sigmoid\n}\ntrain P {\n  data: images("pics", size = 8)\n  loss: binary_crossentropy\n}\n`;
+  assert.deepEqual(problems(images), []);
+});
+
+test('crossentropy on a one-value output over waves is one error: waves is a regression task', () => {
+  const text = `model F {\n  input x: [128, 1]\n  output x -> conv1d(4, 3, padding = causal) -> dense(1)\n}\ntrain F {\n  data: waves()\n  loss: crossentropy\n}\n`;
+  assert.deepEqual(problems(text).map((p) => [p.code, p.message]), [['train.loss_output', 'waves is a regression task: use loss: mse or mae.']]);
+});
+
+test('mse or mae on digits is train.loss_output on the loss: the labels are class ids; the fix is crossentropy when the output has one value per class', () => {
+  for (const loss of ['mse', 'mae']) {
+    const text = digits('dense(10) -> softmax', loss);
+    const ps = problems(text);
+    assert.equal(ps.length, 1, ps.map((p) => p.message).join(' | '));
+    assert.equal(ps[0].code, 'train.loss_output');
+    assert.equal(ps[0].at, loss);
+    assert.equal(ps[0].message, `loss: ${loss} compares values, but digits labels each example with a class id (0 to 9), not a value. Use loss: crossentropy.`);
+    assert.deepEqual(problems(applyFix(text, ps[0].d)), []);
+  }
+  // One output: the head must change too, so no fix.
+  const one = problems(digits('dense(1)', 'mse'));
+  assert.deepEqual(one.map((p) => [p.code, p.message, p.d.fixes]), [
+    ['train.loss_output', 'loss: mse compares values, but digits labels each example with a class id (0 to 9), not a value. Use loss: crossentropy and end with dense(10) -> softmax.', undefined],
+  ]);
+});
+
+test('a language model on text with mse is train.loss_output with the fix crossentropy', () => {
+  const text = `model LM {
+  input t: int[32]
+  output t -> embedding(64, 16) -> lstm(16, return_sequences = true) -> dense(64) -> softmax
+}
+train LM {
+  data: text("data/tiny.txt", context = 32)
+  loss: mse
+}
+`;
+  const ps = problems(text);
+  assert.equal(ps.length, 1, ps.map((p) => p.message).join(' | '));
+  assert.equal(ps[0].code, 'train.loss_output');
+  assert.match(ps[0].message, /^loss: mse compares values, but text labels each position \(the next token\) with a class id, not a value\. Use loss: crossentropy\.$/);
+  assert.deepEqual(problems(applyFix(text, ps[0].d)), []);
+  // binary_crossentropy too.
+  const bce = problems(text.replace('loss: mse', 'loss: binary_crossentropy'));
+  assert.deepEqual(bce.map((p) => [p.code, p.at]), [['train.loss_output', 'binary_crossentropy']]);
+});
+
+test('binary_crossentropy on a 10-way softmax over digits is train.loss_output on the loss, fixed by crossentropy', () => {
+  const text = digits('dense(10) -> softmax', 'binary_crossentropy');
+  const ps = problems(text);
+  assert.equal(ps.length, 1);
+  assert.equal(ps[0].code, 'train.loss_output');
+  assert.equal(ps[0].at, 'binary_crossentropy');
+  assert.match(ps[0].message, /^digits has 10 classes, but binary_crossentropy takes two: .* Use loss: crossentropy, which takes the 10 outputs of 'M' as one distribution over the classes\.$/);
+  assert.deepEqual(problems(applyFix(text, ps[0].d)), []);
+});
+
+test('regression setups are left alone: mse on waves, on a CSV, and on one output over an image folder (two classes, perhaps)', () => {
+  const waves = `model F {\n  input x: [128, 1]\n  output x -> conv1d(4, 3, padding = causal) -> dense(1)\n}\ntrain F {\n  data: waves()\n  loss: mse\n}\n`;
+  assert.deepEqual(problems(waves), []);
+  assert.deepEqual(problems(waves.replace('loss: mse', 'loss: mae')), []);
+  const csv = `model R {\n  input x: [4]\n  output x -> dense(8) -> relu -> dense(1)\n}\ntrain R {\n  data: csv("houses.csv", label = "price")\n  loss: mse\n}\n`;
+  assert.deepEqual(problems(csv), []);
+  const images = `model P {\n  input x: [8, 8, 3]\n  output x -> flatten -> dense(1)\n}\ntrain P {\n  data: images("pics", size = 8)\n  loss: mse\n}\n`;
+  assert.deepEqual(problems(images), []);
+  // Several outputs per example on an image folder: only crossentropy compares them with one class.
+  assert.deepEqual(problems(images.replace('dense(1)', 'dense(3) -> softmax')).map((p) => p.code), ['train.loss_output']);
+});
+
+test('training refuses class ids under mse in words that name the loss', () => {
+  const info = analyze(digits('dense(10) -> softmax', 'mse')).models[0];
+  const model = { inputs: [{ shape: [null, 28, 28, 1], dtype: 'float32' }], outputs: [{ shape: [null, 10] }] } as unknown as tfTypes.LayersModel;
+  const data: TrainData = { source: 'digits', count: 1, xs: new Float32Array(784), xDtype: 'float32', exampleShape: [28, 28, 1], ys: new Float32Array(1), targetShape: [], classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] };
+  const config = analyze(digits('dense(10) -> softmax', 'mse')).trains[0].config;
+  assert.throws(() => checkDataFits(model, info, data, config), /^TrainError: loss: mse compares values, but digits gives one class per example \(10 classes\), and 'M' outputs \[10\]\. Use loss: crossentropy\.$/);
+  assert.throws(() => checkDataFits(model, info, data, { ...config, loss: 'binary_crossentropy' }), /digits has 10 classes, but binary_crossentropy takes two/);
+});
+
+test('crossentropy on a sigmoid output is a warning on the loss, with a fix to softmax where the sigmoid is written', () => {
+  for (const [head, at, fixed] of [
+    ['dense(10) -> sigmoid', 'sigmoid', 'dense(10) -> softmax'],
+    ['dense(10) -> sigmoid()', 'sigmoid', 'dense(10) -> softmax()'],
+    ['dense(10, activation = sigmoid)', 'sigmoid', 'dense(10, activation = softmax)'],
+  ] as const) {
+    const text = digits(head, 'crossentropy');
+    const ps = problems(text);
+    assert.equal(ps.length, 1, `${head}: ${ps.map((p) => p.message).join(' | ')}`);
+    const [p] = ps;
+    assert.equal(p.code, 'train.loss_output');
+    assert.equal(p.severity, 'warning');
+    assert.equal(p.at, 'crossentropy');
+    assert.match(p.message, /^crossentropy takes the 10 outputs of 'M' as probabilities of one class each, which sum to 1 \(softmax\), but it ends with .*sigmoid.*, which squashes each value on its own: .* End with softmax/);
+    const related = p.d.related![0];
+    assert.ok(text.slice(related.range.start.offset, related.range.end.offset).includes(at));
+    const after = applyFix(text, p.d);
+    assert.ok(after.includes(fixed), after);
+    assert.deepEqual(problems(after), []);
+  }
+});
+
+test('a language model ending in sigmoid with the default loss gets the warning too; softmax and logits do not', () => {
+  const lm = (end: string) => `model LM {
+  input t: int[32]
+  output t -> embedding(64, 16) -> lstm(16, return_sequences = true) -> dense(64)${end}
+}
+train LM {
+  data: text("data/tiny.txt", context = 32)
+}
+`;
+  const ps = problems(lm(' -> sigmoid'));
+  assert.deepEqual(ps.map((p) => [p.code, p.severity]), [['train.loss_output', 'warning']]);
+  assert.deepEqual(problems(applyFix(lm(' -> sigmoid'), ps[0].d)), []);
+  assert.deepEqual(problems(lm(' -> softmax')), []);
+  assert.deepEqual(problems(lm('')), []);
+  // binary_crossentropy is what sigmoid is for (two classes here).
+  assert.deepEqual(problems(digits('dense(1) -> sigmoid', 'binary_crossentropy', 'csv("t.csv")').replace('[28, 28, 1]', '[4]').replace('flatten -> ', '')), []);
+});
