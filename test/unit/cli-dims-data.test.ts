@@ -216,6 +216,10 @@ test('checkDataFiles reads through the DataFs it is given (no file access of its
     gone.map((d) => d.code),
     ['train.data_not_found'],
   );
+  // A Windows path whose '\n' became a line break: shown as written, and said why.
+  const [windows] = await checkDataFiles(analyze(IMAGE_MODEL.replace('"table.csv"', '"data\\new.csv"')), { baseDir: '/w', fs });
+  assert.equal(windows.code, 'train.data_not_found');
+  assert.match(windows.message, /^csv: no file 'data\\new\.csv' \(looked for \/w\/data\\new\.csv; .* The path holds a line break: in a string, \\n and \\t are those; separate folders with \/, which works on Windows too\.$/);
 });
 
 /** The real file system, recording every path whose bytes are read. */

@@ -53,5 +53,27 @@ test("input x = [4]: an input's shape follows ':', with the fix", () => {
   const [d, ...more] = errors(text);
   assert.equal(more.length, 0);
   assert.equal(d.message, "expected the end of the line, found '=': an input's shape follows ':', as in 'input x: [4]'");
-  assert.deepEqual(errors(applyFix(text, d)), []);
+  assert.equal(applyFix(text, d), 'model M {\n  input x: [4]\n  output x -> dense(3)\n}\n');
+});
+
+test("Python's habits in a train section and a call: 'same' in single quotes, data = digits(), a comma at the end of a line; one error each with the fix", () => {
+  const text = "model M {\n  input x: [8, 8, 1]\n  output x -> conv2d(3, 3, padding = 'same') -> flatten -> dense(10) -> softmax\n}\ntrain M {\n  data = digits(size = 8)\n  epochs: 3,\n}\n";
+  const [quote, data, comma, ...more] = errors(text);
+  assert.equal(more.length, 0, more.map((d) => d.message).join('\n'));
+  assert.equal(quote.message, `unexpected character ''' (strings use double quotes: "same")`);
+  assert.equal(text.slice(quote.range.start.offset, quote.range.end.offset), "'same'");
+  assert.equal(data.message, "expected ':' after 'data', found '='");
+  assert.equal(comma.message, "expected the end of the line, found ',': statements and settings end at the line break, with no comma");
+  let fixed = text;
+  for (const d of [comma, data, quote]) fixed = applyFix(fixed, d);
+  assert.equal(fixed, 'model M {\n  input x: [8, 8, 1]\n  output x -> conv2d(3, 3, padding = "same") -> flatten -> dense(10) -> softmax\n}\ntrain M {\n  data: digits(size = 8)\n  epochs: 3\n}\n');
+  assert.deepEqual(errors(fixed), []);
+  // A quote left open on its line keeps the plain message.
+  assert.equal(errors(chain("x -> dense(3, activation = 'relu)"))[0].fixes, undefined);
+});
+
+test("a Windows path's unknown escape (csv(\"data\\fruit.csv\")) says to separate folders with /", () => {
+  const [d] = errors('model M {\n  input x: [4]\n  output x -> dense(3) -> softmax\n}\ntrain M {\n  data: csv("data\\fruit.csv", label = "y")\n}\n');
+  assert.equal(d.code, 'syntax.bad_escape');
+  assert.match(d.message, /^unknown escape '\\f' in string: .*\(in a path, separate folders with \/, which works on Windows too\)$/);
 });

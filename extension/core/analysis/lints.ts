@@ -945,8 +945,11 @@ function channelsFirst(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) =
     // The layer that reads the input failed (`conv1d(8, 3)` on [1, 100]: a length of 1), so the graph stops before it: read the call from the source.
     const into = spatialUse(m.graph, node.id, ops) ?? (m.hasErrors ? failedUse(file, decl, input.name, ops) : undefined);
     if (!into) continue;
-    const at = decl.body.find((st): st is InputStmt => st.kind === 'input' && st.name.name === input.name)?.shape?.range;
-    if (!at) continue;
+    const written = decl.body.find((st): st is InputStmt => st.kind === 'input' && st.name.name === input.name)?.shape;
+    const at = written?.range;
+    // A size written as a name (`[seq, 8]`, given 3 by `--dim seq=3`) is no layout the writer chose.
+    const firstDim = written?.dims[0];
+    if (!at || !firstDim || (file.text !== undefined && !/^[0-9]+$/.test(file.text.slice(firstDim.range.start.offset, firstDim.range.end.offset)))) continue;
     const meant = `[${[...rest, first].join(', ')}]`;
     const layout = rank === 3 ? '[height, width, channels]' : '[steps, channels]';
     report({

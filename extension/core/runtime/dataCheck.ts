@@ -76,7 +76,9 @@ async function checkSource(
   try {
     await o.fs.realPath(joined);
   } catch {
-    return { code: 'train.data_not_found', message: `${data.kind}: no ${what} '${data.path}' (looked for ${joined}; paths are relative to this file): training here would have no data.` };
+    // `"data\new.csv"`: an escape of the string (`\n`, `\t`) in what was meant as a Windows path.
+    const escaped = /[\n\t\r]/.test(data.path) ? ` The path holds a ${/\t/.test(data.path) ? 'tab' : 'line break'}: in a string, \\n and \\t are those; separate folders with /, which works on Windows too.` : '';
+    return { code: 'train.data_not_found', message: `${data.kind}: no ${what} '${visible(data.path)}' (looked for ${visible(joined)}; paths are relative to this file): training here would have no data.${escaped}` };
   }
   const roots = o.roots ?? [];
   let real: string;
@@ -165,4 +167,9 @@ function classCheck(
     code: 'train.classes',
     message: `${path} has ${classes.length} classes${shown}, but '${model.name}' outputs ${outputs} values per prediction. ${outputSizeAdvice(model, classes.length)}`,
   };
+}
+
+/** A path as a message shows it: a line break, tab or carriage return written as its escape, not as itself. */
+function visible(path: string): string {
+  return path.replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\r/g, '\\r');
 }

@@ -815,7 +815,7 @@ function lexString(text: string, i: number, store: TokenStore, k: number): numbe
           }
           error ??= {
             code: 'syntax.bad_escape',
-            message: `unknown escape '\\${String.fromCharCode(e)}' in string: use \\" \\\\ \\n \\t \\r or \\u`,
+            message: `unknown escape '\\${String.fromCharCode(e)}' in string: use \\" \\\\ \\n \\t \\r or \\u (in a path, separate folders with /, which works on Windows too)`,
             start: j,
             end: j + 2,
           };

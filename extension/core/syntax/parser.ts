@@ -525,6 +525,7 @@ class Parser {
     const ch = this.textOf(t);
     if (this.suppress) return;
     if (ch === '.' && this.dottedName(t)) return;
+    if (ch === "'" && this.singleQuoted(t)) return;
     if (this.meantArrowOrNumber(t, ch)) return;
     this.error('syntax.invalid_character', invalidCharMessage(ch), this.tokRange(t));
     if (isInvisible(ch)) withReplace(this.errors[this.errors.length - 1], 'Delete the invisible character', this.tokRange(t), '');
@@ -564,6 +565,21 @@ class Parser {
     const prefix = this.text.slice(this.st[first], this.st[last]);
     this.error('syntax.module_prefix', `'${dotted}': names here have no module prefix (${prefix} is how PyTorch or Keras reaches its layers); write the layer by its name alone`, range);
     withReplace(this.errors[this.errors.length - 1], `Remove '${prefix}'`, range, tail);
+    return true;
+  }
+
+  /** `'same'`, `'data.csv'`: a string in single quotes, as Python allows; reported once with the fix that makes the quotes double. False when no closing `'` is on the line. */
+  private singleQuoted(t: number): boolean {
+    const start = this.st[t];
+    const lineEnd = this.text.indexOf('\n', start);
+    const close = this.text.indexOf("'", start + 1);
+    if (close < 0 || (lineEnd >= 0 && close > lineEnd)) return false;
+    const inner = this.text.slice(start + 1, close);
+    if (/["\\\r]/.test(inner)) return false;
+    const end = this.lines.positionAt(close + 1);
+    const range = span(this.startOf(t), end);
+    this.error('syntax.invalid_character', `unexpected character ''' (strings use double quotes: "${inner}")`, range);
+    withReplace(this.errors[this.errors.length - 1], `Change to "${inner}"`, range, `"${inner}"`);
     return true;
   }
 
@@ -1124,10 +1140,14 @@ class Parser {
             const range = span(this.startOf(u), this.endOf(u + 1));
             this.error('syntax.unexpected', "'=>' is not an arrow here: layers are chained with '->'", range);
             withReplace(this.errors[this.errors.length - 1], "Change to '->'", range, '->');
+          } else if (this.kd[u] === K.Comma && (this.fl[u + 1] & F.NlBefore) !== 0) {
+            // `epochs: 3,` (JSON's or Python's habit): a line ends a statement or setting by itself.
+            this.error('syntax.unexpected', "expected the end of the line, found ',': statements and settings end at the line break, with no comma", this.tokRange(u));
+            withReplace(this.errors[this.errors.length - 1], "Remove ','", this.tokRange(u), '');
           } else if (this.kd[u] === K.Eq && what === Body.Statement && (item as Statement | undefined)?.kind === 'input') {
             // `input x = [4]`: a shape is given after ':'.
             this.error('syntax.unexpected', `expected the end of the line, found '=': an input's shape follows ':', as in 'input ${(item as InputStmt).name.name}: [4]'`, this.tokRange(u));
-            withReplace(this.errors[this.errors.length - 1], "Change '=' to ':'", this.tokRange(u), ':');
+            withReplace(this.errors[this.errors.length - 1], "Change '=' to ':'", span(this.endOf(u - 1), this.endOf(u)), ':');
           } else if (this.missingArrow(u)) {
             // `x -> tanh avgpool(2)`: a layer after another without the `->` between them.
             const layer = this.textOf(u);
@@ -1500,6 +1520,8 @@ class Parser {
     const key = this.ident(t);
     if (this.kd[this.pos] !== K.Colon || this.atBreak) {
       this.expected(`':' after '${this.textOf(t)}'`);
+      // `data = digits()`: a setting is `key: value`.
+      if (this.kd[this.pos] === K.Eq && !this.atBreak && this.errors.length > 0) withReplace(this.errors[this.errors.length - 1], "Change '=' to ':'", span(this.endOf(t), this.endOf(this.pos)), ':');
       this.skipStatement();
       return undefined;
     }
