@@ -21,7 +21,7 @@ import { exportPyTorch, minVocab } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { runCli as cli } from '../fixtures/cli';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
-import { SHARED_MODEL } from './exportFixtures';
+import { SHARED_IN_BLOCK_MODEL, SHARED_MODEL } from './exportFixtures';
 import { useCpuBackend } from '../fixtures/tfjs';
 
 const root = process.cwd();
@@ -152,6 +152,11 @@ const SOURCES: Source[] = [
   { name: 'mixed', text: MIXED, model: 'Mixed' },
   { name: 'seq', text: SEQUENCES, model: 'Seq' },
   { name: 'shared', text: SHARED_MODEL, model: 'Shared' },
+  // A layer object first applied in a block body, then by the caller; in a repeated block; in two calls; defined in a block.
+  { name: 'shared_first_in_block', text: SHARED_IN_BLOCK_MODEL, model: 'FirstInBlock' },
+  { name: 'shared_repeated_in_block', text: SHARED_IN_BLOCK_MODEL, model: 'RepeatedInBlock' },
+  { name: 'shared_two_calls', text: SHARED_IN_BLOCK_MODEL, model: 'TwoCalls' },
+  { name: 'shared_own', text: SHARED_IN_BLOCK_MODEL, model: 'OwnObjects' },
   { name: 'mobile', text: MOBILE, model: 'Mobile' },
 ];
 

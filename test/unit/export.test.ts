@@ -15,7 +15,7 @@ import type { Analysis, Graph, ModelInfo } from '../../extension/core/analysis/t
 import { DEMO_DIM, exportPyTorch, exportableModels, minVocab, torchExampleShape, type ExportNote } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { runCli as cli } from '../fixtures/cli';
-import { SHARED_MODEL } from './exportFixtures';
+import { SHARED_IN_BLOCK_MODEL, SHARED_MODEL } from './exportFixtures';
 import { translationTransform, zoomTransform } from '../../extension/core/layers/augment';
 import { useCpuBackend } from '../fixtures/tfjs';
 import { nnmodelFiles } from '../fixtures/examples';
@@ -199,6 +199,25 @@ test('the code follows the graph: blocks, repeats, shared objects, tied unembed,
   // `d` applied five times (twice in each of two inlined block copies) is one Linear.
   assert.equal(shared.match(/nn\.Linear\(/g)?.length, 1);
   assert.equal(shared.match(/self\.d\(/g)?.length, 6);
+});
+
+test('a layer object first applied in a block body is one module, called at every application', () => {
+  const a = analyze(SHARED_IN_BLOCK_MODEL, {});
+  for (const [name, calls] of [
+    ['FirstInBlock', 2],
+    ['RepeatedInBlock', 5],
+    ['TwoCalls', 2],
+  ] as const) {
+    const code = exportOk(a, name).code;
+    assert.equal(code.match(/nn\.Linear\(4, 4\)/g)?.length, 1, `${name}: one module for d\n${code}`);
+    assert.equal(code.match(/self\.d\(/g)?.length, calls, name);
+    assert.doesNotMatch(code, /self\.d2\b/, name);
+  }
+  // An object a block defines: one module per call of the block, each applied twice.
+  const own = exportOk(a, 'OwnObjects').code;
+  assert.equal(own.match(/nn\.Linear\(4, 4\)/g)?.length, 2, own);
+  assert.equal(own.match(/self\.p\(/g)?.length, 2, own);
+  assert.equal(own.match(/self\.p2\(/g)?.length, 2, own);
 });
 
 test('int inputs: token ids where they feed an embedding, integer values otherwise (a diffusion step)', () => {
