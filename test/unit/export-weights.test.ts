@@ -490,6 +490,12 @@ test('nnmodel export --weights: usage errors, a damaged or missing checkpoint, a
     assert.equal(other.code, 1);
     assert.match(other.err, /the checkpoint was saved for model 'LeNet5'; exporting 'Other' with it/);
     assert.match(other.err, /conv2d\(6, 5\) \(line \d+ when saved\) is no longer in the model/);
+    // Two layers that read the same on one line are two places: each error at its own column (both said 3:22).
+    writeFileSync(join(dir, 'twin.nnmodel'), 'model FruitMLP {\n  input features: [4]\n  output features -> dense(8) -> dense(8) -> dense(3) -> softmax\n}\n');
+    const twin = await cli(dir, 'export', 'twin.nnmodel', '--weights', 'ck', '--out', 'twin.py');
+    assert.equal(twin.code, 1, twin.err);
+    const missing = twin.err.split('\n').filter((l) => /dense\(8\) \(line 3\) is not in the checkpoint/.test(l)).map((l) => l.split(': ')[0]);
+    assert.deepEqual(missing, ['twin.nnmodel:3:22', 'twin.nnmodel:3:34'], twin.err);
 
     const help = await cli(dir, 'help', 'export');
     assert.match(help.out, /^Usage: nnmodel export FILE \[--model NAME\] \[--out FILE\.py\] \[--weights CHECKPOINT \[--checkpoint best\|last\]\]/);

@@ -552,6 +552,12 @@ export interface SignatureMatch {
   pairs: { saved: string; current: string }[];
   /** One sentence per layer that does not fit (empty when everything fits). */
   problems: string[];
+  /**
+   * For each of `problems`, the current path of the model's layer it is about; undefined for a saved
+   * layer no longer in the model. Tells apart layers whose sentences read the same (`dense(8) (line 3)`
+   * twice on one line).
+   */
+  problemPaths: (string | undefined)[];
 }
 
 const shapesText = (w: LayerSignature['weights']) => w.map((x) => `${x.name} [${x.shape.join(', ')}]`).join(', ');
@@ -586,8 +592,10 @@ export function matchSignature(saved: readonly LayerSignature[], current: readon
     }
   }
   const problems: string[] = [];
+  const problemPaths: (string | undefined)[] = [];
   for (const c of current) {
     if (usedCurrent.has(c.path)) continue;
+    problemPaths.push(c.path);
     const same = savedByPath.get(c.path);
     if (same && same.op === c.op && !usedSaved.has(same.path)) {
       problems.push(`${c.label} (line ${c.line}) no longer fits: the checkpoint has ${shapesText(same.weights)}, the model now has ${shapesText(c.weights)}; it keeps its initial weights.`);
@@ -600,9 +608,12 @@ export function matchSignature(saved: readonly LayerSignature[], current: readon
     const here = current.find((c) => c.path === s.path);
     // Said above as "no longer fits" only when the model's layer at its path found no weights either;
     // a layer there that took another saved layer's weights leaves this one's unused (a deleted layer).
-    if (!here || here.op !== s.op || usedCurrent.has(here.path)) problems.push(`${s.label} (line ${s.line} when saved) is no longer in the model; its weights are not used.`);
+    if (!here || here.op !== s.op || usedCurrent.has(here.path)) {
+      problems.push(`${s.label} (line ${s.line} when saved) is no longer in the model; its weights are not used.`);
+      problemPaths.push(undefined);
+    }
   }
-  return { pairs, problems };
+  return { pairs, problems, problemPaths };
 }
 
 /** The weights of each saved layer (by saved path), as views into `weights`. */
