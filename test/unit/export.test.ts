@@ -220,6 +220,33 @@ test('a layer object first applied in a block body is one module, called at ever
   assert.equal(own.match(/self\.p2\(/g)?.length, 2, own);
 });
 
+test('a model whose name the generated file takes keeps a class under another name, with a note naming it', () => {
+  const a = analyze(`model MultiHeadAttention {
+  input x: [seq, 8]
+  output x -> attention(2, causal = true) -> relu
+}
+
+model F {
+  input x: [4]
+  output x -> dense(2)
+}
+
+model Plain {
+  input x: [4]
+  output x -> dense(2)
+}
+`, {});
+  const r = exportOk(a);
+  assert.match(r.code, /^class MultiHeadAttention\(nn\.Module\):/m);
+  assert.match(r.code, /^class MultiHeadAttention2\(nn\.Module\):\n\s+"""MultiHeadAttention \(/m);
+  assert.match(r.code, /^class F_\(nn\.Module\):/m);
+  const notes = r.notes.filter((n) => /the model's class is/.test(n.message)).map((n) => [n.model, n.line, n.column, n.message]);
+  assert.deepEqual(notes, [
+    ['MultiHeadAttention', 1, 7, "the model's class is MultiHeadAttention2: 'MultiHeadAttention' is the name of a helper class the generated file defines; rename the model to keep its name"],
+    ['F', 6, 7, "the model's class is F_: 'F' is a Python keyword or a name the generated code uses (torch, nn, F, ...); rename the model to keep its name"],
+  ]);
+});
+
 test('int inputs: token ids where they feed an embedding, integer values otherwise (a diffusion step)', () => {
   const text = [
     'block step_mlp(d) {',

@@ -497,7 +497,26 @@ class Exporter {
 
   run(models: ModelInfo[]): string {
     // Models keep their own names: reserved before any block class is named.
-    for (const m of models) this.modelClassNames.set(m.name, this.className(pyIdent(m.name)));
+    for (const m of models) {
+      const base = pyIdent(m.name);
+      const cls = this.className(base);
+      this.modelClassNames.set(m.name, cls);
+      // Said, not silent: `from m import MultiHeadAttention` would get the helper, not the model.
+      if (cls !== m.name) {
+        const why =
+          base !== m.name
+            ? `'${m.name}' is a Python keyword or a name the generated code uses (torch, nn, F, ...)`
+            : `'${m.name}' is the name of a helper class the generated file defines`;
+        this.noteList.push({
+          model: m.name,
+          line: m.nameRange.start.line + 1,
+          column: m.nameRange.start.character + 1,
+          uri: m.uri,
+          message: `the model's class is ${cls}: ${why}; rename the model to keep its name`,
+          trainableDelta: 0,
+        });
+      }
+    }
     const modelTexts = models.map((m) => this.modelClass(m));
     const parts: string[] = [];
     const src = this.options.sourceName ? ` from ${this.options.sourceName}` : '';
