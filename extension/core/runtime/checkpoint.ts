@@ -808,9 +808,22 @@ export function checkpointDir(filePath: string, model: string, folderSetting = '
   return rel.startsWith('/') || /^[A-Za-z]:[\\/]/.test(rel) ? rel : `${dir}/${rel}`;
 }
 
-/** A model or file name as one path segment. */
+/** A model or file name as one path segment: every character other than a letter, a digit, `_`, `.` or `-` becomes `_`. */
 function safeName(s: string): string {
   return s.replace(/[^\w.-]/g, '_');
+}
+
+/**
+ * `dir` with its last two names (`<file>/<model>`) made safe as checkpointDir makes them, when that
+ * is another folder holding `jsonName`; else undefined.
+ */
+async function sanitisedSibling(fs: CheckpointFs, dir: string, jsonName: string): Promise<string | undefined> {
+  const parts = dir.replace(/\\/g, '/').replace(/\/+$/, '').split('/');
+  for (let i = Math.max(0, parts.length - 2); i < parts.length; i++) parts[i] = safeName(parts[i]);
+  const candidate = parts.join('/');
+  if (candidate === dir.replace(/\\/g, '/').replace(/\/+$/, '')) return undefined;
+  const files = await fs.list(candidate).catch(() => [] as string[]);
+  return files.includes(jsonName) ? candidate : undefined;
 }
 
 /**
@@ -1281,9 +1294,12 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   } catch {
     // No best beside a last checkpoint: the run held out no validation data. Neither: the model was never trained here.
     const trained = options.which === 'best' && (await fs.list(dir).catch(() => [] as string[])).includes(MODEL_JSON);
+    if (trained) throw new CheckpointError(`${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`);
+    // `.nnmodel/le net/LeNet5` for `le net.nnmodel`: training wrote `.nnmodel/le_net/LeNet5` (see checkpointDir).
+    const sibling = await sanitisedSibling(fs, dir, jsonName);
     throw new CheckpointError(
-      trained
-        ? `${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`
+      sibling
+        ? `${jsonPath}: no checkpoint here; ${sibling} has one (in a checkpoint folder's <file> and <model> names, every character other than a letter, a digit, '_', '.' or '-' is '_').`
         : `${jsonPath}: no checkpoint here (train the model first).`,
     );
   }
