@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { Sym, shapeToString } from '../../extension/core/analysis/sym';
 import { summaryRows } from '../../extension/core/analysis/summary';
-import type { Analysis, Diagnostic, GroupNode } from '../../extension/core/analysis/types';
+import type { Analysis, Diagnostic, Graph, GroupNode, LayerNode } from '../../extension/core/analysis/types';
+import { SHARED_IN_BLOCK_MODEL } from './exportFixtures';
 import { LENET5 as LENET, GPT2_SMALL as GPT2 } from '../fixtures/contract';
 
 
@@ -69,6 +70,49 @@ test('shared layer objects count their weights once', () => {
   const uses = m.graph.nodes.filter((n) => n.kind === 'layer' && n.object === 'emb');
   assert.equal(uses.length, 2);
   assert.equal(uses[1].kind === 'layer' && uses[1].sharedWith, uses[0].id);
+});
+
+test('a layer object first applied in a block body is one set of weights: caller, other calls, repeats', () => {
+  const a = analyze(`${SHARED_IN_BLOCK_MODEL}
+model OtherD {
+  input x: [4]
+  d = dense(8)
+  output x -> apply_once(d) -> dense(3)
+}
+
+model Alias {
+  input x: [4]
+  d = dense(4)
+  e = d
+  output x -> e -> relu -> d -> dense(3)
+}
+`);
+  assert.deepEqual(errors(a).map((d) => d.message), []);
+  const params = (name: string) => a.models.find((m) => m.name === name)!.params.trainable.value;
+  // d: 4·4 + 4 = 20, once; dense(3): 15.
+  assert.equal(params('FirstInBlock'), 35);
+  assert.equal(params('RepeatedInBlock'), 35);
+  assert.equal(params('TwoCalls'), 35);
+  // Each call of own_proj has its own p (20), applied twice in it.
+  assert.equal(params('OwnObjects'), 55);
+  // Another model's `d` is another layer, not the cached body of apply_once(d) of the models above: 4·8 + 8 + 8·3 + 3.
+  assert.equal(params('OtherD'), 67);
+  // A name bound to the object is the object, applied before or after the binding.
+  assert.equal(params('Alias'), 35);
+  for (const name of ['FirstInBlock', 'RepeatedInBlock', 'TwoCalls']) {
+    const uses: LayerNode[] = [];
+    const walk = (g: Graph) => {
+      for (const n of g.nodes) {
+        if (n.kind === 'layer' && n.object === 'd') uses.push(n);
+        if (n.kind === 'group') for (const r of n.runs) walk(r.body);
+      }
+    };
+    walk(a.models.find((m) => m.name === name)!.graph);
+    assert.ok(uses.length >= 2, name);
+    assert.equal(new Set(uses.map((n) => n.objectId)).size, 1, `${name}: one object`);
+    assert.equal(uses.filter((n) => n.sharedWith === undefined).length, 1, `${name}: one application holds the weights`);
+    assert.equal(uses.filter((n) => n.params.trainable.value === 20).length, 1, name);
+  }
 });
 
 test('rebinding: the later binding wins', () => {

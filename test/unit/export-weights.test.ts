@@ -21,7 +21,7 @@ import { exportPyTorch, minVocab } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { runCli as cli } from '../fixtures/cli';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
-import { SHARED_MODEL } from './exportFixtures';
+import { SHARED_IN_BLOCK_MODEL, SHARED_MODEL } from './exportFixtures';
 import { useCpuBackend } from '../fixtures/tfjs';
 
 const root = process.cwd();
@@ -152,6 +152,11 @@ const SOURCES: Source[] = [
   { name: 'mixed', text: MIXED, model: 'Mixed' },
   { name: 'seq', text: SEQUENCES, model: 'Seq' },
   { name: 'shared', text: SHARED_MODEL, model: 'Shared' },
+  // A layer object first applied in a block body, then by the caller; in a repeated block; in two calls; defined in a block.
+  { name: 'shared_first_in_block', text: SHARED_IN_BLOCK_MODEL, model: 'FirstInBlock' },
+  { name: 'shared_repeated_in_block', text: SHARED_IN_BLOCK_MODEL, model: 'RepeatedInBlock' },
+  { name: 'shared_two_calls', text: SHARED_IN_BLOCK_MODEL, model: 'TwoCalls' },
+  { name: 'shared_own', text: SHARED_IN_BLOCK_MODEL, model: 'OwnObjects' },
   { name: 'mobile', text: MOBILE, model: 'Mobile' },
 ];
 
@@ -485,6 +490,12 @@ test('nnmodel export --weights: usage errors, a damaged or missing checkpoint, a
     assert.equal(other.code, 1);
     assert.match(other.err, /the checkpoint was saved for model 'LeNet5'; exporting 'Other' with it/);
     assert.match(other.err, /conv2d\(6, 5\) \(line \d+ when saved\) is no longer in the model/);
+    // Two layers that read the same on one line are two places: each error at its own column (both said 3:22).
+    writeFileSync(join(dir, 'twin.nnmodel'), 'model FruitMLP {\n  input features: [4]\n  output features -> dense(8) -> dense(8) -> dense(3) -> softmax\n}\n');
+    const twin = await cli(dir, 'export', 'twin.nnmodel', '--weights', 'ck', '--out', 'twin.py');
+    assert.equal(twin.code, 1, twin.err);
+    const missing = twin.err.split('\n').filter((l) => /dense\(8\) \(line 3\) is not in the checkpoint/.test(l)).map((l) => l.split(': ')[0]);
+    assert.deepEqual(missing, ['twin.nnmodel:3:22', 'twin.nnmodel:3:34'], twin.err);
 
     const help = await cli(dir, 'help', 'export');
     assert.match(help.out, /^Usage: nnmodel export FILE \[--model NAME\] \[--out FILE\.py\] \[--weights CHECKPOINT \[--checkpoint best\|last\]\]/);

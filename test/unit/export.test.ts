@@ -15,7 +15,7 @@ import type { Analysis, Graph, ModelInfo } from '../../extension/core/analysis/t
 import { DEMO_DIM, exportPyTorch, exportableModels, minVocab, torchExampleShape, type ExportNote } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { runCli as cli } from '../fixtures/cli';
-import { SHARED_MODEL } from './exportFixtures';
+import { SHARED_IN_BLOCK_MODEL, SHARED_MODEL } from './exportFixtures';
 import { translationTransform, zoomTransform } from '../../extension/core/layers/augment';
 import { useCpuBackend } from '../fixtures/tfjs';
 import { nnmodelFiles } from '../fixtures/examples';
@@ -199,6 +199,52 @@ test('the code follows the graph: blocks, repeats, shared objects, tied unembed,
   // `d` applied five times (twice in each of two inlined block copies) is one Linear.
   assert.equal(shared.match(/nn\.Linear\(/g)?.length, 1);
   assert.equal(shared.match(/self\.d\(/g)?.length, 6);
+});
+
+test('a layer object first applied in a block body is one module, called at every application', () => {
+  const a = analyze(SHARED_IN_BLOCK_MODEL, {});
+  for (const [name, calls] of [
+    ['FirstInBlock', 2],
+    ['RepeatedInBlock', 5],
+    ['TwoCalls', 2],
+  ] as const) {
+    const code = exportOk(a, name).code;
+    assert.equal(code.match(/nn\.Linear\(4, 4\)/g)?.length, 1, `${name}: one module for d\n${code}`);
+    assert.equal(code.match(/self\.d\(/g)?.length, calls, name);
+    assert.doesNotMatch(code, /self\.d2\b/, name);
+  }
+  // An object a block defines: one module per call of the block, each applied twice.
+  const own = exportOk(a, 'OwnObjects').code;
+  assert.equal(own.match(/nn\.Linear\(4, 4\)/g)?.length, 2, own);
+  assert.equal(own.match(/self\.p\(/g)?.length, 2, own);
+  assert.equal(own.match(/self\.p2\(/g)?.length, 2, own);
+});
+
+test('a model whose name the generated file takes keeps a class under another name, with a note naming it', () => {
+  const a = analyze(`model MultiHeadAttention {
+  input x: [seq, 8]
+  output x -> attention(2, causal = true) -> relu
+}
+
+model F {
+  input x: [4]
+  output x -> dense(2)
+}
+
+model Plain {
+  input x: [4]
+  output x -> dense(2)
+}
+`, {});
+  const r = exportOk(a);
+  assert.match(r.code, /^class MultiHeadAttention\(nn\.Module\):/m);
+  assert.match(r.code, /^class MultiHeadAttention2\(nn\.Module\):\n\s+"""MultiHeadAttention \(/m);
+  assert.match(r.code, /^class F_\(nn\.Module\):/m);
+  const notes = r.notes.filter((n) => /the model's class is/.test(n.message)).map((n) => [n.model, n.line, n.column, n.message]);
+  assert.deepEqual(notes, [
+    ['MultiHeadAttention', 1, 7, "the model's class is MultiHeadAttention2: 'MultiHeadAttention' is the name of a helper class the generated file defines; rename the model to keep its name"],
+    ['F', 6, 7, "the model's class is F_: 'F' is a Python keyword or a name the generated code uses (torch, nn, F, ...); rename the model to keep its name"],
+  ]);
 });
 
 test('int inputs: token ids where they feed an embedding, integer values otherwise (a diffusion step)', () => {

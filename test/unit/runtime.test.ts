@@ -18,6 +18,7 @@ import {
 } from '../../extension/core/runtime/build';
 import { examplesDir, readExampleImport, nnmodelFiles } from '../fixtures/examples';
 import { useCpuBackend } from '../fixtures/tfjs';
+import { SHARED_IN_BLOCK_MODEL } from './exportFixtures';
 
 useCpuBackend();
 
@@ -434,6 +435,27 @@ test('groups expand with fresh layers per repetition; shared objects reuse one l
   });
   assert.notEqual(perRep[0], perRep[1]);
   shared.model.dispose();
+});
+
+test('a layer object first applied in a block body is one layer for every application: the caller, other calls, repeats', () => {
+  const { analysis, errors } = analyzeText(SHARED_IN_BLOCK_MODEL);
+  assert.deepEqual(errors, []);
+  for (const m of analysis.models) {
+    const built = buildModel(tf, m);
+    // As many weights as the analysis counts: a second kernel for d would add 20.
+    assert.deepEqual(countWeights(built.model), { trainable: m.params.trainable.value, nonTrainable: 0 }, m.name);
+    const objects = [...built.nodeOf].filter(([, n]) => n.object !== undefined).map(([p, n]) => ({ name: n.object, layer: built.layerOf.get(p)! }));
+    const layers = new Set(objects.map((o) => o.layer));
+    if (m.name === 'OwnObjects') {
+      // Each call of own_proj has its own p, applied twice (once inside apply_once).
+      assert.equal(objects.length, 4);
+      assert.equal(layers.size, 2);
+    } else {
+      assert.ok(objects.length >= 2 && objects.every((o) => o.name === 'd'), m.name);
+      assert.equal(layers.size, 1, `${m.name}: every application of d is one layer`);
+    }
+    built.model.dispose();
+  }
 });
 
 test('an object referenced before it is applied is built once (unembed before the embedding)', () => {

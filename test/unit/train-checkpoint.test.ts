@@ -135,6 +135,23 @@ test('a damaged or missing checkpoint is an error naming the file', async () => 
   await assert.rejects(readCheckpoint(fs, join(dir, 'nothing')), /no checkpoint here/);
 });
 
+test('a checkpoint looked for under the unsanitised name names the folder training wrote', async () => {
+  const source = join(dir, 'sp ace dir', 'le net.nnmodel');
+  const target = checkpointDir(source, 'Le Net5');
+  assert.ok(target.endsWith('/sp ace dir/.nnmodel/le_net/Le_Net5'), target);
+  await save(build(NET(4), 1), target, 1);
+  const fs = nodeCheckpointFs();
+  const asWritten = join(dir, 'sp ace dir', '.nnmodel', 'le net', 'Le Net5');
+  await assert.rejects(readCheckpoint(fs, asWritten), (e: unknown) => {
+    const m = e instanceof CheckpointError ? e.message : '';
+    assert.ok(m.startsWith(`${asWritten}/model.json: no checkpoint here; ${target} has one (`), m);
+    assert.match(m, /every character other than a letter, a digit, '_', '\.' or '-' is '_'/);
+    return true;
+  });
+  // Only a folder that holds one is named.
+  await assert.rejects(readCheckpoint(fs, join(dir, 'sp ace dir', '.nnmodel', 'le net', 'Other')), /Other\/model\.json: no checkpoint here \(train the model first\)\.$/);
+});
+
 test('loading into a changed model says which layers no longer fit and loads the rest', async () => {
   const target = join(dir, 'changed');
   const old = build(NET(8), 1);

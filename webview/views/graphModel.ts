@@ -360,7 +360,7 @@ export function boxTooltip(b: Box): string {
     lines.push(`MACs: ${symText(n.macs)}`);
     if (b.field) lines.push(`receptive field: ${b.field}${b.repeated ? ' (first repetition)' : ''}`);
     const shared = sharedText(n);
-    if (shared) lines.push(n.kind === 'layer' && n.sharedWith !== undefined ? `${shared} (node ${n.sharedWith})` : shared);
+    if (shared) lines.push(n.kind === 'layer' && n.sharedWith !== undefined && n.sharedWith >= 0 ? `${shared} (node ${n.sharedWith})` : shared);
   }
   // An imported layer's line is in its own file: named, not given as a full URI.
   lines.push(`line ${n.range.start.line + 1}${n.kind !== 'input' && n.uri ? ` of ${fileName(n.uri)}` : ''}`);

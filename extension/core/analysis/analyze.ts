@@ -108,6 +108,8 @@ interface GraphBuilder {
   inputs: number[];
   outputs: number[];
   next: number;
+  /** See Graph.objects. */
+  objects?: string[];
 }
 
 /**
@@ -139,7 +141,9 @@ function newGraph(): GraphBuilder {
 }
 
 function freeze(g: GraphBuilder): Graph {
-  return { nodes: fit(g.nodes), inputs: fit(g.inputs), outputs: fit(g.outputs) };
+  const out: Graph = { nodes: fit(g.nodes), inputs: fit(g.inputs), outputs: fit(g.outputs) };
+  if (g.objects) out.objects = fit(g.objects);
+  return out;
 }
 
 /**
@@ -383,6 +387,8 @@ export class Analyzer {
   private sitesSorted = true;
   readonly blocks = new Map<string, BlockDef>();
   private readonly instCache = new Map<string, InstResult>();
+  /** The next LayerObjectState.key. */
+  private objectKeys = 0;
   /**
    * Distinct argument lists by `argsHash`, each with what the layer's rules
    * gave per input shapes. Models repeat the same layer on the same shape
@@ -1157,7 +1163,12 @@ export class Analyzer {
         // or, for an argument whose value is not known (`dense(round(3))`, an undefined name), say it has none.
         if (!r || r.unknown) return UNKNOWN;
         const args = r.args;
-        const obj: LayerObject = { kind: 'object', name: stmt.target.name, spec, args, label: this.labelOf(e, ctx, spec, args) };
+        // Named by its definition's body and place among that body's objects: no counter of the analysis,
+        // so that a model an incremental session replays keeps the ids a fresh analysis gives it.
+        const objects = (ctx.g.objects ??= []);
+        const id = `${ctx.stack.length ? `block ${ctx.stack[ctx.stack.length - 1]}` : `model ${ctx.model}`}#${objects.length}`;
+        objects.push(id);
+        const obj: LayerObject = { kind: 'object', name: stmt.target.name, spec, args, label: this.labelOf(e, ctx, spec, args), state: { id, key: this.objectKeys++ } };
         this.site(e.range, 'object', spec.name, ctx, NO_SHAPES, undefined);
         return obj;
       }
@@ -2133,7 +2144,7 @@ export class Analyzer {
         this.error('arg.type', `${spec.name}'s '${a.name}' takes a layer object (e.g. \`wte = embedding(...)\`), but this is ${describeValue(v)}.`, e.range, ctx);
         return undefined;
       }
-      return { kind: 'layerRef', name: v.name, layer: v.spec.name, args: v.args };
+      return { kind: 'layerRef', name: v.name, id: v.state.id, layer: v.spec.name, args: v.args };
     }
     if (e.kind === 'name' && a.type !== 'string' && !ctx.env.has(e.name)) {
       // `conv2d(16, 3, same)`, `dense(4, relu)`: a word of another argument, given where this one is due.
@@ -2482,14 +2493,15 @@ export class Analyzer {
     if (shapesKey !== undefined) (memo!.results ??= new Map()).set(shapesKey, { out, weights, params, macs, internal });
     let sharedWith: number | undefined;
     if (object) {
-      if (object.first) {
+      const applied = object.state.first;
+      if (applied) {
         const same =
-          object.first.weights.length === weights.length &&
-          object.first.weights.every((w, i) => w.shape.length === weights[i].shape.length && w.shape.every((d, j) => d.equals(weights[i].shape[j])));
+          applied.weights.length === weights.length &&
+          applied.weights.every((w, i) => w.shape.length === weights[i].shape.length && w.shape.every((d, j) => d.equals(weights[i].shape[j])));
         if (!same) {
           this.error(
             'object.shape',
-            `layer object '${object.name}'${passedAs(object, call)} was first applied to an input that gave weights ${weightsText(object.first.weights)}; here they would be ${weightsText(weights)}. A shared layer needs inputs of the same size.`,
+            `layer object '${object.name}'${passedAs(object, call)} was first applied to an input that gave weights ${weightsText(applied.weights)}; here they would be ${weightsText(weights)}. A shared layer needs inputs of the same size.`,
             at,
             ctx,
           );
@@ -2497,16 +2509,17 @@ export class Analyzer {
         }
         // TensorFlow's BatchNormalization is built for the rank it first sees (Keras's input spec): a second rank
         // fails there ("expected ndim=2"), though its weights, one per channel, would fit.
-        if (spec.name === 'batchnorm' && first && object.first.rank !== first.dims.length) {
+        if (spec.name === 'batchnorm' && first && applied.rank !== first.dims.length) {
           this.error(
             'object.shape',
-            `layer object '${object.name}'${passedAs(object, call)} was first applied to an input of rank ${object.first.rank}; here it gets ${shapeToString(first)}, of rank ${first.dims.length}. A shared batchnorm keeps the rank it was first applied to (TensorFlow.js builds it for that rank); use a batchnorm of its own here.`,
+            `layer object '${object.name}'${passedAs(object, call)} was first applied to an input of rank ${applied.rank}; here it gets ${shapeToString(first)}, of rank ${first.dims.length}. A shared batchnorm keeps the rank it was first applied to (TensorFlow.js builds it for that rank); use a batchnorm of its own here.`,
             at,
             ctx,
           );
           return UNKNOWN;
         }
-        sharedWith = object.first.node;
+        // The first application may be in another graph: an enclosing one, or an earlier block call's body.
+        sharedWith = applied.graph === ctx.g ? applied.node : -1;
         params = ZERO_PARAMS;
       }
     }
@@ -2575,10 +2588,11 @@ export class Analyzer {
       range,
       uri: ctx.uri === this.uri ? undefined : ctx.uri,
       object: object?.name,
+      objectId: object?.state.id,
       sharedWith,
     };
     ctx.g.nodes.push(node);
-    if (object && !object.first) object.first = { node: id, weights, rank: shapes[0]?.dims.length ?? 0 };
+    if (object && !object.state.first) object.state.first = { node: id, graph: ctx.g, weights, rank: shapes[0]?.dims.length ?? 0 };
     this.site(call?.range ?? errorRange ?? range, object ? 'object' : 'layer', object ? object.name : spec.name, ctx, shapes, out, params, macs, undefined, undefined, internal);
     return { kind: 'tensor', node: id, shape: out };
   }
@@ -2913,6 +2927,8 @@ export class Analyzer {
     let prevKey = '';
     let done = 0;
     while (done < repeat) {
+      // Again at each step: a layer object the first copy applied is shared by the next ones (see valueKey).
+      if (done > 0) paramKey = params.map(([k, v]) => `${k}=${valueKey(v)}`).join(',');
       const key = `${def.uri ?? ''}|${name}|${paramKey}|${this.shapeId(shape)}|${extraKey}`;
       if (key === prevKey) {
         runs[runs.length - 1].count += repeat - done;

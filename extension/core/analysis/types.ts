@@ -81,7 +81,17 @@ export interface LayerNode {
   uri?: string;
   /** Layer object name, when the layer is one (`wte`). */
   object?: string;
-  /** Id of the node that first applied the same layer object (weights shared). */
+  /**
+   * The layer object's identity, when the layer is one: every node with this id, in any graph of the
+   * model (block bodies and repeats included), applies one set of weights. Each instance of a body
+   * that defines the object (see `Graph.objects`) has its own.
+   */
+  objectId?: string;
+  /**
+   * Set when the layer object was applied before (weights shared; params 0): the id of the node that
+   * first applied it when that node is in this graph, else -1 (it is in another graph: an enclosing
+   * one, or an earlier block call's body).
+   */
   sharedWith?: number;
   /** Diagnostics that are about this node (errors are marked in the diagram). */
   severity?: Severity;
@@ -120,6 +130,11 @@ export interface Graph {
   inputs: number[];
   /** Output node ids. */
   outputs: number[];
+  /**
+   * Ids of the layer objects defined in this body (`p = dense(4)` in a block): each instance of the
+   * body has its own weights for them. Objects of the model are the model graph's. Undefined when none.
+   */
+  objects?: string[];
 }
 
 export interface Memory {

@@ -24,8 +24,24 @@ export interface LayerObject {
   args: Record<string, ArgValue>;
   /** Label of its definition's call (`embedding(64, 128)`): its nodes read `wte: embedding(64, 128)`. */
   label: string;
+  /** One for the object and every name bound to it (`e = d`): every application, in any block or repeat, shares its weights. */
+  state: LayerObjectState;
+}
+
+export interface LayerObjectState {
+  /** LayerNode.objectId, Graph.objects: its definition (`model M#0`, `block b#1`), the same in every analysis of the text. */
+  id: string;
+  /** Unique among the objects of one analysis: the block instantiation cache tells objects apart by it (see valueKey). */
+  key: number;
   /** Set by the first application: later ones share its weights. */
-  first?: { node: number; weights: WeightSpec[]; /** Rank of the input it was first applied to. */ rank: number };
+  first?: {
+    node: number;
+    /** The graph `node` is in (a block body's, when a block applied it first). */
+    graph: object;
+    weights: WeightSpec[];
+    /** Rank of the input it was first applied to. */
+    rank: number;
+  };
 }
 
 export type Value =
@@ -86,7 +102,9 @@ export function valueKey(v: Value): string {
     case 'size':
       return `z${v.sym.toString()}`;
     case 'object':
-      return `o${v.name}`;
+      // The object itself, not its name (another model's `d` is another layer), and whether it was applied
+      // already: a block body applying it first holds its weights, applying it again shares them.
+      return `o${v.state.key}${v.name}${v.state.first ? '+' : ''}`;
     case 'tensor':
       return `t${v.node}`;
     case 'unknown':

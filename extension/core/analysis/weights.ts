@@ -66,7 +66,8 @@ function layerRefs(node: LayerNode): string[] {
 export function layerWeights(node: LayerNode, model?: ModelInfo): LayerWeights {
   const out: LayerWeights = { own: [] };
   if (node.sharedWith !== undefined && node.object !== undefined) {
-    const first = model ? firstUse(model.graph, node.object) : undefined;
+    const id = node.objectId;
+    const first = model ? firstUse(model.graph, (n) => (id !== undefined ? n.objectId === id : n.object === node.object)) : undefined;
     out.sharedFrom = {
       object: node.object,
       weights: node.weights.map(lineOf),
@@ -80,13 +81,13 @@ export function layerWeights(node: LayerNode, model?: ModelInfo): LayerWeights {
   return out;
 }
 
-/** The node that first applied layer object `name` (the one its weights are counted at). */
-function firstUse(g: Graph, name: string): LayerNode | undefined {
+/** The node that first applied the layer object `applies` matches (the one its weights are counted at). */
+function firstUse(g: Graph, applies: (n: LayerNode) => boolean): LayerNode | undefined {
   for (const n of g.nodes) {
-    if (n.kind === 'layer' && n.object === name && n.sharedWith === undefined) return n;
+    if (n.kind === 'layer' && n.object !== undefined && n.sharedWith === undefined && applies(n)) return n;
     if (n.kind === 'group') {
       for (const r of n.runs) {
-        const found = firstUse(r.body, name);
+        const found = firstUse(r.body, applies);
         if (found) return found;
       }
     }
@@ -182,7 +183,7 @@ export function groupWeightsAtSite(analysis: Analysis, site: SiteInfo): GroupWei
 /** A layer object's weights, from its first use (where they are counted); undefined when it is never applied. */
 export function objectWeights(analysis: Analysis, modelName: string, name: string): LayerWeights | undefined {
   const model = analysis.models.find((m) => m.name === modelName);
-  const node = model && firstUse(model.graph, name);
+  const node = model && firstUse(model.graph, (n) => n.object === name);
   return node ? layerWeights(node, model) : undefined;
 }
 

@@ -393,18 +393,36 @@ class ClassWriter {
   }
 }
 
-/** Layer objects visible while emitting a graph (a body inlined in its caller sees the caller's). */
+/**
+ * Layer objects visible while emitting a graph (a body inlined in its caller sees the caller's). An
+ * object's module is kept in the scope of the graph that defines it (`Graph.objects`; the model's
+ * when none does), wherever it is first applied: one module for every application, as the runtime's
+ * one layer (runtime/build.ts).
+ */
 interface Scope {
   parent?: Scope;
+  /** By the object's id (its name in a graph made without ids). */
   objects: Map<string, { attr: string; unapplied: boolean }>;
+  /** The objects this graph defines (Graph.objects). */
+  defines?: readonly string[];
 }
 
-function lookup(scope: Scope, name: string): { attr: string; unapplied: boolean } | undefined {
+function lookup(scope: Scope, key: string): { attr: string; unapplied: boolean } | undefined {
   for (let s: Scope | undefined = scope; s; s = s.parent) {
-    const o = s.objects.get(name);
+    const o = s.objects.get(key);
     if (o) return o;
   }
   return undefined;
+}
+
+/** The scope that keeps the module of object `key`: the one whose graph defines it, else the outermost. */
+function home(scope: Scope, key: string): Scope {
+  let s = scope;
+  for (;;) {
+    if (s.defines?.includes(key)) return s;
+    if (!s.parent) return s;
+    s = s.parent;
+  }
 }
 
 function isLayerRef(v: ArgValue | undefined): v is LayerRef {
@@ -479,7 +497,26 @@ class Exporter {
 
   run(models: ModelInfo[]): string {
     // Models keep their own names: reserved before any block class is named.
-    for (const m of models) this.modelClassNames.set(m.name, this.className(pyIdent(m.name)));
+    for (const m of models) {
+      const base = pyIdent(m.name);
+      const cls = this.className(base);
+      this.modelClassNames.set(m.name, cls);
+      // Said, not silent: `from m import MultiHeadAttention` would get the helper, not the model.
+      if (cls !== m.name) {
+        const why =
+          base !== m.name
+            ? `'${m.name}' is a Python keyword or a name the generated code uses (torch, nn, F, ...)`
+            : `'${m.name}' is the name of a helper class the generated file defines`;
+        this.noteList.push({
+          model: m.name,
+          line: m.nameRange.start.line + 1,
+          column: m.nameRange.start.character + 1,
+          uri: m.uri,
+          message: `the model's class is ${cls}: ${why}; rename the model to keep its name`,
+          trainableDelta: 0,
+        });
+      }
+    }
     const modelTexts = models.map((m) => this.modelClass(m));
     const parts: string[] = [];
     const src = this.options.sourceName ? ` from ${this.options.sourceName}` : '';
@@ -720,6 +757,7 @@ class Exporter {
       if (n.kind !== 'input') for (const id of n.inputs) lastUse.set(id, i);
     });
     for (const id of g.outputs) lastUse.set(id, Infinity);
+    if (g.objects) scope.defines = g.objects;
     const vals = new Map<number, Val>();
     /** A value converted to the other layout for a consumer, kept for the next consumer that needs it. */
     const converted = new Map<number, Val>();
@@ -1025,13 +1063,14 @@ class Exporter {
     /** The module of a layer object (created on its first application), or a fresh one. */
     const objectModule = (prefix: string, expr: string): string => {
       if (node.object === undefined) return recorded(module(prefix, expr), expr);
-      const found = lookup(scope, node.object);
+      const key = node.objectId ?? node.object;
+      const found = lookup(scope, key);
       if (found && (node.sharedWith !== undefined || found.unapplied)) {
         found.unapplied = false;
         return recorded(found.attr, expr);
       }
       const attr = module(prefix, expr, node.object);
-      scope.objects.set(node.object, { attr, unapplied: false });
+      home(scope, key).objects.set(key, { attr, unapplied: false });
       return recorded(attr, expr);
     };
     let layout: Layout = x?.layout ?? 'last';
@@ -1386,13 +1425,14 @@ class Exporter {
       case 'unembed': {
         const ref = a.embedding;
         if (!isLayerRef(ref)) this.fail(node, 'it needs an embedding layer object');
-        let found = lookup(scope, ref.name);
+        const key = ref.id ?? ref.name;
+        let found = lookup(scope, key);
         if (!found) {
           // Used before the embedding is applied: create it here; its first application reuses it.
           const attr = w.attr(ref.name, true);
           w.inits.push(`${attr} = nn.Embedding(${ref.args.vocab}, ${ref.args.dim})  # ${ref.name}`);
           found = { attr, unapplied: true };
-          scope.objects.set(ref.name, found);
+          home(scope, key).objects.set(key, found);
         }
         let bias = '';
         if (a.bias === true) {

@@ -257,11 +257,13 @@ export function convertCheckpoint(tree: ModuleTree, json: ModelJson, weightBytes
   }
   const saved = json.nnmodel.signature;
   const match = matchSignature(saved, current);
-  for (const problem of match.problems) {
-    // `lstm (line 7)`: a layer of the model now, located where it starts; `(line 7 when saved)` is the source of
-    // then, whose line may hold anything now: the model as a whole.
+  for (const [i, problem] of match.problems.entries()) {
+    // `lstm (line 7)`: a layer of the model now, located where it starts (by its path: two `dense(8)` on one
+    // line are two places); `(line 7 when saved)` is the source of then, whose line may hold anything now:
+    // the model as a whole.
     const m = /^(.*?) \(line (\d+)\)/.exec(problem);
-    const node = m ? placed.find((p) => p.record.node.label === m[1] && p.record.node.range.start.line + 1 === Number(m[2]))?.record.node : undefined;
+    const path = match.problemPaths[i];
+    const node = path !== undefined ? firstOf.get(path)?.record.node : undefined;
     errors.push({ message: misfitCause(problem), ...(node ? at(node.range) : m ? { line: Number(m[2]), column: 1 } : { line: 0, column: 0 }), ...(node?.uri ? { uri: node.uri } : {}) });
   }
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => ({ ...e, message: `the checkpoint (${source}) does not fit the model: ${e.message}` })) };

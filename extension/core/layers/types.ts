@@ -60,6 +60,8 @@ export interface LayerRef {
   kind: 'layerRef';
   /** Name of the layer object in source. */
   name: string;
+  /** The layer object's identity (LayerNode.objectId). */
+  id?: string;
   /** Registry name of the layer it holds, e.g. 'embedding'. */
   layer: string;
   /** Its resolved arguments. */

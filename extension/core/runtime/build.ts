@@ -187,17 +187,24 @@ export function buildActivationModel(tf: Tf, built: BuiltModel): { model: tfType
 
 // ------------------------------------------------------------------ building
 
-/** Layer objects visible in one graph instance; a body instance sees its callers' too. */
+/**
+ * Layer objects visible in one graph instance; a body instance sees its callers' too. A layer
+ * object's layer is kept in the scope of the graph that defines it (`Graph.objects`; the model's
+ * when none does), wherever it is first applied: a block body applying its caller's object first
+ * makes the layer every later application, in the caller or in another call, reuses.
+ */
 interface Scope {
   parent?: Scope;
+  /** By `objectKey`. */
   objects: Map<string, TfLayer>;
+  /** The objects this instance's graph defines (Graph.objects). */
+  defines?: readonly string[];
 }
 
 /** One evaluation of a graph: its node values, for lookups by id. */
 interface Frame {
   values: Map<number, SymbolicTensor>;
   shapes: Map<number, Shape>;
-  layers: Map<number, { layer: TfLayer; object?: string }>;
 }
 
 const TF_NAME = /^[A-Za-z0-9][-A-Za-z0-9._]*$/;
@@ -238,7 +245,8 @@ class Builder {
   }
 
   private runGraph(graph: Graph, inputs: readonly SymbolicTensor[], prefix: string, scope: Scope): SymbolicTensor[] {
-    const frame: Frame = { values: new Map(), shapes: new Map(), layers: new Map() };
+    const frame: Frame = { values: new Map(), shapes: new Map() };
+    if (graph.objects) scope.defines = graph.objects;
     const valueOf = (id: number, user: number): SymbolicTensor => {
       const v = frame.values.get(id);
       if (!v) throw new Error(`Internal error: node ${nodePath(prefix, user)} uses node ${id}, which has no value.`);
@@ -266,7 +274,6 @@ class Builder {
             if (message.startsWith('Cannot build') || message.startsWith('Internal error')) throw err;
             throw new Error(`Cannot build ${node.label} (node ${path}): ${message}`, { cause: err });
           }
-          frame.layers.set(node.id, { layer, object: node.object });
           this.layerOf.set(path, layer);
           this.nodeOf.set(path, node);
           this.layerPaths.push(path);
@@ -304,7 +311,7 @@ class Builder {
 
   private layerFor(node: LayerNode, path: string, frame: Frame, scope: Scope): TfLayer {
     if (node.object !== undefined) {
-      const shared = this.sharedLayer(node, frame, scope);
+      const shared = this.sharedLayer(node, scope);
       // A layer without weights shares nothing: each application gets a layer made for its own input, as the
       // analysis applies the layer's rule to each (`l = mean(-2)` on a rank-4 value, then on its rank-3 result).
       if (shared && !(shared.built && shared.weights.length === 0)) return shared;
@@ -321,25 +328,20 @@ class Builder {
     const layer = this.make(() =>
       spec.tfjs(this.context(node.args, shapes, tensors, layerName(node, path), scope)),
     );
-    if (node.object !== undefined) scope.objects.set(node.object, layer);
+    if (node.object !== undefined) home(scope, objectKey(node)).objects.set(objectKey(node), layer);
     return layer;
   }
 
   /**
-   * The layer a later application of a layer object reuses: the node it
-   * names in `sharedWith` when that is in the same graph instance, else the
-   * object of that name in this or an enclosing scope (an object passed into
-   * a block). A first application reuses only a layer built early for a
-   * `layer` argument (`unembed(wte)` before `-> wte`).
+   * The layer a later application of a layer object reuses: the object's, in
+   * this or an enclosing scope (see Scope), wherever it was first applied. A
+   * first application reuses only a layer built early for a `layer` argument
+   * (`unembed(wte)` before `-> wte`).
    */
-  private sharedLayer(node: LayerNode, frame: Frame, scope: Scope): TfLayer | undefined {
-    const name = node.object!;
-    if (node.sharedWith !== undefined) {
-      const first = frame.layers.get(node.sharedWith);
-      if (first && first.object === name) return first.layer;
-      return lookup(scope, name);
-    }
-    const early = lookup(scope, name);
+  private sharedLayer(node: LayerNode, scope: Scope): TfLayer | undefined {
+    const key = objectKey(node);
+    if (node.sharedWith !== undefined) return lookup(scope, key);
+    const early = lookup(scope, key);
     if (early && this.unapplied.has(early)) {
       this.unapplied.delete(early);
       return early;
@@ -367,13 +369,14 @@ class Builder {
 
   private layerObject(value: ArgValue | undefined, arg: string, scope: Scope): TfLayer {
     if (!isLayerRef(value)) throw new Error(`Internal error: argument '${arg}' is not a layer object.`);
-    const found = lookup(scope, value.name);
+    const key = value.id ?? value.name;
+    const found = lookup(scope, key);
     if (found) return found;
     // Referenced before it is applied: build it now; its first application reuses it.
     const spec = getLayer(value.layer);
     if (!spec) throw new Error(`Cannot build layer object '${value.name}': no layer '${value.layer}' in this version.`);
     const layer = this.make(() => spec.tfjs(this.context(value.args, [], {}, `${value.layer}_${value.name}`, scope)));
-    scope.objects.set(value.name, layer);
+    home(scope, key).objects.set(key, layer);
     this.unapplied.add(layer);
     return layer;
   }
@@ -428,12 +431,27 @@ function zeroInit(tf: Tf, layer: TfLayer): void {
   if (cell instanceof tf.layers.Layer) patch(cell);
 }
 
-function lookup(scope: Scope | undefined, name: string): TfLayer | undefined {
+function lookup(scope: Scope | undefined, key: string): TfLayer | undefined {
   for (let s = scope; s; s = s.parent) {
-    const l = s.objects.get(name);
+    const l = s.objects.get(key);
     if (l) return l;
   }
   return undefined;
+}
+
+/** A layer object's key in a Scope: its id (its name in a graph made without ids). */
+function objectKey(node: LayerNode): string {
+  return node.objectId ?? node.object!;
+}
+
+/** The scope that keeps the layer of object `key`: the one whose graph defines it, else the outermost. */
+function home(scope: Scope, key: string): Scope {
+  let s = scope;
+  for (;;) {
+    if (s.defines?.includes(key)) return s;
+    if (!s.parent) return s;
+    s = s.parent;
+  }
 }
 
 function isLayerRef(v: ArgValue | undefined): v is LayerRef {

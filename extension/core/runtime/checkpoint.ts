@@ -552,6 +552,12 @@ export interface SignatureMatch {
   pairs: { saved: string; current: string }[];
   /** One sentence per layer that does not fit (empty when everything fits). */
   problems: string[];
+  /**
+   * For each of `problems`, the current path of the model's layer it is about; undefined for a saved
+   * layer no longer in the model. Tells apart layers whose sentences read the same (`dense(8) (line 3)`
+   * twice on one line).
+   */
+  problemPaths: (string | undefined)[];
 }
 
 const shapesText = (w: LayerSignature['weights']) => w.map((x) => `${x.name} [${x.shape.join(', ')}]`).join(', ');
@@ -586,8 +592,10 @@ export function matchSignature(saved: readonly LayerSignature[], current: readon
     }
   }
   const problems: string[] = [];
+  const problemPaths: (string | undefined)[] = [];
   for (const c of current) {
     if (usedCurrent.has(c.path)) continue;
+    problemPaths.push(c.path);
     const same = savedByPath.get(c.path);
     if (same && same.op === c.op && !usedSaved.has(same.path)) {
       problems.push(`${c.label} (line ${c.line}) no longer fits: the checkpoint has ${shapesText(same.weights)}, the model now has ${shapesText(c.weights)}; it keeps its initial weights.`);
@@ -600,9 +608,12 @@ export function matchSignature(saved: readonly LayerSignature[], current: readon
     const here = current.find((c) => c.path === s.path);
     // Said above as "no longer fits" only when the model's layer at its path found no weights either;
     // a layer there that took another saved layer's weights leaves this one's unused (a deleted layer).
-    if (!here || here.op !== s.op || usedCurrent.has(here.path)) problems.push(`${s.label} (line ${s.line} when saved) is no longer in the model; its weights are not used.`);
+    if (!here || here.op !== s.op || usedCurrent.has(here.path)) {
+      problems.push(`${s.label} (line ${s.line} when saved) is no longer in the model; its weights are not used.`);
+      problemPaths.push(undefined);
+    }
   }
-  return { pairs, problems };
+  return { pairs, problems, problemPaths };
 }
 
 /** The weights of each saved layer (by saved path), as views into `weights`. */
@@ -797,9 +808,22 @@ export function checkpointDir(filePath: string, model: string, folderSetting = '
   return rel.startsWith('/') || /^[A-Za-z]:[\\/]/.test(rel) ? rel : `${dir}/${rel}`;
 }
 
-/** A model or file name as one path segment. */
+/** A model or file name as one path segment: every character other than a letter, a digit, `_`, `.` or `-` becomes `_`. */
 function safeName(s: string): string {
   return s.replace(/[^\w.-]/g, '_');
+}
+
+/**
+ * `dir` with its last two names (`<file>/<model>`) made safe as checkpointDir makes them, when that
+ * is another folder holding `jsonName`; else undefined.
+ */
+async function sanitisedSibling(fs: CheckpointFs, dir: string, jsonName: string): Promise<string | undefined> {
+  const parts = dir.replace(/\\/g, '/').replace(/\/+$/, '').split('/');
+  for (let i = Math.max(0, parts.length - 2); i < parts.length; i++) parts[i] = safeName(parts[i]);
+  const candidate = parts.join('/');
+  if (candidate === dir.replace(/\\/g, '/').replace(/\/+$/, '')) return undefined;
+  const files = await fs.list(candidate).catch(() => [] as string[]);
+  return files.includes(jsonName) ? candidate : undefined;
 }
 
 /**
@@ -1270,9 +1294,12 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   } catch {
     // No best beside a last checkpoint: the run held out no validation data. Neither: the model was never trained here.
     const trained = options.which === 'best' && (await fs.list(dir).catch(() => [] as string[])).includes(MODEL_JSON);
+    if (trained) throw new CheckpointError(`${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`);
+    // `.nnmodel/le net/LeNet5` for `le net.nnmodel`: training wrote `.nnmodel/le_net/LeNet5` (see checkpointDir).
+    const sibling = await sanitisedSibling(fs, dir, jsonName);
     throw new CheckpointError(
-      trained
-        ? `${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`
+      sibling
+        ? `${jsonPath}: no checkpoint here; ${sibling} has one (in a checkpoint folder's <file> and <model> names, every character other than a letter, a digit, '_', '.' or '-' is '_').`
         : `${jsonPath}: no checkpoint here (train the model first).`,
     );
   }
