@@ -929,7 +929,9 @@ const revShape = (s: PlainShape): Shape => (s.isInt ? { dims: s.dims.map(parseSy
 const revParams = (p: Plain<Params>): Params => ({ trainable: parseSym(p.trainable), nonTrainable: parseSym(p.nonTrainable) });
 
 function reviveGraph(g: PlainGraph): Graph {
-  return { nodes: g.nodes.map(reviveNode), inputs: [...g.inputs], outputs: [...g.outputs] };
+  const out: Graph = { nodes: g.nodes.map(reviveNode), inputs: [...g.inputs], outputs: [...g.outputs] };
+  if (g.objects) out.objects = [...g.objects];
+  return out;
 }
 
 function reviveNode(n: PlainGraphNode): GraphNode {
