@@ -333,3 +333,22 @@ test("CLI: `nnmodel train` trains the example's TinyTransformer from its own sec
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an output that follows the encoder's side (the cross-attention's queries from the source): train.input_order says so, not to swap the declarations", () => {
+  const text = `model S2S {
+  input src: int[s]
+  input tgt: int[t]
+  e = embedding(16, 32)
+  h = tgt -> e -> positional(learned, maxlen = 16) -> attention(4, causal = true)
+  mem = src -> e -> positional(learned, maxlen = 16)
+  mem = mem + mem -> attention(4, context = h)
+  output mem -> dense(16) -> softmax
+}
+train S2S {
+  data: sequences(samples = 500, task = reverse, length = 8, vocab = 16)
+}
+`;
+  const d = only(analyze(text).diagnostics, 'train.input_order');
+  assert.match(d.message, /the output follows the encoder's side: 'tgt' is the decoder's input \(its self-attention is causal\), so the output must run along it\. In a cross-attention the queries come from the decoder/);
+  assert.doesNotMatch(d.message, /declare the encoder's input first/);
+});

@@ -1225,6 +1225,21 @@ function checkVocab(item: TrainDecl, data: DataSource, model: ModelInfo, dataAt:
 }
 
 /** The roles of the two inputs of an encoder-decoder, in input order. */
+/** Whether input `name` of `g` reaches a causal self-attention: directly, or a block (a group) whose body holds one. */
+function readsCausalSelfAttention(g: Graph, name: string): boolean {
+  const start = g.nodes.find((n) => n.kind === 'input' && n.name === name);
+  if (!start) return false;
+  const reached = new Set<number>([start.id]);
+  const holds = (body: Graph): boolean => body.nodes.some((n) => (n.kind === 'layer' && n.op === 'attention' && n.args.causal === true && n.inputs.length === 1) || (n.kind === 'group' && n.runs.some((r) => holds(r.body))));
+  for (const n of g.nodes) {
+    if (n.kind === 'input' || !n.inputs.some((i) => reached.has(i))) continue;
+    reached.add(n.id);
+    if (n.kind === 'layer' && n.op === 'attention' && n.args.causal === true && n.inputs.length === 1) return true;
+    if (n.kind === 'group' && n.runs.some((r) => holds(r.body))) return true;
+  }
+  return false;
+}
+
 const PAIR_ROLES = ['the source sequence', 'the start token followed by the answer shifted right (teacher forcing)'] as const;
 
 /**
@@ -1284,9 +1299,15 @@ function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, 
   const [first, second] = model.inputs.map((i) => i.shape.dims[0]);
   const along = out.dims[0];
   if (!first.isConst() && !second.isConst() && along.equals(first) && !along.equals(second)) {
+    // Only the second input reaches a causal self-attention: it is the decoder's, declared in its place, and
+    // the output follows the encoder's side (a cross-attention's queries taken from the encoder).
+    const decoderSecond = readsCausalSelfAttention(model.graph, model.inputs[1].name) && !readsCausalSelfAttention(model.graph, model.inputs[0].name);
+    const why = decoderSecond
+      ? `the output follows the encoder's side: '${model.inputs[1].name}' is the decoder's input (its self-attention is causal), so the output must run along it. In a cross-attention the queries come from the decoder and the keys and values from the encoder: \`h -> attention(heads, context = memory)\` with h from '${model.inputs[1].name}' and memory from '${model.inputs[0].name}'.`
+      : 'declare the encoder\'s input first.';
     err(
       'train.input_order',
-      `'${model.name}' predicts one token per position of its first input '${model.inputs[0].name}' (${first}), but the first input is fed ${PAIR_ROLES[0]} and the second ('${model.inputs[1].name}') the decoder's input; declare the encoder's input first.`,
+      `'${model.name}' predicts one token per position of its first input '${model.inputs[0].name}' (${first}), but the first input is fed ${PAIR_ROLES[0]} and the second ('${model.inputs[1].name}') the decoder's input; ${why}`,
       dataAt,
       undefined,
       { related: [inputAt(0, `fed ${PAIR_ROLES[0]}`), inputAt(1, `fed ${PAIR_ROLES[1]}`)] },
