@@ -169,3 +169,17 @@ train LM {
   // binary_crossentropy is what sigmoid is for (two classes here).
   assert.deepEqual(problems(digits('dense(1) -> sigmoid', 'binary_crossentropy', 'csv("t.csv")').replace('[28, 28, 1]', '[4]').replace('flatten -> ', '')), []);
 });
+
+test('a vocabulary too small for the text: one refusal names both the output and the embedding (not one per run)', () => {
+  const lm = `model LM {\n  input t: int[seq]\n  output t -> embedding(20, 8) -> dense(20) -> softmax\n}\ntrain LM {\n  data: text("tiny.txt", context = 4)\n}\n`;
+  const a = analyze(lm);
+  const info = a.models[0];
+  const model = { inputs: [{ shape: [null, 4], dtype: 'int32' }], outputs: [{ shape: [null, 4, 20] }] } as unknown as tfTypes.LayersModel;
+  const classes = Array.from({ length: 50 }, (_, i) => `c${i}`);
+  const xs = new Int32Array([0, 12, 49, 3]);
+  const data: TrainData = { source: 'tiny.txt', count: 1, xs, xDtype: 'int32', exampleShape: [4], ys: new Float32Array(4), targetShape: [4], classes };
+  assert.throws(
+    () => checkDataFits(model, info, data, a.trains[0].config),
+    /^TrainError: tiny\.txt has 50 classes, but 'LM' outputs 20 values per prediction; end with dense\(50\)\. It also has token ids up to 49, but the embedding of 'LM' has 20 rows; raise its vocabulary to at least 50\.$/,
+  );
+});

@@ -297,11 +297,19 @@ export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data:
     );
   }
   const outShape = model.outputs[0].shape.slice(1);
+  // Token ids past the embedding's rows: said with the classes when both are too few (a vocabulary too small for the text), so one run tells both.
+  const vocab = smallestVocab(info.graph);
+  let max = -1;
+  for (const g of given) {
+    if (g.xDtype !== 'int32') continue;
+    for (let i = 0; i < g.xs.length; i++) if (g.xs[i] > max) max = g.xs[i];
+  }
+  const vocabProblem = vocab !== undefined && max >= vocab ? `token ids up to ${max}, but the embedding of '${info.name}' has ${vocab} rows; raise its vocabulary to at least ${max + 1}` : undefined;
   if (config.loss === 'crossentropy') {
     const classes = outShape[outShape.length - 1];
     if (data.classes.length === 0) throw new TrainError(`${data.source} has values, not classes; use loss: mse or mae.`);
     if (classes !== null && classes < data.classes.length) {
-      throw new TrainError(`${data.source} has ${data.classes.length} classes, but '${info.name}' outputs ${classes} values per prediction; end with dense(${data.classes.length}).`);
+      throw new TrainError(`${data.source} has ${data.classes.length} classes, but '${info.name}' outputs ${classes} values per prediction; end with dense(${data.classes.length}).${vocabProblem ? ` It also has ${vocabProblem}.` : ''}`);
     }
   }
   // Labels 0 and 1: class ids of more classes would be scored as if they were (the analysis and `nnmodel check` say it first).
@@ -328,15 +336,7 @@ export function checkDataFits(model: tfTypes.LayersModel, info: ModelInfo, data:
         : `${data.source} gives targets of shape [${data.targetShape.join(', ')}], but '${info.name}' outputs ${shape}.`,
     );
   }
-  const vocab = smallestVocab(info.graph);
-  let max = -1;
-  for (const g of given) {
-    if (g.xDtype !== 'int32') continue;
-    for (let i = 0; i < g.xs.length; i++) if (g.xs[i] > max) max = g.xs[i];
-  }
-  if (vocab !== undefined && max >= vocab) {
-    throw new TrainError(`${data.source} has token ids up to ${max}, but the embedding of '${info.name}' has ${vocab} rows; raise its vocabulary to at least ${max + 1}.`);
-  }
+  if (vocabProblem !== undefined) throw new TrainError(`${data.source} has ${vocabProblem}.`);
 }
 
 /** The tfjs optimiser of a train section. */
