@@ -77,3 +77,27 @@ test("a Windows path's unknown escape (csv(\"data\\fruit.csv\")) says to separat
   assert.equal(d.code, 'syntax.bad_escape');
   assert.match(d.message, /^unknown escape '\\f' in string: .*\(in a path, separate folders with \/, which works on Windows too\)$/);
 });
+
+test("another language's declaration (class Net {, def res(n) {), a /* */ comment, one ')' too many: each said, with the fix", () => {
+  const cls = 'class Net {\n  input x: [4]\n  output x -> dense(3)\n}\n';
+  const [c, ...more] = analyze(cls).diagnostics;
+  assert.equal(more.length, 0);
+  assert.equal(c.message, "expected 'model', 'block', 'train' or 'import', found 'class': to declare a model here, write 'model Net'");
+  assert.equal(applyFix(cls, c), 'model Net {\n  input x: [4]\n  output x -> dense(3)\n}\n');
+  // The declaration is read: a mistake inside it is reported too.
+  assert.deepEqual(errors(cls.replace('dense(3)', 'dens(3)')).map((d) => d.code), ['syntax.expected', 'name.unknown_layer']);
+  const def = 'def res(n) {\n  input x\n  output x -> dense(n)\n}\nmodel M {\n  input x: [4]\n  output x -> res(3)\n}\n';
+  const [d] = errors(def);
+  assert.match(d.message, /found 'def': to declare a block here, write 'block res'$/);
+  assert.deepEqual(analyze(applyFix(def, d)).diagnostics, []);
+  const comment = '/* LeNet, 1998 */\nmodel M {\n  input x: [4]\n  output x -> dense(3)\n}\n';
+  const [k, ...others] = analyze(comment).diagnostics;
+  assert.equal(others.length, 0);
+  assert.match(k.message, /found '\/\*': comments start with # \(or \/\/\) and run to the end of the line/);
+  assert.equal(applyFix(comment, k).split('\n')[0], '# LeNet, 1998');
+  assert.deepEqual(analyze(applyFix(comment, k)).diagnostics, []);
+  const extra = chain('x -> dense(3))');
+  const [e] = errors(extra);
+  assert.equal(e.message, "expected the end of the line, found ')', which closes no '(': one ')' too many");
+  assert.deepEqual(errors(applyFix(extra, e)), []);
+});

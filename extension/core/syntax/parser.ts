@@ -813,7 +813,9 @@ class Parser {
       let kw = kind >= K.Model && kind <= K.Import ? kind : kind === K.Ident ? this.misspeltDeclaration(t) : -1;
       // `LeNet5 {` or `res(n) {`: a declaration that lost its keyword, read as the one it must be, so that its body
       // is still read and analysed (its mistakes reported) and its calls and train section find it.
-      const lost = kw === -1 && kind === K.Ident ? this.keywordLost(t) : -1;
+      const foreign = kw === -1 && kind === K.Ident ? this.foreignDeclaration(t) : -1;
+      if (foreign !== -1) kw = foreign;
+      const lost = kw === -1 && kind === K.Ident ? this.keywordLost(t) : foreign;
       if (lost !== -1) kw = lost;
       if (kw !== -1) {
         const before = this.pos;
@@ -840,6 +842,19 @@ class Parser {
       }
       let hint = '';
       if (kind === K.Input || kind === K.Output) hint = ` ('${this.textOf(t)}' belongs inside a model or block body)`;
+      else if (kind === K.Slash && this.text.startsWith('/*', this.st[t])) {
+        // `/* ... */`: C's comment. One on a line of its own becomes a `#` comment.
+        const close = this.text.indexOf('*/', this.st[t] + 2);
+        const lineEnd = this.text.indexOf('\n', this.st[t]);
+        const oneLine = close >= 0 && (lineEnd < 0 || close < lineEnd) && /^[ \t\r]*$/.test(this.text.slice(close + 2, lineEnd < 0 ? undefined : lineEnd));
+        this.error('syntax.expected', `expected ${TOP_EXPECTED}, found '/*': comments start with # (or //) and run to the end of the line; /* … */ is not a comment here`, this.tokRange(t));
+        if (oneLine) {
+          const range = span(this.startOf(t), this.lines.positionAt(close + 2));
+          withReplace(this.errors[this.errors.length - 1], 'Make it a # comment', range, `# ${this.text.slice(this.st[t] + 2, close).trim()}`);
+        }
+        this.syncTop();
+        continue;
+      }
       else if (kind === K.Ident && this.kindAt(t + 1) === K.Eq) hint = ' (assignments belong inside a model or block body)';
       // `})` after a body: the `)` an editor closed for the header (`block res(` gave `block res()`), left behind.
       const stray = (kind === K.RParen || kind === K.RBracket) && t > 0 && this.kd[t - 1] === K.RBrace;
@@ -855,6 +870,31 @@ class Parser {
       this.syncTop();
     }
     return this.pos;
+  }
+
+  /**
+   * `class Net {`, `def block(x) {`: another language's word for a
+   * declaration, followed by a name and a body (or a parameter list and a
+   * body: a block). Reports it with the fix that writes the keyword, moves
+   * past the word and returns the keyword, so the declaration is read; else -1.
+   */
+  private foreignDeclaration(t: number): K | -1 {
+    const word = this.textOf(t);
+    if ((this.fl[t] & F.LineStart) === 0 || !FOREIGN_DECLARATIONS.has(word)) return -1;
+    if (this.kindAt(t + 1) !== K.Ident || this.breakBefore(t + 1)) return -1;
+    let u = t + 2;
+    let kw: K = K.Model;
+    if (this.kindAt(u) === K.LParen && !this.breakBefore(u)) {
+      u = this.closeOfHeader(u + 1);
+      if (u < 0) return -1;
+      kw = K.Block;
+    }
+    if (this.kindAt(u) !== K.LBrace || (this.fl[u] & F.NlBefore) !== 0) return -1;
+    const keyword = KIND_TEXT[kw];
+    this.error('syntax.expected', `expected ${TOP_EXPECTED}, found '${word}': to declare a ${keyword} here, write '${keyword} ${this.textOf(t + 1)}'`, this.tokRange(t));
+    withReplace(this.errors[this.errors.length - 1], `Change '${word}' to '${keyword}'`, this.tokRange(t), keyword);
+    this.advance();
+    return kw;
   }
 
   /**
@@ -1140,6 +1180,11 @@ class Parser {
             const range = span(this.startOf(u), this.endOf(u + 1));
             this.error('syntax.unexpected', "'=>' is not an arrow here: layers are chained with '->'", range);
             withReplace(this.errors[this.errors.length - 1], "Change to '->'", range, '->');
+          } else if ((this.kd[u] === K.RParen || this.kd[u] === K.RBracket) && (this.fl[u + 1] & F.NlBefore) !== 0) {
+            // `output x -> dense(3))`: one bracket too many at the end of the line.
+            const b = this.textOf(u);
+            this.error('syntax.unexpected', `expected the end of the line, found '${b}', which closes no '${b === ')' ? '(' : '['}': one '${b}' too many`, this.tokRange(u));
+            withReplace(this.errors[this.errors.length - 1], `Remove '${b}'`, this.tokRange(u), '');
           } else if (this.kd[u] === K.Comma && (this.fl[u + 1] & F.NlBefore) !== 0) {
             // `epochs: 3,` (JSON's or Python's habit): a line ends a statement or setting by itself.
             this.error('syntax.unexpected', "expected the end of the line, found ',': statements and settings end at the line break, with no comma", this.tokRange(u));
@@ -1985,6 +2030,9 @@ function clip(s: string): string {
 function isInvisible(ch: string): boolean {
   return /^[\p{C}\p{Z}]$/u.test(ch);
 }
+
+/** Other languages' words for a declaration (`class Net {`, `def block(x) {`). */
+const FOREIGN_DECLARATIONS: ReadonlySet<string> = new Set(['class', 'def', 'function', 'func', 'fn', 'struct', 'network', 'net', 'module', 'Model', 'Sequential']);
 
 /** Arrows typed or pasted for `->`. */
 const ARROWS: ReadonlySet<string> = new Set(['\u2192', '\u27f6', '\u21d2', '\u2794', '\u279c', '\u27a1']);
