@@ -292,13 +292,19 @@ export const evaluateCommand: Command = {
 export const generateCommand: Command = {
   name: 'generate',
   synopsis: 'FILE [--model NAME] [--checkpoint best|last] [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K]',
-  summary: 'continue a text with a trained language model',
+  summary: 'continue a text with a trained language model, or decode with an encoder-decoder',
   description: [
     'Loads the checkpoint of a model trained on data: text(...) and samples --tokens new',
     'tokens after --prompt, one at a time: the distribution over the next token is divided',
     'by the temperature in log space (below 1: safer, above 1: wilder, 0: always the most',
     'likely) and cut to the --top-k most likely tokens. A checkpoint that no longer fits the',
     'model (edited since) is refused, with each layer that differs.',
+    '',
+    'An encoder-decoder (two inputs) trained on sequences(...) writes its answer by greedy',
+    'decoding: the decoder reads its own tokens, one at a time, as at inference (evaluate',
+    'measures it by teacher forcing). --prompt gives the source as token ids ("3 1 4 1");',
+    'without it, five sources drawn as the data draws them (--seed chooses them), each with',
+    "the task's expected answer.",
   ].join('\n'),
   options: [
     ...common,

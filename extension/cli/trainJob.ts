@@ -45,6 +45,8 @@ import { asFeatureStats, loadDataset, type Dataset } from '../core/runtime/data/
 import { asTokenizerSpec, streamDecoder, tokenizerFromSpec, unknownPiecesWarning } from '../core/runtime/tokenizers';
 import { plural } from '../core/plural';
 import { generateTokens } from '../core/runtime/generate';
+import { greedyDecode } from '../core/runtime/decode';
+import { BOS, sequencePairs, type SequenceTask } from '../core/runtime/data/synthetic';
 import { outputSizeAdvice, unlabelledOutputsWarning } from '../core/runtime/dataFit';
 import type { GenerateRequest, JobRequest } from '../core/runtime/jobProtocol';
 import { startTrainingBackend } from '../core/runtime/kernels';
@@ -530,6 +532,79 @@ export async function runEvaluateJob(req: JobRequest): Promise<{
  * Text from the checkpointed language model: the tokeniser saved with the
  * checkpoint encodes the prompt; the model's context is the training one.
  */
+/**
+ * `nnmodel generate` of an encoder-decoder trained on `sequences`: answers
+ * written by greedy decoding (runtime/decode.ts), the decoder reading its
+ * own tokens as it would at inference, not the answer (teacher forcing,
+ * which `evaluate` measures). For the source given as `--prompt` (token ids),
+ * else for a few sources drawn as the data draws them, each with the task's
+ * expected answer and whether the model's is right.
+ */
+async function decodeSequences(
+  info: ModelInfo,
+  options: Record<string, unknown>,
+  ck: ReadCheckpoint,
+  req: JobRequest,
+  g: GenerateRequest,
+  epoch: number,
+  onText?: (piece: string) => void,
+  cancelled?: () => boolean,
+  onWarning?: (message: string) => void,
+): Promise<{ text: string; model: string; epoch: number }> {
+  const task = String(options.task) as SequenceTask;
+  const length = Number(options.length);
+  const vocab = Number(options.vocab);
+  let sources: number[][];
+  if (g.prompt.trim().length > 0) {
+    const words = g.prompt.trim().split(/[\s,]+/);
+    const ids = words.map(Number);
+    const bad = words.find((w, i) => !/^[0-9]+$/.test(w) || ids[i] < 1 || ids[i] >= vocab);
+    if (bad !== undefined) {
+      throw new JobError(`${info.name} reads token ids from 1 to ${vocab - 1} (0 starts the decoder's input), as sequences(vocab = ${vocab}) drew them; --prompt '${g.prompt}' has '${bad}'. Give ids separated by spaces, e.g. --prompt "${Array.from({ length: Math.min(length, 6) }, (_, i) => 1 + ((i * 3) % (vocab - 1))).join(' ')}".`);
+    }
+    if (ids.length !== length) onWarning?.(`${info.name} was trained on sources of ${length} tokens (sequences(length = ${length})); on ${ids.length} it has not learned the task, and its answer may be wrong for that reason alone.`);
+    sources = [ids];
+  } else {
+    const drawn = sequencePairs({ samples: EXAMPLES_DECODED, task, length, vocab, seed: (g.seed ?? 1) + 7919 });
+    sources = Array.from({ length: drawn.count }, (_, i) => Array.from(drawn.xs.subarray(i * length, (i + 1) * length)));
+  }
+  const fixedSource = info.inputs[0].shape.dims[0].value;
+  if (fixedSource !== undefined && sources.some((s) => s.length !== fixedSource)) {
+    throw new JobError(`${info.name} takes sources of exactly ${fixedSource} tokens (input '${info.inputs[0].name}'); --prompt has ${sources[0].length}.`);
+  }
+  const built = buildModel(tf, info, { seed: 1, symbolicDims: symbolicDimsFor(info, [[sources[0].length], [sources[0].length]]) });
+  loadFitting(built, info, ck, req.checkpoint ?? 'last');
+  let text = '';
+  const say = (piece: string) => {
+    text += piece;
+    onText?.(piece);
+  };
+  const expectedOf = (src: number[]) => (task === 'copy' ? src : task === 'reverse' ? [...src].reverse() : [...src].sort((a, b) => a - b));
+  say(`${info.name} after epoch ${epoch} (task ${task}): greedy decoding, each token the most likely one after the tokens the decoder wrote before it\n`);
+  let right = 0;
+  let tokensRight = 0;
+  let tokens = 0;
+  try {
+    for (const src of sources) {
+      if (cancelled?.()) break;
+      const { answer } = greedyDecode(tf, built.model, src, BOS, src.length);
+      const expected = expectedOf(src);
+      const ok = answer.length === expected.length && answer.every((t, i) => t === expected[i]);
+      if (ok) right++;
+      tokens += expected.length;
+      tokensRight += expected.filter((t, i) => answer[i] === t).length;
+      say(`\nsource    ${src.join(' ')}\nanswer    ${answer.join(' ')}${ok ? '   right' : '   wrong'}\nexpected  ${expected.join(' ')}\n`);
+    }
+  } finally {
+    built.model.dispose();
+  }
+  if (sources.length > 1) say(`\n${right} of ${sources.length} answers right; ${tokensRight} of ${tokens} tokens`);
+  return { text, model: info.name, epoch };
+}
+
+/** Sources `nnmodel generate` decodes for an encoder-decoder when none is given. */
+const EXAMPLES_DECODED = 5;
+
 export async function runGenerateJob(
   req: JobRequest,
   g: GenerateRequest,
@@ -541,7 +616,7 @@ export async function runGenerateJob(
   await startBackend(req.backend);
   const file = resolve(req.file);
   const analysis = analyzeRequest({ file, text: req.text });
-  const { info } = pickTrain(analysis, req.file, req.model);
+  const { info, train } = pickTrain(analysis, req.file, req.model);
   const dir = checkpointDir(file, info.name, req.checkpointFolder);
   const fs = nodeCheckpointFs();
   const ck = await readCheckpoint(fs, dir, { which: req.checkpoint ?? 'last' }).catch((e: Error) => {
@@ -550,6 +625,8 @@ export async function runGenerateJob(
   // A best checkpoint that is not the run's lowest val_loss (a failed best write) is said before anything is generated.
   if (ck.warning) onWarning?.(ck.warning);
   const meta = ck.modelJson.nnmodel;
+  const data = train.config.data;
+  if (info.inputs.length === 2 && data?.kind === 'sequences') return decodeSequences(info, data.options, ck, req, g, meta.epoch, onText, cancelled, onWarning);
   const spec = asTokenizerSpec(meta.data?.tokenizer);
   if (!spec || info.inputs[0]?.shape.isInt !== true) {
     throw new JobError(`${info.name} is not a language model trained on text (its checkpoint has no tokeniser); Generate Text needs data: text(...).`);

@@ -312,7 +312,7 @@ test('data that does not fit a two-input model is a TrainError naming the input'
   built.model.dispose();
 });
 
-test("CLI: `nnmodel train` trains the example's TinyTransformer from its own section to reverse sequences; `evaluate` reads the checkpoint", async () => {
+test("CLI: `nnmodel train` trains the example's TinyTransformer from its own section to reverse sequences; `evaluate` reads the checkpoint, `generate` decodes greedily", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-seq2seq-'));
   try {
     writeFileSync(join(dir, 'transformer.nnmodel'), readFileSync('examples/transformer.nnmodel', 'utf8'));
@@ -329,6 +329,27 @@ test("CLI: `nnmodel train` trains the example's TinyTransformer from its own sec
     assert.equal(e.code, 0, e.err);
     assert.match(e.out, /^TinyTransformer after epoch 3$/m);
     assert.ok(Number(/all data: +loss \d\.\d+ · accuracy (\d\.\d+)/.exec(e.out)?.[1]) > 0.97, e.out);
+    // Greedy decoding, the decoder reading its own tokens: five drawn sources, each with the expected answer.
+    const g = await run('generate', 'transformer.nnmodel');
+    assert.equal(g.code, 0, g.err);
+    assert.match(g.out, /^TinyTransformer after epoch 3 \(task reverse\): greedy decoding/);
+    const blocks = [...g.out.matchAll(/^source {4}([\d ]+)\nanswer {4}([\d ]+) {3}(right|wrong)\nexpected {2}([\d ]+)$/gm)];
+    assert.equal(blocks.length, 5, g.out);
+    for (const [, src, answer, verdict, expected] of blocks) {
+      assert.equal(expected, src.split(' ').reverse().join(' '));
+      assert.equal(verdict, answer === expected ? 'right' : 'wrong');
+      assert.equal(answer.split(' ').length, 8);
+    }
+    const right = Number(/^(\d) of 5 answers right; \d+ of 40 tokens$/m.exec(g.out)?.[1]);
+    assert.ok(right >= 4, g.out);
+    const p = await run('generate', 'transformer.nnmodel', '--prompt', '3 1 4 1 5 9 2 6');
+    assert.equal(p.code, 0, p.err);
+    assert.match(p.out, /^source {4}3 1 4 1 5 9 2 6\nanswer {4}[\d ]+ {3}(right|wrong)\nexpected {2}6 2 9 5 1 4 1 3$/m);
+    const bad = await run('generate', 'transformer.nnmodel', '--prompt', '3 1 16');
+    assert.equal(bad.code, 1, bad.err);
+    assert.match(bad.err, /TinyTransformer reads token ids from 1 to 15 \(0 starts the decoder's input\), as sequences\(vocab = 16\) drew them; --prompt '3 1 16' has '16'\./);
+    const short = await run('generate', 'transformer.nnmodel', '--prompt', '3 1 4');
+    assert.match(short.err, /warning: TinyTransformer was trained on sources of 8 tokens \(sequences\(length = 8\)\); on 3 it has not learned the task/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

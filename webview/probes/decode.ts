@@ -1,31 +1,21 @@
 /**
- * Greedy decoding of an encoder-decoder model (two token inputs: source,
- * then the decoder's input), as it was trained by teacher forcing on
- * `sequences` (runtime/data/synthetic.ts `sequencePairs`): the decoder
- * starts from the start token and appends its most likely next token, one
- * position at a time. The attention view uses it to fill the decoder's
- * input with the model's own answer, with the heads the user switched off
- * still off (the answer of the model whose heatmaps and output it shows).
- * No DOM; every tensor made here is disposed.
+ * Greedy decoding for the attention view: the core's (runtime/decode.ts),
+ * with the heads the user switched off still off (the answer of the model
+ * whose heatmaps and output it shows).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Tf } from '../../extension/core/layers/types';
 import type { BuiltModel } from '../../extension/core/runtime/build';
+import { greedyDecode as decode, type GreedyDecoding } from '../../extension/core/runtime/decode';
 import { headsOff, withHeadsOff, type HeadAblation } from './ablation';
 
-export interface GreedyDecoding {
-  /** What the decoder read: the start token, then the answer without its last token. */
-  decoderInput: number[];
-  /** The model's answer: its most likely token at every position of the last pass. */
-  answer: number[];
-}
+export type { GreedyDecoding };
 
 /**
  * Decodes `length` tokens for `source` (default: as many as the source has)
- * starting from `bos`. The model's output is `[1, positions, classes]`
- * (probabilities or logits: the most likely token is the same). With
- * `ablation`, every pass runs with its heads switched off in `ablation.built`
- * (the layers of `model`), as probes/ablation.ts `withHeadsOff` does.
+ * starting from `bos`. With `ablation`, every pass runs with its heads
+ * switched off in `ablation.built` (the layers of `model`), as
+ * probes/ablation.ts `withHeadsOff` does.
  */
 export function greedyDecode(
   tf: Tf,
@@ -35,22 +25,6 @@ export function greedyDecode(
   length = source.length,
   ablation?: { built: Pick<BuiltModel, 'layerPaths' | 'layerOf'>; off: HeadAblation },
 ): GreedyDecoding {
-  if (ablation && headsOff(ablation.off) > 0) return withHeadsOff(ablation.built, ablation.off, () => greedyDecode(tf, model, source, bos, length));
-  if (length < 1 || source.length < 1) return { decoderInput: [], answer: [] };
-  const decoderInput = [bos];
-  const src = tf.tensor2d([Array.from(source)], [1, source.length], 'int32');
-  try {
-    for (;;) {
-      const best = tf.tidy(() => {
-        const tgt = tf.tensor2d([decoderInput], [1, decoderInput.length], 'int32');
-        const out = model.predict([src, tgt]) as tfTypes.Tensor;
-        return tf.argMax(out, -1).dataSync();
-      });
-      const answer = Array.from(best);
-      if (decoderInput.length >= length) return { decoderInput, answer };
-      decoderInput.push(answer[answer.length - 1]);
-    }
-  } finally {
-    src.dispose();
-  }
+  if (ablation && headsOff(ablation.off) > 0) return withHeadsOff(ablation.built, ablation.off, () => decode(tf, model, source, bos, length));
+  return decode(tf, model, source, bos, length);
 }
