@@ -713,7 +713,12 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     // As `nnmodel generate --checkpoint best|last`: asked when training kept a best beside the last, the best first.
     const which = await pickCheckpoint(target, 'generate text with', 'Generate Text with', 'best');
     if (!which) return;
-    const prompt = await vscode.window.showInputBox({ prompt: `Text for ${target.train.model} to continue`, value: '', placeHolder: 'e.g. Little lamp' });
+    const decoder = target.train.config.data?.kind === 'sequences';
+    const prompt = await vscode.window.showInputBox(
+      decoder
+        ? { prompt: `Source token ids for ${target.train.model} to answer (empty: five drawn as its data draws them)`, value: '', placeHolder: 'e.g. 3 1 4 1 5 9 2 6' }
+        : { prompt: `Text for ${target.train.model} to continue`, value: '', placeHolder: 'e.g. Little lamp' },
+    );
     if (prompt === undefined) return;
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
     const g: GenerateRequest = {
@@ -724,9 +729,14 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       seed: Date.now() % 1_000_000,
     };
     output.show(true);
-    output.appendLine(`— generate with ${target.train.model} (${which === 'best' ? 'best checkpoint, ' : ''}temperature ${g.temperature}, top-k ${g.topK}):`);
+    output.appendLine(
+      decoder
+        ? `— decode with ${target.train.model}${which === 'best' ? ' (best checkpoint)' : ''}:`
+        : `— generate with ${target.train.model} (${which === 'best' ? 'best checkpoint, ' : ''}temperature ${g.temperature}, top-k ${g.topK}):`,
+    );
     // The prompt starts the text, written when the first piece comes: a warning about it goes on its own line before.
-    let promptShown = false;
+    // A decoder's answers show their sources themselves.
+    let promptShown = decoder;
     const showPrompt = () => {
       if (!promptShown) output.append(prompt);
       promptShown = true;
@@ -812,7 +822,9 @@ function workspaceRoots(): string[] {
  */
 export function cannotGenerate(t: TrainInfo, model: ModelInfo | undefined): string | undefined {
   const kind = t.config.data?.kind;
-  if (kind !== 'text') return `it is trained on ${kind ? `${kind}(...)` : 'no data'}, and Generate Text needs data: text(...)`;
+  // An encoder-decoder on sequences writes its answers by greedy decoding (`nnmodel generate` does the same).
+  if (kind === 'sequences' && model?.inputs.length === 2) return undefined;
+  if (kind !== 'text') return `it is trained on ${kind ? `${kind}(...)` : 'no data'}, and Generate Text needs data: text(...), or sequences(...) for an encoder-decoder`;
   // As `nnmodel generate` refuses its checkpoint (cli/trainJob.ts), but before a checkpoint and a prompt are asked for.
   if (t.config.mask !== undefined) {
     return `it is trained by masked language modelling (mask: ${t.config.mask}): it gives back hidden tokens from the text on both sides of them and was never trained to predict the next token; Evaluate Model measures it on masked tokens`;

@@ -518,6 +518,26 @@ e2eTest('Train Model on the encoder-decoder TinyTransformer: two inputs by teach
     }, { timeout: 30_000, seen: () => answerEl.innerText() }),
   );
   t.diagnostic(`${label}: answer ${ablated.join(' ')}`);
+  // Generate Text on the encoder-decoder: greedy decoding of five drawn sources, as `nnmodel generate`, in the output.
+  await wb.runCommand('nnmodel: Generate Text', { opensInput: true });
+  const input = wb.page.locator('.quick-input-widget input');
+  await poll('the checkpoint question', async () => /which checkpoint to generate text with\?/.test((await input.getAttribute('placeholder').catch(() => null)) ?? ''), {
+    timeout: 30_000,
+    seen: async () => (await input.getAttribute('placeholder').catch(() => null)) ?? '',
+  });
+  await wb.page.keyboard.press('Enter');
+  await poll('the source box', async () => (await input.getAttribute('placeholder').catch(() => null)) === 'e.g. 3 1 4 1 5 9 2 6', { timeout: 30_000 });
+  await wb.page.keyboard.press('Enter');
+  const output = wb.page.locator('.panel .monaco-editor .view-lines');
+  const decoded = await wb.step('decoded answers in the output', () =>
+    poll('the answers and their count', async () => /(\d) of 5 answers right; (\d+) of 40 tokens/.exec((await output.innerText().catch(() => '')).replace(/\u00a0/g, ' ')), {
+      timeout: 120_000,
+      seen: () => output.innerText().catch(() => ''),
+    }),
+  );
+  t.diagnostic(decoded[0]);
+  assert.ok(Number(decoded[1]) >= 4, decoded[0]);
+  assert.match((await output.innerText()).replace(/\u00a0/g, ' '), /^answer {4}[\d ]+ {3}right$/m);
   assert.equal(await answerEl.getAttribute('data-off'), '8');
   assert.equal(ablated.length, source.length);
   assert.notDeepEqual(ablated, answer, 'the model without its cross-attention gives another answer');

@@ -2,11 +2,9 @@
 // between them are one linear map (extension/core/analysis/lints.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { Diagnostic } from '../../extension/core/analysis/types';
-import { nnmodelFiles } from '../fixtures/examples';
+import { exampleDiagnostics } from '../fixtures/examples';
 
 const CODE = 'layer.linear_stack';
 const stacks = (text: string): Diagnostic[] => analyze(text).diagnostics.filter((d) => d.code === CODE);
@@ -123,20 +121,7 @@ test('not reported in a model with errors', () => {
 });
 
 test('no example raises it', () => {
-  const dir = join(__dirname, '../../examples');
-  const readImport = (from: string | undefined, path: string) => {
-    const uri = join(from ? dirname(from) : dir, path);
-    try {
-      return { uri, text: readFileSync(uri, 'utf8') };
-    } catch {
-      return undefined;
-    }
-  };
-  const files = nnmodelFiles(dir);
-  assert.ok(files.length > 10);
-  for (const f of files) {
-    const uri = join(dir, f);
-    const a = analyze(readFileSync(uri, 'utf8'), { uri, readImport });
-    assert.deepEqual(a.diagnostics.filter((d) => d.code === CODE).map((d) => d.message), [], f);
-  }
+  const examples = exampleDiagnostics(CODE);
+  assert.ok(examples.length > 10);
+  for (const e of examples) assert.deepEqual(e.messages, [], e.file);
 });

@@ -19,3 +19,32 @@ export function smallestVocab(g: Graph): number | undefined {
   }
   return best;
 }
+
+/**
+ * The layer objects visible where one graph instance is built or written
+ * (the runtime's layers, the exporter's modules): a block body's scope sees
+ * its callers'. Objects are keyed by their id (`LayerNode.objectId`; their
+ * name in a graph made without ids).
+ */
+export interface ObjectScope<T> {
+  parent?: ObjectScope<T>;
+  objects: Map<string, T>;
+  /** The objects this instance's graph defines (`Graph.objects`). */
+  defines?: readonly string[];
+}
+
+/** Object `key` in `scope` or an enclosing one. */
+export function lookupObject<T>(scope: ObjectScope<T> | undefined, key: string): T | undefined {
+  for (let s = scope; s; s = s.parent) {
+    const o = s.objects.get(key);
+    if (o !== undefined) return o;
+  }
+  return undefined;
+}
+
+/** The scope that keeps object `key`: the one whose graph defines it, else the outermost (a model's objects). */
+export function objectHome<T>(scope: ObjectScope<T>, key: string): ObjectScope<T> {
+  let s = scope;
+  while (!s.defines?.includes(key) && s.parent) s = s.parent;
+  return s;
+}

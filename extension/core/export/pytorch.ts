@@ -34,6 +34,7 @@
 import type { Expr, Range } from '../syntax/ast';
 import type { Analysis, Diagnostic, Graph, GroupNode, LayerNode, ModelInfo } from '../analysis/types';
 import type { Shape, Sym } from '../analysis/sym';
+import { lookupObject, objectHome, type ObjectScope } from '../analysis/graph';
 import type { ArgValue, LayerRef } from '../layers/types';
 import { ACTIVATIONS, LEAKY_RELU_ALPHA } from '../layers/common';
 import { SINUSOIDAL_DEFAULT_MAXLEN, SINUSOIDAL_MAX_PERIOD } from '../layers/embedding';
@@ -399,31 +400,7 @@ class ClassWriter {
  * when none does), wherever it is first applied: one module for every application, as the runtime's
  * one layer (runtime/build.ts).
  */
-interface Scope {
-  parent?: Scope;
-  /** By the object's id (its name in a graph made without ids). */
-  objects: Map<string, { attr: string; unapplied: boolean }>;
-  /** The objects this graph defines (Graph.objects). */
-  defines?: readonly string[];
-}
-
-function lookup(scope: Scope, key: string): { attr: string; unapplied: boolean } | undefined {
-  for (let s: Scope | undefined = scope; s; s = s.parent) {
-    const o = s.objects.get(key);
-    if (o) return o;
-  }
-  return undefined;
-}
-
-/** The scope that keeps the module of object `key`: the one whose graph defines it, else the outermost. */
-function home(scope: Scope, key: string): Scope {
-  let s = scope;
-  for (;;) {
-    if (s.defines?.includes(key)) return s;
-    if (!s.parent) return s;
-    s = s.parent;
-  }
-}
+type Scope = ObjectScope<{ attr: string; unapplied: boolean }>;
 
 function isLayerRef(v: ArgValue | undefined): v is LayerRef {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && v.kind === 'layerRef';
@@ -1064,13 +1041,13 @@ class Exporter {
     const objectModule = (prefix: string, expr: string): string => {
       if (node.object === undefined) return recorded(module(prefix, expr), expr);
       const key = node.objectId ?? node.object;
-      const found = lookup(scope, key);
+      const found = lookupObject(scope, key);
       if (found && (node.sharedWith !== undefined || found.unapplied)) {
         found.unapplied = false;
         return recorded(found.attr, expr);
       }
       const attr = module(prefix, expr, node.object);
-      home(scope, key).objects.set(key, { attr, unapplied: false });
+      objectHome(scope, key).objects.set(key, { attr, unapplied: false });
       return recorded(attr, expr);
     };
     let layout: Layout = x?.layout ?? 'last';
@@ -1426,13 +1403,13 @@ class Exporter {
         const ref = a.embedding;
         if (!isLayerRef(ref)) this.fail(node, 'it needs an embedding layer object');
         const key = ref.id ?? ref.name;
-        let found = lookup(scope, key);
+        let found = lookupObject(scope, key);
         if (!found) {
           // Used before the embedding is applied: create it here; its first application reuses it.
           const attr = w.attr(ref.name, true);
           w.inits.push(`${attr} = nn.Embedding(${ref.args.vocab}, ${ref.args.dim})  # ${ref.name}`);
           found = { attr, unapplied: true };
-          home(scope, key).objects.set(key, found);
+          objectHome(scope, key).objects.set(key, found);
         }
         let bias = '';
         if (a.bias === true) {

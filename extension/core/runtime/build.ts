@@ -17,6 +17,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { Sym, type Shape } from '../analysis/sym';
 import type { Graph, GroupNode, LayerNode, ModelInfo } from '../analysis/types';
+import { lookupObject, objectHome, type ObjectScope } from '../analysis/graph';
 import { getLayer } from '../layers';
 import type { ArgValue, LayerRef, Tf, TfjsContext } from '../layers/types';
 
@@ -188,18 +189,12 @@ export function buildActivationModel(tf: Tf, built: BuiltModel): { model: tfType
 // ------------------------------------------------------------------ building
 
 /**
- * Layer objects visible in one graph instance; a body instance sees its callers' too. A layer
+ * Layer objects visible in one graph instance (by `objectKey`); a body instance sees its callers' too. A layer
  * object's layer is kept in the scope of the graph that defines it (`Graph.objects`; the model's
  * when none does), wherever it is first applied: a block body applying its caller's object first
  * makes the layer every later application, in the caller or in another call, reuses.
  */
-interface Scope {
-  parent?: Scope;
-  /** By `objectKey`. */
-  objects: Map<string, TfLayer>;
-  /** The objects this instance's graph defines (Graph.objects). */
-  defines?: readonly string[];
-}
+type Scope = ObjectScope<TfLayer>;
 
 /** One evaluation of a graph: its node values, for lookups by id. */
 interface Frame {
@@ -328,7 +323,7 @@ class Builder {
     const layer = this.make(() =>
       spec.tfjs(this.context(node.args, shapes, tensors, layerName(node, path), scope)),
     );
-    if (node.object !== undefined) home(scope, objectKey(node)).objects.set(objectKey(node), layer);
+    if (node.object !== undefined) objectHome(scope, objectKey(node)).objects.set(objectKey(node), layer);
     return layer;
   }
 
@@ -340,8 +335,8 @@ class Builder {
    */
   private sharedLayer(node: LayerNode, scope: Scope): TfLayer | undefined {
     const key = objectKey(node);
-    if (node.sharedWith !== undefined) return lookup(scope, key);
-    const early = lookup(scope, key);
+    if (node.sharedWith !== undefined) return lookupObject(scope, key);
+    const early = lookupObject(scope, key);
     if (early && this.unapplied.has(early)) {
       this.unapplied.delete(early);
       return early;
@@ -370,13 +365,13 @@ class Builder {
   private layerObject(value: ArgValue | undefined, arg: string, scope: Scope): TfLayer {
     if (!isLayerRef(value)) throw new Error(`Internal error: argument '${arg}' is not a layer object.`);
     const key = value.id ?? value.name;
-    const found = lookup(scope, key);
+    const found = lookupObject(scope, key);
     if (found) return found;
     // Referenced before it is applied: build it now; its first application reuses it.
     const spec = getLayer(value.layer);
     if (!spec) throw new Error(`Cannot build layer object '${value.name}': no layer '${value.layer}' in this version.`);
     const layer = this.make(() => spec.tfjs(this.context(value.args, [], {}, `${value.layer}_${value.name}`, scope)));
-    home(scope, key).objects.set(key, layer);
+    objectHome(scope, key).objects.set(key, layer);
     this.unapplied.add(layer);
     return layer;
   }
@@ -431,27 +426,9 @@ function zeroInit(tf: Tf, layer: TfLayer): void {
   if (cell instanceof tf.layers.Layer) patch(cell);
 }
 
-function lookup(scope: Scope | undefined, key: string): TfLayer | undefined {
-  for (let s = scope; s; s = s.parent) {
-    const l = s.objects.get(key);
-    if (l) return l;
-  }
-  return undefined;
-}
-
 /** A layer object's key in a Scope: its id (its name in a graph made without ids). */
 function objectKey(node: LayerNode): string {
   return node.objectId ?? node.object!;
-}
-
-/** The scope that keeps the layer of object `key`: the one whose graph defines it, else the outermost. */
-function home(scope: Scope, key: string): Scope {
-  let s = scope;
-  for (;;) {
-    if (s.defines?.includes(key)) return s;
-    if (!s.parent) return s;
-    s = s.parent;
-  }
 }
 
 function isLayerRef(v: ArgValue | undefined): v is LayerRef {
