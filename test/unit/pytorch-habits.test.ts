@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
+import { AnalysisSession } from '../../extension/core/analysis/session';
 import { applyFix } from './sourceText';
 
 const errors = (text: string) => analyze(text).diagnostics.filter((d) => d.severity === 'error');
@@ -266,8 +267,24 @@ test("Keras's input_shape on the first layer (dense(16, input_shape = [4])): one
   const object = 'model M {\n  input x: [4]\n  d = dense(16, input_dim = 4)\n  output x -> d\n}\n';
   const [o] = errors(object);
   assert.equal(o.code, 'arg.unknown');
-  assert.match(o.message, /'input_dim' is how Keras gives the first layer its input; here an input is declared on its own line/);
-  assert.equal(applyFix(object, o), 'model M {\n  input x: [4]\n  d = dense(16)\n  output x -> d\n}\n');
+  assert.match(o.message, /'input_dim' is how Keras gives the first layer its input; here an input is declared on its own line and piped in: `x -> dense\(16\)`\. Its arguments/);
+  assert.deepEqual(o.fixes?.map((f) => [f.title, f.preferred]), [["Pipe 'x' in: x -> dense(16)", true], ["Remove 'input_dim'", false]]);
+  assert.equal(applyFix(object, o, 1), 'model M {\n  input x: [4]\n  d = dense(16)\n  output x -> d\n}\n');
+  // Used as a value after it (`h -> dense(10)`): the piped call is what was meant.
+  const value = 'model K2 {\n  input x: [784]\n  h = dense(64, input_dim = 784)\n  output h -> dense(10)\n}\n';
+  const [v] = errors(value);
+  assert.equal(applyFix(value, v), 'model K2 {\n  input x: [784]\n  h = x -> dense(64)\n  output h -> dense(10)\n}\n');
+  assert.deepEqual(errors(applyFix(value, v)), []);
+  // A CRLF file gets CRLF; an editor session moves the fix with the statement when lines are added above.
+  const crlf = bare.replace(/\n/g, '\r\n');
+  assert.equal(applyFix(crlf, analyze(crlf).diagnostics[0]), fixed.replace(/\n/g, '\r\n'));
+  const session = new AnalysisSession();
+  const two = 'model A {\n  input x: [4]\n  output x -> dense(2)\n}\n' + bare;
+  session.update(two);
+  const moved = two.replace('input x: [4]\n', 'input x: [4]\n\n');
+  const again = session.update(moved).diagnostics.find((x) => x.code === 'call.no_input')!;
+  assert.deepEqual(again.fixes, analyze(moved).diagnostics.find((x) => x.code === 'call.no_input')!.fixes);
+  assert.equal(applyFix(moved, again), moved.replace(bare, fixed));
   const dim = 'model M {\n  output dense(16, input_dim = 4)\n}\n';
   assert.equal(applyFix(dim, errors(dim)[0]), 'model M {\n  input x: [4]\n  output x -> dense(16)\n}\n');
 });

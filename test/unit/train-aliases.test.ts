@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
+import { AnalysisSession } from '../../extension/core/analysis/session';
 import { applyFix } from './sourceText';
 
 const MODEL = `model M {
@@ -95,4 +96,16 @@ test('names with no alias keep their spelling suggestions', () => {
   const r = one(section('  data: digts()'));
   assert.match(r.d.message, /Did you mean 'digits'\?/);
   assert.equal(one(section('  data: digits()\n  loss: crossentropi')).fixed, section('  data: digits()\n  loss: crossentropy'));
+});
+
+test('in an editor session, the learning-rate fix moves with the section when lines are added above it', () => {
+  const text = `model A {\n  input x: [4]\n  output x -> dense(2)\n}\n${section('  data: digits()\n  optimizer: adam(beta1 = 0.5)\n  lr: 2e-4')}`;
+  const session = new AnalysisSession();
+  session.update(text);
+  const moved = text.replace('input x: [4]\n', 'input x: [4]\n\n');
+  const fixOf = (ds: { code: string; fixes?: unknown }[]) => ds.find((d) => d.code === 'train.unknown_key')?.fixes;
+  const kept = session.update(moved).diagnostics;
+  assert.deepEqual(fixOf(kept), fixOf(analyze(moved).diagnostics));
+  const d = kept.find((x) => x.code === 'train.unknown_key')!;
+  assert.match(applyFix(moved, d), /optimizer: adam\(lr = 2e-4, beta1 = 0\.5\)\n}\n$/);
 });

@@ -15,7 +15,6 @@ import type {
   Expr,
   InputStmt,
   ModelDecl,
-  Position,
   Range,
   SourceFile,
   Statement,
@@ -1330,6 +1329,12 @@ export class Analyzer {
     if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
   }
 
+  /** The statement of a model or block body that holds `offset`, if any. */
+  private statementAt(offset: number): Statement | undefined {
+    const body = this.file.items.find((i): i is ModelDecl | BlockDecl => (i.kind === 'model' || i.kind === 'block') && offset >= i.range.start.offset && offset <= i.range.end.offset);
+    return body?.body.find((st) => st.range.start.offset <= offset && offset <= st.range.end.offset);
+  }
+
   /** The target of an assignment of `name` after `range` in the body that holds it, if any. */
   private laterBinding(name: string, range: Range): Range | undefined {
     const at = range.start.offset;
@@ -1610,15 +1615,28 @@ export class Analyzer {
     const written = text === undefined ? undefined : rest.map((a) => text.slice(a.range.start.offset, a.range.end.offset));
     const piped = `${name} -> ${spec.name}${written && written.length > 0 ? `(${written.join(', ')})` : ''}`;
     const shape = text?.slice(given.value.range.start.offset, given.value.range.end.offset) ?? exprText(given.value);
-    const lineStart = call.range.start.offset - call.range.start.character;
-    const indent = /^[ \t]*/.exec(text?.slice(lineStart, call.range.start.offset) ?? '')?.[0] ?? '  ';
-    const at: Position = { line: call.range.start.line, character: 0, offset: lineStart };
+    // The new `input` line goes before the statement, at its start (a position of the tree, which an editor
+    // session moves when lines above change), followed by the statement's own indentation and line break.
+    const stmt = this.statementAt(call.range.start.offset);
+    const stmtStart = stmt?.range.start;
+    const lineStart = stmtStart ? stmtStart.offset - stmtStart.character : 0;
+    const indent = stmtStart && text !== undefined ? (/^[ \t]*/.exec(text.slice(lineStart, stmtStart.offset))?.[0] ?? '') : '';
+    const eol = text?.includes('\r\n') ? '\r\n' : '\n';
     const fix: Fix | undefined =
       ctx.uri !== this.uri || written === undefined
         ? undefined
         : declared
           ? { title: `Pipe '${name}' in: ${piped}`, edits: [{ range: call.range, newText: piped }], preferred: true }
-          : { title: `Declare 'input x: ${shape}' and pipe it in`, edits: [{ range: { start: at, end: at }, newText: `${indent}input x: ${given.name!.name === 'input_dim' ? `[${shape}]` : shape}\n` }, { range: call.range, newText: piped }], preferred: true };
+          : stmtStart
+            ? {
+                title: `Declare 'input x: ${shape}' and pipe it in`,
+                edits: [
+                  { range: { start: stmtStart, end: stmtStart }, newText: `input x: ${given.name!.name === 'input_dim' ? `[${shape}]` : shape}${eol}${indent}` },
+                  { range: call.range, newText: piped },
+                ],
+                preferred: true,
+              }
+            : undefined;
     this.error(
       'call.no_input',
       `${spec.name} needs an input: '${given.name!.name}' is how Keras gives the first layer its input; here ${declared ? `the input '${name}' is declared, and is piped into the first layer: \`${piped}\`` : `an input is declared on its own line (\`input x: ${shape}\`) and piped into the first layer: \`${piped}\``}.`,
@@ -1919,7 +1937,14 @@ export class Analyzer {
           const dim = arg.name.name === 'dim' && options[0] === 'axis' ? " PyTorch's dim counts the batch axis and puts an image's channels at 1; axis counts the example's axes from 0, and -1 is the last (the channels)." : '';
           // `h = dense(16, input_dim = 4)`: Keras's first layer; the input is declared and piped in here.
           const keras = KERAS_INPUT_ARGS.has(arg.name.name) && options.length === 0;
-          const kerasText = keras ? ` '${arg.name.name}' is how Keras gives the first layer its input; here an input is declared on its own line (\`input x: [4]\`) and piped in (\`x -> ${spec.name}(...)\`).` : '';
+          // The model's input, when it has one: piped into the call instead (`h = x -> dense(64)`), which makes h a value.
+          const modelInput = keras ? ctx.g.nodes.find((n): n is InputNode => n.kind === 'input') : undefined;
+          const text = this.file.text;
+          const kept = keras && text !== undefined ? call.args.filter((b) => b !== arg).map((b) => text.slice(b.range.start.offset, b.range.end.offset)) : [];
+          const pipedIn = modelInput ? `${modelInput.name} -> ${spec.name}${kept.length ? `(${kept.join(', ')})` : ''}` : undefined;
+          const kerasText = keras
+            ? ` '${arg.name.name}' is how Keras gives the first layer its input; here an input is declared on its own line and piped in: ${pipedIn ? `\`${pipedIn}\`` : `\`input x: [${text?.slice(arg.value.range.start.offset, arg.value.range.end.offset) ?? '...'}]\`, then \`x -> ${spec.name}(...)\``}.`
+            : '';
           this.error(
             'arg.unknown',
             `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${dim}${kerasText}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
@@ -1927,7 +1952,10 @@ export class Analyzer {
             ctx,
             {
               fixes: keras
-                ? [this.replaceFix(`Remove '${arg.name.name}'`, argRemoval(call, arg), '')]
+                ? [
+                    ...(pipedIn && ctx.uri === this.uri ? [this.replaceFix(`Pipe '${modelInput!.name}' in: ${pipedIn}`, call.range, pipedIn)] : []),
+                    this.replaceFix(`Remove '${arg.name.name}'`, argRemoval(call, arg), '', !pipedIn),
+                  ]
                 : dim && torchFeatureDim(arg.value)
                   ? [this.replaceFix('Change to axis = -1', arg.range, 'axis = -1')]
                   : options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)),

@@ -965,12 +965,15 @@ function channelsFirst(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) =
   }
 }
 
-/** Names Keras, PyTorch code and papers give the batch axis; as an input's first dimension, that axis written out. */
-const BATCH_NAMES: ReadonlySet<string> = new Set(['none', 'batch', 'batch_size', 'batchsize', 'bs', 'nbatch', 'n_batch', 'minibatch', 'batches']);
+/**
+ * Names code and papers give the batch axis; as an input's first dimension, that axis written out. Not
+ * `None`: Keras's `Input(shape=(None, 40))` leaves the batch out already, and None there is a length of any size.
+ */
+const BATCH_NAMES: ReadonlySet<string> = new Set(['batch', 'batch_size', 'batchsize', 'bs', 'nbatch', 'n_batch', 'minibatch', 'batches']);
 
 /**
- * `input.batch_axis`: `input x: [None, 784]` (Keras's `shape=(None, 784)`)
- * or `[batch_size, 28, 28, 1]`: the batch axis written in an input's shape,
+ * `input.batch_axis`: `input x: [batch_size, 784]` or `[batch, 28, 28, 1]`:
+ * the batch axis written in an input's shape,
  * which is one example's. Read as a symbolic dimension, it would make every
  * layer per-example-of-the-batch and every count grow with it. A warning on
  * that dimension, with the fix that removes it.

@@ -490,9 +490,11 @@ function learningRateFix(item: TrainDecl, at: number): Fix | undefined {
     return { title, edits: [{ range: o.range, newText: `${name}(lr = ${rate})` }, remove], preferred: true };
   }
   if (o.kind !== 'call' || !OPTIMIZERS[o.callee.name] || !o.argsRange || o.args.some((a) => !a.name || a.name.name === 'lr')) return undefined;
-  const open = o.argsRange.start;
-  const inside = { line: open.line, character: open.character + 1, offset: open.offset + 1 };
-  return { title, edits: [{ range: { start: inside, end: inside }, newText: o.args.length ? `lr = ${rate}, ` : `lr = ${rate}` }, remove], preferred: true };
+  // Before the first option, or in place of `()`: positions of the tree, which an editor session moves (a position
+  // made here, one past the `(`, would stay where it was when lines above change).
+  if (o.args.length === 0) return { title, edits: [{ range: o.argsRange, newText: `(lr = ${rate})` }, remove], preferred: true };
+  const first = o.args[0].range.start;
+  return { title, edits: [{ range: { start: first, end: first }, newText: `lr = ${rate}, ` }, remove], preferred: true };
 }
 
 /**
