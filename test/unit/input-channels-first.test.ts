@@ -116,3 +116,19 @@ test('an editor session gives the channels-first error the same way on every key
   assert.equal(first.length, 1);
   assert.deepEqual(third.map((d) => [d.code, d.severity, d.message]), first.map((d) => [d.code, d.severity, d.message]));
 });
+
+test("another branch's size error is its own: only errors in statements that read the channels-first input are folded into it", () => {
+  const text = `model TwoInputs {
+  input img: [3, 64, 64]
+  input series: [10, 8]
+  a = img -> conv2d(16, 3) -> flatten
+  b = series -> conv1d(8, 3) -> conv1d(8, 3) -> conv1d(8, 7) -> flatten
+  output concat(a, b) -> dense(2)
+}
+`;
+  const ds = analyze(text).diagnostics;
+  const codes = ds.map((d) => `${d.code}:${d.severity}`).sort();
+  assert.deepEqual(codes, ['input.channels_first:warning', 'shape.kernel_too_large:error']);
+  const k = ds.find((d) => d.code === 'shape.kernel_too_large')!;
+  assert.equal(k.range.start.line, 4);
+});

@@ -163,3 +163,21 @@ test('position = alibi on cross-attention: one warning on the argument; the fix 
 `;
   assert.deepEqual(codes(same), []);
 });
+
+test('two aligned inputs of one symbolic length (a forecast reading covariates): a causal or ALiBi cross-attention is meant, not reported', () => {
+  const forecast = (cross: string) => `model Forecast {
+  input past: [t, 8]
+  input cov: [t, 4]
+  c = cov -> dense(32)
+  h = past -> dense(32)
+  h = h + h -> attention(4, causal = true)
+  h = h + h -> ${cross}
+  output h -> dense(1)
+}
+`;
+  assert.deepEqual(codes(forecast('attention(4, context = c, causal = true)')), []);
+  assert.deepEqual(codes(forecast('attention(4, context = c, position = alibi)')), []);
+  // The same length written as a number may be a source and a target: still reported.
+  const fixed = s2s('attention(4, context = mem, causal = true)').replace('int[s]', 'int[8]').replace('int[t]', 'int[8]');
+  assert.ok(codes(fixed).includes('layer.cross_causal'), codes(fixed).join(', '));
+});

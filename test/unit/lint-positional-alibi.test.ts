@@ -83,3 +83,14 @@ test('no example raises it', () => {
   assert.ok(examples.length > 10);
   for (const e of examples) assert.deepEqual(e.messages, [], e.file);
 });
+
+test('a non-causal ALiBi attention keeps its positional layer: the distance bias is the same both ways, so without positions it cannot tell left from right', () => {
+  const text = `model Enc {
+  input tokens: int[seq]
+  e = embedding(16, 64)
+  output tokens -> e -> positional(learned, maxlen = 16) -> attention(4, position = alibi) -> dense(16) -> softmax
+}
+`;
+  assert.deepEqual(analyze(text).diagnostics.filter((d) => d.code === 'layer.positional_alibi'), []);
+  assert.equal(analyze(text.replace('position = alibi)', 'position = alibi, causal = true)')).diagnostics.filter((d) => d.code === 'layer.positional_alibi').length, 1);
+});

@@ -22,6 +22,7 @@ import type {
   TopLevel,
 } from '../syntax/ast';
 import { parse } from '../syntax/parser';
+import { forEachChild } from '../syntax/children';
 import { LAYERS, getLayer, isRecurrent } from '../layers';
 import { projectionCall, projectionFor } from '../layers/merge';
 import { createLayerContext } from '../layers/context';
@@ -1329,6 +1330,35 @@ export class Analyzer {
     if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
   }
 
+  /**
+   * The ranges of the statements of model `m` that read the input whose
+   * shape is at `shapeRange` (through the values made from it, in order).
+   */
+  private statementsReading(m: ModelInfo, shapeRange: Range): Range[] {
+    const decl = this.file.items.find((i): i is ModelDecl => i.kind === 'model' && i.range.start.offset === m.range.start.offset);
+    const input = decl?.body.find((st): st is InputStmt => st.kind === 'input' && st.shape !== undefined && st.shape.range.start.offset === shapeRange.start.offset);
+    if (!decl || !input) return [];
+    const tainted = new Set([input.name.name]);
+    const reads = (e: Expr): boolean => {
+      let found = false;
+      const visit = (x: Expr): void => {
+        if (found) return;
+        if (x.kind === 'name' && tainted.has(x.name)) found = true;
+        else forEachChild(x, visit);
+      };
+      visit(e);
+      return found;
+    };
+    const out: Range[] = [];
+    for (const st of decl.body) {
+      if (st.kind === 'assign' && reads(st.value)) {
+        tainted.add(st.target.name);
+        out.push(st.range);
+      } else if (st.kind === 'output' && st.values.some(reads)) out.push(st.range);
+    }
+    return out;
+  }
+
   /** The statement of a model or block body that holds `offset`, if any. */
   private statementAt(offset: number): Statement | undefined {
     const body = this.file.items.find((i): i is ModelDecl | BlockDecl => (i.kind === 'model' || i.kind === 'block') && offset >= i.range.start.offset && offset <= i.range.end.offset);
@@ -1660,7 +1690,9 @@ export class Analyzer {
     const here = (uri: string | undefined) => uri === undefined || uri === this.uri;
     const m = models.find((x) => here(x.uri) && x.range.start.offset <= at && at <= x.range.end.offset);
     if (!m) return d;
-    const inside = (x: Diagnostic) => here(x.uri) && m.range.start.offset <= x.range.start.offset && x.range.end.offset <= m.range.end.offset;
+    // Only in statements that read the input (directly, or through values made from it): another branch's error is its own.
+    const reading = this.statementsReading(m, d.range);
+    const inside = (x: Diagnostic) => here(x.uri) && reading.some((r) => r.start.offset <= x.range.start.offset && x.range.end.offset <= r.end.offset);
     const follow = this.diagnostics.filter((x) => x.severity === 'error' && SIZE_ERRORS.has(x.code) && inside(x));
     if (follow.length === 0) return d;
     for (const x of follow) this.diagnostics.splice(this.diagnostics.indexOf(x), 1);

@@ -331,7 +331,9 @@ function onlyAlibiAfter(g: Graph, id: number): LayerNode | undefined {
     for (const n of usersOf(graph, from)) {
       if (n.kind === 'layer') {
         if (n.op === 'attention') {
-          if (n.args.position !== 'alibi' || n.inputs.length !== 1) fail = true;
+          // Causal only: ALiBi's −m·|i − j| is the same to the left and to the right, so without a mask (or positions)
+          // an attention cannot tell which way a token lies (its output only mirrors a reversed input).
+          if (n.args.position !== 'alibi' || n.inputs.length !== 1 || n.args.causal !== true) fail = true;
           first ??= n;
         }
         stack.push([graph, n.id, exit]);
@@ -351,7 +353,7 @@ function onlyAlibiAfter(g: Graph, id: number): LayerNode | undefined {
 
 /**
  * `layer.positional_alibi`: `-> positional(...)` whose value reaches
- * attentions that all use `position = alibi` (self-attentions). ALiBi tells
+ * attentions that all use `position = alibi` (causal self-attentions). ALiBi tells
  * positions apart by their distance in every such attention, so the
  * positional embedding adds nothing they need (Press et al. add none: "we do
  * not add positional embeddings"), and a learned table caps the length at
@@ -484,7 +486,7 @@ function positionAt(text: string, offset: number): Position {
 function crossAttention(n: LayerNode, model: ModelInfo, file: SourceFile, uri: string | undefined, report: (d: Diagnostic) => void): void {
   if (n.uri !== undefined && n.uri !== uri) return;
   const sides = modelFields(model).contexts.get(n);
-  if (!sides || !separate(sides.query, sides.context)) return;
+  if (!sides || !separate(sides.query, sides.context) || aligned(model, sides.query, sides.context)) return;
   const found = callAt(file, n.range.start.offset);
   const call = found?.callee.name === 'attention' ? found : undefined;
   const names = getLayer('attention')!.args.map((a) => a.name);
@@ -526,6 +528,25 @@ function crossAttention(n: LayerNode, model: ModelInfo, file: SourceFile, uri: s
 function separate(a: Field, b: Field): boolean {
   if (a.size === 0 || b.size === 0) return false;
   for (const k of b.keys()) if (a.has(k)) return false;
+  return true;
+}
+
+/**
+ * Whether every input the query reads and every input the context reads
+ * have the same symbolic length (`past: [t, 8]` and `cov: [t, 4]`): two aligned
+ * sequences, position i of one being position i of the other, where a
+ * causal mask (no future covariates) and a distance bias mean what they say.
+ */
+function aligned(model: ModelInfo, query: Field, context: Field): boolean {
+  const length = (name: string) => model.inputs.find((i) => i.name === name)?.shape.dims[0];
+  for (const q of query.keys()) {
+    for (const c of context.keys()) {
+      const a = length(q);
+      const b = length(c);
+      // The same size written as numbers (`int[8]` twice) may as well be a source and a target of one length.
+      if (a === undefined || b === undefined || a.isConst() || !a.equals(b)) return false;
+    }
+  }
   return true;
 }
 
