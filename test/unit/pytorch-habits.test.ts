@@ -203,7 +203,7 @@ test("a module path (nn.Conv2d, F.relu, torch.nn.Linear) is one error on the who
   const [d, ...more] = errors(text);
   assert.equal(more.length, 0);
   assert.equal(d.code, 'syntax.module_prefix');
-  assert.equal(d.message, "'nn.Conv2d': names here have no module prefix (nn. is how PyTorch or Keras reaches its layers); write the layer by its name alone: conv2d");
+  assert.equal(d.message, "'nn.Conv2d': names here have no module prefix (nn. is how PyTorch or Keras reaches its layers); write the name alone: conv2d");
   assert.equal(text.slice(d.range.start.offset, d.range.end.offset), 'nn.Conv2d');
   assert.equal(d.fixes?.[0].title, "Change to 'conv2d'");
   assert.deepEqual(errors(applyFix(text, d)), []);
@@ -215,6 +215,12 @@ test("a module path (nn.Conv2d, F.relu, torch.nn.Linear) is one error on the who
   assert.deepEqual(errors(applyFix(linear, l)), []);
   const [r] = errors(model('F.relu -> flatten'));
   assert.equal(r.fixes?.[0].title, "Change to 'relu'");
+  // In a train section: the optimiser's and the loss's names here.
+  const train = 'model M {\n  input x: [28, 28, 1]\n  output x -> flatten -> dense(10) -> softmax\n}\ntrain M {\n  data: digits()\n  optimizer: torch.optim.Adam(lr = 0.001)\n  loss: nn.CrossEntropyLoss()\n}\n';
+  const [opt, loss] = errors(train);
+  assert.equal(opt.fixes?.[0].title, "Change to 'adam'");
+  assert.equal(loss.fixes?.[0].title, "Change to 'crossentropy'");
+  assert.deepEqual(errors(applyFix(applyFix(train, loss), opt)), []);
   // No layer of that name: the fix removes the prefix.
   const [u] = errors(model('nn.Frobnicate -> flatten'));
   assert.equal(u.fixes?.[0].title, "Remove 'nn.'");

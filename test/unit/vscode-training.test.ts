@@ -5,12 +5,12 @@
 import { reset, resetWindow, state, textDocument, ui, Uri } from './vscodeMock'; // first: installs the fake `vscode`
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { analyze } from '../../extension/core/analysis/analyze';
-import { registerTraining } from '../../extension/vscode/training';
+import { cannotGenerate, registerTraining } from '../../extension/vscode/training';
 import type { AnalysisCache } from '../../extension/vscode/analysisCache';
 import type * as vscode from 'vscode';
 
@@ -212,7 +212,7 @@ test('Generate Text: the language model at the cursor, else the only one, never 
     assert.deepEqual(await generatePrompt(), untrained);
     // Named (as a CodeLens does) but not a language model: said why.
     assert.deepEqual(await generatePrompt(doc.uri, 'PicNet'), {});
-    assert.equal(ui.messages.at(-1)!.text, 'PicNet cannot generate text: it is trained on images(...), and Generate Text needs data: text(...).');
+    assert.equal(ui.messages.at(-1)!.text, 'PicNet cannot generate text: it is trained on images(...), and Generate Text needs data: text(...), or sequences(...) for an encoder-decoder.');
   } finally {
     done();
   }
@@ -221,7 +221,7 @@ test('Generate Text: the language model at the cursor, else the only one, never 
   try {
     cursorAt(two.doc, 'dense(3)');
     assert.deepEqual(await generatePrompt(), { picked: ['Story', 'Story2'] });
-    assert.equal(ui.questions.at(-1)!.placeHolder, 'Model to generate text with (PicNet cannot: it is trained on images(...), and Generate Text needs data: text(...))');
+    assert.equal(ui.questions.at(-1)!.placeHolder, 'Model to generate text with (PicNet cannot: it is trained on images(...), and Generate Text needs data: text(...), or sequences(...) for an encoder-decoder)');
   } finally {
     two.done();
   }
@@ -232,7 +232,7 @@ test('Generate Text: the language model at the cursor, else the only one, never 
     assert.deepEqual(await generatePrompt(), {});
     assert.equal(
       ui.messages.at(-1)!.text,
-      'No model in mine.nnmodel can generate text (PicNet: it is trained on images(...), and Generate Text needs data: text(...); BadCsv: it is trained on csv(...), and Generate Text needs data: text(...)).',
+      'No model in mine.nnmodel can generate text (PicNet: it is trained on images(...), and Generate Text needs data: text(...), or sequences(...) for an encoder-decoder; BadCsv: it is trained on csv(...), and Generate Text needs data: text(...), or sequences(...) for an encoder-decoder).',
     );
     assert.equal(ui.questions.length, 0);
   } finally {
@@ -299,4 +299,14 @@ test('Load Weights for a model with no checkpoint says so, and its file dialog o
   } finally {
     done();
   }
+});
+
+test('Generate Text takes an encoder-decoder trained on sequences (it decodes), not one trained on other data', async () => {
+  const { analyze } = await import('../../extension/core/analysis/analyze');
+  const text = readFileSync('examples/transformer.nnmodel', 'utf8');
+  const a = analyze(text);
+  const train = a.trains.find((t) => t.model === 'TinyTransformer')!;
+  assert.equal(cannotGenerate(train, a.models.find((m) => m.name === 'TinyTransformer')), undefined);
+  const images = { ...train, config: { ...train.config, data: { kind: 'digits' as const, options: {} } } };
+  assert.match(cannotGenerate(images, a.models.find((m) => m.name === 'TinyTransformer')) ?? '', /trained on digits\(\.\.\.\)/);
 });

@@ -30,6 +30,7 @@ import { ranksText, takesRank } from '../layers/rank';
 import { LayerError, type ArgSpec, type ArgType, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
 import { Sym, product, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest, suggestArg, suggestLayer } from './suggest';
+import { lossAlias } from './trainAliases';
 import { UNKNOWN, arithmetic, describeValue, valueKey, type LayerObject, type TensorValue, type Value } from './values';
 import type {
   Analysis,
@@ -4098,7 +4099,9 @@ export { exprText, sourceOfCall };
  * `nn.Linear`), and the message says it.
  */
 function modulePrefixFix(e: SyntaxError, name: string, d: Diagnostic): SyntaxError {
-  const meant = getLayer(name) ? name : suggestLayer(name, [...LAYERS.keys()])[0];
+  // A train section's `torch.optim.Adam`, `nn.CrossEntropyLoss()`: the optimiser's or the loss's name here.
+  const optimizer = ['adam', 'sgd', 'rmsprop'].find((o) => o === name.toLowerCase());
+  const meant = getLayer(name) ? name : (lossAlias(name) ?? optimizer ?? suggestLayer(name, [...LAYERS.keys()])[0]);
   if (meant === undefined || !e.replace) return e;
   d.message = `${e.message}: ${meant}`;
   return { ...e, replace: { ...e.replace, title: `Change to '${meant}'`, text: meant } };

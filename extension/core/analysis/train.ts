@@ -349,7 +349,8 @@ function readConfig(item: TrainDecl, err: Err, replace: (r: Range, o: string[]) 
           readGenerativeLoss(generative, v, config, err, replace);
           break;
         }
-        const word = wordOf(v);
+        // `crossentropy()`, a loss written as a call without options (as PyTorch's `nn.CrossEntropyLoss()`), is the loss.
+        const word = wordOf(v) ?? (v.kind === 'call' && v.args.length === 0 && (LOSSES as readonly string[]).includes(v.callee.name) ? v.callee.name : undefined);
         if (!word || !(LOSSES as readonly string[]).includes(word)) {
           // `CrossEntropyLoss()`, as PyTorch writes it: named by its callee, replaced whole.
           const written = word ?? (v.kind === 'call' ? v.callee.name : undefined);

@@ -563,7 +563,7 @@ class Parser {
     const range = span(this.startOf(first), this.endOf(last));
     const dotted = this.text.slice(this.st[first], this.en[last]);
     const prefix = this.text.slice(this.st[first], this.st[last]);
-    this.error('syntax.module_prefix', `'${dotted}': names here have no module prefix (${prefix} is how PyTorch or Keras reaches its layers); write the layer by its name alone`, range);
+    this.error('syntax.module_prefix', `'${dotted}': names here have no module prefix (${prefix} is how PyTorch or Keras reaches its layers); write the name alone`, range);
     withReplace(this.errors[this.errors.length - 1], `Remove '${prefix}'`, range, tail);
     return true;
   }
@@ -575,7 +575,8 @@ class Parser {
     const close = this.text.indexOf("'", start + 1);
     if (close < 0 || (lineEnd >= 0 && close > lineEnd)) return false;
     const inner = this.text.slice(start + 1, close);
-    if (/["\\\r]/.test(inner)) return false;
+    // Not past a comment's start: `'relu) # don't` has no closing quote of its own.
+    if (/["\\\r#]|\/\//.test(inner)) return false;
     const end = this.lines.positionAt(close + 1);
     const range = span(this.startOf(t), end);
     this.error('syntax.invalid_character', `unexpected character ''' (strings use double quotes: "${inner}")`, range);
