@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
+import { AnalysisSession } from '../../extension/core/analysis/session';
 import { applyFix } from './sourceText';
 
 const errors = (text: string) => analyze(text).diagnostics.filter((d) => d.severity === 'error');
@@ -186,6 +187,13 @@ test("a layer's name where a value is due says so: ', softmax' for '-> softmax',
   assert.equal(d.fixes?.[0].title, "Apply it: '-> softmax'");
   assert.match(applyFix(text, d), /output x -> flatten -> dense\(10\) -> softmax\n/);
   assert.deepEqual(errors(applyFix(text, d)), []);
+  // In an editor session the fix moves with the statement when a line is added above.
+  const session = new AnalysisSession();
+  const two = `model A {\n  input x: [4]\n  output x -> dense(2)\n}\n${text}`;
+  session.update(two);
+  const moved = two.replace('input x: [4]\n', 'input x: [4]\n\n');
+  const kept = session.update(moved).diagnostics.find((x) => x.code === 'name.unknown')!;
+  assert.deepEqual(kept.fixes, analyze(moved).diagnostics.find((x) => x.code === 'name.unknown')!.fixes);
   const object = 'model M {\n  input x: [8]\n  bn = batchnorm\n  output x -> bn\n}\n';
   const [o] = errors(object);
   assert.equal(o.message, "'batchnorm' is a layer, not a value: a layer object is a call: `batchnorm()`.");

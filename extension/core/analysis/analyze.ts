@@ -1399,8 +1399,15 @@ export class Analyzer {
       else if (c === '(' || c === '[') depth++;
     }
     if (before === ',' && sameLine && depth <= 0 && ctx.uri === this.uri) {
-      const at = { line: range.start.line, character: range.start.character - (range.start.offset - i), offset: i };
-      fixes.push({ title: `Apply it: '-> ${name}'`, edits: [{ range: { start: at, end: range.start }, newText: ' -> ' }], preferred: true });
+      // From the end of the value before the ',' (a position of the tree, which an editor session moves with the
+      // statement; one made here from the ',' offset would not move).
+      const stmt = this.statementAt(range.start.offset);
+      const values = stmt?.kind === 'output' ? stmt.values : [];
+      const k = values.findIndex((v) => v.range.start.offset === range.start.offset);
+      const from = k > 0 ? values[k - 1].range.end : undefined;
+      if (from && /^[ \t]*,[ \t]*$/.test(text.slice(from.offset, range.start.offset))) {
+        fixes.push({ title: `Apply it: '-> ${name}'`, edits: [{ range: { start: from, end: range.start }, newText: ' -> ' }], preferred: true });
+      }
     } else if (before === '=') {
       const needs = requiredArgs(spec).map((k) => spec.args[k].name);
       how = `a layer object is a call: \`${name}(${needs.join(', ')})\``;
