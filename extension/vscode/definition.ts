@@ -117,6 +117,7 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
       }
       const renamed = newName !== hit.symbol.name && (kind === 'block' || kind === 'model');
       if (renamed) refuseTaken(cache.get(doc), doc.uri.toString(), newName, hit.symbol);
+      if (newName !== hit.symbol.name && (kind === 'param' || kind === 'value' || kind === 'input' || kind === 'object')) refuseLocalTaken(cache.get(doc), newName, hit.symbol);
       const edit = new vscode.WorkspaceEdit();
       const seen = new Set<string>();
       const add = (uri: string | undefined, r: Range) => {
@@ -150,6 +151,35 @@ export function registerDefinitions(selector: vscode.DocumentSelector, cache: An
     vscode.languages.registerReferenceProvider(selector, references),
     vscode.languages.registerRenameProvider(selector, rename),
   );
+}
+
+/**
+ * Throws when renaming the local `symbol` (a value, parameter, input or layer
+ * object) to `name` would change what the body computes: another binding of
+ * `name` in the same body (`h` renamed `x` where `output h + x` adds the
+ * input), or a use of the word there already (`-> relu` would then apply the
+ * renamed value; so would `activation = relu`, or a call of a block of that
+ * name).
+ */
+function refuseLocalTaken(analysis: Analysis, name: string, symbol: SymbolInfo): void {
+  const body = analysis.file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && i.range.start.offset <= symbol.range.start.offset && symbol.range.start.offset <= i.range.end.offset);
+  if (!body) return;
+  const what = `${symbol.kind === 'param' ? 'parameter' : symbol.kind === 'object' ? 'layer object' : symbol.kind} '${symbol.name}'`;
+  const taken = analysis.symbols.find(
+    (s) => s.uri === undefined && s.container === symbol.container && s.name === name && body.range.start.offset <= s.range.start.offset && s.range.start.offset <= body.range.end.offset,
+  );
+  if (taken) {
+    throw new Error(`'${name}' is already ${taken.kind === 'param' ? 'a parameter' : taken.kind === 'input' ? 'an input' : 'a value'} of ${symbol.container ?? 'this body'} (line ${taken.range.start.line + 1}): renaming ${what} to it would make its uses mean that one. Choose another name.`);
+  }
+  const text = analysis.file.text ?? '';
+  const start = body.range.start.offset;
+  const code = text.slice(start, body.range.end.offset).replace(/(#|\/\/).*$/gm, (c) => ' '.repeat(c.length));
+  const used = new RegExp(`(^|[^A-Za-z0-9_])${name}(?![A-Za-z0-9_])`).exec(code);
+  if (used) {
+    const at = start + used.index + used[1].length;
+    const line = text.slice(0, at).split('\n').length;
+    throw new Error(`'${name}' is used in ${symbol.container ?? 'this body'} already (line ${line}${getLayer(name) ? `: the layer ${name}` : ''}): renaming ${what} to it would make that use mean ${symbol.name}. Choose another name.`);
+  }
 }
 
 /**

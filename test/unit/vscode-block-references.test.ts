@@ -192,6 +192,29 @@ test('Rename of a block to a layer of the catalogue, or to a name a file that ca
   }
 });
 
+test('Rename of a value, parameter or layer object to a name its body already binds or uses is refused: it would change what the model computes', async () => {
+  const d = setUp();
+  try {
+    const token = new CancellationTokenSource().token;
+    const path = '/w/local.nnmodel';
+    const text = 'block b(n, m = 4) {\n  input x\n  output x -> dense(n) -> dense(m)\n}\nmodel M {\n  input x: [8]\n  shared = dense(8)\n  h = x -> shared -> relu -> shared\n  output h + x -> b(16)\n}\n';
+    state.files.set(path, text);
+    const doc = sourceDocument(path, text);
+    const rename = (what: string, nth: number, name: string) => state.providers.rename!.provideRenameEdits(doc, at(path, what, nth, 0), name, token);
+    // `h` renamed `x`: the residual `h + x` would become `x + x`.
+    await assert.rejects(rename('h = x', 0, 'x'), /^Error: 'x' is already an input of M \(line 6\): renaming value 'h' to it would make its uses mean that one\./);
+    // `shared` renamed `relu`: the `-> relu` of that body would apply the dense layer.
+    await assert.rejects(rename('shared = ', 0, 'relu'), /^Error: 'relu' is used in M already \(line 8: the layer relu\): renaming layer object 'shared' to it/);
+    // A parameter renamed to the block's other parameter.
+    await assert.rejects(rename('n, m', 0, 'm'), /'m' is already a parameter of b \(line 1\)/);
+    // A fresh name is renamed everywhere, the call's nothing to follow here.
+    const edit = await rename('h = x', 0, 'hidden');
+    assert.deepEqual(edit!.edits.map((e) => `${e.range.startLine + 1}:${e.newText}`), ['8:hidden', '9:hidden']);
+  } finally {
+    d.dispose();
+  }
+});
+
 test("a file's own block of the same name, or one that does not import the block's file, resolves elsewhere", () => {
   reset(['/w']);
   for (const [path, text] of Object.entries(FILES)) state.files.set(path, text);
