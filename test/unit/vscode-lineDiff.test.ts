@@ -61,3 +61,14 @@ test('large inputs with scattered changes stay exact', () => {
   assert.equal(edits.length, Math.ceil(5000 / 97));
   assert.equal(applyEdits(original, edits), formatted);
 });
+
+test('range formatting of lines that all changed keeps to the selection (one hunk of as many lines is split by line), with LF, CRLF or CR endings', () => {
+  for (const eol of ['\n', '\r\n', '\r']) {
+    const original = ['model   M{', '  input x:[8]', '  h=x->dense(4)', '  output h+x->dense(4)', '}', ''].join(eol);
+    const formatted = ['model M {', '  input x: [8]', '  h = x -> dense(4)', '  output h + x -> dense(4)', '}', ''].join(eol);
+    const edits = lineEdits(original, formatted, { from: 2, to: 3 });
+    assert.equal(applyEdits(original, edits), ['model   M{', '  input x:[8]', '  h = x -> dense(4)', '  output h + x -> dense(4)', '}', ''].join(eol), JSON.stringify(eol));
+    assert.equal(applyEdits(original, lineEdits(original, formatted)), formatted);
+  }
+  assert.deepEqual(splitLines('a\rb\r\nc\nd'), ['a\r', 'b\r\n', 'c\n', 'd']);
+});

@@ -16,12 +16,13 @@ interface Hunk {
   bEnd: number;
 }
 
-/** Lines with their terminators, so that joining them gives the text back. */
+/** Lines with their terminators (LF, CR LF or a lone CR), so that joining them gives the text back. */
 export function splitLines(text: string): string[] {
   const out: string[] = [];
   let start = 0;
   for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\n') {
+    const c = text[i];
+    if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) {
       out.push(text.slice(start, i + 1));
       start = i + 1;
     }
@@ -120,6 +121,14 @@ export function lineEdits(original: string, formatted: string, lines?: { from: n
     if (lines) {
       const touches = h.aStart === h.aEnd ? h.aStart >= lines.from && h.aStart <= lines.to + 1 : h.aStart <= lines.to && h.aEnd - 1 >= lines.from;
       if (!touches) continue;
+      // Line for line (each line reformatted in place): only the selected lines, not the whole hunk.
+      if (h.aEnd - h.aStart === h.bEnd - h.bStart) {
+        for (let i = Math.max(h.aStart, lines.from); i < Math.min(h.aEnd, lines.to + 1); i++) {
+          const j = h.bStart + (i - h.aStart);
+          if (a[i] !== b[j]) out.push({ start: starts[i], end: starts[i + 1], newText: b[j] });
+        }
+        continue;
+      }
     }
     out.push({ start: starts[h.aStart], end: starts[h.aEnd], newText: b.slice(h.bStart, h.bEnd).join('') });
   }
