@@ -576,3 +576,12 @@ test('property: formatting the examples and long generated lines is idempotent, 
   // The generator must produce lines long enough to break, or the checks above test little.
   assert.ok(broken > 100, `only ${broken} generated statements broke`);
 });
+
+test('a trailing comment of a line that is wrapped goes two spaces after the wrapped code, not at its column past the width', () => {
+  const long = 'model M {\n  input x: [8]\n  output x -> dense(8) -> relu -> dense(8) -> relu -> dense(8) -> relu -> dense(8) -> relu -> dense(8)   # note\n}\n';
+  const out = format(long);
+  const last = out.split('\n').find((l) => l.includes('# note'))!;
+  assert.ok(last.length <= 100, JSON.stringify(last));
+  assert.match(last, /\S {2}# note$/);
+  assert.equal(format(out), out);
+});

@@ -214,12 +214,18 @@ class Printer {
 
   /**
    * `line` plus a trailing comment: at the comment's original column when
-   * that leaves at least two spaces after the code, else two spaces after it.
+   * that leaves at least two spaces after the code (and the line was not
+   * wrapped here), else two spaces after it.
    * `col` is where `line` starts on the output line.
    */
   private withComment(line: string, col: number, c: Comment): string {
     const codeEnd = this.end(line, col);
-    const at = Math.max(codeEnd + 2, this.sourceColumn(c.range.start));
+    // Not its original column when the line it ended was wrapped here (this output line continues a statement whose
+    // comment's source line did not): that column, where the long line ended, would keep the wrapped line as wide.
+    const source = this.sourceColumn(c.range.start);
+    const lineStart = this.src.lastIndexOf('\n', c.range.start.offset - 1) + 1;
+    const wrapped = /^\s*(->|\+)/.test(line) && !/^\s*(->|\+)/.test(this.src.slice(lineStart, c.range.start.offset));
+    const at = wrapped ? codeEnd + 2 : Math.max(codeEnd + 2, source);
     return line + ' '.repeat(at - codeEnd) + c.text;
   }
 
