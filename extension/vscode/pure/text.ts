@@ -754,7 +754,8 @@ export function lineHints(
     const tip = [`**${last.name}**${last.model ? ` in \`${last.model}\`` : ''}`];
     if (last.outShape) tip.push(`output \`${shapeToString(last.outShape)}\``);
     if (anyParams) tip.push(`parameters on this line: ${formatCount(params)}`);
-    const instances = varied && instancesText(last.instances ? last : varied);
+    // The tooltip explains the "+N more": the site whose results vary, else the line's last.
+    const instances = varied && instancesText(more > 0 ? varied : last.instances ? last : varied);
     if (instances) tip.push(`_${instances}_`);
     out.push({ line, label: bits.join(' · '), tooltip: tip.join('  \n') });
   }
