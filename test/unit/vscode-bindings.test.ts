@@ -416,3 +416,13 @@ model M {
   assert.match(hover('k = w', 0)!, /\(parameter\) res\.k = w\n```\n\nAt this call: `k = w`\.  \nIts value depends on the call of block `mine`\./);
   assert.equal(hover('v + 1', 0), '```nnmodel\n(value) v = w * 2\n```\n\nIts value depends on the call of block `mine`.');
 });
+
+test('a name bound to a layer object (e = d) is that object: an object in the outline, and its hover says it is another name for d', () => {
+  const text = 'model S {\n  input x: [seq, 16]\n  d = dense(16)\n  e = d\n  h = x -> d -> e\n  output h\n}\n';
+  const a = analyze(text, { uri: URI });
+  assert.deepEqual(a.symbols.filter((s) => s.name === 'd' || s.name === 'e').map((s) => [s.name, s.kind]), [['d', 'object'], ['e', 'object']]);
+  const hover = hoverAt(a, text, 4, 3)!;
+  assert.match(hover, /\(layer object\) e = d/);
+  assert.match(hover, /Another name for `d`: the same layer, one set of weights for both names\./);
+  assert.doesNotMatch(hover, /Shape unknown/);
+});

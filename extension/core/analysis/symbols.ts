@@ -232,6 +232,10 @@ class BodyWalker {
         if (v.kind === 'call' && this.lookup(v.callee.name) < 0 && this.globalKind(v.callee.name) === undefined) {
           const spec = getLayer(v.callee.name);
           isObject = spec !== undefined && !spec.args.some((a) => a.type === 'tensors');
+        } else if (v.kind === 'name') {
+          // `e = d`: another name for the layer object d (one set of weights).
+          const i = this.lookup(v.name);
+          isObject = i >= 0 && this.bindingSymbol[i].kind === 'object';
         }
         this.declare(stmt.target.name, stmt.target.range, isObject ? 'object' : 'value', stmt.range, stmt);
       } else {

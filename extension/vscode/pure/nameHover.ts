@@ -59,6 +59,18 @@ export function nameHover(analysis: Analysis, hit: SymbolHit, offset: number): H
     if (def && spec) {
       return { markdown: codeBlock('(layer object) ' + symbol.name) + '\n\n' + layerHoverMarkdown(def, spec, undefined, objectWeights(analysis, def.model, symbol.name)), range };
     }
+    // `e = d`: another name for the object d, the same layer.
+    const assigned = assignmentOf(analysis.file, symbol.range);
+    const alias = assigned?.value.kind === 'name' ? assigned.value.name : undefined;
+    const target = alias === undefined ? undefined : analysis.symbols.filter((s) => s.kind === 'object' && s.name === alias && s.uri === undefined && s.container === symbol.container && s.range.start.offset < symbol.range.start.offset).pop();
+    const of = target && analysis.sites.find((x) => x.kind === 'object' && contains(target.fullRange, x.range.start.offset));
+    const layer = of ? getLayer(of.name) : undefined;
+    if (of && layer) {
+      return {
+        markdown: codeBlock(`(layer object) ${symbol.name} = ${alias}`) + `\n\nAnother name for \`${alias}\`: the same layer, one set of weights for both names.\n\n` + layerHoverMarkdown(of, layer, undefined, objectWeights(analysis, of.model, alias!)),
+        range,
+      };
+    }
   }
   if (symbol.kind === 'param') return { markdown: codeBlock('(parameter) ' + symbol.name), range };
   // `width = 16`, `hidden = 4 * width`: a number (or a choice, a list) has no shape but a value.
