@@ -19,6 +19,7 @@ import { dimensionHover } from './pure/dimHover';
 import { sumOperands } from './pure/sumOperands';
 import { blockHoverMarkdown, layerDocsMarkdown, layerHoverMarkdown, modelHoverMarkdown, noShapesReason, valueHoverMarkdown } from './pure/text';
 import { trainFunction, trainKey } from './pure/trainSchema';
+import type { TrainEntry } from '../core/syntax/ast';
 import { sizesFor } from './sizes';
 
 export function registerHover(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
@@ -89,6 +90,11 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
         const data = entry?.key.name === 'data' ? analysis.trains.find((t) => t.range.start.offset === container.range.start.offset)?.config.data : undefined;
         const resolved = data?.kind === word ? dataSummary(data) : undefined;
         if (fn) return new vscode.Hover(toMarkdown(`${resolved ? `${resolved}\n\n` : ''}**${fn.name}** — ${fn.doc}`), wordRange);
+        // `loss: crossentropy`, `metrics: [accuracy]`: the value's meaning; `adam(lr = …)`: the option's.
+        const value = entry ? trainKey(entry.key.name)?.values?.find((v) => v.name === word) : undefined;
+        if (value) return new vscode.Hover(toMarkdown(`**${value.name}** — ${value.doc}`), wordRange);
+        const option = entry ? trainOption(entry, offset, word) : undefined;
+        if (option) return new vscode.Hover(toMarkdown(`**${option.name}** — ${option.doc}`), wordRange);
         return undefined;
       }
       const spec = getLayer(word);
@@ -111,4 +117,13 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
 function siteField(analysis: Analysis, site: SiteInfo): string[] {
   const model = analysis.models.find((m) => m.name === site.model);
   return model ? describeField(fieldAt(model, site.range), model) : [];
+}
+
+/** The option `word` of the optimiser or data source call of `entry` whose argument name is at `offset` (`lr` in `adam(lr = 1e-3)`). */
+function trainOption(entry: TrainEntry, offset: number, word: string): { name: string; doc: string } | undefined {
+  const v = entry.value;
+  if (v.kind !== 'call') return undefined;
+  const arg = v.args.find((a) => a.name && a.name.name === word && a.name.range.start.offset <= offset && offset <= a.name.range.end.offset);
+  if (!arg) return undefined;
+  return trainFunction(entry.key.name, v.callee.name)?.args.find((a) => a.name === word);
 }

@@ -165,3 +165,10 @@ train M {
   assert.deepEqual(labels(open(digits.replace('size = 32|)', 'size = |32)'))), []);
   assert.deepEqual(labels(open(digits.replace('size = 32|)', 'size = 32, seed = 1, |)'))), []);
 });
+
+test("hovering a train section's value (crossentropy, accuracy) or an optimiser's option (lr) explains it", () => {
+  const section = (marked: string) => open(`model M {\n  input x: [28, 28, 1]\n  output x -> flatten -> dense(10) -> softmax\n}\ntrain M {\n  data: digits()\n${marked}\n}\n`);
+  assert.match(hover(section('  loss: cross|entropy')) ?? '', /^\*\*crossentropy\*\* — Categorical cross-entropy/);
+  assert.match(hover(section('  metrics: [accu|racy]')) ?? '', /^\*\*accuracy\*\* — Fraction of examples/);
+  assert.match(hover(section('  optimizer: adam(l|r = 1e-3)')) ?? '', /^\*\*lr\*\* — /);
+});
