@@ -132,6 +132,15 @@ train Tiny {
   assert.ok(out.every((id) => Number.isInteger(id) && id >= 0 && id < 6));
 });
 
+test('generating with a model of a fixed length (int[16]) from a shorter prompt pads the window on the left with the unknown token', async () => {
+  const info = analyze('model F {\n  input chars: int[16]\n  output chars -> embedding(12, 8) -> gru(8, return_sequences = true) -> dense(12) -> softmax\n}\n').models[0];
+  const built = buildModel(tf, info, { seed: 1 });
+  const out = await generateTokens(tf, built.model, [3, 1], { maxTokens: 20, temperature: 0, topK: 0, context: 16, outputKind: outputKind(info) });
+  assert.equal(out.length, 20);
+  assert.ok(out.every((id) => Number.isInteger(id) && id >= 0 && id < 12));
+  built.model.dispose();
+});
+
 test('data that does not fit the model is a TrainError saying what differs', () => {
   const config: TrainConfig = { loss: 'crossentropy', optimizer: { kind: 'adam', lr: 1e-3 }, epochs: 1, batch: 4, validation: 0, metrics: [] };
   const { info } = model(`model M {

@@ -120,9 +120,13 @@ export async function generateTokens(tf: Tf, model: tfTypes.LayersModel, prompt:
   const rng = createRng(o.seed ?? 1);
   const ids = [...prompt];
   const out: number[] = [];
+  // A model of a fixed length (`input chars: int[16]`) reads windows of exactly that many tokens: a shorter one
+  // (a short prompt, the start of generation) is padded on the left with id 0, the unknown token.
+  const fixed = model.inputs[0]?.shape[1];
   for (let k = 0; k < o.maxTokens; k++) {
     if (o.cancelled?.()) break;
-    const window = ids.slice(-o.context);
+    let window = ids.slice(-o.context);
+    if (typeof fixed === 'number' && window.length < fixed) window = [...new Array<number>(fixed - window.length).fill(0), ...window];
     const last = tf.tidy(() => {
       const y = model.predict(tf.tensor2d([window], [1, window.length], 'int32')) as tfTypes.Tensor;
       // [1, T, V] → the scores at the last position.
