@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
+import { AnalysisSession } from '../../extension/core/analysis/session';
 import { exampleDiagnostics } from '../fixtures/examples';
 import { applyFix, rangeOf } from './sourceText';
 
@@ -63,4 +64,14 @@ test('no example raises it', () => {
   const examples = exampleDiagnostics(CODE);
   assert.ok(examples.length > 10);
   for (const e of examples) assert.deepEqual(e.messages, [], e.file);
+});
+
+test('in an editor session the fix moves with the chain when lines are added above it', () => {
+  const text = model('  output x -> dense(64, activation = softmax) -> softmax');
+  const two = `model A {\n  input x: [4]\n  output x -> dense(2)\n}\n${text}`;
+  const session = new AnalysisSession();
+  session.update(two);
+  const moved = two.replace('input x: [4]\n', 'input x: [4]\n\n');
+  const kept = session.update(moved).diagnostics.find((d) => d.code === CODE)!;
+  assert.deepEqual(kept.fixes, analyze(moved).diagnostics.find((d) => d.code === CODE)!.fixes);
 });

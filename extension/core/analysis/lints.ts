@@ -368,7 +368,7 @@ function positionalBeforeAlibi(n: LayerNode, g: Graph, model: ModelInfo, file: S
   const first = onlyAlibiAfter(g, n.id);
   if (!first) return;
   const learned = n.args.kind === 'learned' && typeof n.args.maxlen === 'number';
-  const fix = removeFromChain(file?.text, n, `Remove ${n.label}`);
+  const fix = removeFromChain(file?.text, n, `Remove ${n.label}`, g, file);
   report({
     code: 'layer.positional_alibi',
     severity: 'info',
@@ -419,7 +419,7 @@ function doubleSoftmax(second: LayerNode, g: Graph, file: SourceFile | undefined
       : `and squashes them towards uniform: over the ${formatCount(size)} values of the axis none can get more than e / (e + ${formatCount(size - 1)}) ≈ ${percent(Math.E / (Math.E + size - 1))}, ` +
         `so a classifier's crossentropy cannot fall below ${(Math.log(Math.E + size - 1) - 1).toFixed(2)} and training stalls`;
   const fixes: Fix[] = [];
-  const removal = removeFromChain(file?.text, second, 'Remove the second softmax');
+  const removal = removeFromChain(file?.text, second, 'Remove the second softmax', g, file);
   if (removal) fixes.push(removal);
   const call = first.op !== 'softmax' && file !== undefined && first.object === undefined ? callAt(file, first.range.start.offset) : undefined;
   const spec = call && call.callee.name === first.op ? getLayer(first.op) : undefined;
@@ -445,19 +445,39 @@ function percent(x: number): string {
  * it (`x -> a -> b` → `x -> a`): only for a call by the layer's own name
  * written after a value (not a layer object, nor a repeat `* N`).
  */
-function removeFromChain(text: string | undefined, n: LayerNode, title: string): Fix | undefined {
+function removeFromChain(text: string | undefined, n: LayerNode, title: string, g: Graph, file?: SourceFile): Fix | undefined {
   if (text === undefined || n.object !== undefined || !text.startsWith(n.op, n.range.start.offset) || /^\s*\*/.test(text.slice(n.range.end.offset))) return undefined;
   const before = /\s*->\s*$/.exec(text.slice(Math.max(0, n.range.start.offset - 200), n.range.start.offset));
   if (!before) return undefined;
-  const start = positionAt(text, n.range.start.offset - before[0].length);
+  // From the end of what stands before it in its chain: a position of the tree, which an editor session moves when
+  // lines above change (one made here from an offset would stay behind).
+  const prev = nodeAt(g, n.inputs[0]);
+  const start = prev && prev.kind !== 'input' && prev.range.end.offset === n.range.start.offset - before[0].length ? prev.range.end : file && chainPartBefore(file, n.range.start.offset);
+  if (!start || start.offset !== n.range.start.offset - before[0].length) return undefined;
   return { title, edits: [{ range: { start, end: n.range.end }, newText: '' }], preferred: true };
 }
 
-/** The position of `offset` in `text`. */
-function positionAt(text: string, offset: number): Position {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length - 1;
-  return { line, character: offset - (before.lastIndexOf('\n') + 1), offset };
+/** The end of the head or call before the call at `offset` in its `->` chain (a position of the syntax tree). */
+function chainPartBefore(file: SourceFile, offset: number): Position | undefined {
+  const item = file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && i.range.start.offset <= offset && offset <= i.range.end.offset);
+  if (!item || (item.kind !== 'model' && item.kind !== 'block')) return undefined;
+  let found: Position | undefined;
+  const visit = (e: Expr): void => {
+    if (found) return;
+    if (e.kind === 'chain') {
+      const i = e.calls.findIndex((c) => c.range.start.offset === offset);
+      if (i >= 0) {
+        found = i === 0 ? e.head.range.end : e.calls[i - 1].range.end;
+        return;
+      }
+    }
+    forEachChild(e, visit);
+  };
+  for (const st of item.body) {
+    if (st.kind === 'assign') visit(st.value);
+    else if (st.kind === 'output') st.values.forEach(visit);
+  }
+  return found;
 }
 
 // ------------------------------------------------------------------ cross-attention
