@@ -75,3 +75,21 @@ test('in an editor session the fix moves with the chain when lines are added abo
   const kept = session.update(moved).diagnostics.find((d) => d.code === CODE)!;
   assert.deepEqual(kept.fixes, analyze(moved).diagnostics.find((d) => d.code === CODE)!.fixes);
 });
+
+test('a softmax over one value (dense(1) -> softmax, a discriminator) is 1 whatever it gets: layer.softmax_one, fixed to sigmoid', () => {
+  const text = model('  output x -> dense(1) -> softmax');
+  const [d, ...more] = analyze(text).diagnostics;
+  assert.equal(more.length, 0);
+  assert.equal(d.code, 'layer.softmax_one');
+  assert.equal(d.severity, 'warning');
+  assert.match(d.message, /^softmax takes the softmax over an axis of one value: e\^x \/ e\^x is 1 for every input, so the output never changes and nothing before it learns\. .* use sigmoid\.$/);
+  assert.equal(applyFix(text, d), model('  output x -> dense(1) -> sigmoid'));
+  assert.deepEqual(analyze(applyFix(text, d)).diagnostics, []);
+  const act = model('  output x -> dense(1, activation = softmax)');
+  const [a] = analyze(act).diagnostics;
+  assert.equal(a.code, 'layer.softmax_one');
+  assert.equal(applyFix(act, a), model('  output x -> dense(1, activation = sigmoid)'));
+  // Over more than one value, or over another axis of size above one: nothing.
+  assert.deepEqual(analyze(model('  output x -> dense(2) -> softmax')).diagnostics, []);
+  assert.deepEqual(exampleDiagnostics('layer.softmax_one').flatMap((e) => e.messages), []);
+});

@@ -118,6 +118,7 @@ class GraphWalk {
       if (f.pair) linearStacks(g, this.objectsOf, this.uri, this.report);
       if (f.cross !== undefined && this.file !== undefined) for (const n of f.cross) crossAttention(n, this.current!, this.file, this.uri, this.report);
       if (f.softmaxes !== undefined) for (const n of f.softmaxes) doubleSoftmax(n, g, this.file, this.uri, this.report);
+      if (f.ones !== undefined) for (const n of f.ones) softmaxOfOne(n, this.file, this.uri, this.report);
       if (f.positionals !== undefined) for (const n of f.positionals) positionalBeforeAlibi(n, g, this.current!, this.file, this.uri, this.report);
     }
     if (f.bodies !== undefined) for (const b of f.bodies) this.visit(b);
@@ -136,6 +137,8 @@ interface GraphFacts {
   cross: LayerNode[] | undefined;
   /** Softmax layers fed by a softmax (see `doubleSoftmax`). */
   softmaxes: LayerNode[] | undefined;
+  /** Softmaxes over an axis of one value (see `softmaxOfOne`). */
+  ones: LayerNode[] | undefined;
   /** `positional` layers (see `positionalBeforeAlibi`). */
   positionals: LayerNode[] | undefined;
   /** The bodies of its groups, in order (a body may repeat). */
@@ -152,7 +155,7 @@ const graphFacts = new WeakMap<Graph, GraphFacts>();
 function factsOf(g: Graph, keep: boolean): GraphFacts {
   let f = keep ? graphFacts.get(g) : undefined;
   if (f !== undefined) return f;
-  f = { pair: false, embedding: false, attention: false, reshapes: undefined, cross: undefined, softmaxes: undefined, positionals: undefined, bodies: undefined };
+  f = { pair: false, embedding: false, attention: false, reshapes: undefined, cross: undefined, softmaxes: undefined, ones: undefined, positionals: undefined, bodies: undefined };
   const nodes = g.nodes;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
@@ -167,6 +170,7 @@ function factsOf(g: Graph, keep: boolean): GraphFacts {
       else if (n.op === 'reshape') (f.reshapes ??= []).push(n);
       else if (n.op === 'positional') (f.positionals ??= []).push(n);
       else if (n.op === 'softmax' && n.inputs.length === 1 && endsInSoftmax(nodeAt(g, n.inputs[0]))) (f.softmaxes ??= []).push(n);
+      if (endsInSoftmax(n) && n.shape.dims[softmaxAxis(n)]?.value === 1) (f.ones ??= []).push(n);
     } else if (n.kind === 'group') for (const run of n.runs) (f.bodies ??= []).push(run.body);
   }
   if (keep) graphFacts.set(g, f);
@@ -432,6 +436,34 @@ function doubleSoftmax(second: LayerNode, g: Graph, file: SourceFile | undefined
     range: second.range,
     ...(fixes.length > 0 ? { fixes } : {}),
     related: [{ message: `${first.label} gives probabilities`, range: first.range }],
+  });
+}
+
+/**
+ * `layer.softmax_one`: `dense(1) -> softmax` (or `dense(1, activation =
+ * softmax)`): a softmax over an axis of one value is e^x / e^x = 1 for every
+ * input, so the output never changes and no gradient reaches the layers
+ * before it: a GAN's discriminator or a binary classifier so built learns
+ * nothing. One probability is a sigmoid's; the fix writes sigmoid.
+ */
+function softmaxOfOne(n: LayerNode, file: SourceFile | undefined, uri: string | undefined, report: (d: Diagnostic) => void): void {
+  if (!(n.uri === undefined || n.uri === uri)) return;
+  const text = file?.text;
+  const call = file !== undefined && n.object === undefined ? callAt(file, n.range.start.offset) : undefined;
+  let fix: Fix | undefined;
+  if (call && n.op === 'softmax' && call.callee.name === 'softmax' && text !== undefined) {
+    fix = { title: 'Change to sigmoid', edits: [{ range: call.range, newText: 'sigmoid' }], preferred: true };
+  } else if (call && call.callee.name === n.op) {
+    const spec = getLayer(n.op);
+    const act = spec ? argWritten(spec.args.map((a) => a.name), call, 'activation') : undefined;
+    if (act) fix = { title: 'Change to activation = sigmoid', edits: [{ range: act.arg.value.range, newText: 'sigmoid' }], preferred: true };
+  }
+  report({
+    code: 'layer.softmax_one',
+    severity: 'warning',
+    message: `${n.label} takes the softmax over ${n.op === 'softmax' ? 'an axis of one value' : 'its one output'}: e^x / e^x is 1 for every input, so the output never changes and nothing before it learns. One probability (a yes/no, a discriminator's real or fake) is a sigmoid's: use sigmoid.`,
+    range: n.range,
+    ...(fix ? { fixes: [fix] } : {}),
   });
 }
 
