@@ -750,10 +750,12 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
     const fits =
       ex.dims.length === input.dims.length && !!ex.isInt === !!input.isInt && ex.dims.every((d, i) => !input.dims[i].isConst() || input.dims[i].equals(d));
     if (!fits) {
+      const length = lengthHint(config.data.kind, input, entry('data')?.value);
       err(
         'train.data_shape',
-        `${config.data.kind} gives examples of ${shapeToString(ex)}, but '${model.name}' takes ${shapeToString(input)}.${dataHint(config.data.kind, input)}`,
+        `${config.data.kind} gives examples of ${shapeToString(ex)}, but '${model.name}' takes ${shapeToString(input)}.${length?.hint ?? dataHint(config.data.kind, input)}`,
         dataAt,
+        length?.fix && [length.fix],
       );
       return;
     }
@@ -1057,6 +1059,48 @@ export function causalFix(file: SourceFile, layer: LayerNode, name: string, valu
   const last = call.args[call.args.length - 1];
   const edit = written ? { range: written, newText: value } : { range: { start: last.range.end, end: last.range.end }, newText: `, ${name} = ${value}` };
   return { title, edits: [edit], preferred: true };
+}
+
+/** The option of `waves`, `sequences` and `text` that sets the examples' length. */
+const LENGTH_OPTION: Readonly<Record<string, string>> = { waves: 'length', sequences: 'length', text: 'context' };
+
+/**
+ * `waves(length = 128)` for `input signal: [64, 1]`, `text(..., context = 64)`
+ * for `int[32]`: what to change, with the fix that sets the option to the
+ * model's length (`Use waves(length = 64)`); or, for an input of the wrong
+ * kind, how to declare it (token ids are `int[...]`, a series `[steps, 1]`).
+ * Undefined for other data.
+ */
+function lengthHint(kind: string, input: Shape, value: Expr | undefined): { hint: string; fix?: Fix } | undefined {
+  const option = LENGTH_OPTION[kind];
+  if (!option) return undefined;
+  const tokens = kind !== 'waves';
+  if (tokens && !input.isInt) {
+    return { hint: ` ${kind} gives token ids: declare the input as int[...] (\`input t: int[seq]\`) and embed them (\`-> embedding(vocab, dim)\`).` };
+  }
+  if (!tokens && (input.isInt || input.dims.length !== 2 || input.dims[1].value !== 1)) {
+    const steps = input.dims[0]?.value;
+    return { hint: ` waves gives a series of one value per step, [steps, 1]: declare the input as [${steps ?? input.dims[0]?.toString() ?? 'seq'}, 1].` };
+  }
+  const n = input.dims[0]?.value;
+  if (n === undefined || input.dims.length !== (tokens ? 1 : 2)) return undefined;
+  const fix = value?.kind === 'call' ? setOptionFix(value, option, String(n)) : undefined;
+  return { hint: ` Use ${kind}(${kind === 'text' ? '…, ' : ''}${option} = ${n}), or declare the input's length symbolic (\`${tokens ? 'int[seq]' : '[seq, 1]'}\`) to train at the data's.`, fix };
+}
+
+/**
+ * The fix that sets option `name` of the data call to `text`: its value
+ * replaced where it is written by name, else `, name = text` after the last
+ * argument, or `(name = text)` for empty parentheses (positions of the tree).
+ */
+function setOptionFix(call: CallExpr, name: string, text: string): Fix | undefined {
+  const title = `Set ${name} = ${text}`;
+  const named = call.args.find((a) => a.name?.name === name);
+  if (named) return { title, edits: [{ range: named.value.range, newText: text }], preferred: true };
+  const last = call.args[call.args.length - 1];
+  if (last) return { title, edits: [{ range: { start: last.range.end, end: last.range.end }, newText: `, ${name} = ${text}` }], preferred: true };
+  if (call.argsRange) return { title, edits: [{ range: call.argsRange, newText: `(${name} = ${text})` }], preferred: true };
+  return undefined;
 }
 
 function dataHint(kind: string, input: Shape): string {
