@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { AnalysisSession } from '../../extension/core/analysis/session';
+import { applyFix } from './sourceText';
 import type { Diagnostic, ModelInfo, TrainConfig } from '../../extension/core/analysis/types';
 import { buildModel } from '../../extension/core/runtime/build';
 import { startTrainingBackend } from '../../extension/core/runtime/kernels';
@@ -612,4 +613,19 @@ test('the page trains a GAN from its train message: both checkpoints per epoch (
   assert.notEqual(fnv1a(resumed.checkpoints[0].weights), fnv1a(fresh.checkpoints[0].weights));
   const noD = await run({ ...msg, config: { ...msg.config, epochs: 1 }, resume: { modelJson: last(undefined).modelJson, weights: last(undefined).weights } });
   assert.match(JSON.stringify(noD.events.filter((e) => e.kind === 'warning')), /no checkpoint of the discriminator D: it starts afresh against the generator of epoch 2/);
+});
+
+test("a GAN's metrics and validation are not used: a warning on each, with the fix that removes it", () => {
+  const base = readFileSync('examples/gan_digits.nnmodel', 'utf8');
+  const text = base.replace('  batch: 32\n}', '  batch: 32\n  metrics: [accuracy]\n  validation: 0.2\n}');
+  const ds = analyze(text).diagnostics;
+  assert.deepEqual(ds.map((d) => [d.code, d.severity, text.slice(d.range.start.offset, d.range.end.offset)]), [
+    ['train.adversarial_setting', 'warning', 'metrics'],
+    ['train.adversarial_setting', 'warning', 'validation'],
+  ]);
+  assert.match(ds[0].message, /^metrics are not used by loss: adversarial: .* Remove metrics\.$/);
+  let fixed = text;
+  for (const d of [...ds].reverse()) fixed = applyFix(fixed, d);
+  assert.equal(fixed, base);
+  assert.deepEqual(analyze(fixed).diagnostics, []);
 });

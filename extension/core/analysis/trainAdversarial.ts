@@ -126,6 +126,7 @@ function sizeHint(kind: string, shape: Shape): string {
 export function checkAdversarial(item: TrainDecl, config: TrainConfig, model: ModelInfo, models: ReadonlyMap<string, ModelInfo>, err: Err): void {
   const adversarial = config.adversarial;
   if (!adversarial) return;
+  unusedSettings(item, err);
   const lossAt = item.entries.find((e) => e.key.name === 'loss')?.value.range ?? item.name.range;
   const nameExpr = discriminatorExpr(item);
   const nameAt: Range = nameExpr?.range ?? lossAt;
@@ -271,4 +272,30 @@ export function checkAdversarial(item: TrainDecl, config: TrainConfig, model: Mo
       { severity: 'warning' },
     );
   }
+}
+
+/**
+ * `metrics: [accuracy]` and `validation: 0.2` in a GAN's section: training
+ * reports g_loss, d_loss, d_real and d_fake and holds nothing out (every
+ * example trains the discriminator), so both would be ignored without a
+ * word. A warning on each, with the fix that removes the setting.
+ */
+function unusedSettings(item: TrainDecl, err: Err): void {
+  item.entries.forEach((e, i) => {
+    const key = e.key.name;
+    if (key !== 'metrics' && key !== 'validation') return;
+    const before = item.entries[i - 1];
+    const after = item.entries[i + 1];
+    const range = before ? { start: before.range.end, end: e.range.end } : after ? { start: e.range.start, end: after.range.start } : e.range;
+    const fix = { title: `Remove ${key}`, edits: [{ range, newText: '' }], preferred: true };
+    err(
+      'train.adversarial_setting',
+      key === 'metrics'
+        ? 'metrics are not used by loss: adversarial: a GAN has no classes to score; its training reports g_loss, d_loss, d_real and d_fake (and the diversity of its samples). Remove metrics.'
+        : 'validation is not used by loss: adversarial: a GAN holds no examples out (every example trains the discriminator, and no held-out score measures a generator). Remove validation.',
+      e.key.range,
+      [fix],
+      { severity: 'warning' },
+    );
+  });
 }
