@@ -5,6 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { applyFix } from './sourceText';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -606,4 +607,18 @@ test('CLI: `nnmodel train` on a tiny denoiser prints its epochs, writes the chec
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a denoiser ending in a bounding activation (-> sigmoid) cannot give noise drawn from N(0, 1): train.denoise_activation, the fix removes it', () => {
+  const base = readFileSync('examples/diffusion_digits.nnmodel', 'utf8');
+  const text = base.replace('-> conv2d(1, 3, padding = same)   # ε', '-> conv2d(1, 3, padding = same) -> sigmoid   # ε');
+  const d = one(text, 'train.denoise_activation');
+  assert.equal(d.severity, 'warning');
+  assert.match(at(text, d), / sigmoid$/);
+  assert.match(d.message, /ends with sigmoid, which keeps its output in \[0, 1\]: the noise cannot be matched/);
+  const fixed = applyFix(text, d);
+  assert.equal(fixed, base);
+  assert.deepEqual(diagnosticsOf(fixed), []);
+  // The examples end with a plain convolution.
+  assert.deepEqual(diagnosticsOf(base), []);
 });

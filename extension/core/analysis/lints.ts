@@ -477,7 +477,7 @@ function percent(x: number): string {
  * it (`x -> a -> b` → `x -> a`): only for a call by the layer's own name
  * written after a value (not a layer object, nor a repeat `* N`).
  */
-function removeFromChain(text: string | undefined, n: LayerNode, title: string, g: Graph, file?: SourceFile): Fix | undefined {
+export function removeFromChain(text: string | undefined, n: LayerNode, title: string, g: Graph, file?: SourceFile): Fix | undefined {
   if (text === undefined || n.object !== undefined || !text.startsWith(n.op, n.range.start.offset) || /^\s*\*/.test(text.slice(n.range.end.offset))) return undefined;
   const before = /\s*->\s*$/.exec(text.slice(Math.max(0, n.range.start.offset - 200), n.range.start.offset));
   if (!before) return undefined;

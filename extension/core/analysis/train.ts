@@ -735,7 +735,7 @@ function inRange(s: OptSpec, n: number): boolean {
 
 /** Data and loss against the model's input and output. */
 function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: Err, models: ReadonlyMap<string, ModelInfo>, file: SourceFile): void {
-  if (config.loss === 'denoise') return checkDenoise(item, config, model, err);
+  if (config.loss === 'denoise') return checkDenoise(item, config, model, err, file);
   if (config.loss === 'adversarial') return checkAdversarial(item, config, model, models, err);
   const entry = (k: string) => item.entries.find((e) => e.key.name === k);
   const dataAt = entry('data')?.value.range ?? item.name.range;

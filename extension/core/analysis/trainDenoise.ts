@@ -7,7 +7,8 @@
  * have the data's example shape; the output has the image's shape (the
  * predicted noise, runtime/diffusion.ts).
  */
-import type { Expr, Range, TrainDecl } from '../syntax/ast';
+import type { Expr, Range, SourceFile, TrainDecl } from '../syntax/ast';
+import { removeFromChain } from './lints';
 import { shapeToString, type Shape } from './sym';
 import type { ModelInfo, TrainConfig } from './types';
 import { DATA_SOURCES, type Err } from './train';
@@ -29,7 +30,7 @@ function sameShape(ex: Shape, declared: Shape): boolean {
 }
 
 /** Checks the model and the data of a `loss: denoise` section. */
-export function checkDenoise(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: Err): void {
+export function checkDenoise(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: Err, file?: SourceFile): void {
   const entry = (k: string) => item.entries.find((e) => e.key.name === k);
   const lossAt = entry('loss')?.value.range ?? item.name.range;
   const dataAt = entry('data')?.value.range ?? item.name.range;
@@ -98,8 +99,31 @@ export function checkDenoise(item: TrainDecl, config: TrainConfig, model: ModelI
       undefined,
       { related: [{ message: `the output, ${shapeToString(out.shape)}`, range: out.range, uri: model.uri }] },
     );
+    return;
+  }
+  // The predicted noise, drawn from N(0, 1), takes any value: an activation at the end bounds it.
+  const last = out ? model.graph.nodes.find((n) => n.id === out.nodeId) : undefined;
+  const bound = last?.kind === 'layer' ? (BOUNDING[last.op] ?? (typeof last.args.activation === 'string' ? BOUNDING[last.args.activation] : undefined)) : undefined;
+  if (last?.kind === 'layer' && bound && (last.uri === undefined || last.uri === model.uri)) {
+    const fix = file && last.op in BOUNDING ? removeFromChain(file.text, last, `Remove ${last.label}`, model.graph, file) : undefined;
+    err(
+      'train.denoise_activation',
+      `a denoiser predicts the noise added to its image, drawn from N(0, 1) (about a third of it outside [-1, 1]), but '${model.name}' ends with ${last.label}, which keeps its output ${bound}: the noise cannot be matched and the samples stay blurred. End with no activation (a plain conv2d).`,
+      last.range,
+      fix ? [fix] : undefined,
+      { severity: 'warning' },
+    );
   }
 }
+
+/** Activations that bound their output, and the bounds they keep it in. */
+const BOUNDING: Readonly<Record<string, string>> = {
+  sigmoid: 'in [0, 1]',
+  tanh: 'in [-1, 1]',
+  softmax: 'in [0, 1]',
+  relu: 'at 0 or above',
+  hard_sigmoid: 'in [0, 1]',
+};
 
 /** `metrics` that make no sense for a noise predictor (there are no classes): warned, and not computed. */
 function checkMetrics(item: TrainDecl, config: TrainConfig, err: Err): void {
