@@ -700,11 +700,10 @@ export class Analyzer {
   unusedExplained(range: Range): boolean {
     const text = this.file.text;
     if (text === undefined) return false;
-    const bodyAt = (at: number) => this.file.items.find((i): i is ModelDecl | BlockDecl => (i.kind === 'model' || i.kind === 'block') && at >= i.range.start.offset && at <= i.range.end.offset);
     if (this.explainedUnused === undefined) {
       const set = (this.explainedUnused = new Set());
       const add = (at: number, name: string) => {
-        const body = bodyAt(at);
+        const body = this.bodyAt(at);
         if (body) set.add(`${body.range.start.offset}\u0000${name}`);
       };
       for (const d of this.diagnostics) {
@@ -713,7 +712,7 @@ export class Analyzer {
           for (const f of d.fixes ?? []) if (/^Change to '/.test(f.title) && f.edits.length > 0) add(d.range.start.offset, f.edits[0].newText);
           for (const r of d.related ?? []) if (r.uri === undefined) add(r.range.start.offset, text.slice(r.range.start.offset, r.range.end.offset));
         } else if (d.code === 'model.no_output' || d.code === 'block.no_output') {
-          const decl = bodyAt(d.range.start.offset);
+          const decl = this.bodyAt(d.range.start.offset);
           const last = decl?.body.filter((st): st is AssignStmt => st.kind === 'assign').pop();
           if (last) add(last.target.range.start.offset, last.target.name);
         }
@@ -721,7 +720,7 @@ export class Analyzer {
     }
     if (this.explainedUnused.size === 0) return false;
     const at = range.start.offset;
-    const body = bodyAt(at);
+    const body = this.bodyAt(at);
     return body !== undefined && this.explainedUnused.has(`${body.range.start.offset}\u0000${text.slice(at, range.end.offset)}`);
   }
 
@@ -1360,16 +1359,20 @@ export class Analyzer {
     return out;
   }
 
+  /** The model or block of this file whose text holds `offset`, if any. */
+  private bodyAt(offset: number): ModelDecl | BlockDecl | undefined {
+    return this.file.items.find((i): i is ModelDecl | BlockDecl => (i.kind === 'model' || i.kind === 'block') && offset >= i.range.start.offset && offset <= i.range.end.offset);
+  }
+
   /** The statement of a model or block body that holds `offset`, if any. */
   private statementAt(offset: number): Statement | undefined {
-    const body = this.file.items.find((i): i is ModelDecl | BlockDecl => (i.kind === 'model' || i.kind === 'block') && offset >= i.range.start.offset && offset <= i.range.end.offset);
-    return body?.body.find((st) => st.range.start.offset <= offset && offset <= st.range.end.offset);
+    return this.bodyAt(offset)?.body.find((st) => st.range.start.offset <= offset && offset <= st.range.end.offset);
   }
 
   /** The target of an assignment of `name` after `range` in the body that holds it, if any. */
   private laterBinding(name: string, range: Range): Range | undefined {
     const at = range.start.offset;
-    const body = this.file.items.find((i): i is ModelDecl | BlockDecl => (i.kind === 'model' || i.kind === 'block') && at >= i.range.start.offset && at <= i.range.end.offset);
+    const body = this.bodyAt(at);
     if (!body) return undefined;
     for (const st of body.body) if (st.kind === 'assign' && st.target.name === name && st.target.range.start.offset > range.end.offset) return st.target.range;
     return undefined;
@@ -1821,7 +1824,7 @@ export class Analyzer {
   private sameBodyKey(kind: string, name: string, range: Range, ctx: Ctx): string | undefined {
     if (ctx.uri !== this.uri) return undefined;
     const at = range.start.offset;
-    const body = this.file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && at >= i.range.start.offset && at <= i.range.end.offset);
+    const body = this.bodyAt(at);
     return body ? `${kind}:${body.range.start.offset}:${name}` : undefined;
   }
 
