@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame } from 'playwright-core';
+import type { Frame, Locator } from 'playwright-core';
 import { e2eTest, env, openTab, openTrainingTab, poll, type Workbench } from './harness';
 
 const LENET_3_EPOCHS = (text: string) => text.replace(/epochs: \d+/, 'epochs: 3');
@@ -425,15 +425,7 @@ e2eTest('the small GPT lowers its loss on a text file; the attention view and Ge
   );
   assert.equal(Number(ids), new Set(Array.from(TINY_TEXT)).size, 'one id per character of the text (and the unknown token)');
   // The inspector has the focus; the command uses the one visible .nnmodel editor.
-  await wb.runCommand('nnmodel: Generate Text', { opensInput: true });
-  const input = wb.page.locator('.quick-input-widget input');
-  // Training held out validation data, so there is a best checkpoint beside the last: Generate Text asks which, best first.
-  await poll('the checkpoint question', async () => /which checkpoint to generate text with\?/.test((await input.getAttribute('placeholder').catch(() => null)) ?? ''), {
-    timeout: 30_000,
-    seen: async () => (await input.getAttribute('placeholder').catch(() => null)) ?? '',
-  });
-  await wb.page.keyboard.press('Enter');
-  await poll('the prompt box', async () => (await input.getAttribute('placeholder').catch(() => null)) === 'e.g. Little lamp', { timeout: 30_000 });
+  const input = await generateTextPrompt(wb, 'e.g. Little lamp');
   await input.fill('Little lamp');
   await wb.page.keyboard.press('Enter');
   const output = wb.page.locator('.panel .monaco-editor .view-lines');
@@ -519,14 +511,7 @@ e2eTest('Train Model on the encoder-decoder TinyTransformer: two inputs by teach
   );
   t.diagnostic(`${label}: answer ${ablated.join(' ')}`);
   // Generate Text on the encoder-decoder: greedy decoding of five drawn sources, as `nnmodel generate`, in the output.
-  await wb.runCommand('nnmodel: Generate Text', { opensInput: true });
-  const input = wb.page.locator('.quick-input-widget input');
-  await poll('the checkpoint question', async () => /which checkpoint to generate text with\?/.test((await input.getAttribute('placeholder').catch(() => null)) ?? ''), {
-    timeout: 30_000,
-    seen: async () => (await input.getAttribute('placeholder').catch(() => null)) ?? '',
-  });
-  await wb.page.keyboard.press('Enter');
-  await poll('the source box', async () => (await input.getAttribute('placeholder').catch(() => null)) === 'e.g. 3 1 4 1 5 9 2 6', { timeout: 30_000 });
+  await generateTextPrompt(wb, 'e.g. 3 1 4 1 5 9 2 6');
   await wb.page.keyboard.press('Enter');
   const output = wb.page.locator('.panel .monaco-editor .view-lines');
   const decoded = await wb.step('decoded answers in the output', () =>
@@ -659,3 +644,21 @@ train Small {
     }),
   );
 });
+
+/**
+ * Runs Generate Text, answers its checkpoint question with the first choice
+ * (the best checkpoint: training held out validation data, so there is one
+ * beside the last) and waits for the prompt box with `placeholder`; returns
+ * the box.
+ */
+async function generateTextPrompt(wb: Workbench, placeholder: string): Promise<Locator> {
+  await wb.runCommand('nnmodel: Generate Text', { opensInput: true });
+  const input = wb.page.locator('.quick-input-widget input');
+  await poll('the checkpoint question', async () => /which checkpoint to generate text with\?/.test((await input.getAttribute('placeholder').catch(() => null)) ?? ''), {
+    timeout: 30_000,
+    seen: async () => (await input.getAttribute('placeholder').catch(() => null)) ?? '',
+  });
+  await wb.page.keyboard.press('Enter');
+  await poll('the prompt box', async () => (await input.getAttribute('placeholder').catch(() => null)) === placeholder, { timeout: 30_000 });
+  return input;
+}
