@@ -50,7 +50,7 @@ import type {
 } from './types';
 import { collectSymbols } from './symbols';
 import { analyzeTrain, causalFix } from './train';
-import { lintModels } from './lints';
+import { lintModels, modelDeclOf } from './lints';
 import { missingOutputFixes } from './outputFix';
 import { argExprOf } from './callArgs';
 import { partitionPoint } from '../bisect';
@@ -1335,7 +1335,7 @@ export class Analyzer {
    * shape is at `shapeRange` (through the values made from it, in order).
    */
   private statementsReading(m: ModelInfo, shapeRange: Range): Range[] {
-    const decl = this.file.items.find((i): i is ModelDecl => i.kind === 'model' && i.range.start.offset === m.range.start.offset);
+    const decl = modelDeclOf(this.file, m);
     const input = decl?.body.find((st): st is InputStmt => st.kind === 'input' && st.shape !== undefined && st.shape.range.start.offset === shapeRange.start.offset);
     if (!decl || !input) return [];
     const tainted = new Set([input.name.name]);

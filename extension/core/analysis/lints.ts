@@ -1011,7 +1011,7 @@ function channelsFirst(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) =
     const [first, ...rest] = sizes as number[];
     const channelCounts = rank === 3 ? [1, 3, 4] : [1, 2, 3, 4];
     if (!channelCounts.includes(first) || rest.some((v) => v <= 4)) continue;
-    decl ??= file.items.find((i): i is ModelDecl => i.kind === 'model' && i.range.start.offset === m.range.start.offset);
+    decl ??= modelDeclOf(file, m);
     if (!decl) return;
     const node = m.graph.nodes.find((n) => n.kind === 'input' && n.name === input.name);
     if (!node) continue;
@@ -1057,7 +1057,7 @@ function batchAxis(m: ModelInfo, file: SourceFile, report: (d: Diagnostic) => vo
     if (first === undefined || first.isConst()) continue;
     const name = first.toString();
     if (!BATCH_NAMES.has(name.toLowerCase())) continue;
-    const decl = file.items.find((i): i is ModelDecl => i.kind === 'model' && i.range.start.offset === m.range.start.offset);
+    const decl = modelDeclOf(file, m);
     const dims = decl?.body.find((st): st is InputStmt => st.kind === 'input' && st.name.name === input.name)?.shape?.dims;
     if (!dims || dims.length === 0 || dims[0].kind !== 'name') continue;
     const rest = input.shape.dims.slice(1);
@@ -1265,4 +1265,9 @@ function residualsIn(item: ModelDecl | BlockDecl, text: string, out: Diagnostic[
     if (st.kind === 'assign') visit(st.value);
     else if (st.kind === 'output') for (const v of st.values) visit(v);
   }
+}
+
+/** The declaration of model `m` in `file` (found by where it starts: two models may share a name). */
+export function modelDeclOf(file: SourceFile, m: ModelInfo): ModelDecl | undefined {
+  return file.items.find((i): i is ModelDecl => i.kind === 'model' && i.range.start.offset === m.range.start.offset);
 }
