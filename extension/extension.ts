@@ -11,6 +11,7 @@ import { registerCommands } from './vscode/commands';
 import { registerCompletion } from './vscode/completion';
 import { registerDefinitions } from './vscode/definition';
 import { registerDiagnostics } from './vscode/diagnostics';
+import { registerDocumentLinks } from './vscode/documentLinks';
 import { registerExport } from './vscode/export';
 import { registerFolding } from './vscode/folding';
 import { registerFormatting } from './vscode/formatting';
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): NnmodelApi {
     registerFolding(selector, cache),
     registerDefinitions(selector, cache, workspaceSymbols),
     registerHighlights(selector, cache),
+    registerDocumentLinks(selector, cache),
     registerFormatting(selector),
     registerCodeActions(selector, cache),
     registerCodeLens(selector, cache),

@@ -2,9 +2,9 @@
 // provider (extension/vscode/workspaceSymbols.ts) in node: a workspace of
 // in-memory files, file system watchers whose events a test fires, settings,
 // findFiles and fs.stat/readFile with a delay; documents with positions and
-// the classes the completion, hover and signature help providers build
-// (extension/vscode/completion.ts and the like). Importing this file installs
-// it as `vscode` for every later `require('vscode')` of the test's bundle
+// the classes the completion, hover, signature help and document link
+// providers build (extension/vscode/completion.ts and the like). Importing
+// this file installs it as `vscode` for every later `require('vscode')` of the test's bundle
 // (test/unit bundles keep `vscode` external), so import it first.
 import Module from 'node:module';
 
@@ -49,9 +49,11 @@ export class Uri {
   constructor(
     readonly scheme: string,
     readonly path: string,
+    /** Decoded, as VS Code keeps it: a command link's JSON arguments. */
+    readonly query = '',
   ) {}
   toString(): string {
-    return `${this.scheme}://${this.path}`;
+    return this.query ? `${this.scheme}:${this.path}?${encodeURIComponent(this.query)}` : `${this.scheme}://${this.path}`;
   }
   get fsPath(): string {
     return this.path;
@@ -66,8 +68,11 @@ export class Uri {
   }
   static parse(s: string): Uri {
     const m = /^(\w[\w+.-]*):\/\/(.*)$/.exec(s);
-    if (!m) throw new Error(`not a uri: ${s}`);
-    return new Uri(m[1], m[2]);
+    if (m) return new Uri(m[1], m[2]);
+    // A command link, `command:id?ENCODED-JSON`.
+    const c = /^command:([^?]*)(?:\?(.*))?$/.exec(s);
+    if (!c) throw new Error(`not a uri: ${s}`);
+    return new Uri('command', c[1], decodeURIComponent(c[2] ?? ''));
   }
   static file(p: string): Uri {
     return new Uri('file', p);
@@ -238,6 +243,13 @@ export function sourceDocument(path: string, text: string): SourceDocument {
     },
   };
 }
+export class DocumentLink {
+  tooltip?: string;
+  constructor(
+    readonly range: Range,
+    readonly target?: Uri,
+  ) {}
+}
 export class Location {
   constructor(
     readonly uri: Uri,
@@ -319,6 +331,7 @@ export const state = {
     rename?: { provideRenameEdits(doc: unknown, p: Position, newName: string, token: unknown): Promise<WorkspaceEdit | undefined> };
     formatting?: { provideDocumentFormattingEdits(doc: unknown, options: { insertSpaces: boolean; tabSize: number }, token?: unknown): TextEdit[] };
     rangeFormatting?: { provideDocumentRangeFormattingEdits(doc: unknown, range: Range, options: { insertSpaces: boolean; tabSize: number }, token?: unknown): TextEdit[] };
+    links?: { provideDocumentLinks(doc: unknown, token: unknown): Promise<DocumentLink[]> };
   },
   stats: 0,
   reads: 0,
@@ -639,6 +652,10 @@ export const languages = {
     state.providers.rangeFormatting = p;
     return new Disposable();
   },
+  registerDocumentLinkProvider(_selector: unknown, p: NonNullable<typeof state.providers.links>) {
+    state.providers.links = p;
+    return new Disposable();
+  },
 };
 
 const api = {
@@ -649,6 +666,7 @@ const api = {
   Position,
   Range,
   Location,
+  DocumentLink,
   TextEdit,
   WorkspaceEdit,
   Diagnostic,

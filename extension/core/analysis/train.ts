@@ -2,7 +2,7 @@
  * The `train` section: settings with defaults, data sources, and checks that
  * the data and the loss fit the model they train.
  */
-import type { CallExpr, Expr, Range, SourceFile, TrainDecl } from '../syntax/ast';
+import type { CallExpr, Expr, Range, SourceFile, StringLit, TrainDecl } from '../syntax/ast';
 import type { ArgValue } from '../layers/types';
 import { Sym, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest } from './suggest';
@@ -536,6 +536,18 @@ function wordOf(e: Expr): string | undefined {
   return undefined;
 }
 
+/**
+ * The path a `data:` value reads (`csv("data/fruit.csv")`, `images("photos")`,
+ * `text("tiny.txt", ...)`): the first argument of a source that takes a path,
+ * when it is positional and a string, as training reads it. Undefined for a
+ * built-in set and for a path missing or not a string (`train.bad_data`).
+ */
+export function dataPathOf(v: Expr): StringLit | undefined {
+  if (v.kind !== 'call' || !DATA_SOURCES.find((d) => d.name === v.callee.name)?.path) return undefined;
+  const first = v.args[0];
+  return first && !first.name && first.value.kind === 'string' ? first.value : undefined;
+}
+
 function readDataSource(v: Expr, err: Err, replace: (r: Range, o: string[]) => Fix[]): DataSource | undefined {
   const name = v.kind === 'call' ? v.callee.name : wordOf(v);
   const spec = DATA_SOURCES.find((d) => d.name === name);
@@ -554,14 +566,14 @@ function readDataSource(v: Expr, err: Err, replace: (r: Range, o: string[]) => F
   let path: string | undefined;
   let call: CallExpr | undefined = v.kind === 'call' ? v : undefined;
   if (spec.path) {
-    const first = call?.args[0];
-    if (!first || first.name || first.value.kind !== 'string') {
+    const literal = dataPathOf(v);
+    if (!literal) {
       err('train.bad_data', `${name} needs a path first, relative to this file: \`${name}("data/...")\`.`, call?.argsRange ?? at);
       return undefined;
     }
-    path = first.value.value;
+    path = literal.value;
     if (/^[a-z]+:\/\//i.test(path)) {
-      err('train.bad_data', 'data is read from files beside the model, not from the network.', first.value.range);
+      err('train.bad_data', 'data is read from files beside the model, not from the network.', literal.range);
       return undefined;
     }
     call = { ...call!, args: call!.args.slice(1) };

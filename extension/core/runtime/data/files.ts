@@ -132,9 +132,16 @@ export function normalizePath(p: string): string {
   return (absolute ? '/' : '') + out.join('/');
 }
 
+/** Whether a data path is absolute (`/data`, `C:/data`, `C:\data`): `joinPath` then ignores the base folder. */
+export function isAbsolutePath(p: string): boolean {
+  const r = p.replace(/\\/g, '/');
+  return r.startsWith('/') || /^[A-Za-z]:\//.test(r);
+}
+
+/** `rel` resolved against the folder `base` (an absolute `rel` as it is), normalised. */
 export function joinPath(base: string, rel: string): string {
   const r = rel.replace(/\\/g, '/');
-  if (r.startsWith('/') || /^[A-Za-z]:\//.test(r)) return normalizePath(r);
+  if (isAbsolutePath(r)) return normalizePath(r);
   return normalizePath(`${base}/${r}`);
 }
 
