@@ -271,3 +271,29 @@ e2eTest('Go to Definition and the hover on a rebound name take the binding in sc
     seen: () => statusSelection(wb),
   });
 });
+
+e2eTest('Open Link on the import path of gpt_small.nnmodel opens gpt2_small.nnmodel; on its data path, data/tiny.txt', {}, async (wb) => {
+  await wb.openFile('gpt_small.nnmodel');
+  const source = wb.readFile('gpt_small.nnmodel');
+  // The hover first: it also waits for the extension (and its link provider) to be active.
+  const call = positionOf(source, 'gpt_block(128');
+  await wb.hoverAt(call.line, call.column + 2, 'gpt_block');
+  await wb.press('Escape');
+  const activeTab = () => wb.page.locator('.tabs-container .tab.active').getAttribute('data-resource-name').catch(() => null);
+  const openLinkAt = async (needle: string, target: string) => {
+    const at = positionOf(source, needle);
+    await wb.goTo(at.line, at.column + 3);
+    // The link provider answers after the editor asks; Open Link is tried until the target opens.
+    await poll(`Open Link on ${needle} to open ${target}`, async () => {
+      if ((await activeTab()) === target) return true;
+      await wb.runCommand('Open Link');
+      return (await activeTab()) === target;
+    }, { seen: async () => `active tab ${await activeTab()}` });
+  };
+  await openLinkAt('"gpt2_small.nnmodel"', 'gpt2_small.nnmodel');
+  // Back to the first file by its tab (Quick Open of an open, inactive file is slow to settle).
+  await wb.page.locator('.tabs-container .tab[data-resource-name="gpt_small.nnmodel"]').click();
+  await poll('gpt_small.nnmodel to be the active tab again', async () => (await activeTab()) === 'gpt_small.nnmodel');
+  await wb.activeEditor().locator('textarea').focus();
+  await openLinkAt('"data/tiny.txt"', 'tiny.txt');
+});
