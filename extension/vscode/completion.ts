@@ -10,7 +10,7 @@ import { toMarkdown } from './convert';
 import { callableBlock, callableBlockInputs, callableBlocks } from './pure/blocks';
 import { chainInputShape, inputMismatch, objectLayer } from './pure/chainInput';
 import { completionContext, type CallContext, type Container } from './pure/context';
-import { isLocal, namesInScope } from './pure/lookup';
+import { firstSiteFrom, isLocal, namesInScope } from './pure/lookup';
 import { TOP_LEVEL_KEYWORDS, TOP_LEVEL_TEMPLATES } from './pure/keywords';
 import { activeParameter, callSnippet, formatDefault, givenParameters, isRequired, layerSignature } from './pure/text';
 import { TRAIN_KEYS, trainFunction, trainKey, type TrainFn } from './pure/trainSchema';
@@ -80,9 +80,14 @@ function scopeNames(env: Env): SymbolInfo[] {
 }
 
 function shapeOf(env: Env, s: SymbolInfo): string | undefined {
-  const site = env.analysis.sites.find((x) => x.range.start.offset === s.range.start.offset && x.outShape);
-  if (!site?.outShape) return undefined;
-  return `${site.outShape.isInt ? 'int' : ''}[${site.outShape.dims.map((d) => d.toString()).join(', ')}]`;
+  // Sites are sorted by where they start: a binary search, not a scan per name (a long model has thousands of both).
+  const sites = env.analysis.sites;
+  const at = s.range.start.offset;
+  for (let i = firstSiteFrom(sites, at); i < sites.length && sites[i].range.start.offset === at; i++) {
+    const shape = sites[i].outShape;
+    if (shape) return `${shape.isInt ? 'int' : ''}[${shape.dims.map((d) => d.toString()).join(', ')}]`;
+  }
+  return undefined;
 }
 
 /** The layer objects after `->`; one whose layer does not take the piped value (`wte` after vectors) comes last and says why. */
