@@ -5,13 +5,15 @@
  */
 import * as vscode from 'vscode';
 import { getLayer, LAYERS, type Analysis, type ArgSpec, type LayerSpec, type Shape, type SymbolInfo } from '../core';
+import type { BlockDecl, Expr } from '../core/syntax/ast';
 import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
-import { callableBlock, callableBlockInputs, callableBlocks } from './pure/blocks';
+import { callableBlock, callableBlockDecl, callableBlockInputs, callableBlocks } from './pure/blocks';
 import { chainInputShape, inputMismatch, objectLayer } from './pure/chainInput';
 import { completionContext, type CallContext, type Container } from './pure/context';
-import { isLocal, namesInScope } from './pure/lookup';
+import { firstSiteFrom, isLocal, namesInScope } from './pure/lookup';
 import { TOP_LEVEL_KEYWORDS, TOP_LEVEL_TEMPLATES } from './pure/keywords';
+import { paramUse, type ParamUse } from './pure/paramUse';
 import { activeParameter, callSnippet, formatDefault, givenParameters, isRequired, layerSignature } from './pure/text';
 import { TRAIN_KEYS, trainFunction, trainKey, type TrainFn } from './pure/trainSchema';
 
@@ -80,9 +82,14 @@ function scopeNames(env: Env): SymbolInfo[] {
 }
 
 function shapeOf(env: Env, s: SymbolInfo): string | undefined {
-  const site = env.analysis.sites.find((x) => x.range.start.offset === s.range.start.offset && x.outShape);
-  if (!site?.outShape) return undefined;
-  return `${site.outShape.isInt ? 'int' : ''}[${site.outShape.dims.map((d) => d.toString()).join(', ')}]`;
+  // Sites are sorted by where they start: a binary search, not a scan per name (a long model has thousands of both).
+  const sites = env.analysis.sites;
+  const at = s.range.start.offset;
+  for (let i = firstSiteFrom(sites, at); i < sites.length && sites[i].range.start.offset === at; i++) {
+    const shape = sites[i].outShape;
+    if (shape) return `${shape.isInt ? 'int' : ''}[${shape.dims.map((d) => d.toString()).join(', ')}]`;
+  }
+  return undefined;
 }
 
 /** The layer objects after `->`; one whose layer does not take the piped value (`wte` after vectors) comes last and says why. */
@@ -102,15 +109,95 @@ function objectItems(env: Env, piped?: Shape): vscode.CompletionItem[] {
 }
 
 function nameItems(env: Env, kinds: readonly SymbolInfo['kind'][]): vscode.CompletionItem[] {
-  return scopeNames(env)
-    .filter((s) => kinds.includes(s.kind))
-    .map((s) => {
-      const kind = s.kind === 'param' ? K.TypeParameter : s.kind === 'object' ? K.Constant : K.Variable;
-      const it = item(s.name, kind, env, s.kind === 'object' ? SORT.object : SORT.name);
-      const shape = shapeOf(env, s);
-      it.detail = `${s.kind === 'object' ? 'layer object' : s.kind}${shape ? `: ${shape}` : ''}`;
-      return it;
-    });
+  return symbolItems(env, scopeNames(env).filter((s) => kinds.includes(s.kind)));
+}
+
+function symbolItems(env: Env, symbols: readonly SymbolInfo[]): vscode.CompletionItem[] {
+  return symbols.map((s) => {
+    const kind = s.kind === 'param' ? K.TypeParameter : s.kind === 'object' ? K.Constant : K.Variable;
+    const it = item(s.name, kind, env, s.kind === 'object' ? SORT.object : SORT.name);
+    const shape = shapeOf(env, s);
+    it.detail = `${s.kind === 'object' ? 'layer object' : s.kind}${shape ? `: ${shape}` : ''}`;
+    return it;
+  });
+}
+
+/** The declaration of the block the cursor is in, if any. */
+function containerDecl(env: Env): BlockDecl | undefined {
+  return env.container?.kind === 'block' ? callableBlockDecl(env.analysis, env.docUri, env.container.name, readUriText) : undefined;
+}
+
+/** How the body of `decl` uses its parameter `name` (a block given it on is looked up as this document sees it). */
+function useOf(decl: BlockDecl, name: string, env: Env): ParamUse {
+  return paramUse(decl, name, (n) => callableBlockDecl(env.analysis, env.docUri, n, readUriText));
+}
+
+/** The enclosing block's parameters whose use passes `test` (`act` applied as `-> act`, `pad` given as `padding = pad`). */
+function paramsUsedAs(env: Env, test: (use: ParamUse) => boolean): SymbolInfo[] {
+  const decl = containerDecl(env);
+  if (!decl) return [];
+  const declared = new Set(decl.params.map((p) => p.name.name));
+  return scopeNames(env).filter((s) => s.kind === 'param' && declared.has(s.name) && test(useOf(decl, s.name, env)));
+}
+
+/**
+ * The names in scope that hold a number, what fits in a number argument and
+ * in arithmetic (`dense(2 * |)`, `reshape([-1, |])`): the enclosing block's
+ * parameters used as numbers (or whose use does not show), the sizes its
+ * input shapes bind (`input x: [seq, d]`), and the values bound to
+ * arithmetic (`width = 4`, `hidden = 4 * d`), never a tensor, a layer object
+ * or a parameter that stands for a layer or a choice.
+ */
+function numberItems(env: Env): vscode.CompletionItem[] {
+  const decl = containerDecl(env);
+  const declared = new Set(decl?.params.map((p) => p.name.name));
+  const scope = scopeNames(env);
+  const numeric = new Set(scope.filter((s) => s.kind === 'param' || s.kind === 'value').map((s) => s.name));
+  // What each value is bound to, by where its name is written.
+  const assigned = new Map<number, Expr>();
+  const body = env.container && env.analysis.file.items.find((i) => (i.kind === 'model' || i.kind === 'block') && i.name.name === env.container!.name);
+  if (body && (body.kind === 'model' || body.kind === 'block')) for (const st of body.body) if (st.kind === 'assign') assigned.set(st.target.range.start.offset, st.value);
+  const out: vscode.CompletionItem[] = [];
+  for (const s of scope) {
+    if (s.kind === 'param') {
+      if (decl && declared.has(s.name)) {
+        const use = useOf(decl, s.name, env).kind;
+        if (use === 'number' || use === 'unknown') out.push(...symbolItems(env, [s]));
+      } else {
+        // Bound by an input shape's pattern: the size the call brings.
+        const [it] = symbolItems(env, [s]);
+        it.detail = 'size';
+        out.push(it);
+      }
+    } else if (s.kind === 'value') {
+      const e = assigned.get(s.range.start.offset);
+      if (e && isArithmetic(e, numeric) && !shapeOf(env, s)) out.push(...symbolItems(env, [s]));
+    }
+  }
+  return out;
+}
+
+/** Whether `e` is arithmetic on numbers and on names of `numeric` (a bare word such as `same` is a choice). */
+function isArithmetic(e: Expr, numeric: ReadonlySet<string>): boolean {
+  switch (e.kind) {
+    case 'number':
+      return true;
+    case 'name':
+      return numeric.has(e.name);
+    case 'unary':
+      return isArithmetic(e.operand, numeric);
+    case 'paren':
+      return isArithmetic(e.expr, numeric);
+    case 'binary':
+      return isArithmetic(e.left, numeric) && isArithmetic(e.right, numeric);
+    default:
+      return false;
+  }
+}
+
+/** What a layer argument (`unembed(e)`) or a block parameter applied as a layer (`-> act`) takes: the layer objects in scope, and the enclosing block's parameters applied as layers. */
+function layerValueItems(env: Env): vscode.CompletionItem[] {
+  return [...nameItems(env, ['object']), ...symbolItems(env, paramsUsedAs(env, (u) => u.kind === 'layer'))];
 }
 
 function keyword(label: string, snippet: string, doc: string, env: Env): vscode.CompletionItem {
@@ -155,16 +242,26 @@ function enumItem(value: string, env: Env, detail?: string): vscode.CompletionIt
   return it;
 }
 
+/** The choices of an argument, then the enclosing block's parameters given as the same kind of argument (`padding = pad`). */
+function choiceItems(arg: ArgSpec, env: Env): vscode.CompletionItem[] {
+  const values =
+    arg.type === 'enum'
+      ? (arg.enum ?? []).map((v) => enumItem(v, env, `${arg.name}`))
+      : arg.type === 'bool'
+        ? ['true', 'false'].map((v) => enumItem(v, env))
+        : activationNames().map((v) => enumItem(v, env, 'activation'));
+  const same = (u: ParamUse) => u.kind === 'choice' && u.arg.type === arg.type && (arg.type !== 'enum' || u.arg.enum?.join() === arg.enum?.join());
+  return [...values, ...symbolItems(env, paramsUsedAs(env, same))];
+}
+
 function valuesFor(arg: ArgSpec, env: Env): vscode.CompletionItem[] {
   switch (arg.type) {
     case 'enum':
-      return (arg.enum ?? []).map((v) => enumItem(v, env, `${arg.name}`));
     case 'bool':
-      return ['true', 'false'].map((v) => enumItem(v, env));
     case 'activation':
-      return activationNames().map((v) => enumItem(v, env, 'activation'));
+      return choiceItems(arg, env);
     case 'layer':
-      return nameItems(env, ['object']);
+      return layerValueItems(env);
     case 'tensor':
     case 'tensors':
       // Token ids are no value to attend to or join (`shape.not_float`): listed last, after the vectors.
@@ -176,7 +273,7 @@ function valuesFor(arg: ArgSpec, env: Env): vscode.CompletionItem[] {
     case 'number':
     case 'ints':
     case 'int_list':
-      return nameItems(env, ['param']);
+      return numberItems(env);
     case 'string':
       return [];
   }
@@ -196,15 +293,20 @@ function argNameItem(name: string, detail: string | undefined, doc: string, env:
 
 function layerArgItems(spec: LayerSpec, call: CallContext, env: Env): vscode.CompletionItem[] {
   const out: vscode.CompletionItem[] = [];
+  const names = spec.args.map((a) => a.name);
+  const variadic = spec.args.find((a) => a.type === 'tensors')?.name;
+  const active = activeParameter(names, call, variadic);
+  if (call.nested) {
+    // A part of the value (`2 * |`, `[-1, |]`): a number, or a value for a tensor argument (`concat(a, (|`); never a layer.
+    const type = spec.args[active]?.type;
+    return type === 'tensor' || type === 'tensors' ? valuesFor(spec.args[active], env) : numberItems(env);
+  }
   if (call.inValue) {
     const arg = call.argName ? spec.args.find((a) => a.name === call.argName) : undefined;
     if (arg) out.push(...valuesFor(arg, env));
     else out.push(...nameItems(env, ['param', 'value', 'input']));
     return out;
   }
-  const names = spec.args.map((a) => a.name);
-  const variadic = spec.args.find((a) => a.type === 'tensors')?.name;
-  const active = activeParameter(names, call, variadic);
   const given = givenParameters(names, call, variadic);
   if (active >= 0 && !given.includes(names[active])) out.push(...valuesFor(spec.args[active], env));
   spec.args.forEach((a, i) => {
@@ -217,30 +319,59 @@ function layerArgItems(spec: LayerSpec, call: CallContext, env: Env): vscode.Com
 }
 
 /**
- * Inside a block call: the names in scope where a value fits (a parameter the
- * cursor is on; an input given by name takes a tensor), then the parameters
- * and the inputs not given yet, by name (the first input only when nothing is
- * piped into the call). Past the last parameter, no value: inputs are given
- * by name only.
+ * What fits as the value of parameter `name` of `decl`, by how its body uses
+ * it: a layer object for one applied as a layer (`-> act`), the choices of
+ * the layer argument it is given as (`activation = act`: the activations),
+ * else the numbers in scope; its default first, when it is one of these.
+ */
+function paramValueItems(decl: BlockDecl, name: string, env: Env): vscode.CompletionItem[] {
+  const use = useOf(decl, name, env);
+  if (use.kind === 'layer') return layerValueItems(env);
+  const def = decl.params.find((p) => p.name.name === name)?.default;
+  if (use.kind === 'choice') {
+    const out = choiceItems(use.arg, env);
+    const d = def && (def.kind === 'name' ? def.name : def.kind === 'bool' ? String(def.value) : undefined);
+    const it = out.find((x) => x.kind === K.EnumMember && x.label === d);
+    if (it) {
+      it.detail = `default of ${name}`;
+      it.sortText = SORT.arg + '0 ' + d;
+    }
+    return out;
+  }
+  const out = numberItems(env);
+  if (def?.kind === 'number') {
+    const it = item(def.text, K.Value, env, SORT.arg + '0');
+    it.detail = `default of ${name}`;
+    out.unshift(it);
+  }
+  return out;
+}
+
+/**
+ * Inside a block call: what fits the parameter the cursor is on
+ * (paramValueItems; an input given by name takes a tensor), then the
+ * parameters and the inputs not given yet, by name (the first input only
+ * when nothing is piped into the call). Past the last parameter, no value:
+ * inputs are given by name only.
  */
 function blockArgItems(name: string, call: CallContext, piped: boolean, env: Env): vscode.CompletionItem[] {
   const block = callableBlock(env.analysis, env.docUri, name, readUriText);
+  const decl = block && callableBlockDecl(env.analysis, env.docUri, name, readUriText);
   const inputs = block && callableBlockInputs(env.analysis, env.docUri, name, readUriText);
   const anyValue = () => nameItems(env, ['param', 'value', 'input', 'object']);
-  if (!block || !inputs) return anyValue();
+  if (!block || !decl || !inputs) return call.nested ? numberItems(env) : anyValue();
   const paramNames = block.params.map((p) => p.name);
-  // A parameter takes a value known while analysing (a number, a word, a list): the parameters and the
-  // values in scope that are no tensor (`width = 8`), never an input, a layer object or a chain's result.
-  const paramValue = () => nameItems(env, ['param', 'value']).filter((it) => !/^value: /.test(String(it.detail)));
+  const isInput = (n: string | undefined) => n !== undefined && inputs.includes(n) && !paramNames.includes(n);
+  if (call.nested) return isInput(call.argName) ? nameItems(env, ['value', 'input']) : numberItems(env);
   if (call.inValue) {
-    if (call.argName && inputs.includes(call.argName) && !paramNames.includes(call.argName)) return nameItems(env, ['value', 'input']);
-    return call.argName && paramNames.includes(call.argName) ? paramValue() : anyValue();
+    if (isInput(call.argName)) return nameItems(env, ['value', 'input']);
+    return call.argName && paramNames.includes(call.argName) ? paramValueItems(decl, call.argName, env) : anyValue();
   }
   const out: vscode.CompletionItem[] = [];
   // Positional arguments fill the parameters only; inputs are given by name.
   const given = givenParameters(paramNames, call);
   const active = activeParameter(paramNames, call);
-  if (!call.argName && active >= 0 && !given.includes(paramNames[active])) out.push(...paramValue());
+  if (!call.argName && active >= 0 && !given.includes(paramNames[active])) out.push(...paramValueItems(decl, paramNames[active], env));
   block.params.forEach((p, i) => {
     if (!given.includes(p.name)) out.push(argNameItem(p.name, p.default === undefined ? 'required' : `= ${p.default}`, '', env, i));
   });
@@ -296,7 +427,7 @@ function trainArgItems(key: string, call: CallContext, env: Env): vscode.Complet
     .map(({ a, i }) => argNameItem(a.name, a.default === undefined ? 'required' : `= ${a.default}`, a.doc, env, i));
 }
 
-/** Contexts where a space typed after an operator (`-> `, `= `, `, `, `: `) should open the list. */
+/** Contexts where a space typed after an operator (`-> `, `= `, `, `, `: `, `2 * `) should open the list. */
 const AFTER_SPACE: ReadonlySet<string> = new Set(['chain', 'expression', 'arg', 'trainValue', 'trainArg']);
 
 export function provideCompletions(
@@ -312,7 +443,9 @@ export function provideCompletions(
   if (triggerCharacter === ' ') {
     // Only right after an operator: a space typed anywhere else (indentation, between words) should stay quiet.
     const before = text.slice(0, offset).replace(/ +$/, '');
-    if (!AFTER_SPACE.has(where.context.kind) || !/(->|[=,:(+])$/.test(before)) return [];
+    // In an argument, also after `*` and `/` (`dense(2 * `): the names holding a number.
+    const operator = where.context.kind === 'arg' ? /(->|[=,:(+*/])$/ : /(->|[=,:(+])$/;
+    if (!AFTER_SPACE.has(where.context.kind) || !operator.test(before)) return [];
   }
   const analysis = cache.get(doc);
   const env: Env = {

@@ -79,6 +79,27 @@ test('statement starts, expressions and top level', () => {
   assert.equal(at('model M {\n}\ntrain |').context.kind, 'modelName');
 });
 
+test('in a list or parentheses inside an argument, or after an operator in it: that call, the cursor in a part of its value', () => {
+  for (const [src, callee, argName] of [
+    [`${LENET_HEAD}-> reshape([-1, |])\n}`, 'reshape', undefined],
+    [`${LENET_HEAD}-> conv2d(16, kernel = [3, (2 + |`, 'conv2d', 'kernel'],
+    [`${LENET_HEAD}-> conv2d(16, (3 + |`, 'conv2d', undefined],
+    [`${LENET_HEAD}-> dense(2 * d|)\n}`, 'dense', undefined],
+  ] as const) {
+    const r = at(src);
+    assert.equal(r.context.kind, 'arg', src);
+    if (r.context.kind !== 'arg') continue;
+    assert.equal(r.context.call.callee, callee);
+    assert.equal(r.context.call.argName, argName);
+    assert.equal(r.context.call.nested, true, src);
+  }
+  // The whole value of an argument is not nested.
+  const whole = at(`${LENET_HEAD}-> conv2d(16, padding = |)\n}`);
+  assert.ok(whole.context.kind === 'arg' && !whole.context.call.nested);
+  // Brackets in no call: an expression, as before.
+  assert.equal(at('model M {\n  input x: [4]\n  y = (|\n}').context.kind, 'expression');
+});
+
 test('comments and strings offer nothing', () => {
   assert.equal(at(`${LENET_HEAD}# -> con|\n}`).context.kind, 'none');
   assert.equal(at(`${LENET_HEAD}// -> con|\n}`).context.kind, 'none');

@@ -19,6 +19,7 @@ interface Parsed {
   params: BlockInfoSummary['params'];
   /** The names of its `input` statements, in order. */
   inputs: string[];
+  decl: BlockDecl;
 }
 
 /** Summaries by declaration text: one parse per declaration while its text stays the same. */
@@ -30,7 +31,7 @@ function parsedBlock(declText: string, name: string): Parsed | undefined {
   if (r === undefined) {
     const item = parse(declText).items.find((i) => i.kind === 'block');
     r = item && item.kind === 'block' && item.name.name === name
-      ? { params: item.params.map((p) => ({ name: p.name.name, default: p.default ? exprText(p.default) : undefined })), inputs: inputNames(item) }
+      ? { params: item.params.map((p) => ({ name: p.name.name, default: p.default ? exprText(p.default) : undefined })), inputs: inputNames(item), decl: item }
       : null;
     if (parsed.size >= MAX_CACHED) parsed.clear();
     parsed.set(declText, r);
@@ -75,18 +76,25 @@ export function callableBlock(analysis: Analysis, docUri: string, name: string, 
 }
 
 /**
+ * The declaration of the block `name` the document can call: this file's
+ * (from the analysis's syntax tree), or an imported one's (parsed once per
+ * declaration text). Undefined when the block is not known.
+ */
+export function callableBlockDecl(analysis: Analysis, docUri: string, name: string, read: ReadText): BlockDecl | undefined {
+  const own = analysis.blocks.find((b) => b.name === name);
+  if (own) return analysis.file.items.find((i): i is BlockDecl => i.kind === 'block' && i.name.name === name && i.range.start.offset === own.range.start.offset);
+  const s = analysis.symbols.find((x) => x.kind === 'block' && x.name === name && !isLocal(x.uri, docUri));
+  const text = s?.uri === undefined ? undefined : read(s.uri);
+  return s && text !== undefined ? parsedBlock(text.slice(s.fullRange.start.offset, s.fullRange.end.offset), name)?.decl : undefined;
+}
+
+/**
  * The names of the `input`s of the block `name` the document can call, in
  * order (the first takes the piped value; any input can be given by name):
  * from this file's declaration, or an imported one's text. Undefined when the
  * block is not known.
  */
 export function callableBlockInputs(analysis: Analysis, docUri: string, name: string, read: ReadText): string[] | undefined {
-  const own = analysis.blocks.find((b) => b.name === name);
-  if (own) {
-    const decl = analysis.file.items.find((i): i is BlockDecl => i.kind === 'block' && i.name.name === name && i.range.start.offset === own.range.start.offset);
-    return decl && inputNames(decl);
-  }
-  const s = analysis.symbols.find((x) => x.kind === 'block' && x.name === name && !isLocal(x.uri, docUri));
-  const text = s?.uri === undefined ? undefined : read(s.uri);
-  return s && text !== undefined ? parsedBlock(text.slice(s.fullRange.start.offset, s.fullRange.end.offset), name)?.inputs : undefined;
+  const decl = callableBlockDecl(analysis, docUri, name, read);
+  return decl && inputNames(decl);
 }

@@ -25,6 +25,13 @@ export interface CallContext {
   argName?: string;
   /** The cursor is after `name =` (or after an operator within the argument). */
   inValue: boolean;
+  /**
+   * The cursor is in a part of the argument's value, not where the whole
+   * value starts: after an operator (`2 * |`), or in a list or parentheses
+   * inside it (`[-1, |]`, `(3 + |`). There only a number (or, for a tensor
+   * argument, a value) fits, never a layer.
+   */
+  nested: boolean;
 }
 
 export type CursorContext =
@@ -39,7 +46,7 @@ export type CursorContext =
   | { kind: 'chain' }
   /** Where an expression starts: after `=`, `output`, `+`, `,` or `(`. */
   | { kind: 'expression' }
-  /** Inside the parentheses of a call in a model or block. */
+  /** Inside the parentheses of a call in a model or block, also in a list or parentheses inside an argument (`call.nested`). */
   | { kind: 'arg'; call: CallContext }
   /** Start of an entry in a train section. */
   | { kind: 'trainKey'; given: string[] }
@@ -217,7 +224,8 @@ function callContext(f: ParenFrame): CallContext {
   const argName = namedArg(f.arg);
   const valueTokens = argName ? f.arg.slice(2) : f.arg;
   const last = f.arg[f.arg.length - 1];
-  const inValue = !!argName || (valueTokens.length > 0 && last?.kind === 'op');
+  const nested = valueTokens.length > 0 && last?.kind === 'op';
+  const inValue = !!argName || nested;
   return {
     callee: f.callee!.text,
     calleeStart: f.callee!.start,
@@ -226,7 +234,24 @@ function callContext(f: ParenFrame): CallContext {
     given: [...f.given],
     argName,
     inValue,
+    nested,
   };
+}
+
+/**
+ * The call whose argument holds the list or the parentheses on top of the
+ * stack (`reshape([-1, |`, `conv2d(16, (3 + |`), as the cursor's call with
+ * the cursor inside its value; undefined when the brackets are in no call's
+ * argument (`y = (|`).
+ */
+function enclosingCall(stack: Frame[]): CallContext | undefined {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const f = stack[i];
+    if (f.kind === 'bracket' || (f.kind === 'paren' && !f.callee)) continue;
+    if (f.kind !== 'paren' || f.declParams) return undefined;
+    return { ...callContext(f), inValue: true, nested: true };
+  }
+  return undefined;
 }
 
 /** Whether more may be typed after `tokens` to form an expression start. */
@@ -280,7 +305,11 @@ function contextAt(stack: Frame[]): CursorContext {
       if (!container) return { kind: 'none' };
       const last = f.arg[f.arg.length - 1];
       if (last?.text === '->') return { kind: 'chain' };
-      if (!f.callee) return expectsOperand(f.arg) ? { kind: 'expression' } : { kind: 'none' };
+      if (!f.callee) {
+        if (!expectsOperand(f.arg)) return { kind: 'none' };
+        const call = enclosingCall(stack);
+        return call ? { kind: 'arg', call } : { kind: 'expression' };
+      }
       const call = callContext(f);
       if (!call.inValue && f.arg.length > 0) return { kind: 'none' };
       if (call.inValue && !expectsOperand(f.arg)) return { kind: 'none' };
@@ -294,10 +323,9 @@ function contextAt(stack: Frame[]): CursorContext {
         if (st[0]?.kind === 'ident' && st[1]?.text === ':') return { kind: 'trainValue', key: st[0].text };
         return { kind: 'none' };
       }
-      const outer = stack[stack.length - 2];
       // A list inside a call's argument holds values (`kernel = [3, 3]`, `shape = [-1, dim]`).
-      if (outer?.kind === 'paren' && container) return { kind: 'expression' };
-      return { kind: 'none' };
+      const call = container && enclosingCall(stack);
+      return call ? { kind: 'arg', call } : { kind: 'none' };
     }
   }
 }

@@ -147,7 +147,7 @@ export function highlightsAt(analysis: Analysis, offset: number, wordStart: numb
 }
 
 /** Index of the first site starting at or after `offset` (sites are sorted by start offset). */
-function firstSiteFrom(sites: readonly SiteInfo[], offset: number): number {
+export function firstSiteFrom(sites: readonly SiteInfo[], offset: number): number {
   return partitionPoint(sites.length, (i) => sites[i].range.start.offset < offset);
 }
 
