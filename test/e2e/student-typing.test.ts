@@ -53,7 +53,7 @@ e2eTest('the hover of a causal attention splits its MACs into projections and th
   const text = await wb.hoverAt(at.line, at.column + 3, 'projections');
   assert.match(text, /MACs = projections \+ scores: the four projections \(Q, K, V, output\) 2,359,296·seq, linear in the length; Q·Kᵀ and A·V 1,536·seq² \(2·seq·seq·768\), quadratic/);
   assert.match(text, /Heads: 12 of key_dim 64 \(768 \/ 12\)/);
-  assert.match(text, /causal = true: position i attends only to positions j ≤ i\./);
+  assert.match(text, /causal = true: each position i reads positions 0…i only, itself and all earlier ones/);
   // The first line is the call as analysed, not the signature's default causal = false.
   assert.match(text, /^attention\(heads = 12, key_dim = dim\/heads, causal = true, context = none/);
 });

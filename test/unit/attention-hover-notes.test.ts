@@ -4,11 +4,12 @@
 // notes the hover of `attention(heads, causal = true)` gave one formula, `1,536·seq² + 2,359,296·seq`,
 // said nothing of `causal` and showed the signature's default `causal = false`.
 // Also: positional(learned, maxlen = N) too short for its sequence offers the maxlen that fits.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { getLayer } from '../../extension/core';
 import { nodeAtRange } from '../../extension/core/analysis/weights';
+import { compactField, fieldAt } from '../../extension/core/analysis/receptive';
 import { layerHoverMarkdown } from '../../extension/vscode/pure/text';
 import { applyFix } from './sourceText';
 import { argumentMarkdown } from '../../extension/vscode/pure/nameHover';
@@ -42,7 +43,7 @@ test('a causal self-attention: 12 heads of 64, projections linear and scores qua
     macs,
     '**MACs** = projections + scores: the four projections (Q, K, V, output) 2,359,296·seq, linear in the length; Q·Kᵀ and A·V 1,536·seq² (2·seq·seq·768), quadratic: every query is compared with every key. The quadratic part is the larger once seq exceeds 2·768 = 1,536.',
   );
-  assert.match(mask, /^\*\*`causal = true`\*\*: position i attends only to positions j ≤ i\. .* The masked scores are still computed: the MACs are those of full attention\.$/);
+  assert.match(mask, /^\*\*`causal = true`\*\*: each position i reads positions 0…i only, itself and all earlier ones, .* The masked scores are still computed: the MACs are those of full attention\.$/);
 });
 
 test('the parts add up to the MACs the analysis counts, for fixed sizes too', () => {
@@ -52,7 +53,7 @@ test('the parts add up to the MACs the analysis counts, for fixed sizes too', ()
   // 4·197·768·384 = 232,390,656 and 2·197·197·384 = 29,805,312; their sum is the layer's count.
   assert.match(macs, /\(Q, K, V, output\) 232,390,656, linear in the length; Q·Kᵀ and A·V 29,805,312 \(2·197·197·384\), quadratic/);
   assert.equal(analyze(src).sites.find((s) => s.name === 'attention')!.macs!.value, 232_390_656 + 29_805_312);
-  assert.match(mask, /^\*\*`causal = false`\*\*: every position attends to all positions, before and after it/);
+  assert.match(mask, /^\*\*`causal = false`\*\*: each position reads all positions, before and after it/);
   // h·k = 384 ≠ d: no crossover is claimed.
   assert.doesNotMatch(macs, /larger once/);
 });
@@ -108,4 +109,52 @@ test("the hover of causal = true quotes the documentation's whole sentence about
   assert.doesNotMatch(md, /reading the encoder/);
   const alibi = argumentMarkdown(spec, spec.args.find((a) => a.name === 'position')!, 'alibi');
   assert.match(alibi, /\n`position = alibi` adds a fixed penalty `−m_h·\|i − j\|` per head \(ALiBi, no parameters\)\.\n/);
+});
+
+// The hover of a causal cross-attention said that each query "reads all src_len positions of the context", then that
+// `causal = true` masks the later ones: two statements to put together. Each variant now says once what a query
+// position reads, in the words of the receptive field (`all`, `all earlier`: positions 0…i), and ALiBi on
+// cross-attention no longer tells how far each head "looks" over a distance that counts two sequences.
+describe('each variant of the hover says once what each query position reads', () => {
+  const model = (args: string) => `model T {
+  input src: int[src_len]
+  input tgt: int[tgt_len]
+  memory = src -> embedding(10, 16)
+  output tgt -> embedding(10, 16) -> attention(4${args})
+}
+`;
+  const MASK =
+    'The scores of the later positions get −10⁹ added before the softmax (−∞ in the PyTorch export), so their weights are 0. The masked scores are still computed: the MACs are those of full attention.';
+  const CAUSAL = `**\`causal = true\`**: each position i reads positions 0…i only, itself and all earlier ones, so nothing leaks from the tokens to be predicted. ${MASK}`;
+  const FULL =
+    '**`causal = false`**: each position reads all positions, before and after it (an encoder, as in BERT or ViT). A model that predicts the next token needs `causal = true`, or it would see the token it must predict.';
+  const CROSS =
+    "**Cross-attention**: queries from the piped value, keys and values from `context`: each of the tgt_len query positions reads all src_len positions of the context (an encoder-decoder's decoder reading the encoder's output).";
+  const CROSS_CAUSAL =
+    '**Cross-attention**: queries from the piped value, keys and values from `context`: each of the tgt_len query positions i reads context positions 0…i only, of src_len ' +
+    `(\`causal = true\` masks by index, as if the two sequences were aligned, so the early queries see little of the context). ${MASK} ` +
+    "An encoder-decoder's decoder reads the encoder's output whole: the mask that hides its answer belongs in its self-attention.";
+  const SLOPES = 'ALiBi slopes `m_h`, heads 1–4: 1/4, 1/16, 1/64, 1/256.';
+  const ALIBI = `${SLOPES} A key \`d\` positions away loses \`m_h·d\` from its score: head 1 has lost 1 at distance 4, head 4 only at 256: the heads look from near to far.`;
+  const CROSS_ALIBI = `${SLOPES} On cross-attention the query's position i and the key's position j count positions of two sequences: \`−m_h·|i − j|\` measures no distance, and only pulls each query towards the context positions at its own index.`;
+  const cases: [string, string[]][] = [
+    ['', [FULL]],
+    [', causal = true', [CAUSAL]],
+    [', position = alibi', [FULL, ALIBI]],
+    [', causal = true, position = alibi', [CAUSAL, ALIBI]],
+    [', context = memory', [CROSS]],
+    [', context = memory, causal = true', [CROSS_CAUSAL]],
+    [', context = memory, position = alibi', [CROSS, CROSS_ALIBI]],
+    [', context = memory, causal = true, position = alibi', [CROSS_CAUSAL, CROSS_ALIBI]],
+  ];
+  for (const [args, expected] of cases) {
+    test(`attention(4${args})`, () => {
+      // After the heads and the MACs.
+      assert.deepEqual(notesOf(model(args)).slice(2), expected);
+    });
+  }
+  test('the causal cross-attention says what the Sees column says: all earlier positions of the context', () => {
+    const a = analyze(model(', context = memory, causal = true'));
+    assert.equal(compactField(fieldAt(a.models[0], a.sites.find((s) => s.name === 'attention')!.range), a.models[0]), 'tgt: 1 · src: all earlier');
+  });
 });

@@ -151,20 +151,7 @@ train Three {
   assert.match(f.message, /input 1 \('source'\) the source sequence as int\[6\], but it is declared int\[5\]/);
 });
 
-test('swapped inputs (the output follows the first) are train.input_order, pointing at both declarations', () => {
-  const swapped = SMALL.replace('input source: int[src_len]\n  input target: int[tgt_len]', 'input target: int[tgt_len]\n  input source: int[src_len]') + `train Small {
-  data: sequences(task = reverse, length = 6, vocab = 12)
-}
-`;
-  const d = only(analyze(swapped).diagnostics, 'train.input_order');
-  assert.equal(d.severity, 'error');
-  assert.deepEqual(d.range, rangeOf(swapped, 'sequences(task = reverse, length = 6, vocab = 12)'));
-  assert.match(d.message, /'Small' predicts one token per position of its first input 'target' \(tgt_len\), .* declare the encoder's input first\./);
-  assert.deepEqual(
-    d.related?.map((r) => r.range),
-    [rangeOf(swapped, 'input target: int[tgt_len]'), rangeOf(swapped, 'input source: int[src_len]')],
-  );
-});
+// train.input_order (the inputs swapped, or the output following the encoder's side): train-input-order.test.ts.
 
 test('a decoder whose self-attention is not causal is a warning at the attention call (it would read the answer)', () => {
   const leaky = SMALL.replace('attention(2, causal = true)', 'attention(2)') + `train Small {
@@ -353,23 +340,4 @@ test("CLI: `nnmodel train` trains the example's TinyTransformer from its own sec
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test("an output that follows the encoder's side (the cross-attention's queries from the source): train.input_order says so, not to swap the declarations", () => {
-  const text = `model S2S {
-  input src: int[s]
-  input tgt: int[t]
-  e = embedding(16, 32)
-  h = tgt -> e -> positional(learned, maxlen = 16) -> attention(4, causal = true)
-  mem = src -> e -> positional(learned, maxlen = 16)
-  mem = mem + mem -> attention(4, context = h)
-  output mem -> dense(16) -> softmax
-}
-train S2S {
-  data: sequences(samples = 500, task = reverse, length = 8, vocab = 16)
-}
-`;
-  const d = only(analyze(text).diagnostics, 'train.input_order');
-  assert.match(d.message, /the output follows the encoder's side: 'tgt' is the decoder's input \(its self-attention is causal\), so the output must run along it\. In a cross-attention the queries come from the decoder/);
-  assert.doesNotMatch(d.message, /declare the encoder's input first/);
 });

@@ -15,6 +15,7 @@ import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
 import { checkMaskFit, checkMaskSettings, checkSequencesReach, MASK_MAX, maskValueMessage } from './trainMask';
 import { checkLayersAtDataSize, checkPerPositionOutput } from './trainLength';
+import { inputSides } from './trainSides';
 import { keepsPositionsMessage, outputFitsLabels } from './trainLabels';
 import { dataAlias, isLearningRateKey, keyAlias, lossAlias, metricAlias, optionAlias } from './trainAliases';
 
@@ -1284,22 +1285,72 @@ function checkVocab(item: TrainDecl, data: DataSource, model: ModelInfo, dataAt:
 }
 
 /** The roles of the two inputs of an encoder-decoder, in input order. */
-/** Whether input `name` of `g` reaches a causal self-attention: directly, or a block (a group) whose body holds one. */
-function readsCausalSelfAttention(g: Graph, name: string): boolean {
-  const start = g.nodes.find((n) => n.kind === 'input' && n.name === name);
-  if (!start) return false;
-  const reached = new Set<number>([start.id]);
-  const holds = (body: Graph): boolean => body.nodes.some((n) => (n.kind === 'layer' && n.op === 'attention' && n.args.causal === true && n.inputs.length === 1) || (n.kind === 'group' && n.runs.some((r) => holds(r.body))));
-  for (const n of g.nodes) {
-    if (n.kind === 'input' || !n.inputs.some((i) => reached.has(i))) continue;
-    reached.add(n.id);
-    if (n.kind === 'layer' && n.op === 'attention' && n.args.causal === true && n.inputs.length === 1) return true;
-    if (n.kind === 'group' && n.runs.some((r) => holds(r.body))) return true;
+const PAIR_ROLES = ['the source sequence', 'the start token followed by the answer shifted right (teacher forcing)'] as const;
+
+/**
+ * What `train.input_order` says when the output of a two-input model runs
+ * along its first input (fed the source) rather than its second (fed the
+ * decoder's input), from the graph (trainSides.ts): which input reaches the
+ * output through the queries (the side the model makes its decoder) and
+ * which only as a cross-attention's context (its encoder), and, to tell a
+ * model that declares its inputs in the wrong order from one whose
+ * cross-attention takes its queries from the encoder, which input feeds a
+ * causal self-attention (a decoder's) or a self-attention that sees every
+ * position (an encoder's). With the fix that swaps the two declarations
+ * where that is the change (preferred) or one of two (not preferred).
+ */
+function inputOrderHint(model: ModelInfo, file: SourceFile): { why: string; fix?: Fix; related: NonNullable<Diagnostic['related']> } {
+  const [a, b] = model.inputs.map((i) => i.name);
+  const sides = inputSides(model);
+  const { query, context } = sides.output;
+  const example = `\`h -> attention(heads, context = memory)\` with h from '${b}' and memory from '${a}'`;
+  const at = context.get(b);
+  if (!query.has(a) || query.has(b) || !at) {
+    const why = !query.has(b) && !context.has(b)
+      ? `'${b}' does not reach the output, which follows '${a}' alone. The decoder's input must give the output its positions, as the queries of a cross-attention that reads the encoder's output: ${example}.`
+      : `the output must run along the decoder's input '${b}'.`;
+    return { why, related: [] };
   }
-  return false;
+  // The output follows `a` through the queries of `at`, and reads `b` only as its context.
+  const related = [{ message: `${at.label} takes its queries from '${a}' and its keys and values from '${b}'`, range: at.range, uri: at.uri ?? model.uri }];
+  const mark = (name: string) => (sides.causal.has(name) && !sides.full.has(name) ? 'decoder' : sides.full.has(name) && !sides.causal.has(name) ? 'encoder' : undefined);
+  const [ma, mb] = [mark(a), mark(b)];
+  const bIsDecoder = mb === 'decoder' && ma !== 'decoder';
+  const aIsEncoder = ma === 'encoder' && mb !== 'encoder';
+  if (bIsDecoder || aIsEncoder) {
+    const because = bIsDecoder ? `'${b}' is the decoder's input (its self-attention is causal)` : `'${a}' is the encoder's input (its self-attention sees every position, as a decoder's must not)`;
+    return {
+      why: `the output follows the encoder's side: ${because}, so the output must run along '${b}', but ${at.label} takes its queries from '${a}'. In a cross-attention the queries come from the decoder and the keys and values from the encoder: ${example}.`,
+      related,
+    };
+  }
+  const aIsDecoder = (ma === 'decoder' && mb !== 'decoder') || (mb === 'encoder' && ma !== 'encoder');
+  const aMark = aIsDecoder && ma === 'decoder' ? ', and its self-attention is causal' : '';
+  const bMark = aIsDecoder && ma !== 'decoder' ? '; its self-attention sees every position' : '';
+  const reads = `'${model.name}' reads '${a}' as the decoder's input (it gives the queries of ${at.label}${aMark}) and '${b}' as the encoder's (its keys and values${bMark})`;
+  if (aIsDecoder) return { why: `${reads}: declare '${b}' first.`, fix: swapInputsFix(model, file, true), related };
+  return {
+    why: `${reads}: declare '${b}' first; or, if '${a}' is the source, take the queries of ${at.label} from '${b}' and its keys and values from '${a}': ${example}.`,
+    fix: swapInputsFix(model, file, false),
+    related,
+  };
 }
 
-const PAIR_ROLES = ['the source sequence', 'the start token followed by the answer shifted right (teacher forcing)'] as const;
+/** The fix that swaps the declarations of a two-input model's inputs (none for a model of another file). */
+function swapInputsFix(model: ModelInfo, file: SourceFile, preferred: boolean): Fix | undefined {
+  const text = file.text;
+  if (model.uri !== undefined || text === undefined || model.inputs.length !== 2) return undefined;
+  const [a, b] = model.inputs;
+  const slice = (r: Range) => text.slice(r.start.offset, r.end.offset);
+  return {
+    title: `Declare '${b.name}' first`,
+    edits: [
+      { range: a.range, newText: slice(b.range) },
+      { range: b.range, newText: slice(a.range) },
+    ],
+    preferred,
+  };
+}
 
 /**
  * A model with several inputs: only a `pairs` source (sequences) feeds two,
@@ -1354,22 +1405,17 @@ function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, 
     return false;
   }
   // By order: the output runs along the decoder's (second) input. Symbolic
-  // lengths tell when it runs along the first instead (inputs swapped).
+  // lengths tell when it runs along the first instead; the graph tells why.
   const [first, second] = model.inputs.map((i) => i.shape.dims[0]);
   const along = out.dims[0];
   if (!first.isConst() && !second.isConst() && along.equals(first) && !along.equals(second)) {
-    // Only the second input reaches a causal self-attention: it is the decoder's, declared in its place, and
-    // the output follows the encoder's side (a cross-attention's queries taken from the encoder).
-    const decoderSecond = readsCausalSelfAttention(model.graph, model.inputs[1].name) && !readsCausalSelfAttention(model.graph, model.inputs[0].name);
-    const why = decoderSecond
-      ? `the output follows the encoder's side: '${model.inputs[1].name}' is the decoder's input (its self-attention is causal), so the output must run along it. In a cross-attention the queries come from the decoder and the keys and values from the encoder: \`h -> attention(heads, context = memory)\` with h from '${model.inputs[1].name}' and memory from '${model.inputs[0].name}'.`
-      : 'declare the encoder\'s input first.';
+    const order = inputOrderHint(model, file);
     err(
       'train.input_order',
-      `'${model.name}' predicts one token per position of its first input '${model.inputs[0].name}' (${first}), but the first input is fed ${PAIR_ROLES[0]} and the second ('${model.inputs[1].name}') the decoder's input; ${why}`,
+      `'${model.name}' predicts one token per position of its first input '${model.inputs[0].name}' (${first}), but the first input is fed ${PAIR_ROLES[0]} and the second ('${model.inputs[1].name}') the decoder's input; ${order.why}`,
       dataAt,
-      undefined,
-      { related: [inputAt(0, `fed ${PAIR_ROLES[0]}`), inputAt(1, `fed ${PAIR_ROLES[1]}`)] },
+      order.fix && [order.fix],
+      { related: [inputAt(0, `fed ${PAIR_ROLES[0]}`), inputAt(1, `fed ${PAIR_ROLES[1]}`), ...order.related] },
     );
     return false;
   }

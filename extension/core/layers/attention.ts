@@ -88,9 +88,11 @@ const SHOWN_SLOPES = 16;
 
 /**
  * The hover's line on ALiBi: each head's slope, and how far each head looks
- * (the distance at which a key has lost 1 from its score).
+ * (the distance at which a key has lost 1 from its score); on
+ * cross-attention (`cross`), that the distance counts positions of two
+ * sequences and means nothing.
  */
-export function alibiNote(heads: number): string {
+export function alibiNote(heads: number, cross = false): string {
   const m = alibiSlopes(heads);
   const slope = (x: number) => {
     const k = -Math.log2(x);
@@ -100,6 +102,9 @@ export function alibiNote(heads: number): string {
   const shown = m.slice(0, SHOWN_SLOPES).map(slope).join(', ') + (heads > SHOWN_SLOPES ? `, … (${heads} heads)` : '');
   const last = m.length - 1;
   const range = heads === 1 ? 'head 1' : `heads 1–${heads}`;
+  if (cross) {
+    return `ALiBi slopes \`m_h\`, ${range}: ${shown}. On cross-attention the query's position i and the key's position j count positions of two sequences: \`−m_h·|i − j|\` measures no distance, and only pulls each query towards the context positions at its own index.`;
+  }
   const reach =
     heads === 1
       ? `it has lost 1 at distance ${distance(m[0])}`
@@ -433,18 +438,34 @@ function costNotes(args: Readonly<Record<string, ArgValue>>, heads: number, inpu
   return out;
 }
 
-/** What the mask (or the context) of one call means, when its arguments say (the analysis fills every default in). */
+/**
+ * What each query position of one call sees, when its arguments say (the
+ * analysis fills every default in), said once: as the receptive field
+ * words it (`all`, `all earlier` in the Summary's Sees column), then how the
+ * mask does it. For cross-attention, which side gives the queries.
+ */
 function maskNote(args: Readonly<Record<string, ArgValue>>, inputs: readonly Shape[] | undefined): string | undefined {
+  const how =
+    'The scores of the later positions get −10⁹ added before the softmax (−∞ in the PyTorch export), so their weights are 0. The masked scores are still computed: the MACs are those of full attention.';
   if (args.context != null) {
     const [q, c] = inputs ?? [];
-    const sizes = q && c && q.dims.length === 2 && c.dims.length === 2 ? ` each of the ${q.dims[0].toString()} query positions reads all ${c.dims[0].toString()} positions of the context` : ' each query position reads every position of the context';
-    return `**Cross-attention**: queries from the piped value, keys and values from \`context\`:${sizes} (an encoder-decoder's decoder reading the encoder's output).${args.causal === true ? ' `causal = true` masks context positions after the query\'s own index.' : ''}`;
+    const sizes = q && c && q.dims.length === 2 && c.dims.length === 2 ? { q: q.dims[0].toString(), c: c.dims[0].toString() } : undefined;
+    const head = '**Cross-attention**: queries from the piped value, keys and values from `context`';
+    if (args.causal === true) {
+      const who = sizes ? `each of the ${sizes.q} query positions i reads context positions 0…i only, of ${sizes.c}` : 'each query position i reads context positions 0…i only';
+      return (
+        `${head}: ${who} (\`causal = true\` masks by index, as if the two sequences were aligned, so the early queries see little of the context). ` +
+        `${how} An encoder-decoder's decoder reads the encoder's output whole: the mask that hides its answer belongs in its self-attention.`
+      );
+    }
+    const reads = sizes ? `each of the ${sizes.q} query positions reads all ${sizes.c} positions of the context` : 'each query position reads every position of the context';
+    return `${head}: ${reads} (an encoder-decoder's decoder reading the encoder's output).`;
   }
   if (args.causal === true) {
-    return '**`causal = true`**: position i attends only to positions j ≤ i. The scores of later positions are set to −∞ before the softmax, so they get weight 0 and nothing leaks from the tokens to be predicted. The masked scores are still computed: the MACs are those of full attention.';
+    return `**\`causal = true\`**: each position i reads positions 0…i only, itself and all earlier ones, so nothing leaks from the tokens to be predicted. ${how}`;
   }
   if (args.causal === false) {
-    return '**`causal = false`**: every position attends to all positions, before and after it (an encoder, as in BERT or ViT). A model that predicts the next token needs `causal = true`, or it would see the token it must predict.';
+    return '**`causal = false`**: each position reads all positions, before and after it (an encoder, as in BERT or ViT). A model that predicts the next token needs `causal = true`, or it would see the token it must predict.';
   }
   return undefined;
 }
@@ -506,7 +527,7 @@ export const attention: LayerSpec = {
     const out = heads !== undefined && inputs ? costNotes(args, heads, inputs) : [];
     const mask = maskNote(args, inputs);
     if (mask) out.push(mask);
-    if (args.position === 'alibi' && heads !== undefined) out.push(alibiNote(heads));
+    if (args.position === 'alibi' && heads !== undefined) out.push(alibiNote(heads, args.context != null));
     return out;
   },
   outputShape(ctx) {
