@@ -109,16 +109,29 @@ test('binary_crossentropy on a 10-way softmax over digits is train.loss_output o
   assert.deepEqual(problems(applyFix(text, ps[0].d)), []);
 });
 
-test('regression setups are left alone: mse on waves, on a CSV, and on one output over an image folder (two classes, perhaps)', () => {
+test('regression setups are left alone: mse on waves and on a CSV', () => {
   const waves = `model F {\n  input x: [128, 1]\n  output x -> conv1d(4, 3, padding = causal) -> dense(1)\n}\ntrain F {\n  data: waves()\n  loss: mse\n}\n`;
   assert.deepEqual(problems(waves), []);
   assert.deepEqual(problems(waves.replace('loss: mse', 'loss: mae')), []);
   const csv = `model R {\n  input x: [4]\n  output x -> dense(8) -> relu -> dense(1)\n}\ntrain R {\n  data: csv("houses.csv", label = "price")\n  loss: mse\n}\n`;
   assert.deepEqual(problems(csv), []);
+});
+
+test('mse or mae on one output over an image folder is a warning on the loss: its labels are class ids, learnt as numbers on more than two folders', () => {
   const images = `model P {\n  input x: [8, 8, 3]\n  output x -> flatten -> dense(1)\n}\ntrain P {\n  data: images("pics", size = 8)\n  loss: mse\n}\n`;
-  assert.deepEqual(problems(images), []);
-  // Several outputs per example on an image folder: only crossentropy compares them with one class.
-  assert.deepEqual(problems(images.replace('dense(1)', 'dense(3) -> softmax')).map((p) => p.code), ['train.loss_output']);
+  for (const loss of ['mse', 'mae']) {
+    const ps = problems(images.replace('loss: mse', `loss: ${loss}`));
+    assert.deepEqual(ps.map((p) => [p.code, p.severity, p.at]), [['train.loss_output', 'warning', loss]]);
+    assert.equal(
+      ps[0].message,
+      `loss: ${loss} compares values, but images labels each example with a class id (0, 1, 2, ... for its class folders in alphabetical order), not a value: with more than two folders 'P' learns the ids as numbers, as if class 1 lay between classes 0 and 2. Use loss: crossentropy and end with dense(classes) -> softmax, one output per class folder (for two folders, loss: binary_crossentropy with dense(1) -> sigmoid).`,
+    );
+  }
+  // What the message says to write trains without a word: crossentropy over a softmax per folder, or two folders' binary_crossentropy.
+  assert.deepEqual(problems(images.replace('dense(1)', 'dense(3) -> softmax').replace('loss: mse', 'loss: crossentropy')), []);
+  assert.deepEqual(problems(images.replace('dense(1)', 'dense(1) -> sigmoid').replace('loss: mse', 'loss: binary_crossentropy')), []);
+  // Several outputs per example on an image folder: only crossentropy compares them with one class (an error, as before).
+  assert.deepEqual(problems(images.replace('dense(1)', 'dense(3) -> softmax')).map((p) => [p.code, p.severity]), [['train.loss_output', 'error']]);
 });
 
 test('training refuses class ids under mse in words that name the loss', () => {

@@ -844,8 +844,9 @@ const CLASS_SOURCES: ReadonlySet<string> = new Set(['digits', 'shapes', 'sequenc
  * value per class, only the loss is to change: `train.loss_output` on it,
  * with the fix `crossentropy`; otherwise `train.classes` on the data (for
  * binary_crossentropy) or `train.loss_output` saying the head too. A
- * folder of images of unknown count on one output may be two classes, left
- * to training. True when it reported.
+ * folder of images of unknown count on one output may be two classes:
+ * binary_crossentropy is left to training, mse or mae is a warning (class
+ * ids learnt as numbers on more than two). True when it reported.
  */
 function checkClassLoss(
   config: TrainConfig,
@@ -861,7 +862,20 @@ function checkClassLoss(
   const loss = config.loss;
   if (!CLASS_SOURCES.has(kind) || (loss !== 'binary_crossentropy' && loss !== 'mse' && loss !== 'mae')) return false;
   const many = (classes !== undefined && classes > 2) || kind === 'text';
-  if (!many && !(classes === undefined && last !== undefined && last >= 2)) return false;
+  if (!many && !(classes === undefined && last !== undefined && last >= 2)) {
+    if (kind === 'images' && loss !== 'binary_crossentropy' && last === 1) {
+      // A folder of images of unknown count on one value: its labels are still class ids, never values.
+      err(
+        'train.loss_output',
+        `loss: ${loss} compares values, but images labels each example with a class id (0, 1, 2, ... for its class folders in alphabetical order), not a value: with more than two folders '${model.name}' learns the ids as numbers, as if class 1 lay between classes 0 and 2. Use loss: crossentropy and end with dense(classes) -> softmax, one output per class folder (for two folders, loss: binary_crossentropy with dense(1) -> sigmoid).`,
+        lossAt,
+        undefined,
+        { severity: 'warning' },
+      );
+      return true;
+    }
+    return false;
+  }
   // One value per class already: crossentropy takes the output as it is.
   const fits = last !== undefined && last >= 2 && (classes === undefined || last === classes);
   const n = classes ?? (kind === 'text' ? 'vocabulary size' : 'classes');
