@@ -165,6 +165,56 @@ test('crossentropy on a sigmoid output is a warning on the loss, with a fix to s
   }
 });
 
+test('crossentropy on a sigmoid that ends a block the output ends with: the same warning, followed through the graph; the fix only where editing the block changes nothing else', () => {
+  const file = (block: string, output: string, more = '') => `block head(n) {
+  input h
+  output h -> ${block}
+}
+${more}
+model M {
+  input x: [28, 28, 1]
+  output x -> flatten -> ${output}
+}
+train M {
+  data: digits()
+  loss: crossentropy
+}
+`;
+  for (const [block, fixed] of [
+    ['dense(n) -> sigmoid', 'dense(n) -> softmax'],
+    ['dense(n, activation = sigmoid)', 'dense(n, activation = softmax)'],
+  ] as const) {
+    const text = file(block, 'head(10)');
+    const ps = problems(text);
+    assert.deepEqual(ps.map((p) => [p.code, p.severity, p.at]), [['train.loss_output', 'warning', 'crossentropy']], block);
+    assert.match(ps[0].message, /but it ends with .*sigmoid.* \(the last layer of block head\), which squashes each value on its own/);
+    const related = ps[0].d.related![0];
+    assert.ok(text.slice(related.range.start.offset, related.range.end.offset).includes('sigmoid'));
+    assert.ok(related.range.start.line < 3, 'in the block');
+    const after = applyFix(text, ps[0].d);
+    assert.equal(after, text.replace(block, fixed));
+    assert.deepEqual(problems(after), []);
+  }
+  // Blocks within blocks: followed to the layer.
+  const nested = file('dense(n) -> sigmoid', 'outer(10)', 'block outer(k) {\n  input h\n  output h -> relu -> head(k)\n}\n');
+  const [n] = problems(nested);
+  assert.equal(n.code, 'train.loss_output');
+  assert.match(n.message, /\(the last layer of block head\)/);
+  assert.deepEqual(problems(applyFix(nested, n.d)), []);
+  // The block called twice (its sigmoid is also a gate elsewhere), repeated, or its activation a parameter: the warning without a fix.
+  const twice = file('dense(n) -> sigmoid', 'dense(32) -> head(32) -> head(10)');
+  const repeated = file('dense(n) -> sigmoid', 'head(10) * 2');
+  const param = file('dense(n, activation = act)', 'head(10, act = sigmoid)').replace('block head(n)', 'block head(n, act)');
+  for (const text of [twice, repeated, param]) {
+    const ps = problems(text);
+    assert.deepEqual(ps.map((p) => [p.code, p.severity]), [['train.loss_output', 'warning']], text);
+    assert.equal(ps[0].d.fixes, undefined, text);
+  }
+  // A block that ends with softmax, or with no activation (logits): no warning.
+  assert.deepEqual(problems(file('dense(n) -> softmax', 'head(10)')), []);
+  assert.deepEqual(problems(file('dense(n)', 'head(10)')), []);
+});
+
 test('a language model ending in sigmoid with the default loss gets the warning too; softmax and logits do not', () => {
   const lm = (end: string) => `model LM {
   input t: int[32]

@@ -10,7 +10,8 @@ import type { DataSource, Diagnostic, Fix, Graph, LayerNode, ModelInfo, TrainCon
 import { getLayer, isRecurrent } from '../layers';
 import { smallestVocab } from './graph';
 import { lookAhead, lookAheadLayer } from './receptive';
-import { argRangeOf, callAt } from './callArgs';
+import { argExprOf, argRangeOf, callAt } from './callArgs';
+import { forEachChild } from '../syntax/children';
 import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
 import { checkMaskFit, checkMaskSettings, checkSequencesReach, MASK_MAX, maskValueMessage } from './trainMask';
@@ -804,32 +805,95 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
  * crossentropy on an output that ends with sigmoid: training takes it as
  * probabilities (runtime/train.ts `endsInProbabilities`) but they do not sum
  * to 1, so the loss only raises the right class's and nothing lowers the
- * others. A warning on the loss, the sigmoid as related location; the fix
- * writes softmax in its place, when the sigmoid (`-> sigmoid`, or
- * `activation = sigmoid` of the last layer) is written in the model's own
- * body in this file.
+ * others. A warning on the loss, the sigmoid as related location. The
+ * output is followed in the analysed graph (as training does), into the
+ * blocks it ends with (`output x -> head(10)`, `head` ending `-> sigmoid`).
+ * The fix writes softmax in its place when the sigmoid (`-> sigmoid`, or
+ * `activation = sigmoid` of the last layer) is written as such in this file
+ * and changes nothing else: in the model's own body, or in a block called
+ * once in the file, not repeated (see {@link outputLayer}).
  */
 function checkSigmoidOutput(file: SourceFile, model: ModelInfo, last: number, lossAt: Range, err: Err): void {
-  const node = nodeById(model.graph, model.outputs[0]?.nodeId);
-  if (node?.kind !== 'layer') return;
+  const found = outputLayer(model, file);
+  if (!found) return;
+  const { node, blocks } = found;
   const op = node.op === 'sigmoid' ? true : node.args.activation === 'sigmoid' ? false : undefined;
   if (op === undefined) return;
-  const inBody =
-    node.uri === undefined &&
-    file.items.some((i) => i.kind === 'model' && i.name.name === model.name && i.range.start.offset <= node.range.start.offset && node.range.end.offset <= i.range.end.offset);
   let fix: Fix | undefined;
-  if (inBody && op) {
+  if (found.editable) {
     const call = callAt(file, node.range.start.offset);
-    if (call?.callee.name === 'sigmoid') fix = { title: "Change to 'softmax'", edits: [{ range: call.callee.range, newText: 'softmax' }], preferred: true };
-  } else if (inBody) fix = causalFix(file, node, 'activation', 'softmax', 'Change to activation = softmax');
-  const what = op ? 'sigmoid' : node.label.includes('sigmoid') ? node.label : `${node.label} (activation = sigmoid)`;
+    if (op) {
+      if (call?.callee.name === 'sigmoid') fix = { title: "Change to 'softmax'", edits: [{ range: call.callee.range, newText: 'softmax' }], preferred: true };
+    } else if (call && writtenWord(call, node.op, 'activation') === 'sigmoid') fix = causalFix(file, node, 'activation', 'softmax', 'Change to activation = softmax');
+  }
+  const layer = op ? 'sigmoid' : node.label.includes('sigmoid') ? node.label : `${node.label} (activation = sigmoid)`;
+  const what = blocks.length ? `${layer} (the last layer of block ${blocks[blocks.length - 1]})` : layer;
   err(
     'train.loss_output',
     `crossentropy takes the ${last} outputs of '${model.name}' as probabilities of one class each, which sum to 1 (softmax), but it ends with ${what}, which squashes each value on its own: the loss then raises the right class's value and nothing lowers the others, which drift towards 1 together. End with softmax (or with no activation: crossentropy then applies softmax itself).`,
     lossAt,
     fix && [fix],
-    { severity: 'warning', related: [{ message: `${what} is here`, range: node.range, uri: node.uri ?? model.uri }] },
+    { severity: 'warning', related: [{ message: `${layer} is here`, range: node.range, uri: node.uri ?? model.uri }] },
   );
+}
+
+/**
+ * The layer that makes a model's (first) output in the analysed graph,
+ * followed as training follows it (runtime/train.ts `endsInProbabilities`):
+ * into the last run of a block call or repeat it ends with, down to a layer.
+ * `blocks`: the blocks passed, outermost first. `editable`: the layer's call
+ * is written in this file for this output alone, so an edit to it changes
+ * nothing else: in the model's own body, or in blocks of this file each
+ * called once in it and not repeated.
+ */
+function outputLayer(model: ModelInfo, file: SourceFile): { node: LayerNode; blocks: string[]; editable: boolean } | undefined {
+  let graph = model.graph;
+  let node = nodeById(graph, model.outputs[0]?.nodeId);
+  const blocks: string[] = [];
+  let once = true;
+  // Bounded: blocks nest no deeper than the analysis expands them.
+  for (let depth = 0; node?.kind === 'group' && depth < 64; depth++) {
+    const body = node.runs[node.runs.length - 1]?.body;
+    if (!body || body.outputs.length !== 1) return undefined;
+    if (node.block === undefined || node.repeat !== 1) once = false;
+    else blocks.push(node.block);
+    graph = body;
+    node = nodeById(graph, body.outputs[0]);
+  }
+  if (node?.kind !== 'layer') return undefined;
+  const at = node.range;
+  // The item the layer's call is written in: the model, or the innermost block.
+  const owner = blocks.length ? blocks[blocks.length - 1] : model.name;
+  const written =
+    node.uri === undefined &&
+    file.items.some((i) => (i.kind === 'model' || i.kind === 'block') && i.name.name === owner && i.range.start.offset <= at.start.offset && at.end.offset <= i.range.end.offset);
+  return { node, blocks, editable: once && written && blocks.every((b) => callsOf(file, b) === 1) };
+}
+
+/** How many calls of `name` the model and block bodies of `file` write. */
+function callsOf(file: SourceFile, name: string): number {
+  let n = 0;
+  const todo: Expr[] = [];
+  for (const item of file.items) {
+    if (item.kind !== 'model' && item.kind !== 'block') continue;
+    for (const st of item.body) {
+      if (st.kind === 'assign') todo.push(st.value);
+      else if (st.kind === 'output') todo.push(...st.values);
+    }
+  }
+  while (todo.length) {
+    const e = todo.pop()!;
+    if (e.kind === 'call' && e.callee.name === name) n++;
+    forEachChild(e, (c) => todo.push(c));
+  }
+  return n;
+}
+
+/** The word written for argument `name` of `call` (a layer `op`): `sigmoid` in `dense(10, activation = sigmoid)`; undefined when not written as a word (a block's parameter is a word too: see the caller). */
+function writtenWord(call: CallExpr, op: string, name: string): string | undefined {
+  const spec = getLayer(op);
+  const e = spec && argExprOf(spec, call, name);
+  return e?.kind === 'name' ? e.name : e?.kind === 'string' ? e.value : undefined;
 }
 
 /** The sources whose labels are class ids whatever the loss (csv reads its label column as values under mse or mae). */
