@@ -99,6 +99,36 @@ train LM {
   assert.deepEqual(bce.map((p) => [p.code, p.at]), [['train.loss_output', 'binary_crossentropy']]);
 });
 
+test('binary_crossentropy on digits through one sigmoid output: the fix does what the message says, the loss and the head at once', () => {
+  for (const [head, fixed] of [
+    ['dense(1) -> sigmoid', 'dense(10) -> softmax'],
+    ['dense(1, activation = sigmoid)', 'dense(10, activation = softmax)'],
+    ['dense(units = 1) -> sigmoid()', 'dense(units = 10) -> softmax()'],
+    ['dense(1)', 'dense(10) -> softmax'],
+    ['dense(4) -> softmax', 'dense(10) -> softmax'],
+  ] as const) {
+    const text = digits(head, 'binary_crossentropy');
+    const [p, ...more] = problems(text);
+    assert.equal(more.length, 0, head);
+    assert.equal(p.code, 'train.classes');
+    assert.deepEqual(p.d.fixes?.map((f) => f.title), ['Use crossentropy and end with dense(10) -> softmax'], head);
+    const after = applyFix(text, p.d);
+    assert.equal(after, text.replace(head, fixed).replace('binary_crossentropy', 'crossentropy'), head);
+    assert.deepEqual(problems(after), [], head);
+  }
+  // In a block called once: edited there; its units a parameter, or the block called twice: no fix (the message says what to do).
+  const block = (body: string, output: string) =>
+    digits(output, 'binary_crossentropy').replace('model M {', `block head(n) {\n  input h\n  output h -> ${body}\n}\nmodel M {`);
+  const once = block('dense(1) -> sigmoid', 'head(1)');
+  const [b] = problems(once);
+  assert.deepEqual(problems(applyFix(once, b.d)), []);
+  for (const text of [block('dense(n) -> sigmoid', 'head(1)'), block('dense(1) -> sigmoid', 'dense(8) -> head(1) -> dense(4) -> head(1)')]) {
+    const ps = problems(text);
+    assert.deepEqual(ps.map((p) => p.code), ['train.classes'], text);
+    assert.equal(ps[0].d.fixes, undefined, text);
+  }
+});
+
 test('binary_crossentropy on a 10-way softmax over digits is train.loss_output on the loss, fixed by crossentropy', () => {
   const text = digits('dense(10) -> softmax', 'binary_crossentropy');
   const ps = problems(text);

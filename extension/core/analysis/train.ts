@@ -782,7 +782,7 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
     return;
   }
   // (Masked language modelling says its own word on the loss: trainMask.ts.)
-  if (kind && !item.entries.some((e) => e.key.name === 'mask') && checkClassLoss(config, model, kind, classes, last, entry('loss')?.value.range, lossAt, dataAt, err)) return;
+  if (kind && !item.entries.some((e) => e.key.name === 'mask') && checkClassLoss(file, config, model, kind, classes, last, entry('loss')?.value.range, lossAt, dataAt, err)) return;
   if (config.loss === 'crossentropy' && last !== undefined && last >= 2) checkSigmoidOutput(file, model, last, lossAt, err);
   // Token ids beyond the embedding first: its fix (a smaller vocab) also mends the classes.
   if (kind === 'sequences' && checkVocab(item, config.data!, model, dataAt, err)) return;
@@ -840,13 +840,14 @@ function checkSigmoidOutput(file: SourceFile, model: ModelInfo, last: number, lo
 /**
  * The layer that makes a model's (first) output in the analysed graph,
  * followed as training follows it (runtime/train.ts `endsInProbabilities`):
- * into the last run of a block call or repeat it ends with, down to a layer.
- * `blocks`: the blocks passed, outermost first. `editable`: the layer's call
- * is written in this file for this output alone, so an edit to it changes
- * nothing else: in the model's own body, or in blocks of this file each
- * called once in it and not repeated.
+ * into the last run of a block call or repeat it ends with, down to a layer,
+ * and the graph (model or block body) holding it. `blocks`: the blocks
+ * passed, outermost first. `editable`: the layer's call is written in this
+ * file for this output alone, so an edit to it changes nothing else: in the
+ * model's own body, or in blocks of this file each called once in it and
+ * not repeated.
  */
-function outputLayer(model: ModelInfo, file: SourceFile): { node: LayerNode; blocks: string[]; editable: boolean } | undefined {
+function outputLayer(model: ModelInfo, file: SourceFile): { node: LayerNode; graph: Graph; blocks: string[]; editable: boolean } | undefined {
   let graph = model.graph;
   let node = nodeById(graph, model.outputs[0]?.nodeId);
   const blocks: string[] = [];
@@ -867,7 +868,7 @@ function outputLayer(model: ModelInfo, file: SourceFile): { node: LayerNode; blo
   const written =
     node.uri === undefined &&
     file.items.some((i) => (i.kind === 'model' || i.kind === 'block') && i.name.name === owner && i.range.start.offset <= at.start.offset && at.end.offset <= i.range.end.offset);
-  return { node, blocks, editable: once && written && blocks.every((b) => callsOf(file, b) === 1) };
+  return { node, graph, blocks, editable: once && written && blocks.every((b) => callsOf(file, b) === 1) };
 }
 
 /** How many calls of `name` the model and block bodies of `file` write. */
@@ -913,6 +914,7 @@ const CLASS_SOURCES: ReadonlySet<string> = new Set(['digits', 'shapes', 'sequenc
  * ids learnt as numbers on more than two). True when it reported.
  */
 function checkClassLoss(
+  file: SourceFile,
   config: TrainConfig,
   model: ModelInfo,
   kind: DataSource['kind'],
@@ -949,7 +951,10 @@ function checkClassLoss(
   if (loss === 'binary_crossentropy') {
     const why = 'binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0';
     if (fits) err('train.loss_output', `${has}, but ${why}. Use loss: crossentropy, which takes the ${last} outputs of '${model.name}' as one distribution over the classes.`, lossAt, fix);
-    else err('train.classes', `${has}, but ${why}. Use loss: crossentropy and end with dense(${n}) -> softmax.`, dataAt);
+    else {
+      const head = classes !== undefined && lossWritten ? classHeadFix(file, model, classes, lossWritten) : undefined;
+      err('train.classes', `${has}, but ${why}. Use loss: crossentropy and end with dense(${n}) -> softmax.`, dataAt, head && [head]);
+    }
     return true;
   }
   const head = fits ? '' : ` and end with dense(${n}) -> softmax`;
@@ -960,6 +965,52 @@ function checkClassLoss(
     fix,
   );
   return true;
+}
+
+/**
+ * The fix of binary_crossentropy on `classes` classes through an output of
+ * another width (`dense(1) -> sigmoid`): what the message says, in one fix,
+ * since either change alone leaves an error (crossentropy on one value;
+ * binary_crossentropy on a softmax): the loss becomes crossentropy, the
+ * last dense's units `classes`, and its activation softmax (a `-> sigmoid`
+ * after it or its `activation = sigmoid` changed, `-> softmax` added after a
+ * dense without one). Only when the output ends with a dense written with
+ * literal units (then perhaps `-> sigmoid` or `-> softmax`) where an edit
+ * changes nothing else (see {@link outputLayer}), and its output feeds
+ * nothing but that activation.
+ */
+function classHeadFix(file: SourceFile, model: ModelInfo, classes: number, lossWritten: Range): Fix | undefined {
+  const found = outputLayer(model, file);
+  if (!found?.editable) return undefined;
+  const { node, graph } = found;
+  const edits: Fix['edits'] = [{ range: lossWritten, newText: 'crossentropy' }];
+  let dense: LayerNode = node;
+  if (node.op === 'sigmoid' || node.op === 'softmax') {
+    const before = nodeById(graph, node.inputs[0]);
+    if (node.inputs.length !== 1 || before?.kind !== 'layer' || graph.nodes.some((m) => m !== node && m.kind !== 'input' && m.inputs.includes(before.id)) || graph.outputs.includes(before.id)) return undefined;
+    if (node.op === 'sigmoid') {
+      const call = callAt(file, node.range.start.offset);
+      if (call?.callee.name !== 'sigmoid') return undefined;
+      edits.push({ range: call.callee.range, newText: 'softmax' });
+    }
+    dense = before;
+  }
+  if (dense.op !== 'dense' || dense.uri !== undefined) return undefined;
+  const call = callAt(file, dense.range.start.offset);
+  const spec = getLayer('dense');
+  const units = call?.callee.name === 'dense' && spec ? argExprOf(spec, call, 'units') : undefined;
+  if (!call || !spec || units?.kind !== 'number') return undefined;
+  edits.push({ range: units.range, newText: String(classes) });
+  if (dense === node) {
+    // Its units are the output's alone: nothing else reads it.
+    if (graph.nodes.some((m) => m.kind !== 'input' && m.inputs.includes(node.id))) return undefined;
+    const act = argExprOf(spec, call, 'activation');
+    const word = act?.kind === 'name' ? act.name : undefined;
+    if (act === undefined) edits.push({ range: { start: call.range.end, end: call.range.end }, newText: ' -> softmax' });
+    else if (word === 'sigmoid' || word === 'none') edits.push({ range: act.range, newText: 'softmax' });
+    else if (word !== 'softmax') return undefined;
+  }
+  return { title: `Use crossentropy and end with dense(${classes}) -> softmax`, edits };
 }
 
 /** What each class source labels, for messages. */
