@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { AnalysisSession } from '../../extension/core/analysis/session';
 import { applyFix } from './sourceText';
+import { FILE_SOURCES } from '../../extension/core/syntax/parser';
+import { DATA_SOURCES } from '../../extension/core/analysis/train';
 
 const errors = (text: string) => analyze(text).diagnostics.filter((d) => d.severity === 'error');
 const model = (chain: string, input = '[28, 28, 1]') => `model M {\n  input x: ${input}\n  output x -> ${chain}\n}\n`;
@@ -238,6 +240,59 @@ test('a file name without quotes (csv(data/fruit.csv)) is one error with the fix
   assert.equal(text.slice(d.range.start.offset, d.range.end.offset), 'data/fruit.csv');
   assert.equal(applyFix(text, d).split('\n')[5], '  data: csv("data/fruit.csv", label = "fruit")');
   assert.deepEqual(errors(applyFix(text, d)), []);
+});
+
+test('a path without quotes from a folder up, this folder, with a dash or a drive letter is one error whose fix quotes the whole path', () => {
+  const train = (source: string) =>
+    source.startsWith('text')
+      ? `model M {\n  input x: int[seq]\n  output x -> embedding(50, 16) -> dense(50) -> softmax\n}\ntrain M {\n  data: ${source}\n  epochs: 2\n}\n`
+      : `model M {\n  input x: [28, 28, 3]\n  output x -> flatten -> dense(3) -> softmax\n}\ntrain M {\n  data: ${source}\n  epochs: 2\n}\n`;
+  for (const [source, path] of [
+    ['csv(../data/fruit.csv, label = "fruit")', '../data/fruit.csv'],
+    ['csv(data/fruit-2.csv)', 'data/fruit-2.csv'],
+    ['csv(fruit-2.csv)', 'fruit-2.csv'],
+    ['images(./photos)', './photos'],
+    ['images(../photos, size = [28, 28])', '../photos'],
+    ['images(my-photos)', 'my-photos'],
+    ['images(data/train)', 'data/train'],
+    ['text(C:/data/tiny.txt)', 'C:/data/tiny.txt'],
+    ['csv(~/data/fruit.csv)', '~/data/fruit.csv'],
+  ]) {
+    const text = train(source);
+    const [d, ...more] = errors(text);
+    assert.equal(more.length, 0, source);
+    assert.equal(d.code, 'syntax.unquoted_path', source);
+    assert.equal(d.message, `a path is a string: write "${path}" in double quotes`);
+    assert.equal(text.slice(d.range.start.offset, d.range.end.offset), path);
+    assert.equal(d.fixes?.[0].title, `Quote the path: "${path}"`);
+    assert.equal(applyFix(text, d).split('\n')[5], `  data: ${source.replace(path, `"${path}"`)}`);
+    assert.deepEqual(errors(applyFix(text, d)), [], source);
+  }
+  // A Windows path: its backslashes (escapes in a string) become slashes.
+  const windows = train('text(C:\\data\\tiny.txt)');
+  const [w] = errors(windows);
+  assert.equal(w.message, 'a path is a string: write "C:/data/tiny.txt" in double quotes (folders separated by /, which works on Windows too)');
+  assert.equal(applyFix(windows, w).split('\n')[5], '  data: text("C:/data/tiny.txt")');
+  // Typed into an open file: the incremental session reads it as a whole parse does.
+  const session = new AnalysisSession();
+  session.update(train('csv("fruit.csv")'));
+  const typed = train('csv(../data/fruit-2.csv)');
+  assert.deepEqual(session.update(typed).diagnostics, analyze(typed).diagnostics);
+});
+
+test('arithmetic is never read as a path: a minus or a slash in a model body, or in a train setting that is no file source', () => {
+  const body = 'model M {\n  input x: [8]\n  dim = 4\n  output x -> dense(dim-1) -> relu -> dense(dim - 1) -> relu -> dense(dim/2) -> relu -> dense(8-dim)\n}\n';
+  assert.deepEqual(analyze(body).diagnostics.filter((d) => d.code.startsWith('syntax.')), []);
+  // x-y: the difference of two tensors, which the analysis explains (not a path).
+  const chain = 'model M {\n  input x: [8]\n  input y: [8]\n  output x-y -> dense(2)\n}\n';
+  assert.deepEqual(errors(chain).map((d) => d.code), ['type.operands']);
+  // Not the first argument of a file source: no path is read there.
+  const named = 'model M {\n  input x: [28, 28, 1]\n  output x -> flatten -> dense(10) -> softmax\n}\ntrain M {\n  data: digits(samples = 100-1)\n  optimizer: adam(lr = 1e-3)\n}\n';
+  assert.deepEqual(analyze(named).diagnostics.filter((d) => d.code.startsWith('syntax.')), []);
+});
+
+test('the file sources of the parser are the data sources with a path', () => {
+  assert.deepEqual([...FILE_SOURCES].sort(), DATA_SOURCES.filter((d) => d.path).map((d) => d.name).sort());
 });
 
 test("PyTorch's dim = 1 (or -1) on softmax: the fix writes axis = -1, the features' axis here, not axis = 1", () => {

@@ -99,6 +99,36 @@ train LM {
   assert.deepEqual(bce.map((p) => [p.code, p.at]), [['train.loss_output', 'binary_crossentropy']]);
 });
 
+test('binary_crossentropy on digits through one sigmoid output: the fix does what the message says, the loss and the head at once', () => {
+  for (const [head, fixed] of [
+    ['dense(1) -> sigmoid', 'dense(10) -> softmax'],
+    ['dense(1, activation = sigmoid)', 'dense(10, activation = softmax)'],
+    ['dense(units = 1) -> sigmoid()', 'dense(units = 10) -> softmax()'],
+    ['dense(1)', 'dense(10) -> softmax'],
+    ['dense(4) -> softmax', 'dense(10) -> softmax'],
+  ] as const) {
+    const text = digits(head, 'binary_crossentropy');
+    const [p, ...more] = problems(text);
+    assert.equal(more.length, 0, head);
+    assert.equal(p.code, 'train.classes');
+    assert.deepEqual(p.d.fixes?.map((f) => f.title), ['Use crossentropy and end with dense(10) -> softmax'], head);
+    const after = applyFix(text, p.d);
+    assert.equal(after, text.replace(head, fixed).replace('binary_crossentropy', 'crossentropy'), head);
+    assert.deepEqual(problems(after), [], head);
+  }
+  // In a block called once: edited there; its units a parameter, or the block called twice: no fix (the message says what to do).
+  const block = (body: string, output: string) =>
+    digits(output, 'binary_crossentropy').replace('model M {', `block head(n) {\n  input h\n  output h -> ${body}\n}\nmodel M {`);
+  const once = block('dense(1) -> sigmoid', 'head(1)');
+  const [b] = problems(once);
+  assert.deepEqual(problems(applyFix(once, b.d)), []);
+  for (const text of [block('dense(n) -> sigmoid', 'head(1)'), block('dense(1) -> sigmoid', 'dense(8) -> head(1) -> dense(4) -> head(1)')]) {
+    const ps = problems(text);
+    assert.deepEqual(ps.map((p) => p.code), ['train.classes'], text);
+    assert.equal(ps[0].d.fixes, undefined, text);
+  }
+});
+
 test('binary_crossentropy on a 10-way softmax over digits is train.loss_output on the loss, fixed by crossentropy', () => {
   const text = digits('dense(10) -> softmax', 'binary_crossentropy');
   const ps = problems(text);
@@ -109,16 +139,29 @@ test('binary_crossentropy on a 10-way softmax over digits is train.loss_output o
   assert.deepEqual(problems(applyFix(text, ps[0].d)), []);
 });
 
-test('regression setups are left alone: mse on waves, on a CSV, and on one output over an image folder (two classes, perhaps)', () => {
+test('regression setups are left alone: mse on waves and on a CSV', () => {
   const waves = `model F {\n  input x: [128, 1]\n  output x -> conv1d(4, 3, padding = causal) -> dense(1)\n}\ntrain F {\n  data: waves()\n  loss: mse\n}\n`;
   assert.deepEqual(problems(waves), []);
   assert.deepEqual(problems(waves.replace('loss: mse', 'loss: mae')), []);
   const csv = `model R {\n  input x: [4]\n  output x -> dense(8) -> relu -> dense(1)\n}\ntrain R {\n  data: csv("houses.csv", label = "price")\n  loss: mse\n}\n`;
   assert.deepEqual(problems(csv), []);
+});
+
+test('mse or mae on one output over an image folder is a warning on the loss: its labels are class ids, learnt as numbers on more than two folders', () => {
   const images = `model P {\n  input x: [8, 8, 3]\n  output x -> flatten -> dense(1)\n}\ntrain P {\n  data: images("pics", size = 8)\n  loss: mse\n}\n`;
-  assert.deepEqual(problems(images), []);
-  // Several outputs per example on an image folder: only crossentropy compares them with one class.
-  assert.deepEqual(problems(images.replace('dense(1)', 'dense(3) -> softmax')).map((p) => p.code), ['train.loss_output']);
+  for (const loss of ['mse', 'mae']) {
+    const ps = problems(images.replace('loss: mse', `loss: ${loss}`));
+    assert.deepEqual(ps.map((p) => [p.code, p.severity, p.at]), [['train.loss_output', 'warning', loss]]);
+    assert.equal(
+      ps[0].message,
+      `loss: ${loss} compares values, but images labels each example with a class id (0, 1, 2, ... for its class folders in alphabetical order), not a value: with more than two folders 'P' learns the ids as numbers, as if class 1 lay between classes 0 and 2. Use loss: crossentropy and end with dense(classes) -> softmax, one output per class folder (for two folders, loss: binary_crossentropy with dense(1) -> sigmoid).`,
+    );
+  }
+  // What the message says to write trains without a word: crossentropy over a softmax per folder, or two folders' binary_crossentropy.
+  assert.deepEqual(problems(images.replace('dense(1)', 'dense(3) -> softmax').replace('loss: mse', 'loss: crossentropy')), []);
+  assert.deepEqual(problems(images.replace('dense(1)', 'dense(1) -> sigmoid').replace('loss: mse', 'loss: binary_crossentropy')), []);
+  // Several outputs per example on an image folder: only crossentropy compares them with one class (an error, as before).
+  assert.deepEqual(problems(images.replace('dense(1)', 'dense(3) -> softmax')).map((p) => [p.code, p.severity]), [['train.loss_output', 'error']]);
 });
 
 test('training refuses class ids under mse in words that name the loss', () => {
@@ -150,6 +193,56 @@ test('crossentropy on a sigmoid output is a warning on the loss, with a fix to s
     assert.ok(after.includes(fixed), after);
     assert.deepEqual(problems(after), []);
   }
+});
+
+test('crossentropy on a sigmoid that ends a block the output ends with: the same warning, followed through the graph; the fix only where editing the block changes nothing else', () => {
+  const file = (block: string, output: string, more = '') => `block head(n) {
+  input h
+  output h -> ${block}
+}
+${more}
+model M {
+  input x: [28, 28, 1]
+  output x -> flatten -> ${output}
+}
+train M {
+  data: digits()
+  loss: crossentropy
+}
+`;
+  for (const [block, fixed] of [
+    ['dense(n) -> sigmoid', 'dense(n) -> softmax'],
+    ['dense(n, activation = sigmoid)', 'dense(n, activation = softmax)'],
+  ] as const) {
+    const text = file(block, 'head(10)');
+    const ps = problems(text);
+    assert.deepEqual(ps.map((p) => [p.code, p.severity, p.at]), [['train.loss_output', 'warning', 'crossentropy']], block);
+    assert.match(ps[0].message, /but it ends with .*sigmoid.* \(the last layer of block head\), which squashes each value on its own/);
+    const related = ps[0].d.related![0];
+    assert.ok(text.slice(related.range.start.offset, related.range.end.offset).includes('sigmoid'));
+    assert.ok(related.range.start.line < 3, 'in the block');
+    const after = applyFix(text, ps[0].d);
+    assert.equal(after, text.replace(block, fixed));
+    assert.deepEqual(problems(after), []);
+  }
+  // Blocks within blocks: followed to the layer.
+  const nested = file('dense(n) -> sigmoid', 'outer(10)', 'block outer(k) {\n  input h\n  output h -> relu -> head(k)\n}\n');
+  const [n] = problems(nested);
+  assert.equal(n.code, 'train.loss_output');
+  assert.match(n.message, /\(the last layer of block head\)/);
+  assert.deepEqual(problems(applyFix(nested, n.d)), []);
+  // The block called twice (its sigmoid is also a gate elsewhere), repeated, or its activation a parameter: the warning without a fix.
+  const twice = file('dense(n) -> sigmoid', 'dense(32) -> head(32) -> head(10)');
+  const repeated = file('dense(n) -> sigmoid', 'head(10) * 2');
+  const param = file('dense(n, activation = act)', 'head(10, act = sigmoid)').replace('block head(n)', 'block head(n, act)');
+  for (const text of [twice, repeated, param]) {
+    const ps = problems(text);
+    assert.deepEqual(ps.map((p) => [p.code, p.severity]), [['train.loss_output', 'warning']], text);
+    assert.equal(ps[0].d.fixes, undefined, text);
+  }
+  // A block that ends with softmax, or with no activation (logits): no warning.
+  assert.deepEqual(problems(file('dense(n) -> softmax', 'head(10)')), []);
+  assert.deepEqual(problems(file('dense(n)', 'head(10)')), []);
 });
 
 test('a language model ending in sigmoid with the default loss gets the warning too; softmax and logits do not', () => {

@@ -10,7 +10,8 @@ import type { DataSource, Diagnostic, Fix, Graph, LayerNode, ModelInfo, TrainCon
 import { getLayer, isRecurrent } from '../layers';
 import { smallestVocab } from './graph';
 import { lookAhead, lookAheadLayer } from './receptive';
-import { argRangeOf, callAt } from './callArgs';
+import { argExprOf, argRangeOf, callAt } from './callArgs';
+import { forEachChild } from '../syntax/children';
 import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
 import { checkMaskFit, checkMaskSettings, checkSequencesReach, MASK_MAX, maskValueMessage } from './trainMask';
@@ -794,7 +795,7 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
     return;
   }
   // (Masked language modelling says its own word on the loss: trainMask.ts.)
-  if (kind && !item.entries.some((e) => e.key.name === 'mask') && checkClassLoss(config, model, kind, classes, last, entry('loss')?.value.range, lossAt, dataAt, err)) return;
+  if (kind && !item.entries.some((e) => e.key.name === 'mask') && checkClassLoss(file, config, model, kind, classes, last, entry('loss')?.value.range, lossAt, dataAt, err)) return;
   if (config.loss === 'crossentropy' && last !== undefined && last >= 2) checkSigmoidOutput(file, model, last, lossAt, err);
   // Token ids beyond the embedding first: its fix (a smaller vocab) also mends the classes.
   if (kind === 'sequences' && checkVocab(item, config.data!, model, dataAt, err)) return;
@@ -817,32 +818,96 @@ function checkFit(item: TrainDecl, config: TrainConfig, model: ModelInfo, err: E
  * crossentropy on an output that ends with sigmoid: training takes it as
  * probabilities (runtime/train.ts `endsInProbabilities`) but they do not sum
  * to 1, so the loss only raises the right class's and nothing lowers the
- * others. A warning on the loss, the sigmoid as related location; the fix
- * writes softmax in its place, when the sigmoid (`-> sigmoid`, or
- * `activation = sigmoid` of the last layer) is written in the model's own
- * body in this file.
+ * others. A warning on the loss, the sigmoid as related location. The
+ * output is followed in the analysed graph (as training does), into the
+ * blocks it ends with (`output x -> head(10)`, `head` ending `-> sigmoid`).
+ * The fix writes softmax in its place when the sigmoid (`-> sigmoid`, or
+ * `activation = sigmoid` of the last layer) is written as such in this file
+ * and changes nothing else: in the model's own body, or in a block called
+ * once in the file, not repeated (see {@link outputLayer}).
  */
 function checkSigmoidOutput(file: SourceFile, model: ModelInfo, last: number, lossAt: Range, err: Err): void {
-  const node = nodeById(model.graph, model.outputs[0]?.nodeId);
-  if (node?.kind !== 'layer') return;
+  const found = outputLayer(model, file);
+  if (!found) return;
+  const { node, blocks } = found;
   const op = node.op === 'sigmoid' ? true : node.args.activation === 'sigmoid' ? false : undefined;
   if (op === undefined) return;
-  const inBody =
-    node.uri === undefined &&
-    file.items.some((i) => i.kind === 'model' && i.name.name === model.name && i.range.start.offset <= node.range.start.offset && node.range.end.offset <= i.range.end.offset);
   let fix: Fix | undefined;
-  if (inBody && op) {
+  if (found.editable) {
     const call = callAt(file, node.range.start.offset);
-    if (call?.callee.name === 'sigmoid') fix = { title: "Change to 'softmax'", edits: [{ range: call.callee.range, newText: 'softmax' }], preferred: true };
-  } else if (inBody) fix = causalFix(file, node, 'activation', 'softmax', 'Change to activation = softmax');
-  const what = op ? 'sigmoid' : node.label.includes('sigmoid') ? node.label : `${node.label} (activation = sigmoid)`;
+    if (op) {
+      if (call?.callee.name === 'sigmoid') fix = { title: "Change to 'softmax'", edits: [{ range: call.callee.range, newText: 'softmax' }], preferred: true };
+    } else if (call && writtenWord(call, node.op, 'activation') === 'sigmoid') fix = causalFix(file, node, 'activation', 'softmax', 'Change to activation = softmax');
+  }
+  const layer = op ? 'sigmoid' : node.label.includes('sigmoid') ? node.label : `${node.label} (activation = sigmoid)`;
+  const what = blocks.length ? `${layer} (the last layer of block ${blocks[blocks.length - 1]})` : layer;
   err(
     'train.loss_output',
     `crossentropy takes the ${last} outputs of '${model.name}' as probabilities of one class each, which sum to 1 (softmax), but it ends with ${what}, which squashes each value on its own: the loss then raises the right class's value and nothing lowers the others, which drift towards 1 together. End with softmax (or with no activation: crossentropy then applies softmax itself).`,
     lossAt,
     fix && [fix],
-    { severity: 'warning', related: [{ message: `${what} is here`, range: node.range, uri: node.uri ?? model.uri }] },
+    { severity: 'warning', related: [{ message: `${layer} is here`, range: node.range, uri: node.uri ?? model.uri }] },
   );
+}
+
+/**
+ * The layer that makes a model's (first) output in the analysed graph,
+ * followed as training follows it (runtime/train.ts `endsInProbabilities`):
+ * into the last run of a block call or repeat it ends with, down to a layer,
+ * and the graph (model or block body) holding it. `blocks`: the blocks
+ * passed, outermost first. `editable`: the layer's call is written in this
+ * file for this output alone, so an edit to it changes nothing else: in the
+ * model's own body, or in blocks of this file each called once in it and
+ * not repeated.
+ */
+function outputLayer(model: ModelInfo, file: SourceFile): { node: LayerNode; graph: Graph; blocks: string[]; editable: boolean } | undefined {
+  let graph = model.graph;
+  let node = nodeById(graph, model.outputs[0]?.nodeId);
+  const blocks: string[] = [];
+  let once = true;
+  // Bounded: blocks nest no deeper than the analysis expands them.
+  for (let depth = 0; node?.kind === 'group' && depth < 64; depth++) {
+    const body = node.runs[node.runs.length - 1]?.body;
+    if (!body || body.outputs.length !== 1) return undefined;
+    if (node.block === undefined || node.repeat !== 1) once = false;
+    else blocks.push(node.block);
+    graph = body;
+    node = nodeById(graph, body.outputs[0]);
+  }
+  if (node?.kind !== 'layer') return undefined;
+  const at = node.range;
+  // The item the layer's call is written in: the model, or the innermost block.
+  const owner = blocks.length ? blocks[blocks.length - 1] : model.name;
+  const written =
+    node.uri === undefined &&
+    file.items.some((i) => (i.kind === 'model' || i.kind === 'block') && i.name.name === owner && i.range.start.offset <= at.start.offset && at.end.offset <= i.range.end.offset);
+  return { node, graph, blocks, editable: once && written && blocks.every((b) => callsOf(file, b) === 1) };
+}
+
+/** How many calls of `name` the model and block bodies of `file` write. */
+function callsOf(file: SourceFile, name: string): number {
+  let n = 0;
+  const todo: Expr[] = [];
+  for (const item of file.items) {
+    if (item.kind !== 'model' && item.kind !== 'block') continue;
+    for (const st of item.body) {
+      if (st.kind === 'assign') todo.push(st.value);
+      else if (st.kind === 'output') todo.push(...st.values);
+    }
+  }
+  while (todo.length) {
+    const e = todo.pop()!;
+    if (e.kind === 'call' && e.callee.name === name) n++;
+    forEachChild(e, (c) => todo.push(c));
+  }
+  return n;
+}
+
+/** The word written for argument `name` of `call` (a layer `op`): `sigmoid` in `dense(10, activation = sigmoid)`; undefined when not written as a word (a block's parameter is a word too: see the caller). */
+function writtenWord(call: CallExpr, op: string, name: string): string | undefined {
+  const spec = getLayer(op);
+  const e = spec && argExprOf(spec, call, name);
+  return e?.kind === 'name' ? e.name : e?.kind === 'string' ? e.value : undefined;
 }
 
 /** The sources whose labels are class ids whatever the loss (csv reads its label column as values under mse or mae). */
@@ -857,10 +922,12 @@ const CLASS_SOURCES: ReadonlySet<string> = new Set(['digits', 'shapes', 'sequenc
  * value per class, only the loss is to change: `train.loss_output` on it,
  * with the fix `crossentropy`; otherwise `train.classes` on the data (for
  * binary_crossentropy) or `train.loss_output` saying the head too. A
- * folder of images of unknown count on one output may be two classes, left
- * to training. True when it reported.
+ * folder of images of unknown count on one output may be two classes:
+ * binary_crossentropy is left to training, mse or mae is a warning (class
+ * ids learnt as numbers on more than two). True when it reported.
  */
 function checkClassLoss(
+  file: SourceFile,
   config: TrainConfig,
   model: ModelInfo,
   kind: DataSource['kind'],
@@ -874,7 +941,20 @@ function checkClassLoss(
   const loss = config.loss;
   if (!CLASS_SOURCES.has(kind) || (loss !== 'binary_crossentropy' && loss !== 'mse' && loss !== 'mae')) return false;
   const many = (classes !== undefined && classes > 2) || kind === 'text';
-  if (!many && !(classes === undefined && last !== undefined && last >= 2)) return false;
+  if (!many && !(classes === undefined && last !== undefined && last >= 2)) {
+    if (kind === 'images' && loss !== 'binary_crossentropy' && last === 1) {
+      // A folder of images of unknown count on one value: its labels are still class ids, never values.
+      err(
+        'train.loss_output',
+        `loss: ${loss} compares values, but images labels each example with a class id (0, 1, 2, ... for its class folders in alphabetical order), not a value: with more than two folders '${model.name}' learns the ids as numbers, as if class 1 lay between classes 0 and 2. Use loss: crossentropy and end with dense(classes) -> softmax, one output per class folder (for two folders, loss: binary_crossentropy with dense(1) -> sigmoid).`,
+        lossAt,
+        undefined,
+        { severity: 'warning' },
+      );
+      return true;
+    }
+    return false;
+  }
   // One value per class already: crossentropy takes the output as it is.
   const fits = last !== undefined && last >= 2 && (classes === undefined || last === classes);
   const n = classes ?? (kind === 'text' ? 'vocabulary size' : 'classes');
@@ -884,7 +964,10 @@ function checkClassLoss(
   if (loss === 'binary_crossentropy') {
     const why = 'binary_crossentropy takes two: it scores each output as the probability of label 1 against label 0';
     if (fits) err('train.loss_output', `${has}, but ${why}. Use loss: crossentropy, which takes the ${last} outputs of '${model.name}' as one distribution over the classes.`, lossAt, fix);
-    else err('train.classes', `${has}, but ${why}. Use loss: crossentropy and end with dense(${n}) -> softmax.`, dataAt);
+    else {
+      const head = classes !== undefined && lossWritten ? classHeadFix(file, model, classes, lossWritten) : undefined;
+      err('train.classes', `${has}, but ${why}. Use loss: crossentropy and end with dense(${n}) -> softmax.`, dataAt, head && [head]);
+    }
     return true;
   }
   const head = fits ? '' : ` and end with dense(${n}) -> softmax`;
@@ -895,6 +978,52 @@ function checkClassLoss(
     fix,
   );
   return true;
+}
+
+/**
+ * The fix of binary_crossentropy on `classes` classes through an output of
+ * another width (`dense(1) -> sigmoid`): what the message says, in one fix,
+ * since either change alone leaves an error (crossentropy on one value;
+ * binary_crossentropy on a softmax): the loss becomes crossentropy, the
+ * last dense's units `classes`, and its activation softmax (a `-> sigmoid`
+ * after it or its `activation = sigmoid` changed, `-> softmax` added after a
+ * dense without one). Only when the output ends with a dense written with
+ * literal units (then perhaps `-> sigmoid` or `-> softmax`) where an edit
+ * changes nothing else (see {@link outputLayer}), and its output feeds
+ * nothing but that activation.
+ */
+function classHeadFix(file: SourceFile, model: ModelInfo, classes: number, lossWritten: Range): Fix | undefined {
+  const found = outputLayer(model, file);
+  if (!found?.editable) return undefined;
+  const { node, graph } = found;
+  const edits: Fix['edits'] = [{ range: lossWritten, newText: 'crossentropy' }];
+  let dense: LayerNode = node;
+  if (node.op === 'sigmoid' || node.op === 'softmax') {
+    const before = nodeById(graph, node.inputs[0]);
+    if (node.inputs.length !== 1 || before?.kind !== 'layer' || graph.nodes.some((m) => m !== node && m.kind !== 'input' && m.inputs.includes(before.id)) || graph.outputs.includes(before.id)) return undefined;
+    if (node.op === 'sigmoid') {
+      const call = callAt(file, node.range.start.offset);
+      if (call?.callee.name !== 'sigmoid') return undefined;
+      edits.push({ range: call.callee.range, newText: 'softmax' });
+    }
+    dense = before;
+  }
+  if (dense.op !== 'dense' || dense.uri !== undefined) return undefined;
+  const call = callAt(file, dense.range.start.offset);
+  const spec = getLayer('dense');
+  const units = call?.callee.name === 'dense' && spec ? argExprOf(spec, call, 'units') : undefined;
+  if (!call || !spec || units?.kind !== 'number') return undefined;
+  edits.push({ range: units.range, newText: String(classes) });
+  if (dense === node) {
+    // Its units are the output's alone: nothing else reads it.
+    if (graph.nodes.some((m) => m.kind !== 'input' && m.inputs.includes(node.id))) return undefined;
+    const act = argExprOf(spec, call, 'activation');
+    const word = act?.kind === 'name' ? act.name : undefined;
+    if (act === undefined) edits.push({ range: { start: call.range.end, end: call.range.end }, newText: ' -> softmax' });
+    else if (word === 'sigmoid' || word === 'none') edits.push({ range: act.range, newText: 'softmax' });
+    else if (word !== 'softmax') return undefined;
+  }
+  return { title: `Use crossentropy and end with dense(${classes}) -> softmax`, edits };
 }
 
 /** What each class source labels, for messages. */

@@ -1475,6 +1475,12 @@ class Parser {
   /** The first token of the argument value being read (see `parseParen`'s tuples). */
   private argStart = -1;
 
+  /** The first token of the train setting's value being read (`data: csv(...)`'s `csv`), or -1. */
+  private trainValueAt = -1;
+
+  /** The first token of a file data source's first argument (`csv(` HERE), or -1: see {@link unquotedPath}. */
+  private pathArgAt = -1;
+
   /**
    * The `)` of a tuple of plain values that opens at token `open`, on one
    * line (`(3, 3)`, `(2, -1)`, `(k, k)`), or -1: a parenthesis holds one
@@ -1579,6 +1585,7 @@ class Parser {
       this.error('syntax.expected', `expected a value after '${key.name}:', found newline`, span(at, at));
       return { key, value: { kind: 'error', range: span(at, at) }, range: span(key.range.start, at) };
     }
+    this.trainValueAt = u;
     const value = this.parseExpr();
     return { key, value, range: span(key.range.start, value.range.end) };
   }
@@ -1831,11 +1838,14 @@ class Parser {
 
   /** `IDENT ['(' ARGS ')'] ['*' N]`, the repeat only in chain position. */
   private parseCall(inChain: boolean): CallExpr {
-    const callee = this.ident(this.advance());
+    const c = this.advance();
+    const callee = this.ident(c);
     let args: Arg[] | undefined;
     let argsRange: Range | undefined;
     if (this.kd[this.pos] === K.LParen && !this.atBreak) {
       const open = this.advance();
+      // `data: csv(...)`: its first argument is a file's path.
+      if (c === this.trainValueAt && FILE_SOURCES.has(callee.name)) this.pathArgAt = open + 1;
       args = this.parseDelimited(open, K.RParen, Items.Arg, 'in the argument list') as Arg[];
       argsRange = span(this.startAfter(open, callee.range.end), this.lastEndPos!);
     } else if (inChain && this.kd[this.pos] === K.LBracket && !this.atBreak) {
@@ -1900,8 +1910,49 @@ class Parser {
       return { name, value, range: span(name.range.start, value.range.end) };
     }
     this.argStart = this.pos;
-    const value = this.parseExpr();
+    const path = t === this.pathArgAt ? this.unquotedPath(t) : undefined;
+    const value = path ?? this.parseExpr();
     return { value, range: value.range };
+  }
+
+  /**
+   * A path without its quotes as a file data source's first argument, from
+   * token `t`: `csv(../data/fruit-2.csv)`, `images(./photos)`,
+   * `text(C:/data/tiny.txt)`, `csv(data/fruit.csv)`. Its tokens are written
+   * without a space between them (so `x - y` is never one) up to the `,` or
+   * `)` after them, two or more of words, numbers, `/`, `\`, `.`, `~`, `-`
+   * and a drive's `:` (`C:` before a `/` or `\`). One `syntax.unquoted_path`
+   * error with the fix that quotes the whole path (its `\` written as `/`,
+   * which works on Windows too, where `\` would start an escape), and read
+   * as that string, so the analysis goes on as if it were quoted. Undefined,
+   * nothing consumed, when the tokens are no such path.
+   */
+  private unquotedPath(t: number): StringLit | undefined {
+    let last = t;
+    for (let u = t; ; u++) {
+      const k = this.kd[u];
+      const part =
+        k === K.Ident ||
+        k === K.Number ||
+        k >= FIRST_KEYWORD ||
+        k === K.Slash ||
+        (k === K.Minus && u > t) ||
+        (k === K.Invalid && PATH_MARKS.has(this.textOf(u))) ||
+        // `C:/`: a drive letter's colon only.
+        (k === K.Colon && u === t + 1 && this.kd[t] === K.Ident && this.en[t] - this.st[t] === 1 && (this.kd[u + 1] === K.Slash || this.textOf(u + 1) === '\\'));
+      if (!part || (u > t && this.st[u] !== this.en[u - 1])) break;
+      last = u;
+    }
+    const next = this.kd[last + 1];
+    if (last === t || (next !== K.Comma && next !== K.RParen && next !== K.Eof && (this.fl[last + 1] & F.NlBefore) === 0)) return undefined;
+    const written = this.text.slice(this.st[t], this.en[last]);
+    const path = written.replace(/\\/g, '/');
+    const range = span(this.startOf(t), this.endOf(last));
+    const slashes = path === written ? '' : ' (folders separated by /, which works on Windows too)';
+    this.error('syntax.unquoted_path', `a path is a string: write "${path}" in double quotes${slashes}`, range);
+    withReplace(this.errors[this.errors.length - 1], `Quote the path: "${path}"`, range, `"${path}"`);
+    while (this.pos <= last) this.advance();
+    return { kind: 'string', value: path, range };
   }
 
   private parsePrimary(): Expr {
@@ -2037,6 +2088,12 @@ const FOREIGN_DECLARATIONS: ReadonlySet<string> = new Set(['class', 'def', 'func
 
 /** Arrows typed or pasted for `->`. */
 const ARROWS: ReadonlySet<string> = new Set(['\u2192', '\u27f6', '\u21d2', '\u2794', '\u279c', '\u27a1']);
+
+/** The data sources whose first argument is a file or folder: those of analysis/train.ts `DATA_SOURCES` with `path: true` (a test keeps them in step). */
+export const FILE_SOURCES: ReadonlySet<string> = new Set(['images', 'csv', 'text']);
+
+/** Characters, invalid elsewhere, that an unquoted path holds (`../data`, `C:\data`, `~/data`). */
+const PATH_MARKS: ReadonlySet<string> = new Set(['.', '\\', '~']);
 
 /** What a word after a '.' is when the word before it and the '.' are a file's name, not a module path (`fruit.csv`). */
 const PATH_EXTENSIONS: ReadonlySet<string> = new Set(['csv', 'tsv', 'txt', 'text', 'json', 'png', 'jpg', 'jpeg', 'bmp', 'gif', 'nnmodel', 'npy', 'npz']);
