@@ -157,7 +157,7 @@ test('every sequence layer has docs, a category and a fully documented schema', 
     }
   }
   assert.equal(spec('embedding').inputKind, 'int');
-  assert.deepEqual(spec('attention').args.map((a) => a.name), ['heads', 'key_dim', 'causal', 'context', 'dropout', 'bias', 'position']);
+  assert.deepEqual(spec('attention').args.map((a) => a.name), ['heads', 'key_dim', 'causal', 'context', 'dropout', 'bias', 'position', 'pad_mask', 'pad_id']);
   assert.deepEqual(spec('attention').args.find((a) => a.name === 'position')!.enum, ['none', 'alibi']);
   assert.deepEqual(spec('positional').args.find((a) => a.name === 'kind')!.enum, ['sinusoidal', 'learned']);
   assert.deepEqual(spec('sinusoidal').args.map((a) => [a.name, a.type, a.default]), [

@@ -1,5 +1,5 @@
 /** Queries over the graph IR that the analysis, the runtime, the exporter and the inspector share. */
-import type { Graph } from './types';
+import type { Graph, LayerNode } from './types';
 
 /**
  * The smallest `vocab` of the embeddings anywhere in the graph, group bodies
@@ -47,4 +47,13 @@ export function objectHome<T>(scope: ObjectScope<T>, key: string): ObjectScope<T
   let s = scope;
   while (!s.defines?.includes(key) && s.parent) s = s.parent;
   return s;
+}
+
+/**
+ * The inputs of a layer node that carry values into it: all but the token
+ * ids of an attention's padding mask (`pad_mask =`, its last input), which
+ * only hide keys. `ins` is anything per input, in the node's input order.
+ */
+export function valueInputs<T>(node: LayerNode, ins: readonly T[]): readonly T[] {
+  return node.op === 'attention' && node.args.pad_mask != null ? ins.slice(0, -1) : ins;
 }

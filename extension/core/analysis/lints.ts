@@ -24,6 +24,7 @@ import type { Diagnostic, Fix, Graph, GraphNode, GroupNode, LayerNode, ModelInfo
 import type { Arg, BlockDecl, CallExpr, Expr, InputStmt, ModelDecl, Position, Range, SourceFile } from '../syntax/ast';
 import { forEachChild } from '../syntax/children';
 import { callText } from './siteOutcomes';
+import { valueInputs } from './graph';
 
 /**
  * The advice for the models of one file (`uri`): only nodes written in this
@@ -164,8 +165,8 @@ function factsOf(g: Graph, keep: boolean): GraphFacts {
         if (!f.pair && n.inputs.length === 1 && isDense(nodeAt(g, n.inputs[0]))) f.pair = true;
       } else if (n.op === 'embedding') f.embedding = true;
       else if (n.op === 'attention') {
-        if (n.inputs.length === 1 && n.args.causal !== true && n.args.position !== 'alibi') f.attention = true;
-        else if (n.inputs.length === 2 && (n.args.causal === true || n.args.position === 'alibi')) (f.cross ??= []).push(n);
+        if (n.args.context == null && n.args.causal !== true && n.args.position !== 'alibi') f.attention = true;
+        else if (n.args.context != null && (n.args.causal === true || n.args.position === 'alibi')) (f.cross ??= []).push(n);
       }
       else if (n.op === 'reshape') (f.reshapes ??= []).push(n);
       else if (n.op === 'positional') (f.positionals ??= []).push(n);
@@ -337,7 +338,7 @@ function onlyAlibiAfter(g: Graph, id: number): LayerNode | undefined {
         if (n.op === 'attention') {
           // Causal only: ALiBi's −m·|i − j| is the same to the left and to the right, so without a mask (or positions)
           // an attention cannot tell which way a token lies (its output only mirrors a reversed input).
-          if (n.args.position !== 'alibi' || n.inputs.length !== 1 || n.args.causal !== true) fail = true;
+          if (n.args.position !== 'alibi' || n.args.context != null || n.args.causal !== true) fail = true;
           first ??= n;
         }
         stack.push([graph, n.id, exit]);
@@ -938,8 +939,11 @@ function walkOrder(g: Graph, ports: readonly Order[], walk: OrderWalk): Order[] 
   return g.outputs.map((id) => values.get(id) ?? ORDER);
 }
 
-function layerOrder(node: LayerNode, ins: readonly Order[], shapes: readonly Shape[], walk: OrderWalk): Order {
-  const bag = ins.find((x): x is Bag => x.kind === 'bag')!;
+function layerOrder(node: LayerNode, given: readonly Order[], shapes: readonly Shape[], walk: OrderWalk): Order {
+  // A padding mask's token ids hide keys whatever their order: only the values attended to count.
+  const ins = valueInputs(node, given);
+  const bag = ins.find((x): x is Bag => x.kind === 'bag');
+  if (bag === undefined) return ORDER;
   const rule = ORDER_RULES[node.op] as OrderRule | undefined;
   // Token ids themselves (every axis a position) are followed only into an embedding.
   const out = rule && (node.op === 'embedding' || ins.every((x) => x.kind !== 'bag' || x.embedding !== undefined)) ? rule(node, bag, ins, shapes) : ORDER;

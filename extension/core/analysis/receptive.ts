@@ -231,8 +231,10 @@ function alongAxis(overPositions: Rule, defaultAxis: number, overFeatures: Rule 
 const attention: Rule = (node, shapes, inputs) => {
   const causal = node.args.causal === true;
   const seen = (f: InputField): InputField => (f.kind === 'unknown' ? f : { kind: 'global', causal: causal && f.causal });
-  if (inputs.length > 1) return merge([inputs[0], mapFields(merge(inputs.slice(1)), seen)]);
-  return mapFields(inputs[0], seen);
+  // Cross-attention: each query position, and all of the context (and of a padding mask's token ids).
+  if (node.args.context != null) return merge([inputs[0], mapFields(merge(inputs.slice(1)), seen)]);
+  // Self-attention: every position of the input, and of a padding mask's token ids.
+  return mapFields(inputs.length > 1 ? merge(inputs) : inputs[0], seen);
 };
 
 /**
@@ -381,7 +383,7 @@ function walk(g: Graph, ports: readonly Field[], out: ModelFields, prefix: strin
       out.byPath.set(path, f);
       if (!out.byNode.has(node)) {
         out.byNode.set(node, f);
-        if (node.kind === 'layer' && node.op === 'attention' && ins.length > 1) out.contexts.set(node, { query: ins[0], context: ins[1] });
+        if (node.kind === 'layer' && node.op === 'attention' && node.args.context != null) out.contexts.set(node, { query: ins[0], context: ins[1] });
       }
       if (!node.uri) {
         const key = `${node.range.start.offset}:${node.range.end.offset}`;

@@ -1139,7 +1139,7 @@ function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Ra
   let how: string;
   let fix: string;
   let edit: Fix | undefined;
-  if (layer.op === 'attention' && layer.inputs.length === 1) {
+  if (layer.op === 'attention' && layer.args.context == null) {
     how = `${call} lets every position attend to all positions, later ones included`;
     fix = `Set causal = true in ${call}: each position then attends only to itself and earlier ones (masked attention).`;
     edit = causalFix(file, layer, 'causal', 'true', `Set causal = true in ${call}`);
@@ -1552,7 +1552,7 @@ function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, 
   const target = model.inputs[1].name;
   const leak = lookAheadLayer(model, target);
   if (leak) {
-    const selfAttention = leak.op === 'attention' && leak.inputs.length === 1;
+    const selfAttention = leak.op === 'attention' && leak.args.context == null;
     // A bidirectional recurrent layer returning its sequence reads the later positions backwards.
     const bidirectional = isRecurrent(leak.op) && leak.args.bidirectional === true && leak.args.return_sequences === true;
     const fix = selfAttention

@@ -7,6 +7,7 @@
  * mark). `train.input_order` words its hint from these.
  */
 import type { Graph, GroupNode, LayerNode, ModelInfo } from './types';
+import { valueInputs } from './graph';
 
 /** What reaches one value. */
 export interface Sides {
@@ -74,9 +75,10 @@ export function inputSides(model: ModelInfo): InputSides {
       else {
         const ins = n.inputs.map((id) => at.get(id) ?? NONE);
         if (n.kind === 'group') s = group(n, ins);
-        else if (n.op === 'attention' && ins.length > 1) s = cross(n, ins[0], ins[1]);
+        else if (n.op === 'attention' && n.args.context != null) s = cross(n, ins[0], ins[1]);
         else {
-          s = ins.length === 0 ? NONE : merge(ins);
+          const vals = valueInputs(n, ins);
+          s = vals.length === 0 ? NONE : merge(vals);
           if (n.op === 'attention') for (const q of s.query) (n.args.causal === true ? causal : full).add(q);
         }
       }

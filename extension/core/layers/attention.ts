@@ -28,6 +28,14 @@ export interface AttentionOptions {
   position: 'none' | 'alibi';
   /** Whether the layer is applied to `[x, context]` (cross-attention). */
   hasContext: boolean;
+  /**
+   * Whether the last input is the token ids of the keys' positions
+   * (`pad_mask =`): a key whose id is `padId` is hidden from every query.
+   * Absent in configs saved before padding masks: false.
+   */
+  hasPadMask?: boolean;
+  /** The id that marks padding (`pad_id`, default 0). */
+  padId?: number;
   seed: number;
   /** Start with keeping the last attention probabilities on. */
   keepAttention?: boolean;
@@ -185,6 +193,11 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
         hasContext: args.hasContext,
         seed: args.seed,
       };
+      // Only when set: a layer without a padding mask keeps the config it had before they existed.
+      if (args.hasPadMask === true) {
+        this.opts.hasPadMask = true;
+        this.opts.padId = args.padId ?? 0;
+      }
       this.keep = args.keepAttention === true;
     }
 
@@ -226,7 +239,7 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
     override build(inputShape: TfShape | TfShape[]): void {
       const shapes = Array.isArray(inputShape[0]) ? (inputShape as TfShape[]) : [inputShape as TfShape];
       const d = shapes[0][shapes[0].length - 1];
-      const ctxShape = shapes[1] ?? shapes[0];
+      const ctxShape = this.opts.hasContext ? shapes[1] : shapes[0];
       const dc = ctxShape[ctxShape.length - 1];
       if (d == null || dc == null) throw new Error('attention needs a known feature size');
       const { heads, useBias, seed } = this.opts;
@@ -268,6 +281,8 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
       const x = list[0];
       const context = this.opts.hasContext ? list[1] : x;
       if (!context) throw new Error('attention with context needs [x, context] as inputs');
+      const padIds = this.opts.hasPadMask ? list[this.opts.hasContext ? 2 : 1] : undefined;
+      if (this.opts.hasPadMask && !padIds) throw new Error('attention with pad_mask needs the token ids as its last input');
       const training = kwargs['training'] === true;
       const { heads, causal, dropout, position } = this.opts;
       let probsOut: Tensor | undefined;
@@ -284,6 +299,11 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
         if (causal) {
           const allowed = tf.linalg.bandPart(tf.ones([tq, tk]), -1, 0);
           scores = tf.add(scores, tf.mul(tf.sub(1, allowed), -1e9));
+        }
+        if (padIds) {
+          // [batch, seq_k] ids → [batch, 1, 1, seq_k]: the same keys hidden from every head and query.
+          const pad = tf.cast(tf.equal(padIds, this.opts.padId ?? 0), 'float32');
+          scores = tf.add(scores, tf.mul(tf.reshape(pad, [batch, 1, 1, tk]), -1e9));
         }
         let probs = tf.softmax(scores, -1);
         if (this.keep) probsOut = tf.keep(probs.clone());
@@ -378,6 +398,28 @@ function geometry(ctx: LayerContext): Geometry {
     }
     [seqK, dContext] = c.dims;
   }
+  if (ctx.args.pad_mask != null) {
+    const m = ctx.tensors.pad_mask;
+    if (!m) ctx.fail('shape.unknown', 'the shape of the pad_mask value is not known', 'pad_mask');
+    const keys = ctx.args.context != null ? 'context' : 'input';
+    if (!m.isInt) {
+      ctx.fail(
+        'arg.type',
+        `pad_mask takes the token ids of the ${keys}'s positions (an \`int[...]\` value, such as the model's input), so that the positions holding pad_id are hidden; ${shapeToString(m)} holds real values.`,
+        'pad_mask',
+      );
+    }
+    if (m.dims.length !== 1) {
+      ctx.fail('shape.rank', `pad_mask must be one token id per position of the ${keys}, [${seqK.toString()}]; got ${shapeToString(m)}`, 'pad_mask');
+    }
+    if (!m.dims[0].equals(seqK)) {
+      ctx.fail(
+        'shape.mismatch',
+        `pad_mask has ${m.dims[0].toString()} positions (${shapeToString(m)}) but the ${keys} has ${seqK.toString()}: it must hold one token id per key position.`,
+        'pad_mask',
+      );
+    }
+  }
   let keyDim: Sym;
   const given = ctx.args.key_dim;
   if (typeof given === 'number') {
@@ -470,12 +512,26 @@ function maskNote(args: Readonly<Record<string, ArgValue>>, inputs: readonly Sha
   return undefined;
 }
 
+/** The hover's line on `pad_mask`: which keys it hides, and how it combines with `causal`. */
+function padNote(args: Readonly<Record<string, ArgValue>>): string {
+  const id = typeof args.pad_id === 'number' ? args.pad_id : 0;
+  const keys = args.context != null ? 'context positions' : 'positions';
+  const both =
+    args.causal === true
+      ? ` With \`causal = true\` both masks apply, as in a decoder's self-attention: position i reads the ${keys} 0…i that are not padding.`
+      : '';
+  return (
+    `**\`pad_mask\`** (a padding mask): the ${keys} whose token id is ${id} (\`pad_id\`) are hidden from every query and head: −10⁹ is added to their scores before the softmax, so their weights are 0 and sequences padded to one length attend only to their own tokens.${both} ` +
+    'A query at a padding position still gets an output (of the other padding positions when every key it may read is padding): leave those positions out of the loss.'
+  );
+}
+
 export const attention: LayerSpec = {
   name: 'attention',
   category: 'attention',
   summary: 'Multi-head scaled dot-product attention (self-attention, or cross-attention with context=).',
   doc: [
-    '**attention(heads, key_dim = dim/heads, causal = false, context = none, dropout = 0, bias = true, position = none|alibi)**',
+    '**attention(heads, key_dim = dim/heads, causal = false, context = none, dropout = 0, bias = true, position = none|alibi, pad_mask = none, pad_id = 0)**',
     '',
     'Every position asks a *query* and compares it with the *keys* of all positions; the softmax of',
     'the scores weighs their *values*. With `h = heads` and `k = key_dim`:',
@@ -487,6 +543,7 @@ export const attention: LayerSpec = {
     '`c` is `x` itself (self-attention) or the `context` value (cross-attention, e.g. a decoder reading the encoder’s output).',
     '`causal = true` hides later positions (position i sees j ≤ i), for language models.',
     '`position = alibi` adds a fixed penalty `−m_h·|i − j|` per head (ALiBi, no parameters).',
+    '`pad_mask = tokens` hides the keys whose token id is `pad_id` (padding) from every query, together with a causal mask if there is one.',
     '`dropout` drops attention weights in training. The layer keeps its attention weights `A` for the heatmap view.',
     '',
     '- input: `[seq, d]`; context: `[seq_k, d_k]`',
@@ -520,6 +577,12 @@ export const attention: LayerSpec = {
       enum: ['none', 'alibi'],
       default: 'none',
     },
+    {
+      name: 'pad_mask',
+      type: 'tensor',
+      doc: 'Token ids `int[seq_k]` of the keys’ positions (the input’s for self-attention, the context’s for cross-attention): keys whose id is `pad_id` are hidden from every query (a padding mask).',
+    },
+    { name: 'pad_id', type: 'int', doc: 'The token id that marks padding, for `pad_mask`.', default: 0, min: 0 },
   ],
   inputRank: [2],
   notes(args, inputs) {
@@ -527,6 +590,7 @@ export const attention: LayerSpec = {
     const out = heads !== undefined && inputs ? costNotes(args, heads, inputs) : [];
     const mask = maskNote(args, inputs);
     if (mask) out.push(mask);
+    if (args.pad_mask != null) out.push(padNote(args));
     if (args.position === 'alibi' && heads !== undefined) out.push(alibiNote(heads, args.context != null));
     return out;
   },
@@ -591,6 +655,8 @@ export const attention: LayerSpec = {
       useBias: ctx.args.bias !== false,
       position,
       hasContext: ctx.args.context != null,
+      hasPadMask: ctx.args.pad_mask != null,
+      padId: typeof ctx.args.pad_id === 'number' ? ctx.args.pad_id : 0,
       seed: ctx.seed,
     });
   },
