@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
-import { DataError, decodeImage, type LoadOptions } from '../../extension/core/runtime/data/files';
+import { DataError, decodeImage, loadDataset, type LoadOptions } from '../../extension/core/runtime/data/files';
 import { declaredImageSize, pngChecksumMismatch } from '../../extension/core/runtime/data/imageHeader';
+import type { DataSource } from '../../extension/core/analysis/types';
 import { nodeDataFs } from '../../extension/cli/trainJob';
 
 let dir: string;
@@ -108,4 +109,23 @@ test('an empty, a pixel-less or a damaged PNG is named as such, with what to do'
     new RegExp(`^pics/dog/0\\.png: is damaged: the checksum of its IDAT chunk \\(at byte ${idat}\\) does not match its contents.*; copy or export the image again, or remove it\\.$`),
     'pics/dog/0.png',
   );
+});
+
+test('a CSV without a header row: its first row is said to look like data, and a header naming the columns is asked for', async () => {
+  writeFileSync(join(dir, 'noheader.csv'), '-0.948,-1.043,y\n0.127,-0.248,y\n-0.078,-0.189,n\n');
+  const csv = { kind: 'csv', path: 'noheader.csv', options: {} } as DataSource;
+  await assert.rejects(loadDataset(csv, opts), (e: unknown) => {
+    assert.ok(e instanceof DataError);
+    assert.equal(
+      e.message,
+      `noheader.csv:1: has no column 'label' for the label, and its first row (-0.948, -1.043, y) looks like data (2 numbers), not a header: the first row must name the columns. Add a header row such as 'x1,x2,label' (the label column named 'label', or give its name with csv(..., label = "name")).`,
+    );
+    return true;
+  });
+  // Numbers everywhere, two of them equal: still the missing header, not "columns 1 and 2 are both named '0'".
+  writeFileSync(join(dir, 'zeros.csv'), '0,0,1\n1,1,0\n');
+  await assert.rejects(loadDataset({ kind: 'csv', path: 'zeros.csv', options: { label: 'kind' } } as DataSource, opts), /zeros\.csv:1: .*looks like data \(all numbers\), not a header.*'x1,x2,kind'/);
+  // A header whose label column is named otherwise is not taken for data.
+  writeFileSync(join(dir, 'named.csv'), 'a,b,y\n1,2,p\n');
+  await assert.rejects(loadDataset({ kind: 'csv', path: 'named.csv', options: {} } as DataSource, opts), /named\.csv:1: has no column 'label' for the label; its columns are a, b, y\.$/);
 });

@@ -552,6 +552,16 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
       1,
     );
   }
+  const numbers = header.filter((h) => Number.isFinite(csvNumber(h)));
+  if (!header.includes(opts.label) && numbers.length > 0) {
+    // A file without a header row: its first row of data was read as the column names.
+    const names = header.map((_, c) => (c === header.length - 1 ? opts.label : `x${c + 1}`)).join(',');
+    throw new DataError(
+      `${rel}:1: has no column '${opts.label}' for the label, and its first row (${header.join(', ')}) looks like data (${numbers.length === header.length ? 'all numbers' : `${plural(numbers.length, 'number')}`}), not a header: the first row must name the columns. Add a header row such as '${names}' (the label column named '${opts.label}', or give its name with csv(..., label = "name")).`,
+      rel,
+      1,
+    );
+  }
   const seen = new Map<string, number>();
   header.forEach((name, c) => {
     const first = seen.get(name);
