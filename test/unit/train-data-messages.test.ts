@@ -13,6 +13,7 @@ import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { DataError, decodeImage, loadDataset, type LoadOptions } from '../../extension/core/runtime/data/files';
 import { declaredImageSize, pngChecksumMismatch } from '../../extension/core/runtime/data/imageHeader';
+import { splitCounts, windowsSplitNote } from '../../extension/core/runtime/train';
 import type { DataSource } from '../../extension/core/analysis/types';
 import { nodeDataFs } from '../../extension/cli/trainJob';
 
@@ -128,4 +129,22 @@ test('a CSV without a header row: its first row is said to look like data, and a
   // A header whose label column is named otherwise is not taken for data.
   writeFileSync(join(dir, 'named.csv'), 'a,b,y\n1,2,p\n');
   await assert.rejects(loadDataset({ kind: 'csv', path: 'named.csv', options: {} } as DataSource, opts), /named\.csv:1: has no column 'label' for the label; its columns are a, b, y\.$/);
+});
+
+test('a text too short for validation windows at its context says so, how many tokens it would need, and that there is no best checkpoint', async () => {
+  writeFileSync(join(dir, 'ctx17.txt'), 'abcdefghijklmnopq');
+  const text = (path: string) => ({ kind: 'text', path, options: { tokenizer: 'char', context: 16 } }) as DataSource;
+  const d = await loadDataset(text('ctx17.txt'), opts);
+  assert.deepEqual(splitCounts(d, { validation: 0.1, loss: 'crossentropy' }), { train: 1, validation: 0 });
+  assert.equal(
+    windowsSplitNote(d, 0.1),
+    'validation: none. ctx17.txt is too short to hold out validation windows at this context: its 17 tokens make 1 window, and validation windows that share no token with the training ones need at least 35 tokens (18 more). This run has no validation loss and keeps no best checkpoint. Use a longer text or a smaller context, or write validation: 0 to train without it.',
+  );
+  // The 35 it names is the least that does: one character fewer leaves no training window.
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJ';
+  writeFileSync(join(dir, 'c35.txt'), alphabet.slice(0, 35));
+  writeFileSync(join(dir, 'c34.txt'), alphabet.slice(0, 34));
+  const c35 = splitCounts(await loadDataset(text('c35.txt'), opts), { validation: 0.1, loss: 'crossentropy' });
+  assert.ok(c35.train > 0 && c35.validation > 0, JSON.stringify(c35));
+  assert.equal(splitCounts(await loadDataset(text('c34.txt'), opts), { validation: 0.1, loss: 'crossentropy' }).train, 0);
 });
