@@ -61,7 +61,7 @@ const values = (a: Float32Array) => Array.from(a, (v) => Number(v.toPrecision(7)
 
 export const forecastCommand: Command = {
   name: 'forecast',
-  synopsis: 'FILE [--model NAME] [--steps N] [--example I] [--checkpoint best|last] [--json]',
+  synopsis: 'FILE [--model NAME] [--checkpoints FOLDER] [--checkpoint best|last] [--steps N] [--example I] [--json] [--backend wasm|cpu] [--data-root DIR]...',
   summary: 'forecast a series N steps ahead with a trained sequence-regression model (waves)',
   description: [
     'Loads the checkpoint of a model trained on data: waves(...) (input [seq, 1], output',

@@ -122,7 +122,7 @@ export async function interruptible<T>(io: Pick<CliIO, 'stderr'>, notice: string
 
 export const trainCommand: Command = {
   name: 'train',
-  synopsis: 'FILE [--model NAME] [--epochs N] [--resume] [--backend wasm|cpu] [--data-root DIR]...',
+  synopsis: 'FILE [--model NAME] [--epochs N] [--resume] [--checkpoints FOLDER] [--backend wasm|cpu] [--data-root DIR]...',
   summary: 'train a model on the data of its train section, with a checkpoint per epoch',
   description: [
     'Trains the model named by --model (or the only one with a train section) on the',
@@ -269,7 +269,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  synopsis: 'FILE [--model NAME] [--checkpoint best|last] [--backend wasm|cpu] [--data-root DIR]...',
+  synopsis: 'FILE [--model NAME] [--checkpoints FOLDER] [--checkpoint best|last] [--backend wasm|cpu] [--data-root DIR]...',
   summary: 'loss and metrics of the last (or best) checkpoint on the validation split and all data',
   description:
     'Loads the checkpoint written by `nnmodel train` (the last epoch\'s, or with --checkpoint best the one with the lowest val_loss) and reports the loss and metrics of the train section on the validation split and on all the data. A checkpoint that no longer fits the model (edited since) is refused, with each layer that differs.',
@@ -291,7 +291,7 @@ export const evaluateCommand: Command = {
 
 export const generateCommand: Command = {
   name: 'generate',
-  synopsis: 'FILE [--model NAME] [--checkpoint best|last] [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K]',
+  synopsis: 'FILE [--model NAME] [--checkpoints FOLDER] [--checkpoint best|last] [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--seed N] [--backend wasm|cpu] [--data-root DIR]...',
   summary: 'continue a text with a trained language model, or decode with an encoder-decoder',
   description: [
     'Loads the checkpoint of a model trained on data: text(...) and samples --tokens new',

@@ -63,6 +63,20 @@ test('--help lists exactly the registered commands, and the exit codes', async (
   assert.equal((await run(tmpdir(), 'help', 'format')).out, (await run(tmpdir(), 'format', '-h')).out);
 });
 
+test("every command's usage line names each option its help lists, with the same value and repetition", () => {
+  // --ipc is the VS Code extension's way in, not a user's: its help line says so, the usage leaves it out.
+  const internal = new Set(['ipc']);
+  for (const c of COMMANDS) {
+    const inUsage = new Map([...c.synopsis.matchAll(/--([a-z][a-z-]*)(?: ([^\s\]]+))?\]?(\.\.\.)?/g)].map((m) => [m[1], { value: m[2], repeat: m[3] !== undefined }]));
+    for (const o of c.options) {
+      if (internal.has(o.name)) continue;
+      assert.deepEqual(inUsage.get(o.name), { value: o.value, repeat: o.repeat === true }, `nnmodel ${c.name}: --${o.name} in '${c.synopsis}'`);
+    }
+    const known = new Set(c.options.map((o) => o.name));
+    for (const name of inUsage.keys()) assert.ok(known.has(name), `nnmodel ${c.name}: the usage names --${name}, which it does not accept`);
+  }
+});
+
 test('no command, an unknown command or a bad option is a usage error (exit 2)', async () => {
   const none = await run(tmpdir());
   assert.equal(none.code, 2);

@@ -268,7 +268,7 @@ train Tiny {
 test('nnmodel help lists forecast; forecast --help shows its options', async () => {
   assert.ok(COMMANDS.some((c) => c.name === 'forecast'));
   const help = await run(tmpdir(), 'help');
-  assert.match(help.out, /^ {2}nnmodel forecast FILE \[--model NAME\] \[--steps N\] \[--example I\] \[--checkpoint best\|last\] \[--json\]$/m);
+  assert.match(help.out, /^ {2}nnmodel forecast FILE \[--model NAME\] \[--checkpoints FOLDER\] \[--checkpoint best\|last\] \[--steps N\] \[--example I\] \[--json\] \[--backend wasm\|cpu\] \[--data-root DIR\]\.\.\.$/m);
   const own = await run(tmpdir(), 'forecast', '--help');
   assert.equal(own.code, 0);
   assert.match(own.out, /-n, --steps N +steps to forecast \(default 64\)/);

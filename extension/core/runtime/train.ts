@@ -670,8 +670,29 @@ export function windowsSplitNote(data: Pick<TrainData, 'source' | 'count' | 'win
   if (!data.windows || data.windows.overlap <= 1 || fraction <= 0) return undefined;
   const { validation, train } = dataSplit(data, fraction, 0);
   if (train.length === 0) return undefined;
+  if (validation.length === 0) return tooShortForValidation(data, data.windows.overlap, fraction);
   const between = data.count - validation.length - train.length;
   return `validation: the last ${plural(validation.length, 'window')} of ${data.source}; the ${plural(between, 'window')} before them share tokens with those and are left out of training`;
+}
+
+/**
+ * The note for a text whose windows are too few to hold any out: the one
+ * validation window would have to be `overlap` windows past the last
+ * training one. Says how many more tokens would do (at stride 1, which a
+ * text this short has, one token more is one window more) and what else to
+ * change.
+ */
+function tooShortForValidation(data: Pick<TrainData, 'source' | 'count'>, overlap: number, fraction: number): string {
+  // The sizes `validationSplit` gives `need` windows: some held out, and some trained on before the `overlap - 1` between.
+  const held = (n: number) => Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
+  let need = data.count + 1;
+  while (held(need) < 1 || need - held(need) - (overlap - 1) < 1) need++;
+  const tokens = data.count + overlap - 1;
+  return (
+    `validation: none. ${data.source} is too short to hold out validation windows at this context: its ${plural(tokens, 'token')} make ${plural(data.count, 'window')}, ` +
+    `and validation windows that share no token with the training ones need at least ${need + overlap - 1} tokens (${need - data.count} more). ` +
+    `This run has no validation loss and keeps no best checkpoint. Use a longer text or a smaller context, or write validation: 0 to train without it.`
+  );
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
+import { declaredImageSize, pngChecksumMismatch } from './imageHeader';
 import type { DataSource } from '../../analysis/types';
 import type { TrainData } from '../train';
 import { builtinDataset, isBuiltinSource } from './builtin';
@@ -327,17 +328,41 @@ export interface RgbaImage {
 
 const MAX_PIXELS = 50_000_000;
 
-/** Decodes PNG or JPEG by its signature (not its file name), so a mislabelled file is named as such. */
+/**
+ * Decodes PNG or JPEG by its signature (not its file name), so a mislabelled
+ * file is named as such. The size the header declares is checked before
+ * decoding (a small file can declare an image of gigabytes), and a PNG's
+ * checksums too, so that a damaged file is called damaged.
+ */
 export function decodeImage(bytes: Uint8Array, rel: string): RgbaImage {
+  if (bytes.length === 0) throw new DataError(`${rel}: is empty (0 bytes); copy the image again, or remove the file.`, rel);
   const isPng = bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   const named = /\.png$/i.test(rel) ? 'PNG' : 'JPEG';
   if (!isPng && !isJpeg) throw new DataError(`${rel}: is not a PNG or JPEG image (its first bytes are neither signature).`, rel);
   const actual = isPng ? 'PNG' : 'JPEG';
+  const note = actual !== named ? ` (it is a ${actual} file named as ${named})` : '';
+  const declared = declaredImageSize(bytes);
+  if (declared && declared.width * declared.height > MAX_PIXELS) {
+    const mp = (declared.width * declared.height) / 1e6;
+    throw new DataError(
+      `${rel}: is ${declared.width}×${declared.height} pixels (${Math.round(mp).toLocaleString('en-US')} megapixels), more than the limit of ${MAX_PIXELS / 1e6} megapixels; resize the image (training resizes every image to the size in images(...) anyway).`,
+      rel,
+    );
+  }
+  if (declared && (declared.width === 0 || declared.height === 0)) {
+    throw new DataError(`${rel}: declares ${declared.width}×${declared.height} pixels (no image at all); export the image again, or remove the file.`, rel);
+  }
+  const damaged = pngChecksumMismatch(bytes);
+  if (damaged) {
+    throw new DataError(
+      `${rel}: is damaged: the checksum of its ${damaged.chunk} chunk (at byte ${damaged.offset}) does not match its contents, so the file changed after it was written; copy or export the image again, or remove it.`,
+      rel,
+    );
+  }
   try {
     if (isPng) {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      if (png.width * png.height > MAX_PIXELS) throw new Error(`${png.width}×${png.height} pixels is too large`);
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     }
     const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
@@ -346,7 +371,8 @@ export function decodeImage(bytes: Uint8Array, rel: string): RgbaImage {
     let why = e instanceof Error ? e.message : String(e);
     // pngjs's words for a file that ends before its image does ("read requests waitng on finished stream").
     if (isPng && /waiting|waitng|finished stream|unexpected end/i.test(why)) why = 'the file ends before its image does (truncated, or not fully copied)';
-    const note = actual !== named ? ` (it is a ${actual} file named as ${named})` : '';
+    // ... and for one whose chunks stop making sense before its end.
+    else if (isPng && /unrecognised content at end of stream/i.test(why)) why = 'the file is damaged (its contents do not follow the PNG format to its end); copy or export the image again, or remove it';
     throw new DataError(`${rel}: cannot be decoded as ${actual}${note}: ${why}.`, rel);
   }
 }
@@ -522,6 +548,16 @@ export async function loadCsv(rel: string, opts: { label: string; regression: bo
     // Spreadsheets in many European locales save CSV with ';' between fields (',' being their decimal point).
     throw new DataError(
       `${rel}:1: has one column, '${header[0]}', whose name contains ';': the file looks separated by ';' (as spreadsheets save CSV in locales whose decimal point is ','); nnmodel reads fields separated by ',', with '.' as the decimal point. Save it with ',' as the separator.`,
+      rel,
+      1,
+    );
+  }
+  const numbers = header.filter((h) => Number.isFinite(csvNumber(h)));
+  if (!header.includes(opts.label) && numbers.length > 0) {
+    // A file without a header row: its first row of data was read as the column names.
+    const names = header.map((_, c) => (c === header.length - 1 ? opts.label : `x${c + 1}`)).join(',');
+    throw new DataError(
+      `${rel}:1: has no column '${opts.label}' for the label, and its first row (${header.join(', ')}) looks like data (${numbers.length === header.length ? 'all numbers' : `${plural(numbers.length, 'number')}`}), not a header: the first row must name the columns. Add a header row such as '${names}' (the label column named '${opts.label}', or give its name with csv(..., label = "name")).`,
       rel,
       1,
     );
