@@ -31,7 +31,7 @@ model GPT {
 
 test('the hover of a call opens with its arguments as analysed: the causal it has, the heads its block gave', () => {
   const md = hover(GPT('att|ention(heads, causal = true)'))!;
-  assert.ok(md.startsWith('```nnmodel\nattention(heads = 4, key_dim = dim/heads, causal = true, context = none, dropout = 0, bias = true, position = none)\n```'), md.slice(0, 200));
+  assert.ok(md.startsWith('```nnmodel\nattention(heads = 4, key_dim = dim/heads, causal = true, context = none, dropout = 0, bias = true, position = none, pad_mask = none, pad_id = 0)\n```'), md.slice(0, 200));
   // The documentation below keeps the signature with its defaults.
   assert.match(md, /\*\*attention\(heads, key_dim = dim\/heads, causal = false/);
 });

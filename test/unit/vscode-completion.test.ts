@@ -245,7 +245,7 @@ test('every layer signature writes its defaults as the layer documentation does'
   }
   assert.ok(checked >= 20, `${checked} layers with a documented signature`);
   // The QA's header, and others that computed or lacked a default.
-  assert.equal(layerSignature(LAYERS.get('attention')!).label, 'attention(heads, key_dim = dim/heads, causal = false, context = none, dropout = 0, bias = true, position = none)');
+  assert.equal(layerSignature(LAYERS.get('attention')!).label, 'attention(heads, key_dim = dim/heads, causal = false, context = none, dropout = 0, bias = true, position = none, pad_mask = none, pad_id = 0)');
   assert.equal(layerSignature(LAYERS.get('maxpool')!).label, 'maxpool(size, stride = size, padding = valid)');
   assert.equal(layerSignature(LAYERS.get('cutout')!).label, 'cutout(h, w = h)');
   assert.equal(layerSignature(LAYERS.get('layernorm')!).label, 'layernorm(epsilon = 1e-5)');
@@ -257,6 +257,6 @@ test('the attention hover\'s header agrees with its documentation', () => {
   const header = md.split('\n')[1];
   // The call as analysed: the documentation's arguments in its order, with this call's values (heads = 4) and the
   // defaults it leaves (a causal call reads `causal = true` here, where the signature says the default, false).
-  assert.equal(header, 'attention(heads = 4, key_dim = dim/heads, causal = false, context = none, dropout = 0, bias = true, position = none)');
+  assert.equal(header, 'attention(heads = 4, key_dim = dim/heads, causal = false, context = none, dropout = 0, bias = true, position = none, pad_mask = none, pad_id = 0)');
   assert.ok(md.includes('**attention(heads, key_dim = dim/heads, causal = false, context = none'), 'the documentation below');
 });
