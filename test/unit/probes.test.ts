@@ -284,6 +284,39 @@ test('attention sources inside repeated blocks follow the block inputs', () => {
   disposeModel(built);
 });
 
+test('padding masks: a self-attention with pad_mask is drawn as self-attention, its padded key columns empty; the ids are no context', () => {
+  const info = modelOf(`model P {
+    input source: int[4]
+    input target: int[3]
+    memory = source -> embedding(16, 8)
+    x = target -> embedding(16, 8)
+    x = x + x -> attention(2, causal = true, pad_mask = target)
+    output x + x -> attention(2, context = memory, pad_mask = source)
+  }`);
+  // The ids are each attention's last input; the keys still follow the input (self) or the context (cross).
+  assert.deepEqual([...attentionSources(info.graph).values()], [
+    { query: 1, key: 1 },
+    { query: 1, key: 0 },
+  ]);
+  const built = buildModel(tf, info, { seed: 3 });
+  const inputs = [tf.tensor2d([[5, 6, 0, 0]], undefined, 'int32'), tf.tensor2d([[0, 7, 8]], undefined, 'int32')];
+  const [self, cross] = attentionMaps(tf, built.model, built, inputs);
+  assert.deepEqual([self.queries, self.keys, self.causal, self.cross], [3, 3, true, false]);
+  assert.deepEqual([cross.queries, cross.keys, cross.causal, cross.cross], [3, 4, false, true]);
+  for (let h = 0; h < 2; h++) {
+    // Target position 0 is padding: hidden from queries 1 and 2 (query 0 reads only padding and keeps a row summing to 1).
+    for (const q of [1, 2]) assert.ok(self.data[(h * 3 + q) * 3] < 1e-6, `self head ${h} query ${q} reads the padding`);
+    // Source positions 2 and 3 are padding: no query reads them.
+    for (let q = 0; q < 3; q++) {
+      const row = cross.data.subarray((h * 3 + q) * 4, (h * 3 + q + 1) * 4);
+      assert.ok(row[2] < 1e-6 && row[3] < 1e-6, `cross head ${h} query ${q} reads the padding`);
+      assert.ok(Math.abs(row[0] + row[1] - 1) < 1e-5);
+    }
+  }
+  tf.dispose(inputs);
+  disposeModel(built);
+});
+
 test('image inputs: scaled, converted between grey and RGB, resized to the model input', () => {
   // A 2×2 RGBA image (as ImageData gives it).
   const rgba = new Uint8ClampedArray([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255]);

@@ -105,12 +105,16 @@ export const HELPERS: Record<Helper, string> = {
     """Multi-head scaled dot-product attention, as nnmodel's \`attention\` layer.
 
     x: [batch, seq_q, dim]; context: [batch, seq_k, context_dim] (x itself for
-    self-attention). Four separate projections, as Keras's MultiHeadAttention,
-    with the same parameter count (nn.MultiheadAttention packs q, k and v in one
-    matrix and has no key_dim or ALiBi option).
+    self-attention); pad_ids: [batch, seq_k] token ids of the keys (nnmodel's
+    pad_mask): keys whose id is pad_id are hidden from every head and query.
+    Four separate projections, as Keras's MultiHeadAttention, with the same
+    parameter count (nn.MultiheadAttention packs q, k and v in one matrix and
+    has no key_dim or ALiBi option). Masked scores get -1e9 added, as in
+    nnmodel, not -inf: a query whose keys are all hidden (padding, or padding
+    and the future) gets finite weights, not NaN.
     """
 
-    def __init__(self, dim, heads, key_dim=None, context_dim=None, causal=False, dropout=0.0, bias=True, alibi=False):
+    def __init__(self, dim, heads, key_dim=None, context_dim=None, causal=False, dropout=0.0, bias=True, alibi=False, pad_id=0):
         super().__init__()
         self.heads = heads
         self.key_dim = key_dim or dim // heads
@@ -124,8 +128,9 @@ export const HELPERS: Record<Helper, string> = {
         self.dropout = nn.Dropout(dropout)
         # A plain list, not a buffer: ALiBi adds no weights.
         self.alibi = alibi_slopes(heads) if alibi else None
+        self.pad_id = pad_id
 
-    def forward(self, x, context=None):
+    def forward(self, x, context=None, pad_ids=None):
         context = x if context is None else context
         b, tq, tk = x.shape[0], x.shape[1], context.shape[1]
         q = self.query(x).view(b, tq, self.heads, self.key_dim).transpose(1, 2)
@@ -137,8 +142,11 @@ export const HELPERS: Record<Helper, string> = {
             slopes = torch.tensor(self.alibi, dtype=scores.dtype, device=x.device).view(-1, 1, 1)
             scores = scores - slopes * distance
         if self.causal:  # position i attends to j <= i
-            allowed = torch.ones(tq, tk, dtype=torch.bool, device=x.device).tril()
-            scores = scores.masked_fill(~allowed, float("-inf"))
+            future = torch.ones(tq, tk, dtype=torch.bool, device=x.device).triu(1)
+            scores = torch.where(future, scores - 1e9, scores)
+        if pad_ids is not None:  # keys whose id is pad_id, hidden from every head and query
+            padding = (pad_ids == self.pad_id).view(b, 1, 1, tk)
+            scores = torch.where(padding, scores - 1e9, scores)
         weights = self.dropout(scores.softmax(dim=-1))
         y = (weights @ v).transpose(1, 2).reshape(b, tq, self.heads * self.key_dim)
         return self.out(y)

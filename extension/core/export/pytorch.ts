@@ -1457,7 +1457,9 @@ class Exporter {
         const dim = chan(inShape);
         const opts = [String(dim), String(a.heads)];
         if (typeof a.key_dim === 'number') opts.push(`key_dim=${a.key_dim}`);
+        // Tensor arguments are the last inputs, in schema order: [x], [x, context], [x, ids] or [x, context, ids].
         const ctx = a.context != null ? ins[1] : undefined;
+        const padIds = a.pad_mask != null ? ins[ins.length - 1] : undefined;
         if (ctx) {
           const dc = chan(ctx.shape);
           if (dc !== dim) opts.push(`context_dim=${dc}`);
@@ -1466,8 +1468,10 @@ class Exporter {
         if (typeof a.dropout === 'number' && a.dropout > 0) opts.push(`dropout=${pyFloat(a.dropout)}`);
         if (a.bias === false) opts.push('bias=False');
         if (a.position === 'alibi') opts.push('alibi=True');
+        // Said even when 0, the default: which id is padding is worth reading at the call.
+        if (padIds) opts.push(`pad_id=${typeof a.pad_id === 'number' ? a.pad_id : 0}`);
         const attr = objectModule('attn', `MultiHeadAttention(${opts.join(', ')})`);
-        step((v) => `${attr}(${v}${ctx ? `, ${ctx.v}` : ''})`);
+        step((v) => `${attr}(${v}${ctx ? `, ${ctx.v}` : ''}${padIds ? `, pad_ids=${padIds.v}` : ''})`);
         layout = 'last';
         break;
       }
