@@ -124,7 +124,7 @@ describe('each variant of the hover says once what each query position reads', (
 }
 `;
   const MASK =
-    'The scores of the later positions get −10⁹ added before the softmax (−∞ in the PyTorch export), so their weights are 0. The masked scores are still computed: the MACs are those of full attention.';
+    'The scores of the later positions get −2·10⁹ added before the softmax (in the PyTorch export too), so their weights are 0. The masked scores are still computed: the MACs are those of full attention.';
   const CAUSAL = `**\`causal = true\`**: each position i reads positions 0…i only, itself and all earlier ones, so nothing leaks from the tokens to be predicted. ${MASK}`;
   const FULL =
     '**`causal = false`**: each position reads all positions, before and after it (an encoder, as in BERT or ViT). A model that predicts the next token needs `causal = true`, or it would see the token it must predict.';

@@ -147,6 +147,12 @@ test('with causal = true both masks apply: a left-padded sequence gives at its o
     // Position 3 reads 2 and 3 only: not the padding before, not the later position.
     assert.deepEqual([head[3][0], head[3][1], head[3][4]], [0, 0, 0]);
   }
+  // A query whose earlier keys are all padding reads that padding, never a later position: the causal mask outweighs the padding mask.
+  const allPad = run(info, [0, 0, 0, 4, 5]);
+  for (const head of allPad.probs) {
+    for (let q = 0; q < 3; q++) close([head[q][3], head[q][4]], [0, 0], `query ${q} reads no later position`);
+    close(head[0].slice(0, 1), [1], 'query 0 reads itself only');
+  }
   // pad_id: another id marks the padding.
   const nine = modelOf(ENCODER(', causal = true, pad_id = 9'));
   const nines = run(nine, [9, 9, 3, 4, 5]);

@@ -164,8 +164,8 @@ test('the exported MultiHeadAttention takes the ids and pad_id: self-attention, 
   assert.match(code, /pad_ids=ids\)/);
   assert.match(code, /pad_ids=tgt\)/);
   assert.match(code, /pad_ids=src\)/);
-  // Masked scores get -1e9, as in the runtime, not -inf.
-  assert.match(code, /scores = torch\.where\(future, scores - 1e9, scores\)/);
+  // Masked scores get a large negative number, as in the runtime, not -inf: -2e9 for the future, -1e9 for padding.
+  assert.match(code, /scores = torch\.where\(future, scores - 2e9, scores\)/);
   assert.match(code, /padding = \(pad_ids == self\.pad_id\)\.view\(b, 1, 1, tk\)\n\s+scores = torch\.where\(padding, scores - 1e9, scores\)/);
   assert.doesNotMatch(code, /float\("-inf"\)/);
   // A model without a padding mask calls the module as before.

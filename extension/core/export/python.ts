@@ -109,9 +109,10 @@ export const HELPERS: Record<Helper, string> = {
     pad_mask): keys whose id is pad_id are hidden from every head and query.
     Four separate projections, as Keras's MultiHeadAttention, with the same
     parameter count (nn.MultiheadAttention packs q, k and v in one matrix and
-    has no key_dim or ALiBi option). Masked scores get -1e9 added, as in
-    nnmodel, not -inf: a query whose keys are all hidden (padding, or padding
-    and the future) gets finite weights, not NaN.
+    has no key_dim or ALiBi option). Masked scores get a large negative
+    number added, as in nnmodel, not -inf: -2e9 for the future, -1e9 for
+    padding, so that a query whose earlier keys are all padding reads that
+    padding (finite weights, never NaN, never a later position).
     """
 
     def __init__(self, dim, heads, key_dim=None, context_dim=None, causal=False, dropout=0.0, bias=True, alibi=False, pad_id=0):
@@ -143,7 +144,7 @@ export const HELPERS: Record<Helper, string> = {
             scores = scores - slopes * distance
         if self.causal:  # position i attends to j <= i
             future = torch.ones(tq, tk, dtype=torch.bool, device=x.device).triu(1)
-            scores = torch.where(future, scores - 1e9, scores)
+            scores = torch.where(future, scores - 2e9, scores)
         if pad_ids is not None:  # keys whose id is pad_id, hidden from every head and query
             padding = (pad_ids == self.pad_id).view(b, 1, 1, tk)
             scores = torch.where(padding, scores - 1e9, scores)

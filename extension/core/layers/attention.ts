@@ -298,7 +298,8 @@ export function attentionLayerClass(tf: Tf): new (args: LayerArgs & AttentionOpt
         if (position === 'alibi') scores = tf.add(scores, alibiBias(tf, heads, tq, tk));
         if (causal) {
           const allowed = tf.linalg.bandPart(tf.ones([tq, tk]), -1, 0);
-          scores = tf.add(scores, tf.mul(tf.sub(1, allowed), -1e9));
+          // −2·10⁹, twice the padding mask's: a query whose earlier keys are all padding reads that padding, never a later key.
+          scores = tf.add(scores, tf.mul(tf.sub(1, allowed), -2e9));
         }
         if (padIds) {
           // [batch, seq_k] ids → [batch, 1, 1, seq_k]: the same keys hidden from every head and query.
@@ -488,7 +489,7 @@ function costNotes(args: Readonly<Record<string, ArgValue>>, heads: number, inpu
  */
 function maskNote(args: Readonly<Record<string, ArgValue>>, inputs: readonly Shape[] | undefined): string | undefined {
   const how =
-    'The scores of the later positions get −10⁹ added before the softmax (−∞ in the PyTorch export), so their weights are 0. The masked scores are still computed: the MACs are those of full attention.';
+    'The scores of the later positions get −2·10⁹ added before the softmax (in the PyTorch export too), so their weights are 0. The masked scores are still computed: the MACs are those of full attention.';
   if (args.context != null) {
     const [q, c] = inputs ?? [];
     const sizes = q && c && q.dims.length === 2 && c.dims.length === 2 ? { q: q.dims[0].toString(), c: c.dims[0].toString() } : undefined;
