@@ -181,3 +181,40 @@ model M {
   const padded = predict([6, 7, 0, 0, 0], [1, 2, 3]);
   for (let i = 0; i < 3; i++) close(padded[i], plain[i], `query ${i}`);
 });
+
+test('train.pad_id: a padding mask over the decoder’s input with pad_id 0 hides sequences’ start token, not padding; the fix removes the mask', () => {
+  const text = `model S2S {
+  input src: int[n]
+  input tgt: int[m]
+  emb = embedding(10, 16)
+  mem = src -> emb -> positional(learned, maxlen = 8)
+  mem = (mem + mem -> attention(2, pad_mask = src)) -> layernorm
+  h = tgt -> emb -> positional(learned, maxlen = 8)
+  h = (h + h -> attention(2, causal = true, pad_mask = tgt, pad_id = 0)) -> layernorm
+  h = (h + h -> attention(2, context = mem, pad_mask = src)) -> layernorm
+  output h -> unembed(emb)
+}
+train S2S {
+  data: sequences(task = reverse, length = 6, vocab = 10)
+  loss: crossentropy
+  epochs: 1
+}
+`;
+  const found = analyze(text).diagnostics.filter((d) => d.code === 'train.pad_id');
+  // Once, for the target's mask: the source's tokens are 1 … vocab − 1, so its mask is left alone.
+  assert.equal(found.length, 1);
+  const d = found[0];
+  assert.equal(d.severity, 'warning');
+  assert.match(d.message, /^attention\(2, causal = true, pad_mask = tgt, pad_id = 0\) hides the keys whose id is 0 in 'tgt', but id 0 is not padding there: sequences\(\.\.\.\) pads nothing and starts every target with token 0, its start token/);
+  assert.equal(d.related?.[0].range.start.line, 7);
+  const fix = d.fixes![0];
+  assert.equal(fix.title, 'Remove pad_mask from attention(2, causal = true, pad_mask = tgt, pad_id = 0)');
+  let fixed = text;
+  for (const e of [...fix.edits].sort((a, b) => b.range.start.offset - a.range.start.offset)) {
+    fixed = fixed.slice(0, e.range.start.offset) + e.newText + fixed.slice(e.range.end.offset);
+  }
+  assert.match(fixed, /h = \(h \+ h -> attention\(2, causal = true\)\) -> layernorm/);
+  assert.deepEqual(analyze(fixed).diagnostics.filter((x) => x.severity !== 'info').map((x) => x.code), []);
+  // Another pad_id: nothing to say.
+  assert.deepEqual(analyze(text.replace('pad_id = 0', 'pad_id = 10')).diagnostics.filter((x) => x.code === 'train.pad_id'), []);
+});

@@ -17,6 +17,7 @@ import { checkAdversarial } from './trainAdversarial';
 import { checkMaskFit, checkMaskSettings, checkSequencesReach, MASK_MAX, maskValueMessage } from './trainMask';
 import { checkLayersAtDataSize, checkPerPositionOutput } from './trainLength';
 import { inputSides } from './trainSides';
+import { BOS } from '../runtime/data/synthetic';
 import { keepsPositionsMessage, outputFitsLabels } from './trainLabels';
 import { dataAlias, isLearningRateKey, keyAlias, lossAlias, metricAlias, optionAlias } from './trainAliases';
 
@@ -1578,5 +1579,43 @@ function checkTwoInputs(item: TrainDecl, config: TrainConfig, model: ModelInfo, 
       { severity: 'warning', related: [{ message: `${model.name} sees later positions of '${target}' from here on`, range: leak.range, uri: leak.uri ?? model.uri }] },
     );
   }
+  checkPadStart(model, target, dataAt, err, file);
   return true;
+}
+
+/**
+ * `train.pad_id`: a padding mask over the decoder's input that hides id 0,
+ * which `sequences` gives every target at position 0 as its start token
+ * (and pads nothing): the mask hides no padding, only the start token from
+ * the later positions. Said once, at the first such attention, with the fix
+ * that removes the mask where the call is in this file.
+ */
+function checkPadStart(model: ModelInfo, target: string, dataAt: Range, err: Err, file: SourceFile): void {
+  for (const [node, from] of inputSides(model).padMasks) {
+    const id = typeof node.args.pad_id === 'number' ? node.args.pad_id : 0;
+    if (id !== BOS || !from.has(target)) continue;
+    const fix = node.uri === undefined ? removePadMaskFix(file, node) : undefined;
+    err(
+      'train.pad_id',
+      `${node.label} hides the keys whose id is ${id} in '${target}', but id ${BOS} is not padding there: sequences(...) pads nothing and starts every target with token ${BOS}, its start token, so this mask only hides the start token from the later positions. Remove pad_mask here for sequences(...), or give a pad_id the data never holds.`,
+      dataAt,
+      fix && [fix],
+      { severity: 'warning', related: [{ message: `the padding mask over '${target}'`, range: node.range, uri: node.uri ?? model.uri }] },
+    );
+    return;
+  }
+}
+
+/** Removes `pad_mask = …` (and a written `pad_id = …`) from the attention call of `node`. */
+function removePadMaskFix(file: SourceFile, node: LayerNode): Fix | undefined {
+  const call = callAt(file, node.range.start.offset);
+  if (!call || call.range.start.offset !== node.range.start.offset) return undefined;
+  const edits: Fix['edits'] = [];
+  call.args.forEach((a, i) => {
+    if (a.name?.name !== 'pad_mask' && a.name?.name !== 'pad_id') return;
+    // From the end of the argument before it (its comma goes too); the first argument is never a pad_mask here (heads comes first).
+    if (i === 0) return;
+    edits.push({ range: { start: call.args[i - 1].range.end, end: a.range.end }, newText: '' });
+  });
+  return edits.length > 0 ? { title: `Remove pad_mask from ${node.label}`, edits, preferred: true } : undefined;
 }

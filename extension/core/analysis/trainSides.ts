@@ -24,6 +24,8 @@ export interface InputSides {
   causal: ReadonlySet<string>;
   /** Inputs that reach a self-attention without `causal = true` as its queries: an encoder's mark (a decoder's would read the answer). */
   full: ReadonlySet<string>;
+  /** Each attention with a padding mask (`pad_mask =`), with the inputs its token ids come from. */
+  padMasks: ReadonlyMap<LayerNode, ReadonlySet<string>>;
 }
 
 const NONE: Sides = { query: new Set(), context: new Map() };
@@ -65,6 +67,7 @@ function same(a: Sides, b: Sides): boolean {
 export function inputSides(model: ModelInfo): InputSides {
   const causal = new Set<string>();
   const full = new Set<string>();
+  const padMasks = new Map<LayerNode, Set<string>>();
   let budget = VISIT_BUDGET;
   const walk = (g: Graph, ports: readonly Sides[]): Sides[] => {
     const at = new Map<number, Sides>();
@@ -74,6 +77,13 @@ export function inputSides(model: ModelInfo): InputSides {
       if (n.kind === 'input') s = ports[n.port] ?? NONE;
       else {
         const ins = n.inputs.map((id) => at.get(id) ?? NONE);
+        if (n.kind === 'layer' && n.op === 'attention' && n.args.pad_mask != null && ins.length > 0) {
+          const ids = ins[ins.length - 1];
+          const from = padMasks.get(n) ?? new Set<string>();
+          for (const q of ids.query) from.add(q);
+          for (const c of ids.context.keys()) from.add(c);
+          padMasks.set(n, from);
+        }
         if (n.kind === 'group') s = group(n, ins);
         else if (n.op === 'attention' && n.args.context != null) s = cross(n, ins[0], ins[1]);
         else {
@@ -106,5 +116,5 @@ export function inputSides(model: ModelInfo): InputSides {
   });
   const outputs = walk(model.graph, ports);
   const first = model.outputs[0] ? model.graph.outputs.indexOf(model.outputs[0].nodeId) : -1;
-  return { output: outputs[first] ?? NONE, causal, full };
+  return { output: outputs[first] ?? NONE, causal, full, padMasks };
 }
