@@ -1570,7 +1570,12 @@ class Exporter {
     const inputNames = new Set(models.flatMap((m) => m.inputs.map((i) => pyIdent(i.name))));
     const symVar = new Map(symbols.map((s) => [s, reserved.has(pyIdent(s)) || inputNames.has(pyIdent(s)) ? `${pyIdent(s)}_dim` : pyIdent(s)]));
     const lines = ['if __name__ == "__main__":', '    torch.manual_seed(0)'];
-    for (const s of symbols) lines.push(`    ${symVar.get(s)} = ${demo}  # a symbolic dimension: any value works`);
+    const sizes = demoSizes(models, symbols, demo);
+    for (const s of symbols) {
+      const bound = sizes.bounds.get(s);
+      const why = bound ? `any value up to ${bound.max} works (maxlen of ${bound.node.label}, ${this.where(bound.node.range, bound.node.uri)})` : 'any value works';
+      lines.push(`    ${symVar.get(s)} = ${sizes.values[s]}  # a symbolic dimension: ${why}`);
+    }
     for (const m of models) {
       const name = pyIdent(m.name);
       const vocab = minVocab(m.graph);
@@ -1919,4 +1924,55 @@ function activationExpr(name: string, axis: number, layout: Layout, shape: Shape
     }
   }
   return undefined;
+}
+
+/**
+ * The sizes the demo of `__main__` gives the symbolic dimensions: `demo`,
+ * lowered where a `positional` layer's `maxlen` caps the sequence it reads
+ * (`positional(learned, maxlen = 8)` on `[n, d]`: n = 8; after a
+ * `cls_token`, on `[n + 1, d]`: n = 7), since the exported layer refuses a
+ * longer sequence. With, for each capped symbol, the largest size its
+ * tightest cap allows (the comment says so: GPT-2's `seq` works up to
+ * 1024, not for any value) and that layer.
+ */
+function demoSizes(
+  models: readonly ModelInfo[],
+  symbols: readonly string[],
+  demo: number,
+): { values: Record<string, number>; bounds: Map<string, { max: number; node: LayerNode }> } {
+  const values: Record<string, number> = Object.fromEntries(symbols.map((s) => [s, demo]));
+  const bounds = new Map<string, { max: number; node: LayerNode }>();
+  const seen = new Set<Graph>();
+  const caps: { node: LayerNode; length: Sym; maxlen: number }[] = [];
+  const visit = (g: Graph) => {
+    if (seen.has(g)) return;
+    seen.add(g);
+    for (const n of g.nodes) {
+      if (n.kind === 'group') for (const run of n.runs) visit(run.body);
+      else if (n.kind === 'layer' && n.op === 'positional' && n.shape.dims.length >= 2) {
+        const maxlen = typeof n.args.maxlen === 'number' ? n.args.maxlen : SINUSOIDAL_DEFAULT_MAXLEN;
+        caps.push({ node: n, length: n.shape.dims[n.shape.dims.length - 2], maxlen });
+      }
+    }
+  };
+  for (const m of models) visit(m.graph);
+  for (const { node, length, maxlen } of caps) {
+    // A length of one symbol (`n`, `n + 1`): the largest n that fits; lengths of several symbols are left alone.
+    const atoms = length.atoms().filter((a) => a in values);
+    if (atoms.length !== 1) continue;
+    const name = atoms[0];
+    const fits = (v: number) => (length.evaluate({ ...values, [name]: v }) ?? Infinity) <= maxlen;
+    if (!fits(1)) continue;
+    let lo = 1;
+    let hi = Math.max(maxlen, 1);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    const known = bounds.get(name);
+    if (!known || lo < known.max) bounds.set(name, { max: lo, node });
+  }
+  for (const [name, b] of bounds) values[name] = Math.min(values[name], b.max);
+  return { values, bounds };
 }
