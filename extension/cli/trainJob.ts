@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { analyze } from '../core/analysis/analyze';
 import { errorsBlockingTraining, trainSectionHint } from '../core/analysis/trainScope';
 import type { Analysis, ModelInfo, TrainConfig, TrainInfo } from '../core/analysis/types';
@@ -65,6 +65,7 @@ import {
   type History,
 } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
+import { acquireCheckpointLock, type CheckpointLock } from '../core/runtime/checkpointLock';
 import { maskSpecFor } from '../core/runtime/masking';
 import { evaluateDenoiser, trainInputShapes } from '../core/runtime/diffusion';
 import type { SampleStrip } from '../core/runtime/train';
@@ -337,8 +338,56 @@ function runEpochs(req: JobRequest, sectionEpochs: number, resumed: Resumed | un
   return req.epochs ?? (resumed ? continuation(resumed.epoch, resumed.history, sectionEpochs).epochs : sectionEpochs);
 }
 
-/** Trains as the request says; writes a checkpoint after every epoch. */
+/**
+ * The checkpoint folders a training of `req` writes: the model's, and a GAN's
+ * discriminator's. Throws as `prepareJob` does for a file that cannot train.
+ */
+function trainingFolders(req: JobRequest): string[] {
+  const file = resolve(req.file);
+  const analysis = analyzeRequest({ file, text: req.text });
+  const { info, train } = pickTrain(analysis, req.file, req.model);
+  const dir = checkpointDir(file, info.name, req.checkpointFolder);
+  const dName = train.config.loss === 'adversarial' ? train.config.adversarial?.discriminator : undefined;
+  return dName !== undefined ? [discriminatorCheckpointDir(file, info.name, dName, req.checkpointFolder), dir] : [dir];
+}
+
+/**
+ * Takes the lock of each checkpoint folder the run writes (core/runtime/checkpointLock.ts),
+ * before anything is read or trained: a second training into a folder is refused up front.
+ * A folder where the lock cannot be made is said as `checkCheckpointFolder` says it.
+ */
+export async function lockFolders(dirs: readonly string[], command: string, onWarning?: (m: string) => void): Promise<CheckpointLock[]> {
+  const locks: CheckpointLock[] = [];
+  try {
+    for (const dir of dirs) {
+      let lock: CheckpointLock;
+      try {
+        lock = await acquireCheckpointLock(dir, { command, elsewhere: 'train into another folder with --checkpoints DIR' });
+      } catch (e) {
+        if (e instanceof CheckpointError) throw e;
+        throw new JobError(`cannot write checkpoints in ${dir} (${reason(e)}); nothing was trained. Give a folder that can be written with --checkpoints FOLDER.`);
+      }
+      locks.push(lock);
+      if (lock.tookOver) onWarning?.(lock.tookOver);
+    }
+    return locks;
+  } catch (e) {
+    for (const l of locks) await l.release();
+    throw e;
+  }
+}
+
+/** Trains as the request says; writes a checkpoint after every epoch, holding the lock of its folders (`lockFolders`) throughout. */
 export async function runTrainJob(req: JobRequest, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
+  const locks = await lockFolders(trainingFolders(req), `nnmodel train ${basename(req.file)}`, (m) => events.onWarning?.(m));
+  try {
+    return await trainLocked(req, events, token);
+  } finally {
+    for (const l of locks) await l.release();
+  }
+}
+
+async function trainLocked(req: JobRequest, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
   const job = await prepareJob(req, () => token.cancelled, req.resume ? 'resume' : undefined);
   // A GAN trains two models: the section's generator and its discriminator.
   if (job.train.config.loss === 'adversarial') return runGanJob(req, job, events, token);
