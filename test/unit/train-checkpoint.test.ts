@@ -135,6 +135,28 @@ test('a damaged or missing checkpoint is an error naming the file', async () => 
   await assert.rejects(readCheckpoint(fs, join(dir, 'nothing')), /no checkpoint here/);
 });
 
+test('a checkpoint switched by a training while it is read is read again, not called damaged; a file missing for good still is', async () => {
+  const target = join(dir, 'switched');
+  await save(build(NET(4), 1), target, 1);
+  const real = nodeCheckpointFs();
+  // The reader has read model.json of epoch 1; before it reads the weights, a training writes epoch 2 (and removes epoch 1's).
+  let swapped = 0;
+  const racing: CheckpointFs = {
+    ...real,
+    readFile: async (p) => {
+      if (/weights-e1-/.test(p) && swapped++ === 0) await save(build(NET(4), 2), target, 2);
+      return real.readFile(p);
+    },
+  };
+  const ck = await readCheckpoint(racing, target, { optimizer: true });
+  assert.equal(swapped, 1);
+  assert.equal(ck.modelJson.nnmodel.epoch, 2);
+  // Gone with model.json unchanged: damage, said at once.
+  const bin = readdirSync(target).find((f) => f.startsWith('weights-'))!;
+  rmSync(join(target, bin));
+  await assert.rejects(readCheckpoint(real, target), (e: unknown) => e instanceof CheckpointError && e.message === `${target}/${bin}: missing; the checkpoint is damaged.`);
+});
+
 test('a checkpoint looked for under the unsanitised name names the folder training wrote', async () => {
   const source = join(dir, 'sp ace dir', 'le net.nnmodel');
   const target = checkpointDir(source, 'Le Net5');

@@ -1286,6 +1286,25 @@ export interface ReadCheckpointOptions {
  * weights load; resume starts the optimiser afresh): it is `optimizerProblem`.
  */
 export async function readCheckpoint(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions = {}): Promise<ReadCheckpoint> {
+  // A training switching the checkpoint while it is read (model.json renamed over, the old weights removed) is no
+  // damage: the file it names went with the old model.json, and the new one names files that are there. Read again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readCheckpointOnce(fs, dir, options);
+    } catch (e) {
+      if (!(e instanceof SwitchedWhileRead)) throw e;
+      if (attempt >= READ_ATTEMPTS) throw new CheckpointError(e.message);
+    }
+  }
+}
+
+/** How many times `readCheckpoint` reads a checkpoint that a training keeps switching under it. */
+const READ_ATTEMPTS = 5;
+
+/** A file the checkpoint's JSON named was missing, and the JSON has changed since it was read: a write switched it. */
+class SwitchedWhileRead extends Error {}
+
+async function readCheckpointOnce(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions): Promise<ReadCheckpoint> {
   const jsonName = options.file ?? checkpointJson(options.which);
   const jsonPath = `${dir}/${jsonName}`;
   let text: string;
@@ -1321,10 +1340,15 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   if (!/^[\w.-]+$/.test(paths[0])) throw new CheckpointError(`${jsonPath}: names a weights file outside its folder.`);
   const weightsPath = `${dir}/${paths[0]}`;
   let weights: Uint8Array;
+  // Missing: damaged, unless the JSON changed meanwhile (a training wrote the next epoch).
+  const switched = async (message: string): Promise<never> => {
+    const now = await fs.readFile(jsonPath).then((b) => new TextDecoder().decode(b), () => undefined);
+    throw now !== undefined && now !== text ? new SwitchedWhileRead(message) : new CheckpointError(message);
+  };
   try {
     weights = await fs.readFile(weightsPath);
   } catch {
-    throw new CheckpointError(`${weightsPath}: missing; the checkpoint is damaged.`);
+    return switched(`${weightsPath}: missing; the checkpoint is damaged.`);
   }
   if (fnv1a(weights) !== meta.checksum) throw new CheckpointError(`${weightsPath}: its checksum does not match ${jsonName}; the checkpoint is damaged.`);
   decodeWeights(json, weights, jsonPath);
@@ -1344,6 +1368,8 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   try {
     bytes = await fs.readFile(`${dir}/${opt.file}`);
   } catch {
+    const now = await fs.readFile(jsonPath).then((b) => new TextDecoder().decode(b), () => undefined);
+    if (now !== undefined && now !== text) throw new SwitchedWhileRead(`${dir}/${opt.file}: missing; the checkpoint is damaged.`);
     return { ...read, optimizerProblem: `${dir}/${opt.file}: missing` };
   }
   const problem = optimizerStateProblem(opt, bytes);
