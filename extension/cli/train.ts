@@ -9,7 +9,7 @@
  */
 import { maskedEvaluationNote } from '../core/analysis/trainMask';
 import { join, resolve } from 'node:path';
-import { BEST_JSON, CheckpointError } from '../core/runtime/checkpoint';
+import { BEST_JSON, CheckpointError, DamagedCheckpointError, damagedRemedy } from '../core/runtime/checkpoint';
 import { DataError, OutsideDataError } from '../core/runtime/data/files';
 import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, type JobToHost } from '../core/runtime/jobProtocol';
 import { TrainError, formatEpoch, type CancelToken, type EpochLogs } from '../core/runtime/train';
@@ -77,6 +77,8 @@ export function userError(e: unknown, commandLine = true): { message: string; fi
   // The folders data may come from are the file's, or those given: the command line's way to add one (the editor's are its workspace folders).
   if (commandLine && e instanceof OutsideDataError) return { message: `${e.message} --data-root DIR adds a folder.`, file: e.file };
   if (e instanceof DataError) return { message: e.message, file: e.file };
+  // A damaged checkpoint: what else the folder offers, in the words of the command line or of the editor (its jobs run here with --ipc).
+  if (e instanceof DamagedCheckpointError) return { message: `${e.message} ${damagedRemedy(e, commandLine ? 'cli' : 'editor')}` };
   if (e instanceof CheckpointError || e instanceof TrainError || (e instanceof Error && e.name === 'JobError')) return { message: e.message };
   return undefined;
 }

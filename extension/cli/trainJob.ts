@@ -30,6 +30,8 @@ import {
   readCheckpoint,
   resumeModel,
   CheckpointError,
+  DamagedCheckpointError,
+  withIntactOther,
   checkpointDataProblem,
   writeBestCheckpoint,
   writeCheckpoint,
@@ -168,7 +170,7 @@ export async function prepareJob(req: JobRequest, cancelled?: () => boolean, fro
   const { info, train } = pickTrain(analysis, req.file, req.model);
   const dir = checkpointDir(file, info.name, req.checkpointFolder);
   // Resume always continues from the last checkpoint; loading reads the one the request picks (default the last).
-  const checkpoint = from ? await readIfThere(dir, from === 'resume' ? { optimizer: true } : { which: req.checkpoint ?? 'last' }) : undefined;
+  const checkpoint = from ? await readIfThere(dir, from === 'resume' ? { optimizer: true } : { which: req.checkpoint ?? 'last' }, info.name) : undefined;
   // readCheckpoint refused malformed statistics (a damaged checkpoint).
   const featureStats = asFeatureStats(checkpoint?.modelJson.nnmodel.data?.featureStats);
   const seed = req.seed ?? 1;
@@ -257,13 +259,31 @@ function stripWriter(dir: string, events: JobEvents): (strip: SampleStrip) => vo
   };
 }
 
-/** The checkpoint in `dir` (with the optimiser's state when `options` ask); undefined when there is none (a damaged one throws). */
-async function readIfThere(dir: string, options?: ReadCheckpointOptions): Promise<ReadCheckpoint | undefined> {
+/**
+ * The checkpoint in `dir` (with the optimiser's state when `options` ask); undefined when there is none. A
+ * damaged one throws, with the folder's other checkpoint when intact (`withIntactOther`) for the way forward.
+ */
+async function readIfThere(dir: string, options?: ReadCheckpointOptions, model?: string): Promise<ReadCheckpoint | undefined> {
   try {
     return await readCheckpoint(nodeCheckpointFs(), dir, options);
   } catch (e) {
     if (e instanceof Error && /no checkpoint here/.test(e.message)) return undefined;
+    if (e instanceof DamagedCheckpointError) throw await withIntactOther(nodeCheckpointFs(), dir, e, model, !!options?.optimizer);
     throw e;
+  }
+}
+
+/**
+ * The checkpoint `which` in `dir` that generate and forecast read: `notThere` when there is none; a damaged one
+ * with the folder's other checkpoint when intact (`withIntactOther`).
+ */
+export async function checkpointToLoad(dir: string, which: CheckpointKind, model: string, notThere: string): Promise<ReadCheckpoint> {
+  const fs = nodeCheckpointFs();
+  try {
+    return await readCheckpoint(fs, dir, { which });
+  } catch (e) {
+    if (e instanceof DamagedCheckpointError) throw await withIntactOther(fs, dir, e, model);
+    throw new JobError(e instanceof Error && /no checkpoint here/.test(e.message) ? notThere : String(e instanceof Error ? e.message : e));
   }
 }
 
@@ -279,8 +299,22 @@ export function nothingToResume(model: string, dir: string): string {
  * (`checkpointChoices`); undefined when there is none.
  */
 export async function replacedCheckpoint(fs: CheckpointFs, dir: string, model: string): Promise<string | undefined> {
-  const last = (await checkpointChoices(fs, dir, model).catch(() => [])).find((c) => c.which === 'last');
+  const choices = await checkpointChoices(fs, dir, model).catch(() => []);
+  const last = choices.find((c) => c.which === 'last');
   if (!last) return undefined;
+  // A damaged one cannot be continued: --resume is no way to keep it. Its best, when intact, is what there is to keep.
+  const damage = await readCheckpoint(fs, dir).then(
+    () => undefined,
+    (e: unknown) => (e instanceof DamagedCheckpointError ? e : undefined),
+  );
+  if (damage) {
+    const best = choices.find((c) => c.which === 'best') && (await withIntactOther(fs, dir, damage, model)).other;
+    const file = damage.message.replace(/^.*\//, '').replace(/; the checkpoint is damaged\.$/, '');
+    return (
+      `${dir} holds a damaged checkpoint of ${model} (epoch ${last.epoch}: ${file}), which cannot be continued; this run starts from fresh weights and replaces it after its first epoch` +
+      (best ? `, and its intact best checkpoint (epoch ${best.epoch}) too. Stop now (Ctrl-C) to keep the best (evaluate, generate and export read it with --checkpoint best).` : '.')
+    );
+  }
   return `${dir} holds a checkpoint of ${model} (epoch ${last.epoch}); this run starts from fresh weights and replaces it after its first epoch. Stop now (Ctrl-C) to keep it; --resume continues it instead.`;
 }
 
@@ -667,10 +701,7 @@ export async function runGenerateJob(
   const analysis = analyzeRequest({ file, text: req.text });
   const { info, train } = pickTrain(analysis, req.file, req.model);
   const dir = checkpointDir(file, info.name, req.checkpointFolder);
-  const fs = nodeCheckpointFs();
-  const ck = await readCheckpoint(fs, dir, { which: req.checkpoint ?? 'last' }).catch((e: Error) => {
-    throw new JobError(/no checkpoint here/.test(e.message) ? `no checkpoint for ${info.name} in ${dir}; train it first.` : e.message);
-  });
+  const ck = await checkpointToLoad(dir, req.checkpoint ?? 'last', info.name, `no checkpoint for ${info.name} in ${dir}; train it first.`);
   // A best checkpoint that is not the run's lowest val_loss (a failed best write) is said before anything is generated.
   if (ck.warning) onWarning?.(ck.warning);
   const meta = ck.modelJson.nnmodel;

@@ -173,6 +173,62 @@ export class CheckpointError extends Error {
 }
 
 /**
+ * A checkpoint that is there but cannot be used (a weights file missing or
+ * not matching its JSON, a JSON that does not read): `readCheckpoint`
+ * throws it, `which` saying which checkpoint of the folder. `other` (set by
+ * `withIntactOther`) is the folder's other checkpoint when it reads intact,
+ * for the way forward (`damagedRemedy`).
+ */
+export class DamagedCheckpointError extends CheckpointError {
+  override name = 'DamagedCheckpointError';
+  constructor(
+    message: string,
+    readonly which: CheckpointKind,
+    readonly other?: { which: CheckpointKind; epoch: number },
+    /** The checkpoint was to be continued (`--resume`): the other one cannot be (a run continues from the last). */
+    readonly resuming = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `e` (with `resuming`) and `other` set to the other checkpoint of folder `dir` (the best
+ * beside a damaged last, the last beside a damaged best) when that one
+ * reads intact and is of model `model` (when given).
+ */
+export async function withIntactOther(fs: CheckpointFs, dir: string, e: DamagedCheckpointError, model?: string, resuming = false): Promise<DamagedCheckpointError> {
+  const which: CheckpointKind = e.which === 'last' ? 'best' : 'last';
+  try {
+    const ck = await readCheckpoint(fs, dir, { which });
+    if (model !== undefined && ck.modelJson.nnmodel.model !== model) return new DamagedCheckpointError(e.message, e.which, undefined, resuming);
+    return new DamagedCheckpointError(e.message, e.which, { which, epoch: ck.modelJson.nnmodel.epoch }, resuming);
+  } catch {
+    return new DamagedCheckpointError(e.message, e.which, undefined, resuming);
+  }
+}
+
+/**
+ * The way forward from a damaged checkpoint, a sentence to follow its
+ * message: the folder's other checkpoint when intact, and that training
+ * without continuing starts over. `words`: the command line's options
+ * (`--checkpoint best`, `--resume`) or the editor's (the checkpoint picker,
+ * Train Model's Start over).
+ */
+export function damagedRemedy(e: DamagedCheckpointError, words: 'cli' | 'editor'): string {
+  const parts: string[] = [];
+  const o = e.other;
+  if (o) {
+    const read = words === 'cli' ? (e.resuming ? `evaluate, generate and export read it with --checkpoint ${o.which}` : `--checkpoint ${o.which} reads it`) : 'pick it when asked which checkpoint';
+    parts.push(`the ${o.which} checkpoint (epoch ${o.epoch}) is intact: ${read}`);
+  }
+  if (e.which === 'last') parts.push(words === 'cli' ? 'training without --resume starts over and replaces it' : 'Train Model starts over and replaces it');
+  else parts.push('the next training with validation data writes a new best');
+  const text = parts.join('; ');
+  return text.charAt(0).toUpperCase() + text.slice(1) + '.';
+}
+
+/**
  * The layers that own weights, by node path, in build order; a layer object
  * applied several times appears once (at its first path).
  */
@@ -1286,17 +1342,23 @@ export interface ReadCheckpointOptions {
  * weights load; resume starts the optimiser afresh): it is `optimizerProblem`.
  */
 export async function readCheckpoint(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions = {}): Promise<ReadCheckpoint> {
+  const which = options.which ?? 'last';
   // A training switching the checkpoint while it is read (model.json renamed over, the old weights removed) is no
   // damage: the file it names went with the old model.json, and the new one names files that are there. Read again.
   for (let attempt = 1; ; attempt++) {
     try {
       return await readCheckpointOnce(fs, dir, options);
     } catch (e) {
-      if (!(e instanceof SwitchedWhileRead)) throw e;
-      if (attempt >= READ_ATTEMPTS) throw new CheckpointError(e.message);
+      // Everything but a folder without the checkpoint is damage of one that is there.
+      if (e instanceof NoCheckpoint || !(e instanceof CheckpointError || e instanceof SwitchedWhileRead)) throw e;
+      if (e instanceof SwitchedWhileRead && attempt < READ_ATTEMPTS) continue;
+      throw e instanceof DamagedCheckpointError ? e : new DamagedCheckpointError(e.message, which);
     }
   }
 }
+
+/** No checkpoint in the folder (the model was never trained there): `readCheckpoint`'s error that is no damage. */
+class NoCheckpoint extends CheckpointError {}
 
 /** How many times `readCheckpoint` reads a checkpoint that a training keeps switching under it. */
 const READ_ATTEMPTS = 5;
@@ -1313,10 +1375,10 @@ async function readCheckpointOnce(fs: CheckpointFs, dir: string, options: ReadCh
   } catch {
     // No best beside a last checkpoint: the run held out no validation data. Neither: the model was never trained here.
     const trained = options.which === 'best' && (await fs.list(dir).catch(() => [] as string[])).includes(MODEL_JSON);
-    if (trained) throw new CheckpointError(`${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`);
+    if (trained) throw new NoCheckpoint(`${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`);
     // `.nnmodel/le net/LeNet5` for `le net.nnmodel`: training wrote `.nnmodel/le_net/LeNet5` (see checkpointDir).
     const sibling = await sanitisedSibling(fs, dir, jsonName);
-    throw new CheckpointError(
+    throw new NoCheckpoint(
       sibling
         ? `${jsonPath}: no checkpoint here; ${sibling} has one (in a checkpoint folder's <file> and <model> names, every character other than a letter, a digit, '_', '.' or '-' is '_').`
         : `${jsonPath}: no checkpoint here (train the model first).`,
