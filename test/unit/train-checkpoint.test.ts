@@ -17,6 +17,7 @@ import {
   loadWeightsNotice,
   matchSignature,
   readCheckpoint,
+  writeBestCheckpoint,
   writeCheckpoint,
   type CheckpointFs,
 } from '../../extension/core/runtime/checkpoint';
@@ -120,6 +121,27 @@ for (const [what, fs] of [
     assert.deepEqual(readdirSync(target).filter((f) => f.includes('.tmp-') || (f.endsWith('.bin') && !f.startsWith('weights-e2-'))), []);
   });
 }
+
+test('a write that fails (disk full) removes what it wrote: no temporary file, no weights model.json does not name', async () => {
+  const target = join(dir, 'full');
+  const good = build(NET(8), 1);
+  await save(good, target, 1);
+  const before = readdirSync(target).sort();
+  // The disk fills up during model.json (after the weights went in), and, for a first checkpoint, during its weights.
+  const full = crashing('writeFile', (p) => p.includes('model.json'));
+  await assert.rejects(save(build(NET(8), 5), target, 2, full), /simulated crash/);
+  assert.deepEqual(readdirSync(target).sort(), before, 'the folder as it was');
+  assert.equal((await readCheckpoint(nodeCheckpointFs(), target)).modelJson.nnmodel.epoch, 1);
+  const first = join(dir, 'full-first');
+  await assert.rejects(save(good, first, 1, crashing('writeFile', (p) => p.includes('weights-'))), /simulated crash/);
+  assert.deepEqual(readdirSync(first), []);
+  await assert.rejects(save(good, first, 1, crashing('rename', (p) => p.endsWith('model.json'))), /simulated crash/);
+  assert.deepEqual(readdirSync(first), [], 'no model.json: the weights placed for it go too');
+  // The best checkpoint the same way.
+  const ck = await encodeCheckpoint(good, { model: 'Net', epoch: 2, history: [{ epoch: 2, epochs: 2, loss: 1, valLoss: 0.5, metrics: {}, examples: 8, ms: 1 }] });
+  await assert.rejects(writeBestCheckpoint(crashing('writeFile', (p) => p.includes('best.json')), target, ck), /simulated crash/);
+  assert.deepEqual(readdirSync(target).sort(), before);
+});
 
 test('a damaged or missing checkpoint is an error naming the file', async () => {
   const target = join(dir, 'damaged');

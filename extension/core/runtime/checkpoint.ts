@@ -954,26 +954,59 @@ export async function checkpointFolderProblem(fs: CheckpointFs, dir: string): Pr
   }
 }
 
-/** Writes a checkpoint into `dir` atomically (see the file comment). */
+/**
+ * Writes `data` to `name` in `dir` through a temporary file and a rename.
+ * Should either fail (a full disk), the temporary file is removed, and
+ * `placed` gets the file once renamed, so that a later failure can remove it.
+ */
+async function placeFile(fs: CheckpointFs, dir: string, name: string, data: Uint8Array, placed: string[]): Promise<void> {
+  const tmp = `${dir}/${name}${tmpSuffix()}`;
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, `${dir}/${name}`);
+  } catch (e) {
+    // Each retry would otherwise leave another partial file on a disk that is already full.
+    await fs.remove(tmp).catch(() => undefined);
+    throw e;
+  }
+  placed.push(name);
+}
+
+/**
+ * After a failed write in `dir`: removes the files it placed that the
+ * checkpoint on disk (`jsonName`, read again) does not name, so a failure
+ * leaves the folder as it was. Nothing is removed when the JSON cannot be read.
+ */
+async function removeUnswitched(fs: CheckpointFs, dir: string, jsonName: string, placed: readonly string[]): Promise<void> {
+  let named: Set<string>;
+  try {
+    const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${jsonName}`))) as ModelJson;
+    named = new Set([...(json.weightsManifest?.[0]?.paths ?? []), ...(json.nnmodel?.optimizer?.file !== undefined ? [json.nnmodel.optimizer.file] : [])]);
+  } catch (e) {
+    // No checkpoint before this one: nothing names what was placed. Unreadable for another reason: leave it.
+    if (!(await fs.list(dir).then((names) => !names.includes(jsonName), () => false))) return;
+    named = new Set();
+  }
+  for (const name of placed) if (!named.has(name)) await fs.remove(`${dir}/${name}`).catch(() => undefined);
+}
+
+/** Writes a checkpoint into `dir` atomically (see the file comment); a failure removes what it wrote, leaving the previous checkpoint. */
 export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: EncodedCheckpoint): Promise<void> {
   await fs.mkdir(dir);
-  const weightsPath = `${dir}/${ck.weightsFile}`;
-  const weightsTmp = weightsPath + tmpSuffix();
-  await fs.writeFile(weightsTmp, ck.weights);
-  await fs.rename(weightsTmp, weightsPath);
-  // The optimiser's state, like the weights, before the switch: model.json never names a file that is not there.
   const optimizerFile = ck.modelJson.nnmodel.optimizer?.file;
-  if (optimizerFile !== undefined || ck.optimizer) {
-    if (!ck.optimizer || optimizerFile === undefined || !OPTIMIZER_STATE_FILE.test(optimizerFile)) {
-      throw new CheckpointError(`the checkpoint of epoch ${ck.modelJson.nnmodel.epoch} has an optimizer state without its file (or a file without its description); nothing was written.`);
-    }
-    const optimizerTmp = `${dir}/${optimizerFile}${tmpSuffix()}`;
-    await fs.writeFile(optimizerTmp, ck.optimizer);
-    await fs.rename(optimizerTmp, `${dir}/${optimizerFile}`);
+  if ((optimizerFile !== undefined || ck.optimizer) && (!ck.optimizer || optimizerFile === undefined || !OPTIMIZER_STATE_FILE.test(optimizerFile))) {
+    throw new CheckpointError(`the checkpoint of epoch ${ck.modelJson.nnmodel.epoch} has an optimizer state without its file (or a file without its description); nothing was written.`);
   }
-  const jsonTmp = `${dir}/${MODEL_JSON}${tmpSuffix()}`;
-  await fs.writeFile(jsonTmp, new TextEncoder().encode(JSON.stringify(ck.modelJson)));
-  await fs.rename(jsonTmp, `${dir}/${MODEL_JSON}`);
+  const placed: string[] = [];
+  try {
+    await placeFile(fs, dir, ck.weightsFile, ck.weights, placed);
+    // The optimiser's state, like the weights, before the switch: model.json never names a file that is not there.
+    if (ck.optimizer && optimizerFile !== undefined) await placeFile(fs, dir, optimizerFile, ck.optimizer, placed);
+    await placeFile(fs, dir, MODEL_JSON, new TextEncoder().encode(JSON.stringify(ck.modelJson)), []);
+  } catch (e) {
+    await removeUnswitched(fs, dir, MODEL_JSON, placed);
+    throw e;
+  }
   // The switch is done; what follows only tidies up.
   for (const name of await fs.list(dir).catch(() => [] as string[])) {
     const stale =
@@ -1040,18 +1073,20 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
     return { kind: 'kept', epoch: saved.epoch, valLoss: saved.valLoss, onDisk: true, ...(warning ? { warning } : {}) };
   }
   const weightsFile = `best-e${meta.epoch}-${meta.checksum}.bin`;
-  const weightsTmp = `${dir}/${weightsFile}${tmpSuffix()}`;
-  await fs.writeFile(weightsTmp, ck.weights);
-  await fs.rename(weightsTmp, `${dir}/${weightsFile}`);
   const { optimizer: _optimizer, ...bestMeta } = meta;
   const json: ModelJson = {
     ...ck.modelJson,
     weightsManifest: ck.modelJson.weightsManifest.map((g, i) => (i === 0 ? { ...g, paths: [weightsFile] } : g)),
     nnmodel: bestMeta,
   };
-  const jsonTmp = `${dir}/${BEST_JSON}${tmpSuffix()}`;
-  await fs.writeFile(jsonTmp, new TextEncoder().encode(JSON.stringify(json)));
-  await fs.rename(jsonTmp, `${dir}/${BEST_JSON}`);
+  const placed: string[] = [];
+  try {
+    await placeFile(fs, dir, weightsFile, ck.weights, placed);
+    await placeFile(fs, dir, BEST_JSON, new TextEncoder().encode(JSON.stringify(json)), []);
+  } catch (e) {
+    await removeUnswitched(fs, dir, BEST_JSON, placed);
+    throw e;
+  }
   // The switch is done; what follows only tidies up.
   for (const name of await fs.list(dir).catch(() => [] as string[])) {
     const stale = (BEST_WEIGHTS_FILE.test(name) && name !== weightsFile) || (name.startsWith('best') && name.includes('.tmp-'));
