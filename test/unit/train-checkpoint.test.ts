@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -141,6 +142,23 @@ test('a write that fails (disk full) removes what it wrote: no temporary file, n
   const ck = await encodeCheckpoint(good, { model: 'Net', epoch: 2, history: [{ epoch: 2, epochs: 2, loss: 1, valLoss: 0.5, metrics: {}, examples: 8, ms: 1 }] });
   await assert.rejects(writeBestCheckpoint(crashing('writeFile', (p) => p.includes('best.json')), target, ck), /simulated crash/);
   assert.deepEqual(readdirSync(target).sort(), before);
+});
+
+test('a FIFO, a device or a folder in place of a checkpoint file is refused at once, never waited on (as data files are)', { skip: process.platform === 'win32', timeout: 10_000 }, async () => {
+  const target = join(dir, 'special');
+  await save(build(NET(4), 1), target, 1);
+  const fs = nodeCheckpointFs();
+  const bin = readdirSync(target).find((f) => f.startsWith('weights-'))!;
+  rmSync(join(target, bin));
+  symlinkSync('/dev/zero', join(target, bin));
+  const refused = (file: string) => (e: unknown) => e instanceof CheckpointError && e.message === `${target}/${file}: cannot be read (not a regular file: a folder, FIFO or device); the checkpoint is damaged.`;
+  await assert.rejects(readCheckpoint(fs, target), refused(bin));
+  rmSync(join(target, 'model.json'));
+  execFileSync('mkfifo', [join(target, 'model.json')]);
+  await assert.rejects(readCheckpoint(fs, target), refused('model.json'));
+  rmSync(join(target, 'model.json'));
+  mkdirSync(join(target, 'model.json'));
+  await assert.rejects(readCheckpoint(fs, target), refused('model.json'));
 });
 
 test('a damaged or missing checkpoint is an error naming the file', async () => {

@@ -1395,6 +1395,15 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
 /** No checkpoint in the folder (the model was never trained there): `readCheckpoint`'s error that is no damage. */
 class NoCheckpoint extends CheckpointError {}
 
+/** Why a file that is there could not be read (`not a regular file`, EACCES…); undefined when it is not there (ENOENT, ENOTDIR, or no code: a test's fake). */
+function unreadableReason(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const code = (e as Error & { code?: unknown }).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+  if (code === undefined) return /^not a regular file/.test(e.message) ? 'not a regular file: a folder, FIFO or device' : undefined;
+  return e.message;
+}
+
 /** How many times `readCheckpoint` reads a checkpoint that a training keeps switching under it. */
 const READ_ATTEMPTS = 5;
 
@@ -1407,7 +1416,10 @@ async function readCheckpointOnce(fs: CheckpointFs, dir: string, options: ReadCh
   let text: string;
   try {
     text = new TextDecoder().decode(await fs.readFile(jsonPath));
-  } catch {
+  } catch (e) {
+    // There but not readable as a file (a folder, a FIFO, a device: nodeCheckpointFs refuses them, never waits on them).
+    const unreadable = unreadableReason(e);
+    if (unreadable) throw new CheckpointError(`${jsonPath}: cannot be read (${unreadable}); the checkpoint is damaged.`);
     // No best beside a last checkpoint: the run held out no validation data. Neither: the model was never trained here.
     const trained = options.which === 'best' && (await fs.list(dir).catch(() => [] as string[])).includes(MODEL_JSON);
     if (trained) throw new NoCheckpoint(`${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`);
@@ -1444,7 +1456,9 @@ async function readCheckpointOnce(fs: CheckpointFs, dir: string, options: ReadCh
   };
   try {
     weights = await fs.readFile(weightsPath);
-  } catch {
+  } catch (e) {
+    const unreadable = unreadableReason(e);
+    if (unreadable) throw new CheckpointError(`${weightsPath}: cannot be read (${unreadable}); the checkpoint is damaged.`);
     return switched(`${weightsPath}: missing; the checkpoint is damaged.`);
   }
   if (fnv1a(weights) !== meta.checksum) throw new CheckpointError(`${weightsPath}: its checksum does not match ${jsonName}; the checkpoint is damaged.`);
@@ -1464,10 +1478,11 @@ async function readCheckpointOnce(fs: CheckpointFs, dir: string, options: ReadCh
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(`${dir}/${opt.file}`);
-  } catch {
+  } catch (e) {
     const now = await fs.readFile(jsonPath).then((b) => new TextDecoder().decode(b), () => undefined);
     if (now !== undefined && now !== text) throw new SwitchedWhileRead(`${dir}/${opt.file}: missing; the checkpoint is damaged.`);
-    return { ...read, optimizerProblem: `${dir}/${opt.file}: missing` };
+    const unreadable = unreadableReason(e);
+    return { ...read, optimizerProblem: `${dir}/${opt.file}: ${unreadable ? `cannot be read (${unreadable})` : 'missing'}` };
   }
   const problem = optimizerStateProblem(opt, bytes);
   return problem ? { ...read, optimizerProblem: `${dir}/${opt.file}: ${problem}` } : { ...read, optimizer: bytes };

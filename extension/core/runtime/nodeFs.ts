@@ -58,7 +58,8 @@ async function readAtMost(path: string, max: number): Promise<Uint8Array> {
 }
 
 /**
- * Checkpoint files on disk. A file is flushed (fsync) before it is renamed
+ * Checkpoint files on disk. Read as data files are (a regular file only,
+ * checked on the opened file: a FIFO or device never blocks). A file is flushed (fsync) before it is renamed
  * into place, and the folder after the rename where the system allows it
  * (not on Windows), so that after a power cut the rename never points at a
  * file whose bytes did not reach the disk.
@@ -67,7 +68,8 @@ export function nodeCheckpointFs(): CheckpointFs {
   return {
     mkdir: async (p) => void (await mkdir(p, { recursive: true })),
     writeFile: (p, d) => writeSynced(p, d),
-    readFile: async (p) => new Uint8Array(await readFile(p)),
+    // As data files are read (`readAtMost`): a FIFO or a device in a checkpoint folder is refused, never waited on.
+    readFile: (p) => readAtMost(p, Number.MAX_SAFE_INTEGER),
     rename: async (a, b) => {
       await rename(a, b);
       await syncFolder(b.slice(0, Math.max(b.lastIndexOf('/'), b.lastIndexOf('\\'))) || '.');
