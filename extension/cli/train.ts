@@ -172,11 +172,13 @@ export function trainStartLine(s: { model: string; source: string; examples: num
  * best epoch and where its weights are, when `best` (the epoch best.json
  * holds) is there, and the overfitting verdict when the history ends with
  * one. A best.json above the history's lowest val_loss (that epoch's best
- * write failed) is said as such.
+ * write failed) is said as such; `best.since`: the history from that epoch
+ * on (the model's layers changed there).
  */
-export function trainEndLines(epochs: readonly EpochLogs[], best: { epoch: number; valLoss: number } | undefined, dir: string): string[] {
+export function trainEndLines(epochs: readonly EpochLogs[], best: { epoch: number; valLoss: number; since?: number } | undefined, dir: string): string[] {
   const lines: string[] = [];
-  const lowest = bestEpoch(epochs);
+  // After an edit of the model's layers, only the epochs since (the earlier ones' weights do not fit it).
+  const lowest = bestEpoch(best?.since !== undefined ? epochs.filter((e) => e.epoch >= best.since!) : epochs);
   if (best && lowest && lowest.valLoss < best.valLoss) {
     lines.push(
       `best: ${bestText(lowest)}, but its weights were not kept (writing them as the best failed or was interrupted); ` +
@@ -205,7 +207,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
       const collapse = new CollapseNotice();
       // Predictions stuck at the loss's clip (runtime/saturation.ts), said once, when it first shows.
       const saturation = new SaturationNotice();
-      let best: { epoch: number; valLoss: number } | undefined;
+      let best: { epoch: number; valLoss: number; since?: number } | undefined;
       const started = runTrainJob(
         req,
         {
@@ -229,7 +231,10 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
             verdictSaid ||= !!verdict;
           },
           onCheckpoint: (d) => void dirs.add(d),
-          onBest: (u) => void (best = u.kind === 'written' || (u.kind === 'kept' && u.onDisk) ? u : undefined),
+          onBest: (u) => {
+            best = u.kind === 'written' || (u.kind === 'kept' && u.onDisk) ? u : undefined;
+            if (u.kind === 'written' && u.note) io.stderr(`${u.note}\n`);
+          },
           onWarning: (m) => io.stderr(`warning: ${m}\n`),
           // Signal & gradients: the spread of the layers' gradient RMS, at initialisation and after each epoch's line
           // (on stderr, with the other commentary: stdout keeps one line per epoch).

@@ -517,7 +517,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
                 const best = await writeBestCheckpoint(fs, to, ck);
                 // Written but above an earlier epoch whose best write failed: not called the lowest.
                 if (best.kind === 'written') {
-                  tracker.bestWritten(m.epoch);
+                  tracker.bestWritten(m.epoch, best.since);
+                  if (best.note) output.appendLine(best.note);
                   output.appendLine(best.warning ? `best checkpoint, in ${shownDir}: ${best.warning}` : `best checkpoint: ${bestText(best)}, in ${shownDir}/${checkpointJson('best')}`);
                 }
               } catch (e) {

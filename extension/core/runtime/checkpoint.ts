@@ -101,6 +101,13 @@ export interface CheckpointMeta {
   savedAt: string;
   /** The optimiser's state after `epoch` (absent in checkpoints written before it was saved). */
   optimizer?: OptimizerStateMeta;
+  /**
+   * The first epoch trained with these layers, when the run was continued
+   * after an edit that changed them (`writeCheckpoint` records it); absent:
+   * every epoch of the history. The best checkpoint is chosen among these
+   * epochs only: an earlier one's weights do not fit the model.
+   */
+  architectureFrom?: number;
 }
 
 /** The train section's optimiser a saved state belongs to: a state is restored only into the same. */
@@ -560,12 +567,11 @@ export async function restoreOptimizerState(
       return s.name === `${owner.name}/${suffix}` && s.shape.join(',') === owner.shape.join(',');
     });
   if (!fits) {
-    const saved = new Set(meta.slots.map((s) => s.name.slice(0, s.name.lastIndexOf('/')))).size;
     return {
       restored: false,
       message:
         `the model changed since the checkpoint: the optimizer starts afresh from the weights of epoch ${json.nnmodel.epoch} ` +
-        `(${describeOptimizerConfig(now)}; its saved state is for ${plural(saved, 'trainable weight')}, which no longer line up with the model's ${n})`,
+        `(${describeOptimizerConfig(now)}; its saved state does not fit the weights the model trains now: ${slotChanges(meta.slots, owners, json.nnmodel.signature, graphSignature(built))})`,
     };
   }
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
@@ -598,6 +604,40 @@ export async function restoreOptimizerState(
     tf.dispose([iter, ...values.map((x) => x.tensor)]);
   }
   return { restored: true };
+}
+
+/**
+ * What differs between the weights an optimiser state was saved for (its
+ * first group of slots, `<path>/<weight>/<slot>`) and those the model trains
+ * now: a weight of another shape, gone, new, or the same ones in another
+ * order. Each named by its layer as the source reads (`dense(4) (line 3)
+ * kernel [2, 2] → [2, 4]`), three at most.
+ */
+function slotChanges(
+  slots: readonly { name: string; shape: number[] }[],
+  owners: readonly { name: string; shape: number[] }[],
+  savedSignature: readonly LayerSignature[],
+  currentSignature: readonly LayerSignature[],
+): string {
+  const suffix = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+  const first = slots.length ? suffix(slots[0].name) : '';
+  const saved = new Map(slots.filter((x) => suffix(x.name) === first).map((x) => [x.name.slice(0, x.name.lastIndexOf('/')), x.shape]));
+  const now = new Map(owners.map((o) => [o.name, o.shape]));
+  const label = (weight: string, signature: readonly LayerSignature[]) => {
+    const path = weight.slice(0, weight.lastIndexOf('/'));
+    const layer = Array.isArray(signature) ? signature.find((l) => l?.path === path) : undefined;
+    return layer ? `${layer.label} (line ${layer.line}) ${weight.slice(weight.lastIndexOf('/') + 1)}` : weight;
+  };
+  const shape = (d: readonly number[]) => `[${d.join(', ')}]`;
+  const changes: string[] = [];
+  for (const [name, before] of saved) {
+    const after = now.get(name);
+    if (!after) changes.push(`${label(name, savedSignature)} is gone`);
+    else if (shape(after) !== shape(before)) changes.push(`${label(name, currentSignature)} ${shape(before)} → ${shape(after)}`);
+  }
+  for (const name of now.keys()) if (!saved.has(name)) changes.push(`${label(name, currentSignature)} is new`);
+  if (changes.length === 0) return 'the same weights in another order';
+  return changes.length > 3 ? `${changes.slice(0, 3).join('; ')}; and ${changes.length - 3} more` : changes.join('; ');
 }
 
 // ------------------------------------------------------------------ matching
@@ -990,9 +1030,41 @@ async function removeUnswitched(fs: CheckpointFs, dir: string, jsonName: string,
   for (const name of placed) if (!named.has(name)) await fs.remove(`${dir}/${name}`).catch(() => undefined);
 }
 
-/** Writes a checkpoint into `dir` atomically (see the file comment); a failure removes what it wrote, leaving the previous checkpoint. */
+/** Whether two signatures have the same layers: paths, ops and weight shapes (labels and lines aside). */
+export function sameArchitecture(a: readonly LayerSignature[], b: readonly LayerSignature[]): boolean {
+  const key = (s: readonly LayerSignature[]) => JSON.stringify(s.map((l) => [l.path, l.op, l.weights.map((w) => [w.name, w.shape])]));
+  return Array.isArray(a) && Array.isArray(b) && key(a) === key(b);
+}
+
+/**
+ * Sets `meta.architectureFrom` from the checkpoint `meta` replaces in `dir`,
+ * when it is of the same run (an earlier epoch of its history): the epoch
+ * after it when its layers differ (the run was continued after an edit),
+ * else its own `architectureFrom`.
+ */
+async function recordArchitecture(fs: CheckpointFs, dir: string, meta: CheckpointMeta): Promise<void> {
+  if (meta.architectureFrom !== undefined) return;
+  const previous = await checkpointMeta(fs, dir, 'last');
+  if (!previous || !(previous.meta.epoch < meta.epoch) || !bestFromSameRun(previous.meta, meta)) return;
+  if (!sameArchitecture(previous.meta.signature, meta.signature)) meta.architectureFrom = previous.meta.epoch + 1;
+  else if (Number.isSafeInteger(previous.meta.architectureFrom)) meta.architectureFrom = previous.meta.architectureFrom;
+}
+
+/** The epochs of `meta`'s history trained with its layers (from `architectureFrom`), whose best `best.json` may hold. */
+export function architectureHistory(meta: Pick<CheckpointMeta, 'history' | 'architectureFrom'>): EpochLogs[] {
+  const from = meta.architectureFrom;
+  return (meta.history ?? []).filter((h) => from === undefined || (h?.epoch ?? 0) >= from);
+}
+
+/**
+ * Writes a checkpoint into `dir` atomically (see the file comment); a
+ * failure removes what it wrote, leaving the previous checkpoint. Records in
+ * `ck.modelJson` the epoch its layers were first trained from when the run
+ * continued an edited model (`CheckpointMeta.architectureFrom`).
+ */
 export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: EncodedCheckpoint): Promise<void> {
   await fs.mkdir(dir);
+  await recordArchitecture(fs, dir, ck.modelJson.nnmodel);
   const optimizerFile = ck.modelJson.nnmodel.optimizer?.file;
   if ((optimizerFile !== undefined || ck.optimizer) && (!ck.optimizer || optimizerFile === undefined || !OPTIMIZER_STATE_FILE.test(optimizerFile))) {
     throw new CheckpointError(`the checkpoint of epoch ${ck.modelJson.nnmodel.epoch} has an optimizer state without its file (or a file without its description); nothing was written.`);
@@ -1024,14 +1096,23 @@ export type BestUpdate =
    * holds its weights. `warning` (staleBestWarning): an earlier epoch of the
    * history had a lower val_loss, but its best write failed or was interrupted.
    */
-  | { kind: 'written'; epoch: number; valLoss: number; warning?: string }
+  | {
+      kind: 'written';
+      epoch: number;
+      valLoss: number;
+      warning?: string;
+      /** Said once: the best it replaced was trained before the model was edited (`editedBestNote`). */
+      note?: string;
+      /** `CheckpointMeta.architectureFrom`: the best is of the epochs from this one on. */
+      since?: number;
+    }
   /**
    * `onDisk`: `best.json` still holds the earlier epoch `epoch` (with
    * `warning` when it is not the history's lowest val_loss). Not on disk
    * (this epoch has no val_loss, and no best of this run is there): `epoch`
    * is the history's best, whose weights were not kept.
    */
-  | { kind: 'kept'; epoch: number; valLoss: number; onDisk: boolean; warning?: string }
+  | { kind: 'kept'; epoch: number; valLoss: number; onDisk: boolean; warning?: string; since?: number }
   /** No validation figures: no best, and a best left by an earlier run was removed. */
   | { kind: 'none' };
 
@@ -1057,7 +1138,8 @@ export type BestUpdate =
  */
 export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: EncodedCheckpoint): Promise<BestUpdate> {
   const meta = ck.modelJson.nnmodel;
-  const best = bestEpoch(meta.history ?? []);
+  // Only the epochs of these layers: after an edit, an earlier epoch's val_loss belongs to weights that no longer fit.
+  const best = bestEpoch(architectureHistory(meta));
   if (!best) {
     const names = await fs.list(dir).catch(() => [] as string[]);
     // best.json first: once it is gone there is no best, whatever weights file a failure leaves.
@@ -1065,12 +1147,15 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
     for (const name of names) if (BEST_WEIGHTS_FILE.test(name)) await fs.remove(`${dir}/${name}`).catch(() => undefined);
     return { kind: 'none' };
   }
-  const saved = await savedBest(fs, dir, meta);
+  const onDisk = await savedBest(fs, dir, meta);
+  const edited = onDisk && meta.architectureFrom !== undefined && onDisk.epoch < meta.architectureFrom ? onDisk : undefined;
+  const saved = edited ? undefined : onDisk;
   const own = epochValLoss(meta);
+  const since = meta.architectureFrom !== undefined ? { since: meta.architectureFrom } : {};
   if (own === undefined || (saved && !(own < saved.valLoss))) {
-    if (!saved) return { kind: 'kept', epoch: best.epoch, valLoss: best.valLoss, onDisk: false };
+    if (!saved) return { kind: 'kept', epoch: best.epoch, valLoss: best.valLoss, onDisk: false, ...since };
     const warning = best.valLoss < saved.valLoss ? staleBestWarning(saved, best) : undefined;
-    return { kind: 'kept', epoch: saved.epoch, valLoss: saved.valLoss, onDisk: true, ...(warning ? { warning } : {}) };
+    return { kind: 'kept', epoch: saved.epoch, valLoss: saved.valLoss, onDisk: true, ...(warning ? { warning } : {}), ...since };
   }
   const weightsFile = `best-e${meta.epoch}-${meta.checksum}.bin`;
   const { optimizer: _optimizer, ...bestMeta } = meta;
@@ -1093,7 +1178,8 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
     if (stale) await fs.remove(`${dir}/${name}`).catch(() => undefined);
   }
   const warning = best.valLoss < own ? staleBestWarning({ epoch: meta.epoch, valLoss: own }, best) : undefined;
-  return { kind: 'written', epoch: meta.epoch, valLoss: own, ...(warning ? { warning } : {}) };
+  const note = edited ? editedBestNote(edited, meta.architectureFrom!) : undefined;
+  return { kind: 'written', epoch: meta.epoch, valLoss: own, ...(warning ? { warning } : {}), ...(note ? { note } : {}), ...since };
 }
 
 /** The finite val_loss a checkpoint's history records for its own epoch; undefined when there is none (no validation, or a damaged entry). */
@@ -1117,6 +1203,14 @@ async function savedBest(fs: CheckpointFs, dir: string, meta: CheckpointMeta): P
   return files.includes(best.weightsFile) ? { epoch: best.meta.epoch, valLoss } : undefined;
 }
 
+/** Said when `best.json` held epoch `old` of the model before an edit that changed its layers (at epoch `from`): it was replaced, not compared. */
+export function editedBestNote(old: { epoch: number; valLoss: number }, from: number): string {
+  return (
+    `${BEST_JSON} held epoch ${old.epoch} (val_loss ${lossFigure(old.valLoss)}), trained before the model's layers changed; ` +
+    `it is not compared with the epochs from ${from} on, whose weights fit the model now: the best is chosen among those`
+  );
+}
+
 /**
  * Why `best.json` (holding epoch `held`) is not the run's best: epoch
  * `lowest` had a lower val_loss, and its weights were lost with a failed or
@@ -1137,7 +1231,7 @@ export function staleBestWarning(held: { epoch: number; valLoss: number }, lowes
  */
 export function bestWarning(best: Pick<CheckpointMeta, 'epoch' | 'history'>, last: Pick<CheckpointMeta, 'epoch' | 'history'>): string | undefined {
   if (!bestFromSameRun(best, last)) return bestChoiceWarning(best.epoch, last.epoch);
-  const lowest = bestEpoch(last.history ?? []);
+  const lowest = bestEpoch(architectureHistory(last));
   const held = epochValLoss(best);
   return lowest && held !== undefined && lowest.valLoss < held ? staleBestWarning({ epoch: best.epoch, valLoss: held }, lowest) : undefined;
 }
