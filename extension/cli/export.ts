@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Analysis, Diagnostic } from '../core';
 import { exportPyTorch, exportableModels, splitTrainSectionErrors, type SkippedTrainError } from '../core/export/pytorch';
 import { convertCheckpoint, encodeSafetensors, safetensorsMetadata, trainedClasses, weightsPathFor } from '../core/export/weights';
-import { BEST_JSON, CheckpointError, MODEL_JSON, asFeatureStats, checkpointJson, readCheckpoint, type CheckpointKind, type ModelJson } from '../core/runtime/checkpoint';
+import { BEST_JSON, CheckpointError, DamagedCheckpointError, MODEL_JSON, damagedRemedy, withIntactOther, asFeatureStats, checkpointJson, readCheckpoint, type CheckpointKind, type ModelJson } from '../core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import { asTokenizerSpec } from '../core/runtime/tokenizers';
 import { UsageError, optionValue } from './args';
@@ -114,6 +114,12 @@ export const exportCommand: Command = {
         checkpoint = { ...(await readCheckpoint(nodeCheckpointFs(), dir, { which: kind })), dir, which: kind };
       } catch (err) {
         if (!(err instanceof CheckpointError)) throw err;
+        // Damaged: a checkpoint the command cannot use, 1 as for evaluate and train; not there: the folder named cannot be read, 2.
+        if (err instanceof DamagedCheckpointError) {
+          const why = await withIntactOther(nodeCheckpointFs(), dir, err);
+          io.stderr(`nnmodel: --weights: ${err.message} ${damagedRemedy(why, 'cli')}\n`);
+          return EXIT.problems;
+        }
         io.stderr(`nnmodel: --weights: ${err.message}\n`);
         return EXIT.usage;
       }

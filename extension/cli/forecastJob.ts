@@ -6,13 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
-import { checkpointDir, checkpointExampleShape, readCheckpoint } from '../core/runtime/checkpoint';
+import { checkpointDir, checkpointExampleShape } from '../core/runtime/checkpoint';
 import { builtFit, forecastFit, forecastScores, forecastSeries, heldOutExamples, wavesForecastExample, wavesOptions, windowProblem, type Forecast } from '../core/runtime/forecast';
 import { buildModel } from '../core/runtime/build';
 import { symbolicDimsFor, trainedDims, TRAIN_SEED, yieldToEventLoop, type CancelToken } from '../core/runtime/train';
-import { nodeCheckpointFs } from '../core/runtime/nodeFs';
 import type { JobRequest } from '../core/runtime/jobProtocol';
-import { analyzeRequest, JobError, loadFitting, pickTrain, startBackend } from './trainJob';
+import { analyzeRequest, checkpointToLoad, JobError, loadFitting, pickTrain, startBackend } from './trainJob';
 
 export interface ForecastRequest {
   steps: number;
@@ -74,9 +73,7 @@ export async function runForecastJob(req: JobRequest, f: ForecastRequest, hooks:
     throw new JobError(`waves(samples = ${options.samples}) has examples 0 to ${options.samples - 1}; --example ${example} is not one of them.`);
   }
   const dir = checkpointDir(file, info.name, req.checkpointFolder);
-  const ck = await readCheckpoint(nodeCheckpointFs(), dir, { which: req.checkpoint ?? 'last' }).catch((e: Error) => {
-    throw new JobError(/no checkpoint here/.test(e.message) ? `no checkpoint for ${info.name} in ${dir}; train it first (nnmodel train).` : e.message);
-  });
+  const ck = await checkpointToLoad(dir, req.checkpoint ?? 'last', info.name, `no checkpoint for ${info.name} in ${dir}; train it first (nnmodel train).`);
   // As the inspector builds it: a [seq, 1] model whose parameter count depends on seq (flatten -> dense) at the
   // length its checkpoint was trained at, so that the weights fit after the section's length changed; else the section's.
   const trained = trainedDims(info, checkpointExampleShape(ck.modelJson.nnmodel));

@@ -9,7 +9,7 @@
  */
 import { maskedEvaluationNote } from '../core/analysis/trainMask';
 import { join, resolve } from 'node:path';
-import { BEST_JSON, CheckpointError } from '../core/runtime/checkpoint';
+import { BEST_JSON, CheckpointError, DamagedCheckpointError, damagedRemedy } from '../core/runtime/checkpoint';
 import { DataError, OutsideDataError } from '../core/runtime/data/files';
 import { parseHostToJob, type GenerateRequest, type HostToJob, type JobRequest, type JobToHost } from '../core/runtime/jobProtocol';
 import { TrainError, formatEpoch, type CancelToken, type EpochLogs } from '../core/runtime/train';
@@ -77,6 +77,8 @@ export function userError(e: unknown, commandLine = true): { message: string; fi
   // The folders data may come from are the file's, or those given: the command line's way to add one (the editor's are its workspace folders).
   if (commandLine && e instanceof OutsideDataError) return { message: `${e.message} --data-root DIR adds a folder.`, file: e.file };
   if (e instanceof DataError) return { message: e.message, file: e.file };
+  // A damaged checkpoint: what else the folder offers, in the words of the command line or of the editor (its jobs run here with --ipc).
+  if (e instanceof DamagedCheckpointError) return { message: `${e.message} ${damagedRemedy(e, commandLine ? 'cli' : 'editor')}` };
   if (e instanceof CheckpointError || e instanceof TrainError || (e instanceof Error && e.name === 'JobError')) return { message: e.message };
   return undefined;
 }
@@ -133,7 +135,8 @@ export const trainCommand: Command = {
     'complete epoch\'s checkpoint. --resume continues from that checkpoint: to the train',
     'section\'s epochs when it falls short of them (stopped at epoch 2 of 5: epochs 3-5),',
     'to the end of a run of N more epochs it stopped in, else for the section\'s epochs',
-    'more; --epochs N trains N more.',
+    'more; --epochs N trains N more. One training at a time writes a folder (it holds',
+    'training.lock there): another is refused before it starts.',
     '',
     'With validation data, the epoch with the lowest val_loss is kept too, as best.json',
     'in the same folder (evaluate, generate and export take --checkpoint best). When',
@@ -169,11 +172,13 @@ export function trainStartLine(s: { model: string; source: string; examples: num
  * best epoch and where its weights are, when `best` (the epoch best.json
  * holds) is there, and the overfitting verdict when the history ends with
  * one. A best.json above the history's lowest val_loss (that epoch's best
- * write failed) is said as such.
+ * write failed) is said as such; `best.since`: the history from that epoch
+ * on (the model's layers changed there).
  */
-export function trainEndLines(epochs: readonly EpochLogs[], best: { epoch: number; valLoss: number } | undefined, dir: string): string[] {
+export function trainEndLines(epochs: readonly EpochLogs[], best: { epoch: number; valLoss: number; since?: number } | undefined, dir: string): string[] {
   const lines: string[] = [];
-  const lowest = bestEpoch(epochs);
+  // After an edit of the model's layers, only the epochs since (the earlier ones' weights do not fit it).
+  const lowest = bestEpoch(best?.since !== undefined ? epochs.filter((e) => e.epoch >= best.since!) : epochs);
   if (best && lowest && lowest.valLoss < best.valLoss) {
     lines.push(
       `best: ${bestText(lowest)}, but its weights were not kept (writing them as the best failed or was interrupted); ` +
@@ -202,7 +207,7 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
       const collapse = new CollapseNotice();
       // Predictions stuck at the loss's clip (runtime/saturation.ts), said once, when it first shows.
       const saturation = new SaturationNotice();
-      let best: { epoch: number; valLoss: number } | undefined;
+      let best: { epoch: number; valLoss: number; since?: number } | undefined;
       const started = runTrainJob(
         req,
         {
@@ -226,7 +231,10 @@ async function runTrainCli(args: ParsedArgs, io: Required<CliIO>): Promise<numbe
             verdictSaid ||= !!verdict;
           },
           onCheckpoint: (d) => void dirs.add(d),
-          onBest: (u) => void (best = u.kind === 'written' || (u.kind === 'kept' && u.onDisk) ? u : undefined),
+          onBest: (u) => {
+            best = u.kind === 'written' || (u.kind === 'kept' && u.onDisk) ? u : undefined;
+            if (u.kind === 'written' && u.note) io.stderr(`${u.note}\n`);
+          },
           onWarning: (m) => io.stderr(`warning: ${m}\n`),
           // Signal & gradients: the spread of the layers' gradient RMS, at initialisation and after each epoch's line
           // (on stderr, with the other commentary: stdout keeps one line per epoch).

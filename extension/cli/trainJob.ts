@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { analyze } from '../core/analysis/analyze';
 import { errorsBlockingTraining, trainSectionHint } from '../core/analysis/trainScope';
 import type { Analysis, ModelInfo, TrainConfig, TrainInfo } from '../core/analysis/types';
@@ -30,6 +30,8 @@ import {
   readCheckpoint,
   resumeModel,
   CheckpointError,
+  DamagedCheckpointError,
+  withIntactOther,
   checkpointDataProblem,
   writeBestCheckpoint,
   writeCheckpoint,
@@ -65,6 +67,7 @@ import {
   type History,
 } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
+import { acquireCheckpointLock, type CheckpointLock } from '../core/runtime/checkpointLock';
 import { maskSpecFor } from '../core/runtime/masking';
 import { evaluateDenoiser, trainInputShapes } from '../core/runtime/diffusion';
 import type { SampleStrip } from '../core/runtime/train';
@@ -167,7 +170,7 @@ export async function prepareJob(req: JobRequest, cancelled?: () => boolean, fro
   const { info, train } = pickTrain(analysis, req.file, req.model);
   const dir = checkpointDir(file, info.name, req.checkpointFolder);
   // Resume always continues from the last checkpoint; loading reads the one the request picks (default the last).
-  const checkpoint = from ? await readIfThere(dir, from === 'resume' ? { optimizer: true } : { which: req.checkpoint ?? 'last' }) : undefined;
+  const checkpoint = from ? await readIfThere(dir, from === 'resume' ? { optimizer: true } : { which: req.checkpoint ?? 'last' }, info.name) : undefined;
   // readCheckpoint refused malformed statistics (a damaged checkpoint).
   const featureStats = asFeatureStats(checkpoint?.modelJson.nnmodel.data?.featureStats);
   const seed = req.seed ?? 1;
@@ -256,13 +259,31 @@ function stripWriter(dir: string, events: JobEvents): (strip: SampleStrip) => vo
   };
 }
 
-/** The checkpoint in `dir` (with the optimiser's state when `options` ask); undefined when there is none (a damaged one throws). */
-async function readIfThere(dir: string, options?: ReadCheckpointOptions): Promise<ReadCheckpoint | undefined> {
+/**
+ * The checkpoint in `dir` (with the optimiser's state when `options` ask); undefined when there is none. A
+ * damaged one throws, with the folder's other checkpoint when intact (`withIntactOther`) for the way forward.
+ */
+async function readIfThere(dir: string, options?: ReadCheckpointOptions, model?: string): Promise<ReadCheckpoint | undefined> {
   try {
     return await readCheckpoint(nodeCheckpointFs(), dir, options);
   } catch (e) {
     if (e instanceof Error && /no checkpoint here/.test(e.message)) return undefined;
+    if (e instanceof DamagedCheckpointError) throw await withIntactOther(nodeCheckpointFs(), dir, e, model, !!options?.optimizer);
     throw e;
+  }
+}
+
+/**
+ * The checkpoint `which` in `dir` that generate and forecast read: `notThere` when there is none; a damaged one
+ * with the folder's other checkpoint when intact (`withIntactOther`).
+ */
+export async function checkpointToLoad(dir: string, which: CheckpointKind, model: string, notThere: string): Promise<ReadCheckpoint> {
+  const fs = nodeCheckpointFs();
+  try {
+    return await readCheckpoint(fs, dir, { which });
+  } catch (e) {
+    if (e instanceof DamagedCheckpointError) throw await withIntactOther(fs, dir, e, model);
+    throw new JobError(e instanceof Error && /no checkpoint here/.test(e.message) ? notThere : String(e instanceof Error ? e.message : e));
   }
 }
 
@@ -278,8 +299,22 @@ export function nothingToResume(model: string, dir: string): string {
  * (`checkpointChoices`); undefined when there is none.
  */
 export async function replacedCheckpoint(fs: CheckpointFs, dir: string, model: string): Promise<string | undefined> {
-  const last = (await checkpointChoices(fs, dir, model).catch(() => [])).find((c) => c.which === 'last');
+  const choices = await checkpointChoices(fs, dir, model).catch(() => []);
+  const last = choices.find((c) => c.which === 'last');
   if (!last) return undefined;
+  // A damaged one cannot be continued: --resume is no way to keep it. Its best, when intact, is what there is to keep.
+  const damage = await readCheckpoint(fs, dir).then(
+    () => undefined,
+    (e: unknown) => (e instanceof DamagedCheckpointError ? e : undefined),
+  );
+  if (damage) {
+    const best = choices.find((c) => c.which === 'best') && (await withIntactOther(fs, dir, damage, model)).other;
+    const file = damage.message.replace(/^.*\//, '').replace(/; the checkpoint is damaged\.$/, '');
+    return (
+      `${dir} holds a damaged checkpoint of ${model} (epoch ${last.epoch}: ${file}), which cannot be continued; this run starts from fresh weights and replaces it after its first epoch` +
+      (best ? `, and its intact best checkpoint (epoch ${best.epoch}) too. Stop now (Ctrl-C) to keep the best (evaluate, generate and export read it with --checkpoint best).` : '.')
+    );
+  }
   return `${dir} holds a checkpoint of ${model} (epoch ${last.epoch}); this run starts from fresh weights and replaces it after its first epoch. Stop now (Ctrl-C) to keep it; --resume continues it instead.`;
 }
 
@@ -337,8 +372,56 @@ function runEpochs(req: JobRequest, sectionEpochs: number, resumed: Resumed | un
   return req.epochs ?? (resumed ? continuation(resumed.epoch, resumed.history, sectionEpochs).epochs : sectionEpochs);
 }
 
-/** Trains as the request says; writes a checkpoint after every epoch. */
+/**
+ * The checkpoint folders a training of `req` writes: the model's, and a GAN's
+ * discriminator's. Throws as `prepareJob` does for a file that cannot train.
+ */
+function trainingFolders(req: JobRequest): string[] {
+  const file = resolve(req.file);
+  const analysis = analyzeRequest({ file, text: req.text });
+  const { info, train } = pickTrain(analysis, req.file, req.model);
+  const dir = checkpointDir(file, info.name, req.checkpointFolder);
+  const dName = train.config.loss === 'adversarial' ? train.config.adversarial?.discriminator : undefined;
+  return dName !== undefined ? [discriminatorCheckpointDir(file, info.name, dName, req.checkpointFolder), dir] : [dir];
+}
+
+/**
+ * Takes the lock of each checkpoint folder the run writes (core/runtime/checkpointLock.ts),
+ * before anything is read or trained: a second training into a folder is refused up front.
+ * A folder where the lock cannot be made is said as `checkCheckpointFolder` says it.
+ */
+export async function lockFolders(dirs: readonly string[], command: string, onWarning?: (m: string) => void): Promise<CheckpointLock[]> {
+  const locks: CheckpointLock[] = [];
+  try {
+    for (const dir of dirs) {
+      let lock: CheckpointLock;
+      try {
+        lock = await acquireCheckpointLock(dir, { command, elsewhere: 'train into another folder with --checkpoints DIR' });
+      } catch (e) {
+        if (e instanceof CheckpointError) throw e;
+        throw new JobError(`cannot write checkpoints in ${dir} (${reason(e)}); nothing was trained. Give a folder that can be written with --checkpoints FOLDER.`);
+      }
+      locks.push(lock);
+      if (lock.tookOver) onWarning?.(lock.tookOver);
+    }
+    return locks;
+  } catch (e) {
+    for (const l of locks) await l.release();
+    throw e;
+  }
+}
+
+/** Trains as the request says; writes a checkpoint after every epoch, holding the lock of its folders (`lockFolders`) throughout. */
 export async function runTrainJob(req: JobRequest, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
+  const locks = await lockFolders(trainingFolders(req), `nnmodel train ${basename(req.file)}`, (m) => events.onWarning?.(m));
+  try {
+    return await trainLocked(req, events, token);
+  } finally {
+    for (const l of locks) await l.release();
+  }
+}
+
+async function trainLocked(req: JobRequest, events: JobEvents, token: CancelToken): Promise<{ history: History; dir: string; job: PreparedJob }> {
   const job = await prepareJob(req, () => token.cancelled, req.resume ? 'resume' : undefined);
   // A GAN trains two models: the section's generator and its discriminator.
   if (job.train.config.loss === 'adversarial') return runGanJob(req, job, events, token);
@@ -618,10 +701,7 @@ export async function runGenerateJob(
   const analysis = analyzeRequest({ file, text: req.text });
   const { info, train } = pickTrain(analysis, req.file, req.model);
   const dir = checkpointDir(file, info.name, req.checkpointFolder);
-  const fs = nodeCheckpointFs();
-  const ck = await readCheckpoint(fs, dir, { which: req.checkpoint ?? 'last' }).catch((e: Error) => {
-    throw new JobError(/no checkpoint here/.test(e.message) ? `no checkpoint for ${info.name} in ${dir}; train it first.` : e.message);
-  });
+  const ck = await checkpointToLoad(dir, req.checkpoint ?? 'last', info.name, `no checkpoint for ${info.name} in ${dir}; train it first.`);
   // A best checkpoint that is not the run's lowest val_loss (a failed best write) is said before anything is generated.
   if (ck.warning) onWarning?.(ck.warning);
   const meta = ck.modelJson.nnmodel;

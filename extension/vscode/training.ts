@@ -55,6 +55,7 @@ import { DataError, asFeatureStats, isInside, loadDataset, type Dataset } from '
 import { unlabelledOutputsWarning } from '../core/runtime/dataFit';
 import { TRAIN_SEED, validationSplit, windowsSplitNote } from '../core/runtime/train';
 import { nodeCheckpointFs, nodeDataFs } from '../core/runtime/nodeFs';
+import { CheckpointLockedError, acquireCheckpointLock, type CheckpointLock } from '../core/runtime/checkpointLock';
 import { checkUploadedCheckpoint, dataPayload } from '../core/runtime/trainTransfer';
 import { isNnmodel, type AnalysisCache } from './analysisCache';
 import { inspectorForTraining, publishWeights, type TrainingBridge } from './inspector';
@@ -352,8 +353,6 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     const folder = vscode.workspace.getConfiguration('nnmodel', doc).get<string>('checkpoints.folder') || undefined;
     const dir = checkpointDir(doc.uri.fsPath, model, folder);
     const shownDir = vscode.workspace.asRelativePath(dir, false);
-    const resume = await askResume(target, dir);
-    if (!resume) return;
     // A GAN (`loss: adversarial(D)`): the discriminator trains beside the generator, its checkpoint in its own folder.
     const dName = target.train.config.adversarial?.discriminator;
     const dInfo = dName !== undefined ? cache.get(doc).models.find((m) => m.name === dName && isLocal(m.uri, uri)) : undefined;
@@ -363,6 +362,52 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     }
     // Never the generator's folder, whatever the setting: the CLI's rule (runtime/checkpoint.ts).
     const dDir = dInfo ? discriminatorCheckpointDir(doc.uri.fsPath, model, dInfo.name, folder) : undefined;
+    // One training per folder (`nnmodel train` writes the same one): refused before anything is asked or read.
+    const locks = await lockTrainingFolders(dDir ? [dDir, dir] : [dir], target);
+    if (!locks) return;
+    try {
+      await trainLocked(target, info, source, dir, shownDir, dInfo, dDir);
+    } finally {
+      for (const l of locks) await l.release();
+    }
+  }
+
+  /**
+   * The locks of the folders a run writes (core/runtime/checkpointLock.ts); undefined, with the error shown,
+   * when another training holds one (or it cannot be made: the folder cannot be written).
+   */
+  async function lockTrainingFolders(dirs: string[], target: Target): Promise<CheckpointLock[] | undefined> {
+    const locks: CheckpointLock[] = [];
+    for (const d of dirs) {
+      try {
+        const lock = await acquireCheckpointLock(d, { command: 'VS Code (nnmodel: Train Model)', elsewhere: 'set nnmodel.checkpoints.folder to another folder' });
+        if (lock.tookOver) output.appendLine(lock.tookOver);
+        locks.push(lock);
+      } catch (e) {
+        for (const l of locks) await l.release();
+        const message = e instanceof CheckpointLockedError ? e.message : `cannot write checkpoints in ${vscode.workspace.asRelativePath(d, false)} (${e instanceof Error ? e.message : String(e)}); nothing was trained. Set nnmodel.checkpoints.folder to a folder that can be written.`;
+        void reportFailure('Training', { message }, target);
+        return undefined;
+      }
+    }
+    return locks;
+  }
+
+  /** `train` once its folders are locked. */
+  async function trainLocked(
+    target: Target,
+    info: ModelInfo,
+    source: NonNullable<TrainInfo['config']['data']>,
+    dir: string,
+    shownDir: string,
+    dInfo: ModelInfo | undefined,
+    dDir: string | undefined,
+  ): Promise<void> {
+    const { doc } = target;
+    const model = target.train.model;
+    const uri = doc.uri.toString();
+    const resume = await askResume(target, dir);
+    if (!resume) return;
     const discriminator = dInfo ? { model: serializeModel(dInfo), ...(resume.resume && dDir ? await discriminatorResume(dDir, dInfo.name) : {}) } : undefined;
     const { data: _data, ...sectionConfig } = target.train.config;
     const config = { ...sectionConfig, epochs: resume.epochs ?? sectionConfig.epochs };
@@ -472,7 +517,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
                 const best = await writeBestCheckpoint(fs, to, ck);
                 // Written but above an earlier epoch whose best write failed: not called the lowest.
                 if (best.kind === 'written') {
-                  tracker.bestWritten(m.epoch);
+                  tracker.bestWritten(m.epoch, best.since);
+                  if (best.note) output.appendLine(best.note);
                   output.appendLine(best.warning ? `best checkpoint, in ${shownDir}: ${best.warning}` : `best checkpoint: ${bestText(best)}, in ${shownDir}/${checkpointJson('best')}`);
                 }
               } catch (e) {

@@ -901,6 +901,8 @@ test('train ends with the lowest val_loss, and says when best.json holds another
     'best: val_loss lowest at epoch 3 (0.3), but its weights were not kept (writing them as the best failed or was interrupted); /ck/best.json holds epoch 4 (val_loss 0.35) (--checkpoint best)',
   ]);
   assert.deepEqual(trainEndLines(logs, undefined, '/ck'), []);
+  // Resumed after an edit of the layers at epoch 4: epoch 3's lower val_loss belongs to weights that no longer fit.
+  assert.deepEqual(trainEndLines(logs, { epoch: 4, valLoss: 0.35, since: 4 }, '/ck'), ['best: val_loss lowest at epoch 4 (0.35); its weights are in /ck/best.json (--checkpoint best)']);
 });
 
 test('runJob: a failure the user can act on is "nnmodel NAME: message" and exit 1; the body\'s code otherwise; anything else is thrown on', async () => {

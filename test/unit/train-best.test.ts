@@ -318,3 +318,33 @@ test('losses listed side by side keep three significant digits each, trailing ze
   assert.deepEqual(lossFigures([0.412]), ['0.412']);
   assert.deepEqual(lossFigures([1234.5, 0.000123456]), ['1230', '0.000123']);
 });
+
+test('resumed after an edit of the layers: the earlier best is not compared against (said once), and the best is of the edited model', async () => {
+  const target = join(dir, 'edited');
+  const { history } = await run(target, [0.3, 0.2]);
+  // dense(8) → dense(10): the best of epoch 2 (val_loss 0.2) would not load into the model any more.
+  const wider = buildModel(tf, analyze('model Net {\n  input x: [6]\n  output x -> dense(10) -> relu -> dense(3) -> softmax\n}\n').models[0], { seed: 7 });
+  const updates: BestUpdate[] = [];
+  for (const [epoch, v] of [[3, 0.6], [4, 0.5], [5, 0.55]] as const) {
+    history.push(epochLogs(epoch, 1, v));
+    const ck = await encodeCheckpoint(wider, { model: 'Net', epoch, history: [...history] });
+    await writeCheckpoint(nodeCheckpointFs(), target, ck);
+    assert.equal(ck.modelJson.nnmodel.architectureFrom, 3, 'recorded, and carried on');
+    updates.push(await writeBestCheckpoint(nodeCheckpointFs(), target, ck));
+  }
+  assert.deepEqual(
+    updates.map((u) => [u.kind, u.kind !== 'none' && u.epoch]),
+    [['written', 3], ['written', 4], ['kept', 4]],
+  );
+  const first = updates[0] as Extract<BestUpdate, { kind: 'written' }>;
+  assert.equal(
+    first.note,
+    "best.json held epoch 2 (val_loss 0.2), trained before the model's layers changed; it is not compared with the epochs from 3 on, whose weights fit the model now: the best is chosen among those",
+  );
+  assert.ok(updates.every((u) => u.kind === 'none' || (u.since === 3 && u.warning === undefined)), 'no "epoch 2 was lower and its weights were not kept"');
+  assert.equal((updates[1] as { note?: string }).note, undefined, 'said once');
+  const best = await readCheckpoint(nodeCheckpointFs(), target, { which: 'best' });
+  assert.equal(best.modelJson.nnmodel.epoch, 4);
+  assert.equal(best.warning, undefined);
+  assert.equal(applyCheckpoint(tf, buildModel(tf, analyze('model Net {\n  input x: [6]\n  output x -> dense(10) -> relu -> dense(3) -> softmax\n}\n').models[0], { seed: 1 }), best.modelJson, best.weights).problems.length, 0, 'it loads');
+});

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +18,7 @@ import {
   loadWeightsNotice,
   matchSignature,
   readCheckpoint,
+  writeBestCheckpoint,
   writeCheckpoint,
   type CheckpointFs,
 } from '../../extension/core/runtime/checkpoint';
@@ -121,6 +123,44 @@ for (const [what, fs] of [
   });
 }
 
+test('a write that fails (disk full) removes what it wrote: no temporary file, no weights model.json does not name', async () => {
+  const target = join(dir, 'full');
+  const good = build(NET(8), 1);
+  await save(good, target, 1);
+  const before = readdirSync(target).sort();
+  // The disk fills up during model.json (after the weights went in), and, for a first checkpoint, during its weights.
+  const full = crashing('writeFile', (p) => p.includes('model.json'));
+  await assert.rejects(save(build(NET(8), 5), target, 2, full), /simulated crash/);
+  assert.deepEqual(readdirSync(target).sort(), before, 'the folder as it was');
+  assert.equal((await readCheckpoint(nodeCheckpointFs(), target)).modelJson.nnmodel.epoch, 1);
+  const first = join(dir, 'full-first');
+  await assert.rejects(save(good, first, 1, crashing('writeFile', (p) => p.includes('weights-'))), /simulated crash/);
+  assert.deepEqual(readdirSync(first), []);
+  await assert.rejects(save(good, first, 1, crashing('rename', (p) => p.endsWith('model.json'))), /simulated crash/);
+  assert.deepEqual(readdirSync(first), [], 'no model.json: the weights placed for it go too');
+  // The best checkpoint the same way.
+  const ck = await encodeCheckpoint(good, { model: 'Net', epoch: 2, history: [{ epoch: 2, epochs: 2, loss: 1, valLoss: 0.5, metrics: {}, examples: 8, ms: 1 }] });
+  await assert.rejects(writeBestCheckpoint(crashing('writeFile', (p) => p.includes('best.json')), target, ck), /simulated crash/);
+  assert.deepEqual(readdirSync(target).sort(), before);
+});
+
+test('a FIFO, a device or a folder in place of a checkpoint file is refused at once, never waited on (as data files are)', { skip: process.platform === 'win32', timeout: 10_000 }, async () => {
+  const target = join(dir, 'special');
+  await save(build(NET(4), 1), target, 1);
+  const fs = nodeCheckpointFs();
+  const bin = readdirSync(target).find((f) => f.startsWith('weights-'))!;
+  rmSync(join(target, bin));
+  symlinkSync('/dev/zero', join(target, bin));
+  const refused = (file: string) => (e: unknown) => e instanceof CheckpointError && e.message === `${target}/${file}: cannot be read (not a regular file: a folder, FIFO or device); the checkpoint is damaged.`;
+  await assert.rejects(readCheckpoint(fs, target), refused(bin));
+  rmSync(join(target, 'model.json'));
+  execFileSync('mkfifo', [join(target, 'model.json')]);
+  await assert.rejects(readCheckpoint(fs, target), refused('model.json'));
+  rmSync(join(target, 'model.json'));
+  mkdirSync(join(target, 'model.json'));
+  await assert.rejects(readCheckpoint(fs, target), refused('model.json'));
+});
+
 test('a damaged or missing checkpoint is an error naming the file', async () => {
   const target = join(dir, 'damaged');
   await save(build(NET(4), 1), target, 1);
@@ -133,6 +173,28 @@ test('a damaged or missing checkpoint is an error naming the file', async () => 
   writeFileSync(join(target, 'model.json'), '{ not json');
   await assert.rejects(readCheckpoint(fs, target), /model\.json: is not valid JSON/);
   await assert.rejects(readCheckpoint(fs, join(dir, 'nothing')), /no checkpoint here/);
+});
+
+test('a checkpoint switched by a training while it is read is read again, not called damaged; a file missing for good still is', async () => {
+  const target = join(dir, 'switched');
+  await save(build(NET(4), 1), target, 1);
+  const real = nodeCheckpointFs();
+  // The reader has read model.json of epoch 1; before it reads the weights, a training writes epoch 2 (and removes epoch 1's).
+  let swapped = 0;
+  const racing: CheckpointFs = {
+    ...real,
+    readFile: async (p) => {
+      if (/weights-e1-/.test(p) && swapped++ === 0) await save(build(NET(4), 2), target, 2);
+      return real.readFile(p);
+    },
+  };
+  const ck = await readCheckpoint(racing, target, { optimizer: true });
+  assert.equal(swapped, 1);
+  assert.equal(ck.modelJson.nnmodel.epoch, 2);
+  // Gone with model.json unchanged: damage, said at once.
+  const bin = readdirSync(target).find((f) => f.startsWith('weights-'))!;
+  rmSync(join(target, bin));
+  await assert.rejects(readCheckpoint(real, target), (e: unknown) => e instanceof CheckpointError && e.message === `${target}/${bin}: missing; the checkpoint is damaged.`);
 });
 
 test('a checkpoint looked for under the unsanitised name names the folder training wrote', async () => {

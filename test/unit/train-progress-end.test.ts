@@ -83,3 +83,21 @@ test("the notice of how a run ended closes when the next run starts: a continued
   await settle();
   assert.deepEqual(shown.map((n) => n.open), [false, false, false]);
 });
+
+test('continued after an edit of the layers: the best is of the epochs since, not an earlier lower one whose weights no longer fit', () => {
+  const history = [
+    { epoch: 1, loss: 1.0, valLoss: 0.75 },
+    { epoch: 2, loss: 0.6, valLoss: 0.42 },
+    { epoch: 3, loss: 0.9, valLoss: 0.6 },
+    { epoch: 4, loss: 0.8, valLoss: 0.5 },
+  ];
+  const p = new TrainingProgress('FruitMLP', 16, '.nnmodel/fruit/FruitMLP');
+  p.apply({ kind: 'start', epochs: 4, examples: 150, backend: 'wasm', source: 'data/fruit.csv', resumedFrom: 2 });
+  for (const h of history.slice(2)) {
+    p.apply({ kind: 'epoch', epoch: h.epoch, loss: h.loss, metrics: {}, valLoss: h.valLoss, ms: 10, examples: 120 });
+    p.checkpointWritten(h.epoch);
+    // As writeBestCheckpoint answers: the best of epoch 2 was trained before the edit, so epoch 3 and then 4 are written.
+    p.bestWritten(h.epoch, 3);
+  }
+  assert.deepEqual(p.endLines(history, BEST), [`best: val_loss lowest at epoch 4 (0.5); its weights are in ${BEST}`]);
+});

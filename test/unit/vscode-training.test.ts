@@ -5,8 +5,8 @@
 import { reset, resetWindow, state, textDocument, ui, Uri } from './vscodeMock'; // first: installs the fake `vscode`
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { analyze } from '../../extension/core/analysis/analyze';
@@ -309,4 +309,31 @@ test('Generate Text takes an encoder-decoder trained on sequences (it decodes), 
   assert.equal(cannotGenerate(train, a.models.find((m) => m.name === 'TinyTransformer')), undefined);
   const images = { ...train, config: { ...train.config, data: { kind: 'digits' as const, options: {} } } };
   assert.match(cannotGenerate(images, a.models.find((m) => m.name === 'TinyTransformer')) ?? '', /trained on digits\(\.\.\.\)/);
+});
+
+test('Train Model into a folder another training writes (nnmodel train) is refused up front with an error naming it; a run that ends releases its lock', async () => {
+  const { dir, doc, api, done } = setup();
+  try {
+    const ck = join(dir, '.nnmodel', 'mine', 'BadCsv');
+    mkdirSync(ck, { recursive: true });
+    const other = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: 'nnmodel train mine.nnmodel', token: 'cli' };
+    writeFileSync(join(ck, 'training.lock'), JSON.stringify(other));
+    await run('nnmodel.train', doc.uri, 'BadCsv');
+    const error = await until('the refusal', () => ui.messages.find((m) => m.severity === 'error'));
+    assert.match(
+      error.text,
+      new RegExp(`^Training BadCsv: another training is writing checkpoints in .*BadCsv: process ${process.pid} \\(nnmodel train mine\\.nnmodel, started [^)]*\\); nothing was trained\\. Wait for it to end, or set nnmodel\\.checkpoints\\.folder to another folder\\.`),
+    );
+    assert.equal(ui.progress.length, 0, 'no run started');
+    assert.equal(readFileSync(join(ck, 'training.lock'), 'utf8'), JSON.stringify(other), "the other run's lock stays");
+    assert.equal(api.busy, false);
+
+    // The other run is over: a run (whose data fails) takes the folder and lets go of it when it ends.
+    rmSync(join(ck, 'training.lock'));
+    await run('nnmodel.train', doc.uri, 'BadCsv');
+    await until('the data error', () => ui.messages.filter((m) => m.severity === 'error').length === 2);
+    assert.ok(!existsSync(join(ck, 'training.lock')), 'released');
+  } finally {
+    done();
+  }
 });

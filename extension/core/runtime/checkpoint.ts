@@ -101,6 +101,13 @@ export interface CheckpointMeta {
   savedAt: string;
   /** The optimiser's state after `epoch` (absent in checkpoints written before it was saved). */
   optimizer?: OptimizerStateMeta;
+  /**
+   * The first epoch trained with these layers, when the run was continued
+   * after an edit that changed them (`writeCheckpoint` records it); absent:
+   * every epoch of the history. The best checkpoint is chosen among these
+   * epochs only: an earlier one's weights do not fit the model.
+   */
+  architectureFrom?: number;
 }
 
 /** The train section's optimiser a saved state belongs to: a state is restored only into the same. */
@@ -170,6 +177,62 @@ export const OPTIMIZER_STATE_FILE = /^optimizer-e\d+-[0-9a-f]{8}\.bin$/;
 /** A checkpoint that cannot be read; the message names the file. */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
+}
+
+/**
+ * A checkpoint that is there but cannot be used (a weights file missing or
+ * not matching its JSON, a JSON that does not read): `readCheckpoint`
+ * throws it, `which` saying which checkpoint of the folder. `other` (set by
+ * `withIntactOther`) is the folder's other checkpoint when it reads intact,
+ * for the way forward (`damagedRemedy`).
+ */
+export class DamagedCheckpointError extends CheckpointError {
+  override name = 'DamagedCheckpointError';
+  constructor(
+    message: string,
+    readonly which: CheckpointKind,
+    readonly other?: { which: CheckpointKind; epoch: number },
+    /** The checkpoint was to be continued (`--resume`): the other one cannot be (a run continues from the last). */
+    readonly resuming = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `e` (with `resuming`) and `other` set to the other checkpoint of folder `dir` (the best
+ * beside a damaged last, the last beside a damaged best) when that one
+ * reads intact and is of model `model` (when given).
+ */
+export async function withIntactOther(fs: CheckpointFs, dir: string, e: DamagedCheckpointError, model?: string, resuming = false): Promise<DamagedCheckpointError> {
+  const which: CheckpointKind = e.which === 'last' ? 'best' : 'last';
+  try {
+    const ck = await readCheckpoint(fs, dir, { which });
+    if (model !== undefined && ck.modelJson.nnmodel.model !== model) return new DamagedCheckpointError(e.message, e.which, undefined, resuming);
+    return new DamagedCheckpointError(e.message, e.which, { which, epoch: ck.modelJson.nnmodel.epoch }, resuming);
+  } catch {
+    return new DamagedCheckpointError(e.message, e.which, undefined, resuming);
+  }
+}
+
+/**
+ * The way forward from a damaged checkpoint, a sentence to follow its
+ * message: the folder's other checkpoint when intact, and that training
+ * without continuing starts over. `words`: the command line's options
+ * (`--checkpoint best`, `--resume`) or the editor's (the checkpoint picker,
+ * Train Model's Start over).
+ */
+export function damagedRemedy(e: DamagedCheckpointError, words: 'cli' | 'editor'): string {
+  const parts: string[] = [];
+  const o = e.other;
+  if (o) {
+    const read = words === 'cli' ? (e.resuming ? `evaluate, generate and export read it with --checkpoint ${o.which}` : `--checkpoint ${o.which} reads it`) : 'pick it when asked which checkpoint';
+    parts.push(`the ${o.which} checkpoint (epoch ${o.epoch}) is intact: ${read}`);
+  }
+  if (e.which === 'last') parts.push(words === 'cli' ? 'training without --resume starts over and replaces it' : 'Train Model starts over and replaces it');
+  else parts.push('the next training with validation data writes a new best');
+  const text = parts.join('; ');
+  return text.charAt(0).toUpperCase() + text.slice(1) + '.';
 }
 
 /**
@@ -504,12 +567,11 @@ export async function restoreOptimizerState(
       return s.name === `${owner.name}/${suffix}` && s.shape.join(',') === owner.shape.join(',');
     });
   if (!fits) {
-    const saved = new Set(meta.slots.map((s) => s.name.slice(0, s.name.lastIndexOf('/')))).size;
     return {
       restored: false,
       message:
         `the model changed since the checkpoint: the optimizer starts afresh from the weights of epoch ${json.nnmodel.epoch} ` +
-        `(${describeOptimizerConfig(now)}; its saved state is for ${plural(saved, 'trainable weight')}, which no longer line up with the model's ${n})`,
+        `(${describeOptimizerConfig(now)}; its saved state does not fit the weights the model trains now: ${slotChanges(meta.slots, owners, json.nnmodel.signature, graphSignature(built))})`,
     };
   }
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
@@ -542,6 +604,40 @@ export async function restoreOptimizerState(
     tf.dispose([iter, ...values.map((x) => x.tensor)]);
   }
   return { restored: true };
+}
+
+/**
+ * What differs between the weights an optimiser state was saved for (its
+ * first group of slots, `<path>/<weight>/<slot>`) and those the model trains
+ * now: a weight of another shape, gone, new, or the same ones in another
+ * order. Each named by its layer as the source reads (`dense(4) (line 3)
+ * kernel [2, 2] → [2, 4]`), three at most.
+ */
+function slotChanges(
+  slots: readonly { name: string; shape: number[] }[],
+  owners: readonly { name: string; shape: number[] }[],
+  savedSignature: readonly LayerSignature[],
+  currentSignature: readonly LayerSignature[],
+): string {
+  const suffix = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+  const first = slots.length ? suffix(slots[0].name) : '';
+  const saved = new Map(slots.filter((x) => suffix(x.name) === first).map((x) => [x.name.slice(0, x.name.lastIndexOf('/')), x.shape]));
+  const now = new Map(owners.map((o) => [o.name, o.shape]));
+  const label = (weight: string, signature: readonly LayerSignature[]) => {
+    const path = weight.slice(0, weight.lastIndexOf('/'));
+    const layer = Array.isArray(signature) ? signature.find((l) => l?.path === path) : undefined;
+    return layer ? `${layer.label} (line ${layer.line}) ${weight.slice(weight.lastIndexOf('/') + 1)}` : weight;
+  };
+  const shape = (d: readonly number[]) => `[${d.join(', ')}]`;
+  const changes: string[] = [];
+  for (const [name, before] of saved) {
+    const after = now.get(name);
+    if (!after) changes.push(`${label(name, savedSignature)} is gone`);
+    else if (shape(after) !== shape(before)) changes.push(`${label(name, currentSignature)} ${shape(before)} → ${shape(after)}`);
+  }
+  for (const name of now.keys()) if (!saved.has(name)) changes.push(`${label(name, currentSignature)} is new`);
+  if (changes.length === 0) return 'the same weights in another order';
+  return changes.length > 3 ? `${changes.slice(0, 3).join('; ')}; and ${changes.length - 3} more` : changes.join('; ');
 }
 
 // ------------------------------------------------------------------ matching
@@ -898,26 +994,91 @@ export async function checkpointFolderProblem(fs: CheckpointFs, dir: string): Pr
   }
 }
 
-/** Writes a checkpoint into `dir` atomically (see the file comment). */
+/**
+ * Writes `data` to `name` in `dir` through a temporary file and a rename.
+ * Should either fail (a full disk), the temporary file is removed, and
+ * `placed` gets the file once renamed, so that a later failure can remove it.
+ */
+async function placeFile(fs: CheckpointFs, dir: string, name: string, data: Uint8Array, placed: string[]): Promise<void> {
+  const tmp = `${dir}/${name}${tmpSuffix()}`;
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, `${dir}/${name}`);
+  } catch (e) {
+    // Each retry would otherwise leave another partial file on a disk that is already full.
+    await fs.remove(tmp).catch(() => undefined);
+    throw e;
+  }
+  placed.push(name);
+}
+
+/**
+ * After a failed write in `dir`: removes the files it placed that the
+ * checkpoint on disk (`jsonName`, read again) does not name, so a failure
+ * leaves the folder as it was. Nothing is removed when the JSON cannot be read.
+ */
+async function removeUnswitched(fs: CheckpointFs, dir: string, jsonName: string, placed: readonly string[]): Promise<void> {
+  let named: Set<string>;
+  try {
+    const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${jsonName}`))) as ModelJson;
+    named = new Set([...(json.weightsManifest?.[0]?.paths ?? []), ...(json.nnmodel?.optimizer?.file !== undefined ? [json.nnmodel.optimizer.file] : [])]);
+  } catch (e) {
+    // No checkpoint before this one: nothing names what was placed. Unreadable for another reason: leave it.
+    if (!(await fs.list(dir).then((names) => !names.includes(jsonName), () => false))) return;
+    named = new Set();
+  }
+  for (const name of placed) if (!named.has(name)) await fs.remove(`${dir}/${name}`).catch(() => undefined);
+}
+
+/** Whether two signatures have the same layers: paths, ops and weight shapes (labels and lines aside). */
+export function sameArchitecture(a: readonly LayerSignature[], b: readonly LayerSignature[]): boolean {
+  const key = (s: readonly LayerSignature[]) => JSON.stringify(s.map((l) => [l.path, l.op, l.weights.map((w) => [w.name, w.shape])]));
+  return Array.isArray(a) && Array.isArray(b) && key(a) === key(b);
+}
+
+/**
+ * Sets `meta.architectureFrom` from the checkpoint `meta` replaces in `dir`,
+ * when it is of the same run (an earlier epoch of its history): the epoch
+ * after it when its layers differ (the run was continued after an edit),
+ * else its own `architectureFrom`.
+ */
+async function recordArchitecture(fs: CheckpointFs, dir: string, meta: CheckpointMeta): Promise<void> {
+  if (meta.architectureFrom !== undefined) return;
+  const previous = await checkpointMeta(fs, dir, 'last');
+  if (!previous || !(previous.meta.epoch < meta.epoch) || !bestFromSameRun(previous.meta, meta)) return;
+  if (!sameArchitecture(previous.meta.signature, meta.signature)) meta.architectureFrom = previous.meta.epoch + 1;
+  else if (Number.isSafeInteger(previous.meta.architectureFrom)) meta.architectureFrom = previous.meta.architectureFrom;
+}
+
+/** The epochs of `meta`'s history trained with its layers (from `architectureFrom`), whose best `best.json` may hold. */
+export function architectureHistory(meta: Pick<CheckpointMeta, 'history' | 'architectureFrom'>): EpochLogs[] {
+  const from = meta.architectureFrom;
+  return (meta.history ?? []).filter((h) => from === undefined || (h?.epoch ?? 0) >= from);
+}
+
+/**
+ * Writes a checkpoint into `dir` atomically (see the file comment); a
+ * failure removes what it wrote, leaving the previous checkpoint. Records in
+ * `ck.modelJson` the epoch its layers were first trained from when the run
+ * continued an edited model (`CheckpointMeta.architectureFrom`).
+ */
 export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: EncodedCheckpoint): Promise<void> {
   await fs.mkdir(dir);
-  const weightsPath = `${dir}/${ck.weightsFile}`;
-  const weightsTmp = weightsPath + tmpSuffix();
-  await fs.writeFile(weightsTmp, ck.weights);
-  await fs.rename(weightsTmp, weightsPath);
-  // The optimiser's state, like the weights, before the switch: model.json never names a file that is not there.
+  await recordArchitecture(fs, dir, ck.modelJson.nnmodel);
   const optimizerFile = ck.modelJson.nnmodel.optimizer?.file;
-  if (optimizerFile !== undefined || ck.optimizer) {
-    if (!ck.optimizer || optimizerFile === undefined || !OPTIMIZER_STATE_FILE.test(optimizerFile)) {
-      throw new CheckpointError(`the checkpoint of epoch ${ck.modelJson.nnmodel.epoch} has an optimizer state without its file (or a file without its description); nothing was written.`);
-    }
-    const optimizerTmp = `${dir}/${optimizerFile}${tmpSuffix()}`;
-    await fs.writeFile(optimizerTmp, ck.optimizer);
-    await fs.rename(optimizerTmp, `${dir}/${optimizerFile}`);
+  if ((optimizerFile !== undefined || ck.optimizer) && (!ck.optimizer || optimizerFile === undefined || !OPTIMIZER_STATE_FILE.test(optimizerFile))) {
+    throw new CheckpointError(`the checkpoint of epoch ${ck.modelJson.nnmodel.epoch} has an optimizer state without its file (or a file without its description); nothing was written.`);
   }
-  const jsonTmp = `${dir}/${MODEL_JSON}${tmpSuffix()}`;
-  await fs.writeFile(jsonTmp, new TextEncoder().encode(JSON.stringify(ck.modelJson)));
-  await fs.rename(jsonTmp, `${dir}/${MODEL_JSON}`);
+  const placed: string[] = [];
+  try {
+    await placeFile(fs, dir, ck.weightsFile, ck.weights, placed);
+    // The optimiser's state, like the weights, before the switch: model.json never names a file that is not there.
+    if (ck.optimizer && optimizerFile !== undefined) await placeFile(fs, dir, optimizerFile, ck.optimizer, placed);
+    await placeFile(fs, dir, MODEL_JSON, new TextEncoder().encode(JSON.stringify(ck.modelJson)), []);
+  } catch (e) {
+    await removeUnswitched(fs, dir, MODEL_JSON, placed);
+    throw e;
+  }
   // The switch is done; what follows only tidies up.
   for (const name of await fs.list(dir).catch(() => [] as string[])) {
     const stale =
@@ -935,14 +1096,23 @@ export type BestUpdate =
    * holds its weights. `warning` (staleBestWarning): an earlier epoch of the
    * history had a lower val_loss, but its best write failed or was interrupted.
    */
-  | { kind: 'written'; epoch: number; valLoss: number; warning?: string }
+  | {
+      kind: 'written';
+      epoch: number;
+      valLoss: number;
+      warning?: string;
+      /** Said once: the best it replaced was trained before the model was edited (`editedBestNote`). */
+      note?: string;
+      /** `CheckpointMeta.architectureFrom`: the best is of the epochs from this one on. */
+      since?: number;
+    }
   /**
    * `onDisk`: `best.json` still holds the earlier epoch `epoch` (with
    * `warning` when it is not the history's lowest val_loss). Not on disk
    * (this epoch has no val_loss, and no best of this run is there): `epoch`
    * is the history's best, whose weights were not kept.
    */
-  | { kind: 'kept'; epoch: number; valLoss: number; onDisk: boolean; warning?: string }
+  | { kind: 'kept'; epoch: number; valLoss: number; onDisk: boolean; warning?: string; since?: number }
   /** No validation figures: no best, and a best left by an earlier run was removed. */
   | { kind: 'none' };
 
@@ -968,7 +1138,8 @@ export type BestUpdate =
  */
 export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: EncodedCheckpoint): Promise<BestUpdate> {
   const meta = ck.modelJson.nnmodel;
-  const best = bestEpoch(meta.history ?? []);
+  // Only the epochs of these layers: after an edit, an earlier epoch's val_loss belongs to weights that no longer fit.
+  const best = bestEpoch(architectureHistory(meta));
   if (!best) {
     const names = await fs.list(dir).catch(() => [] as string[]);
     // best.json first: once it is gone there is no best, whatever weights file a failure leaves.
@@ -976,33 +1147,39 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
     for (const name of names) if (BEST_WEIGHTS_FILE.test(name)) await fs.remove(`${dir}/${name}`).catch(() => undefined);
     return { kind: 'none' };
   }
-  const saved = await savedBest(fs, dir, meta);
+  const onDisk = await savedBest(fs, dir, meta);
+  const edited = onDisk && meta.architectureFrom !== undefined && onDisk.epoch < meta.architectureFrom ? onDisk : undefined;
+  const saved = edited ? undefined : onDisk;
   const own = epochValLoss(meta);
+  const since = meta.architectureFrom !== undefined ? { since: meta.architectureFrom } : {};
   if (own === undefined || (saved && !(own < saved.valLoss))) {
-    if (!saved) return { kind: 'kept', epoch: best.epoch, valLoss: best.valLoss, onDisk: false };
+    if (!saved) return { kind: 'kept', epoch: best.epoch, valLoss: best.valLoss, onDisk: false, ...since };
     const warning = best.valLoss < saved.valLoss ? staleBestWarning(saved, best) : undefined;
-    return { kind: 'kept', epoch: saved.epoch, valLoss: saved.valLoss, onDisk: true, ...(warning ? { warning } : {}) };
+    return { kind: 'kept', epoch: saved.epoch, valLoss: saved.valLoss, onDisk: true, ...(warning ? { warning } : {}), ...since };
   }
   const weightsFile = `best-e${meta.epoch}-${meta.checksum}.bin`;
-  const weightsTmp = `${dir}/${weightsFile}${tmpSuffix()}`;
-  await fs.writeFile(weightsTmp, ck.weights);
-  await fs.rename(weightsTmp, `${dir}/${weightsFile}`);
   const { optimizer: _optimizer, ...bestMeta } = meta;
   const json: ModelJson = {
     ...ck.modelJson,
     weightsManifest: ck.modelJson.weightsManifest.map((g, i) => (i === 0 ? { ...g, paths: [weightsFile] } : g)),
     nnmodel: bestMeta,
   };
-  const jsonTmp = `${dir}/${BEST_JSON}${tmpSuffix()}`;
-  await fs.writeFile(jsonTmp, new TextEncoder().encode(JSON.stringify(json)));
-  await fs.rename(jsonTmp, `${dir}/${BEST_JSON}`);
+  const placed: string[] = [];
+  try {
+    await placeFile(fs, dir, weightsFile, ck.weights, placed);
+    await placeFile(fs, dir, BEST_JSON, new TextEncoder().encode(JSON.stringify(json)), []);
+  } catch (e) {
+    await removeUnswitched(fs, dir, BEST_JSON, placed);
+    throw e;
+  }
   // The switch is done; what follows only tidies up.
   for (const name of await fs.list(dir).catch(() => [] as string[])) {
     const stale = (BEST_WEIGHTS_FILE.test(name) && name !== weightsFile) || (name.startsWith('best') && name.includes('.tmp-'));
     if (stale) await fs.remove(`${dir}/${name}`).catch(() => undefined);
   }
   const warning = best.valLoss < own ? staleBestWarning({ epoch: meta.epoch, valLoss: own }, best) : undefined;
-  return { kind: 'written', epoch: meta.epoch, valLoss: own, ...(warning ? { warning } : {}) };
+  const note = edited ? editedBestNote(edited, meta.architectureFrom!) : undefined;
+  return { kind: 'written', epoch: meta.epoch, valLoss: own, ...(warning ? { warning } : {}), ...(note ? { note } : {}), ...since };
 }
 
 /** The finite val_loss a checkpoint's history records for its own epoch; undefined when there is none (no validation, or a damaged entry). */
@@ -1026,6 +1203,14 @@ async function savedBest(fs: CheckpointFs, dir: string, meta: CheckpointMeta): P
   return files.includes(best.weightsFile) ? { epoch: best.meta.epoch, valLoss } : undefined;
 }
 
+/** Said when `best.json` held epoch `old` of the model before an edit that changed its layers (at epoch `from`): it was replaced, not compared. */
+export function editedBestNote(old: { epoch: number; valLoss: number }, from: number): string {
+  return (
+    `${BEST_JSON} held epoch ${old.epoch} (val_loss ${lossFigure(old.valLoss)}), trained before the model's layers changed; ` +
+    `it is not compared with the epochs from ${from} on, whose weights fit the model now: the best is chosen among those`
+  );
+}
+
 /**
  * Why `best.json` (holding epoch `held`) is not the run's best: epoch
  * `lowest` had a lower val_loss, and its weights were lost with a failed or
@@ -1046,7 +1231,7 @@ export function staleBestWarning(held: { epoch: number; valLoss: number }, lowes
  */
 export function bestWarning(best: Pick<CheckpointMeta, 'epoch' | 'history'>, last: Pick<CheckpointMeta, 'epoch' | 'history'>): string | undefined {
   if (!bestFromSameRun(best, last)) return bestChoiceWarning(best.epoch, last.epoch);
-  const lowest = bestEpoch(last.history ?? []);
+  const lowest = bestEpoch(architectureHistory(last));
   const held = epochValLoss(best);
   return lowest && held !== undefined && lowest.valLoss < held ? staleBestWarning({ epoch: best.epoch, valLoss: held }, lowest) : undefined;
 }
@@ -1286,18 +1471,55 @@ export interface ReadCheckpointOptions {
  * weights load; resume starts the optimiser afresh): it is `optimizerProblem`.
  */
 export async function readCheckpoint(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions = {}): Promise<ReadCheckpoint> {
+  const which = options.which ?? 'last';
+  // A training switching the checkpoint while it is read (model.json renamed over, the old weights removed) is no
+  // damage: the file it names went with the old model.json, and the new one names files that are there. Read again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readCheckpointOnce(fs, dir, options);
+    } catch (e) {
+      // Everything but a folder without the checkpoint is damage of one that is there.
+      if (e instanceof NoCheckpoint || !(e instanceof CheckpointError || e instanceof SwitchedWhileRead)) throw e;
+      if (e instanceof SwitchedWhileRead && attempt < READ_ATTEMPTS) continue;
+      throw e instanceof DamagedCheckpointError ? e : new DamagedCheckpointError(e.message, which);
+    }
+  }
+}
+
+/** No checkpoint in the folder (the model was never trained there): `readCheckpoint`'s error that is no damage. */
+class NoCheckpoint extends CheckpointError {}
+
+/** Why a file that is there could not be read (`not a regular file`, EACCES…); undefined when it is not there (ENOENT, ENOTDIR, or no code: a test's fake). */
+function unreadableReason(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const code = (e as Error & { code?: unknown }).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+  if (code === undefined) return /^not a regular file/.test(e.message) ? 'not a regular file: a folder, FIFO or device' : undefined;
+  return e.message;
+}
+
+/** How many times `readCheckpoint` reads a checkpoint that a training keeps switching under it. */
+const READ_ATTEMPTS = 5;
+
+/** A file the checkpoint's JSON named was missing, and the JSON has changed since it was read: a write switched it. */
+class SwitchedWhileRead extends Error {}
+
+async function readCheckpointOnce(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions): Promise<ReadCheckpoint> {
   const jsonName = options.file ?? checkpointJson(options.which);
   const jsonPath = `${dir}/${jsonName}`;
   let text: string;
   try {
     text = new TextDecoder().decode(await fs.readFile(jsonPath));
-  } catch {
+  } catch (e) {
+    // There but not readable as a file (a folder, a FIFO, a device: nodeCheckpointFs refuses them, never waits on them).
+    const unreadable = unreadableReason(e);
+    if (unreadable) throw new CheckpointError(`${jsonPath}: cannot be read (${unreadable}); the checkpoint is damaged.`);
     // No best beside a last checkpoint: the run held out no validation data. Neither: the model was never trained here.
     const trained = options.which === 'best' && (await fs.list(dir).catch(() => [] as string[])).includes(MODEL_JSON);
-    if (trained) throw new CheckpointError(`${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`);
+    if (trained) throw new NoCheckpoint(`${jsonPath}: no best checkpoint here (it is written when training holds out validation data: validation above 0).`);
     // `.nnmodel/le net/LeNet5` for `le net.nnmodel`: training wrote `.nnmodel/le_net/LeNet5` (see checkpointDir).
     const sibling = await sanitisedSibling(fs, dir, jsonName);
-    throw new CheckpointError(
+    throw new NoCheckpoint(
       sibling
         ? `${jsonPath}: no checkpoint here; ${sibling} has one (in a checkpoint folder's <file> and <model> names, every character other than a letter, a digit, '_', '.' or '-' is '_').`
         : `${jsonPath}: no checkpoint here (train the model first).`,
@@ -1321,10 +1543,17 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   if (!/^[\w.-]+$/.test(paths[0])) throw new CheckpointError(`${jsonPath}: names a weights file outside its folder.`);
   const weightsPath = `${dir}/${paths[0]}`;
   let weights: Uint8Array;
+  // Missing: damaged, unless the JSON changed meanwhile (a training wrote the next epoch).
+  const switched = async (message: string): Promise<never> => {
+    const now = await fs.readFile(jsonPath).then((b) => new TextDecoder().decode(b), () => undefined);
+    throw now !== undefined && now !== text ? new SwitchedWhileRead(message) : new CheckpointError(message);
+  };
   try {
     weights = await fs.readFile(weightsPath);
-  } catch {
-    throw new CheckpointError(`${weightsPath}: missing; the checkpoint is damaged.`);
+  } catch (e) {
+    const unreadable = unreadableReason(e);
+    if (unreadable) throw new CheckpointError(`${weightsPath}: cannot be read (${unreadable}); the checkpoint is damaged.`);
+    return switched(`${weightsPath}: missing; the checkpoint is damaged.`);
   }
   if (fnv1a(weights) !== meta.checksum) throw new CheckpointError(`${weightsPath}: its checksum does not match ${jsonName}; the checkpoint is damaged.`);
   decodeWeights(json, weights, jsonPath);
@@ -1343,8 +1572,11 @@ export async function readCheckpoint(fs: CheckpointFs, dir: string, options: Rea
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(`${dir}/${opt.file}`);
-  } catch {
-    return { ...read, optimizerProblem: `${dir}/${opt.file}: missing` };
+  } catch (e) {
+    const now = await fs.readFile(jsonPath).then((b) => new TextDecoder().decode(b), () => undefined);
+    if (now !== undefined && now !== text) throw new SwitchedWhileRead(`${dir}/${opt.file}: missing; the checkpoint is damaged.`);
+    const unreadable = unreadableReason(e);
+    return { ...read, optimizerProblem: `${dir}/${opt.file}: ${unreadable ? `cannot be read (${unreadable})` : 'missing'}` };
   }
   const problem = optimizerStateProblem(opt, bytes);
   return problem ? { ...read, optimizerProblem: `${dir}/${opt.file}: ${problem}` } : { ...read, optimizer: bytes };

@@ -4,7 +4,7 @@
  * the CLI); no tfjs, so the extension host may import it.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import type { CheckpointFs } from './checkpoint';
 import type { DataFs } from './data/files';
 
@@ -57,13 +57,48 @@ async function readAtMost(path: string, max: number): Promise<Uint8Array> {
   }
 }
 
+/**
+ * Checkpoint files on disk. Read as data files are (a regular file only,
+ * checked on the opened file: a FIFO or device never blocks). A file is flushed (fsync) before it is renamed
+ * into place, and the folder after the rename where the system allows it
+ * (not on Windows), so that after a power cut the rename never points at a
+ * file whose bytes did not reach the disk.
+ */
 export function nodeCheckpointFs(): CheckpointFs {
   return {
     mkdir: async (p) => void (await mkdir(p, { recursive: true })),
-    writeFile: (p, d) => writeFile(p, d),
-    readFile: async (p) => new Uint8Array(await readFile(p)),
-    rename: (a, b) => rename(a, b),
+    writeFile: (p, d) => writeSynced(p, d),
+    // As data files are read (`readAtMost`): a FIFO or a device in a checkpoint folder is refused, never waited on.
+    readFile: (p) => readAtMost(p, Number.MAX_SAFE_INTEGER),
+    rename: async (a, b) => {
+      await rename(a, b);
+      await syncFolder(b.slice(0, Math.max(b.lastIndexOf('/'), b.lastIndexOf('\\'))) || '.');
+    },
     remove: (p) => rm(p, { force: true, recursive: true }),
     list: (d) => readdir(d),
   };
+}
+
+/** `data` written to `path` and flushed to the disk before the file is closed. */
+async function writeSynced(path: string, data: Uint8Array): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Flushes folder `dir`'s entries (a rename in it); a system that cannot open or flush a folder (Windows) is left as it is. */
+async function syncFolder(dir: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // EISDIR/EPERM on Windows, EINVAL on some file systems: the rename is done; only its durability is the system's.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
 }

@@ -42,6 +42,8 @@ export class TrainingProgress {
   lastCheckpoint: number | undefined;
   /** Epoch this run last wrote as the best checkpoint (lowest val_loss so far). */
   private bestKept: number | undefined;
+  /** The first epoch of the layers trained now, when the run continued an edited model (`bestWritten`). */
+  private bestSince: number | undefined;
   /** A GAN's "may be collapsing" hint (runtime/diversity.ts): said once, when it first shows, as `nnmodel train` says it. */
   private readonly collapse = new CollapseNotice();
 
@@ -100,9 +102,13 @@ export class TrainingProgress {
     this.lastCheckpoint = epoch;
   }
 
-  /** The best checkpoint now holds `epoch` (its val_loss the lowest of the history). */
-  bestWritten(epoch: number): void {
+  /**
+   * The best checkpoint now holds `epoch` (its val_loss the lowest of the history, from epoch `since` on
+   * when the run continued a model whose layers were edited: `BestUpdate.since`).
+   */
+  bestWritten(epoch: number, since?: number): void {
     this.bestKept = epoch;
+    if (since !== undefined) this.bestSince = since;
   }
 
   /**
@@ -113,7 +119,9 @@ export class TrainingProgress {
    * the history ends with one. None without validation figures.
    */
   endLines(history: readonly EpochFigures[], bestFile: string): string[] {
-    const lowest = bestEpoch(history);
+    // After an edit of the layers, an earlier epoch's val_loss belongs to weights that no longer fit.
+    const since = this.bestSince;
+    const lowest = bestEpoch(since === undefined ? history : history.filter((h) => h.epoch >= since));
     if (!lowest) return [];
     const where = lowest.epoch === this.bestKept ? `; its weights are in ${bestFile}` : this.firstEpoch !== undefined && lowest.epoch < this.firstEpoch ? ' (before this run)' : '';
     const verdict = overfitVerdict(history);

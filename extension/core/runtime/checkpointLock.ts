@@ -1,0 +1,176 @@
+/**
+ * One training at a time per checkpoint folder. Two runs writing the same
+ * folder (`nnmodel train` twice, or the CLI beside VS Code's Train Model,
+ * which write the same default `.nnmodel/<file>/<model>`) would remove
+ * each other's weights files and rename over each other's `model.json`:
+ * a run writing a folder holds `training.lock` in it, created atomically
+ * (`wx`) with the process id, its host, when it started and what it is.
+ * Another run is refused before it trains (`CheckpointLockedError`); a lock
+ * whose process is gone (a run killed with SIGKILL, a crash of the machine)
+ * is taken over, and the caller says so. The lock is released when the run
+ * ends, fails or is stopped (and, should the process exit first, by an
+ * `exit` handler). Readers (evaluate, generate, export) take no lock:
+ * `readCheckpoint` copes with a checkpoint switched under it.
+ *
+ * Node only (the extension host and the CLI); no tfjs.
+ */
+import { readFileSync, unlinkSync } from 'node:fs';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { CheckpointError } from './checkpoint';
+
+/** The lock file in a checkpoint folder while a training writes it. */
+export const LOCK_FILE = 'training.lock';
+
+/** What a lock file records of the run holding it. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** When the run took the lock (ISO 8601). */
+  started: string;
+  /** What holds it, for messages: `nnmodel train m.nnmodel`, `VS Code (Train Model)`. */
+  command: string;
+  /** Tells this lock from another of the same process (two runs in one process). */
+  token: string;
+}
+
+/** A held checkpoint folder lock; `release` is idempotent. */
+export interface CheckpointLock {
+  readonly path: string;
+  /** One line when a stale lock (its process gone) was taken over; undefined otherwise. */
+  readonly tookOver?: string;
+  release(): Promise<void>;
+}
+
+/** A training refused because another one writes the folder. */
+export class CheckpointLockedError extends CheckpointError {
+  constructor(
+    message: string,
+    readonly dir: string,
+    readonly holder: LockHolder | undefined,
+  ) {
+    super(message);
+    this.name = 'CheckpointLockedError';
+  }
+}
+
+/** What to do about a locked folder, in the caller's terms (the CLI's `--checkpoints DIR`, the editor's setting). */
+export interface LockOptions {
+  /** What the lock names as its holder. */
+  command: string;
+  /** How to train elsewhere: `train into another folder with --checkpoints DIR`. */
+  elsewhere: string;
+  /** Whether the process `pid` (on this host) is running; default `process.kill(pid, 0)`. */
+  alive?: (pid: number) => boolean;
+}
+
+let tokens = 0;
+
+/**
+ * Takes the lock of checkpoint folder `dir` (created when missing) for a
+ * training, or throws `CheckpointLockedError` naming the run that holds it
+ * and the way out. A lock of a process that is no longer running on this
+ * host is taken over (`tookOver` says so). Other failures (a read-only
+ * disk) are thrown as Node's error.
+ */
+export async function acquireCheckpointLock(dir: string, options: LockOptions): Promise<CheckpointLock> {
+  await mkdir(dir, { recursive: true });
+  const path = `${dir}/${LOCK_FILE}`;
+  const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: options.command, token: `${process.pid}-${Date.now().toString(36)}-${(tokens++).toString(36)}` };
+  const alive = options.alive ?? processAlive;
+  let tookOver: string | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(path, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify(me));
+      } finally {
+        await handle.close();
+      }
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw e;
+    }
+    const { holder, text, young } = await readHolder(path);
+    if (text === undefined) continue; // gone meanwhile: try again
+    // A lock without a readable holder is stale once it is not being written any more.
+    const stale = holder ? holder.host === me.host && !alive(holder.pid) : !young;
+    if (!stale) throw new CheckpointLockedError(lockedMessage(dir, path, holder, options.elsewhere), dir, holder);
+    // Only the lock judged stale is removed: one another run took over meanwhile has other content.
+    const again = await readFile(path, 'utf8').catch(() => undefined);
+    if (again === text) await rm(path, { force: true });
+    tookOver = holder
+      ? `took over ${path}: its process ${holder.pid} (${holder.command}, started ${shownTime(holder.started)}) is no longer running.`
+      : `took over ${path}: it was unreadable, left by an interrupted run.`;
+  }
+  let released = false;
+  const onExit = () => {
+    // The process is ending (process.exit, a second Ctrl-C): synchronously, and only our own lock.
+    try {
+      if (readFileSync(path, 'utf8').includes(me.token)) unlinkSync(path);
+    } catch {
+      // Gone already.
+    }
+  };
+  process.on('exit', onExit);
+  return {
+    path,
+    ...(tookOver ? { tookOver } : {}),
+    release: async () => {
+      if (released) return;
+      released = true;
+      process.off('exit', onExit);
+      const text = await readFile(path, 'utf8').catch(() => undefined);
+      if (text?.includes(me.token)) await rm(path, { force: true });
+    },
+  };
+}
+
+/**
+ * The holder recorded in the lock at `path`, and its text (undefined when
+ * the file is gone). A lock being written (empty for an instant) is re-read;
+ * `young` says it was modified in the last 10 s.
+ */
+async function readHolder(path: string): Promise<{ holder?: LockHolder; text?: string; young: boolean }> {
+  let text: string | undefined;
+  for (let i = 0; i < 5; i++) {
+    text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) return { young: false };
+    if (text.trim() !== '') break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const young = await stat(path).then((s) => Date.now() - s.mtimeMs < 10_000, () => false);
+  try {
+    const o = JSON.parse(text!) as Partial<LockHolder>;
+    if (Number.isSafeInteger(o.pid) && typeof o.host === 'string' && typeof o.started === 'string' && typeof o.command === 'string') return { holder: o as LockHolder, text, young };
+  } catch {
+    // Empty (its writer died between creating and writing it) or damaged.
+  }
+  return { text, young };
+}
+
+/** Whether process `pid` runs (EPERM: it does, as another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function shownTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** The refusal of a training into the locked folder `dir`: who writes it, and what to do. */
+export function lockedMessage(dir: string, path: string, holder: LockHolder | undefined, elsewhere: string): string {
+  const who = holder
+    ? `process ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''} (${holder.command}, started ${shownTime(holder.started)})`
+    : 'another process';
+  return (
+    `another training is writing checkpoints in ${dir}: ${who}; nothing was trained. ` +
+    `Wait for it to end, or ${elsewhere}. (If no training is running there, delete ${path}.)`
+  );
+}

@@ -1,0 +1,73 @@
+// A damaged last checkpoint gave no way forward: evaluate, train --resume, export --weights and generate said
+// "its checksum does not match model.json; the checkpoint is damaged" without the intact best beside it or that
+// training without --resume starts over; a fresh train still offered "--resume continues it instead"; and
+// export --weights exited 2 where evaluate and train exit 1 (a checkpoint a command cannot use is a problem, 1).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DamagedCheckpointError, damagedRemedy } from '../../extension/core/runtime/checkpoint';
+import { runCli, withWorkspace } from '../fixtures/cli';
+
+const MODEL = `model Net {
+  input x: [28, 28, 1]
+  output x -> flatten -> dense(10) -> softmax
+}
+
+train Net {
+  data: digits(samples = 40)
+  epochs: 1
+  validation: 0.2
+}
+`;
+
+test(
+  'a damaged last checkpoint: every command names the intact best and that training afresh starts over; exit 1 throughout',
+  { timeout: 120_000 },
+  withWorkspace('nnmodel-damaged-', { 'm.nnmodel': MODEL }, async (root) => {
+    const trained = await runCli(root, 'train', 'm.nnmodel', '--backend', 'cpu');
+    assert.equal(trained.code, 0, trained.err);
+    const ck = join(root, '.nnmodel', 'm', 'Net');
+    const bin = readdirSync(ck).find((f) => f.startsWith('weights-'))!;
+    const bytes = readFileSync(join(ck, bin));
+    bytes[10] ^= 0xff;
+    writeFileSync(join(ck, bin), bytes);
+    const damaged = new RegExp(`${bin.replace(/\./g, '\\.')}: its checksum does not match model\\.json; the checkpoint is damaged\\. `);
+
+    const evaluate = await runCli(root, 'evaluate', 'm.nnmodel', '--backend', 'cpu');
+    assert.equal(evaluate.code, 1, evaluate.err);
+    assert.match(evaluate.err, damaged);
+    assert.match(evaluate.err, /damaged\. The best checkpoint \(epoch 1\) is intact: --checkpoint best reads it; training without --resume starts over and replaces it\.$/m);
+    const best = await runCli(root, 'evaluate', 'm.nnmodel', '--backend', 'cpu', '--checkpoint', 'best');
+    assert.equal(best.code, 0, best.err);
+
+    const resume = await runCli(root, 'train', 'm.nnmodel', '--backend', 'cpu', '--resume');
+    assert.equal(resume.code, 1, resume.err);
+    assert.match(resume.err, /damaged\. The best checkpoint \(epoch 1\) is intact: evaluate, generate and export read it with --checkpoint best; training without --resume starts over and replaces it\.$/m);
+
+    const exported = await runCli(root, 'export', 'm.nnmodel', '--out', 'm.py', '--weights', '.nnmodel/m/Net');
+    assert.equal(exported.code, 1, exported.err);
+    assert.match(exported.err, /damaged\. The best checkpoint \(epoch 1\) is intact: --checkpoint best reads it;/);
+    const missing = await runCli(root, 'export', 'm.nnmodel', '--out', 'm.py', '--weights', 'nowhere');
+    assert.equal(missing.code, 2, 'a folder named on the command line that holds nothing cannot be read: usage, 2');
+
+    // A fresh run does not offer --resume for a checkpoint that cannot be continued, and says the best goes too.
+    const fresh = await runCli(root, 'train', 'm.nnmodel', '--backend', 'cpu');
+    assert.equal(fresh.code, 0, fresh.err);
+    assert.doesNotMatch(fresh.err, /--resume continues it/);
+    assert.match(
+      fresh.err,
+      new RegExp(`^warning: .*Net holds a damaged checkpoint of Net \\(epoch 1: ${bin.replace(/\./g, '\\.')}: its checksum does not match model\\.json\\), which cannot be continued; this run starts from fresh weights and replaces it after its first epoch, and its intact best checkpoint \\(epoch 1\\) too\\. Stop now \\(Ctrl-C\\) to keep the best`, 'm'),
+    );
+  }),
+);
+
+test('the way forward in the editor\'s words (Evaluate and Generate Text run the same jobs over IPC), and without an intact other checkpoint', () => {
+  const last = new DamagedCheckpointError('x: damaged.', 'last', { which: 'best', epoch: 4 });
+  assert.equal(damagedRemedy(last, 'editor'), 'The best checkpoint (epoch 4) is intact: pick it when asked which checkpoint; Train Model starts over and replaces it.');
+  assert.equal(damagedRemedy(new DamagedCheckpointError('x', 'last'), 'cli'), 'Training without --resume starts over and replaces it.');
+  assert.equal(
+    damagedRemedy(new DamagedCheckpointError('x', 'best', { which: 'last', epoch: 9 }), 'cli'),
+    'The last checkpoint (epoch 9) is intact: --checkpoint last reads it; the next training with validation data writes a new best.',
+  );
+});
