@@ -3,7 +3,8 @@
 // this file that reaches it (not whatever sits at the imported offsets here);
 // an edit that breaks the model says so in the open Feature maps tab, with
 // the first error and a link to its line, and fixing it brings the maps back;
-// the Summary tab marks the row the editor's cursor is in.
+// the Summary tab marks the row the editor's cursor is in, and a click on a
+// row whose long call is shown shortened selects that call's line.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -136,6 +137,31 @@ e2eTest('the Summary tab marks the row of the layer the editor\'s cursor is in',
   // On a comment line, no row.
   await wb.goTo(1, 1);
   await poll('no row marked on a comment', async () => (await current.count()) === 0);
+});
+
+e2eTest('a Summary row shows a long call shortened, whole in its tooltip, and a click on it, the table scrolled sideways, selects its line', { files: WASM, timeout: 240_000 }, async (wb) => {
+  const text = wb.readFile('resnet18.nnmodel');
+  const frame = await openInspector(wb, 'resnet18.nnmodel');
+  await openTab(wb, frame, 'summary');
+  const full = 'conv2d(64, 7, stride = 2, padding = same, bias = false)';
+  const line = callAt(text, full).line;
+  const label = frame.locator('.nn-summary-table td.nn-col-label', { hasText: 'conv2d(64, 7, stride = 2, …)' });
+  await poll('the stem convolution row, shortened', async () => (await label.count()) === 1);
+  assert.equal((await label.getAttribute('title'))?.split('\n')[0], full, 'the tooltip has the call whole');
+  // The default panel is narrower than the table: it scrolls sideways, the layer column staying in view.
+  const scroller = frame.locator('.nn-summary-scroll');
+  const before = (await label.boundingBox())!.x;
+  const scrolled = await scroller.evaluate((el) => {
+    const s = el as unknown as { scrollLeft: number };
+    s.scrollLeft = 100_000;
+    return s.scrollLeft;
+  });
+  assert.ok(scrolled > 0, 'the table scrolls sideways at the default panel width');
+  assert.ok(Math.abs((await label.boundingBox())!.x - before) < 1, 'the layer column stays in view');
+  await label.click();
+  await wb.step(`the click selects line ${line}`, () =>
+    poll(`the cursor on line ${line}`, async () => (await cursor(wb)).includes(`Ln ${line},`), { seen: () => cursor(wb) }),
+  );
 });
 
 const SYM_CNN = `model SymCNN {

@@ -244,10 +244,21 @@ test('repeated blocks are one box with their count and open on click; the summar
     assert.match(first, /gpt_block × 3/);
     assert.match(await page.locator('.nn-summary-totals').innerText(), /Total parameters/);
     await page.screenshot({ path: join(results, 'summary-gpt.png') });
-    // Readable at the default panel width (half of a 1280 px window) and narrower: no cell cut, the
-    // table no wider than the panel, and every text cell carries its full text as a tooltip.
-    for (const width of [640, 420, 325]) {
+    // Readable in a roomy panel, at the default panel width (half of a 1280 px window) and narrower: no
+    // cell cut, and every text cell carries its full text as a tooltip (a long layer call is shown
+    // shortened, its full text the tooltip's first line). Text and numbers keep their line (so do the
+    // totals' names); where the panel is narrower than the table, the table scrolls sideways under its
+    // sticky layer column, a shadow at the right edge saying more columns are there.
+    for (const width of [800, 640, 420, 325]) {
       await page.setViewportSize({ width, height: 800 });
+      // The right edge's shadow is there exactly when columns are hidden past it (marked once the resize is seen).
+      await poll(`the right edge's shadow at ${width} px iff the table is wider than the panel`, () =>
+        page.locator('.nn-summary-view').evaluate((el) => {
+          const view = el as unknown as { querySelector(s: string): { scrollWidth: number; clientWidth: number; classList: { contains(c: string): boolean } } };
+          const scroller = view.querySelector('.nn-summary-scroll');
+          return view.querySelector('.nn-summary-frame').classList.contains('nn-hidden-right') === scroller.scrollWidth > scroller.clientWidth + 1;
+        }),
+      );
       const seen = await page.locator('.nn-summary-view').evaluate((el) => {
         // The part of the page's elements the check reads (the tests compile without the DOM library).
         interface Cell {
@@ -255,6 +266,9 @@ test('repeated blocks are one box with their count and open on click; the summar
           title: string;
           scrollWidth: number;
           clientWidth: number;
+          scrollLeft: number;
+          classList: { contains(c: string): boolean };
+          getBoundingClientRect(): { left: number; right: number };
         }
         interface View {
           querySelector(s: string): Cell;
@@ -266,7 +280,12 @@ test('repeated blocks are one box with their count and open on click; the summar
         const table = view.querySelector('table');
         const cut = [...view.querySelectorAll('th, td')].filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent);
         const untitled = [...view.querySelectorAll('td.nn-col-label, td.nn-col-shape')]
-          .filter((c) => c.textContent !== '' && c.title.split('\n')[0] !== c.textContent)
+          .filter((c) => {
+            const shown = c.textContent ?? '';
+            const full = c.title.split('\n')[0];
+            const cut = shown.indexOf('…');
+            return shown !== '' && full !== shown && !(cut > 0 && !full.includes('…') && full.startsWith(shown.slice(0, cut)));
+          })
           .map((c) => c.textContent);
         // A number on more than one line has line boxes at more than one height.
         const lines = (c: Cell) => {
@@ -275,14 +294,30 @@ test('repeated blocks are one box with their count and open on click; the summar
           return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
         };
         const wrappedNumbers = [...view.querySelectorAll('td.nn-num:not(.nn-formula)')].filter((c) => lines(c) > 1).map((c) => c.textContent);
-        return { cut, untitled, wrappedNumbers, tableWidth: table.scrollWidth, panelWidth: scroller.clientWidth };
+        const wrappedTexts = [...view.querySelectorAll('td.nn-text, .nn-total-key')].filter((c) => lines(c) > 1).map((c) => c.textContent);
+        // Scrolled to the far right, the layer column stays at the panel's left edge.
+        const label = view.querySelector('tbody td.nn-col-label');
+        const start = label.getBoundingClientRect().left;
+        scroller.scrollLeft = 100_000;
+        const scrolled = scroller.scrollLeft;
+        const stuck = Math.abs(label.getBoundingClientRect().left - start) < 1;
+        return { cut, untitled, wrappedNumbers, wrappedTexts, tableWidth: table.scrollWidth, panelWidth: scroller.clientWidth, scrolled, stuck };
       });
       await page.screenshot({ path: join(results, `summary-gpt-${width}.png`) });
       assert.deepEqual(seen.cut, [], `cells cut at ${width} px`);
       assert.deepEqual(seen.untitled, [], `layer and shape cells without their full text as a tooltip at ${width} px`);
       assert.deepEqual(seen.wrappedNumbers, [], `numbers wrapped at ${width} px`);
-      // Narrower than that, the numbers keep their width and the table scrolls sideways (nothing is cut, see above).
-      if (width >= 640) assert.ok(seen.tableWidth <= seen.panelWidth + 1, `the table (${seen.tableWidth} px) fits the panel (${seen.panelWidth} px) at ${width} px`);
+      assert.deepEqual(seen.wrappedTexts, [], `layer, shape or total names wrapped at ${width} px`);
+      if (seen.scrolled > 0) {
+        assert.ok(seen.stuck, `the layer column stays in view when the table is scrolled sideways at ${width} px`);
+        await poll('the shadow of the layer column', async () => /\bnn-hidden-left\b/.test((await page.locator('.nn-summary-frame').getAttribute('class')) ?? ''));
+        await page.screenshot({ path: join(results, `summary-gpt-${width}-right.png`) });
+        await page.locator('.nn-summary-scroll').evaluate((el) => {
+          (el as unknown as { scrollLeft: number }).scrollLeft = 0;
+        });
+      }
+      // A roomy panel shows the whole table; narrower, every cell keeps its line and the table scrolls sideways (nothing is cut, see above).
+      if (width >= 800) assert.ok(seen.tableWidth <= seen.panelWidth + 1, `the table (${seen.tableWidth} px) fits the panel (${seen.panelWidth} px) at ${width} px`);
     }
     // The headers sort from the keyboard too, and keep the focus when the table is drawn again.
     await page.locator('.nn-summary-table th[data-column="line"]').focus();

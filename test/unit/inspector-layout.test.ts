@@ -1,5 +1,7 @@
 // The inspector's layout rules that are pure: how the summary table lays out
-// a cell (webview/views/summaryLayout.ts `cellLayout`, `formulaTerms`) and where a
+// a cell (webview/views/summaryLayout.ts `cellLayout`, `formulaTerms`, a long
+// layer call shortened by `shortLabel`), which sides of the sideways-scrolling
+// table hide columns (`hiddenSides`), and where a
 // probe view's hover read-out goes so that it stays in the panel
 // (webview/probes/tooltipPlacement.ts `placeTooltip`, used by hover.ts). The page's side (no cell cut at
 // the default panel width, the read-out inside the panel, a diffusion row
@@ -10,7 +12,7 @@ import assert from 'node:assert/strict';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { summaryRows } from '../../extension/core/analysis/summary';
 import { serializeRows } from '../../extension/core/protocol';
-import { cellLayout, formulaTerms } from '../../webview/views/summaryLayout';
+import { cellLayout, formulaTerms, hiddenSides, LABEL_MAX, shortLabel } from '../../webview/views/summaryLayout';
 import { COLUMNS, rowCells } from '../../webview/views/summaryModel';
 import { placeTooltip } from '../../webview/probes/tooltipPlacement';
 
@@ -54,10 +56,12 @@ test('summary cells: plain numbers right-aligned and unbroken without a title; e
   // Layer and shape cells always have their title (the cells the QA pass saw cut).
   const labels = all.filter((c) => c.column.key === 'label' || c.column.key === 'shape');
   assert.ok(labels.every((c) => c.layout.title === c.cell.text && c.cell.text !== ''));
-  // Short texts keep their line; long ones may wrap at their spaces.
-  const label = (text: string) => all.find((c) => c.column.key === 'label' && c.cell.text === text)?.layout.className ?? '';
-  assert.match(label('dense(128)'), /\bnn-short\b/);
-  assert.doesNotMatch(label('attention(4, causal = true)'), /\bnn-short\b/);
+  // Texts keep their line (the table scrolls sideways); a long layer call is shown shortened, whole in its title.
+  const label = (text: string) => all.find((c) => c.column.key === 'label' && c.cell.text === text)!.layout;
+  assert.equal(label('dense(128)').text, undefined);
+  assert.equal(label('positional(learned, maxlen = 64)').text, 'positional(learned, …)');
+  assert.equal(label('positional(learned, maxlen = 64)').title, 'positional(learned, maxlen = 64)');
+  for (const { column, layout } of all) if (column.key !== 'label') assert.equal(layout.text, undefined, `${column.key} is shown whole`);
   // A symbolic count is a formula, right-aligned, in unbreakable terms.
   const macs = all.filter((c) => c.column.key === 'macs' && typeof c.cell.sort === 'string');
   assert.ok(macs.length > 0, 'the GPT has symbolic MACs');
@@ -65,6 +69,35 @@ test('summary cells: plain numbers right-aligned and unbroken without a title; e
     assert.match(m.layout.className, /\bnn-num\b.*\bnn-formula\b/);
     assert.equal(m.layout.terms?.join(' '), m.cell.text);
   }
+});
+
+test('layer labels: a long call keeps its name and the leading arguments that fit, the rest an ellipsis; short texts unchanged', () => {
+  assert.equal(shortLabel('dense(128)'), 'dense(128)');
+  assert.equal(shortLabel('conv2d(64, 3, padding = same, bias = false)'), 'conv2d(64, 3, …)');
+  assert.equal(shortLabel('conv2d(64, 7, stride = 2, padding = same, bias = false)'), 'conv2d(64, 7, stride = 2, …)');
+  assert.equal(shortLabel('positional(sinusoidal, maxlen = 512)'), 'positional(sinusoidal, …)');
+  // A named call keeps its name; what follows the call (a repeat) is kept.
+  assert.equal(shortLabel('emb: embedding(37000, 512)', 20), 'emb: embedding(…)');
+  assert.equal(shortLabel('gpt_block(768, 12, dropout = 0.1) × 12'), 'gpt_block(768, 12, …) × 12');
+  // Brackets inside an argument are one argument.
+  assert.equal(shortLabel('reshape([seq, 12, 64], order = c)'), 'reshape([seq, 12, 64], …)');
+  // Not a call, or a name too long for any argument: cut with an ellipsis.
+  assert.equal(shortLabel('a_very_long_block_name_indeed × 6', 20), 'a_very_long_block_n…');
+  assert.equal(shortLabel('a_very_long_layer_name(1, 2)', 12), 'a_very_long…');
+  for (const t of ['conv2d(64, 3, padding = same, bias = false)', 'x'.repeat(80), 'f(' + 'a, '.repeat(30) + 'b)', 'broken(a, b, c, d, e, f, g, h, i, j']) {
+    assert.ok(shortLabel(t).length <= LABEL_MAX, `${t} → ${shortLabel(t)}`);
+  }
+});
+
+test('sideways scrolling: the sides that hide columns are marked, none when the table fits or the tab is hidden', () => {
+  assert.deepEqual(hiddenSides(0, 500, 500), { left: false, right: false });
+  assert.deepEqual(hiddenSides(0, 500, 800), { left: false, right: true });
+  assert.deepEqual(hiddenSides(120, 500, 800), { left: true, right: true });
+  assert.deepEqual(hiddenSides(300, 500, 800), { left: true, right: false });
+  // Fractional scroll positions (zoomed pages) at the far right.
+  assert.deepEqual(hiddenSides(299.5, 500, 800), { left: true, right: false });
+  // A hidden tab has no width.
+  assert.deepEqual(hiddenSides(0, 0, 0), { left: false, right: false });
 });
 
 test('formula terms: cut at the space after + or - between terms, never inside brackets, and joined back to the text', () => {

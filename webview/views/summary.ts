@@ -1,13 +1,15 @@
 /**
  * The summary view: one row per layer (the same rows as the CLI summary and
- * the hovers), sortable by any column, with the model's totals below.
- * Clicking a row selects its call in the editor.
+ * the hovers), sortable by any column, with the model's totals below. A
+ * panel narrower than the table scrolls it sideways under its layer column
+ * (a shadow marks the side that hides columns). Clicking a row selects its
+ * call in the editor.
  */
 import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainModelInfo, PlainSummaryRow } from '../../extension/core/protocol';
 import { symText } from './graphModel';
 import { bytesText, COLUMNS, rowAt, rowCells, rowRanges, sortRows, type Column } from './summaryModel';
-import { cellLayout, summaryTooltip } from './summaryLayout';
+import { cellLayout, formulaTerms, hiddenSides, summaryTooltip } from './summaryLayout';
 import { note } from '../dom';
 
 export interface SummaryHost {
@@ -26,6 +28,10 @@ export class SummaryView {
   private rowElements = new Map<PlainSummaryRow, HTMLTableRowElement>();
   private ranges = new Map<PlainSummaryRow, { range: Range; local: boolean }>();
   private current: HTMLTableRowElement | undefined;
+  /** The table's scroller (sideways and down) and the frame that shows which of its sides hide columns. */
+  private scroller: HTMLElement | undefined;
+  private frame: HTMLElement | undefined;
+  private readonly resized = new ResizeObserver(() => this.markHiddenSides());
 
   constructor(
     container: HTMLElement,
@@ -34,6 +40,8 @@ export class SummaryView {
     this.root = document.createElement('div');
     this.root.className = 'nn-summary-view';
     container.appendChild(this.root);
+    // The panel's width changes, or the tab is shown (a hidden tab has no width).
+    this.resized.observe(this.root);
   }
 
   update(model: PlainModelInfo, rows: readonly PlainSummaryRow[]): void {
@@ -43,6 +51,7 @@ export class SummaryView {
   }
 
   dispose(): void {
+    this.resized.disconnect();
     this.root.remove();
   }
 
@@ -84,7 +93,7 @@ export class SummaryView {
       const cell = document.createElement('th');
       const arrow = this.sortColumn === c.key ? (this.descending ? ' ▼' : ' ▲') : '';
       cell.textContent = c.title + arrow;
-      cell.className = `nn-sortable${c.numeric ? ' nn-num' : ''}`;
+      cell.className = `nn-sortable nn-col-${c.key}${c.numeric ? ' nn-num' : ''}`;
       cell.title = `Sort by ${c.title.toLowerCase()}`;
       cell.dataset.column = c.key;
       cell.scope = 'col';
@@ -111,8 +120,9 @@ export class SummaryView {
       const hint = at?.local ? `Line ${r.line}: click to select it in the editor` : undefined;
       for (const c of COLUMNS) {
         const cell = document.createElement('td');
-        cell.textContent = cells[c.key].text;
         const layout = cellLayout(c, cells[c.key]);
+        // A long layer call is shown shortened (its title has it whole).
+        cell.textContent = layout.text ?? cells[c.key].text;
         if (layout.terms) {
           // The spaces between the unbroken terms are the only places the line may break.
           cell.replaceChildren();
@@ -159,6 +169,12 @@ export class SummaryView {
     const scroller = document.createElement('div');
     scroller.className = 'nn-summary-scroll';
     scroller.appendChild(table);
+    scroller.addEventListener('scroll', () => this.markHiddenSides(), { passive: true });
+    const frame = document.createElement('div');
+    frame.className = 'nn-summary-frame';
+    frame.appendChild(scroller);
+    this.scroller = scroller;
+    this.frame = frame;
 
     const totals = document.createElement('div');
     totals.className = 'nn-summary-totals';
@@ -179,15 +195,38 @@ export class SummaryView {
       key.textContent = k;
       const value = document.createElement('span');
       value.className = 'nn-total-value';
-      value.textContent = v;
+      const terms = formulaTerms(v);
+      if (terms.length > 1) {
+        // A symbolic total breaks only between its terms, and takes a row of its own.
+        item.classList.add('nn-total-wide');
+        terms.forEach((t, i) => {
+          if (i > 0) value.append(' ');
+          const term = document.createElement('span');
+          term.className = 'nn-term';
+          term.textContent = t;
+          value.append(term);
+        });
+      } else {
+        value.textContent = v;
+      }
       item.append(key, value);
       totals.appendChild(item);
     }
     if (model.hasErrors) {
       totals.appendChild(note('The model has errors: the counts cover what could be analysed.', 'nn-note'));
     }
-    this.root.replaceChildren(scroller, totals);
+    this.root.replaceChildren(frame, totals);
+    this.markHiddenSides();
     this.highlight(this.cursorOffset);
+  }
+
+  /** Marks the frame with the sides past which the table hides columns (`nn-hidden-left`, `nn-hidden-right`). */
+  private markHiddenSides(): void {
+    if (!this.scroller || !this.frame) return;
+    const s = this.scroller;
+    const hidden = hiddenSides(s.scrollLeft, s.clientWidth, s.scrollWidth);
+    this.frame.classList.toggle('nn-hidden-left', hidden.left);
+    this.frame.classList.toggle('nn-hidden-right', hidden.right);
   }
 
   /** Makes `row` the table body's one tab stop. */
