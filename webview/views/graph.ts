@@ -1,7 +1,8 @@
 /**
  * The graph view: the model's graph laid out by ELK (layered, top-down) and
  * drawn as SVG. Boxes show kind, output shape and parameters, coloured by
- * layer category; edges carry the shape that flows along them; repeated
+ * layer category; edges carry the shape that flows along them where the
+ * boxes do not already say it (merges, splits: `edgeLabelled`); repeated
  * blocks are one box with their count until clicked open; diagnostics mark
  * their nodes. Wheel zooms, dragging pans; clicking a node selects its call
  * in the editor, and the editor's cursor highlights the node it is in.
@@ -264,7 +265,7 @@ export class GraphView {
 
   private drawLevel(parent: ElkNode, into: SVGGElement): void {
     // Frames first, then edges, then boxes: boxes stay on top of the lines.
-    // The edges' shapes are in each node's label (its output shape): the lines are not read out.
+    // The edges' shapes are in each node's label (its output shape): the lines and their labels are not read out.
     const edgeLayer = el('g', { class: 'nn-edges', 'aria-hidden': 'true' });
     const nodeLayer = el('g', { class: 'nn-nodes' });
     for (const child of parent.children ?? []) {
