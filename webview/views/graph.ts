@@ -125,7 +125,7 @@ export class GraphView {
     const toolbar = document.createElement('div');
     toolbar.className = 'nn-toolbar';
     const tool = (label: string, title: string, action: () => void) => toolbar.appendChild(button(label, action, { title }));
-    tool('Fit', 'Fit the graph in view (never smaller than readable: drag to see the rest of a large graph)', () => this.fit());
+    tool('Fit', 'Fit the graph in view, or to its width when it is too tall to read whole (drag to see the rest)', () => this.fit());
     tool('+', 'Zoom in', () => this.zoomBy(1.25));
     tool('−', 'Zoom out', () => this.zoomBy(0.8));
     tool('Expand all', 'Show the body of every block', () => this.setExpanded(new Set(this.model ? groupKeys(this.model.graph) : [])));
@@ -461,9 +461,10 @@ export class GraphView {
   }
 
   /**
-   * The whole graph in view when it stays readable, else the readable
-   * minimum from its top, to be panned (graphFit.ts): the Fit button, and a
-   * new model's first view (the same, so that Fit does not show more).
+   * The whole graph in view when it stays readable, else the view's width
+   * at a readable zoom from its top, to be panned (graphFit.ts): the Fit
+   * button, and a new model's first view (the same, so that Fit does not
+   * show more).
    */
   private fit(): void {
     const r = this.svg.getBoundingClientRect();
