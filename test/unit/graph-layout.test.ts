@@ -19,7 +19,7 @@ import {
   type TextMetrics,
 } from '../../webview/views/graphModel';
 import { GraphLayout, LayoutSuperseded, type LayoutWorkerLike } from '../../webview/views/graphLayout';
-import { fitTransform, FIT_MARGIN, MIN_FIT_ZOOM, MIN_LABEL_PX, NODE_LABEL_PX } from '../../webview/views/graphFit';
+import { fitTransform, FIT_MARGIN, MAX_FIT_ZOOM, MIN_FIT_ZOOM, MIN_LABEL_PX, NODE_LABEL_PX } from '../../webview/views/graphFit';
 import { nnmodelFiles } from '../fixtures/examples';
 
 // elkjs's worker script outside a worker (no `self`) exports its in-process worker: the same dispatcher dist/layoutWorker.js runs.
@@ -244,40 +244,53 @@ test('GraphLayout reports ELK refusing a graph as an error, not as a fallback', 
   layouts.dispose();
 });
 
-test('Fit: LeNet5 in a wide, short panel stays readable (labels of 9 px or more) from its top, to be panned', async () => {
+test('Fit: LeNet5 in a wide, short panel or beside the editor is fitted to the width at a readable zoom (labels of 11 px or more) from its top, to be panned', async () => {
   const lenet = exampleModels().find((m) => m.model.name === 'LeNet5')!;
   const laid = await new ELK().layout(buildDiagram(lenet.model.graph, [], new Set(), metrics).root);
   const graph = { width: laid.width!, height: laid.height! };
-  // The QA report's case: a tall chain of 14 nodes in a wide panel, whose whole height would need a zoom far below readable.
+  // The QA report's case: a tall chain of 14 nodes in a wide panel, whose whole height would need a zoom below readable.
   const view = { width: 1200, height: 500 };
   assert.ok((view.height - 2 * FIT_MARGIN) / graph.height < MIN_FIT_ZOOM, `LeNet5 (${graph.width} × ${graph.height}) does not fit ${view.height} px readably`);
-  // Fit (and a new model's first view): the readable minimum, showing as much as it can.
+  // Fit (and a new model's first view): as wide as it may grow (a narrow chain is not enlarged past MAX_FIT_ZOOM), from its top.
   const t = fitTransform(view, graph);
-  assert.equal(t.k, MIN_FIT_ZOOM);
-  assert.ok(t.k * NODE_LABEL_PX >= MIN_LABEL_PX, `labels at ${(t.k * NODE_LABEL_PX).toFixed(1)} px`);
+  assert.equal(t.k, MAX_FIT_ZOOM);
+  assert.ok(t.k * NODE_LABEL_PX >= MIN_LABEL_PX && MIN_LABEL_PX >= 11, `labels at ${(t.k * NODE_LABEL_PX).toFixed(1)} px`);
   assert.equal(t.whole, false);
   assert.equal(t.y, FIT_MARGIN, 'shown from its top');
   // Narrow enough to centre across.
   assert.ok(Math.abs(t.x - (view.width - graph.width * t.k) / 2) < 1e-9, `centred across: x = ${t.x}`);
+  // The inspector beside the editor (the UX review's 516 × 650 panel): the same, not the readable minimum that left 80 % of the width empty.
+  const beside = fitTransform({ width: 516, height: 650 }, graph);
+  assert.deepEqual([beside.k, beside.y, beside.whole], [MAX_FIT_ZOOM, FIT_MARGIN, false]);
   // In a tall panel the same graph fits whole, centred.
   const tall = fitTransform({ width: 800, height: graph.height + 100 }, graph);
   assert.equal(tall.whole, true);
-  assert.ok(tall.k >= MIN_FIT_ZOOM && tall.k <= 1.2);
+  assert.ok(tall.k >= MIN_FIT_ZOOM && tall.k <= MAX_FIT_ZOOM);
   assert.ok(Math.abs(tall.y - (graph.height + 100 - graph.height * tall.k) / 2) < 1e-9);
 });
 
-test('Fit: whole when readable, capped at 1.2 for a small graph; never below the readable zoom, left edge first when too wide', () => {
+test('Fit: whole when readable, capped at 1.2 for a small graph; else its width at a readable zoom from the top, left edge first when too wide', () => {
+  assert.equal(MIN_FIT_ZOOM, 11 / 12);
   // A small graph is enlarged at most to 1.2 and centred.
   assert.deepEqual(fitTransform({ width: 1000, height: 800 }, { width: 100, height: 100 }), { k: 1.2, x: 440, y: 340, whole: true });
-  // Fits whole at 0.9, and at 0.77 (readable): shown whole.
-  const mid = { width: 1000, height: 900 * 0.9 + 2 * FIT_MARGIN };
+  // Fits whole at 1.0, and at 0.95 (labels of 11.4 px, readable): shown whole.
+  const mid = { width: 1000, height: 900 * 1.0 + 2 * FIT_MARGIN };
   assert.equal(fitTransform(mid, { width: 400, height: 900 }).whole, true);
-  const low = { width: 1000, height: 900 * 0.77 + 2 * FIT_MARGIN };
-  assert.ok(Math.abs(fitTransform(low, { width: 400, height: 900 }).k - 0.77) < 1e-9);
+  const low = { width: 1000, height: 900 * 0.95 + 2 * FIT_MARGIN };
+  assert.ok(Math.abs(fitTransform(low, { width: 400, height: 900 }).k - 0.95) < 1e-9);
   assert.equal(fitTransform(low, { width: 400, height: 900 }).whole, true);
+  // Whole only at 0.85 (labels of 10.2 px): fitted to the width instead, from the top.
+  const short = { width: 1000, height: 900 * 0.85 + 2 * FIT_MARGIN };
+  assert.deepEqual(fitTransform(short, { width: 400, height: 900 }), { k: MAX_FIT_ZOOM, x: (1000 - 400 * MAX_FIT_ZOOM) / 2, y: FIT_MARGIN, whole: false });
+  // A tall graph a little narrower than the view: exactly its width, between the readable zoom and the cap.
+  const across = fitTransform({ width: 516, height: 650 }, { width: 450, height: 2000 });
+  assert.ok(Math.abs(across.k - 500 / 450) < 1e-9 && Math.abs(across.x - FIT_MARGIN) < 1e-9, JSON.stringify(across));
+  assert.equal(across.whole, false);
   // Wider than the view even at the readable minimum: that minimum, from the left edge and the top.
   const wide = fitTransform({ width: 300, height: 200 }, { width: 2000, height: 1000 });
   assert.deepEqual(wide, { k: MIN_FIT_ZOOM, x: FIT_MARGIN, y: FIT_MARGIN, whole: false });
+  const tallWide = fitTransform({ width: 516, height: 650 }, { width: 600, height: 2000 });
+  assert.deepEqual(tallWide, { k: MIN_FIT_ZOOM, x: FIT_MARGIN, y: FIT_MARGIN, whole: false });
   // A degenerate view or graph gives a finite transform.
   for (const t of [fitTransform({ width: 0, height: 0 }, { width: 100, height: 100 }), fitTransform({ width: 500, height: 500 }, { width: 0, height: 0 })]) {
     assert.ok([t.k, t.x, t.y].every(Number.isFinite), JSON.stringify(t));

@@ -1,7 +1,8 @@
 /**
  * The graph view: the model's graph laid out by ELK (layered, top-down) and
  * drawn as SVG. Boxes show kind, output shape and parameters, coloured by
- * layer category; edges carry the shape that flows along them; repeated
+ * layer category; edges carry the shape that flows along them where the
+ * boxes do not already say it (merges, splits: `edgeLabelled`); repeated
  * blocks are one box with their count until clicked open; diagnostics mark
  * their nodes. Wheel zooms, dragging pans; clicking a node selects its call
  * in the editor, and the editor's cursor highlights the node it is in.
@@ -124,7 +125,7 @@ export class GraphView {
     const toolbar = document.createElement('div');
     toolbar.className = 'nn-toolbar';
     const tool = (label: string, title: string, action: () => void) => toolbar.appendChild(button(label, action, { title }));
-    tool('Fit', 'Fit the graph in view (never smaller than readable: drag to see the rest of a large graph)', () => this.fit());
+    tool('Fit', 'Fit the graph in view, or to its width when it is too tall to read whole (drag to see the rest)', () => this.fit());
     tool('+', 'Zoom in', () => this.zoomBy(1.25));
     tool('−', 'Zoom out', () => this.zoomBy(0.8));
     tool('Expand all', 'Show the body of every block', () => this.setExpanded(new Set(this.model ? groupKeys(this.model.graph) : [])));
@@ -264,7 +265,7 @@ export class GraphView {
 
   private drawLevel(parent: ElkNode, into: SVGGElement): void {
     // Frames first, then edges, then boxes: boxes stay on top of the lines.
-    // The edges' shapes are in each node's label (its output shape): the lines are not read out.
+    // The edges' shapes are in each node's label (its output shape): the lines and their labels are not read out.
     const edgeLayer = el('g', { class: 'nn-edges', 'aria-hidden': 'true' });
     const nodeLayer = el('g', { class: 'nn-nodes' });
     for (const child of parent.children ?? []) {
@@ -460,9 +461,10 @@ export class GraphView {
   }
 
   /**
-   * The whole graph in view when it stays readable, else the readable
-   * minimum from its top, to be panned (graphFit.ts): the Fit button, and a
-   * new model's first view (the same, so that Fit does not show more).
+   * The whole graph in view when it stays readable, else the view's width
+   * at a readable zoom from its top, to be panned (graphFit.ts): the Fit
+   * button, and a new model's first view (the same, so that Fit does not
+   * show more).
    */
   private fit(): void {
     const r = this.svg.getBoundingClientRect();

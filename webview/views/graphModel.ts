@@ -123,6 +123,21 @@ function boxSize(lines: string[], metrics: TextMetrics): { width: number; height
   return { width: Math.ceil(width + 2 * PAD_X + 6), height: lines.length * LINE_HEIGHT + 2 * PAD_Y };
 }
 
+/**
+ * Whether an edge of the graph view is labelled with the shape it carries:
+ * only where the label says something the boxes do not. An edge leaves a
+ * box that already prints its output shape, so a straight chain's edges go
+ * bare; labelled are the edges into a node with several inputs (a merge:
+ * which shape comes from where), out of a node with several users (a split:
+ * the skip of a residual block), and out of a box that does not show its
+ * shape (an expanded block's frame, whose header has none).
+ * `users`: edges leaving the edge's source; `inputs`: edges entering its
+ * target; `sourceShowsShape`: whether the source's box prints its shape.
+ */
+export function edgeLabelled(edge: { users: number; inputs: number; sourceShowsShape: boolean }): boolean {
+  return edge.inputs > 1 || edge.users > 1 || !edge.sourceShowsShape;
+}
+
 /** ELK's layered node placement strategies the graph view uses (`elk.layered.nodePlacement.strategy`). */
 export type NodePlacement = 'NETWORK_SIMPLEX' | 'BRANDES_KOEPF';
 
@@ -250,6 +265,9 @@ export function buildDiagram(
     const children: ElkNode[] = [];
     const edges: ElkExtendedEdge[] = [];
     const byId = new Map(g.nodes.map((n) => [n.id, n]));
+    // Edges leaving each node at this level (a node used twice by one call counts twice): splits get labels.
+    const users = new Map<number, number>();
+    for (const n of g.nodes) if (n.kind !== 'input') for (const src of n.inputs) users.set(src, (users.get(src) ?? 0) + 1);
     for (const n of g.nodes) {
       const key = keyOf(n.id);
       const lines = [nodeTitle(n)];
@@ -289,7 +307,10 @@ export function buildDiagram(
       if (n.kind === 'input') continue;
       n.inputs.forEach((src, i) => {
         const from = byId.get(src);
-        const label = from ? shapeText(from.shape) : '';
+        // An expanded block's frame (its header) does not print the shape it gives.
+        const sourceShowsShape = !(from?.kind === 'group' && expanded.has(keyOf(src)) && from.runs.length > 0);
+        const labelled = edgeLabelled({ users: users.get(src) ?? 0, inputs: n.inputs.length, sourceShowsShape });
+        const label = from && labelled ? shapeText(from.shape) : '';
         edges.push({
           id: `e:${key}:${i}`,
           sources: [keyOf(src)],
