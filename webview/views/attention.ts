@@ -513,7 +513,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       }
       if (classes && output) classes.show(output.values, baseline);
       const change = !lm && !classes && !mlm && baseline && output ? outputChangeText(`[${output.shape.join(', ')}]`, outputChange(output.values, baseline)) : undefined;
-      ablation.show(off, layerOrder, lm || classes || mlm ? 'the output strip below shows each probability’s change against the intact model' : change);
+      ablation.show(off, layerOrder, lm || classes || mlm ? 'the output strip above shows each probability’s change against the intact model' : change);
       // The tokeniser only where text is typed: an image model has none, and saying "none" read like a fault.
       const tokenizerInfo = tokenizer ? [tokenizerText(tokenizer, { trained: tokenizer === trained, embeddingVocab, ...(maskId !== undefined ? { maskId } : {}) })] : [];
       info.textContent = [...fed.map((f) => f.text), ...tokenizerInfo, headCountText(maps.map((m) => m.heads)), ...notes].join(' · ');
