@@ -68,6 +68,8 @@ e2eTest('head ablation: switching a head of the small GPT off changes the next-t
   assert.match(await bar.innerText(), /layer 1: head 1/);
   const off = frame.locator('button.nn-attn-head-toggle[data-layer="0"][data-head="0"]');
   assert.equal(await off.getAttribute('aria-checked'), 'false', 'the switch says the head is off');
+  // The next-token strip (in a disclosure, closed at first) is opened: what switching the head off changed is there.
+  assert.equal(await frame.locator('#nn-panel-attention details.nn-attn-output').getAttribute('open'), '', 'the strip is opened');
   assert.ok(await off.evaluate((e) => e === (e.ownerDocument as unknown as { activeElement: unknown }).activeElement), 'the keyboard focus stays on the switch');
   const ablated = await tokenRows(frame);
   // Each row's intact probability is what the intact list showed for that token.

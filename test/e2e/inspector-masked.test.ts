@@ -26,7 +26,11 @@ e2eTest('a masked language model: [MASK] typed in the text, predictions at each 
   const frame = await openAttention(wb, 'bert_tiny.nnmodel');
   const panel = frame.locator('#nn-panel-attention');
   const strip = panel.locator('section.nn-out[data-kind="masked"]');
-  await wb.step('the masked strip', () => strip.waitFor({ timeout: 60_000 }));
+  // The strip is in a disclosure, closed so that the heatmaps come first: opened here.
+  await wb.step('the masked strip', async () => {
+    await panel.locator('details.nn-attn-output > summary').click({ timeout: 60_000 });
+    await strip.waitFor({ timeout: 60_000 });
+  });
   assert.equal(await panel.locator('section.nn-out[data-kind="tokens"]').count(), 0, 'no next-token list');
   assert.equal(await panel.locator('button.nn-out-row').count(), 0, 'no click-to-append rows');
 

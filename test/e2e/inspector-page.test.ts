@@ -635,9 +635,69 @@ test('attention of untrained weights that is nearly uniform says why each head i
     const text = await note.innerText();
     assert.match(text, /^Untrained: attention is nearly uniform in every head \(each of the (\d+) tokens gets ≈1\/\1 ≈ [\d.]+\); train the model or load weights to see patterns\.$/);
     // With the colour scale per head, the note says the colours stretch noise.
-    await page.locator('input.nn-attn-scale').check();
+    await page.locator('vscode-checkbox.nn-attn-scale').click();
     await poll('the per-head scale note', async () => /stretches the small differences/.test(await note.innerText().catch(() => '')));
     await page.screenshot({ path: join(results, 'attention-untrained.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+const FLAT_DEEP = `model FlatDeep {
+  input tokens: int[seq]
+  h = tokens -> embedding(64, 32)
+  h = h + h -> attention(4)
+  h = h + h -> attention(4)
+  h = h + h -> attention(4)
+  output h -> dense(64)
+}
+`;
+
+test('attention where every head of every layer is flat: one note and one row of layer 1 until Show all; the colour legend and its hint', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    // A panel as narrow as VS Code's side editor by default: three thumbnails across.
+    await page.setViewportSize({ width: 520, height: 900 });
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(FLAT_DEEP, 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="attention"]').click();
+    const bar = page.locator('#nn-panel-attention .nn-attn-uniform');
+    const sections = page.locator('#nn-panel-attention section.nn-attn-layer');
+    const maps = page.locator('#nn-panel-attention canvas.nn-heatmap');
+    await poll('the all-flat note', async () => (await bar.getAttribute('data-collapsed').catch(() => null)) === 'true');
+    assert.match(
+      await bar.locator('.nn-attn-uniform-text').innerText(),
+      /^Untrained: attention is nearly uniform in every one of the 12 heads in all 3 layers \(each of the (\d+) tokens gets ≈1\/\1 ≈ [\d.]+\); train the model or load weights to see patterns\. One row of layer 1 is drawn below: the other heads look the same\.$/,
+    );
+    // One row of layer 1, not 12 identical squares; its header says how many of its heads are drawn; no note per layer.
+    assert.equal(await sections.count(), 1);
+    const drawn = await maps.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-layer')}/${e.getAttribute('data-head')}`));
+    // As many heads as fit across the grid (8 px apart): the page is made narrow enough for fewer than 4.
+    const across = await page.locator('#nn-panel-attention .nn-attn-layers').evaluate((g, thumb) => Math.floor(((g as unknown as { clientWidth: number }).clientWidth + 8) / (thumb + 8)), await maps.first().evaluate((e) => (e as unknown as { width: number }).width));
+    assert.ok(across >= 1 && across < 4, `${across} heads fit across`);
+    assert.deepEqual(drawn, Array.from({ length: across }, (_, i) => `0/${i}`), 'one row of layer 1');
+    assert.match(await sections.first().innerText(), new RegExp(`4 heads · \\d+ × \\d+ · ${across} drawn`));
+    assert.equal(await page.locator('#nn-panel-attention .nn-attn-untrained').count(), 0);
+    // The legend: the scale 0 … 1, no causal swatch (no mask here), and the hint that a head enlarges.
+    assert.equal(await page.locator('.nn-attn-legend-top').innerText(), '1');
+    assert.equal(await page.locator('.nn-attn-legend-masked').isVisible(), false);
+    assert.equal(await page.locator('.nn-attn-hint').innerText(), 'Click a head to enlarge it with its tokens; its on/off switch runs the model without that head.');
+    // Clicking a drawn head still enlarges it.
+    await maps.first().click();
+    await poll('the zoomed head', async () => (await page.locator('canvas.nn-heatmap-zoom').count()) === 1);
+    // Show all: every layer and head, and the note no longer says one row is drawn.
+    await bar.locator('.nn-attn-show-all').click();
+    await poll('every layer drawn', async () => (await sections.count()) === 3 && (await maps.count()) === 12);
+    assert.equal(await bar.getAttribute('data-collapsed'), 'false');
+    assert.doesNotMatch(await bar.locator('.nn-attn-uniform-text').innerText(), /One row/);
+    assert.equal((await bar.locator('.nn-attn-show-all').innerText()).trim(), 'Show one row');
+    // The colour option re-runs the model: the grid stays whole, and the legend's top becomes each head's largest weight.
+    await page.locator('vscode-checkbox.nn-attn-scale').click();
+    await poll('the stretched scale', async () => (await page.locator('.nn-attn-legend-top').innerText()) === 'each head’s largest');
+    assert.equal(await sections.count(), 3);
+    await page.screenshot({ path: join(results, 'attention-all-flat.png') });
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

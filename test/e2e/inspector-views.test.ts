@@ -350,6 +350,13 @@ e2eTest('output strip: the small GPT shows the next-token distribution, which th
   const strip = frame.locator('#nn-panel-attention section.nn-out[data-kind="tokens"]');
   const rows = strip.locator('button.nn-out-row');
   await wb.step('the next-token strip', () => poll('10 token rows', async () => (await rows.count()) === 10, { timeout: 60_000, seen: async () => String(await rows.count()) }));
+  // The strip is in a disclosure, closed so that the heatmaps come first; closed, its summary gives the most likely token.
+  const disclosure = frame.locator('#nn-panel-attention details.nn-attn-output');
+  assert.equal(await disclosure.getAttribute('open'), null, 'the next-token strip starts closed');
+  assert.equal(await disclosure.locator('.nn-attn-output-title').innerText(), 'Next token');
+  assert.match(await disclosure.locator('.nn-attn-output-peek').innerText(), /^After “.+”, most likely: “.+” \(.+\) at temperature 1\.00 · untrained weights$/);
+  await wb.step('open the next-token strip', () => disclosure.locator('summary').click());
+  await poll('the strip shown', () => strip.isVisible());
   assert.match(await strip.locator('.nn-out-detail').innerText(), /^softmax output over 64 tokens$/);
   assert.equal((await strip.locator('.nn-out-untrained').innerText()).trim(), 'random weights: load trained weights to see a prediction');
   const before = await outputRows(frame, 'tokens');

@@ -8,7 +8,8 @@ import { smallestVocab } from '../../extension/core/analysis/graph';
 import { charTokenizer, idTokenizer, tokenizerFor, trainBpe, wordTokenizer } from '../../extension/core/runtime/tokenizers';
 import { mergeSummary } from '../../webview/views/tokensModel';
 import { inputPlans } from '../../webview/probes/input';
-import { charSetText, inputText, patchesOf, tokenizerText, typedTextsKey, TypedTexts } from '../../webview/views/attentionModel';
+import { attentionSources } from '../../webview/probes/attention';
+import { charSetText, headCountText, inputText, NO_ATTENTION_TEXT, patchesOf, tokenizerText, typedTextsKey, TypedTexts, uniformModelText } from '../../webview/views/attentionModel';
 
 const example = (name: string) => readFileSync(new URL(`../../examples/${name}`, `file://${__filename}`), 'utf8');
 const root = `${process.cwd()}/examples`;
@@ -110,4 +111,50 @@ test('a text typed for one model stays with it: another model shows its own last
   assert.equal(texts.get(typedTextsKey('file:///w/other.nnmodel', 'GPTSmall'), 0), undefined);
   texts.set(gpt, 0, 'edited');
   assert.equal(texts.get(gpt, 0), 'edited');
+});
+
+test('the info line counts heads in all when there are several layers, so the total is not read as per layer', () => {
+  assert.equal(headCountText([4, 4, 4, 4]), '4 layers, 16 heads in all');
+  assert.equal(headCountText([8, 8, 4]), '3 layers, 20 heads in all');
+  assert.equal(headCountText([4]), '1 layer, 4 heads');
+  assert.equal(headCountText([1]), '1 layer, 1 head');
+});
+
+test('a model whose every head is flat gets one note (zeros, random or trained weights), and only with two or more layers', () => {
+  // Three layers of 2 heads over 4 keys, every weight 1/4: what zero weights give (equal scores everywhere).
+  const flat = (causal = false) => {
+    const data = new Float32Array(2 * 4 * 4).fill(0.25);
+    if (causal) for (let h = 0; h < 2; h++) for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) data[(h * 4 + i) * 4 + j] = j <= i ? 1 / (i + 1) : 0;
+    return { heads: 2, queries: 4, keys: 4, causal, data };
+  };
+  const maps = [flat(), flat(), flat()];
+  assert.equal(
+    uniformModelText(maps, 'zeros', false, true),
+    'The weights are all zero, so every one of the 6 heads in all 3 layers gives each token the same weight (each of the 4 tokens gets ≈1/4 ≈ 0.25): load trained weights to see patterns. One row of layer 1 is drawn below: the other heads look the same.',
+  );
+  assert.equal(
+    uniformModelText(maps, 'random', false, false),
+    'Untrained: attention is nearly uniform in every one of the 6 heads in all 3 layers (each of the 4 tokens gets ≈1/4 ≈ 0.25); train the model or load weights to see patterns.',
+  );
+  assert.match(uniformModelText(maps, 'random', true, false)!, /With each head’s colours stretched to its largest weight, the scale stretches the small differences/);
+  assert.equal(uniformModelText(maps, 'trained', false, true), 'Attention is nearly uniform in every one of the 6 heads in all 3 layers (each of the 4 tokens gets ≈1/4 ≈ 0.25). One row of layer 1 is drawn below: the other heads look the same.');
+  // Layers that differ (one causal): the share is said in general words.
+  assert.match(uniformModelText([flat(), flat(true)], 'random', false, true)!, /\(each query spreads its weight evenly over the tokens it sees\)/);
+  // One layer: its own note says it (no grid to collapse).
+  assert.equal(uniformModelText([flat()], 'zeros', false, true), undefined);
+  // One head that looks at one token: not every head is flat, so no note and the whole grid is drawn.
+  const sharp = flat();
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) sharp.data[(4 + i) * 4 + j] = j === 0 ? 0.97 : 0.01;
+  assert.equal(uniformModelText([flat(), sharp, flat()], 'zeros', false, true), undefined);
+});
+
+test('a model without attention layers is pointed to examples that have them, and those examples exist', () => {
+  const named = NO_ATTENTION_TEXT.match(/examples\/\w+\.nnmodel/g) ?? [];
+  assert.equal(named.length, 2);
+  for (const path of named) {
+    const file = path.slice('examples/'.length);
+    const analysis = analyze(example(file), { uri: `file://${root}/${file}`, readImport });
+    assert.ok(analysis.models.some((m) => attentionSources(m.graph).size > 0), `${file} has an attention layer`);
+  }
+  assert.match(NO_ATTENTION_TEXT, /gpt_small\.nnmodel.*vit\.nnmodel/);
 });

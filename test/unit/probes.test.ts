@@ -367,7 +367,7 @@ test('untrained attention: heads over the small initial embedding are nearly uni
   assert.match(untrainedAttentionText(open, 2, false)!, /in every head \(each of the 12 tokens gets ≈1\/12 ≈ 0\.083\)/);
   for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++) open.data[(12 + i) * 12 + j] = j === 0 ? 0.89 : 0.01;
   assert.deepEqual(uniformHeads(open), [0]);
-  assert.match(untrainedAttentionText(open, 1, true)!, /in 1 of 2 heads.*colour scale up to each head’s largest weight stretches/);
+  assert.match(untrainedAttentionText(open, 1, true)!, /in 1 of 2 heads.*With each head’s colours stretched to its largest weight, the scale stretches the small differences/);
   tf.dispose(x);
   disposeModel(built);
 });

@@ -6,13 +6,20 @@
  * hides are drawn hatched in a neutral colour, not as zeros. Hover shows
  * the weight (from the keyboard: the arrow keys move a cursor cell over a
  * focused heatmap, its read-out shown and announced; Escape leaves);
- * clicking a head draws it large with the tokens written out.
+ * clicking a head draws it large with the tokens written out. A legend above
+ * the heatmaps shows the colour scale (0 … 1, or each head's own largest
+ * weight with the option ticked), the causal mask's hatching, and says
+ * that a head can be clicked. When every head of every layer is nearly
+ * uniform (untrained or zero weights), one note says so and one row of
+ * layer 1 is drawn until "Show all".
  * Cross-attention shows the query text against the context text; models
  * with two token inputs get a second text box; for an encoder-decoder over
  * token ids (the `sequences` tasks) a Decode button fills it with the
  * model's own greedy answer after the start token 0. For a language model
  * (output `[seq, vocab]`), the output strip (output.ts) under the info line
- * shows the next-token distribution after the last typed token, with a
+ * (in a disclosure, closed until opened, so the heatmaps come first: its
+ * summary gives the most likely token) shows the next-token distribution
+ * after the last typed token, with a
  * temperature slider; clicking a token appends it to the text. For a model
  * trained on a text (or learning a BPE), the Tokens panel (tokens.ts) shows
  * the typed text split into tokens, a BPE's merges and, with trained
@@ -47,7 +54,11 @@
  * true while the head is on) with `data-layer` and `data-head`; the bar is
  * `.nn-attn-ablation` with `data-off` (heads off), its count
  * `.nn-attn-ablation-count`, its Reset `.nn-attn-reset`. A masked language
- * model's Insert [MASK] button is `.nn-attn-insert-mask`.
+ * model's Insert [MASK] button is `.nn-attn-insert-mask`. The output strip's
+ * disclosure is `details.nn-attn-output`; the colour-scale option
+ * `vscode-checkbox.nn-attn-scale`, in `.nn-attn-legend` with the hint
+ * `.nn-attn-hint`; the every-head-uniform note `.nn-attn-uniform` (with
+ * `data-collapsed`) and its button `.nn-attn-show-all`.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { sampleImages } from '../../extension/core/runtime/data/synthetic';
@@ -59,7 +70,19 @@ import { greedyDecode } from '../probes/decode';
 import { formatValue, sequential } from '../probes/colormap';
 import { cellKeys, hover, tooltip } from '../probes/hover';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan, type PixelImage } from '../probes/input';
-import { inputText, invalidIdsText, patchesOf, tokenizerText, typedTextsKey, TypedTexts, uniformHeads, untrainedAttentionText } from './attentionModel';
+import {
+  headCountText,
+  inputText,
+  invalidIdsText,
+  NO_ATTENTION_TEXT,
+  patchesOf,
+  tokenizerText,
+  typedTextsKey,
+  TypedTexts,
+  uniformHeads,
+  uniformModelText,
+  untrainedAttentionText,
+} from './attentionModel';
 import { classStrip, maskStrip, tokenStrip, type ClassStrip, type MaskStrip, type TokenStrip } from './output';
 import { encodeMasked, filledText, maskedLabels, maskedObjective, withoutMasks, MASK_TOKEN } from './maskedModel';
 import { tokensPanel, type EmbeddingSource, type TokensPanel } from './tokens';
@@ -69,11 +92,14 @@ import { plural } from '../../extension/core/plural';
 import { button, layerHeader, note } from '../dom';
 import type { ViewContext } from './types';
 import { headerSource, layerSource } from './sourceLink';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 
 /** Longest token sequence fed (heatmaps of more tokens are unreadable). */
 const MAX_TOKENS = 64;
 /** Longest side of a head's thumbnail (CSS pixels). */
 const THUMB = 150;
+/** Space between two heads' thumbnails (CSS pixels). */
+const HEAD_GAP = 8;
 /** Longest side of the zoomed head's grid (CSS pixels). */
 const ZOOM = 560;
 const DEFAULT_TEXTS = ['The cat sat down by the kitchen door.', 'Little lamp upon the hill.'];
@@ -99,6 +125,10 @@ const texts = new TypedTexts();
 let offHeads = new Map<string, Set<number>>();
 /** The model and attention layers `offHeads` was made for (`ablationKey`): another set of layers starts with every head on. */
 let offHeadsFor = '';
+/** The model (`ablationKey`) whose every-head-uniform grid the user asked to see whole ("Show all"), kept across re-renders. */
+let allShownFor = '';
+/** Whether the output strip's disclosure (next token, masked tokens, classes) is open, kept across re-renders of the panel. */
+let outputOpen = false;
 
 interface Fed {
   plan: InputPlan;
@@ -123,7 +153,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
   const textsOf = typedTextsKey(ctx.doc.uri, ctx.modelInfo.name);
   const layers = attentionLayers(ctx.built);
   if (layers.length === 0) {
-    view.append(note('This model has no attention layers.', 'nn-empty'));
+    view.append(note(NO_ATTENTION_TEXT, 'nn-empty'));
     return;
   }
   // An edit that moves the attention layers (a layer inserted before them renumbers the paths) would move the
@@ -175,11 +205,11 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
   form.style.display = 'flex';
   form.style.flexDirection = 'column';
   form.style.gap = '6px';
-  const options = document.createElement('label');
-  const perHead = document.createElement('input');
-  perHead.type = 'checkbox';
+  const perHead = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean };
   perHead.className = 'nn-attn-scale';
-  options.append(perHead, ' colour scale up to each head’s largest weight (otherwise 0 … 1)');
+  perHead.setAttribute('label', 'Stretch each head’s colours to its largest weight');
+  perHead.title = 'Colour each head from 0 to its own largest weight, rather than from 0 to 1: a head whose weights are all small shows its pattern too';
+  const legend = scaleLegend(perHead);
   const info = document.createElement('div');
   info.className = 'nn-note';
   const zoom = document.createElement('div');
@@ -234,19 +264,10 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     run();
     if (first) focusToggle(first.layer, first.head);
   });
-  view.append(
-    form,
-    options,
-    info,
-    ...(tok ? [tok.element] : []),
-    ablation.element,
-    ...(lm ? [lm.strip.element] : []),
-    ...(mlm ? [mlm.strip.element] : []),
-    ...(classes ? [classes.element] : []),
-    zoom,
-    grid,
-    tip,
-  );
+  // The output strip in a disclosure under the info line, closed until opened: the heatmaps come first.
+  const strip = lm?.strip.element ?? mlm?.strip.element ?? classes?.element;
+  const output = strip ? outputDisclosure(strip) : undefined;
+  view.append(form, info, ...(output ? [output.element] : []), ...(tok ? [tok.element] : []), ablation.element, legend.element, zoom, grid, tip);
 
   /** The first switched-off head in the view's order (where the focus goes after Reset). */
   function headsOffFirst(): { layer: number; head: number } | undefined {
@@ -273,11 +294,43 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     if (heads.size) next.set(path, heads);
     else next.delete(path);
     offHeads = next;
+    // What switching a head off changes is in the output strip: show it.
+    if (heads.has(head)) output?.open();
     if (timer) clearTimeout(timer);
     timer = undefined;
     run();
     // The heatmaps were drawn anew: the keyboard stays on the switch it pressed.
     focusToggle(layer, head);
+  }
+
+  /**
+   * The note over a grid whose every head is flat (`text`: attentionModel.ts `uniformModelText`), with the
+   * button that draws every layer of `maps` or, once they are drawn (`collapsed` false), one row again.
+   */
+  function uniformBar(text: string, collapsed: boolean, maps: readonly AttentionMap[]): HTMLElement {
+    const bar = document.createElement('div');
+    bar.className = 'nn-attn-uniform';
+    bar.dataset.collapsed = String(collapsed);
+    const heads = maps.reduce((s, m) => s + m.heads, 0);
+    const toggle = button(
+      collapsed ? `Show all ${plural(maps.length, 'layer')} (${plural(heads, 'head')})` : 'Show one row',
+      () => {
+        if (gen !== generation || ctx.signal.aborted) return;
+        allShownFor = collapsed ? key : '';
+        run();
+        grid.querySelector<HTMLElement>('.nn-attn-show-all')?.focus();
+      },
+      { className: 'nn-attn-show-all', title: collapsed ? 'Draw every head of every layer, flat as they are' : 'Draw one row of layer 1 only: the other heads look the same' },
+    );
+    bar.append(note(text, 'nn-note nn-attn-uniform-text'), toggle);
+    return bar;
+  }
+
+  /** How many of `map`'s head thumbnails fit across the grid: at least 1 (4 while the panel has no width yet). */
+  function headsPerRow(map: AttentionMap): number {
+    const width = grid.clientWidth;
+    if (!width) return Math.min(4, map.heads);
+    return Math.max(1, Math.min(map.heads, Math.floor((width + HEAD_GAP) / (thumbCell(map) * map.keys + HEAD_GAP))));
   }
 
   const boxes = new Map<number, HTMLInputElement>();
@@ -288,7 +341,8 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
     label.style.gap = '8px';
     label.style.alignItems = 'center';
     const name = document.createElement('span');
-    name.textContent = values || plans.filter((p) => p.kind === 'tokens').length > 1 ? `${plan.name}:` : 'Text:';
+    // Written as the input names are (`source:`, `target:`), lower case.
+    name.textContent = values || plans.filter((p) => p.kind === 'tokens').length > 1 ? `${plan.name}:` : 'text:';
     name.style.minWidth = '5em';
     const box = document.createElement('input');
     box.type = 'text';
@@ -459,11 +513,11 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
       }
       if (classes && output) classes.show(output.values, baseline);
       const change = !lm && !classes && !mlm && baseline && output ? outputChangeText(`[${output.shape.join(', ')}]`, outputChange(output.values, baseline)) : undefined;
-      ablation.show(off, layerOrder, lm || classes || mlm ? 'the output strip below shows each probability’s change against the intact model' : change);
-      const heads = maps.reduce((s, m) => s + m.heads, 0);
+      ablation.show(off, layerOrder, lm || classes || mlm ? 'the output strip above shows each probability’s change against the intact model' : change);
       // The tokeniser only where text is typed: an image model has none, and saying "none" read like a fault.
       const tokenizerInfo = tokenizer ? [tokenizerText(tokenizer, { trained: tokenizer === trained, embeddingVocab, ...(maskId !== undefined ? { maskId } : {}) })] : [];
-      info.textContent = [...fed.map((f) => f.text), ...tokenizerInfo, `${plural(maps.length, 'layer')}, ${plural(heads, 'head')}`, ...notes].join(' · ');
+      info.textContent = [...fed.map((f) => f.text), ...tokenizerInfo, headCountText(maps.map((m) => m.heads)), ...notes].join(' · ');
+      legend.show(perHead.checked, maps.some((m) => m.causal));
       const labelsOf = (port: number | undefined, n: number, fallback: number) => {
         const f = fed[port ?? fallback];
         return f && f.labels.length === n ? f.labels : Array.from({ length: n }, (_, i) => String(i));
@@ -474,8 +528,15 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
         const k = labelsOf(src.key, m.keys, m.cross ? Math.min(1, fed.length - 1) : 0);
         return { map: m, q, k, li };
       });
+      // Every head of every layer flat (untrained or zero weights): one note, and one row of layer 1 until "Show all".
+      const weightsKind = ctx.weights?.kind === 'initial' ? ctx.weights.init : ctx.weights?.kind;
+      const allUniform = uniformModelText(maps, weightsKind, perHead.checked, false) !== undefined;
+      const collapsed = allUniform && allShownFor !== key && headsOff(off) === 0;
+      const shown = collapsed ? rows.slice(0, 1) : rows;
+      const uniformNote = allUniform ? uniformBar(uniformModelText(maps, weightsKind, perHead.checked, collapsed)!, collapsed, maps) : undefined;
       grid.replaceChildren(
-        ...rows.map(({ map, q, k, li }) =>
+        ...(uniformNote ? [uniformNote] : []),
+        ...shown.map(({ map, q, k, li }) =>
           layerSection(
             ctx,
             map,
@@ -493,6 +554,7 @@ export async function render(container: HTMLElement, ctx: ViewContext): Promise<
             },
             off.get(map.path) ?? new Set(),
             (head) => toggleHead(map.path, li, head),
+            { flatNote: !allUniform, limit: collapsed ? headsPerRow(map) : undefined },
           ),
         ),
       );
@@ -642,6 +704,11 @@ function drawCells(g: CanvasRenderingContext2D, map: AttentionMap, head: number,
   }
 }
 
+/** Pixels per cell of a head's thumbnail: its longer side about `THUMB`. */
+function thumbCell(map: AttentionMap): number {
+  return Math.max(2, Math.floor(THUMB / Math.max(map.queries, map.keys)));
+}
+
 function cellText(map: AttentionMap, head: number, i: number, j: number, q: string[], k: string[]): string {
   const where = `query ${i} “${q[i]}” → key ${j} “${k[j]}”`;
   if (map.causal && j > i) return `${where}\nmasked (causal): a position sees only itself and earlier ones`;
@@ -659,7 +726,9 @@ function layerSection(
   onZoom: (head: number) => void,
   off: ReadonlySet<number>,
   onToggle: (head: number) => void,
+  o: { flatNote: boolean; limit?: number },
 ): HTMLElement {
+  const drawn = Math.min(map.heads, o.limit ?? map.heads);
   const node = ctx.built.nodeOf.get(map.path);
   const section = document.createElement('section');
   section.className = 'nn-attn-layer';
@@ -670,6 +739,7 @@ function layerSection(
     map.causal ? 'causal' : '',
     map.cross ? 'cross-attention' : '',
     off.size ? `${off.size} off` : '',
+    drawn < map.heads ? `${drawn} drawn` : '',
   ]
     .filter(Boolean)
     .join(' · ');
@@ -677,11 +747,11 @@ function layerSection(
   const row = document.createElement('div');
   row.style.display = 'flex';
   row.style.flexWrap = 'wrap';
-  row.style.gap = '8px';
+  row.style.gap = `${HEAD_GAP}px`;
   row.style.marginTop = '4px';
   const pal = palette();
-  const cell = Math.max(2, Math.floor(THUMB / Math.max(map.queries, map.keys)));
-  for (let h = 0; h < map.heads; h++) {
+  const cell = thumbCell(map);
+  for (let h = 0; h < drawn; h++) {
     const isOff = off.has(h);
     const figure = document.createElement('figure');
     figure.style.margin = '0';
@@ -735,7 +805,8 @@ function layerSection(
   }
   section.append(header);
   // Initial weights give flat heads: say why, rather than leave a solid colour unexplained.
-  const flat = ctx.weights?.kind === 'initial' ? untrainedAttentionText(map, uniformHeads(map).length, perHead) : undefined;
+  // (Once only when every head of the model is flat: the note above the grid says it.)
+  const flat = o.flatNote && ctx.weights?.kind === 'initial' ? untrainedAttentionText(map, uniformHeads(map).length, perHead) : undefined;
   if (flat) {
     const why = note(flat, 'nn-note nn-attn-untrained');
     why.style.padding = '2px 0';
@@ -777,10 +848,12 @@ function ablationBar(onReset: () => void): AblationBar {
       const n = headsOff(off);
       element.dataset.off = String(n);
       reset.hidden = n === 0;
+      // With every head on there is nothing to say: the hint under the colour scale tells what the switches do.
+      element.style.display = n === 0 ? 'none' : '';
       if (n === 0) {
         count.textContent = '';
         which.textContent = '';
-        detail.textContent = 'Switch a head off with the on/off switch above its heatmap: the model runs again with that head’s output zeroed before the output projection.';
+        detail.textContent = '';
         return;
       }
       count.textContent = headsOffText(n);
@@ -788,6 +861,125 @@ function ablationBar(onReset: () => void): AblationBar {
       detail.textContent = `Their outputs are zeroed before their layer’s output projection, and the heatmaps below are those of the model without them${change ? `; ${change}` : ''}.`;
     },
   };
+}
+
+interface OutputDisclosure {
+  readonly element: HTMLDetailsElement;
+  /** Opens it (a head was switched off: what changed is in the strip). */
+  open(): void;
+}
+
+/**
+ * The output strip (output.ts: next token, masked tokens or classes) in a
+ * disclosure, closed until the user opens it (remembered across re-renders),
+ * so the heatmaps are not pushed below the fold. Closed, its summary repeats
+ * the strip's one-line answer (`.nn-out-summary`: the most likely next
+ * token), and says when the weights are untrained.
+ */
+function outputDisclosure(strip: HTMLElement): OutputDisclosure {
+  const details = document.createElement('details');
+  details.className = 'nn-attn-output';
+  details.open = outputOpen;
+  const summary = document.createElement('summary');
+  const title = document.createElement('span');
+  title.className = 'nn-attn-output-title';
+  title.textContent = strip.querySelector('.nn-out-title')?.textContent ?? 'Output';
+  const peek = document.createElement('span');
+  peek.className = 'nn-attn-output-peek';
+  summary.append(title, peek);
+  const answer = strip.querySelector('.nn-out-summary');
+  const untrained = strip.querySelector('.nn-out-untrained') !== null;
+  const sync = () => {
+    const text = answer?.textContent ?? '';
+    peek.textContent = details.open ? '' : [text, untrained ? 'untrained weights' : ''].filter(Boolean).join(' · ');
+  };
+  if (answer) new MutationObserver(sync).observe(answer, { childList: true, characterData: true, subtree: true });
+  details.addEventListener('toggle', () => {
+    outputOpen = details.open;
+    sync();
+  });
+  details.append(summary, strip);
+  sync();
+  return {
+    element: details,
+    open() {
+      details.open = true;
+    },
+  };
+}
+
+interface ScaleLegend {
+  readonly element: HTMLElement;
+  /** Labels the scale's top (1, or each head's largest weight when `perHead`) and shows the causal mask's swatch when a layer has one. */
+  show(perHead: boolean, causal: boolean): void;
+}
+
+/** Colours in the legend's ramp and its width (CSS pixels). */
+const RAMP_STEPS = 64;
+const RAMP_WIDTH = 120;
+
+/**
+ * The heatmaps' colour scale: a ramp from 0 to 1 (or to each head's largest
+ * weight), the hatched swatch of cells a causal mask hides, the option
+ * `checkbox`, and the one-line hint of what clicking a head and its switch do.
+ */
+function scaleLegend(checkbox: HTMLElement): ScaleLegend {
+  const element = document.createElement('div');
+  element.className = 'nn-attn-legend';
+  const scale = document.createElement('div');
+  scale.className = 'nn-attn-legend-scale';
+  const ramp = document.createElement('canvas');
+  ramp.className = 'nn-attn-legend-ramp';
+  ramp.width = RAMP_STEPS;
+  ramp.height = 1;
+  ramp.style.width = `${RAMP_WIDTH}px`;
+  ramp.style.height = '10px';
+  const g = ramp.getContext('2d');
+  if (g) {
+    for (let i = 0; i < RAMP_STEPS; i++) {
+      const [r, gg, b] = sequential(i / (RAMP_STEPS - 1));
+      g.fillStyle = `rgb(${r | 0}, ${gg | 0}, ${b | 0})`;
+      g.fillRect(i, 0, 1, 1);
+    }
+  }
+  const low = document.createElement('span');
+  low.textContent = 'weight 0';
+  const high = document.createElement('span');
+  high.className = 'nn-attn-legend-top';
+  scale.append(low, ramp, high);
+  const masked = document.createElement('span');
+  masked.className = 'nn-attn-legend-masked';
+  const swatch = document.createElement('canvas');
+  swatch.width = 10;
+  swatch.height = 10;
+  masked.append(swatch, 'hidden by the causal mask');
+  const hint = note('Click a head to enlarge it with its tokens; its on/off switch runs the model without that head.', 'nn-attn-hint');
+  const row = document.createElement('div');
+  row.className = 'nn-attn-legend-row';
+  row.append(scale, masked, checkbox);
+  element.append(row, hint);
+  const legend: ScaleLegend = {
+    element,
+    show(perHead, causal) {
+      high.textContent = perHead ? 'each head’s largest' : '1';
+      ramp.title = perHead ? 'Each head is coloured from 0 to its own largest weight' : 'Weights from 0 to 1: each query’s weights over the keys add up to 1';
+      masked.style.display = causal ? '' : 'none';
+      const s = swatch.getContext('2d');
+      if (causal && s) {
+        const pal = palette();
+        s.fillStyle = pal.mask;
+        s.fillRect(0, 0, 10, 10);
+        s.strokeStyle = pal.hatch;
+        s.lineWidth = 1;
+        s.beginPath();
+        s.moveTo(1, 9);
+        s.lineTo(9, 1);
+        s.stroke();
+      }
+    },
+  };
+  legend.show(false, false);
+  return legend;
 }
 
 /** One head drawn large with the query tokens down the left and the key tokens across the top. */

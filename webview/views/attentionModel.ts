@@ -212,25 +212,69 @@ export function uniformHeads(map: HeadWeights): number[] {
   return out;
 }
 
+/** What a uniform head gives each key: one number when no causal mask, 1/n of the n tokens a query sees with one. */
+function uniformShare(map: HeadWeights): string {
+  const n = map.keys;
+  return map.causal
+    ? 'each query gives ≈1/n to each of the n tokens it sees: itself and those before it'
+    : `each of the ${n} tokens gets ≈1/${n}${n > 1 ? ` ≈ ${(1 / n).toPrecision(2)}` : ''}`;
+}
+
+/** Said after a flat head's note when each head's colours are stretched to its largest weight (the scale's option). */
+const STRETCHED =
+  ' With each head’s colours stretched to its largest weight, the scale stretches the small differences left over the whole range: they are noise of the random initial weights, not patterns.';
+
 /**
  * The note under a layer's heatmaps when the model holds its initial
  * (untrained) weights and some heads are nearly uniform, or undefined:
- * why the heads look flat, and what shows patterns. `perHead`: the colour
- * scale runs up to each head's largest weight, which stretches the small
+ * why the heads look flat, and what shows patterns. `perHead`: each head's
+ * colours are stretched to its largest weight, which spreads the small
  * differences of a flat head over every colour.
  */
 export function untrainedAttentionText(map: HeadWeights, uniform: number, perHead: boolean): string | undefined {
   if (uniform === 0) return undefined;
   const where = uniform === map.heads ? (map.heads === 1 ? '' : ' in every head') : ` in ${uniform} of ${map.heads} heads`;
-  const n = map.keys;
-  const share = map.causal
-    ? 'each query gives ≈1/n to each of the n tokens it sees: itself and those before it'
-    : `each of the ${n} tokens gets ≈1/${n}${n > 1 ? ` ≈ ${(1 / n).toPrecision(2)}` : ''}`;
-  const scale = perHead
-    ? ' The colour scale up to each head’s largest weight stretches the small differences left over the whole range: they are noise of the random initial weights, not patterns.'
-    : '';
-  return `Untrained: attention is nearly uniform${where} (${share}); train the model or load weights to see patterns.${scale}`;
+  return `Untrained: attention is nearly uniform${where} (${uniformShare(map)}); train the model or load weights to see patterns.${perHead ? STRETCHED : ''}`;
 }
+
+/** The weights a model holds, as the uniform-model note tells them apart (views/types.ts `WeightsState`). */
+export type WeightsKind = 'trained' | 'random' | 'zeros' | undefined;
+
+/**
+ * The one note above the heatmaps when every head of every attention layer
+ * (two or more) is nearly uniform (`uniformHeads`), or undefined: then each
+ * heatmap is the same flat square, and the view draws one row of the first
+ * layer (`collapsed`) rather than a wall of them. `weights`: zeros say the
+ * weights are all zero (a model too large to initialise at random), random
+ * ones that it is untrained. `perHead` as in `untrainedAttentionText`.
+ */
+export function uniformModelText(maps: readonly HeadWeights[], weights: WeightsKind, perHead: boolean, collapsed: boolean): string | undefined {
+  if (maps.length < 2 || !maps.every((m) => uniformHeads(m).length === m.heads)) return undefined;
+  const heads = maps.reduce((s, m) => s + m.heads, 0);
+  const first = maps[0];
+  const alike = maps.every((m) => m.causal === first.causal && m.keys === first.keys);
+  const share = alike ? uniformShare(first) : 'each query spreads its weight evenly over the tokens it sees';
+  const every = `every one of the ${heads} heads in all ${maps.length} layers`;
+  const shown = collapsed ? ' One row of layer 1 is drawn below: the other heads look the same.' : '';
+  if (weights === 'zeros') return `The weights are all zero, so ${every} gives each token the same weight (${share}): load trained weights to see patterns.${shown}`;
+  if (weights === 'random') return `Untrained: attention is nearly uniform in ${every} (${share}); train the model or load weights to see patterns.${shown}${perHead ? STRETCHED : ''}`;
+  return `Attention is nearly uniform in ${every} (${share}).${shown}`;
+}
+
+/**
+ * The info line's count of attention layers and heads: `1 layer, 4 heads`;
+ * with more layers, `4 layers, 16 heads in all`, so the total is not read
+ * as the heads of each layer (each layer's header says its own).
+ */
+export function headCountText(headsPerLayer: readonly number[]): string {
+  const heads = headsPerLayer.reduce((s, h) => s + h, 0);
+  const layers = headsPerLayer.length;
+  return `${groupedPlural(layers, 'layer')}, ${groupedPlural(heads, 'head')}${layers > 1 ? ' in all' : ''}`;
+}
+
+/** The note of a model without attention layers: what the view needs, and examples that have it. */
+export const NO_ATTENTION_TEXT =
+  'This model has no attention layers, so there is nothing to draw here. Open a model with attention, e.g. examples/gpt_small.nnmodel (a small GPT) or examples/vit.nnmodel (a vision transformer), to see what each head looks at.';
 
 /**
  * The info line's note when ids typed into a token box are not ids of the
