@@ -48,11 +48,11 @@ test('hover in a block body called twice with different shapes names the call sh
   assert.equal(instancesText(siteOn(a, 'dense', 9)), undefined);
 });
 
-test('inlay hints in such a body show the first call with "+1 more"; the tooltip lists the other', () => {
+test('inlay hints in such a body show the first call with "+1 more call"; the tooltip lists the other', () => {
   const a = analyze(CONVBN);
   const hints = lineHints(a.sites, true);
   const line2 = hints.find((h) => h.line === 2)!;
-  assert.equal(line2.label, '→ [28, 28, 16] · 160 params · +1 more');
+  assert.equal(line2.label, '→ [28, 28, 16] · 160 params · +1 more call');
   assert.match(line2.tooltip, /`convbn\(32\)` on line 10 gives \[14, 14, 32\], 4,640 params/);
   assert.equal(hints.find((h) => h.line === 9)!.label.includes('more'), false);
 });
@@ -71,7 +71,7 @@ test('calls that give the same shapes are counted, and said to give the same; no
   const two = analyze(`${CONVBN}\nmodel Net2 {\n  input image: [28, 28, 1]\n  output image -> convbn(16) -> flatten -> dense(10)\n}\n`);
   assert.equal(siteOn(two, 'conv2d', 2).instances?.calls, 3);
   assert.equal(siteOn(two, 'conv2d', 2).instances?.outcomes.length, 2);
-  assert.equal(lineHints(two.sites, true).find((h) => h.line === 3)!.label, '→ [28, 28, 16] · 64 params · +1 more');
+  assert.equal(lineHints(two.sites, true).find((h) => h.line === 3)!.label, '→ [28, 28, 16] · 64 params · +1 more call');
 });
 
 test('nested blocks and repeats: each call of the block, and the runs of one call', () => {
@@ -166,5 +166,5 @@ test('"and N more" counts each distinct result once, however often a cached bloc
   // 20 calls of inner, each with its own result: the first shown, 4 listed, 15 more; the two reuses of outer(20) add nothing.
   assert.equal(dense.instances?.calls, n);
   assert.match(instancesText(dense)!, /; and 15 more\.$/);
-  assert.equal(lineHints(a.sites, true).find((h) => h.line === 2)!.label.endsWith(`+${n - 1} more`), true);
+  assert.equal(lineHints(a.sites, true).find((h) => h.line === 2)!.label.endsWith(`+${n - 1} more calls`), true);
 });

@@ -212,7 +212,7 @@ test('the summary table has a row per layer, totals and memory', () => {
   assert.match(md, /Weights: 184\.4 KiB/);
   // 4 x 188,824 B of weights and Adam state + 2 x 32 x 37,672 B of activations
   assert.match(md, /Training with Adam at batch 32: ~3\.0 MiB/);
-  assert.equal(modelLensTitle(lenetLike()), '47,206 params · 164.6K MACs');
+  assert.equal(modelLensTitle(lenetLike()), '47.2K params · 164.6K MACs');
 });
 
 test('the model hover gives totals and the training estimate at the batch asked', () => {

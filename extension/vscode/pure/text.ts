@@ -701,6 +701,25 @@ export function lastCallStarts(file: SourceFile): Map<number, number> {
   return new Map([...ends].map(([line, c]) => [line, c.start]));
 }
 
+/** How long a hint may be: VS Code cuts a label past `editor.inlayHints.maximumLength` with "…", and a long line's hint runs past the window. */
+export interface HintFit {
+  /** VS Code's `editor.inlayHints.maximumLength` (0: no limit). */
+  maxLength: number;
+  /** The length of a line's code, before its comment (the hint stands after it). */
+  codeLength(line: number): number;
+}
+
+/**
+ * The columns a line and its hint may take before the hint runs past a
+ * typical editor width (about 115 columns in a 1400 px window beside the
+ * Explorer; VS Code does not tell an extension its width): past it, a
+ * shorter form of the hint.
+ */
+export const HINT_COLUMNS = 112;
+
+/** The shortest hint shown: its shape alone (or the parameters alone without one). */
+const MIN_HINT = 12;
+
 export interface LineHint {
   line: number;
   label: string;
@@ -718,6 +737,13 @@ export interface LineHint {
  * a line whose last call (`lastCalls`: line → where that call starts, from
  * {@link lastCallStarts}) has no site: it was not analysed, for an error
  * elsewhere (in the body of the block it calls, or above).
+ *
+ * A line in a block body whose calls give other results ends in
+ * `+3 more calls` (`+1 more run` for one call run more than once). With
+ * `fit`, the label is the longest of `→ [56, 56, 64] · 37,120 params · +3 more
+ * calls`, then with `37.1K params`, `+3 calls`, then without the parameters,
+ * then the shape alone, that fits VS Code's maximum length and the columns
+ * {@link HINT_COLUMNS} leaves after the line's code; the tooltip keeps all.
  */
 export function lineHints(
   sites: readonly SiteInfo[],
@@ -725,6 +751,7 @@ export function lineHints(
   lines?: { from: number; to: number },
   errors: readonly { start: { line: number; offset: number } }[] = [],
   lastCalls?: ReadonlyMap<number, number>,
+  fit?: HintFit,
 ): LineHint[] {
   const byLine = new Map<number, SiteInfo[]>();
   for (const s of sites) {
@@ -760,18 +787,32 @@ export function lineHints(
     if (errors.some((e) => e.start.line === line && e.start.offset >= last.range.end.offset)) continue;
     const lastCall = lastCalls?.get(line);
     if (lastCall !== undefined && !list.some((s) => s.range.start.offset === lastCall)) continue;
-    const bits: string[] = [];
-    if (last.outShape) bits.push(`→ ${shapeToString(last.outShape)}`);
-    if (showParams && anyParams && !params.equals(0)) bits.push(`${formatCount(params)} params`);
-    if (!bits.length) continue;
-    if (more > 0) bits.push(`+${more} more`);
+    const shape = last.outShape ? `→ ${shapeToString(last.outShape)}` : '';
+    const counted = showParams && anyParams && !params.equals(0);
+    const full = counted ? `${formatCount(params)} params` : '';
+    const compact = counted ? `${formatCompact(params)} params` : '';
+    if (!shape && !full) continue;
+    // Other calls of the block (or other runs of one call) give other figures: say of what there are more.
+    const runs = varied?.instances && varied.instances.calls <= 1;
+    const noun = `${runs ? 'run' : 'call'}${more === 1 ? '' : 's'}`;
+    const moreText = more > 0 ? `+${more} more ${noun}` : '';
+    const shortMore = more > 0 ? `+${more} ${noun}` : '';
+    const forms = [
+      [shape, full, moreText],
+      [shape, compact, moreText],
+      [shape, compact, shortMore],
+      [shape, shortMore],
+      [shape || compact],
+    ].map((f) => f.filter((b) => b).join(' · '));
+    const limit = fit ? Math.min(fit.maxLength > 0 ? fit.maxLength : Infinity, Math.max(HINT_COLUMNS - fit.codeLength(line), MIN_HINT)) : Infinity;
+    const label = forms.find((f) => f.length <= limit) ?? forms[forms.length - 1];
     const tip = [`**${last.name}**${last.model ? ` in ${last.model}` : ''}`];
     if (last.outShape) tip.push(`output ${shapeToString(last.outShape)}`);
     if (anyParams) tip.push(`parameters on this line: ${formatCount(params)}`);
     // The tooltip explains the "+N more": the site whose results vary, else the line's last.
     const instances = varied && instancesText(more > 0 ? varied : last.instances ? last : varied);
     if (instances) tip.push(`_${instances}_`);
-    out.push({ line, label: bits.join(' · '), tooltip: tip.join('  \n') });
+    out.push({ line, label, tooltip: tip.join('  \n') });
   }
   return out.sort((a, b) => a.line - b.line);
 }
@@ -829,7 +870,7 @@ export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: str
   out.push('');
   out.push('## Totals');
   out.push(
-    `- Parameters: **${formatCount(model.params.total)}** — trainable ${formatCount(model.params.trainable)}, non-trainable ${formatCount(model.params.nonTrainable)}`,
+    `- Parameters: **${formatCountWithCompact(model.params.total)}** — trainable ${formatCount(model.params.trainable)}, non-trainable ${formatCount(model.params.nonTrainable)}`,
   );
   out.push(`- MACs per example: **${formatCountWithCompact(model.macs)}**`);
   out.push('');
@@ -860,11 +901,13 @@ export const INCOMPLETE_WHY =
   'The model has errors, so these totals count only the layers that could be analysed; fix the errors (see Problems) for the full figures.';
 
 /**
- * `61,706 params · 416.5K MACs`; for a model with errors
- * `⚠ incomplete: 60,856 params · 415.7K MACs`.
+ * `61.7K params · 416.5K MACs`; for a model with errors
+ * `⚠ incomplete: 60.9K params · 415.7K MACs`. The one rule for totals: the
+ * CodeLens and the status bar abbreviate parameters and MACs alike; hovers,
+ * tooltips and the Summary give every digit, the abbreviation beside.
  */
 export function modelLensTitle(model: ModelInfo): string {
-  const totals = `${formatCount(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
+  const totals = `${formatCompact(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
   return model.hasErrors ? `⚠ ${INCOMPLETE_MARK} ${totals}` : totals;
 }
 
@@ -886,7 +929,7 @@ export function modelStatusText(model: ModelInfo): string {
 
 /** The status bar item's tooltip (markdown): the exact totals, and why they are incomplete when they are. */
 export function modelStatusTooltip(model: ModelInfo): string {
-  const lines = [`**${model.name}**`, `Parameters: ${formatCount(model.params.total)}`, `MACs: ${formatCountWithCompact(model.macs)}`];
+  const lines = [`**${model.name}**`, `Parameters: ${formatCountWithCompact(model.params.total)}`, `MACs: ${formatCountWithCompact(model.macs)}`];
   const why = model.hasErrors ? `\n\n$(warning) ${INCOMPLETE_WHY}` : '';
   return `${lines.join('  \n')}${why}\n\nClick for the summary`;
 }
