@@ -1,5 +1,5 @@
 /**
- * Over each model: its totals (`61,706 params · 416.5K MACs`, marked
+ * Over each model: its totals (`61.7K params · 416.5K MACs`, marked
  * `⚠ incomplete:` while the model has errors) and a Summary action;
  * Inspect and Train actions when those commands exist.
  */

@@ -101,7 +101,7 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
       if (spec && !hit) {
         // A block parameter's default (`act = relu`) is the choice it names, not a call that could not be analysed.
         const isDefault = container?.kind === 'block' && container.paramsRange !== undefined && contains(container.paramsRange, offset);
-        const markdown = isDefault ? `\`${word}\`: a parameter's default: the choice it names, not a call.\n\n---\n${spec.doc}` : layerDocsMarkdown(spec, noShapesReason(analysis, offset, docUri));
+        const markdown = isDefault ? `**${word}** — a parameter's default: the choice it names, not a call.\n\n---\n${spec.doc}` : layerDocsMarkdown(spec, noShapesReason(analysis, offset, docUri));
         return new vscode.Hover(toMarkdown(markdown), wordRange);
       }
       const block = hit?.symbol.kind === 'block' ? callableBlock(analysis, docUri, word, readUriText) : undefined;

@@ -24,18 +24,22 @@ export function registerInlayHints(selector: vscode.DocumentSelector, cache: Ana
       const analysis = cache.get(doc);
       // This file's errors: a line with one after its last analysed call gets no hint (lineHints).
       const errors = analysis.diagnostics.filter((d) => d.severity === 'error' && d.uri === undefined).map((d) => d.range);
+      // VS Code cuts a longer label with "…"; the label starts with a space (below), so one character less.
+      const maxLength = vscode.workspace.getConfiguration('editor', doc).get<number>('inlayHints.maximumLength', 43);
       const hints = lineHints(
         analysis.sites,
         config.get<boolean>('inlayHints.showParams', true),
         { from: range.start.line, to: range.end.line },
         errors,
         lastCallStarts(analysis.file),
+        { maxLength: maxLength > 0 ? maxLength - 1 : 0, codeLength: (line) => (line < doc.lineCount ? codeLength(doc.lineAt(line).text) : 0) },
       );
       return hints
         .filter((h) => h.line < doc.lineCount)
         .map((h) => {
           const text = doc.lineAt(h.line).text;
-          const hint = new vscode.InlayHint(new vscode.Position(h.line, codeLength(text)), h.label);
+          // paddingLeft alone is a third of a character, which reads as `relu→ [56, …`: a space before the label too.
+          const hint = new vscode.InlayHint(new vscode.Position(h.line, codeLength(text)), ` ${h.label}`);
           hint.paddingLeft = true;
           tooltips.set(hint, h.tooltip);
           return hint;

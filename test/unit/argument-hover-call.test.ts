@@ -24,13 +24,13 @@ const DIGITS = `model Digits {
 test("the name of a layer's argument given a number shows that number and what it makes, not the default", () => {
   const stride = hoverOn(DIGITS, 'stride = 2');
   assert.doesNotMatch(stride, /conv2d\.stride: ints ≥ 1 = 1/, stride);
-  assert.match(stride, /At this call: `stride = 2` \(default `1`\)\./);
-  assert.match(stride, /Output size, `padding = same`: height and width ⌈14 \/ 2⌉ = 7; pads 1 row and column of zeros at the bottom and right only/);
+  assert.match(stride, /At this call: `stride = 2` \(default 1\) {2}\n/);
+  assert.match(stride, /Output size with `padding = same` — height and width ⌈14 \/ 2⌉ = 7; pads 1 row and column of zeros at the bottom and right only/);
   assert.match(stride, /Stride 2 computes 903,168 MACs; at stride 1 the same conv2d would compute 3,612,672 \(4× as many\)\./);
   // A pooling whose size does not divide its input: what is dropped.
   const size = hoverOn(DIGITS, 'size = 3');
-  assert.match(size, /At this call: `size = 3`\./);
-  assert.match(size, /Output size, `padding = valid`: height and width ⌊\(7 − 3\) \/ 3⌋ \+ 1 = 2; the last row and column fit no window and are dropped\./);
+  assert.match(size, /At this call: `size = 3`/);
+  assert.match(size, /Output size with `padding = valid` — height and width ⌊\(7 − 3\) \/ 3⌋ \+ 1 = 2; the last row and column fit no window and are dropped\./);
   // The stride note is the stride's: not on the padding's name.
   const padding = hoverOn(DIGITS, 'padding = same', 2);
   assert.match(padding, /conv2d\.padding/);
@@ -47,10 +47,10 @@ model M {
 }
 `;
   const md = hoverOn(text, 'kernel = k');
-  assert.match(md, /At this call: `kernel = k`, which is `5`\./);
-  assert.match(md, /Output size, `padding = valid`: height and width ⌊\(28 − 5\) \/ 2⌋ \+ 1 = 12; the last row and column fit no window and are dropped\./);
+  assert.match(md, /At this call: `kernel = k`, which is 5 {2}\n/);
+  assert.match(md, /Output size with `padding = valid` — height and width ⌊\(28 − 5\) \/ 2⌋ \+ 1 = 12; the last row and column fit no window and are dropped\./);
   // An argument of a layer that is not a window: the value, no output size.
   const dense = hoverOn(`model N {\n  input x: [4]\n  output x -> dense(units = 3, bias = false)\n}\n`, 'units = 3');
-  assert.match(dense, /At this call: `units = 3`\./);
+  assert.match(dense, /At this call: `units = 3`/);
   assert.doesNotMatch(dense, /Output size/);
 });

@@ -21,7 +21,7 @@ test("hovering a block parameter's default word shows the choice, not a call tha
   const md = hover('block b(f, act = re|lu) {\n  input x\n  output x -> dense(f, activation = act)\n}\nmodel M {\n  input x: [8]\n  output x -> b(2)\n}\n')!;
   assert.ok(md, 'a hover');
   assert.doesNotMatch(md, /could not be analysed/);
-  assert.match(md, /^`relu`: a parameter's default: the choice it names, not a call\./);
+  assert.match(md, /^\*\*relu\*\* — a parameter's default: the choice it names, not a call\./);
   // A call in a block no model calls keeps saying why it has no shapes: that no model calls the block.
   assert.match(hover('block b(f) {\n  input x\n  output x -> re|lu\n}\n')!, /no shapes: no model calls the block 'b' yet/);
 });

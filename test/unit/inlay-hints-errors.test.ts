@@ -33,12 +33,12 @@ test('an error before the last call, or on another line, leaves the hint as it w
   ]);
 });
 
-test('a line marked "+1 more" has a tooltip about the results that differ, not "the others give the same" of another call on it', () => {
+test('a line marked "+1 more call" has a tooltip about the results that differ, not "the others give the same" of another call on it', () => {
   const src = 'block once(f) {\n  input x\n  output x -> f -> relu\n}\nmodel S {\n  input x: [8]\n  d = dense(8)\n  output x -> once(d) -> once(d)\n}\n';
   const a = analyze(src);
   const errors = a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.range);
   const h = lineHints(a.sites, true, undefined, errors).find((x) => x.line === 2)!;
-  assert.match(h.label, /· \+1 more$/);
+  assert.match(h.label, /· \+1 more call$/);
   assert.doesNotMatch(h.tooltip, /the others give the same/);
   assert.match(h.tooltip, /0 params|gives/);
 });

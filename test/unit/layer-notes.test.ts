@@ -8,7 +8,7 @@ import { nodeAtRange } from '../../extension/core/analysis/weights';
 import { getLayer } from '../../extension/core/layers';
 import { layerHoverMarkdown } from '../../extension/vscode/pure/text';
 
-/** The notes of the last call of `layer` in a model on `input`, as the hover computes them. */
+/** The notes of the last call of *layer* in a model on `input`, as the hover computes them. */
 function notesOfAll(input: string, chain: string, layer: string): string[] {
   const a = analyze(`model M {\n  input x: ${input}\n  output x -> ${chain}\n}\n`);
   assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error'), []);
@@ -62,52 +62,52 @@ test("convolutions and poolings write out their output size with the call's own 
   const size = (input: string, chain: string, layer: string) => notesOfAll(input, chain, layer).filter((n) => n.startsWith('Output size'));
   // The notes' 28 × 28 digits: a 3×3 kernel with same padding, then a stride-2 conv on 14.
   assert.deepEqual(size('[28, 28, 1]', 'conv2d(32, 3, padding = same)', 'conv2d'), [
-    "Output size, `padding = same`: height and width 28 kept; pads 1 row and column of zeros on each side (PyTorch's `padding = 1`).",
+    "Output size with `padding = same` — height and width 28 kept; pads 1 row and column of zeros on each side (as `padding = 1` does in PyTorch).",
   ]);
   assert.deepEqual(size('[14, 14, 32]', 'conv2d(64, 3, stride = 2, padding = same)', 'conv2d'), [
-    "Output size, `padding = same`: height and width ⌈14 / 2⌉ = 7; pads 1 row and column of zeros at the bottom and right only (TensorFlow's rule: an odd amount of padding puts the extra at the bottom and right).",
+    "Output size with `padding = same` — height and width ⌈14 / 2⌉ = 7; pads 1 row and column of zeros at the bottom and right only (TensorFlow's rule: an odd amount of padding puts the extra at the bottom and right).",
   ]);
-  assert.deepEqual(size('[7, 7, 64]', 'conv2d(64, 5)', 'conv2d'), ['Output size, `padding = valid`: height and width 7 − 5 + 1 = 3.']);
+  assert.deepEqual(size('[7, 7, 64]', 'conv2d(64, 5)', 'conv2d'), ['Output size with `padding = valid` — height and width 7 − 5 + 1 = 3.']);
   // A pooling that shrinks an odd size: the last row and column are lost.
   assert.deepEqual(size('[11, 11, 16]', 'maxpool(2)', 'maxpool'), [
-    'Output size, `padding = valid`: height and width ⌊(11 − 2) / 2⌋ + 1 = 5; the last row and column fit no window and are dropped.',
+    'Output size with `padding = valid` — height and width ⌊(11 − 2) / 2⌋ + 1 = 5; the last row and column fit no window and are dropped.',
   ]);
-  assert.deepEqual(size('[28, 28, 16]', 'maxpool(2)', 'maxpool'), ['Output size, `padding = valid`: height and width ⌊(28 − 2) / 2⌋ + 1 = 14.']);
+  assert.deepEqual(size('[28, 28, 16]', 'maxpool(2)', 'maxpool'), ['Output size with `padding = valid` — height and width ⌊(28 − 2) / 2⌋ + 1 = 14.']);
   assert.deepEqual(size('[102, 4]', 'avgpool(4, stride = 3)', 'avgpool'), [
-    'Output size, `padding = valid`: length ⌊(102 − 4) / 3⌋ + 1 = 33; the last 2 steps fit no window and are dropped.',
+    'Output size with `padding = valid` — length ⌊(102 − 4) / 3⌋ + 1 = 33; the last 2 steps fit no window and are dropped.',
   ]);
   // Non-square: one line per axis.
   assert.deepEqual(size('[28, 28, 3]', 'conv2d(16, [3, 5], stride = [1, 2])', 'conv2d'), [
-    'Output size, `padding = valid`: height 28 − 3 + 1 = 26.',
-    'Output size, `padding = valid`: width ⌊(28 − 5) / 2⌋ + 1 = 12; the last column fits no window and is dropped.',
+    'Output size with `padding = valid` — height 28 − 3 + 1 = 26.',
+    'Output size with `padding = valid` — width ⌊(28 − 5) / 2⌋ + 1 = 12; the last column fits no window and is dropped.',
   ]);
   // Dilation widens the window; causal padding goes at the start only (a TCN layer).
   assert.deepEqual(size('[28, 28, 3]', 'conv2d(16, 3, dilation = 2)', 'conv2d'), [
-    'Output size, `padding = valid`: height and width 28 − 5 + 1 = 24 (window 2·(3 − 1) + 1 = 5 wide).',
+    'Output size with `padding = valid` — height and width 28 − 5 + 1 = 24 (window 2·(3 − 1) + 1 = 5 wide).',
   ]);
   assert.deepEqual(size('[seq, 16]', 'conv1d(16, 2, padding = causal, dilation = 4)', 'conv1d'), [
-    'Output size, `padding = causal`: length seq kept (window 4·(2 − 1) + 1 = 5 wide); 4·(2 − 1) = 4 zeros padded at the start only, so no step sees a later one.',
+    'Output size with `padding = causal` — length seq kept (window 4·(2 − 1) + 1 = 5 wide); 4·(2 − 1) = 4 zeros padded at the start only, so no step sees a later one.',
   ]);
-  assert.deepEqual(size('[seq, 16]', 'conv1d(16, 3, stride = 2)', 'conv1d'), ['Output size, `padding = valid`: length ⌊(seq − 3) / 2⌋ + 1.']);
+  assert.deepEqual(size('[seq, 16]', 'conv1d(16, 3, stride = 2)', 'conv1d'), ['Output size with `padding = valid` — length ⌊(seq − 3) / 2⌋ + 1.']);
   // Two rows and columns dropped on a square image: said once ("rows and columns", not "rows and columns and columns").
   assert.deepEqual(size('[11, 11, 3]', 'conv2d(4, 3, stride = 3)', 'conv2d'), [
-    'Output size, `padding = valid`: height and width ⌊(11 − 3) / 3⌋ + 1 = 3; the last 2 rows and columns fit no window and are dropped.',
+    'Output size with `padding = valid` — height and width ⌊(11 − 3) / 3⌋ + 1 = 3; the last 2 rows and columns fit no window and are dropped.',
   ]);
   assert.deepEqual(size('[11, 11, 3]', 'maxpool(3, stride = 3)', 'maxpool'), [
-    'Output size, `padding = valid`: height and width ⌊(11 − 3) / 3⌋ + 1 = 3; the last 2 rows and columns fit no window and are dropped.',
+    'Output size with `padding = valid` — height and width ⌊(11 − 3) / 3⌋ + 1 = 3; the last 2 rows and columns fit no window and are dropped.',
   ]);
   // A symbolic size with same padding: the formula once, as with valid (not `⌈h / 2⌉ = ⌈(h)/2⌉`); a size it divides, its result.
   assert.deepEqual(size('[h, w, 3]', 'conv2d(4, 3, stride = 2, padding = same)', 'conv2d'), [
-    'Output size, `padding = same`: height ⌈h / 2⌉.',
-    'Output size, `padding = same`: width ⌈w / 2⌉.',
+    'Output size with `padding = same` — height ⌈h / 2⌉.',
+    'Output size with `padding = same` — width ⌈w / 2⌉.',
   ]);
-  assert.deepEqual(size('[2*h, 2*h, 3]', 'maxpool(2, padding = same)', 'maxpool'), ['Output size, `padding = same`: height and width ⌈(2*h) / 2⌉ = h.']);
+  assert.deepEqual(size('[2*h, 2*h, 3]', 'maxpool(2, padding = same)', 'maxpool'), ['Output size with `padding = same` — height and width ⌈(2*h) / 2⌉ = h.']);
   // A DCGAN generator's up-convolution: valid gives 16 from 7, same exactly 14.
   assert.deepEqual(size('[7, 7, 128]', 'conv2d_transpose(64, 4, stride = 2)', 'conv2d_transpose'), [
-    'Output size, `padding = valid`: height and width 7·2 + max(4 − 2, 0) = 16 (`padding = same` gives exactly 14).',
+    'Output size with `padding = valid` — height and width 7·2 + max(4 − 2, 0) = 16 (`padding = same` gives exactly 14).',
   ]);
   assert.deepEqual(size('[7, 7, 128]', 'conv2d_transpose(64, 4, stride = 2, padding = same)', 'conv2d_transpose'), [
-    'Output size, `padding = same`: height and width 7·2 = 14.',
+    'Output size with `padding = same` — height and width 7·2 = 14.',
   ]);
 });
 

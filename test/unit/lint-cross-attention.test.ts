@@ -115,7 +115,7 @@ test('receptive field: a causal cross-attention sees the context up to the query
   const masked = fieldOf('attention(4, context = mem, causal = true)');
   assert.deepEqual(masked.src, { kind: 'global', causal: true });
   assert.equal(masked.cell, 'tgt: all earlier · src: all earlier');
-  assert.deepEqual(masked.lines, ['all earlier tokens of `tgt` (and the current one)', 'all earlier tokens of `src` (and the current one)']);
+  assert.deepEqual(masked.lines, ['all earlier tokens of *tgt* (and the current one)', 'all earlier tokens of *src* (and the current one)']);
   const whole = fieldOf('attention(4, context = mem)');
   assert.deepEqual(whole.src, { kind: 'global', causal: false });
   assert.equal(whole.cell, 'tgt: all earlier · src: all');

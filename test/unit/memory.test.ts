@@ -101,19 +101,19 @@ test('the attention hover shows its weights as heads × seq² × 4 B, beside the
   const site = a.sites.find((s) => s.kind === 'layer' && s.name === 'attention')!;
   const md = layerHoverMarkdown(site, getLayer('attention'));
   assert.match(md, /Activations per example: \*\*48·seq² \+ 15,360·seq B\*\*/);
-  assert.match(md, /· output `\[seq, 768\]`: 768·seq × 4 B/);
-  assert.match(md, /· attention weights `\[12, seq, seq\]`: 12·seq² × 4 B/);
-  assert.match(md, /· queries, keys, values, weighted values `\[seq, 768\]`: 4 × 768·seq × 4 B/);
+  assert.match(md, /· output \[seq, 768\]: 768·seq × 4 B/);
+  assert.match(md, /· attention weights \[12, seq, seq\]: 12·seq² × 4 B/);
+  assert.match(md, /· queries, keys, values, weighted values \[seq, 768\]: 4 × 768·seq × 4 B/);
 
   // A sum is one factor: `(64·seq + 64) × 4 B`, not `64·seq + 64 × 4 B` (which reads as 64·seq + 256 bytes).
   const cls = analyze('model C {\n  input x: [seq, 64]\n  output x -> cls_token -> attention(4)\n}\n');
   const clsMd = layerHoverMarkdown(cls.sites.find((s) => s.kind === 'layer' && s.name === 'attention')!, getLayer('attention'));
-  assert.match(clsMd, /· output `\[seq \+ 1, 64\]`: \(64·seq \+ 64\) × 4 B/);
-  assert.match(clsMd, /· attention weights `\[4, seq \+ 1, seq \+ 1\]`: \(4·seq² \+ 8·seq \+ 4\) × 4 B/);
+  assert.match(clsMd, /· output \[seq \+ 1, 64\]: \(64·seq \+ 64\) × 4 B/);
+  assert.match(clsMd, /· attention weights \[4, seq \+ 1, seq \+ 1\]: \(4·seq² \+ 8·seq \+ 4\) × 4 B/);
 
   const fixed = analyze(GPT2_SMALL.replace('int[seq]', 'int[1024]'));
   const s2 = fixed.sites.find((s) => s.kind === 'layer' && s.name === 'attention')!;
-  assert.match(layerHoverMarkdown(s2, getLayer('attention')), /· attention weights `\[12, 1024, 1024\]`: 12,582,912 × 4 B = 48\.0 MiB/);
+  assert.match(layerHoverMarkdown(s2, getLayer('attention')), /· attention weights \[12, 1024, 1024\]: 12,582,912 × 4 B = 48\.0 MiB/);
   const whole = fixed.models[0];
   assert.equal(formatBytes(whole.memory.activationBytes), '1.5 GiB');
   assert.match(modelHoverMarkdown(whole, 32), /activations per example: 1\.5 GiB, of which 720\.0 MiB inside attention layers/);

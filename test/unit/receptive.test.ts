@@ -74,11 +74,11 @@ describe('receptive fields', () => {
       { sizes: [16, 16], jumps: [4, 4], causal: false },
     ]);
     assert.deepEqual(topField(m, (n) => n.kind === 'layer' && n.op === 'flatten', 'image'), { kind: 'global', causal: false });
-    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['all of `image`']);
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['all of *image*']);
     // What the hover shows: the field at the site of `conv2d(16, 5)`.
     const a = analyze(text);
     const c3 = a.sites.filter((x) => x.kind === 'layer' && x.name === 'conv2d')[1];
-    assert.deepEqual(describeField(fieldAt(m, c3.range), m), ['14 × 14 pixels of `image`, stride 2 × 2']);
+    assert.deepEqual(describeField(fieldAt(m, c3.range), m), ['14 × 14 pixels of *image*, stride 2 × 2']);
     // What the feature maps view outlines when the pointer is on pixel (5, 7) of that layer's maps.
     assert.deepEqual(windowAt(fieldAt(m, c3.range)!.get('image'), [5, 7]), { from: [10, 14], to: [24, 28] });
     // The summary's column (CLI JSON, Summary view, inspector).
@@ -99,14 +99,14 @@ describe('receptive fields', () => {
     const before = m.graph.nodes.find((n) => n.id === pool.inputs[0])!;
     const f = modelFields(m).byNode.get(before)!.get('image');
     assert.deepEqual(local(f), { sizes: [435, 435], jumps: [32, 32], causal: false });
-    assert.deepEqual(describeField(modelFields(m).byNode.get(before), m), ['435 × 435 pixels of `image` (as wide as the input), stride 32 × 32']);
+    assert.deepEqual(describeField(modelFields(m).byNode.get(before), m), ['435 × 435 pixels of *image* (as wide as the input), stride 32 × 32']);
   });
 
   test('a TCN of dilated causal convolutions: 1 + 4·(1 + 2 + 4 + 8) = 61 steps, current and earlier only', () => {
     const m = example('tcn_waves.nnmodel');
     const f = modelFields(m).outputs[0].get('signal');
     assert.deepEqual(local(f), { sizes: [61], jumps: [1], causal: true });
-    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['61 steps of `signal`, current and earlier only']);
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['61 steps of *signal*, current and earlier only']);
     // Each block call (a group) shows the field after it: 5, 13, 29, 61.
     const groups = m.graph.nodes.filter((n) => n.kind === 'group');
     assert.deepEqual(
@@ -162,7 +162,7 @@ describe('receptive fields', () => {
   test('attention: causal self-attention sees all earlier tokens, cross-attention all of its context', () => {
     const gpt = example('gpt_small.nnmodel');
     assert.deepEqual(modelFields(gpt).outputs[0].get(gpt.inputs[0].name), { kind: 'global', causal: true });
-    assert.match(describeField(modelFields(gpt).outputs[0], gpt)[0], /^all earlier tokens of `/);
+    assert.match(describeField(modelFields(gpt).outputs[0], gpt)[0], /^all earlier tokens of \*/);
     const tt = example('transformer.nnmodel', 'TinyTransformer');
     const out = modelFields(tt).outputs[0];
     assert.deepEqual(out.get('source'), { kind: 'global', causal: false });
@@ -175,7 +175,7 @@ describe('receptive fields', () => {
     assert.deepEqual(field('gru(8, return_sequences = true, bidirectional = true)'), { kind: 'global', causal: false });
     assert.deepEqual(field('rnn(8, bidirectional = true)'), { kind: 'global', causal: false });
     const m = model('model R {\n  input s: [seq, 4]\n  output s -> lstm(8, return_sequences = true, bidirectional = true)\n}\n');
-    assert.equal(describeField(modelFields(m).outputs[0], m)[0], 'all of `s`');
+    assert.equal(describeField(modelFields(m).outputs[0], m)[0], 'all of *s*');
     const one = model('model R {\n  input s: [seq, 4]\n  output s -> lstm(8, return_sequences = true)\n}\n');
     assert.match(describeField(modelFields(one).outputs[0], one)[0], /^all earlier /);
   });
@@ -223,20 +223,20 @@ describe('receptive fields', () => {
   test('after upsampling a window is counted in whole input positions, its stride as a fraction', () => {
     const m = model(['model U {', '  input image: [16, 16, 1]', '  output image -> upsample(3) -> conv2d(2, 3, padding = same) * 3', '}'].join('\n'));
     // 1 + 3 convs · 2 taps · 1/3 = 3 pixels (2.999… in floating point), moving a third of a pixel per output pixel.
-    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['3 × 3 pixels of `image`, stride 1/3 × 1/3']);
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['3 × 3 pixels of *image*, stride 1/3 × 1/3']);
     assert.equal(compactField(modelFields(m).outputs[0], m), '3 × 3 /⅓');
   });
 
   test('an int input with a trailing axis of one holds a value per position (a step per position into sinusoidal)', () => {
     const m = model(['model T {', '  input t: int[seq, 1]', '  output t -> sinusoidal(8) -> conv1d(4, 5)', '}'].join('\n'));
-    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['5 tokens of `t`']);
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['5 tokens of *t*']);
   });
 
   test('one position is said in the singular: 1 token, 1 × 1 pixel', () => {
     const m = model(['model T {', '  input tokens: int[seq]', '  output tokens -> embedding(10, 4) -> dense(4)', '}'].join('\n'));
-    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['1 token of `tokens`']);
+    assert.deepEqual(describeField(modelFields(m).outputs[0], m), ['1 token of *tokens*']);
     const c = model(['model C {', '  input image: [8, 8, 3]', '  output image -> conv2d(4, 1)', '}'].join('\n'));
-    assert.deepEqual(describeField(modelFields(c).outputs[0], c), ['1 × 1 pixel of `image`']);
+    assert.deepEqual(describeField(modelFields(c).outputs[0], c), ['1 × 1 pixel of *image*']);
   });
 
   test('inputs without positions and pointwise models say nothing', () => {

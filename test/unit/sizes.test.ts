@@ -97,11 +97,11 @@ test('layer and block hovers show a call at the sizes: GPT-2 small attention at 
   const att = a.sites.find((x) => x.kind === 'layer' && x.name === 'attention')!;
   // 48·seq² + 15,360·seq bytes at 1,024: 50,331,648 + 15,728,640 = 66,060,288 B; MACs 1,536·seq² + 2,359,296·seq.
   const md = layerHoverMarkdown(att, getLayer('attention'), undefined, undefined, { sizes: { seq: 1024 } });
-  assert.ok(md.includes('At seq = 1,024: → `[1024, 768]` · MACs **4,026,531,840 (4.0G)** · activations per example **63.0 MiB**'), md);
+  assert.ok(md.includes('At seq = 1,024: → [1024, 768] · MACs **4,026,531,840 (4.0G)** · activations per example **63.0 MiB**'), md);
   // A block repeated 12 times: its totals at the size, no activations (they are the layers').
   const block = a.sites.find((x) => x.kind === 'block' && x.name === 'gpt_block')!;
   const bmd = blockHoverMarkdown(block, undefined, undefined, undefined, { seq: 1024 });
-  assert.ok(bmd.includes(`At seq = 1,024: → \`[1024, 768]\` · MACs **${(18432 * 1024 ** 2 + 84934656 * 1024).toLocaleString('en-US')} (106.3G)**`), bmd);
+  assert.ok(bmd.includes(`At seq = 1,024: → [1024, 768] · MACs **${(18432 * 1024 ** 2 + 84934656 * 1024).toLocaleString('en-US')} (106.3G)**`), bmd);
   assert.doesNotMatch(bmd, /activations per example \*\*/);
   // Without the size, or for a call that does not depend on it, no line.
   assert.equal(siteSizesLine(att, undefined, true), undefined);
@@ -115,5 +115,5 @@ test('a call shows only the sizes it depends on, a floor of one included', () =>
   const a = analyze('model W {\n  input x: [seq, 8]\n  input y: [n, 8]\n  h = x -> conv1d(16, 3, stride = 2)\n  output concat(h -> global_avgpool, y -> global_avgpool)\n}\n');
   const conv = a.sites.find((x) => x.kind === 'layer' && x.name === 'conv1d')!;
   // torch.nn.Conv1d(8, 16, 3, stride=2) on a length of 100: 49 positions, 49·16·3·8 = 18,816 MACs, 49·16·4 = 3,136 B.
-  assert.equal(siteSizesLine(conv, { seq: 100, n: 7 }, true), 'At seq = 100: → `[49, 16]` · MACs **18,816 (18.8K)** · activations per example **3.1 KiB**');
+  assert.equal(siteSizesLine(conv, { seq: 100, n: 7 }, true), 'At seq = 100: → [49, 16] · MACs **18,816 (18.8K)** · activations per example **3.1 KiB**');
 });

@@ -47,7 +47,7 @@ test('LeNet-5: code lens, status bar and summary totals', () => {
   const a = analyze(LENET, { uri: URI });
   const m = modelAt(a, offsetOf(LENET, 'dense(120)'), URI);
   assert.ok(m);
-  assert.equal(modelLensTitle(m), '61,706 params · 416.5K MACs');
+  assert.equal(modelLensTitle(m), '61.7K params · 416.5K MACs');
   assert.equal(modelStatusText(m), 'LeNet5 · 61.7K params · 416.5K MACs');
   const md = summaryMarkdown(m, 32);
   const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Layer') && !l.includes('**Total**'));

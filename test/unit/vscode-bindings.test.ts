@@ -134,7 +134,7 @@ test('a block input shows what the first call gives it, and how many calls there
   const decl = hoverAt(a, text, 27, 9);
   assert.ok(decl);
   assert.match(decl, /\(input\) x: \[56, 56, 64\]/);
-  assert.match(decl, /Shown for the first of 4 calls \(line 46: `basic_block\(64\) \* 2`\); line 47: `basic_block\(128\)` gives `\[28, 28, 128\]`/);
+  assert.match(decl, /Shown for the first of 4 calls, `basic_block\(64\) \* 2` on line 46; `basic_block\(128\)` on line 47 gives \[28, 28, 128\]/);
   // A use of it (the shortcut), and `y` beside it, count the same calls.
   assert.equal(hoverAt(a, text, 30, 11), decl);
   assert.match(hoverAt(a, text, 28, 3)!, /\(value\) y: \[56, 56, 64\]\n[^]*Shown for the first of 4 calls/);
@@ -169,7 +169,7 @@ model M {
   const md = hoverAt(a, text, 2, 9);
   assert.ok(md);
   assert.match(md, /\(input\) x: \[8\]/);
-  assert.match(md, /Shown for the first of 2 calls \(line 13: `outer\(4\)`\); line 14: `outer\(2\)` gives `\[4\]`\./);
+  assert.match(md, /Shown for the first of 2 calls, `outer\(4\)` on line 13; `outer\(2\)` on line 14 gives \[4\]\./);
 });
 
 test('a value whose shape failed says so, with the error that stopped it', () => {
@@ -218,7 +218,7 @@ test('an argument name or a value given to it shows that argument, not the whole
 
   const name = hoverAt(a, text, 3, col(line3, 'padding'))!;
   // The value this call gives it, not the declaration's default (`= valid` read as the value used).
-  assert.match(name, /^```nnmodel\n\(argument\) conv2d\.padding: valid \| same\n```\n\nAt this call: `padding = same` \(default `valid`\)\./);
+  assert.match(name, /^```nnmodel\n\(argument\) conv2d\.padding: valid \| same\n```\n\nAt this call: `padding = same` \(default valid\)/);
   assert.match(name, /`valid` \(no padding: the image shrinks by k − 1\) or `same` \(keep the size at stride 1\)\./);
   assert.doesNotMatch(name, /Parameters|slides `filters`/, 'not the layer hover');
 
@@ -229,21 +229,21 @@ test('an argument name or a value given to it shows that argument, not the whole
 
   const relu = hoverAt(a, text, 3, col(line3, 'relu'))!;
   assert.match(relu, /\(argument\) conv2d\.activation = relu/);
-  assert.match(relu, /`relu`: /);
+  assert.match(relu, /\*\*relu\*\* — /);
 
   // The clause of the argument's documentation about it, then the layer's line about it (not the other value's).
   const valid = hoverAt(a, text, 3, col(line3, 'valid'))!;
-  assert.match(valid, /\(argument\) maxpool\.padding = valid\n```\n\n`valid`: only full windows  \n`padding=valid`: `h' = ⌊\(h − size\) \/ stride⌋ \+ 1`\n/);
+  assert.match(valid, /\(argument\) maxpool\.padding = valid\n```\n\n\*\*valid\*\* — only full windows  \n`padding=valid`: `h' = ⌊\(h − size\) \/ stride⌋ \+ 1`\n/);
 
   const line4 = text.split('\n')[3];
   // Positional: positional(learned, ...) fills `kind`.
-  assert.match(hoverAt(a, text, 4, col(line4, 'learned'))!, /\(argument\) positional\.kind = learned\n```\n\n`learned`: a trained vector per position/);
+  assert.match(hoverAt(a, text, 4, col(line4, 'learned'))!, /\(argument\) positional\.kind = learned\n```\n\n\*\*learned\*\* — a trained vector per position/);
   assert.match(hoverAt(a, text, 4, col(line4, 'true'))!, /\(argument\) attention\.causal = true[^]*`true \| false` · default `false`/);
   assert.match(hoverAt(a, text, 4, col(line4, 'maxlen'))!, /\(argument\) positional\.maxlen: int/);
 
   // A value that is not one of the argument's.
   const line5 = text.split('\n')[4];
-  assert.match(hoverAt(a, text, 5, col(line5, 'sam'))!, /`sam` is not a value of `padding`: one of `valid`, `same`, `causal`\./);
+  assert.match(hoverAt(a, text, 5, col(line5, 'sam'))!, /`sam` is not a value of `padding` — one of `valid` `same` `causal`/);
 
   // A name in scope given as an argument is that name's hover; the layer name keeps the layer's.
   assert.equal(argumentHover(a, at(text, 3, col(line3, 'img')), URI), undefined);
@@ -256,8 +256,8 @@ test('an argument name of a block call shows the block parameter', () => {
   const offset = text.indexOf('heads = 12') + 2;
   assert.ok(offset > text.indexOf('model GPT2Small'));
   const md = argumentHover(a, offset, URI)!.markdown;
-  assert.match(md, /^```nnmodel\n\(parameter\) gpt_block\.heads = 12\n```\n\nAt this call: `heads = 12`\.  \n/);
-  assert.match(md, /Parameter of block `gpt_block\(dim, heads, hidden = 4 \* dim, p = 0\.1\)`; required: no default\./);
+  assert.match(md, /^```nnmodel\n\(parameter\) gpt_block\.heads = 12\n```\n\nAt this call: `heads = 12`  \n/);
+  assert.match(md, /Required: no default; a parameter of block `gpt_block\(dim, heads, hidden = 4 \* dim, p = 0\.1\)`/);
 });
 
 test('an argument of a block call, the block imported, shows the parameter it fills', () => {
@@ -269,11 +269,11 @@ test('an argument of a block call, the block imported, shows the parameter it fi
   const read = (uri: string) => (uri === libUri ? lib : undefined);
   const hover = (needle: string, plus = 1) => argumentHover(a, text.indexOf(needle) + plus, URI, read)?.markdown;
   // The value this call gives (`r` is 0.2 here), then the declared default: not the default as if it were the value.
-  assert.match(hover('rate = r')!, /^```nnmodel\n\(parameter\) mlp\.rate = 0\.2\n```\n\nAt this call: `rate = r`, which is `0\.2`\.  \n/);
-  assert.match(hover('rate = r')!, /Parameter of block `mlp\(width, rate = 0\.1\)` \(imported from `lib\.nnmodel`\); declared default `0\.1`\./);
-  assert.match(hover('width = 2')!, /\(parameter\) mlp\.width = 2\n```\n\nAt this call: `width = 2`\.  \nParameter of block `mlp\(width, rate = 0\.1\)` \(imported from `lib\.nnmodel`\); required: no default\./);
+  assert.match(hover('rate = r')!, /^```nnmodel\n\(parameter\) mlp\.rate = 0\.2\n```\n\nAt this call: `rate = r`, which is 0\.2  \n/);
+  assert.match(hover('rate = r')!, /Declared default 0\.1; a parameter of block `mlp\(width, rate = 0\.1\)` \(imported from `lib\.nnmodel`\)/);
+  assert.match(hover('width = 2')!, /\(parameter\) mlp\.width = 2\n```\n\nAt this call: `width = 2`  \nRequired: no default; a parameter of block `mlp\(width, rate = 0\.1\)` \(imported from `lib\.nnmodel`\)/);
   // A number given by position: the parameter it fills, not the whole block.
-  assert.match(hover('4, rate', 0)!, /\(parameter\) mlp\.width = 4\n```\n\nAt this call: `width = 4` \(given by position\)\./);
+  assert.match(hover('4, rate', 0)!, /\(parameter\) mlp\.width = 4\n```\n\nAt this call: `width = 4` \(given by position\)/);
   // `r` is a value of the file: its own hover applies.
   assert.equal(hover('r) ->', 0), undefined);
   // Without the imported file's text there is nothing to show, and no error.
@@ -286,9 +286,9 @@ test('a word given by position to a block parameter shows that parameter', () =>
   assert.deepEqual(a.diagnostics, []);
   assert.match(
     argumentHover(a, text.indexOf('gelu') + 1, URI)!.markdown,
-    /\(parameter\) b\.act = gelu\n```\n\nAt this call: `act = gelu` \(given by position\)\.  \nParameter of block `b\(units, act = relu\)`; declared default `relu`\./,
+    /\(parameter\) b\.act = gelu\n```\n\nAt this call: `act = gelu` \(given by position\)  \nDeclared default relu; a parameter of block `b\(units, act = relu\)`/,
   );
-  assert.match(argumentHover(a, text.indexOf('4, gelu'), URI)!.markdown, /\(parameter\) b\.units = 4\n```\n\nAt this call: `units = 4` \(given by position\)\./);
+  assert.match(argumentHover(a, text.indexOf('4, gelu'), URI)!.markdown, /\(parameter\) b\.units = 4\n```\n\nAt this call: `units = 4` \(given by position\)/);
 });
 
 const RES_LIB = `block res(
@@ -339,23 +339,23 @@ test('an argument of a block call shows the value this call gives, the declared 
   // On the name: the parameter with this call's value (2 * width = 32), the block, and the comment above it.
   assert.equal(
     filters,
-    '```nnmodel\n(parameter) res.filters = 32\n```\n\nAt this call: `filters = 2 * width`, which is `32`.  \n' +
-      'Parameter of block `res(filters, act = relu, k = 3, p = 0.1)`; required: no default.\n\noutput channels of the dense layer',
+    '```nnmodel\n(parameter) res.filters = 32\n```\n\nAt this call: `filters = 2 * width`, which is 32  \n' +
+      'Required: no default; a parameter of block `res(filters, act = relu, k = 3, p = 0.1)`\n\noutput channels of the dense layer',
   );
   // On the value: the same.
   assert.equal(expr, filters);
   // A word given by name: the value given, the declared default apart; the comment after it on its line.
   assert.equal(
     act,
-    '```nnmodel\n(parameter) res.act = gelu\n```\n\nAt this call: `act = gelu`.  \n' +
-      'Parameter of block `res(filters, act = relu, k = 3, p = 0.1)`; declared default `relu`.\n\nthe activation after it',
+    '```nnmodel\n(parameter) res.act = gelu\n```\n\nAt this call: `act = gelu`  \n' +
+      'Declared default relu; a parameter of block `res(filters, act = relu, k = 3, p = 0.1)`\n\nthe activation after it',
   );
   assert.equal(gelu, act);
   // By position: the parameter it binds to and its value.
-  assert.match(pos64!, /^```nnmodel\n\(parameter\) res\.filters = 64\n```\n\nAt this call: `filters = 64` \(given by position\)\.  \n/);
-  assert.match(posRelu!, /^```nnmodel\n\(parameter\) res\.act = relu\n```\n\nAt this call: `act = relu` \(given by position\)\./);
+  assert.match(pos64!, /^```nnmodel\n\(parameter\) res\.filters = 64\n```\n\nAt this call: `filters = 64` \(given by position\)  \n/);
+  assert.match(posRelu!, /^```nnmodel\n\(parameter\) res\.act = relu\n```\n\nAt this call: `act = relu` \(given by position\)/);
   // An expression is evaluated; a comment on a line of two parameters is no one's.
-  assert.equal(p, '```nnmodel\n(parameter) res.p = 0.3\n```\n\nAt this call: `p = 0.1 + 0.2`, which is `0.3`.  \nParameter of block `res(filters, act = relu, k = 3, p = 0.1)`; declared default `0.1`.');
+  assert.equal(p, '```nnmodel\n(parameter) res.p = 0.3\n```\n\nAt this call: `p = 0.1 + 0.2`, which is 0.3  \nDeclared default 0.1; a parameter of block `res(filters, act = relu, k = 3, p = 0.1)`');
   // A name inside the value keeps its own hover: a number has a value, not "shape unknown".
   assert.equal(width, '```nnmodel\n(value) width = 16\n```');
 });
@@ -367,9 +367,9 @@ test('an input of a block given by name shows that input and the shape given to 
   ]);
   assert.equal(
     skip,
-    '```nnmodel\n(input) res.skip: [4]\n```\n\nAt this call: `skip = e`.  \nAn input of block `res(filters, act = relu, k = 3, p = 0.1)`: the value given binds to its `input skip`.',
+    '```nnmodel\n(input) res.skip: [4]\n```\n\nAt this call: `skip = e`  \nAn input of block `res(filters, act = relu, k = 3, p = 0.1)` — the value given binds to its `input skip`',
   );
-  assert.match(skip2!, /^```nnmodel\n\(input\) res\.skip: \[4\]\n```\n\nAt this call: `skip = e -> relu`\./);
+  assert.match(skip2!, /^```nnmodel\n\(input\) res\.skip: \[4\]\n```\n\nAt this call: `skip = e -> relu`/);
 });
 
 test('a value inside a call of an imported block shows what it shows in a call of a local block', () => {
@@ -391,7 +391,7 @@ test('a value inside a call of an imported block shows what it shows in a call o
     assert.doesNotMatch(imported[i]!, /^```nnmodel\nblock res/, `not the whole block's hover at ${needles[i][0]}`);
     assert.equal(imported[i]!.replace(' (imported from `lib.nnmodel`)', ''), local[i], `at ${needles[i][0]}`);
   }
-  assert.match(imported[0]!, /Parameter of block `res\(filters, act = relu, k = 3, p = 0\.1\)` \(imported from `lib\.nnmodel`\); required: no default\.\n\noutput channels of the dense layer$/);
+  assert.match(imported[0]!, /Required: no default; a parameter of block `res\(filters, act = relu, k = 3, p = 0\.1\)` \(imported from `lib\.nnmodel`\)\n\noutput channels of the dense layer$/);
 });
 
 test('inside a block body, an argument built from its parameters depends on the call', () => {
@@ -412,8 +412,8 @@ model M {
     const hit = symbolAt(a.symbols, offset, URI);
     return (hit && nameHover(a, hit, offset))?.markdown ?? argumentHover(a, offset, URI)?.markdown;
   };
-  assert.match(hover('+ 1', 0)!, /^```nnmodel\n\(parameter\) res\.filters = v \+ 1\n```\n\nAt this call: `filters = v \+ 1` \(given by position\)\.  \nIts value depends on the call of block `mine`\.  \n/);
-  assert.match(hover('k = w', 0)!, /\(parameter\) res\.k = w\n```\n\nAt this call: `k = w`\.  \nIts value depends on the call of block `mine`\./);
+  assert.match(hover('+ 1', 0)!, /^```nnmodel\n\(parameter\) res\.filters = v \+ 1\n```\n\nAt this call: `filters = v \+ 1` \(given by position\)  \nIts value depends on the call of block `mine`  \n/);
+  assert.match(hover('k = w', 0)!, /\(parameter\) res\.k = w\n```\n\nAt this call: `k = w`  \nIts value depends on the call of block `mine`/);
   assert.equal(hover('v + 1', 0), '```nnmodel\n(value) v = w * 2\n```\n\nIts value depends on the call of block `mine`.');
 });
 

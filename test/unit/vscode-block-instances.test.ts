@@ -37,23 +37,23 @@ test('hover in a block body called twice with different shapes names the call sh
   assert.equal(conv.instances?.calls, 2);
   assert.equal(
     instancesText(conv),
-    'Shown for the first of 2 calls (line 9: `convbn(16)`); line 10: `convbn(32)` gives `[14, 14, 32]`, 4,640 params.',
+    'Shown for the first of 2 calls, `convbn(16)` on line 9; `convbn(32)` on line 10 gives [14, 14, 32], 4,640 params.',
   );
   const md = layerHoverMarkdown(conv, getLayer('conv2d'));
   // Right under "conv layer in Net", before the figures it qualifies.
   assert.ok(md.indexOf('Shown for the first of 2 calls') < md.indexOf('Parameters: **160**'), md);
   const x = a.sites.find((s) => s.kind === 'value' && s.name === 'x' && s.range.start.line === 2)!;
-  assert.match(valueHoverMarkdown(x), /Shown for the first of 2 calls .*gives `\[14, 14, 32\]`\./);
+  assert.match(valueHoverMarkdown(x), /Shown for the first of 2 calls, .*gives \[14, 14, 32\]\./);
   // A layer of the model itself, reached once: nothing to say.
   assert.equal(instancesText(siteOn(a, 'dense', 9)), undefined);
 });
 
-test('inlay hints in such a body show the first call with "+1 more"; the tooltip lists the other', () => {
+test('inlay hints in such a body show the first call with "+1 more call"; the tooltip lists the other', () => {
   const a = analyze(CONVBN);
   const hints = lineHints(a.sites, true);
   const line2 = hints.find((h) => h.line === 2)!;
-  assert.equal(line2.label, '→ [28, 28, 16] · 160 params · +1 more');
-  assert.match(line2.tooltip, /line 10: `convbn\(32\)` gives `\[14, 14, 32\]`, 4,640 params/);
+  assert.equal(line2.label, '→ [28, 28, 16] · 160 params · +1 more call');
+  assert.match(line2.tooltip, /`convbn\(32\)` on line 10 gives \[14, 14, 32\], 4,640 params/);
   assert.equal(hints.find((h) => h.line === 9)!.label.includes('more'), false);
 });
 
@@ -62,16 +62,16 @@ test('calls that give the same shapes are counted, and said to give the same; no
   const a = analyze(text);
   const conv = siteOn(a, 'conv2d', 2);
   // convbn(16) on [28, 28, 1] and on [28, 28, 16]: the same output, other parameters.
-  assert.equal(instancesText(conv), 'Shown for the first of 2 calls (line 9, col 19: `convbn(16)`); line 9, col 33: `convbn(16)` gives 2,320 params.');
+  assert.equal(instancesText(conv), 'Shown for the first of 2 calls, `convbn(16)` on line 9, col 19; `convbn(16)` on line 9, col 33 gives 2,320 params.');
   const relu = siteOn(a, 'relu', 3);
-  assert.equal(instancesText(relu), 'Shown for the first of 2 calls (line 9: `convbn(16)`); the others give the same.');
+  assert.equal(instancesText(relu), 'Shown for the first of 2 calls, `convbn(16)` on line 9; the others give the same.');
   // batchnorm and relu give the same in both calls: the hint holds for both, no marker.
   assert.equal(lineHints(a.sites, true).find((h) => h.line === 3)!.label, '→ [28, 28, 16] · 64 params');
   // Two models making the same call: the second reuses the first's analysis, and still counts.
   const two = analyze(`${CONVBN}\nmodel Net2 {\n  input image: [28, 28, 1]\n  output image -> convbn(16) -> flatten -> dense(10)\n}\n`);
   assert.equal(siteOn(two, 'conv2d', 2).instances?.calls, 3);
   assert.equal(siteOn(two, 'conv2d', 2).instances?.outcomes.length, 2);
-  assert.equal(lineHints(two.sites, true).find((h) => h.line === 3)!.label, '→ [28, 28, 16] · 64 params · +1 more');
+  assert.equal(lineHints(two.sites, true).find((h) => h.line === 3)!.label, '→ [28, 28, 16] · 64 params · +1 more call');
 });
 
 test('nested blocks and repeats: each call of the block, and the runs of one call', () => {
@@ -96,12 +96,12 @@ model M {
   assert.equal(dense.instances?.calls, 3);
   assert.equal(
     instancesText(dense),
-    'Shown for the first of 3 calls (line 8, col 15: `inner(f)`); line 8, col 27: `inner(2 * f)` gives `[16]`, 144 params; ' +
-      'line 13: `inner(3) * 2` gives `[3]`, 51 params; line 13: `inner(3) * 2` also gives `[3]`, 12 params; line 8, col 15: `inner(f)` also gives `[1]`, 4 params; and 1 more.',
+    'Shown for the first of 3 calls, `inner(f)` on line 8, col 15; `inner(2 * f)` on line 8, col 27 gives [16], 144 params; ' +
+      '`inner(3) * 2` on line 13 gives [3], 51 params; `inner(3) * 2` on line 13 also gives [3], 12 params; `inner(f)` on line 8, col 15 also gives [1], 4 params; and 1 more.',
   );
   // A call run more than once, by itself: its repeats.
   const rep = analyze('block b(f) {\n  input x\n  output x -> dense(f)\n}\n\nmodel M {\n  input x: [4]\n  output x -> b(3) * 3\n}\n');
-  assert.equal(instancesText(siteOn(rep, 'dense', 2)), 'Shown for the first run of line 8: `b(3) * 3`; other runs give 12 params.');
+  assert.equal(instancesText(siteOn(rep, 'dense', 2)), 'Shown for the first run of `b(3) * 3` on line 8; other runs give 12 params.');
 });
 
 test('the incremental session gives the same instances as a fresh analysis', () => {
@@ -112,7 +112,7 @@ test('the incremental session gives the same instances as a fresh analysis', () 
   const fresh = analyze('# a comment\n' + edited);
   const pick = (a: Analysis) => siteOn(a, 'conv2d', 3).instances;
   assert.deepEqual(JSON.parse(JSON.stringify(pick(r))), JSON.parse(JSON.stringify(pick(fresh))));
-  assert.match(instancesText(siteOn(r, 'conv2d', 3))!, /line 11: `convbn\(64\)` gives `\[14, 14, 64\]`/);
+  assert.match(instancesText(siteOn(r, 'conv2d', 3))!, /`convbn\(64\)` on line 11 gives \[14, 14, 64\]/);
 });
 
 /** The reviewer's nesting chain: `block b<i>` calls `b<i-1>` `calls` times, `depth` deep, under one model. */
@@ -153,7 +153,7 @@ test('nested block calls: recording the calls of each site is linear in the text
     // What the hover says is unchanged: b0's layers are reached through b1's `calls` calls, with one result.
     const dense = siteOn(a, 'dense', 2);
     assert.equal(dense.instances?.calls, calls);
-    assert.equal(instancesText(dense), `Shown for the first of ${calls} calls (line 8: \`b0(u)\`); the others give the same.`);
+    assert.equal(instancesText(dense), `Shown for the first of ${calls} calls, \`b0(u)\` on line 8; the others give the same.`);
   }
 });
 
@@ -166,5 +166,5 @@ test('"and N more" counts each distinct result once, however often a cached bloc
   // 20 calls of inner, each with its own result: the first shown, 4 listed, 15 more; the two reuses of outer(20) add nothing.
   assert.equal(dense.instances?.calls, n);
   assert.match(instancesText(dense)!, /; and 15 more\.$/);
-  assert.equal(lineHints(a.sites, true).find((h) => h.line === 2)!.label.endsWith(`+${n - 1} more`), true);
+  assert.equal(lineHints(a.sites, true).find((h) => h.line === 2)!.label.endsWith(`+${n - 1} more calls`), true);
 });

@@ -122,12 +122,12 @@ test('a value given to an imported block call has its own hover, as in a call of
   const imported = hover(gptSmall((t) => t.replace('-> gpt_block(128, 4)', '-> gpt_block(1|28, 4)')))!;
   const path = join(EXAMPLES, 'gpt2_small.nnmodel');
   const local = hover(open(path, readFileSync(path, 'utf8').replace('-> gpt_block(768, 12)', '-> gpt_block(7|68, 12)')))!;
-  assert.match(imported, /^```nnmodel\n\(parameter\) gpt_block\.dim = 128\n```\n\nAt this call: `dim = 128` \(given by position\)\.  \n/);
-  assert.match(imported, /Parameter of block `gpt_block\(dim, heads, hidden = 4 \* dim, p = 0\.1\)` \(imported from `gpt2_small\.nnmodel`\); required: no default\./);
+  assert.match(imported, /^```nnmodel\n\(parameter\) gpt_block\.dim = 128\n```\n\nAt this call: `dim = 128` \(given by position\)  \n/);
+  assert.match(imported, /Required: no default; a parameter of block `gpt_block\(dim, heads, hidden = 4 \* dim, p = 0\.1\)` \(imported from `gpt2_small\.nnmodel`\)/);
   assert.equal(imported.replace(' (imported from `gpt2_small.nnmodel`)', '').replaceAll('128', '768'), local);
   // The named argument `heads = 4`: the value given, the parameter being required.
   const heads = hover(gptSmall((t) => t.replace('-> gpt_block(128, 4)', '-> gpt_block(128, he|ads = 4)')))!;
-  assert.match(heads, /^```nnmodel\n\(parameter\) gpt_block\.heads = 4\n```\n\nAt this call: `heads = 4`\.  \n/);
+  assert.match(heads, /^```nnmodel\n\(parameter\) gpt_block\.heads = 4\n```\n\nAt this call: `heads = 4`  \n/);
 });
 
 test('an imported block\'s parameters come from the file as it is now; a file that cannot be read gives none', () => {

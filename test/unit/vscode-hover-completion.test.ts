@@ -56,8 +56,8 @@ test('hovering + names the two values it adds, as written, with their shapes, an
   assert.ok(md, 'a hover over +');
   // The precedence lesson: the right operand is the whole chain.
   assert.match(md, /`x` \+ `x -> layernorm -> attention\(4\)`/);
-  assert.match(md, /left: `x`: `\[seq, 100\]`/);
-  assert.match(md, /right: `x -> layernorm -> attention\(4\)`: `\[seq, 100\]`/);
+  assert.match(md, /left: \[seq, 100\] from `x`/);
+  assert.match(md, /right: \[seq, 100\] from `x -> layernorm -> attention\(4\)`/);
   assert.match(md, /a \*\*residual\*\* connection: the shortcut `x` plus the branch `x -> layernorm -> attention\(4\)`/);
 });
 
@@ -75,7 +75,7 @@ test('the + hover shortens a long operand, and says nothing of a residual when n
   const resnet = readFileSync(join(resolve('examples'), 'resnet18.nnmodel'), 'utf8').replace('output (x + y) -> relu', 'output (x |+ y) -> relu');
   const r = hover(open(resnet))!;
   assert.match(r, /`x` \+ `y`/);
-  assert.match(r, /left: `x`: `\[56, 56, 64\]`/);
+  assert.match(r, /left: \[56, 56, 64\] from `x`/);
   // Written the other way round, the shortcut is on the right; brackets around the chain change nothing.
   const swapped = hover(open(PRE_NORM.replace('x |+ x -> layernorm -> attention(4)', '(x -> layernorm -> attention(4)) |+ x')))!;
   assert.match(swapped, /`\(x -> layernorm -> attention\(4\)\)` \+ `x` — a \*\*residual\*\* connection: the shortcut `x`/);

@@ -91,7 +91,7 @@ const convSite: SiteInfo = {
 
 test('layer hover shows shapes, counts and the documentation', () => {
   const md = layerHoverMarkdown(convSite, conv2d);
-  assert.match(md, /`\[32, 32, 1\]` → `\[28, 28, 6\]`/);
+  assert.match(md, /\[32, 32, 1\] → \[28, 28, 6\]/);
   assert.match(md, /Parameters: \*\*156\*\*/);
   assert.match(md, /MACs: \*\*117,600 \(117\.6K\)\*\*/);
   assert.ok(md.includes(conv2d.doc));
@@ -212,12 +212,12 @@ test('the summary table has a row per layer, totals and memory', () => {
   assert.match(md, /Weights: 184\.4 KiB/);
   // 4 x 188,824 B of weights and Adam state + 2 x 32 x 37,672 B of activations
   assert.match(md, /Training with Adam at batch 32: ~3\.0 MiB/);
-  assert.equal(modelLensTitle(lenetLike()), '47,206 params · 164.6K MACs');
+  assert.equal(modelLensTitle(lenetLike()), '47.2K params · 164.6K MACs');
 });
 
 test('the model hover gives totals and the training estimate at the batch asked', () => {
   const md = modelHoverMarkdown(lenetLike(), 1);
-  assert.match(md, /input `image`: `\[32, 32, 1\]`/);
-  assert.match(md, /output: `\[10\]`/);
+  assert.match(md, /`input image: \[32, 32, 1\]`/);
+  assert.match(md, /output: \[10\]/);
   assert.match(md, /batch 1: ~/);
 });

@@ -178,6 +178,16 @@ export class CompletionItem {
     readonly kind?: number,
   ) {}
 }
+export class InlayHint {
+  paddingLeft?: boolean;
+  paddingRight?: boolean;
+  tooltip?: MarkdownString | string;
+  constructor(
+    public position: Position,
+    public label: string,
+  ) {}
+}
+
 export class Hover {
   constructor(
     readonly contents: MarkdownString,
@@ -332,6 +342,7 @@ export const state = {
     formatting?: { provideDocumentFormattingEdits(doc: unknown, options: { insertSpaces: boolean; tabSize: number }, token?: unknown): TextEdit[] };
     rangeFormatting?: { provideDocumentRangeFormattingEdits(doc: unknown, range: Range, options: { insertSpaces: boolean; tabSize: number }, token?: unknown): TextEdit[] };
     links?: { provideDocumentLinks(doc: unknown, token: unknown): Promise<DocumentLink[]> };
+    inlayHints?: { provideInlayHints(doc: unknown, range: Range, token?: unknown): InlayHint[]; resolveInlayHint?(hint: InlayHint, token?: unknown): InlayHint };
   },
   stats: 0,
   reads: 0,
@@ -656,6 +667,10 @@ export const languages = {
     state.providers.links = p;
     return new Disposable();
   },
+  registerInlayHintsProvider(_selector: unknown, p: NonNullable<typeof state.providers.inlayHints>) {
+    state.providers.inlayHints = p;
+    return new Disposable();
+  },
 };
 
 const api = {
@@ -679,6 +694,7 @@ const api = {
   CompletionItem,
   CompletionItemKind,
   Hover,
+  InlayHint,
   ParameterInformation,
   SignatureInformation,
   SignatureHelp,

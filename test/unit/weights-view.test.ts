@@ -69,8 +69,8 @@ test('hover: LeNet-5\'s first conv2d is kernel 5·5·1·6 = 150 plus bias 6: 156
   assert.match(md, /Parameters: \*\*156\*\*/);
   assert.deepEqual(weightsSection(md), [
     '**Weights**',
-    '· `kernel [5, 5, 1, 6]`: 5·5·1·6 = 150',
-    '· `bias [6]`: 6',
+    '· `kernel` [5, 5, 1, 6]: 5·5·1·6 = 150',
+    '· `bias` [6]: 6',
     'sum: 150 + 6 = **156**',
   ]);
 });
@@ -81,7 +81,7 @@ test('hover: GPT-2 small\'s attention is the query, key, value and output kernel
   const names = ['query', 'key', 'value', 'output'];
   assert.deepEqual(
     lines.slice(1, -1),
-    names.flatMap((n) => [`· \`${n}_kernel [768, 768]\`: 768·768 = 589,824`, `· \`${n}_bias [768]\`: 768`]),
+    names.flatMap((n) => [`· \`${n}_kernel\` [768, 768]: 768·768 = 589,824`, `· \`${n}_bias\` [768]: 768`]),
   );
   // Q, K and V (GPT-2's fused c_attn, 768 → 3·768) are 3 · 590,592 = 1,771,776; the output projection 590,592.
   assert.equal(lines.at(-1), `sum: ${Array(4).fill('589,824 + 768').join(' + ')} = **2,362,368**`);
@@ -93,10 +93,10 @@ test('hover: batchnorm\'s gamma and beta are trained, its moving mean and varian
   assert.match(md, /Parameters: \*\*32 \(16 trainable, 16 non-trainable\)\*\*/);
   assert.deepEqual(weightsSection(md), [
     '**Weights**',
-    '· `gamma [8]`: 8',
-    '· `beta [8]`: 8',
-    '· `moving_mean [8]`: 8 (not trained)',
-    '· `moving_variance [8]`: 8 (not trained)',
+    '· `gamma` [8]: 8',
+    '· `beta` [8]: 8',
+    '· `moving_mean` [8]: 8 (not trained)',
+    '· `moving_variance` [8]: 8 (not trained)',
     'sum: 8 + 8 + 8 + 8 = **32**',
   ]);
 });
@@ -104,13 +104,13 @@ test('hover: batchnorm\'s gamma and beta are trained, its moving mean and varian
 test('hover: a layer object\'s second use adds 0 and names where its weights are counted', () => {
   const first = layerHover(MORE, 'a -> f', 5);
   assert.match(first, /Parameters: \*\*72\*\*/);
-  assert.deepEqual(weightsSection(first), ['**Weights**', '· `kernel [8, 8]`: 8·8 = 64', '· `bias [8]`: 8', 'sum: 64 + 8 = **72**']);
+  assert.deepEqual(weightsSection(first), ['**Weights**', '· `kernel` [8, 8]: 8·8 = 64', '· `bias` [8]: 8', 'sum: 64 + 8 = **72**']);
   const second = layerHover(MORE, 'b -> f', 5);
   assert.match(second, /Parameters: \*\*0\*\*/);
   assert.deepEqual(weightsSection(second), [
     "**Weights**: shares `f`'s weights, counted at its first use (line 9): this use adds **0**",
-    '· `kernel [8, 8]`: 8·8 = 64',
-    '· `bias [8]`: 8',
+    '· `kernel` [8, 8]: 8·8 = 64',
+    '· `bias` [8]: 8',
   ]);
   // The definition `f = dense(8)` applies nothing: hovering its call or its name shows the weights of its first use.
   const a = analyze(MORE, { uri: URI });
@@ -130,7 +130,7 @@ test('hover: unembed(wte) has no weights of its own and says whose it uses', () 
 
 test('hover: a dense layer on a symbolic axis keeps the formula', () => {
   const md = layerHover(MORE, 'dense(64)');
-  assert.deepEqual(weightsSection(md), ['**Weights**', '· `kernel [d, 64]`: d·64 = 64·d', '· `bias [64]`: 64', 'sum: **64·d + 64**']);
+  assert.deepEqual(weightsSection(md), ['**Weights**', '· `kernel` [d, 64]: d·64 = 64·d', '· `bias` [64]: 64', 'sum: **64·d + 64**']);
 });
 
 test('hover: a block call lists its weights by name over all repeats when that is short, else says why not', () => {

@@ -602,9 +602,11 @@ function unitOf(shape: Shape, one = false): string {
 }
 
 /**
- * One line per input with positions, e.g. `5 × 5 pixels of image, stride 2 × 2`,
- * `all of image`, `all earlier tokens of tokens (and the current one)`; empty
- * when nothing is known or no input is more than one position wide.
+ * One line per input with positions (markdown), e.g. `5 × 5 pixels of *image*,
+ * stride 2 × 2`, `all of *image*`, `all earlier tokens of *tokens* (and the
+ * current one)`; empty when nothing is known or no input is more than one
+ * position wide. The input's name is in italics, not a code span, which
+ * VS Code's hovers draw as spaces before the comma that follows.
  */
 export function describeField(field: Field | undefined, model: ModelInfo): string[] {
   if (!field) return [];
@@ -617,13 +619,13 @@ export function describeField(field: Field | undefined, model: ModelInfo): strin
     if (dims.every((d) => d === 1)) continue;
     const unit = unitOf(input.shape);
     if (f.kind === 'global') {
-      lines.push(f.causal ? `all earlier ${unit} of \`${name}\` (and the current one)` : `all of \`${name}\``);
+      lines.push(f.causal ? `all earlier ${unit} of *${name}* (and the current one)` : `all of *${name}*`);
       continue;
     }
     const covers = dims.every((d, i) => d !== undefined && f.sizes[i] >= d);
     // One position (an embedding's token, a 1 × 1 conv's pixel) in the singular: "1 token", "1 × 1 pixel".
     const one = f.sizes.every((x) => whole(x) === 1);
-    let text = `${f.sizes.map((x) => num(whole(x))).join(' × ')} ${unitOf(input.shape, one)} of \`${name}\``;
+    let text = `${f.sizes.map((x) => num(whole(x))).join(' × ')} ${unitOf(input.shape, one)} of *${name}*`;
     if (covers) text += ' (as wide as the input)';
     if (f.jumps.some((j) => j !== 1)) text += `, stride ${f.jumps.map(jumpText).join(' × ')}`;
     if (f.causal && f.sizes.some((s) => s > 1)) text += ', current and earlier only';

@@ -248,9 +248,10 @@ export const MARKDOWN_WEIGHTS: WeightsMarkup = {
 /** What marks a weight training does not change by gradient (batchnorm's moving mean and variance). */
 export const NOT_TRAINED = ' (not trained)';
 
-/** `kernel [5, 5, 1, 6]`; in a group's totals, its name and how many tensors: `kernel ×24`. */
+/** `kernel [5, 5, 1, 6]` (the name marked as code); in a group's totals, its name and how many tensors: `kernel ×24`. */
 export function weightLabel(w: WeightLine, m: WeightsMarkup): string {
-  if (w.shape) return m.code(`${w.name} ${weightShapeText(w.shape)}`);
+  // The name alone as code, the shape after it: in a hover the `:` that follows then hugs the shape, not a code span.
+  if (w.shape) return `${m.code(w.name)} ${weightShapeText(w.shape)}`;
   return `${m.code(w.name)}${w.tensors && w.tensors > 1 ? ` ×${w.tensors}` : ''}`;
 }
 

@@ -118,7 +118,7 @@ function elementwiseMerge(name: 'add' | 'multiply', verb: string, formula: strin
     category: 'merge',
     summary: `Elementwise ${name === 'add' ? 'sum' : 'product'} of two or more values of the same shape.`,
     doc: [
-      `**${name}(values...)** — ${formula}, value by value.`,
+      `**${name}** — value by value: ${formula}.`,
       name === 'add' ? '`a + b` in an expression is `add(a, b)`: the residual (skip) connection of ResNets and transformers.' : 'Used for gating (e.g. `x -> multiply(sigmoid_gate)`).',
       '',
       '- inputs: shapes that match, or broadcast as in tfjs (aligned at the last axis; a size 1 stretches)',
@@ -150,7 +150,7 @@ export const concat: LayerSpec = {
   category: 'merge',
   summary: 'Joins values along an axis (the channels by default).',
   doc: [
-    '**concat(values..., axis=-1)** — places the values side by side along `axis`. All other axes',
+    '**concat** — places the values side by side along `axis`. All other axes',
     'must be equal; the sizes along `axis` add up. `axis` counts the example axes from 0; `-1` is',
     'the last (the channels).',
     '',

@@ -73,12 +73,12 @@ function axisArithmetic(a: AxisWindow, padding: ConvPadding, sliceNames: [string
   // PyTorch pads both sides alike: its `padding = p` is this only when TensorFlow's split is even.
   const where =
     before === after
-      ? `pads ${unit(before)} on each side (PyTorch's \`padding = ${before}\`)`
+      ? `pads ${unit(before)} on each side (as \`padding = ${before}\` does in PyTorch)`
       : before === 0
         ? `pads ${unit(after)} at the ${last} only (TensorFlow's rule: an odd amount of padding puts the extra at the ${last})`
         : `pads ${unit(before)} at the ${first} and ${after} at the ${last} (TensorFlow's rule: an odd amount of padding puts the extra at the ${last})`;
   // A pooling window over the border takes the max or mean of what it covers: nothing is added as zeros.
-  return { formula, detail: pooling ? `${where.replace(/ \(PyTorch's [^)]*\)/, '')}, which no window's max or mean counts` : where };
+  return { formula, detail: pooling ? `${where.replace(/ \(as `padding = [^`]*` does in PyTorch\)/, '')}, which no window's max or mean counts` : where };
 }
 
 /**
@@ -111,12 +111,12 @@ export function outputSizeNote(
       .replace(/at the bottom( only)? \(/, 'at the bottom and right$1 (')
       .replace(/at the top and (\d+) at the bottom and right/, 'at the top and left and $1 at the bottom and right')
       .replace(/at the bottom\)/, 'at the bottom and right)');
-    return [`Output size, ${pad}: height and width ${formula}${spanNote(axes[0].w)}${both ? `; ${both}` : ''}.`];
+    return [`Output size with ${pad} — height and width ${formula}${spanNote(axes[0].w)}${both ? `; ${both}` : ''}.`];
   }
   return axes.map(({ axis, w }) => {
     const { formula, detail } = axisArithmetic(w, window.padding, axis.slice, spatial === 2, window.pooling === true);
     const d = spatial === 2 && axis.name === 'width' ? detail.replace(/(\d+) rows?/, (r) => r.replace('row', 'column')).replace(/the top/g, 'the left').replace(/the bottom/g, 'the right').replace('last row', 'last column').replace(/last (\d+) rows/, 'last $1 columns') : detail;
-    return `Output size, ${pad}: ${axis.name} ${formula}${spanNote(w)}${d ? `; ${d}` : ''}.`;
+    return `Output size with ${pad} — ${axis.name} ${formula}${spanNote(w)}${d ? `; ${d}` : ''}.`;
   });
 }
 
@@ -133,7 +133,7 @@ export function transposeOutputSizeNote(input: Shape | undefined, kernel: readon
   if (input.dims[0].toString() === input.dims[1].toString() && kernel[0] === kernel[1] && stride[0] === stride[1]) {
     // The up-convolution a student meant to double the size with: say what `same` gives instead.
     const tip = padding === 'valid' && kernel[0] > stride[0] ? ` (\`padding = same\` gives exactly ${result(input.dims[0].mul(stride[0]))})` : '';
-    return [`Output size, ${pad}: height and width ${line(0)}${tip}.`];
+    return [`Output size with ${pad} — height and width ${line(0)}${tip}.`];
   }
-  return [`Output size, ${pad}: height ${line(0)}; width ${line(1)}.`];
+  return [`Output size with ${pad} — height ${line(0)}; width ${line(1)}.`];
 }

@@ -241,7 +241,7 @@ function callFacts(analysis: Analysis, hit: ArgumentHit, spec: LayerSpec, arg: A
   const node = model && site ? nodeAtRange(model, site.range, 'layer') : undefined;
   const v = node?.args[arg.name];
   const analysed = typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? String(v) : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v.length === 1 ? String(v[0]) : `[${v.join(', ')}]`) : undefined;
-  const given = analysed === undefined || analysed === written ? `\`${arg.name} = ${written}\`` : `\`${arg.name} = ${written}\`, which is \`${analysed}\``;
+  const given = analysed === undefined || analysed === written ? `\`${arg.name} = ${written}\`` : `\`${arg.name} = ${written}\`, which is ${analysed}`;
   if (!node || !site || !WINDOW_ARGS.has(arg.name) || (spec.category !== 'conv' && spec.category !== 'pool')) return { given, notes: [] };
   const notes = (spec.notes?.(node.args, site.inShapes) ?? []).filter((n) => n.startsWith('Output size') || (arg.name === 'stride' && n.startsWith('Stride')));
   return { given, notes };
@@ -271,19 +271,20 @@ function blockArgumentMarkdown(analysis: Analysis, block: BlockInfoSummary, hit:
     const shape = tensorShape(analysis, hit.arg.value, docUri);
     return (
       codeBlock(`(input) ${block.name}.${name}${shape ? `: ${shape}` : ''}`) +
-      `\n\nAt this call: \`${name} = ${given}\`.  \nAn input of ${owner}: the value given binds to its \`input ${name}\`.`
+      `\n\nAt this call: \`${name} = ${given}\`  \nAn input of ${owner} — the value given binds to its \`input ${name}\``
     );
   }
   const value = constantValue(analysis, hit.arg.value, docUri);
   const lines: string[] = [];
   const how = hit.arg.name ? '' : ' (given by position)';
-  if (value === undefined || value === given) lines.push(`At this call: \`${name} = ${given}\`${how}.`);
-  else lines.push(`At this call: \`${name} = ${given}\`${how}, which is \`${value}\`.`);
+  // No punctuation right after a code span (see text.ts): the value it comes to is plain text.
+  if (value === undefined || value === given) lines.push(`At this call: \`${name} = ${given}\`${how}`);
+  else lines.push(`At this call: \`${name} = ${given}\`${how}, which is ${value}`);
   if (value === undefined) {
     const container = analysis.file.items.find((i) => i.kind === 'block' && contains(i.range, hit.arg.range.start.offset));
-    if (container?.kind === 'block' && mentionsParam(analysis, hit.arg.value, docUri)) lines.push(`Its value depends on the call of block \`${container.name.name}\`.`);
+    if (container?.kind === 'block' && mentionsParam(analysis, hit.arg.value, docUri)) lines.push(`Its value depends on the call of block \`${container.name.name}\``);
   }
-  lines.push(`Parameter of ${owner}; ${p.default !== undefined ? `declared default \`${p.default}\`` : 'required: no default'}.`);
+  lines.push(`${p.default !== undefined ? `Declared default ${p.default}` : 'Required: no default'}; a parameter of ${owner}`);
   const doc = source && paramComment(source, name);
   return codeBlock(`(parameter) ${block.name}.${name} = ${value ?? given}`) + '\n\n' + lines.join('  \n') + (doc ? `\n\n${doc}` : '');
 }
@@ -484,7 +485,7 @@ export function argumentMarkdown(spec: LayerSpec, arg: ArgSpec, value?: string, 
   if (value === undefined && call) {
     // A value the call gives (a number, a list, arithmetic): that value, not the declaration's default.
     parts.push(codeBlock(`(argument) ${spec.name}.${arg.name}: ${allowedText(arg)}`));
-    parts.push(`At this call: ${call.given}${d !== undefined ? ` (default \`${d}\`)` : ''}.${call.notes.length ? `  \n${call.notes.join('  \n')}` : ''}`);
+    parts.push(`At this call: ${call.given}${d !== undefined ? ` (default ${d})` : ''}${call.notes.length ? `  \n${call.notes.join('  \n')}` : ''}`);
     if (arg.doc) parts.push(`**${arg.name}** — ${arg.doc}`);
     return parts.join('\n\n');
   }
@@ -493,7 +494,7 @@ export function argumentMarkdown(spec: LayerSpec, arg: ArgSpec, value?: string, 
   } else {
     parts.push(codeBlock(`(argument) ${spec.name}.${arg.name} = ${value}`));
     const allowed = allowedValues(arg);
-    if (allowed && !allowed.includes(value)) parts.push(`\`${value}\` is not a value of \`${arg.name}\`: one of ${allowed.map((v) => `\`${v}\``).join(', ')}.`);
+    if (allowed && !allowed.includes(value)) parts.push(`\`${value}\` is not a value of \`${arg.name}\` — one of ${allowed.map((v) => `\`${v}\``).join(' ')}`);
     else {
       const meaning = valueMeaning(spec, arg, value);
       if (meaning.length) parts.push(meaning.join('  \n'));
@@ -502,7 +503,7 @@ export function argumentMarkdown(spec: LayerSpec, arg: ArgSpec, value?: string, 
   }
   const facts: string[] = [];
   if (arg.doc) facts.push(value === undefined ? arg.doc : `**${arg.name}** — ${arg.doc}`);
-  if (value === undefined) facts.push(d !== undefined ? `Default: \`${d}\`.` : 'Required.');
+  if (value === undefined) facts.push(d !== undefined ? `Default: \`${d}\`` : 'Required.');
   parts.push(facts.join('  \n'));
   return parts.join('\n\n');
 }
@@ -513,11 +514,11 @@ function valueMeaning(spec: LayerSpec, arg: ArgSpec, value: string): string[] {
   const paren = new RegExp('`' + value + '`\\s*\\(((?:[^()]|\\([^()]*\\))*)\\)').exec(arg.doc);
   const colon = new RegExp('(?:^|[;,]\\s*|\\bor\\s+)`?' + value + '`?:\\s*([^;]+?)\\.?(?:;|$)').exec(arg.doc);
   const clause = paren?.[1] ?? colon?.[1];
-  if (clause) out.push(`\`${value}\`: ${clause}`);
+  if (clause) out.push(`**${value}** — ${clause}`);
   if (arg.type === 'activation') {
     const layer = value === 'none' ? undefined : getLayer(value);
-    if (value === 'none') out.push('`none`: no activation, the output as computed.');
-    else if (layer) out.push(`\`${value}\`: ${layer.summary}`);
+    if (value === 'none') out.push('**none** — no activation, the output as computed.');
+    else if (layer) out.push(`**${value}** — ${layer.summary}`);
   }
   // The layer's own lines about this setting, "- `padding=same`: `h' = ⌈h / stride⌉` (zeros around the border)",
   // without what the same line says about the argument's other values.

@@ -1,6 +1,12 @@
 /**
  * Text the editor shows: signatures, hover markdown, inlay hint labels and
  * the model summary table. Pure functions of analysis results.
+ *
+ * Code spans hold what the user writes (a call, an expression, a name of
+ * the source); shapes, counts and model names are plain text. VS Code draws
+ * a code span in a hover with 0.4em of padding on each side and (in 1.100)
+ * no background, so a span reads as extra spaces around it: text here never
+ * puts punctuation right after one (`` `x`: `` reads as "x :").
  */
 import type { Analysis, BlockInfoSummary, ModelInfo, Params, SiteInfo, SiteOutcome } from '../../core/analysis/types';
 import { formatBytes, internalActivations, internalBytes, summaryRows, trainingMemory } from '../../core/analysis/summary';
@@ -181,12 +187,13 @@ export function formatCountWithCompact(x: Sym): string {
 }
 
 function shapes(list: readonly Shape[]): string {
-  return list.map((s) => `\`${shapeToString(s)}\``).join(', ');
+  return list.map(shapeToString).join(', ');
 }
 
+/** `[28, 28, 6] → [14, 14, 6]`: shapes as plain text (see the note on code spans at the top of this file). */
 function flowLine(site: SiteInfo): string | undefined {
   if (!site.outShape) return site.inShapes.length ? `in ${shapes(site.inShapes)}` : undefined;
-  const out = `\`${shapeToString(site.outShape)}\``;
+  const out = shapeToString(site.outShape);
   return site.inShapes.length ? `${shapes(site.inShapes)} → ${out}` : `→ ${out}`;
 }
 
@@ -315,7 +322,7 @@ export function siteSizesLine(site: SiteInfo, sizes: Readonly<Record<string, num
   const names = new Set([...site.outShape.dims, site.macs ?? Sym.ZERO].flatMap((x) => x.atoms().flatMap((a) => a.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])));
   const used = Object.keys(sizes).filter((n) => names.has(n));
   const at = sizesText(Object.fromEntries(used.map((n) => [n, sizes[n]])));
-  const figures = [`→ \`${shapeToString({ ...site.outShape, dims: dims.map((d) => Sym.of(d!)) })}\``];
+  const figures = [`→ ${shapeToString({ ...site.outShape, dims: dims.map((d) => Sym.of(d!)) })}`];
   if (macs !== undefined) figures.push(`MACs **${formatCountWithCompact(Sym.of(macs))}**`);
   if (bytes !== undefined) figures.push(`activations per example **${formatBytes(bytes)}**`);
   return `At ${at}: ${figures.join(' · ')}`;
@@ -331,12 +338,12 @@ function activationLines(site: SiteInfo): string[] {
   if (!internal || internal.length === 0 || !site.outShape) return [];
   const output = product(site.outShape.dims);
   const lines = [`Activations per example: **${formatBytes(output.mul(4).add(internalBytes(internal)))}**, its output and what it keeps for the backward pass:`];
-  lines.push(`· output \`${shapeToString(site.outShape)}\`: ${bytesOf(output, 1)}`);
+  lines.push(`· output ${shapeToString(site.outShape)}: ${bytesOf(output, 1)}`);
   for (let i = 0; i < internal.length; ) {
     let j = i + 1;
     while (j < internal.length && sameDims(internal[j].shape, internal[i].shape)) j++;
     const names = internal.slice(i, j).map((t) => t.name).join(', ');
-    lines.push(`· ${names} \`${shapeToString({ dims: internal[i].shape })}\`: ${bytesOf(product(internal[i].shape), j - i)}`);
+    lines.push(`· ${names} ${shapeToString({ dims: internal[i].shape })}: ${bytesOf(product(internal[i].shape), j - i)}`);
     i = j;
   }
   return lines;
@@ -405,10 +412,10 @@ function whereText(o: SiteOutcome, all: readonly SiteOutcome[]): string {
   return `line ${line + 1}${shared ? `, col ${o.via.start.character + 1}` : ''}`;
 }
 
-/** What another instantiation gives that the first does not: `` `[14, 14, 32]` ``, `4,640 params`. */
+/** What another instantiation gives that the first does not: `[14, 14, 32]`, `4,640 params`. */
 function outcomeText(o: SiteOutcome, first: SiteOutcome): string {
   const bits: string[] = [];
-  if (o.outShape && !sameShape(o.outShape, first.outShape)) bits.push(`\`${shapeToString(o.outShape)}\``);
+  if (o.outShape && !sameShape(o.outShape, first.outShape)) bits.push(shapeToString(o.outShape));
   if (o.params && !sameParams(o.params, first.params)) bits.push(`${formatCount(totalParams(o.params))} params`);
   return bits.join(', ') || 'the same';
 }
@@ -416,9 +423,10 @@ function outcomeText(o: SiteOutcome, first: SiteOutcome): string {
 /**
  * For a site in a block body reached by several instantiations: which one
  * the hover's figures are for, and what the others give where it differs,
- * e.g. "Shown for the first of 2 calls (line 12: `b(64)`); line 14:
- * `b(128)` gives `[28, 28, 128]`, 1,280 params." Undefined for a site
- * reached once.
+ * e.g. "Shown for the first of 2 calls, `b(64)` on line 12; `b(128)` on
+ * line 14 gives [28, 28, 128], 1,280 params." Each call is a code span
+ * followed by a word, never by punctuation. Undefined for a site reached
+ * once.
  */
 export function instancesText(site: SiteInfo): string | undefined {
   const inst = site.instances;
@@ -430,14 +438,14 @@ export function instancesText(site: SiteInfo): string | undefined {
   const tail = more > 0 ? `; and ${more} more` : '';
   if (inst.calls <= 1) {
     // One call run more than once: `b(64) * 3` whose shapes change, or a call in a block body called twice.
-    const head = `Shown for the first run of ${whereText(first, all)}: \`${first.call}\``;
+    const head = `Shown for the first run of \`${first.call}\` on ${whereText(first, all)}`;
     return others.length ? `${head}; other runs give ${shown.map((o) => outcomeText(o, first)).join('; ')}${tail}.` : `${head}.`;
   }
-  const head = `Shown for the first of ${inst.calls} calls (${whereText(first, all)}: \`${first.call}\`)`;
+  const head = `Shown for the first of ${inst.calls} calls, \`${first.call}\` on ${whereText(first, all)}`;
   if (others.length === 0) return `${head}; the others give the same.`;
   const listed = shown.map((o, i) => {
     const again = all.slice(0, i + 1).some((x) => x.via.start.offset === o.via.start.offset);
-    return `${whereText(o, all)}: \`${o.call}\` ${again ? 'also gives' : 'gives'} ${outcomeText(o, first)}`;
+    return `\`${o.call}\` on ${whereText(o, all)} ${again ? 'also gives' : 'gives'} ${outcomeText(o, first)}`;
   });
   return `${head}; ${listed.join('; ')}${tail}.`;
 }
@@ -461,13 +469,14 @@ export interface LayerHoverExtras {
  * a residual connection said so.
  */
 export function sumLines(sum: SumOperands, inShapes: readonly Shape[]): string[] {
-  const shape = (i: number) => (inShapes[i] ? `: \`${shapeToString(inShapes[i])}\`` : '');
+  // The shape first, the operand as written last: a code span never followed by punctuation.
+  const side = (i: number, text: string) => (inShapes[i] ? `${shapeToString(inShapes[i])} from \`${text}\`` : `\`${text}\``);
   let title = `\`${sum.left}\` + \`${sum.right}\``;
   if (sum.shortcut) {
     const [shortcut, branch] = sum.shortcut === 'left' ? [sum.left, sum.right] : [sum.right, sum.left];
     title += ` — a **residual** connection: the shortcut \`${shortcut}\` plus the branch \`${branch}\` computed from it`;
   }
-  return [title, `left: \`${sum.left}\`${shape(0)}`, `right: \`${sum.right}\`${shape(1)}`];
+  return [title, `left: ${side(0, sum.left)}`, `right: ${side(1, sum.right)}`];
 }
 
 /**
@@ -492,17 +501,21 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
   const parts: string[] = [];
   parts.push(codeBlock(spec ? (extras.args ? callAsRead(spec, extras.args) : layerSignature(spec).label) : site.name));
   const head = [spec ? `*${spec.category}* layer` : 'layer'];
-  if (site.model) head.push(`in \`${site.model}\``);
+  if (site.model) head.push(`in ${site.model}`);
   parts.push(head.join(' '));
   const instances = instancesText(site);
   if (instances) parts.push(`_${instances}_`);
   if (extras.sum) parts.push(sumLines(extras.sum, site.inShapes).join('  \n'));
   const flow = flowLine(site);
-  const facts = [flow, ...countsLines(site), sharingLine(site), extras.stack && stackLine(extras.stack), ...activationLines(site), siteSizesLine(site, extras.sizes, true), ...fieldLines(field)].filter((x): x is string => !!x);
+  // The key facts first (shapes, counts, receptive field): a hover opens at its top and is cut at VS Code's height.
+  const facts = [flow, ...countsLines(site), ...activationLines(site), siteSizesLine(site, extras.sizes, true), ...fieldLines(field)].filter((x): x is string => !!x);
   if (facts.length) parts.push(facts.join('  \n'));
   if (extras.notes?.length) parts.push(extras.notes.join('  \n'));
   const weightsText = weights && layerWeightsMarkdown(weights);
   if (weightsText) parts.push(weightsText);
+  // The lessons the weights teach (parameter sharing, stacked kernels) after them: long sentences, read second.
+  const lessons = [sharingLine(site), extras.stack && stackLine(extras.stack)].filter((x): x is string => !!x);
+  if (lessons.length) parts.push(lessons.join('  \n'));
   if (spec?.trainingOnly) parts.push('_Active in training only: identity at inference._');
   if (spec?.doc) parts.push('---\n' + spec.doc);
   return parts.join('\n\n');
@@ -591,12 +604,13 @@ export function valueHoverMarkdown(site: SiteInfo, weights?: LayerWeights): stri
 export function modelHoverMarkdown(model: ModelInfo, batch: number, sizes?: DimSizes): string {
   const parts = [codeBlock(`model ${model.name}`)];
   const facts: string[] = [];
-  for (const i of model.inputs) facts.push(`input \`${i.name}\`: \`${shapeToString(i.shape)}\``);
+  // As the source declares it: one code span, nothing after it.
+  for (const i of model.inputs) facts.push(`\`input ${i.name}: ${shapeToString(i.shape)}\``);
   const fields = modelFields(model).byNode;
   model.outputs.forEach((o) => {
     const node = model.graph.nodes.find((n) => n.id === o.nodeId);
     const seen = describeField(node && fields.get(node), model);
-    facts.push(`output: \`${shapeToString(o.shape)}\`` + (seen.length ? ` — sees ${seen.join('; ')}` : ''));
+    facts.push(`output: ${shapeToString(o.shape)}` + (seen.length ? ` — sees ${seen.join('; ')}` : ''));
   });
   facts.push(`Parameters: **${formatParams(model.params)}**`);
   facts.push(`MACs: **${formatCountWithCompact(model.macs)}**`);
@@ -687,6 +701,25 @@ export function lastCallStarts(file: SourceFile): Map<number, number> {
   return new Map([...ends].map(([line, c]) => [line, c.start]));
 }
 
+/** How long a hint may be: VS Code cuts a label past `editor.inlayHints.maximumLength` with "…", and a long line's hint runs past the window. */
+export interface HintFit {
+  /** VS Code's `editor.inlayHints.maximumLength` (0: no limit). */
+  maxLength: number;
+  /** The length of a line's code, before its comment (the hint stands after it). */
+  codeLength(line: number): number;
+}
+
+/**
+ * The columns a line and its hint may take before the hint runs past a
+ * typical editor width (about 115 columns in a 1400 px window beside the
+ * Explorer; VS Code does not tell an extension its width): past it, a
+ * shorter form of the hint.
+ */
+export const HINT_COLUMNS = 112;
+
+/** The shortest hint shown: its shape alone (or the parameters alone without one). */
+const MIN_HINT = 12;
+
 export interface LineHint {
   line: number;
   label: string;
@@ -704,6 +737,13 @@ export interface LineHint {
  * a line whose last call (`lastCalls`: line → where that call starts, from
  * {@link lastCallStarts}) has no site: it was not analysed, for an error
  * elsewhere (in the body of the block it calls, or above).
+ *
+ * A line in a block body whose calls give other results ends in
+ * `+3 more calls` (`+1 more run` for one call run more than once). With
+ * `fit`, the label is the longest of `→ [56, 56, 64] · 37,120 params · +3 more
+ * calls`, then with `37.1K params`, `+3 calls`, then without the parameters,
+ * then the shape alone, that fits VS Code's maximum length and the columns
+ * {@link HINT_COLUMNS} leaves after the line's code; the tooltip keeps all.
  */
 export function lineHints(
   sites: readonly SiteInfo[],
@@ -711,6 +751,7 @@ export function lineHints(
   lines?: { from: number; to: number },
   errors: readonly { start: { line: number; offset: number } }[] = [],
   lastCalls?: ReadonlyMap<number, number>,
+  fit?: HintFit,
 ): LineHint[] {
   const byLine = new Map<number, SiteInfo[]>();
   for (const s of sites) {
@@ -746,18 +787,32 @@ export function lineHints(
     if (errors.some((e) => e.start.line === line && e.start.offset >= last.range.end.offset)) continue;
     const lastCall = lastCalls?.get(line);
     if (lastCall !== undefined && !list.some((s) => s.range.start.offset === lastCall)) continue;
-    const bits: string[] = [];
-    if (last.outShape) bits.push(`→ ${shapeToString(last.outShape)}`);
-    if (showParams && anyParams && !params.equals(0)) bits.push(`${formatCount(params)} params`);
-    if (!bits.length) continue;
-    if (more > 0) bits.push(`+${more} more`);
-    const tip = [`**${last.name}**${last.model ? ` in \`${last.model}\`` : ''}`];
-    if (last.outShape) tip.push(`output \`${shapeToString(last.outShape)}\``);
+    const shape = last.outShape ? `→ ${shapeToString(last.outShape)}` : '';
+    const counted = showParams && anyParams && !params.equals(0);
+    const full = counted ? `${formatCount(params)} params` : '';
+    const compact = counted ? `${formatCompact(params)} params` : '';
+    if (!shape && !full) continue;
+    // Other calls of the block (or other runs of one call) give other figures: say of what there are more.
+    const runs = varied?.instances && varied.instances.calls <= 1;
+    const noun = `${runs ? 'run' : 'call'}${more === 1 ? '' : 's'}`;
+    const moreText = more > 0 ? `+${more} more ${noun}` : '';
+    const shortMore = more > 0 ? `+${more} ${noun}` : '';
+    const forms = [
+      [shape, full, moreText],
+      [shape, compact, moreText],
+      [shape, compact, shortMore],
+      [shape, shortMore],
+      [shape || compact],
+    ].map((f) => f.filter((b) => b).join(' · '));
+    const limit = fit ? Math.min(fit.maxLength > 0 ? fit.maxLength : Infinity, Math.max(HINT_COLUMNS - fit.codeLength(line), MIN_HINT)) : Infinity;
+    const label = forms.find((f) => f.length <= limit) ?? forms[forms.length - 1];
+    const tip = [`**${last.name}**${last.model ? ` in ${last.model}` : ''}`];
+    if (last.outShape) tip.push(`output ${shapeToString(last.outShape)}`);
     if (anyParams) tip.push(`parameters on this line: ${formatCount(params)}`);
     // The tooltip explains the "+N more": the site whose results vary, else the line's last.
     const instances = varied && instancesText(more > 0 ? varied : last.instances ? last : varied);
     if (instances) tip.push(`_${instances}_`);
-    out.push({ line, label: bits.join(' · '), tooltip: tip.join('  \n') });
+    out.push({ line, label, tooltip: tip.join('  \n') });
   }
   return out.sort((a, b) => a.line - b.line);
 }
@@ -815,7 +870,7 @@ export function summaryMarkdown(model: ModelInfo, batch: number, fileLabel?: str
   out.push('');
   out.push('## Totals');
   out.push(
-    `- Parameters: **${formatCount(model.params.total)}** — trainable ${formatCount(model.params.trainable)}, non-trainable ${formatCount(model.params.nonTrainable)}`,
+    `- Parameters: **${formatCountWithCompact(model.params.total)}** — trainable ${formatCount(model.params.trainable)}, non-trainable ${formatCount(model.params.nonTrainable)}`,
   );
   out.push(`- MACs per example: **${formatCountWithCompact(model.macs)}**`);
   out.push('');
@@ -846,11 +901,13 @@ export const INCOMPLETE_WHY =
   'The model has errors, so these totals count only the layers that could be analysed; fix the errors (see Problems) for the full figures.';
 
 /**
- * `61,706 params · 416.5K MACs`; for a model with errors
- * `⚠ incomplete: 60,856 params · 415.7K MACs`.
+ * `61.7K params · 416.5K MACs`; for a model with errors
+ * `⚠ incomplete: 60.9K params · 415.7K MACs`. The one rule for totals: the
+ * CodeLens and the status bar abbreviate parameters and MACs alike; hovers,
+ * tooltips and the Summary give every digit, the abbreviation beside.
  */
 export function modelLensTitle(model: ModelInfo): string {
-  const totals = `${formatCount(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
+  const totals = `${formatCompact(model.params.total)} params · ${formatCompact(model.macs)} MACs`;
   return model.hasErrors ? `⚠ ${INCOMPLETE_MARK} ${totals}` : totals;
 }
 
@@ -872,7 +929,7 @@ export function modelStatusText(model: ModelInfo): string {
 
 /** The status bar item's tooltip (markdown): the exact totals, and why they are incomplete when they are. */
 export function modelStatusTooltip(model: ModelInfo): string {
-  const lines = [`**${model.name}**`, `Parameters: ${formatCount(model.params.total)}`, `MACs: ${formatCountWithCompact(model.macs)}`];
+  const lines = [`**${model.name}**`, `Parameters: ${formatCountWithCompact(model.params.total)}`, `MACs: ${formatCountWithCompact(model.macs)}`];
   const why = model.hasErrors ? `\n\n$(warning) ${INCOMPLETE_WHY}` : '';
   return `${lines.join('  \n')}${why}\n\nClick for the summary`;
 }
