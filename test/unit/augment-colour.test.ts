@@ -20,9 +20,9 @@ import type { ArgValue } from '../../extension/core/layers/types';
 import { exportPyTorch } from '../../extension/core/export/pytorch';
 import { AUGMENT_VIEWS, augmentationChain, augmentedViews } from '../../webview/views/augmentModel';
 import { useCpuBackend } from '../fixtures/tfjs';
+import { PYTHON } from '../fixtures/torch';
 
 /** Debian's python3 has torch (see export.test.ts). */
-const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
 
 useCpuBackend();
 

@@ -22,9 +22,9 @@ import { decodeSafetensors } from '../../extension/core/export/weights';
 import { runCli as cli } from '../fixtures/cli';
 import { runEvaluateJob } from '../../extension/cli/trainJob';
 import { useCpuBackend } from '../fixtures/tfjs';
+import { PYTHON, torchMissing } from '../fixtures/torch';
 
 const root = process.cwd();
-const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
 const FRUIT_CSV = readFileSync(join(root, 'examples', 'data', 'fruit.csv'), 'utf8');
 
 /** examples/mlp_fruit.nnmodel's model and train section, for a few epochs. */
@@ -80,12 +80,6 @@ function statsOf(xs: number[][], rows: ArrayLike<number>): { mean: number[]; std
 function close(a: number[], b: number[], tol: number, what: string): void {
   assert.equal(a.length, b.length, what);
   a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= tol * Math.max(1, Math.abs(b[i])), `${what}[${i}]: ${x} vs ${b[i]}`));
-}
-
-function torchMissing(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status === 0) return undefined;
-  return probe.error ? `${PYTHON} is missing` : `${PYTHON} cannot import torch`;
 }
 
 const HARNESS = String.raw`

@@ -22,8 +22,7 @@ import { exportPyTorch } from '../../extension/core/export/pytorch';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { runCli as cli } from '../fixtures/cli';
 import { useCpuBackend } from '../fixtures/tfjs';
-
-const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
+import { PYTHON, torchHarness, torchMissing } from '../fixtures/torch';
 
 useCpuBackend();
 
@@ -125,27 +124,11 @@ function predict(model: tf.LayersModel, ids: number[][][]): number[] {
   return values;
 }
 
-const HARNESS = String.raw`
-import importlib.util, json, sys
-import torch
-torch.set_num_threads(1)
-for job in json.load(open(sys.argv[1])):
-    spec = importlib.util.spec_from_file_location(job["module"], job["file"])
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    model = getattr(mod, job["cls"])()
-    mod.load_nnmodel_weights(model, job["weights"])
-    model.eval()
+const HARNESS = torchHarness(String.raw`
     with torch.no_grad():
         out = model(*[torch.tensor(i, dtype=torch.int64) for i in job["ids"]])
     print(json.dumps({"model": job["cls"], "values": [v if v == v else "NaN" for v in out.flatten().tolist()]}), flush=True)
-`;
-
-function torchMissing(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status === 0) return undefined;
-  return probe.error ? `${PYTHON} is missing` : `${PYTHON} cannot import torch`;
-}
+`);
 
 test('the exported MultiHeadAttention takes the ids and pad_id: self-attention, cross-attention, blocks passing the ids on', () => {
   const r = exportPyTorch(analyze(SOURCE, {}));

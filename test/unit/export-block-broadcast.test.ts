@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { exportPyTorch } from '../../extension/core/export/pytorch';
-
-const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
+import { PYTHON } from '../fixtures/torch';
 
 const SE = `block se(squeeze) {
   input x: [h, w, c]

@@ -22,8 +22,8 @@ import { exportPyTorch } from '../../extension/core/export/pytorch';
 import { runCli as cli } from '../fixtures/cli';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { useCpuBackend } from '../fixtures/tfjs';
+import { PYTHON, torchHarness, torchMissing } from '../fixtures/torch';
 
-const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
 const SEQ = 6;
 
 useCpuBackend();
@@ -163,17 +163,7 @@ function predict(built: BuiltModel, inputs: Input[]): number[][] {
   return values;
 }
 
-const HARNESS = String.raw`
-import importlib.util, json, sys
-import torch
-torch.set_num_threads(1)
-for job in json.load(open(sys.argv[1])):
-    spec = importlib.util.spec_from_file_location(job["module"], job["file"])
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    model = getattr(mod, job["cls"])()
-    mod.load_nnmodel_weights(model, job["weights"])
-    model.eval()
+const HARNESS = torchHarness(String.raw`
     xs = []
     for i in job["inputs"]:
         t = torch.tensor(i["data"], dtype=torch.float32).reshape([2] + i["shape"])
@@ -182,13 +172,7 @@ for job in json.load(open(sys.argv[1])):
         out = model(*xs)
     outs = list(out) if isinstance(out, tuple) else [out]
     print(json.dumps({"id": job["id"], "values": [(o.permute(0, 2, 3, 1) if o.dim() == 4 else o).flatten().tolist() for o in outs]}), flush=True)
-`;
-
-function torchMissing(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status === 0) return undefined;
-  return probe.error ? `${PYTHON} is missing` : `${PYTHON} cannot import torch`;
-}
+`);
 
 test('export: the code of broadcasts between ranks and of growing copies with string and tuple arguments', () => {
   for (const s of SOURCES) {

@@ -23,9 +23,9 @@ import { runCli as cli } from '../fixtures/cli';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { SHARED_IN_BLOCK_MODEL, SHARED_MODEL } from './exportFixtures';
 import { useCpuBackend } from '../fixtures/tfjs';
+import { PYTHON, torchHarness, torchMissing } from '../fixtures/torch';
 
 const root = process.cwd();
-const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
 /** Symbolic dimensions (seq) take this value in both runtimes. */
 const SEQ = 6;
 
@@ -132,7 +132,6 @@ model Mobile {
 }
 `;
 
-
 interface Source {
   name: string;
   /** An example file, or inline text. */
@@ -159,7 +158,6 @@ const SOURCES: Source[] = [
   { name: 'shared_own', text: SHARED_IN_BLOCK_MODEL, model: 'OwnObjects' },
   { name: 'mobile', text: MOBILE, model: 'Mobile' },
 ];
-
 
 /**
  * Random weights everywhere, biases and batchnorm statistics included (tfjs
@@ -243,17 +241,7 @@ async function trainedCheckpoint(m: ModelInfo, env: Record<string, number>, ckDi
   return outputs;
 }
 
-const HARNESS = String.raw`
-import contextlib, importlib.util, io, json, runpy, sys
-import torch
-torch.set_num_threads(1)
-for job in json.load(open(sys.argv[1])):
-    spec = importlib.util.spec_from_file_location(job["module"], job["file"])
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    model = getattr(mod, job["cls"])()
-    mod.load_nnmodel_weights(model, job["weights"])
-    model.eval()
+const HARNESS = torchHarness(String.raw`
     xs = []
     for i in job["inputs"]:
         t = torch.tensor(i["data"], dtype=torch.int64 if i["int"] else torch.float32).reshape([2] + i["shape"])
@@ -267,13 +255,7 @@ for job in json.load(open(sys.argv[1])):
             runpy.run_path(job["file"], run_name="__main__")
         res["main"] = printed.getvalue()
     print(json.dumps(res), flush=True)
-`;
-
-function torchMissing(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status === 0) return undefined;
-  return probe.error ? `${PYTHON} is missing` : `${PYTHON} cannot import torch`;
-}
+`);
 
 /** Worst difference relative to the largest expected value, per output. */
 function worstRelative(want: number[], got: number[]): number {
