@@ -19,8 +19,11 @@ main(process.argv.slice(2), {
   },
 );
 
-// `nnmodel summary x | head` closes the pipe early; that is not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
-});
+// `nnmodel summary x | head` closes the pipe early; that is not an error. Nor is `2>&1 | head` closing stderr's:
+// either way the process exits through `process.exit`, so its exit handlers run (a training's folder lock is released).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}

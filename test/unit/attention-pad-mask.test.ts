@@ -218,3 +218,27 @@ train S2S {
   // Another pad_id: nothing to say.
   assert.deepEqual(analyze(text.replace('pad_id = 0', 'pad_id = 10')).diagnostics.filter((x) => x.code === 'train.pad_id'), []);
 });
+
+test('a tensor given for a block parameter (pad_mask = ids in the body) is an error at the call: tensors go into a block as inputs', () => {
+  const asParam = `block enc(heads, ids) {
+  input x
+  output (x + x -> attention(heads, pad_mask = ids)) -> layernorm
+}
+model E {
+  input source: int[n]
+  output source -> embedding(16, 32) -> positional(learned, maxlen = 16) -> enc(2, source) -> dense(16) -> softmax
+}
+`;
+  const errs = errorsOf(asParam);
+  assert.deepEqual(errs, [
+    "7: arg.type: 'ids' is a parameter of block 'enc', and parameters take numbers, words or layer objects; this is a tensor. A tensor goes into a block as an input: declare `input ids` in block 'enc' (after its first input) and give it by name: `enc(…, ids = source)`.",
+  ]);
+  // By name too, and for a context.
+  assert.match(errorsOf(asParam.replace('enc(2, source)', 'enc(2, ids = source)'))[0], /^7: arg\.type: 'ids' is a parameter of block 'enc'/);
+  // As the message says: an input of the block, given by name. It then masks the padding of the caller's ids.
+  const asInput = asParam.replace('block enc(heads, ids) {\n  input x', 'block enc(heads) {\n  input x\n  input ids').replace('enc(2, source)', 'enc(2, ids = source)');
+  const info = modelOf(asInput);
+  const plain = run(info, [3, 4, 5]);
+  const padded = run(info, [3, 4, 5, 0, 0]);
+  for (let i = 0; i < 3; i++) close(padded.out[i], plain.out[i], `output at position ${i}`);
+});

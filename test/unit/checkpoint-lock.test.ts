@@ -58,6 +58,24 @@ test(
   }),
 );
 
+test(
+  'of several runs taking over one stale lock at once, one gets the folder and the others are refused; nothing is left aside',
+  withWorkspace('nnmodel-lock-race-', {}, async (root) => {
+    for (let round = 0; round < 20; round++) {
+      const dir = join(root, `ck${round}`);
+      mkdirSync(dir, { recursive: true });
+      const dead = { pid: 999999, host: hostname(), started: '2026-01-02T03:04:05.000Z', command: 'nnmodel train old.nnmodel', token: 'x' };
+      writeFileSync(join(dir, LOCK_FILE), JSON.stringify(dead));
+      const tries = await Promise.allSettled([0, 1, 2].map(() => acquireCheckpointLock(dir, { ...opts, alive: (pid) => pid !== 999999 })));
+      const won = tries.filter((t) => t.status === 'fulfilled');
+      assert.equal(won.length, 1, `round ${round}: ${tries.map((t) => (t.status === 'fulfilled' ? 'took it' : String((t as PromiseRejectedResult).reason))).join(' | ')}`);
+      for (const t of tries) if (t.status === 'rejected') assert.ok(t.reason instanceof CheckpointLockedError, String(t.reason));
+      assert.deepEqual(readdirSync(dir), [LOCK_FILE], 'no stale lock left aside');
+      await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireCheckpointLock>>>).value.release();
+    }
+  }),
+);
+
 const MODEL = `model Net {
   input x: [28, 28, 1]
   output x -> flatten -> dense(10) -> softmax

@@ -3101,7 +3101,13 @@ export class Analyzer {
           ok = false;
           continue;
         }
-        given.set(n, this.evalBlockArg(arg.value, ctx));
+        const v = this.evalBlockArg(arg.value, ctx);
+        if (v.kind === 'tensor') {
+          this.tensorParam(decl, n, arg, ctx);
+          ok = false;
+          continue;
+        }
+        given.set(n, v);
       } else {
         const p = decl.params[pos++];
         if (!p) {
@@ -3121,7 +3127,13 @@ export class Analyzer {
           ok = false;
           continue;
         }
-        given.set(p.name.name, this.evalBlockArg(arg.value, ctx));
+        const v = this.evalBlockArg(arg.value, ctx);
+        if (v.kind === 'tensor') {
+          this.tensorParam(decl, p.name.name, arg, ctx);
+          ok = false;
+          continue;
+        }
+        given.set(p.name.name, v);
       }
     }
     if (!ok) return undefined;
@@ -3147,6 +3159,23 @@ export class Analyzer {
       params.push([p.name.name, v]);
     }
     return ok ? { params, tensors } : undefined;
+  }
+
+  /**
+   * A tensor given for a block's parameter (`enc(2, source)` for `block
+   * enc(heads, ids)`): parameters take numbers, words and layer objects; a
+   * tensor enters a block's graph only as one of its inputs (its body's
+   * layers would otherwise read a value of the caller's graph).
+   */
+  private tensorParam(decl: BlockDecl, name: string, arg: Arg, ctx: Ctx): void {
+    const block = decl.name.name;
+    const given = arg.value.kind === 'name' ? arg.value.name : name;
+    this.error(
+      'arg.type',
+      `'${name}' is a parameter of block '${block}', and parameters take numbers, words or layer objects; this is a tensor. A tensor goes into a block as an input: declare \`input ${name}\` in block '${block}' (after its first input) and give it by name: \`${block}(…, ${name} = ${given})\`.`,
+      arg.value.range,
+      ctx,
+    );
   }
 
   /** `b(8, 2)` for `block b(filters)`: one error on the first extra value, naming how many the call gives. */

@@ -15,7 +15,7 @@
  * Node only (the extension host and the CLI); no tfjs.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { CheckpointError } from './checkpoint';
 
@@ -96,9 +96,23 @@ export async function acquireCheckpointLock(dir: string, options: LockOptions): 
     // A lock without a readable holder is stale once it is not being written any more.
     const stale = holder ? holder.host === me.host && !alive(holder.pid) : !young;
     if (!stale) throw new CheckpointLockedError(lockedMessage(dir, path, holder, options.elsewhere), dir, holder);
-    // Only the lock judged stale is removed: one another run took over meanwhile has other content.
-    const again = await readFile(path, 'utf8').catch(() => undefined);
-    if (again === text) await rm(path, { force: true });
+    // Only the lock judged stale is removed. It is first moved aside, which one process only can do: of two runs
+    // taking over one stale lock, the second finds nothing to move (and then the first's lock). A lock moved aside
+    // that is not the one judged (another run took over meanwhile) is put back where no other has appeared.
+    const aside = `${path}.stale-${me.token}`;
+    try {
+      await rename(path, aside);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
+    }
+    const moved = await readFile(aside, 'utf8').catch(() => undefined);
+    if (moved !== text) {
+      await link(aside, path).catch(() => undefined);
+      await rm(aside, { force: true });
+      continue;
+    }
+    await rm(aside, { force: true });
     tookOver = holder
       ? `took over ${path}: its process ${holder.pid} (${holder.command}, started ${shownTime(holder.started)}) is no longer running.`
       : `took over ${path}: it was unreadable, left by an interrupted run.`;
