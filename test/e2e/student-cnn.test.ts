@@ -17,12 +17,12 @@ e2eTest('a pooling that shrinks an odd size says which rows it drops; a stride s
   const pool = positionOf(DIGITS, 'maxpool(2)', 1);
   const text = await wb.hoverAt(pool.line, pool.column + 2, 'Output size');
   assert.match(text, /\[7, 7, 16\] → \[3, 3, 16\]/);
-  assert.match(text, /Output size, padding = valid: height and width ⌊\(7 − 2\) \/ 2⌋ \+ 1 = 3; the last row and column fit no window and are dropped\./);
+  assert.match(text, /Output size with padding = valid — height and width ⌊\(7 − 2\) \/ 2⌋ \+ 1 = 3; the last row and column fit no window and are dropped\./);
   // The name of an argument given a number: the value this call gives it, not the default 1.
   const stride = positionOf(DIGITS, 'stride = 2');
   const s = await wb.hoverAt(stride.line, stride.column + 2, 'At this call');
-  assert.match(s, /At this call: stride = 2 \(default 1\)\./);
-  assert.match(s, /Output size, padding = same: height and width ⌈13 \/ 2⌉ = 7; pads 1 row and column of zeros on each side \(PyTorch's padding = 1\)\./);
+  assert.match(s, /At this call: stride = 2 \(default 1\)$/m);
+  assert.match(s, /Output size with padding = same — height and width ⌈13 \/ 2⌉ = 7; pads 1 row and column of zeros on each side \(as padding = 1 does in PyTorch\)\./);
 });
 
 e2eTest('a classifier that forgot flatten: the Problems panel says why, and the quick fix makes the output [10]', { files: { 'digits.nnmodel': DIGITS } }, async (wb) => {
