@@ -52,7 +52,7 @@ import { collectSymbols } from './symbols';
 import { analyzeTrain, causalFix } from './train';
 import { lintModels, modelDeclOf } from './lints';
 import { missingOutputFixes } from './outputFix';
-import { argExprOf } from './callArgs';
+import { argExprOf, argRemoval } from './callArgs';
 import { partitionPoint } from '../bisect';
 import { unappliedObjectUses } from './objectUse';
 import { callText as shortCallText, MAX_KEPT_OUTCOMES } from './siteOutcomes';
@@ -4001,14 +4001,6 @@ function mayFill(a: ArgSpec, e: Expr): boolean {
   if (k === 'string') return a.type === 'string';
   // A word: an enum's or activation's value, a block parameter (a number), a layer object.
   return k === 'name' && a.type !== 'bool';
-}
-
-/** What removing `arg` from `call` deletes: it and the comma before it (after it, when it is first); the parentheses too when it is alone. */
-function argRemoval(call: CallExpr, arg: Arg): Range {
-  const i = call.args.indexOf(arg);
-  if (call.args.length === 1) return call.argsRange ?? arg.range;
-  if (i === 0) return { start: arg.range.start, end: call.args[1].range.start };
-  return { start: call.args[i - 1].range.end, end: arg.range.end };
 }
 
 /** Errors of sizes that come out too small: what a channels-first input makes later layers report (`absorbFollowOn`). */

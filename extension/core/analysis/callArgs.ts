@@ -1,5 +1,5 @@
 /** Where a call's arguments are written. */
-import type { CallExpr, Expr, Range, SourceFile } from '../syntax/ast';
+import type { Arg, CallExpr, Expr, Range, SourceFile } from '../syntax/ast';
 import { forEachChild } from '../syntax/children';
 import type { LayerSpec } from '../layers/types';
 
@@ -38,4 +38,12 @@ export function callAt(file: SourceFile, offset: number): CallExpr | undefined {
     forEachChild(e, (c) => todo.push(c));
   }
   return undefined;
+}
+
+/** What removing `arg` from `call` deletes: it and the comma before it (after it, when it is first); the parentheses too when it is alone. */
+export function argRemoval(call: CallExpr, arg: Arg): Range {
+  const i = call.args.indexOf(arg);
+  if (call.args.length === 1) return call.argsRange ?? arg.range;
+  if (i === 0) return { start: arg.range.start, end: call.args[1].range.start };
+  return { start: call.args[i - 1].range.end, end: arg.range.end };
 }

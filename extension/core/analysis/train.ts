@@ -10,7 +10,7 @@ import type { DataSource, Diagnostic, Fix, Graph, LayerNode, ModelInfo, TrainCon
 import { getLayer, isRecurrent } from '../layers';
 import { smallestVocab } from './graph';
 import { lookAhead, lookAheadLayer } from './receptive';
-import { argExprOf, argRangeOf, callAt } from './callArgs';
+import { argExprOf, argRangeOf, argRemoval, callAt } from './callArgs';
 import { forEachChild } from '../syntax/children';
 import { checkDenoise } from './trainDenoise';
 import { checkAdversarial } from './trainAdversarial';
@@ -1610,12 +1610,6 @@ function checkPadStart(model: ModelInfo, target: string, dataAt: Range, err: Err
 function removePadMaskFix(file: SourceFile, node: LayerNode): Fix | undefined {
   const call = callAt(file, node.range.start.offset);
   if (!call || call.range.start.offset !== node.range.start.offset) return undefined;
-  const edits: Fix['edits'] = [];
-  call.args.forEach((a, i) => {
-    if (a.name?.name !== 'pad_mask' && a.name?.name !== 'pad_id') return;
-    // From the end of the argument before it (its comma goes too); the first argument is never a pad_mask here (heads comes first).
-    if (i === 0) return;
-    edits.push({ range: { start: call.args[i - 1].range.end, end: a.range.end }, newText: '' });
-  });
+  const edits: Fix['edits'] = call.args.filter((a) => a.name?.name === 'pad_mask' || a.name?.name === 'pad_id').map((a) => ({ range: argRemoval(call, a), newText: '' }));
   return edits.length > 0 ? { title: `Remove pad_mask from ${node.label}`, edits, preferred: true } : undefined;
 }
