@@ -22,7 +22,7 @@ import { decodeSafetensors } from '../../extension/core/export/weights';
 import { runCli as cli } from '../fixtures/cli';
 import { runEvaluateJob } from '../../extension/cli/trainJob';
 import { useCpuBackend } from '../fixtures/tfjs';
-import { PYTHON, torchMissing } from '../fixtures/torch';
+import { PYTHON, skipWithoutTorch } from '../fixtures/torch';
 
 const root = process.cwd();
 const FRUIT_CSV = readFileSync(join(root, 'examples', 'data', 'fruit.csv'), 'utf8');
@@ -145,13 +145,7 @@ test('CSV standardisation: from the training rows, said once, saved with the che
     const accuracy = tfjs.filter((p, i) => data.classes[p.indexOf(Math.max(...p))] === labels[i]).length / labels.length;
     t.diagnostic(`TensorFlow.js accuracy on the 150 rows after 3 epochs: ${accuracy.toFixed(3)}`);
 
-    const missing = torchMissing();
-    if (missing) {
-      const message = `PYTORCH CSV STANDARDISATION TEST SKIPPED: ${missing}. Install Debian's python3-torch (apt-get install -y python3-torch).`;
-      process.stderr.write(`\n*** ${message} ***\n\n`);
-      t.skip(message);
-      return;
-    }
+    if (skipWithoutTorch(t, 'CSV STANDARDISATION TEST')) return;
     writeFileSync(join(dir, 'job.json'), JSON.stringify({ file: join(dir, 'fruit.py'), weights: join(dir, 'fruit.safetensors'), rows }));
     writeFileSync(join(dir, 'harness.py'), HARNESS);
     const run = spawnSync(PYTHON, [join(dir, 'harness.py'), join(dir, 'job.json')], { encoding: 'utf8', timeout: 300_000 });

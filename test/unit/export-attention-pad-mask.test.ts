@@ -22,7 +22,7 @@ import { exportPyTorch } from '../../extension/core/export/pytorch';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { runCli as cli } from '../fixtures/cli';
 import { useCpuBackend } from '../fixtures/tfjs';
-import { PYTHON, torchHarness, torchMissing } from '../fixtures/torch';
+import { PYTHON, torchHarness, skipWithoutTorch } from '../fixtures/torch';
 
 useCpuBackend();
 
@@ -159,13 +159,7 @@ test('the exported MultiHeadAttention takes the ids and pad_id: self-attention, 
 });
 
 test('trained weights with padding masks: PyTorch gives the outputs of TensorFlow.js on padded ids, and no NaN', async (t) => {
-  const missing = torchMissing();
-  if (missing) {
-    const message = `PYTORCH PAD_MASK TEST SKIPPED: ${missing}. Install Debian's python3-torch (apt-get install -y python3-torch).`;
-    process.stderr.write(`\n*** ${message} ***\n\n`);
-    t.skip(message);
-    return;
-  }
+  if (skipWithoutTorch(t, 'PAD_MASK TEST')) return;
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-padmask-'));
   try {
     writeFileSync(join(dir, 'pad.nnmodel'), SOURCE);

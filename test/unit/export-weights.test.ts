@@ -23,7 +23,7 @@ import { runCli as cli } from '../fixtures/cli';
 import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { SHARED_IN_BLOCK_MODEL, SHARED_MODEL } from './exportFixtures';
 import { useCpuBackend } from '../fixtures/tfjs';
-import { PYTHON, torchHarness, torchMissing } from '../fixtures/torch';
+import { PYTHON, torchHarness, skipWithoutTorch } from '../fixtures/torch';
 
 const root = process.cwd();
 /** Symbolic dimensions (seq) take this value in both runtimes. */
@@ -265,13 +265,7 @@ function worstRelative(want: number[], got: number[]): number {
 }
 
 test('trained weights: PyTorch gives the outputs of TensorFlow.js for CNNs, batchnorm, LSTM, GRU, attention, tied unembed, U-Net, shared layers', async (t) => {
-  const missing = torchMissing();
-  if (missing) {
-    const message = `PYTORCH WEIGHTS TEST SKIPPED: ${missing}. Install Debian's python3-torch (apt-get install -y python3-torch).`;
-    process.stderr.write(`\n*** ${message} ***\n\n`);
-    t.skip(message);
-    return;
-  }
+  if (skipWithoutTorch(t, 'WEIGHTS TEST')) return;
   const dir = mkdtempSync(join(tmpdir(), 'nnmodel-weights-'));
   try {
     const jobs: unknown[] = [];

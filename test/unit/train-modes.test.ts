@@ -26,8 +26,7 @@ import {
   toPlanes,
 } from '../../webview/probes/trainModes';
 import { useCpuBackend } from '../fixtures/tfjs';
-
-const PYTHON = process.env.NNMODEL_TORCH_PYTHON ?? '/usr/bin/python3';
+import { PYTHON, skipWithoutTorch } from '../fixtures/torch';
 
 useCpuBackend();
 
@@ -204,12 +203,6 @@ for (const trained of [false, true]) {
   });
 }
 
-function torchMissing(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status === 0) return undefined;
-  return probe.error ? `${PYTHON} is missing` : `${PYTHON} cannot import torch`;
-}
-
 const TORCH_BN = String.raw`
 import json, sys
 import torch
@@ -224,13 +217,7 @@ print(json.dumps({"train": flat(train), "infer": flat(infer)}))
 `;
 
 test("batchnorm: both modes' outputs agree with PyTorch's F.batch_norm (ε inside the square root, biased batch variance)", (t) => {
-  const missing = torchMissing();
-  if (missing) {
-    const message = `PYTORCH BATCHNORM TEST SKIPPED: ${missing}. Install Debian's python3-torch (apt-get install -y python3-torch).`;
-    process.stderr.write(`\n*** ${message} ***\n\n`);
-    t.skip(message);
-    return;
-  }
+  if (skipWithoutTorch(t, 'BATCHNORM TEST')) return;
   const shape = [4, 3, 5, 2];
   // A small-variance channel, where ε matters: 0.05 · noise.
   const x = tf.tidy(() => tf.mul(tf.randomNormal(shape, 0.5, 1, 'float32', 21), tf.tensor1d([1, 0.05]))).dataSync();
