@@ -273,6 +273,8 @@ export class GraphView {
     const keepsView = this.viewMode !== 'opening' && this.drawnFor === model.name;
     this.draw(laid);
     this.drawnFor = model.name;
+    // For tests: how many drawings were made (a re-layout after an edit is one more).
+    this.root.dataset.drawn = String(Number(this.root.dataset.drawn ?? 0) + 1);
     // A redrawn graph would drop the keyboard focus on the page's body: it goes back to the same node (or the block just opened or closed).
     const refocus = this.refocus ?? hadFocus;
     this.refocus = undefined;
