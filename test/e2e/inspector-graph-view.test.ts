@@ -96,3 +96,22 @@ e2eTest('graph: the Transformer opens on its first input at a readable size, its
   assert.ok(after && before.box && Math.abs(after.x - before.box.x) <= 2 && Math.abs(after.y - before.box.y) <= 2, `the edited node stays where it was: ${JSON.stringify(before.box)} → ${JSON.stringify(after)}`);
   assert.equal(inside(await input.boundingBox(), await view.boundingBox()), false, 'the view did not jump back to the first input');
 });
+
+e2eTest('graph: a model opened after another one in the same panel is fitted to its own drawing, also when its tabs resize the view first', { files: WASM, timeout: 300_000 }, async (wb) => {
+  const frame = await openInspector(wb, 'lenet5.nnmodel');
+  const root = frame.locator('.nn-graph-view');
+  const viewport = frame.locator('.nn-viewport');
+  await poll('the LeNet5 graph', async () => (await root.getAttribute('data-fit')) !== null && (await frame.locator('svg.nn-graph .nn-node').count()) >= 13, { timeout: 90_000 });
+  // The DCGAN offers a Samples tab: the tab strip grows before the new graph is laid out (the view was fitted then,
+  // to LeNet5's size, and the Generator opened enlarged and cut off).
+  await wb.openFile('dcgan.nnmodel');
+  await wb.step('the Generator drawn', () => poll('the Generator graph', async () => (await frame.locator('svg.nn-graph .nn-node', { hasText: 'conv2d_transpose' }).count()) > 0, { timeout: 90_000 }));
+  await new Promise((r) => setTimeout(r, 1000));
+  const first = await viewport.getAttribute('transform');
+  await frame.locator('.nn-graph-view vscode-button[title^="Fit"]').click();
+  await poll('Fit applied', async () => (await root.getAttribute('data-fit')) !== null);
+  assert.equal(await viewport.getAttribute('transform'), first, 'the first view is what Fit shows');
+  const input = frame.locator('svg.nn-graph .nn-node[data-kind="input"]').first();
+  const [b, v] = await Promise.all([input.boundingBox(), frame.locator('svg.nn-graph').boundingBox()]);
+  assert.ok(inside(b, v), `the input in view: ${JSON.stringify(b)} in ${JSON.stringify(v)}`);
+});
