@@ -4,7 +4,10 @@
  * layer category; edges carry the shape that flows along them where the
  * boxes do not already say it (merges, splits: `edgeLabelled`); repeated
  * blocks are one box with their count until clicked open; diagnostics mark
- * their nodes. Wheel zooms, dragging pans; clicking a node selects its call
+ * their nodes. A new model opens fitted, or at a readable size on its inputs
+ * with scroll bars for the rest (graphFit.ts); the wheel, dragging and the
+ * scroll bars scroll, Ctrl+wheel and the + and − keys zoom, 0 fits, and a
+ * re-layout keeps the view the user chose. Clicking a node selects its call
  * in the editor, and the editor's cursor highlights the node it is in.
  * ELK runs in a worker (graphLayout.ts): the old drawing stays usable while
  * a new layout is computed, and the root says where the last one ran
@@ -13,7 +16,7 @@
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import { GraphLayout, LayoutSuperseded, pageWorkerStarter } from './graphLayout';
-import { fitTransform } from './graphFit';
+import { clampTransform, keepAcrossLayout, openingTransform, scrollBars, scrollTo, wheelAction, zoomAbout, zoomKey, type GraphRect, type ViewTransform } from './graphFit';
 import type { Range } from '../../extension/core/syntax/ast';
 import type { PlainDiagnostic, PlainModelInfo } from '../../extension/core/protocol';
 import { boxAt, boxTooltip, buildDiagram, callBox, graphStatus, groupHeader, groupKeys, LINE_HEIGHT, nodeLabel, PAD_X, PAD_Y, receptiveFields, type Box, type TextMetrics } from './graphModel';
@@ -29,11 +32,15 @@ export interface GraphHost {
   error(message: string): void;
 }
 
-interface Transform {
-  x: number;
-  y: number;
-  k: number;
-}
+type Transform = ViewTransform;
+
+/**
+ * Whose view is on screen: `opening` until a new model's first drawing is
+ * fitted, `fitted` while it shows what Fit shows (a resize fits again),
+ * `user` once the user has scrolled or zoomed (kept across re-layouts and
+ * resizes, only kept reachable).
+ */
+type ViewMode = 'opening' | 'fitted' | 'user';
 
 function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, parent?: Element): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG, tag);
@@ -106,7 +113,15 @@ export class GraphView {
   private layoutToken = 0;
   /** The status line's text for the graph on screen (shown again when a layout ends without a new drawing). */
   private statusText = '';
-  private fitPending = true;
+  private viewMode: ViewMode = 'opening';
+  /** The model whose drawing is on screen (a new model's first view waits for its own drawing). */
+  private drawnFor: string | undefined;
+  /** The model's first input in the drawing (graph coordinates): a part shown opens on it. */
+  private firstRect: GraphRect | undefined;
+  /** The block just opened or closed by a click: it stays in place on screen through the re-layout. */
+  private anchorKey: string | undefined;
+  private readonly stage: HTMLElement;
+  private readonly bars: { x: { track: HTMLElement; thumb: HTMLElement }; y: { track: HTMLElement; thumb: HTMLElement } };
   /** The node to give the keyboard focus once the next drawing is made (a block opened or closed with Enter). */
   private refocus: string | undefined;
   /**
@@ -125,7 +140,7 @@ export class GraphView {
     const toolbar = document.createElement('div');
     toolbar.className = 'nn-toolbar';
     const tool = (label: string, title: string, action: () => void) => toolbar.appendChild(button(label, action, { title }));
-    tool('Fit', 'Fit the graph in view, or to its width when it is too tall to read whole (drag to see the rest)', () => this.fit());
+    tool('Fit', 'Fit the graph in view, or show a readable part of it from its inputs (0). Zoom: + and − keys, Ctrl+wheel; scroll: the wheel, dragging, the scroll bars', () => this.fit());
     tool('+', 'Zoom in', () => this.zoomBy(1.25));
     tool('−', 'Zoom out', () => this.zoomBy(0.8));
     tool('Expand all', 'Show the body of every block', () => this.setExpanded(new Set(this.model ? groupKeys(this.model.graph) : [])));
@@ -139,20 +154,37 @@ export class GraphView {
 
     // A group, not an image: an image's content is hidden from screen readers, and its nodes are buttons
     // (Tab or the arrow keys reach them, Enter selects a node's call in the editor).
-    this.svg = el('svg', { class: 'nn-graph', role: 'group', 'aria-roledescription': 'graph' });
+    // Focusable by a click on its background (tabindex -1: no extra Tab stop), so that the zoom keys work there too.
+    this.svg = el('svg', { class: 'nn-graph', role: 'group', 'aria-roledescription': 'graph', tabindex: -1 });
     this.svg.setAttribute('aria-label', 'Model graph: arrow keys move between layers, Enter selects one in the editor');
     this.viewport = el('g', { class: 'nn-viewport' }, this.svg);
-    this.root.appendChild(this.svg);
+    // The stage holds the drawing and, over its edges, the scroll bars (outside the SVG, so exports leave them out).
+    this.stage = document.createElement('div');
+    this.stage.className = 'nn-graph-stage';
+    this.stage.appendChild(this.svg);
+    const bar = (axis: 'x' | 'y') => {
+      const track = document.createElement('div');
+      track.className = `nn-scrollbar nn-scrollbar-${axis}`;
+      track.setAttribute('aria-hidden', 'true');
+      const thumb = document.createElement('div');
+      thumb.className = 'nn-scroll-thumb';
+      track.appendChild(thumb);
+      this.stage.appendChild(track);
+      return { track, thumb };
+    };
+    this.bars = { x: bar('x'), y: bar('y') };
+    this.root.appendChild(this.stage);
     container.appendChild(this.root);
     this.metrics = canvasMetrics(this.root);
     this.installPanZoom();
+    this.installScrollBars();
   }
 
   /** Shows `model`; blocks opened before stay open and the view stays where it was if it is the same model. */
   async update(model: PlainModelInfo, diagnostics: readonly PlainDiagnostic[]): Promise<void> {
     if (this.model?.name !== model.name) {
       this.expanded = new Set();
-      this.fitPending = true;
+      this.viewMode = 'opening';
     }
     this.model = model;
     this.diagnostics = diagnostics;
@@ -167,7 +199,7 @@ export class GraphView {
   }
 
   /** Highlights the node whose call holds `offset` in the source. */
-  highlight(offset: number | undefined): void {
+  highlight(offset: number | undefined, reveal = true): void {
     this.cursorOffset = offset;
     const box = offset === undefined ? undefined : boxAt(this.boxes, offset);
     const key = box?.key;
@@ -177,7 +209,7 @@ export class GraphView {
     if (!key) return;
     const g = this.elements.get(key);
     g?.classList.add('nn-current');
-    if (g) this.ensureVisible(g);
+    if (g && reveal) this.ensureVisible(g);
   }
 
   /** Number of drawn boxes of each kind (for the debug line and tests). */
@@ -234,7 +266,15 @@ export class GraphView {
     if (token !== this.layoutToken) return;
     this.boxes = diagram.boxes;
     const hadFocus = this.svg.contains(document.activeElement) ? document.activeElement?.getAttribute('data-key') ?? undefined : undefined;
+    // The node the user is at (the block just clicked, else the one at the editor's cursor) and where it is in the drawing.
+    const clicked = this.anchorKey;
+    this.anchorKey = undefined;
+    const before = this.graphPoint(this.elements.get(clicked ?? this.current ?? ''));
+    const keepsView = this.viewMode !== 'opening' && this.drawnFor === model.name;
     this.draw(laid);
+    this.drawnFor = model.name;
+    // For tests: how many drawings were made (a re-layout after an edit is one more).
+    this.root.dataset.drawn = String(Number(this.root.dataset.drawn ?? 0) + 1);
     // A redrawn graph would drop the keyboard focus on the page's body: it goes back to the same node (or the block just opened or closed).
     const refocus = this.refocus ?? hadFocus;
     this.refocus = undefined;
@@ -249,14 +289,42 @@ export class GraphView {
     // The tooltip was set to this layout's time above; the first error comes before it.
     if (status.error) this.status.title = `${status.error}\n${this.status.title}`;
     this.current = undefined;
-    this.highlight(this.cursorOffset);
-    if (this.fitPending) this.fit();
+    if (keepsView) {
+      // A re-layout (a keystroke, a block opened) keeps the zoom, and the node the user is at stays where it is on
+      // screen: not revealed again either, since the user may have scrolled away from it on purpose.
+      this.highlight(this.cursorOffset, false);
+      const after = this.graphPoint(this.elements.get(clicked ?? this.current ?? ''));
+      this.setTransform(keepAcrossLayout(this.viewSize(), this.size, this.transform, before && after ? { before, after } : undefined));
+    } else {
+      // A new model opens as Fit shows it, on its inputs.
+      this.highlight(this.cursorOffset, false);
+      this.fit();
+    }
+  }
+
+  /** Where `g`'s top-left corner is in the drawing's own coordinates (zoom 1). */
+  private graphPoint(g: SVGGElement | undefined): { x: number; y: number } | undefined {
+    if (!g?.isConnected) return undefined;
+    const b = g.getBoundingClientRect();
+    const v = this.svg.getBoundingClientRect();
+    if (!v.width) return undefined;
+    const t = this.transform;
+    return { x: (b.left - v.left - t.x) / t.k, y: (b.top - v.top - t.y) / t.k };
+  }
+
+  private viewSize(): { width: number; height: number } {
+    const r = this.svg.getBoundingClientRect();
+    return { width: r.width, height: r.height };
   }
 
   private draw(laid: ElkNode): void {
     this.viewport.replaceChildren();
     this.elements.clear();
     this.size = { width: laid.width ?? 0, height: laid.height ?? 0 };
+    // The first input at the top level (where a model is read from), else the first box.
+    const top = (laid.children ?? []).filter((c) => this.boxes.has(c.id));
+    const first = top.find((c) => this.boxes.get(c.id)?.node.kind === 'input') ?? top[0];
+    this.firstRect = first ? { x: first.x ?? 0, y: first.y ?? 0, width: first.width ?? 0, height: first.height ?? 0 } : undefined;
     const defs = el('defs', {}, this.viewport);
     const marker = el('marker', { id: 'nn-arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
     el('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'nn-arrowhead' }, marker);
@@ -356,7 +424,9 @@ export class GraphView {
     const onWheel = (e: WheelEvent) => {
       e.preventDefault();
       const r = svg.getBoundingClientRect();
-      this.zoomBy(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
+      const act = wheelAction(e, r.height);
+      if ('zoom' in act) this.zoomBy(act.zoom, e.clientX - r.left, e.clientY - r.top);
+      else this.moveBy(act.dx, act.dy);
     };
     const onDown = (e: PointerEvent) => {
       if (e.button !== 0) return;
@@ -372,6 +442,7 @@ export class GraphView {
         svg.setPointerCapture(e.pointerId);
         svg.classList.add('nn-panning');
       }
+      this.viewMode = 'user';
       this.setTransform({ ...this.transform, x: drag.tx + dx, y: drag.ty + dy });
     };
     const onUp = (e: PointerEvent) => {
@@ -383,6 +454,13 @@ export class GraphView {
       if (!wasDrag) this.activate(e.target);
     };
     const onKey = (e: KeyboardEvent) => {
+      const zoom = zoomKey(e);
+      if (zoom !== undefined) {
+        e.preventDefault();
+        if (zoom === 'fit') this.fit();
+        else this.zoomBy(zoom);
+        return;
+      }
       if (e.key === 'Enter' || e.key === ' ') {
         e.preventDefault();
         this.activate(e.target);
@@ -403,8 +481,12 @@ export class GraphView {
       const g = e.target instanceof Element ? e.target.closest<SVGGElement>('.nn-node') : null;
       if (g) this.ensureVisible(g);
     };
+    // A view that shows the fit is fitted again (a panel made narrower, the tab strip wrapping); the user's view is kept
+    // reachable. A new model's first view waits for its own drawing (the old one's size would fit the wrong graph).
     const onResize = new ResizeObserver(() => {
-      if (this.fitPending && this.size.width) this.fit();
+      if (!this.size.width || this.drawnFor !== this.model?.name) return;
+      if (this.viewMode === 'user') this.setTransform(this.transform);
+      else this.fit();
     });
     onResize.observe(svg);
     svg.addEventListener('wheel', onWheel, { passive: false });
@@ -436,6 +518,7 @@ export class GraphView {
     const call = callBox(this.boxes, box);
     if (call) this.host.reveal(call.node.range);
     if (n.kind === 'group') {
+      this.anchorKey = box.key;
       // The drawing is made again: the keyboard stays on this block (its box or its open frame's header).
       if (g === document.activeElement) this.refocus = box.key;
       const next = new Set(this.expanded);
@@ -446,18 +529,69 @@ export class GraphView {
     }
   }
 
+  /** Shows the drawing at `t`, kept reachable (graphFit.ts `clampTransform`), and the scroll bars for it. */
   private setTransform(t: Transform): void {
-    this.transform = t;
-    this.viewport.setAttribute('transform', `translate(${t.x},${t.y}) scale(${t.k})`);
+    const view = this.viewSize();
+    const shown = view.width && this.size.width ? clampTransform(view, this.size, t) : t;
+    this.transform = shown;
+    this.viewport.setAttribute('transform', `translate(${shown.x},${shown.y}) scale(${shown.k})`);
+    const bars = view.width && this.size.width ? scrollBars(view, this.size, shown) : undefined;
+    for (const axis of ['x', 'y'] as const) {
+      const b = bars?.[axis];
+      const { track, thumb } = this.bars[axis];
+      track.hidden = !b?.shown;
+      if (!b?.shown) continue;
+      thumb.style[axis === 'x' ? 'left' : 'top'] = `${b.start}px`;
+      thumb.style[axis === 'x' ? 'width' : 'height'] = `${b.length}px`;
+    }
+    // For tests: the zoom on screen.
+    this.root.dataset.zoom = shown.k.toFixed(3);
   }
 
   private zoomBy(factor: number, cx?: number, cy?: number): void {
     const r = this.svg.getBoundingClientRect();
-    const px = cx ?? r.width / 2;
-    const py = cy ?? r.height / 2;
-    const t = this.transform;
-    const k = Math.min(4, Math.max(0.05, t.k * factor));
-    this.setTransform({ k, x: px - ((px - t.x) * k) / t.k, y: py - ((py - t.y) * k) / t.k });
+    this.viewMode = 'user';
+    this.setTransform(zoomAbout(this.transform, factor, cx ?? r.width / 2, cy ?? r.height / 2));
+  }
+
+  private moveBy(dx: number, dy: number): void {
+    this.viewMode = 'user';
+    this.setTransform({ ...this.transform, x: this.transform.x + dx, y: this.transform.y + dy });
+  }
+
+  /** Dragging a scroll bar's thumb scrolls along it; a click on its track moves the thumb there. */
+  private installScrollBars(): void {
+    for (const axis of ['x', 'y'] as const) {
+      const { track, thumb } = this.bars[axis];
+      let drag: { id: number; at: number; start: number } | undefined;
+      const along = (e: PointerEvent) => (axis === 'x' ? e.clientX - track.getBoundingClientRect().left : e.clientY - track.getBoundingClientRect().top);
+      const thumbStart = () => parseFloat(thumb.style[axis === 'x' ? 'left' : 'top']) || 0;
+      const thumbLength = () => (axis === 'x' ? thumb.offsetWidth : thumb.offsetHeight);
+      track.addEventListener('pointerdown', (e) => {
+        if (e.button !== 0) return;
+        e.preventDefault();
+        e.stopPropagation();
+        this.viewMode = 'user';
+        const at = along(e);
+        // On the track beside the thumb: the thumb's middle comes under the pointer, then drags from there.
+        if (e.target !== thumb) this.setTransform(scrollTo(this.viewSize(), this.size, this.transform, axis, at - thumbLength() / 2));
+        drag = { id: e.pointerId, at, start: thumbStart() };
+        track.setPointerCapture(e.pointerId);
+        track.classList.add('nn-dragging');
+      });
+      track.addEventListener('pointermove', (e) => {
+        if (!drag || e.pointerId !== drag.id) return;
+        this.setTransform(scrollTo(this.viewSize(), this.size, this.transform, axis, drag.start + along(e) - drag.at));
+      });
+      const end = (e: PointerEvent) => {
+        if (!drag || e.pointerId !== drag.id) return;
+        drag = undefined;
+        track.classList.remove('nn-dragging');
+        if (track.hasPointerCapture(e.pointerId)) track.releasePointerCapture(e.pointerId);
+      };
+      track.addEventListener('pointerup', end);
+      track.addEventListener('pointercancel', end);
+    }
   }
 
   /**
@@ -468,24 +602,23 @@ export class GraphView {
    */
   private fit(): void {
     const r = this.svg.getBoundingClientRect();
-    if (!r.width || !r.height || !this.size.width) {
-      this.fitPending = true;
-      return;
-    }
-    this.fitPending = false;
-    const { k, x, y, whole } = fitTransform(r, this.size);
+    // Not shown yet (another tab is open): the resize when it is shown fits it.
+    if (!r.width || !r.height || !this.size.width) return;
+    this.viewMode = 'fitted';
+    const { k, x, y, whole } = openingTransform(r, this.size, this.firstRect);
     this.setTransform({ k, x, y });
     // For tests: whether Fit shows the whole graph or a readable part of it to pan.
     this.root.dataset.fit = whole ? 'whole' : 'part';
   }
 
-  /** Pans so that a highlighted node is inside the view. */
+  /** Pans so that a highlighted or focused node is inside the view. */
   private ensureVisible(g: SVGGElement): void {
     const view = this.svg.getBoundingClientRect();
     const b = g.getBoundingClientRect();
     if (!view.width || (b.top >= view.top && b.bottom <= view.bottom && b.left >= view.left && b.right <= view.right)) return;
     const dx = view.left + view.width / 2 - (b.left + b.width / 2);
     const dy = view.top + view.height / 2 - (b.top + b.height / 2);
+    this.viewMode = 'user';
     this.setTransform({ ...this.transform, x: this.transform.x + dx, y: this.transform.y + dy });
   }
 
