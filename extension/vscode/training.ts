@@ -42,6 +42,8 @@ import {
   readCheckpoint,
   checkpointFolderProblem,
   checkpointDataProblem,
+  tidiedText,
+  tidyCheckpointFolder,
   writeBestCheckpoint,
   writeCheckpoint,
   type CheckpointChoice,
@@ -373,7 +375,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   }
 
   /**
-   * The locks of the folders a run writes (core/runtime/checkpointLock.ts); undefined, with the error shown,
+   * The locks of the folders a run writes (core/runtime/checkpointLock.ts), each folder tidied of what a run
+   * stopped mid-write left (`tidyCheckpointFolder`, said in the output); undefined, with the error shown,
    * when another training holds one (or it cannot be made: the folder cannot be written).
    */
   async function lockTrainingFolders(dirs: string[], target: Target): Promise<CheckpointLock[] | undefined> {
@@ -383,6 +386,9 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         const lock = await acquireCheckpointLock(d, { command: 'VS Code (nnmodel: Train Model)', elsewhere: 'set nnmodel.checkpoints.folder to another folder' });
         if (lock.tookOver) output.appendLine(lock.tookOver);
         locks.push(lock);
+        // The folder is this run's now: what a run stopped mid-write left goes before anything reads it.
+        const tidied = tidiedText(vscode.workspace.asRelativePath(d, false), await tidyCheckpointFolder(nodeCheckpointFs(), d));
+        if (tidied) output.appendLine(tidied);
       } catch (e) {
         for (const l of locks) await l.release();
         const message = e instanceof CheckpointLockedError ? e.message : `cannot write checkpoints in ${vscode.workspace.asRelativePath(d, false)} (${e instanceof Error ? e.message : String(e)}); nothing was trained. Set nnmodel.checkpoints.folder to a folder that can be written.`;

@@ -173,6 +173,31 @@ export interface EncodedCheckpoint {
 
 /** The optimiser state files `encodeCheckpoint` makes: `optimizer-e3-1a2b3c4d.bin`. */
 export const OPTIMIZER_STATE_FILE = /^optimizer-e\d+-[0-9a-f]{8}\.bin$/;
+/** The weights files `encodeCheckpoint` makes: `weights-e3-1a2b3c4d.bin`. */
+export const WEIGHTS_FILE = /^weights-e\d+-[0-9a-f]{8}\.bin$/;
+
+/**
+ * The temporary files nnmodel writes in a checkpoint folder, by their exact
+ * names: a checkpoint file on its way to its name (`placeFile`:
+ * `best-e6-1a2b3c4d.bin.tmp-mih2x1k0-3`), the write probe
+ * (`write-check.tmp-…`) and the CLI's sample strip on its way
+ * (`.samples.png.1234.9f8e7d6c.tmp`, cli/files.ts). (A lock moved aside to
+ * be taken over, `training.lock.stale-…`, is checkpointLock.ts's to tidy:
+ * only it can tell one whose process is gone.)
+ */
+const OWN_TEMPORARY = [
+  /^(?:model\.json|best\.json|write-check|(?:weights|optimizer|best)-e\d+-[0-9a-f]{8}\.bin)\.tmp-[0-9a-z]+-[0-9a-z]+$/,
+  /^\.(?:samples|forward)\.png\.\d+\.[0-9a-f]{8}\.tmp$/,
+];
+
+/**
+ * Whether `name` in a checkpoint folder is one of nnmodel's temporary files,
+ * left there when a run was stopped while writing it: never a checkpoint,
+ * nor a file of the user's (`tidyCheckpointFolder` removes them).
+ */
+export function isCheckpointTemporary(name: string): boolean {
+  return OWN_TEMPORARY.some((r) => r.test(name));
+}
 
 /** A checkpoint that cannot be read; the message names the file. */
 export class CheckpointError extends Error {
@@ -1079,14 +1104,63 @@ export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: Encoded
     await removeUnswitched(fs, dir, MODEL_JSON, placed);
     throw e;
   }
-  // The switch is done; what follows only tidies up.
+  // The switch is done; what follows only tidies up (nnmodel's own files, by their exact names).
   for (const name of await fs.list(dir).catch(() => [] as string[])) {
-    const stale =
-      (name.startsWith('weights-') && name.endsWith('.bin') && name !== ck.weightsFile) ||
-      (name.startsWith('optimizer-') && name.endsWith('.bin') && name !== optimizerFile) ||
-      name.includes('.tmp-');
+    const stale = (WEIGHTS_FILE.test(name) && name !== ck.weightsFile) || (OPTIMIZER_STATE_FILE.test(name) && name !== optimizerFile) || isCheckpointTemporary(name);
     if (stale) await fs.remove(`${dir}/${name}`).catch(() => undefined);
   }
+}
+
+/**
+ * Removes from checkpoint folder `dir` what a run stopped while writing left
+ * there (killed, or its machine gone, mid-write), so it does not stay until a
+ * later write happens to tidy it: nnmodel's temporary files
+ * (`isCheckpointTemporary`), and the weights, optimizer state and best
+ * weights files (`weights-e3-1a2b3c4d.bin`, `optimizer-e3-…`, `best-e6-…`)
+ * that the folder's `model.json`, resp. `best.json`, does not name: written
+ * for a switch that never happened, or left by one that did. Files of other
+ * names are never touched; when `model.json` (`best.json`) is there but
+ * does not read as JSON, the files of its kind stay (they may be all that is
+ * left of a damaged checkpoint). A training calls it once it holds the
+ * folder's lock (no other run writes there). Returns the names removed.
+ */
+export async function tidyCheckpointFolder(fs: CheckpointFs, dir: string): Promise<string[]> {
+  const names = await fs.list(dir).catch(() => [] as string[]);
+  /** The files the JSON `jsonName` names; undefined when it is there and unreadable (keep its kind's files); empty when it is missing. */
+  const namedBy = async (jsonName: string): Promise<Set<string> | undefined> => {
+    if (!names.includes(jsonName)) return new Set();
+    try {
+      const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${jsonName}`))) as Partial<ModelJson>;
+      const paths = json?.weightsManifest?.[0]?.paths;
+      const optimizer = json?.nnmodel?.optimizer?.file;
+      return new Set([...(Array.isArray(paths) ? paths : []), ...(typeof optimizer === 'string' ? [optimizer] : [])]);
+    } catch {
+      return undefined;
+    }
+  };
+  const [last, best] = await Promise.all([namedBy(MODEL_JSON), namedBy(BEST_JSON)]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const stale =
+      isCheckpointTemporary(name) ||
+      ((WEIGHTS_FILE.test(name) || OPTIMIZER_STATE_FILE.test(name)) && last !== undefined && !last.has(name)) ||
+      (BEST_WEIGHTS_FILE.test(name) && best !== undefined && !best.has(name));
+    if (!stale) continue;
+    try {
+      await fs.remove(`${dir}/${name}`);
+      removed.push(name);
+    } catch {
+      // Gone meanwhile, or not ours to remove after all (permissions): left.
+    }
+  }
+  return removed;
+}
+
+/** What a training says after `tidyCheckpointFolder` removed `names` from `dir`; undefined when it removed nothing. */
+export function tidiedText(dir: string, names: readonly string[]): string | undefined {
+  if (names.length === 0) return undefined;
+  const shown = names.length > 4 ? [...names.slice(0, 3), `and ${names.length - 3} more`] : names;
+  return `removed ${plural(names.length, 'file')} an interrupted checkpoint write left in ${dir}: ${shown.join(', ')}.`;
 }
 
 /** What `writeBestCheckpoint` did with the best checkpoint of a folder. */
@@ -1174,7 +1248,7 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
   }
   // The switch is done; what follows only tidies up.
   for (const name of await fs.list(dir).catch(() => [] as string[])) {
-    const stale = (BEST_WEIGHTS_FILE.test(name) && name !== weightsFile) || (name.startsWith('best') && name.includes('.tmp-'));
+    const stale = (BEST_WEIGHTS_FILE.test(name) && name !== weightsFile) || (name.startsWith('best') && isCheckpointTemporary(name));
     if (stale) await fs.remove(`${dir}/${name}`).catch(() => undefined);
   }
   const warning = best.valLoss < own ? staleBestWarning({ epoch: meta.epoch, valLoss: own }, best) : undefined;
@@ -1507,6 +1581,10 @@ class SwitchedWhileRead extends Error {}
 async function readCheckpointOnce(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions): Promise<ReadCheckpoint> {
   const jsonName = options.file ?? checkpointJson(options.which);
   const jsonPath = `${dir}/${jsonName}`;
+  // A file picked by hand may be a write's leftover (`model.json.tmp-…`): a checkpoint that was never switched to.
+  if (isCheckpointTemporary(jsonName)) {
+    throw new CheckpointError(`${jsonPath}: is a temporary file left by a checkpoint write that did not finish, not a checkpoint; pick ${MODEL_JSON} or ${BEST_JSON}.`);
+  }
   let text: string;
   try {
     text = new TextDecoder().decode(await fs.readFile(jsonPath));

@@ -20,7 +20,7 @@
  * Node only (the extension host and the CLI); no tfjs.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { CheckpointError } from './checkpoint';
 
@@ -137,6 +137,7 @@ export async function acquireCheckpointLock(dir: string, options: LockOptions): 
     held.delete(me.token);
     throw e;
   }
+  await removeDeadAsides(dir, alive);
   let released = false;
   const onExit = () => {
     // The process is ending (process.exit, a second Ctrl-C): synchronously, and only our own lock.
@@ -160,6 +161,24 @@ export async function acquireCheckpointLock(dir: string, options: LockOptions): 
       if (text?.includes(me.token)) await rm(path, { force: true });
     },
   };
+}
+
+/**
+ * Removes the locks moved aside to be taken over (`training.lock.stale-<token>`)
+ * that a run killed between the move and the removal left in `dir`: those
+ * whose process (the token starts with its pid) is gone. A live one is in the
+ * middle of a takeover and may still put the lock back.
+ */
+async function removeDeadAsides(dir: string, alive: (pid: number) => boolean): Promise<void> {
+  const prefix = `${LOCK_FILE}.stale-`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const token = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+    const m = /^(\d+)-[0-9a-z]+-[0-9a-z]+$/.exec(token);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid ? held.has(token) : alive(pid)) continue;
+    await rm(`${dir}/${name}`, { force: true }).catch(() => undefined);
+  }
 }
 
 /**
