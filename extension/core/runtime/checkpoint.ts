@@ -245,7 +245,7 @@ export async function withIntactOther(fs: CheckpointFs, dir: string, e: DamagedC
  * message: the folder's other checkpoint when intact, and that training
  * without continuing starts over. `words`: the command line's options
  * (`--checkpoint best`, `--resume`) or the editor's (the checkpoint picker,
- * Train Model's Start over).
+ * Train Model's question after a damaged last checkpoint).
  */
 export function damagedRemedy(e: DamagedCheckpointError, words: 'cli' | 'editor'): string {
   const parts: string[] = [];
@@ -254,7 +254,9 @@ export function damagedRemedy(e: DamagedCheckpointError, words: 'cli' | 'editor'
     const read = words === 'cli' ? (e.resuming ? `evaluate, generate and export read it with --checkpoint ${o.which}` : `--checkpoint ${o.which} reads it`) : 'pick it when asked which checkpoint';
     parts.push(`the ${o.which} checkpoint (epoch ${o.epoch}) is intact: ${read}`);
   }
-  if (e.which === 'last') parts.push(words === 'cli' ? 'training without --resume starts over and replaces it' : 'Train Model starts over and replaces it');
+  // The editor's Train Model asks (extension/vscode/training.ts): continue from the intact best, or start over; either sets the damaged files aside.
+  const editorTrain = o?.which === 'best' ? 'Train Model offers to continue from the best or to start over, setting the damaged files aside' : 'Train Model offers to start over, setting the damaged files aside';
+  if (e.which === 'last') parts.push(words === 'cli' ? 'training without --resume starts over and replaces it' : editorTrain);
   else parts.push('the next training with validation data writes a new best');
   const text = parts.join('; ');
   return text.charAt(0).toUpperCase() + text.slice(1) + '.';
@@ -565,7 +567,8 @@ export async function restoreOptimizerState(
   const meta = json.nnmodel.optimizer;
   const now = optimizerConfigRecord(config);
   const afresh = (why: string): OptimizerRestore => ({ restored: false, message: `${why}; ${describeOptimizerConfig(now)} starts afresh from the weights of epoch ${json.nnmodel.epoch}.` });
-  if (meta === undefined) return afresh(`the checkpoint of epoch ${json.nnmodel.epoch} has no optimizer state (written before nnmodel saved it)`);
+  // `readProblem` says why when the caller knows (a best checkpoint, which keeps none).
+  if (meta === undefined) return afresh(readProblem ?? `the checkpoint of epoch ${json.nnmodel.epoch} has no optimizer state (written before nnmodel saved it)`);
   // null, a string, an array: not something nnmodel wrote (it omits the section or writes an object).
   if (!isObj(meta) || !isObj(meta.config)) return afresh(`the optimizer's state is damaged (its description in ${MODEL_JSON} is malformed)`);
   if (!sameOptimizerConfig(meta.config, now)) {
@@ -1154,6 +1157,32 @@ export async function tidyCheckpointFolder(fs: CheckpointFs, dir: string): Promi
     }
   }
   return removed;
+}
+
+/**
+ * Moves checkpoints `which` of folder `dir` into a new subfolder
+ * `set-aside-<date>T<time>` of it, so that a training may start there
+ * without replacing them: for the last, `model.json` and every weights and
+ * optimizer state file (the next write would remove them all); for the
+ * best, `best.json` and its weights files. Each JSON goes first, so the
+ * folder stops offering that checkpoint at once. Throws when a move fails
+ * (what was moved by then is in the subfolder: nothing is lost). Returns the
+ * subfolder (`dir`-relative name) and the files moved. A subfolder's name
+ * holds `-`, which no model name gives (`checkpointDir`), so it is never
+ * taken for a model's folder.
+ */
+export async function setCheckpointsAside(fs: CheckpointFs, dir: string, which: readonly CheckpointKind[], now = new Date()): Promise<{ folder: string; files: string[] }> {
+  const names = await fs.list(dir);
+  const stamp = now.toISOString().slice(0, 19).replace(/:/g, '-');
+  let folder = `set-aside-${stamp}`;
+  for (let n = 2; names.includes(folder); n++) folder = `set-aside-${stamp}-${n}`;
+  const files = [
+    ...(which.includes('last') ? [MODEL_JSON, ...names.filter((n) => WEIGHTS_FILE.test(n) || OPTIMIZER_STATE_FILE.test(n))] : []),
+    ...(which.includes('best') ? [BEST_JSON, ...names.filter((n) => BEST_WEIGHTS_FILE.test(n))] : []),
+  ].filter((n) => names.includes(n));
+  await fs.mkdir(`${dir}/${folder}`);
+  for (const name of files) await fs.rename(`${dir}/${name}`, `${dir}/${folder}/${name}`);
+  return { folder, files };
 }
 
 /** What a training says after `tidyCheckpointFolder` removed `names` from `dir`; undefined when it removed nothing. */
