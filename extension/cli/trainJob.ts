@@ -32,6 +32,8 @@ import {
   CheckpointError,
   DamagedCheckpointError,
   withIntactOther,
+  tidiedText,
+  tidyCheckpointFolder,
   checkpointDataProblem,
   writeBestCheckpoint,
   writeCheckpoint,
@@ -388,6 +390,7 @@ function trainingFolders(req: JobRequest): string[] {
 /**
  * Takes the lock of each checkpoint folder the run writes (core/runtime/checkpointLock.ts),
  * before anything is read or trained: a second training into a folder is refused up front.
+ * Then removes what a run stopped mid-write left there (`tidyCheckpointFolder`), said as a warning.
  * A folder where the lock cannot be made is said as `checkCheckpointFolder` says it.
  */
 export async function lockFolders(dirs: readonly string[], command: string, onWarning?: (m: string) => void): Promise<CheckpointLock[]> {
@@ -403,6 +406,9 @@ export async function lockFolders(dirs: readonly string[], command: string, onWa
       }
       locks.push(lock);
       if (lock.tookOver) onWarning?.(lock.tookOver);
+      // The folder is ours now: what a run stopped mid-write left goes before anything reads it.
+      const tidied = tidiedText(dir, await tidyCheckpointFolder(nodeCheckpointFs(), dir));
+      if (tidied) onWarning?.(tidied);
     }
     return locks;
   } catch (e) {

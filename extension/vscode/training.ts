@@ -31,6 +31,9 @@ import { serializeModel, type CheckpointMessage, type ResumePayload, type TrainS
 import {
   checkpointChoices,
   checkpointDir,
+  DamagedCheckpointError,
+  epochValLoss,
+  setCheckpointsAside,
   checkpointFit,
   checkpointMisfit,
   knownAnalysisSignature,
@@ -42,6 +45,8 @@ import {
   readCheckpoint,
   checkpointFolderProblem,
   checkpointDataProblem,
+  tidiedText,
+  tidyCheckpointFolder,
   writeBestCheckpoint,
   writeCheckpoint,
   type CheckpointChoice,
@@ -49,7 +54,7 @@ import {
   type LayerSignature,
   type ReadCheckpoint,
 } from '../core/runtime/checkpoint';
-import { bestText, overfitVerdict, type EpochFigures } from '../core/runtime/overfit';
+import { bestText, lossFigure, overfitVerdict, type EpochFigures } from '../core/runtime/overfit';
 import { isBuiltinSource } from '../core/runtime/data/builtin';
 import { DataError, asFeatureStats, isInside, loadDataset, type Dataset } from '../core/runtime/data/files';
 import { unlabelledOutputsWarning } from '../core/runtime/dataFit';
@@ -271,13 +276,15 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
    * is one of this model. Continuing finishes the train section's epochs
    * (or a run of more epochs) the checkpoint fell short of, or trains the
    * section's epochs more once they are done (`continuation`, as
-   * `nnmodel train --resume`); `epochs` is then the run's. Undefined when the user dismissed the question.
+   * `nnmodel train --resume`); `epochs` is then the run's. A damaged last
+   * checkpoint is `askAfterDamage`'s. Undefined when the user dismissed the question.
    */
   async function askResume(target: Target, dir: string): Promise<{ resume?: ResumePayload; epochs?: number } | undefined> {
     let ck: ReadCheckpoint;
     try {
       ck = await readCheckpoint(nodeCheckpointFs(), dir, { optimizer: true });
     } catch (e) {
+      if (e instanceof DamagedCheckpointError) return askAfterDamage(target, dir, e);
       const m = e instanceof Error ? e.message : String(e);
       if (!/no checkpoint here/.test(m)) output.appendLine(`not offering to continue: ${m}`);
       return {};
@@ -307,6 +314,62 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${target.train.model} has a checkpoint of epoch ${epoch}` });
     if (!picked) return undefined;
     return picked.resume ? { resume: resumePayload(ck), epochs: next.epochs } : {};
+  }
+
+  /**
+   * The last checkpoint in `dir` is damaged (`damage`): it cannot be
+   * continued, and a run would replace it after its first epoch (and its
+   * best too: a new run's best is not compared with an older run's). Says
+   * what is damaged and asks, in a modal dialog: continue from the best
+   * checkpoint when it is intact and of this model (its weights and history;
+   * the optimizer starts afresh, the best keeps no state), start over, or
+   * Cancel (undefined: nothing is touched). Before either run starts, the
+   * damaged files are moved into a subfolder (`setCheckpointsAside`), and
+   * for Start Over the best with them, so nothing trained is replaced.
+   */
+  async function askAfterDamage(target: Target, dir: string, damage: DamagedCheckpointError): Promise<{ resume?: ResumePayload; epochs?: number } | undefined> {
+    const fs = nodeCheckpointFs();
+    const model = target.train.model;
+    const shownDir = vscode.workspace.asRelativePath(dir, false);
+    output.appendLine(`the last checkpoint cannot be continued: ${damage.message}`);
+    const best = await readCheckpoint(fs, dir, { which: 'best' }).then(
+      (b) => (b.modelJson.nnmodel.model === model ? b : undefined),
+      () => undefined,
+    );
+    const lastEpoch = (await checkpointChoices(fs, dir).catch(() => [] as CheckpointChoice[])).find((c) => c.which === 'last')?.epoch;
+    const what = damage.message.replace(/^.*\//, '').replace(/; the checkpoint is damaged\.$/, '').replace(/\.$/, '');
+    const text = `${model}: the last checkpoint${lastEpoch !== undefined ? ` (epoch ${lastEpoch})` : ''} in ${shownDir} is damaged (${what}) and cannot be continued.`;
+    const detail: string[] = [];
+    let continueLabel: string | undefined;
+    let next: ReturnType<typeof continuation> | undefined;
+    if (best) {
+      const meta = best.modelJson.nnmodel;
+      next = continuation(meta.epoch, meta.history, target.train.config.epochs);
+      continueLabel = `Continue from Best (Epoch ${meta.epoch})`;
+      const current = currentSignature(target);
+      const misfit = current && Array.isArray(meta.signature) ? checkpointMisfit(checkpointFit(meta.signature, current)) : undefined;
+      const valLoss = epochValLoss(meta);
+      detail.push(
+        `The best checkpoint (epoch ${meta.epoch}${valLoss !== undefined ? `, val_loss ${lossFigure(valLoss)}` : ''}) is intact. ${continueLabel} trains ${epochRange(meta.epoch + 1, next.to)} from its weights, ` +
+          `with a fresh optimizer (the best keeps no optimizer state)${misfit ? `; it ${misfit}` : ''}.`,
+      );
+      detail.push('Start Over trains from fresh weights; the best checkpoint is set aside with the damaged files, as the new run would replace it.');
+    } else detail.push('Start Over trains from fresh weights.');
+    detail.push(`The damaged files are first moved into a set-aside folder in ${shownDir}: nothing is replaced. Cancel leaves everything as it is.`);
+    const buttons = continueLabel ? [continueLabel, 'Start Over'] : ['Start Over'];
+    const picked = await vscode.window.showWarningMessage(text, { modal: true, detail: detail.join('\n\n') }, ...buttons);
+    if (picked === undefined) return undefined;
+    const resuming = picked === continueLabel && best !== undefined;
+    try {
+      const aside = await setCheckpointsAside(fs, dir, resuming || !best ? ['last'] : ['last', 'best']);
+      output.appendLine(`set aside in ${shownDir}/${aside.folder}: ${aside.files.join(', ')}`);
+    } catch (e) {
+      void reportFailure('Training', { message: `could not set the damaged checkpoint aside in ${shownDir} (${e instanceof Error ? e.message : String(e)}); nothing was trained.` }, target);
+      return undefined;
+    }
+    if (!resuming || !best || !next) return {};
+    const meta = best.modelJson.nnmodel;
+    return { resume: resumePayload({ ...best, optimizerProblem: `the best checkpoint (epoch ${meta.epoch}) keeps no optimizer state` }), epochs: next.epochs };
   }
 
   /** A checkpoint read from disk as the page continues from it: with the optimizer's state, or why it is missing. */
@@ -373,7 +436,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   }
 
   /**
-   * The locks of the folders a run writes (core/runtime/checkpointLock.ts); undefined, with the error shown,
+   * The locks of the folders a run writes (core/runtime/checkpointLock.ts), each folder tidied of what a run
+   * stopped mid-write left (`tidyCheckpointFolder`, said in the output); undefined, with the error shown,
    * when another training holds one (or it cannot be made: the folder cannot be written).
    */
   async function lockTrainingFolders(dirs: string[], target: Target): Promise<CheckpointLock[] | undefined> {
@@ -383,6 +447,9 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         const lock = await acquireCheckpointLock(d, { command: 'VS Code (nnmodel: Train Model)', elsewhere: 'set nnmodel.checkpoints.folder to another folder' });
         if (lock.tookOver) output.appendLine(lock.tookOver);
         locks.push(lock);
+        // The folder is this run's now: what a run stopped mid-write left goes before anything reads it.
+        const tidied = tidiedText(vscode.workspace.asRelativePath(d, false), await tidyCheckpointFolder(nodeCheckpointFs(), d));
+        if (tidied) output.appendLine(tidied);
       } catch (e) {
         for (const l of locks) await l.release();
         const message = e instanceof CheckpointLockedError ? e.message : `cannot write checkpoints in ${vscode.workspace.asRelativePath(d, false)} (${e instanceof Error ? e.message : String(e)}); nothing was trained. Set nnmodel.checkpoints.folder to a folder that can be written.`;

@@ -4,10 +4,17 @@
 // export --weights exited 2 where evaluate and train exit 1 (a checkpoint a command cannot use is a problem, 1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DamagedCheckpointError, damagedRemedy } from '../../extension/core/runtime/checkpoint';
+import * as tf from '@tensorflow/tfjs';
+import { analyze } from '../../extension/core/analysis/analyze';
+import { buildModel } from '../../extension/core/runtime/build';
+import { DamagedCheckpointError, damagedRemedy, encodeCheckpoint, restoreOptimizerState, setCheckpointsAside } from '../../extension/core/runtime/checkpoint';
+import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { runCli, withWorkspace } from '../fixtures/cli';
+import { useCpuBackend } from '../fixtures/tfjs';
+
+useCpuBackend();
 
 const MODEL = `model Net {
   input x: [28, 28, 1]
@@ -64,10 +71,48 @@ test(
 
 test('the way forward in the editor\'s words (Evaluate and Generate Text run the same jobs over IPC), and without an intact other checkpoint', () => {
   const last = new DamagedCheckpointError('x: damaged.', 'last', { which: 'best', epoch: 4 });
-  assert.equal(damagedRemedy(last, 'editor'), 'The best checkpoint (epoch 4) is intact: pick it when asked which checkpoint; Train Model starts over and replaces it.');
+  assert.equal(
+    damagedRemedy(last, 'editor'),
+    'The best checkpoint (epoch 4) is intact: pick it when asked which checkpoint; Train Model offers to continue from the best or to start over, setting the damaged files aside.',
+  );
   assert.equal(damagedRemedy(new DamagedCheckpointError('x', 'last'), 'cli'), 'Training without --resume starts over and replaces it.');
   assert.equal(
     damagedRemedy(new DamagedCheckpointError('x', 'best', { which: 'last', epoch: 9 }), 'cli'),
     'The last checkpoint (epoch 9) is intact: --checkpoint last reads it; the next training with validation data writes a new best.',
   );
+});
+
+test(
+  "setting a damaged checkpoint aside (Train Model's choices) moves its JSON and nnmodel's files of its kind into a new folder, nothing else",
+  withWorkspace('nnmodel-aside-', {}, async (root) => {
+    const dir = join(root, 'ck');
+    mkdirSync(dir);
+    const last = ['model.json', 'weights-e3-0123abcd.bin', 'weights-e2-89abcdef.bin', 'optimizer-e3-0123abcd.bin'];
+    const best = ['best.json', 'best-e2-89abcdef.bin'];
+    const users = ['notes.txt', 'weights-final.bin', 'training.lock'];
+    for (const f of [...last, ...best, ...users]) writeFileSync(join(dir, f), f);
+    const now = new Date('2026-11-29T12:34:56.789Z');
+    const first = await setCheckpointsAside(nodeCheckpointFs(), dir, ['last'], now);
+    assert.deepEqual({ ...first, files: [...first.files].sort() }, { folder: 'set-aside-2026-11-29T12-34-56', files: [...last].sort() });
+    assert.equal(first.files[0], 'model.json', 'the JSON first: the folder stops offering the checkpoint at once');
+    assert.deepEqual(readdirSync(join(dir, first.folder)).sort(), [...last].sort());
+    assert.equal(readFileSync(join(dir, first.folder, 'model.json'), 'utf8'), 'model.json');
+    // The same second again: a folder of its own.
+    const second = await setCheckpointsAside(nodeCheckpointFs(), dir, ['last', 'best'], now);
+    assert.deepEqual(second, { folder: 'set-aside-2026-11-29T12-34-56-2', files: best });
+    assert.deepEqual(readdirSync(dir).sort(), [...users, first.folder, second.folder].sort());
+  }),
+);
+
+test('continuing from a best checkpoint (which keeps no optimizer state): the optimizer starts afresh, said why', async () => {
+  const info = analyze(MODEL).models[0];
+  const built = buildModel(tf, info, { seed: 1 });
+  const ck = await encodeCheckpoint(built, { model: 'Net', epoch: 2, history: [] });
+  const config = { kind: 'adam' as const, lr: 0.001 };
+  const r = await restoreOptimizerState(tf, tf.train.adam(0.001), config, built, ck.modelJson, undefined, 'the best checkpoint (epoch 2) keeps no optimizer state');
+  assert.equal(r.restored, false);
+  assert.match(r.message ?? '', /^the best checkpoint \(epoch 2\) keeps no optimizer state; adam\(lr = 0\.001, beta1 = 0\.9\) starts afresh from the weights of epoch 2\.$/);
+  // Without a reason: a checkpoint written before nnmodel saved the state, as before.
+  const old = await restoreOptimizerState(tf, tf.train.adam(0.001), config, built, ck.modelJson, undefined);
+  assert.match(old.message ?? '', /^the checkpoint of epoch 2 has no optimizer state \(written before nnmodel saved it\);/);
 });

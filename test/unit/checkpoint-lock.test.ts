@@ -19,11 +19,12 @@ test(
     assert.equal(first.tookOver, undefined);
     const held = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'));
     assert.equal(held.pid, process.pid);
+    // Held by this process (the extension host runs every Train Model of its window): refused, and deleting the lock is no advice.
     await assert.rejects(acquireCheckpointLock(dir, { ...opts, command: 'VS Code (Train Model)' }), (e: unknown) => {
       assert.ok(e instanceof CheckpointLockedError, String(e));
       assert.match(
         e.message,
-        new RegExp(`^another training is writing checkpoints in .*Net: process ${process.pid} \\(nnmodel train m\\.nnmodel, started .*\\); nothing was trained\\. Wait for it to end, or train into another folder with --checkpoints DIR\\.`),
+        /^another training is writing checkpoints in .*Net: another run of this process \(nnmodel train m\.nnmodel, started .*\); nothing was trained\. Wait for it to end, or train into another folder with --checkpoints DIR\.$/,
       );
       return true;
     });
@@ -76,6 +77,32 @@ test(
   }),
 );
 
+test(
+  "a lock naming this process's pid: taken over when it is older than this process (an earlier process had the pid, as a container's CLI has at every start); refused when this process holds it or took it since it started",
+  withWorkspace('nnmodel-lock-pid-', {}, async (root) => {
+    const dir = join(root, 'ck');
+    mkdirSync(dir, { recursive: true });
+    // Left by a run killed before this process started, whose pid this process has now.
+    const earlier = { pid: process.pid, host: hostname(), started: '2026-01-02T03:04:05.000Z', command: 'nnmodel train old.nnmodel', token: `${process.pid}-old-0` };
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify(earlier));
+    const lock = await acquireCheckpointLock(dir, opts);
+    assert.match(lock.tookOver ?? '', new RegExp(`^took over .*training\\.lock: its process ${process.pid} \\(nnmodel train old\\.nnmodel, started .*\\) ended before this process \\(pid ${process.pid} too\\) started\\.$`));
+    assert.match(readFileSync(join(dir, LOCK_FILE), 'utf8'), new RegExp(`"command":"nnmodel train m\\.nnmodel"`));
+
+    // This process's own lock, however old its start reads (a clock set forward, a machine woken from sleep): refused.
+    const mine = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'));
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ ...mine, started: earlier.started }));
+    await assert.rejects(acquireCheckpointLock(dir, opts), /: another run of this process \(nnmodel train m\.nnmodel, started /);
+    await lock.release();
+    assert.ok(!existsSync(join(dir, LOCK_FILE)), 'released');
+
+    // Our pid, not ours, taken since this process started: not provably older, so not taken over.
+    const since = { ...earlier, started: new Date().toISOString(), token: 'another copy' };
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify(since));
+    await assert.rejects(acquireCheckpointLock(dir, opts), new RegExp(`: process ${process.pid} \\(nnmodel train old\\.nnmodel, started [^)]*\\); nothing was trained\\. .*delete .*training\\.lock\\.\\)$`));
+  }),
+);
+
 const MODEL = `model Net {
   input x: [28, 28, 1]
   output x -> flatten -> dense(10) -> softmax
@@ -98,7 +125,8 @@ test(
     assert.equal(refused.code, 1, refused.err);
     assert.match(
       refused.err,
-      /^nnmodel train: another training is writing checkpoints in .*\.nnmodel\/m\/Net: process \d+ \(nnmodel train m\.nnmodel, started [^)]*\); nothing was trained\. Wait for it to end, or train into another folder with --checkpoints DIR\./m,
+      // runCli runs both in this process: the holder is another run of it (two processes name its pid).
+      /^nnmodel train: another training is writing checkpoints in .*\.nnmodel\/m\/Net: another run of this process \(nnmodel train m\.nnmodel, started [^)]*\); nothing was trained\. Wait for it to end, or train into another folder with --checkpoints DIR\./m,
     );
     assert.equal(refused.out, '', 'no epoch trained');
     assert.match(won.out, /^epoch 2\/2 /m);

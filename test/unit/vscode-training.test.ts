@@ -337,3 +337,30 @@ test('Train Model into a folder another training writes (nnmodel train) is refus
     done();
   }
 });
+
+test('two Train Models into one folder from this window (one extension host process): the second is refused while the first holds the folder', async () => {
+  const { dir, doc, done } = setup();
+  try {
+    // A checkpoint of BadCsv: the first run stops at its question (continue or start over), holding the folder's lock.
+    const ck = join(dir, '.nnmodel', 'mine', 'BadCsv');
+    mkdirSync(ck, { recursive: true });
+    writeFileSync(join(ck, 'model.json'), '{ damaged');
+    const first = run('nnmodel.train', doc.uri, 'BadCsv');
+    await until('the first run to ask', () => ui.messages.find((m) => m.severity === 'warning') ?? ui.questions[0]);
+    const lock = JSON.parse(readFileSync(join(ck, 'training.lock'), 'utf8'));
+    assert.equal(lock.pid, process.pid);
+    await run('nnmodel.train', doc.uri, 'BadCsv');
+    const error = await until('the refusal', () => ui.messages.find((m) => m.severity === 'error'));
+    assert.match(
+      error.text,
+      /^Training BadCsv: another training is writing checkpoints in .*BadCsv: another run of this process \(VS Code \(nnmodel: Train Model\), started [^)]*\); nothing was trained\. Wait for it to end, or set nnmodel\.checkpoints\.folder to another folder\.$/,
+    );
+    assert.equal(readFileSync(join(ck, 'training.lock'), 'utf8'), JSON.stringify(lock), "the first run's lock stays");
+    // The first run's question dismissed: it ends and lets go of the folder.
+    (ui.messages.find((m) => m.severity === 'warning') ?? ui.questions[0])!.answer(undefined);
+    await first;
+    assert.ok(!existsSync(join(ck, 'training.lock')), 'released');
+  } finally {
+    done();
+  }
+});

@@ -486,6 +486,10 @@ export interface FakeMessage {
   severity: 'error' | 'warning' | 'info';
   text: string;
   items: string[];
+  /** A modal dialog (`{ modal: true }`): VS Code adds its Cancel button, which answers undefined. */
+  modal?: boolean;
+  /** The dialog's text under the message (`{ detail }`). */
+  detail?: string;
   answer(item: string | undefined): void;
 }
 
@@ -547,9 +551,18 @@ export function resetWindow(): void {
 }
 
 function message(severity: FakeMessage['severity']) {
-  return (text: string, ...items: string[]) =>
+  return (text: string, ...rest: unknown[]) =>
     new Promise<string | undefined>((resolve) => {
-      ui.messages.push({ severity, text, items, answer: resolve });
+      // As VS Code's: an options object may come before the items.
+      const options = typeof rest[0] === 'object' && rest[0] !== null ? (rest.shift() as { modal?: boolean; detail?: string }) : undefined;
+      ui.messages.push({
+        severity,
+        text,
+        items: rest as string[],
+        ...(options?.modal ? { modal: true } : {}),
+        ...(options?.detail !== undefined ? { detail: options.detail } : {}),
+        answer: resolve,
+      });
     });
 }
 

@@ -173,6 +173,31 @@ export interface EncodedCheckpoint {
 
 /** The optimiser state files `encodeCheckpoint` makes: `optimizer-e3-1a2b3c4d.bin`. */
 export const OPTIMIZER_STATE_FILE = /^optimizer-e\d+-[0-9a-f]{8}\.bin$/;
+/** The weights files `encodeCheckpoint` makes: `weights-e3-1a2b3c4d.bin`. */
+export const WEIGHTS_FILE = /^weights-e\d+-[0-9a-f]{8}\.bin$/;
+
+/**
+ * The temporary files nnmodel writes in a checkpoint folder, by their exact
+ * names: a checkpoint file on its way to its name (`placeFile`:
+ * `best-e6-1a2b3c4d.bin.tmp-mih2x1k0-3`), the write probe
+ * (`write-check.tmp-…`) and the CLI's sample strip on its way
+ * (`.samples.png.1234.9f8e7d6c.tmp`, cli/files.ts). (A lock moved aside to
+ * be taken over, `training.lock.stale-…`, is checkpointLock.ts's to tidy:
+ * only it can tell one whose process is gone.)
+ */
+const OWN_TEMPORARY = [
+  /^(?:model\.json|best\.json|write-check|(?:weights|optimizer|best)-e\d+-[0-9a-f]{8}\.bin)\.tmp-[0-9a-z]+-[0-9a-z]+$/,
+  /^\.(?:samples|forward)\.png\.\d+\.[0-9a-f]{8}\.tmp$/,
+];
+
+/**
+ * Whether `name` in a checkpoint folder is one of nnmodel's temporary files,
+ * left there when a run was stopped while writing it: never a checkpoint,
+ * nor a file of the user's (`tidyCheckpointFolder` removes them).
+ */
+export function isCheckpointTemporary(name: string): boolean {
+  return OWN_TEMPORARY.some((r) => r.test(name));
+}
 
 /** A checkpoint that cannot be read; the message names the file. */
 export class CheckpointError extends Error {
@@ -220,7 +245,7 @@ export async function withIntactOther(fs: CheckpointFs, dir: string, e: DamagedC
  * message: the folder's other checkpoint when intact, and that training
  * without continuing starts over. `words`: the command line's options
  * (`--checkpoint best`, `--resume`) or the editor's (the checkpoint picker,
- * Train Model's Start over).
+ * Train Model's question after a damaged last checkpoint).
  */
 export function damagedRemedy(e: DamagedCheckpointError, words: 'cli' | 'editor'): string {
   const parts: string[] = [];
@@ -229,7 +254,9 @@ export function damagedRemedy(e: DamagedCheckpointError, words: 'cli' | 'editor'
     const read = words === 'cli' ? (e.resuming ? `evaluate, generate and export read it with --checkpoint ${o.which}` : `--checkpoint ${o.which} reads it`) : 'pick it when asked which checkpoint';
     parts.push(`the ${o.which} checkpoint (epoch ${o.epoch}) is intact: ${read}`);
   }
-  if (e.which === 'last') parts.push(words === 'cli' ? 'training without --resume starts over and replaces it' : 'Train Model starts over and replaces it');
+  // The editor's Train Model asks (extension/vscode/training.ts): continue from the intact best, or start over; either sets the damaged files aside.
+  const editorTrain = o?.which === 'best' ? 'Train Model offers to continue from the best or to start over, setting the damaged files aside' : 'Train Model offers to start over, setting the damaged files aside';
+  if (e.which === 'last') parts.push(words === 'cli' ? 'training without --resume starts over and replaces it' : editorTrain);
   else parts.push('the next training with validation data writes a new best');
   const text = parts.join('; ');
   return text.charAt(0).toUpperCase() + text.slice(1) + '.';
@@ -540,7 +567,8 @@ export async function restoreOptimizerState(
   const meta = json.nnmodel.optimizer;
   const now = optimizerConfigRecord(config);
   const afresh = (why: string): OptimizerRestore => ({ restored: false, message: `${why}; ${describeOptimizerConfig(now)} starts afresh from the weights of epoch ${json.nnmodel.epoch}.` });
-  if (meta === undefined) return afresh(`the checkpoint of epoch ${json.nnmodel.epoch} has no optimizer state (written before nnmodel saved it)`);
+  // `readProblem` says why when the caller knows (a best checkpoint, which keeps none).
+  if (meta === undefined) return afresh(readProblem ?? `the checkpoint of epoch ${json.nnmodel.epoch} has no optimizer state (written before nnmodel saved it)`);
   // null, a string, an array: not something nnmodel wrote (it omits the section or writes an object).
   if (!isObj(meta) || !isObj(meta.config)) return afresh(`the optimizer's state is damaged (its description in ${MODEL_JSON} is malformed)`);
   if (!sameOptimizerConfig(meta.config, now)) {
@@ -1079,14 +1107,89 @@ export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: Encoded
     await removeUnswitched(fs, dir, MODEL_JSON, placed);
     throw e;
   }
-  // The switch is done; what follows only tidies up.
+  // The switch is done; what follows only tidies up (nnmodel's own files, by their exact names).
   for (const name of await fs.list(dir).catch(() => [] as string[])) {
-    const stale =
-      (name.startsWith('weights-') && name.endsWith('.bin') && name !== ck.weightsFile) ||
-      (name.startsWith('optimizer-') && name.endsWith('.bin') && name !== optimizerFile) ||
-      name.includes('.tmp-');
+    const stale = (WEIGHTS_FILE.test(name) && name !== ck.weightsFile) || (OPTIMIZER_STATE_FILE.test(name) && name !== optimizerFile) || isCheckpointTemporary(name);
     if (stale) await fs.remove(`${dir}/${name}`).catch(() => undefined);
   }
+}
+
+/**
+ * Removes from checkpoint folder `dir` what a run stopped while writing left
+ * there (killed, or its machine gone, mid-write), so it does not stay until a
+ * later write happens to tidy it: nnmodel's temporary files
+ * (`isCheckpointTemporary`), and the weights, optimizer state and best
+ * weights files (`weights-e3-1a2b3c4d.bin`, `optimizer-e3-…`, `best-e6-…`)
+ * that the folder's `model.json`, resp. `best.json`, does not name: written
+ * for a switch that never happened, or left by one that did. Files of other
+ * names are never touched; when `model.json` (`best.json`) is there but
+ * does not read as JSON, the files of its kind stay (they may be all that is
+ * left of a damaged checkpoint). A training calls it once it holds the
+ * folder's lock (no other run writes there). Returns the names removed.
+ */
+export async function tidyCheckpointFolder(fs: CheckpointFs, dir: string): Promise<string[]> {
+  const names = await fs.list(dir).catch(() => [] as string[]);
+  /** The files the JSON `jsonName` names; undefined when it is there and unreadable (keep its kind's files); empty when it is missing. */
+  const namedBy = async (jsonName: string): Promise<Set<string> | undefined> => {
+    if (!names.includes(jsonName)) return new Set();
+    try {
+      const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${jsonName}`))) as Partial<ModelJson>;
+      const paths = json?.weightsManifest?.[0]?.paths;
+      const optimizer = json?.nnmodel?.optimizer?.file;
+      return new Set([...(Array.isArray(paths) ? paths : []), ...(typeof optimizer === 'string' ? [optimizer] : [])]);
+    } catch {
+      return undefined;
+    }
+  };
+  const [last, best] = await Promise.all([namedBy(MODEL_JSON), namedBy(BEST_JSON)]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const stale =
+      isCheckpointTemporary(name) ||
+      ((WEIGHTS_FILE.test(name) || OPTIMIZER_STATE_FILE.test(name)) && last !== undefined && !last.has(name)) ||
+      (BEST_WEIGHTS_FILE.test(name) && best !== undefined && !best.has(name));
+    if (!stale) continue;
+    try {
+      await fs.remove(`${dir}/${name}`);
+      removed.push(name);
+    } catch {
+      // Gone meanwhile, or not ours to remove after all (permissions): left.
+    }
+  }
+  return removed;
+}
+
+/**
+ * Moves checkpoints `which` of folder `dir` into a new subfolder
+ * `set-aside-<date>T<time>` of it, so that a training may start there
+ * without replacing them: for the last, `model.json` and every weights and
+ * optimizer state file (the next write would remove them all); for the
+ * best, `best.json` and its weights files. Each JSON goes first, so the
+ * folder stops offering that checkpoint at once. Throws when a move fails
+ * (what was moved by then is in the subfolder: nothing is lost). Returns the
+ * subfolder (`dir`-relative name) and the files moved. A subfolder's name
+ * holds `-`, which no model name gives (`checkpointDir`), so it is never
+ * taken for a model's folder.
+ */
+export async function setCheckpointsAside(fs: CheckpointFs, dir: string, which: readonly CheckpointKind[], now = new Date()): Promise<{ folder: string; files: string[] }> {
+  const names = await fs.list(dir);
+  const stamp = now.toISOString().slice(0, 19).replace(/:/g, '-');
+  let folder = `set-aside-${stamp}`;
+  for (let n = 2; names.includes(folder); n++) folder = `set-aside-${stamp}-${n}`;
+  const files = [
+    ...(which.includes('last') ? [MODEL_JSON, ...names.filter((n) => WEIGHTS_FILE.test(n) || OPTIMIZER_STATE_FILE.test(n))] : []),
+    ...(which.includes('best') ? [BEST_JSON, ...names.filter((n) => BEST_WEIGHTS_FILE.test(n))] : []),
+  ].filter((n) => names.includes(n));
+  await fs.mkdir(`${dir}/${folder}`);
+  for (const name of files) await fs.rename(`${dir}/${name}`, `${dir}/${folder}/${name}`);
+  return { folder, files };
+}
+
+/** What a training says after `tidyCheckpointFolder` removed `names` from `dir`; undefined when it removed nothing. */
+export function tidiedText(dir: string, names: readonly string[]): string | undefined {
+  if (names.length === 0) return undefined;
+  const shown = names.length > 4 ? [...names.slice(0, 3), `and ${names.length - 3} more`] : names;
+  return `removed ${plural(names.length, 'file')} an interrupted checkpoint write left in ${dir}: ${shown.join(', ')}.`;
 }
 
 /** What `writeBestCheckpoint` did with the best checkpoint of a folder. */
@@ -1174,7 +1277,7 @@ export async function writeBestCheckpoint(fs: CheckpointFs, dir: string, ck: Enc
   }
   // The switch is done; what follows only tidies up.
   for (const name of await fs.list(dir).catch(() => [] as string[])) {
-    const stale = (BEST_WEIGHTS_FILE.test(name) && name !== weightsFile) || (name.startsWith('best') && name.includes('.tmp-'));
+    const stale = (BEST_WEIGHTS_FILE.test(name) && name !== weightsFile) || (name.startsWith('best') && isCheckpointTemporary(name));
     if (stale) await fs.remove(`${dir}/${name}`).catch(() => undefined);
   }
   const warning = best.valLoss < own ? staleBestWarning({ epoch: meta.epoch, valLoss: own }, best) : undefined;
@@ -1507,6 +1610,10 @@ class SwitchedWhileRead extends Error {}
 async function readCheckpointOnce(fs: CheckpointFs, dir: string, options: ReadCheckpointOptions): Promise<ReadCheckpoint> {
   const jsonName = options.file ?? checkpointJson(options.which);
   const jsonPath = `${dir}/${jsonName}`;
+  // A file picked by hand may be a write's leftover (`model.json.tmp-…`): a checkpoint that was never switched to.
+  if (isCheckpointTemporary(jsonName)) {
+    throw new CheckpointError(`${jsonPath}: is a temporary file left by a checkpoint write that did not finish, not a checkpoint; pick ${MODEL_JSON} or ${BEST_JSON}.`);
+  }
   let text: string;
   try {
     text = new TextDecoder().decode(await fs.readFile(jsonPath));

@@ -7,7 +7,12 @@
  * (`wx`) with the process id, its host, when it started and what it is.
  * Another run is refused before it trains (`CheckpointLockedError`); a lock
  * whose process is gone (a run killed with SIGKILL, a crash of the machine)
- * is taken over, and the caller says so. The lock is released when the run
+ * is taken over, and the caller says so. A lock naming this process's own
+ * pid is one of two things: another training of this process (the
+ * extension host runs every Train Model of its window in one process),
+ * which holds it and is refused like any run, or a lock left by an earlier
+ * process that had the same pid (a container's CLI gets the same small pid
+ * at every start), which ended before this process began and is stale. The lock is released when the run
  * ends, fails or is stopped (and, should the process exit first, by an
  * `exit` handler). Readers (evaluate, generate, export) take no lock:
  * `readCheckpoint` copes with a checkpoint switched under it.
@@ -15,7 +20,7 @@
  * Node only (the extension host and the CLI); no tfjs.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { CheckpointError } from './checkpoint';
 
@@ -67,6 +72,13 @@ export interface LockOptions {
 let tokens = 0;
 
 /**
+ * The tokens of the locks this process holds, shared by every copy of this
+ * module the process loads: a lock naming this process's pid is its own
+ * only when its token is here.
+ */
+const held: Set<string> = ((globalThis as Record<symbol, Set<string> | undefined>)[Symbol.for('nnmodel.checkpointLocks')] ??= new Set<string>());
+
+/**
  * Takes the lock of checkpoint folder `dir` (created when missing) for a
  * training, or throws `CheckpointLockedError` naming the run that holds it
  * and the way out. A lock of a process that is no longer running on this
@@ -79,47 +91,57 @@ export async function acquireCheckpointLock(dir: string, options: LockOptions): 
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: options.command, token: `${process.pid}-${Date.now().toString(36)}-${(tokens++).toString(36)}` };
   const alive = options.alive ?? processAlive;
   let tookOver: string | undefined;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await open(path, 'wx');
+  // Ours from before the file exists: another run of this process that finds it meanwhile knows it is held.
+  held.add(me.token);
+  try {
+    for (let attempt = 0; ; attempt++) {
       try {
-        await handle.writeFile(JSON.stringify(me));
-      } finally {
-        await handle.close();
+        const handle = await open(path, 'wx');
+        try {
+          await handle.writeFile(JSON.stringify(me));
+        } finally {
+          await handle.close();
+        }
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw e;
       }
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw e;
-    }
-    const { holder, text, young } = await readHolder(path);
-    if (text === undefined) continue; // gone meanwhile: try again
-    // A lock without a readable holder is stale once it is not being written any more.
-    const stale = holder ? holder.host === me.host && !alive(holder.pid) : !young;
-    if (!stale) throw new CheckpointLockedError(lockedMessage(dir, path, holder, options.elsewhere), dir, holder);
-    // Only the lock judged stale is removed. It is first moved aside, which one process only can do: of two runs
-    // taking over one stale lock, the second finds nothing to move (and then the first's lock). A lock moved aside
-    // that is not the one judged (another run took over meanwhile) is put back where no other has appeared.
-    const aside = `${path}.stale-${me.token}`;
-    try {
-      await rename(path, aside);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw e;
-    }
-    const moved = await readFile(aside, 'utf8').catch(() => undefined);
-    if (moved !== text) {
-      await link(aside, path).catch(() => undefined);
+      const { holder, text, young } = await readHolder(path);
+      if (text === undefined) continue; // gone meanwhile: try again
+      // A lock without a readable holder is stale once it is not being written any more.
+      const stale = holder ? holder.host === me.host && !running(holder, alive) : !young;
+      if (!stale) throw new CheckpointLockedError(lockedMessage(dir, path, holder, options.elsewhere), dir, holder);
+      // Only the lock judged stale is removed. It is first moved aside, which one process only can do: of two runs
+      // taking over one stale lock, the second finds nothing to move (and then the first's lock). A lock moved aside
+      // that is not the one judged (another run took over meanwhile) is put back where no other has appeared.
+      const aside = `${path}.stale-${me.token}`;
+      try {
+        await rename(path, aside);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw e;
+      }
+      const moved = await readFile(aside, 'utf8').catch(() => undefined);
+      if (moved !== text) {
+        await link(aside, path).catch(() => undefined);
+        await rm(aside, { force: true });
+        continue;
+      }
       await rm(aside, { force: true });
-      continue;
+      const gone = holder?.pid === process.pid ? `ended before this process (pid ${process.pid} too) started` : 'is no longer running';
+      tookOver = holder
+        ? `took over ${path}: its process ${holder.pid} (${holder.command}, started ${shownTime(holder.started)}) ${gone}.`
+        : `took over ${path}: it was unreadable, left by an interrupted run.`;
     }
-    await rm(aside, { force: true });
-    tookOver = holder
-      ? `took over ${path}: its process ${holder.pid} (${holder.command}, started ${shownTime(holder.started)}) is no longer running.`
-      : `took over ${path}: it was unreadable, left by an interrupted run.`;
+  } catch (e) {
+    held.delete(me.token);
+    throw e;
   }
+  await removeDeadAsides(dir, alive);
   let released = false;
   const onExit = () => {
     // The process is ending (process.exit, a second Ctrl-C): synchronously, and only our own lock.
+    held.delete(me.token);
     try {
       if (readFileSync(path, 'utf8').includes(me.token)) unlinkSync(path);
     } catch {
@@ -134,10 +156,29 @@ export async function acquireCheckpointLock(dir: string, options: LockOptions): 
       if (released) return;
       released = true;
       process.off('exit', onExit);
+      held.delete(me.token);
       const text = await readFile(path, 'utf8').catch(() => undefined);
       if (text?.includes(me.token)) await rm(path, { force: true });
     },
   };
+}
+
+/**
+ * Removes the locks moved aside to be taken over (`training.lock.stale-<token>`)
+ * that a run killed between the move and the removal left in `dir`: those
+ * whose process (the token starts with its pid) is gone. A live one is in the
+ * middle of a takeover and may still put the lock back.
+ */
+async function removeDeadAsides(dir: string, alive: (pid: number) => boolean): Promise<void> {
+  const prefix = `${LOCK_FILE}.stale-`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const token = name.startsWith(prefix) ? name.slice(prefix.length) : '';
+    const m = /^(\d+)-[0-9a-z]+-[0-9a-z]+$/.exec(token);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid ? held.has(token) : alive(pid)) continue;
+    await rm(`${dir}/${name}`, { force: true }).catch(() => undefined);
+  }
 }
 
 /**
@@ -163,6 +204,21 @@ async function readHolder(path: string): Promise<{ holder?: LockHolder; text?: s
   return { text, young };
 }
 
+/**
+ * Whether the run holding a lock of this host still runs. Another pid: as
+ * `alive` says. This process's own pid: when the lock is one this process
+ * holds (its token), or when it was taken since this process started (not
+ * ours, yet not provably older: refused rather than taken over). A lock of
+ * our pid taken before this process started was an earlier process's, which
+ * is gone: pids are reused only once their process has ended.
+ */
+function running(holder: LockHolder, alive: (pid: number) => boolean): boolean {
+  if (holder.pid !== process.pid) return alive(holder.pid);
+  if (typeof holder.token === 'string' && held.has(holder.token)) return true;
+  const started = Date.parse(holder.started);
+  return !(started < Date.now() - process.uptime() * 1000);
+}
+
 /** Whether process `pid` runs (EPERM: it does, as another user). */
 function processAlive(pid: number): boolean {
   try {
@@ -180,11 +236,15 @@ function shownTime(iso: string): string {
 
 /** The refusal of a training into the locked folder `dir`: who writes it, and what to do. */
 export function lockedMessage(dir: string, path: string, holder: LockHolder | undefined, elsewhere: string): string {
-  const who = holder
-    ? `process ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''} (${holder.command}, started ${shownTime(holder.started)})`
-    : 'another process';
+  // A lock this process holds is a run going on here (another Train Model of this window): deleting its lock is no way out.
+  const ours = holder !== undefined && holder.host === hostname() && holder.pid === process.pid && typeof holder.token === 'string' && held.has(holder.token);
+  const who = ours
+    ? `another run of this process (${holder.command}, started ${shownTime(holder.started)})`
+    : holder
+      ? `process ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''} (${holder.command}, started ${shownTime(holder.started)})`
+      : 'another process';
   return (
     `another training is writing checkpoints in ${dir}: ${who}; nothing was trained. ` +
-    `Wait for it to end, or ${elsewhere}. (If no training is running there, delete ${path}.)`
+    `Wait for it to end, or ${elsewhere}.${ours ? '' : ` (If no training is running there, delete ${path}.)`}`
   );
 }
