@@ -24,7 +24,7 @@ import {
 } from '../extension/core/protocol';
 import type { Range } from '../extension/core/syntax/ast';
 import { configureWasm, selectBackend, type ActiveBackend } from './host/backend';
-import { decodeImage } from './host/image';
+import { ImageRefused, decodeImage } from './host/image';
 import { ModelSession } from './host/session';
 import { GraphView } from './views/graph';
 import { SummaryView } from './views/summary';
@@ -805,9 +805,9 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       return;
     case 'image':
       try {
-        setImage(await decodeImage(msg.bytes, msg.mime), msg.name);
+        setImage(await decodeImage(msg.bytes, msg.mime, msg.name), msg.name);
       } catch (e) {
-        const m = `${msg.name} could not be read as an image: ${e instanceof Error ? e.message : String(e)}`;
+        const m = e instanceof ImageRefused ? e.message : `${msg.name} could not be read as an image: ${e instanceof Error ? e.message : String(e)}`;
         showMessage(m, 'error');
         reportError(m);
       }
