@@ -73,7 +73,7 @@ import { AUGMENT_VIEWS, augmentationChain, augmentedViews, chainLabel, viewPixel
 import type { LayerNode } from '../../extension/core/analysis/types';
 import type { Shape } from '../../extension/core/analysis/sym';
 import type { ViewContext } from './types';
-import { headerSource, layerSource, sourceText } from './sourceLink';
+import { blockPlace, headerSource, layerSource, sourceText } from './sourceLink';
 
 /** Channels drawn per layer before "Show all". */
 const CHANNEL_LIMIT = 64;
@@ -537,7 +537,9 @@ function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap,
   const half = layer.node.category === 'recurrent' && layer.node.args.bidirectional === true && map.kind !== 'grid' ? (map.kind === 'strip' ? map.channels : map.width) / 2 : undefined;
   const halves = half !== undefined && Number.isInteger(half) ? half : undefined;
   const split = halves === undefined ? '' : ` · ${map.kind === 'strip' ? 'channels' : 'units'} 0–${halves - 1} read forward, ${halves}–${2 * halves - 1} backward`;
-  const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''}${split}${source ? ` · ${sourceText(source)}` : ''}`, headerSource(source, ctx.reveal), { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
+  // Which application of a block (a block called twice, or `* N`): its layers' sections would otherwise read alike.
+  const place = blockPlace(ctx.info.graph, map.path);
+  const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''}${split}${source ? ` · ${sourceText(source)}` : ''}${place ? ` · ${place}` : ''}`, headerSource(source, ctx.reveal), { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
   const zeros = layer.relu ? zeroStats(map.data, map.channels, map.height * map.width) : undefined;
   if (zeros) header.append(...zeroBadges(map, zeros));
   section.append(header);

@@ -26,7 +26,7 @@ import { positionalSection } from './positional';
 import { symmetricLegend } from './legend';
 import { cellKeys, hover, tooltip } from '../probes/hover';
 import type { ViewContext } from './types';
-import { headerSource, layerSource } from './sourceLink';
+import { blockPlace, headerSource, layerSource } from './sourceLink';
 import { button, layerHeader, note, pixelCanvas } from '../dom';
 import { classicSection } from './classicKernelsView';
 
@@ -100,7 +100,9 @@ function layerSection(ctx: ViewContext, path: string, label: string, set: Kernel
   section.dataset.path = path;
   section.dataset.kind = set.kind;
   // The call and each part of the detail stay whole: a narrow panel wraps between them, never inside "conv2d(8, 3)" or a range.
-  const header = layerHeader(label, kernelHeaderParts(set), headerSource(layerSource(ctx.info.graph, path), ctx.reveal));
+  // Which application of a block (a block called twice, or `* N`): each has its own weights, and its sections would otherwise read alike.
+  const place = blockPlace(ctx.info.graph, path);
+  const header = layerHeader(label, [...kernelHeaderParts(set), ...(place ? [place] : [])], headerSource(layerSource(ctx.info.graph, path), ctx.reveal));
   header.style.flexWrap = 'wrap';
   header.style.rowGap = '0';
   (header.firstElementChild as HTMLElement).style.whiteSpace = 'nowrap';
