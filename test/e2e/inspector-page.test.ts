@@ -930,13 +930,17 @@ test('kernels: each layer has a colour legend, its ramp from -max|w| through 0 t
         kind: s.dataset.kind,
         detail: s.firstElementChild.textContent,
         labels: legend ? [...legend.querySelectorAll('.nn-kernel-legend-value')].map((e) => e.textContent) : [],
+        key: legend ? legend.querySelector('.nn-kernel-legend-key').textContent : '',
         colours: ramp ? [rgb(0), rgb(Math.floor(ramp.width / 2)), rgb(ramp.width - 1)] : [],
         shown: !!r && r.width > 0 && r.height > 0,
         right: r ? r.right : 0,
         panelRight: document.getElementById('nn-panel-kernels').getBoundingClientRect().right,
       };
-    })`)) as { kind: string; detail: string; labels: string[]; colours: number[][]; shown: boolean; right: number; panelRight: number }[];
+    })`)) as { kind: string; detail: string; labels: string[]; key: string; colours: number[][]; shown: boolean; right: number; panelRight: number }[];
     assert.deepEqual(seen.map((s) => s.kind), ['image', 'grid']);
+    // Outside VS Code the page has no theme colours: its background is transparent, white behind it.
+    const bodyColour = ((await page.evaluate(`getComputedStyle(document.body).backgroundColor`)) as string).match(/[\d.]+/g)!.map(Number);
+    const background = bodyColour.length === 4 && bodyColour[3] === 0 ? [255, 255, 255] : bodyColour.slice(0, 3);
     for (const s of seen) {
       // The header says the weights' range: the scale is symmetric, up to the larger of |min| and |max|.
       const [, lo, hi] = /weights (\S+) … (\S+)$/.exec(s.detail) ?? [];
@@ -948,13 +952,11 @@ test('kernels: each layer has a colour legend, its ramp from -max|w| through 0 t
       assert.deepEqual(s.labels, [`\u2212${top}`, '0', top], `${s.kind} layer (${s.detail}): a true minus`);
       assert.ok(s.right <= s.panelRight + 0.5, `the ${s.kind} legend ends at ${s.right} px, past the panel (${s.panelRight} px)`);
       const [neg, zero, pos] = s.colours;
-      if (s.kind === 'image') {
-        // Grey: black at -max, mid-grey at 0, white at +max, as the filters are drawn.
-        assert.ok(neg.every((v) => v < 30) && zero.every((v) => Math.abs(v - 128) < 20) && pos.every((v) => v > 225), JSON.stringify(s.colours));
-      } else {
-        // Blue at -max, near-white at 0, red at +max.
-        assert.ok(neg[2] > neg[0] + 60 && zero.every((v) => v > 200) && pos[0] > pos[2] + 60, JSON.stringify(s.colours));
-      }
+      // One scale for single-channel weights, a grey first layer's pictures as a deeper layer's grid: blue at -max,
+      // the page's background at 0 (zero reads as nothing, in any theme), red at +max; said in words beside it.
+      assert.ok(neg[2] > neg[0] + 60 && pos[0] > pos[2] + 60, JSON.stringify(s.colours));
+      assert.ok(zero.every((v, i) => Math.abs(v - background[i]) <= 8), `0 at the background ${background}: ${JSON.stringify(s.colours)}`);
+      assert.equal(s.key, 'blue < 0 · background = 0 · red > 0');
     }
     assert.deepEqual(errors, []);
   } finally {
