@@ -57,7 +57,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { modelFields, windowAt, type InputField } from '../../extension/core/analysis/receptive';
 import { sampleImages, waves, type SampleImage } from '../../extension/core/runtime/data/synthetic';
 import { tokenizerFor } from '../../extension/core/runtime/tokenizers';
-import { fillSequential, formatValue } from '../probes/colormap';
+import { fillSequential, formatValue, sequential } from '../probes/colormap';
 import { featureMapLayers, featureMaps, type FeatureMap, type FeatureMapLayer, type OutputRead } from '../probes/featureMaps';
 import { convInputSource, isExplained, isExplainedPool, readConvLayer, readPoolLayer, type ConvInputSource } from '../probes/convCalcRead';
 import { calcExplainer, type CalcSource } from './convCalcView';
@@ -65,7 +65,7 @@ import { isModeOp } from '../probes/trainModes';
 import { modesPanel, type ModesSource } from './trainModesView';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
 import { cellKeys, hover, showAt, tooltip } from '../probes/hover';
-import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, runDimsText, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
+import { TRAIN_IMAGE, colourRange, defaultImage, lateStartImage, layerRange, mapLegend, mapSizeText, pickerState, runDimsText, unitAt, unitStripLayout, zeroCaption, zeroStats, type MapScale, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
 import { button, el, layerHeader, note, pixelCanvas } from '../dom';
 import { firstOutput, outputPlan, perPositionNote } from './outputModel';
@@ -93,6 +93,8 @@ let generation = 0;
 let waitingStart: { key: string; sample: string } | undefined;
 /** "Show every layer": kept across re-renders while the panel lives, like the other views' choices. */
 let showEvery = false;
+/** "One colour scale per layer" (else each map over its own range): kept like `showEvery`. */
+let mapScale: MapScale = 'map';
 /** Convolutions' inputs from the last pass, kept for their breakdowns until the next pass or dispose. */
 let kept: tfTypes.Tensor[] = [];
 /** The augmentation preview's image (`[1, h, w, c]`), kept for its "New draws" until the next pass or dispose. */
@@ -194,10 +196,20 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   every.title = 'Also draw activations, normalisations, merges, dense and every other layer, from the same forward pass; dropout and batchnorm layers compare training and inference';
   every.checked = showEvery;
   status.before(every);
+  const sameScale = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean };
+  sameScale.className = 'nn-fm-same-scale';
+  sameScale.setAttribute('label', 'One colour scale per layer');
+  sameScale.title = 'Colour all maps of a layer over the layer’s range, so that maps compare (a weak map looks weak); unticked, each map is scaled to its own range and shows its pattern however weak';
+  sameScale.checked = mapScale === 'layer';
+  status.before(sameScale);
   let lastImage: ImageData | undefined;
   every.addEventListener('change', () => {
     showEvery = every.checked;
     // Before the first image arrives there is nothing to redraw: its run reads the option.
+    if (!needsImage || lastImage) run(lastImage);
+  });
+  sameScale.addEventListener('change', () => {
+    mapScale = sameScale.checked ? 'layer' : 'map';
     if (!needsImage || lastImage) run(lastImage);
   });
   let runs = 0;
@@ -542,7 +554,7 @@ function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap,
   const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''}${split}${source ? ` · ${sourceText(source)}` : ''}${place ? ` · ${place}` : ''}`, headerSource(source, ctx.reveal), { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
   const zeros = layer.relu ? zeroStats(map.data, map.channels, map.height * map.width) : undefined;
   if (zeros) header.append(...zeroBadges(map, zeros));
-  section.append(header);
+  section.append(header, scaleLegend(map));
   if (calc) section.dataset.calc = 'true';
   if (map.kind === 'strip') section.append(stripCanvas(map, tip, zeros, calc, halves));
   else if (map.kind === 'units') section.append(...unitStrip(map, tip, halves));
@@ -550,6 +562,49 @@ function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap,
   // Dropout and batchnorm: what the layer does in training beside what it does here, at inference (trainModesView.ts).
   if (modes) section.append(modesPanel(modes));
   return section;
+}
+
+/** Colours in a legend's ramp and its displayed width (CSS pixels). */
+const RAMP_STEPS = 64;
+const RAMP_WIDTH = 120;
+
+/**
+ * Under a layer's header: its size (maps, H × W, channels) and its colour
+ * scale: the ramp the maps are drawn on, its ends (each map's min and max,
+ * or the layer's values with 0 marked) and how the values were normalised.
+ */
+function scaleLegend(map: FeatureMap): HTMLElement {
+  const legend = mapLegend(map, mapScale);
+  const box = el('div', 'nn-fm-legend');
+  box.dataset.scale = legend.perMap ? 'map' : 'layer';
+  const [lo, hi] = layerRange(map);
+  box.dataset.lo = String(lo);
+  box.dataset.hi = String(hi);
+  const size = el('span', 'nn-fm-size', mapSizeText(map));
+  const scale = el('span', 'nn-fm-legend-scale');
+  const ramp = el('canvas', 'nn-fm-legend-ramp');
+  ramp.width = RAMP_STEPS;
+  ramp.height = 1;
+  ramp.style.width = `${RAMP_WIDTH}px`;
+  const px = new Uint8ClampedArray(RAMP_STEPS * 4);
+  for (let i = 0; i < RAMP_STEPS; i++) px.set([...sequential(i / (RAMP_STEPS - 1)).map(Math.round), 255], i * 4);
+  ramp.getContext('2d')?.putImageData(new ImageData(px, RAMP_STEPS, 1), 0, 0);
+  const rampBox = el('span', 'nn-fm-legend-rampbox');
+  rampBox.append(ramp);
+  if (legend.zeroAt !== undefined && legend.zeroAt > 0 && legend.zeroAt < 1) {
+    // Where 0 is on a shared scale that holds both signs.
+    const zero = el('span', 'nn-fm-legend-zero', '0');
+    zero.style.left = `${legend.zeroAt * 100}%`;
+    rampBox.append(zero);
+  }
+  scale.append(el('span', 'nn-fm-legend-value', legend.ends[0]), rampBox, el('span', 'nn-fm-legend-value', legend.ends[1]));
+  const text = el('span', 'nn-fm-legend-text', legend.text);
+  box.append(size, scale, text);
+  // One image for screen readers: the size and the scale in words (the parts above say the same, hidden from them).
+  box.setAttribute('role', 'img');
+  box.setAttribute('aria-label', `${mapSizeText(map)}. ${legend.said}`);
+  box.title = legend.said;
+  return box;
 }
 
 /** A ReLU output's share of zeros over the layer, its all-zero channels, and the flag when it is all zero. */
@@ -610,7 +665,8 @@ function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLEleme
   const canvas = pixelCanvas('nn-fm-map', width, height, scale);
   canvas.dataset.channel = String(c);
   canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
-  fillSequential(map.data, c * width * height, width * height, map.min[c], map.max[c], image.data);
+  const [lo, hi] = colourRange(map, c, mapScale);
+  fillSequential(map.data, c * width * height, width * height, lo, hi, image.data);
   canvas.getContext('2d')?.putImageData(image, 0, 0);
   const range = `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}`;
   canvas.dataset.range = `${map.min[c]},${map.max[c]}`;
@@ -917,11 +973,14 @@ function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats, calc?
   canvas.style.imageRendering = 'pixelated';
   canvas.style.marginTop = '4px';
   const pixels = new Uint8ClampedArray(len * channels * 4);
-  // One row per channel, each normalised to its own range.
-  for (let c = 0; c < channels; c++) fillSequential(map.data, c * len, len, map.min[c], map.max[c], pixels.subarray(c * len * 4));
+  // One row per channel, each normalised to its own range (or all to the layer's).
+  for (let c = 0; c < channels; c++) {
+    const [lo, hi] = colourRange(map, c, mapScale);
+    fillSequential(map.data, c * len, len, lo, hi, pixels.subarray(c * len * 4));
+  }
   canvas.getContext('2d')?.putImageData(new ImageData(pixels, len, channels), 0, 0);
   canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', `${plural(channels, 'channel')} (rows) × ${plural(len, 'step')} (columns), each row normalised to its range`);
+  canvas.setAttribute('aria-label', `${plural(channels, 'channel')} (rows) × ${plural(len, 'step')} (columns), ${mapScale === 'layer' ? 'all rows on the layer’s scale' : 'each row normalised to its range'}`);
   const read = (c: number, t: number) => {
     const zero = zeros ? ` · ${zeroCaption(zeros.perChannel[c])}` : '';
     return `channel ${c}${directionOf(c, halves)} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}${zero}\nstep ${t} = ${formatValue(map.data[c * len + t])}`;
