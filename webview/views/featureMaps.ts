@@ -101,6 +101,8 @@ let kept: tfTypes.Tensor[] = [];
 let augmentImage: tfTypes.Tensor | undefined;
 /** Keeps `--nn-fm-sticky` at the sticky input image's height: the layers' headers stick just under it (inspector.css). */
 let stickyHeight: ResizeObserver | undefined;
+/** Shrinks the sticky input image to a thumbnail while the view is scrolled (its toolbar out of sight). */
+let scrolled: IntersectionObserver | undefined;
 
 function releaseKept(): void {
   for (const t of kept) t.dispose();
@@ -156,6 +158,9 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
     const view = root;
     stickyHeight = new ResizeObserver(() => view.style.setProperty('--nn-fm-sticky', `${preview.element.getBoundingClientRect().height}px`));
     stickyHeight.observe(preview.element);
+    // Once the toolbar above it has scrolled away (the image sticks over the maps), the image becomes a thumbnail.
+    scrolled = new IntersectionObserver((entries) => preview.compact(!entries[entries.length - 1].isIntersecting));
+    scrolled.observe(toolbar);
   }
   // Where each layer's values look in the image input (per node path: every repetition of a block has its own).
   const fields = modelFields(ctx.modelInfo).byPath;
@@ -370,6 +375,8 @@ export function dispose(): void {
   augmentImage = undefined;
   stickyHeight?.disconnect();
   stickyHeight = undefined;
+  scrolled?.disconnect();
+  scrolled = undefined;
   unsubscribe?.();
   unsubscribe = undefined;
   root?.remove();
@@ -861,13 +868,25 @@ function augmentStrip(ctx: ViewContext, chain: readonly LayerNode[], inputShape:
 
 interface InputPreview {
   element: HTMLElement;
+  /** Shrinks the image to a thumbnail (the view is scrolled) or back to its full size. */
+  compact(on: boolean): void;
   /** Draws the image the model is fed ([1, h, w, c], values 0–1). */
   draw(input: tfTypes.Tensor): Promise<void>;
   /** Outlines a window of input positions (hides the outline without one); returns its description. */
   outline(window: { from: number[]; to: number[] } | undefined): string | undefined;
 }
 
-/** The image as the model sees it, with the receptive field of the hovered value outlined. */
+/** Longest side of the input image while the view is scrolled (CSS pixels): a feature map's size, to compare them side by side. */
+const THUMBNAIL_SIZE = MAP_SIZE;
+/** Longest side of the input image at the top of the view. */
+const PREVIEW_SIZE = 160;
+
+/**
+ * The image as the model sees it, with the receptive field of the hovered
+ * value outlined. Sticky; a thumbnail (`compact`) while the view is scrolled
+ * (it took some 40 % of a short panel over the maps), its outline in
+ * fractions of the image so that it fits either size.
+ */
 function inputPreview(): InputPreview {
   const element = el('div', 'nn-fm-inputbox');
   element.style.display = 'flex';
@@ -905,19 +924,32 @@ function inputPreview(): InputPreview {
   element.append(frame, caption);
   let h = 0;
   let w = 0;
-  let scale = 1;
+  let small = false;
+  const size = () => {
+    if (h === 0) return;
+    const scale = small ? THUMBNAIL_SIZE / Math.max(h, w) : Math.max(1, Math.floor(PREVIEW_SIZE / Math.max(h, w)));
+    canvas.style.width = `${Math.round(w * scale)}px`;
+    canvas.style.height = `${Math.round(h * scale)}px`;
+  };
+  const fullCaption = caption.textContent;
   return {
     element,
+    compact(on) {
+      if (on === small) return;
+      small = on;
+      element.classList.toggle('nn-fm-compact', on);
+      element.dataset.compact = String(on);
+      caption.textContent = on ? 'Input as the model sees it (full size at the top). Hover a map: the outline is what that value sees.' : fullCaption;
+      size();
+    },
     async draw(input) {
       const [, ih, iw, c] = input.shape as number[];
       const values = (await input.data()) as Float32Array;
       h = ih;
       w = iw;
-      scale = Math.max(1, Math.floor(160 / Math.max(h, w)));
       canvas.width = w;
       canvas.height = h;
-      canvas.style.width = `${w * scale}px`;
-      canvas.style.height = `${h * scale}px`;
+      size();
       const rgba = new Uint8ClampedArray(w * h * 4);
       for (let i = 0; i < w * h; i++) {
         for (let k = 0; k < 3; k++) rgba[i * 4 + k] = Math.round(255 * Math.min(1, Math.max(0, values[i * c + (c === 3 ? k : 0)])));
@@ -940,10 +972,11 @@ function inputPreview(): InputPreview {
         box.hidden = true;
         return undefined;
       }
-      b.top = `${r0 * scale}px`;
-      b.left = `${c0 * scale}px`;
-      b.height = `${(r1 - r0 + 1) * scale}px`;
-      b.width = `${(c1 - c0 + 1) * scale}px`;
+      // In fractions of the image: right at full size and as a thumbnail.
+      b.top = `${(100 * r0) / h}%`;
+      b.left = `${(100 * c0) / w}%`;
+      b.height = `${(100 * (r1 - r0 + 1)) / h}%`;
+      b.width = `${(100 * (c1 - c0 + 1)) / w}%`;
       box.dataset.rows = `${r0}-${r1}`;
       box.dataset.cols = `${c0}-${c1}`;
       box.hidden = false;

@@ -107,7 +107,7 @@ export function blockPlace(graph: SourceGraph, path: string): string | undefined
     const sameLine = here.nodes.filter((n) => n.runs && n.label === node.label && n.uri === node.uri && n.range.start.line === node.range.start.line);
     const nth = sameLine.length > 1 ? `, ${ordinal(sameLine.indexOf(node) + 1)} call on that line` : '';
     const where = node.uri === undefined ? `line ${line}` : `line ${line} of ${fileName(node.uri)}`;
-    parts.push(`${node.label ?? 'block'} at ${where}${total > 1 ? `, copy ${copy} of ${total}` : ''}${nth}`);
+    parts.push(`${node.label ?? 'block'} at ${where}${nth}${total > 1 ? `, copy ${copy} of ${total}` : ''}`);
     g = runs[step.run].body;
   }
   return parts.length ? `in ${parts.join(' › ')}` : undefined;
