@@ -921,7 +921,7 @@ test('feature maps: each layer says its size and colour scale, one scale per lay
     assert.equal(await legends.count(), 4, 'a legend per layer');
     const first = legends.first();
     assert.equal(await first.locator('.nn-fm-size').innerText(), '6 maps of 28 × 28 (H × W), channels 0–5 in reading order');
-    assert.match(await first.locator('.nn-fm-legend-text').innerText(), /^each map scaled to its own range: darkest = its min, yellow = its max · layer \S+ … \S+$/);
+    assert.match(await first.locator('.nn-fm-legend-text').innerText(), /^each map scaled to its own range: darkest = its min, yellow = its max · layer \S+\u00a0…\u00a0\S+$/);
     assert.match((await first.getAttribute('aria-label')) ?? '', /^6 maps of 28 × 28 \(H × W\).*Colour scale: each map scaled to its own range/);
     await page.screenshot({ path: join(results, 'feature-maps-legend-420.png') });
     // One scale per layer: the maps are drawn again over the layer's range, the legend gives its ends.
@@ -984,6 +984,31 @@ model Copies {
     await poll('three kernel sections', async () => (await kernels.count()) === 3);
     const texts = await kernels.evaluateAll((els) => els.map((e) => (e.firstElementChild as unknown as { textContent: string }).textContent));
     assert.equal(new Set(texts).size, 3, texts.join('\n'));
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('kernels: an RGB first layer is drawn as colour pictures and says why, its legend grey per colour channel', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(`model Rgb {
+  input image: [16, 16, 3]
+  output image -> conv2d(4, 3) -> relu -> conv2d(4, 3) -> flatten -> dense(2)
+}
+`, 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+    const sections = page.locator('#nn-panel-kernels section.nn-kernel-layer');
+    await poll('the two convolutions', async () => (await sections.count()) === 2);
+    assert.deepEqual(await sections.evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { kind: string } }).dataset.kind)), ['image', 'grid']);
+    assert.match(await sections.first().locator('.nn-kernel-rgb-note').innerText(), /drawn as a colour picture: a pixel’s colour is its three weights there \(mid-grey = 0\)/);
+    assert.equal(await sections.first().locator('.nn-kernel-legend-key').innerText(), 'darker < 0 · mid-grey = 0 · lighter > 0');
+    assert.equal(await sections.nth(1).locator('.nn-kernel-rgb-note').count(), 0);
+    assert.equal(await sections.nth(1).locator('.nn-kernel-legend-key').innerText(), 'blue < 0 · background = 0 · red > 0');
+    await page.screenshot({ path: join(results, 'kernels-rgb.png') });
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

@@ -29,6 +29,18 @@
  * caption is `.nn-fmx-zero`, its layer's share `.nn-fmx-zeros`, and the
  * flag `.nn-fmx-dead`.
  *
+ * Under each header, a legend `div.nn-fm-legend` (`data-scale`: map or
+ * layer; `data-lo`, `data-hi`: the layer's range) says the layer's size
+ * (`.nn-fm-size`: maps of H × W, channels) and its colour scale: the ramp,
+ * its ends and how the values were normalised (`.nn-fm-legend-text`). By
+ * default each map is scaled to its own range; the toolbar's "One colour
+ * scale per layer" (`vscode-checkbox.nn-fm-same-scale`, kept while the
+ * panel lives) colours all maps of a layer over the layer's range. A
+ * layer inside a block says in its header which application of the block
+ * it belongs to (sourceLink.ts `blockPlace`). Once the toolbar has scrolled
+ * away, the sticky input image is a thumbnail the size of a map
+ * (`data-compact` on `.nn-fm-inputbox`).
+ *
  * When the image input goes first through augmentation layers
  * (`random_flip`, `cutout`...), a strip under it, `div.nn-fm-augment`
  * (`data-layers`: their labels), shows the picked image as training sees
@@ -605,7 +617,8 @@ function scaleLegend(map: FeatureMap): HTMLElement {
     rampBox.append(zero);
   }
   scale.append(el('span', 'nn-fm-legend-value', legend.ends[0]), rampBox, el('span', 'nn-fm-legend-value', legend.ends[1]));
-  const text = el('span', 'nn-fm-legend-text', legend.text);
+  // A range stays on one line ("−0.5461 … 0.8816" wrapped after its "…").
+  const text = el('span', 'nn-fm-legend-text', legend.text.replace(/ … /g, '\u00a0…\u00a0'));
   box.append(size, scale, text);
   // One image for screen readers: the size and the scale in words (the parts above say the same, hidden from them).
   box.setAttribute('role', 'img');

@@ -116,7 +116,7 @@ function layerSection(ctx: ViewContext, path: string, label: string, set: Kernel
   section.append(header, legend(set));
   if (rgbPictures(set)) {
     const why = note(
-      'Each filter sees the red, green and blue channels of the image, so it is drawn as a colour picture: a pixel’s red, green and blue are its three weights there (mid-grey = 0, brighter = positive). A filter tinted green responds to green; deeper layers’ weights are single numbers, drawn blue to red.',
+      'Each filter sees the image’s red, green and blue, so it is drawn as a colour picture: a pixel’s colour is its three weights there (mid-grey = 0). Deeper layers’ weights are single numbers, drawn blue to red.',
       'nn-note nn-kernel-rgb-note',
     );
     why.style.margin = '2px 0 0';
