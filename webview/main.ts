@@ -24,7 +24,8 @@ import {
 } from '../extension/core/protocol';
 import type { Range } from '../extension/core/syntax/ast';
 import { configureWasm, selectBackend, type ActiveBackend } from './host/backend';
-import { decodeImage } from './host/image';
+import { ImageRefused, decodeImage } from './host/image';
+import { parseCssColour, setDivergingBackground } from './probes/colormap';
 import { ModelSession } from './host/session';
 import { GraphView } from './views/graph';
 import { SummaryView } from './views/summary';
@@ -310,6 +311,25 @@ const summary = new SummaryView(panels.get('summary')!, { reveal });
 const probeViews: Record<'featureMaps' | 'kernels' | 'attention', ViewModule> = { featureMaps, kernels, attention };
 /** Probe views rendered for the current context (to dispose before the next). */
 const rendered = new Set<keyof typeof probeViews>();
+
+/**
+ * Centres the diverging colour map (kernels, position encodings) on the
+ * page's background, so that a zero weight reads as nothing in every theme;
+ * on a theme change (VS Code rewrites the variables on <html> and the
+ * body's class), the Kernels tab is drawn again with the new centre.
+ */
+function followThemeBackground(): void {
+  const colour = parseCssColour(getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background')) ?? parseCssColour(getComputedStyle(body).backgroundColor);
+  if (!colour || !setDivergingBackground(colour)) return;
+  body.dataset.divergingCentre = colour.join(',');
+  if (!rendered.has('kernels')) return;
+  probeViews.kernels.dispose();
+  rendered.delete('kernels');
+  if (activeTab === 'kernels') void renderActiveProbe();
+}
+followThemeBackground();
+new MutationObserver(followThemeBackground).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+new MutationObserver(followThemeBackground).observe(body, { attributes: true, attributeFilter: ['class'] });
 
 function showMessage(text: string, kind: 'info' | 'error' = 'info'): void {
   delete messageEl.dataset.about;
@@ -805,9 +825,9 @@ async function onMessage(msg: HostToWebview): Promise<void> {
       return;
     case 'image':
       try {
-        setImage(await decodeImage(msg.bytes, msg.mime), msg.name);
+        setImage(await decodeImage(msg.bytes, msg.mime, msg.name), msg.name);
       } catch (e) {
-        const m = `${msg.name} could not be read as an image: ${e instanceof Error ? e.message : String(e)}`;
+        const m = e instanceof ImageRefused ? e.message : `${msg.name} could not be read as an image: ${e instanceof Error ? e.message : String(e)}`;
         showMessage(m, 'error');
         reportError(m);
       }

@@ -906,6 +906,138 @@ test('feature maps: scrolled, every layer with maps in view below the sticky inp
   }
 });
 
+test('feature maps: each layer says its size and colour scale, one scale per layer on request; scrolled, the input image is a thumbnail', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(LENET, 1));
+    await statusFor(page, 1);
+    await page.setViewportSize({ width: 420, height: 560 });
+    await page.locator('vscode-tab-header[data-tab="featureMaps"]').click();
+    const status = page.locator('#nn-panel-featureMaps .nn-toolbar-status');
+    await poll('the feature maps of LeNet5', async () => /· 4 layers/.test(await status.innerText()), () => status.innerText());
+    await settle(page);
+    const legends = page.locator('#nn-panel-featureMaps section.nn-fm-layer .nn-fm-legend');
+    assert.equal(await legends.count(), 4, 'a legend per layer');
+    const first = legends.first();
+    assert.equal(await first.locator('.nn-fm-size').innerText(), '6 maps of 28 × 28 (H × W), channels 0–5 in reading order');
+    assert.match(await first.locator('.nn-fm-legend-text').innerText(), /^each map scaled to its own range: darkest = its min, yellow = its max · layer \S+\u00a0…\u00a0\S+$/);
+    assert.match((await first.getAttribute('aria-label')) ?? '', /^6 maps of 28 × 28 \(H × W\).*Colour scale: each map scaled to its own range/);
+    await page.screenshot({ path: join(results, 'feature-maps-legend-420.png') });
+    // One scale per layer: the maps are drawn again over the layer's range, the legend gives its ends.
+    await page.locator('#nn-panel-featureMaps vscode-checkbox.nn-fm-same-scale').click();
+    await poll('the legend of one scale per layer', async () => (await first.getAttribute('data-scale')) === 'layer', async () => (await first.getAttribute('data-scale')) ?? '');
+    assert.match(await first.locator('.nn-fm-legend-text').innerText(), /^one scale for the layer: darkest = \S+, yellow = \S+/);
+    await page.locator('#nn-panel-featureMaps vscode-checkbox.nn-fm-same-scale').click();
+    await poll('the legend per map again', async () => (await first.getAttribute('data-scale')) === 'map');
+    // Scrolled, the sticky input image shrinks to a thumbnail (it took some 40 % of the panel); at the top, full size again.
+    const box = () =>
+      page.evaluate(`(() => {
+        const panel = document.getElementById('nn-panel-featureMaps');
+        const image = panel.querySelector('canvas.nn-fm-input').getBoundingClientRect();
+        return { box: panel.querySelector('.nn-fm-inputbox').getBoundingClientRect().height, panel: panel.clientHeight, image: Math.max(image.width, image.height), compact: panel.querySelector('.nn-fm-inputbox').dataset.compact };
+      })()`) as Promise<{ box: number; panel: number; image: number; compact?: string }>;
+    const top = await box();
+    await page.evaluate(`document.getElementById('nn-panel-featureMaps').scrollTop = 400`);
+    const small = await poll('the thumbnail', async () => {
+      const b = await box();
+      return b.compact === 'true' ? b : undefined;
+    });
+    await settle(page);
+    const thumb = await box();
+    await page.screenshot({ path: join(results, 'feature-maps-thumbnail-420.png') });
+    assert.ok(thumb.box <= 0.25 * thumb.panel, `the sticky image takes ${thumb.box} of ${thumb.panel} px scrolled (${JSON.stringify({ top, small })})`);
+    assert.ok(thumb.image >= 64, `the thumbnail is still ${thumb.image} px: enough to compare with a map`);
+    assert.ok(top.image > thumb.image, `full size at the top: ${top.image} px`);
+    await page.evaluate(`document.getElementById('nn-panel-featureMaps').scrollTop = 0`);
+    await poll('full size at the top again', async () => (await box()).compact === 'false');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('feature maps and kernels of a block applied twice and repeated: each copy’s header says which it is', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(`block unit(f) {
+  input x
+  output x -> conv2d(f, 3, padding = same) -> relu
+}
+model Copies {
+  input image: [16, 16, 1]
+  output image -> unit(4) -> unit(4) * 2 -> flatten -> dense(2)
+}
+`, 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="featureMaps"]').click();
+    const details = page.locator('#nn-panel-featureMaps section.nn-fm-layer[data-op="conv2d"] .nn-fm-detail');
+    await poll('three conv2d sections', async () => (await details.count()) === 3);
+    assert.deepEqual((await details.allInnerTexts()).map((t) => t.replace(/^\[16, 16, 4\] · /, '')), [
+      'line 3 · in unit at line 7, 1st call on that line',
+      'line 3 · in unit at line 7, 2nd call on that line, copy 1 of 2',
+      'line 3 · in unit at line 7, 2nd call on that line, copy 2 of 2',
+    ]);
+    await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+    const kernels = page.locator('#nn-panel-kernels section.nn-kernel-layer');
+    await poll('three kernel sections', async () => (await kernels.count()) === 3);
+    const texts = await kernels.evaluateAll((els) => els.map((e) => (e.firstElementChild as unknown as { textContent: string }).textContent));
+    assert.equal(new Set(texts).size, 3, texts.join('\n'));
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('kernels: an RGB first layer is drawn as colour pictures and says why, its legend grey per colour channel', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(`model Rgb {
+  input image: [16, 16, 3]
+  output image -> conv2d(4, 3) -> relu -> conv2d(4, 3) -> flatten -> dense(2)
+}
+`, 1));
+    await statusFor(page, 1);
+    await page.locator('vscode-tab-header[data-tab="kernels"]').click();
+    const sections = page.locator('#nn-panel-kernels section.nn-kernel-layer');
+    await poll('the two convolutions', async () => (await sections.count()) === 2);
+    assert.deepEqual(await sections.evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { kind: string } }).dataset.kind)), ['image', 'grid']);
+    assert.match(await sections.first().locator('.nn-kernel-rgb-note').innerText(), /drawn as a colour picture: a pixel’s colour is its three weights there \(mid-grey = 0\)/);
+    assert.equal(await sections.first().locator('.nn-kernel-legend-key').innerText(), 'darker < 0 · mid-grey = 0 · lighter > 0');
+    assert.equal(await sections.nth(1).locator('.nn-kernel-rgb-note').count(), 0);
+    assert.equal(await sections.nth(1).locator('.nn-kernel-legend-key').innerText(), 'blue < 0 · background = 0 · red > 0');
+    await page.screenshot({ path: join(results, 'kernels-rgb.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('an image whose header declares 30 000 × 30 000 pixels is refused by name, never decoded', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(LENET, 1));
+    await statusFor(page, 1);
+    // A 45-byte PNG: signature, an IHDR declaring 30 000 × 30 000 RGB pixels (3.6 GB decoded), IEND.
+    await page.evaluate(`(() => {
+      const b = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+      postMessage({ type: 'image', name: 'bomb.png', mime: 'image/png', bytes: b }, '*');
+    })()`);
+    const shown = page.locator('#nn-message');
+    const text = await poll('the refusal', async () => {
+      const t = await shown.innerText();
+      return t.startsWith('bomb.png') ? t : undefined;
+    }, () => shown.innerText());
+    assert.equal(text, 'bomb.png: is 30000×30000 pixels (900 megapixels), more than the limit of 50 megapixels; resize the image (the inspector shrinks it to the model’s input anyway).');
+    assert.deepEqual(errors.filter((e) => !/bomb\.png/.test(e)), []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('kernels: each layer has a colour legend, its ramp from -max|w| through 0 to +max|w|, the scale its filters are drawn on', { timeout: 120_000 }, async () => {
   const { page, errors } = await openPage('cpu');
   try {
@@ -930,13 +1062,17 @@ test('kernels: each layer has a colour legend, its ramp from -max|w| through 0 t
         kind: s.dataset.kind,
         detail: s.firstElementChild.textContent,
         labels: legend ? [...legend.querySelectorAll('.nn-kernel-legend-value')].map((e) => e.textContent) : [],
+        key: legend ? legend.querySelector('.nn-kernel-legend-key').textContent : '',
         colours: ramp ? [rgb(0), rgb(Math.floor(ramp.width / 2)), rgb(ramp.width - 1)] : [],
         shown: !!r && r.width > 0 && r.height > 0,
         right: r ? r.right : 0,
         panelRight: document.getElementById('nn-panel-kernels').getBoundingClientRect().right,
       };
-    })`)) as { kind: string; detail: string; labels: string[]; colours: number[][]; shown: boolean; right: number; panelRight: number }[];
+    })`)) as { kind: string; detail: string; labels: string[]; key: string; colours: number[][]; shown: boolean; right: number; panelRight: number }[];
     assert.deepEqual(seen.map((s) => s.kind), ['image', 'grid']);
+    // Outside VS Code the page has no theme colours: its background is transparent, white behind it.
+    const bodyColour = ((await page.evaluate(`getComputedStyle(document.body).backgroundColor`)) as string).match(/[\d.]+/g)!.map(Number);
+    const background = bodyColour.length === 4 && bodyColour[3] === 0 ? [255, 255, 255] : bodyColour.slice(0, 3);
     for (const s of seen) {
       // The header says the weights' range: the scale is symmetric, up to the larger of |min| and |max|.
       const [, lo, hi] = /weights (\S+) … (\S+)$/.exec(s.detail) ?? [];
@@ -948,13 +1084,11 @@ test('kernels: each layer has a colour legend, its ramp from -max|w| through 0 t
       assert.deepEqual(s.labels, [`\u2212${top}`, '0', top], `${s.kind} layer (${s.detail}): a true minus`);
       assert.ok(s.right <= s.panelRight + 0.5, `the ${s.kind} legend ends at ${s.right} px, past the panel (${s.panelRight} px)`);
       const [neg, zero, pos] = s.colours;
-      if (s.kind === 'image') {
-        // Grey: black at -max, mid-grey at 0, white at +max, as the filters are drawn.
-        assert.ok(neg.every((v) => v < 30) && zero.every((v) => Math.abs(v - 128) < 20) && pos.every((v) => v > 225), JSON.stringify(s.colours));
-      } else {
-        // Blue at -max, near-white at 0, red at +max.
-        assert.ok(neg[2] > neg[0] + 60 && zero.every((v) => v > 200) && pos[0] > pos[2] + 60, JSON.stringify(s.colours));
-      }
+      // One scale for single-channel weights, a grey first layer's pictures as a deeper layer's grid: blue at -max,
+      // the page's background at 0 (zero reads as nothing, in any theme), red at +max; said in words beside it.
+      assert.ok(neg[2] > neg[0] + 60 && pos[0] > pos[2] + 60, JSON.stringify(s.colours));
+      assert.ok(zero.every((v, i) => Math.abs(v - background[i]) <= 8), `0 at the background ${background}: ${JSON.stringify(s.colours)}`);
+      assert.equal(s.key, 'blue < 0 · background = 0 · red > 0');
     }
     assert.deepEqual(errors, []);
   } finally {

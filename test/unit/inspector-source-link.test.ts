@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { boxTooltip, buildDiagram, callBox, groupKeys } from '../../webview/views/graphModel';
 import { serializeModel } from '../../extension/core/protocol';
-import { headerSource, layerSource, pathAt, sourceText, sourceTitle } from '../../webview/views/sourceLink';
+import { blockPlace, headerSource, layerSource, pathAt, sourceText, sourceTitle } from '../../webview/views/sourceLink';
 
 const examples = join(__dirname, '../../examples');
 const read = (name: string) => readFileSync(join(examples, name), 'utf8');
@@ -113,4 +113,54 @@ test('a click on a graph node of an imported block selects the block call in thi
   assert.match(text.slice(call.node.range.start.offset, call.node.range.end.offset), /^gpt_block\(128, 4\) \* 4/);
   const wte = [...d.boxes.values()].find((b) => b.node.kind === 'layer' && b.node.op === 'embedding')!;
   assert.equal(callBox(d.boxes, wte), wte);
+});
+
+test('a layer in a block says which application of the block it is in: the call’s line, the copy of a repeat, the call on a shared line', () => {
+  const text = `block unit(f) {
+  input x
+  output x -> conv2d(f, 3, padding = same) -> relu
+}
+block stage(f) {
+  input x
+  output x -> unit(f) * 2
+}
+model Net {
+  input image: [16, 16, 1]
+  a = image -> unit(4)
+  b = a -> unit(4) * 3
+  c = b -> unit(4) -> unit(4)
+  output c -> stage(4) -> flatten -> dense(2)
+}
+`;
+  const a = analyze(text, { uri: 'file:///w/net.nnmodel' });
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error'), []);
+  const model = serializeModel(a.models[0]);
+  const groups = model.graph.nodes.filter((n) => n.kind === 'group');
+  assert.equal(groups.length, 5);
+  const conv = (g: (typeof groups)[number]) => (g.kind === 'group' ? g.runs[0].body.nodes.find((n) => n.kind === 'layer' && n.op === 'conv2d')!.id : -1);
+  const [first, repeated, left, right, stage] = groups;
+  assert.equal(blockPlace(model.graph, `${first.id}/0#0/${conv(first)}`), 'in unit at line 11');
+  assert.equal(blockPlace(model.graph, `${repeated.id}/0#1/${conv(repeated)}`), 'in unit at line 12, copy 2 of 3');
+  assert.equal(blockPlace(model.graph, `${left.id}/0#0/${conv(left)}`), 'in unit at line 13, 1st call on that line');
+  assert.equal(blockPlace(model.graph, `${right.id}/0#0/${conv(right)}`), 'in unit at line 13, 2nd call on that line');
+  // Nested: the stage's call, then the unit repeated inside it.
+  assert.ok(stage.kind === 'group');
+  const inner = stage.runs[0].body.nodes.find((n) => n.kind === 'group')!;
+  const innerConv = inner.kind === 'group' ? inner.runs[0].body.nodes.find((n) => n.kind === 'layer' && n.op === 'conv2d')!.id : -1;
+  assert.equal(blockPlace(model.graph, `${stage.id}/0#0/${inner.id}/0#1/${innerConv}`), 'in stage at line 14 › unit at line 7, copy 2 of 2');
+  // Every conv2d of the model (8 of them) has a header of its own.
+  const headers = [
+    `${first.id}/0#0/${conv(first)}`,
+    ...[0, 1, 2].map((r) => `${repeated.id}/0#${r}/${conv(repeated)}`),
+    `${left.id}/0#0/${conv(left)}`,
+    `${right.id}/0#0/${conv(right)}`,
+    ...[0, 1].map((r) => `${stage.id}/0#0/${inner.id}/0#${r}/${innerConv}`),
+  ];
+  // The line alone (the headers before): every one of them said "line 3".
+  assert.deepEqual([...new Set(headers.map((p) => sourceText(layerSource(model.graph, p)!)))], ['line 3']);
+  const placed = headers.map((p) => `${sourceText(layerSource(model.graph, p)!)} · ${blockPlace(model.graph, p)}`);
+  assert.equal(new Set(placed).size, 8, placed.join('\n'));
+  // A layer outside any block says nothing more.
+  const dense = model.graph.nodes.find((n) => n.kind === 'layer' && n.op === 'dense')!;
+  assert.equal(blockPlace(model.graph, String(dense.id)), undefined);
 });

@@ -20,16 +20,81 @@ const SEQUENTIAL: readonly Rgb[] = [
   [253, 231, 37],
 ];
 
-/** Blue → near-white → red, for signed values (weights). */
-const DIVERGING: readonly Rgb[] = [
+/** The ends of the diverging map on a light background (ColorBrewer RdBu's), negative first. */
+const LIGHT_ENDS: readonly [Rgb, Rgb] = [
   [33, 102, 172],
-  [103, 169, 207],
-  [209, 229, 240],
-  [247, 247, 247],
-  [253, 219, 199],
-  [239, 138, 98],
   [178, 24, 43],
 ];
+/** The ends on a dark background: lighter, so that both keep a contrast of 4:1 or more against it. */
+const DARK_ENDS: readonly [Rgb, Rgb] = [
+  [92, 165, 222],
+  [232, 104, 86],
+];
+/** Steps from each end to the centre (the ramp has 2·STEPS + 1 stops). */
+const HALF_STEPS = 4;
+
+/**
+ * The stops of the diverging map for a page whose background is
+ * `background`: blue (negative) → the background itself (zero) → red
+ * (positive), so that a zero weight reads as nothing, in a light, a dark
+ * or a high-contrast theme alike (a near-white centre glared on a dark
+ * page). Darker ends on a light background, lighter ones on a dark one.
+ */
+export function divergingStops(background: Rgb): Rgb[] {
+  const [neg, pos] = luminance(background) > 0.4 ? LIGHT_ENDS : DARK_ENDS;
+  const mix = (a: Rgb, f: number): Rgb => [Math.round(a[0] + (background[0] - a[0]) * f), Math.round(a[1] + (background[1] - a[1]) * f), Math.round(a[2] + (background[2] - a[2]) * f)];
+  const toward = (end: Rgb) => Array.from({ length: HALF_STEPS }, (_, i) => mix(end, i / HALF_STEPS));
+  return [...toward(neg), [background[0], background[1], background[2]], ...toward(pos).reverse()];
+}
+
+/** The diverging map's stops: centred on white until the page says its background (`setDivergingBackground`). */
+let DIVERGING: readonly Rgb[] = divergingStops([255, 255, 255]);
+
+/**
+ * Centres the diverging map (kernels, position encodings, their legends) on
+ * the page's background; main.ts calls it at start and on each theme change
+ * (and redraws the Kernels tab). Returns whether the map changed.
+ */
+export function setDivergingBackground(background: Rgb): boolean {
+  const next = divergingStops(background);
+  if (next.every((s, i) => s.every((v, k) => v === DIVERGING[i][k]))) return false;
+  DIVERGING = next;
+  return true;
+}
+
+/** Relative luminance (WCAG 2) of an sRGB colour, 0 (black) to 1 (white). */
+export function luminance(c: Rgb): number {
+  const lin = (v: number) => {
+    const x = v / 255;
+    return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+}
+
+/** WCAG contrast ratio of two colours (1 to 21). */
+export function contrast(a: Rgb, b: Rgb): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * A CSS colour as VS Code writes its theme variables ("#1e1e1e", "#fff",
+ * "#1e1e1eff", "rgb(30, 30, 30)", "rgba(…)"), its alpha ignored;
+ * undefined for a fully transparent rgba() and anything else (a colour
+ * name, an empty variable).
+ */
+export function parseCssColour(text: string): Rgb | undefined {
+  const t = text.trim().toLowerCase();
+  let m = /^#([0-9a-f]{3,4})$/.exec(t);
+  if (m) return [0, 1, 2].map((i) => parseInt(m![1][i] + m![1][i], 16)) as unknown as Rgb;
+  m = /^#([0-9a-f]{6})([0-9a-f]{2})?$/.exec(t);
+  if (m) return [0, 2, 4].map((i) => parseInt(m![1].slice(i, i + 2), 16)) as unknown as Rgb;
+  m = /^rgba?\(\s*(\d+(?:\.\d+)?)[\s,]+(\d+(?:\.\d+)?)[\s,]+(\d+(?:\.\d+)?)\s*(?:[,/]\s*([\d.]+)%?\s*)?\)$/.exec(t);
+  // Fully transparent (a page without a background of its own) says nothing of the colour behind it.
+  if (m && m[4] !== undefined && Number(m[4]) === 0) return undefined;
+  if (m) return [m[1], m[2], m[3]].map((v) => Math.min(255, Math.round(Number(v)))) as unknown as Rgb;
+  return undefined;
+}
 
 function ramp(stops: readonly Rgb[], t: number): Rgb {
   const x = (Number.isFinite(t) ? Math.min(1, Math.max(0, t)) : 0) * (stops.length - 1);
@@ -45,7 +110,7 @@ export function sequential(t: number): Rgb {
   return ramp(SEQUENTIAL, t);
 }
 
-/** Colour of t in [-1, 1] (clamped) on the diverging map; 0 is near-white. */
+/** Colour of t in [-1, 1] (clamped) on the diverging map; 0 is the page's background (`setDivergingBackground`). */
 export function diverging(t: number): Rgb {
   return ramp(DIVERGING, (t + 1) / 2);
 }

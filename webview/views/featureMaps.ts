@@ -29,6 +29,18 @@
  * caption is `.nn-fmx-zero`, its layer's share `.nn-fmx-zeros`, and the
  * flag `.nn-fmx-dead`.
  *
+ * Under each header, a legend `div.nn-fm-legend` (`data-scale`: map or
+ * layer; `data-lo`, `data-hi`: the layer's range) says the layer's size
+ * (`.nn-fm-size`: maps of H × W, channels) and its colour scale: the ramp,
+ * its ends and how the values were normalised (`.nn-fm-legend-text`). By
+ * default each map is scaled to its own range; the toolbar's "One colour
+ * scale per layer" (`vscode-checkbox.nn-fm-same-scale`, kept while the
+ * panel lives) colours all maps of a layer over the layer's range. A
+ * layer inside a block says in its header which application of the block
+ * it belongs to (sourceLink.ts `blockPlace`). Once the toolbar has scrolled
+ * away, the sticky input image is a thumbnail the size of a map
+ * (`data-compact` on `.nn-fm-inputbox`).
+ *
  * When the image input goes first through augmentation layers
  * (`random_flip`, `cutout`...), a strip under it, `div.nn-fm-augment`
  * (`data-layers`: their labels), shows the picked image as training sees
@@ -57,7 +69,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { modelFields, windowAt, type InputField } from '../../extension/core/analysis/receptive';
 import { sampleImages, waves, type SampleImage } from '../../extension/core/runtime/data/synthetic';
 import { tokenizerFor } from '../../extension/core/runtime/tokenizers';
-import { fillSequential, formatValue } from '../probes/colormap';
+import { fillSequential, formatValue, sequential } from '../probes/colormap';
 import { featureMapLayers, featureMaps, type FeatureMap, type FeatureMapLayer, type OutputRead } from '../probes/featureMaps';
 import { convInputSource, isExplained, isExplainedPool, readConvLayer, readPoolLayer, type ConvInputSource } from '../probes/convCalcRead';
 import { calcExplainer, type CalcSource } from './convCalcView';
@@ -65,7 +77,7 @@ import { isModeOp } from '../probes/trainModes';
 import { modesPanel, type ModesSource } from './trainModesView';
 import { fitTokens, imageInput, inputPlans, maxSequenceLength, smallestVocab, type InputPlan } from '../probes/input';
 import { cellKeys, hover, showAt, tooltip } from '../probes/hover';
-import { TRAIN_IMAGE, defaultImage, lateStartImage, pickerState, runDimsText, unitAt, unitStripLayout, zeroCaption, zeroStats, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
+import { TRAIN_IMAGE, colourRange, defaultImage, lateStartImage, layerRange, mapLegend, mapSizeText, pickerState, runDimsText, unitAt, unitStripLayout, zeroCaption, zeroStats, type MapScale, type UnitStripLayout, type ZeroStats } from './featureMapsModel';
 import { classStrip, type ClassStrip } from './output';
 import { button, el, layerHeader, note, pixelCanvas } from '../dom';
 import { firstOutput, outputPlan, perPositionNote } from './outputModel';
@@ -73,7 +85,7 @@ import { AUGMENT_VIEWS, augmentationChain, augmentedViews, chainLabel, viewPixel
 import type { LayerNode } from '../../extension/core/analysis/types';
 import type { Shape } from '../../extension/core/analysis/sym';
 import type { ViewContext } from './types';
-import { headerSource, layerSource, sourceText } from './sourceLink';
+import { blockPlace, headerSource, layerSource, sourceText } from './sourceLink';
 
 /** Channels drawn per layer before "Show all". */
 const CHANNEL_LIMIT = 64;
@@ -93,12 +105,16 @@ let generation = 0;
 let waitingStart: { key: string; sample: string } | undefined;
 /** "Show every layer": kept across re-renders while the panel lives, like the other views' choices. */
 let showEvery = false;
+/** "One colour scale per layer" (else each map over its own range): kept like `showEvery`. */
+let mapScale: MapScale = 'map';
 /** Convolutions' inputs from the last pass, kept for their breakdowns until the next pass or dispose. */
 let kept: tfTypes.Tensor[] = [];
 /** The augmentation preview's image (`[1, h, w, c]`), kept for its "New draws" until the next pass or dispose. */
 let augmentImage: tfTypes.Tensor | undefined;
 /** Keeps `--nn-fm-sticky` at the sticky input image's height: the layers' headers stick just under it (inspector.css). */
 let stickyHeight: ResizeObserver | undefined;
+/** Shrinks the sticky input image to a thumbnail while the view is scrolled (its toolbar out of sight). */
+let scrolled: IntersectionObserver | undefined;
 
 function releaseKept(): void {
   for (const t of kept) t.dispose();
@@ -154,6 +170,9 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
     const view = root;
     stickyHeight = new ResizeObserver(() => view.style.setProperty('--nn-fm-sticky', `${preview.element.getBoundingClientRect().height}px`));
     stickyHeight.observe(preview.element);
+    // Once the toolbar above it has scrolled away (the image sticks over the maps), the image becomes a thumbnail.
+    scrolled = new IntersectionObserver((entries) => preview.compact(!entries[entries.length - 1].isIntersecting));
+    scrolled.observe(toolbar);
   }
   // Where each layer's values look in the image input (per node path: every repetition of a block has its own).
   const fields = modelFields(ctx.modelInfo).byPath;
@@ -194,10 +213,20 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   every.title = 'Also draw activations, normalisations, merges, dense and every other layer, from the same forward pass; dropout and batchnorm layers compare training and inference';
   every.checked = showEvery;
   status.before(every);
+  const sameScale = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean };
+  sameScale.className = 'nn-fm-same-scale';
+  sameScale.setAttribute('label', 'One colour scale per layer');
+  sameScale.title = 'Colour all maps of a layer over the layer’s range, so that maps compare (a weak map looks weak); unticked, each map is scaled to its own range and shows its pattern however weak';
+  sameScale.checked = mapScale === 'layer';
+  status.before(sameScale);
   let lastImage: ImageData | undefined;
   every.addEventListener('change', () => {
     showEvery = every.checked;
     // Before the first image arrives there is nothing to redraw: its run reads the option.
+    if (!needsImage || lastImage) run(lastImage);
+  });
+  sameScale.addEventListener('change', () => {
+    mapScale = sameScale.checked ? 'layer' : 'map';
     if (!needsImage || lastImage) run(lastImage);
   });
   let runs = 0;
@@ -358,6 +387,8 @@ export function dispose(): void {
   augmentImage = undefined;
   stickyHeight?.disconnect();
   stickyHeight = undefined;
+  scrolled?.disconnect();
+  scrolled = undefined;
   unsubscribe?.();
   unsubscribe = undefined;
   root?.remove();
@@ -537,10 +568,12 @@ function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap,
   const half = layer.node.category === 'recurrent' && layer.node.args.bidirectional === true && map.kind !== 'grid' ? (map.kind === 'strip' ? map.channels : map.width) / 2 : undefined;
   const halves = half !== undefined && Number.isInteger(half) ? half : undefined;
   const split = halves === undefined ? '' : ` · ${map.kind === 'strip' ? 'channels' : 'units'} 0–${halves - 1} read forward, ${halves}–${2 * halves - 1} backward`;
-  const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''}${split}${source ? ` · ${sourceText(source)}` : ''}`, headerSource(source, ctx.reveal), { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
+  // Which application of a block (a block called twice, or `* N`): its layers' sections would otherwise read alike.
+  const place = blockPlace(ctx.info.graph, map.path);
+  const header = layerHeader(label, `${shape}${what ? ` · ${what}` : ''}${split}${source ? ` · ${sourceText(source)}` : ''}${place ? ` · ${place}` : ''}`, headerSource(source, ctx.reveal), { header: 'nn-fm-header', title: 'nn-fm-title', detail: 'nn-fm-detail' });
   const zeros = layer.relu ? zeroStats(map.data, map.channels, map.height * map.width) : undefined;
   if (zeros) header.append(...zeroBadges(map, zeros));
-  section.append(header);
+  section.append(header, scaleLegend(map));
   if (calc) section.dataset.calc = 'true';
   if (map.kind === 'strip') section.append(stripCanvas(map, tip, zeros, calc, halves));
   else if (map.kind === 'units') section.append(...unitStrip(map, tip, halves));
@@ -548,6 +581,50 @@ function layerSection(ctx: ViewContext, layer: FeatureMapLayer, map: FeatureMap,
   // Dropout and batchnorm: what the layer does in training beside what it does here, at inference (trainModesView.ts).
   if (modes) section.append(modesPanel(modes));
   return section;
+}
+
+/** Colours in a legend's ramp and its displayed width (CSS pixels). */
+const RAMP_STEPS = 64;
+const RAMP_WIDTH = 120;
+
+/**
+ * Under a layer's header: its size (maps, H × W, channels) and its colour
+ * scale: the ramp the maps are drawn on, its ends (each map's min and max,
+ * or the layer's values with 0 marked) and how the values were normalised.
+ */
+function scaleLegend(map: FeatureMap): HTMLElement {
+  const legend = mapLegend(map, mapScale);
+  const box = el('div', 'nn-fm-legend');
+  box.dataset.scale = legend.perMap ? 'map' : 'layer';
+  const [lo, hi] = layerRange(map);
+  box.dataset.lo = String(lo);
+  box.dataset.hi = String(hi);
+  const size = el('span', 'nn-fm-size', mapSizeText(map));
+  const scale = el('span', 'nn-fm-legend-scale');
+  const ramp = el('canvas', 'nn-fm-legend-ramp');
+  ramp.width = RAMP_STEPS;
+  ramp.height = 1;
+  ramp.style.width = `${RAMP_WIDTH}px`;
+  const px = new Uint8ClampedArray(RAMP_STEPS * 4);
+  for (let i = 0; i < RAMP_STEPS; i++) px.set([...sequential(i / (RAMP_STEPS - 1)).map(Math.round), 255], i * 4);
+  ramp.getContext('2d')?.putImageData(new ImageData(px, RAMP_STEPS, 1), 0, 0);
+  const rampBox = el('span', 'nn-fm-legend-rampbox');
+  rampBox.append(ramp);
+  if (legend.zeroAt !== undefined && legend.zeroAt > 0 && legend.zeroAt < 1) {
+    // Where 0 is on a shared scale that holds both signs.
+    const zero = el('span', 'nn-fm-legend-zero', '0');
+    zero.style.left = `${legend.zeroAt * 100}%`;
+    rampBox.append(zero);
+  }
+  scale.append(el('span', 'nn-fm-legend-value', legend.ends[0]), rampBox, el('span', 'nn-fm-legend-value', legend.ends[1]));
+  // A range stays on one line ("−0.5461 … 0.8816" wrapped after its "…").
+  const text = el('span', 'nn-fm-legend-text', legend.text.replace(/ … /g, '\u00a0…\u00a0'));
+  box.append(size, scale, text);
+  // One image for screen readers: the size and the scale in words (the parts above say the same, hidden from them).
+  box.setAttribute('role', 'img');
+  box.setAttribute('aria-label', `${mapSizeText(map)}. ${legend.said}`);
+  box.title = legend.said;
+  return box;
 }
 
 /** A ReLU output's share of zeros over the layer, its all-zero channels, and the flag when it is all zero. */
@@ -608,7 +685,8 @@ function channelCanvas(map: FeatureMap, c: number, scale: number, tip: HTMLEleme
   const canvas = pixelCanvas('nn-fm-map', width, height, scale);
   canvas.dataset.channel = String(c);
   canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
-  fillSequential(map.data, c * width * height, width * height, map.min[c], map.max[c], image.data);
+  const [lo, hi] = colourRange(map, c, mapScale);
+  fillSequential(map.data, c * width * height, width * height, lo, hi, image.data);
   canvas.getContext('2d')?.putImageData(image, 0, 0);
   const range = `channel ${c} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}`;
   canvas.dataset.range = `${map.min[c]},${map.max[c]}`;
@@ -803,13 +881,25 @@ function augmentStrip(ctx: ViewContext, chain: readonly LayerNode[], inputShape:
 
 interface InputPreview {
   element: HTMLElement;
+  /** Shrinks the image to a thumbnail (the view is scrolled) or back to its full size. */
+  compact(on: boolean): void;
   /** Draws the image the model is fed ([1, h, w, c], values 0–1). */
   draw(input: tfTypes.Tensor): Promise<void>;
   /** Outlines a window of input positions (hides the outline without one); returns its description. */
   outline(window: { from: number[]; to: number[] } | undefined): string | undefined;
 }
 
-/** The image as the model sees it, with the receptive field of the hovered value outlined. */
+/** Longest side of the input image while the view is scrolled (CSS pixels): a feature map's size, to compare them side by side. */
+const THUMBNAIL_SIZE = MAP_SIZE;
+/** Longest side of the input image at the top of the view. */
+const PREVIEW_SIZE = 160;
+
+/**
+ * The image as the model sees it, with the receptive field of the hovered
+ * value outlined. Sticky; a thumbnail (`compact`) while the view is scrolled
+ * (it took some 40 % of a short panel over the maps), its outline in
+ * fractions of the image so that it fits either size.
+ */
 function inputPreview(): InputPreview {
   const element = el('div', 'nn-fm-inputbox');
   element.style.display = 'flex';
@@ -847,19 +937,32 @@ function inputPreview(): InputPreview {
   element.append(frame, caption);
   let h = 0;
   let w = 0;
-  let scale = 1;
+  let small = false;
+  const size = () => {
+    if (h === 0) return;
+    const scale = small ? THUMBNAIL_SIZE / Math.max(h, w) : Math.max(1, Math.floor(PREVIEW_SIZE / Math.max(h, w)));
+    canvas.style.width = `${Math.round(w * scale)}px`;
+    canvas.style.height = `${Math.round(h * scale)}px`;
+  };
+  const fullCaption = caption.textContent;
   return {
     element,
+    compact(on) {
+      if (on === small) return;
+      small = on;
+      element.classList.toggle('nn-fm-compact', on);
+      element.dataset.compact = String(on);
+      caption.textContent = on ? 'Input as the model sees it (full size at the top). Hover a map: the outline is what that value sees.' : fullCaption;
+      size();
+    },
     async draw(input) {
       const [, ih, iw, c] = input.shape as number[];
       const values = (await input.data()) as Float32Array;
       h = ih;
       w = iw;
-      scale = Math.max(1, Math.floor(160 / Math.max(h, w)));
       canvas.width = w;
       canvas.height = h;
-      canvas.style.width = `${w * scale}px`;
-      canvas.style.height = `${h * scale}px`;
+      size();
       const rgba = new Uint8ClampedArray(w * h * 4);
       for (let i = 0; i < w * h; i++) {
         for (let k = 0; k < 3; k++) rgba[i * 4 + k] = Math.round(255 * Math.min(1, Math.max(0, values[i * c + (c === 3 ? k : 0)])));
@@ -882,10 +985,11 @@ function inputPreview(): InputPreview {
         box.hidden = true;
         return undefined;
       }
-      b.top = `${r0 * scale}px`;
-      b.left = `${c0 * scale}px`;
-      b.height = `${(r1 - r0 + 1) * scale}px`;
-      b.width = `${(c1 - c0 + 1) * scale}px`;
+      // In fractions of the image: right at full size and as a thumbnail.
+      b.top = `${(100 * r0) / h}%`;
+      b.left = `${(100 * c0) / w}%`;
+      b.height = `${(100 * (r1 - r0 + 1)) / h}%`;
+      b.width = `${(100 * (c1 - c0 + 1)) / w}%`;
       box.dataset.rows = `${r0}-${r1}`;
       box.dataset.cols = `${c0}-${c1}`;
       box.hidden = false;
@@ -915,11 +1019,14 @@ function stripCanvas(map: FeatureMap, tip: HTMLElement, zeros?: ZeroStats, calc?
   canvas.style.imageRendering = 'pixelated';
   canvas.style.marginTop = '4px';
   const pixels = new Uint8ClampedArray(len * channels * 4);
-  // One row per channel, each normalised to its own range.
-  for (let c = 0; c < channels; c++) fillSequential(map.data, c * len, len, map.min[c], map.max[c], pixels.subarray(c * len * 4));
+  // One row per channel, each normalised to its own range (or all to the layer's).
+  for (let c = 0; c < channels; c++) {
+    const [lo, hi] = colourRange(map, c, mapScale);
+    fillSequential(map.data, c * len, len, lo, hi, pixels.subarray(c * len * 4));
+  }
   canvas.getContext('2d')?.putImageData(new ImageData(pixels, len, channels), 0, 0);
   canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', `${plural(channels, 'channel')} (rows) × ${plural(len, 'step')} (columns), each row normalised to its range`);
+  canvas.setAttribute('aria-label', `${plural(channels, 'channel')} (rows) × ${plural(len, 'step')} (columns), ${mapScale === 'layer' ? 'all rows on the layer’s scale' : 'each row normalised to its range'}`);
   const read = (c: number, t: number) => {
     const zero = zeros ? ` · ${zeroCaption(zeros.perChannel[c])}` : '';
     return `channel ${c}${directionOf(c, halves)} · ${formatValue(map.min[c])} … ${formatValue(map.max[c])}${zero}\nstep ${t} = ${formatValue(map.data[c * len + t])}`;

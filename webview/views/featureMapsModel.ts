@@ -1,10 +1,13 @@
 /**
  * The feature maps view without the DOM: its image picker (its options and
  * which one is selected, so the picker always names the image the maps are
- * drawn for), the zero shares of ReLU outputs, and the layout of `[n]`
- * outputs' cell strips. Unit tested in Node (test/unit/feature-maps-*.test.ts).
+ * drawn for), the zero shares of ReLU outputs, the layout of `[n]`
+ * outputs' cell strips, and each layer's colour scale and size as its
+ * legend says them. Unit tested in Node (test/unit/feature-maps-*.test.ts).
  */
 import type { DimSource } from '../host/session';
+import { groupedPlural, plural } from '../../extension/core/plural';
+import { formatRange, formatSigned } from '../probes/colormap';
 
 export interface PickerOption {
   value: string;
@@ -184,4 +187,95 @@ export function runDimsText(dims: Readonly<Record<string, number>>, sources?: Re
   const same = from.every((f) => f === from[0]);
   const text = entries.map(([name, value], i) => `${name} = ${value}${!same && from[i] ? ` (${DIM_SOURCE_TEXT[from[i]!]})` : ''}`).join(', ');
   return same && from[0] && entries.length ? `${text} (${DIM_SOURCE_TEXT[from[0]]})` : text;
+}
+
+// ------------------------------------------------------------------ colour scale and size
+
+/**
+ * How a layer's maps are coloured: `map`, each channel's map over its own
+ * range (the default: every map shows its pattern, however weak); `layer`,
+ * every map over the layer's range (maps compare: a weak one looks weak).
+ */
+export type MapScale = 'map' | 'layer';
+
+/** The part of a feature map its legend needs (probes/featureMaps.ts `FeatureMap`). */
+export interface MapExtent {
+  kind: 'grid' | 'strip' | 'units';
+  height: number;
+  width: number;
+  channels: number;
+  min: ArrayLike<number>;
+  max: ArrayLike<number>;
+}
+
+/** The smallest and largest value over every channel of a layer. */
+export function layerRange(map: Pick<MapExtent, 'channels' | 'min' | 'max'>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let c = 0; c < map.channels; c++) {
+    lo = Math.min(lo, map.min[c]);
+    hi = Math.max(hi, map.max[c]);
+  }
+  return map.channels > 0 ? [lo, hi] : [0, 0];
+}
+
+/** The range channel `c`'s map is coloured over: its own, or with `layer` the layer's. */
+export function colourRange(map: Pick<MapExtent, 'channels' | 'min' | 'max'>, c: number, scale: MapScale): [number, number] {
+  return scale === 'layer' ? layerRange(map) : [map.min[c], map.max[c]];
+}
+
+/** What a layer's colour legend says. */
+export interface MapLegend {
+  /** Whether each map has its own scale (the ends are then each map's min and max, not numbers). */
+  perMap: boolean;
+  /** The labels at the ends of the ramp: "min" / "max" per map, else the values (a true minus sign). */
+  ends: [string, string];
+  /** Where 0 falls on the ramp (0–1), for a shared scale whose range holds it; else undefined. */
+  zeroAt?: number;
+  /** The sentence beside the ramp: how the values were normalised. */
+  text: string;
+  /** The whole legend for screen readers and the tooltip. */
+  said: string;
+}
+
+/**
+ * The legend of a layer's maps on the sequential map (dark purple → yellow):
+ * with `map` scale (and more than one channel), that each map is scaled to
+ * its own min (darkest) and max (yellow) and the layer's range; with a
+ * shared scale, the range's ends, and where 0 is (a tick on the ramp; the
+ * darkest end for a ReLU output, whose minimum is 0; or outside the range).
+ * A flat range is said to be flat.
+ */
+export function mapLegend(map: MapExtent, scale: MapScale): MapLegend {
+  const [lo, hi] = layerRange(map);
+  const range = formatRange(lo, hi);
+  const perMap = scale === 'map' && map.channels > 1;
+  const unit = map.kind === 'strip' ? 'row' : 'map';
+  if (perMap) {
+    const text = `each ${unit} scaled to its own range: darkest = its min, yellow = its max · layer ${range}`;
+    return { perMap, ends: ['min', 'max'], text, said: `Colour scale: ${text}. Hover a ${unit} for its range.` };
+  }
+  if (hi === lo) {
+    const text = `every value is ${formatSigned(lo)}: a flat map`;
+    return { perMap, ends: [formatSigned(lo), formatSigned(hi)], text, said: `Colour scale: ${text}.` };
+  }
+  const zeroAt = lo <= 0 && hi >= 0 ? (0 - lo) / (hi - lo) : undefined;
+  const whose = map.channels > 1 ? 'one scale for the layer' : map.kind === 'units' ? 'one scale for the units' : 'scaled to its range';
+  // At an end, 0 is already named there (a ReLU output: darkest = 0).
+  const zero = zeroAt === undefined ? ' (0 is outside it)' : zeroAt === 0 || zeroAt === 1 ? '' : ', the tick marks 0';
+  const text = `${whose}: darkest = ${formatSigned(lo)}, yellow = ${formatSigned(hi)}${zero}`;
+  const [a, b] = range.split(' … ');
+  return { perMap, ends: [a, b], zeroAt, text, said: `Colour scale: ${text}.` };
+}
+
+/**
+ * A layer's size as the reader counts it: "6 maps of 28 × 28 (H × W),
+ * channels 0–5 in reading order", "16 channels (rows) × 32 steps
+ * (columns)", "120 units".
+ */
+export function mapSizeText(map: Pick<MapExtent, 'kind' | 'height' | 'width' | 'channels'>): string {
+  if (map.kind === 'units') return groupedPlural(map.width, 'unit');
+  if (map.kind === 'strip') return `${plural(map.channels, 'channel')} (rows) × ${plural(map.width, 'step')} (columns)`;
+  const order = map.channels === 1 ? '' : `, channels 0–${map.channels - 1} in reading order`;
+  return `${plural(map.channels, 'map')} of ${map.height} × ${map.width} (H × W)${order}`;
 }

@@ -1,11 +1,17 @@
 /**
  * The kernels view: the learned (or initial) filters of every convolution
- * layer. A first layer on grey or RGB images shows each filter as a small
- * picture (scaled up, pixelated; mid-grey is zero); deeper layers show a
- * grid with one `[kh, kw]` map per (output, input) channel pair on a
- * blue–white–red scale. Both scales are symmetric, ±(largest |weight|) of
- * the layer at the ends, and each layer's legend shows its ramp with those
- * values and 0. Hover shows the weights (a filter picture takes focus: the arrow
+ * layer. Single-channel weights are drawn on one diverging scale
+ * everywhere: blue negative, red positive, zero the page's background (so
+ * it reads as nothing in a light, dark or high-contrast theme; colormap.ts
+ * `setDivergingBackground`). A first layer on grey images shows each filter
+ * as one such picture (scaled up, pixelated); on RGB images each filter is
+ * a colour picture on purpose (its red, green and blue weights as the
+ * pixel's colour, mid-grey zero: what colour the filter responds to), which
+ * a note under the legend says; deeper layers show a grid with one
+ * `[kh, kw]` map per (output, input) channel pair. Every scale is
+ * symmetric, ±(largest |weight|) of the layer at the ends, and each layer's
+ * legend shows its ramp with those values and 0, and says in words which
+ * colour is negative, zero and positive. Hover shows the weights (a filter picture takes focus: the arrow
  * keys move a cursor over its weights, shown and announced). Each `positional` layer shows its
  * position encoding and the similarity of its positions (positional.ts),
  * in the model's order among the convolutions. For a model with an image
@@ -17,16 +23,17 @@
  * `data-path` and `data-kind` (`image` or `grid`); each filter picture a
  * `canvas.nn-kernel`, each grid cell a `canvas.nn-kernel-cell`; the legend
  * a `div.nn-kernel-legend` (`data-abs-max`) with its ramp and three
- * `.nn-kernel-legend-value`s (-max, 0, +max).
+ * `.nn-kernel-legend-value`s (-max, 0, +max); an RGB first layer's note
+ * `.nn-kernel-rgb-note`.
  */
-import { diverging, formatValue } from '../probes/colormap';
+import { diverging, fillDiverging, formatValue } from '../probes/colormap';
 import { kernelHeaderParts, kernels, type KernelSet } from '../probes/kernels';
 import { positionalTable } from '../probes/positional';
 import { positionalSection } from './positional';
 import { symmetricLegend } from './legend';
 import { cellKeys, hover, tooltip } from '../probes/hover';
 import type { ViewContext } from './types';
-import { headerSource, layerSource } from './sourceLink';
+import { blockPlace, headerSource, layerSource } from './sourceLink';
 import { button, layerHeader, note, pixelCanvas } from '../dom';
 import { classicSection } from './classicKernelsView';
 
@@ -100,32 +107,47 @@ function layerSection(ctx: ViewContext, path: string, label: string, set: Kernel
   section.dataset.path = path;
   section.dataset.kind = set.kind;
   // The call and each part of the detail stay whole: a narrow panel wraps between them, never inside "conv2d(8, 3)" or a range.
-  const header = layerHeader(label, kernelHeaderParts(set), headerSource(layerSource(ctx.info.graph, path), ctx.reveal));
+  // Which application of a block (a block called twice, or `* N`): each has its own weights, and its sections would otherwise read alike.
+  const place = blockPlace(ctx.info.graph, path);
+  const header = layerHeader(label, [...kernelHeaderParts(set), ...(place ? [place] : [])], headerSource(layerSource(ctx.info.graph, path), ctx.reveal));
   header.style.flexWrap = 'wrap';
   header.style.rowGap = '0';
   (header.firstElementChild as HTMLElement).style.whiteSpace = 'nowrap';
   section.append(header, legend(set));
+  if (rgbPictures(set)) {
+    const why = note(
+      'Each filter sees the image’s red, green and blue, so it is drawn as a colour picture: a pixel’s colour is its three weights there (mid-grey = 0). Deeper layers’ weights are single numbers, drawn blue to red.',
+      'nn-note nn-kernel-rgb-note',
+    );
+    why.style.margin = '2px 0 0';
+    section.append(why);
+  }
   if (set.kind === 'image') section.append(imageRow(set, tip));
   else section.append(...gridTable(set, tip));
   return section;
 }
 
+/** Whether the layer's filters are drawn as colour pictures (a first layer on RGB images). */
+function rgbPictures(set: KernelSet): boolean {
+  return set.kind === 'image' && set.cin === 3;
+}
+
 /**
  * The layer's colour scale: the ramp its filters are drawn on, -max, 0 and
  * +max under it (max = the largest |weight|, as `imageRow` and `gridTable`
- * scale). Grey for pictures (per colour channel for RGB), blue–white–red for grids.
+ * scale). Grey per colour channel for RGB pictures, blue–background–red for every single-channel weight.
  */
 function legend(set: KernelSet): HTMLElement {
   return symmetricLegend({
     absMax: set.absMax,
-    grey: set.kind === 'image',
-    caption: set.kind === 'image' && set.cin === 3 ? 'weight, per colour channel' : 'weight',
+    grey: rgbPictures(set),
+    caption: rgbPictures(set) ? 'weight, per colour channel' : 'weight',
     what: "this layer's weights",
     upTo: 'the largest |weight|',
   });
 }
 
-/** First layer: each filter as one picture, grey or RGB, zero at mid-grey. */
+/** First layer: each filter as one picture: on the diverging scale for one input channel, RGB (zero at mid-grey) for three. */
 function imageRow(set: KernelSet, tip: HTMLElement): HTMLElement {
   const row = document.createElement('div');
   row.style.display = 'flex';
@@ -140,9 +162,12 @@ function imageRow(set: KernelSet, tip: HTMLElement): HTMLElement {
     canvas.dataset.filter = String(o);
     canvas.style.outline = '1px solid var(--vscode-panel-border, transparent)';
     const px = new Uint8ClampedArray(kh * kw * 4);
-    for (let i = 0; i < kh * kw; i++) {
-      for (let c = 0; c < 3; c++) px[i * 4 + c] = Math.round(255 * images[(o * kh * kw + i) * cin + (cin === 1 ? 0 : c)]);
-      px[i * 4 + 3] = 255;
+    if (cin === 1) fillDiverging(set.weights, o * kh * kw, kh * kw, set.absMax, px);
+    else {
+      for (let i = 0; i < kh * kw; i++) {
+        for (let c = 0; c < 3; c++) px[i * 4 + c] = Math.round(255 * images[(o * kh * kw + i) * cin + c]);
+        px[i * 4 + 3] = 255;
+      }
     }
     canvas.getContext('2d')?.putImageData(new ImageData(px, kw, kh), 0, 0);
     // An image for screen readers: a canvas with only an aria-label is not announced.

@@ -1,12 +1,14 @@
 /**
  * The colour legend of the Kernels tab: the ramp a symmetric scale draws
- * values on (blue–white–red, or black–grey–white for filter pictures),
- * with −max, 0 and +max under it (a true minus sign). Used by the kernels' layers and the
- * position encodings drawn beside them.
+ * values on (blue → the page's background → red, or black–grey–white for
+ * the colour pictures of RGB filters), with −max, 0 and +max under it (a
+ * true minus sign) and, in words, what each colour means. Used by the
+ * kernels' layers and the position encodings drawn beside them.
  *
  * DOM hooks (for tests): a `div.nn-kernel-legend` (`data-abs-max`) with
- * its ramp (`canvas.nn-kernel-legend-ramp`) and three
- * `.nn-kernel-legend-value`s (-max, 0, +max).
+ * its ramp (`canvas.nn-kernel-legend-ramp`), three
+ * `.nn-kernel-legend-value`s (-max, 0, +max) and the key in words
+ * (`.nn-kernel-legend-key`).
  */
 import { fillDiverging, formatSigned } from '../probes/colormap';
 import { el } from '../dom';
@@ -18,7 +20,7 @@ const RAMP_WIDTH = 160;
 export interface LegendOptions {
   /** The largest |value|: the ends of the scale. */
   absMax: number;
-  /** Grey (zero at mid-grey, as filter pictures) instead of blue–white–red. */
+  /** Grey (zero at mid-grey, as RGB filter pictures, per colour channel) instead of blue–background–red. */
   grey?: boolean;
   /** Shown beside the ramp: 'weight'. */
   caption: string;
@@ -70,11 +72,15 @@ export function symmetricLegend(o: LegendOptions): HTMLElement {
   }
   const scale = el('div', 'nn-kernel-legend-scale');
   scale.append(ramp, values);
-  const [neg, mid, pos] = o.grey ? ['black', 'mid-grey', 'white'] : ['blue', 'white', 'red'];
+  const [neg, mid, pos] = o.grey ? ['dark', 'mid-grey', 'light'] : ['blue', 'background (no colour)', 'red'];
   const caption = el('span', 'nn-kernel-legend-caption', o.caption);
   caption.style.fontSize = '10px';
   caption.style.color = 'var(--vscode-descriptionForeground)';
-  box.append(caption, scale);
+  const key = el('span', 'nn-kernel-legend-key', o.grey ? 'darker < 0 · mid-grey = 0 · lighter > 0' : 'blue < 0 · background = 0 · red > 0');
+  key.style.fontSize = '10px';
+  key.style.color = 'var(--vscode-descriptionForeground)';
+  box.append(caption, scale, key);
+  box.style.flexWrap = 'wrap';
   const said = `Colour scale of ${o.what}: ${neg} ${lo}, ${mid} 0, ${pos} ${hi}${o.upTo ? ` (symmetric, up to ${o.upTo})` : ''}`;
   box.title = said;
   box.setAttribute('role', 'img');

@@ -18,7 +18,9 @@ interface SourceNode {
   kind: string;
   range: Range;
   uri?: string;
-  runs?: readonly { body: SourceGraph }[];
+  /** A group's block name (or repeated layer). */
+  label?: string;
+  runs?: readonly { count?: number; body: SourceGraph }[];
 }
 
 export interface LayerSource {
@@ -75,6 +77,46 @@ export function sourceText(s: LayerSource): string {
 /** What a layer header (dom.ts `layerHeader`) links to: the line, the tooltip and the selection of `s`. */
 export function headerSource(s: LayerSource | undefined, reveal: (range: Range) => void): { line: number; title: string; reveal: () => void } | undefined {
   return s && { line: s.line, title: sourceTitle(s), reveal: () => reveal(s.range) };
+}
+
+/**
+ * Which application of a block the layer at `path` belongs to, for the
+ * Feature maps and Kernels headers (a block applied on two lines, or
+ * repeated with `* N`, has the same layers with the same lines, so their
+ * sections read alike): for each block around it, outermost first, its name
+ * and the line of its call, the copy when the call repeats it ("copy 2 of
+ * 3"), and which call when one line applies the same block more than once
+ * ("2nd call on that line"); joined by " › ". Lines of calls written in an
+ * imported file name it. Undefined for a layer outside any block.
+ */
+export function blockPlace(graph: SourceGraph, path: string): string | undefined {
+  const steps = parseNodePath(path);
+  if (!steps) return undefined;
+  const parts: string[] = [];
+  let g: SourceGraph | undefined = graph;
+  for (const step of steps) {
+    if (step.run === undefined || !g) break;
+    const here: SourceGraph = g;
+    const node = here.nodes.find((n) => n.id === step.id);
+    const runs = node?.runs;
+    if (!node || !runs?.[step.run]) return undefined;
+    const counts = runs.map((r) => r.count ?? 1);
+    const total = counts.reduce((a, b) => a + b, 0);
+    const copy = counts.slice(0, step.run).reduce((a, b) => a + b, 0) + (step.rep ?? 0) + 1;
+    const line = node.range.start.line + 1;
+    const sameLine = here.nodes.filter((n) => n.runs && n.label === node.label && n.uri === node.uri && n.range.start.line === node.range.start.line);
+    const nth = sameLine.length > 1 ? `, ${ordinal(sameLine.indexOf(node) + 1)} call on that line` : '';
+    const where = node.uri === undefined ? `line ${line}` : `line ${line} of ${fileName(node.uri)}`;
+    parts.push(`${node.label ?? 'block'} at ${where}${nth}${total > 1 ? `, copy ${copy} of ${total}` : ''}`);
+    g = runs[step.run].body;
+  }
+  return parts.length ? `in ${parts.join(' › ')}` : undefined;
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
 }
 
 /** The tooltip of a header's link. */

@@ -13,7 +13,7 @@
  */
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
-import { declaredImageSize, pngChecksumMismatch } from './imageHeader';
+import { MAX_IMAGE_PIXELS, imageSizeRefusal, pngChecksumMismatch } from './imageHeader';
 import type { DataSource } from '../../analysis/types';
 import type { TrainData } from '../train';
 import { builtinDataset, isBuiltinSource } from './builtin';
@@ -326,8 +326,6 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
-const MAX_PIXELS = 50_000_000;
-
 /**
  * Decodes PNG or JPEG by its signature (not its file name), so a mislabelled
  * file is named as such. The size the header declares is checked before
@@ -342,17 +340,8 @@ export function decodeImage(bytes: Uint8Array, rel: string): RgbaImage {
   if (!isPng && !isJpeg) throw new DataError(`${rel}: is not a PNG or JPEG image (its first bytes are neither signature).`, rel);
   const actual = isPng ? 'PNG' : 'JPEG';
   const note = actual !== named ? ` (it is a ${actual} file named as ${named})` : '';
-  const declared = declaredImageSize(bytes);
-  if (declared && declared.width * declared.height > MAX_PIXELS) {
-    const mp = (declared.width * declared.height) / 1e6;
-    throw new DataError(
-      `${rel}: is ${declared.width}×${declared.height} pixels (${Math.round(mp).toLocaleString('en-US')} megapixels), more than the limit of ${MAX_PIXELS / 1e6} megapixels; resize the image (training resizes every image to the size in images(...) anyway).`,
-      rel,
-    );
-  }
-  if (declared && (declared.width === 0 || declared.height === 0)) {
-    throw new DataError(`${rel}: declares ${declared.width}×${declared.height} pixels (no image at all); export the image again, or remove the file.`, rel);
-  }
+  const refused = imageSizeRefusal(bytes, rel, { resized: 'training resizes every image to the size in images(...) anyway' });
+  if (refused) throw new DataError(refused, rel);
   const damaged = pngChecksumMismatch(bytes);
   if (damaged) {
     throw new DataError(
@@ -365,7 +354,7 @@ export function decodeImage(bytes: Uint8Array, rel: string): RgbaImage {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     }
-    const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
+    const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
     return { width: j.width, height: j.height, data: j.data };
   } catch (e) {
     let why = e instanceof Error ? e.message : String(e);

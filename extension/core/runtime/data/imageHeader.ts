@@ -1,18 +1,27 @@
 /**
- * What a PNG or JPEG file says of itself before it is decoded: its declared
- * size (PNG IHDR, JPEG SOF marker) and, for a PNG, whether every chunk's
- * checksum matches. `decodeImage` (files.ts) reads these first so that a
- * tiny file declaring a huge image is refused before the decoder allocates
- * it, and a damaged file is named as damaged rather than in the decoder's
- * words. Pure: bytes in, facts out.
+ * What an image file says of itself before it is decoded: its declared
+ * size (PNG IHDR, JPEG SOF marker; for the inspector's other formats GIF's
+ * screen descriptor, BMP's info header, WebP's frame header) and, for a
+ * PNG, whether every chunk's checksum matches. `decodeImage` (files.ts) and
+ * the inspector's image decoding (webview/host/image.ts) read these first
+ * (`imageSizeRefusal`) so that a tiny file declaring a huge image is refused
+ * before the decoder allocates it, and a damaged file is named as damaged
+ * rather than in the decoder's words. Pure: bytes in, facts out.
  */
 
 /** The format and size a file declares in its header. */
 export interface DeclaredImage {
-  format: 'PNG' | 'JPEG';
+  format: 'PNG' | 'JPEG' | 'GIF' | 'BMP' | 'WebP';
   width: number;
   height: number;
 }
+
+/**
+ * The most pixels an image may declare before it is decoded (50 megapixels,
+ * 200 MB as RGBA): training and the inspector both resize images to a model
+ * input far smaller, and a photo from a phone stays under it.
+ */
+export const MAX_IMAGE_PIXELS = 50_000_000;
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -36,6 +45,8 @@ function u32(b: Uint8Array, at: number): number {
  * (declared 0) is undefined too.
  */
 export function declaredImageSize(b: Uint8Array): DeclaredImage | undefined {
+  const other = otherDeclaredSize(b);
+  if (other !== null) return other;
   if (isPng(b)) {
     if (b.length < 24 || String.fromCharCode(b[12], b[13], b[14], b[15]) !== 'IHDR') return undefined;
     return { format: 'PNG', width: u32(b, 16), height: u32(b, 20) };
@@ -67,6 +78,76 @@ export function declaredImageSize(b: Uint8Array): DeclaredImage | undefined {
     if (length < 2) return undefined;
     at += 2 + length;
   }
+  return undefined;
+}
+
+function u16le(b: Uint8Array, at: number): number {
+  return b[at] | (b[at + 1] << 8);
+}
+
+function i32le(b: Uint8Array, at: number): number {
+  return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
+}
+
+function ascii(b: Uint8Array, at: number, text: string): boolean {
+  return b.length >= at + text.length && [...text].every((ch, i) => b[at + i] === ch.charCodeAt(0));
+}
+
+/**
+ * The size a GIF (logical screen), BMP (info header; a negative height is a
+ * top-down image) or WebP (VP8X canvas, VP8 key frame or VP8L header)
+ * declares; undefined when such a header is cut short or unreadable; null
+ * when the bytes are none of these formats.
+ */
+function otherDeclaredSize(b: Uint8Array): DeclaredImage | undefined | null {
+  if (ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a')) {
+    return b.length >= 10 ? { format: 'GIF', width: u16le(b, 6), height: u16le(b, 8) } : undefined;
+  }
+  if (ascii(b, 0, 'BM')) {
+    if (b.length < 26) return undefined;
+    const header = i32le(b, 14);
+    // The old OS/2 header (12 bytes) has 16-bit sizes; every later one 32-bit.
+    if (header === 12) return { format: 'BMP', width: u16le(b, 18), height: u16le(b, 20) };
+    return header >= 40 ? { format: 'BMP', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) } : undefined;
+  }
+  if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP')) {
+    if (ascii(b, 12, 'VP8X')) return b.length >= 30 ? { format: 'WebP', width: 1 + (b[24] | (b[25] << 8) | (b[26] << 16)), height: 1 + (b[27] | (b[28] << 8) | (b[29] << 16)) } : undefined;
+    if (ascii(b, 12, 'VP8L')) {
+      if (b.length < 25 || b[20] !== 0x2f) return undefined;
+      const bits = (b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24)) >>> 0;
+      return { format: 'WebP', width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+    }
+    if (ascii(b, 12, 'VP8 ')) {
+      // A key frame: 3 bytes of frame tag, the start code 9D 01 2A, then 14-bit width and height.
+      if (b.length < 30 || b[23] !== 0x9d || b[24] !== 0x01 || b[25] !== 0x2a) return undefined;
+      return { format: 'WebP', width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
+    }
+    return undefined;
+  }
+  return null;
+}
+
+/**
+ * Why an image named `name` must not be decoded, from its header alone: it
+ * declares more than `maxPixels` pixels (a small file can declare an image
+ * of gigabytes), or no pixels at all; or, with `requireSize`, its header
+ * does not say its size (cut short, or not a PNG, JPEG, GIF, BMP or WebP
+ * file). Undefined when it may be decoded. The sentence says what to do.
+ */
+export function imageSizeRefusal(bytes: Uint8Array, name: string, options: { maxPixels?: number; requireSize?: boolean; resized?: string } = {}): string | undefined {
+  const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
+  const declared = declaredImageSize(bytes);
+  if (!declared) {
+    return options.requireSize
+      ? `${name}: its header does not say its size (the file is cut short or damaged, or is not a PNG, JPEG, GIF, BMP or WebP image); export the image again, or choose another.`
+      : undefined;
+  }
+  const { width, height } = declared;
+  if (width * height > maxPixels) {
+    const mp = Math.round((width * height) / 1e6).toLocaleString('en-US');
+    return `${name}: is ${width}×${height} pixels (${mp} megapixels), more than the limit of ${maxPixels / 1e6} megapixels; resize the image${options.resized ? ` (${options.resized})` : ''}.`;
+  }
+  if (width === 0 || height === 0) return `${name}: declares ${width}×${height} pixels (no image at all); export the image again, or remove the file.`;
   return undefined;
 }
 
