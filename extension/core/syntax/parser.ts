@@ -787,13 +787,11 @@ class Parser {
   /** A file of the given items, with this parse's comments and errors. */
   finish(items: TopLevel[]): SourceFile {
     const zero: Position = { line: 0, character: 0, offset: 0 };
-    return {
-      items,
-      comments: this.comments,
-      errors: this.errors,
-      range: span(zero, this.lines.positionAt(this.lines.text.length)),
-      text: this.lines.text,
-    };
+    const text = this.lines.text;
+    const eof = this.eof;
+    // The end of the text is where the `eof` token stands when the tokens run to it: no need for the line map there.
+    const end = this.st[eof] === text.length ? { line: this.ln[eof], character: this.ch[eof], offset: text.length } : this.lines.positionAt(text.length);
+    return { items, comments: this.comments, errors: this.errors, range: span(zero, end), text };
   }
 
   /**
