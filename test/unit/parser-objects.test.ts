@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { parse, parseWithPositions, reparse } from '../../extension/core/syntax/parser';
-import { lexStore } from '../../extension/core/syntax/lexer';
+import { lexStore, LineMap } from '../../extension/core/syntax/lexer';
 import type { BlockDecl, CallExpr, ChainExpr, InputStmt, ModelDecl, OutputStmt, Position } from '../../extension/core/syntax/ast';
 import { generateFile } from '../../bench/generate';
 import { LENET5 as LENET } from '../fixtures/contract';
@@ -134,4 +134,19 @@ test('lexer: an identifier reads as its own text wherever its token was made (wh
   const a = reparse(text, undefined);
   const b = reparse(text.replace('dense(', 'densex('), a);
   assert.deepEqual(b.file, parse(text.replace('dense(', 'densex(')));
+});
+
+test('lexer: the line map finds its line starts only when asked, and they and the file range are those the text gives', () => {
+  const endings = ['', '\n', '\r\n', '\r', '\n\n', '\r\n  # last\r\n', '\n  '];
+  for (const text of [...endings.map((e) => `${SRC}${e}`), 'model M {\r  input x: [4]\r  output x // 2\r}', '', '\n']) {
+    const { lines } = lexStore(text);
+    // A parse places its tokens and its end without them: a list of every line's start was garbage in every parse.
+    if (!text.includes('//')) {
+      const held = (lines as unknown as { lineStarts?: number[] }).lineStarts ?? Object.getOwnPropertyDescriptor(lines, 'starts')?.value;
+      assert.equal(held, undefined, `line starts found while lexing ${JSON.stringify(text.slice(-12))}`);
+    }
+    const whole = LineMap.of(text);
+    assert.deepEqual(lines.starts, whole.starts);
+    assert.deepEqual(parse(text).range.end, whole.positionAt(text.length), JSON.stringify(text.slice(-12)));
+  }
 });

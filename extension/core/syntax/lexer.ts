@@ -80,23 +80,31 @@ export interface Token {
   error?: LexError;
 }
 
-/** Maps offsets to positions; built while lexing. */
+/** Maps offsets to positions. */
 export class LineMap {
+  private lineStarts: readonly number[] | undefined;
+
+  /** `starts` when they are known; otherwise they are found in `text` when first needed. */
   constructor(
     readonly text: string,
-    /** Offset where each line starts; `starts[0] === 0`. */
-    readonly starts: readonly number[],
-  ) {}
+    starts?: readonly number[],
+  ) {
+    this.lineStarts = starts;
+  }
 
   /** Build the map for a text without lexing it. */
   static of(text: string): LineMap {
-    const starts = [0];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === C.CR && text.charCodeAt(i + 1) === C.LF) i++;
-      if (c === C.LF || c === C.CR) starts.push(i + 1);
-    }
-    return new LineMap(text, starts);
+    return new LineMap(text, lineStarts(text));
+  }
+
+  /**
+   * Offset where each line starts; `starts[0] === 0`. Found when first
+   * asked for: a parse needs them only to place an error or a `//` comment
+   * (the tokens carry their own lines), and a list of every line's start,
+   * grown by `push` while lexing, was garbage in every parse.
+   */
+  get starts(): readonly number[] {
+    return (this.lineStarts ??= lineStarts(this.text));
   }
 
   get lineCount(): number {
@@ -133,6 +141,17 @@ export class LineMap {
   lineText(line: number): string {
     return this.text.slice(this.starts[line], this.lineEnd(line));
   }
+}
+
+/** The offset where each line of `text` starts. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === C.CR && text.charCodeAt(i + 1) === C.LF) i++;
+    if (c === C.LF || c === C.CR) starts.push(i + 1);
+  }
+  return starts;
 }
 
 export interface LexResult {
@@ -495,7 +514,7 @@ export function lex(text: string): LexResult {
 /** @internal `lex`, giving the tokens as a store. */
 export function lexStore(text: string): { store: TokenStore; comments: Comment[]; lines: LineMap } {
   const r = scan(text, 0, 0, -1, 0);
-  const lines = new LineMap(text, r.starts);
+  const lines = new LineMap(text);
   if (r.slashes.length === 0) return { store: r.store, comments: r.comments, lines };
   return resolveDoubleSlash(r.store, r.comments, lines, r.slashes);
 }
@@ -545,8 +564,7 @@ function wordKind(text: string, i: number, j: number): K {
 /**
  * Lexes from `from` (the start of line `fromLine`) into a store: to the end,
  * or (`stopAt` >= 0) to the first line break after `extra` more tokens than
- * those before `stopAt`. Also gives the comments, the line starts read
- * (from `from` on: `[0, ...]` for a whole text) and the indices of `//` tokens.
+ * those before `stopAt`. Also gives the comments and the indices of `//` tokens.
  */
 function scan(
   text: string,
@@ -554,13 +572,12 @@ function scan(
   fromLine: number,
   stopAt: number,
   extra: number,
-): { store: TokenStore; comments: Comment[]; starts: number[]; slashes: number[] } {
+): { store: TokenStore; comments: Comment[]; slashes: number[] } {
   const n = text.length;
   // About one token per four characters in real files; the store grows if not.
   // A window (stopAt >= 0) ends a few tokens after stopAt: size it by that, not by the rest of the text.
   const store = new TokenStore(text, ((stopAt >= from ? stopAt - from : n - from) >> 2) + 16 + (stopAt >= 0 ? 2 * extra : 0));
   const comments: Comment[] = [];
-  const starts: number[] = from === 0 ? [0] : [];
   const slashes: number[] = [];
   let i = from;
   let line = fromLine;
@@ -585,7 +602,6 @@ function scan(
       i += c === C.CR && text.charCodeAt(i + 1) === C.LF ? 2 : 1;
       line++;
       lineStartOffset = i;
-      starts.push(i);
       sawTokenOnLine = false;
       continue;
     }
@@ -664,7 +680,7 @@ function scan(
   }
   // EOF is never "first on its line" in the sense that matters for sync points.
   store.add(K.Eof, nlAt >= 0 ? F.NlBefore : 0, i, i, line, i - lineStartOffset, nlAt);
-  return { store, comments, starts, slashes };
+  return { store, comments, slashes };
 }
 
 function makeComment(text: string, start: number, end: number, line: number, lineStartOffset: number): Comment {

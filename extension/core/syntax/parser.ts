@@ -787,13 +787,11 @@ class Parser {
   /** A file of the given items, with this parse's comments and errors. */
   finish(items: TopLevel[]): SourceFile {
     const zero: Position = { line: 0, character: 0, offset: 0 };
-    return {
-      items,
-      comments: this.comments,
-      errors: this.errors,
-      range: span(zero, this.lines.positionAt(this.lines.text.length)),
-      text: this.lines.text,
-    };
+    const text = this.lines.text;
+    const eof = this.eof;
+    // The end of the text is where the `eof` token stands when the tokens run to it: no need for the line map there.
+    const end = this.st[eof] === text.length ? { line: this.ln[eof], character: this.ch[eof], offset: text.length } : this.lines.positionAt(text.length);
+    return { items, comments: this.comments, errors: this.errors, range: span(zero, end), text };
   }
 
   /**
@@ -1080,7 +1078,7 @@ class Parser {
     const name = this.expectIdent('a parameter name');
     if (!name) return undefined;
     if (this.kd[this.pos] === K.Eq) {
-      this.skipEqs(`a default is '${name.name} = value'`);
+      this.skipEqs('a default', name.name);
       this.argStart = this.pos;
       const value = this.parseExpr();
       return { name, default: value, range: span(name.range.start, value.range.end) };
@@ -1343,7 +1341,7 @@ class Parser {
     if (kind === K.Ident) {
       if (this.kindAt(t + 1) === K.Eq && !this.breakBefore(t + 1)) {
         this.advance();
-        this.skipEqs("an assignment is 'NAME = value'");
+        this.skipEqs('an assignment', 'NAME');
         const target = this.ident(t);
         const value = this.parseExpr();
         return { kind: 'assign', target, value, range: span(target.range.start, value.range.end) };
@@ -1455,15 +1453,17 @@ class Parser {
    * Advances past the `=` at the current token, and past more `=`s after it
    * on its line: `h == x`, a comparison (Python's `==`) where `=` was meant,
    * is one error, with a fix to `=`, and what follows is read on as usual.
-   * `form` says what was meant: "an assignment is 'NAME = value'".
+   * What was meant is said as "`what` is '`name` = value'" ("an assignment
+   * is 'NAME = value'"), a message made only when there is an error (a
+   * string built for every named argument was garbage in every parse).
    */
-  private skipEqs(form: string): void {
+  private skipEqs(what: string, name: string): void {
     const first = this.pos;
     const last = this.eqRun(first);
     if (last > first && !this.suppress) {
       const op = '='.repeat(last - first + 1);
       const at = span(this.startOf(first), this.endOf(last));
-      this.error('syntax.unexpected', `found '${op}' after '${this.textOf(first - 1)}': ${form}, with one '='`, at);
+      this.error('syntax.unexpected', `found '${op}' after '${this.textOf(first - 1)}': ${what} is '${name} = value', with one '='`, at);
       const e = this.errors[this.errors.length - 1];
       withReplace(e, `Replace '${op}' with '='`, at, '=');
       e.readWhole = true;
@@ -1903,7 +1903,7 @@ class Parser {
     const t = this.pos;
     if (this.kd[t] === K.Ident && this.kindAt(t + 1) === K.Eq) {
       this.advance();
-      this.skipEqs(`a named value is '${this.textOf(t)} = value'`);
+      this.skipEqs('a named value', this.textOf(t));
       const name = this.ident(t);
       this.argStart = this.pos;
       const value = this.parseExpr();
