@@ -246,10 +246,19 @@ type OutcomeIndex = Map<number, (Params | undefined)[]>;
 /** The instantiations that reached a block-body site so far (see `SiteInfo.instances`). */
 interface InstanceState {
   first: Range;
-  /** Offsets of the distinct calls, once a second one came. */
-  vias?: Set<number>;
+  /**
+   * Offsets of the distinct calls, once a second one came: an array scanned
+   * while it holds at most `FEW_VISITS` (most sites are reached by a few
+   * calls; a Set per site was a large part of what the analysis allocated),
+   * a Set beyond.
+   */
+  vias?: number[] | Set<number>;
   outcomes?: SiteOutcome[];
-  /** Every distinct result so far, those kept in `outcomes` and those only counted in `moreOutcomes`. */
+  /**
+   * Every distinct result so far, those kept in `outcomes` and those only
+   * counted in `moreOutcomes`: made when `outcomes` is full. Until then
+   * `outcomes` holds every distinct result and is scanned instead.
+   */
   seen?: OutcomeIndex;
 }
 
@@ -3450,20 +3459,28 @@ export class Analyzer {
       this.instanceStates.set(site, { first: via });
       return;
     }
-    const newCall = via.start.offset !== st.first.start.offset && !st.vias?.has(via.start.offset);
-    if (newCall) (st.vias ??= new Set([st.first.start.offset])).add(via.start.offset);
-    if (!st.outcomes) {
-      st.outcomes = [{ via: st.first, call: this.callText(st.first), outShape: site.outShape, params: site.params }];
-      this.addOutcome((st.seen = new Map()), site.outShape, site.params);
-    }
+    const newCall = via.start.offset !== st.first.start.offset && addVia(st, via.start.offset);
+    if (!st.outcomes) st.outcomes = [{ via: st.first, call: this.callText(st.first), outShape: site.outShape, params: site.params }];
     const outcomes = st.outcomes;
-    const known = !this.addOutcome(st.seen!, outShape, params);
+    const known = !this.addResult(st, outcomes, outShape, params);
     if (!newCall && known) return;
     const info = (site.instances ??= { calls: 1, outcomes, moreOutcomes: 0 });
-    info.calls = st.vias?.size ?? 1;
+    const vias = st.vias;
+    info.calls = vias === undefined ? 1 : Array.isArray(vias) ? vias.length : vias.size;
     if (known) return;
     if (outcomes.length < MAX_KEPT_OUTCOMES) outcomes.push({ via, call: this.callText(via), outShape, params });
     else info.moreOutcomes++;
+  }
+
+  /** Adds a result to a site's distinct results (`InstanceState.seen`); false when it holds an equal one already. */
+  private addResult(st: InstanceState, outcomes: readonly SiteOutcome[], outShape: Shape | undefined, params: Params | undefined): boolean {
+    if (st.seen !== undefined) return this.addOutcome(st.seen, outShape, params);
+    for (let i = 0; i < outcomes.length; i++) if (this.sameOutcome(outcomes[i], outShape, params)) return false;
+    if (outcomes.length < MAX_KEPT_OUTCOMES) return true;
+    // The first result that `outcomes` has no room for: from here on they are only counted, and indexed.
+    const seen: OutcomeIndex = (st.seen = new Map());
+    for (const o of outcomes) this.addOutcome(seen, o.outShape, o.params);
+    return this.addOutcome(seen, outShape, params);
   }
 
   /** Adds a result to `index`; false when it holds an equal one already. */
@@ -3761,6 +3778,24 @@ function sameVals(a: readonly (ArgValue | typeof SEEN | undefined)[], b: readonl
     if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
     for (let j = 0; j < x.length; j++) if (!Object.is(x[j], y[j])) return false;
   }
+  return true;
+}
+
+/** Adds a call's offset to `st.vias` (see there); false when it holds it already. */
+function addVia(st: InstanceState, offset: number): boolean {
+  const vias = st.vias;
+  if (vias === undefined) {
+    st.vias = [st.first.start.offset, offset];
+    return true;
+  }
+  if (!Array.isArray(vias)) {
+    if (vias.has(offset)) return false;
+    vias.add(offset);
+    return true;
+  }
+  if (vias.includes(offset)) return false;
+  if (vias.length < FEW_VISITS) vias.push(offset);
+  else st.vias = new Set(vias).add(offset);
   return true;
 }
 
