@@ -416,6 +416,8 @@ export class Analyzer {
   private readonly shapeIdsByText = new Map<string, number>();
   /** See `shapeList`. */
   private readonly shapeLists = new Map<Shape, Shape[]>();
+  /** See `idList`. */
+  private readonly idLists: number[][] = [];
   /** Totals of the graphs built here (see totalsOf). */
   private readonly totals = new Map<Graph, Totals>();
   /**
@@ -2509,7 +2511,7 @@ export class Analyzer {
       const v = inputs[0];
       if (v.kind !== 'tensor' || !v.shape) return UNKNOWN;
       shapes = this.shapeList(v.shape);
-      inputIds = [v.node];
+      inputIds = this.idList(v.node);
     } else {
       shapes = new Array<Shape>(inputs.length);
       inputIds = new Array<number>(inputs.length);
@@ -2802,6 +2804,20 @@ export class Analyzer {
     return key;
   }
 
+  /**
+   * `[id]`, one array per node id: the inputs of one-input nodes (never
+   * changed). Ids restart at 0 in every graph, so a few hundred arrays serve
+   * the thousands of nodes of a large file, which each kept one of their own.
+   */
+  private idList(id: number): number[] {
+    let list = this.idLists[id];
+    if (list === undefined) {
+      list = [id];
+      this.idLists[id] = list;
+    }
+    return list;
+  }
+
   /** `[s]`, one array per shape object: the input shapes of one-input nodes and sites (never changed). */
   private shapeList(s: Shape): Shape[] {
     let list = this.shapeLists.get(s);
@@ -2947,7 +2963,7 @@ export class Analyzer {
       block,
       repeat,
       runs,
-      inputs: inputs.map((t) => t.node),
+      inputs: inputs.length === 1 ? this.idList(inputs[0].node) : inputs.map((t) => t.node),
       shape,
       params,
       macs,
