@@ -4057,10 +4057,16 @@ function labelWithValues(call: CallExpr, spec: LayerSpec, args: Record<string, A
     if (i > 0) out += ', ';
     if (a.name) out += `${a.name.name} = `;
     const v = subst[i] && name !== undefined ? args[name] : undefined;
-    const text = v === undefined ? undefined : argValueText(v, a.value, spec.args.find((s) => s.name === name)?.type);
+    const text = v === undefined ? undefined : argValueText(v, a.value, argTypeOf(spec, name!));
     out += text ?? exprText(a.value);
   }
   return out + ')';
+}
+
+/** The type of `spec`'s argument `name` (a loop: a closure over the name made V8 allocate a context for every argument of every label). */
+function argTypeOf(spec: LayerSpec, name: string): ArgSpec['type'] | undefined {
+  for (const s of spec.args) if (s.name === name) return s.type;
+  return undefined;
 }
 
 /** An argument value as source would write it; undefined for what has no literal (tensors, layer objects, none). */
