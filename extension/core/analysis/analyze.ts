@@ -283,6 +283,8 @@ interface ArgsEntry {
   args: Record<string, ArgValue>;
   /** The layer's results by input shapes (`Analyzer.shapesKey`), filled as applications succeed. */
   results: Map<number | string, LayerResult> | undefined;
+  /** What `resolveArgs` gives for these arguments when the call has no tensor argument (most calls): made once, never changed. */
+  resolved: Resolved | undefined;
 }
 /** Resolved arguments of a layer call (`Analyzer.resolveArgs`). */
 interface Resolved {
@@ -418,6 +420,8 @@ export class Analyzer {
   private readonly shapeLists = new Map<Shape, Shape[]>();
   /** See `idList`. */
   private readonly idLists: number[][] = [];
+  /** `applyLayerCall`'s list of one input, refilled for every call (see there). */
+  private readonly oneInput: Value[] = [UNKNOWN];
   /** Totals of the graphs built here (see totalsOf). */
   private readonly totals = new Map<Graph, Totals>();
   /**
@@ -2069,6 +2073,10 @@ export class Analyzer {
     if (!ok) return undefined;
     // Equal arguments share one record with defaults filled in: built once, kept once.
     const entry = this.internArgs(spec, vals);
+    // The common case (known plain values, no tensor) shares one record per argument list instead of one per call.
+    if (entry !== undefined && !unknown && tensorInputs === NO_TENSOR_INPUTS && tensors === NO_TENSOR_ARGS) {
+      return (entry.resolved ??= { args: entry.args, entry, tensorInputs, tensors, unknown });
+    }
     return { args: entry ? entry.args : argsWithDefaults(spec, vals), entry, tensorInputs, tensors, unknown };
   }
 
@@ -2406,9 +2414,16 @@ export class Analyzer {
     const r = this.resolveArgs(spec, call, ctx);
     const repeat = this.repeatCount(call, ctx);
     if (!r || repeat === undefined || r.unknown) return UNKNOWN;
-    const inputs: Value[] = !input ? r.tensorInputs : r.tensorInputs.length === 0 ? [input] : [input, ...r.tensorInputs];
-    if (repeat === 1) return this.addLayerNode(spec, r.args, inputs, r.tensors, call.range, ctx, undefined, call, undefined, undefined, r.entry);
-    return this.repeatLayer(spec, call, r, repeat, input, ctx);
+    if (repeat !== 1) return this.repeatLayer(spec, call, r, repeat, input, ctx);
+    let inputs: Value[];
+    if (!input) inputs = r.tensorInputs;
+    else if (r.tensorInputs.length > 0) inputs = [input, ...r.tensorInputs];
+    else {
+      // Most layers take the piped value alone: a scratch array, which addLayerNode reads before anything else runs.
+      inputs = this.oneInput;
+      inputs[0] = input;
+    }
+    return this.addLayerNode(spec, r.args, inputs, r.tensors, call.range, ctx, undefined, call, undefined, undefined, r.entry);
   }
 
   /**
@@ -2780,7 +2795,7 @@ export class Analyzer {
       const e = bucket[i];
       if (e.spec === spec && sameVals(e.vals, vals)) return e;
     }
-    const e: ArgsEntry = { spec, vals: vals.slice(), args: argsWithDefaults(spec, vals), results: undefined };
+    const e: ArgsEntry = { spec, vals: vals.slice(), args: argsWithDefaults(spec, vals), results: undefined, resolved: undefined };
     bucket.push(e);
     return e;
   }
