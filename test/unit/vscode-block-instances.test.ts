@@ -168,3 +168,20 @@ test('"and N more" counts each distinct result once, however often a cached bloc
   assert.match(instancesText(dense)!, /; and 15 more\.$/);
   assert.equal(lineHints(a.sites, true).find((h) => h.line === 2)!.label.endsWith(`+${n - 1} more calls`), true);
 });
+
+test('a site reached by more calls and results than are kept: every call counted, 16 results kept, the rest counted', () => {
+  // 20 calls of d(f) on 20 different widths, then 4 calls that repeat earlier results, one of them beyond the kept 16.
+  const widths = Array.from({ length: 20 }, (_, i) => i + 1);
+  const calls = [...widths, 1, 2, 18, 20].map((w, i) => `  y${i} = x -> d(${w})`);
+  const text = `block d(f) {\n  input x\n  output x -> dense(f)\n}\n\nmodel M {\n  input x: [8]\n${calls.join('\n')}\n  output x -> d(3)\n}\n`;
+  const a = analyze(text);
+  const dense = siteOn(a, 'dense', 2);
+  // 25 calls; d(3) on [8] repeats the third call's result.
+  assert.equal(dense.instances?.calls, 25);
+  assert.equal(dense.instances?.outcomes.length, 16);
+  assert.equal(dense.instances?.moreOutcomes, 4);
+  assert.deepEqual(
+    dense.instances?.outcomes.map((o) => shapeToString(o.outShape!)),
+    widths.slice(0, 16).map((w) => `[${w}]`),
+  );
+});

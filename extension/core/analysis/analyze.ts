@@ -13,6 +13,7 @@ import type {
   BlockDecl,
   CallExpr,
   Expr,
+  Ident,
   InputStmt,
   ModelDecl,
   Range,
@@ -245,10 +246,19 @@ type OutcomeIndex = Map<number, (Params | undefined)[]>;
 /** The instantiations that reached a block-body site so far (see `SiteInfo.instances`). */
 interface InstanceState {
   first: Range;
-  /** Offsets of the distinct calls, once a second one came. */
-  vias?: Set<number>;
+  /**
+   * Offsets of the distinct calls, once a second one came: an array scanned
+   * while it holds at most `FEW_VISITS` (most sites are reached by a few
+   * calls; a Set per site was a large part of what the analysis allocated),
+   * a Set beyond.
+   */
+  vias?: number[] | Set<number>;
   outcomes?: SiteOutcome[];
-  /** Every distinct result so far, those kept in `outcomes` and those only counted in `moreOutcomes`. */
+  /**
+   * Every distinct result so far, those kept in `outcomes` and those only
+   * counted in `moreOutcomes`: made when `outcomes` is full. Until then
+   * `outcomes` holds every distinct result and is scanned instead.
+   */
   seen?: OutcomeIndex;
 }
 
@@ -273,6 +283,8 @@ interface ArgsEntry {
   args: Record<string, ArgValue>;
   /** The layer's results by input shapes (`Analyzer.shapesKey`), filled as applications succeed. */
   results: Map<number | string, LayerResult> | undefined;
+  /** What `resolveArgs` gives for these arguments when the call has no tensor argument (most calls): made once, never changed. */
+  resolved: Resolved | undefined;
 }
 /** Resolved arguments of a layer call (`Analyzer.resolveArgs`). */
 interface Resolved {
@@ -406,6 +418,10 @@ export class Analyzer {
   private readonly shapeIdsByText = new Map<string, number>();
   /** See `shapeList`. */
   private readonly shapeLists = new Map<Shape, Shape[]>();
+  /** See `idList`. */
+  private readonly idLists: number[][] = [];
+  /** `applyLayerCall`'s list of one input, refilled for every call (see there). */
+  private readonly oneInput: Value[] = [UNKNOWN];
   /** Totals of the graphs built here (see totalsOf). */
   private readonly totals = new Map<Graph, Totals>();
   /**
@@ -1252,8 +1268,12 @@ export class Analyzer {
         return UNKNOWN;
       case 'paren':
         return this.evalExpr(e.expr, ctx);
-      case 'list':
-        return { kind: 'list', items: e.items.map((i) => this.evalExpr(i, ctx)) };
+      case 'list': {
+        // A loop, not a closure: one capturing `ctx` made V8 allocate a context for every expression evaluated.
+        const items = new Array<Value>(e.items.length);
+        for (let i = 0; i < items.length; i++) items[i] = this.evalExpr(e.items[i], ctx);
+        return { kind: 'list', items };
+      }
       case 'name': {
         const v = ctx.env.get(e.name);
         if (v) return v;
@@ -1957,53 +1977,8 @@ export class Analyzer {
         }
         specArg = idx >= 0 ? specs[idx] : undefined;
         if (!specArg) {
-          const suggested = suggestArg(arg.name.name, spec.args.map((a) => a.name));
-          // `conv2d(3, 32, kernel_size = 3)` (PyTorch's in and out channels first): 'kernel' is given already, by
-          // position; renaming this one would give it twice.
-          const positional = call.args.filter((b) => !b.name);
-          const givenAt = (o: string) => {
-            const i = spec.args.findIndex((a) => a.name === o);
-            // After a variadic argument (`concat(a, b, axis)`), every value without a name is one of its values.
-            const byPosition = i >= 0 && i < positional.length && spec.args[i].type !== 'tensors' && !(variadic >= 0 && i > variadic);
-            return byPosition ? positional[i] : call.args.find((b) => b !== arg && b.name?.name === o);
-          };
-          const options = suggested.filter((o) => !givenAt(o));
-          const taken = suggested.length > 0 && options.length === 0 ? suggested[0] : undefined;
-          const takenBy = taken === undefined ? undefined : givenAt(taken);
-          const already =
-            takenBy === undefined
-              ? ''
-              : ` Its '${taken}' is given already${takenBy.name ? '' : `, by position: ${exprText(takenBy.value)}`}.${/^conv/.test(spec.name) && !takenBy.name ? ` The input's channels are not an argument (as PyTorch's in_channels is): ${spec.name}(filters, kernel, ...).` : ''}`;
           // `conv2d(16, kernel_size = 3)`: the misnamed argument is the missing one, said once.
-          for (const o of options) (meant ??= new Set()).add(o);
-          // PyTorch's `dim = 1` is not this language's axis 1: the batch is not counted here, and images keep their channels last.
-          const dim = arg.name.name === 'dim' && options[0] === 'axis' ? " PyTorch's dim counts the batch axis and puts an image's channels at 1; axis counts the example's axes from 0, and -1 is the last (the channels)." : '';
-          // `h = dense(16, input_dim = 4)`: Keras's first layer; the input is declared and piped in here.
-          const keras = KERAS_INPUT_ARGS.has(arg.name.name) && options.length === 0;
-          // The model's input, when it has one: piped into the call instead (`h = x -> dense(64)`), which makes h a value.
-          const modelInput = keras ? ctx.g.nodes.find((n): n is InputNode => n.kind === 'input') : undefined;
-          const text = this.file.text;
-          const kept = keras && text !== undefined ? call.args.filter((b) => b !== arg).map((b) => text.slice(b.range.start.offset, b.range.end.offset)) : [];
-          const pipedIn = modelInput ? `${modelInput.name} -> ${spec.name}${kept.length ? `(${kept.join(', ')})` : ''}` : undefined;
-          const kerasText = keras
-            ? ` '${arg.name.name}' is how Keras gives the first layer its input; here an input is declared on its own line and piped in: ${pipedIn ? `\`${pipedIn}\`` : `\`input x: [${text?.slice(arg.value.range.start.offset, arg.value.range.end.offset) ?? '...'}]\`, then \`x -> ${spec.name}(...)\``}.`
-            : '';
-          this.error(
-            'arg.unknown',
-            `${spec.name} has no argument '${arg.name.name}'.${didYouMean(options)}${dim}${kerasText}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
-            arg.name.range,
-            ctx,
-            {
-              fixes: keras
-                ? [
-                    ...(pipedIn && ctx.uri === this.uri ? [this.replaceFix(`Pipe '${modelInput!.name}' in: ${pipedIn}`, call.range, pipedIn)] : []),
-                    this.replaceFix(`Remove '${arg.name.name}'`, argRemoval(call, arg), '', !pipedIn),
-                  ]
-                : dim && torchFeatureDim(arg.value)
-                  ? [this.replaceFix('Change to axis = -1', arg.range, 'axis = -1')]
-                  : options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)),
-            },
-          );
+          for (const o of this.unknownArg(spec, call, arg, ctx, variadic)) (meant ??= new Set()).add(o);
           ok = false;
           continue;
         }
@@ -2030,7 +2005,7 @@ export class Analyzer {
       if (specArg.type !== 'tensors') {
         if (vals[idx] !== undefined) {
           // `dense(units = 4, 3)`: a value by position fills the arguments in their order, whatever was named before it.
-          const byPosition = !arg.name && call.args.some((b) => b.name?.name === specArg!.name);
+          const byPosition = !arg.name && namesArg(call, specArg.name);
           ok = false;
           // `conv2d(filters = 16, 3, 2)`: said once for the call, with the values named as they were meant.
           if (byPosition && namedAfter) continue;
@@ -2098,7 +2073,67 @@ export class Analyzer {
     if (!ok) return undefined;
     // Equal arguments share one record with defaults filled in: built once, kept once.
     const entry = this.internArgs(spec, vals);
+    // The common case (known plain values, no tensor) shares one record per argument list instead of one per call.
+    if (entry !== undefined && !unknown && tensorInputs === NO_TENSOR_INPUTS && tensors === NO_TENSOR_ARGS) {
+      return (entry.resolved ??= { args: entry.args, entry, tensorInputs, tensors, unknown });
+    }
     return { args: entry ? entry.args : argsWithDefaults(spec, vals), entry, tensorInputs, tensors, unknown };
+  }
+
+  /**
+   * Reports an argument name `spec` does not have (`arg.name`), with the
+   * names it may have meant; returns those names. Apart from `resolveInto`,
+   * whose loop would otherwise keep its variables in a context allocated for
+   * every call and argument (the closures here capture them).
+   */
+  private unknownArg(spec: LayerSpec, call: CallExpr, arg: Arg, ctx: Ctx, variadic: number): string[] {
+    const name = arg.name!;
+    const suggested = suggestArg(name.name, spec.args.map((a) => a.name));
+    // `conv2d(3, 32, kernel_size = 3)` (PyTorch's in and out channels first): 'kernel' is given already, by
+    // position; renaming this one would give it twice.
+    const positional = call.args.filter((b) => !b.name);
+    const givenAt = (o: string) => {
+      const i = spec.args.findIndex((a) => a.name === o);
+      // After a variadic argument (`concat(a, b, axis)`), every value without a name is one of its values.
+      const byPosition = i >= 0 && i < positional.length && spec.args[i].type !== 'tensors' && !(variadic >= 0 && i > variadic);
+      return byPosition ? positional[i] : call.args.find((b) => b !== arg && b.name?.name === o);
+    };
+    const options = suggested.filter((o) => !givenAt(o));
+    const taken = suggested.length > 0 && options.length === 0 ? suggested[0] : undefined;
+    const takenBy = taken === undefined ? undefined : givenAt(taken);
+    const already =
+      takenBy === undefined
+        ? ''
+        : ` Its '${taken}' is given already${takenBy.name ? '' : `, by position: ${exprText(takenBy.value)}`}.${/^conv/.test(spec.name) && !takenBy.name ? ` The input's channels are not an argument (as PyTorch's in_channels is): ${spec.name}(filters, kernel, ...).` : ''}`;
+    // PyTorch's `dim = 1` is not this language's axis 1: the batch is not counted here, and images keep their channels last.
+    const dim = name.name === 'dim' && options[0] === 'axis' ? " PyTorch's dim counts the batch axis and puts an image's channels at 1; axis counts the example's axes from 0, and -1 is the last (the channels)." : '';
+    // `h = dense(16, input_dim = 4)`: Keras's first layer; the input is declared and piped in here.
+    const keras = KERAS_INPUT_ARGS.has(name.name) && options.length === 0;
+    // The model's input, when it has one: piped into the call instead (`h = x -> dense(64)`), which makes h a value.
+    const modelInput = keras ? ctx.g.nodes.find((n): n is InputNode => n.kind === 'input') : undefined;
+    const text = this.file.text;
+    const kept = keras && text !== undefined ? call.args.filter((b) => b !== arg).map((b) => text.slice(b.range.start.offset, b.range.end.offset)) : [];
+    const pipedIn = modelInput ? `${modelInput.name} -> ${spec.name}${kept.length ? `(${kept.join(', ')})` : ''}` : undefined;
+    const kerasText = keras
+      ? ` '${name.name}' is how Keras gives the first layer its input; here an input is declared on its own line and piped in: ${pipedIn ? `\`${pipedIn}\`` : `\`input x: [${text?.slice(arg.value.range.start.offset, arg.value.range.end.offset) ?? '...'}]\`, then \`x -> ${spec.name}(...)\``}.`
+      : '';
+    this.error(
+      'arg.unknown',
+      `${spec.name} has no argument '${name.name}'.${didYouMean(options)}${dim}${kerasText}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
+      name.range,
+      ctx,
+      {
+        fixes: keras
+          ? [
+              ...(pipedIn && ctx.uri === this.uri ? [this.replaceFix(`Pipe '${modelInput!.name}' in: ${pipedIn}`, call.range, pipedIn)] : []),
+              this.replaceFix(`Remove '${name.name}'`, argRemoval(call, arg), '', !pipedIn),
+            ]
+          : dim && torchFeatureDim(arg.value)
+            ? [this.replaceFix('Change to axis = -1', arg.range, 'axis = -1')]
+            : options.map((o, i) => this.replaceFix(`Change to '${o}'`, name.range, o, i === 0)),
+      },
+    );
+    return options;
   }
 
   /**
@@ -2180,28 +2215,9 @@ export class Analyzer {
         if (v.kind === 'unknown') return 'unknown';
         if (v.kind === 'string' || v.kind === 'enum') word = v.value;
         else if (a.type === 'enum' && v.kind === 'bool' && allowed.includes(String(v.value))) word = String(v.value);
-        else {
-          const torch = v.kind === 'number' && a.name === 'padding' && allowed.includes('same') && allowed.includes('valid') ? torchPadding(spec, call, v.value) : undefined;
-          this.argError('arg.type', `${spec.name}'s '${a.name}' is one of ${allowed.join(', ')}; got ${describeValue(v)}.${torch?.hint ?? ''}`, e, ctx, (at) =>
-            (torch?.words ?? []).map((w, i) => this.replaceFix(`Change to ${w}`, at, w, i === 0)),
-          );
-          return undefined;
-        }
+        else return this.notAWord(spec, a, e, v, allowed, ctx, call);
       }
-      if (!allowed.includes(word)) {
-        // A parameter written in a block header the parser read in part (`block bn, pad = same) {`): its error says it.
-        if (e.kind === 'name' && ctx.uri === this.uri && this.file.errors.length > 0 && this.inBrokenHeader(word, e.range.start.offset)) {
-          this.errors++;
-          return undefined;
-        }
-        const options = suggest(word, allowed);
-        const hint = a.enumHints?.[word];
-        const fixes = hint ? (hint.fix ? [hint.fix] : []) : options;
-        this.argError('arg.enum', `${spec.name}'s '${a.name}' must be one of ${allowed.join(', ')}; got '${word}'.${hint ? ` ${hint.hint}` : didYouMean(options)}`, e, ctx, (at) =>
-          fixes.map((o, i) => this.replaceFix(`Change to '${o}'`, at, o, i === 0)),
-        );
-        return undefined;
-      }
+      if (!allowed.includes(word)) return this.unknownWord(spec, a, e, word, allowed, ctx);
       return word;
     }
     if (a.type === 'layer') {
@@ -2217,28 +2233,7 @@ export class Analyzer {
       }
       return { kind: 'layerRef', name: v.name, id: v.state.id, layer: v.spec.name, args: v.args };
     }
-    if (e.kind === 'name' && a.type !== 'string' && !ctx.env.has(e.name)) {
-      // `conv2d(16, 3, same)`, `dense(4, relu)`: a word of another argument, given where this one is due.
-      const word = e.name;
-      const owner = spec.args.find((b) => b !== a && (b.type === 'enum' ? !!b.enum?.includes(word) : b.type === 'activation' && ACTIVATIONS.includes(word)));
-      if (owner) {
-        const where = arg.name ? `${spec.name}'s '${a.name}'` : `${spec.name}'s ${ordinal(spec.args.indexOf(a) + 1)} argument, '${a.name}'`;
-        const taken = call.args.some((b) => b !== arg && b.name?.name === owner.name);
-        this.error('arg.type', `'${word}' is not a value for ${where}; it is one for '${owner.name}': write ${owner.name} = ${word}.`, e.range, ctx, {
-          fixes: taken ? undefined : [this.replaceFix(`Write '${owner.name} = ${word}'`, arg.range, `${owner.name} = ${word}`)],
-        });
-        return undefined;
-      }
-      if (a.type === 'bool') {
-        // `causal = True` (Python's spelling), `causal = yes`.
-        const lower = word.toLowerCase();
-        const fix = lower === 'true' || lower === 'false' ? lower : undefined;
-        this.error('arg.type', `${spec.name}'s '${a.name}' takes true or false; got the word '${word}'.${fix ? ` Did you mean '${fix}'?` : ''}`, e.range, ctx, {
-          fixes: fix ? [this.replaceFix(`Change to '${fix}'`, e.range, fix)] : undefined,
-        });
-        return undefined;
-      }
-    }
+    if (e.kind === 'name' && a.type !== 'string' && !ctx.env.has(e.name) && this.misplacedWord(spec, a, arg, e.name, ctx, call)) return undefined;
     const v = e.kind === 'name' && !ctx.env.has(e.name) && a.type === 'string' ? ({ kind: 'string', value: e.name } as Value) : this.evalExpr(e, ctx);
     if (v.kind === 'unknown') return 'unknown';
     switch (a.type) {
@@ -2278,6 +2273,65 @@ export class Analyzer {
       default:
         return this.argTypeError(spec, a, e, v, a.type, ctx);
     }
+  }
+
+  /**
+   * Reports a value that is not a word given for a word argument (`enum`,
+   * `activation`). This and the next two are apart from `convertArgValue`:
+   * their closures would make V8 allocate a context for every argument
+   * converted.
+   */
+  private notAWord(spec: LayerSpec, a: ArgSpec, e: Expr, v: Value, allowed: readonly string[], ctx: Ctx, call: CallExpr): undefined {
+    const torch = v.kind === 'number' && a.name === 'padding' && allowed.includes('same') && allowed.includes('valid') ? torchPadding(spec, call, v.value) : undefined;
+    this.argError('arg.type', `${spec.name}'s '${a.name}' is one of ${allowed.join(', ')}; got ${describeValue(v)}.${torch?.hint ?? ''}`, e, ctx, (at) =>
+      (torch?.words ?? []).map((w, i) => this.replaceFix(`Change to ${w}`, at, w, i === 0)),
+    );
+    return undefined;
+  }
+
+  /** Reports a word that is not one of `allowed`. */
+  private unknownWord(spec: LayerSpec, a: ArgSpec, e: Expr, word: string, allowed: readonly string[], ctx: Ctx): undefined {
+    // A parameter written in a block header the parser read in part (`block bn, pad = same) {`): its error says it.
+    if (e.kind === 'name' && ctx.uri === this.uri && this.file.errors.length > 0 && this.inBrokenHeader(word, e.range.start.offset)) {
+      this.errors++;
+      return undefined;
+    }
+    const options = suggest(word, allowed);
+    const hint = a.enumHints?.[word];
+    const fixes = hint ? (hint.fix ? [hint.fix] : []) : options;
+    this.argError('arg.enum', `${spec.name}'s '${a.name}' must be one of ${allowed.join(', ')}; got '${word}'.${hint ? ` ${hint.hint}` : didYouMean(options)}`, e, ctx, (at) =>
+      fixes.map((o, i) => this.replaceFix(`Change to '${o}'`, at, o, i === 0)),
+    );
+    return undefined;
+  }
+
+  /**
+   * A word not bound in scope, given for an argument that takes no word:
+   * reported (true) when it is a word of another argument, or when the
+   * argument takes true or false.
+   */
+  private misplacedWord(spec: LayerSpec, a: ArgSpec, arg: Arg, word: string, ctx: Ctx, call: CallExpr): boolean {
+    const e = arg.value;
+    // `conv2d(16, 3, same)`, `dense(4, relu)`: a word of another argument, given where this one is due.
+    const owner = spec.args.find((b) => b !== a && (b.type === 'enum' ? !!b.enum?.includes(word) : b.type === 'activation' && ACTIVATIONS.includes(word)));
+    if (owner) {
+      const where = arg.name ? `${spec.name}'s '${a.name}'` : `${spec.name}'s ${ordinal(spec.args.indexOf(a) + 1)} argument, '${a.name}'`;
+      const taken = call.args.some((b) => b !== arg && b.name?.name === owner.name);
+      this.error('arg.type', `'${word}' is not a value for ${where}; it is one for '${owner.name}': write ${owner.name} = ${word}.`, e.range, ctx, {
+        fixes: taken ? undefined : [this.replaceFix(`Write '${owner.name} = ${word}'`, arg.range, `${owner.name} = ${word}`)],
+      });
+      return true;
+    }
+    if (a.type === 'bool') {
+      // `causal = True` (Python's spelling), `causal = yes`.
+      const lower = word.toLowerCase();
+      const fix = lower === 'true' || lower === 'false' ? lower : undefined;
+      this.error('arg.type', `${spec.name}'s '${a.name}' takes true or false; got the word '${word}'.${fix ? ` Did you mean '${fix}'?` : ''}`, e.range, ctx, {
+        fixes: fix ? [this.replaceFix(`Change to '${fix}'`, e.range, fix)] : undefined,
+      });
+      return true;
+    }
+    return false;
   }
 
   private argTypeError(spec: LayerSpec, a: ArgSpec, e: Expr, v: Value, expected: string, ctx: Ctx): undefined {
@@ -2360,8 +2414,23 @@ export class Analyzer {
     const r = this.resolveArgs(spec, call, ctx);
     const repeat = this.repeatCount(call, ctx);
     if (!r || repeat === undefined || r.unknown) return UNKNOWN;
-    const inputs: Value[] = !input ? r.tensorInputs : r.tensorInputs.length === 0 ? [input] : [input, ...r.tensorInputs];
-    if (repeat === 1) return this.addLayerNode(spec, r.args, inputs, r.tensors, call.range, ctx, undefined, call, undefined, undefined, r.entry);
+    if (repeat !== 1) return this.repeatLayer(spec, call, r, repeat, input, ctx);
+    let inputs: Value[];
+    if (!input) inputs = r.tensorInputs;
+    else if (r.tensorInputs.length > 0) inputs = [input, ...r.tensorInputs];
+    else {
+      // Most layers take the piped value alone: a scratch array, which addLayerNode reads before anything else runs.
+      inputs = this.oneInput;
+      inputs[0] = input;
+    }
+    return this.addLayerNode(spec, r.args, inputs, r.tensors, call.range, ctx, undefined, call, undefined, undefined, r.entry);
+  }
+
+  /**
+   * `-> layer(...) * N`. Apart from `applyLayerCall`: its closure would make
+   * V8 allocate a context for every layer call, repeated or not.
+   */
+  private repeatLayer(spec: LayerSpec, call: CallExpr, r: Resolved, repeat: number, input: Value | undefined, ctx: Ctx): Value {
     return this.repeatGroup(
       spec.name,
       undefined,
@@ -2457,7 +2526,7 @@ export class Analyzer {
       const v = inputs[0];
       if (v.kind !== 'tensor' || !v.shape) return UNKNOWN;
       shapes = this.shapeList(v.shape);
-      inputIds = [v.node];
+      inputIds = this.idList(v.node);
     } else {
       shapes = new Array<Shape>(inputs.length);
       inputIds = new Array<number>(inputs.length);
@@ -2519,28 +2588,7 @@ export class Analyzer {
       if (out !== first) out.dims = fit(out.dims);
       weights = fit(weights);
     } catch (err) {
-      // An input of a rank the layer does not take: its rule's own rank message is the most
-      // specific, but any other error of the rule reads the wrong axes ("attention dim 5 is not
-      // divisible by heads 4" of a [4, 5, 16] input), so the schema's rank message wins over it.
-      if (err instanceof LayerError && this.brokenCall(call, ctx)) {
-        // Already reported as the call's syntax error.
-      } else if (err instanceof LayerError && (rankError === undefined || err.code === 'shape.rank')) {
-        // At the argument the rule names; a block parameter given there is followed to the call that gave it.
-        const argExpr = err.arg && call ? argExprOf(spec, call, err.arg) : undefined;
-        const values = err.values;
-        const fixes = values?.length ? (range: Range) => values.map((v, i) => this.replaceFix(`Change ${err.arg} to ${v}`, range, v, i === 0)) : undefined;
-        if (argExpr) this.argError(err.code, err.message, argExpr, ctx, fixes);
-        else if (err.code === 'arg.missing' && err.arg && values?.length && call && call.args.length > 0 && ctx.uri === this.uri && !ctx.static) {
-          // Not written: the fix adds it after the call's last argument (`positional(learned, maxlen = 1024)`).
-          const end = call.args[call.args.length - 1].range.end;
-          this.error(err.code, err.message, at, ctx, { fixes: [{ title: `Add ${err.arg} = ${values[0]}`, edits: [{ range: { start: end, end }, newText: `, ${err.arg} = ${values[0]}` }], preferred: true }] });
-        } else if (err.code === 'shape.rank') this.rankError(spec, err.message, first, inputIds[0], at, ctx);
-        else this.error(err.code, err.message, at, ctx);
-      } else if (rankError) {
-        this.rankError(spec, rankError, first, inputIds[0], at, ctx);
-      } else {
-        this.error('internal.layer', `internal error in ${spec.name}: ${(err as Error)?.message ?? err}`, at, ctx);
-      }
+      this.layerRuleError(err, spec, call, ctx, at, rankError, first, inputIds[0]);
       return UNKNOWN;
     }
     if (rankError) {
@@ -2566,10 +2614,7 @@ export class Analyzer {
     if (object) {
       const applied = object.state.first;
       if (applied) {
-        const same =
-          applied.weights.length === weights.length &&
-          applied.weights.every((w, i) => w.shape.length === weights[i].shape.length && w.shape.every((d, j) => d.equals(weights[i].shape[j])));
-        if (!same) {
+        if (!sameWeightShapes(applied.weights, weights)) {
           this.error(
             'object.shape',
             `layer object '${object.name}'${passedAs(object, call)} was first applied to an input that gave weights ${weightsText(applied.weights)}; here they would be ${weightsText(weights)}. A shared layer needs inputs of the same size.`,
@@ -2595,6 +2640,35 @@ export class Analyzer {
       }
     }
     return this.pushLayerNode(spec, args, shapes, inputIds, out, weights, params, macs, internal, range, ctx, label, call, errorRange, object, sharedWith);
+  }
+
+  /**
+   * Reports an error a layer's rule threw. Apart from `addLayerNode`: its
+   * closures would make V8 allocate a context for every layer application.
+   */
+  private layerRuleError(err: unknown, spec: LayerSpec, call: CallExpr | undefined, ctx: Ctx, at: Range, rankError: string | undefined, first: Shape | undefined, from: number | undefined): void {
+    // An input of a rank the layer does not take: its rule's own rank message is the most
+    // specific, but any other error of the rule reads the wrong axes ("attention dim 5 is not
+    // divisible by heads 4" of a [4, 5, 16] input), so the schema's rank message wins over it.
+    if (err instanceof LayerError && this.brokenCall(call, ctx)) {
+      // Already reported as the call's syntax error.
+    } else if (err instanceof LayerError && (rankError === undefined || err.code === 'shape.rank')) {
+      // At the argument the rule names; a block parameter given there is followed to the call that gave it.
+      const argExpr = err.arg && call ? argExprOf(spec, call, err.arg) : undefined;
+      const values = err.values;
+      const fixes = values?.length ? (range: Range) => values.map((v, i) => this.replaceFix(`Change ${err.arg} to ${v}`, range, v, i === 0)) : undefined;
+      if (argExpr) this.argError(err.code, err.message, argExpr, ctx, fixes);
+      else if (err.code === 'arg.missing' && err.arg && values?.length && call && call.args.length > 0 && ctx.uri === this.uri && !ctx.static) {
+        // Not written: the fix adds it after the call's last argument (`positional(learned, maxlen = 1024)`).
+        const end = call.args[call.args.length - 1].range.end;
+        this.error(err.code, err.message, at, ctx, { fixes: [{ title: `Add ${err.arg} = ${values[0]}`, edits: [{ range: { start: end, end }, newText: `, ${err.arg} = ${values[0]}` }], preferred: true }] });
+      } else if (err.code === 'shape.rank') this.rankError(spec, err.message, first, from, at, ctx);
+      else this.error(err.code, err.message, at, ctx);
+    } else if (rankError) {
+      this.rankError(spec, rankError, first, from, at, ctx);
+    } else {
+      this.error('internal.layer', `internal error in ${spec.name}: ${(err as Error)?.message ?? err}`, at, ctx);
+    }
   }
 
   /**
@@ -2721,7 +2795,7 @@ export class Analyzer {
       const e = bucket[i];
       if (e.spec === spec && sameVals(e.vals, vals)) return e;
     }
-    const e: ArgsEntry = { spec, vals: vals.slice(), args: argsWithDefaults(spec, vals), results: undefined };
+    const e: ArgsEntry = { spec, vals: vals.slice(), args: argsWithDefaults(spec, vals), results: undefined, resolved: undefined };
     bucket.push(e);
     return e;
   }
@@ -2743,6 +2817,20 @@ export class Analyzer {
     let key = '';
     for (let i = 0; i < shapes.length; i++) key += (i > 0 ? ',' : '') + this.shapeId(shapes[i]);
     return key;
+  }
+
+  /**
+   * `[id]`, one array per node id: the inputs of one-input nodes (never
+   * changed). Ids restart at 0 in every graph, so a few hundred arrays serve
+   * the thousands of nodes of a large file, which each kept one of their own.
+   */
+  private idList(id: number): number[] {
+    let list = this.idLists[id];
+    if (list === undefined) {
+      list = [id];
+      this.idLists[id] = list;
+    }
+    return list;
   }
 
   /** `[s]`, one array per shape object: the input shapes of one-input nodes and sites (never changed). */
@@ -2890,7 +2978,7 @@ export class Analyzer {
       block,
       repeat,
       runs,
-      inputs: inputs.map((t) => t.node),
+      inputs: inputs.length === 1 ? this.idList(inputs[0].node) : inputs.map((t) => t.node),
       shape,
       params,
       macs,
@@ -3084,15 +3172,8 @@ export class Analyzer {
           } else ok = false;
           continue;
         }
-        if (!decl.params.some((p) => p.name.name === n)) {
-          const options = suggest(n, [...decl.params.map((p) => p.name.name), ...inputNames.slice(1)]);
-          this.error(
-            'arg.unknown',
-            `block '${decl.name.name}' has no parameter '${n}'.${didYouMean(options)} Its parameters: ${decl.params.map((p) => p.name.name).join(', ') || 'none'}${inputNames.length > 1 ? `; its other inputs, given by name: ${inputNames.slice(1).join(', ')}` : ''}.`,
-            arg.name.range,
-            ctx,
-            { fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, arg.name!.range, o, i === 0)) },
-          );
+        if (!hasParam(decl, n)) {
+          this.unknownBlockParam(decl, arg.name, inputNames, ctx);
           ok = false;
           continue;
         }
@@ -3159,6 +3240,23 @@ export class Analyzer {
       params.push([p.name.name, v]);
     }
     return ok ? { params, tensors } : undefined;
+  }
+
+  /**
+   * Reports a block argument named `name` that is not a parameter. Apart
+   * from `bindBlockArgs`: its closures would make V8 allocate a context for
+   * every argument.
+   */
+  private unknownBlockParam(decl: BlockDecl, name: Ident, inputNames: string[], ctx: Ctx): void {
+    const n = name.name;
+    const options = suggest(n, [...decl.params.map((p) => p.name.name), ...inputNames.slice(1)]);
+    this.error(
+      'arg.unknown',
+      `block '${decl.name.name}' has no parameter '${n}'.${didYouMean(options)} Its parameters: ${decl.params.map((p) => p.name.name).join(', ') || 'none'}${inputNames.length > 1 ? `; its other inputs, given by name: ${inputNames.slice(1).join(', ')}` : ''}.`,
+      name.range,
+      ctx,
+      { fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, name.range, o, i === 0)) },
+    );
   }
 
   /**
@@ -3281,10 +3379,14 @@ export class Analyzer {
         this.evalStatement(stmt, ctx);
       }
     }
-    if (outputs === 0 && !(def.uri === this.uri && this.file.errors.length > 0 && this.brokenParts().unsure.has(def.decl))) {
-      this.diag('block.no_output', 'error', `block '${def.decl.name.name}' has no output; add a line \`output <value>\`.`, def.decl.name.range, ctx, missingOutputFixes(def.decl, this.file, (n) => isTensorName(ctx, n)));
-    }
+    if (outputs === 0) this.noOutput(def, ctx);
     return result;
+  }
+
+  /** Reports a block body without `output` (apart from `runBlockStatements`: its closure would make V8 allocate a context for every body run). */
+  private noOutput(def: BlockDef, ctx: Ctx): void {
+    if (def.uri === this.uri && this.file.errors.length > 0 && this.brokenParts().unsure.has(def.decl)) return;
+    this.diag('block.no_output', 'error', `block '${def.decl.name.name}' has no output; add a line \`output <value>\`.`, def.decl.name.range, ctx, missingOutputFixes(def.decl, this.file, (n) => isTensorName(ctx, n)));
   }
 
   /**
@@ -3388,20 +3490,28 @@ export class Analyzer {
       this.instanceStates.set(site, { first: via });
       return;
     }
-    const newCall = via.start.offset !== st.first.start.offset && !st.vias?.has(via.start.offset);
-    if (newCall) (st.vias ??= new Set([st.first.start.offset])).add(via.start.offset);
-    if (!st.outcomes) {
-      st.outcomes = [{ via: st.first, call: this.callText(st.first), outShape: site.outShape, params: site.params }];
-      this.addOutcome((st.seen = new Map()), site.outShape, site.params);
-    }
+    const newCall = via.start.offset !== st.first.start.offset && addVia(st, via.start.offset);
+    if (!st.outcomes) st.outcomes = [{ via: st.first, call: this.callText(st.first), outShape: site.outShape, params: site.params }];
     const outcomes = st.outcomes;
-    const known = !this.addOutcome(st.seen!, outShape, params);
+    const known = !this.addResult(st, outcomes, outShape, params);
     if (!newCall && known) return;
     const info = (site.instances ??= { calls: 1, outcomes, moreOutcomes: 0 });
-    info.calls = st.vias?.size ?? 1;
+    const vias = st.vias;
+    info.calls = vias === undefined ? 1 : Array.isArray(vias) ? vias.length : vias.size;
     if (known) return;
     if (outcomes.length < MAX_KEPT_OUTCOMES) outcomes.push({ via, call: this.callText(via), outShape, params });
     else info.moreOutcomes++;
+  }
+
+  /** Adds a result to a site's distinct results (`InstanceState.seen`); false when it holds an equal one already. */
+  private addResult(st: InstanceState, outcomes: readonly SiteOutcome[], outShape: Shape | undefined, params: Params | undefined): boolean {
+    if (st.seen !== undefined) return this.addOutcome(st.seen, outShape, params);
+    for (let i = 0; i < outcomes.length; i++) if (this.sameOutcome(outcomes[i], outShape, params)) return false;
+    if (outcomes.length < MAX_KEPT_OUTCOMES) return true;
+    // The first result that `outcomes` has no room for: from here on they are only counted, and indexed.
+    const seen: OutcomeIndex = (st.seen = new Map());
+    for (const o of outcomes) this.addOutcome(seen, o.outShape, o.params);
+    return this.addOutcome(seen, outShape, params);
   }
 
   /** Adds a result to `index`; false when it holds an equal one already. */
@@ -3412,7 +3522,8 @@ export class Analyzer {
       index.set(id, [params]);
       return true;
     }
-    if (list.some((p) => p === params || (p !== undefined && params !== undefined && p.trainable.equals(params.trainable) && p.nonTrainable.equals(params.nonTrainable)))) return false;
+    // A loop, not `some` with a closure (which made V8 allocate a context for every call).
+    for (const p of list) if (sameParams(p, params)) return false;
     list.push(params);
     return true;
   }
@@ -3440,7 +3551,7 @@ export class Analyzer {
     const kept = bySite.get(site);
     if (!kept) bySite.set(site, [{ site, outShape, params }]);
     else if (Array.isArray(kept)) {
-      if (kept.some((v) => this.sameOutcome(v, outShape, params))) return false;
+      for (const v of kept) if (this.sameOutcome(v, outShape, params)) return false;
       if (kept.length < MAX_SCANNED_VISITS) kept.push({ site, outShape, params });
       else {
         const index: OutcomeIndex = new Map();
@@ -3455,7 +3566,7 @@ export class Analyzer {
   private sameOutcome(o: { outShape?: Shape; params?: Params }, outShape: Shape | undefined, params: Params | undefined): boolean {
     return (
       (o.outShape === outShape || (o.outShape !== undefined && outShape !== undefined && this.shapeId(o.outShape) === this.shapeId(outShape))) &&
-      (o.params === params || (o.params !== undefined && params !== undefined && o.params.trainable.equals(params.trainable) && o.params.nonTrainable.equals(params.nonTrainable)))
+      sameParams(o.params, params)
     );
   }
 
@@ -3634,6 +3745,16 @@ function variadicIndex(spec: LayerSpec): number {
   return i;
 }
 
+/**
+ * Whether one of the call's arguments is written `name = ...`. A loop, not a
+ * closure: a closure in `resolveInto`'s loop made V8 allocate the loop's
+ * variables in a fresh context for every argument of every call.
+ */
+function namesArg(call: CallExpr, name: string): boolean {
+  for (const b of call.args) if (b.name?.name === name) return true;
+  return false;
+}
+
 /** In resolveArgs: an argument that was written but has no value to pass on. */
 const SEEN: unique symbol = Symbol('seen');
 
@@ -3689,6 +3810,51 @@ function sameVals(a: readonly (ArgValue | typeof SEEN | undefined)[], b: readonl
     for (let j = 0; j < x.length; j++) if (!Object.is(x[j], y[j])) return false;
   }
   return true;
+}
+
+/** Adds a call's offset to `st.vias` (see there); false when it holds it already. */
+function addVia(st: InstanceState, offset: number): boolean {
+  const vias = st.vias;
+  if (vias === undefined) {
+    st.vias = [st.first.start.offset, offset];
+    return true;
+  }
+  if (!Array.isArray(vias)) {
+    if (vias.has(offset)) return false;
+    vias.add(offset);
+    return true;
+  }
+  if (vias.includes(offset)) return false;
+  if (vias.length < FEW_VISITS) vias.push(offset);
+  else st.vias = new Set(vias).add(offset);
+  return true;
+}
+
+/** Whether two parameter counts (of site results) are equal: the same object, or both given and equal. */
+function sameParams(a: Params | undefined, b: Params | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.trainable.equals(b.trainable) && a.nonTrainable.equals(b.nonTrainable));
+}
+
+/**
+ * Whether two weight lists have equal shapes. A function of its own: a
+ * closure over `addLayerNode`'s weights made V8 allocate a context for every
+ * layer application.
+ */
+function sameWeightShapes(a: readonly WeightSpec[], b: readonly WeightSpec[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i].shape;
+    const y = b[i].shape;
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (!x[j].equals(y[j])) return false;
+  }
+  return true;
+}
+
+/** Whether the block has a parameter named `name` (a loop: see `namesArg`). */
+function hasParam(decl: BlockDecl, name: string): boolean {
+  for (const p of decl.params) if (p.name.name === name) return true;
+  return false;
 }
 
 function objectNames(ctx: Ctx): string[] {
@@ -3906,10 +4072,16 @@ function labelWithValues(call: CallExpr, spec: LayerSpec, args: Record<string, A
     if (i > 0) out += ', ';
     if (a.name) out += `${a.name.name} = `;
     const v = subst[i] && name !== undefined ? args[name] : undefined;
-    const text = v === undefined ? undefined : argValueText(v, a.value, spec.args.find((s) => s.name === name)?.type);
+    const text = v === undefined ? undefined : argValueText(v, a.value, argTypeOf(spec, name!));
     out += text ?? exprText(a.value);
   }
   return out + ')';
+}
+
+/** The type of `spec`'s argument `name` (a loop: a closure over the name made V8 allocate a context for every argument of every label). */
+function argTypeOf(spec: LayerSpec, name: string): ArgSpec['type'] | undefined {
+  for (const s of spec.args) if (s.name === name) return s.type;
+  return undefined;
 }
 
 /** An argument value as source would write it; undefined for what has no literal (tensors, layer objects, none). */

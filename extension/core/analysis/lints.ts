@@ -106,6 +106,31 @@ class GraphWalk {
 
   private readonly objectsOf = (): ReadonlyMap<string, number> => (this.objects ??= objectUses(this.current!.graph));
 
+  /** `holdsAlibi` by graph, for this pass. */
+  private alibi: Map<Graph, boolean> | undefined;
+
+  /**
+   * Whether `g` or a body below it holds an attention with `position =
+   * alibi`: without one, `positionalBeforeAlibi` has nothing to report, and
+   * its walk (which indexes every graph it enters by consumer) is skipped.
+   */
+  private holdsAlibi(g: Graph): boolean {
+    const memo = (this.alibi ??= new Map());
+    let r = memo.get(g);
+    if (r !== undefined) return r;
+    // False while `g` is being read: a body is never its own ancestor, but the answer is then safe anyway.
+    memo.set(g, false);
+    r = false;
+    for (const n of g.nodes) {
+      if (n.kind === 'layer' ? n.op === 'attention' && n.args.position === 'alibi' : n.kind === 'group' && n.runs.some((run) => this.holdsAlibi(run.body))) {
+        r = true;
+        break;
+      }
+    }
+    memo.set(g, r);
+    return r;
+  }
+
   private visit(g: Graph): void {
     const last = this.visited.get(g);
     if (last === this.index) return;
@@ -120,7 +145,7 @@ class GraphWalk {
       if (f.cross !== undefined && this.file !== undefined) for (const n of f.cross) crossAttention(n, this.current!, this.file, this.uri, this.report);
       if (f.softmaxes !== undefined) for (const n of f.softmaxes) doubleSoftmax(n, g, this.file, this.uri, this.report);
       if (f.ones !== undefined) for (const n of f.ones) softmaxOfOne(n, this.file, this.uri, this.report);
-      if (f.positionals !== undefined) for (const n of f.positionals) positionalBeforeAlibi(n, g, this.current!, this.file, this.uri, this.report);
+      if (f.positionals !== undefined && g === this.current!.graph && this.holdsAlibi(g)) for (const n of f.positionals) positionalBeforeAlibi(n, g, this.current!, this.file, this.uri, this.report);
     }
     if (f.bodies !== undefined) for (const b of f.bodies) this.visit(b);
   }
