@@ -438,6 +438,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     } else detail.push('Start Over trains from fresh weights.');
     detail.push(`The damaged files are first moved into a set-aside folder in ${shownDir}: nothing is replaced. Cancel leaves everything as it is.`);
     const buttons = continueLabel ? [continueLabel, 'Start Over'] : ['Start Over'];
+    // Cancelled while the checkpoints were read: no dialog (a modal one cannot be closed from here).
+    if (cancelled(holder)) return undefined;
     const picked = await vscode.window.showWarningMessage(text, { modal: true, detail: detail.join('\n\n') }, ...buttons);
     if (picked === undefined || cancelled(holder)) return undefined;
     const resuming = picked === continueLabel && best !== undefined;

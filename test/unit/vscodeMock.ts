@@ -604,7 +604,8 @@ export const window = {
   showInformationMessage: message('info'),
   showQuickPick<T extends { label: string; description?: string; detail?: string }>(items: T[], o?: { placeHolder?: string }, token?: CancellationTokenSource['token']) {
     return new Promise<T | undefined>((resolve) => {
-      // As VS Code's: a cancelled token closes the pick, which answers undefined.
+      // As VS Code's: a cancelled token closes the pick (or never opens it), which answers undefined.
+      if (token?.isCancellationRequested) return resolve(undefined);
       token?.onCancellationRequested(() => resolve(undefined));
       ui.questions.push({
         kind: 'quickPick',
@@ -623,6 +624,7 @@ export const window = {
   },
   showInputBox(o?: { prompt?: string; placeHolder?: string }, token?: CancellationTokenSource['token']) {
     return new Promise<string | undefined>((resolve) => {
+      if (token?.isCancellationRequested) return resolve(undefined);
       token?.onCancellationRequested(() => resolve(undefined));
       ui.questions.push({ kind: 'inputBox', prompt: o?.prompt, placeHolder: o?.placeHolder, labels: [], answer: resolve });
     });
