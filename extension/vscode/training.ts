@@ -69,7 +69,7 @@ import { isLocal, modelAt } from './pure/lookup';
 import { epochRange, plural } from '../core/plural';
 
 export interface TrainingApi extends vscode.Disposable {
-  /** Whether a run or job is going. */
+  /** Whether a Train Model, Evaluate or Generate Text holds the one slot: asking its questions, or its run or job going. */
   readonly busy: boolean;
 }
 
@@ -81,6 +81,29 @@ const UNTRUSTED = 'nnmodel does not train, read data or write checkpoints in an 
 interface Target {
   doc: vscode.TextDocument;
   train: TrainInfo;
+}
+
+/** The commands that take the one slot, with their words: the title, and what pickTarget asks the model for. */
+const SLOT_COMMANDS = {
+  train: { title: 'Train Model', what: 'train', running: (model: string) => `${model} is already training` },
+  evaluate: { title: 'Evaluate Model', what: 'evaluate', running: (model: string) => `Evaluating ${model} is already running` },
+  generate: { title: 'Generate Text', what: 'generate text with', running: (model: string) => `Generating text with ${model} is already running` },
+} as const;
+
+/**
+ * What holds the one slot (the inspector runs one training, and one job
+ * process runs at a time): a Train Model from its first question to its
+ * run's end, an Evaluate or Generate Text from its first question to its
+ * job's end. Only its owner frees it, in a `finally`.
+ */
+interface SlotHolder {
+  readonly command: keyof typeof SLOT_COMMANDS;
+  /** Its model and document, once picked. */
+  target?: Target;
+  /** Cancelled to end it while it asks: its quick picks and input boxes close, and it starts nothing. */
+  readonly asking: vscode.CancellationTokenSource;
+  /** Stops its run or job once started (`graceMs` 0 ends a child process at once: deactivation); before, it is asking. */
+  stop?: (graceMs?: number) => void;
 }
 
 /** One child process running one job. */
@@ -133,8 +156,8 @@ class Job {
 export function registerTraining(context: vscode.ExtensionContext, cache: AnalysisCache): TrainingApi {
   const output = vscode.window.createOutputChannel('nnmodel training');
   const cliPath = context.asAbsolutePath('dist/cli.js');
-  /** The run or job going on (one at a time); `graceMs` 0 ends a child process at once (deactivation). */
-  let current: { stop(graceMs?: number): void } | undefined;
+  /** The command holding the slot (one at a time), asking or running. */
+  let current: SlotHolder | undefined;
   let runs = 0;
   /** How the last run in the inspector ended, until the next starts (a message box cannot be closed: a notification with a task). */
   const endNotice = new EndNotice((text, until) =>
@@ -145,7 +168,65 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     }),
   );
 
+  /** Stop Training's context key: true while a run or job of the slot's holder goes (not while it asks). */
   const setBusy = (busy: boolean) => void vscode.commands.executeCommand('setContext', 'nnmodel.training', busy);
+
+  /**
+   * Takes the slot for `command`; undefined, with the holder named (`sayBusy`), when another command holds it.
+   * The caller frees it with `release` in a `finally`.
+   */
+  function claim(command: SlotHolder['command']): SlotHolder | undefined {
+    if (current) {
+      sayBusy(current);
+      return undefined;
+    }
+    current = { command, asking: new vscode.CancellationTokenSource() };
+    return current;
+  }
+
+  /** Frees the slot when `holder` holds it (a command that was refused holds nothing). */
+  function release(holder: SlotHolder): void {
+    if (current !== holder) return;
+    current = undefined;
+    holder.asking.dispose();
+    if (holder.stop) setBusy(false);
+  }
+
+  /** `holder`'s run or job has started: Stop Training (and the busy message's Stop Training) call `stop`. */
+  function started(holder: SlotHolder, stop: (graceMs?: number) => void): void {
+    holder.stop = stop;
+    setBusy(true);
+  }
+
+  /** Stops the holder's run or job, or, while it asks, cancels it: its question closes and nothing starts. */
+  function stopHolder(holder: SlotHolder, graceMs?: number): void {
+    if (holder.stop) holder.stop(graceMs);
+    else holder.asking.cancel();
+  }
+
+  /** Whether `holder` was cancelled while it asked: it must start nothing more. */
+  const cancelled = (holder: SlotHolder) => holder.asking.token.isCancellationRequested;
+
+  /**
+   * Says what holds the slot, naming its model, with a way to it: a run's inspector (Show Training) or a job's
+   * output (Show Output), and Stop Training; while it asks, Cancel It (its question closes, nothing starts).
+   */
+  function sayBusy(holder: SlotHolder): void {
+    const words = SLOT_COMMANDS[holder.command];
+    const model = holder.target?.train.model;
+    const text = holder.stop
+      ? `${words.running(model ?? 'a model')}; stop it first (nnmodel: Stop Training).`
+      : `${words.title} is already asking ${model === undefined ? `which model to ${words.what}` : `about ${model}`}; answer it first, or cancel it.`;
+    const show = holder.command === 'train' ? 'Show Training' : 'Show Output';
+    const actions = holder.stop ? [show, 'Stop Training'] : ['Cancel It'];
+    void vscode.window.showWarningMessage(text, ...actions).then((choice) => {
+      // Too late when the holder has let go meanwhile: nothing of another command is stopped or shown.
+      if (!choice || current !== holder) return;
+      if (choice === 'Show Output') output.show(true);
+      else if (choice === 'Show Training' && holder.target) void vscode.commands.executeCommand('nnmodel.openInspector', holder.target.doc.uri, holder.target.train.model);
+      else if (choice === 'Stop Training' || choice === 'Cancel It') stopHolder(holder);
+    });
+  }
 
   function request(target: Target, extra: Partial<JobRequest> = {}): JobRequest {
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
@@ -165,9 +246,16 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
    * The model and train section: from the CodeLens arguments, else the active editor's file (with the inspector
    * focused, the one visible .nnmodel editor's): the model at the cursor (its declaration or its train section),
    * else the only one, else the user picks. `unfit` says why a train section cannot serve the command (Generate
-   * Text: not a language model trained on text); those are neither taken from the cursor nor offered.
+   * Text: not a language model trained on text); those are neither taken from the cursor nor offered. `token`
+   * closes the pick (undefined: cancelled).
    */
-  async function pickTarget(uriArg: unknown, modelArg: unknown, what: string, unfit?: (t: TrainInfo, model: ModelInfo | undefined) => string | undefined): Promise<Target | undefined> {
+  async function pickTarget(
+    uriArg: unknown,
+    modelArg: unknown,
+    what: string,
+    unfit?: (t: TrainInfo, model: ModelInfo | undefined) => string | undefined,
+    token?: vscode.CancellationToken,
+  ): Promise<Target | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(UNTRUSTED);
       return undefined;
@@ -223,7 +311,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         const hereTrain = here === undefined ? undefined : trains.find((t) => t.model === here);
         const note = here === undefined ? '' : hereTrain ? ` (${here} cannot: ${whyNot(hereTrain)})` : ` (${here} has no train section)`;
         const items = usable.map((t) => ({ label: t.model, description: dataText(t), train: t }));
-        const picked = await vscode.window.showQuickPick(items, { placeHolder: `Model to ${what}${what === 'generate text' ? ' with' : ''}${note}` });
+        const picked = await vscode.window.showQuickPick(items, { placeHolder: `Model to ${what}${what === 'generate text' ? ' with' : ''}${note}` }, token);
         if (!picked) return undefined;
         train = picked.train;
       }
@@ -238,18 +326,10 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     return { doc, train };
   }
 
-  function start(run: HostToJob, onMessage: (m: JobToHost) => void): Job | undefined {
-    if (current) {
-      void vscode.window.showWarningMessage('A training job is already running; stop it first (nnmodel: Stop Training).');
-      return undefined;
-    }
+  /** Starts `holder`'s job (its command frees the slot once the job is done). */
+  function start(holder: SlotHolder, run: HostToJob, onMessage: (m: JobToHost) => void): Job {
     const job = new Job(cliPath, run, onMessage, (line) => line && output.appendLine(line));
-    current = job;
-    setBusy(true);
-    void job.done.then(() => {
-      if (current === job) current = undefined;
-      setBusy(false);
-    });
+    started(holder, (graceMs) => job.stop(graceMs));
     return job;
   }
 
@@ -277,14 +357,14 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
    * (or a run of more epochs) the checkpoint fell short of, or trains the
    * section's epochs more once they are done (`continuation`, as
    * `nnmodel train --resume`); `epochs` is then the run's. A damaged last
-   * checkpoint is `askAfterDamage`'s. Undefined when the user dismissed the question.
+   * checkpoint is `askAfterDamage`'s. Undefined when the user dismissed the question, or `holder` was cancelled.
    */
-  async function askResume(target: Target, dir: string): Promise<{ resume?: ResumePayload; epochs?: number } | undefined> {
+  async function askResume(target: Target, dir: string, holder: SlotHolder): Promise<{ resume?: ResumePayload; epochs?: number } | undefined> {
     let ck: ReadCheckpoint;
     try {
       ck = await readCheckpoint(nodeCheckpointFs(), dir, { optimizer: true });
     } catch (e) {
-      if (e instanceof DamagedCheckpointError) return askAfterDamage(target, dir, e);
+      if (e instanceof DamagedCheckpointError) return askAfterDamage(target, dir, e, holder);
       const m = e instanceof Error ? e.message : String(e);
       if (!/no checkpoint here/.test(m)) output.appendLine(`not offering to continue: ${m}`);
       return {};
@@ -311,8 +391,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         : { label: `Train ${plural(next.epochs, 'more epoch')}`, description: `${epochRange(epoch + 1, next.to)}, from the checkpoint of epoch ${epoch} (the train section's epochs are done)`, ...warn, resume: true },
       { label: 'Start over', description: `fresh weights; the checkpoint of epoch ${epoch} is replaced after the first epoch`, resume: false },
     ];
-    const picked = await vscode.window.showQuickPick(items, { placeHolder: `${target.train.model} has a checkpoint of epoch ${epoch}` });
-    if (!picked) return undefined;
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: `${target.train.model} has a checkpoint of epoch ${epoch}` }, holder.asking.token);
+    if (!picked || cancelled(holder)) return undefined;
     return picked.resume ? { resume: resumePayload(ck), epochs: next.epochs } : {};
   }
 
@@ -326,8 +406,9 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
    * Cancel (undefined: nothing is touched). Before either run starts, the
    * damaged files are moved into a subfolder (`setCheckpointsAside`), and
    * for Start Over the best with them, so nothing trained is replaced.
+   * A `holder` cancelled meanwhile touches nothing either.
    */
-  async function askAfterDamage(target: Target, dir: string, damage: DamagedCheckpointError): Promise<{ resume?: ResumePayload; epochs?: number } | undefined> {
+  async function askAfterDamage(target: Target, dir: string, damage: DamagedCheckpointError, holder: SlotHolder): Promise<{ resume?: ResumePayload; epochs?: number } | undefined> {
     const fs = nodeCheckpointFs();
     const model = target.train.model;
     const shownDir = vscode.workspace.asRelativePath(dir, false);
@@ -357,8 +438,10 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     } else detail.push('Start Over trains from fresh weights.');
     detail.push(`The damaged files are first moved into a set-aside folder in ${shownDir}: nothing is replaced. Cancel leaves everything as it is.`);
     const buttons = continueLabel ? [continueLabel, 'Start Over'] : ['Start Over'];
+    // Cancelled while the checkpoints were read: no dialog (a modal one cannot be closed from here).
+    if (cancelled(holder)) return undefined;
     const picked = await vscode.window.showWarningMessage(text, { modal: true, detail: detail.join('\n\n') }, ...buttons);
-    if (picked === undefined) return undefined;
+    if (picked === undefined || cancelled(holder)) return undefined;
     const resuming = picked === continueLabel && best !== undefined;
     try {
       const aside = await setCheckpointsAside(fs, dir, resuming || !best ? ['last'] : ['last', 'best']);
@@ -398,12 +481,21 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   }
 
   async function train(uriArg?: unknown, modelArg?: unknown): Promise<void> {
-    const target = await pickTarget(uriArg, modelArg, 'train');
-    if (!target) return;
-    if (current) {
-      void vscode.window.showWarningMessage('A training job is already running; stop it first (nnmodel: Stop Training).');
-      return;
+    // From the first question on: a second Train Model (or Evaluate) while this one asks would share its run's slot.
+    const holder = claim('train');
+    if (!holder) return;
+    try {
+      await trainHolding(holder, uriArg, modelArg);
+    } finally {
+      release(holder);
     }
+  }
+
+  /** `train` holding the slot. */
+  async function trainHolding(holder: SlotHolder, uriArg: unknown, modelArg: unknown): Promise<void> {
+    const target = await pickTarget(uriArg, modelArg, 'train', undefined, holder.asking.token);
+    if (!target || cancelled(holder)) return;
+    holder.target = target;
     const { doc } = target;
     const model = target.train.model;
     const uri = doc.uri.toString();
@@ -429,7 +521,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     const locks = await lockTrainingFolders(dDir ? [dDir, dir] : [dir], target);
     if (!locks) return;
     try {
-      await trainLocked(target, info, source, dir, shownDir, dInfo, dDir);
+      await trainLocked(holder, target, info, source, dir, shownDir, dInfo, dDir);
     } finally {
       for (const l of locks) await l.release();
     }
@@ -462,6 +554,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
 
   /** `train` once its folders are locked. */
   async function trainLocked(
+    holder: SlotHolder,
     target: Target,
     info: ModelInfo,
     source: NonNullable<TrainInfo['config']['data']>,
@@ -473,9 +566,10 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     const { doc } = target;
     const model = target.train.model;
     const uri = doc.uri.toString();
-    const resume = await askResume(target, dir);
-    if (!resume) return;
+    const resume = await askResume(target, dir, holder);
+    if (!resume || cancelled(holder)) return;
     const discriminator = dInfo ? { model: serializeModel(dInfo), ...(resume.resume && dDir ? await discriminatorResume(dDir, dInfo.name) : {}) } : undefined;
+    if (cancelled(holder)) return;
     const { data: _data, ...sectionConfig } = target.train.config;
     const config = { ...sectionConfig, epochs: resume.epochs ?? sectionConfig.epochs };
     const version = doc.version;
@@ -492,8 +586,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         progress.report({ message: 'stopping after the current batch…' });
         stopNow?.();
       };
-      current = { stop: requestStop };
-      setBusy(true);
+      started(holder, requestStop);
       const cancelSub = token.onCancellationRequested(requestStop);
       try {
         output.appendLine(tracker.startLine(isBuiltinSource(source) ? source.kind : `"${source.path}"`, new Date().toLocaleTimeString()));
@@ -662,9 +755,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         // Whatever else goes wrong ends the run too, said once.
         void reportFailure('Training', { message: e instanceof Error ? e.message : String(e) }, target);
       } finally {
+        // The slot is freed by `train`, once the folders' locks are.
         cancelSub.dispose();
-        current = undefined;
-        setBusy(false);
       }
     });
   }
@@ -677,9 +769,9 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
    * fits the model: that is said (`action`: "Evaluating", as a failure of
    * the job is said), as `nnmodel evaluate|generate` refuse it, before
    * anything runs. `first`: the choice listed (and so selected) first; the
-   * last by default.
+   * last by default. `token` closes the pick (undefined: cancelled).
    */
-  async function pickCheckpoint(target: Target, what: string, action: string, first: CheckpointKind = 'last'): Promise<CheckpointKind | undefined> {
+  async function pickCheckpoint(target: Target, what: string, action: string, first: CheckpointKind = 'last', token?: vscode.CancellationToken): Promise<CheckpointKind | undefined> {
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
     const dir = checkpointDir(target.doc.uri.fsPath, target.train.model, cfg.get<string>('checkpoints.folder') || undefined);
     const choices = await checkpointChoices(nodeCheckpointFs(), dir, target.train.model, currentSignature(target));
@@ -695,7 +787,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     let choice = choices.find((c) => c.which === 'last');
     if (choices.some((c) => c.which === 'best')) {
       const ordered = [...choices.filter((c) => c.which === first), ...choices.filter((c) => c.which !== first)];
-      const picked = await vscode.window.showQuickPick(ordered.map(choiceItem), { placeHolder: `${target.train.model}: which checkpoint to ${what}?` });
+      const picked = await vscode.window.showQuickPick(ordered.map(choiceItem), { placeHolder: `${target.train.model}: which checkpoint to ${what}?` }, token);
       if (!picked) return undefined;
       choice = choices.find((c) => c.which === picked.which);
     }
@@ -710,13 +802,25 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   }
 
   async function evaluate(uriArg?: unknown, modelArg?: unknown): Promise<void> {
-    const target = await pickTarget(uriArg, modelArg, 'evaluate');
-    if (!target) return;
-    const which = await pickCheckpoint(target, 'evaluate', 'Evaluating');
-    if (!which) return;
+    const holder = claim('evaluate');
+    if (!holder) return;
+    try {
+      await evaluateHolding(holder, uriArg, modelArg);
+    } finally {
+      release(holder);
+    }
+  }
+
+  /** `evaluate` holding the slot. */
+  async function evaluateHolding(holder: SlotHolder, uriArg: unknown, modelArg: unknown): Promise<void> {
+    const target = await pickTarget(uriArg, modelArg, 'evaluate', undefined, holder.asking.token);
+    if (!target || cancelled(holder)) return;
+    holder.target = target;
+    const which = await pickCheckpoint(target, 'evaluate', 'Evaluating', 'last', holder.asking.token);
+    if (!which || cancelled(holder)) return;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Evaluating ${target.train.model}`, cancellable: true }, async (_p, token) => {
       let summary = '';
-      const job = start({ type: 'run', command: 'evaluate', request: request(target, which === 'best' ? { checkpoint: 'best' } : {}) }, (m) => {
+      const job = start(holder, { type: 'run', command: 'evaluate', request: request(target, which === 'best' ? { checkpoint: 'best' } : {}) }, (m) => {
         if (m.type !== 'evaluation') return;
         const line = (f: { loss: number; metrics: Record<string, number> }) =>
           [`loss ${f.loss.toFixed(4)}`, ...Object.entries(f.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`)].join(' · ');
@@ -725,7 +829,6 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
         output.appendLine(`evaluate ${m.model} (${which === 'best' ? 'best checkpoint, ' : ''}epoch ${m.epoch}${masked}): ${m.validation ? `validation ${line(m.validation)}; ` : ''}all data ${line(m.all)}`);
         summary = `${m.validation ? `validation ${line(m.validation)}` : `all data ${line(m.all)}`}${m.masked !== undefined ? ` (over the masked tokens)` : ''}`;
       });
-      if (!job) return;
       const sub = token.onCancellationRequested(() => job.stop(2000));
       const result = await job.done;
       sub.dispose();
@@ -821,18 +924,31 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
   }
 
   async function generateText(uriArg?: unknown, modelArg?: unknown): Promise<void> {
-    const target = await pickTarget(uriArg, modelArg, 'generate text', cannotGenerate);
-    if (!target) return;
+    const holder = claim('generate');
+    if (!holder) return;
+    try {
+      await generateHolding(holder, uriArg, modelArg);
+    } finally {
+      release(holder);
+    }
+  }
+
+  /** `generateText` holding the slot. */
+  async function generateHolding(holder: SlotHolder, uriArg: unknown, modelArg: unknown): Promise<void> {
+    const target = await pickTarget(uriArg, modelArg, 'generate text', cannotGenerate, holder.asking.token);
+    if (!target || cancelled(holder)) return;
+    holder.target = target;
     // As `nnmodel generate --checkpoint best|last`: asked when training kept a best beside the last, the best first.
-    const which = await pickCheckpoint(target, 'generate text with', 'Generate Text with', 'best');
-    if (!which) return;
+    const which = await pickCheckpoint(target, 'generate text with', 'Generate Text with', 'best', holder.asking.token);
+    if (!which || cancelled(holder)) return;
     const decoder = target.train.config.data?.kind === 'sequences';
     const prompt = await vscode.window.showInputBox(
       decoder
         ? { prompt: `Source token ids for ${target.train.model} to answer (empty: five drawn as its data draws them)`, value: '', placeHolder: 'e.g. 3 1 4 1 5 9 2 6' }
         : { prompt: `Text for ${target.train.model} to continue`, value: '', placeHolder: 'e.g. Little lamp' },
+      holder.asking.token,
     );
-    if (prompt === undefined) return;
+    if (prompt === undefined || cancelled(holder)) return;
     const cfg = vscode.workspace.getConfiguration('nnmodel', target.doc);
     const g: GenerateRequest = {
       prompt,
@@ -855,7 +971,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       promptShown = true;
     };
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Generating with ${target.train.model}`, cancellable: true }, async (_p, token) => {
-      const job = start({ type: 'run', command: 'generate', request: request(target, which === 'best' ? { checkpoint: 'best' } : {}), generate: g }, (m) => {
+      const job = start(holder, { type: 'run', command: 'generate', request: request(target, which === 'best' ? { checkpoint: 'best' } : {}), generate: g }, (m) => {
         if (m.type === 'warning') {
           output.appendLine(`warning: ${m.message}`);
           void vscode.window.showWarningMessage(`Generate Text with ${target.train.model}: ${m.message}`);
@@ -865,7 +981,6 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
           output.append(m.piece);
         }
       });
-      if (!job) return;
       const sub = token.onCancellationRequested(() => job.stop(5000));
       const result = await job.done;
       sub.dispose();
@@ -880,12 +995,12 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     vscode.commands.registerCommand('nnmodel.train', train),
     vscode.commands.registerCommand('nnmodel.stopTraining', () => {
       if (!current) void vscode.window.showInformationMessage('No training is running.');
-      else current.stop();
+      else stopHolder(current);
     }),
     vscode.commands.registerCommand('nnmodel.evaluate', evaluate),
     vscode.commands.registerCommand('nnmodel.loadWeights', loadWeights),
     vscode.commands.registerCommand('nnmodel.generateText', generateText),
-    { dispose: () => (current?.stop(0), endNotice.close()) },
+    { dispose: () => (current && stopHolder(current, 0), endNotice.close()) },
   );
   return {
     get busy() {

@@ -602,8 +602,11 @@ export const window = {
   showErrorMessage: message('error'),
   showWarningMessage: message('warning'),
   showInformationMessage: message('info'),
-  showQuickPick<T extends { label: string; description?: string; detail?: string }>(items: T[], o?: { placeHolder?: string }) {
+  showQuickPick<T extends { label: string; description?: string; detail?: string }>(items: T[], o?: { placeHolder?: string }, token?: CancellationTokenSource['token']) {
     return new Promise<T | undefined>((resolve) => {
+      // As VS Code's: a cancelled token closes the pick (or never opens it), which answers undefined.
+      if (token?.isCancellationRequested) return resolve(undefined);
+      token?.onCancellationRequested(() => resolve(undefined));
       ui.questions.push({
         kind: 'quickPick',
         placeHolder: o?.placeHolder,
@@ -619,8 +622,10 @@ export const window = {
       ui.questions.push({ kind: 'openDialog', prompt: o?.title, placeHolder: o?.defaultUri?.fsPath, labels: [], answer: (v) => resolve(v === undefined ? undefined : [Uri.file(v)]) });
     });
   },
-  showInputBox(o?: { prompt?: string; placeHolder?: string }) {
+  showInputBox(o?: { prompt?: string; placeHolder?: string }, token?: CancellationTokenSource['token']) {
     return new Promise<string | undefined>((resolve) => {
+      if (token?.isCancellationRequested) return resolve(undefined);
+      token?.onCancellationRequested(() => resolve(undefined));
       ui.questions.push({ kind: 'inputBox', prompt: o?.prompt, placeHolder: o?.placeHolder, labels: [], answer: resolve });
     });
   },
