@@ -1337,11 +1337,19 @@ test('kernels: a positional layer draws its encoding (position × dimension) and
         ['encoding', [32, 100], ['\u22121', '0', '1'], '0dimension →31', '0position →99'],
         ['similarity', [100, 100], ['\u22121', '0', '1'], '0position →99', '0position →99'],
       ]);
-      // Position 0: sin 0 = 0 (near-white) in dimension 0, cos 0 = 1 (the red end) in dimension 1; the similarity's diagonal is 1 (red).
+      // Position 0: sin 0 = 0 (the page's background: zero reads as nothing, in any theme) in dimension 0, cos 0 = 1
+      // (the red end) in dimension 1; the similarity's diagonal is 1, the same red.
       const [enc, sim] = seen;
-      assert.ok(enc.corner[0].every((v) => v > 240), JSON.stringify(enc.corner));
-      assert.deepEqual(enc.corner[1], [178, 24, 43]);
-      assert.deepEqual(sim.corner[0], [178, 24, 43]);
+      const background = (await page.evaluate(`(() => {
+        const c = document.createElement('canvas').getContext('2d');
+        c.fillStyle = getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim() || getComputedStyle(document.body).backgroundColor;
+        c.fillRect(0, 0, 1, 1);
+        return [...c.getImageData(0, 0, 1, 1).data].slice(0, 3);
+      })()`)) as number[];
+      assert.ok(enc.corner[0].every((v, i) => Math.abs(v - background[i]) <= 2), `zero drawn as ${JSON.stringify(enc.corner[0])}, the background is ${JSON.stringify(background)}`);
+      const [r, g, b] = enc.corner[1];
+      assert.ok(r > g + 60 && r > b + 60, `one drawn as ${JSON.stringify(enc.corner[1])}, not red`);
+      assert.deepEqual(sim.corner[0], enc.corner[1]);
       for (const f of seen) assert.ok(f.right <= f.panelRight + 0.5, `${f.figure} ends at ${f.right}, past the panel (${f.panelRight})`);
       // Hover: (position, dimension, value), the value the sine/cosine formula gives.
       const tipEnc = await hoverCell(page, 'canvas.nn-pos-encoding', 37, 9, 100, 32);
