@@ -419,15 +419,17 @@ describe('what the docs name exists', () => {
     assert.deepEqual(wrong, []);
   });
 
-  test('every `nnmodel.setting` is a setting of package.json', () => {
+  test('every `nnmodel.setting` is a setting of package.json (or a context key its when clauses read)', () => {
     const conf = pkg.contributes.configuration;
     const settings = Object.keys((Array.isArray(conf) ? conf[0] : conf).properties);
     // Keys of a checkpoint's model.json and the packaged file, not settings.
     const notSettings = /^nnmodel\.(objective|data|optimizer|history)\b|^nnmodel\.vsix$/;
+    // Context keys the package's `when` and `enablement` clauses read (`nnmodel.training`): named in the docs too.
+    const contextKeys = [...JSON.stringify(pkg.contributes).matchAll(/"(?:when|enablement)":"([^"]*)"/g)].flatMap((m) => m[1].match(/nnmodel\.[A-Za-z.]+/g) ?? []);
     const wrong: string[] = [];
     for (const { page, text } of texts) {
       for (const m of text.matchAll(/`(nnmodel\.[A-Za-z.]+)`/g)) {
-        if (!notSettings.test(m[1]) && !settings.includes(m[1])) wrong.push(`${page}: ${m[1]}`);
+        if (!notSettings.test(m[1]) && !settings.includes(m[1]) && !contextKeys.includes(m[1])) wrong.push(`${page}: ${m[1]}`);
       }
     }
     assert.deepEqual(wrong, []);
