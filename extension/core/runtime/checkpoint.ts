@@ -1165,9 +1165,12 @@ export async function tidyCheckpointFolder(fs: CheckpointFs, dir: string): Promi
  * without replacing them: for the last, `model.json` and every weights and
  * optimizer state file (the next write would remove them all); for the
  * best, `best.json` and its weights files. Each JSON goes first, so the
- * folder stops offering that checkpoint at once. Throws when a move fails
- * (what was moved by then is in the subfolder: nothing is lost). Returns the
- * subfolder (`dir`-relative name) and the files moved. A subfolder's name
+ * folder stops offering that checkpoint at once. Throws when a move fails,
+ * having moved back what it had moved (a checkpoint half set aside, its JSON
+ * gone, would have its other files taken for leftovers by the next
+ * training's `tidyCheckpointFolder`); a file that cannot be moved back stays
+ * in the subfolder. Returns the subfolder (`dir`-relative name) and the
+ * files moved. A subfolder's name
  * holds `-`, which no model name gives (`checkpointDir`), so it is never
  * taken for a model's folder.
  */
@@ -1181,7 +1184,26 @@ export async function setCheckpointsAside(fs: CheckpointFs, dir: string, which: 
     ...(which.includes('best') ? [BEST_JSON, ...names.filter((n) => BEST_WEIGHTS_FILE.test(n))] : []),
   ].filter((n) => names.includes(n));
   await fs.mkdir(`${dir}/${folder}`);
-  for (const name of files) await fs.rename(`${dir}/${name}`, `${dir}/${folder}/${name}`);
+  const moved: string[] = [];
+  try {
+    for (const name of files) {
+      await fs.rename(`${dir}/${name}`, `${dir}/${folder}/${name}`);
+      moved.push(name);
+    }
+  } catch (e) {
+    // Back in the reverse order, so each JSON returns after the files it names.
+    let back = 0;
+    for (const name of moved.reverse()) {
+      try {
+        await fs.rename(`${dir}/${folder}/${name}`, `${dir}/${name}`);
+        back++;
+      } catch {
+        // Left in the subfolder: still there, and no tidy-up looks in it.
+      }
+    }
+    if (back === moved.length) await fs.remove(`${dir}/${folder}`).catch(() => undefined);
+    throw e;
+  }
   return { folder, files };
 }
 
