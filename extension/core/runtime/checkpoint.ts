@@ -1123,20 +1123,24 @@ export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: Encoded
  * that the folder's `model.json`, resp. `best.json`, does not name: written
  * for a switch that never happened, or left by one that did. Files of other
  * names are never touched; when `model.json` (`best.json`) is there but
- * does not read as JSON, the files of its kind stay (they may be all that is
- * left of a damaged checkpoint). A training calls it once it holds the
+ * does not read as JSON, or names no weights file, the files of its kind
+ * stay (they may be all that is left of a damaged checkpoint). A training calls it once it holds the
  * folder's lock (no other run writes there). Returns the names removed.
  */
 export async function tidyCheckpointFolder(fs: CheckpointFs, dir: string): Promise<string[]> {
   const names = await fs.list(dir).catch(() => [] as string[]);
-  /** The files the JSON `jsonName` names; undefined when it is there and unreadable (keep its kind's files); empty when it is missing. */
+  /**
+   * The files the JSON `jsonName` names; undefined when it is there and unreadable, or names no weights file (its
+   * manifest damaged: keep its kind's files); empty when it is missing.
+   */
   const namedBy = async (jsonName: string): Promise<Set<string> | undefined> => {
     if (!names.includes(jsonName)) return new Set();
     try {
-      const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${jsonName}`))) as Partial<ModelJson>;
-      const paths = json?.weightsManifest?.[0]?.paths;
+      const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${jsonName}`))) as Partial<ModelJson> | null;
+      const paths: unknown = json?.weightsManifest?.[0]?.paths;
+      if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === 'string')) return undefined;
       const optimizer = json?.nnmodel?.optimizer?.file;
-      return new Set([...(Array.isArray(paths) ? paths : []), ...(typeof optimizer === 'string' ? [optimizer] : [])]);
+      return new Set([...paths, ...(typeof optimizer === 'string' ? [optimizer] : [])]);
     } catch {
       return undefined;
     }
