@@ -29,6 +29,7 @@ import { errorsBlockingTraining, trainSectionHint } from '../core/analysis/train
 import type { GenerateRequest, HostToJob, JobRequest, JobToHost } from '../core/runtime/jobProtocol';
 import { serializeModel, type CheckpointMessage, type ResumePayload, type TrainStartMessage, type WeightsMessage } from '../core/protocol';
 import {
+  BEST_JSON,
   checkpointChoices,
   checkpointDir,
   DamagedCheckpointError,
@@ -405,7 +406,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
    * the optimizer starts afresh, the best keeps no state), start over, or
    * Cancel (undefined: nothing is touched). Before either run starts, the
    * damaged files are moved into a subfolder (`setCheckpointsAside`), and
-   * for Start Over the best with them, so nothing trained is replaced.
+   * for Start Over the best with them (intact or not), so nothing trained is replaced.
    * A `holder` cancelled meanwhile touches nothing either.
    */
   async function askAfterDamage(target: Target, dir: string, damage: DamagedCheckpointError, holder: SlotHolder): Promise<{ resume?: ResumePayload; epochs?: number } | undefined> {
@@ -417,6 +418,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
       (b) => (b.modelJson.nnmodel.model === model ? b : undefined),
       () => undefined,
     );
+    // A best.json that cannot be continued either (damaged, or another model's): the new run would replace it too.
+    const unusableBest = !best && (await fs.list(dir).catch(() => [] as string[])).includes(BEST_JSON);
     const lastEpoch = (await checkpointChoices(fs, dir).catch(() => [] as CheckpointChoice[])).find((c) => c.which === 'last')?.epoch;
     const what = damage.message.replace(/^.*\//, '').replace(/; the checkpoint is damaged\.$/, '').replace(/\.$/, '');
     const text = `${model}: the last checkpoint${lastEpoch !== undefined ? ` (epoch ${lastEpoch})` : ''} in ${shownDir} is damaged (${what}) and cannot be continued.`;
@@ -435,7 +438,13 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
           `with a fresh optimizer (the best keeps no optimizer state)${misfit ? `; it ${misfit}` : ''}.`,
       );
       detail.push('Start Over trains from fresh weights; the best checkpoint is set aside with the damaged files, as the new run would replace it.');
-    } else detail.push('Start Over trains from fresh weights.');
+    } else {
+      detail.push(
+        unusableBest
+          ? 'Start Over trains from fresh weights; the best checkpoint beside it, which cannot be continued either, is set aside with the damaged files, as the new run would replace it.'
+          : 'Start Over trains from fresh weights.',
+      );
+    }
     detail.push(`The damaged files are first moved into a set-aside folder in ${shownDir}: nothing is replaced. Cancel leaves everything as it is.`);
     const buttons = continueLabel ? [continueLabel, 'Start Over'] : ['Start Over'];
     // Cancelled while the checkpoints were read: no dialog (a modal one cannot be closed from here).
@@ -444,7 +453,8 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     if (picked === undefined || cancelled(holder)) return undefined;
     const resuming = picked === continueLabel && best !== undefined;
     try {
-      const aside = await setCheckpointsAside(fs, dir, resuming || !best ? ['last'] : ['last', 'best']);
+      // Start Over: the best too, whether intact or not (a run replaces or removes whatever best.json is there).
+      const aside = await setCheckpointsAside(fs, dir, resuming ? ['last'] : ['last', 'best']);
       output.appendLine(`set aside in ${shownDir}/${aside.folder}: ${aside.files.join(', ')}`);
     } catch (e) {
       void reportFailure('Training', { message: `could not set the damaged checkpoint aside in ${shownDir} (${e instanceof Error ? e.message : String(e)}); nothing was trained.` }, target);

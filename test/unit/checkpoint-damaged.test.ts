@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import { buildModel } from '../../extension/core/runtime/build';
-import { DamagedCheckpointError, damagedRemedy, encodeCheckpoint, restoreOptimizerState, setCheckpointsAside } from '../../extension/core/runtime/checkpoint';
+import { DamagedCheckpointError, damagedRemedy, encodeCheckpoint, restoreOptimizerState, setCheckpointsAside, tidyCheckpointFolder, type CheckpointFs } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { runCli, withWorkspace } from '../fixtures/cli';
 import { useCpuBackend } from '../fixtures/tfjs';
@@ -101,6 +101,33 @@ test(
     const second = await setCheckpointsAside(nodeCheckpointFs(), dir, ['last', 'best'], now);
     assert.deepEqual(second, { folder: 'set-aside-2026-11-29T12-34-56-2', files: best });
     assert.deepEqual(readdirSync(dir).sort(), [...users, first.folder, second.folder].sort());
+  }),
+);
+
+test(
+  'a move that fails while a checkpoint is set aside puts back what was moved: a checkpoint left without its JSON would lose its files to the next tidy-up',
+  withWorkspace('nnmodel-aside-fails-', {}, async (root) => {
+    const dir = join(root, 'ck');
+    mkdirSync(dir);
+    const weights = 'weights-e3-0123abcd.bin';
+    const optimizer = 'optimizer-e3-0123abcd.bin';
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: [weights], weights: [] }], nnmodel: { epoch: 3, optimizer: { file: optimizer } } }));
+    for (const f of [weights, optimizer]) writeFileSync(join(dir, f), f);
+    const before = readdirSync(dir).sort();
+    const real = nodeCheckpointFs();
+    let moves = 0;
+    // The second move fails (on Windows, a file another program holds open), when model.json has gone already.
+    const failing: CheckpointFs = {
+      ...real,
+      rename: async (from, to) => {
+        if (++moves === 2) throw Object.assign(new Error(`EBUSY: resource busy or locked, rename '${from}'`), { code: 'EBUSY' });
+        await real.rename(from, to);
+      },
+    };
+    await assert.rejects(setCheckpointsAside(failing, dir, ['last'], new Date('2026-11-29T12:34:56.789Z')), /^Error: EBUSY/);
+    assert.deepEqual(readdirSync(dir).sort(), before, 'the folder as it was: every file back, no subfolder');
+    // Without its model.json, the next training's tidy-up took the weights and optimizer files for leftovers.
+    assert.deepEqual(await tidyCheckpointFolder(real, dir), []);
   }),
 );
 

@@ -6,7 +6,7 @@
 // checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -124,6 +124,25 @@ test(
     const bestWeights = files.find((f) => /^best-e1-/.test(f))!;
     rmSync(join(dir, BEST_JSON));
     assert.deepEqual((await tidyCheckpointFolder(fs, dir)).sort(), [bestWeights, 'best-e9-0123abcd.bin'].sort());
+  }),
+);
+
+test(
+  'a checkpoint JSON that reads as JSON but names no weights file (its manifest damaged) keeps the files of its kind too',
+  withWorkspace('nnmodel-leftovers-manifest-', {}, async (root) => {
+    const fs = nodeCheckpointFs();
+    const dir = join(root, 'ck');
+    await trained(dir, [0.5]);
+    const files = readdirSync(dir).sort();
+    for (const name of ['model.json', BEST_JSON]) {
+      const json = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
+      delete json.weightsManifest;
+      writeFileSync(join(dir, name), JSON.stringify(json));
+    }
+    // Readers call it damaged (Train Model offers to set it aside); the tidy-up took its weights for orphans.
+    await assert.rejects(readCheckpoint(fs, dir), /model\.json: is not an nnmodel checkpoint/);
+    assert.deepEqual(await tidyCheckpointFolder(fs, dir), []);
+    assert.deepEqual(readdirSync(dir).sort(), files);
   }),
 );
 

@@ -169,6 +169,29 @@ test('Start Over sets the damaged files and the best aside (the new run would re
   }
 });
 
+test('Start Over beside a best that cannot be continued either (damaged): the best is set aside too, as the new run would replace it', async () => {
+  const { doc, ckDir, done } = setup();
+  try {
+    await trained(ckDir, [0.5, 0.4, 0.45]);
+    damage(ckDir);
+    writeFileSync(join(ckDir, 'best.json'), '{ damaged');
+    const files = readdirSync(ckDir);
+    const training = run('nnmodel.train', doc.uri, 'Net');
+    const asked = await until('the dialog', () => ui.messages.find((m) => m.severity === 'warning'));
+    assert.deepEqual(asked.items, ['Start Over']);
+    assert.equal(
+      asked.detail,
+      'Start Over trains from fresh weights; the best checkpoint beside it, which cannot be continued either, is set aside with the damaged files, as the new run would replace it.\n\n' +
+        'The damaged files are first moved into a set-aside folder in .nnmodel/net/Net: nothing is replaced. Cancel leaves everything as it is.',
+    );
+    asked.answer('Start Over');
+    await training;
+    assert.deepEqual(listing(ckDir), files.map((f) => `set-aside/${f}`).sort(), 'both checkpoints, best.json and its weights included');
+  } finally {
+    done();
+  }
+});
+
 test("the editor's way forward from a damaged last checkpoint (Evaluate, Generate Text) names Train Model's choices", () => {
   assert.equal(
     damagedRemedy(new DamagedCheckpointError('x: damaged.', 'last', { which: 'best', epoch: 4 }), 'editor'),

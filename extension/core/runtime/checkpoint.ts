@@ -1123,20 +1123,24 @@ export async function writeCheckpoint(fs: CheckpointFs, dir: string, ck: Encoded
  * that the folder's `model.json`, resp. `best.json`, does not name: written
  * for a switch that never happened, or left by one that did. Files of other
  * names are never touched; when `model.json` (`best.json`) is there but
- * does not read as JSON, the files of its kind stay (they may be all that is
- * left of a damaged checkpoint). A training calls it once it holds the
+ * does not read as JSON, or names no weights file, the files of its kind
+ * stay (they may be all that is left of a damaged checkpoint). A training calls it once it holds the
  * folder's lock (no other run writes there). Returns the names removed.
  */
 export async function tidyCheckpointFolder(fs: CheckpointFs, dir: string): Promise<string[]> {
   const names = await fs.list(dir).catch(() => [] as string[]);
-  /** The files the JSON `jsonName` names; undefined when it is there and unreadable (keep its kind's files); empty when it is missing. */
+  /**
+   * The files the JSON `jsonName` names; undefined when it is there and unreadable, or names no weights file (its
+   * manifest damaged: keep its kind's files); empty when it is missing.
+   */
   const namedBy = async (jsonName: string): Promise<Set<string> | undefined> => {
     if (!names.includes(jsonName)) return new Set();
     try {
-      const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${jsonName}`))) as Partial<ModelJson>;
-      const paths = json?.weightsManifest?.[0]?.paths;
+      const json = JSON.parse(new TextDecoder().decode(await fs.readFile(`${dir}/${jsonName}`))) as Partial<ModelJson> | null;
+      const paths: unknown = json?.weightsManifest?.[0]?.paths;
+      if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === 'string')) return undefined;
       const optimizer = json?.nnmodel?.optimizer?.file;
-      return new Set([...(Array.isArray(paths) ? paths : []), ...(typeof optimizer === 'string' ? [optimizer] : [])]);
+      return new Set([...paths, ...(typeof optimizer === 'string' ? [optimizer] : [])]);
     } catch {
       return undefined;
     }
@@ -1165,9 +1169,12 @@ export async function tidyCheckpointFolder(fs: CheckpointFs, dir: string): Promi
  * without replacing them: for the last, `model.json` and every weights and
  * optimizer state file (the next write would remove them all); for the
  * best, `best.json` and its weights files. Each JSON goes first, so the
- * folder stops offering that checkpoint at once. Throws when a move fails
- * (what was moved by then is in the subfolder: nothing is lost). Returns the
- * subfolder (`dir`-relative name) and the files moved. A subfolder's name
+ * folder stops offering that checkpoint at once. Throws when a move fails,
+ * having moved back what it had moved (a checkpoint half set aside, its JSON
+ * gone, would have its other files taken for leftovers by the next
+ * training's `tidyCheckpointFolder`); a file that cannot be moved back stays
+ * in the subfolder. Returns the subfolder (`dir`-relative name) and the
+ * files moved. A subfolder's name
  * holds `-`, which no model name gives (`checkpointDir`), so it is never
  * taken for a model's folder.
  */
@@ -1181,7 +1188,26 @@ export async function setCheckpointsAside(fs: CheckpointFs, dir: string, which: 
     ...(which.includes('best') ? [BEST_JSON, ...names.filter((n) => BEST_WEIGHTS_FILE.test(n))] : []),
   ].filter((n) => names.includes(n));
   await fs.mkdir(`${dir}/${folder}`);
-  for (const name of files) await fs.rename(`${dir}/${name}`, `${dir}/${folder}/${name}`);
+  const moved: string[] = [];
+  try {
+    for (const name of files) {
+      await fs.rename(`${dir}/${name}`, `${dir}/${folder}/${name}`);
+      moved.push(name);
+    }
+  } catch (e) {
+    // Back in the reverse order, so each JSON returns after the files it names.
+    let back = 0;
+    for (const name of moved.reverse()) {
+      try {
+        await fs.rename(`${dir}/${folder}/${name}`, `${dir}/${name}`);
+        back++;
+      } catch {
+        // Left in the subfolder: still there, and no tidy-up looks in it.
+      }
+    }
+    if (back === moved.length) await fs.remove(`${dir}/${folder}`).catch(() => undefined);
+    throw e;
+  }
   return { folder, files };
 }
 
