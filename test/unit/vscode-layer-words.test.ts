@@ -11,6 +11,7 @@ import { analyze } from '../../extension/core';
 import type { AnalysisCache } from '../../extension/vscode/analysisCache';
 import { registerCompletion } from '../../extension/vscode/completion';
 import { registerHover } from '../../extension/vscode/hover';
+import { lineHints } from '../../extension/vscode/pure/text';
 
 /** A document whose text has a `|` where the cursor is (the marker removed). */
 function open(marked: string) {
@@ -93,4 +94,12 @@ test('completion after act = offers the layers that need no arguments, the defau
   // A parameter given to a layer argument (activation = act) keeps the activations only.
   const choice = completions(SOURCE.replace('-> norm -> ACT', '-> norm -> dense(n, activation = act)').replace('GIVEN', '|')).map(label);
   assert.ok(choice.includes('gelu') && !choice.includes('layernorm'), choice.join(', '));
+});
+
+test("the inlay hint of the line of `-> act` names the layer applied, and the other call's result", () => {
+  const a = analyze(SOURCE.replace('ACT', 'act').replace('GIVEN', 'gelu'));
+  const hint = lineHints(a.sites, true).find((h) => h.line === 2);
+  assert.ok(hint, 'a hint on the line of -> act');
+  assert.match(hint.label, /^→ \[16\] · 176 params · \+1 more call$/);
+  assert.match(hint.tooltip, /^\*\*gelu\*\* in M/);
 });
