@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { getLayer, LAYERS, type Analysis, type ArgSpec, type LayerSpec, type Shape, type SymbolInfo } from '../core';
+import { bareLayerNames } from '../core/layers';
 import type { BlockDecl, Expr } from '../core/syntax/ast';
 import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown } from './convert';
@@ -320,14 +321,15 @@ function layerArgItems(spec: LayerSpec, call: CallContext, env: Env): vscode.Com
 
 /**
  * What fits as the value of parameter `name` of `decl`, by how its body uses
- * it: a layer object for one applied as a layer (`-> act`), the choices of
+ * it: for one applied as a layer (`-> act`) a layer object or the name of a
+ * layer that needs no arguments (`gelu`), the choices of
  * the layer argument it is given as (`activation = act`: the activations),
  * else the numbers in scope; its default first, when it is one of these.
  */
 function paramValueItems(decl: BlockDecl, name: string, env: Env): vscode.CompletionItem[] {
   const use = useOf(decl, name, env);
-  if (use.kind === 'layer') return layerValueItems(env);
   const def = decl.params.find((p) => p.name.name === name)?.default;
+  if (use.kind === 'layer') return use.applied ? [...layerValueItems(env), ...layerWordItems(name, def, env)] : layerValueItems(env);
   if (use.kind === 'choice') {
     const out = choiceItems(use.arg, env);
     const d = def && (def.kind === 'name' ? def.name : def.kind === 'bool' ? String(def.value) : undefined);
@@ -345,6 +347,24 @@ function paramValueItems(decl: BlockDecl, name: string, env: Env): vscode.Comple
     out.unshift(it);
   }
   return out;
+}
+
+/**
+ * For a parameter applied as a layer (`-> act`): the layers that apply by
+ * their name alone (`gelu`, `layernorm`), each a layer of its own at every
+ * application; its default first, the others after the names in scope.
+ */
+function layerWordItems(name: string, def: Expr | undefined, env: Env): vscode.CompletionItem[] {
+  const d = def?.kind === 'name' ? def.name : undefined;
+  return bareLayerNames().map((layer) => {
+    const spec = getLayer(layer)!;
+    // The default first; the others after the layer objects and parameters, which are this file's own.
+    const it = item(layer, K.Function, env, layer === d ? SORT.arg + '0 ' : SORT.layer);
+    it.detail = layer === d ? `default of ${name}` : `${spec.summary} (applied with its defaults)`;
+    it.label = { label: layer, description: spec.category };
+    it.documentation = layerDocs(spec);
+    return it;
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
  * name its totals and memory.
  */
 import * as vscode from 'vscode';
-import { getLayer } from '../core';
+import { appliesBare, getLayer } from '../core/layers';
 import { describeField, fieldAt } from '../core/analysis/receptive';
 import { kernelStackAt } from '../core/analysis/stacking';
 import { dataSummary } from '../core/analysis/train';
@@ -14,12 +14,13 @@ import { readUriText, type AnalysisCache } from './analysisCache';
 import { toMarkdown, toRange } from './convert';
 import { callableBlock } from './pure/blocks';
 import { contains, inComment, siteAt, symbolAt } from './pure/lookup';
-import { argumentHover, nameHover } from './pure/nameHover';
+import { appliedWordLine, argumentHover, nameHover } from './pure/nameHover';
 import { dimensionHover } from './pure/dimHover';
 import { sumOperands } from './pure/sumOperands';
+import { paramUse } from './pure/paramUse';
 import { blockHoverMarkdown, layerDocsMarkdown, layerHoverMarkdown, modelHoverMarkdown, noShapesReason, valueHoverMarkdown } from './pure/text';
 import { trainFunction, trainKey } from './pure/trainSchema';
-import type { TrainEntry } from '../core/syntax/ast';
+import type { BlockDecl, TrainEntry } from '../core/syntax/ast';
 import { sizesFor } from './sizes';
 
 export function registerHover(selector: vscode.DocumentSelector, cache: AnalysisCache): vscode.Disposable {
@@ -68,7 +69,9 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
           const sum = site.name === 'add' ? sumOperands(analysis.file, site.range.start.offset) : undefined;
           // The call as analysed (`causal = true`), not the signature's defaults; a `+` keeps add's signature.
           const args = node && !sum ? node.args : undefined;
-          return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes, stack, sum, args })), range);
+          // `-> act` of a block parameter given `gelu`: the layer it applies, and what the name is.
+          const appliedAs = appliedWordLine(analysis, site, docUri);
+          return new vscode.Hover(toMarkdown(layerHoverMarkdown(site, spec, field, weightsAtSite(analysis, site), { sizes, notes, stack, sum, args, appliedAs })), range);
         }
         const block = callableBlock(analysis, docUri, site.name, readUriText);
         return new vscode.Hover(toMarkdown(blockHoverMarkdown(site, block, field, groupWeightsAtSite(analysis, site), sizes)), range);
@@ -101,7 +104,14 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
       if (spec && !hit) {
         // A block parameter's default (`act = relu`) is the choice it names, not a call that could not be analysed.
         const isDefault = container?.kind === 'block' && container.paramsRange !== undefined && contains(container.paramsRange, offset);
-        const markdown = isDefault ? `**${word}** — a parameter's default: the choice it names, not a call.\n\n---\n${spec.doc}` : layerDocsMarkdown(spec, noShapesReason(analysis, offset, docUri));
+        // One the body applies as a layer (`-> act`) is the layer it applies when a call gives none.
+        const param = isDefault ? container.params.find((p) => p.default && contains(p.default.range, offset)) : undefined;
+        const applied = param && container?.kind === 'block' && appliesBare(spec) ? paramUse(container, param.name.name, (n) => blockDeclNamed(analysis, n)) : undefined;
+        const what =
+          applied?.kind === 'layer' && applied.applied
+            ? `the layer \`-> ${param!.name.name}\` applies when a call gives none, with its defaults (a layer of its own at each application).`
+            : 'the choice it names, not a call.';
+        const markdown = isDefault ? `**${word}** — a parameter's default: ${what}\n\n---\n${spec.doc}` : layerDocsMarkdown(spec, noShapesReason(analysis, offset, docUri));
         return new vscode.Hover(toMarkdown(markdown), wordRange);
       }
       const block = hit?.symbol.kind === 'block' ? callableBlock(analysis, docUri, word, readUriText) : undefined;
@@ -111,6 +121,11 @@ export function registerHover(selector: vscode.DocumentSelector, cache: Analysis
       return undefined;
     },
   });
+}
+
+/** The declaration of the block `name` of the analysed file. */
+function blockDeclNamed(analysis: Analysis, name: string): BlockDecl | undefined {
+  return analysis.file.items.find((i): i is BlockDecl => i.kind === 'block' && i.name.name === name);
 }
 
 /** The receptive field of a call's output in the model it was first seen in (computed on hover, not per edit). */

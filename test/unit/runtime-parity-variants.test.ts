@@ -197,6 +197,19 @@ block cross(heads) {
   output x + x -> attention(heads, context = m)
 }
 
+block unit(n, act = relu, norm = layernorm) {
+  input x
+  output x -> norm -> dense(n) -> norm -> act
+}
+
+model LayerWords {
+  input v: [6]
+  input img: [6, 6, 3]
+  a = v -> unit(8, act = gelu) -> unit(5, act = softmax, norm = batchnorm) -> unit(4)
+  b = img -> unit(4, act = flatten, norm = batchnorm) -> unit(3, norm = layernorm)
+  output a, b
+}
+
 model Structure {
   input img: [17, 17, 4]
   input v: [6]

@@ -1,7 +1,8 @@
 // Completion inside an argument's value (extension/vscode/completion.ts): in a part of
 // it (`reshape([-1, |])`, `dense(2 * |)`, `conv2d(16, (|`) only the names that hold a
 // number, never a layer or a tensor; a block parameter's value by how the block uses
-// it (`-> act`: layer objects; `activation = act`: the activations, its default first;
+// it (`-> act`: layer objects and the layers that need no arguments, its default first;
+// `activation = act`: the activations, its default first;
 // `dense(n)`: numbers and its default); the arguments of catalogue layers as before.
 import { sourceDocument, state, type CompletionItem } from './vscodeMock';
 import { test } from 'node:test';
@@ -100,13 +101,16 @@ test('a number argument as a whole takes the names holding a number too, after t
   assert.deepEqual(labels(inModel('output h -> dense(units = |)')), ['width']);
 });
 
-test("a block parameter applied as a layer (`-> act`) takes a layer object: those in scope, and the enclosing block's parameters applied as layers", () => {
+test("a block parameter applied as a layer (`-> act`) takes a layer object (those in scope, and the enclosing block's parameters applied as layers) or a layer that needs no arguments", () => {
   for (const line of ['output h -> b(4, act = |)', 'output h -> b(4, act = l|)', 'output h -> b(4, |)']) {
     const got = labels(inModel(line));
     assert.ok(got.includes('lin'), `${line}: ${got.join(', ')}`);
-    for (const l of [...NO_LAYER, 'width', 'h', 't']) assert.ok(!got.includes(l), `${line}: ${l} offered: ${got.join(', ')}`);
+    for (const l of ['relu', 'gelu', 'layernorm']) assert.ok(got.includes(l), `${line}: ${l} not offered: ${got.join(', ')}`);
+    for (const l of [...NO_LAYER.filter((x) => x !== 'relu'), 'width', 'h', 't']) assert.ok(!got.includes(l), `${line}: ${l} offered: ${got.join(', ')}`);
   }
-  assert.deepEqual(labels(inBlock('output y -> b(4, act = |)')), ['lay']);
+  // The default first, then the names in scope, then the other layers.
+  const inner = labels(inBlock('output y -> b(4, act = |)'));
+  assert.deepEqual(inner.slice(0, 3), ['relu', 'lay', 'batchnorm'], inner.join(', '));
 });
 
 test("a block parameter given as a layer's choice takes its choices, the default first; the enclosing block's parameters given as the same choice after them", () => {

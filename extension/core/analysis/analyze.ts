@@ -24,7 +24,7 @@ import type {
 } from '../syntax/ast';
 import { parse } from '../syntax/parser';
 import { forEachChild } from '../syntax/children';
-import { LAYERS, getLayer, isRecurrent } from '../layers';
+import { LAYERS, appliesBare, bareLayerNames, getLayer, isRecurrent } from '../layers';
 import { projectionCall, projectionFor } from '../layers/merge';
 import { createLayerContext } from '../layers/context';
 import { ranksText, takesRank } from '../layers/rank';
@@ -94,9 +94,13 @@ export const LIMITS = {
 const ACTIVATIONS = ['none', 'linear', 'relu', 'relu6', 'leaky_relu', 'elu', 'gelu', 'sigmoid', 'tanh', 'silu', 'hard_sigmoid', 'hard_swish', 'softmax'];
 
 let choiceWords: Set<string> | undefined;
-/** Whether `word` is a choice of some layer's argument (`same`, `relu`, `learned`): what a bare word given to a block usually is. */
+/**
+ * Whether `word` is a choice of some layer's argument (`same`, `relu`,
+ * `learned`) or a layer that applies by its name alone (`layernorm`, for
+ * `-> norm`): what a bare word given to a block usually is.
+ */
 function isChoiceWord(word: string): boolean {
-  choiceWords ??= new Set([...ACTIVATIONS, ...[...LAYERS.values()].flatMap((l) => l.args.flatMap((a) => a.enum ?? []))]);
+  choiceWords ??= new Set([...ACTIVATIONS, ...[...LAYERS.values()].flatMap((l) => l.args.flatMap((a) => a.enum ?? [])), ...bareLayerNames()]);
   return choiceWords.has(word);
 }
 
@@ -1636,6 +1640,8 @@ export class Analyzer {
     if (bound) {
       if (bound.kind === 'object') {
         this.error('call.no_input', `layer object '${name}' needs an input: write \`x -> ${name}\`.`, call.range, ctx);
+      } else if (bound.kind === 'enum' && getLayer(bound.value)) {
+        this.error('call.no_input', `'${name}' names the layer '${bound.value}', which needs an input: write \`x -> ${name}\`.`, call.range, ctx);
       } else if (bound.kind !== 'unknown') {
         this.error('call.not_callable', `'${name}' is ${describeValue(bound)}, not a layer or block.`, call.callee.range, ctx);
       }
@@ -1908,6 +1914,7 @@ export class Analyzer {
     const bound = ctx.env.get(name);
     if (bound) {
       if (bound.kind === 'object') return this.applyObject(bound, call, input, ctx);
+      if (bound.kind === 'enum') return this.applyLayerWord(bound.value, call, input, ctx);
       if (bound.kind !== 'unknown') {
         this.error('call.not_callable', `'${name}' is ${describeValue(bound)}, not a layer or block.`, call.callee.range, ctx);
       }
@@ -1919,6 +1926,72 @@ export class Analyzer {
     if (spec) return this.applyLayerCall(spec, call, input, ctx);
     this.unknownCallee(call, ctx);
     return UNKNOWN;
+  }
+
+  /**
+   * `-> act` where `act` holds a word: a block parameter given `gelu` (or
+   * its default, `act = relu`). The word names the layer applied, with its
+   * defaults; each application is a layer of its own, with its own weights
+   * where it has any (a layer object given instead shares one set). Its
+   * nodes read as that layer (`gelu`) with the name as their source. A word
+   * that names no layer, or a layer that needs arguments, is the call's
+   * mistake: reported where the word was written (see `argError`).
+   */
+  private applyLayerWord(word: string, call: CallExpr, input: Value, ctx: Ctx): Value {
+    const name = call.callee.name;
+    const spec = getLayer(word);
+    if (!spec || !appliesBare(spec)) {
+      this.unusableLayerWord(word, spec, call, ctx);
+      return UNKNOWN;
+    }
+    if (call.argsRange) {
+      this.error(
+        'call.word_args',
+        `'${name}' stands for the layer '${word}', applied with its defaults: write \`-> ${name}\`. For a ${word} with other arguments, pass a layer object: define \`l = ${word}(…)\` before the call and give \`${name} = l\` (every application of it shares one set of weights).`,
+        call.argsRange,
+        ctx,
+      );
+      return UNKNOWN;
+    }
+    const r = this.resolveArgs(spec, call, ctx);
+    const repeat = this.repeatCount(call, ctx);
+    if (!r || repeat === undefined || r.unknown) return UNKNOWN;
+    if (repeat !== 1) return this.repeatLayer(spec, call, r, repeat, input, ctx, word);
+    const inputs = this.oneInput;
+    inputs[0] = input;
+    const out = this.addLayerNode(spec, r.args, inputs, r.tensors, call.range, ctx, word, call, undefined, undefined, r.entry);
+    if (out.kind === 'tensor') {
+      // The name as written, beside the layer it stands for (LayerNode.source).
+      const node = ctx.g.nodes[ctx.g.nodes.length - 1];
+      if (node.id === out.node && node.kind === 'layer') node.source = name;
+    }
+    return out;
+  }
+
+  /** Reports a word applied as a layer (`-> act`) that names no layer, or one that needs arguments. */
+  private unusableLayerWord(word: string, spec: LayerSpec | undefined, call: CallExpr, ctx: Ctx): void {
+    const name = call.callee.name;
+    const use: Expr = { kind: 'name', name, range: call.callee.range };
+    if (!spec) {
+      const options = suggestLayer(word, bareLayerNames());
+      this.argError(
+        'call.not_callable',
+        `'${word}' is not a layer: '${name}' is applied as one (\`-> ${name}\`), so it takes the name of a layer that needs no arguments (relu, gelu, softmax, layernorm, batchnorm, flatten, …) or a layer object.${didYouMean(options)}`,
+        use,
+        ctx,
+        (at) => options.map((o, i) => this.replaceFix(`Change to '${o}'`, at, o, i === 0)),
+      );
+      return;
+    }
+    const variadic = variadicIndex(spec);
+    const needs = variadic >= 0 ? [spec.args[variadic].name] : requiredArgs(spec).map((k) => spec.args[k].name);
+    const list = needs.map((n) => `'${n}'`).join(', ');
+    this.argError(
+      'arg.missing',
+      `${word} needs ${needs.length === 1 ? 'its argument' : 'the arguments'} ${list}, but '${name}' applies the layer it names with its defaults (\`-> ${name}\`). For a layer with arguments, pass a layer object: define \`l = ${word}(${needs.join(', ')})\` before the call and give \`${name} = l\` (every application of it shares one set of weights).`,
+      use,
+      ctx,
+    );
   }
 
   // ------------------------------------------------------------------ layers
@@ -2430,7 +2503,7 @@ export class Analyzer {
    * `-> layer(...) * N`. Apart from `applyLayerCall`: its closure would make
    * V8 allocate a context for every layer call, repeated or not.
    */
-  private repeatLayer(spec: LayerSpec, call: CallExpr, r: Resolved, repeat: number, input: Value | undefined, ctx: Ctx): Value {
+  private repeatLayer(spec: LayerSpec, call: CallExpr, r: Resolved, repeat: number, input: Value | undefined, ctx: Ctx, label?: string): Value {
     return this.repeatGroup(
       spec.name,
       undefined,
@@ -2438,7 +2511,7 @@ export class Analyzer {
       repeat,
       input,
       ctx,
-      (ports, inner) => this.addLayerNode(spec, r.args, ports, r.tensors, call.range, inner, undefined, call, undefined, undefined, r.entry),
+      (ports, inner) => this.addLayerNode(spec, r.args, ports, r.tensors, call.range, inner, label, call, undefined, undefined, r.entry),
       r.tensorInputs,
     );
   }

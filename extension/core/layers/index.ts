@@ -34,6 +34,27 @@ export function getLayer(name: string): LayerSpec | undefined {
   return LAYERS.get(name);
 }
 
+/**
+ * Whether a layer applies by its name alone, with its defaults (`-> relu`;
+ * also as the word a block parameter applied as a layer is given:
+ * `b(act = gelu)` for `-> act`): it has no argument without a default and
+ * merges no values (add, concat).
+ */
+export function appliesBare(spec: LayerSpec): boolean {
+  for (const a of spec.args) {
+    if (a.type === 'tensors' || (a.default === undefined && !a.optional && a.type !== 'tensor')) return false;
+  }
+  return true;
+}
+
+let bare: readonly string[] | undefined;
+
+/** The names of the layers that apply by their name alone (see {@link appliesBare}), in registry order. */
+export function bareLayerNames(): readonly string[] {
+  bare ??= all.filter(appliesBare).map((l) => l.name);
+  return bare;
+}
+
 export * from './types';
 export { withDefaults, createLayerContext } from './context';
 /** Names accepted by `activation=` arguments. */

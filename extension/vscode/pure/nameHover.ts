@@ -7,7 +7,7 @@
 import { blockInputSite } from '../../core/analysis/blockInputs';
 import type { Analysis, BlockInfoSummary, SiteInfo } from '../../core/analysis/types';
 import { nodeAtRange, objectWeights, weightsAtSite } from '../../core/analysis/weights';
-import { getLayer, LAYERS } from '../../core/layers';
+import { appliesBare, getLayer, LAYERS } from '../../core/layers';
 import type { ArgSpec, LayerSpec } from '../../core/layers/types';
 import { exprText } from '../../core/analysis/analyze';
 import { shapeToString } from '../../core/analysis/sym';
@@ -16,6 +16,7 @@ import type { Arg, BlockDecl, CallExpr, Comment, Expr, Range, SourceFile, Statem
 import { forEachChild } from '../../core/syntax/children';
 import { parse } from '../../core/syntax/parser';
 import { callableBlock, type ReadText } from './blocks';
+import { paramUse } from './paramUse';
 import { contains, isLocal, siteAt, siteStartingAt, symbolAt, type SymbolHit } from './lookup';
 import { blockSignature, formatDefault, layerHoverMarkdown, valueHoverMarkdown } from './text';
 
@@ -42,6 +43,8 @@ export function nameHover(analysis: Analysis, hit: SymbolHit, offset: number): H
   const symbol = hit.symbol;
   if (symbol.kind !== 'value' && symbol.kind !== 'input' && symbol.kind !== 'object' && symbol.kind !== 'param') return undefined;
   const range = hit.range;
+  // A parameter applied as a layer (`-> act`, given `gelu`): the hover of the layer it applies (hover.ts, appliedWordLine).
+  if (symbol.kind === 'param' && !hit.isDeclaration && appliedWordSite(analysis, range)) return undefined;
   // A use shows its binding's shape (symbolAt gives the binding in scope), or, for an applied layer object, the application's.
   const site =
     (hit.isDeclaration ? siteStartingAt(analysis.sites, hit.range, DECLARATION_SITES) : siteAt(analysis.sites, offset, DECLARATION_SITES)) ??
@@ -85,6 +88,36 @@ export function nameHover(analysis: Analysis, hit: SymbolHit, offset: number): H
     return { markdown: codeBlock(`(value) ${symbol.name} = ${exprText(assigned.value)}`) + `\n\nIts value depends on the call of block \`${symbol.container}\`.`, range };
   }
   return { markdown: codeBlock(`(${KIND_TEXT[symbol.kind]}) ${symbol.name}`) + '\n\n' + unknownShapeText(analysis, symbol.fullRange), range };
+}
+
+/** The layer site of a name applied as a layer at exactly `range` (`-> act`, a block parameter given `gelu`), if any. */
+function appliedWordSite(analysis: Analysis, range: Range): SiteInfo | undefined {
+  const site = siteStartingAt(analysis.sites, range, ['layer']);
+  if (!site || site.range.end.offset !== range.end.offset) return undefined;
+  return analysis.file.text?.slice(range.start.offset, range.end.offset) !== site.name ? site : undefined;
+}
+
+/**
+ * For the hover of layer site `site`: when it applies the word a block
+ * parameter holds (`-> act`, given `gelu`), what that parameter is and that
+ * each application is a layer of its own (unlike a layer object given for
+ * it, which shares its weights). Undefined for a layer called by its name.
+ */
+export function appliedWordLine(analysis: Analysis, site: SiteInfo, docUri: string | undefined): string | undefined {
+  if (site.kind !== 'layer' || appliedWordSite(analysis, site.range) !== site) return undefined;
+  const hit = symbolAt(analysis.symbols, site.range.start.offset, docUri);
+  if (hit?.symbol.kind !== 'param') return undefined;
+  const name = hit.symbol.name;
+  const block = hit.symbol.container ? ` of block \`${hit.symbol.container}\`` : '';
+  const own = site.params && !totalIsZero(site) ? ', with its own weights' : '';
+  return (
+    `\`${name}\` is a parameter${block} that names the layer it applies: here **${site.name}**, with its defaults. ` +
+    `Each \`-> ${name}\` is a layer of its own${own} (a layer object given for \`${name}\` would share one set of weights at every application).`
+  );
+}
+
+function totalIsZero(site: SiteInfo): boolean {
+  return site.params !== undefined && site.params.trainable.equals(0) && site.params.nonTrainable.equals(0);
 }
 
 /** Why a binding (whose statement is `statement`) has no shape: the error on its line, the error before it, or no call of its block. */
@@ -280,6 +313,8 @@ function blockArgumentMarkdown(analysis: Analysis, block: BlockInfoSummary, hit:
   // No punctuation right after a code span (see text.ts): the value it comes to is plain text.
   if (value === undefined || value === given) lines.push(`At this call: \`${name} = ${given}\`${how}`);
   else lines.push(`At this call: \`${name} = ${given}\`${how}, which is ${value}`);
+  const applied = value !== undefined && source ? appliedLayerText(analysis, source.decl, name, value, docUri, read) : undefined;
+  if (applied) lines.push(applied);
   if (value === undefined) {
     const container = analysis.file.items.find((i) => i.kind === 'block' && contains(i.range, hit.arg.range.start.offset));
     if (container?.kind === 'block' && mentionsParam(analysis, hit.arg.value, docUri)) lines.push(`Its value depends on the call of block \`${container.name.name}\``);
@@ -287,6 +322,24 @@ function blockArgumentMarkdown(analysis: Analysis, block: BlockInfoSummary, hit:
   lines.push(`${p.default !== undefined ? `Declared default ${p.default}` : 'Required: no default'}; a parameter of ${owner}`);
   const doc = source && paramComment(source, name);
   return codeBlock(`(parameter) ${block.name}.${name} = ${value ?? given}`) + '\n\n' + lines.join('  \n') + (doc ? `\n\n${doc}` : '');
+}
+
+/**
+ * For a block argument given `value` for parameter `name` of `decl`: when the
+ * body applies the parameter as a layer (`-> act`) and the value names a layer
+ * that needs no arguments, that it is applied so (`gelu`, with its defaults),
+ * a layer of its own at each application.
+ */
+function appliedLayerText(analysis: Analysis, decl: BlockDecl, name: string, value: string, docUri: string | undefined, read: ReadText): string | undefined {
+  const spec = getLayer(value);
+  if (!spec || !appliesBare(spec)) return undefined;
+  const blockNamed = (n: string) => {
+    const b = analysis.blocks.find((x) => x.name === n);
+    return b ? declarationOf(analysis, b, docUri, read)?.decl : undefined;
+  };
+  const use = paramUse(decl, name, blockNamed);
+  if (use.kind !== 'layer' || !use.applied) return undefined;
+  return `Applied as a layer by \`-> ${name}\` in the block: **${value}**, with its defaults, a layer of its own at each application (with its own weights, where it has any)`;
 }
 
 /** The last segment of a uri, as a file name (`my%20lib.nnmodel` as `my lib.nnmodel`). */

@@ -1,8 +1,9 @@
 /**
  * What a block parameter stands for, read from how its body uses it: a
- * layer (`-> act`, which takes a layer object), the choice of a layer's
- * argument (`activation = act`, `padding = pad`), or a number (`dense(n)`,
- * `4 * dim`, `[k, k]`, an input shape). Completion offers what fits there,
+ * layer (`-> act`, which takes a layer object or the name of a layer that
+ * needs no arguments), the choice of a layer's argument (`activation =
+ * act`, `padding = pad`), or a number (`dense(n)`, `4 * dim`, `[k, k]`, an
+ * input shape). Completion offers what fits there,
  * in a call of the block and, for the enclosing block's own parameters,
  * inside its body. From the syntax tree the analysis already has (an
  * imported block's, parsed once per declaration text: blocks.ts).
@@ -13,8 +14,13 @@ import type { BlockDecl, CallExpr, Expr } from '../../core/syntax/ast';
 import { forEachChild } from '../../core/syntax/children';
 
 export type ParamUse =
-  /** Applied in a chain (`-> act`): a layer object fits. */
-  | { kind: 'layer' }
+  /**
+   * A layer: applied in a chain (`-> act`, `applied`), where a layer object
+   * or the name of a layer that needs no arguments fits (`gelu`, applied
+   * with its defaults); or given as a layer argument (`unembed(e)`), where
+   * only a layer object does.
+   */
+  | { kind: 'layer'; applied: boolean }
   /** The whole value of a layer argument that takes a choice (enum, activation, bool): its choices fit. */
   | { kind: 'choice'; arg: ArgSpec }
   /** In arithmetic, a list, a shape, a repeat count or a number argument. */
@@ -24,6 +30,8 @@ export type ParamUse =
 
 const UNKNOWN: ParamUse = { kind: 'unknown' };
 const NUMBER: ParamUse = { kind: 'number' };
+const APPLIED: ParamUse = { kind: 'layer', applied: true };
+const LAYER_ARG: ParamUse = { kind: 'layer', applied: false };
 /** Blocks passing a parameter on to blocks (`inner(act = act)`) are followed this deep. */
 const MAX_DEPTH = 4;
 
@@ -64,7 +72,7 @@ function useIn(e: Expr, name: string, inArg: boolean, blockNamed: (name: string)
     case 'name':
       return inArg && e.name === name ? NUMBER : undefined;
     case 'call':
-      if (e.callee.name === name) return { kind: 'layer' };
+      if (e.callee.name === name) return APPLIED;
       return useInCall(e, name, blockNamed, depth);
     default: {
       let u: ParamUse | undefined;
@@ -99,7 +107,7 @@ function useInCall(call: CallExpr, name: string, blockNamed: (name: string) => B
         case 'int_list':
           return NUMBER;
         case 'layer':
-          return { kind: 'layer' };
+          return LAYER_ARG;
       }
     } else if (block && depth < MAX_DEPTH) {
       const param = a.name ? a.name.name : block.params[index]?.name.name;

@@ -461,6 +461,8 @@ export interface LayerHoverExtras {
   sum?: SumOperands;
   /** The call's arguments as analysed (defaults filled in): the hover's first line is then {@link callAsRead}, not the signature. */
   args?: Readonly<Record<string, ArgValue>>;
+  /** For a name applied as a layer (`-> act`, a block parameter given `gelu`): what it is, said under the first line (`appliedWordLine`). */
+  appliedAs?: string;
 }
 
 /**
@@ -503,6 +505,7 @@ export function layerHoverMarkdown(site: SiteInfo, spec: LayerSpec | undefined, 
   const head = [spec ? `*${spec.category}* layer` : 'layer'];
   if (site.model) head.push(`in ${site.model}`);
   parts.push(head.join(' '));
+  if (extras.appliedAs) parts.push(extras.appliedAs);
   const instances = instancesText(site);
   if (instances) parts.push(`_${instances}_`);
   if (extras.sum) parts.push(sumLines(extras.sum, site.inShapes).join('  \n'));
