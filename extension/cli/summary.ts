@@ -28,9 +28,12 @@ export const summaryCommand: Command = {
     '--json, below); then the totals: trainable, non-trainable and total parameters, MACs of',
     'one example\'s forward pass, and memory: parameter bytes, activation bytes for one',
     'example and an estimate for training with Adam at --batch N (float32). A group row',
-    'counts all its repeats; the rows under it show one repeat. Block bodies that would list',
-    'more than 100,000 rows (blocks calling blocks several times each, many levels deep) are',
-    'not listed: the model is shown at its top level, with a note.',
+    'counts all its repeats; the rows under it show one repeat, or, where the copies differ',
+    '(a DenseNet block whose copies grow wider), one row per run of equal copies ("copies',
+    '2–6 of 6", kind "copies" in --json, its repeat the number of copies) with one copy under',
+    'it. Block bodies that would list more than 100,000 rows (blocks calling blocks several',
+    'times each, many levels deep) are not listed: the model is shown at its top level, with',
+    'a note.',
     '',
     'Symbolic dimensions (`input tokens: int[seq]`) stay formulas, e.g. `18,432·seq² + ...`,',
     'unless given a value with --dim seq=1024: the model is then analysed at that size, so a',
@@ -262,30 +265,95 @@ function tooManyRowsNote(m: ModelInfo, s: Settings): string | undefined {
   );
 }
 
-/** A summary row with the graph node it describes (for its shape as dimensions). */
-interface Row extends SummaryRow {
+/**
+ * A summary row with the graph node it describes (for its shape as dimensions),
+ * or, kind `copies`, the row over one run of equal copies of a repeated group
+ * whose copies differ (`copies 2–6 of 6`), with that run's totals.
+ */
+interface Row extends Omit<SummaryRow, 'kind'> {
+  kind: SummaryRow['kind'] | 'copies';
   node?: GraphNode;
+  /** The output shape of a `copies` row (its run's last copy). */
+  outShape?: Shape;
 }
 
 /**
  * The rows of `summaryRows`, each paired with its node. Node ids restart in
  * every group body, so rows are matched by walking the graph in the same
- * order summaryRows does rather than by id.
+ * order summaryRows does rather than by id. Where the copies of a repeated
+ * group differ (DenseNet's `dense_layer * 6`, each copy wider: the analysis
+ * keeps one body per run of equal copies), each run's body is listed under a
+ * `copies` row of its own, so that every row under a group or a `copies` row
+ * is one copy, counted `repeat` times above it.
  */
 function rows(m: ModelInfo, s: Settings): Row[] {
   const expand = expands(m, s);
   const list = summaryRows(m, expand);
   const nodes: GraphNode[] = [];
+  const runs: { at: number; end: number; group: number; label: string; count: number; body: Graph }[] = [];
   const walk = (g: Graph, top: boolean) => {
     for (const n of g.nodes) {
       if (n.kind === 'input' && !top) continue;
       nodes.push(n);
-      if (n.kind === 'group' && expand) for (const run of n.runs) walk(run.body, false);
+      if (n.kind !== 'group' || !expand) continue;
+      const group = nodes.length - 1;
+      let first = 1;
+      for (const run of n.runs) {
+        const at = nodes.length;
+        walk(run.body, false);
+        if (n.runs.length > 1) {
+          const last = first + run.count - 1;
+          const label = run.count === 1 ? `copy ${first} of ${n.repeat}` : `copies ${first}–${last} of ${n.repeat}`;
+          runs.push({ at, end: nodes.length, group, label, count: run.count, body: run.body });
+        }
+        first += run.count;
+      }
     }
   };
   walk(m.graph, true);
   const aligned = nodes.length === list.length && nodes.every((n, i) => n.id === list[i].id);
-  return list.map((r, i): Row => (aligned ? { ...r, node: nodes[i] } : r)).filter((r) => r.depth <= s.depth);
+  if (!aligned) return list.map((r): Row => ({ ...r })).filter((r) => r.depth <= s.depth);
+  // Each run row moves its body one level deeper; --depth still counts block nesting.
+  const shift = new Array<number>(list.length).fill(0);
+  for (const r of runs) for (let i = r.at; i < r.end; i++) shift[i]++;
+  const before = new Map<number, Row[]>();
+  for (const r of runs) {
+    const g = list[r.group];
+    if (g.depth + 1 > s.depth) continue;
+    const t = bodyTotals(r.body);
+    const out = r.body.nodes.find((n) => n.id === r.body.outputs[0]);
+    const row: Row = {
+      depth: g.depth + shift[r.group] + 1,
+      kind: 'copies',
+      label: r.label,
+      op: g.op,
+      line: g.line,
+      shape: out ? shapeToString(out.shape) : '',
+      outShape: out?.shape,
+      trainable: t.trainable.mul(r.count),
+      nonTrainable: t.nonTrainable.mul(r.count),
+      macs: t.macs.mul(r.count),
+      activationBytes: Sym.ZERO,
+      internalBytes: Sym.ZERO,
+      repeat: r.count,
+      id: g.id,
+      field: '',
+    };
+    before.set(r.at, [...(before.get(r.at) ?? []), row]);
+  }
+  const out: Row[] = [];
+  list.forEach((r, i) => {
+    out.push(...(before.get(i) ?? []));
+    if (r.depth <= s.depth) out.push({ ...r, node: nodes[i], depth: r.depth + shift[i] });
+  });
+  return out;
+}
+
+/** Parameters and MACs of one copy of a group body (its groups count all their repeats). */
+function bodyTotals(g: Graph): { trainable: Sym; nonTrainable: Sym; macs: Sym } {
+  const counted = g.nodes.filter((n) => n.kind !== 'input');
+  const sum = (f: (n: Exclude<GraphNode, { kind: 'input' }>) => Sym) => Sym.sum(counted.map((n) => f(n as Exclude<GraphNode, { kind: 'input' }>)), undefined, 0);
+  return { trainable: sum((n) => n.params.trainable), nonTrainable: sum((n) => n.params.nonTrainable), macs: sum((n) => n.macs) };
 }
 
 function modelJson(m: ModelInfo, s: Settings) {
@@ -315,7 +383,7 @@ function modelJson(m: ModelInfo, s: Settings) {
         kind: r.kind,
         op: r.op,
         line: r.line > 0 ? r.line : null,
-        shape: r.node ? shapeJson(r.node.shape, env) : shapeTextJson(r.shape),
+        shape: r.node ? shapeJson(r.node.shape, env) : r.outShape ? shapeJson(r.outShape, env) : shapeTextJson(r.shape),
         params: {
           trainable: count(r.trainable, env),
           nonTrainable: count(r.nonTrainable, env),
@@ -386,7 +454,7 @@ function modelTable(m: ModelInfo, path: string, s: Settings): string {
       [
         '  '.repeat(r.depth) + r.label,
         r.line > 0 ? String(r.line) : '-',
-        r.node ? shapeToString(shapeWithDims(r.node.shape, env)) : r.shape,
+        r.node ? shapeToString(shapeWithDims(r.node.shape, env)) : r.outShape ? shapeToString(shapeWithDims(r.outShape, env)) : r.shape,
         formatCount(withDims(r.trainable.add(r.nonTrainable), env)),
         formatCount(withDims(r.macs, env)),
         r.field,
@@ -414,7 +482,11 @@ function modelTable(m: ModelInfo, path: string, s: Settings): string {
   const tooMany = tooManyRowsNote(m, s);
   if (tooMany) notes.push(tooMany);
   else if (list.some((r) => r.kind === 'group' && (r.repeat ?? 1) > 1) && s.depth > 0) {
-    notes.push('A repeated group (× N) counts all its repeats; the rows under it show one repeat.');
+    notes.push(
+      list.some((r) => r.kind === 'copies')
+        ? 'A repeated group (× N) counts all its repeats; the rows under it show one repeat, or, where the copies differ, one row per run of equal copies (copies 2–6 of 6) with one copy under it.'
+        : 'A repeated group (× N) counts all its repeats; the rows under it show one repeat.',
+    );
   }
   const free = m.symbols.filter((name) => !Object.hasOwn(env, name));
   if (free.length > 0) {

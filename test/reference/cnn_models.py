@@ -124,6 +124,71 @@ def deep_signals(name, residual):
     return entry("deep_signals.nnmodel", name, DeepSigmoid(residual), [torch.zeros(1, 1, 28, 28)], [10])
 
 
+class DenseLayer(nn.Module):
+    """torchvision's _DenseLayer: BN-ReLU-Conv1×1 (4·growth), BN-ReLU-Conv3×3 (growth), concatenated after the input."""
+
+    def __init__(self, c_in, growth=32):
+        super().__init__()
+        self.f = nn.Sequential(nn.BatchNorm2d(c_in), nn.ReLU(), nn.Conv2d(c_in, 4 * growth, 1, bias=False),
+                               nn.BatchNorm2d(4 * growth), nn.ReLU(), nn.Conv2d(4 * growth, growth, 3, padding=1, bias=False))
+
+    def forward(self, x):
+        return torch.cat([x, self.f(x)], 1)
+
+
+def densenet121():
+    # Huang et al. 2017, written out as torchvision.models.densenet121 builds it (torchvision is not needed:
+    # its count, 7 978 856, is the same). Blocks of 6, 12, 24, 16 layers; transitions halve channels and size.
+    layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
+    c = 64
+    for i, n in enumerate((6, 12, 24, 16)):
+        for _ in range(n):
+            layers.append(DenseLayer(c))
+            c += 32
+        if i < 3:
+            layers += [nn.BatchNorm2d(c), nn.ReLU(), nn.Conv2d(c, c // 2, 1, bias=False), nn.AvgPool2d(2)]
+            c //= 2
+    layers += [nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 1000), nn.Softmax(-1)]
+    return entry("densenet121.nnmodel", "DenseNet121", nn.Sequential(*layers), [torch.zeros(1, 3, 224, 224)], [1000],
+                 notes="torchvision.models.densenet121's layers, written out; our model ends with softmax")
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """torchvision's LayerNorm2d: LayerNorm over the channels of each pixel of an NCHW image."""
+
+    def forward(self, x):
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class CNBlock(nn.Module):
+    """torchvision's CNBlock: depthwise 7×7, LayerNorm, Linear(c, 4c), GELU, Linear(4c, c), layer scale, residual."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
+        self.ln = nn.LayerNorm(c, eps=1e-6)
+        self.fc1, self.fc2 = nn.Linear(c, 4 * c), nn.Linear(4 * c, c)
+        self.layer_scale = nn.Parameter(torch.full((c,), 1e-6))
+
+    def forward(self, x):
+        y = self.fc2(nn.functional.gelu(self.fc1(self.ln(self.dw(x).permute(0, 2, 3, 1)))))
+        return x + (self.layer_scale * y).permute(0, 3, 1, 2)
+
+
+def convnext_tiny():
+    # Liu et al. 2022, written out as torchvision.models.convnext_tiny builds it (28 589 128 parameters there too);
+    # stochastic depth has no parameters and is the identity at inference.
+    dims = [96, 192, 384, 768]
+    layers = [nn.Conv2d(3, 96, 4, stride=4), LayerNorm2d(96, eps=1e-6)]
+    for i, n in enumerate((3, 3, 9, 3)):
+        if i > 0:
+            layers += [LayerNorm2d(dims[i - 1], eps=1e-6), nn.Conv2d(dims[i - 1], dims[i], 2, stride=2)]
+        layers += [CNBlock(dims[i]) for _ in range(n)]
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.LayerNorm(768, eps=1e-6), nn.Linear(768, 1000), nn.Softmax(-1)]
+    return entry("convnext_tiny.nnmodel", "ConvNeXtTiny", nn.Sequential(*layers), [torch.zeros(1, 3, 224, 224)], [1000],
+                 notes="torchvision.models.convnext_tiny's layers, written out; our model ends with softmax")
+
+
 def figures():
     return [lenet5(), vgg_small(), resnet18(), efficientnet_b0(), unet_small(), mlp_fruit(),
-            deep_signals("PlainDeep", False), deep_signals("ResidualDeep", True)]
+            deep_signals("PlainDeep", False), deep_signals("ResidualDeep", True), densenet121(), convnext_tiny()]

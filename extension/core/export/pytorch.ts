@@ -1573,7 +1573,12 @@ class Exporter {
     const sizes = demoSizes(models, symbols, demo);
     for (const s of symbols) {
       const bound = sizes.bounds.get(s);
-      const why = bound ? `any value up to ${bound.max} works (maxlen of ${bound.node.label}, ${this.where(bound.node.range, bound.node.uri)})` : 'any value works';
+      const floor = sizes.floors.get(s);
+      const why = floor
+        ? `${floor.min} or more (with less, ${floor.node.label}, ${this.where(floor.node.range, floor.node.uri)}, has no output left)`
+        : bound
+          ? `any value up to ${bound.max} works (maxlen of ${bound.node.label}, ${this.where(bound.node.range, bound.node.uri)})`
+          : 'any value works';
       lines.push(`    ${symVar.get(s)} = ${sizes.values[s]}  # a symbolic dimension: ${why}`);
     }
     for (const m of models) {
@@ -1933,13 +1938,20 @@ function activationExpr(name: string, axis: number, layout: Layout, shape: Shape
  * `cls_token`, on `[n + 1, d]`: n = 7), since the exported layer refuses a
  * longer sequence. With, for each capped symbol, the largest size its
  * tightest cap allows (the comment says so: GPT-2's `seq` works up to
- * 1024, not for any value) and that layer.
+ * 1024, not for any value) and that layer. Raised where the layers need a
+ * longer input than `demo` (a 1-D CNN on raw audio, `conv1d(32, 80, stride
+ * = 16)` then pooling: every size must stay at least 1), to the smallest
+ * value that leaves each layer an output, with the layer that needs it.
  */
 function demoSizes(
   models: readonly ModelInfo[],
   symbols: readonly string[],
   demo: number,
-): { values: Record<string, number>; bounds: Map<string, { max: number; node: LayerNode }> } {
+): {
+  values: Record<string, number>;
+  bounds: Map<string, { max: number; node: LayerNode }>;
+  floors: Map<string, { min: number; node: LayerNode | GroupNode }>;
+} {
   const values: Record<string, number> = Object.fromEntries(symbols.map((s) => [s, demo]));
   const bounds = new Map<string, { max: number; node: LayerNode }>();
   const seen = new Set<Graph>();
@@ -1974,5 +1986,54 @@ function demoSizes(
     if (!known || lo < known.max) bounds.set(name, { max: lo, node });
   }
   for (const [name, b] of bounds) values[name] = Math.min(values[name], b.max);
-  return { values, bounds };
+  return { values, bounds, floors: demoFloors(models, symbols, values, bounds) };
+}
+
+/** The largest size `demoFloors` raises a dimension to. */
+const MAX_DEMO_DIM = 1 << 24;
+
+/**
+ * Raises, in `values`, each symbol whose demo size leaves some layer no output
+ * (a size below 1: a kernel longer than what reaches it) to the smallest size
+ * that leaves every layer it can an output, the others kept; never above a
+ * `positional` cap. Sizes only grow with their input's, so a binary search finds it.
+ */
+function demoFloors(
+  models: readonly ModelInfo[],
+  symbols: readonly string[],
+  values: Record<string, number>,
+  bounds: ReadonlyMap<string, { max: number }>,
+): Map<string, { min: number; node: LayerNode | GroupNode }> {
+  const sized: { node: LayerNode | GroupNode; dims: Sym[] }[] = [];
+  const seen = new Set<Graph>();
+  const visit = (g: Graph) => {
+    if (seen.has(g)) return;
+    seen.add(g);
+    for (const n of g.nodes) {
+      if (n.kind === 'input') continue;
+      const dims = n.shape.dims.filter((d) => !d.isConst());
+      if (dims.length > 0) sized.push({ node: n, dims });
+      if (n.kind === 'group') for (const run of n.runs) visit(run.body);
+    }
+  };
+  for (const m of models) visit(m.graph);
+  const failing = (env: Record<string, number>) => sized.filter((x) => x.dims.some((d) => (d.evaluate(env) ?? 1) < 1));
+  const floors = new Map<string, { min: number; node: LayerNode | GroupNode }>();
+  for (const name of symbols) {
+    const at = (v: number) => failing({ ...values, [name]: v }).length;
+    const top = Math.min(bounds.get(name)?.max ?? MAX_DEMO_DIM, MAX_DEMO_DIM);
+    const least = at(top);
+    if (top <= values[name] || at(values[name]) === least) continue;
+    let lo = values[name] + 1;
+    let hi = top;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (at(mid) === least) hi = mid;
+      else lo = mid + 1;
+    }
+    const node = failing({ ...values, [name]: lo - 1 }).find((x) => !failing({ ...values, [name]: lo }).includes(x))?.node;
+    values[name] = lo;
+    if (node) floors.set(name, { min: lo, node });
+  }
+  return floors;
 }
