@@ -2,6 +2,7 @@
 // checkpoint beside the last, the picker lists "best (epoch 2, val_loss 0.40)" beside "last (…)", and the
 // best one loads; without one, Evaluate asks nothing (extension/vscode/training.ts).
 import { reset, resetWindow, state, textDocument, ui } from './vscodeMock'; // first: installs the fake `vscode`
+import { freshAnalyses, until } from '../fixtures/vscodeUi';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,6 @@ import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { registerTraining } from '../../extension/vscode/training';
 import { EXPORT_COMMAND, exportedText, registerExport } from '../../extension/vscode/export';
-import type { AnalysisCache } from '../../extension/vscode/analysisCache';
 import type * as vscode from 'vscode';
 import { useCpuBackend } from '../fixtures/tfjs';
 
@@ -30,18 +30,7 @@ train Net {
 }
 `;
 
-const cache = { get: (doc: { getText(): string; uri: { toString(): string } }) => analyze(doc.getText(), { uri: doc.uri.toString() }) } as unknown as AnalysisCache;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; questions: ${JSON.stringify(ui.questions.map((q) => q.labels))}; messages: ${JSON.stringify(ui.messages.map((m) => m.text))}`);
-    await sleep(5);
-  }
-}
+const cache = freshAnalyses;
 
 useCpuBackend();
 

@@ -6,6 +6,7 @@
 // it or stop it. With the fake `vscode` (test/unit/vscodeMock.ts); its inspector is a test's `nnmodel.openInspector`
 // that answers when told, and Evaluate's job a child process that runs until told to stop.
 import { reset, resetWindow, state, textDocument, ui, Uri, type FakeMessage } from './vscodeMock'; // first: installs the fake `vscode`
+import { freshAnalyses, until } from '../fixtures/vscodeUi';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,6 @@ import { buildModel } from '../../extension/core/runtime/build';
 import { checkpointDir, encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { registerTraining } from '../../extension/vscode/training';
-import type { AnalysisCache } from '../../extension/vscode/analysisCache';
 import type * as vscode from 'vscode';
 import { useCpuBackend } from '../fixtures/tfjs';
 
@@ -42,18 +42,7 @@ train Story {
 }
 `;
 
-const cache = { get: (doc: { getText(): string; uri: { toString(): string } }) => analyze(doc.getText(), { uri: doc.uri.toString() }) } as unknown as AnalysisCache;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; questions: ${JSON.stringify(ui.questions.map((q) => q.placeHolder))}; messages: ${JSON.stringify(ui.messages.map((m) => m.text))}; output: ${JSON.stringify(ui.output)}`);
-    await sleep(5);
-  }
-}
+const cache = freshAnalyses;
 
 useCpuBackend();
 

@@ -4,6 +4,7 @@
 // damaged files (and the best) set aside, or Cancel, which touches nothing. With the fake `vscode`
 // (test/unit/vscodeMock.ts); the fake has no webview, so a run that goes on ends at "the inspector could not start".
 import { reset, resetWindow, state, textDocument, ui } from './vscodeMock'; // first: installs the fake `vscode`
+import { freshAnalyses, until } from '../fixtures/vscodeUi';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,6 @@ import { checkpointDir, damagedRemedy, DamagedCheckpointError, encodeCheckpoint,
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import type { EpochLogs } from '../../extension/core/runtime/train';
 import { registerTraining } from '../../extension/vscode/training';
-import type { AnalysisCache } from '../../extension/vscode/analysisCache';
 import type * as vscode from 'vscode';
 import { useCpuBackend } from '../fixtures/tfjs';
 
@@ -32,18 +32,7 @@ train Net {
 }
 `;
 
-const cache = { get: (doc: { getText(): string; uri: { toString(): string } }) => analyze(doc.getText(), { uri: doc.uri.toString() }) } as unknown as AnalysisCache;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; questions: ${JSON.stringify(ui.questions.map((q) => q.labels))}; messages: ${JSON.stringify(ui.messages.map((m) => m.text))}; output: ${JSON.stringify(ui.output)}`);
-    await sleep(5);
-  }
-}
+const cache = freshAnalyses;
 
 useCpuBackend();
 

@@ -3,15 +3,14 @@
 // (bad data, no inspector) closing its progress notification and freeing the slot at once, while its error stays
 // up until dismissed (extension/vscode/training.ts).
 import { reset, resetWindow, state, textDocument, ui, Uri } from './vscodeMock'; // first: installs the fake `vscode`
+import { freshAnalyses, sleep, until } from '../fixtures/vscodeUi';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { analyze } from '../../extension/core/analysis/analyze';
 import { cannotGenerate, registerTraining } from '../../extension/vscode/training';
-import type { AnalysisCache } from '../../extension/vscode/analysisCache';
 import type * as vscode from 'vscode';
 
 const FILE = `model PicNet {
@@ -50,18 +49,7 @@ model Critic {
 }
 `;
 
-const cache = { get: (doc: { getText(): string; uri: Uri }) => analyze(doc.getText(), { uri: doc.uri.toString() }) } as unknown as AnalysisCache;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; messages: ${JSON.stringify(ui.messages.map((m) => m.text))}; output: ${JSON.stringify(ui.output)}`);
-    await sleep(5);
-  }
-}
+const cache = freshAnalyses;
 
 function png(rgba: [number, number, number, number]): Buffer {
   const p = new PNG({ width: 4, height: 4 });
