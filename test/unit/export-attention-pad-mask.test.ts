@@ -19,9 +19,8 @@ import { buildModel } from '../../extension/core/runtime/build';
 import { encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { exportPyTorch } from '../../extension/core/export/pytorch';
-import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { runCli as cli } from '../fixtures/cli';
-import { useCpuBackend } from '../fixtures/tfjs';
+import { randomizeWeights, useCpuBackend } from '../fixtures/tfjs';
 import { PYTHON, torchHarness, skipWithoutTorch } from '../fixtures/torch';
 
 useCpuBackend();
@@ -96,25 +95,6 @@ const IDS: Record<string, number[][][]> = {
   ],
 };
 
-/** Random weights everywhere (biases and layernorm scales included), kernels scaled by their fan-in. */
-function randomize(model: tf.LayersModel, seed: number): void {
-  const rand = mulberry32(seed);
-  for (const layer of model.layers) {
-    for (const w of layer.weights) {
-      const shape = w.shape as number[];
-      const size = shape.reduce((a, b) => a * b, 1);
-      const values = new Float32Array(size);
-      for (let i = 0; i < size; i++) {
-        const u = rand() * 2 - 1;
-        if (/gamma/.test(w.originalName)) values[i] = 1 + 0.4 * u;
-        else if (shape.length === 1) values[i] = 0.3 * u;
-        else if (/embeddings/.test(w.originalName)) values[i] = u;
-        else values[i] = (1.7 * u) / Math.sqrt(size / shape[shape.length - 1]);
-      }
-      w.write(tf.tensor(values, shape));
-    }
-  }
-}
 
 function predict(model: tf.LayersModel, ids: number[][][]): number[] {
   const xs = ids.map((rows) => tf.tensor2d(rows, undefined, 'int32'));
@@ -172,7 +152,7 @@ test('trained weights with padding masks: PyTorch gives the outputs of TensorFlo
       const env = Object.fromEntries(m.symbols.map((s) => [s, 6]));
       const built = buildModel(tf, m, { symbolicDims: env, seed: 3 + i });
       predict(built.model, ids); // builds every layer before its weights are written
-      randomize(built.model, 3 + i);
+      randomizeWeights(built.model, 3 + i);
       const want = predict(built.model, ids);
       assert.ok(want.every(Number.isFinite), `${m.name}: TensorFlow.js gives finite values`);
       expected.set(m.name, want);

@@ -20,8 +20,7 @@ import { encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { exportPyTorch } from '../../extension/core/export/pytorch';
 import { runCli as cli } from '../fixtures/cli';
-import { mulberry32 } from '../../extension/core/runtime/data/random';
-import { useCpuBackend } from '../fixtures/tfjs';
+import { randomizeWeights, useCpuBackend } from '../fixtures/tfjs';
 import { PYTHON, torchHarness, torchMissing } from '../fixtures/torch';
 
 const SEQ = 6;
@@ -118,25 +117,6 @@ const SOURCES: Source[] = [
   { name: 'rows', text: ROWS, model: 'Rows' },
 ];
 
-function randomize(built: BuiltModel, seed: number): void {
-  const rand = mulberry32(seed);
-  for (const layer of built.model.layers) {
-    for (const w of layer.weights) {
-      const shape = w.shape as number[];
-      const size = shape.reduce((a, b) => a * b, 1);
-      const name = w.originalName;
-      const values = new Float32Array(size);
-      for (let i = 0; i < size; i++) {
-        const u = rand() * 2 - 1;
-        if (/moving_variance/.test(name)) values[i] = 0.5 + rand();
-        else if (/gamma/.test(name)) values[i] = 1 + 0.4 * u;
-        else if (shape.length === 1) values[i] = 0.3 * u;
-        else values[i] = (1.7 * u) / Math.sqrt(size / shape[shape.length - 1]);
-      }
-      w.write(tf.tensor(values, shape));
-    }
-  }
-}
 
 interface Input {
   data: number[];
@@ -205,7 +185,7 @@ test('export: PyTorch gives the outputs of TensorFlow.js where values of differe
       const seed = 31 + i;
       const built = buildModel(tf, m, { symbolicDims: env, seed });
       predict(built, inputs);
-      randomize(built, seed);
+      randomizeWeights(built.model, seed);
       expected.push(predict(built, inputs));
       const ckDir = join(dir, `ck-${s.name}`);
       const ck = await encodeCheckpoint(built, { model: m.name, source: `${s.name}.nnmodel`, epoch: 1, history: [] });

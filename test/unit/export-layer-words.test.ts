@@ -17,9 +17,8 @@ import { buildModel } from '../../extension/core/runtime/build';
 import { encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/checkpoint';
 import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
 import { exportPyTorch } from '../../extension/core/export/pytorch';
-import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { runCli as cli } from '../fixtures/cli';
-import { useCpuBackend } from '../fixtures/tfjs';
+import { randomizeWeights, useCpuBackend } from '../fixtures/tfjs';
 import { PYTHON, torchHarness, skipWithoutTorch } from '../fixtures/torch';
 
 useCpuBackend();
@@ -40,24 +39,6 @@ const ROWS = [
   [-0.7, 0.4, 1.1, -2.2, 0.6, 0.0],
 ];
 
-/** Random weights everywhere (biases, scales and batchnorm statistics included), kernels scaled by their fan-in. */
-function randomize(model: tf.LayersModel, seed: number): void {
-  const rand = mulberry32(seed);
-  for (const layer of model.layers) {
-    for (const w of layer.weights) {
-      const shape = w.shape as number[];
-      const size = shape.reduce((a, b) => a * b, 1);
-      const values = new Float32Array(size);
-      for (let i = 0; i < size; i++) {
-        const u = rand() * 2 - 1;
-        if (/gamma|moving_variance/.test(w.originalName)) values[i] = 1 + 0.4 * u;
-        else if (shape.length === 1) values[i] = 0.3 * u;
-        else values[i] = (1.7 * u) / Math.sqrt(size / shape[shape.length - 1]);
-      }
-      w.write(tf.tensor(values, shape));
-    }
-  }
-}
 
 const HARNESS = torchHarness(String.raw`
     with torch.no_grad():
@@ -94,7 +75,7 @@ test('export with trained weights: PyTorch gives the outputs of TensorFlow.js an
     const built = buildModel(tf, m, { seed: 5 });
     const x = tf.tensor2d(ROWS);
     tf.dispose(built.model.predict(x) as tf.Tensor); // builds every layer before its weights are written
-    randomize(built.model, 5);
+    randomizeWeights(built.model, 5);
     const out = built.model.predict(x) as tf.Tensor;
     const want = Array.from(out.dataSync());
     tf.dispose([x, out]);

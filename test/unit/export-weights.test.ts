@@ -20,9 +20,8 @@ import { channelsFirstFlattenPerm, decodeSafetensors, encodeSafetensors, permute
 import { exportPyTorch, minVocab } from '../../extension/core/export/pytorch';
 import { analyzeFile } from '../../extension/cli/diagnostics';
 import { runCli as cli } from '../fixtures/cli';
-import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { SHARED_IN_BLOCK_MODEL, SHARED_MODEL } from './exportFixtures';
-import { useCpuBackend } from '../fixtures/tfjs';
+import { randomizeWeights, useCpuBackend } from '../fixtures/tfjs';
 import { PYTHON, torchHarness, skipWithoutTorch } from '../fixtures/torch';
 
 const root = process.cwd();
@@ -159,31 +158,6 @@ const SOURCES: Source[] = [
   { name: 'mobile', text: MOBILE, model: 'Mobile' },
 ];
 
-/**
- * Random weights everywhere, biases and batchnorm statistics included (tfjs
- * initialises those to 0 and 1, which would hide a misplaced one). Kernels
- * are scaled by their fan-in so that activations stay in a useful range.
- */
-function randomize(built: BuiltModel, seed: number): void {
-  const rand = mulberry32(seed);
-  for (const layer of built.model.layers) {
-    for (const w of layer.weights) {
-      const shape = w.shape as number[];
-      const size = shape.reduce((a, b) => a * b, 1);
-      const name = w.originalName;
-      const values = new Float32Array(size);
-      for (let i = 0; i < size; i++) {
-        const u = rand() * 2 - 1;
-        if (/moving_variance/.test(name)) values[i] = 0.5 + rand();
-        else if (/gamma/.test(name)) values[i] = 1 + 0.4 * u;
-        else if (shape.length === 1) values[i] = 0.3 * u;
-        else if (/embeddings/.test(name)) values[i] = u;
-        else values[i] = (1.7 * u) / Math.sqrt(size / shape[shape.length - 1]);
-      }
-      w.write(tf.tensor(values, shape));
-    }
-  }
-}
 
 function sourceAnalysis(s: Source, dir: string): { analysis: Analysis; file: string } {
   const file = join(dir, `${s.name}.nnmodel`);
@@ -233,7 +207,7 @@ async function trainedCheckpoint(m: ModelInfo, env: Record<string, number>, ckDi
   const built = buildModel(tf, m, { symbolicDims: env, seed });
   // predict once so that every layer is built before its weights are written
   predict(built, inputs);
-  randomize(built, seed);
+  randomizeWeights(built.model, seed);
   const outputs = predict(built, inputs);
   const ck = await encodeCheckpoint(built, { model: m.name, source: `${m.name}.nnmodel`, epoch: 3, history: [] });
   await writeCheckpoint(nodeCheckpointFs(), ckDir, ck);
