@@ -46,7 +46,8 @@ model Conv1D {
   a = s -> conv1d(6, 3) -> conv1d(6, 3, stride = 2) -> conv1d(4, 2, padding = same, stride = 2)
   b = s -> conv1d(8, 3, padding = causal, dilation = 2, bias = false) -> conv1d(8, 3, groups = 4, padding = same)
   c = s -> conv1d(4, 3, dilation = 2, activation = relu)
-  output a, b, c
+  d = s -> conv1d(5, 4, stride = 2, padding = 2) -> conv1d(3, 3, padding = 1, groups = 1)
+  output a, b, c, d
 }
 
 model Conv1DSeq {
@@ -59,7 +60,8 @@ model Conv2D {
   a = img -> conv2d(6, 3, stride = 2) -> conv2d(6, [3, 1], stride = [2, 1], bias = false)
   b = img -> conv2d(8, 5, padding = same, stride = 2) -> conv2d(8, 3, groups = 8, padding = same)
   c = img -> conv2d(4, 3, dilation = [2, 1], activation = gelu) -> conv2d(4, [2, 3], dilation = 2)
-  output a, b, c
+  d = img -> conv2d(6, 5, stride = 2, padding = 2) -> conv2d(6, [3, 4], padding = [1, 2], groups = 2, bias = false)
+  output a, b, c, d
 }
 
 model Conv2DTranspose {

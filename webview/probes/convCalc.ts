@@ -17,6 +17,9 @@
 
 export type ConvPaddingMode = 'valid' | 'same' | 'causal';
 
+/** A convolution's padding: a word, or explicit zeros on each side of each spatial axis (`padding = 2`: `[2]`, one for all). */
+export type ConvPaddingArg = ConvPaddingMode | readonly number[];
+
 /** A convolution's geometry and weights, channels last (Keras layout). */
 export interface ConvCalcLayer {
   /** 1 (conv1d) or 2 (conv2d). */
@@ -25,7 +28,7 @@ export interface ConvCalcLayer {
   kernelSize: readonly number[];
   strides: readonly number[];
   dilation: readonly number[];
-  padding: ConvPaddingMode;
+  padding: ConvPaddingArg;
   groups: number;
   /** Output channels. */
   filters: number;
@@ -93,8 +96,9 @@ export interface ConvCalc {
   scale: number;
 }
 
-/** Padding before the first input position along one axis (TensorFlow's rule). */
-export function padBefore(n: number, out: number, k: number, stride: number, dilation: number, padding: ConvPaddingMode): number {
+/** Padding before the first input position along one axis (TensorFlow's rule; a number is explicit padding, PyTorch's). */
+export function padBefore(n: number, out: number, k: number, stride: number, dilation: number, padding: ConvPaddingMode | number): number {
+  if (typeof padding === 'number') return padding;
   const span = dilation * (k - 1) + 1;
   if (padding === 'causal') return span - 1;
   if (padding === 'valid') return 0;
@@ -102,8 +106,9 @@ export function padBefore(n: number, out: number, k: number, stride: number, dil
   return Math.floor(total / 2);
 }
 
-/** Output length along one axis (TensorFlow's rule). */
-export function outLength(n: number, k: number, stride: number, dilation: number, padding: ConvPaddingMode): number {
+/** Output length along one axis (TensorFlow's rule; a number is explicit padding on each side, PyTorch's). */
+export function outLength(n: number, k: number, stride: number, dilation: number, padding: ConvPaddingMode | number): number {
+  if (typeof padding === 'number') return Math.max(0, Math.floor((n + 2 * padding - (dilation * (k - 1) + 1)) / stride) + 1);
   if (padding === 'valid') return Math.max(0, Math.floor((n - (dilation * (k - 1) + 1)) / stride) + 1);
   return Math.ceil(n / stride);
 }
@@ -129,10 +134,13 @@ function geometry(layer: ConvCalcLayer, input: ConvCalcInput): Geometry {
   const [sh, sw] = two ? [layer.strides[0], layer.strides[1]] : [1, layer.strides[0]];
   const [dh, dw] = two ? [layer.dilation[0], layer.dilation[1]] : [1, layer.dilation[0]];
   const [h, w] = two ? [input.size[0], input.size[1]] : [1, input.size[0]];
-  const outH = two ? outLength(h, kh, sh, dh, layer.padding) : 1;
-  const outW = outLength(w, kw, sw, dw, layer.padding);
-  const top = two ? padBefore(h, outH, kh, sh, dh, layer.padding) : 0;
-  const left = padBefore(w, outW, kw, sw, dw, layer.padding);
+  // Explicit padding: one number for every axis, or one per axis.
+  const axisPad = (i: number): ConvPaddingMode | number => (typeof layer.padding === 'string' ? layer.padding : layer.padding.length === 1 ? layer.padding[0] : layer.padding[i]);
+  const [ph, pw] = two ? [axisPad(0), axisPad(1)] : [0, axisPad(0)];
+  const outH = two ? outLength(h, kh, sh, dh, ph) : 1;
+  const outW = outLength(w, kw, sw, dw, pw);
+  const top = two ? padBefore(h, outH, kh, sh, dh, ph) : 0;
+  const left = padBefore(w, outW, kw, sw, dw, pw);
   return { kh, kw, sh, sw, dh, dw, h, w, top, left, outH, outW };
 }
 

@@ -100,7 +100,7 @@ export function readConvLayer(tf: Tf, built: Pick<BuiltModel, 'nodeOf' | 'layerO
     kernelSize: ints(a.kernel, rank, 1),
     strides: ints(a.stride, rank, 1),
     dilation: ints(a.dilation, rank, 1),
-    padding: (typeof a.padding === 'string' ? a.padding : 'valid') as ConvPaddingMode,
+    padding: Array.isArray(a.padding) ? a.padding : ((typeof a.padding === 'string' ? a.padding : 'valid') as ConvPaddingMode),
     groups: typeof a.groups === 'number' ? a.groups : 1,
     filters,
     filterKernel,

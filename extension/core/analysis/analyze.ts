@@ -2288,6 +2288,7 @@ export class Analyzer {
         if (v.kind === 'unknown') return 'unknown';
         if (v.kind === 'string' || v.kind === 'enum') word = v.value;
         else if (a.type === 'enum' && v.kind === 'bool' && allowed.includes(String(v.value))) word = String(v.value);
+        else if (a.orInts && (v.kind === 'number' || v.kind === 'list')) return this.convertInts(spec, a, e, v, ctx);
         else return this.notAWord(spec, a, e, v, allowed, ctx, call);
       }
       if (!allowed.includes(word)) return this.unknownWord(spec, a, e, word, allowed, ctx);
@@ -2322,30 +2323,38 @@ export class Analyzer {
         if (v.kind !== 'string' && v.kind !== 'enum') return this.argTypeError(spec, a, e, v, 'a string', ctx);
         return v.value;
       case 'ints':
-      case 'int_list': {
-        const items = v.kind === 'list' ? v.items : a.type === 'ints' ? [v] : undefined;
-        if (!items) return this.argTypeError(spec, a, e, v, 'a list of whole numbers, e.g. [2, 2]', ctx);
-        const out: number[] = new Array<number>(items.length);
-        for (let i = 0; i < items.length; i++) {
-          const it = items[i];
-          if (it.kind === 'unknown') return 'unknown';
-          if (it.kind !== 'number' || !Number.isInteger(it.value)) {
-            return this.argTypeError(spec, a, e, v, a.type === 'ints' ? 'a whole number or a list of them' : 'a list of whole numbers', ctx);
-          }
-          if (!this.argInRange(spec, a, e, it.value, ctx)) return undefined;
-          out[i] = it.value;
-        }
-        // A single number stays a list of one: the layer spreads it over its
-        // spatial axes, which only it knows (maxpool(2) is 1-D or 2-D by input).
-        if (a.length !== undefined && v.kind === 'list' && out.length !== a.length && out.length !== 1) {
-          this.argError('arg.type', `${spec.name}'s '${a.name}' takes ${a.length} numbers (or one for all); got ${out.length}.`, e, ctx);
-          return undefined;
-        }
-        return out;
-      }
+      case 'int_list':
+        return this.convertInts(spec, a, e, v, ctx);
       default:
         return this.argTypeError(spec, a, e, v, a.type, ctx);
     }
+  }
+
+  /**
+   * An `ints` or `int_list` value, or the number(s) an `enum` with `orInts`
+   * takes (`padding = 2`), as number[]; undefined after reporting why not.
+   */
+  private convertInts(spec: LayerSpec, a: ArgSpec, e: Expr, v: Value, ctx: Ctx): number[] | 'unknown' | undefined {
+    const wants = a.orInts ? `${a.enum?.join(', ')}, a whole number or a list of them` : a.type === 'ints' ? 'a whole number or a list of them' : 'a list of whole numbers';
+    const items = v.kind === 'list' ? v.items : a.type !== 'int_list' ? [v] : undefined;
+    if (!items) return this.argTypeError(spec, a, e, v, a.orInts ? wants : 'a list of whole numbers, e.g. [2, 2]', ctx);
+    const out: number[] = new Array<number>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i];
+      if (it.kind === 'unknown') return 'unknown';
+      if (it.kind !== 'number' || !Number.isInteger(it.value)) {
+        return this.argTypeError(spec, a, e, v, wants, ctx);
+      }
+      if (!this.argInRange(spec, a, e, it.value, ctx)) return undefined;
+      out[i] = it.value;
+    }
+    // A single number stays a list of one: the layer spreads it over its
+    // spatial axes, which only it knows (maxpool(2) is 1-D or 2-D by input).
+    if (a.length !== undefined && v.kind === 'list' && out.length !== a.length && out.length !== 1) {
+      this.argError('arg.type', `${spec.name}'s '${a.name}' takes ${a.length} numbers (or one for all); got ${out.length}.`, e, ctx);
+      return undefined;
+    }
+    return out;
   }
 
   /**

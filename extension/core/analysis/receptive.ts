@@ -568,11 +568,13 @@ function union(a: InputField, b: InputField): InputField {
 /**
  * Positions of padding before the first window along each axis, as
  * TensorFlow pads: none for `valid`, the whole dilated window less one for
- * `causal`, half the total (rounded down) for `same`.
+ * `causal`, half the total (rounded down) for `same`, `p` for explicit
+ * padding (`padding = p`, PyTorch's).
  */
 function padsBefore(padding: ArgValue | undefined, k: number[], s: number[], d: number[], input: Shape): number[] {
   return k.map((ki, i) => {
     const span = (ki - 1) * d[i] + 1;
+    if (Array.isArray(padding)) return padding.length === 1 ? padding[0] : padding[i];
     if (padding === 'causal') return span - 1;
     if (padding !== 'same') return 0;
     const size = input.dims[i]?.value;

@@ -1079,7 +1079,11 @@ class Exporter {
         const padding = String(a.padding);
         const spatial = inShape.dims.slice(0, n);
         let pad: ((v: string) => string) | undefined;
-        if (padding === 'same') {
+        // Explicit padding is PyTorch's own: p zeros on each side.
+        if (Array.isArray(a.padding)) {
+          const p = ints(a.padding, n);
+          if (p.some((v) => v !== 0)) opts.push(`padding=${pyTuple(p)}`);
+        } else if (padding === 'same') {
           const even = s.every((v) => v === 1) ? undefined : evenSamePad(spatial, k, s, d);
           if (s.every((v) => v === 1)) opts.push(`padding="same"`);
           // As much before as after on every axis: PyTorch's own padding computes the same (nn.Conv2d(c, f, 3, stride=2, padding=1)).

@@ -201,6 +201,31 @@ export function normAxis(ctx: LayerContext, axis: number, shape: Shape, layer: s
 
 export type ConvPadding = 'valid' | 'same' | 'causal';
 
+/**
+ * A windowed layer's `padding` argument as the analysis gives it: a word, or
+ * explicit padding (`padding = 2`, `[1, 2]`), the zeros on each side of each
+ * spatial axis as PyTorch's `padding = p` (one number for every axis).
+ */
+export type WindowPadding = ConvPadding | number[];
+
+/** The padding of one spatial axis `i`: the word, or its number of positions on each side. */
+export function axisPadding(padding: WindowPadding, i: number): ConvPadding | number {
+  return typeof padding === 'string' ? padding : padding.length === 1 ? padding[0] : padding[i];
+}
+
+/** A `padding` argument as the layer reads it: a word, or explicit padding as number[]. */
+export function argPadding(args: Readonly<Record<string, ArgValue>>): WindowPadding {
+  const v = args.padding;
+  if (Array.isArray(v)) return v;
+  return argStr(args, 'padding') as ConvPadding;
+}
+
+/** How a call writes its padding: `same`, `2`, `[1, 2]`. */
+export function paddingText(padding: WindowPadding): string {
+  if (typeof padding === 'string') return padding;
+  return padding.length === 1 || padding.every((p) => p === padding[0]) ? String(padding[0]) : `[${padding.join(', ')}]`;
+}
+
 /** Size of a dilated kernel: `d·(k − 1) + 1`. */
 export function dilatedKernel(k: number, dilation: number): number {
   return dilation * (k - 1) + 1;
@@ -208,7 +233,8 @@ export function dilatedKernel(k: number, dilation: number): number {
 
 /**
  * Keras output length of a convolution or pooling along one axis:
- * `valid`: `⌊(n − d·(k−1) − 1) / s⌋ + 1`; `same` and `causal`: `⌈n / s⌉`.
+ * `valid`: `⌊(n − d·(k−1) − 1) / s⌋ + 1`; `same` and `causal`: `⌈n / s⌉`;
+ * `p` zeros on each side (a number): `⌊(n + 2p − d·(k−1) − 1) / s⌋ + 1`, as PyTorch.
  * Symbolic lengths stay symbolic (`seq − 2`); non-exact divisions become
  * opaque atoms. Fails when the (dilated) window is larger than a known input.
  */
@@ -218,24 +244,22 @@ export function convOutputLength(
   k: number,
   stride: number,
   dilation: number,
-  padding: ConvPadding,
+  padding: ConvPadding | number,
   where: { layer: string; axis: string; arg: string; what?: string },
 ): Sym {
   let out: Sym;
-  if (padding === 'valid') {
+  if (padding === 'valid' || typeof padding === 'number') {
+    const pad = typeof padding === 'number' ? padding : 0;
     const dk = dilatedKernel(k, dilation);
     const nv = n.value;
-    if (nv !== undefined && nv < dk) {
+    if (nv !== undefined && nv + 2 * pad < dk) {
       const what = where.what ?? 'kernel';
       const span = dilation > 1 ? `${what} ${k} with dilation ${dilation} spans ${dk}, which` : `${what} ${k}`;
       const fix = where.what === 'pool size' ? 'a smaller size' : 'a smaller kernel';
-      ctx.fail(
-        'shape.kernel_too_large',
-        `${where.layer}: ${span} is larger than the input's ${nv} (${where.axis}) with padding=valid; use padding=same or ${fix}`,
-        where.arg,
-      );
+      const input = pad > 0 ? `input's ${nv} (${where.axis}) with padding=${pad} (${nv + 2 * pad} with the padding)` : `input's ${nv} (${where.axis}) with padding=valid`;
+      ctx.fail('shape.kernel_too_large', `${where.layer}: ${span} is larger than the ${input}; use padding=same or ${fix}`, where.arg);
     }
-    out = n.sub(dk).floorDiv(stride).add(1);
+    out = n.add(2 * pad).sub(dk).floorDiv(stride).add(1);
   } else {
     out = n.ceilDiv(stride);
   }
@@ -255,9 +279,10 @@ export function convOutputLengthNum(
   k: number,
   stride: number,
   dilation: number,
-  padding: ConvPadding,
+  padding: ConvPadding | number,
 ): number | null {
   if (n === null) return null;
+  if (typeof padding === 'number') return Math.floor((n + 2 * padding - dilatedKernel(k, dilation)) / stride) + 1;
   if (padding === 'valid') return Math.floor((n - dilatedKernel(k, dilation)) / stride) + 1;
   return Math.ceil(n / stride);
 }

@@ -2,8 +2,9 @@
  * Convolutions: `conv1d`, `conv2d`, `conv2d_transpose` (channels-last, Keras
  * semantics and weight layout).
  *
- * tfjs's Conv1D/Conv2D have no grouped convolution and no causal padding, so
- * those two cases use a custom layer (`NnConv`) with the same weights.
+ * tfjs's Conv1D/Conv2D have no grouped convolution and no causal or explicit
+ * (`padding = 2`) padding, so those cases use a custom layer (`NnConv`) with
+ * the same weights.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { LayerVariable } from '@tensorflow/tfjs';
@@ -14,7 +15,9 @@ import {
   argBool,
   argInt,
   argInts,
+  argPadding,
   argStr,
+  axisPadding,
   convOutputLength,
   convOutputLengthNum,
   expectRank,
@@ -24,13 +27,13 @@ import {
   perTf,
   requireMin,
   tfjsActivation,
-  type ConvPadding,
   type TfConfigDict,
   type TfKwargs,
   type TfLayer,
   type TfLayerArgs,
   type TfShape,
   type TfTensor,
+  type WindowPadding,
 } from './common';
 import type { ArgSpec, ArgValue, LayerContext, LayerSpec, TfjsContext, WeightSpec } from './types';
 import { createLayerContext } from './context';
@@ -44,7 +47,7 @@ interface ConvParams {
   kernel: number[];
   stride: number[];
   dilation: number[];
-  padding: ConvPadding;
+  padding: WindowPadding;
   groups: number;
   bias: boolean;
   activation: string;
@@ -56,7 +59,7 @@ function convParams(args: LayerContext['args'], n: number): ConvParams {
     kernel: argInts(args, 'kernel', n),
     stride: argInts(args, 'stride', n),
     dilation: 'dilation' in args ? argInts(args, 'dilation', n) : new Array<number>(n).fill(1),
-    padding: argStr(args, 'padding') as ConvPadding,
+    padding: argPadding(args),
     groups: 'groups' in args ? argInt(args, 'groups') : 1,
     bias: argBool(args, 'bias'),
     activation: 'activation' in args ? argStr(args, 'activation') : 'none',
@@ -95,7 +98,7 @@ function convOutput(ctx: LayerContext, name: string, n: number): Shape {
   const { p } = checkConv(ctx, name, n);
   const dims = ctx.inputs[0].dims;
   const spatial = SPATIAL[n].map((axis, i) =>
-    convOutputLength(ctx, dims[i], p.kernel[i], p.stride[i], p.dilation[i], p.padding, {
+    convOutputLength(ctx, dims[i], p.kernel[i], p.stride[i], p.dilation[i], axisPadding(p.padding, i), {
       layer: name,
       axis,
       arg: 'kernel',
@@ -131,7 +134,8 @@ interface NnConvConfig {
   kernelSize: number[];
   strides: number[];
   dilationRate: number[];
-  padding: ConvPadding;
+  /** A word, or the zeros on each side of each spatial axis (`padding = 2`). */
+  padding: WindowPadding;
   groups: number;
   useBias: boolean;
   activation: string;
@@ -139,7 +143,7 @@ interface NnConvConfig {
 }
 
 const nnConvClass = perTf((tf) => {
-  /** Convolution with groups and causal padding, Keras weight layout. */
+  /** Convolution with groups, causal or explicit padding, Keras weight layout. */
   class NnConv extends tf.layers.Layer {
     static className = 'NnConv';
     readonly cfg: NnConvConfig;
@@ -181,7 +185,7 @@ const nnConvClass = perTf((tf) => {
       const s = oneShape(inputShape);
       const c = this.cfg;
       const spatial = c.kernelSize.map((k, i) =>
-        convOutputLengthNum(s[i + 1], k, c.strides[i], c.dilationRate[i], c.padding),
+        convOutputLengthNum(s[i + 1], k, c.strides[i], c.dilationRate[i], axisPadding(c.padding, i)),
       );
       return [s[0], ...spatial, c.filters];
     }
@@ -195,6 +199,11 @@ const nnConvClass = perTf((tf) => {
           // Keras: pad the start of the sequence so that output t sees inputs ≤ t.
           const left = c.dilationRate[0] * (c.kernelSize[0] - 1);
           x = tf.pad(x, [[0, 0], [left, 0], [0, 0]]);
+          pad = 'valid';
+        } else if (typeof c.padding !== 'string') {
+          // PyTorch's padding = p: p zeros on both sides of each spatial axis, then only full windows.
+          const pads = c.kernelSize.map((_, i) => axisPadding(c.padding, i) as number);
+          x = tf.pad(x, [[0, 0], ...pads.map((q): [number, number] => [q, q]), [0, 0]]);
           pad = 'valid';
         }
         const kernel = this.kernel!.read();
@@ -229,7 +238,9 @@ const nnConvClass = perTf((tf) => {
 function convTfjs(ctx: TfjsContext, n: number): TfLayer {
   const { tf } = ctx;
   const p = convParams(ctx.args, n);
-  if (p.padding === 'causal' || p.groups > 1) {
+  // Explicit padding of 0 is `valid`.
+  if (typeof p.padding !== 'string' && p.padding.every((q) => q === 0)) p.padding = 'valid';
+  if (p.padding === 'causal' || typeof p.padding !== 'string' || p.groups > 1) {
     const Cls = nnConvClass(tf);
     return new Cls({
       name: ctx.name,
@@ -338,6 +349,7 @@ export const conv1d: LayerSpec = {
     '- `padding=valid`: `length\' = ⌊(length − k) / stride⌋ + 1` (only full windows)',
     '- `padding=same`: `length\' = ⌈length / stride⌉` (zeros added at both ends)',
     '- `padding=causal`: like `same`, but all zeros go at the start, so step `t` only sees steps ≤ `t` (for sequence models)',
+    '- `padding=p` (a number, as PyTorch): `p` zeros at each end, `length\' = ⌊(length + 2p − k) / stride⌋ + 1`',
     '- `dilation=d` spaces the window\'s taps `d` apart: it spans `d·(k − 1) + 1` steps',
     '- parameters: `k · (c / groups) · filters + filters` (kernel `[k, c/groups, filters]`, bias)',
     '- MACs: `k · (c / groups) · filters · length\'`',
@@ -351,9 +363,12 @@ export const conv1d: LayerSpec = {
     {
       name: 'padding',
       type: 'enum',
-      doc: '`valid` (no padding), `same` (keep the length at stride 1) or `causal` (pad the start only).',
+      doc: '`valid` (no padding), `same` (keep the length at stride 1), `causal` (pad the start only), or a number of zeros at each end (PyTorch\'s `padding = p`).',
       default: 'valid',
       enum: ['valid', 'same', 'causal'],
+      orInts: true,
+      min: 0,
+      length: 1,
     },
     { name: 'dilation', type: 'int', doc: 'Spacing between the window\'s taps.', default: 1, min: 1 },
     groupsArg,
@@ -379,6 +394,7 @@ export const conv2d: LayerSpec = {
     '- input: `[h, w, c]` · output: `[h\', w\', filters]`',
     '- `padding=valid`: `h\' = ⌊(h − kh) / stride⌋ + 1` (only full windows; likewise `w\'`)',
     '- `padding=same`: `h\' = ⌈h / stride⌉` (zeros around the border)',
+    '- `padding=p` (a number or `[ph, pw]`, as PyTorch): `p` rows and columns of zeros on each side, `h\' = ⌊(h + 2p − kh) / stride⌋ + 1`',
     '- `kernel`, `stride` and `dilation` take one number or `[for h, for w]`; with `dilation=d` a window spans `d·(k − 1) + 1` pixels',
     '- parameters: `kh · kw · (c / groups) · filters + filters` (kernel `[kh, kw, c/groups, filters]`, bias)',
     '- MACs: `kh · kw · (c / groups) · filters · h\' · w\'`',
@@ -393,9 +409,12 @@ export const conv2d: LayerSpec = {
     {
       name: 'padding',
       type: 'enum',
-      doc: '`valid` (no padding: the image shrinks by k − 1) or `same` (keep the size at stride 1).',
+      doc: '`valid` (no padding: the image shrinks by k − 1), `same` (keep the size at stride 1), or zeros on each side: `p` or `[ph, pw]` (PyTorch\'s `padding = p`).',
       default: 'valid',
       enum: ['valid', 'same'],
+      orInts: true,
+      min: 0,
+      length: 2,
       enumHints: {
         causal: {
           hint: "Causal padding is for sequences: conv1d on [length, channels] pads the start only, so that no step sees a later one; an image has no earlier and later pixels. Use conv1d for a sequence, or padding = same to keep an image's size.",

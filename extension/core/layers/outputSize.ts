@@ -2,10 +2,10 @@
  * The output-size arithmetic of one convolution or pooling call, written out
  * with the call's own numbers for its hover (the course notes' padding and
  * stride examples): `⌊(11 − 2) / 2⌋ + 1 = 5`, which rows a `valid` window
- * never reaches, how many zeros `same` or `causal` pads and where.
+ * never reaches, how many zeros `same`, `causal` or `padding = p` pads and where.
  */
 import { Sym, type Shape } from '../analysis/sym';
-import { dilatedKernel, type ConvPadding } from './common';
+import { axisPadding, dilatedKernel, paddingText, type ConvPadding, type WindowPadding } from './common';
 
 /** One spatial axis of a windowed layer (conv, pooling): its input size and window. */
 interface AxisWindow {
@@ -37,9 +37,23 @@ function result(n: Sym): string {
 }
 
 /** The arithmetic of one axis, `= out` included, and the sentence on what it drops or pads (empty when nothing). */
-function axisArithmetic(a: AxisWindow, padding: ConvPadding, sliceNames: [string, string], oneSided: boolean, pooling: boolean): { formula: string; detail: string } {
+function axisArithmetic(a: AxisWindow, padding: ConvPadding | number, sliceNames: [string, string], oneSided: boolean, pooling: boolean): { formula: string; detail: string } {
   const dk = dilatedKernel(a.k, a.dilation);
   const n = a.n.value;
+  if (typeof padding === 'number') {
+    // PyTorch's rule: p on each side, then only full windows.
+    const out = a.n.add(2 * padding).sub(dk).floorDiv(a.stride).add(1);
+    const equals = out.value === undefined && /[⌊⌈]/.test(out.toString()) ? '' : ` = ${result(out)}`;
+    const padded = `${term(a.n)} + 2·${padding} − ${dk}`;
+    const formula = a.stride === 1 ? `${padded} + 1${equals}` : `⌊(${padded}) / ${a.stride}⌋ + 1${equals}`;
+    const unit = oneSided ? `${padding} ${padding === 1 ? 'row' : 'rows'}` : `${padding} ${padding === 1 ? 'step' : 'steps'}`;
+    const parts = padding > 0 ? [`pads ${unit}${pooling ? '' : ' of zeros'} on each side`] : [];
+    if (n !== undefined && n + 2 * padding >= dk) {
+      const left = (n + 2 * padding - dk) % a.stride;
+      if (left > 0) parts.push(left === 1 ? `the last ${sliceNames[0]} fits no window and is dropped` : `the last ${plural(left, sliceNames)} fit no window and are dropped`);
+    }
+    return { formula, detail: parts.join('; ') };
+  }
   if (padding === 'valid') {
     const out = a.n.sub(dk).floorDiv(a.stride).add(1);
     // A symbolic size whose result is the formula again (`⌊(seq − 3)/2⌋ + 1`) is not written twice.
@@ -89,7 +103,7 @@ function axisArithmetic(a: AxisWindow, padding: ConvPadding, sliceNames: [string
 export function outputSizeNote(
   input: Shape | undefined,
   spatial: 1 | 2,
-  window: { kernel: readonly number[]; stride: readonly number[]; dilation?: readonly number[]; padding: ConvPadding; pooling?: boolean },
+  window: { kernel: readonly number[]; stride: readonly number[]; dilation?: readonly number[]; padding: WindowPadding; pooling?: boolean },
 ): string[] {
   if (!input || input.dims.length !== spatial + 1) return [];
   const axes = AXES[spatial].map((axis, i) => ({
@@ -97,11 +111,11 @@ export function outputSizeNote(
     w: { n: input.dims[i], k: window.kernel[i], stride: window.stride[i], dilation: window.dilation?.[i] ?? 1 },
   }));
   if (axes.some(({ w }) => !(w.k >= 1) || !(w.stride >= 1) || !(w.dilation >= 1))) return [];
-  const pad = `\`padding = ${window.padding}\``;
+  const pad = `\`padding = ${paddingText(window.padding)}\``;
   const spanNote = (w: AxisWindow) => (w.dilation > 1 ? ` (window ${w.dilation}·(${w.k} − 1) + 1 = ${dilatedKernel(w.k, w.dilation)} wide)` : '');
   const same = (a: AxisWindow, b: AxisWindow) => a.n.toString() === b.n.toString() && a.k === b.k && a.stride === b.stride && a.dilation === b.dilation;
-  if (spatial === 2 && same(axes[0].w, axes[1].w)) {
-    const { formula, detail } = axisArithmetic(axes[0].w, window.padding, ['row', 'rows'], true, window.pooling === true);
+  if (spatial === 2 && same(axes[0].w, axes[1].w) && axisPadding(window.padding, 0) === axisPadding(window.padding, 1)) {
+    const { formula, detail } = axisArithmetic(axes[0].w, axisPadding(window.padding, 0), ['row', 'rows'], true, window.pooling === true);
     // One sentence for both axes: "the last 1 row and column", "1 zero padded: 1 at the bottom and right only".
     const both = detail
       .replace('the last row fits no window and is dropped', 'the last row and column fit no window and are dropped')
@@ -113,8 +127,8 @@ export function outputSizeNote(
       .replace(/at the bottom\)/, 'at the bottom and right)');
     return [`Output size with ${pad} — height and width ${formula}${spanNote(axes[0].w)}${both ? `; ${both}` : ''}.`];
   }
-  return axes.map(({ axis, w }) => {
-    const { formula, detail } = axisArithmetic(w, window.padding, axis.slice, spatial === 2, window.pooling === true);
+  return axes.map(({ axis, w }, i) => {
+    const { formula, detail } = axisArithmetic(w, axisPadding(window.padding, i), axis.slice, spatial === 2, window.pooling === true);
     const d = spatial === 2 && axis.name === 'width' ? detail.replace(/(\d+) rows?/, (r) => r.replace('row', 'column')).replace(/the top/g, 'the left').replace(/the bottom/g, 'the right').replace('last row', 'last column').replace(/last (\d+) rows/, 'last $1 columns') : detail;
     return `Output size with ${pad} — ${axis.name} ${formula}${spanNote(w)}${d ? `; ${d}` : ''}.`;
   });

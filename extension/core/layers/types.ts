@@ -96,6 +96,12 @@ export interface ArgSpec {
   optional?: boolean;
   /** Allowed values for `enum`. */
   enum?: readonly string[];
+  /**
+   * For `enum`: also takes a whole number or a list of `length` of them, as
+   * `ints` does (within `min`/`max`), given to the layer as number[]:
+   * explicit padding, `padding = 2` or `padding = [1, 2]`.
+   */
+  orInts?: boolean;
   /** For a word that is not one of `enum` but means something elsewhere (`conv2d(padding = causal)`): what to say, and the value the fix writes. */
   enumHints?: Readonly<Record<string, { hint: string; fix?: string }>>;
   /** Inclusive numeric range (for `ints`/`int_list`, of every element). */
