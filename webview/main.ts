@@ -517,6 +517,7 @@ function makeContext(msg: ModelMessage, s: ModelSession, signal: AbortSignal): V
     activations: s.activations,
     dims: s.dims,
     dimSources: s.dimSources,
+    dimReasons: s.dimReasons,
     info: msg.model,
     modelInfo: s.modelInfo,
     rows: msg.rows,

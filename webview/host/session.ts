@@ -14,9 +14,10 @@ import { buildActivationModel, buildModel, type BuiltModel } from '../../extensi
 import type { Tf } from '../../extension/core/layers/types';
 import { smallestVocab } from '../../extension/core/analysis/graph';
 import { trainedDims } from '../../extension/core/runtime/train';
+import { leastSizes } from '../../extension/core/analysis/leastSizes';
 import { bytesText } from '../views/summaryModel';
 
-/** Value given to a symbolic dimension (`seq`) for sample inputs. */
+/** Value given to a symbolic dimension (`seq`) for sample inputs, unless the layers need more (`ModelSession.dimReasons`). */
 export const SAMPLE_DIM = 16;
 /** Above this many parameters the weights start as zeros: random initialisation would take seconds. */
 export const RANDOM_INIT_LIMIT = 20_000_000;
@@ -62,8 +63,12 @@ export interface SessionOptions {
   givenSources?: Readonly<Record<string, 'given' | 'train'>>;
 }
 
-/** Where the size a session gave a symbolic dimension comes from: trained weights, the setting, the train section, or `SAMPLE_DIM`. */
-export type DimSource = 'trained' | 'setting' | 'train' | 'sample';
+/**
+ * Where the size a session gave a symbolic dimension comes from: trained
+ * weights, the setting, the train section, `SAMPLE_DIM`, or the least size
+ * the layers accept where `SAMPLE_DIM` leaves one of them no output.
+ */
+export type DimSource = 'trained' | 'setting' | 'train' | 'sample' | 'least';
 
 export { trainedDims };
 
@@ -79,6 +84,8 @@ export class ModelSession {
     readonly dims: Readonly<Record<string, number>>,
     /** Where each of `dims` comes from. */
     readonly dimSources: Readonly<Record<string, DimSource>>,
+    /** Why a size is what it is, for those the layers raised above `SAMPLE_DIM` ('least'): "the least length conv1d(4, 3) at line 3 accepts". */
+    readonly dimReasons: Readonly<Record<string, string>>,
     /** Whether the weights are zeros rather than seeded random values (very large models). */
     readonly zeroWeights: boolean,
     private readonly seed: number,
@@ -88,19 +95,23 @@ export class ModelSession {
    * Builds the model. Symbolic dimensions that the parameter count depends
    * on get their trained size (`options.exampleShape`) or `SAMPLE_DIM`; the
    * others stay flexible in the built model (the attention view feeds
-   * texts of any length).
+   * texts of any length). A sample size that leaves a layer no output (a
+   * raw-audio 1-D CNN at 16 samples) is raised to the least size the layers
+   * accept, as the PyTorch export's demo is (`leastSizes`).
    */
   static create(tf: Tf, modelInfo: ModelInfo, options: SessionOptions): ModelSession {
     const sized = (trained: Readonly<Record<string, number>>) => {
       const dims: Record<string, number> = {};
       for (const input of modelInfo.inputs) for (const d of input.shape.dims) for (const a of d.atoms()) dims[a] = trained[a] ?? SAMPLE_DIM;
+      // The sample sizes, raised where the layers need more; the sizes given or trained stay as they are.
+      const floors = leastSizes([modelInfo], Object.keys(dims).filter((a) => trained[a] === undefined), dims);
       const paramAtoms: Record<string, number> = {};
       for (const a of modelInfo.params.total.atoms()) paramAtoms[a] = dims[a] ?? SAMPLE_DIM;
       // The sample input itself (4 bytes a value, float32 or int32) and every layer's output.
       const at = { ...dims, ...paramAtoms };
       const inputBytes = modelInfo.inputs.reduce((sum, i) => sum + 4 * i.shape.dims.reduce((p, d) => p * (d.evaluate(at) ?? SAMPLE_DIM), 1), 0);
       const total = modelInfo.params.total.evaluate(at) ?? 0;
-      return { dims, paramAtoms, total, exampleBytes: inputBytes + (modelInfo.memory.activationBytes.evaluate(at) ?? 0), macs: modelInfo.macs.evaluate(at) ?? 0 };
+      return { dims, floors, paramAtoms, total, exampleBytes: inputBytes + (modelInfo.memory.activationBytes.evaluate(at) ?? 0), macs: modelInfo.macs.evaluate(at) ?? 0 };
     };
     const trained = trainedDims(modelInfo, options.exampleShape) ?? {};
     const given = options.givenDims ?? {};
@@ -113,10 +124,13 @@ export class ModelSession {
     }
     // Too large to run here at its trained size: the sample size still shows the model (its trained weights will not fit).
     if (Object.keys(trained).length && tooLarge(size)) size = sized({});
-    const { dims, paramAtoms, total, exampleBytes } = size;
+    const { dims, floors, paramAtoms, total, exampleBytes } = size;
     const dimSources: Record<string, DimSource> = {};
+    const dimReasons: Record<string, string> = {};
     for (const [a, v] of Object.entries(dims)) {
-      dimSources[a] = trained[a] === v ? 'trained' : given[a] === v ? (options.givenSources?.[a] === 'train' ? 'train' : 'setting') : 'sample';
+      const floor = floors.get(a);
+      dimSources[a] = trained[a] === v ? 'trained' : given[a] === v ? (options.givenSources?.[a] === 'train' ? 'train' : 'setting') : floor ? 'least' : 'sample';
+      if (dimSources[a] === 'least' && floor) dimReasons[a] = leastReason(modelInfo, a, floor.node);
     }
     const zeroWeights = total > RANDOM_INIT_LIMIT;
     if (exampleBytes > MAX_INSPECT_ACTIVATION_BYTES) {
@@ -133,7 +147,7 @@ export class ModelSession {
         initializer: zeroWeights ? 'zeros' : 'random',
       });
       const activations = buildActivationModel(tf, built);
-      return new ModelSession(tf, modelInfo, built, activations, dims, dimSources, zeroWeights, options.seed);
+      return new ModelSession(tf, modelInfo, built, activations, dims, dimSources, dimReasons, zeroWeights, options.seed);
     } catch (e) {
       // A failed build (tfjs rejecting a shape, say) must not leak the weights made so far.
       if (built) disposeLayers(built);
@@ -235,3 +249,15 @@ export function disposeLayers(built: BuiltModel): void {
   }
 }
 
+/**
+ * Why the session raised symbol `name` above the sample size: "the least
+ * length conv1d(4, 3) at line 3 accepts" (a length where an input is a
+ * sequence, `[n, c]`; else a size), the file named where the layer is in an
+ * imported one.
+ */
+function leastReason(modelInfo: ModelInfo, name: string, node: { label: string; range: { start: { line: number } }; uri?: string }): string {
+  const sequence = modelInfo.inputs.some((i) => i.shape.dims.length === 2 && i.shape.dims[0].atoms().includes(name));
+  const line = node.range.start.line + 1;
+  const file = node.uri !== undefined && node.uri !== modelInfo.uri ? ` of ${node.uri.split(/[\\/]/).pop() ?? node.uri}` : '';
+  return `the least ${sequence ? 'length' : 'size'} ${node.label} at line ${line}${file} accepts`;
+}

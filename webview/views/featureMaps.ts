@@ -323,7 +323,7 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
           body.append(note(`This model has ${ops} layers, which behave differently in training and at inference: tick “Show every layer” to compare the two modes.`, 'nn-note nn-modes-hint'));
         }
         // A model with symbolic sizes runs at the values the session gave them: the picked image was resized to them.
-        const dimsRun = runDimsText(ctx.dims, ctx.dimSources);
+        const dimsRun = runDimsText(ctx.dims, ctx.dimSources, ctx.dimReasons);
         status.textContent = `${needsImage ? imageName : 'sample input'}${dimsRun ? ` · run at ${dimsRun}` : ''} · ${maps.length} layer${maps.length === 1 ? '' : 's'} · ${(performance.now() - t0).toFixed(0)} ms`;
         status.title = dimsRun
           ? `The model's symbolic sizes are set to ${dimsRun} to run it; the input is resized to them. The setting nnmodel.dimensions gives them (as in the hovers), except those trained weights fix.`

@@ -171,21 +171,31 @@ export function unitAt(layout: UnitStripLayout, x: number, y: number): number | 
 }
 
 /** How the status names where a size comes from. */
-const DIM_SOURCE_TEXT: Record<DimSource, string> = { trained: 'trained', setting: 'nnmodel.dimensions', train: 'train section', sample: 'sample size' };
+const DIM_SOURCE_TEXT: Record<DimSource, string> = {
+  trained: 'trained',
+  setting: 'nnmodel.dimensions',
+  train: 'train section',
+  sample: 'sample size',
+  least: 'the least size the layers accept',
+};
 
 /**
  * The values the run gave a model's symbolic dimensions (`h = 16, w = 16`),
  * for the Feature maps status: with `input image: [h, w, 3]` the picked
  * image is resized to them, which the student should be told. With
  * `sources`, where they come from: once after them when all share it
- * (`h = 40, w = 24 (nnmodel.dimensions)`), else after each. Empty for a
+ * (`h = 40, w = 24 (nnmodel.dimensions)`), else after each. With `reasons`,
+ * why a size the layers raised is what it is, in place of its source
+ * (`n = 64: the least length conv1d(4, 3) at line 3 accepts`). Empty for a
  * model without symbolic dimensions.
  */
-export function runDimsText(dims: Readonly<Record<string, number>>, sources?: Readonly<Record<string, DimSource>>): string {
+export function runDimsText(dims: Readonly<Record<string, number>>, sources?: Readonly<Record<string, DimSource>>, reasons?: Readonly<Record<string, string>>): string {
   const entries = Object.entries(dims);
+  if (entries.length === 1 && reasons?.[entries[0][0]]) return `${entries[0][0]} = ${entries[0][1]}: ${reasons[entries[0][0]]}`;
   const from = entries.map(([name]) => sources?.[name]);
-  const same = from.every((f) => f === from[0]);
-  const text = entries.map(([name, value], i) => `${name} = ${value}${!same && from[i] ? ` (${DIM_SOURCE_TEXT[from[i]!]})` : ''}`).join(', ');
+  const why = entries.map(([name], i) => reasons?.[name] ?? (from[i] && DIM_SOURCE_TEXT[from[i]!]));
+  const same = from.every((f) => f === from[0]) && !entries.some(([name]) => reasons?.[name]);
+  const text = entries.map(([name, value], i) => `${name} = ${value}${!same && why[i] ? ` (${why[i]})` : ''}`).join(', ');
   return same && from[0] && entries.length ? `${text} (${DIM_SOURCE_TEXT[from[0]]})` : text;
 }
 

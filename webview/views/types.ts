@@ -47,8 +47,10 @@ export interface ViewContext {
   readonly activations: { readonly model: tfTypes.LayersModel; readonly paths: readonly string[] };
   /** Values given to the model's symbolic dimensions when building (`{ seq: 32 }`). */
   readonly dims: Readonly<Record<string, number>>;
-  /** Where each of `dims` comes from (trained weights, the setting nnmodel.dimensions, the train section, the sample size). */
+  /** Where each of `dims` comes from (trained weights, the setting nnmodel.dimensions, the train section, the sample size, the least size the layers accept). */
   readonly dimSources?: Readonly<Record<string, DimSource>>;
+  /** Why a size the layers raised above the sample size is what it is (`ModelSession.dimReasons`). */
+  readonly dimReasons?: Readonly<Record<string, string>>;
   /** The model as the host sent it (plain JSON). */
   readonly info: PlainModelInfo;
   /** The same model with symbolic sizes restored (what the builder consumed). */

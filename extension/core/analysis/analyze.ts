@@ -31,6 +31,7 @@ import { ranksText, takesRank } from '../layers/rank';
 import { LayerError, type ArgSpec, type ArgType, type ArgValue, type InternalActivation, type LayerSpec, type WeightSpec } from '../layers/types';
 import { Sym, product, shapeToString, type Shape } from './sym';
 import { didYouMean, suggest, suggestArg, suggestLayer } from './suggest';
+import { missingArgHint, missingLayerHint } from './missingLayers';
 import { lossAlias } from './trainAliases';
 import { UNKNOWN, arithmetic, describeValue, valueKey, type LayerObject, type TensorValue, type Value } from './values';
 import type {
@@ -1761,7 +1762,7 @@ export class Analyzer {
     }
   }
 
-  private unknownCallee(call: CallExpr, ctx: Ctx): void {
+  private unknownCallee(call: CallExpr, ctx: Ctx, input?: Value): void {
     const name = call.callee.name;
     const model = this.modelNamed(name);
     if (model) {
@@ -1794,12 +1795,33 @@ export class Analyzer {
       this.bidirectionalWrapper(call, ctx);
       return;
     }
+    if (this.missingLayer(call, input, ctx)) return;
     const options = suggestLayer(name, [...LAYERS.keys(), ...this.blocks.keys(), ...objectNames(ctx)]);
     const before = this.diagnostics.length;
     this.error('name.unknown_layer', `unknown layer or block '${name}'.${didYouMean(options)}`, range, ctx, {
       fixes: options.map((o, i) => this.replaceFix(`Change to '${o}'`, range, o, i === 0)),
     });
     if (key !== undefined && this.diagnostics.length > before) this.unknownNames.set(key, this.diagnostics[before]);
+  }
+
+  /**
+   * A Keras or PyTorch layer the catalogue has under no name of its own
+   * (`DepthwiseConv2D(3)`, `RepeatVector(5)`, `ZeroPad2d(1)`): what to
+   * write instead (see `missingLayerHint`), with the rewrite of the call
+   * where it is mechanical. False for any other name.
+   */
+  private missingLayer(call: CallExpr, input: Value | undefined, ctx: Ctx): boolean {
+    const shape = input?.kind === 'tensor' ? input.shape : undefined;
+    const dims = shape?.dims.map((d) => d.value);
+    const text = this.file.text;
+    const source = (e: Expr) => (text === undefined ? exprText(e) : text.slice(e.range.start.offset, e.range.end.offset));
+    const hint = missingLayerHint(call.callee.name, call.args, dims, source);
+    if (!hint) return false;
+    // The call without a `* N` after it (a rewrite into two layers would change what the repeat repeats).
+    const range = { start: call.callee.range.start, end: call.argsRange?.end ?? call.callee.range.end };
+    const fix = hint.replacement !== undefined && !call.repeat && ctx.uri === this.uri && !ctx.static ? [this.replaceFix(`Change to ${hint.replacement}`, range, hint.replacement, hint.preferred ?? false)] : undefined;
+    this.error('name.unknown_layer', `unknown layer or block '${call.callee.name}'${hint.message}`, call.callee.range, ctx, { fixes: fix });
+    return true;
   }
 
   /**
@@ -1924,7 +1946,7 @@ export class Analyzer {
     if (block) return this.applyBlockCall(block, call, input, ctx);
     const spec = getLayer(name);
     if (spec) return this.applyLayerCall(spec, call, input, ctx);
-    this.unknownCallee(call, ctx);
+    this.unknownCallee(call, ctx, input);
     return UNKNOWN;
   }
 
@@ -2190,6 +2212,18 @@ export class Analyzer {
     const kerasText = keras
       ? ` '${name.name}' is how Keras gives the first layer its input; here an input is declared on its own line and piped in: ${pipedIn ? `\`${pipedIn}\`` : `\`input x: [${text?.slice(arg.value.range.start.offset, arg.value.range.end.offset) ?? '...'}]\`, then \`x -> ${spec.name}(...)\``}.`
       : '';
+    // PyTorch's `ceil_mode = True`, Keras's `initial_state`: the way to it here, or that there is none.
+    const missing = options.length === 0 && !keras ? missingArgHint(spec.name, name.name, arg.value, this.argTexts(spec, call)) : undefined;
+    if (missing) {
+      const fix =
+        missing.replacement === undefined
+          ? undefined
+          : missing.replacement === ''
+            ? this.replaceFix(`Remove '${name.name}'`, argRemoval(call, arg), '')
+            : this.replaceFix(`Change to ${missing.replacement}`, arg.range, missing.replacement);
+      this.error('arg.unknown', `${spec.name} has no argument '${name.name}'.${missing.message}`, name.range, ctx, { fixes: fix ? [fix] : undefined });
+      return options;
+    }
     this.error(
       'arg.unknown',
       `${spec.name} has no argument '${name.name}'.${didYouMean(options)}${dim}${kerasText}${already}${spec.args.length === 0 ? ` It takes no arguments: write \`${spec.name}\`.` : ` Its arguments: ${spec.args.map((a) => a.name).join(', ')}.`}`,
@@ -2207,6 +2241,19 @@ export class Analyzer {
       },
     );
     return options;
+  }
+
+  /** A call's arguments as written, by the name of the argument each is (by name, or by position). */
+  private argTexts(spec: LayerSpec, call: CallExpr): Map<string, string> {
+    const text = this.file.text;
+    const source = (e: Expr) => (text === undefined ? exprText(e) : text.slice(e.range.start.offset, e.range.end.offset));
+    const out = new Map<string, string>();
+    let at = 0;
+    for (const a of call.args) {
+      const n = a.name ? a.name.name : spec.args[at++]?.name;
+      if (n !== undefined) out.set(n, source(a.value));
+    }
+    return out;
   }
 
   /**

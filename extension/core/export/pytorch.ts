@@ -35,6 +35,7 @@ import type { Expr, Range } from '../syntax/ast';
 import type { Analysis, Diagnostic, Graph, GroupNode, LayerNode, ModelInfo } from '../analysis/types';
 import type { Shape, Sym } from '../analysis/sym';
 import { lookupObject, objectHome, type ObjectScope } from '../analysis/graph';
+import { leastSizes } from '../analysis/leastSizes';
 import type { ArgValue, LayerRef } from '../layers/types';
 import { ACTIVATIONS, LEAKY_RELU_ALPHA } from '../layers/common';
 import { SINUSOIDAL_DEFAULT_MAXLEN, SINUSOIDAL_MAX_PERIOD } from '../layers/embedding';
@@ -1990,54 +1991,5 @@ function demoSizes(
     if (!known || lo < known.max) bounds.set(name, { max: lo, node });
   }
   for (const [name, b] of bounds) values[name] = Math.min(values[name], b.max);
-  return { values, bounds, floors: demoFloors(models, symbols, values, bounds) };
-}
-
-/** The largest size `demoFloors` raises a dimension to. */
-const MAX_DEMO_DIM = 1 << 24;
-
-/**
- * Raises, in `values`, each symbol whose demo size leaves some layer no output
- * (a size below 1: a kernel longer than what reaches it) to the smallest size
- * that leaves every layer it can an output, the others kept; never above a
- * `positional` cap. Sizes only grow with their input's, so a binary search finds it.
- */
-function demoFloors(
-  models: readonly ModelInfo[],
-  symbols: readonly string[],
-  values: Record<string, number>,
-  bounds: ReadonlyMap<string, { max: number }>,
-): Map<string, { min: number; node: LayerNode | GroupNode }> {
-  const sized: { node: LayerNode | GroupNode; dims: Sym[] }[] = [];
-  const seen = new Set<Graph>();
-  const visit = (g: Graph) => {
-    if (seen.has(g)) return;
-    seen.add(g);
-    for (const n of g.nodes) {
-      if (n.kind === 'input') continue;
-      const dims = n.shape.dims.filter((d) => !d.isConst());
-      if (dims.length > 0) sized.push({ node: n, dims });
-      if (n.kind === 'group') for (const run of n.runs) visit(run.body);
-    }
-  };
-  for (const m of models) visit(m.graph);
-  const failing = (env: Record<string, number>) => sized.filter((x) => x.dims.some((d) => (d.evaluate(env) ?? 1) < 1));
-  const floors = new Map<string, { min: number; node: LayerNode | GroupNode }>();
-  for (const name of symbols) {
-    const at = (v: number) => failing({ ...values, [name]: v }).length;
-    const top = Math.min(bounds.get(name)?.max ?? MAX_DEMO_DIM, MAX_DEMO_DIM);
-    const least = at(top);
-    if (top <= values[name] || at(values[name]) === least) continue;
-    let lo = values[name] + 1;
-    let hi = top;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (at(mid) === least) hi = mid;
-      else lo = mid + 1;
-    }
-    const node = failing({ ...values, [name]: lo - 1 }).find((x) => !failing({ ...values, [name]: lo }).includes(x))?.node;
-    values[name] = lo;
-    if (node) floors.set(name, { min: lo, node });
-  }
-  return floors;
+  return { values, bounds, floors: leastSizes(models, symbols, values, bounds) };
 }
