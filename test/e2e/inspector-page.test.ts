@@ -1018,6 +1018,33 @@ test('feature maps: content a little taller than the panel, scrolled by small st
   }
 });
 
+test('graph: in a narrow panel (300 px) the toolbar\'s buttons take one row, each keeping its name and tooltip', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(LENET, 1));
+    await statusFor(page, 1);
+    await page.setViewportSize({ width: 300, height: 700 });
+    await settle(page);
+    const buttons = page.locator('.nn-graph-view .nn-toolbar vscode-button');
+    const tops = await buttons.evaluateAll((bs) => bs.map((b) => Math.round(b.getBoundingClientRect().top)));
+    assert.equal(tops.length, 7, 'seven buttons');
+    assert.equal(new Set(tops).size, 1, `the buttons on one row: ${tops}`);
+    for (const name of ['Fit', '+', '−', 'Expand all', 'Collapse all', 'Export SVG', 'Export PNG']) {
+      assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a button named ${name}`);
+    }
+    assert.match((await page.getByRole('button', { name: 'Export PNG', exact: true }).getAttribute('title')) ?? '', /^Export PNG: Save the graph as a PNG image/);
+    await page.screenshot({ path: join(results, 'graph-toolbar-300.png') });
+    // Wide, the buttons say their names again.
+    await page.setViewportSize({ width: 900, height: 700 });
+    await settle(page);
+    assert.equal(await page.locator('.nn-graph-view .nn-tool-long').first().isVisible(), true, 'full labels in a wide panel');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('feature maps and kernels of a block applied twice and repeated: each copy’s header says which it is', { timeout: 120_000 }, async () => {
   const { page, errors } = await openPage('cpu');
   try {
