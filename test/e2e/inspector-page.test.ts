@@ -957,6 +957,94 @@ test('feature maps: each layer says its size and colour scale, one scale per lay
   }
 });
 
+/** Two convolutions: few layers, so that at some panel heights the maps are only a little taller than the panel. */
+const TWO_CONV = `model TwoConv {
+  input image: [28, 28, 1]
+  output image -> conv2d(4, 3) -> relu -> conv2d(4, 3) -> relu -> flatten -> dense(10)
+}
+`;
+
+test('feature maps: content a little taller than the panel, scrolled by small steps, the input image shrinks once and does not flip back', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(TWO_CONV, 1));
+    await statusFor(page, 1);
+    await page.setViewportSize({ width: 420, height: 1400 });
+    await page.locator('vscode-tab-header[data-tab="featureMaps"]').click();
+    const status = page.locator('#nn-panel-featureMaps .nn-toolbar-status');
+    await poll('the feature maps of TwoConv', async () => /· 2 layers/.test(await status.innerText()), () => status.innerText());
+    await settle(page);
+    type Facts = { scrollTop: number; overflow: number; toolbar: number; compact?: string; image: number };
+    const facts = () =>
+      page.evaluate(`(() => {
+        const panel = document.getElementById('nn-panel-featureMaps');
+        const image = panel.querySelector('canvas.nn-fm-input').getBoundingClientRect();
+        const toolbar = panel.querySelector('.nn-toolbar').getBoundingClientRect().bottom - panel.getBoundingClientRect().top + panel.scrollTop;
+        return { scrollTop: panel.scrollTop, overflow: panel.scrollHeight - panel.clientHeight, toolbar, compact: panel.querySelector('.nn-fm-inputbox').dataset.compact, image: Math.max(image.width, image.height) };
+      })()`) as Promise<Facts>;
+    const tall = await facts();
+    assert.equal(tall.overflow, 0, `the maps fit a tall panel: ${JSON.stringify(tall)}`);
+    // The panel made just shorter than its content: the toolbar can scroll away, but the thumbnail's saving is more than the rest.
+    const sizes = () =>
+      page.evaluate(`(() => {
+        const panel = document.getElementById('nn-panel-featureMaps');
+        const cs = getComputedStyle(panel);
+        return { client: panel.clientHeight, content: panel.querySelector('.nn-fm-view').getBoundingClientRect().height + parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom) };
+      })()`) as Promise<{ client: number; content: number }>;
+    const s0 = await sizes();
+    await page.setViewportSize({ width: 420, height: Math.round(1400 - (s0.client - (s0.content - tall.toolbar - 30))) });
+    await settle(page);
+    const start = await facts();
+    assert.ok(start.overflow > start.toolbar && start.compact !== 'true', `the toolbar can scroll away: ${JSON.stringify(start)}`);
+    // Small steps down to the end, the image size sampled over frames at each: full size, then the thumbnail, never back.
+    const seen: Facts[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.evaluate(`document.getElementById('nn-panel-featureMaps').scrollTop += 8`);
+      for (let f = 0; f < 4; f++) {
+        await settle(page);
+        seen.push(await facts());
+      }
+    }
+    const flips = seen.filter((s, i) => i > 0 && s.compact !== seen[i - 1].compact);
+    assert.ok(seen.some((s) => s.compact === 'true'), `the thumbnail once the toolbar scrolled away: ${JSON.stringify(seen.slice(-3))}`);
+    assert.equal(flips.length, 1, `the image changed size once, not back and forth: ${JSON.stringify(seen.map((s) => `${s.scrollTop}:${s.image}`))}`);
+    // Back at the top: full size again.
+    await page.evaluate(`document.getElementById('nn-panel-featureMaps').scrollTop = 0`);
+    await poll('full size at the top again', async () => (await facts()).compact === 'false');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('graph: in a narrow panel (300 px) the toolbar\'s buttons take one row, each keeping its name and tooltip', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage('cpu');
+  try {
+    await send(page, { type: 'settings', backend: 'cpu' });
+    await send(page, message(LENET, 1));
+    await statusFor(page, 1);
+    await page.setViewportSize({ width: 300, height: 700 });
+    await settle(page);
+    const buttons = page.locator('.nn-graph-view .nn-toolbar vscode-button');
+    const tops = await buttons.evaluateAll((bs) => bs.map((b) => Math.round(b.getBoundingClientRect().top)));
+    assert.equal(tops.length, 7, 'seven buttons');
+    assert.equal(new Set(tops).size, 1, `the buttons on one row: ${tops}`);
+    for (const name of ['Fit', '+', '−', 'Expand all', 'Collapse all', 'Export SVG', 'Export PNG']) {
+      assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a button named ${name}`);
+    }
+    assert.match((await page.getByRole('button', { name: 'Export PNG', exact: true }).getAttribute('title')) ?? '', /^Export PNG: Save the graph as a PNG image/);
+    await page.screenshot({ path: join(results, 'graph-toolbar-300.png') });
+    // Wide, the buttons say their names again.
+    await page.setViewportSize({ width: 900, height: 700 });
+    await settle(page);
+    assert.equal(await page.locator('.nn-graph-view .nn-tool-long').first().isVisible(), true, 'full labels in a wide panel');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('feature maps and kernels of a block applied twice and repeated: each copy’s header says which it is', { timeout: 120_000 }, async () => {
   const { page, errors } = await openPage('cpu');
   try {

@@ -168,10 +168,27 @@ export function render(container: HTMLElement, ctx: ViewContext): void {
   root.append(toolbar, ...(preview ? [preview.element] : []), ...(strip ? [strip.element] : []), ...(noClasses ? [noClasses] : []), ...(augment ? [augment.element] : []), body, tip, pin.element);
   if (preview) {
     const view = root;
-    stickyHeight = new ResizeObserver(() => view.style.setProperty('--nn-fm-sticky', `${preview.element.getBoundingClientRect().height}px`));
+    // The height the thumbnail saves is kept as space under the maps: else, with maps a little taller than the panel,
+    // the shorter page pulled the scroll back, the toolbar showed, the image grew again, and so on (it flickered).
+    let fullHeight = 0;
+    const reserve = () => {
+      const height = preview.element.getBoundingClientRect().height;
+      view.style.setProperty('--nn-fm-sticky', `${height}px`);
+      if (preview.element.dataset.compact !== 'true') {
+        fullHeight = height;
+        view.style.paddingBottom = '';
+      } else view.style.paddingBottom = `${Math.max(0, fullHeight - height)}px`;
+    };
+    stickyHeight = new ResizeObserver(reserve);
     stickyHeight.observe(preview.element);
     // Once the toolbar above it has scrolled away (the image sticks over the maps), the image becomes a thumbnail.
-    scrolled = new IntersectionObserver((entries) => preview.compact(!entries[entries.length - 1].isIntersecting));
+    scrolled = new IntersectionObserver((entries) => {
+      // The height is held while the image changes size and the space is measured: a layout in between would pull the scroll back.
+      view.style.minHeight = `${view.getBoundingClientRect().height}px`;
+      preview.compact(!entries[entries.length - 1].isIntersecting);
+      reserve();
+      view.style.minHeight = '';
+    });
     scrolled.observe(toolbar);
   }
   // Where each layer's values look in the image input (per node path: every repetition of a block has its own).

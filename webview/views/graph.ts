@@ -139,14 +139,29 @@ export class GraphView {
     this.root.className = 'nn-graph-view';
     const toolbar = document.createElement('div');
     toolbar.className = 'nn-toolbar';
-    const tool = (label: string, title: string, action: () => void) => toolbar.appendChild(button(label, action, { title }));
+    // In a narrow panel the buttons show `short` (inspector.css): one row of buttons, not three rows over the graph.
+    // The name stays `label` (aria-label), and the tooltip says what the button does.
+    const tool = (label: string, title: string, action: () => void, short?: string) => {
+      const b = toolbar.appendChild(button(label, action, { title }));
+      if (short === undefined) return;
+      const long = document.createElement('span');
+      long.className = 'nn-tool-long';
+      long.textContent = label;
+      const brief = document.createElement('span');
+      brief.className = 'nn-tool-short';
+      brief.setAttribute('aria-hidden', 'true');
+      brief.textContent = short;
+      b.replaceChildren(long, brief);
+      b.setAttribute('aria-label', label);
+      b.title = `${label}: ${title}`;
+    };
     tool('Fit', 'Fit the graph in view, or show a readable part of it from its inputs (0). Zoom: + and − keys, Ctrl+wheel; scroll: the wheel, dragging, the scroll bars', () => this.fit());
     tool('+', 'Zoom in', () => this.zoomBy(1.25));
     tool('−', 'Zoom out', () => this.zoomBy(0.8));
-    tool('Expand all', 'Show the body of every block', () => this.setExpanded(new Set(this.model ? groupKeys(this.model.graph) : [])));
-    tool('Collapse all', 'Show every block as one box', () => this.setExpanded(new Set()));
-    tool('Export SVG', 'Save the graph as an SVG file', () => void this.exportSvg());
-    tool('Export PNG', 'Save the graph as a PNG image', () => void this.exportPng());
+    tool('Expand all', 'Show the body of every block', () => this.setExpanded(new Set(this.model ? groupKeys(this.model.graph) : [])), '⊞');
+    tool('Collapse all', 'Show every block as one box', () => this.setExpanded(new Set()), '⊟');
+    tool('Export SVG', 'Save the graph as an SVG file', () => void this.exportSvg(), 'SVG');
+    tool('Export PNG', 'Save the graph as a PNG image', () => void this.exportPng(), 'PNG');
     this.status = document.createElement('span');
     this.status.className = 'nn-toolbar-status';
     toolbar.appendChild(this.status);
