@@ -510,6 +510,8 @@ function tensorShape(analysis: Analysis, e: Expr, docUri: string | undefined): s
 /** The values an argument takes, as shown: `valid | same`, `int ≥ 1`. */
 function allowedText(arg: ArgSpec): string {
   const values = allowedValues(arg);
+  // Explicit padding: a whole number, or one per spatial axis (`padding = 2`, `[1, 2]`).
+  if (values && arg.orInts) return [...values, 'int', 'int[]'].join(' | ');
   if (values) return values.join(' | ');
   if (arg.type === 'tensors') return 'values...';
   const bounds = arg.min !== undefined && arg.max !== undefined ? ` in [${arg.min}, ${arg.max}]` : arg.min !== undefined ? ` ≥ ${arg.min}` : arg.max !== undefined ? ` ≤ ${arg.max}` : '';
