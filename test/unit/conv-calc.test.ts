@@ -1,7 +1,8 @@
 // "How this value is computed" for a convolution's feature map (webview/probes/convCalc.ts): the
 // patch, kernel, products, per-channel sums, bias and activation of one output value, checked against
 // TensorFlow.js's own convolution on random data (padding same/valid, stride 2, dilation 2, several
-// channels, groups, 1-D causal), and read from a built model (webview/probes/convCalcRead.ts).
+// channels, groups, 1-D causal), and read from a built model (webview/probes/convCalcRead.ts), explicit
+// padding (`padding = 1`, `[2, 0]`) included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +10,7 @@ import { analyze } from '../../extension/core/analysis/analyze';
 import { buildActivationModel, buildModel } from '../../extension/core/runtime/build';
 import { activate, agrees, convCalc, padBefore, showsEveryTerm, type ConvCalcLayer, type ConvPaddingMode } from '../../webview/probes/convCalc';
 import { convInputSource, readConvLayer } from '../../webview/probes/convCalcRead';
-import { useCpuBackend } from '../fixtures/tfjs';
+import { randomizeWeights, useCpuBackend } from '../fixtures/tfjs';
 
 useCpuBackend();
 
@@ -206,6 +207,138 @@ test('a built model: every value of its convolutions (fused activation, softmax 
   });
   assert.equal(readConvLayer(tf, built, convs[3])!.bias, undefined, 'bias = false: no bias');
   assert.ok(checked > 500);
+});
+
+/** The model's activations for one input: each layer's output, by path (the activation model's). */
+function activations(src: string, size: number[], seed: number) {
+  const a = analyze(src);
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  const built = buildModel(tf, a.models[0], { seed });
+  randomizeWeights(built.model, seed);
+  const acts = buildActivationModel(tf, built);
+  const x = random(size.reduce((p, d) => p * d, 1), seed + 1);
+  // One layer's activation model returns a tensor, not a list.
+  const outs = tf.tidy(() => ([] as tf.Tensor[]).concat(acts.model.predict(tf.tensor(x, [1, ...size]))).map((t) => ({ shape: t.shape.slice(1) as number[], data: t.dataSync() })));
+  const convs = built.layerPaths.filter((p) => /^conv[12]d$/.test(built.nodeOf.get(p)!.op));
+  const inputOf = (path: string) => {
+    const src = convInputSource(built, acts.paths, path)!;
+    const from = src.kind === 'input' ? { shape: size, data: x } : outs[acts.paths.indexOf(src.path)];
+    return { size: from.shape.slice(0, -1), channels: from.shape[from.shape.length - 1], data: from.data };
+  };
+  return { built, convs, inputOf, outputOf: (path: string) => outs[acts.paths.indexOf(path)] };
+}
+
+/** Every tap of a breakdown: the input value it reads, or 0 where its row or column lies outside the input (padding). */
+function checkPatch(calc: ReturnType<typeof convCalc>, input: { size: number[]; channels: number; data: ArrayLike<number> }): void {
+  const [h, w] = input.size.length === 2 ? input.size : [1, input.size[0]];
+  let padded = 0;
+  calc.channels.forEach((ch) => {
+    calc.rows.forEach((r, i) =>
+      calc.cols.forEach((c, j) => {
+        const inside = r >= 0 && r < h && c >= 0 && c < w;
+        if (!inside && ch.channel === 0) padded++;
+        assert.equal(ch.x[i * calc.kw + j], inside ? Math.fround(input.data[(r * w + c) * input.channels + ch.channel]) : 0, `tap (${r}, ${c}) channel ${ch.channel}`);
+      }),
+    );
+  });
+  assert.equal(calc.paddedTaps, padded);
+}
+
+test('explicit padding (padding = 1; padding = [2, 0] with stride 2): the patch at the border holds the padding zeros, and every value is the model\'s', () => {
+  const { built, convs, inputOf, outputOf } = activations(
+    `model Net {
+  input image: [7, 6, 2]
+  output image -> conv2d(3, 3, padding = 1, activation = tanh) -> conv2d(2, 3, stride = 2, padding = [2, 0])
+}`,
+    [7, 6, 2],
+    11,
+  );
+  assert.equal(convs.length, 2);
+  const [one, twoZero] = convs.map((p) => readConvLayer(tf, built, p)!);
+  assert.deepEqual(one.padding, [1]);
+  assert.deepEqual(twoZero.padding, [2, 0]);
+  // padding = 1, 3 × 3, stride 1: 7 × 6 stays 7 × 6; a corner's window has 5 padding taps (a row and a column), an edge's 3.
+  const in1 = inputOf(convs[0]);
+  assert.deepEqual(in1.size, [7, 6]);
+  assert.deepEqual(outputOf(convs[0]).shape, [7, 6, 3]);
+  const corner = convCalc(one, in1, [0, 0], 1);
+  assert.deepEqual(corner.rows, [-1, 0, 1]);
+  assert.deepEqual(corner.cols, [-1, 0, 1]);
+  assert.equal(corner.paddedTaps, 5);
+  checkPatch(corner, in1);
+  const far = convCalc(one, in1, [6, 5], 2);
+  assert.deepEqual(far.rows, [5, 6, 7]);
+  assert.deepEqual(far.cols, [4, 5, 6]);
+  assert.equal(far.paddedTaps, 5);
+  checkPatch(far, in1);
+  const edge = convCalc(one, in1, [0, 3], 0);
+  assert.deepEqual(edge.cols, [2, 3, 4]);
+  assert.equal(edge.paddedTaps, 3);
+  checkPatch(edge, in1);
+  // padding = [2, 0], 3 × 3, stride 2 on 7 × 6: ⌊(7 + 4 − 3)/2⌋ + 1 = 5 rows, ⌊(6 − 3)/2⌋ + 1 = 2 columns; the first and
+  // last rows' windows each have two rows of padding (6 taps); no column is padded.
+  const in2 = inputOf(convs[1]);
+  assert.deepEqual(outputOf(convs[1]).shape, [5, 2, 2]);
+  const top = convCalc(twoZero, in2, [0, 1], 0);
+  assert.deepEqual(top.rows, [-2, -1, 0]);
+  assert.deepEqual(top.cols, [2, 3, 4]);
+  assert.equal(top.paddedTaps, 6);
+  assert.equal(top.channels.length, 3);
+  checkPatch(top, in2);
+  const bottom = convCalc(twoZero, in2, [4, 0], 1);
+  assert.deepEqual(bottom.rows, [6, 7, 8]);
+  assert.deepEqual(bottom.cols, [0, 1, 2]);
+  assert.equal(bottom.paddedTaps, 6);
+  checkPatch(bottom, in2);
+  const middle = convCalc(twoZero, in2, [2, 1], 1);
+  assert.deepEqual(middle.rows, [2, 3, 4]);
+  assert.equal(middle.paddedTaps, 0);
+  // Every value of both layers, the border ones included, is the one TensorFlow.js's model computed.
+  for (const [i, path] of convs.entries()) {
+    const layer = [one, twoZero][i];
+    const input = inputOf(path);
+    const out = outputOf(path);
+    const [oh, ow, oc] = out.shape;
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++) {
+        for (let f = 0; f < oc; f++) {
+          const calc = convCalc(layer, input, [r, q], f);
+          const shown = out.data[(r * ow + q) * oc + f];
+          assert.ok(agrees(calc, shown) && Math.abs(calc.value - shown) < 1e-5, `${built.nodeOf.get(path)!.label} (${r}, ${q}) filter ${f}: ${calc.value} vs ${shown}`);
+        }
+      }
+    }
+  }
+});
+
+test('explicit padding on conv1d (padding = 2, stride 2): the first and last windows reach 2 steps beyond the sequence, and every value is the model\'s', () => {
+  const { built, convs, inputOf, outputOf } = activations(
+    `model Net {
+  input signal: [9, 2]
+  output signal -> conv1d(3, 5, stride = 2, padding = 2)
+}`,
+    [9, 2],
+    12,
+  );
+  const layer = readConvLayer(tf, built, convs[0])!;
+  const input = inputOf(convs[0]);
+  const out = outputOf(convs[0]);
+  // ⌊(9 + 4 − 5)/2⌋ + 1 = 5 steps.
+  assert.deepEqual(out.shape, [5, 3]);
+  const first = convCalc(layer, input, [0], 0);
+  assert.deepEqual(first.cols, [-2, -1, 0, 1, 2]);
+  assert.equal(first.paddedTaps, 2);
+  checkPatch(first, input);
+  const last = convCalc(layer, input, [4], 2);
+  assert.deepEqual(last.cols, [6, 7, 8, 9, 10]);
+  assert.equal(last.paddedTaps, 2);
+  checkPatch(last, input);
+  for (let t = 0; t < 5; t++) {
+    for (let f = 0; f < 3; f++) {
+      const calc = convCalc(layer, input, [t], f);
+      assert.ok(agrees(calc, out.data[t * 3 + f]) && Math.abs(calc.value - out.data[t * 3 + f]) < 1e-5, `step ${t} filter ${f}: ${calc.value} vs ${out.data[t * 3 + f]}`);
+    }
+  }
 });
 
 test('agrees: a wrong value is caught; every term is shown for LeNet-5\'s first conv, partial sums for its second', () => {

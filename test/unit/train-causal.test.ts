@@ -108,7 +108,7 @@ test('waves through a same-padded conv1d: the window reaches later steps; causal
   const [d] = leaks(text);
   assert.ok(d);
   assert.deepEqual(d.related?.[0].range, rangeOf(text, 'conv1d(16, 5, padding = same)'));
-  assert.match(d.message, /^waves labels each position with the next value .* later steps of 'x': conv1d\(16, 5, padding = same\) reads a window of 5 steps centred on each step\./);
+  assert.match(d.message, /^waves labels each position with the next value .* later steps of 'x': conv1d\(16, 5, padding = same\) reads a window of 5 steps centred on each step \(the 2 before it and the 2 after it\)\./);
   assert.match(d.message, /the model cannot forecast\. Set padding = causal in conv1d\(16, 5, padding = same\)/);
   // A dilated window spans (k − 1)·d + 1 steps.
   assert.equal(d.fixes?.[0].title, 'Set padding = causal in conv1d(16, 5, padding = same)');
@@ -116,11 +116,43 @@ test('waves through a same-padded conv1d: the window reaches later steps; causal
   // Positional padding is replaced in its place; without padding (valid, on a fixed length) it is added.
   const positional = wave('conv1d(16, 5, 1, same) -> conv1d(1, 1)');
   assert.equal(applyFix(positional, leaks(positional)[0]), wave('conv1d(16, 5, 1, causal) -> conv1d(1, 1)'));
-  assert.match(leaks(wave('conv1d(8, 3, padding = same, dilation = 2) -> conv1d(1, 1)'))[0].message, /a window of 5 steps centred on each step/);
+  assert.match(leaks(wave('conv1d(8, 3, padding = same, dilation = 2) -> conv1d(1, 1)'))[0].message, /a window of 5 steps centred on each step \(the 2 before it and the 2 after it\)/);
   assert.deepEqual(leaks(wave('conv1d(16, 5, padding = causal) -> relu -> conv1d(1, 1)')), []);
   // The first layer that looks ahead is named, not a later one.
   const two = wave('conv1d(8, 3, padding = causal) -> conv1d(8, 3, padding = same) -> conv1d(1, 3, padding = same)');
   assert.deepEqual(leaks(two)[0].related?.[0].range, rangeOf(two, 'conv1d(8, 3, padding = same)'));
+});
+
+test('the window a conv1d reads, as its padding places it: same, explicit padding = p (p back, p ahead), valid; causal is quiet', () => {
+  // `[4, 1]` with waves(length = 4): an upsample(2) gives back the steps a window without enough padding drops.
+  const window = (layers: string, short = false) => {
+    const text = wave(layers);
+    const found = leaks(short ? text.replace('[seq, 1]', '[4, 1]').replace('length = 64', 'length = 4') : text);
+    assert.equal(found.length, 1, layers);
+    return /: (conv1d\(.*?\) reads a window of .*?\))\. It can copy/.exec(found[0].message)?.[1];
+  };
+  // same: half the window before each step, the rest after (TensorFlow puts the odd one after).
+  assert.equal(window('conv1d(16, 5, padding = same) -> conv1d(1, 1)'), 'conv1d(16, 5, padding = same) reads a window of 5 steps centred on each step (the 2 before it and the 2 after it)');
+  assert.equal(window('conv1d(16, 4, padding = same) -> conv1d(1, 1)'), 'conv1d(16, 4, padding = same) reads a window of 4 steps around each step (the 1 before it and the 2 after it)');
+  // padding = p: p zeros at each end, so step t reads steps t − p to t − p + span − 1.
+  assert.equal(window('conv1d(16, 5, padding = 2) -> conv1d(1, 1)'), 'conv1d(16, 5, padding = 2) reads a window of 5 steps centred on each step (the 2 before it and the 2 after it)');
+  assert.equal(window('conv1d(8, 3, padding = 2, dilation = 2) -> conv1d(1, 1)'), 'conv1d(8, 3, padding = 2, dilation = 2) reads a window of 5 steps centred on each step (the 2 before it and the 2 after it)');
+  assert.equal(window('conv1d(8, 3, padding = [1]) -> conv1d(1, 1)'), 'conv1d(8, 3, padding = [1]) reads a window of 3 steps centred on each step (the 1 before it and the 1 after it)');
+  assert.equal(window('conv1d(8, 5, padding = 1) -> upsample(2) -> conv1d(1, 1)', true), 'conv1d(8, 5, padding = 1) reads a window of 5 steps around each step (the 1 before it and the 3 after it)');
+  // valid (no padding, or padding = 0): the window starts at the step.
+  assert.equal(window('conv1d(8, 3) -> upsample(2) -> conv1d(1, 1)', true), 'conv1d(8, 3) reads a window of 3 steps starting at each step (the step and the 2 after it)');
+  assert.equal(window('conv1d(8, 3, padding = 0) -> upsample(2) -> conv1d(1, 1)', true), 'conv1d(8, 3, padding = 0) reads a window of 3 steps starting at each step (the step and the 2 after it)');
+  // Explicit padding of the window less one or more (PyTorch's causal convolution, before its crop) looks back only:
+  // a later window that looks ahead is the one named.
+  assert.equal(window('conv1d(8, 5, padding = 4) -> conv1d(1, 5)'), 'conv1d(1, 5) reads a window of 5 steps starting at each step (the step and the 4 after it)');
+  assert.equal(window('conv1d(8, 3, padding = 4, dilation = 2) -> conv1d(1, 3, dilation = 2)'), 'conv1d(1, 3, dilation = 2) reads a window of 5 steps starting at each step (the step and the 4 after it)');
+  assert.equal(window('conv1d(8, 3, padding = 3) -> conv1d(1, 5)'), 'conv1d(1, 5) reads a window of 5 steps starting at each step (the step and the 4 after it)');
+  assert.equal(lookAheadLayer(analyze(wave('conv1d(4, 3, padding = 2)')).models[0], 'x'), undefined);
+  assert.equal(lookAheadLayer(analyze(wave('conv1d(4, 3, padding = 1)')).models[0], 'x')?.label, 'conv1d(4, 3, padding = 1)');
+  // The quick fix makes an explicitly padded conv1d causal; causal padding is quiet.
+  const text = wave('conv1d(16, 5, padding = 2) -> conv1d(1, 1)');
+  assert.equal(applyFix(text, leaks(text)[0]), wave('conv1d(16, 5, padding = causal) -> conv1d(1, 1)'));
+  assert.deepEqual(leaks(wave('conv1d(16, 5, padding = causal) -> conv1d(1, 1)')), []);
 });
 
 test('a flatten over the steps sees the whole window once a dense mixes it: the dense is named, with the flatten', () => {

@@ -159,9 +159,10 @@ function windowed(kernelArg: string, strideArg: string, dilationArg?: string): R
     const k = ints(node.args[kernelArg], n);
     const s = ints(node.args[strideArg], n);
     const d = dilationArg ? ints(node.args[dilationArg], n) : ones(n);
-    // Causal padding looks back only; so does a window of one tap.
-    const causalPad = node.args.padding === 'causal' || k.every((x) => x === 1);
     const pads = padsBefore(node.args.padding, k, s, d, shapes[0]);
+    // Causal padding looks back only; so does a window of one tap, and a sequence's window with explicit padding
+    // of at least the window less one (conv1d(k, padding = k − 1): PyTorch's causal convolution, before its crop).
+    const causalPad = node.args.padding === 'causal' || k.every((x) => x === 1) || (n === 1 && Array.isArray(node.args.padding) && pads[0] >= (k[0] - 1) * d[0]);
     return mapFields(inputs[0], (f) => {
       if (f.kind === 'global') return { kind: 'global', causal: f.causal && causalPad };
       if (f.kind === 'unknown' || !f.aligned || f.sizes.length !== n) return { kind: 'unknown' };

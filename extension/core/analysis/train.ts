@@ -1147,7 +1147,7 @@ function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Ra
   } else if (layer.op === 'conv1d' && !folded) {
     const k = Number(layer.args.kernel);
     const span = (k - 1) * Number(layer.args.dilation ?? 1) + 1;
-    how = `${call} reads a window of ${span} steps ${layer.args.padding === 'same' ? 'centred on' : 'starting at'} each step`;
+    how = `${call} reads a window of ${span} steps ${windowAround(layer.args.padding, span)}`;
     fix = `Set padding = causal in ${call}: it pads on the left only, so step t reads steps t and earlier (a causal convolution).`;
     edit = causalFix(file, layer, 'padding', 'causal', `Set padding = causal in ${call}`);
   } else if (folded) {
@@ -1183,6 +1183,22 @@ function checkLookAhead(next: string, kind: string, model: ModelInfo, dataAt: Ra
     edit && [edit],
     { severity: 'warning', related: [{ message: `${model.name} sees later ${unit} from here on`, range: layer.range, uri: layer.uri ?? model.uri }] },
   );
+}
+
+/**
+ * Where a conv1d's window of `span` steps lies around the step it computes
+ * (at stride 1), by its padding: `valid` (or `padding = 0`) starts it at the
+ * step; `same` puts half of it, rounded down, before the step (TensorFlow);
+ * explicit `padding = p` puts p steps before it (PyTorch's zeros at each
+ * end), the rest after: "centred on each step (the 2 before it and the 2
+ * after it)". Only for a window that looks ahead: `causal`, and `p` of at
+ * least the window less one, look back only (receptive.ts).
+ */
+function windowAround(padding: ArgValue | undefined, span: number): string {
+  const before = Array.isArray(padding) ? Number(padding[0]) : padding === 'same' ? Math.floor((span - 1) / 2) : 0;
+  const after = span - 1 - before;
+  if (before === 0) return `starting at each step (the step and the ${after} after it)`;
+  return `${before === after ? 'centred on' : 'around'} each step (the ${before} before it and the ${after} after it)`;
 }
 
 /**
