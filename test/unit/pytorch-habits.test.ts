@@ -153,6 +153,10 @@ test('a cold review of the habits above: the cases each must not get wrong', () 
   const fix = (chain: string, input = '[16, 16, 4]') => errors(model(chain, input))[0].fixes?.map((f) => f.title) ?? [];
   assert.deepEqual(fix('conv2d_transpose(32, 4, 2, padding = 1)', '[8, 8, 16]'), ['Change to same']);
   assert.deepEqual(fix('conv2d_transpose(32, 3, 2, padding = 1)', '[8, 8, 16]'), []);
+  // An odd k − s has no PyTorch padding of its own (not 'padding = 1.5').
+  const odd = errors(model('conv2d_transpose(32, 4, 1, padding = 1)', '[8, 8, 16]'))[0].message;
+  assert.doesNotMatch(odd, /\d\.5/);
+  assert.match(odd, /`same` is no one padding there \(it crops 3, one more at the end\) and `valid` padding = 0\.$/);
   // A convolution or pooling takes any of these as explicit padding.
   assert.deepEqual(errors(model('conv2d(8, 3, dilation = 2, padding = 2) -> conv2d(8, 4, 2, padding = 1) -> conv2d(8, 2, padding = 1)')), []);
   assert.deepEqual(errors(model('maxpool(3, 2, padding = 1) -> avgpool(4, 2, padding = 1) -> maxpool(2, 1, padding = 1)')), []);

@@ -3805,7 +3805,9 @@ function torchPadding(spec: LayerSpec, call: CallExpr, n: number): { hint: strin
     return { hint: ` PyTorch's padding = ${n} crops the output; \`same\` keeps the input's size (divided by the stride), \`valid\` adds none.`, words: ['same', 'valid'] };
   }
   if (2 * n === k - s) return { hint: ` PyTorch's ConvTranspose padding = ${n} crops the output to the input's size times the stride with ${wide(k)} kernel at stride ${s}: that is \`same\` here.`, words: ['same'] };
-  return { hint: ` PyTorch's ConvTranspose padding = ${n} crops the output; with ${wide(k)} kernel at stride ${s}, \`same\` is padding = ${(k - s) / 2} there and \`valid\` padding = 0.`, words: [] };
+  // An odd k − s: TensorFlow's `same` crops one more at the end, which no PyTorch padding does alone.
+  const same = k <= s ? 'padding = 0 there, as `valid`' : (k - s) % 2 === 0 ? `padding = ${(k - s) / 2} there and \`valid\` padding = 0` : `no one padding there (it crops ${k - s}, one more at the end) and \`valid\` padding = 0`;
+  return { hint: ` PyTorch's ConvTranspose padding = ${n} crops the output; with ${wide(k)} kernel at stride ${s}, \`same\` is ${same}.`, words: [] };
 }
 
 /** A number a layer call writes as a literal for argument `name` (`[3, 3]` counts as 3), by name or by position. */
