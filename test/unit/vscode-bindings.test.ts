@@ -219,7 +219,7 @@ test('an argument name or a value given to it shows that argument, not the whole
   const name = hoverAt(a, text, 3, col(line3, 'padding'))!;
   // The value this call gives it, not the declaration's default (`= valid` read as the value used).
   assert.match(name, /^```nnmodel\n\(argument\) conv2d\.padding: valid \| same\n```\n\nAt this call: `padding = same` \(default valid\)/);
-  assert.match(name, /`valid` \(no padding: the image shrinks by k − 1\) or `same` \(keep the size at stride 1\)\./);
+  assert.match(name, /`valid` \(no padding: the image shrinks by k − 1\), `same` \(keep the size at stride 1\), or zeros on each side: `p` or `\[ph, pw\]` \(PyTorch's `padding = p`\)\./);
   assert.doesNotMatch(name, /Parameters|slides `filters`/, 'not the layer hover');
 
   const same = hoverAt(a, text, 3, col(line3, 'same'))!;
