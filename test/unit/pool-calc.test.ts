@@ -247,3 +247,92 @@ test('a NaN in the window (a diverged run) is passed over for the max, as tf.max
   assert.equal(c.value, 4);
   assert.equal(c.argmax, 2);
 });
+
+test("explicit padding (PyTorch's): a max never reads the padding, an average counts its zeros; every value as tfjs on the padded input", () => {
+  for (const kind of ['max', 'avg'] as PoolKind[]) {
+    for (const [size, k, stride, padding] of [
+      [[7, 6], [3, 3], [2, 2], [1]],
+      [[6, 9], [3, 4], [1, 2], [1, 2]],
+      [[11], [3], [2], [1]],
+    ] as [number[], number[], number[], number[]][]) {
+      const c = 2;
+      const cells = size.reduce((a, b) => a * b, 1) * c;
+      // Every value negative: a padding zero would win a max, and the mean moves if the padding is left out.
+      const x = Float32Array.from(random(cells, 15), (v) => v / 2 - 0.6);
+      const two = size.length === 2;
+      const [kk, ss] = [two ? k : [1, k[0]], two ? stride : [1, stride[0]]] as [[number, number], [number, number]];
+      const [ph, pw] = two ? [padding[0], padding[padding.length - 1]] : [0, padding[0]];
+      const want = tf.tidy(() => {
+        const xt = tf.pad(tf.tensor4d(x, [1, two ? size[0] : 1, two ? size[1] : size[0], c]), [[0, 0], [ph, ph], [pw, pw], [0, 0]], kind === 'max' ? -Infinity : 0);
+        const y = kind === 'max' ? tf.maxPool(xt, kk, ss, 'valid') : tf.avgPool(xt, kk, ss, 'valid');
+        return { h: y.shape[1], w: y.shape[2], data: y.dataSync() };
+      });
+      const layer: PoolCalcLayer = { kind, poolSize: k, strides: stride, padding };
+      let bordered = 0;
+      for (let r = 0; r < want.h; r++) {
+        for (let q = 0; q < want.w; q++) {
+          for (let ch = 0; ch < c; ch++) {
+            const calc = poolCalc(layer, { size, channels: c, data: x }, two ? [r, q] : [q], ch);
+            const label = `${kind} ${k} stride ${stride} padding ${padding} (${r}, ${q}) channel ${ch}`;
+            assert.ok(Math.abs(calc.value - want.data[(r * want.w + q) * c + ch]) < 1e-6, `${label}: ${calc.value} vs ${want.data[(r * want.w + q) * c + ch]}`);
+            assert.equal(calc.countsPadding, kind === 'avg', label);
+            if (!calc.padded.some(Boolean)) continue;
+            bordered++;
+            if (kind === 'max') {
+              assert.ok(calc.value < 0 && calc.padded.every((p, t) => p === Number.isNaN(calc.x[t])), `${label}: the padding is never read`);
+            } else {
+              assert.equal(calc.n, calc.kh * calc.kw, `${label}: the padding counts`);
+              assert.ok(calc.padded.every((p, t) => !p || calc.x[t] === 0), `${label}: the padding is zeros`);
+            }
+          }
+        }
+      }
+      assert.ok(bordered > 0, 'some windows lie over the padding');
+    }
+  }
+});
+
+test('a built model with explicit padding on its pools: readPoolLayer gives the numbers, and every value is explained', () => {
+  const a = analyze(`model Img {
+  input image: [9, 8, 2]
+  output image -> maxpool(3, stride = 2, padding = 1) -> avgpool([3, 2], stride = 1, padding = [1, 1])
+}
+model Seq {
+  input signal: [10, 2]
+  output signal -> avgpool(3, stride = 2, padding = 1) -> maxpool(2, stride = 1, padding = 1)
+}`);
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  let checked = 0;
+  for (const m of a.models) {
+    const shape = m.inputs[0].shape.dims.map((d) => d.value!);
+    const built = buildModel(tf, m, { seed: 4 });
+    const acts = buildActivationModel(tf, built);
+    const x = Float32Array.from(random(shape.reduce((p, v) => p * v, 1), 16), (v) => v - 1.2);
+    const outs = tf.tidy(() => (acts.model.predict(tf.tensor(x, [1, ...shape])) as tf.Tensor[]).map((t) => ({ shape: t.shape, data: t.dataSync() })));
+    const pools = built.layerPaths.filter((p) => isExplainedPool(built, p));
+    assert.equal(pools.length, 2);
+    const layers = pools.map((p) => readPoolLayer(built, p, rank(shape))!);
+    assert.deepEqual(layers.map((l) => l.padding), rank(shape) === 2 ? [[1], [1, 1]] : [[1], [1]]);
+    for (const path of pools) {
+      const src = convInputSource(built, acts.paths, path);
+      const from = src?.kind === 'layer' ? outs[acts.paths.indexOf(src.path)] : { shape: [1, ...shape], data: x };
+      const out = outs[acts.paths.indexOf(path)];
+      const layer = readPoolLayer(built, path, rank(shape))!;
+      const input = { size: from.shape.slice(1, -1) as number[], channels: shape[shape.length - 1], data: from.data };
+      const outSize = out.shape.slice(1, -1) as number[];
+      const positions = outSize.reduce((p, v) => p * v, 1);
+      for (let p = 0; p < positions; p++) {
+        const position = outSize.length === 2 ? [Math.floor(p / outSize[1]), p % outSize[1]] : [p];
+        for (let ch = 0; ch < input.channels; ch++) {
+          const calc = poolCalc(layer, input, position, ch);
+          const shown = out.data[p * input.channels + ch];
+          assert.ok(agrees(calc, shown), `${built.nodeOf.get(path)!.label} ${position} channel ${ch}: ${calc.value} vs ${shown}`);
+          checked++;
+        }
+      }
+    }
+    built.model.dispose();
+  }
+  // Img: 5·4·2 + 5·5·2; Seq: 5·2 + 6·2.
+  assert.equal(checked, 40 + 50 + 10 + 12);
+});

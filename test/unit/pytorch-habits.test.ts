@@ -29,21 +29,22 @@ test('a tuple is a list in brackets: one error each, read on as the list (the ca
   assert.deepEqual(errors(model('conv2d(32, (3)) -> flatten -> dense((2 + 3) * 2)')), []);
 });
 
-test("PyTorch's padding = n: explicit padding on a convolution; on a pooling 0 is valid, (k - 1) / 2 is same, with the fix; other amounts are explained", () => {
-  // A convolution takes it as PyTorch does: n zeros on each side.
+test("PyTorch's padding = n: explicit padding on a convolution or pooling; on a transposed convolution 0 is valid, (k - s) / 2 is same, with the fix; other amounts are explained", () => {
+  // A convolution and a pooling take it as PyTorch does: n positions on each side.
   assert.deepEqual(errors(model('conv2d(8, 3, padding = 1) -> conv2d(8, 5, padding = 2) -> conv2d(8, 3, padding = 0) -> flatten -> dense(10)')), []);
-  const one = model('maxpool(3, stride = 1, padding = 1) -> flatten -> dense(10)');
+  assert.deepEqual(errors(model('maxpool(3, stride = 2, padding = 1) -> avgpool(3, stride = 1, padding = 1) -> avgpool([5, 5], padding = 0) -> flatten')), []);
+  const one = model('conv2d_transpose(8, 4, stride = 2, padding = 1) -> flatten -> dense(10)', '[8, 8, 4]');
   const [d] = errors(one);
-  assert.equal(d.message, "maxpool's 'padding' is one of valid, same; got the number 1. PyTorch's padding = 1 puts 1 pixel of zeros around the input, which keeps the size with a 3-wide kernel: that is `same` here.");
+  assert.equal(d.message, "conv2d_transpose's 'padding' is one of valid, same; got the number 1. PyTorch's ConvTranspose padding = 1 crops the output to the input's size times the stride with a 4-wide kernel at stride 2: that is `same` here.");
   assert.deepEqual(d.fixes?.map((f) => f.title), ['Change to same']);
   assert.deepEqual(errors(applyFix(one, d)), []);
-  const [zero] = errors(model('avgpool([5, 5], padding = 0) -> flatten'));
+  const [zero] = errors(model('conv2d_transpose(8, [5, 5], padding = 0) -> flatten'));
   assert.deepEqual(zero.fixes?.map((f) => f.title), ['Change to valid']);
-  const [two] = errors(model('maxpool(3, stride = 1, padding = 2) -> flatten'));
-  assert.match(two.message, /with a 3-wide kernel that is neither `same` \(padding = 1\) nor `valid` \(0\)\.$/);
+  const [two] = errors(model('conv2d_transpose(8, 3, padding = 2) -> flatten'));
+  assert.match(two.message, /crops the output; with a 3-wide kernel at stride 1, `same` is padding = 1 there and `valid` padding = 0\.$/);
   assert.equal(two.fixes?.length ?? 0, 0);
-  // A size that is a block's parameter cannot be read: both words, same first.
-  const block = 'block b(k) {\n  input x\n  output x -> maxpool(k, stride = 1, padding = 1)\n}\nmodel M {\n  input x: [28, 28, 1]\n  output x -> b(3) -> flatten\n}\n';
+  // A kernel that is a block's parameter cannot be read: both words, same first.
+  const block = 'block b(k) {\n  input x\n  output x -> conv2d_transpose(8, k, padding = 1)\n}\nmodel M {\n  input x: [28, 28, 1]\n  output x -> b(3) -> flatten\n}\n';
   assert.deepEqual(errors(block)[0].fixes?.map((f) => f.title), ['Change to same', 'Change to valid']);
 });
 
@@ -148,15 +149,17 @@ test('a cold review of the habits above: the cases each must not get wrong', () 
   // concat's axis comes after its values: a value by position is not its axis.
   const [dim] = errors(model('concat(x, dim = 1)', '[8, 8, 4]'));
   assert.doesNotMatch(dim.message, /given already/);
-  // padding = n reads the dilation, the stride, and a transposed convolution's crop.
+  // padding = n reads a transposed convolution's stride and crop.
   const fix = (chain: string, input = '[16, 16, 4]') => errors(model(chain, input))[0].fixes?.map((f) => f.title) ?? [];
   assert.deepEqual(fix('conv2d_transpose(32, 4, 2, padding = 1)', '[8, 8, 16]'), ['Change to same']);
-  assert.deepEqual(fix('maxpool(3, 2, padding = 1)'), ['Change to same']);
-  assert.deepEqual(fix('avgpool(4, 2, padding = 1)'), ['Change to same']);
-  assert.deepEqual(fix('maxpool(2, 1, padding = 1)'), []);
-  assert.doesNotMatch(errors(model('maxpool(4, 1, padding = 1)'))[0].message, /\d\.5/);
-  // A convolution takes any of these as explicit padding.
+  assert.deepEqual(fix('conv2d_transpose(32, 3, 2, padding = 1)', '[8, 8, 16]'), []);
+  // An odd k − s has no PyTorch padding of its own (not 'padding = 1.5').
+  const odd = errors(model('conv2d_transpose(32, 4, 1, padding = 1)', '[8, 8, 16]'))[0].message;
+  assert.doesNotMatch(odd, /\d\.5/);
+  assert.match(odd, /`same` is no one padding there \(it crops 3, one more at the end\) and `valid` padding = 0\.$/);
+  // A convolution or pooling takes any of these as explicit padding.
   assert.deepEqual(errors(model('conv2d(8, 3, dilation = 2, padding = 2) -> conv2d(8, 4, 2, padding = 1) -> conv2d(8, 2, padding = 1)')), []);
+  assert.deepEqual(errors(model('maxpool(3, 2, padding = 1) -> avgpool(4, 2, padding = 1) -> maxpool(2, 1, padding = 1)')), []);
   // The return_sequences hint only before a layer that reads a sequence, as a sentence of its own.
   assert.doesNotMatch(errors(model('lstm(16) -> conv2d(8, 3)', '[10, 4]'))[0].message, /return_sequences/);
   assert.match(errors(model('lstm(16) -> conv1d(8, 3)', '[10, 4]'))[0].message, /first\. The lstm\(16\) before it/);

@@ -77,13 +77,15 @@ model Pool2D {
   a = img -> maxpool(2) -> maxpool(3, stride = 2) -> maxpool(2, stride = 1, padding = same)
   b = img -> avgpool(2, padding = same) -> avgpool(3, stride = 1, padding = same) -> avgpool([3, 2], stride = [1, 2])
   c = img -> maxpool(3, stride = 2, padding = same) -> avgpool(2, stride = 1)
-  output a, b, c
+  d = img -> maxpool(3, stride = 2, padding = 1) -> avgpool(3, stride = 1, padding = 1) -> maxpool([2, 4], stride = [1, 2], padding = [1, 2])
+  output a, b, c, d
 }
 
 model Pool1D {
   input s: [13, 3]
   a = s -> maxpool(2) -> maxpool(3, stride = 1, padding = same) -> avgpool(2, padding = same)
-  output a, s -> avgpool(3, stride = 2) -> global_avgpool, s -> global_maxpool
+  b = s -> maxpool(3, stride = 2, padding = 1) -> avgpool(4, stride = 3, padding = 2)
+  output a, b, s -> avgpool(3, stride = 2) -> global_avgpool, s -> global_maxpool
 }
 
 model Global2D {

@@ -124,6 +124,6 @@ export function readPoolLayer(built: Pick<BuiltModel, 'nodeOf'>, path: string, r
     kind,
     poolSize,
     strides: a.stride === undefined || a.stride === null ? poolSize : ints(a.stride, rank, 1),
-    padding: a.padding === 'same' ? 'same' : 'valid',
+    padding: Array.isArray(a.padding) ? a.padding : a.padding === 'same' ? 'same' : 'valid',
   };
 }

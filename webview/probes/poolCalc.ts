@@ -14,6 +14,11 @@
  * window cut by the border averages fewer cells). A 1-D pooling is a 2-D
  * one of height 1.
  *
+ * Explicit padding (`maxpool(3, stride = 2, padding = 1)`, PyTorch's) puts
+ * `p` positions on each side: max pooling never picks them (PyTorch pads
+ * −∞), and average pooling counts them as zeros in the mean (PyTorch's
+ * `count_include_pad = True`): the divisor is the whole window.
+ *
  * Ties: when several cells hold the maximum, TensorFlow (tf.maxPool's
  * gradient, tf.maxPoolWithArgmax) picks the first in row-major order (the
  * top row first, then the leftmost): that is the cell the breakdown
@@ -29,7 +34,8 @@ export interface PoolCalcLayer {
   /** `[kh, kw]` (or `[k]` for a 1-D pooling). */
   poolSize: readonly number[];
   strides: readonly number[];
-  padding: 'valid' | 'same';
+  /** A word, or explicit padding on each side of each spatial axis (`[p]` for all, or `[ph, pw]`). */
+  padding: 'valid' | 'same' | readonly number[];
 }
 
 /** The layer's input for one example: `[h, w, c]` (or `[len, c]`), row-major, channels last. */
@@ -55,11 +61,13 @@ export interface PoolCalc {
   /** Input height and width (1 row for a 1-D pooling). */
   inHeight: number;
   inWidth: number;
-  /** The window's cells, `[kh][kw]` row-major; NaN where it lies on padding (never read). */
+  /** The window's cells, `[kh][kw]` row-major; NaN where it lies on padding never read, 0 on padding counted in the mean. */
   x: Float64Array;
   /** Whether each cell of the window lies on padding. */
   padded: boolean[];
-  /** Cells read: the window's cells inside the input (the mean's divisor). */
+  /** Whether the padding's cells are zeros counted in the mean (average pooling with explicit padding, PyTorch's `count_include_pad`). */
+  countsPadding: boolean;
+  /** Cells read: the window's cells inside the input, and the padding's when it counts (the mean's divisor). */
   n: number;
   /** Σ of the cells read. */
   sum: number;
@@ -82,10 +90,15 @@ export function poolCalc(layer: PoolCalcLayer, input: PoolCalcInput, position: r
   const [kh, kw] = two ? [layer.poolSize[0], layer.poolSize[1] ?? layer.poolSize[0]] : [1, layer.poolSize[0]];
   const [sh, sw] = two ? [layer.strides[0], layer.strides[1] ?? layer.strides[0]] : [1, layer.strides[0]];
   const [h, w] = two ? [input.size[0], input.size[1]] : [1, input.size[0]];
-  const outH = two ? outLength(h, kh, sh, 1, layer.padding) : 1;
-  const outW = outLength(w, kw, sw, 1, layer.padding);
-  const top = two ? padBefore(h, outH, kh, sh, 1, layer.padding) : 0;
-  const left = padBefore(w, outW, kw, sw, 1, layer.padding);
+  // Explicit padding: one number for every axis, or one per axis.
+  const pad = layer.padding;
+  const axisPad = (i: number): 'valid' | 'same' | number => (typeof pad === 'string' ? pad : pad.length === 1 ? pad[0] : pad[i]);
+  const [ph, pw] = two ? [axisPad(0), axisPad(1)] : [0, axisPad(0)];
+  const outH = two ? outLength(h, kh, sh, 1, ph) : 1;
+  const outW = outLength(w, kw, sw, 1, pw);
+  const top = two ? padBefore(h, outH, kh, sh, 1, ph) : 0;
+  const left = padBefore(w, outW, kw, sw, 1, pw);
+  const countsPadding = layer.kind === 'avg' && typeof pad !== 'string';
   const [row, col] = two ? [position[0], position[1]] : [0, position[0]];
   if (!(row >= 0 && row < outH && col >= 0 && col < outW)) throw new Error(`position [${position.join(', ')}] is outside the ${outH} × ${outW} output`);
   const cin = input.channels;
@@ -105,7 +118,9 @@ export function poolCalc(layer: PoolCalcLayer, input: PoolCalcInput, position: r
       const outside = r < 0 || r >= h || c < 0 || c >= w;
       padded.push(outside);
       if (outside) {
-        x[t] = NaN;
+        // PyTorch's explicit padding on an average: a zero that counts; else never read.
+        x[t] = countsPadding ? 0 : NaN;
+        if (countsPadding) n++;
         continue;
       }
       const v = input.data[(r * w + c) * cin + channel];
@@ -117,7 +132,8 @@ export function poolCalc(layer: PoolCalcLayer, input: PoolCalcInput, position: r
       if (argmax < 0 || Number.isNaN(x[argmax]) || v > x[argmax]) argmax = t;
     }
   }
-  if (n === 0) throw new Error('the window lies wholly on padding');
+  // No cell of the input (argmax is set by every cell read inside it).
+  if (argmax < 0) throw new Error('the window lies wholly on padding');
   const isMax = layer.kind === 'max';
   const ties = isMax ? Array.from(x.keys()).filter((t) => !padded[t] && x[t] === x[argmax]) : [];
   return {
@@ -132,6 +148,7 @@ export function poolCalc(layer: PoolCalcLayer, input: PoolCalcInput, position: r
     inWidth: w,
     x,
     padded,
+    countsPadding,
     n,
     sum,
     argmax: isMax ? argmax : -1,

@@ -9,8 +9,9 @@
  * weights and its input are read on the first breakdown of the layer.
  *
  * A maxpool/avgpool value (probes/poolCalc.ts) shows, in the same form, the
- * window on its one channel of the input (padding cells, never read,
- * marked), the maximum outlined (ties named: TensorFlow takes the first in
+ * window on its one channel of the input (padding cells marked: never read,
+ * or zeros counted in the mean with an average's explicit padding,
+ * PyTorch's), the maximum outlined (ties named: TensorFlow takes the first in
  * row-major order) or Σ ÷ n, that pooling has no parameters, and the check.
  *
  * DOM hooks (for tests): the breakdown is a `div.nn-calc` (`data-sum`,
@@ -135,12 +136,14 @@ export function poolElement(calc: PoolCalc, source: Pick<CalcSource, 'inputName'
   const { oneD, where } = windowWhere(calc);
   const size = oneD ? `${calc.kw}-step` : `${calc.kh} × ${calc.kw}`;
   const cut = calc.n < calc.kh * calc.kw;
+  // PyTorch's explicit padding on an average: zeros that count (count_include_pad).
+  const zeros = calc.countsPadding && calc.padded.some(Boolean);
   box.append(
     el('div', 'nn-calc-title', 'How this value is computed'),
     el(
       'div',
       'nn-calc-line',
-      `The ${size} ${isMax ? 'max' : 'average'}-pooling window on ${where} of channel ${calc.channel} of ${source.inputName} (pooling is per channel)${cut ? `; the padding is not read` : ''}:`,
+      `The ${size} ${isMax ? 'max' : 'average'}-pooling window on ${where} of channel ${calc.channel} of ${source.inputName} (pooling is per channel)${cut ? `; the padding is not read` : zeros ? '; the padding counts as zeros' : ''}:`,
     ),
   );
   const row = el('div', 'nn-calc-terms');
@@ -155,6 +158,7 @@ export function poolElement(calc: PoolCalc, source: Pick<CalcSource, 'inputName'
     box.append(el('div', 'nn-calc-line nn-calc-ties', `${calc.ties.length} cells tie at the max; TensorFlow takes the first in row-major order (outlined): the gradient flows back to it alone`));
   }
   if (!isMax && cut) box.append(el('div', 'nn-calc-line', `n = ${calc.n}, not ${calc.kh * calc.kw}: TensorFlow averages only the cells inside the input`));
+  if (zeros) box.append(el('div', 'nn-calc-line', `n = ${calc.n}, padding included: explicit padding adds zeros that count in the mean, as PyTorch's (count_include_pad)`));
   box.append(el('div', 'nn-calc-line nn-calc-params', '0 parameters: pooling learns nothing'));
   box.append(checkLine(calc.value, shown, ok, source.backend));
   return box;

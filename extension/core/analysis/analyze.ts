@@ -3789,38 +3789,25 @@ function literalDefault(decl: BlockDecl, param: string): Expr | undefined {
 }
 
 /**
- * PyTorch's `padding = n` in a call whose padding is a word here. `0` is
- * `valid`. For a convolution or pooling, n zeros on each side give
- * TensorFlow's `same` size when n = ⌊(K − 1) / 2⌋ for the dilated kernel K =
- * d·(k − 1) + 1, at stride 1 only when K is odd (an even kernel at stride 2,
- * as DCGAN's 4-wide one, matches on even sizes). For a transposed
- * convolution PyTorch's padding crops the output: `same` (the input's size
- * times the stride) is 2n = k − s. The hint for the message and the words to
- * offer (none when n is some other amount, both when the call's kernel,
- * stride or dilation cannot be read).
+ * PyTorch's `padding = n` in a call whose padding is a word here (the
+ * transposed convolution: convolutions and poolings take the number as
+ * explicit padding). `0` is `valid`; PyTorch's ConvTranspose padding crops
+ * the output, and `same` (the input's size times the stride) is 2n = k − s.
+ * The hint for the message and the words to offer (none when n is some
+ * other amount, both when the call's kernel or stride cannot be read).
  */
 function torchPadding(spec: LayerSpec, call: CallExpr, n: number): { hint: string; words: string[] } {
-  if (n === 0) return { hint: ` PyTorch's padding = 0 (no zeros ${spec.name === 'conv2d_transpose' ? 'cropped' : 'around the input'}) is \`valid\` here.`, words: ['valid'] };
-  const k = writtenNumber(spec, call, spec.args.some((a) => a.name === 'kernel') ? 'kernel' : 'size');
-  // Not written: the default (a pooling's stride is its size); written as something else than a number: unknown.
-  const s = argExprOf(spec, call, 'stride') ? writtenNumber(spec, call, 'stride') : spec.args.some((a) => a.name === 'size') ? k : 1;
-  const d = argExprOf(spec, call, 'dilation') ? writtenNumber(spec, call, 'dilation') : 1;
-  const zeros = `${n} pixel${n === 1 ? '' : 's'} of zeros`;
-  if (k === undefined || s === undefined || d === undefined) {
-    return { hint: ` PyTorch's padding = ${n} ${spec.name === 'conv2d_transpose' ? 'crops the output' : `puts ${zeros} around the input`}; \`same\` keeps the input's size (divided by the stride), \`valid\` adds none.`, words: ['same', 'valid'] };
+  if (n === 0) return { hint: " PyTorch's padding = 0 (no zeros cropped) is `valid` here.", words: ['valid'] };
+  const k = writtenNumber(spec, call, 'kernel');
+  // Not written: the default stride 1; written as something else than a number: unknown.
+  const s = argExprOf(spec, call, 'stride') ? writtenNumber(spec, call, 'stride') : 1;
+  if (k === undefined || s === undefined) {
+    return { hint: ` PyTorch's padding = ${n} crops the output; \`same\` keeps the input's size (divided by the stride), \`valid\` adds none.`, words: ['same', 'valid'] };
   }
-  if (spec.name === 'conv2d_transpose') {
-    if (2 * n === k - s) return { hint: ` PyTorch's ConvTranspose padding = ${n} crops the output to the input's size times the stride with ${wide(k)} kernel at stride ${s}: that is \`same\` here.`, words: ['same'] };
-    return { hint: ` PyTorch's ConvTranspose padding = ${n} crops the output; with ${wide(k)} kernel at stride ${s}, \`same\` is padding = ${(k - s) / 2} there and \`valid\` padding = 0.`, words: [] };
-  }
-  const K = d * (k - 1) + 1;
-  const kernel = d === 1 ? `${wide(k)} kernel` : `${wide(k)} kernel dilated by ${d} (${K} wide)`;
-  const general = ` PyTorch's padding = ${n} puts ${zeros} around the input`;
-  if (n === Math.floor((K - 1) / 2) && (K % 2 === 1 || s > 1)) {
-    return { hint: `${general}, which keeps the size${s > 1 ? ` (divided by the stride ${s}${K % 2 === 0 ? ', on even sizes' : ''})` : ''} with ${kernel}: that is \`same\` here.`, words: ['same'] };
-  }
-  const half = Math.floor((K - 1) / 2);
-  return { hint: `${general}; with ${kernel}${s > 1 ? ` at stride ${s}` : ''} that is neither \`same\`${K % 2 === 1 || s > 1 ? ` (padding = ${half})` : ''} nor \`valid\` (0).`, words: [] };
+  if (2 * n === k - s) return { hint: ` PyTorch's ConvTranspose padding = ${n} crops the output to the input's size times the stride with ${wide(k)} kernel at stride ${s}: that is \`same\` here.`, words: ['same'] };
+  // An odd k − s: TensorFlow's `same` crops one more at the end, which no PyTorch padding does alone.
+  const same = k <= s ? 'padding = 0 there, as `valid`' : (k - s) % 2 === 0 ? `padding = ${(k - s) / 2} there and \`valid\` padding = 0` : `no one padding there (it crops ${k - s}, one more at the end) and \`valid\` padding = 0`;
+  return { hint: ` PyTorch's ConvTranspose padding = ${n} crops the output; with ${wide(k)} kernel at stride ${s}, \`same\` is ${same}.`, words: [] };
 }
 
 /** A number a layer call writes as a literal for argument `name` (`[3, 3]` counts as 3), by name or by position. */

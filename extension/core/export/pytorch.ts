@@ -1160,7 +1160,11 @@ class Exporter {
         const args = [pyTuple(size), ...(stride.every((v, i) => v === size[i]) ? [] : [`stride=${pyTuple(stride)}`])];
         const ones = new Array<number>(n).fill(1);
         const even = a.padding === 'same' ? evenSamePad(inShape.dims.slice(0, n), size, stride, ones) : undefined;
-        if (even?.some((v) => v !== 0)) {
+        if (Array.isArray(a.padding)) {
+          // Explicit padding is PyTorch's own: −∞ for max (never the max), zeros counted in the mean for average (count_include_pad).
+          const p = ints(a.padding, n);
+          if (p.some((v) => v !== 0)) args.push(`padding=${pyTuple(p)}`);
+        } else if (even?.some((v) => v !== 0)) {
           // As much before as after: the pooling's own padding, which max pooling never picks and, without
           // count_include_pad, average pooling leaves out of the mean, as TensorFlow does.
           args.push(`padding=${pyTuple(even)}`);

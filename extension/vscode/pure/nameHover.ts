@@ -276,7 +276,10 @@ function callFacts(analysis: Analysis, hit: ArgumentHit, spec: LayerSpec, arg: A
   const analysed = typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? String(v) : Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v.length === 1 ? String(v[0]) : `[${v.join(', ')}]`) : undefined;
   const given = analysed === undefined || analysed === written ? `\`${arg.name} = ${written}\`` : `\`${arg.name} = ${written}\`, which is ${analysed}`;
   if (!node || !site || !WINDOW_ARGS.has(arg.name) || (spec.category !== 'conv' && spec.category !== 'pool')) return { given, notes: [] };
-  const notes = (spec.notes?.(node.args, site.inShapes) ?? []).filter((n) => n.startsWith('Output size') || (arg.name === 'stride' && n.startsWith('Stride')));
+  // A pooling's explicit padding also says what the padding holds (never the max; zeros counted in the mean).
+  const notes = (spec.notes?.(node.args, site.inShapes) ?? []).filter(
+    (n) => n.startsWith('Output size') || (arg.name === 'stride' && n.startsWith('Stride')) || (arg.name === 'padding' && n.startsWith('The padding')),
+  );
   return { given, notes };
 }
 
