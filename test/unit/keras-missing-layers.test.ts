@@ -72,10 +72,10 @@ test('local response normalisation is not in the catalogue: batchnorm replaced i
   }
 });
 
-test("a padding layer (ZeroPad2d, ZeroPadding2D, pad): a conv pads itself with padding = p, a conv or pool with padding = same", () => {
+test("a padding layer (ZeroPad2d, ZeroPadding2D, pad): a conv or pool pads itself with padding = p or padding = same", () => {
   for (const name of ['ZeroPad2d(1)', 'zero_padding2d(1)', 'ZeroPadding2D(padding = 1)', 'pad(1)']) {
     const d = one(model(`${name} -> conv2d(8, 3) -> flatten`));
-    assert.match(d.message, /: there is no padding layer: a convolution pads its own input, `padding = p` putting p zeros on each side .* a convolution or pool takes `padding = same` .* Remove this layer and give the conv or pool after it its padding\.$/);
+    assert.match(d.message, /: there is no padding layer: a convolution or pool pads its own input, `padding = p` on each side as PyTorch's padding does .* or `padding = same` .* Remove this layer and give the conv or pool after it its padding\.$/);
   }
 });
 

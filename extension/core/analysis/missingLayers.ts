@@ -75,7 +75,7 @@ export function missingLayerHint(
   if (PADDING.has(lower)) {
     return {
       message:
-        ": there is no padding layer: a convolution pads its own input, `padding = p` putting p zeros on each side as PyTorch's padding does (`conv2d(64, 3, padding = 1)`), and a convolution or pool takes `padding = same` (as many zeros as keep the size at stride 1). Remove this layer and give the conv or pool after it its padding.",
+        ": there is no padding layer: a convolution or pool pads its own input, `padding = p` on each side as PyTorch's padding does (`conv2d(64, 3, padding = 1)`: zeros; a max pool's padding never wins), or `padding = same` (as much as keeps the size at stride 1). Remove this layer and give the conv or pool after it its padding.",
     };
   }
   const adaptive = ADAPTIVE[lower];
