@@ -6,10 +6,6 @@
 // maps' breakdown and the PyTorch export (`padding=1`) follow it; PyTorch's p ≤ size / 2 is an `arg.range` error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../extension/core/analysis/analyze';
 import type { LayerNode, ModelInfo } from '../../extension/core/analysis/types';
@@ -17,14 +13,10 @@ import { shapeToString } from '../../extension/core/analysis/sym';
 import { describeField, fieldAt } from '../../extension/core/analysis/receptive';
 import { avgpool, maxpool } from '../../extension/core/layers/pool';
 import { buildModel } from '../../extension/core/runtime/build';
-import { encodeCheckpoint, writeCheckpoint } from '../../extension/core/runtime/checkpoint';
-import { nodeCheckpointFs } from '../../extension/core/runtime/nodeFs';
-import { mulberry32 } from '../../extension/core/runtime/data/random';
 import { exportPyTorch } from '../../extension/core/export/pytorch';
 import { argumentHover } from '../../extension/vscode/pure/nameHover';
-import { runCli as cli } from '../fixtures/cli';
-import { randomizeWeights, useCpuBackend } from '../fixtures/tfjs';
-import { PYTHON, torchHarness, skipWithoutTorch } from '../fixtures/torch';
+import { useCpuBackend } from '../fixtures/tfjs';
+import { assertExportMatchesRuntime, skipWithoutTorch } from '../fixtures/torch';
 
 useCpuBackend();
 
@@ -215,63 +207,10 @@ test('export: padding=1, padding=(1, 2) on the pooling itself; a padding of 0 is
   assert.doesNotMatch(r.code, /F\.pad|count_include_pad/);
 });
 
-const HARNESS = torchHarness(String.raw`
-    # Images are channels-first at the module's edges, sequences [batch, length, channels] as in the runtime.
-    x = torch.tensor(job["input"], dtype=torch.float32)
-    if x.dim() == 4:
-        x = x.permute(0, 3, 1, 2)
-    with torch.no_grad():
-        out = model(x)
-    if out.dim() == 4:
-        out = out.permute(0, 2, 3, 1)
-    print(json.dumps({"model": job["cls"], "values": out.flatten().tolist()}), flush=True)
-`);
-
 test("PyTorch gives the runtime's outputs: the padding never wins a max of negative values, and counts in a mean", async (t) => {
   if (skipWithoutTorch(t, 'POOL EXPLICIT PADDING TEST')) return;
   const source = SOURCE.replace('[224, 224, 3]', '[23, 21, 3]');
-  const dir = mkdtempSync(join(tmpdir(), 'nnmodel-pool-padding-'));
-  try {
-    writeFileSync(join(dir, 'pad.nnmodel'), source);
-    const analysis = clean(source);
-    const expected = new Map<string, number[]>();
-    const jobs: unknown[] = [];
-    for (const [i, m] of analysis.models.entries()) {
-      const dims = [2, ...m.inputs[0].shape.dims.map((d) => d.value!)];
-      const rand = mulberry32(60 + i);
-      // Every value negative: a zero of padding would be every border window's max, and leaving the
-      // padding out of a mean would move every border average away from 0.
-      const input = tf.tidy(() => tf.tensor(Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => -0.1 - rand()), dims));
-      const built = buildModel(tf, m, { seed: 3 + i });
-      (built.model.predict(input) as tf.Tensor).dispose(); // builds every layer before its weights are written
-      randomizeWeights(built.model, 3 + i);
-      const out = built.model.predict(input) as tf.Tensor;
-      expected.set(m.name, Array.from(out.dataSync()));
-      const ckDir = join(dir, `ck-${m.name}`);
-      await writeCheckpoint(nodeCheckpointFs(), ckDir, await encodeCheckpoint(built, { model: m.name, source: 'pad.nnmodel', epoch: 1, history: [] }));
-      jobs.push({ file: join(dir, `${m.name}.py`), module: `pad_${m.name}`, cls: m.name, weights: join(dir, `${m.name}.safetensors`), input: input.arraySync() });
-      tf.dispose([input, out]);
-      built.model.dispose();
-      const r = await cli(dir, 'export', 'pad.nnmodel', '--model', m.name, '--out', `${m.name}.py`, '--weights', ckDir);
-      assert.equal(r.code, 0, `${m.name}: ${r.err}`);
-    }
-    writeFileSync(join(dir, 'jobs.json'), JSON.stringify(jobs));
-    writeFileSync(join(dir, 'harness.py'), HARNESS);
-    const run = spawnSync(PYTHON, [join(dir, 'harness.py'), join(dir, 'jobs.json')], { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 300_000 });
-    assert.equal(run.status, 0, `python failed:\n${run.stderr}`);
-    const results = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { model: string; values: number[] });
-    assert.deepEqual(results.map((r) => r.model), ['ResNetStem', 'MaxBorder', 'AvgBorder', 'Signal']);
-    const failures: string[] = [];
-    for (const r of results) {
-      const want = expected.get(r.model)!;
-      assert.equal(r.values.length, want.length, `${r.model}: output size`);
-      const scale = Math.max(1e-6, ...want.map(Math.abs));
-      const worst = want.reduce((w, v, j) => Math.max(w, Math.abs(v - r.values[j])), 0) / scale;
-      t.diagnostic(`${r.model}: ${want.length} values, worst difference ${worst.toExponential(2)} of the largest`);
-      if (worst > 1e-4) failures.push(`${r.model}: PyTorch differs from TensorFlow.js by ${worst} of the largest value`);
-    }
-    assert.deepEqual(failures, []);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // Every value negative: a zero of padding would be every border window's max, and leaving the
+  // padding out of a mean would move every border average away from 0.
+  await assertExportMatchesRuntime(t, source, ['ResNetStem', 'MaxBorder', 'AvgBorder', 'Signal'], { prefix: 'nnmodel-pool-padding-', seed: 60, value: (rand) => -0.1 - rand() });
 });
