@@ -193,6 +193,23 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     if (holder.stop) setBusy(false);
   }
 
+  /**
+   * A command that holds the slot from its first question to the end of its
+   * run (a second Train Model or Evaluate while this one asks would otherwise
+   * share its run's slot); refused, saying why, while another holds it.
+   */
+  function holdingSlot(command: SlotHolder['command'], body: (holder: SlotHolder, uriArg: unknown, modelArg: unknown) => Promise<void>) {
+    return async (uriArg?: unknown, modelArg?: unknown): Promise<void> => {
+      const holder = claim(command);
+      if (!holder) return;
+      try {
+        await body(holder, uriArg, modelArg);
+      } finally {
+        release(holder);
+      }
+    };
+  }
+
   /** `holder`'s run or job has started: Stop Training (and the busy message's Stop Training) call `stop`. */
   function started(holder: SlotHolder, stop: (graceMs?: number) => void): void {
     holder.stop = stop;
@@ -490,18 +507,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     }
   }
 
-  async function train(uriArg?: unknown, modelArg?: unknown): Promise<void> {
-    // From the first question on: a second Train Model (or Evaluate) while this one asks would share its run's slot.
-    const holder = claim('train');
-    if (!holder) return;
-    try {
-      await trainHolding(holder, uriArg, modelArg);
-    } finally {
-      release(holder);
-    }
-  }
-
-  /** `train` holding the slot. */
+  /** Train Model, holding the slot (`holdingSlot`). */
   async function trainHolding(holder: SlotHolder, uriArg: unknown, modelArg: unknown): Promise<void> {
     const target = await pickTarget(uriArg, modelArg, 'train', undefined, holder.asking.token);
     if (!target || cancelled(holder)) return;
@@ -811,17 +817,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     return choice?.which ?? 'last';
   }
 
-  async function evaluate(uriArg?: unknown, modelArg?: unknown): Promise<void> {
-    const holder = claim('evaluate');
-    if (!holder) return;
-    try {
-      await evaluateHolding(holder, uriArg, modelArg);
-    } finally {
-      release(holder);
-    }
-  }
-
-  /** `evaluate` holding the slot. */
+  /** Evaluate Model, holding the slot (`holdingSlot`). */
   async function evaluateHolding(holder: SlotHolder, uriArg: unknown, modelArg: unknown): Promise<void> {
     const target = await pickTarget(uriArg, modelArg, 'evaluate', undefined, holder.asking.token);
     if (!target || cancelled(holder)) return;
@@ -933,17 +929,7 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
     return info && knownAnalysisSignature(info);
   }
 
-  async function generateText(uriArg?: unknown, modelArg?: unknown): Promise<void> {
-    const holder = claim('generate');
-    if (!holder) return;
-    try {
-      await generateHolding(holder, uriArg, modelArg);
-    } finally {
-      release(holder);
-    }
-  }
-
-  /** `generateText` holding the slot. */
+  /** Generate Text, holding the slot (`holdingSlot`). */
   async function generateHolding(holder: SlotHolder, uriArg: unknown, modelArg: unknown): Promise<void> {
     const target = await pickTarget(uriArg, modelArg, 'generate text', cannotGenerate, holder.asking.token);
     if (!target || cancelled(holder)) return;
@@ -1002,14 +988,14 @@ export function registerTraining(context: vscode.ExtensionContext, cache: Analys
 
   const disposable = vscode.Disposable.from(
     output,
-    vscode.commands.registerCommand('nnmodel.train', train),
+    vscode.commands.registerCommand('nnmodel.train', holdingSlot('train', trainHolding)),
     vscode.commands.registerCommand('nnmodel.stopTraining', () => {
       if (!current) void vscode.window.showInformationMessage('No training is running.');
       else stopHolder(current);
     }),
-    vscode.commands.registerCommand('nnmodel.evaluate', evaluate),
+    vscode.commands.registerCommand('nnmodel.evaluate', holdingSlot('evaluate', evaluateHolding)),
     vscode.commands.registerCommand('nnmodel.loadWeights', loadWeights),
-    vscode.commands.registerCommand('nnmodel.generateText', generateText),
+    vscode.commands.registerCommand('nnmodel.generateText', holdingSlot('generate', generateHolding)),
     { dispose: () => (current && stopHolder(current, 0), endNotice.close()) },
   );
   return {
