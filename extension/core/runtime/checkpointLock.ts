@@ -20,7 +20,7 @@
  * Node only (the extension host and the CLI); no tfjs.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { CheckpointError } from './checkpoint';
 
@@ -90,6 +90,7 @@ export async function acquireCheckpointLock(dir: string, options: LockOptions): 
   const path = `${dir}/${LOCK_FILE}`;
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: options.command, token: `${process.pid}-${Date.now().toString(36)}-${(tokens++).toString(36)}` };
   const alive = options.alive ?? processAlive;
+  const guard = `${path}.takeover`;
   let tookOver: string | undefined;
   // Ours from before the file exists: another run of this process that finds it meanwhile knows it is held.
   held.add(me.token);
@@ -111,23 +112,18 @@ export async function acquireCheckpointLock(dir: string, options: LockOptions): 
       // A lock without a readable holder is stale once it is not being written any more.
       const stale = holder ? holder.host === me.host && !running(holder, alive) : !young;
       if (!stale) throw new CheckpointLockedError(lockedMessage(dir, path, holder, options.elsewhere), dir, holder);
-      // Only the lock judged stale is removed. It is first moved aside, which one process only can do: of two runs
-      // taking over one stale lock, the second finds nothing to move (and then the first's lock). A lock moved aside
-      // that is not the one judged (another run took over meanwhile) is put back where no other has appeared.
-      const aside = `${path}.stale-${me.token}`;
+      // Only the lock judged stale is removed, by one run at a time: a run takes the takeover guard (a directory,
+      // which one process only can create), reads the lock again, and removes it only when it is still the one it
+      // judged. No run removes or moves a lock another has just written: of several runs taking over one stale
+      // lock, the first removes it and takes the folder, the others then find its lock and are refused.
+      if (!(await takeGuard(guard))) throw new CheckpointLockedError(lockedMessage(dir, path, holder, options.elsewhere), dir, holder);
       try {
-        await rename(path, aside);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw e;
+        const again = await readFile(path, 'utf8').catch(() => undefined);
+        if (again !== text) continue;
+        await rm(path, { force: true });
+      } finally {
+        await rm(guard, { recursive: true, force: true });
       }
-      const moved = await readFile(aside, 'utf8').catch(() => undefined);
-      if (moved !== text) {
-        await link(aside, path).catch(() => undefined);
-        await rm(aside, { force: true });
-        continue;
-      }
-      await rm(aside, { force: true });
       const gone = holder?.pid === process.pid ? `ended before this process (pid ${process.pid} too) started` : 'is no longer running';
       tookOver = holder
         ? `took over ${path}: its process ${holder.pid} (${holder.command}, started ${shownTime(holder.started)}) ${gone}.`
@@ -161,6 +157,26 @@ export async function acquireCheckpointLock(dir: string, options: LockOptions): 
       if (text?.includes(me.token)) await rm(path, { force: true });
     },
   };
+}
+
+/**
+ * Takes the takeover guard `guard` (a directory): waits while another run
+ * holds it (a takeover takes milliseconds), and removes one left for more
+ * than 10 s by a run killed in its takeover. False when it stays held.
+ */
+async function takeGuard(guard: string): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await mkdir(guard);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const old = await stat(guard).then((s) => Date.now() - s.mtimeMs > 10_000, () => false);
+    if (old) await rm(guard, { recursive: true, force: true });
+    else await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
 }
 
 /**
